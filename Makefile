@@ -1,0 +1,37 @@
+# Convenience wrapper around CMake. The two commands a newcomer needs:
+#   make run    install what is missing, build, and run the worked example on SQLite
+#   make test   build and run the whole test suite
+# Others: make sanitize (tests under ASan+UBSan), make format, make clean.
+BUILD ?= build
+SAN_BUILD ?= build-san
+JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+
+.PHONY: all deps build run test sanitize format clean
+
+all: build
+
+deps:
+	@scripts/install-deps.sh
+
+$(BUILD)/CMakeCache.txt:
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+
+build: $(BUILD)/CMakeCache.txt
+	cmake --build $(BUILD) -j $(JOBS)
+
+run: deps build
+	CASEFLOW=$(BUILD)/api/caseflow examples/penalty-walkthrough.sh
+
+test: deps build
+	cd $(BUILD) && ctest --output-on-failure
+
+sanitize: deps
+	cmake -S . -B $(SAN_BUILD) -DCF_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug >/dev/null
+	cmake --build $(SAN_BUILD) -j $(JOBS)
+	cd $(SAN_BUILD) && ctest --output-on-failure
+
+format:
+	clang-format -i $$(git ls-files '*.c' '*.h')
+
+clean:
+	rm -rf $(BUILD) $(SAN_BUILD)

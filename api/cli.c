@@ -1,0 +1,305 @@
+/*
+ * cli.c -- the `caseflow` command line: dispatch, global options, option
+ * scanning, failure reporting. See cli.h for the contract and exit codes.
+ *
+ * Design: one flat table of commands (cli.h CF_COMMANDS) matched on one or two
+ * words, so `caseflow --help` and dispatch cannot disagree. Options are scanned
+ * on demand by name rather than declared per command with getopt_long: commands
+ * stay short and a repeated option (--fact, --doc) is just cf__opt_values(). The
+ * cost is that an unknown option is not rejected by the scanner itself; commands
+ * that care check their positional count.
+ */
+#include "cli.h"
+
+#include <errno.h>
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+typedef struct command_s {
+    const char *name;
+    cf_cmd_fn fn;
+    const char *summary;
+} command_t;
+
+static const command_t commands[] = {
+#define CF_CMD_ENTRY(name, fn, summary) {name, cf__cmd_##fn, summary},
+    CF_COMMANDS(CF_CMD_ENTRY)
+#undef CF_CMD_ENTRY
+};
+#define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+static const char *const exit_help =
+    "Exit codes: 0 success; 1 usage error; 2 invalid input (YAML, JSON, dates);\n"
+    "  3 not found; 4 refused by the procedure or the role; 5 conflict (the case\n"
+    "  changed concurrently: reload and retry); 6 storage or I/O error;\n"
+    "  7 verification failed.\n";
+
+static void print_help(FILE *f)
+{
+    fprintf(f, "usage: caseflow [--db FILE] [--json] COMMAND ...\n\nCommands:\n");
+    for (size_t i = 0; i < NCOMMANDS; i++)
+        fprintf(f, "  %-18s %s\n", commands[i].name, commands[i].summary);
+    fprintf(f, "\nEvery command takes --db FILE (default $CASEFLOW_DB, else ./caseflow.db)\n"
+               "and --json (answers as JSON). $CASEFLOW_NOW (ISO 8601) fixes the current\n"
+               "time, for examples and tests.\n\n%s",
+            exit_help);
+}
+
+/* Exported, documented in cli.h */
+int cf__cli_exit_code(int code)
+{
+    switch (code) {
+    case CF_OK:
+        return CF_EXIT_OK;
+    case CF_EINVAL:
+        return CF_EXIT_USAGE;
+    case CF_EPARSE:
+    case CF_EINVALID:
+    case CF_ERANGE:
+        return CF_EXIT_INPUT;
+    case CF_ENOTFOUND:
+        return CF_EXIT_NOTFOUND;
+    case CF_EREFUSED:
+    case CF_EFORBIDDEN:
+    case CF_ECLOSED:
+    case CF_EEXIST:
+        return CF_EXIT_REFUSED;
+    case CF_ECONFLICT:
+        return CF_EXIT_CONFLICT;
+    case CF_ECORRUPT:
+        return CF_EXIT_VERIFY;
+    default:
+        return CF_EXIT_STORE;
+    }
+}
+
+/* Exported, documented in cli.h */
+int cf__cli_fail(cf_cli_t *cli, int code, const cf_error_t *err)
+{
+    const char *text = err && err->text[0] ? err->text : cf_strerror(code);
+    if (cli->json) {
+        json_t *o = json_pack("{s:s, s:s, s:s}", "error", cf_errname(code), "message",
+                              cf_strerror(code), "text", text);
+        if (o && err && err->source[0])
+            json_object_set_new(o, "source", json_string(err->source));
+        if (o && err && err->line) {
+            json_object_set_new(o, "line", json_integer(err->line));
+            json_object_set_new(o, "column", json_integer(err->column));
+        }
+        if (o) {
+            json_dumpf(o, cli->out, JSON_INDENT(2));
+            fputc('\n', cli->out);
+            json_decref(o);
+        }
+    } else if (err && err->source[0] && err->line) {
+        fprintf(cli->err, "caseflow: %s:%d:%d: %s\n", err->source, err->line, err->column, text);
+    } else if (err && err->source[0]) {
+        fprintf(cli->err, "caseflow: %s: %s\n", err->source, text);
+    } else {
+        fprintf(cli->err, "caseflow: %s\n", text);
+    }
+    return cf__cli_exit_code(code);
+}
+
+/* Exported, documented in cli.h */
+int cf__cli_usage(cf_cli_t *cli, const char *usage)
+{
+    fprintf(cli->err, "usage: caseflow %s\n", usage);
+    return CF_EXIT_USAGE;
+}
+
+/* --name=value or --name value at argv[i]. OUT value, OUT consumed (1 or 2). */
+static int match_opt(int argc, char **argv, int i, const char *name, const char **value,
+                     int *consumed)
+{
+    size_t n = strlen(name);
+    if (strncmp(argv[i], name, n) != 0)
+        return 0;
+    if (argv[i][n] == '=') {
+        *value = argv[i] + n + 1;
+        *consumed = 1;
+        return 1;
+    }
+    if (argv[i][n] == '\0') {
+        *value = i + 1 < argc ? argv[i + 1] : NULL;
+        *consumed = i + 1 < argc ? 2 : 1;
+        return 1;
+    }
+    return 0;
+}
+
+/* Exported, documented in cli.h */
+const char *cf__opt_value(int argc, char **argv, const char *name)
+{
+    const char *vals[64];
+    int n = cf__opt_values(argc, argv, name, vals, 64);
+    return n > 0 ? vals[n - 1] : NULL;
+}
+
+/* Exported, documented in cli.h */
+int cf__opt_values(int argc, char **argv, const char *name, const char **vals, int max)
+{
+    int count = 0;
+    for (int i = 0; i < argc;) {
+        const char *v;
+        int used = 1;
+        if (match_opt(argc, argv, i, name, &v, &used) && v && count < max)
+            vals[count++] = v;
+        i += used;
+    }
+    return count;
+}
+
+/* Exported, documented in cli.h */
+int cf__opt_flag(int argc, char **argv, const char *name)
+{
+    for (int i = 0; i < argc; i++)
+        if (strcmp(argv[i], name) == 0)
+            return 1;
+    return 0;
+}
+
+static int is_flag(const char *arg, const char *const *flags)
+{
+    for (; flags && *flags; flags++)
+        if (strcmp(arg, *flags) == 0)
+            return 1;
+    return 0;
+}
+
+/* Exported, documented in cli.h */
+const char *cf__opt_positional(int argc, char **argv, int index, const char *const *flags)
+{
+    for (int i = 0; i < argc; i++) {
+        if (strncmp(argv[i], "--", 2) == 0) {
+            if (!is_flag(argv[i], flags) && !strchr(argv[i], '='))
+                i++; /* skip the option's value */
+            continue;
+        }
+        if (index-- == 0)
+            return argv[i];
+    }
+    return NULL;
+}
+
+/* Exported, documented in cli.h */
+int cf__read_file(const char *path, char **buf, size_t *len, cf_error_t *err)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return cf_error_set(err, CF_EIO, path, 0, 0, "cannot open: %s", strerror(errno));
+    size_t cap = 8192, n = 0, r;
+    char *b = malloc(cap);
+    while (b && (r = fread(b + n, 1, cap - n - 1, f)) > 0) {
+        n += r;
+        if (n + 1 == cap) {
+            char *nb = realloc(b, cap *= 2);
+            if (!nb)
+                free(b);
+            b = nb;
+        }
+    }
+    int failed = ferror(f);
+    fclose(f);
+    if (!b)
+        return cf_error_set(err, CF_ENOMEM, path, 0, 0, "out of memory reading file");
+    if (failed) {
+        free(b);
+        return cf_error_set(err, CF_EIO, path, 0, 0, "read error");
+    }
+    b[n] = '\0';
+    *buf = b;
+    if (len)
+        *len = n;
+    return 0;
+}
+
+/* Takes --db, --json out of argv (anywhere), so commands see only their own. */
+static int take_globals(cf_cli_t *cli, int *argc, char **argv)
+{
+    int w = 0;
+    for (int i = 0; i < *argc; i++) {
+        const char *v;
+        int used = 1;
+        if (strcmp(argv[i], "--json") == 0) {
+            cli->json = 1;
+            continue;
+        }
+        if (match_opt(*argc, argv, i, "--db", &v, &used)) {
+            if (!v)
+                return -1;
+            cli->db_path = v;
+            i += used - 1;
+            continue;
+        }
+        argv[w++] = argv[i];
+    }
+    *argc = w;
+    return 0;
+}
+
+static int init_cli(cf_cli_t *cli, FILE *out, FILE *err)
+{
+    memset(cli, 0, sizeof(*cli));
+    cli->out = out;
+    cli->err = err;
+    cli->db_path = getenv("CASEFLOW_DB");
+    if (!cli->db_path || !*cli->db_path)
+        cli->db_path = "caseflow.db";
+    const char *now = getenv("CASEFLOW_NOW");
+    if (now && *now) {
+        cf_error_t e;
+        if (cf_time_parse(now, &cli->now, &e) != 0) {
+            fprintf(err, "caseflow: CASEFLOW_NOW: %s\n", e.text);
+            return -1;
+        }
+    } else {
+        cli->now = (cf_time_t)time(NULL);
+    }
+    return 0;
+}
+
+static const command_t *find_command(int argc, char **argv, int *words)
+{
+    char two[128];
+    if (argc >= 2) {
+        snprintf(two, sizeof(two), "%s %s", argv[0], argv[1]);
+        for (size_t i = 0; i < NCOMMANDS; i++)
+            if (strcmp(commands[i].name, two) == 0) {
+                *words = 2;
+                return &commands[i];
+            }
+    }
+    for (size_t i = 0; argc >= 1 && i < NCOMMANDS; i++)
+        if (strcmp(commands[i].name, argv[0]) == 0) {
+            *words = 1;
+            return &commands[i];
+        }
+    return NULL;
+}
+
+/* Exported, documented in cli.h */
+int cf_cli_main(int argc, char **argv, FILE *out, FILE *err)
+{
+    cf_cli_t cli;
+    if (init_cli(&cli, out, err) != 0)
+        return CF_EXIT_USAGE;
+    argc--, argv++;
+    if (take_globals(&cli, &argc, argv) != 0) {
+        fprintf(err, "caseflow: --db needs a file name\n");
+        return CF_EXIT_USAGE;
+    }
+    if (argc == 0 || strcmp(argv[0], "--help") == 0 || strcmp(argv[0], "help") == 0) {
+        print_help(argc == 0 ? err : out);
+        return argc == 0 ? CF_EXIT_USAGE : CF_EXIT_OK;
+    }
+    int words = 0;
+    const command_t *cmd = find_command(argc, argv, &words);
+    if (!cmd) {
+        fprintf(err, "caseflow: unknown command '%s' (see caseflow --help)\n", argv[0]);
+        return CF_EXIT_USAGE;
+    }
+    return cmd->fn(&cli, argc - words, argv + words);
+}

@@ -1,0 +1,142 @@
+/*
+ * runner.c -- the one test binary.
+ *
+ * `caseflow-tests` runs every test in test-list.h, each in its own forked process
+ * with a timeout, and ends with "N passed, N failed". `caseflow-tests NAME...`
+ * runs only those (in-process when exactly one, for gdb). A test fails when it
+ * returns non-zero, aborts (a failed ASSERT), crashes, or exceeds the timeout.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "task.h"
+#include "test-list.h"
+
+#define X(name) int run_test_##name(void);
+TEST_GROUPS(X)
+#undef X
+
+typedef struct test_entry_s {
+    const char *name;
+    int (*fn)(void);
+} test_entry_t;
+
+static const test_entry_t tests[] = {
+#define X(name) {#name, run_test_##name},
+    TEST_GROUPS(X)
+#undef X
+};
+
+#define TEST_TIMEOUT_S 60
+
+static char tmpdir_buf[256];
+
+/* Exported, documented in task.h */
+const char *cf_test_tmpdir(void)
+{
+    if (!tmpdir_buf[0]) {
+        const char *base = getenv("TMPDIR");
+        snprintf(tmpdir_buf, sizeof(tmpdir_buf), "%s/cf-test-XXXXXX", base ? base : "/tmp");
+        if (!mkdtemp(tmpdir_buf)) {
+            perror("mkdtemp");
+            abort();
+        }
+    }
+    return tmpdir_buf;
+}
+
+/* Exported, documented in task.h */
+char *cf_test_slurp(const char *relpath, size_t *len)
+{
+    char path[1024];
+    snprintf(path, sizeof(path), "%s/%s", CF_SOURCE_DIR, relpath);
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        CF__FAIL("cannot open %s: %s", path, strerror(errno));
+    size_t cap = 4096, n = 0;
+    char *buf = malloc(cap);
+    size_t r;
+    while (buf && (r = fread(buf + n, 1, cap - n - 1, f)) > 0) {
+        n += r;
+        if (cap - n - 1 == 0)
+            buf = realloc(buf, cap *= 2);
+    }
+    fclose(f);
+    if (!buf)
+        CF__FAIL("out of memory reading %s", path);
+    buf[n] = '\0';
+    if (len)
+        *len = n;
+    return buf;
+}
+
+static int run_one_forked(const test_entry_t *t)
+{
+    fflush(stdout);
+    pid_t pid = fork();
+    if (pid < 0) {
+        perror("fork");
+        return -1;
+    }
+    if (pid == 0) {
+        alarm(TEST_TIMEOUT_S);
+        _exit(t->fn() == 0 ? 0 : 1);
+    }
+    int status;
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+        ;
+    if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+        return 0;
+    if (WIFSIGNALED(status))
+        fprintf(stderr, "  %s: killed by signal %d%s\n", t->name, WTERMSIG(status),
+                WTERMSIG(status) == SIGALRM ? " (timeout)" : "");
+    return 1;
+}
+
+static const test_entry_t *find(const char *name)
+{
+    for (size_t i = 0; i < sizeof(tests) / sizeof(tests[0]); i++)
+        if (strcmp(tests[i].name, name) == 0)
+            return &tests[i];
+    return NULL;
+}
+
+int main(int argc, char **argv)
+{
+    size_t n = sizeof(tests) / sizeof(tests[0]);
+    if (argc == 2 && strcmp(argv[1], "--list") == 0) {
+        for (size_t i = 0; i < n; i++)
+            printf("%s\n", tests[i].name);
+        return 0;
+    }
+    if (argc == 2) {
+        const test_entry_t *t = find(argv[1]);
+        if (!t) {
+            fprintf(stderr, "no test named %s\n", argv[1]);
+            return 2;
+        }
+        return t->fn() == 0 ? 0 : 1;
+    }
+    int passed = 0, failed = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (argc > 2) {
+            int wanted = 0;
+            for (int a = 1; a < argc; a++)
+                wanted |= strcmp(argv[a], tests[i].name) == 0;
+            if (!wanted)
+                continue;
+        }
+        int rc = run_one_forked(&tests[i]);
+        printf("%s %zu - %s\n", rc == 0 ? "ok" : "not ok", i + 1, tests[i].name);
+        rc == 0 ? passed++ : failed++;
+    }
+    printf("%d passed, %d failed\n", passed, failed);
+    return failed ? 1 : 0;
+}

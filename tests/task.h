@@ -1,0 +1,70 @@
+/*
+ * task.h -- assertions and helpers for caseflow tests.
+ *
+ * Each test is `TEST_IMPL(name)` returning 0; a failed ASSERT prints the file,
+ * line and expression and aborts the test's process (the runner forks one per
+ * test), so a failing check can never be missed.
+ */
+#ifndef CF_TASK_H
+#define CF_TASK_H
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define TEST_IMPL(name)                                                                            \
+    int run_test_##name(void);                                                                     \
+    int run_test_##name(void)
+
+#define CF__FAIL(...)                                                                              \
+    do {                                                                                           \
+        fprintf(stderr, "Assertion failed in %s on line %d: ", __FILE__, __LINE__);                \
+        fprintf(stderr, __VA_ARGS__);                                                              \
+        fputc('\n', stderr);                                                                       \
+        fflush(stderr);                                                                            \
+        abort();                                                                                   \
+    } while (0)
+
+#define ASSERT(expr)                                                                               \
+    do {                                                                                           \
+        if (!(expr))                                                                               \
+            CF__FAIL("%s", #expr);                                                                 \
+    } while (0)
+
+#define ASSERT_EQ(a, b)                                                                            \
+    do {                                                                                           \
+        int64_t a_ = (int64_t)(a), b_ = (int64_t)(b);                                              \
+        if (a_ != b_)                                                                              \
+            CF__FAIL("%s == %s (%lld != %lld)", #a, #b, (long long)a_, (long long)b_);             \
+    } while (0)
+
+#define ASSERT_STR_EQ(a, b)                                                                        \
+    do {                                                                                           \
+        const char *a_ = (a), *b_ = (b);                                                           \
+        if (!a_ || !b_ || strcmp(a_, b_) != 0)                                                     \
+            CF__FAIL("%s == %s (\"%s\" != \"%s\")", #a, #b, a_ ? a_ : "(null)",                    \
+                     b_ ? b_ : "(null)");                                                          \
+    } while (0)
+
+#define ASSERT_CONTAINS(hay, needle)                                                               \
+    do {                                                                                           \
+        const char *h_ = (hay), *n_ = (needle);                                                    \
+        if (!h_ || !strstr(h_, n_))                                                                \
+            CF__FAIL("%s contains \"%s\" (got \"%s\")", #hay, n_, h_ ? h_ : "(null)");             \
+    } while (0)
+
+/* Source tree root (CMake passes it) for fixtures and workflows. */
+#ifndef CF_SOURCE_DIR
+#define CF_SOURCE_DIR "."
+#endif
+
+/* Reads a whole file under the source tree into a NUL-terminated malloc'd
+ * buffer; aborts the test if it cannot. OUT len may be NULL. */
+char *cf_test_slurp(const char *relpath, size_t *len);
+
+/* A fresh temporary directory for this test (removed by the runner's child at
+ * exit is not attempted: they live under $TMPDIR/cf-test-*). */
+const char *cf_test_tmpdir(void);
+
+#endif
