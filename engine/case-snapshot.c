@@ -1,0 +1,141 @@
+/*
+ * case-snapshot.c -- a case's fold as JSON, and back.
+ *
+ * The store keeps this snapshot beside the events so that reading a case does
+ * not refold its whole log; cf_case_copy goes through it too, which keeps one
+ * definition of "everything a case holds". Snapshot format (times as integer
+ * seconds since the epoch, unlike events, which are written for people):
+ *   {id, workflow: {id, version, hash}, algo, matter, parent, party, state,
+ *    prev_state, facts, history, documents, done, version, head, opened_at,
+ *    updated_at, closed_at,
+ *    clocks: [{id, state, started_at, deadline, paused_at, stopped_at,
+ *              extended, extensions}]}
+ */
+#include "case.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static json_t *clock_to_json(const cf_clock_rt_t *k)
+{
+    return json_pack("{s:s, s:s, s:I, s:I, s:I, s:I, s:s*, s:i}", "id", k->id, "state",
+                     cf_clock_state_name(k->state), "started_at", (json_int_t)k->started_at,
+                     "deadline", (json_int_t)k->deadline, "paused_at", (json_int_t)k->paused_at,
+                     "stopped_at", (json_int_t)k->stopped_at, "extended", k->extended,
+                     "extensions", (int)k->extensions);
+}
+
+/* Exported, documented in case.h */
+json_t *cf_case_to_json(const cf_case_t *c)
+{
+    json_t *clocks = json_array();
+    for (unsigned i = 0; clocks && i < c->clocks_count; i++)
+        if (json_array_append_new(clocks, clock_to_json(&c->clocks[i])) != 0) {
+            json_decref(clocks);
+            return NULL;
+        }
+    return json_pack("{s:I, s:{s:s*, s:i, s:s}, s:s, s:s*, s:I, s:O, s:s*, s:s*, s:O, s:O, s:O, "
+                     "s:O, s:o, s:I, s:s, s:I, s:I, s:I}",
+                     "id", (json_int_t)c->id, "workflow", "id", c->workflow_id, "version",
+                     (int)c->workflow_version, "hash", c->workflow_hash, "algo",
+                     cf_chain_algo_name(c->algo), "matter", c->matter_id, "parent",
+                     (json_int_t)c->parent_id, "party", c->party, "state", c->state, "prev_state",
+                     c->prev_state, "facts", c->facts, "history", c->history, "documents",
+                     c->documents, "done", c->done, "clocks", clocks, "version",
+                     (json_int_t)c->version, "head", c->head, "opened_at",
+                     (json_int_t)c->opened_at, "updated_at", (json_int_t)c->updated_at,
+                     "closed_at", (json_int_t)c->closed_at);
+}
+
+static int clock_from_json(cf_clock_rt_t *k, const json_t *j)
+{
+    const char *id = NULL, *state = NULL, *extended = NULL;
+    json_int_t started = 0, deadline = 0, paused = 0, stopped = 0;
+    int extensions = 0;
+    memset(k, 0, sizeof(*k));
+    if (json_unpack((json_t *)j, "{s:s, s:s, s:I, s:I, s:I, s:I, s?:s, s:i}", "id", &id, "state", &state,
+                    "started_at", &started, "deadline", &deadline, "paused_at", &paused,
+                    "stopped_at", &stopped, "extended", &extended, "extensions",
+                    &extensions) != 0 ||
+        cf__clock_state_parse(state, &k->state) != 0)
+        return CF_EPARSE;
+    k->started_at = started;
+    k->deadline = deadline;
+    k->paused_at = paused;
+    k->stopped_at = stopped;
+    k->extensions = (unsigned)extensions;
+    k->id = strdup(id);
+    k->extended = extended ? strdup(extended) : NULL;
+    return k->id && (!extended || k->extended) ? 0 : CF_ENOMEM;
+}
+
+static int clocks_from_json(cf_case_t *c, const json_t *arr)
+{
+    size_t n = json_array_size(arr);
+    c->clocks = calloc(n ? n : 1, sizeof(*c->clocks));
+    if (!c->clocks)
+        return CF_ENOMEM;
+    for (size_t i = 0; i < n; i++) {
+        int rc = clock_from_json(&c->clocks[i], json_array_get(arr, i));
+        c->clocks_count++;
+        if (rc != 0)
+            return rc;
+    }
+    return 0;
+}
+
+static int strings_from_json(cf_case_t *c, const char *wf_id, const char *hash, const char *matter,
+                             const char *state, const char *prev, const char *head)
+{
+    c->workflow_id = wf_id ? strdup(wf_id) : NULL;
+    c->matter_id = matter ? strdup(matter) : NULL;
+    c->state = state ? strdup(state) : NULL;
+    c->prev_state = prev ? strdup(prev) : NULL;
+    snprintf(c->workflow_hash, sizeof(c->workflow_hash), "%s", hash);
+    snprintf(c->head, sizeof(c->head), "%s", head);
+    if ((wf_id && !c->workflow_id) || (matter && !c->matter_id) || (state && !c->state) ||
+        (prev && !c->prev_state))
+        return CF_ENOMEM;
+    return 0;
+}
+
+/* Exported, documented in case.h */
+int cf_case_from_json(cf_case_t *c, const json_t *j, cf_error_t *err)
+{
+    json_int_t id, parent, version, opened, updated, closed;
+    int wf_version;
+    const char *wf_id = NULL, *hash, *algo, *matter = NULL, *state = NULL, *prev = NULL, *head;
+    json_t *party, *facts, *history, *docs, *done, *clocks;
+    memset(c, 0, sizeof(*c));
+    if (json_unpack((json_t *)j,
+                    "{s:I, s:{s?:s, s:i, s:s}, s:s, s?:s, s:I, s:o, s?:s, s?:s, s:o, s:o, s:o, "
+                    "s:o, s:o, s:I, s:s, s:I, s:I, s:I}",
+                    "id", &id, "workflow", "id", &wf_id, "version", &wf_version, "hash", &hash,
+                    "algo", &algo, "matter", &matter, "parent", &parent, "party", &party, "state",
+                    &state, "prev_state", &prev, "facts", &facts, "history", &history,
+                    "documents", &docs, "done", &done, "clocks", &clocks, "version", &version,
+                    "head", &head, "opened_at", &opened, "updated_at", &updated, "closed_at",
+                    &closed) != 0)
+        return cf_error_set(err, CF_EPARSE, NULL, 0, 0, "not a case snapshot");
+    c->id = id;
+    c->parent_id = parent;
+    c->version = version;
+    c->opened_at = opened;
+    c->updated_at = updated;
+    c->closed_at = closed;
+    c->workflow_version = (unsigned)wf_version;
+    cf_chain_algo_parse(algo, &c->algo);
+    c->party = json_deep_copy(party);
+    c->facts = json_deep_copy(facts);
+    c->history = json_deep_copy(history);
+    c->documents = json_deep_copy(docs);
+    c->done = json_deep_copy(done);
+    int rc = strings_from_json(c, wf_id, hash, matter, state, prev, head);
+    if (rc == 0 && (!c->party || !c->facts || !c->history || !c->documents || !c->done))
+        rc = CF_ENOMEM;
+    if (rc == 0)
+        rc = clocks_from_json(c, clocks);
+    if (rc != 0)
+        cf_case_dispose(c);
+    return rc;
+}

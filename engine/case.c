@@ -1,0 +1,306 @@
+/*
+ * case.c -- folding events into a case, sealing them into its chain, and the
+ * case snapshot. The lifecycle diagram and the event format are in case.h.
+ *
+ * Design: the fold is the only code that changes a case, used alike when a
+ * transition is committed, when a snapshot is rebuilt and when an auditor
+ * replays. It trusts nothing: each event must follow the one before (seq, prev
+ * hash, source state), so a log that was tampered with cannot fold silently. It
+ * does not re-check the workflow's rules; that is the engine's job before an
+ * event exists, and the audit replay's job afterwards.
+ */
+#include "case.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- lifecycle ------------------------------------------------------------------ */
+
+/* Exported, documented in case.h */
+int cf_case_init(cf_case_t *c)
+{
+    memset(c, 0, sizeof(*c));
+    c->party = json_object();
+    c->facts = json_object();
+    c->history = json_object();
+    c->documents = json_object();
+    c->done = json_array();
+    snprintf(c->head, sizeof(c->head), "%s", CF_CHAIN_GENESIS);
+    if (!c->party || !c->facts || !c->history || !c->documents || !c->done) {
+        cf_case_dispose(c);
+        return CF_ENOMEM;
+    }
+    return 0;
+}
+
+static void clock_dispose(cf_clock_rt_t *k)
+{
+    free(k->id);
+    free(k->extended);
+}
+
+/* Exported, documented in case.h */
+void cf_case_dispose(cf_case_t *c)
+{
+    free(c->workflow_id);
+    free(c->matter_id);
+    free(c->state);
+    free(c->prev_state);
+    json_decref(c->party);
+    json_decref(c->facts);
+    json_decref(c->history);
+    json_decref(c->documents);
+    json_decref(c->done);
+    for (unsigned i = 0; i < c->clocks_count; i++)
+        clock_dispose(&c->clocks[i]);
+    free(c->clocks);
+    memset(c, 0, sizeof(*c));
+}
+
+static char *dup_or_null(const char *s)
+{
+    return s ? strdup(s) : NULL;
+}
+
+/* Exported, documented in case.h */
+int cf_case_copy(cf_case_t *dst, const cf_case_t *src)
+{
+    json_t *snap = cf_case_to_json(src);
+    if (!snap)
+        return CF_ENOMEM;
+    int rc = cf_case_from_json(dst, snap, NULL);
+    json_decref(snap);
+    return rc == CF_EPARSE ? CF_ENOMEM : rc;
+}
+
+/* Exported, documented in case.h */
+const char *cf_clock_state_name(cf_clock_state_t s)
+{
+    static const char *const names[] = {"idle", "running", "paused", "met", "breached"};
+    return (unsigned)s < sizeof(names) / sizeof(names[0]) ? names[s] : "unknown";
+}
+
+int cf__clock_state_parse(const char *name, cf_clock_state_t *out)
+{
+    for (int s = CF_CLOCK_IDLE; s <= CF_CLOCK_BREACHED; s++)
+        if (strcmp(cf_clock_state_name((cf_clock_state_t)s), name) == 0) {
+            *out = (cf_clock_state_t)s;
+            return 0;
+        }
+    return CF_EPARSE;
+}
+
+/* Exported, documented in case.h */
+const cf_clock_rt_t *cf_case_clock(const cf_case_t *c, const char *id)
+{
+    for (unsigned i = 0; i < c->clocks_count; i++)
+        if (strcmp(c->clocks[i].id, id) == 0)
+            return &c->clocks[i];
+    return NULL;
+}
+
+static cf_clock_rt_t *clock_get_or_add(cf_case_t *c, const char *id)
+{
+    cf_clock_rt_t *k = (cf_clock_rt_t *)cf_case_clock(c, id);
+    if (k)
+        return k;
+    cf_clock_rt_t *grown = realloc(c->clocks, (c->clocks_count + 1) * sizeof(*grown));
+    if (!grown)
+        return NULL;
+    c->clocks = grown;
+    k = &c->clocks[c->clocks_count];
+    memset(k, 0, sizeof(*k));
+    if (!(k->id = strdup(id)))
+        return NULL;
+    c->clocks_count++;
+    return k;
+}
+
+/* ---- the fold ------------------------------------------------------------------- */
+
+static const char *str_of(const json_t *ev, const char *key)
+{
+    return json_string_value(json_object_get(ev, key));
+}
+
+static int time_of(const json_t *ev, const char *key, cf_time_t *out)
+{
+    const char *s = str_of(ev, key);
+    return s ? cf_time_parse(s, out, NULL) : CF_EPARSE;
+}
+
+static int set_str(char **slot, const char *value)
+{
+    char *copy = dup_or_null(value);
+    if (value && !copy)
+        return CF_ENOMEM;
+    free(*slot);
+    *slot = copy;
+    return 0;
+}
+
+static int apply_opened(cf_case_t *c, const json_t *ev, cf_error_t *err)
+{
+    json_t *wf = json_object_get(ev, "workflow");
+    const char *hash = json_string_value(json_object_get(wf, "hash"));
+    const char *algo = str_of(ev, "algo");
+    if (c->version != 0 || !hash || !str_of(ev, "state") || !json_is_object(json_object_get(ev, "facts")))
+        return cf_error_set(err, CF_ECORRUPT, NULL, 0, 0, "malformed case.opened event");
+    if (algo && cf_chain_algo_parse(algo, &c->algo) != 0)
+        return cf_error_set(err, CF_ECORRUPT, NULL, 0, 0, "unknown hash algorithm '%s'", algo);
+    if (set_str(&c->workflow_id, json_string_value(json_object_get(wf, "id"))) ||
+        set_str(&c->matter_id, str_of(ev, "matter")) || set_str(&c->state, str_of(ev, "state")))
+        return CF_ENOMEM;
+    c->workflow_version = (unsigned)json_integer_value(json_object_get(wf, "version"));
+    snprintf(c->workflow_hash, sizeof(c->workflow_hash), "%s", hash);
+    c->parent_id = json_integer_value(json_object_get(ev, "parent"));
+    json_t *party = json_object_get(ev, "party");
+    if (party)
+        json_object_update(c->party, party);
+    time_of(ev, "at", &c->opened_at);
+    return 0;
+}
+
+/* Merges a transition's facts and documents into the case, keeping history. */
+static int merge_facts(cf_case_t *c, const json_t *ev)
+{
+    const char *key;
+    json_t *value;
+    json_object_foreach(json_object_get(ev, "facts"), key, value)
+    {
+        json_t *hist = json_object_get(c->history, key);
+        if (!hist) {
+            hist = json_array();
+            if (!hist || json_object_set_new(c->history, key, hist) != 0)
+                return CF_ENOMEM;
+        }
+        if (json_array_append(hist, value) != 0 || json_object_set(c->facts, key, value) != 0)
+            return CF_ENOMEM;
+    }
+    json_t *docs = json_object_get(ev, "documents");
+    if (docs && json_object_update(c->documents, docs) != 0)
+        return CF_ENOMEM;
+    return 0;
+}
+
+static int apply_transition(cf_case_t *c, const json_t *ev, cf_error_t *err)
+{
+    const char *from = str_of(ev, "from"), *to = str_of(ev, "to"), *action = str_of(ev, "action");
+    if (!from || !to || !action)
+        return cf_error_set(err, CF_ECORRUPT, NULL, 0, 0, "malformed transition event");
+    if (!c->state || strcmp(from, c->state) != 0)
+        return cf_error_set(err, CF_ECORRUPT, NULL, 0, 0,
+                            "transition '%s' leaves state '%s' but the case is in '%s'", action,
+                            from, c->state ? c->state : "(none)");
+    if (c->closed_at)
+        return cf_error_set(err, CF_ECORRUPT, NULL, 0, 0, "transition '%s' after the case closed",
+                            action);
+    int rc = merge_facts(c, ev);
+    if (rc == 0)
+        rc = json_array_append_new(c->done, json_string(action)) ? CF_ENOMEM : 0;
+    if (rc == 0)
+        rc = set_str(&c->prev_state, from);
+    if (rc == 0)
+        rc = set_str(&c->state, to);
+    if (rc == 0 && json_is_true(json_object_get(ev, "terminal")))
+        time_of(ev, "at", &c->closed_at);
+    return rc;
+}
+
+static int apply_clock(cf_case_t *c, const char *type, const json_t *ev, cf_error_t *err)
+{
+    const char *id = str_of(ev, "clock");
+    if (!id)
+        return cf_error_set(err, CF_ECORRUPT, NULL, 0, 0, "clock event names no clock");
+    cf_clock_rt_t *k = clock_get_or_add(c, id);
+    if (!k)
+        return CF_ENOMEM;
+    cf_time_t at = 0;
+    time_of(ev, "at", &at);
+    if (strcmp(type, "clock.started") == 0) {
+        k->state = CF_CLOCK_RUNNING;
+        k->started_at = at;
+        k->extensions = 0;
+        free(k->extended);
+        k->extended = NULL;
+    } else if (strcmp(type, "clock.stopped") == 0) {
+        const char *outcome = str_of(ev, "outcome");
+        k->state = outcome && strcmp(outcome, "met") == 0 ? CF_CLOCK_MET : CF_CLOCK_BREACHED;
+        k->stopped_at = at;
+    } else if (strcmp(type, "clock.paused") == 0) {
+        k->state = CF_CLOCK_PAUSED;
+        k->paused_at = at;
+    } else if (strcmp(type, "clock.resumed") == 0) {
+        k->state = CF_CLOCK_RUNNING;
+    } else if (strcmp(type, "clock.extended") == 0) {
+        k->extensions++;
+        if (set_str(&k->extended, str_of(ev, "total")) != 0)
+            return CF_ENOMEM;
+    }
+    if (str_of(ev, "deadline") && time_of(ev, "deadline", &k->deadline) != 0)
+        return cf_error_set(err, CF_ECORRUPT, NULL, 0, 0, "clock event with a bad deadline");
+    return 0;
+}
+
+static int apply_body(cf_case_t *c, const json_t *ev, cf_error_t *err)
+{
+    const char *type = str_of(ev, "type");
+    if (!type)
+        return cf_error_set(err, CF_ECORRUPT, NULL, 0, 0, "event has no type");
+    if (strcmp(type, "case.opened") == 0)
+        return apply_opened(c, ev, err);
+    if (c->version == 0)
+        return cf_error_set(err, CF_ECORRUPT, NULL, 0, 0, "first event is not case.opened");
+    if (strcmp(type, "transition") == 0)
+        return apply_transition(c, ev, err);
+    if (strncmp(type, "clock.", 6) == 0)
+        return apply_clock(c, type, ev, err);
+    if (strcmp(type, "alert") == 0)
+        return 0;
+    return cf_error_set(err, CF_ECORRUPT, NULL, 0, 0, "unknown event type '%s'", type);
+}
+
+/* Exported, documented in case.h */
+int cf_case_apply(cf_case_t *c, const json_t *event, cf_error_t *err)
+{
+    json_int_t seq = json_integer_value(json_object_get(event, "seq"));
+    const char *prev = str_of(event, "prev"), *hash = str_of(event, "hash");
+    if (seq != c->version + 1)
+        return cf_error_set(err, CF_ECORRUPT, NULL, 0, 0, "event %lld follows event %lld",
+                            (long long)seq, (long long)c->version);
+    if (!prev || !hash || strcmp(prev, c->head) != 0 || strlen(hash) != 64)
+        return cf_error_set(err, CF_ECORRUPT, NULL, 0, 0,
+                            "event %lld does not chain onto the case's head", (long long)seq);
+    /* Fold into a copy, so a failure half way leaves c as it was. */
+    cf_case_t next;
+    int rc = c->version == 0 ? cf_case_init(&next) : cf_case_copy(&next, c);
+    if (rc != 0)
+        return rc;
+    rc = apply_body(&next, event, err);
+    if (rc != 0) {
+        cf_case_dispose(&next);
+        return rc;
+    }
+    next.id = json_integer_value(json_object_get(event, "case"));
+    next.version = seq;
+    snprintf(next.head, sizeof(next.head), "%s", hash);
+    time_of(event, "at", &next.updated_at);
+    cf_case_dispose(c);
+    *c = next;
+    return 0;
+}
+
+/* Exported, documented in case.h */
+int cf_case_append(cf_case_t *c, json_t *event, cf_error_t *err)
+{
+    char hash[CF_CHAIN_HEX];
+    if (json_object_set_new(event, "case", json_integer(c->id)) != 0 ||
+        json_object_set_new(event, "prev", json_string(c->head)) != 0)
+        return CF_ENOMEM;
+    int rc = cf_chain_hash(c->algo, c->head, event, hash);
+    if (rc != 0)
+        return rc;
+    if (json_object_set_new(event, "hash", json_string(hash)) != 0)
+        return CF_ENOMEM;
+    return cf_case_apply(c, event, err);
+}

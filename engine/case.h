@@ -1,0 +1,124 @@
+/*
+ * case.h -- a case, as the fold of its events.
+ *
+ * A case is never edited in place: every change is an event appended to its
+ * hash-chained log, and the case is what folding those events from nothing gives
+ * (cf_case_apply). The store keeps the fold as a snapshot for speed, but the
+ * events are the record: an auditor refolds them and must get the same case.
+ *
+ * Case lifecycle (the workflow decides the states; the case only tracks them):
+ *
+ *      (none) --case.opened--> OPEN(state = initial) --transition--> OPEN(state')
+ *                                   |                                  |
+ *                                   +-- transition to a terminal --> CLOSED
+ *
+ *   (none)  -> OPEN    [cf_case_apply "case.opened"]   version 1, head = hash(ev 1)
+ *   OPEN    -> OPEN    [cf_case_apply "transition"]    state = to, prev_state = from
+ *   OPEN    -> CLOSED  [cf_case_apply "transition"]    to is terminal: closed, closed_at
+ *   any     -> same    [cf_case_apply "clock.*"]       clock runtime changes only
+ * Invariants: version == seq of the last event applied; head == its hash; a
+ * CLOSED case accepts no transition; state always names a workflow state.
+ *
+ * Event format (JSON object; all hashed, see chain.h):
+ *   case     integer  case id          seq    integer  1, 2, 3, ... per case
+ *   type     string   "case.opened" | "transition" | "clock.started" |
+ *                     "clock.stopped" | "clock.paused" | "clock.resumed" |
+ *                     "clock.extended" | "alert"
+ *   at       string   ISO 8601 instant, +08:00
+ *   actor    string   who acted;  role  string  in which role
+ *   prev     string   hash of the event before (64 zeros for seq 1)
+ *   hash     string   this event's hash
+ *   case.opened:   workflow {id, version, hash}, algo, party {name, type}, matter,
+ *                  parent, state, facts {}
+ *   transition:    action, label, from, to, facts {new values}, documents
+ *                  {name: {sha256, size, file}}
+ *   clock.started: clock, period ("7 working_days"), deadline
+ *   clock.stopped: clock, outcome ("met" | "breached"), deadline
+ *   clock.paused:  clock
+ *   clock.resumed: clock, paused_for ("3 working_days"), deadline (moved)
+ *   clock.extended: clock, by ("30 days"), deadline (moved), reason
+ *   alert:         clock, point ("warning" | "deadline"), deadline, late (bool)
+ */
+#ifndef CF_CASE_H
+#define CF_CASE_H
+
+#include <jansson.h>
+#include <stdint.h>
+
+#include "chain.h"
+#include "cftime.h"
+#include "error.h"
+
+typedef enum cf_clock_state_e {
+    CF_CLOCK_IDLE = 0,
+    CF_CLOCK_RUNNING,
+    CF_CLOCK_PAUSED,
+    CF_CLOCK_MET,
+    CF_CLOCK_BREACHED,
+} cf_clock_state_t;
+
+typedef struct cf_clock_rt_s {
+    char *id;
+    cf_clock_state_t state;
+    cf_time_t started_at;
+    cf_time_t deadline;
+    cf_time_t paused_at;  /* while PAUSED */
+    cf_time_t stopped_at; /* once MET or BREACHED */
+    char *extended;       /* total extension granted, "30 days", or NULL */
+    unsigned extensions;  /* how many extensions granted */
+} cf_clock_rt_t;
+
+typedef struct cf_case_s {
+    int64_t id;
+    char *workflow_id;
+    unsigned workflow_version;
+    char workflow_hash[65];
+    cf_chain_algo_t algo;
+    char *matter_id;   /* NULL when opened without a matter */
+    int64_t parent_id; /* 0 when none */
+    json_t *party;     /* {"name": ..., "type": ...} */
+    char *state;
+    char *prev_state; /* the state before the current one was entered, or NULL */
+    json_t *facts;    /* fact id -> current value */
+    json_t *history;  /* fact id -> [every value it was given, in order] */
+    json_t *documents;
+    json_t *done; /* [actions taken, in order] */
+    cf_clock_rt_t *clocks;
+    unsigned clocks_count;
+    int64_t version; /* seq of the last event; 0 before the first */
+    char head[CF_CHAIN_HEX];
+    cf_time_t opened_at;
+    cf_time_t updated_at;
+    cf_time_t closed_at; /* 0 while open */
+} cf_case_t;
+
+/* Makes c an empty case (no events). Returns 0 or CF_ENOMEM. */
+int cf_case_init(cf_case_t *c);
+/* Frees what c holds (not c itself). */
+void cf_case_dispose(cf_case_t *c);
+/* Deep copy into dst (which must not be initialized). Returns 0 or CF_ENOMEM. */
+int cf_case_copy(cf_case_t *dst, const cf_case_t *src);
+
+/* Folds one sealed event (with seq, prev, hash) into c. Refuses with CF_ECORRUPT
+ * (err says why, c untouched) an event whose seq is not version + 1, whose prev is
+ * not c's head, or that cannot follow (a transition from a state the case is not
+ * in, a clock event for no clock). */
+int cf_case_apply(cf_case_t *c, const json_t *event, cf_error_t *err);
+
+/* Seals event (sets case, prev, hash; the event's seq must be version + 1) and
+ * folds it into c. Returns 0, CF_ENOMEM or CF_ECORRUPT; on failure c untouched. */
+int cf_case_append(cf_case_t *c, json_t *event, cf_error_t *err);
+
+/* The clock runtime named id, or NULL. Borrowed. */
+const cf_clock_rt_t *cf_case_clock(const cf_case_t *c, const char *id);
+
+/* "idle", "running", "paused", "met", "breached"; and back (CF_EPARSE). */
+const char *cf_clock_state_name(cf_clock_state_t s);
+int cf__clock_state_parse(const char *name, cf_clock_state_t *out);
+
+/* Snapshot: the whole fold as JSON (new reference, or NULL on ENOMEM), and back
+ * (into an uninitialized c; CF_EPARSE if the snapshot is not one). */
+json_t *cf_case_to_json(const cf_case_t *c);
+int cf_case_from_json(cf_case_t *c, const json_t *snapshot, cf_error_t *err);
+
+#endif

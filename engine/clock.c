@@ -1,0 +1,302 @@
+/*
+ * clock.c -- statutory clocks on a case: what an action does to them, how they
+ * are extended, when they warn.
+ *
+ * A clock's runtime lives in the case (case.h, cf_clock_rt_t) and only changes
+ * through events, so every start, stop, pause, resume and extension is on the
+ * hash chain with the deadline it produced. Deadlines are computed here, once,
+ * when the event is made, with the calendar of that moment; a replay checks them
+ * again rather than trusting them.
+ *
+ *   IDLE --start--> RUNNING --stop (at <= deadline)--> MET
+ *                    |  ^    --stop (at >  deadline)--> BREACHED
+ *              pause |  | resume (deadline moves by the time paused, R8)
+ *                    v  |
+ *                   PAUSED --stop--> MET (time was not running)
+ *   RUNNING/PAUSED --extend (approver, before the deadline, within max)--> same
+ * A stopped clock may be started again by a later start action (a second notice,
+ * say); its extensions then count afresh.
+ */
+#include "engine-int.h"
+
+#include <stdio.h>
+#include <string.h>
+
+/* The period a clock runs for: its own, or the matter's when from_matter and the
+ * matter lists a time limit in the same unit (catalog "time_limits"). */
+static cf_period_t clock_period(const cf_wf_clock_t *def, const json_t *matter)
+{
+    cf_period_t p = cf_wf_period(def->period);
+    size_t i;
+    json_t *lim;
+    if (!def->from_matter || !matter)
+        return p;
+    json_array_foreach(json_object_get(matter, "time_limits"), i, lim)
+    {
+        cf_unit_t unit;
+        const char *u = json_string_value(json_object_get(lim, "unit"));
+        json_int_t amount = json_integer_value(json_object_get(lim, "amount"));
+        if (u && cf_unit_parse(u, &unit) == 0 && unit == p.unit && amount > 0) {
+            p.amount = amount;
+            break;
+        }
+    }
+    return p;
+}
+
+static int add_event(json_t *events, json_t *ev)
+{
+    return ev && json_array_append_new(events, ev) == 0 ? 0 : CF_ENOMEM;
+}
+
+static json_t *clock_event(const cf_case_t *c, json_t *events, const char *type,
+                           const cf_wf_clock_t *def, cf_time_t at, const char *actor,
+                           const char *role)
+{
+    json_t *ev = cf__event_new(c, json_array_size(events), type, at, actor, role);
+    if (ev && json_object_set_new(ev, "clock", json_string(def->id)) != 0) {
+        json_decref(ev);
+        return NULL;
+    }
+    return ev;
+}
+
+static int set_time(json_t *ev, const char *key, cf_time_t t)
+{
+    char buf[CF_TIME_BUFSZ];
+    cf_time_format(t, buf);
+    return json_object_set_new(ev, key, json_string(buf));
+}
+
+static int range_error(cf_refusal_t *why, const cf_wf_clock_t *def, const cf_error_t *err)
+{
+    return cf__refuse(why, CF_ERANGE, "clock '%s' (%s): %s", def->id, def->name, err->text);
+}
+
+static int do_stop(const cf_case_t *c, const cf_wf_clock_t *def, const cf_clock_rt_t *k,
+                   cf_time_t at, const char *actor, const char *role, json_t *events)
+{
+    json_t *ev = clock_event(c, events, "clock.stopped", def, at, actor, role);
+    int met = k->state == CF_CLOCK_PAUSED ? k->paused_at <= k->deadline : at <= k->deadline;
+    if (ev && (json_object_set_new(ev, "outcome", json_string(met ? "met" : "breached")) ||
+               set_time(ev, "deadline", k->deadline))) {
+        json_decref(ev);
+        ev = NULL;
+    }
+    return add_event(events, ev);
+}
+
+static int do_start(const cf_case_t *c, const cf_wf_clock_t *def, const cf_calendar_t *cal,
+                    const json_t *matter, cf_time_t at, const char *actor, const char *role,
+                    json_t *events, cf_refusal_t *why)
+{
+    cf_period_t p = clock_period(def, matter);
+    cf_time_t deadline;
+    cf_error_t err;
+    if (cf_period_add(cal, at, p, &deadline, NULL, NULL, &err) != 0)
+        return range_error(why, def, &err);
+    char text[64];
+    cf_period_format(p, text, sizeof(text));
+    json_t *ev = clock_event(c, events, "clock.started", def, at, actor, role);
+    if (ev && (json_object_set_new(ev, "period", json_string(text)) ||
+               set_time(ev, "deadline", deadline))) {
+        json_decref(ev);
+        ev = NULL;
+    }
+    return add_event(events, ev);
+}
+
+/* Resuming moves the deadline later by the time paused, counted in the clock's
+ * unit (R8); month clocks count the pause in calendar days. */
+static int do_resume(const cf_case_t *c, const cf_wf_clock_t *def, const cf_clock_rt_t *k,
+                     const cf_calendar_t *cal, cf_time_t at, const char *actor, const char *role,
+                     json_t *events, cf_refusal_t *why)
+{
+    cf_period_t paused = {0, def->period.unit == CF_UNIT_MONTHS ? CF_UNIT_DAYS : def->period.unit};
+    cf_time_t deadline = k->deadline;
+    cf_error_t err;
+    if (cf_period_elapsed(cal, k->paused_at, at, paused.unit, &paused.amount, &err) != 0)
+        return range_error(why, def, &err);
+    if (paused.amount > 0 && cf_period_add(cal, k->deadline, paused, &deadline, NULL, NULL, &err))
+        return range_error(why, def, &err);
+    char text[64];
+    cf_period_format(paused, text, sizeof(text));
+    json_t *ev = clock_event(c, events, "clock.resumed", def, at, actor, role);
+    if (ev && (json_object_set_new(ev, "paused_for", json_string(text)) ||
+               set_time(ev, "deadline", deadline))) {
+        json_decref(ev);
+        ev = NULL;
+    }
+    return add_event(events, ev);
+}
+
+static int one_clock(const cf_workflow_t *wf, const cf_calendar_t *cal, const cf_case_t *c,
+                     const cf_wf_clock_t *def, const char *action, cf_time_t at,
+                     const json_t *matter, const char *actor, const char *role, json_t *events,
+                     cf_refusal_t *why)
+{
+    (void)wf;
+    const cf_clock_rt_t *k = cf_case_clock(c, def->id);
+    cf_clock_state_t s = k ? k->state : CF_CLOCK_IDLE;
+    int live = s == CF_CLOCK_RUNNING || s == CF_CLOCK_PAUSED;
+    if (live && cf_workflow_list_has(def->stop, def->stop_count, action))
+        return do_stop(c, def, k, at, actor, role, events);
+    if (!live && cf_workflow_list_has(def->start, def->start_count, action))
+        return do_start(c, def, cal, matter, at, actor, role, events, why);
+    if (s == CF_CLOCK_RUNNING && cf_workflow_list_has(def->pause, def->pause_count, action))
+        return add_event(events, clock_event(c, events, "clock.paused", def, at, actor, role));
+    if (s == CF_CLOCK_PAUSED && cf_workflow_list_has(def->resume, def->resume_count, action))
+        return do_resume(c, def, k, cal, at, actor, role, events, why);
+    return 0;
+}
+
+/* Exported, documented in engine-int.h */
+int cf__clock_effects(const cf_workflow_t *wf, const cf_calendar_t *cal, const cf_case_t *c,
+                      const char *action, cf_time_t at, const json_t *matter, const char *actor,
+                      const char *role, json_t *events, cf_refusal_t *why)
+{
+    for (unsigned i = 0; i < wf->doc->clocks_count; i++) {
+        int rc = one_clock(wf, cal, c, &wf->doc->clocks[i], action, at, matter, actor, role,
+                           events, why);
+        if (rc != 0)
+            return rc;
+    }
+    return 0;
+}
+
+/* ---- extension ------------------------------------------------------------------ */
+
+/* Checks req against the clock's extension rule. OUT *total: the extension
+ * granted so far plus this one. */
+static int extension_allowed(const cf_wf_clock_t *def, const cf_clock_rt_t *k,
+                             const cf_extend_t *req, cf_period_t *total, cf_refusal_t *why)
+{
+    const cf_wf_extension_t *x = def->extension;
+    char max[64], by[64];
+    if (!x)
+        return cf__refuse(why, CF_EREFUSED, "clock '%s' (%s) cannot be extended", def->id,
+                          def->name);
+    if (!req->role || strcmp(req->role, x->approver) != 0)
+        return cf__refuse(why, CF_EFORBIDDEN,
+                          "extending clock '%s' needs the approval of role '%s', not '%s'",
+                          def->id, x->approver, req->role ? req->role : "(none)");
+    if (!k || (k->state != CF_CLOCK_RUNNING && k->state != CF_CLOCK_PAUSED))
+        return cf__refuse(why, CF_EREFUSED, "clock '%s' is not running", def->id);
+    if (req->at > k->deadline)
+        return cf__refuse(why, CF_EREFUSED,
+                          "clock '%s' has already run out: an extension must be approved "
+                          "before the deadline",
+                          def->id);
+    cf_period_t cap = cf_wf_period(x->max);
+    cf_period_format(cap, max, sizeof(max));
+    cf_period_format(req->by, by, sizeof(by));
+    unsigned times = x->times ? x->times : 1;
+    if (k->extensions >= times)
+        return cf__refuse(why, CF_EREFUSED, "clock '%s' may be extended %u time(s) only", def->id,
+                          times);
+    if (req->by.unit != cap.unit || req->by.amount <= 0)
+        return cf__refuse(why, CF_EREFUSED, "clock '%s' is extended in %s, not by '%s'", def->id,
+                          cf_unit_name(cap.unit), by);
+    cf_period_t granted = {0, cap.unit};
+    if (k->extended)
+        cf_period_parse(k->extended, &granted, NULL);
+    if (granted.amount + req->by.amount > cap.amount)
+        return cf__refuse(why, CF_EREFUSED,
+                          "extending clock '%s' by %s exceeds its maximum of %s in total",
+                          def->id, by, max);
+    *total = (cf_period_t){granted.amount + req->by.amount, cap.unit};
+    return 0;
+}
+
+/* Exported, documented in engine.h */
+int cf_engine_extend(const cf_workflow_t *wf, const cf_calendar_t *cal, const cf_case_t *c,
+                     const cf_extend_t *req, json_t **events, cf_refusal_t *why)
+{
+    if (why)
+        memset(why, 0, sizeof(*why));
+    const cf_wf_clock_t *def = cf_workflow_clock(wf, req->clock);
+    if (!def)
+        return cf__refuse(why, CF_ENOTFOUND, "workflow '%s' has no clock '%s'", wf->doc->id,
+                          req->clock);
+    if (c->closed_at)
+        return cf__refuse(why, CF_ECLOSED, "case %lld is closed", (long long)c->id);
+    const cf_clock_rt_t *k = cf_case_clock(c, def->id);
+    cf_period_t total;
+    int rc = extension_allowed(def, k, req, &total, why);
+    if (rc != 0)
+        return rc;
+    cf_time_t deadline;
+    cf_error_t err;
+    if (cf_period_add(cal, k->deadline, req->by, &deadline, NULL, NULL, &err) != 0)
+        return range_error(why, def, &err);
+    char by[64], sum[64];
+    cf_period_format(req->by, by, sizeof(by));
+    cf_period_format(total, sum, sizeof(sum));
+    json_t *out = json_array();
+    json_t *ev = out ? clock_event(c, out, "clock.extended", def, req->at, req->actor, req->role)
+                     : NULL;
+    if (!ev || json_object_set_new(ev, "by", json_string(by)) ||
+        json_object_set_new(ev, "total", json_string(sum)) ||
+        json_object_set_new(ev, "reason", json_string(req->reason ? req->reason : "")) ||
+        set_time(ev, "deadline", deadline) || add_event(out, ev) != 0) {
+        json_decref(ev);
+        json_decref(out);
+        return CF_ENOMEM;
+    }
+    *events = out;
+    return 0;
+}
+
+/* ---- status and warnings -------------------------------------------------------- */
+
+/* Exported, documented in engine.h */
+const char *cf_engine_clock_status(const cf_clock_rt_t *k, cf_time_t now)
+{
+    if (k->state == CF_CLOCK_RUNNING && now > k->deadline)
+        return "overdue";
+    return cf_clock_state_name(k->state);
+}
+
+/* The instant `back` before deadline: hours and days exactly; working days as the
+ * end of the day that many working days earlier; months as days of the month. */
+static int warn_instant(const cf_calendar_t *cal, cf_time_t deadline, cf_period_t back,
+                        cf_time_t *out)
+{
+    if (back.unit == CF_UNIT_HOURS) {
+        *out = deadline - back.amount * 3600;
+        return 0;
+    }
+    if (back.unit != CF_UNIT_WORKING_DAYS) {
+        *out = deadline - back.amount * (back.unit == CF_UNIT_MONTHS ? 30 : 1) * 86400;
+        return 0;
+    }
+    int64_t day = cf_date_to_days(cf_time_china_date(deadline));
+    for (int64_t left = back.amount; left > 0;) {
+        int w = cf_calendar_is_workday(cal, cf_date_from_days(--day), NULL);
+        if (w < 0)
+            return w;
+        left -= w;
+    }
+    *out = cf_date_end(cf_date_from_days(day));
+    return 0;
+}
+
+/* Exported, documented in engine.h */
+int cf_engine_warn_points(const cf_wf_clock_t *def, const cf_calendar_t *cal, cf_time_t deadline,
+                          cf_time_t *points, int max)
+{
+    int n = 0;
+    for (unsigned i = 0; i < def->warn_count && n < max; i++) {
+        cf_time_t t;
+        int rc = warn_instant(cal, deadline, cf_wf_period(def->warn[i]), &t);
+        if (rc != 0)
+            return rc;
+        int at = n++;
+        while (at > 0 && points[at - 1] > t) { /* keep them sorted, earliest first */
+            points[at] = points[at - 1];
+            at--;
+        }
+        points[at] = t;
+    }
+    return n;
+}

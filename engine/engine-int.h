@@ -1,0 +1,25 @@
+/*
+ * engine-int.h -- what engine.c and clock.c share; not public.
+ */
+#ifndef CF_ENGINE_INT_H
+#define CF_ENGINE_INT_H
+
+#include "engine.h"
+
+/* Fills why (if non-NULL) and returns code. */
+int cf__refuse(cf_refusal_t *why, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* A new event {seq, type, at, actor, role}: seq = c->version + 1 + already, where
+ * already counts the events built before it in this request. NULL on ENOMEM. */
+json_t *cf__event_new(const cf_case_t *c, size_t already, const char *type, cf_time_t at,
+                      const char *actor, const char *role);
+
+/* Appends to events the clock events that action (or "open") causes at instant at:
+ * stops first, then starts, pauses and resumes. Returns 0, CF_ERANGE (why says
+ * which date) or CF_ENOMEM. */
+int cf__clock_effects(const cf_workflow_t *wf, const cf_calendar_t *cal, const cf_case_t *c,
+                      const char *action, cf_time_t at, const json_t *matter, const char *actor,
+                      const char *role, json_t *events, cf_refusal_t *why);
+
+#endif

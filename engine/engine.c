@@ -1,0 +1,436 @@
+/*
+ * engine.c -- opening cases and acting on them: which transition applies, who
+ * may take it, what it requires, which rules forbid it. Clocks are in clock.c.
+ * The order of checks is documented in engine.h; it is chosen so that the answer
+ * names the most basic reason first (a clerk told "wrong role" for an action
+ * that is not even possible in this state would be misled).
+ */
+#include "engine.h"
+#include "engine-int.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Exported, documented in engine-int.h */
+int cf__refuse(cf_refusal_t *why, int code, const char *fmt, ...)
+{
+    if (why) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(why->text, sizeof(why->text), fmt, ap);
+        va_end(ap);
+    }
+    return code;
+}
+
+/* Exported, documented in engine.h */
+void cf_refusal_dispose(cf_refusal_t *why)
+{
+    if (why) {
+        json_decref(why->allowed);
+        why->allowed = NULL;
+    }
+}
+
+/* Exported, documented in engine-int.h */
+json_t *cf__event_new(const cf_case_t *c, size_t already, const char *type, cf_time_t at,
+                      const char *actor, const char *role)
+{
+    char when[CF_TIME_BUFSZ];
+    cf_time_format(at, when);
+    return json_pack("{s:I, s:s, s:s, s:s, s:s}", "seq",
+                     (json_int_t)(c->version + 1 + (int64_t)already), "type", type, "at", when,
+                     "actor", actor ? actor : "", "role", role ? role : "");
+}
+
+/* ---- facts ---------------------------------------------------------------------- */
+
+static const char *type_name(cf_fact_type_t t)
+{
+    static const char *const names[] = {"number", "string", "bool", "date"};
+    return names[t];
+}
+
+/* Exported, documented in engine.h */
+int cf_engine_fact_from_text(const cf_workflow_t *wf, const char *name, const char *text,
+                             json_t **value, cf_error_t *err)
+{
+    const cf_wf_fact_t *f = cf_workflow_fact(wf, name);
+    if (!f)
+        return cf_error_set(err, CF_EINVALID, NULL, 0, 0,
+                            "fact '%s' is not declared by workflow '%s'", name, wf->doc->id);
+    json_t *v = NULL;
+    char *end = NULL;
+    cf_date_t d;
+    switch (f->type) {
+    case CF_FACT_NUMBER: {
+        double x = strtod(text, &end);
+        if (end != text && *end == '\0')
+            v = json_real(x);
+        break;
+    }
+    case CF_FACT_BOOL:
+        if (!strcmp(text, "true") || !strcmp(text, "yes") || !strcmp(text, "是"))
+            v = json_true();
+        else if (!strcmp(text, "false") || !strcmp(text, "no") || !strcmp(text, "否"))
+            v = json_false();
+        break;
+    case CF_FACT_DATE:
+        if (cf_date_parse(text, &d, NULL) == 0)
+            v = json_string(text);
+        break;
+    case CF_FACT_STRING:
+        v = json_string(text);
+        break;
+    }
+    if (!v)
+        return cf_error_set(err, CF_EINVALID, NULL, 0, 0, "fact '%s' must be a %s, not '%s'",
+                            name, type_name(f->type), text);
+    *value = v;
+    return 0;
+}
+
+static int fact_type_ok(cf_fact_type_t t, const json_t *v)
+{
+    switch (t) {
+    case CF_FACT_NUMBER:
+        return json_is_number(v);
+    case CF_FACT_BOOL:
+        return json_is_boolean(v);
+    case CF_FACT_DATE:
+        return json_is_string(v) && cf_date_parse(json_string_value(v), &(cf_date_t){0}, NULL) == 0;
+    case CF_FACT_STRING:
+        return json_is_string(v);
+    }
+    return 0;
+}
+
+/* Exported, documented in engine.h */
+int cf_engine_check_facts(const cf_workflow_t *wf, const json_t *facts, cf_error_t *err)
+{
+    const char *key;
+    json_t *v;
+    if (facts && !json_is_object(facts))
+        return cf_error_set(err, CF_EINVALID, NULL, 0, 0, "facts must be an object");
+    json_object_foreach((json_t *)facts, key, v)
+    {
+        const cf_wf_fact_t *f = cf_workflow_fact(wf, key);
+        if (!f)
+            return cf_error_set(err, CF_EINVALID, NULL, 0, 0,
+                                "fact '%s' is not declared by workflow '%s'", key, wf->doc->id);
+        if (!fact_type_ok(f->type, v))
+            return cf_error_set(err, CF_EINVALID, NULL, 0, 0, "fact '%s' must be a %s", key,
+                                type_name(f->type));
+    }
+    return 0;
+}
+
+/* ---- allowed actions -------------------------------------------------------------- */
+
+static json_t *string_list(char *const *items, unsigned count)
+{
+    json_t *a = json_array();
+    for (unsigned i = 0; a && i < count; i++)
+        json_array_append_new(a, json_string(items[i]));
+    return a;
+}
+
+/* What t requires that the case (with extra facts and documents) lacks. */
+static json_t *missing_of(const cf_wf_transition_t *t, const cf_case_t *c, const json_t *facts,
+                          const json_t *docs)
+{
+    json_t *mf = json_array(), *md = json_array();
+    for (unsigned i = 0; t->requires && i < t->requires->facts_count; i++) {
+        const char *f = t->requires->facts[i];
+        if (!json_object_get(c->facts, f) && !json_object_get(facts, f))
+            json_array_append_new(mf, json_string(f));
+    }
+    for (unsigned i = 0; t->requires && i < t->requires->documents_count; i++) {
+        const char *d = t->requires->documents[i];
+        if (!json_object_get(c->documents, d) && !json_object_get(docs, d))
+            json_array_append_new(md, json_string(d));
+    }
+    return json_pack("{s:o, s:o}", "facts", mf, "documents", md);
+}
+
+/* Exported, documented in engine.h */
+json_t *cf_engine_allowed(const cf_workflow_t *wf, const cf_case_t *c)
+{
+    json_t *out = json_array();
+    for (unsigned i = 0; out && !c->closed_at && i < wf->doc->transitions_count; i++) {
+        const cf_wf_transition_t *t = &wf->doc->transitions[i];
+        if (!cf_workflow_from_matches(wf, t, c->state))
+            continue;
+        const cf_wf_requires_t *r = t->requires;
+        json_t *item = json_pack(
+            "{s:s, s:s, s:s, s:o, s:{s:o, s:o}, s:o}", "action", t->action, "label", t->label,
+            "to", strcmp(t->to, "@back") == 0 && c->prev_state ? c->prev_state : t->to, "roles",
+            string_list(t->roles, t->roles_count), "requires", "facts",
+            string_list(r ? r->facts : NULL, r ? r->facts_count : 0), "documents",
+            string_list(r ? r->documents : NULL, r ? r->documents_count : 0), "missing",
+            missing_of(t, c, NULL, NULL));
+        if (item && t->guard)
+            json_object_set_new(item, "guard", json_string(t->guard));
+        if (!item || json_array_append_new(out, item) != 0) {
+            json_decref(out);
+            return NULL;
+        }
+    }
+    return out;
+}
+
+/* ---- guards --------------------------------------------------------------------- */
+
+typedef struct guard_ctx_s {
+    const cf_case_t *c;
+    const char *action;
+    const json_t *new_facts;
+} guard_ctx_t;
+
+static int done_cb(void *ctx, const char *action)
+{
+    guard_ctx_t *g = ctx;
+    if (strcmp(action, g->action) == 0)
+        return 1;
+    size_t i;
+    json_t *v;
+    json_array_foreach(g->c->done, i, v) if (strcmp(json_string_value(v), action) == 0) return 1;
+    return 0;
+}
+
+static int lowest_cb(void *ctx, const char *fact, double *out)
+{
+    guard_ctx_t *g = ctx;
+    int found = 0;
+    size_t i;
+    json_t *v;
+    json_array_foreach(json_object_get(g->c->history, fact), i, v)
+    {
+        if (json_is_number(v) && (!found || json_number_value(v) < *out))
+            *out = json_number_value(v), found = 1;
+    }
+    json_t *now = json_object_get(g->new_facts, fact);
+    if (json_is_number(now) && (!found || json_number_value(now) < *out))
+        *out = json_number_value(now), found = 1;
+    return found ? 0 : CF_ENOTFOUND;
+}
+
+/* 1 if g holds for the case with facts merged in; 0 if not. */
+static int holds(const cf_guard_t *g, const cf_case_t *c, const cf_act_t *req, json_t *merged)
+{
+    guard_ctx_t ctx = {c, req->action, req->facts};
+    cf_guard_env_t env = {.facts = merged, .actor = req->actor, .role = req->role,
+                          .done = done_cb, .lowest = lowest_cb, .ctx = &ctx};
+    int result = 0;
+    return cf_guard_eval(g, &env, &result) == 0 && result;
+}
+
+/* ---- acting --------------------------------------------------------------------- */
+
+static int role_allowed(const cf_wf_transition_t *t, const char *role)
+{
+    return role && cf_workflow_list_has(t->roles, t->roles_count, role);
+}
+
+/* The transition req takes from the case's state, in three steps: the action must
+ * exist here, the role must be allowed for it, and among guarded branches the
+ * first whose guard holds wins. OUT *chosen. */
+static int choose(const cf_workflow_t *wf, const cf_case_t *c, const cf_act_t *req,
+                  json_t *merged, const cf_wf_transition_t **chosen, cf_refusal_t *why)
+{
+    int exists = 0, role_ok = 0;
+    for (unsigned i = 0; i < wf->doc->transitions_count; i++) {
+        const cf_wf_transition_t *t = &wf->doc->transitions[i];
+        if (strcmp(t->action, req->action) != 0 || !cf_workflow_from_matches(wf, t, c->state))
+            continue;
+        exists = 1;
+        if (!role_allowed(t, req->role))
+            continue;
+        role_ok = 1;
+        if (!wf->guards[i] || holds(wf->guards[i], c, req, merged)) {
+            *chosen = t;
+            return 0;
+        }
+    }
+    const cf_wf_state_t *s = cf_workflow_state(wf, c->state);
+    if (!exists)
+        return cf__refuse(why, CF_EREFUSED, "action '%s' is not allowed in state '%s' (%s)",
+                          req->action, c->state, s ? s->name : "?");
+    if (!role_ok)
+        return cf__refuse(why, CF_EFORBIDDEN, "role '%s' may not take action '%s' in state '%s'",
+                          req->role ? req->role : "(none)", req->action, c->state);
+    return cf__refuse(why, CF_EREFUSED,
+                      "action '%s' is not possible now: its condition does not hold", req->action);
+}
+
+static int check_requires(const cf_wf_transition_t *t, const cf_case_t *c, const cf_act_t *req,
+                          cf_refusal_t *why)
+{
+    json_t *missing = missing_of(t, c, req->facts, req->documents);
+    json_t *mf = json_object_get(missing, "facts"), *md = json_object_get(missing, "documents");
+    int rc = 0;
+    if (!missing) {
+        rc = CF_ENOMEM;
+    } else if (json_array_size(mf) || json_array_size(md)) {
+        char *f = json_dumps(mf, JSON_COMPACT), *d = json_dumps(md, JSON_COMPACT);
+        rc = cf__refuse(why, CF_EREFUSED, "action '%s' requires facts %s and documents %s",
+                        req->action, json_array_size(mf) ? f : "[]",
+                        json_array_size(md) ? d : "[]");
+        free(f);
+        free(d);
+    }
+    json_decref(missing);
+    return rc;
+}
+
+static int check_rules(const cf_workflow_t *wf, const cf_case_t *c, const cf_act_t *req,
+                       json_t *merged, cf_refusal_t *why)
+{
+    for (unsigned i = 0; i < wf->doc->rules_count; i++) {
+        const cf_wf_rule_t *r = &wf->doc->rules[i];
+        if (!cf_workflow_list_has(r->on, r->on_count, req->action) ||
+            holds(wf->checks[i], c, req, merged))
+            continue;
+        if (why) {
+            snprintf(why->rule, sizeof(why->rule), "%s", r->id);
+            snprintf(why->article, sizeof(why->article), "%s", r->article);
+        }
+        return cf__refuse(why, CF_EREFUSED, "%s（%s）", r->message, r->article);
+    }
+    return 0;
+}
+
+static json_t *transition_event(const cf_workflow_t *wf, const cf_case_t *c,
+                                const cf_wf_transition_t *t, const cf_act_t *req)
+{
+    const char *to = strcmp(t->to, "@back") == 0 ? c->prev_state : t->to;
+    const cf_wf_state_t *target = cf_workflow_state(wf, to);
+    json_t *ev = cf__event_new(c, 0, "transition", req->at, req->actor, req->role);
+    if (!ev)
+        return NULL;
+    json_t *facts = req->facts ? json_deep_copy(req->facts) : json_object();
+    json_t *docs = req->documents ? json_deep_copy(req->documents) : json_object();
+    if (json_object_set_new(ev, "action", json_string(t->action)) ||
+        json_object_set_new(ev, "label", json_string(t->label)) ||
+        json_object_set_new(ev, "from", json_string(c->state)) ||
+        json_object_set_new(ev, "to", json_string(to)) || json_object_set_new(ev, "facts", facts) ||
+        json_object_set_new(ev, "documents", docs) ||
+        (target && target->terminal && json_object_set_new(ev, "terminal", json_true()))) {
+        json_decref(ev);
+        return NULL;
+    }
+    return ev;
+}
+
+/* Checks that come before the transition is chosen: closed case, facts, time. */
+static int precheck(const cf_workflow_t *wf, const cf_case_t *c, const cf_act_t *req,
+                    cf_refusal_t *why)
+{
+    cf_error_t err;
+    if (c->closed_at)
+        return cf__refuse(why, CF_ECLOSED, "case %lld is closed (state '%s')", (long long)c->id,
+                          c->state);
+    if (cf_engine_check_facts(wf, req->facts, &err) != 0)
+        return cf__refuse(why, CF_EINVALID, "%s", err.text);
+    if (req->at < c->updated_at) {
+        char last[CF_TIME_BUFSZ];
+        cf_time_format(c->updated_at, last);
+        return cf__refuse(why, CF_EINVALID, "the action's time is before the case's last event (%s)",
+                          last);
+    }
+    return 0;
+}
+
+static int act_events(const cf_workflow_t *wf, const cf_calendar_t *cal, const cf_case_t *c,
+                      const cf_act_t *req, json_t *merged, json_t **events, cf_refusal_t *why)
+{
+    const cf_wf_transition_t *t = NULL;
+    int rc = choose(wf, c, req, merged, &t, why);
+    if (rc == 0)
+        rc = check_requires(t, c, req, why);
+    if (rc == 0)
+        rc = check_rules(wf, c, req, merged, why);
+    if (rc == 0 && strcmp(t->to, "@back") == 0 && !c->prev_state)
+        rc = cf__refuse(why, CF_EREFUSED, "action '%s' returns to a previous state, but there "
+                                          "is none", req->action);
+    if (rc != 0)
+        return rc;
+    json_t *out = json_array(), *ev = transition_event(wf, c, t, req);
+    if (!out || !ev || json_array_append_new(out, ev) != 0) {
+        json_decref(out);
+        return CF_ENOMEM;
+    }
+    rc = cf__clock_effects(wf, cal, c, req->action, req->at, req->matter, req->actor, req->role,
+                           out, why);
+    if (rc != 0) {
+        json_decref(out);
+        return rc;
+    }
+    *events = out;
+    return 0;
+}
+
+/* Exported, documented in engine.h */
+int cf_engine_act(const cf_workflow_t *wf, const cf_calendar_t *cal, const cf_case_t *c,
+                  const cf_act_t *req, json_t **events, cf_refusal_t *why)
+{
+    if (why)
+        memset(why, 0, sizeof(*why));
+    int rc = precheck(wf, c, req, why);
+    if (rc != 0)
+        return rc;
+    json_t *merged = json_deep_copy(c->facts);
+    if (!merged || (req->facts && json_object_update(merged, (json_t *)req->facts) != 0)) {
+        json_decref(merged);
+        return CF_ENOMEM;
+    }
+    rc = act_events(wf, cal, c, req, merged, events, why);
+    json_decref(merged);
+    if (rc != 0 && rc != CF_ENOMEM && why)
+        why->allowed = cf_engine_allowed(wf, c);
+    return rc;
+}
+
+/* Exported, documented in engine.h */
+int cf_engine_open(const cf_workflow_t *wf, const cf_calendar_t *cal, const cf_open_t *req,
+                   json_t **events, cf_refusal_t *why)
+{
+    cf_error_t err;
+    if (why)
+        memset(why, 0, sizeof(*why));
+    if (cf_engine_check_facts(wf, req->facts, &err) != 0)
+        return cf__refuse(why, CF_EINVALID, "%s", err.text);
+    cf_case_t empty;
+    if (cf_case_init(&empty) != 0)
+        return CF_ENOMEM;
+    json_t *out = json_array();
+    json_t *ev = cf__event_new(&empty, 0, "case.opened", req->at, req->actor, req->role);
+    int rc = out && ev ? 0 : CF_ENOMEM;
+    if (rc == 0 &&
+        (json_object_set_new(ev, "workflow",
+                             json_pack("{s:s, s:i, s:s}", "id", wf->doc->id, "version",
+                                       (int)wf->doc->version, "hash", wf->hash)) ||
+         json_object_set_new(ev, "algo", json_string(cf_chain_algo_name(req->algo))) ||
+         json_object_set_new(ev, "party", req->party ? json_deep_copy(req->party) : json_object()) ||
+         json_object_set_new(ev, "matter", req->matter_id ? json_string(req->matter_id) : json_null()) ||
+         json_object_set_new(ev, "parent", req->parent ? json_integer(req->parent) : json_null()) ||
+         json_object_set_new(ev, "state", json_string(wf->doc->initial)) ||
+         json_object_set_new(ev, "facts", req->facts ? json_deep_copy(req->facts) : json_object())))
+        rc = CF_ENOMEM;
+    if (rc == 0 && json_array_append_new(out, ev) != 0)
+        rc = CF_ENOMEM;
+    else if (rc != 0)
+        json_decref(ev);
+    if (rc == 0)
+        rc = cf__clock_effects(wf, cal, &empty, "open", req->at, req->matter, req->actor,
+                               req->role, out, why);
+    cf_case_dispose(&empty);
+    if (rc != 0) {
+        json_decref(out);
+        return rc;
+    }
+    *events = out;
+    return 0;
+}

@@ -1,0 +1,106 @@
+/*
+ * engine.h -- deciding what may happen to a case. Pure: no I/O, no clock reads,
+ * no database; "now" and the calendar are arguments.
+ *
+ * Given a workflow, a case and a request (open, act, extend a clock), the engine
+ * either returns the events to append -- the transition and every clock it
+ * starts, stops, pauses or resumes, each with its computed deadline -- or refuses,
+ * saying why and which actions are allowed now with what each still requires.
+ * The events are unsealed (no case id, prev or hash): the store seals them with
+ * cf_case_append inside the transaction that writes them.
+ *
+ * Order of checks for an action, first failure wins:
+ *   closed case (CF_ECLOSED) -> action not available in this state (CF_EREFUSED)
+ *   -> role (CF_EFORBIDDEN) -> facts undeclared or of the wrong type (CF_EINVALID)
+ *   -> time earlier than the case's last event (CF_EINVALID) -> guard (CF_EREFUSED)
+ *   -> required facts and documents (CF_EREFUSED) -> rules (CF_EREFUSED, with the
+ *   rule's id and article) -> clock deadlines outside the calendar (CF_ERANGE).
+ */
+#ifndef CF_ENGINE_H
+#define CF_ENGINE_H
+
+#include <jansson.h>
+
+#include "calendar.h"
+#include "case.h"
+#include "workflow.h"
+
+typedef struct cf_refusal_s {
+    char rule[64];      /* id of the rule that refused, or "" */
+    char article[256];  /* its legal basis, or "" */
+    char text[CF_ERROR_TEXT_MAX];
+    json_t *allowed;    /* actions allowed now (cf_engine_allowed), new ref, or NULL */
+} cf_refusal_t;
+
+typedef struct cf_open_s {
+    const char *actor;
+    const char *role;
+    const json_t *party;    /* {"name": ..., "type": ...}; borrowed */
+    const char *matter_id;  /* or NULL */
+    const json_t *matter;   /* the matter's catalog entry, for from_matter clocks; or NULL */
+    int64_t parent;         /* parent case id, or 0 */
+    const json_t *facts;    /* typed initial facts, or NULL; borrowed */
+    cf_chain_algo_t algo;
+    cf_time_t at;
+} cf_open_t;
+
+typedef struct cf_act_s {
+    const char *action;
+    const char *actor;
+    const char *role;
+    const json_t *facts;     /* typed facts given with the action, or NULL; borrowed */
+    const json_t *documents; /* {name: {sha256, size, file}} attached now, or NULL */
+    const json_t *matter;    /* the case's matter entry, or NULL */
+    cf_time_t at;
+} cf_act_t;
+
+typedef struct cf_extend_s {
+    const char *clock;
+    const char *actor;
+    const char *role;
+    const char *reason;
+    cf_period_t by;
+    cf_time_t at;
+} cf_extend_t;
+
+/* Each returns 0 and OUT *events (a new JSON array of unsealed events, in order),
+ * or a negative CF_E* code with OUT why filled (why->allowed set for refusals of
+ * an action) and *events untouched. why may be NULL. Release why with
+ * cf_refusal_dispose whatever the result. */
+int cf_engine_open(const cf_workflow_t *wf, const cf_calendar_t *cal, const cf_open_t *req,
+                   json_t **events, cf_refusal_t *why);
+int cf_engine_act(const cf_workflow_t *wf, const cf_calendar_t *cal, const cf_case_t *c,
+                  const cf_act_t *req, json_t **events, cf_refusal_t *why);
+/* Extends a running or paused clock: refused unless the clock has an extension
+ * rule, the role is its approver, the deadline has not passed, and the total stays
+ * within the rule's maximum and number of times. */
+int cf_engine_extend(const cf_workflow_t *wf, const cf_calendar_t *cal, const cf_case_t *c,
+                     const cf_extend_t *req, json_t **events, cf_refusal_t *why);
+
+/* The actions allowed from the case's state (all roles), each
+ * {action, label, to, roles, guard?, requires: {facts, documents},
+ *  missing: {facts, documents}}: a new reference, or NULL on ENOMEM. */
+json_t *cf_engine_allowed(const cf_workflow_t *wf, const cf_case_t *c);
+
+/* Converts a fact given as text ("3000", "true", "2026-03-01") to the type the
+ * workflow declares for it. OUT *value (new reference). Returns 0, or CF_EINVALID
+ * naming the fact (undeclared, or the text does not convert). */
+int cf_engine_fact_from_text(const cf_workflow_t *wf, const char *name, const char *text,
+                             json_t **value, cf_error_t *err);
+
+/* Checks every member of facts (an object) against the declarations. Returns 0 or
+ * CF_EINVALID naming the first fact that is undeclared or of the wrong type. */
+int cf_engine_check_facts(const cf_workflow_t *wf, const json_t *facts, cf_error_t *err);
+
+void cf_refusal_dispose(cf_refusal_t *why);
+
+/* The clock's state at instant now: "running", "paused", "met", "breached",
+ * "idle", or "overdue" (running with its deadline passed). */
+const char *cf_engine_clock_status(const cf_clock_rt_t *k, cf_time_t now);
+
+/* The warning instants of clock def whose deadline is given, earliest first, into
+ * OUT points (at most max). Returns the count, or CF_ERANGE. */
+int cf_engine_warn_points(const cf_wf_clock_t *def, const cf_calendar_t *cal, cf_time_t deadline,
+                          cf_time_t *points, int max);
+
+#endif

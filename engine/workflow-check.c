@@ -1,0 +1,345 @@
+/*
+ * workflow-check.c -- checking a loaded workflow as a machine.
+ *
+ * libcyaml has already enforced the schema; what remains are the properties that
+ * only make sense across the whole document: names that must resolve (states,
+ * actions, facts, roles), ids that must be unique, every state reachable from
+ * `initial`, no dead ends but terminal states, no way out of a terminal state,
+ * no ambiguous action, and guards that compile and name only what exists. Every
+ * problem is reported, each at the line of the node it concerns (yamlpos.c), so an
+ * author fixes a file in one pass rather than one error per run.
+ *
+ * Cost: name resolution is linear search, O(states x transitions); a workflow has
+ * tens of each and is checked once per load, so no index is worth its code.
+ */
+#include "workflow-int.h"
+#include "yamlpos.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const default_roles[] = {"handler", "reviewer", "head"};
+
+typedef struct check_s {
+    cf_workflow_t *wf;
+    const cf_wf_doc_t *doc;
+    const char *source;
+    cf_errlist_t *problems;
+    cf__yamlpos_t pos;
+    int oom;
+} check_t;
+
+/* Reports a problem at the node named by the path (printf-style). */
+static void problem(check_t *c, const char *path, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void problem(check_t *c, const char *path, const char *fmt, ...)
+{
+    int line, column;
+    cf__yamlpos_find(&c->pos, &line, &column, "%s", path);
+    char text[CF_ERROR_TEXT_MAX];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(text, sizeof(text), fmt, ap);
+    va_end(ap);
+    if (cf_errlist_add(c->problems, c->source, line, column, "%s", text) != 0)
+        c->oom = 1;
+}
+
+static int id_ok(const char *id, const char *extra)
+{
+    if (!*id)
+        return 0;
+    for (const char *p = id; *p; p++)
+        if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || strchr(extra, *p)))
+            return 0;
+    return 1;
+}
+
+static int role_known(const cf_wf_doc_t *doc, const char *role)
+{
+    if (doc->roles_count)
+        return cf_workflow_list_has(doc->roles, doc->roles_count, role);
+    for (size_t i = 0; i < sizeof(default_roles) / sizeof(default_roles[0]); i++)
+        if (strcmp(default_roles[i], role) == 0)
+            return 1;
+    return 0;
+}
+
+static int action_known(const cf_wf_doc_t *doc, const char *action)
+{
+    for (unsigned i = 0; i < doc->transitions_count; i++)
+        if (strcmp(doc->transitions[i].action, action) == 0)
+            return 1;
+    return 0;
+}
+
+/* ---- ids ------------------------------------------------------------------------ */
+
+static void check_ids(check_t *c)
+{
+    const cf_wf_doc_t *d = c->doc;
+    char path[64];
+    if (!id_ok(d->id, "-"))
+        problem(c, "id", "workflow id '%s' must be lower-case letters, digits and '-'", d->id);
+    if (d->version < 1)
+        problem(c, "version", "version must be 1 or more");
+    for (unsigned i = 0; i < d->facts_count; i++) {
+        snprintf(path, sizeof(path), "facts.%u.id", i);
+        if (!id_ok(d->facts[i].id, "_"))
+            problem(c, path, "fact id '%s' must be lower-case letters, digits and '_'",
+                    d->facts[i].id);
+        for (unsigned j = 0; j < i; j++)
+            if (strcmp(d->facts[i].id, d->facts[j].id) == 0)
+                problem(c, path, "duplicate fact id '%s'", d->facts[i].id);
+    }
+    for (unsigned i = 0; i < d->states_count; i++) {
+        snprintf(path, sizeof(path), "states.%u.id", i);
+        if (!id_ok(d->states[i].id, "_-"))
+            problem(c, path, "state id '%s' must be lower-case letters, digits, '_' and '-'",
+                    d->states[i].id);
+        for (unsigned j = 0; j < i; j++)
+            if (strcmp(d->states[i].id, d->states[j].id) == 0)
+                problem(c, path, "duplicate state id '%s'", d->states[i].id);
+    }
+    for (unsigned i = 0; i < d->clocks_count; i++)
+        for (unsigned j = 0; j < i; j++)
+            if (strcmp(d->clocks[i].id, d->clocks[j].id) == 0) {
+                snprintf(path, sizeof(path), "clocks.%u.id", i);
+                problem(c, path, "duplicate clock id '%s'", d->clocks[i].id);
+            }
+    for (unsigned i = 0; i < d->rules_count; i++)
+        for (unsigned j = 0; j < i; j++)
+            if (strcmp(d->rules[i].id, d->rules[j].id) == 0) {
+                snprintf(path, sizeof(path), "rules.%u.id", i);
+                problem(c, path, "duplicate rule id '%s'", d->rules[i].id);
+            }
+    if (!cf_workflow_state(c->wf, d->initial))
+        problem(c, "initial", "initial state '%s' is not a state of this workflow", d->initial);
+}
+
+/* ---- guards --------------------------------------------------------------------- */
+
+typedef struct ref_ctx_s {
+    check_t *c;
+    const char *path;
+} ref_ctx_t;
+
+static void on_ref(void *ctx, cf_guard_ref_kind_t kind, const char *name, int column)
+{
+    ref_ctx_t *r = ctx;
+    if (kind == CF_GUARD_REF_FACT && !cf_workflow_fact(r->c->wf, name))
+        problem(r->c, r->path, "guard names undeclared fact '%s' (column %d of the expression)",
+                name, column);
+    else if (kind == CF_GUARD_REF_ACTION && !action_known(r->c->doc, name) &&
+             strcmp(name, "open") != 0)
+        problem(r->c, r->path, "guard names unknown action '%s' (column %d of the expression)",
+                name, column);
+}
+
+/* Compiles text into *out and checks its names; problems at path. */
+static void compile_guard(check_t *c, const char *text, const char *path, cf_guard_t **out)
+{
+    cf_error_t err;
+    cf_error_clear(&err);
+    int rc = cf_guard_compile(text, out, &err);
+    if (rc == CF_ENOMEM) {
+        c->oom = 1;
+        return;
+    }
+    if (rc != 0) {
+        problem(c, path, "malformed guard '%s': %s", text, err.text);
+        return;
+    }
+    ref_ctx_t r = {c, path};
+    cf_guard_refs(*out, on_ref, &r);
+}
+
+/* ---- transitions ---------------------------------------------------------------- */
+
+static void check_transition_refs(check_t *c, unsigned i)
+{
+    const cf_wf_transition_t *t = &c->doc->transitions[i];
+    char path[96];
+    snprintf(path, sizeof(path), "transitions.%u.action", i);
+    if (!id_ok(t->action, "_"))
+        problem(c, path, "action '%s' must be lower-case letters, digits and '_'", t->action);
+    int star = t->from_count == 1 && strcmp(t->from[0], "*") == 0;
+    for (unsigned j = 0; !star && j < t->from_count; j++) {
+        snprintf(path, sizeof(path), "transitions.%u.from.%u", i, j);
+        const cf_wf_state_t *s = cf_workflow_state(c->wf, t->from[j]);
+        if (!s)
+            problem(c, path, "action '%s' comes from unknown state '%s'", t->action, t->from[j]);
+        else if (s->terminal)
+            problem(c, path, "terminal state '%s' has an outgoing transition '%s'", s->id,
+                    t->action);
+    }
+    if (t->from_count == 0) {
+        snprintf(path, sizeof(path), "transitions.%u.from", i);
+        problem(c, path, "action '%s' has an empty 'from' list", t->action);
+    }
+    snprintf(path, sizeof(path), "transitions.%u.to", i);
+    if (strcmp(t->to, "@back") != 0 && !cf_workflow_state(c->wf, t->to))
+        problem(c, path, "action '%s' goes to unknown state '%s'", t->action, t->to);
+    for (unsigned j = 0; j < t->roles_count; j++) {
+        snprintf(path, sizeof(path), "transitions.%u.roles.%u", i, j);
+        if (!role_known(c->doc, t->roles[j]))
+            problem(c, path, "action '%s' names unknown role '%s'", t->action, t->roles[j]);
+    }
+    for (unsigned j = 0; t->requires && j < t->requires->facts_count; j++) {
+        snprintf(path, sizeof(path), "transitions.%u.requires.facts.%u", i, j);
+        if (!cf_workflow_fact(c->wf, t->requires->facts[j]))
+            problem(c, path, "action '%s' requires undeclared fact '%s'", t->action,
+                    t->requires->facts[j]);
+    }
+    if (t->guard) {
+        snprintf(path, sizeof(path), "transitions.%u.guard", i);
+        compile_guard(c, t->guard, path, &c->wf->guards[i]);
+    }
+}
+
+/* Two transitions for the same action that can leave the same state must both be
+ * guarded, or the machine cannot tell which to take. */
+static void check_ambiguity(check_t *c)
+{
+    const cf_wf_doc_t *d = c->doc;
+    char path[64];
+    for (unsigned s = 0; s < d->states_count; s++) {
+        const char *state = d->states[s].id;
+        for (unsigned i = 0; i < d->transitions_count; i++) {
+            const cf_wf_transition_t *a = &d->transitions[i];
+            if (!cf_workflow_from_matches(c->wf, a, state))
+                continue;
+            for (unsigned j = i + 1; j < d->transitions_count; j++) {
+                const cf_wf_transition_t *b = &d->transitions[j];
+                if (strcmp(a->action, b->action) != 0 || !cf_workflow_from_matches(c->wf, b, state))
+                    continue;
+                if (a->guard && b->guard)
+                    continue;
+                snprintf(path, sizeof(path), "transitions.%u", j);
+                problem(c, path,
+                        "action '%s' from state '%s' has two transitions and no guard to tell "
+                        "them apart",
+                        a->action, state);
+            }
+        }
+    }
+}
+
+/* ---- reachability --------------------------------------------------------------- */
+
+static void check_graph(check_t *c)
+{
+    const cf_wf_doc_t *d = c->doc;
+    unsigned n = d->states_count;
+    char *seen = calloc(n ? n : 1, 1);
+    unsigned *queue = calloc(n ? n : 1, sizeof(*queue));
+    if (!seen || !queue) {
+        c->oom = 1;
+        goto out;
+    }
+    unsigned head = 0, tail = 0;
+    for (unsigned s = 0; s < n; s++)
+        if (strcmp(d->states[s].id, d->initial) == 0)
+            seen[s] = 1, queue[tail++] = s;
+    /* "@back" only returns to a state already visited, so it adds no edge. */
+    while (head < tail) {
+        const char *from = d->states[queue[head++]].id;
+        for (unsigned i = 0; i < d->transitions_count; i++) {
+            const cf_wf_transition_t *t = &d->transitions[i];
+            if (!cf_workflow_from_matches(c->wf, t, from))
+                continue;
+            for (unsigned s = 0; s < n; s++)
+                if (!seen[s] && strcmp(d->states[s].id, t->to) == 0)
+                    seen[s] = 1, queue[tail++] = s;
+        }
+    }
+    char path[64];
+    for (unsigned s = 0; s < n; s++) {
+        snprintf(path, sizeof(path), "states.%u", s);
+        if (!seen[s] && cf_workflow_state(c->wf, d->initial))
+            problem(c, path, "state '%s' is unreachable from '%s'", d->states[s].id, d->initial);
+        int out_edges = 0;
+        for (unsigned i = 0; i < d->transitions_count; i++)
+            out_edges += cf_workflow_from_matches(c->wf, &d->transitions[i], d->states[s].id);
+        if (!d->states[s].terminal && out_edges == 0)
+            problem(c, path, "state '%s' is a dead end but is not marked terminal",
+                    d->states[s].id);
+    }
+out:
+    free(seen);
+    free(queue);
+}
+
+/* ---- clocks and rules ----------------------------------------------------------- */
+
+static void check_action_list(check_t *c, char *const *list, unsigned count, const char *what,
+                              const char *owner, unsigned index, const char *key)
+{
+    char path[96];
+    for (unsigned j = 0; j < count; j++) {
+        if (action_known(c->doc, list[j]) || (strcmp(key, "start") == 0 && !strcmp(list[j], "open")))
+            continue;
+        snprintf(path, sizeof(path), "%ss.%u.%s.%u", owner, index, key, j);
+        problem(c, path, "%s '%s' names unknown action '%s' in '%s'", owner, what, list[j], key);
+    }
+}
+
+static void check_clocks(check_t *c)
+{
+    const cf_wf_doc_t *d = c->doc;
+    char path[96];
+    for (unsigned i = 0; i < d->clocks_count; i++) {
+        const cf_wf_clock_t *k = &d->clocks[i];
+        check_action_list(c, k->start, k->start_count, k->id, "clock", i, "start");
+        check_action_list(c, k->stop, k->stop_count, k->id, "clock", i, "stop");
+        check_action_list(c, k->pause, k->pause_count, k->id, "clock", i, "pause");
+        check_action_list(c, k->resume, k->resume_count, k->id, "clock", i, "resume");
+        if (k->pause_count && !k->resume_count) {
+            snprintf(path, sizeof(path), "clocks.%u.pause", i);
+            problem(c, path, "clock '%s' can be paused but names no action to resume it", k->id);
+        }
+        if (k->period.amount == 0) {
+            snprintf(path, sizeof(path), "clocks.%u.period", i);
+            problem(c, path, "clock '%s' has a period of zero", k->id);
+        }
+        if (k->extension && !role_known(d, k->extension->approver)) {
+            snprintf(path, sizeof(path), "clocks.%u.extension.approver", i);
+            problem(c, path, "clock '%s' names unknown approver role '%s'", k->id,
+                    k->extension->approver);
+        }
+    }
+}
+
+static void check_rules(check_t *c)
+{
+    const cf_wf_doc_t *d = c->doc;
+    char path[96];
+    for (unsigned i = 0; i < d->rules_count; i++) {
+        check_action_list(c, d->rules[i].on, d->rules[i].on_count, d->rules[i].id, "rule", i,
+                          "on");
+        snprintf(path, sizeof(path), "rules.%u.check", i);
+        compile_guard(c, d->rules[i].check, path, &c->wf->checks[i]);
+    }
+}
+
+/* Exported, documented in workflow-int.h */
+int cf__workflow_check(cf_workflow_t *wf, const char *source, cf_errlist_t *problems)
+{
+    check_t c = {.wf = wf, .doc = wf->doc, .source = source, .problems = problems};
+    wf->guards = calloc(wf->doc->transitions_count + 1, sizeof(*wf->guards));
+    wf->checks = calloc(wf->doc->rules_count + 1, sizeof(*wf->checks));
+    if (!wf->guards || !wf->checks)
+        return CF_ENOMEM;
+    cf__yamlpos_build(&c.pos, wf->source, wf->source_len);
+    check_ids(&c);
+    for (unsigned i = 0; i < wf->doc->transitions_count; i++)
+        check_transition_refs(&c, i);
+    check_ambiguity(&c);
+    check_graph(&c);
+    check_clocks(&c);
+    check_rules(&c);
+    cf__yamlpos_free(&c.pos);
+    return c.oom ? CF_ENOMEM : 0;
+}

@@ -1,0 +1,166 @@
+/*
+ * workflow.h -- a power type's procedure as a state machine, loaded from YAML.
+ *
+ * The file format is documented field by field in docs/workflow-language.md. A
+ * definition is parsed with libcyaml against a fixed schema (schema errors carry
+ * line and column from libcyaml's backtrace), then checked as a machine
+ * (cf_workflow_parse reports every problem it finds, each with its line, taken
+ * from a position map built with libyaml over the same bytes). The loaded
+ * structure is read-only for the rest of the engine; guards and rule checks are
+ * compiled once at load.
+ *
+ * The content hash is SHA-256 over the file's exact bytes, hex: a case pins it, so
+ * a replay runs on exactly the rules the case ran under.
+ */
+#ifndef CF_WORKFLOW_H
+#define CF_WORKFLOW_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "error.h"
+#include "guard.h"
+#include "period.h"
+
+#define CF_HASH_HEX 65 /* 64 hex digits + NUL */
+
+typedef enum cf_fact_type_e {
+    CF_FACT_NUMBER = 0,
+    CF_FACT_STRING,
+    CF_FACT_BOOL,
+    CF_FACT_DATE,
+} cf_fact_type_t;
+
+typedef struct cf_wf_period_s {
+    unsigned amount;
+    cf_unit_t unit;
+} cf_wf_period_t;
+
+typedef struct cf_wf_fact_s {
+    char *id;
+    char *name;
+    cf_fact_type_t type;
+} cf_wf_fact_t;
+
+typedef struct cf_wf_state_s {
+    char *id;
+    char *name;
+    char *responsibility;
+    char *basis;
+    bool terminal;
+} cf_wf_state_t;
+
+typedef struct cf_wf_requires_s {
+    char **facts;
+    unsigned facts_count;
+    char **documents;
+    unsigned documents_count;
+} cf_wf_requires_t;
+
+typedef struct cf_wf_transition_s {
+    char *action;
+    char *label;
+    char **from; /* state ids, or the single entry "*" */
+    unsigned from_count;
+    char *to; /* state id, or "@back" */
+    char **roles;
+    unsigned roles_count;
+    char *guard; /* source text, or NULL */
+    cf_wf_requires_t *requires; /* NULL when nothing required */
+    char *basis;
+} cf_wf_transition_t;
+
+typedef struct cf_wf_extension_s {
+    char *approver; /* role */
+    cf_wf_period_t max;
+    unsigned times;
+} cf_wf_extension_t;
+
+typedef struct cf_wf_clock_s {
+    char *id;
+    char *name;
+    cf_wf_period_t period;
+    bool from_matter;
+    char **start; /* action ids; "open" = case opened */
+    unsigned start_count;
+    char **stop;
+    unsigned stop_count;
+    char **pause;
+    unsigned pause_count;
+    char **resume;
+    unsigned resume_count;
+    cf_wf_period_t *warn; /* before the deadline */
+    unsigned warn_count;
+    cf_wf_extension_t *extension; /* NULL: not extendable */
+    char *basis;
+    char *accountability;
+} cf_wf_clock_t;
+
+typedef struct cf_wf_rule_s {
+    char *id;
+    char **on; /* action ids */
+    unsigned on_count;
+    char *check;
+    char *article;
+    char *message;
+} cf_wf_rule_t;
+
+/* The document as libcyaml loads it; field names match the YAML keys. */
+typedef struct cf_wf_doc_s {
+    char *id;
+    unsigned version;
+    char *power_type;
+    char *title;
+    char **basis;
+    unsigned basis_count;
+    char *initial;
+    char **roles;
+    unsigned roles_count;
+    cf_wf_fact_t *facts;
+    unsigned facts_count;
+    cf_wf_state_t *states;
+    unsigned states_count;
+    cf_wf_transition_t *transitions;
+    unsigned transitions_count;
+    cf_wf_clock_t *clocks;
+    unsigned clocks_count;
+    cf_wf_rule_t *rules;
+    unsigned rules_count;
+} cf_wf_doc_t;
+
+typedef struct cf_workflow_s {
+    cf_wf_doc_t *doc;            /* owned (libcyaml) */
+    cf_guard_t **guards;         /* per transition; NULL where it has none */
+    cf_guard_t **checks;         /* per rule */
+    char hash[CF_HASH_HEX];      /* SHA-256 of the source bytes */
+    char *source;                /* the YAML text, owned, NUL-terminated */
+    size_t source_len;
+} cf_workflow_t;
+
+/* Parses and checks a definition from buf (len bytes; source names it in errors).
+ * Every problem found is appended to problems (which may be NULL to discard them).
+ * Returns 0 and *out (free with cf_workflow_free), or CF_EPARSE (not YAML or not
+ * the schema), CF_EINVALID (loaded, but the machine is wrong) or CF_ENOMEM; *out
+ * untouched on failure. */
+int cf_workflow_parse(const char *buf, size_t len, const char *source, cf_workflow_t **out,
+                      cf_errlist_t *problems);
+
+void cf_workflow_free(cf_workflow_t *wf);
+
+/* Lookups; NULL when absent. Borrowed, valid as long as wf. */
+const cf_wf_state_t *cf_workflow_state(const cf_workflow_t *wf, const char *id);
+const cf_wf_fact_t *cf_workflow_fact(const cf_workflow_t *wf, const char *id);
+const cf_wf_clock_t *cf_workflow_clock(const cf_workflow_t *wf, const char *id);
+
+/* 1 if transition t may be taken from state (its from list names it, or is "*"
+ * and the state is not terminal and not t's own target). */
+int cf_workflow_from_matches(const cf_workflow_t *wf, const cf_wf_transition_t *t,
+                             const char *state);
+
+/* 1 if action appears in list[0..count). */
+int cf_workflow_list_has(char *const *list, unsigned count, const char *action);
+
+/* Converts the cf_wf_period_t into a cf_period_t. */
+cf_period_t cf_wf_period(cf_wf_period_t p);
+
+#endif

@@ -1,0 +1,328 @@
+/*
+ * store-cases.c -- cases and their event logs in the SQLite backend.
+ *
+ * A write is one IMMEDIATE transaction (the write lock is taken at BEGIN, so the
+ * version check and the writes cannot interleave with another writer):
+ *   begin -> [check version] -> seal each event onto the chain and fold it into a
+ *   copy of the case -> INSERT events -> UPSERT case row -> rewrite clock index
+ *   -> commit.
+ * Any failure, real or injected, rolls back and leaves the caller's case as it
+ * was. Sealing happens inside the transaction because the first event of a new
+ * case must carry the case id, which is allocated there.
+ *
+ * Cost: statements are prepared per call. A one-shot command line makes few
+ * calls; the daemon's group commit (a later issue) will keep them prepared.
+ */
+#include "store-int.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- writing -------------------------------------------------------------------- */
+
+static int fault_at(cf_store_t *s, const char *point, cf_error_t *err)
+{
+    int rc = cf__store_fault(s, point);
+    if (rc == SQLITE_OK)
+        return 0;
+    return cf__store_error(s, rc, point, err);
+}
+
+static int insert_event(cf_store_t *s, sqlite3_stmt *st, const json_t *ev, cf_error_t *err)
+{
+    char *body = json_dumps(ev, JSON_COMPACT | JSON_SORT_KEYS);
+    if (!body)
+        return CF_ENOMEM;
+    sqlite3_reset(st);
+    sqlite3_bind_int64(st, 1, json_integer_value(json_object_get(ev, "case")));
+    sqlite3_bind_int64(st, 2, json_integer_value(json_object_get(ev, "seq")));
+    cf__store_bind_text(st, 3, json_string_value(json_object_get(ev, "type")));
+    cf__store_bind_text(st, 4, json_string_value(json_object_get(ev, "at")));
+    sqlite3_bind_text(st, 5, body, -1, SQLITE_STATIC);
+    cf__store_bind_text(st, 6, json_string_value(json_object_get(ev, "hash")));
+    int step = sqlite3_step(st);
+    free(body);
+    return step == SQLITE_DONE ? 0 : cf__store_error(s, step, "append event", err);
+}
+
+/* Seals every event onto c's chain (c changes) and inserts it. */
+static int write_events(cf_store_t *s, cf_case_t *c, json_t *events, cf_error_t *err)
+{
+    sqlite3_stmt *st;
+    int rc = cf__store_prepare(s,
+                               "INSERT INTO events(case_id, seq, type, at, body, hash) VALUES "
+                               "(?, ?, ?, ?, ?, ?)",
+                               &st, err);
+    size_t i;
+    json_t *ev;
+    json_array_foreach(events, i, ev)
+    {
+        if (rc == 0)
+            rc = cf_case_append(c, ev, err);
+        if (rc == 0)
+            rc = insert_event(s, st, ev, err);
+    }
+    sqlite3_finalize(st);
+    return rc == 0 ? fault_at(s, "events", err) : rc;
+}
+
+static int write_case_row(cf_store_t *s, const cf_case_t *c, cf_error_t *err)
+{
+    json_t *snap = cf_case_to_json(c);
+    char *text = snap ? json_dumps(snap, JSON_COMPACT) : NULL;
+    char *party = json_dumps(c->party, JSON_COMPACT);
+    json_decref(snap);
+    sqlite3_stmt *st = NULL;
+    int rc = text && party ? cf__store_prepare(
+                                 s,
+                                 "INSERT OR REPLACE INTO cases(id, workflow_id, workflow_version, "
+                                 "workflow_hash, matter_id, parent_id, party, state, closed, "
+                                 "version, head, algo, opened_at, updated_at, closed_at, snapshot)"
+                                 " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                                 &st, err)
+                           : CF_ENOMEM;
+    if (rc == 0) {
+        sqlite3_bind_int64(st, 1, c->id);
+        cf__store_bind_text(st, 2, c->workflow_id);
+        sqlite3_bind_int(st, 3, (int)c->workflow_version);
+        cf__store_bind_text(st, 4, c->workflow_hash);
+        cf__store_bind_text(st, 5, c->matter_id);
+        c->parent_id ? sqlite3_bind_int64(st, 6, c->parent_id) : sqlite3_bind_null(st, 6);
+        cf__store_bind_text(st, 7, party);
+        cf__store_bind_text(st, 8, c->state);
+        sqlite3_bind_int(st, 9, c->closed_at != 0);
+        sqlite3_bind_int64(st, 10, c->version);
+        cf__store_bind_text(st, 11, c->head);
+        cf__store_bind_text(st, 12, cf_chain_algo_name(c->algo));
+        sqlite3_bind_int64(st, 13, c->opened_at);
+        sqlite3_bind_int64(st, 14, c->updated_at);
+        c->closed_at ? sqlite3_bind_int64(st, 15, c->closed_at) : sqlite3_bind_null(st, 15);
+        sqlite3_bind_text(st, 16, text, -1, SQLITE_STATIC);
+        int step = sqlite3_step(st);
+        rc = step == SQLITE_DONE ? 0 : cf__store_error(s, step, "write case", err);
+    }
+    sqlite3_finalize(st);
+    free(text);
+    free(party);
+    return rc == 0 ? fault_at(s, "case", err) : rc;
+}
+
+static int write_clocks(cf_store_t *s, const cf_case_t *c, cf_error_t *err)
+{
+    sqlite3_stmt *del = NULL, *ins = NULL;
+    int rc = cf__store_prepare(s, "DELETE FROM clocks WHERE case_id = ?", &del, err);
+    if (rc == 0)
+        rc = cf__store_prepare(
+            s, "INSERT INTO clocks(case_id, clock_id, state, deadline) VALUES (?, ?, ?, ?)", &ins,
+            err);
+    if (rc == 0) {
+        sqlite3_bind_int64(del, 1, c->id);
+        int step = sqlite3_step(del);
+        rc = step == SQLITE_DONE ? 0 : cf__store_error(s, step, "index clocks", err);
+    }
+    for (unsigned i = 0; rc == 0 && i < c->clocks_count; i++) {
+        sqlite3_reset(ins);
+        sqlite3_bind_int64(ins, 1, c->id);
+        sqlite3_bind_text(ins, 2, c->clocks[i].id, -1, SQLITE_STATIC);
+        sqlite3_bind_text(ins, 3, cf_clock_state_name(c->clocks[i].state), -1, SQLITE_STATIC);
+        sqlite3_bind_int64(ins, 4, c->clocks[i].deadline);
+        int step = sqlite3_step(ins);
+        rc = step == SQLITE_DONE ? 0 : cf__store_error(s, step, "index clocks", err);
+    }
+    sqlite3_finalize(del);
+    sqlite3_finalize(ins);
+    return rc == 0 ? fault_at(s, "clocks", err) : rc;
+}
+
+static int stored_version(cf_store_t *s, int64_t id, int64_t *version, cf_error_t *err)
+{
+    sqlite3_stmt *st;
+    int rc = cf__store_prepare(s, "SELECT version FROM cases WHERE id = ?", &st, err);
+    if (rc != 0)
+        return rc;
+    sqlite3_bind_int64(st, 1, id);
+    int step = sqlite3_step(st);
+    if (step == SQLITE_ROW)
+        *version = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    if (step == SQLITE_DONE)
+        return cf_error_set(err, CF_ENOTFOUND, NULL, 0, 0, "no case %lld", (long long)id);
+    return step == SQLITE_ROW ? 0 : cf__store_error(s, step, "read case version", err);
+}
+
+static int next_case_id(cf_store_t *s, int64_t *id, cf_error_t *err)
+{
+    sqlite3_stmt *st;
+    int rc = cf__store_prepare(s, "SELECT COALESCE(MAX(id), 0) + 1 FROM cases", &st, err);
+    if (rc != 0)
+        return rc;
+    int step = sqlite3_step(st);
+    if (step == SQLITE_ROW)
+        *id = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    return step == SQLITE_ROW ? 0 : cf__store_error(s, step, "allocate case id", err);
+}
+
+/* The transaction shared by open and append: work on a copy of c, swap on commit. */
+static int commit_case(cf_store_t *s, cf_case_t *c, json_t *events, int opening, cf_error_t *err)
+{
+    cf_case_t next;
+    int64_t version = 0;
+    int rc = cf__store_exec(s, "BEGIN IMMEDIATE", err);
+    if (rc == 0)
+        rc = fault_at(s, "begin", err);
+    if (rc == 0 && !opening) {
+        rc = stored_version(s, c->id, &version, err);
+        if (rc == 0 && version != c->version)
+            rc = cf_error_set(err, CF_ECONFLICT, NULL, 0, 0,
+                              "case %lld is at version %lld, not %lld: someone else acted on it; "
+                              "reload and retry",
+                              (long long)c->id, (long long)version, (long long)c->version);
+    }
+    int copied = rc == 0 ? cf_case_copy(&next, c) : rc;
+    if (rc == 0 && (rc = copied) == 0) {
+        if (opening)
+            rc = next_case_id(s, &next.id, err);
+        if (rc == 0)
+            rc = write_events(s, &next, events, err);
+        if (rc == 0)
+            rc = write_case_row(s, &next, err);
+        if (rc == 0)
+            rc = write_clocks(s, &next, err);
+        if (rc == 0)
+            rc = fault_at(s, "commit", err);
+        if (rc == 0)
+            rc = cf__store_exec(s, "COMMIT", err);
+    }
+    if (rc != 0) {
+        sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+        if (copied == 0)
+            cf_case_dispose(&next);
+        return rc;
+    }
+    cf_case_dispose(c);
+    *c = next;
+    return 0;
+}
+
+/* Exported, documented in store.h */
+int cf_store_case_open(cf_store_t *s, cf_case_t *c, json_t *events, cf_error_t *err)
+{
+    return commit_case(s, c, events, 1, err);
+}
+
+/* Exported, documented in store.h */
+int cf_store_case_append(cf_store_t *s, cf_case_t *c, json_t *events, cf_error_t *err)
+{
+    return commit_case(s, c, events, 0, err);
+}
+
+/* ---- reading -------------------------------------------------------------------- */
+
+/* Exported, documented in store.h */
+int cf_store_case_get(cf_store_t *s, int64_t id, cf_case_t *c, cf_error_t *err)
+{
+    sqlite3_stmt *st;
+    int rc = cf__store_prepare(s, "SELECT snapshot FROM cases WHERE id = ?", &st, err);
+    if (rc != 0)
+        return rc;
+    sqlite3_bind_int64(st, 1, id);
+    int step = sqlite3_step(st);
+    if (step == SQLITE_DONE)
+        rc = cf_error_set(err, CF_ENOTFOUND, NULL, 0, 0, "no case %lld", (long long)id);
+    else if (step != SQLITE_ROW)
+        rc = cf__store_error(s, step, "read case", err);
+    if (rc == 0) {
+        json_t *snap = json_loads((const char *)sqlite3_column_text(st, 0), 0, NULL);
+        rc = snap ? cf_case_from_json(c, snap, err)
+                  : cf_error_set(err, CF_ECORRUPT, NULL, 0, 0, "case %lld: snapshot is not JSON",
+                                 (long long)id);
+        json_decref(snap);
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
+/* Exported, documented in store.h */
+int cf_store_case_events(cf_store_t *s, int64_t id, json_t **events, cf_error_t *err)
+{
+    sqlite3_stmt *st;
+    int rc = cf__store_prepare(s, "SELECT body FROM events WHERE case_id = ? ORDER BY seq", &st,
+                               err);
+    if (rc != 0)
+        return rc;
+    sqlite3_bind_int64(st, 1, id);
+    json_t *out = json_array();
+    int step;
+    while (rc == 0 && out && (step = sqlite3_step(st)) == SQLITE_ROW) {
+        json_t *ev = json_loads((const char *)sqlite3_column_text(st, 0), 0, NULL);
+        if (!ev || json_array_append_new(out, ev) != 0)
+            rc = cf_error_set(err, CF_ECORRUPT, NULL, 0, 0, "case %lld: an event is not JSON",
+                              (long long)id);
+    }
+    if (rc == 0 && out && step != SQLITE_DONE)
+        rc = cf__store_error(s, step, "read events", err);
+    sqlite3_finalize(st);
+    if (rc != 0 || !out) {
+        json_decref(out);
+        return rc ? rc : CF_ENOMEM;
+    }
+    *events = out;
+    return 0;
+}
+
+/* The due and overdue filters read the partial index clocks_running. */
+static const char *const list_sql =
+    "SELECT c.id, c.workflow_id, c.workflow_version, c.state, c.closed, c.party, c.matter_id, "
+    "c.parent_id, c.updated_at, (SELECT MIN(deadline) FROM clocks k WHERE k.case_id = c.id AND "
+    "k.state = 'running') FROM cases c WHERE (?1 IS NULL OR c.state = ?1) AND (?2 IS NULL OR "
+    "c.workflow_id = ?2) AND (?3 IS NULL OR c.matter_id = ?3) AND (?4 = 0 OR c.parent_id = ?4) "
+    "AND (?5 = 0 OR c.closed = 0) AND (?6 = 0 OR c.id IN (SELECT case_id FROM clocks WHERE "
+    "state = 'running' AND deadline > ?7 AND deadline <= ?7 + ?6)) AND (?8 = 0 OR c.id IN "
+    "(SELECT case_id FROM clocks WHERE state = 'running' AND deadline < ?7)) ORDER BY c.id";
+
+static json_t *list_row(sqlite3_stmt *st)
+{
+    json_t *party = json_loads((const char *)sqlite3_column_text(st, 5), 0, NULL);
+    json_t *row = json_pack(
+        "{s:I, s:s, s:i, s:s, s:b, s:o, s:s?, s:I, s:I}", "id",
+        (json_int_t)sqlite3_column_int64(st, 0), "workflow", sqlite3_column_text(st, 1),
+        "version", sqlite3_column_int(st, 2), "state", sqlite3_column_text(st, 3), "closed",
+        sqlite3_column_int(st, 4), "party", party ? party : json_object(), "matter",
+        sqlite3_column_text(st, 6), "parent", (json_int_t)sqlite3_column_int64(st, 7),
+        "updated_at", (json_int_t)sqlite3_column_int64(st, 8));
+    if (row && sqlite3_column_type(st, 9) != SQLITE_NULL)
+        json_object_set_new(row, "next_deadline", json_integer(sqlite3_column_int64(st, 9)));
+    return row;
+}
+
+/* Exported, documented in store.h */
+int cf_store_case_list(cf_store_t *s, const cf_case_filter_t *f, json_t **list, cf_error_t *err)
+{
+    sqlite3_stmt *st;
+    int rc = cf__store_prepare(s, list_sql, &st, err);
+    if (rc != 0)
+        return rc;
+    cf__store_bind_text(st, 1, f->state);
+    cf__store_bind_text(st, 2, f->workflow);
+    cf__store_bind_text(st, 3, f->matter);
+    sqlite3_bind_int64(st, 4, f->parent);
+    sqlite3_bind_int(st, 5, f->open_only);
+    sqlite3_bind_int64(st, 6, f->due_within);
+    sqlite3_bind_int64(st, 7, f->now);
+    sqlite3_bind_int(st, 8, f->overdue);
+    json_t *out = json_array();
+    int step = SQLITE_DONE;
+    while (out && (step = sqlite3_step(st)) == SQLITE_ROW)
+        if (json_array_append_new(out, list_row(st)) != 0)
+            rc = CF_ENOMEM;
+    if (rc == 0 && out && step != SQLITE_DONE)
+        rc = cf__store_error(s, step, "list cases", err);
+    sqlite3_finalize(st);
+    if (rc != 0 || !out) {
+        json_decref(out);
+        return rc ? rc : CF_ENOMEM;
+    }
+    *list = out;
+    return 0;
+}

@@ -1,0 +1,35 @@
+/*
+ * store-int.h -- what the SQLite backend's files share; not public.
+ */
+#ifndef CF_STORE_INT_H
+#define CF_STORE_INT_H
+
+#include <sqlite3.h>
+
+#include "store.h"
+
+struct cf_store_s {
+    sqlite3 *db;
+    char *path;
+    cf_store_fault_cb fault;
+    void *fault_ctx;
+};
+
+/* Maps a SQLite result code to CF_E* and fills err with the database's message
+ * (what names the operation). Returns the CF_E* code. */
+int cf__store_error(cf_store_t *s, int sqlite_rc, const char *what, cf_error_t *err);
+
+/* Prepares sql (cached by SQLite's own statement cache is not available, so the
+ * statement is prepared per call; callers finalize). OUT *stmt. */
+int cf__store_prepare(cf_store_t *s, const char *sql, sqlite3_stmt **stmt, cf_error_t *err);
+
+/* Runs sql (no results) with sqlite3_exec. */
+int cf__store_exec(cf_store_t *s, const char *sql, cf_error_t *err);
+
+/* The fault hook at point, or SQLITE_OK. */
+int cf__store_fault(cf_store_t *s, const char *point);
+
+/* Binds text that may be NULL. */
+int cf__store_bind_text(sqlite3_stmt *st, int index, const char *text);
+
+#endif

@@ -1,0 +1,316 @@
+/*
+ * store-ref.c -- reference data in the SQLite backend: workflow definitions,
+ * calendars, the matter catalog and document contents. Schema in store-sqlite.c.
+ *
+ * Definitions are kept as their source text and parsed again on load, rather
+ * than stored in a decoded form: the text is what the hash covers, so what is
+ * replayed is provably what was pinned.
+ */
+#include "store-int.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+/* ---- workflows ------------------------------------------------------------------- */
+
+static int existing_version(cf_store_t *s, const char *hash, int *version, cf_error_t *err)
+{
+    sqlite3_stmt *st;
+    int rc = cf__store_prepare(s, "SELECT version FROM workflows WHERE hash = ?", &st, err);
+    if (rc != 0)
+        return rc;
+    sqlite3_bind_text(st, 1, hash, -1, SQLITE_STATIC);
+    int step = sqlite3_step(st);
+    if (step == SQLITE_ROW)
+        *version = sqlite3_column_int(st, 0);
+    sqlite3_finalize(st);
+    if (step == SQLITE_ROW)
+        return 1;
+    return step == SQLITE_DONE ? 0 : cf__store_error(s, step, "find workflow", err);
+}
+
+static int insert_workflow(cf_store_t *s, const cf_workflow_t *wf, int *version, cf_error_t *err)
+{
+    sqlite3_stmt *st;
+    int rc = cf__store_prepare(
+        s,
+        "INSERT INTO workflows(id, version, hash, author_version, power_type, title, source, "
+        "loaded_at) VALUES (?1, (SELECT COALESCE(MAX(version), 0) + 1 FROM workflows WHERE id = "
+        "?1), ?2, ?3, ?4, ?5, ?6, ?7) RETURNING version",
+        &st, err);
+    if (rc != 0)
+        return rc;
+    sqlite3_bind_text(st, 1, wf->doc->id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, wf->hash, -1, SQLITE_STATIC);
+    sqlite3_bind_int(st, 3, (int)wf->doc->version);
+    sqlite3_bind_text(st, 4, wf->doc->power_type, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 5, wf->doc->title, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 6, wf->source, (int)wf->source_len, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 7, (sqlite3_int64)time(NULL));
+    int step = sqlite3_step(st);
+    if (step == SQLITE_ROW)
+        *version = sqlite3_column_int(st, 0);
+    sqlite3_finalize(st);
+    return step == SQLITE_ROW ? 0 : cf__store_error(s, step, "store workflow", err);
+}
+
+/* Exported, documented in store.h */
+int cf_store_workflow_put(cf_store_t *s, const cf_workflow_t *wf, int *version, int *created,
+                          cf_error_t *err)
+{
+    int v = 0;
+    int rc = cf__store_exec(s, "BEGIN IMMEDIATE", err);
+    int found = rc == 0 ? existing_version(s, wf->hash, &v, err) : rc;
+    if (found == 0)
+        rc = insert_workflow(s, wf, &v, err);
+    else if (found < 0)
+        rc = found;
+    if (rc == 0)
+        rc = cf__store_exec(s, "COMMIT", err);
+    if (rc != 0) {
+        sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+        return rc;
+    }
+    if (version)
+        *version = v;
+    if (created)
+        *created = found == 0;
+    return 0;
+}
+
+static int load_workflow_row(cf_store_t *s, sqlite3_stmt *st, const char *what, cf_workflow_t **wf,
+                             int *stored_version, cf_error_t *err)
+{
+    int step = sqlite3_step(st);
+    if (step == SQLITE_DONE)
+        return cf_error_set(err, CF_ENOTFOUND, NULL, 0, 0, "no stored workflow %s", what);
+    if (step != SQLITE_ROW)
+        return cf__store_error(s, step, "load workflow", err);
+    const char *src = (const char *)sqlite3_column_text(st, 0);
+    size_t len = (size_t)sqlite3_column_bytes(st, 0);
+    cf_errlist_t problems = {0};
+    int rc = cf_workflow_parse(src, len, what, wf, &problems);
+    if (rc != 0 && rc != CF_ENOMEM)
+        rc = cf_error_set(err, CF_ECORRUPT, NULL, 0, 0, "stored workflow %s no longer loads: %s",
+                          what, problems.items_count ? problems.items[0].text : "?");
+    cf_errlist_free(&problems);
+    if (rc == 0 && stored_version)
+        *stored_version = sqlite3_column_int(st, 1);
+    return rc;
+}
+
+/* Exported, documented in store.h */
+int cf_store_workflow_get(cf_store_t *s, const char *id, int version, cf_workflow_t **wf,
+                          int *stored_version, cf_error_t *err)
+{
+    sqlite3_stmt *st;
+    int rc = cf__store_prepare(s,
+                               "SELECT source, version FROM workflows WHERE id = ?1 AND (?2 = 0 "
+                               "OR version = ?2) ORDER BY version DESC LIMIT 1",
+                               &st, err);
+    if (rc != 0)
+        return rc;
+    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+    sqlite3_bind_int(st, 2, version);
+    char what[160];
+    snprintf(what, sizeof(what), version ? "'%s' version %d" : "'%s'", id, version);
+    rc = load_workflow_row(s, st, what, wf, stored_version, err);
+    sqlite3_finalize(st);
+    return rc;
+}
+
+/* Exported, documented in store.h */
+int cf_store_workflow_get_hash(cf_store_t *s, const char *hash, cf_workflow_t **wf,
+                               cf_error_t *err)
+{
+    sqlite3_stmt *st;
+    int rc = cf__store_prepare(s, "SELECT source, version FROM workflows WHERE hash = ?", &st,
+                               err);
+    if (rc != 0)
+        return rc;
+    sqlite3_bind_text(st, 1, hash, -1, SQLITE_STATIC);
+    char what[100];
+    snprintf(what, sizeof(what), "with hash %.12s", hash);
+    rc = load_workflow_row(s, st, what, wf, NULL, err);
+    sqlite3_finalize(st);
+    return rc;
+}
+
+/* Exported, documented in store.h */
+int cf_store_workflow_list(cf_store_t *s, json_t **list, cf_error_t *err)
+{
+    sqlite3_stmt *st;
+    int rc = cf__store_prepare(s,
+                               "SELECT id, version, hash, power_type, title, loaded_at, "
+                               "author_version FROM workflows ORDER BY id, version",
+                               &st, err);
+    if (rc != 0)
+        return rc;
+    json_t *out = json_array();
+    int step;
+    while (out && (step = sqlite3_step(st)) == SQLITE_ROW)
+        json_array_append_new(
+            out, json_pack("{s:s, s:i, s:s, s:s, s:s, s:I, s:i}", "id",
+                           sqlite3_column_text(st, 0), "version", sqlite3_column_int(st, 1),
+                           "hash", sqlite3_column_text(st, 2), "power_type",
+                           sqlite3_column_text(st, 3), "title", sqlite3_column_text(st, 4),
+                           "loaded_at", (json_int_t)sqlite3_column_int64(st, 5),
+                           "author_version", sqlite3_column_int(st, 6)));
+    sqlite3_finalize(st);
+    if (!out)
+        return CF_ENOMEM;
+    if (step != SQLITE_DONE) {
+        json_decref(out);
+        return cf__store_error(s, step, "list workflows", err);
+    }
+    *list = out;
+    return 0;
+}
+
+/* ---- calendars -------------------------------------------------------------------- */
+
+/* Exported, documented in store.h */
+int cf_store_calendar_put(cf_store_t *s, int year, const char *source, cf_error_t *err)
+{
+    sqlite3_stmt *st;
+    int rc = cf__store_prepare(s, "INSERT OR REPLACE INTO calendars(year, source) VALUES (?, ?)",
+                               &st, err);
+    if (rc != 0)
+        return rc;
+    sqlite3_bind_int(st, 1, year);
+    sqlite3_bind_text(st, 2, source, -1, SQLITE_STATIC);
+    int step = sqlite3_step(st);
+    sqlite3_finalize(st);
+    return step == SQLITE_DONE ? 0 : cf__store_error(s, step, "store calendar", err);
+}
+
+/* Exported, documented in store.h */
+int cf_store_calendar_load(cf_store_t *s, cf_calendar_t **out, cf_error_t *err)
+{
+    sqlite3_stmt *st;
+    cf_calendar_t *cal = NULL;
+    int rc = cf__store_prepare(s, "SELECT year, source FROM calendars ORDER BY year", &st, err);
+    if (rc != 0)
+        return rc;
+    rc = cf_calendar_new(&cal);
+    int step = SQLITE_DONE;
+    while (rc == 0 && (step = sqlite3_step(st)) == SQLITE_ROW) {
+        char name[32];
+        snprintf(name, sizeof(name), "calendar %d", sqlite3_column_int(st, 0));
+        rc = cf_calendar_load(cal, (const char *)sqlite3_column_text(st, 1),
+                              (size_t)sqlite3_column_bytes(st, 1), name, err);
+    }
+    if (rc == 0 && step != SQLITE_DONE)
+        rc = cf__store_error(s, step, "load calendars", err);
+    sqlite3_finalize(st);
+    if (rc != 0) {
+        cf_calendar_free(cal);
+        return rc;
+    }
+    *out = cal;
+    return 0;
+}
+
+/* ---- matters ---------------------------------------------------------------------- */
+
+/* Exported, documented in store.h */
+int cf_store_matter_put(cf_store_t *s, const json_t *matter, cf_error_t *err)
+{
+    const char *id = json_string_value(json_object_get(matter, "id"));
+    if (!id)
+        return cf_error_set(err, CF_EINVALID, NULL, 0, 0, "a matter needs an id");
+    char *body = json_dumps(matter, JSON_COMPACT);
+    char *types = json_dumps(json_object_get(matter, "power_types"), JSON_COMPACT | JSON_ENCODE_ANY);
+    sqlite3_stmt *st = NULL;
+    int rc = body ? cf__store_prepare(s,
+                                      "INSERT OR REPLACE INTO matters(id, power_types, name, "
+                                      "body) VALUES (?, ?, ?, ?)",
+                                      &st, err)
+                  : CF_ENOMEM;
+    if (rc == 0) {
+        sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 2, types ? types : "[]", -1, SQLITE_STATIC);
+        cf__store_bind_text(st, 3, json_string_value(json_object_get(matter, "name")));
+        sqlite3_bind_text(st, 4, body, -1, SQLITE_STATIC);
+        int step = sqlite3_step(st);
+        rc = step == SQLITE_DONE ? 0 : cf__store_error(s, step, "store matter", err);
+    }
+    sqlite3_finalize(st);
+    free(body);
+    free(types);
+    return rc;
+}
+
+static int matter_rows(cf_store_t *s, sqlite3_stmt *st, json_t *out, cf_error_t *err)
+{
+    int step;
+    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+        json_t *m = json_loads((const char *)sqlite3_column_text(st, 0), 0, NULL);
+        if (!m || json_array_append_new(out, m) != 0)
+            return cf_error_set(err, CF_ECORRUPT, NULL, 0, 0, "stored matter is not JSON");
+    }
+    return step == SQLITE_DONE ? 0 : cf__store_error(s, step, "read matters", err);
+}
+
+/* Exported, documented in store.h */
+int cf_store_matter_get(cf_store_t *s, const char *id, json_t **matter, cf_error_t *err)
+{
+    sqlite3_stmt *st;
+    int rc = cf__store_prepare(s, "SELECT body FROM matters WHERE id = ?", &st, err);
+    if (rc != 0)
+        return rc;
+    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+    json_t *out = json_array();
+    rc = out ? matter_rows(s, st, out, err) : CF_ENOMEM;
+    sqlite3_finalize(st);
+    if (rc == 0 && json_array_size(out) == 0)
+        rc = cf_error_set(err, CF_ENOTFOUND, NULL, 0, 0,
+                          "no matter '%s' in the catalog (load one with `caseflow catalog load`)",
+                          id);
+    if (rc == 0)
+        *matter = json_incref(json_array_get(out, 0));
+    json_decref(out);
+    return rc;
+}
+
+/* Exported, documented in store.h */
+int cf_store_matter_list(cf_store_t *s, const char *power_type, json_t **list, cf_error_t *err)
+{
+    sqlite3_stmt *st;
+    int rc = cf__store_prepare(s,
+                               "SELECT body FROM matters WHERE ?1 IS NULL OR EXISTS (SELECT 1 "
+                               "FROM json_each(matters.power_types) WHERE value = ?1) ORDER BY id",
+                               &st, err);
+    if (rc != 0)
+        return rc;
+    cf__store_bind_text(st, 1, power_type);
+    json_t *out = json_array();
+    rc = out ? matter_rows(s, st, out, err) : CF_ENOMEM;
+    sqlite3_finalize(st);
+    if (rc != 0) {
+        json_decref(out);
+        return rc;
+    }
+    *list = out;
+    return 0;
+}
+
+/* ---- documents -------------------------------------------------------------------- */
+
+/* Exported, documented in store.h */
+int cf_store_document_put(cf_store_t *s, const char *sha256, const void *data, size_t len,
+                          cf_error_t *err)
+{
+    sqlite3_stmt *st;
+    int rc = cf__store_prepare(
+        s, "INSERT OR IGNORE INTO documents(sha256, size, content) VALUES (?, ?, ?)", &st, err);
+    if (rc != 0)
+        return rc;
+    sqlite3_bind_text(st, 1, sha256, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, (sqlite3_int64)len);
+    sqlite3_bind_blob64(st, 3, data, len, SQLITE_STATIC);
+    int step = sqlite3_step(st);
+    sqlite3_finalize(st);
+    return step == SQLITE_DONE ? 0 : cf__store_error(s, step, "store document", err);
+}

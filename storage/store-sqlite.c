@@ -1,0 +1,220 @@
+/*
+ * store-sqlite.c -- the SQLite backend: opening, schema and migrations, and the
+ * reference data (workflow definitions, calendars, matters, documents). Cases
+ * and events are in store-cases.c.
+ *
+ * Design: one database file in WAL mode with synchronous=FULL, so a committed
+ * transition survives a power cut; busy_timeout so two command-line processes
+ * wait for each other rather than fail. The schema is versioned with PRAGMA
+ * user_version and migrated forward in one transaction at open.
+ *
+ * SCHEMA (version 1)
+ *   workflows  id, version        stored version per id (1, 2, ...); PRIMARY KEY
+ *              hash               SHA-256 of source, UNIQUE: a case pins it
+ *              author_version     the file's own `version`
+ *              power_type, title  for listings
+ *              source             the YAML text exactly as loaded
+ *              loaded_at          seconds since the epoch
+ *   calendars  year PRIMARY KEY, source (YAML text)
+ *   matters    id PRIMARY KEY, power_types (JSON array text), name, body (JSON)
+ *   documents  sha256 PRIMARY KEY, size, content BLOB
+ *   cases      id INTEGER PRIMARY KEY; workflow_id, workflow_version, workflow_hash;
+ *              matter_id; parent_id; party (JSON); state; closed (0/1); version
+ *              (seq of the last event); head (hash of the last event); algo;
+ *              opened_at, updated_at, closed_at; snapshot (JSON, case-snapshot.c)
+ *   events     id; case_id, seq UNIQUE together; type; at (ISO text); body (the
+ *              event JSON as hashed, with prev and hash); hash. Triggers refuse
+ *              UPDATE and DELETE: the log is append-only.
+ *   clocks     case_id, clock_id PRIMARY KEY; state; deadline. Partial index on
+ *              deadline WHERE state = 'running': what is due or overdue is an
+ *              index range, never a scan of cases.
+ */
+#include "store-int.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+static const char *const migrations[] = {
+    /* 1 */
+    "CREATE TABLE workflows(id TEXT NOT NULL, version INTEGER NOT NULL, hash TEXT NOT NULL "
+    "UNIQUE, author_version INTEGER NOT NULL, power_type TEXT NOT NULL, title TEXT NOT NULL, "
+    "source TEXT NOT NULL, loaded_at INTEGER NOT NULL, PRIMARY KEY(id, version));"
+    "CREATE TABLE calendars(year INTEGER PRIMARY KEY, source TEXT NOT NULL);"
+    "CREATE TABLE matters(id TEXT PRIMARY KEY, power_types TEXT NOT NULL, name TEXT, "
+    "body TEXT NOT NULL);"
+    "CREATE TABLE documents(sha256 TEXT PRIMARY KEY, size INTEGER NOT NULL, content BLOB NOT "
+    "NULL);"
+    "CREATE TABLE cases(id INTEGER PRIMARY KEY, workflow_id TEXT NOT NULL, workflow_version "
+    "INTEGER NOT NULL, workflow_hash TEXT NOT NULL, matter_id TEXT, parent_id INTEGER, party "
+    "TEXT, state TEXT NOT NULL, closed INTEGER NOT NULL, version INTEGER NOT NULL, head TEXT NOT "
+    "NULL, algo TEXT NOT NULL, opened_at INTEGER NOT NULL, updated_at INTEGER NOT NULL, "
+    "closed_at INTEGER, snapshot TEXT NOT NULL);"
+    "CREATE INDEX cases_state ON cases(state);"
+    "CREATE INDEX cases_workflow ON cases(workflow_id);"
+    "CREATE INDEX cases_parent ON cases(parent_id);"
+    "CREATE TABLE events(id INTEGER PRIMARY KEY, case_id INTEGER NOT NULL, seq INTEGER NOT NULL, "
+    "type TEXT NOT NULL, at TEXT NOT NULL, body TEXT NOT NULL, hash TEXT NOT NULL, "
+    "UNIQUE(case_id, seq));"
+    "CREATE TRIGGER events_no_update BEFORE UPDATE ON events BEGIN SELECT RAISE(ABORT, "
+    "'events are append-only'); END;"
+    "CREATE TRIGGER events_no_delete BEFORE DELETE ON events BEGIN SELECT RAISE(ABORT, "
+    "'events are append-only'); END;"
+    "CREATE TABLE clocks(case_id INTEGER NOT NULL, clock_id TEXT NOT NULL, state TEXT NOT NULL, "
+    "deadline INTEGER NOT NULL, PRIMARY KEY(case_id, clock_id));"
+    "CREATE INDEX clocks_running ON clocks(deadline) WHERE state = 'running';",
+};
+#define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
+
+/* ---- helpers -------------------------------------------------------------------- */
+
+/* Exported, documented in store-int.h */
+int cf__store_error(cf_store_t *s, int rc, const char *what, cf_error_t *err)
+{
+    int code;
+    switch (rc & 0xff) {
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+        code = CF_EBUSY;
+        break;
+    case SQLITE_FULL:
+        code = CF_EFULL;
+        break;
+    case SQLITE_IOERR:
+    case SQLITE_CANTOPEN:
+        code = CF_EIO;
+        break;
+    case SQLITE_NOMEM:
+        code = CF_ENOMEM;
+        break;
+    case SQLITE_CORRUPT:
+    case SQLITE_NOTADB:
+        code = CF_ECORRUPT;
+        break;
+    default:
+        code = CF_ESTORE;
+    }
+    const char *msg = s && s->db && sqlite3_errcode(s->db) == rc ? sqlite3_errmsg(s->db)
+                                                                  : sqlite3_errstr(rc);
+    return cf_error_set(err, code, s ? s->path : NULL, 0, 0, "%s: %s", what, msg);
+}
+
+/* Exported, documented in store-int.h */
+int cf__store_prepare(cf_store_t *s, const char *sql, sqlite3_stmt **stmt, cf_error_t *err)
+{
+    int rc = sqlite3_prepare_v2(s->db, sql, -1, stmt, NULL);
+    return rc == SQLITE_OK ? 0 : cf__store_error(s, rc, "prepare", err);
+}
+
+/* Exported, documented in store-int.h */
+int cf__store_exec(cf_store_t *s, const char *sql, cf_error_t *err)
+{
+    int rc = sqlite3_exec(s->db, sql, NULL, NULL, NULL);
+    return rc == SQLITE_OK ? 0 : cf__store_error(s, rc, "exec", err);
+}
+
+/* Exported, documented in store-int.h */
+int cf__store_fault(cf_store_t *s, const char *point)
+{
+    return s->fault ? s->fault(s->fault_ctx, point) : SQLITE_OK;
+}
+
+/* Exported, documented in store-int.h */
+int cf__store_bind_text(sqlite3_stmt *st, int index, const char *text)
+{
+    return text ? sqlite3_bind_text(st, index, text, -1, SQLITE_TRANSIENT)
+                : sqlite3_bind_null(st, index);
+}
+
+/* Exported, documented in store.h */
+void cf_store_set_fault(cf_store_t *s, cf_store_fault_cb cb, void *ctx)
+{
+    s->fault = cb;
+    s->fault_ctx = ctx;
+}
+
+/* ---- open and migrate -------------------------------------------------------------- */
+
+static int user_version(cf_store_t *s, int *out, cf_error_t *err)
+{
+    sqlite3_stmt *st;
+    int rc = cf__store_prepare(s, "PRAGMA user_version", &st, err);
+    if (rc != 0)
+        return rc;
+    int step = sqlite3_step(st);
+    *out = step == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0;
+    sqlite3_finalize(st);
+    return step == SQLITE_ROW ? 0 : cf__store_error(s, step, "read schema version", err);
+}
+
+static int migrate(cf_store_t *s, cf_error_t *err)
+{
+    int have;
+    int rc = cf__store_exec(s, "BEGIN IMMEDIATE", err);
+    if (rc == 0)
+        rc = user_version(s, &have, err);
+    if (rc == 0 && have > SCHEMA_VERSION)
+        rc = cf_error_set(err, CF_ESTORE, s->path, 0, 0,
+                          "database schema version %d is newer than this caseflow (%d)", have,
+                          SCHEMA_VERSION);
+    for (int v = have; rc == 0 && v < SCHEMA_VERSION; v++)
+        rc = cf__store_exec(s, migrations[v], err);
+    if (rc == 0 && have < SCHEMA_VERSION) {
+        char sql[64];
+        snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", SCHEMA_VERSION);
+        rc = cf__store_exec(s, sql, err);
+    }
+    if (rc == 0)
+        return cf__store_exec(s, "COMMIT", err);
+    sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+    return rc;
+}
+
+/* Exported, documented in store.h */
+int cf_store_open(const char *path, cf_store_t **out, cf_error_t *err)
+{
+    cf_store_t *s = calloc(1, sizeof(*s));
+    if (!s || !(s->path = strdup(path))) {
+        free(s);
+        return CF_ENOMEM;
+    }
+    int rc = sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
+    if (rc != SQLITE_OK)
+        rc = cf__store_error(s, rc, "open", err);
+    if (rc == 0)
+        sqlite3_busy_timeout(s->db, 5000);
+    if (rc == 0)
+        rc = cf__store_exec(s, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; "
+                               "PRAGMA foreign_keys=ON",
+                            err);
+    if (rc == 0)
+        rc = migrate(s, err);
+    if (rc != 0) {
+        cf_store_close(s);
+        return rc;
+    }
+    *out = s;
+    return 0;
+}
+
+/* Exported, documented in store.h */
+int cf_store_open_existing(const char *path, cf_store_t **out, cf_error_t *err)
+{
+    struct stat st;
+    if (stat(path, &st) != 0)
+        return cf_error_set(err, CF_ENOTFOUND, path, 0, 0,
+                            "no database here (create one with `caseflow init`)");
+    return cf_store_open(path, out, err);
+}
+
+/* Exported, documented in store.h */
+void cf_store_close(cf_store_t *s)
+{
+    if (!s)
+        return;
+    sqlite3_close(s->db);
+    free(s->path);
+    free(s);
+}

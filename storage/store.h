@@ -1,0 +1,126 @@
+/*
+ * store.h -- where cases live: the one storage interface.
+ *
+ * Everything the command line and the daemon keep goes through these functions:
+ * workflow definitions (by id, version and content hash), calendars, the matter
+ * catalog, document contents, and cases with their append-only, hash-chained
+ * event logs. The engine knows nothing of it. The backend is SQLite in WAL mode
+ * (store-sqlite.c, the default: one file, embedded); a PostgreSQL backend is meant
+ * to implement this same header in its own file, selected at build time, so that
+ * nothing above this line changes.
+ *
+ * Atomicity: cf_store_case_open and cf_store_case_append write a case's events,
+ * its row and its clock index in one transaction: all or nothing. Concurrency is
+ * optimistic: a case carries a version (the seq of its last event), and an append
+ * made against a version that is no longer current fails with CF_ECONFLICT, so
+ * two processes acting on one case never lose an update.
+ *
+ * Errors: CF_ENOTFOUND, CF_ECONFLICT, CF_EBUSY (database locked past the busy
+ * timeout), CF_EFULL (disk full), CF_EIO, CF_ECORRUPT, CF_ESTORE (other SQLite
+ * errors), CF_ENOMEM; err names the SQLite message where there is one. On failure
+ * OUT parameters are untouched and nothing was written.
+ */
+#ifndef CF_STORE_H
+#define CF_STORE_H
+
+#include <jansson.h>
+#include <stdint.h>
+
+#include "calendar.h"
+#include "case.h"
+#include "error.h"
+#include "workflow.h"
+
+typedef struct cf_store_s cf_store_t;
+
+/* Opens (creating if needed) the database at path and brings its schema up to
+ * date. OUT *out. */
+int cf_store_open(const char *path, cf_store_t **out, cf_error_t *err);
+/* Opens an existing database only (CF_ENOTFOUND naming the path otherwise). */
+int cf_store_open_existing(const char *path, cf_store_t **out, cf_error_t *err);
+void cf_store_close(cf_store_t *s);
+
+/* ---- workflow definitions ---- */
+
+/* Stores wf's source unless a definition with the same content hash exists. OUT
+ * *version: the stored version (existing or new: one more than the highest stored
+ * for this id); OUT *created: 1 if a new version was stored. Either may be NULL. */
+int cf_store_workflow_put(cf_store_t *s, const cf_workflow_t *wf, int *version, int *created,
+                          cf_error_t *err);
+/* Loads definition id at stored version (0 = the newest). OUT *wf (free with
+ * cf_workflow_free), OUT *stored_version (may be NULL). */
+int cf_store_workflow_get(cf_store_t *s, const char *id, int version, cf_workflow_t **wf,
+                          int *stored_version, cf_error_t *err);
+/* Loads the definition with content hash hash (what a case pinned). */
+int cf_store_workflow_get_hash(cf_store_t *s, const char *hash, cf_workflow_t **wf,
+                               cf_error_t *err);
+/* OUT *list: new array of {id, version, hash, power_type, title, loaded_at}. */
+int cf_store_workflow_list(cf_store_t *s, json_t **list, cf_error_t *err);
+
+/* ---- calendars ---- */
+
+/* Stores (or replaces) one year's calendar YAML. */
+int cf_store_calendar_put(cf_store_t *s, int year, const char *source, cf_error_t *err);
+/* OUT *cal: every stored year loaded (free with cf_calendar_free). */
+int cf_store_calendar_load(cf_store_t *s, cf_calendar_t **cal, cf_error_t *err);
+
+/* ---- matter catalog ---- */
+
+/* Stores (or replaces) a matter: an object with at least "id" (string). */
+int cf_store_matter_put(cf_store_t *s, const json_t *matter, cf_error_t *err);
+/* OUT *matter: new reference. */
+int cf_store_matter_get(cf_store_t *s, const char *id, json_t **matter, cf_error_t *err);
+/* OUT *list: new array of matters, by id; power_type filters when non-NULL (a
+ * matter matches when its "power_types" list has it). */
+int cf_store_matter_list(cf_store_t *s, const char *power_type, json_t **list, cf_error_t *err);
+
+/* ---- documents (content-addressed) ---- */
+
+/* Stores data under its SHA-256 (hex, 64). Storing the same content twice is a
+ * no-op. A document is stored before the transition that cites it; a failed
+ * transition leaves at most an unreferenced blob, never a reference without one. */
+int cf_store_document_put(cf_store_t *s, const char *sha256, const void *data, size_t len,
+                          cf_error_t *err);
+
+/* ---- cases ---- */
+
+/* Opens a case: allocates its id, seals events (from cf_engine_open) onto a new
+ * chain and writes everything in one transaction. c must be cf_case_init'ed with
+ * c->algo chosen; OUT c is the opened case. On failure c is as it was. Consumes
+ * nothing: events stay the caller's (sealed on success). */
+int cf_store_case_open(cf_store_t *s, cf_case_t *c, json_t *events, cf_error_t *err);
+/* Appends events (from cf_engine_act/extend, decided on c as read) to case c in one
+ * transaction. CF_ECONFLICT if the case's stored version is no longer c->version.
+ * OUT c is the case after the events; on failure c is as it was. */
+int cf_store_case_append(cf_store_t *s, cf_case_t *c, json_t *events, cf_error_t *err);
+/* Reads case id into c (which must not be initialized; dispose it after). */
+int cf_store_case_get(cf_store_t *s, int64_t id, cf_case_t *c, cf_error_t *err);
+/* OUT *events: new array of the case's events as stored, by seq. */
+int cf_store_case_events(cf_store_t *s, int64_t id, json_t **events, cf_error_t *err);
+
+typedef struct cf_case_filter_s {
+    const char *state;    /* or NULL */
+    const char *workflow; /* or NULL */
+    const char *matter;   /* or NULL */
+    int64_t parent;       /* children of this case, or 0 */
+    int open_only;        /* only cases not closed */
+    cf_time_t now;        /* for the two below */
+    int64_t due_within;   /* > 0: a running clock's deadline in (now, now + due_within] */
+    int overdue;          /* a running clock's deadline before now */
+} cf_case_filter_t;
+
+/* OUT *list: new array of {id, workflow, version, state, closed, party, matter,
+ * parent, updated_at, next_deadline?} by id. The due and overdue filters use the
+ * clock index, not a scan of cases. */
+int cf_store_case_list(cf_store_t *s, const cf_case_filter_t *f, json_t **list, cf_error_t *err);
+
+/* ---- fault injection (tests) ---- */
+
+/* Called at each named write point of a case transaction ("begin", "events",
+ * "case", "clocks", "commit"); a non-zero return is taken as that SQLite result
+ * code (SQLITE_IOERR, SQLITE_FULL, SQLITE_BUSY, SQLITE_NOMEM ...) at that point,
+ * and the transaction is rolled back as it would be for a real failure. */
+typedef int (*cf_store_fault_cb)(void *ctx, const char *point);
+void cf_store_set_fault(cf_store_t *s, cf_store_fault_cb cb, void *ctx);
+
+#endif
