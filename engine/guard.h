@@ -18,7 +18,8 @@
  *   unary   := '-' unary | primary
  *   primary := NUMBER | STRING | 'true' | 'false' | 'actor' | 'role' | '(' expr ')'
  *            | FACT | FUNC '(' args ')'
- * NUMBER is digits with an optional '.' and digits (at most 15 significant digits);
+ * NUMBER is digits with an optional '.' and digits (at most 15 significant digits and
+ * 15 after the point; a minus sign is the unary operator);
  * STRING is double-quoted UTF-8 with the escapes \" and \\ only; FACT is
  * [a-z_][a-z0-9_]* other than the keywords and, or, not, true, false, actor, role
  * (so a fact cannot be named after a keyword). Whitespace (space, tab, CR, LF) may
@@ -137,9 +138,10 @@ int cf_guard_eval(const cf_guard_t *g, const cf_guard_env_t *env, int *result);
 /* Writes the canonical text of g into out (at most size bytes including the NUL; out
  * may be NULL when size is 0) and returns the length the full text has, like snprintf:
  * the output is complete iff the return value < size. The canonical text has single
- * spaces around binary operators and after commas and `not`, parentheses only where the
- * tree needs them, numbers without redundant zeros, and strings re-escaped; compiling
- * it gives a guard that evaluates the same and formats to the same text. */
+ * spaces around binary operators and after commas and `not`, parentheses where the tree
+ * needs them and around a comparison under `not` ("not (x < 3)"), numbers without
+ * redundant zeros, and strings re-escaped; compiling it gives a guard that evaluates
+ * the same and formats to the same text. */
 int cf_guard_format(const cf_guard_t *g, char *out, size_t size);
 
 #endif
