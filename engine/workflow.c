@@ -226,7 +226,7 @@ static void report_schema_error(const logbuf_t *log, cyaml_err_t rc, const char 
                                 const char *source, cf_errlist_t *problems)
 {
     const char *at = strstr(log->text, "(line: ");
-    if (!at) {
+    if (!at || strstr(log->text, "libyaml:")) {
         syntax_error(buf, len, source, problems);
         return;
     }
@@ -237,9 +237,10 @@ static void report_schema_error(const logbuf_t *log, cyaml_err_t rc, const char 
         msg += 6;
     size_t msg_len = strcspn(msg, "\n");
     const char *in = strstr(log->text, "  in ");
-    size_t in_len = in ? (size_t)(at - in) - 1 : 0;
-    cf_errlist_add(problems, source, line, column, "%.*s (%s%s%.*s)", (int)msg_len, msg,
-                   cyaml_strerror(rc), in ? "; " : "", (int)in_len, in ? in + 2 : "");
+    int in_len = in && at > in + 3 ? (int)(at - (in + 2)) - 1 : 0;
+    (void)rc;
+    cf_errlist_add(problems, source, line, column, "%.*s%s%.*s%s", (int)msg_len, msg,
+                   in_len ? " (" : "", in_len, in ? in + 2 : "", in_len ? ")" : "");
 }
 
 /* ---- hash, lifecycle, lookups ------------------------------------------------- */

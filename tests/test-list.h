@@ -40,4 +40,26 @@
     /* import-*: the 权责清单 importer (tests/test-import.c) */                                    \
     /* IMPORT-TESTS */                                                                             \
     /* workflow-*, engine-*, chain-*, store-*: core (tests/test-workflow.c ...) */                 \
+    X(workflow_invalid_fixtures)                                                                      \
+    X(workflow_problem_location)                                                                      \
+    X(workflow_valid_mini)                                                                            \
+    X(workflow_shipped_valid)                                                                         \
+    X(engine_walk_full)                                                                               \
+    X(engine_guard_branch)                                                                            \
+    X(engine_early_exit)                                                                              \
+    X(engine_refuse_illegal_action)                                                                   \
+    X(engine_refuse_wrong_role)                                                                       \
+    X(engine_refuse_requirements)                                                                     \
+    X(engine_rules)                                                                                   \
+    X(engine_suspend_resume)                                                                          \
+    X(engine_clock_extension)                                                                         \
+    X(engine_outside_calendar)                                                                        \
+    X(engine_warn_points)                                                                             \
+    X(store_chain_recompute)                                                                          \
+    X(store_chain_sm3)                                                                                \
+    X(store_conflict)                                                                                 \
+    X(store_fault_injection)                                                                          \
+    X(store_append_only)                                                                              \
+    X(store_workflow_versions)                                                                        \
+    X(store_due_and_links)                                                                            \
     /* CORE-TESTS */

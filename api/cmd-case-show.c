@@ -1,0 +1,233 @@
+/*
+ * cmd-case-show.c -- `case show` and `case list`: reading cases. Nothing here
+ * writes; clock statuses are computed against "now" ($CASEFLOW_NOW or the
+ * system clock) at the moment of reading.
+ */
+#include "session.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* "3d 4h left" / "2d 1h overdue" into out. */
+static void time_left(cf_time_t now, cf_time_t deadline, char *out, size_t size)
+{
+    long long d = (long long)(deadline - now);
+    long long a = d < 0 ? -d : d;
+    snprintf(out, size, "%lldd %lldh %s", a / 86400, (a % 86400) / 3600, d < 0 ? "overdue" : "left");
+}
+
+static json_t *clocks_json(const cf_workflow_t *wf, const cf_case_t *c, cf_time_t now)
+{
+    json_t *out = json_array();
+    for (unsigned i = 0; out && i < c->clocks_count; i++) {
+        const cf_clock_rt_t *k = &c->clocks[i];
+        const cf_wf_clock_t *def = cf_workflow_clock(wf, k->id);
+        char deadline[CF_TIME_BUFSZ], left[64];
+        cf_time_format(k->deadline, deadline);
+        time_left(now, k->deadline, left, sizeof(left));
+        json_t *o = json_pack("{s:s, s:s?, s:s, s:s, s:I, s:s?, s:s?, s:s*, s:i}", "id", k->id,
+                              "name", def ? def->name : NULL, "status",
+                              cf_engine_clock_status(k, now), "deadline", deadline,
+                              "seconds_left", (json_int_t)(k->deadline - now), "basis",
+                              def ? def->basis : NULL, "accountability",
+                              def ? def->accountability : NULL, "extended", k->extended,
+                              "extensions", (int)k->extensions);
+        if (o && (k->state == CF_CLOCK_RUNNING || k->state == CF_CLOCK_PAUSED))
+            json_object_set_new(o, "left", json_string(left));
+        json_array_append_new(out, o);
+    }
+    return out;
+}
+
+static json_t *case_json(cf__session_t *s, const cf_workflow_t *wf, const cf_case_t *c,
+                         cf_time_t now, cf_error_t *err)
+{
+    json_t *events = NULL, *children = NULL;
+    cf_case_filter_t f = {.parent = c->id};
+    if (cf_store_case_events(s->store, c->id, &events, err) != 0 ||
+        cf_store_case_list(s->store, &f, &children, err) != 0) {
+        json_decref(events);
+        return NULL;
+    }
+    const cf_wf_state_t *st = cf_workflow_state(wf, c->state);
+    json_t *o = cf_case_to_json(c);
+    json_object_del(o, "history");
+    json_object_set_new(o, "state_name", json_string(st ? st->name : ""));
+    json_object_set_new(o, "title", json_string(wf->doc->title));
+    json_object_set_new(o, "clocks", clocks_json(wf, c, now));
+    json_object_set_new(o, "children", children);
+    json_object_set_new(o, "events", events);
+    json_object_set_new(o, "allowed", cf_engine_allowed(wf, c));
+    return o;
+}
+
+static void print_header(FILE *f, const json_t *o, const cf_workflow_t *wf, const cf_case_t *c)
+{
+    char opened[CF_TIME_BUFSZ];
+    cf_time_format(c->opened_at, opened);
+    fprintf(f, "case %lld — %s (%s v%u, %.12s)\n", (long long)c->id, wf->doc->title,
+            c->workflow_id, c->workflow_version, c->workflow_hash);
+    fprintf(f, "party:  %s", json_string_value(json_object_get(c->party, "name")));
+    if (json_object_get(c->party, "type"))
+        fprintf(f, " (%s)", json_string_value(json_object_get(c->party, "type")));
+    fprintf(f, "\nmatter: %s\nparent: ", c->matter_id ? c->matter_id : "-");
+    c->parent_id ? fprintf(f, "case %lld", (long long)c->parent_id) : fprintf(f, "-");
+    fprintf(f, "\nchildren:");
+    size_t i;
+    json_t *ch;
+    json_array_foreach(json_object_get(o, "children"), i, ch) fprintf(
+        f, " case %lld (%s)", (long long)json_integer_value(json_object_get(ch, "id")),
+        json_string_value(json_object_get(ch, "workflow")));
+    fprintf(f, "%s\nstate:  %s (%s)%s, version %lld, opened %s\nhead:   %s\n",
+            json_array_size(json_object_get(o, "children")) ? "" : " -", c->state,
+            json_string_value(json_object_get(o, "state_name")), c->closed_at ? ", closed" : "",
+            (long long)c->version, opened, c->head);
+}
+
+static void print_body(FILE *f, const json_t *o, const cf_case_t *c)
+{
+    const char *key;
+    json_t *v;
+    fprintf(f, "\nfacts:\n");
+    json_object_foreach(c->facts, key, v)
+    {
+        char *text = json_dumps(v, JSON_ENCODE_ANY);
+        fprintf(f, "  %s = %s\n", key, text);
+        free(text);
+    }
+    fprintf(f, "\ndocuments:\n");
+    json_object_foreach(c->documents, key, v) fprintf(
+        f, "  %s  %s  sha256 %.16s…  %lld bytes\n", key,
+        json_string_value(json_object_get(v, "file")),
+        json_string_value(json_object_get(v, "sha256")),
+        (long long)json_integer_value(json_object_get(v, "size")));
+    fprintf(f, "\nclocks:\n");
+    size_t i;
+    json_array_foreach(json_object_get(o, "clocks"), i, v) fprintf(
+        f, "  %-16s %-10s deadline %s  %s  %s\n", json_string_value(json_object_get(v, "id")),
+        json_string_value(json_object_get(v, "status")),
+        json_string_value(json_object_get(v, "deadline")),
+        json_object_get(v, "left") ? json_string_value(json_object_get(v, "left")) : "",
+        json_string_value(json_object_get(v, "name")));
+    fprintf(f, "\ntimeline:\n");
+    json_array_foreach(json_object_get(o, "events"), i, v)
+    {
+        const char *label = json_string_value(json_object_get(v, "label"));
+        const char *clock = json_string_value(json_object_get(v, "clock"));
+        fprintf(f, "  #%-3lld %s  %-14s %s%s%s by %s (%s)\n",
+                (long long)json_integer_value(json_object_get(v, "seq")),
+                json_string_value(json_object_get(v, "at")),
+                json_string_value(json_object_get(v, "type")), label ? label : clock ? clock : "",
+                json_object_get(v, "to") ? " -> " : "",
+                json_object_get(v, "to") ? json_string_value(json_object_get(v, "to")) : "",
+                json_string_value(json_object_get(v, "actor")),
+                json_string_value(json_object_get(v, "role")));
+    }
+    fprintf(f, "\nallowed actions:\n");
+    cf__print_allowed(f, json_object_get(o, "allowed"));
+}
+
+/* Exported, documented in cli.h */
+int cf__cmd_case_show(cf_cli_t *cli, int argc, char **argv)
+{
+    const char *id = cf__opt_positional(argc, argv, 0, NULL);
+    if (!id)
+        return cf__cli_usage(cli, "case show CASE");
+    cf__session_t s;
+    cf_error_t err;
+    cf_case_t c;
+    cf_workflow_t *wf = NULL;
+    int rc = cf__session_open(cli, &s, 0, &err);
+    if (rc == 0 && (rc = cf__session_case(&s, id, &c, &wf, &err)) != 0)
+        cf__session_close(&s);
+    if (rc != 0)
+        return cf__cli_fail(cli, rc, &err);
+    json_t *o = case_json(&s, wf, &c, cli->now, &err);
+    if (!o)
+        rc = cf__cli_fail(cli, CF_ESTORE, &err);
+    else if (cli->json)
+        cf__print_json(cli, o);
+    else {
+        print_header(cli->out, o, wf, &c);
+        print_body(cli->out, o, &c);
+    }
+    json_decref(o);
+    cf_workflow_free(wf);
+    cf_case_dispose(&c);
+    cf__session_close(&s);
+    return rc;
+}
+
+/* "3d", "12h", "90m", or plain seconds. Returns seconds, or -1. */
+static int64_t parse_span(const char *text)
+{
+    char *end;
+    long long n = strtoll(text, &end, 10);
+    if (end == text || n < 0)
+        return -1;
+    if (*end == '\0')
+        return n;
+    if (end[1] != '\0')
+        return -1;
+    switch (*end) {
+    case 'd':
+        return n * 86400;
+    case 'h':
+        return n * 3600;
+    case 'm':
+        return n * 60;
+    }
+    return -1;
+}
+
+static void print_row(cf_cli_t *cli, const json_t *row)
+{
+    char deadline[CF_TIME_BUFSZ] = "-";
+    json_t *next = json_object_get(row, "next_deadline");
+    if (next)
+        cf_time_format(json_integer_value(next), deadline);
+    fprintf(cli->out, "%-6lld %-18s %-22s %-25s %s\n",
+            (long long)json_integer_value(json_object_get(row, "id")),
+            json_string_value(json_object_get(row, "workflow")),
+            json_string_value(json_object_get(row, "state")), deadline,
+            json_string_value(json_object_get(json_object_get(row, "party"), "name")));
+}
+
+/* Exported, documented in cli.h */
+int cf__cmd_case_list(cf_cli_t *cli, int argc, char **argv)
+{
+    static const char *const flags[] = {"--open", "--overdue", NULL};
+    const char *due = cf__opt_value(argc, argv, "--due-within");
+    const char *parent = cf__opt_value(argc, argv, "--parent");
+    cf_case_filter_t f = {.state = cf__opt_value(argc, argv, "--state"),
+                          .workflow = cf__opt_value(argc, argv, "--workflow"),
+                          .matter = cf__opt_value(argc, argv, "--matter"),
+                          .parent = parent ? strtoll(parent, NULL, 10) : 0,
+                          .open_only = cf__opt_flag(argc, argv, "--open"),
+                          .overdue = cf__opt_flag(argc, argv, "--overdue"),
+                          .now = cli->now,
+                          .due_within = due ? parse_span(due) : 0};
+    if (cf__opt_positional(argc, argv, 0, flags) || f.due_within < 0)
+        return cf__cli_usage(cli, "case list [--state S] [--workflow W] [--matter M] "
+                                  "[--parent CASE] [--open] [--due-within 3d] [--overdue]");
+    cf__session_t s;
+    cf_error_t err;
+    json_t *list = NULL;
+    int rc = cf__session_open(cli, &s, 0, &err);
+    if (rc == 0)
+        rc = cf_store_case_list(s.store, &f, &list, &err);
+    cf__session_close(&s);
+    if (rc != 0)
+        return cf__cli_fail(cli, rc, &err);
+    size_t i;
+    json_t *row;
+    if (cli->json)
+        cf__print_json(cli, list);
+    else {
+        fprintf(cli->out, "%-6s %-18s %-22s %-25s %s\n", "case", "workflow", "state",
+                "next deadline", "party");
+        json_array_foreach(list, i, row) print_row(cli, row);
+    }
+    json_decref(list);
+    return CF_EXIT_OK;
+}

@@ -1,0 +1,210 @@
+/*
+ * cmd-workflow-show.c -- `workflow show` (the machine, for people or as JSON) and
+ * `workflow dot` (Graphviz). Both read the stored definition, so what they print
+ * is what cases run on.
+ */
+#include "session.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static int load_stored(cf_cli_t *cli, int argc, char **argv, cf_workflow_t **wf, int *version,
+                       const char *usage)
+{
+    const char *id = cf__opt_positional(argc, argv, 0, NULL);
+    const char *v = cf__opt_value(argc, argv, "--version");
+    if (!id)
+        return -cf__cli_usage(cli, usage);
+    cf__session_t s;
+    cf_error_t err;
+    int rc = cf__session_open(cli, &s, 0, &err);
+    if (rc == 0)
+        rc = cf_store_workflow_get(s.store, id, v ? atoi(v) : 0, wf, version, &err);
+    cf__session_close(&s);
+    return rc == 0 ? 0 : -cf__cli_fail(cli, rc, &err);
+}
+
+static json_t *strings(char *const *items, unsigned n)
+{
+    json_t *a = json_array();
+    for (unsigned i = 0; i < n; i++)
+        json_array_append_new(a, json_string(items[i]));
+    return a;
+}
+
+static json_t *period_json(cf_wf_period_t p)
+{
+    char text[64];
+    cf_period_format(cf_wf_period(p), text, sizeof(text));
+    return json_string(text);
+}
+
+static json_t *clock_json(const cf_wf_clock_t *k)
+{
+    json_t *warn = json_array();
+    for (unsigned i = 0; i < k->warn_count; i++)
+        json_array_append_new(warn, period_json(k->warn[i]));
+    json_t *o = json_pack("{s:s, s:s, s:o, s:b, s:o, s:o, s:o, s:o, s:o, s:s, s:s?}", "id", k->id,
+                          "name", k->name, "period", period_json(k->period), "from_matter",
+                          k->from_matter, "start", strings(k->start, k->start_count), "stop",
+                          strings(k->stop, k->stop_count), "pause",
+                          strings(k->pause, k->pause_count), "resume",
+                          strings(k->resume, k->resume_count), "warn", warn, "basis", k->basis,
+                          "accountability", k->accountability);
+    if (o && k->extension)
+        json_object_set_new(o, "extension",
+                            json_pack("{s:s, s:o, s:i}", "approver", k->extension->approver, "max",
+                                      period_json(k->extension->max), "times",
+                                      k->extension->times ? (int)k->extension->times : 1));
+    return o;
+}
+
+static json_t *machine_json(const cf_workflow_t *wf, int stored_version)
+{
+    const cf_wf_doc_t *d = wf->doc;
+    json_t *states = json_array(), *trans = json_array(), *clocks = json_array(),
+           *rules = json_array();
+    for (unsigned i = 0; i < d->states_count; i++)
+        json_array_append_new(states, json_pack("{s:s, s:s, s:b, s:s?, s:s?}", "id",
+                                                d->states[i].id, "name", d->states[i].name,
+                                                "terminal", d->states[i].terminal, "responsibility",
+                                                d->states[i].responsibility, "basis",
+                                                d->states[i].basis));
+    for (unsigned i = 0; i < d->transitions_count; i++) {
+        const cf_wf_transition_t *t = &d->transitions[i];
+        json_array_append_new(trans, json_pack("{s:s, s:s, s:o, s:s, s:o, s:s?, s:s?}", "action",
+                                               t->action, "label", t->label, "from",
+                                               strings(t->from, t->from_count), "to", t->to,
+                                               "roles", strings(t->roles, t->roles_count),
+                                               "guard", t->guard, "basis", t->basis));
+    }
+    for (unsigned i = 0; i < d->clocks_count; i++)
+        json_array_append_new(clocks, clock_json(&d->clocks[i]));
+    for (unsigned i = 0; i < d->rules_count; i++)
+        json_array_append_new(rules, json_pack("{s:s, s:o, s:s, s:s, s:s}", "id", d->rules[i].id,
+                                               "on", strings(d->rules[i].on, d->rules[i].on_count),
+                                               "check", d->rules[i].check, "article",
+                                               d->rules[i].article, "message",
+                                               d->rules[i].message));
+    return json_pack("{s:s, s:i, s:i, s:s, s:s, s:s, s:s, s:o, s:o, s:o, s:o}", "id", d->id,
+                     "author_version", (int)d->version, "version", stored_version, "hash",
+                     wf->hash, "power_type", d->power_type, "title", d->title, "initial",
+                     d->initial, "states", states, "transitions", trans, "clocks", clocks,
+                     "rules", rules);
+}
+
+static void print_names(FILE *f, char *const *items, unsigned n, const char *sep)
+{
+    for (unsigned i = 0; i < n; i++)
+        fprintf(f, "%s%s", i ? sep : "", items[i]);
+}
+
+static void print_machine(FILE *f, const cf_workflow_t *wf, int version)
+{
+    const cf_wf_doc_t *d = wf->doc;
+    fprintf(f, "%s version %d (file version %u, %.12s)\n%s — %s\ninitial: %s\n\nstates:\n", d->id,
+            version, d->version, wf->hash, d->title, d->power_type, d->initial);
+    for (unsigned i = 0; i < d->states_count; i++)
+        fprintf(f, "  %-20s %s%s\n", d->states[i].id, d->states[i].name,
+                d->states[i].terminal ? "  (terminal)" : "");
+    fprintf(f, "\ntransitions:\n");
+    for (unsigned i = 0; i < d->transitions_count; i++) {
+        const cf_wf_transition_t *t = &d->transitions[i];
+        fprintf(f, "  %-20s %s: ", t->action, t->label);
+        print_names(f, t->from, t->from_count, ",");
+        fprintf(f, " -> %s  [", t->to);
+        print_names(f, t->roles, t->roles_count, ",");
+        fprintf(f, "]%s%s\n", t->guard ? " if " : "", t->guard ? t->guard : "");
+    }
+    fprintf(f, "\nclocks:\n");
+    for (unsigned i = 0; i < d->clocks_count; i++) {
+        const cf_wf_clock_t *k = &d->clocks[i];
+        char p[64];
+        cf_period_format(cf_wf_period(k->period), p, sizeof(p));
+        fprintf(f, "  %-20s %s: %s from ", k->id, k->name, p);
+        print_names(f, k->start, k->start_count, "/");
+        fprintf(f, " until ");
+        print_names(f, k->stop, k->stop_count, "/");
+        fprintf(f, "  (%s)\n", k->basis);
+    }
+    fprintf(f, "\nrules:\n");
+    for (unsigned i = 0; i < d->rules_count; i++)
+        fprintf(f, "  %-20s on %s...: %s  (%s)\n", d->rules[i].id, d->rules[i].on[0],
+                d->rules[i].check, d->rules[i].article);
+}
+
+/* Exported, documented in cli.h */
+int cf__cmd_workflow_show(cf_cli_t *cli, int argc, char **argv)
+{
+    cf_workflow_t *wf = NULL;
+    int version = 0;
+    int rc = load_stored(cli, argc, argv, &wf, &version, "workflow show ID [--version N]");
+    if (rc != 0)
+        return -rc;
+    if (cli->json) {
+        json_t *m = machine_json(wf, version);
+        cf__print_json(cli, m);
+        json_decref(m);
+    } else {
+        print_machine(cli->out, wf, version);
+    }
+    cf_workflow_free(wf);
+    return CF_EXIT_OK;
+}
+
+/* DOT strings: quote and escape. */
+static void dot_str(FILE *f, const char *s)
+{
+    fputc('"', f);
+    for (; *s; s++) {
+        if (*s == '"' || *s == '\\')
+            fputc('\\', f);
+        fputc(*s, f);
+    }
+    fputc('"', f);
+}
+
+static void dot_edge(FILE *f, const char *from, const cf_wf_transition_t *t)
+{
+    fprintf(f, "  ");
+    dot_str(f, from);
+    fprintf(f, " -> ");
+    dot_str(f, strcmp(t->to, "@back") == 0 ? from : t->to);
+    fprintf(f, " [label=");
+    char label[512];
+    snprintf(label, sizeof(label), "%s%s", t->label,
+             strcmp(t->to, "@back") == 0 ? " (返回原状态)" : "");
+    dot_str(f, label);
+    fprintf(f, "%s];\n", t->guard ? ", style=dashed" : "");
+}
+
+/* Exported, documented in cli.h */
+int cf__cmd_workflow_dot(cf_cli_t *cli, int argc, char **argv)
+{
+    cf_workflow_t *wf = NULL;
+    int version = 0;
+    int rc = load_stored(cli, argc, argv, &wf, &version, "workflow dot ID [--version N]");
+    if (rc != 0)
+        return -rc;
+    const cf_wf_doc_t *d = wf->doc;
+    FILE *f = cli->out;
+    fprintf(f, "digraph ");
+    dot_str(f, d->id);
+    fprintf(f, " {\n  rankdir=LR;\n  node [shape=box, style=rounded];\n");
+    for (unsigned i = 0; i < d->states_count; i++) {
+        fprintf(f, "  ");
+        dot_str(f, d->states[i].id);
+        fprintf(f, " [label=");
+        dot_str(f, d->states[i].name);
+        fprintf(f, "%s];\n", d->states[i].terminal ? ", peripheries=2"
+                             : strcmp(d->states[i].id, d->initial) == 0 ? ", style=bold"
+                                                                          : "");
+    }
+    for (unsigned i = 0; i < d->transitions_count; i++)
+        for (unsigned s = 0; s < d->states_count; s++)
+            if (cf_workflow_from_matches(wf, &d->transitions[i], d->states[s].id))
+                dot_edge(f, d->states[s].id, &d->transitions[i]);
+    fprintf(f, "}\n");
+    cf_workflow_free(wf);
+    return CF_EXIT_OK;
+}

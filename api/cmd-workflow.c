@@ -1,0 +1,226 @@
+/*
+ * cmd-workflow.c -- `caseflow init` and the `workflow` commands: check, load,
+ * list, show, dot.
+ *
+ * `workflow check` works on files and needs no database; every other command
+ * works on definitions as stored, because a case runs on the stored version it
+ * pinned, not on whatever the file says today.
+ */
+#include "session.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- loading files -------------------------------------------------------------- */
+
+/* Reads and parses path. Problems go to problems. OUT *wf. */
+static int parse_file(const char *path, cf_workflow_t **wf, cf_errlist_t *problems)
+{
+    char *buf;
+    size_t len;
+    cf_error_t err;
+    int rc = cf__read_file(path, &buf, &len, &err);
+    if (rc != 0) {
+        cf_errlist_add(problems, path, 0, 0, "%s", err.text);
+        return rc;
+    }
+    rc = cf_workflow_parse(buf, len, path, wf, problems);
+    free(buf);
+    return rc;
+}
+
+static void print_problems(cf_cli_t *cli, const cf_errlist_t *problems, size_t from)
+{
+    for (size_t i = from; i < problems->items_count; i++) {
+        const cf_error_t *e = &problems->items[i];
+        fprintf(cli->err, "%s:%d:%d: %s\n", e->source, e->line, e->column, e->text);
+    }
+}
+
+static json_t *problems_json(const cf_errlist_t *problems, size_t from)
+{
+    json_t *a = json_array();
+    for (size_t i = from; a && i < problems->items_count; i++) {
+        const cf_error_t *e = &problems->items[i];
+        json_array_append_new(a, json_pack("{s:s, s:i, s:i, s:s}", "file", e->source, "line",
+                                           e->line, "column", e->column, "text", e->text));
+    }
+    return a;
+}
+
+/* Exported, documented in cli.h */
+int cf__cmd_workflow_check(cf_cli_t *cli, int argc, char **argv)
+{
+    if (!cf__opt_positional(argc, argv, 0, NULL))
+        return cf__cli_usage(cli, "workflow check FILE...");
+    cf_errlist_t problems = {0};
+    json_t *files = json_array();
+    int bad = 0;
+    for (int i = 0; cf__opt_positional(argc, argv, i, NULL); i++) {
+        const char *path = cf__opt_positional(argc, argv, i, NULL);
+        size_t before = problems.items_count;
+        cf_workflow_t *wf = NULL;
+        int rc = parse_file(path, &wf, &problems);
+        bad |= rc != 0;
+        json_array_append_new(files, json_pack("{s:s, s:b, s:s?, s:o}", "file", path, "ok",
+                                               rc == 0, "hash", wf ? wf->hash : NULL, "problems",
+                                               problems_json(&problems, before)));
+        if (!cli->json && rc == 0)
+            fprintf(cli->out, "%s: ok (%s version %u, %u states, %u transitions, %u clocks)\n",
+                    path, wf->doc->id, wf->doc->version, wf->doc->states_count,
+                    wf->doc->transitions_count, wf->doc->clocks_count);
+        if (!cli->json)
+            print_problems(cli, &problems, before);
+        cf_workflow_free(wf);
+    }
+    if (cli->json)
+        cf__print_json(cli, files);
+    else if (bad)
+        fprintf(cli->err, "%zu problem(s) found\n", problems.items_count);
+    json_decref(files);
+    cf_errlist_free(&problems);
+    return bad ? CF_EXIT_INPUT : CF_EXIT_OK;
+}
+
+/* Parses and stores one file; prints what happened. */
+static int load_one(cf_cli_t *cli, cf_store_t *store, const char *path, json_t *report)
+{
+    cf_errlist_t problems = {0};
+    cf_workflow_t *wf = NULL;
+    cf_error_t err;
+    int version = 0, created = 0;
+    int rc = parse_file(path, &wf, &problems);
+    if (rc != 0) {
+        print_problems(cli, &problems, 0);
+        json_array_append_new(report, json_pack("{s:s, s:o}", "file", path, "problems",
+                                                problems_json(&problems, 0)));
+        cf_errlist_free(&problems);
+        return rc;
+    }
+    rc = cf_store_workflow_put(store, wf, &version, &created, &err);
+    if (rc == 0 && !cli->json)
+        fprintf(cli->out, "%s: %s %s version %d (%.12s)\n", path, wf->doc->id,
+                created ? "stored as" : "unchanged,", version, wf->hash);
+    if (rc == 0)
+        json_array_append_new(report, json_pack("{s:s, s:s, s:i, s:b, s:s}", "file", path, "id",
+                                                wf->doc->id, "version", version, "created",
+                                                created, "hash", wf->hash));
+    else
+        cf__cli_fail(cli, rc, &err);
+    cf_workflow_free(wf);
+    cf_errlist_free(&problems);
+    return rc;
+}
+
+/* Stores every calendar in dir (validated first). A missing dir is not an error. */
+static int load_calendars(cf_cli_t *cli, cf_store_t *store, const char *dir, cf_error_t *err)
+{
+    char **paths = NULL;
+    size_t n = 0;
+    cf_error_t ignored;
+    if (cf__dir_yaml(dir, &paths, &n, &ignored) != 0)
+        return 0;
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+        char *buf = NULL;
+        size_t len;
+        cf_calendar_t *cal = NULL;
+        int first = 0, last = 0;
+        rc = cf__read_file(paths[i], &buf, &len, err);
+        if (rc == 0 && (rc = cf_calendar_new(&cal)) == 0)
+            rc = cf_calendar_load(cal, buf, len, paths[i], err);
+        if (rc == 0) {
+            cf_calendar_span(cal, &first, &last);
+            rc = cf_store_calendar_put(store, first, buf, err);
+        }
+        if (rc == 0 && !cli->json)
+            fprintf(cli->out, "%s: calendar %d stored\n", paths[i], first);
+        cf_calendar_free(cal);
+        free(buf);
+    }
+    cf__dir_free(paths, n);
+    return rc;
+}
+
+/* Exported, documented in cli.h */
+int cf__cmd_init(cf_cli_t *cli, int argc, char **argv)
+{
+    const char *dir = cf__opt_value(argc, argv, "--workflows");
+    dir = dir ? dir : "workflows";
+    cf_store_t *store;
+    cf_error_t err;
+    char **paths = NULL, calendars[1024];
+    size_t n = 0;
+    int rc = cf_store_open(cli->db_path, &store, &err);
+    if (rc != 0)
+        return cf__cli_fail(cli, rc, &err);
+    snprintf(calendars, sizeof(calendars), "%s/calendars", dir);
+    rc = load_calendars(cli, store, calendars, &err);
+    if (rc == 0)
+        rc = cf__dir_yaml(dir, &paths, &n, &err);
+    if (rc != 0) {
+        cf_store_close(store);
+        return cf__cli_fail(cli, rc, &err);
+    }
+    json_t *report = json_array();
+    int failed = 0;
+    for (size_t i = 0; i < n; i++)
+        failed |= load_one(cli, store, paths[i], report) != 0;
+    if (cli->json)
+        cf__print_json(cli, report);
+    else
+        fprintf(cli->out, "%s: ready (%zu workflow file(s))\n", cli->db_path, n);
+    json_decref(report);
+    cf__dir_free(paths, n);
+    cf_store_close(store);
+    return failed ? CF_EXIT_INPUT : CF_EXIT_OK;
+}
+
+/* Exported, documented in cli.h */
+int cf__cmd_workflow_load(cf_cli_t *cli, int argc, char **argv)
+{
+    if (!cf__opt_positional(argc, argv, 0, NULL))
+        return cf__cli_usage(cli, "workflow load FILE...");
+    cf_store_t *store;
+    cf_error_t err;
+    int rc = cf_store_open_existing(cli->db_path, &store, &err);
+    if (rc != 0)
+        return cf__cli_fail(cli, rc, &err);
+    json_t *report = json_array();
+    int failed = 0;
+    for (int i = 0; cf__opt_positional(argc, argv, i, NULL); i++)
+        failed |= load_one(cli, store, cf__opt_positional(argc, argv, i, NULL), report) != 0;
+    if (cli->json)
+        cf__print_json(cli, report);
+    json_decref(report);
+    cf_store_close(store);
+    return failed ? CF_EXIT_INPUT : CF_EXIT_OK;
+}
+
+/* Exported, documented in cli.h */
+int cf__cmd_workflow_list(cf_cli_t *cli, int argc, char **argv)
+{
+    (void)argc, (void)argv;
+    cf__session_t s;
+    cf_error_t err;
+    json_t *list = NULL;
+    int rc = cf__session_open(cli, &s, 0, &err);
+    if (rc == 0)
+        rc = cf_store_workflow_list(s.store, &list, &err);
+    cf__session_close(&s);
+    if (rc != 0)
+        return cf__cli_fail(cli, rc, &err);
+    size_t i;
+    json_t *w;
+    if (cli->json)
+        cf__print_json(cli, list);
+    else
+        json_array_foreach(list, i, w) fprintf(
+            cli->out, "%-18s v%-3lld %-8.8s %s  %s\n", json_string_value(json_object_get(w, "id")),
+            (long long)json_integer_value(json_object_get(w, "version")),
+            json_string_value(json_object_get(w, "hash")),
+            json_string_value(json_object_get(w, "power_type")),
+            json_string_value(json_object_get(w, "title")));
+    json_decref(list);
+    return CF_EXIT_OK;
+}

@@ -1,0 +1,50 @@
+/*
+ * session.h -- what most commands need before they can act: the store opened,
+ * the calendar loaded from it, a case's pinned workflow; and how they print a
+ * refusal. Shared by the case and workflow commands.
+ */
+#ifndef CF_SESSION_H
+#define CF_SESSION_H
+
+#include "cli.h"
+#include "engine.h"
+#include "store.h"
+
+typedef struct cf__session_s {
+    cf_store_t *store;
+    cf_calendar_t *cal; /* NULL unless asked for */
+} cf__session_t;
+
+/* Opens cli->db_path (which must exist) and, if with_calendar, loads its
+ * calendars. Returns 0 or a CF_E* code with err filled. */
+int cf__session_open(cf_cli_t *cli, cf__session_t *s, int with_calendar, cf_error_t *err);
+void cf__session_close(cf__session_t *s);
+
+/* Reads case id (text, as typed) into c and the workflow it pinned into *wf. */
+int cf__session_case(cf__session_t *s, const char *id_text, cf_case_t *c, cf_workflow_t **wf,
+                     cf_error_t *err);
+
+/* Prints a refusal (text, rule and article, allowed actions with what each still
+ * needs) and returns the exit code for code. */
+int cf__print_refusal(cf_cli_t *cli, int code, const cf_refusal_t *why);
+
+/* Prints the allowed actions (cf_engine_allowed) one per line with what each
+ * still needs. */
+void cf__print_allowed(FILE *f, const json_t *allowed);
+
+/* Parses "k=v" into OUT key (malloc'd) and value (borrowed, points into text). */
+int cf__split_kv(const char *text, char **key, const char **value);
+
+/* Reads every --fact k=v of argv into a new object, typed per wf. OUT *facts. */
+int cf__facts_from_args(const cf_workflow_t *wf, int argc, char **argv, json_t **facts,
+                        cf_error_t *err);
+
+/* The *.yaml files directly in dir, as "dir/name", sorted by name. OUT *paths
+ * (free with cf__dir_free), *count. */
+int cf__dir_yaml(const char *dir, char ***paths, size_t *count, cf_error_t *err);
+void cf__dir_free(char **paths, size_t count);
+
+/* Prints a JSON value (indented) and a newline on cli->out. */
+void cf__print_json(cf_cli_t *cli, const json_t *value);
+
+#endif

@@ -1,0 +1,131 @@
+/*
+ * core-helpers.c -- see core-helpers.h.
+ */
+#include "core-helpers.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "task.h"
+
+cf_workflow_t *cf_test_workflow(const char *relpath)
+{
+    size_t len;
+    char *buf = cf_test_slurp(relpath, &len);
+    cf_errlist_t problems = {0};
+    cf_workflow_t *wf = NULL;
+    int rc = cf_workflow_parse(buf, len, relpath, &wf, &problems);
+    for (size_t i = 0; i < problems.items_count; i++)
+        fprintf(stderr, "%s:%d: %s\n", relpath, problems.items[i].line, problems.items[i].text);
+    ASSERT_EQ(rc, 0);
+    cf_errlist_free(&problems);
+    free(buf);
+    return wf;
+}
+
+cf_calendar_t *cf_test_calendar(void)
+{
+    static const char *const years[] = {"workflows/calendars/2024.yaml",
+                                        "workflows/calendars/2025.yaml",
+                                        "workflows/calendars/2026.yaml"};
+    cf_calendar_t *cal;
+    ASSERT_EQ(cf_calendar_new(&cal), 0);
+    for (size_t i = 0; i < sizeof(years) / sizeof(years[0]); i++) {
+        size_t len;
+        char *buf = cf_test_slurp(years[i], &len);
+        cf_error_t err;
+        if (cf_calendar_load(cal, buf, len, years[i], &err) != 0)
+            CF__FAIL("%s: %s", years[i], err.text);
+        free(buf);
+    }
+    return cal;
+}
+
+cf_store_t *cf_test_store(const char *name)
+{
+    char path[512];
+    snprintf(path, sizeof(path), "%s/%s", cf_test_tmpdir(), name);
+    remove(path);
+    cf_store_t *s;
+    cf_error_t err;
+    if (cf_store_open(path, &s, &err) != 0)
+        CF__FAIL("open %s: %s", path, err.text);
+    return s;
+}
+
+cf_time_t cf_test_time(const char *iso)
+{
+    cf_time_t t;
+    cf_error_t err;
+    if (cf_time_parse(iso, &t, &err) != 0)
+        CF__FAIL("bad time %s: %s", iso, err.text);
+    return t;
+}
+
+const char *cf_test_fmt(cf_time_t t, char *buf)
+{
+    cf_time_format(t, buf);
+    return buf;
+}
+
+void cf_test_open(cf_store_t *s, const cf_workflow_t *wf, const cf_calendar_t *cal,
+                  const char *iso, cf_case_t *c)
+{
+    cf_error_t err;
+    ASSERT_EQ(cf_store_workflow_put(s, wf, NULL, NULL, &err), 0);
+    json_t *party = json_pack("{s:s, s:s}", "name", "某某大药房", "type", "定点医药机构");
+    cf_open_t req = {.actor = "张三", .role = "handler", .party = party, .at = cf_test_time(iso)};
+    json_t *events = NULL;
+    cf_refusal_t why;
+    int rc = cf_engine_open(wf, cal, &req, &events, &why);
+    if (rc != 0)
+        CF__FAIL("open refused: %s", why.text);
+    ASSERT_EQ(cf_case_init(c), 0);
+    if (cf_store_case_open(s, c, events, &err) != 0)
+        CF__FAIL("store open: %s", err.text);
+    json_decref(events);
+    json_decref(party);
+    cf_refusal_dispose(&why);
+}
+
+static json_t *fake_docs(const char *names)
+{
+    json_t *docs = json_object();
+    char *copy = strdup(names), *save = NULL;
+    for (char *n = strtok_r(copy, ",", &save); n; n = strtok_r(NULL, ",", &save))
+        json_object_set_new(docs, n,
+                            json_pack("{s:s, s:i, s:s}", "sha256",
+                                      "0000000000000000000000000000000000000000000000000000000000000001",
+                                      "size", 1, "file", "test.pdf"));
+    free(copy);
+    return docs;
+}
+
+int cf_test_act(cf_store_t *s, const cf_workflow_t *wf, const cf_calendar_t *cal, cf_case_t *c,
+                const char *action, const char *role, const char *iso, const char *facts,
+                const char *docs, cf_refusal_t *why)
+{
+    json_t *f = facts ? json_loads(facts, 0, NULL) : NULL;
+    json_t *d = docs ? fake_docs(docs) : NULL;
+    if (facts && !f)
+        CF__FAIL("bad facts JSON in test: %s", facts);
+    cf_act_t req = {.action = action, .actor = "李四", .role = role, .facts = f, .documents = d,
+                    .at = cf_test_time(iso)};
+    json_t *events = NULL;
+    cf_refusal_t local;
+    cf_refusal_t *w = why ? why : &local;
+    int rc = cf_engine_act(wf, cal, c, &req, &events, w);
+    if (rc == 0) {
+        cf_error_t err;
+        rc = cf_store_case_append(s, c, events, &err);
+        if (rc != 0)
+            snprintf(w->text, sizeof(w->text), "%s", err.text);
+    }
+    if (!why)
+        cf_refusal_dispose(&local);
+    json_decref(events);
+    json_decref(f);
+    json_decref(d);
+    return rc;
+}

@@ -1,0 +1,37 @@
+/*
+ * core-helpers.h -- fixtures shared by the core tests: the test workflow, the
+ * shipped calendars, a fresh database, and a one-call "act" for walking cases.
+ */
+#ifndef CF_CORE_HELPERS_H
+#define CF_CORE_HELPERS_H
+
+#include "../engine/engine.h"
+#include "../storage/store.h"
+
+/* Parses a workflow file under the source tree; aborts the test on failure. */
+cf_workflow_t *cf_test_workflow(const char *relpath);
+
+/* Loads the shipped calendars (workflows/calendars); aborts on failure. */
+cf_calendar_t *cf_test_calendar(void);
+
+/* Opens a new database in the test's temporary directory. */
+cf_store_t *cf_test_store(const char *name);
+
+/* "2026-03-02T09:00:00+08:00" -> instant; aborts on a bad string. */
+cf_time_t cf_test_time(const char *iso);
+
+/* Opens a case on wf at iso with party name; stores workflow and case. */
+void cf_test_open(cf_store_t *s, const cf_workflow_t *wf, const cf_calendar_t *cal,
+                  const char *iso, cf_case_t *c);
+
+/* Takes action on c at iso as role with facts (JSON text or NULL) and documents
+ * (comma-separated names, each attached as a fake document, or NULL). Returns
+ * the engine's or the store's code; OUT why (may be NULL) on refusal. */
+int cf_test_act(cf_store_t *s, const cf_workflow_t *wf, const cf_calendar_t *cal, cf_case_t *c,
+                const char *action, const char *role, const char *iso, const char *facts,
+                const char *docs, cf_refusal_t *why);
+
+/* Formats t into a static-free buffer owned by the caller (CF_TIME_BUFSZ). */
+const char *cf_test_fmt(cf_time_t t, char *buf);
+
+#endif

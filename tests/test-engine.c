@@ -1,0 +1,365 @@
+/*
+ * test-engine.c -- engine-*: deciding transitions on the test workflow
+ * (tests/fixtures/workflows/valid/mini.yaml), with the real calendars.
+ *
+ * engine-1.x: walks through the procedure and its branches.
+ * engine-2.x: refusals: wrong action, wrong role, missing requirements, rules.
+ * engine-3.x: clocks: deadlines, pause and resume, extensions, the calendar's edge.
+ * Expected deadlines are worked out by hand in the comments beside them.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "core-helpers.h"
+#include "task.h"
+
+#define MINI "tests/fixtures/workflows/valid/mini.yaml"
+
+typedef struct fixture_s {
+    cf_workflow_t *wf;
+    cf_calendar_t *cal;
+    cf_store_t *store;
+    cf_case_t c;
+} fixture_t;
+
+static void setup(fixture_t *f, const char *opened_at)
+{
+    f->wf = cf_test_workflow(MINI);
+    f->cal = cf_test_calendar();
+    f->store = cf_test_store("engine.db");
+    cf_test_open(f->store, f->wf, f->cal, opened_at, &f->c);
+}
+
+static void teardown(fixture_t *f)
+{
+    cf_case_dispose(&f->c);
+    cf_store_close(f->store);
+    cf_calendar_free(f->cal);
+    cf_workflow_free(f->wf);
+}
+
+static int act(fixture_t *f, const char *action, const char *role, const char *iso,
+               const char *facts, const char *docs)
+{
+    return cf_test_act(f->store, f->wf, f->cal, &f->c, action, role, iso, facts, docs, NULL);
+}
+
+static const char *deadline_of(fixture_t *f, const char *clock, char *buf)
+{
+    const cf_clock_rt_t *k = cf_case_clock(&f->c, clock);
+    ASSERT(k != NULL);
+    return cf_test_fmt(k->deadline, buf);
+}
+
+static int allowed_has(const json_t *allowed, const char *action)
+{
+    size_t i;
+    json_t *a;
+    json_array_foreach(allowed, i, a) if (!strcmp(
+        json_string_value(json_object_get(a, "action")), action)) return 1;
+    return 0;
+}
+
+/* engine-1.1: from 线索 to 结案 on the main path, with every clock's outcome. */
+TEST_IMPL(engine_walk_full)
+{
+    fixture_t f;
+    char buf[CF_TIME_BUFSZ];
+    setup(&f, "2025-09-01T09:00:00+08:00");
+    ASSERT_STR_EQ(f.c.state, "lead");
+    /* report: 24 hours from the instant of opening (R6). */
+    ASSERT_STR_EQ(deadline_of(&f, "report", buf), "2025-09-02T09:00:00+08:00");
+    ASSERT_EQ(act(&f, "file", "head", "2025-09-01T15:00:00+08:00", "{\"reason\": \"举报线索\"}",
+                  "立案审批表"),
+              0);
+    ASSERT_STR_EQ(f.c.state, "investigating");
+    ASSERT_EQ(cf_case_clock(&f.c, "report")->state, CF_CLOCK_MET);
+    /* decision: 90 days after 2025-09-01 is Sun 2025-11-30, a rest day, so the
+     * period ends on Mon 2025-12-01 (R1, R4, R5). */
+    ASSERT_STR_EQ(deadline_of(&f, "decision", buf), "2025-12-01T23:59:59+08:00");
+    ASSERT_EQ(act(&f, "notify", "handler", "2025-09-15T10:00:00+08:00",
+                  "{\"notified_fine\": 1000}", NULL),
+              0);
+    ASSERT_EQ(act(&f, "decide", "head", "2025-09-30T10:00:00+08:00", "{\"fine\": 1000}", NULL),
+              0);
+    ASSERT_EQ(cf_case_clock(&f.c, "decision")->state, CF_CLOCK_MET);
+    /* service: 7 working days after Tue 2025-09-30 skip the National Day week and
+     * count Sat 10-11 (adjusted working day): ends Thu 2025-10-16. */
+    ASSERT_STR_EQ(deadline_of(&f, "service", buf), "2025-10-16T23:59:59+08:00");
+    ASSERT_EQ(act(&f, "serve", "handler", "2025-10-16T16:00:00+08:00", NULL, NULL), 0);
+    ASSERT_STR_EQ(f.c.state, "served");
+    ASSERT_EQ(cf_case_clock(&f.c, "service")->state, CF_CLOCK_MET);
+    ASSERT_EQ(act(&f, "archive", "handler", "2025-10-20T09:00:00+08:00", NULL, NULL), 0);
+    ASSERT_STR_EQ(f.c.state, "closed");
+    ASSERT(f.c.closed_at == cf_test_time("2025-10-20T09:00:00+08:00"));
+    /* open + 2 clocks started + (file + report stop + decision start) + notify +
+     * (decide + decision stop + service start) + (serve + service stop) + archive */
+    ASSERT_EQ(f.c.version, 12);
+    ASSERT_EQ(json_array_size(cf_engine_allowed(f.wf, &f.c)), 0);
+    teardown(&f);
+    return 0;
+}
+
+/* engine-1.2: a guarded branch: with no fine, service closes the case directly. */
+TEST_IMPL(engine_guard_branch)
+{
+    fixture_t f;
+    setup(&f, "2026-03-02T09:00:00+08:00");
+    ASSERT_EQ(act(&f, "file", "head", "2026-03-02T15:00:00+08:00", "{\"reason\": \"x\"}",
+                  "立案审批表"),
+              0);
+    ASSERT_EQ(act(&f, "notify", "handler", "2026-03-05T10:00:00+08:00", "{\"notified_fine\": 0}",
+                  NULL),
+              0);
+    ASSERT_EQ(act(&f, "decide", "head", "2026-03-09T10:00:00+08:00", "{\"fine\": 0}", NULL), 0);
+    ASSERT_EQ(act(&f, "serve", "handler", "2026-03-09T11:00:00+08:00", NULL, NULL), 0);
+    ASSERT_STR_EQ(f.c.state, "closed");
+    teardown(&f);
+    return 0;
+}
+
+/* engine-1.3: an early exit: 不予立案 closes the case from 线索. */
+TEST_IMPL(engine_early_exit)
+{
+    fixture_t f;
+    setup(&f, "2026-03-02T09:00:00+08:00");
+    ASSERT_EQ(act(&f, "drop", "head", "2026-03-03T10:00:00+08:00", NULL, NULL), 0);
+    ASSERT_STR_EQ(f.c.state, "dropped");
+    ASSERT(f.c.closed_at != 0);
+    /* The 24-hour report clock ran out at 09:00 on the 3rd: breached. */
+    ASSERT_EQ(cf_case_clock(&f.c, "report")->state, CF_CLOCK_BREACHED);
+    cf_refusal_t why;
+    ASSERT_EQ(cf_test_act(f.store, f.wf, f.cal, &f.c, "file", "head", "2026-03-04T10:00:00+08:00",
+                          NULL, NULL, &why),
+              CF_ECLOSED);
+    cf_refusal_dispose(&why);
+    teardown(&f);
+    return 0;
+}
+
+/* engine-2.1: an action not available in the state is refused, and the refusal
+ * lists what is allowed with what each requires. */
+TEST_IMPL(engine_refuse_illegal_action)
+{
+    fixture_t f;
+    cf_refusal_t why;
+    setup(&f, "2026-03-02T09:00:00+08:00");
+    int64_t version = f.c.version;
+    ASSERT_EQ(cf_test_act(f.store, f.wf, f.cal, &f.c, "decide", "head",
+                          "2026-03-02T10:00:00+08:00", "{\"fine\": 10}", NULL, &why),
+              CF_EREFUSED);
+    ASSERT_CONTAINS(why.text, "action 'decide' is not allowed in state 'lead'");
+    ASSERT(allowed_has(why.allowed, "file"));
+    ASSERT(allowed_has(why.allowed, "drop"));
+    ASSERT(allowed_has(why.allowed, "suspend"));
+    ASSERT(!allowed_has(why.allowed, "decide"));
+    json_t *file = json_array_get(why.allowed, 0);
+    ASSERT_STR_EQ(json_string_value(json_object_get(file, "action")), "file");
+    json_t *missing = json_object_get(file, "missing");
+    ASSERT_STR_EQ(json_string_value(json_array_get(json_object_get(missing, "facts"), 0)),
+                  "reason");
+    ASSERT_STR_EQ(json_string_value(json_array_get(json_object_get(missing, "documents"), 0)),
+                  "立案审批表");
+    ASSERT_EQ(f.c.version, version);
+    ASSERT_STR_EQ(f.c.state, "lead");
+    cf_refusal_dispose(&why);
+    teardown(&f);
+    return 0;
+}
+
+/* engine-2.2: the right action by the wrong role is refused as such. */
+TEST_IMPL(engine_refuse_wrong_role)
+{
+    fixture_t f;
+    cf_refusal_t why;
+    setup(&f, "2026-03-02T09:00:00+08:00");
+    ASSERT_EQ(cf_test_act(f.store, f.wf, f.cal, &f.c, "file", "handler",
+                          "2026-03-02T10:00:00+08:00", "{\"reason\": \"x\"}", "立案审批表", &why),
+              CF_EFORBIDDEN);
+    ASSERT_CONTAINS(why.text, "role 'handler' may not take action 'file'");
+    ASSERT_STR_EQ(f.c.state, "lead");
+    cf_refusal_dispose(&why);
+    teardown(&f);
+    return 0;
+}
+
+/* engine-2.3: missing facts and documents are named; undeclared facts, facts of
+ * the wrong type and times before the last event are refused. */
+TEST_IMPL(engine_refuse_requirements)
+{
+    fixture_t f;
+    cf_refusal_t why;
+    setup(&f, "2026-03-02T09:00:00+08:00");
+    ASSERT_EQ(cf_test_act(f.store, f.wf, f.cal, &f.c, "file", "head",
+                          "2026-03-02T10:00:00+08:00", NULL, NULL, &why),
+              CF_EREFUSED);
+    ASSERT_CONTAINS(why.text, "requires facts [\"reason\"] and documents [\"立案审批表\"]");
+    cf_refusal_dispose(&why);
+    ASSERT_EQ(cf_test_act(f.store, f.wf, f.cal, &f.c, "file", "head",
+                          "2026-03-02T10:00:00+08:00", "{\"reasn\": \"x\"}", NULL, &why),
+              CF_EINVALID);
+    ASSERT_CONTAINS(why.text, "fact 'reasn' is not declared");
+    cf_refusal_dispose(&why);
+    ASSERT_EQ(cf_test_act(f.store, f.wf, f.cal, &f.c, "file", "head",
+                          "2026-03-02T10:00:00+08:00", "{\"reason\": 12}", NULL, &why),
+              CF_EINVALID);
+    ASSERT_CONTAINS(why.text, "fact 'reason' must be a string");
+    cf_refusal_dispose(&why);
+    ASSERT_EQ(cf_test_act(f.store, f.wf, f.cal, &f.c, "file", "head",
+                          "2026-03-01T10:00:00+08:00", "{\"reason\": \"x\"}", "立案审批表", &why),
+              CF_EINVALID);
+    ASSERT_CONTAINS(why.text, "before the case's last event");
+    cf_refusal_dispose(&why);
+    ASSERT_EQ(f.c.version, 3);
+    teardown(&f);
+    return 0;
+}
+
+/* engine-2.4: rules refuse with their id, article and message, and pass once
+ * their condition holds: a requested hearing must be held; the decided fine may
+ * not exceed the lowest fine notified. */
+TEST_IMPL(engine_rules)
+{
+    fixture_t f;
+    cf_refusal_t why;
+    setup(&f, "2026-03-02T09:00:00+08:00");
+    ASSERT_EQ(act(&f, "file", "head", "2026-03-02T15:00:00+08:00", "{\"reason\": \"x\"}",
+                  "立案审批表"),
+              0);
+    ASSERT_EQ(act(&f, "notify", "handler", "2026-03-05T10:00:00+08:00",
+                  "{\"notified_fine\": 1000, \"hearing_requested\": true}", NULL),
+              0);
+    ASSERT_EQ(cf_test_act(f.store, f.wf, f.cal, &f.c, "decide", "head",
+                          "2026-03-06T10:00:00+08:00", "{\"fine\": 1000}", NULL, &why),
+              CF_EREFUSED);
+    ASSERT_STR_EQ(why.rule, "hearing-before-decision");
+    ASSERT_STR_EQ(why.article, "行政处罚法 第六十四条");
+    ASSERT_CONTAINS(why.text, "当事人要求听证的");
+    cf_refusal_dispose(&why);
+    ASSERT_EQ(act(&f, "request_hearing", "handler", "2026-03-06T11:00:00+08:00", NULL, NULL), 0);
+    ASSERT_EQ(act(&f, "hold_hearing", "handler", "2026-03-16T10:00:00+08:00", NULL, NULL), 0);
+    ASSERT_EQ(cf_test_act(f.store, f.wf, f.cal, &f.c, "decide", "head",
+                          "2026-03-17T10:00:00+08:00", "{\"fine\": 1500}", NULL, &why),
+              CF_EREFUSED);
+    ASSERT_STR_EQ(why.rule, "fine-not-above-notice");
+    cf_refusal_dispose(&why);
+    ASSERT_EQ(act(&f, "decide", "head", "2026-03-17T10:00:00+08:00", "{\"fine\": 800}", NULL), 0);
+    ASSERT_STR_EQ(f.c.state, "decided");
+    teardown(&f);
+    return 0;
+}
+
+/* engine-3.1: suspension (中止) from any active state returns to it, and the
+ * decision clock does not run meanwhile (R8). */
+TEST_IMPL(engine_suspend_resume)
+{
+    fixture_t f;
+    char buf[CF_TIME_BUFSZ];
+    setup(&f, "2026-03-02T09:00:00+08:00");
+    ASSERT_EQ(act(&f, "file", "head", "2026-03-02T15:00:00+08:00", "{\"reason\": \"x\"}",
+                  "立案审批表"),
+              0);
+    /* 90 days after 2026-03-02 is Sun 2026-05-31: moved to Mon 06-01 (R4). */
+    ASSERT_STR_EQ(deadline_of(&f, "decision", buf), "2026-06-01T23:59:59+08:00");
+    ASSERT_EQ(act(&f, "suspend", "head", "2026-03-10T10:00:00+08:00", NULL, NULL), 0);
+    ASSERT_STR_EQ(f.c.state, "suspended");
+    ASSERT_EQ(cf_case_clock(&f.c, "decision")->state, CF_CLOCK_PAUSED);
+    ASSERT_EQ(act(&f, "resume", "head", "2026-03-20T10:00:00+08:00", NULL, NULL), 0);
+    ASSERT_STR_EQ(f.c.state, "investigating");
+    ASSERT_EQ(cf_case_clock(&f.c, "decision")->state, CF_CLOCK_RUNNING);
+    /* Paused 03-10 to 03-20: 10 days; 06-01 + 10 days = Thu 2026-06-11. */
+    ASSERT_STR_EQ(deadline_of(&f, "decision", buf), "2026-06-11T23:59:59+08:00");
+    teardown(&f);
+    return 0;
+}
+
+static int extend(fixture_t *f, const char *role, const char *by, const char *iso,
+                  cf_refusal_t *why)
+{
+    cf_extend_t req = {.clock = "decision", .actor = "王五", .role = role,
+                       .reason = "案情复杂", .at = cf_test_time(iso)};
+    ASSERT_EQ(cf_period_parse(by, &req.by, NULL), 0);
+    json_t *events = NULL;
+    int rc = cf_engine_extend(f->wf, f->cal, &f->c, &req, &events, why);
+    if (rc == 0) {
+        cf_error_t err;
+        ASSERT_EQ(cf_store_case_append(f->store, &f->c, events, &err), 0);
+    }
+    json_decref(events);
+    return rc;
+}
+
+/* engine-3.2: an extension needs the approver's role, stays within the maximum
+ * and the number of times, is approved before the deadline, and moves it. */
+TEST_IMPL(engine_clock_extension)
+{
+    fixture_t f;
+    cf_refusal_t why = {0};
+    char buf[CF_TIME_BUFSZ];
+    setup(&f, "2026-03-02T09:00:00+08:00");
+    ASSERT_EQ(act(&f, "file", "head", "2026-03-02T15:00:00+08:00", "{\"reason\": \"x\"}",
+                  "立案审批表"),
+              0);
+    ASSERT_EQ(extend(&f, "handler", "30 days", "2026-04-01T10:00:00+08:00", &why), CF_EFORBIDDEN);
+    ASSERT_CONTAINS(why.text, "needs the approval of role 'head'");
+    ASSERT_EQ(extend(&f, "head", "31 days", "2026-04-01T10:00:00+08:00", &why), CF_EREFUSED);
+    ASSERT_CONTAINS(why.text, "exceeds its maximum of 30 days");
+    ASSERT_EQ(extend(&f, "head", "20 working_days", "2026-04-01T10:00:00+08:00", &why),
+              CF_EREFUSED);
+    ASSERT_EQ(extend(&f, "head", "30 days", "2026-06-02T10:00:00+08:00", &why), CF_EREFUSED);
+    ASSERT_CONTAINS(why.text, "before the deadline");
+    ASSERT_STR_EQ(deadline_of(&f, "decision", buf), "2026-06-01T23:59:59+08:00");
+    ASSERT_EQ(extend(&f, "head", "30 days", "2026-04-01T10:00:00+08:00", &why), 0);
+    /* 06-01 + 30 days = Wed 2026-07-01, a working day. */
+    ASSERT_STR_EQ(deadline_of(&f, "decision", buf), "2026-07-01T23:59:59+08:00");
+    ASSERT_STR_EQ(cf_case_clock(&f.c, "decision")->extended, "30 days");
+    ASSERT_EQ(extend(&f, "head", "1 day", "2026-04-02T10:00:00+08:00", &why), CF_EREFUSED);
+    ASSERT_CONTAINS(why.text, "1 time(s) only");
+    teardown(&f);
+    return 0;
+}
+
+/* engine-3.3: a deadline beyond the loaded calendar refuses the transition (R10)
+ * and leaves the case as it was. */
+TEST_IMPL(engine_outside_calendar)
+{
+    fixture_t f;
+    cf_refusal_t why;
+    setup(&f, "2026-12-20T09:00:00+08:00");
+    ASSERT_EQ(cf_test_act(f.store, f.wf, f.cal, &f.c, "file", "head",
+                          "2026-12-20T15:00:00+08:00", "{\"reason\": \"x\"}", "立案审批表", &why),
+              CF_ERANGE);
+    ASSERT_CONTAINS(why.text, "clock 'decision'");
+    ASSERT_CONTAINS(why.text, "2027");
+    ASSERT_STR_EQ(f.c.state, "lead");
+    cf_refusal_dispose(&why);
+    teardown(&f);
+    return 0;
+}
+
+/* engine-3.4: warning points before a deadline, in working days and in days. */
+TEST_IMPL(engine_warn_points)
+{
+    cf_workflow_t *wf = cf_test_workflow(MINI);
+    cf_calendar_t *cal = cf_test_calendar();
+    cf_time_t points[4];
+    char buf[CF_TIME_BUFSZ];
+    /* Two working days before Thu 2025-10-16: Tue 10-14. */
+    ASSERT_EQ(cf_engine_warn_points(cf_workflow_clock(wf, "service"), cal,
+                                    cf_test_time("2025-10-16T23:59:59+08:00"), points, 4),
+              1);
+    ASSERT_STR_EQ(cf_test_fmt(points[0], buf), "2025-10-14T23:59:59+08:00");
+    /* Two working days before Thu 2025-10-09 cross the holiday: Sun 09-28 was an
+     * adjusted working day, so they are Tue 09-30 and Sun 09-28. */
+    ASSERT_EQ(cf_engine_warn_points(cf_workflow_clock(wf, "service"), cal,
+                                    cf_test_time("2025-10-09T23:59:59+08:00"), points, 4),
+              1);
+    ASSERT_STR_EQ(cf_test_fmt(points[0], buf), "2025-09-28T23:59:59+08:00");
+    ASSERT_EQ(cf_engine_warn_points(cf_workflow_clock(wf, "decision"), cal,
+                                    cf_test_time("2025-12-01T23:59:59+08:00"), points, 4),
+              1);
+    ASSERT_STR_EQ(cf_test_fmt(points[0], buf), "2025-11-21T23:59:59+08:00");
+    cf_calendar_free(cal);
+    cf_workflow_free(wf);
+    return 0;
+}

@@ -1,0 +1,364 @@
+/*
+ * test-store.c -- store-*: the SQLite store and the hash chain.
+ *
+ * store-1.x: the chain: recomputing a case's hashes gives its head; refolding its
+ *   events gives its snapshot; SM3 chains too.
+ * store-2.x: atomicity and concurrency: conflicts, injected failures at every
+ *   write point, append-only events.
+ * store-3.x: definitions, listings by due date, linked cases.
+ */
+#include <sqlite3.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core-helpers.h"
+#include "task.h"
+
+#define MINI "tests/fixtures/workflows/valid/mini.yaml"
+
+static void walk_some(cf_store_t *s, cf_workflow_t *wf, cf_calendar_t *cal, cf_case_t *c)
+{
+    cf_test_open(s, wf, cal, "2026-03-02T09:00:00+08:00", c);
+    ASSERT_EQ(cf_test_act(s, wf, cal, c, "file", "head", "2026-03-02T15:00:00+08:00",
+                          "{\"reason\": \"举报\"}", "立案审批表", NULL),
+              0);
+    ASSERT_EQ(cf_test_act(s, wf, cal, c, "notify", "handler", "2026-03-05T10:00:00+08:00",
+                          "{\"notified_fine\": 500.5}", NULL, NULL),
+              0);
+}
+
+/* Recomputes the chain of stored events; returns the last hash into head. */
+static void recompute(cf_store_t *s, int64_t id, cf_chain_algo_t algo, char *head)
+{
+    json_t *events;
+    cf_error_t err;
+    ASSERT_EQ(cf_store_case_events(s, id, &events, &err), 0);
+    snprintf(head, CF_CHAIN_HEX, "%s", CF_CHAIN_GENESIS);
+    size_t i;
+    json_t *ev;
+    json_array_foreach(events, i, ev)
+    {
+        char h[CF_CHAIN_HEX];
+        ASSERT_STR_EQ(json_string_value(json_object_get(ev, "prev")), head);
+        ASSERT_EQ(cf_chain_hash(algo, head, ev, h), 0);
+        ASSERT_STR_EQ(json_string_value(json_object_get(ev, "hash")), h);
+        memcpy(head, h, CF_CHAIN_HEX);
+    }
+    json_decref(events);
+}
+
+/* store-1.1: recomputing the chain from the stored events gives the stored head,
+ * and refolding them gives the stored case. */
+TEST_IMPL(store_chain_recompute)
+{
+    cf_workflow_t *wf = cf_test_workflow(MINI);
+    cf_calendar_t *cal = cf_test_calendar();
+    cf_store_t *s = cf_test_store("chain.db");
+    cf_case_t c, stored, refolded;
+    cf_error_t err;
+    walk_some(s, wf, cal, &c);
+    char head[CF_CHAIN_HEX];
+    recompute(s, c.id, CF_CHAIN_SHA256, head);
+    ASSERT_EQ(cf_store_case_get(s, c.id, &stored, &err), 0);
+    ASSERT_STR_EQ(stored.head, head);
+    ASSERT_STR_EQ(c.head, head);
+    json_t *events;
+    ASSERT_EQ(cf_store_case_events(s, c.id, &events, &err), 0);
+    ASSERT_EQ(cf_case_init(&refolded), 0);
+    size_t i;
+    json_t *ev;
+    json_array_foreach(events, i, ev) ASSERT_EQ(cf_case_apply(&refolded, ev, &err), 0);
+    json_t *a = cf_case_to_json(&refolded), *b = cf_case_to_json(&stored);
+    ASSERT(json_equal(a, b));
+    /* A changed fact in an event no longer verifies. */
+    json_t *tampered = json_deep_copy(json_array_get(events, 3));
+    json_object_set_new(json_object_get(tampered, "facts"), "reason", json_string("改过"));
+    char h[CF_CHAIN_HEX];
+    ASSERT_EQ(cf_chain_hash(CF_CHAIN_SHA256, json_string_value(json_object_get(tampered, "prev")),
+                            tampered, h),
+              0);
+    ASSERT(strcmp(h, json_string_value(json_object_get(tampered, "hash"))) != 0);
+    /* An event out of order does not fold. */
+    cf_case_t partial;
+    ASSERT_EQ(cf_case_init(&partial), 0);
+    ASSERT_EQ(cf_case_apply(&partial, json_array_get(events, 1), &err), CF_ECORRUPT);
+    ASSERT_EQ(partial.version, 0);
+    json_decref(tampered);
+    json_decref(a);
+    json_decref(b);
+    json_decref(events);
+    cf_case_dispose(&partial);
+    cf_case_dispose(&refolded);
+    cf_case_dispose(&stored);
+    cf_case_dispose(&c);
+    cf_store_close(s);
+    cf_calendar_free(cal);
+    cf_workflow_free(wf);
+    return 0;
+}
+
+/* store-1.2: a case chained with SM3 verifies with SM3 and not with SHA-256. */
+TEST_IMPL(store_chain_sm3)
+{
+    cf_workflow_t *wf = cf_test_workflow(MINI);
+    cf_calendar_t *cal = cf_test_calendar();
+    cf_store_t *s = cf_test_store("sm3.db");
+    cf_error_t err;
+    ASSERT_EQ(cf_store_workflow_put(s, wf, NULL, NULL, &err), 0);
+    json_t *party = json_pack("{s:s}", "name", "张某");
+    cf_open_t req = {.actor = "a", .role = "handler", .party = party, .algo = CF_CHAIN_SM3,
+                     .at = cf_test_time("2026-03-02T09:00:00+08:00")};
+    json_t *events;
+    ASSERT_EQ(cf_engine_open(wf, cal, &req, &events, NULL), 0);
+    cf_case_t c;
+    ASSERT_EQ(cf_case_init(&c), 0);
+    c.algo = CF_CHAIN_SM3;
+    ASSERT_EQ(cf_store_case_open(s, &c, events, &err), 0);
+    char head[CF_CHAIN_HEX], sha[CF_CHAIN_HEX];
+    recompute(s, c.id, CF_CHAIN_SM3, head);
+    ASSERT_STR_EQ(c.head, head);
+    ASSERT_EQ(cf_chain_hash(CF_CHAIN_SHA256, CF_CHAIN_GENESIS, json_array_get(events, 0), sha), 0);
+    ASSERT(strcmp(sha, json_string_value(json_object_get(json_array_get(events, 0), "hash"))));
+    json_decref(events);
+    json_decref(party);
+    cf_case_dispose(&c);
+    cf_store_close(s);
+    cf_calendar_free(cal);
+    cf_workflow_free(wf);
+    return 0;
+}
+
+/* store-2.1: two writers acting on the same version: the second gets a conflict
+ * and nothing of its change is written. */
+TEST_IMPL(store_conflict)
+{
+    cf_workflow_t *wf = cf_test_workflow(MINI);
+    cf_calendar_t *cal = cf_test_calendar();
+    cf_store_t *s = cf_test_store("conflict.db");
+    cf_case_t a, b;
+    cf_error_t err;
+    cf_test_open(s, wf, cal, "2026-03-02T09:00:00+08:00", &a);
+    ASSERT_EQ(cf_store_case_get(s, a.id, &b, &err), 0);
+    ASSERT_EQ(cf_test_act(s, wf, cal, &a, "drop", "head", "2026-03-02T10:00:00+08:00", NULL, NULL,
+                          NULL),
+              0);
+    cf_refusal_t why;
+    ASSERT_EQ(cf_test_act(s, wf, cal, &b, "file", "head", "2026-03-02T10:00:00+08:00",
+                          "{\"reason\": \"x\"}", "立案审批表", &why),
+              CF_ECONFLICT);
+    ASSERT_CONTAINS(why.text, "someone else acted on it");
+    ASSERT_STR_EQ(b.state, "lead"); /* the loser's copy is untouched */
+    cf_case_t now;
+    ASSERT_EQ(cf_store_case_get(s, a.id, &now, &err), 0);
+    ASSERT_STR_EQ(now.state, "dropped");
+    ASSERT_EQ(now.version, a.version);
+    cf_case_dispose(&now);
+    cf_case_dispose(&a);
+    cf_case_dispose(&b);
+    cf_store_close(s);
+    cf_calendar_free(cal);
+    cf_workflow_free(wf);
+    return 0;
+}
+
+typedef struct fault_s {
+    const char *point;
+    int code;
+} fault_t;
+
+static int fault_cb(void *ctx, const char *point)
+{
+    fault_t *f = ctx;
+    return strcmp(point, f->point) == 0 ? f->code : SQLITE_OK;
+}
+
+static int64_t count_events(cf_store_t *s, int64_t id)
+{
+    json_t *events;
+    cf_error_t err;
+    ASSERT_EQ(cf_store_case_events(s, id, &events, &err), 0);
+    int64_t n = (int64_t)json_array_size(events);
+    json_decref(events);
+    return n;
+}
+
+/* store-2.2: a failure injected at any write point of a transition (I/O error,
+ * disk full, busy, out of memory) is reported as such and leaves the case exactly
+ * in its earlier state, in memory and on disk. */
+TEST_IMPL(store_fault_injection)
+{
+    static const char *const points[] = {"begin", "events", "case", "clocks", "commit"};
+    static const struct {
+        int sqlite;
+        int cf;
+    } codes[] = {{SQLITE_IOERR, CF_EIO},
+                 {SQLITE_FULL, CF_EFULL},
+                 {SQLITE_BUSY, CF_EBUSY},
+                 {SQLITE_NOMEM, CF_ENOMEM}};
+    cf_workflow_t *wf = cf_test_workflow(MINI);
+    cf_calendar_t *cal = cf_test_calendar();
+    cf_store_t *s = cf_test_store("fault.db");
+    cf_case_t c;
+    cf_error_t err;
+    cf_test_open(s, wf, cal, "2026-03-02T09:00:00+08:00", &c);
+    json_t *before = cf_case_to_json(&c);
+    int64_t events_before = count_events(s, c.id);
+    for (size_t p = 0; p < sizeof(points) / sizeof(points[0]); p++)
+        for (size_t k = 0; k < sizeof(codes) / sizeof(codes[0]); k++) {
+            fault_t f = {points[p], codes[k].sqlite};
+            cf_store_set_fault(s, fault_cb, &f);
+            ASSERT_EQ(cf_test_act(s, wf, cal, &c, "file", "head", "2026-03-02T15:00:00+08:00",
+                                  "{\"reason\": \"x\"}", "立案审批表", NULL),
+                      codes[k].cf);
+            cf_store_set_fault(s, NULL, NULL);
+            json_t *mem = cf_case_to_json(&c);
+            ASSERT(json_equal(mem, before));
+            json_decref(mem);
+            cf_case_t disk;
+            ASSERT_EQ(cf_store_case_get(s, c.id, &disk, &err), 0);
+            json_t *stored = cf_case_to_json(&disk);
+            ASSERT(json_equal(stored, before));
+            json_decref(stored);
+            cf_case_dispose(&disk);
+            ASSERT_EQ(count_events(s, c.id), events_before);
+            /* No decision clock (due 2026-06-01) leaked into the index. */
+            cf_case_filter_t due = {.now = cf_test_time("2026-05-30T00:00:00+08:00"),
+                                    .due_within = 5 * 86400};
+            json_t *list;
+            ASSERT_EQ(cf_store_case_list(s, &due, &list, &err), 0);
+            ASSERT_EQ(json_array_size(list), 0);
+            json_decref(list);
+        }
+    /* And with the fault gone the same transition goes through. */
+    ASSERT_EQ(cf_test_act(s, wf, cal, &c, "file", "head", "2026-03-02T15:00:00+08:00",
+                          "{\"reason\": \"x\"}", "立案审批表", NULL),
+              0);
+    ASSERT_STR_EQ(c.state, "investigating");
+    json_decref(before);
+    cf_case_dispose(&c);
+    cf_store_close(s);
+    cf_calendar_free(cal);
+    cf_workflow_free(wf);
+    return 0;
+}
+
+/* store-2.3: the event log refuses UPDATE and DELETE. */
+TEST_IMPL(store_append_only)
+{
+    cf_workflow_t *wf = cf_test_workflow(MINI);
+    cf_calendar_t *cal = cf_test_calendar();
+    cf_store_t *s = cf_test_store("append.db");
+    cf_case_t c;
+    walk_some(s, wf, cal, &c);
+    cf_case_dispose(&c);
+    cf_store_close(s);
+    char path[512];
+    snprintf(path, sizeof(path), "%s/append.db", cf_test_tmpdir());
+    sqlite3 *db;
+    ASSERT_EQ(sqlite3_open(path, &db), SQLITE_OK);
+    char *msg = NULL;
+    ASSERT(sqlite3_exec(db, "UPDATE events SET body = '{}' WHERE seq = 2", NULL, NULL, &msg) !=
+           SQLITE_OK);
+    ASSERT_CONTAINS(msg, "append-only");
+    sqlite3_free(msg);
+    ASSERT(sqlite3_exec(db, "DELETE FROM events WHERE seq = 2", NULL, NULL, &msg) != SQLITE_OK);
+    ASSERT_CONTAINS(msg, "append-only");
+    sqlite3_free(msg);
+    sqlite3_close(db);
+    cf_calendar_free(cal);
+    cf_workflow_free(wf);
+    return 0;
+}
+
+/* store-3.1: storing the same definition twice keeps one version; a changed one
+ * becomes the next version, and the old one is still loadable by hash. */
+TEST_IMPL(store_workflow_versions)
+{
+    cf_workflow_t *wf = cf_test_workflow(MINI);
+    cf_store_t *s = cf_test_store("versions.db");
+    cf_error_t err;
+    int version = 0, created = 0;
+    ASSERT_EQ(cf_store_workflow_put(s, wf, &version, &created, &err), 0);
+    ASSERT_EQ(version, 1);
+    ASSERT_EQ(created, 1);
+    ASSERT_EQ(cf_store_workflow_put(s, wf, &version, &created, &err), 0);
+    ASSERT_EQ(version, 1);
+    ASSERT_EQ(created, 0);
+    char *changed = malloc(wf->source_len + 32);
+    sprintf(changed, "%s# a comment\n", wf->source);
+    cf_workflow_t *wf2 = NULL, *got = NULL;
+    ASSERT_EQ(cf_workflow_parse(changed, strlen(changed), "changed", &wf2, NULL), 0);
+    ASSERT_EQ(cf_store_workflow_put(s, wf2, &version, &created, &err), 0);
+    ASSERT_EQ(version, 2);
+    int v = 0;
+    ASSERT_EQ(cf_store_workflow_get(s, "mini", 0, &got, &v, &err), 0);
+    ASSERT_EQ(v, 2);
+    ASSERT_STR_EQ(got->hash, wf2->hash);
+    cf_workflow_free(got);
+    ASSERT_EQ(cf_store_workflow_get_hash(s, wf->hash, &got, &err), 0);
+    ASSERT_STR_EQ(got->hash, wf->hash);
+    cf_workflow_free(got);
+    got = (cf_workflow_t *)0x1;
+    ASSERT_EQ(cf_store_workflow_get(s, "nope", 0, &got, NULL, &err), CF_ENOTFOUND);
+    ASSERT(got == (cf_workflow_t *)0x1);
+    json_t *list;
+    ASSERT_EQ(cf_store_workflow_list(s, &list, &err), 0);
+    ASSERT_EQ(json_array_size(list), 2);
+    json_decref(list);
+    free(changed);
+    cf_workflow_free(wf2);
+    cf_workflow_free(wf);
+    cf_store_close(s);
+    return 0;
+}
+
+/* store-3.2: what is due within a span and what is overdue come from the clock
+ * index; parent and children are linked. */
+TEST_IMPL(store_due_and_links)
+{
+    cf_workflow_t *wf = cf_test_workflow(MINI);
+    cf_calendar_t *cal = cf_test_calendar();
+    cf_store_t *s = cf_test_store("due.db");
+    cf_case_t a, b;
+    cf_error_t err;
+    walk_some(s, wf, cal, &a); /* decision deadline 2026-06-01 end of day */
+    cf_test_open(s, wf, cal, "2026-03-05T09:00:00+08:00", &b); /* report: 03-06 09:00 */
+    cf_case_filter_t f = {.now = cf_test_time("2026-03-05T12:00:00+08:00"), .due_within = 86400};
+    json_t *list;
+    ASSERT_EQ(cf_store_case_list(s, &f, &list, &err), 0);
+    ASSERT_EQ(json_array_size(list), 1);
+    ASSERT_EQ(json_integer_value(json_object_get(json_array_get(list, 0), "id")), b.id);
+    json_decref(list);
+    f = (cf_case_filter_t){.now = cf_test_time("2026-06-02T00:00:00+08:00"), .overdue = 1};
+    ASSERT_EQ(cf_store_case_list(s, &f, &list, &err), 0);
+    ASSERT_EQ(json_array_size(list), 2);
+    json_decref(list);
+    f = (cf_case_filter_t){.now = cf_test_time("2026-03-06T08:00:00+08:00"), .overdue = 1};
+    ASSERT_EQ(cf_store_case_list(s, &f, &list, &err), 0);
+    ASSERT_EQ(json_array_size(list), 0);
+    json_decref(list);
+    /* A child case opened with a parent is listed as its child. */
+    json_t *party = json_pack("{s:s}", "name", "某某大药房");
+    cf_open_t req = {.actor = "a", .role = "handler", .party = party, .parent = a.id,
+                     .at = cf_test_time("2026-03-06T09:00:00+08:00")};
+    json_t *events;
+    cf_case_t child;
+    ASSERT_EQ(cf_engine_open(wf, cal, &req, &events, NULL), 0);
+    ASSERT_EQ(cf_case_init(&child), 0);
+    ASSERT_EQ(cf_store_case_open(s, &child, events, &err), 0);
+    ASSERT_EQ(child.parent_id, a.id);
+    f = (cf_case_filter_t){.parent = a.id};
+    ASSERT_EQ(cf_store_case_list(s, &f, &list, &err), 0);
+    ASSERT_EQ(json_array_size(list), 1);
+    ASSERT_EQ(json_integer_value(json_object_get(json_array_get(list, 0), "id")), child.id);
+    json_decref(list);
+    json_decref(events);
+    json_decref(party);
+    cf_case_dispose(&child);
+    cf_case_dispose(&a);
+    cf_case_dispose(&b);
+    cf_store_close(s);
+    cf_calendar_free(cal);
+    cf_workflow_free(wf);
+    return 0;
+}
