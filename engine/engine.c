@@ -49,7 +49,7 @@ json_t *cf__event_new(const cf_case_t *c, size_t already, const char *type, cf_t
 
 static const char *type_name(cf_fact_type_t t)
 {
-    static const char *const names[] = {"number", "string", "bool", "date"};
+    static const char *const names[] = {"number", "string", "bool", "date", "list (a JSON array)"};
     return names[t];
 }
 
@@ -84,6 +84,13 @@ int cf_engine_fact_from_text(const cf_workflow_t *wf, const char *name, const ch
     case CF_FACT_STRING:
         v = json_string(text);
         break;
+    case CF_FACT_LIST:
+        v = json_loads(text, JSON_DECODE_ANY, NULL);
+        if (v && !json_is_array(v)) {
+            json_decref(v);
+            v = NULL;
+        }
+        break;
     }
     if (!v)
         return cf_error_set(err, CF_EINVALID, NULL, 0, 0, "fact '%s' must be a %s, not '%s'",
@@ -103,6 +110,8 @@ static int fact_type_ok(cf_fact_type_t t, const json_t *v)
         return json_is_string(v) && cf_date_parse(json_string_value(v), &(cf_date_t){0}, NULL) == 0;
     case CF_FACT_STRING:
         return json_is_string(v);
+    case CF_FACT_LIST:
+        return json_is_array(v);
     }
     return 0;
 }

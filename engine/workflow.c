@@ -36,6 +36,7 @@ static const cyaml_strval_t fact_type_strings[] = {
     {"string", CF_FACT_STRING},
     {"bool", CF_FACT_BOOL},
     {"date", CF_FACT_DATE},
+    {"list", CF_FACT_LIST},
 };
 
 static const cyaml_schema_value_t string_entry = {

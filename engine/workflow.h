@@ -29,6 +29,7 @@ typedef enum cf_fact_type_e {
     CF_FACT_STRING,
     CF_FACT_BOOL,
     CF_FACT_DATE,
+    CF_FACT_LIST, /* an array, usually of objects: officers [{name, cert}] */
 } cf_fact_type_t;
 
 typedef struct cf_wf_period_s {

@@ -62,4 +62,5 @@
     X(store_append_only)                                                                              \
     X(store_workflow_versions)                                                                        \
     X(store_due_and_links)                                                                            \
+    X(walk_fixtures)                                                                                  \
     /* CORE-TESTS */

@@ -1,0 +1,41 @@
+#!/bin/sh
+# The README's worked example: a 行政处罚 (general procedure) case from 线索 to 归档,
+# on the embedded SQLite database. `make run` runs it; tests/cli/readme.sh checks
+# that the README shows exactly these commands and that they run.
+# Run from the source root after `make`. CASEFLOW_NOW fixes "now" so the output is
+# the same every time; drop it to use the real clock.
+set -e
+cd "$(dirname "$0")/.."
+export PATH="$PWD/build/api:$PATH"
+export CASEFLOW_DB="${CASEFLOW_DB:-$PWD/build/demo.db}"
+rm -f "$CASEFLOW_DB" "$CASEFLOW_DB-wal" "$CASEFLOW_DB-shm"
+# --- example:begin
+export CASEFLOW_NOW=2025-10-20T09:00:00+08:00
+D=examples/documents
+caseflow init --workflows workflows
+caseflow case open --workflow penalty-general --party 某某大药房 --party-type 定点医药机构 \
+  --fact lead_source=群众举报 --actor 张三 --at 2025-09-01T09:00:00+08:00
+caseflow case act 1 file --actor 李四 --role head --at 2025-09-02T10:00:00+08:00 \
+  --fact filing_reason=涉嫌串换药品骗取医保基金 --fact cause=定点医药机构骗取医保基金支出 \
+  --fact 'officers=[{"name":"张三","cert":"65010020001"},{"name":"王五","cert":"65010020002"}]' \
+  --doc 立案审批表=$D/立案审批表.txt
+# Deciding before the party has been told is refused, with what is allowed now:
+caseflow case act 1 decide --actor 李四 --role head --fact penalty=罚款 || echo "refused (exit $?)"
+caseflow case act 1 submit_review --actor 张三 --role handler --at 2025-09-22T16:00:00+08:00 \
+  --fact findings=串换药品12次，涉及医保基金1万元 --doc 调查终结报告=$D/调查终结报告.txt
+caseflow case act 1 notify --actor 张三 --role handler --at 2025-09-24T10:00:00+08:00 \
+  --fact notified_penalty=罚款2万元 --fact notified_fine=20000 --fact hearing_eligible=false \
+  --doc 案件审查报告=$D/案件审查报告.txt --doc 行政处罚告知书=$D/行政处罚告知书.txt
+caseflow case act 1 decide --actor 李四 --role head --at 2025-09-30T10:00:00+08:00 \
+  --fact penalty=罚款2万元 --fact fine=20000 --doc 行政处罚决定书=$D/行政处罚决定书.txt
+caseflow case show 1
+caseflow case act 1 serve --actor 张三 --role handler --at 2025-10-09T10:00:00+08:00 \
+  --fact service_method=直接送达 --doc 送达回证=$D/送达回证.txt
+caseflow case act 1 pay --actor 张三 --role handler --at 2025-10-15T10:00:00+08:00 \
+  --fact paid_amount=20000 --doc 罚款缴纳凭证=$D/罚款缴纳凭证.txt
+caseflow case act 1 close --actor 李四 --role head --at 2025-10-16T10:00:00+08:00 \
+  --fact closing_reason=罚款已缴清 --doc 结案审批表=$D/结案审批表.txt
+caseflow case act 1 archive --actor 张三 --role handler --at 2025-10-17T10:00:00+08:00 \
+  --doc 卷宗=$D/卷宗.txt
+caseflow case list
+# --- example:end

@@ -1,0 +1,210 @@
+/*
+ * test-walks.c -- walk-*: every case walk in tests/fixtures/walks/, run
+ * through the engine and the store against the shipped workflow it names.
+ *
+ * A walk file is data (format in tests/fixtures/walks/README.md): an opening,
+ * then steps, each an action with actor, role, time, facts and documents, and
+ * either the state expected after it or `refused: true` with the words the
+ * refusal must contain. Scalars are read as text and typed by the workflow's own
+ * fact declarations, exactly as the command line does.
+ */
+#include <dirent.h>
+#include <stdlib.h>
+#include <string.h>
+#include <yaml.h>
+
+#include "core-helpers.h"
+#include "task.h"
+
+/* ---- YAML to JSON (scalars as strings) ------------------------------------------- */
+
+static json_t *node_json(yaml_document_t *doc, yaml_node_t *n)
+{
+    if (n->type == YAML_SCALAR_NODE)
+        return json_stringn((const char *)n->data.scalar.value, n->data.scalar.length);
+    if (n->type == YAML_SEQUENCE_NODE) {
+        json_t *a = json_array();
+        for (yaml_node_item_t *i = n->data.sequence.items.start; i < n->data.sequence.items.top;
+             i++)
+            json_array_append_new(a, node_json(doc, yaml_document_get_node(doc, *i)));
+        return a;
+    }
+    json_t *o = json_object();
+    for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++) {
+        yaml_node_t *k = yaml_document_get_node(doc, p->key);
+        json_object_set_new(o, (const char *)k->data.scalar.value,
+                            node_json(doc, yaml_document_get_node(doc, p->value)));
+    }
+    return o;
+}
+
+static json_t *load_yaml(const char *relpath)
+{
+    size_t len;
+    char *buf = cf_test_slurp(relpath, &len);
+    yaml_parser_t parser;
+    yaml_document_t doc;
+    ASSERT(yaml_parser_initialize(&parser));
+    yaml_parser_set_input_string(&parser, (const unsigned char *)buf, len);
+    if (!yaml_parser_load(&parser, &doc))
+        CF__FAIL("%s: not YAML: %s (line %zu)", relpath, parser.problem,
+                 parser.problem_mark.line + 1);
+    json_t *out = node_json(&doc, yaml_document_get_root_node(&doc));
+    yaml_document_delete(&doc);
+    yaml_parser_delete(&parser);
+    free(buf);
+    return out;
+}
+
+/* ---- running a walk -------------------------------------------------------------- */
+
+static json_t *typed_facts(const cf_workflow_t *wf, const json_t *raw, const char *where)
+{
+    json_t *out = json_object();
+    const char *key;
+    json_t *v;
+    json_object_foreach((json_t *)raw, key, v)
+    {
+        json_t *typed = NULL;
+        cf_error_t err;
+        if (json_is_string(v)) {
+            if (cf_engine_fact_from_text(wf, key, json_string_value(v), &typed, &err) != 0)
+                CF__FAIL("%s: %s", where, err.text);
+        } else {
+            typed = json_incref(v);
+        }
+        json_object_set_new(out, key, typed);
+    }
+    return out;
+}
+
+static json_t *fake_documents(const json_t *names)
+{
+    json_t *docs = json_object();
+    size_t i;
+    json_t *n;
+    json_array_foreach((json_t *)names, i, n) json_object_set_new(
+        docs, json_string_value(n),
+        json_pack("{s:s, s:i, s:s}", "sha256",
+                  "00000000000000000000000000000000000000000000000000000000000000aa", "size", 1,
+                  "file", "walk.pdf"));
+    return docs;
+}
+
+static void run_step(cf_store_t *s, const cf_workflow_t *wf, const cf_calendar_t *cal,
+                     cf_case_t *c, const json_t *step, const char *where)
+{
+    const char *action = json_string_value(json_object_get(step, "action"));
+    json_t *facts = typed_facts(wf, json_object_get(step, "facts"), where);
+    json_t *docs = fake_documents(json_object_get(step, "documents"));
+    cf_act_t req = {.action = action,
+                    .actor = json_string_value(json_object_get(step, "actor")),
+                    .role = json_string_value(json_object_get(step, "role")),
+                    .facts = facts,
+                    .documents = docs,
+                    .at = cf_test_time(json_string_value(json_object_get(step, "at")))};
+    json_t *events = NULL;
+    cf_refusal_t why;
+    int rc = cf_engine_act(wf, cal, c, &req, &events, &why);
+    const char *refused = json_string_value(json_object_get(step, "refused"));
+    if (refused && strcmp(refused, "true") == 0) {
+        if (rc == 0)
+            CF__FAIL("%s: '%s' should have been refused", where, action);
+        const char *words = json_string_value(json_object_get(step, "reason_contains"));
+        if (words && !strstr(why.text, words) && strcmp(why.rule, words) != 0)
+            CF__FAIL("%s: refusal \"%s\" (rule %s) lacks \"%s\"", where, why.text, why.rule, words);
+    } else {
+        if (rc != 0)
+            CF__FAIL("%s: '%s' refused: %s", where, action, why.text);
+        cf_error_t err;
+        ASSERT_EQ(cf_store_case_append(s, c, events, &err), 0);
+        const char *expect = json_string_value(json_object_get(step, "expect"));
+        if (expect && strcmp(expect, c->state) != 0)
+            CF__FAIL("%s: after '%s' the case is in '%s', not '%s'", where, action, c->state,
+                     expect);
+    }
+    cf_refusal_dispose(&why);
+    json_decref(events);
+    json_decref(facts);
+    json_decref(docs);
+}
+
+/* Runs one walk; returns 1 if it ended in a terminal state. OUT workflow id. */
+static int run_walk(const char *relpath, char *workflow_id, size_t size)
+{
+    json_t *walk = load_yaml(relpath);
+    const char *wf_id = json_string_value(json_object_get(walk, "workflow"));
+    char path[256];
+    snprintf(path, sizeof(path), "workflows/%s.yaml", wf_id);
+    snprintf(workflow_id, size, "%s", wf_id);
+    cf_workflow_t *wf = cf_test_workflow(path);
+    cf_calendar_t *cal = cf_test_calendar();
+    cf_store_t *s = cf_test_store("walk.db");
+    cf_error_t err;
+    ASSERT_EQ(cf_store_workflow_put(s, wf, NULL, NULL, &err), 0);
+    json_t *open = json_object_get(walk, "open");
+    json_t *party = json_pack("{s:s}", "name", json_string_value(json_object_get(open, "party")));
+    json_t *facts = typed_facts(wf, json_object_get(open, "facts"), relpath);
+    cf_open_t req = {.actor = "立案人", .role = "handler", .party = party, .facts = facts,
+                     .at = cf_test_time(json_string_value(json_object_get(open, "at")))};
+    json_t *events;
+    cf_refusal_t why;
+    if (cf_engine_open(wf, cal, &req, &events, &why) != 0)
+        CF__FAIL("%s: open refused: %s", relpath, why.text);
+    cf_case_t c;
+    ASSERT_EQ(cf_case_init(&c), 0);
+    ASSERT_EQ(cf_store_case_open(s, &c, events, &err), 0);
+    size_t i;
+    json_t *step;
+    json_array_foreach(json_object_get(walk, "steps"), i, step)
+    {
+        char where[320];
+        snprintf(where, sizeof(where), "%s step %zu", relpath, i + 1);
+        run_step(s, wf, cal, &c, step, where);
+    }
+    const cf_wf_state_t *end = cf_workflow_state(wf, c.state);
+    int terminal = end && end->terminal;
+    ASSERT(!terminal || c.closed_at != 0);
+    json_decref(events);
+    json_decref(facts);
+    json_decref(party);
+    json_decref(walk);
+    cf_case_dispose(&c);
+    cf_store_close(s);
+    cf_calendar_free(cal);
+    cf_workflow_free(wf);
+    return terminal;
+}
+
+/* walk-1.1: every walk runs as written, and every shipped workflow is walked end
+ * to end (to a terminal state) by at least one of them. */
+TEST_IMPL(walk_fixtures)
+{
+    static const char *const workflows[] = {"penalty-general", "penalty-summary", "coercion",
+                                            "inspection",      "benefit",         "confirmation",
+                                            "reward",          "supervision",     "other-power"};
+    int ended[sizeof(workflows) / sizeof(workflows[0])] = {0};
+    char dir[512];
+    snprintf(dir, sizeof(dir), "%s/tests/fixtures/walks", CF_SOURCE_DIR);
+    DIR *d = opendir(dir);
+    ASSERT(d != NULL);
+    struct dirent *e;
+    int walks = 0;
+    while ((e = readdir(d)) != NULL) {
+        size_t n = strlen(e->d_name);
+        if (n < 6 || strcmp(e->d_name + n - 5, ".yaml") != 0)
+            continue;
+        char rel[512], wf[128];
+        snprintf(rel, sizeof(rel), "tests/fixtures/walks/%s", e->d_name);
+        int terminal = run_walk(rel, wf, sizeof(wf));
+        for (size_t i = 0; i < sizeof(workflows) / sizeof(workflows[0]); i++)
+            ended[i] |= terminal && strcmp(workflows[i], wf) == 0;
+        walks++;
+    }
+    closedir(d);
+    for (size_t i = 0; i < sizeof(workflows) / sizeof(workflows[0]); i++)
+        if (!ended[i])
+            CF__FAIL("no walk takes workflow '%s' to a terminal state", workflows[i]);
+    ASSERT(walks >= 12);
+    return 0;
+}
