@@ -1,0 +1,301 @@
+/*
+ * detect.c -- the document as a whole: which format its lines are in, what its
+ * title says (how many matters, which agency), and the record list the readers
+ * fill.
+ *
+ * Format detection counts line shapes instead of trusting a file extension or a
+ * first line: a "card" line is `N<TAB>label<TAB>value` with a known label; a
+ * "table" has a row with three or more known column labels; a "fields" document
+ * has lines led by one tab whose text is a known label. Cards are tried first
+ * because a short table row ("7<TAB>医疗保险稽核<TAB>...") could look like a card
+ * line; a table row has more than two tabs, a card line exactly two.
+ *
+ * Truncation is judged here for all formats the same way: the last record is
+ * smaller than every other one and the file does not end with a line break. A
+ * cut that happens to fall at a line break, or inside a last cell, is not
+ * detectable from the text alone; the cost of a stricter rule (say, "any short
+ * last record") would be refusing honest lists whose last row leaves a column
+ * empty.
+ */
+#include "importer-int.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- records ---- */
+
+/* Exported, documented in importer-int.h */
+int cf__record_add(cf__record_t *r, int kind, const char *label, const char *text, int line)
+{
+    if (r->fields_count == r->fields_cap) {
+        size_t cap = r->fields_cap ? r->fields_cap * 2 : 16;
+        cf__field_t *f = realloc(r->fields, cap * sizeof(*f));
+        if (!f)
+            return CF_ENOMEM;
+        r->fields = f;
+        r->fields_cap = cap;
+    }
+    cf__field_t *f = &r->fields[r->fields_count];
+    f->kind = kind;
+    f->label = strdup(label ? label : "");
+    f->text = strdup(text ? text : "");
+    f->line = line;
+    if (!f->label || !f->text) {
+        free(f->label);
+        free(f->text);
+        return CF_ENOMEM;
+    }
+    r->fields_count++;
+    return 0;
+}
+
+/* Exported, documented in importer-int.h */
+cf__field_t *cf__record_get(const cf__record_t *r, int kind)
+{
+    for (size_t i = 0; i < r->fields_count; i++)
+        if (r->fields[i].kind == kind)
+            return &r->fields[i];
+    return NULL;
+}
+
+/* Exported, documented in importer-int.h */
+size_t cf__record_filled(const cf__record_t *r)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < r->fields_count; i++)
+        n += !cf__blank(r->fields[i].text);
+    return n;
+}
+
+/* Exported, documented in importer-int.h */
+void cf__record_free(cf__record_t *r)
+{
+    for (size_t i = 0; i < r->fields_count; i++) {
+        free(r->fields[i].label);
+        free(r->fields[i].text);
+    }
+    free(r->fields);
+    memset(r, 0, sizeof(*r));
+}
+
+/* Exported, documented in importer-int.h */
+cf__record_t *cf__doc_record(cf__doc_t *d, int line)
+{
+    if (d->records_count == d->records_cap) {
+        size_t cap = d->records_cap ? d->records_cap * 2 : 32;
+        cf__record_t *r = realloc(d->records, cap * sizeof(*r));
+        if (!r)
+            return NULL;
+        d->records = r;
+        d->records_cap = cap;
+    }
+    cf__record_t *r = &d->records[d->records_count++];
+    memset(r, 0, sizeof(*r));
+    r->line = line;
+    return r;
+}
+
+/* Exported, documented in importer-int.h */
+int cf__parse_number(const char *text, int *number)
+{
+    const char *s = text + strspn(text, " \t");
+    size_t d = strspn(s, "0123456789");
+    if (d == 0 || d > 4)
+        return 0;
+    const char *e = s + d;
+    if (*e == '.' || *e == ')')
+        e++;
+    else if (cf__starts(e, "、") || cf__starts(e, "．"))
+        e += 3;
+    if (!cf__blank(e))
+        return 0;
+    *number = atoi(s);
+    return 1;
+}
+
+/* Exported, documented in importer-int.h */
+int cf__doc_infer_numbers(cf__doc_t *d)
+{
+    int prev = 0;
+    for (size_t i = 0; i < d->records_count; i++) {
+        cf__record_t *r = &d->records[i];
+        if (r->number > 0) {
+            prev = r->number;
+            continue;
+        }
+        r->number = prev + 1;
+        r->number_inferred = 1;
+        prev = r->number;
+        if (cf_errlist_add(d->repairs, d->source, r->line, 0,
+                           "record without 序号: numbered %d (after %d)", r->number, r->number - 1))
+            return CF_ENOMEM;
+    }
+    return 0;
+}
+
+/* Exported, documented in importer-int.h */
+int cf__doc_truncated(const cf__doc_t *d, const size_t *sizes, size_t n, int line,
+                      const char *parts, cf_error_t *err)
+{
+    if (n < 2 || d->ends_with_newline)
+        return 0;
+    size_t min = sizes[0];
+    for (size_t i = 1; i + 1 < n; i++)
+        if (sizes[i] < min)
+            min = sizes[i];
+    if (sizes[n - 1] >= min)
+        return 0;
+    return cf_error_set(err, CF_EPARSE, d->source, line, 0,
+                        "truncated file: the last record has %zu %s where every other has at "
+                        "least %zu, and the file ends without a line break",
+                        sizes[n - 1], parts, min);
+}
+
+/* ---- format ---- */
+
+static int tabs_in(const char *s)
+{
+    int n = 0;
+    for (; *s; s++)
+        n += *s == '\t';
+    return n;
+}
+
+/* A card line: N<TAB>label<TAB>value with a known label. */
+static int card_line(const char *s)
+{
+    s += strspn(s, " ");
+    size_t d = strspn(s, "0123456789");
+    if (d == 0 || d > 3 || s[d] != '\t' || tabs_in(s) != 2)
+        return 0;
+    char label[256];
+    const char *l = s + d + 1;
+    size_t ln = strcspn(l, "\t");
+    if (ln == 0 || ln >= sizeof(label))
+        return 0;
+    memcpy(label, l, ln);
+    label[ln] = '\0';
+    return cf__label_kind(label) >= 0;
+}
+
+/* Number of tab-separated cells of s that are known labels. */
+static int known_cells(const char *s)
+{
+    int known = 0;
+    char cell[256];
+    while (*s) {
+        size_t n = strcspn(s, "\t");
+        if (n < sizeof(cell)) {
+            memcpy(cell, s, n);
+            cell[n] = '\0';
+            known += cf__label_kind(cell) >= 0;
+        }
+        s += n + (s[n] == '\t');
+    }
+    return known;
+}
+
+/* Exported, documented in importer-int.h */
+int cf__detect(const cf__doc_t *d)
+{
+    int cards = 0, header = 0, fields = 0, tables = 0;
+    for (size_t i = 0; i < d->lines_count; i++) {
+        const char *s = d->lines[i].text;
+        const char *t = s + strspn(s, " ");
+        int tabs = tabs_in(s);
+        if (card_line(s))
+            cards++;
+        else if (tabs >= 3 && ++tables && known_cells(s) >= 3)
+            header = 1;
+        else if (*t == '\t' && tabs == 1 && cf__label_kind(t + 1) >= 0)
+            fields++;
+    }
+    if (cards >= 3 && cards >= tables)
+        return CF__FMT_CARDS;
+    if (header)
+        return CF__FMT_TABLE;
+    if (fields >= 3)
+        return CF__FMT_FIELDS;
+    return CF__FMT_NONE;
+}
+
+/* ---- title ---- */
+
+/* The number of matters a title states: 共5类、17项 -> 17; 类(17)项 -> 17. */
+static int declared(const char *s)
+{
+    for (const char *p = s; *p;) {
+        size_t used;
+        long v = cf__numeral(p, &used);
+        if (v >= 0 && used) {
+            const char *e = p + used;
+            if (*e == ')')
+                e++;
+            else if (cf__starts(e, "）"))
+                e += strlen("）");
+            if (cf__starts(e, "项") && v > 0 && v < 100000)
+                return (int)v;
+            p += used;
+            continue;
+        }
+        unsigned cp;
+        p += cf__u8_next(p, &cp);
+    }
+    return 0;
+}
+
+/* The agency a title names: "单位：X" -> X; "X权责清单" -> X when X ends in 局. */
+static char *title_agency(const char *s)
+{
+    const char *u = strstr(s, "单位：");
+    size_t k = strlen("单位：");
+    if (!u) {
+        u = strstr(s, "单位:");
+        k = strlen("单位:");
+    }
+    if (u)
+        return cf__strndup_trim(u + k, strlen(u + k));
+    const char *q = strstr(s, "权责");
+    if (!q)
+        q = strstr(s, "权力清单");
+    if (q && q > s) {
+        char *a = cf__strndup_trim(s, (size_t)(q - s));
+        if (a && cf__ends(a, "局"))
+            return a;
+        free(a);
+    }
+    return NULL;
+}
+
+/* Exported, documented in importer-int.h */
+int cf__doc_title(cf__doc_t *d, const char *text)
+{
+    char *t = cf__clean(text, 0);
+    if (!t || !*t) {
+        free(t);
+        return 0;
+    }
+    int count = declared(t), titled = 0;
+    if (count && !d->declared_count)
+        d->declared_count = count;
+    if (!d->title_agency)
+        d->title_agency = title_agency(t);
+    if (d->title && strcmp(d->title, t) == 0)
+        titled = 1;
+    else if (strstr(t, "清单") || strstr(t, "目录") || cf__starts(t, "单位") || count)
+        titled = 1;
+    if (titled && !d->title) {
+        d->title = t;
+        return 1;
+    }
+    free(t);
+    return titled;
+}
+
+/* Exported, documented in importer-int.h */
+int cf__doc_unplaced_line(cf__doc_t *d, const cf__line_t *l, const char *why)
+{
+    char ex[160];
+    return cf_errlist_add(d->unplaced, d->source, l->no, 0, "%s: \"%s\"", why,
+                          cf__excerpt(l->text, 40, ex, sizeof(ex)));
+}

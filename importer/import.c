@@ -1,0 +1,204 @@
+/*
+ * import.c -- cf_import_text(): one document from bytes to matters.
+ *
+ *   bytes --decode--> UTF-8 text --split--> lines --detect--> format
+ *         --read (table.c | fields.c)--> records --infer 序号--> records
+ *         --build (matter.c)--> matters (ids unique) + summary
+ *
+ * Failure is all-or-nothing: a document that cannot be read as a whole (empty,
+ * binary, undecodable, truncated, no header, no matter) gives an error and no
+ * result, so a caller can never mistake a broken file for a short list. Problems
+ * that leave the rest readable (a stray line, a cell that fits no column, a
+ * conflicting value in a merged row, an unknown power type) are reported in
+ * `unplaced` and the import succeeds; whether those are fatal is the caller's
+ * choice (`caseflow import --strict`).
+ */
+#include "importer-int.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *format_name(int fmt)
+{
+    return fmt == CF__FMT_TABLE ? "table" : fmt == CF__FMT_FIELDS ? "fields" : "cards";
+}
+
+/* Exported, documented in importer.h */
+char *cf_import_prefix(const char *source, char *out, size_t size)
+{
+    const char *base = source ? source : "input";
+    for (const char *p = base; *p; p++)
+        if (*p == '/' || *p == '\\')
+            base = p + 1;
+    const char *dot = strrchr(base, '.');
+    size_t n = dot && dot > base ? (size_t)(dot - base) : strlen(base), o = 0;
+    for (size_t i = 0; i < n && o + 1 < size; i++) {
+        char c = base[i];
+        if (c >= 'A' && c <= 'Z')
+            c = (char)(c - 'A' + 'a');
+        int ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+        if (ok || (o && out[o - 1] != '-'))
+            out[o++] = ok ? c : '-';
+    }
+    while (o && out[o - 1] == '-')
+        o--;
+    out[o] = '\0';
+    if (!o) {
+        uint32_t h = 2166136261u;
+        for (const char *p = base; *p; p++)
+            h = (h ^ (unsigned char)*p) * 16777619u;
+        snprintf(out, size, "f%08x", (unsigned)h);
+    }
+    return out;
+}
+
+/* Exported, documented in importer.h */
+void cf_import_result_free(cf_import_result_t *r)
+{
+    if (!r)
+        return;
+    json_decref(r->matters);
+    json_decref(r->by_power_type);
+    cf_errlist_free(&r->unplaced);
+    cf_errlist_free(&r->repairs);
+    memset(r, 0, sizeof(*r));
+}
+
+static void doc_free(cf__doc_t *d)
+{
+    for (size_t i = 0; i < d->records_count; i++)
+        cf__record_free(&d->records[i]);
+    free(d->records);
+    free(d->lines);
+    free(d->title);
+    free(d->title_agency);
+}
+
+/* Makes the matter's id unique among ids (an object used as a set). */
+static int unique_id(cf__doc_t *d, json_t *m, json_t *ids)
+{
+    const char *id = json_string_value(json_object_get(m, "id"));
+    char buf[300];
+    snprintf(buf, sizeof(buf), "%s", id);
+    for (int k = 2; json_object_get(ids, buf); k++)
+        snprintf(buf, sizeof(buf), "%s-%d", id, k);
+    if (strcmp(buf, id) != 0) {
+        int line = (int)json_integer_value(json_object_get(json_object_get(m, "source"), "line"));
+        if (cf_errlist_add(d->repairs, d->source, line, 0, "id %s is taken; this matter is %s", id,
+                           buf) ||
+            json_object_set_new(m, "id", json_string(buf)))
+            return CF_ENOMEM;
+    }
+    return json_object_set_new(ids, buf, json_true()) ? CF_ENOMEM : 0;
+}
+
+static int count_types(json_t *by, json_t *m)
+{
+    json_t *types = json_object_get(m, "power_types");
+    const char *pt = json_string_value(json_object_get(m, "power_type"));
+    for (size_t i = 0; i <= json_array_size(types); i++) {
+        const char *t = i < json_array_size(types) ? json_string_value(json_array_get(types, i))
+                        : json_array_size(types)   ? NULL
+                        : pt && *pt                ? pt
+                                                   : "(none)";
+        if (!t)
+            continue;
+        json_int_t n = json_integer_value(json_object_get(by, t));
+        if (json_object_set_new(by, t, json_integer(n + 1)))
+            return CF_ENOMEM;
+    }
+    return 0;
+}
+
+/* Builds the matters of d into out. */
+static int build_all(cf__doc_t *d, const cf_import_opts_t *opts, cf_import_result_t *out)
+{
+    json_t *ids = json_object();
+    int rc = ids ? 0 : CF_ENOMEM;
+    for (size_t i = 0; !rc && i < d->records_count; i++) {
+        int skip;
+        json_t *m = cf__matter_build(d, &d->records[i], opts, &skip);
+        if (!m) {
+            rc = skip ? 0 : CF_ENOMEM;
+            continue;
+        }
+        rc = unique_id(d, m, ids);
+        if (!rc)
+            rc = count_types(out->by_power_type, m);
+        if (!rc && json_array_append(out->matters, m))
+            rc = CF_ENOMEM;
+        json_decref(m);
+    }
+    json_decref(ids);
+    size_t n = json_array_size(out->matters);
+    if (!rc && d->declared_count && (size_t)d->declared_count != n)
+        rc = cf_errlist_add(d->unplaced, d->source, 0, 0,
+                            "the document says it lists %d matters; %zu were found",
+                            d->declared_count, n);
+    return rc;
+}
+
+static int read_doc(cf__doc_t *d, int fmt, cf_error_t *err)
+{
+    int rc = fmt == CF__FMT_TABLE    ? cf__read_table(d, err)
+             : fmt == CF__FMT_FIELDS ? cf__read_fields(d, err)
+                                     : cf__read_cards(d, err);
+    return rc ? rc : cf__doc_infer_numbers(d);
+}
+
+static int no_format(const cf__doc_t *d, cf_error_t *err)
+{
+    return cf_error_set(err, CF_EPARSE, d->source, 0, 0,
+                        "unrecognized layout: no header row naming the columns (序号, 事项名称, "
+                        "权力类型, 实施依据, ...) and no card lines (N<TAB>label<TAB>value)");
+}
+
+/* Exported, documented in importer.h */
+int cf_import_text(const char *buf, size_t len, const char *source, const cf_import_opts_t *opts,
+                   cf_import_result_t *out, cf_error_t *err)
+{
+    if (!buf || !out)
+        return cf_error_set(err, CF_EINVAL, source, 0, 0, "no input or no result");
+    cf__doc_t d;
+    cf_import_result_t res;
+    memset(&d, 0, sizeof(d));
+    memset(&res, 0, sizeof(res));
+    d.source = source ? source : "input";
+    d.unplaced = &res.unplaced;
+    d.repairs = &res.repairs;
+    char *text = NULL;
+    int rc = cf__decode(buf, len, d.source, &text, &res.encoding, err), fmt = CF__FMT_NONE;
+    if (!rc) {
+        size_t tl = strlen(text);
+        d.ends_with_newline = tl && (text[tl - 1] == '\n' || text[tl - 1] == '\r');
+        rc = cf__split_lines(text, &d.lines, &d.lines_count);
+    }
+    if (!rc && (fmt = cf__detect(&d)) == CF__FMT_NONE)
+        rc = no_format(&d, err);
+    if (!rc)
+        rc = read_doc(&d, fmt, err);
+    res.matters = json_array();
+    res.by_power_type = json_object();
+    if (!rc && (!res.matters || !res.by_power_type))
+        rc = CF_ENOMEM;
+    if (!rc)
+        rc = build_all(&d, opts, &res);
+    if (!rc && json_array_size(res.matters) == 0)
+        rc = cf_error_set(err, CF_EPARSE, d.source, 0, 0,
+                          "no matters found (%zu records, %zu problems reported)", d.records_count,
+                          res.unplaced.items_count);
+    if (rc == CF_ENOMEM)
+        cf_error_set(err, rc, d.source, 0, 0, "out of memory");
+    if (!rc) {
+        res.format = format_name(fmt);
+        res.declared_count = d.declared_count;
+        *out = res;
+    } else {
+        cf_import_result_free(&res);
+    }
+    doc_free(&d);
+    free(text);
+    return rc;
+}

@@ -1,0 +1,269 @@
+/*
+ * importer-int.h -- internals shared by the importer's files; not part of the
+ * public API (importer.h, catalog.h).
+ *
+ * The pipeline, one file per stage:
+ *   text.c      bytes -> UTF-8 text -> lines; HTML stripping, joining, UTF-8 helpers
+ *   classify.c  header labels -> field kinds; cell text -> cell classes; the score
+ *               of a cell class in a column kind; power types
+ *   detect.c    which format the lines are in; the document's title (count, agency)
+ *   table.c     "table" lines -> records (headers, page breaks, realignment, merging)
+ *   fields.c    "fields" and "cards" lines -> records
+ *   lists.c     numbered lists (责任事项, 追责情形), citations, time limits
+ *   matter.c    record -> matter object; import.c runs it all (cf_import_text)
+ * A record is the importer's neutral form of one 事项: a list of fields, each a
+ * kind (what the column or label means), the label as written, the text and the
+ * line it started on.
+ */
+#ifndef CF_IMPORTER_INT_H
+#define CF_IMPORTER_INT_H
+
+#include <stddef.h>
+
+#include <jansson.h>
+
+#include "error.h"
+#include "importer.h"
+
+/* ---- string builder ---- */
+
+/* A growing NUL-terminated string. oom is set (and later appends ignored) when an
+ * allocation fails, so callers check once at the end. */
+typedef struct cf__sb_s {
+    char *s;
+    size_t len;
+    size_t cap;
+    int oom;
+} cf__sb_t;
+
+void cf__sb_add(cf__sb_t *b, const char *s, size_t n);
+void cf__sb_adds(cf__sb_t *b, const char *s);
+/* Returns the string (the caller frees it; "" when nothing was added) and resets
+ * b; NULL (b freed) if an allocation failed. */
+char *cf__sb_take(cf__sb_t *b);
+void cf__sb_free(cf__sb_t *b);
+
+/* ---- UTF-8 and text (text.c) ---- */
+
+/* The code point at s (valid UTF-8 assumed, s not at its NUL): OUT *cp; returns
+ * its length in bytes (1..4). */
+int cf__u8_next(const char *s, unsigned *cp);
+/* The code point ending just before s (s > start): OUT *cp; returns its length. */
+int cf__u8_prev(const char *start, const char *s, unsigned *cp);
+int cf__is_han(unsigned cp);
+/* Punctuation that ends a clause or a sentence: 。；;，,：:！？!? */
+int cf__is_clause_end(unsigned cp);
+/* Number of code points in s. */
+size_t cf__u8_count(const char *s);
+
+/* Checks and converts the input bytes into UTF-8 text without NUL bytes.
+ * OUT *text (malloc'd, NUL-terminated, BOM removed), *encoding ("UTF-8" or
+ * "GB18030"). Returns 0, CF_EPARSE (empty, binary, undecodable, a character cut
+ * at the end) with err located, or CF_ENOMEM. */
+int cf__decode(const char *buf, size_t len, const char *source, char **text, const char **encoding,
+               cf_error_t *err);
+
+typedef struct cf__line_s {
+    char *text; /* NUL-terminated, no line break, trailing \r removed */
+    int no;     /* 1-based line number */
+} cf__line_t;
+
+/* Splits text in place at line breaks. OUT *lines (malloc'd array). Returns 0 or
+ * CF_ENOMEM. */
+int cf__split_lines(char *text, cf__line_t **lines, size_t *count);
+
+/* A clean copy of s: HTML tags removed (<p>, <br>, <li> and </p> become line
+ * breaks when paragraphs, else spaces), entities decoded, runs of blanks
+ * (including U+3000 and U+00A0) made one space, blank lines dropped, trimmed.
+ * Returns NULL on ENOMEM. */
+char *cf__clean(const char *s, int paragraphs);
+
+/* a continued by b, as one cell broken across lines or pages: joined with no
+ * separator inside a word of Han text, with a line break after a finished clause
+ * or before a list item, else with a space. Returns a new string or NULL. */
+char *cf__join(const char *a, const char *b);
+
+/* Copy of s[0..n) without leading and trailing ASCII blanks; NULL on ENOMEM. */
+char *cf__strndup_trim(const char *s, size_t n);
+int cf__starts(const char *s, const char *prefix);
+int cf__ends(const char *s, const char *suffix);
+/* 1 if s holds nothing but ASCII blanks (or is NULL). */
+int cf__blank(const char *s);
+/* A short excerpt of s for messages: at most max code points, "…" appended when
+ * cut, line breaks shown as spaces. Writes into out (size bytes). */
+const char *cf__excerpt(const char *s, size_t max, char *out, size_t size);
+
+/* ---- kinds, classes, power types (classify.c) ---- */
+
+/* What a column or label means. */
+enum {
+    CF__K_OTHER = 0, /* unknown label: kept in `extra` */
+    CF__K_NUMBER,    /* 序号 */
+    CF__K_NAME,      /* 事项名称 */
+    CF__K_SUB_ITEM,  /* 子项名称 */
+    CF__K_POWER,     /* 权力类型 */
+    CF__K_CODE,      /* 地方权力编码 */
+    CF__K_SUB_CODE,  /* 子项地方权力编码 */
+    CF__K_AGENCY,    /* 行使主体 */
+    CF__K_UNIT,      /* 承办机构 */
+    CF__K_LEVEL,     /* 行使层级 */
+    CF__K_BASIS,     /* 实施依据 */
+    CF__K_DUTY,      /* 部门职责 */
+    CF__K_RESP,      /* 责任事项 */
+    CF__K_RESP_BASIS,
+    CF__K_ACC_SUBJECT, /* 追责对象范围 */
+    CF__K_ACC,         /* 追责情形 */
+    CF__K_ACC_BASIS,   /* 追究依据 */
+    CF__K_ACC_MODE,    /* 担责方式 */
+    CF__K_CONDITION,   /* 受理条件 */
+    CF__K_TIME_LIMIT,  /* 法定期限 */
+    CF__K_PHONE,       /* 监督电话 */
+    CF__K_NOTE,        /* 备注, 受理地点, 结果公示, 检查方式, ... */
+    CF__K_COUNT
+};
+
+/* What a cell looks like. */
+enum {
+    CF__C_EMPTY = 0,
+    CF__C_PLACEHOLDER, /* 无, 无明确规定, /, ... */
+    CF__C_NUMBER,
+    CF__C_POWER,
+    CF__C_CODE,
+    CF__C_PHONE,
+    CF__C_AGENCY,
+    CF__C_UNIT,
+    CF__C_LEVEL,
+    CF__C_BASIS,
+    CF__C_RESP,
+    CF__C_ACC,
+    CF__C_ACC_SUBJECT,
+    CF__C_TIME,
+    CF__C_TEXT,
+    CF__C_COUNT
+};
+
+/* The label without blanks and parenthesized notes ("行使主体 (所属部门)" ->
+ * "行使主体"), into out (size bytes). */
+void cf__label_norm(const char *label, char *out, size_t size);
+/* The kind a header label names (blanks and parenthesized notes ignored), or -1
+ * when the label is not known. */
+int cf__label_kind(const char *label);
+/* The class of a cell's text (raw: HTML allowed). */
+int cf__classify(const char *cell);
+/* How well a cell of class cls fits a column of kind kind: positive fits,
+ * negative does not, in half points. */
+int cf__score(int kind, int cls);
+/* 1 for kinds whose value is one short token (序号, 权力类型, 主体, ...), which
+ * are not concatenated when a broken row is merged. */
+int cf__kind_atomic(int kind);
+
+#define CF__POWER_TYPES 8
+/* The normalized power types, in catalog order: 行政处罚 ... 其他行政权力. */
+extern const char *const cf__power_names[CF__POWER_TYPES];
+/* Bit i set when cf__power_names[i] is written in text. OUT *looks (may be
+ * NULL): 1 when the whole text is shaped like a power type ("行政执行") even if
+ * no normalized type is recognized. */
+unsigned cf__power_mask(const char *text, int *looks);
+/* 1 when text is only a placeholder (无, 无明确规定, 暂无, /, -, 空). */
+int cf__placeholder(const char *text);
+
+/* ---- records and documents ---- */
+
+typedef struct cf__field_s {
+    int kind;
+    char *label; /* as written (trimmed) */
+    char *text;  /* raw text, continuation lines joined */
+    int line;
+} cf__field_t;
+
+typedef struct cf__record_s {
+    cf__field_t *fields;
+    size_t fields_count;
+    size_t fields_cap;
+    int line;            /* where the record starts */
+    int number;          /* 序号, 0 when none */
+    int number_inferred; /* 1 when number was inferred */
+} cf__record_t;
+
+typedef struct cf__doc_s {
+    const char *source;
+    cf__line_t *lines;
+    size_t lines_count;
+    int ends_with_newline;
+    cf__record_t *records;
+    size_t records_count;
+    size_t records_cap;
+    cf_errlist_t *unplaced;
+    cf_errlist_t *repairs;
+    char *title;        /* first title line, NULL if none */
+    char *title_agency; /* agency the title names, NULL if none */
+    int declared_count; /* 共N项, 0 if none */
+} cf__doc_t;
+
+/* Appends a field (label and text copied). Returns 0 or CF_ENOMEM. */
+int cf__record_add(cf__record_t *r, int kind, const char *label, const char *text, int line);
+/* The first field of kind (NULL if none); its text may be empty. */
+cf__field_t *cf__record_get(const cf__record_t *r, int kind);
+/* Number of fields with non-blank text. */
+size_t cf__record_filled(const cf__record_t *r);
+void cf__record_free(cf__record_t *r);
+/* Appends an empty record starting at line; NULL on ENOMEM. The pointer is valid
+ * until the next call. */
+cf__record_t *cf__doc_record(cf__doc_t *d, int line);
+/* Parses a leading 序号 ("12", "12.") into *number; returns 1 if text is one. */
+int cf__parse_number(const char *text, int *number);
+/* Numbers records without 序号 from the one before (+1) and notes each. Returns 0
+ * or CF_ENOMEM. */
+int cf__doc_infer_numbers(cf__doc_t *d);
+/* Refuses a truncated document: the last record (starting at line) has fewer
+ * parts (cells, fields) than every other record and the text does not end with
+ * a line break. sizes[n] holds each record's parts. Returns 0 or CF_EPARSE. */
+int cf__doc_truncated(const cf__doc_t *d, const size_t *sizes, size_t n, int line,
+                      const char *parts, cf_error_t *err);
+
+/* ---- formats (detect.c, table.c, fields.c) ---- */
+
+enum { CF__FMT_NONE = 0, CF__FMT_TABLE, CF__FMT_FIELDS, CF__FMT_CARDS };
+
+/* The format the lines are in, or CF__FMT_NONE. */
+int cf__detect(const cf__doc_t *d);
+/* A title line outside the records: records the declared count and the agency it
+ * names, keeps the first as d->title. Returns 1 when the line looks like a title
+ * (a repeat of the first, or naming 清单/目录/单位/共…项), else 0. */
+int cf__doc_title(cf__doc_t *d, const char *text);
+/* Adds an unplaced item for a line of text outside the records. */
+int cf__doc_unplaced_line(cf__doc_t *d, const cf__line_t *l, const char *why);
+
+/* Each reader fills d->records from d->lines. Returns 0; CF_EPARSE (no header,
+ * truncated) with err located; CF_ENOMEM. */
+int cf__read_table(cf__doc_t *d, cf_error_t *err);
+int cf__read_fields(cf__doc_t *d, cf_error_t *err);
+int cf__read_cards(cf__doc_t *d, cf_error_t *err);
+
+/* ---- lists, citations, time limits (lists.c) ---- */
+
+/* Splits a numbered list ("1.立案阶段责任：… 2.…", "（一）…") into items, the
+ * lead-in before item 1 dropped. resp: items become {step, text} with the stage
+ * label ("立案阶段责任：" -> "立案"), else plain strings. A text with no
+ * numbering is one item. Returns a new array or NULL on ENOMEM. */
+json_t *cf__split_list(const char *clean, int resp);
+/* The laws cited in a clean legal basis: [{law, articles}]. NULL on ENOMEM. */
+json_t *cf__citations(const char *clean);
+/* Appends to arr the time limits in clean text ({text, amount, unit, from});
+ * whole: the text is a 法定期限 cell, so a bare period counts. Duplicates (same
+ * text, amount, unit) are skipped. Returns 0 or CF_ENOMEM. */
+int cf__time_limits(json_t *arr, const char *clean, const char *from, int whole);
+/* A number written in digits or Chinese numerals at s (十五, 二十四, 一百零四, 两,
+ * 24). OUT *used: bytes consumed (0 if none). Returns the value, -1 if none. */
+long cf__numeral(const char *s, size_t *used);
+
+/* ---- matters (matter.c) ---- */
+
+/* Builds the matter object for record r. id is left for import.c. Appends to
+ * d->unplaced what it cannot use (no name, unknown power type). Returns a new
+ * object, or NULL with *skip set when the record is not a matter (reported), or
+ * NULL with *skip 0 on ENOMEM. */
+json_t *cf__matter_build(cf__doc_t *d, const cf__record_t *r, const cf_import_opts_t *opts,
+                         int *skip);
+
+#endif

@@ -1,0 +1,110 @@
+/*
+ * importer.h -- reading a bureau's published 权责清单 (list of powers and
+ * responsibilities) into matters for the catalog.
+ *
+ * The importer takes the text of one document (as a PDF or web-page converter
+ * left it) and returns one matter object per 事项 it found, plus a report: the
+ * format it recognized, counts by power type, what it repaired (rows merged
+ * across pages, inferred 序号, cells put back in their columns) and every piece
+ * of text it could not place, with its line. It never drops a row silently: what
+ * does not become (part of) a matter is listed in `unplaced`.
+ *
+ * It does no I/O. The caller reads the file and passes the bytes; the catalog
+ * (importer/catalog.h) is written and read as YAML text too.
+ *
+ * Formats recognized (the family, not particular files):
+ *   "table"  tab-separated rows under a header row naming the columns; the header
+ *            may span two rows and may repeat on every page; a row broken by a
+ *            page break continues in a row with an empty 序号; a row may lack
+ *            columns (its cells are put back by what they contain).
+ *   "fields" one field per line, each led by a tab, in the order of a header
+ *            given the same way; lines without a tab continue the field above;
+ *            a record may lack its 序号 (inferred).
+ *   "cards"  one card per matter, lines `N<TAB>label<TAB>value`; a line led by
+ *            two tabs continues the value above; labels vary from card to card.
+ * Encoding: UTF-8 (a BOM is skipped); text that is not UTF-8 but decodes cleanly
+ * as GB18030 (GBK) is converted; anything else is refused with its offset.
+ *
+ * A matter object (the catalog's record; docs/catalog.md has every key):
+ *   id, number, name, sub_item, power_type, power_types, code, agency, unit,
+ *   legal_basis {text, citations [{law, articles}]}, responsibilities
+ *   [{step, text}], accountability [text], time_limits [{text, amount, unit,
+ *   from}], workflows [id], extra {label: text}, source {file, line}.
+ */
+#ifndef CF_IMPORTER_H
+#define CF_IMPORTER_H
+
+#include <stddef.h>
+
+#include <jansson.h>
+
+#include "error.h"
+
+/* Options for one document. Every field may be NULL / 0. */
+typedef struct cf_import_opts_s {
+    /* Prefix of the ids of matters without an official 地方权力编码: ids are
+     * "<prefix>-<序号 zero-padded to 3>". NULL: derived from the source name
+     * (its basename without extension, lowercased, [a-z0-9-] only). */
+    const char *prefix;
+    /* The agency (行使主体) to record for every matter. The document's own value,
+     * when different, is kept in the matter's `extra` under its label. NULL: the
+     * document's value, else the agency its title names (单位：…, …局权责清单). */
+    const char *agency;
+} cf_import_opts_t;
+
+/* The result of importing one document. Owned by the caller; release with
+ * cf_import_result_free(). */
+typedef struct cf_import_result_s {
+    json_t *matters;       /* array of matter objects, in document order */
+    const char *format;    /* "table", "fields" or "cards" (static string) */
+    const char *encoding;  /* "UTF-8" or "GB18030" (converted) (static) */
+    int declared_count;    /* matters the document says it lists (共17项), 0 if it does not */
+    json_t *by_power_type; /* object: normalized power type -> count; a matter whose
+                              type is not recognized counts under the type as written */
+    cf_errlist_t unplaced; /* text not placed in any matter, conflicts, unknown
+                              power types, a count that does not match: each with
+                              source and line */
+    cf_errlist_t repairs;  /* what was repaired (merged rows, inferred 序号,
+                              realigned cells), each with source and line */
+} cf_import_result_t;
+
+/* Imports one document.
+ *   buf, len  the file's bytes (need not be NUL-terminated)
+ *   source    the file name, used in ids (see opts->prefix), `source.file` and
+ *             every message; NULL is taken as "input"
+ *   opts      may be NULL
+ *   out       OUT: filled on success
+ * Returns:
+ *   0          out holds at least one matter; out->unplaced may still list
+ *              problems (the caller decides whether they are fatal).
+ *   CF_EPARSE  the input is empty, binary (a NUL byte), neither UTF-8 nor
+ *              GB18030, truncated (a last record cut short, or a character cut
+ *              in half), has no recognizable header or format, or yields no
+ *              matter; err says which, with line (and offset in the text).
+ *   CF_ENOMEM  out of memory.
+ *   CF_EINVAL  out or buf is NULL.
+ * On failure out is left untouched. */
+int cf_import_text(const char *buf, size_t len, const char *source, const cf_import_opts_t *opts,
+                   cf_import_result_t *out, cf_error_t *err);
+
+/* Releases what a successful cf_import_text() put in r and zeroes it. NULL and an
+ * already released result are accepted. */
+void cf_import_result_free(cf_import_result_t *r);
+
+/* The id prefix derived from a source name, as cf_import_text() uses it when
+ * opts->prefix is NULL: "shared/seeds/000_b75d.txt" -> "000-b75d". A name with no
+ * ASCII letter or digit gives "f" + 8 hex digits of its hash. Writes at most
+ * size bytes (NUL included) to out and returns out. */
+char *cf_import_prefix(const char *source, char *out, size_t size);
+
+/* The normalized power types written in `text` ("行政检查和行政处罚" ->
+ * ["行政检查", "行政处罚"]; "其他类", "其他行政职权" -> ["其他行政权力"]).
+ * Returns a new array, empty when nothing is recognized; NULL on ENOMEM. */
+json_t *cf_import_power_types(const char *text);
+
+/* The workflow ids for a normalized power type ("行政处罚" ->
+ * ["penalty-general", "penalty-summary"]). Returns a new array, empty for an
+ * unknown type; NULL on ENOMEM. */
+json_t *cf_import_workflows(const char *power_type);
+
+#endif

@@ -1,0 +1,306 @@
+/*
+ * matter.c -- from a record (kinds and texts, as the readers found them) to a
+ * matter object for the catalog.
+ *
+ * Every field of the record ends up somewhere: the kinds the catalog has a key
+ * for (name, power type, basis, responsibilities, ...) go to that key, cleaned of
+ * HTML; every other column (部门职责, 追责对象范围, 责任事项依据, 备注, 监督电话, ...)
+ * goes to `extra` under its label, placeholders (无, 无明确规定) left out. A record
+ * with no 事项名称 is not a matter: it is reported, with its line and the start of
+ * its text, never dropped silently. An unrecognized power type ("行政执行") keeps
+ * the matter (power_type as written, power_types and workflows empty) and is
+ * reported.
+ *
+ * Keys are inserted in the catalog's order (jansson keeps insertion order), so
+ * the YAML reads the same way for every matter.
+ */
+#include "importer-int.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* The clean text of all fields of kind, joined; "" when none. NULL on ENOMEM. */
+static char *kind_text(const cf__record_t *r, int kind, int paragraphs)
+{
+    cf__sb_t sb = {0};
+    for (size_t i = 0; i < r->fields_count; i++) {
+        if (r->fields[i].kind != kind || cf__blank(r->fields[i].text))
+            continue;
+        char *c = cf__clean(r->fields[i].text, paragraphs);
+        if (!c) {
+            cf__sb_free(&sb);
+            return NULL;
+        }
+        if (*c && sb.len)
+            cf__sb_adds(&sb, "\n");
+        cf__sb_adds(&sb, c);
+        free(c);
+    }
+    return cf__sb_take(&sb);
+}
+
+/* A one-line value: placeholders become "". */
+static char *short_text(const cf__record_t *r, int kind)
+{
+    char *t = kind_text(r, kind, 0);
+    if (t && cf__placeholder(t))
+        t[0] = '\0';
+    return t;
+}
+
+static int set_str(json_t *o, const char *key, const char *value)
+{
+    return json_object_set_new(o, key, json_string(value ? value : "")) ? CF_ENOMEM : 0;
+}
+
+/* The matter's id: its official code when it has one, else prefix-NNN. */
+static void make_id(const char *code, const char *prefix, int number, char *out, size_t size)
+{
+    size_t o = 0;
+    for (const char *p = code; *p && o + 1 < size; p++) {
+        char ch = *p;
+        int ok = (ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+                 ch == '-' || ch == '_' || ch == '.';
+        if (ok || (o && out[o - 1] != '-'))
+            out[o++] = ok ? ch : '-';
+    }
+    while (o && out[o - 1] == '-')
+        o--;
+    out[o] = '\0';
+    if (!o)
+        snprintf(out, size, "%s-%03d", prefix, number);
+}
+
+static int add_extra(json_t *extra, const cf__field_t *f, size_t index)
+{
+    char key[256], *v = cf__clean(f->text, 1);
+    if (!v)
+        return CF_ENOMEM;
+    if (f->label[0])
+        snprintf(key, sizeof(key), "%s", f->label);
+    else
+        snprintf(key, sizeof(key), "column %zu", index + 1);
+    int rc = 0;
+    if (*v && !cf__placeholder(v)) {
+        const char *old = json_string_value(json_object_get(extra, key));
+        char *j = old ? cf__join(old, v) : strdup(v);
+        rc = j && json_object_set_new(extra, key, json_string(j)) == 0 ? 0 : CF_ENOMEM;
+        free(j);
+    }
+    free(v);
+    return rc;
+}
+
+static int is_mapped(int kind)
+{
+    switch (kind) {
+    case CF__K_NUMBER:
+    case CF__K_NAME:
+    case CF__K_SUB_ITEM:
+    case CF__K_POWER:
+    case CF__K_CODE:
+    case CF__K_AGENCY:
+    case CF__K_UNIT:
+    case CF__K_BASIS:
+    case CF__K_RESP:
+    case CF__K_ACC:
+        return 1;
+    }
+    return 0;
+}
+
+static json_t *extras(const cf__record_t *r)
+{
+    json_t *extra = json_object();
+    for (size_t i = 0; extra && i < r->fields_count; i++)
+        if (!is_mapped(r->fields[i].kind) && add_extra(extra, &r->fields[i], i)) {
+            json_decref(extra);
+            return NULL;
+        }
+    return extra;
+}
+
+/* power_type, power_types, workflows; reports what it does not recognize. */
+static int set_power(cf__doc_t *d, const cf__record_t *r, json_t *m)
+{
+    char *pt = short_text(r, CF__K_POWER);
+    json_t *types = pt ? cf_import_power_types(pt) : NULL, *flows = json_array();
+    int rc = pt && types && flows ? 0 : CF_ENOMEM;
+    for (size_t i = 0; !rc && i < json_array_size(types); i++) {
+        json_t *w = cf_import_workflows(json_string_value(json_array_get(types, i)));
+        rc = w && json_array_extend(flows, w) == 0 ? 0 : CF_ENOMEM;
+        json_decref(w);
+    }
+    if (!rc && json_array_size(types) == 0)
+        rc = cf_errlist_add(d->unplaced, d->source, r->line, 0,
+                            *pt ? "unknown 权力类型 \"%s\": matter kept without a workflow"
+                                : "no 权力类型%s: matter kept without a workflow",
+                            pt);
+    if (!rc)
+        rc = set_str(m, "power_type", pt);
+    if (!rc && (json_object_set(m, "power_types", types) || json_object_set(m, "workflows", flows)))
+        rc = CF_ENOMEM;
+    json_decref(types);
+    json_decref(flows);
+    free(pt);
+    return rc;
+}
+
+/* agency, honoring opts->agency and the title's agency. */
+static int set_agency(cf__doc_t *d, const cf__record_t *r, const cf_import_opts_t *o, json_t *m,
+                      json_t *extra)
+{
+    char *a = short_text(r, CF__K_AGENCY);
+    const cf__field_t *f = cf__record_get(r, CF__K_AGENCY);
+    int rc = a ? 0 : CF_ENOMEM;
+    if (!rc && o && o->agency && *a && strcmp(a, o->agency) != 0 && f)
+        rc = json_object_set_new(extra, f->label[0] ? f->label : "行使主体", json_string(a))
+                 ? CF_ENOMEM
+                 : 0;
+    const char *v = o && o->agency ? o->agency : *a ? a : d->title_agency;
+    if (!rc)
+        rc = set_str(m, "agency", v);
+    free(a);
+    return rc;
+}
+
+/* legal_basis {text, citations}; OUT *text (the clean basis, caller frees). */
+static int set_basis(const cf__record_t *r, json_t *m, char **text)
+{
+    *text = kind_text(r, CF__K_BASIS, 1);
+    json_t *cites = *text ? cf__citations(*text) : NULL;
+    json_t *b = cites ? json_pack("{s:s, s:o}", "text", *text, "citations", cites) : NULL;
+    return b && json_object_set_new(m, "legal_basis", b) == 0 ? 0 : CF_ENOMEM;
+}
+
+/* responsibilities, accountability, time_limits. */
+static int set_lists(const cf__record_t *r, json_t *m, const char *basis)
+{
+    char *resp = kind_text(r, CF__K_RESP, 1), *acc = kind_text(r, CF__K_ACC, 1);
+    char *tl = kind_text(r, CF__K_TIME_LIMIT, 0), *cond = kind_text(r, CF__K_CONDITION, 0);
+    json_t *limits = json_array();
+    int rc = resp && acc && tl && cond && limits ? 0 : CF_ENOMEM;
+    json_t *rl = rc || !*resp ? json_array() : cf__split_list(resp, 1);
+    json_t *al = rc || !*acc ? json_array() : cf__split_list(acc, 0);
+    if (!rc && (!rl || !al || json_object_set(m, "responsibilities", rl) ||
+                json_object_set(m, "accountability", al)))
+        rc = CF_ENOMEM;
+    if (!rc)
+        rc = cf__time_limits(limits, resp, "responsibilities", 0);
+    if (!rc)
+        rc = cf__time_limits(limits, tl, "time_limit", 1);
+    if (!rc)
+        rc = cf__time_limits(limits, cond, "conditions", 1);
+    if (!rc)
+        rc = cf__time_limits(limits, basis, "legal_basis", 0);
+    if (!rc && json_object_set(m, "time_limits", limits))
+        rc = CF_ENOMEM;
+    json_decref(rl);
+    json_decref(al);
+    json_decref(limits);
+    free(resp);
+    free(acc);
+    free(tl);
+    free(cond);
+    return rc;
+}
+
+/* id, number, name, sub_item; OUT *code (the 地方权力编码, caller frees). */
+static int set_head(const cf__record_t *r, json_t *m, const char *name, const char *prefix,
+                    char **code)
+{
+    char *sub_code = short_text(r, CF__K_SUB_CODE), *sub = short_text(r, CF__K_SUB_ITEM), id[256];
+    *code = short_text(r, CF__K_CODE);
+    int rc = *code && sub_code && sub ? 0 : CF_ENOMEM;
+    if (!rc) {
+        make_id(*sub_code ? sub_code : *code, prefix, r->number, id, sizeof(id));
+        if (set_str(m, "id", id) || json_object_set_new(m, "number", json_integer(r->number)))
+            rc = CF_ENOMEM;
+        if (!rc && r->number_inferred && json_object_set_new(m, "number_inferred", json_true()))
+            rc = CF_ENOMEM;
+        if (!rc)
+            rc = set_str(m, "name", name);
+        if (!rc)
+            rc = set_str(m, "sub_item", sub);
+    }
+    free(sub_code);
+    free(sub);
+    return rc;
+}
+
+static int report_nameless(cf__doc_t *d, const cf__record_t *r)
+{
+    char ex[160] = "";
+    for (size_t i = 0; i < r->fields_count; i++)
+        if (!cf__blank(r->fields[i].text) && r->fields[i].kind != CF__K_NUMBER) {
+            cf__excerpt(r->fields[i].text, 40, ex, sizeof(ex));
+            break;
+        }
+    return cf_errlist_add(d->unplaced, d->source, r->line, 0,
+                          "record without 事项名称 (序号 %d) not imported: \"%s\"", r->number, ex);
+}
+
+static int build(cf__doc_t *d, const cf__record_t *r, const cf_import_opts_t *o, const char *prefix,
+                 const char *name, json_t *m)
+{
+    char *unit = short_text(r, CF__K_UNIT), *basis = NULL, *code = NULL;
+    json_t *extra = extras(r);
+    int rc = unit && extra ? 0 : CF_ENOMEM;
+    if (!rc)
+        rc = set_head(r, m, name, prefix, &code);
+    if (!rc)
+        rc = set_power(d, r, m);
+    if (!rc)
+        rc = set_str(m, "code", code);
+    if (!rc)
+        rc = set_agency(d, r, o, m, extra);
+    if (!rc)
+        rc = set_str(m, "unit", unit);
+    if (!rc)
+        rc = set_basis(r, m, &basis);
+    if (!rc)
+        rc = set_lists(r, m, basis);
+    if (!rc) {
+        json_t *wf = json_object_get(m, "workflows");
+        json_incref(wf);
+        json_object_del(m, "workflows"); /* keep the catalog's key order */
+        if (json_object_set_new(m, "workflows", wf) || json_object_set(m, "extra", extra))
+            rc = CF_ENOMEM;
+    }
+    if (!rc && json_object_set_new(m, "source",
+                                   json_pack("{s:s, s:i}", "file", d->source, "line", r->line)))
+        rc = CF_ENOMEM;
+    json_decref(extra);
+    free(unit);
+    free(basis);
+    free(code);
+    return rc;
+}
+
+/* Exported, documented in importer-int.h */
+json_t *cf__matter_build(cf__doc_t *d, const cf__record_t *r, const cf_import_opts_t *opts,
+                         int *skip)
+{
+    char prefix[128];
+    *skip = 0;
+    if (opts && opts->prefix && *opts->prefix)
+        snprintf(prefix, sizeof(prefix), "%s", opts->prefix);
+    else
+        cf_import_prefix(d->source, prefix, sizeof(prefix));
+    char *name = kind_text(r, CF__K_NAME, 0);
+    if (!name)
+        return NULL;
+    if (cf__blank(name) || cf__placeholder(name)) {
+        free(name);
+        *skip = report_nameless(d, r) == 0;
+        return NULL;
+    }
+    json_t *m = json_object();
+    if (!m || build(d, r, opts, prefix, name, m)) {
+        json_decref(m);
+        m = NULL;
+    }
+    free(name);
+    return m;
+}

@@ -1,0 +1,486 @@
+/*
+ * table.c -- the "table" format: tab-separated rows under a header row.
+ *
+ * What PDF and web-page converters do to these tables, and what this file does
+ * about it:
+ *   - The header repeats at the top of every page (and a page title above it):
+ *     a row whose cells are known labels is a header; one equal to the current
+ *     header is skipped, a different one replaces it.
+ *   - The header spans two rows (事项名称 over 项目 | 子项): a row right below the
+ *     header with an empty first cell and only short label-like cells refines the
+ *     labels of the columns (an empty label takes the lower one; an unknown upper
+ *     label joined with the lower one may make a known label).
+ *   - A row broken by a page break continues on the next page in a row with an
+ *     empty 序号 (and usually an empty 事项名称); or, when the converter put the
+ *     序号 on the second half, the first half has no 序号 and the second repeats
+ *     the number inferred for the first. Such rows are merged into the record,
+ *     cell by cell: text cells are joined, one-token cells (权力类型, 主体) are
+ *     kept when equal and reported as a conflict when not, the half carrying the
+ *     printed 序号 winning.
+ *   - A row lacks one or more columns, so its later cells sit to the left: the
+ *     row's non-empty cells are aligned to the columns, in order, maximizing how
+ *     well each cell's class fits its column's kind (classify.c), by dynamic
+ *     programming; the realignment is used only when it is clearly better
+ *     (RETHRESH) than leaving the cells where they are.
+ *
+ * Alternatives rejected: fixed per-file column maps (they fit five files, not the
+ * family); shifting a short row right by the count of missing cells (the missing
+ * columns are not always at the same place: a row of 004 lacks 子项 and 实施主体,
+ * a row of 001 lacks three columns after the name). Cost: the alignment is
+ * O(cells x columns) per row, trivial at these sizes, and rests on the class
+ * scores being right.
+ */
+#include "importer-int.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define MAXCOLS    64
+#define BONUS      1   /* a cell staying in its own column */
+#define DROP_EMPTY -1  /* leaving out a placeholder such as 无 */
+#define DROP_TEXT  -12 /* leaving out real text (reported) */
+#define RETHRESH   6   /* half points a realignment must gain */
+
+typedef struct row_s {
+    char *buf;
+    char **cells;
+    size_t n;
+} row_t;
+
+typedef struct table_s {
+    cf__doc_t *d;
+    int kinds[MAXCOLS];
+    char *labels[MAXCOLS];
+    size_t ncols;
+    char *sig;     /* the header's labels, to recognize its repeats */
+    int page_top;  /* the next data row starts a page */
+    long cur;      /* index of the current record, -1 if none */
+    size_t *sizes; /* cells of every data row, for truncation */
+    size_t rows;
+    int last_line;
+} table_t;
+
+/* ---- rows and headers ---- */
+
+static int split_row(const char *text, row_t *r)
+{
+    size_t n = 1;
+    for (const char *p = text; *p; p++)
+        n += *p == '\t';
+    r->buf = strdup(text);
+    r->cells = malloc(n * sizeof(char *));
+    if (!r->buf || !r->cells) {
+        free(r->buf);
+        free(r->cells);
+        return CF_ENOMEM;
+    }
+    r->n = 0;
+    for (char *p = r->buf;;) {
+        r->cells[r->n++] = p;
+        p = strchr(p, '\t');
+        if (!p)
+            break;
+        *p++ = '\0';
+    }
+    return 0;
+}
+
+static void free_row(row_t *r)
+{
+    free(r->buf);
+    free(r->cells);
+    memset(r, 0, sizeof(*r));
+}
+
+static int is_header(const row_t *r)
+{
+    int known = 0, filled = 0, number;
+    for (size_t i = 0; i < r->n; i++) {
+        filled += !cf__blank(r->cells[i]);
+        known += cf__label_kind(r->cells[i]) >= 0;
+    }
+    return known >= 3 && known * 2 >= filled && !cf__parse_number(r->cells[0], &number);
+}
+
+/* The second row of a two-row header: empty first cell, short label-like cells. */
+static int is_subheader(const row_t *r)
+{
+    int filled = 0, known = 0;
+    if (!cf__blank(r->cells[0]))
+        return 0;
+    for (size_t i = 1; i < r->n; i++) {
+        if (cf__blank(r->cells[i]))
+            continue;
+        int cls = cf__classify(r->cells[i]);
+        if (cf__u8_count(r->cells[i]) > 8 || (cls != CF__C_TEXT && cls != CF__C_AGENCY))
+            return 0;
+        filled++;
+        known += cf__label_kind(r->cells[i]) >= 0;
+    }
+    return filled > 0 && known > 0;
+}
+
+/* The label and kind of column i from the header row h and the sub-row s. */
+static int column_label(const row_t *h, const row_t *s, size_t i, char *out, size_t size)
+{
+    const char *top = i < h->n ? h->cells[i] : "";
+    const char *low = s && i < s->n ? s->cells[i] : "";
+    char both[512];
+    if (cf__blank(top)) {
+        cf__label_norm(low, out, size);
+        return cf__label_kind(low);
+    }
+    cf__label_norm(top, out, size);
+    int kind = cf__label_kind(top);
+    if (kind < 0 && !cf__blank(low)) {
+        snprintf(both, sizeof(both), "%s%s", top, low);
+        if (cf__label_kind(both) >= 0) {
+            cf__label_norm(both, out, size);
+            kind = cf__label_kind(both);
+        }
+    }
+    return kind;
+}
+
+static int set_header(table_t *t, const row_t *h, const row_t *s)
+{
+    size_t n = h->n > (s ? s->n : 0) ? h->n : s->n;
+    cf__sb_t sig = {0};
+    if (n > MAXCOLS)
+        n = MAXCOLS;
+    for (size_t i = 0; i < t->ncols; i++)
+        free(t->labels[i]);
+    t->ncols = 0;
+    for (size_t i = 0; i < n; i++) {
+        char label[256];
+        int kind = column_label(h, s, i, label, sizeof(label));
+        t->kinds[i] = kind < 0 ? CF__K_OTHER : kind;
+        t->labels[i] = strdup(label[0] ? label : "");
+        if (!t->labels[i])
+            return CF_ENOMEM;
+        t->ncols = i + 1;
+        cf__sb_adds(&sig, label);
+        cf__sb_adds(&sig, "|");
+    }
+    free(t->sig);
+    t->sig = cf__sb_take(&sig);
+    return t->sig ? 0 : CF_ENOMEM;
+}
+
+/* 1 if h repeats the current header. */
+static int same_header(const table_t *t, const row_t *h)
+{
+    cf__sb_t sig = {0};
+    for (size_t i = 0; i < h->n && i < MAXCOLS; i++) {
+        char label[256];
+        cf__label_norm(h->cells[i], label, sizeof(label));
+        cf__sb_adds(&sig, label);
+        cf__sb_adds(&sig, "|");
+    }
+    char *s = cf__sb_take(&sig);
+    int same = s && t->sig && cf__starts(t->sig, s);
+    free(s);
+    return same;
+}
+
+/* ---- alignment ---- */
+
+typedef struct cells_s {
+    size_t n;
+    size_t orig[MAXCOLS * 2];
+    int cls[MAXCOLS * 2];
+    int place[MAXCOLS * 2]; /* column, or -1 when left out */
+} cells_t;
+
+static int drop_score(int cls)
+{
+    return cls == CF__C_PLACEHOLDER ? DROP_EMPTY : DROP_TEXT;
+}
+
+/* Best order-preserving placement of the cells in the columns; returns its score
+ * and fills c->place. */
+static int best_alignment(const table_t *t, cells_t *c)
+{
+    int f[MAXCOLS * 2 + 1][MAXCOLS + 1];
+    unsigned char ch[MAXCOLS * 2 + 1][MAXCOLS + 1];
+    size_t m = t->ncols, n = c->n;
+    for (size_t i = n + 1; i-- > 0;)
+        for (size_t j = m + 1; j-- > 0;) {
+            if (i == n) {
+                f[i][j] = 0;
+                continue;
+            }
+            int best = drop_score(c->cls[i]) + f[i + 1][j], choice = 0;
+            if (j < m) {
+                int v = cf__score(t->kinds[j], c->cls[i]) + (c->orig[i] == j ? BONUS : 0) +
+                        f[i + 1][j + 1];
+                if (v >= best)
+                    best = v, choice = 2;
+                if (f[i][j + 1] > best)
+                    best = f[i][j + 1], choice = 1;
+            }
+            f[i][j] = best;
+            ch[i][j] = (unsigned char)choice;
+        }
+    for (size_t i = 0, j = 0; i < n;) {
+        if (ch[i][j] == 2)
+            c->place[i++] = (int)j++;
+        else if (ch[i][j] == 1)
+            j++;
+        else
+            c->place[i++] = -1;
+    }
+    return f[0][0];
+}
+
+static int identity(const table_t *t, cells_t *c)
+{
+    int score = 0;
+    for (size_t i = 0; i < c->n; i++) {
+        c->place[i] = c->orig[i] < t->ncols ? (int)c->orig[i] : -1;
+        score += c->place[i] < 0 ? drop_score(c->cls[i])
+                                 : cf__score(t->kinds[c->place[i]], c->cls[i]) + BONUS;
+    }
+    return score;
+}
+
+/* Notes a realignment and reports the cells left out. */
+static int report_alignment(table_t *t, const row_t *r, const cells_t *c, int line, int realigned)
+{
+    cf__sb_t note = {0};
+    char ex[160];
+    int shown = 0, rc = 0;
+    for (size_t i = 0; i < c->n && !rc; i++) {
+        const char *cell = r->cells[c->orig[i]];
+        if (c->place[i] < 0 && c->cls[i] != CF__C_PLACEHOLDER)
+            rc = cf_errlist_add(t->d->unplaced, t->d->source, line, (int)c->orig[i] + 1,
+                                "cell %zu fits no column: \"%s\"", c->orig[i] + 1,
+                                cf__excerpt(cell, 40, ex, sizeof(ex)));
+        if (realigned && c->place[i] >= 0 && (size_t)c->place[i] != c->orig[i] && shown++ < 4) {
+            cf__sb_adds(&note, shown > 1 ? ", " : "");
+            cf__sb_adds(&note, cf__excerpt(cell, 12, ex, sizeof(ex)));
+            cf__sb_adds(&note, " -> ");
+            cf__sb_adds(&note, t->labels[c->place[i]][0] ? t->labels[c->place[i]] : "?");
+        }
+    }
+    char *s = cf__sb_take(&note);
+    if (!rc && s && realigned)
+        rc = cf_errlist_add(t->d->repairs, t->d->source, line, 0,
+                            "row lacks columns; cells put back by content: %s%s", s,
+                            shown > 4 ? ", ..." : "");
+    free(s);
+    return rc ? rc : s ? 0 : CF_ENOMEM;
+}
+
+/* Places the row's cells in the columns: out[j] is the text of column j (borrowed
+ * from r, "" when empty). */
+static int align(table_t *t, const row_t *r, int line, const char **out)
+{
+    cells_t c;
+    c.n = 0;
+    for (size_t i = 0; i < r->n && c.n < MAXCOLS * 2; i++)
+        if (!cf__blank(r->cells[i])) {
+            c.orig[c.n] = i;
+            c.cls[c.n++] = cf__classify(r->cells[i]);
+        }
+    int realigned = 0;
+    int base = identity(t, &c);
+    cells_t best = c;
+    if (best_alignment(t, &best) - base >= RETHRESH) {
+        c = best;
+        realigned = 1;
+    }
+    for (size_t j = 0; j < t->ncols; j++)
+        out[j] = "";
+    for (size_t i = 0; i < c.n; i++)
+        if (c.place[i] >= 0)
+            out[c.place[i]] = r->cells[c.orig[i]];
+    return report_alignment(t, r, &c, line, realigned);
+}
+
+/* ---- records ---- */
+
+static const char *column_text(const table_t *t, const char **texts, int kind)
+{
+    for (size_t j = 0; j < t->ncols; j++)
+        if (t->kinds[j] == kind && !cf__blank(texts[j]))
+            return texts[j];
+    return "";
+}
+
+static int new_record(table_t *t, const char **texts, int line, int number)
+{
+    cf__doc_t *d = t->d;
+    int prev = t->cur >= 0 ? d->records[t->cur].number : 0;
+    cf__record_t *r = cf__doc_record(d, line);
+    if (!r)
+        return CF_ENOMEM;
+    t->cur = (long)d->records_count - 1;
+    for (size_t j = 0; j < t->ncols; j++)
+        if (cf__record_add(r, t->kinds[j], t->labels[j], texts[j], line))
+            return CF_ENOMEM;
+    r->number = number;
+    if (number > 0)
+        return 0;
+    r->number = prev + 1;
+    r->number_inferred = 1;
+    return cf_errlist_add(d->repairs, d->source, line, 0, "row without 序号: numbered %d",
+                          r->number);
+}
+
+/* Merges one cell of a continuation row into field f. number_wins: the new row
+ * carries the printed 序号 and the record's was inferred. */
+static int merge_cell(table_t *t, cf__field_t *f, const char *text, int line, int number_wins)
+{
+    char a[160], b[160];
+    if (cf__blank(text))
+        return 0;
+    if (cf__blank(f->text) || !cf__kind_atomic(f->kind)) {
+        char *j = cf__blank(f->text) ? strdup(text) : cf__join(f->text, text);
+        if (!j)
+            return CF_ENOMEM;
+        free(f->text);
+        f->text = j;
+        return 0;
+    }
+    char *x = cf__clean(f->text, 0), *y = cf__clean(text, 0);
+    int same = x && y && strcmp(x, y) == 0, rc = 0;
+    if (x && y && !same) {
+        const char *kept = number_wins ? y : x, *lost = number_wins ? x : y;
+        rc = cf_errlist_add(t->d->unplaced, t->d->source, number_wins ? f->line : line, 0,
+                            "%s \"%s\" conflicts with \"%s\" in a row continued across a page; "
+                            "kept \"%s\"",
+                            f->label, cf__excerpt(lost, 30, a, sizeof(a)),
+                            cf__excerpt(kept, 30, b, sizeof(b)), b);
+        char *n = !rc && number_wins ? strdup(text) : NULL;
+        if (n) {
+            free(f->text);
+            f->text = n;
+            f->line = line;
+        } else if (!rc && number_wins) {
+            rc = CF_ENOMEM;
+        }
+    }
+    free(x);
+    free(y);
+    return x && y ? rc : CF_ENOMEM;
+}
+
+static int merge_row(table_t *t, const char **texts, int line, int number)
+{
+    cf__record_t *r = &t->d->records[t->cur];
+    int number_wins = number > 0 && r->number_inferred;
+    for (size_t j = 0; j < t->ncols && j < r->fields_count; j++) {
+        if (r->fields[j].kind == CF__K_NUMBER)
+            continue;
+        int rc = merge_cell(t, &r->fields[j], texts[j], line, number_wins);
+        if (rc)
+            return rc;
+    }
+    if (number_wins) {
+        r->number_inferred = 0;
+        cf__field_t *f = cf__record_get(r, CF__K_NUMBER);
+        char *n = f ? strdup(column_text(t, texts, CF__K_NUMBER)) : NULL;
+        if (f && n) {
+            free(f->text);
+            f->text = n;
+        }
+    }
+    return cf_errlist_add(t->d->repairs, t->d->source, line, 0,
+                          "row continues 序号 %d (line %d) across a page break; merged", r->number,
+                          r->line);
+}
+
+static int data_row(table_t *t, const row_t *row, int line)
+{
+    const char *texts[MAXCOLS];
+    int rc = align(t, row, line, texts), number = 0;
+    if (rc)
+        return rc;
+    int numbered = cf__parse_number(column_text(t, texts, CF__K_NUMBER), &number);
+    int has_name = !cf__blank(column_text(t, texts, CF__K_NAME));
+    int has_power = !cf__blank(column_text(t, texts, CF__K_POWER));
+    int continues = 0;
+    if (t->cur >= 0) {
+        const cf__record_t *cur = &t->d->records[t->cur];
+        if (numbered)
+            continues = number == cur->number && (t->page_top || cur->number_inferred);
+        else
+            continues = !has_name || (t->page_top && !has_power);
+    }
+    t->page_top = 0;
+    return continues ? merge_row(t, texts, line, numbered ? number : 0)
+                     : new_record(t, texts, line, numbered ? number : 0);
+}
+
+/* ---- the reader ---- */
+
+/* One line; *i may advance past a header's second row. */
+static int table_line(table_t *t, size_t *i, row_t *row)
+{
+    cf__doc_t *d = t->d;
+    const cf__line_t *l = &d->lines[*i];
+    if (row->n == 1) {
+        if (cf__blank(l->text) || cf__doc_title(d, l->text)) {
+            t->page_top = 1;
+            return 0;
+        }
+        t->page_top = 1;
+        return cf__doc_unplaced_line(
+            d, l, t->ncols ? "line outside the table's columns" : "text before the table");
+    }
+    if (is_header(row)) {
+        if (t->ncols && same_header(t, row)) {
+            t->page_top = 1;
+            return 0;
+        }
+        row_t sub = {0};
+        int rc = 0;
+        if (*i + 1 < d->lines_count && (rc = split_row(d->lines[*i + 1].text, &sub)) == 0 &&
+            is_subheader(&sub))
+            ++*i;
+        else
+            free_row(&sub);
+        rc = rc ? rc : set_header(t, row, sub.n ? &sub : NULL);
+        free_row(&sub);
+        t->page_top = 1;
+        return rc;
+    }
+    if (!t->ncols)
+        return cf__doc_unplaced_line(d, l, "row before the table's header");
+    size_t *s = realloc(t->sizes, (t->rows + 1) * sizeof(*s));
+    if (!s)
+        return CF_ENOMEM;
+    t->sizes = s;
+    t->sizes[t->rows++] = row->n;
+    t->last_line = l->no;
+    return data_row(t, row, l->no);
+}
+
+/* Exported, documented in importer-int.h */
+int cf__read_table(cf__doc_t *d, cf_error_t *err)
+{
+    table_t t;
+    memset(&t, 0, sizeof(t));
+    t.d = d;
+    t.cur = -1;
+    int rc = 0;
+    for (size_t i = 0; i < d->lines_count && !rc; i++) {
+        row_t row;
+        if ((rc = split_row(d->lines[i].text, &row)) != 0)
+            break;
+        rc = table_line(&t, &i, &row);
+        free_row(&row);
+    }
+    if (!rc && !t.ncols)
+        rc = cf_error_set(err, CF_EPARSE, d->source, 0, 0,
+                          "no header row: expected a row naming the columns (序号, 事项名称, "
+                          "权力类型, 实施依据, ...)");
+    if (!rc)
+        rc = cf__doc_truncated(d, t.sizes, t.rows, t.last_line, "cells", err);
+    for (size_t j = 0; j < t.ncols; j++)
+        free(t.labels[j]);
+    free(t.sig);
+    free(t.sizes);
+    return rc;
+}

@@ -1,0 +1,566 @@
+/*
+ * text.c -- from bytes to clean UTF-8 text: decoding (UTF-8, else GB18030 via
+ * iconv), splitting into lines, stripping the HTML that web-page converters leave
+ * in cells, joining cells broken across lines, and the small UTF-8 helpers the
+ * rest of the importer uses.
+ *
+ * Design: the importer works on UTF-8 throughout and classifies text by looking
+ * at code points (Han, punctuation) rather than with a regex engine: the patterns
+ * it needs (list markers, 第X条, periods) are short and positional, and POSIX
+ * regex has no notion of Han characters. The cost is hand-written scanners.
+ *
+ * Encoding: invalid UTF-8 is first checked for a sequence cut at the very end
+ * (a truncated file, refused as such); otherwise the whole input is converted
+ * from GB18030 (a superset of GBK and GB2312) and refused if iconv finds an
+ * invalid sequence. Rejected alternative: guessing the encoding from byte
+ * statistics, which would silently accept other encodings as garbage.
+ *
+ * HTML: only tag-shaped text (<p>, </p>, <ol style="…">) is removed, so a "<" in
+ * running text survives; 《》 are not ASCII and never mistaken for tags.
+ */
+#include "importer-int.h"
+
+#include <errno.h>
+#include <iconv.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+/* ---- string builder ---- */
+
+void cf__sb_add(cf__sb_t *b, const char *s, size_t n)
+{
+    if (b->oom)
+        return;
+    if (b->len + n + 1 > b->cap) {
+        size_t cap = b->cap ? b->cap : 64;
+        while (cap < b->len + n + 1)
+            cap *= 2;
+        char *ns = realloc(b->s, cap);
+        if (!ns) {
+            b->oom = 1;
+            return;
+        }
+        b->s = ns;
+        b->cap = cap;
+    }
+    memcpy(b->s + b->len, s, n);
+    b->len += n;
+    b->s[b->len] = '\0';
+}
+
+void cf__sb_adds(cf__sb_t *b, const char *s)
+{
+    cf__sb_add(b, s, strlen(s));
+}
+
+char *cf__sb_take(cf__sb_t *b)
+{
+    if (b->oom) {
+        cf__sb_free(b);
+        return NULL;
+    }
+    char *s = b->s ? b->s : strdup("");
+    memset(b, 0, sizeof(*b));
+    return s;
+}
+
+void cf__sb_free(cf__sb_t *b)
+{
+    free(b->s);
+    memset(b, 0, sizeof(*b));
+}
+
+/* ---- UTF-8 ---- */
+
+int cf__u8_next(const char *s, unsigned *cp)
+{
+    const unsigned char *u = (const unsigned char *)s;
+    if (u[0] < 0x80) {
+        *cp = u[0];
+        return 1;
+    }
+    if ((u[0] & 0xE0) == 0xC0 && u[1]) {
+        *cp = ((unsigned)(u[0] & 0x1F) << 6) | (u[1] & 0x3F);
+        return 2;
+    }
+    if ((u[0] & 0xF0) == 0xE0 && u[1] && u[2]) {
+        *cp = ((unsigned)(u[0] & 0x0F) << 12) | ((unsigned)(u[1] & 0x3F) << 6) | (u[2] & 0x3F);
+        return 3;
+    }
+    if ((u[0] & 0xF8) == 0xF0 && u[1] && u[2] && u[3]) {
+        *cp = ((unsigned)(u[0] & 0x07) << 18) | ((unsigned)(u[1] & 0x3F) << 12) |
+              ((unsigned)(u[2] & 0x3F) << 6) | (u[3] & 0x3F);
+        return 4;
+    }
+    *cp = u[0];
+    return 1;
+}
+
+int cf__u8_prev(const char *start, const char *s, unsigned *cp)
+{
+    const char *p = s - 1;
+    while (p > start && ((unsigned char)*p & 0xC0) == 0x80 && s - p < 4)
+        p--;
+    cf__u8_next(p, cp);
+    return (int)(s - p);
+}
+
+int cf__is_han(unsigned cp)
+{
+    return (cp >= 0x4E00 && cp <= 0x9FFF) || (cp >= 0x3400 && cp <= 0x4DBF) ||
+           (cp >= 0x20000 && cp <= 0x2FFFF) || (cp >= 0xF900 && cp <= 0xFAFF);
+}
+
+/* Han or full-width punctuation: text that is written without spaces. */
+static int is_wide(unsigned cp)
+{
+    return cf__is_han(cp) || (cp >= 0x3001 && cp <= 0x303F) || (cp >= 0xFF01 && cp <= 0xFF60) ||
+           cp == 0x201C || cp == 0x201D;
+}
+
+int cf__is_clause_end(unsigned cp)
+{
+    switch (cp) {
+    case 0x3002: /* 。 */
+    case 0xFF1B: /* ； */
+    case 0xFF0C: /* ， */
+    case 0xFF1A: /* ： */
+    case 0xFF01: /* ！ */
+    case 0xFF1F: /* ？ */
+    case ';':
+    case ',':
+    case ':':
+    case '!':
+    case '?':
+        return 1;
+    }
+    return 0;
+}
+
+size_t cf__u8_count(const char *s)
+{
+    size_t n = 0;
+    for (; *s; s++)
+        n += ((unsigned char)*s & 0xC0) != 0x80;
+    return n;
+}
+
+/* Length of the valid UTF-8 sequence at u (at most avail bytes): > 0 valid; 0
+ * invalid; -1 a valid beginning cut short by the end of the input. */
+static int u8_valid(const unsigned char *u, size_t avail)
+{
+    int n;
+    unsigned min, cp;
+    if (u[0] < 0x80)
+        return 1;
+    if (u[0] >= 0xC2 && u[0] <= 0xDF)
+        n = 2, min = 0x80, cp = u[0] & 0x1F;
+    else if ((u[0] & 0xF0) == 0xE0)
+        n = 3, min = 0x800, cp = u[0] & 0x0F;
+    else if (u[0] >= 0xF0 && u[0] <= 0xF4)
+        n = 4, min = 0x10000, cp = u[0] & 0x07;
+    else
+        return 0;
+    for (int i = 1; i < n; i++) {
+        if ((size_t)i >= avail)
+            return -1;
+        if ((u[i] & 0xC0) != 0x80)
+            return 0;
+        cp = (cp << 6) | (u[i] & 0x3F);
+    }
+    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+        return 0;
+    return n;
+}
+
+/* ---- decoding ---- */
+
+static int line_of(const char *buf, size_t off)
+{
+    int line = 1;
+    for (size_t i = 0; i < off; i++)
+        line += buf[i] == '\n';
+    return line;
+}
+
+/* Refuses empty and binary input. */
+static int check_bytes(const char *buf, size_t len, const char *source, cf_error_t *err)
+{
+    size_t blank = 0, controls = 0;
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)buf[i];
+        if (c == 0)
+            return cf_error_set(err, CF_EPARSE, source, line_of(buf, i), 0,
+                                "binary file: NUL byte at offset %zu; expected the text of a "
+                                "权责清单",
+                                i);
+        blank += c == ' ' || c == '\t' || c == '\n' || c == '\r';
+        controls += c < 0x20 && c != '\t' && c != '\n' && c != '\r' && c != '\f';
+    }
+    if (blank == len)
+        return cf_error_set(err, CF_EPARSE, source, 0, 0, "empty file: no text to import");
+    if (controls > len / 100)
+        return cf_error_set(err, CF_EPARSE, source, 0, 0,
+                            "binary file: %zu control bytes; expected the text of a 权责清单",
+                            controls);
+    return 0;
+}
+
+static int from_gb18030(const char *buf, size_t len, const char *source, size_t bad_utf8,
+                        char **text, cf_error_t *err)
+{
+    iconv_t cd = iconv_open("UTF-8", "GB18030");
+    if (cd == (iconv_t)-1)
+        return cf_error_set(err, CF_EPARSE, source, line_of(buf, bad_utf8), 0,
+                            "not UTF-8 (invalid byte 0x%02X at offset %zu) and GB18030 "
+                            "conversion is unavailable",
+                            (unsigned char)buf[bad_utf8], bad_utf8);
+    size_t cap = len * 2 + 16, inleft = len, outleft = cap;
+    char *out = malloc(cap), *in = (char *)buf, *o = out;
+    if (!out) {
+        iconv_close(cd);
+        return CF_ENOMEM;
+    }
+    size_t rc = iconv(cd, &in, &inleft, &o, &outleft);
+    int e = errno;
+    iconv_close(cd);
+    if (rc == (size_t)-1) {
+        size_t off = (size_t)(in - buf);
+        free(out);
+        return cf_error_set(err, CF_EPARSE, source, line_of(buf, bad_utf8), 0,
+                            "not UTF-8 (invalid byte 0x%02X at offset %zu, line %d) and not "
+                            "GB18030 either (%s at offset %zu, line %d); convert the file to "
+                            "UTF-8",
+                            (unsigned char)buf[bad_utf8], bad_utf8, line_of(buf, bad_utf8),
+                            e == EINVAL ? "sequence cut at the end" : "invalid sequence", off,
+                            line_of(buf, off));
+    }
+    *o = '\0';
+    *text = out;
+    return 0;
+}
+
+/* Exported, documented in importer-int.h */
+int cf__decode(const char *buf, size_t len, const char *source, char **text, const char **encoding,
+               cf_error_t *err)
+{
+    int rc = check_bytes(buf, len, source, err);
+    if (rc)
+        return rc;
+    if (len >= 3 && memcmp(buf, "\xEF\xBB\xBF", 3) == 0)
+        buf += 3, len -= 3;
+    for (size_t i = 0; i < len;) {
+        int n = u8_valid((const unsigned char *)buf + i, len - i);
+        if (n > 0) {
+            i += (size_t)n;
+            continue;
+        }
+        if (n < 0)
+            return cf_error_set(err, CF_EPARSE, source, line_of(buf, i), 0,
+                                "truncated file: the text ends in the middle of a character "
+                                "(offset %zu)",
+                                i);
+        *encoding = "GB18030";
+        return from_gb18030(buf, len, source, i, text, err);
+    }
+    char *t = malloc(len + 1);
+    if (!t)
+        return CF_ENOMEM;
+    memcpy(t, buf, len);
+    t[len] = '\0';
+    *text = t;
+    *encoding = "UTF-8";
+    return 0;
+}
+
+/* Exported, documented in importer-int.h */
+int cf__split_lines(char *text, cf__line_t **lines, size_t *count)
+{
+    size_t n = 1, k = 0;
+    for (const char *p = text; *p; p++)
+        n += *p == '\n' || (*p == '\r' && p[1] != '\n');
+    cf__line_t *v = malloc(n * sizeof(*v));
+    if (!v)
+        return CF_ENOMEM;
+    char *p = text;
+    for (int no = 1;; no++) {
+        char *e = p + strcspn(p, "\r\n");
+        int last = *e == '\0';
+        v[k].text = p;
+        v[k++].no = no;
+        if (last)
+            break;
+        p = e + (e[0] == '\r' && e[1] == '\n' ? 2 : 1);
+        *e = '\0';
+    }
+    *lines = v;
+    *count = k;
+    return 0;
+}
+
+/* ---- cleaning ---- */
+
+typedef struct clean_s {
+    cf__sb_t sb;
+    int pending; /* 0 none, 1 space, 2 line break */
+    int paragraphs;
+} clean_t;
+
+static void emit(clean_t *c, const char *s, size_t n)
+{
+    if (c->pending && c->sb.len)
+        cf__sb_adds(&c->sb, c->pending == 2 ? "\n" : " ");
+    c->pending = 0;
+    cf__sb_add(&c->sb, s, n);
+}
+
+static void brk(clean_t *c, int kind)
+{
+    if (kind == 2 && !c->paragraphs)
+        kind = 1;
+    if (kind > c->pending)
+        c->pending = kind;
+}
+
+/* A tag at s: returns its length (0 if s is not a tag); OUT *block when it breaks
+ * the line (p, br, li, div, tr, ol, ul, h1-h6). */
+static size_t tag_at(const char *s, int *block)
+{
+    const char *p = s + 1;
+    if (*p == '/')
+        p++;
+    if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || *p == '!'))
+        return 0;
+    const char *e = p;
+    while (*e && *e != '>' && *e != '<' && e - s < 400)
+        e++;
+    if (*e != '>')
+        return 0;
+    static const char *const blocks[] = {"p",  "br", "li", "div", "tr", "ol", "ul",
+                                         "h1", "h2", "h3", "h4",  "h5", "h6", "table"};
+    size_t nl = strspn(p, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789");
+    *block = 0;
+    for (size_t i = 0; i < sizeof(blocks) / sizeof(blocks[0]); i++)
+        if (strlen(blocks[i]) == nl && strncasecmp(p, blocks[i], nl) == 0)
+            *block = 1;
+    return (size_t)(e - s) + 1;
+}
+
+/* An entity at s: returns its length and writes the UTF-8 it stands for into out
+ * (at least 5 bytes), or returns 0. */
+static size_t entity_at(const char *s, char *out)
+{
+    static const struct {
+        const char *name, *text;
+    } named[] = {{"&nbsp;", " "},
+                 {"&amp;", "&"},
+                 {"&lt;", "<"},
+                 {"&gt;", ">"},
+                 {"&quot;", "\""},
+                 {"&apos;", "'"},
+                 {"&#39;", "'"},
+                 {"&ldquo;", "\xE2\x80\x9C"},
+                 {"&rdquo;", "\xE2\x80\x9D"},
+                 {"&mdash;", "\xE2\x80\x94"},
+                 {"&hellip;", "\xE2\x80\xA6"},
+                 {"&middot;", "\xC2\xB7"}};
+    for (size_t i = 0; i < sizeof(named) / sizeof(named[0]); i++)
+        if (cf__starts(s, named[i].name)) {
+            strcpy(out, named[i].text);
+            return strlen(named[i].name);
+        }
+    if (s[1] != '#')
+        return 0;
+    int hex = s[2] == 'x' || s[2] == 'X';
+    char *end;
+    unsigned long cp = strtoul(s + 2 + hex, &end, hex ? 16 : 10);
+    if (*end != ';' || end == s + 2 + hex || cp == 0 || cp > 0x10FFFF)
+        return 0;
+    unsigned char *o = (unsigned char *)out;
+    if (cp < 0x80) {
+        o[0] = (unsigned char)cp, o[1] = 0;
+    } else if (cp < 0x800) {
+        o[0] = (unsigned char)(0xC0 | (cp >> 6)), o[1] = (unsigned char)(0x80 | (cp & 0x3F));
+        o[2] = 0;
+    } else if (cp < 0x10000) {
+        o[0] = (unsigned char)(0xE0 | (cp >> 12));
+        o[1] = (unsigned char)(0x80 | ((cp >> 6) & 0x3F));
+        o[2] = (unsigned char)(0x80 | (cp & 0x3F)), o[3] = 0;
+    } else {
+        o[0] = (unsigned char)(0xF0 | (cp >> 18));
+        o[1] = (unsigned char)(0x80 | ((cp >> 12) & 0x3F));
+        o[2] = (unsigned char)(0x80 | ((cp >> 6) & 0x3F));
+        o[3] = (unsigned char)(0x80 | (cp & 0x3F)), o[4] = 0;
+    }
+    return (size_t)(end - s) + 1;
+}
+
+/* Exported, documented in importer-int.h */
+char *cf__clean(const char *s, int paragraphs)
+{
+    clean_t c = {{0}, 0, paragraphs};
+    char ent[8];
+    while (s && *s) {
+        unsigned cp;
+        int n = cf__u8_next(s, &cp), block;
+        size_t k;
+        if (*s == '<' && (k = tag_at(s, &block)) > 0) {
+            if (block)
+                brk(&c, 2);
+            s += k;
+        } else if (*s == '&' && (k = entity_at(s, ent)) > 0) {
+            if (strcmp(ent, " ") == 0)
+                brk(&c, 1);
+            else
+                emit(&c, ent, strlen(ent));
+            s += k;
+        } else if (cp == '\n') {
+            brk(&c, 2);
+            s += n;
+        } else if (cp == ' ' || cp == '\t' || cp == '\r' || cp == '\f' || cp == '\v' ||
+                   cp == 0x3000 || cp == 0xA0) {
+            brk(&c, 1);
+            s += n;
+        } else {
+            emit(&c, s, (size_t)n);
+            s += n;
+        }
+    }
+    return cf__sb_take(&c.sb);
+}
+
+/* 1 if s starts a list item: "1." "1、" "（一）" "(1)" or a tag. */
+static int starts_item(const char *s)
+{
+    size_t d = strspn(s, "0123456789"), used;
+    if (d > 0 && d < 3)
+        return s[d] == '.' || cf__starts(s + d, "、") || cf__starts(s + d, "．");
+    size_t open = *s == '(' ? 1 : cf__starts(s, "（") ? strlen("（") : 0;
+    if (open && cf__numeral(s + open, &used) >= 0)
+        return s[open + used] == ')' || cf__starts(s + open + used, "）");
+    return *s == '<';
+}
+
+/* Length of a without the blanks and tags at its end. */
+static size_t visible_end(const char *a, size_t la)
+{
+    for (;;) {
+        while (la && (a[la - 1] == ' ' || a[la - 1] == '\t'))
+            la--;
+        if (!la || a[la - 1] != '>')
+            return la;
+        size_t k = la - 1;
+        int block;
+        while (k > 0 && a[k] != '<')
+            k--;
+        if (a[k] != '<' || tag_at(a + k, &block) != la - k)
+            return la;
+        la = k;
+    }
+}
+
+/* b past the blanks and tags at its start. */
+static const char *visible_start(const char *b)
+{
+    for (;;) {
+        b += strspn(b, " \t");
+        int block;
+        size_t k = *b == '<' ? tag_at(b, &block) : 0;
+        if (!k)
+            return b;
+        b += k;
+    }
+}
+
+/* Exported, documented in importer-int.h */
+char *cf__join(const char *a, const char *b)
+{
+    while (*b == ' ' || *b == '\t')
+        b++;
+    size_t la = strlen(a);
+    while (la && (a[la - 1] == ' ' || a[la - 1] == '\t'))
+        la--;
+    if (la == 0 || !*b)
+        return la ? cf__strndup_trim(a, la) : strdup(b);
+    size_t va = visible_end(a, la);
+    const char *vb = visible_start(b);
+    unsigned last = 0, first = 0;
+    if (va)
+        cf__u8_prev(a, a + va, &last);
+    if (*vb)
+        cf__u8_next(vb, &first);
+    const char *sep = " ";
+    if (is_wide(last) && is_wide(first) && !cf__is_clause_end(last) && last != 0x3002 &&
+        !starts_item(vb)) {
+        sep = ""; /* inside a word: the tags at the break are the converter's */
+        la = va;
+        b = vb;
+    } else if (starts_item(b) || cf__is_clause_end(last) || last == 0x3002) {
+        sep = "\n";
+    }
+    cf__sb_t sb = {0};
+    cf__sb_add(&sb, a, la);
+    cf__sb_adds(&sb, sep);
+    cf__sb_adds(&sb, b);
+    return cf__sb_take(&sb);
+}
+
+/* ---- small helpers ---- */
+
+char *cf__strndup_trim(const char *s, size_t n)
+{
+    while (n && (*s == ' ' || *s == '\t' || *s == '\r' || *s == '\n'))
+        s++, n--;
+    while (n && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r' || s[n - 1] == '\n'))
+        n--;
+    char *d = malloc(n + 1);
+    if (d) {
+        memcpy(d, s, n);
+        d[n] = '\0';
+    }
+    return d;
+}
+
+int cf__starts(const char *s, const char *prefix)
+{
+    return strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
+int cf__ends(const char *s, const char *suffix)
+{
+    size_t ls = strlen(s), lx = strlen(suffix);
+    return ls >= lx && memcmp(s + ls - lx, suffix, lx) == 0;
+}
+
+int cf__blank(const char *s)
+{
+    return !s || s[strspn(s, " \t\r\n")] == '\0';
+}
+
+const char *cf__excerpt(const char *s, size_t max, char *out, size_t size)
+{
+    size_t o = 0, chars = 0;
+    while (*s == ' ' || *s == '\t' || *s == '\n')
+        s++;
+    while (*s && chars < max) {
+        unsigned cp;
+        int n = cf__u8_next(s, &cp);
+        if (o + (size_t)n + 4 >= size)
+            break;
+        if (cp == '\n' || cp == '\t') {
+            out[o++] = ' ';
+        } else {
+            memcpy(out + o, s, (size_t)n);
+            o += (size_t)n;
+        }
+        s += n;
+        chars++;
+    }
+    if (*s && o + 4 <= size) {
+        memcpy(out + o, "\xE2\x80\xA6", 3);
+        o += 3;
+    }
+    out[o] = '\0';
+    return out;
+}
