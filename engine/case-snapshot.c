@@ -18,11 +18,11 @@
 
 static json_t *clock_to_json(const cf_clock_rt_t *k)
 {
-    return json_pack("{s:s, s:s, s:I, s:I, s:I, s:I, s:s*, s:i}", "id", k->id, "state",
+    return json_pack("{s:s, s:s, s:I, s:I, s:I, s:I, s:s*, s:i, s:b}", "id", k->id, "state",
                      cf_clock_state_name(k->state), "started_at", (json_int_t)k->started_at,
                      "deadline", (json_int_t)k->deadline, "paused_at", (json_int_t)k->paused_at,
-                     "stopped_at", (json_int_t)k->stopped_at, "extended", k->extended,
-                     "extensions", (int)k->extensions);
+                     "stopped_at", (json_int_t)k->stopped_at, "extended", k->extended, "extensions",
+                     (int)k->extensions, "party", k->party);
 }
 
 /* Exported, documented in case.h */
@@ -34,29 +34,28 @@ json_t *cf_case_to_json(const cf_case_t *c)
             json_decref(clocks);
             return NULL;
         }
-    return json_pack("{s:I, s:{s:s*, s:i, s:s}, s:s, s:s*, s:I, s:O, s:s*, s:s*, s:O, s:O, s:O, "
-                     "s:O, s:o, s:I, s:s, s:I, s:I, s:I}",
-                     "id", (json_int_t)c->id, "workflow", "id", c->workflow_id, "version",
-                     (int)c->workflow_version, "hash", c->workflow_hash, "algo",
-                     cf_chain_algo_name(c->algo), "matter", c->matter_id, "parent",
-                     (json_int_t)c->parent_id, "party", c->party, "state", c->state, "prev_state",
-                     c->prev_state, "facts", c->facts, "history", c->history, "documents",
-                     c->documents, "done", c->done, "clocks", clocks, "version",
-                     (json_int_t)c->version, "head", c->head, "opened_at",
-                     (json_int_t)c->opened_at, "updated_at", (json_int_t)c->updated_at,
-                     "closed_at", (json_int_t)c->closed_at);
+    return json_pack(
+        "{s:I, s:{s:s*, s:i, s:s}, s:s, s:s*, s:I, s:O, s:s*, s:s*, s:O, s:O, s:O, "
+        "s:O, s:o, s:I, s:s, s:I, s:I, s:I}",
+        "id", (json_int_t)c->id, "workflow", "id", c->workflow_id, "version",
+        (int)c->workflow_version, "hash", c->workflow_hash, "algo", cf_chain_algo_name(c->algo),
+        "matter", c->matter_id, "parent", (json_int_t)c->parent_id, "party", c->party, "state",
+        c->state, "prev_state", c->prev_state, "facts", c->facts, "history", c->history,
+        "documents", c->documents, "done", c->done, "clocks", clocks, "version",
+        (json_int_t)c->version, "head", c->head, "opened_at", (json_int_t)c->opened_at,
+        "updated_at", (json_int_t)c->updated_at, "closed_at", (json_int_t)c->closed_at);
 }
 
 static int clock_from_json(cf_clock_rt_t *k, const json_t *j)
 {
     const char *id = NULL, *state = NULL, *extended = NULL;
     json_int_t started = 0, deadline = 0, paused = 0, stopped = 0;
-    int extensions = 0;
+    int extensions = 0, party = 0;
     memset(k, 0, sizeof(*k));
-    if (json_unpack((json_t *)j, "{s:s, s:s, s:I, s:I, s:I, s:I, s?:s, s:i}", "id", &id, "state", &state,
-                    "started_at", &started, "deadline", &deadline, "paused_at", &paused,
-                    "stopped_at", &stopped, "extended", &extended, "extensions",
-                    &extensions) != 0 ||
+    if (json_unpack((json_t *)j, "{s:s, s:s, s:I, s:I, s:I, s:I, s?:s, s:i, s?:b}", "id", &id,
+                    "state", &state, "started_at", &started, "deadline", &deadline, "paused_at",
+                    &paused, "stopped_at", &stopped, "extended", &extended, "extensions",
+                    &extensions, "party", &party) != 0 ||
         cf__clock_state_parse(state, &k->state) != 0)
         return CF_EPARSE;
     k->started_at = started;
@@ -64,6 +63,7 @@ static int clock_from_json(cf_clock_rt_t *k, const json_t *j)
     k->paused_at = paused;
     k->stopped_at = stopped;
     k->extensions = (unsigned)extensions;
+    k->party = party;
     k->id = strdup(id);
     k->extended = extended ? strdup(extended) : NULL;
     return k->id && (!extended || k->extended) ? 0 : CF_ENOMEM;
@@ -112,10 +112,9 @@ int cf_case_from_json(cf_case_t *c, const json_t *j, cf_error_t *err)
                     "s:o, s:o, s:I, s:s, s:I, s:I, s:I}",
                     "id", &id, "workflow", "id", &wf_id, "version", &wf_version, "hash", &hash,
                     "algo", &algo, "matter", &matter, "parent", &parent, "party", &party, "state",
-                    &state, "prev_state", &prev, "facts", &facts, "history", &history,
-                    "documents", &docs, "done", &done, "clocks", &clocks, "version", &version,
-                    "head", &head, "opened_at", &opened, "updated_at", &updated, "closed_at",
-                    &closed) != 0)
+                    &state, "prev_state", &prev, "facts", &facts, "history", &history, "documents",
+                    &docs, "done", &done, "clocks", &clocks, "version", &version, "head", &head,
+                    "opened_at", &opened, "updated_at", &updated, "closed_at", &closed) != 0)
         return cf_error_set(err, CF_EPARSE, NULL, 0, 0, "not a case snapshot");
     c->id = id;
     c->parent_id = parent;

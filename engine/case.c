@@ -76,13 +76,14 @@ int cf_case_copy(cf_case_t *dst, const cf_case_t *src)
 /* Exported, documented in case.h */
 const char *cf_clock_state_name(cf_clock_state_t s)
 {
-    static const char *const names[] = {"idle", "running", "paused", "met", "breached"};
+    static const char *const names[] = {"idle",     "running", "paused", "met",
+                                        "breached", "lapsed",  "ended"};
     return (unsigned)s < sizeof(names) / sizeof(names[0]) ? names[s] : "unknown";
 }
 
 int cf__clock_state_parse(const char *name, cf_clock_state_t *out)
 {
-    for (int s = CF_CLOCK_IDLE; s <= CF_CLOCK_BREACHED; s++)
+    for (int s = CF_CLOCK_IDLE; s <= CF_CLOCK_ENDED; s++)
         if (strcmp(cf_clock_state_name((cf_clock_state_t)s), name) == 0) {
             *out = (cf_clock_state_t)s;
             return 0;
@@ -139,12 +140,15 @@ static int set_str(char **slot, const char *value)
     return 0;
 }
 
+static int merge_facts(cf_case_t *c, const json_t *ev);
+
 static int apply_opened(cf_case_t *c, const json_t *ev, cf_error_t *err)
 {
     json_t *wf = json_object_get(ev, "workflow");
     const char *hash = json_string_value(json_object_get(wf, "hash"));
     const char *algo = str_of(ev, "algo");
-    if (c->version != 0 || !hash || !str_of(ev, "state") || !json_is_object(json_object_get(ev, "facts")))
+    if (c->version != 0 || !hash || !str_of(ev, "state") ||
+        !json_is_object(json_object_get(ev, "facts")))
         return cf_error_set(err, CF_ECORRUPT, NULL, 0, 0, "malformed case.opened event");
     if (algo && cf_chain_algo_parse(algo, &c->algo) != 0)
         return cf_error_set(err, CF_ECORRUPT, NULL, 0, 0, "unknown hash algorithm '%s'", algo);
@@ -155,10 +159,10 @@ static int apply_opened(cf_case_t *c, const json_t *ev, cf_error_t *err)
     snprintf(c->workflow_hash, sizeof(c->workflow_hash), "%s", hash);
     c->parent_id = json_integer_value(json_object_get(ev, "parent"));
     json_t *party = json_object_get(ev, "party");
-    if (party)
-        json_object_update(c->party, party);
+    if (party && json_object_update(c->party, party) != 0)
+        return CF_ENOMEM;
     time_of(ev, "at", &c->opened_at);
-    return 0;
+    return merge_facts(c, ev);
 }
 
 /* Merges a transition's facts and documents into the case, keeping history. */
@@ -220,12 +224,16 @@ static int apply_clock(cf_case_t *c, const char *type, const json_t *ev, cf_erro
     if (strcmp(type, "clock.started") == 0) {
         k->state = CF_CLOCK_RUNNING;
         k->started_at = at;
+        k->party = json_is_true(json_object_get(ev, "party"));
         k->extensions = 0;
         free(k->extended);
         k->extended = NULL;
     } else if (strcmp(type, "clock.stopped") == 0) {
         const char *outcome = str_of(ev, "outcome");
-        k->state = outcome && strcmp(outcome, "met") == 0 ? CF_CLOCK_MET : CF_CLOCK_BREACHED;
+        if (!outcome || cf__clock_state_parse(outcome, &k->state) != 0 || k->state < CF_CLOCK_MET)
+            return cf_error_set(err, CF_ECORRUPT, NULL, 0, 0,
+                                "clock '%s' stopped with outcome '%s'", id,
+                                outcome ? outcome : "(none)");
         k->stopped_at = at;
     } else if (strcmp(type, "clock.paused") == 0) {
         k->state = CF_CLOCK_PAUSED;

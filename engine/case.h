@@ -32,8 +32,9 @@
  *                  parent, state, facts {}
  *   transition:    action, label, from, to, facts {new values}, documents
  *                  {name: {sha256, size, file}}
- *   clock.started: clock, period ("7 working_days"), deadline
- *   clock.stopped: clock, outcome ("met" | "breached"), deadline
+ *   clock.started: clock, period ("7 working_days"), deadline, party (bool)
+ *   clock.stopped: clock, outcome ("met" | "breached" | "lapsed" | "ended"),
+ *                  deadline
  *   clock.paused:  clock
  *   clock.resumed: clock, paused_for ("3 working_days"), deadline (moved)
  *   clock.extended: clock, by ("30 days"), deadline (moved), reason
@@ -55,6 +56,8 @@ typedef enum cf_clock_state_e {
     CF_CLOCK_PAUSED,
     CF_CLOCK_MET,
     CF_CLOCK_BREACHED,
+    CF_CLOCK_LAPSED, /* a party's period ran out (its right lapsed): not a breach */
+    CF_CLOCK_ENDED,  /* still running when the case closed */
 } cf_clock_state_t;
 
 typedef struct cf_clock_rt_s {
@@ -66,6 +69,7 @@ typedef struct cf_clock_rt_s {
     cf_time_t stopped_at; /* once MET or BREACHED */
     char *extended;       /* total extension granted, "30 days", or NULL */
     unsigned extensions;  /* how many extensions granted */
+    int party;            /* a period the party keeps (hearing request, payment), not the agency */
 } cf_clock_rt_t;
 
 typedef struct cf_case_s {
@@ -112,7 +116,8 @@ int cf_case_append(cf_case_t *c, json_t *event, cf_error_t *err);
 /* The clock runtime named id, or NULL. Borrowed. */
 const cf_clock_rt_t *cf_case_clock(const cf_case_t *c, const char *id);
 
-/* "idle", "running", "paused", "met", "breached"; and back (CF_EPARSE). */
+/* "idle", "running", "paused", "met", "breached", "lapsed", "ended"; and back
+ * (CF_EPARSE). */
 const char *cf_clock_state_name(cf_clock_state_t s);
 int cf__clock_state_parse(const char *name, cf_clock_state_t *out);
 

@@ -78,7 +78,8 @@ static int do_stop(const cf_case_t *c, const cf_wf_clock_t *def, const cf_clock_
 {
     json_t *ev = clock_event(c, events, "clock.stopped", def, at, actor, role);
     int met = k->state == CF_CLOCK_PAUSED ? k->paused_at <= k->deadline : at <= k->deadline;
-    if (ev && (json_object_set_new(ev, "outcome", json_string(met ? "met" : "breached")) ||
+    const char *outcome = met ? "met" : def->party ? "lapsed" : "breached";
+    if (ev && (json_object_set_new(ev, "outcome", json_string(outcome)) ||
                set_time(ev, "deadline", k->deadline))) {
         json_decref(ev);
         ev = NULL;
@@ -99,6 +100,7 @@ static int do_start(const cf_case_t *c, const cf_wf_clock_t *def, const cf_calen
     cf_period_format(p, text, sizeof(text));
     json_t *ev = clock_event(c, events, "clock.started", def, at, actor, role);
     if (ev && (json_object_set_new(ev, "period", json_string(text)) ||
+               (def->party && json_object_set_new(ev, "party", json_true())) ||
                set_time(ev, "deadline", deadline))) {
         json_decref(ev);
         ev = NULL;
@@ -156,8 +158,8 @@ int cf__clock_effects(const cf_workflow_t *wf, const cf_calendar_t *cal, const c
                       const char *role, json_t *events, cf_refusal_t *why)
 {
     for (unsigned i = 0; i < wf->doc->clocks_count; i++) {
-        int rc = one_clock(wf, cal, c, &wf->doc->clocks[i], action, at, matter, actor, role,
-                           events, why);
+        int rc = one_clock(wf, cal, c, &wf->doc->clocks[i], action, at, matter, actor, role, events,
+                           why);
         if (rc != 0)
             return rc;
     }
@@ -178,8 +180,8 @@ static int extension_allowed(const cf_wf_clock_t *def, const cf_clock_rt_t *k,
                           def->name);
     if (!req->role || strcmp(req->role, x->approver) != 0)
         return cf__refuse(why, CF_EFORBIDDEN,
-                          "extending clock '%s' needs the approval of role '%s', not '%s'",
-                          def->id, x->approver, req->role ? req->role : "(none)");
+                          "extending clock '%s' needs the approval of role '%s', not '%s'", def->id,
+                          x->approver, req->role ? req->role : "(none)");
     if (!k || (k->state != CF_CLOCK_RUNNING && k->state != CF_CLOCK_PAUSED))
         return cf__refuse(why, CF_EREFUSED, "clock '%s' is not running", def->id);
     if (req->at > k->deadline)
@@ -202,8 +204,8 @@ static int extension_allowed(const cf_wf_clock_t *def, const cf_clock_rt_t *k,
         cf_period_parse(k->extended, &granted, NULL);
     if (granted.amount + req->by.amount > cap.amount)
         return cf__refuse(why, CF_EREFUSED,
-                          "extending clock '%s' by %s exceeds its maximum of %s in total",
-                          def->id, by, max);
+                          "extending clock '%s' by %s exceeds its maximum of %s in total", def->id,
+                          by, max);
     *total = (cf_period_t){granted.amount + req->by.amount, cap.unit};
     return 0;
 }
@@ -233,8 +235,8 @@ int cf_engine_extend(const cf_workflow_t *wf, const cf_calendar_t *cal, const cf
     cf_period_format(req->by, by, sizeof(by));
     cf_period_format(total, sum, sizeof(sum));
     json_t *out = json_array();
-    json_t *ev = out ? clock_event(c, out, "clock.extended", def, req->at, req->actor, req->role)
-                     : NULL;
+    json_t *ev =
+        out ? clock_event(c, out, "clock.extended", def, req->at, req->actor, req->role) : NULL;
     if (!ev || json_object_set_new(ev, "by", json_string(by)) ||
         json_object_set_new(ev, "total", json_string(sum)) ||
         json_object_set_new(ev, "reason", json_string(req->reason ? req->reason : "")) ||
@@ -253,8 +255,47 @@ int cf_engine_extend(const cf_workflow_t *wf, const cf_calendar_t *cal, const cf
 const char *cf_engine_clock_status(const cf_clock_rt_t *k, cf_time_t now)
 {
     if (k->state == CF_CLOCK_RUNNING && now > k->deadline)
-        return "overdue";
+        return k->party ? "lapsed" : "overdue";
     return cf_clock_state_name(k->state);
+}
+
+/* 1 if events (built so far for this request) already stop clock id. */
+static int stopped_now(const json_t *events, const char *id)
+{
+    size_t i;
+    json_t *ev;
+    json_array_foreach(events, i, ev)
+    {
+        const char *type = json_string_value(json_object_get(ev, "type"));
+        const char *clock = json_string_value(json_object_get(ev, "clock"));
+        if (type && clock && !strcmp(type, "clock.stopped") && !strcmp(clock, id))
+            return 1;
+    }
+    return 0;
+}
+
+/* Exported, documented in engine-int.h */
+int cf__clock_end_all(const cf_workflow_t *wf, const cf_case_t *c, cf_time_t at, const char *actor,
+                      const char *role, json_t *events)
+{
+    for (unsigned i = 0; i < c->clocks_count; i++) {
+        const cf_clock_rt_t *k = &c->clocks[i];
+        const cf_wf_clock_t *def = cf_workflow_clock(wf, k->id);
+        if ((k->state != CF_CLOCK_RUNNING && k->state != CF_CLOCK_PAUSED) || !def ||
+            stopped_now(events, k->id))
+            continue;
+        int late = k->state == CF_CLOCK_RUNNING && at > k->deadline;
+        const char *outcome = !late ? "ended" : def->party ? "lapsed" : "breached";
+        json_t *ev = clock_event(c, events, "clock.stopped", def, at, actor, role);
+        if (ev && (json_object_set_new(ev, "outcome", json_string(outcome)) ||
+                   set_time(ev, "deadline", k->deadline))) {
+            json_decref(ev);
+            ev = NULL;
+        }
+        if (add_event(events, ev) != 0)
+            return CF_ENOMEM;
+    }
+    return 0;
 }
 
 /* The instant `back` before deadline: hours and days exactly; working days as the

@@ -22,4 +22,11 @@ int cf__clock_effects(const cf_workflow_t *wf, const cf_calendar_t *cal, const c
                       const char *action, cf_time_t at, const json_t *matter, const char *actor,
                       const char *role, json_t *events, cf_refusal_t *why);
 
+/* Appends a clock.stopped event for every clock still running or paused on c and
+ * not already stopped by events: the case is closing. Outcome "ended", or
+ * "breached" ("lapsed" for a party's period) when its deadline had passed.
+ * Returns 0 or CF_ENOMEM. */
+int cf__clock_end_all(const cf_workflow_t *wf, const cf_case_t *c, cf_time_t at,
+                      const char *actor, const char *role, json_t *events);
+
 #endif

@@ -93,8 +93,8 @@ int cf_engine_fact_from_text(const cf_workflow_t *wf, const char *name, const ch
         break;
     }
     if (!v)
-        return cf_error_set(err, CF_EINVALID, NULL, 0, 0, "fact '%s' must be a %s, not '%s'",
-                            name, type_name(f->type), text);
+        return cf_error_set(err, CF_EINVALID, NULL, 0, 0, "fact '%s' must be a %s, not '%s'", name,
+                            type_name(f->type), text);
     *value = v;
     return 0;
 }
@@ -174,8 +174,8 @@ json_t *cf_engine_allowed(const cf_workflow_t *wf, const cf_case_t *c)
             continue;
         const cf_wf_requires_t *r = t->requires;
         json_t *item = json_pack(
-            "{s:s, s:s, s:s, s:o, s:{s:o, s:o}, s:o}", "action", t->action, "label", t->label,
-            "to", strcmp(t->to, "@back") == 0 && c->prev_state ? c->prev_state : t->to, "roles",
+            "{s:s, s:s, s:s, s:o, s:{s:o, s:o}, s:o}", "action", t->action, "label", t->label, "to",
+            strcmp(t->to, "@back") == 0 && c->prev_state ? c->prev_state : t->to, "roles",
             string_list(t->roles, t->roles_count), "requires", "facts",
             string_list(r ? r->facts : NULL, r ? r->facts_count : 0), "documents",
             string_list(r ? r->documents : NULL, r ? r->documents_count : 0), "missing",
@@ -230,8 +230,12 @@ static int lowest_cb(void *ctx, const char *fact, double *out)
 static int holds(const cf_guard_t *g, const cf_case_t *c, const cf_act_t *req, json_t *merged)
 {
     guard_ctx_t ctx = {c, req->action, req->facts};
-    cf_guard_env_t env = {.facts = merged, .actor = req->actor, .role = req->role,
-                          .done = done_cb, .lowest = lowest_cb, .ctx = &ctx};
+    cf_guard_env_t env = {.facts = merged,
+                          .actor = req->actor,
+                          .role = req->role,
+                          .done = done_cb,
+                          .lowest = lowest_cb,
+                          .ctx = &ctx};
     int result = 0;
     return cf_guard_eval(g, &env, &result) == 0 && result;
 }
@@ -246,8 +250,8 @@ static int role_allowed(const cf_wf_transition_t *t, const char *role)
 /* The transition req takes from the case's state, in three steps: the action must
  * exist here, the role must be allowed for it, and among guarded branches the
  * first whose guard holds wins. OUT *chosen. */
-static int choose(const cf_workflow_t *wf, const cf_case_t *c, const cf_act_t *req,
-                  json_t *merged, const cf_wf_transition_t **chosen, cf_refusal_t *why)
+static int choose(const cf_workflow_t *wf, const cf_case_t *c, const cf_act_t *req, json_t *merged,
+                  const cf_wf_transition_t **chosen, cf_refusal_t *why)
 {
     int exists = 0, role_ok = 0;
     for (unsigned i = 0; i < wf->doc->transitions_count; i++) {
@@ -284,9 +288,9 @@ static int check_requires(const cf_wf_transition_t *t, const cf_case_t *c, const
         rc = CF_ENOMEM;
     } else if (json_array_size(mf) || json_array_size(md)) {
         char *f = json_dumps(mf, JSON_COMPACT), *d = json_dumps(md, JSON_COMPACT);
-        rc = cf__refuse(why, CF_EREFUSED, "action '%s' requires facts %s and documents %s",
-                        req->action, json_array_size(mf) ? f : "[]",
-                        json_array_size(md) ? d : "[]");
+        rc =
+            cf__refuse(why, CF_EREFUSED, "action '%s' requires facts %s and documents %s",
+                       req->action, json_array_size(mf) ? f : "[]", json_array_size(md) ? d : "[]");
         free(f);
         free(d);
     }
@@ -346,8 +350,8 @@ static int precheck(const cf_workflow_t *wf, const cf_case_t *c, const cf_act_t 
     if (req->at < c->updated_at) {
         char last[CF_TIME_BUFSZ];
         cf_time_format(c->updated_at, last);
-        return cf__refuse(why, CF_EINVALID, "the action's time is before the case's last event (%s)",
-                          last);
+        return cf__refuse(why, CF_EINVALID,
+                          "the action's time is before the case's last event (%s)", last);
     }
     return 0;
 }
@@ -362,8 +366,10 @@ static int act_events(const cf_workflow_t *wf, const cf_calendar_t *cal, const c
     if (rc == 0)
         rc = check_rules(wf, c, req, merged, why);
     if (rc == 0 && strcmp(t->to, "@back") == 0 && !c->prev_state)
-        rc = cf__refuse(why, CF_EREFUSED, "action '%s' returns to a previous state, but there "
-                                          "is none", req->action);
+        rc = cf__refuse(why, CF_EREFUSED,
+                        "action '%s' returns to a previous state, but there "
+                        "is none",
+                        req->action);
     if (rc != 0)
         return rc;
     json_t *out = json_array(), *ev = transition_event(wf, c, t, req);
@@ -373,6 +379,8 @@ static int act_events(const cf_workflow_t *wf, const cf_calendar_t *cal, const c
     }
     rc = cf__clock_effects(wf, cal, c, req->action, req->at, req->matter, req->actor, req->role,
                            out, why);
+    if (rc == 0 && json_is_true(json_object_get(ev, "terminal")))
+        rc = cf__clock_end_all(wf, c, req->at, req->actor, req->role, out);
     if (rc != 0) {
         json_decref(out);
         return rc;
@@ -422,8 +430,10 @@ int cf_engine_open(const cf_workflow_t *wf, const cf_calendar_t *cal, const cf_o
                              json_pack("{s:s, s:i, s:s}", "id", wf->doc->id, "version",
                                        (int)wf->doc->version, "hash", wf->hash)) ||
          json_object_set_new(ev, "algo", json_string(cf_chain_algo_name(req->algo))) ||
-         json_object_set_new(ev, "party", req->party ? json_deep_copy(req->party) : json_object()) ||
-         json_object_set_new(ev, "matter", req->matter_id ? json_string(req->matter_id) : json_null()) ||
+         json_object_set_new(ev, "party",
+                             req->party ? json_deep_copy(req->party) : json_object()) ||
+         json_object_set_new(ev, "matter",
+                             req->matter_id ? json_string(req->matter_id) : json_null()) ||
          json_object_set_new(ev, "parent", req->parent ? json_integer(req->parent) : json_null()) ||
          json_object_set_new(ev, "state", json_string(wf->doc->initial)) ||
          json_object_set_new(ev, "facts", req->facts ? json_deep_copy(req->facts) : json_object())))
@@ -433,8 +443,8 @@ int cf_engine_open(const cf_workflow_t *wf, const cf_calendar_t *cal, const cf_o
     else if (rc != 0)
         json_decref(ev);
     if (rc == 0)
-        rc = cf__clock_effects(wf, cal, &empty, "open", req->at, req->matter, req->actor,
-                               req->role, out, why);
+        rc = cf__clock_effects(wf, cal, &empty, "open", req->at, req->matter, req->actor, req->role,
+                               out, why);
     cf_case_dispose(&empty);
     if (rc != 0) {
         json_decref(out);

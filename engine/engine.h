@@ -94,8 +94,9 @@ int cf_engine_check_facts(const cf_workflow_t *wf, const json_t *facts, cf_error
 
 void cf_refusal_dispose(cf_refusal_t *why);
 
-/* The clock's state at instant now: "running", "paused", "met", "breached",
- * "idle", or "overdue" (running with its deadline passed). */
+/* The clock's state at instant now: "idle", "running", "paused", "met",
+ * "breached", "lapsed", "ended", or, for a running clock whose deadline has
+ * passed, "overdue" ("lapsed" for a party's own period). */
 const char *cf_engine_clock_status(const cf_clock_rt_t *k, cf_time_t now);
 
 /* The warning instants of clock def whose deadline is given, earliest first, into

@@ -116,6 +116,7 @@ static const cyaml_schema_field_t clock_fields[] = {
     STR("name", 0, cf_wf_clock_t, name),
     CYAML_FIELD_MAPPING("period", CYAML_FLAG_DEFAULT, cf_wf_clock_t, period, period_fields),
     CYAML_FIELD_BOOL("from_matter", OPT, cf_wf_clock_t, from_matter),
+    CYAML_FIELD_BOOL("party", OPT, cf_wf_clock_t, party),
     STRLIST("start", 0, cf_wf_clock_t, start),
     STRLIST("stop", OPT, cf_wf_clock_t, stop),
     STRLIST("pause", OPT, cf_wf_clock_t, pause),

@@ -82,6 +82,7 @@ typedef struct cf_wf_clock_s {
     char *name;
     cf_wf_period_t period;
     bool from_matter;
+    bool party; /* the party's period: running out lapses a right, it is no breach */
     char **start; /* action ids; "open" = case opened */
     unsigned start_count;
     char **stop;

@@ -73,14 +73,15 @@ static int write_case_row(cf_store_t *s, const cf_case_t *c, cf_error_t *err)
     char *party = json_dumps(c->party, JSON_COMPACT);
     json_decref(snap);
     sqlite3_stmt *st = NULL;
-    int rc = text && party ? cf__store_prepare(
-                                 s,
-                                 "INSERT OR REPLACE INTO cases(id, workflow_id, workflow_version, "
-                                 "workflow_hash, matter_id, parent_id, party, state, closed, "
-                                 "version, head, algo, opened_at, updated_at, closed_at, snapshot)"
-                                 " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                                 &st, err)
-                           : CF_ENOMEM;
+    int rc =
+        text && party
+            ? cf__store_prepare(s,
+                                "INSERT OR REPLACE INTO cases(id, workflow_id, workflow_version, "
+                                "workflow_hash, matter_id, parent_id, party, state, closed, "
+                                "version, head, algo, opened_at, updated_at, closed_at, snapshot)"
+                                " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                                &st, err)
+            : CF_ENOMEM;
     if (rc == 0) {
         sqlite3_bind_int64(st, 1, c->id);
         cf__store_bind_text(st, 2, c->workflow_id);
@@ -113,8 +114,9 @@ static int write_clocks(cf_store_t *s, const cf_case_t *c, cf_error_t *err)
     int rc = cf__store_prepare(s, "DELETE FROM clocks WHERE case_id = ?", &del, err);
     if (rc == 0)
         rc = cf__store_prepare(
-            s, "INSERT INTO clocks(case_id, clock_id, state, deadline) VALUES (?, ?, ?, ?)", &ins,
-            err);
+            s,
+            "INSERT INTO clocks(case_id, clock_id, state, deadline, party) VALUES (?, ?, ?, ?, ?)",
+            &ins, err);
     if (rc == 0) {
         sqlite3_bind_int64(del, 1, c->id);
         int step = sqlite3_step(del);
@@ -126,6 +128,7 @@ static int write_clocks(cf_store_t *s, const cf_case_t *c, cf_error_t *err)
         sqlite3_bind_text(ins, 2, c->clocks[i].id, -1, SQLITE_STATIC);
         sqlite3_bind_text(ins, 3, cf_clock_state_name(c->clocks[i].state), -1, SQLITE_STATIC);
         sqlite3_bind_int64(ins, 4, c->clocks[i].deadline);
+        sqlite3_bind_int(ins, 5, c->clocks[i].party);
         int step = sqlite3_step(ins);
         rc = step == SQLITE_DONE ? 0 : cf__store_error(s, step, "index clocks", err);
     }
@@ -247,8 +250,8 @@ int cf_store_case_get(cf_store_t *s, int64_t id, cf_case_t *c, cf_error_t *err)
 int cf_store_case_events(cf_store_t *s, int64_t id, json_t **events, cf_error_t *err)
 {
     sqlite3_stmt *st;
-    int rc = cf__store_prepare(s, "SELECT body FROM events WHERE case_id = ? ORDER BY seq", &st,
-                               err);
+    int rc =
+        cf__store_prepare(s, "SELECT body FROM events WHERE case_id = ? ORDER BY seq", &st, err);
     if (rc != 0)
         return rc;
     sqlite3_bind_int64(st, 1, id);
@@ -279,18 +282,19 @@ static const char *const list_sql =
     "c.workflow_id = ?2) AND (?3 IS NULL OR c.matter_id = ?3) AND (?4 = 0 OR c.parent_id = ?4) "
     "AND (?5 = 0 OR c.closed = 0) AND (?6 = 0 OR c.id IN (SELECT case_id FROM clocks WHERE "
     "state = 'running' AND deadline > ?7 AND deadline <= ?7 + ?6)) AND (?8 = 0 OR c.id IN "
-    "(SELECT case_id FROM clocks WHERE state = 'running' AND deadline < ?7)) ORDER BY c.id";
+    "(SELECT case_id FROM clocks WHERE state = 'running' AND deadline < ?7 AND party = 0)) "
+    "ORDER BY c.id";
 
 static json_t *list_row(sqlite3_stmt *st)
 {
     json_t *party = json_loads((const char *)sqlite3_column_text(st, 5), 0, NULL);
     json_t *row = json_pack(
         "{s:I, s:s, s:i, s:s, s:b, s:o, s:s?, s:I, s:I}", "id",
-        (json_int_t)sqlite3_column_int64(st, 0), "workflow", sqlite3_column_text(st, 1),
-        "version", sqlite3_column_int(st, 2), "state", sqlite3_column_text(st, 3), "closed",
+        (json_int_t)sqlite3_column_int64(st, 0), "workflow", sqlite3_column_text(st, 1), "version",
+        sqlite3_column_int(st, 2), "state", sqlite3_column_text(st, 3), "closed",
         sqlite3_column_int(st, 4), "party", party ? party : json_object(), "matter",
-        sqlite3_column_text(st, 6), "parent", (json_int_t)sqlite3_column_int64(st, 7),
-        "updated_at", (json_int_t)sqlite3_column_int64(st, 8));
+        sqlite3_column_text(st, 6), "parent", (json_int_t)sqlite3_column_int64(st, 7), "updated_at",
+        (json_int_t)sqlite3_column_int64(st, 8));
     if (row && sqlite3_column_type(st, 9) != SQLITE_NULL)
         json_object_set_new(row, "next_deadline", json_integer(sqlite3_column_int64(st, 9)));
     return row;

@@ -25,7 +25,8 @@
  *   events     id; case_id, seq UNIQUE together; type; at (ISO text); body (the
  *              event JSON as hashed, with prev and hash); hash. Triggers refuse
  *              UPDATE and DELETE: the log is append-only.
- *   clocks     case_id, clock_id PRIMARY KEY; state; deadline. Partial index on
+ *   clocks     case_id, clock_id PRIMARY KEY; state; deadline; party (1: the
+ *              party's own period, which lapses rather than breaches). Partial index on
  *              deadline WHERE state = 'running': what is due or overdue is an
  *              index range, never a scan of cases.
  */
@@ -63,7 +64,7 @@ static const char *const migrations[] = {
     "CREATE TRIGGER events_no_delete BEFORE DELETE ON events BEGIN SELECT RAISE(ABORT, "
     "'events are append-only'); END;"
     "CREATE TABLE clocks(case_id INTEGER NOT NULL, clock_id TEXT NOT NULL, state TEXT NOT NULL, "
-    "deadline INTEGER NOT NULL, PRIMARY KEY(case_id, clock_id));"
+    "deadline INTEGER NOT NULL, party INTEGER NOT NULL, PRIMARY KEY(case_id, clock_id));"
     "CREATE INDEX clocks_running ON clocks(deadline) WHERE state = 'running';",
 };
 #define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))

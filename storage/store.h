@@ -106,7 +106,8 @@ typedef struct cf_case_filter_s {
     int open_only;        /* only cases not closed */
     cf_time_t now;        /* for the two below */
     int64_t due_within;   /* > 0: a running clock's deadline in (now, now + due_within] */
-    int overdue;          /* a running clock's deadline before now */
+    int overdue;          /* a running clock's deadline before now (the party's own
+                             periods lapse rather than fall overdue: not counted) */
 } cf_case_filter_t;
 
 /* OUT *list: new array of {id, workflow, version, state, closed, party, matter,

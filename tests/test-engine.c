@@ -55,8 +55,8 @@ static int allowed_has(const json_t *allowed, const char *action)
 {
     size_t i;
     json_t *a;
-    json_array_foreach(allowed, i, a) if (!strcmp(
-        json_string_value(json_object_get(a, "action")), action)) return 1;
+    json_array_foreach(allowed, i, a) if (!strcmp(json_string_value(json_object_get(a, "action")),
+                                                  action)) return 1;
     return 0;
 }
 
@@ -77,11 +77,10 @@ TEST_IMPL(engine_walk_full)
     /* decision: 90 days after 2025-09-01 is Sun 2025-11-30, a rest day, so the
      * period ends on Mon 2025-12-01 (R1, R4, R5). */
     ASSERT_STR_EQ(deadline_of(&f, "decision", buf), "2025-12-01T23:59:59+08:00");
-    ASSERT_EQ(act(&f, "notify", "handler", "2025-09-15T10:00:00+08:00",
-                  "{\"notified_fine\": 1000}", NULL),
+    ASSERT_EQ(act(&f, "notify", "handler", "2025-09-15T10:00:00+08:00", "{\"notified_fine\": 1000}",
+                  NULL),
               0);
-    ASSERT_EQ(act(&f, "decide", "head", "2025-09-30T10:00:00+08:00", "{\"fine\": 1000}", NULL),
-              0);
+    ASSERT_EQ(act(&f, "decide", "head", "2025-09-30T10:00:00+08:00", "{\"fine\": 1000}", NULL), 0);
     ASSERT_EQ(cf_case_clock(&f.c, "decision")->state, CF_CLOCK_MET);
     /* service: 7 working days after Tue 2025-09-30 skip the National Day week and
      * count Sat 10-11 (adjusted working day): ends Thu 2025-10-16. */
@@ -92,9 +91,13 @@ TEST_IMPL(engine_walk_full)
     ASSERT_EQ(act(&f, "archive", "handler", "2025-10-20T09:00:00+08:00", NULL, NULL), 0);
     ASSERT_STR_EQ(f.c.state, "closed");
     ASSERT(f.c.closed_at == cf_test_time("2025-10-20T09:00:00+08:00"));
-    /* open + 2 clocks started + (file + report stop + decision start) + notify +
-     * (decide + decision stop + service start) + (serve + service stop) + archive */
-    ASSERT_EQ(f.c.version, 12);
+    /* The party never asked for a hearing: its 5 working days after the notice
+     * (2025-09-22) lapsed, and the clock stops with the case. */
+    ASSERT_EQ(cf_case_clock(&f.c, "hearing_request")->state, CF_CLOCK_LAPSED);
+    /* open + report start, (file + report stop + decision start), (notify +
+     * hearing_request start), (decide + decision stop + service start), (serve +
+     * service stop), (archive + hearing_request stop) */
+    ASSERT_EQ(f.c.version, 14);
     ASSERT_EQ(json_array_size(cf_engine_allowed(f.wf, &f.c)), 0);
     teardown(&f);
     return 0;
@@ -105,12 +108,12 @@ TEST_IMPL(engine_guard_branch)
 {
     fixture_t f;
     setup(&f, "2026-03-02T09:00:00+08:00");
-    ASSERT_EQ(act(&f, "file", "head", "2026-03-02T15:00:00+08:00", "{\"reason\": \"x\"}",
-                  "立案审批表"),
-              0);
-    ASSERT_EQ(act(&f, "notify", "handler", "2026-03-05T10:00:00+08:00", "{\"notified_fine\": 0}",
-                  NULL),
-              0);
+    ASSERT_EQ(
+        act(&f, "file", "head", "2026-03-02T15:00:00+08:00", "{\"reason\": \"x\"}", "立案审批表"),
+        0);
+    ASSERT_EQ(
+        act(&f, "notify", "handler", "2026-03-05T10:00:00+08:00", "{\"notified_fine\": 0}", NULL),
+        0);
     ASSERT_EQ(act(&f, "decide", "head", "2026-03-09T10:00:00+08:00", "{\"fine\": 0}", NULL), 0);
     ASSERT_EQ(act(&f, "serve", "handler", "2026-03-09T11:00:00+08:00", NULL, NULL), 0);
     ASSERT_STR_EQ(f.c.state, "closed");
@@ -145,8 +148,8 @@ TEST_IMPL(engine_refuse_illegal_action)
     cf_refusal_t why;
     setup(&f, "2026-03-02T09:00:00+08:00");
     int64_t version = f.c.version;
-    ASSERT_EQ(cf_test_act(f.store, f.wf, f.cal, &f.c, "decide", "head",
-                          "2026-03-02T10:00:00+08:00", "{\"fine\": 10}", NULL, &why),
+    ASSERT_EQ(cf_test_act(f.store, f.wf, f.cal, &f.c, "decide", "head", "2026-03-02T10:00:00+08:00",
+                          "{\"fine\": 10}", NULL, &why),
               CF_EREFUSED);
     ASSERT_CONTAINS(why.text, "action 'decide' is not allowed in state 'lead'");
     ASSERT(allowed_has(why.allowed, "file"));
@@ -190,23 +193,23 @@ TEST_IMPL(engine_refuse_requirements)
     fixture_t f;
     cf_refusal_t why;
     setup(&f, "2026-03-02T09:00:00+08:00");
-    ASSERT_EQ(cf_test_act(f.store, f.wf, f.cal, &f.c, "file", "head",
-                          "2026-03-02T10:00:00+08:00", NULL, NULL, &why),
+    ASSERT_EQ(cf_test_act(f.store, f.wf, f.cal, &f.c, "file", "head", "2026-03-02T10:00:00+08:00",
+                          NULL, NULL, &why),
               CF_EREFUSED);
     ASSERT_CONTAINS(why.text, "requires facts [\"reason\"] and documents [\"立案审批表\"]");
     cf_refusal_dispose(&why);
-    ASSERT_EQ(cf_test_act(f.store, f.wf, f.cal, &f.c, "file", "head",
-                          "2026-03-02T10:00:00+08:00", "{\"reasn\": \"x\"}", NULL, &why),
+    ASSERT_EQ(cf_test_act(f.store, f.wf, f.cal, &f.c, "file", "head", "2026-03-02T10:00:00+08:00",
+                          "{\"reasn\": \"x\"}", NULL, &why),
               CF_EINVALID);
     ASSERT_CONTAINS(why.text, "fact 'reasn' is not declared");
     cf_refusal_dispose(&why);
-    ASSERT_EQ(cf_test_act(f.store, f.wf, f.cal, &f.c, "file", "head",
-                          "2026-03-02T10:00:00+08:00", "{\"reason\": 12}", NULL, &why),
+    ASSERT_EQ(cf_test_act(f.store, f.wf, f.cal, &f.c, "file", "head", "2026-03-02T10:00:00+08:00",
+                          "{\"reason\": 12}", NULL, &why),
               CF_EINVALID);
     ASSERT_CONTAINS(why.text, "fact 'reason' must be a string");
     cf_refusal_dispose(&why);
-    ASSERT_EQ(cf_test_act(f.store, f.wf, f.cal, &f.c, "file", "head",
-                          "2026-03-01T10:00:00+08:00", "{\"reason\": \"x\"}", "立案审批表", &why),
+    ASSERT_EQ(cf_test_act(f.store, f.wf, f.cal, &f.c, "file", "head", "2026-03-01T10:00:00+08:00",
+                          "{\"reason\": \"x\"}", "立案审批表", &why),
               CF_EINVALID);
     ASSERT_CONTAINS(why.text, "before the case's last event");
     cf_refusal_dispose(&why);
@@ -223,14 +226,14 @@ TEST_IMPL(engine_rules)
     fixture_t f;
     cf_refusal_t why;
     setup(&f, "2026-03-02T09:00:00+08:00");
-    ASSERT_EQ(act(&f, "file", "head", "2026-03-02T15:00:00+08:00", "{\"reason\": \"x\"}",
-                  "立案审批表"),
-              0);
+    ASSERT_EQ(
+        act(&f, "file", "head", "2026-03-02T15:00:00+08:00", "{\"reason\": \"x\"}", "立案审批表"),
+        0);
     ASSERT_EQ(act(&f, "notify", "handler", "2026-03-05T10:00:00+08:00",
                   "{\"notified_fine\": 1000, \"hearing_requested\": true}", NULL),
               0);
-    ASSERT_EQ(cf_test_act(f.store, f.wf, f.cal, &f.c, "decide", "head",
-                          "2026-03-06T10:00:00+08:00", "{\"fine\": 1000}", NULL, &why),
+    ASSERT_EQ(cf_test_act(f.store, f.wf, f.cal, &f.c, "decide", "head", "2026-03-06T10:00:00+08:00",
+                          "{\"fine\": 1000}", NULL, &why),
               CF_EREFUSED);
     ASSERT_STR_EQ(why.rule, "hearing-before-decision");
     ASSERT_STR_EQ(why.article, "行政处罚法 第六十四条");
@@ -238,8 +241,8 @@ TEST_IMPL(engine_rules)
     cf_refusal_dispose(&why);
     ASSERT_EQ(act(&f, "request_hearing", "handler", "2026-03-06T11:00:00+08:00", NULL, NULL), 0);
     ASSERT_EQ(act(&f, "hold_hearing", "handler", "2026-03-16T10:00:00+08:00", NULL, NULL), 0);
-    ASSERT_EQ(cf_test_act(f.store, f.wf, f.cal, &f.c, "decide", "head",
-                          "2026-03-17T10:00:00+08:00", "{\"fine\": 1500}", NULL, &why),
+    ASSERT_EQ(cf_test_act(f.store, f.wf, f.cal, &f.c, "decide", "head", "2026-03-17T10:00:00+08:00",
+                          "{\"fine\": 1500}", NULL, &why),
               CF_EREFUSED);
     ASSERT_STR_EQ(why.rule, "fine-not-above-notice");
     cf_refusal_dispose(&why);
@@ -256,9 +259,9 @@ TEST_IMPL(engine_suspend_resume)
     fixture_t f;
     char buf[CF_TIME_BUFSZ];
     setup(&f, "2026-03-02T09:00:00+08:00");
-    ASSERT_EQ(act(&f, "file", "head", "2026-03-02T15:00:00+08:00", "{\"reason\": \"x\"}",
-                  "立案审批表"),
-              0);
+    ASSERT_EQ(
+        act(&f, "file", "head", "2026-03-02T15:00:00+08:00", "{\"reason\": \"x\"}", "立案审批表"),
+        0);
     /* 90 days after 2026-03-02 is Sun 2026-05-31: moved to Mon 06-01 (R4). */
     ASSERT_STR_EQ(deadline_of(&f, "decision", buf), "2026-06-01T23:59:59+08:00");
     ASSERT_EQ(act(&f, "suspend", "head", "2026-03-10T10:00:00+08:00", NULL, NULL), 0);
@@ -276,8 +279,11 @@ TEST_IMPL(engine_suspend_resume)
 static int extend(fixture_t *f, const char *role, const char *by, const char *iso,
                   cf_refusal_t *why)
 {
-    cf_extend_t req = {.clock = "decision", .actor = "王五", .role = role,
-                       .reason = "案情复杂", .at = cf_test_time(iso)};
+    cf_extend_t req = {.clock = "decision",
+                       .actor = "王五",
+                       .role = role,
+                       .reason = "案情复杂",
+                       .at = cf_test_time(iso)};
     ASSERT_EQ(cf_period_parse(by, &req.by, NULL), 0);
     json_t *events = NULL;
     int rc = cf_engine_extend(f->wf, f->cal, &f->c, &req, &events, why);
@@ -297,9 +303,9 @@ TEST_IMPL(engine_clock_extension)
     cf_refusal_t why = {0};
     char buf[CF_TIME_BUFSZ];
     setup(&f, "2026-03-02T09:00:00+08:00");
-    ASSERT_EQ(act(&f, "file", "head", "2026-03-02T15:00:00+08:00", "{\"reason\": \"x\"}",
-                  "立案审批表"),
-              0);
+    ASSERT_EQ(
+        act(&f, "file", "head", "2026-03-02T15:00:00+08:00", "{\"reason\": \"x\"}", "立案审批表"),
+        0);
     ASSERT_EQ(extend(&f, "handler", "30 days", "2026-04-01T10:00:00+08:00", &why), CF_EFORBIDDEN);
     ASSERT_CONTAINS(why.text, "needs the approval of role 'head'");
     ASSERT_EQ(extend(&f, "head", "31 days", "2026-04-01T10:00:00+08:00", &why), CF_EREFUSED);
@@ -326,8 +332,8 @@ TEST_IMPL(engine_outside_calendar)
     fixture_t f;
     cf_refusal_t why;
     setup(&f, "2026-12-20T09:00:00+08:00");
-    ASSERT_EQ(cf_test_act(f.store, f.wf, f.cal, &f.c, "file", "head",
-                          "2026-12-20T15:00:00+08:00", "{\"reason\": \"x\"}", "立案审批表", &why),
+    ASSERT_EQ(cf_test_act(f.store, f.wf, f.cal, &f.c, "file", "head", "2026-12-20T15:00:00+08:00",
+                          "{\"reason\": \"x\"}", "立案审批表", &why),
               CF_ERANGE);
     ASSERT_CONTAINS(why.text, "clock 'decision'");
     ASSERT_CONTAINS(why.text, "2027");
@@ -361,5 +367,99 @@ TEST_IMPL(engine_warn_points)
     ASSERT_STR_EQ(cf_test_fmt(points[0], buf), "2025-11-21T23:59:59+08:00");
     cf_calendar_free(cal);
     cf_workflow_free(wf);
+    return 0;
+}
+
+/* engine-1.4: facts given when the case is opened are facts of the case. */
+TEST_IMPL(engine_open_facts)
+{
+    cf_workflow_t *wf = cf_test_workflow(MINI);
+    cf_calendar_t *cal = cf_test_calendar();
+    json_t *facts = json_pack("{s:s}", "reason", "稽核移交");
+    json_t *party = json_pack("{s:s}", "name", "某某诊所");
+    cf_open_t req = {.actor = "张三",
+                     .role = "handler",
+                     .party = party,
+                     .facts = facts,
+                     .at = cf_test_time("2026-03-02T09:00:00+08:00")};
+    json_t *events;
+    ASSERT_EQ(cf_engine_open(wf, cal, &req, &events, NULL), 0);
+    cf_case_t c;
+    ASSERT_EQ(cf_case_init(&c), 0);
+    c.id = 7;
+    size_t i;
+    json_t *ev;
+    json_array_foreach(events, i, ev) ASSERT_EQ(cf_case_append(&c, ev, NULL), 0);
+    ASSERT_STR_EQ(json_string_value(json_object_get(c.facts, "reason")), "稽核移交");
+    ASSERT_STR_EQ(json_string_value(json_object_get(c.party, "name")), "某某诊所");
+    ASSERT_EQ(c.id, 7);
+    /* Undeclared facts are refused at opening too. */
+    json_t *bad = json_pack("{s:s}", "colour", "red");
+    req.facts = bad;
+    json_t *none = NULL;
+    cf_refusal_t why;
+    ASSERT_EQ(cf_engine_open(wf, cal, &req, &none, &why), CF_EINVALID);
+    ASSERT(none == NULL);
+    ASSERT_CONTAINS(why.text, "fact 'colour' is not declared");
+    json_decref(bad);
+    json_decref(events);
+    json_decref(facts);
+    json_decref(party);
+    cf_case_dispose(&c);
+    cf_calendar_free(cal);
+    cf_workflow_free(wf);
+    return 0;
+}
+
+/* engine-3.5: clocks still running when the case closes stop with it. */
+TEST_IMPL(engine_clocks_end_with_case)
+{
+    fixture_t f;
+    setup(&f, "2026-03-02T09:00:00+08:00");
+    ASSERT_EQ(
+        act(&f, "file", "head", "2026-03-02T15:00:00+08:00", "{\"reason\": \"x\"}", "立案审批表"),
+        0);
+    ASSERT_EQ(act(&f, "terminate", "head", "2026-03-20T10:00:00+08:00", NULL, NULL), 0);
+    ASSERT_STR_EQ(f.c.state, "closed");
+    ASSERT_EQ(cf_case_clock(&f.c, "decision")->state, CF_CLOCK_ENDED);
+    cf_case_filter_t due = {.now = cf_test_time("2026-05-30T00:00:00+08:00"),
+                            .due_within = 5 * 86400};
+    json_t *list;
+    cf_error_t err;
+    ASSERT_EQ(cf_store_case_list(f.store, &due, &list, &err), 0);
+    ASSERT_EQ(json_array_size(list), 0); /* nothing of a closed case is due */
+    json_decref(list);
+    teardown(&f);
+    return 0;
+}
+
+/* engine-3.6: a party's own period lapses; it is not the agency's breach and is
+ * not listed as overdue. */
+TEST_IMPL(engine_party_clock)
+{
+    fixture_t f;
+    char buf[CF_TIME_BUFSZ];
+    setup(&f, "2026-03-02T09:00:00+08:00");
+    ASSERT_EQ(
+        act(&f, "file", "head", "2026-03-02T15:00:00+08:00", "{\"reason\": \"x\"}", "立案审批表"),
+        0);
+    ASSERT_EQ(
+        act(&f, "notify", "handler", "2026-03-05T10:00:00+08:00", "{\"notified_fine\": 100}", NULL),
+        0);
+    /* 5 working days after Thu 03-05: Fri 06, Mon 09, Tue 10, Wed 11, Thu 12. */
+    ASSERT_STR_EQ(deadline_of(&f, "hearing_request", buf), "2026-03-12T23:59:59+08:00");
+    const cf_clock_rt_t *k = cf_case_clock(&f.c, "hearing_request");
+    ASSERT(k->party);
+    ASSERT_STR_EQ(cf_engine_clock_status(k, cf_test_time("2026-03-12T12:00:00+08:00")), "running");
+    ASSERT_STR_EQ(cf_engine_clock_status(k, cf_test_time("2026-03-13T09:00:00+08:00")), "lapsed");
+    cf_case_filter_t overdue = {.now = cf_test_time("2026-03-13T09:00:00+08:00"), .overdue = 1};
+    json_t *list;
+    cf_error_t err;
+    ASSERT_EQ(cf_store_case_list(f.store, &overdue, &list, &err), 0);
+    ASSERT_EQ(json_array_size(list), 0);
+    json_decref(list);
+    ASSERT_EQ(act(&f, "terminate", "head", "2026-03-16T10:00:00+08:00", NULL, NULL), 0);
+    ASSERT_EQ(cf_case_clock(&f.c, "hearing_request")->state, CF_CLOCK_LAPSED);
+    teardown(&f);
     return 0;
 }

@@ -55,6 +55,9 @@
     X(engine_clock_extension)                                                                         \
     X(engine_outside_calendar)                                                                        \
     X(engine_warn_points)                                                                             \
+    X(engine_open_facts)                                                                              \
+    X(engine_clocks_end_with_case)                                                                    \
+    X(engine_party_clock)                                                                             \
     X(store_chain_recompute)                                                                          \
     X(store_chain_sm3)                                                                                \
     X(store_conflict)                                                                                 \
