@@ -91,6 +91,10 @@ int cf__read_file(const char *path, char **buf, size_t *len, cf_error_t *err);
     X("case show", case_show, "show a case: state, facts, clocks, timeline, allowed actions")      \
     X("case list", case_list, "list cases, by state, workflow, due date")                          \
     /* PERIOD-COMMANDS */                                                                          \
+    X("import", import, "read 权责清单 files into a matter catalog")                               \
+    X("catalog load", catalog_load, "store a matter catalog's matters in the database")            \
+    X("matter list", matter_list, "list stored matters, by power type")                            \
+    X("matter show", matter_show, "show a stored matter")                                          \
     /* IMPORT-COMMANDS */
 
 #define CF_CMD_DECLARE(name, fn, summary) int cf__cmd_##fn(cf_cli_t *cli, int argc, char **argv);

@@ -112,6 +112,28 @@ static int count_types(json_t *by, json_t *m)
     return 0;
 }
 
+/* Reorders the counts: the normalized types in catalog order, then the rest. */
+static int canonical_order(json_t **by)
+{
+    json_t *o = json_object();
+    const char *k;
+    json_t *v;
+    for (int i = 0; o && i < CF__POWER_TYPES; i++)
+        if ((v = json_object_get(*by, cf__power_names[i])) != NULL &&
+            json_object_set(o, cf__power_names[i], v))
+            json_decref(o), o = NULL;
+    json_object_foreach(*by, k, v)
+    {
+        if (o && !json_object_get(o, k) && json_object_set(o, k, v))
+            json_decref(o), o = NULL;
+    }
+    if (!o)
+        return CF_ENOMEM;
+    json_decref(*by);
+    *by = o;
+    return 0;
+}
+
 /* Builds the matters of d into out. */
 static int build_all(cf__doc_t *d, const cf_import_opts_t *opts, cf_import_result_t *out)
 {
@@ -132,6 +154,8 @@ static int build_all(cf__doc_t *d, const cf_import_opts_t *opts, cf_import_resul
         json_decref(m);
     }
     json_decref(ids);
+    if (!rc)
+        rc = canonical_order(&out->by_power_type);
     size_t n = json_array_size(out->matters);
     if (!rc && d->declared_count && (size_t)d->declared_count != n)
         rc = cf_errlist_add(d->unplaced, d->source, 0, 0,

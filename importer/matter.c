@@ -186,12 +186,14 @@ static int set_lists(const cf__record_t *r, json_t *m, const char *basis)
     if (!rc && (!rl || !al || json_object_set(m, "responsibilities", rl) ||
                 json_object_set(m, "accountability", al)))
         rc = CF_ENOMEM;
-    if (!rc)
-        rc = cf__time_limits(limits, resp, "responsibilities", 0);
+    /* most authoritative first: a consumer taking "the first in its unit" gets the
+     * 法定期限 column before a period quoted from the law */
     if (!rc)
         rc = cf__time_limits(limits, tl, "time_limit", 1);
     if (!rc)
         rc = cf__time_limits(limits, cond, "conditions", 1);
+    if (!rc)
+        rc = cf__time_limits(limits, resp, "responsibilities", 0);
     if (!rc)
         rc = cf__time_limits(limits, basis, "legal_basis", 0);
     if (!rc && json_object_set(m, "time_limits", limits))
