@@ -159,7 +159,7 @@ static int build_all(cf__doc_t *d, const cf_import_opts_t *opts, cf_import_resul
     size_t n = json_array_size(out->matters);
     if (!rc && d->declared_count && (size_t)d->declared_count != n)
         rc = cf_errlist_add(d->unplaced, d->source, 0, 0,
-                            "the document says it lists %d matters; %zu were found",
+                            "the document says it lists %d matters; found %zu",
                             d->declared_count, n);
     return rc;
 }
@@ -174,9 +174,20 @@ static int read_doc(cf__doc_t *d, int fmt, cf_error_t *err)
 
 static int no_format(const cf__doc_t *d, cf_error_t *err)
 {
+    for (size_t i = 0; i < d->lines_count; i++) {
+        int tabs = 0;
+        for (const char *p = d->lines[i].text; *p; p++)
+            tabs += *p == '\t';
+        if (tabs >= 3)
+            return cf_error_set(err, CF_EPARSE, d->source, d->lines[i].no, 0,
+                                "a table with no recognizable header: no row names three or more "
+                                "columns (序号, 事项名称, 权力类型, 实施依据, 责任事项, ...) "
+                                "before or after this first row");
+    }
     return cf_error_set(err, CF_EPARSE, d->source, 0, 0,
                         "unrecognized layout: no header row naming the columns (序号, 事项名称, "
-                        "权力类型, 实施依据, ...) and no card lines (N<TAB>label<TAB>value)");
+                        "权力类型, 实施依据, ...), no field lines led by a tab under such a "
+                        "header, and no card lines (N<TAB>label<TAB>value)");
 }
 
 /* Exported, documented in importer.h */

@@ -336,6 +336,11 @@ static int merge_cell(table_t *t, cf__field_t *f, const char *text, int line, in
     if (cf__blank(text))
         return 0;
     if (cf__blank(f->text) || !cf__kind_atomic(f->kind)) {
+        char *tail = cf__strndup_trim(text, strlen(text));
+        int repeated = tail && !cf__blank(f->text) && cf__ends(f->text, tail);
+        free(tail);
+        if (repeated) /* the converter printed the tail twice, once per page */
+            return 0;
         char *j = cf__blank(f->text) ? strdup(text) : cf__join(f->text, text);
         if (!j)
             return CF_ENOMEM;

@@ -38,6 +38,21 @@
     X(guard_format_truncate)                                                                       \
     /* GUARD-TESTS */                                                                              \
     /* import-*: the 权责清单 importer (tests/test-import.c) */                                    \
+    X(import_seed_000_table)                                                                       \
+    X(import_seed_001_shifted)                                                                     \
+    X(import_seed_002_fields)                                                                      \
+    X(import_seed_003_cards)                                                                       \
+    X(import_seed_004_two_row_header)                                                              \
+    X(import_family_synonyms)                                                                      \
+    X(import_options)                                                                              \
+    X(import_bad_empty)                                                                            \
+    X(import_bad_binary)                                                                           \
+    X(import_bad_encoding)                                                                         \
+    X(import_bad_truncated)                                                                        \
+    X(import_bad_no_header)                                                                        \
+    X(import_catalog_roundtrip)                                                                    \
+    X(import_catalog_errors)                                                                       \
+    X(import_catalog_append)                                                                       \
     /* IMPORT-TESTS */                                                                             \
     /* workflow-*, engine-*, chain-*, store-*: core (tests/test-workflow.c ...) */                 \
     X(workflow_invalid_fixtures)                                                                      \

@@ -1,0 +1,596 @@
+/*
+ * test-import.c -- import-*: reading 权责清单 into matters, and the catalog.
+ *
+ * import-1.*: the five seeds in ../shared/seeds, one per format and quirk; the
+ *             counts were made by hand from the files, as each test says.
+ * import-2.*: a small synthetic list in the same family (synonym labels, codes,
+ *             HTML, two pages, a shifted row, a row without 序号).
+ * import-3.*: damaged input: empty, binary, GBK, undecodable, truncated, no header.
+ * import-4.*: the catalog: write -> load round trip, malformed catalogs, merging.
+ */
+#include <jansson.h>
+
+#include "../importer/catalog.h"
+#include "../importer/importer.h"
+#include "task.h"
+
+#define SEEDS "../shared/seeds/"
+
+/* ---- helpers ---- */
+
+static cf_import_result_t import_file(const char *relpath)
+{
+    size_t len;
+    char *buf = cf_test_slurp(relpath, &len);
+    cf_import_result_t r;
+    cf_error_t err;
+    cf_error_clear(&err);
+    int rc = cf_import_text(buf, len, relpath, NULL, &r, &err);
+    if (rc != 0)
+        CF__FAIL("import %s: %s (line %d)", relpath, err.text, err.line);
+    free(buf);
+    return r;
+}
+
+static json_t *nth(const cf_import_result_t *r, int number)
+{
+    for (size_t i = 0; i < json_array_size(r->matters); i++) {
+        json_t *m = json_array_get(r->matters, i);
+        if (json_integer_value(json_object_get(m, "number")) == number)
+            return m;
+    }
+    CF__FAIL("no matter numbered %d", number);
+    return NULL;
+}
+
+static const char *str(const json_t *o, const char *key)
+{
+    return json_string_value(json_object_get(o, key));
+}
+
+static long long count(const cf_import_result_t *r, const char *type)
+{
+    return (long long)json_integer_value(json_object_get(r->by_power_type, type));
+}
+
+static int source_line(const json_t *m)
+{
+    return (int)json_integer_value(json_object_get(json_object_get(m, "source"), "line"));
+}
+
+static const json_t *step(const json_t *m, size_t i)
+{
+    return json_array_get(json_object_get(m, "responsibilities"), i);
+}
+
+static const char *situation(const json_t *m, size_t i)
+{
+    return json_string_value(json_array_get(json_object_get(m, "accountability"), i));
+}
+
+/* The first unplaced item at line (NULL if none). */
+static const char *unplaced_at(const cf_import_result_t *r, int line)
+{
+    for (size_t i = 0; i < r->unplaced.items_count; i++)
+        if (r->unplaced.items[i].line == line)
+            return r->unplaced.items[i].text;
+    return NULL;
+}
+
+static const char *repair_at(const cf_import_result_t *r, int line)
+{
+    for (size_t i = 0; i < r->repairs.items_count; i++)
+        if (r->repairs.items[i].line == line)
+            return r->repairs.items[i].text;
+    return NULL;
+}
+
+/* Every matter has steps and situations, except those numbered in skip. */
+static void assert_lists(const cf_import_result_t *r, const int *skip, size_t nskip)
+{
+    for (size_t i = 0; i < json_array_size(r->matters); i++) {
+        json_t *m = json_array_get(r->matters, i);
+        int n = (int)json_integer_value(json_object_get(m, "number")), skipped = 0;
+        for (size_t k = 0; k < nskip; k++)
+            skipped |= skip[k] == n;
+        if (skipped)
+            continue;
+        if (!json_array_size(json_object_get(m, "responsibilities")) ||
+            !json_array_size(json_object_get(m, "accountability")))
+            CF__FAIL("matter %d (line %d) lacks responsibilities or accountability", n,
+                     source_line(m));
+    }
+}
+
+/* The time limit of m with this amount and unit, or NULL. */
+static const json_t *limit(const json_t *m, long long amount, const char *unit)
+{
+    size_t i;
+    json_t *t;
+    json_array_foreach(json_object_get(m, "time_limits"), i, t)
+    {
+        if (json_integer_value(json_object_get(t, "amount")) == amount &&
+            strcmp(str(t, "unit"), unit) == 0)
+            return t;
+    }
+    return NULL;
+}
+
+/* ---- import-1: the seeds ---- */
+
+/* import-1.1: 000 (和布克赛尔, table, header on every page). Counted by hand: the
+ * 序号 column holds 1..19; 16 is printed on line 38, the second half of a row
+ * whose first half (line 35) has no 序号; lines 22 and 32 are page-broken halves
+ * of rows 8 and 13 with an empty 序号. So 19 matters. */
+TEST_IMPL(import_seed_000_table)
+{
+    cf_import_result_t r = import_file(SEEDS "000_b75d44ba1ac919f2.txt");
+    ASSERT_STR_EQ(r.format, "table");
+    ASSERT_EQ(json_array_size(r.matters), 19);
+    ASSERT_EQ(count(&r, "行政处罚"), 5);
+    ASSERT_EQ(count(&r, "行政强制"), 1);
+    ASSERT_EQ(count(&r, "行政检查"), 9);
+    ASSERT_EQ(count(&r, "行政奖励"), 1);
+    ASSERT_EQ(count(&r, "行政确认"), 1);
+    ASSERT_EQ(count(&r, "行政给付"), 1);
+    ASSERT_EQ(count(&r, "其他行政权力"), 1);
+    /* row 8 (line 19) continued on line 22: its basis and 追责对象 grew */
+    json_t *m8 = nth(&r, 8);
+    ASSERT_EQ(source_line(m8), 19);
+    ASSERT_CONTAINS(str(json_object_get(m8, "legal_basis"), "text"),
+                    "第二十三条第一款第四项：组织拟订药品、医用耗材价格和医疗服务项目、医疗服务设施"
+                    "收费等政策并监督实施");
+    ASSERT_CONTAINS(
+        json_string_value(json_object_get(json_object_get(m8, "extra"), "追责对象范围")),
+        "法定代表人或分管领导");
+    ASSERT_CONTAINS(repair_at(&r, 22), "continues 序号 8");
+    /* row 13 continued on line 32: situations 5 and 6 come from the next page */
+    json_t *m13 = nth(&r, 13);
+    ASSERT_EQ(json_array_size(json_object_get(m13, "accountability")), 6);
+    ASSERT_STR_EQ(situation(m13, 5), "其他违反法律法规规章文件规定的行为");
+    ASSERT_STR_EQ(str(step(m13, 1), "text"),
+                  "加强与相关主管部门的沟通协调，开展联合检查，避免多头执法、执法扰民等现象");
+    /* row 16: first half without 序号 (line 35), 序号 and rest on line 38 */
+    json_t *m16 = nth(&r, 16);
+    ASSERT_EQ(source_line(m16), 35);
+    ASSERT(!json_object_get(m16, "number_inferred"));
+    ASSERT_STR_EQ(str(m16, "power_type"), "行政奖励");
+    ASSERT_STR_EQ(json_string_value(json_object_get(json_object_get(m16, "extra"), "部门职责")),
+                  "负责县市区级对举报欺诈骗取医疗保障基金行为的奖励");
+    ASSERT_EQ(json_array_size(json_object_get(m16, "accountability")), 6);
+    ASSERT_CONTAINS(unplaced_at(&r, 35), "行政检查"); /* the conflicting half is reported */
+    /* HTML is gone from the basis; citations found */
+    json_t *m1 = nth(&r, 1);
+    ASSERT(!strstr(str(json_object_get(m1, "legal_basis"), "text"), "<p>"));
+    json_t *c0 =
+        json_array_get(json_object_get(json_object_get(m1, "legal_basis"), "citations"), 0);
+    ASSERT_STR_EQ(str(c0, "law"), "中华人民共和国社会保险法");
+    ASSERT_STR_EQ(json_string_value(json_array_get(json_object_get(c0, "articles"), 0)),
+                  "第八十七条");
+    int none[] = {0};
+    assert_lists(&r, none, 0);
+    cf_import_result_free(&r);
+    return 0;
+}
+
+/* import-1.2: 001 (玉门, table whose rows 4-8 lack three columns). Counted by
+ * hand: 序号 1..17 on lines 6-8, 13-17, 22-26, 31-34. */
+TEST_IMPL(import_seed_001_shifted)
+{
+    cf_import_result_t r = import_file(SEEDS "001_5077d0db05537362.txt");
+    ASSERT_EQ(json_array_size(r.matters), 17);
+    ASSERT_EQ(count(&r, "行政处罚"), 6);
+    ASSERT_EQ(count(&r, "行政强制"), 1);
+    ASSERT_EQ(count(&r, "行政给付"), 1);
+    ASSERT_EQ(count(&r, "行政奖励"), 1);
+    ASSERT_EQ(count(&r, "行政确认"), 3);
+    ASSERT_EQ(count(&r, "行政监督"), 4);
+    ASSERT_EQ(count(&r, "其他行政权力"), 1);
+    for (int line = 13; line <= 17; line++)
+        ASSERT_CONTAINS(repair_at(&r, line), "cells put back");
+    json_t *m4 = nth(&r, 4);
+    ASSERT_EQ(source_line(m4), 13);
+    ASSERT_STR_EQ(str(m4, "power_type"), "行政处罚");
+    ASSERT_STR_EQ(str(m4, "agency"), "玉门市医疗保障局");
+    ASSERT_STR_EQ(str(m4, "unit"), "基金财务和综合监督股");
+    ASSERT_STR_EQ(str(m4, "sub_item"), "");
+    json_t *c0 =
+        json_array_get(json_object_get(json_object_get(m4, "legal_basis"), "citations"), 0);
+    ASSERT_STR_EQ(str(c0, "law"), "中华人民共和国社会保险法");
+    ASSERT_STR_EQ(json_string_value(json_array_get(json_object_get(c0, "articles"), 0)),
+                  "第八十六条");
+    ASSERT_STR_EQ(str(step(m4, 0), "step"), "立案");
+    ASSERT_STR_EQ(str(step(m4, 1), "step"), "调查");
+    ASSERT_STR_EQ(situation(m4, 0), "没有法律和事实依据实施行政处罚的");
+    ASSERT_STR_EQ(json_string_value(json_object_get(json_object_get(m4, "extra"), "责任事项依据")),
+                  "《中华人民共和国行政处罚法》");
+    ASSERT_STR_EQ(str(nth(&r, 7), "power_type"), "行政强制");
+    ASSERT_STR_EQ(str(step(nth(&r, 8), 0), "step"), "救助");
+    ASSERT_STR_EQ(str(step(nth(&r, 8), 1), "step"), "保密");
+    int none[] = {0};
+    assert_lists(&r, none, 0);
+    ASSERT_EQ(r.unplaced.items_count, 0);
+    cf_import_result_free(&r);
+    return 0;
+}
+
+/* import-1.3: 002 (辛集, one field per line). The title says 共5类、17项. */
+TEST_IMPL(import_seed_002_fields)
+{
+    cf_import_result_t r = import_file(SEEDS "002_bfc965a2dc764a55.txt");
+    ASSERT_STR_EQ(r.format, "fields");
+    ASSERT_EQ(r.declared_count, 17);
+    ASSERT_EQ(json_array_size(r.matters), 17);
+    ASSERT_EQ(json_object_size(r.by_power_type), 5);
+    ASSERT_EQ(count(&r, "行政处罚"), 7);
+    ASSERT_EQ(count(&r, "行政强制"), 1);
+    ASSERT_EQ(count(&r, "行政给付"), 1);
+    ASSERT_EQ(count(&r, "行政检查"), 7);
+    ASSERT_EQ(count(&r, "行政确认"), 1);
+    for (int n = 6; n <= 10; n++) /* records without 序号 (lines 241, 281, ...) */
+        ASSERT(json_is_true(json_object_get(nth(&r, n), "number_inferred")));
+    json_t *m1 = nth(&r, 1);
+    static const char *const steps[] = {"立案", "调查取证", "审理审查", "告知", "决定",
+                                        "送达", "执行",     "归档",     ""};
+    ASSERT_EQ(json_array_size(json_object_get(m1, "responsibilities")), 9);
+    for (size_t i = 0; i < 9; i++)
+        ASSERT_STR_EQ(str(step(m1, i), "step"), steps[i]);
+    ASSERT_STR_EQ(str(step(m1, 5), "text"), "行政处罚决定书应在7日内送达当事人");
+    ASSERT_STR_EQ(situation(m1, 0), "没有法律法规和事实依据实施行政处罚的");
+    ASSERT_EQ(json_array_size(json_object_get(m1, "accountability")), 9);
+    for (int n = 1; n <= 7; n++) { /* 7日内送达 in every 行政处罚 record */
+        const json_t *t = limit(nth(&r, n), 7, "days");
+        ASSERT(t);
+        ASSERT_CONTAINS(str(t, "text"), "7日内送达");
+        ASSERT_STR_EQ(str(t, "from"), "responsibilities");
+    }
+    ASSERT(limit(nth(&r, 8), 24, "hours")); /* 二十四小时内 */
+    ASSERT_STR_EQ(str(nth(&r, 9), "name"), "生育保险待遇核准支付（生育津贴给付）");
+    ASSERT_STR_EQ(str(nth(&r, 1), "agency"), "辛集市医疗保障局");
+    int none[] = {0};
+    assert_lists(&r, none, 0);
+    ASSERT_EQ(r.unplaced.items_count, 0);
+    cf_import_result_free(&r);
+    return 0;
+}
+
+/* import-1.4: 003 (通化, cards). Counted by hand: 16 lines "1<TAB>序号<TAB>N",
+ * N = 1..16. */
+TEST_IMPL(import_seed_003_cards)
+{
+    cf_import_result_t r = import_file(SEEDS "003_75e85e84c1617e8e.txt");
+    ASSERT_STR_EQ(r.format, "cards");
+    ASSERT_EQ(json_array_size(r.matters), 16);
+    ASSERT_EQ(count(&r, "行政处罚"), 7); /* 1-5, and 6-7 行政检查和行政处罚 */
+    ASSERT_EQ(count(&r, "行政检查"), 9); /* 6-14 */
+    ASSERT_EQ(count(&r, "行政强制"), 1);
+    ASSERT_EQ(count(&r, "其他行政权力"), 1); /* 16: 其他行政职权 */
+    json_t *m6 = nth(&r, 6);
+    ASSERT_EQ(json_array_size(json_object_get(m6, "power_types")), 2);
+    ASSERT_STR_EQ(json_string_value(json_array_get(json_object_get(m6, "workflows"), 0)),
+                  "inspection");
+    /* card 1: steps 5-10 come from the continuation line (line 13, led by two tabs) */
+    json_t *m1 = nth(&r, 1);
+    ASSERT_EQ(json_array_size(json_object_get(m1, "responsibilities")), 10);
+    ASSERT_STR_EQ(str(step(m1, 4), "step"), "决定");
+    ASSERT_CONTAINS(str(step(m1, 4), "text"), "依法需要给予行政处罚的");
+    ASSERT_STR_EQ(str(step(m1, 9), "step"), "其他");
+    ASSERT_STR_EQ(str(m1, "unit"), "通化市医疗保障局基金监管科"); /* label 承办公室 */
+    /* card 2: a continuation that resumes mid-sentence joins without a break */
+    ASSERT_CONTAINS(str(step(nth(&r, 6), 4), "text"), "诉讼的途径和期限");
+    const json_t *t = limit(nth(&r, 15), 24, "hours");
+    ASSERT(t);
+    ASSERT_CONTAINS(str(t, "text"), "24 小时内");
+    ASSERT_STR_EQ(situation(nth(&r, 15), 4),
+                  "在查封、扣押法定期间不作出处理决定或者未依法及时解除查封、扣押的");
+    ASSERT_STR_EQ(json_string_value(json_object_get(json_object_get(m1, "extra"), "监督电话")),
+                  "0435-3917006");
+    int none[] = {0};
+    assert_lists(&r, none, 0);
+    ASSERT_EQ(r.unplaced.items_count, 0);
+    cf_import_result_free(&r);
+    return 0;
+}
+
+/* import-1.5: 004 (generic list, two-row header, page 2 rows lack 3 columns).
+ * Counted by hand: 序号 1..17 on lines 9-15 and 17-26; the title's 类(17)项 agrees. */
+TEST_IMPL(import_seed_004_two_row_header)
+{
+    cf_import_result_t r = import_file(SEEDS "004_e6509d409e33aba2.txt");
+    ASSERT_EQ(json_array_size(r.matters), 17);
+    ASSERT_EQ(r.declared_count, 17);
+    ASSERT_EQ(count(&r, "行政处罚"), 6);
+    ASSERT_EQ(count(&r, "行政给付"), 1);
+    ASSERT_EQ(count(&r, "行政检查"), 7);
+    ASSERT_EQ(count(&r, "行政奖励"), 1);
+    ASSERT_EQ(count(&r, "其他行政权力"), 1); /* 其他类 */
+    ASSERT_EQ(count(&r, "行政执行"), 1);     /* not a type we know: counted as written */
+    ASSERT(unplaced_at(&r, 8) == NULL);      /* the header's second row is not data */
+    ASSERT_CONTAINS(unplaced_at(&r, 17), "行政执行");
+    json_t *m8 = nth(&r, 8);
+    ASSERT_EQ(json_array_size(json_object_get(m8, "workflows")), 0);
+    const json_t *t = limit(m8, 15, "working_days");
+    ASSERT(t);
+    ASSERT_STR_EQ(str(t, "text"), "不超过15个工作日");
+    ASSERT_STR_EQ(str(t, "from"), "time_limit");
+    ASSERT_STR_EQ(str(m8, "unit"), "医疗保障服务中心");
+    ASSERT(limit(nth(&r, 7), 30, "working_days"));           /* in the shifted 受理条件 cell */
+    ASSERT_STR_EQ(str(step(nth(&r, 7), 0), "step"), "受理"); /* moved back from 追责情形 */
+    ASSERT_STR_EQ(str(step(nth(&r, 16), 0), "step"), "受理认定");
+    ASSERT_STR_EQ(str(step(nth(&r, 17), 0), "step"), "纳入共享平台");
+    int skip[] = {7, 8}; /* rows 7 and 8 have no 追责情形 in the file */
+    assert_lists(&r, skip, 2);
+    cf_import_result_free(&r);
+    return 0;
+}
+
+/* ---- import-2: the family ---- */
+
+/* import-2.1: synonym labels (权利事项名称, 事项类别, 处罚依据, 承办公室, 实施主体),
+ * official codes as ids, HTML entities, a combined power type, Chinese numerals,
+ * a repeated header with a continuation row, a row lacking two columns and a row
+ * without 序号. */
+TEST_IMPL(import_family_synonyms)
+{
+    cf_import_result_t r = import_file("tests/fixtures/import/synonyms.txt");
+    ASSERT_EQ(json_array_size(r.matters), 4);
+    ASSERT_EQ(r.declared_count, 4);
+    json_t *m1 = nth(&r, 1), *m2 = nth(&r, 2), *m3 = nth(&r, 3), *m4 = nth(&r, 4);
+    ASSERT_STR_EQ(str(m1, "id"), "330217001000");
+    ASSERT_STR_EQ(str(m1, "code"), "330217001000");
+    ASSERT_EQ(json_array_size(json_object_get(m1, "power_types")), 2);
+    ASSERT_EQ(json_array_size(json_object_get(m1, "workflows")), 3);
+    ASSERT_STR_EQ(str(step(m1, 0), "text"), "依法开展检查&记录");
+    ASSERT_STR_EQ(str(json_object_get(m1, "legal_basis"), "text"),
+                  "《中华人民共和国社会保险法》第八十七条、第八十八条\n"
+                  "《医疗保障基金使用监督管理条例》第三十八条");
+    json_t *c0 =
+        json_array_get(json_object_get(json_object_get(m1, "legal_basis"), "citations"), 0);
+    ASSERT_EQ(json_array_size(json_object_get(c0, "articles")), 2);
+    ASSERT_STR_EQ(situation(m1, 1), "徇私舞弊的");
+    ASSERT(limit(m1, 7, "days"));
+    ASSERT_STR_EQ(str(m2, "sub_item"), "门诊救助");
+    ASSERT_STR_EQ(str(m2, "unit"), "医疗保障科");
+    ASSERT_STR_EQ(str(limit(m2, 15, "working_days"), "from"), "time_limit");
+    ASSERT_STR_EQ(str(m3, "id"), "synonyms-003");
+    ASSERT_STR_EQ(str(m3, "power_type"), "其他类");
+    ASSERT_STR_EQ(json_string_value(json_array_get(json_object_get(m3, "power_types"), 0)),
+                  "其他行政权力");
+    ASSERT_EQ(json_array_size(json_object_get(m3, "responsibilities")), 2); /* + next page */
+    ASSERT_STR_EQ(str(step(m3, 1), "step"), "公开");
+    ASSERT(limit(m3, 3, "months"));
+    ASSERT(json_is_true(json_object_get(m4, "number_inferred")));
+    ASSERT_STR_EQ(str(m4, "agency"), "某市医疗保障局");
+    ASSERT_EQ(r.unplaced.items_count, 0);
+    cf_import_result_free(&r);
+    return 0;
+}
+
+/* import-2.2: options and small helpers: prefix, agency override, power types. */
+TEST_IMPL(import_options)
+{
+    char p[64];
+    ASSERT_STR_EQ(cf_import_prefix("shared/seeds/000_B75d.txt", p, sizeof(p)), "000-b75d");
+    ASSERT(cf_import_prefix("清单.txt", p, sizeof(p))[0] == 'f'); /* f + 8 hex digits */
+    ASSERT_EQ(strlen(p), 9);
+    size_t len;
+    char *buf = cf_test_slurp("tests/fixtures/import/synonyms.txt", &len);
+    cf_import_opts_t o = {.prefix = "sy", .agency = "某县医疗保障局"};
+    cf_import_result_t r;
+    ASSERT_EQ(cf_import_text(buf, len, "x.txt", &o, &r, NULL), 0);
+    json_t *m3 = nth(&r, 3);
+    ASSERT_STR_EQ(str(m3, "id"), "sy-003");
+    ASSERT_STR_EQ(str(m3, "agency"), "某县医疗保障局");
+    ASSERT_STR_EQ(json_string_value(json_object_get(json_object_get(m3, "extra"), "实施主体")),
+                  "某市医疗保障局");
+    cf_import_result_free(&r);
+    free(buf);
+    json_t *t = cf_import_power_types("行政检查和行政处罚");
+    ASSERT_EQ(json_array_size(t), 2);
+    ASSERT_STR_EQ(json_string_value(json_array_get(t, 0)), "行政检查");
+    json_decref(t);
+    t = cf_import_power_types("其他行政职权");
+    ASSERT_STR_EQ(json_string_value(json_array_get(t, 0)), "其他行政权力");
+    json_decref(t);
+    t = cf_import_power_types("对医疗救助的监督检查"); /* a name, not a type */
+    ASSERT_EQ(json_array_size(t), 0);
+    json_decref(t);
+    t = cf_import_workflows("行政处罚");
+    ASSERT_EQ(json_array_size(t), 2);
+    ASSERT_STR_EQ(json_string_value(json_array_get(t, 1)), "penalty-summary");
+    json_decref(t);
+    return 0;
+}
+
+/* ---- import-3: damaged input ---- */
+
+/* Imports a fixture that must fail with CF_EPARSE whose text contains what; the
+ * result must be untouched. Returns the error's line. */
+static int expect_failure(const char *relpath, const char *what)
+{
+    size_t len;
+    char *buf = cf_test_slurp(relpath, &len);
+    cf_import_result_t r;
+    memset(&r, 0x5A, sizeof(r));
+    cf_import_result_t before = r;
+    cf_error_t err;
+    cf_error_clear(&err);
+    ASSERT_EQ(cf_import_text(buf, len, relpath, NULL, &r, &err), CF_EPARSE);
+    ASSERT(memcmp(&r, &before, sizeof(r)) == 0);
+    ASSERT_CONTAINS(err.text, what);
+    ASSERT_STR_EQ(err.source, relpath);
+    free(buf);
+    return err.line;
+}
+
+/* import-3.1: empty and blank files. */
+TEST_IMPL(import_bad_empty)
+{
+    expect_failure("tests/fixtures/import/empty.txt", "empty file");
+    expect_failure("tests/fixtures/import/blank.txt", "empty file");
+    return 0;
+}
+
+/* import-3.2: a binary file (NUL bytes) is named as such, with the offset. */
+TEST_IMPL(import_bad_binary)
+{
+    expect_failure("tests/fixtures/import/binary.png", "binary file: NUL byte at offset 8");
+    return 0;
+}
+
+/* import-3.3: GBK text (tests/fixtures/import/gbk.txt: the first 55 lines of seed
+ * 002 through iconv -t GBK) is converted and imported; bytes that are neither
+ * UTF-8 nor GB18030 are refused with their offset. */
+TEST_IMPL(import_bad_encoding)
+{
+    cf_import_result_t r = import_file("tests/fixtures/import/gbk.txt");
+    ASSERT_STR_EQ(r.encoding, "GB18030");
+    ASSERT_EQ(json_array_size(r.matters), 1);
+    json_t *m = nth(&r, 1);
+    ASSERT_STR_EQ(str(m, "power_type"), "行政处罚");
+    ASSERT_STR_EQ(str(step(m, 0), "step"), "立案");
+    ASSERT_CONTAINS(unplaced_at(&r, 0), "lists 17 matters; found 1"); /* an excerpt */
+    cf_import_result_free(&r);
+    ASSERT_EQ(expect_failure("tests/fixtures/import/undecodable.txt",
+                             "not UTF-8 (invalid byte 0xFF at offset 0"),
+              1);
+    return 0;
+}
+
+/* import-3.4: truncated files: a table cut mid-row, cards cut mid-card, a
+ * character cut in half. */
+TEST_IMPL(import_bad_truncated)
+{
+    ASSERT_EQ(expect_failure("tests/fixtures/import/truncated-row.txt",
+                             "truncated file: the last record has 5 cells"),
+              7);
+    ASSERT_EQ(expect_failure("tests/fixtures/import/truncated-card.txt",
+                             "truncated file: the last record has 3 fields"),
+              37);
+    ASSERT_EQ(
+        expect_failure("tests/fixtures/import/truncated-char.txt", "in the middle of a character"),
+        10);
+    return 0;
+}
+
+/* import-3.5: rows without a header row. */
+TEST_IMPL(import_bad_no_header)
+{
+    ASSERT_EQ(expect_failure("tests/fixtures/import/noheader.txt", "no recognizable header"), 1);
+    cf_import_result_t r;
+    ASSERT_EQ(cf_import_text("just a line\n", 12, NULL, NULL, &r, NULL), CF_EPARSE);
+    ASSERT_EQ(cf_import_text(NULL, 0, NULL, NULL, &r, NULL), CF_EINVAL);
+    return 0;
+}
+
+/* ---- import-4: the catalog ---- */
+
+static json_t *all_seeds(void)
+{
+    static const char *const seeds[] = {"000_b75d44ba1ac919f2.txt", "001_5077d0db05537362.txt",
+                                        "002_bfc965a2dc764a55.txt", "003_75e85e84c1617e8e.txt",
+                                        "004_e6509d409e33aba2.txt"};
+    json_t *all = json_array();
+    for (size_t i = 0; i < 5; i++) {
+        char path[128];
+        snprintf(path, sizeof(path), SEEDS "%s", seeds[i]);
+        cf_import_result_t r = import_file(path);
+        ASSERT_EQ(cf_catalog_append(all, r.matters, NULL), 0);
+        cf_import_result_free(&r);
+    }
+    return all;
+}
+
+/* import-4.1: the five seeds written as one catalog and read back are equal;
+ * text YAML would misread (yes, "- x", "a: b", 12, quotes, newlines) survives. */
+TEST_IMPL(import_catalog_roundtrip)
+{
+    json_t *all = all_seeds();
+    ASSERT_EQ(json_array_size(all), 86);
+    json_t *odd = json_deep_copy(json_array_get(all, 0));
+    json_object_set_new(odd, "id", json_string("odd-1"));
+    json_object_set_new(odd, "name", json_string("yes"));
+    json_object_set_new(odd, "sub_item", json_string("- x: \"y\" # z\n  second line  "));
+    json_object_set_new(odd, "code", json_string("012"));
+    json_object_set_new(odd, "unit", json_string("a: b"));
+    json_object_set_new(odd, "agency", json_string(""));
+    json_array_append_new(all, odd);
+    char *yaml;
+    size_t len;
+    cf_error_t err;
+    ASSERT_EQ(cf_catalog_dump(all, NULL, &yaml, &len, &err), 0);
+    json_t *back = NULL;
+    ASSERT_EQ(cf_catalog_load(yaml, len, "all.yaml", &back, &err), 0);
+    ASSERT(json_equal(all, back));
+    json_decref(back);
+    free(yaml);
+    json_decref(all);
+    return 0;
+}
+
+/* Loads text that must fail with code at line, its message containing what. */
+static void expect_bad_catalog(const char *text, int code, int line, const char *what)
+{
+    json_t *out = (json_t *)0x1;
+    cf_error_t err;
+    cf_error_clear(&err);
+    ASSERT_EQ(cf_catalog_load(text, strlen(text), "c.yaml", &out, &err), code);
+    ASSERT(out == (json_t *)0x1);
+    ASSERT_EQ(err.line, line);
+    ASSERT_CONTAINS(err.text, what);
+}
+
+#define MATTER_HEAD                                                                                \
+    "catalog: 1\nmatters:\n- id: a-001\n  name: x\n  power_type: 行政处罚\n"                   \
+    "  power_types: [行政处罚]\n  workflows: [penalty-general]\n"                              \
+    "  source: {file: f.txt, line: 3}\n"
+
+/* import-4.2: malformed catalogs are refused with the line. */
+TEST_IMPL(import_catalog_errors)
+{
+    json_t *ok = NULL;
+    cf_error_t err;
+    ASSERT_EQ(cf_catalog_load(MATTER_HEAD, strlen(MATTER_HEAD), "c.yaml", &ok, &err), 0);
+    ASSERT_EQ(json_array_size(ok), 1);
+    json_decref(ok);
+    expect_bad_catalog("catalog: 1\nmatters: [\n  {id: a\n", CF_EPARSE, 4, "");
+    expect_bad_catalog("- 1\n", CF_EINVALID, 1, "not a catalog");
+    expect_bad_catalog(MATTER_HEAD "  colour: red\n", CF_EINVALID, 9, "unknown key 'colour'");
+    expect_bad_catalog(MATTER_HEAD "  number: many\n", CF_EINVALID, 9, "must be an integer");
+    expect_bad_catalog(MATTER_HEAD "- id: a-001\n  name: y\n  power_type: 行政检查\n"
+                                   "  power_types: [行政检查]\n  workflows: [inspection]\n"
+                                   "  source: {file: f.txt, line: 4}\n",
+                       CF_EINVALID, 9, "duplicate id 'a-001'");
+    expect_bad_catalog("catalog: 1\nmatters:\n- id: a\n  name: x\n  power_type: t\n"
+                       "  power_types: [行政许可]\n  workflows: []\n  source: {file: f, line: 1}\n",
+                       CF_EINVALID, 6, "行政许可");
+    expect_bad_catalog(MATTER_HEAD "  time_limits:\n  - {text: t, amount: 0, unit: days}\n",
+                       CF_EINVALID, 10, "amount must be > 0");
+    expect_bad_catalog("catalog: 1\nmatters:\n- id: 甲\n  name: x\n  power_type: t\n"
+                       "  power_types: []\n  workflows: []\n  source: {file: f, line: 1}\n",
+                       CF_EINVALID, 3, "must be ASCII");
+    expect_bad_catalog("catalog: 1\nx: &a [1]\nmatters: *a\n", CF_EINVALID, 2, "aliases");
+    expect_bad_catalog("catalog: 2\nmatters: []\n", CF_EINVALID, 1, "version");
+    return 0;
+}
+
+/* import-4.3: merging the same document twice renames the second ids. */
+TEST_IMPL(import_catalog_append)
+{
+    cf_import_result_t a = import_file("tests/fixtures/import/synonyms.txt");
+    cf_import_result_t b = import_file("tests/fixtures/import/synonyms.txt");
+    json_t *all = json_array();
+    cf_errlist_t notes = {0};
+    ASSERT_EQ(cf_catalog_append(all, a.matters, &notes), 0);
+    ASSERT_EQ(notes.items_count, 0);
+    ASSERT_EQ(cf_catalog_append(all, b.matters, &notes), 0);
+    ASSERT_EQ(json_array_size(all), 8);
+    ASSERT_EQ(notes.items_count, 4);
+    ASSERT_STR_EQ(str(json_array_get(all, 4), "id"), "330217001000-2");
+    ASSERT_CONTAINS(notes.items[0].text, "330217001000-2");
+    cf_errlist_free(&notes);
+    json_decref(all);
+    cf_import_result_free(&a);
+    cf_import_result_free(&b);
+    return 0;
+}
