@@ -99,17 +99,29 @@ cf__record_t *cf__doc_record(cf__doc_t *d, int line)
 int cf__parse_number(const char *text, int *number)
 {
     const char *s = text + strspn(text, " \t");
-    size_t d = strspn(s, "0123456789");
-    if (d == 0 || d > 4)
+    int v = 0, digits = 0;
+    for (;; digits++) {
+        if (digits > 4)
+            return 0;
+        if (*s >= '0' && *s <= '9') {
+            v = v * 10 + (*s++ - '0');
+        } else if (cf__starts(s, "\xEF\xBC") && (unsigned char)s[2] >= 0x90 &&
+                   (unsigned char)s[2] <= 0x99) { /* full-width ０-９ */
+            v = v * 10 + ((unsigned char)s[2] - 0x90);
+            s += 3;
+        } else {
+            break;
+        }
+    }
+    if (digits == 0 || digits > 4)
         return 0;
-    const char *e = s + d;
-    if (*e == '.' || *e == ')')
-        e++;
-    else if (cf__starts(e, "、") || cf__starts(e, "．"))
-        e += 3;
-    if (!cf__blank(e))
+    if (*s == '.' || *s == ')')
+        s++;
+    else if (cf__starts(s, "、") || cf__starts(s, "．"))
+        s += 3;
+    if (!cf__blank(s))
         return 0;
-    *number = atoi(s);
+    *number = v;
     return 1;
 }
 
@@ -196,6 +208,35 @@ static int known_cells(const char *s)
 }
 
 /* Exported, documented in importer-int.h */
+char *cf__join_rows(const char *a, const char *b)
+{
+    cf__sb_t sb = {0};
+    while (*a || *b) {
+        size_t na = strcspn(a, "\t"), nb = strcspn(b, "\t");
+        cf__sb_add(&sb, a, na);
+        cf__sb_add(&sb, b, nb);
+        a += na + (a[na] == '\t');
+        b += nb + (b[nb] == '\t');
+        if (*a || *b)
+            cf__sb_adds(&sb, "\t");
+    }
+    return cf__sb_take(&sb);
+}
+
+/* 1 if line i, alone or joined with line i + 1, names three or more columns. */
+static int header_at(const cf__doc_t *d, size_t i)
+{
+    if (known_cells(d->lines[i].text) >= 3)
+        return 1;
+    if (i + 1 >= d->lines_count || tabs_in(d->lines[i + 1].text) < 3)
+        return 0;
+    char *j = cf__join_rows(d->lines[i].text, d->lines[i + 1].text);
+    int known = j ? known_cells(j) : 0;
+    free(j);
+    return known >= 3;
+}
+
+/* Exported, documented in importer-int.h */
 int cf__detect(const cf__doc_t *d)
 {
     int cards = 0, header = 0, fields = 0, tables = 0;
@@ -205,7 +246,7 @@ int cf__detect(const cf__doc_t *d)
         int tabs = tabs_in(s);
         if (card_line(s))
             cards++;
-        else if (tabs >= 3 && ++tables && known_cells(s) >= 3)
+        else if (tabs >= 3 && ++tables && header_at(d, i))
             header = 1;
         else if (*t == '\t' && tabs == 1 && cf__label_kind(t + 1) >= 0)
             fields++;

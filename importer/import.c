@@ -159,8 +159,8 @@ static int build_all(cf__doc_t *d, const cf_import_opts_t *opts, cf_import_resul
     size_t n = json_array_size(out->matters);
     if (!rc && d->declared_count && (size_t)d->declared_count != n)
         rc = cf_errlist_add(d->unplaced, d->source, 0, 0,
-                            "the document says it lists %d matters; found %zu",
-                            d->declared_count, n);
+                            "the document says it lists %d matters; found %zu", d->declared_count,
+                            n);
     return rc;
 }
 

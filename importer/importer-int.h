@@ -225,6 +225,10 @@ int cf__doc_truncated(const cf__doc_t *d, const size_t *sizes, size_t n, int lin
 
 enum { CF__FMT_NONE = 0, CF__FMT_TABLE, CF__FMT_FIELDS, CF__FMT_CARDS };
 
+/* Two tab-separated rows joined cell by cell ("事项\t权力" + "名称\t类型" ->
+ * "事项名称\t权力类型"): a header whose labels are split over two rows. Returns a
+ * new string or NULL on ENOMEM. */
+char *cf__join_rows(const char *a, const char *b);
 /* The format the lines are in, or CF__FMT_NONE. */
 int cf__detect(const cf__doc_t *d);
 /* A title line outside the records: records the declared count and the agency it

@@ -102,8 +102,9 @@ static int is_header(const row_t *r)
     return known >= 3 && known * 2 >= filled && !cf__parse_number(r->cells[0], &number);
 }
 
-/* The second row of a two-row header: empty first cell, short label-like cells. */
-static int is_subheader(const row_t *r)
+/* The second row of a two-row header below h: empty first cell, short cells that
+ * are labels themselves (子项) or complete the label above them (权力 + 类型). */
+static int is_subheader(const row_t *h, const row_t *r)
 {
     int filled = 0, known = 0;
     if (!cf__blank(r->cells[0]))
@@ -115,7 +116,9 @@ static int is_subheader(const row_t *r)
         if (cf__u8_count(r->cells[i]) > 8 || (cls != CF__C_TEXT && cls != CF__C_AGENCY))
             return 0;
         filled++;
-        known += cf__label_kind(r->cells[i]) >= 0;
+        char both[512];
+        snprintf(both, sizeof(both), "%s%s", i < h->n ? h->cells[i] : "", r->cells[i]);
+        known += cf__label_kind(r->cells[i]) >= 0 || cf__label_kind(both) >= 0;
     }
     return filled > 0 && known > 0;
 }
@@ -420,6 +423,26 @@ static int data_row(table_t *t, const row_t *row, int line)
 
 /* ---- the reader ---- */
 
+/* A header row (a repeat is skipped); takes the row below it too when that
+ * refines the labels. *i advances past the rows used. */
+static int header_rows(table_t *t, size_t *i, const row_t *row)
+{
+    cf__doc_t *d = t->d;
+    t->page_top = 1;
+    if (t->ncols && same_header(t, row))
+        return 0;
+    row_t sub = {0};
+    int rc = 0;
+    if (*i + 1 < d->lines_count && (rc = split_row(d->lines[*i + 1].text, &sub)) == 0 &&
+        is_subheader(row, &sub))
+        ++*i;
+    else
+        free_row(&sub);
+    rc = rc ? rc : set_header(t, row, sub.n ? &sub : NULL);
+    free_row(&sub);
+    return rc;
+}
+
 /* One line; *i may advance past a header's second row. */
 static int table_line(table_t *t, size_t *i, row_t *row)
 {
@@ -434,22 +457,19 @@ static int table_line(table_t *t, size_t *i, row_t *row)
         return cf__doc_unplaced_line(
             d, l, t->ncols ? "line outside the table's columns" : "text before the table");
     }
-    if (is_header(row)) {
-        if (t->ncols && same_header(t, row)) {
-            t->page_top = 1;
-            return 0;
-        }
-        row_t sub = {0};
-        int rc = 0;
-        if (*i + 1 < d->lines_count && (rc = split_row(d->lines[*i + 1].text, &sub)) == 0 &&
-            is_subheader(&sub))
+    if (is_header(row))
+        return header_rows(t, i, row);
+    if (*i + 1 < d->lines_count && !cf__parse_number(row->cells[0], &(int){0})) {
+        char *j = cf__join_rows(l->text, d->lines[*i + 1].text);
+        row_t joined = {0};
+        int rc = j ? split_row(j, &joined) : CF_ENOMEM, split = !rc && is_header(&joined);
+        free(j);
+        if (split)
             ++*i;
-        else
-            free_row(&sub);
-        rc = rc ? rc : set_header(t, row, sub.n ? &sub : NULL);
-        free_row(&sub);
-        t->page_top = 1;
-        return rc;
+        rc = rc ? rc : split ? header_rows(t, i, &joined) : 0;
+        free_row(&joined);
+        if (rc || split)
+            return rc;
     }
     if (!t->ncols)
         return cf__doc_unplaced_line(d, l, "row before the table's header");

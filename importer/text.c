@@ -28,6 +28,7 @@
 
 /* ---- string builder ---- */
 
+/* Exported, documented in importer-int.h */
 void cf__sb_add(cf__sb_t *b, const char *s, size_t n)
 {
     if (b->oom)
@@ -49,11 +50,13 @@ void cf__sb_add(cf__sb_t *b, const char *s, size_t n)
     b->s[b->len] = '\0';
 }
 
+/* Exported, documented in importer-int.h */
 void cf__sb_adds(cf__sb_t *b, const char *s)
 {
     cf__sb_add(b, s, strlen(s));
 }
 
+/* Exported, documented in importer-int.h */
 char *cf__sb_take(cf__sb_t *b)
 {
     if (b->oom) {
@@ -65,6 +68,7 @@ char *cf__sb_take(cf__sb_t *b)
     return s;
 }
 
+/* Exported, documented in importer-int.h */
 void cf__sb_free(cf__sb_t *b)
 {
     free(b->s);
@@ -73,6 +77,7 @@ void cf__sb_free(cf__sb_t *b)
 
 /* ---- UTF-8 ---- */
 
+/* Exported, documented in importer-int.h */
 int cf__u8_next(const char *s, unsigned *cp)
 {
     const unsigned char *u = (const unsigned char *)s;
@@ -97,6 +102,7 @@ int cf__u8_next(const char *s, unsigned *cp)
     return 1;
 }
 
+/* Exported, documented in importer-int.h */
 int cf__u8_prev(const char *start, const char *s, unsigned *cp)
 {
     const char *p = s - 1;
@@ -106,6 +112,7 @@ int cf__u8_prev(const char *start, const char *s, unsigned *cp)
     return (int)(s - p);
 }
 
+/* Exported, documented in importer-int.h */
 int cf__is_han(unsigned cp)
 {
     return (cp >= 0x4E00 && cp <= 0x9FFF) || (cp >= 0x3400 && cp <= 0x4DBF) ||
@@ -119,6 +126,7 @@ static int is_wide(unsigned cp)
            cp == 0x201C || cp == 0x201D;
 }
 
+/* Exported, documented in importer-int.h */
 int cf__is_clause_end(unsigned cp)
 {
     switch (cp) {
@@ -138,6 +146,7 @@ int cf__is_clause_end(unsigned cp)
     return 0;
 }
 
+/* Exported, documented in importer-int.h */
 size_t cf__u8_count(const char *s)
 {
     size_t n = 0;
@@ -508,6 +517,7 @@ char *cf__join(const char *a, const char *b)
 
 /* ---- small helpers ---- */
 
+/* Exported, documented in importer-int.h */
 char *cf__strndup_trim(const char *s, size_t n)
 {
     while (n && (*s == ' ' || *s == '\t' || *s == '\r' || *s == '\n'))
@@ -522,22 +532,26 @@ char *cf__strndup_trim(const char *s, size_t n)
     return d;
 }
 
+/* Exported, documented in importer-int.h */
 int cf__starts(const char *s, const char *prefix)
 {
     return strncmp(s, prefix, strlen(prefix)) == 0;
 }
 
+/* Exported, documented in importer-int.h */
 int cf__ends(const char *s, const char *suffix)
 {
     size_t ls = strlen(s), lx = strlen(suffix);
     return ls >= lx && memcmp(s + ls - lx, suffix, lx) == 0;
 }
 
+/* Exported, documented in importer-int.h */
 int cf__blank(const char *s)
 {
     return !s || s[strspn(s, " \t\r\n")] == '\0';
 }
 
+/* Exported, documented in importer-int.h */
 const char *cf__excerpt(const char *s, size_t max, char *out, size_t size)
 {
     size_t o = 0, chars = 0;

@@ -366,7 +366,24 @@ TEST_IMPL(import_family_synonyms)
     return 0;
 }
 
-/* import-2.2: options and small helpers: prefix, agency override, power types. */
+/* import-2.2: a header whose labels are split over two rows (事项 over 名称, 权力
+ * over 类型), and a 序号 in full-width digits. */
+TEST_IMPL(import_family_split_header)
+{
+    cf_import_result_t r = import_file("tests/fixtures/import/split-header.txt");
+    ASSERT_STR_EQ(r.format, "table");
+    ASSERT_EQ(json_array_size(r.matters), 2);
+    json_t *m2 = nth(&r, 2);
+    ASSERT_STR_EQ(str(m2, "name"), "医疗救助对象确认");
+    ASSERT_STR_EQ(str(m2, "power_type"), "行政确认");
+    ASSERT_STR_EQ(str(step(m2, 0), "step"), "受理");
+    ASSERT_STR_EQ(situation(nth(&r, 1), 0), "违法实施处罚的");
+    ASSERT_EQ(r.unplaced.items_count, 0);
+    cf_import_result_free(&r);
+    return 0;
+}
+
+/* import-2.3: options and small helpers: prefix, agency override, power types. */
 TEST_IMPL(import_options)
 {
     char p[64];

@@ -44,6 +44,7 @@
     X(import_seed_003_cards)                                                                       \
     X(import_seed_004_two_row_header)                                                              \
     X(import_family_synonyms)                                                                      \
+    X(import_family_split_header)                                                                  \
     X(import_options)                                                                              \
     X(import_bad_empty)                                                                            \
     X(import_bad_binary)                                                                           \
