@@ -43,10 +43,11 @@ static int ambiguous(const char *s)
     for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
         if (strcmp(s, words[i]) == 0)
             return 1;
+    /* anything a YAML 1.1 or 1.2 reader could take for a number (12, -1.5, 1e3,
+     * 0x1F, 0o17, .5, 1_000, 12:30) is quoted */
     const char *p = s + (*s == '-' || *s == '+');
-    size_t d = strspn(p, "0123456789");
-    return d > 0 && (p[d] == '\0' || ((p[d] == '.' || p[d] == 'e' || p[d] == 'E') &&
-                                      strspn(p + d + 1, "0123456789+-eE") == strlen(p + d + 1)));
+    return ((*p >= '0' && *p <= '9') || (*p == '.' && p[1] >= '0' && p[1] <= '9')) &&
+           strspn(p, "0123456789abcdefABCDEFxXoO._+-:") == strlen(p);
 }
 
 static int emit(yaml_emitter_t *e, yaml_event_t *ev)

@@ -323,14 +323,26 @@ int cf__doc_title(cf__doc_t *d, const char *text)
         d->title_agency = title_agency(t);
     if (d->title && strcmp(d->title, t) == 0)
         titled = 1;
-    else if (strstr(t, "清单") || strstr(t, "目录") || cf__starts(t, "单位") || count)
-        titled = 1;
+    else if (cf__u8_count(t) <= 60 &&
+             (strstr(t, "清单") || strstr(t, "目录") || cf__starts(t, "单位") || count))
+        titled = 1; /* short: a title, not a footnote that mentions the list */
     if (titled && !d->title) {
         d->title = t;
         return 1;
     }
     free(t);
     return titled;
+}
+
+/* Exported, documented in importer-int.h */
+int cf__doc_title_repeat(const cf__doc_t *d, const char *text)
+{
+    if (!d->title)
+        return 0;
+    char *t = cf__clean(text, 0);
+    int same = t && strcmp(t, d->title) == 0;
+    free(t);
+    return same;
 }
 
 /* Exported, documented in importer-int.h */

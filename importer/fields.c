@@ -41,8 +41,6 @@ typedef struct fields_s {
     int header_done;
     long cur;   /* current record, -1 if none */
     size_t col; /* next column of the current record */
-    size_t *sizes;
-    size_t sizes_cap;
 } fields_t;
 
 /* Appends a continuation line to the last field of the current record. */
@@ -162,7 +160,7 @@ static int fields_line(fields_t *s, const cf__line_t *l)
 {
     const char *tab = strchr(l->text, '\t');
     if (!tab) {
-        if (cf__blank(l->text))
+        if (cf__blank(l->text) || cf__doc_title_repeat(s->d, l->text))
             return 0;
         if (s->cur >= 0)
             return continue_field(s->d, s->cur, l->text);

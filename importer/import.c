@@ -196,6 +196,12 @@ int cf_import_text(const char *buf, size_t len, const char *source, const cf_imp
 {
     if (!buf || !out)
         return cf_error_set(err, CF_EINVAL, source, 0, 0, "no input or no result");
+    const char *ascii = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.";
+    if (opts && opts->prefix &&
+        (!*opts->prefix || strspn(opts->prefix, ascii) != strlen(opts->prefix)))
+        return cf_error_set(err, CF_EINVAL, source, 0, 0,
+                            "prefix '%s' must be ASCII letters, digits, '-', '_' or '.'",
+                            opts->prefix);
     cf__doc_t d;
     cf_import_result_t res;
     memset(&d, 0, sizeof(d));

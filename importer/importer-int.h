@@ -235,6 +235,8 @@ int cf__detect(const cf__doc_t *d);
  * names, keeps the first as d->title. Returns 1 when the line looks like a title
  * (a repeat of the first, or naming 清单/目录/单位/共…项), else 0. */
 int cf__doc_title(cf__doc_t *d, const char *text);
+/* 1 if text repeats the document's first title (a page header). */
+int cf__doc_title_repeat(const cf__doc_t *d, const char *text);
 /* Adds an unplaced item for a line of text outside the records. */
 int cf__doc_unplaced_line(cf__doc_t *d, const cf__line_t *l, const char *why);
 

@@ -82,7 +82,7 @@ typedef struct cf_import_result_s {
  *              in half), has no recognizable header or format, or yields no
  *              matter; err says which, with line (and offset in the text).
  *   CF_ENOMEM  out of memory.
- *   CF_EINVAL  out or buf is NULL.
+ *   CF_EINVAL  out or buf is NULL, or opts->prefix is not [A-Za-z0-9._-]+.
  * On failure out is left untouched. */
 int cf_import_text(const char *buf, size_t len, const char *source, const cf_import_opts_t *opts,
                    cf_import_result_t *out, cf_error_t *err);

@@ -113,11 +113,17 @@ static int is_mapped(int kind)
 static json_t *extras(const cf__record_t *r)
 {
     json_t *extra = json_object();
-    for (size_t i = 0; extra && i < r->fields_count; i++)
-        if (!is_mapped(r->fields[i].kind) && add_extra(extra, &r->fields[i], i)) {
+    int n;
+    for (size_t i = 0; extra && i < r->fields_count; i++) {
+        const cf__field_t *f = &r->fields[i];
+        /* a 序号 that is not a plain number ("1-1") is kept as written */
+        int odd_number =
+            f->kind == CF__K_NUMBER && !cf__blank(f->text) && !cf__parse_number(f->text, &n);
+        if ((!is_mapped(f->kind) || odd_number) && add_extra(extra, f, i)) {
             json_decref(extra);
             return NULL;
         }
+    }
     return extra;
 }
 

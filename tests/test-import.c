@@ -401,6 +401,8 @@ TEST_IMPL(import_options)
     ASSERT_STR_EQ(json_string_value(json_object_get(json_object_get(m3, "extra"), "实施主体")),
                   "某市医疗保障局");
     cf_import_result_free(&r);
+    cf_import_opts_t bad = {.prefix = "市"}; /* ids must be ASCII */
+    ASSERT_EQ(cf_import_text(buf, len, "x.txt", &bad, &r, NULL), CF_EINVAL);
     free(buf);
     json_t *t = cf_import_power_types("行政检查和行政处罚");
     ASSERT_EQ(json_array_size(t), 2);

@@ -92,7 +92,7 @@ then ok; else fail "--strict"; fi
 if run 1 import "$seeds/000_b75d44ba1ac919f2.txt" && has err "usage: caseflow import"
 then ok; else fail "usage without --out"; fi
 if run 0 import "$fix/synonyms.txt" "$fix/synonyms.txt" --out "$tmp/twice.yaml" &&
-    has out "renamed:" && grep -q '^- id: 330217001000-2$' "$tmp/twice.yaml"
+    has out "renamed:" && grep -q '^- id: "330217001000-2"$' "$tmp/twice.yaml"
 then ok; else fail "ids unique across files"; fi
 
 # 8. catalog load, matter list, matter show
