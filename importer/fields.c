@@ -103,15 +103,16 @@ static int place_cell(fields_t *s, const char *text, int line)
     }
     if (cls == CF__C_EMPTY && (s->cur < 0 || s->col >= s->ncols))
         return 0;
-    if (restart < 0 && (s->cur < 0 || s->col >= s->ncols))
-        restart = 0;
+    int placed = restart >= 0; /* a 序号 or a power type: its own column */
+    if (!placed && (s->cur < 0 || s->col >= s->ncols))
+        restart = 0; /* the record is full: a new one, the cell where it fits best */
     if (restart >= 0) {
         int rc = start_record(s, line);
         if (rc)
             return rc;
         s->col = (size_t)restart;
     }
-    size_t j = cls == CF__C_EMPTY || restart >= 0 ? s->col : next_column(s, cls);
+    size_t j = cls == CF__C_EMPTY || placed ? s->col : next_column(s, cls);
     cf__record_t *r = &s->d->records[s->cur];
     if (s->kinds[j] == CF__K_NUMBER && cf__parse_number(text, &number))
         r->number = number;

@@ -281,11 +281,20 @@ static int align(table_t *t, const row_t *r, int line, const char **out)
 {
     cells_t c;
     c.n = 0;
-    for (size_t i = 0; i < r->n && c.n < MAXCOLS * 2; i++)
-        if (!cf__blank(r->cells[i])) {
-            c.orig[c.n] = i;
-            c.cls[c.n++] = cf__classify(r->cells[i]);
+    for (size_t i = 0; i < r->n; i++) {
+        if (cf__blank(r->cells[i]))
+            continue;
+        if (c.n == MAXCOLS * 2) { /* far more cells than any header has columns */
+            char ex[160];
+            if (cf_errlist_add(t->d->unplaced, t->d->source, line, (int)i + 1,
+                               "cell %zu fits no column: \"%s\"", i + 1,
+                               cf__excerpt(r->cells[i], 40, ex, sizeof(ex))))
+                return CF_ENOMEM;
+            continue;
         }
+        c.orig[c.n] = i;
+        c.cls[c.n++] = cf__classify(r->cells[i]);
+    }
     int realigned = 0;
     int base = identity(t, &c);
     cells_t best = c;
