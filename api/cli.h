@@ -90,6 +90,9 @@ int cf__read_file(const char *path, char **buf, size_t *len, cf_error_t *err);
     X("case extend", case_extend, "extend a clock with the approval its rule names")               \
     X("case show", case_show, "show a case: state, facts, clocks, timeline, allowed actions")      \
     X("case list", case_list, "list cases, by state, workflow, due date")                          \
+    X("case export", case_export, "write a case, its events and its workflow as a bundle")        \
+    X("audit verify", audit_verify, "recompute every case's hash chain and report breaks")       \
+    X("audit replay", audit_replay, "replay cases against their pinned workflow; report deviations") \
     /* PERIOD-COMMANDS */                                                                          \
     X("import", import, "read 权责清单 files into a matter catalog")                               \
     X("catalog load", catalog_load, "store a matter catalog's matters in the database")            \

@@ -212,6 +212,32 @@ int cf_store_calendar_load(cf_store_t *s, cf_calendar_t **out, cf_error_t *err)
     return 0;
 }
 
+/* Exported, documented in store.h */
+int cf_store_calendar_sources(cf_store_t *s, json_t **sources, cf_error_t *err)
+{
+    sqlite3_stmt *st;
+    int rc = cf__store_prepare(s, "SELECT year, source FROM calendars ORDER BY year", &st, err);
+    if (rc != 0)
+        return rc;
+    json_t *out = json_object();
+    int step = SQLITE_DONE;
+    while (out && (step = sqlite3_step(st)) == SQLITE_ROW) {
+        char year[16];
+        snprintf(year, sizeof(year), "%d", sqlite3_column_int(st, 0));
+        if (json_object_set_new(out, year, json_string((const char *)sqlite3_column_text(st, 1))))
+            rc = CF_ENOMEM;
+    }
+    if (rc == 0 && out && step != SQLITE_DONE)
+        rc = cf__store_error(s, step, "read calendars", err);
+    sqlite3_finalize(st);
+    if (rc != 0 || !out) {
+        json_decref(out);
+        return rc ? rc : CF_ENOMEM;
+    }
+    *sources = out;
+    return 0;
+}
+
 /* ---- matters ---------------------------------------------------------------------- */
 
 /* Exported, documented in store.h */

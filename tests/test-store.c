@@ -70,8 +70,9 @@ TEST_IMPL(store_chain_recompute)
     json_array_foreach(events, i, ev) ASSERT_EQ(cf_case_apply(&refolded, ev, &err), 0);
     json_t *a = cf_case_to_json(&refolded), *b = cf_case_to_json(&stored);
     ASSERT(json_equal(a, b));
-    /* A changed fact in an event no longer verifies. */
-    json_t *tampered = json_deep_copy(json_array_get(events, 3));
+    /* A changed fact in an event (#3, the filing) no longer verifies. */
+    json_t *tampered = json_deep_copy(json_array_get(events, 2));
+    ASSERT_STR_EQ(json_string_value(json_object_get(tampered, "action")), "file");
     json_object_set_new(json_object_get(tampered, "facts"), "reason", json_string("改过"));
     char h[CF_CHAIN_HEX];
     ASSERT_EQ(cf_chain_hash(CF_CHAIN_SHA256, json_string_value(json_object_get(tampered, "prev")),

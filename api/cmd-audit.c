@@ -1,0 +1,259 @@
+/*
+ * cmd-audit.c -- `audit verify`, `audit replay` and `case export`.
+ *
+ * Both audit commands read every event of each case as stored, recompute its
+ * chain and, for replay, rerun it through the engine on the workflow definition
+ * the case pinned (audit.h). A bundle (`case export`) carries the case, its
+ * events, that definition's source and the calendars, so `audit replay --bundle`
+ * gives the same verdict away from the database; anything edited in it by hand
+ * shows as a broken chain or a definition whose hash is not the pinned one.
+ *
+ * Bundle format (JSON): {format: "caseflow-bundle/1", case: snapshot (case.h),
+ * events: [...], workflow: {id, version, hash, source}, matter: {...} | null,
+ * calendars: {"2025": YAML, ...}}.
+ */
+#include "audit-report.h"
+#include "session.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct audit_input_s {
+    const cf_workflow_t *wf;
+    const cf_calendar_t *cal;
+    const json_t *matter;
+    const json_t *events;
+    const cf_case_t *c;
+    int replay; /* 0: chain only */
+} audit_input_t;
+
+/* Verifies (and replays) one case. OUT *result: its JSON (cf__audit_case_json). */
+static int audit_one(const audit_input_t *in, cf_time_t now, json_t **result)
+{
+    cf_audit_t a;
+    int rc = cf_audit_init(&a, in->c->id);
+    if (rc == 0)
+        rc = cf_audit_verify(in->events, in->c->algo, in->c->head, &a);
+    if (rc == 0 && in->replay)
+        rc = cf_audit_replay(in->wf, in->cal, in->matter, in->events, now, &a);
+    if (rc == 0)
+        *result = cf__audit_case_json(&a, in->c->workflow_id, in->c->workflow_version,
+                                      in->c->workflow_hash, in->c->matter_id);
+    cf_audit_dispose(&a);
+    return rc == 0 && !*result ? CF_ENOMEM : rc;
+}
+
+/* Reads case id with its events, pinned workflow and matter, and audits it. */
+static int audit_stored(cf__session_t *s, int64_t id, int replay, cf_time_t now,
+                        const char *closed_from, cf_time_t from, cf_time_t to, json_t *cases,
+                        cf_error_t *err)
+{
+    cf_case_t c;
+    cf_workflow_t *wf = NULL;
+    json_t *events = NULL, *matter = NULL, *result = NULL;
+    int rc = cf_store_case_get(s->store, id, &c, err);
+    if (rc != 0)
+        return rc;
+    int wanted = !closed_from || (c.closed_at && c.closed_at >= from && c.closed_at < to);
+    if (wanted)
+        rc = cf_store_case_events(s->store, id, &events, err);
+    if (wanted && rc == 0 && replay)
+        rc = cf_store_workflow_get_hash(s->store, c.workflow_hash, &wf, err);
+    if (wanted && rc == 0 && replay && c.matter_id &&
+        cf_store_matter_get(s->store, c.matter_id, &matter, NULL) != 0)
+        matter = NULL; /* a matter no longer in the catalog: audit without its list */
+    audit_input_t in = {wf, s->cal, matter, events, &c, replay};
+    if (wanted && rc == 0)
+        rc = audit_one(&in, now, &result);
+    if (result && json_array_append_new(cases, result) != 0)
+        rc = CF_ENOMEM;
+    json_decref(events);
+    json_decref(matter);
+    cf_workflow_free(wf);
+    cf_case_dispose(&c);
+    return rc;
+}
+
+/* The report for the cases the options select. OUT *report {cases, summary}. */
+static int audit_db(cf_cli_t *cli, int argc, char **argv, int replay, json_t **report,
+                    cf_error_t *err)
+{
+    const char *one = cf__opt_value(argc, argv, "--case");
+    const char *from_text = cf__opt_value(argc, argv, "--closed-from");
+    const char *to_text = cf__opt_value(argc, argv, "--closed-to");
+    cf_time_t from = 0, to = INT64_MAX;
+    int rc = from_text ? cf_time_parse(from_text, &from, err) : 0;
+    if (rc == 0 && to_text && (rc = cf_time_parse(to_text, &to, err)) == 0)
+        to += 86400; /* --closed-to is inclusive of its day */
+    cf__session_t s;
+    json_t *list = NULL, *cases = json_array();
+    if (rc == 0)
+        rc = cf__session_open(cli, &s, replay, err);
+    else
+        memset(&s, 0, sizeof(s));
+    cf_case_filter_t f = {0};
+    if (rc == 0 && !one)
+        rc = cf_store_case_list(s.store, &f, &list, err);
+    if (rc == 0 && one)
+        rc = audit_stored(&s, strtoll(one, NULL, 10), replay, cli->now, NULL, 0, 0, cases, err);
+    size_t i;
+    json_t *row;
+    json_array_foreach(list, i, row) if (rc == 0) rc = audit_stored(
+        &s, json_integer_value(json_object_get(row, "id")), replay, cli->now,
+        from_text || to_text ? "range" : NULL, from, to, cases, err);
+    cf__session_close(&s);
+    json_decref(list);
+    if (rc == 0)
+        *report = json_pack("{s:O, s:o}", "cases", cases, "summary", cf__audit_summary(cases));
+    json_decref(cases);
+    return rc;
+}
+
+/* ---- bundles ---------------------------------------------------------------------- */
+
+static int export_case(cf__session_t *s, const char *id_text, json_t **bundle, cf_error_t *err)
+{
+    cf_case_t c;
+    cf_workflow_t *wf = NULL;
+    json_t *events = NULL, *matter = NULL, *calendars = NULL;
+    int rc = cf__session_case(s, id_text, &c, &wf, err);
+    if (rc != 0)
+        return rc;
+    rc = cf_store_case_events(s->store, c.id, &events, err);
+    if (rc == 0 && c.matter_id && cf_store_matter_get(s->store, c.matter_id, &matter, NULL) != 0)
+        matter = NULL;
+    if (rc == 0)
+        rc = cf_store_calendar_sources(s->store, &calendars, err);
+    if (rc == 0) {
+        *bundle = json_pack("{s:s, s:o, s:O, s:{s:s, s:i, s:s, s:s%}, s:O?, s:O}", "format",
+                            "caseflow-bundle/1", "case", cf_case_to_json(&c), "events", events,
+                            "workflow", "id", wf->doc->id, "version", (int)c.workflow_version,
+                            "hash", wf->hash, "source", wf->source, wf->source_len, "matter",
+                            matter, "calendars", calendars);
+        rc = *bundle ? 0 : CF_ENOMEM;
+    }
+    json_decref(events);
+    json_decref(matter);
+    json_decref(calendars);
+    cf_workflow_free(wf);
+    cf_case_dispose(&c);
+    return rc;
+}
+
+/* Exported, documented in cli.h */
+int cf__cmd_case_export(cf_cli_t *cli, int argc, char **argv)
+{
+    const char *id = cf__opt_positional(argc, argv, 0, NULL);
+    if (!id)
+        return cf__cli_usage(cli, "case export CASE > bundle.json");
+    cf__session_t s;
+    cf_error_t err;
+    json_t *bundle = NULL;
+    int rc = cf__session_open(cli, &s, 0, &err);
+    if (rc == 0)
+        rc = export_case(&s, id, &bundle, &err);
+    cf__session_close(&s);
+    if (rc != 0)
+        return cf__cli_fail(cli, rc, &err);
+    cf__print_json(cli, bundle);
+    json_decref(bundle);
+    return CF_EXIT_OK;
+}
+
+static int bundle_calendar(const json_t *sources, cf_calendar_t **out, cf_error_t *err)
+{
+    int rc = cf_calendar_new(out);
+    const char *year;
+    json_t *src;
+    json_object_foreach((json_t *)sources, year, src)
+    {
+        const char *text = json_string_value(src);
+        if (rc == 0 && !text)
+            rc = cf_error_set(err, CF_EPARSE, "bundle", 0, 0, "calendar %s is not text", year);
+        if (rc == 0)
+            rc = cf_calendar_load(*out, text, strlen(text), year, err);
+    }
+    if (rc != 0 && rc != CF_ENOMEM && *out) {
+        cf_calendar_free(*out);
+        *out = NULL;
+    }
+    return rc;
+}
+
+/* Audits a bundle read from path. OUT *report. */
+static int audit_bundle(const char *path, cf_time_t now, json_t **report, cf_error_t *err)
+{
+    json_error_t jerr;
+    json_t *b = json_load_file(path, 0, &jerr), *result = NULL;
+    if (!b)
+        return cf_error_set(err, CF_EPARSE, path, jerr.line, jerr.column, "%s", jerr.text);
+    json_t *wfj = json_object_get(b, "workflow");
+    const char *src = json_string_value(json_object_get(wfj, "source"));
+    cf_case_t c;
+    cf_workflow_t *wf = NULL;
+    cf_calendar_t *cal = NULL;
+    const char *format = json_string_value(json_object_get(b, "format"));
+    int rc = !format || strcmp(format, "caseflow-bundle/1") != 0
+                 ? cf_error_set(err, CF_EPARSE, path, 0, 0, "not a caseflow bundle")
+                 : cf_case_from_json(&c, json_object_get(b, "case"), err);
+    int have_case = rc == 0;
+    if (rc == 0 && (!src || cf_workflow_parse(src, strlen(src), path, &wf, NULL) != 0))
+        rc = cf_error_set(err, CF_EPARSE, path, 0, 0, "the bundle's workflow does not load");
+    if (rc == 0)
+        rc = bundle_calendar(json_object_get(b, "calendars"), &cal, err);
+    audit_input_t in = {wf, cal, json_object_get(b, "matter"), json_object_get(b, "events"), &c, 1};
+    if (rc == 0)
+        rc = audit_one(&in, now, &result);
+    if (rc == 0) {
+        json_t *cases = json_pack("[o]", result);
+        *report = json_pack("{s:O, s:o}", "cases", cases, "summary", cf__audit_summary(cases));
+        json_decref(cases);
+    }
+    if (have_case)
+        cf_case_dispose(&c);
+    cf_calendar_free(cal);
+    cf_workflow_free(wf);
+    json_decref(b);
+    return rc;
+}
+
+/* ---- commands ----------------------------------------------------------------------- */
+
+static int deviations_in(const json_t *report)
+{
+    json_t *sum = json_object_get(report, "summary");
+    return json_integer_value(json_object_get(sum, "replayed")) !=
+           json_integer_value(json_object_get(sum, "conformant"));
+}
+
+static int run_audit(cf_cli_t *cli, int argc, char **argv, int replay)
+{
+    const char *format = cf__opt_value(argc, argv, "--format");
+    const char *bundle = cf__opt_value(argc, argv, "--bundle");
+    format = format ? format : cli->json ? "json" : "text";
+    if (strcmp(format, "text") && strcmp(format, "json") && strcmp(format, "html"))
+        return cf__cli_usage(cli, "audit replay ... --format text|json|html");
+    cf_error_t err;
+    cf_error_clear(&err);
+    json_t *report = NULL;
+    int rc = bundle ? audit_bundle(bundle, cli->now, &report, &err)
+                    : audit_db(cli, argc, argv, replay, &report, &err);
+    if (rc != 0)
+        return cf__cli_fail(cli, rc, &err);
+    cf__audit_write(cli->out, report, format);
+    int bad = deviations_in(report);
+    json_decref(report);
+    return bad ? CF_EXIT_VERIFY : CF_EXIT_OK;
+}
+
+/* Exported, documented in cli.h */
+int cf__cmd_audit_verify(cf_cli_t *cli, int argc, char **argv)
+{
+    return run_audit(cli, argc, argv, 0);
+}
+
+/* Exported, documented in cli.h */
+int cf__cmd_audit_replay(cf_cli_t *cli, int argc, char **argv)
+{
+    return run_audit(cli, argc, argv, 1);
+}

@@ -1,0 +1,80 @@
+/*
+ * audit.h -- proving a case's record intact and its procedure followed.
+ *
+ * Two checks, both pure (the caller reads the events, the pinned workflow, the
+ * calendar and the matter; nothing here touches a database):
+ *
+ *  - cf_audit_verify: recompute the hash chain. Every event altered (its hash no
+ *    longer matches its body), removed (a gap in the sequence, or a head that
+ *    moved on), reordered or inserted (a prev that does not name the event
+ *    before) is reported with its sequence number.
+ *  - cf_audit_replay: re-run every recorded step through the same engine that
+ *    accepted it, on the workflow version the case pinned, against the case as
+ *    it stood just before. A step the engine would refuse (out of order, wrong
+ *    role, missing fact or document, a rule broken, an extension without its
+ *    approval or beyond its maximum), a clock event that the engine would not
+ *    have produced (a deadline computed otherwise, a clock never started), and
+ *    every deadline breached are deviations. Each names the event, the rule,
+ *    its legal basis and the 追责情形 of the case's matter it falls under.
+ *
+ * Replay also measures: how long each step (state) lasted and, per clock,
+ * whether it was met and how long it ran, for on-time rates and medians.
+ */
+#ifndef CF_AUDIT_H
+#define CF_AUDIT_H
+
+#include <jansson.h>
+#include <stdint.h>
+
+#include "calendar.h"
+#include "case.h"
+#include "workflow.h"
+
+typedef struct cf_deviation_s {
+    int64_t seq;    /* the event it concerns; 0 for the case as a whole */
+    char kind[24];  /* see cf_audit_replay */
+    char rule[64];  /* the rule, clock or check broken */
+    char text[CF_ERROR_TEXT_MAX];
+    char basis[256];          /* its legal basis, or "" */
+    char accountability[256]; /* the 追责情形 it falls under, or "" */
+} cf_deviation_t;
+
+typedef struct cf_audit_s {
+    int64_t case_id;
+    cf_deviation_t *items;
+    size_t items_count;
+    size_t cap;
+    json_t *clocks; /* [{clock, outcome, started_at, stopped_at, seconds}] */
+    json_t *steps;  /* [{state, entered_at, left_at, seconds}] */
+} cf_audit_t;
+
+/* Makes out empty. Returns 0 or CF_ENOMEM. */
+int cf_audit_init(cf_audit_t *out, int64_t case_id);
+void cf_audit_dispose(cf_audit_t *out);
+
+/* Verifies the chain of events (as stored, by seq) of case case_id hashed with
+ * algo, whose recorded head is head (NULL: not checked). Appends one deviation
+ * of kind "chain" per problem: altered, removed, reordered, inserted, moved from
+ * another case, head mismatch. Returns 0 (the deviations say whether it passed)
+ * or CF_ENOMEM. */
+int cf_audit_verify(const json_t *events, cf_chain_algo_t algo, const char *head,
+                    cf_audit_t *out);
+
+/* Replays events on wf (the definition the case pinned) with cal, the matter's
+ * catalog entry (or NULL) and now (for clocks still running). Deviation kinds:
+ *   "workflow"    the case did not run on this definition
+ *   "order"       a step not allowed from the state the case was in (skipped
+ *                 or out of order)
+ *   "role"        a step taken by a role the workflow does not allow
+ *   "requirement" a step without a fact or document it requires, or with an
+ *                 undeclared or mistyped fact
+ *   "rule"        a procedure rule broken (rule id and article)
+ *   "extension"   an extension without its approval or beyond its maximum
+ *   "clock"       a clock event the engine would not have produced
+ *   "deadline"    a deadline breached (recorded, or running past it at now)
+ *   "record"      an event that cannot follow the one before
+ * Returns 0 or CF_ENOMEM. */
+int cf_audit_replay(const cf_workflow_t *wf, const cf_calendar_t *cal, const json_t *matter,
+                    const json_t *events, cf_time_t now, cf_audit_t *out);
+
+#endif
