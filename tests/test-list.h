@@ -82,4 +82,14 @@
     X(store_workflow_versions)                                                                        \
     X(store_due_and_links)                                                                            \
     X(walk_fixtures)                                                                                  \
+    X(audit_conformant)                                                                               \
+    X(audit_service_late)                                                                             \
+    X(audit_notice_skipped)                                                                           \
+    X(audit_wrong_role)                                                                               \
+    X(audit_extension_unapproved)                                                                     \
+    X(audit_emergency_late)                                                                           \
+    X(audit_event_edited)                                                                             \
+    X(audit_event_deleted)                                                                            \
+    X(audit_bundle)                                                                                   \
+    X(audit_cli)                                                                                      \
     /* CORE-TESTS */

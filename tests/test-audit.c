@@ -1,0 +1,405 @@
+/*
+ * test-audit.c -- audit-*: chain verification and conformance replay.
+ *
+ * audit-1.x: conformant cases replay with no deviation.
+ * audit-2.x: cases that break the procedure are reported, each with its event,
+ *   kind, rule, basis and 追责情形: service late, 告知 skipped, wrong role, an
+ *   extension without approval, an emergency measure reported after 24 hours.
+ * audit-3.x: records tampered with in the database file (triggers bypassed):
+ *   an event edited, an event deleted; and bundles verified away from the
+ *   database, a hand-edited one caught.
+ * Non-conforming logs are made the way a careless or dishonest writer would:
+ * events sealed onto the chain directly, without asking the engine.
+ */
+#include <sqlite3.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../api/cli.h"
+#include "../engine/audit.h"
+#include "core-helpers.h"
+#include "task.h"
+
+#define MINI "tests/fixtures/workflows/valid/mini.yaml"
+
+typedef struct fx_s {
+    cf_workflow_t *wf;
+    cf_calendar_t *cal;
+    cf_store_t *store;
+    cf_case_t c;
+    json_t *matter;
+} fx_t;
+
+static void setup(fx_t *f, const char *wf_path, const char *opened_at)
+{
+    f->wf = cf_test_workflow(wf_path);
+    f->cal = cf_test_calendar();
+    f->store = cf_test_store("audit.db");
+    f->matter = json_pack("{s:s, s:[s, s, s]}", "id", "m-001", "accountability",
+                          "没有法律和事实依据实施行政处罚的", "违反法定的行政处罚程序的",
+                          "在法定期限内不履行送达、执行等职责的");
+    cf_test_open(f->store, f->wf, f->cal, opened_at, &f->c);
+}
+
+static void teardown(fx_t *f)
+{
+    json_decref(f->matter);
+    cf_case_dispose(&f->c);
+    cf_store_close(f->store);
+    cf_calendar_free(f->cal);
+    cf_workflow_free(f->wf);
+}
+
+static void act(fx_t *f, const char *action, const char *role, const char *iso,
+                const char *facts, const char *docs)
+{
+    cf_refusal_t why = {0};
+    int rc = cf_test_act(f->store, f->wf, f->cal, &f->c, action, role, iso, facts, docs, &why);
+    if (rc != 0)
+        CF__FAIL("%s refused: %s", action, why.text);
+    cf_refusal_dispose(&why);
+}
+
+/* Seals a hand-made event onto the case, as no engine would have allowed. */
+static void forge(fx_t *f, const char *json)
+{
+    json_t *ev = json_loads(json, 0, NULL);
+    ASSERT(ev != NULL);
+    json_object_set_new(ev, "seq", json_integer(f->c.version + 1));
+    json_t *events = json_pack("[o]", ev);
+    cf_error_t err;
+    if (cf_store_case_append(f->store, &f->c, events, &err) != 0)
+        CF__FAIL("forge: %s", err.text);
+    json_decref(events);
+}
+
+/* Verifies and replays the stored case; OUT a (dispose it). */
+static void audit(fx_t *f, cf_audit_t *a, const char *now)
+{
+    json_t *events;
+    cf_error_t err;
+    ASSERT_EQ(cf_store_case_events(f->store, f->c.id, &events, &err), 0);
+    ASSERT_EQ(cf_audit_init(a, f->c.id), 0);
+    ASSERT_EQ(cf_audit_verify(events, f->c.algo, f->c.head, a), 0);
+    ASSERT_EQ(cf_audit_replay(f->wf, f->cal, f->matter, events, cf_test_time(now), a), 0);
+    json_decref(events);
+}
+
+static void dump(const cf_audit_t *a)
+{
+    for (size_t i = 0; i < a->items_count; i++)
+        fprintf(stderr, "  #%lld %s %s: %s [%s] [%s]\n", (long long)a->items[i].seq,
+                a->items[i].kind, a->items[i].rule, a->items[i].text, a->items[i].basis,
+                a->items[i].accountability);
+}
+
+/* Asserts exactly one deviation, of kind at event seq; returns it. */
+static const cf_deviation_t *only(const cf_audit_t *a, const char *kind, int64_t seq)
+{
+    if (a->items_count != 1 || strcmp(a->items[0].kind, kind) != 0 || a->items[0].seq != seq) {
+        dump(a);
+        CF__FAIL("expected exactly one '%s' deviation at event %lld", kind, (long long)seq);
+    }
+    return &a->items[0];
+}
+
+static void walk_to_decision(fx_t *f)
+{
+    act(f, "file", "head", "2025-09-01T15:00:00+08:00", "{\"reason\": \"举报\"}", "立案审批表");
+    act(f, "notify", "handler", "2025-09-15T10:00:00+08:00", "{\"notified_fine\": 1000}", NULL);
+    act(f, "decide", "head", "2025-09-30T10:00:00+08:00", "{\"fine\": 1000}", NULL);
+}
+
+/* audit-1.1: a case that followed its procedure, closed, replays clean, and
+ * replay measures its steps and clocks. */
+TEST_IMPL(audit_conformant)
+{
+    fx_t f;
+    cf_audit_t a;
+    setup(&f, MINI, "2025-09-01T09:00:00+08:00");
+    walk_to_decision(&f);
+    act(&f, "serve", "handler", "2025-10-09T10:00:00+08:00", NULL, NULL);
+    act(&f, "archive", "handler", "2025-10-10T10:00:00+08:00", NULL, NULL);
+    audit(&f, &a, "2026-01-01T00:00:00+08:00");
+    if (a.items_count)
+        dump(&a);
+    ASSERT_EQ(a.items_count, 0);
+    /* lead, investigating, notified, decided, served: five steps left. */
+    ASSERT_EQ(json_array_size(a.steps), 5);
+    ASSERT_STR_EQ(json_string_value(json_object_get(json_array_get(a.steps, 1), "state")),
+                  "investigating");
+    ASSERT(json_array_size(a.clocks) >= 3);
+    cf_audit_dispose(&a);
+    teardown(&f);
+    return 0;
+}
+
+/* audit-2.1: the decision served after its 7 working days: the breach is reported
+ * with the clock's article and the matter's 追责情形 about time limits. */
+TEST_IMPL(audit_service_late)
+{
+    fx_t f;
+    cf_audit_t a;
+    setup(&f, MINI, "2025-09-01T09:00:00+08:00");
+    walk_to_decision(&f); /* service due by the end of 2025-10-16 */
+    act(&f, "serve", "handler", "2025-10-20T10:00:00+08:00", NULL, NULL);
+    act(&f, "archive", "handler", "2025-10-21T10:00:00+08:00", NULL, NULL);
+    audit(&f, &a, "2026-01-01T00:00:00+08:00");
+    /* events: open 1-2, file 3-5, notify 6-7, decide 8-10, serve 11, stop 12 */
+    const cf_deviation_t *d = only(&a, "deadline", 12);
+    ASSERT_STR_EQ(d->rule, "service");
+    ASSERT_CONTAINS(d->text, "2025-10-16T23:59:59+08:00");
+    ASSERT_STR_EQ(d->basis, "行政处罚法 第六十一条、第八十五条");
+    ASSERT_STR_EQ(d->accountability, "在法定期限内不履行送达、执行等职责的");
+    cf_audit_dispose(&a);
+    teardown(&f);
+    return 0;
+}
+
+/* audit-2.2: a decision with no 告知 before it: the step is out of order. */
+TEST_IMPL(audit_notice_skipped)
+{
+    fx_t f;
+    cf_audit_t a;
+    setup(&f, MINI, "2025-09-01T09:00:00+08:00");
+    act(&f, "file", "head", "2025-09-01T15:00:00+08:00", "{\"reason\": \"举报\"}", "立案审批表");
+    forge(&f, "{\"type\": \"transition\", \"at\": \"2025-09-30T10:00:00+08:00\", \"actor\": "
+              "\"李四\", \"role\": \"head\", \"action\": \"decide\", \"label\": \"作出决定\", "
+              "\"from\": \"investigating\", \"to\": \"decided\", \"facts\": {\"fine\": 1000}, "
+              "\"documents\": {}}");
+    audit(&f, &a, "2025-10-01T00:00:00+08:00");
+    const cf_deviation_t *d = only(&a, "order", 6);
+    ASSERT_CONTAINS(d->text, "action 'decide' is not allowed in state 'investigating'");
+    ASSERT_STR_EQ(d->accountability, "违反法定的行政处罚程序的");
+    cf_audit_dispose(&a);
+    teardown(&f);
+    return 0;
+}
+
+/* audit-2.3: a filing approved by a handler instead of the head. */
+TEST_IMPL(audit_wrong_role)
+{
+    fx_t f;
+    cf_audit_t a;
+    setup(&f, MINI, "2025-09-01T09:00:00+08:00");
+    forge(&f, "{\"type\": \"transition\", \"at\": \"2025-09-01T15:00:00+08:00\", \"actor\": "
+              "\"张三\", \"role\": \"handler\", \"action\": \"file\", \"label\": \"立案\", "
+              "\"from\": \"lead\", \"to\": \"investigating\", \"facts\": {\"reason\": \"x\"}, "
+              "\"documents\": {\"立案审批表\": {\"sha256\": \"00\", \"size\": 1, \"file\": \"a\"}}}");
+    audit(&f, &a, "2025-09-02T00:00:00+08:00");
+    const cf_deviation_t *d = only(&a, "role", 3);
+    ASSERT_CONTAINS(d->text, "role 'handler' may not take action 'file'");
+    cf_audit_dispose(&a);
+    teardown(&f);
+    return 0;
+}
+
+/* audit-2.4: an extension granted by a handler, where the rule needs the head. */
+TEST_IMPL(audit_extension_unapproved)
+{
+    fx_t f;
+    cf_audit_t a;
+    setup(&f, MINI, "2026-03-02T09:00:00+08:00");
+    act(&f, "file", "head", "2026-03-02T15:00:00+08:00", "{\"reason\": \"x\"}", "立案审批表");
+    forge(&f, "{\"type\": \"clock.extended\", \"at\": \"2026-04-01T10:00:00+08:00\", "
+              "\"actor\": \"张三\", \"role\": \"handler\", \"clock\": \"decision\", \"by\": "
+              "\"30 days\", \"total\": \"30 days\", \"reason\": \"\", \"deadline\": "
+              "\"2026-07-01T23:59:59+08:00\"}");
+    audit(&f, &a, "2026-04-02T00:00:00+08:00");
+    const cf_deviation_t *d = only(&a, "extension", 6);
+    ASSERT_STR_EQ(d->rule, "decision");
+    ASSERT_CONTAINS(d->text, "needs the approval of role 'head'");
+    ASSERT_STR_EQ(d->basis, "行政处罚法 第六十条");
+    ASSERT_STR_EQ(d->accountability, "违反法定的行政处罚程序的");
+    cf_audit_dispose(&a);
+    teardown(&f);
+    return 0;
+}
+
+/* audit-2.5: an emergency coercive measure reported to the head after more than
+ * 24 hours (行政强制法 第十九条), on the shipped coercion workflow. */
+TEST_IMPL(audit_emergency_late)
+{
+    fx_t f;
+    cf_audit_t a;
+    setup(&f, "workflows/coercion.yaml", "2026-01-12T15:00:00+08:00");
+    act(&f, "take_emergency", "handler", "2026-01-12T15:30:00+08:00",
+        "{\"officers\": [{\"name\": \"张三\", \"cert\": \"1\"}, {\"name\": \"王五\", "
+        "\"cert\": \"2\"}], \"measure_kind\": \"封存\", \"emergency_reason\": \"删除数据\", "
+        "\"items\": \"电脑1台\"}",
+        "现场笔录,清单");
+    act(&f, "approve_emergency", "head", "2026-01-13T16:00:00+08:00", NULL,
+        "行政强制措施审批表,查封扣押决定书");
+    audit(&f, &a, "2026-01-14T00:00:00+08:00");
+    int found = 0;
+    for (size_t i = 0; i < a.items_count; i++)
+        if (!strcmp(a.items[i].kind, "deadline") && !strcmp(a.items[i].rule, "emergency_report")) {
+            found = 1;
+            ASSERT_CONTAINS(a.items[i].text, "2026-01-13T15:30:00+08:00");
+            ASSERT_CONTAINS(a.items[i].basis, "行政强制法 第十九条");
+        }
+    if (!found || a.items_count != 1)
+        dump(&a);
+    ASSERT(found);
+    ASSERT_EQ(a.items_count, 1);
+    cf_audit_dispose(&a);
+    teardown(&f);
+    return 0;
+}
+
+/* Runs SQL on the database file behind the store's back, triggers bypassed. */
+static void tamper(const char *name, const char *sql)
+{
+    char path[512];
+    snprintf(path, sizeof(path), "%s/%s", cf_test_tmpdir(), name);
+    sqlite3 *db;
+    ASSERT_EQ(sqlite3_open(path, &db), SQLITE_OK);
+    char *msg = NULL;
+    int rc = sqlite3_exec(db, sql, NULL, NULL, &msg);
+    if (rc != SQLITE_OK)
+        CF__FAIL("tamper: %s", msg);
+    sqlite3_close(db);
+}
+
+static const char *const drop_triggers = "DROP TRIGGER events_no_update; DROP TRIGGER "
+                                         "events_no_delete;";
+
+/* audit-3.1: an event's body edited directly in the file is caught as altered,
+ * with its sequence number. */
+TEST_IMPL(audit_event_edited)
+{
+    fx_t f;
+    cf_audit_t a;
+    setup(&f, MINI, "2025-09-01T09:00:00+08:00");
+    walk_to_decision(&f);
+    char sql[512];
+    snprintf(sql, sizeof(sql),
+             "%s UPDATE events SET body = replace(body, '\"fine\":1000', '\"fine\":100') "
+             "WHERE case_id = %lld AND seq = 8;",
+             drop_triggers, (long long)f.c.id);
+    tamper("audit.db", sql);
+    audit(&f, &a, "2025-10-01T00:00:00+08:00");
+    int altered = 0;
+    for (size_t i = 0; i < a.items_count; i++)
+        altered |= !strcmp(a.items[i].rule, "altered") && a.items[i].seq == 8;
+    if (!altered)
+        dump(&a);
+    ASSERT(altered);
+    cf_audit_dispose(&a);
+    teardown(&f);
+    return 0;
+}
+
+/* audit-3.2: an event deleted directly in the file is caught: the chain has a
+ * gap, and a deleted last event leaves the case's head pointing at nothing. */
+TEST_IMPL(audit_event_deleted)
+{
+    fx_t f;
+    cf_audit_t a;
+    setup(&f, MINI, "2025-09-01T09:00:00+08:00");
+    walk_to_decision(&f);
+    char sql[512];
+    snprintf(sql, sizeof(sql), "%s DELETE FROM events WHERE case_id = %lld AND seq IN (6, 10);",
+             drop_triggers, (long long)f.c.id);
+    tamper("audit.db", sql);
+    audit(&f, &a, "2025-10-01T00:00:00+08:00");
+    int gap = 0, head = 0;
+    for (size_t i = 0; i < a.items_count; i++) {
+        gap |= !strcmp(a.items[i].rule, "removed") && a.items[i].seq == 7;
+        head |= !strcmp(a.items[i].rule, "head");
+    }
+    if (!gap || !head)
+        dump(&a);
+    ASSERT(gap);
+    ASSERT(head);
+    cf_audit_dispose(&a);
+    teardown(&f);
+    return 0;
+}
+
+/* Runs the command line in-process; returns its exit code, output in out. */
+static int cli(char *out, size_t size, const char *a1, const char *a2, const char *a3,
+               const char *a4, const char *a5)
+{
+    char db[512];
+    snprintf(db, sizeof(db), "--db=%s/audit.db", cf_test_tmpdir());
+    char *argv[] = {"caseflow", db, (char *)a1, (char *)a2, (char *)a3, (char *)a4, (char *)a5,
+                    NULL};
+    int argc = 2;
+    while (argc < 7 && argv[argc])
+        argc++;
+    FILE *o = tmpfile(), *e = tmpfile();
+    /* The day after the decision: its service deadline is still ahead. */
+    setenv("CASEFLOW_NOW", "2025-10-01T00:00:00+08:00", 1);
+    int rc = cf_cli_main(argc, argv, o, e);
+    rewind(o);
+    size_t n = fread(out, 1, size - 1, o);
+    out[n] = '\0';
+    fclose(o);
+    fclose(e);
+    return rc;
+}
+
+/* audit-3.3: `case export` writes a bundle that `audit replay --bundle` verifies
+ * away from the database; an event edited by hand in the bundle is caught. */
+TEST_IMPL(audit_bundle)
+{
+    fx_t f;
+    setup(&f, MINI, "2025-09-01T09:00:00+08:00");
+    walk_to_decision(&f);
+    char id[32], path[512], *out = malloc(1 << 20);
+    cf_error_t err;
+    ASSERT_EQ(cf_store_calendar_put(f.store, 2025, cf_test_slurp("workflows/calendars/2025.yaml",
+                                                                 NULL),
+                                    &err),
+              0);
+    snprintf(id, sizeof(id), "%lld", (long long)f.c.id);
+    ASSERT_EQ(cli(out, 1 << 20, "case", "export", id, NULL, NULL), 0);
+    json_t *bundle = json_loads(out, 0, NULL);
+    ASSERT(bundle != NULL);
+    snprintf(path, sizeof(path), "%s/bundle.json", cf_test_tmpdir());
+    ASSERT_EQ(json_dump_file(bundle, path, 0), 0);
+    ASSERT_EQ(cli(out, 1 << 20, "audit", "replay", "--bundle", path, "--json"), 0);
+    ASSERT_CONTAINS(out, "\"conformant\": true");
+    /* Lower the fine in the decision, by hand. */
+    json_t *decide = json_array_get(json_object_get(bundle, "events"), 7);
+    ASSERT_STR_EQ(json_string_value(json_object_get(decide, "action")), "decide");
+    json_object_set_new(json_object_get(decide, "facts"), "fine", json_integer(10));
+    ASSERT_EQ(json_dump_file(bundle, path, 0), 0);
+    ASSERT_EQ(cli(out, 1 << 20, "audit", "replay", "--bundle", path, "--json"), CF_EXIT_VERIFY);
+    ASSERT_CONTAINS(out, "event 8 was altered");
+    json_decref(bundle);
+    free(out);
+    teardown(&f);
+    return 0;
+}
+
+/* audit-3.4: `audit verify` over the database: exit 0 when intact, 7 and the
+ * event named when not; `audit replay --format html` is one self-contained page. */
+TEST_IMPL(audit_cli)
+{
+    fx_t f;
+    setup(&f, MINI, "2025-09-01T09:00:00+08:00");
+    walk_to_decision(&f);
+    char *out = malloc(1 << 20);
+    cf_error_t err;
+    ASSERT_EQ(cf_store_calendar_put(f.store, 2025, cf_test_slurp("workflows/calendars/2025.yaml",
+                                                                 NULL),
+                                    &err),
+              0);
+    ASSERT_EQ(cli(out, 1 << 20, "audit", "verify", NULL, NULL, NULL), 0);
+    ASSERT_CONTAINS(out, "conformant");
+    ASSERT_EQ(cli(out, 1 << 20, "audit", "replay", "--format", "html", NULL), 0);
+    ASSERT(strncmp(out, "<!DOCTYPE html>", 15) == 0);
+    ASSERT(strstr(out, "<script") == NULL);
+    ASSERT_CONTAINS(out, "</html>");
+    char sql[256];
+    snprintf(sql, sizeof(sql), "%s UPDATE events SET body = replace(body, '举报', '匿名') WHERE seq = 3;",
+             drop_triggers);
+    tamper("audit.db", sql);
+    ASSERT_EQ(cli(out, 1 << 20, "audit", "verify", NULL, NULL, NULL), CF_EXIT_VERIFY);
+    ASSERT_CONTAINS(out, "event 3 was altered");
+    free(out);
+    teardown(&f);
+    return 0;
+}
