@@ -330,3 +330,39 @@ int cf_store_case_list(cf_store_t *s, const cf_case_filter_t *f, json_t **list, 
     *list = out;
     return 0;
 }
+
+/* ---- writing inside a caller's transaction (the daemon's group commit) ------------ */
+
+/* Exported, documented in store-int.h */
+int cf__store_case_write(cf_store_t *s, cf_case_t *c, json_t *events, int opening,
+                         cf_error_t *err)
+{
+    cf_case_t next;
+    int64_t version = 0;
+    int rc = 0;
+    if (!opening) {
+        rc = stored_version(s, c->id, &version, err);
+        if (rc == 0 && version != c->version)
+            rc = cf_error_set(err, CF_ECONFLICT, NULL, 0, 0,
+                              "case %lld is at version %lld, not %lld: someone else acted on it; "
+                              "reload and retry",
+                              (long long)c->id, (long long)version, (long long)c->version);
+    }
+    if (rc != 0 || (rc = cf_case_copy(&next, c)) != 0)
+        return rc;
+    if (opening)
+        rc = next_case_id(s, &next.id, err);
+    if (rc == 0)
+        rc = write_events(s, &next, events, err);
+    if (rc == 0)
+        rc = write_case_row(s, &next, err);
+    if (rc == 0)
+        rc = write_clocks(s, &next, err);
+    if (rc != 0) {
+        cf_case_dispose(&next);
+        return rc;
+    }
+    cf_case_dispose(c);
+    *c = next;
+    return 0;
+}

@@ -32,4 +32,12 @@ int cf__store_fault(cf_store_t *s, const char *point);
 /* Binds text that may be NULL. */
 int cf__store_bind_text(sqlite3_stmt *st, int index, const char *text);
 
+/* The body of cf_store_case_open (opening = 1) and cf_store_case_append (0)
+ * without BEGIN and COMMIT: checks the version (CF_ECONFLICT), seals events onto
+ * a copy of c, writes events, case row and clock index, and swaps the copy into
+ * c. The caller owns the transaction (or savepoint) and rolls it back on
+ * failure; on failure c is as it was. For the daemon's group commit. */
+int cf__store_case_write(cf_store_t *s, cf_case_t *c, json_t *events, int opening,
+                         cf_error_t *err);
+
 #endif

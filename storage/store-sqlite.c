@@ -66,6 +66,16 @@ static const char *const migrations[] = {
     "CREATE TABLE clocks(case_id INTEGER NOT NULL, clock_id TEXT NOT NULL, state TEXT NOT NULL, "
     "deadline INTEGER NOT NULL, party INTEGER NOT NULL, PRIMARY KEY(case_id, clock_id));"
     "CREATE INDEX clocks_running ON clocks(deadline) WHERE state = 'running';",
+    /* 2: the daemon (store-daemon.c): bearer tokens, agencies, alerts */
+    "CREATE TABLE tokens(hash TEXT PRIMARY KEY, agency TEXT NOT NULL, role TEXT NOT NULL, "
+    "name TEXT NOT NULL, created_at INTEGER NOT NULL);"
+    "CREATE TABLE case_agency(case_id INTEGER PRIMARY KEY, agency TEXT NOT NULL);"
+    "CREATE INDEX case_agency_agency ON case_agency(agency);"
+    "CREATE TABLE alerts(alert_id TEXT PRIMARY KEY, case_id INTEGER NOT NULL, clock_id TEXT NOT "
+    "NULL, point TEXT NOT NULL, due_at INTEGER NOT NULL, deadline INTEGER NOT NULL, fired_at "
+    "INTEGER);"
+    "CREATE INDEX alerts_due ON alerts(due_at) WHERE fired_at IS NULL;"
+    "CREATE INDEX alerts_case ON alerts(case_id);",
 };
 #define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
 

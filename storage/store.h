@@ -126,4 +126,87 @@ int cf_store_case_list(cf_store_t *s, const cf_case_filter_t *f, json_t **list, 
 typedef int (*cf_store_fault_cb)(void *ctx, const char *point);
 void cf_store_set_fault(cf_store_t *s, cf_store_fault_cb cb, void *ctx);
 
+/* ---- the daemon: batched transactions, tokens, agencies, alerts (store-daemon.c) ----
+ *
+ * The daemon's writer thread commits many requests in one transaction (group
+ * commit): cf_store_tx_begin, then per request a savepoint around the *_tx
+ * variants below, which write exactly what cf_store_case_open/append write but
+ * never BEGIN or COMMIT themselves, so a refusal or conflict for one request is
+ * rolled back to its savepoint without touching the others; then
+ * cf_store_tx_commit. A failed commit leaves nothing of the batch.
+ */
+
+/* BEGIN IMMEDIATE / COMMIT / ROLLBACK (rollback never fails). */
+int cf_store_tx_begin(cf_store_t *s, cf_error_t *err);
+int cf_store_tx_commit(cf_store_t *s, cf_error_t *err);
+void cf_store_tx_rollback(cf_store_t *s);
+/* SAVEPOINT, RELEASE, and ROLLBACK TO + RELEASE of the one request savepoint. */
+int cf_store_savepoint(cf_store_t *s, cf_error_t *err);
+int cf_store_savepoint_release(cf_store_t *s, cf_error_t *err);
+void cf_store_savepoint_rollback(cf_store_t *s);
+
+/* As cf_store_case_open, inside the caller's transaction; stamps the new case
+ * with agency (which may be NULL: no stamp). OUT c; on failure c is as it was and
+ * the caller must roll back its savepoint. */
+int cf_store_case_open_tx(cf_store_t *s, cf_case_t *c, json_t *events, const char *agency,
+                          cf_error_t *err);
+/* As cf_store_case_append, inside the caller's transaction (CF_ECONFLICT when the
+ * stored version is no longer c->version). */
+int cf_store_case_append_tx(cf_store_t *s, cf_case_t *c, json_t *events, cf_error_t *err);
+
+/* Makes this connection refuse writes (PRAGMA query_only): the daemon's reader. */
+int cf_store_query_only(cf_store_t *s, cf_error_t *err);
+
+/* A bearer token's holder. */
+typedef struct cf_principal_s {
+    char agency[128];
+    char role[32];
+    char name[128];
+} cf_principal_t;
+
+/* Stores a token by the SHA-256 (hex) of its secret; the secret is never stored.
+ * CF_EEXIST if that hash is already there. */
+int cf_store_token_put(cf_store_t *s, const char *hash_hex, const cf_principal_t *p,
+                       cf_time_t created_at, cf_error_t *err);
+/* OUT *p: the holder of the token whose SHA-256 is hash_hex, or CF_ENOTFOUND. */
+int cf_store_token_get(cf_store_t *s, const char *hash_hex, cf_principal_t *p, cf_error_t *err);
+
+/* OUT agency (size bytes): the agency case id was opened for. CF_ENOTFOUND when
+ * the case does not exist or carries no agency (opened from the command line). */
+int cf_store_case_agency(cf_store_t *s, int64_t id, char *agency, size_t size, cf_error_t *err);
+/* As cf_store_case_list, restricted to agency's cases. */
+int cf_store_case_list_agency(cf_store_t *s, const char *agency, const cf_case_filter_t *f,
+                              json_t **list, cf_error_t *err);
+
+/* An alert: one warning point or the deadline of one running clock. Its id is
+ * stable ("<case>:<clock>:<point>:<due_at>"), so a receiver can de-duplicate. */
+typedef struct cf_alert_s {
+    char id[160];
+    int64_t case_id;
+    char clock[64];
+    char point[16]; /* "warning" | "deadline" */
+    cf_time_t due_at;
+    cf_time_t deadline;
+    cf_time_t fired_at; /* 0 while pending */
+} cf_alert_t;
+
+/* Rewrites c's pending alerts after a change (inside the caller's transaction):
+ * drops the unfired ones, then adds, for every running clock, its warning points
+ * (cf_engine_warn_points; those before the clock started are skipped) and its
+ * deadline. An alert already fired keeps its row and never fires again. */
+int cf_store_alerts_sync(cf_store_t *s, const cf_case_t *c, const cf_workflow_t *wf,
+                         const cf_calendar_t *cal, cf_error_t *err);
+/* OUT *due: the earliest unfired alert's instant (an index lookup), or
+ * CF_ENOTFOUND when none is pending. */
+int cf_store_alerts_next(cf_store_t *s, cf_time_t *due, cf_error_t *err);
+/* The unfired alerts due at or before now, earliest first, into OUT out (at most
+ * max). Returns the count (>= 0) or a CF_E* code. */
+int cf_store_alerts_due(cf_store_t *s, cf_time_t now, cf_alert_t *out, int max, cf_error_t *err);
+/* Marks alert id fired at fired_at (inside the caller's transaction). */
+int cf_store_alert_mark(cf_store_t *s, const char *id, cf_time_t fired_at, cf_error_t *err);
+/* OUT *list: new array of agency's alerts {alert_id, case, clock, point, due_at,
+ * deadline, fired_at?} by due_at; pending: 1 only unfired, -1 only fired, 0 all. */
+int cf_store_alert_list(cf_store_t *s, const char *agency, int pending, json_t **list,
+                        cf_error_t *err);
+
 #endif
