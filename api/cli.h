@@ -93,6 +93,8 @@ int cf__read_file(const char *path, char **buf, size_t *len, cf_error_t *err);
     X("case export", case_export, "write a case, its events and its workflow as a bundle")        \
     X("audit verify", audit_verify, "recompute every case's hash chain and report breaks")       \
     X("audit replay", audit_replay, "replay cases against their pinned workflow; report deviations") \
+    X("serve", serve, "run the daemon: HTTP/JSON API, deadline alerts, webhooks")                  \
+    X("token create", token_create, "issue a bearer token for the daemon's API")                   \
     /* PERIOD-COMMANDS */                                                                          \
     X("import", import, "read 权责清单 files into a matter catalog")                               \
     X("catalog load", catalog_load, "store a matter catalog's matters in the database")            \

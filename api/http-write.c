@@ -1,0 +1,183 @@
+/*
+ * http-write.c -- the POST endpoints: check the request on the loop (JSON,
+ * If-Match), queue it to the writer thread, and answer when the writer hands the
+ * job back committed (or refused). The loop never waits: the h2o request simply
+ * stays open until then.
+ *
+ * A client that goes away while its request is being written does not stop the
+ * write (the decision is taken; it commits), and the answer is dropped: the
+ * cf__reqlink_t in the request's pool is disposed with the request and tells the
+ * job it has no one to answer. Stream notices go out either way.
+ *
+ * If-Match: POST /v1/cases/{id}/actions requires it (428 without), the version
+ * the client read (the ETag of GET /v1/cases/{id}: 7 or "7" or W/"7"); a
+ * version that is no longer current is 409 and nothing is written. Extensions
+ * take it optionally.
+ */
+#include "serve-int.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- linking a job to its request -------------------------------------------------------- */
+
+static void on_link_dispose(void *p)
+{
+    cf__reqlink_t *link = p;
+    if (link->job)
+        link->job->link = NULL;
+}
+
+/* Exported, documented in serve-int.h */
+int cf__http_link(cf__job_t *job, h2o_req_t *req)
+{
+    cf__reqlink_t *link = h2o_mem_alloc_shared(&req->pool, sizeof(*link), on_link_dispose);
+    if (!link)
+        return CF_ENOMEM;
+    link->job = job;
+    link->req = req;
+    job->link = link;
+    return 0;
+}
+
+/* ---- reading the request ------------------------------------------------------------------ */
+
+/* The body as a JSON object, or NULL after answering 400 with line and column
+ * (malformed JSON, invalid UTF-8, duplicate keys, not an object). */
+static json_t *parse_body(cf_serve_t *srv, h2o_req_t *req)
+{
+    json_error_t e;
+    json_t *b = json_loadb(req->entity.base ? req->entity.base : "", req->entity.len,
+                           JSON_REJECT_DUPLICATES, &e);
+    if (!b) {
+        int utf8 = json_error_code(&e) == json_error_invalid_utf8;
+        char text[JSON_ERROR_TEXT_LENGTH + 32];
+        snprintf(text, sizeof(text), "%s%s", utf8 ? "invalid UTF-8: " : "", e.text);
+        cf__http_json(req, srv, 400,
+                      json_pack("{s:s, s:s, s:i, s:i, s:i}", "error", utf8 ? "EUTF8" : "EPARSE",
+                                "text", text, "line", e.line, "column", e.column, "position",
+                                e.position));
+        return NULL;
+    }
+    if (!json_is_object(b)) {
+        json_decref(b);
+        cf__http_json(req, srv, 400,
+                      json_pack("{s:s, s:s, s:i, s:i}", "error", "EPARSE", "text",
+                                "the body must be a JSON object", "line", 1, "column", 1));
+        return NULL;
+    }
+    return b;
+}
+
+/* OUT *version from If-Match: -1 when absent. Returns 0, or -1 when malformed. */
+static int if_match(h2o_req_t *req, int64_t *version)
+{
+    ssize_t at = h2o_find_header(&req->headers, H2O_TOKEN_IF_MATCH, -1);
+    *version = -1;
+    if (at < 0)
+        return 0;
+    h2o_iovec_t v = req->headers.entries[at].value;
+    size_t i = 0, end = v.len;
+    if (end >= 2 && v.base[0] == 'W' && v.base[1] == '/')
+        i = 2;
+    if (i < end && v.base[i] == '"' && end > i + 1 && v.base[end - 1] == '"')
+        i++, end--;
+    int64_t n = 0;
+    size_t digits = 0;
+    for (; i < end && v.base[i] >= '0' && v.base[i] <= '9' && n < INT64_MAX / 10; i++, digits++)
+        n = n * 10 + (v.base[i] - '0');
+    if (i != end || digits == 0)
+        return -1;
+    *version = n;
+    return 0;
+}
+
+/* ---- answering ------------------------------------------------------------------------------ */
+
+static void on_post_done(cf__job_t *job)
+{
+    cf_serve_t *srv = job->srv;
+    size_t i;
+    json_t *n;
+    json_array_foreach(job->notices, i, n) cf__deliver_notice(
+        srv, json_string_value(json_object_get(n, "agency")),
+        json_string_value(json_object_get(n, "event")), json_object_get(n, "data"));
+    if (job->link) {
+        h2o_req_t *req = job->link->req;
+        job->link->job = NULL;
+        if (job->status == 201) {
+            char loc[64];
+            int len = snprintf(loc, sizeof(loc), "/v1/cases/%lld",
+                               (long long)json_integer_value(json_object_get(job->answer, "id")));
+            h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_LOCATION, NULL,
+                           h2o_strdup(&req->pool, loc, (size_t)len).base, (size_t)len);
+        }
+        cf__http_json(req, srv, job->status, job->answer);
+        job->answer = NULL;
+    }
+    cf__job_free(job);
+}
+
+/* Exported, documented in serve-int.h */
+int cf__http_post(cf_serve_t *srv, h2o_req_t *req, const cf_principal_t *who, cf__job_kind_t kind,
+                  int64_t id)
+{
+    int64_t version;
+    if (if_match(req, &version) != 0) {
+        cf__http_error(req, srv, 400, "EINVAL", "If-Match must be the case's version, \"7\"");
+        return 0;
+    }
+    if (kind == CF__JOB_ACT && version < 0) {
+        cf__http_error(req, srv, 428, "EPRECONDITION",
+                       "If-Match is required: the version you read (GET /v1/cases/{id}, ETag)");
+        return 0;
+    }
+    json_t *body = parse_body(srv, req);
+    if (!body)
+        return 0;
+    cf__job_t *job = calloc(1, sizeof(*job));
+    if (!job || cf__http_link(job, req) != 0) {
+        free(job);
+        json_decref(body);
+        cf__http_error(req, srv, 500, "ENOMEM", "out of memory");
+        return 0;
+    }
+    job->kind = kind;
+    job->who = *who;
+    job->case_id = id;
+    job->if_match = version;
+    job->body = body;
+    job->now = cf__serve_now(srv);
+    job->done = on_post_done;
+    cf__writer_submit(srv, job);
+    return 0;
+}
+
+/* Exported, documented in serve-int.h */
+int cf__http_test_clock(cf_serve_t *srv, h2o_req_t *req)
+{
+    json_t *body = parse_body(srv, req);
+    if (!body)
+        return 0;
+    cf_time_t t;
+    cf_error_t err;
+    const char *text = json_string_value(json_object_get(body, "now"));
+    int rc = text ? cf_time_parse(text, &t, &err) : CF_EINVAL;
+    json_decref(body);
+    if (rc != 0) {
+        cf__http_error(req, srv, 400, "EINVAL", "give {\"now\": \"ISO 8601 instant\"}");
+        return 0;
+    }
+    int64_t now_ms = cf__serve_now_ms(srv);
+    if (t * 1000 < now_ms - 999) {
+        cf__http_error(req, srv, 409, "ECONFLICT", "the clock only moves forward");
+        return 0;
+    }
+    if (t * 1000 > now_ms)
+        srv->clock_offset_ms += t * 1000 - now_ms;
+    cf__job_t *job = cf__sched_fire(srv);
+    if (!job || cf__http_link(job, req) != 0)
+        cf__http_error(req, srv, 500, "ENOMEM", "out of memory");
+    return 0;
+}

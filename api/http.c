@@ -1,0 +1,456 @@
+/*
+ * http.c -- the HTTP side of the daemon: libh2o 2.2.5 on the daemon's libuv
+ * loop, in the call order of docs/../shared LIBRARIES.md (h2o_config_init,
+ * one host, one path "/" whose handler routes; h2o_context_init on our loop;
+ * uv_tcp listener; h2o_uv_socket_create + h2o_accept per connection).
+ *
+ * Routing is one table walk on (method, path) rather than one h2o path per
+ * endpoint: h2o matches path prefixes, so "/v1/cases" would also take
+ * "/v1/cases/7/events", and every handler would re-parse the path anyway.
+ *
+ * Order of checks for a request, first failure answers:
+ *   route (404; 405 with Allow for a known path and another method)
+ *   -> token (401; /healthz, /metrics and the test clock need none)
+ *   -> auditor on a POST (403) -> stopping (503) -> the endpoint.
+ * Bodies over --max-body are refused by h2o itself (413) before we see them.
+ *
+ * Connections are tracked (cf__conn_t) so that stopping can end them: shutdown(2)
+ * of the read side makes h2o see end-of-file on an idle keep-alive connection and
+ * close it through its own path, and a connection whose answer is still being
+ * committed closes once that answer was sent. h2o 2.2.5's HTTP/1 has no graceful
+ * shutdown of its own (its request_shutdown callback is NULL).
+ */
+#include "serve-int.h"
+
+#include <openssl/evp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+typedef struct handler_s {
+    h2o_handler_t super;
+    cf_serve_t *srv;
+} handler_t;
+
+/* ---- answers ----------------------------------------------------------------------------- */
+
+static const char *reason_of(int status)
+{
+    switch (status) {
+    case 200:
+        return "OK";
+    case 201:
+        return "Created";
+    case 400:
+        return "Bad Request";
+    case 401:
+        return "Unauthorized";
+    case 403:
+        return "Forbidden";
+    case 404:
+        return "Not Found";
+    case 405:
+        return "Method Not Allowed";
+    case 409:
+        return "Conflict";
+    case 413:
+        return "Payload Too Large";
+    case 422:
+        return "Unprocessable Entity";
+    case 428:
+        return "Precondition Required";
+    case 503:
+        return "Service Unavailable";
+    default:
+        return status < 500 ? "Client Error" : "Internal Server Error";
+    }
+}
+
+static void count(cf_serve_t *srv, int status)
+{
+    if (status >= 100 && status < 600) {
+        srv->m.status[status / 100]++;
+        srv->m.by_code[status]++;
+    }
+}
+
+/* Exported, documented in serve-int.h */
+void cf__http_json(h2o_req_t *req, cf_serve_t *srv, int status, json_t *body)
+{
+    char *text = body ? json_dumps(body, JSON_COMPACT) : NULL;
+    json_decref(body);
+    if (!text) {
+        status = 500;
+        text = strdup("{\"error\":\"ENOMEM\",\"text\":\"out of memory\"}");
+    }
+    size_t len = text ? strlen(text) : 0;
+    count(srv, status);
+    req->res.status = status;
+    req->res.reason = reason_of(status);
+    h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CONTENT_TYPE, NULL,
+                   H2O_STRLIT("application/json; charset=utf-8"));
+    req->res.content_length = len;
+    h2o_send_inline(req, text ? text : "", len);
+    free(text);
+}
+
+/* Exported, documented in serve-int.h */
+void cf__http_error(h2o_req_t *req, cf_serve_t *srv, int status, const char *name, const char *text)
+{
+    cf__http_json(req, srv, status, json_pack("{s:s, s:s}", "error", name, "text", text));
+}
+
+/* Exported, documented in serve-int.h */
+int cf__http_status(int code)
+{
+    switch (code) {
+    case CF_EINVAL:
+    case CF_EPARSE:
+    case CF_EINVALID:
+        return 400;
+    case CF_ENOTFOUND:
+        return 404;
+    case CF_EFORBIDDEN:
+        return 403;
+    case CF_ECONFLICT:
+    case CF_EEXIST:
+        return 409;
+    case CF_EREFUSED:
+    case CF_ECLOSED:
+    case CF_ERANGE:
+        return 422;
+    case CF_EBUSY:
+        return 503;
+    default:
+        return 500;
+    }
+}
+
+/* ---- query strings ----------------------------------------------------------------------- */
+
+static int hexval(int c)
+{
+    return c >= '0' && c <= '9'   ? c - '0'
+           : c >= 'a' && c <= 'f' ? c - 'a' + 10
+           : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                  : -1;
+}
+
+/* 1 if s[0..len) is well-formed UTF-8 (no overlongs, no surrogates). */
+static int utf8_valid(const unsigned char *s, size_t len)
+{
+    size_t i = 0;
+    while (i < len) {
+        unsigned char c = s[i];
+        size_t n;
+        unsigned cp, min;
+        if (c < 0x80) {
+            i++;
+            continue;
+        } else if ((c & 0xe0) == 0xc0) {
+            n = 1, cp = c & 0x1f, min = 0x80;
+        } else if ((c & 0xf0) == 0xe0) {
+            n = 2, cp = c & 0x0f, min = 0x800;
+        } else if ((c & 0xf8) == 0xf0) {
+            n = 3, cp = c & 0x07, min = 0x10000;
+        } else {
+            return 0;
+        }
+        if (i + n >= len)
+            return 0;
+        for (size_t k = 1; k <= n; k++) {
+            if ((s[i + k] & 0xc0) != 0x80)
+                return 0;
+            cp = (cp << 6) | (s[i + k] & 0x3f);
+        }
+        if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+            return 0;
+        i += n + 1;
+    }
+    return 1;
+}
+
+/* Percent-decodes src[0..len) ('+' is a space) into a string in req's pool. */
+static char *decode(h2o_req_t *req, const char *src, size_t len)
+{
+    char *out = h2o_mem_alloc_pool(&req->pool, len + 1), *w = out;
+    for (size_t i = 0; i < len; i++) {
+        if (src[i] == '%' && i + 2 < len && hexval(src[i + 1]) >= 0 && hexval(src[i + 2]) >= 0) {
+            *w++ = (char)(hexval(src[i + 1]) * 16 + hexval(src[i + 2]));
+            i += 2;
+        } else {
+            *w++ = src[i] == '+' ? ' ' : src[i];
+        }
+    }
+    *w = '\0';
+    return out;
+}
+
+/* Exported, documented in serve-int.h */
+const char *cf__http_query(h2o_req_t *req, const char *name, int *bad)
+{
+    if (req->query_at == SIZE_MAX)
+        return NULL;
+    const char *q = req->path.base + req->query_at + 1;
+    const char *end = req->path.base + req->path.len;
+    size_t nlen = strlen(name);
+    while (q < end) {
+        const char *amp = memchr(q, '&', (size_t)(end - q));
+        const char *stop = amp ? amp : end;
+        const char *eq = memchr(q, '=', (size_t)(stop - q));
+        const char *kend = eq ? eq : stop;
+        if ((size_t)(kend - q) == nlen && memcmp(q, name, nlen) == 0) {
+            const char *v = eq ? eq + 1 : stop;
+            char *value = decode(req, v, (size_t)(stop - v));
+            if (!utf8_valid((const unsigned char *)value, strlen(value)))
+                *bad = 1;
+            return value;
+        }
+        q = stop + 1;
+    }
+    return NULL;
+}
+
+/* ---- auth --------------------------------------------------------------------------------- */
+
+/* The token's holder: 0, or an HTTP status (401) already answered. */
+static int authenticate(cf_serve_t *srv, h2o_req_t *req, cf_principal_t *who)
+{
+    ssize_t at = h2o_find_header(&req->headers, H2O_TOKEN_AUTHORIZATION, -1);
+    const char *text = "a bearer token is required (Authorization: Bearer TOKEN)";
+    if (at >= 0) {
+        h2o_iovec_t v = req->headers.entries[at].value;
+        unsigned char md[EVP_MAX_MD_SIZE];
+        unsigned int md_len = 0;
+        char hex[2 * EVP_MAX_MD_SIZE + 1];
+        text = "unknown token";
+        if (v.len > 7 && h2o_lcstris(v.base, 7, H2O_STRLIT("bearer ")) &&
+            EVP_Digest(v.base + 7, v.len - 7, md, &md_len, EVP_sha256(), NULL)) {
+            for (unsigned i = 0; i < md_len; i++)
+                snprintf(hex + 2 * i, 3, "%02x", md[i]);
+            if (cf_store_token_get(srv->reader, hex, who, NULL) == 0)
+                return 0;
+        }
+    }
+    h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_WWW_AUTHENTICATE, NULL,
+                   H2O_STRLIT("Bearer"));
+    cf__http_error(req, srv, 401, "EAUTH", text);
+    return 401;
+}
+
+/* ---- routing ------------------------------------------------------------------------------- */
+
+typedef enum route_e {
+    R_NONE = 0,
+    R_HEALTH,
+    R_METRICS,
+    R_CLOCK,
+    R_WORKFLOWS,
+    R_ALERTS,
+    R_STREAM,
+    R_CASES,
+    R_CASE,
+    R_EVENTS,
+    R_ACTIONS,
+    R_EXTENSIONS,
+} route_t;
+
+/* The route of path and, for /v1/cases/{id}/..., OUT *id (0 when not a number). */
+static route_t route_of(h2o_iovec_t path, int64_t *id)
+{
+    static const struct {
+        const char *path;
+        route_t r;
+    } fixed[] = {{"/healthz", R_HEALTH},      {"/metrics", R_METRICS},
+                 {"/v1/test/clock", R_CLOCK}, {"/v1/workflows", R_WORKFLOWS},
+                 {"/v1/alerts", R_ALERTS},    {"/v1/stream", R_STREAM},
+                 {"/v1/cases", R_CASES}};
+    for (size_t i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++)
+        if (h2o_memis(path.base, path.len, fixed[i].path, strlen(fixed[i].path)))
+            return fixed[i].r;
+    static const char prefix[] = "/v1/cases/";
+    size_t plen = sizeof(prefix) - 1, i = plen;
+    if (path.len <= plen || memcmp(path.base, prefix, plen) != 0)
+        return R_NONE;
+    int64_t n = 0;
+    while (i < path.len && path.base[i] >= '0' && path.base[i] <= '9' && n < INT64_MAX / 10)
+        n = n * 10 + (path.base[i++] - '0');
+    if (i == plen || n <= 0)
+        return R_NONE;
+    *id = n;
+    h2o_iovec_t rest = h2o_iovec_init(path.base + i, path.len - i);
+    if (rest.len == 0)
+        return R_CASE;
+    if (h2o_memis(rest.base, rest.len, H2O_STRLIT("/events")))
+        return R_EVENTS;
+    if (h2o_memis(rest.base, rest.len, H2O_STRLIT("/actions")))
+        return R_ACTIONS;
+    if (h2o_memis(rest.base, rest.len, H2O_STRLIT("/extensions")))
+        return R_EXTENSIONS;
+    return R_NONE;
+}
+
+/* The method a route takes ("GET", "POST", or both for /v1/cases). */
+static int method_ok(route_t r, int is_get, int is_post, const char **allow)
+{
+    switch (r) {
+    case R_CASES:
+        *allow = "GET, POST";
+        return is_get || is_post;
+    case R_CLOCK:
+    case R_ACTIONS:
+    case R_EXTENSIONS:
+        *allow = "POST";
+        return is_post;
+    default:
+        *allow = "GET";
+        return is_get;
+    }
+}
+
+static int dispatch(cf_serve_t *srv, h2o_req_t *req, route_t r, int64_t id, int is_post)
+{
+    cf_principal_t who;
+    if (r == R_HEALTH) {
+        cf__http_json(req, srv, 200, json_pack("{s:s}", "status", "ok"));
+        return 0;
+    }
+    if (r == R_METRICS)
+        return cf__http_metrics(srv, req);
+    if (r == R_CLOCK)
+        return cf__http_test_clock(srv, req);
+    if (authenticate(srv, req, &who) != 0)
+        return 0;
+    if (is_post && strcmp(who.role, "auditor") == 0) {
+        cf__http_error(req, srv, 403, "EFORBIDDEN", "an auditor's token is read-only");
+        return 0;
+    }
+    switch (r) {
+    case R_WORKFLOWS:
+        return cf__http_workflows(srv, req);
+    case R_ALERTS:
+        return cf__http_alerts(srv, req, &who);
+    case R_STREAM:
+        return cf__deliver_stream(srv, req, &who);
+    case R_CASES:
+        return is_post ? cf__http_post(srv, req, &who, CF__JOB_OPEN, 0)
+                       : cf__http_list_cases(srv, req, &who);
+    case R_CASE:
+        return cf__http_get_case(srv, req, &who, id);
+    case R_EVENTS:
+        return cf__http_get_events(srv, req, &who, id);
+    case R_ACTIONS:
+        return cf__http_post(srv, req, &who, CF__JOB_ACT, id);
+    case R_EXTENSIONS:
+        return cf__http_post(srv, req, &who, CF__JOB_EXTEND, id);
+    default:
+        break;
+    }
+    cf__http_error(req, srv, 404, "ENOTFOUND", "no such endpoint");
+    return 0;
+}
+
+static int on_req(h2o_handler_t *self, h2o_req_t *req)
+{
+    cf_serve_t *srv = ((handler_t *)self)->srv;
+    int64_t id = 0;
+    route_t r = route_of(req->path_normalized, &id);
+    int is_get = h2o_memis(req->method.base, req->method.len, H2O_STRLIT("GET"));
+    int is_post = h2o_memis(req->method.base, req->method.len, H2O_STRLIT("POST"));
+    const char *allow = NULL;
+    if (r == R_NONE || (r == R_CLOCK && !srv->cfg.test_clock)) {
+        cf__http_error(req, srv, 404, "ENOTFOUND", "no such endpoint");
+        return 0;
+    }
+    if (!method_ok(r, is_get, is_post, &allow)) {
+        h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_ALLOW, NULL, allow, strlen(allow));
+        cf__http_error(req, srv, 405, "EMETHOD", "method not allowed here");
+        return 0;
+    }
+    if (is_post && srv->state != CF__RUNNING) {
+        cf__http_error(req, srv, 503, "ESTOPPING", "the daemon is stopping");
+        return 0;
+    }
+    return dispatch(srv, req, r, id, is_post);
+}
+
+/* ---- connections --------------------------------------------------------------------------- */
+
+static void on_conn_closed(uv_handle_t *h)
+{
+    cf__conn_t *c = (cf__conn_t *)h;
+    cf_serve_t *srv = c->srv;
+    h2o_linklist_unlink(&c->link);
+    srv->conns_count--;
+    free(c);
+    cf__serve_maybe_finish(srv);
+}
+
+static void on_accept(uv_stream_t *listener, int status)
+{
+    cf_serve_t *srv = listener->data;
+    if (status != 0)
+        return;
+    cf__conn_t *c = calloc(1, sizeof(*c));
+    if (!c)
+        return;
+    c->srv = srv;
+    uv_tcp_init(listener->loop, &c->tcp);
+    h2o_linklist_insert(&srv->conns, &c->link);
+    srv->conns_count++;
+    if (uv_accept(listener, (uv_stream_t *)&c->tcp) != 0) {
+        uv_close((uv_handle_t *)&c->tcp, on_conn_closed);
+        return;
+    }
+    h2o_socket_t *sock = h2o_uv_socket_create((uv_stream_t *)&c->tcp, on_conn_closed);
+    h2o_accept(&srv->accept, sock);
+}
+
+/* Exported, documented in serve-int.h */
+void cf__http_shutdown(cf_serve_t *srv)
+{
+    for (h2o_linklist_t *n = srv->conns.next; n != &srv->conns; n = n->next) {
+        cf__conn_t *c = H2O_STRUCT_FROM_MEMBER(cf__conn_t, link, n);
+        uv_os_fd_t fd;
+        if (uv_fileno((uv_handle_t *)&c->tcp, &fd) == 0)
+            shutdown(fd, SHUT_RD);
+    }
+}
+
+/* Exported, documented in serve-int.h */
+int cf__http_init(cf_serve_t *srv, cf_error_t *err)
+{
+    struct sockaddr_in addr;
+    h2o_config_init(&srv->h2o);
+    srv->h2o.max_request_entity_size = srv->cfg.max_body;
+    srv->h2o.http1.req_timeout = srv->cfg.timeout_ms;
+    srv->h2o.http2.idle_timeout = srv->cfg.timeout_ms;
+    h2o_hostconf_t *host =
+        h2o_config_register_host(&srv->h2o, h2o_iovec_init(H2O_STRLIT("default")), 65535);
+    h2o_pathconf_t *path = h2o_config_register_path(host, "/", 0);
+    handler_t *h = (handler_t *)h2o_create_handler(path, sizeof(*h));
+    h->super.on_req = on_req;
+    h->srv = srv;
+    h2o_context_init(&srv->ctx, &srv->loop, &srv->h2o);
+    srv->h2o_ready = 1;
+    srv->accept.ctx = &srv->ctx;
+    srv->accept.hosts = srv->h2o.hosts;
+    h2o_linklist_init_anchor(&srv->conns);
+    uv_tcp_init(&srv->loop, &srv->listener);
+    srv->listener.data = srv;
+    int rc = uv_ip4_addr(srv->cfg.host, srv->cfg.port, &addr);
+    if (rc == 0)
+        rc = uv_tcp_bind(&srv->listener, (struct sockaddr *)&addr, 0);
+    if (rc == 0)
+        rc = uv_listen((uv_stream_t *)&srv->listener, 128, on_accept);
+    struct sockaddr_storage bound;
+    int len = sizeof(bound);
+    if (rc == 0)
+        rc = uv_tcp_getsockname(&srv->listener, (struct sockaddr *)&bound, &len);
+    if (rc != 0)
+        return cf_error_set(err, CF_EIO, NULL, 0, 0, "cannot listen on %s:%d: %s", srv->cfg.host,
+                            srv->cfg.port, uv_strerror(rc));
+    srv->port = ntohs(((struct sockaddr_in *)&bound)->sin_port);
+    return 0;
+}

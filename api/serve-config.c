@@ -1,0 +1,143 @@
+/*
+ * serve-config.c -- the daemon's settings: defaults, the config file, the
+ * listen address. Flags given to `caseflow serve` override the file
+ * (serve-cmd.c applies the file first, then the flags).
+ *
+ * CONFIG FILE FORMAT (docs/api.md, "Running the daemon"): one setting per line,
+ * `key = value` or `key: value` (so a flat YAML mapping is a valid file), blank
+ * lines and lines starting with '#' ignored, values optionally in double quotes.
+ *   db               path of the database
+ *   listen           HOST:PORT (IPv4; port 0 = any free port)
+ *   max_body         request body limit in bytes
+ *   alert_log        JSON-lines file alerts are appended to
+ *   webhook          URL alerts are POSTed to (repeat the line for several)
+ *   webhook_attempts tries per alert and URL
+ *   webhook_retry_ms first retry delay in milliseconds (doubles each time)
+ *   timeout_ms       HTTP request and webhook timeouts
+ *   now              the clock's start instant (ISO 8601), for tests and demos
+ *   test_clock       true: enable POST /v1/test/clock
+ * An unknown key is an error naming its line: a typo must not be silently
+ * ignored in a deployment's settings.
+ */
+#include "serve-int.h"
+
+#include "cli.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* Exported, documented in serve.h */
+void cf_serve_config_init(cf_serve_config_t *cfg)
+{
+    memset(cfg, 0, sizeof(*cfg));
+    cfg->host = "127.0.0.1";
+    cfg->port = 8080;
+    cfg->max_body = 1u << 20;
+    cfg->webhook_attempts = 8;
+    cfg->webhook_retry_ms = 1000;
+    cfg->timeout_ms = 10000;
+}
+
+/* Exported, documented in serve.h */
+int cf_serve_config_listen(cf_serve_config_t *cfg, char *text)
+{
+    char *colon = strrchr(text, ':'), *end;
+    if (!colon || colon == text)
+        return CF_EINVAL;
+    long port = strtol(colon + 1, &end, 10);
+    if (*end || end == colon + 1 || port < 0 || port > 65535)
+        return CF_EINVAL;
+    *colon = '\0';
+    cfg->host = text;
+    cfg->port = (int)port;
+    return 0;
+}
+
+static char *trim(char *s)
+{
+    while (*s == ' ' || *s == '\t')
+        s++;
+    char *e = s + strlen(s);
+    while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r'))
+        *--e = '\0';
+    if (e - s >= 2 && s[0] == '"' && e[-1] == '"') {
+        e[-1] = '\0';
+        s++;
+    }
+    return s;
+}
+
+static int unsigned_value(const char *v, unsigned long *out)
+{
+    char *end;
+    unsigned long n = strtoul(v, &end, 10);
+    if (!*v || *end || v[0] == '-')
+        return CF_EINVAL;
+    *out = n;
+    return 0;
+}
+
+/* Applies one key = value; CF_EINVAL when the key or the value is wrong. */
+static int setting(cf_serve_config_t *cfg, const char *key, char *v)
+{
+    unsigned long n = 0;
+    cf_error_t e;
+    if (strcmp(key, "db") == 0)
+        return cfg->db_path = v, 0;
+    if (strcmp(key, "listen") == 0)
+        return cf_serve_config_listen(cfg, v);
+    if (strcmp(key, "alert_log") == 0)
+        return cfg->alert_log = v, 0;
+    if (strcmp(key, "webhook") == 0) {
+        if (cfg->webhooks_count >= CF_SERVE_MAX_WEBHOOKS)
+            return CF_EINVAL;
+        cfg->webhooks[cfg->webhooks_count++] = v;
+        return 0;
+    }
+    if (strcmp(key, "now") == 0)
+        return cf_time_parse(v, &cfg->now, &e) == 0 ? 0 : CF_EINVAL;
+    if (strcmp(key, "test_clock") == 0) {
+        cfg->test_clock = strcmp(v, "true") == 0 || strcmp(v, "1") == 0;
+        return cfg->test_clock || strcmp(v, "false") == 0 || strcmp(v, "0") == 0 ? 0 : CF_EINVAL;
+    }
+    if (unsigned_value(v, &n) != 0)
+        return CF_EINVAL;
+    if (strcmp(key, "max_body") == 0)
+        return cfg->max_body = n, 0;
+    if (strcmp(key, "webhook_attempts") == 0)
+        return cfg->webhook_attempts = (unsigned)n, 0;
+    if (strcmp(key, "webhook_retry_ms") == 0)
+        return cfg->webhook_retry_ms = (unsigned)n, 0;
+    if (strcmp(key, "timeout_ms") == 0)
+        return cfg->timeout_ms = (unsigned)n, 0;
+    return CF_EINVAL;
+}
+
+/* Exported, documented in serve.h */
+int cf_serve_config_load(cf_serve_config_t *cfg, const char *path, char **buf, cf_error_t *err)
+{
+    char *text;
+    int rc = cf__read_file(path, &text, NULL, err);
+    if (rc != 0)
+        return rc;
+    int line = 0;
+    for (char *p = text, *next; p && *p; p = next) {
+        line++;
+        next = strchr(p, '\n');
+        if (next)
+            *next++ = '\0';
+        char *s = trim(p);
+        if (!*s || *s == '#')
+            continue;
+        char *sep = strpbrk(s, "=:");
+        if (sep)
+            *sep = '\0';
+        if (!sep || setting(cfg, trim(s), trim(sep + 1)) != 0) {
+            free(text);
+            return cf_error_set(err, CF_EPARSE, path, line, 1,
+                                "expected `key = value` with a known key and a valid value");
+        }
+    }
+    *buf = text;
+    return 0;
+}

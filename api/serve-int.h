@@ -1,0 +1,268 @@
+/*
+ * serve-int.h -- what the daemon's files share; not public.
+ *
+ * Map of the daemon (every file runs on the loop thread unless it says so):
+ *   serve.c          open, run, stop, drain and close; the daemon's clock
+ *   serve-config.c   defaults and the config file
+ *   serve-cmd.c      `caseflow serve` and `caseflow token create`
+ *   serve-writer.c   the writer thread: queue, group commit, results back by uv_async
+ *   serve-jobs.c     what a job does inside the writer's transaction (writer thread)
+ *   http.c           h2o setup, accept, routing, auth, JSON answers, metrics
+ *   http-read.c      the GET endpoints (reader connection, on the loop)
+ *   http-write.c     the POST endpoints: parse, queue a job, answer when committed
+ *   sched.c          the deadline scheduler: one uv_timer on the alerts index
+ *   sched-deliver.c  alert delivery: SSE stream, JSON-lines log, webhooks (curl multi)
+ */
+#ifndef CF_SERVE_INT_H
+#define CF_SERVE_INT_H
+
+#include <curl/curl.h>
+#include <h2o.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <uv.h>
+
+#include "engine.h"
+#include "serve.h"
+#include "store.h"
+
+/* ---- workflow cache (by content hash; each thread keeps its own) ---- */
+
+typedef struct cf__wf_entry_s {
+    struct cf__wf_entry_s *next;
+    cf_workflow_t *wf;
+} cf__wf_entry_t;
+
+typedef struct cf__wfcache_s {
+    cf__wf_entry_t *head;
+} cf__wfcache_t;
+
+/* The workflow with content hash, loaded through s on first use. Borrowed (lives
+ * as long as the cache). Returns 0 or the store's code. */
+int cf__wfcache_get(cf__wfcache_t *cache, cf_store_t *s, const char *hash, const cf_workflow_t **wf,
+                    cf_error_t *err);
+void cf__wfcache_free(cf__wfcache_t *cache);
+
+/* ---- jobs: requests to the writer ---- */
+
+typedef enum cf__job_kind_e {
+    CF__JOB_OPEN = 0,
+    CF__JOB_ACT,
+    CF__JOB_EXTEND,
+    CF__JOB_FIRE, /* fire every alert due at job->now */
+} cf__job_kind_t;
+
+typedef struct cf__job_s cf__job_t;
+typedef struct cf__reqlink_s cf__reqlink_t;
+typedef void (*cf__job_cb)(cf__job_t *job);
+
+struct cf__job_s {
+    cf__job_t *next;
+    cf__job_kind_t kind;
+    cf_principal_t who;
+    int64_t case_id;
+    int64_t if_match; /* the version the client read, or -1 */
+    json_t *body;     /* the request's JSON, owned */
+    cf_time_t now;
+    /* filled by the writer thread */
+    int status;      /* HTTP status of the answer */
+    json_t *answer;  /* the answer's body, owned */
+    json_t *notices; /* [{agency, event, data}] for the stream, owned; only after commit */
+    json_t *alerts;  /* FIRE: the alerts fired, each with "agency", owned */
+    /* back on the loop */
+    cf__job_cb done;
+    cf_serve_t *srv;
+    cf__reqlink_t *link; /* the waiting HTTP request, NULL once it went away */
+};
+
+/* Ties a job to its h2o request: allocated in the request's pool, so when h2o
+ * disposes the request (client gone) the job forgets it. */
+struct cf__reqlink_s {
+    cf__job_t *job;
+    h2o_req_t *req;
+};
+
+/* Frees a job and what it owns (not its link). */
+void cf__job_free(cf__job_t *job);
+
+/* Runs one job inside the writer's open transaction (writer thread). Fills
+ * job->status, answer, notices, alerts. Returns 0 when the job's writes are to
+ * be kept, non-zero when its savepoint must be rolled back. */
+int cf__job_exec(cf_store_t *s, const cf_calendar_t *cal, cf__wfcache_t *wfs, cf__job_t *job);
+
+typedef struct cf__writer_s {
+    pthread_t thread;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    cf__job_t *queue, *queue_tail; /* waiting for the next batch */
+    cf__job_t *done, *done_tail;   /* committed (or failed), for the loop */
+    int quit;
+    int started;
+    uv_async_t async;
+    cf_store_t *store; /* the writer's own connection */
+    cf_calendar_t *cal;
+    cf__wfcache_t wfs;
+    unsigned inflight; /* loop thread only: jobs submitted and not yet done */
+    /* statistics, written by the writer thread */
+    atomic_ullong batches, jobs, max_batch, failed_commits, commit_us;
+} cf__writer_t;
+
+/* Starts the writer thread on its own connection to path. Returns 0 or a CF_E*. */
+int cf__writer_start(cf_serve_t *srv, const char *path, cf_error_t *err);
+/* Queues job (ownership passes to the writer; job->done runs on the loop). */
+void cf__writer_submit(cf_serve_t *srv, cf__job_t *job);
+/* Stops and joins the thread (after the loop has no job in flight), closes its
+ * async handle. */
+void cf__writer_stop(cf_serve_t *srv);
+
+/* ---- alert delivery ---- */
+
+typedef struct cf__sse_s {
+    h2o_generator_t gen; /* first: h2o hands it back to us */
+    h2o_linklist_t link;
+    h2o_req_t *req;
+    cf_serve_t *srv;
+    char agency[128];
+    char *pending; /* bytes waiting for the next send */
+    size_t pending_len;
+    char *inflight; /* bytes h2o is sending */
+    int sending;
+    int finishing;
+} cf__sse_t;
+
+typedef struct cf__hook_s {
+    uv_timer_t retry; /* first */
+    h2o_linklist_t link;
+    cf_serve_t *srv;
+    CURL *easy;
+    struct curl_slist *headers;
+    char *body;
+    const char *url;
+    char alert_id[160];
+    unsigned attempt;
+    char errbuf[CURL_ERROR_SIZE];
+} cf__hook_t;
+
+typedef struct cf__curlsock_s {
+    uv_poll_t poll; /* first */
+    h2o_linklist_t link;
+    curl_socket_t fd;
+    cf_serve_t *srv;
+} cf__curlsock_t;
+
+/* ---- the daemon ---- */
+
+typedef struct cf__conn_s {
+    uv_tcp_t tcp; /* first */
+    h2o_linklist_t link;
+    cf_serve_t *srv;
+} cf__conn_t;
+
+typedef struct cf__metrics_s {
+    uint64_t status[6]; /* answers by class: [2] = 2xx ... [5] = 5xx */
+    uint64_t by_code[600];
+    uint64_t alerts_fired, alerts_late;
+    uint64_t webhook_ok, webhook_failed, webhook_retries;
+    uint64_t sse_sent;
+} cf__metrics_t;
+
+enum { CF__RUNNING = 0, CF__STOPPING, CF__CLOSED };
+
+struct cf_serve_s {
+    cf_serve_config_t cfg;
+    uv_loop_t loop;
+    h2o_globalconf_t h2o;
+    h2o_context_t ctx;
+    h2o_accept_ctx_t accept;
+    uv_tcp_t listener;
+    int port;
+    uv_async_t stop_async;
+    uv_signal_t sigint, sigterm;
+    int state;
+    int h2o_ready;
+    cf_store_t *reader;
+    cf_calendar_t *cal;
+    cf__wfcache_t wfs;
+    cf__writer_t writer;
+    /* the clock: clock_base at uv time clock_base_ms, plus what tests moved it */
+    cf_time_t clock_base;
+    uint64_t clock_base_ms;
+    int64_t clock_offset_ms;
+    /* scheduler */
+    uv_timer_t sched_timer;
+    unsigned fires_inflight;
+    cf_time_t sched_armed_for; /* 0: not armed */
+    /* delivery */
+    h2o_linklist_t sse;
+    unsigned sse_count;
+    FILE *alert_log;
+    CURLM *multi;
+    uv_timer_t curl_timer;
+    h2o_linklist_t hooks;
+    h2o_linklist_t curlsocks;
+    /* connections */
+    h2o_linklist_t conns;
+    unsigned conns_count;
+    cf__metrics_t m;
+};
+
+/* serve.c: the daemon's "now" (seconds), and in milliseconds. */
+cf_time_t cf__serve_now(cf_serve_t *srv);
+int64_t cf__serve_now_ms(cf_serve_t *srv);
+/* serve.c: called when something the drain waits for ended; finishes the stop
+ * once nothing is left. */
+void cf__serve_maybe_finish(cf_serve_t *srv);
+
+/* http.c */
+int cf__http_init(cf_serve_t *srv, cf_error_t *err);
+void cf__http_shutdown(cf_serve_t *srv); /* stop reading on every connection */
+/* Sends a JSON answer (consumes body). */
+void cf__http_json(h2o_req_t *req, cf_serve_t *srv, int status, json_t *body);
+/* Sends {"error": name, "text": text} with status. */
+void cf__http_error(h2o_req_t *req, cf_serve_t *srv, int status, const char *name,
+                    const char *text);
+/* The HTTP status for a CF_E* code. */
+int cf__http_status(int code);
+/* The value of query parameter name (percent-decoded, in req->pool), or NULL.
+ * OUT *bad = 1 when the query is not valid UTF-8 once decoded. */
+const char *cf__http_query(h2o_req_t *req, const char *name, int *bad);
+
+/* http-read.c: the GET endpoints; each returns 0 once it answered. */
+int cf__http_get_case(cf_serve_t *srv, h2o_req_t *req, const cf_principal_t *who, int64_t id);
+int cf__http_get_events(cf_serve_t *srv, h2o_req_t *req, const cf_principal_t *who, int64_t id);
+int cf__http_list_cases(cf_serve_t *srv, h2o_req_t *req, const cf_principal_t *who);
+int cf__http_workflows(cf_serve_t *srv, h2o_req_t *req);
+int cf__http_alerts(cf_serve_t *srv, h2o_req_t *req, const cf_principal_t *who);
+int cf__http_metrics(cf_serve_t *srv, h2o_req_t *req);
+
+/* http-write.c: the POST endpoints. */
+int cf__http_post(cf_serve_t *srv, h2o_req_t *req, const cf_principal_t *who, cf__job_kind_t kind,
+                  int64_t id);
+int cf__http_test_clock(cf_serve_t *srv, h2o_req_t *req);
+
+/* sched.c */
+int cf__sched_init(cf_serve_t *srv);
+/* Re-reads the next due instant and arms the one timer for it. */
+void cf__sched_rearm(cf_serve_t *srv);
+/* Queues a FIRE job at the current instant and returns it (the loop's until it
+ * is done): a caller may set job->link to be answered {"fired": n} once the
+ * job's alerts were committed and delivered. */
+cf__job_t *cf__sched_fire(cf_serve_t *srv);
+/* Ties job to req (see cf__reqlink_t); 0, or CF_ENOMEM. */
+int cf__http_link(cf__job_t *job, h2o_req_t *req);
+void cf__sched_close(cf_serve_t *srv);
+
+/* sched-deliver.c */
+int cf__deliver_init(cf_serve_t *srv, cf_error_t *err);
+/* Starts a Server-Sent Events stream on req for who's agency. */
+int cf__deliver_stream(cf_serve_t *srv, h2o_req_t *req, const cf_principal_t *who);
+/* Sends an event to every stream of agency (NULL: none). */
+void cf__deliver_notice(cf_serve_t *srv, const char *agency, const char *event, const json_t *data);
+/* Delivers one fired alert: streams, log, webhooks. */
+void cf__deliver_alert(cf_serve_t *srv, const json_t *alert);
+/* Ends every stream and cancels every webhook delivery (stopping). */
+void cf__deliver_shutdown(cf_serve_t *srv);
+void cf__deliver_close(cf_serve_t *srv);
+
+#endif

@@ -1,0 +1,455 @@
+/*
+ * serve-jobs.c -- what one queued request does inside the writer's transaction
+ * (writer thread only). The same three steps as the command line's cmd-case.c:
+ * read (the case, its pinned workflow, the calendar), decide (the pure engine
+ * returns events or a refusal), write (seal and append through the store),
+ * plus what the daemon adds: the agency check, the If-Match version check, and
+ * the alerts index rewritten for the case in the same transaction.
+ *
+ * A job never touches the loop: it only fills job->status, answer, notices and
+ * alerts, which the loop reads after the commit. A job that fails returns
+ * non-zero and the writer rolls its savepoint back, so a refusal writes nothing.
+ *
+ * Alert events (FIRE): type "alert", actor "caseflow", role "system", with
+ * clock, point ("warning" | "deadline"), deadline, due_at, late (fired more than
+ * CF__LATE_AFTER seconds after due_at, e.g. because the daemon was down) and
+ * alert_id. The alert row is marked fired in the same savepoint as the event.
+ */
+#include "serve-int.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define CF__LATE_AFTER 60
+#define CF__FIRE_BATCH 64
+
+/* ---- answers ------------------------------------------------------------------------- */
+
+/* Sets an error answer {"error": NAME, "text": ...}; returns -1 (roll back). */
+static int fail(cf__job_t *j, int code, const char *text)
+{
+    j->status = cf__http_status(code);
+    json_decref(j->answer);
+    j->answer = json_pack("{s:s, s:s}", "error", cf_errname(code), "text", text);
+    return -1;
+}
+
+/* A refusal from the engine: 422 (403 for the role) with rule, article, allowed. */
+static int refuse(cf__job_t *j, int code, const cf_refusal_t *why)
+{
+    fail(j, code, why->text);
+    if (j->answer && why->rule[0]) {
+        json_object_set_new(j->answer, "rule", json_string(why->rule));
+        json_object_set_new(j->answer, "article", json_string(why->article));
+    }
+    if (j->answer && why->allowed)
+        json_object_set(j->answer, "allowed", why->allowed);
+    return -1;
+}
+
+static void notice(cf__job_t *j, const char *event, json_t *data)
+{
+    if (!j->notices)
+        j->notices = json_array();
+    json_array_append_new(j->notices, json_pack("{s:s, s:s, s:o}", "agency", j->who.agency, "event",
+                                                event, "data", data));
+}
+
+/* The answer to a change: {id, state, version, head, events}; a stream notice per
+ * transition. */
+static void changed(cf__job_t *j, int status, const cf_case_t *c, const json_t *events)
+{
+    j->status = status;
+    j->answer = json_pack("{s:I, s:s, s:I, s:s, s:O}", "id", (json_int_t)c->id, "state", c->state,
+                          "version", (json_int_t)c->version, "head", c->head, "events", events);
+    size_t i;
+    json_t *ev;
+    json_array_foreach(events, i, ev)
+    {
+        const char *type = json_string_value(json_object_get(ev, "type"));
+        if (strcmp(type, "transition") != 0 && strcmp(type, "case.opened") != 0 &&
+            strcmp(type, "clock.extended") != 0)
+            continue;
+        json_t *data = json_deep_copy(ev);
+        json_object_del(data, "prev");
+        json_object_set_new(data, "version", json_integer(c->version));
+        json_object_set_new(data, "state", json_string(c->state));
+        notice(j, type, data);
+    }
+}
+
+/* ---- reading the request ---------------------------------------------------------------- */
+
+/* Facts as JSON: a string is converted to the declared type as the command line
+ * does ("3000" -> 3000); other values are taken as typed. OUT *out (NULL if none). */
+static int typed_facts(const cf_workflow_t *wf, const json_t *in, json_t **out, cf_error_t *err)
+{
+    *out = NULL;
+    if (!in || json_is_null(in))
+        return 0;
+    if (!json_is_object(in))
+        return cf_error_set(err, CF_EINVAL, NULL, 0, 0, "\"facts\" must be an object");
+    json_t *facts = json_object();
+    const char *key;
+    json_t *v;
+    int rc = facts ? 0 : CF_ENOMEM;
+    json_object_foreach((json_t *)in, key, v)
+    {
+        json_t *typed = NULL;
+        if (rc == 0 && json_is_string(v))
+            rc = cf_engine_fact_from_text(wf, key, json_string_value(v), &typed, err);
+        else if (rc == 0)
+            typed = json_incref(v);
+        if (rc == 0 && json_object_set_new(facts, key, typed) != 0)
+            rc = CF_ENOMEM;
+    }
+    if (rc != 0) {
+        json_decref(facts);
+        return rc;
+    }
+    *out = facts;
+    return 0;
+}
+
+static int is_hex64(const char *s)
+{
+    if (!s || strlen(s) != 64)
+        return 0;
+    for (; *s; s++)
+        if (!isxdigit((unsigned char)*s))
+            return 0;
+    return 1;
+}
+
+/* documents: {name: {sha256 (64 hex), size (integer >= 0), file (string)}}. */
+static int check_documents(const json_t *docs, cf_error_t *err)
+{
+    if (!docs || json_is_null(docs))
+        return 0;
+    if (!json_is_object(docs))
+        return cf_error_set(err, CF_EINVAL, NULL, 0, 0, "\"documents\" must be an object");
+    const char *name;
+    json_t *d;
+    json_object_foreach((json_t *)docs, name, d)
+    {
+        json_t *size = json_object_get(d, "size");
+        if (!is_hex64(json_string_value(json_object_get(d, "sha256"))) || !json_is_integer(size) ||
+            json_integer_value(size) < 0 || !json_is_string(json_object_get(d, "file")))
+            return cf_error_set(err, CF_EINVAL, NULL, 0, 0,
+                                "document '%s' needs sha256 (64 hex digits), size and file", name);
+    }
+    return 0;
+}
+
+/* Reads case id for who: 404 when it does not exist or is another agency's. */
+static int load_case(cf_store_t *s, cf__job_t *j, int64_t id, cf_case_t *c, cf_error_t *err)
+{
+    char agency[128];
+    int rc = cf_store_case_agency(s, id, agency, sizeof(agency), err);
+    if (rc == 0 && strcmp(agency, j->who.agency) != 0)
+        rc = cf_error_set(err, CF_ENOTFOUND, NULL, 0, 0, "no case %lld", (long long)id);
+    return rc == 0 ? cf_store_case_get(s, id, c, err) : rc;
+}
+
+/* ---- open ---------------------------------------------------------------------------------- */
+
+/* Resolves workflow (or the matter's first workflow) and checks the parent. */
+static int resolve_open(cf_store_t *s, cf__job_t *j, cf_workflow_t **wf, json_t **matter,
+                        cf_error_t *err)
+{
+    const char *wf_id = json_string_value(json_object_get(j->body, "workflow"));
+    const char *matter_id = json_string_value(json_object_get(j->body, "matter"));
+    json_t *parent = json_object_get(j->body, "parent");
+    int rc = 0;
+    if (matter_id && (rc = cf_store_matter_get(s, matter_id, matter, err)) != 0)
+        return rc;
+    if (matter_id && !wf_id)
+        wf_id = json_string_value(json_array_get(json_object_get(*matter, "workflows"), 0));
+    if (!wf_id)
+        return cf_error_set(err, CF_EINVAL, NULL, 0, 0, "give \"workflow\" or \"matter\"");
+    if (parent && !json_is_null(parent)) {
+        cf_case_t p;
+        if (!json_is_integer(parent))
+            return cf_error_set(err, CF_EINVAL, NULL, 0, 0, "\"parent\" must be a case id");
+        if ((rc = load_case(s, j, json_integer_value(parent), &p, err)) != 0)
+            return rc;
+        cf_case_dispose(&p);
+    }
+    return cf_store_workflow_get(s, wf_id, 0, wf, NULL, err);
+}
+
+static int exec_open(cf_store_t *s, const cf_calendar_t *cal, cf__job_t *j)
+{
+    cf_error_t err;
+    cf_refusal_t why = {0};
+    cf_workflow_t *wf = NULL;
+    json_t *matter = NULL, *facts = NULL, *events = NULL;
+    json_t *party = json_object_get(j->body, "party");
+    cf_case_t c;
+    int ret = -1, rc = cf_case_init(&c);
+    cf_error_clear(&err);
+    if (rc == 0 && !json_is_string(json_object_get(party, "name")))
+        rc = cf_error_set(&err, CF_EINVAL, NULL, 0, 0, "\"party\" needs a \"name\"");
+    if (rc == 0)
+        rc = resolve_open(s, j, &wf, &matter, &err);
+    if (rc == 0)
+        rc = typed_facts(wf, json_object_get(j->body, "facts"), &facts, &err);
+    json_t *parent = json_object_get(j->body, "parent");
+    cf_open_t req = {.actor = j->who.name,
+                     .role = j->who.role,
+                     .party = party,
+                     .matter_id = json_string_value(json_object_get(j->body, "matter")),
+                     .matter = matter,
+                     .parent = json_is_integer(parent) ? json_integer_value(parent) : 0,
+                     .facts = facts,
+                     .algo = CF_CHAIN_SHA256,
+                     .at = j->now};
+    if (rc != 0)
+        fail(j, rc, err.text);
+    else if ((rc = cf_engine_open(wf, cal, &req, &events, &why)) != 0)
+        refuse(j, rc, &why);
+    else if ((rc = cf_store_case_open_tx(s, &c, events, j->who.agency, &err)) != 0 ||
+             (rc = cf_store_alerts_sync(s, &c, wf, cal, &err)) != 0)
+        fail(j, rc, err.text);
+    else {
+        changed(j, 201, &c, events);
+        ret = 0;
+    }
+    cf_refusal_dispose(&why);
+    json_decref(events);
+    json_decref(facts);
+    json_decref(matter);
+    cf_workflow_free(wf);
+    cf_case_dispose(&c);
+    return ret;
+}
+
+/* ---- act and extend ------------------------------------------------------------------------ */
+
+/* Reads the case, checks the version, finds its workflow and matter. */
+static int prepare(cf_store_t *s, cf__wfcache_t *wfs, cf__job_t *j, cf_case_t *c,
+                   const cf_workflow_t **wf, json_t **matter)
+{
+    cf_error_t err;
+    cf_error_clear(&err);
+    int rc = load_case(s, j, j->case_id, c, &err);
+    if (rc != 0)
+        return fail(j, rc, err.text);
+    if (j->if_match >= 0 && j->if_match != c->version) {
+        snprintf(err.text, sizeof(err.text),
+                 "case %lld is at version %lld, not %lld: read it again and retry",
+                 (long long)c->id, (long long)c->version, (long long)j->if_match);
+        rc = CF_ECONFLICT;
+    }
+    if (rc == 0)
+        rc = cf__wfcache_get(wfs, s, c->workflow_hash, wf, &err);
+    if (rc == 0 && c->matter_id)
+        rc = cf_store_matter_get(s, c->matter_id, matter, &err);
+    if (rc != 0) {
+        fail(j, rc, err.text);
+        if (rc == CF_ECONFLICT)
+            json_object_set_new(j->answer, "version", json_integer(c->version));
+        cf_case_dispose(c);
+    }
+    return rc;
+}
+
+/* Appends events decided on c, rewrites its alerts, and answers. */
+static int commit_events(cf_store_t *s, const cf_calendar_t *cal, const cf_workflow_t *wf,
+                         cf__job_t *j, cf_case_t *c, json_t *events)
+{
+    cf_error_t err;
+    int rc = cf_store_case_append_tx(s, c, events, &err);
+    if (rc == 0)
+        rc = cf_store_alerts_sync(s, c, wf, cal, &err);
+    if (rc != 0)
+        return fail(j, rc, err.text);
+    changed(j, 200, c, events);
+    return 0;
+}
+
+static int exec_act(cf_store_t *s, const cf_calendar_t *cal, cf__wfcache_t *wfs, cf__job_t *j)
+{
+    cf_case_t c;
+    const cf_workflow_t *wf;
+    json_t *matter = NULL, *facts = NULL, *events = NULL;
+    if (prepare(s, wfs, j, &c, &wf, &matter) != 0)
+        return -1;
+    cf_error_t err;
+    cf_refusal_t why = {0};
+    json_t *docs = json_object_get(j->body, "documents");
+    cf_act_t req = {.action = json_string_value(json_object_get(j->body, "action")),
+                    .actor = j->who.name,
+                    .role = j->who.role,
+                    .documents = json_is_object(docs) ? docs : NULL,
+                    .matter = matter,
+                    .at = j->now};
+    int ret = -1,
+        rc = req.action ? 0 : cf_error_set(&err, CF_EINVAL, NULL, 0, 0, "\"action\" is required");
+    if (rc == 0)
+        rc = check_documents(docs, &err);
+    if (rc == 0)
+        rc = typed_facts(wf, json_object_get(j->body, "facts"), &facts, &err);
+    req.facts = facts;
+    if (rc != 0)
+        fail(j, rc, err.text);
+    else if ((rc = cf_engine_act(wf, cal, &c, &req, &events, &why)) != 0)
+        refuse(j, rc, &why);
+    else
+        ret = commit_events(s, cal, wf, j, &c, events);
+    cf_refusal_dispose(&why);
+    json_decref(events);
+    json_decref(facts);
+    json_decref(matter);
+    cf_case_dispose(&c);
+    return ret;
+}
+
+static int exec_extend(cf_store_t *s, const cf_calendar_t *cal, cf__wfcache_t *wfs, cf__job_t *j)
+{
+    cf_case_t c;
+    const cf_workflow_t *wf;
+    json_t *matter = NULL, *events = NULL;
+    if (prepare(s, wfs, j, &c, &wf, &matter) != 0)
+        return -1;
+    cf_error_t err;
+    cf_refusal_t why = {0};
+    const char *by = json_string_value(json_object_get(j->body, "by"));
+    cf_extend_t req = {.clock = json_string_value(json_object_get(j->body, "clock")),
+                       .actor = j->who.name,
+                       .role = j->who.role,
+                       .reason = json_string_value(json_object_get(j->body, "reason")),
+                       .at = j->now};
+    int ret = -1, rc = req.clock && by ? cf_period_parse(by, &req.by, &err)
+                                       : cf_error_set(&err, CF_EINVAL, NULL, 0, 0,
+                                                      "\"clock\" and \"by\" are required");
+    if (rc != 0)
+        fail(j, rc == CF_EPARSE ? CF_EINVAL : rc, err.text);
+    else if ((rc = cf_engine_extend(wf, cal, &c, &req, &events, &why)) != 0)
+        refuse(j, rc, &why);
+    else
+        ret = commit_events(s, cal, wf, j, &c, events);
+    cf_refusal_dispose(&why);
+    json_decref(events);
+    json_decref(matter);
+    cf_case_dispose(&c);
+    return ret;
+}
+
+/* ---- fire ------------------------------------------------------------------------------------ */
+
+static json_t *alert_event(const cf_case_t *c, const cf_alert_t *a, cf_time_t now, int late)
+{
+    char at[CF_TIME_BUFSZ], deadline[CF_TIME_BUFSZ], due[CF_TIME_BUFSZ];
+    cf_time_format(now, at);
+    cf_time_format(a->deadline, deadline);
+    cf_time_format(a->due_at, due);
+    return json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:b, s:s}", "seq",
+                     (json_int_t)(c->version + 1), "type", "alert", "at", at, "actor", "caseflow",
+                     "role", "system", "clock", a->clock, "point", a->point, "deadline", deadline,
+                     "due_at", due, "late", late, "alert_id", a->id);
+}
+
+/* What is delivered for a fired alert: the event's fields plus case, agency,
+ * workflow and fired_at. */
+static json_t *alert_json(cf_store_t *s, const cf_case_t *c, const json_t *ev)
+{
+    char agency[128];
+    json_t *o = json_deep_copy(ev);
+    json_object_del(o, "prev");
+    json_object_del(o, "type");
+    json_object_del(o, "actor");
+    json_object_del(o, "role");
+    json_object_set(o, "fired_at", json_object_get(ev, "at"));
+    json_object_del(o, "at");
+    json_object_set_new(o, "workflow", json_string(c->workflow_id));
+    if (cf_store_case_agency(s, c->id, agency, sizeof(agency), NULL) == 0)
+        json_object_set_new(o, "agency", json_string(agency));
+    else
+        json_object_set_new(o, "agency", json_null());
+    return o;
+}
+
+/* Fires one alert: appends its event and marks the row, or, when the clock has
+ * moved on since the row was written (a change made outside the daemon),
+ * rewrites the case's alerts instead. OUT *fired (new ref) or NULL. */
+static int fire_one(cf_store_t *s, const cf_calendar_t *cal, cf__wfcache_t *wfs,
+                    const cf_alert_t *a, cf_time_t now, json_t **fired, cf_error_t *err)
+{
+    cf_case_t c;
+    const cf_workflow_t *wf;
+    json_t *events = NULL;
+    *fired = NULL;
+    int rc = cf_store_case_get(s, a->case_id, &c, err);
+    if (rc != 0)
+        return rc;
+    rc = cf__wfcache_get(wfs, s, c.workflow_hash, &wf, err);
+    const cf_clock_rt_t *k = cf_case_clock(&c, a->clock);
+    if (rc == 0 && (!k || k->state != CF_CLOCK_RUNNING || k->deadline != a->deadline)) {
+        rc = cf_store_alerts_sync(s, &c, wf, cal, err);
+        cf_case_dispose(&c);
+        return rc;
+    }
+    json_t *ev = rc == 0 ? alert_event(&c, a, now, now - a->due_at > CF__LATE_AFTER) : NULL;
+    if (rc == 0 && (!ev || !(events = json_array()) || json_array_append(events, ev) != 0))
+        rc = CF_ENOMEM;
+    if (rc == 0)
+        rc = cf_store_case_append_tx(s, &c, events, err);
+    if (rc == 0)
+        rc = cf_store_alert_mark(s, a->id, now, err);
+    if (rc == 0)
+        *fired = alert_json(s, &c, ev);
+    json_decref(ev);
+    json_decref(events);
+    cf_case_dispose(&c);
+    return rc;
+}
+
+/* Fires every alert due at j->now, each in its own nested savepoint: one that
+ * cannot be written is marked fired without an event rather than retried
+ * forever, and the others still fire. */
+static int exec_fire(cf_store_t *s, const cf_calendar_t *cal, cf__wfcache_t *wfs, cf__job_t *j)
+{
+    cf_alert_t due[CF__FIRE_BATCH];
+    cf_error_t err;
+    j->alerts = json_array();
+    j->status = 200;
+    int n;
+    do {
+        n = cf_store_alerts_due(s, j->now, due, CF__FIRE_BATCH, &err);
+        if (n < 0)
+            return fail(j, n, err.text);
+        for (int i = 0; i < n; i++) {
+            json_t *fired = NULL;
+            if (cf_store_savepoint(s, &err) != 0)
+                return fail(j, CF_ESTORE, err.text);
+            if (fire_one(s, cal, wfs, &due[i], j->now, &fired, &err) == 0) {
+                cf_store_savepoint_release(s, NULL);
+            } else {
+                cf_store_savepoint_rollback(s);
+                cf_store_alert_mark(s, due[i].id, j->now, NULL);
+            }
+            if (fired)
+                json_array_append_new(j->alerts, fired);
+        }
+    } while (n == CF__FIRE_BATCH);
+    j->answer = json_pack("{s:I}", "fired", (json_int_t)json_array_size(j->alerts));
+    return 0;
+}
+
+/* Exported, documented in serve-int.h */
+int cf__job_exec(cf_store_t *s, const cf_calendar_t *cal, cf__wfcache_t *wfs, cf__job_t *job)
+{
+    switch (job->kind) {
+    case CF__JOB_OPEN:
+        return exec_open(s, cal, job);
+    case CF__JOB_ACT:
+        return exec_act(s, cal, wfs, job);
+    case CF__JOB_EXTEND:
+        return exec_extend(s, cal, wfs, job);
+    case CF__JOB_FIRE:
+        return exec_fire(s, cal, wfs, job);
+    }
+    return fail(job, CF_EINVAL, "unknown job");
+}

@@ -1,0 +1,218 @@
+/*
+ * serve.c -- the daemon's lifecycle: open, run, stop, drain, close; and its
+ * clock. The state machine is drawn in serve.h.
+ *
+ * One libuv loop carries everything that is not a commit: the HTTP server
+ * (http*.c), the scheduler's one timer (sched.c), webhook sockets and timers and
+ * event streams (sched-deliver.c), the wake-up from the writer thread
+ * (serve-writer.c), the stop request and the signals. The loop tick therefore
+ * reads: timers (scheduler, curl, h2o timeouts, webhook retries) -> I/O (HTTP
+ * connections, curl sockets) -> async (writer results: answer, notify, deliver,
+ * re-arm the scheduler; stop) -> signals.
+ *
+ * Stopping drains instead of dropping: the listener closes at once; streams get
+ * their final chunk; webhook deliveries still pending are cancelled (they are
+ * not durable: see docs/api.md); every connection has its read side shut so
+ * h2o closes it after its answer, and requests already queued to the writer are
+ * committed and answered. When no connection and no write is left, the writer
+ * thread is joined and every handle closed; uv_run returns, h2o's context is
+ * disposed and uv_loop_close must return 0.
+ *
+ * The clock: clock_base (the configured start instant, or the system clock at
+ * open) plus the loop's monotonic time since open, plus what POST
+ * /v1/test/clock moved it forward (clock_offset_ms). Monotonic by construction:
+ * the engine refuses an event earlier than the case's last one, so "now" must
+ * never go back.
+ */
+#include "serve-int.h"
+
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+/* ---- the clock --------------------------------------------------------------------------- */
+
+/* Exported, documented in serve-int.h */
+int64_t cf__serve_now_ms(cf_serve_t *srv)
+{
+    return srv->clock_base * 1000 + (int64_t)(uv_now(&srv->loop) - srv->clock_base_ms) +
+           srv->clock_offset_ms;
+}
+
+/* Exported, documented in serve-int.h */
+cf_time_t cf__serve_now(cf_serve_t *srv)
+{
+    int64_t ms = cf__serve_now_ms(srv);
+    return ms >= 0 ? ms / 1000 : -((-ms + 999) / 1000);
+}
+
+/* ---- stopping ------------------------------------------------------------------------------- */
+
+static void begin_stop(cf_serve_t *srv)
+{
+    if (srv->state != CF__RUNNING)
+        return;
+    srv->state = CF__STOPPING;
+    /* A handle's loop is set by its init: a daemon that failed half way through
+     * cf_serve_open stops the same way, closing only what it opened. */
+    if (srv->listener.loop)
+        uv_close((uv_handle_t *)&srv->listener, NULL);
+    if (srv->sigint.loop)
+        uv_close((uv_handle_t *)&srv->sigint, NULL);
+    if (srv->sigterm.loop)
+        uv_close((uv_handle_t *)&srv->sigterm, NULL);
+    cf__sched_close(srv);
+    cf__deliver_shutdown(srv);
+    cf__http_shutdown(srv);
+    cf__serve_maybe_finish(srv);
+}
+
+/* Exported, documented in serve-int.h */
+void cf__serve_maybe_finish(cf_serve_t *srv)
+{
+    if (srv->state != CF__STOPPING || srv->conns_count || srv->writer.inflight ||
+        !h2o_linklist_is_empty(&srv->hooks))
+        return;
+    srv->state = CF__CLOSED;
+    cf__writer_stop(srv);
+    cf__deliver_close(srv);
+    uv_close((uv_handle_t *)&srv->stop_async, NULL);
+    uv_stop(&srv->loop);
+}
+
+static void on_stop(uv_async_t *async)
+{
+    begin_stop(async->data);
+}
+
+static void on_signal(uv_signal_t *sig, int signum)
+{
+    (void)signum;
+    begin_stop(sig->data);
+}
+
+/* Exported, documented in serve.h */
+void cf_serve_stop(cf_serve_t *srv)
+{
+    uv_async_send(&srv->stop_async);
+}
+
+/* ---- opening --------------------------------------------------------------------------------- */
+
+static void apply_defaults(cf_serve_config_t *c)
+{
+    if (!c->host)
+        c->host = "127.0.0.1";
+    if (!c->max_body)
+        c->max_body = 1u << 20;
+    if (!c->webhook_attempts)
+        c->webhook_attempts = 8;
+    if (!c->webhook_retry_ms)
+        c->webhook_retry_ms = 1000;
+    if (!c->timeout_ms)
+        c->timeout_ms = 10000;
+}
+
+static int open_reader(cf_serve_t *srv, cf_error_t *err)
+{
+    int rc = cf_store_open_existing(srv->cfg.db_path, &srv->reader, err);
+    if (rc == 0)
+        rc = cf_store_calendar_load(srv->reader, &srv->cal, err);
+    if (rc == 0)
+        rc = cf_store_query_only(srv->reader, err);
+    return rc;
+}
+
+static int start_signals(cf_serve_t *srv, cf_error_t *err)
+{
+    if (!srv->cfg.handle_signals)
+        return 0;
+    uv_signal_init(&srv->loop, &srv->sigint);
+    uv_signal_init(&srv->loop, &srv->sigterm);
+    srv->sigint.data = srv->sigterm.data = srv;
+    if (uv_signal_start(&srv->sigint, on_signal, SIGINT) != 0 ||
+        uv_signal_start(&srv->sigterm, on_signal, SIGTERM) != 0)
+        return cf_error_set(err, CF_EIO, NULL, 0, 0, "cannot handle SIGINT and SIGTERM");
+    return 0;
+}
+
+/* Exported, documented in serve.h */
+int cf_serve_open(const cf_serve_config_t *cfg, cf_serve_t **out, cf_error_t *err)
+{
+    cf_serve_t *srv = calloc(1, sizeof(*srv));
+    if (!srv)
+        return CF_ENOMEM;
+    srv->cfg = *cfg;
+    apply_defaults(&srv->cfg);
+    signal(SIGPIPE, SIG_IGN);
+    int rc = uv_loop_init(&srv->loop) == 0 ? 0 : CF_EIO;
+    if (rc != 0)
+        goto fail_loop;
+    uv_update_time(&srv->loop);
+    srv->clock_base = cfg->now ? cfg->now : (cf_time_t)time(NULL);
+    srv->clock_base_ms = uv_now(&srv->loop);
+    h2o_linklist_init_anchor(&srv->sse);
+    h2o_linklist_init_anchor(&srv->hooks);
+    h2o_linklist_init_anchor(&srv->curlsocks);
+    h2o_linklist_init_anchor(&srv->conns);
+    uv_async_init(&srv->loop, &srv->stop_async, on_stop);
+    srv->stop_async.data = srv;
+    if ((rc = cf__writer_start(srv, srv->cfg.db_path, err)) != 0)
+        goto fail_writer;
+    if ((rc = open_reader(srv, err)) != 0 || (rc = cf__http_init(srv, err)) != 0 ||
+        (rc = cf__sched_init(srv)) != 0 || (rc = cf__deliver_init(srv, err)) != 0 ||
+        (rc = start_signals(srv, err)) != 0)
+        goto fail_started;
+    *out = srv;
+    return 0;
+fail_started:
+    /* Everything opened so far is closed by the ordinary stop. */
+    begin_stop(srv);
+    cf_serve_run(srv);
+    cf_serve_free(srv);
+    return rc;
+fail_writer:
+    uv_close((uv_handle_t *)&srv->stop_async, NULL);
+    uv_run(&srv->loop, UV_RUN_DEFAULT);
+    uv_loop_close(&srv->loop);
+fail_loop:
+    free(srv);
+    return rc;
+}
+
+/* Exported, documented in serve.h */
+int cf_serve_port(const cf_serve_t *srv)
+{
+    return srv->port;
+}
+
+/* Exported, documented in serve.h */
+int cf_serve_run(cf_serve_t *srv)
+{
+    if (srv->state == CF__RUNNING)
+        cf__sched_rearm(srv); /* alerts missed while down fire now, late */
+    uv_run(&srv->loop, UV_RUN_DEFAULT);
+    if (srv->h2o_ready) {
+        h2o_context_dispose(&srv->ctx);
+        h2o_config_dispose(&srv->h2o);
+        srv->h2o_ready = 0;
+    }
+    uv_run(&srv->loop, UV_RUN_DEFAULT);
+    return uv_loop_close(&srv->loop);
+}
+
+/* Exported, documented in serve.h */
+void cf_serve_free(cf_serve_t *srv)
+{
+    if (!srv)
+        return;
+    if (srv->state != CF__CLOSED) { /* opened but never run */
+        begin_stop(srv);
+        cf_serve_run(srv);
+    }
+    cf__wfcache_free(&srv->wfs);
+    cf_calendar_free(srv->cal);
+    cf_store_close(srv->reader);
+    free(srv);
+}

@@ -1,0 +1,83 @@
+/*
+ * serve.h -- the caseflow daemon: one libuv loop serving the HTTP/JSON API
+ * (libh2o), the deadline scheduler, alert delivery (SSE, a JSON-lines log,
+ * webhooks through libcurl multi) and handing writes to a group-committing
+ * writer thread. The API is documented in docs/api.md and docs/openapi.yaml.
+ *
+ * Lifecycle:
+ *
+ *   cf_serve_open --> OPEN (listening, writer thread started, nothing run yet)
+ *        |                       cf_serve_run (blocks, on any one thread)
+ *        v
+ *     RUNNING --cf_serve_stop / SIGINT / SIGTERM--> STOPPING --drained--> returns
+ *        |                                                                   |
+ *        +------------------------- cf_serve_free <--------------------------+
+ *
+ *   OPEN     -> RUNNING   [cf_serve_run]
+ *   RUNNING  -> STOPPING  [cf_serve_stop, thread-safe; a signal when handle_signals]
+ *   STOPPING -> returned  [no connection, no write in flight: every handle closed,
+ *                          uv_loop_close's result returned]
+ * Invariant: a request that changes a case is answered only after the
+ * transaction holding its events committed (synchronous=FULL).
+ */
+#ifndef CF_SERVE_H
+#define CF_SERVE_H
+
+#include <stddef.h>
+
+#include "cftime.h"
+#include "error.h"
+
+#define CF_SERVE_MAX_WEBHOOKS 16
+
+typedef struct cf_serve_config_s {
+    const char *db_path;   /* the database (must exist: `caseflow init`) */
+    const char *host;      /* IPv4 address to listen on, "127.0.0.1" */
+    int port;              /* 0: any free port (cf_serve_port tells which) */
+    size_t max_body;       /* request body limit in bytes (413 above); 0: 1 MiB */
+    const char *alert_log; /* JSON-lines file alerts are appended to, or NULL */
+    const char *webhooks[CF_SERVE_MAX_WEBHOOKS]; /* URLs alerts are POSTed to */
+    unsigned webhooks_count;
+    unsigned webhook_attempts; /* tries per alert and URL; 0: 8 */
+    unsigned webhook_retry_ms; /* first retry delay, doubled each time; 0: 1000 */
+    unsigned timeout_ms;       /* h2o request and I/O timeouts; 0: 10000 */
+    cf_time_t now;             /* the clock's start instant; 0: the system clock */
+    int test_clock;            /* 1: POST /v1/test/clock may move the clock forward */
+    int handle_signals;        /* 1: SIGINT and SIGTERM stop the daemon */
+} cf_serve_config_t;
+
+typedef struct cf_serve_s cf_serve_t;
+
+/* Fills cfg with the defaults (127.0.0.1, port 8080, 1 MiB, ...). */
+void cf_serve_config_init(cf_serve_config_t *cfg);
+
+/* Reads a config file into cfg: one `key = value` (or `key: value`) per line,
+ * '#' comments, keys db, listen, max_body, alert_log, webhook (repeatable),
+ * webhook_attempts, webhook_retry_ms, timeout_ms, now, test_clock. Strings point
+ * into *buf (OUT, malloc'd; free it after the daemon is freed). Returns 0, or
+ * CF_EIO / CF_EPARSE with err naming the file and line. */
+int cf_serve_config_load(cf_serve_config_t *cfg, const char *path, char **buf, cf_error_t *err);
+
+/* Parses "HOST:PORT" into cfg->host (pointing into text) and cfg->port.
+ * Returns 0 or CF_EINVAL. */
+int cf_serve_config_listen(cf_serve_config_t *cfg, char *text);
+
+/* Opens the daemon: the database (writer and reader connections), the listening
+ * socket, the writer thread. cfg's strings must outlive the daemon. OUT *out.
+ * Returns 0 or a CF_E* code with err filled (nothing left open). */
+int cf_serve_open(const cf_serve_config_t *cfg, cf_serve_t **out, cf_error_t *err);
+
+/* The port the daemon listens on. */
+int cf_serve_port(const cf_serve_t *srv);
+
+/* Runs the loop until the daemon is stopped and drained, then closes every
+ * handle. Returns uv_loop_close's result: 0 when everything was closed. */
+int cf_serve_run(cf_serve_t *srv);
+
+/* Asks the daemon to stop. Thread-safe; may be called before or during run. */
+void cf_serve_stop(cf_serve_t *srv);
+
+/* Frees a daemon that was opened (and run, or not). */
+void cf_serve_free(cf_serve_t *srv);
+
+#endif
