@@ -92,4 +92,12 @@
     X(audit_event_deleted)                                                                            \
     X(audit_bundle)                                                                                   \
     X(audit_cli)                                                                                      \
+    /* serve-*: the daemon (tests/test-serve.c, tests/test-serve-alerts.c) */                      \
+    X(serve_walk_full)                                                                             \
+    X(serve_status_codes)                                                                          \
+    X(serve_agency)                                                                                \
+    X(serve_group_commit)                                                                          \
+    X(serve_sigterm)                                                                               \
+    X(serve_alert_delivery)                                                                        \
+    X(serve_alert_restart)                                                                         \
     /* CORE-TESTS */

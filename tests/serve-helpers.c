@@ -1,0 +1,419 @@
+/*
+ * serve-helpers.c -- see serve-helpers.h.
+ */
+#include "serve-helpers.h"
+
+#include <arpa/inet.h>
+#include <curl/curl.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#include <yaml.h>
+
+#include "cli.h"
+#include "task.h"
+
+/* ---- leak checking ------------------------------------------------------------------------ */
+
+/* h2o 2.2.5 keeps freed memory-pool chunks and socket buffers in per-thread
+ * (__thread) recycle lists that nothing frees; when a test's daemon thread exits,
+ * LeakSanitizer reports them. They are h2o's caches, not our objects. */
+const char *__lsan_default_suppressions(void);
+const char *__lsan_default_suppressions(void)
+{
+    return "leak:h2o_mem_alloc_recycle\n";
+}
+
+const char *__lsan_default_options(void);
+const char *__lsan_default_options(void)
+{
+    return "print_suppressions=0";
+}
+
+/* ---- database and tokens ---------------------------------------------------------------- */
+
+/* Runs the command line in-process; OUT *out (malloc'd) its standard output. */
+static int run_cli(char **out, int argc, char **argv)
+{
+    size_t len = 0;
+    char *text = NULL;
+    FILE *f = open_memstream(&text, &len);
+    FILE *null = fopen("/dev/null", "w");
+    int rc = cf_cli_main(argc, argv, f, null);
+    fclose(f);
+    fclose(null);
+    if (out)
+        *out = text;
+    else
+        free(text);
+    return rc;
+}
+
+void td_db(const char *name, char *path, size_t size)
+{
+    char workflows[1024];
+    snprintf(path, size, "%s/%s", cf_test_tmpdir(), name);
+    remove(path);
+    snprintf(workflows, sizeof(workflows), "%s/workflows", CF_SOURCE_DIR);
+    char *argv[] = {"caseflow", "--db", path, "init", "--workflows", workflows, NULL};
+    ASSERT_EQ(run_cli(NULL, 6, argv), 0);
+}
+
+char *td_token(const char *db, const char *agency, const char *role, const char *name)
+{
+    char *out = NULL;
+    char *argv[] = {"caseflow",     "--db",   (char *)db,   "token",  "create",     "--agency",
+                    (char *)agency, "--role", (char *)role, "--name", (char *)name, NULL};
+    ASSERT_EQ(run_cli(&out, 11, argv), 0);
+    size_t n = strlen(out);
+    while (n && out[n - 1] == '\n')
+        out[--n] = '\0';
+    ASSERT_EQ(n, 64);
+    return out;
+}
+
+/* ---- the daemon -------------------------------------------------------------------------- */
+
+void td_config(cf_serve_config_t *cfg, const char *db, const char *now)
+{
+    cf_serve_config_init(cfg);
+    cfg->db_path = db;
+    cfg->port = 0;
+    cfg->test_clock = 1;
+    cfg->webhook_retry_ms = 5;
+    if (now) {
+        cf_error_t err;
+        ASSERT_EQ(cf_time_parse(now, &cfg->now, &err), 0);
+    }
+}
+
+static void *daemon_main(void *arg)
+{
+    td_daemon_t *d = arg;
+    d->result = cf_serve_run(d->srv);
+    return NULL;
+}
+
+void td_start(td_daemon_t *d, const cf_serve_config_t *cfg)
+{
+    cf_error_t err;
+    memset(d, 0, sizeof(*d));
+    if (cf_serve_open(cfg, &d->srv, &err) != 0)
+        CF__FAIL("cf_serve_open: %s", err.text);
+    d->port = cf_serve_port(d->srv);
+    ASSERT(d->port > 0);
+    d->result = -1;
+    ASSERT_EQ(pthread_create(&d->thread, NULL, daemon_main, d), 0);
+}
+
+void td_stop(td_daemon_t *d)
+{
+    cf_serve_stop(d->srv);
+    ASSERT_EQ(pthread_join(d->thread, NULL), 0);
+    ASSERT_EQ(d->result, 0); /* uv_loop_close: every handle was closed */
+    cf_serve_free(d->srv);
+    d->srv = NULL;
+}
+
+/* ---- HTTP ----------------------------------------------------------------------------------- */
+
+typedef struct buf_s {
+    char *data;
+    size_t len;
+} buf_t;
+
+static size_t on_body(char *p, size_t size, size_t n, void *ctx)
+{
+    buf_t *b = ctx;
+    char *grown = realloc(b->data, b->len + size * n + 1);
+    ASSERT(grown != NULL);
+    memcpy(grown + b->len, p, size * n);
+    b->data = grown;
+    b->len += size * n;
+    b->data[b->len] = '\0';
+    return size * n;
+}
+
+static void header_value(const char *line, size_t len, const char *name, char *out, size_t size)
+{
+    size_t nlen = strlen(name);
+    if (len <= nlen + 1 || strncasecmp(line, name, nlen) != 0 || line[nlen] != ':')
+        return;
+    const char *v = line + nlen + 1;
+    while (*v == ' ')
+        v++;
+    size_t vlen = (size_t)(line + len - v);
+    while (vlen && (v[vlen - 1] == '\r' || v[vlen - 1] == '\n'))
+        vlen--;
+    snprintf(out, size, "%.*s", (int)vlen, v);
+}
+
+static size_t on_header(char *p, size_t size, size_t n, void *ctx)
+{
+    td_resp_t *r = ctx;
+    header_value(p, size * n, "etag", r->etag, sizeof(r->etag));
+    return size * n;
+}
+
+void td_http(const td_daemon_t *d, const char *method, const char *path, const char *token,
+             const char *body, size_t body_len, const char *if_match, td_resp_t *r)
+{
+    char url[512], auth[256], match[64];
+    buf_t b = {0};
+    memset(r, 0, sizeof(*r));
+    snprintf(url, sizeof(url), "http://127.0.0.1:%d%s", d->port, path);
+    CURL *e = curl_easy_init();
+    struct curl_slist *h = curl_slist_append(NULL, "Expect:");
+    if (token) {
+        snprintf(auth, sizeof(auth), "Authorization: Bearer %s", token);
+        h = curl_slist_append(h, auth);
+    }
+    if (if_match) {
+        snprintf(match, sizeof(match), "If-Match: %s", if_match);
+        h = curl_slist_append(h, match);
+    }
+    if (body) {
+        h = curl_slist_append(h, "Content-Type: application/json");
+        curl_easy_setopt(e, CURLOPT_POSTFIELDS, body);
+        curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE, (long)body_len);
+    }
+    curl_easy_setopt(e, CURLOPT_URL, url);
+    curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, method);
+    curl_easy_setopt(e, CURLOPT_HTTPHEADER, h);
+    curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
+    curl_easy_setopt(e, CURLOPT_WRITEDATA, &b);
+    curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
+    curl_easy_setopt(e, CURLOPT_HEADERDATA, r);
+    CURLcode rc = curl_easy_perform(e);
+    if (rc != CURLE_OK)
+        CF__FAIL("%s %s: %s", method, path, curl_easy_strerror(rc));
+    curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &r->status);
+    curl_easy_cleanup(e);
+    curl_slist_free_all(h);
+    r->body = b.data ? b.data : strdup("");
+    r->json = json_loads(r->body, 0, NULL);
+}
+
+void td_http_json(const td_daemon_t *d, const char *method, const char *path, const char *token,
+                  const json_t *body, const char *if_match, td_resp_t *r)
+{
+    char *text = body ? json_dumps(body, JSON_COMPACT) : NULL;
+    td_http(d, method, path, token, text, text ? strlen(text) : 0, if_match, r);
+    free(text);
+}
+
+void td_resp_free(td_resp_t *r)
+{
+    free(r->body);
+    json_decref(r->json);
+    memset(r, 0, sizeof(*r));
+}
+
+void td_clock(const td_daemon_t *d, const char *iso)
+{
+    char body[128];
+    td_resp_t r;
+    snprintf(body, sizeof(body), "{\"now\":\"%s\"}", iso);
+    td_http(d, "POST", "/v1/test/clock", NULL, body, strlen(body), NULL, &r);
+    if (r.status != 200)
+        CF__FAIL("clock to %s: %ld %s", iso, r.status, r.body);
+    td_resp_free(&r);
+}
+
+/* ---- webhook receiver ------------------------------------------------------------------------ */
+
+static void serve_one(td_hook_t *h, int fd)
+{
+    char req[65536];
+    size_t len = 0;
+    ssize_t n;
+    char *end = NULL;
+    while (!end && len < sizeof(req) - 1 && (n = read(fd, req + len, sizeof(req) - 1 - len)) > 0) {
+        len += (size_t)n;
+        req[len] = '\0';
+        end = strstr(req, "\r\n\r\n");
+    }
+    ASSERT(end != NULL);
+    char clen[32] = "0", id[160] = "", attempt[16] = "0";
+    for (char *line = req; line < end; line = strstr(line, "\r\n") + 2) {
+        size_t l = (size_t)(strstr(line, "\r\n") - line);
+        header_value(line, l, "content-length", clen, sizeof(clen));
+        header_value(line, l, "x-caseflow-alert-id", id, sizeof(id));
+        header_value(line, l, "x-caseflow-delivery-attempt", attempt, sizeof(attempt));
+    }
+    size_t want = (size_t)(end + 4 - req) + (size_t)atol(clen);
+    while (len < want && len < sizeof(req) - 1 && (n = read(fd, req + len, want - len)) > 0)
+        len += (size_t)n;
+    req[len] = '\0';
+    pthread_mutex_lock(&h->mu);
+    int fail = h->count < h->failures;
+    if (h->count < 32) {
+        snprintf(h->ids[h->count], sizeof(h->ids[0]), "%s", id);
+        h->bodies[h->count] = strdup(end + 4);
+        h->attempts[h->count] = atoi(attempt);
+    }
+    h->count++;
+    pthread_cond_broadcast(&h->cv);
+    pthread_mutex_unlock(&h->mu);
+    const char *answer = fail ? "HTTP/1.1 500 Internal Server Error\r\nContent-Length: 0\r\n"
+                                "Connection: close\r\n\r\n"
+                              : "HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
+    ASSERT(write(fd, answer, strlen(answer)) == (ssize_t)strlen(answer));
+}
+
+static void *hook_main(void *arg)
+{
+    td_hook_t *h = arg;
+    for (;;) {
+        int fd = accept(h->fd, NULL, NULL);
+        if (fd < 0)
+            break; /* td_hook_stop shut the socket */
+        serve_one(h, fd);
+        close(fd);
+    }
+    return NULL;
+}
+
+void td_hook_start(td_hook_t *h, int failures)
+{
+    memset(h, 0, sizeof(*h));
+    h->failures = failures;
+    pthread_mutex_init(&h->mu, NULL);
+    pthread_cond_init(&h->cv, NULL);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = 0};
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t alen = sizeof(a);
+    h->fd = socket(AF_INET, SOCK_STREAM, 0);
+    ASSERT(h->fd >= 0);
+    ASSERT_EQ(bind(h->fd, (struct sockaddr *)&a, sizeof(a)), 0);
+    ASSERT_EQ(listen(h->fd, 16), 0);
+    ASSERT_EQ(getsockname(h->fd, (struct sockaddr *)&a, &alen), 0);
+    h->port = ntohs(a.sin_port);
+    ASSERT_EQ(pthread_create(&h->thread, NULL, hook_main, h), 0);
+}
+
+void td_hook_wait(td_hook_t *h, int n)
+{
+    pthread_mutex_lock(&h->mu);
+    while (h->count < n)
+        pthread_cond_wait(&h->cv, &h->mu);
+    pthread_mutex_unlock(&h->mu);
+}
+
+void td_hook_stop(td_hook_t *h)
+{
+    shutdown(h->fd, SHUT_RDWR);
+    ASSERT_EQ(pthread_join(h->thread, NULL), 0);
+    close(h->fd);
+    for (int i = 0; i < h->count && i < 32; i++)
+        free(h->bodies[i]);
+    pthread_cond_destroy(&h->cv);
+    pthread_mutex_destroy(&h->mu);
+}
+
+/* ---- event stream reader ------------------------------------------------------------------------
+ */
+
+static size_t on_stream(char *p, size_t size, size_t n, void *ctx)
+{
+    td_stream_t *s = ctx;
+    pthread_mutex_lock(&s->mu);
+    char *grown = realloc(s->text, s->len + size * n + 1);
+    ASSERT(grown != NULL);
+    memcpy(grown + s->len, p, size * n);
+    s->text = grown;
+    s->len += size * n;
+    s->text[s->len] = '\0';
+    s->connected = strstr(s->text, ": connected\n\n") != NULL;
+    s->alerts = 0;
+    for (const char *q = s->text; (q = strstr(q, "event: alert\n")) != NULL; q++)
+        s->alerts++;
+    int done = s->alerts >= s->want;
+    pthread_cond_broadcast(&s->cv);
+    pthread_mutex_unlock(&s->mu);
+    return done ? 0 : size * n; /* 0 ends the transfer */
+}
+
+static void *stream_main(void *arg)
+{
+    td_stream_t *s = arg;
+    char url[256], auth[256];
+    snprintf(url, sizeof(url), "http://127.0.0.1:%d/v1/stream", s->d->port);
+    snprintf(auth, sizeof(auth), "Authorization: Bearer %s", s->token);
+    struct curl_slist *h = curl_slist_append(NULL, auth);
+    CURL *e = curl_easy_init();
+    curl_easy_setopt(e, CURLOPT_URL, url);
+    curl_easy_setopt(e, CURLOPT_HTTPHEADER, h);
+    curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_stream);
+    curl_easy_setopt(e, CURLOPT_WRITEDATA, s);
+    CURLcode rc = curl_easy_perform(e);
+    ASSERT(rc == CURLE_WRITE_ERROR || rc == CURLE_OK);
+    curl_easy_cleanup(e);
+    curl_slist_free_all(h);
+    return NULL;
+}
+
+void td_stream_start(td_stream_t *s, const td_daemon_t *d, const char *token, int want)
+{
+    memset(s, 0, sizeof(*s));
+    s->d = d;
+    s->token = token;
+    s->want = want;
+    pthread_mutex_init(&s->mu, NULL);
+    pthread_cond_init(&s->cv, NULL);
+    ASSERT_EQ(pthread_create(&s->thread, NULL, stream_main, s), 0);
+    pthread_mutex_lock(&s->mu);
+    while (!s->connected)
+        pthread_cond_wait(&s->cv, &s->mu);
+    pthread_mutex_unlock(&s->mu);
+}
+
+void td_stream_finish(td_stream_t *s)
+{
+    ASSERT_EQ(pthread_join(s->thread, NULL), 0);
+    pthread_cond_destroy(&s->cv);
+    pthread_mutex_destroy(&s->mu);
+}
+
+/* ---- YAML
+ * ---------------------------------------------------------------------------------------- */
+
+static json_t *node_json(yaml_document_t *doc, yaml_node_t *n)
+{
+    if (n->type == YAML_SCALAR_NODE)
+        return json_stringn((const char *)n->data.scalar.value, n->data.scalar.length);
+    if (n->type == YAML_SEQUENCE_NODE) {
+        json_t *a = json_array();
+        for (yaml_node_item_t *i = n->data.sequence.items.start; i < n->data.sequence.items.top;
+             i++)
+            json_array_append_new(a, node_json(doc, yaml_document_get_node(doc, *i)));
+        return a;
+    }
+    json_t *o = json_object();
+    for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++) {
+        yaml_node_t *k = yaml_document_get_node(doc, p->key);
+        json_object_set_new(o, (const char *)k->data.scalar.value,
+                            node_json(doc, yaml_document_get_node(doc, p->value)));
+    }
+    return o;
+}
+
+json_t *td_yaml(const char *relpath)
+{
+    size_t len;
+    char *buf = cf_test_slurp(relpath, &len);
+    yaml_parser_t parser;
+    yaml_document_t doc;
+    ASSERT(yaml_parser_initialize(&parser));
+    yaml_parser_set_input_string(&parser, (const unsigned char *)buf, len);
+    ASSERT(yaml_parser_load(&parser, &doc));
+    json_t *out = node_json(&doc, yaml_document_get_root_node(&doc));
+    yaml_document_delete(&doc);
+    yaml_parser_delete(&parser);
+    free(buf);
+    return out;
+}

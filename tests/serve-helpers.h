@@ -1,0 +1,98 @@
+/*
+ * serve-helpers.h -- what the daemon tests share: a database made by `caseflow
+ * init`, tokens made by `caseflow token create`, the daemon run in-process on
+ * its own thread on a free loopback port, an HTTP client (libcurl easy), the
+ * test clock, a tiny webhook receiver and an event-stream reader.
+ *
+ * Every daemon a test starts is stopped by td_stop, which asserts that its loop
+ * closed every handle (uv_loop_close == 0).
+ */
+#ifndef CF_SERVE_HELPERS_H
+#define CF_SERVE_HELPERS_H
+
+#include <jansson.h>
+#include <pthread.h>
+
+#include "serve.h"
+
+typedef struct td_daemon_s {
+    cf_serve_t *srv;
+    pthread_t thread;
+    int result; /* cf_serve_run's: uv_loop_close */
+    int port;
+} td_daemon_t;
+
+typedef struct td_resp_s {
+    long status;
+    char *body;
+    json_t *json; /* the body parsed, or NULL */
+    char etag[32];
+    char alert_id[160];
+} td_resp_t;
+
+/* A fresh database in the test's directory, initialised with the shipped
+ * workflows and calendars. OUT path (size bytes). */
+void td_db(const char *name, char *path, size_t size);
+/* A new token (malloc'd hex) for agency, role, name. */
+char *td_token(const char *db, const char *agency, const char *role, const char *name);
+/* A config for db starting at now (ISO), with the test clock, port 0. */
+void td_config(cf_serve_config_t *cfg, const char *db, const char *now);
+void td_start(td_daemon_t *d, const cf_serve_config_t *cfg);
+void td_stop(td_daemon_t *d);
+
+/* One HTTP exchange (a new connection each time). body and if_match may be NULL.
+ * extra_header may be NULL. */
+void td_http(const td_daemon_t *d, const char *method, const char *path, const char *token,
+             const char *body, size_t body_len, const char *if_match, td_resp_t *r);
+/* As td_http with a JSON body given as a jansson value (borrowed). */
+void td_http_json(const td_daemon_t *d, const char *method, const char *path, const char *token,
+                  const json_t *body, const char *if_match, td_resp_t *r);
+void td_resp_free(td_resp_t *r);
+/* Moves the daemon's clock to iso and waits until every alert due then fired. */
+void td_clock(const td_daemon_t *d, const char *iso);
+
+/* A webhook receiver on 127.0.0.1: answers `failures` requests with 500, then
+ * 200; records each request's alert id header and body. */
+typedef struct td_hook_s {
+    int fd;
+    int port;
+    int failures;
+    pthread_t thread;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    int count; /* requests received */
+    char ids[32][160];
+    char *bodies[32];
+    int attempts[32];
+    int quit;
+} td_hook_t;
+
+void td_hook_start(td_hook_t *h, int failures);
+/* Blocks until the receiver has seen n requests. */
+void td_hook_wait(td_hook_t *h, int n);
+void td_hook_stop(td_hook_t *h);
+
+/* An event-stream reader (GET /v1/stream) on its own thread: it stops reading
+ * once it has seen `want` "event: alert" blocks. */
+typedef struct td_stream_s {
+    const td_daemon_t *d;
+    const char *token;
+    int want;
+    pthread_t thread;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    int connected;
+    int alerts;
+    char *text; /* everything received */
+    size_t len;
+} td_stream_t;
+
+/* Starts the reader and waits until the daemon has accepted the stream. */
+void td_stream_start(td_stream_t *s, const td_daemon_t *d, const char *token, int want);
+/* Waits until `want` alerts arrived, then joins the reader. */
+void td_stream_finish(td_stream_t *s);
+
+/* Reads a YAML file under the source tree as JSON (every scalar a string). */
+json_t *td_yaml(const char *relpath);
+
+#endif

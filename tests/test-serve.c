@@ -1,0 +1,399 @@
+/*
+ * test-serve.c -- serve-*: the daemon's HTTP/JSON API, each test against a
+ * daemon run in-process on a loopback port (serve-helpers.c) and stopped with
+ * every handle closed (uv_loop_close == 0).
+ *
+ * serve-1.*: a whole case over HTTP; every status code the API documents; agency
+ *            isolation; many concurrent writers (group commit).
+ * serve-2.*: the `caseflow serve` binary: SIGTERM stops it cleanly.
+ */
+#include <curl/curl.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "serve-helpers.h"
+#include "task.h"
+
+#define T0 "2026-03-02T09:00:00+08:00"
+
+static const char fake_sha[] = "00000000000000000000000000000000000000000000000000000000000000aa";
+
+/* Opens a penalty-general case as token; returns its id. */
+static long long open_case(const td_daemon_t *d, const char *token, const char *party)
+{
+    td_resp_t r;
+    json_t *body =
+        json_pack("{s:s, s:{s:s, s:s}, s:{s:s}}", "workflow", "penalty-general", "party", "name",
+                  party, "type", "定点医药机构", "facts", "lead_source", "投诉举报");
+    td_http_json(d, "POST", "/v1/cases", token, body, NULL, &r);
+    json_decref(body);
+    if (r.status != 201)
+        CF__FAIL("open: %ld %s", r.status, r.body);
+    long long id = json_integer_value(json_object_get(r.json, "id"));
+    ASSERT(id > 0);
+    ASSERT_EQ(json_integer_value(json_object_get(r.json, "version")), 2); /* opened + clock */
+    td_resp_free(&r);
+    return id;
+}
+
+/* GET /v1/cases/{id}: OUT etag (the version), returns the state (static buffer). */
+static const char *case_state(const td_daemon_t *d, const char *token, long long id, char *etag,
+                              size_t size)
+{
+    static char state[64];
+    char path[64];
+    td_resp_t r;
+    snprintf(path, sizeof(path), "/v1/cases/%lld", id);
+    td_http(d, "GET", path, token, NULL, 0, NULL, &r);
+    ASSERT_EQ(r.status, 200);
+    ASSERT(r.etag[0] == '"');
+    snprintf(etag, size, "%s", r.etag);
+    snprintf(state, sizeof(state), "%s", json_string_value(json_object_get(r.json, "state")));
+    td_resp_free(&r);
+    return state;
+}
+
+/* ---- serve-1.1: the full penalty walk over HTTP ------------------------------------------ */
+
+typedef struct tokens_s {
+    const char *db;
+    char keys[8][64];
+    char *values[8];
+    int n;
+} tokens_t;
+
+static const char *token_for(tokens_t *t, const char *name, const char *role)
+{
+    char key[64];
+    snprintf(key, sizeof(key), "%s/%s", name, role);
+    for (int i = 0; i < t->n; i++)
+        if (strcmp(t->keys[i], key) == 0)
+            return t->values[i];
+    ASSERT(t->n < 8);
+    snprintf(t->keys[t->n], sizeof(t->keys[0]), "%s", key);
+    t->values[t->n] = td_token(t->db, "某县医疗保障局", role, name);
+    return t->values[t->n++];
+}
+
+static json_t *step_body(const json_t *step)
+{
+    json_t *docs = json_object();
+    size_t i;
+    json_t *n;
+    json_array_foreach(json_object_get(step, "documents"), i, n) json_object_set_new(
+        docs, json_string_value(n),
+        json_pack("{s:s, s:i, s:s}", "sha256", fake_sha, "size", 1, "file", "walk.pdf"));
+    json_t *facts = json_object_get(step, "facts");
+    return json_pack("{s:O, s:o, s:o}", "action", json_object_get(step, "action"), "facts",
+                     facts ? json_incref(facts) : json_object(), "documents", docs);
+}
+
+static void walk_step(const td_daemon_t *d, tokens_t *t, long long id, const json_t *step)
+{
+    const char *action = json_string_value(json_object_get(step, "action"));
+    const char *token = token_for(t, json_string_value(json_object_get(step, "actor")),
+                                  json_string_value(json_object_get(step, "role")));
+    const char *refused = json_string_value(json_object_get(step, "refused"));
+    const char *expect = json_string_value(json_object_get(step, "expect"));
+    char path[64], etag[32];
+    td_resp_t r;
+    td_clock(d, json_string_value(json_object_get(step, "at")));
+    case_state(d, token, id, etag, sizeof(etag));
+    snprintf(path, sizeof(path), "/v1/cases/%lld/actions", id);
+    json_t *body = step_body(step);
+    td_http_json(d, "POST", path, token, body, etag, &r);
+    json_decref(body);
+    if (refused && strcmp(refused, "true") == 0) {
+        if (r.status != 403 && r.status != 422)
+            CF__FAIL("%s should have been refused: %ld %s", action, r.status, r.body);
+        ASSERT(json_string_value(json_object_get(r.json, "text")) != NULL);
+        if (r.status == 422)
+            ASSERT(json_is_array(json_object_get(r.json, "allowed")));
+    } else {
+        if (r.status != 200)
+            CF__FAIL("%s: %ld %s", action, r.status, r.body);
+        if (expect)
+            ASSERT_STR_EQ(json_string_value(json_object_get(r.json, "state")), expect);
+    }
+    td_resp_free(&r);
+}
+
+TEST_IMPL(serve_walk_full)
+{
+    char db[512], etag[32], path[64];
+    td_db("walk.db", db, sizeof(db));
+    tokens_t tokens = {.db = db};
+    json_t *walk = td_yaml("tests/fixtures/walks/penalty-general-full.yaml");
+    json_t *open = json_object_get(walk, "open");
+    cf_serve_config_t cfg;
+    td_daemon_t d;
+    td_config(&cfg, db, json_string_value(json_object_get(open, "at")));
+    td_start(&d, &cfg);
+    long long id = open_case(&d, token_for(&tokens, "张三", "handler"),
+                             json_string_value(json_object_get(open, "party")));
+    size_t i;
+    json_t *step;
+    json_array_foreach(json_object_get(walk, "steps"), i, step) walk_step(&d, &tokens, id, step);
+    const char *token = token_for(&tokens, "李四", "head");
+    ASSERT_STR_EQ(case_state(&d, token, id, etag, sizeof(etag)), "archived");
+    /* The case as the API shows it: closed, facts, documents, clocks, no action left. */
+    td_resp_t r;
+    snprintf(path, sizeof(path), "/v1/cases/%lld", id);
+    td_http(&d, "GET", path, token, NULL, 0, NULL, &r);
+    ASSERT(json_is_true(json_object_get(r.json, "closed")));
+    ASSERT_EQ(json_array_size(json_object_get(r.json, "allowed")), 0);
+    ASSERT(json_array_size(json_object_get(r.json, "clocks")) > 0);
+    ASSERT_EQ(json_number_value(json_object_get(json_object_get(r.json, "facts"), "fine")), 60000);
+    ASSERT(json_object_get(json_object_get(r.json, "documents"), "卷宗") != NULL);
+    long long version = json_integer_value(json_object_get(r.json, "version"));
+    td_resp_free(&r);
+    /* Its events: a chain of exactly `version` events, acted by the tokens' names. */
+    snprintf(path, sizeof(path), "/v1/cases/%lld/events", id);
+    td_http(&d, "GET", path, token, NULL, 0, NULL, &r);
+    ASSERT_EQ(r.status, 200);
+    ASSERT_EQ(json_array_size(r.json), version);
+    ASSERT_CONTAINS(r.body, "\"actor\":\"赵六\"");
+    td_resp_free(&r);
+    td_stop(&d);
+    for (int k = 0; k < tokens.n; k++)
+        free(tokens.values[k]);
+    json_decref(walk);
+    return 0;
+}
+
+/* ---- serve-1.2: every status code ----------------------------------------------------------- */
+
+static long expect(const td_daemon_t *d, const char *method, const char *path, const char *token,
+                   const char *body, const char *if_match, long status)
+{
+    td_resp_t r;
+    td_http(d, method, path, token, body, body ? strlen(body) : 0, if_match, &r);
+    if (r.status != status)
+        CF__FAIL("%s %s: %ld, wanted %ld: %s", method, path, r.status, status, r.body);
+    if (status >= 400 && status != 413)
+        ASSERT(json_string_value(json_object_get(r.json, "error")) != NULL);
+    td_resp_free(&r);
+    return status;
+}
+
+TEST_IMPL(serve_status_codes)
+{
+    char db[512], etag[32];
+    td_db("codes.db", db, sizeof(db));
+    char *handler = td_token(db, "甲局", "handler", "张三");
+    char *auditor = td_token(db, "甲局", "auditor", "审计");
+    cf_serve_config_t cfg;
+    td_daemon_t d;
+    td_config(&cfg, db, T0);
+    cfg.max_body = 4096;
+    td_start(&d, &cfg);
+    expect(&d, "GET", "/healthz", NULL, NULL, NULL, 200);
+    expect(&d, "GET", "/v1/workflows", handler, NULL, NULL, 200);
+    long long id = open_case(&d, handler, "某某大药房"); /* 201 */
+    /* 400: malformed JSON, with jansson's line and column. */
+    td_resp_t r;
+    const char *broken = "{\n  \"workflow\": ,\n}";
+    td_http(&d, "POST", "/v1/cases", handler, broken, strlen(broken), NULL, &r);
+    ASSERT_EQ(r.status, 400);
+    ASSERT_EQ(json_integer_value(json_object_get(r.json, "line")), 2);
+    ASSERT(json_integer_value(json_object_get(r.json, "column")) > 0);
+    td_resp_free(&r);
+    /* 400: invalid UTF-8 in a string. */
+    const char *bad_utf8 = "{\"workflow\": \"\xc3\x28\"}";
+    td_http(&d, "POST", "/v1/cases", handler, bad_utf8, strlen(bad_utf8), NULL, &r);
+    ASSERT_EQ(r.status, 400);
+    ASSERT_CONTAINS(json_string_value(json_object_get(r.json, "text")), "UTF-8");
+    td_resp_free(&r);
+    expect(&d, "GET", "/v1/cases?state=%C3%28", handler, NULL, NULL, 400);
+    /* 400: a fact of the wrong type. */
+    expect(&d, "POST", "/v1/cases", handler,
+           "{\"workflow\":\"penalty-general\",\"party\":{\"name\":\"x\"},\"facts\":{\"nope\":1}}",
+           NULL, 400);
+    /* 401: no token, an unknown token. */
+    expect(&d, "GET", "/v1/cases", NULL, NULL, NULL, 401);
+    expect(&d, "GET", "/v1/cases", "0123", NULL, NULL, 401);
+    /* 403: the auditor may read but not write; a handler may not take a head's action. */
+    expect(&d, "GET", "/v1/cases/1", auditor, NULL, NULL, 200);
+    expect(&d, "POST", "/v1/cases", auditor, "{}", NULL, 403);
+    case_state(&d, handler, id, etag, sizeof(etag));
+    expect(&d, "POST", "/v1/cases/1/actions", handler, "{\"action\":\"file\"}", etag, 403);
+    /* 404: unknown route, unknown case, the test clock's twin without the flag. */
+    expect(&d, "GET", "/v1/nothing", handler, NULL, NULL, 404);
+    expect(&d, "GET", "/v1/cases/99", handler, NULL, NULL, 404);
+    expect(&d, "POST", "/v1/cases/99/actions", handler, "{\"action\":\"x\"}", "\"1\"", 404);
+    /* 405, 409 (stale version), 422 (refused by the procedure), 428 (no If-Match). */
+    expect(&d, "DELETE", "/v1/cases/1", handler, NULL, NULL, 405);
+    expect(&d, "POST", "/v1/cases/1/actions", handler, "{\"action\":\"serve\"}", "\"1\"", 409);
+    td_http(&d, "POST", "/v1/cases/1/actions", handler, "{\"action\":\"serve\"}", 18, etag, &r);
+    ASSERT_EQ(r.status, 422);
+    ASSERT(json_array_size(json_object_get(r.json, "allowed")) > 0);
+    td_resp_free(&r);
+    expect(&d, "POST", "/v1/cases/1/actions", handler, "{\"action\":\"serve\"}", NULL, 428);
+    /* 413: over --max-body. */
+    char *big = malloc(8192);
+    memset(big, ' ', 8191);
+    big[0] = '{', big[8190] = '}', big[8191] = '\0';
+    expect(&d, "POST", "/v1/cases", handler, big, NULL, 413);
+    free(big);
+    /* Nothing partial: the refusals above left the case at its version. */
+    char after[32];
+    case_state(&d, handler, id, after, sizeof(after));
+    ASSERT_STR_EQ(after, etag);
+    /* /metrics counts what was answered. */
+    td_http(&d, "GET", "/metrics", NULL, NULL, 0, NULL, &r);
+    ASSERT_EQ(r.status, 200);
+    ASSERT_CONTAINS(r.body, "caseflow_http_responses_total{code=\"422\"} 1");
+    ASSERT_CONTAINS(r.body, "caseflow_commits_total");
+    td_resp_free(&r);
+    td_stop(&d);
+    free(handler);
+    free(auditor);
+    return 0;
+}
+
+/* ---- serve-1.3: a token sees only its agency's cases -------------------------------------- */
+
+TEST_IMPL(serve_agency)
+{
+    char db[512], etag[32];
+    td_db("agency.db", db, sizeof(db));
+    char *a = td_token(db, "甲局", "handler", "张三");
+    char *b = td_token(db, "乙局", "head", "李四");
+    cf_serve_config_t cfg;
+    td_daemon_t d;
+    td_config(&cfg, db, T0);
+    td_start(&d, &cfg);
+    long long id = open_case(&d, a, "某某大药房");
+    case_state(&d, a, id, etag, sizeof(etag));
+    expect(&d, "GET", "/v1/cases/1", b, NULL, NULL, 404);
+    expect(&d, "GET", "/v1/cases/1/events", b, NULL, NULL, 404);
+    expect(&d, "POST", "/v1/cases/1/actions", b, "{\"action\":\"file\"}", etag, 404);
+    expect(&d, "POST", "/v1/cases/1/extensions", b,
+           "{\"clock\":\"filing\",\"by\":\"5 working_days\"}", NULL, 404);
+    /* A child may not name another agency's case as its parent. */
+    expect(&d, "POST", "/v1/cases", b,
+           "{\"workflow\":\"penalty-general\",\"party\":{\"name\":\"x\"},\"parent\":1}", NULL, 404);
+    td_resp_t r;
+    td_http(&d, "GET", "/v1/cases", b, NULL, 0, NULL, &r);
+    ASSERT_EQ(r.status, 200);
+    ASSERT_EQ(json_array_size(r.json), 0);
+    td_resp_free(&r);
+    td_http(&d, "GET", "/v1/cases?workflow=penalty-general", a, NULL, 0, NULL, &r);
+    ASSERT_EQ(json_array_size(r.json), 1);
+    td_resp_free(&r);
+    td_http(&d, "GET", "/v1/alerts", b, NULL, 0, NULL, &r);
+    ASSERT_EQ(json_array_size(r.json), 0);
+    td_resp_free(&r);
+    /* The case is untouched by the other agency's attempts. */
+    char after[32];
+    case_state(&d, a, id, after, sizeof(after));
+    ASSERT_STR_EQ(after, etag);
+    td_stop(&d);
+    free(a);
+    free(b);
+    return 0;
+}
+
+/* ---- serve-1.4: many writers at once (group commit) ---------------------------------------- */
+
+#define WRITERS 8
+#define OPENS   25
+
+typedef struct writer_s {
+    const td_daemon_t *d;
+    const char *token;
+    long long ids[OPENS];
+} writer_t;
+
+static void *writer_main(void *arg)
+{
+    writer_t *w = arg;
+    for (int i = 0; i < OPENS; i++)
+        w->ids[i] = open_case(w->d, w->token, "并发药房");
+    return NULL;
+}
+
+static unsigned long long metric(const char *text, const char *name)
+{
+    char key[128];
+    snprintf(key, sizeof(key), "\n%s ", name);
+    const char *p = strstr(text, key);
+    ASSERT(p != NULL);
+    return strtoull(p + strlen(key), NULL, 10);
+}
+
+TEST_IMPL(serve_group_commit)
+{
+    char db[512];
+    td_db("group.db", db, sizeof(db));
+    char *token = td_token(db, "甲局", "handler", "张三");
+    cf_serve_config_t cfg;
+    td_daemon_t d;
+    td_config(&cfg, db, T0);
+    td_start(&d, &cfg);
+    writer_t w[WRITERS];
+    pthread_t th[WRITERS];
+    for (int i = 0; i < WRITERS; i++) {
+        w[i].d = &d;
+        w[i].token = token;
+        ASSERT_EQ(pthread_create(&th[i], NULL, writer_main, &w[i]), 0);
+    }
+    for (int i = 0; i < WRITERS; i++)
+        ASSERT_EQ(pthread_join(th[i], NULL), 0);
+    /* Every request answered 201 with its own case id, 1 .. WRITERS * OPENS. */
+    char seen[WRITERS * OPENS + 1] = {0};
+    for (int i = 0; i < WRITERS; i++)
+        for (int k = 0; k < OPENS; k++) {
+            ASSERT(w[i].ids[k] >= 1 && w[i].ids[k] <= WRITERS * OPENS);
+            ASSERT(!seen[w[i].ids[k]]);
+            seen[w[i].ids[k]] = 1;
+        }
+    td_resp_t r;
+    td_http(&d, "GET", "/metrics", NULL, NULL, 0, NULL, &r);
+    unsigned long long jobs = metric(r.body, "caseflow_committed_jobs_total");
+    unsigned long long commits = metric(r.body, "caseflow_commits_total");
+    ASSERT_EQ(jobs, WRITERS * OPENS);
+    ASSERT(commits >= 1 && commits <= jobs);
+    fprintf(stderr, "  serve_group_commit: %llu requests in %llu transactions (largest %llu)\n",
+            jobs, commits, metric(r.body, "caseflow_commit_batch_max"));
+    td_resp_free(&r);
+    td_stop(&d);
+    free(token);
+    return 0;
+}
+
+/* ---- serve-2.1: the binary stops cleanly on SIGTERM ------------------------------------------ */
+
+TEST_IMPL(serve_sigterm)
+{
+    char db[512], bin[512], line[256] = "";
+    td_db("sigterm.db", db, sizeof(db));
+    snprintf(bin, sizeof(bin), "%s/api/caseflow", CF_BINARY_DIR);
+    int out[2];
+    ASSERT_EQ(pipe(out), 0);
+    pid_t pid = fork();
+    ASSERT(pid >= 0);
+    if (pid == 0) {
+        dup2(out[1], 1);
+        close(out[0]);
+        execl(bin, bin, "--db", db, "serve", "--listen", "127.0.0.1:0", (char *)NULL);
+        _exit(127);
+    }
+    close(out[1]);
+    FILE *f = fdopen(out[0], "r");
+    ASSERT(fgets(line, sizeof(line), f) != NULL);
+    const char *colon = strrchr(line, ':');
+    ASSERT(strstr(line, "listening on 127.0.0.1:") && colon);
+    td_daemon_t d = {.port = atoi(colon + 1)};
+    expect(&d, "GET", "/healthz", NULL, NULL, NULL, 200);
+    ASSERT_EQ(kill(pid, SIGTERM), 0);
+    int status;
+    ASSERT_EQ(waitpid(pid, &status, 0), pid);
+    ASSERT(WIFEXITED(status));
+    ASSERT_EQ(WEXITSTATUS(status), 0); /* 0 only if uv_loop_close returned 0 */
+    fclose(f);
+    return 0;
+}
