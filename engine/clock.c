@@ -22,11 +22,16 @@
 #include <stdio.h>
 #include <string.h>
 
-/* The period a clock runs for: its own, or the matter's when from_matter and the
- * matter lists a time limit in the same unit (catalog "time_limits"). */
+/* The period a clock runs for: its own, or, when from_matter, the matter's time
+ * limit in the same unit (catalog "time_limits"). Where the list found several,
+ * the one from its own 法定期限 column wins, then 受理条件, then any other text:
+ * periods quoted from the law in the basis can be someone else's duty. */
 static cf_period_t clock_period(const cf_wf_clock_t *def, const json_t *matter)
 {
+    static const char *const preference[] = {"time_limit", "conditions", NULL};
     cf_period_t p = cf_wf_period(def->period);
+    json_int_t best = 0;
+    int best_rank = 99;
     size_t i;
     json_t *lim;
     if (!def->from_matter || !matter)
@@ -35,12 +40,17 @@ static cf_period_t clock_period(const cf_wf_clock_t *def, const json_t *matter)
     {
         cf_unit_t unit;
         const char *u = json_string_value(json_object_get(lim, "unit"));
+        const char *from = json_string_value(json_object_get(lim, "from"));
         json_int_t amount = json_integer_value(json_object_get(lim, "amount"));
-        if (u && cf_unit_parse(u, &unit) == 0 && unit == p.unit && amount > 0) {
-            p.amount = amount;
-            break;
-        }
+        int rank = 2;
+        for (int r = 0; from && preference[r]; r++)
+            if (strcmp(from, preference[r]) == 0)
+                rank = r;
+        if (u && cf_unit_parse(u, &unit) == 0 && unit == p.unit && amount > 0 && rank < best_rank)
+            best = amount, best_rank = rank;
     }
+    if (best)
+        p.amount = best;
     return p;
 }
 

@@ -28,7 +28,8 @@ caseflow case act 1 notify --actor 张三 --role handler --at 2025-09-24T10:00:0
   --doc 案件审查报告=$D/案件审查报告.txt --doc 行政处罚告知书=$D/行政处罚告知书.txt
 caseflow case act 1 decide --actor 李四 --role head --at 2025-09-30T10:00:00+08:00 \
   --fact penalty=罚款2万元 --fact fine=20000 --doc 行政处罚决定书=$D/行政处罚决定书.txt
-caseflow case show 1
+# What the handler sees an hour after the decision: the service clock running.
+CASEFLOW_NOW=2025-09-30T11:00:00+08:00 caseflow case show 1
 caseflow case act 1 serve --actor 张三 --role handler --at 2025-10-09T10:00:00+08:00 \
   --fact service_method=直接送达 --doc 送达回证=$D/送达回证.txt
 caseflow case act 1 pay --actor 张三 --role handler --at 2025-10-15T10:00:00+08:00 \
