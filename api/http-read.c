@@ -60,6 +60,14 @@ static json_t *clocks_json(const cf_workflow_t *wf, const cf_case_t *c, cf_time_
     return out;
 }
 
+/* Sets key to the ISO 8601 text of t, or null when t is 0 (not yet). */
+static void set_time(json_t *o, const char *key, cf_time_t t)
+{
+    char text[CF_TIME_BUFSZ];
+    cf_time_format(t, text);
+    json_object_set_new(o, key, t ? json_string(text) : json_null());
+}
+
 static json_t *case_json(cf_serve_t *srv, const cf_principal_t *who, const cf_workflow_t *wf,
                          const cf_case_t *c, cf_error_t *err)
 {
@@ -80,6 +88,10 @@ static json_t *case_json(cf_serve_t *srv, const cf_principal_t *who, const cf_wo
         return NULL;
     }
     json_object_del(o, "history");
+    json_object_del(o, "parent"); /* in links */
+    set_time(o, "opened_at", c->opened_at);
+    set_time(o, "updated_at", c->updated_at);
+    set_time(o, "closed_at", c->closed_at);
     json_object_set_new(o, "state_name", json_string(st ? st->name : ""));
     json_object_set_new(o, "title", json_string(wf->doc->title));
     json_object_set_new(o, "closed", json_boolean(c->closed_at != 0));

@@ -38,14 +38,18 @@ static int number_flag(int argc, char **argv, const char *name, unsigned long *o
     return 1;
 }
 
-/* Applies the flags over cfg. Returns 0 or -1 (usage). */
-static int apply_flags(cf_serve_config_t *cfg, int argc, char **argv, cf_error_t *err)
+/* Applies the flags over cfg; listen (size bytes) keeps the --listen text, which
+ * cf_serve_config_listen cuts in two (argv itself is left alone: it is what `ps`
+ * shows). Returns 0 or -1 (usage). */
+static int apply_flags(cf_serve_config_t *cfg, int argc, char **argv, char *listen, size_t size,
+                       cf_error_t *err)
 {
     const char *hooks[CF_SERVE_MAX_WEBHOOKS];
-    char *listen = (char *)cf__opt_value(argc, argv, "--listen");
+    const char *addr = cf__opt_value(argc, argv, "--listen");
     const char *now = cf__opt_value(argc, argv, "--now");
     unsigned long n;
-    if (listen && cf_serve_config_listen(cfg, listen) != 0)
+    if (addr && (strlen(addr) >= size || !memcpy(listen, addr, strlen(addr) + 1) ||
+                 cf_serve_config_listen(cfg, listen) != 0))
         return -1;
     if (now && cf_time_parse(now, &cfg->now, err) != 0)
         return -1;
@@ -86,7 +90,8 @@ int cf__cmd_serve(cf_cli_t *cli, int argc, char **argv)
         cfg.db_path = cli->db_path;
     if (env_now && *env_now)
         cfg.now = cli->now;
-    if (apply_flags(&cfg, argc, argv, &err) != 0) {
+    char listen[256];
+    if (apply_flags(&cfg, argc, argv, listen, sizeof(listen), &err) != 0) {
         free(file);
         return cf__cli_usage(cli, serve_usage);
     }

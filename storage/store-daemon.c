@@ -208,19 +208,20 @@ static const char *const list_sql =
 
 static json_t *list_row(sqlite3_stmt *st)
 {
+    char updated[CF_TIME_BUFSZ], next[CF_TIME_BUFSZ];
+    int64_t parent = sqlite3_column_int64(st, 7);
     json_t *party = json_loads((const char *)sqlite3_column_text(st, 5), 0, NULL);
+    cf_time_format(sqlite3_column_int64(st, 8), updated);
     json_t *row = json_pack(
-        "{s:I, s:s, s:i, s:s, s:b, s:o, s:s?, s:I, s:I, s:I}", "id",
+        "{s:I, s:s, s:i, s:s, s:b, s:o, s:s?, s:o, s:s, s:I}", "id",
         (json_int_t)sqlite3_column_int64(st, 0), "workflow", sqlite3_column_text(st, 1),
         "workflow_version", sqlite3_column_int(st, 2), "state", sqlite3_column_text(st, 3),
         "closed", sqlite3_column_int(st, 4), "party", party ? party : json_object(), "matter",
-        sqlite3_column_text(st, 6), "parent", (json_int_t)sqlite3_column_int64(st, 7), "updated_at",
-        (json_int_t)sqlite3_column_int64(st, 8), "version",
-        (json_int_t)sqlite3_column_int64(st, 9));
+        sqlite3_column_text(st, 6), "parent", parent ? json_integer(parent) : json_null(),
+        "updated_at", updated, "version", (json_int_t)sqlite3_column_int64(st, 9));
     if (row && sqlite3_column_type(st, 10) != SQLITE_NULL) {
-        char text[CF_TIME_BUFSZ];
-        cf_time_format(sqlite3_column_int64(st, 10), text);
-        json_object_set_new(row, "next_deadline", json_string(text));
+        cf_time_format(sqlite3_column_int64(st, 10), next);
+        json_object_set_new(row, "next_deadline", json_string(next));
     }
     return row;
 }

@@ -98,6 +98,7 @@
     X(serve_agency)                                                                                \
     X(serve_group_commit)                                                                          \
     X(serve_sigterm)                                                                               \
+    X(serve_slow_client)                                                                           \
     X(serve_alert_delivery)                                                                        \
     X(serve_alert_restart)                                                                         \
     /* CORE-TESTS */

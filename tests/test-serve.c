@@ -5,12 +5,16 @@
  *
  * serve-1.*: a whole case over HTTP; every status code the API documents; agency
  *            isolation; many concurrent writers (group commit).
- * serve-2.*: the `caseflow serve` binary: SIGTERM stops it cleanly.
+ * serve-2.*: the `caseflow serve` binary: SIGTERM stops it cleanly; a slow or
+ *            half-open client holds up neither other clients nor the stop.
  */
+#include <arpa/inet.h>
 #include <curl/curl.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -284,6 +288,18 @@ TEST_IMPL(serve_agency)
     td_http(&d, "GET", "/v1/cases?workflow=penalty-general", a, NULL, 0, NULL, &r);
     ASSERT_EQ(json_array_size(r.json), 1);
     td_resp_free(&r);
+    /* The filing clock (15 working days) falls due within 30 days, not within 3. */
+    td_http(&d, "GET", "/v1/cases?due_within=30d", a, NULL, 0, NULL, &r);
+    ASSERT_EQ(json_array_size(r.json), 1);
+    ASSERT(json_string_value(json_object_get(json_array_get(r.json, 0), "next_deadline")));
+    td_resp_free(&r);
+    td_http(&d, "GET", "/v1/cases?due_within=3d", a, NULL, 0, NULL, &r);
+    ASSERT_EQ(json_array_size(r.json), 0);
+    td_resp_free(&r);
+    td_http(&d, "GET", "/v1/cases?overdue=1&state=lead", a, NULL, 0, NULL, &r);
+    ASSERT_EQ(json_array_size(r.json), 0);
+    td_resp_free(&r);
+    expect(&d, "GET", "/v1/cases?due_within=soon", a, NULL, NULL, 400);
     td_http(&d, "GET", "/v1/alerts", b, NULL, 0, NULL, &r);
     ASSERT_EQ(json_array_size(r.json), 0);
     td_resp_free(&r);
@@ -291,6 +307,18 @@ TEST_IMPL(serve_agency)
     char after[32];
     case_state(&d, a, id, after, sizeof(after));
     ASSERT_STR_EQ(after, etag);
+    /* Its own agency's head extends the filing clock; a handler may not. */
+    char *head = td_token(db, "甲局", "head", "王局长");
+    const char *ext = "{\"clock\":\"filing\",\"by\":\"5 working_days\",\"reason\":\"补充材料\"}";
+    expect(&d, "POST", "/v1/cases/1/extensions", a, ext, NULL, 403);
+    expect(&d, "POST", "/v1/cases/1/extensions", head, "{\"clock\":\"filing\"}", NULL, 400);
+    expect(&d, "POST", "/v1/cases/1/extensions", head, ext, etag, 200);
+    td_http(&d, "GET", "/v1/cases/1", a, NULL, 0, NULL, &r);
+    ASSERT_STR_EQ(json_string_value(json_object_get(
+                      json_array_get(json_object_get(r.json, "clocks"), 0), "extended")),
+                  "5 working_days");
+    td_resp_free(&r);
+    free(head);
     td_stop(&d);
     free(a);
     free(b);
@@ -395,5 +423,45 @@ TEST_IMPL(serve_sigterm)
     ASSERT(WIFEXITED(status));
     ASSERT_EQ(WEXITSTATUS(status), 0); /* 0 only if uv_loop_close returned 0 */
     fclose(f);
+    return 0;
+}
+
+/* ---- serve-2.2: slow and half-open clients ------------------------------------------------- */
+
+/* A raw loopback connection that sends text and then nothing more. */
+static int half_open(int port, const char *text)
+{
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    ASSERT(fd >= 0);
+    ASSERT_EQ(connect(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+    ASSERT(write(fd, text, strlen(text)) == (ssize_t)strlen(text));
+    return fd;
+}
+
+TEST_IMPL(serve_slow_client)
+{
+    char db[512];
+    td_db("slow.db", db, sizeof(db));
+    char *token = td_token(db, "甲局", "handler", "张三");
+    cf_serve_config_t cfg;
+    td_daemon_t d;
+    td_config(&cfg, db, T0);
+    td_start(&d, &cfg);
+    /* Half a request line and headers; a whole header with half a body. */
+    int idle = half_open(d.port, "GET /healthz HTTP/1.1\r\nHost: x");
+    int body = half_open(d.port, "POST /v1/cases HTTP/1.1\r\nHost: x\r\nContent-Length: 100"
+                                 "\r\n\r\n{\"workflow\":");
+    /* Others are served meanwhile, reads and writes. */
+    expect(&d, "GET", "/healthz", NULL, NULL, NULL, 200);
+    open_case(&d, token, "某某大药房");
+    /* And the daemon stops with both still open: every handle closed. */
+    td_stop(&d);
+    char c;
+    ASSERT(read(idle, &c, 1) <= 0); /* the daemon closed them */
+    close(idle);
+    close(body);
+    free(token);
     return 0;
 }
