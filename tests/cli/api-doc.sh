@@ -1,0 +1,24 @@
+#!/bin/sh
+# cli-api-doc: docs/api.md's quick start runs as written (on another port), the
+# stale If-Match is answered 409, and the daemon exits 0 on SIGTERM.
+# Usage: api-doc.sh CASEFLOW_BINARY   (run from the source root)
+# Exits 77 (skipped) when the curl command is not installed.
+set -eu
+command -v curl >/dev/null 2>&1 || { echo "curl is not installed: skipped"; exit 77; }
+bin=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
+src=$(pwd)
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+port=$((20000 + $$ % 30000))
+sed -n '/<!-- api-example:begin -->/,/<!-- api-example:end -->/p' docs/api.md | sed '1,2d;$d' |
+    sed '$d' | sed "s/127\.0\.0\.1:8080/127.0.0.1:$port/g" > "$tmp/example"
+grep -q "caseflow serve" "$tmp/example" || { echo "no example found in docs/api.md" >&2; exit 1; }
+mkdir "$tmp/bin"
+ln -s "$bin" "$tmp/bin/caseflow"
+ln -s "$src/workflows" "$tmp/workflows"
+cd "$tmp"
+PATH="$tmp/bin:$PATH" timeout 60 sh -e "$tmp/example" > "$tmp/out" 2>&1 || { cat "$tmp/out"; exit 1; }
+grep -qx 409 "$tmp/out" || { cat "$tmp/out"; echo "the stale version was not refused" >&2; exit 1; }
+grep -q '"state":"investigating"' "$tmp/out" || { cat "$tmp/out"; echo "not filed" >&2; exit 1; }
+grep -q '^caseflow_commits_total ' "$tmp/out" || { cat "$tmp/out"; echo "no metrics" >&2; exit 1; }
+echo "1 passed, 0 failed"
