@@ -92,7 +92,11 @@
     X(audit_event_deleted)                                                                            \
     X(audit_bundle)                                                                                   \
     X(audit_cli)                                                                                      \
-    /* serve-*: the daemon (tests/test-serve.c, tests/test-serve-alerts.c) */                      \
+    /* serve-*: the daemon (tests/test-serve-store.c, test-serve.c, test-serve-alerts.c) */        \
+    X(serve_store_batch)                                                                           \
+    X(serve_store_commit_fails)                                                                    \
+    X(serve_store_alerts)                                                                          \
+    X(serve_store_tokens)                                                                          \
     X(serve_walk_full)                                                                             \
     X(serve_status_codes)                                                                          \
     X(serve_agency)                                                                                \
