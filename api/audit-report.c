@@ -143,11 +143,12 @@ static void write_text(FILE *f, const json_t *report)
     json_array_foreach(json_object_get(report, "cases"), i, c)
     {
         json_t *devs = json_object_get(c, "deviations");
-        fprintf(f, "case %lld (%s v%lld): %s\n",
-                (long long)json_integer_value(json_object_get(c, "case")),
-                s_of(json_object_get(c, "workflow"), "id"),
-                (long long)json_integer_value(json_object_get(json_object_get(c, "workflow"), "version")),
-                json_array_size(devs) ? "DEVIATIONS" : "conformant");
+        json_t *wf = json_object_get(c, "workflow"), *base = json_object_get(wf, "overlay_of");
+        fprintf(f, "case %lld (%s v%lld, %.12s%s%s%s%.12s): %s\n",
+                (long long)json_integer_value(json_object_get(c, "case")), s_of(wf, "id"),
+                (long long)json_integer_value(json_object_get(wf, "version")), s_of(wf, "hash"),
+                base ? ", laid over " : "", base ? s_of(base, "id") : "", base ? " " : "",
+                base ? s_of(base, "hash") : "", json_array_size(devs) ? "DEVIATIONS" : "conformant");
         json_array_foreach(devs, j, d)
         {
             fprintf(f, "  event %lld  %-11s %s\n", (long long)json_integer_value(json_object_get(d, "seq")),

@@ -39,6 +39,10 @@ static int audit_one(const audit_input_t *in, cf_time_t now, json_t **result)
     if (rc == 0)
         *result = cf__audit_case_json(&a, in->c->workflow_id, in->c->workflow_version,
                                       in->c->workflow_hash, in->c->matter_id);
+    const cf_wf_base_t *base = in->wf ? in->wf->doc->overlay_of : NULL;
+    if (rc == 0 && *result && base) /* the rules were a province's, laid over a base */
+        json_object_set_new(json_object_get(*result, "workflow"), "overlay_of",
+                            json_pack("{s:s, s:s}", "id", base->id, "hash", base->hash));
     cf_audit_dispose(&a);
     return rc == 0 && !*result ? CF_ENOMEM : rc;
 }

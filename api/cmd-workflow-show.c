@@ -3,16 +3,48 @@
  * `workflow dot` (Graphviz). Both read the stored definition, so what they print
  * is what cases run on.
  */
+#include "overlay.h"
 #include "session.h"
 
 #include <stdlib.h>
 #include <string.h>
 
+/* Replaces *wf by the overlay at path laid over it, printing any problem. */
+static int apply_overlay(cf_cli_t *cli, const char *path, cf_workflow_t **wf, cf_error_t *err)
+{
+    char *buf = NULL, *merged = NULL;
+    size_t len, merged_len;
+    cf_errlist_t problems = {0};
+    cf_workflow_t *out = NULL;
+    int rc = cf__read_file(path, &buf, &len, err);
+    if (rc == 0)
+        rc = cf_overlay_apply((*wf)->source, (*wf)->source_len, (*wf)->hash, buf, len, path,
+                              &merged, &merged_len, &problems);
+    if (rc == 0)
+        rc = cf_workflow_parse(merged, merged_len, path, &out, &problems);
+    for (size_t i = 0; i < problems.items_count; i++)
+        fprintf(cli->err, "%s:%d:%d: %s\n", problems.items[i].source, problems.items[i].line,
+                problems.items[i].column, problems.items[i].text);
+    if (rc != 0 && problems.items_count)
+        cf_error_set(err, rc, path, 0, 0, "the overlay does not apply (%zu problem(s))",
+                     problems.items_count);
+    if (rc == 0) {
+        cf_workflow_free(*wf);
+        *wf = out;
+    }
+    cf_errlist_free(&problems);
+    free(buf);
+    free(merged);
+    return rc;
+}
+
+/* The stored definition ID (--version N), with --overlay FILE laid over it. */
 static int load_stored(cf_cli_t *cli, int argc, char **argv, cf_workflow_t **wf, int *version,
                        const char *usage)
 {
     const char *id = cf__opt_positional(argc, argv, 0, NULL);
     const char *v = cf__opt_value(argc, argv, "--version");
+    const char *overlay = cf__opt_value(argc, argv, "--overlay");
     if (!id)
         return -cf__cli_usage(cli, usage);
     cf__session_t s;
@@ -21,6 +53,12 @@ static int load_stored(cf_cli_t *cli, int argc, char **argv, cf_workflow_t **wf,
     if (rc == 0)
         rc = cf_store_workflow_get(s.store, id, v ? atoi(v) : 0, wf, version, &err);
     cf__session_close(&s);
+    if (rc == 0 && overlay && (rc = apply_overlay(cli, overlay, wf, &err)) != 0) {
+        cf_workflow_free(*wf);
+        *wf = NULL;
+    }
+    if (rc == 0 && overlay)
+        *version = 0; /* not stored: the merged machine as it would be */
     return rc == 0 ? 0 : -cf__cli_fail(cli, rc, &err);
 }
 
@@ -86,11 +124,15 @@ static json_t *machine_json(const cf_workflow_t *wf, int stored_version)
                                                "check", d->rules[i].check, "article",
                                                d->rules[i].article, "message",
                                                d->rules[i].message));
-    return json_pack("{s:s, s:i, s:i, s:s, s:s, s:s, s:s, s:o, s:o, s:o, s:o}", "id", d->id,
-                     "author_version", (int)d->version, "version", stored_version, "hash",
-                     wf->hash, "power_type", d->power_type, "title", d->title, "initial",
-                     d->initial, "states", states, "transitions", trans, "clocks", clocks,
-                     "rules", rules);
+    json_t *o = json_pack("{s:s, s:i, s:i, s:s, s:s, s:s, s:s, s:o, s:o, s:o, s:o}", "id", d->id,
+                          "author_version", (int)d->version, "version", stored_version, "hash",
+                          wf->hash, "power_type", d->power_type, "title", d->title, "initial",
+                          d->initial, "states", states, "transitions", trans, "clocks", clocks,
+                          "rules", rules);
+    if (o && d->overlay_of)
+        json_object_set_new(o, "overlay_of", json_pack("{s:s, s:s}", "id", d->overlay_of->id,
+                                                       "hash", d->overlay_of->hash));
+    return o;
 }
 
 static void print_names(FILE *f, char *const *items, unsigned n, const char *sep)
@@ -102,8 +144,11 @@ static void print_names(FILE *f, char *const *items, unsigned n, const char *sep
 static void print_machine(FILE *f, const cf_workflow_t *wf, int version)
 {
     const cf_wf_doc_t *d = wf->doc;
-    fprintf(f, "%s version %d (file version %u, %.12s)\n%s — %s\ninitial: %s\n\nstates:\n", d->id,
-            version, d->version, wf->hash, d->title, d->power_type, d->initial);
+    fprintf(f, "%s version %d (file version %u, %.12s)\n%s — %s\ninitial: %s\n", d->id, version,
+            d->version, wf->hash, d->title, d->power_type, d->initial);
+    if (d->overlay_of)
+        fprintf(f, "laid over: %s (%.12s)\n", d->overlay_of->id, d->overlay_of->hash);
+    fprintf(f, "\nstates:\n");
     for (unsigned i = 0; i < d->states_count; i++)
         fprintf(f, "  %-20s %s%s\n", d->states[i].id, d->states[i].name,
                 d->states[i].terminal ? "  (terminal)" : "");
@@ -138,7 +183,8 @@ int cf__cmd_workflow_show(cf_cli_t *cli, int argc, char **argv)
 {
     cf_workflow_t *wf = NULL;
     int version = 0;
-    int rc = load_stored(cli, argc, argv, &wf, &version, "workflow show ID [--version N]");
+    int rc = load_stored(cli, argc, argv, &wf, &version,
+                         "workflow show ID [--version N] [--overlay FILE]");
     if (rc != 0)
         return -rc;
     if (cli->json) {

@@ -6,27 +6,93 @@
  * works on definitions as stored, because a case runs on the stored version it
  * pinned, not on whatever the file says today.
  */
+#include "overlay.h"
 #include "session.h"
 
+#include <libgen.h>
 #include <stdlib.h>
 #include <string.h>
 
 /* ---- loading files -------------------------------------------------------------- */
 
-/* Reads and parses path. Problems go to problems. OUT *wf. */
-static int parse_file(const char *path, cf_workflow_t **wf, cf_errlist_t *problems)
+/* The base an overlay at path lays over, for checking files without a database:
+ * base.yaml beside the overlay's folder (workflows/overlays/x.yaml ->
+ * workflows/base.yaml), else beside the overlay, else ./workflows/base.yaml.
+ * OUT *wf. */
+static int base_from_files(const char *path, const char *base_id, cf_workflow_t **wf,
+                           cf_errlist_t *problems)
 {
-    char *buf;
-    size_t len;
+    char copy[1024], candidate[1200];
+    snprintf(copy, sizeof(copy), "%s", path);
+    const char *dir = dirname(copy);
+    const char *const patterns[] = {"%s/../%s.yaml", "%s/%s.yaml", "workflows/%s.yaml"};
+    for (size_t i = 0; i < 3; i++) {
+        if (i < 2)
+            snprintf(candidate, sizeof(candidate), patterns[i], dir, base_id);
+        else
+            snprintf(candidate, sizeof(candidate), patterns[i], base_id);
+        char *buf;
+        size_t len;
+        if (cf__read_file(candidate, &buf, &len, NULL) != 0)
+            continue;
+        int rc = cf_workflow_parse(buf, len, candidate, wf, problems);
+        free(buf);
+        return rc;
+    }
+    cf_errlist_add(problems, path, 1, 1, "the overlay's base '%s' was not found beside it",
+                   base_id);
+    return CF_ENOTFOUND;
+}
+
+/* Lays the overlay text over its base: from the store when given, else from files. */
+static int lay_over(const char *path, const char *buf, size_t len, const char *base_id,
+                    cf_store_t *store, char **merged, size_t *merged_len, cf_errlist_t *problems)
+{
+    cf_workflow_t *base = NULL;
+    cf_error_t err;
+    int rc = store ? cf_store_workflow_get(store, base_id, 0, &base, NULL, &err)
+                   : base_from_files(path, base_id, &base, problems);
+    if (rc != 0 && store)
+        cf_errlist_add(problems, path, 1, 1, "%s", err.text);
+    if (rc == 0)
+        rc = cf_overlay_apply(base->source, base->source_len, base->hash, buf, len, path, merged,
+                              merged_len, problems);
+    cf_workflow_free(base);
+    return rc;
+}
+
+/* Reads and parses path; an overlay is first laid over its base (store may be
+ * NULL: the base is then read from the files). Problems go to problems. OUT *wf. */
+static int parse_definition(const char *path, cf_store_t *store, cf_workflow_t **wf,
+                            cf_errlist_t *problems)
+{
+    char *buf, *merged = NULL, *base_id = NULL;
+    size_t len, merged_len = 0;
     cf_error_t err;
     int rc = cf__read_file(path, &buf, &len, &err);
     if (rc != 0) {
         cf_errlist_add(problems, path, 0, 0, "%s", err.text);
         return rc;
     }
-    rc = cf_workflow_parse(buf, len, path, wf, problems);
+    int is_overlay = cf_overlay_base(buf, len, &base_id);
+    if (is_overlay == 1)
+        rc = lay_over(path, buf, len, base_id, store, &merged, &merged_len, problems);
+    if (rc == 0 && merged) {
+        char source[1100];
+        snprintf(source, sizeof(source), "%s (laid over %s)", path, base_id);
+        rc = cf_workflow_parse(merged, merged_len, source, wf, problems);
+    } else if (rc == 0) {
+        rc = cf_workflow_parse(buf, len, path, wf, problems);
+    }
+    free(merged);
+    free(base_id);
     free(buf);
     return rc;
+}
+
+static int parse_file(const char *path, cf_workflow_t **wf, cf_errlist_t *problems)
+{
+    return parse_definition(path, NULL, wf, problems);
 }
 
 static void print_problems(cf_cli_t *cli, const cf_errlist_t *problems, size_t from)
@@ -82,14 +148,15 @@ int cf__cmd_workflow_check(cf_cli_t *cli, int argc, char **argv)
     return bad ? CF_EXIT_INPUT : CF_EXIT_OK;
 }
 
-/* Parses and stores one file; prints what happened. */
+/* Parses and stores one file (an overlay laid over its stored base); prints
+ * what happened. */
 static int load_one(cf_cli_t *cli, cf_store_t *store, const char *path, json_t *report)
 {
     cf_errlist_t problems = {0};
     cf_workflow_t *wf = NULL;
     cf_error_t err;
     int version = 0, created = 0;
-    int rc = parse_file(path, &wf, &problems);
+    int rc = parse_definition(path, store, &wf, &problems);
     if (rc != 0) {
         print_problems(cli, &problems, 0);
         json_array_append_new(report, json_pack("{s:s, s:o}", "file", path, "problems",
@@ -142,6 +209,22 @@ static int load_calendars(cf_cli_t *cli, cf_store_t *store, const char *dir, cf_
     return rc;
 }
 
+/* Stores every overlay in dir/overlays (after the workflows they lay over). A
+ * missing folder is not an error. */
+static int load_overlays(cf_cli_t *cli, cf_store_t *store, const char *dir, json_t *report)
+{
+    char overlays[1024], **paths = NULL;
+    size_t n = 0;
+    snprintf(overlays, sizeof(overlays), "%s/overlays", dir);
+    if (cf__dir_yaml(overlays, &paths, &n, NULL) != 0)
+        return 0;
+    int failed = 0;
+    for (size_t i = 0; i < n; i++)
+        failed |= load_one(cli, store, paths[i], report) != 0;
+    cf__dir_free(paths, n);
+    return failed;
+}
+
 /* Exported, documented in cli.h */
 int cf__cmd_init(cf_cli_t *cli, int argc, char **argv)
 {
@@ -166,6 +249,7 @@ int cf__cmd_init(cf_cli_t *cli, int argc, char **argv)
     int failed = 0;
     for (size_t i = 0; i < n; i++)
         failed |= load_one(cli, store, paths[i], report) != 0;
+    failed |= load_overlays(cli, store, dir, report) != 0;
     if (cli->json)
         cf__print_json(cli, report);
     else

@@ -144,6 +144,12 @@ static const cyaml_schema_value_t rule_entry = {
     CYAML_VALUE_MAPPING(CYAML_FLAG_DEFAULT, cf_wf_rule_t, rule_fields),
 };
 
+static const cyaml_schema_field_t base_fields[] = {
+    STR("id", 0, cf_wf_base_t, id),
+    STR("hash", 0, cf_wf_base_t, hash),
+    CYAML_FIELD_END,
+};
+
 static const cyaml_schema_field_t doc_fields[] = {
     STR("id", 0, cf_wf_doc_t, id),
     CYAML_FIELD_UINT("version", CYAML_FLAG_DEFAULT, cf_wf_doc_t, version),
@@ -162,6 +168,7 @@ static const cyaml_schema_field_t doc_fields[] = {
                          CYAML_UNLIMITED),
     CYAML_FIELD_SEQUENCE("rules", CYAML_FLAG_POINTER | OPT, cf_wf_doc_t, rules, &rule_entry, 0,
                          CYAML_UNLIMITED),
+    CYAML_FIELD_MAPPING_PTR("overlay_of", OPT, cf_wf_doc_t, overlay_of, base_fields),
     CYAML_FIELD_END,
 };
 static const cyaml_schema_value_t doc_schema = {

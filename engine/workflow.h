@@ -107,6 +107,12 @@ typedef struct cf_wf_rule_s {
     char *message;
 } cf_wf_rule_t;
 
+/* For a definition made by laying an overlay over a base (overlay.h): the base. */
+typedef struct cf_wf_base_s {
+    char *id;
+    char *hash;
+} cf_wf_base_t;
+
 /* The document as libcyaml loads it; field names match the YAML keys. */
 typedef struct cf_wf_doc_s {
     char *id;
@@ -128,6 +134,7 @@ typedef struct cf_wf_doc_s {
     unsigned clocks_count;
     cf_wf_rule_t *rules;
     unsigned rules_count;
+    cf_wf_base_t *overlay_of; /* NULL unless made by an overlay */
 } cf_wf_doc_t;
 
 typedef struct cf_workflow_s {

@@ -105,4 +105,6 @@
     X(serve_slow_client)                                                                           \
     X(serve_alert_delivery)                                                                        \
     X(serve_alert_restart)                                                                         \
+    X(overlay_example)                                                                                \
+    X(overlay_problems)                                                                               \
     /* CORE-TESTS */
