@@ -88,6 +88,7 @@ int cf__read_file(const char *path, char **buf, size_t *len, cf_error_t *err);
     X("case open", case_open, "open a case on a workflow (or a matter)")                           \
     X("case act", case_act, "take an action on a case")                                            \
     X("case extend", case_extend, "extend a clock with the approval its rule names")               \
+    X("case exclude", case_exclude, "record time a clock does not count (检测、鉴定、听证 ...)")      \
     X("case show", case_show, "show a case: state, facts, clocks, timeline, allowed actions")      \
     X("case list", case_list, "list cases, by state, workflow, due date")                          \
     X("case export", case_export, "write a case, its events and its workflow as a bundle")        \

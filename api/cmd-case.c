@@ -1,7 +1,7 @@
 /*
- * cmd-case.c -- `case open`, `case act`, `case extend`: the commands that change
- * a case. Each follows the same three steps: read (case, pinned workflow,
- * calendar), decide (the pure engine returns events or a refusal), write (the
+ * cmd-case.c -- `case open`, `case act`, `case extend`, `case exclude`: the
+ * commands that change a case. Each follows the same three steps: read (case,
+ * pinned workflow, calendar), decide (the pure engine returns events or a refusal), write (the
  * store appends the events in one transaction, failing with a conflict if the
  * case moved meanwhile). `case show` and `case list` are in cmd-case-show.c.
  */
@@ -331,4 +331,48 @@ int cf__cmd_case_extend(cf_cli_t *cli, int argc, char **argv)
         return cf__cli_usage(cli, "case extend CASE --clock ID --by \"30 days\" --role ROLE "
                                   "[--actor NAME] [--reason TEXT] [--at TIME]");
     return run_change(cli, argc, argv, extend_case);
+}
+
+/* ---- case exclude ----------------------------------------------------------------- */
+
+static int exclude_case(cf_cli_t *cli, cf__session_t *s, int argc, char **argv, cf_error_t *err,
+                        cf_refusal_t *why)
+{
+    cf_case_t c;
+    cf_workflow_t *wf = NULL;
+    json_t *events = NULL;
+    int rc = cf__session_case(s, cf__opt_positional(argc, argv, 0, NULL), &c, &wf, err);
+    if (rc != 0)
+        return rc;
+    cf_exclude_t req = {.clock = cf__opt_value(argc, argv, "--clock"),
+                        .actor = actor_of(argc, argv),
+                        .role = cf__opt_value(argc, argv, "--role"),
+                        .reason = cf__opt_value(argc, argv, "--reason")};
+    rc = cf_time_parse(cf__opt_value(argc, argv, "--from"), &req.from, err);
+    if (rc == 0)
+        rc = cf_time_parse(cf__opt_value(argc, argv, "--to"), &req.to, err);
+    if (rc == 0)
+        rc = when_of(cli, argc, argv, &req.at, err);
+    if (rc == 0 && (rc = cf_engine_exclude(wf, s->cal, &c, &req, &events, why)) != 0)
+        rc = -rc;
+    if (rc == 0)
+        rc = cf_store_case_append(s->store, &c, events, err);
+    if (rc == 0)
+        answer(cli, &c, events, "excluded");
+    json_decref(events);
+    cf_workflow_free(wf);
+    cf_case_dispose(&c);
+    return rc;
+}
+
+/* Exported, documented in cli.h */
+int cf__cmd_case_exclude(cf_cli_t *cli, int argc, char **argv)
+{
+    if (!cf__opt_positional(argc, argv, 0, NULL) || !cf__opt_value(argc, argv, "--clock") ||
+        !cf__opt_value(argc, argv, "--from") || !cf__opt_value(argc, argv, "--to") ||
+        !cf__opt_value(argc, argv, "--reason") || !cf__opt_value(argc, argv, "--role"))
+        return cf__cli_usage(cli, "case exclude CASE --clock ID --from TIME --to TIME --reason "
+                                  "检测|检验|鉴定|听证|公告|专家评审 --role ROLE [--actor NAME] "
+                                  "[--at TIME]");
+    return run_change(cli, argc, argv, exclude_case);
 }

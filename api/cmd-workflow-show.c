@@ -215,7 +215,7 @@ static void dot_edge(FILE *f, const char *from, const cf_wf_transition_t *t)
     fprintf(f, "  ");
     dot_str(f, from);
     fprintf(f, " -> ");
-    dot_str(f, strcmp(t->to, "@back") == 0 ? from : t->to);
+    dot_str(f, strcmp(t->to, "@back") == 0 || strcmp(t->to, "@stay") == 0 ? from : t->to);
     fprintf(f, " [label=");
     char label[512];
     snprintf(label, sizeof(label), "%s%s", t->label,

@@ -303,6 +303,32 @@ static void replay_extension(replay_t *r, const json_t *ev, int64_t seq)
     cf_refusal_dispose(&why);
 }
 
+static void replay_exclusion(replay_t *r, const json_t *ev, int64_t seq)
+{
+    cf_exclude_t req = {.clock = str_of(ev, "clock"), .actor = str_of(ev, "actor"),
+                        .role = str_of(ev, "role"), .reason = str_of(ev, "reason")};
+    json_t *produced = NULL;
+    cf_refusal_t why = {0};
+    int rc = 0;
+    if (cf_time_parse(str_of(ev, "at"), &req.at, NULL) || cf_time_parse(str_of(ev, "from"), &req.from, NULL) ||
+        cf_time_parse(str_of(ev, "to"), &req.to, NULL))
+        snprintf(why.text, sizeof(why.text), "the exclusion's times are not valid"), rc = CF_EINVAL;
+    if (rc == 0)
+        rc = cf_engine_exclude(r->wf, r->cal, &r->c, &req, &produced, &why);
+    if (rc != 0) {
+        const cf_wf_clock_t *def = req.clock ? cf_workflow_clock(r->wf, req.clock) : NULL;
+        cf_deviation_t *d = dev(r, seq, "exclusion", req.clock, why.text);
+        if (d && def) {
+            snprintf(d->basis, sizeof(d->basis), "%s", def->basis);
+            attach_accountability(d, r->matter, def->accountability);
+        }
+    } else if (strcmp(str_of(json_array_get(produced, 0), "deadline"), str_of(ev, "deadline"))) {
+        dev(r, seq, "clock", req.clock, "the exclusion's new deadline is not the one the law gives");
+    }
+    json_decref(produced);
+    cf_refusal_dispose(&why);
+}
+
 static void breach(replay_t *r, int64_t seq, const char *clock, const char *text)
 {
     const cf_wf_clock_t *def = cf_workflow_clock(r->wf, clock);
@@ -371,6 +397,9 @@ static void replay_event(replay_t *r, const json_t *ev, int64_t seq)
     } else if (strcmp(type, "clock.extended") == 0) {
         flush_expected(r, seq);
         replay_extension(r, ev, seq);
+    } else if (strcmp(type, "clock.excluded") == 0) {
+        flush_expected(r, seq);
+        replay_exclusion(r, ev, seq);
     } else if (strncmp(type, "clock.", 6) == 0) {
         replay_clock(r, ev, seq);
         if (strcmp(type, "clock.stopped") == 0)

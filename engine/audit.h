@@ -70,6 +70,8 @@ int cf_audit_verify(const json_t *events, cf_chain_algo_t algo, const char *head
  *                 undeclared or mistyped fact
  *   "rule"        a procedure rule broken (rule id and article)
  *   "extension"   an extension without its approval or beyond its maximum
+ *   "exclusion"   time excluded from a clock for a reason it does not allow, or
+ *                 overlapping time already excluded
  *   "clock"       a clock event the engine would not have produced
  *   "deadline"    a deadline breached (recorded, or running past it at now)
  *   "record"      an event that cannot follow the one before

@@ -18,11 +18,16 @@
 
 static json_t *clock_to_json(const cf_clock_rt_t *k)
 {
-    return json_pack("{s:s, s:s, s:I, s:I, s:I, s:I, s:s*, s:i, s:b}", "id", k->id, "state",
+    json_t *o = json_pack("{s:s, s:s, s:I, s:I, s:I, s:I, s:s*, s:i, s:b}", "id", k->id, "state",
                      cf_clock_state_name(k->state), "started_at", (json_int_t)k->started_at,
                      "deadline", (json_int_t)k->deadline, "paused_at", (json_int_t)k->paused_at,
                      "stopped_at", (json_int_t)k->stopped_at, "extended", k->extended, "extensions",
                      (int)k->extensions, "party", k->party);
+    if (o && k->exclusions && json_object_set(o, "exclusions", k->exclusions) != 0) {
+        json_decref(o);
+        return NULL;
+    }
+    return o;
 }
 
 /* Exported, documented in case.h */
@@ -64,6 +69,9 @@ static int clock_from_json(cf_clock_rt_t *k, const json_t *j)
     k->stopped_at = stopped;
     k->extensions = (unsigned)extensions;
     k->party = party;
+    json_t *exclusions = json_object_get(j, "exclusions");
+    if (exclusions && !(k->exclusions = json_deep_copy(exclusions)))
+        return CF_ENOMEM;
     k->id = strdup(id);
     k->extended = extended ? strdup(extended) : NULL;
     return k->id && (!extended || k->extended) ? 0 : CF_ENOMEM;

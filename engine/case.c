@@ -37,6 +37,7 @@ static void clock_dispose(cf_clock_rt_t *k)
 {
     free(k->id);
     free(k->extended);
+    json_decref(k->exclusions);
 }
 
 /* Exported, documented in case.h */
@@ -243,6 +244,13 @@ static int apply_clock(cf_case_t *c, const char *type, const json_t *ev, cf_erro
     } else if (strcmp(type, "clock.extended") == 0) {
         k->extensions++;
         if (set_str(&k->extended, str_of(ev, "total")) != 0)
+            return CF_ENOMEM;
+    } else if (strcmp(type, "clock.excluded") == 0) {
+        if (!k->exclusions && !(k->exclusions = json_array()))
+            return CF_ENOMEM;
+        if (json_array_append_new(k->exclusions,
+                                  json_pack("{s:s?, s:s?, s:s?}", "from", str_of(ev, "from"), "to",
+                                            str_of(ev, "to"), "reason", str_of(ev, "reason"))))
             return CF_ENOMEM;
     }
     if (str_of(ev, "deadline") && time_of(ev, "deadline", &k->deadline) != 0)

@@ -37,7 +37,8 @@
  *                  deadline
  *   clock.paused:  clock
  *   clock.resumed: clock, paused_for ("3 working_days"), deadline (moved)
- *   clock.extended: clock, by ("30 days"), deadline (moved), reason
+ *   clock.extended: clock, by ("30 days"), total, deadline (moved), reason
+ *   clock.excluded: clock, from, to, reason, excluded ("10 days"), deadline (moved)
  *   alert:         clock, point ("warning" | "deadline"), deadline, late (bool)
  */
 #ifndef CF_CASE_H
@@ -70,6 +71,7 @@ typedef struct cf_clock_rt_s {
     char *extended;       /* total extension granted, "30 days", or NULL */
     unsigned extensions;  /* how many extensions granted */
     int party;            /* a period the party keeps (hearing request, payment), not the agency */
+    json_t *exclusions;   /* [{from, to, reason}] whose time did not count, or NULL */
 } cf_clock_rt_t;
 
 typedef struct cf_case_s {

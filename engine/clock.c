@@ -178,10 +178,38 @@ int cf__clock_effects(const cf_workflow_t *wf, const cf_calendar_t *cal, const c
 
 /* ---- extension ------------------------------------------------------------------ */
 
+/* How many times action was taken on c. */
+static unsigned times_done(const cf_case_t *c, const char *action)
+{
+    unsigned n = 0;
+    size_t i;
+    json_t *v;
+    json_array_foreach(c->done, i, v) n += strcmp(json_string_value(v), action) == 0;
+    return n;
+}
+
+/* Past the rule's `times`, one more extension per collective discussion recorded
+ * (further_after), of the length the discussion fixed: no maximum here. */
+static int further_allowed(const cf_case_t *c, const cf_wf_clock_t *def, const cf_clock_rt_t *k,
+                           unsigned times, cf_refusal_t *why)
+{
+    const cf_wf_extension_t *x = def->extension;
+    if (!x->further_after)
+        return cf__refuse(why, CF_EREFUSED, "clock '%s' may be extended %u time(s) only", def->id,
+                          times);
+    if (times_done(c, x->further_after) < k->extensions - times + 1)
+        return cf__refuse(why, CF_EREFUSED,
+                          "a further extension of clock '%s' needs a collective discussion by "
+                          "the heads first (action '%s')",
+                          def->id, x->further_after);
+    return 0;
+}
+
 /* Checks req against the clock's extension rule. OUT *total: the extension
  * granted so far plus this one. */
-static int extension_allowed(const cf_wf_clock_t *def, const cf_clock_rt_t *k,
-                             const cf_extend_t *req, cf_period_t *total, cf_refusal_t *why)
+static int extension_allowed(const cf_case_t *c, const cf_wf_clock_t *def,
+                             const cf_clock_rt_t *k, const cf_extend_t *req, cf_period_t *total,
+                             cf_refusal_t *why)
 {
     const cf_wf_extension_t *x = def->extension;
     char max[64], by[64];
@@ -203,16 +231,17 @@ static int extension_allowed(const cf_wf_clock_t *def, const cf_clock_rt_t *k,
     cf_period_format(cap, max, sizeof(max));
     cf_period_format(req->by, by, sizeof(by));
     unsigned times = x->times ? x->times : 1;
-    if (k->extensions >= times)
-        return cf__refuse(why, CF_EREFUSED, "clock '%s' may be extended %u time(s) only", def->id,
-                          times);
+    int further = k->extensions >= times;
+    int rc = further ? further_allowed(c, def, k, times, why) : 0;
+    if (rc != 0)
+        return rc;
     if (req->by.unit != cap.unit || req->by.amount <= 0)
         return cf__refuse(why, CF_EREFUSED, "clock '%s' is extended in %s, not by '%s'", def->id,
                           cf_unit_name(cap.unit), by);
     cf_period_t granted = {0, cap.unit};
     if (k->extended)
         cf_period_parse(k->extended, &granted, NULL);
-    if (granted.amount + req->by.amount > cap.amount)
+    if (!further && granted.amount + req->by.amount > cap.amount)
         return cf__refuse(why, CF_EREFUSED,
                           "extending clock '%s' by %s exceeds its maximum of %s in total", def->id,
                           by, max);
@@ -234,7 +263,7 @@ int cf_engine_extend(const cf_workflow_t *wf, const cf_calendar_t *cal, const cf
         return cf__refuse(why, CF_ECLOSED, "case %lld is closed", (long long)c->id);
     const cf_clock_rt_t *k = cf_case_clock(c, def->id);
     cf_period_t total;
-    int rc = extension_allowed(def, k, req, &total, why);
+    int rc = extension_allowed(c, def, k, req, &total, why);
     if (rc != 0)
         return rc;
     cf_time_t deadline;
@@ -250,8 +279,11 @@ int cf_engine_extend(const cf_workflow_t *wf, const cf_calendar_t *cal, const cf
     if (!ev || json_object_set_new(ev, "by", json_string(by)) ||
         json_object_set_new(ev, "total", json_string(sum)) ||
         json_object_set_new(ev, "reason", json_string(req->reason ? req->reason : "")) ||
-        set_time(ev, "deadline", deadline) || add_event(out, ev) != 0) {
+        set_time(ev, "deadline", deadline)) {
         json_decref(ev);
+        ev = NULL;
+    }
+    if (!out || add_event(out, ev) != 0) { /* add_event consumes ev either way */
         json_decref(out);
         return CF_ENOMEM;
     }
@@ -350,4 +382,89 @@ int cf_engine_warn_points(const cf_wf_clock_t *def, const cf_calendar_t *cal, cf
         points[at] = t;
     }
     return n;
+}
+
+/* ---- exclusions ------------------------------------------------------------------ */
+
+/* CF_EREFUSED if [from, to) overlaps an exclusion already on the clock. */
+static int check_overlap(const cf_clock_rt_t *k, const cf_exclude_t *req, cf_refusal_t *why)
+{
+    size_t i;
+    json_t *e;
+    json_array_foreach(k->exclusions, i, e)
+    {
+        cf_time_t from = 0, to = 0;
+        const char *f = json_string_value(json_object_get(e, "from"));
+        const char *t = json_string_value(json_object_get(e, "to"));
+        if (!f || !t || cf_time_parse(f, &from, NULL) || cf_time_parse(t, &to, NULL))
+            continue;
+        if (req->from < to && from < req->to)
+            return cf__refuse(why, CF_EREFUSED,
+                              "the period overlaps the exclusion from %s to %s (%s) already "
+                              "recorded on clock '%s'",
+                              f, t, json_string_value(json_object_get(e, "reason")), k->id);
+    }
+    return 0;
+}
+
+static int exclusion_allowed(const cf_wf_clock_t *def, const cf_clock_rt_t *k,
+                             const cf_exclude_t *req, cf_refusal_t *why)
+{
+    if (!def->exclude_count)
+        return cf__refuse(why, CF_EREFUSED, "clock '%s' (%s) counts every day: nothing is excluded",
+                          def->id, def->name);
+    if (!req->reason || !cf_workflow_list_has(def->exclude, def->exclude_count, req->reason))
+        return cf__refuse(why, CF_EREFUSED, "clock '%s' does not exclude '%s'", def->id,
+                          req->reason ? req->reason : "(no reason)");
+    if (!k || (k->state != CF_CLOCK_RUNNING && k->state != CF_CLOCK_PAUSED))
+        return cf__refuse(why, CF_EREFUSED, "clock '%s' is not running", def->id);
+    if (req->from >= req->to || req->from < k->started_at || req->to > req->at)
+        return cf__refuse(why, CF_EREFUSED,
+                          "an exclusion is a period that began after the clock started and has "
+                          "ended by the time it is recorded");
+    return check_overlap(k, req, why);
+}
+
+/* Exported, documented in engine.h */
+int cf_engine_exclude(const cf_workflow_t *wf, const cf_calendar_t *cal, const cf_case_t *c,
+                      const cf_exclude_t *req, json_t **events, cf_refusal_t *why)
+{
+    if (why)
+        memset(why, 0, sizeof(*why));
+    const cf_wf_clock_t *def = req->clock ? cf_workflow_clock(wf, req->clock) : NULL;
+    if (!def)
+        return cf__refuse(why, CF_ENOTFOUND, "workflow '%s' has no clock '%s'", wf->doc->id,
+                          req->clock ? req->clock : "");
+    if (c->closed_at)
+        return cf__refuse(why, CF_ECLOSED, "case %lld is closed", (long long)c->id);
+    const cf_clock_rt_t *k = cf_case_clock(c, def->id);
+    int rc = exclusion_allowed(def, k, req, why);
+    cf_period_t excluded = {0, def->period.unit == CF_UNIT_MONTHS ? CF_UNIT_DAYS : def->period.unit};
+    cf_time_t deadline = rc == 0 ? k->deadline : 0;
+    cf_error_t err;
+    if (rc == 0 && cf_period_elapsed(cal, req->from, req->to, excluded.unit, &excluded.amount, &err))
+        return range_error(why, def, &err);
+    if (rc == 0 && excluded.amount > 0 &&
+        cf_period_add(cal, k->deadline, excluded, &deadline, NULL, NULL, &err) != 0)
+        return range_error(why, def, &err);
+    if (rc != 0)
+        return rc;
+    char text[64];
+    cf_period_format(excluded, text, sizeof(text));
+    json_t *out = json_array();
+    json_t *ev = out ? clock_event(c, out, "clock.excluded", def, req->at, req->actor, req->role)
+                     : NULL;
+    if (!ev || set_time(ev, "from", req->from) || set_time(ev, "to", req->to) ||
+        json_object_set_new(ev, "reason", json_string(req->reason)) ||
+        json_object_set_new(ev, "excluded", json_string(text)) ||
+        set_time(ev, "deadline", deadline)) {
+        json_decref(ev);
+        ev = NULL;
+    }
+    if (!out || add_event(out, ev) != 0) { /* add_event consumes ev either way */
+        json_decref(out);
+        return CF_ENOMEM;
+    }
+    *events = out;
+    return 0;
 }

@@ -173,9 +173,12 @@ json_t *cf_engine_allowed(const cf_workflow_t *wf, const cf_case_t *c)
         if (!cf_workflow_from_matches(wf, t, c->state))
             continue;
         const cf_wf_requires_t *r = t->requires;
+        const char *to = strcmp(t->to, "@back") == 0 && c->prev_state ? c->prev_state
+                         : strcmp(t->to, "@stay") == 0                ? c->state
+                                                                      : t->to;
         json_t *item = json_pack(
             "{s:s, s:s, s:s, s:o, s:{s:o, s:o}, s:o}", "action", t->action, "label", t->label, "to",
-            strcmp(t->to, "@back") == 0 && c->prev_state ? c->prev_state : t->to, "roles",
+            to, "roles",
             string_list(t->roles, t->roles_count), "requires", "facts",
             string_list(r ? r->facts : NULL, r ? r->facts_count : 0), "documents",
             string_list(r ? r->documents : NULL, r ? r->documents_count : 0), "missing",
@@ -318,7 +321,9 @@ static int check_rules(const cf_workflow_t *wf, const cf_case_t *c, const cf_act
 static json_t *transition_event(const cf_workflow_t *wf, const cf_case_t *c,
                                 const cf_wf_transition_t *t, const cf_act_t *req)
 {
-    const char *to = strcmp(t->to, "@back") == 0 ? c->prev_state : t->to;
+    const char *to = strcmp(t->to, "@back") == 0   ? c->prev_state
+                     : strcmp(t->to, "@stay") == 0 ? c->state
+                                                   : t->to;
     const cf_wf_state_t *target = cf_workflow_state(wf, to);
     json_t *ev = cf__event_new(c, 0, "transition", req->at, req->actor, req->role);
     if (!ev)

@@ -63,6 +63,18 @@ typedef struct cf_extend_s {
     cf_time_t at;
 } cf_extend_t;
 
+/* A period whose time does not count on a clock (检测、检验、鉴定、听证、公告、专家评审),
+ * recorded once it is over. */
+typedef struct cf_exclude_s {
+    const char *clock;
+    const char *actor;
+    const char *role;
+    const char *reason; /* one of the clock's `exclude` reasons */
+    cf_time_t from;
+    cf_time_t to;
+    cf_time_t at; /* when it is recorded: not before `to` */
+} cf_exclude_t;
+
 /* Each returns 0 and OUT *events (a new JSON array of unsealed events, in order),
  * or a negative CF_E* code with OUT why filled (why->allowed set for refusals of
  * an action) and *events untouched. why may be NULL. Release why with
@@ -76,6 +88,13 @@ int cf_engine_act(const cf_workflow_t *wf, const cf_calendar_t *cal, const cf_ca
  * within the rule's maximum and number of times. */
 int cf_engine_extend(const cf_workflow_t *wf, const cf_calendar_t *cal, const cf_case_t *c,
                      const cf_extend_t *req, json_t **events, cf_refusal_t *why);
+
+/* Records an exclusion on a running or paused clock: the deadline moves later by
+ * the time excluded, counted in the clock's unit (days for a month clock).
+ * Refused unless the clock lists the reason, the period lies after the clock
+ * started and is over, and it overlaps no exclusion already recorded. */
+int cf_engine_exclude(const cf_workflow_t *wf, const cf_calendar_t *cal, const cf_case_t *c,
+                      const cf_exclude_t *req, json_t **events, cf_refusal_t *why);
 
 /* The actions allowed from the case's state (all roles), each
  * {action, label, to, roles, guard?, requires: {facts, documents},

@@ -180,7 +180,8 @@ static void check_transition_refs(check_t *c, unsigned i)
         problem(c, path, "action '%s' has an empty 'from' list", t->action);
     }
     snprintf(path, sizeof(path), "transitions.%u.to", i);
-    if (strcmp(t->to, "@back") != 0 && !cf_workflow_state(c->wf, t->to))
+    if (strcmp(t->to, "@back") != 0 && strcmp(t->to, "@stay") != 0 &&
+        !cf_workflow_state(c->wf, t->to))
         problem(c, path, "action '%s' goes to unknown state '%s'", t->action, t->to);
     for (unsigned j = 0; j < t->roles_count; j++) {
         snprintf(path, sizeof(path), "transitions.%u.roles.%u", i, j);
@@ -303,6 +304,12 @@ static void check_clocks(check_t *c)
         if (k->period.amount == 0) {
             snprintf(path, sizeof(path), "clocks.%u.period", i);
             problem(c, path, "clock '%s' has a period of zero", k->id);
+        }
+        if (k->extension && k->extension->further_after &&
+            !action_known(d, k->extension->further_after)) {
+            snprintf(path, sizeof(path), "clocks.%u.extension.further_after", i);
+            problem(c, path, "clock '%s' names unknown action '%s' in 'further_after'", k->id,
+                    k->extension->further_after);
         }
         if (k->extension && !role_known(d, k->extension->approver)) {
             snprintf(path, sizeof(path), "clocks.%u.extension.approver", i);

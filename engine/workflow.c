@@ -108,6 +108,7 @@ static const cyaml_schema_field_t extension_fields[] = {
     STR("approver", 0, cf_wf_extension_t, approver),
     CYAML_FIELD_MAPPING("max", CYAML_FLAG_DEFAULT, cf_wf_extension_t, max, period_fields),
     CYAML_FIELD_UINT("times", OPT, cf_wf_extension_t, times),
+    STR("further_after", OPT, cf_wf_extension_t, further_after),
     CYAML_FIELD_END,
 };
 
@@ -124,6 +125,7 @@ static const cyaml_schema_field_t clock_fields[] = {
     CYAML_FIELD_SEQUENCE("warn", CYAML_FLAG_POINTER | OPT, cf_wf_clock_t, warn, &period_entry, 0,
                          CYAML_UNLIMITED),
     CYAML_FIELD_MAPPING_PTR("extension", OPT, cf_wf_clock_t, extension, extension_fields),
+    STRLIST("exclude", OPT, cf_wf_clock_t, exclude),
     STR("basis", 0, cf_wf_clock_t, basis),
     STR("accountability", OPT, cf_wf_clock_t, accountability),
     CYAML_FIELD_END,
@@ -375,7 +377,7 @@ int cf_workflow_from_matches(const cf_workflow_t *wf, const cf_wf_transition_t *
 {
     if (t->from_count == 1 && strcmp(t->from[0], "*") == 0) {
         const cf_wf_state_t *s = cf_workflow_state(wf, state);
-        return s && !s->terminal && strcmp(state, t->to) != 0;
+        return s && !s->terminal && strcmp(state, t->to) != 0 && strcmp(t->to, "@stay") != 0;
     }
     return cf_workflow_list_has(t->from, t->from_count, state);
 }

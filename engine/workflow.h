@@ -75,6 +75,8 @@ typedef struct cf_wf_extension_s {
     char *approver; /* role */
     cf_wf_period_t max;
     unsigned times;
+    char *further_after; /* action recording a collective discussion, after which one more
+                            extension of the length it fixed may be granted; or NULL */
 } cf_wf_extension_t;
 
 typedef struct cf_wf_clock_s {
@@ -94,6 +96,8 @@ typedef struct cf_wf_clock_s {
     cf_wf_period_t *warn; /* before the deadline */
     unsigned warn_count;
     cf_wf_extension_t *extension; /* NULL: not extendable */
+    char **exclude;               /* reasons whose time is not counted (检测, 听证 ...) */
+    unsigned exclude_count;
     char *basis;
     char *accountability;
 } cf_wf_clock_t;

@@ -465,3 +465,80 @@ TEST_IMPL(engine_party_clock)
     teardown(&f);
     return 0;
 }
+
+static int exclude(fixture_t *f, const char *reason, const char *from, const char *to,
+                   const char *at, cf_refusal_t *why)
+{
+    cf_exclude_t req = {.clock = "decision", .actor = "李四", .role = "head", .reason = reason,
+                        .from = cf_test_time(from), .to = cf_test_time(to), .at = cf_test_time(at)};
+    json_t *events = NULL;
+    int rc = cf_engine_exclude(f->wf, f->cal, &f->c, &req, &events, why);
+    if (rc == 0) {
+        cf_error_t err;
+        ASSERT_EQ(cf_store_case_append(f->store, &f->c, events, &err), 0);
+    }
+    json_decref(events);
+    return rc;
+}
+
+/* engine-3.7: the decision period of the shipped penalty workflow as the law
+ * counts it: 90 days from 立案, an appraisal excluded, +30 days by the head, a
+ * further extension only after a recorded collective discussion, an overlapping
+ * exclusion refused. */
+TEST_IMPL(engine_decision_period)
+{
+    fixture_t f;
+    cf_refusal_t why = {0};
+    char buf[CF_TIME_BUFSZ];
+    f.wf = cf_test_workflow("workflows/penalty-general.yaml");
+    f.cal = cf_test_calendar();
+    f.store = cf_test_store("decision.db");
+    cf_test_open(f.store, f.wf, f.cal, "2026-03-02T09:00:00+08:00", &f.c);
+    ASSERT_EQ(act(&f, "file", "head", "2026-03-02T15:00:00+08:00",
+                  "{\"filing_reason\": \"串换药品\", \"cause\": \"违反医疗保障基金使用规定\", "
+                  "\"officers\": [{\"name\": \"张三\", \"cert\": \"1\"}, {\"name\": \"王五\", "
+                  "\"cert\": \"2\"}]}",
+                  "立案审批表"),
+              0);
+    /* 90 days after 03-02 is Sun 05-31: Mon 2026-06-01 (R4). */
+    ASSERT_STR_EQ(deadline_of(&f, "decision", buf), "2026-06-01T23:59:59+08:00");
+    /* 鉴定 from 03-10 to 03-25: 15 days not counted: Tue 06-16. */
+    ASSERT_EQ(exclude(&f, "鉴定", "2026-03-10T09:00:00+08:00", "2026-03-25T17:00:00+08:00",
+                      "2026-03-26T10:00:00+08:00", &why),
+              0);
+    ASSERT_STR_EQ(deadline_of(&f, "decision", buf), "2026-06-16T23:59:59+08:00");
+    /* +30 days by the head: Thu 07-16. */
+    ASSERT_EQ(extend(&f, "head", "30 days", "2026-04-01T10:00:00+08:00", &why), 0);
+    ASSERT_STR_EQ(deadline_of(&f, "decision", buf), "2026-07-16T23:59:59+08:00");
+    /* A second extension needs the heads' collective discussion first. */
+    ASSERT_EQ(extend(&f, "head", "20 days", "2026-04-02T10:00:00+08:00", &why), CF_EREFUSED);
+    ASSERT_CONTAINS(why.text, "needs a collective discussion by the heads first");
+    ASSERT_EQ(act(&f, "discuss_extension", "head", "2026-04-03T09:00:00+08:00",
+                  "{\"extension_discussion\": \"案情重大复杂，延长二十日\"}", "重大案件集体讨论记录"),
+              0);
+    ASSERT_STR_EQ(f.c.state, "investigating"); /* the discussion is recorded in place */
+    /* Its length is the discussion's, beyond the first maximum: 07-16 + 20 = Wed 08-05. */
+    ASSERT_EQ(extend(&f, "head", "20 days", "2026-04-03T10:00:00+08:00", &why), 0);
+    ASSERT_STR_EQ(deadline_of(&f, "decision", buf), "2026-08-05T23:59:59+08:00");
+    ASSERT_EQ(extend(&f, "head", "5 days", "2026-04-03T11:00:00+08:00", &why), CF_EREFUSED);
+    /* A hearing from 03-20 to 03-28 overlaps the appraisal: refused. */
+    ASSERT_EQ(exclude(&f, "听证", "2026-03-20T09:00:00+08:00", "2026-03-28T17:00:00+08:00",
+                      "2026-04-04T10:00:00+08:00", &why),
+              CF_EREFUSED);
+    ASSERT_CONTAINS(why.text, "overlaps the exclusion from 2026-03-10T09:00:00+08:00");
+    /* An excluded reason the clock does not know, and a period not yet over. */
+    ASSERT_EQ(exclude(&f, "出差", "2026-04-01T09:00:00+08:00", "2026-04-02T17:00:00+08:00",
+                      "2026-04-04T10:00:00+08:00", &why),
+              CF_EREFUSED);
+    ASSERT_EQ(exclude(&f, "公告", "2026-04-01T09:00:00+08:00", "2026-04-20T17:00:00+08:00",
+                      "2026-04-04T10:00:00+08:00", &why),
+              CF_EREFUSED);
+    /* A hearing from 04-01 to 04-03: 2 days more: Fri 08-07. */
+    ASSERT_EQ(exclude(&f, "听证", "2026-04-01T09:00:00+08:00", "2026-04-03T17:00:00+08:00",
+                      "2026-04-04T10:00:00+08:00", &why),
+              0);
+    ASSERT_STR_EQ(deadline_of(&f, "decision", buf), "2026-08-07T23:59:59+08:00");
+    ASSERT_EQ(json_array_size(cf_case_clock(&f.c, "decision")->exclusions), 2);
+    teardown(&f);
+    return 0;
+}

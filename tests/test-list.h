@@ -74,6 +74,7 @@
     X(engine_open_facts)                                                                              \
     X(engine_clocks_end_with_case)                                                                    \
     X(engine_party_clock)                                                                             \
+    X(engine_decision_period)                                                                             \
     X(store_chain_recompute)                                                                          \
     X(store_chain_sm3)                                                                                \
     X(store_conflict)                                                                                 \
