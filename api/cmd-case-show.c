@@ -34,6 +34,8 @@ static json_t *clocks_json(const cf_workflow_t *wf, const cf_case_t *c, cf_time_
                               "extensions", (int)k->extensions);
         if (o && (k->state == CF_CLOCK_RUNNING || k->state == CF_CLOCK_PAUSED))
             json_object_set_new(o, "left", json_string(left));
+        if (o && k->exclusions)
+            json_object_set(o, "exclusions", k->exclusions);
         json_array_append_new(out, o);
     }
     return out;
@@ -127,12 +129,53 @@ static void print_body(FILE *f, const json_t *o, const cf_case_t *c)
     cf__print_allowed(f, json_object_get(o, "allowed"));
 }
 
+/* --explain: for each clock, the events that set and moved its deadline. */
+static void print_explain(FILE *f, const json_t *o)
+{
+    size_t i, j;
+    json_t *k, *ev;
+    fprintf(f, "\nhow each deadline was reached:\n");
+    json_array_foreach(json_object_get(o, "clocks"), i, k)
+    {
+        const char *id = json_string_value(json_object_get(k, "id"));
+        fprintf(f, "  %s (%s):\n", id, json_string_value(json_object_get(k, "name")));
+        json_array_foreach(json_object_get(o, "events"), j, ev)
+        {
+            const char *clock = json_string_value(json_object_get(ev, "clock"));
+            if (!clock || strcmp(clock, id) != 0)
+                continue;
+            const char *type = json_string_value(json_object_get(ev, "type")) + 6;
+            const char *what = json_string_value(json_object_get(ev, "period"));
+            if (!what)
+                what = json_string_value(json_object_get(ev, "by"));
+            if (!what)
+                what = json_string_value(json_object_get(ev, "excluded"));
+            if (!what)
+                what = json_string_value(json_object_get(ev, "paused_for"));
+            if (!what)
+                what = json_string_value(json_object_get(ev, "outcome"));
+            fprintf(f, "    #%-3lld %s  %-8s %-14s", (long long)json_integer_value(json_object_get(ev, "seq")),
+                    json_string_value(json_object_get(ev, "at")), type, what ? what : "");
+            if (json_object_get(ev, "reason") && *json_string_value(json_object_get(ev, "reason")))
+                fprintf(f, " %s", json_string_value(json_object_get(ev, "reason")));
+            if (json_object_get(ev, "from"))
+                fprintf(f, " %s..%s", json_string_value(json_object_get(ev, "from")),
+                        json_string_value(json_object_get(ev, "to")));
+            if (json_object_get(ev, "deadline"))
+                fprintf(f, " -> %s", json_string_value(json_object_get(ev, "deadline")));
+            fprintf(f, " (%s, %s)\n", json_string_value(json_object_get(ev, "actor")),
+                    json_string_value(json_object_get(ev, "role")));
+        }
+    }
+}
+
 /* Exported, documented in cli.h */
 int cf__cmd_case_show(cf_cli_t *cli, int argc, char **argv)
 {
-    const char *id = cf__opt_positional(argc, argv, 0, NULL);
+    static const char *const flags[] = {"--explain", NULL};
+    const char *id = cf__opt_positional(argc, argv, 0, flags);
     if (!id)
-        return cf__cli_usage(cli, "case show CASE");
+        return cf__cli_usage(cli, "case show CASE [--explain]");
     cf__session_t s;
     cf_error_t err;
     cf_case_t c;
@@ -150,6 +193,8 @@ int cf__cmd_case_show(cf_cli_t *cli, int argc, char **argv)
     else {
         print_header(cli->out, o, wf, &c);
         print_body(cli->out, o, &c);
+        if (cf__opt_flag(argc, argv, "--explain"))
+            print_explain(cli->out, o);
     }
     json_decref(o);
     cf_workflow_free(wf);

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../engine/overlay.h"
 #include "core-helpers.h"
 #include "task.h"
 
@@ -539,6 +540,137 @@ TEST_IMPL(engine_decision_period)
               0);
     ASSERT_STR_EQ(deadline_of(&f, "decision", buf), "2026-08-07T23:59:59+08:00");
     ASSERT_EQ(json_array_size(cf_case_clock(&f.c, "decision")->exclusions), 2);
+    teardown(&f);
+    return 0;
+}
+
+/* One step on f's case as actor in role; OUT why. */
+static int step(fixture_t *f, const char *actor, const char *action, const char *role,
+                const char *iso, const char *facts, const char *docs, cf_refusal_t *why)
+{
+    json_t *fj = facts ? json_loads(facts, 0, NULL) : json_object();
+    json_t *dj = json_object();
+    char *names = docs ? strdup(docs) : NULL, *save = NULL;
+    for (char *n = names ? strtok_r(names, ",", &save) : NULL; n; n = strtok_r(NULL, ",", &save))
+        json_object_set_new(dj, n, json_pack("{s:s, s:i, s:s}", "sha256", "ab", "size", 1, "file",
+                                             "x.pdf"));
+    free(names);
+    ASSERT(fj != NULL);
+    cf_act_t req = {.action = action, .actor = actor, .role = role, .facts = fj, .documents = dj,
+                    .at = cf_test_time(iso)};
+    json_t *events = NULL;
+    memset(why, 0, sizeof(*why));
+    int rc = cf_engine_act(f->wf, f->cal, &f->c, &req, &events, why);
+    if (rc == 0) {
+        cf_error_t err;
+        ASSERT_EQ(cf_store_case_append(f->store, &f->c, events, &err), 0);
+    }
+    json_decref(events);
+    json_decref(fj);
+    json_decref(dj);
+    return rc;
+}
+
+static void refused_by(cf_refusal_t *why, int rc, const char *rule, const char *article)
+{
+    if (rc != CF_EREFUSED || strcmp(why->rule, rule) != 0)
+        CF__FAIL("expected rule %s to refuse; got %d, rule '%s': %s", rule, rc, why->rule,
+                 why->text);
+    ASSERT_CONTAINS(why->article, article);
+    cf_refusal_dispose(why);
+}
+
+#define TWO "[{\"name\": \"张三\", \"cert\": \"1\"}, {\"name\": \"王五\", \"cert\": \"2\"}]"
+
+/* engine-2.5: the procedure rules of the shipped penalty workflow refuse with their
+ * id and article, and pass once their condition is met. */
+TEST_IMPL(engine_penalty_rules)
+{
+    fixture_t f;
+    cf_refusal_t w;
+    f.wf = cf_test_workflow("workflows/penalty-general.yaml");
+    f.cal = cf_test_calendar();
+    f.store = cf_test_store("rules.db");
+    cf_test_open(f.store, f.wf, f.cal, "2026-03-02T09:00:00+08:00", &f.c);
+    const char *file = "{\"filing_reason\": \"x\", \"cause\": \"y\", \"officers\": %s}";
+    char facts[512];
+    /* two-officers: two names with one 执法证 number are one officer. */
+    snprintf(facts, sizeof(facts), file,
+             "[{\"name\": \"张三\", \"cert\": \"1\"}, {\"name\": \"王五\", \"cert\": \"1\"}]");
+    refused_by(&w, step(&f, "李四", "file", "head", "2026-03-02T10:00:00+08:00", facts, "立案审批表", &w),
+               "two-officers", "第十六条");
+    snprintf(facts, sizeof(facts), file, TWO);
+    ASSERT_EQ(step(&f, "李四", "file", "head", "2026-03-02T10:00:00+08:00", facts, "立案审批表", &w), 0);
+    /* A recusal that would leave one officer is refused; a replacement is not. */
+    refused_by(&w, step(&f, "李四", "recuse", "head", "2026-03-03T10:00:00+08:00",
+                        "{\"officers\": [{\"name\": \"张三\", \"cert\": \"1\"}], \"recusal_reason\": "
+                        "\"王五与当事人有利害关系\"}",
+                        "回避决定书", &w),
+               "two-officers", "第五条");
+    ASSERT_EQ(step(&f, "李四", "recuse", "head", "2026-03-03T10:00:00+08:00",
+                   "{\"officers\": [{\"name\": \"张三\", \"cert\": \"1\"}, {\"name\": \"赵六\", \"cert\": "
+                   "\"3\"}], \"recusal_reason\": \"王五与当事人有利害关系\"}",
+                   "回避决定书", &w),
+              0);
+    ASSERT_EQ(step(&f, "张三", "submit_review", "handler", "2026-03-20T10:00:00+08:00",
+                   "{\"findings\": \"查实\"}", "调查终结报告", &w), 0);
+    ASSERT_EQ(step(&f, "张三", "submit_legal_review", "handler", "2026-03-21T10:00:00+08:00",
+                   "{\"serious\": true, \"review_opinion\": \"重大案件\"}", "案件审查报告", &w), 0);
+    /* legal-reviewer-not-officer: 赵六 handles the case; 孙七 does not. */
+    refused_by(&w, step(&f, "赵六", "pass_legal_review", "reviewer", "2026-03-24T10:00:00+08:00",
+                        "{\"legal_review_opinion\": \"同意\"}", "法制审核意见书", &w),
+               "legal-reviewer-not-officer", "第三十七条");
+    ASSERT_EQ(step(&f, "孙七", "pass_legal_review", "reviewer", "2026-03-24T10:00:00+08:00",
+                   "{\"legal_review_opinion\": \"同意\"}", "法制审核意见书", &w), 0);
+    ASSERT_EQ(step(&f, "张三", "notify", "handler", "2026-03-26T10:00:00+08:00",
+                   "{\"notified_penalty\": \"罚款5000元\", \"notified_fine\": 5000, "
+                   "\"hearing_eligible\": false}",
+                   "重大案件集体讨论记录,行政处罚告知书", &w), 0);
+    ASSERT_EQ(step(&f, "李四", "decide", "head", "2026-04-07T10:00:00+08:00",
+                   "{\"penalty\": \"罚款5000元\", \"fine\": 5000}", "行政处罚决定书", &w), 0);
+    ASSERT_EQ(step(&f, "张三", "serve", "handler", "2026-04-08T10:00:00+08:00",
+                   "{\"service_method\": \"直接送达\"}", "送达回证", &w), 0);
+    /* surcharge-cap: the late-payment surcharge never exceeds the fine. */
+    refused_by(&w, step(&f, "张三", "pay", "handler", "2026-07-01T10:00:00+08:00",
+                        "{\"paid_amount\": 11000, \"surcharge\": 6000}", "罚款缴纳凭证", &w),
+               "surcharge-cap", "第七十二条");
+    ASSERT_EQ(step(&f, "张三", "pay", "handler", "2026-07-01T10:00:00+08:00",
+                   "{\"paid_amount\": 10000, \"surcharge\": 5000}", "罚款缴纳凭证", &w), 0);
+    ASSERT_EQ(step(&f, "李四", "close", "head", "2026-07-02T10:00:00+08:00",
+                   "{\"closing_reason\": \"执行完毕\"}", "结案审批表", &w), 0);
+    teardown(&f);
+    return 0;
+}
+
+/* engine-2.6: closing-conditions guards `close` even where an overlay opens a
+ * path to closing that the national machine does not have. */
+TEST_IMPL(engine_closing_conditions)
+{
+    fixture_t f;
+    cf_refusal_t w;
+    cf_workflow_t *base = cf_test_workflow("workflows/penalty-general.yaml");
+    const char *ov = "overlay: penalty-general\nid: shortcut\ntransitions:\n"
+                     "  - {action: shortcut, label: 捷径, from: [investigating], to: closing, "
+                     "roles: [head]}\n";
+    char *merged = NULL;
+    size_t len = 0;
+    ASSERT_EQ(cf_overlay_apply(base->source, base->source_len, base->hash, ov, strlen(ov), "ov",
+                               &merged, &len, NULL),
+              0);
+    ASSERT_EQ(cf_workflow_parse(merged, len, "merged", &f.wf, NULL), 0);
+    f.cal = cf_test_calendar();
+    f.store = cf_test_store("closing.db");
+    cf_test_open(f.store, f.wf, f.cal, "2026-03-02T09:00:00+08:00", &f.c);
+    char facts[512];
+    snprintf(facts, sizeof(facts), "{\"filing_reason\": \"x\", \"cause\": \"y\", \"officers\": %s}",
+             TWO);
+    ASSERT_EQ(step(&f, "李四", "file", "head", "2026-03-02T10:00:00+08:00", facts, "立案审批表", &w), 0);
+    ASSERT_EQ(step(&f, "李四", "shortcut", "head", "2026-03-03T10:00:00+08:00", NULL, NULL, &w), 0);
+    refused_by(&w, step(&f, "李四", "close", "head", "2026-03-04T10:00:00+08:00",
+                        "{\"closing_reason\": \"无\"}", "结案审批表", &w),
+               "closing-conditions", "第五十六条");
+    free(merged);
+    cf_workflow_free(base);
     teardown(&f);
     return 0;
 }

@@ -74,7 +74,9 @@
     X(engine_open_facts)                                                                              \
     X(engine_clocks_end_with_case)                                                                    \
     X(engine_party_clock)                                                                             \
-    X(engine_decision_period)                                                                             \
+    X(engine_decision_period)                                                                         \
+    X(engine_penalty_rules)                                                                         \
+    X(engine_closing_conditions)                                                                             \
     X(store_chain_recompute)                                                                          \
     X(store_chain_sm3)                                                                                \
     X(store_conflict)                                                                                 \
