@@ -47,9 +47,16 @@ static void sse_flush(cf__sse_t *s)
              s->finishing ? H2O_SEND_STATE_FINAL : H2O_SEND_STATE_IN_PROGRESS);
 }
 
+/* A stream whose client reads slower than events come is not allowed to grow
+ * without bound: past this much unsent text, events are dropped for it (it can
+ * catch up from /v1/alerts and the cases' events). */
+#define CF__SSE_MAX_PENDING (1u << 20)
+
 static void sse_append(cf__sse_t *s, const char *text, size_t len)
 {
-    char *grown = realloc(s->pending, s->pending_len + len);
+    char *grown = s->pending_len + len <= CF__SSE_MAX_PENDING
+                      ? realloc(s->pending, s->pending_len + len)
+                      : NULL;
     if (!grown)
         return; /* the event is lost for this stream; the client may re-read */
     memcpy(grown + s->pending_len, text, len);

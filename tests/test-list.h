@@ -103,6 +103,7 @@
     X(serve_walk_full)                                                                             \
     X(serve_status_codes)                                                                          \
     X(serve_agency)                                                                                \
+    X(serve_queries)                                                                               \
     X(serve_group_commit)                                                                          \
     X(serve_sigterm)                                                                               \
     X(serve_slow_client)                                                                           \

@@ -4,7 +4,8 @@
  * every handle closed (uv_loop_close == 0).
  *
  * serve-1.*: a whole case over HTTP; every status code the API documents; agency
- *            isolation; many concurrent writers (group commit).
+ *            isolation; list filters and extensions; many concurrent writers
+ *            (group commit).
  * serve-2.*: the `caseflow serve` binary: SIGTERM stops it cleanly; a slow or
  *            half-open client holds up neither other clients nor the stop.
  */
@@ -183,6 +184,29 @@ static long expect(const td_daemon_t *d, const char *method, const char *path, c
     return status;
 }
 
+/* 400: malformed JSON (with jansson's line and column), invalid UTF-8 in a body
+ * and in a query, an undeclared fact. */
+static void bad_input(const td_daemon_t *d, const char *token)
+{
+    td_resp_t r;
+    const char *broken = "{\n  \"workflow\": ,\n}";
+    td_http(d, "POST", "/v1/cases", token, broken, strlen(broken), NULL, &r);
+    ASSERT_EQ(r.status, 400);
+    ASSERT_EQ(json_integer_value(json_object_get(r.json, "line")), 2);
+    ASSERT(json_integer_value(json_object_get(r.json, "column")) > 0);
+    td_resp_free(&r);
+    const char *bad_utf8 = "{\"workflow\": \"\xc3\x28\"}";
+    td_http(d, "POST", "/v1/cases", token, bad_utf8, strlen(bad_utf8), NULL, &r);
+    ASSERT_EQ(r.status, 400);
+    ASSERT_STR_EQ(json_string_value(json_object_get(r.json, "error")), "EUTF8");
+    td_resp_free(&r);
+    expect(d, "GET", "/v1/cases?state=%C3%28", token, NULL, NULL, 400);
+    expect(d, "POST", "/v1/cases", token,
+           "{\"workflow\":\"penalty-general\",\"party\":{\"name\":\"x\"},\"facts\":{\"nope\":1}}",
+           NULL, 400);
+    expect(d, "POST", "/v1/cases", token, "[1]", NULL, 400);
+}
+
 TEST_IMPL(serve_status_codes)
 {
     char db[512], etag[32];
@@ -193,29 +217,12 @@ TEST_IMPL(serve_status_codes)
     td_daemon_t d;
     td_config(&cfg, db, T0);
     cfg.max_body = 4096;
+    cfg.test_clock = 0;
     td_start(&d, &cfg);
     expect(&d, "GET", "/healthz", NULL, NULL, NULL, 200);
     expect(&d, "GET", "/v1/workflows", handler, NULL, NULL, 200);
     long long id = open_case(&d, handler, "某某大药房"); /* 201 */
-    /* 400: malformed JSON, with jansson's line and column. */
-    td_resp_t r;
-    const char *broken = "{\n  \"workflow\": ,\n}";
-    td_http(&d, "POST", "/v1/cases", handler, broken, strlen(broken), NULL, &r);
-    ASSERT_EQ(r.status, 400);
-    ASSERT_EQ(json_integer_value(json_object_get(r.json, "line")), 2);
-    ASSERT(json_integer_value(json_object_get(r.json, "column")) > 0);
-    td_resp_free(&r);
-    /* 400: invalid UTF-8 in a string. */
-    const char *bad_utf8 = "{\"workflow\": \"\xc3\x28\"}";
-    td_http(&d, "POST", "/v1/cases", handler, bad_utf8, strlen(bad_utf8), NULL, &r);
-    ASSERT_EQ(r.status, 400);
-    ASSERT_CONTAINS(json_string_value(json_object_get(r.json, "text")), "UTF-8");
-    td_resp_free(&r);
-    expect(&d, "GET", "/v1/cases?state=%C3%28", handler, NULL, NULL, 400);
-    /* 400: a fact of the wrong type. */
-    expect(&d, "POST", "/v1/cases", handler,
-           "{\"workflow\":\"penalty-general\",\"party\":{\"name\":\"x\"},\"facts\":{\"nope\":1}}",
-           NULL, 400);
+    bad_input(&d, handler);                              /* 400 */
     /* 401: no token, an unknown token. */
     expect(&d, "GET", "/v1/cases", NULL, NULL, NULL, 401);
     expect(&d, "GET", "/v1/cases", "0123", NULL, NULL, 401);
@@ -224,13 +231,15 @@ TEST_IMPL(serve_status_codes)
     expect(&d, "POST", "/v1/cases", auditor, "{}", NULL, 403);
     case_state(&d, handler, id, etag, sizeof(etag));
     expect(&d, "POST", "/v1/cases/1/actions", handler, "{\"action\":\"file\"}", etag, 403);
-    /* 404: unknown route, unknown case, the test clock's twin without the flag. */
+    /* 404: unknown route, unknown case, the test clock without --test-clock. */
     expect(&d, "GET", "/v1/nothing", handler, NULL, NULL, 404);
+    expect(&d, "POST", "/v1/test/clock", NULL, "{\"now\":\"2030-01-01\"}", NULL, 404);
     expect(&d, "GET", "/v1/cases/99", handler, NULL, NULL, 404);
     expect(&d, "POST", "/v1/cases/99/actions", handler, "{\"action\":\"x\"}", "\"1\"", 404);
     /* 405, 409 (stale version), 422 (refused by the procedure), 428 (no If-Match). */
     expect(&d, "DELETE", "/v1/cases/1", handler, NULL, NULL, 405);
     expect(&d, "POST", "/v1/cases/1/actions", handler, "{\"action\":\"serve\"}", "\"1\"", 409);
+    td_resp_t r;
     td_http(&d, "POST", "/v1/cases/1/actions", handler, "{\"action\":\"serve\"}", 18, etag, &r);
     ASSERT_EQ(r.status, 422);
     ASSERT(json_array_size(json_object_get(r.json, "allowed")) > 0);
@@ -260,9 +269,21 @@ TEST_IMPL(serve_status_codes)
 
 /* ---- serve-1.3: a token sees only its agency's cases -------------------------------------- */
 
+/* GET path as token: 200 with an array; returns its length. */
+static size_t count_of(const td_daemon_t *d, const char *token, const char *path)
+{
+    td_resp_t r;
+    td_http(d, "GET", path, token, NULL, 0, NULL, &r);
+    if (r.status != 200 || !json_is_array(r.json))
+        CF__FAIL("GET %s: %ld %s", path, r.status, r.body);
+    size_t n = json_array_size(r.json);
+    td_resp_free(&r);
+    return n;
+}
+
 TEST_IMPL(serve_agency)
 {
-    char db[512], etag[32];
+    char db[512], etag[32], after[32];
     td_db("agency.db", db, sizeof(db));
     char *a = td_token(db, "甲局", "handler", "张三");
     char *b = td_token(db, "乙局", "head", "李四");
@@ -280,52 +301,61 @@ TEST_IMPL(serve_agency)
     /* A child may not name another agency's case as its parent. */
     expect(&d, "POST", "/v1/cases", b,
            "{\"workflow\":\"penalty-general\",\"party\":{\"name\":\"x\"},\"parent\":1}", NULL, 404);
-    td_resp_t r;
-    td_http(&d, "GET", "/v1/cases", b, NULL, 0, NULL, &r);
-    ASSERT_EQ(r.status, 200);
-    ASSERT_EQ(json_array_size(r.json), 0);
-    td_resp_free(&r);
-    td_http(&d, "GET", "/v1/cases?workflow=penalty-general", a, NULL, 0, NULL, &r);
-    ASSERT_EQ(json_array_size(r.json), 1);
-    td_resp_free(&r);
-    /* The filing clock (15 working days) falls due within 30 days, not within 3. */
-    td_http(&d, "GET", "/v1/cases?due_within=30d", a, NULL, 0, NULL, &r);
-    ASSERT_EQ(json_array_size(r.json), 1);
-    ASSERT(json_string_value(json_object_get(json_array_get(r.json, 0), "next_deadline")));
-    td_resp_free(&r);
-    td_http(&d, "GET", "/v1/cases?due_within=3d", a, NULL, 0, NULL, &r);
-    ASSERT_EQ(json_array_size(r.json), 0);
-    td_resp_free(&r);
-    td_http(&d, "GET", "/v1/cases?overdue=1&state=lead", a, NULL, 0, NULL, &r);
-    ASSERT_EQ(json_array_size(r.json), 0);
-    td_resp_free(&r);
-    expect(&d, "GET", "/v1/cases?due_within=soon", a, NULL, NULL, 400);
-    td_http(&d, "GET", "/v1/alerts", b, NULL, 0, NULL, &r);
-    ASSERT_EQ(json_array_size(r.json), 0);
-    td_resp_free(&r);
+    ASSERT_EQ(count_of(&d, b, "/v1/cases"), 0);
+    ASSERT_EQ(count_of(&d, b, "/v1/alerts"), 0);
+    ASSERT_EQ(count_of(&d, a, "/v1/cases"), 1);
+    ASSERT(count_of(&d, a, "/v1/alerts") > 0);
     /* The case is untouched by the other agency's attempts. */
-    char after[32];
     case_state(&d, a, id, after, sizeof(after));
     ASSERT_STR_EQ(after, etag);
-    /* Its own agency's head extends the filing clock; a handler may not. */
-    char *head = td_token(db, "甲局", "head", "王局长");
-    const char *ext = "{\"clock\":\"filing\",\"by\":\"5 working_days\",\"reason\":\"补充材料\"}";
-    expect(&d, "POST", "/v1/cases/1/extensions", a, ext, NULL, 403);
-    expect(&d, "POST", "/v1/cases/1/extensions", head, "{\"clock\":\"filing\"}", NULL, 400);
-    expect(&d, "POST", "/v1/cases/1/extensions", head, ext, etag, 200);
-    td_http(&d, "GET", "/v1/cases/1", a, NULL, 0, NULL, &r);
-    ASSERT_STR_EQ(json_string_value(json_object_get(
-                      json_array_get(json_object_get(r.json, "clocks"), 0), "extended")),
-                  "5 working_days");
-    td_resp_free(&r);
-    free(head);
     td_stop(&d);
     free(a);
     free(b);
     return 0;
 }
 
-/* ---- serve-1.4: many writers at once (group commit) ---------------------------------------- */
+/* ---- serve-1.4: list filters and clock extensions ------------------------------------------ */
+
+TEST_IMPL(serve_queries)
+{
+    char db[512], etag[32];
+    td_db("queries.db", db, sizeof(db));
+    char *a = td_token(db, "甲局", "handler", "张三");
+    char *head = td_token(db, "甲局", "head", "王局长");
+    cf_serve_config_t cfg;
+    td_daemon_t d;
+    td_config(&cfg, db, T0);
+    td_start(&d, &cfg);
+    long long id = open_case(&d, a, "某某大药房");
+    case_state(&d, a, id, etag, sizeof(etag));
+    /* The filing clock (15 working days) falls due within 30 days, not within 3. */
+    ASSERT_EQ(count_of(&d, a, "/v1/cases?workflow=penalty-general"), 1);
+    ASSERT_EQ(count_of(&d, a, "/v1/cases?state=investigating"), 0);
+    ASSERT_EQ(count_of(&d, a, "/v1/cases?due_within=30d"), 1);
+    ASSERT_EQ(count_of(&d, a, "/v1/cases?due_within=3d"), 0);
+    ASSERT_EQ(count_of(&d, a, "/v1/cases?overdue=1&state=lead"), 0);
+    expect(&d, "GET", "/v1/cases?due_within=soon", a, NULL, NULL, 400);
+    ASSERT_EQ(count_of(&d, a, "/v1/alerts?state=fired"), 0);
+    expect(&d, "GET", "/v1/alerts?state=maybe", a, NULL, NULL, 400);
+    /* The head extends the filing clock; a handler may not; "by" is required. */
+    const char *ext = "{\"clock\":\"filing\",\"by\":\"5 working_days\",\"reason\":\"补充材料\"}";
+    expect(&d, "POST", "/v1/cases/1/extensions", a, ext, NULL, 403);
+    expect(&d, "POST", "/v1/cases/1/extensions", head, "{\"clock\":\"filing\"}", NULL, 400);
+    expect(&d, "POST", "/v1/cases/1/extensions", head, ext, "\"1\"", 409);
+    expect(&d, "POST", "/v1/cases/1/extensions", head, ext, etag, 200);
+    td_resp_t r;
+    td_http(&d, "GET", "/v1/cases/1", a, NULL, 0, NULL, &r);
+    json_t *clock = json_array_get(json_object_get(r.json, "clocks"), 0);
+    ASSERT_STR_EQ(json_string_value(json_object_get(clock, "extended")), "5 working_days");
+    ASSERT_STR_EQ(json_string_value(json_object_get(clock, "status")), "running");
+    td_resp_free(&r);
+    td_stop(&d);
+    free(a);
+    free(head);
+    return 0;
+}
+
+/* ---- serve-1.5: many writers at once (group commit) ---------------------------------------- */
 
 #define WRITERS 8
 #define OPENS   25
@@ -456,6 +486,16 @@ TEST_IMPL(serve_slow_client)
     /* Others are served meanwhile, reads and writes. */
     expect(&d, "GET", "/healthz", NULL, NULL, NULL, 200);
     open_case(&d, token, "某某大药房");
+    /* A client that sends a whole write and leaves at once: the write is decided
+     * and committed (or never read), nobody is answered, nothing breaks. */
+    char gone[512];
+    const char *open = "{\"workflow\":\"penalty-general\",\"party\":{\"name\":\"x\"}}";
+    snprintf(gone, sizeof(gone),
+             "POST /v1/cases HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\n"
+             "Content-Length: %zu\r\n\r\n%s",
+             token, strlen(open), open);
+    close(half_open(d.port, gone));
+    expect(&d, "GET", "/v1/cases", token, NULL, NULL, 200);
     /* And the daemon stops with both still open: every handle closed. */
     td_stop(&d);
     char c;
