@@ -1,6 +1,8 @@
 /*
- * guard.c -- the guard expression language: compile, list references, evaluate, format.
- * The language and its contract are in guard.h.
+ * guard.c -- the guard expression language, front half: compile the text into a tree,
+ * list the names it references, and print it back in canonical form. Evaluation is in
+ * guard-eval.c; the tree both halves share is in guard-int.h; the language and its
+ * contract are in guard.h.
  *
  * Why this shape. A guard is compiled once when a workflow is loaded and evaluated on
  * every action, so the text becomes a small tree (node_t) that the evaluator walks
@@ -10,7 +12,9 @@
  * 'foo'", "expected ')'"); a generated parser (bison/lemon) would add a build step and
  * generic messages. The lexer keeps one token of lookahead and counts columns in
  * characters as it goes, so a guard full of Chinese strings reports the column an
- * editor shows, at no extra pass over the text.
+ * editor shows, at no extra pass over the text. Formatting lives here rather than with
+ * the evaluator because it needs the parser's tables (function names, operator
+ * spellings, precedence) and is its inverse: format then compile gives the same tree.
  *
  * Decisions and their costs:
  *  - `and`/`or` chains are n-ary nodes, not left-deep binary trees, so a hostile
@@ -29,22 +33,18 @@
  *    so `count(x)` used as a condition or `count(x) == "2"` is a `workflow check`
  *    error, not a guard that silently never holds. Facts are untyped here (the
  *    validator knows their declared types), so at run time a type mismatch or an
- *    absent side makes a comparison false, as docs/workflow-language.md says.
- *  - distinct() compares each item with every earlier one: O(n^2) json_equal calls.
- *    List facts hold a handful of officers or parties; a hash set is not worth it.
+ *    absent side makes a comparison false (guard-eval.c).
  *
  * Division map:
- *   1. Tree and tables     node_t, the function table, node helpers
+ *   1. Tables              the function table, operator spellings, node_free
  *   2. Lexer               next(): text -> tokens, columns, lexing errors
  *   3. Parser              parse_list / parse_not / parse_cmp / parse_unary / primary
  *   4. Compile and refs    cf_guard_compile, cf_guard_free, cf_guard_refs
- *   5. Evaluation          value_t, eval(), cf_guard_eval
- *   6. Format              writer_t, fmt(), cf_guard_format
+ *   5. Format              writer_t, fmt(), cf_guard_format
  */
-#include "guard.h"
+#include "guard-int.h"
 
 #include <limits.h>
-#include <math.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -55,23 +55,11 @@
 #define MAX_DIGITS 15 /* significant digits, and digits after the point, of a number */
 
 /* ====================================================================================
- * 1. Tree and tables
+ * 1. Tables
  * ==================================================================================== */
 
-/* clang-format off */
-typedef enum kind_e {
-    K_OR, K_AND, K_NOT, K_CMP, K_NEG, K_CALL,                     /* inner nodes */
-    K_NUM, K_STR, K_BOOL, K_ACTOR, K_ROLE, K_FACT, K_ACTION       /* leaves */
-} kind_t;
-/* clang-format on */
-
-/* Static type: what a node evaluates to when present. T_ANY is a fact's value. */
-typedef enum type_e { T_ANY, T_BOOL, T_NUM, T_STR } type_t;
-
-typedef enum op_e { OP_EQ, OP_NE, OP_LT, OP_LE, OP_GT, OP_GE } op_t;
 static const char *const op_text[] = {"==", "!=", "<", "<=", ">", ">="};
 
-typedef enum fn_e { FN_HAS, FN_DONE, FN_COUNT, FN_DISTINCT, FN_CONTAINS, FN_LOWEST } fn_t;
 /* What each argument position accepts. */
 typedef enum arg_e { A_FACT, A_ACTION, A_FIELD, A_WHO } arg_t;
 static const char *const arg_want[] = {"a fact name", "an action name",
@@ -91,27 +79,6 @@ static const struct fn_def_s {
     [FN_LOWEST] = {"lowest", 1, {A_FACT}, T_NUM},
 };
 #define FN_COUNT_ALL ((int)(sizeof(fns) / sizeof(fns[0])))
-
-typedef struct node_s node_t;
-struct node_s {
-    kind_t kind;
-    type_t type;
-    int column; /* 1-based, in characters */
-    int op;     /* op_t for K_CMP, fn_t for K_CALL */
-    double num; /* K_NUM: the value */
-    char *str;  /* leaves: K_STR the decoded bytes, K_NUM the canonical spelling, the
-                   others the name or keyword as written. NUL-terminated */
-    size_t len; /* bytes in str */
-    node_t **kids;
-    size_t kids_count;
-    size_t kids_cap;
-};
-
-struct cf_guard_s {
-    node_t *root;
-    int needs_done;   /* the tree calls done() */
-    int needs_lowest; /* the tree calls lowest() */
-};
 
 static void node_free(node_t *n)
 {
@@ -748,207 +715,7 @@ void cf_guard_refs(const cf_guard_t *g, cf_guard_ref_cb cb, void *ctx)
 }
 
 /* ====================================================================================
- * 5. Evaluation
- * ==================================================================================== */
-
-typedef enum vt_e { V_ABSENT, V_BOOL, V_NUM, V_STR } vt_t;
-
-typedef struct value_s {
-    vt_t t;
-    int b;         /* V_BOOL */
-    double n;      /* V_NUM */
-    const char *s; /* V_STR, borrowed from the tree, the env or the facts */
-    size_t len;
-} value_t;
-
-static const value_t absent = {V_ABSENT, 0, 0.0, NULL, 0};
-
-static value_t v_bool(int b)
-{
-    return (value_t){.t = V_BOOL, .b = b != 0};
-}
-
-static value_t v_num(double n)
-{
-    return isnan(n) ? absent : (value_t){.t = V_NUM, .n = n};
-}
-
-static value_t v_str(const char *s)
-{
-    return s ? (value_t){.t = V_STR, .s = s, .len = strlen(s)} : absent;
-}
-
-static int is_true(value_t v)
-{
-    return v.t == V_BOOL && v.b;
-}
-
-/* The fact's JSON value; NULL when absent (JSON null counts as absent). Borrowed. */
-static const json_t *fact(const cf_guard_env_t *env, const char *name)
-{
-    const json_t *j = env->facts ? json_object_get(env->facts, name) : NULL;
-    return json_is_null(j) ? NULL : j;
-}
-
-/* A scalar JSON value as a guard value; arrays and objects are absent. */
-static value_t from_json(const json_t *j)
-{
-    if (json_is_number(j))
-        return v_num(json_number_value(j));
-    if (json_is_string(j))
-        return (value_t){.t = V_STR, .s = json_string_value(j), .len = json_string_length(j)};
-    return json_is_boolean(j) ? v_bool(json_is_true(j)) : absent;
-}
-
-/* Item i's `field`, if the item is an object with a non-null field. Borrowed. */
-static const json_t *item_field(const json_t *arr, size_t i, const char *field)
-{
-    const json_t *item = json_array_get(arr, i);
-    const json_t *v = json_is_object(item) ? json_object_get(item, field) : NULL;
-    return json_is_null(v) ? NULL : v;
-}
-
-static size_t distinct(const json_t *arr, const char *field)
-{
-    size_t n = 0, size = json_array_size(arr);
-    for (size_t i = 0; i < size; i++) {
-        const json_t *v = item_field(arr, i, field);
-        size_t k = 0;
-        while (v && k < i && !json_equal(v, item_field(arr, k, field)))
-            k++;
-        n += v && k == i;
-    }
-    return n;
-}
-
-static int contains(const json_t *arr, const char *field, const char *who)
-{
-    size_t size = json_array_size(arr), len = who ? strlen(who) : 0;
-    for (size_t i = 0; who && i < size; i++) {
-        const json_t *v = item_field(arr, i, field);
-        if (json_is_string(v) && json_string_length(v) == len &&
-            !memcmp(json_string_value(v), who, len))
-            return 1;
-    }
-    return 0;
-}
-
-/* A function call. Returns 0 or the error of env->done / env->lowest. */
-static int eval_call(const node_t *n, const cf_guard_env_t *env, value_t *v)
-{
-    const char *name = n->kids[0]->str;
-    const json_t *j = n->op == FN_DONE || n->op == FN_LOWEST ? NULL : fact(env, name);
-    double d = 0;
-    int rc = 0;
-    if (n->op == FN_HAS) {
-        *v = v_bool(j != NULL);
-    } else if (n->op == FN_DONE) {
-        rc = env->done(env->ctx, name);
-        *v = v_bool(rc > 0);
-    } else if (n->op == FN_COUNT || n->op == FN_DISTINCT) {
-        *v = !j                  ? v_num(0)
-             : !json_is_array(j) ? absent
-             : n->op == FN_COUNT ? v_num((double)json_array_size(j))
-                                 : v_num((double)distinct(j, n->kids[1]->str));
-    } else if (n->op == FN_CONTAINS) {
-        const node_t *who = n->kids[2];
-        *v = v_bool(contains(j, n->kids[1]->str, who->kind == K_ACTOR ? env->actor : who->str));
-    } else { /* FN_LOWEST */
-        rc = env->lowest(env->ctx, name, &d);
-        *v = rc == 0 ? v_num(d) : absent;
-        rc = rc == CF_ENOTFOUND ? 0 : rc;
-    }
-    return rc < 0 ? rc : 0;
-}
-
-/* 1 if `a op b` holds: both present, same type, and bools only equal or not. */
-static int compare(op_t op, value_t a, value_t b)
-{
-    /* For each op, the outcomes of the three-way comparison that make it hold:
-     * bit 0 = less, bit 1 = equal, bit 2 = greater. */
-    static const int holds[] = {
-        [OP_EQ] = 2, [OP_NE] = 5, [OP_LT] = 1, [OP_LE] = 3, [OP_GT] = 4, [OP_GE] = 6};
-    int c;
-    if (a.t == V_ABSENT || a.t != b.t || (a.t == V_BOOL && op != OP_EQ && op != OP_NE))
-        return 0;
-    if (a.t == V_NUM) {
-        c = (a.n > b.n) - (a.n < b.n);
-    } else if (a.t == V_STR) {
-        c = memcmp(a.s, b.s, a.len < b.len ? a.len : b.len);
-        c = c ? (c > 0) - (c < 0) : (a.len > b.len) - (a.len < b.len);
-    } else {
-        c = a.b != b.b; /* "greater" stands for "different"; only == and != get here */
-    }
-    return (holds[op] >> (c + 1)) & 1;
-}
-
-/* A leaf's value. */
-static value_t eval_leaf(const node_t *n, const cf_guard_env_t *env)
-{
-    switch (n->kind) {
-    case K_NUM:
-        return v_num(n->num);
-    case K_STR:
-        return (value_t){.t = V_STR, .s = n->str, .len = n->len};
-    case K_BOOL:
-        return v_bool(n->str[0] == 't');
-    case K_ACTOR:
-        return v_str(env->actor);
-    case K_ROLE:
-        return v_str(env->role);
-    case K_FACT:
-        return from_json(fact(env, n->str));
-    default:
-        return absent; /* K_ACTION is only ever an argument of done() */
-    }
-}
-
-/* Evaluates n into *v. Returns 0 or a callback's error. Recursion is bounded by
- * MAX_DEPTH (see the top of the file). */
-static int eval(const node_t *n, const cf_guard_env_t *env, value_t *v)
-{
-    value_t a = absent, b = absent;
-    int rc = 0;
-    if (n->kind == K_OR || n->kind == K_AND) {
-        int decisive = n->kind == K_OR; /* the operand value that decides the chain */
-        *v = v_bool(!decisive);
-        for (size_t i = 0; i < n->kids_count && !rc && is_true(*v) != decisive; i++)
-            if (!(rc = eval(n->kids[i], env, &a)) && is_true(a) == decisive)
-                *v = v_bool(decisive);
-        return rc;
-    }
-    if (n->kind == K_CALL)
-        return eval_call(n, env, v);
-    if (n->kind > K_CALL) {
-        *v = eval_leaf(n, env);
-        return 0;
-    }
-    if ((rc = eval(n->kids[0], env, &a)) || (n->kind == K_CMP && (rc = eval(n->kids[1], env, &b))))
-        return rc;
-    *v = n->kind == K_NOT   ? v_bool(!is_true(a))
-         : n->kind == K_CMP ? v_bool(compare((op_t)n->op, a, b))
-         : a.t == V_NUM     ? v_num(-a.n) /* K_NEG */
-                            : absent;
-    return 0;
-}
-
-/* Exported, documented in guard.h */
-int cf_guard_eval(const cf_guard_t *g, const cf_guard_env_t *env, int *result)
-{
-    if (!g || !env || !result || (env->facts && !json_is_object(env->facts)))
-        return CF_EINVAL;
-    if ((g->needs_done && !env->done) || (g->needs_lowest && !env->lowest))
-        return CF_EINVAL;
-    value_t v;
-    int rc = eval(g->root, env, &v);
-    if (rc)
-        return rc;
-    *result = is_true(v);
-    return 0;
-}
-
-/* ====================================================================================
- * 6. Format
+ * 5. Format
  * ==================================================================================== */
 
 /* An snprintf-like sink: copies what fits, counts everything. */
