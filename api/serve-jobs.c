@@ -154,9 +154,30 @@ static int load_case(cf_store_t *s, cf__job_t *j, int64_t id, cf_case_t *c, cf_e
 
 /* ---- open ---------------------------------------------------------------------------------- */
 
+/* The newest stored version of workflow id, through the cache: a definition is
+ * immutable once stored under its hash, so an open costs a look at the (short)
+ * list of stored definitions, not a YAML parse. */
+static int newest_workflow(cf_store_t *s, cf__wfcache_t *wfs, const char *id,
+                           const cf_workflow_t **wf, cf_error_t *err)
+{
+    json_t *list, *w;
+    size_t i;
+    const char *hash = NULL;
+    int rc = cf_store_workflow_list(s, &list, err);
+    if (rc != 0)
+        return rc;
+    json_array_foreach(list, i, w) /* by id, then version: the last match is the newest */
+        if (strcmp(json_string_value(json_object_get(w, "id")), id) == 0) hash =
+            json_string_value(json_object_get(w, "hash"));
+    rc = hash ? cf__wfcache_get(wfs, s, hash, wf, err)
+              : cf_error_set(err, CF_ENOTFOUND, NULL, 0, 0, "no workflow '%s'", id);
+    json_decref(list);
+    return rc;
+}
+
 /* Resolves workflow (or the matter's first workflow) and checks the parent. */
-static int resolve_open(cf_store_t *s, cf__job_t *j, cf_workflow_t **wf, json_t **matter,
-                        cf_error_t *err)
+static int resolve_open(cf_store_t *s, cf__wfcache_t *wfs, cf__job_t *j, const cf_workflow_t **wf,
+                        json_t **matter, cf_error_t *err)
 {
     const char *wf_id = json_string_value(json_object_get(j->body, "workflow"));
     const char *matter_id = json_string_value(json_object_get(j->body, "matter"));
@@ -176,14 +197,14 @@ static int resolve_open(cf_store_t *s, cf__job_t *j, cf_workflow_t **wf, json_t 
             return rc;
         cf_case_dispose(&p);
     }
-    return cf_store_workflow_get(s, wf_id, 0, wf, NULL, err);
+    return newest_workflow(s, wfs, wf_id, wf, err);
 }
 
-static int exec_open(cf_store_t *s, const cf_calendar_t *cal, cf__job_t *j)
+static int exec_open(cf_store_t *s, const cf_calendar_t *cal, cf__wfcache_t *wfs, cf__job_t *j)
 {
     cf_error_t err;
     cf_refusal_t why = {0};
-    cf_workflow_t *wf = NULL;
+    const cf_workflow_t *wf = NULL;
     json_t *matter = NULL, *facts = NULL, *events = NULL;
     json_t *party = json_object_get(j->body, "party");
     cf_case_t c;
@@ -192,7 +213,7 @@ static int exec_open(cf_store_t *s, const cf_calendar_t *cal, cf__job_t *j)
     if (rc == 0 && !json_is_string(json_object_get(party, "name")))
         rc = cf_error_set(&err, CF_EINVAL, NULL, 0, 0, "\"party\" needs a \"name\"");
     if (rc == 0)
-        rc = resolve_open(s, j, &wf, &matter, &err);
+        rc = resolve_open(s, wfs, j, &wf, &matter, &err);
     if (rc == 0)
         rc = typed_facts(wf, json_object_get(j->body, "facts"), &facts, &err);
     json_t *parent = json_object_get(j->body, "parent");
@@ -220,7 +241,6 @@ static int exec_open(cf_store_t *s, const cf_calendar_t *cal, cf__job_t *j)
     json_decref(events);
     json_decref(facts);
     json_decref(matter);
-    cf_workflow_free(wf);
     cf_case_dispose(&c);
     return ret;
 }
@@ -443,7 +463,7 @@ int cf__job_exec(cf_store_t *s, const cf_calendar_t *cal, cf__wfcache_t *wfs, cf
 {
     switch (job->kind) {
     case CF__JOB_OPEN:
-        return exec_open(s, cal, job);
+        return exec_open(s, cal, wfs, job);
     case CF__JOB_ACT:
         return exec_act(s, cal, wfs, job);
     case CF__JOB_EXTEND:
