@@ -1,6 +1,6 @@
 /*
  * http.c -- the HTTP side of the daemon: libh2o 2.2.5 on the daemon's libuv
- * loop, in the call order of docs/../shared LIBRARIES.md (h2o_config_init,
+ * loop, in the call order of shared/reference/LIBRARIES.md (h2o_config_init,
  * one host, one path "/" whose handler routes; h2o_context_init on our loop;
  * uv_tcp listener; h2o_uv_socket_create + h2o_accept per connection).
  *

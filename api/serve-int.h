@@ -213,6 +213,10 @@ int64_t cf__serve_now_ms(cf_serve_t *srv);
 /* serve.c: called when something the drain waits for ended; finishes the stop
  * once nothing is left. */
 void cf__serve_maybe_finish(cf_serve_t *srv);
+/* serve.c: the daemon's invariants (counts match their lists, FIRE jobs are
+ * writer jobs, a closed daemon has nothing in flight); 1, or an assert fails.
+ * Use as assert(cf__serve_check(srv)). */
+int cf__serve_check(const cf_serve_t *srv);
 
 /* http.c */
 int cf__http_init(cf_serve_t *srv, cf_error_t *err);

@@ -26,6 +26,7 @@
  */
 #include "serve-int.h"
 
+#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -173,6 +174,7 @@ static void on_done(uv_async_t *async)
         w->inflight--;
         j->done(j); /* frees j */
     }
+    assert(cf__serve_check(srv));
     cf__sched_rearm(srv);
     cf__serve_maybe_finish(srv);
 }

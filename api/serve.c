@@ -26,6 +26,7 @@
  */
 #include "serve-int.h"
 
+#include <assert.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,6 +46,29 @@ cf_time_t cf__serve_now(cf_serve_t *srv)
 {
     int64_t ms = cf__serve_now_ms(srv);
     return ms >= 0 ? ms / 1000 : -((-ms + 999) / 1000);
+}
+
+/* ---- invariants ------------------------------------------------------------------------- */
+
+static unsigned list_length(const h2o_linklist_t *anchor)
+{
+    unsigned n = 0;
+    for (const h2o_linklist_t *l = anchor->next; l != anchor; l = l->next)
+        n++;
+    return n;
+}
+
+/* Exported, documented in serve-int.h */
+int cf__serve_check(const cf_serve_t *srv)
+{
+    assert(srv->state >= CF__RUNNING && srv->state <= CF__CLOSED);
+    assert(srv->fires_inflight <= srv->writer.inflight);
+    assert(list_length(&srv->conns) == srv->conns_count);
+    assert(list_length(&srv->sse) == srv->sse_count);
+    assert(srv->state != CF__CLOSED ||
+           (!srv->conns_count && !srv->writer.inflight && !list_length(&srv->hooks)));
+    (void)srv;
+    return 1;
 }
 
 /* ---- stopping ------------------------------------------------------------------------------- */
@@ -75,6 +99,7 @@ void cf__serve_maybe_finish(cf_serve_t *srv)
         !h2o_linklist_is_empty(&srv->hooks))
         return;
     srv->state = CF__CLOSED;
+    assert(cf__serve_check(srv));
     cf__writer_stop(srv);
     cf__deliver_close(srv);
     uv_close((uv_handle_t *)&srv->stop_async, NULL);
