@@ -175,6 +175,16 @@ static int newest_workflow(cf_store_t *s, cf__wfcache_t *wfs, const char *id,
     return rc;
 }
 
+/* 1 if the array of strings list holds id. */
+static int listed(const json_t *list, const char *id)
+{
+    size_t i;
+    json_t *v;
+    json_array_foreach((json_t *)list, i,
+                       v) if (json_is_string(v) && strcmp(json_string_value(v), id) == 0) return 1;
+    return 0;
+}
+
 /* Resolves workflow (or the matter's first workflow) and checks the parent. */
 static int resolve_open(cf_store_t *s, cf__wfcache_t *wfs, cf__job_t *j, const cf_workflow_t **wf,
                         json_t **matter, cf_error_t *err)
@@ -189,6 +199,9 @@ static int resolve_open(cf_store_t *s, cf__wfcache_t *wfs, cf__job_t *j, const c
         wf_id = json_string_value(json_array_get(json_object_get(*matter, "workflows"), 0));
     if (!wf_id)
         return cf_error_set(err, CF_EINVAL, NULL, 0, 0, "give \"workflow\" or \"matter\"");
+    if (matter_id && !listed(json_object_get(*matter, "workflows"), wf_id))
+        return cf_error_set(err, CF_EINVAL, NULL, 0, 0,
+                            "matter '%s' is not handled by workflow '%s'", matter_id, wf_id);
     if (parent && !json_is_null(parent)) {
         cf_case_t p;
         if (!json_is_integer(parent))

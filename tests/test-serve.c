@@ -4,8 +4,8 @@
  * every handle closed (uv_loop_close == 0).
  *
  * serve-1.*: a whole case over HTTP; every status code the API documents; agency
- *            isolation; list filters and extensions; many concurrent writers
- *            (group commit).
+ *            isolation; list filters, extensions, opening by matter and as a
+ *            child; many concurrent writers (group commit).
  * serve-2.*: the `caseflow serve` binary: SIGTERM stops it cleanly; a slow or
  *            half-open client holds up neither other clients nor the stop.
  */
@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "serve-helpers.h"
+#include "store.h"
 #include "task.h"
 
 #define T0 "2026-03-02T09:00:00+08:00"
@@ -316,10 +317,51 @@ TEST_IMPL(serve_agency)
 
 /* ---- serve-1.4: list filters and clock extensions ------------------------------------------ */
 
+/* Stores a matter handled by penalty-general into db. */
+static void put_matter(const char *db)
+{
+    cf_store_t *s;
+    cf_error_t err;
+    json_t *m = json_pack("{s:s, s:s, s:[s], s:[s]}", "id", "330217001000", "name",
+                          "对定点医药机构骗取医保基金的处罚", "power_types", "行政处罚",
+                          "workflows", "penalty-general");
+    ASSERT_EQ(cf_store_open(db, &s, &err), 0);
+    ASSERT_EQ(cf_store_matter_put(s, m, &err), 0);
+    cf_store_close(s);
+    json_decref(m);
+}
+
+/* serve-1.4 opens by matter and as a child: links both ways. */
+static void matter_and_links(const td_daemon_t *d, const char *token)
+{
+    td_resp_t r;
+    const char *child = "{\"matter\":\"330217001000\",\"party\":{\"name\":\"x\"},\"parent\":1}";
+    td_http(d, "POST", "/v1/cases", token, child, strlen(child), NULL, &r);
+    ASSERT_EQ(r.status, 201);
+    td_resp_free(&r);
+    expect(d, "POST", "/v1/cases", token,
+           "{\"matter\":\"330217001000\",\"workflow\":\"reward\",\"party\":{\"name\":\"x\"}}", NULL,
+           400);
+    expect(d, "POST", "/v1/cases", token, "{\"matter\":\"nope\",\"party\":{\"name\":\"x\"}}", NULL,
+           404);
+    td_http(d, "GET", "/v1/cases/2", token, NULL, 0, NULL, &r);
+    ASSERT_STR_EQ(json_string_value(json_object_get(r.json, "matter")), "330217001000");
+    ASSERT_EQ(json_integer_value(json_object_get(json_object_get(r.json, "links"), "parent")), 1);
+    td_resp_free(&r);
+    td_http(d, "GET", "/v1/cases/1", token, NULL, 0, NULL, &r);
+    json_t *children = json_object_get(json_object_get(r.json, "links"), "children");
+    ASSERT_EQ(json_array_size(children), 1);
+    ASSERT_EQ(json_integer_value(json_array_get(children, 0)), 2);
+    td_resp_free(&r);
+    ASSERT_EQ(count_of(d, token, "/v1/cases?parent=1"), 1);
+    ASSERT_EQ(count_of(d, token, "/v1/cases?matter=330217001000"), 1);
+}
+
 TEST_IMPL(serve_queries)
 {
     char db[512], etag[32];
     td_db("queries.db", db, sizeof(db));
+    put_matter(db);
     char *a = td_token(db, "甲局", "handler", "张三");
     char *head = td_token(db, "甲局", "head", "王局长");
     cf_serve_config_t cfg;
@@ -349,6 +391,7 @@ TEST_IMPL(serve_queries)
     ASSERT_STR_EQ(json_string_value(json_object_get(clock, "extended")), "5 working_days");
     ASSERT_STR_EQ(json_string_value(json_object_get(clock, "status")), "running");
     td_resp_free(&r);
+    matter_and_links(&d, a);
     td_stop(&d);
     free(a);
     free(head);
