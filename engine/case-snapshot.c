@@ -7,7 +7,7 @@
  * seconds since the epoch, unlike events, which are written for people):
  *   {id, workflow: {id, version, hash}, algo, matter, parent, party, state,
  *    prev_state, facts, history, documents, done, version, head, opened_at,
- *    updated_at, closed_at,
+ *    updated_at, closed_at, cause? (the 案由 record, only when the case has one),
  *    clocks: [{id, state, started_at, deadline, paused_at, stopped_at,
  *              extended, extensions}]}
  */
@@ -39,7 +39,7 @@ json_t *cf_case_to_json(const cf_case_t *c)
             json_decref(clocks);
             return NULL;
         }
-    return json_pack(
+    json_t *o = json_pack(
         "{s:I, s:{s:s*, s:i, s:s}, s:s, s:s*, s:I, s:O, s:s*, s:s*, s:O, s:O, s:O, "
         "s:O, s:o, s:I, s:s, s:I, s:I, s:I}",
         "id", (json_int_t)c->id, "workflow", "id", c->workflow_id, "version",
@@ -49,6 +49,11 @@ json_t *cf_case_to_json(const cf_case_t *c)
         "documents", c->documents, "done", c->done, "clocks", clocks, "version",
         (json_int_t)c->version, "head", c->head, "opened_at", (json_int_t)c->opened_at,
         "updated_at", (json_int_t)c->updated_at, "closed_at", (json_int_t)c->closed_at);
+    if (o && c->cause && json_object_set_new(o, "cause", json_deep_copy(c->cause)) != 0) {
+        json_decref(o);
+        return NULL;
+    }
+    return o;
 }
 
 static int clock_from_json(cf_clock_rt_t *k, const json_t *j)
@@ -142,6 +147,11 @@ int cf_case_from_json(cf_case_t *c, const json_t *j, cf_error_t *err)
         rc = CF_ENOMEM;
     if (rc == 0)
         rc = clocks_from_json(c, clocks);
+    json_t *cause = json_object_get(j, "cause");
+    if (rc == 0 && cause && !json_is_object(cause))
+        rc = cf_error_set(err, CF_EPARSE, NULL, 0, 0, "not a case snapshot: malformed cause");
+    if (rc == 0 && cause && !(c->cause = json_deep_copy(cause)))
+        rc = CF_ENOMEM;
     if (rc != 0)
         cf_case_dispose(c);
     return rc;

@@ -52,6 +52,7 @@ void cf_case_dispose(cf_case_t *c)
     json_decref(c->history);
     json_decref(c->documents);
     json_decref(c->done);
+    json_decref(c->cause);
     for (unsigned i = 0; i < c->clocks_count; i++)
         clock_dispose(&c->clocks[i]);
     free(c->clocks);
@@ -161,6 +162,11 @@ static int apply_opened(cf_case_t *c, const json_t *ev, cf_error_t *err)
     c->parent_id = json_integer_value(json_object_get(ev, "parent"));
     json_t *party = json_object_get(ev, "party");
     if (party && json_object_update(c->party, party) != 0)
+        return CF_ENOMEM;
+    json_t *cause = json_object_get(ev, "cause");
+    if (cause && !json_is_object(cause))
+        return cf_error_set(err, CF_ECORRUPT, NULL, 0, 0, "case.opened with a malformed cause");
+    if (cause && !(c->cause = json_deep_copy(cause)))
         return CF_ENOMEM;
     time_of(ev, "at", &c->opened_at);
     return merge_facts(c, ev);

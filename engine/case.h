@@ -29,7 +29,8 @@
  *   prev     string   hash of the event before (64 zeros for seq 1)
  *   hash     string   this event's hash
  *   case.opened:   workflow {id, version, hash}, algo, party {name, type}, matter,
- *                  parent, state, facts {}
+ *                  parent, state, facts {}, cause? {dictionary, id, subject {id,
+ *                  name}, name, situation, text} (the 案由, cause.h; absent if none)
  *   transition:    action, label, from, to, facts {new values}, documents
  *                  {name: {sha256, size, file}}
  *   clock.started: clock, period ("7 working_days"), deadline, party (bool)
@@ -96,6 +97,7 @@ typedef struct cf_case_s {
     cf_time_t opened_at;
     cf_time_t updated_at;
     cf_time_t closed_at; /* 0 while open */
+    json_t *cause;       /* the case.opened event's 案由 record, or NULL when opened without */
 } cf_case_t;
 
 /* Makes c an empty case (no events). Returns 0 or CF_ENOMEM. */

@@ -441,7 +441,9 @@ int cf_engine_open(const cf_workflow_t *wf, const cf_calendar_t *cal, const cf_o
                              req->matter_id ? json_string(req->matter_id) : json_null()) ||
          json_object_set_new(ev, "parent", req->parent ? json_integer(req->parent) : json_null()) ||
          json_object_set_new(ev, "state", json_string(wf->doc->initial)) ||
-         json_object_set_new(ev, "facts", req->facts ? json_deep_copy(req->facts) : json_object())))
+         json_object_set_new(ev, "facts",
+                             req->facts ? json_deep_copy(req->facts) : json_object()) ||
+         (req->cause && json_object_set_new(ev, "cause", json_deep_copy(req->cause)))))
         rc = CF_ENOMEM;
     if (rc == 0 && json_array_append_new(out, ev) != 0)
         rc = CF_ENOMEM;

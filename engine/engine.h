@@ -42,6 +42,8 @@ typedef struct cf_open_s {
     const json_t *facts;    /* typed initial facts, or NULL; borrowed */
     cf_chain_algo_t algo;
     cf_time_t at;
+    const json_t *cause; /* the 案由 record (cf_cause_ref_json), copied into the case.opened
+                            event as "cause"; or NULL; borrowed */
 } cf_open_t;
 
 typedef struct cf_act_s {
