@@ -29,6 +29,8 @@
  *              party's own period, which lapses rather than breaches). Partial index on
  *              deadline WHERE state = 'running': what is due or overdue is an
  *              index range, never a scan of cases.
+ *   (version 2: tokens, case_agency, alerts -- store-daemon.c;
+ *    version 3: dictionaries, the 案由 dictionaries -- store-causes.c)
  */
 #include "store-int.h"
 
@@ -76,6 +78,9 @@ static const char *const migrations[] = {
     "INTEGER);"
     "CREATE INDEX alerts_due ON alerts(due_at) WHERE fired_at IS NULL;"
     "CREATE INDEX alerts_case ON alerts(case_id);",
+    /* 3: 案由 dictionaries (store-causes.c) */
+    "CREATE TABLE dictionaries(id TEXT PRIMARY KEY, source TEXT NOT NULL, loaded_at INTEGER NOT "
+    "NULL);",
 };
 #define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
 

@@ -28,6 +28,7 @@
 
 #include "calendar.h"
 #include "case.h"
+#include "cause.h"
 #include "error.h"
 #include "workflow.h"
 
@@ -208,5 +209,22 @@ int cf_store_alert_mark(cf_store_t *s, const char *id, cf_time_t fired_at, cf_er
  * deadline, fired_at?} by due_at; pending: 1 only unfired, -1 only fired, 0 all. */
 int cf_store_alert_list(cf_store_t *s, const char *agency, int pending, json_t **list,
                         cf_error_t *err);
+
+/* ---- 案由 dictionaries (store-causes.c) ----
+ *
+ * Each dictionary (engine/cause.h, docs/causes.md) is kept as its YAML text under
+ * the id it declares; the store refuses text that does not load.
+ */
+
+/* Parses text (len bytes; source names it in errors) as a 案由 dictionary and
+ * stores it under its own id, replacing a dictionary stored with that id. OUT id
+ * (id_size bytes; may be NULL): the dictionary's id. Returns 0; CF_EPARSE or
+ * CF_EINVALID with err at the line (cf_causes_load), nothing stored; or a storage
+ * error. */
+int cf_store_causes_put(cf_store_t *s, const char *text, size_t len, const char *source, char *id,
+                        size_t id_size, cf_error_t *err);
+/* OUT *set: every stored dictionary, by id (free with cf_causes_free); an empty
+ * set when none is stored. CF_ECORRUPT if a stored one no longer loads. */
+int cf_store_causes_load(cf_store_t *s, cf_causes_t **set, cf_error_t *err);
 
 #endif

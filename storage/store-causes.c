@@ -1,0 +1,83 @@
+/*
+ * store-causes.c -- the 案由 dictionaries in the SQLite backend (migration 3 in
+ * store-sqlite.c).
+ *
+ *   dictionaries  id PRIMARY KEY   the dictionary's own id ("js-2024")
+ *                 source           the YAML text exactly as loaded
+ *                 loaded_at        seconds since the epoch
+ *
+ * Design: as for calendars, a dictionary is kept as its source text and parsed
+ * again when read (cause.c), so what the store holds is what a person wrote and
+ * reviewed. Unlike calendars, the text is parsed before it is stored too, and
+ * filed under the id it declares: the table never holds a dictionary that does
+ * not load. Storing a dictionary again under the same id replaces it; the cases
+ * opened under the old text are not affected, because each keeps a copy of its
+ * situation (subject type, cause and text) in its case.opened event.
+ */
+#include "store-int.h"
+
+#include "cause.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+/* Exported, documented in store.h */
+int cf_store_causes_put(cf_store_t *s, const char *text, size_t len, const char *source, char *id,
+                        size_t id_size, cf_error_t *err)
+{
+    cf_causes_t *set = NULL;
+    sqlite3_stmt *st = NULL;
+    int rc = cf_causes_new(&set);
+    if (rc == 0)
+        rc = cf_causes_load(set, text, len, source, err);
+    if (rc == 0)
+        rc = cf__store_prepare(s,
+                               "INSERT OR REPLACE INTO dictionaries(id, source, loaded_at) "
+                               "VALUES (?, ?, ?)",
+                               &st, err);
+    const cf_cause_dict_t *d = rc == 0 ? cf_causes_dict(set, 0) : NULL;
+    if (rc == 0) {
+        sqlite3_bind_text(st, 1, d->id, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 2, text, (int)len, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 3, (sqlite3_int64)time(NULL));
+        int step = sqlite3_step(st);
+        rc = step == SQLITE_DONE ? 0 : cf__store_error(s, step, "store 案由 dictionary", err);
+    }
+    if (rc == 0 && id)
+        snprintf(id, id_size, "%s", d->id);
+    sqlite3_finalize(st);
+    cf_causes_free(set);
+    return rc;
+}
+
+/* Exported, documented in store.h */
+int cf_store_causes_load(cf_store_t *s, cf_causes_t **out, cf_error_t *err)
+{
+    sqlite3_stmt *st;
+    cf_causes_t *set = NULL;
+    int rc = cf__store_prepare(s, "SELECT id, source FROM dictionaries ORDER BY id", &st, err);
+    if (rc != 0)
+        return rc;
+    rc = cf_causes_new(&set);
+    int step = SQLITE_DONE;
+    while (rc == 0 && (step = sqlite3_step(st)) == SQLITE_ROW) {
+        char name[160];
+        cf_error_t why;
+        snprintf(name, sizeof(name), "stored 案由 dictionary %s", sqlite3_column_text(st, 0));
+        rc = cf_causes_load(set, (const char *)sqlite3_column_text(st, 1),
+                            (size_t)sqlite3_column_bytes(st, 1), name, &why);
+        if (rc != 0 && rc != CF_ENOMEM)
+            rc = cf_error_set(err, CF_ECORRUPT, NULL, 0, 0, "%s no longer loads: %s", name,
+                              why.text);
+    }
+    if (rc == 0 && step != SQLITE_DONE)
+        rc = cf__store_error(s, step, "load 案由 dictionaries", err);
+    sqlite3_finalize(st);
+    if (rc != 0) {
+        cf_causes_free(set);
+        return rc;
+    }
+    *out = set;
+    return 0;
+}
