@@ -63,6 +63,20 @@ static json_t *case_json(cf__session_t *s, const cf_workflow_t *wf, const cf_cas
     return o;
 }
 
+/* The 案由 the case was opened under, if any, on one line:
+ * "cause:  js-2024:14 违反医疗保障基金使用规定 (定点医药机构): 串换药品、…". */
+static void print_cause(FILE *f, const json_t *cause)
+{
+    if (!cause)
+        return;
+    fprintf(f, "cause:  %s:%lld %s (%s): %s\n",
+            json_string_value(json_object_get(cause, "dictionary")),
+            (long long)json_integer_value(json_object_get(cause, "situation")),
+            json_string_value(json_object_get(cause, "name")),
+            json_string_value(json_object_get(json_object_get(cause, "subject"), "name")),
+            json_string_value(json_object_get(cause, "text")));
+}
+
 static void print_header(FILE *f, const json_t *o, const cf_workflow_t *wf, const cf_case_t *c)
 {
     char opened[CF_TIME_BUFSZ];
@@ -84,6 +98,7 @@ static void print_header(FILE *f, const json_t *o, const cf_workflow_t *wf, cons
             json_array_size(json_object_get(o, "children")) ? "" : " -", c->state,
             json_string_value(json_object_get(o, "state_name")), c->closed_at ? ", closed" : "",
             (long long)c->version, opened, c->head);
+    print_cause(f, c->cause);
 }
 
 static void print_body(FILE *f, const json_t *o, const cf_case_t *c)

@@ -5,6 +5,7 @@
  * store appends the events in one transaction, failing with a conflict if the
  * case moved meanwhile). `case show` and `case list` are in cmd-case-show.c.
  */
+#include "cmd-cause.h"
 #include "session.h"
 
 #include <openssl/evp.h>
@@ -132,7 +133,7 @@ static int open_case(cf_cli_t *cli, cf__session_t *s, int argc, char **argv, cf_
 {
     open_args_t a = {0};
     cf_workflow_t *wf = NULL;
-    json_t *facts = NULL, *events = NULL;
+    json_t *facts = NULL, *events = NULL, *cause = NULL;
     const char *party = cf__opt_value(argc, argv, "--party");
     const char *ptype = cf__opt_value(argc, argv, "--party-type");
     cf_case_t c;
@@ -143,6 +144,9 @@ static int open_case(cf_cli_t *cli, cf__session_t *s, int argc, char **argv, cf_
         rc = cf_store_workflow_get(s->store, a.workflow, 0, &wf, NULL, err);
     if (rc == 0)
         rc = cf__facts_from_args(wf, argc, argv, &facts, err);
+    if (rc == 0 &&
+        (rc = cf__open_options(s->store, wf, argc, argv, facts, &cause, why, err)) == CF_EREFUSED)
+        rc = -rc; /* the party is not of the cause's subject type: reported from why */
     json_t *pj = json_pack("{s:s, s:s?}", "name", party, "type", ptype);
     cf_open_t req = {.actor = actor_of(argc, argv),
                      .role = cf__opt_value(argc, argv, "--role"),
@@ -151,7 +155,8 @@ static int open_case(cf_cli_t *cli, cf__session_t *s, int argc, char **argv, cf_
                      .matter = a.matter,
                      .parent = a.parent,
                      .facts = facts,
-                     .algo = a.algo};
+                     .algo = a.algo,
+                     .cause = cause};
     if (!req.role)
         req.role = "handler";
     if (rc == 0)
@@ -165,6 +170,7 @@ static int open_case(cf_cli_t *cli, cf__session_t *s, int argc, char **argv, cf_
         answer(cli, &c, events, "opened");
     json_decref(pj);
     json_decref(facts);
+    json_decref(cause);
     json_decref(events);
     json_decref(a.matter);
     cf_workflow_free(wf);
@@ -289,7 +295,8 @@ int cf__cmd_case_open(cf_cli_t *cli, int argc, char **argv)
     if (!cf__opt_value(argc, argv, "--party"))
         return cf__cli_usage(cli, "case open (--workflow ID | --matter ID) --party NAME "
                                   "[--party-type T] [--parent CASE] [--fact K=V]... [--actor A] "
-                                  "[--role R] [--at TIME] [--hash sha256|sm3]");
+                                  "[--role R] [--at TIME] [--hash sha256|sm3] [--cause ID] "
+                                  "[--officer NAME:CERTNO]...");
     return run_change(cli, argc, argv, open_case);
 }
 

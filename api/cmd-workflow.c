@@ -209,6 +209,29 @@ static int load_calendars(cf_cli_t *cli, cf_store_t *store, const char *dir, cf_
     return rc;
 }
 
+/* Stores every 案由 dictionary in dir (the store checks each first). A missing dir
+ * is not an error. */
+static int load_causes(cf_cli_t *cli, cf_store_t *store, const char *dir, cf_error_t *err)
+{
+    char **paths = NULL;
+    size_t n = 0;
+    if (cf__dir_yaml(dir, &paths, &n, NULL) != 0)
+        return 0;
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+        char *buf = NULL, id[128];
+        size_t len;
+        rc = cf__read_file(paths[i], &buf, &len, err);
+        if (rc == 0)
+            rc = cf_store_causes_put(store, buf, len, paths[i], id, sizeof(id), err);
+        if (rc == 0 && !cli->json)
+            fprintf(cli->out, "%s: 案由 dictionary %s stored\n", paths[i], id);
+        free(buf);
+    }
+    cf__dir_free(paths, n);
+    return rc;
+}
+
 /* Stores every overlay in dir/overlays (after the workflows they lay over). A
  * missing folder is not an error. */
 static int load_overlays(cf_cli_t *cli, cf_store_t *store, const char *dir, json_t *report)
@@ -232,13 +255,16 @@ int cf__cmd_init(cf_cli_t *cli, int argc, char **argv)
     dir = dir ? dir : "workflows";
     cf_store_t *store;
     cf_error_t err;
-    char **paths = NULL, calendars[1024];
+    char **paths = NULL, calendars[1024], causes[1024];
     size_t n = 0;
     int rc = cf_store_open(cli->db_path, &store, &err);
     if (rc != 0)
         return cf__cli_fail(cli, rc, &err);
     snprintf(calendars, sizeof(calendars), "%s/calendars", dir);
     rc = load_calendars(cli, store, calendars, &err);
+    snprintf(causes, sizeof(causes), "%s/causes", dir);
+    if (rc == 0)
+        rc = load_causes(cli, store, causes, &err);
     if (rc == 0)
         rc = cf__dir_yaml(dir, &paths, &n, &err);
     if (rc != 0) {

@@ -1,0 +1,282 @@
+/*
+ * cmd-cause.c -- the 案由 commands: `cause load` and `cause list`; and what `case
+ * open` needs of them: --cause (cmd-cause.h) and --officer.
+ *
+ *   caseflow cause load FILE...            store dictionaries (checked first)
+ *   caseflow cause list [--subject TYPE]   every situation, by subject type and cause
+ *   caseflow case open ... --cause ID --party-type TYPE [--officer NAME:CERT]...
+ *
+ * Design: the dictionaries are read from the store, never from the files, like
+ * workflows: a case is opened under what the bureau loaded, and `caseflow init`
+ * loads every file in workflows/causes/. The rule that the party must be of the cause's
+ * subject type is the engine's (cf_cause_check_party); here it is only reported,
+ * as a refusal with the dictionary's document for its article, so it reads like
+ * any other procedural refusal. The case keeps its own copy of the situation, so
+ * a dictionary replaced later does not change what an old case was opened under.
+ */
+#include "cmd-cause.h"
+#include "session.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- case open: --cause and --officer ------------------------------------------ */
+
+/* --cause: the record of situation id, checked against the party's type. */
+static int open_cause(cf_store_t *store, const cf_workflow_t *wf, const char *id,
+                      const char *party_type, json_t **cause, cf_refusal_t *why, cf_error_t *err)
+{
+    if (strcmp(wf->doc->power_type, "行政处罚") != 0)
+        return cf_error_set(err, CF_EINVAL, NULL, 0, 0,
+                            "--cause is for 行政处罚 workflows; '%s' is %s", wf->doc->id,
+                            wf->doc->power_type);
+    cf_causes_t *set = NULL;
+    cf_cause_ref_t ref;
+    cf_error_t refusal;
+    int rc = cf_store_causes_load(store, &set, err);
+    if (rc == 0)
+        rc = cf_causes_lookup(set, id, &ref, err);
+    if (rc == 0 && cf_cause_check_party(&ref, party_type, &refusal) != 0) {
+        rc = CF_EREFUSED;
+        if (why) {
+            snprintf(why->text, sizeof(why->text), "%s", refusal.text);
+            snprintf(why->rule, sizeof(why->rule), "cause-subject");
+            snprintf(why->article, sizeof(why->article), "%s", ref.dict->source->document);
+        }
+    }
+    json_t *record = rc == 0 ? cf_cause_ref_json(&ref) : NULL;
+    if (rc == 0 && !record)
+        rc = CF_ENOMEM;
+    cf_causes_free(set);
+    if (rc == 0)
+        *cause = record;
+    return rc;
+}
+
+/* Splits "NAME:CERT" (or "NAME：CERT") into a new {name, cert}, or NULL. */
+static json_t *officer_of(const char *text)
+{
+    const char *sep = strrchr(text, ':');
+    size_t sep_len = 1;
+    if (!sep && (sep = strstr(text, "：")) != NULL)
+        sep_len = strlen("：");
+    if (!sep || sep == text || sep[sep_len] == '\0')
+        return NULL;
+    return json_pack("{s:s%, s:s}", "name", text, (size_t)(sep - text), "cert", sep + sep_len);
+}
+
+/* --officer: the n values vals into facts' officers. */
+static int open_officers(const cf_workflow_t *wf, const char *const *vals, int n, json_t *facts,
+                         cf_error_t *err)
+{
+    if (n == 0)
+        return 0;
+    const cf_wf_fact_t *f = cf_workflow_fact(wf, "officers");
+    if (!f || f->type != CF_FACT_LIST)
+        return cf_error_set(err, CF_EINVALID, NULL, 0, 0,
+                            "workflow '%s' declares no list fact 'officers' (执法人员): "
+                            "--officer cannot be used with it",
+                            wf->doc->id);
+    if (json_object_get(facts, "officers"))
+        return cf_error_set(err, CF_EINVAL, NULL, 0, 0,
+                            "give the officers either with --officer or with --fact officers=, "
+                            "not both");
+    json_t *list = json_array();
+    int rc = list ? 0 : CF_ENOMEM;
+    for (int i = 0; rc == 0 && i < n; i++) {
+        json_t *o = officer_of(vals[i]);
+        if (!o)
+            rc = cf_error_set(err, CF_EINVAL, NULL, 0, 0,
+                              "--officer '%s' is not NAME:CERTNO (姓名:执法证号)", vals[i]);
+        else if (json_array_append_new(list, o) != 0)
+            rc = CF_ENOMEM;
+    }
+    if (rc == 0 && json_object_set_new(facts, "officers", list) != 0)
+        return CF_ENOMEM; /* set_new consumed list */
+    if (rc != 0)
+        json_decref(list);
+    return rc;
+}
+
+/* Exported, documented in cmd-cause.h */
+int cf__open_options(cf_store_t *store, const cf_workflow_t *wf, int argc, char **argv,
+                     json_t *facts, json_t **cause, cf_refusal_t *why, cf_error_t *err)
+{
+    const char *officers[64], *id = cf__opt_value(argc, argv, "--cause");
+    int n = cf__opt_values(argc, argv, "--officer", officers, 64);
+    json_t *record = NULL;
+    /* The officers first: input errors before a refusal, as in the engine. */
+    int rc = open_officers(wf, officers, n, facts, err);
+    if (rc != 0)
+        return rc;
+    if (id && (rc = open_cause(store, wf, id, cf__opt_value(argc, argv, "--party-type"), &record,
+                               why, err)) != 0) {
+        if (n)
+            json_object_del(facts, "officers"); /* facts unchanged on failure */
+        return rc;
+    }
+    *cause = record;
+    return 0;
+}
+
+/* ---- cause load ------------------------------------------------------------------- */
+
+/* Checks, stores and reports one file. */
+static int load_one(cf_cli_t *cli, cf_store_t *store, const char *path, json_t *report)
+{
+    char *buf = NULL, id[128];
+    size_t len = 0;
+    cf_error_t err;
+    cf_causes_t *set = NULL;
+    int rc = cf__read_file(path, &buf, &len, &err);
+    if (rc == 0)
+        rc = cf_causes_new(&set);
+    if (rc == 0)
+        rc = cf_causes_load(set, buf, len, path, &err);
+    if (rc == 0)
+        rc = cf_store_causes_put(store, buf, len, path, id, sizeof(id), &err);
+    if (rc == 0) {
+        const cf_cause_dict_t *d = cf_causes_dict(set, 0);
+        unsigned situations = 0;
+        for (unsigned i = 0; i < d->causes_count; i++)
+            situations += d->causes[i].situations_count;
+        if (!cli->json)
+            fprintf(cli->out,
+                    "%s: 案由 dictionary %s stored (%s; %u subject types, %u causes, %u "
+                    "situations)\n",
+                    path, id, d->source->document, d->subject_types_count, d->causes_count,
+                    situations);
+        json_array_append_new(
+            report, json_pack("{s:s, s:s, s:s, s:i, s:i, s:i}", "file", path, "id", id, "document",
+                              d->source->document, "subject_types", (int)d->subject_types_count,
+                              "causes", (int)d->causes_count, "situations", (int)situations));
+    } else {
+        cf__cli_fail(cli, rc, &err);
+    }
+    cf_causes_free(set);
+    free(buf);
+    return rc;
+}
+
+/* Exported, documented in cli.h */
+int cf__cmd_cause_load(cf_cli_t *cli, int argc, char **argv)
+{
+    if (!cf__opt_positional(argc, argv, 0, NULL))
+        return cf__cli_usage(cli, "cause load FILE...");
+    cf_store_t *store;
+    cf_error_t err;
+    int rc = cf_store_open_existing(cli->db_path, &store, &err);
+    if (rc != 0)
+        return cf__cli_fail(cli, rc, &err);
+    json_t *report = json_array();
+    int first = 0;
+    for (int i = 0; cf__opt_positional(argc, argv, i, NULL); i++) {
+        rc = load_one(cli, store, cf__opt_positional(argc, argv, i, NULL), report);
+        if (rc != 0 && first == 0)
+            first = rc;
+    }
+    if (cli->json && first == 0)
+        cf__print_json(cli, report);
+    json_decref(report);
+    cf_store_close(store);
+    return cf__cli_exit_code(first);
+}
+
+/* ---- cause list ------------------------------------------------------------------- */
+
+/* The subject type of d that --subject names; 1 if d has none by that name (and
+ * subject was given), so the dictionary is skipped. */
+static int skip_dict(const cf_cause_dict_t *d, const char *subject, const cf_cause_subject_t **only)
+{
+    *only = subject ? cf_cause_subject(d, subject) : NULL;
+    return subject && !*only;
+}
+
+static void print_dict(cf_cli_t *cli, const cf_cause_dict_t *d, const cf_cause_subject_t *only)
+{
+    fprintf(cli->out, "%s  %s — %s%s%s%s\n", d->id, d->name, d->source->document,
+            d->source->issuer ? " (" : "", d->source->issuer ? d->source->issuer : "",
+            d->source->issuer ? ")" : "");
+    for (unsigned s = 0; s < d->subject_types_count; s++) {
+        const cf_cause_subject_t *st = &d->subject_types[s];
+        if (only && only != st)
+            continue;
+        fprintf(cli->out, "  %s (%s)\n", st->name, st->id);
+        for (unsigned i = 0; i < d->causes_count; i++) {
+            const cf_cause_t *k = &d->causes[i];
+            if (strcmp(k->subject, st->id) != 0)
+                continue;
+            fprintf(cli->out, "    %s [%s]\n", k->name, k->id);
+            for (unsigned j = 0; j < k->situations_count; j++) {
+                char ref[160];
+                snprintf(ref, sizeof(ref), "%s:%u", d->id, k->situations[j].no);
+                fprintf(cli->out, "      %-11s %s\n", ref, k->situations[j].text);
+            }
+        }
+    }
+}
+
+/* Appends d's situations (of subject type only, or all) to out as records with
+ * their "ref" (what --cause takes). */
+static int list_dict(const cf_cause_dict_t *d, const cf_cause_subject_t *only, json_t *out)
+{
+    for (unsigned i = 0; i < d->causes_count; i++) {
+        const cf_cause_t *k = &d->causes[i];
+        const cf_cause_subject_t *st = cf_cause_subject(d, k->subject);
+        if (only && only != st)
+            continue;
+        for (unsigned j = 0; j < k->situations_count; j++) {
+            cf_cause_ref_t r = {
+                .dict = d, .subject = st, .cause = k, .situation = &k->situations[j]};
+            char ref[160];
+            snprintf(ref, sizeof(ref), "%s:%u", d->id, k->situations[j].no);
+            json_t *o = cf_cause_ref_json(&r);
+            if (!o || json_object_set_new(o, "ref", json_string(ref)) != 0 ||
+                json_array_append_new(out, o) != 0)
+                return CF_ENOMEM;
+        }
+    }
+    return 0;
+}
+
+/* Exported, documented in cli.h */
+int cf__cmd_cause_list(cf_cli_t *cli, int argc, char **argv)
+{
+    const char *subject = cf__opt_value(argc, argv, "--subject");
+    if (cf__opt_positional(argc, argv, 0, NULL))
+        return cf__cli_usage(cli, "cause list [--subject TYPE]   (TYPE: an id such as provider, "
+                                  "or a name such as 定点医药机构)");
+    cf__session_t s;
+    cf_error_t err;
+    cf_causes_t *set = NULL;
+    int rc = cf__session_open(cli, &s, 0, &err);
+    if (rc == 0)
+        rc = cf_store_causes_load(s.store, &set, &err);
+    cf__session_close(&s);
+    json_t *out = rc == 0 ? json_array() : NULL;
+    if (rc == 0 && !out)
+        rc = CF_ENOMEM;
+    size_t shown = 0;
+    for (size_t i = 0; rc == 0 && i < cf_causes_count(set); i++) {
+        const cf_cause_dict_t *d = cf_causes_dict(set, i);
+        const cf_cause_subject_t *only;
+        if (skip_dict(d, subject, &only))
+            continue;
+        shown++;
+        if (cli->json)
+            rc = list_dict(d, only, out);
+        else
+            print_dict(cli, d, only);
+    }
+    if (rc == 0 && subject && !shown)
+        rc = cf_error_set(&err, CF_ENOTFOUND, NULL, 0, 0,
+                          "no stored 案由 dictionary has a subject type '%s'", subject);
+    if (rc == 0 && cli->json)
+        cf__print_json(cli, out);
+    else if (rc == 0 && !cf_causes_count(set))
+        fprintf(cli->err, "caseflow: no 案由 dictionary is stored (caseflow init, or caseflow "
+                          "cause load FILE)\n");
+    json_decref(out);
+    cf_causes_free(set);
+    return rc == 0 ? CF_EXIT_OK : cf__cli_fail(cli, rc, &err);
+}
