@@ -111,4 +111,11 @@
     X(serve_alert_restart)                                                                         \
     X(overlay_example)                                                                                \
     X(overlay_problems)                                                                               \
+    /* cause-*: the 案由 dictionaries (tests/test-cause.c) */                                      \
+    X(cause_shipped)                                                                               \
+    X(cause_lookup)                                                                                \
+    X(cause_load_errors)                                                                           \
+    X(cause_party)                                                                                 \
+    X(cause_store)                                                                                 \
+    X(cause_case_record)                                                                           \
     /* CORE-TESTS */
