@@ -98,6 +98,8 @@ int cf__read_file(const char *path, char **buf, size_t *len, cf_error_t *err);
     X("token create", token_create, "issue a bearer token for the daemon's API")                   \
     X("cause load", cause_load, "store 案由 dictionaries (subject types, causes, situations)")     \
     X("cause list", cause_list, "list the stored 案由 situations, by subject type and cause")      \
+    X("period", period, "compute a legal deadline: --from TIME --add \"7 working_days\" [--explain]")      \
+    X("calendar show", calendar_show, "print a month with rest days and adjusted working days")  \
     /* PERIOD-COMMANDS */                                                                          \
     X("import", import, "read 权责清单 files into a matter catalog")                               \
     X("catalog load", catalog_load, "store a matter catalog's matters in the database")            \

@@ -1,23 +1,44 @@
 /*
  * calendar.c -- China's working-day calendar, one year at a time. See calendar.h.
  *
- * Each year is a 366-entry table of day kinds (and the holiday's name), filled
- * from the year's YAML: weekends by the weekday, then the notice's public
- * holidays and adjusted working days over them. A lookup is an index, so
- * counting a long period day by day stays cheap. The YAML is schema-checked by
- * libcyaml; dates and their consistency are checked here, each problem at its
- * line (yamlpos.c).
+ * Design: each loaded year is a 366-entry table of day kinds plus a parallel
+ * table of holiday names, filled from the year's YAML: weekends by the weekday,
+ * then the notice's public holidays, then its adjusted working days over them.
+ * A lookup is a search over the few loaded years and an index into the table,
+ * so counting a period day by day (period.c) stays cheap. Rejected: storing the
+ * listed ranges and testing each day against them (slower and repeats the
+ * weekend rule at every call) and a bitmap (loses the holiday's name, which
+ * --explain and `calendar show` print). Cost: about 3.3 KB per year.
  *
- * Calendar file format (workflows/calendars/YYYY.yaml):
- *   year      integer, the year the file covers
- *   source    the State Council notice it transcribes
- *   holidays  [{name, from: YYYY-MM-DD, to: YYYY-MM-DD}]: public-holiday rest days
- *   workdays  [{date: YYYY-MM-DD, for: name}]: weekend days made working days
+ * The YAML is schema-checked by libcyaml (unknown keys and wrong types refused);
+ * its error is captured through cfg.log_fn and located at the line libcyaml's
+ * backtrace names, except where that line is wrong: a YAML syntax error takes
+ * libyaml's own mark, and an unknown key is found again by its path (libcyaml
+ * reports the node read before it). Dates and their consistency are checked
+ * here, each problem at the line of its node (yamlpos.c).
+ *
+ * CALENDAR FILE FORMAT (workflows/calendars/YYYY.yaml; docs/legal-periods.md)
+ *   year      unsigned integer 1900..9999: the year the file covers; a calendar
+ *             holds each year once.
+ *   source    non-empty string: the State Council notice transcribed.
+ *   holidays  sequence (may be empty) of public-holiday rest days:
+ *               name  non-empty string, e.g. 春节 or 国庆节、中秋节
+ *               from  "YYYY-MM-DD", a valid date within `year`
+ *               to    "YYYY-MM-DD", within `year`, not before `from`
+ *             No day may fall in two holidays.
+ *   workdays  optional sequence of adjusted working days (调休上班):
+ *               date  "YYYY-MM-DD" within `year`: a Saturday or Sunday that is
+ *                     not a holiday, listed once
+ *               for   non-empty string: the holiday it makes up for (free
+ *                     text; it may name a holiday of another year)
+ *   Every other day: Monday to Friday is a working day, Saturday and Sunday a
+ *   rest day.
  */
 #include "calendar.h"
 #include "yamlpos.h"
 
 #include <cyaml/cyaml.h>
+#include <yaml.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -45,9 +66,9 @@ typedef struct year_doc_s {
 
 typedef struct year_s {
     int year;
-    year_doc_t *doc;            /* owns the names */
-    unsigned char kind[366];    /* cf_daykind_t by day of year - 1 */
-    const char *name[366];      /* borrowed from doc */
+    year_doc_t *doc;         /* owns the names */
+    unsigned char kind[366]; /* cf_daykind_t by day of year - 1 */
+    const char *name[366];   /* borrowed from doc */
 } year_t;
 
 struct cf_calendar_s {
@@ -58,13 +79,13 @@ struct cf_calendar_s {
 #define STR(key, type, member)                                                                     \
     CYAML_FIELD_STRING_PTR(key, CYAML_FLAG_POINTER, type, member, 1, CYAML_UNLIMITED)
 
-static const cyaml_schema_field_t holiday_fields[] = {
-    STR("name", holiday_t, name), STR("from", holiday_t, from), STR("to", holiday_t, to),
-    CYAML_FIELD_END};
+static const cyaml_schema_field_t holiday_fields[] = {STR("name", holiday_t, name),
+                                                      STR("from", holiday_t, from),
+                                                      STR("to", holiday_t, to), CYAML_FIELD_END};
 static const cyaml_schema_value_t holiday_entry = {
     CYAML_VALUE_MAPPING(CYAML_FLAG_DEFAULT, holiday_t, holiday_fields)};
-static const cyaml_schema_field_t workday_fields[] = {
-    STR("date", workday_t, date), STR("for", workday_t, for_), CYAML_FIELD_END};
+static const cyaml_schema_field_t workday_fields[] = {STR("date", workday_t, date),
+                                                      STR("for", workday_t, for_), CYAML_FIELD_END};
 static const cyaml_schema_value_t workday_entry = {
     CYAML_VALUE_MAPPING(CYAML_FLAG_DEFAULT, workday_t, workday_fields)};
 static const cyaml_schema_field_t year_fields[] = {
@@ -72,13 +93,13 @@ static const cyaml_schema_field_t year_fields[] = {
     STR("source", year_doc_t, source),
     CYAML_FIELD_SEQUENCE("holidays", CYAML_FLAG_POINTER, year_doc_t, holidays, &holiday_entry, 0,
                          CYAML_UNLIMITED),
-    CYAML_FIELD_SEQUENCE("workdays", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL, year_doc_t,
-                         workdays, &workday_entry, 0, CYAML_UNLIMITED),
+    CYAML_FIELD_SEQUENCE("workdays", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL, year_doc_t, workdays,
+                         &workday_entry, 0, CYAML_UNLIMITED),
     CYAML_FIELD_END};
 static const cyaml_schema_value_t year_schema = {
     CYAML_VALUE_MAPPING(CYAML_FLAG_POINTER, year_doc_t, year_fields)};
 
-/* ---- loading ------------------------------------------------------------------- */
+/* ---- schema errors ------------------------------------------------------------ */
 
 typedef struct logbuf_s {
     char text[1024];
@@ -92,14 +113,18 @@ static void capture_log(cyaml_log_t level, void *ctx, const char *fmt, va_list a
     if (b->len + 1 < sizeof(b->text)) {
         int n = vsnprintf(b->text + b->len, sizeof(b->text) - b->len, fmt, args);
         if (n > 0)
-            b->len = b->len + (size_t)n < sizeof(b->text) ? b->len + (size_t)n : sizeof(b->text) - 1;
+            b->len =
+                b->len + (size_t)n < sizeof(b->text) ? b->len + (size_t)n : sizeof(b->text) - 1;
     }
 }
 
 static cyaml_config_t config(logbuf_t *log)
 {
-    cyaml_config_t cfg = {.log_fn = log ? capture_log : NULL, .log_ctx = log, .mem_fn = cyaml_mem,
-                          .log_level = CYAML_LOG_ERROR, .flags = CYAML_CFG_DEFAULT};
+    cyaml_config_t cfg = {.log_fn = log ? capture_log : NULL,
+                          .log_ctx = log,
+                          .mem_fn = cyaml_mem,
+                          .log_level = CYAML_LOG_ERROR,
+                          .flags = CYAML_CFG_DEFAULT};
     return cfg;
 }
 
@@ -110,16 +135,141 @@ static void free_doc(year_doc_t *doc)
         cyaml_free(&cfg, &year_schema, doc, 0);
 }
 
-static int schema_error(const logbuf_t *log, const char *source, cf_error_t *err)
+/* libyaml's own position for a syntax error (libcyaml's is that of the last good
+ * node). OUT line, column: 1 and 1 when the bytes parse after all. */
+static void syntax_mark(const char *buf, size_t len, int *line, int *column)
+{
+    yaml_parser_t p;
+    yaml_event_t ev;
+    *line = *column = 1;
+    if (!yaml_parser_initialize(&p))
+        return;
+    yaml_parser_set_input_string(&p, (const unsigned char *)buf, len);
+    for (int end = 0; !end;) {
+        if (!yaml_parser_parse(&p, &ev)) {
+            *line = (int)p.problem_mark.line + 1;
+            *column = (int)p.problem_mark.column + 1;
+            break;
+        }
+        end = ev.type == YAML_STREAM_END_EVENT;
+        yaml_event_delete(&ev);
+    }
+    yaml_parser_delete(&p);
+}
+
+/* The dotted path (yamlpos.h style, 0-based indexes) of the mapping libcyaml was
+ * reading, from its backtrace: innermost entry first, so built back to front. */
+static void backtrace_path(const char *log, char *path, size_t size)
+{
+    path[0] = '\0';
+    const char *bt = strstr(log, "Backtrace:");
+    for (const char *at = bt; at && (at = strstr(at, "\n  in ")) != NULL; at++) {
+        char comp[128], tail[1024];
+        unsigned index;
+        if (sscanf(at, "\n  in mapping field '%127[^']'", comp) != 1) {
+            if (sscanf(at, "\n  in sequence entry '%u'", &index) != 1 || index == 0)
+                continue;
+            snprintf(comp, sizeof(comp), "%u", index - 1); /* libcyaml counts from 1 */
+        }
+        snprintf(tail, sizeof(tail), "%s", path);
+        snprintf(path, size, "%s%s%s", comp, tail[0] ? "." : "", tail);
+    }
+}
+
+typedef struct frame_s {
+    int is_map, expect_key;
+    long index;
+    char key[128];
+} frame_t;
+
+/* Whether the key scalar ev, read with stack[0..depth) open, is at path. */
+static int key_at(const frame_t *stack, int depth, const yaml_event_t *ev, const char *path)
+{
+    char here[1024];
+    size_t n = 0;
+    here[0] = '\0';
+    for (int i = 0; i < depth && n < sizeof(here); i++) {
+        const char *sep = n ? "." : "";
+        if (i + 1 == depth)
+            n += (size_t)snprintf(here + n, sizeof(here) - n, "%s%s", sep,
+                                  (const char *)ev->data.scalar.value);
+        else if (stack[i].is_map)
+            n += (size_t)snprintf(here + n, sizeof(here) - n, "%s%s", sep, stack[i].key);
+        else
+            n += (size_t)snprintf(here + n, sizeof(here) - n, "%s%ld", sep, stack[i].index);
+    }
+    return strcmp(here, path) == 0;
+}
+
+/* A mapping key's own position (yamlpos.c records values only). The walk keeps
+ * the open collections on a stack, as yamlpos.c does. OUT line, column, left
+ * alone when the key is not found. */
+static void key_mark(const char *buf, size_t len, const char *path, int *line, int *column)
+{
+    frame_t stack[32];
+    int depth = 0, end = 0;
+    yaml_parser_t p;
+    yaml_event_t ev;
+    if (!yaml_parser_initialize(&p))
+        return;
+    yaml_parser_set_input_string(&p, (const unsigned char *)buf, len);
+    while (!end && yaml_parser_parse(&p, &ev)) {
+        frame_t *top = depth ? &stack[depth - 1] : NULL;
+        int opens = ev.type == YAML_MAPPING_START_EVENT || ev.type == YAML_SEQUENCE_START_EVENT;
+        end = ev.type == YAML_STREAM_END_EVENT;
+        if (ev.type == YAML_SCALAR_EVENT && top && top->is_map && top->expect_key) {
+            if (key_at(stack, depth, &ev, path)) {
+                *line = (int)ev.start_mark.line + 1;
+                *column = (int)ev.start_mark.column + 1;
+                end = 1;
+            }
+            snprintf(top->key, sizeof(top->key), "%s", (const char *)ev.data.scalar.value);
+            top->expect_key = 0;
+        } else if (opens && depth < 32) {
+            stack[depth++] =
+                (frame_t){.is_map = ev.type == YAML_MAPPING_START_EVENT, .expect_key = 1};
+        } else if (opens) {
+            end = 1;
+        } else if (ev.type == YAML_SCALAR_EVENT || ev.type == YAML_ALIAS_EVENT ||
+                   ev.type == YAML_MAPPING_END_EVENT || ev.type == YAML_SEQUENCE_END_EVENT) {
+            if (ev.type == YAML_MAPPING_END_EVENT || ev.type == YAML_SEQUENCE_END_EVENT)
+                depth--;
+            if (depth > 0 && stack[depth - 1].is_map)
+                stack[depth - 1].expect_key = 1;
+            else if (depth > 0)
+                stack[depth - 1].index++;
+        }
+        yaml_event_delete(&ev);
+    }
+    yaml_parser_delete(&p);
+}
+
+/* Turns libcyaml's captured log into one located error: its message, at the
+ * innermost node of its backtrace -- except for a YAML syntax error (libyaml's
+ * own mark is exact) and an unknown key (libcyaml names the last node it read,
+ * not the key, so the key is looked up by its path). */
+static int schema_error(const logbuf_t *log, const char *buf, size_t len, const char *source,
+                        cf_error_t *err)
 {
     int line = 0, column = 0;
     const char *at = strstr(log->text, "(line: ");
+    const char *msg = strncmp(log->text, "Load: ", 6) == 0 ? log->text + 6 : log->text;
+    char key[128], path[1280];
     if (at)
         sscanf(at, "(line: %d, column: %d)", &line, &column);
-    const char *msg = strncmp(log->text, "Load: ", 6) == 0 ? log->text + 6 : log->text;
+    if (!at || strncmp(msg, "libyaml:", 8) == 0) {
+        syntax_mark(buf, len, &line, &column);
+    } else if (sscanf(msg, "Unexpected key: %127[^\n]", key) == 1) {
+        char tail[1024];
+        backtrace_path(log->text, tail, sizeof(tail));
+        snprintf(path, sizeof(path), "%s%s%s", tail, tail[0] ? "." : "", key);
+        key_mark(buf, len, path, &line, &column);
+    }
     return cf_error_set(err, CF_EPARSE, source, line, column, "calendar: %.*s",
                         (int)strcspn(msg, "\n"), msg);
 }
+
+/* ---- checking and filling a year ----------------------------------------------- */
 
 typedef struct check_s {
     const char *source;
@@ -127,11 +277,18 @@ typedef struct check_s {
     cf_error_t *err;
 } check_t;
 
-static int bad(check_t *c, const char *path, const char *fmt, const char *what)
+static int bad(check_t *c, const char *path, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static int bad(check_t *c, const char *path, const char *fmt, ...)
 {
     int line, column;
+    char text[CF_ERROR_TEXT_MAX];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(text, sizeof(text), fmt, ap);
+    va_end(ap);
     cf__yamlpos_find(&c->pos, &line, &column, "%s", path);
-    return cf_error_set(c->err, CF_EINVALID, c->source, line, column, fmt, what);
+    return cf_error_set(c->err, CF_EINVALID, c->source, line, column, "calendar: %s", text);
 }
 
 /* Day of year (0-based) of text in year y, or -1 with err set. */
@@ -139,14 +296,20 @@ static int day_of(check_t *c, int y, const char *text, const char *path)
 {
     cf_date_t d;
     if (cf_date_parse(text, &d, NULL) != 0) {
-        bad(c, path, "calendar: '%s' is not a date YYYY-MM-DD", text);
+        bad(c, path, "'%s' is not a date YYYY-MM-DD", text);
         return -1;
     }
     if (d.year != y) {
-        bad(c, path, "calendar: %s is not in the file's year", text);
+        bad(c, path, "%s is outside the file's year %d", text, y);
         return -1;
     }
     return (int)(cf_date_to_days(d) - cf_date_to_days((cf_date_t){y, 1, 1}));
+}
+
+static const char *day_text(int y, int i, char *out)
+{
+    cf_date_format(cf_date_from_days(cf_date_to_days((cf_date_t){y, 1, 1}) + i), out);
+    return out;
 }
 
 static void fill_weekends(year_t *y)
@@ -160,10 +323,11 @@ static void fill_weekends(year_t *y)
     }
 }
 
-static int fill_year(check_t *c, year_t *y)
+/* The notice's public holidays over the weekends: each a range within the year,
+ * from <= to, and no day in two holidays. */
+static int fill_holidays(check_t *c, year_t *y)
 {
-    char path[64];
-    fill_weekends(y);
+    char path[64], date[CF_DATE_BUFSZ];
     for (unsigned i = 0; i < y->doc->holidays_count; i++) {
         const holiday_t *h = &y->doc->holidays[i];
         snprintf(path, sizeof(path), "holidays.%u.from", i);
@@ -173,23 +337,61 @@ static int fill_year(check_t *c, year_t *y)
         if (from < 0 || to < 0)
             return CF_EINVALID;
         if (to < from)
-            return bad(c, path, "calendar: holiday %s ends before it starts", h->name);
-        for (int d = from; d <= to; d++)
-            y->kind[d] = CF_DAY_HOLIDAY, y->name[d] = h->name;
+            return bad(c, path, "holiday %s ends (%s) before it starts (%s)", h->name, h->to,
+                       h->from);
+        for (int d = from; d <= to; d++) {
+            snprintf(path, sizeof(path), "holidays.%u", i);
+            if (y->kind[d] == CF_DAY_HOLIDAY)
+                return bad(c, path, "%s is in two holidays, %s and %s", day_text(y->year, d, date),
+                           y->name[d], h->name);
+            y->kind[d] = CF_DAY_HOLIDAY;
+            y->name[d] = h->name;
+        }
     }
+    return 0;
+}
+
+/* The adjusted working days: each a Saturday or Sunday of the year, listed once,
+ * and not also a holiday. */
+static int fill_workdays(check_t *c, year_t *y)
+{
+    static const char *const wd[] = {"", "周一", "周二", "周三", "周四", "周五", "周六", "周日"};
+    char path[64];
     for (unsigned i = 0; i < y->doc->workdays_count; i++) {
         const workday_t *w = &y->doc->workdays[i];
         snprintf(path, sizeof(path), "workdays.%u.date", i);
         int d = day_of(c, y->year, w->date, path);
         if (d < 0)
             return CF_EINVALID;
+        int weekday =
+            cf_date_weekday(cf_date_from_days(cf_date_to_days((cf_date_t){y->year, 1, 1}) + d));
         if (y->kind[d] == CF_DAY_HOLIDAY)
-            return bad(c, path, "calendar: %s is both a holiday and an adjusted working day",
-                       w->date);
+            return bad(c, path, "%s is both a holiday (%s) and an adjusted working day", w->date,
+                       y->name[d]);
+        if (y->kind[d] == CF_DAY_ADJUSTED_WORKDAY)
+            return bad(c, path, "%s is listed twice as an adjusted working day", w->date);
+        if (weekday < 6)
+            return bad(c, path,
+                       "%s is a %s: only a Saturday or Sunday can be an adjusted working day",
+                       w->date, wd[weekday]);
         y->kind[d] = CF_DAY_ADJUSTED_WORKDAY;
         y->name[d] = w->for_;
     }
     return 0;
+}
+
+/* The year's own checks (range, not loaded yet), then its table. */
+static int fill_year(const cf_calendar_t *cal, check_t *c, year_t *y)
+{
+    y->year = (int)y->doc->year;
+    if (y->doc->year < 1900 || y->doc->year > 9999)
+        return bad(c, "year", "year %u is out of range (1900-9999)", y->doc->year);
+    for (size_t i = 0; i < cal->years_count; i++)
+        if (cal->years[i].year == y->year)
+            return bad(c, "year", "year %d is already loaded", y->year);
+    fill_weekends(y);
+    int rc = fill_holidays(c, y);
+    return rc ? rc : fill_workdays(c, y);
 }
 
 /* Exported, documented in calendar.h */
@@ -238,20 +440,17 @@ int cf_calendar_load(cf_calendar_t *cal, const char *buf, size_t len, const char
         return CF_ENOMEM;
     cyaml_err_t crc = cyaml_load_data((const uint8_t *)buf, len, &cfg, &year_schema,
                                       (cyaml_data_t **)&y->doc, NULL);
-    int rc = crc == CYAML_OK ? 0 : crc == CYAML_ERR_OOM ? CF_ENOMEM : schema_error(&log, source, err);
-    check_t c = {.source = source, .err = err};
+    int rc = 0;
+    if (crc == CYAML_ERR_OOM)
+        rc = CF_ENOMEM;
+    else if (crc != CYAML_OK)
+        rc = schema_error(&log, buf, len, source, err);
+    else if (!y->doc) /* an empty document loads as nothing */
+        rc = cf_error_set(err, CF_EPARSE, source, 1, 1, "calendar: the document is empty");
     if (rc == 0) {
-        y->year = (int)y->doc->year;
+        check_t c = {.source = source, .err = err};
         cf__yamlpos_build(&c.pos, buf, len);
-        char year[16];
-        snprintf(year, sizeof(year), "%d", y->year);
-        for (size_t i = 0; i < cal->years_count; i++)
-            if (cal->years[i].year == y->year)
-                rc = bad(&c, "year", "calendar: year %s is already loaded", year);
-        if (rc == 0 && (y->year < 1900 || y->year > 9999))
-            rc = bad(&c, "year", "calendar: year %s is out of range", year);
-        if (rc == 0)
-            rc = fill_year(&c, y);
+        rc = fill_year(cal, &c, y);
         cf__yamlpos_free(&c.pos);
     }
     if (rc == 0)
@@ -279,23 +478,40 @@ void cf_calendar_span(const cf_calendar_t *cal, int *first, int *last)
     *last = cal->years_count ? cal->years[cal->years_count - 1].year : 0;
 }
 
+/* The loaded years as ranges, "2024–2026" or "2024, 2026–2027", into out. */
+static void years_text(const cf_calendar_t *cal, char *out, size_t size)
+{
+    size_t n = 0;
+    out[0] = '\0';
+    for (size_t i = 0; i < cal->years_count && n < size; i++) {
+        size_t j = i;
+        while (j + 1 < cal->years_count && cal->years[j + 1].year == cal->years[j].year + 1)
+            j++;
+        const char *sep = i ? ", " : "";
+        if (j == i)
+            n += (size_t)snprintf(out + n, size - n, "%s%d", sep, cal->years[i].year);
+        else
+            n += (size_t)snprintf(out + n, size - n, "%s%d–%d", sep, cal->years[i].year,
+                                  cal->years[j].year);
+        i = j;
+    }
+}
+
 /* Exported, documented in calendar.h */
 int cf_calendar_day(const cf_calendar_t *cal, cf_date_t d, cf_daykind_t *kind, const char **name,
                     cf_error_t *err)
 {
+    char text[CF_DATE_BUFSZ], years[256];
+    if (d.month < 1 || d.month > 12 || d.day < 1 || d.day > cf_date_month_days(d.year, d.month))
+        return cf_error_set(err, CF_EINVAL, NULL, 0, 0, "%04d-%02d-%02d is not a date", d.year,
+                            d.month, d.day);
     const year_t *y = find_year(cal, d.year);
     if (!y) {
-        char text[CF_DATE_BUFSZ];
-        int first, last;
         cf_date_format(d, text);
-        cf_calendar_span(cal, &first, &last);
-        if (!first)
-            return cf_error_set(err, CF_ERANGE, NULL, 0, 0,
-                                "%s is outside the loaded calendar (no years loaded)", text);
+        years_text(cal, years, sizeof(years));
         return cf_error_set(err, CF_ERANGE, NULL, 0, 0,
-                            "%s is outside the loaded calendar (%d–%d): add "
-                            "workflows/calendars/%d.yaml",
-                            text, first, last, d.year);
+                            "%s is outside the loaded calendar (%s): load the %d calendar", text,
+                            years[0] ? years : "no years loaded", d.year);
     }
     int i = (int)(cf_date_to_days(d) - cf_date_to_days((cf_date_t){d.year, 1, 1}));
     *kind = (cf_daykind_t)y->kind[i];

@@ -28,20 +28,28 @@ typedef enum cf_daykind_e {
 int cf_calendar_new(cf_calendar_t **out);
 void cf_calendar_free(cf_calendar_t *cal);
 
-/* Parses one year's YAML (buf, len) and adds it. source names the file for errors.
- * Refuses (CF_EPARSE / CF_EINVALID, err with line) a malformed file, a date outside
- * the file's year, a holiday on an adjusted working day, a duplicate year. On
- * failure the calendar is unchanged. */
+/* Parses one year's YAML (buf, len; format in calendar.c and docs/legal-periods.md)
+ * and adds it. source names the file for errors (may be NULL). Returns 0;
+ * CF_EPARSE (err with line and column) for YAML that is malformed, empty, or
+ * does not fit the schema (an unknown key, a wrong type, a missing field);
+ * CF_EINVALID (err with line and column) for a bad date, a date outside the
+ * file's year, a holiday ending before it starts, a day in two holidays, an
+ * adjusted working day that is a holiday, not a Saturday or Sunday, or listed
+ * twice, a year out of 1900..9999 or already loaded; CF_ENOMEM. On failure the
+ * calendar is unchanged. */
 int cf_calendar_load(cf_calendar_t *cal, const char *buf, size_t len, const char *source,
                      cf_error_t *err);
 
 /* OUT kind, and OUT name: the holiday's name for CF_DAY_HOLIDAY and
  * CF_DAY_ADJUSTED_WORKDAY (borrowed, lives as long as cal), NULL otherwise; name
- * may be NULL. Returns 0, or CF_ERANGE when d's year is not loaded. */
+ * may be NULL. Returns 0; CF_ERANGE when d's year is not loaded, err->text
+ * naming the date and the loaded years ("2027-01-04 is outside the loaded
+ * calendar (2024–2026): load the 2027 calendar"); CF_EINVAL when d is not a
+ * valid date. Outputs untouched on failure. */
 int cf_calendar_day(const cf_calendar_t *cal, cf_date_t d, cf_daykind_t *kind, const char **name,
                     cf_error_t *err);
 
-/* 1 if d is a working day, 0 if a rest day, or CF_ERANGE. */
+/* 1 if d is a working day, 0 if a rest day, or an error as cf_calendar_day. */
 int cf_calendar_is_workday(const cf_calendar_t *cal, cf_date_t d, cf_error_t *err);
 
 /* The loaded years, ascending: OUT first and last (0 and 0 when none). */

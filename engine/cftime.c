@@ -4,6 +4,10 @@
  * Civil-date arithmetic uses the days-from-civil algorithm (proleptic
  * Gregorian), so no libc time zone state is read: the law's zone is fixed at
  * UTC+8 with no daylight saving, and a process's TZ must not change a deadline.
+ * Rejected: mktime/timegm/strptime (TZ-dependent, or not in C11/POSIX, and
+ * strptime's errors carry no column). Cost: the parser is hand-written, and
+ * accepts exactly the forms cftime.h lists (no fractional seconds, no "t" or
+ * space for "T", no offset-less times other than a bare date).
  */
 #include "cftime.h"
 
@@ -93,8 +97,7 @@ int cf_date_parse(const char *text, cf_date_t *out, cf_error_t *err)
         at = 10;
     if (at >= 0)
         return cf_error_set(err, CF_EPARSE, NULL, 1, at + 1,
-                            "'%s' is not a date YYYY-MM-DD (column %d)", text ? text : "",
-                            at + 1);
+                            "'%s' is not a date YYYY-MM-DD (column %d)", text ? text : "", at + 1);
     *out = d;
     return 0;
 }
@@ -116,7 +119,7 @@ static int parse_clock(const char *s, int *seconds)
         n = 8;
     }
     if (h > 23 || m > 59 || sec > 59)
-        return -1;
+        return h > 23 ? -1 : m > 59 ? -4 : -7; /* at the field out of range */
     *seconds = h * 3600 + m * 60 + sec;
     return n;
 }

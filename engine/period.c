@@ -2,10 +2,22 @@
  * period.c -- legal periods counted as the law counts them. See period.h for the
  * rules (R1-R10, from LEGAL-PERIODS.md §1).
  *
- * Every computation walks the calendar day by day rather than jumping: a period is
- * at most a few hundred days, and walking is what lets --explain show each day
- * counted or skipped, and why. A day outside the loaded calendar stops the walk
- * with CF_ERANGE naming it (R10); nothing is ever assumed about an unloaded year.
+ * Design: a working-day period walks the calendar day by day from the day after
+ * the start (R1), counting working days (R3); a days or months period jumps to
+ * its raw last day (plain day arithmetic, or the same-numbered day of the later
+ * month, R7) and then walks forward off rest days (R4). Only the days a rule
+ * actually needs are asked of the calendar, so a days period over an unloaded
+ * year's middle is fine as long as its last day is loaded; any needed day
+ * outside the loaded years stops the computation with CF_ERANGE naming it
+ * (R10). Walking rather than jumping over whole weeks is what lets --explain
+ * show each day examined and why; periods are at most a few hundred days, and a
+ * lookup is an index (calendar.c), so the cost is nothing. Hours (R6) never
+ * touch the calendar.
+ *
+ * Rejected: counting working days by week arithmetic plus holiday corrections
+ * (fast, but every 调休 Saturday is a special case and nothing can be explained)
+ * and libc's mktime/TZ (a process's TZ must never move a deadline; cftime.c
+ * fixes the zone at UTC+8).
  */
 #include "period.h"
 
@@ -40,12 +52,16 @@ int cf_period_parse(const char *text, cf_period_t *out, cf_error_t *err)
 {
     const char *p = text ? text : "";
     char *end;
-    long long n = strtoll(p, &end, 10);
+    long long n = *p >= '0' && *p <= '9' ? strtoll(p, &end, 10) : -1;
     cf_unit_t unit;
-    if (end == p || *p < '0' || *p > '9' || n < 0)
+    if (n < 0)
         return cf_error_set(err, CF_EPARSE, NULL, 1, 1,
                             "'%s' is not a period such as \"7 working_days\" (column 1: a number)",
                             p);
+    if (n > CF_PERIOD_AMOUNT_MAX)
+        return cf_error_set(err, CF_EPARSE, NULL, 1, 1,
+                            "'%s': %lld is too long a period (column 1: at most %d)", p, n,
+                            CF_PERIOD_AMOUNT_MAX);
     const char *u = end;
     while (*u == ' ')
         u++;
@@ -94,8 +110,8 @@ static const char *day_text(cf_date_t d, char *out, size_t size)
     return out;
 }
 
-/* Why day d is a rest day or a working day, for an explanation line. */
-static void kind_text(cf_daykind_t kind, const char *name, char *out, size_t size)
+/* Why a day is a rest day or a working day, for an explanation line. */
+static const char *kind_text(cf_daykind_t kind, const char *name, char *out, size_t size)
 {
     switch (kind) {
     case CF_DAY_WEEKEND:
@@ -110,6 +126,15 @@ static void kind_text(cf_daykind_t kind, const char *name, char *out, size_t siz
     default:
         snprintf(out, size, "working day");
     }
+    return out;
+}
+
+/* "1 month", "30 days", "7 working_days": the period as typed. */
+static const char *amount_text(cf_period_t p, char *out, size_t size)
+{
+    snprintf(out, size, "%lld %s", (long long)p.amount,
+             p.amount == 1 ? unit_singular[p.unit] : unit_names[p.unit]);
+    return out;
 }
 
 static void say_deadline(const explainer_t *x, cf_date_t d, cf_time_t t)
@@ -122,7 +147,12 @@ static void say_deadline(const explainer_t *x, cf_date_t d, cf_time_t t)
 
 /* ---- counting ---------------------------------------------------------------------- */
 
-/* R3: count amount working days after start. OUT *end. */
+static int is_working(cf_daykind_t kind)
+{
+    return kind == CF_DAY_WORKDAY || kind == CF_DAY_ADJUSTED_WORKDAY;
+}
+
+/* R3: count amount working days after start. OUT *end, untouched on failure. */
 static int count_working_days(const cf_calendar_t *cal, cf_date_t start, int64_t amount,
                               cf_date_t *end, const explainer_t *x, cf_error_t *err)
 {
@@ -135,9 +165,9 @@ static int count_working_days(const cf_calendar_t *cal, cf_date_t start, int64_t
         int rc = cf_calendar_day(cal, d, &kind, &name, err);
         if (rc != 0)
             return rc;
-        kind_text(kind, name, why, sizeof(why));
         day_text(d, text, sizeof(text));
-        if (kind == CF_DAY_WEEKEND || kind == CF_DAY_HOLIDAY)
+        kind_text(kind, name, why, sizeof(why));
+        if (!is_working(kind))
             say(x, "%s skipped: %s", text, why);
         else if (kind == CF_DAY_ADJUSTED_WORKDAY)
             say(x, "%s day %lld (%s)", text, (long long)++counted, why);
@@ -149,35 +179,66 @@ static int count_working_days(const cf_calendar_t *cal, cf_date_t start, int64_t
 }
 
 /* R4: a days or months period whose last day is a rest day ends on the next
- * working day. *end moves forward in place. */
+ * working day. *end moves forward in place (only on success). */
 static int shift_off_rest_days(const cf_calendar_t *cal, cf_date_t *end, const explainer_t *x,
                                cf_error_t *err)
 {
     char text[64], why[128];
-    for (;;) {
+    int64_t day = cf_date_to_days(*end);
+    for (int moved = 0;; moved = 1, day++) {
+        cf_date_t d = cf_date_from_days(day);
         cf_daykind_t kind;
         const char *name = NULL;
-        int rc = cf_calendar_day(cal, *end, &kind, &name, err);
+        int rc = cf_calendar_day(cal, d, &kind, &name, err);
         if (rc != 0)
             return rc;
-        if (kind == CF_DAY_WORKDAY || kind == CF_DAY_ADJUSTED_WORKDAY)
-            return 0;
+        day_text(d, text, sizeof(text));
         kind_text(kind, name, why, sizeof(why));
-        say(x, "%s is a rest day (%s): the period ends on the next working day (R4)",
-            day_text(*end, text, sizeof(text)), why);
-        *end = cf_date_from_days(cf_date_to_days(*end) + 1);
+        if (!is_working(kind)) {
+            say(x, "%s is a rest day (%s): the period moves to the next day (R4)", text, why);
+            continue;
+        }
+        int adjusted = kind == CF_DAY_ADJUSTED_WORKDAY;
+        say(x, "%s is a working day%s%s%s: the period ends on it%s", text, adjusted ? " (" : "",
+            adjusted ? why : "", adjusted ? ")" : "", moved ? " (R4)" : "");
+        *end = d;
+        return 0;
     }
 }
 
-/* R7: the same-numbered day amount months later, or that month's last day. */
-static cf_date_t add_months(cf_date_t d, int64_t amount)
+/* R7: the same-numbered day amount months later, or that month's last day.
+ * OUT *clamped: 1 when the later month has no such day. */
+static cf_date_t add_months(cf_date_t d, int64_t amount, int *clamped)
 {
     int64_t m = (int64_t)d.year * 12 + (d.month - 1) + amount;
     cf_date_t out = {(int)(m / 12), (int)(m % 12) + 1, d.day};
     int last = cf_date_month_days(out.year, out.month);
+    *clamped = out.day > last;
     if (out.day > last)
         out.day = last;
     return out;
+}
+
+/* Days and months: the raw last day (R1 and plain arithmetic, or R7), then R4. */
+static int calendar_period(const cf_calendar_t *cal, cf_date_t start, cf_period_t p, cf_date_t *end,
+                           const explainer_t *x, cf_error_t *err)
+{
+    char text[64], amount[64], date[CF_DATE_BUFSZ];
+    int clamped = 0;
+    cf_date_t raw = p.unit == CF_UNIT_DAYS ? cf_date_from_days(cf_date_to_days(start) + p.amount)
+                                           : add_months(start, p.amount, &clamped);
+    cf_date_format(start, date);
+    amount_text(p, amount, sizeof(amount));
+    day_text(raw, text, sizeof(text));
+    if (p.unit == CF_UNIT_DAYS)
+        say(x, "%s after %s: %s", amount, date, text);
+    else
+        say(x, "%s after %s: %s (R7: %s)", amount, date, text,
+            clamped ? "that month has no such day, so its last day" : "the same-numbered day");
+    int rc = shift_off_rest_days(cal, &raw, x, err);
+    if (rc == 0)
+        *end = raw;
+    return rc;
 }
 
 /* Exported, documented in period.h */
@@ -185,29 +246,26 @@ int cf_period_add(const cf_calendar_t *cal, cf_time_t from, cf_period_t p, cf_ti
                   cf_explain_cb explain, void *ctx, cf_error_t *err)
 {
     explainer_t x = {explain, ctx};
-    char when[CF_TIME_BUFSZ], text[64], period[64];
+    char when[CF_TIME_BUFSZ], text[64], amount[64];
+    if (p.amount < 0 || p.amount > CF_PERIOD_AMOUNT_MAX || (unsigned)p.unit > CF_UNIT_MONTHS)
+        return cf_error_set(err, CF_EINVAL, NULL, 0, 0, "invalid period %lld %s",
+                            (long long)p.amount, cf_unit_name(p.unit));
     cf_time_format(from, when);
-    cf_period_format(p, period, sizeof(period));
-    if (p.amount < 0 || (unsigned)p.unit > CF_UNIT_MONTHS)
-        return cf_error_set(err, CF_EINVAL, NULL, 0, 0, "invalid period %s", period);
+    amount_text(p, amount, sizeof(amount));
     if (p.unit == CF_UNIT_HOURS) {
         cf_time_t t = from + p.amount * 3600;
         cf_time_format(t, text);
-        say(&x, "%s + %s = %s (R6: hours run from the exact instant)", when, period, text);
+        say(&x, "start %s: %s run from this instant, with no calendar adjustment (R6)", when,
+            amount);
+        say(&x, "deadline: %s", text);
         *deadline = t;
         return 0;
     }
     cf_date_t start = cf_time_china_date(from), end;
     say(&x, "start %s: %s is not counted (R1)", when, day_text(start, text, sizeof(text)));
-    int rc = 0;
-    if (p.unit == CF_UNIT_WORKING_DAYS) {
-        rc = count_working_days(cal, start, p.amount, &end, &x, err);
-    } else {
-        end = p.unit == CF_UNIT_DAYS ? cf_date_from_days(cf_date_to_days(start) + p.amount)
-                                     : add_months(start, p.amount);
-        say(&x, "%s later: %s", period, day_text(end, text, sizeof(text)));
-        rc = shift_off_rest_days(cal, &end, &x, err);
-    }
+    int rc = p.unit == CF_UNIT_WORKING_DAYS
+                 ? count_working_days(cal, start, p.amount, &end, &x, err)
+                 : calendar_period(cal, start, p, &end, &x, err);
     if (rc != 0)
         return rc;
     *deadline = cf_date_end(end);
@@ -219,8 +277,9 @@ int cf_period_add(const cf_calendar_t *cal, cf_time_t from, cf_period_t p, cf_ti
 int cf_period_elapsed(const cf_calendar_t *cal, cf_time_t a, cf_time_t b, cf_unit_t unit,
                       int64_t *amount, cf_error_t *err)
 {
-    if (b < a)
-        return cf_error_set(err, CF_EINVAL, NULL, 0, 0, "an interval cannot end before it starts");
+    if (b < a || (unsigned)unit > CF_UNIT_MONTHS)
+        return cf_error_set(err, CF_EINVAL, NULL, 0, 0,
+                            b < a ? "an interval cannot end before it starts" : "unknown unit");
     if (unit == CF_UNIT_HOURS) {
         *amount = (b - a + 3599) / 3600;
         return 0;

@@ -27,8 +27,12 @@ typedef enum cf_unit_e {
     CF_UNIT_MONTHS,
 } cf_unit_t;
 
+/* The longest period accepted, in any unit: far beyond any legal period, and
+ * small enough that no date or instant arithmetic can overflow. */
+#define CF_PERIOD_AMOUNT_MAX 100000
+
 typedef struct cf_period_s {
-    int64_t amount; /* >= 0 */
+    int64_t amount; /* 0..CF_PERIOD_AMOUNT_MAX */
     cf_unit_t unit;
 } cf_period_t;
 
@@ -37,28 +41,41 @@ const char *cf_unit_name(cf_unit_t unit);
 /* Inverse of cf_unit_name; returns 0 or CF_EINVAL (out untouched). */
 int cf_unit_parse(const char *name, cf_unit_t *out);
 
-/* Parses "7 working_days", "24 hours", "30 days", "3 months". Returns 0 or
- * CF_EPARSE with err naming the text and column; out untouched on failure. */
+/* Parses "7 working_days", "24 hours", "30 days", "3 months" (and the singular
+ * "1 hour", "1 day", "1 working_day", "1 month"): a decimal amount
+ * 0..CF_PERIOD_AMOUNT_MAX, one or more spaces, a unit. Returns 0 or CF_EPARSE
+ * with err naming the text and the column (1-based) where it went wrong; out
+ * untouched on failure. */
 int cf_period_parse(const char *text, cf_period_t *out, cf_error_t *err);
 
-/* Formats "7 working_days" into out (size bytes). */
+/* Formats "7 working_days" into out (size bytes): always the plural unit name,
+ * which cf_period_parse reads back. */
 void cf_period_format(cf_period_t p, char *out, size_t size);
 
 /* One line of an explanation: a day counted or skipped, and why, in order. */
 typedef void (*cf_explain_cb)(void *ctx, const char *line);
 
-/* The deadline of period p starting at instant from. OUT deadline. If explain is
- * non-NULL it is called once per line of reasoning (each day counted or skipped,
- * with why: weekend, holiday name, adjusted working day, rest-day shift).
- * Returns 0, CF_ERANGE (err names the date outside the calendar) or CF_EINVAL;
- * deadline untouched on failure. */
+/* The deadline of period p starting at instant from. OUT deadline: for hours,
+ * from + amount hours exactly (R6; cal is not used and may be NULL); for days,
+ * working_days and months, 23:59:59+08:00 of the last day (R1, R3, R4, R5, R7).
+ * If explain is non-NULL it is called once per line of reasoning, in order: the
+ * start, each day examined (counted or skipped, with why: weekend, holiday name,
+ * adjusted working day; for days and months the raw last day and any R4 move),
+ * and last "deadline: ...". Lines already given stay given if the computation
+ * then fails. Returns 0; CF_ERANGE when a day the rules need is outside the
+ * loaded calendar (err->text names it: "2027-01-04 is outside the loaded
+ * calendar (2024–2026): ..."); CF_EINVAL for an amount outside
+ * 0..CF_PERIOD_AMOUNT_MAX or an unknown unit. deadline untouched on failure. */
 int cf_period_add(const cf_calendar_t *cal, cf_time_t from, cf_period_t p, cf_time_t *deadline,
                   cf_explain_cb explain, void *ctx, cf_error_t *err);
 
 /* How much of unit elapsed from a to b (a <= b), for moving a deadline by the time
  * a clock was suspended (R8): hours -> whole hours rounded up; days and months ->
  * calendar days between the two China dates; working_days -> working days after
- * a's date up to and including b's date. OUT amount. Returns 0 or CF_ERANGE. */
+ * a's date up to and including b's date (cal is used only for working_days).
+ * OUT amount. Returns 0; CF_ERANGE (err names the day) when a working day to
+ * count is outside the calendar; CF_EINVAL when b < a or unit is unknown.
+ * amount untouched on failure. */
 int cf_period_elapsed(const cf_calendar_t *cal, cf_time_t a, cf_time_t b, cf_unit_t unit,
                       int64_t *amount, cf_error_t *err);
 

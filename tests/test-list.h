@@ -6,6 +6,21 @@
     /* error-*: error codes and located errors */                                                  \
     X(error_names)                                                                                 \
     /* time-*, calendar-*, period-*: legal periods (tests/test-period.c) */                        \
+    X(time_parse)                                                                                  \
+    X(calendar_shipped)                                                                            \
+    X(calendar_load_errors)                                                                        \
+    X(period_table)                                                                                \
+    X(period_r1_start_day_not_counted)                                                             \
+    X(period_r2_short_periods_working_days)                                                        \
+    X(period_r3_working_day_counting)                                                              \
+    X(period_r4_end_on_rest_day)                                                                   \
+    X(period_r5_end_of_day_china_time)                                                             \
+    X(period_r6_hours)                                                                             \
+    X(period_r7_months)                                                                            \
+    X(period_r10_outside_calendar)                                                                 \
+    X(period_explain)                                                                              \
+    X(period_elapsed)                                                                              \
+    X(period_parse)                                                                                \
     /* PERIOD-TESTS */                                                                             \
     /* guard-*: the guard expression language (tests/test-guard.c) */                              \
     X(guard_literals)                                                                              \
