@@ -164,15 +164,20 @@ static void backtrace_path(const char *log, char *path, size_t size)
     path[0] = '\0';
     const char *bt = strstr(log, "Backtrace:");
     for (const char *at = bt; at && (at = strstr(at, "\n  in ")) != NULL; at++) {
-        char comp[128], tail[1024];
+        char comp[128];
         unsigned index;
         if (sscanf(at, "\n  in mapping field '%127[^']'", comp) != 1) {
             if (sscanf(at, "\n  in sequence entry '%u'", &index) != 1 || index == 0)
                 continue;
             snprintf(comp, sizeof(comp), "%u", index - 1); /* libcyaml counts from 1 */
         }
-        snprintf(tail, sizeof(tail), "%s", path);
-        snprintf(path, size, "%s%s%s", comp, tail[0] ? "." : "", tail);
+        size_t clen = strlen(comp), plen = strlen(path), sep = plen ? 1 : 0;
+        if (clen + sep + plen + 1 > size)
+            break; /* deeper than any calendar: the path found so far will do */
+        memmove(path + clen + sep, path, plen + 1);
+        memcpy(path, comp, clen);
+        if (sep)
+            path[clen] = '.';
     }
 }
 
