@@ -158,7 +158,7 @@ static int run_walk(const char *relpath, char *workflow_id, size_t size)
     json_t *step;
     json_array_foreach(json_object_get(walk, "steps"), i, step)
     {
-        char where[320];
+        char where[600];
         snprintf(where, sizeof(where), "%s step %zu", relpath, i + 1);
         run_step(s, wf, cal, &c, step, where);
     }
