@@ -74,7 +74,8 @@ int cf_serve_port(const cf_serve_t *srv);
  * handle. Returns uv_loop_close's result: 0 when everything was closed. */
 int cf_serve_run(cf_serve_t *srv);
 
-/* Asks the daemon to stop. Thread-safe; may be called before or during run. */
+/* Asks the daemon to stop. Thread-safe; may be called before or during run,
+ * not after cf_serve_run returned (its wake-up handle is closed by then). */
 void cf_serve_stop(cf_serve_t *srv);
 
 /* Frees a daemon that was opened (and run, or not). */
