@@ -276,6 +276,10 @@ static int load_doc(const char *buf, size_t len, const char *source, cf_wf_doc_t
     cyaml_config_t cfg = cyaml_cfg(&log);
     cyaml_err_t rc =
         cyaml_load_data((const uint8_t *)buf, len, &cfg, &doc_schema, (cyaml_data_t **)doc, NULL);
+    if (rc == CYAML_OK && !*doc) { /* an empty document loads as nothing (fuzz-workflow) */
+        cf_errlist_add(problems, source, 1, 1, "the document is empty: a workflow is a mapping");
+        return CF_EPARSE;
+    }
     if (rc == CYAML_OK)
         return 0;
     if (rc == CYAML_ERR_OOM)
