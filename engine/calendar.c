@@ -11,11 +11,10 @@
  * --explain and `calendar show` print). Cost: about 3.3 KB per year.
  *
  * The YAML is schema-checked by libcyaml (unknown keys and wrong types refused);
- * its error is captured through cfg.log_fn and located at the line libcyaml's
- * backtrace names, except where that line is wrong: a YAML syntax error takes
- * libyaml's own mark, and an unknown key is found again by its path (libcyaml
- * reports the node read before it). Dates and their consistency are checked
- * here, each problem at the line of its node (yamlpos.c).
+ * its error is located by cyaml-err.c, shared with the other loaders (which
+ * corrects libcyaml's position for syntax errors and unknown keys). Dates and
+ * their consistency are checked here, each problem at the line of its node
+ * (yamlpos.c).
  *
  * CALENDAR FILE FORMAT (workflows/calendars/YYYY.yaml; docs/legal-periods.md)
  *   year      unsigned integer 1900..9999: the year the file covers; a calendar
@@ -35,10 +34,10 @@
  *   rest day.
  */
 #include "calendar.h"
+#include "cyaml-err.h"
 #include "yamlpos.h"
 
 #include <cyaml/cyaml.h>
-#include <yaml.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -101,177 +100,22 @@ static const cyaml_schema_value_t year_schema = {
 
 /* ---- schema errors ------------------------------------------------------------ */
 
-typedef struct logbuf_s {
-    char text[1024];
-    size_t len;
-} logbuf_t;
-
-static void capture_log(cyaml_log_t level, void *ctx, const char *fmt, va_list args)
-{
-    logbuf_t *b = ctx;
-    (void)level;
-    if (b->len + 1 < sizeof(b->text)) {
-        int n = vsnprintf(b->text + b->len, sizeof(b->text) - b->len, fmt, args);
-        if (n > 0)
-            b->len =
-                b->len + (size_t)n < sizeof(b->text) ? b->len + (size_t)n : sizeof(b->text) - 1;
-    }
-}
-
-static cyaml_config_t config(logbuf_t *log)
-{
-    cyaml_config_t cfg = {.log_fn = log ? capture_log : NULL,
-                          .log_ctx = log,
-                          .mem_fn = cyaml_mem,
-                          .log_level = CYAML_LOG_ERROR,
-                          .flags = CYAML_CFG_DEFAULT};
-    return cfg;
-}
-
 static void free_doc(year_doc_t *doc)
 {
-    cyaml_config_t cfg = config(NULL);
+    cyaml_config_t cfg = cf__cyaml_config(NULL);
     if (doc)
         cyaml_free(&cfg, &year_schema, doc, 0);
 }
 
-/* libyaml's own position for a syntax error (libcyaml's is that of the last good
- * node). OUT line, column: 1 and 1 when the bytes parse after all. */
-static void syntax_mark(const char *buf, size_t len, int *line, int *column)
+/* libcyaml's captured log as one located error (cyaml-err.c). */
+static int schema_error(const cf__cyaml_log_t *log, const char *buf, size_t len,
+                        const char *source, cf_error_t *err)
 {
-    yaml_parser_t p;
-    yaml_event_t ev;
-    *line = *column = 1;
-    if (!yaml_parser_initialize(&p))
-        return;
-    yaml_parser_set_input_string(&p, (const unsigned char *)buf, len);
-    for (int end = 0; !end;) {
-        if (!yaml_parser_parse(&p, &ev)) {
-            *line = (int)p.problem_mark.line + 1;
-            *column = (int)p.problem_mark.column + 1;
-            break;
-        }
-        end = ev.type == YAML_STREAM_END_EVENT;
-        yaml_event_delete(&ev);
-    }
-    yaml_parser_delete(&p);
-}
-
-/* The dotted path (yamlpos.h style, 0-based indexes) of the mapping libcyaml was
- * reading, from its backtrace: innermost entry first, so built back to front. */
-static void backtrace_path(const char *log, char *path, size_t size)
-{
-    path[0] = '\0';
-    const char *bt = strstr(log, "Backtrace:");
-    for (const char *at = bt; at && (at = strstr(at, "\n  in ")) != NULL; at++) {
-        char comp[128];
-        unsigned index;
-        if (sscanf(at, "\n  in mapping field '%127[^']'", comp) != 1) {
-            if (sscanf(at, "\n  in sequence entry '%u'", &index) != 1 || index == 0)
-                continue;
-            snprintf(comp, sizeof(comp), "%u", index - 1); /* libcyaml counts from 1 */
-        }
-        size_t clen = strlen(comp), plen = strlen(path), sep = plen ? 1 : 0;
-        if (clen + sep + plen + 1 > size)
-            break; /* deeper than any calendar: the path found so far will do */
-        memmove(path + clen + sep, path, plen + 1);
-        memcpy(path, comp, clen);
-        if (sep)
-            path[clen] = '.';
-    }
-}
-
-typedef struct frame_s {
-    int is_map, expect_key;
-    long index;
-    char key[128];
-} frame_t;
-
-/* Whether the key scalar ev, read with stack[0..depth) open, is at path. */
-static int key_at(const frame_t *stack, int depth, const yaml_event_t *ev, const char *path)
-{
-    char here[1024];
-    size_t n = 0;
-    here[0] = '\0';
-    for (int i = 0; i < depth && n < sizeof(here); i++) {
-        const char *sep = n ? "." : "";
-        if (i + 1 == depth)
-            n += (size_t)snprintf(here + n, sizeof(here) - n, "%s%s", sep,
-                                  (const char *)ev->data.scalar.value);
-        else if (stack[i].is_map)
-            n += (size_t)snprintf(here + n, sizeof(here) - n, "%s%s", sep, stack[i].key);
-        else
-            n += (size_t)snprintf(here + n, sizeof(here) - n, "%s%ld", sep, stack[i].index);
-    }
-    return strcmp(here, path) == 0;
-}
-
-/* A mapping key's own position (yamlpos.c records values only). The walk keeps
- * the open collections on a stack, as yamlpos.c does. OUT line, column, left
- * alone when the key is not found. */
-static void key_mark(const char *buf, size_t len, const char *path, int *line, int *column)
-{
-    frame_t stack[32];
-    int depth = 0, end = 0;
-    yaml_parser_t p;
-    yaml_event_t ev;
-    if (!yaml_parser_initialize(&p))
-        return;
-    yaml_parser_set_input_string(&p, (const unsigned char *)buf, len);
-    while (!end && yaml_parser_parse(&p, &ev)) {
-        frame_t *top = depth ? &stack[depth - 1] : NULL;
-        int opens = ev.type == YAML_MAPPING_START_EVENT || ev.type == YAML_SEQUENCE_START_EVENT;
-        end = ev.type == YAML_STREAM_END_EVENT;
-        if (ev.type == YAML_SCALAR_EVENT && top && top->is_map && top->expect_key) {
-            if (key_at(stack, depth, &ev, path)) {
-                *line = (int)ev.start_mark.line + 1;
-                *column = (int)ev.start_mark.column + 1;
-                end = 1;
-            }
-            snprintf(top->key, sizeof(top->key), "%s", (const char *)ev.data.scalar.value);
-            top->expect_key = 0;
-        } else if (opens && depth < 32) {
-            stack[depth++] =
-                (frame_t){.is_map = ev.type == YAML_MAPPING_START_EVENT, .expect_key = 1};
-        } else if (opens) {
-            end = 1;
-        } else if (ev.type == YAML_SCALAR_EVENT || ev.type == YAML_ALIAS_EVENT ||
-                   ev.type == YAML_MAPPING_END_EVENT || ev.type == YAML_SEQUENCE_END_EVENT) {
-            if (ev.type == YAML_MAPPING_END_EVENT || ev.type == YAML_SEQUENCE_END_EVENT)
-                depth--;
-            if (depth > 0 && stack[depth - 1].is_map)
-                stack[depth - 1].expect_key = 1;
-            else if (depth > 0)
-                stack[depth - 1].index++;
-        }
-        yaml_event_delete(&ev);
-    }
-    yaml_parser_delete(&p);
-}
-
-/* Turns libcyaml's captured log into one located error: its message, at the
- * innermost node of its backtrace -- except for a YAML syntax error (libyaml's
- * own mark is exact) and an unknown key (libcyaml names the last node it read,
- * not the key, so the key is looked up by its path). */
-static int schema_error(const logbuf_t *log, const char *buf, size_t len, const char *source,
-                        cf_error_t *err)
-{
-    int line = 0, column = 0;
-    const char *at = strstr(log->text, "(line: ");
-    const char *msg = strncmp(log->text, "Load: ", 6) == 0 ? log->text + 6 : log->text;
-    char key[128], path[1280];
-    if (at)
-        sscanf(at, "(line: %d, column: %d)", &line, &column);
-    if (!at || strncmp(msg, "libyaml:", 8) == 0) {
-        syntax_mark(buf, len, &line, &column);
-    } else if (sscanf(msg, "Unexpected key: %127[^\n]", key) == 1) {
-        char tail[1024];
-        backtrace_path(log->text, tail, sizeof(tail));
-        snprintf(path, sizeof(path), "%s%s%s", tail, tail[0] ? "." : "", key);
-        key_mark(buf, len, path, &line, &column);
-    }
-    return cf_error_set(err, CF_EPARSE, source, line, column, "calendar: %.*s",
-                        (int)strcspn(msg, "\n"), msg);
+    int line, column;
+    char message[512], field[256];
+    cf__cyaml_locate(log, buf, len, &line, &column, message, sizeof(message), field,
+                     sizeof(field));
+    return cf_error_set(err, CF_EPARSE, source, line, column, "calendar: %s", message);
 }
 
 /* ---- checking and filling a year ----------------------------------------------- */
@@ -437,9 +281,8 @@ static int insert_year(cf_calendar_t *cal, const year_t *y)
 int cf_calendar_load(cf_calendar_t *cal, const char *buf, size_t len, const char *source,
                      cf_error_t *err)
 {
-    logbuf_t log = {.len = 0};
-    log.text[0] = '\0';
-    cyaml_config_t cfg = config(&log);
+    cf__cyaml_log_t log;
+    cyaml_config_t cfg = cf__cyaml_config(&log);
     year_t *y = calloc(1, sizeof(*y));
     if (!y)
         return CF_ENOMEM;

@@ -4,9 +4,8 @@
  * format is docs/causes.md.
  *
  * Design: as for calendars and workflows, libcyaml does the schema work (types,
- * required and unknown keys) and its error log, captured through cfg.log_fn, gives
- * the line of a schema error; a syntax error libcyaml cannot place is located by
- * libyaml's own parser. The checks the schema cannot express (unique ids and
+ * required and unknown keys) and its error is located by cyaml-err.c, shared with
+ * the other loaders. The checks the schema cannot express (unique ids and
  * numbers, declared subject types) are done here on the loaded structs, each
  * placed at its line by the position map of yamlpos.c. The first problem wins: a
  * dictionary is short and written by hand, so one error at a time is enough.
@@ -17,6 +16,7 @@
  * dictionaries a hundred times larger than any published one.
  */
 #include "cause.h"
+#include "cyaml-err.h"
 #include "yamlpos.h"
 
 #include <cyaml/cyaml.h>
@@ -24,7 +24,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <yaml.h>
 
 struct cf_causes_s {
     cf_cause_dict_t **dicts; /* in load order */
@@ -88,113 +87,26 @@ static const cyaml_schema_value_t dict_schema = {
     CYAML_VALUE_MAPPING(CYAML_FLAG_POINTER, cf_cause_dict_t, dict_fields),
 };
 
-/* ---- libcyaml error capture -------------------------------------------------- */
-
-typedef struct logbuf_s {
-    char text[1024];
-    size_t len;
-} logbuf_t;
-
-static void capture_log(cyaml_log_t level, void *ctx, const char *fmt, va_list args)
-{
-    logbuf_t *b = ctx;
-    (void)level;
-    if (b->len + 1 < sizeof(b->text)) {
-        int n = vsnprintf(b->text + b->len, sizeof(b->text) - b->len, fmt, args);
-        if (n > 0)
-            b->len +=
-                (size_t)n < sizeof(b->text) - b->len ? (size_t)n : sizeof(b->text) - b->len - 1;
-    }
-}
-
-static cyaml_config_t config(logbuf_t *log)
-{
-    cyaml_config_t cfg = {.log_fn = log ? capture_log : NULL,
-                          .log_ctx = log,
-                          .mem_fn = cyaml_mem,
-                          .log_level = CYAML_LOG_ERROR,
-                          .flags = CYAML_CFG_DEFAULT};
-    return cfg;
-}
+/* ---- libcyaml errors ------------------------------------------------------------ */
 
 static void free_dict(cf_cause_dict_t *d)
 {
-    cyaml_config_t cfg = config(NULL);
+    cyaml_config_t cfg = cf__cyaml_config(NULL);
     if (d)
         cyaml_free(&cfg, &dict_schema, d, 0);
 }
 
-/* libyaml's own account of a syntax error, for when libcyaml gave no position. */
-static int syntax_error(const char *buf, size_t len, const char *source, cf_error_t *err)
+/* libcyaml's captured log as one located error (cyaml-err.c). The backtrace's
+ * "in ..." entry is left out: for a missing or unexpected key it names a
+ * neighbour, not the key. */
+static int schema_error(const cf__cyaml_log_t *log, const char *buf, size_t len,
+                        const char *source, cf_error_t *err)
 {
-    yaml_parser_t p;
-    yaml_event_t ev;
-    int line = 0, column = 0;
-    char problem[256] = "not a 案由 dictionary";
-    if (!yaml_parser_initialize(&p))
-        return CF_ENOMEM;
-    yaml_parser_set_input_string(&p, (const unsigned char *)buf, len);
-    for (;;) {
-        if (!yaml_parser_parse(&p, &ev)) {
-            line = (int)p.problem_mark.line + 1;
-            column = (int)p.problem_mark.column + 1;
-            snprintf(problem, sizeof(problem), "YAML syntax error: %s",
-                     p.problem ? p.problem : "malformed");
-            break;
-        }
-        int end = ev.type == YAML_STREAM_END_EVENT;
-        yaml_event_delete(&ev);
-        if (end)
-            break;
-    }
-    yaml_parser_delete(&p);
-    return cf_error_set(err, CF_EPARSE, source, line, column, "causes: %s", problem);
-}
-
-/* libcyaml places an unexpected key at the node it read last, before the key.
- * Moves (line, column) to the first scalar after that position which spells
- * the key: the key itself, since nothing else is read in between. */
-static void locate_key(const char *buf, size_t len, const char *key, int *line, int *column)
-{
-    yaml_parser_t p;
-    yaml_event_t ev;
-    if (!yaml_parser_initialize(&p))
-        return;
-    yaml_parser_set_input_string(&p, (const unsigned char *)buf, len);
-    while (yaml_parser_parse(&p, &ev)) {
-        int l = (int)ev.start_mark.line + 1, c = (int)ev.start_mark.column + 1;
-        int found = ev.type == YAML_SCALAR_EVENT && (l > *line || (l == *line && c > *column)) &&
-                    strcmp((const char *)ev.data.scalar.value, key) == 0;
-        int end = ev.type == YAML_STREAM_END_EVENT;
-        yaml_event_delete(&ev);
-        if (found)
-            *line = l, *column = c;
-        if (found || end)
-            break;
-    }
-    yaml_parser_delete(&p);
-}
-
-/* The captured log as one located error: the message line, at the innermost
- * backtrace entry's line and column (the first "(line: N, column: M)"). */
-static int schema_error(const logbuf_t *log, const char *buf, size_t len, const char *source,
-                        cf_error_t *err)
-{
-    const char *at = strstr(log->text, "(line: ");
-    if (!at || strstr(log->text, "libyaml:"))
-        return syntax_error(buf, len, source, err);
-    int line = 0, column = 0;
-    sscanf(at, "(line: %d, column: %d)", &line, &column);
-    const char *msg = strncmp(log->text, "Load: ", 6) == 0 ? log->text + 6 : log->text;
-    int msg_len = (int)strcspn(msg, "\n");
-    if (strncmp(msg, "Unexpected key: ", 16) == 0) {
-        char key[256];
-        snprintf(key, sizeof(key), "%.*s", msg_len - 16, msg + 16);
-        locate_key(buf, len, key, &line, &column);
-    }
-    /* The backtrace's "in ..." entries are left out: libcyaml 1.3 names the node
-     * it read last, which for a missing or unexpected key is a neighbour. */
-    return cf_error_set(err, CF_EPARSE, source, line, column, "causes: %.*s", msg_len, msg);
+    int line, column;
+    char message[512], field[256];
+    cf__cyaml_locate(log, buf, len, &line, &column, message, sizeof(message), field,
+                     sizeof(field));
+    return cf_error_set(err, CF_EPARSE, source, line, column, "causes: %s", message);
 }
 
 /* ---- checks ----------------------------------------------------------------- */
@@ -334,9 +246,8 @@ void cf_causes_free(cf_causes_t *set)
 int cf_causes_load(cf_causes_t *set, const char *buf, size_t len, const char *source,
                    cf_error_t *err)
 {
-    logbuf_t log = {.len = 0};
-    log.text[0] = '\0';
-    cyaml_config_t cfg = config(&log);
+    cf__cyaml_log_t log;
+    cyaml_config_t cfg = cf__cyaml_config(&log);
     cf_cause_dict_t *d = NULL;
     cyaml_err_t crc =
         cyaml_load_data((const uint8_t *)buf, len, &cfg, &dict_schema, (cyaml_data_t **)&d, NULL);

@@ -4,23 +4,22 @@
  *
  * Design: libcyaml does the schema work (types, required keys, unknown keys,
  * enum values) so this file has no hand-written YAML walking; its error log is
- * captured through cfg.log_fn and turned into one located cf_error_t (the first
- * "(line: N, column: M)" of its backtrace is the innermost node). libcyaml stops
+ * captured through cfg.log_fn and turned into one located problem by
+ * cyaml-err.c, shared with the other schema-checked loaders. libcyaml stops
  * at the first schema error, so a schema error is reported alone; the machine
  * checks that follow report everything they find. Rejected alternative: a
  * hand-written libyaml loader, which could report several schema errors at once
  * but would duplicate what the schema library already checks.
  */
 #include "workflow.h"
+#include "cyaml-err.h"
 #include "workflow-int.h"
 
 #include <cyaml/cyaml.h>
 #include <openssl/evp.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <yaml.h>
 
 /* ---- schema ----------------------------------------------------------------- */
 
@@ -177,81 +176,19 @@ static const cyaml_schema_value_t doc_schema = {
     CYAML_VALUE_MAPPING(CYAML_FLAG_POINTER, cf_wf_doc_t, doc_fields),
 };
 
-/* ---- libcyaml error capture -------------------------------------------------- */
+/* ---- libcyaml errors -------------------------------------------------------------- */
 
-typedef struct logbuf_s {
-    char text[2048];
-    size_t len;
-} logbuf_t;
-
-static void capture_log(cyaml_log_t level, void *ctx, const char *fmt, va_list args)
-{
-    logbuf_t *b = ctx;
-    (void)level;
-    if (b->len + 1 < sizeof(b->text)) {
-        int n = vsnprintf(b->text + b->len, sizeof(b->text) - b->len, fmt, args);
-        if (n > 0)
-            b->len += (size_t)n < sizeof(b->text) - b->len ? (size_t)n : sizeof(b->text) - b->len - 1;
-    }
-}
-
-/* The libcyaml configuration: errors captured into log when it is non-NULL. */
-static cyaml_config_t cyaml_cfg(logbuf_t *log)
-{
-    cyaml_config_t cfg = {.log_fn = log ? capture_log : NULL,
-                          .log_ctx = log,
-                          .mem_fn = cyaml_mem,
-                          .log_level = CYAML_LOG_ERROR,
-                          .flags = CYAML_CFG_DEFAULT};
-    return cfg;
-}
-
-/* libyaml's own account of a syntax error, when libcyaml gave no position. */
-static void syntax_error(const char *buf, size_t len, const char *source, cf_errlist_t *problems)
-{
-    yaml_parser_t p;
-    yaml_event_t ev;
-    if (!yaml_parser_initialize(&p))
-        return;
-    yaml_parser_set_input_string(&p, (const unsigned char *)buf, len);
-    for (;;) {
-        if (!yaml_parser_parse(&p, &ev)) {
-            cf_errlist_add(problems, source, (int)p.problem_mark.line + 1,
-                           (int)p.problem_mark.column + 1, "YAML syntax error: %s",
-                           p.problem ? p.problem : "malformed");
-            break;
-        }
-        int end = ev.type == YAML_STREAM_END_EVENT;
-        yaml_event_delete(&ev);
-        if (end) {
-            cf_errlist_add(problems, source, 0, 0, "not a workflow document");
-            break;
-        }
-    }
-    yaml_parser_delete(&p);
-}
-
-/* Turns the captured log into one located problem: the message line, the
- * innermost backtrace entry's field and its line and column. */
-static void report_schema_error(const logbuf_t *log, cyaml_err_t rc, const char *buf, size_t len,
+/* Turns the captured log into one located problem: the message and, where it
+ * helps, the innermost field, at the position cyaml-err.c corrects. */
+static void report_schema_error(const cf__cyaml_log_t *log, const char *buf, size_t len,
                                 const char *source, cf_errlist_t *problems)
 {
-    const char *at = strstr(log->text, "(line: ");
-    if (!at || strstr(log->text, "libyaml:")) {
-        syntax_error(buf, len, source, problems);
-        return;
-    }
-    int line = 0, column = 0;
-    sscanf(at, "(line: %d, column: %d)", &line, &column);
-    const char *msg = log->text;
-    if (strncmp(msg, "Load: ", 6) == 0)
-        msg += 6;
-    size_t msg_len = strcspn(msg, "\n");
-    const char *in = strstr(log->text, "  in ");
-    int in_len = in && at > in + 3 ? (int)(at - (in + 2)) - 1 : 0;
-    (void)rc;
-    cf_errlist_add(problems, source, line, column, "%.*s%s%.*s%s", (int)msg_len, msg,
-                   in_len ? " (" : "", in_len, in ? in + 2 : "", in_len ? ")" : "");
+    int line, column;
+    char message[512], field[256];
+    cf__cyaml_locate(log, buf, len, &line, &column, message, sizeof(message), field,
+                     sizeof(field));
+    cf_errlist_add(problems, source, line, column, "%s%s%s%s", message, field[0] ? " (in " : "",
+                   field, field[0] ? ")" : "");
 }
 
 /* ---- hash, lifecycle, lookups ------------------------------------------------- */
@@ -271,9 +208,8 @@ int cf__sha256_hex(const void *data, size_t len, char *out)
 static int load_doc(const char *buf, size_t len, const char *source, cf_wf_doc_t **doc,
                     cf_errlist_t *problems)
 {
-    logbuf_t log = {.len = 0};
-    log.text[0] = '\0';
-    cyaml_config_t cfg = cyaml_cfg(&log);
+    cf__cyaml_log_t log;
+    cyaml_config_t cfg = cf__cyaml_config(&log);
     cyaml_err_t rc =
         cyaml_load_data((const uint8_t *)buf, len, &cfg, &doc_schema, (cyaml_data_t **)doc, NULL);
     if (rc == CYAML_OK && !*doc) { /* an empty document loads as nothing (fuzz-workflow) */
@@ -284,7 +220,7 @@ static int load_doc(const char *buf, size_t len, const char *source, cf_wf_doc_t
         return 0;
     if (rc == CYAML_ERR_OOM)
         return CF_ENOMEM;
-    report_schema_error(&log, rc, buf, len, source, problems);
+    report_schema_error(&log, buf, len, source, problems);
     return CF_EPARSE;
 }
 
@@ -330,7 +266,7 @@ void cf_workflow_free(cf_workflow_t *wf)
             cf_guard_free(wf->guards[i]);
         for (unsigned i = 0; wf->checks && i < wf->doc->rules_count; i++)
             cf_guard_free(wf->checks[i]);
-        cyaml_config_t cfg = cyaml_cfg(NULL);
+        cyaml_config_t cfg = cf__cyaml_config(NULL);
         cyaml_free(&cfg, &doc_schema, wf->doc, 0);
     }
     free(wf->guards);

@@ -81,9 +81,12 @@ static int on_scalar(cf__yamlpos_t *map, walk_t *w, yaml_event_t *ev)
 {
     frame_t *top = w->depth ? &w->stack[w->depth - 1] : NULL;
     if (top && top->is_map && top->expect_key) {
+        char path[1100];
         snprintf(top->key, sizeof(top->key), "%s", (const char *)ev->data.scalar.value);
         top->expect_key = 0;
-        return 0;
+        node_path(w, path, sizeof(path) - 1);
+        strcat(path, "^");
+        return add(map, path, ev->start_mark);
     }
     char path[1024];
     node_path(w, path, sizeof(path));
@@ -162,6 +165,24 @@ void cf__yamlpos_free(cf__yamlpos_t *map)
         free(map->entries[i].path);
     free(map->entries);
     memset(map, 0, sizeof(*map));
+}
+
+/* Exported, documented in yamlpos.h */
+void cf__yamlpos_find_key(const cf__yamlpos_t *map, int *line, int *column, const char *fmt, ...)
+{
+    char path[1100];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(path, sizeof(path) - 1, fmt, ap);
+    va_end(ap);
+    strcat(path, "^");
+    *line = *column = 0;
+    for (size_t i = 0; i < map->entries_count; i++)
+        if (strcmp(map->entries[i].path, path) == 0) {
+            *line = map->entries[i].line;
+            *column = map->entries[i].column;
+            return;
+        }
 }
 
 /* Exported, documented in yamlpos.h */

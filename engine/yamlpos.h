@@ -5,8 +5,9 @@
  * check ("transition 4 goes to an unknown state") must still name the line. So
  * the same bytes are walked once more with libyaml's event parser, recording the
  * start mark of every node under a dotted path: "transitions.3.to",
- * "states.0", "clocks.1.start.2" (sequence indexes 0-based). Lines and columns
- * are 1-based. Internal to the engine.
+ * "states.0", "clocks.1.start.2" (sequence indexes 0-based); and of every
+ * mapping key, under its value's path with a trailing "^". Lines and columns are
+ * 1-based. Internal to the engine.
  */
 #ifndef CF_YAMLPOS_H
 #define CF_YAMLPOS_H
@@ -29,6 +30,11 @@ typedef struct cf__yamlpos_s {
  * holds what was read before the error). Free with cf__yamlpos_free either way. */
 int cf__yamlpos_build(cf__yamlpos_t *map, const char *buf, size_t len);
 void cf__yamlpos_free(cf__yamlpos_t *map);
+
+/* The position of the mapping key whose value is at the printf-formatted path
+ * (the key itself, not its value); line 0 when there is no such key. */
+void cf__yamlpos_find_key(const cf__yamlpos_t *map, int *line, int *column, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
 
 /* The position of the node at the printf-formatted path; falls back to the
  * nearest enclosing node that was recorded (dropping trailing components), and

@@ -298,7 +298,7 @@ static const struct {
     {"year: 2026\nsource: x\nholidays: []\nworkdays:\n  - {date: 2026-03-07}\n", CF_EPARSE, 5, 12,
      "Missing required mapping field: for"},
     {"year: 2026\nsource: x\nholidays:\n  - {name: a, from: 2026-03-02\n", CF_EPARSE, 5, 1,
-     "libyaml"},
+     "YAML syntax error"},
     {"year: 2026\nsource: x\nholidays:\n  - {name: a, from: 2026-02-30, to: 2026-03-02}\n",
      CF_EINVALID, 4, 21, "'2026-02-30' is not a date YYYY-MM-DD"},
     {"year: 2026\nsource: x\nholidays:\n  - {name: a, from: 2026-3-2, to: 2026-03-02}\n",
