@@ -98,7 +98,7 @@ static const cyaml_schema_field_t year_fields[] = {
 static const cyaml_schema_value_t year_schema = {
     CYAML_VALUE_MAPPING(CYAML_FLAG_POINTER, year_doc_t, year_fields)};
 
-/* ---- schema errors ------------------------------------------------------------ */
+/* ---- lifecycle of a loaded document ------------------------------------------- */
 
 static void free_doc(year_doc_t *doc)
 {
@@ -107,16 +107,6 @@ static void free_doc(year_doc_t *doc)
         cyaml_free(&cfg, &year_schema, doc, 0);
 }
 
-/* libcyaml's captured log as one located error (cyaml-err.c). */
-static int schema_error(const cf__cyaml_log_t *log, const char *buf, size_t len,
-                        const char *source, cf_error_t *err)
-{
-    int line, column;
-    char message[512], field[256];
-    cf__cyaml_locate(log, buf, len, &line, &column, message, sizeof(message), field,
-                     sizeof(field));
-    return cf_error_set(err, CF_EPARSE, source, line, column, "calendar: %s", message);
-}
 
 /* ---- checking and filling a year ----------------------------------------------- */
 
@@ -292,7 +282,7 @@ int cf_calendar_load(cf_calendar_t *cal, const char *buf, size_t len, const char
     if (crc == CYAML_ERR_OOM)
         rc = CF_ENOMEM;
     else if (crc != CYAML_OK)
-        rc = schema_error(&log, buf, len, source, err);
+        rc = cf__cyaml_error(&log, buf, len, source, "calendar", err);
     else if (!y->doc) /* an empty document loads as nothing */
         rc = cf_error_set(err, CF_EPARSE, source, 1, 1, "calendar: the document is empty");
     if (rc == 0) {

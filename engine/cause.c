@@ -87,26 +87,13 @@ static const cyaml_schema_value_t dict_schema = {
     CYAML_VALUE_MAPPING(CYAML_FLAG_POINTER, cf_cause_dict_t, dict_fields),
 };
 
-/* ---- libcyaml errors ------------------------------------------------------------ */
+/* ---- lifecycle of a loaded dictionary ---------------------------------------- */
 
 static void free_dict(cf_cause_dict_t *d)
 {
     cyaml_config_t cfg = cf__cyaml_config(NULL);
     if (d)
         cyaml_free(&cfg, &dict_schema, d, 0);
-}
-
-/* libcyaml's captured log as one located error (cyaml-err.c). The backtrace's
- * "in ..." entry is left out: for a missing or unexpected key it names a
- * neighbour, not the key. */
-static int schema_error(const cf__cyaml_log_t *log, const char *buf, size_t len,
-                        const char *source, cf_error_t *err)
-{
-    int line, column;
-    char message[512], field[256];
-    cf__cyaml_locate(log, buf, len, &line, &column, message, sizeof(message), field,
-                     sizeof(field));
-    return cf_error_set(err, CF_EPARSE, source, line, column, "causes: %s", message);
 }
 
 /* ---- checks ----------------------------------------------------------------- */
@@ -254,7 +241,7 @@ int cf_causes_load(cf_causes_t *set, const char *buf, size_t len, const char *so
     if (crc == CYAML_ERR_OOM)
         return CF_ENOMEM;
     if (crc != CYAML_OK)
-        return schema_error(&log, buf, len, source, err);
+        return cf__cyaml_error(&log, buf, len, source, "causes", err);
     check_t c = {.source = source, .err = err};
     int rc = cf__yamlpos_build(&c.pos, buf, len) == 0 ? 0 : CF_ENOMEM;
     if (rc == 0)

@@ -131,3 +131,14 @@ void cf__cyaml_locate(const cf__cyaml_log_t *log, const char *buf, size_t len, i
     if (in && in + 6 < at)
         snprintf(field, field_size, "%.*s", (int)(at - (in + 6)) - 1, in + 6);
 }
+
+/* Exported, documented in cyaml-err.h */
+int cf__cyaml_error(const cf__cyaml_log_t *log, const char *buf, size_t len, const char *source,
+                    const char *what, cf_error_t *err)
+{
+    int line, column;
+    char message[512], field[256];
+    cf__cyaml_locate(log, buf, len, &line, &column, message, sizeof(message), field,
+                     sizeof(field));
+    return cf_error_set(err, CF_EPARSE, source, line, column, "%s: %s", what, message);
+}

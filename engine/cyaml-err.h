@@ -15,6 +15,8 @@
 #include <cyaml/cyaml.h>
 #include <stddef.h>
 
+#include "error.h"
+
 typedef struct cf__cyaml_log_s {
     char text[2048];
     size_t len;
@@ -32,5 +34,10 @@ cyaml_config_t cf__cyaml_config(cf__cyaml_log_t *log);
 void cf__cyaml_locate(const cf__cyaml_log_t *log, const char *buf, size_t len, int *line,
                       int *column, char *message, size_t message_size, char *field,
                       size_t field_size);
+
+/* cf__cyaml_locate as one located error: fills err (may be NULL) with source, the
+ * position and "<what>: <message>", and returns CF_EPARSE. */
+int cf__cyaml_error(const cf__cyaml_log_t *log, const char *buf, size_t len, const char *source,
+                    const char *what, cf_error_t *err);
 
 #endif
