@@ -302,8 +302,15 @@ int cf__cmd_case_open(cf_cli_t *cli, int argc, char **argv)
 
 /* ---- case extend ------------------------------------------------------------------ */
 
-static int extend_case(cf_cli_t *cli, cf__session_t *s, int argc, char **argv, cf_error_t *err,
-                       cf_refusal_t *why)
+/* The engine's decision on a clock of case c, from the command's options. */
+typedef int (*clock_decide_fn)(cf_cli_t *cli, const cf_workflow_t *wf, const cf_calendar_t *cal,
+                               const cf_case_t *c, int argc, char **argv, json_t **events,
+                               cf_refusal_t *why, cf_error_t *err);
+
+/* Reads the case, lets decide make the clock's events, appends them. A refusal
+ * comes back as a positive code (run_change prints it from why). */
+static int change_clock(cf_cli_t *cli, cf__session_t *s, int argc, char **argv, cf_error_t *err,
+                        cf_refusal_t *why, clock_decide_fn decide, const char *verb)
 {
     cf_case_t c;
     cf_workflow_t *wf = NULL;
@@ -311,23 +318,37 @@ static int extend_case(cf_cli_t *cli, cf__session_t *s, int argc, char **argv, c
     int rc = cf__session_case(s, cf__opt_positional(argc, argv, 0, NULL), &c, &wf, err);
     if (rc != 0)
         return rc;
-    cf_extend_t req = {.clock = cf__opt_value(argc, argv, "--clock"),
-                       .actor = actor_of(argc, argv),
-                       .role = cf__opt_value(argc, argv, "--role"),
-                       .reason = cf__opt_value(argc, argv, "--reason")};
-    rc = cf_period_parse(cf__opt_value(argc, argv, "--by"), &req.by, err);
-    if (rc == 0)
-        rc = when_of(cli, argc, argv, &req.at, err);
-    if (rc == 0 && (rc = cf_engine_extend(wf, s->cal, &c, &req, &events, why)) != 0)
-        rc = -rc;
+    rc = decide(cli, wf, s->cal, &c, argc, argv, &events, why, err);
     if (rc == 0)
         rc = cf_store_case_append(s->store, &c, events, err);
     if (rc == 0)
-        answer(cli, &c, events, "extended");
+        answer(cli, &c, events, verb);
     json_decref(events);
     cf_workflow_free(wf);
     cf_case_dispose(&c);
     return rc;
+}
+
+static int decide_extend(cf_cli_t *cli, const cf_workflow_t *wf, const cf_calendar_t *cal,
+                         const cf_case_t *c, int argc, char **argv, json_t **events,
+                         cf_refusal_t *why, cf_error_t *err)
+{
+    cf_extend_t req = {.clock = cf__opt_value(argc, argv, "--clock"),
+                       .actor = actor_of(argc, argv),
+                       .role = cf__opt_value(argc, argv, "--role"),
+                       .reason = cf__opt_value(argc, argv, "--reason")};
+    int rc = cf_period_parse(cf__opt_value(argc, argv, "--by"), &req.by, err);
+    if (rc == 0)
+        rc = when_of(cli, argc, argv, &req.at, err);
+    if (rc == 0 && (rc = cf_engine_extend(wf, cal, c, &req, events, why)) != 0)
+        rc = -rc;
+    return rc;
+}
+
+static int extend_case(cf_cli_t *cli, cf__session_t *s, int argc, char **argv, cf_error_t *err,
+                       cf_refusal_t *why)
+{
+    return change_clock(cli, s, argc, argv, err, why, decide_extend, "extended");
 }
 
 /* Exported, documented in cli.h */
@@ -342,34 +363,28 @@ int cf__cmd_case_extend(cf_cli_t *cli, int argc, char **argv)
 
 /* ---- case exclude ----------------------------------------------------------------- */
 
-static int exclude_case(cf_cli_t *cli, cf__session_t *s, int argc, char **argv, cf_error_t *err,
-                        cf_refusal_t *why)
+static int decide_exclude(cf_cli_t *cli, const cf_workflow_t *wf, const cf_calendar_t *cal,
+                          const cf_case_t *c, int argc, char **argv, json_t **events,
+                          cf_refusal_t *why, cf_error_t *err)
 {
-    cf_case_t c;
-    cf_workflow_t *wf = NULL;
-    json_t *events = NULL;
-    int rc = cf__session_case(s, cf__opt_positional(argc, argv, 0, NULL), &c, &wf, err);
-    if (rc != 0)
-        return rc;
     cf_exclude_t req = {.clock = cf__opt_value(argc, argv, "--clock"),
                         .actor = actor_of(argc, argv),
                         .role = cf__opt_value(argc, argv, "--role"),
                         .reason = cf__opt_value(argc, argv, "--reason")};
-    rc = cf_time_parse(cf__opt_value(argc, argv, "--from"), &req.from, err);
+    int rc = cf_time_parse(cf__opt_value(argc, argv, "--from"), &req.from, err);
     if (rc == 0)
         rc = cf_time_parse(cf__opt_value(argc, argv, "--to"), &req.to, err);
     if (rc == 0)
         rc = when_of(cli, argc, argv, &req.at, err);
-    if (rc == 0 && (rc = cf_engine_exclude(wf, s->cal, &c, &req, &events, why)) != 0)
+    if (rc == 0 && (rc = cf_engine_exclude(wf, cal, c, &req, events, why)) != 0)
         rc = -rc;
-    if (rc == 0)
-        rc = cf_store_case_append(s->store, &c, events, err);
-    if (rc == 0)
-        answer(cli, &c, events, "excluded");
-    json_decref(events);
-    cf_workflow_free(wf);
-    cf_case_dispose(&c);
     return rc;
+}
+
+static int exclude_case(cf_cli_t *cli, cf__session_t *s, int argc, char **argv, cf_error_t *err,
+                        cf_refusal_t *why)
+{
+    return change_clock(cli, s, argc, argv, err, why, decide_exclude, "excluded");
 }
 
 /* Exported, documented in cli.h */
