@@ -1,0 +1,277 @@
+/*
+ * bench-alerts.c -- `caseflow-bench alerts`: `caseflow serve` on the
+ * million-case database of `load`: how soon it serves, how much memory it
+ * holds, and how late its alerts are when 10,000 fall due in one minute.
+ *
+ * Method.
+ *   ready     the daemon is started (fork/exec) with --now t0 --test-clock
+ *             --alert-log; the time to its "listening on" line, and to the
+ *             answer of the first API request (GET /v1/cases/1 with a token:
+ *             a real read through its reader connection).
+ *   memory    VmHWM (peak resident) and VmRSS from /proc/PID/status at ready
+ *             and again after both alert rounds.
+ *   lateness  POST /v1/test/clock sets the daemon's clock to 3 s before the
+ *             minute; from then on it runs in real time, and its one timer
+ *             fires each alert (sched.c) as it falls due. The instant the clock
+ *             was set is taken just before the POST is sent (so the daemon's
+ *             own delay in taking it counts as lateness, never the reverse):
+ *             an alert due at D, clock set to C at monotonic m, received at r,
+ *             is late by (r - m) - (D - C). Receipts are timestamped by two
+ *             listeners on their own threads: the alert log (JSON lines,
+ *             flushed per alert; followed with inotify) and a Server-Sent
+ *             Events client (GET /v1/stream). Two rounds: `spread`, 10,000
+ *             alerts over the 60 seconds of one minute, and `burst`, 10,000 on
+ *             one second (deadlines at 23:59:59 all fall on the same second).
+ *             The log is the complete record; the stream's count shows what a
+ *             browser would have received.
+ */
+#include "bench.h"
+
+#include <curl/curl.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/inotify.h>
+#include <unistd.h>
+
+/* One alert received: when it was due and when it arrived (monotonic). */
+typedef struct receipt_s {
+    cf_time_t due;
+    double at;
+} receipt_t;
+
+typedef struct listener_s {
+    pthread_t thread;
+    pthread_mutex_t mu;
+    receipt_t *got;
+    atomic_long count;
+    long cap;
+    char *buf; /* text not yet cut into records */
+    size_t len;
+    const char *path;           /* the log, or NULL for the stream */
+    const cf_bench_daemon_t *d; /* the stream's daemon */
+    atomic_int stop;
+} listener_t;
+
+static void record(listener_t *l, const char *json, double at)
+{
+    json_t *a = json_loads(json, 0, NULL);
+    const char *due = json_string_value(json_object_get(a, "due_at"));
+    cf_time_t t;
+    if (due && cf_time_parse(due, &t, NULL) == 0) {
+        pthread_mutex_lock(&l->mu);
+        if (l->count == l->cap)
+            l->got =
+                realloc(l->got, (size_t)(l->cap = l->cap ? 2 * l->cap : 65536) * sizeof(receipt_t));
+        l->got[l->count] = (receipt_t){t, at};
+        atomic_fetch_add(&l->count, 1);
+        pthread_mutex_unlock(&l->mu);
+    }
+    json_decref(a);
+}
+
+/* Appends text and cuts complete records: log lines, or stream blocks whose
+ * "data: " line is an alert. */
+static void feed(listener_t *l, const char *text, size_t n, double at)
+{
+    l->buf = realloc(l->buf, l->len + n + 1);
+    memcpy(l->buf + l->len, text, n);
+    l->len += n;
+    l->buf[l->len] = '\0';
+    const char *sep = l->path ? "\n" : "\n\n";
+    char *start = l->buf, *end;
+    while ((end = strstr(start, sep)) != NULL) {
+        *end = '\0';
+        if (l->path)
+            record(l, start, at);
+        else if (strncmp(start, "event: alert\n", 13) == 0 && strstr(start, "\ndata: "))
+            record(l, strstr(start, "\ndata: ") + 7, at);
+        start = end + strlen(sep);
+    }
+    l->len -= (size_t)(start - l->buf);
+    memmove(l->buf, start, l->len + 1);
+}
+
+/* ---- the log follower (inotify) -------------------------------------------------------------- */
+
+static void *follow_log(void *arg)
+{
+    listener_t *l = arg;
+    char chunk[65536];
+    int in = inotify_init1(IN_NONBLOCK);
+    int fd = open(l->path, O_RDONLY);
+    if (in < 0 || fd < 0 || inotify_add_watch(in, l->path, IN_MODIFY) < 0)
+        cf_bench_die(l->path, "cannot follow: %s", strerror(errno));
+    while (!atomic_load(&l->stop)) {
+        ssize_t n;
+        while ((n = read(fd, chunk, sizeof(chunk))) > 0)
+            feed(l, chunk, (size_t)n, cf_bench_now());
+        struct pollfd p = {in, POLLIN, 0};
+        if (poll(&p, 1, 50) > 0)
+            while (read(in, chunk, sizeof(chunk)) > 0)
+                ;
+    }
+    close(fd);
+    close(in);
+    return NULL;
+}
+
+/* ---- the stream client (libcurl easy on its own thread) ----------------------------------------
+ */
+
+static size_t on_stream(char *data, size_t size, size_t n, void *ctx)
+{
+    feed(ctx, data, size * n, cf_bench_now());
+    return size * n;
+}
+
+static int on_progress(void *ctx, curl_off_t a, curl_off_t b, curl_off_t c, curl_off_t d)
+{
+    (void)a, (void)b, (void)c, (void)d;
+    return atomic_load(&((listener_t *)ctx)->stop) != 0;
+}
+
+static void *follow_stream(void *arg)
+{
+    listener_t *l = arg;
+    char url[128], auth[128];
+    CURL *e = curl_easy_init();
+    snprintf(url, sizeof(url), "http://127.0.0.1:%d/v1/stream", l->d->port);
+    snprintf(auth, sizeof(auth), "Authorization: Bearer %s", CF_BENCH_TOKEN);
+    struct curl_slist *h = curl_slist_append(NULL, auth);
+    curl_easy_setopt(e, CURLOPT_URL, url);
+    curl_easy_setopt(e, CURLOPT_HTTPHEADER, h);
+    curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_stream);
+    curl_easy_setopt(e, CURLOPT_WRITEDATA, l);
+    curl_easy_setopt(e, CURLOPT_XFERINFOFUNCTION, on_progress);
+    curl_easy_setopt(e, CURLOPT_XFERINFODATA, l);
+    curl_easy_setopt(e, CURLOPT_NOPROGRESS, 0L);
+    curl_easy_perform(e);
+    curl_slist_free_all(h);
+    curl_easy_cleanup(e);
+    return NULL;
+}
+
+/* ---- rounds and figures -------------------------------------------------------------------------
+ */
+
+/* Sets the daemon's clock to `to`; returns the monotonic instant taken for it. */
+static double set_clock(const cf_bench_daemon_t *d, cf_time_t to)
+{
+    char body[96], iso[CF_TIME_BUFSZ];
+    long status;
+    cf_time_format(to, iso);
+    snprintf(body, sizeof(body), "{\"now\": \"%s\"}", iso);
+    double m = cf_bench_now();
+    if (cf_bench_http(d, "POST", "/v1/test/clock", NULL, body, &status, NULL) != 0 || status != 200)
+        cf_bench_die("test clock", "answered %ld", status);
+    return m;
+}
+
+static void wait_count(listener_t *l, long want, double timeout)
+{
+    double until = cf_bench_now() + timeout;
+    while (atomic_load(&l->count) < want && cf_bench_now() < until)
+        usleep(20000);
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* Lateness (ms) of the receipts due in [from, to], clock set to c at m. */
+static void lateness(const char *key, listener_t *l, cf_time_t from, cf_time_t to, cf_time_t c,
+                     double m)
+{
+    double *ms = malloc((size_t)(l->count + 1) * sizeof(double));
+    long n = 0;
+    for (long i = 0; i < l->count; i++)
+        if (l->got[i].due >= from && l->got[i].due <= to)
+            ms[n++] = ((l->got[i].at - m) - (double)(l->got[i].due - c)) * 1e3;
+    qsort(ms, (size_t)n, sizeof(double), cmp_double);
+    double p50 = n ? ms[(n - 1) / 2] : 0, p99 = n ? ms[(long)(0.99 * (double)(n - 1))] : 0;
+    cf_bench_result(key, p99, "p50_ms=%.1f p99_ms=%.1f max_ms=%.1f min_ms=%.1f received=%ld", p50,
+                    p99, n ? ms[n - 1] : 0, n ? ms[0] : 0, n);
+    free(ms);
+}
+
+static void start_listener(listener_t *l, void *(*fn)(void *))
+{
+    pthread_mutex_init(&l->mu, NULL);
+    if (pthread_create(&l->thread, NULL, fn, l) != 0)
+        cf_bench_die("alerts", "cannot start a listener");
+}
+
+static void stop_listener(listener_t *l)
+{
+    atomic_store(&l->stop, 1);
+    pthread_join(l->thread, NULL);
+}
+
+static void memory(const char *key, const cf_bench_daemon_t *d)
+{
+    long hwm, rss;
+    cf_bench_daemon_memory(d, &hwm, &rss);
+    cf_bench_result(key, (double)hwm / 1024.0, "hwm_mb=%.1f rss_mb=%.1f", (double)hwm / 1024.0,
+                    (double)rss / 1024.0);
+}
+
+/* Starts the daemon and times its first answer. */
+static void start(const cf_bench_env_t *env, const char *db, const char *log,
+                  const cf_bench_layout_t *lay, cf_bench_daemon_t *d)
+{
+    char t0[CF_TIME_BUFSZ];
+    long status;
+    cf_time_format(lay->t0, t0);
+    const char *extra[] = {"--now", t0, "--test-clock", "--alert-log", log, NULL};
+    remove(log);
+    cf_bench_daemon_start(env, db, extra, d);
+    if (cf_bench_http(d, "GET", "/v1/cases/1", CF_BENCH_TOKEN, NULL, &status, NULL) != 0 ||
+        status != 200)
+        cf_bench_die("serve", "GET /v1/cases/1 answered %ld", status);
+    double served = cf_bench_now();
+    cf_bench_result("ready", served - d->started, "listening_s=%.3f first_answer_s=%.3f cases=%ld",
+                    d->listening - d->started, served - d->started, lay->cases);
+}
+
+/* Exported, documented in bench.h */
+int cf_bench_alerts(cf_bench_env_t *env, int argc, char **argv)
+{
+    cf_bench_layout_t lay;
+    char db[1024], log[1024];
+    cf_bench_daemon_t d;
+    listener_t logl = {0}, sse = {0};
+    cf_bench_layout(cf_bench_opt(argc, argv, "--cases", env->quick ? 100000 : 1000000), &lay);
+    cf_bench_path(env, "load.db", db, sizeof(db));
+    cf_bench_path(env, "alerts.jsonl", log, sizeof(log));
+    start(env, db, log, &lay, &d);
+    memory("memory_ready", &d);
+    logl.path = log;
+    sse.d = &d;
+    start_listener(&logl, follow_log);
+    start_listener(&sse, follow_stream);
+    usleep(200000); /* the stream says ": connected" first; nothing is due yet */
+    double m1 = set_clock(&d, lay.spread - 3);
+    wait_count(&logl, lay.alerts, 120);
+    double m2 = set_clock(&d, lay.burst - 3);
+    wait_count(&logl, 2 * lay.alerts, 120);
+    wait_count(&sse, 2 * lay.alerts, 3);
+    memory("memory_peak", &d);
+    int rc = cf_bench_daemon_stop(&d);
+    stop_listener(&logl);
+    stop_listener(&sse);
+    lateness("late_spread_log", &logl, lay.spread, lay.spread + 59, lay.spread - 3, m1);
+    lateness("late_spread_sse", &sse, lay.spread, lay.spread + 59, lay.spread - 3, m1);
+    lateness("late_burst_log", &logl, lay.burst, lay.burst, lay.burst - 3, m2);
+    lateness("late_burst_sse", &sse, lay.burst, lay.burst, lay.burst - 3, m2);
+    if (rc != 0)
+        cf_bench_die("serve", "exited %d after SIGTERM", rc);
+    return 0;
+}

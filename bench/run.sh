@@ -1,0 +1,89 @@
+#!/bin/sh
+# bench/run.sh -- runs caseflow's benchmark (issue #8) and prints the table of
+# docs/performance.md: every figure beside its limit or peer, measured in this
+# same run, and whether its target was met. `make bench` builds and runs it.
+#
+#   bench/run.sh [--quick] BUILD_DIR
+#
+# BUILD_DIR holds api/caseflow and bench/caseflow-bench (cmake -DCF_BENCH=ON).
+# Scratch databases and logs go to BUILD_DIR/bench-run (several GB for the
+# million-case database; removed at the end unless BENCH_KEEP=1); the results
+# and the table stay there too (results.txt, table.txt). The peer (bpmn-engine)
+# is installed into bench/peer/node_modules with npm from its lock file; without
+# node or npm (or network) its rows say so and the rest still runs. Nothing here
+# asserts a time: the run exits 0 once every figure was measured.
+set -e
+QUICK=""
+if [ "$1" = "--quick" ]; then
+    QUICK="--quick"
+    shift
+fi
+BUILD=$(cd "${1:-build-bench}" && pwd)
+SRC=$(cd "$(dirname "$0")/.." && pwd)
+OUT="$BUILD/bench-run"
+RESULTS="$OUT/results.txt"
+mkdir -p "$OUT"
+: >"$RESULTS"
+BENCH="$BUILD/bench/caseflow-bench $QUICK --src $SRC --dir $OUT --caseflow $BUILD/api/caseflow"
+
+note() { echo "bench: $*" >&2; }
+info() { echo "INFO $*" >>"$RESULTS"; }
+run() {
+    note "$1 ..."
+    # shellcheck disable=SC2086
+    $BENCH "$@" | tee -a "$RESULTS"
+}
+
+# ---- the machine ---------------------------------------------------------------------
+info "nproc $(nproc)"
+info "cpu $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)"
+info "memory $(awk '/MemTotal/ {printf "%.1f GiB", $2 / 1048576}' /proc/meminfo)"
+info "disk $(df -hT "$OUT" | awk 'NR == 2 {print $1 " " $2 ", " $3 " total, " $5 " free"}')"
+info "kernel $(uname -sr)"
+info "sqlite $(pkg-config --modversion sqlite3 2>/dev/null || echo '?')"
+info "load_start $(cut -d' ' -f1-3 /proc/loadavg)"
+if [ -n "$QUICK" ]; then info "mode quick"; else info "mode full"; fi
+START=$(date +%s)
+
+# ---- 1. durable transitions, in process and over HTTP, beside the raw limit ------------
+run engine
+run raw
+run http
+
+# ---- 4. the peer: bpmn-engine in memory ----------------------------------------------------
+peer() {
+    if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+        note "node or npm missing: installing Debian's nodejs and npm"
+        SUDO=""
+        [ "$(id -u)" -ne 0 ] && SUDO=sudo
+        $SUDO apt-get install -y -qq nodejs npm >/dev/null 2>&1 || true
+    fi
+    if ! command -v node >/dev/null 2>&1; then
+        info "peer_skipped no node"
+        return
+    fi
+    info "node $(node --version)"
+    if [ ! -d "$SRC/bench/peer/node_modules/bpmn-engine" ]; then
+        note "npm ci (bench/peer: bpmn-engine 25.0.1) ..."
+        if ! (cd "$SRC/bench/peer" && npm ci --no-audit --no-fund --loglevel=error >&2); then
+            info "peer_skipped npm ci failed"
+            return
+        fi
+    fi
+    if [ -n "$QUICK" ]; then n=500; else n=2000; fi
+    note "peer ..."
+    node "$SRC/bench/peer/run.mjs" "$n" | tee -a "$RESULTS"
+}
+peer
+
+# ---- 2. deadline scale, 3. audit ---------------------------------------------------------
+run load
+run alerts
+run audit
+
+info "load_end $(cut -d' ' -f1-3 /proc/loadavg)"
+info "elapsed_s $(($(date +%s) - START))"
+if [ "${BENCH_KEEP:-0}" != "1" ]; then
+    rm -f "$OUT"/*.db "$OUT"/*.db-wal "$OUT"/*.db-shm
+fi
+awk -f "$SRC/bench/table.awk" "$RESULTS" | tee "$OUT/table.txt"

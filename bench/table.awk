@@ -1,0 +1,110 @@
+# bench/table.awk -- the table of a bench run (bench/run.sh; docs/performance.md):
+# reads the RESULT and INFO lines of results.txt and prints, in Markdown, each
+# figure beside its limit or peer from the same run, the ratio, the target and
+# whether it was met. A figure that is missing (a subcommand that failed, the
+# peer without node) prints as "not measured" and its target as "not judged".
+# POSIX awk (Debian's mawk has no %' for thousands, hence fmt()).
+
+function fmt(x,    s, neg, out) {
+    neg = x < 0
+    s = sprintf("%.0f", neg ? -x : x)
+    out = ""
+    while (length(s) > 3) {
+        out = "," substr(s, length(s) - 2) out
+        s = substr(s, 1, length(s) - 3)
+    }
+    return (neg ? "-" : "") s out
+}
+function has(k) { return (k in v) }
+function val(k) { return has(k) ? fmt(v[k]) : "not measured" }
+function f1(x) { return sprintf("%.1f", x) }
+# A row judged against a ratio target: mine / theirs >= want.
+function ratio_row(n, what, mine, theirs, theirs_label, want, unit,    r, shown, verdict) {
+    if (has(mine) && has(theirs) && v[theirs] > 0) {
+        r = v[mine] / v[theirs]
+        shown = unit == "%" ? sprintf("%.1f%%", 100 * r) : sprintf("%.1f×", r)
+        verdict = want == "" ? "" : (r >= want ? "met" : "**MISSED**")
+    } else {
+        shown = "—"
+        verdict = want == "" ? "" : "not judged"
+    }
+    printf "| %s | %s | %s | %s: %s | %s | %s | %s |\n", n, what, val(mine), theirs_label,
+        val(theirs), shown, want == "" ? "—" : (unit == "%" ? "≥ " 100 * want "%" : "≥ " want "×"),
+        verdict
+}
+function limit_row(n, what, shown, ok, target) {
+    printf "| %s | %s | %s | — | — | %s | %s |\n", n, what, shown, target,
+        ok == "" ? "not judged" : (ok ? "met" : "**MISSED**")
+}
+function late_row(n, what, k,    ok) {
+    ok = has(k) ? (v[k] <= 50) : ""
+    limit_row(n, what, has(k) ? x[k, "p50_ms"] " / " x[k, "p99_ms"] " ms (max " x[k, "max_ms"] \
+        ", " fmt(x[k, "received"]) " alerts)" : "not measured", ok, "p99 ≤ 50 ms")
+}
+
+$1 == "RESULT" {
+    v[$2] = $3
+    for (i = 4; i <= NF; i++) {
+        eq = index($i, "=")
+        if (eq)
+            x[$2, substr($i, 1, eq - 1)] = substr($i, eq + 1)
+    }
+}
+$1 == "INFO" {
+    key = $2
+    $1 = ""
+    $2 = ""
+    sub(/^  /, "")
+    info[key] = $0
+}
+
+END {
+    printf "caseflow bench, %s run: %s × %s, %s RAM, disk %s, %s, SQLite %s, node %s.\n",
+        info["mode"], info["nproc"], info["cpu"], info["memory"], info["disk"], info["kernel"],
+        info["sqlite"], ("node" in info) ? info["node"] : "not used"
+    printf "Load average (1, 5, 15 min) at start %s, at end %s; the run took %s s.\n\n",
+        info["load_start"], info["load_end"], info["elapsed_s"]
+    print "| # | figure | caseflow | beside it (same run) | ratio | target | |"
+    print "|---|---|---|---|---|---|---|"
+    ratio_row("1a", "durable transitions/s in process, one transaction per transition " \
+        "(`cf_store_case_append`, " fmt(x["durable_txn", "transitions"]) " transitions)",
+        "durable_txn", "raw_batch", "raw limit", 0.5, "%")
+    ratio_row("1a", "the same, beside the raw writer committing each transition too (fsync floor)",
+        "durable_txn", "raw_txn", "raw, one commit each", "", "%")
+    ratio_row("1a", "durable transitions/s in process, batch path (`cf_store_tx_begin` / " \
+        "`case_append_tx` / `tx_commit`, " fmt(x["durable_batch", "batch"]) " per transaction)",
+        "durable_batch", "raw_batch", "raw limit", 0.5, "%")
+    ratio_row("1b", "durable transitions/s over HTTP (" x["http", "clients"] " keep-alive " \
+        "clients, answer after commit; " x["http", "per_commit"] " per commit; p50 " \
+        x["http", "p50_ms"] " ms, p99 " x["http", "p99_ms"] " ms)", "http", "raw_batch",
+        "raw limit", 0.25, "%")
+    limit_row("2", "ready: start to the first API answer, " fmt(x["ready", "cases"]) \
+        " open cases (listening after " x["ready", "listening_s"] " s)",
+        has("ready") ? sprintf("%.3f s", v["ready"]) : "not measured",
+        has("ready") ? v["ready"] <= 2 : "", "≤ 2 s")
+    limit_row("2", "resident memory, peak (VmHWM) after both alert rounds (at ready: " \
+        x["memory_ready", "hwm_mb"] " MB)",
+        has("memory_peak") ? f1(v["memory_peak"]) " MB" : "not measured",
+        has("memory_peak") ? v["memory_peak"] <= 300 : "", "≤ 300 MB")
+    late_row("2", "alert lateness p50 / p99, 10,000 due over one minute (alert log)",
+        "late_spread_log")
+    late_row("2", "the same, received on the event stream (SSE)", "late_spread_sse")
+    late_row("2", "alert lateness p50 / p99, 10,000 due on one second (alert log)",
+        "late_burst_log")
+    late_row("2", "the same, received on the event stream (SSE)", "late_burst_sse")
+    limit_row("3", "audit: events/s verified, chain + conformance replay (" \
+        fmt(x["audit_pure", "cases"]) " closed cases, " fmt(x["audit_pure", "events"]) " events)",
+        val("audit_pure"), has("audit_pure") ? v["audit_pure"] >= 100000 : "", "≥ 100,000")
+    limit_row("3", "the same, reading each case through the store", val("audit_store"),
+        has("audit_store") ? v["audit_store"] >= 100000 : "", "≥ 100,000")
+    limit_row("3", "`caseflow audit replay --json` (" fmt(x["audit_cli", "cases"]) " cases)",
+        val("audit_cli"), has("audit_cli") ? v["audit_cli"] >= 100000 : "", "≥ 100,000")
+    ratio_row("4", "transitions/s in memory, whole cases (engine only)", "mem", "peer_mem",
+        "bpmn-engine 25", "", "x")
+    ratio_row("4", "durable transitions/s, whole cases (open + 8 steps, batch path)",
+        "durable_life", "peer_mem", "bpmn-engine 25", 20, "x")
+    ratio_row("4", "durable transitions/s, one transaction per transition", "durable_txn",
+        "peer_mem", "bpmn-engine 25", "", "x")
+    if ("peer_skipped" in info)
+        printf "\nThe peer was not run: %s.\n", info["peer_skipped"]
+}
