@@ -35,3 +35,12 @@ format:
 
 clean:
 	rm -rf $(BUILD) $(SAN_BUILD)
+
+# make bench: the benchmark of docs/performance.md (about ten minutes; BENCH_FLAGS=--quick
+# for a short trial run). Its own build directory; never part of make test.
+BENCH_BUILD ?= build-bench
+.PHONY: bench
+bench: deps
+	cmake -S . -B $(BENCH_BUILD) -DCF_BENCH=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+	cmake --build $(BENCH_BUILD) -j $(JOBS) --target caseflow caseflow-bench
+	bench/run.sh $(BENCH_FLAGS) $(BENCH_BUILD)
