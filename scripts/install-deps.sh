@@ -3,7 +3,7 @@
 # Everything comes from Debian; nothing is downloaded at build or run time.
 set -e
 PKGS="build-essential cmake pkg-config libuv1-dev libsqlite3-dev libcyaml-dev libyaml-dev
-libjansson-dev libssl-dev libh2o-dev libcurl4-openssl-dev sqlite3"
+libjansson-dev libssl-dev libh2o-dev libcurl4-openssl-dev sqlite3 curl"
 missing=""
 for p in $PKGS; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
