@@ -110,7 +110,7 @@ static double run_cli(const cf_bench_env_t *env, const char *path)
 int cf_bench_audit(cf_bench_env_t *env, int argc, char **argv)
 {
     long cases = cf_bench_opt(argc, argv, "--cases", env->quick ? 10000 : 100000);
-    long cli_cases = cf_bench_opt(argc, argv, "--cli-cases", env->quick ? 2000 : 10000);
+    long cli_cases = cf_bench_opt(argc, argv, "--cli-cases", env->quick ? 2000 : 5000);
     char path[1024];
     cf_store_t *s;
     cf_error_t err;

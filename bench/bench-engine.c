@@ -227,7 +227,7 @@ static void bench_life(const cf_bench_env_t *env, long n, long batch)
 int cf_bench_engine(cf_bench_env_t *env, int argc, char **argv)
 {
     long cases = cf_bench_opt(argc, argv, "--cases", env->quick ? 2000 : 10000);
-    long txn_cases = cf_bench_opt(argc, argv, "--txn-cases", env->quick ? 300 : 1500);
+    long txn_cases = cf_bench_opt(argc, argv, "--txn-cases", env->quick ? 300 : 1000);
     long batch = cf_bench_opt(argc, argv, "--batch", 1000);
     bench_mem(env, cases);
     bench_durable(env, "engine-txn.db", txn_cases, 0);

@@ -257,7 +257,7 @@ static double write_groups(writer_t *w, const source_t *src, size_t n, long batc
 int cf_bench_raw(cf_bench_env_t *env, int argc, char **argv)
 {
     long batch = cf_bench_opt(argc, argv, "--batch", 1000);
-    long txn = cf_bench_opt(argc, argv, "--txn", env->quick ? 2400 : 12000);
+    long txn = cf_bench_opt(argc, argv, "--txn", env->quick ? 2400 : 4000);
     char path[1024];
     source_t src;
     writer_t w;
