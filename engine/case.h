@@ -28,7 +28,7 @@
  *   actor    string   who acted;  role  string  in which role
  *   prev     string   hash of the event before (64 zeros for seq 1)
  *   hash     string   this event's hash
- *   case.opened:   workflow {id, version, hash}, algo, party {name, type}, matter,
+ *   case.opened:   workflow {id, version (as stored), hash}, algo, party {name, type}, matter,
  *                  parent, state, facts {}, cause? {dictionary, id, subject {id,
  *                  name}, name, situation, text} (the 案由, cause.h; absent if none)
  *   transition:    action, label, from, to, facts {new values}, documents

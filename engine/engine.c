@@ -433,7 +433,9 @@ int cf_engine_open(const cf_workflow_t *wf, const cf_calendar_t *cal, const cf_o
     if (rc == 0 &&
         (json_object_set_new(ev, "workflow",
                              json_pack("{s:s, s:i, s:s}", "id", wf->doc->id, "version",
-                                       (int)wf->doc->version, "hash", wf->hash)) ||
+                                       (int)(wf->stored_version ? wf->stored_version
+                                                                 : wf->doc->version),
+                                       "hash", wf->hash)) ||
          json_object_set_new(ev, "algo", json_string(cf_chain_algo_name(req->algo))) ||
          json_object_set_new(ev, "party",
                              req->party ? json_deep_copy(req->party) : json_object()) ||

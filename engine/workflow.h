@@ -148,6 +148,8 @@ typedef struct cf_workflow_s {
     char hash[CF_HASH_HEX];      /* SHA-256 of the source bytes */
     char *source;                /* the YAML text, owned, NUL-terminated */
     size_t source_len;
+    unsigned stored_version;     /* its version in the store (1, 2, ...), set when it was
+                                    loaded from there; 0 when parsed from a file */
 } cf_workflow_t;
 
 /* Parses and checks a definition from buf (len bytes; source names it in errors).

@@ -95,6 +95,8 @@ static int load_workflow_row(cf_store_t *s, sqlite3_stmt *st, const char *what, 
         rc = cf_error_set(err, CF_ECORRUPT, NULL, 0, 0, "stored workflow %s no longer loads: %s",
                           what, problems.items_count ? problems.items[0].text : "?");
     cf_errlist_free(&problems);
+    if (rc == 0)
+        (*wf)->stored_version = (unsigned)sqlite3_column_int(st, 1);
     if (rc == 0 && stored_version)
         *stored_version = sqlite3_column_int(st, 1);
     return rc;
