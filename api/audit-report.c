@@ -15,16 +15,15 @@ json_t *cf__audit_case_json(const cf_audit_t *a, const char *workflow_id, unsign
     json_t *devs = json_array();
     for (size_t i = 0; devs && i < a->items_count; i++) {
         const cf_deviation_t *d = &a->items[i];
-        json_array_append_new(devs, json_pack("{s:I, s:s, s:s, s:s, s:s, s:s}", "seq",
-                                              (json_int_t)d->seq, "kind", d->kind, "rule",
-                                              d->rule, "text", d->text, "basis", d->basis,
-                                              "accountability", d->accountability));
+        json_array_append_new(devs,
+                              json_pack("{s:I, s:s, s:s, s:s, s:s, s:s}", "seq", (json_int_t)d->seq,
+                                        "kind", d->kind, "rule", d->rule, "text", d->text, "basis",
+                                        d->basis, "accountability", d->accountability));
     }
     return json_pack("{s:I, s:{s:s, s:i, s:s}, s:s?, s:b, s:o, s:O, s:O}", "case",
-                     (json_int_t)a->case_id, "workflow", "id", workflow_id, "version",
-                     (int)version, "hash", hash, "matter", matter_id, "conformant",
-                     a->items_count == 0, "deviations", devs, "clocks", a->clocks, "steps",
-                     a->steps);
+                     (json_int_t)a->case_id, "workflow", "id", workflow_id, "version", (int)version,
+                     "hash", hash, "matter", matter_id, "conformant", a->items_count == 0,
+                     "deviations", devs, "clocks", a->clocks, "steps", a->steps);
 }
 
 static int by_int(const void *x, const void *y)
@@ -98,7 +97,8 @@ json_t *cf__audit_summary(const json_t *cases)
         json_array_foreach(json_object_get(c, "deviations"), j, x)
         {
             const char *k = json_string_value(json_object_get(x, "kind"));
-            json_object_set_new(kinds, k, json_integer(json_integer_value(json_object_get(kinds, k)) + 1));
+            json_object_set_new(kinds, k,
+                                json_integer(json_integer_value(json_object_get(kinds, k)) + 1));
         }
         json_array_foreach(json_object_get(c, "clocks"), j, x)
         {
@@ -107,9 +107,9 @@ json_t *cf__audit_summary(const json_t *cases)
             collect(clocks, id, "seconds", json_integer_value(json_object_get(x, "seconds")));
             collect(clocks, id, "met", outcome && strcmp(outcome, "breached") != 0);
         }
-        json_array_foreach(json_object_get(c, "steps"), j, x) collect(
-            steps, json_string_value(json_object_get(x, "state")), "seconds",
-            json_integer_value(json_object_get(x, "seconds")));
+        json_array_foreach(json_object_get(c, "steps"), j, x)
+            collect(steps, json_string_value(json_object_get(x, "state")), "seconds",
+                    json_integer_value(json_object_get(x, "seconds")));
     }
     json_t *step_out = json_object();
     const char *name;
@@ -148,11 +148,13 @@ static void write_text(FILE *f, const json_t *report)
                 (long long)json_integer_value(json_object_get(c, "case")), s_of(wf, "id"),
                 (long long)json_integer_value(json_object_get(wf, "version")), s_of(wf, "hash"),
                 base ? ", laid over " : "", base ? s_of(base, "id") : "", base ? " " : "",
-                base ? s_of(base, "hash") : "", json_array_size(devs) ? "DEVIATIONS" : "conformant");
+                base ? s_of(base, "hash") : "",
+                json_array_size(devs) ? "DEVIATIONS" : "conformant");
         json_array_foreach(devs, j, d)
         {
-            fprintf(f, "  event %lld  %-11s %s\n", (long long)json_integer_value(json_object_get(d, "seq")),
-                    s_of(d, "kind"), s_of(d, "text"));
+            fprintf(f, "  event %lld  %-11s %s\n",
+                    (long long)json_integer_value(json_object_get(d, "seq")), s_of(d, "kind"),
+                    s_of(d, "text"));
             if (*s_of(d, "basis"))
                 fprintf(f, "      basis: %s\n", s_of(d, "basis"));
             if (*s_of(d, "accountability"))
@@ -165,15 +167,15 @@ static void write_text(FILE *f, const json_t *report)
             (long long)json_integer_value(json_object_get(sum, "conformant")));
     const char *k;
     json_t *v;
-    json_object_foreach(json_object_get(sum, "deviations"), k, v) fprintf(
-        f, "  %-12s %lld\n", k, (long long)json_integer_value(v));
+    json_object_foreach(json_object_get(sum, "deviations"), k, v)
+        fprintf(f, "  %-12s %lld\n", k, (long long)json_integer_value(v));
     fprintf(f, "\n%-20s %8s %8s %10s %14s\n", "clock", "stopped", "met", "on time", "median");
-    json_object_foreach(json_object_get(sum, "clocks"), k, v) fprintf(
-        f, "%-20s %8lld %8lld %9.1f%% %12.1fd\n", k,
-        (long long)json_integer_value(json_object_get(v, "stopped")),
-        (long long)json_integer_value(json_object_get(v, "met")),
-        100.0 * json_number_value(json_object_get(v, "on_time_rate")),
-        (double)json_integer_value(json_object_get(v, "median_seconds")) / 86400.0);
+    json_object_foreach(json_object_get(sum, "clocks"), k, v)
+        fprintf(f, "%-20s %8lld %8lld %9.1f%% %12.1fd\n", k,
+                (long long)json_integer_value(json_object_get(v, "stopped")),
+                (long long)json_integer_value(json_object_get(v, "met")),
+                100.0 * json_number_value(json_object_get(v, "on_time_rate")),
+                (double)json_integer_value(json_object_get(v, "median_seconds")) / 86400.0);
     fprintf(f, "\n%-20s %8s %14s\n", "step (state)", "count", "median");
     json_object_foreach(json_object_get(sum, "steps"), k, v) fprintf(
         f, "%-20s %8lld %12.1fd\n", k, (long long)json_integer_value(json_object_get(v, "count")),
@@ -215,8 +217,8 @@ static void write_html_cases(FILE *f, const json_t *cases)
         json_t *devs = json_object_get(c, "deviations");
         size_t n = json_array_size(devs);
         fprintf(f, "<tr class=\"%s\"><td rowspan=\"%zu\">%lld</td><td rowspan=\"%zu\">",
-                n ? "bad" : "ok", n ? n : 1, (long long)json_integer_value(json_object_get(c, "case")),
-                n ? n : 1);
+                n ? "bad" : "ok", n ? n : 1,
+                (long long)json_integer_value(json_object_get(c, "case")), n ? n : 1);
         html(f, s_of(json_object_get(c, "workflow"), "id"));
         fprintf(f, "</td><td rowspan=\"%zu\">%s</td>", n ? n : 1, n ? "deviations" : "conformant");
         if (!n)
@@ -253,24 +255,24 @@ static void write_html(FILE *f, const json_t *report)
     const char *k;
     json_t *v;
     fputs("<h2>偏差 Deviations by kind</h2>\n<table><tr><th>kind</th><th>count</th></tr>\n", f);
-    json_object_foreach(json_object_get(sum, "deviations"), k, v) fprintf(
-        f, "<tr><td>%s</td><td>%lld</td></tr>\n", k, (long long)json_integer_value(v));
+    json_object_foreach(json_object_get(sum, "deviations"), k, v)
+        fprintf(f, "<tr><td>%s</td><td>%lld</td></tr>\n", k, (long long)json_integer_value(v));
     fputs("</table>\n<h2>期限 Clocks</h2>\n<table><tr><th>clock</th><th>stopped</th><th>met</th>"
           "<th>on time</th><th>median (days)</th></tr>\n",
           f);
-    json_object_foreach(json_object_get(sum, "clocks"), k, v) fprintf(
-        f, "<tr><td>%s</td><td>%lld</td><td>%lld</td><td>%.1f%%</td><td>%.1f</td></tr>\n", k,
-        (long long)json_integer_value(json_object_get(v, "stopped")),
-        (long long)json_integer_value(json_object_get(v, "met")),
-        100.0 * json_number_value(json_object_get(v, "on_time_rate")),
-        (double)json_integer_value(json_object_get(v, "median_seconds")) / 86400.0);
+    json_object_foreach(json_object_get(sum, "clocks"), k, v)
+        fprintf(f, "<tr><td>%s</td><td>%lld</td><td>%lld</td><td>%.1f%%</td><td>%.1f</td></tr>\n",
+                k, (long long)json_integer_value(json_object_get(v, "stopped")),
+                (long long)json_integer_value(json_object_get(v, "met")),
+                100.0 * json_number_value(json_object_get(v, "on_time_rate")),
+                (double)json_integer_value(json_object_get(v, "median_seconds")) / 86400.0);
     fputs("</table>\n<h2>环节 Steps</h2>\n<table><tr><th>state</th><th>count</th>"
           "<th>median (days)</th></tr>\n",
           f);
-    json_object_foreach(json_object_get(sum, "steps"), k, v) fprintf(
-        f, "<tr><td>%s</td><td>%lld</td><td>%.1f</td></tr>\n", k,
-        (long long)json_integer_value(json_object_get(v, "count")),
-        (double)json_integer_value(json_object_get(v, "median_seconds")) / 86400.0);
+    json_object_foreach(json_object_get(sum, "steps"), k, v)
+        fprintf(f, "<tr><td>%s</td><td>%lld</td><td>%.1f</td></tr>\n", k,
+                (long long)json_integer_value(json_object_get(v, "count")),
+                (double)json_integer_value(json_object_get(v, "median_seconds")) / 86400.0);
     fputs("</table>\n", f);
     write_html_cases(f, json_object_get(report, "cases"));
     fputs("</body></html>\n", f);

@@ -41,9 +41,10 @@ static void print_help(FILE *f)
     fprintf(f, "usage: caseflow [--db FILE] [--json] COMMAND ...\n\nCommands:\n");
     for (size_t i = 0; i < NCOMMANDS; i++)
         fprintf(f, "  %-18s %s\n", commands[i].name, commands[i].summary);
-    fprintf(f, "\nEvery command takes --db FILE (default $CASEFLOW_DB, else ./caseflow.db)\n"
-               "and --json (answers as JSON). $CASEFLOW_NOW (ISO 8601) fixes the current\n"
-               "time, for examples and tests.\n\n%s",
+    fprintf(f,
+            "\nEvery command takes --db FILE (default $CASEFLOW_DB, else ./caseflow.db)\n"
+            "and --json (answers as JSON). $CASEFLOW_NOW (ISO 8601) fixes the current\n"
+            "time, for examples and tests.\n\n%s",
             exit_help);
 }
 

@@ -102,9 +102,9 @@ static int audit_db(cf_cli_t *cli, int argc, char **argv, int replay, json_t **r
         rc = audit_stored(&s, strtoll(one, NULL, 10), replay, cli->now, NULL, 0, 0, cases, err);
     size_t i;
     json_t *row;
-    json_array_foreach(list, i, row) if (rc == 0) rc = audit_stored(
-        &s, json_integer_value(json_object_get(row, "id")), replay, cli->now,
-        from_text || to_text ? "range" : NULL, from, to, cases, err);
+    json_array_foreach(list, i, row) if (rc == 0) rc =
+        audit_stored(&s, json_integer_value(json_object_get(row, "id")), replay, cli->now,
+                     from_text || to_text ? "range" : NULL, from, to, cases, err);
     cf__session_close(&s);
     json_decref(list);
     if (rc == 0)

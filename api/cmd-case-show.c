@@ -13,7 +13,8 @@ static void time_left(cf_time_t now, cf_time_t deadline, char *out, size_t size)
 {
     long long d = (long long)(deadline - now);
     long long a = d < 0 ? -d : d;
-    snprintf(out, size, "%lldd %lldh %s", a / 86400, (a % 86400) / 3600, d < 0 ? "overdue" : "left");
+    snprintf(out, size, "%lldd %lldh %s", a / 86400, (a % 86400) / 3600,
+             d < 0 ? "overdue" : "left");
 }
 
 static json_t *clocks_json(const cf_workflow_t *wf, const cf_case_t *c, cf_time_t now)
@@ -25,13 +26,12 @@ static json_t *clocks_json(const cf_workflow_t *wf, const cf_case_t *c, cf_time_
         char deadline[CF_TIME_BUFSZ], left[64];
         cf_time_format(k->deadline, deadline);
         time_left(now, k->deadline, left, sizeof(left));
-        json_t *o = json_pack("{s:s, s:s?, s:s, s:s, s:I, s:s?, s:s?, s:s*, s:i}", "id", k->id,
-                              "name", def ? def->name : NULL, "status",
-                              cf_engine_clock_status(k, now), "deadline", deadline,
-                              "seconds_left", (json_int_t)(k->deadline - now), "basis",
-                              def ? def->basis : NULL, "accountability",
-                              def ? def->accountability : NULL, "extended", k->extended,
-                              "extensions", (int)k->extensions);
+        json_t *o =
+            json_pack("{s:s, s:s?, s:s, s:s, s:I, s:s?, s:s?, s:s*, s:i}", "id", k->id, "name",
+                      def ? def->name : NULL, "status", cf_engine_clock_status(k, now), "deadline",
+                      deadline, "seconds_left", (json_int_t)(k->deadline - now), "basis",
+                      def ? def->basis : NULL, "accountability", def ? def->accountability : NULL,
+                      "extended", k->extended, "extensions", (int)k->extensions);
         if (o && (k->state == CF_CLOCK_RUNNING || k->state == CF_CLOCK_PAUSED))
             json_object_set_new(o, "left", json_string(left));
         if (o && k->exclusions)
@@ -81,8 +81,8 @@ static void print_header(FILE *f, const json_t *o, const cf_workflow_t *wf, cons
 {
     char opened[CF_TIME_BUFSZ];
     cf_time_format(c->opened_at, opened);
-    fprintf(f, "case %lld — %s (%s v%u, %.12s)\n", (long long)c->id, wf->doc->title,
-            c->workflow_id, c->workflow_version, c->workflow_hash);
+    fprintf(f, "case %lld — %s (%s v%u, %.12s)\n", (long long)c->id, wf->doc->title, c->workflow_id,
+            c->workflow_version, c->workflow_hash);
     fprintf(f, "party:  %s", json_string_value(json_object_get(c->party, "name")));
     if (json_object_get(c->party, "type"))
         fprintf(f, " (%s)", json_string_value(json_object_get(c->party, "type")));
@@ -91,9 +91,9 @@ static void print_header(FILE *f, const json_t *o, const cf_workflow_t *wf, cons
     fprintf(f, "\nchildren:");
     size_t i;
     json_t *ch;
-    json_array_foreach(json_object_get(o, "children"), i, ch) fprintf(
-        f, " case %lld (%s)", (long long)json_integer_value(json_object_get(ch, "id")),
-        json_string_value(json_object_get(ch, "workflow")));
+    json_array_foreach(json_object_get(o, "children"), i, ch)
+        fprintf(f, " case %lld (%s)", (long long)json_integer_value(json_object_get(ch, "id")),
+                json_string_value(json_object_get(ch, "workflow")));
     fprintf(f, "%s\nstate:  %s (%s)%s, version %lld, opened %s\nhead:   %s\n",
             json_array_size(json_object_get(o, "children")) ? "" : " -", c->state,
             json_string_value(json_object_get(o, "state_name")), c->closed_at ? ", closed" : "",
@@ -113,11 +113,11 @@ static void print_body(FILE *f, const json_t *o, const cf_case_t *c)
         free(text);
     }
     fprintf(f, "\ndocuments:\n");
-    json_object_foreach(c->documents, key, v) fprintf(
-        f, "  %s  %s  sha256 %.16s…  %lld bytes\n", key,
-        json_string_value(json_object_get(v, "file")),
-        json_string_value(json_object_get(v, "sha256")),
-        (long long)json_integer_value(json_object_get(v, "size")));
+    json_object_foreach(c->documents, key, v)
+        fprintf(f, "  %s  %s  sha256 %.16s…  %lld bytes\n", key,
+                json_string_value(json_object_get(v, "file")),
+                json_string_value(json_object_get(v, "sha256")),
+                (long long)json_integer_value(json_object_get(v, "size")));
     fprintf(f, "\nclocks:\n");
     size_t i;
     json_array_foreach(json_object_get(o, "clocks"), i, v) fprintf(
@@ -134,7 +134,10 @@ static void print_body(FILE *f, const json_t *o, const cf_case_t *c)
         fprintf(f, "  #%-3lld %s  %-14s %s%s%s by %s (%s)\n",
                 (long long)json_integer_value(json_object_get(v, "seq")),
                 json_string_value(json_object_get(v, "at")),
-                json_string_value(json_object_get(v, "type")), label ? label : clock ? clock : "",
+                json_string_value(json_object_get(v, "type")),
+                label   ? label
+                : clock ? clock
+                        : "",
                 json_object_get(v, "to") ? " -> " : "",
                 json_object_get(v, "to") ? json_string_value(json_object_get(v, "to")) : "",
                 json_string_value(json_object_get(v, "actor")),
@@ -169,7 +172,8 @@ static void print_explain(FILE *f, const json_t *o)
                 what = json_string_value(json_object_get(ev, "paused_for"));
             if (!what)
                 what = json_string_value(json_object_get(ev, "outcome"));
-            fprintf(f, "    #%-3lld %s  %-8s %-14s", (long long)json_integer_value(json_object_get(ev, "seq")),
+            fprintf(f, "    #%-3lld %s  %-8s %-14s",
+                    (long long)json_integer_value(json_object_get(ev, "seq")),
                     json_string_value(json_object_get(ev, "at")), type, what ? what : "");
             if (json_object_get(ev, "reason") && *json_string_value(json_object_get(ev, "reason")))
                 fprintf(f, " %s", json_string_value(json_object_get(ev, "reason")));

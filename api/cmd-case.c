@@ -67,9 +67,9 @@ static void print_events(cf_cli_t *cli, const json_t *events)
 static int answer(cf_cli_t *cli, const cf_case_t *c, const json_t *events, const char *verb)
 {
     if (cli->json) {
-        json_t *o = json_pack("{s:I, s:s, s:I, s:s, s:O}", "id", (json_int_t)c->id, "state",
-                              c->state, "version", (json_int_t)c->version, "head", c->head,
-                              "events", events);
+        json_t *o =
+            json_pack("{s:I, s:s, s:I, s:s, s:O}", "id", (json_int_t)c->id, "state", c->state,
+                      "version", (json_int_t)c->version, "head", c->head, "events", events);
         cf__print_json(cli, o);
         json_decref(o);
     } else {
@@ -109,7 +109,8 @@ static int resolve_open(cf__session_t *s, int argc, char **argv, open_args_t *a,
         size_t i;
         json_t *w;
         int listed = 0;
-        json_array_foreach(wfs, i, w) listed |= a->workflow && !strcmp(json_string_value(w), a->workflow);
+        json_array_foreach(wfs, i, w) listed |=
+            a->workflow && !strcmp(json_string_value(w), a->workflow);
         if (!listed)
             return cf_error_set(err, CF_EINVAL, NULL, 0, 0,
                                 "matter '%s' is not handled by workflow '%s'", a->matter_id,
@@ -177,7 +178,6 @@ static int open_case(cf_cli_t *cli, cf__session_t *s, int argc, char **argv, cf_
     cf_case_dispose(&c);
     return rc;
 }
-
 
 /* ---- case act --------------------------------------------------------------------- */
 
@@ -274,8 +274,9 @@ static int run_change(cf_cli_t *cli, int argc, char **argv,
     if (rc == 0)
         rc = fn(cli, &s, argc, argv, &err, &why);
     cf__session_close(&s);
-    int exit = rc > 0 ? cf__print_refusal(cli, -rc, &why) : rc < 0 ? cf__cli_fail(cli, rc, &err)
-                                                                   : CF_EXIT_OK;
+    int exit = rc > 0   ? cf__print_refusal(cli, -rc, &why)
+               : rc < 0 ? cf__cli_fail(cli, rc, &err)
+                        : CF_EXIT_OK;
     cf_refusal_dispose(&why);
     return exit;
 }

@@ -82,13 +82,12 @@ static json_t *clock_json(const cf_wf_clock_t *k)
     json_t *warn = json_array();
     for (unsigned i = 0; i < k->warn_count; i++)
         json_array_append_new(warn, period_json(k->warn[i]));
-    json_t *o = json_pack("{s:s, s:s, s:o, s:b, s:o, s:o, s:o, s:o, s:o, s:s, s:s?}", "id", k->id,
-                          "name", k->name, "period", period_json(k->period), "from_matter",
-                          k->from_matter, "start", strings(k->start, k->start_count), "stop",
-                          strings(k->stop, k->stop_count), "pause",
-                          strings(k->pause, k->pause_count), "resume",
-                          strings(k->resume, k->resume_count), "warn", warn, "basis", k->basis,
-                          "accountability", k->accountability);
+    json_t *o = json_pack(
+        "{s:s, s:s, s:o, s:b, s:o, s:o, s:o, s:o, s:o, s:s, s:s?}", "id", k->id, "name", k->name,
+        "period", period_json(k->period), "from_matter", k->from_matter, "start",
+        strings(k->start, k->start_count), "stop", strings(k->stop, k->stop_count), "pause",
+        strings(k->pause, k->pause_count), "resume", strings(k->resume, k->resume_count), "warn",
+        warn, "basis", k->basis, "accountability", k->accountability);
     if (o && k->extension)
         json_object_set_new(o, "extension",
                             json_pack("{s:s, s:o, s:i}", "approver", k->extension->approver, "max",
@@ -103,35 +102,36 @@ static json_t *machine_json(const cf_workflow_t *wf, int stored_version)
     json_t *states = json_array(), *trans = json_array(), *clocks = json_array(),
            *rules = json_array();
     for (unsigned i = 0; i < d->states_count; i++)
-        json_array_append_new(states, json_pack("{s:s, s:s, s:b, s:s?, s:s?}", "id",
-                                                d->states[i].id, "name", d->states[i].name,
-                                                "terminal", d->states[i].terminal, "responsibility",
-                                                d->states[i].responsibility, "basis",
-                                                d->states[i].basis));
+        json_array_append_new(states,
+                              json_pack("{s:s, s:s, s:b, s:s?, s:s?}", "id", d->states[i].id,
+                                        "name", d->states[i].name, "terminal",
+                                        d->states[i].terminal, "responsibility",
+                                        d->states[i].responsibility, "basis", d->states[i].basis));
     for (unsigned i = 0; i < d->transitions_count; i++) {
         const cf_wf_transition_t *t = &d->transitions[i];
         json_array_append_new(trans, json_pack("{s:s, s:s, s:o, s:s, s:o, s:s?, s:s?}", "action",
                                                t->action, "label", t->label, "from",
                                                strings(t->from, t->from_count), "to", t->to,
-                                               "roles", strings(t->roles, t->roles_count),
-                                               "guard", t->guard, "basis", t->basis));
+                                               "roles", strings(t->roles, t->roles_count), "guard",
+                                               t->guard, "basis", t->basis));
     }
     for (unsigned i = 0; i < d->clocks_count; i++)
         json_array_append_new(clocks, clock_json(&d->clocks[i]));
     for (unsigned i = 0; i < d->rules_count; i++)
-        json_array_append_new(rules, json_pack("{s:s, s:o, s:s, s:s, s:s}", "id", d->rules[i].id,
-                                               "on", strings(d->rules[i].on, d->rules[i].on_count),
-                                               "check", d->rules[i].check, "article",
-                                               d->rules[i].article, "message",
-                                               d->rules[i].message));
-    json_t *o = json_pack("{s:s, s:i, s:i, s:s, s:s, s:s, s:s, s:o, s:o, s:o, s:o}", "id", d->id,
-                          "author_version", (int)d->version, "version", stored_version, "hash",
-                          wf->hash, "power_type", d->power_type, "title", d->title, "initial",
-                          d->initial, "states", states, "transitions", trans, "clocks", clocks,
-                          "rules", rules);
+        json_array_append_new(rules,
+                              json_pack("{s:s, s:o, s:s, s:s, s:s}", "id", d->rules[i].id, "on",
+                                        strings(d->rules[i].on, d->rules[i].on_count), "check",
+                                        d->rules[i].check, "article", d->rules[i].article,
+                                        "message", d->rules[i].message));
+    json_t *o =
+        json_pack("{s:s, s:i, s:i, s:s, s:s, s:s, s:s, s:o, s:o, s:o, s:o}", "id", d->id,
+                  "author_version", (int)d->version, "version", stored_version, "hash", wf->hash,
+                  "power_type", d->power_type, "title", d->title, "initial", d->initial, "states",
+                  states, "transitions", trans, "clocks", clocks, "rules", rules);
     if (o && d->overlay_of)
-        json_object_set_new(o, "overlay_of", json_pack("{s:s, s:s}", "id", d->overlay_of->id,
-                                                       "hash", d->overlay_of->hash));
+        json_object_set_new(
+            o, "overlay_of",
+            json_pack("{s:s, s:s}", "id", d->overlay_of->id, "hash", d->overlay_of->hash));
     return o;
 }
 
@@ -242,9 +242,10 @@ int cf__cmd_workflow_dot(cf_cli_t *cli, int argc, char **argv)
         dot_str(f, d->states[i].id);
         fprintf(f, " [label=");
         dot_str(f, d->states[i].name);
-        fprintf(f, "%s];\n", d->states[i].terminal ? ", peripheries=2"
-                             : strcmp(d->states[i].id, d->initial) == 0 ? ", style=bold"
-                                                                          : "");
+        fprintf(f, "%s];\n",
+                d->states[i].terminal                      ? ", peripheries=2"
+                : strcmp(d->states[i].id, d->initial) == 0 ? ", style=bold"
+                                                           : "");
     }
     for (unsigned i = 0; i < d->transitions_count; i++)
         for (unsigned s = 0; s < d->states_count; s++)

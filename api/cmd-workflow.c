@@ -128,8 +128,8 @@ int cf__cmd_workflow_check(cf_cli_t *cli, int argc, char **argv)
         cf_workflow_t *wf = NULL;
         int rc = parse_file(path, &wf, &problems);
         bad |= rc != 0;
-        json_array_append_new(files, json_pack("{s:s, s:b, s:s?, s:o}", "file", path, "ok",
-                                               rc == 0, "hash", wf ? wf->hash : NULL, "problems",
+        json_array_append_new(files, json_pack("{s:s, s:b, s:s?, s:o}", "file", path, "ok", rc == 0,
+                                               "hash", wf ? wf->hash : NULL, "problems",
                                                problems_json(&problems, before)));
         if (!cli->json && rc == 0)
             fprintf(cli->out, "%s: ok (%s version %u, %u states, %u transitions, %u clocks)\n",
@@ -159,8 +159,8 @@ static int load_one(cf_cli_t *cli, cf_store_t *store, const char *path, json_t *
     int rc = parse_definition(path, store, &wf, &problems);
     if (rc != 0) {
         print_problems(cli, &problems, 0);
-        json_array_append_new(report, json_pack("{s:s, s:o}", "file", path, "problems",
-                                                problems_json(&problems, 0)));
+        json_array_append_new(
+            report, json_pack("{s:s, s:o}", "file", path, "problems", problems_json(&problems, 0)));
         cf_errlist_free(&problems);
         return rc;
     }
@@ -170,8 +170,8 @@ static int load_one(cf_cli_t *cli, cf_store_t *store, const char *path, json_t *
                 created ? "stored as" : "unchanged,", version, wf->hash);
     if (rc == 0)
         json_array_append_new(report, json_pack("{s:s, s:s, s:i, s:b, s:s}", "file", path, "id",
-                                                wf->doc->id, "version", version, "created",
-                                                created, "hash", wf->hash));
+                                                wf->doc->id, "version", version, "created", created,
+                                                "hash", wf->hash));
     else
         cf__cli_fail(cli, rc, &err);
     cf_workflow_free(wf);

@@ -145,8 +145,7 @@ int cf__facts_from_args(const cf_workflow_t *wf, int argc, char **argv, json_t *
         const char *value;
         json_t *v = NULL;
         if (cf__split_kv(vals[i], &key, &value) != 0)
-            rc = cf_error_set(err, CF_EINVAL, NULL, 0, 0, "--fact '%s' is not NAME=VALUE",
-                              vals[i]);
+            rc = cf_error_set(err, CF_EINVAL, NULL, 0, 0, "--fact '%s' is not NAME=VALUE", vals[i]);
         else if ((rc = cf_engine_fact_from_text(wf, key, value, &v, err)) == 0)
             rc = json_object_set_new(out, key, v) ? CF_ENOMEM : 0;
         free(key);

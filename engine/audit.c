@@ -78,8 +78,7 @@ static const char *str_of(const json_t *o, const char *key)
 /* ---- chain ---------------------------------------------------------------------- */
 
 /* Exported, documented in audit.h */
-int cf_audit_verify(const json_t *events, cf_chain_algo_t algo, const char *head,
-                    cf_audit_t *out)
+int cf_audit_verify(const json_t *events, cf_chain_algo_t algo, const char *head, cf_audit_t *out)
 {
     char prev[CF_CHAIN_HEX] = CF_CHAIN_GENESIS, hash[CF_CHAIN_HEX];
     int64_t expect = 1;
@@ -92,15 +91,16 @@ int cf_audit_verify(const json_t *events, cf_chain_algo_t algo, const char *head
         int ok = 1;
         if (seq > expect)
             ok &= !!deviate(out, seq, "chain", "removed",
-                            "events %lld to %lld are missing before event %lld",
-                            (long long)expect, (long long)seq - 1, (long long)seq);
+                            "events %lld to %lld are missing before event %lld", (long long)expect,
+                            (long long)seq - 1, (long long)seq);
         else if (seq < expect)
             ok &= !!deviate(out, seq, "chain", "reordered",
                             "event %lld appears again or out of order after event %lld",
                             (long long)seq, (long long)expect - 1);
         if (json_integer_value(json_object_get(ev, "case")) != out->case_id)
-            ok &= !!deviate(out, seq, "chain", "moved", "event %lld names case %lld",
-                            (long long)seq, (long long)json_integer_value(json_object_get(ev, "case")));
+            ok &=
+                !!deviate(out, seq, "chain", "moved", "event %lld names case %lld", (long long)seq,
+                          (long long)json_integer_value(json_object_get(ev, "case")));
         if (!stored_prev || strcmp(stored_prev, prev) != 0)
             ok &= !!deviate(out, seq, "chain", "inserted",
                             "event %lld does not chain onto the event before it", (long long)seq);
@@ -194,8 +194,9 @@ static void flush_expected(replay_t *r, int64_t seq)
     for (; r->expected && r->next < json_array_size(r->expected); r->next++) {
         const json_t *e = json_array_get(r->expected, r->next);
         char text[CF_ERROR_TEXT_MAX];
-        snprintf(text, sizeof(text), "step before event %lld should have recorded %s for clock "
-                                     "'%s' (deadline %s), and did not",
+        snprintf(text, sizeof(text),
+                 "step before event %lld should have recorded %s for clock "
+                 "'%s' (deadline %s), and did not",
                  (long long)seq, str_of(e, "type"), str_of(e, "clock"),
                  str_of(e, "deadline") ? str_of(e, "deadline") : "-");
         dev(r, seq, "clock", str_of(e, "clock"), text);
@@ -220,9 +221,12 @@ static void replay_opened(replay_t *r, const json_t *ev, int64_t seq)
             "the case was opened on another definition than the one replayed");
         return;
     }
-    cf_open_t req = {.actor = str_of(ev, "actor"), .role = str_of(ev, "role"),
-                     .party = json_object_get(ev, "party"), .matter_id = str_of(ev, "matter"),
-                     .matter = r->matter, .parent = json_integer_value(json_object_get(ev, "parent")),
+    cf_open_t req = {.actor = str_of(ev, "actor"),
+                     .role = str_of(ev, "role"),
+                     .party = json_object_get(ev, "party"),
+                     .matter_id = str_of(ev, "matter"),
+                     .matter = r->matter,
+                     .parent = json_integer_value(json_object_get(ev, "parent")),
                      .facts = json_object_get(ev, "facts")};
     cf_chain_algo_parse(str_of(ev, "algo") ? str_of(ev, "algo") : "sha256", &req.algo);
     cf_time_parse(str_of(ev, "at"), &req.at, NULL);
@@ -239,9 +243,12 @@ static void replay_opened(replay_t *r, const json_t *ev, int64_t seq)
 
 static void replay_transition(replay_t *r, const json_t *ev, int64_t seq)
 {
-    cf_act_t req = {.action = str_of(ev, "action"), .actor = str_of(ev, "actor"),
-                    .role = str_of(ev, "role"), .facts = json_object_get(ev, "facts"),
-                    .documents = json_object_get(ev, "documents"), .matter = r->matter};
+    cf_act_t req = {.action = str_of(ev, "action"),
+                    .actor = str_of(ev, "actor"),
+                    .role = str_of(ev, "role"),
+                    .facts = json_object_get(ev, "facts"),
+                    .documents = json_object_get(ev, "documents"),
+                    .matter = r->matter};
     cf_time_parse(str_of(ev, "at"), &req.at, NULL);
     json_t *produced = NULL;
     cf_refusal_t why = {0};
@@ -279,8 +286,10 @@ static void replay_transition(replay_t *r, const json_t *ev, int64_t seq)
 
 static void replay_extension(replay_t *r, const json_t *ev, int64_t seq)
 {
-    cf_extend_t req = {.clock = str_of(ev, "clock"), .actor = str_of(ev, "actor"),
-                       .role = str_of(ev, "role"), .reason = str_of(ev, "reason")};
+    cf_extend_t req = {.clock = str_of(ev, "clock"),
+                       .actor = str_of(ev, "actor"),
+                       .role = str_of(ev, "role"),
+                       .reason = str_of(ev, "reason")};
     cf_time_parse(str_of(ev, "at"), &req.at, NULL);
     json_t *produced = NULL;
     cf_refusal_t why = {0};
@@ -297,7 +306,8 @@ static void replay_extension(replay_t *r, const json_t *ev, int64_t seq)
             attach_accountability(d, r->matter, def->accountability);
         }
     } else if (strcmp(str_of(json_array_get(produced, 0), "deadline"), str_of(ev, "deadline"))) {
-        dev(r, seq, "clock", req.clock, "the extension's new deadline is not the one the law gives");
+        dev(r, seq, "clock", req.clock,
+            "the extension's new deadline is not the one the law gives");
     }
     json_decref(produced);
     cf_refusal_dispose(&why);
@@ -305,12 +315,15 @@ static void replay_extension(replay_t *r, const json_t *ev, int64_t seq)
 
 static void replay_exclusion(replay_t *r, const json_t *ev, int64_t seq)
 {
-    cf_exclude_t req = {.clock = str_of(ev, "clock"), .actor = str_of(ev, "actor"),
-                        .role = str_of(ev, "role"), .reason = str_of(ev, "reason")};
+    cf_exclude_t req = {.clock = str_of(ev, "clock"),
+                        .actor = str_of(ev, "actor"),
+                        .role = str_of(ev, "role"),
+                        .reason = str_of(ev, "reason")};
     json_t *produced = NULL;
     cf_refusal_t why = {0};
     int rc = 0;
-    if (cf_time_parse(str_of(ev, "at"), &req.at, NULL) || cf_time_parse(str_of(ev, "from"), &req.from, NULL) ||
+    if (cf_time_parse(str_of(ev, "at"), &req.at, NULL) ||
+        cf_time_parse(str_of(ev, "from"), &req.from, NULL) ||
         cf_time_parse(str_of(ev, "to"), &req.to, NULL))
         snprintf(why.text, sizeof(why.text), "the exclusion's times are not valid"), rc = CF_EINVAL;
     if (rc == 0)
@@ -323,7 +336,8 @@ static void replay_exclusion(replay_t *r, const json_t *ev, int64_t seq)
             attach_accountability(d, r->matter, def->accountability);
         }
     } else if (strcmp(str_of(json_array_get(produced, 0), "deadline"), str_of(ev, "deadline"))) {
-        dev(r, seq, "clock", req.clock, "the exclusion's new deadline is not the one the law gives");
+        dev(r, seq, "clock", req.clock,
+            "the exclusion's new deadline is not the one the law gives");
     }
     json_decref(produced);
     cf_refusal_dispose(&why);
@@ -351,9 +365,9 @@ static void replay_clock(replay_t *r, const json_t *ev, int64_t seq)
     if (!e || strcmp(str_of(e, "type"), type) != 0 || strcmp(str_of(e, "clock"), clock) != 0 ||
         (edl && deadline && strcmp(edl, deadline) != 0) || !edl != !deadline) {
         char text[CF_ERROR_TEXT_MAX];
-        snprintf(text, sizeof(text), "recorded %s for clock '%s' (deadline %s); the procedure gives %s",
-                 type, clock, deadline ? deadline : "-",
-                 e ? str_of(e, "type") : "no clock event here");
+        snprintf(text, sizeof(text),
+                 "recorded %s for clock '%s' (deadline %s); the procedure gives %s", type, clock,
+                 deadline ? deadline : "-", e ? str_of(e, "type") : "no clock event here");
         dev(r, seq, "clock", clock, text);
     } else {
         r->next++;

@@ -31,9 +31,9 @@
 #include "workflow.h"
 
 typedef struct cf_deviation_s {
-    int64_t seq;    /* the event it concerns; 0 for the case as a whole */
-    char kind[24];  /* see cf_audit_replay */
-    char rule[64];  /* the rule, clock or check broken */
+    int64_t seq;   /* the event it concerns; 0 for the case as a whole */
+    char kind[24]; /* see cf_audit_replay */
+    char rule[64]; /* the rule, clock or check broken */
     char text[CF_ERROR_TEXT_MAX];
     char basis[256];          /* its legal basis, or "" */
     char accountability[256]; /* the 追责情形 it falls under, or "" */
@@ -57,8 +57,7 @@ void cf_audit_dispose(cf_audit_t *out);
  * of kind "chain" per problem: altered, removed, reordered, inserted, moved from
  * another case, head mismatch. Returns 0 (the deviations say whether it passed)
  * or CF_ENOMEM. */
-int cf_audit_verify(const json_t *events, cf_chain_algo_t algo, const char *head,
-                    cf_audit_t *out);
+int cf_audit_verify(const json_t *events, cf_chain_algo_t algo, const char *head, cf_audit_t *out);
 
 /* Replays events on wf (the definition the case pinned) with cal, the matter's
  * catalog entry (or NULL) and now (for clocks still running). Deviation kinds:

@@ -107,7 +107,6 @@ static void free_doc(year_doc_t *doc)
         cyaml_free(&cfg, &year_schema, doc, 0);
 }
 
-
 /* ---- checking and filling a year ----------------------------------------------- */
 
 typedef struct check_s {

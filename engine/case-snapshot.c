@@ -18,11 +18,12 @@
 
 static json_t *clock_to_json(const cf_clock_rt_t *k)
 {
-    json_t *o = json_pack("{s:s, s:s, s:I, s:I, s:I, s:I, s:s*, s:i, s:b}", "id", k->id, "state",
-                     cf_clock_state_name(k->state), "started_at", (json_int_t)k->started_at,
-                     "deadline", (json_int_t)k->deadline, "paused_at", (json_int_t)k->paused_at,
-                     "stopped_at", (json_int_t)k->stopped_at, "extended", k->extended, "extensions",
-                     (int)k->extensions, "party", k->party);
+    json_t *o =
+        json_pack("{s:s, s:s, s:I, s:I, s:I, s:I, s:s*, s:i, s:b}", "id", k->id, "state",
+                  cf_clock_state_name(k->state), "started_at", (json_int_t)k->started_at,
+                  "deadline", (json_int_t)k->deadline, "paused_at", (json_int_t)k->paused_at,
+                  "stopped_at", (json_int_t)k->stopped_at, "extended", k->extended, "extensions",
+                  (int)k->extensions, "party", k->party);
     if (o && k->exclusions && json_object_set(o, "exclusions", k->exclusions) != 0) {
         json_decref(o);
         return NULL;

@@ -19,7 +19,7 @@
 
 #include "error.h"
 
-#define CF_CHAIN_HEX 65
+#define CF_CHAIN_HEX     65
 #define CF_CHAIN_GENESIS "0000000000000000000000000000000000000000000000000000000000000000"
 
 typedef enum cf_chain_algo_e {

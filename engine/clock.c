@@ -207,9 +207,8 @@ static int further_allowed(const cf_case_t *c, const cf_wf_clock_t *def, const c
 
 /* Checks req against the clock's extension rule. OUT *total: the extension
  * granted so far plus this one. */
-static int extension_allowed(const cf_case_t *c, const cf_wf_clock_t *def,
-                             const cf_clock_rt_t *k, const cf_extend_t *req, cf_period_t *total,
-                             cf_refusal_t *why)
+static int extension_allowed(const cf_case_t *c, const cf_wf_clock_t *def, const cf_clock_rt_t *k,
+                             const cf_extend_t *req, cf_period_t *total, cf_refusal_t *why)
 {
     const cf_wf_extension_t *x = def->extension;
     char max[64], by[64];
@@ -439,10 +438,12 @@ int cf_engine_exclude(const cf_workflow_t *wf, const cf_calendar_t *cal, const c
         return cf__refuse(why, CF_ECLOSED, "case %lld is closed", (long long)c->id);
     const cf_clock_rt_t *k = cf_case_clock(c, def->id);
     int rc = exclusion_allowed(def, k, req, why);
-    cf_period_t excluded = {0, def->period.unit == CF_UNIT_MONTHS ? CF_UNIT_DAYS : def->period.unit};
+    cf_period_t excluded = {0,
+                            def->period.unit == CF_UNIT_MONTHS ? CF_UNIT_DAYS : def->period.unit};
     cf_time_t deadline = rc == 0 ? k->deadline : 0;
     cf_error_t err;
-    if (rc == 0 && cf_period_elapsed(cal, req->from, req->to, excluded.unit, &excluded.amount, &err))
+    if (rc == 0 &&
+        cf_period_elapsed(cal, req->from, req->to, excluded.unit, &excluded.amount, &err))
         return range_error(why, def, &err);
     if (rc == 0 && excluded.amount > 0 &&
         cf_period_add(cal, k->deadline, excluded, &deadline, NULL, NULL, &err) != 0)
@@ -452,8 +453,8 @@ int cf_engine_exclude(const cf_workflow_t *wf, const cf_calendar_t *cal, const c
     char text[64];
     cf_period_format(excluded, text, sizeof(text));
     json_t *out = json_array();
-    json_t *ev = out ? clock_event(c, out, "clock.excluded", def, req->at, req->actor, req->role)
-                     : NULL;
+    json_t *ev =
+        out ? clock_event(c, out, "clock.excluded", def, req->at, req->actor, req->role) : NULL;
     if (!ev || set_time(ev, "from", req->from) || set_time(ev, "to", req->to) ||
         json_object_set_new(ev, "reason", json_string(req->reason)) ||
         json_object_set_new(ev, "excluded", json_string(text)) ||

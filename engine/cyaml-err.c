@@ -138,7 +138,6 @@ int cf__cyaml_error(const cf__cyaml_log_t *log, const char *buf, size_t len, con
 {
     int line, column;
     char message[512], field[256];
-    cf__cyaml_locate(log, buf, len, &line, &column, message, sizeof(message), field,
-                     sizeof(field));
+    cf__cyaml_locate(log, buf, len, &line, &column, message, sizeof(message), field, sizeof(field));
     return cf_error_set(err, CF_EPARSE, source, line, column, "%s: %s", what, message);
 }

@@ -26,7 +26,7 @@ int cf__clock_effects(const cf_workflow_t *wf, const cf_calendar_t *cal, const c
  * not already stopped by events: the case is closing. Outcome "ended", or
  * "breached" ("lapsed" for a party's period) when its deadline had passed.
  * Returns 0 or CF_ENOMEM. */
-int cf__clock_end_all(const cf_workflow_t *wf, const cf_case_t *c, cf_time_t at,
-                      const char *actor, const char *role, json_t *events);
+int cf__clock_end_all(const cf_workflow_t *wf, const cf_case_t *c, cf_time_t at, const char *actor,
+                      const char *role, json_t *events);
 
 #endif

@@ -176,13 +176,12 @@ json_t *cf_engine_allowed(const cf_workflow_t *wf, const cf_case_t *c)
         const char *to = strcmp(t->to, "@back") == 0 && c->prev_state ? c->prev_state
                          : strcmp(t->to, "@stay") == 0                ? c->state
                                                                       : t->to;
-        json_t *item = json_pack(
-            "{s:s, s:s, s:s, s:o, s:{s:o, s:o}, s:o}", "action", t->action, "label", t->label, "to",
-            to, "roles",
-            string_list(t->roles, t->roles_count), "requires", "facts",
-            string_list(r ? r->facts : NULL, r ? r->facts_count : 0), "documents",
-            string_list(r ? r->documents : NULL, r ? r->documents_count : 0), "missing",
-            missing_of(t, c, NULL, NULL));
+        json_t *item =
+            json_pack("{s:s, s:s, s:s, s:o, s:{s:o, s:o}, s:o}", "action", t->action, "label",
+                      t->label, "to", to, "roles", string_list(t->roles, t->roles_count),
+                      "requires", "facts", string_list(r ? r->facts : NULL, r ? r->facts_count : 0),
+                      "documents", string_list(r ? r->documents : NULL, r ? r->documents_count : 0),
+                      "missing", missing_of(t, c, NULL, NULL));
         if (item && t->guard)
             json_object_set_new(item, "guard", json_string(t->guard));
         if (!item || json_array_append_new(out, item) != 0) {
@@ -431,11 +430,11 @@ int cf_engine_open(const cf_workflow_t *wf, const cf_calendar_t *cal, const cf_o
     json_t *ev = cf__event_new(&empty, 0, "case.opened", req->at, req->actor, req->role);
     int rc = out && ev ? 0 : CF_ENOMEM;
     if (rc == 0 &&
-        (json_object_set_new(ev, "workflow",
-                             json_pack("{s:s, s:i, s:s}", "id", wf->doc->id, "version",
-                                       (int)(wf->stored_version ? wf->stored_version
-                                                                 : wf->doc->version),
-                                       "hash", wf->hash)) ||
+        (json_object_set_new(
+             ev, "workflow",
+             json_pack("{s:s, s:i, s:s}", "id", wf->doc->id, "version",
+                       (int)(wf->stored_version ? wf->stored_version : wf->doc->version), "hash",
+                       wf->hash)) ||
          json_object_set_new(ev, "algo", json_string(cf_chain_algo_name(req->algo))) ||
          json_object_set_new(ev, "party",
                              req->party ? json_deep_copy(req->party) : json_object()) ||

@@ -26,20 +26,20 @@
 #include "workflow.h"
 
 typedef struct cf_refusal_s {
-    char rule[64];      /* id of the rule that refused, or "" */
-    char article[256];  /* its legal basis, or "" */
+    char rule[64];     /* id of the rule that refused, or "" */
+    char article[256]; /* its legal basis, or "" */
     char text[CF_ERROR_TEXT_MAX];
-    json_t *allowed;    /* actions allowed now (cf_engine_allowed), new ref, or NULL */
+    json_t *allowed; /* actions allowed now (cf_engine_allowed), new ref, or NULL */
 } cf_refusal_t;
 
 typedef struct cf_open_s {
     const char *actor;
     const char *role;
-    const json_t *party;    /* {"name": ..., "type": ...}; borrowed */
-    const char *matter_id;  /* or NULL */
-    const json_t *matter;   /* the matter's catalog entry, for from_matter clocks; or NULL */
-    int64_t parent;         /* parent case id, or 0 */
-    const json_t *facts;    /* typed initial facts, or NULL; borrowed */
+    const json_t *party;   /* {"name": ..., "type": ...}; borrowed */
+    const char *matter_id; /* or NULL */
+    const json_t *matter;  /* the matter's catalog entry, for from_matter clocks; or NULL */
+    int64_t parent;        /* parent case id, or 0 */
+    const json_t *facts;   /* typed initial facts, or NULL; borrowed */
     cf_chain_algo_t algo;
     cf_time_t at;
     const json_t *cause; /* the 案由 record (cf_cause_ref_json), copied into the case.opened

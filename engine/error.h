@@ -21,9 +21,9 @@
     X(EPARSE, -4, "malformed input")                                                               \
     X(EINVALID, -5, "definition is not valid")                                                     \
     X(ENOTFOUND, -6, "not found")                                                                  \
-    X(EREFUSED, -7, "action refused by the procedure")                                            \
-    X(ECONFLICT, -8, "case was changed by someone else; reload and retry")                        \
-    X(ERANGE, -9, "date outside the loaded calendar")                                             \
+    X(EREFUSED, -7, "action refused by the procedure")                                             \
+    X(ECONFLICT, -8, "case was changed by someone else; reload and retry")                         \
+    X(ERANGE, -9, "date outside the loaded calendar")                                              \
     X(EEXIST, -10, "already exists")                                                               \
     X(ESTORE, -11, "storage error")                                                                \
     X(EBUSY, -12, "database is busy")                                                              \
@@ -38,7 +38,7 @@ enum {
 #undef CF_ERRNO_ENUM
 };
 
-#define CF_ERROR_TEXT_MAX 512
+#define CF_ERROR_TEXT_MAX   512
 #define CF_ERROR_SOURCE_MAX 256
 
 typedef struct cf_error_s {

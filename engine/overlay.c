@@ -197,8 +197,8 @@ static long from_index(const json_t *t, const char *state)
 {
     size_t i;
     json_t *s;
-    json_array_foreach(json_object_get(t, "from"), i, s) if (!strcmp(json_string_value(s), state))
-        return (long)i;
+    json_array_foreach(json_object_get(t, "from"), i,
+                       s) if (!strcmp(json_string_value(s), state)) return (long)i;
     return -1;
 }
 
@@ -234,9 +234,9 @@ static void redirect_one(merge_t *m, json_t *transitions, const json_t *r, size_
     problem(m, path, "no transition '%s' from state '%s' to redirect", action, from);
 }
 
-static const char *const known_keys[] = {"overlay", "id", "version", "title", "basis",
-                                         "facts", "states", "transitions", "clocks", "rules",
-                                         "redirect", NULL};
+static const char *const known_keys[] = {"overlay", "id",    "version",  "title",
+                                         "basis",   "facts", "states",   "transitions",
+                                         "clocks",  "rules", "redirect", NULL};
 
 static void merge(merge_t *m, json_t *base, const json_t *ov)
 {
@@ -361,9 +361,9 @@ static int emit_yaml(const json_t *tree, outbuf_t *out)
 }
 
 /* Exported, documented in overlay.h */
-int cf_overlay_apply(const char *base, size_t base_len, const char *base_hash,
-                     const char *overlay, size_t overlay_len, const char *source, char **merged,
-                     size_t *merged_len, cf_errlist_t *problems)
+int cf_overlay_apply(const char *base, size_t base_len, const char *base_hash, const char *overlay,
+                     size_t overlay_len, const char *source, char **merged, size_t *merged_len,
+                     cf_errlist_t *problems)
 {
     cf_errlist_t local = {0};
     merge_t m = {.source = source, .problems = problems ? problems : &local};
@@ -384,7 +384,8 @@ int cf_overlay_apply(const char *base, size_t base_len, const char *base_hash,
         if (!id || (have && strcmp(id, have) == 0))
             problem(&m, "id", "an overlay needs an id of its own, not the base's");
         merge(&m, b, o);
-        json_object_set_new(b, "overlay_of", json_pack("{s:s?, s:s}", "id", have, "hash", base_hash));
+        json_object_set_new(b, "overlay_of",
+                            json_pack("{s:s?, s:s}", "id", have, "hash", base_hash));
         json_decref(base_id);
         cf__yamlpos_free(&m.pos);
         rc = m.found ? CF_EINVALID : emit_yaml(b, &out);

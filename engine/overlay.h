@@ -30,8 +30,8 @@ int cf_overlay_base(const char *buf, size_t len, char **base_id);
  * transition, a base that is not the one named) is appended with its line.
  * Returns 0, CF_EPARSE (not YAML), CF_EINVALID (problems) or CF_ENOMEM; outputs
  * untouched on failure. */
-int cf_overlay_apply(const char *base, size_t base_len, const char *base_hash,
-                     const char *overlay, size_t overlay_len, const char *source, char **merged,
-                     size_t *merged_len, cf_errlist_t *problems);
+int cf_overlay_apply(const char *base, size_t base_len, const char *base_hash, const char *overlay,
+                     size_t overlay_len, const char *source, char **merged, size_t *merged_len,
+                     cf_errlist_t *problems);
 
 #endif

@@ -280,7 +280,8 @@ static void check_action_list(check_t *c, char *const *list, unsigned count, con
 {
     char path[96];
     for (unsigned j = 0; j < count; j++) {
-        if (action_known(c->doc, list[j]) || (strcmp(key, "start") == 0 && !strcmp(list[j], "open")))
+        if (action_known(c->doc, list[j]) ||
+            (strcmp(key, "start") == 0 && !strcmp(list[j], "open")))
             continue;
         snprintf(path, sizeof(path), "%ss.%u.%s.%u", owner, index, key, j);
         problem(c, path, "%s '%s' names unknown action '%s' in '%s'", owner, what, list[j], key);
@@ -324,8 +325,7 @@ static void check_rules(check_t *c)
     const cf_wf_doc_t *d = c->doc;
     char path[96];
     for (unsigned i = 0; i < d->rules_count; i++) {
-        check_action_list(c, d->rules[i].on, d->rules[i].on_count, d->rules[i].id, "rule", i,
-                          "on");
+        check_action_list(c, d->rules[i].on, d->rules[i].on_count, d->rules[i].id, "rule", i, "on");
         snprintf(path, sizeof(path), "rules.%u.check", i);
         compile_guard(c, d->rules[i].check, path, &c->wf->checks[i]);
     }

@@ -31,11 +31,8 @@ static const cyaml_strval_t unit_strings[] = {
 };
 
 static const cyaml_strval_t fact_type_strings[] = {
-    {"number", CF_FACT_NUMBER},
-    {"string", CF_FACT_STRING},
-    {"bool", CF_FACT_BOOL},
-    {"date", CF_FACT_DATE},
-    {"list", CF_FACT_LIST},
+    {"number", CF_FACT_NUMBER}, {"string", CF_FACT_STRING}, {"bool", CF_FACT_BOOL},
+    {"date", CF_FACT_DATE},     {"list", CF_FACT_LIST},
 };
 
 static const cyaml_schema_value_t string_entry = {
@@ -134,12 +131,9 @@ static const cyaml_schema_value_t clock_entry = {
 };
 
 static const cyaml_schema_field_t rule_fields[] = {
-    STR("id", 0, cf_wf_rule_t, id),
-    STRLIST("on", 0, cf_wf_rule_t, on),
-    STR("check", 0, cf_wf_rule_t, check),
-    STR("article", 0, cf_wf_rule_t, article),
-    STR("message", 0, cf_wf_rule_t, message),
-    CYAML_FIELD_END,
+    STR("id", 0, cf_wf_rule_t, id),           STRLIST("on", 0, cf_wf_rule_t, on),
+    STR("check", 0, cf_wf_rule_t, check),     STR("article", 0, cf_wf_rule_t, article),
+    STR("message", 0, cf_wf_rule_t, message), CYAML_FIELD_END,
 };
 static const cyaml_schema_value_t rule_entry = {
     CYAML_VALUE_MAPPING(CYAML_FLAG_DEFAULT, cf_wf_rule_t, rule_fields),
@@ -185,8 +179,7 @@ static void report_schema_error(const cf__cyaml_log_t *log, const char *buf, siz
 {
     int line, column;
     char message[512], field[256];
-    cf__cyaml_locate(log, buf, len, &line, &column, message, sizeof(message), field,
-                     sizeof(field));
+    cf__cyaml_locate(log, buf, len, &line, &column, message, sizeof(message), field, sizeof(field));
     cf_errlist_add(problems, source, line, column, "%s%s%s%s", message, field[0] ? " (in " : "",
                    field, field[0] ? ")" : "");
 }

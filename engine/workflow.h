@@ -66,7 +66,7 @@ typedef struct cf_wf_transition_s {
     char *to; /* state id, or "@back" */
     char **roles;
     unsigned roles_count;
-    char *guard; /* source text, or NULL */
+    char *guard;                /* source text, or NULL */
     cf_wf_requires_t *requires; /* NULL when nothing required */
     char *basis;
 } cf_wf_transition_t;
@@ -84,7 +84,7 @@ typedef struct cf_wf_clock_s {
     char *name;
     cf_wf_period_t period;
     bool from_matter;
-    bool party; /* the party's period: running out lapses a right, it is no breach */
+    bool party;   /* the party's period: running out lapses a right, it is no breach */
     char **start; /* action ids; "open" = case opened */
     unsigned start_count;
     char **stop;
@@ -142,14 +142,14 @@ typedef struct cf_wf_doc_s {
 } cf_wf_doc_t;
 
 typedef struct cf_workflow_s {
-    cf_wf_doc_t *doc;            /* owned (libcyaml) */
-    cf_guard_t **guards;         /* per transition; NULL where it has none */
-    cf_guard_t **checks;         /* per rule */
-    char hash[CF_HASH_HEX];      /* SHA-256 of the source bytes */
-    char *source;                /* the YAML text, owned, NUL-terminated */
+    cf_wf_doc_t *doc;       /* owned (libcyaml) */
+    cf_guard_t **guards;    /* per transition; NULL where it has none */
+    cf_guard_t **checks;    /* per rule */
+    char hash[CF_HASH_HEX]; /* SHA-256 of the source bytes */
+    char *source;           /* the YAML text, owned, NUL-terminated */
     size_t source_len;
-    unsigned stored_version;     /* its version in the store (1, 2, ...), set when it was
-                                    loaded from there; 0 when parsed from a file */
+    unsigned stored_version; /* its version in the store (1, 2, ...), set when it was
+                                loaded from there; 0 when parsed from a file */
 } cf_workflow_t;
 
 /* Parses and checks a definition from buf (len bytes; source names it in errors).

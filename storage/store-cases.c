@@ -320,8 +320,7 @@ int cf_store_case_list(cf_store_t *s, const cf_case_filter_t *f, json_t **list, 
 /* ---- writing inside a caller's transaction (the daemon's group commit) ------------ */
 
 /* Exported, documented in store-int.h */
-int cf__store_case_write(cf_store_t *s, cf_case_t *c, json_t *events, int opening,
-                         cf_error_t *err)
+int cf__store_case_write(cf_store_t *s, cf_case_t *c, json_t *events, int opening, cf_error_t *err)
 {
     cf_case_t next;
     int64_t version = 0;

@@ -37,7 +37,6 @@ int cf__store_bind_text(sqlite3_stmt *st, int index, const char *text);
  * a copy of c, writes events, case row and clock index, and swaps the copy into
  * c. The caller owns the transaction (or savepoint) and rolls it back on
  * failure; on failure c is as it was. For the daemon's group commit. */
-int cf__store_case_write(cf_store_t *s, cf_case_t *c, json_t *events, int opening,
-                         cf_error_t *err);
+int cf__store_case_write(cf_store_t *s, cf_case_t *c, json_t *events, int opening, cf_error_t *err);
 
 #endif

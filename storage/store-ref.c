@@ -123,12 +123,10 @@ int cf_store_workflow_get(cf_store_t *s, const char *id, int version, cf_workflo
 }
 
 /* Exported, documented in store.h */
-int cf_store_workflow_get_hash(cf_store_t *s, const char *hash, cf_workflow_t **wf,
-                               cf_error_t *err)
+int cf_store_workflow_get_hash(cf_store_t *s, const char *hash, cf_workflow_t **wf, cf_error_t *err)
 {
     sqlite3_stmt *st;
-    int rc = cf__store_prepare(s, "SELECT source, version FROM workflows WHERE hash = ?", &st,
-                               err);
+    int rc = cf__store_prepare(s, "SELECT source, version FROM workflows WHERE hash = ?", &st, err);
     if (rc != 0)
         return rc;
     sqlite3_bind_text(st, 1, hash, -1, SQLITE_STATIC);
@@ -153,12 +151,12 @@ int cf_store_workflow_list(cf_store_t *s, json_t **list, cf_error_t *err)
     int step;
     while (out && (step = sqlite3_step(st)) == SQLITE_ROW)
         json_array_append_new(
-            out, json_pack("{s:s, s:i, s:s, s:s, s:s, s:I, s:i}", "id",
-                           sqlite3_column_text(st, 0), "version", sqlite3_column_int(st, 1),
-                           "hash", sqlite3_column_text(st, 2), "power_type",
-                           sqlite3_column_text(st, 3), "title", sqlite3_column_text(st, 4),
-                           "loaded_at", (json_int_t)sqlite3_column_int64(st, 5),
-                           "author_version", sqlite3_column_int(st, 6)));
+            out,
+            json_pack("{s:s, s:i, s:s, s:s, s:s, s:I, s:i}", "id", sqlite3_column_text(st, 0),
+                      "version", sqlite3_column_int(st, 1), "hash", sqlite3_column_text(st, 2),
+                      "power_type", sqlite3_column_text(st, 3), "title", sqlite3_column_text(st, 4),
+                      "loaded_at", (json_int_t)sqlite3_column_int64(st, 5), "author_version",
+                      sqlite3_column_int(st, 6)));
     sqlite3_finalize(st);
     if (!out)
         return CF_ENOMEM;
@@ -249,7 +247,8 @@ int cf_store_matter_put(cf_store_t *s, const json_t *matter, cf_error_t *err)
     if (!id)
         return cf_error_set(err, CF_EINVALID, NULL, 0, 0, "a matter needs an id");
     char *body = json_dumps(matter, JSON_COMPACT);
-    char *types = json_dumps(json_object_get(matter, "power_types"), JSON_COMPACT | JSON_ENCODE_ANY);
+    char *types =
+        json_dumps(json_object_get(matter, "power_types"), JSON_COMPACT | JSON_ENCODE_ANY);
     sqlite3_stmt *st = NULL;
     int rc = body ? cf__store_prepare(s,
                                       "INSERT OR REPLACE INTO matters(id, power_types, name, "

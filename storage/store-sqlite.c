@@ -112,8 +112,8 @@ int cf__store_error(cf_store_t *s, int rc, const char *what, cf_error_t *err)
     default:
         code = CF_ESTORE;
     }
-    const char *msg = s && s->db && sqlite3_errcode(s->db) == rc ? sqlite3_errmsg(s->db)
-                                                                  : sqlite3_errstr(rc);
+    const char *msg =
+        s && s->db && sqlite3_errcode(s->db) == rc ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc);
     return cf_error_set(err, code, s ? s->path : NULL, 0, 0, "%s: %s", what, msg);
 }
 
@@ -202,8 +202,9 @@ int cf_store_open(const char *path, cf_store_t **out, cf_error_t *err)
     if (rc == 0)
         sqlite3_busy_timeout(s->db, 5000);
     if (rc == 0)
-        rc = cf__store_exec(s, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; "
-                               "PRAGMA foreign_keys=ON",
+        rc = cf__store_exec(s,
+                            "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; "
+                            "PRAGMA foreign_keys=ON",
                             err);
     if (rc == 0)
         rc = migrate(s, err);

@@ -69,8 +69,8 @@ const char *cf_test_fmt(cf_time_t t, char *buf)
     return buf;
 }
 
-void cf_test_open(cf_store_t *s, const cf_workflow_t *wf, const cf_calendar_t *cal,
-                  const char *iso, cf_case_t *c)
+void cf_test_open(cf_store_t *s, const cf_workflow_t *wf, const cf_calendar_t *cal, const char *iso,
+                  cf_case_t *c)
 {
     cf_error_t err;
     ASSERT_EQ(cf_store_workflow_put(s, wf, NULL, NULL, &err), 0);
@@ -94,10 +94,11 @@ static json_t *fake_docs(const char *names)
     json_t *docs = json_object();
     char *copy = strdup(names), *save = NULL;
     for (char *n = strtok_r(copy, ",", &save); n; n = strtok_r(NULL, ",", &save))
-        json_object_set_new(docs, n,
-                            json_pack("{s:s, s:i, s:s}", "sha256",
-                                      "0000000000000000000000000000000000000000000000000000000000000001",
-                                      "size", 1, "file", "test.pdf"));
+        json_object_set_new(
+            docs, n,
+            json_pack("{s:s, s:i, s:s}", "sha256",
+                      "0000000000000000000000000000000000000000000000000000000000000001", "size", 1,
+                      "file", "test.pdf"));
     free(copy);
     return docs;
 }
@@ -110,7 +111,11 @@ int cf_test_act(cf_store_t *s, const cf_workflow_t *wf, const cf_calendar_t *cal
     json_t *d = docs ? fake_docs(docs) : NULL;
     if (facts && !f)
         CF__FAIL("bad facts JSON in test: %s", facts);
-    cf_act_t req = {.action = action, .actor = "李四", .role = role, .facts = f, .documents = d,
+    cf_act_t req = {.action = action,
+                    .actor = "李四",
+                    .role = role,
+                    .facts = f,
+                    .documents = d,
                     .at = cf_test_time(iso)};
     json_t *events = NULL;
     cf_refusal_t local;

@@ -21,8 +21,8 @@ cf_store_t *cf_test_store(const char *name);
 cf_time_t cf_test_time(const char *iso);
 
 /* Opens a case on wf at iso with party name; stores workflow and case. */
-void cf_test_open(cf_store_t *s, const cf_workflow_t *wf, const cf_calendar_t *cal,
-                  const char *iso, cf_case_t *c);
+void cf_test_open(cf_store_t *s, const cf_workflow_t *wf, const cf_calendar_t *cal, const char *iso,
+                  cf_case_t *c);
 
 /* Takes action on c at iso as role with facts (JSON text or NULL) and documents
  * (comma-separated names, each attached as a fake document, or NULL). Returns

@@ -50,8 +50,8 @@ static void teardown(fx_t *f)
     cf_workflow_free(f->wf);
 }
 
-static void act(fx_t *f, const char *action, const char *role, const char *iso,
-                const char *facts, const char *docs)
+static void act(fx_t *f, const char *action, const char *role, const char *iso, const char *facts,
+                const char *docs)
 {
     cf_refusal_t why = {0};
     int rc = cf_test_act(f->store, f->wf, f->cal, &f->c, action, role, iso, facts, docs, &why);
@@ -182,10 +182,11 @@ TEST_IMPL(audit_wrong_role)
     fx_t f;
     cf_audit_t a;
     setup(&f, MINI, "2025-09-01T09:00:00+08:00");
-    forge(&f, "{\"type\": \"transition\", \"at\": \"2025-09-01T15:00:00+08:00\", \"actor\": "
-              "\"张三\", \"role\": \"handler\", \"action\": \"file\", \"label\": \"立案\", "
-              "\"from\": \"lead\", \"to\": \"investigating\", \"facts\": {\"reason\": \"x\"}, "
-              "\"documents\": {\"立案审批表\": {\"sha256\": \"00\", \"size\": 1, \"file\": \"a\"}}}");
+    forge(&f,
+          "{\"type\": \"transition\", \"at\": \"2025-09-01T15:00:00+08:00\", \"actor\": "
+          "\"张三\", \"role\": \"handler\", \"action\": \"file\", \"label\": \"立案\", "
+          "\"from\": \"lead\", \"to\": \"investigating\", \"facts\": {\"reason\": \"x\"}, "
+          "\"documents\": {\"立案审批表\": {\"sha256\": \"00\", \"size\": 1, \"file\": \"a\"}}}");
     audit(&f, &a, "2025-09-02T00:00:00+08:00");
     const cf_deviation_t *d = only(&a, "role", 3);
     ASSERT_CONTAINS(d->text, "role 'handler' may not take action 'file'");
@@ -323,8 +324,8 @@ static int cli(char *out, size_t size, const char *a1, const char *a2, const cha
 {
     char db[512];
     snprintf(db, sizeof(db), "--db=%s/audit.db", cf_test_tmpdir());
-    char *argv[] = {"caseflow", db, (char *)a1, (char *)a2, (char *)a3, (char *)a4, (char *)a5,
-                    NULL};
+    char *argv[] = {"caseflow", db,         (char *)a1, (char *)a2,
+                    (char *)a3, (char *)a4, (char *)a5, NULL};
     int argc = 2;
     while (argc < 7 && argv[argc])
         argc++;
@@ -349,9 +350,8 @@ TEST_IMPL(audit_bundle)
     walk_to_decision(&f);
     char id[32], path[512], *out = malloc(1 << 20);
     cf_error_t err;
-    ASSERT_EQ(cf_store_calendar_put(f.store, 2025, cf_test_slurp("workflows/calendars/2025.yaml",
-                                                                 NULL),
-                                    &err),
+    ASSERT_EQ(cf_store_calendar_put(f.store, 2025,
+                                    cf_test_slurp("workflows/calendars/2025.yaml", NULL), &err),
               0);
     snprintf(id, sizeof(id), "%lld", (long long)f.c.id);
     ASSERT_EQ(cli(out, 1 << 20, "case", "export", id, NULL, NULL), 0);
@@ -383,9 +383,8 @@ TEST_IMPL(audit_cli)
     walk_to_decision(&f);
     char *out = malloc(1 << 20);
     cf_error_t err;
-    ASSERT_EQ(cf_store_calendar_put(f.store, 2025, cf_test_slurp("workflows/calendars/2025.yaml",
-                                                                 NULL),
-                                    &err),
+    ASSERT_EQ(cf_store_calendar_put(f.store, 2025,
+                                    cf_test_slurp("workflows/calendars/2025.yaml", NULL), &err),
               0);
     ASSERT_EQ(cli(out, 1 << 20, "audit", "verify", NULL, NULL, NULL), 0);
     ASSERT_CONTAINS(out, "conformant");
@@ -394,7 +393,8 @@ TEST_IMPL(audit_cli)
     ASSERT(strstr(out, "<script") == NULL);
     ASSERT_CONTAINS(out, "</html>");
     char sql[256];
-    snprintf(sql, sizeof(sql), "%s UPDATE events SET body = replace(body, '举报', '匿名') WHERE seq = 3;",
+    snprintf(sql, sizeof(sql),
+             "%s UPDATE events SET body = replace(body, '举报', '匿名') WHERE seq = 3;",
              drop_triggers);
     tamper("audit.db", sql);
     ASSERT_EQ(cli(out, 1 << 20, "audit", "verify", NULL, NULL, NULL), CF_EXIT_VERIFY);

@@ -470,8 +470,13 @@ TEST_IMPL(engine_party_clock)
 static int exclude(fixture_t *f, const char *reason, const char *from, const char *to,
                    const char *at, cf_refusal_t *why)
 {
-    cf_exclude_t req = {.clock = "decision", .actor = "李四", .role = "head", .reason = reason,
-                        .from = cf_test_time(from), .to = cf_test_time(to), .at = cf_test_time(at)};
+    cf_exclude_t req = {.clock = "decision",
+                        .actor = "李四",
+                        .role = "head",
+                        .reason = reason,
+                        .from = cf_test_time(from),
+                        .to = cf_test_time(to),
+                        .at = cf_test_time(at)};
     json_t *events = NULL;
     int rc = cf_engine_exclude(f->wf, f->cal, &f->c, &req, &events, why);
     if (rc == 0) {
@@ -515,7 +520,8 @@ TEST_IMPL(engine_decision_period)
     ASSERT_EQ(extend(&f, "head", "20 days", "2026-04-02T10:00:00+08:00", &why), CF_EREFUSED);
     ASSERT_CONTAINS(why.text, "needs a collective discussion by the heads first");
     ASSERT_EQ(act(&f, "discuss_extension", "head", "2026-04-03T09:00:00+08:00",
-                  "{\"extension_discussion\": \"案情重大复杂，延长二十日\"}", "重大案件集体讨论记录"),
+                  "{\"extension_discussion\": \"案情重大复杂，延长二十日\"}",
+                  "重大案件集体讨论记录"),
               0);
     ASSERT_STR_EQ(f.c.state, "investigating"); /* the discussion is recorded in place */
     /* Its length is the discussion's, beyond the first maximum: 07-16 + 20 = Wed 08-05. */
@@ -552,11 +558,15 @@ static int step(fixture_t *f, const char *actor, const char *action, const char 
     json_t *dj = json_object();
     char *names = docs ? strdup(docs) : NULL, *save = NULL;
     for (char *n = names ? strtok_r(names, ",", &save) : NULL; n; n = strtok_r(NULL, ",", &save))
-        json_object_set_new(dj, n, json_pack("{s:s, s:i, s:s}", "sha256", "ab", "size", 1, "file",
-                                             "x.pdf"));
+        json_object_set_new(
+            dj, n, json_pack("{s:s, s:i, s:s}", "sha256", "ab", "size", 1, "file", "x.pdf"));
     free(names);
     ASSERT(fj != NULL);
-    cf_act_t req = {.action = action, .actor = actor, .role = role, .facts = fj, .documents = dj,
+    cf_act_t req = {.action = action,
+                    .actor = actor,
+                    .role = role,
+                    .facts = fj,
+                    .documents = dj,
                     .at = cf_test_time(iso)};
     json_t *events = NULL;
     memset(why, 0, sizeof(*why));
@@ -597,47 +607,62 @@ TEST_IMPL(engine_penalty_rules)
     /* two-officers: two names with one 执法证 number are one officer. */
     snprintf(facts, sizeof(facts), file,
              "[{\"name\": \"张三\", \"cert\": \"1\"}, {\"name\": \"王五\", \"cert\": \"1\"}]");
-    refused_by(&w, step(&f, "李四", "file", "head", "2026-03-02T10:00:00+08:00", facts, "立案审批表", &w),
-               "two-officers", "第十六条");
+    refused_by(
+        &w, step(&f, "李四", "file", "head", "2026-03-02T10:00:00+08:00", facts, "立案审批表", &w),
+        "two-officers", "第十六条");
     snprintf(facts, sizeof(facts), file, TWO);
-    ASSERT_EQ(step(&f, "李四", "file", "head", "2026-03-02T10:00:00+08:00", facts, "立案审批表", &w), 0);
+    ASSERT_EQ(
+        step(&f, "李四", "file", "head", "2026-03-02T10:00:00+08:00", facts, "立案审批表", &w), 0);
     /* A recusal that would leave one officer is refused; a replacement is not. */
-    refused_by(&w, step(&f, "李四", "recuse", "head", "2026-03-03T10:00:00+08:00",
-                        "{\"officers\": [{\"name\": \"张三\", \"cert\": \"1\"}], \"recusal_reason\": "
-                        "\"王五与当事人有利害关系\"}",
-                        "回避决定书", &w),
+    refused_by(&w,
+               step(&f, "李四", "recuse", "head", "2026-03-03T10:00:00+08:00",
+                    "{\"officers\": [{\"name\": \"张三\", \"cert\": \"1\"}], \"recusal_reason\": "
+                    "\"王五与当事人有利害关系\"}",
+                    "回避决定书", &w),
                "two-officers", "第五条");
-    ASSERT_EQ(step(&f, "李四", "recuse", "head", "2026-03-03T10:00:00+08:00",
-                   "{\"officers\": [{\"name\": \"张三\", \"cert\": \"1\"}, {\"name\": \"赵六\", \"cert\": "
-                   "\"3\"}], \"recusal_reason\": \"王五与当事人有利害关系\"}",
-                   "回避决定书", &w),
-              0);
+    ASSERT_EQ(
+        step(
+            &f, "李四", "recuse", "head", "2026-03-03T10:00:00+08:00",
+            "{\"officers\": [{\"name\": \"张三\", \"cert\": \"1\"}, {\"name\": \"赵六\", \"cert\": "
+            "\"3\"}], \"recusal_reason\": \"王五与当事人有利害关系\"}",
+            "回避决定书", &w),
+        0);
     ASSERT_EQ(step(&f, "张三", "submit_review", "handler", "2026-03-20T10:00:00+08:00",
-                   "{\"findings\": \"查实\"}", "调查终结报告", &w), 0);
+                   "{\"findings\": \"查实\"}", "调查终结报告", &w),
+              0);
     ASSERT_EQ(step(&f, "张三", "submit_legal_review", "handler", "2026-03-21T10:00:00+08:00",
-                   "{\"serious\": true, \"review_opinion\": \"重大案件\"}", "案件审查报告", &w), 0);
+                   "{\"serious\": true, \"review_opinion\": \"重大案件\"}", "案件审查报告", &w),
+              0);
     /* legal-reviewer-not-officer: 赵六 handles the case; 孙七 does not. */
-    refused_by(&w, step(&f, "赵六", "pass_legal_review", "reviewer", "2026-03-24T10:00:00+08:00",
-                        "{\"legal_review_opinion\": \"同意\"}", "法制审核意见书", &w),
+    refused_by(&w,
+               step(&f, "赵六", "pass_legal_review", "reviewer", "2026-03-24T10:00:00+08:00",
+                    "{\"legal_review_opinion\": \"同意\"}", "法制审核意见书", &w),
                "legal-reviewer-not-officer", "第三十七条");
     ASSERT_EQ(step(&f, "孙七", "pass_legal_review", "reviewer", "2026-03-24T10:00:00+08:00",
-                   "{\"legal_review_opinion\": \"同意\"}", "法制审核意见书", &w), 0);
+                   "{\"legal_review_opinion\": \"同意\"}", "法制审核意见书", &w),
+              0);
     ASSERT_EQ(step(&f, "张三", "notify", "handler", "2026-03-26T10:00:00+08:00",
                    "{\"notified_penalty\": \"罚款5000元\", \"notified_fine\": 5000, "
                    "\"hearing_eligible\": false}",
-                   "重大案件集体讨论记录,行政处罚告知书", &w), 0);
+                   "重大案件集体讨论记录,行政处罚告知书", &w),
+              0);
     ASSERT_EQ(step(&f, "李四", "decide", "head", "2026-04-07T10:00:00+08:00",
-                   "{\"penalty\": \"罚款5000元\", \"fine\": 5000}", "行政处罚决定书", &w), 0);
+                   "{\"penalty\": \"罚款5000元\", \"fine\": 5000}", "行政处罚决定书", &w),
+              0);
     ASSERT_EQ(step(&f, "张三", "serve", "handler", "2026-04-08T10:00:00+08:00",
-                   "{\"service_method\": \"直接送达\"}", "送达回证", &w), 0);
+                   "{\"service_method\": \"直接送达\"}", "送达回证", &w),
+              0);
     /* surcharge-cap: the late-payment surcharge never exceeds the fine. */
-    refused_by(&w, step(&f, "张三", "pay", "handler", "2026-07-01T10:00:00+08:00",
-                        "{\"paid_amount\": 11000, \"surcharge\": 6000}", "罚款缴纳凭证", &w),
+    refused_by(&w,
+               step(&f, "张三", "pay", "handler", "2026-07-01T10:00:00+08:00",
+                    "{\"paid_amount\": 11000, \"surcharge\": 6000}", "罚款缴纳凭证", &w),
                "surcharge-cap", "第七十二条");
     ASSERT_EQ(step(&f, "张三", "pay", "handler", "2026-07-01T10:00:00+08:00",
-                   "{\"paid_amount\": 10000, \"surcharge\": 5000}", "罚款缴纳凭证", &w), 0);
+                   "{\"paid_amount\": 10000, \"surcharge\": 5000}", "罚款缴纳凭证", &w),
+              0);
     ASSERT_EQ(step(&f, "李四", "close", "head", "2026-07-02T10:00:00+08:00",
-                   "{\"closing_reason\": \"执行完毕\"}", "结案审批表", &w), 0);
+                   "{\"closing_reason\": \"执行完毕\"}", "结案审批表", &w),
+              0);
     teardown(&f);
     return 0;
 }
@@ -664,10 +689,12 @@ TEST_IMPL(engine_closing_conditions)
     char facts[512];
     snprintf(facts, sizeof(facts), "{\"filing_reason\": \"x\", \"cause\": \"y\", \"officers\": %s}",
              TWO);
-    ASSERT_EQ(step(&f, "李四", "file", "head", "2026-03-02T10:00:00+08:00", facts, "立案审批表", &w), 0);
+    ASSERT_EQ(
+        step(&f, "李四", "file", "head", "2026-03-02T10:00:00+08:00", facts, "立案审批表", &w), 0);
     ASSERT_EQ(step(&f, "李四", "shortcut", "head", "2026-03-03T10:00:00+08:00", NULL, NULL, &w), 0);
-    refused_by(&w, step(&f, "李四", "close", "head", "2026-03-04T10:00:00+08:00",
-                        "{\"closing_reason\": \"无\"}", "结案审批表", &w),
+    refused_by(&w,
+               step(&f, "李四", "close", "head", "2026-03-04T10:00:00+08:00",
+                    "{\"closing_reason\": \"无\"}", "结案审批表", &w),
                "closing-conditions", "第五十六条");
     free(merged);
     cf_workflow_free(base);

@@ -81,8 +81,8 @@ TEST_IMPL(overlay_problems)
         {"overlay: penalty-summary\nid: penalty-summary\n", 2, "needs an id of its own"},
         {"overlay: penalty-summary\nid: x\nstates:\n  - {id: informed, name: 告知}\n", 4,
          "adds states 'informed', which the base already has"},
-        {"overlay: penalty-summary\nid: x\nredirect:\n  - {action: pay, from: on_site, to: x}\n",
-         4, "no transition 'pay' from state 'on_site'"},
+        {"overlay: penalty-summary\nid: x\nredirect:\n  - {action: pay, from: on_site, to: x}\n", 4,
+         "no transition 'pay' from state 'on_site'"},
         /* libyaml notices the unclosed flow sequence at the end of the text. */
         {"overlay: penalty-summary\nid: [x\n", 3, "YAML syntax error"},
     };

@@ -107,7 +107,10 @@ TEST_IMPL(store_chain_sm3)
     cf_error_t err;
     ASSERT_EQ(cf_store_workflow_put(s, wf, NULL, NULL, &err), 0);
     json_t *party = json_pack("{s:s}", "name", "张某");
-    cf_open_t req = {.actor = "a", .role = "handler", .party = party, .algo = CF_CHAIN_SM3,
+    cf_open_t req = {.actor = "a",
+                     .role = "handler",
+                     .party = party,
+                     .algo = CF_CHAIN_SM3,
                      .at = cf_test_time("2026-03-02T09:00:00+08:00")};
     json_t *events;
     ASSERT_EQ(cf_engine_open(wf, cal, &req, &events, NULL), 0);
@@ -140,9 +143,9 @@ TEST_IMPL(store_conflict)
     cf_error_t err;
     cf_test_open(s, wf, cal, "2026-03-02T09:00:00+08:00", &a);
     ASSERT_EQ(cf_store_case_get(s, a.id, &b, &err), 0);
-    ASSERT_EQ(cf_test_act(s, wf, cal, &a, "drop", "head", "2026-03-02T10:00:00+08:00", NULL, NULL,
-                          NULL),
-              0);
+    ASSERT_EQ(
+        cf_test_act(s, wf, cal, &a, "drop", "head", "2026-03-02T10:00:00+08:00", NULL, NULL, NULL),
+        0);
     cf_refusal_t why;
     ASSERT_EQ(cf_test_act(s, wf, cal, &b, "file", "head", "2026-03-02T10:00:00+08:00",
                           "{\"reason\": \"x\"}", "立案审批表", &why),
@@ -340,7 +343,10 @@ TEST_IMPL(store_due_and_links)
     json_decref(list);
     /* A child case opened with a parent is listed as its child. */
     json_t *party = json_pack("{s:s}", "name", "某某大药房");
-    cf_open_t req = {.actor = "a", .role = "handler", .party = party, .parent = a.id,
+    cf_open_t req = {.actor = "a",
+                     .role = "handler",
+                     .party = party,
+                     .parent = a.id,
                      .at = cf_test_time("2026-03-06T09:00:00+08:00")};
     json_t *events;
     cf_case_t child;

@@ -91,8 +91,8 @@ static json_t *fake_documents(const json_t *names)
     return docs;
 }
 
-static void run_step(cf_store_t *s, const cf_workflow_t *wf, const cf_calendar_t *cal,
-                     cf_case_t *c, const json_t *step, const char *where)
+static void run_step(cf_store_t *s, const cf_workflow_t *wf, const cf_calendar_t *cal, cf_case_t *c,
+                     const json_t *step, const char *where)
 {
     const char *action = json_string_value(json_object_get(step, "action"));
     json_t *facts = typed_facts(wf, json_object_get(step, "facts"), where);
@@ -145,7 +145,10 @@ static int run_walk(const char *relpath, char *workflow_id, size_t size)
     json_t *open = json_object_get(walk, "open");
     json_t *party = json_pack("{s:s}", "name", json_string_value(json_object_get(open, "party")));
     json_t *facts = typed_facts(wf, json_object_get(open, "facts"), relpath);
-    cf_open_t req = {.actor = "立案人", .role = "handler", .party = party, .facts = facts,
+    cf_open_t req = {.actor = "立案人",
+                     .role = "handler",
+                     .party = party,
+                     .facts = facts,
                      .at = cf_test_time(json_string_value(json_object_get(open, "at")))};
     json_t *events;
     cf_refusal_t why;
