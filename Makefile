@@ -36,6 +36,21 @@ format:
 clean:
 	rm -rf $(BUILD) $(SAN_BUILD)
 
+# RELIABILITY (docs/reliability.md), none of them part of make test:
+#   make fuzz      clang + libFuzzer: each target FUZZ_RUNS executions (long; FUZZ_TARGETS picks)
+#   make crash     the crash test's long form: CRASH_CYCLES SIGKILLs, result into the doc
+#   make valgrind  the daemon tests (serve-*, concurrency-*, fuzz-*) under memcheck
+.PHONY: fuzz crash valgrind
+FUZZ_BUILD ?= build-fuzz
+FUZZ_RUNS ?= 1000000
+FUZZ_TARGETS ?=
+fuzz:
+	@scripts/install-deps.sh fuzz
+	cmake -S . -B $(FUZZ_BUILD) -DCF_FUZZ=ON -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+	cmake --build $(FUZZ_BUILD) -j $(JOBS) --target fuzz-all
+	fuzz/run.sh $(FUZZ_BUILD) $(FUZZ_RUNS) $(FUZZ_TARGETS)
+
+
 # make bench: the benchmark of docs/performance.md (about ten minutes; BENCH_FLAGS=--quick
 # for a short trial run). Its own build directory; never part of make test.
 BENCH_BUILD ?= build-bench

@@ -4,6 +4,14 @@
 set -e
 PKGS="build-essential cmake pkg-config libuv1-dev libsqlite3-dev libcyaml-dev libyaml-dev
 libjansson-dev libssl-dev libh2o-dev libcurl4-openssl-dev sqlite3 curl"
+# RELIABILITY: extras for targets that are not make test: `install-deps.sh fuzz` (make fuzz:
+# clang and its libFuzzer runtime), `install-deps.sh valgrind` (make valgrind)
+for extra in "$@"; do
+    case $extra in
+    fuzz) PKGS="$PKGS clang libclang-rt-14-dev" ;;
+    *) echo "install-deps.sh: unknown extra '$extra' (fuzz, valgrind)" >&2; exit 1 ;;
+    esac
+done
 missing=""
 for p in $PKGS; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

@@ -133,4 +133,7 @@
     X(cause_party)                                                                                 \
     X(cause_store)                                                                                 \
     X(cause_case_record)                                                                           \
+    /* fuzz-*, concurrency-*: reliability (tests/test-fuzz.c, test-concurrency.c) */              \
+    X(fuzz_regressions)                                                                            \
+    X(fuzz_targets_on_seeds)                                                                       \
     /* CORE-TESTS */

@@ -1,0 +1,81 @@
+/*
+ * test-fuzz.c -- fuzz-*: the fuzz targets' findings stay fixed, in the normal
+ * build (gcc, no libFuzzer): the targets' bodies (fuzz/fuzz-*.c, compiled here
+ * without CF_FUZZ_MAIN) are plain functions, so each input the fuzzers found is
+ * replayed through exactly the code that found it. A target aborts on a broken
+ * property, which fails the test like a crash does.
+ *
+ * fuzz-1.1: every file in tests/fixtures/fuzz-regressions/TARGET/ through TARGET.
+ * fuzz-1.2: the targets on a few of their seeds (the project's own files), so a
+ *           target that stops working is noticed without clang too.
+ */
+#include <dirent.h>
+#include <string.h>
+
+#include "../fuzz/fuzz.h"
+#include "task.h"
+
+typedef struct target_s {
+    const char *name;
+    int (*fn)(const uint8_t *data, size_t size);
+} target_t;
+
+static const target_t targets[] = {
+    {"workflow", cf_fuzz_workflow}, {"import", cf_fuzz_import}, {"catalog", cf_fuzz_catalog},
+    {"request", cf_fuzz_request},   {"period", cf_fuzz_period},
+};
+
+static void feed(const target_t *t, const char *relpath)
+{
+    size_t len;
+    char *data = cf_test_slurp(relpath, &len);
+    fprintf(stderr, "  %s <- %s\n", t->name, relpath);
+    ASSERT_EQ(t->fn((const uint8_t *)data, len), 0);
+    free(data);
+}
+
+/* ---- fuzz-1.1 ------------------------------------------------------------------------------ */
+
+TEST_IMPL(fuzz_regressions)
+{
+    int fed = 0;
+    for (size_t i = 0; i < sizeof(targets) / sizeof(targets[0]); i++) {
+        char dir[512], rel[512];
+        snprintf(dir, sizeof(dir), "%s/tests/fixtures/fuzz-regressions/%s", CF_SOURCE_DIR,
+                 targets[i].name);
+        DIR *d = opendir(dir);
+        if (!d)
+            continue; /* no finding for this target */
+        struct dirent *e;
+        while ((e = readdir(d))) {
+            if (e->d_name[0] == '.')
+                continue;
+            snprintf(rel, sizeof(rel), "tests/fixtures/fuzz-regressions/%s/%s", targets[i].name,
+                     e->d_name);
+            feed(&targets[i], rel);
+            fed++;
+        }
+        closedir(d);
+    }
+    ASSERT(fed > 0);
+    cf_fuzz_request_cleanup();
+    return 0;
+}
+
+/* ---- fuzz-1.2 ------------------------------------------------------------------------------ */
+
+TEST_IMPL(fuzz_targets_on_seeds)
+{
+    static const char period[] = "7 working_days\n2025-09-30T10:00:00+08:00\n"
+                                 "2025-10-09T10:00:00+08:00\n2025-10-11";
+    static const char request[] = "\001\002\000\002{\"action\": \"file\", \"facts\": "
+                                  "{\"filing_reason\": \"x\", \"officers\": \"[]\"}}";
+    feed(&targets[0], "workflows/penalty-general.yaml");
+    feed(&targets[0], "tests/fixtures/workflows/valid/mini.yaml");
+    feed(&targets[1], "tests/fixtures/import/synonyms.txt");
+    feed(&targets[2], "examples/catalogs/004-generic.yaml");
+    ASSERT_EQ(cf_fuzz_request((const uint8_t *)request, sizeof(request) - 1), 0);
+    ASSERT_EQ(cf_fuzz_period((const uint8_t *)period, sizeof(period) - 1), 0);
+    cf_fuzz_request_cleanup();
+    return 0;
+}
