@@ -54,9 +54,16 @@ static json_t *parse_body(cf_serve_t *srv, h2o_req_t *req)
         int utf8 = json_error_code(&e) == json_error_invalid_utf8;
         char text[JSON_ERROR_TEXT_LENGTH + 32];
         snprintf(text, sizeof(text), "%s%s", utf8 ? "invalid UTF-8: " : "", e.text);
+        /* jansson quotes the bytes near the error, which can cut a character in half: a
+         * text that is not UTF-8 answers with its non-ASCII bytes as '?' (fuzz-request) */
+        json_t *msg = json_string(text);
+        for (char *p = text; !msg && *p; p++)
+            *p = (unsigned char)*p < 0x80 ? *p : '?';
+        if (!msg)
+            msg = json_string(text);
         cf__http_json(req, srv, 400,
-                      json_pack("{s:s, s:s, s:i, s:i, s:i}", "error", utf8 ? "EUTF8" : "EPARSE",
-                                "text", text, "line", e.line, "column", e.column, "position",
+                      json_pack("{s:s, s:o, s:i, s:i, s:i}", "error", utf8 ? "EUTF8" : "EPARSE",
+                                "text", msg, "line", e.line, "column", e.column, "position",
                                 e.position));
         return NULL;
     }

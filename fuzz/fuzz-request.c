@@ -201,18 +201,26 @@ static void setup(void)
 /* ---- the target ------------------------------------------------------------------------------ */
 
 /* The body as parse_body (api/http-write.c) reads it; NULL when the daemon would
- * answer 400, after making that answer as it does. */
+ * answer 400, after making that answer as it does (its message made valid UTF-8:
+ * jansson's can quote half a character, which once made the daemon answer 500). */
 static json_t *parse_like_daemon(const uint8_t *data, size_t size)
 {
     json_error_t e;
     json_t *b = json_loadb((const char *)data, size, JSON_REJECT_DUPLICATES, &e);
     if (!b || !json_is_object(b)) {
-        json_t *answer = json_pack("{s:s, s:s, s:i, s:i, s:i}", "error", "EPARSE", "text", e.text,
+        char text[JSON_ERROR_TEXT_LENGTH + 32];
+        snprintf(text, sizeof(text), "%s", b ? "the body must be a JSON object" : e.text);
+        json_t *msg = json_string(text);
+        for (char *p = text; !msg && *p; p++)
+            *p = (unsigned char)*p < 0x80 ? *p : '?';
+        if (!msg)
+            msg = json_string(text);
+        json_t *answer = json_pack("{s:s, s:o, s:i, s:i, s:i}", "error", "EPARSE", "text", msg,
                                    "line", e.line, "column", e.column, "position", e.position);
         CF_FUZZ_CHECK(answer != NULL);
-        char *text = json_dumps(answer, JSON_COMPACT);
-        CF_FUZZ_CHECK(text != NULL);
-        free(text);
+        char *dump = json_dumps(answer, JSON_COMPACT);
+        CF_FUZZ_CHECK(dump != NULL);
+        free(dump);
         json_decref(answer);
         json_decref(b);
         return NULL;

@@ -8,11 +8,15 @@
  * fuzz-1.1: every file in tests/fixtures/fuzz-regressions/TARGET/ through TARGET.
  * fuzz-1.2: the targets on a few of their seeds (the project's own files), so a
  *           target that stops working is noticed without clang too.
+ * fuzz-1.3: the request regressions again, over HTTP to a real daemon: the
+ *           target mirrors the daemon's body parser (static in http-write.c),
+ *           so this checks the daemon's own: a body answers a JSON 4xx, never 5xx.
  */
 #include <dirent.h>
 #include <string.h>
 
 #include "../fuzz/fuzz.h"
+#include "serve-helpers.h"
 #include "task.h"
 
 typedef struct target_s {
@@ -77,5 +81,46 @@ TEST_IMPL(fuzz_targets_on_seeds)
     ASSERT_EQ(cf_fuzz_request((const uint8_t *)request, sizeof(request) - 1), 0);
     ASSERT_EQ(cf_fuzz_period((const uint8_t *)period, sizeof(period) - 1), 0);
     cf_fuzz_request_cleanup();
+    return 0;
+}
+
+/* ---- fuzz-1.3 ------------------------------------------------------------------------------ */
+
+TEST_IMPL(fuzz_request_over_http)
+{
+    static const char *const paths[] = {"/v1/cases", "/v1/cases/1/actions",
+                                        "/v1/cases/1/extensions"};
+    char db[512], dir[512], rel[512];
+    td_db("fuzz-http.db", db, sizeof(db));
+    char *head = td_token(db, "甲局", "head", "李四");
+    cf_serve_config_t cfg;
+    td_daemon_t d;
+    td_config(&cfg, db, "2026-03-02T09:00:00+08:00");
+    td_start(&d, &cfg);
+    snprintf(dir, sizeof(dir), "%s/tests/fixtures/fuzz-regressions/request", CF_SOURCE_DIR);
+    DIR *dh = opendir(dir);
+    ASSERT(dh != NULL);
+    struct dirent *e;
+    int fed = 0;
+    while ((e = readdir(dh))) {
+        if (e->d_name[0] == '.')
+            continue;
+        size_t len;
+        snprintf(rel, sizeof(rel), "tests/fixtures/fuzz-regressions/request/%s", e->d_name);
+        char *data = cf_test_slurp(rel, &len);
+        ASSERT(len >= 4);
+        td_resp_t r;
+        td_http(&d, "POST", paths[(unsigned char)data[0] % 3], head, data + 4, len - 4, "\"2\"",
+                &r);
+        if (r.status >= 500 || !json_is_string(json_object_get(r.json, "error")))
+            CF__FAIL("%s: %ld %s", rel, r.status, r.body);
+        td_resp_free(&r);
+        free(data);
+        fed++;
+    }
+    closedir(dh);
+    ASSERT(fed > 0);
+    td_stop(&d);
+    free(head);
     return 0;
 }

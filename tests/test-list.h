@@ -136,4 +136,5 @@
     /* fuzz-*, concurrency-*: reliability (tests/test-fuzz.c, test-concurrency.c) */              \
     X(fuzz_regressions)                                                                            \
     X(fuzz_targets_on_seeds)                                                                       \
+    X(fuzz_request_over_http)                                                                      \
     /* CORE-TESTS */
