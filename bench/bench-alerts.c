@@ -5,9 +5,10 @@
  *
  * Method.
  *   ready     the daemon is started (fork/exec) with --now t0 --test-clock
- *             --alert-log; the time to its "listening on" line, and to the
- *             answer of the first API request (GET /v1/cases/1 with a token:
- *             a real read through its reader connection).
+ *             --alert-log; the time to its "listening on" line, to the answer
+ *             of GET /healthz, and to the answer of the first API request (GET
+ *             /v1/cases/1 with a token: a real read through its reader
+ *             connection); then the median of 20 more case reads.
  *   memory    VmHWM (peak resident) and VmRSS from /proc/PID/status at ready
  *             and again after both alert rounds.
  *   lateness  POST /v1/test/clock sets the daemon's clock to 3 s before the
@@ -223,22 +224,38 @@ static void memory(const char *key, const cf_bench_daemon_t *d)
                     (double)rss / 1024.0);
 }
 
-/* Starts the daemon and times its first answer. */
+static double get(const cf_bench_daemon_t *d, const char *path, const char *token)
+{
+    long status;
+    if (cf_bench_http(d, "GET", path, token, NULL, &status, NULL) != 0 || status != 200)
+        cf_bench_die("serve", "GET %s answered %ld", path, status);
+    return cf_bench_now();
+}
+
+/* Starts the daemon and times its first answers: /healthz (no database), then
+ * GET /v1/cases/1 (token, agency, case and its children read through the
+ * reader connection); then the time of 20 more case reads. */
 static void start(const cf_bench_env_t *env, const char *db, const char *log,
                   const cf_bench_layout_t *lay, cf_bench_daemon_t *d)
 {
-    char t0[CF_TIME_BUFSZ];
-    long status;
+    char t0[CF_TIME_BUFSZ], path[64];
+    double ms[20];
     cf_time_format(lay->t0, t0);
     const char *extra[] = {"--now", t0, "--test-clock", "--alert-log", log, NULL};
     remove(log);
     cf_bench_daemon_start(env, db, extra, d);
-    if (cf_bench_http(d, "GET", "/v1/cases/1", CF_BENCH_TOKEN, NULL, &status, NULL) != 0 ||
-        status != 200)
-        cf_bench_die("serve", "GET /v1/cases/1 answered %ld", status);
-    double served = cf_bench_now();
-    cf_bench_result("ready", served - d->started, "listening_s=%.3f first_answer_s=%.3f cases=%ld",
-                    d->listening - d->started, served - d->started, lay->cases);
+    double health = get(d, "/healthz", NULL);
+    double served = get(d, "/v1/cases/1", CF_BENCH_TOKEN);
+    cf_bench_result(
+        "ready", served - d->started, "listening_s=%.3f healthz_s=%.3f first_case_s=%.3f cases=%ld",
+        d->listening - d->started, health - d->started, served - d->started, lay->cases);
+    for (int i = 0; i < 20; i++) {
+        snprintf(path, sizeof(path), "/v1/cases/%ld", 1 + (long)i * (lay->cases / 20));
+        double t = cf_bench_now();
+        ms[i] = (get(d, path, CF_BENCH_TOKEN) - t) * 1e3;
+    }
+    qsort(ms, 20, sizeof(double), cmp_double);
+    cf_bench_result("case_read", ms[9], "p50_ms=%.1f max_ms=%.1f n=20", ms[9], ms[19]);
 }
 
 /* Exported, documented in bench.h */
