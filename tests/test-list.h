@@ -137,4 +137,6 @@
     X(fuzz_regressions)                                                                            \
     X(fuzz_targets_on_seeds)                                                                       \
     X(fuzz_request_over_http)                                                                      \
+    X(concurrency_same_version)                                                                    \
+    X(concurrency_retry_storm)                                                                     \
     /* CORE-TESTS */
