@@ -50,6 +50,11 @@ fuzz:
 	cmake --build $(FUZZ_BUILD) -j $(JOBS) --target fuzz-all
 	fuzz/run.sh $(FUZZ_BUILD) $(FUZZ_RUNS) $(FUZZ_TARGETS)
 
+CRASH_CYCLES ?= 100
+crash: deps build
+	tests/crash/crash.sh --cycles $(CRASH_CYCLES) --record docs/reliability.md \
+	  $(BUILD)/api/caseflow $(BUILD)/tests/crash/caseflow-crash
+
 
 # make bench: the benchmark of docs/performance.md (about ten minutes; BENCH_FLAGS=--quick
 # for a short trial run). Its own build directory; never part of make test.

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <yaml.h>
 
 #include "task.h"
 
@@ -133,4 +134,42 @@ int cf_test_act(cf_store_t *s, const cf_workflow_t *wf, const cf_calendar_t *cal
     json_decref(f);
     json_decref(d);
     return rc;
+}
+
+static json_t *node_json(yaml_document_t *doc, yaml_node_t *n)
+{
+    if (n->type == YAML_SCALAR_NODE)
+        return json_stringn((const char *)n->data.scalar.value, n->data.scalar.length);
+    if (n->type == YAML_SEQUENCE_NODE) {
+        json_t *a = json_array();
+        for (yaml_node_item_t *i = n->data.sequence.items.start; i < n->data.sequence.items.top;
+             i++)
+            json_array_append_new(a, node_json(doc, yaml_document_get_node(doc, *i)));
+        return a;
+    }
+    json_t *o = json_object();
+    for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++) {
+        yaml_node_t *k = yaml_document_get_node(doc, p->key);
+        json_object_set_new(o, (const char *)k->data.scalar.value,
+                            node_json(doc, yaml_document_get_node(doc, p->value)));
+    }
+    return o;
+}
+
+json_t *cf_test_yaml(const char *relpath)
+{
+    size_t len;
+    char *buf = cf_test_slurp(relpath, &len);
+    yaml_parser_t parser;
+    yaml_document_t doc;
+    ASSERT(yaml_parser_initialize(&parser));
+    yaml_parser_set_input_string(&parser, (const unsigned char *)buf, len);
+    if (!yaml_parser_load(&parser, &doc))
+        CF__FAIL("%s: not YAML: %s (line %zu)", relpath, parser.problem,
+                 parser.problem_mark.line + 1);
+    json_t *out = node_json(&doc, yaml_document_get_root_node(&doc));
+    yaml_document_delete(&doc);
+    yaml_parser_delete(&parser);
+    free(buf);
+    return out;
 }

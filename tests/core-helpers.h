@@ -31,6 +31,10 @@ int cf_test_act(cf_store_t *s, const cf_workflow_t *wf, const cf_calendar_t *cal
                 const char *action, const char *role, const char *iso, const char *facts,
                 const char *docs, cf_refusal_t *why);
 
+/* A YAML file under the source tree as JSON, every scalar a string (typed later,
+ * as the command line types text); aborts the test when it is not YAML. New ref. */
+json_t *cf_test_yaml(const char *relpath);
+
 /* Formats t into a static-free buffer owned by the caller (CF_TIME_BUFSZ). */
 const char *cf_test_fmt(cf_time_t t, char *buf);
 

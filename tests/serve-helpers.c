@@ -12,7 +12,6 @@
 #include <strings.h>
 #include <sys/socket.h>
 #include <unistd.h>
-#include <yaml.h>
 
 #include "cli.h"
 #include "task.h"
@@ -377,43 +376,4 @@ void td_stream_finish(td_stream_t *s)
     ASSERT_EQ(pthread_join(s->thread, NULL), 0);
     pthread_cond_destroy(&s->cv);
     pthread_mutex_destroy(&s->mu);
-}
-
-/* ---- YAML
- * ---------------------------------------------------------------------------------------- */
-
-static json_t *node_json(yaml_document_t *doc, yaml_node_t *n)
-{
-    if (n->type == YAML_SCALAR_NODE)
-        return json_stringn((const char *)n->data.scalar.value, n->data.scalar.length);
-    if (n->type == YAML_SEQUENCE_NODE) {
-        json_t *a = json_array();
-        for (yaml_node_item_t *i = n->data.sequence.items.start; i < n->data.sequence.items.top;
-             i++)
-            json_array_append_new(a, node_json(doc, yaml_document_get_node(doc, *i)));
-        return a;
-    }
-    json_t *o = json_object();
-    for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++) {
-        yaml_node_t *k = yaml_document_get_node(doc, p->key);
-        json_object_set_new(o, (const char *)k->data.scalar.value,
-                            node_json(doc, yaml_document_get_node(doc, p->value)));
-    }
-    return o;
-}
-
-json_t *td_yaml(const char *relpath)
-{
-    size_t len;
-    char *buf = cf_test_slurp(relpath, &len);
-    yaml_parser_t parser;
-    yaml_document_t doc;
-    ASSERT(yaml_parser_initialize(&parser));
-    yaml_parser_set_input_string(&parser, (const unsigned char *)buf, len);
-    ASSERT(yaml_parser_load(&parser, &doc));
-    json_t *out = node_json(&doc, yaml_document_get_root_node(&doc));
-    yaml_document_delete(&doc);
-    yaml_parser_delete(&parser);
-    free(buf);
-    return out;
 }

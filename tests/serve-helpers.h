@@ -92,7 +92,4 @@ void td_stream_start(td_stream_t *s, const td_daemon_t *d, const char *token, in
 /* Waits until `want` alerts arrived, then joins the reader. */
 void td_stream_finish(td_stream_t *s);
 
-/* Reads a YAML file under the source tree as JSON (every scalar a string). */
-json_t *td_yaml(const char *relpath);
-
 #endif

@@ -19,6 +19,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "core-helpers.h"
 #include "serve-helpers.h"
 #include "store.h"
 #include "task.h"
@@ -132,7 +133,7 @@ TEST_IMPL(serve_walk_full)
     char db[512], etag[32], path[64];
     td_db("walk.db", db, sizeof(db));
     tokens_t tokens = {.db = db};
-    json_t *walk = td_yaml("tests/fixtures/walks/penalty-general-full.yaml");
+    json_t *walk = cf_test_yaml("tests/fixtures/walks/penalty-general-full.yaml");
     json_t *open = json_object_get(walk, "open");
     cf_serve_config_t cfg;
     td_daemon_t d;
