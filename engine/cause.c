@@ -242,6 +242,8 @@ int cf_causes_load(cf_causes_t *set, const char *buf, size_t len, const char *so
         return CF_ENOMEM;
     if (crc != CYAML_OK)
         return cf__cyaml_error(&log, buf, len, source, "causes", err);
+    if (!d) /* an empty document loads as nothing (as fuzz-workflow found for workflows) */
+        return cf_error_set(err, CF_EPARSE, source, 1, 1, "causes: the document is empty");
     check_t c = {.source = source, .err = err};
     int rc = cf__yamlpos_build(&c.pos, buf, len) == 0 ? 0 : CF_ENOMEM;
     if (rc == 0)

@@ -8,6 +8,10 @@
  * fuzz-1.1: every file in tests/fixtures/fuzz-regressions/TARGET/ through TARGET.
  * fuzz-1.2: the targets on a few of their seeds (the project's own files), so a
  *           target that stops working is noticed without clang too.
+ * fuzz-1.4: an empty YAML document (empty file, "---", "~") is a parse error at
+ *           1:1 for every schema-checked loader: libcyaml loads it as no
+ *           document at all, which crashed the workflow checker (fuzz-workflow)
+ *           and, the same way, `caseflow cause load`.
  * fuzz-1.3: the request regressions again, over HTTP to a real daemon: the
  *           target mirrors the daemon's body parser (static in http-write.c),
  *           so this checks the daemon's own: a body answers a JSON 4xx, never 5xx.
@@ -16,8 +20,12 @@
 #include <string.h>
 
 #include "../fuzz/fuzz.h"
+#include "calendar.h"
+#include "catalog.h"
+#include "cause.h"
 #include "serve-helpers.h"
 #include "task.h"
+#include "workflow.h"
 
 typedef struct target_s {
     const char *name;
@@ -122,5 +130,39 @@ TEST_IMPL(fuzz_request_over_http)
     ASSERT(fed > 0);
     td_stop(&d);
     free(head);
+    return 0;
+}
+
+/* ---- fuzz-1.4 ------------------------------------------------------------------------------ */
+
+TEST_IMPL(fuzz_empty_documents)
+{
+    static const char *const empties[] = {"", "---\n", "~\n", "---\n...\n", "# only a comment\n"};
+    for (size_t i = 0; i < sizeof(empties) / sizeof(empties[0]); i++) {
+        const char *text = empties[i];
+        size_t len = strlen(text);
+        cf_error_t err;
+        cf_workflow_t *wf = (cf_workflow_t *)0x1;
+        cf_errlist_t problems = {0};
+        ASSERT_EQ(cf_workflow_parse(text, len, "w.yaml", &wf, &problems), CF_EPARSE);
+        ASSERT(wf == (cf_workflow_t *)0x1);
+        ASSERT(problems.items_count >= 1);
+        cf_errlist_free(&problems);
+        cf_calendar_t *cal;
+        ASSERT_EQ(cf_calendar_new(&cal), 0);
+        ASSERT_EQ(cf_calendar_load(cal, text, len, "2026.yaml", &err), CF_EPARSE);
+        cf_calendar_free(cal);
+        cf_causes_t *set;
+        ASSERT_EQ(cf_causes_new(&set), 0);
+        cf_error_clear(&err);
+        ASSERT_EQ(cf_causes_load(set, text, len, "c.yaml", &err), CF_EPARSE);
+        ASSERT_EQ(cf_causes_count(set), 0);
+        ASSERT(err.line >= 1);
+        cf_causes_free(set);
+        json_t *matters = (json_t *)0x1;
+        int rc = cf_catalog_load(text, len, "m.yaml", &matters, &err);
+        ASSERT(rc == CF_EPARSE || rc == CF_EINVALID);
+        ASSERT(matters == (json_t *)0x1);
+    }
     return 0;
 }

@@ -137,6 +137,7 @@
     X(fuzz_regressions)                                                                            \
     X(fuzz_targets_on_seeds)                                                                       \
     X(fuzz_request_over_http)                                                                      \
+    X(fuzz_empty_documents)                                                                        \
     X(concurrency_same_version)                                                                    \
     X(concurrency_retry_storm)                                                                     \
     /* CORE-TESTS */
