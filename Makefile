@@ -55,6 +55,14 @@ crash: deps build
 	tests/crash/crash.sh --cycles $(CRASH_CYCLES) --record docs/reliability.md \
 	  $(BUILD)/api/caseflow $(BUILD)/tests/crash/caseflow-crash
 
+VG_BUILD ?= build-vg
+valgrind:
+	@scripts/install-deps.sh valgrind
+	cmake -S . -B $(VG_BUILD) -DCMAKE_BUILD_TYPE=Debug >/dev/null
+	cmake --build $(VG_BUILD) -j $(JOBS)
+	valgrind -q --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite \
+	  --show-leak-kinds=definite --suppressions=tests/valgrind.supp $(VG_BUILD)/tests/caseflow-tests \
+	  $$($(VG_BUILD)/tests/caseflow-tests --list | grep -E '^(serve|concurrency|fuzz)_')
 
 # make bench: the benchmark of docs/performance.md (about ten minutes; BENCH_FLAGS=--quick
 # for a short trial run). Its own build directory; never part of make test.

@@ -9,6 +9,7 @@ libjansson-dev libssl-dev libh2o-dev libcurl4-openssl-dev sqlite3 curl"
 for extra in "$@"; do
     case $extra in
     fuzz) PKGS="$PKGS clang libclang-rt-14-dev" ;;
+    valgrind) PKGS="$PKGS valgrind" ;;
     *) echo "install-deps.sh: unknown extra '$extra' (fuzz, valgrind)" >&2; exit 1 ;;
     esac
 done
