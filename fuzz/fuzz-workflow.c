@@ -9,7 +9,7 @@
  * transitions allowed from the current state in file order (with a value of the
  * declared type for every fact and a reference for every document it requires)
  * and then an extension of every extendable clock. Properties checked:
- *   - every problem reported carries a line (the checker's contract);
+ *   - a refused definition leaves *out untouched and every problem has a text;
  *   - the events the engine returns always fold into the case (cf_case_append):
  *     the store does exactly that, and a failure there would be a case the
  *     daemon can no longer write;

@@ -8,13 +8,13 @@
  * fuzz-1.1: every file in tests/fixtures/fuzz-regressions/TARGET/ through TARGET.
  * fuzz-1.2: the targets on a few of their seeds (the project's own files), so a
  *           target that stops working is noticed without clang too.
+ * fuzz-1.3: the request regressions again, over HTTP to a real daemon: the
+ *           target mirrors the daemon's body parser (static in http-write.c),
+ *           so this checks the daemon's own: a body answers a JSON 4xx, never 5xx.
  * fuzz-1.4: an empty YAML document (empty file, "---", "~") is a parse error at
  *           1:1 for every schema-checked loader: libcyaml loads it as no
  *           document at all, which crashed the workflow checker (fuzz-workflow)
  *           and, the same way, `caseflow cause load`.
- * fuzz-1.3: the request regressions again, over HTTP to a real daemon: the
- *           target mirrors the daemon's body parser (static in http-write.c),
- *           so this checks the daemon's own: a body answers a JSON 4xx, never 5xx.
  */
 #include <dirent.h>
 #include <string.h>
