@@ -122,8 +122,7 @@ static void *follow_log(void *arg)
     return NULL;
 }
 
-/* ---- the stream client (libcurl easy on its own thread) ----------------------------------------
- */
+/* ---- the stream client (libcurl easy on its own thread) -------------------------------------- */
 
 static size_t on_stream(char *data, size_t size, size_t n, void *ctx)
 {
@@ -158,8 +157,7 @@ static void *follow_stream(void *arg)
     return NULL;
 }
 
-/* ---- rounds and figures -------------------------------------------------------------------------
- */
+/* ---- rounds and figures ---------------------------------------------------------------------- */
 
 /* Sets the daemon's clock to `to`; returns the monotonic instant taken for it. */
 static double set_clock(const cf_bench_daemon_t *d, cf_time_t to)

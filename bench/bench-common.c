@@ -13,6 +13,7 @@
 
 #include <curl/curl.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <glob.h>
 #include <openssl/evp.h>
 #include <signal.h>
@@ -24,7 +25,7 @@
 #include <time.h>
 #include <unistd.h>
 
-/* ---- clock, errors, results ---------------------------------------------------------------- */
+/* ---- clock, errors, results ------------------------------------------------------------------ */
 
 /* Exported, documented in bench.h */
 double cf_bench_now(void)
@@ -83,7 +84,39 @@ cf_time_t cf_bench_time(const char *iso)
     return t;
 }
 
-/* ---- the workflow, the calendars, databases ------------------------------------------------ */
+/* ---- the disk -------------------------------------------------------------------------------- */
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* Exported, documented in bench.h */
+void cf_bench_fsync(const cf_bench_env_t *env, const char *key, int n)
+{
+    char path[1024], page[4096];
+    double *ms = malloc((size_t)n * sizeof(double)), sum = 0;
+    cf_bench_path(env, "fsync.probe", path, sizeof(path));
+    int fd = open(path, O_CREAT | O_TRUNC | O_WRONLY, 0644);
+    if (fd < 0 || !ms)
+        cf_bench_die(path, "cannot write");
+    memset(page, 'x', sizeof(page));
+    for (int i = 0; i < n; i++) {
+        double t = cf_bench_now();
+        if (write(fd, page, sizeof(page)) != (ssize_t)sizeof(page) || fdatasync(fd) != 0)
+            cf_bench_die(path, "cannot write");
+        sum += ms[i] = (cf_bench_now() - t) * 1e3;
+    }
+    close(fd);
+    remove(path);
+    qsort(ms, (size_t)n, sizeof(double), cmp_double);
+    cf_bench_result(key, ms[(n - 1) / 2], "p50_ms=%.2f p99_ms=%.2f mean_ms=%.2f n=%d",
+                    ms[(n - 1) / 2], ms[(int)(0.99 * (n - 1))], sum / n, n);
+    free(ms);
+}
+
+/* ---- the workflow, the calendars, databases -------------------------------------------------- */
 
 static char *slurp(const char *path, size_t *len)
 {
@@ -195,7 +228,7 @@ void cf_bench_new_db(const cf_bench_env_t *env, const char *path, cf_store_t **o
     *out = s;
 }
 
-/* ---- engine calls on the bench workflow --------------------------------------------------- */
+/* ---- engine calls on the bench workflow ------------------------------------------------------ */
 
 /* Exported, documented in bench.h */
 json_t *cf_bench_open_events(const cf_bench_env_t *env, int64_t n, cf_time_t at)

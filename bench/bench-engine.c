@@ -22,6 +22,9 @@
  * (store_s; for durable_txn this includes each transition's own commit) and, for
  * the batch, committing (commit_s, the fsync).
  *
+ * Just before durable_txn the disk's commit latency is probed (fsync_engine):
+ * that figure waits on one fsync per transition, and the disk is shared.
+ *
  * bench-raw.c reads durable_batch's database to write the same rows with plain
  * statements: the limit these figures are set against.
  */
@@ -44,8 +47,7 @@ static void must(int rc, const char *what, const cf_error_t *err)
         cf_bench_die(what, "%s (%s)", err->text, cf_strerror(rc));
 }
 
-/* ---- in memory --------------------------------------------------------------------------------
- */
+/* ---- in memory ------------------------------------------------------------------------------- */
 
 static void mem_case(const cf_bench_env_t *env, int64_t id, cf_time_t t0)
 {
@@ -81,8 +83,7 @@ static void bench_mem(const cf_bench_env_t *env, long cases)
                     "cases=%ld transitions=%ld seconds=%.3f", cases, cases * CF_BENCH_STEPS, s);
 }
 
-/* ---- durable ----------------------------------------------------------------------------------
- */
+/* ---- durable --------------------------------------------------------------------------------- */
 
 static void tx_commit(cf_store_t *s, phase_t *p)
 {
@@ -230,6 +231,7 @@ int cf_bench_engine(cf_bench_env_t *env, int argc, char **argv)
     long txn_cases = cf_bench_opt(argc, argv, "--txn-cases", env->quick ? 300 : 1000);
     long batch = cf_bench_opt(argc, argv, "--batch", 1000);
     bench_mem(env, cases);
+    cf_bench_fsync(env, "fsync_engine", 200);
     bench_durable(env, "engine-txn.db", txn_cases, 0);
     bench_durable(env, "engine-batch.db", cases, batch);
     bench_life(env, cases, batch);

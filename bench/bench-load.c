@@ -54,7 +54,7 @@ cf_time_t cf_bench_deadline(const cf_bench_layout_t *l, long id)
     return l->burst + 3600 + (cf_time_t)((id * 7919L) % (59L * 3600));
 }
 
-/* ---- the row writer ------------------------------------------------------------------------- */
+/* ---- the row writer -------------------------------------------------------------------------- */
 
 struct cf_bench_rows_s {
     sqlite3 *db;
@@ -214,8 +214,7 @@ void cf_bench_seal(cf_case_t *c, json_t *events)
         cf_bench_die("seal", "case %lld: %s", (long long)c->id, err.text);
 }
 
-/* ---- the command --------------------------------------------------------------------------------
- */
+/* ---- the command ----------------------------------------------------------------------------- */
 
 /* Exported, documented in bench.h */
 int cf_bench_load(cf_bench_env_t *env, int argc, char **argv)

@@ -10,8 +10,7 @@
  *
  *   raw_batch  transactions of --batch transitions (the batch the store used)
  *   raw_txn    one transaction per transition (the fsync floor of durable_txn)
- *   fsync      first, the disk itself: 500 appends of 4 KB, each followed by
- *              fdatasync (p50, p99, mean milliseconds)
+ *   fsync      first, the disk itself (cf_bench_fsync: 500 commits' worth)
  *
  * What the raw writer does not do, and the store does: decide (the engine),
  * hash and fold, serialize JSON, prepare statements per call, check the
@@ -23,12 +22,10 @@
  */
 #include "bench.h"
 
-#include <fcntl.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 typedef struct row_s {
     int64_t case_id, seq;
@@ -143,8 +140,7 @@ static void read_source(const char *path, source_t *src)
     sqlite3_close(db);
 }
 
-/* ---- writing
- * ------------------------------------------------------------------------------------- */
+/* ---- writing --------------------------------------------------------------------------------- */
 
 typedef struct writer_s {
     sqlite3 *db;
@@ -257,41 +253,6 @@ static double write_groups(writer_t *w, const source_t *src, size_t n, long batc
     return cf_bench_now() - start;
 }
 
-/* ---- the disk
- * ------------------------------------------------------------------------------------ */
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
-
-/* What one commit costs the disk at this moment: a 4 KB append and fdatasync,
- * n times (the machine is shared, so its disk's latency is printed with the
- * figures that depend on it). */
-static void fsync_probe(const cf_bench_env_t *env, int n)
-{
-    char path[1024], page[4096];
-    double *ms = malloc((size_t)n * sizeof(double)), sum = 0;
-    cf_bench_path(env, "fsync.probe", path, sizeof(path));
-    int fd = open(path, O_CREAT | O_TRUNC | O_WRONLY, 0644);
-    if (fd < 0 || !ms)
-        cf_bench_die(path, "cannot write");
-    memset(page, 'x', sizeof(page));
-    for (int i = 0; i < n; i++) {
-        double t = cf_bench_now();
-        if (write(fd, page, sizeof(page)) != (ssize_t)sizeof(page) || fdatasync(fd) != 0)
-            cf_bench_die(path, "cannot write");
-        sum += ms[i] = (cf_bench_now() - t) * 1e3;
-    }
-    close(fd);
-    remove(path);
-    qsort(ms, (size_t)n, sizeof(double), cmp_double);
-    cf_bench_result("fsync", ms[(n - 1) / 2], "p50_ms=%.2f p99_ms=%.2f mean_ms=%.2f n=%d",
-                    ms[(n - 1) / 2], ms[(int)(0.99 * (n - 1))], sum / n, n);
-    free(ms);
-}
-
 /* Exported, documented in bench.h */
 int cf_bench_raw(cf_bench_env_t *env, int argc, char **argv)
 {
@@ -301,7 +262,7 @@ int cf_bench_raw(cf_bench_env_t *env, int argc, char **argv)
     source_t src;
     writer_t w;
     long commits;
-    fsync_probe(env, 500);
+    cf_bench_fsync(env, "fsync", 500);
     cf_bench_path(env, "engine-batch.db", path, sizeof(path));
     read_source(path, &src);
     if (!src.groups_count)

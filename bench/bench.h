@@ -62,6 +62,12 @@ __attribute__((noreturn));
 void cf_bench_result(const char *key, double value, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+/* What one commit costs the disk at this moment: n appends of 4 KB, each
+ * followed by fdatasync, in env->dir. Prints RESULT key with p50, p99 and mean
+ * milliseconds. The machine is shared, so the disk's latency is printed beside
+ * the figures that wait on it. */
+void cf_bench_fsync(const cf_bench_env_t *env, const char *key, int n);
+
 /* Loads env->wf and env->cal from env->src; exits on failure. */
 void cf_bench_env_load(cf_bench_env_t *env);
 void cf_bench_env_free(cf_bench_env_t *env);
