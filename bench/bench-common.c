@@ -102,9 +102,14 @@ void cf_bench_fsync(const cf_bench_env_t *env, const char *key, int n)
     if (fd < 0 || !ms)
         cf_bench_die(path, "cannot write");
     memset(page, 'x', sizeof(page));
+    for (int i = 0; i < 64; i++) /* the file first, as a WAL that is being reused */
+        if (write(fd, page, sizeof(page)) != (ssize_t)sizeof(page))
+            cf_bench_die(path, "cannot write");
+    fsync(fd);
     for (int i = 0; i < n; i++) {
         double t = cf_bench_now();
-        if (write(fd, page, sizeof(page)) != (ssize_t)sizeof(page) || fdatasync(fd) != 0)
+        if (pwrite(fd, page, sizeof(page), (off_t)(i % 64) * 4096) != (ssize_t)sizeof(page) ||
+            fdatasync(fd) != 0)
             cf_bench_die(path, "cannot write");
         sum += ms[i] = (cf_bench_now() - t) * 1e3;
     }

@@ -62,8 +62,9 @@ __attribute__((noreturn));
 void cf_bench_result(const char *key, double value, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
-/* What one commit costs the disk at this moment: n appends of 4 KB, each
- * followed by fdatasync, in env->dir. Prints RESULT key with p50, p99 and mean
+/* What one commit costs the disk at this moment: n overwrites of a 4 KB page
+ * of a 256 KB file (as a reused WAL is written), each followed by fdatasync,
+ * in env->dir. Prints RESULT key with p50, p99 and mean
  * milliseconds. The machine is shared, so the disk's latency is printed beside
  * the figures that wait on it. */
 void cf_bench_fsync(const cf_bench_env_t *env, const char *key, int n);

@@ -64,7 +64,7 @@ END {
         info["sqlite"], ("node" in info) ? info["node"] : "not used"
     printf "Load average (1, 5, 15 min) at start %s, at end %s; the run took %s s.\n",
         info["load_start"], info["load_end"], info["elapsed_s"]
-    printf "The disk (a 4 KB append + fdatasync, p50 / p99 / mean ms): %s / %s / %s just " \
+    printf "The disk (a 4 KB overwrite + fdatasync, p50 / p99 / mean ms): %s / %s / %s just " \
         "before `durable_txn`, %s / %s / %s just before `raw`.\n\n", x["fsync_engine", "p50_ms"],
         x["fsync_engine", "p99_ms"], x["fsync_engine", "mean_ms"], x["fsync", "p50_ms"],
         x["fsync", "p99_ms"], x["fsync", "mean_ms"]
