@@ -142,12 +142,10 @@ static int do_resume(const cf_case_t *c, const cf_wf_clock_t *def, const cf_cloc
     return add_event(events, ev);
 }
 
-static int one_clock(const cf_workflow_t *wf, const cf_calendar_t *cal, const cf_case_t *c,
-                     const cf_wf_clock_t *def, const char *action, cf_time_t at,
-                     const json_t *matter, const char *actor, const char *role, json_t *events,
-                     cf_refusal_t *why)
+static int one_clock(const cf_calendar_t *cal, const cf_case_t *c, const cf_wf_clock_t *def,
+                     const char *action, cf_time_t at, const json_t *matter, const char *actor,
+                     const char *role, json_t *events, cf_refusal_t *why)
 {
-    (void)wf;
     const cf_clock_rt_t *k = cf_case_clock(c, def->id);
     cf_clock_state_t s = k ? k->state : CF_CLOCK_IDLE;
     int live = s == CF_CLOCK_RUNNING || s == CF_CLOCK_PAUSED;
@@ -168,8 +166,8 @@ int cf__clock_effects(const cf_workflow_t *wf, const cf_calendar_t *cal, const c
                       const char *role, json_t *events, cf_refusal_t *why)
 {
     for (unsigned i = 0; i < wf->doc->clocks_count; i++) {
-        int rc = one_clock(wf, cal, c, &wf->doc->clocks[i], action, at, matter, actor, role, events,
-                           why);
+        int rc =
+            one_clock(cal, c, &wf->doc->clocks[i], action, at, matter, actor, role, events, why);
         if (rc != 0)
             return rc;
     }
