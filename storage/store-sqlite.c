@@ -167,7 +167,7 @@ static int user_version(cf_store_t *s, int *out, cf_error_t *err)
 
 static int migrate(cf_store_t *s, cf_error_t *err)
 {
-    int have;
+    int have = 0;
     int rc = cf__store_exec(s, "BEGIN IMMEDIATE", err);
     if (rc == 0)
         rc = user_version(s, &have, err);
