@@ -196,15 +196,13 @@ int cf_store_case_agency(cf_store_t *s, int64_t id, char *agency, size_t size, c
 }
 
 /* cf_store_case_list's query (store-cases.c), joined with case_agency. */
-static const char *const list_sql =
-    "SELECT c.id, c.workflow_id, c.workflow_version, c.state, c.closed, c.party, c.matter_id, "
-    "c.parent_id, c.updated_at, c.version, (SELECT MIN(deadline) FROM clocks k WHERE k.case_id = "
-    "c.id AND k.state = 'running') FROM cases c JOIN case_agency a ON a.case_id = c.id AND "
-    "a.agency = ?9 WHERE (?1 IS NULL OR c.state = ?1) AND (?2 IS NULL OR c.workflow_id = ?2) AND "
-    "(?3 IS NULL OR c.matter_id = ?3) AND (?4 = 0 OR c.parent_id = ?4) AND (?5 = 0 OR c.closed = "
-    "0) AND (?6 = 0 OR c.id IN (SELECT case_id FROM clocks WHERE state = 'running' AND deadline "
-    "> ?7 AND deadline <= ?7 + ?6)) AND (?8 = 0 OR c.id IN (SELECT case_id FROM clocks WHERE "
-    "state = 'running' AND deadline < ?7)) ORDER BY c.id";
+#define LIST_SELECT                                                                                \
+    "SELECT c.id, c.workflow_id, c.workflow_version, c.state, c.closed, c.party, c.matter_id, "    \
+    "c.parent_id, c.updated_at, c.version, (SELECT MIN(deadline) FROM clocks k WHERE k.case_id = " \
+    "c.id AND k.state = 'running') FROM cases c JOIN case_agency a ON a.case_id = c.id AND "       \
+    "a.agency = ?9 WHERE "
+static const char *const list_sql = LIST_SELECT CF__LIST_FILTERS(CF__LIST_ANY_PARENT);
+static const char *const children_sql = LIST_SELECT CF__LIST_FILTERS(CF__LIST_CHILDREN);
 
 static json_t *list_row(sqlite3_stmt *st)
 {
@@ -251,7 +249,7 @@ int cf_store_case_list_agency(cf_store_t *s, const char *agency, const cf_case_f
                               json_t **list, cf_error_t *err)
 {
     sqlite3_stmt *st;
-    int rc = cf__store_prepare(s, list_sql, &st, err);
+    int rc = cf__store_prepare(s, f->parent ? children_sql : list_sql, &st, err);
     if (rc != 0)
         return rc;
     cf__store_bind_text(st, 1, f->state);

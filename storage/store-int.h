@@ -39,4 +39,21 @@ int cf__store_bind_text(sqlite3_stmt *st, int index, const char *text);
  * failure; on failure c is as it was. For the daemon's group commit. */
 int cf__store_case_write(cf_store_t *s, cf_case_t *c, json_t *events, int opening, cf_error_t *err);
 
+/* The WHERE filters of a case listing (cf_case_filter_t bound as ?1 state, ?2
+ * workflow, ?3 matter, ?4 parent, ?5 open only, ?6 due within, ?7 now, ?8
+ * overdue), shared by cf_store_case_list and the daemon's per-agency listing.
+ * PARENT is CF__LIST_ANY_PARENT, or CF__LIST_CHILDREN when a parent is given:
+ * a plain equality, which SQLite can answer from the cases_parent index (an
+ * "?4 = 0 OR" form makes it scan every case). Due and overdue read the partial
+ * index on running clocks; a party's own period lapses and is never overdue. */
+#define CF__LIST_ANY_PARENT "(?4 = 0 OR c.parent_id = ?4)"
+#define CF__LIST_CHILDREN   "c.parent_id = ?4"
+#define CF__LIST_FILTERS(PARENT)                                                                   \
+    PARENT                                                                                         \
+        " AND (?1 IS NULL OR c.state = ?1) AND (?2 IS NULL OR c.workflow_id = ?2) AND (?3 IS "     \
+        "NULL OR c.matter_id = ?3) AND (?5 = 0 OR c.closed = 0) AND (?6 = 0 OR c.id IN (SELECT "   \
+        "case_id FROM clocks WHERE state = 'running' AND deadline > ?7 AND deadline <= ?7 + "      \
+        "?6)) AND (?8 = 0 OR c.id IN (SELECT case_id FROM clocks WHERE state = 'running' AND "     \
+        "deadline < ?7 AND party = 0)) ORDER BY c.id"
+
 #endif
