@@ -88,18 +88,20 @@ int cf__read_file(const char *path, char **buf, size_t *len, cf_error_t *err);
     X("case open", case_open, "open a case on a workflow (or a matter)")                           \
     X("case act", case_act, "take an action on a case")                                            \
     X("case extend", case_extend, "extend a clock with the approval its rule names")               \
-    X("case exclude", case_exclude, "record time a clock does not count (检测、鉴定、听证 ...)")      \
+    X("case exclude", case_exclude, "record time a clock does not count (检测、鉴定、听证 ...)")   \
     X("case show", case_show, "show a case: state, facts, clocks, timeline, allowed actions")      \
     X("case list", case_list, "list cases, by state, workflow, due date")                          \
-    X("case export", case_export, "write a case, its events and its workflow as a bundle")        \
-    X("audit verify", audit_verify, "recompute every case's hash chain and report breaks")       \
-    X("audit replay", audit_replay, "replay cases against their pinned workflow; report deviations") \
+    X("case export", case_export, "write a case, its events and its workflow as a bundle")         \
+    X("audit verify", audit_verify, "recompute every case's hash chain and report breaks")         \
+    X("audit replay", audit_replay,                                                                \
+      "replay cases against their pinned workflow; report deviations")                             \
     X("serve", serve, "run the daemon: HTTP/JSON API, deadline alerts, webhooks")                  \
     X("token create", token_create, "issue a bearer token for the daemon's API")                   \
     X("cause load", cause_load, "store 案由 dictionaries (subject types, causes, situations)")     \
     X("cause list", cause_list, "list the stored 案由 situations, by subject type and cause")      \
-    X("period", period, "compute a legal deadline: --from TIME --add \"7 working_days\" [--explain]")      \
-    X("calendar show", calendar_show, "print a month with rest days and adjusted working days")  \
+    X("period", period,                                                                            \
+      "compute a legal deadline: --from TIME --add \"7 working_days\" [--explain]")                \
+    X("calendar show", calendar_show, "print a month with rest days and adjusted working days")    \
     /* PERIOD-COMMANDS */                                                                          \
     X("import", import, "read 权责清单 files into a matter catalog")                               \
     X("catalog load", catalog_load, "store a matter catalog's matters in the database")            \

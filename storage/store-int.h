@@ -50,10 +50,10 @@ int cf__store_case_write(cf_store_t *s, cf_case_t *c, json_t *events, int openin
 #define CF__LIST_CHILDREN   "c.parent_id = ?4"
 #define CF__LIST_FILTERS(PARENT)                                                                   \
     PARENT                                                                                         \
-        " AND (?1 IS NULL OR c.state = ?1) AND (?2 IS NULL OR c.workflow_id = ?2) AND (?3 IS "     \
-        "NULL OR c.matter_id = ?3) AND (?5 = 0 OR c.closed = 0) AND (?6 = 0 OR c.id IN (SELECT "   \
-        "case_id FROM clocks WHERE state = 'running' AND deadline > ?7 AND deadline <= ?7 + "      \
-        "?6)) AND (?8 = 0 OR c.id IN (SELECT case_id FROM clocks WHERE state = 'running' AND "     \
-        "deadline < ?7 AND party = 0)) ORDER BY c.id"
+    " AND (?1 IS NULL OR c.state = ?1) AND (?2 IS NULL OR c.workflow_id = ?2) AND (?3 IS "         \
+    "NULL OR c.matter_id = ?3) AND (?5 = 0 OR c.closed = 0) AND (?6 = 0 OR c.id IN (SELECT "       \
+    "case_id FROM clocks WHERE state = 'running' AND deadline > ?7 AND deadline <= ?7 + "          \
+    "?6)) AND (?8 = 0 OR c.id IN (SELECT case_id FROM clocks WHERE state = 'running' AND "         \
+    "deadline < ?7 AND party = 0)) ORDER BY c.id"
 
 #endif

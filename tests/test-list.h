@@ -52,7 +52,7 @@
     X(guard_format_roundtrip)                                                                      \
     X(guard_format_truncate)                                                                       \
     /* GUARD-TESTS */                                                                              \
-    /* import-*: the 权责清单 importer (tests/test-import.c) */                                    \
+    /* import-*: the 权责清单 importer (tests/test-import.c) */                                \
     X(import_seed_000_table)                                                                       \
     X(import_seed_001_shifted)                                                                     \
     X(import_seed_002_fields)                                                                      \
@@ -71,45 +71,45 @@
     X(import_catalog_append)                                                                       \
     /* IMPORT-TESTS */                                                                             \
     /* workflow-*, engine-*, chain-*, store-*: core (tests/test-workflow.c ...) */                 \
-    X(workflow_invalid_fixtures)                                                                      \
-    X(workflow_problem_location)                                                                      \
-    X(workflow_valid_mini)                                                                            \
-    X(workflow_shipped_valid)                                                                         \
-    X(engine_walk_full)                                                                               \
-    X(engine_guard_branch)                                                                            \
-    X(engine_early_exit)                                                                              \
-    X(engine_refuse_illegal_action)                                                                   \
-    X(engine_refuse_wrong_role)                                                                       \
-    X(engine_refuse_requirements)                                                                     \
-    X(engine_rules)                                                                                   \
-    X(engine_suspend_resume)                                                                          \
-    X(engine_clock_extension)                                                                         \
-    X(engine_outside_calendar)                                                                        \
-    X(engine_warn_points)                                                                             \
-    X(engine_open_facts)                                                                              \
-    X(engine_clocks_end_with_case)                                                                    \
-    X(engine_party_clock)                                                                             \
-    X(engine_decision_period)                                                                         \
-    X(engine_penalty_rules)                                                                         \
-    X(engine_closing_conditions)                                                                             \
-    X(store_chain_recompute)                                                                          \
-    X(store_chain_sm3)                                                                                \
-    X(store_conflict)                                                                                 \
-    X(store_fault_injection)                                                                          \
-    X(store_append_only)                                                                              \
-    X(store_workflow_versions)                                                                        \
-    X(store_due_and_links)                                                                            \
-    X(walk_fixtures)                                                                                  \
-    X(audit_conformant)                                                                               \
-    X(audit_service_late)                                                                             \
-    X(audit_notice_skipped)                                                                           \
-    X(audit_wrong_role)                                                                               \
-    X(audit_extension_unapproved)                                                                     \
-    X(audit_emergency_late)                                                                           \
-    X(audit_event_edited)                                                                             \
-    X(audit_event_deleted)                                                                            \
-    X(audit_bundle)                                                                                   \
-    X(audit_cli)                                                                                      \
+    X(workflow_invalid_fixtures)                                                                   \
+    X(workflow_problem_location)                                                                   \
+    X(workflow_valid_mini)                                                                         \
+    X(workflow_shipped_valid)                                                                      \
+    X(engine_walk_full)                                                                            \
+    X(engine_guard_branch)                                                                         \
+    X(engine_early_exit)                                                                           \
+    X(engine_refuse_illegal_action)                                                                \
+    X(engine_refuse_wrong_role)                                                                    \
+    X(engine_refuse_requirements)                                                                  \
+    X(engine_rules)                                                                                \
+    X(engine_suspend_resume)                                                                       \
+    X(engine_clock_extension)                                                                      \
+    X(engine_outside_calendar)                                                                     \
+    X(engine_warn_points)                                                                          \
+    X(engine_open_facts)                                                                           \
+    X(engine_clocks_end_with_case)                                                                 \
+    X(engine_party_clock)                                                                          \
+    X(engine_decision_period)                                                                      \
+    X(engine_penalty_rules)                                                                        \
+    X(engine_closing_conditions)                                                                   \
+    X(store_chain_recompute)                                                                       \
+    X(store_chain_sm3)                                                                             \
+    X(store_conflict)                                                                              \
+    X(store_fault_injection)                                                                       \
+    X(store_append_only)                                                                           \
+    X(store_workflow_versions)                                                                     \
+    X(store_due_and_links)                                                                         \
+    X(walk_fixtures)                                                                               \
+    X(audit_conformant)                                                                            \
+    X(audit_service_late)                                                                          \
+    X(audit_notice_skipped)                                                                        \
+    X(audit_wrong_role)                                                                            \
+    X(audit_extension_unapproved)                                                                  \
+    X(audit_emergency_late)                                                                        \
+    X(audit_event_edited)                                                                          \
+    X(audit_event_deleted)                                                                         \
+    X(audit_bundle)                                                                                \
+    X(audit_cli)                                                                                   \
     /* serve-*: the daemon (tests/test-serve-store.c, test-serve.c, test-serve-alerts.c) */        \
     X(serve_store_batch)                                                                           \
     X(serve_store_commit_fails)                                                                    \
@@ -124,16 +124,16 @@
     X(serve_slow_client)                                                                           \
     X(serve_alert_delivery)                                                                        \
     X(serve_alert_restart)                                                                         \
-    X(overlay_example)                                                                                \
-    X(overlay_problems)                                                                               \
-    /* cause-*: the 案由 dictionaries (tests/test-cause.c) */                                      \
+    X(overlay_example)                                                                             \
+    X(overlay_problems)                                                                            \
+    /* cause-*: the 案由 dictionaries (tests/test-cause.c) */                                    \
     X(cause_shipped)                                                                               \
     X(cause_lookup)                                                                                \
     X(cause_load_errors)                                                                           \
     X(cause_party)                                                                                 \
     X(cause_store)                                                                                 \
     X(cause_case_record)                                                                           \
-    /* fuzz-*, concurrency-*: reliability (tests/test-fuzz.c, test-concurrency.c) */              \
+    /* fuzz-*, concurrency-*: reliability (tests/test-fuzz.c, test-concurrency.c) */               \
     X(fuzz_regressions)                                                                            \
     X(fuzz_targets_on_seeds)                                                                       \
     X(fuzz_request_over_http)                                                                      \
