@@ -166,27 +166,57 @@ static int next_case_id(cf_store_t *s, int64_t *id, cf_error_t *err)
     return step == SQLITE_ROW ? 0 : cf__store_error(s, step, "allocate case id", err);
 }
 
-/* The transaction shared by open and append: the writes of cf__store_case_write
- * between BEGIN IMMEDIATE and COMMIT, on a copy of c that replaces it only once
- * the commit is durable. */
+/* The writes of one case, inside a transaction the caller holds: checks the
+ * version (CF_ECONFLICT), then seals events onto a copy of c and writes events,
+ * case row and clock index. OUT *next: the case after them (dispose it); on
+ * failure nothing is left to dispose and c is untouched. */
+static int write_next(cf_store_t *s, const cf_case_t *c, json_t *events, int opening,
+                      cf_case_t *next, cf_error_t *err)
+{
+    int64_t version = 0;
+    int rc = 0;
+    if (!opening) {
+        rc = stored_version(s, c->id, &version, err);
+        if (rc == 0 && version != c->version)
+            rc = cf_error_set(err, CF_ECONFLICT, NULL, 0, 0,
+                              "case %lld is at version %lld, not %lld: someone else acted on it; "
+                              "reload and retry",
+                              (long long)c->id, (long long)version, (long long)c->version);
+    }
+    if (rc != 0 || (rc = cf_case_copy(next, c)) != 0)
+        return rc;
+    if (opening)
+        rc = next_case_id(s, &next->id, err);
+    if (rc == 0)
+        rc = write_events(s, next, events, err);
+    if (rc == 0)
+        rc = write_case_row(s, next, err);
+    if (rc == 0)
+        rc = write_clocks(s, next, err);
+    if (rc != 0)
+        cf_case_dispose(next);
+    return rc;
+}
+
+/* The transaction shared by open and append: write_next between BEGIN IMMEDIATE
+ * and COMMIT; c is replaced by the case after it only once the commit is durable. */
 static int commit_case(cf_store_t *s, cf_case_t *c, json_t *events, int opening, cf_error_t *err)
 {
     cf_case_t work;
-    int rc = cf_case_copy(&work, c);
-    if (rc != 0)
-        return rc;
-    rc = cf__store_exec(s, "BEGIN IMMEDIATE", err);
+    int wrote = 0;
+    int rc = cf__store_exec(s, "BEGIN IMMEDIATE", err);
     if (rc == 0)
         rc = fault_at(s, "begin", err);
-    if (rc == 0)
-        rc = cf__store_case_write(s, &work, events, opening, err);
+    if (rc == 0 && (rc = write_next(s, c, events, opening, &work, err)) == 0)
+        wrote = 1;
     if (rc == 0)
         rc = fault_at(s, "commit", err);
     if (rc == 0)
         rc = cf__store_exec(s, "COMMIT", err);
     if (rc != 0) {
         sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
-        cf_case_dispose(&work);
+        if (wrote)
+            cf_case_dispose(&work);
         return rc;
     }
     cf_case_dispose(c);
@@ -319,30 +349,9 @@ int cf_store_case_list(cf_store_t *s, const cf_case_filter_t *f, json_t **list, 
 int cf__store_case_write(cf_store_t *s, cf_case_t *c, json_t *events, int opening, cf_error_t *err)
 {
     cf_case_t next;
-    int64_t version = 0;
-    int rc = 0;
-    if (!opening) {
-        rc = stored_version(s, c->id, &version, err);
-        if (rc == 0 && version != c->version)
-            rc = cf_error_set(err, CF_ECONFLICT, NULL, 0, 0,
-                              "case %lld is at version %lld, not %lld: someone else acted on it; "
-                              "reload and retry",
-                              (long long)c->id, (long long)version, (long long)c->version);
-    }
-    if (rc != 0 || (rc = cf_case_copy(&next, c)) != 0)
+    int rc = write_next(s, c, events, opening, &next, err);
+    if (rc != 0)
         return rc;
-    if (opening)
-        rc = next_case_id(s, &next.id, err);
-    if (rc == 0)
-        rc = write_events(s, &next, events, err);
-    if (rc == 0)
-        rc = write_case_row(s, &next, err);
-    if (rc == 0)
-        rc = write_clocks(s, &next, err);
-    if (rc != 0) {
-        cf_case_dispose(&next);
-        return rc;
-    }
     cf_case_dispose(c);
     *c = next;
     return 0;
