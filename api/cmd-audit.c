@@ -47,33 +47,57 @@ static int audit_one(const audit_input_t *in, cf_time_t now, json_t **result)
     return rc == 0 && !*result ? CF_ENOMEM : rc;
 }
 
+/* One audit over the database: what it selects, and what it keeps between cases. */
+typedef struct audit_run_s {
+    cf__session_t *s;
+    int replay;
+    cf_time_t now;
+    int ranged; /* only cases closed in [from, to) */
+    cf_time_t from;
+    cf_time_t to;
+    json_t *cases;     /* the results, one per case */
+    cf_workflow_t *wf; /* the last pinned definition loaded: cases share a handful, so it is
+                          parsed again only when the hash changes */
+} audit_run_t;
+
+/* The definition case c pinned, through run->wf. Borrowed from run. */
+static int pinned(audit_run_t *run, const cf_case_t *c, const cf_workflow_t **wf, cf_error_t *err)
+{
+    if (!run->wf || strcmp(run->wf->hash, c->workflow_hash) != 0) {
+        cf_workflow_free(run->wf);
+        run->wf = NULL;
+        int rc = cf_store_workflow_get_hash(run->s->store, c->workflow_hash, &run->wf, err);
+        if (rc != 0)
+            return rc;
+    }
+    *wf = run->wf;
+    return 0;
+}
+
 /* Reads case id with its events, pinned workflow and matter, and audits it. */
-static int audit_stored(cf__session_t *s, int64_t id, int replay, cf_time_t now,
-                        const char *closed_from, cf_time_t from, cf_time_t to, json_t *cases,
-                        cf_error_t *err)
+static int audit_stored(audit_run_t *run, int64_t id, cf_error_t *err)
 {
     cf_case_t c;
-    cf_workflow_t *wf = NULL;
+    const cf_workflow_t *wf = NULL;
     json_t *events = NULL, *matter = NULL, *result = NULL;
-    int rc = cf_store_case_get(s->store, id, &c, err);
+    int rc = cf_store_case_get(run->s->store, id, &c, err);
     if (rc != 0)
         return rc;
-    int wanted = !closed_from || (c.closed_at && c.closed_at >= from && c.closed_at < to);
+    int wanted = !run->ranged || (c.closed_at && c.closed_at >= run->from && c.closed_at < run->to);
     if (wanted)
-        rc = cf_store_case_events(s->store, id, &events, err);
-    if (wanted && rc == 0 && replay)
-        rc = cf_store_workflow_get_hash(s->store, c.workflow_hash, &wf, err);
-    if (wanted && rc == 0 && replay && c.matter_id &&
-        cf_store_matter_get(s->store, c.matter_id, &matter, NULL) != 0)
+        rc = cf_store_case_events(run->s->store, id, &events, err);
+    if (wanted && rc == 0 && run->replay)
+        rc = pinned(run, &c, &wf, err);
+    if (wanted && rc == 0 && run->replay && c.matter_id &&
+        cf_store_matter_get(run->s->store, c.matter_id, &matter, NULL) != 0)
         matter = NULL; /* a matter no longer in the catalog: audit without its list */
-    audit_input_t in = {wf, s->cal, matter, events, &c, replay};
+    audit_input_t in = {wf, run->s->cal, matter, events, &c, run->replay};
     if (wanted && rc == 0)
-        rc = audit_one(&in, now, &result);
-    if (result && json_array_append_new(cases, result) != 0)
+        rc = audit_one(&in, run->now, &result);
+    if (result && json_array_append_new(run->cases, result) != 0)
         rc = CF_ENOMEM;
     json_decref(events);
     json_decref(matter);
-    cf_workflow_free(wf);
     cf_case_dispose(&c);
     return rc;
 }
@@ -85,12 +109,17 @@ static int audit_db(cf_cli_t *cli, int argc, char **argv, int replay, json_t **r
     const char *one = cf__opt_value(argc, argv, "--case");
     const char *from_text = cf__opt_value(argc, argv, "--closed-from");
     const char *to_text = cf__opt_value(argc, argv, "--closed-to");
-    cf_time_t from = 0, to = INT64_MAX;
-    int rc = from_text ? cf_time_parse(from_text, &from, err) : 0;
-    if (rc == 0 && to_text && (rc = cf_time_parse(to_text, &to, err)) == 0)
-        to += 86400; /* --closed-to is inclusive of its day */
     cf__session_t s;
-    json_t *list = NULL, *cases = json_array();
+    audit_run_t run = {.s = &s,
+                       .replay = replay,
+                       .now = cli->now,
+                       .ranged = from_text || to_text,
+                       .to = INT64_MAX,
+                       .cases = json_array()};
+    int rc = from_text ? cf_time_parse(from_text, &run.from, err) : 0;
+    if (rc == 0 && to_text && (rc = cf_time_parse(to_text, &run.to, err)) == 0)
+        run.to += 86400; /* --closed-to is inclusive of its day */
+    json_t *list = NULL;
     if (rc == 0)
         rc = cf__session_open(cli, &s, replay, err);
     else
@@ -99,17 +128,18 @@ static int audit_db(cf_cli_t *cli, int argc, char **argv, int replay, json_t **r
     if (rc == 0 && !one)
         rc = cf_store_case_list(s.store, &f, &list, err);
     if (rc == 0 && one)
-        rc = audit_stored(&s, strtoll(one, NULL, 10), replay, cli->now, NULL, 0, 0, cases, err);
+        rc = audit_stored(&run, strtoll(one, NULL, 10), err);
     size_t i;
     json_t *row;
     json_array_foreach(list, i, row) if (rc == 0) rc =
-        audit_stored(&s, json_integer_value(json_object_get(row, "id")), replay, cli->now,
-                     from_text || to_text ? "range" : NULL, from, to, cases, err);
+        audit_stored(&run, json_integer_value(json_object_get(row, "id")), err);
+    cf_workflow_free(run.wf);
     cf__session_close(&s);
     json_decref(list);
     if (rc == 0)
-        *report = json_pack("{s:O, s:o}", "cases", cases, "summary", cf__audit_summary(cases));
-    json_decref(cases);
+        *report =
+            json_pack("{s:O, s:o}", "cases", run.cases, "summary", cf__audit_summary(run.cases));
+    json_decref(run.cases);
     return rc;
 }
 

@@ -392,6 +392,9 @@ TEST_IMPL(audit_cli)
     ASSERT(strncmp(out, "<!DOCTYPE html>", 15) == 0);
     ASSERT(strstr(out, "<script") == NULL);
     ASSERT_CONTAINS(out, "</html>");
+    /* Only cases closed in the range are replayed: this one is still open. */
+    ASSERT_EQ(cli(out, 1 << 20, "audit", "replay", "--closed-from", "2025-01-01", "--json"), 0);
+    ASSERT_CONTAINS(out, "\"replayed\": 0");
     char sql[256];
     snprintf(sql, sizeof(sql),
              "%s UPDATE events SET body = replace(body, '举报', '匿名') WHERE seq = 3;",
