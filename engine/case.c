@@ -64,15 +64,48 @@ static char *dup_or_null(const char *s)
     return s ? strdup(s) : NULL;
 }
 
-/* Exported, documented in case.h */
+static int copy_clock(cf_clock_rt_t *dst, const cf_clock_rt_t *src)
+{
+    *dst = *src;
+    dst->id = strdup(src->id);
+    dst->extended = dup_or_null(src->extended);
+    dst->exclusions = src->exclusions ? json_deep_copy(src->exclusions) : NULL;
+    return dst->id && (dst->extended || !src->extended) && (dst->exclusions || !src->exclusions)
+               ? 0
+               : CF_ENOMEM;
+}
+
+/* Exported, documented in case.h. Field by field, in the order of cf_case_t: a
+ * field added there must be added here (test core_case_copy compares a copy of a
+ * case that has every field set with its source, through the snapshot). */
 int cf_case_copy(cf_case_t *dst, const cf_case_t *src)
 {
-    json_t *snap = cf_case_to_json(src);
-    if (!snap)
+    *dst = *src; /* the scalars and fixed arrays; every pointer is replaced below */
+    dst->workflow_id = dup_or_null(src->workflow_id);
+    dst->matter_id = dup_or_null(src->matter_id);
+    dst->state = dup_or_null(src->state);
+    dst->prev_state = dup_or_null(src->prev_state);
+    dst->party = json_deep_copy(src->party);
+    dst->facts = json_deep_copy(src->facts);
+    dst->history = json_deep_copy(src->history);
+    dst->documents = json_deep_copy(src->documents);
+    dst->done = json_deep_copy(src->done);
+    dst->cause = src->cause ? json_deep_copy(src->cause) : NULL;
+    dst->clocks = src->clocks_count ? calloc(src->clocks_count, sizeof(*dst->clocks)) : NULL;
+    dst->clocks_count = 0;
+    int ok = (dst->workflow_id || !src->workflow_id) && (dst->matter_id || !src->matter_id) &&
+             (dst->state || !src->state) && (dst->prev_state || !src->prev_state) && dst->party &&
+             dst->facts && dst->history && dst->documents && dst->done &&
+             (dst->cause || !src->cause) && (dst->clocks || !src->clocks_count);
+    for (unsigned i = 0; ok && i < src->clocks_count; i++) {
+        dst->clocks_count++;
+        ok = copy_clock(&dst->clocks[i], &src->clocks[i]) == 0;
+    }
+    if (!ok) {
+        cf_case_dispose(dst);
         return CF_ENOMEM;
-    int rc = cf_case_from_json(dst, snap, NULL);
-    json_decref(snap);
-    return rc == CF_EPARSE ? CF_ENOMEM : rc;
+    }
+    return 0;
 }
 
 /* Exported, documented in case.h */
@@ -152,20 +185,22 @@ static int apply_opened(cf_case_t *c, const json_t *ev, cf_error_t *err)
     if (c->version != 0 || !hash || !str_of(ev, "state") ||
         !json_is_object(json_object_get(ev, "facts")))
         return cf_error_set(err, CF_ECORRUPT, NULL, 0, 0, "malformed case.opened event");
-    if (algo && cf_chain_algo_parse(algo, &c->algo) != 0)
+    cf_chain_algo_t chain = c->algo;
+    if (algo && cf_chain_algo_parse(algo, &chain) != 0)
         return cf_error_set(err, CF_ECORRUPT, NULL, 0, 0, "unknown hash algorithm '%s'", algo);
+    json_t *cause = json_object_get(ev, "cause");
+    if (cause && !json_is_object(cause))
+        return cf_error_set(err, CF_ECORRUPT, NULL, 0, 0, "case.opened with a malformed cause");
     if (set_str(&c->workflow_id, json_string_value(json_object_get(wf, "id"))) ||
         set_str(&c->matter_id, str_of(ev, "matter")) || set_str(&c->state, str_of(ev, "state")))
         return CF_ENOMEM;
+    c->algo = chain;
     c->workflow_version = (unsigned)json_integer_value(json_object_get(wf, "version"));
     snprintf(c->workflow_hash, sizeof(c->workflow_hash), "%s", hash);
     c->parent_id = json_integer_value(json_object_get(ev, "parent"));
     json_t *party = json_object_get(ev, "party");
     if (party && json_object_update(c->party, party) != 0)
         return CF_ENOMEM;
-    json_t *cause = json_object_get(ev, "cause");
-    if (cause && !json_is_object(cause))
-        return cf_error_set(err, CF_ECORRUPT, NULL, 0, 0, "case.opened with a malformed cause");
     if (cause && !(c->cause = json_deep_copy(cause)))
         return CF_ENOMEM;
     time_of(ev, "at", &c->opened_at);
@@ -223,6 +258,17 @@ static int apply_clock(cf_case_t *c, const char *type, const json_t *ev, cf_erro
     const char *id = str_of(ev, "clock");
     if (!id)
         return cf_error_set(err, CF_ECORRUPT, NULL, 0, 0, "clock event names no clock");
+    cf_clock_state_t outcome = CF_CLOCK_IDLE;
+    const char *outcome_name = str_of(ev, "outcome");
+    if (strcmp(type, "clock.stopped") == 0 &&
+        (!outcome_name || cf__clock_state_parse(outcome_name, &outcome) != 0 ||
+         outcome < CF_CLOCK_MET))
+        return cf_error_set(err, CF_ECORRUPT, NULL, 0, 0, "clock '%s' stopped with outcome '%s'",
+                            id, outcome_name ? outcome_name : "(none)");
+    cf_time_t deadline = 0;
+    int has_deadline = str_of(ev, "deadline") != NULL;
+    if (has_deadline && time_of(ev, "deadline", &deadline) != 0)
+        return cf_error_set(err, CF_ECORRUPT, NULL, 0, 0, "clock event with a bad deadline");
     cf_clock_rt_t *k = clock_get_or_add(c, id);
     if (!k)
         return CF_ENOMEM;
@@ -236,11 +282,7 @@ static int apply_clock(cf_case_t *c, const char *type, const json_t *ev, cf_erro
         free(k->extended);
         k->extended = NULL;
     } else if (strcmp(type, "clock.stopped") == 0) {
-        const char *outcome = str_of(ev, "outcome");
-        if (!outcome || cf__clock_state_parse(outcome, &k->state) != 0 || k->state < CF_CLOCK_MET)
-            return cf_error_set(err, CF_ECORRUPT, NULL, 0, 0,
-                                "clock '%s' stopped with outcome '%s'", id,
-                                outcome ? outcome : "(none)");
+        k->state = outcome;
         k->stopped_at = at;
     } else if (strcmp(type, "clock.paused") == 0) {
         k->state = CF_CLOCK_PAUSED;
@@ -259,8 +301,8 @@ static int apply_clock(cf_case_t *c, const char *type, const json_t *ev, cf_erro
                                             str_of(ev, "to"), "reason", str_of(ev, "reason"))))
             return CF_ENOMEM;
     }
-    if (str_of(ev, "deadline") && time_of(ev, "deadline", &k->deadline) != 0)
-        return cf_error_set(err, CF_ECORRUPT, NULL, 0, 0, "clock event with a bad deadline");
+    if (has_deadline)
+        k->deadline = deadline;
     return 0;
 }
 
@@ -293,36 +335,65 @@ int cf_case_apply(cf_case_t *c, const json_t *event, cf_error_t *err)
     if (!prev || !hash || strcmp(prev, c->head) != 0 || strlen(hash) != 64)
         return cf_error_set(err, CF_ECORRUPT, NULL, 0, 0,
                             "event %lld does not chain onto the case's head", (long long)seq);
-    /* Fold into a copy, so a failure half way leaves c as it was. */
-    cf_case_t next;
-    int rc = c->version == 0 ? cf_case_init(&next) : cf_case_copy(&next, c);
+    /* In place: each apply_* checks its event before it changes anything, so a
+     * refused event leaves c as it was (only running out of memory half way
+     * does not). No copy: the store folds into its own working copy, the audit
+     * into a scratch case, and copying was most of the fold's cost. */
+    int rc = apply_body(c, event, err);
     if (rc != 0)
         return rc;
-    rc = apply_body(&next, event, err);
-    if (rc != 0) {
-        cf_case_dispose(&next);
-        return rc;
-    }
-    next.id = json_integer_value(json_object_get(event, "case"));
-    next.version = seq;
-    snprintf(next.head, sizeof(next.head), "%s", hash);
-    time_of(event, "at", &next.updated_at);
-    cf_case_dispose(c);
-    *c = next;
+    c->id = json_integer_value(json_object_get(event, "case"));
+    c->version = seq;
+    snprintf(c->head, sizeof(c->head), "%s", hash);
+    time_of(event, "at", &c->updated_at);
     return 0;
+}
+
+/* The event's text as stored: its canonical form with prev and hash added
+ * before the closing brace (so the stored text is the hashed text plus the two
+ * links; readers parse it, key order does not matter). */
+static char *stored_body(const char *canonical, size_t len, const char *prev, const char *hash)
+{
+    size_t cap = len + 2 * CF_CHAIN_HEX + 32;
+    char *body = malloc(cap);
+    if (!body || len < 2)
+        return free(body), NULL;
+    int empty = len == 2; /* "{}" */
+    snprintf(body, cap, "%.*s%s\"hash\":\"%s\",\"prev\":\"%s\"}", (int)(len - 1), canonical,
+             empty ? "" : ",", hash, prev);
+    return body;
+}
+
+/* Exported, documented in case.h */
+int cf_case_append_body(cf_case_t *c, json_t *event, char **body, cf_error_t *err)
+{
+    char hash[CF_CHAIN_HEX];
+    json_object_del(event, "prev");
+    json_object_del(event, "hash");
+    if (json_object_set_new(event, "case", json_integer(c->id)) != 0)
+        return CF_ENOMEM;
+    char *text = cf_chain_canonical(event);
+    if (!text)
+        return CF_ENOMEM;
+    size_t len = strlen(text);
+    int rc = cf_chain_hash_text(c->algo, c->head, text, len, hash);
+    if (rc == 0 && body && !(*body = stored_body(text, len, c->head, hash)))
+        rc = CF_ENOMEM;
+    free(text);
+    if (rc == 0 && (json_object_set_new(event, "prev", json_string(c->head)) != 0 ||
+                    json_object_set_new(event, "hash", json_string(hash)) != 0))
+        rc = CF_ENOMEM;
+    if (rc == 0)
+        rc = cf_case_apply(c, event, err);
+    if (rc != 0 && body) {
+        free(*body);
+        *body = NULL;
+    }
+    return rc;
 }
 
 /* Exported, documented in case.h */
 int cf_case_append(cf_case_t *c, json_t *event, cf_error_t *err)
 {
-    char hash[CF_CHAIN_HEX];
-    if (json_object_set_new(event, "case", json_integer(c->id)) != 0 ||
-        json_object_set_new(event, "prev", json_string(c->head)) != 0)
-        return CF_ENOMEM;
-    int rc = cf_chain_hash(c->algo, c->head, event, hash);
-    if (rc != 0)
-        return rc;
-    if (json_object_set_new(event, "hash", json_string(hash)) != 0)
-        return CF_ENOMEM;
-    return cf_case_apply(c, event, err);
+    return cf_case_append_body(c, event, NULL, err);
 }

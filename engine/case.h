@@ -104,18 +104,27 @@ typedef struct cf_case_s {
 int cf_case_init(cf_case_t *c);
 /* Frees what c holds (not c itself). */
 void cf_case_dispose(cf_case_t *c);
-/* Deep copy into dst (which must not be initialized). Returns 0 or CF_ENOMEM. */
+/* Deep copy into dst (which must not be initialized). Returns 0 or CF_ENOMEM
+ * (dst then holds nothing). */
 int cf_case_copy(cf_case_t *dst, const cf_case_t *src);
 
-/* Folds one sealed event (with seq, prev, hash) into c. Refuses with CF_ECORRUPT
- * (err says why, c untouched) an event whose seq is not version + 1, whose prev is
- * not c's head, or that cannot follow (a transition from a state the case is not
- * in, a clock event for no clock). */
+/* Folds one sealed event (with seq, prev, hash) into c, in place. Refuses with
+ * CF_ECORRUPT (err says why, c untouched) an event whose seq is not version + 1,
+ * whose prev is not c's head, or that cannot follow (a transition from a state
+ * the case is not in, a clock event for no clock). On CF_ENOMEM c may be partly
+ * folded: only dispose it. A caller that must keep c whatever happens folds into
+ * a cf_case_copy. */
 int cf_case_apply(cf_case_t *c, const json_t *event, cf_error_t *err);
 
 /* Seals event (sets case, prev, hash; the event's seq must be version + 1) and
- * folds it into c. Returns 0, CF_ENOMEM or CF_ECORRUPT; on failure c untouched. */
+ * folds it into c. Returns 0, CF_ENOMEM or CF_ECORRUPT, which leave c as
+ * cf_case_apply does. */
 int cf_case_append(cf_case_t *c, json_t *event, cf_error_t *err);
+
+/* As cf_case_append, and OUT *body: the event's text to store (free()), its
+ * canonical form (chain.h) with "hash" and "prev" added at the end; one
+ * serialization serves both the hash and the store. NULL on failure. */
+int cf_case_append_body(cf_case_t *c, json_t *event, char **body, cf_error_t *err);
 
 /* The clock runtime named id, or NULL. Borrowed. */
 const cf_clock_rt_t *cf_case_clock(const cf_case_t *c, const char *id);
@@ -129,5 +138,10 @@ int cf__clock_state_parse(const char *name, cf_clock_state_t *out);
  * (into an uninitialized c; CF_EPARSE if the snapshot is not one). */
 json_t *cf_case_to_json(const cf_case_t *c);
 int cf_case_from_json(cf_case_t *c, const json_t *snapshot, cf_error_t *err);
+
+/* The snapshot as compact JSON text (free()), the same value as cf_case_to_json
+ * gives, written without building it: what the store writes per transition.
+ * NULL on ENOMEM. */
+char *cf_case_snapshot_text(const cf_case_t *c);
 
 #endif

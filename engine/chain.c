@@ -10,6 +10,7 @@
 #include "chain.h"
 
 #include <openssl/evp.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,34 +36,64 @@ int cf_chain_algo_parse(const char *name, cf_chain_algo_t *out)
 /* Exported, documented in chain.h */
 char *cf_chain_canonical(const json_t *event)
 {
-    json_t *copy = json_copy((json_t *)event);
+    const size_t flags = JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY;
+    if (!json_object_get(event, "hash") && !json_object_get(event, "prev"))
+        return json_dumps(event, flags);       /* an event being sealed: nothing to leave out */
+    json_t *copy = json_copy((json_t *)event); /* shallow: only the top level is new */
     if (!copy)
         return NULL;
     json_object_del(copy, "hash");
     json_object_del(copy, "prev");
-    char *text = json_dumps(copy, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
+    char *text = json_dumps(copy, flags);
     json_decref(copy);
     return text;
+}
+
+/* The digests, fetched from libcrypto's providers once per process: fetching
+ * on every hash (what EVP_sha256() does inside EVP_DigestInit_ex) cost more
+ * than hashing a short event. Written once under pthread_once, then only read. */
+static pthread_once_t digests_once = PTHREAD_ONCE_INIT;
+static EVP_MD *digests[2];
+
+static void fetch_digests(void)
+{
+    digests[CF_CHAIN_SHA256] = EVP_MD_fetch(NULL, "SHA256", NULL);
+    digests[CF_CHAIN_SM3] = EVP_MD_fetch(NULL, "SM3", NULL);
+}
+
+/* Exported, documented in chain.h */
+int cf_chain_hash_text(cf_chain_algo_t algo, const char *prev, const char *text, size_t len,
+                       char *out)
+{
+    static const char hex[] = "0123456789abcdef";
+    pthread_once(&digests_once, fetch_digests);
+    const EVP_MD *md = digests[algo == CF_CHAIN_SM3 ? CF_CHAIN_SM3 : CF_CHAIN_SHA256];
+    if (!md)
+        return CF_EINVAL;
+    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+    unsigned char digest[EVP_MAX_MD_SIZE];
+    unsigned int n = 0;
+    int ok = ctx && EVP_DigestInit_ex(ctx, md, NULL) && EVP_DigestUpdate(ctx, prev, strlen(prev)) &&
+             EVP_DigestUpdate(ctx, "\n", 1) && EVP_DigestUpdate(ctx, text, len) &&
+             EVP_DigestFinal_ex(ctx, digest, &n) && n == 32;
+    EVP_MD_CTX_free(ctx);
+    if (!ok)
+        return CF_ENOMEM;
+    for (unsigned i = 0; i < 32; i++) {
+        out[2 * i] = hex[digest[i] >> 4];
+        out[2 * i + 1] = hex[digest[i] & 15];
+    }
+    out[64] = '\0';
+    return 0;
 }
 
 /* Exported, documented in chain.h */
 int cf_chain_hash(cf_chain_algo_t algo, const char *prev, const json_t *event, char *out)
 {
-    const EVP_MD *md = algo == CF_CHAIN_SM3 ? EVP_get_digestbyname("SM3") : EVP_sha256();
-    if (!md)
-        return CF_EINVAL;
     char *text = cf_chain_canonical(event);
-    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-    unsigned char digest[EVP_MAX_MD_SIZE];
-    unsigned int n = 0;
-    int ok = text && ctx && EVP_DigestInit_ex(ctx, md, NULL) &&
-             EVP_DigestUpdate(ctx, prev, strlen(prev)) && EVP_DigestUpdate(ctx, "\n", 1) &&
-             EVP_DigestUpdate(ctx, text, strlen(text)) && EVP_DigestFinal_ex(ctx, digest, &n);
-    EVP_MD_CTX_free(ctx);
-    free(text);
-    if (!ok)
+    if (!text)
         return CF_ENOMEM;
-    for (unsigned i = 0; i < n && i < 32; i++)
-        snprintf(out + 2 * i, 3, "%02x", digest[i]);
-    return 0;
+    int rc = cf_chain_hash_text(algo, prev, text, strlen(text), out);
+    free(text);
+    return rc;
 }

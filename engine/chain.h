@@ -36,6 +36,10 @@ int cf_chain_algo_parse(const char *name, cf_chain_algo_t *out);
  * or CF_EINVAL if the algorithm is unavailable in this libcrypto. */
 int cf_chain_hash(cf_chain_algo_t algo, const char *prev, const json_t *event, char *out);
 
+/* The same over canonical text already made (cf_chain_canonical), len bytes. */
+int cf_chain_hash_text(cf_chain_algo_t algo, const char *prev, const char *text, size_t len,
+                       char *out);
+
 /* Canonical bytes of an event, as hashed: a new malloc'd string (free()), or NULL
  * on allocation failure. */
 char *cf_chain_canonical(const json_t *event);

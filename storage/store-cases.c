@@ -4,14 +4,16 @@
  * A write is one IMMEDIATE transaction (the write lock is taken at BEGIN, so the
  * version check and the writes cannot interleave with another writer):
  *   begin -> [check version] -> seal each event onto the chain and fold it into a
- *   copy of the case -> INSERT events -> UPSERT case row -> rewrite clock index
- *   -> commit.
+ *   copy of the case -> INSERT events -> INSERT (opening) or UPDATE the case row
+ *   -> write the clock rows the events changed -> commit.
  * Any failure, real or injected, rolls back and leaves the caller's case as it
  * was. Sealing happens inside the transaction because the first event of a new
  * case must carry the case id, which is allocated there.
  *
- * Cost: statements are prepared per call. A one-shot command line makes few
- * calls; the daemon's group commit (a later issue) will keep them prepared.
+ * Cost (docs/performance.md): statements come prepared from the store's cache;
+ * the case is copied once per write (cf_case_copy, structural) and folded in
+ * place; its snapshot is serialized once; the row update touches no index
+ * column but state; a transition that changes no clock writes no clock row.
  */
 #include "store-int.h"
 
@@ -28,20 +30,17 @@ static int fault_at(cf_store_t *s, const char *point, cf_error_t *err)
     return cf__store_error(s, rc, point, err);
 }
 
-static int insert_event(cf_store_t *s, sqlite3_stmt *st, const json_t *ev, cf_error_t *err)
+static int insert_event(cf_store_t *s, sqlite3_stmt *st, const json_t *ev, const char *body,
+                        cf_error_t *err)
 {
-    char *body = json_dumps(ev, JSON_COMPACT | JSON_SORT_KEYS);
-    if (!body)
-        return CF_ENOMEM;
     sqlite3_reset(st);
     sqlite3_bind_int64(st, 1, json_integer_value(json_object_get(ev, "case")));
     sqlite3_bind_int64(st, 2, json_integer_value(json_object_get(ev, "seq")));
-    cf__store_bind_text(st, 3, json_string_value(json_object_get(ev, "type")));
-    cf__store_bind_text(st, 4, json_string_value(json_object_get(ev, "at")));
+    sqlite3_bind_text(st, 3, json_string_value(json_object_get(ev, "type")), -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 4, json_string_value(json_object_get(ev, "at")), -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 5, body, -1, SQLITE_STATIC);
-    cf__store_bind_text(st, 6, json_string_value(json_object_get(ev, "hash")));
+    sqlite3_bind_text(st, 6, json_string_value(json_object_get(ev, "hash")), -1, SQLITE_STATIC);
     int step = sqlite3_step(st);
-    free(body);
     return step == SQLITE_DONE ? 0 : cf__store_error(s, step, "append event", err);
 }
 
@@ -57,83 +56,101 @@ static int write_events(cf_store_t *s, cf_case_t *c, json_t *events, cf_error_t 
     json_t *ev;
     json_array_foreach(events, i, ev)
     {
+        char *body = NULL;
         if (rc == 0)
-            rc = cf_case_append(c, ev, err);
+            rc = cf_case_append_body(c, ev, &body, err);
         if (rc == 0)
-            rc = insert_event(s, st, ev, err);
+            rc = insert_event(s, st, ev, body, err);
+        free(body);
     }
-    sqlite3_finalize(st);
+    cf__store_release(s, st);
     return rc == 0 ? fault_at(s, "events", err) : rc;
 }
 
-static int write_case_row(cf_store_t *s, const cf_case_t *c, cf_error_t *err)
+static const char *const case_insert_sql =
+    "INSERT INTO cases(id, workflow_id, workflow_version, workflow_hash, matter_id, parent_id, "
+    "party, algo, opened_at, state, closed, version, head, updated_at, closed_at, snapshot) "
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)";
+static const char *const case_update_sql =
+    "UPDATE cases SET state = ?10, closed = ?11, version = ?12, head = ?13, updated_at = ?14, "
+    "closed_at = ?15, snapshot = ?16 WHERE id = ?1";
+
+static int write_case_row(cf_store_t *s, const cf_case_t *c, int opening, cf_error_t *err)
 {
-    json_t *snap = cf_case_to_json(c);
-    char *text = snap ? json_dumps(snap, JSON_COMPACT) : NULL;
-    char *party = json_dumps(c->party, JSON_COMPACT);
-    json_decref(snap);
+    char *text = cf_case_snapshot_text(c);
+    char *party = opening ? json_dumps(c->party, JSON_COMPACT) : NULL;
     sqlite3_stmt *st = NULL;
-    int rc =
-        text && party
-            ? cf__store_prepare(s,
-                                "INSERT OR REPLACE INTO cases(id, workflow_id, workflow_version, "
-                                "workflow_hash, matter_id, parent_id, party, state, closed, "
-                                "version, head, algo, opened_at, updated_at, closed_at, snapshot)"
-                                " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                                &st, err)
-            : CF_ENOMEM;
+    int rc = text && (party || !opening)
+                 ? cf__store_prepare(s, opening ? case_insert_sql : case_update_sql, &st, err)
+                 : CF_ENOMEM;
     if (rc == 0) {
         sqlite3_bind_int64(st, 1, c->id);
-        cf__store_bind_text(st, 2, c->workflow_id);
-        sqlite3_bind_int(st, 3, (int)c->workflow_version);
-        cf__store_bind_text(st, 4, c->workflow_hash);
-        cf__store_bind_text(st, 5, c->matter_id);
-        c->parent_id ? sqlite3_bind_int64(st, 6, c->parent_id) : sqlite3_bind_null(st, 6);
-        cf__store_bind_text(st, 7, party);
-        cf__store_bind_text(st, 8, c->state);
-        sqlite3_bind_int(st, 9, c->closed_at != 0);
-        sqlite3_bind_int64(st, 10, c->version);
-        cf__store_bind_text(st, 11, c->head);
-        cf__store_bind_text(st, 12, cf_chain_algo_name(c->algo));
-        sqlite3_bind_int64(st, 13, c->opened_at);
+        if (opening) {
+            cf__store_bind_text(st, 2, c->workflow_id);
+            sqlite3_bind_int(st, 3, (int)c->workflow_version);
+            cf__store_bind_text(st, 4, c->workflow_hash);
+            cf__store_bind_text(st, 5, c->matter_id);
+            c->parent_id ? sqlite3_bind_int64(st, 6, c->parent_id) : sqlite3_bind_null(st, 6);
+            sqlite3_bind_text(st, 7, party, -1, SQLITE_STATIC);
+            sqlite3_bind_text(st, 8, cf_chain_algo_name(c->algo), -1, SQLITE_STATIC);
+            sqlite3_bind_int64(st, 9, c->opened_at);
+        }
+        cf__store_bind_text(st, 10, c->state);
+        sqlite3_bind_int(st, 11, c->closed_at != 0);
+        sqlite3_bind_int64(st, 12, c->version);
+        sqlite3_bind_text(st, 13, c->head, -1, SQLITE_STATIC);
         sqlite3_bind_int64(st, 14, c->updated_at);
         c->closed_at ? sqlite3_bind_int64(st, 15, c->closed_at) : sqlite3_bind_null(st, 15);
         sqlite3_bind_text(st, 16, text, -1, SQLITE_STATIC);
         int step = sqlite3_step(st);
         rc = step == SQLITE_DONE ? 0 : cf__store_error(s, step, "write case", err);
     }
-    sqlite3_finalize(st);
+    cf__store_release(s, st);
     free(text);
     free(party);
     return rc == 0 ? fault_at(s, "case", err) : rc;
 }
 
-static int write_clocks(cf_store_t *s, const cf_case_t *c, cf_error_t *err)
+/* Is clock id named by a clock event among events? */
+static int clock_changed(const json_t *events, const char *id)
 {
-    sqlite3_stmt *del = NULL, *ins = NULL;
-    int rc = cf__store_prepare(s, "DELETE FROM clocks WHERE case_id = ?", &del, err);
-    if (rc == 0)
-        rc = cf__store_prepare(
-            s,
-            "INSERT INTO clocks(case_id, clock_id, state, deadline, party) VALUES (?, ?, ?, ?, ?)",
-            &ins, err);
-    if (rc == 0) {
-        sqlite3_bind_int64(del, 1, c->id);
-        int step = sqlite3_step(del);
-        rc = step == SQLITE_DONE ? 0 : cf__store_error(s, step, "index clocks", err);
+    size_t i;
+    json_t *ev;
+    json_array_foreach(events, i, ev)
+    {
+        const char *type = json_string_value(json_object_get(ev, "type"));
+        const char *clock = json_string_value(json_object_get(ev, "clock"));
+        if (type && clock && strncmp(type, "clock.", 6) == 0 && strcmp(clock, id) == 0)
+            return 1;
     }
+    return 0;
+}
+
+/* The clock index: one row per clock of the case. Only a clock event changes a
+ * clock (the fold, case.c), so only the rows of the clocks the events name are
+ * written; a transition that touches no clock writes none. */
+static int write_clocks(cf_store_t *s, const cf_case_t *c, const json_t *events, cf_error_t *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = 0;
     for (unsigned i = 0; rc == 0 && i < c->clocks_count; i++) {
-        sqlite3_reset(ins);
-        sqlite3_bind_int64(ins, 1, c->id);
-        sqlite3_bind_text(ins, 2, c->clocks[i].id, -1, SQLITE_STATIC);
-        sqlite3_bind_text(ins, 3, cf_clock_state_name(c->clocks[i].state), -1, SQLITE_STATIC);
-        sqlite3_bind_int64(ins, 4, c->clocks[i].deadline);
-        sqlite3_bind_int(ins, 5, c->clocks[i].party);
-        int step = sqlite3_step(ins);
+        if (!clock_changed(events, c->clocks[i].id))
+            continue;
+        if (!st && (rc = cf__store_prepare(s,
+                                           "INSERT OR REPLACE INTO clocks(case_id, clock_id, "
+                                           "state, deadline, party) VALUES (?, ?, ?, ?, ?)",
+                                           &st, err)) != 0)
+            break;
+        sqlite3_reset(st);
+        sqlite3_bind_int64(st, 1, c->id);
+        sqlite3_bind_text(st, 2, c->clocks[i].id, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 3, cf_clock_state_name(c->clocks[i].state), -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 4, c->clocks[i].deadline);
+        sqlite3_bind_int(st, 5, c->clocks[i].party);
+        int step = sqlite3_step(st);
         rc = step == SQLITE_DONE ? 0 : cf__store_error(s, step, "index clocks", err);
     }
-    sqlite3_finalize(del);
-    sqlite3_finalize(ins);
+    cf__store_release(s, st);
     return rc == 0 ? fault_at(s, "clocks", err) : rc;
 }
 
@@ -147,7 +164,7 @@ static int stored_version(cf_store_t *s, int64_t id, int64_t *version, cf_error_
     int step = sqlite3_step(st);
     if (step == SQLITE_ROW)
         *version = sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
+    cf__store_release(s, st);
     if (step == SQLITE_DONE)
         return cf_error_set(err, CF_ENOTFOUND, NULL, 0, 0, "no case %lld", (long long)id);
     return step == SQLITE_ROW ? 0 : cf__store_error(s, step, "read case version", err);
@@ -162,7 +179,7 @@ static int next_case_id(cf_store_t *s, int64_t *id, cf_error_t *err)
     int step = sqlite3_step(st);
     if (step == SQLITE_ROW)
         *id = sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
+    cf__store_release(s, st);
     return step == SQLITE_ROW ? 0 : cf__store_error(s, step, "allocate case id", err);
 }
 
@@ -190,9 +207,9 @@ static int write_next(cf_store_t *s, const cf_case_t *c, json_t *events, int ope
     if (rc == 0)
         rc = write_events(s, next, events, err);
     if (rc == 0)
-        rc = write_case_row(s, next, err);
+        rc = write_case_row(s, next, opening, err);
     if (rc == 0)
-        rc = write_clocks(s, next, err);
+        rc = write_clocks(s, next, events, err);
     if (rc != 0)
         cf_case_dispose(next);
     return rc;
@@ -258,7 +275,7 @@ int cf_store_case_get(cf_store_t *s, int64_t id, cf_case_t *c, cf_error_t *err)
                                  (long long)id);
         json_decref(snap);
     }
-    sqlite3_finalize(st);
+    cf__store_release(s, st);
     return rc;
 }
 
@@ -281,7 +298,7 @@ int cf_store_case_events(cf_store_t *s, int64_t id, json_t **events, cf_error_t 
     }
     if (rc == 0 && out && step != SQLITE_DONE)
         rc = cf__store_error(s, step, "read events", err);
-    sqlite3_finalize(st);
+    cf__store_release(s, st);
     if (rc != 0 || !out) {
         json_decref(out);
         return rc ? rc : CF_ENOMEM;
@@ -334,7 +351,7 @@ int cf_store_case_list(cf_store_t *s, const cf_case_filter_t *f, json_t **list, 
             rc = CF_ENOMEM;
     if (rc == 0 && out && step != SQLITE_DONE)
         rc = cf__store_error(s, step, "list cases", err);
-    sqlite3_finalize(st);
+    cf__store_release(s, st);
     if (rc != 0 || !out) {
         json_decref(out);
         return rc ? rc : CF_ENOMEM;

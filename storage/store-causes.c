@@ -46,7 +46,7 @@ int cf_store_causes_put(cf_store_t *s, const char *text, size_t len, const char 
     }
     if (rc == 0 && id)
         snprintf(id, id_size, "%s", d->id);
-    sqlite3_finalize(st);
+    cf__store_release(s, st);
     cf_causes_free(set);
     return rc;
 }
@@ -73,7 +73,7 @@ int cf_store_causes_load(cf_store_t *s, cf_causes_t **out, cf_error_t *err)
     }
     if (rc == 0 && step != SQLITE_DONE)
         rc = cf__store_error(s, step, "load 案由 dictionaries", err);
-    sqlite3_finalize(st);
+    cf__store_release(s, st);
     if (rc != 0) {
         cf_causes_free(set);
         return rc;

@@ -90,7 +90,7 @@ int cf_store_query_only(cf_store_t *s, cf_error_t *err)
 static int step_done(cf_store_t *s, sqlite3_stmt *st, const char *what, cf_error_t *err)
 {
     int step = sqlite3_step(st);
-    sqlite3_finalize(st);
+    cf__store_release(s, st);
     return step == SQLITE_DONE ? 0 : cf__store_error(s, step, what, err);
 }
 
@@ -146,7 +146,7 @@ int cf_store_token_put(cf_store_t *s, const char *hash_hex, const cf_principal_t
     sqlite3_bind_text(st, 4, p->name, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 5, created_at);
     int step = sqlite3_step(st);
-    sqlite3_finalize(st);
+    cf__store_release(s, st);
     if ((step & 0xff) == SQLITE_CONSTRAINT)
         return cf_error_set(err, CF_EEXIST, NULL, 0, 0, "token already stored");
     return step == SQLITE_DONE ? 0 : cf__store_error(s, step, "store token", err);
@@ -172,7 +172,7 @@ int cf_store_token_get(cf_store_t *s, const char *hash_hex, cf_principal_t *p, c
         copy_col(st, 1, p->role, sizeof(p->role));
         copy_col(st, 2, p->name, sizeof(p->name));
     }
-    sqlite3_finalize(st);
+    cf__store_release(s, st);
     if (step == SQLITE_DONE)
         return cf_error_set(err, CF_ENOTFOUND, NULL, 0, 0, "unknown token");
     return step == SQLITE_ROW ? 0 : cf__store_error(s, step, "read token", err);
@@ -189,7 +189,7 @@ int cf_store_case_agency(cf_store_t *s, int64_t id, char *agency, size_t size, c
     int step = sqlite3_step(st);
     if (step == SQLITE_ROW)
         copy_col(st, 0, agency, size);
-    sqlite3_finalize(st);
+    cf__store_release(s, st);
     if (step == SQLITE_DONE)
         return cf_error_set(err, CF_ENOTFOUND, NULL, 0, 0, "no case %lld", (long long)id);
     return step == SQLITE_ROW ? 0 : cf__store_error(s, step, "read case agency", err);
@@ -235,7 +235,7 @@ static int collect(cf_store_t *s, sqlite3_stmt *st, json_t *(*row_fn)(sqlite3_st
             rc = CF_ENOMEM;
     if (rc == 0 && step != SQLITE_DONE)
         rc = cf__store_error(s, step, what, err);
-    sqlite3_finalize(st);
+    cf__store_release(s, st);
     if (rc != 0) {
         json_decref(out);
         return rc;
@@ -320,8 +320,8 @@ int cf_store_alerts_sync(cf_store_t *s, const cf_case_t *c, const cf_workflow_t 
     for (unsigned i = 0; rc == 0 && i < c->clocks_count; i++)
         if (c->clocks[i].state == CF_CLOCK_RUNNING)
             rc = clock_alerts(s, ins, c, &c->clocks[i], wf, cal, err);
-    sqlite3_finalize(del);
-    sqlite3_finalize(ins);
+    cf__store_release(s, del);
+    cf__store_release(s, ins);
     return rc;
 }
 
@@ -337,7 +337,7 @@ int cf_store_alerts_next(cf_store_t *s, cf_time_t *due, cf_error_t *err)
     int none = step == SQLITE_ROW && sqlite3_column_type(st, 0) == SQLITE_NULL;
     if (step == SQLITE_ROW && !none)
         *due = sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
+    cf__store_release(s, st);
     if (step != SQLITE_ROW)
         return cf__store_error(s, step, "next alert", err);
     return none ? CF_ENOTFOUND : 0;
@@ -373,7 +373,7 @@ int cf_store_alerts_due(cf_store_t *s, cf_time_t now, cf_alert_t *out, int max, 
         alert_from_row(st, &out[n++]);
     if (n < max && step != SQLITE_DONE)
         rc = cf__store_error(s, step, "due alerts", err);
-    sqlite3_finalize(st);
+    cf__store_release(s, st);
     return rc != 0 ? rc : n;
 }
 

@@ -24,7 +24,7 @@ static int existing_version(cf_store_t *s, const char *hash, int *version, cf_er
     int step = sqlite3_step(st);
     if (step == SQLITE_ROW)
         *version = sqlite3_column_int(st, 0);
-    sqlite3_finalize(st);
+    cf__store_release(s, st);
     if (step == SQLITE_ROW)
         return 1;
     return step == SQLITE_DONE ? 0 : cf__store_error(s, step, "find workflow", err);
@@ -51,7 +51,7 @@ static int insert_workflow(cf_store_t *s, const cf_workflow_t *wf, int *version,
     int step = sqlite3_step(st);
     if (step == SQLITE_ROW)
         *version = sqlite3_column_int(st, 0);
-    sqlite3_finalize(st);
+    cf__store_release(s, st);
     return step == SQLITE_ROW ? 0 : cf__store_error(s, step, "store workflow", err);
 }
 
@@ -118,7 +118,7 @@ int cf_store_workflow_get(cf_store_t *s, const char *id, int version, cf_workflo
     char what[160];
     snprintf(what, sizeof(what), version ? "'%s' version %d" : "'%s'", id, version);
     rc = load_workflow_row(s, st, what, wf, stored_version, err);
-    sqlite3_finalize(st);
+    cf__store_release(s, st);
     return rc;
 }
 
@@ -133,7 +133,7 @@ int cf_store_workflow_get_hash(cf_store_t *s, const char *hash, cf_workflow_t **
     char what[100];
     snprintf(what, sizeof(what), "with hash %.12s", hash);
     rc = load_workflow_row(s, st, what, wf, NULL, err);
-    sqlite3_finalize(st);
+    cf__store_release(s, st);
     return rc;
 }
 
@@ -157,7 +157,7 @@ int cf_store_workflow_list(cf_store_t *s, json_t **list, cf_error_t *err)
                       "power_type", sqlite3_column_text(st, 3), "title", sqlite3_column_text(st, 4),
                       "loaded_at", (json_int_t)sqlite3_column_int64(st, 5), "author_version",
                       sqlite3_column_int(st, 6)));
-    sqlite3_finalize(st);
+    cf__store_release(s, st);
     if (!out)
         return CF_ENOMEM;
     if (step != SQLITE_DONE) {
@@ -181,7 +181,7 @@ int cf_store_calendar_put(cf_store_t *s, int year, const char *source, cf_error_
     sqlite3_bind_int(st, 1, year);
     sqlite3_bind_text(st, 2, source, -1, SQLITE_STATIC);
     int step = sqlite3_step(st);
-    sqlite3_finalize(st);
+    cf__store_release(s, st);
     return step == SQLITE_DONE ? 0 : cf__store_error(s, step, "store calendar", err);
 }
 
@@ -203,7 +203,7 @@ int cf_store_calendar_load(cf_store_t *s, cf_calendar_t **out, cf_error_t *err)
     }
     if (rc == 0 && step != SQLITE_DONE)
         rc = cf__store_error(s, step, "load calendars", err);
-    sqlite3_finalize(st);
+    cf__store_release(s, st);
     if (rc != 0) {
         cf_calendar_free(cal);
         return rc;
@@ -229,7 +229,7 @@ int cf_store_calendar_sources(cf_store_t *s, json_t **sources, cf_error_t *err)
     }
     if (rc == 0 && out && step != SQLITE_DONE)
         rc = cf__store_error(s, step, "read calendars", err);
-    sqlite3_finalize(st);
+    cf__store_release(s, st);
     if (rc != 0 || !out) {
         json_decref(out);
         return rc ? rc : CF_ENOMEM;
@@ -263,7 +263,7 @@ int cf_store_matter_put(cf_store_t *s, const json_t *matter, cf_error_t *err)
         int step = sqlite3_step(st);
         rc = step == SQLITE_DONE ? 0 : cf__store_error(s, step, "store matter", err);
     }
-    sqlite3_finalize(st);
+    cf__store_release(s, st);
     free(body);
     free(types);
     return rc;
@@ -290,7 +290,7 @@ int cf_store_matter_get(cf_store_t *s, const char *id, json_t **matter, cf_error
     sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
     json_t *out = json_array();
     rc = out ? matter_rows(s, st, out, err) : CF_ENOMEM;
-    sqlite3_finalize(st);
+    cf__store_release(s, st);
     if (rc == 0 && json_array_size(out) == 0)
         rc = cf_error_set(err, CF_ENOTFOUND, NULL, 0, 0,
                           "no matter '%s' in the catalog (load one with `caseflow catalog load`)",
@@ -314,7 +314,7 @@ int cf_store_matter_list(cf_store_t *s, const char *power_type, json_t **list, c
     cf__store_bind_text(st, 1, power_type);
     json_t *out = json_array();
     rc = out ? matter_rows(s, st, out, err) : CF_ENOMEM;
-    sqlite3_finalize(st);
+    cf__store_release(s, st);
     if (rc != 0) {
         json_decref(out);
         return rc;
@@ -338,6 +338,6 @@ int cf_store_document_put(cf_store_t *s, const char *sha256, const void *data, s
     sqlite3_bind_int64(st, 2, (sqlite3_int64)len);
     sqlite3_bind_blob64(st, 3, data, len, SQLITE_STATIC);
     int step = sqlite3_step(st);
-    sqlite3_finalize(st);
+    cf__store_release(s, st);
     return step == SQLITE_DONE ? 0 : cf__store_error(s, step, "store document", err);
 }

@@ -117,11 +117,53 @@ int cf__store_error(cf_store_t *s, int rc, const char *what, cf_error_t *err)
     return cf_error_set(err, code, s ? s->path : NULL, 0, 0, "%s: %s", what, msg);
 }
 
+/* The statement cache. A statement is looked up by its SQL text (the pointer
+ * first: the same call site passes the same literal), prepared once with
+ * SQLITE_PREPARE_PERSISTENT and reset when released. One that is still in use
+ * (a caller iterating rows calls a function that runs the same SQL) is never
+ * handed out twice: the second caller gets a statement of its own. */
+static struct cf__stmt_slot_s *stmt_slot(cf_store_t *s, const char *sql)
+{
+    for (unsigned i = 0; i < s->stmts_count; i++)
+        if (s->stmts[i].sql == sql)
+            return &s->stmts[i];
+    for (unsigned i = 0; i < s->stmts_count; i++)
+        if (strcmp(s->stmts[i].sql, sql) == 0)
+            return &s->stmts[i];
+    return NULL;
+}
+
 /* Exported, documented in store-int.h */
 int cf__store_prepare(cf_store_t *s, const char *sql, sqlite3_stmt **stmt, cf_error_t *err)
 {
-    int rc = sqlite3_prepare_v2(s->db, sql, -1, stmt, NULL);
-    return rc == SQLITE_OK ? 0 : cf__store_error(s, rc, "prepare", err);
+    struct cf__stmt_slot_s *slot = stmt_slot(s, sql);
+    if (slot && !slot->busy) {
+        slot->busy = 1;
+        *stmt = slot->stmt;
+        return 0;
+    }
+    int cache = !slot && s->stmts_count < CF__STORE_STMTS;
+    int rc = sqlite3_prepare_v3(s->db, sql, -1, cache ? SQLITE_PREPARE_PERSISTENT : 0, stmt, NULL);
+    if (rc != SQLITE_OK)
+        return cf__store_error(s, rc, "prepare", err);
+    if (cache)
+        s->stmts[s->stmts_count++] = (struct cf__stmt_slot_s){sql, *stmt, 1};
+    return 0;
+}
+
+/* Exported, documented in store-int.h */
+void cf__store_release(cf_store_t *s, sqlite3_stmt *stmt)
+{
+    if (!stmt)
+        return;
+    for (unsigned i = 0; i < s->stmts_count; i++)
+        if (s->stmts[i].stmt == stmt) {
+            sqlite3_reset(stmt);
+            sqlite3_clear_bindings(stmt);
+            s->stmts[i].busy = 0;
+            return;
+        }
+    sqlite3_finalize(stmt);
 }
 
 /* Exported, documented in store-int.h */
@@ -161,7 +203,7 @@ static int user_version(cf_store_t *s, int *out, cf_error_t *err)
         return rc;
     int step = sqlite3_step(st);
     *out = step == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0;
-    sqlite3_finalize(st);
+    cf__store_release(s, st);
     return step == SQLITE_ROW ? 0 : cf__store_error(s, step, "read schema version", err);
 }
 
@@ -231,6 +273,8 @@ void cf_store_close(cf_store_t *s)
 {
     if (!s)
         return;
+    for (unsigned i = 0; i < s->stmts_count; i++)
+        sqlite3_finalize(s->stmts[i].stmt);
     sqlite3_close(s->db);
     free(s->path);
     free(s);

@@ -94,6 +94,10 @@
     X(engine_closing_conditions)                                                                   \
     X(store_chain_recompute)                                                                       \
     X(store_chain_sm3)                                                                             \
+    X(store_case_copy)                                                                             \
+    X(store_fold_refused_untouched)                                                                \
+    X(store_statement_cache)                                                                       \
+    X(store_snapshot_text)                                                                         \
     X(store_conflict)                                                                              \
     X(store_fault_injection)                                                                       \
     X(store_append_only)                                                                           \

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../storage/store-int.h"
 #include "core-helpers.h"
 #include "task.h"
 
@@ -99,6 +100,190 @@ TEST_IMPL(store_chain_recompute)
 }
 
 /* store-1.2: a case chained with SM3 verifies with SM3 and not with SHA-256. */
+/* A case with every field of cf_case_t set, from its snapshot. */
+static void full_case(cf_case_t *c)
+{
+    json_error_t jerr;
+    json_t *snap = json_loads(
+        "{\"id\": 7, \"workflow\": {\"id\": \"mini\", \"version\": 2, \"hash\": "
+        "\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\"}, \"algo\": "
+        "\"sm3\", \"matter\": \"M-1\", \"parent\": 3, \"party\": {\"name\": \"某药店\", \"type\": "
+        "\"org\"}, \"state\": \"notified\", \"prev_state\": \"filed\", \"facts\": {\"fine\": "
+        "500.5, \"reason\": \"举报\"}, \"history\": {\"fine\": [400, 500.5]}, \"documents\": "
+        "{\"立案审批表\": {\"sha256\": \"00\", \"size\": 1}}, \"done\": [\"file\", \"notify\"], "
+        "\"version\": 5, \"head\": "
+        "\"bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb\", \"opened_at\": 100, "
+        "\"updated_at\": 200, \"closed_at\": 300, \"cause\": {\"id\": \"JS-01\", \"name\": \"x\"}, "
+        "\"clocks\": [{\"id\": \"decide\", \"state\": \"running\", \"started_at\": 100, "
+        "\"deadline\": 900, \"paused_at\": 150, \"stopped_at\": 0, \"extended\": \"30 days\", "
+        "\"extensions\": 1, \"party\": false, \"exclusions\": [{\"from\": \"a\", \"to\": \"b\", "
+        "\"reason\": \"鉴定\"}]}, {\"id\": \"pay\", \"state\": \"lapsed\", \"started_at\": 1, "
+        "\"deadline\": 2, \"paused_at\": 0, \"stopped_at\": 2, "
+        "\"extensions\": 0, \"party\": true}]}",
+        0, &jerr);
+    ASSERT(snap != NULL);
+    ASSERT_EQ(cf_case_from_json(c, snap, NULL), 0);
+    json_decref(snap);
+}
+
+/* store-1.3: the store works on a copy of the case; the copy holds everything
+ * the case does (compared through the snapshot) and shares nothing with it. */
+TEST_IMPL(store_case_copy)
+{
+    cf_case_t src, copy;
+    full_case(&src);
+    ASSERT(src.cause && src.clocks_count == 2 && src.clocks[0].exclusions && src.matter_id);
+    ASSERT_EQ(cf_case_copy(&copy, &src), 0);
+    json_t *a = cf_case_to_json(&src), *b = cf_case_to_json(&copy);
+    ASSERT(json_equal(a, b));
+    /* Changing the copy everywhere leaves the source as it was. */
+    json_object_set_new(copy.facts, "fine", json_integer(1));
+    json_array_append_new(json_object_get(copy.history, "fine"), json_integer(1));
+    json_array_append_new(copy.clocks[0].exclusions, json_string("x"));
+    json_object_set_new(copy.cause, "name", json_string("y"));
+    json_object_set_new(copy.party, "name", json_string("y"));
+    copy.state[0] = 'X';
+    copy.clocks[0].id[0] = 'X';
+    json_t *again = cf_case_to_json(&src);
+    ASSERT(json_equal(a, again));
+    json_decref(a);
+    json_decref(b);
+    json_decref(again);
+    cf_case_dispose(&copy);
+    cf_case_dispose(&src);
+    return 0;
+}
+
+/* Expects cf_case_snapshot_text(c) to be JSON equal to cf_case_to_json(c). */
+static void same_snapshot(const cf_case_t *c)
+{
+    char *text = cf_case_snapshot_text(c);
+    ASSERT(text != NULL);
+    json_error_t jerr;
+    json_t *parsed = json_loads(text, 0, &jerr), *built = cf_case_to_json(c);
+    if (!parsed)
+        CF__FAIL("snapshot text is not JSON (%s): %s", jerr.text, text);
+    if (!json_equal(parsed, built))
+        CF__FAIL("snapshot text differs from cf_case_to_json: %s", text);
+    json_decref(parsed);
+    json_decref(built);
+    free(text);
+}
+
+/* store-1.6: the snapshot the store writes as text is the snapshot: every
+ * field, strings needing escapes, absent optional values, negative numbers. */
+TEST_IMPL(store_snapshot_text)
+{
+    cf_case_t c;
+    full_case(&c);
+    same_snapshot(&c);
+    free(c.state);
+    c.state = strdup("引号\"反斜杠\\换行\n制表\t\x01 end");
+    free(c.prev_state);
+    c.prev_state = NULL;
+    free(c.matter_id);
+    c.matter_id = NULL;
+    json_decref(c.cause);
+    c.cause = NULL;
+    c.parent_id = -5;
+    c.closed_at = 0;
+    json_object_set_new(c.facts, "say \"hi\"", json_string("a\\b"));
+    same_snapshot(&c);
+    cf_case_dispose(&c);
+    cf_case_t empty;
+    ASSERT_EQ(cf_case_init(&empty), 0);
+    same_snapshot(&empty);
+    cf_case_dispose(&empty);
+    return 0;
+}
+
+/* Applies ev (JSON text, sealed onto c's head as seq version + 1) and expects
+ * CF_ECORRUPT with c unchanged. */
+static void refused_untouched(cf_case_t *c, const char *text)
+{
+    json_t *ev = json_loads(text, 0, NULL);
+    ASSERT(ev != NULL);
+    json_object_set_new(ev, "seq", json_integer(c->version + 1));
+    json_object_set_new(ev, "prev", json_string(c->head));
+    json_object_set_new(
+        ev, "hash",
+        json_string("cccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccc"));
+    json_t *before = cf_case_to_json(c);
+    cf_error_t err;
+    ASSERT_EQ(cf_case_apply(c, ev, &err), CF_ECORRUPT);
+    json_t *after = cf_case_to_json(c);
+    ASSERT(json_equal(before, after));
+    json_decref(before);
+    json_decref(after);
+    json_decref(ev);
+}
+
+/* store-1.5: statements are prepared once per store and handed out again after
+ * release, reset and with no bindings left; one still in use is never handed
+ * out twice (the second user gets its own, finalized on release). */
+TEST_IMPL(store_statement_cache)
+{
+    cf_store_t *s = cf_test_store("stmts.db");
+    cf_error_t err;
+    static const char sql[] = "SELECT ?1, (SELECT COUNT(*) FROM cases)";
+    sqlite3_stmt *a, *b, *c;
+    ASSERT_EQ(cf__store_prepare(s, sql, &a, &err), 0);
+    sqlite3_bind_int(a, 1, 42);
+    ASSERT_EQ(sqlite3_step(a), SQLITE_ROW);
+    ASSERT_EQ(sqlite3_column_int(a, 0), 42);
+    ASSERT_EQ(cf__store_prepare(s, sql, &b, &err), 0); /* a is in use */
+    ASSERT(a != b);
+    cf__store_release(s, b);
+    cf__store_release(s, a);
+    ASSERT(!sqlite3_stmt_busy(a));
+    char copy[sizeof(sql)];
+    memcpy(copy, sql, sizeof(sql)); /* the same SQL at another address */
+    ASSERT_EQ(cf__store_prepare(s, copy, &c, &err), 0);
+    ASSERT(c == a);
+    ASSERT_EQ(sqlite3_step(c), SQLITE_ROW);
+    ASSERT_EQ(sqlite3_column_type(c, 0), SQLITE_NULL); /* the binding did not survive */
+    cf__store_release(s, c);
+    cf_store_close(s);
+    return 0;
+}
+
+/* store-1.4: the fold works in place, so every event it refuses must be refused
+ * before anything changes: a clock stopped with a bad outcome or a bad
+ * deadline (for a clock the case did not have), a transition from another state
+ * or after closing, a second opening, an unknown type. */
+TEST_IMPL(store_fold_refused_untouched)
+{
+    cf_case_t c;
+    full_case(&c);
+    c.closed_at = 0;
+    refused_untouched(&c,
+                      "{\"type\": \"clock.stopped\", \"clock\": \"new\", \"outcome\": \"met?\", "
+                      "\"at\": \"2026-03-02T09:00:00+08:00\"}");
+    refused_untouched(&c, "{\"type\": \"clock.stopped\", \"clock\": \"decide\", \"outcome\": "
+                          "\"running\", \"at\": \"2026-03-02T09:00:00+08:00\"}");
+    refused_untouched(&c, "{\"type\": \"clock.started\", \"clock\": \"new\", \"deadline\": "
+                          "\"someday\", \"at\": \"2026-03-02T09:00:00+08:00\"}");
+    refused_untouched(&c, "{\"type\": \"transition\", \"action\": \"a\", \"from\": \"filed\", "
+                          "\"to\": \"x\", \"facts\": {\"fine\": 1}}");
+    refused_untouched(&c, "{\"type\": \"case.opened\", \"algo\": \"md5\", \"state\": \"s\", "
+                          "\"facts\": {}, \"workflow\": {\"hash\": \"h\"}}");
+    refused_untouched(&c, "{\"type\": \"what\"}");
+    c.closed_at = 300;
+    refused_untouched(&c, "{\"type\": \"transition\", \"action\": \"a\", \"from\": \"notified\", "
+                          "\"to\": \"x\", \"facts\": {\"fine\": 1}}");
+    /* A fresh case: an opening with a bad algorithm or cause changes nothing. */
+    cf_case_t fresh;
+    ASSERT_EQ(cf_case_init(&fresh), 0);
+    refused_untouched(&fresh, "{\"type\": \"case.opened\", \"algo\": \"md5\", \"state\": \"s\", "
+                              "\"facts\": {}, \"workflow\": {\"id\": \"w\", \"hash\": \"h\"}}");
+    refused_untouched(&fresh, "{\"type\": \"case.opened\", \"algo\": \"sm3\", \"state\": \"s\", "
+                              "\"facts\": {}, \"workflow\": {\"id\": \"w\", \"hash\": \"h\"}, "
+                              "\"cause\": \"x\"}");
+    cf_case_dispose(&fresh);
+    cf_case_dispose(&c);
+    return 0;
+}
+
 TEST_IMPL(store_chain_sm3)
 {
     cf_workflow_t *wf = cf_test_workflow(MINI);

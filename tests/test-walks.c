@@ -9,6 +9,7 @@
  * fact declarations, exactly as the command line does.
  */
 #include <dirent.h>
+#include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -50,6 +51,55 @@ static json_t *fake_documents(const json_t *names)
     return docs;
 }
 
+/* The rows the store keeps beside the events must say what the case says after
+ * every step: its row (state, closed, version, head, closed_at, snapshot) and
+ * one clock row per clock with its state and deadline. The store writes only the
+ * columns and clock rows a step can change; this is what catches one it missed. */
+static void check_rows(const cf_case_t *c, const char *where)
+{
+    char path[512];
+    snprintf(path, sizeof(path), "%s/walk.db", cf_test_tmpdir());
+    sqlite3 *db;
+    sqlite3_stmt *st;
+    ASSERT_EQ(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    ASSERT_EQ(sqlite3_prepare_v2(db,
+                                 "SELECT state, closed, version, head, closed_at, snapshot FROM "
+                                 "cases WHERE id = ?",
+                                 -1, &st, NULL),
+              SQLITE_OK);
+    sqlite3_bind_int64(st, 1, c->id);
+    ASSERT_EQ(sqlite3_step(st), SQLITE_ROW);
+    json_t *snap = json_loads((const char *)sqlite3_column_text(st, 5), 0, NULL);
+    json_t *mine = cf_case_to_json(c);
+    if (strcmp((const char *)sqlite3_column_text(st, 0), c->state) != 0 ||
+        sqlite3_column_int(st, 1) != (c->closed_at != 0) ||
+        sqlite3_column_int64(st, 2) != c->version ||
+        strcmp((const char *)sqlite3_column_text(st, 3), c->head) != 0 ||
+        sqlite3_column_int64(st, 4) != c->closed_at || !json_equal(snap, mine))
+        CF__FAIL("%s: the case row does not match the case", where);
+    json_decref(snap);
+    json_decref(mine);
+    sqlite3_finalize(st);
+    ASSERT_EQ(sqlite3_prepare_v2(db,
+                                 "SELECT clock_id, state, deadline FROM clocks WHERE case_id = ?",
+                                 -1, &st, NULL),
+              SQLITE_OK);
+    sqlite3_bind_int64(st, 1, c->id);
+    unsigned rows = 0;
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        const cf_clock_rt_t *k = cf_case_clock(c, (const char *)sqlite3_column_text(st, 0));
+        if (!k || strcmp(cf_clock_state_name(k->state), (const char *)sqlite3_column_text(st, 1)) ||
+            k->deadline != sqlite3_column_int64(st, 2))
+            CF__FAIL("%s: clock row '%s' does not match the case", where,
+                     sqlite3_column_text(st, 0));
+        rows++;
+    }
+    if (rows != c->clocks_count)
+        CF__FAIL("%s: %u clock rows for %u clocks", where, rows, c->clocks_count);
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+}
+
 static void run_step(cf_store_t *s, const cf_workflow_t *wf, const cf_calendar_t *cal, cf_case_t *c,
                      const json_t *step, const char *where)
 {
@@ -77,6 +127,7 @@ static void run_step(cf_store_t *s, const cf_workflow_t *wf, const cf_calendar_t
             CF__FAIL("%s: '%s' refused: %s", where, action, why.text);
         cf_error_t err;
         ASSERT_EQ(cf_store_case_append(s, c, events, &err), 0);
+        check_rows(c, where);
         const char *expect = json_string_value(json_object_get(step, "expect"));
         if (expect && strcmp(expect, c->state) != 0)
             CF__FAIL("%s: after '%s' the case is in '%s', not '%s'", where, action, c->state,
@@ -116,6 +167,7 @@ static int run_walk(const char *relpath, char *workflow_id, size_t size)
     cf_case_t c;
     ASSERT_EQ(cf_case_init(&c), 0);
     ASSERT_EQ(cf_store_case_open(s, &c, events, &err), 0);
+    check_rows(&c, relpath);
     size_t i;
     json_t *step;
     json_array_foreach(json_object_get(walk, "steps"), i, step)
