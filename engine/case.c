@@ -69,15 +69,17 @@ static int copy_clock(cf_clock_rt_t *dst, const cf_clock_rt_t *src)
     *dst = *src;
     dst->id = strdup(src->id);
     dst->extended = dup_or_null(src->extended);
-    dst->exclusions = src->exclusions ? json_deep_copy(src->exclusions) : NULL;
-    return dst->id && (dst->extended || !src->extended) && (dst->exclusions || !src->exclusions)
-               ? 0
-               : CF_ENOMEM;
+    dst->exclusions = json_incref(src->exclusions);
+    return dst->id && (dst->extended || !src->extended) ? 0 : CF_ENOMEM;
 }
 
 /* Exported, documented in case.h. Field by field, in the order of cf_case_t: a
- * field added there must be added here (test core_case_copy compares a copy of a
- * case that has every field set with its source, through the snapshot). */
+ * field added there must be added here (test store_case_copy compares a copy of
+ * a case that has every field set with its source, through the snapshot). The
+ * JSON values are shared, not copied: the fold never changes one in place, it
+ * puts a new one in the case's own slot (copying only what it touches), so two
+ * copies cannot see each other's changes. Deep copies were the largest part of
+ * a store write after the statements. */
 int cf_case_copy(cf_case_t *dst, const cf_case_t *src)
 {
     *dst = *src; /* the scalars and fixed arrays; every pointer is replaced below */
@@ -85,18 +87,18 @@ int cf_case_copy(cf_case_t *dst, const cf_case_t *src)
     dst->matter_id = dup_or_null(src->matter_id);
     dst->state = dup_or_null(src->state);
     dst->prev_state = dup_or_null(src->prev_state);
-    dst->party = json_deep_copy(src->party);
-    dst->facts = json_deep_copy(src->facts);
-    dst->history = json_deep_copy(src->history);
-    dst->documents = json_deep_copy(src->documents);
-    dst->done = json_deep_copy(src->done);
-    dst->cause = src->cause ? json_deep_copy(src->cause) : NULL;
+    dst->party = json_copy(src->party);
+    dst->facts = json_copy(src->facts);
+    dst->history = json_copy(src->history);
+    dst->documents = json_copy(src->documents);
+    dst->done = json_copy(src->done);
+    dst->cause = json_incref(src->cause);
     dst->clocks = src->clocks_count ? calloc(src->clocks_count, sizeof(*dst->clocks)) : NULL;
     dst->clocks_count = 0;
     int ok = (dst->workflow_id || !src->workflow_id) && (dst->matter_id || !src->matter_id) &&
              (dst->state || !src->state) && (dst->prev_state || !src->prev_state) && dst->party &&
              dst->facts && dst->history && dst->documents && dst->done &&
-             (dst->cause || !src->cause) && (dst->clocks || !src->clocks_count);
+             (dst->clocks || !src->clocks_count);
     for (unsigned i = 0; ok && i < src->clocks_count; i++) {
         dst->clocks_count++;
         ok = copy_clock(&dst->clocks[i], &src->clocks[i]) == 0;
@@ -199,8 +201,13 @@ static int apply_opened(cf_case_t *c, const json_t *ev, cf_error_t *err)
     snprintf(c->workflow_hash, sizeof(c->workflow_hash), "%s", hash);
     c->parent_id = json_integer_value(json_object_get(ev, "parent"));
     json_t *party = json_object_get(ev, "party");
-    if (party && json_object_update(c->party, party) != 0)
+    json_t *own_party = party ? json_copy(party) : NULL;
+    if (party && !own_party)
         return CF_ENOMEM;
+    if (own_party) {
+        json_decref(c->party);
+        c->party = own_party;
+    }
     if (cause && !(c->cause = json_deep_copy(cause)))
         return CF_ENOMEM;
     time_of(ev, "at", &c->opened_at);
@@ -214,13 +221,13 @@ static int merge_facts(cf_case_t *c, const json_t *ev)
     json_t *value;
     json_object_foreach(json_object_get(ev, "facts"), key, value)
     {
-        json_t *hist = json_object_get(c->history, key);
-        if (!hist) {
-            hist = json_array();
-            if (!hist || json_object_set_new(c->history, key, hist) != 0)
-                return CF_ENOMEM;
-        }
-        if (json_array_append(hist, value) != 0 || json_object_set(c->facts, key, value) != 0)
+        /* A new array, never an append to the old one: copies of the case share
+         * it (cf_case_copy). */
+        json_t *old = json_object_get(c->history, key);
+        json_t *hist = old ? json_copy(old) : json_array();
+        if (!hist || json_array_append(hist, value) != 0 ||
+            json_object_set_new(c->history, key, hist) != 0 ||
+            json_object_set(c->facts, key, value) != 0)
             return CF_ENOMEM;
     }
     json_t *docs = json_object_get(ev, "documents");
@@ -294,8 +301,11 @@ static int apply_clock(cf_case_t *c, const char *type, const json_t *ev, cf_erro
         if (set_str(&k->extended, str_of(ev, "total")) != 0)
             return CF_ENOMEM;
     } else if (strcmp(type, "clock.excluded") == 0) {
-        if (!k->exclusions && !(k->exclusions = json_array()))
+        json_t *list = k->exclusions ? json_copy(k->exclusions) : json_array();
+        if (!list)
             return CF_ENOMEM;
+        json_decref(k->exclusions); /* a new array: copies of the case share the old one */
+        k->exclusions = list;
         if (json_array_append_new(k->exclusions,
                                   json_pack("{s:s?, s:s?, s:s?}", "from", str_of(ev, "from"), "to",
                                             str_of(ev, "to"), "reason", str_of(ev, "reason"))))

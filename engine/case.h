@@ -104,8 +104,12 @@ typedef struct cf_case_s {
 int cf_case_init(cf_case_t *c);
 /* Frees what c holds (not c itself). */
 void cf_case_dispose(cf_case_t *c);
-/* Deep copy into dst (which must not be initialized). Returns 0 or CF_ENOMEM
- * (dst then holds nothing). */
+/* Copy into dst (which must not be initialized). Returns 0 or CF_ENOMEM (dst
+ * then holds nothing). The copies' top-level JSON containers (party, facts,
+ * history, documents, done) are their own; what is inside them is shared, and
+ * never changed in place: the fold replaces a nested value (a fact's history,
+ * a clock's exclusions) rather than changing it. Code outside the fold must
+ * treat a case's JSON the same way. */
 int cf_case_copy(cf_case_t *dst, const cf_case_t *src);
 
 /* Folds one sealed event (with seq, prev, hash) into c, in place. Refuses with

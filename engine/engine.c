@@ -402,7 +402,7 @@ int cf_engine_act(const cf_workflow_t *wf, const cf_calendar_t *cal, const cf_ca
     int rc = precheck(wf, c, req, why);
     if (rc != 0)
         return rc;
-    json_t *merged = json_deep_copy(c->facts);
+    json_t *merged = json_copy(c->facts); /* only its top level changes */
     if (!merged || (req->facts && json_object_update(merged, (json_t *)req->facts) != 0)) {
         json_decref(merged);
         return CF_ENOMEM;

@@ -3,9 +3,10 @@
  *
  * A write is one IMMEDIATE transaction (the write lock is taken at BEGIN, so the
  * version check and the writes cannot interleave with another writer):
- *   begin -> [check version] -> seal each event onto the chain and fold it into a
- *   copy of the case -> INSERT events -> INSERT (opening) or UPDATE the case row
- *   -> write the clock rows the events changed -> commit.
+ *   begin -> seal each event onto the chain and fold it into a copy of the case
+ *   -> INSERT (opening) or UPDATE the case row WHERE version is still the one
+ *   read (else CF_ECONFLICT) -> INSERT events -> write the clock rows the events
+ *   changed -> commit.
  * Any failure, real or injected, rolls back and leaves the caller's case as it
  * was. Sealing happens inside the transaction because the first event of a new
  * case must carry the case id, which is allocated there.
@@ -44,8 +45,22 @@ static int insert_event(cf_store_t *s, sqlite3_stmt *st, const json_t *ev, const
     return step == SQLITE_DONE ? 0 : cf__store_error(s, step, "append event", err);
 }
 
-/* Seals every event onto c's chain (c changes) and inserts it. */
-static int write_events(cf_store_t *s, cf_case_t *c, json_t *events, cf_error_t *err)
+/* Seals every event onto c's chain and folds it in (c changes; nothing is
+ * written). OUT bodies[i]: event i's text to store (free each). */
+static int seal_events(cf_case_t *c, json_t *events, char **bodies, cf_error_t *err)
+{
+    size_t i;
+    json_t *ev;
+    json_array_foreach(events, i, ev)
+    {
+        int rc = cf_case_append_body(c, ev, &bodies[i], err);
+        if (rc != 0)
+            return rc;
+    }
+    return 0;
+}
+
+static int write_events(cf_store_t *s, json_t *events, char *const *bodies, cf_error_t *err)
 {
     sqlite3_stmt *st;
     int rc = cf__store_prepare(s,
@@ -56,26 +71,44 @@ static int write_events(cf_store_t *s, cf_case_t *c, json_t *events, cf_error_t 
     json_t *ev;
     json_array_foreach(events, i, ev)
     {
-        char *body = NULL;
         if (rc == 0)
-            rc = cf_case_append_body(c, ev, &body, err);
-        if (rc == 0)
-            rc = insert_event(s, st, ev, body, err);
-        free(body);
+            rc = insert_event(s, st, ev, bodies[i], err);
     }
     cf__store_release(s, st);
     return rc == 0 ? fault_at(s, "events", err) : rc;
 }
 
+/* The case row: inserted whole when the case opens; afterwards only what a fold
+ * can change is updated (an INSERT OR REPLACE would delete the row and put it
+ * back into every index of cases). */
 static const char *const case_insert_sql =
     "INSERT INTO cases(id, workflow_id, workflow_version, workflow_hash, matter_id, parent_id, "
     "party, algo, opened_at, state, closed, version, head, updated_at, closed_at, snapshot) "
     "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)";
 static const char *const case_update_sql =
     "UPDATE cases SET state = ?10, closed = ?11, version = ?12, head = ?13, updated_at = ?14, "
-    "closed_at = ?15, snapshot = ?16 WHERE id = ?1";
+    "closed_at = ?15, snapshot = ?16 WHERE id = ?1 AND version = ?17";
 
-static int write_case_row(cf_store_t *s, const cf_case_t *c, int opening, cf_error_t *err)
+static int stored_version(cf_store_t *s, int64_t id, int64_t *version, cf_error_t *err);
+
+/* The update matched no row: the case is gone, or someone else's write came
+ * first. Says which. */
+static int not_updated(cf_store_t *s, const cf_case_t *c, int64_t expected, cf_error_t *err)
+{
+    int64_t version = 0;
+    int rc = stored_version(s, c->id, &version, err);
+    return rc != 0 ? rc
+                   : cf_error_set(err, CF_ECONFLICT, NULL, 0, 0,
+                                  "case %lld is at version %lld, not %lld: someone else acted on "
+                                  "it; reload and retry",
+                                  (long long)c->id, (long long)version, (long long)expected);
+}
+
+/* Writes c's row. When not opening, the row is updated only if it is still at
+ * version expected (the version the caller's case was read at): the optimistic
+ * check, CF_ECONFLICT otherwise, in the same statement as the write. */
+static int write_case_row(cf_store_t *s, const cf_case_t *c, int opening, int64_t expected,
+                          cf_error_t *err)
 {
     char *text = cf_case_snapshot_text(c);
     char *party = opening ? json_dumps(c->party, JSON_COMPACT) : NULL;
@@ -102,8 +135,12 @@ static int write_case_row(cf_store_t *s, const cf_case_t *c, int opening, cf_err
         sqlite3_bind_int64(st, 14, c->updated_at);
         c->closed_at ? sqlite3_bind_int64(st, 15, c->closed_at) : sqlite3_bind_null(st, 15);
         sqlite3_bind_text(st, 16, text, -1, SQLITE_STATIC);
+        if (!opening)
+            sqlite3_bind_int64(st, 17, expected);
         int step = sqlite3_step(st);
         rc = step == SQLITE_DONE ? 0 : cf__store_error(s, step, "write case", err);
+        if (rc == 0 && !opening && sqlite3_changes(s->db) == 0)
+            rc = not_updated(s, c, expected, err);
     }
     cf__store_release(s, st);
     free(text);
@@ -137,8 +174,10 @@ static int write_clocks(cf_store_t *s, const cf_case_t *c, const json_t *events,
         if (!clock_changed(events, c->clocks[i].id))
             continue;
         if (!st && (rc = cf__store_prepare(s,
-                                           "INSERT OR REPLACE INTO clocks(case_id, clock_id, "
-                                           "state, deadline, party) VALUES (?, ?, ?, ?, ?)",
+                                           "INSERT INTO clocks(case_id, clock_id, state, deadline, "
+                                           "party) VALUES (?, ?, ?, ?, ?) ON CONFLICT(case_id, "
+                                           "clock_id) DO UPDATE SET state = excluded.state, "
+                                           "deadline = excluded.deadline, party = excluded.party",
                                            &st, err)) != 0)
             break;
         sqlite3_reset(st);
@@ -183,33 +222,36 @@ static int next_case_id(cf_store_t *s, int64_t *id, cf_error_t *err)
     return step == SQLITE_ROW ? 0 : cf__store_error(s, step, "allocate case id", err);
 }
 
-/* The writes of one case, inside a transaction the caller holds: checks the
- * version (CF_ECONFLICT), then seals events onto a copy of c and writes events,
- * case row and clock index. OUT *next: the case after them (dispose it); on
- * failure nothing is left to dispose and c is untouched. */
+/* The writes of one case, inside a transaction the caller holds: seals events
+ * onto a copy of c, then writes the case row (checking the version:
+ * CF_ECONFLICT), the events and the clock rows. OUT *next: the case after them
+ * (dispose it); on failure nothing is left to dispose and c is untouched (the
+ * events may have been sealed; sealing again replaces their links). */
 static int write_next(cf_store_t *s, const cf_case_t *c, json_t *events, int opening,
                       cf_case_t *next, cf_error_t *err)
 {
-    int64_t version = 0;
-    int rc = 0;
-    if (!opening) {
-        rc = stored_version(s, c->id, &version, err);
-        if (rc == 0 && version != c->version)
-            rc = cf_error_set(err, CF_ECONFLICT, NULL, 0, 0,
-                              "case %lld is at version %lld, not %lld: someone else acted on it; "
-                              "reload and retry",
-                              (long long)c->id, (long long)version, (long long)c->version);
-    }
-    if (rc != 0 || (rc = cf_case_copy(next, c)) != 0)
+    size_t n = json_array_size(events);
+    char **bodies = calloc(n ? n : 1, sizeof(*bodies));
+    if (!bodies)
+        return CF_ENOMEM;
+    int rc = cf_case_copy(next, c);
+    if (rc != 0) {
+        free(bodies);
         return rc;
+    }
     if (opening)
         rc = next_case_id(s, &next->id, err);
     if (rc == 0)
-        rc = write_events(s, next, events, err);
+        rc = seal_events(next, events, bodies, err);
     if (rc == 0)
-        rc = write_case_row(s, next, opening, err);
+        rc = write_case_row(s, next, opening, c->version, err);
+    if (rc == 0)
+        rc = write_events(s, events, bodies, err);
     if (rc == 0)
         rc = write_clocks(s, next, events, err);
+    for (size_t i = 0; i < n; i++)
+        free(bodies[i]);
+    free(bodies);
     if (rc != 0)
         cf_case_dispose(next);
     return rc;
