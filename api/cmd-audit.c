@@ -15,8 +15,13 @@
 #include "audit-report.h"
 #include "session.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+
+/* The most threads an audit uses (--jobs). */
+#define CF__AUDIT_JOBS_MAX 16
 
 typedef struct audit_input_s {
     const cf_workflow_t *wf;
@@ -47,9 +52,12 @@ static int audit_one(const audit_input_t *in, cf_time_t now, json_t **result)
     return rc == 0 && !*result ? CF_ENOMEM : rc;
 }
 
-/* One audit over the database: what it selects, and what it keeps between cases. */
+/* One audit over the database: what it selects, and what it keeps between cases.
+ * Each worker thread has its own (its own connection and definition cache); the
+ * calendar is shared, read only. */
 typedef struct audit_run_s {
-    cf__session_t *s;
+    cf_store_t *store;
+    const cf_calendar_t *cal;
     int replay;
     cf_time_t now;
     int ranged; /* only cases closed in [from, to) */
@@ -58,6 +66,11 @@ typedef struct audit_run_s {
     json_t *cases;     /* the results, one per case */
     cf_workflow_t *wf; /* the last pinned definition loaded: cases share a handful, so it is
                           parsed again only when the hash changes */
+    const json_t *ids; /* the case ids this run audits: ids[first .. first + count) */
+    size_t first, count;
+    const char *db_path; /* a worker opens its own connection on it */
+    int rc;
+    cf_error_t err;
 } audit_run_t;
 
 /* The definition case c pinned, through run->wf. Borrowed from run. */
@@ -66,7 +79,7 @@ static int pinned(audit_run_t *run, const cf_case_t *c, const cf_workflow_t **wf
     if (!run->wf || strcmp(run->wf->hash, c->workflow_hash) != 0) {
         cf_workflow_free(run->wf);
         run->wf = NULL;
-        int rc = cf_store_workflow_get_hash(run->s->store, c->workflow_hash, &run->wf, err);
+        int rc = cf_store_workflow_get_hash(run->store, c->workflow_hash, &run->wf, err);
         if (rc != 0)
             return rc;
     }
@@ -80,18 +93,18 @@ static int audit_stored(audit_run_t *run, int64_t id, cf_error_t *err)
     cf_case_t c;
     const cf_workflow_t *wf = NULL;
     json_t *events = NULL, *matter = NULL, *result = NULL;
-    int rc = cf_store_case_get(run->s->store, id, &c, err);
+    int rc = cf_store_case_get(run->store, id, &c, err);
     if (rc != 0)
         return rc;
     int wanted = !run->ranged || (c.closed_at && c.closed_at >= run->from && c.closed_at < run->to);
     if (wanted)
-        rc = cf_store_case_events(run->s->store, id, &events, err);
+        rc = cf_store_case_events(run->store, id, &events, err);
     if (wanted && rc == 0 && run->replay)
         rc = pinned(run, &c, &wf, err);
     if (wanted && rc == 0 && run->replay && c.matter_id &&
-        cf_store_matter_get(run->s->store, c.matter_id, &matter, NULL) != 0)
+        cf_store_matter_get(run->store, c.matter_id, &matter, NULL) != 0)
         matter = NULL; /* a matter no longer in the catalog: audit without its list */
-    audit_input_t in = {wf, run->s->cal, matter, events, &c, run->replay};
+    audit_input_t in = {wf, run->cal, matter, events, &c, run->replay};
     if (wanted && rc == 0)
         rc = audit_one(&in, run->now, &result);
     if (result && json_array_append_new(run->cases, result) != 0)
@@ -99,6 +112,74 @@ static int audit_stored(audit_run_t *run, int64_t id, cf_error_t *err)
     json_decref(events);
     json_decref(matter);
     cf_case_dispose(&c);
+    return rc;
+}
+
+/* Audits run->ids[first .. first + count) in order; the result in run->rc and
+ * run->err. A worker (db_path set) works on a connection of its own. */
+static void *audit_range(void *arg)
+{
+    audit_run_t *run = arg;
+    cf_error_clear(&run->err);
+    run->rc = run->db_path ? cf_store_open_existing(run->db_path, &run->store, &run->err) : 0;
+    for (size_t i = run->first; run->rc == 0 && i < run->first + run->count; i++)
+        run->rc = audit_stored(run, json_integer_value(json_array_get(run->ids, i)), &run->err);
+    if (run->db_path)
+        cf_store_close(run->store);
+    cf_workflow_free(run->wf);
+    run->wf = NULL;
+    return NULL;
+}
+
+/* How many threads audit: --jobs, else one per online processor; never more
+ * than there are runs of 64 cases (a thread costs a connection and a parse of
+ * each definition). */
+static long audit_jobs(int argc, char **argv, size_t cases)
+{
+    const char *text = cf__opt_value(argc, argv, "--jobs");
+    long jobs = text ? strtol(text, NULL, 10) : sysconf(_SC_NPROCESSORS_ONLN);
+    if (jobs > CF__AUDIT_JOBS_MAX)
+        jobs = CF__AUDIT_JOBS_MAX;
+    if ((size_t)jobs > cases / 64)
+        jobs = (long)(cases / 64);
+    return jobs < 1 ? 1 : jobs;
+}
+
+/* Audits every id in ids, split among jobs threads in consecutive runs; the
+ * results are joined in the order of ids. The first failure (in that order)
+ * is the one reported. */
+static int audit_all(const audit_run_t *proto, const json_t *ids, long jobs, json_t *cases,
+                     cf_error_t *err)
+{
+    audit_run_t runs[CF__AUDIT_JOBS_MAX];
+    pthread_t threads[CF__AUDIT_JOBS_MAX];
+    int started[CF__AUDIT_JOBS_MAX] = {0};
+    size_t n = json_array_size(ids), per = (n + (size_t)jobs - 1) / (size_t)jobs;
+    int rc = 0;
+    for (long k = 0; k < jobs; k++) {
+        runs[k] = *proto;
+        runs[k].ids = ids;
+        runs[k].first = (size_t)k * per < n ? (size_t)k * per : n;
+        runs[k].count = runs[k].first + per <= n ? per : n - runs[k].first;
+        runs[k].cases = json_array();
+        runs[k].db_path = jobs > 1 ? proto->db_path : NULL;
+        runs[k].rc = runs[k].cases ? 0 : CF_ENOMEM;
+        if (runs[k].rc == 0 && jobs > 1)
+            started[k] = pthread_create(&threads[k], NULL, audit_range, &runs[k]) == 0;
+        if (runs[k].rc == 0 && !started[k])
+            audit_range(&runs[k]); /* one job, or no thread to be had: here */
+    }
+    for (long k = 0; k < jobs; k++) {
+        if (started[k])
+            pthread_join(threads[k], NULL);
+        if (rc == 0 && runs[k].rc != 0) {
+            rc = runs[k].rc;
+            *err = runs[k].err;
+        }
+        if (rc == 0 && json_array_extend(cases, runs[k].cases) != 0)
+            rc = CF_ENOMEM;
+        json_decref(runs[k].cases);
+    }
     return rc;
 }
 
@@ -110,13 +191,15 @@ static int audit_db(cf_cli_t *cli, int argc, char **argv, int replay, json_t **r
     const char *from_text = cf__opt_value(argc, argv, "--closed-from");
     const char *to_text = cf__opt_value(argc, argv, "--closed-to");
     cf__session_t s;
-    audit_run_t run = {.s = &s,
-                       .replay = replay,
+    audit_run_t run = {.replay = replay,
                        .now = cli->now,
                        .ranged = from_text || to_text,
                        .to = INT64_MAX,
-                       .cases = json_array()};
-    int rc = from_text ? cf_time_parse(from_text, &run.from, err) : 0;
+                       .db_path = cli->db_path};
+    json_t *cases = json_array(), *ids = json_array();
+    int rc = cases && ids ? 0 : CF_ENOMEM;
+    if (rc == 0 && from_text)
+        rc = cf_time_parse(from_text, &run.from, err);
     if (rc == 0 && to_text && (rc = cf_time_parse(to_text, &run.to, err)) == 0)
         run.to += 86400; /* --closed-to is inclusive of its day */
     json_t *list = NULL;
@@ -124,22 +207,26 @@ static int audit_db(cf_cli_t *cli, int argc, char **argv, int replay, json_t **r
         rc = cf__session_open(cli, &s, replay, err);
     else
         memset(&s, 0, sizeof(s));
+    run.store = s.store;
+    run.cal = s.cal;
     cf_case_filter_t f = {0};
     if (rc == 0 && !one)
         rc = cf_store_case_list(s.store, &f, &list, err);
     if (rc == 0 && one)
-        rc = audit_stored(&run, strtoll(one, NULL, 10), err);
+        rc = json_array_append_new(ids, json_integer(strtoll(one, NULL, 10))) ? CF_ENOMEM : 0;
     size_t i;
     json_t *row;
-    json_array_foreach(list, i, row) if (rc == 0) rc =
-        audit_stored(&run, json_integer_value(json_object_get(row, "id")), err);
-    cf_workflow_free(run.wf);
+    json_array_foreach(list, i,
+                       row) if (rc == 0 && json_array_append(ids, json_object_get(row, "id")) != 0)
+        rc = CF_ENOMEM;
+    if (rc == 0)
+        rc = audit_all(&run, ids, audit_jobs(argc, argv, json_array_size(ids)), cases, err);
     cf__session_close(&s);
     json_decref(list);
+    json_decref(ids);
     if (rc == 0)
-        *report =
-            json_pack("{s:O, s:o}", "cases", run.cases, "summary", cf__audit_summary(run.cases));
-    json_decref(run.cases);
+        *report = json_pack("{s:O, s:o}", "cases", cases, "summary", cf__audit_summary(cases));
+    json_decref(cases);
     return rc;
 }
 

@@ -341,6 +341,42 @@ static int cli(char *out, size_t size, const char *a1, const char *a2, const cha
     return rc;
 }
 
+/* audit-3.4: an audit of many cases on several threads (--jobs) reports exactly
+ * what one thread does, cases in the same order, and a break in a case of the
+ * last thread's share is found and exits 7 the same. */
+TEST_IMPL(audit_cli_jobs)
+{
+    fx_t f;
+    setup(&f, MINI, "2025-09-01T09:00:00+08:00");
+    walk_to_decision(&f);
+    for (int i = 1; i < 200; i++) {
+        cf_case_dispose(&f.c);
+        cf_test_open(f.store, f.wf, f.cal, "2025-09-01T09:00:00+08:00", &f.c);
+        walk_to_decision(&f);
+    }
+    cf_error_t err;
+    ASSERT_EQ(cf_store_calendar_put(f.store, 2025,
+                                    cf_test_slurp("workflows/calendars/2025.yaml", NULL), &err),
+              0);
+    char sql[256];
+    snprintf(sql, sizeof(sql),
+             "%s UPDATE events SET body = replace(body, '举报', '匿名') WHERE case_id = 190 AND "
+             "seq = 3;",
+             drop_triggers);
+    tamper("audit.db", sql);
+    size_t size = 8 << 20;
+    char *one = malloc(size), *three = malloc(size);
+    ASSERT_EQ(cli(one, size, "audit", "replay", "--json", "--jobs", "1"), CF_EXIT_VERIFY);
+    ASSERT_EQ(cli(three, size, "audit", "replay", "--json", "--jobs", "3"), CF_EXIT_VERIFY);
+    ASSERT_CONTAINS(three, "event 3 was altered");
+    ASSERT_CONTAINS(three, "\"replayed\": 200");
+    ASSERT(strcmp(one, three) == 0);
+    free(one);
+    free(three);
+    teardown(&f);
+    return 0;
+}
+
 /* audit-3.3: `case export` writes a bundle that `audit replay --bundle` verifies
  * away from the database; an event edited by hand in the bundle is caught. */
 TEST_IMPL(audit_bundle)

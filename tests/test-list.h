@@ -114,6 +114,7 @@
     X(audit_event_deleted)                                                                         \
     X(audit_bundle)                                                                                \
     X(audit_cli)                                                                                   \
+    X(audit_cli_jobs)                                                                              \
     /* serve-*: the daemon (tests/test-serve-store.c, test-serve.c, test-serve-alerts.c) */        \
     X(serve_store_batch)                                                                           \
     X(serve_store_commit_fails)                                                                    \
