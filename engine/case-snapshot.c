@@ -11,6 +11,7 @@
  *              extended, extensions}]}
  */
 #include "case.h"
+#include "jsonw.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -61,152 +62,61 @@ json_t *cf_case_to_json(const cf_case_t *c)
 
 /* The store writes a snapshot on every transition. Building it as a json_t and
  * dumping it was a third of the store's CPU per transition; this writes the same
- * JSON value straight into a buffer, using jansson only for the values that
- * are free-form JSON (party, facts, history, documents, done, cause,
- * exclusions). Test store_snapshot_text holds it to cf_case_to_json. */
-typedef struct text_s {
-    char *p;
-    size_t len, cap;
-    int oom;
-} text_t;
-
-static int put(const char *bytes, size_t n, void *data)
-{
-    text_t *t = data;
-    if (t->oom)
-        return -1;
-    if (t->len + n + 1 > t->cap) {
-        size_t cap = t->cap ? t->cap : 1024;
-        while (t->len + n + 1 > cap)
-            cap *= 2;
-        char *grown = realloc(t->p, cap);
-        if (!grown) {
-            t->oom = 1;
-            return -1;
-        }
-        t->p = grown;
-        t->cap = cap;
-    }
-    memcpy(t->p + t->len, bytes, n);
-    t->len += n;
-    t->p[t->len] = '\0';
-    return 0;
-}
-
-static void put_s(text_t *t, const char *s)
-{
-    put(s, strlen(s), t);
-}
-
-/* A JSON string, or null for NULL. Quotes, backslashes and control characters
- * are escaped; other bytes (UTF-8, as every string here came from JSON) pass. */
-static void put_str(text_t *t, const char *s)
-{
-    if (!s) {
-        put_s(t, "null");
-        return;
-    }
-    put("\"", 1, t);
-    const char *run = s;
-    for (; *s; s++) {
-        unsigned char ch = (unsigned char)*s;
-        if (ch >= 0x20 && ch != '"' && ch != '\\')
-            continue;
-        put(run, (size_t)(s - run), t);
-        char esc[8];
-        if (ch == '"' || ch == '\\')
-            snprintf(esc, sizeof(esc), "\\%c", ch);
-        else
-            snprintf(esc, sizeof(esc), "\\u%04x", ch);
-        put_s(t, esc);
-        run = s + 1;
-    }
-    put(run, (size_t)(s - run), t);
-    put("\"", 1, t);
-}
-
-static void put_int(text_t *t, int64_t v)
-{
-    char digits[24], *d = digits + sizeof(digits);
-    uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
-    do
-        *--d = (char)('0' + u % 10);
-    while ((u /= 10) != 0);
-    if (v < 0)
-        *--d = '-';
-    put(d, (size_t)(digits + sizeof(digits) - d), t);
-}
-
-static void put_json(text_t *t, const json_t *v)
-{
-    if (json_is_object(v) && json_object_size(v) == 0)
-        put_s(t, "{}");
-    else if (json_is_array(v) && json_array_size(v) == 0)
-        put_s(t, "[]");
-    else if (json_dump_callback(v, put, t, JSON_COMPACT | JSON_ENCODE_ANY) != 0)
-        t->oom = 1;
-}
-
-/* ,"key": */
-static void put_key(text_t *t, const char *key)
-{
-    put(",\"", 2, t);
-    put_s(t, key);
-    put("\":", 2, t);
-}
+ * JSON value straight into a buffer (jsonw.h). Test store_snapshot_text holds
+ * it to cf_case_to_json. */
 
 /* ,"key":"value", or nothing when value is NULL (as json_pack's "s*" leaves out). */
-static void put_opt(text_t *t, const char *key, const char *value)
+static void put_opt(cf__jsonw_t *t, const char *key, const char *value)
 {
     if (!value)
         return;
-    put_key(t, key);
-    put_str(t, value);
+    cf__jsonw_key(t, key);
+    cf__jsonw_str(t, value);
 }
 
-static void put_clock(text_t *t, const cf_clock_rt_t *k)
+static void put_clock(cf__jsonw_t *t, const cf_clock_rt_t *k)
 {
-    put_s(t, "{\"id\":");
-    put_str(t, k->id);
-    put_key(t, "state");
-    put_str(t, cf_clock_state_name(k->state));
-    put_key(t, "started_at");
-    put_int(t, k->started_at);
-    put_key(t, "deadline");
-    put_int(t, k->deadline);
-    put_key(t, "paused_at");
-    put_int(t, k->paused_at);
-    put_key(t, "stopped_at");
-    put_int(t, k->stopped_at);
+    cf__jsonw_text(t, "{\"id\":");
+    cf__jsonw_str(t, k->id);
+    cf__jsonw_key(t, "state");
+    cf__jsonw_str(t, cf_clock_state_name(k->state));
+    cf__jsonw_key(t, "started_at");
+    cf__jsonw_int(t, k->started_at);
+    cf__jsonw_key(t, "deadline");
+    cf__jsonw_int(t, k->deadline);
+    cf__jsonw_key(t, "paused_at");
+    cf__jsonw_int(t, k->paused_at);
+    cf__jsonw_key(t, "stopped_at");
+    cf__jsonw_int(t, k->stopped_at);
     put_opt(t, "extended", k->extended);
-    put_key(t, "extensions");
-    put_int(t, k->extensions);
-    put_key(t, "party");
-    put_s(t, k->party ? "true" : "false");
+    cf__jsonw_key(t, "extensions");
+    cf__jsonw_int(t, k->extensions);
+    cf__jsonw_key(t, "party");
+    cf__jsonw_text(t, k->party ? "true" : "false");
     if (k->exclusions) {
-        put_key(t, "exclusions");
-        put_json(t, k->exclusions);
+        cf__jsonw_key(t, "exclusions");
+        cf__jsonw_value(t, k->exclusions, 0);
     }
-    put_s(t, "}");
+    cf__jsonw_text(t, "}");
 }
 
 /* Exported, documented in case.h */
 char *cf_case_snapshot_text(const cf_case_t *c)
 {
-    text_t t = {0};
-    put_s(&t, "{\"id\":");
-    put_int(&t, c->id);
-    put_s(&t, ",\"workflow\":{\"version\":");
-    put_int(&t, c->workflow_version);
-    put_key(&t, "hash");
-    put_str(&t, c->workflow_hash);
+    cf__jsonw_t t = {0};
+    cf__jsonw_text(&t, "{\"id\":");
+    cf__jsonw_int(&t, c->id);
+    cf__jsonw_text(&t, ",\"workflow\":{\"version\":");
+    cf__jsonw_int(&t, c->workflow_version);
+    cf__jsonw_key(&t, "hash");
+    cf__jsonw_str(&t, c->workflow_hash);
     put_opt(&t, "id", c->workflow_id);
-    put_s(&t, "}");
-    put_key(&t, "algo");
-    put_str(&t, cf_chain_algo_name(c->algo));
+    cf__jsonw_text(&t, "}");
+    cf__jsonw_key(&t, "algo");
+    cf__jsonw_str(&t, cf_chain_algo_name(c->algo));
     put_opt(&t, "matter", c->matter_id);
-    put_key(&t, "parent");
-    put_int(&t, c->parent_id);
+    cf__jsonw_key(&t, "parent");
+    cf__jsonw_int(&t, c->parent_id);
     const struct {
         const char *key;
         const json_t *value;
@@ -220,17 +130,17 @@ char *cf_case_snapshot_text(const cf_case_t *c)
             put_opt(&t, "state", c->state);
             put_opt(&t, "prev_state", c->prev_state);
         }
-        put_key(&t, values[i].key);
-        put_json(&t, values[i].value);
+        cf__jsonw_key(&t, values[i].key);
+        cf__jsonw_value(&t, values[i].value, 0);
     }
-    put_key(&t, "clocks");
-    put_s(&t, "[");
+    cf__jsonw_key(&t, "clocks");
+    cf__jsonw_text(&t, "[");
     for (unsigned i = 0; i < c->clocks_count; i++) {
         if (i)
-            put_s(&t, ",");
+            cf__jsonw_text(&t, ",");
         put_clock(&t, &c->clocks[i]);
     }
-    put_s(&t, "]");
+    cf__jsonw_text(&t, "]");
     const struct {
         const char *key;
         int64_t value;
@@ -240,22 +150,18 @@ char *cf_case_snapshot_text(const cf_case_t *c)
                 {"closed_at", c->closed_at}};
     for (size_t i = 0; i < sizeof(ints) / sizeof(ints[0]); i++) {
         if (i == 1) {
-            put_key(&t, "head");
-            put_str(&t, c->head);
+            cf__jsonw_key(&t, "head");
+            cf__jsonw_str(&t, c->head);
         }
-        put_key(&t, ints[i].key);
-        put_int(&t, ints[i].value);
+        cf__jsonw_key(&t, ints[i].key);
+        cf__jsonw_int(&t, ints[i].value);
     }
     if (c->cause) {
-        put_key(&t, "cause");
-        put_json(&t, c->cause);
+        cf__jsonw_key(&t, "cause");
+        cf__jsonw_value(&t, c->cause, 0);
     }
-    put_s(&t, "}");
-    if (t.oom) {
-        free(t.p);
-        return NULL;
-    }
-    return t.p;
+    cf__jsonw_text(&t, "}");
+    return cf__jsonw_finish(&t);
 }
 
 static int clock_from_json(cf_clock_rt_t *k, const json_t *j)

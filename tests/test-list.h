@@ -98,6 +98,7 @@
     X(store_fold_refused_untouched)                                                                \
     X(store_statement_cache)                                                                       \
     X(store_snapshot_text)                                                                         \
+    X(store_canonical_is_jansson)                                                                  \
     X(store_conflict)                                                                              \
     X(store_fault_injection)                                                                       \
     X(store_append_only)                                                                           \

@@ -1,0 +1,44 @@
+/*
+ * jsonw.h -- writing JSON text straight into a buffer: what the chain hashes
+ * and what the store keeps, on every transition (internal to the engine).
+ *
+ * jansson's json_dumps builds the same text, but pays per call for a
+ * circular-reference table, a UTF-8 decode of every character and a final
+ * copy; it was a third of a transition's CPU. The writer here produces byte
+ * for byte what json_dumps(value, JSON_COMPACT [| JSON_SORT_KEYS]) does (the
+ * event hashes depend on it: test store_canonical_is_jansson compares them
+ * over many random values), handing only real numbers to jansson, whose
+ * formatting of a double must be kept exactly.
+ */
+#ifndef CF_JSONW_H
+#define CF_JSONW_H
+
+#include <jansson.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct cf__jsonw_s {
+    char *p; /* NUL-terminated text so far, or NULL before the first byte */
+    size_t len, cap;
+    int oom; /* an allocation failed: everything after it is dropped */
+} cf__jsonw_t;
+
+/* Appends n bytes as they are; and a NUL-terminated text as it is. */
+void cf__jsonw_raw(cf__jsonw_t *w, const char *bytes, size_t n);
+void cf__jsonw_text(cf__jsonw_t *w, const char *text);
+/* Appends a JSON string (escaped as jansson does), or null for NULL. */
+void cf__jsonw_str(cf__jsonw_t *w, const char *s);
+/* Appends an integer. */
+void cf__jsonw_int(cf__jsonw_t *w, int64_t v);
+/* Appends ,"key": (key needs no escaping). */
+void cf__jsonw_key(cf__jsonw_t *w, const char *key);
+/* Appends value in jansson's compact form, keys sorted if sort_keys. */
+void cf__jsonw_value(cf__jsonw_t *w, const json_t *value, int sort_keys);
+/* The same, leaving out the members of a top-level object named in except (a
+ * NULL-terminated list; NULL for none). */
+void cf__jsonw_value_except(cf__jsonw_t *w, const json_t *value, int sort_keys,
+                            const char *const *except);
+/* The text (malloc'd, free()), or NULL if any allocation failed (then freed). */
+char *cf__jsonw_finish(cf__jsonw_t *w);
+
+#endif
