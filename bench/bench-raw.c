@@ -16,9 +16,10 @@
  * hash and fold, serialize JSON, prepare statements per call, check the
  * version, replace the whole case row (INSERT OR REPLACE rewrites every index
  * of cases) and rewrite the clock index. The gap between the two figures is the
- * cost of those; docs/performance.md says which of them matter. Each case's
- * update carries its final snapshot (the intermediate ones are not stored; they
- * differ from it by a few bytes). Opening rows are written first, untimed.
+ * cost of those; docs/performance.md says which of them matter. Each update
+ * carries the snapshot the store wrote with it (refolded from the events,
+ * untimed, before the clock starts). Opening rows are written first, untimed,
+ * with each case's opening snapshot.
  */
 #include "bench.h"
 
@@ -37,6 +38,7 @@ typedef struct row_s {
 typedef struct group_s {
     size_t first, count;
     char state[16];
+    char *snapshot; /* the case's snapshot after the transition, as the store wrote it */
 } group_t;
 
 typedef struct source_s {
@@ -44,7 +46,9 @@ typedef struct source_s {
     size_t rows_count;
     group_t *groups;
     size_t groups_count;
-    char **snapshots; /* by case id */
+    char **snapshots;       /* by case id: the snapshot after its opening */
+    int64_t *open_versions; /* by case id: its version after the opening */
+    const char *path;       /* the source database (engine-batch.db) */
     int64_t cases;
 } source_t;
 
@@ -115,29 +119,61 @@ static void group_rows(source_t *src)
     }
 }
 
-static void read_snapshots(sqlite3 *db, source_t *src)
+/* Refolds every case from its rows (untimed) to give each write the snapshot
+ * the store wrote with it: the opening's, then each transition's. A snapshot
+ * grows by a few bytes per step, and rows that grow in place cost the b-tree
+ * more than rows rewritten at one size, so the final snapshot would not do. */
+static void fold_snapshots(source_t *src)
 {
-    sqlite3_stmt *st;
+    cf_case_t *cases = calloc((size_t)src->cases + 1, sizeof(cf_case_t));
     src->snapshots = calloc((size_t)src->cases + 1, sizeof(char *));
-    check(db, sqlite3_prepare_v2(db, "SELECT id, snapshot FROM cases", -1, &st, NULL), "cases");
-    while (sqlite3_step(st) == SQLITE_ROW) {
-        int64_t id = sqlite3_column_int64(st, 0);
-        if (id >= 1 && id <= src->cases)
-            src->snapshots[id] = col(st, 1);
+    src->open_versions = calloc((size_t)src->cases + 1, sizeof(int64_t));
+    if (!cases || !src->snapshots || !src->open_versions)
+        cf_bench_die("raw", "out of memory");
+    for (int64_t id = 1; id <= src->cases; id++)
+        if (cf_case_init(&cases[id]) != 0)
+            cf_bench_die("raw", "out of memory");
+    size_t next_group = 0;
+    for (size_t i = 0; i < src->rows_count; i++) {
+        row_t *r = &src->rows[i];
+        cf_case_t *c = &cases[r->case_id];
+        json_t *ev = json_loads(r->body, 0, NULL);
+        cf_error_t err;
+        if (!ev || cf_case_apply(c, ev, &err) != 0)
+            cf_bench_die("raw", "case %lld event %lld does not fold", (long long)r->case_id,
+                         (long long)r->seq);
+        json_decref(ev);
+        char *snap = cf_case_snapshot_text(c);
+        while (next_group < src->groups_count &&
+               src->groups[next_group].first + src->groups[next_group].count <= i)
+            next_group++;
+        group_t *g = next_group < src->groups_count ? &src->groups[next_group] : NULL;
+        if (g && g->first <= i && i + 1 == g->first + g->count) {
+            g->snapshot = snap;
+        } else if (!r->grouped) {
+            free(src->snapshots[r->case_id]);
+            src->snapshots[r->case_id] = snap;
+            src->open_versions[r->case_id] = c->version;
+        } else {
+            free(snap);
+        }
     }
-    sqlite3_finalize(st);
+    for (int64_t id = 1; id <= src->cases; id++)
+        cf_case_dispose(&cases[id]);
+    free(cases);
 }
 
 static void read_source(const char *path, source_t *src)
 {
     sqlite3 *db;
     memset(src, 0, sizeof(*src));
+    src->path = path;
     if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK)
         cf_bench_die(path, "%s (run `caseflow-bench engine` first)", sqlite3_errmsg(db));
     read_rows(db, src);
     group_rows(src);
-    read_snapshots(db, src);
     sqlite3_close(db);
+    fold_snapshots(src);
 }
 
 /* ---- writing --------------------------------------------------------------------------------- */
@@ -174,7 +210,7 @@ static void write_group(writer_t *w, const source_t *src, const group_t *g)
     sqlite3_bind_text(st, 4, last->hash, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 5, (int64_t)g->first); /* a changing integer, as updated_at */
     closed ? sqlite3_bind_int64(st, 6, (int64_t)g->first) : sqlite3_bind_null(st, 6);
-    sqlite3_bind_text(st, 7, src->snapshots[last->case_id], -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 7, g->snapshot, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 8, last->case_id);
     check(w->db, sqlite3_step(st), "update case");
 }
@@ -205,26 +241,36 @@ static void open_writer(const cf_bench_env_t *env, const char *name, const sourc
                              "updated_at = ?, closed_at = ?, snapshot = ? WHERE id = ?",
                              -1, &w->upd, NULL),
           "prepare");
+    /* The opening rows as the store wrote them: the columns an opening fixes
+     * from the source database, the rest as they were after the opening. */
+    char attach[1200];
+    snprintf(attach, sizeof(attach), "ATTACH '%s' AS src", src->path);
+    check(w->db, sqlite3_exec(w->db, attach, NULL, NULL, NULL), "attach");
     check(w->db,
           sqlite3_prepare_v2(w->db,
                              "INSERT INTO cases(id, workflow_id, workflow_version, workflow_hash, "
-                             "party, state, closed, version, head, algo, opened_at, updated_at, "
-                             "snapshot) VALUES (?, 'bench-linear', 1, '', '{}', 's0', 0, 2, '', "
-                             "'sha256', 0, 0, ?)",
+                             "matter_id, parent_id, party, state, closed, version, head, algo, "
+                             "opened_at, updated_at, snapshot) SELECT id, workflow_id, "
+                             "workflow_version, workflow_hash, matter_id, parent_id, party, "
+                             "json_extract(?3, '$.state'), 0, ?2, json_extract(?3, '$.head'), "
+                             "algo, opened_at, opened_at, ?3 FROM src.cases WHERE id = ?1",
                              -1, &w->open_case, NULL),
           "prepare");
     sqlite3_exec(w->db, "BEGIN", NULL, NULL, NULL);
     for (int64_t id = 1; id <= src->cases; id++) {
+        if (!src->snapshots[id])
+            continue;
         sqlite3_reset(w->open_case);
         sqlite3_bind_int64(w->open_case, 1, id);
-        sqlite3_bind_text(w->open_case, 2, src->snapshots[id] ? src->snapshots[id] : "{}", -1,
-                          SQLITE_STATIC);
+        sqlite3_bind_int64(w->open_case, 2, src->open_versions[id]);
+        sqlite3_bind_text(w->open_case, 3, src->snapshots[id], -1, SQLITE_STATIC);
         check(w->db, sqlite3_step(w->open_case), "open case");
     }
     for (size_t i = 0; i < src->rows_count; i++)
         if (!src->rows[i].grouped)
             insert_row(w, &src->rows[i]);
     check(w->db, sqlite3_exec(w->db, "COMMIT", NULL, NULL, NULL), "commit");
+    check(w->db, sqlite3_exec(w->db, "DETACH src", NULL, NULL, NULL), "detach");
 }
 
 static void close_writer(writer_t *w)
