@@ -4,7 +4,8 @@
  * read (the case, its pinned workflow, the calendar), decide (the pure engine
  * returns events or a refusal), write (seal and append through the store),
  * plus what the daemon adds: the agency check, the If-Match version check, and
- * the alerts index rewritten for the case in the same transaction.
+ * the alerts index rewritten for the case in the same transaction when the
+ * appended events changed a clock (touches_clocks).
  *
  * A job never touches the loop: it only fills job->status, answer, notices and
  * alerts, which the loop reads after the commit. A job that fails returns
@@ -288,13 +289,33 @@ static int prepare(cf_store_t *s, cf__wfcache_t *wfs, cf__job_t *j, cf_case_t *c
     return rc;
 }
 
-/* Appends events decided on c, rewrites its alerts, and answers. */
+/* 1 if appending events can change what cf_store_alerts_sync writes for the case.
+ * The index is a function of the case's id, its running clocks (id, started_at,
+ * deadline), its pinned workflow and the calendar. Only a "clock.*" event changes a
+ * clock (cf_case_apply), and "case.opened" makes the case; closing a case stops its
+ * running clocks with clock.stopped events, so it is covered too. Transitions, facts,
+ * documents and alerts leave the index as it was, so rewriting it (a DELETE and an
+ * INSERT per alert) is skipped for them. */
+static int touches_clocks(const json_t *events)
+{
+    size_t i;
+    json_t *ev;
+    json_array_foreach(events, i, ev)
+    {
+        const char *type = json_string_value(json_object_get(ev, "type"));
+        if (!type || strncmp(type, "clock.", 6) == 0 || strcmp(type, "case.opened") == 0)
+            return 1;
+    }
+    return 0;
+}
+
+/* Appends events decided on c, rewrites its alerts when a clock changed, and answers. */
 static int commit_events(cf_store_t *s, const cf_calendar_t *cal, const cf_workflow_t *wf,
                          cf__job_t *j, cf_case_t *c, json_t *events)
 {
     cf_error_t err;
     int rc = cf_store_case_append_tx(s, c, events, &err);
-    if (rc == 0)
+    if (rc == 0 && touches_clocks(events))
         rc = cf_store_alerts_sync(s, c, wf, cal, &err);
     if (rc != 0)
         return fail(j, rc, err.text);

@@ -130,6 +130,7 @@
     X(serve_slow_client)                                                                           \
     X(serve_alert_delivery)                                                                        \
     X(serve_alert_restart)                                                                         \
+    X(serve_alert_sync_clock_only)                                                                 \
     X(overlay_example)                                                                             \
     X(overlay_problems)                                                                            \
     /* cause-*: the 案由 dictionaries (tests/test-cause.c) */                                    \

@@ -8,7 +8,10 @@
  *            once (the retry carries the same alert id).
  * serve-3.2: alerts that fell due while the daemon was down fire at start,
  *            marked late, exactly once across two more restarts.
+ * serve-3.6: an act whose events change no clock leaves the alerts index as it
+ *            was (not rewritten); one that starts or stops a clock rewrites it.
  */
+#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -186,5 +189,104 @@ TEST_IMPL(serve_alert_restart)
     td_stop(&d);
     ASSERT_EQ(lines_with(log, "\"alert_id\""), (int)n);
     free(token);
+    return 0;
+}
+
+/* ---- serve-3.6 ---------------------------------------------------------------------------------
+ */
+
+/* POST an action on case id as token (If-Match: its current version); expects 200. */
+static void act(const td_daemon_t *d, const char *token, long long id, const char *action,
+                json_t *facts, const char *document)
+{
+    char path[64];
+    td_resp_t r;
+    snprintf(path, sizeof(path), "/v1/cases/%lld", id);
+    td_http(d, "GET", path, token, NULL, 0, NULL, &r);
+    ASSERT_EQ(r.status, 200);
+    char etag[32];
+    snprintf(etag, sizeof(etag), "%s", r.etag);
+    td_resp_free(&r);
+    json_t *body = json_pack("{s:s, s:o, s:{s:{s:s, s:i, s:s}}}", "action", action, "facts", facts,
+                             "documents", document, "sha256",
+                             "0000000000000000000000000000000000000000000000000000000000000000",
+                             "size", 1, "file", "x.pdf");
+    snprintf(path, sizeof(path), "/v1/cases/%lld/actions", id);
+    td_http_json(d, "POST", path, token, body, etag, &r);
+    json_decref(body);
+    if (r.status != 200)
+        CF__FAIL("%s: %ld %s", action, r.status, r.body);
+    td_resp_free(&r);
+}
+
+/* The pending alert ids of the agency, one string "id id ..." (OUT buf). */
+static void pending_ids(const td_daemon_t *d, const char *token, char *buf, size_t size)
+{
+    json_t *pending = get_json(d, token, "/v1/alerts?state=pending");
+    size_t i, len = 0;
+    json_t *a;
+    buf[0] = '\0';
+    json_array_foreach(pending, i, a) len += (size_t)snprintf(
+        buf + len, size - len, "%s ", json_string_value(json_object_get(a, "alert_id")));
+    json_decref(pending);
+}
+
+static void exec_sql(const char *db, const char *sql)
+{
+    sqlite3 *h;
+    ASSERT_EQ(sqlite3_open(db, &h), SQLITE_OK);
+    sqlite3_busy_timeout(h, 10000);
+    char *msg = NULL;
+    if (sqlite3_exec(h, sql, NULL, NULL, &msg) != SQLITE_OK)
+        CF__FAIL("%s: %s", sql, msg);
+    sqlite3_close(h);
+}
+
+TEST_IMPL(serve_alert_sync_clock_only)
+{
+    char db[512], sql[256], before[2048], after[2048];
+    td_db("sync.db", db, sizeof(db));
+    char *handler = td_token(db, "甲局", "handler", "张三");
+    char *head = td_token(db, "甲局", "head", "李四");
+    cf_serve_config_t cfg;
+    td_daemon_t d;
+    td_config(&cfg, db, T0);
+    td_start(&d, &cfg);
+    long long id = open_case(&d, handler);
+    /* 立案 stops the filing clock and starts the decision clock: the index follows. */
+    pending_ids(&d, handler, before, sizeof(before));
+    ASSERT_CONTAINS(before, ":filing:deadline:");
+    act(&d, head, id, "file",
+        json_pack("{s:s, s:s, s:[{s:s, s:s}, {s:s, s:s}]}", "filing_reason", "涉嫌串换药品",
+                  "cause", "定点医药机构串换药品", "officers", "name", "张三", "cert",
+                  "65010020001", "name", "王五", "cert", "65010020002"),
+        "立案审批表");
+    pending_ids(&d, handler, before, sizeof(before));
+    ASSERT(strstr(before, ":filing:") == NULL);
+    ASSERT_CONTAINS(before, ":decision:deadline:");
+    /* A row the daemon did not write: an act that rewrites the case's index drops it. */
+    snprintf(sql, sizeof(sql),
+             "INSERT INTO alerts VALUES('%lld:decision:probe:4102444800', %lld, 'decision', "
+             "'warning', 4102444800, 4102444800, NULL)",
+             id, id);
+    exec_sql(db, sql);
+    pending_ids(&d, handler, before, sizeof(before));
+    ASSERT_CONTAINS(before, ":decision:probe:");
+    /* 调查终结 (investigating -> reviewing) starts and stops no clock: the index is
+     * left exactly as it was, the probe row included. */
+    act(&d, handler, id, "submit_review", json_pack("{s:s}", "findings", "串换药品30000元"),
+        "调查终结报告");
+    pending_ids(&d, handler, after, sizeof(after));
+    ASSERT_STR_EQ(after, before);
+    /* 送法制审核 starts the legal-review clock: the index is rewritten, probe gone. */
+    act(&d, handler, id, "submit_legal_review",
+        json_pack("{s:b, s:s}", "serious", 1, "review_opinion", "事实清楚"), "案件审查报告");
+    pending_ids(&d, handler, after, sizeof(after));
+    ASSERT(strstr(after, ":decision:probe:") == NULL);
+    ASSERT_CONTAINS(after, ":legal_review:deadline:");
+    ASSERT_CONTAINS(after, ":decision:deadline:");
+    td_stop(&d);
+    free(handler);
+    free(head);
     return 0;
 }
