@@ -327,10 +327,17 @@ static size_t on_stream(char *p, size_t size, size_t n, void *ctx)
     s->text = grown;
     s->len += size * n;
     s->text[s->len] = '\0';
-    s->connected = strstr(s->text, ": connected\n\n") != NULL;
-    s->alerts = 0;
-    for (const char *q = s->text; (q = strstr(q, "event: alert\n")) != NULL; q++)
+    if (!s->connected)
+        s->connected = strstr(s->text, ": connected\n\n") != NULL;
+    /* Count only what arrived since the last call (a burst is megabytes: rescanning
+     * the whole text each time is quadratic), resuming just before the end in case
+     * the marker was split between two reads. */
+    static const char marker[] = "event: alert\n";
+    const char *q = s->text + s->scan;
+    for (const char *hit; (hit = strstr(q, marker)) != NULL; q = hit + sizeof(marker) - 1)
         s->alerts++;
+    size_t after = (size_t)(q - s->text), keep = sizeof(marker) - 2; /* a marker but one char */
+    s->scan = s->len - after > keep ? s->len - keep : after;
     int done = s->alerts >= s->want;
     pthread_cond_broadcast(&s->cv);
     pthread_mutex_unlock(&s->mu);

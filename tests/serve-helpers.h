@@ -85,6 +85,7 @@ typedef struct td_stream_s {
     int alerts;
     char *text; /* everything received */
     size_t len;
+    size_t scan; /* where counting "event: alert" resumes */
 } td_stream_t;
 
 /* Starts the reader and waits until the daemon has accepted the stream. */
