@@ -283,6 +283,9 @@ int cf__http_metrics(cf_serve_t *srv, h2o_req_t *req)
            srv->m.webhook_retries);
     sample(buf, SIZE, &len, "caseflow_stream_clients", "open event streams", "gauge",
            srv->sse_count);
+    sample(buf, SIZE, &len, "caseflow_stream_overflows_total",
+           "event streams ended because their client fell too far behind", "counter",
+           srv->m.sse_overflows);
     sample(buf, SIZE, &len, "caseflow_connections", "open HTTP connections", "gauge",
            srv->conns_count);
     if (len > SIZE)

@@ -6,8 +6,9 @@
  *
  * Division map:
  *   1. streams   GET /v1/stream as an h2o generator; h2o's flow control means
- *                one send in flight per stream, the rest gathered in `pending`
- *   2. log       one compact JSON object per line, flushed per alert
+ *                one send in flight per stream, the rest gathered in `pending`;
+ *                a stream more than cfg.stream_max_pending behind is ended
+ *   2. log       one compact JSON object per line, flushed once per chunk
  *   3. webhooks  libcurl multi driven by the loop (CURLMOPT_SOCKETFUNCTION ->
  *                uv_poll per socket, CURLMOPT_TIMERFUNCTION -> one uv_timer,
  *                curl_multi_socket_action on each), a retry uv_timer per
@@ -47,21 +48,34 @@ static void sse_flush(cf__sse_t *s)
              s->finishing ? H2O_SEND_STATE_FINAL : H2O_SEND_STATE_IN_PROGRESS);
 }
 
-/* A stream whose client reads slower than events come is not allowed to grow
- * without bound: past this much unsent text, events are dropped for it (it can
- * catch up from /v1/alerts and the cases' events). */
-#define CF__SSE_MAX_PENDING (1u << 20)
-
-static void sse_append(cf__sse_t *s, const char *text, size_t len)
+static int sse_grow(cf__sse_t *s, const char *text, size_t len)
 {
-    char *grown = s->pending_len + len <= CF__SSE_MAX_PENDING
-                      ? realloc(s->pending, s->pending_len + len)
-                      : NULL;
+    char *grown = realloc(s->pending, s->pending_len + len);
     if (!grown)
-        return; /* the event is lost for this stream; the client may re-read */
+        return -1;
     memcpy(grown + s->pending_len, text, len);
     s->pending = grown;
     s->pending_len += len;
+    return 0;
+}
+
+/* A stream whose client reads slower than events come is not allowed to grow
+ * without bound. Past cfg.stream_max_pending of unsent text (16 MiB: a burst of
+ * some 35,000 alerts), or when memory runs out, the stream is ended rather than
+ * left with a silent gap: it gets a last event, "overflow", once what it holds is
+ * sent, and no event after that. Its client reconnects and catches up from GET
+ * /v1/alerts and the cases' events. A client that never reads keeps at most the
+ * cap (plus the send in flight) until it goes away or the daemon stops. */
+static void sse_append(cf__sse_t *s, const char *text, size_t len)
+{
+    static const char overflow[] = "event: overflow\ndata: {\"error\":\"EOVERFLOW\",\"text\":"
+                                   "\"the stream fell too far behind; reconnect and read "
+                                   "/v1/alerts\"}\n\n";
+    if (s->pending_len + len > s->srv->cfg.stream_max_pending || sse_grow(s, text, len) != 0) {
+        sse_grow(s, overflow, sizeof(overflow) - 1);
+        s->finishing = 1;
+        s->srv->m.sse_overflows++;
+    }
     sse_flush(s);
 }
 
@@ -116,12 +130,10 @@ int cf__deliver_stream(cf_serve_t *srv, h2o_req_t *req, const cf_principal_t *wh
     return 0;
 }
 
+/* Sends one event (data as compact JSON text) to every stream of agency. */
 static void broadcast(cf_serve_t *srv, const char *agency, const char *event, const char *id,
-                      const json_t *data)
+                      const char *json)
 {
-    char *json = json_dumps(data, JSON_COMPACT);
-    if (!json)
-        return;
     size_t size = strlen(json) + strlen(event) + strlen(id) + 32;
     char *text = malloc(size);
     int len = text ? snprintf(text, size, "event: %s\nid: %s\ndata: %s\n\n", event, id, json) : 0;
@@ -134,7 +146,6 @@ static void broadcast(cf_serve_t *srv, const char *agency, const char *event, co
         }
     }
     free(text);
-    free(json);
 }
 
 /* Exported, documented in serve-int.h */
@@ -146,7 +157,10 @@ void cf__deliver_notice(cf_serve_t *srv, const char *agency, const char *event, 
     snprintf(id, sizeof(id), "%lld:%lld",
              (long long)json_integer_value(json_object_get(data, "case")),
              (long long)json_integer_value(json_object_get(data, "seq")));
-    broadcast(srv, agency, event, id, data);
+    char *json = json_dumps(data, JSON_COMPACT);
+    if (json)
+        broadcast(srv, agency, event, id, json);
+    free(json);
 }
 
 /* ---- 3. webhooks ---------------------------------------------------------------------------- */
@@ -326,27 +340,30 @@ static void webhook(cf_serve_t *srv, const char *url, const char *id, const char
     }
 }
 
-/* ---- delivering an alert ------------------------------------------------------------------------
- */
+/* ---- delivering alerts --------------------------------------------------------------------- */
 
 /* Exported, documented in serve-int.h */
-void cf__deliver_alert(cf_serve_t *srv, const json_t *alert)
+void cf__deliver_alerts(cf_serve_t *srv, const json_t *alerts)
 {
-    const char *agency = json_string_value(json_object_get(alert, "agency"));
-    const char *id = json_string_value(json_object_get(alert, "alert_id"));
-    char *text = json_dumps(alert, JSON_COMPACT);
-    if (!text || !id)
-        goto out;
-    if (agency)
-        broadcast(srv, agency, "alert", id, alert);
-    if (srv->alert_log) { /* 2. log */
-        fprintf(srv->alert_log, "%s\n", text);
-        fflush(srv->alert_log);
+    size_t i;
+    json_t *alert;
+    json_array_foreach(alerts, i, alert)
+    {
+        const char *agency = json_string_value(json_object_get(alert, "agency"));
+        const char *id = json_string_value(json_object_get(alert, "alert_id"));
+        char *text = json_dumps(alert, JSON_COMPACT);
+        if (text && id) {
+            if (agency)
+                broadcast(srv, agency, "alert", id, text);
+            if (srv->alert_log) /* 2. log */
+                fprintf(srv->alert_log, "%s\n", text);
+            for (unsigned k = 0; k < srv->cfg.webhooks_count && srv->state == CF__RUNNING; k++)
+                webhook(srv, srv->cfg.webhooks[k], id, text);
+        }
+        free(text);
     }
-    for (unsigned i = 0; i < srv->cfg.webhooks_count && srv->state == CF__RUNNING; i++)
-        webhook(srv, srv->cfg.webhooks[i], id, text);
-out:
-    free(text);
+    if (srv->alert_log && json_array_size(alerts))
+        fflush(srv->alert_log); /* one write for the chunk */
 }
 
 static pthread_once_t curl_once = PTHREAD_ONCE_INIT;

@@ -7,15 +7,33 @@
  * and its deadline). So the scheduler never looks at cases: after every batch
  * the writer hands back, and at start, it asks the index for MIN(due_at) of the
  * unfired rows (one lookup in the partial index alerts_due) and arms the timer
- * for that instant on the daemon's clock. When the timer fires it queues a FIRE
- * job: the writer appends an "alert" event to each due case, marks the rows
- * fired in the same transaction, and hands the fired alerts back for delivery
- * (sched-deliver.c). At start the same lookup finds alerts that fell due while
- * the daemon was down; they fire at once, marked late.
+ * for that instant on the daemon's clock (milliseconds: serve.c). When the timer
+ * fires it queues a FIRE job: the writer appends an "alert" event to each due
+ * case, marks the rows fired in the same transaction, and hands the fired alerts
+ * back for delivery (sched-deliver.c). At start the same lookup finds alerts that
+ * fell due while the daemon was down; they fire at once, marked late.
+ *
+ * Chunks. A FIRE job fires at most cfg.fire_chunk alerts (64), and stops earlier
+ * once it has used its time budget: 2 ms for the first chunk of a firing, doubled
+ * for each next one up to 16 ms (serve-jobs.c). It commits with the writer's
+ * batch. When it comes back full, the loop delivers it and queues the next chunk
+ * at once, at the then current instant:
+ *
+ *     timer -> FIRE(chunk 1) -> commit -> deliver 1 -> FIRE(chunk 2) -> commit ->
+ *     deliver 2 -> ... -> FIRE(chunk k, not full) -> commit -> deliver k -> re-arm
+ *
+ * So the first alerts of a second go out after one chunk's work, not after all
+ * of them (10,000 due on one second used to wait ~9 s for one transaction), other
+ * requests queue between chunks, and a crash between chunks leaves the rest
+ * pending for the next start. The cost is a commit (an fsync) per chunk.
+ * Rejected: committing inside one job (the writer's batch is one transaction by
+ * design: serve-writer.c); firing ahead of the instant and delivering from memory
+ * (the event's `at` would come seconds after its commit, and a clock stopped in
+ * between would still alert).
  *
  * Invariants: at most one timer; never armed while a FIRE job is in flight (the
- * job's completion re-arms it, so an alert is never queued twice); nothing fires
- * twice, across restarts too, because fired_at is committed with the event.
+ * last chunk's completion re-arms it, so an alert is never queued twice); nothing
+ * fires twice, across restarts too, because fired_at is committed with the event.
  *
  * Rejected: a periodic scan of every open case (cost grows with the number of
  * cases, not with the number of alerts); one timer per clock in a min-heap
@@ -32,6 +50,13 @@ static void on_timer(uv_timer_t *timer)
     cf__sched_fire(srv);
 }
 
+static cf__job_t *fire_job(cf_serve_t *srv);
+
+/* A chunk came back committed (or failed): deliver it, then queue the next chunk
+ * while chunks come back full, handing the waiting request (the test clock) along;
+ * answer it after the last. The next chunk is queued only after this one was
+ * delivered, so the loop never holds more than one chunk undelivered, and streams
+ * get a loop turn to send between chunks. */
 static void on_fire_done(cf__job_t *job)
 {
     cf_serve_t *srv = job->srv;
@@ -42,12 +67,25 @@ static void on_fire_done(cf__job_t *job)
     {
         srv->m.alerts_fired++;
         srv->m.alerts_late += json_is_true(json_object_get(a, "late"));
-        cf__deliver_alert(srv, a);
+    }
+    cf__deliver_alerts(srv, job->alerts);
+    unsigned fired = job->fired + (unsigned)json_array_size(job->alerts);
+    cf__job_t *next = NULL;
+    if (job->more && job->status == 200 && srv->state == CF__RUNNING && (next = fire_job(srv))) {
+        next->fired = fired;
+        next->chunk = job->chunk + 1;
+        next->link = job->link;
+        if (next->link)
+            next->link->job = next;
+        job->link = NULL;
     }
     if (job->link) {
         char now[CF_TIME_BUFSZ];
         cf_time_format(job->now, now);
-        json_t *answer = job->answer ? json_incref(job->answer) : json_object();
+        json_t *answer =
+            job->status == 200 || !job->answer ? json_object() : json_incref(job->answer);
+        if (job->status == 200)
+            json_object_set_new(answer, "fired", json_integer(fired));
         json_object_set_new(answer, "now", json_string(now));
         job->link->job = NULL;
         cf__http_json(job->link->req, srv, job->status ? job->status : 200, answer);
@@ -55,8 +93,8 @@ static void on_fire_done(cf__job_t *job)
     cf__job_free(job);
 }
 
-/* Exported, documented in serve-int.h */
-cf__job_t *cf__sched_fire(cf_serve_t *srv)
+/* Queues a FIRE job at the current instant. */
+static cf__job_t *fire_job(cf_serve_t *srv)
 {
     cf__job_t *job = calloc(1, sizeof(*job));
     if (!job)
@@ -66,12 +104,18 @@ cf__job_t *cf__sched_fire(cf_serve_t *srv)
     job->if_match = -1;
     job->done = on_fire_done;
     srv->fires_inflight++;
+    cf__writer_submit(srv, job);
+    return job;
+}
+
+/* Exported, documented in serve-int.h */
+cf__job_t *cf__sched_fire(cf_serve_t *srv)
+{
     if (srv->sched_armed_for) {
         uv_timer_stop(&srv->sched_timer);
         srv->sched_armed_for = 0;
     }
-    cf__writer_submit(srv, job);
-    return job;
+    return fire_job(srv);
 }
 
 /* Exported, documented in serve-int.h */

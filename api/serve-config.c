@@ -16,6 +16,8 @@
  *   timeout_ms       HTTP request and webhook timeouts
  *   now              the clock's start instant (ISO 8601), for tests and demos
  *   test_clock       true: enable POST /v1/test/clock
+ *   fire_chunk       most alerts fired (and committed, and delivered) at a time, 1..1024
+ *   stream_max_pending  bytes an event stream may fall behind before it is ended
  * An unknown key is an error naming its line: a typo must not be silently
  * ignored in a deployment's settings.
  */
@@ -36,6 +38,8 @@ void cf_serve_config_init(cf_serve_config_t *cfg)
     cfg->webhook_attempts = 8;
     cfg->webhook_retry_ms = 1000;
     cfg->timeout_ms = 10000;
+    cfg->fire_chunk = 64;
+    cfg->stream_max_pending = 16u << 20;
 }
 
 /* Exported, documented in serve.h */
@@ -110,6 +114,10 @@ static int setting(cf_serve_config_t *cfg, const char *key, char *v)
         return cfg->webhook_retry_ms = (unsigned)n, 0;
     if (strcmp(key, "timeout_ms") == 0)
         return cfg->timeout_ms = (unsigned)n, 0;
+    if (strcmp(key, "fire_chunk") == 0)
+        return n >= 1 && n <= 1024 ? (cfg->fire_chunk = (unsigned)n, 0) : CF_EINVAL;
+    if (strcmp(key, "stream_max_pending") == 0)
+        return n >= 4096 ? (cfg->stream_max_pending = n, 0) : CF_EINVAL;
     return CF_EINVAL;
 }
 

@@ -10,7 +10,8 @@
  *   http.c           h2o setup, accept, routing, auth, JSON answers, metrics
  *   http-read.c      the GET endpoints (reader connection, on the loop)
  *   http-write.c     the POST endpoints: parse, queue a job, answer when committed
- *   sched.c          the deadline scheduler: one uv_timer on the alerts index
+ *   sched.c          the deadline scheduler: one uv_timer on the alerts index, fired
+ *                    in chunks
  *   sched-deliver.c  alert delivery: SSE stream, JSON-lines log, webhooks (curl multi)
  */
 #ifndef CF_SERVE_INT_H
@@ -50,7 +51,7 @@ typedef enum cf__job_kind_e {
     CF__JOB_OPEN = 0,
     CF__JOB_ACT,
     CF__JOB_EXTEND,
-    CF__JOB_FIRE, /* fire every alert due at job->now */
+    CF__JOB_FIRE, /* fire one chunk of the alerts due at job->now */
 } cf__job_kind_t;
 
 typedef struct cf__job_s cf__job_t;
@@ -70,6 +71,9 @@ struct cf__job_s {
     json_t *answer;  /* the answer's body, owned */
     json_t *notices; /* [{agency, event, data}] for the stream, owned; only after commit */
     json_t *alerts;  /* FIRE: the alerts fired, each with "agency", owned */
+    int more;        /* FIRE: the chunk was full, more alerts may be due */
+    unsigned fired;  /* FIRE: alerts fired by the chunks before this one */
+    unsigned chunk;  /* FIRE: how many chunks came before this one */
     /* back on the loop */
     cf__job_cb done;
     cf_serve_t *srv;
@@ -87,9 +91,21 @@ struct cf__reqlink_s {
 void cf__job_free(cf__job_t *job);
 
 /* Runs one job inside the writer's open transaction (writer thread). Fills
- * job->status, answer, notices, alerts. Returns 0 when the job's writes are to
- * be kept, non-zero when its savepoint must be rolled back. */
+ * job->status, answer, notices, alerts (and more, for FIRE). Returns 0 when the
+ * job's writes are to be kept, non-zero when its savepoint must be rolled back. */
 int cf__job_exec(cf_store_t *s, const cf_calendar_t *cal, cf__wfcache_t *wfs, cf__job_t *job);
+
+/* FIRE candidates: the due alerts read from the index by one query, fired a chunk at
+ * a time (writer thread only). The query sorts every due row (ORDER BY due_at,
+ * alert_id), so reading it again for every chunk of a 10,000-alert second would cost
+ * more than the chunk. A candidate is only a hint: fire_one re-checks its clock, and
+ * cf_store_alert_mark refuses a row that is no longer pending, in the savepoint that
+ * holds the event. */
+typedef struct cf__firelist_s {
+    cf_alert_t *alerts; /* CF__FIRE_READ of them, malloc'd on first use */
+    int count, next;    /* read, and the first not yet tried */
+    int full;           /* the last read filled the list: more may be due */
+} cf__firelist_t;
 
 typedef struct cf__writer_s {
     pthread_t thread;
@@ -103,6 +119,7 @@ typedef struct cf__writer_s {
     cf_store_t *store; /* the writer's own connection */
     cf_calendar_t *cal;
     cf__wfcache_t wfs;
+    cf__firelist_t fire;
     unsigned inflight; /* loop thread only: jobs submitted and not yet done */
     /* statistics, written by the writer thread */
     atomic_ullong batches, jobs, max_batch, failed_commits, commit_us;
@@ -164,7 +181,7 @@ typedef struct cf__metrics_s {
     uint64_t by_code[600];
     uint64_t alerts_fired, alerts_late;
     uint64_t webhook_ok, webhook_failed, webhook_retries;
-    uint64_t sse_sent;
+    uint64_t sse_sent, sse_overflows; /* events queued to streams; streams ended behind */
 } cf__metrics_t;
 
 enum { CF__RUNNING = 0, CF__STOPPING, CF__CLOSED };
@@ -185,9 +202,10 @@ struct cf_serve_s {
     cf_calendar_t *cal;
     cf__wfcache_t wfs;
     cf__writer_t writer;
-    /* the clock: clock_base at uv time clock_base_ms, plus what tests moved it */
-    cf_time_t clock_base;
-    uint64_t clock_base_ms;
+    /* the clock, in ms since the epoch: clock_base_ms at uv time clock_uv_ms, plus what
+     * tests moved it */
+    int64_t clock_base_ms;
+    uint64_t clock_uv_ms;
     int64_t clock_offset_ms;
     /* scheduler */
     uv_timer_t sched_timer;
@@ -250,8 +268,11 @@ int cf__sched_init(cf_serve_t *srv);
 /* Re-reads the next due instant and arms the one timer for it. */
 void cf__sched_rearm(cf_serve_t *srv);
 /* Queues a FIRE job at the current instant and returns it (the loop's until it
- * is done): a caller may set job->link to be answered {"fired": n} once the
- * job's alerts were committed and delivered. */
+ * is done), or NULL when out of memory. The job fires at most cfg.fire_chunk
+ * alerts; while chunks come back full, the next chunk is queued once the last
+ * one was delivered, and the caller's link (job->link, which it may set) moves
+ * along: it is answered {"fired": n} once every alert due was committed and
+ * delivered. */
 cf__job_t *cf__sched_fire(cf_serve_t *srv);
 /* Ties job to req (see cf__reqlink_t); 0, or CF_ENOMEM. */
 int cf__http_link(cf__job_t *job, h2o_req_t *req);
@@ -263,8 +284,9 @@ int cf__deliver_init(cf_serve_t *srv, cf_error_t *err);
 int cf__deliver_stream(cf_serve_t *srv, h2o_req_t *req, const cf_principal_t *who);
 /* Sends an event to every stream of agency (NULL: none). */
 void cf__deliver_notice(cf_serve_t *srv, const char *agency, const char *event, const json_t *data);
-/* Delivers one fired alert: streams, log, webhooks. */
-void cf__deliver_alert(cf_serve_t *srv, const json_t *alert);
+/* Delivers a chunk of fired alerts (an array): streams, log (one flush for the
+ * chunk), webhooks. */
+void cf__deliver_alerts(cf_serve_t *srv, const json_t *alerts);
 /* Ends every stream and cancels every webhook delivery (stopping). */
 void cf__deliver_shutdown(cf_serve_t *srv);
 void cf__deliver_close(cf_serve_t *srv);

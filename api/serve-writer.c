@@ -184,6 +184,8 @@ int cf__writer_start(cf_serve_t *srv, const char *path, cf_error_t *err)
 {
     cf__writer_t *w = &srv->writer;
     int rc = cf_store_open_existing(path, &w->store, err);
+    if (rc == 0 && srv->cfg.store_fault)
+        cf_store_set_fault(w->store, srv->cfg.store_fault, srv->cfg.store_fault_ctx);
     if (rc == 0)
         rc = cf_store_calendar_load(w->store, &w->cal, err);
     if (rc == 0 && uv_async_init(&srv->loop, &w->async, on_done) != 0)
@@ -244,6 +246,8 @@ void cf__writer_stop(cf_serve_t *srv)
     pthread_mutex_destroy(&w->mu);
     uv_close((uv_handle_t *)&w->async, NULL);
     cf__wfcache_free(&w->wfs);
+    free(w->fire.alerts);
+    memset(&w->fire, 0, sizeof(w->fire));
     cf_calendar_free(w->cal);
     cf_store_close(w->store);
     w->cal = NULL;

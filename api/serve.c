@@ -18,11 +18,14 @@
  * thread is joined and every handle closed; uv_run returns, h2o's context is
  * disposed and uv_loop_close must return 0.
  *
- * The clock: clock_base (the configured start instant, or the system clock at
- * open) plus the loop's monotonic time since open, plus what POST
- * /v1/test/clock moved it forward (clock_offset_ms). Monotonic by construction:
- * the engine refuses an event earlier than the case's last one, so "now" must
- * never go back.
+ * The clock, in milliseconds: clock_base_ms (the configured start instant, whole
+ * seconds, or the system clock at open, CLOCK_REALTIME to the millisecond) plus
+ * the loop's monotonic time since open, plus what POST /v1/test/clock moved it
+ * forward (clock_offset_ms). Events carry whole seconds (cf__serve_now); the
+ * scheduler arms its timer in milliseconds (cf__serve_now_ms), so an alert fires
+ * within a loop tick of its due second of wall-clock time. Monotonic by
+ * construction: the engine refuses an event earlier than the case's last one, so
+ * "now" must never go back; a system clock stepped after open is not followed.
  */
 #include "serve-int.h"
 
@@ -34,10 +37,19 @@
 
 /* ---- the clock --------------------------------------------------------------------------- */
 
+/* The system clock in milliseconds since the epoch. Whole seconds (time(NULL)) would put
+ * the daemon's clock up to 999 ms behind the wall: every alert would fire that much late. */
+static int64_t realtime_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 /* Exported, documented in serve-int.h */
 int64_t cf__serve_now_ms(cf_serve_t *srv)
 {
-    return srv->clock_base * 1000 + (int64_t)(uv_now(&srv->loop) - srv->clock_base_ms) +
+    return srv->clock_base_ms + (int64_t)(uv_now(&srv->loop) - srv->clock_uv_ms) +
            srv->clock_offset_ms;
 }
 
@@ -138,6 +150,12 @@ static void apply_defaults(cf_serve_config_t *c)
         c->webhook_retry_ms = 1000;
     if (!c->timeout_ms)
         c->timeout_ms = 10000;
+    if (!c->fire_chunk)
+        c->fire_chunk = 64;
+    if (c->fire_chunk > 1024)
+        c->fire_chunk = 1024;
+    if (!c->stream_max_pending)
+        c->stream_max_pending = 16u << 20;
 }
 
 static int open_reader(cf_serve_t *srv, cf_error_t *err)
@@ -176,8 +194,8 @@ int cf_serve_open(const cf_serve_config_t *cfg, cf_serve_t **out, cf_error_t *er
     if (rc != 0)
         goto fail_loop;
     uv_update_time(&srv->loop);
-    srv->clock_base = cfg->now ? cfg->now : (cf_time_t)time(NULL);
-    srv->clock_base_ms = uv_now(&srv->loop);
+    srv->clock_base_ms = cfg->now ? (int64_t)cfg->now * 1000 : realtime_ms();
+    srv->clock_uv_ms = uv_now(&srv->loop);
     h2o_linklist_init_anchor(&srv->sse);
     h2o_linklist_init_anchor(&srv->hooks);
     h2o_linklist_init_anchor(&srv->curlsocks);

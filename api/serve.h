@@ -41,9 +41,16 @@ typedef struct cf_serve_config_s {
     unsigned webhook_attempts; /* tries per alert and URL; 0: 8 */
     unsigned webhook_retry_ms; /* first retry delay, doubled each time; 0: 1000 */
     unsigned timeout_ms;       /* h2o request and I/O timeouts; 0: 10000 */
-    cf_time_t now;             /* the clock's start instant; 0: the system clock */
+    cf_time_t now;             /* the clock's start instant; 0: the system clock (to the ms) */
     int test_clock;            /* 1: POST /v1/test/clock may move the clock forward */
     int handle_signals;        /* 1: SIGINT and SIGTERM stop the daemon */
+    unsigned fire_chunk;       /* most alerts fired per commit (1..1024); 0: 64 */
+    size_t stream_max_pending; /* unsent bytes an event stream may hold before it is
+                                  ended with an "overflow" event; 0: 16 MiB */
+    /* Tests: fault injection on the writer's connection (cf_store_set_fault), installed
+     * before the writer thread starts; called on the writer thread. NULL: none. */
+    int (*store_fault)(void *ctx, const char *point);
+    void *store_fault_ctx;
 } cf_serve_config_t;
 
 typedef struct cf_serve_s cf_serve_t;
@@ -53,7 +60,8 @@ void cf_serve_config_init(cf_serve_config_t *cfg);
 
 /* Reads a config file into cfg: one `key = value` (or `key: value`) per line,
  * '#' comments, keys db, listen, max_body, alert_log, webhook (repeatable),
- * webhook_attempts, webhook_retry_ms, timeout_ms, now, test_clock. Strings point
+ * webhook_attempts, webhook_retry_ms, timeout_ms, now, test_clock, fire_chunk,
+ * stream_max_pending. Strings point
  * into *buf (OUT, malloc'd; free it after the daemon is freed). Returns 0, or
  * CF_EIO / CF_EPARSE with err naming the file and line. */
 int cf_serve_config_load(cf_serve_config_t *cfg, const char *path, char **buf, cf_error_t *err);

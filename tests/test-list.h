@@ -130,7 +130,11 @@
     X(serve_slow_client)                                                                           \
     X(serve_alert_delivery)                                                                        \
     X(serve_alert_restart)                                                                         \
+    X(serve_alert_chunks)                                                                          \
+    X(serve_alert_stream_burst)                                                                    \
+    X(serve_alert_stream_overflow)                                                                 \
     X(serve_alert_sync_clock_only)                                                                 \
+    X(serve_clock_ms)                                                                              \
     X(overlay_example)                                                                             \
     X(overlay_problems)                                                                            \
     /* cause-*: the 案由 dictionaries (tests/test-cause.c) */                                    \

@@ -8,15 +8,26 @@
  *            once (the retry carries the same alert id).
  * serve-3.2: alerts that fell due while the daemon was down fire at start,
  *            marked late, exactly once across two more restarts.
+ * serve-3.3: the alerts of one instant fire in chunks: each chunk is its own
+ *            commit, the first chunk is delivered before the last is written,
+ *            every alert exactly once; the test clock is answered after the last.
+ * serve-3.4: a reading event-stream client receives a burst of 3,000 alerts on
+ *            one instant (more text than the old 1 MiB cap dropped).
+ * serve-3.5: a stream that falls further behind than stream_max_pending is ended
+ *            with an "overflow" event; the alert log still has every alert.
  * serve-3.6: an act whose events change no clock leaves the alerts index as it
  *            was (not rewritten); one that starts or stops a clock rewrites it.
+ * serve-3.7: without --now the daemon's clock starts at the system clock to the
+ *            millisecond (not the whole second); with --now at that instant.
  */
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "serve-helpers.h"
+#include "serve-int.h" /* serve-3.7 reads the daemon's clock */
 #include "task.h"
 
 #define T0 "2026-03-02T09:00:00+08:00"
@@ -192,6 +203,236 @@ TEST_IMPL(serve_alert_restart)
     return 0;
 }
 
+/* ---- serve-3.3 ---------------------------------------------------------------------------------
+ */
+
+/* What the writer's commits saw: called at every fault point of the writer's
+ * connection, on the writer thread; at "commit" it counts the alert log's lines. */
+typedef struct commits_s {
+    pthread_mutex_t mu;
+    const char *log;
+    int count;
+    int lines[256]; /* the alert log's lines at each commit */
+} commits_t;
+
+static int on_fault_point(void *ctx, const char *point)
+{
+    commits_t *c = ctx;
+    if (strcmp(point, "commit") != 0)
+        return 0;
+    int lines = lines_with(c->log, "\"alert_id\"");
+    pthread_mutex_lock(&c->mu);
+    if (c->count < 256)
+        c->lines[c->count] = lines;
+    c->count++;
+    pthread_mutex_unlock(&c->mu);
+    return 0; /* observe only */
+}
+
+/* The value of metric name in GET /metrics. */
+static long long metric(const td_daemon_t *d, const char *name)
+{
+    td_resp_t r;
+    char key[128];
+    td_http(d, "GET", "/metrics", NULL, NULL, 0, NULL, &r);
+    ASSERT_EQ(r.status, 200);
+    snprintf(key, sizeof(key), "\n%s ", name);
+    const char *at = strstr(r.body, key);
+    if (!at)
+        CF__FAIL("no metric %s", name);
+    long long v = atoll(at + strlen(key));
+    td_resp_free(&r);
+    return v;
+}
+
+/* The due_at of the filing clock's deadline alert of case id (pending). */
+static void filing_deadline(const td_daemon_t *d, const char *token, char *iso, size_t size)
+{
+    json_t *pending = get_json(d, token, "/v1/alerts?state=pending");
+    size_t i;
+    json_t *a;
+    iso[0] = '\0';
+    json_array_foreach(
+        pending, i, a) if (strcmp(json_string_value(json_object_get(a, "point")), "deadline") == 0)
+        snprintf(iso, size, "%s", json_string_value(json_object_get(a, "due_at")));
+    json_decref(pending);
+    ASSERT(iso[0] != '\0');
+}
+
+TEST_IMPL(serve_alert_chunks)
+{
+    char db[512], log[512], due[64], body[128];
+    td_db("chunks.db", db, sizeof(db));
+    snprintf(log, sizeof(log), "%s/alerts-3.jsonl", cf_test_tmpdir());
+    remove(log);
+    char *token = td_token(db, "甲局", "handler", "张三");
+    commits_t seen = {.log = log};
+    pthread_mutex_init(&seen.mu, NULL);
+    cf_serve_config_t cfg;
+    td_daemon_t d;
+    td_config(&cfg, db, T0);
+    cfg.alert_log = log;
+    cfg.fire_chunk = 2;
+    cfg.store_fault = on_fault_point;
+    cfg.store_fault_ctx = &seen;
+    td_start(&d, &cfg);
+    long long ids[3];
+    for (int i = 0; i < 3; i++)
+        ids[i] = open_case(&d, token);
+    /* Three cases opened at the same instant: at the filing deadline, three warnings and
+     * three deadlines are due at once: six alerts, chunks of at most two. */
+    filing_deadline(&d, token, due, sizeof(due));
+    pthread_mutex_lock(&seen.mu);
+    seen.count = 0;
+    pthread_mutex_unlock(&seen.mu);
+    td_resp_t r;
+    snprintf(body, sizeof(body), "{\"now\":\"%s\"}", due);
+    td_http(&d, "POST", "/v1/test/clock", NULL, body, strlen(body), NULL, &r);
+    ASSERT_EQ(r.status, 200);
+    /* Answered once, after the last chunk, with the total. */
+    ASSERT_EQ(json_integer_value(json_object_get(r.json, "fired")), 6);
+    td_resp_free(&r);
+    pthread_mutex_lock(&seen.mu);
+    int commits = seen.count, last = commits > 0 ? seen.lines[commits - 1] : -1;
+    pthread_mutex_unlock(&seen.mu);
+    /* At least three commits (a chunk may end sooner on its time budget), and when the
+     * last one was written the first chunk was already in the log. */
+    ASSERT(commits >= 3);
+    ASSERT(last >= 1);
+    ASSERT(last < 6);
+    /* Each alert exactly once: in the log, in its case's chain, no longer pending. */
+    ASSERT_EQ(lines_with(log, "\"alert_id\""), 6);
+    json_t *fired = get_json(&d, token, "/v1/alerts?state=fired");
+    ASSERT_EQ(json_array_size(fired), 6);
+    size_t i;
+    json_t *a;
+    json_array_foreach(fired, i, a)
+    {
+        ASSERT_EQ(lines_with(log, json_string_value(json_object_get(a, "alert_id"))), 1);
+    }
+    json_decref(fired);
+    for (int k = 0; k < 3; k++) {
+        int late;
+        ASSERT_EQ(alert_events(&d, token, ids[k], &late), 2);
+        ASSERT_EQ(late, 1); /* the warning, days after its instant */
+    }
+    ASSERT_EQ(metric(&d, "caseflow_alerts_fired_total"), 6);
+    td_stop(&d);
+    pthread_mutex_destroy(&seen.mu);
+    free(token);
+    return 0;
+}
+
+/* ---- serve-3.4 ---------------------------------------------------------------------------------
+ */
+
+/* Opens n cases of penalty-general for agency at iso, in one transaction through the
+ * store, with their alerts indexed, as the daemon's open would. */
+static void open_many(const char *db, const char *agency, const char *iso, int n)
+{
+    cf_store_t *s;
+    cf_error_t err;
+    cf_calendar_t *cal;
+    cf_workflow_t *wf = NULL;
+    json_t *list, *w;
+    size_t i;
+    ASSERT_EQ(cf_store_open_existing(db, &s, &err), 0);
+    ASSERT_EQ(cf_store_calendar_load(s, &cal, &err), 0);
+    ASSERT_EQ(cf_store_workflow_list(s, &list, &err), 0);
+    json_array_foreach(list, i, w) if (!wf && strcmp(json_string_value(json_object_get(w, "id")),
+                                                     "penalty-general") == 0)
+        ASSERT_EQ(
+            cf_store_workflow_get_hash(s, json_string_value(json_object_get(w, "hash")), &wf, &err),
+            0);
+    ASSERT(wf != NULL);
+    json_t *party = json_pack("{s:s}", "name", "某某大药房");
+    cf_time_t at;
+    ASSERT_EQ(cf_time_parse(iso, &at, &err), 0);
+    cf_open_t req = {.actor = "张三", .role = "handler", .party = party, .at = at};
+    ASSERT_EQ(cf_store_tx_begin(s, &err), 0);
+    for (int k = 0; k < n; k++) {
+        json_t *events = NULL;
+        cf_refusal_t why = {0};
+        cf_case_t c;
+        ASSERT_EQ(cf_engine_open(wf, cal, &req, &events, &why), 0);
+        ASSERT_EQ(cf_case_init(&c), 0);
+        ASSERT_EQ(cf_store_case_open_tx(s, &c, events, agency, &err), 0);
+        ASSERT_EQ(cf_store_alerts_sync(s, &c, wf, cal, &err), 0);
+        cf_case_dispose(&c);
+        cf_refusal_dispose(&why);
+        json_decref(events);
+    }
+    ASSERT_EQ(cf_store_tx_commit(s, &err), 0);
+    json_decref(party);
+    json_decref(list);
+    cf_workflow_free(wf);
+    cf_calendar_free(cal);
+    cf_store_close(s);
+}
+
+TEST_IMPL(serve_alert_stream_burst)
+{
+    enum { CASES = 1500, ALERTS = 2 * CASES };
+    char db[512], due[64];
+    td_db("burst.db", db, sizeof(db));
+    char *token = td_token(db, "甲局", "handler", "张三");
+    open_many(db, "甲局", T0, CASES);
+    cf_serve_config_t cfg;
+    td_daemon_t d;
+    td_config(&cfg, db, T0);
+    td_start(&d, &cfg);
+    filing_deadline(&d, token, due, sizeof(due));
+    td_stream_t stream;
+    td_stream_start(&stream, &d, token, ALERTS);
+    td_clock(&d, due); /* every warning and deadline at once: 3,000 alerts */
+    ASSERT_EQ(metric(&d, "caseflow_stream_overflows_total"), 0);
+    /* Stopping ends the stream after what it holds was sent: a stream that had
+     * dropped events would end short instead of hanging the test. */
+    td_stop(&d);
+    td_stream_finish(&stream);
+    ASSERT_EQ(stream.alerts, ALERTS);
+    ASSERT(stream.len > (1u << 20)); /* more than the old cap */
+    ASSERT(strstr(stream.text, "event: overflow") == NULL);
+    free(stream.text);
+    free(token);
+    return 0;
+}
+
+/* ---- serve-3.5 ---------------------------------------------------------------------------------
+ */
+
+TEST_IMPL(serve_alert_stream_overflow)
+{
+    char db[512], log[512], due[64];
+    td_db("overflow.db", db, sizeof(db));
+    snprintf(log, sizeof(log), "%s/alerts-5.jsonl", cf_test_tmpdir());
+    remove(log);
+    char *token = td_token(db, "甲局", "handler", "张三");
+    cf_serve_config_t cfg;
+    td_daemon_t d;
+    td_config(&cfg, db, T0);
+    cfg.alert_log = log;
+    cfg.stream_max_pending = 64; /* less than one alert: the first one overflows it */
+    td_start(&d, &cfg);
+    open_case(&d, token);
+    open_case(&d, token);
+    filing_deadline(&d, token, due, sizeof(due));
+    td_stream_t stream;
+    td_stream_start(&stream, &d, token, 1000);
+    td_clock(&d, due);
+    ASSERT_EQ(metric(&d, "caseflow_stream_overflows_total"), 1);
+    td_stream_finish(&stream); /* returns: the daemon ended the stream */
+    ASSERT_CONTAINS(stream.text, "event: overflow\n");
+    ASSERT_CONTAINS(stream.text, "EOVERFLOW");
+    ASSERT_EQ(stream.alerts, 0);
+    ASSERT_EQ(metric(&d, "caseflow_stream_clients"), 0);
+    ASSERT_EQ(lines_with(log, "\"alert_id\""), 4); /* nothing lost but the stream */
+    free(stream.text);
+    td_stop(&d);
+    free(token);
+    return 0;
+}
+
 /* ---- serve-3.6 ---------------------------------------------------------------------------------
  */
 
@@ -288,5 +529,40 @@ TEST_IMPL(serve_alert_sync_clock_only)
     td_stop(&d);
     free(handler);
     free(head);
+    return 0;
+}
+
+/* ---- serve-3.7 ---------------------------------------------------------------------------------
+ */
+
+static int64_t wall_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+TEST_IMPL(serve_clock_ms)
+{
+    char db[512];
+    td_db("clock.db", db, sizeof(db));
+    cf_serve_config_t cfg;
+    cf_serve_t *srv;
+    cf_error_t err;
+    td_config(&cfg, db, NULL); /* no --now: the system clock */
+    /* Opened, not yet run: the loop's time has not moved since open. The old base,
+     * time(NULL) in whole seconds, was below `from` unless opened on a whole second. */
+    int64_t from = wall_ms();
+    ASSERT_EQ(cf_serve_open(&cfg, &srv, &err), 0);
+    int64_t to = wall_ms();
+    int64_t now = cf__serve_now_ms(srv);
+    ASSERT(now >= from);
+    ASSERT(now <= to);
+    cf_serve_free(srv);
+    /* --now: exactly that instant, whole seconds, as the tests above rely on. */
+    td_config(&cfg, db, T0);
+    ASSERT_EQ(cf_serve_open(&cfg, &srv, &err), 0);
+    ASSERT_EQ(cf__serve_now_ms(srv), (int64_t)cfg.now * 1000);
+    cf_serve_free(srv);
     return 0;
 }
