@@ -35,8 +35,30 @@ typedef struct cf__wf_entry_s {
     cf_workflow_t *wf;
 } cf__wf_entry_t;
 
+/* ---- case cache (the writer's): the cases it wrote last, by id ---- */
+
+/* Direct-mapped by id: a slot holds the case it last wrote or read with that
+ * id modulo the size. An entry is used only while its head equals the head
+ * stored in the database (cf_store_case_agency_head): equal heads, equal
+ * chains, so a write that rolled back, or a write by another process, can never
+ * be served from it. Saves reading and parsing the snapshot on every request. */
+#define CF__CASECACHE_SLOTS 4096
+
+typedef struct cf__casecache_s {
+    cf_case_t *slots; /* CF__CASECACHE_SLOTS; a slot with id 0 is empty */
+} cf__casecache_t;
+
+/* OUT c (dispose it): a copy of case id if the cache holds it at head; else
+ * CF_ENOTFOUND and c is untouched. */
+int cf__casecache_get(cf__casecache_t *cache, int64_t id, const char *head, cf_case_t *c);
+/* Keeps a copy of c (replacing whatever had its slot; on ENOMEM the slot is
+ * left empty). */
+void cf__casecache_put(cf__casecache_t *cache, const cf_case_t *c);
+void cf__casecache_free(cf__casecache_t *cache);
+
 typedef struct cf__wfcache_s {
     cf__wf_entry_t *head;
+    cf__casecache_t *cases; /* the thread's case cache, or NULL (the loop's reader has none) */
 } cf__wfcache_t;
 
 /* The workflow with content hash, loaded through s on first use. Borrowed (lives
@@ -119,6 +141,7 @@ typedef struct cf__writer_s {
     cf_store_t *store; /* the writer's own connection */
     cf_calendar_t *cal;
     cf__wfcache_t wfs;
+    cf__casecache_t cases; /* wfs.cases points here */
     cf__firelist_t fire;
     unsigned inflight; /* loop thread only: jobs submitted and not yet done */
     /* statistics, written by the writer thread */

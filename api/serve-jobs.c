@@ -158,13 +158,29 @@ static int check_documents(const json_t *docs, cf_error_t *err)
 }
 
 /* Reads case id for who: 404 when it does not exist or is another agency's. */
-static int load_case(cf_store_t *s, cf__job_t *j, int64_t id, cf_case_t *c, cf_error_t *err)
+/* Case id, if the request's agency owns it: from the writer's cache while the
+ * stored head is the cached one, else read (and then kept). */
+static int load_case(cf_store_t *s, cf__wfcache_t *wfs, cf__job_t *j, int64_t id, cf_case_t *c,
+                     cf_error_t *err)
 {
-    char agency[128];
-    int rc = cf_store_case_agency(s, id, agency, sizeof(agency), err);
+    char agency[128], head[CF_CHAIN_HEX];
+    int rc = cf_store_case_agency_head(s, id, agency, sizeof(agency), head, err);
     if (rc == 0 && strcmp(agency, j->who.agency) != 0)
         rc = cf_error_set(err, CF_ENOTFOUND, NULL, 0, 0, "no case %lld", (long long)id);
-    return rc == 0 ? cf_store_case_get(s, id, c, err) : rc;
+    if (rc != 0 || (wfs->cases && cf__casecache_get(wfs->cases, id, head, c) == 0))
+        return rc;
+    rc = cf_store_case_get(s, id, c, err);
+    if (rc == 0 && wfs->cases)
+        cf__casecache_put(wfs->cases, c);
+    return rc;
+}
+
+/* Keeps the case just written in the writer's cache (used only while its head
+ * is the stored one, so a batch that fails to commit leaves nothing wrong). */
+static void keep(cf__wfcache_t *wfs, const cf_case_t *c)
+{
+    if (wfs->cases)
+        cf__casecache_put(wfs->cases, c);
 }
 
 /* ---- open ---------------------------------------------------------------------------------- */
@@ -221,7 +237,7 @@ static int resolve_open(cf_store_t *s, cf__wfcache_t *wfs, cf__job_t *j, const c
         cf_case_t p;
         if (!json_is_integer(parent))
             return cf_error_set(err, CF_EINVAL, NULL, 0, 0, "\"parent\" must be a case id");
-        if ((rc = load_case(s, j, json_integer_value(parent), &p, err)) != 0)
+        if ((rc = load_case(s, wfs, j, json_integer_value(parent), &p, err)) != 0)
             return rc;
         cf_case_dispose(&p);
     }
@@ -263,6 +279,7 @@ static int exec_open(cf_store_t *s, const cf_calendar_t *cal, cf__wfcache_t *wfs
         fail(j, rc, err.text);
     else {
         changed(j, 201, &c, events);
+        keep(wfs, &c);
         ret = 0;
     }
     cf_refusal_dispose(&why);
@@ -281,7 +298,7 @@ static int prepare(cf_store_t *s, cf__wfcache_t *wfs, cf__job_t *j, cf_case_t *c
 {
     cf_error_t err;
     cf_error_clear(&err);
-    int rc = load_case(s, j, j->case_id, c, &err);
+    int rc = load_case(s, wfs, j, j->case_id, c, &err);
     if (rc != 0)
         return fail(j, rc, err.text);
     if (j->if_match >= 0 && j->if_match != c->version) {
@@ -324,8 +341,8 @@ static int touches_clocks(const json_t *events)
 }
 
 /* Appends events decided on c, rewrites its alerts when a clock changed, and answers. */
-static int commit_events(cf_store_t *s, const cf_calendar_t *cal, const cf_workflow_t *wf,
-                         cf__job_t *j, cf_case_t *c, json_t *events)
+static int commit_events(cf_store_t *s, const cf_calendar_t *cal, cf__wfcache_t *wfs,
+                         const cf_workflow_t *wf, cf__job_t *j, cf_case_t *c, json_t *events)
 {
     cf_error_t err;
     int rc = cf_store_case_append_tx(s, c, events, &err);
@@ -334,6 +351,7 @@ static int commit_events(cf_store_t *s, const cf_calendar_t *cal, const cf_workf
     if (rc != 0)
         return fail(j, rc, err.text);
     changed(j, 200, c, events);
+    keep(wfs, c);
     return 0;
 }
 
@@ -365,7 +383,7 @@ static int exec_act(cf_store_t *s, const cf_calendar_t *cal, cf__wfcache_t *wfs,
     else if ((rc = cf_engine_act(wf, cal, &c, &req, &events, &why)) != 0)
         refuse(j, rc, &why);
     else
-        ret = commit_events(s, cal, wf, j, &c, events);
+        ret = commit_events(s, cal, wfs, wf, j, &c, events);
     cf_refusal_dispose(&why);
     json_decref(events);
     json_decref(facts);
@@ -397,7 +415,7 @@ static int exec_extend(cf_store_t *s, const cf_calendar_t *cal, cf__wfcache_t *w
     else if ((rc = cf_engine_extend(wf, cal, &c, &req, &events, &why)) != 0)
         refuse(j, rc, &why);
     else
-        ret = commit_events(s, cal, wf, j, &c, events);
+        ret = commit_events(s, cal, wfs, wf, j, &c, events);
     cf_refusal_dispose(&why);
     json_decref(events);
     json_decref(matter);

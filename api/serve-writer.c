@@ -67,6 +67,46 @@ void cf__wfcache_free(cf__wfcache_t *cache)
     }
 }
 
+/* ---- case cache ---------------------------------------------------------------------- */
+
+static cf_case_t *slot_of(cf__casecache_t *cache, int64_t id)
+{
+    if (!cache->slots && !(cache->slots = calloc(CF__CASECACHE_SLOTS, sizeof(cf_case_t))))
+        return NULL;
+    return &cache->slots[(uint64_t)id % CF__CASECACHE_SLOTS];
+}
+
+/* Exported, documented in serve-int.h */
+int cf__casecache_get(cf__casecache_t *cache, int64_t id, const char *head, cf_case_t *c)
+{
+    cf_case_t *slot = slot_of(cache, id);
+    if (!slot || slot->id != id || strcmp(slot->head, head) != 0)
+        return CF_ENOTFOUND;
+    return cf_case_copy(c, slot) == 0 ? 0 : CF_ENOTFOUND;
+}
+
+/* Exported, documented in serve-int.h */
+void cf__casecache_put(cf__casecache_t *cache, const cf_case_t *c)
+{
+    cf_case_t *slot = slot_of(cache, c->id);
+    if (!slot)
+        return;
+    if (slot->id)
+        cf_case_dispose(slot);
+    if (cf_case_copy(slot, c) != 0)
+        memset(slot, 0, sizeof(*slot));
+}
+
+/* Exported, documented in serve-int.h */
+void cf__casecache_free(cf__casecache_t *cache)
+{
+    for (size_t i = 0; cache->slots && i < CF__CASECACHE_SLOTS; i++)
+        if (cache->slots[i].id)
+            cf_case_dispose(&cache->slots[i]);
+    free(cache->slots);
+    cache->slots = NULL;
+}
+
 /* Exported, documented in serve-int.h */
 void cf__job_free(cf__job_t *job)
 {
@@ -193,6 +233,7 @@ int cf__writer_start(cf_serve_t *srv, const char *path, cf_error_t *err)
     if (rc != 0)
         goto fail_store;
     w->async.data = srv;
+    w->wfs.cases = &w->cases;
     pthread_mutex_init(&w->mu, NULL);
     pthread_cond_init(&w->cv, NULL);
     if (pthread_create(&w->thread, NULL, writer_main, w) != 0) {
@@ -246,6 +287,7 @@ void cf__writer_stop(cf_serve_t *srv)
     pthread_mutex_destroy(&w->mu);
     uv_close((uv_handle_t *)&w->async, NULL);
     cf__wfcache_free(&w->wfs);
+    cf__casecache_free(&w->cases);
     free(w->fire.alerts);
     memset(&w->fire, 0, sizeof(w->fire));
     cf_calendar_free(w->cal);

@@ -263,7 +263,7 @@ static int commit_case(cf_store_t *s, cf_case_t *c, json_t *events, int opening,
 {
     cf_case_t work;
     int wrote = 0;
-    int rc = cf__store_exec(s, "BEGIN IMMEDIATE", err);
+    int rc = cf__store_run(s, "BEGIN IMMEDIATE", err);
     if (rc == 0)
         rc = fault_at(s, "begin", err);
     if (rc == 0 && (rc = write_next(s, c, events, opening, &work, err)) == 0)
@@ -271,7 +271,7 @@ static int commit_case(cf_store_t *s, cf_case_t *c, json_t *events, int opening,
     if (rc == 0)
         rc = fault_at(s, "commit", err);
     if (rc == 0)
-        rc = cf__store_exec(s, "COMMIT", err);
+        rc = cf__store_run(s, "COMMIT", err);
     if (rc != 0) {
         sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
         if (wrote)

@@ -44,7 +44,7 @@
 /* Exported, documented in store.h */
 int cf_store_tx_begin(cf_store_t *s, cf_error_t *err)
 {
-    return cf__store_exec(s, "BEGIN IMMEDIATE", err);
+    return cf__store_run(s, "BEGIN IMMEDIATE", err);
 }
 
 /* Exported, documented in store.h */
@@ -53,7 +53,7 @@ int cf_store_tx_commit(cf_store_t *s, cf_error_t *err)
     int rc = cf__store_fault(s, "commit");
     if (rc != SQLITE_OK)
         return cf__store_error(s, rc, "commit", err);
-    return cf__store_exec(s, "COMMIT", err);
+    return cf__store_run(s, "COMMIT", err);
 }
 
 /* Exported, documented in store.h */
@@ -65,13 +65,13 @@ void cf_store_tx_rollback(cf_store_t *s)
 /* Exported, documented in store.h */
 int cf_store_savepoint(cf_store_t *s, cf_error_t *err)
 {
-    return cf__store_exec(s, "SAVEPOINT cf_request", err);
+    return cf__store_run(s, "SAVEPOINT cf_request", err);
 }
 
 /* Exported, documented in store.h */
 int cf_store_savepoint_release(cf_store_t *s, cf_error_t *err)
 {
-    return cf__store_exec(s, "RELEASE cf_request", err);
+    return cf__store_run(s, "RELEASE cf_request", err);
 }
 
 /* Exported, documented in store.h */
@@ -189,6 +189,29 @@ int cf_store_case_agency(cf_store_t *s, int64_t id, char *agency, size_t size, c
     int step = sqlite3_step(st);
     if (step == SQLITE_ROW)
         copy_col(st, 0, agency, size);
+    cf__store_release(s, st);
+    if (step == SQLITE_DONE)
+        return cf_error_set(err, CF_ENOTFOUND, NULL, 0, 0, "no case %lld", (long long)id);
+    return step == SQLITE_ROW ? 0 : cf__store_error(s, step, "read case agency", err);
+}
+
+/* Exported, documented in store.h */
+int cf_store_case_agency_head(cf_store_t *s, int64_t id, char *agency, size_t size,
+                              char head[CF_CHAIN_HEX], cf_error_t *err)
+{
+    sqlite3_stmt *st;
+    int rc = cf__store_prepare(s,
+                               "SELECT a.agency, c.head FROM case_agency a JOIN cases c ON c.id = "
+                               "a.case_id WHERE a.case_id = ?",
+                               &st, err);
+    if (rc != 0)
+        return rc;
+    sqlite3_bind_int64(st, 1, id);
+    int step = sqlite3_step(st);
+    if (step == SQLITE_ROW) {
+        copy_col(st, 0, agency, size);
+        copy_col(st, 1, head, CF_CHAIN_HEX);
+    }
     cf__store_release(s, st);
     if (step == SQLITE_DONE)
         return cf_error_set(err, CF_ENOTFOUND, NULL, 0, 0, "no case %lld", (long long)id);

@@ -167,6 +167,18 @@ void cf__store_release(cf_store_t *s, sqlite3_stmt *stmt)
 }
 
 /* Exported, documented in store-int.h */
+int cf__store_run(cf_store_t *s, const char *sql, cf_error_t *err)
+{
+    sqlite3_stmt *st;
+    int rc = cf__store_prepare(s, sql, &st, err);
+    if (rc != 0)
+        return rc;
+    int step = sqlite3_step(st);
+    cf__store_release(s, st);
+    return step == SQLITE_DONE || step == SQLITE_ROW ? 0 : cf__store_error(s, step, sql, err);
+}
+
+/* Exported, documented in store-int.h */
 int cf__store_exec(cf_store_t *s, const char *sql, cf_error_t *err)
 {
     int rc = sqlite3_exec(s->db, sql, NULL, NULL, NULL);

@@ -175,6 +175,12 @@ int cf_store_token_get(cf_store_t *s, const char *hash_hex, cf_principal_t *p, c
 /* OUT agency (size bytes): the agency case id was opened for. CF_ENOTFOUND when
  * the case does not exist or carries no agency (opened from the command line). */
 int cf_store_case_agency(cf_store_t *s, int64_t id, char *agency, size_t size, cf_error_t *err);
+
+/* The same, and OUT head: the case's head (its last event's hash), read without
+ * its snapshot. Equal heads mean equal chains, hence equal cases: what tells a
+ * cached copy of the case (the daemon writer's) is still current. */
+int cf_store_case_agency_head(cf_store_t *s, int64_t id, char *agency, size_t size,
+                              char head[CF_CHAIN_HEX], cf_error_t *err);
 /* As cf_store_case_list, restricted to agency's cases. */
 int cf_store_case_list_agency(cf_store_t *s, const char *agency, const cf_case_filter_t *f,
                               json_t **list, cf_error_t *err);

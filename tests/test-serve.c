@@ -13,6 +13,8 @@
 #include <curl/curl.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <sqlite3.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -464,6 +466,104 @@ TEST_IMPL(serve_group_commit)
     td_resp_free(&r);
     td_stop(&d);
     free(token);
+    return 0;
+}
+
+/* ---- serve-2.x: the writer's case cache ------------------------------------------------- */
+
+/* POST /v1/cases/{id}/actions with body (JSON text) and If-Match "version";
+ * returns the status (the answer's version into *now when 200). */
+static long act_at(const td_daemon_t *d, const char *token, long long id, long long version,
+                   const char *body, long long *now)
+{
+    char path[64], match[32];
+    td_resp_t r;
+    snprintf(path, sizeof(path), "/v1/cases/%lld/actions", id);
+    snprintf(match, sizeof(match), "\"%lld\"", version);
+    td_http(d, "POST", path, token, body, strlen(body), match, &r);
+    long status = r.status;
+    if (status == 200)
+        *now = json_integer_value(json_object_get(r.json, "version"));
+    else if (status != 503)
+        fprintf(stderr, "  %s: %ld %s\n", path, status, r.body);
+    td_resp_free(&r);
+    return status;
+}
+
+static atomic_int fail_commit_armed;
+
+static int fail_armed_commit(void *ctx, const char *point)
+{
+    (void)ctx;
+    if (strcmp(point, "commit") == 0 && atomic_exchange(&fail_commit_armed, 0))
+        return SQLITE_IOERR;
+    return SQLITE_OK;
+}
+
+#define DOC(name) "\"" name "\": {\"sha256\": \"" FAKE_SHA "\", \"size\": 1, \"file\": \"x.pdf\"}"
+#define FAKE_SHA  "00000000000000000000000000000000000000000000000000000000000000aa"
+
+/* serve-2.1: the writer keeps the cases it wrote, and serves a request from its
+ * copy only while the stored head is the copy's: a case changed by another
+ * process (the command line) and a write whose batch failed to commit are both
+ * read again from the database, so the client's If-Match of the true version
+ * is accepted (a stale copy would answer 409). */
+TEST_IMPL(serve_case_cache)
+{
+    char db[512];
+    td_db("cache.db", db, sizeof(db));
+    char *head = td_token(db, "甲局", "head", "李四");
+    char *handler = td_token(db, "甲局", "handler", "张三");
+    cf_serve_config_t cfg;
+    td_daemon_t d;
+    td_config(&cfg, db, T0);
+    cfg.store_fault = fail_armed_commit;
+    td_start(&d, &cfg);
+    long long id = open_case(&d, head, "某药房"), v = 0;
+    ASSERT_EQ(act_at(&d, head, id, 2,
+                     "{\"action\": \"file\", \"facts\": {\"filing_reason\": \"涉嫌串换药品\", "
+                     "\"cause\": \"串换药品\", \"officers\": [{\"name\": \"张三\", \"cert\": "
+                     "\"65010020001\"}, {\"name\": \"王五\", \"cert\": \"65010020002\"}]}, "
+                     "\"documents\": {" DOC("立案审批表") "}}",
+                     &v),
+              200);
+    ASSERT(v > 2);
+    /* Another process acts on the case: the writer's copy is now one behind. */
+    cf_workflow_t *wf = cf_test_workflow("workflows/penalty-general.yaml");
+    cf_calendar_t *cal = cf_test_calendar();
+    cf_store_t *other;
+    cf_error_t err;
+    cf_case_t c;
+    ASSERT_EQ(cf_store_open(db, &other, &err), 0);
+    ASSERT_EQ(cf_store_case_get(other, id, &c, &err), 0);
+    ASSERT_EQ(cf_test_act(other, wf, cal, &c, "preserve_evidence", "head", T0,
+                          "{\"preserved_items\": \"台账\"}",
+                          "先行登记保存审批表,先行登记保存证据通知书,先行登记保存物品清单", NULL),
+              0);
+    ASSERT(c.version > v);
+    long long external = c.version;
+    cf_case_dispose(&c);
+    cf_store_close(other);
+    ASSERT_EQ(act_at(&d, handler, id, external,
+                     "{\"action\": \"dispose_preserved\", \"facts\": {\"preservation_decision\": "
+                     "\"退还\"}, \"documents\": {" DOC("先行登记保存物品处理通知书") "}}",
+                     &v),
+              200);
+    ASSERT(v > external);
+    long long before = v;
+    /* A write whose batch does not commit: answered 503, and never served later. */
+    static const char review[] =
+        "{\"action\": \"submit_review\", \"facts\": {\"findings\": \"串换\"}, \"documents\": "
+        "{" DOC("调查终结报告") "}}";
+    atomic_store(&fail_commit_armed, 1);
+    ASSERT_EQ(act_at(&d, handler, id, before, review, &v), 503);
+    ASSERT_EQ(act_at(&d, handler, id, before, review, &v), 200);
+    ASSERT(v > before);
+    td_stop(&d);
+    cf_calendar_free(cal);
+    cf_workflow_free(wf);
+    free(head);
+    free(handler);
     return 0;
 }
 
