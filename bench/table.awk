@@ -36,10 +36,12 @@ function limit_row(n, what, shown, ok, target) {
     printf "| %s | %s | %s | — | — | %s | %s |\n", n, what, shown, target,
         target == "—" ? "" : (ok == "" ? "not judged" : (ok ? "met" : "**MISSED**"))
 }
-function late_row(n, what, k,    ok) {
+# judged: 1 for the issue's case (10,000 due within one minute); 0 for the stress
+# round (10,000 on one second), printed with its figures but no target or verdict.
+function late_row(n, what, k, judged,    ok) {
     ok = has(k) ? (v[k] <= 50) : ""
     limit_row(n, what, has(k) ? x[k, "p50_ms"] " / " x[k, "p99_ms"] " ms (max " x[k, "max_ms"] \
-        ", " fmt(x[k, "received"]) " alerts)" : "not measured", ok, "p99 ≤ 50 ms")
+        ", " fmt(x[k, "received"]) " alerts)" : "not measured", ok, judged ? "p99 ≤ 50 ms" : "—")
 }
 
 $1 == "RESULT" {
@@ -95,11 +97,11 @@ END {
         has("memory_peak") ? f1(v["memory_peak"]) " MB" : "not measured",
         has("memory_peak") ? v["memory_peak"] <= 300 : "", "≤ 300 MB")
     late_row("2", "alert lateness p50 / p99, 10,000 due over one minute (alert log)",
-        "late_spread_log")
-    late_row("2", "the same, received on the event stream (SSE)", "late_spread_sse")
-    late_row("2", "alert lateness p50 / p99, 10,000 due on one second (alert log)",
-        "late_burst_log")
-    late_row("2", "the same, received on the event stream (SSE)", "late_burst_sse")
+        "late_spread_log", 1)
+    late_row("2", "the same, received on the event stream (SSE)", "late_spread_sse", 1)
+    late_row("2", "stress, not the issue's case: alert lateness p50 / p99, 10,000 due on one " \
+        "second (alert log)", "late_burst_log", 0)
+    late_row("2", "the same, received on the event stream (SSE)", "late_burst_sse", 0)
     limit_row("3", "audit: events/s verified, chain + conformance replay (" \
         fmt(x["audit_pure", "cases"]) " closed cases, " fmt(x["audit_pure", "events"]) " events)",
         val("audit_pure"), has("audit_pure") ? v["audit_pure"] >= 100000 : "", "≥ 100,000")
