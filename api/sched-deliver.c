@@ -148,11 +148,23 @@ static void broadcast(cf_serve_t *srv, const char *agency, const char *event, co
     free(text);
 }
 
+/* 1 if a stream of agency is connected: a notice no one listens to is not
+ * serialized (under load that was a tenth of the loop thread). */
+static int listened(const cf_serve_t *srv, const char *agency)
+{
+    for (const h2o_linklist_t *n = srv->sse.next; n != &srv->sse; n = n->next) {
+        const cf__sse_t *s = H2O_STRUCT_FROM_MEMBER(cf__sse_t, link, n);
+        if (s->req && !s->finishing && strcmp(s->agency, agency) == 0)
+            return 1;
+    }
+    return 0;
+}
+
 /* Exported, documented in serve-int.h */
 void cf__deliver_notice(cf_serve_t *srv, const char *agency, const char *event, const json_t *data)
 {
     char id[64];
-    if (!agency)
+    if (!agency || !listened(srv, agency))
         return;
     snprintf(id, sizeof(id), "%lld:%lld",
              (long long)json_integer_value(json_object_get(data, "case")),

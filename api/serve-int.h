@@ -236,6 +236,8 @@ struct cf_serve_s {
     cf_time_t sched_armed_for; /* 0: not armed */
     /* delivery */
     h2o_linklist_t sse;
+    char *answer; /* the loop's buffer for answers being written (cf__http_json), reused */
+    size_t answer_cap;
     unsigned sse_count;
     FILE *alert_log;
     CURLM *multi;

@@ -86,7 +86,7 @@ static void changed(cf__job_t *j, int status, const cf_case_t *c, const json_t *
         if (strcmp(type, "transition") != 0 && strcmp(type, "case.opened") != 0 &&
             strcmp(type, "clock.extended") != 0)
             continue;
-        json_t *data = json_deep_copy(ev);
+        json_t *data = json_copy(ev); /* shallow: only its top level changes */
         json_object_del(data, "prev");
         json_object_set_new(data, "version", json_integer(c->version));
         json_object_set_new(data, "state", json_string(c->state));

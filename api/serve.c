@@ -256,6 +256,7 @@ void cf_serve_free(cf_serve_t *srv)
         cf_serve_run(srv);
     }
     cf__wfcache_free(&srv->wfs);
+    free(srv->answer);
     cf_calendar_free(srv->cal);
     cf_store_close(srv->reader);
     free(srv);

@@ -103,7 +103,19 @@ static void put_clock(cf__jsonw_t *t, const cf_clock_rt_t *k)
 /* Exported, documented in case.h */
 char *cf_case_snapshot_text(const cf_case_t *c)
 {
-    cf__jsonw_t t = {0};
+    char *text = NULL;
+    size_t cap = 0;
+    if (cf_case_snapshot_buf(c, &text, &cap) != 0) {
+        free(text);
+        return NULL;
+    }
+    return text;
+}
+
+/* Exported, documented in case.h */
+int cf_case_snapshot_buf(const cf_case_t *c, char **buf, size_t *cap)
+{
+    cf__jsonw_t t = {.p = *buf, .cap = *buf ? *cap : 0};
     cf__jsonw_text(&t, "{\"id\":");
     cf__jsonw_int(&t, c->id);
     cf__jsonw_text(&t, ",\"workflow\":{\"version\":");
@@ -161,7 +173,9 @@ char *cf_case_snapshot_text(const cf_case_t *c)
         cf__jsonw_value(&t, c->cause, 0);
     }
     cf__jsonw_text(&t, "}");
-    return cf__jsonw_finish(&t);
+    *buf = t.p; /* grown or not, still the caller's */
+    *cap = t.cap;
+    return t.oom ? CF_ENOMEM : 0;
 }
 
 static int clock_from_json(cf_clock_rt_t *k, const json_t *j)

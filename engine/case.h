@@ -148,4 +148,11 @@ int cf_case_from_json(cf_case_t *c, const json_t *snapshot, cf_error_t *err);
  * NULL on ENOMEM. */
 char *cf_case_snapshot_text(const cf_case_t *c);
 
+/* The same text written into *buf (capacity *cap bytes, NULL/0 at first),
+ * which is grown with realloc when too small and stays the caller's to reuse
+ * and free: a writer that keeps one buffer makes no allocation per snapshot
+ * (allocations of a kilobyte and more cost glibc a sweep of its small-chunk
+ * lists each time). Returns 0 or CF_ENOMEM (the text is then incomplete). */
+int cf_case_snapshot_buf(const cf_case_t *c, char **buf, size_t *cap);
+
 #endif

@@ -1,6 +1,7 @@
 /*
  * jsonw.h -- writing JSON text straight into a buffer: what the chain hashes
- * and what the store keeps, on every transition (internal to the engine).
+ * and what the store keeps on every transition, and the daemon's answers
+ * (internal: shared by the engine and the daemon, not a public API).
  *
  * jansson's json_dumps builds the same text, but pays per call for a
  * circular-reference table, a UTF-8 decode of every character and a final

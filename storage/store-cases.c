@@ -110,7 +110,8 @@ static int not_updated(cf_store_t *s, const cf_case_t *c, int64_t expected, cf_e
 static int write_case_row(cf_store_t *s, const cf_case_t *c, int opening, int64_t expected,
                           cf_error_t *err)
 {
-    char *text = cf_case_snapshot_text(c);
+    int made = cf_case_snapshot_buf(c, &s->snapshot, &s->snapshot_cap) == 0;
+    const char *text = made ? s->snapshot : NULL;
     char *party = opening ? json_dumps(c->party, JSON_COMPACT) : NULL;
     sqlite3_stmt *st = NULL;
     int rc = text && (party || !opening)
@@ -143,7 +144,6 @@ static int write_case_row(cf_store_t *s, const cf_case_t *c, int opening, int64_
             rc = not_updated(s, c, expected, err);
     }
     cf__store_release(s, st);
-    free(text);
     free(party);
     return rc == 0 ? fault_at(s, "case", err) : rc;
 }

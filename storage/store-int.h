@@ -23,6 +23,8 @@ struct cf_store_s {
         int busy; /* handed out and not yet released */
     } stmts[CF__STORE_STMTS];
     unsigned stmts_count;
+    char *snapshot; /* the case snapshot being written, reused (cf_case_snapshot_buf) */
+    size_t snapshot_cap;
 };
 
 /* Maps a SQLite result code to CF_E* and fills err with the database's message

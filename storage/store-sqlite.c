@@ -288,6 +288,7 @@ void cf_store_close(cf_store_t *s)
     for (unsigned i = 0; i < s->stmts_count; i++)
         sqlite3_finalize(s->stmts[i].stmt);
     sqlite3_close(s->db);
+    free(s->snapshot);
     free(s->path);
     free(s);
 }

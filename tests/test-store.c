@@ -200,6 +200,16 @@ static void same_snapshot(const cf_case_t *c)
         CF__FAIL("snapshot text is not JSON (%s): %s", jerr.text, text);
     if (!json_equal(parsed, built))
         CF__FAIL("snapshot text differs from cf_case_to_json: %s", text);
+    /* Into a caller's buffer, too small at first: grown, the same text. */
+    size_t cap = 4;
+    char *buf = malloc(cap);
+    ASSERT(buf != NULL);
+    ASSERT_EQ(cf_case_snapshot_buf(c, &buf, &cap), 0);
+    ASSERT_STR_EQ(buf, text);
+    ASSERT(cap > strlen(text));
+    ASSERT_EQ(cf_case_snapshot_buf(c, &buf, &cap), 0); /* reused: written again from the start */
+    ASSERT_STR_EQ(buf, text);
+    free(buf);
     json_decref(parsed);
     json_decref(built);
     free(text);
