@@ -269,6 +269,9 @@ int cf__http_metrics(cf_serve_t *srv, h2o_req_t *req)
            atomic_load(&w->failed_commits));
     sample(buf, SIZE, &len, "caseflow_commit_microseconds_total", "time spent in transactions",
            "counter", atomic_load(&w->commit_us));
+    sample(buf, SIZE, &len, "caseflow_checkpoints_total",
+           "write-ahead log copies into the database, off the writer", "counter",
+           atomic_load(&w->checkpoints));
     sample(buf, SIZE, &len, "caseflow_writer_inflight", "requests queued or being written", "gauge",
            w->inflight);
     sample(buf, SIZE, &len, "caseflow_alerts_fired_total", "alerts fired", "counter",

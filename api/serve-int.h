@@ -142,6 +142,16 @@ typedef struct cf__writer_s {
     cf_calendar_t *cal;
     cf__wfcache_t wfs;
     cf__casecache_t cases; /* wfs.cases points here */
+    /* the checkpointer: copies the log into the database on its own connection
+     * and thread, so no commit waits for it (serve-writer.c) */
+    struct {
+        pthread_t thread;
+        cf_store_t *store;
+        int started, quit, pending; /* pending: commits since its last run */
+        pthread_mutex_t mu;
+        pthread_cond_t cv;
+    } ckpt;
+    atomic_ullong checkpoints;
     cf__firelist_t fire;
     unsigned inflight; /* loop thread only: jobs submitted and not yet done */
     /* statistics, written by the writer thread */

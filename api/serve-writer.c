@@ -138,6 +138,87 @@ static uint64_t micros(void)
     return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
 }
 
+/* ---- the checkpointer ------------------------------------------------------------------ */
+
+/* Least time between two checkpoints: often enough to keep the log short (a few
+ * megabytes at full load), seldom enough to copy many commits at once. */
+#define CF__CKPT_INTERVAL_MS 100
+
+static void *ckpt_main(void *arg)
+{
+    cf__writer_t *w = arg;
+    pthread_mutex_lock(&w->ckpt.mu);
+    while (!w->ckpt.quit) {
+        if (!w->ckpt.pending) {
+            pthread_cond_wait(&w->ckpt.cv, &w->ckpt.mu);
+            continue;
+        }
+        w->ckpt.pending = 0;
+        pthread_mutex_unlock(&w->ckpt.mu);
+        cf_error_t err;
+        if (cf_store_checkpoint(w->ckpt.store, NULL, NULL, &err) == 0)
+            atomic_fetch_add(&w->checkpoints, 1);
+        struct timespec until;
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_nsec += CF__CKPT_INTERVAL_MS * 1000000L;
+        until.tv_sec += until.tv_nsec / 1000000000L;
+        until.tv_nsec %= 1000000000L;
+        pthread_mutex_lock(&w->ckpt.mu);
+        while (!w->ckpt.quit && pthread_cond_timedwait(&w->ckpt.cv, &w->ckpt.mu, &until) == 0)
+            ; /* woken by a commit: still wait out the interval */
+    }
+    pthread_mutex_unlock(&w->ckpt.mu);
+    return NULL;
+}
+
+/* Starts the checkpointer on a connection of its own and turns the writer's
+ * own checkpoints off. If it cannot start, the writer keeps checkpointing
+ * inside its commits, as SQLite does by default: slower, never unbounded. */
+static void ckpt_start(cf__writer_t *w, const char *path)
+{
+    cf_error_t err;
+    if (cf_store_open_existing(path, &w->ckpt.store, &err) != 0)
+        return;
+    pthread_mutex_init(&w->ckpt.mu, NULL);
+    pthread_cond_init(&w->ckpt.cv, NULL);
+    if (pthread_create(&w->ckpt.thread, NULL, ckpt_main, w) != 0) {
+        pthread_cond_destroy(&w->ckpt.cv);
+        pthread_mutex_destroy(&w->ckpt.mu);
+        cf_store_close(w->ckpt.store);
+        w->ckpt.store = NULL;
+        return;
+    }
+    w->ckpt.started = 1;
+    cf_store_set_autocheckpoint(w->store, 0, &err);
+}
+
+static void ckpt_stop(cf__writer_t *w)
+{
+    if (!w->ckpt.started)
+        return;
+    pthread_mutex_lock(&w->ckpt.mu);
+    w->ckpt.quit = 1;
+    pthread_cond_signal(&w->ckpt.cv);
+    pthread_mutex_unlock(&w->ckpt.mu);
+    pthread_join(w->ckpt.thread, NULL);
+    pthread_cond_destroy(&w->ckpt.cv);
+    pthread_mutex_destroy(&w->ckpt.mu);
+    cf_store_close(w->ckpt.store);
+    w->ckpt.store = NULL;
+    w->ckpt.started = 0;
+}
+
+/* After a commit: the log grew; the checkpointer copies it when its interval is up. */
+static void ckpt_poke(cf__writer_t *w)
+{
+    if (!w->ckpt.started)
+        return;
+    pthread_mutex_lock(&w->ckpt.mu);
+    w->ckpt.pending = 1;
+    pthread_cond_signal(&w->ckpt.cv);
+    pthread_mutex_unlock(&w->ckpt.mu);
+}
+
 /* One transaction for the whole batch, one savepoint per job. */
 static void run_batch(cf__writer_t *w, cf__job_t *batch)
 {
@@ -155,8 +236,8 @@ static void run_batch(cf__writer_t *w, cf__job_t *batch)
         else
             cf_store_savepoint_rollback(w->store);
     }
-    if (rc == 0)
-        rc = cf_store_tx_commit(w->store, &err);
+    if (rc == 0 && (rc = cf_store_tx_commit(w->store, &err)) == 0)
+        ckpt_poke(w);
     if (rc != 0) {
         cf_store_tx_rollback(w->store);
         fail_batch(batch, &err);
@@ -236,6 +317,7 @@ int cf__writer_start(cf_serve_t *srv, const char *path, cf_error_t *err)
     w->wfs.cases = &w->cases;
     pthread_mutex_init(&w->mu, NULL);
     pthread_cond_init(&w->cv, NULL);
+    ckpt_start(w, path); /* before the writer runs: it changes the writer's connection */
     if (pthread_create(&w->thread, NULL, writer_main, w) != 0) {
         rc = cf_error_set(err, CF_EIO, NULL, 0, 0, "cannot start the writer thread");
         goto fail_thread;
@@ -243,6 +325,7 @@ int cf__writer_start(cf_serve_t *srv, const char *path, cf_error_t *err)
     w->started = 1;
     return 0;
 fail_thread:
+    ckpt_stop(w);
     pthread_cond_destroy(&w->cv);
     pthread_mutex_destroy(&w->mu);
     uv_close((uv_handle_t *)&w->async, NULL);
@@ -282,6 +365,7 @@ void cf__writer_stop(cf_serve_t *srv)
     pthread_cond_signal(&w->cv);
     pthread_mutex_unlock(&w->mu);
     pthread_join(w->thread, NULL);
+    ckpt_stop(w);
     w->started = 0;
     pthread_cond_destroy(&w->cv);
     pthread_mutex_destroy(&w->mu);

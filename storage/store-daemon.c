@@ -75,6 +75,25 @@ int cf_store_savepoint_release(cf_store_t *s, cf_error_t *err)
 }
 
 /* Exported, documented in store.h */
+int cf_store_set_autocheckpoint(cf_store_t *s, int pages, cf_error_t *err)
+{
+    int rc = sqlite3_wal_autocheckpoint(s->db, pages);
+    return rc == SQLITE_OK ? 0 : cf__store_error(s, rc, "wal_autocheckpoint", err);
+}
+
+/* Exported, documented in store.h */
+int cf_store_checkpoint(cf_store_t *s, int *frames, int *copied, cf_error_t *err)
+{
+    int log = 0, done = 0;
+    int rc = sqlite3_wal_checkpoint_v2(s->db, NULL, SQLITE_CHECKPOINT_PASSIVE, &log, &done);
+    if (frames)
+        *frames = log;
+    if (copied)
+        *copied = done;
+    return rc == SQLITE_OK ? 0 : cf__store_error(s, rc, "checkpoint", err);
+}
+
+/* Exported, documented in store.h */
 void cf_store_savepoint_rollback(cf_store_t *s)
 {
     sqlite3_exec(s->db, "ROLLBACK TO cf_request; RELEASE cf_request", NULL, NULL, NULL);

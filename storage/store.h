@@ -141,6 +141,16 @@ void cf_store_set_fault(cf_store_t *s, cf_store_fault_cb cb, void *ctx);
 int cf_store_tx_begin(cf_store_t *s, cf_error_t *err);
 int cf_store_tx_commit(cf_store_t *s, cf_error_t *err);
 void cf_store_tx_rollback(cf_store_t *s);
+/* The write-ahead log. By default a commit that leaves the log past 1,000
+ * pages also copies it into the database (a checkpoint) before it returns; a
+ * daemon rather sets pages to 0 on its writer and checkpoints from a connection
+ * of its own (cf_store_checkpoint, PASSIVE: never blocks the writer), so no
+ * request waits for it. */
+int cf_store_set_autocheckpoint(cf_store_t *s, int pages, cf_error_t *err);
+/* OUT *frames: frames in the log, *copied: how many are now in the database
+ * (either may be NULL). SQLITE_BUSY (another checkpoint running) is CF_EBUSY. */
+int cf_store_checkpoint(cf_store_t *s, int *frames, int *copied, cf_error_t *err);
+
 /* SAVEPOINT, RELEASE, and ROLLBACK TO + RELEASE of the one request savepoint. */
 int cf_store_savepoint(cf_store_t *s, cf_error_t *err);
 int cf_store_savepoint_release(cf_store_t *s, cf_error_t *err);
