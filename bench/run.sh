@@ -78,6 +78,10 @@ peer
 
 # ---- 2. deadline scale, 3. audit ---------------------------------------------------------
 run load
+# The load leaves gigabytes of dirty pages for the kernel to write back; flush
+# them first, or the alert round's fsyncs queue behind the setup's data.
+note "sync ..."
+sync
 run alerts
 run audit
 
