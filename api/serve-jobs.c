@@ -439,10 +439,9 @@ static json_t *alert_event(const cf_case_t *c, const cf_alert_t *a, cf_time_t no
 
 /* What is delivered for a fired alert: the event's fields plus case, agency,
  * workflow and fired_at. */
-static json_t *alert_json(cf_store_t *s, const cf_case_t *c, const json_t *ev)
+static json_t *alert_json(const char *agency, const cf_case_t *c, const json_t *ev)
 {
-    char agency[128];
-    json_t *o = json_deep_copy(ev);
+    json_t *o = json_copy((json_t *)ev); /* shallow: only its top level changes */
     json_object_del(o, "prev");
     json_object_del(o, "type");
     json_object_del(o, "actor");
@@ -450,10 +449,7 @@ static json_t *alert_json(cf_store_t *s, const cf_case_t *c, const json_t *ev)
     json_object_set(o, "fired_at", json_object_get(ev, "at"));
     json_object_del(o, "at");
     json_object_set_new(o, "workflow", json_string(c->workflow_id));
-    if (cf_store_case_agency(s, c->id, agency, sizeof(agency), NULL) == 0)
-        json_object_set_new(o, "agency", json_string(agency));
-    else
-        json_object_set_new(o, "agency", json_null());
+    json_object_set_new(o, "agency", agency ? json_string(agency) : json_null());
     return o;
 }
 
@@ -467,7 +463,14 @@ static int fire_one(cf_store_t *s, const cf_calendar_t *cal, cf__wfcache_t *wfs,
     const cf_workflow_t *wf;
     json_t *events = NULL;
     *fired = NULL;
-    int rc = cf_store_case_get(s, a->case_id, &c, err);
+    /* The agency and head in one look, then the case (from the writer's cache
+     * when it holds it at that head). A case opened from the command line has
+     * no agency: its alerts still fire, delivered to no agency's stream. */
+    char agency[128], head[CF_CHAIN_HEX];
+    int owned = cf_store_case_agency_head(s, a->case_id, agency, sizeof(agency), head, NULL) == 0;
+    int rc = owned && wfs->cases && cf__casecache_get(wfs->cases, a->case_id, head, &c) == 0
+                 ? 0
+                 : cf_store_case_get(s, a->case_id, &c, err);
     if (rc != 0)
         return rc;
     rc = cf__wfcache_get(wfs, s, c.workflow_hash, &wf, err);
@@ -485,7 +488,7 @@ static int fire_one(cf_store_t *s, const cf_calendar_t *cal, cf__wfcache_t *wfs,
     if (rc == 0)
         rc = cf_store_alert_mark(s, a->id, now, err);
     if (rc == 0)
-        *fired = alert_json(s, &c, ev);
+        *fired = alert_json(owned ? agency : NULL, &c, ev);
     json_decref(ev);
     json_decref(events);
     cf_case_dispose(&c);
