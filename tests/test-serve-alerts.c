@@ -132,6 +132,8 @@ TEST_IMPL(serve_alert_delivery)
     char fired_at[96];
     snprintf(fired_at, sizeof(fired_at), "\"fired_at\":\"%s\"", due);
     ASSERT_CONTAINS(stream.text, fired_at);
+    ASSERT_CONTAINS(stream.text, "\"agency\":\"甲局\""); /* read with the case's head */
+    ASSERT_CONTAINS(stream.text, "\"workflow\":\"penalty-general\"");
     free(stream.text);
     /* The webhook: one failure, one retry, the same stable id on both. */
     td_hook_wait(&hook, 2);
