@@ -72,14 +72,16 @@ END {
         x["fsync", "p99_ms"], x["fsync", "mean_ms"]
     print "| # | figure | caseflow | beside it (same run) | ratio | target | |"
     print "|---|---|---|---|---|---|---|"
-    ratio_row("1a", "durable transitions/s in process, one transaction per transition " \
-        "(`cf_store_case_append`, " fmt(x["durable_txn", "transitions"]) " transitions)",
-        "durable_txn", "raw_batch", "raw limit", 0.5, "%")
-    ratio_row("1a", "the same, beside the raw writer committing each transition too (fsync floor)",
-        "durable_txn", "raw_txn", "raw, one commit each", "", "%")
+    # The issue's figure: transitions in large transactions against the raw writer's
+    # large transactions. The one-commit-per-transition path (the command line's)
+    # waits for an fsync each time; it is set beside the raw writer doing the same.
     ratio_row("1a", "durable transitions/s in process, batch path (`cf_store_tx_begin` / " \
         "`case_append_tx` / `tx_commit`, " fmt(x["durable_batch", "batch"]) " per transaction)",
         "durable_batch", "raw_batch", "raw limit", 0.5, "%")
+    ratio_row("1a", "durable transitions/s in process, one transaction (one fsync) per " \
+        "transition, the command line's path (`cf_store_case_append`, " \
+        fmt(x["durable_txn", "transitions"]) " transitions)",
+        "durable_txn", "raw_txn", "raw, one commit each", "", "%")
     ratio_row("1b", "durable transitions/s over HTTP (" x["http", "clients"] " keep-alive " \
         "clients, answer after commit; " x["http", "per_commit"] " per commit; p50 " \
         x["http", "p50_ms"] " ms, p99 " x["http", "p99_ms"] " ms)", "http", "raw_batch",
