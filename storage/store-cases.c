@@ -222,13 +222,13 @@ static int next_case_id(cf_store_t *s, int64_t *id, cf_error_t *err)
     return step == SQLITE_ROW ? 0 : cf__store_error(s, step, "allocate case id", err);
 }
 
-/* The writes of one case, inside a transaction the caller holds: seals events
- * onto a copy of c, then writes the case row (checking the version:
- * CF_ECONFLICT), the events and the clock rows. OUT *next: the case after them
- * (dispose it); on failure nothing is left to dispose and c is untouched (the
- * events may have been sealed; sealing again replaces their links). */
-static int write_next(cf_store_t *s, const cf_case_t *c, json_t *events, int opening,
-                      cf_case_t *next, cf_error_t *err)
+/* Exported, documented in store-int.h. The writes of one case, inside a
+ * transaction the caller holds: seals events onto a copy of c, then writes the
+ * case row (checking the version: CF_ECONFLICT), the events and the clock rows.
+ * On failure the events may have been sealed; sealing again replaces their
+ * links. */
+int cf__store_case_next(cf_store_t *s, const cf_case_t *c, json_t *events, int opening,
+                        cf_case_t *next, cf_error_t *err)
 {
     size_t n = json_array_size(events);
     char **bodies = calloc(n ? n : 1, sizeof(*bodies));
@@ -257,7 +257,7 @@ static int write_next(cf_store_t *s, const cf_case_t *c, json_t *events, int ope
     return rc;
 }
 
-/* The transaction shared by open and append: write_next between BEGIN IMMEDIATE
+/* The transaction shared by open and append: cf__store_case_next between BEGIN IMMEDIATE
  * and COMMIT; c is replaced by the case after it only once the commit is durable. */
 static int commit_case(cf_store_t *s, cf_case_t *c, json_t *events, int opening, cf_error_t *err)
 {
@@ -266,7 +266,7 @@ static int commit_case(cf_store_t *s, cf_case_t *c, json_t *events, int opening,
     int rc = cf__store_run(s, "BEGIN IMMEDIATE", err);
     if (rc == 0)
         rc = fault_at(s, "begin", err);
-    if (rc == 0 && (rc = write_next(s, c, events, opening, &work, err)) == 0)
+    if (rc == 0 && (rc = cf__store_case_next(s, c, events, opening, &work, err)) == 0)
         wrote = 1;
     if (rc == 0)
         rc = fault_at(s, "commit", err);
@@ -408,7 +408,7 @@ int cf_store_case_list(cf_store_t *s, const cf_case_filter_t *f, json_t **list, 
 int cf__store_case_write(cf_store_t *s, cf_case_t *c, json_t *events, int opening, cf_error_t *err)
 {
     cf_case_t next;
-    int rc = write_next(s, c, events, opening, &next, err);
+    int rc = cf__store_case_next(s, c, events, opening, &next, err);
     if (rc != 0)
         return rc;
     cf_case_dispose(c);

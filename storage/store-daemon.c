@@ -118,10 +118,9 @@ int cf_store_case_open_tx(cf_store_t *s, cf_case_t *c, json_t *events, const cha
                           cf_error_t *err)
 {
     cf_case_t opened;
-    int rc = cf_case_copy(&opened, c);
+    int rc = cf__store_case_next(s, c, events, 1, &opened, err);
     if (rc != 0)
         return rc;
-    rc = cf__store_case_write(s, &opened, events, 1, err);
     sqlite3_stmt *st = NULL;
     if (rc == 0 && agency)
         rc = cf__store_prepare(s, "INSERT INTO case_agency(case_id, agency) VALUES (?, ?)", &st,

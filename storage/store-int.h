@@ -64,6 +64,12 @@ int cf__store_bind_text(sqlite3_stmt *st, int index, const char *text);
  * failure; on failure c is as it was. For the daemon's group commit. */
 int cf__store_case_write(cf_store_t *s, cf_case_t *c, json_t *events, int opening, cf_error_t *err);
 
+/* The same, leaving c as it is: OUT *next, the case after the writes (dispose
+ * it), for a caller with more to write before it takes the new case
+ * (cf_store_case_open_tx stamps the agency). On failure nothing to dispose. */
+int cf__store_case_next(cf_store_t *s, const cf_case_t *c, json_t *events, int opening,
+                        cf_case_t *next, cf_error_t *err);
+
 /* The WHERE filters of a case listing (cf_case_filter_t bound as ?1 state, ?2
  * workflow, ?3 matter, ?4 parent, ?5 open only, ?6 due within, ?7 now, ?8
  * overdue), shared by cf_store_case_list and the daemon's per-agency listing.
