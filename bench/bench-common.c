@@ -17,6 +17,7 @@
 #include <glob.h>
 #include <openssl/evp.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -300,8 +301,13 @@ void cf_bench_daemon_start(const cf_bench_env_t *env, const char *db, const char
         cf_bench_die("serve", "pipe: %s", strerror(errno));
     memset(d, 0, sizeof(*d));
     d->started = cf_bench_now();
+    pid_t parent = getpid();
     d->pid = fork();
     if (d->pid == 0) {
+        /* If the bench dies (cf_bench_die exits), the daemon is told to stop too
+         * rather than left running on the scratch database. */
+        if (prctl(PR_SET_PDEATHSIG, SIGTERM) != 0 || getppid() != parent)
+            _exit(127);
         dup2(pipefd[1], 1);
         close(pipefd[0]);
         close(pipefd[1]);
