@@ -199,18 +199,8 @@ int cf_store_token_get(cf_store_t *s, const char *hash_hex, cf_principal_t *p, c
 /* Exported, documented in store.h */
 int cf_store_case_agency(cf_store_t *s, int64_t id, char *agency, size_t size, cf_error_t *err)
 {
-    sqlite3_stmt *st;
-    int rc = cf__store_prepare(s, "SELECT agency FROM case_agency WHERE case_id = ?", &st, err);
-    if (rc != 0)
-        return rc;
-    sqlite3_bind_int64(st, 1, id);
-    int step = sqlite3_step(st);
-    if (step == SQLITE_ROW)
-        copy_col(st, 0, agency, size);
-    cf__store_release(s, st);
-    if (step == SQLITE_DONE)
-        return cf_error_set(err, CF_ENOTFOUND, NULL, 0, 0, "no case %lld", (long long)id);
-    return step == SQLITE_ROW ? 0 : cf__store_error(s, step, "read case agency", err);
+    char head[CF_CHAIN_HEX];
+    return cf_store_case_agency_head(s, id, agency, size, head, err);
 }
 
 /* Exported, documented in store.h */
