@@ -105,23 +105,23 @@ static int if_match(h2o_req_t *req, int64_t *version)
 static void on_post_done(cf__job_t *job)
 {
     cf_serve_t *srv = job->srv;
-    size_t i;
-    json_t *n;
-    json_array_foreach(job->notices, i, n) cf__deliver_notice(
-        srv, json_string_value(json_object_get(n, "agency")),
-        json_string_value(json_object_get(n, "event")), json_object_get(n, "data"));
+    if (job->notices)
+        cf__deliver_frames(srv, job->who.agency, job->notices, job->notices_len, job->notice_count);
     if (job->link) {
         h2o_req_t *req = job->link->req;
         job->link->job = NULL;
         if (job->status == 201) {
             char loc[64];
-            int len = snprintf(loc, sizeof(loc), "/v1/cases/%lld",
-                               (long long)json_integer_value(json_object_get(job->answer, "id")));
+            int len = snprintf(loc, sizeof(loc), "/v1/cases/%lld", (long long)job->case_id);
             h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_LOCATION, NULL,
                            h2o_strdup(&req->pool, loc, (size_t)len).base, (size_t)len);
         }
-        cf__http_json(req, srv, job->status, job->answer);
-        job->answer = NULL;
+        if (job->answer) {
+            cf__http_json(req, srv, job->status, job->answer);
+            job->answer = NULL;
+        } else {
+            cf__http_text(req, srv, job->status, job->answer_text, job->answer_len);
+        }
     }
     cf__job_free(job);
 }

@@ -87,9 +87,13 @@ void cf__http_json(h2o_req_t *req, cf_serve_t *srv, int status, json_t *body)
     json_decref(body);
     srv->answer = w.p;
     srv->answer_cap = w.cap;
-    const char *text = srv->answer;
-    size_t len = w.len;
-    if (w.oom || !body) {
+    cf__http_text(req, srv, status, w.oom || !body ? NULL : srv->answer, w.len);
+}
+
+/* Exported, documented in serve-int.h */
+void cf__http_text(h2o_req_t *req, cf_serve_t *srv, int status, const char *text, size_t len)
+{
+    if (!text) {
         status = 500;
         text = "{\"error\":\"ENOMEM\",\"text\":\"out of memory\"}";
         len = strlen(text);

@@ -98,6 +98,7 @@ static void sse_dispose(void *p)
     cf__sse_t *s = p;
     h2o_linklist_unlink(&s->link);
     s->srv->sse_count--;
+    atomic_fetch_sub(&s->srv->writer.streams, 1);
     free(s->pending);
     free(s->inflight);
 }
@@ -118,6 +119,7 @@ int cf__deliver_stream(cf_serve_t *srv, h2o_req_t *req, const cf_principal_t *wh
     snprintf(s->agency, sizeof(s->agency), "%s", who->agency);
     h2o_linklist_insert(&srv->sse, &s->link);
     srv->sse_count++;
+    atomic_fetch_add(&srv->writer.streams, 1);
     srv->m.status[2]++, srv->m.by_code[200]++;
     req->res.status = 200;
     req->res.reason = "OK";
@@ -130,6 +132,20 @@ int cf__deliver_stream(cf_serve_t *srv, h2o_req_t *req, const cf_principal_t *wh
     return 0;
 }
 
+/* Exported, documented in serve-int.h */
+void cf__deliver_frames(cf_serve_t *srv, const char *agency, const char *frames, size_t len,
+                        unsigned count)
+{
+    for (h2o_linklist_t *n = srv->sse.next, *next; n != &srv->sse; n = next) {
+        next = n->next; /* a send may end the stream and unlink it */
+        cf__sse_t *s = H2O_STRUCT_FROM_MEMBER(cf__sse_t, link, n);
+        if (s->req && !s->finishing && strcmp(s->agency, agency) == 0) {
+            sse_append(s, frames, len);
+            srv->m.sse_sent += count;
+        }
+    }
+}
+
 /* Sends one event (data as compact JSON text) to every stream of agency. */
 static void broadcast(cf_serve_t *srv, const char *agency, const char *event, const char *id,
                       const char *json)
@@ -137,42 +153,9 @@ static void broadcast(cf_serve_t *srv, const char *agency, const char *event, co
     size_t size = strlen(json) + strlen(event) + strlen(id) + 32;
     char *text = malloc(size);
     int len = text ? snprintf(text, size, "event: %s\nid: %s\ndata: %s\n\n", event, id, json) : 0;
-    for (h2o_linklist_t *n = srv->sse.next, *next; text && n != &srv->sse; n = next) {
-        next = n->next; /* a send may end the stream and unlink it */
-        cf__sse_t *s = H2O_STRUCT_FROM_MEMBER(cf__sse_t, link, n);
-        if (s->req && !s->finishing && strcmp(s->agency, agency) == 0) {
-            sse_append(s, text, (size_t)len);
-            srv->m.sse_sent++;
-        }
-    }
+    if (text)
+        cf__deliver_frames(srv, agency, text, (size_t)len, 1);
     free(text);
-}
-
-/* 1 if a stream of agency is connected: a notice no one listens to is not
- * serialized (under load that was a tenth of the loop thread). */
-static int listened(const cf_serve_t *srv, const char *agency)
-{
-    for (const h2o_linklist_t *n = srv->sse.next; n != &srv->sse; n = n->next) {
-        const cf__sse_t *s = H2O_STRUCT_FROM_MEMBER(cf__sse_t, link, n);
-        if (s->req && !s->finishing && strcmp(s->agency, agency) == 0)
-            return 1;
-    }
-    return 0;
-}
-
-/* Exported, documented in serve-int.h */
-void cf__deliver_notice(cf_serve_t *srv, const char *agency, const char *event, const json_t *data)
-{
-    char id[64];
-    if (!agency || !listened(srv, agency))
-        return;
-    snprintf(id, sizeof(id), "%lld:%lld",
-             (long long)json_integer_value(json_object_get(data, "case")),
-             (long long)json_integer_value(json_object_get(data, "seq")));
-    char *json = json_dumps(data, JSON_COMPACT);
-    if (json)
-        broadcast(srv, agency, event, id, json);
-    free(json);
 }
 
 /* ---- 3. webhooks ---------------------------------------------------------------------------- */

@@ -89,13 +89,17 @@ struct cf__job_s {
     json_t *body;     /* the request's JSON, owned */
     cf_time_t now;
     /* filled by the writer thread */
-    int status;      /* HTTP status of the answer */
-    json_t *answer;  /* the answer's body, owned */
-    json_t *notices; /* [{agency, event, data}] for the stream, owned; only after commit */
-    json_t *alerts;  /* FIRE: the alerts fired, each with "agency", owned */
-    int more;        /* FIRE: the chunk was full, more alerts may be due */
-    unsigned fired;  /* FIRE: alerts fired by the chunks before this one */
-    unsigned chunk;  /* FIRE: how many chunks came before this one */
+    int status;        /* HTTP status of the answer */
+    json_t *answer;    /* the answer's body, owned; or NULL and answer_text */
+    char *answer_text; /* a change's answer, written as text by the writer, owned */
+    size_t answer_len;
+    char *notices; /* stream notices (SSE frames) for who.agency, owned; sent after commit */
+    size_t notices_len;
+    unsigned notice_count;
+    json_t *alerts; /* FIRE: the alerts fired, each with "agency", owned */
+    int more;       /* FIRE: the chunk was full, more alerts may be due */
+    unsigned fired; /* FIRE: alerts fired by the chunks before this one */
+    unsigned chunk; /* FIRE: how many chunks came before this one */
     /* back on the loop */
     cf__job_cb done;
     cf_serve_t *srv;
@@ -152,6 +156,7 @@ typedef struct cf__writer_s {
         pthread_cond_t cv;
     } ckpt;
     atomic_ullong checkpoints;
+    atomic_uint streams; /* event streams connected (the loop counts; jobs read) */
     cf__firelist_t fire;
     unsigned inflight; /* loop thread only: jobs submitted and not yet done */
     /* statistics, written by the writer thread */
@@ -276,6 +281,9 @@ int cf__http_init(cf_serve_t *srv, cf_error_t *err);
 void cf__http_shutdown(cf_serve_t *srv); /* stop reading on every connection */
 /* Sends a JSON answer (consumes body). */
 void cf__http_json(h2o_req_t *req, cf_serve_t *srv, int status, json_t *body);
+/* Sends len bytes of JSON text as the answer (h2o copies them; the caller keeps
+ * text). NULL text answers 500 ENOMEM: the text could not be made. */
+void cf__http_text(h2o_req_t *req, cf_serve_t *srv, int status, const char *text, size_t len);
 /* Sends {"error": name, "text": text} with status. */
 void cf__http_error(h2o_req_t *req, cf_serve_t *srv, int status, const char *name,
                     const char *text);
@@ -317,8 +325,9 @@ void cf__sched_close(cf_serve_t *srv);
 int cf__deliver_init(cf_serve_t *srv, cf_error_t *err);
 /* Starts a Server-Sent Events stream on req for who's agency. */
 int cf__deliver_stream(cf_serve_t *srv, h2o_req_t *req, const cf_principal_t *who);
-/* Sends an event to every stream of agency (NULL: none). */
-void cf__deliver_notice(cf_serve_t *srv, const char *agency, const char *event, const json_t *data);
+/* Appends len bytes of count Server-Sent Events frames to every stream of agency. */
+void cf__deliver_frames(cf_serve_t *srv, const char *agency, const char *frames, size_t len,
+                        unsigned count);
 /* Delivers a chunk of fired alerts (an array): streams, log (one flush for the
  * chunk), webhooks. */
 void cf__deliver_alerts(cf_serve_t *srv, const json_t *alerts);

@@ -22,6 +22,8 @@
  */
 #include "serve-int.h"
 
+#include "jsonw.h"
+
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,6 +48,8 @@ static int fail(cf__job_t *j, int code, const char *text)
 {
     j->status = cf__http_status(code);
     json_decref(j->answer);
+    free(j->answer_text);
+    j->answer_text = NULL;
     j->answer = json_pack("{s:s, s:s}", "error", cf_errname(code), "text", text);
     return -1;
 }
@@ -63,35 +67,98 @@ static int refuse(cf__job_t *j, int code, const cf_refusal_t *why)
     return -1;
 }
 
-static void notice(cf__job_t *j, const char *event, json_t *data)
+/* 1 if a stream may want this job's notices: some stream is connected (or the job
+ * runs without a daemon). A stream that connects while the batch runs may miss that
+ * batch's notices; it has the case's events to read, as for anything before it. */
+static int streams_listen(const cf__job_t *j)
 {
-    if (!j->notices)
-        j->notices = json_array();
-    json_array_append_new(j->notices, json_pack("{s:s, s:s, s:o}", "agency", j->who.agency, "event",
-                                                event, "data", data));
+    return !j->srv || atomic_load(&j->srv->writer.streams) > 0;
 }
 
-/* The answer to a change: {id, state, version, head, events}; a stream notice per
- * transition. */
+/* Appends the stream notice for event ev of c, as the Server-Sent Events frame
+ *     event: TYPE \n id: CASE:SEQ \n data: JSON \n\n
+ * where JSON is the event without "prev", with the case's version and state after
+ * the change (replacing the event's own "state", which case.opened has). */
+static void notice(cf__jsonw_t *w, const cf_case_t *c, const char *type, const json_t *ev)
+{
+    const char *key;
+    const json_t *v;
+    int first = 1, version = 0, state = 0;
+    cf__jsonw_text(w, "event: ");
+    cf__jsonw_text(w, type);
+    cf__jsonw_text(w, "\nid: ");
+    cf__jsonw_int(w, c->id);
+    cf__jsonw_raw(w, ":", 1);
+    cf__jsonw_int(w, json_integer_value(json_object_get(ev, "seq")));
+    cf__jsonw_text(w, "\ndata: {");
+    json_object_foreach((json_t *)ev, key, v)
+    {
+        if (strcmp(key, "prev") == 0)
+            continue;
+        if (!first)
+            cf__jsonw_raw(w, ",", 1);
+        first = 0;
+        cf__jsonw_str(w, key);
+        cf__jsonw_raw(w, ":", 1);
+        if (strcmp(key, "version") == 0 && (version = 1))
+            cf__jsonw_int(w, c->version);
+        else if (strcmp(key, "state") == 0 && (state = 1))
+            cf__jsonw_str(w, c->state);
+        else
+            cf__jsonw_value(w, v, 0);
+    }
+    if (!version) {
+        cf__jsonw_text(w, first ? "\"version\":" : ",\"version\":");
+        cf__jsonw_int(w, c->version);
+    }
+    if (!state) {
+        cf__jsonw_key(w, "state");
+        cf__jsonw_str(w, c->state);
+    }
+    cf__jsonw_text(w, "}\n\n");
+}
+
+/* The answer to a change, {id, state, version, head, events}, written as text
+ * here, and the notices for the stream likewise: the loop then only sends bytes,
+ * and the events' JSON is freed by the thread that made it. (Built as JSON here
+ * and freed on the loop, answers and notices were half of what both threads did:
+ * the loop's frees contended for this thread's malloc arena.) The answer is the
+ * text cf__http_json would write for the same object. A notice is made for each
+ * transition, opening and extension, while a stream is connected. */
 static void changed(cf__job_t *j, int status, const cf_case_t *c, const json_t *events)
 {
+    cf__jsonw_t w = {0};
+    cf__jsonw_raw(&w, "{\"id\":", 6);
+    cf__jsonw_int(&w, c->id);
+    cf__jsonw_key(&w, "state");
+    cf__jsonw_str(&w, c->state);
+    cf__jsonw_key(&w, "version");
+    cf__jsonw_int(&w, c->version);
+    cf__jsonw_key(&w, "head");
+    cf__jsonw_str(&w, c->head);
+    cf__jsonw_key(&w, "events");
+    cf__jsonw_value(&w, events, 0);
+    cf__jsonw_raw(&w, "}", 1);
     j->status = status;
-    j->answer = json_pack("{s:I, s:s, s:I, s:s, s:O}", "id", (json_int_t)c->id, "state", c->state,
-                          "version", (json_int_t)c->version, "head", c->head, "events", events);
+    j->case_id = c->id;
+    j->answer_len = w.len;
+    j->answer_text = cf__jsonw_finish(&w); /* NULL: the loop answers 500 ENOMEM */
+    if (!streams_listen(j))
+        return;
+    cf__jsonw_t n = {0};
     size_t i;
     json_t *ev;
     json_array_foreach(events, i, ev)
     {
         const char *type = json_string_value(json_object_get(ev, "type"));
-        if (strcmp(type, "transition") != 0 && strcmp(type, "case.opened") != 0 &&
-            strcmp(type, "clock.extended") != 0)
-            continue;
-        json_t *data = json_copy(ev); /* shallow: only its top level changes */
-        json_object_del(data, "prev");
-        json_object_set_new(data, "version", json_integer(c->version));
-        json_object_set_new(data, "state", json_string(c->state));
-        notice(j, type, data);
+        if (strcmp(type, "transition") == 0 || strcmp(type, "case.opened") == 0 ||
+            strcmp(type, "clock.extended") == 0) {
+            notice(&n, c, type, ev);
+            j->notice_count++;
+        }
     }
+    j->notices_len = n.len;
+    j->notices = cf__jsonw_finish(&n); /* NULL (out of memory): the stream misses them */
 }
 
 /* ---- reading the request ---------------------------------------------------------------- */

@@ -112,7 +112,8 @@ void cf__job_free(cf__job_t *job)
 {
     json_decref(job->body);
     json_decref(job->answer);
-    json_decref(job->notices);
+    free(job->answer_text);
+    free(job->notices);
     json_decref(job->alerts);
     free(job);
 }
@@ -123,9 +124,11 @@ static void fail_batch(cf__job_t *batch, const cf_error_t *err)
 {
     for (cf__job_t *j = batch; j; j = j->next) {
         json_decref(j->answer);
-        json_decref(j->notices);
         json_decref(j->alerts);
-        j->notices = j->alerts = NULL;
+        free(j->answer_text);
+        free(j->notices);
+        j->alerts = NULL;
+        j->answer_text = j->notices = NULL;
         j->status = 503;
         j->answer = json_pack("{s:s, s:s}", "error", "ESTORE", "text", err->text);
     }

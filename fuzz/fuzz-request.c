@@ -108,23 +108,44 @@ static int run_job(cf__job_kind_t kind, const char *role, const char *agency, in
     /* the properties */
     CF_FUZZ_CHECK(job->status >= 200 && job->status <= 599);
     CF_FUZZ_CHECK(rc != 0 || job->status == 200 || job->status == 201);
-    char *text = job->answer ? json_dumps(job->answer, JSON_COMPACT) : NULL;
+    /* the answer: an object (errors, alerts), or a change's text written by the
+     * writer, which must be the very text the loop would write for its object */
+    CF_FUZZ_CHECK(!job->answer != !job->answer_text);
+    json_t *answer = job->answer ? json_incref(job->answer)
+                                 : json_loadb(job->answer_text, job->answer_len, 0, NULL);
+    CF_FUZZ_CHECK(json_is_object(answer));
+    char *text = json_dumps(answer, JSON_COMPACT);
     CF_FUZZ_CHECK(text != NULL);
+    if (job->answer_text)
+        CF_FUZZ_CHECK(strlen(text) == job->answer_len && strcmp(text, job->answer_text) == 0);
     free(text);
     if (job->status >= 400) {
-        CF_FUZZ_CHECK(json_is_string(json_object_get(job->answer, "error")));
-        CF_FUZZ_CHECK(json_is_string(json_object_get(job->answer, "text")));
+        CF_FUZZ_CHECK(json_is_string(json_object_get(answer, "error")));
+        CF_FUZZ_CHECK(json_is_string(json_object_get(answer, "text")));
     }
-    text = job->notices ? json_dumps(job->notices, JSON_COMPACT) : NULL;
-    CF_FUZZ_CHECK(!job->notices || text);
-    free(text);
+    /* notices: count frames, each "event: ...\nid: ...\ndata: OBJECT\n\n" */
+    CF_FUZZ_CHECK(!job->notices || job->status == 200 || job->status == 201);
+    const char *f = job->notices;
+    unsigned frames = 0;
+    while (f && *f) {
+        const char *data = strstr(f, "\ndata: "), *end = data ? strstr(data, "\n\n") : NULL;
+        CF_FUZZ_CHECK(strncmp(f, "event: ", 7) == 0 && data && end);
+        json_t *o = json_loadb(data + 7, (size_t)(end - data - 7), 0, NULL);
+        CF_FUZZ_CHECK(json_is_object(o) && !json_object_get(o, "prev"));
+        json_decref(o);
+        frames++;
+        f = end + 2;
+    }
+    CF_FUZZ_CHECK(frames == job->notice_count);
+    CF_FUZZ_CHECK(!job->notices || strlen(job->notices) == job->notices_len);
     if (keep && rc != 0) { /* a seed must succeed: say why it did not */
-        text = json_dumps(job->answer, JSON_COMPACT);
+        text = json_dumps(answer, JSON_COMPACT);
         fprintf(stderr, "fuzz-request: seed job refused: %d %s\n", job->status, text);
         free(text);
     }
     if (id)
-        *id = json_integer_value(json_object_get(job->answer, "id"));
+        *id = json_integer_value(json_object_get(answer, "id"));
+    json_decref(answer);
     int status = job->status;
     cf__job_free(job);
     return status;

@@ -314,6 +314,17 @@ void td_hook_stop(td_hook_t *h)
     pthread_mutex_destroy(&h->mu);
 }
 
+json_t *td_get_json(const td_daemon_t *d, const char *token, const char *path)
+{
+    td_resp_t r;
+    td_http(d, "GET", path, token, NULL, 0, NULL, &r);
+    if (r.status != 200)
+        CF__FAIL("GET %s: %ld %s", path, r.status, r.body);
+    json_t *out = json_incref(r.json);
+    td_resp_free(&r);
+    return out;
+}
+
 /* ---- event stream reader ------------------------------------------------------------------------
  */
 
@@ -332,11 +343,11 @@ static size_t on_stream(char *p, size_t size, size_t n, void *ctx)
     /* Count only what arrived since the last call (a burst is megabytes: rescanning
      * the whole text each time is quadratic), resuming just before the end in case
      * the marker was split between two reads. */
-    static const char marker[] = "event: alert\n";
     const char *q = s->text + s->scan;
-    for (const char *hit; (hit = strstr(q, marker)) != NULL; q = hit + sizeof(marker) - 1)
+    size_t mlen = strlen(s->marker);
+    for (const char *hit; (hit = strstr(q, s->marker)) != NULL; q = hit + mlen)
         s->alerts++;
-    size_t after = (size_t)(q - s->text), keep = sizeof(marker) - 2; /* a marker but one char */
+    size_t after = (size_t)(q - s->text), keep = mlen - 1; /* a marker but one char */
     s->scan = s->len - after > keep ? s->len - keep : after;
     int done = s->alerts >= s->want;
     pthread_cond_broadcast(&s->cv);
@@ -356,8 +367,11 @@ static void *stream_main(void *arg)
     curl_easy_setopt(e, CURLOPT_HTTPHEADER, h);
     curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_stream);
     curl_easy_setopt(e, CURLOPT_WRITEDATA, s);
+    curl_easy_setopt(e, CURLOPT_TIMEOUT, 60L); /* what never comes fails the test, not hangs it */
     CURLcode rc = curl_easy_perform(e);
-    ASSERT(rc == CURLE_WRITE_ERROR || rc == CURLE_OK);
+    if (rc != CURLE_WRITE_ERROR && rc != CURLE_OK)
+        CF__FAIL("stream: %s after %d of %d '%.*s' blocks", curl_easy_strerror(rc), s->alerts,
+                 s->want, (int)strcspn(s->marker, "\n"), s->marker);
     curl_easy_cleanup(e);
     curl_slist_free_all(h);
     return NULL;
@@ -365,9 +379,16 @@ static void *stream_main(void *arg)
 
 void td_stream_start(td_stream_t *s, const td_daemon_t *d, const char *token, int want)
 {
+    td_stream_watch(s, d, token, "event: alert\n", want);
+}
+
+void td_stream_watch(td_stream_t *s, const td_daemon_t *d, const char *token, const char *marker,
+                     int want)
+{
     memset(s, 0, sizeof(*s));
     s->d = d;
     s->token = token;
+    s->marker = marker;
     s->want = want;
     pthread_mutex_init(&s->mu, NULL);
     pthread_cond_init(&s->cv, NULL);

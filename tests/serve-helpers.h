@@ -72,25 +72,33 @@ void td_hook_start(td_hook_t *h, int failures);
 void td_hook_wait(td_hook_t *h, int n);
 void td_hook_stop(td_hook_t *h);
 
+/* GET path as token: the answer's JSON (new reference); fails the test unless 200. */
+json_t *td_get_json(const td_daemon_t *d, const char *token, const char *path);
+
 /* An event-stream reader (GET /v1/stream) on its own thread: it stops reading
- * once it has seen `want` "event: alert" blocks. */
+ * once it has seen `want` blocks of its marker ("event: alert\n" unless
+ * td_stream_watch says another). */
 typedef struct td_stream_s {
     const td_daemon_t *d;
     const char *token;
+    const char *marker;
     int want;
     pthread_t thread;
     pthread_mutex_t mu;
     pthread_cond_t cv;
     int connected;
-    int alerts;
+    int alerts; /* blocks of the marker seen */
     char *text; /* everything received */
     size_t len;
-    size_t scan; /* where counting "event: alert" resumes */
+    size_t scan; /* where counting the marker resumes */
 } td_stream_t;
 
 /* Starts the reader and waits until the daemon has accepted the stream. */
 void td_stream_start(td_stream_t *s, const td_daemon_t *d, const char *token, int want);
-/* Waits until `want` alerts arrived, then joins the reader. */
+/* The same, counting blocks that start with marker (e.g. "event: transition\n"). */
+void td_stream_watch(td_stream_t *s, const td_daemon_t *d, const char *token, const char *marker,
+                     int want);
+/* Waits until `want` blocks arrived, then joins the reader. */
 void td_stream_finish(td_stream_t *s);
 
 #endif

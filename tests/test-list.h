@@ -128,6 +128,7 @@
     X(serve_group_commit)                                                                          \
     X(serve_case_cache)                                                                            \
     X(serve_checkpointer)                                                                          \
+    X(serve_stream_notices)                                                                        \
     X(serve_sigterm)                                                                               \
     X(serve_slow_client)                                                                           \
     X(serve_alert_delivery)                                                                        \

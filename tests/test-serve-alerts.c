@@ -47,17 +47,6 @@ static long long open_case(const td_daemon_t *d, const char *token)
 }
 
 /* GET path as token: the JSON answer (new reference). */
-static json_t *get_json(const td_daemon_t *d, const char *token, const char *path)
-{
-    td_resp_t r;
-    td_http(d, "GET", path, token, NULL, 0, NULL, &r);
-    if (r.status != 200)
-        CF__FAIL("GET %s: %ld %s", path, r.status, r.body);
-    json_t *out = json_incref(r.json);
-    td_resp_free(&r);
-    return out;
-}
-
 /* Number of lines of the file at path holding needle. */
 static int lines_with(const char *path, const char *needle)
 {
@@ -76,7 +65,7 @@ static int alert_events(const td_daemon_t *d, const char *token, long long id, i
 {
     char path[64];
     snprintf(path, sizeof(path), "/v1/cases/%lld/events", id);
-    json_t *events = get_json(d, token, path);
+    json_t *events = td_get_json(d, token, path);
     size_t i;
     json_t *ev;
     int n = 0;
@@ -113,7 +102,7 @@ TEST_IMPL(serve_alert_delivery)
     td_start(&d, &cfg);
     long long id = open_case(&d, token);
     /* The filing clock started at open: a warning point and its deadline are pending. */
-    json_t *pending = get_json(&d, token, "/v1/alerts?state=pending");
+    json_t *pending = td_get_json(&d, token, "/v1/alerts?state=pending");
     ASSERT(json_array_size(pending) >= 2);
     json_t *first = json_array_get(pending, 0);
     ASSERT_STR_EQ(json_string_value(json_object_get(first, "point")), "warning");
@@ -147,7 +136,7 @@ TEST_IMPL(serve_alert_delivery)
     ASSERT_EQ(alert_events(&d, token, id, &late), 1);
     ASSERT_EQ(late, 0);
     ASSERT_EQ(lines_with(log, alert_id), 1);
-    json_t *still = get_json(&d, token, "/v1/alerts?state=pending");
+    json_t *still = td_get_json(&d, token, "/v1/alerts?state=pending");
     ASSERT_EQ(json_array_size(still), pending_before - 1);
     json_decref(still);
     json_decref(pending);
@@ -173,7 +162,7 @@ TEST_IMPL(serve_alert_restart)
     cfg.alert_log = log;
     td_start(&d, &cfg);
     long long id = open_case(&d, token);
-    json_t *pending = get_json(&d, token, "/v1/alerts?state=pending");
+    json_t *pending = td_get_json(&d, token, "/v1/alerts?state=pending");
     size_t n = json_array_size(pending);
     ASSERT(n >= 2);
     json_decref(pending);
@@ -186,10 +175,10 @@ TEST_IMPL(serve_alert_restart)
     int late;
     ASSERT_EQ(alert_events(&d, token, id, &late), (int)n);
     ASSERT_EQ(late, (int)n);
-    json_t *fired = get_json(&d, token, "/v1/alerts?state=fired");
+    json_t *fired = td_get_json(&d, token, "/v1/alerts?state=fired");
     ASSERT_EQ(json_array_size(fired), n);
     json_decref(fired);
-    pending = get_json(&d, token, "/v1/alerts?state=pending");
+    pending = td_get_json(&d, token, "/v1/alerts?state=pending");
     ASSERT_EQ(json_array_size(pending), 0);
     json_decref(pending);
     td_stop(&d);
@@ -250,7 +239,7 @@ static long long metric(const td_daemon_t *d, const char *name)
 /* The due_at of the filing clock's deadline alert of case id (pending). */
 static void filing_deadline(const td_daemon_t *d, const char *token, char *iso, size_t size)
 {
-    json_t *pending = get_json(d, token, "/v1/alerts?state=pending");
+    json_t *pending = td_get_json(d, token, "/v1/alerts?state=pending");
     size_t i;
     json_t *a;
     iso[0] = '\0';
@@ -304,7 +293,7 @@ TEST_IMPL(serve_alert_chunks)
     ASSERT(last < 6);
     /* Each alert exactly once: in the log, in its case's chain, no longer pending. */
     ASSERT_EQ(lines_with(log, "\"alert_id\""), 6);
-    json_t *fired = get_json(&d, token, "/v1/alerts?state=fired");
+    json_t *fired = td_get_json(&d, token, "/v1/alerts?state=fired");
     ASSERT_EQ(json_array_size(fired), 6);
     size_t i;
     json_t *a;
@@ -465,7 +454,7 @@ static void act(const td_daemon_t *d, const char *token, long long id, const cha
 /* The pending alert ids of the agency, one string "id id ..." (OUT buf). */
 static void pending_ids(const td_daemon_t *d, const char *token, char *buf, size_t size)
 {
-    json_t *pending = get_json(d, token, "/v1/alerts?state=pending");
+    json_t *pending = td_get_json(d, token, "/v1/alerts?state=pending");
     size_t i, len = 0;
     json_t *a;
     buf[0] = '\0';

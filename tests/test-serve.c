@@ -607,6 +607,98 @@ TEST_IMPL(serve_checkpointer)
     return 0;
 }
 
+/* The data of the stream frame "event: TYPE\nid: ID\ndata: ...\n\n" in text, parsed,
+ * or NULL when there is no such frame. */
+static json_t *frame_data(const char *text, const char *type, const char *id)
+{
+    char head[160];
+    snprintf(head, sizeof(head), "event: %s\nid: %s\ndata: ", type, id);
+    const char *at = strstr(text, head), *end = at ? strstr(at, "\n\n") : NULL;
+    if (!end)
+        return NULL;
+    at += strlen(head);
+    return json_loadb(at, (size_t)(end - at), 0, NULL);
+}
+
+/* What a notice of event seq of case id must carry: the stored event without
+ * "prev", with the case's version and state after the change. */
+static json_t *expected_notice(const td_daemon_t *d, const char *token, long long id, int seq,
+                               long long version, const char *state)
+{
+    char path[64];
+    snprintf(path, sizeof(path), "/v1/cases/%lld/events", id);
+    json_t *events = td_get_json(d, token, path);
+    json_t *ev = json_copy(json_array_get(events, (size_t)seq - 1));
+    ASSERT_EQ(json_integer_value(json_object_get(ev, "seq")), seq);
+    json_object_del(ev, "prev");
+    json_object_set_new(ev, "version", json_integer(version));
+    json_object_set_new(ev, "state", json_string(state));
+    json_decref(events);
+    return ev;
+}
+
+/* serve-2.3: an event stream gets a notice for every opening and transition of
+ * its agency's cases, written by the writer as text: the stored event without
+ * "prev", with the case's version and state after it; none for another
+ * agency's case. */
+TEST_IMPL(serve_stream_notices)
+{
+    char db[512];
+    td_db("notices.db", db, sizeof(db));
+    char *head = td_token(db, "甲局", "head", "李四");
+    char *other = td_token(db, "乙局", "head", "王五");
+    cf_serve_config_t cfg;
+    td_daemon_t d;
+    td_config(&cfg, db, T0);
+    td_start(&d, &cfg);
+    td_stream_t stream;
+    td_stream_watch(&stream, &d, head, "event: transition\n", 1);
+    long long theirs = open_case(&d, other, "乙药房");
+    long long id = open_case(&d, head, "某药房"), v = 0;
+    char etag[32], opened_state[64];
+    snprintf(opened_state, sizeof(opened_state), "%s",
+             case_state(&d, head, id, etag, sizeof(etag)));
+    ASSERT_EQ(act_at(&d, head, id, 2,
+                     "{\"action\": \"file\", \"facts\": {\"filing_reason\": \"涉嫌串换药品\", "
+                     "\"cause\": \"串换药品\", \"officers\": [{\"name\": \"张三\", \"cert\": "
+                     "\"65010020001\"}, {\"name\": \"王五\", \"cert\": \"65010020002\"}]}, "
+                     "\"documents\": {" DOC("立案审批表") "}}",
+                     &v),
+              200);
+    td_stream_finish(&stream);
+    char fid[64];
+    snprintf(fid, sizeof(fid), "%lld:1", id);
+    json_t *opened = frame_data(stream.text, "case.opened", fid);
+    ASSERT(opened != NULL);
+    json_t *want = expected_notice(&d, head, id, 1, 2, opened_state);
+    ASSERT(json_equal(opened, want));
+    json_decref(want);
+    /* the act's transition (seq 3 or later; the state is the case's now) */
+    const char *now = case_state(&d, head, id, etag, sizeof(etag));
+    int seq = 0;
+    for (int k = 3; k <= (int)v; k++) {
+        snprintf(fid, sizeof(fid), "%lld:%d", id, k);
+        json_t *t = frame_data(stream.text, "transition", fid);
+        if (!t)
+            continue;
+        want = expected_notice(&d, head, id, k, v, now);
+        ASSERT(json_equal(t, want));
+        ASSERT(!json_object_get(t, "prev"));
+        json_decref(want);
+        json_decref(t);
+        seq = k;
+    }
+    ASSERT(seq > 0);
+    snprintf(fid, sizeof(fid), "id: %lld:", theirs);
+    ASSERT(strstr(stream.text, fid) == NULL); /* 乙局's case is not 甲局's to hear of */
+    json_decref(opened);
+    free(stream.text);
+    td_stop(&d);
+    free(head);
+    free(other);
+    return 0;
+}
+
 /* ---- serve-2.1: the binary stops cleanly on SIGTERM ------------------------------------------ */
 
 TEST_IMPL(serve_sigterm)
