@@ -15,7 +15,6 @@
 
 #include "cli.h"
 
-#include <openssl/evp.h>
 #include <openssl/rand.h>
 #include <stdlib.h>
 #include <string.h>
@@ -115,12 +114,6 @@ int cf__cmd_serve(cf_cli_t *cli, int argc, char **argv)
 
 /* ---- token create ---------------------------------------------------------------------------- */
 
-static void hex(const unsigned char *b, size_t n, char *out)
-{
-    for (size_t i = 0; i < n; i++)
-        snprintf(out + 2 * i, 3, "%02x", b[i]);
-}
-
 static int valid_role(const char *role)
 {
     static const char *const roles[] = {"handler", "reviewer", "head", "auditor"};
@@ -144,17 +137,15 @@ int cf__cmd_token_create(cf_cli_t *cli, int argc, char **argv)
     snprintf(p.agency, sizeof(p.agency), "%s", agency);
     snprintf(p.role, sizeof(p.role), "%s", role);
     snprintf(p.name, sizeof(p.name), "%s", name);
-    unsigned char secret[32], md[EVP_MAX_MD_SIZE];
-    unsigned int md_len = 0;
-    char token[65], digest[2 * EVP_MAX_MD_SIZE + 1];
+    unsigned char secret[32];
+    char token[65], digest[65];
     cf_error_t err;
     cf_error_clear(&err);
     if (RAND_bytes(secret, sizeof(secret)) != 1)
         return cf__cli_fail(cli, CF_EIO, NULL);
-    hex(secret, sizeof(secret), token);
-    if (!EVP_Digest(token, 64, md, &md_len, EVP_sha256(), NULL))
+    cf_chain_hex(secret, sizeof(secret), token);
+    if (cf_chain_sha256_hex(token, 64, digest) != 0)
         return cf__cli_fail(cli, CF_ENOMEM, NULL);
-    hex(md, md_len, digest);
     cf_store_t *s;
     int rc = cf_store_open_existing(cli->db_path, &s, &err);
     if (rc == 0) {

@@ -58,10 +58,33 @@ static void fetch_digests(void)
 }
 
 /* Exported, documented in chain.h */
+void cf_chain_hex(const unsigned char *bytes, size_t n, char *out)
+{
+    static const char hex[] = "0123456789abcdef";
+    for (size_t i = 0; i < n; i++) {
+        out[2 * i] = hex[bytes[i] >> 4];
+        out[2 * i + 1] = hex[bytes[i] & 15];
+    }
+    out[2 * n] = '\0';
+}
+
+/* Exported, documented in chain.h */
+int cf_chain_sha256_hex(const void *data, size_t len, char *out)
+{
+    pthread_once(&digests_once, fetch_digests);
+    unsigned char digest[EVP_MAX_MD_SIZE];
+    unsigned int n = 0;
+    if (!digests[CF_CHAIN_SHA256] ||
+        !EVP_Digest(data, len, digest, &n, digests[CF_CHAIN_SHA256], NULL) || n != 32)
+        return CF_ENOMEM;
+    cf_chain_hex(digest, 32, out);
+    return 0;
+}
+
+/* Exported, documented in chain.h */
 int cf_chain_hash_text(cf_chain_algo_t algo, const char *prev, const char *text, size_t len,
                        char *out)
 {
-    static const char hex[] = "0123456789abcdef";
     pthread_once(&digests_once, fetch_digests);
     const EVP_MD *md = digests[algo == CF_CHAIN_SM3 ? CF_CHAIN_SM3 : CF_CHAIN_SHA256];
     if (!md)
@@ -75,11 +98,7 @@ int cf_chain_hash_text(cf_chain_algo_t algo, const char *prev, const char *text,
     EVP_MD_CTX_free(ctx);
     if (!ok)
         return CF_ENOMEM;
-    for (unsigned i = 0; i < 32; i++) {
-        out[2 * i] = hex[digest[i] >> 4];
-        out[2 * i + 1] = hex[digest[i] & 15];
-    }
-    out[64] = '\0';
+    cf_chain_hex(digest, 32, out);
     return 0;
 }
 

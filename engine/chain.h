@@ -44,4 +44,11 @@ int cf_chain_hash_text(cf_chain_algo_t algo, const char *prev, const char *text,
  * on allocation failure. */
 char *cf_chain_canonical(const json_t *event);
 
+/* The SHA-256 of len bytes of data as 64 lowercase hex digits + NUL (out holds
+ * 65): workflow content hashes, document hashes, token digests. 0 or CF_ENOMEM. */
+int cf_chain_sha256_hex(const void *data, size_t len, char *out);
+
+/* n bytes as 2n lowercase hex digits + NUL (out holds 2n + 1). */
+void cf_chain_hex(const unsigned char *bytes, size_t n, char *out);
+
 #endif

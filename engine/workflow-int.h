@@ -11,7 +11,4 @@
  * the source bytes) to problems. Returns 0 (problems may have grown) or CF_ENOMEM. */
 int cf__workflow_check(cf_workflow_t *wf, const char *source, cf_errlist_t *problems);
 
-/* SHA-256 of data as 64 hex digits + NUL into out. Returns 0 or CF_ENOMEM. */
-int cf__sha256_hex(const void *data, size_t len, char *out);
-
 #endif

@@ -12,11 +12,11 @@
  * but would duplicate what the schema library already checks.
  */
 #include "workflow.h"
+#include "chain.h"
 #include "cyaml-err.h"
 #include "workflow-int.h"
 
 #include <cyaml/cyaml.h>
-#include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -186,18 +186,6 @@ static void report_schema_error(const cf__cyaml_log_t *log, const char *buf, siz
 
 /* ---- hash, lifecycle, lookups ------------------------------------------------- */
 
-/* Exported, documented in workflow-int.h */
-int cf__sha256_hex(const void *data, size_t len, char *out)
-{
-    unsigned char md[EVP_MAX_MD_SIZE];
-    unsigned int md_len = 0;
-    if (!EVP_Digest(data, len, md, &md_len, EVP_sha256(), NULL))
-        return CF_ENOMEM;
-    for (unsigned i = 0; i < md_len; i++)
-        snprintf(out + 2 * i, 3, "%02x", md[i]);
-    return 0;
-}
-
 static int load_doc(const char *buf, size_t len, const char *source, cf_wf_doc_t **doc,
                     cf_errlist_t *problems)
 {
@@ -232,7 +220,7 @@ int cf_workflow_parse(const char *buf, size_t len, const char *source, cf_workfl
         memcpy(wf->source, buf, len);
         wf->source[len] = '\0';
         wf->source_len = len;
-        rc = cf__sha256_hex(buf, len, wf->hash);
+        rc = cf_chain_sha256_hex(buf, len, wf->hash);
     }
     if (rc == 0)
         rc = load_doc(buf, len, source, &wf->doc, list);
