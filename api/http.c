@@ -22,9 +22,10 @@
  */
 #include "serve-int.h"
 
+#include "chain.h"
 #include "jsonw.h"
 
-#include <openssl/evp.h>
+#include <openssl/crypto.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -227,23 +228,48 @@ const char *cf__http_query(h2o_req_t *req, const char *name, int *bad)
 /* ---- auth --------------------------------------------------------------------------------- */
 
 /* The token's holder: 0, or an HTTP status (401) already answered. */
+/* The cache slot of a token's text (FNV-1a). */
+static cf__token_slot_t *token_slot(cf_serve_t *srv, const char *text, size_t len)
+{
+    uint32_t h = 2166136261u;
+    for (size_t i = 0; i < len; i++)
+        h = (h ^ (unsigned char)text[i]) * 16777619u;
+    return &srv->tokens[h % CF__TOKEN_SLOTS];
+}
+
+/* The holder of token text: from the cache while trusted, else by the SHA-256 of
+ * the text in the tokens table (then cached). 0, or -1 for an unknown token. */
+static int token_holder(cf_serve_t *srv, const char *text, size_t len, cf_principal_t *who)
+{
+    cf__token_slot_t *t = token_slot(srv, text, len);
+    uint64_t now = uv_now(&srv->loop);
+    if (t->until > now && t->len == len && CRYPTO_memcmp(t->text, text, len) == 0) {
+        *who = t->who;
+        return 0;
+    }
+    char digest[65];
+    if (cf_chain_sha256_hex(text, len, digest) != 0 ||
+        cf_store_token_get(srv->reader, digest, who, NULL) != 0)
+        return -1;
+    if (len <= sizeof(t->text)) {
+        memcpy(t->text, text, len);
+        t->len = len;
+        t->who = *who;
+        t->until = now + srv->cfg.token_cache_ms;
+    }
+    return 0;
+}
+
 static int authenticate(cf_serve_t *srv, h2o_req_t *req, cf_principal_t *who)
 {
     ssize_t at = h2o_find_header(&req->headers, H2O_TOKEN_AUTHORIZATION, -1);
     const char *text = "a bearer token is required (Authorization: Bearer TOKEN)";
     if (at >= 0) {
         h2o_iovec_t v = req->headers.entries[at].value;
-        unsigned char md[EVP_MAX_MD_SIZE];
-        unsigned int md_len = 0;
-        char hex[2 * EVP_MAX_MD_SIZE + 1];
         text = "unknown token";
         if (v.len > 7 && h2o_lcstris(v.base, 7, H2O_STRLIT("bearer ")) &&
-            EVP_Digest(v.base + 7, v.len - 7, md, &md_len, EVP_sha256(), NULL)) {
-            for (unsigned i = 0; i < md_len; i++)
-                snprintf(hex + 2 * i, 3, "%02x", md[i]);
-            if (cf_store_token_get(srv->reader, hex, who, NULL) == 0)
-                return 0;
-        }
+            token_holder(srv, v.base + 7, v.len - 7, who) == 0)
+            return 0;
     }
     h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_WWW_AUTHENTICATE, NULL,
                    H2O_STRLIT("Bearer"));

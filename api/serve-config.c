@@ -18,6 +18,7 @@
  *   test_clock       true: enable POST /v1/test/clock
  *   fire_chunk       most alerts fired (and committed, and delivered) at a time, 1..1024
  *   stream_max_pending  bytes an event stream may fall behind before it is ended
+ *   token_cache_ms   how long a token found valid is trusted before it is read again
  * An unknown key is an error naming its line: a typo must not be silently
  * ignored in a deployment's settings.
  */
@@ -40,6 +41,7 @@ void cf_serve_config_init(cf_serve_config_t *cfg)
     cfg->timeout_ms = 10000;
     cfg->fire_chunk = 64;
     cfg->stream_max_pending = 16u << 20;
+    cfg->token_cache_ms = 5000;
 }
 
 /* Exported, documented in serve.h */
@@ -118,6 +120,8 @@ static int setting(cf_serve_config_t *cfg, const char *key, char *v)
         return n >= 1 && n <= 1024 ? (cfg->fire_chunk = (unsigned)n, 0) : CF_EINVAL;
     if (strcmp(key, "stream_max_pending") == 0)
         return n >= 4096 ? (cfg->stream_max_pending = n, 0) : CF_EINVAL;
+    if (strcmp(key, "token_cache_ms") == 0)
+        return n >= 1 && n <= 3600000 ? (cfg->token_cache_ms = (unsigned)n, 0) : CF_EINVAL;
     return CF_EINVAL;
 }
 

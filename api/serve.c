@@ -156,6 +156,8 @@ static void apply_defaults(cf_serve_config_t *c)
         c->fire_chunk = 1024;
     if (!c->stream_max_pending)
         c->stream_max_pending = 16u << 20;
+    if (!c->token_cache_ms)
+        c->token_cache_ms = 5000;
 }
 
 static int open_reader(cf_serve_t *srv, cf_error_t *err)

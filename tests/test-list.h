@@ -129,6 +129,7 @@
     X(serve_case_cache)                                                                            \
     X(serve_checkpointer)                                                                          \
     X(serve_stream_notices)                                                                        \
+    X(serve_token_cache)                                                                           \
     X(serve_sigterm)                                                                               \
     X(serve_slow_client)                                                                           \
     X(serve_alert_delivery)                                                                        \

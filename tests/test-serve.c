@@ -21,6 +21,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "chain.h"
 #include "core-helpers.h"
 #include "serve-helpers.h"
 #include "store.h"
@@ -693,6 +694,63 @@ TEST_IMPL(serve_stream_notices)
     ASSERT(strstr(stream.text, fid) == NULL); /* 乙局's case is not 甲局's to hear of */
     json_decref(opened);
     free(stream.text);
+    td_stop(&d);
+    free(head);
+    free(other);
+    return 0;
+}
+
+/* GET /v1/cases as token: the status. */
+static long list_status(const td_daemon_t *d, const char *token)
+{
+    td_resp_t r;
+    td_http(d, "GET", "/v1/cases", token, NULL, 0, NULL, &r);
+    long status = r.status;
+    td_resp_free(&r);
+    return status;
+}
+
+/* serve-2.4: a token found in the database is trusted for token_cache_ms without
+ * being read again, then read again: deleted from the database, it still works
+ * within that time and not after. A token that was unknown is not remembered as
+ * unknown: stored while the daemon runs, it works at once. */
+TEST_IMPL(serve_token_cache)
+{
+    char db[512];
+    td_db("tokens.db", db, sizeof(db));
+    char *head = td_token(db, "甲局", "head", "李四");
+    char *other = td_token(db, "乙局", "head", "王五");
+    cf_serve_config_t cfg;
+    td_daemon_t d;
+    td_config(&cfg, db, T0);
+    cfg.token_cache_ms = 300;
+    td_start(&d, &cfg);
+    ASSERT_EQ(list_status(&d, head), 200);
+    ASSERT_EQ(list_status(&d, other), 200);
+    /* head's token is deleted behind the daemon's back */
+    char digest[65];
+    ASSERT_EQ(cf_chain_sha256_hex(head, strlen(head), digest), 0);
+    sqlite3 *conn;
+    ASSERT_EQ(sqlite3_open(db, &conn), SQLITE_OK);
+    char sql[256];
+    snprintf(sql, sizeof(sql), "DELETE FROM tokens WHERE hash = '%s'", digest);
+    ASSERT_EQ(sqlite3_exec(conn, sql, NULL, NULL, NULL), SQLITE_OK);
+    ASSERT_EQ(sqlite3_changes(conn), 1);
+    ASSERT_EQ(list_status(&d, head), 200); /* trusted from the cache */
+    usleep(400 * 1000);
+    ASSERT_EQ(list_status(&d, head), 401); /* read again: gone */
+    ASSERT_EQ(list_status(&d, other), 200);
+    /* an unknown token, then stored: it works at once */
+    static const char later[] = "later-token-0123456789";
+    ASSERT_EQ(list_status(&d, later), 401);
+    ASSERT_EQ(cf_chain_sha256_hex(later, strlen(later), digest), 0);
+    snprintf(sql, sizeof(sql),
+             "INSERT INTO tokens(hash, agency, role, name, created_at) "
+             "VALUES ('%s', '甲局', 'head', '赵六', 0)",
+             digest);
+    ASSERT_EQ(sqlite3_exec(conn, sql, NULL, NULL, NULL), SQLITE_OK);
+    ASSERT_EQ(list_status(&d, later), 200);
+    sqlite3_close(conn);
     td_stop(&d);
     free(head);
     free(other);
