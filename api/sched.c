@@ -31,6 +31,12 @@
  * (the event's `at` would come seconds after its commit, and a clock stopped in
  * between would still alert).
  *
+ * Reading ahead. CF__PREFETCH_LEAD_MS before the timer's instant a second timer
+ * queues a PREFETCH job: the writer reads the cases of the alerts due at that
+ * instant into its case cache (serve-jobs.c), so firing does not wait for the
+ * disk. Once per instant; not when the instant is nearer than the lead (the
+ * alerts are then fired cold, as before).
+ *
  * Invariants: at most one timer; never armed while a FIRE job is in flight (the
  * last chunk's completion re-arms it, so an alert is never queued twice); nothing
  * fires twice, across restarts too, because fired_at is committed with the event.
@@ -42,6 +48,30 @@
 #include "serve-int.h"
 
 #include <stdlib.h>
+
+/* How long before an instant its alerts' cases are read ahead: enough for the read
+ * (CF__PREFETCH_US at most) to be done, short enough that nothing else evicts them. */
+#define CF__PREFETCH_LEAD_MS 300
+
+static void on_prefetch_done(cf__job_t *job)
+{
+    job->srv->m.alerts_prefetched += job->fired;
+    cf__job_free(job);
+}
+
+static void on_prefetch(uv_timer_t *timer)
+{
+    cf_serve_t *srv = timer->data;
+    cf__job_t *job =
+        srv->state == CF__RUNNING && srv->sched_armed_for ? calloc(1, sizeof(*job)) : NULL;
+    if (!job)
+        return; /* reading ahead is an optimization: without it, alerts fire cold */
+    job->kind = CF__JOB_PREFETCH;
+    job->now = srv->prefetched_for = srv->sched_armed_for;
+    job->if_match = -1;
+    job->done = on_prefetch_done;
+    cf__writer_submit(srv, job);
+}
 
 static void on_timer(uv_timer_t *timer)
 {
@@ -113,6 +143,7 @@ cf__job_t *cf__sched_fire(cf_serve_t *srv)
 {
     if (srv->sched_armed_for) {
         uv_timer_stop(&srv->sched_timer);
+        uv_timer_stop(&srv->prefetch_timer);
         srv->sched_armed_for = 0;
     }
     return fire_job(srv);
@@ -126,19 +157,26 @@ void cf__sched_rearm(cf_serve_t *srv)
         return;
     if (cf_store_alerts_next(srv->reader, &due, NULL) != 0) {
         uv_timer_stop(&srv->sched_timer);
+        uv_timer_stop(&srv->prefetch_timer);
         srv->sched_armed_for = 0;
         return;
     }
     int64_t delay = due * 1000 - cf__serve_now_ms(srv);
     uv_timer_start(&srv->sched_timer, on_timer, delay > 0 ? (uint64_t)delay : 0, 0);
     srv->sched_armed_for = due;
+    if (due != srv->prefetched_for && delay > CF__PREFETCH_LEAD_MS)
+        uv_timer_start(&srv->prefetch_timer, on_prefetch, (uint64_t)(delay - CF__PREFETCH_LEAD_MS),
+                       0);
+    else
+        uv_timer_stop(&srv->prefetch_timer);
 }
 
 /* Exported, documented in serve-int.h */
 int cf__sched_init(cf_serve_t *srv)
 {
     uv_timer_init(&srv->loop, &srv->sched_timer);
-    srv->sched_timer.data = srv;
+    uv_timer_init(&srv->loop, &srv->prefetch_timer);
+    srv->sched_timer.data = srv->prefetch_timer.data = srv;
     return 0;
 }
 
@@ -147,4 +185,6 @@ void cf__sched_close(cf_serve_t *srv)
 {
     if (srv->sched_timer.loop)
         uv_close((uv_handle_t *)&srv->sched_timer, NULL);
+    if (srv->prefetch_timer.loop)
+        uv_close((uv_handle_t *)&srv->prefetch_timer, NULL);
 }

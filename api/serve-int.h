@@ -54,6 +54,8 @@ int cf__casecache_get(cf__casecache_t *cache, int64_t id, const char *head, cf_c
 /* Keeps a copy of c (replacing whatever had its slot; on ENOMEM the slot is
  * left empty). */
 void cf__casecache_put(cf__casecache_t *cache, const cf_case_t *c);
+/* 1 if the cache holds case id at head. */
+int cf__casecache_has(cf__casecache_t *cache, int64_t id, const char *head);
 void cf__casecache_free(cf__casecache_t *cache);
 
 typedef struct cf__wfcache_s {
@@ -89,7 +91,8 @@ typedef enum cf__job_kind_e {
     CF__JOB_OPEN = 0,
     CF__JOB_ACT,
     CF__JOB_EXTEND,
-    CF__JOB_FIRE, /* fire one chunk of the alerts due at job->now */
+    CF__JOB_FIRE,     /* fire one chunk of the alerts due at job->now */
+    CF__JOB_PREFETCH, /* read the cases of the alerts due at job->now into the case cache */
 } cf__job_kind_t;
 
 typedef struct cf__job_s cf__job_t;
@@ -114,7 +117,7 @@ struct cf__job_s {
     unsigned notice_count;
     json_t *alerts; /* FIRE: the alerts fired, each with "agency", owned */
     int more;       /* FIRE: the chunk was full, more alerts may be due */
-    unsigned fired; /* FIRE: alerts fired by the chunks before this one */
+    unsigned fired; /* FIRE: alerts fired by the chunks before this one; PREFETCH: cases read */
     unsigned chunk; /* FIRE: how many chunks came before this one */
     /* back on the loop */
     cf__job_cb done;
@@ -234,6 +237,7 @@ typedef struct cf__metrics_s {
     uint64_t status[6]; /* answers by class: [2] = 2xx ... [5] = 5xx */
     uint64_t by_code[600];
     uint64_t alerts_fired, alerts_late;
+    uint64_t alerts_prefetched; /* cases made ready ahead of their alerts' instant */
     uint64_t webhook_ok, webhook_failed, webhook_retries;
     uint64_t sse_sent, sse_overflows; /* events queued to streams; streams ended behind */
 } cf__metrics_t;
@@ -263,6 +267,8 @@ struct cf_serve_s {
     int64_t clock_offset_ms;
     /* scheduler */
     uv_timer_t sched_timer;
+    uv_timer_t prefetch_timer; /* CF__PREFETCH_LEAD_MS before sched_timer */
+    cf_time_t prefetched_for;  /* the instant last read ahead (0: none) */
     unsigned fires_inflight;
     cf_time_t sched_armed_for; /* 0: not armed */
     /* delivery */

@@ -40,6 +40,9 @@
  * (an fsync each) before it, and fewer chunks make that tail shorter. */
 #define CF__FIRE_FIRST_US  2000
 #define CF__FIRE_BUDGET_US 16000
+/* Reading ahead (exec_prefetch) stops after this long: the writer's other requests
+ * wait behind it. */
+#define CF__PREFETCH_US 50000
 
 /* ---- answers ------------------------------------------------------------------------- */
 
@@ -635,6 +638,37 @@ static int exec_fire(cf_store_t *s, const cf_calendar_t *cal, cf__wfcache_t *wfs
     return 0;
 }
 
+/* Reads the cases of the alerts due at j->now into the case cache, a moment
+ * before that instant (sched.c): firing then finds each case in the cache, and
+ * the pages of its row, its alerts and their index entries in SQLite's page
+ * cache, instead of reading them from disk while the alert waits. At a million
+ * cases that was half of an alert's cost. Reads only: nothing is written or
+ * fired, and a case that changes before the instant is simply read again (the
+ * cache is used only at the stored head). At most CF__FIRE_READ cases, for at
+ * most CF__PREFETCH_US. j->fired counts the cases in the cache afterwards. */
+static int exec_prefetch(cf_store_t *s, cf__wfcache_t *wfs, cf__job_t *j)
+{
+    cf_alert_t *due = wfs->cases ? malloc(CF__FIRE_READ * sizeof(*due)) : NULL;
+    int n = due ? cf_store_alerts_due(s, j->now, due, CF__FIRE_READ, NULL) : 0;
+    uint64_t t0 = micros();
+    j->status = 200;
+    for (int i = 0; i < n && micros() - t0 < CF__PREFETCH_US; i++) {
+        char agency[128], head[CF_CHAIN_HEX];
+        cf_case_t c;
+        if (cf_store_case_agency_head(s, due[i].case_id, agency, sizeof(agency), head, NULL))
+            continue;
+        if (!cf__casecache_has(wfs->cases, due[i].case_id, head)) {
+            if (cf_store_case_get(s, due[i].case_id, &c, NULL) != 0)
+                continue;
+            cf__casecache_put(wfs->cases, &c);
+            cf_case_dispose(&c);
+        }
+        j->fired++;
+    }
+    free(due);
+    return 0;
+}
+
 /* Exported, documented in serve-int.h */
 int cf__job_exec(cf_store_t *s, const cf_calendar_t *cal, cf__wfcache_t *wfs, cf__job_t *job)
 {
@@ -647,6 +681,8 @@ int cf__job_exec(cf_store_t *s, const cf_calendar_t *cal, cf__wfcache_t *wfs, cf
         return exec_extend(s, cal, wfs, job);
     case CF__JOB_FIRE:
         return exec_fire(s, cal, wfs, job);
+    case CF__JOB_PREFETCH:
+        return exec_prefetch(s, wfs, job);
     }
     return fail(job, CF_EINVAL, "unknown job");
 }

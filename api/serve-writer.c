@@ -86,6 +86,13 @@ int cf__casecache_get(cf__casecache_t *cache, int64_t id, const char *head, cf_c
 }
 
 /* Exported, documented in serve-int.h */
+int cf__casecache_has(cf__casecache_t *cache, int64_t id, const char *head)
+{
+    cf_case_t *slot = slot_of(cache, id);
+    return slot && slot->id == id && strcmp(slot->head, head) == 0;
+}
+
+/* Exported, documented in serve-int.h */
 void cf__casecache_put(cf__casecache_t *cache, const cf_case_t *c)
 {
     cf_case_t *slot = slot_of(cache, c->id);

@@ -139,6 +139,7 @@
     X(serve_alert_stream_overflow)                                                                 \
     X(serve_alert_sync_clock_only)                                                                 \
     X(serve_clock_ms)                                                                              \
+    X(serve_alert_prefetch)                                                                        \
     X(overlay_example)                                                                             \
     X(overlay_problems)                                                                            \
     /* cause-*: the 案由 dictionaries (tests/test-cause.c) */                                    \

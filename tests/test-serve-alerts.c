@@ -19,6 +19,9 @@
  *            was (not rewritten); one that starts or stops a clock rewrites it.
  * serve-3.7: without --now the daemon's clock starts at the system clock to the
  *            millisecond (not the whole second); with --now at that instant.
+ * serve-3.8: a moment before an instant with alerts due, the writer reads their
+ *            cases ahead (the prefetch counter moves); the alert still fires at
+ *            its instant, once.
  */
 #include <sqlite3.h>
 #include <stdio.h>
@@ -555,5 +558,47 @@ TEST_IMPL(serve_clock_ms)
     ASSERT_EQ(cf_serve_open(&cfg, &srv, &err), 0);
     ASSERT_EQ(cf__serve_now_ms(srv), (int64_t)cfg.now * 1000);
     cf_serve_free(srv);
+    return 0;
+}
+
+/* ---- serve-3.8 ---------------------------------------------------------------------------------
+ */
+
+TEST_IMPL(serve_alert_prefetch)
+{
+    char db[512], log[512];
+    td_db("prefetch.db", db, sizeof(db));
+    snprintf(log, sizeof(log), "%s/alerts-8.jsonl", cf_test_tmpdir());
+    remove(log);
+    char *token = td_token(db, "甲局", "handler", "张三");
+    cf_serve_config_t cfg;
+    td_daemon_t d;
+    td_config(&cfg, db, T0);
+    cfg.alert_log = log;
+    td_start(&d, &cfg);
+    open_case(&d, token);
+    json_t *pending = td_get_json(&d, token, "/v1/alerts?state=pending");
+    json_t *first = json_array_get(pending, 0);
+    const char *alert_id = json_string_value(json_object_get(first, "alert_id"));
+    cf_time_t due;
+    cf_error_t err;
+    ASSERT_EQ(cf_time_parse(json_string_value(json_object_get(first, "due_at")), &due, &err), 0);
+    ASSERT_EQ(metric(&d, "caseflow_alert_cases_prefetched_total"), 0);
+    /* The clock one second before the instant: it runs on in real time, the cases are
+     * read ahead 0.3 s before it, and the alert fires at it. */
+    char before[CF_TIME_BUFSZ];
+    cf_time_format(due - 1, before);
+    td_stream_t stream;
+    td_stream_start(&stream, &d, token, 1);
+    td_clock(&d, before);
+    td_stream_finish(&stream);
+    ASSERT_EQ(metric(&d, "caseflow_alert_cases_prefetched_total"), 1);
+    ASSERT_CONTAINS(stream.text, alert_id);
+    ASSERT_EQ(lines_with(log, alert_id), 1);
+    ASSERT_EQ(metric(&d, "caseflow_alerts_fired_total"), 1);
+    free(stream.text);
+    json_decref(pending);
+    td_stop(&d);
+    free(token);
     return 0;
 }
