@@ -227,7 +227,6 @@ const char *cf__http_query(h2o_req_t *req, const char *name, int *bad)
 
 /* ---- auth --------------------------------------------------------------------------------- */
 
-/* The token's holder: 0, or an HTTP status (401) already answered. */
 /* The cache slot of a token's text (FNV-1a). */
 static cf__token_slot_t *token_slot(cf_serve_t *srv, const char *text, size_t len)
 {
@@ -260,6 +259,7 @@ static int token_holder(cf_serve_t *srv, const char *text, size_t len, cf_princi
     return 0;
 }
 
+/* The token's holder: 0, or an HTTP status (401) already answered. */
 static int authenticate(cf_serve_t *srv, h2o_req_t *req, cf_principal_t *who)
 {
     ssize_t at = h2o_find_header(&req->headers, H2O_TOKEN_AUTHORIZATION, -1);

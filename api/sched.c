@@ -1,5 +1,5 @@
 /*
- * sched.c -- the deadline scheduler: ONE uv_timer, armed for the earliest
+ * sched.c -- the deadline scheduler: ONE firing uv_timer, armed for the earliest
  * pending alert in the alerts index.
  *
  * Design. The writer keeps the alerts table current in the same transaction as
@@ -37,9 +37,9 @@
  * disk. Once per instant; not when the instant is nearer than the lead (the
  * alerts are then fired cold, as before).
  *
- * Invariants: at most one timer; never armed while a FIRE job is in flight (the
- * last chunk's completion re-arms it, so an alert is never queued twice); nothing
- * fires twice, across restarts too, because fired_at is committed with the event.
+ * Invariants: at most one firing timer (and its read-ahead); never armed while a FIRE job is in
+ * flight (the last chunk's completion re-arms it, so an alert is never queued twice); nothing fires
+ * twice, across restarts too, because fired_at is committed with the event.
  *
  * Rejected: a periodic scan of every open case (cost grows with the number of
  * cases, not with the number of alerts); one timer per clock in a min-heap
