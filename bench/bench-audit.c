@@ -11,8 +11,9 @@
  *                cf_store_case_events per case, as `caseflow audit replay` does;
  *   audit_cli    `caseflow --db audit.db audit replay --json` as a user runs
  *                it (output to /dev/null), on the first --cli-cases cases
- *                (its own database): it also re-parses the pinned workflow for
- *                every case and builds the JSON report.
+ *                (its own database): it also starts a process, reads each case's
+ *                pinned workflow (parsed again only when the hash changes), and
+ *                builds and writes the JSON report.
  * Every case must come out conformant with an intact chain; one that does not
  * is a bench failure, not a figure.
  */
