@@ -76,6 +76,15 @@ long cf_bench_opt(int argc, char **argv, const char *name, long def)
 }
 
 /* Exported, documented in bench.h */
+const char *cf_bench_opt_text(int argc, char **argv, const char *name, const char *def)
+{
+    for (int i = 0; i + 1 < argc; i++)
+        if (strcmp(argv[i], name) == 0)
+            return argv[i + 1];
+    return def;
+}
+
+/* Exported, documented in bench.h */
 cf_time_t cf_bench_time(const char *iso)
 {
     cf_time_t t;

@@ -12,6 +12,13 @@
  * commit in one transaction (group commit), so the number of connections is
  * the most a commit can carry; /metrics gives the batches it actually made.
  *
+ * Clients: 128 by default, 30 cases each. Throughput is a capacity, measured
+ * where more clients stop adding to it: on the 2-core machine of
+ * docs/performance.md, 64 clients left a third of the CPU idle (each waited for
+ * its answer while the writer waited for requests), 128 gave ~25% more, 256 ~2%
+ * more again at twice the latency. run.sh also runs 64 clients (--key http_c64),
+ * shown beside it. --key names the results (KEY and KEY_open; default http).
+ *
  * The client is a small HTTP/1.1 client written here, on non-blocking sockets
  * and one level-triggered epoll set, on one thread. Per request it costs one
  * send(), one recv() (more if the answer comes in pieces) and a share of one
@@ -443,8 +450,11 @@ static double metric(const char *text, const char *name)
 /* Exported, documented in bench.h */
 int cf_bench_http_cmd(cf_bench_env_t *env, int argc, char **argv)
 {
-    long clients = cf_bench_opt(argc, argv, "--clients", 64);
-    long cases = cf_bench_opt(argc, argv, "--cases-per-client", env->quick ? 10 : 60);
+    long clients = cf_bench_opt(argc, argv, "--clients", 128);
+    long cases = cf_bench_opt(argc, argv, "--cases-per-client", env->quick ? 5 : 30);
+    const char *key = cf_bench_opt_text(argc, argv, "--key", "http");
+    char open_key[64];
+    snprintf(open_key, sizeof(open_key), "%s_open", key);
     const char *extra[] = {"--now", T_OPEN, NULL};
     char path[1024], *metrics = NULL;
     cf_store_t *s;
@@ -458,7 +468,7 @@ int cf_bench_http_cmd(cf_bench_env_t *env, int argc, char **argv)
     setup(&r, clients, cases);
     r.opening = 1;
     double open_s = drive(&r);
-    cf_bench_result("http_open", (double)(clients * cases) / open_s,
+    cf_bench_result(open_key, (double)(clients * cases) / open_s,
                     "cases=%ld clients=%ld seconds=%.3f", clients * cases, clients, open_s);
     cf_bench_http(&d, "GET", "/metrics", NULL, NULL, &status, &metrics);
     double batches0 = metric(metrics, "caseflow_commits_total ");
@@ -469,7 +479,7 @@ int cf_bench_http_cmd(cf_bench_env_t *env, int argc, char **argv)
     long n = r.answered;
     cf_bench_http(&d, "GET", "/metrics", NULL, NULL, &status, &metrics);
     double batches = metric(metrics, "caseflow_commits_total ") - batches0;
-    cf_bench_result("http", (double)n / secs,
+    cf_bench_result(key, (double)n / secs,
                     "transitions=%ld clients=%ld seconds=%.3f commits=%.0f per_commit=%.1f "
                     "p50_ms=%.2f p99_ms=%.2f batch_max=%.0f",
                     n, clients, secs, batches, batches > 0 ? (double)n / batches : 0,

@@ -164,5 +164,7 @@ int cf_bench_audit(cf_bench_env_t *env, int argc, char **argv);
 
 /* The integer value of "--name N" in argv, or def. */
 long cf_bench_opt(int argc, char **argv, const char *name, long def);
+/* The text of "--name TEXT" in argv (borrowed), or def. */
+const char *cf_bench_opt_text(int argc, char **argv, const char *name, const char *def);
 
 #endif

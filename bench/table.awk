@@ -3,6 +3,10 @@
 # figure beside its limit or peer from the same run, the ratio, the target and
 # whether it was met. A figure that is missing (a subcommand that failed, the
 # peer without node) prints as "not measured" and its target as "not judged".
+# A figure measured in several rounds (run.sh runs engine, raw and http three
+# times, interleaved) is the median of its rounds; a ratio of two such figures
+# is the median of the rounds' ratios, each of a pair measured back to back, and
+# the row lists every round's ratio. Details after "=" come from the last round.
 # POSIX awk (Debian's mawk has no %' for thousands, hence fmt()).
 
 function fmt(x,    s, neg, out) {
@@ -16,13 +20,36 @@ function fmt(x,    s, neg, out) {
     return (neg ? "-" : "") s out
 }
 function has(k) { return (k in v) }
+# The median of the values in a[1..n] (sorted in place).
+function median(a, n,    i, j, t) {
+    for (i = 2; i <= n; i++)
+        for (j = i; j > 1 && a[j - 1] > a[j]; j--) {
+            t = a[j]; a[j] = a[j - 1]; a[j - 1] = t
+        }
+    return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
+}
+function median_of(k,    a, i) {
+    for (i = 1; i <= cnt[k]; i++)
+        a[i] = all[k, i]
+    return median(a, cnt[k])
+}
+function shown_ratio(r, unit) { return unit == "%" ? sprintf("%.1f%%", 100 * r) : sprintf("%.1f×", r) }
 function val(k) { return has(k) ? fmt(v[k]) : "not measured" }
 function f1(x) { return sprintf("%.1f", x) }
 # A row judged against a ratio target: mine / theirs >= want.
-function ratio_row(n, what, mine, theirs, theirs_label, want, unit,    r, shown, verdict) {
+function ratio_row(n, what, mine, theirs, theirs_label, want, unit,    r, shown, verdict, a,
+                   i, rounds) {
     if (has(mine) && has(theirs) && v[theirs] > 0) {
         r = v[mine] / v[theirs]
-        shown = unit == "%" ? sprintf("%.1f%%", 100 * r) : sprintf("%.1f×", r)
+        if (cnt[mine] > 1 && cnt[mine] == cnt[theirs]) { # paired rounds
+            rounds = ""
+            for (i = 1; i <= cnt[mine]; i++) {
+                a[i] = all[mine, i] / all[theirs, i]
+                rounds = rounds (i > 1 ? ", " : "") shown_ratio(a[i], unit)
+            }
+            r = median(a, cnt[mine])
+        }
+        shown = shown_ratio(r, unit) (rounds == "" ? "" : " (rounds: " rounds ")")
         verdict = want == "" ? "" : (r >= want ? "met" : "**MISSED**")
     } else {
         shown = "—"
@@ -45,7 +72,8 @@ function late_row(n, what, k, judged,    ok) {
 }
 
 $1 == "RESULT" {
-    v[$2] = $3
+    all[$2, ++cnt[$2]] = $3
+    v[$2] = median_of($2)
     for (i = 4; i <= NF; i++) {
         eq = index($i, "=")
         if (eq)
@@ -86,6 +114,9 @@ END {
         "clients, answer after commit; " x["http", "per_commit"] " per commit; p50 " \
         x["http", "p50_ms"] " ms, p99 " x["http", "p99_ms"] " ms)", "http", "raw_batch",
         "raw limit", 0.25, "%")
+    ratio_row("1b", "the same with " x["http_c64", "clients"] " clients (" \
+        x["http_c64", "per_commit"] " per commit; p50 " x["http_c64", "p50_ms"] " ms, p99 " \
+        x["http_c64", "p99_ms"] " ms)", "http_c64", "raw_batch", "raw limit", "", "%")
     limit_row("2", "ready: start to the first API answer (GET /v1/cases/1), " \
         fmt(x["ready", "cases"]) " open cases (listening after " x["ready", "listening_s"] \
         " s, /healthz answered after " x["ready", "healthz_s"] " s)",
