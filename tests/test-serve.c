@@ -8,6 +8,13 @@
  *            child; many concurrent writers (group commit).
  * serve-2.*: the `caseflow serve` binary: SIGTERM stops it cleanly; a slow or
  *            half-open client holds up neither other clients nor the stop.
+ * serve-4.*: inside the daemon: the writer's case cache, the checkpointer thread,
+ *            stream notices written by the writer, the token cache.
+ * (serve-3.*, the scheduler and alert delivery, is test-serve-alerts.c.)
+ *
+ * Map: helpers (open_case, case_state); serve-1.1 .. 1.5; serve-4.1 .. 4.4 with
+ * their helpers (act_at, metric_value, frame_data, expected_notice, list_status);
+ * serve-2.1, 2.2 (they run the binary).
  */
 #include <arpa/inet.h>
 #include <curl/curl.h>
@@ -470,7 +477,7 @@ TEST_IMPL(serve_group_commit)
     return 0;
 }
 
-/* ---- serve-2.x: the writer's case cache ------------------------------------------------- */
+/* ---- serve-4.*: inside the daemon ------------------------------------------------------- */
 
 /* POST /v1/cases/{id}/actions with body (JSON text) and If-Match "version";
  * returns the status (the answer's version into *now when 200). */
@@ -504,7 +511,7 @@ static int fail_armed_commit(void *ctx, const char *point)
 #define DOC(name) "\"" name "\": {\"sha256\": \"" FAKE_SHA "\", \"size\": 1, \"file\": \"x.pdf\"}"
 #define FAKE_SHA  "00000000000000000000000000000000000000000000000000000000000000aa"
 
-/* serve-2.1: the writer keeps the cases it wrote, and serves a request from its
+/* serve-4.1: the writer keeps the cases it wrote, and serves a request from its
  * copy only while the stored head is the copy's: a case changed by another
  * process (the command line) and a write whose batch failed to commit are both
  * read again from the database, so the client's If-Match of the true version
@@ -583,7 +590,7 @@ static long long metric_value(const td_daemon_t *d, const char *name)
     return v;
 }
 
-/* serve-2.2: the log is copied into the database by the checkpointer thread
+/* serve-4.2: the log is copied into the database by the checkpointer thread
  * (the writer's own automatic checkpoint is off): after writes, its counter
  * moves. */
 TEST_IMPL(serve_checkpointer)
@@ -638,7 +645,7 @@ static json_t *expected_notice(const td_daemon_t *d, const char *token, long lon
     return ev;
 }
 
-/* serve-2.3: an event stream gets a notice for every opening and transition of
+/* serve-4.3: an event stream gets a notice for every opening and transition of
  * its agency's cases, written by the writer as text: the stored event without
  * "prev", with the case's version and state after it; none for another
  * agency's case. */
@@ -710,7 +717,7 @@ static long list_status(const td_daemon_t *d, const char *token)
     return status;
 }
 
-/* serve-2.4: a token found in the database is trusted for token_cache_ms without
+/* serve-4.4: a token found in the database is trusted for token_cache_ms without
  * being read again, then read again: deleted from the database, it still works
  * within that time and not after. A token that was unknown is not remembered as
  * unknown: stored while the daemon runs, it works at once. */
