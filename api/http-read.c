@@ -288,7 +288,7 @@ int cf__http_metrics(cf_serve_t *srv, h2o_req_t *req)
     sample(buf, SIZE, &len, "caseflow_webhook_retries_total", "webhook retries", "counter",
            srv->m.webhook_retries);
     sample(buf, SIZE, &len, "caseflow_stream_clients", "open event streams", "gauge",
-           srv->sse_count);
+           atomic_load(&srv->writer.streams));
     sample(buf, SIZE, &len, "caseflow_stream_overflows_total",
            "event streams ended because their client fell too far behind", "counter",
            srv->m.sse_overflows);

@@ -97,7 +97,6 @@ static void sse_dispose(void *p)
 {
     cf__sse_t *s = p;
     h2o_linklist_unlink(&s->link);
-    s->srv->sse_count--;
     atomic_fetch_sub(&s->srv->writer.streams, 1);
     free(s->pending);
     free(s->inflight);
@@ -118,7 +117,6 @@ int cf__deliver_stream(cf_serve_t *srv, h2o_req_t *req, const cf_principal_t *wh
     s->srv = srv;
     snprintf(s->agency, sizeof(s->agency), "%s", who->agency);
     h2o_linklist_insert(&srv->sse, &s->link);
-    srv->sse_count++;
     atomic_fetch_add(&srv->writer.streams, 1);
     srv->m.status[2]++, srv->m.by_code[200]++;
     req->res.status = 200;

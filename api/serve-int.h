@@ -117,7 +117,7 @@ struct cf__job_s {
     unsigned notice_count;
     json_t *alerts; /* FIRE: the alerts fired, each with "agency", owned */
     int more;       /* FIRE: the chunk was full, more alerts may be due */
-    unsigned fired; /* FIRE: alerts fired by the chunks before this one; PREFETCH: cases read */
+    unsigned fired; /* FIRE: alerts fired by the chunks before this one; PREFETCH: cases ready */
     unsigned chunk; /* FIRE: how many chunks came before this one */
     /* back on the loop */
     cf__job_cb done;
@@ -175,7 +175,7 @@ typedef struct cf__writer_s {
         pthread_cond_t cv;
     } ckpt;
     atomic_ullong checkpoints;
-    atomic_uint streams; /* event streams connected (the loop counts; jobs read) */
+    atomic_uint streams; /* event streams open (the loop counts them; jobs read it) */
     cf__firelist_t fire;
     unsigned inflight; /* loop thread only: jobs submitted and not yet done */
     /* statistics, written by the writer thread */
@@ -276,7 +276,6 @@ struct cf_serve_s {
     char *answer; /* the loop's buffer for answers being written (cf__http_json), reused */
     cf__token_slot_t tokens[CF__TOKEN_SLOTS];
     size_t answer_cap;
-    unsigned sse_count;
     FILE *alert_log;
     CURLM *multi;
     uv_timer_t curl_timer;

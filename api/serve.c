@@ -78,7 +78,7 @@ int cf__serve_check(const cf_serve_t *srv)
     assert(srv->state >= CF__RUNNING && srv->state <= CF__CLOSED);
     assert(srv->fires_inflight <= srv->writer.inflight);
     assert(conns == srv->conns_count);
-    assert(sse == srv->sse_count);
+    assert(sse == atomic_load(&srv->writer.streams));
     assert(srv->state != CF__CLOSED || (!conns && !srv->writer.inflight && !hooks));
     (void)conns, (void)sse, (void)hooks, (void)srv;
     return 1;
