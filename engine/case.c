@@ -137,6 +137,21 @@ const cf_clock_rt_t *cf_case_clock(const cf_case_t *c, const char *id)
     return NULL;
 }
 
+/* Exported, documented in case.h */
+int cf_events_name_clock(const json_t *events, const char *type_prefix, const char *clock)
+{
+    size_t i, n = strlen(type_prefix);
+    json_t *ev;
+    json_array_foreach((json_t *)events, i, ev)
+    {
+        const char *type = json_string_value(json_object_get(ev, "type"));
+        const char *id = json_string_value(json_object_get(ev, "clock"));
+        if (type && id && strncmp(type, type_prefix, n) == 0 && strcmp(id, clock) == 0)
+            return 1;
+    }
+    return 0;
+}
+
 static cf_clock_rt_t *clock_get_or_add(cf_case_t *c, const char *id)
 {
     cf_clock_rt_t *k = (cf_clock_rt_t *)cf_case_clock(c, id);

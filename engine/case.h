@@ -133,6 +133,11 @@ int cf_case_append_body(cf_case_t *c, json_t *event, char **body, cf_error_t *er
 /* The clock runtime named id, or NULL. Borrowed. */
 const cf_clock_rt_t *cf_case_clock(const cf_case_t *c, const char *id);
 
+/* 1 if events (an array) holds an event whose "type" starts with type_prefix
+ * ("clock." for any clock event, "clock.stopped" for a stop) and whose "clock"
+ * is clock. */
+int cf_events_name_clock(const json_t *events, const char *type_prefix, const char *clock);
+
 /* "idle", "running", "paused", "met", "breached", "lapsed", "ended"; and back
  * (CF_EPARSE). */
 const char *cf_clock_state_name(cf_clock_state_t s);

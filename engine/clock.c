@@ -298,21 +298,6 @@ const char *cf_engine_clock_status(const cf_clock_rt_t *k, cf_time_t now)
     return cf_clock_state_name(k->state);
 }
 
-/* 1 if events (built so far for this request) already stop clock id. */
-static int stopped_now(const json_t *events, const char *id)
-{
-    size_t i;
-    json_t *ev;
-    json_array_foreach(events, i, ev)
-    {
-        const char *type = json_string_value(json_object_get(ev, "type"));
-        const char *clock = json_string_value(json_object_get(ev, "clock"));
-        if (type && clock && !strcmp(type, "clock.stopped") && !strcmp(clock, id))
-            return 1;
-    }
-    return 0;
-}
-
 /* Exported, documented in engine-int.h */
 int cf__clock_end_all(const cf_workflow_t *wf, const cf_case_t *c, cf_time_t at, const char *actor,
                       const char *role, json_t *events)
@@ -321,7 +306,7 @@ int cf__clock_end_all(const cf_workflow_t *wf, const cf_case_t *c, cf_time_t at,
         const cf_clock_rt_t *k = &c->clocks[i];
         const cf_wf_clock_t *def = cf_workflow_clock(wf, k->id);
         if ((k->state != CF_CLOCK_RUNNING && k->state != CF_CLOCK_PAUSED) || !def ||
-            stopped_now(events, k->id))
+            cf_events_name_clock(events, "clock.stopped", k->id))
             continue;
         int late = k->state == CF_CLOCK_RUNNING && at > k->deadline;
         const char *outcome = !late ? "ended" : def->party ? "lapsed" : "breached";

@@ -148,21 +148,6 @@ static int write_case_row(cf_store_t *s, const cf_case_t *c, int opening, int64_
     return rc == 0 ? fault_at(s, "case", err) : rc;
 }
 
-/* Is clock id named by a clock event among events? */
-static int clock_changed(const json_t *events, const char *id)
-{
-    size_t i;
-    json_t *ev;
-    json_array_foreach(events, i, ev)
-    {
-        const char *type = json_string_value(json_object_get(ev, "type"));
-        const char *clock = json_string_value(json_object_get(ev, "clock"));
-        if (type && clock && strncmp(type, "clock.", 6) == 0 && strcmp(clock, id) == 0)
-            return 1;
-    }
-    return 0;
-}
-
 /* The clock index: one row per clock of the case. Only a clock event changes a
  * clock (the fold, case.c), so only the rows of the clocks the events name are
  * written; a transition that touches no clock writes none. */
@@ -171,7 +156,7 @@ static int write_clocks(cf_store_t *s, const cf_case_t *c, const json_t *events,
     sqlite3_stmt *st = NULL;
     int rc = 0;
     for (unsigned i = 0; rc == 0 && i < c->clocks_count; i++) {
-        if (!clock_changed(events, c->clocks[i].id))
+        if (!cf_events_name_clock(events, "clock.", c->clocks[i].id))
             continue;
         if (!st && (rc = cf__store_prepare(s,
                                            "INSERT INTO clocks(case_id, clock_id, state, deadline, "
