@@ -4,6 +4,7 @@
  */
 #include "jsonw.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -123,14 +124,40 @@ static int cmp_keys(const void *a, const void *b)
     return r ? r : (x->len > y->len) - (x->len < y->len);
 }
 
+/* Where a value is laid out: depth < 0 compact, else as JSON_INDENT(2) lays it
+ * out depth levels in. */
+static int inner(int depth)
+{
+    return depth < 0 ? -1 : depth + 1;
+}
+
+/* Before a member or an item, and before the closing bracket: a new line
+ * indented to depth (nothing when compact). */
+static void put_indent(cf__jsonw_t *w, int depth)
+{
+    static const char spaces[] = "                                ";
+    if (depth < 0)
+        return;
+    cf__jsonw_raw(w, "\n", 1);
+    for (size_t n = 2 * (size_t)depth; n > 0;) {
+        size_t k = n < sizeof(spaces) - 1 ? n : sizeof(spaces) - 1;
+        cf__jsonw_raw(w, spaces, k);
+        n -= k;
+    }
+}
+
+static void put_value(cf__jsonw_t *w, const json_t *v, int sort, const char *const *except,
+                      int depth);
+
 static void put_member(cf__jsonw_t *w, const char *key, size_t len, const json_t *v, int first,
-                       int sort)
+                       int sort, int depth)
 {
     if (!first)
         cf__jsonw_raw(w, ",", 1);
+    put_indent(w, inner(depth));
     put_strn(w, key, len);
-    cf__jsonw_raw(w, ":", 1);
-    cf__jsonw_value(w, v, sort);
+    cf__jsonw_raw(w, ": ", depth < 0 ? 1 : 2);
+    put_value(w, v, sort, NULL, inner(depth));
 }
 
 /* Is key (len bytes) one of the NULL-terminated list except? */
@@ -142,7 +169,8 @@ static int excepted(const char *const *except, const char *key, size_t len)
     return 0;
 }
 
-static void put_object(cf__jsonw_t *w, const json_t *o, int sort, const char *const *except)
+static void put_object(cf__jsonw_t *w, const json_t *o, int sort, const char *const *except,
+                       int depth)
 {
     size_t n = json_object_size(o), i = 0;
     const char *key;
@@ -151,7 +179,7 @@ static void put_object(cf__jsonw_t *w, const json_t *o, int sort, const char *co
     cf__jsonw_raw(w, "{", 1);
     if (!sort || n < 2) {
         json_object_keylen_foreach((json_t *)o, key, len, v) if (!excepted(except, key, len))
-            put_member(w, key, len, v, i++ == 0, sort);
+            put_member(w, key, len, v, i++ == 0, sort, depth);
     } else {
         member_t few[32], *keys = n <= 32 ? few : malloc(n * sizeof(*keys));
         if (!keys) {
@@ -164,11 +192,30 @@ static void put_object(cf__jsonw_t *w, const json_t *o, int sort, const char *co
         qsort(keys, n, sizeof(*keys), cmp_keys);
         for (i = 0; i < n; i++)
             put_member(w, keys[i].key, keys[i].len, json_object_getn(o, keys[i].key, keys[i].len),
-                       i == 0, sort);
+                       i == 0, sort, depth);
         if (keys != few)
             free(keys);
     }
+    if (i)
+        put_indent(w, depth);
     cf__jsonw_raw(w, "}", 1);
+}
+
+static void put_array(cf__jsonw_t *w, const json_t *a, int sort, int depth)
+{
+    size_t i;
+    json_t *item;
+    cf__jsonw_raw(w, "[", 1);
+    json_array_foreach((json_t *)a, i, item)
+    {
+        if (i)
+            cf__jsonw_raw(w, ",", 1);
+        put_indent(w, inner(depth));
+        put_value(w, item, sort, NULL, inner(depth));
+    }
+    if (json_array_size(a))
+        put_indent(w, depth);
+    cf__jsonw_raw(w, "]", 1);
 }
 
 static void put_real(cf__jsonw_t *w, const json_t *v)
@@ -182,35 +229,19 @@ static void put_real(cf__jsonw_t *w, const json_t *v)
     free(text);
 }
 
-/* Exported, documented in jsonw.h */
-void cf__jsonw_value(cf__jsonw_t *w, const json_t *v, int sort_keys)
+static void put_value(cf__jsonw_t *w, const json_t *v, int sort, const char *const *except,
+                      int depth)
 {
-    cf__jsonw_value_except(w, v, sort_keys, NULL);
-}
-
-/* Exported, documented in jsonw.h */
-void cf__jsonw_value_except(cf__jsonw_t *w, const json_t *v, int sort_keys,
-                            const char *const *except)
-{
-    size_t i;
-    json_t *item;
     if (!v) {
         w->oom = 1; /* jansson refuses to dump nothing, too */
         return;
     }
     switch (json_typeof(v)) {
     case JSON_OBJECT:
-        put_object(w, v, sort_keys, except);
+        put_object(w, v, sort, except, depth);
         break;
     case JSON_ARRAY:
-        cf__jsonw_raw(w, "[", 1);
-        json_array_foreach((json_t *)v, i, item)
-        {
-            if (i)
-                cf__jsonw_raw(w, ",", 1);
-            cf__jsonw_value(w, item, sort_keys);
-        }
-        cf__jsonw_raw(w, "]", 1);
+        put_array(w, v, sort, depth);
         break;
     case JSON_STRING:
         put_strn(w, json_string_value(v), json_string_length(v));
@@ -230,6 +261,53 @@ void cf__jsonw_value_except(cf__jsonw_t *w, const json_t *v, int sort_keys,
     default:
         cf__jsonw_text(w, "null");
     }
+}
+
+/* Exported, documented in jsonw.h */
+void cf__jsonw_value(cf__jsonw_t *w, const json_t *v, int sort_keys)
+{
+    put_value(w, v, sort_keys, NULL, -1);
+}
+
+/* Exported, documented in jsonw.h */
+void cf__jsonw_value_except(cf__jsonw_t *w, const json_t *v, int sort_keys,
+                            const char *const *except)
+{
+    put_value(w, v, sort_keys, except, -1);
+}
+
+/* Exported, documented in jsonw.h */
+void cf__jsonw_pretty(cf__jsonw_t *w, const json_t *v, int depth)
+{
+    put_value(w, v, 0, NULL, depth < 0 ? 0 : depth);
+}
+
+/* Exported, documented in jsonw.h */
+void cf__jsonw_fmt(cf__jsonw_t *w, const char *fmt, ...)
+{
+    char small[256];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(small, sizeof(small), fmt, ap);
+    va_end(ap);
+    if (n < 0) {
+        w->oom = 1;
+        return;
+    }
+    if ((size_t)n < sizeof(small)) {
+        cf__jsonw_raw(w, small, (size_t)n);
+        return;
+    }
+    char *big = malloc((size_t)n + 1);
+    if (!big) {
+        w->oom = 1;
+        return;
+    }
+    va_start(ap, fmt);
+    vsnprintf(big, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    cf__jsonw_raw(w, big, (size_t)n);
+    free(big);
 }
 
 /* Exported, documented in jsonw.h */

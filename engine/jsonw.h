@@ -1,7 +1,8 @@
 /*
  * jsonw.h -- writing JSON text straight into a buffer: what the chain hashes
- * and what the store keeps on every transition, and the daemon's answers
- * (internal: shared by the engine and the daemon, not a public API).
+ * and what the store keeps on every transition, the daemon's answers and the
+ * audit report, written case by case (internal: shared by the engine, the
+ * daemon and the command line, not a public API).
  *
  * jansson's json_dumps builds the same text, but pays per call for a
  * circular-reference table, a UTF-8 decode of every character and a final
@@ -39,6 +40,12 @@ void cf__jsonw_value(cf__jsonw_t *w, const json_t *value, int sort_keys);
  * NULL-terminated list; NULL for none). */
 void cf__jsonw_value_except(cf__jsonw_t *w, const json_t *value, int sort_keys,
                             const char *const *except);
+/* Appends value as json_dumps(value, JSON_INDENT(2) | JSON_ENCODE_ANY) lays it
+ * out, every line after the first indented by depth more levels (2 spaces
+ * each): a value written in place inside a larger indented document. */
+void cf__jsonw_pretty(cf__jsonw_t *w, const json_t *value, int depth);
+/* Appends printf-formatted text (for the plain-text and HTML reports). */
+void cf__jsonw_fmt(cf__jsonw_t *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* The text (malloc'd, free()), or NULL if any allocation failed (then freed). */
 char *cf__jsonw_finish(cf__jsonw_t *w);
 

@@ -299,12 +299,25 @@ static json_t *random_value(uint64_t *st, int depth)
     }
 }
 
+/* text with every line after the first indented by depth more levels. */
+static char *indent_lines(const char *text, int depth)
+{
+    cf__jsonw_t w = {0};
+    for (const char *p = text; *p; p++) {
+        cf__jsonw_raw(&w, p, 1);
+        for (int i = 0; *p == '\n' && i < depth; i++)
+            cf__jsonw_text(&w, "  ");
+    }
+    return cf__jsonw_finish(&w);
+}
+
 /* store-1.7: event hashes depend on the canonical text being exactly what
  * jansson's sorted compact dump gives (chains stored before jsonw.c must still
  * verify, and verification must agree with sealing). Over 3,000 random values
  * (escapes, UTF-8, keys sharing prefixes, reals, integer extremes, nesting),
- * the writer gives jansson's bytes, sorted and unsorted, and the canonical form
- * leaves out a top-level hash and prev. */
+ * the writer gives jansson's bytes, sorted and unsorted, compact and indented
+ * (JSON_INDENT(2), at the top and nested two levels in, as the audit report
+ * writes its cases), and the canonical form leaves out a top-level hash and prev. */
 TEST_IMPL(store_canonical_is_jansson)
 {
     uint64_t st = 20261123;
@@ -321,6 +334,19 @@ TEST_IMPL(store_canonical_is_jansson)
                 CF__FAIL("value %d (sort %d):\n  jansson %s\n  jsonw   %s", i, sort, want, got);
             free(want);
             free(got);
+        }
+        for (int depth = 0; depth < 3; depth += 2) {
+            char *want = json_dumps(v, JSON_INDENT(2) | JSON_ENCODE_ANY);
+            cf__jsonw_t w = {0};
+            cf__jsonw_pretty(&w, v, depth);
+            char *got = cf__jsonw_finish(&w), *indented = want ? indent_lines(want, depth) : NULL;
+            ASSERT(indented && got);
+            if (strcmp(indented, got) != 0)
+                CF__FAIL("value %d (indented, depth %d):\n  jansson %s\n  jsonw   %s", i, depth,
+                         indented, got);
+            free(want);
+            free(got);
+            free(indented);
         }
         if (json_is_object(v)) {
             char *want = json_dumps(v, JSON_COMPACT | JSON_SORT_KEYS);
