@@ -1,9 +1,13 @@
 /*
- * audit-report.c -- the audit report: summary statistics and the three output
- * formats. The HTML report is one file with its styles inline and no scripts,
- * so it can be mailed, archived and opened offline by a person who reads it.
+ * audit-report.c -- the audit report: the tally behind its summary, each case
+ * rendered in the three output formats, and the report written case by case
+ * (see audit-report.h). The HTML report is one file with its styles inline and
+ * no scripts, so it can be mailed, archived and opened offline by a person who
+ * reads it.
  */
 #include "audit-report.h"
+
+#include "error.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -26,109 +30,61 @@ json_t *cf__audit_case_json(const cf_audit_t *a, const char *workflow_id, unsign
                      "deviations", devs, "clocks", a->clocks, "steps", a->steps);
 }
 
-static int by_int(const void *x, const void *y)
+/* ---- the tally ------------------------------------------------------------------ */
+
+/* The group named name in gs, added (empty) when not there yet; NULL on ENOMEM. */
+static cf__audit_group_t *group(cf__audit_groups_t *gs, const char *name)
 {
-    json_int_t a = *(const json_int_t *)x, b = *(const json_int_t *)y;
-    return a < b ? -1 : a > b;
+    for (size_t i = 0; i < gs->count; i++)
+        if (strcmp(gs->items[i].name, name) == 0)
+            return &gs->items[i];
+    if (gs->count == gs->cap) {
+        size_t cap = gs->cap ? 2 * gs->cap : 8;
+        cf__audit_group_t *items = realloc(gs->items, cap * sizeof(*items));
+        if (!items)
+            return NULL;
+        gs->items = items;
+        gs->cap = cap;
+    }
+    cf__audit_group_t *g = &gs->items[gs->count];
+    memset(g, 0, sizeof(*g));
+    if (!(g->name = strdup(name)))
+        return NULL;
+    gs->count++;
+    return g;
 }
 
-/* Median of the integer array values (sorted in place by a copy). */
-static json_int_t median(const json_t *values)
+/* Adds n durations (and met of them met) to the group named name. */
+static void add_to(cf__audit_tally_t *t, cf__audit_groups_t *gs, const char *name,
+                   const int64_t *seconds, size_t n, size_t met)
 {
-    size_t n = json_array_size(values);
-    if (!n)
-        return 0;
-    json_int_t *v = malloc(n * sizeof(*v));
-    if (!v)
-        return 0;
-    for (size_t i = 0; i < n; i++)
-        v[i] = json_integer_value(json_array_get(values, i));
-    qsort(v, n, sizeof(*v), by_int);
-    json_int_t m = n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-    free(v);
-    return m;
-}
-
-/* Adds value to the array at groups[name][key], creating both as needed. */
-static void collect(json_t *groups, const char *name, const char *key, json_int_t value)
-{
-    json_t *g = json_object_get(groups, name);
+    cf__audit_group_t *g = group(gs, name ? name : "");
     if (!g) {
-        g = json_object();
-        json_object_set_new(groups, name, g);
+        t->oom = 1;
+        return;
     }
-    json_t *a = json_object_get(g, key);
-    if (!a) {
-        a = json_array();
-        json_object_set_new(g, key, a);
-    }
-    json_array_append_new(a, json_integer(value));
-}
-
-static json_t *clock_summary(json_t *samples)
-{
-    json_t *out = json_object();
-    const char *id;
-    json_t *g;
-    json_object_foreach(samples, id, g)
-    {
-        json_t *secs = json_object_get(g, "seconds"), *met = json_object_get(g, "met");
-        size_t n = json_array_size(secs), ok = 0, i;
-        json_t *v;
-        json_array_foreach(met, i, v) ok += json_integer_value(v) != 0;
-        json_object_set_new(out, id,
-                            json_pack("{s:i, s:i, s:f, s:I}", "stopped", (int)n, "met", (int)ok,
-                                      "on_time_rate", n ? (double)ok / (double)n : 1.0,
-                                      "median_seconds", median(secs)));
-    }
-    return out;
-}
-
-/* Exported, documented in audit-report.h */
-json_t *cf__audit_summary(const json_t *cases)
-{
-    json_t *kinds = json_object(), *clocks = json_object(), *steps = json_object();
-    size_t i, j;
-    json_t *c, *x;
-    int conformant = 0;
-    json_array_foreach((json_t *)cases, i, c)
-    {
-        conformant += json_is_true(json_object_get(c, "conformant"));
-        json_array_foreach(json_object_get(c, "deviations"), j, x)
-        {
-            const char *k = json_string_value(json_object_get(x, "kind"));
-            json_object_set_new(kinds, k,
-                                json_integer(json_integer_value(json_object_get(kinds, k)) + 1));
+    if (seconds && g->count + n > g->cap) {
+        size_t cap = g->cap ? g->cap : 16;
+        while (cap < g->count + n)
+            cap *= 2;
+        int64_t *grown = realloc(g->seconds, cap * sizeof(*grown));
+        if (!grown) {
+            t->oom = 1;
+            return;
         }
-        json_array_foreach(json_object_get(c, "clocks"), j, x)
-        {
-            const char *id = json_string_value(json_object_get(x, "clock"));
-            const char *outcome = json_string_value(json_object_get(x, "outcome"));
-            collect(clocks, id, "seconds", json_integer_value(json_object_get(x, "seconds")));
-            collect(clocks, id, "met", outcome && strcmp(outcome, "breached") != 0);
-        }
-        json_array_foreach(json_object_get(c, "steps"), j, x)
-            collect(steps, json_string_value(json_object_get(x, "state")), "seconds",
-                    json_integer_value(json_object_get(x, "seconds")));
+        g->seconds = grown;
+        g->cap = cap;
     }
-    json_t *step_out = json_object();
-    const char *name;
-    json_object_foreach(steps, name, x)
-    {
-        json_t *secs = json_object_get(x, "seconds");
-        json_object_set_new(step_out, name,
-                            json_pack("{s:i, s:I}", "count", (int)json_array_size(secs),
-                                      "median_seconds", median(secs)));
-    }
-    json_t *out = json_pack("{s:i, s:i, s:o, s:o, s:o}", "replayed", (int)json_array_size(cases),
-                            "conformant", conformant, "deviations", kinds, "clocks",
-                            clock_summary(clocks), "steps", step_out);
-    json_decref(clocks);
-    json_decref(steps);
-    return out;
+    if (seconds)
+        memcpy(g->seconds + g->count, seconds, n * sizeof(*seconds));
+    g->count += n;
+    g->met += met;
 }
 
-/* ---- writers -------------------------------------------------------------------- */
+static int64_t int_of(const json_t *o, const char *key)
+{
+    return json_integer_value(json_object_get(o, key));
+}
 
 static const char *s_of(const json_t *o, const char *k)
 {
@@ -136,122 +92,268 @@ static const char *s_of(const json_t *o, const char *k)
     return s ? s : "";
 }
 
-static void write_text(FILE *f, const json_t *report)
+/* Exported, documented in audit-report.h */
+void cf__audit_tally_add(cf__audit_tally_t *t, const json_t *result)
 {
-    size_t i, j;
-    json_t *c, *d;
-    json_array_foreach(json_object_get(report, "cases"), i, c)
+    size_t i;
+    json_t *x;
+    t->cases++;
+    t->conformant += json_is_true(json_object_get(result, "conformant"));
+    json_array_foreach(json_object_get(result, "deviations"), i, x)
+        add_to(t, &t->kinds, s_of(x, "kind"), NULL, 1, 0);
+    json_array_foreach(json_object_get(result, "clocks"), i, x)
     {
-        json_t *devs = json_object_get(c, "deviations");
-        json_t *wf = json_object_get(c, "workflow"), *base = json_object_get(wf, "overlay_of");
-        fprintf(f, "case %lld (%s v%lld, %.12s%s%s%s%.12s): %s\n",
-                (long long)json_integer_value(json_object_get(c, "case")), s_of(wf, "id"),
-                (long long)json_integer_value(json_object_get(wf, "version")), s_of(wf, "hash"),
-                base ? ", laid over " : "", base ? s_of(base, "id") : "", base ? " " : "",
-                base ? s_of(base, "hash") : "",
-                json_array_size(devs) ? "DEVIATIONS" : "conformant");
-        json_array_foreach(devs, j, d)
-        {
-            fprintf(f, "  event %lld  %-11s %s\n",
-                    (long long)json_integer_value(json_object_get(d, "seq")), s_of(d, "kind"),
-                    s_of(d, "text"));
-            if (*s_of(d, "basis"))
-                fprintf(f, "      basis: %s\n", s_of(d, "basis"));
-            if (*s_of(d, "accountability"))
-                fprintf(f, "      追责情形: %s\n", s_of(d, "accountability"));
-        }
+        int64_t secs = int_of(x, "seconds");
+        add_to(t, &t->clocks, s_of(x, "clock"), &secs, 1,
+               strcmp(s_of(x, "outcome"), "breached") != 0);
     }
-    json_t *sum = json_object_get(report, "summary");
-    fprintf(f, "\nreplayed %lld, conformant %lld\n",
-            (long long)json_integer_value(json_object_get(sum, "replayed")),
-            (long long)json_integer_value(json_object_get(sum, "conformant")));
+    json_array_foreach(json_object_get(result, "steps"), i, x)
+    {
+        int64_t secs = int_of(x, "seconds");
+        add_to(t, &t->steps, s_of(x, "state"), &secs, 1, 0);
+    }
+}
+
+static void merge_groups(cf__audit_tally_t *t, cf__audit_groups_t *dst,
+                         const cf__audit_groups_t *src)
+{
+    for (size_t i = 0; i < src->count; i++) {
+        const cf__audit_group_t *g = &src->items[i];
+        add_to(t, dst, g->name, g->seconds, g->count, g->met);
+    }
+}
+
+/* Exported, documented in audit-report.h */
+void cf__audit_tally_merge(cf__audit_tally_t *dst, const cf__audit_tally_t *src)
+{
+    dst->cases += src->cases;
+    dst->conformant += src->conformant;
+    dst->oom |= src->oom;
+    merge_groups(dst, &dst->kinds, &src->kinds);
+    merge_groups(dst, &dst->clocks, &src->clocks);
+    merge_groups(dst, &dst->steps, &src->steps);
+}
+
+static void dispose_groups(cf__audit_groups_t *gs)
+{
+    for (size_t i = 0; i < gs->count; i++) {
+        free(gs->items[i].name);
+        free(gs->items[i].seconds);
+    }
+    free(gs->items);
+}
+
+/* Exported, documented in audit-report.h */
+void cf__audit_tally_dispose(cf__audit_tally_t *t)
+{
+    dispose_groups(&t->kinds);
+    dispose_groups(&t->clocks);
+    dispose_groups(&t->steps);
+    memset(t, 0, sizeof(*t));
+}
+
+static int by_int(const void *x, const void *y)
+{
+    int64_t a = *(const int64_t *)x, b = *(const int64_t *)y;
+    return a < b ? -1 : a > b;
+}
+
+/* The median of a group's durations (sorting them in place); 0 for none. */
+static int64_t median(const cf__audit_group_t *g)
+{
+    size_t n = g->count;
+    if (!n || !g->seconds)
+        return 0;
+    qsort(g->seconds, n, sizeof(*g->seconds), by_int);
+    return n % 2 ? g->seconds[n / 2] : (g->seconds[n / 2 - 1] + g->seconds[n / 2]) / 2;
+}
+
+/* Exported, documented in audit-report.h */
+json_t *cf__audit_tally_summary(const cf__audit_tally_t *t)
+{
+    if (t->oom)
+        return NULL;
+    json_t *kinds = json_object(), *clocks = json_object(), *steps = json_object();
+    int ok = kinds && clocks && steps;
+    for (size_t i = 0; ok && i < t->kinds.count; i++)
+        ok = json_object_set_new(kinds, t->kinds.items[i].name,
+                                 json_integer((json_int_t)t->kinds.items[i].count)) == 0;
+    for (size_t i = 0; ok && i < t->clocks.count; i++) {
+        const cf__audit_group_t *g = &t->clocks.items[i];
+        ok = json_object_set_new(clocks, g->name,
+                                 json_pack("{s:I, s:I, s:f, s:I}", "stopped", (json_int_t)g->count,
+                                           "met", (json_int_t)g->met, "on_time_rate",
+                                           g->count ? (double)g->met / (double)g->count : 1.0,
+                                           "median_seconds", (json_int_t)median(g))) == 0;
+    }
+    for (size_t i = 0; ok && i < t->steps.count; i++) {
+        const cf__audit_group_t *g = &t->steps.items[i];
+        ok = json_object_set_new(steps, g->name,
+                                 json_pack("{s:I, s:I}", "count", (json_int_t)g->count,
+                                           "median_seconds", (json_int_t)median(g))) == 0;
+    }
+    json_t *out = ok ? json_pack("{s:I, s:I, s:O, s:O, s:O}", "replayed", (json_int_t)t->cases,
+                                 "conformant", (json_int_t)t->conformant, "deviations", kinds,
+                                 "clocks", clocks, "steps", steps)
+                     : NULL;
+    json_decref(kinds);
+    json_decref(clocks);
+    json_decref(steps);
+    return out;
+}
+
+/* ---- one case, rendered ----------------------------------------------------------- */
+
+static void render_text(cf__jsonw_t *w, const json_t *c)
+{
+    size_t j;
+    json_t *d;
+    json_t *devs = json_object_get(c, "deviations");
+    json_t *wf = json_object_get(c, "workflow"), *base = json_object_get(wf, "overlay_of");
+    cf__jsonw_fmt(w, "case %lld (%s v%lld, %.12s%s%s%s%.12s): %s\n", (long long)int_of(c, "case"),
+                  s_of(wf, "id"), (long long)int_of(wf, "version"), s_of(wf, "hash"),
+                  base ? ", laid over " : "", base ? s_of(base, "id") : "", base ? " " : "",
+                  base ? s_of(base, "hash") : "",
+                  json_array_size(devs) ? "DEVIATIONS" : "conformant");
+    json_array_foreach(devs, j, d)
+    {
+        cf__jsonw_fmt(w, "  event %lld  %-11s %s\n", (long long)int_of(d, "seq"), s_of(d, "kind"),
+                      s_of(d, "text"));
+        if (*s_of(d, "basis"))
+            cf__jsonw_fmt(w, "      basis: %s\n", s_of(d, "basis"));
+        if (*s_of(d, "accountability"))
+            cf__jsonw_fmt(w, "      追责情形: %s\n", s_of(d, "accountability"));
+    }
+}
+
+/* HTML text with <, >, & and quotes escaped. */
+static void html(cf__jsonw_t *w, const char *s)
+{
+    const char *run = s;
+    for (; s && *s; s++) {
+        const char *esc = *s == '<'   ? "&lt;"
+                          : *s == '>' ? "&gt;"
+                          : *s == '&' ? "&amp;"
+                          : *s == '"' ? "&quot;"
+                                      : NULL;
+        if (!esc)
+            continue;
+        cf__jsonw_raw(w, run, (size_t)(s - run));
+        cf__jsonw_text(w, esc);
+        run = s + 1;
+    }
+    if (run)
+        cf__jsonw_raw(w, run, (size_t)(s - run));
+}
+
+static void render_html(cf__jsonw_t *w, const json_t *c)
+{
+    size_t j;
+    json_t *d;
+    json_t *devs = json_object_get(c, "deviations");
+    size_t n = json_array_size(devs);
+    cf__jsonw_fmt(w, "<tr class=\"%s\"><td rowspan=\"%zu\">%lld</td><td rowspan=\"%zu\">",
+                  n ? "bad" : "ok", n ? n : 1, (long long)int_of(c, "case"), n ? n : 1);
+    html(w, s_of(json_object_get(c, "workflow"), "id"));
+    cf__jsonw_fmt(w, "</td><td rowspan=\"%zu\">%s</td>", n ? n : 1,
+                  n ? "deviations" : "conformant");
+    if (!n)
+        cf__jsonw_text(w, "<td></td><td></td><td></td><td></td><td></td></tr>\n");
+    json_array_foreach(devs, j, d)
+    {
+        cf__jsonw_fmt(w, "%s<td>%lld</td><td>", j ? "<tr class=\"bad\">" : "",
+                      (long long)int_of(d, "seq"));
+        html(w, s_of(d, "kind"));
+        cf__jsonw_text(w, "</td><td>");
+        html(w, s_of(d, "text"));
+        cf__jsonw_text(w, "</td><td>");
+        html(w, s_of(d, "basis"));
+        cf__jsonw_text(w, "</td><td>");
+        html(w, s_of(d, "accountability"));
+        cf__jsonw_text(w, "</td></tr>\n");
+    }
+}
+
+/* Exported, documented in audit-report.h */
+void cf__audit_render(cf__jsonw_t *w, const json_t *result, const char *format)
+{
+    if (strcmp(format, "json") == 0) {
+        /* an element of "cases", two levels in */
+        cf__jsonw_text(w, w->len ? ",\n    " : "\n    ");
+        cf__jsonw_pretty(w, result, 2);
+    } else if (strcmp(format, "html") == 0) {
+        render_html(w, result);
+    } else {
+        render_text(w, result);
+    }
+}
+
+/* ---- the report ------------------------------------------------------------------- */
+
+/* Exported, documented in audit-report.h */
+int cf__audit_report_begin(cf__audit_report_t *r, FILE *out, const char *format)
+{
+    memset(r, 0, sizeof(*r));
+    r->out = out;
+    r->format = format;
+    r->body = strcmp(format, "html") == 0 ? tmpfile() : out;
+    return r->body ? 0 : CF_EIO;
+}
+
+/* The JSON report's opening, before its first case or its end. */
+static void start(cf__audit_report_t *r)
+{
+    if (!r->started && strcmp(r->format, "json") == 0)
+        fputs("{\n  \"cases\": [", r->out);
+    r->started = 1;
+}
+
+/* Exported, documented in audit-report.h */
+int cf__audit_report_cases(cf__audit_report_t *r, const char *text, size_t len, size_t n,
+                           const cf__audit_tally_t *tally)
+{
+    if (!n)
+        return 0;
+    if (r->body == r->out)
+        start(r);
+    if (r->cases && strcmp(r->format, "json") == 0)
+        fputc(',', r->body);
+    if (len && fwrite(text, 1, len, r->body) != len)
+        return CF_EIO;
+    r->cases += n;
+    cf__audit_tally_merge(&r->tally, tally);
+    return 0;
+}
+
+static void write_text_summary(FILE *f, const json_t *sum)
+{
+    fprintf(f, "\nreplayed %lld, conformant %lld\n", (long long)int_of(sum, "replayed"),
+            (long long)int_of(sum, "conformant"));
     const char *k;
     json_t *v;
     json_object_foreach(json_object_get(sum, "deviations"), k, v)
         fprintf(f, "  %-12s %lld\n", k, (long long)json_integer_value(v));
     fprintf(f, "\n%-20s %8s %8s %10s %14s\n", "clock", "stopped", "met", "on time", "median");
-    json_object_foreach(json_object_get(sum, "clocks"), k, v)
-        fprintf(f, "%-20s %8lld %8lld %9.1f%% %12.1fd\n", k,
-                (long long)json_integer_value(json_object_get(v, "stopped")),
-                (long long)json_integer_value(json_object_get(v, "met")),
-                100.0 * json_number_value(json_object_get(v, "on_time_rate")),
-                (double)json_integer_value(json_object_get(v, "median_seconds")) / 86400.0);
+    json_object_foreach(json_object_get(sum, "clocks"), k, v) fprintf(
+        f, "%-20s %8lld %8lld %9.1f%% %12.1fd\n", k, (long long)int_of(v, "stopped"),
+        (long long)int_of(v, "met"), 100.0 * json_number_value(json_object_get(v, "on_time_rate")),
+        (double)int_of(v, "median_seconds") / 86400.0);
     fprintf(f, "\n%-20s %8s %14s\n", "step (state)", "count", "median");
-    json_object_foreach(json_object_get(sum, "steps"), k, v) fprintf(
-        f, "%-20s %8lld %12.1fd\n", k, (long long)json_integer_value(json_object_get(v, "count")),
-        (double)json_integer_value(json_object_get(v, "median_seconds")) / 86400.0);
+    json_object_foreach(json_object_get(sum, "steps"), k, v)
+        fprintf(f, "%-20s %8lld %12.1fd\n", k, (long long)int_of(v, "count"),
+                (double)int_of(v, "median_seconds") / 86400.0);
 }
 
-/* HTML text with <, >, & and quotes escaped. */
-static void html(FILE *f, const char *s)
+static void write_html_summary(FILE *f, const json_t *sum)
 {
-    for (; s && *s; s++) {
-        switch (*s) {
-        case '<':
-            fputs("&lt;", f);
-            break;
-        case '>':
-            fputs("&gt;", f);
-            break;
-        case '&':
-            fputs("&amp;", f);
-            break;
-        case '"':
-            fputs("&quot;", f);
-            break;
-        default:
-            fputc(*s, f);
-        }
-    }
-}
-
-static void write_html_cases(FILE *f, const json_t *cases)
-{
-    size_t i, j;
-    json_t *c, *d;
-    fputs("<h2>案件 Cases</h2>\n<table><tr><th>case</th><th>workflow</th><th>result</th>"
-          "<th>event</th><th>kind</th><th>deviation</th><th>basis</th><th>追责情形</th></tr>\n",
-          f);
-    json_array_foreach((json_t *)cases, i, c)
-    {
-        json_t *devs = json_object_get(c, "deviations");
-        size_t n = json_array_size(devs);
-        fprintf(f, "<tr class=\"%s\"><td rowspan=\"%zu\">%lld</td><td rowspan=\"%zu\">",
-                n ? "bad" : "ok", n ? n : 1,
-                (long long)json_integer_value(json_object_get(c, "case")), n ? n : 1);
-        html(f, s_of(json_object_get(c, "workflow"), "id"));
-        fprintf(f, "</td><td rowspan=\"%zu\">%s</td>", n ? n : 1, n ? "deviations" : "conformant");
-        if (!n)
-            fputs("<td></td><td></td><td></td><td></td><td></td></tr>\n", f);
-        json_array_foreach(devs, j, d)
-        {
-            fprintf(f, "%s<td>%lld</td><td>", j ? "<tr class=\"bad\">" : "",
-                    (long long)json_integer_value(json_object_get(d, "seq")));
-            html(f, s_of(d, "kind"));
-            fputs("</td><td>", f);
-            html(f, s_of(d, "text"));
-            fputs("</td><td>", f);
-            html(f, s_of(d, "basis"));
-            fputs("</td><td>", f);
-            html(f, s_of(d, "accountability"));
-            fputs("</td></tr>\n", f);
-        }
-    }
-    fputs("</table>\n", f);
-}
-
-static void write_html(FILE *f, const json_t *report)
-{
-    json_t *sum = json_object_get(report, "summary");
     fputs("<!DOCTYPE html>\n<html lang=\"zh-CN\"><head><meta charset=\"utf-8\">"
           "<title>caseflow 审计回放报告</title>\n<style>body{font-family:sans-serif;margin:2em}"
           "table{border-collapse:collapse;margin-bottom:2em}td,th{border:1px solid #999;"
           "padding:4px 8px;text-align:left;vertical-align:top}tr.bad td{background:#fde8e8}"
           "tr.ok td{background:#eefbe9}</style></head><body>\n<h1>审计回放报告 Audit replay</h1>\n",
           f);
-    fprintf(f, "<p>replayed %lld cases, %lld conformant.</p>\n",
-            (long long)json_integer_value(json_object_get(sum, "replayed")),
-            (long long)json_integer_value(json_object_get(sum, "conformant")));
+    fprintf(f, "<p>replayed %lld cases, %lld conformant.</p>\n", (long long)int_of(sum, "replayed"),
+            (long long)int_of(sum, "conformant"));
     const char *k;
     json_t *v;
     fputs("<h2>偏差 Deviations by kind</h2>\n<table><tr><th>kind</th><th>count</th></tr>\n", f);
@@ -262,31 +364,72 @@ static void write_html(FILE *f, const json_t *report)
           f);
     json_object_foreach(json_object_get(sum, "clocks"), k, v)
         fprintf(f, "<tr><td>%s</td><td>%lld</td><td>%lld</td><td>%.1f%%</td><td>%.1f</td></tr>\n",
-                k, (long long)json_integer_value(json_object_get(v, "stopped")),
-                (long long)json_integer_value(json_object_get(v, "met")),
+                k, (long long)int_of(v, "stopped"), (long long)int_of(v, "met"),
                 100.0 * json_number_value(json_object_get(v, "on_time_rate")),
-                (double)json_integer_value(json_object_get(v, "median_seconds")) / 86400.0);
+                (double)int_of(v, "median_seconds") / 86400.0);
     fputs("</table>\n<h2>环节 Steps</h2>\n<table><tr><th>state</th><th>count</th>"
           "<th>median (days)</th></tr>\n",
           f);
     json_object_foreach(json_object_get(sum, "steps"), k, v)
         fprintf(f, "<tr><td>%s</td><td>%lld</td><td>%.1f</td></tr>\n", k,
-                (long long)json_integer_value(json_object_get(v, "count")),
-                (double)json_integer_value(json_object_get(v, "median_seconds")) / 86400.0);
-    fputs("</table>\n", f);
-    write_html_cases(f, json_object_get(report, "cases"));
-    fputs("</body></html>\n", f);
+                (long long)int_of(v, "count"), (double)int_of(v, "median_seconds") / 86400.0);
+    fputs("</table>\n<h2>案件 Cases</h2>\n<table><tr><th>case</th><th>workflow</th><th>result</th>"
+          "<th>event</th><th>kind</th><th>deviation</th><th>basis</th><th>追责情形</th></tr>\n",
+          f);
+}
+
+/* Copies the whole of from (read from its start) onto to. */
+static int copy_file(FILE *from, FILE *to)
+{
+    char buf[1 << 16];
+    size_t n;
+    rewind(from);
+    while ((n = fread(buf, 1, sizeof(buf), from)) > 0)
+        if (fwrite(buf, 1, n, to) != n)
+            return CF_EIO;
+    return ferror(from) ? CF_EIO : 0;
+}
+
+static int write_end(cf__audit_report_t *r, const json_t *sum)
+{
+    FILE *f = r->out;
+    start(r);
+    if (strcmp(r->format, "json") == 0) {
+        cf__jsonw_t w = {0};
+        cf__jsonw_pretty(&w, sum, 1);
+        char *text = cf__jsonw_finish(&w);
+        if (!text)
+            return CF_ENOMEM;
+        fprintf(f, "%s,\n  \"summary\": %s\n}\n", r->cases ? "\n  ]" : "]", text);
+        free(text);
+    } else if (strcmp(r->format, "html") == 0) {
+        write_html_summary(f, sum);
+        int rc = copy_file(r->body, f);
+        if (rc != 0)
+            return rc;
+        fputs("</table>\n</body></html>\n", f);
+    } else {
+        write_text_summary(f, sum);
+    }
+    return fflush(f) == 0 && !ferror(f) ? 0 : CF_EIO;
 }
 
 /* Exported, documented in audit-report.h */
-void cf__audit_write(FILE *f, const json_t *report, const char *format)
+int cf__audit_report_end(cf__audit_report_t *r, int *bad)
 {
-    if (strcmp(format, "json") == 0) {
-        json_dumpf(report, f, JSON_INDENT(2));
-        fputc('\n', f);
-    } else if (strcmp(format, "html") == 0) {
-        write_html(f, report);
-    } else {
-        write_text(f, report);
-    }
+    json_t *sum = cf__audit_tally_summary(&r->tally);
+    int rc = sum ? write_end(r, sum) : CF_ENOMEM;
+    *bad = r->tally.conformant != r->tally.cases;
+    json_decref(sum);
+    cf__audit_report_abandon(r);
+    return rc;
+}
+
+/* Exported, documented in audit-report.h */
+void cf__audit_report_abandon(cf__audit_report_t *r)
+{
+    if (r->body && r->body != r->out)
+        fclose(r->body);
+    cf__audit_tally_dispose(&r->tally);
+    memset(r, 0, sizeof(*r));
 }

@@ -8,6 +8,10 @@
  * gives the same verdict away from the database; anything edited in it by hand
  * shows as a broken chain or a definition whose hash is not the pinned one.
  *
+ * Over the database, the report is written as the cases are audited, in case
+ * order, whatever the number of threads (audit-report.h); an audit that fails
+ * part way (a record that cannot be read, memory) stops there, with its error.
+ *
  * Bundle format (JSON): {format: "caseflow-bundle/1", case: snapshot (case.h),
  * events: [...], workflow: {id, version, hash, source}, matter: {...} | null,
  * calendars: {"2025": YAML, ...}}.
@@ -52,181 +56,308 @@ static int audit_one(const audit_input_t *in, cf_time_t now, json_t **result)
     return rc == 0 && !*result ? CF_ENOMEM : rc;
 }
 
-/* One audit over the database: what it selects, and what it keeps between cases.
- * Each worker thread has its own (its own connection and definition cache); the
- * calendar is shared, read only. */
-typedef struct audit_run_s {
-    cf_store_t *store;
+/* ---- over the database -------------------------------------------------------------- */
+
+/* The cases are audited in batches of consecutive ids by one thread per
+ * processor, each with its own connection and definition cache (the calendar is
+ * shared, read only); the calling thread takes the batches in order and writes
+ * them into the report. The audit is at most CF__AUDIT_AHEAD batches per thread
+ * ahead of the report, so memory does not grow with the number of cases. */
+
+/* Cases in a batch, and batches a thread may have audited ahead of the report. */
+#define CF__AUDIT_BATCH 64
+#define CF__AUDIT_AHEAD 4
+
+/* A batch: what the report takes from it. */
+typedef struct audit_batch_s {
+    int ready;    /* audited, for the report to take (set under the audit's lock) */
+    size_t cases; /* how many are in the report (those closed in the range) */
+    cf__jsonw_t text;
+    cf__audit_tally_t tally;
+    int rc;
+    cf_error_t err;
+} audit_batch_t;
+
+/* One audit over the database, shared by its threads. */
+typedef struct audit_s {
+    const char *db_path;
+    cf_store_t *store; /* the caller's connection, for an audit on one thread */
     const cf_calendar_t *cal;
+    const char *format;
     int replay;
     cf_time_t now;
     int ranged; /* only cases closed in [from, to) */
-    cf_time_t from;
-    cf_time_t to;
-    json_t *cases;     /* the results, one per case */
-    cf_workflow_t *wf; /* the last pinned definition loaded: cases share a handful, so it is
-                          parsed again only when the hash changes */
-    const json_t *ids; /* the case ids this run audits: ids[first .. first + count) */
-    size_t first, count;
-    const char *db_path; /* a worker opens its own connection on it */
-    int rc;
-    cf_error_t err;
-} audit_run_t;
+    cf_time_t from, to;
+    const int64_t *ids;
+    size_t count, batches;
+    audit_batch_t *slots; /* batch i is audited into slots[i % nslots] */
+    size_t nslots;
+    pthread_mutex_t lock;
+    pthread_cond_t cond;
+    size_t claimed;  /* batches a thread has taken */
+    size_t reported; /* batches the report has taken */
+    int stop;        /* the report has failed: take no more */
+} audit_t;
 
-/* The definition case c pinned, through run->wf. Borrowed from run. */
-static int pinned(audit_run_t *run, const cf_case_t *c, const cf_workflow_t **wf, cf_error_t *err)
+/* What a thread keeps from case to case. */
+typedef struct audit_worker_s {
+    audit_t *a;
+    cf_store_t *store;
+    int rc; /* its connection failed to open: every batch it takes fails so */
+    cf_error_t err;
+    cf_workflow_t *wf; /* the last pinned definition loaded: cases share a handful, so
+                          it is parsed again only when the hash changes */
+    char *matter_id;   /* the last matter read, and its catalog entry (or NULL) */
+    json_t *matter;
+} audit_worker_t;
+
+/* The definition case c pinned, through wk->wf. Borrowed from wk. */
+static int pinned(audit_worker_t *wk, const cf_case_t *c, const cf_workflow_t **wf, cf_error_t *err)
 {
-    if (!run->wf || strcmp(run->wf->hash, c->workflow_hash) != 0) {
-        cf_workflow_free(run->wf);
-        run->wf = NULL;
-        int rc = cf_store_workflow_get_hash(run->store, c->workflow_hash, &run->wf, err);
+    if (!wk->wf || strcmp(wk->wf->hash, c->workflow_hash) != 0) {
+        cf_workflow_free(wk->wf);
+        wk->wf = NULL;
+        int rc = cf_store_workflow_get_hash(wk->store, c->workflow_hash, &wk->wf, err);
         if (rc != 0)
             return rc;
     }
-    *wf = run->wf;
+    *wf = wk->wf;
     return 0;
 }
 
-/* Reads case id with its events, pinned workflow and matter, and audits it. */
-static int audit_stored(audit_run_t *run, int64_t id, cf_error_t *err)
+/* The catalog entry of matter id, through wk; NULL when it is no longer in the
+ * catalog (the case is audited without its list). Borrowed from wk. */
+static const json_t *matter_of(audit_worker_t *wk, const char *id)
 {
+    if (wk->matter_id && strcmp(wk->matter_id, id) == 0)
+        return wk->matter;
+    free(wk->matter_id);
+    json_decref(wk->matter);
+    wk->matter = NULL;
+    wk->matter_id = strdup(id);
+    if (cf_store_matter_get(wk->store, id, &wk->matter, NULL) != 0)
+        wk->matter = NULL;
+    return wk->matter;
+}
+
+/* Reads case id with its events, pinned workflow and matter, audits it and adds
+ * it to batch b (unless it is outside the range). */
+static int audit_stored(audit_worker_t *wk, int64_t id, audit_batch_t *b, cf_error_t *err)
+{
+    const audit_t *a = wk->a;
     cf_case_t c;
     const cf_workflow_t *wf = NULL;
-    json_t *events = NULL, *matter = NULL, *result = NULL;
-    int rc = cf_store_case_get(run->store, id, &c, err);
+    const json_t *matter = NULL;
+    json_t *events = NULL, *result = NULL;
+    int rc = cf_store_case_row(wk->store, id, &c, err);
     if (rc != 0)
         return rc;
-    int wanted = !run->ranged || (c.closed_at && c.closed_at >= run->from && c.closed_at < run->to);
+    int wanted = !a->ranged || (c.closed_at && c.closed_at >= a->from && c.closed_at < a->to);
     if (wanted)
-        rc = cf_store_case_events(run->store, id, &events, err);
-    if (wanted && rc == 0 && run->replay)
-        rc = pinned(run, &c, &wf, err);
-    if (wanted && rc == 0 && run->replay && c.matter_id &&
-        cf_store_matter_get(run->store, c.matter_id, &matter, NULL) != 0)
-        matter = NULL; /* a matter no longer in the catalog: audit without its list */
-    audit_input_t in = {wf, run->cal, matter, events, &c, run->replay};
+        rc = cf_store_case_events(wk->store, id, &events, err);
+    if (wanted && rc == 0 && a->replay)
+        rc = pinned(wk, &c, &wf, err);
+    if (wanted && rc == 0 && a->replay && c.matter_id)
+        matter = matter_of(wk, c.matter_id);
+    audit_input_t in = {wf, a->cal, matter, events, &c, a->replay};
     if (wanted && rc == 0)
-        rc = audit_one(&in, run->now, &result);
-    if (result && json_array_append_new(run->cases, result) != 0)
-        rc = CF_ENOMEM;
+        rc = audit_one(&in, a->now, &result);
+    if (result) {
+        cf__audit_render(&b->text, result, a->format);
+        cf__audit_tally_add(&b->tally, result);
+        b->cases++;
+        rc = b->text.oom || b->tally.oom ? CF_ENOMEM : 0;
+    }
+    json_decref(result);
     json_decref(events);
-    json_decref(matter);
     cf_case_dispose(&c);
     return rc;
 }
 
-/* Audits run->ids[first .. first + count) in order; the result in run->rc and
- * run->err. A worker (db_path set) works on a connection of its own. */
-static void *audit_range(void *arg)
+/* Audits batch index into b. */
+static void audit_batch(audit_worker_t *wk, size_t index, audit_batch_t *b)
 {
-    audit_run_t *run = arg;
-    cf_error_clear(&run->err);
-    run->rc = run->db_path ? cf_store_open_existing(run->db_path, &run->store, &run->err) : 0;
-    for (size_t i = run->first; run->rc == 0 && i < run->first + run->count; i++)
-        run->rc = audit_stored(run, json_integer_value(json_array_get(run->ids, i)), &run->err);
-    if (run->db_path)
-        cf_store_close(run->store);
-    cf_workflow_free(run->wf);
-    run->wf = NULL;
+    const audit_t *a = wk->a;
+    size_t first = index * CF__AUDIT_BATCH;
+    size_t end = first + CF__AUDIT_BATCH < a->count ? first + CF__AUDIT_BATCH : a->count;
+    cf_error_clear(&b->err);
+    b->rc = wk->rc;
+    if (wk->rc != 0)
+        b->err = wk->err;
+    if (b->rc == 0) /* one read lock for the batch, not two per case */
+        b->rc = cf_store_read_begin(wk->store, &b->err);
+    int reading = b->rc == 0;
+    for (size_t i = first; b->rc == 0 && i < end; i++)
+        b->rc = audit_stored(wk, a->ids[i], b, &b->err);
+    if (reading)
+        cf_store_read_end(wk->store);
+}
+
+/* Empties b for the next batch. */
+static void batch_clear(audit_batch_t *b)
+{
+    free(b->text.p);
+    cf__audit_tally_dispose(&b->tally);
+    memset(b, 0, sizeof(*b));
+}
+
+/* Hands batch b to the report, and empties it. */
+static int report_batch(cf__audit_report_t *report, audit_batch_t *b, cf_error_t *err)
+{
+    int rc = b->rc;
+    if (rc != 0)
+        *err = b->err;
+    else
+        rc = cf__audit_report_cases(report, b->text.p, b->text.len, b->cases, &b->tally);
+    batch_clear(b);
+    return rc;
+}
+
+static void worker_dispose(audit_worker_t *wk)
+{
+    cf_workflow_free(wk->wf);
+    free(wk->matter_id);
+    json_decref(wk->matter);
+}
+
+/* A thread: takes the next batch while it is not too far ahead of the report. */
+static void *audit_thread(void *arg)
+{
+    audit_worker_t *wk = arg;
+    audit_t *a = wk->a;
+    wk->rc = cf_store_open_existing(a->db_path, &wk->store, &wk->err);
+    for (;;) {
+        pthread_mutex_lock(&a->lock);
+        while (!a->stop && a->claimed < a->batches && a->claimed >= a->reported + a->nslots)
+            pthread_cond_wait(&a->cond, &a->lock);
+        int done = a->stop || a->claimed == a->batches;
+        size_t index = a->claimed;
+        a->claimed += !done;
+        pthread_mutex_unlock(&a->lock);
+        if (done)
+            break;
+        audit_batch_t *b = &a->slots[index % a->nslots];
+        audit_batch(wk, index, b);
+        pthread_mutex_lock(&a->lock);
+        b->ready = 1;
+        pthread_cond_broadcast(&a->cond);
+        pthread_mutex_unlock(&a->lock);
+    }
+    if (wk->rc == 0)
+        cf_store_close(wk->store);
+    worker_dispose(wk);
     return NULL;
 }
 
+/* The report's side: takes the batches in order as the threads finish them.
+ * The first failure, in case order, is the one reported. */
+static int report_batches(audit_t *a, cf__audit_report_t *report, cf_error_t *err)
+{
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && i < a->batches; i++) {
+        audit_batch_t *b = &a->slots[i % a->nslots];
+        pthread_mutex_lock(&a->lock);
+        while (!b->ready) /* the slot's batch before was taken: this is batch i */
+            pthread_cond_wait(&a->cond, &a->lock);
+        pthread_mutex_unlock(&a->lock);
+        rc = report_batch(report, b, err);
+        pthread_mutex_lock(&a->lock);
+        a->reported++;
+        a->stop = rc != 0;
+        pthread_cond_broadcast(&a->cond);
+        pthread_mutex_unlock(&a->lock);
+    }
+    return rc;
+}
+
+/* Audits on jobs threads; on this one if jobs is 1 or no thread can be had. */
+static int audit_threads(audit_t *a, long jobs, cf__audit_report_t *report, cf_error_t *err)
+{
+    audit_worker_t workers[CF__AUDIT_JOBS_MAX] = {0};
+    pthread_t threads[CF__AUDIT_JOBS_MAX];
+    audit_batch_t slots[CF__AUDIT_JOBS_MAX * CF__AUDIT_AHEAD] = {0};
+    long started = 0;
+    a->slots = slots;
+    a->nslots = (size_t)jobs * CF__AUDIT_AHEAD;
+    pthread_mutex_init(&a->lock, NULL);
+    pthread_cond_init(&a->cond, NULL);
+    for (long k = 0; jobs > 1 && k < jobs; k++) {
+        workers[started].a = a;
+        started += pthread_create(&threads[started], NULL, audit_thread, &workers[started]) == 0;
+    }
+    int rc = 0;
+    if (started > 0) {
+        rc = report_batches(a, report, err);
+    } else { /* here, one batch at a time */
+        audit_worker_t *wk = &workers[0];
+        wk->a = a;
+        wk->store = a->store;
+        for (size_t i = 0; rc == 0 && i < a->batches; i++) {
+            audit_batch(wk, i, &slots[0]);
+            rc = report_batch(report, &slots[0], err);
+        }
+        worker_dispose(wk);
+    }
+    for (long k = 0; k < started; k++)
+        pthread_join(threads[k], NULL);
+    pthread_cond_destroy(&a->cond);
+    pthread_mutex_destroy(&a->lock);
+    for (size_t i = 0; i < a->nslots; i++) /* batches audited after a failure */
+        batch_clear(&slots[i]);
+    return rc;
+}
+
 /* How many threads audit: --jobs, else one per online processor; never more
- * than there are runs of 64 cases (a thread costs a connection and a parse of
- * each definition). */
-static long audit_jobs(int argc, char **argv, size_t cases)
+ * than there are batches (a thread costs a connection and a parse of each
+ * definition). */
+static long audit_jobs(int argc, char **argv, size_t batches)
 {
     const char *text = cf__opt_value(argc, argv, "--jobs");
     long jobs = text ? strtol(text, NULL, 10) : sysconf(_SC_NPROCESSORS_ONLN);
     if (jobs > CF__AUDIT_JOBS_MAX)
         jobs = CF__AUDIT_JOBS_MAX;
-    if ((size_t)jobs > cases / 64)
-        jobs = (long)(cases / 64);
+    if ((size_t)jobs > batches)
+        jobs = (long)batches;
     return jobs < 1 ? 1 : jobs;
 }
 
-/* Audits every id in ids, split among jobs threads in consecutive runs; the
- * results are joined in the order of ids. The first failure (in that order)
- * is the one reported. */
-static int audit_all(const audit_run_t *proto, const json_t *ids, long jobs, json_t *cases,
-                     cf_error_t *err)
-{
-    audit_run_t runs[CF__AUDIT_JOBS_MAX];
-    pthread_t threads[CF__AUDIT_JOBS_MAX];
-    int started[CF__AUDIT_JOBS_MAX] = {0};
-    size_t n = json_array_size(ids), per = (n + (size_t)jobs - 1) / (size_t)jobs;
-    int rc = 0;
-    for (long k = 0; k < jobs; k++) {
-        runs[k] = *proto;
-        runs[k].ids = ids;
-        runs[k].first = (size_t)k * per < n ? (size_t)k * per : n;
-        runs[k].count = runs[k].first + per <= n ? per : n - runs[k].first;
-        runs[k].cases = json_array();
-        runs[k].db_path = jobs > 1 ? proto->db_path : NULL;
-        runs[k].rc = runs[k].cases ? 0 : CF_ENOMEM;
-        if (runs[k].rc == 0 && jobs > 1)
-            started[k] = pthread_create(&threads[k], NULL, audit_range, &runs[k]) == 0;
-        if (runs[k].rc == 0 && !started[k])
-            audit_range(&runs[k]); /* one job, or no thread to be had: here */
-    }
-    for (long k = 0; k < jobs; k++) {
-        if (started[k])
-            pthread_join(threads[k], NULL);
-        if (rc == 0 && runs[k].rc != 0) {
-            rc = runs[k].rc;
-            *err = runs[k].err;
-        }
-        if (rc == 0 && json_array_extend(cases, runs[k].cases) != 0)
-            rc = CF_ENOMEM;
-        json_decref(runs[k].cases);
-    }
-    return rc;
-}
-
-/* The report for the cases the options select. OUT *report {cases, summary}. */
-static int audit_db(cf_cli_t *cli, int argc, char **argv, int replay, json_t **report,
+/* Audits the cases the options select into report. */
+static int audit_db(cf_cli_t *cli, int argc, char **argv, int replay, cf__audit_report_t *report,
                     cf_error_t *err)
 {
     const char *one = cf__opt_value(argc, argv, "--case");
     const char *from_text = cf__opt_value(argc, argv, "--closed-from");
     const char *to_text = cf__opt_value(argc, argv, "--closed-to");
-    cf__session_t s;
-    audit_run_t run = {.replay = replay,
-                       .now = cli->now,
-                       .ranged = from_text || to_text,
-                       .to = INT64_MAX,
-                       .db_path = cli->db_path};
-    json_t *cases = json_array(), *ids = json_array();
-    int rc = cases && ids ? 0 : CF_ENOMEM;
-    if (rc == 0 && from_text)
-        rc = cf_time_parse(from_text, &run.from, err);
-    if (rc == 0 && to_text && (rc = cf_time_parse(to_text, &run.to, err)) == 0)
-        run.to += 86400; /* --closed-to is inclusive of its day */
-    json_t *list = NULL;
+    audit_t a = {.db_path = cli->db_path,
+                 .format = report->format,
+                 .replay = replay,
+                 .now = cli->now,
+                 .ranged = from_text || to_text,
+                 .to = INT64_MAX};
+    int64_t *ids = NULL, single = one ? strtoll(one, NULL, 10) : 0;
+    int rc = 0;
+    if (from_text)
+        rc = cf_time_parse(from_text, &a.from, err);
+    if (rc == 0 && to_text && (rc = cf_time_parse(to_text, &a.to, err)) == 0)
+        a.to += 86400; /* --closed-to is inclusive of its day */
+    cf__session_t s = {0};
     if (rc == 0)
         rc = cf__session_open(cli, &s, replay, err);
-    else
-        memset(&s, 0, sizeof(s));
-    run.store = s.store;
-    run.cal = s.cal;
-    cf_case_filter_t f = {0};
-    if (rc == 0 && !one)
-        rc = cf_store_case_list(s.store, &f, &list, err);
-    if (rc == 0 && one)
-        rc = json_array_append_new(ids, json_integer(strtoll(one, NULL, 10))) ? CF_ENOMEM : 0;
-    size_t i;
-    json_t *row;
-    json_array_foreach(list, i,
-                       row) if (rc == 0 && json_array_append(ids, json_object_get(row, "id")) != 0)
-        rc = CF_ENOMEM;
+    a.store = s.store;
+    a.cal = s.cal;
+    if (rc == 0 && one) {
+        a.ids = &single;
+        a.count = 1;
+    } else if (rc == 0) {
+        cf_time_t closed[2] = {a.from, a.to};
+        rc = cf_store_case_ids(s.store, a.ranged ? closed : NULL, &ids, &a.count, err);
+        a.ids = ids;
+    }
+    a.batches = (a.count + CF__AUDIT_BATCH - 1) / CF__AUDIT_BATCH;
     if (rc == 0)
-        rc = audit_all(&run, ids, audit_jobs(argc, argv, json_array_size(ids)), cases, err);
+        rc = audit_threads(&a, audit_jobs(argc, argv, a.batches), report, err);
+    free(ids);
     cf__session_close(&s);
-    json_decref(list);
-    json_decref(ids);
-    if (rc == 0)
-        *report = json_pack("{s:O, s:o}", "cases", cases, "summary", cf__audit_summary(cases));
-    json_decref(cases);
     return rc;
 }
 
@@ -301,8 +432,9 @@ static int bundle_calendar(const json_t *sources, cf_calendar_t **out, cf_error_
     return rc;
 }
 
-/* Audits a bundle read from path. OUT *report. */
-static int audit_bundle(const char *path, cf_time_t now, json_t **report, cf_error_t *err)
+/* Audits a bundle read from path into report. */
+static int audit_bundle(const char *path, cf_time_t now, cf__audit_report_t *report,
+                        cf_error_t *err)
 {
     json_error_t jerr;
     json_t *b = json_load_file(path, 0, &jerr), *result = NULL;
@@ -326,10 +458,16 @@ static int audit_bundle(const char *path, cf_time_t now, json_t **report, cf_err
     if (rc == 0)
         rc = audit_one(&in, now, &result);
     if (rc == 0) {
-        json_t *cases = json_pack("[o]", result);
-        *report = json_pack("{s:O, s:o}", "cases", cases, "summary", cf__audit_summary(cases));
-        json_decref(cases);
+        cf__jsonw_t text = {0};
+        cf__audit_tally_t tally = {0};
+        cf__audit_render(&text, result, report->format);
+        cf__audit_tally_add(&tally, result);
+        rc = text.oom || tally.oom ? CF_ENOMEM
+                                   : cf__audit_report_cases(report, text.p, text.len, 1, &tally);
+        free(text.p);
+        cf__audit_tally_dispose(&tally);
     }
+    json_decref(result);
     if (have_case)
         cf_case_dispose(&c);
     cf_calendar_free(cal);
@@ -340,13 +478,6 @@ static int audit_bundle(const char *path, cf_time_t now, json_t **report, cf_err
 
 /* ---- commands ----------------------------------------------------------------------- */
 
-static int deviations_in(const json_t *report)
-{
-    json_t *sum = json_object_get(report, "summary");
-    return json_integer_value(json_object_get(sum, "replayed")) !=
-           json_integer_value(json_object_get(sum, "conformant"));
-}
-
 static int run_audit(cf_cli_t *cli, int argc, char **argv, int replay)
 {
     const char *format = cf__opt_value(argc, argv, "--format");
@@ -356,14 +487,23 @@ static int run_audit(cf_cli_t *cli, int argc, char **argv, int replay)
         return cf__cli_usage(cli, "audit replay ... --format text|json|html");
     cf_error_t err;
     cf_error_clear(&err);
-    json_t *report = NULL;
-    int rc = bundle ? audit_bundle(bundle, cli->now, &report, &err)
-                    : audit_db(cli, argc, argv, replay, &report, &err);
+    cf__audit_report_t report;
+    int bad = 0, rc = cf__audit_report_begin(&report, cli->out, format);
+    if (rc != 0)
+        cf_error_set(&err, rc, NULL, 0, 0, "no temporary file for the HTML report");
+    else if (bundle)
+        rc = audit_bundle(bundle, cli->now, &report, &err);
+    else
+        rc = audit_db(cli, argc, argv, replay, &report, &err);
+    int started = report.started;
+    if (rc == 0)
+        rc = cf__audit_report_end(&report, &bad);
+    else
+        cf__audit_report_abandon(&report);
+    if (rc != 0 && started)
+        cli->json = 0; /* the report has begun on the output: the error goes beside it */
     if (rc != 0)
         return cf__cli_fail(cli, rc, &err);
-    cf__audit_write(cli->out, report, format);
-    int bad = deviations_in(report);
-    json_decref(report);
     return bad ? CF_EXIT_VERIFY : CF_EXIT_OK;
 }
 

@@ -18,6 +18,7 @@
  */
 #include "store-int.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -318,7 +319,8 @@ int cf_store_case_events(cf_store_t *s, int64_t id, json_t **events, cf_error_t 
     json_t *out = json_array();
     int step;
     while (rc == 0 && out && (step = sqlite3_step(st)) == SQLITE_ROW) {
-        json_t *ev = json_loads((const char *)sqlite3_column_text(st, 0), 0, NULL);
+        json_t *ev = json_loadb((const char *)sqlite3_column_text(st, 0),
+                                (size_t)sqlite3_column_bytes(st, 0), 0, NULL);
         if (!ev || json_array_append_new(out, ev) != 0)
             rc = cf_error_set(err, CF_ECORRUPT, NULL, 0, 0, "case %lld: an event is not JSON",
                               (long long)id);
@@ -331,6 +333,119 @@ int cf_store_case_events(cf_store_t *s, int64_t id, json_t **events, cf_error_t 
         return rc ? rc : CF_ENOMEM;
     }
     *events = out;
+    return 0;
+}
+
+/* Exported, documented in store.h */
+int cf_store_read_begin(cf_store_t *s, cf_error_t *err)
+{
+    return cf__store_run(s, "BEGIN", err);
+}
+
+/* Exported, documented in store.h */
+void cf_store_read_end(cf_store_t *s)
+{
+    sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL); /* nothing written: cannot fail */
+}
+
+/* A text column as a new string (NULL for SQL NULL); *oom set when it cannot be. */
+static char *column_dup(sqlite3_stmt *st, int col, int *oom)
+{
+    const char *text = (const char *)sqlite3_column_text(st, col);
+    char *copy = text ? strdup(text) : NULL;
+    *oom |= text && !copy;
+    return copy;
+}
+
+static int row_to_case(sqlite3_stmt *st, cf_case_t *c, cf_error_t *err)
+{
+    int oom = 0;
+    memset(c, 0, sizeof(*c));
+    c->id = sqlite3_column_int64(st, 0);
+    c->workflow_id = column_dup(st, 1, &oom);
+    c->workflow_version = (unsigned)sqlite3_column_int(st, 2);
+    snprintf(c->workflow_hash, sizeof(c->workflow_hash), "%s", sqlite3_column_text(st, 3));
+    c->matter_id = column_dup(st, 4, &oom);
+    c->parent_id = sqlite3_column_int64(st, 5);
+    c->state = column_dup(st, 6, &oom);
+    c->version = sqlite3_column_int64(st, 7);
+    snprintf(c->head, sizeof(c->head), "%s", sqlite3_column_text(st, 8));
+    c->opened_at = sqlite3_column_int64(st, 10);
+    c->updated_at = sqlite3_column_int64(st, 11);
+    c->closed_at = sqlite3_column_int64(st, 12); /* NULL while open: 0 */
+    int rc = oom ? CF_ENOMEM : 0;
+    if (rc == 0 && cf_chain_algo_parse((const char *)sqlite3_column_text(st, 9), &c->algo) != 0)
+        rc = cf_error_set(err, CF_ECORRUPT, NULL, 0, 0, "case %lld: unknown chain algorithm",
+                          (long long)c->id);
+    if (rc != 0)
+        cf_case_dispose(c);
+    return rc;
+}
+
+/* Exported, documented in store.h */
+int cf_store_case_row(cf_store_t *s, int64_t id, cf_case_t *c, cf_error_t *err)
+{
+    sqlite3_stmt *st;
+    int rc =
+        cf__store_prepare(s,
+                          "SELECT id, workflow_id, workflow_version, workflow_hash, matter_id, "
+                          "coalesce(parent_id, 0), state, version, head, algo, opened_at, "
+                          "updated_at, closed_at FROM cases WHERE id = ?",
+                          &st, err);
+    if (rc != 0)
+        return rc;
+    sqlite3_bind_int64(st, 1, id);
+    int step = sqlite3_step(st);
+    if (step == SQLITE_DONE)
+        rc = cf_error_set(err, CF_ENOTFOUND, NULL, 0, 0, "no case %lld", (long long)id);
+    else if (step != SQLITE_ROW)
+        rc = cf__store_error(s, step, "read case", err);
+    else
+        rc = row_to_case(st, c, err);
+    cf__store_release(s, st);
+    return rc;
+}
+
+/* Exported, documented in store.h */
+int cf_store_case_ids(cf_store_t *s, const cf_time_t *closed, int64_t **ids, size_t *count,
+                      cf_error_t *err)
+{
+    sqlite3_stmt *st;
+    int rc =
+        cf__store_prepare(s,
+                          closed ? "SELECT id FROM cases WHERE closed_at >= ? AND closed_at < ? "
+                                   "ORDER BY id"
+                                 : "SELECT id FROM cases ORDER BY id",
+                          &st, err);
+    if (rc != 0)
+        return rc;
+    if (closed) {
+        sqlite3_bind_int64(st, 1, closed[0]);
+        sqlite3_bind_int64(st, 2, closed[1]);
+    }
+    int64_t *out = NULL;
+    size_t n = 0, cap = 0;
+    int step;
+    while (rc == 0 && (step = sqlite3_step(st)) == SQLITE_ROW) {
+        if (n == cap) {
+            int64_t *grown = realloc(out, (cap = cap ? 2 * cap : 1024) * sizeof(*out));
+            if (!grown) {
+                rc = CF_ENOMEM;
+                break;
+            }
+            out = grown;
+        }
+        out[n++] = sqlite3_column_int64(st, 0);
+    }
+    if (rc == 0 && step != SQLITE_DONE)
+        rc = cf__store_error(s, step, "list cases", err);
+    cf__store_release(s, st);
+    if (rc != 0) {
+        free(out);
+        return rc;
+    }
+    *ids = out;
+    *count = n;
     return 0;
 }
 

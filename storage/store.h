@@ -100,6 +100,23 @@ int cf_store_case_append(cf_store_t *s, cf_case_t *c, json_t *events, cf_error_t
 int cf_store_case_get(cf_store_t *s, int64_t id, cf_case_t *c, cf_error_t *err);
 /* OUT *events: new array of the case's events as stored, by seq. */
 int cf_store_case_events(cf_store_t *s, int64_t id, json_t **events, cf_error_t *err);
+/* Reads that follow see one snapshot of the database, until cf_store_read_end
+ * (BEGIN / COMMIT of a read transaction). Outside one, every statement takes
+ * and drops SQLite's read lock on its own, a few system calls each: a run of
+ * many small reads (an audit, case by case) is cheaper inside one. Not while
+ * a write transaction is open. */
+int cf_store_read_begin(cf_store_t *s, cf_error_t *err);
+void cf_store_read_end(cf_store_t *s);
+/* Reads only the columns of case id's row into c (which must not be
+ * initialized; dispose it after): id, workflow id, version and hash, algo,
+ * matter_id, parent_id, state, version, head, opened_at, updated_at and
+ * closed_at, without parsing its snapshot. The rest of c is empty (no facts,
+ * no clocks): what an audit reads beside the events, not a case to act on. */
+int cf_store_case_row(cf_store_t *s, int64_t id, cf_case_t *c, cf_error_t *err);
+/* OUT *ids (malloc'd, free()) and *count: the ids of every case by id or, when
+ * closed is not NULL, of the cases closed in [closed[0], closed[1]). */
+int cf_store_case_ids(cf_store_t *s, const cf_time_t *closed, int64_t **ids, size_t *count,
+                      cf_error_t *err);
 
 typedef struct cf_case_filter_s {
     const char *state;    /* or NULL */

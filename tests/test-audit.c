@@ -6,8 +6,10 @@
  *   kind, rule, basis and 追责情形: service late, 告知 skipped, wrong role, an
  *   extension without approval, an emergency measure reported after 24 hours.
  * audit-3.x: records tampered with in the database file (triggers bypassed):
- *   an event edited, an event deleted; and bundles verified away from the
- *   database, a hand-edited one caught.
+ *   an event edited, an event deleted; bundles verified away from the
+ *   database, a hand-edited one caught; the command line over the database (on
+ *   several threads, a record it cannot read) and what it reads of a case.
+ * audit-4.x, the report itself, are in test-audit-report.c.
  * Non-conforming logs are made the way a careless or dishonest writer would:
  * events sealed onto the chain directly, without asking the engine.
  */
@@ -318,9 +320,19 @@ TEST_IMPL(audit_event_deleted)
     return 0;
 }
 
-/* Runs the command line in-process; returns its exit code, output in out. */
-static int cli(char *out, size_t size, const char *a1, const char *a2, const char *a3,
-               const char *a4, const char *a5)
+/* Puts the 2025 calendar into the fixture's database, for the command line. */
+static void put_calendar(fx_t *f)
+{
+    cf_error_t err;
+    char *source = cf_test_slurp("workflows/calendars/2025.yaml", NULL);
+    ASSERT_EQ(cf_store_calendar_put(f->store, 2025, source, &err), 0);
+    free(source);
+}
+
+/* Runs the command line in-process; returns its exit code, its output in out
+ * and, when errors is not NULL, what it wrote on stderr there (size bytes each). */
+static int cli_both(char *out, char *errors, size_t size, const char *a1, const char *a2,
+                    const char *a3, const char *a4, const char *a5)
 {
     char db[512];
     snprintf(db, sizeof(db), "--db=%s/audit.db", cf_test_tmpdir());
@@ -334,45 +346,150 @@ static int cli(char *out, size_t size, const char *a1, const char *a2, const cha
     setenv("CASEFLOW_NOW", "2025-10-01T00:00:00+08:00", 1);
     int rc = cf_cli_main(argc, argv, o, e);
     rewind(o);
-    size_t n = fread(out, 1, size - 1, o);
-    out[n] = '\0';
+    out[fread(out, 1, size - 1, o)] = '\0';
+    if (errors) {
+        rewind(e);
+        errors[fread(errors, 1, size - 1, e)] = '\0';
+    }
     fclose(o);
     fclose(e);
     return rc;
 }
 
+static int cli(char *out, size_t size, const char *a1, const char *a2, const char *a3,
+               const char *a4, const char *a5)
+{
+    return cli_both(out, NULL, size, a1, a2, a3, a4, a5);
+}
+
+/* Opens cases until the database has n, each walked to its decision. */
+static void more_cases(fx_t *f, int n)
+{
+    for (int i = 1; i < n; i++) {
+        cf_case_dispose(&f->c);
+        cf_test_open(f->store, f->wf, f->cal, "2025-09-01T09:00:00+08:00", &f->c);
+        walk_to_decision(f);
+    }
+}
+
 /* audit-3.4: an audit of many cases on several threads (--jobs) reports exactly
- * what one thread does, cases in the same order, and a break in a case of the
- * last thread's share is found and exits 7 the same. */
+ * what one thread does, cases in the same order (600 cases: ten batches, more
+ * than two threads may run ahead of the report, so they wait for it), and a
+ * break in a case of the last batch is found and exits 7 the same. */
 TEST_IMPL(audit_cli_jobs)
 {
     fx_t f;
     setup(&f, MINI, "2025-09-01T09:00:00+08:00");
     walk_to_decision(&f);
-    for (int i = 1; i < 200; i++) {
-        cf_case_dispose(&f.c);
-        cf_test_open(f.store, f.wf, f.cal, "2025-09-01T09:00:00+08:00", &f.c);
-        walk_to_decision(&f);
-    }
-    cf_error_t err;
-    ASSERT_EQ(cf_store_calendar_put(f.store, 2025,
-                                    cf_test_slurp("workflows/calendars/2025.yaml", NULL), &err),
-              0);
+    more_cases(&f, 600);
+    put_calendar(&f);
     char sql[256];
     snprintf(sql, sizeof(sql),
-             "%s UPDATE events SET body = replace(body, '举报', '匿名') WHERE case_id = 190 AND "
+             "%s UPDATE events SET body = replace(body, '举报', '匿名') WHERE case_id = 590 AND "
              "seq = 3;",
              drop_triggers);
     tamper("audit.db", sql);
     size_t size = 8 << 20;
-    char *one = malloc(size), *three = malloc(size);
+    char *one = malloc(size), *two = malloc(size), *three = malloc(size);
     ASSERT_EQ(cli(one, size, "audit", "replay", "--json", "--jobs", "1"), CF_EXIT_VERIFY);
+    ASSERT_EQ(cli(two, size, "audit", "replay", "--json", "--jobs", "2"), CF_EXIT_VERIFY);
     ASSERT_EQ(cli(three, size, "audit", "replay", "--json", "--jobs", "3"), CF_EXIT_VERIFY);
     ASSERT_CONTAINS(three, "event 3 was altered");
-    ASSERT_CONTAINS(three, "\"replayed\": 200");
+    ASSERT_CONTAINS(three, "\"replayed\": 600");
+    ASSERT_CONTAINS(three, "\"case\": 590,\n      \"workflow\"");
+    ASSERT(strcmp(one, two) == 0);
     ASSERT(strcmp(one, three) == 0);
     free(one);
+    free(two);
     free(three);
+    teardown(&f);
+    return 0;
+}
+
+/* audit-3.5: a case whose record cannot be read (an event that is not JSON)
+ * stops an audit on several threads, without hanging (700 cases, eleven
+ * batches: the threads would wait for a report that no longer takes any): the
+ * exit code of a corrupt record and the case named. Once the report has begun on the output,
+ * the error goes to stderr even with --json, never into the report; before
+ * (the case alone), --json answers with the error object. */
+TEST_IMPL(audit_cli_failure)
+{
+    fx_t f;
+    setup(&f, MINI, "2025-09-01T09:00:00+08:00");
+    walk_to_decision(&f);
+    more_cases(&f, 700);
+    put_calendar(&f);
+    char sql[256];
+    snprintf(sql, sizeof(sql),
+             "%s UPDATE events SET body = 'not JSON' WHERE case_id = 100 AND seq = 2;",
+             drop_triggers);
+    tamper("audit.db", sql);
+    size_t size = 8 << 20;
+    char *out = malloc(size), *errors = malloc(size);
+    ASSERT_EQ(cli_both(out, errors, size, "audit", "replay", "--json", "--jobs", "2"),
+              cf__cli_exit_code(CF_ECORRUPT));
+    ASSERT_CONTAINS(errors, "case 100: an event is not JSON");
+    ASSERT(strncmp(out, "{\n  \"cases\": [", 14) == 0);
+    ASSERT(strstr(out, "ECORRUPT") == NULL);
+    ASSERT_CONTAINS(out, "\"case\": 64,");        /* the batch before */
+    ASSERT(strstr(out, "\"case\": 65,") == NULL); /* the failing batch is not written */
+    ASSERT_EQ(cli_both(out, errors, size, "audit", "replay", "--case", "100", "--json"),
+              cf__cli_exit_code(CF_ECORRUPT));
+    ASSERT_CONTAINS(out, "\"error\": \"ECORRUPT\"");
+    free(out);
+    free(errors);
+    teardown(&f);
+    return 0;
+}
+
+/* audit-3.6: what an audit reads of a case besides its events, without its
+ * snapshot: the row's columns say what the snapshot says; and the ids of the
+ * cases closed in a range are those, and only those. */
+TEST_IMPL(audit_store_rows)
+{
+    fx_t f;
+    cf_error_t err;
+    setup(&f, MINI, "2025-09-01T09:00:00+08:00");
+    walk_to_decision(&f);
+    act(&f, "serve", "handler", "2025-10-09T10:00:00+08:00", NULL, NULL);
+    act(&f, "archive", "handler", "2025-10-10T10:00:00+08:00", NULL, NULL);
+    int64_t closed_id = f.c.id;
+    more_cases(&f, 2); /* a second, still open */
+    cf_case_t row, full;
+    ASSERT_EQ(cf_store_case_row(f.store, closed_id, &row, &err), 0);
+    ASSERT_EQ(cf_store_case_get(f.store, closed_id, &full, &err), 0);
+    ASSERT_EQ(row.id, full.id);
+    ASSERT_STR_EQ(row.workflow_id, full.workflow_id);
+    ASSERT_EQ(row.workflow_version, full.workflow_version);
+    ASSERT_STR_EQ(row.workflow_hash, full.workflow_hash);
+    ASSERT_EQ(row.algo, full.algo);
+    ASSERT_STR_EQ(row.head, full.head);
+    ASSERT_EQ(row.version, full.version);
+    ASSERT_STR_EQ(row.state, "closed");
+    ASSERT_EQ(row.opened_at, full.opened_at);
+    ASSERT_EQ(row.updated_at, full.updated_at);
+    ASSERT_EQ(row.closed_at, cf_test_time("2025-10-10T10:00:00+08:00"));
+    ASSERT_EQ(row.closed_at, full.closed_at);
+    ASSERT(!row.matter_id == !full.matter_id);
+    cf_case_dispose(&row);
+    cf_case_dispose(&full);
+    ASSERT_EQ(cf_store_case_row(f.store, 999, &row, &err), CF_ENOTFOUND);
+    int64_t *ids;
+    size_t n;
+    ASSERT_EQ(cf_store_case_ids(f.store, NULL, &ids, &n, &err), 0);
+    ASSERT_EQ(n, 2);
+    ASSERT(ids[0] == closed_id && ids[1] == f.c.id);
+    free(ids);
+    cf_time_t day[2] = {cf_test_time("2025-10-10T00:00:00+08:00"),
+                        cf_test_time("2025-10-11T00:00:00+08:00")};
+    ASSERT_EQ(cf_store_case_ids(f.store, day, &ids, &n, &err), 0);
+    ASSERT(n == 1 && ids[0] == closed_id);
+    free(ids);
+    day[0] = day[1];
+    day[1] = INT64_MAX;
+    ASSERT_EQ(cf_store_case_ids(f.store, day, &ids, &n, &err), 0);
+    ASSERT_EQ(n, 0);
+    free(ids);
     teardown(&f);
     return 0;
 }
@@ -385,10 +502,7 @@ TEST_IMPL(audit_bundle)
     setup(&f, MINI, "2025-09-01T09:00:00+08:00");
     walk_to_decision(&f);
     char id[32], path[512], *out = malloc(1 << 20);
-    cf_error_t err;
-    ASSERT_EQ(cf_store_calendar_put(f.store, 2025,
-                                    cf_test_slurp("workflows/calendars/2025.yaml", NULL), &err),
-              0);
+    put_calendar(&f);
     snprintf(id, sizeof(id), "%lld", (long long)f.c.id);
     ASSERT_EQ(cli(out, 1 << 20, "case", "export", id, NULL, NULL), 0);
     json_t *bundle = json_loads(out, 0, NULL);
@@ -418,10 +532,7 @@ TEST_IMPL(audit_cli)
     setup(&f, MINI, "2025-09-01T09:00:00+08:00");
     walk_to_decision(&f);
     char *out = malloc(1 << 20);
-    cf_error_t err;
-    ASSERT_EQ(cf_store_calendar_put(f.store, 2025,
-                                    cf_test_slurp("workflows/calendars/2025.yaml", NULL), &err),
-              0);
+    put_calendar(&f);
     ASSERT_EQ(cli(out, 1 << 20, "audit", "verify", NULL, NULL, NULL), 0);
     ASSERT_CONTAINS(out, "conformant");
     ASSERT_EQ(cli(out, 1 << 20, "audit", "replay", "--format", "html", NULL), 0);

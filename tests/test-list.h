@@ -116,6 +116,10 @@
     X(audit_bundle)                                                                                \
     X(audit_cli)                                                                                   \
     X(audit_cli_jobs)                                                                              \
+    X(audit_cli_failure)                                                                           \
+    X(audit_store_rows)                                                                            \
+    X(audit_report_summary)                                                                        \
+    X(audit_report_formats)                                                                        \
     /* serve-*: the daemon (tests/test-serve-store.c, test-serve.c, test-serve-alerts.c) */        \
     X(serve_store_batch)                                                                           \
     X(serve_store_commit_fails)                                                                    \
