@@ -114,6 +114,7 @@ void cf__jsonw_key(cf__jsonw_t *w, const char *key)
 typedef struct key_s {
     const char *key;
     size_t len;
+    const json_t *v;
 } member_t;
 
 /* jansson's order: bytes, then the shorter first. */
@@ -186,13 +187,18 @@ static void put_object(cf__jsonw_t *w, const json_t *o, int sort, const char *co
             w->oom = 1;
             return;
         }
+        int sorted = 1; /* as stored events are: then there is nothing to sort */
         json_object_keylen_foreach((json_t *)o, key, len, v) if (!excepted(except, key, len))
-            keys[i++] = (member_t){key, len};
+        {
+            keys[i] = (member_t){key, len, v};
+            sorted &= i == 0 || cmp_keys(&keys[i - 1], &keys[i]) < 0;
+            i++;
+        }
         n = i;
-        qsort(keys, n, sizeof(*keys), cmp_keys);
+        if (!sorted)
+            qsort(keys, n, sizeof(*keys), cmp_keys);
         for (i = 0; i < n; i++)
-            put_member(w, keys[i].key, keys[i].len, json_object_getn(o, keys[i].key, keys[i].len),
-                       i == 0, sort, depth);
+            put_member(w, keys[i].key, keys[i].len, keys[i].v, i == 0, sort, depth);
         if (keys != few)
             free(keys);
     }
