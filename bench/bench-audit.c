@@ -14,7 +14,8 @@
  *                it (output to /dev/null), over the same cases: it also starts a
  *                process, lists the cases, reads each case's pinned workflow
  *                (parsed again only when the hash changes), and renders and
- *                writes the JSON report, on one thread per processor.
+ *                writes the JSON report, on one thread per processor; its peak
+ *                resident memory is printed beside it.
  * Every case must come out conformant with an intact chain; one that does not
  * is a bench failure, not a figure.
  */
@@ -25,6 +26,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -88,8 +90,9 @@ static size_t audit_case(const cf_bench_env_t *env, cf_store_t *s, int64_t id, d
     return n;
 }
 
-/* Runs `caseflow --db path audit replay --json > /dev/null`; returns seconds. */
-static double run_cli(const cf_bench_env_t *env, const char *path)
+/* Runs `caseflow --db path audit replay --json > /dev/null`; returns seconds.
+ * OUT *peak_mb: its peak resident memory. */
+static double run_cli(const cf_bench_env_t *env, const char *path, double *peak_mb)
 {
     double start = cf_bench_now();
     pid_t pid = fork();
@@ -101,7 +104,9 @@ static double run_cli(const cf_bench_env_t *env, const char *path)
         _exit(127);
     }
     int status = 0;
-    waitpid(pid, &status, 0);
+    struct rusage ru;
+    wait4(pid, &status, 0, &ru);
+    *peak_mb = (double)ru.ru_maxrss / 1024.0; /* Linux: kilobytes */
     if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
         cf_bench_die("audit replay", "%s exited %d (7: deviations found)", env->caseflow,
                      WIFEXITED(status) ? WEXITSTATUS(status) : -1);
@@ -138,8 +143,8 @@ int cf_bench_audit(cf_bench_env_t *env, int argc, char **argv)
                     cases, events, inside);
     cf_bench_result("audit_store", (double)events / total, "cases=%ld events=%zu seconds=%.3f",
                     cases, events, total);
-    double cli = run_cli(env, path);
-    cf_bench_result("audit_cli", (double)events / cli, "cases=%ld events=%zu seconds=%.3f", cases,
-                    events, cli);
+    double peak_mb = 0, cli = run_cli(env, path, &peak_mb);
+    cf_bench_result("audit_cli", (double)events / cli,
+                    "cases=%ld events=%zu seconds=%.3f peak_mb=%.1f", cases, events, cli, peak_mb);
     return 0;
 }
