@@ -9,8 +9,11 @@
  * shows as a broken chain or a definition whose hash is not the pinned one.
  *
  * Over the database, the report is written as the cases are audited, in case
- * order, whatever the number of threads (audit-report.h); an audit that fails
- * part way (a record that cannot be read, memory) stops there, with its error.
+ * order, whatever the number of threads (audit-report.h). What is wrong with one
+ * case's record (an event that is not JSON, a pinned definition no longer in the
+ * database) is reported for that case, and the audit goes on; an audit stops
+ * part way only when the database cannot be read (or a case names a chain
+ * algorithm caseflow does not know) or memory runs out, with its error.
  *
  * Bundle format (JSON): {format: "caseflow-bundle/1", case: snapshot (case.h),
  * events: [...], workflow: {id, version, hash, source}, matter: {...} | null,
@@ -111,14 +114,15 @@ typedef struct audit_worker_s {
     json_t *matter;
 } audit_worker_t;
 
-/* The definition case c pinned, through wk->wf. Borrowed from wk. */
+/* The definition case c pinned, through wk->wf; NULL when it is not in the
+ * database (the replay reports that). Borrowed from wk. */
 static int pinned(audit_worker_t *wk, const cf_case_t *c, const cf_workflow_t **wf, cf_error_t *err)
 {
     if (!wk->wf || strcmp(wk->wf->hash, c->workflow_hash) != 0) {
         cf_workflow_free(wk->wf);
         wk->wf = NULL;
         int rc = cf_store_workflow_get_hash(wk->store, c->workflow_hash, &wk->wf, err);
-        if (rc != 0)
+        if (rc != 0 && rc != CF_ENOTFOUND)
             return rc;
     }
     *wf = wk->wf;
@@ -154,7 +158,7 @@ static int audit_stored(audit_worker_t *wk, int64_t id, audit_batch_t *b, cf_err
         return rc;
     int wanted = !a->ranged || (c.closed_at && c.closed_at >= a->from && c.closed_at < a->to);
     if (wanted)
-        rc = cf_store_case_events(wk->store, id, &events, err);
+        rc = cf_store_case_events_audit(wk->store, id, &events, err);
     if (wanted && rc == 0 && a->replay)
         rc = pinned(wk, &c, &wf, err);
     if (wanted && rc == 0 && a->replay && c.matter_id)

@@ -88,6 +88,7 @@ int cf_audit_verify(const json_t *events, cf_chain_algo_t algo, const char *head
     {
         int64_t seq = json_integer_value(json_object_get(ev, "seq"));
         const char *stored = str_of(ev, "hash"), *stored_prev = str_of(ev, "prev");
+        const char *unreadable = str_of(ev, "unreadable");
         int ok = 1;
         if (seq > expect)
             ok &= !!deviate(out, seq, "chain", "removed",
@@ -101,12 +102,16 @@ int cf_audit_verify(const json_t *events, cf_chain_algo_t algo, const char *head
             ok &=
                 !!deviate(out, seq, "chain", "moved", "event %lld names case %lld", (long long)seq,
                           (long long)json_integer_value(json_object_get(ev, "case")));
-        if (!stored_prev || strcmp(stored_prev, prev) != 0)
+        if (unreadable) /* its body is gone: what chains on is its row's hash */
+            ok &= !!deviate(out, seq, "chain", "unreadable",
+                            "event %lld cannot be read (%s): it was altered", (long long)seq,
+                            unreadable);
+        else if (!stored_prev || strcmp(stored_prev, prev) != 0)
             ok &= !!deviate(out, seq, "chain", "inserted",
                             "event %lld does not chain onto the event before it", (long long)seq);
-        if (cf_chain_hash(algo, stored_prev ? stored_prev : "", ev, hash) != 0)
+        if (!unreadable && cf_chain_hash(algo, stored_prev ? stored_prev : "", ev, hash) != 0)
             return CF_ENOMEM;
-        if (!stored || strcmp(stored, hash) != 0)
+        if (!unreadable && (!stored || strcmp(stored, hash) != 0))
             ok &= !!deviate(out, seq, "chain", "altered",
                             "event %lld was altered: its content no longer matches its hash",
                             (long long)seq);
@@ -161,6 +166,7 @@ typedef struct replay_s {
     json_t *expected; /* clock events the engine made for the last step, not yet seen */
     size_t next;      /* index of the next expected event */
     cf_time_t entered_at;
+    int halted; /* an event could not be followed: the replay stopped there */
     int oom;
 } replay_t;
 
@@ -442,6 +448,12 @@ static void replay_end(replay_t *r, cf_time_t now)
 int cf_audit_replay(const cf_workflow_t *wf, const cf_calendar_t *cal, const json_t *matter,
                     const json_t *events, cf_time_t now, cf_audit_t *out)
 {
+    if (!wf)
+        return deviate(out, 0, "workflow", "",
+                       "the workflow definition the case pinned is not in the database: its "
+                       "steps cannot be replayed")
+                   ? 0
+                   : CF_ENOMEM;
     replay_t r = {.wf = wf, .cal = cal, .matter = matter, .out = out};
     if (cf_case_init(&r.c) != 0)
         return CF_ENOMEM;
@@ -451,15 +463,22 @@ int cf_audit_replay(const cf_workflow_t *wf, const cf_calendar_t *cal, const jso
     {
         int64_t seq = json_integer_value(json_object_get(ev, "seq"));
         cf_error_t err;
+        if (str_of(ev, "unreadable")) {
+            dev(&r, seq, "record", "unreadable",
+                "the event cannot be read: the replay stops before it");
+            r.halted = 1;
+            break;
+        }
         replay_event(&r, ev, seq);
         if (cf_case_apply(&r.c, ev, &err) != 0) {
             dev(&r, seq, "record", "fold", err.text);
+            r.halted = 1;
             break;
         }
         if (r.oom)
             break;
     }
-    if (!r.oom)
+    if (!r.oom && !r.halted) /* the end of a record not followed to its end says nothing */
         replay_end(&r, now);
     json_decref(r.expected);
     cf_case_dispose(&r.c);

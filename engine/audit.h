@@ -55,13 +55,15 @@ void cf_audit_dispose(cf_audit_t *out);
 /* Verifies the chain of events (as stored, by seq) of case case_id hashed with
  * algo, whose recorded head is head (NULL: not checked). Appends one deviation
  * of kind "chain" per problem: altered, removed, reordered, inserted, moved from
- * another case, head mismatch. Returns 0 (the deviations say whether it passed)
- * or CF_ENOMEM. */
+ * another case, head mismatch, unreadable (an event whose body is not JSON, as
+ * cf_store_case_events_audit gives it: the chain goes on from its row's hash).
+ * Returns 0 (the deviations say whether it passed) or CF_ENOMEM. */
 int cf_audit_verify(const json_t *events, cf_chain_algo_t algo, const char *head, cf_audit_t *out);
 
-/* Replays events on wf (the definition the case pinned) with cal, the matter's
+/* Replays events on wf (the definition the case pinned; NULL when it is not to
+ * be had: one "workflow" deviation, nothing replayed) with cal, the matter's
  * catalog entry (or NULL) and now (for clocks still running). Deviation kinds:
- *   "workflow"    the case did not run on this definition
+ *   "workflow"    the case did not run on this definition, or it is missing
  *   "order"       a step not allowed from the state the case was in (skipped
  *                 or out of order)
  *   "role"        a step taken by a role the workflow does not allow
@@ -73,7 +75,8 @@ int cf_audit_verify(const json_t *events, cf_chain_algo_t algo, const char *head
  *                 overlapping time already excluded
  *   "clock"       a clock event the engine would not have produced
  *   "deadline"    a deadline breached (recorded, or running past it at now)
- *   "record"      an event that cannot follow the one before
+ *   "record"      an event that cannot follow the one before, or cannot be read
+ *                 (the replay stops there)
  * Returns 0 or CF_ENOMEM. */
 int cf_audit_replay(const cf_workflow_t *wf, const cf_calendar_t *cal, const json_t *matter,
                     const json_t *events, cf_time_t now, cf_audit_t *out);

@@ -98,8 +98,13 @@ int cf_store_case_open(cf_store_t *s, cf_case_t *c, json_t *events, cf_error_t *
 int cf_store_case_append(cf_store_t *s, cf_case_t *c, json_t *events, cf_error_t *err);
 /* Reads case id into c (which must not be initialized; dispose it after). */
 int cf_store_case_get(cf_store_t *s, int64_t id, cf_case_t *c, cf_error_t *err);
-/* OUT *events: new array of the case's events as stored, by seq. */
+/* OUT *events: new array of the case's events as stored, by seq. An event whose
+ * body is not JSON (written outside caseflow) fails the read: CF_ECORRUPT. */
 int cf_store_case_events(cf_store_t *s, int64_t id, json_t **events, cf_error_t *err);
+/* The same for an audit, which reports such an event rather than stopping: it
+ * stands in the array as {seq, case, type, hash (its row's columns),
+ * unreadable: why} (cf_audit_verify and cf_audit_replay know it). */
+int cf_store_case_events_audit(cf_store_t *s, int64_t id, json_t **events, cf_error_t *err);
 /* Reads that follow see one snapshot of the database, until cf_store_read_end
  * (BEGIN / COMMIT of a read transaction). Outside one, every statement takes
  * and drops SQLite's read lock on its own, a few system calls each: a run of

@@ -8,7 +8,8 @@
  * audit-3.x: records tampered with in the database file (triggers bypassed):
  *   an event edited, an event deleted; bundles verified away from the
  *   database, a hand-edited one caught; the command line over the database (on
- *   several threads, a record it cannot read) and what it reads of a case.
+ *   several threads, a case row it cannot use, events it cannot read, a
+ *   definition gone) and what it reads of a case.
  * audit-4.x, the report itself, are in test-audit-report.c.
  * Non-conforming logs are made the way a careless or dishonest writer would:
  * events sealed onto the chain directly, without asking the engine.
@@ -406,12 +407,13 @@ TEST_IMPL(audit_cli_jobs)
     return 0;
 }
 
-/* audit-3.5: a case whose record cannot be read (an event that is not JSON)
- * stops an audit on several threads, without hanging (700 cases, eleven
- * batches: the threads would wait for a report that no longer takes any): the
- * exit code of a corrupt record and the case named. Once the report has begun on the output,
- * the error goes to stderr even with --json, never into the report; before
- * (the case alone), --json answers with the error object. */
+/* audit-3.5: a case row the audit cannot use (a chain algorithm caseflow does
+ * not know) stops an audit on several threads, without hanging (700 cases,
+ * eleven batches: the threads would wait for a report that no longer takes
+ * any): the exit code of a corrupt record and the case named. Once the report
+ * has begun on the output, the error goes to stderr even with --json, never
+ * into the report; before (the case alone), --json answers with the error
+ * object. */
 TEST_IMPL(audit_cli_failure)
 {
     fx_t f;
@@ -419,16 +421,12 @@ TEST_IMPL(audit_cli_failure)
     walk_to_decision(&f);
     more_cases(&f, 700);
     put_calendar(&f);
-    char sql[256];
-    snprintf(sql, sizeof(sql),
-             "%s UPDATE events SET body = 'not JSON' WHERE case_id = 100 AND seq = 2;",
-             drop_triggers);
-    tamper("audit.db", sql);
+    tamper("audit.db", "UPDATE cases SET algo = 'md5' WHERE id = 100;");
     size_t size = 8 << 20;
     char *out = malloc(size), *errors = malloc(size);
     ASSERT_EQ(cli_both(out, errors, size, "audit", "replay", "--json", "--jobs", "2"),
               cf__cli_exit_code(CF_ECORRUPT));
-    ASSERT_CONTAINS(errors, "case 100: an event is not JSON");
+    ASSERT_CONTAINS(errors, "case 100: unknown chain algorithm");
     ASSERT(strncmp(out, "{\n  \"cases\": [", 14) == 0);
     ASSERT(strstr(out, "ECORRUPT") == NULL);
     ASSERT_CONTAINS(out, "\"case\": 64,");        /* the batch before */
@@ -438,6 +436,66 @@ TEST_IMPL(audit_cli_failure)
     ASSERT_CONTAINS(out, "\"error\": \"ECORRUPT\"");
     free(out);
     free(errors);
+    teardown(&f);
+    return 0;
+}
+
+/* The deviations of case result c (a parsed report's case) as "kind/rule@seq ...". */
+static void deviations_of(const json_t *c, char *buf, size_t size)
+{
+    size_t i, len = 0;
+    json_t *d;
+    buf[0] = '\0';
+    json_array_foreach(json_object_get(c, "deviations"), i, d) len +=
+        (size_t)snprintf(buf + len, len < size ? size - len : 0, "%s/%s@%lld ",
+                         json_string_value(json_object_get(d, "kind")),
+                         json_string_value(json_object_get(d, "rule")),
+                         (long long)json_integer_value(json_object_get(d, "seq")));
+}
+
+/* audit-3.7: what is wrong with one case's record is reported for that case
+ * and the audit goes on: an event whose body is no longer JSON is named (the
+ * chain goes on from its row's hash, so the events after it are not reported
+ * as well; the replay stops there), the other cases stay conformant; a pinned
+ * definition no longer in the database is a "workflow" deviation of every
+ * case on it, while `audit verify` (no replay) does not need it. */
+TEST_IMPL(audit_cli_unreadable)
+{
+    fx_t f;
+    setup(&f, MINI, "2025-09-01T09:00:00+08:00");
+    walk_to_decision(&f);
+    more_cases(&f, 3);
+    put_calendar(&f);
+    char sql[256];
+    snprintf(sql, sizeof(sql),
+             "%s UPDATE events SET body = '{\"seq\": 2,' WHERE case_id = 2 AND seq = 2;",
+             drop_triggers);
+    tamper("audit.db", sql);
+    size_t size = 1 << 20;
+    char *out = malloc(size), devs[512];
+    ASSERT_EQ(cli(out, size, "audit", "replay", "--json", NULL, NULL), CF_EXIT_VERIFY);
+    json_t *report = json_loads(out, 0, NULL), *cases = json_object_get(report, "cases");
+    ASSERT_EQ(json_array_size(cases), 3);
+    ASSERT(json_is_true(json_object_get(json_array_get(cases, 0), "conformant")));
+    ASSERT(json_is_true(json_object_get(json_array_get(cases, 2), "conformant")));
+    deviations_of(json_array_get(cases, 1), devs, sizeof(devs));
+    ASSERT_STR_EQ(devs, "chain/unreadable@2 record/unreadable@2 ");
+    ASSERT_CONTAINS(out, "event 2 cannot be read (not JSON at line 1, column ");
+    json_decref(report);
+    tamper("audit.db", "DELETE FROM workflows;");
+    ASSERT_EQ(cli(out, size, "audit", "replay", "--json", NULL, NULL), CF_EXIT_VERIFY);
+    report = json_loads(out, 0, NULL);
+    cases = json_object_get(report, "cases");
+    deviations_of(json_array_get(cases, 0), devs, sizeof(devs));
+    ASSERT_STR_EQ(devs, "workflow/@0 ");
+    ASSERT_CONTAINS(out, "the workflow definition the case pinned is not in the database");
+    json_decref(report);
+    ASSERT_EQ(cli(out, size, "audit", "verify", "--json", NULL, NULL), CF_EXIT_VERIFY);
+    report = json_loads(out, 0, NULL);
+    ASSERT(json_is_true(
+        json_object_get(json_array_get(json_object_get(report, "cases"), 0), "conformant")));
+    json_decref(report);
+    free(out);
     teardown(&f);
     return 0;
 }

@@ -117,6 +117,7 @@
     X(audit_cli)                                                                                   \
     X(audit_cli_jobs)                                                                              \
     X(audit_cli_failure)                                                                           \
+    X(audit_cli_unreadable)                                                                        \
     X(audit_store_rows)                                                                            \
     X(audit_report_summary)                                                                        \
     X(audit_report_formats)                                                                        \
