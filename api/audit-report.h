@@ -55,7 +55,8 @@ void cf__audit_tally_add(cf__audit_tally_t *t, const json_t *result);
 void cf__audit_tally_merge(cf__audit_tally_t *dst, const cf__audit_tally_t *src);
 /* {replayed, conformant, deviations: {kind: n}, clocks: {id: {stopped, met,
  * on_time_rate, median_seconds}}, steps: {state: {count, median_seconds}}},
- * names in the order first met. New reference, or NULL on ENOMEM. */
+ * names in the order first met (each group's durations are sorted in place for
+ * the medians). New reference, or NULL on ENOMEM. */
 json_t *cf__audit_tally_summary(const cf__audit_tally_t *t);
 void cf__audit_tally_dispose(cf__audit_tally_t *t);
 

@@ -283,6 +283,17 @@ int cf_store_case_append(cf_store_t *s, cf_case_t *c, json_t *events, cf_error_t
 
 /* ---- reading -------------------------------------------------------------------- */
 
+/* Steps st, a select of case id's row (bound as its only parameter): 0 when
+ * st is on the row, CF_ENOTFOUND or a store error. */
+static int case_row_step(cf_store_t *s, sqlite3_stmt *st, int64_t id, cf_error_t *err)
+{
+    sqlite3_bind_int64(st, 1, id);
+    int step = sqlite3_step(st);
+    if (step == SQLITE_DONE)
+        return cf_error_set(err, CF_ENOTFOUND, NULL, 0, 0, "no case %lld", (long long)id);
+    return step == SQLITE_ROW ? 0 : cf__store_error(s, step, "read case", err);
+}
+
 /* Exported, documented in store.h */
 int cf_store_case_get(cf_store_t *s, int64_t id, cf_case_t *c, cf_error_t *err)
 {
@@ -290,12 +301,7 @@ int cf_store_case_get(cf_store_t *s, int64_t id, cf_case_t *c, cf_error_t *err)
     int rc = cf__store_prepare(s, "SELECT snapshot FROM cases WHERE id = ?", &st, err);
     if (rc != 0)
         return rc;
-    sqlite3_bind_int64(st, 1, id);
-    int step = sqlite3_step(st);
-    if (step == SQLITE_DONE)
-        rc = cf_error_set(err, CF_ENOTFOUND, NULL, 0, 0, "no case %lld", (long long)id);
-    else if (step != SQLITE_ROW)
-        rc = cf__store_error(s, step, "read case", err);
+    rc = case_row_step(s, st, id, err);
     if (rc == 0) {
         json_t *snap = json_loads((const char *)sqlite3_column_text(st, 0), 0, NULL);
         rc = snap ? cf_case_from_json(c, snap, err)
@@ -424,13 +430,8 @@ int cf_store_case_row(cf_store_t *s, int64_t id, cf_case_t *c, cf_error_t *err)
                           &st, err);
     if (rc != 0)
         return rc;
-    sqlite3_bind_int64(st, 1, id);
-    int step = sqlite3_step(st);
-    if (step == SQLITE_DONE)
-        rc = cf_error_set(err, CF_ENOTFOUND, NULL, 0, 0, "no case %lld", (long long)id);
-    else if (step != SQLITE_ROW)
-        rc = cf__store_error(s, step, "read case", err);
-    else
+    rc = case_row_step(s, st, id, err);
+    if (rc == 0)
         rc = row_to_case(st, c, err);
     cf__store_release(s, st);
     return rc;
