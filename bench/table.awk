@@ -136,9 +136,9 @@ END {
         "second (alert log)", "late_burst_log", 0)
     late_row("2", "the same, received on the event stream (SSE)", "late_burst_sse", 0)
     limit_row("3", "audit: events/s verified, chain + conformance replay, by `caseflow audit " \
-        "replay --json` over " fmt(x["audit_cli", "cases"]) " closed cases (" \
-        fmt(x["audit_cli", "events"]) " events; one thread per processor, report written; peak " \
-        "memory " x["audit_cli", "peak_mb"] " MB)",
+        "replay --json`" (has("audit_cli") ? " over " fmt(x["audit_cli", "cases"]) \
+        " closed cases (" fmt(x["audit_cli", "events"]) " events; one thread per processor, " \
+        "report written; peak memory " x["audit_cli", "peak_mb"] " MB)" : ""),
         val("audit_cli"), has("audit_cli") ? v["audit_cli"] >= 100000 : "", "≥ 100,000")
     limit_row("3", "inside it, one thread: read through the store and audited, no report",
         val("audit_store"), "", "—")
