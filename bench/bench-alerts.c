@@ -31,7 +31,6 @@
  */
 #include "bench.h"
 
-#include <curl/curl.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -127,36 +126,15 @@ static void *follow_log(void *arg)
 
 /* ---- the stream client (libcurl easy on its own thread) -------------------------------------- */
 
-static size_t on_stream(char *data, size_t size, size_t n, void *ctx)
+static void feed_now(void *ctx, const char *text, size_t n)
 {
-    feed(ctx, data, size * n, cf_bench_now());
-    return size * n;
-}
-
-static int on_progress(void *ctx, curl_off_t a, curl_off_t b, curl_off_t c, curl_off_t d)
-{
-    (void)a, (void)b, (void)c, (void)d;
-    return atomic_load(&((listener_t *)ctx)->stop) != 0;
+    feed(ctx, text, n, cf_bench_now());
 }
 
 static void *follow_stream(void *arg)
 {
     listener_t *l = arg;
-    char url[128], auth[128];
-    CURL *e = curl_easy_init();
-    snprintf(url, sizeof(url), "http://127.0.0.1:%d/v1/stream", l->d->port);
-    snprintf(auth, sizeof(auth), "Authorization: Bearer %s", CF_BENCH_TOKEN);
-    struct curl_slist *h = curl_slist_append(NULL, auth);
-    curl_easy_setopt(e, CURLOPT_URL, url);
-    curl_easy_setopt(e, CURLOPT_HTTPHEADER, h);
-    curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_stream);
-    curl_easy_setopt(e, CURLOPT_WRITEDATA, l);
-    curl_easy_setopt(e, CURLOPT_XFERINFOFUNCTION, on_progress);
-    curl_easy_setopt(e, CURLOPT_XFERINFODATA, l);
-    curl_easy_setopt(e, CURLOPT_NOPROGRESS, 0L);
-    curl_easy_perform(e);
-    curl_slist_free_all(h);
-    curl_easy_cleanup(e);
+    cf_bench_stream_follow(l->d, feed_now, l, &l->stop);
     return NULL;
 }
 

@@ -408,3 +408,47 @@ int cf_bench_http(const cf_bench_daemon_t *d, const char *method, const char *pa
         free(a.text);
     return rc == CURLE_OK ? 0 : -1;
 }
+
+/* ---- the event stream ---------------------------------------------------------------------- */
+
+typedef struct follow_s {
+    void (*on_text)(void *ctx, const char *text, size_t n);
+    void *ctx;
+    atomic_int *stop;
+} follow_t;
+
+static size_t on_stream_text(char *data, size_t size, size_t n, void *arg)
+{
+    follow_t *f = arg;
+    f->on_text(f->ctx, data, size * n);
+    return size * n;
+}
+
+static int on_stream_progress(void *arg, curl_off_t a, curl_off_t b, curl_off_t c, curl_off_t d)
+{
+    (void)a, (void)b, (void)c, (void)d;
+    return atomic_load(((follow_t *)arg)->stop) != 0;
+}
+
+/* Exported, documented in bench.h */
+void cf_bench_stream_follow(const cf_bench_daemon_t *d,
+                            void (*on_text)(void *ctx, const char *text, size_t n), void *ctx,
+                            atomic_int *stop)
+{
+    follow_t f = {on_text, ctx, stop};
+    char url[128], auth[128];
+    CURL *e = curl_easy_init();
+    snprintf(url, sizeof(url), "http://127.0.0.1:%d/v1/stream", d->port);
+    snprintf(auth, sizeof(auth), "Authorization: Bearer %s", CF_BENCH_TOKEN);
+    struct curl_slist *h = curl_slist_append(NULL, auth);
+    curl_easy_setopt(e, CURLOPT_URL, url);
+    curl_easy_setopt(e, CURLOPT_HTTPHEADER, h);
+    curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_stream_text);
+    curl_easy_setopt(e, CURLOPT_WRITEDATA, &f);
+    curl_easy_setopt(e, CURLOPT_XFERINFOFUNCTION, on_stream_progress);
+    curl_easy_setopt(e, CURLOPT_XFERINFODATA, &f);
+    curl_easy_setopt(e, CURLOPT_NOPROGRESS, 0L);
+    curl_easy_perform(e);
+    curl_slist_free_all(h);
+    curl_easy_cleanup(e);
+}

@@ -18,6 +18,9 @@
  * its answer while the writer waited for requests), 128 gave ~25% more, 256 ~2%
  * more again at twice the latency. run.sh also runs 64 clients (--key http_c64),
  * shown beside it. --key names the results (KEY and KEY_open; default http).
+ * --stream 1 keeps an event stream (GET /v1/stream) open during the timed part,
+ * as a browser or an alert daemon would be, and checks that it carried one
+ * transition notice per transition (run.sh: --key http_sse).
  *
  * The client is a small HTTP/1.1 client written here, on non-blocking sockets
  * and one level-triggered epoll set, on one thread. Per request it costs one
@@ -58,6 +61,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -435,6 +439,75 @@ static void teardown(run_t *r)
     free(r->latency);
 }
 
+/* ---- an event stream held open (--stream 1) ------------------------------------------------ */
+
+/* A browser or alert daemon listening on /v1/stream while the clients work:
+ * every transition then costs the daemon a notice frame too. It counts the
+ * transition frames it receives, on a thread of its own. */
+typedef struct watcher_s {
+    pthread_t thread;
+    const cf_bench_daemon_t *d;
+    atomic_int stop;
+    atomic_long bytes;
+    atomic_long transitions;
+    char *part; /* the frame not yet complete */
+    size_t part_len;
+} watcher_t;
+
+/* Appends a piece of the stream and counts the complete frames (ended by a
+ * blank line) that are transition notices. */
+static void count_frames(void *ctx, const char *text, size_t n)
+{
+    watcher_t *w = ctx;
+    w->part = realloc(w->part, w->part_len + n + 1);
+    if (!w->part)
+        cf_bench_die("http", "out of memory");
+    memcpy(w->part + w->part_len, text, n);
+    w->part_len += n;
+    w->part[w->part_len] = '\0';
+    long found = 0;
+    char *start = w->part, *end;
+    for (; (end = strstr(start, "\n\n")) != NULL; start = end + 2)
+        found += strncmp(start, "event: transition\n", 18) == 0;
+    w->part_len -= (size_t)(start - w->part);
+    memmove(w->part, start, w->part_len + 1);
+    atomic_fetch_add(&w->transitions, found);
+    atomic_fetch_add(&w->bytes, (long)n);
+}
+
+static void *watch_stream(void *arg)
+{
+    watcher_t *w = arg;
+    cf_bench_stream_follow(w->d, count_frames, w, &w->stop);
+    return NULL;
+}
+
+/* Starts w and waits for the stream's first bytes (its ": connected" line). */
+static void watcher_start(watcher_t *w, const cf_bench_daemon_t *d)
+{
+    w->d = d;
+    if (pthread_create(&w->thread, NULL, watch_stream, w) != 0)
+        cf_bench_die("http", "no thread for the stream");
+    double until = cf_bench_now() + 10;
+    while (atomic_load(&w->bytes) == 0 && cf_bench_now() < until)
+        usleep(1000);
+    if (atomic_load(&w->bytes) == 0)
+        cf_bench_die("http", "the event stream did not open");
+}
+
+/* Waits (a few seconds at most) for want transition frames, then stops w.
+ * Returns the frames received. */
+static long watcher_stop(watcher_t *w, long want)
+{
+    double until = cf_bench_now() + 10;
+    while (atomic_load(&w->transitions) < want && cf_bench_now() < until)
+        usleep(1000);
+    atomic_store(&w->stop, 1);
+    pthread_join(w->thread, NULL);
+    free(w->part);
+    return atomic_load(&w->transitions);
+}
+
 /* ---- the subcommand ------------------------------------------------------------------------ */
 
 /* The sample "NAME VALUE" (a line of its own, not the # HELP line) in /metrics;
@@ -451,6 +524,7 @@ static double metric(const char *text, const char *name)
 int cf_bench_http_cmd(cf_bench_env_t *env, int argc, char **argv)
 {
     long clients = cf_bench_opt(argc, argv, "--clients", 128);
+    long stream = cf_bench_opt(argc, argv, "--stream", 0);
     long cases = cf_bench_opt(argc, argv, "--cases-per-client", env->quick ? 5 : 30);
     const char *key = cf_bench_opt_text(argc, argv, "--key", "http");
     char open_key[64];
@@ -475,16 +549,22 @@ int cf_bench_http_cmd(cf_bench_env_t *env, int argc, char **argv)
     free(metrics);
     r.opening = 0;
     r.answered = 0;
+    watcher_t w = {0};
+    if (stream)
+        watcher_start(&w, &d);
     double secs = drive(&r);
     long n = r.answered;
+    long frames = stream ? watcher_stop(&w, n) : 0;
+    if (stream && frames != n)
+        cf_bench_die("http", "the event stream carried %ld of %ld transitions", frames, n);
     cf_bench_http(&d, "GET", "/metrics", NULL, NULL, &status, &metrics);
     double batches = metric(metrics, "caseflow_commits_total ") - batches0;
     cf_bench_result(key, (double)n / secs,
                     "transitions=%ld clients=%ld seconds=%.3f commits=%.0f per_commit=%.1f "
-                    "p50_ms=%.2f p99_ms=%.2f batch_max=%.0f",
+                    "p50_ms=%.2f p99_ms=%.2f batch_max=%.0f stream_frames=%ld",
                     n, clients, secs, batches, batches > 0 ? (double)n / batches : 0,
                     pct(r.latency, n, 0.5) * 1e3, pct(r.latency, n, 0.99) * 1e3,
-                    metric(metrics, "caseflow_commit_batch_max "));
+                    metric(metrics, "caseflow_commit_batch_max "), frames);
     free(metrics);
     teardown(&r);
     int rc = cf_bench_daemon_stop(&d);

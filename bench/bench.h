@@ -25,6 +25,7 @@
 #ifndef CF_BENCH_H
 #define CF_BENCH_H
 
+#include <stdatomic.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -153,6 +154,13 @@ int cf_bench_daemon_stop(cf_bench_daemon_t *d);
  * text, may be NULL to discard). Returns 0, or -1 when no answer came. */
 int cf_bench_http(const cf_bench_daemon_t *d, const char *method, const char *path,
                   const char *token, const char *body, long *status, char **answer);
+
+/* Follows GET /v1/stream of d (with the bench token) on the calling thread until
+ * *stop is set or the daemon ends it; every piece of text received goes to
+ * on_text(ctx, text, n) as it comes. */
+void cf_bench_stream_follow(const cf_bench_daemon_t *d,
+                            void (*on_text)(void *ctx, const char *text, size_t n), void *ctx,
+                            atomic_int *stop);
 
 /* ---- subcommands (bench-main.c dispatches) ---- */
 int cf_bench_engine(cf_bench_env_t *env, int argc, char **argv);

@@ -62,6 +62,8 @@ while [ "$i" -le "$ROUNDS" ]; do
     else
         run http --key http_c64 --clients 64 --cases-per-client 60
     fi
+    # As a deployment runs: a browser or the alert daemon on the event stream.
+    run http --key http_sse --stream 1
     i=$((i + 1))
 done
 

@@ -117,6 +117,10 @@ END {
     ratio_row("1b", "the same with " x["http_c64", "clients"] " clients (" \
         x["http_c64", "per_commit"] " per commit; p50 " x["http_c64", "p50_ms"] " ms, p99 " \
         x["http_c64", "p99_ms"] " ms)", "http_c64", "raw_batch", "raw limit", "", "%")
+    ratio_row("1b", "the same with " x["http_sse", "clients"] " clients and an event stream " \
+        "open (`/v1/stream`: all " fmt(x["http_sse", "stream_frames"]) " transition notices " \
+        "received; p50 " x["http_sse", "p50_ms"] " ms, p99 " x["http_sse", "p99_ms"] " ms)",
+        "http_sse", "raw_batch", "raw limit", "", "%")
     limit_row("2", "ready: start to the first API answer (GET /v1/cases/1), " \
         fmt(x["ready", "cases"]) " open cases (listening after " x["ready", "listening_s"] \
         " s, /healthz answered after " x["ready", "healthz_s"] " s)",
