@@ -2,11 +2,11 @@
  * fuzz-request.c -- the daemon's request bodies, read and acted on as the daemon
  * does it.
  *
- * The daemon's own body parser (parse_body in api/http-write.c) is static and
+ * The daemon's own body parser (parse_body in api/http/http-write.c) is static and
  * runs on an h2o request, so this target takes the closest public entry points
  * instead: it parses the body exactly as parse_body does (jansson json_loadb with
  * JSON_REJECT_DUPLICATES; a non-object is refused) and hands the object to
- * cf__job_exec (api/serve-int.h), the writer thread's function that reads every
+ * cf__job_exec (api/http/serve-int.h), the writer thread's function that reads every
  * field of it: workflow, matter, party, parent, facts (typed_facts and
  * cf_engine_fact_from_text, as the daemon converts them), documents
  * (check_documents), action, clock, by (cf_period_parse) and reason, then runs
@@ -221,7 +221,7 @@ static void setup(void)
 
 /* ---- the target ------------------------------------------------------------------------------ */
 
-/* The body as parse_body (api/http-write.c) reads it; NULL when the daemon would
+/* The body as parse_body (api/http/http-write.c) reads it; NULL when the daemon would
  * answer 400, after making that answer as it does (its message made valid UTF-8:
  * jansson's can quote half a character, which once made the daemon answer 500). */
 static json_t *parse_like_daemon(const uint8_t *data, size_t size)

@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../api/audit-report.h"
+#include "audit-report.h"
 #include "task.h"
 
 /* Three results as cf__audit_case_json makes them: conformant; two

@@ -18,7 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../api/cli.h"
+#include "cli.h"
 #include "../engine/audit.h"
 #include "core-helpers.h"
 #include "task.h"
