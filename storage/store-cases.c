@@ -65,8 +65,8 @@ static int write_events(cf_store_t *s, json_t *events, char *const *bodies, cf_e
 {
     sqlite3_stmt *st;
     int rc = cf__store_prepare(s,
-                               "INSERT INTO events(case_id, seq, type, at, body, hash) VALUES "
-                               "(?, ?, ?, ?, ?, ?)",
+                               "INSERT INTO events(case_id, seq, type, at, body, hash, pos) "
+                               "VALUES (?, ?, ?, ?, ?, ?, " CF__STORE_NEXT_POS ")",
                                &st, err);
     size_t i;
     json_t *ev;

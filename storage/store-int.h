@@ -87,4 +87,17 @@ int cf__store_case_next(cf_store_t *s, const cf_case_t *c, json_t *events, int o
     "?6)) AND (?8 = 0 OR c.id IN (SELECT case_id FROM clocks WHERE state = 'running' AND "         \
     "deadline < ?7 AND party = 0)) ORDER BY c.id"
 
+/* The position an event takes in the log of all cases (store-anchor.c): one
+ * more than the largest so far, read by the INSERT that writes the event, in
+ * the transaction that commits it. SQLite serializes writers (a write holds
+ * the database's write lock from BEGIN IMMEDIATE to COMMIT, the daemon's group
+ * commit included), so positions follow commit order with no gap, and a
+ * request rolled back to its savepoint gives its positions back. The UNIQUE
+ * index on pos makes the MAX a single index lookup. A PostgreSQL backend
+ * cannot use a sequence (values are taken at INSERT, not at commit, and
+ * concurrent transactions commit in another order, leaving gaps): it must take
+ * a lock on the log (SELECT ... FOR UPDATE of a one-row counter, or an
+ * advisory lock) in the committing transaction and number its events there. */
+#define CF__STORE_NEXT_POS "(SELECT COALESCE(MAX(pos), -1) + 1 FROM events)"
+
 #endif

@@ -33,7 +33,11 @@
  *              deadline WHERE state = 'running': what is due or overdue is an
  *              index range, never a scan of cases.
  *   (version 2: tokens, case_agency, alerts -- store-daemon.c;
- *    version 3: dictionaries, the 案由 dictionaries -- store-causes.c)
+ *    version 3: dictionaries, the 案由 dictionaries -- store-causes.c;
+ *    version 4: events.pos, the event's place in the log of all cases in commit
+ *    order (0, 1, 2, ...; UNIQUE), and anchors, the signed checkpoints taken
+ *    (tree_size, root_hash, timestamp, key_id, body: the checkpoint's JSON
+ *    without its index) -- store-anchor.c)
  */
 #include "store-int.h"
 
@@ -84,6 +88,19 @@ static const char *const migrations[] = {
     /* 3: 案由 dictionaries (store-causes.c) */
     "CREATE TABLE dictionaries(id TEXT PRIMARY KEY, source TEXT NOT NULL, loaded_at INTEGER NOT "
     "NULL);",
+    /* 4: the log's commit order and signed checkpoints (store-anchor.c). Events
+     * already stored are numbered in the order of their row ids, which is the
+     * order SQLite committed them in (writers are serialized and a row id is one
+     * more than the largest); the update trigger is lifted for that one update. */
+    "ALTER TABLE events ADD COLUMN pos INTEGER;"
+    "DROP TRIGGER IF EXISTS events_no_update;"
+    "UPDATE events SET pos = r.p FROM (SELECT id, row_number() OVER (ORDER BY id) - 1 AS p FROM "
+    "events) AS r WHERE r.id = events.id;"
+    "CREATE TRIGGER events_no_update BEFORE UPDATE ON events BEGIN SELECT RAISE(ABORT, "
+    "'events are append-only'); END;"
+    "CREATE UNIQUE INDEX events_pos ON events(pos);"
+    "CREATE TABLE anchors(id INTEGER PRIMARY KEY, tree_size INTEGER NOT NULL, root_hash TEXT NOT "
+    "NULL, timestamp TEXT NOT NULL, key_id TEXT NOT NULL, body TEXT NOT NULL);",
 };
 #define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
 

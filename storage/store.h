@@ -265,4 +265,41 @@ int cf_store_causes_put(cf_store_t *s, const char *text, size_t len, const char 
  * set when none is stored. CF_ECORRUPT if a stored one no longer loads. */
 int cf_store_causes_load(cf_store_t *s, cf_causes_t **set, cf_error_t *err);
 
+/* ---- the log of all cases, and its checkpoints (store-anchor.c) ----
+ *
+ * Every event is given, in the transaction that commits it, its position in
+ * one log over all cases: 0, 1, 2, ... in commit order, whichever writer (the
+ * command line, the daemon's group commit) commits it. The Merkle tree over
+ * that log (engine/merkle.h) is what a signed checkpoint (engine/anchor.h)
+ * anchors outside the database.
+ */
+
+/* One event as the log sees it. pos is -1 for an event stored without one
+ * (written behind caseflow's back). */
+typedef struct cf_store_leaf_s {
+    int64_t pos;
+    int64_t case_id;
+    int64_t seq;
+    char hash[CF_CHAIN_HEX]; /* its chain hash as stored ("" if not 64 characters) */
+} cf_store_leaf_t;
+
+/* Calls cb for every event by position (those without one first), in one read
+ * transaction; a non-zero return from cb stops the walk and is returned. */
+typedef int (*cf_store_leaf_cb)(void *ctx, const cf_store_leaf_t *leaf);
+int cf_store_log_each(cf_store_t *s, cf_store_leaf_cb cb, void *ctx, cf_error_t *err);
+/* OUT *leaf: event seq of case case_id as the log sees it; CF_ENOTFOUND. */
+int cf_store_log_find(cf_store_t *s, int64_t case_id, int64_t seq, cf_store_leaf_t *leaf,
+                      cf_error_t *err);
+/* Records a signed checkpoint (its JSON, without its index) in the anchors
+ * table. The record is for the operator's listing; an auditor trusts only the
+ * copy kept outside the database. */
+int cf_store_anchor_put(cf_store_t *s, const json_t *checkpoint, cf_error_t *err);
+/* OUT *row: what case id's row caches, as an audit compares it with the fold
+ * of the events (new reference): {id, workflow_id, workflow_version,
+ * workflow_hash, matter_id, parent_id, party, algo, state, closed, version,
+ * head, opened_at, updated_at, closed_at, snapshot}, each column as stored
+ * (SQL NULL as JSON null; party and snapshot parsed, or their text when it is
+ * not JSON). CF_ENOTFOUND or a storage error. */
+int cf_store_case_cached(cf_store_t *s, int64_t id, json_t **row, cf_error_t *err);
+
 #endif

@@ -161,4 +161,10 @@
     X(fuzz_empty_documents)                                                                        \
     X(concurrency_same_version)                                                                    \
     X(concurrency_retry_storm)                                                                     \
+    /* merkle-*, anchor-*: the log's Merkle tree and signed checkpoints (tests/test-merkle.c) */ \
+    X(merkle_rfc6962_roots)                                                                        \
+    X(merkle_inclusion_round_trip)                                                                 \
+    X(merkle_consistency_round_trip)                                                               \
+    X(anchor_signature)                                                                            \
+    X(anchor_check)                                                                                \
     /* CORE-TESTS */
