@@ -81,4 +81,15 @@ int cf_audit_verify(const json_t *events, cf_chain_algo_t algo, const char *head
 int cf_audit_replay(const cf_workflow_t *wf, const cf_calendar_t *cal, const json_t *matter,
                     const json_t *events, cf_time_t now, cf_audit_t *out);
 
+/* Compares what the case's row caches with the fold of its events (the record:
+ * case.h), so a row edited behind caseflow's back (state, facts, version ...)
+ * is caught though reads keep serving it. row is {column: value} as
+ * cf_store_case_cached gives it (SQL NULL as null; the snapshot parsed, or its
+ * text when it is not JSON); members it lacks are not compared (a bundle has
+ * only its snapshot). Appends one deviation of kind "cache" per field that
+ * differs, rule "row.<column>" or "snapshot.<member>", naming both values.
+ * Events that cannot be read or folded are not compared (cf_audit_verify and
+ * cf_audit_replay report them). Returns 0 or CF_ENOMEM. */
+int cf_audit_cache(const json_t *events, const json_t *row, cf_audit_t *out);
+
 #endif

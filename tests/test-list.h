@@ -167,4 +167,12 @@
     X(merkle_consistency_round_trip)                                                               \
     X(anchor_signature)                                                                            \
     X(anchor_check)                                                                                \
+    X(anchor_untouched_and_grown)                                                                  \
+    X(anchor_rewrite_caught)                                                                       \
+    X(anchor_truncation_caught)                                                                    \
+    X(anchor_deletion_caught)                                                                      \
+    X(anchor_forged_checkpoint)                                                                    \
+    X(anchor_prove)                                                                                \
+    X(cache_row_state_forged)                                                                      \
+    X(cache_snapshot_forged)                                                                       \
     /* CORE-TESTS */

@@ -418,6 +418,8 @@ static int write_end(cf__audit_report_t *r, const json_t *sum)
 int cf__audit_report_end(cf__audit_report_t *r, int *bad)
 {
     json_t *sum = cf__audit_tally_summary(&r->tally);
+    if (sum && r->checkpoint)
+        json_object_set(sum, "checkpoint", (json_t *)r->checkpoint);
     int rc = sum ? write_end(r, sum) : CF_ENOMEM;
     *bad = r->tally.conformant != r->tally.cases;
     json_decref(sum);

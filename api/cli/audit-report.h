@@ -74,6 +74,8 @@ typedef struct cf__audit_report_s {
     size_t cases; /* written so far */
     int started;  /* something is written on out */
     cf__audit_tally_t tally;
+    const json_t *checkpoint; /* borrowed, or NULL: the check against a signed checkpoint
+                                 (anchor-run.h), the JSON summary's "checkpoint" */
 } cf__audit_report_t;
 
 /* Starts a report in format on out (nothing is written before the first

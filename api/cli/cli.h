@@ -95,6 +95,9 @@ int cf__read_file(const char *path, char **buf, size_t *len, cf_error_t *err);
     X("audit verify", audit_verify, "recompute every case's hash chain and report breaks")         \
     X("audit replay", audit_replay,                                                                \
       "replay cases against their pinned workflow; report deviations")                             \
+    X("audit keygen", audit_keygen, "make the bureau's Ed25519 key for signing checkpoints")    \
+    X("audit checkpoint", audit_checkpoint, "sign the head of the log's Merkle tree, to a file")   \
+    X("audit prove", audit_prove, "prove an event is in the log or in a checkpoint's tree")        \
     X("serve", serve, "run the daemon: HTTP/JSON API, deadline alerts, webhooks")                  \
     X("token create", token_create, "issue a bearer token for the daemon's API")                   \
     X("cause load", cause_load, "store 案由 dictionaries (subject types, causes, situations)")     \

@@ -19,6 +19,7 @@
  * events: [...], workflow: {id, version, hash, source}, matter: {...} | null,
  * calendars: {"2025": YAML, ...}}.
  */
+#include "anchor-run.h"
 #include "audit-report.h"
 #include "session.h"
 
@@ -36,7 +37,8 @@ typedef struct audit_input_s {
     const json_t *matter;
     const json_t *events;
     const cf_case_t *c;
-    int replay; /* 0: chain only */
+    int replay;        /* 0: chain only */
+    const json_t *row; /* what the case row caches (cf_audit_cache), or NULL */
 } audit_input_t;
 
 /* Verifies (and replays) one case. OUT *result: its JSON (cf__audit_case_json). */
@@ -48,6 +50,8 @@ static int audit_one(const audit_input_t *in, cf_time_t now, json_t **result)
         rc = cf_audit_verify(in->events, in->c->algo, in->c->head, &a);
     if (rc == 0 && in->replay)
         rc = cf_audit_replay(in->wf, in->cal, in->matter, in->events, now, &a);
+    if (rc == 0 && in->row) /* the row must be what the events give */
+        rc = cf_audit_cache(in->events, in->row, &a);
     if (rc == 0)
         *result = cf__audit_case_json(&a, in->c->workflow_id, in->c->workflow_version,
                                       in->c->workflow_hash, in->c->matter_id);
@@ -152,18 +156,20 @@ static int audit_stored(audit_worker_t *wk, int64_t id, audit_batch_t *b, cf_err
     cf_case_t c;
     const cf_workflow_t *wf = NULL;
     const json_t *matter = NULL;
-    json_t *events = NULL, *result = NULL;
+    json_t *events = NULL, *result = NULL, *row = NULL;
     int rc = cf_store_case_row(wk->store, id, &c, err);
     if (rc != 0)
         return rc;
     int wanted = !a->ranged || (c.closed_at && c.closed_at >= a->from && c.closed_at < a->to);
     if (wanted)
         rc = cf_store_case_events_audit(wk->store, id, &events, err);
+    if (wanted && rc == 0)
+        rc = cf_store_case_cached(wk->store, id, &row, err);
     if (wanted && rc == 0 && a->replay)
         rc = pinned(wk, &c, &wf, err);
     if (wanted && rc == 0 && a->replay && c.matter_id)
         matter = matter_of(wk, c.matter_id);
-    audit_input_t in = {wf, a->cal, matter, events, &c, a->replay};
+    audit_input_t in = {wf, a->cal, matter, events, &c, a->replay, row};
     if (wanted && rc == 0)
         rc = audit_one(&in, a->now, &result);
     if (result) {
@@ -174,6 +180,7 @@ static int audit_stored(audit_worker_t *wk, int64_t id, audit_batch_t *b, cf_err
     }
     json_decref(result);
     json_decref(events);
+    json_decref(row);
     cf_case_dispose(&c);
     return rc;
 }
@@ -458,7 +465,9 @@ static int audit_bundle(const char *path, cf_time_t now, cf__audit_report_t *rep
         rc = cf_error_set(err, CF_EPARSE, path, 0, 0, "the bundle's workflow does not load");
     if (rc == 0)
         rc = bundle_calendar(json_object_get(b, "calendars"), &cal, err);
-    audit_input_t in = {wf, cal, json_object_get(b, "matter"), json_object_get(b, "events"), &c, 1};
+    json_t *row = json_pack("{s:O}", "snapshot", json_object_get(b, "case"));
+    audit_input_t in = {wf, cal, json_object_get(b, "matter"), json_object_get(b, "events"), &c,
+                        1,  row};
     if (rc == 0)
         rc = audit_one(&in, now, &result);
     if (rc == 0) {
@@ -472,6 +481,7 @@ static int audit_bundle(const char *path, cf_time_t now, cf__audit_report_t *rep
         cf__audit_tally_dispose(&tally);
     }
     json_decref(result);
+    json_decref(row);
     if (have_case)
         cf_case_dispose(&c);
     cf_calendar_free(cal);
@@ -482,17 +492,45 @@ static int audit_bundle(const char *path, cf_time_t now, cf__audit_report_t *rep
 
 /* ---- commands ----------------------------------------------------------------------- */
 
+/* Checks the database against the checkpoint file path (anchor-run.h). OUT
+ * *result, *bad. */
+static int check_checkpoint(cf_cli_t *cli, const char *path, const char *pubkey, json_t **result,
+                            int *bad, cf_error_t *err)
+{
+    cf__session_t s;
+    int rc = cf__session_open(cli, &s, 0, err);
+    if (rc == 0)
+        rc = cf__anchor_verify(s.store, path, pubkey, result, bad, err);
+    cf__session_close(&s);
+    return rc;
+}
+
 static int run_audit(cf_cli_t *cli, int argc, char **argv, int replay)
 {
     const char *format = cf__opt_value(argc, argv, "--format");
     const char *bundle = cf__opt_value(argc, argv, "--bundle");
+    const char *checkpoint = cf__opt_value(argc, argv, "--checkpoint");
     format = format ? format : cli->json ? "json" : "text";
     if (strcmp(format, "text") && strcmp(format, "json") && strcmp(format, "html"))
         return cf__cli_usage(cli, "audit replay ... --format text|json|html");
+    if (checkpoint && bundle)
+        return cf__cli_usage(cli, "audit verify --checkpoint FILE [--pubkey FILE] (over the "
+                                  "database, not a bundle)");
     cf_error_t err;
     cf_error_clear(&err);
+    json_t *anchor = NULL; /* the check against the checkpoint */
+    int anchor_bad = 0;
+    if (checkpoint) {
+        int crc = check_checkpoint(cli, checkpoint, cf__opt_value(argc, argv, "--pubkey"), &anchor,
+                                   &anchor_bad, &err);
+        if (crc != 0)
+            return cf__cli_fail(cli, crc, &err);
+        if (strcmp(format, "text") == 0)
+            cf__anchor_print(cli->out, anchor);
+    }
     cf__audit_report_t report;
     int bad = 0, rc = cf__audit_report_begin(&report, cli->out, format);
+    report.checkpoint = anchor;
     if (rc != 0)
         cf_error_set(&err, rc, NULL, 0, 0, "no temporary file for the HTML report");
     else if (bundle)
@@ -506,9 +544,10 @@ static int run_audit(cf_cli_t *cli, int argc, char **argv, int replay)
         cf__audit_report_abandon(&report);
     if (rc != 0 && started)
         cli->json = 0; /* the report has begun on the output: the error goes beside it */
+    json_decref(anchor);
     if (rc != 0)
         return cf__cli_fail(cli, rc, &err);
-    return bad ? CF_EXIT_VERIFY : CF_EXIT_OK;
+    return bad || anchor_bad ? CF_EXIT_VERIFY : CF_EXIT_OK;
 }
 
 /* Exported, documented in cli.h */
