@@ -16,6 +16,7 @@
  * anchor-2.5: a forged checkpoint, another bureau's key: refused (exit 7).
  * anchor-2.6: `audit prove`: an event before the checkpoint is in its tree,
  *   one after is not.
+ * anchor-2.7: the daemon's checkpoint timer.
  * cache-1.1: the row's state edited: caught by verify and replay (row.state).
  * cache-1.2: the row's snapshot forged: caught (snapshot.facts).
  */
@@ -24,9 +25,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "core-helpers.h"
+#include "serve-helpers.h"
 #include "task.h"
 
 #define MINI    "tests/fixtures/workflows/valid/mini.yaml"
@@ -380,6 +383,56 @@ TEST_IMPL(cache_snapshot_forged)
     sqlite3_close(db);
     ASSERT_EQ(cli(out, "audit", "verify", "--case", "3", NULL), 7);
     ASSERT_CONTAINS(out, "cached snapshot is not a case");
+    free(out);
+    return 0;
+}
+
+/* anchor-2.7: the daemon, given an interval and a key, writes signed
+ * checkpoints to its file and records them; each verifies against the log.
+ * A key that is not one stops it at start, naming the file. */
+TEST_IMPL(anchor_daemon_interval)
+{
+    char *out = malloc(OUT_MAX);
+    char db[512], key[512], cp[512], pub[512];
+    td_db("anchor.db", db, sizeof(db));
+    snprintf(db_arg, sizeof(db_arg), "--db=%s", db);
+    ASSERT_EQ(cli(out, "case", "open", "--workflow", "supervision", "--party", "某某医院", NULL),
+              0);
+    ASSERT_EQ(cli(out, "audit", "keygen", "--out", tmp_path("key.pem", key), NULL), 0);
+    FILE *f = fopen(tmp_path("pub.pem", pub), "w");
+    fputs(strstr(out, "-----BEGIN PUBLIC KEY-----"), f);
+    fclose(f);
+    cf_serve_config_t cfg;
+    td_config(&cfg, db, "2026-03-02T09:00:00+08:00");
+    cfg.checkpoint_interval_ms = 20;
+    cfg.checkpoint_key = key;
+    cfg.checkpoint_out = tmp_path("cp.json", cp);
+    td_daemon_t d;
+    td_start(&d, &cfg);
+    struct stat st;
+    for (int i = 0; i < 500 && stat(cp, &st) != 0; i++)
+        usleep(10000);
+    td_stop(&d);
+    ASSERT_EQ(stat(cp, &st), 0);
+    ASSERT_EQ(verify_against(out), 0);
+    ASSERT_CONTAINS(out, "PASS");
+    sqlite3 *raw;
+    ASSERT_EQ(sqlite3_open(db, &raw), SQLITE_OK);
+    sqlite3_stmt *q;
+    ASSERT_EQ(sqlite3_prepare_v2(raw, "SELECT COUNT(*), MIN(tree_size) FROM anchors", -1, &q, NULL),
+              SQLITE_OK);
+    ASSERT_EQ(sqlite3_step(q), SQLITE_ROW);
+    ASSERT(sqlite3_column_int(q, 0) >= 1);
+    ASSERT(sqlite3_column_int(q, 1) >= 1);
+    sqlite3_finalize(q);
+    sqlite3_close(raw);
+    /* not a key: refused at start */
+    cfg.checkpoint_key = pub;
+    cf_serve_t *srv = NULL;
+    cf_error_t err;
+    ASSERT_EQ(cf_serve_open(&cfg, &srv, &err), CF_EPARSE);
+    ASSERT_STR_EQ(err.source, pub);
+    ASSERT_CONTAINS(err.text, "not an Ed25519 private key");
     free(out);
     return 0;
 }

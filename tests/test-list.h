@@ -173,6 +173,7 @@
     X(anchor_deletion_caught)                                                                      \
     X(anchor_forged_checkpoint)                                                                    \
     X(anchor_prove)                                                                                \
+    X(anchor_daemon_interval)                                                                      \
     X(cache_row_state_forged)                                                                      \
     X(cache_snapshot_forged)                                                                       \
     /* CORE-TESTS */

@@ -22,7 +22,8 @@
 static const char *const serve_usage =
     "serve [--db FILE] [--listen HOST:PORT] [--config FILE] [--alert-log FILE]\n"
     "       [--webhook URL]... [--max-body BYTES] [--webhook-attempts N]\n"
-    "       [--webhook-retry-ms MS] [--timeout-ms MS] [--now TIME] [--test-clock]";
+    "       [--webhook-retry-ms MS] [--timeout-ms MS] [--now TIME] [--test-clock]\n"
+    "       [--checkpoint-interval SECONDS --checkpoint-key FILE [--checkpoint-out FILE]]";
 
 static int number_flag(int argc, char **argv, const char *name, unsigned long *out)
 {
@@ -68,6 +69,12 @@ static int apply_flags(cf_serve_config_t *cfg, int argc, char **argv, char *list
         cfg->timeout_ms = (unsigned)n;
     if (cf__opt_flag(argc, argv, "--test-clock"))
         cfg->test_clock = 1;
+    if (rc >= 0 && (rc = number_flag(argc, argv, "--checkpoint-interval", &n)) > 0)
+        rc = n >= 1 && n <= 86400 * 7 ? (cfg->checkpoint_interval_ms = (unsigned)n * 1000, 1) : -1;
+    if (cf__opt_value(argc, argv, "--checkpoint-key"))
+        cfg->checkpoint_key = cf__opt_value(argc, argv, "--checkpoint-key");
+    if (cf__opt_value(argc, argv, "--checkpoint-out"))
+        cfg->checkpoint_out = cf__opt_value(argc, argv, "--checkpoint-out");
     return rc < 0 ? -1 : 0;
 }
 

@@ -19,6 +19,9 @@
  *   fire_chunk       most alerts fired (and committed, and delivered) at a time, 1..1024
  *   stream_max_pending  bytes an event stream may fall behind before it is ended
  *   token_cache_ms   how long a token found valid is trusted before it is read again
+ *   checkpoint_interval  seconds between signed checkpoints of the log (docs/audit.md)
+ *   checkpoint_key   the Ed25519 private key (PEM file) checkpoints are signed with
+ *   checkpoint_out   the file each checkpoint is written to
  * An unknown key is an error naming its line: a typo must not be silently
  * ignored in a deployment's settings.
  */
@@ -100,6 +103,10 @@ static int setting(cf_serve_config_t *cfg, const char *key, char *v)
         cfg->webhooks[cfg->webhooks_count++] = v;
         return 0;
     }
+    if (strcmp(key, "checkpoint_key") == 0)
+        return cfg->checkpoint_key = v, 0;
+    if (strcmp(key, "checkpoint_out") == 0)
+        return cfg->checkpoint_out = v, 0;
     if (strcmp(key, "now") == 0)
         return cf_time_parse(v, &cfg->now, &e) == 0 ? 0 : CF_EINVAL;
     if (strcmp(key, "test_clock") == 0) {
@@ -122,6 +129,9 @@ static int setting(cf_serve_config_t *cfg, const char *key, char *v)
         return n >= 4096 ? (cfg->stream_max_pending = n, 0) : CF_EINVAL;
     if (strcmp(key, "token_cache_ms") == 0)
         return n >= 1 && n <= 3600000 ? (cfg->token_cache_ms = (unsigned)n, 0) : CF_EINVAL;
+    if (strcmp(key, "checkpoint_interval") == 0)
+        return n >= 1 && n <= 86400 * 7 ? (cfg->checkpoint_interval_ms = (unsigned)n * 1000, 0)
+                                        : CF_EINVAL;
     return CF_EINVAL;
 }
 

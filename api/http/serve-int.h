@@ -13,6 +13,7 @@
  *   sched.c          the deadline scheduler: one uv_timer on the alerts index, fired
  *                    in chunks
  *   sched-deliver.c  alert delivery: SSE stream, JSON-lines log, webhooks (curl multi)
+ *   serve-anchor.c   the signed checkpoint timer (work on libuv's thread pool)
  */
 #ifndef CF_SERVE_INT_H
 #define CF_SERVE_INT_H
@@ -285,6 +286,16 @@ struct cf_serve_s {
     h2o_linklist_t conns;
     unsigned conns_count;
     cf__metrics_t m;
+    /* signed checkpoints (serve-anchor.c) */
+    struct {
+        uv_timer_t timer;
+        uv_work_t work;
+        int busy; /* a checkpoint is being taken on the thread pool */
+        cf_time_t now;
+        int rc;
+        cf_error_t err;
+        uint64_t taken, failed;
+    } anchor;
 };
 
 /* serve.c: the daemon's "now" (seconds), and in milliseconds. */
@@ -297,6 +308,12 @@ void cf__serve_maybe_finish(cf_serve_t *srv);
  * writer jobs, a closed daemon has nothing in flight); 1, or an assert fails.
  * Use as assert(cf__serve_check(srv)). */
 int cf__serve_check(const cf_serve_t *srv);
+
+/* serve-anchor.c: the checkpoint timer (nothing when no interval is set). init
+ * checks the key; close stops the timer; a checkpoint being taken holds the
+ * drain (cf__serve_maybe_finish waits for anchor.busy). */
+int cf__anchor_init(cf_serve_t *srv, cf_error_t *err);
+void cf__anchor_close(cf_serve_t *srv);
 
 /* http.c */
 int cf__http_init(cf_serve_t *srv, cf_error_t *err);

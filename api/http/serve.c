@@ -100,6 +100,7 @@ static void begin_stop(cf_serve_t *srv)
     if (srv->sigterm.loop)
         uv_close((uv_handle_t *)&srv->sigterm, NULL);
     cf__sched_close(srv);
+    cf__anchor_close(srv);
     cf__deliver_shutdown(srv);
     cf__http_shutdown(srv);
     cf__serve_maybe_finish(srv);
@@ -109,7 +110,7 @@ static void begin_stop(cf_serve_t *srv)
 void cf__serve_maybe_finish(cf_serve_t *srv)
 {
     if (srv->state != CF__STOPPING || srv->conns_count || srv->writer.inflight ||
-        !h2o_linklist_is_empty(&srv->hooks))
+        !h2o_linklist_is_empty(&srv->hooks) || srv->anchor.busy)
         return;
     srv->state = CF__CLOSED;
     assert(cf__serve_check(srv));
@@ -208,7 +209,7 @@ int cf_serve_open(const cf_serve_config_t *cfg, cf_serve_t **out, cf_error_t *er
         goto fail_writer;
     if ((rc = open_reader(srv, err)) != 0 || (rc = cf__http_init(srv, err)) != 0 ||
         (rc = cf__sched_init(srv)) != 0 || (rc = cf__deliver_init(srv, err)) != 0 ||
-        (rc = start_signals(srv, err)) != 0)
+        (rc = cf__anchor_init(srv, err)) != 0 || (rc = start_signals(srv, err)) != 0)
         goto fail_started;
     *out = srv;
     return 0;

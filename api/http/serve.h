@@ -49,6 +49,12 @@ typedef struct cf_serve_config_s {
                                   ended with an "overflow" event; 0: 16 MiB */
     unsigned token_cache_ms;   /* how long a bearer token found in the database is
                                   trusted before it is read again; 0: 5000 */
+    /* Signed checkpoints of the log (docs/audit.md), every checkpoint_interval_ms
+     * when it and checkpoint_key (an Ed25519 private key, PEM) are set, written
+     * to checkpoint_out (or only recorded in the database when NULL). */
+    unsigned checkpoint_interval_ms;
+    const char *checkpoint_key;
+    const char *checkpoint_out;
     /* Tests: fault injection on the writer's connection (cf_store_set_fault), installed
      * before the writer thread starts; called on the writer thread. NULL: none. */
     int (*store_fault)(void *ctx, const char *point);
