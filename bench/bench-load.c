@@ -88,7 +88,8 @@ cf_bench_rows_t *cf_bench_rows_open(const cf_bench_env_t *env, const char *path)
        sqlite3_exec(w->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=OFF; BEGIN", NULL, NULL,
                     NULL),
        "begin");
-    w->ev = prep(w, "INSERT INTO events(case_id, seq, type, at, body, hash) VALUES (?,?,?,?,?,?)");
+    w->ev = prep(w, "INSERT INTO events(case_id, seq, type, at, body, hash, pos) VALUES "
+                    "(?,?,?,?,?,?,(SELECT COALESCE(MAX(pos), -1) + 1 FROM events))");
     w->cs =
         prep(w, "INSERT INTO cases(id, workflow_id, workflow_version, workflow_hash, party, "
                 "state, closed, version, head, algo, opened_at, updated_at, closed_at, snapshot)"

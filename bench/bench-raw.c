@@ -231,8 +231,9 @@ static void open_writer(const cf_bench_env_t *env, const char *name, const sourc
           "pragmas");
     check(w->db,
           sqlite3_prepare_v2(w->db,
-                             "INSERT INTO events(case_id, seq, type, at, body, hash) VALUES "
-                             "(?, ?, ?, ?, ?, ?)",
+                             "INSERT INTO events(case_id, seq, type, at, body, hash, pos) "
+                             "VALUES (?, ?, ?, ?, ?, ?, (SELECT COALESCE(MAX(pos), -1) + 1 "
+                             "FROM events))",
                              -1, &w->ev, NULL),
           "prepare");
     check(w->db,

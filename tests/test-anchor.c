@@ -17,6 +17,7 @@
  * anchor-2.6: `audit prove`: an event before the checkpoint is in its tree,
  *   one after is not.
  * anchor-2.7: the daemon's checkpoint timer.
+ * anchor-2.8: a database of schema 3 numbered when migrated.
  * cache-1.1: the row's state edited: caught by verify and replay (row.state).
  * cache-1.2: the row's snapshot forged: caught (snapshot.facts).
  */
@@ -433,6 +434,37 @@ TEST_IMPL(anchor_daemon_interval)
     ASSERT_EQ(cf_serve_open(&cfg, &srv, &err), CF_EPARSE);
     ASSERT_STR_EQ(err.source, pub);
     ASSERT_CONTAINS(err.text, "not an Ed25519 private key");
+    free(out);
+    return 0;
+}
+
+/* anchor-2.8: a database from before positions (schema 3) is numbered when
+ * opened: by row id, the order SQLite committed the events in, with no gap;
+ * the log stays append-only; new events follow on. */
+TEST_IMPL(anchor_migration_numbers_events)
+{
+    char *out = malloc(OUT_MAX);
+    make_cases();
+    sqlite3 *db = raw_db();
+    exec(db, "DROP INDEX events_pos; DROP TABLE anchors; ALTER TABLE events DROP COLUMN pos; "
+             "PRAGMA user_version = 3");
+    sqlite3_close(db);
+    append_case(); /* opens (and migrates) the database, then writes */
+    db = raw_db();
+    sqlite3_stmt *st;
+    ASSERT_EQ(sqlite3_prepare_v2(db,
+                                 "SELECT COUNT(*), SUM(pos = (SELECT COUNT(*) FROM events e2 "
+                                 "WHERE e2.id < events.id)) FROM events",
+                                 -1, &st, NULL),
+              SQLITE_OK);
+    ASSERT_EQ(sqlite3_step(st), SQLITE_ROW);
+    ASSERT(sqlite3_column_int(st, 0) > 10);
+    ASSERT_EQ(sqlite3_column_int(st, 1), sqlite3_column_int(st, 0));
+    sqlite3_finalize(st);
+    ASSERT(sqlite3_exec(db, "UPDATE events SET pos = pos + 1", NULL, NULL, NULL) != SQLITE_OK);
+    sqlite3_close(db);
+    take_checkpoint(out);
+    ASSERT_EQ(verify_against(out), 0);
     free(out);
     return 0;
 }

@@ -174,6 +174,7 @@
     X(anchor_forged_checkpoint)                                                                    \
     X(anchor_prove)                                                                                \
     X(anchor_daemon_interval)                                                                      \
+    X(anchor_migration_numbers_events)                                                             \
     X(cache_row_state_forged)                                                                      \
     X(cache_snapshot_forged)                                                                       \
     /* CORE-TESTS */
