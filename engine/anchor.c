@@ -442,7 +442,10 @@ static int check_tree(const cf_anchor_head_t *h, const cf_anchor_event_t *ev, si
     return rc;
 }
 
-/* Compares case e of the index with its events now (k of them at p). */
+/* Compares case e of the index with its events now (k of them at p, by seq):
+ * the i-th leaf of the index is the case's i-th event by seq (a case whose
+ * record already had a gap when the checkpoint was taken is compared as it
+ * was, not as it should have been). */
 static int check_case(const json_t *e, const cf_anchor_event_t *const *p, size_t k,
                       cf_anchor_result_t *r)
 {
@@ -456,38 +459,41 @@ static int check_case(const json_t *e, const cf_anchor_event_t *const *p, size_t
     for (size_t i = 0; i < had && i < k; i++) {
         char hex[2 * CF_ANCHOR_INDEX_BYTES + 1];
         cf_chain_hex(p[i]->leaf, CF_ANCHOR_INDEX_BYTES, hex);
-        if (p[i]->seq != (int64_t)i + 1 || strncmp(hex, leaves + i * w, w) != 0)
-            return find(r, id, (int64_t)i + 1, "rewritten",
-                        "case %lld: event %zu is not the one the checkpoint saw: it was "
+        if (strncmp(hex, leaves + i * w, w) != 0)
+            return find(r, id, p[i]->seq, "rewritten",
+                        "case %lld: event %lld is not the one the checkpoint saw: it was "
                         "rewritten (%zu event(s) of the case from there on differ)",
-                        (long long)id, i + 1, (had < k ? had : k) - i);
+                        (long long)id, (long long)p[i]->seq, (had < k ? had : k) - i);
     }
-    if (k < had)
-        return find(r, id, (int64_t)k + 1, "truncated",
-                    "case %lld: events %zu to %zu, in the log at the checkpoint, are gone: its "
+    if (k < had) {
+        long long last = (long long)p[k - 1]->seq;
+        return find(r, id, last + 1, "truncated",
+                    "case %lld: events %lld to %lld, in the log at the checkpoint, are gone: its "
                     "record was cut short",
-                    (long long)id, k + 1, had);
+                    (long long)id, last + 1, last + (long long)(had - k));
+    }
     return 0;
 }
 
-/* Events now in the checkpoint's part of the log that its index does not have. */
+/* Events now in the checkpoint's part of the log that its index does not have:
+ * past the number of events the index had for their case. */
 static int check_inserted(const cf_anchor_head_t *h, const json_t *index,
                           const cf_anchor_event_t *ev, size_t n, cf_anchor_result_t *r)
 {
-    size_t ii = 0, w = 2 * CF_ANCHOR_INDEX_BYTES;
+    size_t ii = 0, w = 2 * CF_ANCHOR_INDEX_BYTES, rank = 0;
     int rc = 0;
     const cf_anchor_event_t **p;
     if (sort_events(ev, n, &p) != 0)
         return CF_ENOMEM;
     for (size_t i = 0; rc == 0 && i < n; i++) {
+        rank = i > 0 && p[i - 1]->case_id == p[i]->case_id ? rank + 1 : 0;
         while (ii < json_array_size(index) &&
                json_integer_value(json_object_get(json_array_get(index, ii), "case")) <
                    p[i]->case_id)
             ii++;
         const json_t *e = json_array_get(index, ii);
-        int known =
-            e && json_integer_value(json_object_get(e, "case")) == p[i]->case_id &&
-            (size_t)p[i]->seq <= strlen(json_string_value(json_object_get(e, "leaves"))) / w;
+        int known = e && json_integer_value(json_object_get(e, "case")) == p[i]->case_id &&
+                    rank < strlen(json_string_value(json_object_get(e, "leaves"))) / w;
         if (!known && p[i]->pos >= 0 && p[i]->pos < h->tree_size)
             rc = find(r, p[i]->case_id, p[i]->seq, "inserted",
                       "case %lld: event %lld stands at position %lld, within the history the "
