@@ -32,8 +32,9 @@ static void leaf_of(sqlite3_stmt *st, cf_store_leaf_t *leaf)
 /* Exported, documented in store.h */
 int cf_store_log_each(cf_store_t *s, cf_store_leaf_cb cb, void *ctx, cf_error_t *err)
 {
-    sqlite3_stmt *st;
-    int rc = cf_store_read_begin(s, err);
+    sqlite3_stmt *st = NULL;
+    int own = sqlite3_get_autocommit(s->db); /* else: inside the caller's transaction */
+    int rc = own ? cf_store_read_begin(s, err) : 0;
     if (rc != 0)
         return rc;
     rc = cf__store_prepare(s, "SELECT pos, case_id, seq, hash FROM events ORDER BY pos, id", &st,
@@ -47,7 +48,8 @@ int cf_store_log_each(cf_store_t *s, cf_store_leaf_cb cb, void *ctx, cf_error_t 
     if (rc == 0 && step != SQLITE_DONE)
         rc = cf__store_error(s, step, "read the log", err);
     cf__store_release(s, st);
-    cf_store_read_end(s);
+    if (own)
+        cf_store_read_end(s);
     return rc;
 }
 

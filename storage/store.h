@@ -284,7 +284,8 @@ typedef struct cf_store_leaf_s {
 } cf_store_leaf_t;
 
 /* Calls cb for every event by position (those without one first), in one read
- * transaction; a non-zero return from cb stops the walk and is returned. */
+ * transaction (or the caller's, when one is open); a non-zero return from cb
+ * stops the walk and is returned. */
 typedef int (*cf_store_leaf_cb)(void *ctx, const cf_store_leaf_t *leaf);
 int cf_store_log_each(cf_store_t *s, cf_store_leaf_cb cb, void *ctx, cf_error_t *err);
 /* OUT *leaf: event seq of case case_id as the log sees it; CF_ENOTFOUND. */

@@ -201,6 +201,24 @@ static int prove_checkpoint(const char *path, const char *pubkey, cf_anchor_head
     return rc;
 }
 
+/* The proof for a person: the event, the tree, the verdict, the path. */
+static void print_proof(FILE *f, const json_t *r, int bad)
+{
+    fprintf(
+        f, "case %lld event %lld: position %lld, leaf %s\n%s tree of %lld events with root %s\n",
+        (long long)json_integer_value(json_object_get(r, "case")),
+        (long long)json_integer_value(json_object_get(r, "seq")),
+        (long long)json_integer_value(json_object_get(r, "position")),
+        json_string_value(json_object_get(r, "leaf_hash")), bad ? "NOT in the" : "included in the",
+        (long long)json_integer_value(json_object_get(r, "tree_size")),
+        json_string_value(json_object_get(r, "root_hash")));
+    const json_t *path = json_object_get(r, "proof");
+    fprintf(f, "audit path (%zu hashes, leaf to root):\n", json_array_size(path));
+    size_t i;
+    json_t *h;
+    json_array_foreach((json_t *)path, i, h) fprintf(f, "  %s\n", json_string_value(h));
+}
+
 /* Exported, documented in cli.h */
 int cf__cmd_audit_prove(cf_cli_t *cli, int argc, char **argv)
 {
@@ -242,15 +260,7 @@ int cf__cmd_audit_prove(cf_cli_t *cli, int argc, char **argv)
     if (cli->json)
         cf__print_json(cli, result);
     else
-        fprintf(cli->out,
-                "case %lld event %lld: position %lld, leaf %s\n%s tree of %lld events "
-                "with root %s (audit path of %zu hashes)\n",
-                case_id, n, (long long)leaf.pos,
-                json_string_value(json_object_get(result, "leaf_hash")),
-                bad ? "NOT in the" : "included in the",
-                (long long)json_integer_value(json_object_get(result, "tree_size")),
-                json_string_value(json_object_get(result, "root_hash")),
-                json_array_size(json_object_get(result, "proof")));
+        print_proof(cli->out, result, bad);
     json_decref(result);
     return bad ? CF_EXIT_VERIFY : CF_EXIT_OK;
 }

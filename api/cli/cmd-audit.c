@@ -15,6 +15,12 @@
  * part way only when the database cannot be read (or a case names a chain
  * algorithm caseflow does not know) or memory runs out, with its error.
  *
+ * Both also fold each case's events and compare the result with what its row
+ * caches (cf_audit_cache: a row edited behind caseflow's back). `audit verify
+ * --checkpoint FILE` first checks the whole log against a signed checkpoint
+ * (anchor-run.h, docs/audit.md) and prints that check before the report (in
+ * the JSON report, as the summary's "checkpoint").
+ *
  * Bundle format (JSON): {format: "caseflow-bundle/1", case: snapshot (case.h),
  * events: [...], workflow: {id, version, hash, source}, matter: {...} | null,
  * calendars: {"2025": YAML, ...}}.
@@ -525,8 +531,8 @@ static int run_audit(cf_cli_t *cli, int argc, char **argv, int replay)
                                    &anchor_bad, &err);
         if (crc != 0)
             return cf__cli_fail(cli, crc, &err);
-        if (strcmp(format, "text") == 0)
-            cf__anchor_print(cli->out, anchor);
+        if (strcmp(format, "json") != 0) /* HTML: beside the report, not inside it */
+            cf__anchor_print(strcmp(format, "text") == 0 ? cli->out : cli->err, anchor);
     }
     cf__audit_report_t report;
     int bad = 0, rc = cf__audit_report_begin(&report, cli->out, format);
