@@ -19,7 +19,8 @@
  * anchor-2.7: the daemon's checkpoint timer.
  * anchor-2.8: a database of schema 3 numbered when migrated.
  * cache-1.1: the row's state edited: caught by verify and replay (row.state).
- * cache-1.2: the row's snapshot forged: caught (snapshot.facts).
+ * cache-1.2: the row's snapshot forged: caught (snapshot.facts); so is a
+ *   bundle's case edited by hand (snapshot.state).
  */
 #include <sqlite3.h>
 #include <stdarg.h>
@@ -384,6 +385,16 @@ TEST_IMPL(cache_snapshot_forged)
     sqlite3_close(db);
     ASSERT_EQ(cli(out, "audit", "verify", "--case", "3", NULL), 7);
     ASSERT_CONTAINS(out, "cached snapshot is not a case");
+    /* a bundle whose case was edited by hand: its events say otherwise */
+    char bundle[512];
+    ASSERT_EQ(cli(out, "--json", "case", "export", "1", NULL), 0);
+    json_t *b = json_loads(out, 0, NULL);
+    ASSERT(b);
+    json_object_set_new(json_object_get(b, "case"), "state", json_string("closed"));
+    ASSERT_EQ(json_dump_file(b, tmp_path("bundle.json", bundle), 0), 0);
+    json_decref(b);
+    ASSERT_EQ(cli(out, "audit", "replay", "--bundle", bundle, NULL), 7);
+    ASSERT_CONTAINS(out, "(snapshot.state)");
     free(out);
     return 0;
 }
