@@ -100,6 +100,8 @@ typedef struct cf_wf_clock_s {
     unsigned exclude_count;
     char *basis;
     char *accountability;
+    char *from_end_of; /* another clock's id: the period is counted from that clock's
+                          deadline, not from the starting action; or NULL */
 } cf_wf_clock_t;
 
 typedef struct cf_wf_rule_s {

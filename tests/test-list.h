@@ -37,6 +37,7 @@
     X(guard_fn_count_distinct)                                                                     \
     X(guard_fn_contains)                                                                           \
     X(guard_fn_lowest)                                                                             \
+    X(guard_fn_elapsed)                                                                            \
     X(guard_unary_minus)                                                                           \
     X(guard_err_syntax)                                                                            \
     X(guard_err_lexical)                                                                           \
