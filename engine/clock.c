@@ -228,6 +228,20 @@ static int further_allowed(const cf_case_t *c, const cf_wf_clock_t *def, const c
     return 0;
 }
 
+/* With `after`, each extension needs that action recorded once more before it (行政强制法
+ * 第二十五条第二款: the extension decided and told the party in writing). */
+static int after_recorded(const cf_case_t *c, const cf_wf_clock_t *def, const cf_clock_rt_t *k,
+                          cf_refusal_t *why)
+{
+    const char *after = def->extension->after;
+    if (after && times_done(c, after) < k->extensions + 1)
+        return cf__refuse(why, CF_EREFUSED,
+                          "extending clock '%s' (%s) needs action '%s' recorded first, once for "
+                          "each extension",
+                          def->id, def->name, after);
+    return 0;
+}
+
 /* Checks req against the clock's extension rule. OUT *total: the extension
  * granted so far plus this one. */
 static int extension_allowed(const cf_case_t *c, const cf_wf_clock_t *def, const cf_clock_rt_t *k,
@@ -254,7 +268,7 @@ static int extension_allowed(const cf_case_t *c, const cf_wf_clock_t *def, const
     cf_period_format(req->by, by, sizeof(by));
     unsigned times = x->times ? x->times : 1;
     int further = k->extensions >= times;
-    int rc = further ? further_allowed(c, def, k, times, why) : 0;
+    int rc = further ? further_allowed(c, def, k, times, why) : after_recorded(c, def, k, why);
     if (rc != 0)
         return rc;
     if (req->by.unit != cap.unit || req->by.amount <= 0)

@@ -105,6 +105,7 @@ static const cyaml_schema_field_t extension_fields[] = {
     CYAML_FIELD_MAPPING("max", CYAML_FLAG_DEFAULT, cf_wf_extension_t, max, period_fields),
     CYAML_FIELD_UINT("times", OPT, cf_wf_extension_t, times),
     STR("further_after", OPT, cf_wf_extension_t, further_after),
+    STR("after", OPT, cf_wf_extension_t, after),
     CYAML_FIELD_END,
 };
 

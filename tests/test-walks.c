@@ -8,8 +8,8 @@
  * refusal must contain. Scalars are read as text and typed by the workflow's own
  * fact declarations, exactly as the command line does. A step may instead extend a
  * clock (`extend: CLOCK, by: "30 days", reason: ...`, as `caseflow case extend`),
- * and any step may give `deadlines: {CLOCK: YYYY-MM-DD}`, the China day each named
- * clock's deadline must fall on after it, and `clocks: {CLOCK: STATUS}`, the status
+ * refused or not like an action, and any step may give `deadlines: {CLOCK: YYYY-MM-DD}`, the China
+ * day each named clock's deadline must fall on after it, and `clocks: {CLOCK: STATUS}`, the status
  * (as `case show` prints it at the step's time) each named clock must have.
  */
 #include <dirent.h>
@@ -142,11 +142,21 @@ static void run_extend(cf_store_t *s, const cf_workflow_t *wf, const cf_calendar
         CF__FAIL("%s: %s", where, err.text);
     json_t *events = NULL;
     cf_refusal_t why;
-    if (cf_engine_extend(wf, cal, c, &req, &events, &why) != 0)
-        CF__FAIL("%s: extending '%s' refused: %s", where, req.clock, why.text);
-    ASSERT_EQ(cf_store_case_append(s, c, events, &err), 0);
-    check_rows(c, where);
-    check_clocks(c, step, req.at, where);
+    int rc = cf_engine_extend(wf, cal, c, &req, &events, &why);
+    const char *refused = json_string_value(json_object_get(step, "refused"));
+    const char *words = json_string_value(json_object_get(step, "reason_contains"));
+    if (refused && strcmp(refused, "true") == 0) {
+        if (rc == 0)
+            CF__FAIL("%s: extending '%s' should have been refused", where, req.clock);
+        if (words && !strstr(why.text, words))
+            CF__FAIL("%s: refusal \"%s\" lacks \"%s\"", where, why.text, words);
+    } else {
+        if (rc != 0)
+            CF__FAIL("%s: extending '%s' refused: %s", where, req.clock, why.text);
+        ASSERT_EQ(cf_store_case_append(s, c, events, &err), 0);
+        check_rows(c, where);
+        check_clocks(c, step, req.at, where);
+    }
     cf_refusal_dispose(&why);
     json_decref(events);
 }
