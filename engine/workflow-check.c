@@ -321,6 +321,11 @@ static void check_clocks(check_t *c)
             problem(c, path, "clock '%s' counts from the end of '%s', which is not another clock",
                     k->id, k->from_end_of);
         }
+        if (k->extension && k->extension->after && !action_known(d, k->extension->after)) {
+            snprintf(path, sizeof(path), "clocks.%u.extension.after", i);
+            problem(c, path, "clock '%s' names unknown action '%s' in 'after'", k->id,
+                    k->extension->after);
+        }
         if (k->extension && !role_known(d, k->extension->approver)) {
             snprintf(path, sizeof(path), "clocks.%u.extension.approver", i);
             problem(c, path, "clock '%s' names unknown approver role '%s'", k->id,
