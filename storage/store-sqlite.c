@@ -32,7 +32,7 @@
  *              party's own period, which lapses rather than breaches). Partial index on
  *              deadline WHERE state = 'running': what is due or overdue is an
  *              index range, never a scan of cases.
- *   (version 2: tokens, case_agency, alerts -- store-daemon.c;
+ *   (version 2: tokens, case_agency, alerts -- store-tokens.c, store-alerts.c;
  *    version 3: dictionaries, the 案由 dictionaries -- store-causes.c)
  */
 #include "store-int.h"
@@ -71,7 +71,7 @@ static const char *const migrations[] = {
     "CREATE TABLE clocks(case_id INTEGER NOT NULL, clock_id TEXT NOT NULL, state TEXT NOT NULL, "
     "deadline INTEGER NOT NULL, party INTEGER NOT NULL, PRIMARY KEY(case_id, clock_id));"
     "CREATE INDEX clocks_running ON clocks(deadline) WHERE state = 'running';",
-    /* 2: the daemon (store-daemon.c): bearer tokens, agencies, alerts */
+    /* 2: the daemon: bearer tokens, agencies (store-tokens.c), alerts (store-alerts.c) */
     "CREATE TABLE tokens(hash TEXT PRIMARY KEY, agency TEXT NOT NULL, role TEXT NOT NULL, "
     "name TEXT NOT NULL, created_at INTEGER NOT NULL);"
     "CREATE TABLE case_agency(case_id INTEGER PRIMARY KEY, agency TEXT NOT NULL);"

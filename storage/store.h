@@ -149,7 +149,8 @@ int cf_store_case_list(cf_store_t *s, const cf_case_filter_t *f, json_t **list, 
 typedef int (*cf_store_fault_cb)(void *ctx, const char *point);
 void cf_store_set_fault(cf_store_t *s, cf_store_fault_cb cb, void *ctx);
 
-/* ---- the daemon: batched transactions, tokens, agencies, alerts (store-daemon.c) ----
+/* ---- transactions held by the caller (store-tx.c), tokens and agencies
+ * (store-tokens.c), the alerts index (store-alerts.c) ----
  *
  * The daemon's writer thread commits many requests in one transaction (group
  * commit): cf_store_tx_begin, then per request a savepoint around the *_tx

@@ -24,7 +24,7 @@
  */
 #include "serve-int.h"
 
-#include "cli.h"
+#include "ops.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -129,7 +129,7 @@ static int setting(cf_serve_config_t *cfg, const char *key, char *v)
 int cf_serve_config_load(cf_serve_config_t *cfg, const char *path, char **buf, cf_error_t *err)
 {
     char *text;
-    int rc = cf__read_file(path, &text, NULL, err);
+    int rc = cf_ops_read_file(path, 1u << 20, &text, NULL, err);
     if (rc != 0)
         return rc;
     int line = 0;

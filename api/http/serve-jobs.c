@@ -230,27 +230,27 @@ static int check_documents(const json_t *docs, cf_error_t *err)
 /* Reads case id for who: 404 when it does not exist or is another agency's. */
 /* Case id, if the request's agency owns it: from the writer's cache while the
  * stored head is the cached one, else read (and then kept). */
-static int load_case(cf_store_t *s, cf__wfcache_t *wfs, cf__job_t *j, int64_t id, cf_case_t *c,
+static int load_case(cf_store_t *s, cf_wfcache_t *wfs, cf__job_t *j, int64_t id, cf_case_t *c,
                      cf_error_t *err)
 {
     char agency[128], head[CF_CHAIN_HEX];
     int rc = cf_store_case_agency_head(s, id, agency, sizeof(agency), head, err);
     if (rc == 0 && strcmp(agency, j->who.agency) != 0)
         rc = cf_error_set(err, CF_ENOTFOUND, NULL, 0, 0, "no case %lld", (long long)id);
-    if (rc != 0 || (wfs->cases && cf__casecache_get(wfs->cases, id, head, c) == 0))
+    if (rc != 0 || (wfs->cases && cf_casecache_get(wfs->cases, id, head, c) == 0))
         return rc;
     rc = cf_store_case_get(s, id, c, err);
     if (rc == 0 && wfs->cases)
-        cf__casecache_put(wfs->cases, c);
+        cf_casecache_put(wfs->cases, c);
     return rc;
 }
 
 /* Keeps the case just written in the writer's cache (used only while its head
  * is the stored one, so a batch that fails to commit leaves nothing wrong). */
-static void keep(cf__wfcache_t *wfs, const cf_case_t *c)
+static void keep(cf_wfcache_t *wfs, const cf_case_t *c)
 {
     if (wfs->cases)
-        cf__casecache_put(wfs->cases, c);
+        cf_casecache_put(wfs->cases, c);
 }
 
 /* ---- open ---------------------------------------------------------------------------------- */
@@ -258,7 +258,7 @@ static void keep(cf__wfcache_t *wfs, const cf_case_t *c)
 /* The newest stored version of workflow id, through the cache: a definition is
  * immutable once stored under its hash, so an open costs a look at the (short)
  * list of stored definitions, not a YAML parse. */
-static int newest_workflow(cf_store_t *s, cf__wfcache_t *wfs, const char *id,
+static int newest_workflow(cf_store_t *s, cf_wfcache_t *wfs, const char *id,
                            const cf_workflow_t **wf, cf_error_t *err)
 {
     json_t *list, *w;
@@ -270,7 +270,7 @@ static int newest_workflow(cf_store_t *s, cf__wfcache_t *wfs, const char *id,
     json_array_foreach(list, i, w) /* by id, then version: the last match is the newest */
         if (strcmp(json_string_value(json_object_get(w, "id")), id) == 0) hash =
             json_string_value(json_object_get(w, "hash"));
-    rc = hash ? cf__wfcache_get(wfs, s, hash, wf, err)
+    rc = hash ? cf_wfcache_get(wfs, s, hash, wf, err)
               : cf_error_set(err, CF_ENOTFOUND, NULL, 0, 0, "no workflow '%s'", id);
     json_decref(list);
     return rc;
@@ -287,7 +287,7 @@ static int listed(const json_t *list, const char *id)
 }
 
 /* Resolves workflow (or the matter's first workflow) and checks the parent. */
-static int resolve_open(cf_store_t *s, cf__wfcache_t *wfs, cf__job_t *j, const cf_workflow_t **wf,
+static int resolve_open(cf_store_t *s, cf_wfcache_t *wfs, cf__job_t *j, const cf_workflow_t **wf,
                         json_t **matter, cf_error_t *err)
 {
     const char *wf_id = json_string_value(json_object_get(j->body, "workflow"));
@@ -314,7 +314,7 @@ static int resolve_open(cf_store_t *s, cf__wfcache_t *wfs, cf__job_t *j, const c
     return newest_workflow(s, wfs, wf_id, wf, err);
 }
 
-static int exec_open(cf_store_t *s, const cf_calendar_t *cal, cf__wfcache_t *wfs, cf__job_t *j)
+static int exec_open(cf_store_t *s, const cf_calendar_t *cal, cf_wfcache_t *wfs, cf__job_t *j)
 {
     cf_error_t err;
     cf_refusal_t why = {0};
@@ -363,7 +363,7 @@ static int exec_open(cf_store_t *s, const cf_calendar_t *cal, cf__wfcache_t *wfs
 /* ---- act and extend ------------------------------------------------------------------------ */
 
 /* Reads the case, checks the version, finds its workflow and matter. */
-static int prepare(cf_store_t *s, cf__wfcache_t *wfs, cf__job_t *j, cf_case_t *c,
+static int prepare(cf_store_t *s, cf_wfcache_t *wfs, cf__job_t *j, cf_case_t *c,
                    const cf_workflow_t **wf, json_t **matter)
 {
     cf_error_t err;
@@ -378,7 +378,7 @@ static int prepare(cf_store_t *s, cf__wfcache_t *wfs, cf__job_t *j, cf_case_t *c
         rc = CF_ECONFLICT;
     }
     if (rc == 0)
-        rc = cf__wfcache_get(wfs, s, c->workflow_hash, wf, &err);
+        rc = cf_wfcache_get(wfs, s, c->workflow_hash, wf, &err);
     if (rc == 0 && c->matter_id)
         rc = cf_store_matter_get(s, c->matter_id, matter, &err);
     if (rc != 0) {
@@ -411,7 +411,7 @@ static int touches_clocks(const json_t *events)
 }
 
 /* Appends events decided on c, rewrites its alerts when a clock changed, and answers. */
-static int commit_events(cf_store_t *s, const cf_calendar_t *cal, cf__wfcache_t *wfs,
+static int commit_events(cf_store_t *s, const cf_calendar_t *cal, cf_wfcache_t *wfs,
                          const cf_workflow_t *wf, cf__job_t *j, cf_case_t *c, json_t *events)
 {
     cf_error_t err;
@@ -425,7 +425,7 @@ static int commit_events(cf_store_t *s, const cf_calendar_t *cal, cf__wfcache_t 
     return 0;
 }
 
-static int exec_act(cf_store_t *s, const cf_calendar_t *cal, cf__wfcache_t *wfs, cf__job_t *j)
+static int exec_act(cf_store_t *s, const cf_calendar_t *cal, cf_wfcache_t *wfs, cf__job_t *j)
 {
     cf_case_t c;
     const cf_workflow_t *wf;
@@ -462,7 +462,7 @@ static int exec_act(cf_store_t *s, const cf_calendar_t *cal, cf__wfcache_t *wfs,
     return ret;
 }
 
-static int exec_extend(cf_store_t *s, const cf_calendar_t *cal, cf__wfcache_t *wfs, cf__job_t *j)
+static int exec_extend(cf_store_t *s, const cf_calendar_t *cal, cf_wfcache_t *wfs, cf__job_t *j)
 {
     cf_case_t c;
     const cf_workflow_t *wf;
@@ -526,8 +526,8 @@ static json_t *alert_json(const char *agency, const cf_case_t *c, const json_t *
 /* Fires one alert: appends its event and marks the row, or, when the clock has
  * moved on since the row was written (a change made outside the daemon),
  * rewrites the case's alerts instead. OUT *fired (new ref) or NULL. */
-static int fire_one(cf_store_t *s, const cf_calendar_t *cal, cf__wfcache_t *wfs,
-                    const cf_alert_t *a, cf_time_t now, json_t **fired, cf_error_t *err)
+static int fire_one(cf_store_t *s, const cf_calendar_t *cal, cf_wfcache_t *wfs, const cf_alert_t *a,
+                    cf_time_t now, json_t **fired, cf_error_t *err)
 {
     cf_case_t c;
     const cf_workflow_t *wf;
@@ -538,12 +538,12 @@ static int fire_one(cf_store_t *s, const cf_calendar_t *cal, cf__wfcache_t *wfs,
      * no agency: its alerts still fire, delivered to no agency's stream. */
     char agency[128], head[CF_CHAIN_HEX];
     int owned = cf_store_case_agency_head(s, a->case_id, agency, sizeof(agency), head, NULL) == 0;
-    int rc = owned && wfs->cases && cf__casecache_get(wfs->cases, a->case_id, head, &c) == 0
+    int rc = owned && wfs->cases && cf_casecache_get(wfs->cases, a->case_id, head, &c) == 0
                  ? 0
                  : cf_store_case_get(s, a->case_id, &c, err);
     if (rc != 0)
         return rc;
-    rc = cf__wfcache_get(wfs, s, c.workflow_hash, &wf, err);
+    rc = cf_wfcache_get(wfs, s, c.workflow_hash, &wf, err);
     const cf_clock_rt_t *k = cf_case_clock(&c, a->clock);
     if (rc == 0 && (!k || k->state != CF_CLOCK_RUNNING || k->deadline != a->deadline)) {
         rc = cf_store_alerts_sync(s, &c, wf, cal, err);
@@ -599,7 +599,7 @@ static int next_due(cf_store_t *s, cf__firelist_t *l, cf_time_t now, const cf_al
  * written is marked fired without an event rather than retried forever, and the
  * others still fire. Sets j->more when alerts may be left: the loop then delivers
  * this chunk and queues the next (sched.c). */
-static int exec_fire(cf_store_t *s, const cf_calendar_t *cal, cf__wfcache_t *wfs, cf__job_t *j)
+static int exec_fire(cf_store_t *s, const cf_calendar_t *cal, cf_wfcache_t *wfs, cf__job_t *j)
 {
     cf__firelist_t own = {0}, *l = j->srv ? &j->srv->writer.fire : &own;
     unsigned max = j->srv ? j->srv->cfg.fire_chunk : CF__FIRE_CHUNK, i = 0;
@@ -647,7 +647,7 @@ static int exec_fire(cf_store_t *s, const cf_calendar_t *cal, cf__wfcache_t *wfs
  * fired, and a case that changes before the instant is simply read again (the
  * cache is used only at the stored head). At most CF__FIRE_READ cases, for at
  * most CF__PREFETCH_US. j->fired counts the cases in the cache afterwards. */
-static int exec_prefetch(cf_store_t *s, cf__wfcache_t *wfs, cf__job_t *j)
+static int exec_prefetch(cf_store_t *s, cf_wfcache_t *wfs, cf__job_t *j)
 {
     cf_alert_t *due = wfs->cases ? malloc(CF__FIRE_READ * sizeof(*due)) : NULL;
     int n = due ? cf_store_alerts_due(s, j->now, due, CF__FIRE_READ, NULL) : 0;
@@ -658,10 +658,10 @@ static int exec_prefetch(cf_store_t *s, cf__wfcache_t *wfs, cf__job_t *j)
         cf_case_t c;
         if (cf_store_case_agency_head(s, due[i].case_id, agency, sizeof(agency), head, NULL))
             continue;
-        if (!cf__casecache_has(wfs->cases, due[i].case_id, head)) {
+        if (!cf_casecache_has(wfs->cases, due[i].case_id, head)) {
             if (cf_store_case_get(s, due[i].case_id, &c, NULL) != 0)
                 continue;
-            cf__casecache_put(wfs->cases, &c);
+            cf_casecache_put(wfs->cases, &c);
             cf_case_dispose(&c);
         }
         j->fired++;
@@ -671,7 +671,7 @@ static int exec_prefetch(cf_store_t *s, cf__wfcache_t *wfs, cf__job_t *j)
 }
 
 /* Exported, documented in serve-int.h */
-int cf__job_exec(cf_store_t *s, const cf_calendar_t *cal, cf__wfcache_t *wfs, cf__job_t *job)
+int cf__job_exec(cf_store_t *s, const cf_calendar_t *cal, cf_wfcache_t *wfs, cf__job_t *job)
 {
     switch (job->kind) {
     case CF__JOB_OPEN:

@@ -257,7 +257,7 @@ void cf_serve_free(cf_serve_t *srv)
         begin_stop(srv);
         cf_serve_run(srv);
     }
-    cf__wfcache_free(&srv->wfs);
+    cf_wfcache_free(&srv->wfs);
     free(srv->answer);
     cf_calendar_free(srv->cal);
     cf_store_close(srv->reader);
