@@ -188,6 +188,14 @@ int cf_store_case_open_tx(cf_store_t *s, cf_case_t *c, json_t *events, const cha
  * stored version is no longer c->version). */
 int cf_store_case_append_tx(cf_store_t *s, cf_case_t *c, json_t *events, cf_error_t *err);
 
+/* One daemon per database (store-lock.c): takes the lock on "<db_path>-serve.lock"
+ * and writes this process's pid into it. OUT *fd: hold it while the daemon runs,
+ * release with cf_store_daemon_unlock. CF_EBUSY when another daemon holds it, err
+ * naming its pid; CF_EIO when the lock file cannot be made. A crashed daemon's
+ * lock is gone with its process. */
+int cf_store_daemon_lock(const char *db_path, int *fd, cf_error_t *err);
+void cf_store_daemon_unlock(int fd);
+
 /* Makes this connection refuse writes (PRAGMA query_only): the daemon's reader. */
 int cf_store_query_only(cf_store_t *s, cf_error_t *err);
 

@@ -66,6 +66,8 @@ static int apply_flags(cf_serve_config_t *cfg, int argc, char **argv, char *list
         cfg->webhook_retry_ms = (unsigned)n;
     if (rc >= 0 && (rc = number_flag(argc, argv, "--timeout-ms", &n)) > 0)
         cfg->timeout_ms = (unsigned)n;
+    if (rc >= 0 && (rc = number_flag(argc, argv, "--doc-max", &n)) > 0)
+        cfg->doc_max = n;
     if (cf__opt_flag(argc, argv, "--test-clock"))
         cfg->test_clock = 1;
     return rc < 0 ? -1 : 0;

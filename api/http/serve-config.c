@@ -19,6 +19,7 @@
  *   fire_chunk       most alerts fired (and committed, and delivered) at a time, 1..1024
  *   stream_max_pending  bytes an event stream may fall behind before it is ended
  *   token_cache_ms   how long a token found valid is trusted before it is read again
+ *   doc_max          the largest document a request may carry, in bytes
  * An unknown key is an error naming its line: a typo must not be silently
  * ignored in a deployment's settings.
  */
@@ -122,6 +123,8 @@ static int setting(cf_serve_config_t *cfg, const char *key, char *v)
         return n >= 4096 ? (cfg->stream_max_pending = n, 0) : CF_EINVAL;
     if (strcmp(key, "token_cache_ms") == 0)
         return n >= 1 && n <= 3600000 ? (cfg->token_cache_ms = (unsigned)n, 0) : CF_EINVAL;
+    if (strcmp(key, "doc_max") == 0)
+        return n >= 1 ? (cfg->doc_max = n, 0) : CF_EINVAL;
     return CF_EINVAL;
 }
 

@@ -53,6 +53,7 @@ typedef enum cf__job_kind_e {
     CF__JOB_EXTEND,
     CF__JOB_FIRE,     /* fire one chunk of the alerts due at job->now */
     CF__JOB_PREFETCH, /* read the cases of the alerts due at job->now into the case cache */
+    CF__JOB_EXCLUDE,  /* record an excluded period on a clock */
 } cf__job_kind_t;
 
 typedef struct cf__job_s cf__job_t;
@@ -216,6 +217,7 @@ struct cf_serve_s {
     uv_signal_t sigint, sigterm;
     int state;
     int h2o_ready;
+    int lock_fd; /* the one-daemon-per-database lock (cf_store_daemon_lock), or -1 */
     cf_store_t *reader;
     cf_calendar_t *cal;
     cf_wfcache_t wfs;
