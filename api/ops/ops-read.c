@@ -49,7 +49,7 @@ static int read_all(int fd, const char *path, size_t max, char **buf, size_t *le
         n += (size_t)r;
         if (max && n > max) {
             free(b);
-            return cf_error_set(err, CF_EINVAL, path, 0, 0,
+            return cf_error_set(err, CF_EINVALID, path, 0, 0,
                                 "larger than the limit of %zu bytes: not stored", max);
         }
     }
@@ -71,13 +71,13 @@ int cf_ops_read_file(const char *path, size_t max, char **buf, size_t *len, cf_e
     if (fstat(fd, &st) != 0)
         rc = cf_error_set(err, CF_EIO, path, 0, 0, "cannot stat: %s", strerror(errno));
     else if (!S_ISREG(st.st_mode))
-        rc = cf_error_set(err, CF_EINVAL, path, 0, 0, "not a regular file (%s): not read",
+        rc = cf_error_set(err, CF_EINVALID, path, 0, 0, "not a regular file (%s): not read",
                           S_ISDIR(st.st_mode)                          ? "a directory"
                           : S_ISFIFO(st.st_mode)                       ? "a FIFO"
                           : S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode) ? "a device"
                                                                        : "a special file");
     else if (max && (uint64_t)st.st_size > max)
-        rc = cf_error_set(err, CF_EINVAL, path, 0, 0,
+        rc = cf_error_set(err, CF_EINVALID, path, 0, 0,
                           "%lld bytes, larger than the limit of %zu bytes: not stored",
                           (long long)st.st_size, max);
     if (rc == 0 && fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK) != 0)
@@ -120,6 +120,6 @@ int cf_ops_check_depth(const json_t *v, const char *what, cf_error_t *err)
 {
     if (cf_ops_json_depth(v, CF_OPS_JSON_DEPTH + 1) <= CF_OPS_JSON_DEPTH)
         return 0;
-    return cf_error_set(err, CF_EINVAL, NULL, 0, 0, "%s nests JSON deeper than %d levels: refused",
-                        what, CF_OPS_JSON_DEPTH);
+    return cf_error_set(err, CF_EINVALID, NULL, 0, 0,
+                        "%s nests JSON deeper than %d levels: refused", what, CF_OPS_JSON_DEPTH);
 }

@@ -213,7 +213,7 @@ static int doc_prepare(const cf_ops_t *ops, const cf_ops_doc_t *in, cf__ops_doc_
         file = file ? file : base ? base + 1 : in->path;
     } else if (in->data) {
         if (in->len > max)
-            return cf_error_set(err, CF_EINVAL, NULL, 0, 0,
+            return cf_error_set(err, CF_EINVALID, NULL, 0, 0,
                                 "document '%s' has %zu bytes, larger than the limit of %zu "
                                 "bytes: not stored",
                                 in->name, in->len, max);

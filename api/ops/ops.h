@@ -53,9 +53,9 @@ typedef struct cf_ops_limits_s {
 
 /* Reads the whole regular file at path into a NUL-terminated malloc'd buffer, at
  * most max bytes (0: no limit). OUT *buf, *len (may be NULL). Returns 0; CF_EIO
- * naming the path and the system's reason; CF_EINVAL when path is not a regular
+ * naming the path and the system's reason; CF_EINVALID when path is not a regular
  * file (a directory, a FIFO, a device: refused without reading, and without
- * waiting for a FIFO's writer); CF_EINVAL when it holds more than max bytes
+ * waiting for a FIFO's writer); CF_EINVALID when it holds more than max bytes
  * (reading stops at the limit; the error states it). On failure nothing is
  * allocated. */
 int cf_ops_read_file(const char *path, size_t max, char **buf, size_t *len, cf_error_t *err);
@@ -64,7 +64,7 @@ int cf_ops_read_file(const char *path, size_t max, char **buf, size_t *len, cf_e
  * {} are 1, [[1]] is 2), counted no further than limit. */
 int cf_ops_json_depth(const json_t *v, int limit);
 
-/* 0 if v nests at most CF_OPS_JSON_DEPTH levels; else CF_EINVAL with err naming
+/* 0 if v nests at most CF_OPS_JSON_DEPTH levels; else CF_EINVALID with err naming
  * what (e.g. "fact 'officers'") and the limit. */
 int cf_ops_check_depth(const json_t *v, const char *what, cf_error_t *err);
 
@@ -157,9 +157,10 @@ void cf_ops_out_dispose(cf_ops_out_t *out);
 
 /* Each operation returns 0 with out->c and out->events, or a negative CF_E*
  * code with out->refused telling where its reason is (out->why or out->err):
- *   CF_EINVAL     bad input (a missing field, a time in the future or outside
- *                 the backdating window, JSON too deep, a document too large or
- *                 not a regular file), CF_EINVALID (an undeclared fact);
+ *   CF_EINVAL     bad input (a missing field, a time in the future, outside the
+ *                 backdating window or before the case's last event);
+ *   CF_EINVALID   bad content (an undeclared or mistyped fact, JSON too deep, a
+ *                 document too large or not a regular file);
  *   CF_ENOTFOUND  no such case (or another agency's), workflow, matter, cause;
  *   CF_ECONFLICT  by.if_match is not the case's version, or another write came
  *                 first (out->version says the current one);
