@@ -20,7 +20,9 @@
  *              loaded_at          seconds since the epoch
  *   calendars  year PRIMARY KEY, source (YAML text)
  *   matters    id PRIMARY KEY, power_types (JSON array text), name, body (JSON)
- *   documents  sha256 PRIMARY KEY, size, content BLOB
+ *   documents  sha256 PRIMARY KEY, size, content BLOB (empty since version 4:
+ *              the bytes are in document_chunks: sha256, n from 0, data of at
+ *              most 256 KiB; PRIMARY KEY(sha256, n))
  *   cases      id INTEGER PRIMARY KEY; workflow_id, workflow_version, workflow_hash;
  *              matter_id; parent_id; party (JSON); state; closed (0/1); version
  *              (seq of the last event); head (hash of the last event); algo;
@@ -33,7 +35,8 @@
  *              deadline WHERE state = 'running': what is due or overdue is an
  *              index range, never a scan of cases.
  *   (version 2: tokens, case_agency, alerts -- store-tokens.c, store-alerts.c;
- *    version 3: dictionaries, the 案由 dictionaries -- store-causes.c)
+ *    version 3: dictionaries, the 案由 dictionaries -- store-causes.c;
+ *    version 4: document_chunks -- store-ref.c)
  */
 #include "store-int.h"
 
@@ -84,6 +87,9 @@ static const char *const migrations[] = {
     /* 3: 案由 dictionaries (store-causes.c) */
     "CREATE TABLE dictionaries(id TEXT PRIMARY KEY, source TEXT NOT NULL, loaded_at INTEGER NOT "
     "NULL);",
+    /* 4: documents kept in chunks (store-ref.c) */
+    "CREATE TABLE document_chunks(sha256 TEXT NOT NULL, n INTEGER NOT NULL, data BLOB NOT NULL, "
+    "PRIMARY KEY(sha256, n));",
 };
 #define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
 

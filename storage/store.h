@@ -79,10 +79,15 @@ int cf_store_matter_list(cf_store_t *s, const char *power_type, json_t **list, c
 
 /* ---- documents (content-addressed) ---- */
 
-/* Stores data under its SHA-256 (hex, 64). Storing the same content twice is a
- * no-op. A document is stored before the transition that cites it; a failed
- * transition leaves at most an unreferenced blob, never a reference without one. */
+/* Stores data under its SHA-256 (hex, 64), in chunks of 256 KiB (one row each,
+ * so no row holds a whole large document). Storing the same content twice is a
+ * no-op. The operation layer stores a document in the transaction of the change
+ * that cites it: both or neither. */
 int cf_store_document_put(cf_store_t *s, const char *sha256, const void *data, size_t len,
+                          cf_error_t *err);
+/* OUT *data (malloc'd, free it), *len: the bytes stored under sha256. CF_ENOTFOUND,
+ * or CF_ECORRUPT when the chunks do not add up to its size. */
+int cf_store_document_get(cf_store_t *s, const char *sha256, void **data, size_t *len,
                           cf_error_t *err);
 
 /* ---- cases ---- */

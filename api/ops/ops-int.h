@@ -47,9 +47,10 @@ int cf__ops_docs(const cf_ops_t *ops, const cf_ops_doc_t *in, size_t n, cf__ops_
                  json_t **refs, cf_error_t *err);
 void cf__ops_docs_free(cf__ops_doc_t *docs, size_t n);
 
-/* Writes w onto c (which stays as it was): documents, events, case row, clocks,
- * the alerts index when a clock changed, in ops's transaction or the caller's.
- * On success out->c is the case after it and out->events the events. */
+/* Writes w onto c: documents, events, case row, clocks, the alerts index when a
+ * clock changed, in ops's transaction or the caller's. On success the case after
+ * it is moved into out->c (c is left empty: disposing it is harmless) and
+ * out->events holds the events. On failure c is the case as read, or empty. */
 int cf__ops_commit(cf_ops_t *ops, const cf__ops_write_t *w, cf_case_t *c, cf_ops_out_t *out);
 
 #endif

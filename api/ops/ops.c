@@ -311,23 +311,25 @@ int cf__ops_commit(cf_ops_t *ops, const cf__ops_write_t *w, cf_case_t *c, cf_ops
         rc = cf_store_tx_begin(ops->store, err);
     if (rc != 0)
         return rc;
-    cf_case_t work;
-    rc = cf_case_copy(&work, c);
-    if (rc == 0 && (rc = write_all(ops, w, &work, err)) != 0)
-        cf_case_dispose(&work);
-    if (!ops->in_tx) {
-        if (rc == 0 && (rc = cf_store_tx_commit(ops->store, err)) != 0)
-            cf_case_dispose(&work);
-        if (rc != 0)
-            cf_store_tx_rollback(ops->store);
-    }
+    int64_t read_at = c->version;
+    /* The store's writes leave c as it was on failure, and make it the case after
+     * them on success: no copy is needed here. */
+    rc = write_all(ops, w, c, err);
+    if (!ops->in_tx && rc == 0)
+        rc = cf_store_tx_commit(ops->store, err);
+    if (!ops->in_tx && rc != 0)
+        cf_store_tx_rollback(ops->store);
     if (rc == CF_ECONFLICT && out->version < 0)
-        out->version = c->version;
-    if (rc != 0)
+        out->version = read_at;
+    if (rc != 0) {
+        if (!ops->in_tx && c->version != read_at) /* written, then the commit failed */
+            cf_case_dispose(c), memset(c, 0, sizeof(*c));
         return rc;
+    }
     if (ops->wfs->cases)
-        cf_casecache_put(ops->wfs->cases, &work);
-    out->c = work;
+        cf_casecache_put(ops->wfs->cases, c);
+    out->c = *c; /* moved: c is left empty, and disposing it is harmless */
+    memset(c, 0, sizeof(*c));
     out->has_case = 1;
     out->events = json_incref(w->events);
     return 0;
