@@ -21,7 +21,7 @@
 
 static const char *const serve_usage =
     "serve [--db FILE] [--listen HOST:PORT] [--config FILE] [--alert-log FILE]\n"
-    "       [--webhook URL]... [--max-body BYTES] [--webhook-attempts N]\n"
+    "       [--webhook URL]... [--max-body BYTES] [--doc-max BYTES] [--webhook-attempts N]\n"
     "       [--webhook-retry-ms MS] [--timeout-ms MS] [--now TIME] [--test-clock]";
 
 static int number_flag(int argc, char **argv, const char *name, unsigned long *out)
