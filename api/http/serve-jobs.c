@@ -406,7 +406,10 @@ static int fire_one(cf_store_t *s, const cf_calendar_t *cal, cf_wfcache_t *wfs, 
         cf_case_dispose(&c);
         return rc;
     }
-    json_t *ev = rc == 0 ? alert_event(&c, a, now, now - a->due_at > CF__LATE_AFTER) : NULL;
+    /* Never dated before the case's last event (a daemon restarted with an earlier
+     * clock): the alert is recorded at the earliest instant its chain allows. */
+    cf_time_t at = now < c.updated_at ? c.updated_at : now;
+    json_t *ev = rc == 0 ? alert_event(&c, a, at, at - a->due_at > CF__LATE_AFTER) : NULL;
     if (rc == 0 && (!ev || !(events = json_array()) || json_array_append(events, ev) != 0))
         rc = CF_ENOMEM;
     if (rc == 0)
