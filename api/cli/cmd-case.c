@@ -6,7 +6,7 @@
  * the events, or the case's summary under --json. `case show` and `case list`
  * are in cmd-case-show.c.
  *
- * Limits a bureau may set in the environment (docs: README "Limits"):
+ * Limits a bureau may set in the environment (README, "What a case handler does"):
  *   CASEFLOW_DOC_MAX        largest document --doc stores (bytes, or 64M, 1G)
  *   CASEFLOW_BACKDATE_DAYS  how far in the past --at may lie (days; 0: not at all)
  */

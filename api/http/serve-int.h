@@ -6,7 +6,8 @@
  *   serve-config.c   defaults and the config file
  *   serve-cmd.c      `caseflow serve` and `caseflow token create`
  *   serve-writer.c   the writer thread: queue, group commit, results back by uv_async
- *   serve-jobs.c     what a job does inside the writer's transaction (writer thread)
+ *   serve-jobs.c     a job inside the writer's transaction (writer thread): its JSON
+ *                    translated into the operation layer (api/ops), alerts fired
  *   http.c           h2o setup, accept, routing, auth, JSON answers, metrics
  *   http-read.c      the GET endpoints (reader connection, on the loop)
  *   http-write.c     the POST endpoints: parse, queue a job, answer when committed
