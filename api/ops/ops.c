@@ -138,25 +138,27 @@ int cf__ops_when(const cf_ops_t *ops, const cf_ops_by_t *by, const cf_case_t *c,
     char text[CF_TIME_BUFSZ], limit[CF_TIME_BUFSZ];
     cf_time_t t = by->at ? by->at : by->now;
     int64_t window = cf_ops_backdate_secs(ops);
+    int future = t > by->now, early = t < by->now - window;
+    int before = c && c->version > 0 && t < c->updated_at;
+    if (!future && !early && !before) {
+        *at = t;
+        return 0;
+    }
     cf_time_format(t, text);
-    if (t > by->now)
+    if (future)
         return cf_error_set(err, CF_EINVAL, NULL, 0, 0, "--at %s is in the future", text);
-    if (t < by->now - window) {
+    if (early) {
         cf_time_format(by->now - window, limit);
         return cf_error_set(err, CF_EINVAL, NULL, 0, 0,
                             "--at %s is more than %lld days in the past (the limit is %s; a "
                             "bureau sets it with CASEFLOW_BACKDATE_DAYS)",
                             text, (long long)(window / 86400), limit);
     }
-    if (c && c->version > 0 && t < c->updated_at) {
-        cf_time_format(c->updated_at, limit);
-        return cf_error_set(err, CF_EINVAL, NULL, 0, 0,
-                            "the time %s is before the case's last event (%s): events are "
-                            "recorded in the order they happened",
-                            text, limit);
-    }
-    *at = t;
-    return 0;
+    cf_time_format(c->updated_at, limit);
+    return cf_error_set(err, CF_EINVAL, NULL, 0, 0,
+                        "the time %s is before the case's last event (%s): events are recorded "
+                        "in the order they happened",
+                        text, limit);
 }
 
 /* Stamps each event of a change dated in the past with when it was entered and by
