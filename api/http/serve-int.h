@@ -1,6 +1,10 @@
 /*
  * serve-int.h -- what the daemon's files share; not public.
  *
+ * api/http is a front end: it turns requests into the operation layer's input
+ * (api/ops/ops.h) and answers with what comes back. Dependencies: api/http ->
+ * api/ops -> storage -> engine; h2o and curl are linked here only (cf_http).
+ *
  * Map of the daemon (every file runs on the loop thread unless it says so):
  *   serve.c          open, run, stop, drain and close; the daemon's clock
  *   serve-config.c   defaults and the config file
