@@ -154,6 +154,12 @@
     X(cause_party)                                                                                 \
     X(cause_store)                                                                                 \
     X(cause_case_record)                                                                           \
+    /* cli-*: the command line's contract (tests/test-cli.c) */                                    \
+    X(cli_table_consistent)                                                                        \
+    X(cli_help_every_command)                                                                      \
+    X(cli_unknown_option_every_command)                                                            \
+    X(cli_usage_errors)                                                                            \
+    X(cli_top_level)                                                                               \
     /* fuzz-*, concurrency-*: reliability (tests/test-fuzz.c, test-concurrency.c) */               \
     X(fuzz_regressions)                                                                            \
     X(fuzz_targets_on_seeds)                                                                       \
