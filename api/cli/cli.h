@@ -189,6 +189,8 @@ enum { CF_OPT_REQ = 1, CF_OPT_MANY = 2 };
     X("case list", "--open", NULL, 0, "only cases not closed")                                     \
     X("case list", "--due-within", "SPAN", 0, "only cases with a deadline within 3d, 12h ...")     \
     X("case list", "--overdue", NULL, 0, "only cases past a deadline")                             \
+    X("case list", "--limit", "N", 0, "at most N cases (1 to 1000; default all)")                  \
+    X("case list", "--cursor", "ID", 0, "the page after this case id (the last one shown)")        \
     X("case export", "CASE", NULL, CF_OPT_REQ, "the case number")                                  \
     X("audit verify", "--case", "CASE", 0, "only this case")                                       \
     X("audit verify", "--closed-from", "TIME", 0, "only cases closed at or after TIME")            \
