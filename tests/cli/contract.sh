@@ -37,6 +37,10 @@ if run --json workflow list && ! epoch && grep -Eq '"loaded_at": "[0-9]{4}-[0-9]
 then ok; else fail "workflow list --json: loaded_at is ISO 8601"; fi
 if run --json audit replay --format json && ! epoch
 then ok; else fail "audit replay --format json: no epoch integers"; fi
+if run case export 2 && ! epoch && grep -q '"opened_at": "2026-03-02T12:00:00+08:00"' "$tmp/out" &&
+    grep -q '"closed_at": null' "$tmp/out" && cp "$tmp/out" "$tmp/bundle.json" &&
+    run audit verify --bundle "$tmp/bundle.json" && run audit replay --bundle "$tmp/bundle.json"
+then ok; else fail "case export: ISO times in the bundle, and the audit reads it back"; fi
 
 ids() { grep -E '^    "id": ' "$tmp/out" | tr -dc '0-9\n' | tr '\n' ' '; }
 if run --json case list --limit 2 && [ "$(ids)" = "1 2 " ] && grep -q -- "--cursor 2" "$tmp/err" &&
