@@ -40,7 +40,7 @@ check-format:
 clean:
 	rm -rf $(BUILD) $(SAN_BUILD)
 
-# RELIABILITY (docs/reliability.md), none of them part of make test:
+# Reliability (docs/reliability.md), none of them part of make test:
 #   make fuzz      clang + libFuzzer: each target FUZZ_RUNS executions (long; FUZZ_TARGETS picks)
 #   make crash     the crash test's long form: CRASH_CYCLES SIGKILLs, result into the doc
 #   make valgrind  the daemon tests (serve-*, concurrency-*, fuzz-*) under memcheck

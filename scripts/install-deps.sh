@@ -9,7 +9,7 @@ libjansson-dev libssl-dev libh2o-dev libcurl4-openssl-dev sqlite3 curl"
 # OpenAPI validators below (the machine's own Node.js when it has one, else Debian's)
 LEAN="prometheus"
 command -v npm > /dev/null 2>&1 || PKGS="$PKGS nodejs npm"
-# RELIABILITY: extras for targets that are not make test: `install-deps.sh fuzz` (make fuzz:
+# Extras for targets that are not make test: `install-deps.sh fuzz` (make fuzz:
 # clang and its libFuzzer runtime), `install-deps.sh valgrind` (make valgrind)
 for extra in "$@"; do
     case $extra in

@@ -1,6 +1,7 @@
 /*
- * test-list.h -- every test, declared and listed once. Groups by module; add a
- * test by adding one TEST_DECLARE and one TEST_ENTRY line in its group.
+ * test-list.h -- every test, listed once. Groups by module; add a test by adding
+ * one X(name) line in its group, for the TEST_IMPL(name) in its test-<module>.c:
+ * the runner (runner.c) declares and lists them all from this one table.
  */
 #define TEST_GROUPS(X)                                                                             \
     /* error-*: error codes and located errors */                                                  \

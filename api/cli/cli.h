@@ -231,7 +231,6 @@ enum { CF_OPT_REQ = 1, CF_OPT_MANY = 2 };
     X("calendar show", "--calendars", "DIR", 0,                                                    \
       "calendar folder ($CASEFLOW_CALENDARS, else "                                                \
       "workflows/calendars)")                                                                      \
-    /* PERIOD-OPTIONS */                                                                           \
     X("import", "FILE", NULL, CF_OPT_REQ | CF_OPT_MANY,                                            \
       "a 权责清单 file (.csv, .xlsx, .docx ...)")                                                  \
     X("import", "--out", "FILE.yaml", CF_OPT_REQ, "the catalog to write")                          \
@@ -241,8 +240,7 @@ enum { CF_OPT_REQ = 1, CF_OPT_MANY = 2 };
     X("import", "--verbose", NULL, 0, "list the text left unplaced")                               \
     X("catalog load", "FILE.yaml", NULL, CF_OPT_REQ | CF_OPT_MANY, "a matter catalog")             \
     X("matter list", "--power-type", "TYPE", 0, "only matters of this power type")                 \
-    X("matter show", "ID", NULL, CF_OPT_REQ, "the matter's id")                                    \
-    /* IMPORT-OPTIONS */
+    X("matter show", "ID", NULL, CF_OPT_REQ, "the matter's id")
 
 /* The two tables as arrays (cli.c), for the parser and the writers below. */
 typedef struct cf__cli_command_s {
