@@ -58,6 +58,9 @@ if ! run --json case act 1 && [ ! -s "$tmp/err" ] && grep -q '"error": "EINVAL"'
 then ok; else fail "a usage error under --json is JSON on stdout"; fi
 if ! run --json case list --due-within soon && grep -q '"error": "EINVAL"' "$tmp/out" && [ ! -s "$tmp/err" ]
 then ok; else fail "a command's own usage error under --json is JSON"; fi
+if ! run --json token create --agency 某局 --role nobody --name x && [ ! -s "$tmp/err" ] &&
+    grep -q '"usage": "caseflow token create --agency AGENCY --role' "$tmp/out"
+then ok; else fail "a usage message under --json is JSON"; fi
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
