@@ -113,6 +113,14 @@ TEST_IMPL(cli_help_every_command)
                          exists(db) ? "made" : "not made", r.out, r.err);
             ASSERT_CONTAINS(r.out, cf__cli_commands[i].summary + 1);
         }
+        /* the usage lines (up to the first blank line) are folded before 80 columns */
+        run(&r, db, NULL, name, "--help", NULL);
+        for (const char *l = r.out, *e; l && *l && *l != '\n'; l = e ? e + 1 : NULL) {
+            e = strchr(l, '\n');
+            if ((e ? (size_t)(e - l) : strlen(l)) > 79)
+                CF__FAIL("%s --help: a usage line over 79 columns: %.*s", name,
+                         (int)(e ? e - l : (long)strlen(l)), l);
+        }
         run(&r, db, NULL, name, "1", "--help"); /* after a positional */
         ASSERT_EQ(r.code, 0);
         ASSERT(!exists(db));

@@ -77,11 +77,42 @@ void cf__cli_synopsis(FILE *f, const char *cmd)
         }
 }
 
+/* Writes "usage: " and the synopsis, folded before 80 columns at the spaces
+ * between options (never inside "[--option VALUE]"), continued under the
+ * command's first argument. */
+static void usage_folded(FILE *f, const char *cmd)
+{
+    char text[2048] = "";
+    FILE *s = fmemopen(text, sizeof(text) - 1, "w");
+    if (s) {
+        cf__cli_synopsis(s, cmd);
+        fclose(s);
+    }
+    size_t indent = strlen("usage: caseflow ") + strlen(cmd) + 1, col = 0;
+    const char *p = text;
+    fputs("usage: ", f);
+    col = strlen("usage: ");
+    while (*p) {
+        /* the next unit: up to a space that is not inside brackets */
+        size_t n = 0;
+        int depth = 0;
+        while (p[n] && (p[n] != ' ' || depth > 0))
+            depth += (p[n] == '[') - (p[n] == ']'), n++;
+        if (col > indent && col + 1 + n > 79)
+            col = (size_t)fprintf(f, "\n%*s", (int)indent, "") - 1;
+        else if (p != text)
+            col += (size_t)fprintf(f, " ");
+        col += (size_t)fprintf(f, "%.*s", (int)n, p);
+        p += n;
+        while (*p == ' ')
+            p++;
+    }
+}
+
 /* Exported, documented in cli.h */
 void cf__cli_help(FILE *f, const cf__cli_command_t *cmd)
 {
-    fputs("usage: ", f);
-    cf__cli_synopsis(f, cmd->name);
+    usage_folded(f, cmd->name);
     /* the summary as a sentence: first letter up (ASCII), a full stop */
     fprintf(f, "\n\n%c%s.\n", toupper((unsigned char)cmd->summary[0]), cmd->summary + 1);
     int header = 0;
