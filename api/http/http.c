@@ -1,8 +1,9 @@
 /*
  * http.c -- the HTTP side of the daemon: libh2o 2.2.5 on the daemon's libuv
- * loop, in the call order of shared/reference/LIBRARIES.md (h2o_config_init,
- * one host, one path "/" whose handler routes; h2o_context_init on our loop;
- * uv_tcp listener; h2o_uv_socket_create + h2o_accept per connection).
+ * loop, in the call order of h2o's own example, examples/libh2o/simple.c in
+ * h2o's sources (h2o_config_init, one host, one path "/" whose handler routes;
+ * h2o_context_init on our loop; uv_tcp listener; h2o_uv_socket_create +
+ * h2o_accept per connection).
  *
  * Routing is one table walk on (method, path) rather than one h2o path per
  * endpoint: h2o matches path prefixes, so "/v1/cases" would also take
