@@ -21,6 +21,7 @@ int cf__refuse(cf_refusal_t *why, int code, const char *fmt, ...)
         va_start(ap, fmt);
         vsnprintf(why->text, sizeof(why->text), fmt, ap);
         va_end(ap);
+        cf_utf8_clip(why->text);
     }
     return code;
 }
@@ -311,6 +312,8 @@ static int check_rules(const cf_workflow_t *wf, const cf_case_t *c, const cf_act
         if (why) {
             snprintf(why->rule, sizeof(why->rule), "%s", r->id);
             snprintf(why->article, sizeof(why->article), "%s", r->article);
+            cf_utf8_clip(why->rule);
+            cf_utf8_clip(why->article);
         }
         return cf__refuse(why, CF_EREFUSED, "%s（%s）", r->message, r->article);
     }

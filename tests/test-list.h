@@ -5,6 +5,7 @@
 #define TEST_GROUPS(X)                                                                             \
     /* error-*: error codes and located errors */                                                  \
     X(error_names)                                                                                 \
+    X(error_utf8_clip)                                                                             \
     /* time-*, calendar-*, period-*: legal periods (tests/test-period.c) */                        \
     X(time_parse)                                                                                  \
     X(calendar_shipped)                                                                            \

@@ -22,6 +22,21 @@ if run workflow show inspection && grep -q "two-inspectors.*第二十九条 (to 
     ! grep -q "条例 第三十二条" workflows/reward.yaml && grep -q "第三十五条" workflows/reward.yaml
 then ok; else fail "law-10 citations"; fi
 
+# --- law-9: the audit never loses a deviation ----------------------------------------
+# A breach of a clock whose basis is over 256 bytes of Chinese is reported whole, and
+# text, JSON and HTML agree (one deviation each, the basis uncut).
+basis=$(sed -n 's/^    basis: //p' tests/fixtures/workflows/valid/long-basis.yaml)
+if run workflow load tests/fixtures/workflows/valid/long-basis.yaml &&
+    run case open --workflow long-basis --party 某药房 --actor 张三 --at 2025-09-01T09:00:00+08:00 &&
+    case9=$(sed -n 's/^case \([0-9]*\) opened.*/\1/p' "$tmp/out") &&
+    run case act "$case9" seal --actor 张三 --role handler --at 2025-09-01T10:00:00+08:00 &&
+    { run audit replay --case "$case9" || :; } && grep -q "DEVIATIONS" "$tmp/out" &&
+    grep -qF "basis: $basis" "$tmp/out" &&
+    { run --json audit replay --case "$case9" || :; } && grep -q '"conformant": false' "$tmp/out" &&
+    [ "$(grep -c '"kind": "deadline"' "$tmp/out")" -eq 1 ] && grep -qF "\"basis\": \"$basis\"" "$tmp/out" &&
+    { run audit replay --case "$case9" --format html || :; } && grep -qF "$basis" "$tmp/out"
+then ok; else fail "law-9 a long basis reaches every format"; fi
+
 #@@ITEMS@@
 
 echo "$passed passed, $failed failed"
