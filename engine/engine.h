@@ -113,6 +113,14 @@ int cf_engine_fact_from_text(const cf_workflow_t *wf, const char *name, const ch
  * CF_EINVALID naming the first fact that is undeclared or of the wrong type. */
 int cf_engine_check_facts(const cf_workflow_t *wf, const json_t *facts, cf_error_t *err);
 
+/* The kind of party (a party_kinds id of wf: "citizen", "organisation") of party
+ * ({name, type?, kind?}): the kind asked for (party.kind, an id or a name), which must
+ * list the type among its types or `also`; else the kind whose types list the type.
+ * OUT *kind (borrowed from wf): NULL when wf has no party_kinds or the party has no
+ * type. Returns 0, or CF_EINVALID naming the type or kind that does not fit. */
+int cf_engine_party_kind(const cf_workflow_t *wf, const json_t *party, const char **kind,
+                         cf_error_t *err);
+
 void cf_refusal_dispose(cf_refusal_t *why);
 
 /* The clock's state at instant now: "idle", "running", "paused", "met",

@@ -22,7 +22,8 @@
 /* clang-format off */
 typedef enum kind_e {
     K_OR, K_AND, K_NOT, K_CMP, K_NEG, K_CALL,                     /* inner nodes */
-    K_NUM, K_STR, K_BOOL, K_ACTOR, K_ROLE, K_FACT, K_ACTION       /* leaves */
+    K_NUM, K_STR, K_BOOL, K_ACTOR, K_ROLE, K_FACT, K_ACTION,      /* leaves */
+    K_CLOCK                                                       /* leaf: running()'s */
 } kind_t;
 /* clang-format on */
 
@@ -33,7 +34,17 @@ typedef enum type_e { T_ANY, T_BOOL, T_NUM, T_STR } type_t;
 typedef enum op_e { OP_EQ, OP_NE, OP_LT, OP_LE, OP_GT, OP_GE } op_t;
 
 /* The functions; guard.c's table fns[] is indexed by these. */
-typedef enum fn_e { FN_HAS, FN_DONE, FN_COUNT, FN_DISTINCT, FN_CONTAINS, FN_LOWEST } fn_t;
+typedef enum fn_e {
+    FN_HAS,
+    FN_DONE,
+    FN_COUNT,
+    FN_DISTINCT,
+    FN_CONTAINS,
+    FN_LOWEST,
+    FN_RUNNING,
+    FN_TOTAL,
+    FN_OWED
+} fn_t;
 
 typedef struct node_s node_t;
 struct node_s {
@@ -52,8 +63,11 @@ struct node_s {
 
 struct cf_guard_s {
     node_t *root;
-    int needs_done;   /* the tree calls done() */
-    int needs_lowest; /* the tree calls lowest() */
+    int needs_done;    /* the tree calls done() */
+    int needs_lowest;  /* the tree calls lowest() */
+    int needs_running; /* the tree calls running() */
+    int needs_total;   /* the tree calls total() */
+    int needs_owed;    /* the tree calls owed() */
 };
 
 #endif

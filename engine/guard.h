@@ -33,6 +33,10 @@
  *                                 bool: some object item's `field` is a string equal
  *                                 to the actor's name (or to the literal)
  *   lowest(fact)                  number: env->lowest; absent when it has none
+ *   running(clock)                bool: env->running says the clock runs and has not
+ *                                 run out (a party's window still open)
+ *   total(fact)                   number: env->total, the sum of the fact's values
+ *   owed(fact, clock)             number: env->owed, the amount plus its surcharge
  *
  * Values and truth. Every expression evaluates to a number, a string, a bool, or
  * "absent". A comparison holds only when both sides are present and of the same type:
@@ -69,7 +73,11 @@ typedef struct cf_guard_s cf_guard_t;
 
 /* What a name reported by cf_guard_refs is: a fact (a bare name or a function's fact
  * argument) or an action (the argument of done). */
-typedef enum cf_guard_ref_kind_e { CF_GUARD_REF_FACT, CF_GUARD_REF_ACTION } cf_guard_ref_kind_t;
+typedef enum cf_guard_ref_kind_e {
+    CF_GUARD_REF_FACT,
+    CF_GUARD_REF_ACTION,
+    CF_GUARD_REF_CLOCK /* the argument of running */
+} cf_guard_ref_kind_t;
 
 /* Called once per reference. `name` is borrowed, valid only during the call; `column`
  * is 1-based, counted as in cf_guard_compile. */
@@ -90,7 +98,19 @@ typedef struct cf_guard_env_s {
      * had one (lowest(...) is then absent); any other negative CF_E* code is returned
      * unchanged by cf_guard_eval. */
     int (*lowest)(void *ctx, const char *fact, double *out);
-    void *ctx; /* passed to done and lowest */
+    /* 1 if the clock is running (or paused) and its deadline has not passed at the
+     * instant the guard is evaluated for, 0 if not (never started, stopped, or run out),
+     * or a negative CF_E* code, which cf_guard_eval returns unchanged. */
+    int (*running)(void *ctx, const char *clock);
+    /* 0 and *out = the sum of every value the fact was given on the case (a ledger:
+     * each payment recorded as a new value), in yuan for amounts; CF_ENOTFOUND if it
+     * never had one (total(...) is then absent); other errors are returned unchanged. */
+    int (*total)(void *ctx, const char *fact, double *out);
+    /* 0 and *out = the amount fact's current value plus the late-payment surcharge
+     * (行政处罚法 第七十二条) accrued on it since clock's deadline, in yuan;
+     * CF_ENOTFOUND if the fact is absent; other errors are returned unchanged. */
+    int (*owed)(void *ctx, const char *fact, const char *clock, double *out);
+    void *ctx; /* passed to done, lowest and running */
 } cf_guard_env_t;
 
 /* ------------------------------------------------------------------------------------
@@ -127,7 +147,8 @@ void cf_guard_refs(const cf_guard_t *g, cf_guard_ref_cb cb, void *ctx);
  *   0          *result = 1 if the guard holds, 0 if not;
  *   CF_EINVAL  g, env or result is NULL, env->facts is neither NULL nor an object, or
  *              the expression uses done(...) and env->done is NULL, or lowest(...) and
- *              env->lowest is NULL (checked before evaluating, so it does not depend on
+ *              env->lowest is NULL, or running/total/owed(...) and its callback is NULL (checked
+ *              before evaluating, so it does not depend on
  *              short-circuiting);
  *   other      a negative code returned by env->done or env->lowest (other than
  *              CF_ENOTFOUND from lowest), passed through.

@@ -136,6 +136,9 @@ static void on_ref(void *ctx, cf_guard_ref_kind_t kind, const char *name, int co
              strcmp(name, "open") != 0)
         problem(r->c, r->path, "guard names unknown action '%s' (column %d of the expression)",
                 name, column);
+    else if (kind == CF_GUARD_REF_CLOCK && !cf_workflow_clock(r->c->wf, name))
+        problem(r->c, r->path, "guard names unknown clock '%s' (column %d of the expression)", name,
+                column);
 }
 
 /* Compiles text into *out and checks its names; problems at path. */

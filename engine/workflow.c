@@ -32,7 +32,7 @@ static const cyaml_strval_t unit_strings[] = {
 
 static const cyaml_strval_t fact_type_strings[] = {
     {"number", CF_FACT_NUMBER}, {"string", CF_FACT_STRING}, {"bool", CF_FACT_BOOL},
-    {"date", CF_FACT_DATE},     {"list", CF_FACT_LIST},
+    {"date", CF_FACT_DATE},     {"list", CF_FACT_LIST},     {"amount", CF_FACT_AMOUNT},
 };
 
 static const cyaml_schema_value_t string_entry = {
@@ -145,6 +145,17 @@ static const cyaml_schema_field_t base_fields[] = {
     CYAML_FIELD_END,
 };
 
+static const cyaml_schema_field_t party_kind_fields[] = {
+    STR("id", 0, cf_wf_party_kind_t, id),
+    STR("name", 0, cf_wf_party_kind_t, name),
+    STRLIST("types", 0, cf_wf_party_kind_t, types),
+    STRLIST("also", OPT, cf_wf_party_kind_t, also),
+    CYAML_FIELD_END,
+};
+static const cyaml_schema_value_t party_kind_entry = {
+    CYAML_VALUE_MAPPING(CYAML_FLAG_DEFAULT, cf_wf_party_kind_t, party_kind_fields),
+};
+
 static const cyaml_schema_field_t doc_fields[] = {
     STR("id", 0, cf_wf_doc_t, id),
     CYAML_FIELD_UINT("version", CYAML_FLAG_DEFAULT, cf_wf_doc_t, version),
@@ -164,6 +175,8 @@ static const cyaml_schema_field_t doc_fields[] = {
     CYAML_FIELD_SEQUENCE("rules", CYAML_FLAG_POINTER | OPT, cf_wf_doc_t, rules, &rule_entry, 0,
                          CYAML_UNLIMITED),
     CYAML_FIELD_MAPPING_PTR("overlay_of", OPT, cf_wf_doc_t, overlay_of, base_fields),
+    CYAML_FIELD_SEQUENCE("party_kinds", CYAML_FLAG_POINTER | OPT, cf_wf_doc_t, party_kinds,
+                         &party_kind_entry, 0, CYAML_UNLIMITED),
     CYAML_FIELD_END,
 };
 static const cyaml_schema_value_t doc_schema = {

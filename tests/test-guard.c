@@ -42,6 +42,15 @@ static int fake_lowest(void *ctx, const char *fact, double *out)
     return 0;
 }
 
+/* hearing_request runs (its window is open); every other clock does not. */
+static int fake_running(void *ctx, const char *clock)
+{
+    (void)ctx;
+    if (!strcmp(clock, "broken"))
+        return CF_EIO;
+    return !strcmp(clock, "hearing_request");
+}
+
 static cf_guard_t *compile_ok(const char *text)
 {
     cf_guard_t *g = NULL;
@@ -56,7 +65,8 @@ static cf_guard_t *compile_ok(const char *text)
 static int eval_with(const cf_guard_t *g, const json_t *facts, const char *actor)
 {
     fake_t fake = {0, 0};
-    cf_guard_env_t env = {facts, actor, "handler", fake_done, fake_lowest, &fake};
+    cf_guard_env_t env = {facts,        actor, "handler", fake_done, fake_lowest,
+                          fake_running, NULL,  NULL,      &fake};
     int result = -1;
     ASSERT_EQ(cf_guard_eval(g, &env, &result), 0);
     ASSERT(result == 0 || result == 1);
@@ -599,7 +609,10 @@ static void collect(void *ctx, cf_guard_ref_kind_t kind, const char *name, int c
 {
     char *out = ctx;
     size_t n = strlen(out);
-    snprintf(out + n, 512 - n, "%s%c:%s@%d", n ? " " : "", kind == CF_GUARD_REF_FACT ? 'F' : 'A',
+    snprintf(out + n, 512 - n, "%s%c:%s@%d", n ? " " : "",
+             kind == CF_GUARD_REF_FACT     ? 'F'
+             : kind == CF_GUARD_REF_ACTION ? 'A'
+                                           : 'C',
              name, column);
 }
 
@@ -636,7 +649,7 @@ TEST_IMPL(guard_eval_env)
 {
     fake_t fake = {0, 0};
     json_t *facts = json_object(), *array = json_array();
-    cf_guard_env_t env = {facts, ACTOR, "handler", NULL, NULL, &fake};
+    cf_guard_env_t env = {facts, ACTOR, "handler", NULL, NULL, NULL, NULL, NULL, &fake};
     cf_guard_t *done = compile_ok("false and done(file)");
     cf_guard_t *lowest = compile_ok("true or lowest(fine) > 1");
     cf_guard_t *plain = compile_ok("not has(x)");
@@ -674,7 +687,8 @@ TEST_IMPL(guard_eval_env)
 TEST_IMPL(guard_eval_callback_errors)
 {
     fake_t fake = {0, 0};
-    cf_guard_env_t env = {NULL, ACTOR, "handler", fake_done, fake_lowest, &fake};
+    cf_guard_env_t env = {NULL,         ACTOR, "handler", fake_done, fake_lowest,
+                          fake_running, NULL,  NULL,      &fake};
     cf_guard_t *d = compile_ok("done(file) and done(broken)");
     cf_guard_t *l = compile_ok("lowest(broken) > 1 or true");
     int result = 42;
@@ -776,6 +790,34 @@ TEST_IMPL(guard_format_truncate)
     ASSERT_EQ(cf_guard_format(g, NULL, 0), 12);
     ASSERT_EQ(cf_guard_format(g, out, 1), 12);
     ASSERT_STR_EQ(out, "");
+    cf_guard_free(g);
+    return 0;
+}
+
+/* guard-7.1 (issue 18 item 2): running(clock) asks the env whether a clock's window is
+ * still open; it is a bool, names a clock (reported as a reference), takes only an
+ * identifier, needs env->running, and passes the env's errors through. */
+TEST_IMPL(guard_running)
+{
+    ASSERT(holds_as("running(hearing_request)", "{}", ACTOR));
+    ASSERT(!holds_as("running(defence)", "{}", ACTOR));
+    ASSERT(
+        holds_as("not running(defence) and not (running(hearing_request) == false)", "{}", ACTOR));
+    check_refs("running(defence) or done(waive)", "C:defence@9 A:waive@26");
+    cf_guard_t *g = NULL;
+    cf_error_t err;
+    ASSERT_EQ(cf_guard_compile("running(\"defence\")", &g, &err), CF_EPARSE);
+    ASSERT(g == NULL);
+    ASSERT(strstr(err.text, "expected a clock id") != NULL);
+    ASSERT_EQ(cf_guard_compile("running(defence) > 1", &g, &err), CF_EPARSE);
+    g = compile_ok("running(broken)");
+    fake_t fake = {0, 0};
+    cf_guard_env_t env = {NULL, ACTOR, "handler", NULL, NULL, NULL, NULL, NULL, &fake};
+    int result = -1;
+    ASSERT_EQ(cf_guard_eval(g, &env, &result), CF_EINVAL); /* no env->running */
+    env.running = fake_running;
+    ASSERT_EQ(cf_guard_eval(g, &env, &result), CF_EIO);
+    ASSERT_EQ(result, -1);
     cf_guard_free(g);
     return 0;
 }

@@ -6,6 +6,9 @@
     /* error-*: error codes and located errors */                                                  \
     X(error_names)                                                                                 \
     X(error_utf8_clip)                                                                             \
+    X(money_parse)                                                                                 \
+    X(money_refused)                                                                               \
+    X(money_surcharge)                                                                             \
     /* time-*, calendar-*, period-*: legal periods (tests/test-period.c) */                        \
     X(time_parse)                                                                                  \
     X(calendar_shipped)                                                                            \
@@ -52,6 +55,7 @@
     X(guard_format_canonical)                                                                      \
     X(guard_format_roundtrip)                                                                      \
     X(guard_format_truncate)                                                                       \
+    X(guard_running)                                                                               \
     /* GUARD-TESTS */                                                                              \
     /* import-*: the 权责清单 importer (tests/test-import.c) */                                \
     X(import_seed_000_table)                                                                       \

@@ -163,7 +163,8 @@ TEST_IMPL(serve_walk_full)
     ASSERT(json_is_true(json_object_get(r.json, "closed")));
     ASSERT_EQ(json_array_size(json_object_get(r.json, "allowed")), 0);
     ASSERT(json_array_size(json_object_get(r.json, "clocks")) > 0);
-    ASSERT_EQ(json_number_value(json_object_get(json_object_get(r.json, "facts"), "fine")), 60000);
+    ASSERT_STR_EQ(json_string_value(json_object_get(json_object_get(r.json, "facts"), "fine")),
+                  "60000.00"); /* amounts: yuan as a decimal string (money.h) */
     ASSERT(json_object_get(json_object_get(r.json, "documents"), "卷宗") != NULL);
     long long version = json_integer_value(json_object_get(r.json, "version"));
     td_resp_free(&r);

@@ -148,7 +148,8 @@ static int open_case(cf_cli_t *cli, cf__session_t *s, int argc, char **argv, cf_
     if (rc == 0 &&
         (rc = cf__open_options(s->store, wf, argc, argv, facts, &cause, why, err)) == CF_EREFUSED)
         rc = -rc; /* the party is not of the cause's subject type: reported from why */
-    json_t *pj = json_pack("{s:s, s:s?}", "name", party, "type", ptype);
+    json_t *pj = json_pack("{s:s, s:s?, s:s?}", "name", party, "type", ptype, "kind",
+                           cf__opt_value(argc, argv, "--party-kind"));
     cf_open_t req = {.actor = actor_of(argc, argv),
                      .role = cf__opt_value(argc, argv, "--role"),
                      .party = pj,
@@ -297,7 +298,7 @@ int cf__cmd_case_open(cf_cli_t *cli, int argc, char **argv)
         return cf__cli_usage(cli, "case open (--workflow ID | --matter ID) --party NAME "
                                   "[--party-type T] [--parent CASE] [--fact K=V]... [--actor A] "
                                   "[--role R] [--at TIME] [--hash sha256|sm3] [--cause ID] "
-                                  "[--officer NAME:CERTNO]...");
+                                  "[--officer NAME:CERTNO]... [--party-kind K]");
     return run_change(cli, argc, argv, open_case);
 }
 
