@@ -51,6 +51,27 @@ static int fake_running(void *ctx, const char *clock)
     return !strcmp(clock, "hearing_request");
 }
 
+/* paid_amount totals 150.5; fine with its surcharge owes 200; "broken" fails. */
+static int fake_total(void *ctx, const char *fact, double *out)
+{
+    (void)ctx;
+    if (!strcmp(fact, "broken"))
+        return CF_EIO;
+    if (strcmp(fact, "paid_amount"))
+        return CF_ENOTFOUND;
+    *out = 150.5;
+    return 0;
+}
+
+static int fake_owed(void *ctx, const char *fact, const char *clock, double *out)
+{
+    (void)ctx;
+    if (strcmp(fact, "fine") || strcmp(clock, "payment"))
+        return CF_ENOTFOUND;
+    *out = 200;
+    return 0;
+}
+
 static cf_guard_t *compile_ok(const char *text)
 {
     cf_guard_t *g = NULL;
@@ -819,5 +840,45 @@ TEST_IMPL(guard_running)
     ASSERT_EQ(cf_guard_eval(g, &env, &result), CF_EIO);
     ASSERT_EQ(result, -1);
     cf_guard_free(g);
+    return 0;
+}
+
+/* guard-7.2 (issue 18 item 7): total(fact) sums a ledger and owed(fact, clock) gives an
+ * amount with its surcharge, both numbers from the env; absent when the env has none;
+ * errors pass through; a clock argument must be an identifier. */
+TEST_IMPL(guard_ledger)
+{
+    fake_t fake = {0, 0};
+    cf_guard_env_t env = {NULL,         ACTOR,      "handler", fake_done, fake_lowest,
+                          fake_running, fake_total, fake_owed, &fake};
+    static const struct {
+        const char *text;
+        int holds;
+    } cases[] = {{"total(paid_amount) >= 150.5", 1},
+                 {"total(paid_amount) >= owed(fine, payment)", 0},
+                 {"owed(fine, payment) == 200", 1},
+                 {"total(refunded_amount) >= 0", 0}, /* absent: every comparison false */
+                 {"not (total(refunded_amount) < 1)", 1},
+                 {"owed(fine, demand) > 0", 0}};
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        cf_guard_t *g = compile_ok(cases[i].text);
+        int result = -1;
+        ASSERT_EQ(cf_guard_eval(g, &env, &result), 0);
+        if (result != cases[i].holds)
+            CF__FAIL("'%s' gave %d", cases[i].text, result);
+        cf_guard_free(g);
+    }
+    check_refs("total(paid_amount) < owed(fine, payment)",
+               "F:paid_amount@7 F:fine@27 C:payment@33");
+    cf_guard_t *g = compile_ok("total(broken) > 0");
+    int result = -1;
+    ASSERT_EQ(cf_guard_eval(g, &env, &result), CF_EIO);
+    env.total = NULL;
+    ASSERT_EQ(cf_guard_eval(g, &env, &result), CF_EINVAL);
+    ASSERT_EQ(result, -1);
+    cf_guard_free(g);
+    cf_error_t err;
+    ASSERT_EQ(cf_guard_compile("owed(fine, \"payment\") > 0", &g, &err), CF_EPARSE);
+    ASSERT_EQ(cf_guard_compile("total(paid_amount)", &g, &err), CF_EPARSE); /* not a condition */
     return 0;
 }

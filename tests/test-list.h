@@ -56,6 +56,7 @@
     X(guard_format_roundtrip)                                                                      \
     X(guard_format_truncate)                                                                       \
     X(guard_running)                                                                               \
+    X(guard_ledger)                                                                                \
     /* GUARD-TESTS */                                                                              \
     /* import-*: the 权责清单 importer (tests/test-import.c) */                                \
     X(import_seed_000_table)                                                                       \
@@ -116,6 +117,7 @@
     X(audit_wrong_role)                                                                            \
     X(audit_extension_unapproved)                                                                  \
     X(audit_emergency_late)                                                                        \
+    X(audit_decision_in_window)                                                                    \
     X(audit_event_edited)                                                                          \
     X(audit_event_deleted)                                                                         \
     X(audit_bundle)                                                                                \
