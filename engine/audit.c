@@ -319,7 +319,8 @@ static void replay_transition(replay_t *r, const json_t *ev, int64_t seq)
                     .role = str_of(ev, "role"),
                     .facts = json_object_get(ev, "facts"),
                     .documents = json_object_get(ev, "documents"),
-                    .matter = r->matter};
+                    .matter = r->matter,
+                    .cause = json_object_get(ev, "cause")};
     cf_time_parse(str_of(ev, "at"), &req.at, NULL);
     json_t *produced = NULL;
     cf_refusal_t why = {0};

@@ -430,7 +430,8 @@ static json_t *transition_event(const cf_workflow_t *wf, const cf_case_t *c,
         json_object_set_new(ev, "from", json_string(c->state)) ||
         json_object_set_new(ev, "to", json_string(to)) || json_object_set_new(ev, "facts", facts) ||
         json_object_set_new(ev, "documents", docs) ||
-        (target && target->terminal && json_object_set_new(ev, "terminal", json_true()))) {
+        (target && target->terminal && json_object_set_new(ev, "terminal", json_true())) ||
+        (req->cause && !c->cause && json_object_set_new(ev, "cause", json_deep_copy(req->cause)))) {
         json_decref(ev);
         return NULL;
     }
@@ -498,7 +499,7 @@ int cf_engine_act(const cf_workflow_t *wf, const cf_calendar_t *cal, const cf_ca
     int rc = precheck(wf, c, req, why);
     if (rc != 0)
         return rc;
-    if ((rc = cf__party_act(wf, c, req, why)) != 0)
+    if ((rc = cf__party_act(wf, c, req, why)) != 0 || (rc = cf__cause_act(c, req, why)) != 0)
         return rc;
     json_t *merged = json_copy(c->facts); /* only its top level changes */
     if (!merged || (req->facts && json_object_update(merged, (json_t *)req->facts) != 0) ||

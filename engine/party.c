@@ -20,6 +20,7 @@
 #include "engine.h"
 #include "money.h"
 
+#include <stdio.h>
 #include <string.h>
 
 static int listed(char *const *list, unsigned n, const char *word)
@@ -71,6 +72,13 @@ int cf_engine_party_kind(const cf_workflow_t *wf, const json_t *party, const cha
     return 0;
 }
 
+/* The situation a 案由 record names, "js-2024:14", into out. */
+static void situation_of(const json_t *cause, char *out, size_t size)
+{
+    snprintf(out, size, "%s:%lld", json_string_value(json_object_get(cause, "dictionary")),
+             (long long)json_integer_value(json_object_get(cause, "situation")));
+}
+
 /* Exported, documented in engine-int.h */
 int cf__party_open(const cf_workflow_t *wf, const cf_open_t *req, json_t *ev, cf_refusal_t *why)
 {
@@ -84,9 +92,15 @@ int cf__party_open(const cf_workflow_t *wf, const cf_open_t *req, json_t *ev, cf
                           "fact 'party_type' is the case's own, from the party's type at "
                           "opening (%s): it cannot be given as a fact",
                           kind ? kind : "not given");
+    json_t *party = json_object_get(ev, "party"), *facts = json_object_get(ev, "facts");
+    if (req->cause && cf_workflow_fact(wf, "cause") && !json_object_get(facts, "cause")) {
+        char id[160]; /* opened under a 案由: the fact cause names its situation */
+        situation_of(req->cause, id, sizeof(id));
+        if (json_object_set_new(facts, "cause", json_string(id)))
+            return CF_ENOMEM;
+    }
     if (!kind)
         return 0;
-    json_t *party = json_object_get(ev, "party"), *facts = json_object_get(ev, "facts");
     if (json_object_set_new(party, "kind", json_string(kind)) ||
         (cf_workflow_fact(wf, "party_type") &&
          json_object_set_new(facts, "party_type", json_string(kind))))
@@ -107,6 +121,36 @@ int cf__party_act(const cf_workflow_t *wf, const cf_case_t *c, const cf_act_t *r
                       "fact 'party_type' is the case's own, set at opening from the party's "
                       "type (%s): an action cannot change it",
                       kind ? kind : "not given");
+}
+
+/* Exported, documented in engine-int.h */
+int cf__cause_act(const cf_case_t *c, const cf_act_t *req, cf_refusal_t *why)
+{
+    if (!req->cause)
+        return 0;
+    char want[160], have[160];
+    situation_of(req->cause, want, sizeof(want));
+    if (c->cause) {
+        situation_of(c->cause, have, sizeof(have));
+        if (strcmp(want, have) != 0)
+            return cf__refuse(why, CF_EREFUSED,
+                              "the case is already under cause %s: it cannot be filed under %s",
+                              have, want);
+    }
+    const json_t *subject = json_object_get(req->cause, "subject");
+    const char *type = json_string_value(json_object_get(c->party, "type"));
+    const char *sid = json_string_value(json_object_get(subject, "id"));
+    const char *sname = json_string_value(json_object_get(subject, "name"));
+    if (type && ((sid && !strcmp(type, sid)) || (sname && !strcmp(type, sname))))
+        return 0;
+    if (why)
+        snprintf(why->rule, sizeof(why->rule), "cause-subject");
+    return cf__refuse(
+        why, CF_EREFUSED,
+        "当事人类别「%s」与案由 %s 的违法主体类别「%s」不一致; the party's type %s is "
+        "not the subject type of cause %s, %s (%s)",
+        type ? type : "未指明", want, sname ? sname : "?", type ? type : "(not given)", want,
+        sname ? sname : "?", sid ? sid : "?");
 }
 
 /* Exported, documented in engine-int.h */

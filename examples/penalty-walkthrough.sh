@@ -16,7 +16,7 @@ caseflow init --workflows workflows
 caseflow case open --workflow penalty-general --party 某某大药房 --party-type 定点医药机构 \
   --fact lead_source=群众举报 --actor 张三 --at 2025-09-01T09:00:00+08:00
 caseflow case act 1 file --actor 李四 --role head --at 2025-09-02T10:00:00+08:00 \
-  --fact filing_reason=涉嫌串换药品骗取医保基金 --fact cause=定点医药机构骗取医保基金支出 \
+  --fact filing_reason=涉嫌串换药品骗取医保基金 --fact cause=js-2024:14 \
   --fact 'officers=[{"name":"张三","cert":"65010020001"},{"name":"王五","cert":"65010020002"}]' \
   --doc 立案审批表=$D/立案审批表.txt
 # Deciding before the party has been told is refused, with what is allowed now:

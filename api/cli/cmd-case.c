@@ -244,6 +244,10 @@ static int act_case(cf_cli_t *cli, cf__session_t *s, int argc, char **argv, cf_e
         rc = cf_store_matter_get(s->store, c.matter_id, &matter, err);
     if (rc == 0)
         rc = attach_docs(s, argc, argv, &docs, err);
+    json_t *cause = NULL; /* filing binds a 案由 from the dictionary (cmd-cause.h) */
+    if (rc == 0 && (rc = cf__act_cause(s->store, wf, &c, facts, &cause, why, err)) == CF_EREFUSED)
+        rc = -rc;
+    req.cause = cause;
     req.facts = facts;
     req.documents = docs;
     req.matter = matter;
@@ -257,6 +261,7 @@ static int act_case(cf_cli_t *cli, cf__session_t *s, int argc, char **argv, cf_e
     json_decref(docs);
     json_decref(events);
     json_decref(matter);
+    json_decref(cause);
     cf_workflow_free(wf);
     cf_case_dispose(&c);
     return rc;

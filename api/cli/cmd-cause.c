@@ -53,6 +53,30 @@ static int open_cause(cf_store_t *store, const cf_workflow_t *wf, const char *id
     return rc;
 }
 
+/* Exported, documented in cmd-cause.h */
+int cf__act_cause(cf_store_t *store, const cf_workflow_t *wf, const cf_case_t *c,
+                  const json_t *facts, json_t **cause, cf_refusal_t *why, cf_error_t *err)
+{
+    const char *text = json_string_value(json_object_get(facts, "cause"));
+    *cause = NULL;
+    if (!text || strcmp(wf->doc->power_type, "行政处罚") != 0)
+        return 0;
+    cf_causes_t *set = NULL;
+    cf_cause_ref_t ref;
+    cf_error_t lookup;
+    int rc = cf_store_causes_load(store, &set, err);
+    if (rc == 0 && cf_causes_count(set) > 0 && cf_causes_lookup(set, text, &ref, &lookup) != 0)
+        rc = cf_error_set(err, CF_EINVALID, NULL, 0, 0,
+                          "fact 'cause': '%s' is not a situation of the stored 案由 dictionaries "
+                          "(%s): give its id, as `caseflow cause list` shows it (js-2024:14)",
+                          text, lookup.text);
+    else if (rc == 0 && cf_causes_count(set) > 0)
+        rc = open_cause(store, wf, text, json_string_value(json_object_get(c->party, "type")),
+                        cause, why, err);
+    cf_causes_free(set);
+    return rc;
+}
+
 /* Splits "NAME:CERT" (or "NAME：CERT") into a new {name, cert}, or NULL. */
 static json_t *officer_of(const char *text)
 {

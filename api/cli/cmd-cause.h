@@ -29,4 +29,13 @@
 int cf__open_options(cf_store_t *store, const cf_workflow_t *wf, int argc, char **argv,
                      json_t *facts, json_t **cause, cf_refusal_t *why, cf_error_t *err);
 
+/* `case act ... --fact cause=ID` (filing, issue 18 item 6): when 案由 dictionaries are
+ * stored and the workflow is a 行政处罚 one, the fact must name a situation (its id,
+ * js-2024:14) of the party's subject type. OUT *cause: its record (new reference) for
+ * cf_act_t.cause, or NULL when the facts name no cause or no dictionary is stored.
+ * Returns 0; CF_EINVALID (err) for free text or an unknown id; CF_EREFUSED (why, rule
+ * cause-subject) for a party of another subject type; or a store error. */
+int cf__act_cause(cf_store_t *store, const cf_workflow_t *wf, const cf_case_t *c,
+                  const json_t *facts, json_t **cause, cf_refusal_t *why, cf_error_t *err);
+
 #endif

@@ -44,8 +44,10 @@ reviewing() {
     run case open --workflow penalty-general --party 某某 --party-type "$1" --actor 张三 \
         --at "$2T09:00:00+08:00" || return 1
     id=$(sed -n 's/^case \([0-9]*\) opened.*/\1/p' "$tmp/out")
+    cause=js-2024:14 # 串换药品 (定点医药机构)
+    [ "$1" = 自然人 ] && cause=js-2024:27 # 将本人的医疗保障凭证交由他人冒名使用
     run case act "$id" file --actor 李四 --role head --at "$2T10:00:00+08:00" \
-        --fact filing_reason=x --fact cause=y --fact "$OFFICERS" --doc 立案审批表=$D/立案审批表.txt &&
+        --fact filing_reason=x --fact cause=$cause --fact "$OFFICERS" --doc 立案审批表=$D/立案审批表.txt &&
     run case act "$id" submit_review --actor 张三 --role handler --at "$2T11:00:00+08:00" \
         --fact findings=x --doc 调查终结报告=$D/调查终结报告.txt && echo "$id"
 }
@@ -181,6 +183,25 @@ if run case open --workflow penalty-summary --party 李某 --party-type 自然�
     ! close_case "$c7" 2025-09-05T11:00:00+08:00 --fact record_filed=true &&
     pay "$c7" 2025-09-06T10:00:00+08:00 100.00 && grep -q "state closing" "$tmp/out"
 then ok; else fail "law-7 summary: part payment"; fi
+
+# --- law-6: the 案由 is checked at filing ----------------------------------------------
+# A lead opened without --cause, filed under js-2024:27 (a 自然人's cause) for a
+# 定点医药机构: refused citing the dictionary; free text is refused while a dictionary is
+# stored; the right situation binds the case (case show names it).
+if run case open --workflow penalty-general --party 某某大药房 --party-type 定点医药机构 \
+        --at 2025-09-01T09:00:00+08:00 &&
+    c6=$(sed -n 's/^case \([0-9]*\) opened.*/\1/p' "$tmp/out") &&
+    ! run case act "$c6" file --actor 李四 --role head --at 2025-09-02T10:00:00+08:00 \
+        --fact filing_reason=x --fact cause=js-2024:27 --fact "$OFFICERS" --doc 立案审批表=$D/立案审批表.txt &&
+    grep -q "rule cause-subject, 苏医保督〔2024〕1号" "$tmp/out" &&
+    ! run case act "$c6" file --actor 李四 --role head --at 2025-09-02T10:00:00+08:00 \
+        --fact filing_reason=x --fact cause=定点医药机构骗取医保基金支出 --fact "$OFFICERS" \
+        --doc 立案审批表=$D/立案审批表.txt &&
+    grep -q "is not a situation of the stored 案由 dictionaries" "$tmp/out" &&
+    run case act "$c6" file --actor 李四 --role head --at 2025-09-02T10:00:00+08:00 \
+        --fact filing_reason=x --fact cause=js-2024:14 --fact "$OFFICERS" --doc 立案审批表=$D/立案审批表.txt &&
+    run --json case show "$c6" && grep -q '"situation": 14' "$tmp/out"
+then ok; else fail "law-6 the cause is checked at filing"; fi
 
 #@@ITEMS@@
 
