@@ -124,6 +124,29 @@ int cf__party_act(const cf_workflow_t *wf, const cf_case_t *c, const cf_act_t *r
 }
 
 /* Exported, documented in engine-int.h */
+int cf__facts_only_by(const cf_workflow_t *wf, const cf_act_t *req, cf_refusal_t *why)
+{
+    const char *key;
+    json_t *v;
+    json_object_foreach((json_t *)req->facts, key, v)
+    {
+        const cf_wf_fact_t *f = cf_workflow_fact(wf, key);
+        if (!f || !f->only_by_count ||
+            cf_workflow_list_has(f->only_by, f->only_by_count, req->action))
+            continue;
+        char list[512] = "";
+        for (unsigned i = 0; i < f->only_by_count; i++)
+            snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s", i ? ", " : "",
+                     f->only_by[i]);
+        return cf__refuse(why, CF_EINVALID,
+                          "fact '%s' (%s) may be changed only by the actions meant for it (%s), "
+                          "not by '%s'",
+                          key, f->name ? f->name : key, list, req->action);
+    }
+    return 0;
+}
+
+/* Exported, documented in engine-int.h */
 int cf__cause_act(const cf_case_t *c, const cf_act_t *req, cf_refusal_t *why)
 {
     if (!req->cause)

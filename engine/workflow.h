@@ -42,6 +42,9 @@ typedef struct cf_wf_fact_s {
     char *id;
     char *name;
     cf_fact_type_t type;
+    char **only_by; /* the actions that alone may give or change it (besides opening); NULL:
+                       any action may */
+    unsigned only_by_count;
 } cf_wf_fact_t;
 
 typedef struct cf_wf_state_s {

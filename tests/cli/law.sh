@@ -203,6 +203,33 @@ if run case open --workflow penalty-general --party 某某大药房 --party-type
     run --json case show "$c6" && grep -q '"situation": 14' "$tmp/out"
 then ok; else fail "law-6 the cause is checked at filing"; fi
 
+# --- law-5: officers change only by an explicit action --------------------------------
+# commission_appraisal with an officers fact is refused (it would cut the case to one
+# officer); add_officer may change them, and the two-officer rule is checked on it.
+c5=$(reviewing 定点医药机构 2025-09-01)
+if [ -n "$c5" ] &&
+    ! run case act "$c5" submit_review --actor 张三 --role handler --at 2025-09-03T10:00:00+08:00 \
+        --fact findings=x --fact 'officers=[{"name":"张三","cert":"65010020001"}]' \
+        --doc 调查终结报告=$D/调查终结报告.txt &&
+    grep -q "fact 'officers' (执法人员) may be changed only by the actions meant for it" "$tmp/out" &&
+    ! run case act "$c5" add_officer --actor 李四 --role head --at 2025-09-03T10:00:00+08:00 \
+        --fact 'officers=[{"name":"张三","cert":"65010020001"}]' --doc 执法人员指派审批表=$D/卷宗.txt &&
+    grep -q "two-officers" "$tmp/out" &&
+    run case act "$c5" add_officer --actor 李四 --role head --at 2025-09-03T10:00:00+08:00 \
+        --fact "officers=[{\"name\":\"张三\",\"cert\":\"65010020001\"},{\"name\":\"王五\",\"cert\":\"65010020002\"},{\"name\":\"赵六\",\"cert\":\"65010020003\"}]" \
+        --doc 执法人员指派审批表=$D/卷宗.txt
+then ok; else fail "law-5 officers change only by add_officer and recuse"; fi
+# The issue's own command: commission_appraisal (during the investigation) with officers.
+if run case open --workflow penalty-general --party 某 --party-type 定点医药机构 --at 2025-09-01T09:00:00+08:00 &&
+    c5c=$(sed -n 's/^case \([0-9]*\) opened.*/\1/p' "$tmp/out") &&
+    run case act "$c5c" file --actor 李四 --role head --at 2025-09-01T10:00:00+08:00 \
+        --fact filing_reason=x --fact cause=js-2024:14 --fact "$OFFICERS" --doc 立案审批表=$D/立案审批表.txt &&
+    ! run case act "$c5c" commission_appraisal --actor 张三 --role handler --at 2025-09-02T10:00:00+08:00 \
+        --fact appraisal_item=x --fact 'officers=[{"name":"张三","cert":"65010020001"}]' \
+        --doc 检测检验鉴定委托书=$D/卷宗.txt &&
+    grep -q "may be changed only by" "$tmp/out"
+then ok; else fail "law-5 commission_appraisal cannot change the officers"; fi
+
 #@@ITEMS@@
 
 echo "$passed passed, $failed failed"
