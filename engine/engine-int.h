@@ -41,6 +41,9 @@ int cf__party_act(const cf_workflow_t *wf, const cf_case_t *c, const cf_act_t *r
 /* Refuses (CF_EINVALID) a fact given with an action its declaration's only_by does not
  * list (officers: only filing, adding an officer, recusal). */
 int cf__facts_only_by(const cf_workflow_t *wf, const cf_act_t *req, cf_refusal_t *why);
+/* Refuses (CF_EREFUSED, rule children-closed) an action the workflow's children_closed
+ * lists while req->children holds a case, naming each. */
+int cf__children_act(const cf_workflow_t *wf, const cf_act_t *req, cf_refusal_t *why);
 /* On an action that binds a 案由 (req->cause): refuses (CF_EREFUSED, rule
  * cause-subject) a party whose type is not the cause's subject type, and a case
  * already bound to another situation. */

@@ -54,9 +54,11 @@ typedef struct cf_act_s {
     const json_t *documents; /* {name: {sha256, size, file}} attached now, or NULL */
     const json_t *matter;    /* the case's matter entry, or NULL */
     cf_time_t at;
-    const json_t *cause; /* the 案由 record (cf_cause_ref_json) the fact `cause` names, as
-                            the front end resolved it from the stored dictionaries; recorded
-                            in the transition event and bound to the case; or NULL */
+    const json_t *cause;    /* the 案由 record (cf_cause_ref_json) the fact `cause` names, as
+                               the front end resolved it from the stored dictionaries; recorded
+                               in the transition event and bound to the case; or NULL */
+    const json_t *children; /* the case's child cases still open, as the store lists them
+                               ([{id, workflow, state}]), for children_closed; NULL: none */
 } cf_act_t;
 
 typedef struct cf_extend_s {

@@ -147,6 +147,38 @@ int cf__facts_only_by(const cf_workflow_t *wf, const cf_act_t *req, cf_refusal_t
 }
 
 /* Exported, documented in engine-int.h */
+int cf__children_act(const cf_workflow_t *wf, const cf_act_t *req, cf_refusal_t *why)
+{
+    const cf_wf_children_t *k = wf->doc->children_closed;
+    if (!k || !json_array_size(req->children) ||
+        !cf_workflow_list_has(k->on, k->on_count, req->action))
+        return 0;
+    char list[256] = "";
+    size_t i, n = 0;
+    json_t *child;
+    json_array_foreach((json_t *)req->children, i, child)
+    {
+        const char *state = json_string_value(json_object_get(child, "state"));
+        if (state && cf_workflow_list_has(k->done_states, k->done_states_count, state))
+            continue;
+        size_t len = strlen(list);
+        snprintf(list + len, sizeof(list) - len, "%scase %lld (%s, %s)", n++ ? ", " : "",
+                 (long long)json_integer_value(json_object_get(child, "id")),
+                 json_string_value(json_object_get(child, "workflow")),
+                 json_string_value(json_object_get(child, "state")));
+    }
+    cf_utf8_clip(list);
+    if (n == 0)
+        return 0;
+    if (why) {
+        snprintf(why->rule, sizeof(why->rule), "children-closed");
+        snprintf(why->article, sizeof(why->article), "%s", k->article);
+        cf_utf8_clip(why->article);
+    }
+    return cf__refuse(why, CF_EREFUSED, "%s（%s）: still open: %s", k->message, k->article, list);
+}
+
+/* Exported, documented in engine-int.h */
 int cf__cause_act(const cf_case_t *c, const cf_act_t *req, cf_refusal_t *why)
 {
     if (!req->cause)

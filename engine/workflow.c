@@ -157,6 +157,14 @@ static const cyaml_schema_value_t party_kind_entry = {
     CYAML_VALUE_MAPPING(CYAML_FLAG_DEFAULT, cf_wf_party_kind_t, party_kind_fields),
 };
 
+static const cyaml_schema_field_t children_fields[] = {
+    STRLIST("on", 0, cf_wf_children_t, on),
+    STRLIST("done_states", OPT, cf_wf_children_t, done_states),
+    STR("article", 0, cf_wf_children_t, article),
+    STR("message", 0, cf_wf_children_t, message),
+    CYAML_FIELD_END,
+};
+
 static const cyaml_schema_field_t doc_fields[] = {
     STR("id", 0, cf_wf_doc_t, id),
     CYAML_FIELD_UINT("version", CYAML_FLAG_DEFAULT, cf_wf_doc_t, version),
@@ -178,6 +186,7 @@ static const cyaml_schema_field_t doc_fields[] = {
     CYAML_FIELD_MAPPING_PTR("overlay_of", OPT, cf_wf_doc_t, overlay_of, base_fields),
     CYAML_FIELD_SEQUENCE("party_kinds", CYAML_FLAG_POINTER | OPT, cf_wf_doc_t, party_kinds,
                          &party_kind_entry, 0, CYAML_UNLIMITED),
+    CYAML_FIELD_MAPPING_PTR("children_closed", OPT, cf_wf_doc_t, children_closed, children_fields),
     CYAML_FIELD_END,
 };
 static const cyaml_schema_value_t doc_schema = {

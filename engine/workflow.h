@@ -128,6 +128,18 @@ typedef struct cf_wf_party_kind_s {
     unsigned also_count;
 } cf_wf_party_kind_t;
 
+/* Actions that need every child case (a coercive measure opened under this case,
+ * --parent) closed first: the refusal names each child still open. */
+typedef struct cf_wf_children_s {
+    char **on;
+    unsigned on_count;
+    char **done_states; /* child states that count as released or disposed of (a child
+                           there is only filing its papers): not blocking */
+    unsigned done_states_count;
+    char *article;
+    char *message;
+} cf_wf_children_t;
+
 /* For a definition made by laying an overlay over a base (overlay.h): the base. */
 typedef struct cf_wf_base_s {
     char *id;
@@ -158,6 +170,7 @@ typedef struct cf_wf_doc_s {
     cf_wf_base_t *overlay_of;        /* NULL unless made by an overlay */
     cf_wf_party_kind_t *party_kinds; /* party types -> the law's kinds of party; or NULL */
     unsigned party_kinds_count;
+    cf_wf_children_t *children_closed; /* or NULL */
 } cf_wf_doc_t;
 
 typedef struct cf_workflow_s {

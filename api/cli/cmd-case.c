@@ -248,6 +248,11 @@ static int act_case(cf_cli_t *cli, cf__session_t *s, int argc, char **argv, cf_e
     if (rc == 0 && (rc = cf__act_cause(s->store, wf, &c, facts, &cause, why, err)) == CF_EREFUSED)
         rc = -rc;
     req.cause = cause;
+    json_t *children = NULL; /* child cases still open (children_closed) */
+    if (rc == 0)
+        rc = cf_store_case_list(s->store, &(cf_case_filter_t){.parent = c.id, .open_only = 1},
+                                &children, err);
+    req.children = children;
     req.facts = facts;
     req.documents = docs;
     req.matter = matter;
@@ -262,6 +267,7 @@ static int act_case(cf_cli_t *cli, cf__session_t *s, int argc, char **argv, cf_e
     json_decref(events);
     json_decref(matter);
     json_decref(cause);
+    json_decref(children);
     cf_workflow_free(wf);
     cf_case_dispose(&c);
     return rc;

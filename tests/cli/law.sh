@@ -230,6 +230,41 @@ if run case open --workflow penalty-general --party 某 --party-type 定点医�
     grep -q "may be changed only by" "$tmp/out"
 then ok; else fail "law-5 commission_appraisal cannot change the officers"; fi
 
+# --- law-8: a coercive measure under a penalty case follows it ------------------------
+# A 封存 child in custody: terminating the parent is refused naming the child; once the
+# child is released (解除), the parent terminates and closes.
+c8=$(reviewing 定点医药机构 2025-09-01)
+if [ -n "$c8" ] &&
+    run case open --workflow coercion --party 某某 --parent "$c8" --actor 张三 --at 2025-09-01T12:00:00+08:00 &&
+    k8=$(sed -n 's/^case \([0-9]*\) opened.*/\1/p' "$tmp/out") &&
+    run case act "$k8" take_emergency --actor 张三 --role handler --at 2025-09-01T13:00:00+08:00 \
+        --fact measure_kind=封存 --fact emergency_reason=x --fact items=账簿 --fact "$OFFICERS" \
+        --doc 现场笔录=$D/卷宗.txt --doc 清单=$D/卷宗.txt &&
+    run case act "$k8" approve_emergency --actor 李四 --role head --at 2025-09-01T15:00:00+08:00 \
+        --doc 行政强制措施审批表=$D/卷宗.txt --doc 查封扣押决定书=$D/卷宗.txt &&
+    run case act "$k8" serve --actor 张三 --role handler --at 2025-09-01T16:00:00+08:00 \
+        --fact service_method=直接送达 --doc 送达回证=$D/送达回证.txt &&
+    ! run case act "$c8" terminate --actor 李四 --role head --at 2025-09-02T10:00:00+08:00 \
+        --fact termination_reason=x --doc 终止调查审批表=$D/卷宗.txt &&
+    grep -q "rule children-closed" "$tmp/out" && grep -q "case $k8 (coercion, custody)" "$tmp/out" &&
+    run case act "$k8" release --actor 李四 --role head --at 2025-09-02T11:00:00+08:00 \
+        --fact release_reason=终止调查 --doc 解除查封扣押决定书=$D/卷宗.txt --doc 退还清单=$D/卷宗.txt &&
+    run case act "$c8" terminate --actor 李四 --role head --at 2025-09-02T12:00:00+08:00 \
+        --fact termination_reason=x --doc 终止调查审批表=$D/卷宗.txt &&
+    close_case "$c8" 2025-09-02T13:00:00+08:00
+then ok; else fail "law-8 the coercive child follows the penalty case"; fi
+
+# Closing with a child still running is refused too (here after a referral).
+c8b=$(reviewing 定点医药机构 2025-09-01)
+if [ -n "$c8b" ] &&
+    run case open --workflow coercion --party 某某 --parent "$c8b" --actor 张三 --at 2025-09-01T12:00:00+08:00 &&
+    k8b=$(sed -n 's/^case \([0-9]*\) opened.*/\1/p' "$tmp/out") &&
+    run case act "$c8b" refer_agency --actor 李四 --role head --at 2025-09-02T10:00:00+08:00 \
+        --fact referral_agency=市场监管局 --fact referral_reason=x --doc 案件移送函=$D/卷宗.txt &&
+    ! close_case "$c8b" 2025-09-02T11:00:00+08:00 &&
+    grep -q "case $k8b (coercion, proposed)" "$tmp/out"
+then ok; else fail "law-8 closing with a child open is refused"; fi
+
 #@@ITEMS@@
 
 echo "$passed passed, $failed failed"
