@@ -265,7 +265,25 @@ if [ -n "$c8b" ] &&
     grep -q "case $k8b (coercion, proposed)" "$tmp/out"
 then ok; else fail "law-8 closing with a child open is refused"; fi
 
-#@@ITEMS@@
+# 复议 or 诉讼 stop the surcharge (第七十三条): served Thu 09-11 (due Fri 09-26), review
+# applied for 09-15 and ended 10-15: paid on 10-20 the fine alone is owed and closes it
+# (24 days late on the unpaused count, 36,000 of surcharge).
+c7r=$(reviewing 定点医药机构 2025-09-01)
+if [ -n "$c7r" ] &&
+    run case act "$c7r" notify --actor 张三 --role handler --at 2025-09-02T10:00:00+08:00 \
+        --fact notified_penalty=罚款5万元 --fact notified_fine=50000 $notice_docs &&
+    run case act "$c7r" serve_notice --actor 张三 --role handler --at 2025-09-02T15:00:00+08:00 \
+        --doc 告知书送达回证=$D/告知书送达回证.txt &&
+    run case act "$c7r" decide --actor 李四 --role head --at 2025-09-10T10:00:00+08:00 $decide_docs &&
+    run case act "$c7r" serve --actor 张三 --role handler --at 2025-09-11T10:00:00+08:00 \
+        --fact service_method=直接送达 --doc 送达回证=$D/送达回证.txt &&
+    run case act "$c7r" apply_review --actor 张三 --role handler --at 2025-09-15T10:00:00+08:00 \
+        --fact review_note=申请行政复议 --doc 行政复议申请或者起诉状=$D/卷宗.txt &&
+    run case act "$c7r" end_review --actor 张三 --role handler --at 2025-10-15T10:00:00+08:00 \
+        --fact review_note=复议维持 --doc 行政复议决定书或者裁判文书=$D/卷宗.txt &&
+    pay "$c7r" 2025-10-20T10:00:00+08:00 50000 && grep -q "state closing" "$tmp/out"
+then ok; else fail "law-7 no surcharge while a review runs"; fi
+
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
