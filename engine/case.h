@@ -33,13 +33,24 @@
  *                  name}, name, situation, text} (the 案由, cause.h; absent if none)
  *   transition:    action, label, from, to, facts {new values}, documents
  *                  {name: {sha256, size, file}}
- *   clock.started: clock, period ("7 working_days"), deadline, party (bool)
+ *   clock.started: clock, period ("7 working_days"), deadline, party (bool),
+ *                  counting (int: the counting rules' version; absent in events
+ *                  recorded before version 2, which means 1), provisional? ([2027]:
+ *                  the years the deadline was counted on the provisional
+ *                  calendar, R11; absent when every day counted was loaded)
+ *   Every clock event with a deadline may carry provisional; its absence means
+ *   the deadline is settled. Counting versions (docs/legal-periods.md): 1 added
+ *   suspension, exclusions and extensions to the deadline already rolled off a
+ *   rest day; 2 counts the period plus all of them once from the start (R8).
  *   clock.stopped: clock, outcome ("met" | "breached" | "lapsed" | "ended"),
  *                  deadline
  *   clock.paused:  clock
  *   clock.resumed: clock, paused_for ("3 working_days"), deadline (moved)
  *   clock.extended: clock, by ("30 days"), total, deadline (moved), reason
  *   clock.excluded: clock, from, to, reason, excluded ("10 days"), deadline (moved)
+ *   clock.recomputed: clock, was (the deadline before), deadline, calendar {year,
+ *                  sha256 of its source}: a calendar year was loaded that the
+ *                  provisional deadline had assumed (R11)
  *   alert:         clock, point ("warning" | "deadline"), deadline, late (bool)
  */
 #ifndef CF_CASE_H
@@ -73,6 +84,11 @@ typedef struct cf_clock_rt_s {
     unsigned extensions;  /* how many extensions granted */
     int party;            /* a period the party keeps (hearing request, payment), not the agency */
     json_t *exclusions;   /* [{from, to, reason}] whose time did not count, or NULL */
+    char *period;         /* the period it was started with, "90 days", or NULL (old events) */
+    int counting;         /* counting rules version it was started under (1 or 2) */
+    int64_t added;        /* time excluded and suspended so far, in its unit (days for months) */
+    int prov_first;       /* its deadline counted on provisional years prov_first..prov_last */
+    int prov_last;        /* (R11); 0 and 0 when settled */
 } cf_clock_rt_t;
 
 typedef struct cf_case_s {

@@ -120,6 +120,16 @@ void cf_refusal_dispose(cf_refusal_t *why);
  * passed, "overdue" ("lapsed" for a party's own period). */
 const char *cf_engine_clock_status(const cf_clock_rt_t *k, cf_time_t now);
 
+/* The deadline of clock k (running, paused or stopped; started under counting
+ * version 2, case.h) counted from scratch: its period, `extension` in total (or
+ * NULL), and `added` time excluded or suspended in the clock's unit (days for a
+ * month clock), counted once from its start and rolled once (cf_period_count).
+ * OUT *out; explain as in cf_period_count. Returns 0, CF_ERANGE (err names the
+ * day), CF_EINVAL when k has no recorded period. */
+int cf_engine_clock_deadline(const cf_wf_clock_t *def, const cf_calendar_t *cal,
+                             const cf_clock_rt_t *k, const cf_period_t *extension, int64_t added,
+                             cf_count_t *out, cf_explain_cb explain, void *ctx, cf_error_t *err);
+
 /* The warning instants of clock def whose deadline is given, earliest first, into
  * OUT points (at most max). Returns the count, or CF_ERANGE. */
 int cf_engine_warn_points(const cf_wf_clock_t *def, const cf_calendar_t *cal, cf_time_t deadline,

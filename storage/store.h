@@ -62,7 +62,9 @@ int cf_store_workflow_list(cf_store_t *s, json_t **list, cf_error_t *err);
 
 /* Stores (or replaces) one year's calendar YAML. */
 int cf_store_calendar_put(cf_store_t *s, int year, const char *source, cf_error_t *err);
-/* OUT *cal: every stored year loaded (free with cf_calendar_free). */
+/* OUT *cal: every stored year loaded (free with cf_calendar_free), answering
+ * for CF_CALENDAR_PROVISIONAL_YEARS more years provisionally (R11): the calendar
+ * the cases count on. */
 int cf_store_calendar_load(cf_store_t *s, cf_calendar_t **cal, cf_error_t *err);
 /* OUT *sources: new object {"2025": "<YAML text>", ...} of every stored year. */
 int cf_store_calendar_sources(cf_store_t *s, json_t **sources, cf_error_t *err);
