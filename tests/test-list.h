@@ -21,6 +21,11 @@
     X(period_explain)                                                                              \
     X(period_elapsed)                                                                              \
     X(period_parse)                                                                                \
+    X(lunar_known_dates)                                                                           \
+    X(calendar_provisional_in_shipped)                                                             \
+    X(calendar_provisional)                                                                        \
+    X(period_provisional)                                                                          \
+    X(period_count_once)                                                                           \
     /* PERIOD-TESTS */                                                                             \
     /* guard-*: the guard expression language (tests/test-guard.c) */                              \
     X(guard_literals)                                                                              \
