@@ -95,6 +95,8 @@
     X(engine_clocks_end_with_case)                                                                 \
     X(engine_party_clock)                                                                          \
     X(engine_decision_period)                                                                      \
+    X(engine_provisional_clock)                                                                    \
+    X(engine_counting_versions)                                                                    \
     X(engine_penalty_rules)                                                                        \
     X(engine_closing_conditions)                                                                   \
     X(store_chain_recompute)                                                                       \
