@@ -142,6 +142,30 @@ const cf_clock_rt_t *cf_case_clock(const cf_case_t *c, const char *id)
 }
 
 /* Exported, documented in case.h */
+json_t *cf_clock_provisional_json(const cf_clock_rt_t *k)
+{
+    json_t *years = k->prov_first ? json_array() : NULL;
+    for (int y = k->prov_first; years && y <= k->prov_last; y++)
+        if (json_array_append_new(years, json_integer(y)) != 0) {
+            json_decref(years);
+            return NULL;
+        }
+    return years;
+}
+
+/* Exported, documented in case.h */
+int cf_clock_provisional_text(const cf_clock_rt_t *k, char *out, size_t size)
+{
+    if (!k->prov_first)
+        snprintf(out, size, "%s", "");
+    else if (k->prov_first == k->prov_last)
+        snprintf(out, size, "%d", k->prov_first);
+    else
+        snprintf(out, size, "%d–%d", k->prov_first, k->prov_last);
+    return k->prov_first != 0;
+}
+
+/* Exported, documented in case.h */
 int cf_events_name_clock(const json_t *events, const char *type_prefix, const char *clock)
 {
     size_t i, n = strlen(type_prefix);

@@ -149,6 +149,15 @@ int cf_case_append_body(cf_case_t *c, json_t *event, char **body, cf_error_t *er
 /* The clock runtime named id, or NULL. Borrowed. */
 const cf_clock_rt_t *cf_case_clock(const cf_case_t *c, const char *id);
 
+/* The years k's deadline assumed on the provisional calendar (R11) as a JSON
+ * array, [2027] or [2027, 2028]: a new reference, or NULL when the deadline is
+ * settled (or on ENOMEM). */
+json_t *cf_clock_provisional_json(const cf_clock_rt_t *k);
+
+/* The same as text into out ("2027", "2027–2028"); returns 1, or 0 (out "")
+ * when the deadline is settled. */
+int cf_clock_provisional_text(const cf_clock_rt_t *k, char *out, size_t size);
+
 /* 1 if events (an array) holds an event whose "type" starts with type_prefix
  * ("clock." for any clock event, "clock.stopped" for a stop) and whose "clock"
  * is clock. */

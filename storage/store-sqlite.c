@@ -33,7 +33,10 @@
  *              deadline WHERE state = 'running': what is due or overdue is an
  *              index range, never a scan of cases.
  *   (version 2: tokens, case_agency, alerts -- store-daemon.c;
- *    version 3: dictionaries, the 案由 dictionaries -- store-causes.c)
+ *    version 3: dictionaries, the 案由 dictionaries -- store-causes.c;
+ *    version 4: clocks.provisional, the first provisional year its deadline
+ *    assumed (0: settled); calendar_version(version, changed_at), one row,
+ *    bumped by every calendar change, which daemons poll -- store-calendar.c)
  */
 #include "store-int.h"
 
@@ -84,6 +87,12 @@ static const char *const migrations[] = {
     /* 3: 案由 dictionaries (store-causes.c) */
     "CREATE TABLE dictionaries(id TEXT PRIMARY KEY, source TEXT NOT NULL, loaded_at INTEGER NOT "
     "NULL);",
+    /* 4: provisional deadlines and the calendar's version (R11, store-calendar.c) */
+    "ALTER TABLE clocks ADD COLUMN provisional INTEGER NOT NULL DEFAULT 0;"
+    "CREATE INDEX clocks_provisional ON clocks(provisional) WHERE provisional > 0;"
+    "CREATE TABLE calendar_version(id INTEGER PRIMARY KEY CHECK (id = 1), version INTEGER NOT "
+    "NULL, changed_at INTEGER NOT NULL);"
+    "INSERT INTO calendar_version VALUES (1, 0, 0);",
 };
 #define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
 

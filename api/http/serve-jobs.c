@@ -551,6 +551,9 @@ static int fire_one(cf_store_t *s, const cf_calendar_t *cal, cf__wfcache_t *wfs,
         return rc;
     }
     json_t *ev = rc == 0 ? alert_event(&c, a, now, now - a->due_at > CF__LATE_AFTER) : NULL;
+    json_t *prov = ev ? cf_clock_provisional_json(k) : NULL; /* R11: a provisional deadline */
+    if (prov)
+        json_object_set_new(ev, "provisional", prov);
     if (rc == 0 && (!ev || !(events = json_array()) || json_array_append(events, ev) != 0))
         rc = CF_ENOMEM;
     if (rc == 0)
