@@ -475,3 +475,15 @@ int cf_calendar_is_workday(const cf_calendar_t *cal, cf_date_t d, cf_error_t *er
         return rc;
     return kind == CF_DAY_WORKDAY || kind == CF_DAY_ADJUSTED_WORKDAY;
 }
+
+/* Exported, documented in calendar.h */
+int cf_calendar_missing_year(const cf_calendar_t *cal, cf_time_t now)
+{
+    cf_date_t today = cf_time_china_date(now);
+    int last = cal->years_count ? cal->years[cal->years_count - 1].year : 0;
+    if (last < today.year)
+        return last ? last + 1 : today.year;
+    if (today.month >= 11 && last < today.year + 1)
+        return today.year + 1;
+    return 0;
+}

@@ -85,4 +85,10 @@ int cf_calendar_is_provisional(const cf_calendar_t *cal, int year);
  * answers for, provisional ones included (== last when it has none). */
 void cf_calendar_horizon(const cf_calendar_t *cal, int *last, int *horizon);
 
+/* The year that should be loaded by now and is not, or 0: the current year (in
+ * China time) when it is past the last loaded one, else, from 1 November, next
+ * year when it is not loaded (the State Council publishes it in November or
+ * December). Pure: now is an argument. */
+int cf_calendar_missing_year(const cf_calendar_t *cal, cf_time_t now);
+
 #endif

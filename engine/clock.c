@@ -373,6 +373,61 @@ int cf_engine_extend(const cf_workflow_t *wf, const cf_calendar_t *cal, const cf
     return 0;
 }
 
+/* ---- recomputation when a calendar year is loaded (R11) ---------------------------- */
+
+/* One clock.recomputed event for k if its deadline counted on cal differs from the
+ * recorded one or is no longer provisional; nothing otherwise. */
+static int recompute_one(const cf_wf_clock_t *def, const cf_calendar_t *cal, const cf_case_t *c,
+                         const cf_clock_rt_t *k, const cf_recompute_t *req, json_t *events,
+                         cf_refusal_t *why)
+{
+    cf_period_t ext = extension_of(def, k);
+    cf_count_t n;
+    cf_error_t err;
+    if (cf_engine_clock_deadline(def, cal, k, &ext, k->added, &n, NULL, NULL, &err) != 0)
+        return range_error(why, def, &err);
+    if (n.deadline == k->deadline && n.provisional_first == k->prov_first &&
+        n.provisional_last == k->prov_last)
+        return 0;
+    json_t *ev = clock_event(c, events, "clock.recomputed", def, req->at, req->actor, "system");
+    json_t *calendar = json_pack("{s:i, s:s}", "year", req->year, "sha256", req->sha256);
+    if (!ev || !calendar || set_time(ev, "was", k->deadline) || set_count(ev, &n) ||
+        json_object_set_new(ev, "calendar", calendar)) {
+        if (!ev)
+            json_decref(calendar);
+        json_decref(ev);
+        ev = NULL;
+    }
+    return add_event(events, ev);
+}
+
+/* Exported, documented in engine.h */
+int cf_engine_recompute(const cf_workflow_t *wf, const cf_calendar_t *cal, const cf_case_t *c,
+                        const cf_recompute_t *req, json_t **events, cf_refusal_t *why)
+{
+    if (why)
+        memset(why, 0, sizeof(*why));
+    json_t *out = json_array();
+    if (!out)
+        return CF_ENOMEM;
+    for (unsigned i = 0; i < c->clocks_count; i++) {
+        const cf_clock_rt_t *k = &c->clocks[i];
+        const cf_wf_clock_t *def = cf_workflow_clock(wf, k->id);
+        if (!def || k->counting < 2 ||
+            (k->state != CF_CLOCK_RUNNING && k->state != CF_CLOCK_PAUSED))
+            continue;
+        if (!req->replace && !k->prov_first)
+            continue; /* settled on loaded years: a new year cannot move it */
+        int rc = recompute_one(def, cal, c, k, req, out, why);
+        if (rc != 0) {
+            json_decref(out);
+            return rc;
+        }
+    }
+    *events = out;
+    return 0;
+}
+
 /* ---- status and warnings -------------------------------------------------------- */
 
 /* Exported, documented in engine.h */
