@@ -37,6 +37,7 @@
  *   rest day.
  */
 #include "calendar.h"
+#include "chain.h"
 #include "cyaml-err.h"
 #include "lunar.h"
 #include "yamlpos.h"
@@ -70,6 +71,7 @@ typedef struct year_doc_s {
 typedef struct year_s {
     int year;
     year_doc_t *doc;         /* owns the names; NULL for a provisional year */
+    char sha256[65];         /* of the source text; "" for a provisional year */
     unsigned char kind[366]; /* cf_daykind_t by day of year - 1 */
     const char *name[366];   /* borrowed from doc */
 } year_t;
@@ -390,7 +392,7 @@ int cf_calendar_load(cf_calendar_t *cal, const char *buf, size_t len, const char
         cf__yamlpos_free(&c.pos);
     }
     if (rc == 0)
-        rc = insert_year(cal, y);
+        rc = cf_chain_sha256_hex(buf, len, y->sha256) == 0 ? insert_year(cal, y) : CF_ENOMEM;
     if (rc != 0)
         free_doc(y->doc);
     free(y);
@@ -485,5 +487,44 @@ int cf_calendar_missing_year(const cf_calendar_t *cal, cf_time_t now)
         return last ? last + 1 : today.year;
     if (today.month >= 11 && last < today.year + 1)
         return today.year + 1;
+    return 0;
+}
+
+/* Exported, documented in calendar.h */
+int cf_calendar_view(const cf_calendar_t *src, int last, cf_calendar_t **out)
+{
+    cf_calendar_t *cal;
+    if (cf_calendar_new(&cal) != 0)
+        return CF_ENOMEM;
+    size_t n = 0;
+    while (n < src->years_count && src->years[n].year <= last)
+        n++;
+    cal->years = n ? malloc(n * sizeof(*cal->years)) : NULL;
+    if (n && !cal->years) {
+        free(cal);
+        return CF_ENOMEM;
+    }
+    for (size_t i = 0; i < n; i++) {
+        cal->years[i] = src->years[i];
+        cal->years[i].doc = NULL; /* names borrowed from src's documents */
+    }
+    cal->years_count = n;
+    if (cf_calendar_set_provisional(cal, src->provisional) != 0) {
+        cf_calendar_free(cal);
+        return CF_ENOMEM;
+    }
+    *out = cal;
+    return 0;
+}
+
+/* Exported, documented in calendar.h */
+int cf_calendar_year_sha256(const cf_calendar_t *cal, int year, char out[65])
+{
+    for (size_t i = 0; i < cal->years_count; i++)
+        if (cal->years[i].year == year) {
+            memcpy(out, cal->years[i].sha256, 65);
+            return 1;
+        }
+    out[0] = '\0';
     return 0;
 }

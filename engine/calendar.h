@@ -85,6 +85,17 @@ int cf_calendar_is_provisional(const cf_calendar_t *cal, int year);
  * answers for, provisional ones included (== last when it has none). */
 void cf_calendar_horizon(const cf_calendar_t *cal, int *last, int *horizon);
 
+/* A copy of src as it stood when `last` was its last loaded year: its loaded
+ * years up to last, with src's number of provisional years after it (for an
+ * audit judging an act by the calendar in force when it was taken, R12). OUT
+ * *out (free with cf_calendar_free before src: its holiday names are borrowed
+ * from src). Returns 0 or CF_ENOMEM. */
+int cf_calendar_view(const cf_calendar_t *src, int last, cf_calendar_t **out);
+
+/* OUT out: the SHA-256 (hex) of the text year was loaded from; returns 1, or 0
+ * (out "") when year is not loaded. */
+int cf_calendar_year_sha256(const cf_calendar_t *cal, int year, char out[65]);
+
 /* The year that should be loaded by now and is not, or 0: the current year (in
  * China time) when it is past the last loaded one, else, from 1 November, next
  * year when it is not loaded (the State Council publishes it in November or

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../engine/audit.h"
 #include "../engine/overlay.h"
 #include "core-helpers.h"
 #include "task.h"
@@ -804,6 +805,83 @@ TEST_IMPL(engine_counting_versions)
     /* Version 2: + 30 days extension: 125 days from 09-15, Sun 2026-01-18 -> Mon 01-19. */
     ASSERT_EQ(extend(&f, "head", "30 days", "2025-11-01T10:00:00+08:00", &why), 0);
     ASSERT_STR_EQ(deadline_of(&f, "decision", buf), "2026-01-19T23:59:59+08:00");
+    teardown(&f);
+    return 0;
+}
+
+/* Strips what counting version 2 added to the clock events of events (a record
+ * as the engine wrote it before version 2), and sets the exclusion's deadline to
+ * `old`, the one version 1 gave. */
+static void as_version_1(json_t *events, const char *old)
+{
+    size_t i;
+    json_t *ev;
+    json_array_foreach(events, i, ev)
+    {
+        json_object_del(ev, "counting");
+        if (!strcmp(json_string_value(json_object_get(ev, "type")), "clock.excluded"))
+            json_object_set_new(ev, "deadline", json_string(old));
+    }
+}
+
+/* engine-3.14 (issue 18 item 1): a case recorded under counting version 1 still
+ * replays conformant, and the audit notes what the current count gives; a
+ * version-2 record with the old arithmetic is a deviation. */
+TEST_IMPL(engine_counting_v1_replays)
+{
+    fixture_t f;
+    cf_refusal_t why = {0};
+    f.wf = cf_test_workflow("workflows/penalty-general.yaml");
+    f.cal = cf_test_calendar();
+    f.store = cf_test_store("counting-v1.db");
+    cf_test_open(f.store, f.wf, f.cal, "2025-09-14T09:00:00+08:00", &f.c);
+    ASSERT_EQ(act(&f, "file", "head", "2025-09-15T10:00:00+08:00",
+                  "{\"filing_reason\": \"串换药品\", \"cause\": \"违反医疗保障基金使用规定\", "
+                  "\"officers\": [{\"name\": \"张三\", \"cert\": \"1\"}, {\"name\": \"王五\", "
+                  "\"cert\": \"2\"}]}",
+                  "立案审批表"),
+              0);
+    ASSERT_EQ(exclude(&f, "鉴定", "2025-10-09T10:00:00+08:00", "2025-10-14T10:00:00+08:00",
+                      "2025-10-15T10:00:00+08:00", &why),
+              0);
+    json_t *events = NULL;
+    ASSERT_EQ(cf_store_case_events(f.store, f.c.id, &events, NULL), 0);
+    cf_time_t now = cf_test_time("2025-10-20T10:00:00+08:00");
+    cf_audit_t a;
+    /* As recorded now (version 2): conformant, nothing to note. */
+    ASSERT_EQ(cf_audit_init(&a, f.c.id), 0);
+    ASSERT_EQ(cf_audit_replay(f.wf, f.cal, NULL, events, now, &a), 0);
+    ASSERT_EQ(a.items_count, 0);
+    ASSERT_EQ(json_array_size(a.notes), 0);
+    cf_audit_dispose(&a);
+    /* The old arithmetic (12-15 + 5 days rolled: 12-22) under a version-2 mark is
+     * a deviation. */
+    json_t *bad = json_deep_copy(events);
+    json_t *ev;
+    size_t i;
+    json_array_foreach(
+        bad, i, ev) if (!strcmp(json_string_value(json_object_get(ev, "type")), "clock.excluded"))
+        json_object_set_new(ev, "deadline", json_string("2025-12-22T23:59:59+08:00"));
+    ASSERT_EQ(cf_audit_init(&a, f.c.id), 0);
+    ASSERT_EQ(cf_audit_replay(f.wf, f.cal, NULL, bad, now, &a), 0);
+    ASSERT(a.items_count > 0);
+    ASSERT_STR_EQ(a.items[0].kind, "clock");
+    cf_audit_dispose(&a);
+    json_decref(bad);
+    /* The same record written by the engine before version 2: conformant, with a
+     * note giving both deadlines. */
+    as_version_1(events, "2025-12-22T23:59:59+08:00");
+    ASSERT_EQ(cf_audit_init(&a, f.c.id), 0);
+    ASSERT_EQ(cf_audit_replay(f.wf, f.cal, NULL, events, now, &a), 0);
+    ASSERT_EQ(a.items_count, 0);
+    ASSERT_EQ(json_array_size(a.notes), 1);
+    json_t *n = json_array_get(a.notes, 0);
+    ASSERT_STR_EQ(json_string_value(json_object_get(n, "kind")), "counting");
+    ASSERT_CONTAINS(json_string_value(json_object_get(n, "text")),
+                    "2025-12-22T23:59:59+08:00; counted once from its start it is "
+                    "2025-12-19T23:59:59+08:00");
+    cf_audit_dispose(&a);
+    json_decref(events);
     teardown(&f);
     return 0;
 }

@@ -97,6 +97,7 @@
     X(engine_decision_period)                                                                      \
     X(engine_provisional_clock)                                                                    \
     X(engine_counting_versions)                                                                    \
+    X(engine_counting_v1_replays)                                                                  \
     X(engine_penalty_rules)                                                                        \
     X(engine_closing_conditions)                                                                   \
     X(store_chain_recompute)                                                                       \

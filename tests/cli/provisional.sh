@@ -42,6 +42,46 @@ then ok; else fail "a provisional case replays"; fi
 if run case show 1 && grep "^  filing " "$tmp/out" | grep -qv provisional
 then ok; else fail "a settled clock is not marked"; fi
 
+# 3. `calendar load` while the case runs: a test 2027 with a holiday on Mon 03-08 and
+# Tue 03-09 moves the deadline to Wed 03-10, with clock.recomputed on the chain.
+printf 'year: 2027\nsource: test\nholidays:\n  - {name: 测试假日, from: 2027-03-08, to: 2027-03-09}\n' \
+    > "$tmp/2027.yaml"
+if run calendar status && has "loaded:      2024–2026" && has "provisional: 2027–2029" &&
+    has "provisional deadlines on running clocks: 1" && has "warning: calendar: 2027 not loaded"
+then ok; else fail "calendar status before the load"; fi
+if run calendar load "$tmp/2027.yaml" && has "calendar 2027 stored" &&
+    has "case 1 clock decision: 2027-03-08T23:59:59+08:00 -> 2027-03-10T23:59:59+08:00"
+then ok; else fail "calendar load recounts the provisional deadline"; fi
+if run case show 1 && has "decision         running    deadline 2027-03-10T23:59:59+08:00" &&
+    ! has "(provisional)" && has "clock.recomputed decision by system"
+then ok; else fail "case show after the load"; fi
+if run audit replay 1 && has ": conformant" &&
+    has "its provisional deadline 2027-03-08T23:59:59+08:00 became 2027-03-10T23:59:59+08:00"
+then ok; else fail "the recomputed case replays, both deadlines noted"; fi
+if run calendar status && has "loaded:      2024–2027" && has "provisional deadlines on running clocks: 0" &&
+    ! has "warning"
+then ok; else fail "calendar status after the load"; fi
+# The same file again: nothing; other content: refused unless --replace, which
+# recounts (back to Mon 03-08 on weekends only) and records it.
+if run calendar load "$tmp/2027.yaml" && has "already loaded with the same content"
+then ok; else fail "loading the same year twice"; fi
+printf 'year: 2027\nsource: test 2\nholidays: []\n' > "$tmp/2027b.yaml"
+if ! run calendar load "$tmp/2027b.yaml" && has "calendar 2027 is already loaded with different content"
+then ok; else fail "a different 2027 without --replace"; fi
+if run calendar load "$tmp/2027b.yaml" --replace && has "calendar 2027 replaced" &&
+    has "2027-03-10T23:59:59+08:00 -> 2027-03-08T23:59:59+08:00" &&
+    run audit replay 1 && has ": conformant"
+then ok; else fail "--replace recounts"; fi
+# A malformed file names its line; a year leaving a gap is refused; nothing written.
+printf 'year: 2028\nsource: x\nholidays:\n  - {name: x, from: 2028-02-30, to: 2028-03-01}\n' \
+    > "$tmp/bad.yaml"
+if ! run calendar load "$tmp/bad.yaml" && has "bad.yaml:4" && has "2028-02-30" &&
+    run calendar status && has "loaded:      2024–2027"
+then ok; else fail "a malformed calendar names the line"; fi
+printf 'year: 2029\nsource: x\nholidays: []\n' > "$tmp/2029.yaml"
+if ! run calendar load "$tmp/2029.yaml" && has "load 2028 first"
+then ok; else fail "a gap year is refused"; fi
+
 # 2. The real clock. The calendars loaded end the year before this one (the shipped
 # files plus weekend-only test years up to last year), as on a day when next
 # year's notice is not yet loaded; any running deadline past the last loaded year
