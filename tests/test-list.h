@@ -153,6 +153,7 @@
     X(serve_alert_sync_clock_only)                                                                 \
     X(serve_clock_ms)                                                                              \
     X(serve_alert_prefetch)                                                                        \
+    X(serve_calendar_pickup)                                                                       \
     X(overlay_example)                                                                             \
     X(overlay_problems)                                                                            \
     /* cause-*: the 案由 dictionaries (tests/test-cause.c) */                                    \

@@ -298,6 +298,8 @@ int cf__http_metrics(cf_serve_t *srv, h2o_req_t *req)
            srv->m.sse_overflows);
     sample(buf, SIZE, &len, "caseflow_connections", "open HTTP connections", "gauge",
            srv->conns_count);
+    if (len < SIZE)
+        len = cf__calendar_metrics(srv, buf, SIZE, len); /* issue 16 */
     if (len > SIZE)
         len = SIZE;
     req->res.status = 200;
