@@ -102,8 +102,8 @@ int cf__read_file(const char *path, char **buf, size_t *len, cf_error_t *err);
     X("period", period,                                                                            \
       "compute a legal deadline: --from TIME --add \"7 working_days\" [--explain]")                \
     X("calendar show", calendar_show, "print a month with rest days and adjusted working days")    \
-    X("calendar load", calendar_load, "store a calendar year; recount provisional deadlines")     \
-    X("calendar status", calendar_status, "the loaded calendar years, the provisional ones, the horizon") \
+    X("calendar load", calendar_load, "store a calendar year; recount provisional deadlines")      \
+    X("calendar status", calendar_status, "loaded and provisional calendar years, horizon")        \
     /* PERIOD-COMMANDS */                                                                          \
     X("import", import, "read 权责清单 files into a matter catalog")                               \
     X("catalog load", catalog_load, "store a matter catalog's matters in the database")            \
