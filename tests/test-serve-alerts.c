@@ -676,6 +676,16 @@ TEST_IMPL(serve_calendar_pickup)
     td_clock(&d, "2027-01-10T12:00:00+08:00");
     int late;
     ASSERT_EQ(deadline_alerts(&d, token, id, &late), 0);
+    /* The warnings that fell due meanwhile say their deadline is provisional. */
+    snprintf(path, sizeof(path), "/v1/cases/%lld/events", id);
+    json_t *events = td_get_json(&d, token, path), *ev;
+    size_t i;
+    int provisional_alerts = 0;
+    json_array_foreach(events, i, ev) provisional_alerts +=
+        !strcmp(json_string_value(json_object_get(ev, "type")), "alert") &&
+        json_integer_value(json_array_get(json_object_get(ev, "provisional"), 0)) == 2027;
+    json_decref(events);
+    ASSERT(provisional_alerts >= 1);
     /* Another process loads 2027. */
     const char *y2027 = "year: 2027\nsource: test\nholidays:\n"
                         "  - {name: 元旦, from: 2027-01-01, to: 2027-01-01}\n"
@@ -692,7 +702,7 @@ TEST_IMPL(serve_calendar_pickup)
     json_decref(out.changes);
     cf_store_close(s);
     wait_metric(&d, "caseflow_calendar_reloads_total", 1);
-    for (int i = 0; i < 1000 && deadline_alerts(&d, token, id, &late) == 0; i++) {
+    for (int w = 0; w < 1000 && deadline_alerts(&d, token, id, &late) == 0; w++) {
         struct timespec ts = {0, 10 * 1000 * 1000};
         nanosleep(&ts, NULL);
     }

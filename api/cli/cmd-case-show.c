@@ -142,6 +142,21 @@ static void print_body(FILE *f, const json_t *o, const cf_case_t *c)
                 "the 放假办法's holidays, no 调休) for a year not loaded yet; recounted when "
                 "`caseflow calendar load` stores that year (R11)\n",
                 provisional);
+    json_array_foreach(json_object_get(o, "events"), i, v)
+    {
+        const char *was = json_string_value(json_object_get(v, "was"));
+        const char *now = json_string_value(json_object_get(v, "deadline"));
+        if (strcmp(json_string_value(json_object_get(v, "type")), "clock.recomputed") != 0 ||
+            !was || !now || strcmp(now, was) >= 0)
+            continue; /* same zone (+08:00) and format: text order is time order */
+        fprintf(
+            f,
+            "  %s: calendar %lld moved its deadline earlier, from %s to %s (an adjusted "
+            "working day); a warning whose point has passed fires at once\n",
+            json_string_value(json_object_get(v, "clock")),
+            (long long)json_integer_value(json_object_get(json_object_get(v, "calendar"), "year")),
+            was, now);
+    }
     fprintf(f, "\ntimeline:\n");
     json_array_foreach(json_object_get(o, "events"), i, v)
     {

@@ -72,6 +72,9 @@ if run calendar load "$tmp/2027b.yaml" --replace && has "calendar 2027 replaced"
     has "2027-03-10T23:59:59+08:00 -> 2027-03-08T23:59:59+08:00" &&
     run audit replay 1 && has ": conformant"
 then ok; else fail "--replace recounts"; fi
+if run case show 1 &&
+    has "decision: calendar 2027 moved its deadline earlier, from 2027-03-10T23:59:59+08:00 to 2027-03-08T23:59:59+08:00"
+then ok; else fail "case show says a deadline moved earlier"; fi
 # A malformed file names its line; a year leaving a gap is refused; nothing written.
 printf 'year: 2028\nsource: x\nholidays:\n  - {name: x, from: 2028-02-30, to: 2028-03-01}\n' \
     > "$tmp/bad.yaml"
