@@ -26,6 +26,11 @@
     X(period_explain)                                                                              \
     X(period_elapsed)                                                                              \
     X(period_parse)                                                                                \
+    X(lunar_known_dates)                                                                           \
+    X(calendar_provisional_in_shipped)                                                             \
+    X(calendar_provisional)                                                                        \
+    X(period_provisional)                                                                          \
+    X(period_count_once)                                                                           \
     /* PERIOD-TESTS */                                                                             \
     /* guard-*: the guard expression language (tests/test-guard.c) */                              \
     X(guard_literals)                                                                              \
@@ -98,6 +103,9 @@
     X(engine_clocks_end_with_case)                                                                 \
     X(engine_party_clock)                                                                          \
     X(engine_decision_period)                                                                      \
+    X(engine_provisional_clock)                                                                    \
+    X(engine_counting_versions)                                                                    \
+    X(engine_counting_v1_replays)                                                                  \
     X(engine_penalty_rules)                                                                        \
     X(engine_closing_conditions)                                                                   \
     X(engine_elapsed_rule)                                                                         \
@@ -156,6 +164,7 @@
     X(serve_alert_sync_clock_only)                                                                 \
     X(serve_clock_ms)                                                                              \
     X(serve_alert_prefetch)                                                                        \
+    X(serve_calendar_pickup)                                                                       \
     X(overlay_example)                                                                             \
     X(overlay_problems)                                                                            \
     /* cause-*: the 案由 dictionaries (tests/test-cause.c) */                                    \
