@@ -1,7 +1,7 @@
 /*
  * test-import.c -- import-*: reading 权责清单 into matters, and the catalog.
  *
- * import-1.*: the five seeds in ../shared/seeds, one per format and quirk; the
+ * import-1.*: the five seeds in tests/fixtures/seeds, one per format and quirk; the
  *             counts were made by hand from the files, as each test says.
  * import-2.*: a small synthetic list in the same family (synonym labels, codes,
  *             HTML, two pages, a shifted row, a row without 序号).
@@ -14,7 +14,7 @@
 #include "../importer/importer.h"
 #include "task.h"
 
-#define SEEDS "../shared/seeds/"
+#define SEEDS "tests/fixtures/seeds/"
 
 /* ---- helpers ---- */
 

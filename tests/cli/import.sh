@@ -3,11 +3,11 @@
 # --json and --strict; the committed examples/catalogs/ are what the importer
 # writes today; `catalog load`, `matter list` and `matter show` on the result.
 # Usage: import.sh CASEFLOW_BINARY   (run from the source root; the seeds are in
-# ../shared/seeds)
+# tests/fixtures/seeds)
 set -u
 bin=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 root=$(pwd)
-seeds=$root/../shared/seeds
+seeds=$root/tests/fixtures/seeds
 fix=$root/tests/fixtures/import
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
