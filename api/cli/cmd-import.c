@@ -232,8 +232,17 @@ static int load_catalog(cf__session_t *s, const char *path, size_t *count, cf_er
         rc = cf_catalog_load(buf, len, path, &matters, err);
         free(buf);
     }
-    for (size_t i = 0; rc == 0 && i < json_array_size(matters); i++)
+    /* One transaction for the whole file: all of it is stored or none (a catalog
+     * is never half loaded), and one commit instead of one per matter. */
+    int tx = rc == 0 ? cf_store_tx_begin(s->store, err) : rc;
+    for (size_t i = 0; tx == 0 && rc == 0 && i < json_array_size(matters); i++)
         rc = cf_store_matter_put(s->store, json_array_get(matters, i), err);
+    if (tx == 0 && rc == 0)
+        rc = cf_store_tx_commit(s->store, err);
+    else if (tx == 0)
+        cf_store_tx_rollback(s->store);
+    else
+        rc = tx;
     *count = json_array_size(matters);
     json_decref(matters);
     return rc;
