@@ -261,8 +261,7 @@ int cf_store_open(const char *path, cf_store_t **out, cf_error_t *err)
     if (rc == 0)
         rc = cf__store_exec(s,
                             "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; "
-                            "PRAGMA foreign_keys=ON; PRAGMA temp_store=MEMORY; "
-                            "PRAGMA cache_size=-65536",
+                            "PRAGMA foreign_keys=ON; PRAGMA temp_store=MEMORY",
                             err);
     if (rc == 0)
         rc = migrate(s, err);
