@@ -211,6 +211,9 @@ int cf_import_text(const char *buf, size_t len, const char *source, const cf_imp
     d.repairs = &res.repairs;
     char *text = NULL;
     int rc = cf__decode(buf, len, d.source, &text, &res.encoding, err), fmt = CF__FMT_NONE;
+    const char *shape = NULL;
+    if (!rc)
+        rc = cf__reshape(&text, &shape);
     if (!rc) {
         size_t tl = strlen(text);
         d.ends_with_newline = tl && (text[tl - 1] == '\n' || text[tl - 1] == '\r');

@@ -4,6 +4,8 @@
  *
  * The pipeline, one file per stage:
  *   text.c      bytes -> UTF-8 text -> lines; HTML stripping, joining, UTF-8 helpers
+ *   shape.c     plain-text shapes (pipes, aligned, one field per line, ...) -> tab forms
+ *   headers.c   the words of each column (headers.txt, data) -> field kinds
  *   classify.c  header labels -> field kinds; cell text -> cell classes; the score
  *               of a cell class in a column kind; power types
  *   detect.c    which format the lines are in; the document's title (count, agency)
@@ -148,6 +150,13 @@ void cf__label_norm(const char *label, char *out, size_t size);
 /* The kind a header label names (blanks and parenthesized notes ignored), or -1
  * when the label is not known. */
 int cf__label_kind(const char *label);
+/* The kind a normalized label is in the header words (headers.c), -1 if none. */
+int cf__label_word(const char *norm);
+/* The power type (index in cf__power_names) a column label implies (抽查事项:
+ * 行政检查), -1 if none. */
+int cf__label_power(const char *label);
+/* The kind's name in headers.txt ("name", "power", ...). */
+const char *cf__kind_name(int kind);
 /* The class of a cell's text (raw: HTML allowed). */
 int cf__classify(const char *cell);
 /* How well a cell of class cls fits a column of kind kind: positive fits,
@@ -220,6 +229,15 @@ int cf__doc_infer_numbers(cf__doc_t *d);
  * a line break. sizes[n] holds each record's parts. Returns 0 or CF_EPARSE. */
 int cf__doc_truncated(const cf__doc_t *d, const size_t *sizes, size_t n, int line,
                       const char *parts, cf_error_t *err);
+
+/* ---- shapes (shape.c) ---- */
+
+/* Rewrites plain text in one of the shapes a copy gives (cells between pipes,
+ * Markdown, aligned by blanks, run together, one cell per line, one field per
+ * line, a header broken mid-row) into the tab forms the readers know, line for
+ * line. *text (malloc'd) is replaced when a shape was found, and *shape names
+ * it (static); else both are left as they were. Returns 0 or CF_ENOMEM. */
+int cf__reshape(char **text, const char **shape);
 
 /* ---- formats (detect.c, table.c, fields.c) ---- */
 

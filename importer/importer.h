@@ -97,6 +97,14 @@ void cf_import_result_free(cf_import_result_t *r);
  * size bytes (NUL included) to out and returns out. */
 char *cf_import_prefix(const char *source, char *out, size_t size);
 
+/* Adds the header words of a headers file (the format of importer/headers.txt:
+ * lines `KIND[ POWERTYPE]: word, word`) to the built-in ones, for every later
+ * import in this process; a word given again takes its new kind. text need not
+ * be NUL-terminated. Returns 0; CF_EPARSE with err located (source, line) for a
+ * line that is not of that form, and then no word of the file is added;
+ * CF_EINVAL for a NULL text; CF_ENOMEM. Not safe while another thread imports. */
+int cf_import_headers_add(const char *text, size_t len, const char *source, cf_error_t *err);
+
 /* The normalized power types written in `text` ("行政检查和行政处罚" ->
  * ["行政检查", "行政处罚"]; "其他类", "其他行政职权" -> ["其他行政权力"]).
  * Returns a new array, empty when nothing is recognized; NULL on ENOMEM. */

@@ -1,0 +1,416 @@
+/*
+ * test-shapes.c -- shapes-*: the generator. Each of the five seeds is imported
+ * from its published form, then rendered again in every plain-text shape a copy
+ * gives (pipes, Markdown, aligned, run together, one cell per line, one field
+ * per line, numbered cards, prose around it, a header broken mid-row, GBK), and
+ * each rendering must give the same catalog: the same matters in the same order,
+ * the same names and power types, and (where the shape keeps the text whole) the
+ * same time limits.
+ *
+ * Why generate instead of committing fixtures: the shapes are many and the seeds
+ * five, and a rendering made from what the importer read is a check that holds
+ * whatever the seed looks like. The renderer is deliberately plain (one row per
+ * matter, the cells of a few columns); the hard cases of real lists (page
+ * breaks, shifted cells) are the seeds' own tests (test-import.c).
+ *
+ * shapes-1.*: one test per shape, all five seeds in each.
+ * shapes-2.*: headers as data (a bureau's words), section headings, merged cells.
+ */
+#include <iconv.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../importer/importer-int.h"
+#include "../importer/importer.h"
+#include "task.h"
+
+static const char *const seeds[] = {"tests/fixtures/seeds/000_b75d44ba1ac919f2.txt",
+                                    "tests/fixtures/seeds/001_5077d0db05537362.txt",
+                                    "tests/fixtures/seeds/002_bfc965a2dc764a55.txt",
+                                    "tests/fixtures/seeds/003_75e85e84c1617e8e.txt",
+                                    "tests/fixtures/seeds/004_e6509d409e33aba2.txt"};
+
+enum { COLS = 7 };
+static const char *const header[COLS] = {"序号",     "事项名称", "权力类型", "实施依据",
+                                         "责任事项", "追责情形", "法定期限"};
+
+/* ---- the seed as rows of cells ---- */
+
+typedef struct table_s {
+    char *cells[200][COLS];
+    size_t rows;
+    json_t *matters; /* the seed's own import */
+} table_t;
+
+static char *flat(const char *s)
+{
+    char *o = malloc(strlen(s) + 1), *q = o;
+    int blank = 0;
+    for (const char *p = s; *p; p++) {
+        int b = *p == '\n' || *p == ' ' || *p == '\t' || *p == '|' || *p == '\r';
+        if (b && !blank)
+            *q++ = ' ';
+        else if (!b)
+            *q++ = *p;
+        blank = b;
+    }
+    *q = '\0';
+    return o;
+}
+
+static char *joined(const json_t *arr, int resp)
+{
+    cf__sb_t b = {0};
+    size_t i;
+    json_t *v;
+    json_array_foreach(arr, i, v)
+    {
+        char n[32];
+        snprintf(n, sizeof(n), "%s%d.", i ? " " : "", (int)i + 1);
+        cf__sb_adds(&b, n);
+        if (resp) {
+            cf__sb_adds(&b, json_string_value(json_object_get(v, "step")));
+            cf__sb_adds(&b, "责任：");
+            cf__sb_adds(&b, json_string_value(json_object_get(v, "text")));
+        } else {
+            cf__sb_adds(&b, json_string_value(v));
+        }
+    }
+    char *s = cf__sb_take(&b), *f = flat(s);
+    free(s);
+    return f;
+}
+
+static char *limits_text(const json_t *arr)
+{
+    cf__sb_t b = {0};
+    size_t i;
+    json_t *v;
+    json_array_foreach(arr, i, v)
+    {
+        if (i)
+            cf__sb_adds(&b, "；");
+        cf__sb_adds(&b, json_string_value(json_object_get(v, "text")));
+    }
+    char *s = cf__sb_take(&b), *f = flat(*s ? s : "无");
+    free(s);
+    return f;
+}
+
+static void load(table_t *t, const char *seed)
+{
+    size_t len;
+    char *buf = cf_test_slurp(seed, &len);
+    cf_import_result_t r;
+    cf_error_t err;
+    ASSERT_EQ(cf_import_text(buf, len, seed, NULL, &r, &err), 0);
+    free(buf);
+    memset(t, 0, sizeof(*t));
+    t->matters = json_incref(r.matters);
+    cf_import_result_free(&r);
+    size_t i;
+    json_t *m;
+    json_array_foreach(t->matters, i, m)
+    {
+        char n[32];
+        snprintf(n, sizeof(n), "%d", (int)i + 1);
+        const char *pt = json_string_value(json_object_get(m, "power_type"));
+        t->cells[i][0] = strdup(n);
+        t->cells[i][1] = flat(json_string_value(json_object_get(m, "name")));
+        t->cells[i][2] = flat(pt ? pt : "");
+        const char *basis =
+            json_string_value(json_object_get(json_object_get(m, "legal_basis"), "text"));
+        t->cells[i][3] = flat(basis && *basis ? basis : "无");
+        t->cells[i][4] = joined(json_object_get(m, "responsibilities"), 1);
+        t->cells[i][5] = joined(json_object_get(m, "accountability"), 0);
+        t->cells[i][6] = limits_text(json_object_get(m, "time_limits"));
+        t->rows++;
+    }
+}
+
+static void unload(table_t *t)
+{
+    for (size_t i = 0; i < t->rows; i++)
+        for (int c = 0; c < COLS; c++)
+            free(t->cells[i][c]);
+    json_decref(t->matters);
+}
+
+/* ---- checking ---- */
+
+static void same_catalog(const table_t *t, const char *text, size_t len, const char *what,
+                         int limits)
+{
+    cf_import_result_t r;
+    cf_error_t err;
+    cf_error_clear(&err);
+    if (cf_import_text(text, len, what, NULL, &r, &err) != 0)
+        CF__FAIL("%s: %s (line %d)", what, err.text, err.line);
+    if (json_array_size(r.matters) != t->rows)
+        CF__FAIL("%s: %zu matters, expected %zu", what, json_array_size(r.matters), t->rows);
+    for (size_t i = 0; i < t->rows; i++) {
+        json_t *a = json_array_get(t->matters, i), *b = json_array_get(r.matters, i);
+        char *na = flat(json_string_value(json_object_get(a, "name")));
+        char *nb = flat(json_string_value(json_object_get(b, "name")));
+        if (strcmp(na, nb) != 0)
+            CF__FAIL("%s: matter %zu is named \"%s\", expected \"%s\"", what, i + 1, nb, na);
+        free(na);
+        free(nb);
+        if (!json_equal(json_object_get(a, "power_types"), json_object_get(b, "power_types")))
+            CF__FAIL("%s: matter %zu has other power types", what, i + 1);
+        json_t *la = json_object_get(a, "time_limits"), *lb = json_object_get(b, "time_limits");
+        for (size_t k = 0; limits && k < json_array_size(la); k++) {
+            json_t *x = json_array_get(la, k);
+            int found = 0;
+            for (size_t j = 0; j < json_array_size(lb) && !found; j++) {
+                json_t *y = json_array_get(lb, j);
+                found = json_equal(json_object_get(x, "amount"), json_object_get(y, "amount")) &&
+                        json_equal(json_object_get(x, "unit"), json_object_get(y, "unit"));
+            }
+            if (!found)
+                CF__FAIL("%s: matter %zu lost the time limit \"%s\"", what, i + 1,
+                         json_string_value(json_object_get(x, "text")));
+        }
+    }
+    cf_import_result_free(&r);
+}
+
+/* Renders every seed with fn and checks the catalog. */
+static void each_seed(void (*fn)(const table_t *, cf__sb_t *), const char *shape, int limits)
+{
+    for (size_t s = 0; s < sizeof(seeds) / sizeof(seeds[0]); s++) {
+        table_t t;
+        load(&t, seeds[s]);
+        cf__sb_t b = {0};
+        fn(&t, &b);
+        char *text = cf__sb_take(&b);
+        char what[128];
+        if (getenv("CF_SHAPES_DUMP")) { /* to look at a rendering: CF_SHAPES_DUMP=DIR */
+            char path[512];
+            snprintf(path, sizeof(path), "%s/%s-%zu.txt", getenv("CF_SHAPES_DUMP"), shape, s);
+            FILE *f = fopen(path, "wb");
+            if (f)
+                fputs(text, f), fclose(f);
+        }
+        snprintf(what, sizeof(what), "%s (%s)", seeds[s] + strlen("tests/fixtures/seeds/"), shape);
+        same_catalog(&t, text, strlen(text), what, limits);
+        free(text);
+        unload(&t);
+    }
+}
+
+/* ---- renderers ---- */
+
+static void row_sep(const table_t *t, cf__sb_t *b, size_t r, const char *lead, const char *sep,
+                    const char *tail)
+{
+    cf__sb_adds(b, lead);
+    for (int c = 0; c < COLS; c++) {
+        if (c)
+            cf__sb_adds(b, sep);
+        cf__sb_adds(b, t ? t->cells[r][c] : header[c]);
+    }
+    cf__sb_adds(b, tail);
+}
+
+static void title(cf__sb_t *b)
+{
+    cf__sb_adds(b, "某市医疗保障局权责清单\n\n");
+}
+
+static void r_pipes(const table_t *t, cf__sb_t *b)
+{
+    title(b);
+    row_sep(NULL, b, 0, "", " | ", " | \n");
+    for (size_t r = 0; r < t->rows; r++)
+        row_sep(t, b, r, "", " | ", " |  |\n");
+}
+
+static void r_markdown(const table_t *t, cf__sb_t *b)
+{
+    title(b);
+    row_sep(NULL, b, 0, "| ", " | ", " |\n");
+    cf__sb_adds(b, "|---|---|:---:|---|---|---|\n");
+    for (size_t r = 0; r < t->rows; r++)
+        row_sep(t, b, r, "| ", " | ", " |\n");
+}
+
+static int display_width(const char *s)
+{
+    int w = 0;
+    for (const char *p = s; *p;) {
+        unsigned cp;
+        p += cf__u8_next(p, &cp);
+        w += cp >= 0x1100 ? 2 : 1;
+    }
+    return w;
+}
+
+static void r_aligned(const table_t *t, cf__sb_t *b)
+{
+    int w[COLS];
+    for (int c = 0; c < COLS; c++) {
+        w[c] = display_width(header[c]);
+        for (size_t r = 0; r < t->rows; r++)
+            if (display_width(t->cells[r][c]) > w[c])
+                w[c] = display_width(t->cells[r][c]);
+    }
+    title(b);
+    for (size_t r = 0; r <= t->rows; r++) {
+        for (int c = 0; c < COLS; c++) {
+            const char *s = r ? t->cells[r - 1][c] : header[c];
+            cf__sb_adds(b, s);
+            for (int k = display_width(s); c + 1 < COLS && k < w[c] + 2; k++)
+                cf__sb_adds(b, " ");
+        }
+        cf__sb_adds(b, "\n");
+    }
+}
+
+static void r_together(const table_t *t, cf__sb_t *b)
+{
+    title(b);
+    row_sep(NULL, b, 0, "", "", "\n");
+    for (size_t r = 0; r < t->rows; r++)
+        row_sep(t, b, r, "", "", "\n");
+}
+
+static void r_cells(const table_t *t, cf__sb_t *b)
+{
+    title(b);
+    for (int c = 0; c < COLS; c++)
+        cf__sb_adds(b, header[c]), cf__sb_adds(b, "\n");
+    for (size_t r = 0; r < t->rows; r++)
+        for (int c = 0; c < COLS; c++)
+            cf__sb_adds(b, t->cells[r][c]), cf__sb_adds(b, "\n");
+}
+
+static void r_labeled(const table_t *t, cf__sb_t *b)
+{
+    title(b);
+    for (size_t r = 0; r < t->rows; r++) {
+        for (int c = 0; c < COLS; c++) {
+            cf__sb_adds(b, header[c]);
+            cf__sb_adds(b, "：");
+            cf__sb_adds(b, t->cells[r][c]);
+            cf__sb_adds(b, "\n");
+        }
+        cf__sb_adds(b, "\n");
+    }
+}
+
+static void r_numbered(const table_t *t, cf__sb_t *b)
+{
+    title(b);
+    for (size_t r = 0; r < t->rows; r++) {
+        cf__sb_adds(b, t->cells[r][0]);
+        cf__sb_adds(b, "、");
+        cf__sb_adds(b, t->cells[r][1]);
+        cf__sb_adds(b, "\n");
+        for (int c = 2; c < COLS; c++) {
+            cf__sb_adds(b, header[c]);
+            cf__sb_adds(b, "：");
+            cf__sb_adds(b, t->cells[r][c]);
+            cf__sb_adds(b, "\n");
+        }
+    }
+}
+
+static void r_prose(const table_t *t, cf__sb_t *b)
+{
+    cf__sb_adds(b, "根据《关于推行地方各级政府工作部门权力清单制度的指导意见》，现将我局权责清单"
+                   "公布如下，接受社会监督。\n\n");
+    row_sep(NULL, b, 0, "", "\t", "\n");
+    for (size_t r = 0; r < t->rows; r++)
+        row_sep(t, b, r, "", "\t", "\n");
+    cf__sb_adds(b,
+                "\n主办单位：某市人民政府办公室  网站标识码：1234000001  ICP备案号：12345678号\n");
+}
+
+static void r_broken(const table_t *t, cf__sb_t *b)
+{
+    title(b);
+    cf__sb_adds(b, "序号\t事项名称\t权力\n类型\t实施依据\t责任事项\t追责情形\t法定期限\n");
+    for (size_t r = 0; r < t->rows; r++)
+        row_sep(t, b, r, "", "\t", "\n");
+}
+
+/* ---- shapes-1: every shape, every seed ---- */
+
+TEST_IMPL(shapes_pipes)
+{
+    each_seed(r_pipes, "pipes", 1);
+    return 0;
+}
+
+TEST_IMPL(shapes_markdown)
+{
+    each_seed(r_markdown, "markdown", 1);
+    return 0;
+}
+
+TEST_IMPL(shapes_aligned)
+{
+    each_seed(r_aligned, "aligned", 1);
+    return 0;
+}
+
+TEST_IMPL(shapes_together)
+{
+    each_seed(r_together, "run together", 0);
+    return 0;
+}
+
+TEST_IMPL(shapes_cells)
+{
+    each_seed(r_cells, "one cell per line", 1);
+    return 0;
+}
+
+TEST_IMPL(shapes_labeled)
+{
+    each_seed(r_labeled, "one field per line", 1);
+    return 0;
+}
+
+TEST_IMPL(shapes_numbered)
+{
+    each_seed(r_numbered, "numbered cards", 1);
+    return 0;
+}
+
+TEST_IMPL(shapes_prose)
+{
+    each_seed(r_prose, "notice and footer", 1);
+    return 0;
+}
+
+TEST_IMPL(shapes_broken_header)
+{
+    each_seed(r_broken, "header broken mid-row", 1);
+    return 0;
+}
+
+static void r_gbk(const table_t *t, cf__sb_t *b)
+{
+    cf__sb_t u = {0};
+    r_pipes(t, &u);
+    char *in = cf__sb_take(&u), *ip = in;
+    size_t il = strlen(in), ol = il * 2 + 1;
+    char *out = malloc(ol), *op = out;
+    iconv_t cd = iconv_open("GB18030", "UTF-8");
+    ASSERT(cd != (iconv_t)-1);
+    ASSERT(iconv(cd, &ip, &il, &op, &ol) != (size_t)-1);
+    iconv_close(cd);
+    cf__sb_add(b, out, (size_t)(op - out));
+    free(in);
+    free(out);
+}
+
+TEST_IMPL(shapes_gbk)
+{
+    each_seed(r_gbk, "GBK pipes", 1);
+    return 0;
+}
