@@ -92,6 +92,7 @@ cf__record_t *cf__doc_record(cf__doc_t *d, int line)
     cf__record_t *r = &d->records[d->records_count++];
     memset(r, 0, sizeof(*r));
     r->line = line;
+    r->section = d->section;
     return r;
 }
 
@@ -332,6 +333,51 @@ int cf__doc_title(cf__doc_t *d, const char *text)
     }
     free(t);
     return titled;
+}
+
+/* Exported, documented in importer-int.h */
+int cf__doc_section(cf__doc_t *d, const char *text, int line)
+{
+    char *t = cf__clean(text, 0);
+    if (!t)
+        return -1;
+    const char *p = t;
+    size_t used = 0;
+    int paren = cf__starts(p, "（") || *p == '(';
+    p += paren ? (*p == '(' ? 1 : 3) : 0;
+    if (cf__numeral(p, &used) > 0 && used) { /* 一、 (二) 3. */
+        p += used;
+        if (cf__starts(p, "、") || cf__starts(p, "）") || cf__starts(p, "．"))
+            p += 3;
+        else if (*p == '.' || *p == ')')
+            p++;
+    }
+    p += strspn(p, " ");
+    /* the type, up to a count or a note: 行政处罚（5项）, 行政检查类, 行政强制事项 */
+    const char *e = p;
+    while (*e && !cf__starts(e, "（") && *e != '(' && !cf__starts(e, "类") &&
+           !cf__starts(e, "事项") && *e != ' ' && !(*e >= '0' && *e <= '9') && !cf__starts(e, "共"))
+        e += cf__u8_next(e, &(unsigned){0});
+    char type[64];
+    int found = 0;
+    if (e > p && (size_t)(e - p) < sizeof(type) && cf__u8_count(t) <= 24) {
+        memcpy(type, p, (size_t)(e - p));
+        type[e - p] = '\0';
+        unsigned mask = cf__power_mask(type, NULL);
+        for (int i = 0; i < CF__POWER_TYPES && !found; i++)
+            if (mask == 1u << i)
+                found = i + 1;
+    }
+    free(t);
+    if (!found)
+        return 0;
+    d->section = found;
+    if (d->explain && cf_errlist_add(d->explain, d->source, line, 0,
+                                     "section heading: the matters below are %s unless a "
+                                     "column says otherwise",
+                                     cf__power_names[found - 1]))
+        return -1;
+    return 1;
 }
 
 /* Exported, documented in importer-int.h */

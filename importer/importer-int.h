@@ -192,6 +192,8 @@ typedef struct cf__record_s {
     int line;            /* where the record starts */
     int number;          /* 序号, 0 when none */
     int number_inferred; /* 1 when number was inferred */
+    int section;         /* 1 + index in cf__power_names of the section heading above
+                            (一、行政处罚), 0 if none */
 } cf__record_t;
 
 typedef struct cf__doc_s {
@@ -204,9 +206,11 @@ typedef struct cf__doc_s {
     size_t records_cap;
     cf_errlist_t *unplaced;
     cf_errlist_t *repairs;
-    char *title;        /* first title line, NULL if none */
-    char *title_agency; /* agency the title names, NULL if none */
-    int declared_count; /* 共N项, 0 if none */
+    char *title;           /* first title line, NULL if none */
+    char *title_agency;    /* agency the title names, NULL if none */
+    int declared_count;    /* 共N项, 0 if none */
+    int section;           /* the current section heading's power type (1 + index), 0 */
+    cf_errlist_t *explain; /* how the document was read, for --explain */
 } cf__doc_t;
 
 /* Appends a field (label and text copied). Returns 0 or CF_ENOMEM. */
@@ -253,6 +257,9 @@ int cf__detect(const cf__doc_t *d);
  * names, keeps the first as d->title. Returns 1 when the line looks like a title
  * (a repeat of the first, or naming 清单/目录/单位/共…项), else 0. */
 int cf__doc_title(cf__doc_t *d, const char *text);
+/* A section heading naming a power type ("一、行政处罚（5项）", "（二）行政检查类"):
+ * sets d->section, notes it in d->explain and returns 1; else 0 (-1 on ENOMEM). */
+int cf__doc_section(cf__doc_t *d, const char *text, int line);
 /* 1 if text repeats the document's first title (a page header). */
 int cf__doc_title_repeat(const cf__doc_t *d, const char *text);
 /* Adds an unplaced item for a line of text outside the records. */

@@ -478,7 +478,8 @@ static int heading(const char *l, const char **text)
     else if (!paren && *p != ' ' && *p)
         return 0;
     *text = p + strspn(p, " ");
-    return 1;
+    /* 一、行政处罚 is a section heading (detect.c), not a record */
+    return !(cf__u8_count(*text) <= 16 && cf__power_mask(*text, NULL) != 0);
 }
 
 /* 1 when a field line naming the matter (事项名称：…) follows line i before the

@@ -17,6 +17,14 @@
  *     cell by cell: text cells are joined, one-token cells (权力类型, 主体) are
  *     kept when equal and reported as a conflict when not, the half carrying the
  *     printed 序号 winning.
+ *   - Cells merged across rows (a 权力类型 or 依据 printed once for several
+ *     rows): a row without 序号 but with a name of its own is its own matter
+ *     and takes the merged cells' values from the row above; a row without a
+ *     name continues the row above. A printed 序号 equal to the record's
+ *     inferred one merges only at the top of a page (the converter put the
+ *     number on the second half of a broken row).
+ *   - A heading line naming a power type (一、行政处罚) sets the type of the
+ *     rows below it that have no 权力类型 of their own (detect.c).
  *   - A row lacks one or more columns, so its later cells sit to the left: the
  *     row's non-empty cells are aligned to the columns, in order, maximizing how
  *     well each cell's class fits its column's kind (classify.c), by dynamic
@@ -320,6 +328,30 @@ static const char *column_text(const table_t *t, const char **texts, int kind)
     return "";
 }
 
+/* A row without 序号 but with a name of its own is its own matter under cells
+ * merged across rows (权力类型, 依据, 主体 printed once for several rows): its
+ * empty cells of those kinds take the values of the row above. */
+static int share_merged(table_t *t, const cf__record_t *above, cf__record_t *r, int line)
+{
+    static const int kinds[] = {CF__K_POWER, CF__K_BASIS, CF__K_AGENCY, CF__K_UNIT, CF__K_LEVEL};
+    int shared = 0;
+    for (size_t k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++) {
+        cf__field_t *f = cf__record_get(r, kinds[k]), *a = cf__record_get(above, kinds[k]);
+        if (!f || !a || !cf__blank(f->text) || cf__blank(a->text))
+            continue;
+        char *x = strdup(a->text);
+        if (!x)
+            return CF_ENOMEM;
+        free(f->text);
+        f->text = x;
+        shared++;
+    }
+    if (!shared)
+        return 0;
+    return cf_errlist_add(t->d->repairs, t->d->source, line, 0,
+                          "row %d shares %d merged cell(s) with the row above", r->number, shared);
+}
+
 static int new_record(table_t *t, const char **texts, int line, int number)
 {
     cf__doc_t *d = t->d;
@@ -336,8 +368,9 @@ static int new_record(table_t *t, const char **texts, int line, int number)
         return 0;
     r->number = prev + 1;
     r->number_inferred = 1;
-    return cf_errlist_add(d->repairs, d->source, line, 0, "row without 序号: numbered %d",
-                          r->number);
+    if (cf_errlist_add(d->repairs, d->source, line, 0, "row without 序号: numbered %d", r->number))
+        return CF_ENOMEM;
+    return t->cur > 0 ? share_merged(t, &d->records[t->cur - 1], r, line) : 0;
 }
 
 /* Merges one cell of a continuation row into field f. number_wins: the new row
@@ -421,7 +454,7 @@ static int data_row(table_t *t, const row_t *row, int line)
     if (t->cur >= 0) {
         const cf__record_t *cur = &t->d->records[t->cur];
         if (numbered)
-            continues = number == cur->number && (t->page_top || cur->number_inferred);
+            continues = number == cur->number && t->page_top;
         else
             continues = !has_name || (t->page_top && !has_power);
     }
@@ -457,6 +490,15 @@ static int table_line(table_t *t, size_t *i, row_t *row)
 {
     cf__doc_t *d = t->d;
     const cf__line_t *l = &d->lines[*i];
+    size_t filled = 0, only = 0;
+    for (size_t c = 0; c < row->n; c++)
+        if (!cf__blank(row->cells[c]))
+            filled++, only = c;
+    int sec = filled == 1 ? cf__doc_section(d, row->cells[only], l->no) : 0;
+    if (sec) { /* 一、行政处罚: a heading line, or a row whose one cell spans the table */
+        t->page_top = 1;
+        return sec < 0 ? CF_ENOMEM : 0;
+    }
     if (row->n == 1) {
         if (cf__blank(l->text) || cf__doc_title(d, l->text)) {
             t->page_top = 1;

@@ -80,6 +80,10 @@
     X(shapes_prose)                                                                                \
     X(shapes_broken_header)                                                                        \
     X(shapes_gbk)                                                                                  \
+    X(shapes_headers_data)                                                                         \
+    X(shapes_sections)                                                                             \
+    X(shapes_other_lists)                                                                          \
+    X(shapes_merged_cells)                                                                         \
     /* IMPORT-TESTS */                                                                             \
     /* workflow-*, engine-*, chain-*, store-*: core (tests/test-workflow.c ...) */                 \
     X(workflow_invalid_fixtures)                                                                   \

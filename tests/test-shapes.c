@@ -414,3 +414,121 @@ TEST_IMPL(shapes_gbk)
     each_seed(r_gbk, "GBK pipes", 1);
     return 0;
 }
+
+/* ---- shapes-2: headers as data, sections, merged cells, other lists ---- */
+
+static cf_import_result_t import_str(const char *text)
+{
+    cf_import_result_t r;
+    cf_error_t err;
+    cf_error_clear(&err);
+    if (cf_import_text(text, strlen(text), "inline.txt", NULL, &r, &err) != 0)
+        CF__FAIL("import: %s (line %d)", err.text, err.line);
+    return r;
+}
+
+static const char *mstr(const cf_import_result_t *r, size_t i, const char *key)
+{
+    return json_string_value(json_object_get(json_array_get(r->matters, i), key));
+}
+
+/* A bureau's own word for the name column, added from a headers file; a broken
+ * headers file adds nothing and names its line. */
+TEST_IMPL(shapes_headers_data)
+{
+    const char *list = "序号\t监管项目称谓\t权力类型\t实施依据\n"
+                       "1\t对定点医药机构的监督检查\t行政检查\t《医疗保障基金使用监督管理条例》\n"
+                       "2\t对骗保行为的处罚\t行政处罚\t《中华人民共和国社会保险法》第八十七条\n";
+    cf_import_result_t r;
+    cf_error_t err;
+    ASSERT_EQ(cf_import_text(list, strlen(list), "x.txt", NULL, &r, &err), CF_EPARSE);
+    const char *bad = "# a bureau's words\nname: 监管项目称谓\ncolour: 颜色\n";
+    ASSERT_EQ(cf_import_headers_add(bad, strlen(bad), "mine.txt", &err), CF_EPARSE);
+    ASSERT_EQ(err.line, 3);
+    ASSERT_STR_EQ(err.source, "mine.txt");
+    ASSERT_EQ(cf_import_text(list, strlen(list), "x.txt", NULL, &r, &err), CF_EPARSE);
+    const char *good = "# a bureau's words\nname: 监管项目称谓，监管事项称谓\n";
+    ASSERT_EQ(cf_import_headers_add(good, strlen(good), "mine.txt", &err), 0);
+    r = import_str(list);
+    ASSERT_EQ(json_array_size(r.matters), 2);
+    ASSERT_STR_EQ(mstr(&r, 0, "name"), "对定点医药机构的监督检查");
+    ASSERT_STR_EQ(mstr(&r, 1, "power_type"), "行政处罚");
+    cf_import_result_free(&r);
+    return 0;
+}
+
+/* The power type from section headings; a column the words do not know is kept
+ * under its own header. */
+TEST_IMPL(shapes_sections)
+{
+    cf_import_result_t r =
+        import_str("某县医疗保障局行政执法事项清单\n"
+                   "序号\t执法事项名称\t执法依据\t裁量基准\n"
+                   "一、行政处罚（2项）\n"
+                   "1\t对骗取医疗保障基金的处罚\t《医疗保障基金使用监督管理条例》"
+                   "第四十条\t按骗取金额分档\n"
+                   "2\t对定点医药机构违规的处罚\t《医疗保障基金使用监督管理条例》"
+                   "第三十八条\t\n"
+                   "二、行政检查\n"
+                   "3\t对定点医药机构的检查\t《医疗保障基金使用监督管理条例》"
+                   "第二十七条\t\n");
+    ASSERT_EQ(json_array_size(r.matters), 3);
+    ASSERT_STR_EQ(mstr(&r, 0, "power_type"), "行政处罚");
+    ASSERT_STR_EQ(mstr(&r, 1, "power_type"), "行政处罚");
+    ASSERT_STR_EQ(mstr(&r, 2, "power_type"), "行政检查");
+    json_t *extra = json_object_get(json_array_get(r.matters, 0), "extra");
+    ASSERT_STR_EQ(json_string_value(json_object_get(extra, "裁量基准")), "按骗取金额分档");
+    ASSERT_EQ(r.unplaced.items_count, 0);
+    cf_import_result_free(&r);
+    return 0;
+}
+
+/* An inspection plan (抽查事项, 检查对象, 抽查比例) gives 行政检查 matters; a 法制审核
+ * catalogue takes its types from 权利类型. */
+TEST_IMPL(shapes_other_lists)
+{
+    cf_import_result_t r = import_str("2024年度双随机一公开抽查事项清单\n"
+                                      "序号 | 抽查事项 | 检查对象 | 抽查比例 | 抽查依据 |\n"
+                                      "1 | 定点医疗机构医保基金使用情况 | 定点医疗机构 | 5% | "
+                                      "《医疗保障基金使用监督管理条例》 |\n"
+                                      "2 | 定点零售药店医保基金使用情况 | 定点零售药店 | 5% | "
+                                      "《医疗保障基金使用监督管理条例》 |\n");
+    ASSERT_EQ(json_array_size(r.matters), 2);
+    ASSERT_STR_EQ(mstr(&r, 0, "power_type"), "行政检查");
+    ASSERT_STR_EQ(mstr(&r, 1, "name"), "定点零售药店医保基金使用情况");
+    json_t *extra = json_object_get(json_array_get(r.matters, 1), "extra");
+    ASSERT_STR_EQ(json_string_value(json_object_get(extra, "抽查比例")), "5%");
+    cf_import_result_free(&r);
+    r = import_str("重大执法决定法制审核目录清单\n"
+                   "序号\t审核事项\t权利类型\t审核依据\n"
+                   "1\t较大数额罚款\t行政处罚\t《重大行政执法决定法制审核办法》\n"
+                   "2\t查封扣押财物\t行政强制\t《中华人民共和国行政强制法》\n");
+    ASSERT_EQ(json_array_size(r.matters), 2);
+    ASSERT_STR_EQ(mstr(&r, 1, "power_type"), "行政强制");
+    cf_import_result_free(&r);
+    return 0;
+}
+
+/* Merged cells: a row without 序号 but with its own name is its own matter and
+ * shares the merged cells above; one without a name continues the row above. */
+TEST_IMPL(shapes_merged_cells)
+{
+    cf_import_result_t r =
+        import_str("序号\t权力类型\t事项名称\t实施依据\t责任事项\n"
+                   "1\t行政处罚\t对骗取医保基金的处罚\t《中华人民共和国社会保险法》"
+                   "第八十七条\t1.立案责任：发现违法行为，予以审查。\n"
+                   "\t\t对伪造医疗文书的处罚\t\t1.立案责任：予以审查。\n"
+                   "\t\t\t\t2.调查责任：全面调查取证。\n"
+                   "2\t行政检查\t对定点医药机构的检查\t《医疗保障基金使用监督"
+                   "管理条例》\t1.检查责任：依法检查。\n");
+    ASSERT_EQ(json_array_size(r.matters), 3);
+    ASSERT_STR_EQ(mstr(&r, 1, "name"), "对伪造医疗文书的处罚");
+    ASSERT_STR_EQ(mstr(&r, 1, "power_type"), "行政处罚");
+    json_t *m = json_array_get(r.matters, 1);
+    ASSERT_CONTAINS(json_string_value(json_object_get(json_object_get(m, "legal_basis"), "text")),
+                    "第八十七条");
+    ASSERT_EQ(json_array_size(json_object_get(m, "responsibilities")), 2);
+    ASSERT_STR_EQ(mstr(&r, 2, "power_type"), "行政检查");
+    cf_import_result_free(&r);
+    return 0;
+}
