@@ -395,6 +395,7 @@ int cf__doc_title_repeat(const cf__doc_t *d, const char *text)
 int cf__doc_unplaced_line(cf__doc_t *d, const cf__line_t *l, const char *why)
 {
     char ex[160];
+    d->unread++;
     return cf_errlist_add(d->unplaced, d->source, l->no, 0, "%s: \"%s\"", why,
                           cf__excerpt(l->text, 40, ex, sizeof(ex)));
 }

@@ -63,6 +63,7 @@ void cf_import_result_free(cf_import_result_t *r)
     json_decref(r->by_power_type);
     cf_errlist_free(&r->unplaced);
     cf_errlist_free(&r->repairs);
+    cf_errlist_free(&r->explain);
     memset(r, 0, sizeof(*r));
 }
 
@@ -134,6 +135,17 @@ static int canonical_order(json_t **by)
     return 0;
 }
 
+static int explain_matter(cf__doc_t *d, const cf__record_t *r, const json_t *m)
+{
+    char ex[160];
+    const char *pt = json_string_value(json_object_get(m, "power_type"));
+    return cf_errlist_add(
+        d->explain, d->source, r->line, 0, "matter %s: %s \"%s\" (%s)%s",
+        json_string_value(json_object_get(m, "id")), r->number_inferred ? "序号 inferred," : "row",
+        cf__excerpt(json_string_value(json_object_get(m, "name")), 24, ex, sizeof(ex)),
+        pt && *pt ? pt : "no power type", r->section ? ", from the heading" : "");
+}
+
 /* Builds the matters of d into out. */
 static int build_all(cf__doc_t *d, const cf_import_opts_t *opts, cf_import_result_t *out)
 {
@@ -149,6 +161,8 @@ static int build_all(cf__doc_t *d, const cf_import_opts_t *opts, cf_import_resul
         rc = unique_id(d, m, ids);
         if (!rc)
             rc = count_types(out->by_power_type, m);
+        if (!rc)
+            rc = explain_matter(d, &d->records[i], m);
         if (!rc && json_array_append(out->matters, m))
             rc = CF_ENOMEM;
         json_decref(m);
@@ -209,6 +223,7 @@ int cf_import_text(const char *buf, size_t len, const char *source, const cf_imp
     d.source = source ? source : "input";
     d.unplaced = &res.unplaced;
     d.repairs = &res.repairs;
+    d.explain = &res.explain;
     char *text = NULL;
     int rc = cf__decode(buf, len, d.source, &text, &res.encoding, err), fmt = CF__FMT_NONE;
     const char *shape = NULL;
@@ -219,8 +234,14 @@ int cf_import_text(const char *buf, size_t len, const char *source, const cf_imp
         d.ends_with_newline = tl && (text[tl - 1] == '\n' || text[tl - 1] == '\r');
         rc = cf__split_lines(text, &d.lines, &d.lines_count);
     }
+    if (!rc && shape)
+        rc = cf_errlist_add(&res.explain, d.source, 0, 0,
+                            "shape: %s, rewritten into tab form line for line", shape);
     if (!rc && (fmt = cf__detect(&d)) == CF__FMT_NONE)
         rc = no_format(&d, err);
+    if (!rc)
+        rc = cf_errlist_add(&res.explain, d.source, 0, 0, "format: %s (%s)", format_name(fmt),
+                            res.encoding);
     if (!rc)
         rc = read_doc(&d, fmt, err);
     res.matters = json_array();
@@ -238,6 +259,8 @@ int cf_import_text(const char *buf, size_t len, const char *source, const cf_imp
     if (!rc) {
         res.format = format_name(fmt);
         res.declared_count = d.declared_count;
+        res.shape = shape;
+        res.unread_lines = d.unread;
         *out = res;
     } else {
         cf_import_result_free(&res);

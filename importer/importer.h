@@ -66,6 +66,15 @@ typedef struct cf_import_result_s {
                               source and line */
     cf_errlist_t repairs;  /* what was repaired (merged rows, inferred 序号,
                               realigned cells), each with source and line */
+    cf_errlist_t explain;  /* how the document was read, in order: the shape and
+                              format found, each header (its line, each column's
+                              kind), section headings, which line became which
+                              matter */
+    const char *shape;     /* the plain-text shape rewritten before reading ("pipes",
+                              "aligned", "labeled", ...), NULL if none (static) */
+    size_t unread_lines;   /* lines of text that belong to no matter and are not a
+                              title, heading or footer: a region that could not be
+                              read (each also in unplaced); the import is partial */
 } cf_import_result_t;
 
 /* Imports one document.

@@ -40,6 +40,7 @@
  */
 #include "importer-int.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -66,6 +67,7 @@ typedef struct table_s {
     size_t *sizes; /* cells of every data row, for truncation */
     size_t rows;
     int last_line;
+    int header_line; /* line of the header being set, for --explain */
 } table_t;
 
 /* ---- rows and headers ---- */
@@ -153,6 +155,20 @@ static int column_label(const row_t *h, const row_t *s, size_t i, char *out, siz
     return kind;
 }
 
+/* For --explain: each column's label and what it was taken for, one item each. */
+static int explain_header(table_t *t)
+{
+    cf__doc_t *d = t->d;
+    int rc = cf_errlist_add(d->explain, d->source, t->header_line, 0, "header row: %zu columns",
+                            t->ncols);
+    for (size_t i = 0; !rc && i < t->ncols; i++)
+        rc = cf_errlist_add(d->explain, d->source, t->header_line, 0, "  column %zu \"%s\" -> %s",
+                            i + 1, t->labels[i],
+                            t->kinds[i] == CF__K_OTHER ? "kept in extra under its label"
+                                                       : cf__kind_name(t->kinds[i]));
+    return rc ? CF_ENOMEM : 0;
+}
+
 static int set_header(table_t *t, const row_t *h, const row_t *s)
 {
     size_t n = h->n > (s ? s->n : 0) ? h->n : s->n;
@@ -173,6 +189,8 @@ static int set_header(table_t *t, const row_t *h, const row_t *s)
         cf__sb_adds(&sig, label);
         cf__sb_adds(&sig, "|");
     }
+    if (explain_header(t))
+        return cf__sb_free(&sig), CF_ENOMEM;
     free(t->sig);
     t->sig = cf__sb_take(&sig);
     return t->sig ? 0 : CF_ENOMEM;
@@ -473,6 +491,7 @@ static int header_rows(table_t *t, size_t *i, const row_t *row)
     t->page_top = 1;
     if (t->ncols && same_header(t, row))
         return 0;
+    t->header_line = d->lines[*i].no;
     row_t sub = {0};
     int rc = 0;
     if (*i + 1 < d->lines_count && (rc = split_row(d->lines[*i + 1].text, &sub)) == 0 &&

@@ -32,6 +32,7 @@ enum {
     CF_EXIT_CONFLICT = 5,
     CF_EXIT_STORE = 6,
     CF_EXIT_VERIFY = 7,
+    CF_EXIT_PARTIAL = 8, /* import: written, but a region of a file could not be read */
 };
 
 typedef struct cf_cli_s {

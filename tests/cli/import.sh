@@ -95,6 +95,21 @@ if run 0 import "$fix/synonyms.txt" "$fix/synonyms.txt" --out "$tmp/twice.yaml" 
     has out "renamed:" && grep -q '^- id: "330217001000-2"$' "$tmp/twice.yaml"
 then ok; else fail "ids unique across files"; fi
 
+# 7b. --explain, a partial import (exit 8, the rest written), --headers
+if run 8 import "$fix/partial.txt" --explain --out "$tmp/partial.yaml" &&
+    has out "partial.txt:6: line outside the table's columns" &&
+    has out "partial: 2 line(s) could not be read" &&
+    has out 'explain: '"$fix"'/partial.txt:3:   column 3 "执法类别" -> power' &&
+    has out "explain: $fix/partial.txt:8: matter partial-003" &&
+    has err "partial import: 2 line(s)" && [ "$(grep -c '^- id: ' "$tmp/partial.yaml")" -eq 3 ]
+then ok; else fail "--explain and a partial import"; fi
+if run 2 import "$fix/own-words.txt" --out "$tmp/own.yaml" && [ ! -e "$tmp/own.yaml" ] &&
+    run 2 import "$fix/own-words.txt" --headers "$fix/partial.txt" --out "$tmp/own.yaml" &&
+    has err "partial.txt:1" && has err "expected 'KIND: word, word'" &&
+    run 0 import "$fix/own-words.txt" --headers "$fix/headers-extra.txt" --out "$tmp/own.yaml" &&
+    has out "2 matters (table, UTF-8): 行政处罚 1, 行政检查 1"
+then ok; else fail "--headers adds a bureau's words"; fi
+
 # 8. catalog load, matter list, matter show
 export CASEFLOW_DB="$tmp/m.db"
 if run 0 init && run 0 catalog load "$tmp/all.yaml" && has out "86 matters stored" &&
