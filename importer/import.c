@@ -224,11 +224,20 @@ int cf_import_text(const char *buf, size_t len, const char *source, const cf_imp
     d.unplaced = &res.unplaced;
     d.repairs = &res.repairs;
     d.explain = &res.explain;
-    char *text = NULL;
-    int rc = cf__decode(buf, len, d.source, &text, &res.encoding, err), fmt = CF__FMT_NONE;
+    char *text = NULL, *page = NULL;
+    int rc = cf__is_html(buf, len) ? cf__html_text(buf, len, d.source, &page, err) : 0;
+    if (!rc && page) { /* a web page: its tables as tab-separated rows */
+        buf = page;
+        len = strlen(page);
+    }
+    int fmt = CF__FMT_NONE;
+    if (!rc)
+        rc = cf__decode(buf, len, d.source, &text, &res.encoding, err);
     const char *shape = NULL;
     if (!rc)
         rc = cf__reshape(&text, &shape);
+    if (!rc && page && !shape)
+        shape = "html";
     if (!rc) {
         size_t tl = strlen(text);
         d.ends_with_newline = tl && (text[tl - 1] == '\n' || text[tl - 1] == '\r');
@@ -267,5 +276,6 @@ int cf_import_text(const char *buf, size_t len, const char *source, const cf_imp
     }
     doc_free(&d);
     free(text);
+    free(page);
     return rc;
 }

@@ -244,6 +244,16 @@ int cf__doc_truncated(const cf__doc_t *d, const size_t *sizes, size_t n, int lin
  * it (static); else both are left as they were. Returns 0 or CF_ENOMEM. */
 int cf__reshape(char **text, const char **shape);
 
+/* ---- web pages (html.c) ---- */
+
+/* 1 when the bytes are a web page (they start with '<' and hold <table, <html,
+ * <tr or <!doctype near the start). */
+int cf__is_html(const char *buf, size_t len);
+/* The page's tables as tab-separated rows (rowspan repeated, colspan kept as
+ * empty cells), the text around them as lines: OUT *text (malloc'd UTF-8).
+ * Returns 0, CF_EPARSE (not readable) or CF_ENOMEM, with err set. */
+int cf__html_text(const char *buf, size_t len, const char *source, char **text, cf_error_t *err);
+
 /* ---- formats (detect.c, table.c, fields.c) ---- */
 
 enum { CF__FMT_NONE = 0, CF__FMT_TABLE, CF__FMT_FIELDS, CF__FMT_CARDS };

@@ -84,6 +84,7 @@
     X(shapes_sections)                                                                             \
     X(shapes_other_lists)                                                                          \
     X(shapes_merged_cells)                                                                         \
+    X(shapes_html)                                                                                 \
     /* IMPORT-TESTS */                                                                             \
     /* workflow-*, engine-*, chain-*, store-*: core (tests/test-workflow.c ...) */                 \
     X(workflow_invalid_fixtures)                                                                   \

@@ -532,3 +532,58 @@ TEST_IMPL(shapes_merged_cells)
     cf_import_result_free(&r);
     return 0;
 }
+
+/* ---- shapes-3: web pages ---- */
+
+static void html_escaped(cf__sb_t *b, const char *s)
+{
+    for (; *s; s++)
+        cf__sb_adds(b, *s == '<'   ? "&lt;"
+                       : *s == '>' ? "&gt;"
+                       : *s == '&' ? "&amp;"
+                                   : (char[]){*s, 0});
+}
+
+/* A saved page: notice before, a title row across the table (colspan), the
+ * power type merged over the rows that share it (rowspan), a nested table in
+ * the footer, <br> inside cells. */
+static void r_html(const table_t *t, cf__sb_t *b)
+{
+    cf__sb_adds(b,
+                "<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>权责清单</title>"
+                "<script>var x = '<td>';</script></head><body><div class=\"nav\">首页 &gt; "
+                "政务公开</div><p>根据有关规定，现将我局权责清单公布如下。</p>"
+                "<table border=\"1\"><tbody><tr><td colspan=\"7\">某市医疗保障局权责清单</td></tr>"
+                "<tr>");
+    for (int c = 0; c < COLS; c++)
+        cf__sb_adds(b, "<th>"), cf__sb_adds(b, header[c]), cf__sb_adds(b, "</th>");
+    cf__sb_adds(b, "</tr>\n");
+    for (size_t r = 0; r < t->rows; r++) {
+        size_t span = 1;
+        while (r + span < t->rows && strcmp(t->cells[r + span][2], t->cells[r][2]) == 0)
+            span++;
+        for (size_t k = 0; k < span; k++) {
+            cf__sb_adds(b, "<tr>");
+            for (int c = 0; c < COLS; c++) {
+                if (c == 2 && k > 0)
+                    continue;
+                char open[64];
+                snprintf(open, sizeof(open), c == 2 ? "<td rowspan=\"%zu\">" : "<td>", span);
+                cf__sb_adds(b, open);
+                html_escaped(b, t->cells[r + k][c]);
+                cf__sb_adds(b, "</td>");
+            }
+            cf__sb_adds(b, "</tr>\n");
+        }
+        r += span - 1;
+    }
+    cf__sb_adds(b, "</tbody></table><table><tr><td>主办单位：某市人民政府办公室</td>"
+                   "<td><table><tr><td>网站标识码 1234</td></tr></table></td></tr></table>"
+                   "</body></html>\n");
+}
+
+TEST_IMPL(shapes_html)
+{
+    each_seed(r_html, "html", 1);
+    return 0;
+}
