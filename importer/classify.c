@@ -66,6 +66,12 @@ int cf__label_kind(const char *label)
         return kind;
     if (cf__u8_count(l) > 12)
         return -1;
+    char f[256];
+    if (cf__fold(l, f, sizeof(f))) { /* 權力類型 is 权力类型 */
+        memcpy(l, f, strlen(f) + 1);
+        if ((kind = cf__label_word(l)) >= 0)
+            return kind;
+    }
     if (cf__ends(l, "依据"))
         return strstr(l, "责任") ? CF__K_RESP_BASIS
                : strstr(l, "追") ? CF__K_ACC_BASIS
@@ -156,8 +162,12 @@ static void add_bit(int type, void *ctx)
 unsigned cf__power_mask(const char *text, int *looks)
 {
     unsigned mask = 0;
-    char *c = cf__clean(text, 0);
+    char *c = cf__clean(text, 0), f[256];
     int shaped = c && cf__u8_count(c) <= 24 && each_segment(c, add_bit, &mask);
+    if (c && cf__u8_count(c) <= 24 && (!shaped || !mask) && cf__fold(c, f, sizeof(f))) {
+        mask = 0; /* 行政處罰 is 行政处罚 */
+        shaped = each_segment(f, add_bit, &mask);
+    }
     free(c);
     if (looks)
         *looks = shaped;
@@ -185,8 +195,9 @@ json_t *cf_import_power_types(const char *text)
         free(c);
         return NULL;
     }
+    char f[256];
     if (cf__u8_count(c) <= 24)
-        each_segment(c, append_type, arr);
+        each_segment(cf__fold(c, f, sizeof(f)) ? f : c, append_type, arr); /* 行政處罰 */
     free(c);
     return arr;
 }

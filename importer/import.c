@@ -234,6 +234,11 @@ int cf_import_text(const char *buf, size_t len, const char *source, const cf_imp
     if (!rc)
         rc = cf__decode(buf, len, d.source, &text, &res.encoding, err);
     const char *shape = NULL;
+    size_t pinyin = !rc ? cf__strip_pinyin(text) : 0;
+    if (pinyin &&
+        cf_errlist_add(&res.repairs, d.source, 0, 0,
+                       "%zu pinyin note(s) after characters removed (監(jiān) -> 監)", pinyin))
+        rc = CF_ENOMEM;
     if (!rc)
         rc = cf__reshape(&text, &shape);
     if (!rc && page && !shape)

@@ -6,6 +6,8 @@
  *   text.c      bytes -> UTF-8 text -> lines; HTML stripping, joining, UTF-8 helpers
  *   shape.c     plain-text shapes (pipes, aligned, one field per line, ...) -> tab forms
  *   headers.c   the words of each column (headers.txt, data) -> field kinds
+ *   fold.c      traditional -> simplified for matching (OpenCC); pinyin noise removed
+ *   html.c      a saved web page -> its tables as tab-separated rows
  *   classify.c  header labels -> field kinds; cell text -> cell classes; the score
  *               of a cell class in a column kind; power types
  *   detect.c    which format the lines are in; the document's title (count, agency)
@@ -234,6 +236,20 @@ int cf__doc_infer_numbers(cf__doc_t *d);
  * a line break. sizes[n] holds each record's parts. Returns 0 or CF_EPARSE. */
 int cf__doc_truncated(const cf__doc_t *d, const size_t *sizes, size_t n, int line,
                       const char *parts, cf_error_t *err);
+
+/* ---- folding (fold.c) ---- */
+
+/* s with traditional characters folded to simplified (OpenCC t2s), into out
+ * (size bytes). Returns 1 when that changed s (out filled), 0 otherwise (out
+ * untouched): ASCII, longer than 256 bytes, nothing to fold, or OpenCC's data
+ * missing. For matching only; the catalog keeps the published text. */
+int cf__fold(const char *s, char *out, size_t size);
+/* s converted with an OpenCC configuration ("s2t.json"): a new string, NULL when
+ * OpenCC or its data is missing. For tests that render traditional text. */
+char *cf__opencc(const char *config, const char *s);
+/* Removes in place the pinyin a mirror site writes after Han characters
+ * (監(jiān) -> 監); returns how many notes were removed. */
+size_t cf__strip_pinyin(char *text);
 
 /* ---- shapes (shape.c) ---- */
 

@@ -96,7 +96,9 @@ static int word(const char *s, size_t n)
     memcpy(buf, s, n);
     buf[n] = '\0';
     cf__label_norm(buf, norm, sizeof(norm));
-    return norm[0] && cf__label_word(norm) >= 0;
+    char f[256];
+    return norm[0] &&
+           (cf__label_word(norm) >= 0 || (cf__fold(norm, f, sizeof(f)) && cf__label_word(f) >= 0));
 }
 
 /* ---- pipes ---- */

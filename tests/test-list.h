@@ -85,6 +85,8 @@
     X(shapes_other_lists)                                                                          \
     X(shapes_merged_cells)                                                                         \
     X(shapes_html)                                                                                 \
+    X(shapes_traditional)                                                                          \
+    X(shapes_pinyin)                                                                               \
     /* IMPORT-TESTS */                                                                             \
     /* workflow-*, engine-*, chain-*, store-*: core (tests/test-workflow.c ...) */                 \
     X(workflow_invalid_fixtures)                                                                   \
