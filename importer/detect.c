@@ -317,6 +317,16 @@ int cf__doc_title(cf__doc_t *d, const char *text)
         free(t);
         return 0;
     }
+    char f[256];
+    if (cf__u8_count(t) <= 60 && cf__fold(t, f, sizeof(f))) { /* 清單 is 清单 */
+        char *g = strdup(f);
+        if (!g) {
+            free(t);
+            return 0;
+        }
+        free(t);
+        t = g;
+    }
     int count = declared(t), titled = 0;
     if (count && !d->declared_count)
         d->declared_count = count;
@@ -395,7 +405,15 @@ int cf__doc_title_repeat(const cf__doc_t *d, const char *text)
 int cf__doc_unplaced_line(cf__doc_t *d, const cf__line_t *l, const char *why)
 {
     char ex[160];
-    d->unread++;
+    if (d->unread_count == d->unread_cap) {
+        size_t cap = d->unread_cap ? d->unread_cap * 2 : 16;
+        int *x = realloc(d->unread_lines, cap * sizeof(*x));
+        if (!x)
+            return CF_ENOMEM;
+        d->unread_lines = x;
+        d->unread_cap = cap;
+    }
+    d->unread_lines[d->unread_count++] = l->no;
     return cf_errlist_add(d->unplaced, d->source, l->no, 0, "%s: \"%s\"", why,
                           cf__excerpt(l->text, 40, ex, sizeof(ex)));
 }

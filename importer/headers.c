@@ -224,8 +224,10 @@ int cf__label_word(const char *norm)
 /* Exported, documented in importer-int.h */
 int cf__label_power(const char *label)
 {
-    char l[256];
+    char l[256], f[256];
     cf__label_norm(label, l, sizeof(l));
     const word_t *w = l[0] ? find(l) : NULL;
+    if (!w && l[0] && cf__fold(l, f, sizeof(f))) /* 抽查事項名稱 */
+        w = find(f);
     return w ? w->power : -1;
 }

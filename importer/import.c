@@ -75,6 +75,7 @@ static void doc_free(cf__doc_t *d)
     free(d->lines);
     free(d->title);
     free(d->title_agency);
+    free(d->unread_lines);
 }
 
 /* Makes the matter's id unique among ids (an object used as a set). */
@@ -204,6 +205,23 @@ static int no_format(const cf__doc_t *d, cf_error_t *err)
                         "header, and no card lines (N<TAB>label<TAB>value)");
 }
 
+/* Lines no reader could place that lie among the records: a notice before the
+ * list or a site's footer after it is outside the list, not a region of it that
+ * could not be read. */
+static size_t unread_inside(const cf__doc_t *d)
+{
+    int first = 0, last = 0;
+    for (size_t i = 0; i < d->records_count; i++) {
+        int l = d->records[i].line;
+        first = !first || l < first ? l : first;
+        last = l > last ? l : last;
+    }
+    size_t n = 0;
+    for (size_t i = 0; i < d->unread_count; i++)
+        n += d->unread_lines[i] > first && d->unread_lines[i] < last;
+    return n;
+}
+
 /* Exported, documented in importer.h */
 int cf_import_text(const char *buf, size_t len, const char *source, const cf_import_opts_t *opts,
                    cf_import_result_t *out, cf_error_t *err)
@@ -274,7 +292,7 @@ int cf_import_text(const char *buf, size_t len, const char *source, const cf_imp
         res.format = format_name(fmt);
         res.declared_count = d.declared_count;
         res.shape = shape;
-        res.unread_lines = d.unread;
+        res.unread_lines = unread_inside(&d);
         *out = res;
     } else {
         cf_import_result_free(&res);

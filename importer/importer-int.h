@@ -213,7 +213,8 @@ typedef struct cf__doc_s {
     int declared_count;    /* 共N项, 0 if none */
     int section;           /* the current section heading's power type (1 + index), 0 */
     cf_errlist_t *explain; /* how the document was read, for --explain */
-    size_t unread;         /* lines reported by cf__doc_unplaced_line */
+    int *unread_lines;     /* lines reported by cf__doc_unplaced_line */
+    size_t unread_count, unread_cap;
 } cf__doc_t;
 
 /* Appends a field (label and text copied). Returns 0 or CF_ENOMEM. */

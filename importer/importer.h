@@ -72,9 +72,12 @@ typedef struct cf_import_result_s {
                               matter */
     const char *shape;     /* the plain-text shape rewritten before reading ("pipes",
                               "aligned", "labeled", ...), NULL if none (static) */
-    size_t unread_lines;   /* lines of text that belong to no matter and are not a
-                              title, heading or footer: a region that could not be
-                              read (each also in unplaced); the import is partial */
+    size_t unread_lines;   /* lines among the matters (after the first, before the
+                              last) that belong to none and are not a title or a
+                              heading: a region that could not be read (each also in
+                              unplaced); the import is partial. Text before the
+                              list and after it (a notice, a site footer) is only
+                              reported in unplaced */
 } cf_import_result_t;
 
 /* Imports one document.

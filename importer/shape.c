@@ -33,6 +33,7 @@
  */
 #include "importer-int.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -153,6 +154,102 @@ static int pipe_line(shape_t *s, size_t i)
     return set_line(s, i, &b);
 }
 
+/* Cells ended by a pipe in s ("a | b |" has 2). */
+static size_t pipe_cells(const char *s)
+{
+    return (size_t)pipes_in(s);
+}
+
+/* A line that opens a numbered row: "3 | ..." or "| 3 | ...". */
+static int numbered_pipe_row(const char *s)
+{
+    s += strspn(s, " |");
+    size_t d = strspn(s, "0123456789");
+    if (!d || d > 5)
+        return 0;
+    s += d;
+    s += strspn(s, " ");
+    return *s == '|' || cf__starts(s, "｜");
+}
+
+/* Joins the physical lines [from, to) into one logical row at line from (the
+ * others left blank): a line without a pipe continues the cell it is in. */
+static int join_logical(shape_t *s, size_t from, size_t to)
+{
+    if (to <= from + 1)
+        return 0;
+    cf__sb_t b = {0};
+    for (size_t i = from; i < to; i++) {
+        const char *l = s->lines[i];
+        cf__sb_adds(&b, l + (i > from ? strspn(l, " ") : 0));
+        size_t n = strlen(l);
+        while (n && l[n - 1] == ' ')
+            n--;
+        if (i + 1 < to && n && l[n - 1] == '|')
+            cf__sb_adds(&b, " ");
+    }
+    int rc = set_line(s, from, &b);
+    for (size_t i = from + 1; !rc && i < to; i++) {
+        cf__sb_t e = {0};
+        rc = set_line(s, i, &e);
+    }
+    return rc;
+}
+
+/* Copies of web tables broken at cell boundaries and inside cells: "序号 |",
+ * "抽查" + "类别 |", a row's cells one per line. The header runs from the first
+ * line naming a column to the first numbered row; a row runs until it has as
+ * many cells as the header, or until a line opens a numbered row or is a row
+ * of its own (half the header's cells or more: a row under merged cells). */
+static int logical_rows(shape_t *s)
+{
+    size_t i = 0, ncols = 0;
+    while (i < s->n && !ncols) {
+        char *l = s->lines[i];
+        size_t k = 0;
+        for (const char *p = l; *p;) { /* a known label among its cells? */
+            const char *q = p;
+            while (*q && *q != '|' && !cf__starts(q, "｜"))
+                q++;
+            char *cell = cf__strndup_trim(p, (size_t)(q - p));
+            if (!cell)
+                return CF_ENOMEM;
+            k += known(cell, strlen(cell));
+            free(cell);
+            p = *q ? q + (*q == '|' ? 1 : 3) : q;
+        }
+        if (!k || !pipes_in(l)) {
+            i++;
+            continue;
+        }
+        size_t j = i + 1;
+        while (j < s->n && !numbered_pipe_row(s->lines[j]) && !cf__blank(s->lines[j]))
+            j++;
+        int rc = join_logical(s, i, j);
+        if (rc)
+            return rc;
+        ncols = pipe_cells(s->lines[i]);
+        i = j;
+    }
+    while (i < s->n) {
+        if (cf__blank(s->lines[i]) || !strchr(s->lines[i], '|')) {
+            i++;
+            continue;
+        }
+        size_t j = i + 1, cells = pipe_cells(s->lines[i]);
+        while (j < s->n && cells < ncols && !numbered_pipe_row(s->lines[j]) &&
+               !cf__blank(s->lines[j]) && pipe_cells(s->lines[j]) * 2 < ncols) {
+            cells += pipe_cells(s->lines[j]);
+            j++;
+        }
+        int rc = join_logical(s, i, j);
+        if (rc)
+            return rc;
+        i = j;
+    }
+    return 0;
+}
+
 static int try_pipes(shape_t *s)
 {
     size_t rows = 0;
@@ -160,14 +257,14 @@ static int try_pipes(shape_t *s)
         rows += pipes_in(s->lines[i]) >= 2;
     if (rows < 2)
         return 0;
-    for (size_t i = 0; i < s->n; i++)
-        if (pipes_in(s->lines[i]) >= 2) {
-            int rc = pipe_line(s, i);
-            if (rc)
-                return rc;
-        }
-    s->name = "pipes";
-    return 0;
+    int rc = logical_rows(s);
+    for (size_t i = 0; !rc && i < s->n; i++)
+        if (pipes_in(s->lines[i]) >= 2 ||
+            (pipes_in(s->lines[i]) == 1 && numbered_pipe_row(s->lines[i])))
+            rc = pipe_line(s, i);
+    if (!rc)
+        s->name = "pipes";
+    return rc;
 }
 
 /* ---- aligned by blanks ---- */
@@ -279,6 +376,98 @@ static int try_aligned(shape_t *s)
     }
     s->name = "aligned";
     return 0;
+}
+
+/* ---- separated by single blanks ---- */
+
+/* Splits s at blanks (any run) into at most max tokens. */
+static size_t tokens(const char *line, seg_t *out, size_t max)
+{
+    size_t k = 0;
+    const char *p = line;
+    while (*p && k < max) {
+        while (*p == ' ' || *p == '\t' || cf__starts(p, "\xE3\x80\x80"))
+            p += *p == ' ' || *p == '\t' ? 1 : 3;
+        if (!*p)
+            break;
+        const char *q = p;
+        while (*q && *q != ' ' && *q != '\t' && !cf__starts(q, "\xE3\x80\x80"))
+            q++;
+        out[k++] = (seg_t){p, (size_t)(q - p), 0};
+        p = q;
+    }
+    return k;
+}
+
+static int spaced_header(const char *line, seg_t *h, size_t *nh)
+{
+    *nh = tokens(line, h, MAXCOLS);
+    size_t k = 0;
+    for (size_t i = 0; i < *nh; i++)
+        k += known(h[i].s, h[i].n);
+    return *nh >= 3 && k >= 3 && k * 2 >= *nh;
+}
+
+/* A row starts with its 序号 alone as the first token. */
+static int spaced_row_start(const char *line)
+{
+    seg_t t[2];
+    if (tokens(line, t, 2) < 2)
+        return 0;
+    return strspn(t[0].s, "0123456789") == t[0].n && t[0].n <= 5;
+}
+
+/* Rows of cells separated by single blanks (a web page copied as text): a row
+ * starts at a line led by its 序号; a following line without blanks continues
+ * the last cell (a name wrapped in a narrow column), one with blanks adds its
+ * tokens as cells. The row is written at its first line, tab-separated. */
+static int try_spaced(shape_t *s)
+{
+    seg_t h[MAXCOLS];
+    size_t nh = 0, at = 0;
+    int found = 0;
+    for (size_t i = 0; i < s->n && !found; i++)
+        if (!strchr(s->lines[i], '\t') && spaced_header(s->lines[i], h, &nh))
+            found = 1, at = i;
+    if (!found)
+        return 0;
+    int rc = 0;
+    cf__sb_t b = {0};
+    size_t open = SIZE_MAX; /* the line the current row is written at */
+    for (size_t i = at; !rc && i <= s->n; i++) {
+        int start = i < s->n && (i == at || spaced_row_start(s->lines[i]));
+        if ((start || i == s->n) && open != SIZE_MAX) {
+            rc = set_line(s, open, &b);
+            b = (cf__sb_t){0};
+            open = SIZE_MAX;
+        }
+        if (i == s->n || rc)
+            break;
+        const char *l = s->lines[i];
+        seg_t t[MAXCOLS * 2];
+        size_t nt = tokens(l, t, MAXCOLS * 2);
+        if (!start && (open == SIZE_MAX || cf__blank(l)))
+            continue;
+        if (!start && nt == 1) {
+            cf__sb_add(&b, t[0].s, t[0].n); /* continues the last cell */
+        } else {
+            for (size_t k = 0; k < nt; k++) {
+                if (k || !start)
+                    cf__sb_adds(&b, "\t");
+                cf__sb_add(&b, t[k].s, t[k].n);
+            }
+        }
+        if (start) {
+            open = i;
+        } else {
+            cf__sb_t e = {0};
+            rc = set_line(s, i, &e);
+        }
+    }
+    cf__sb_free(&b);
+    if (!rc)
+        s->name = "spaced";
+    return rc;
 }
 
 /* ---- run together ---- */
@@ -639,6 +828,8 @@ static int pass(shape_t *s)
         rc = try_aligned(s);
     if (!rc && !s->name)
         rc = try_together(s);
+    if (!rc && !s->name)
+        rc = try_spaced(s);
     return rc;
 }
 

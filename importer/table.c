@@ -459,10 +459,43 @@ static int merge_row(table_t *t, const char **texts, int line, int number)
                           r->line);
 }
 
+/* A row under cells merged across rows, copied without their empty places (a
+ * pipe or blank-separated copy drops them): no 序号, its first cell is text, it
+ * has fewer cells than the header but half of them or more. Its cells are the
+ * columns from the name's on, in order. Returns 1 and fills out, else 0. */
+static int merged_left(table_t *t, const row_t *row, int line, const char **out)
+{
+    size_t filled = 0, name = t->ncols;
+    int n;
+    for (size_t i = 0; i < row->n; i++)
+        filled += !cf__blank(row->cells[i]);
+    for (size_t j = 0; j < t->ncols && name == t->ncols; j++)
+        if (t->kinds[j] == CF__K_NAME)
+            name = j;
+    if (name == 0 || name == t->ncols || row->n == 0 || cf__blank(row->cells[0]) ||
+        cf__parse_number(row->cells[0], &n) || filled >= t->ncols || filled * 2 < t->ncols ||
+        filled > t->ncols - name)
+        return 0;
+    for (size_t j = 0; j < t->ncols; j++)
+        out[j] = "";
+    for (size_t i = 0, j = name; i < row->n && j < t->ncols; i++)
+        if (!cf__blank(row->cells[i]))
+            out[j++] = row->cells[i];
+    return cf_errlist_add(t->d->repairs, t->d->source, line, 0,
+                          "row without 序号 under merged cells: its cells taken from column %zu "
+                          "(%s) on",
+                          name + 1, t->labels[name])
+               ? -1
+               : 1;
+}
+
 static int data_row(table_t *t, const row_t *row, int line)
 {
     const char *texts[MAXCOLS];
-    int rc = align(t, row, line, texts), number = 0;
+    int merged = merged_left(t, row, line, texts);
+    if (merged < 0)
+        return CF_ENOMEM;
+    int rc = merged ? 0 : align(t, row, line, texts), number = 0;
     if (rc)
         return rc;
     int numbered = cf__parse_number(column_text(t, texts, CF__K_NUMBER), &number);

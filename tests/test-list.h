@@ -87,6 +87,7 @@
     X(shapes_html)                                                                                 \
     X(shapes_traditional)                                                                          \
     X(shapes_pinyin)                                                                               \
+    X(shapes_real_recall)                                                                          \
     /* IMPORT-TESTS */                                                                             \
     /* workflow-*, engine-*, chain-*, store-*: core (tests/test-workflow.c ...) */                 \
     X(workflow_invalid_fixtures)                                                                   \
