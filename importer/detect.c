@@ -240,6 +240,8 @@ static int header_at(const cf__doc_t *d, size_t i)
 /* Exported, documented in importer-int.h */
 int cf__detect(const cf__doc_t *d)
 {
+    if (d->preset_header)
+        return CF__FMT_TABLE;
     int cards = 0, header = 0, fields = 0, tables = 0;
     for (size_t i = 0; i < d->lines_count; i++) {
         const char *s = d->lines[i].text;

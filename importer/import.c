@@ -205,6 +205,36 @@ static int no_format(const cf__doc_t *d, cf_error_t *err)
                         "header, and no card lines (N<TAB>label<TAB>value)");
 }
 
+/* No header, no format: rows led by a 序号 and holding a power type are read
+ * under a header of our own (a fragment of a list); else refused. */
+static int headerless(cf__doc_t *d, char **text, cf_import_result_t *res, cf_error_t *err)
+{
+    cf__sb_t b = {0}; /* the lines again, joined (the split cut the text in place) */
+    for (size_t i = 0; i < d->lines_count; i++) {
+        cf__sb_adds(&b, d->lines[i].text);
+        cf__sb_adds(&b, "\n");
+    }
+    char *t = cf__sb_take(&b);
+    int rows = 0, rc = t ? cf__headerless(&t, &rows) : CF_ENOMEM;
+    if (rc || !rows) {
+        free(t);
+        return rc ? rc : no_format(d, err);
+    }
+    free(d->lines);
+    d->lines = NULL;
+    d->lines_count = 0;
+    free(*text);
+    *text = t;
+    rc = cf__split_lines(*text, &d->lines, &d->lines_count);
+    d->preset_header = CF__HEADERLESS;
+    if (!rc && cf_errlist_add(&res->explain, d->source, 0, 0,
+                              "no header: %d row(s) led by a 序号 and holding a power type read "
+                              "as 序号, 事项名称, 权力类型, the rest kept under 备注",
+                              rows))
+        rc = CF_ENOMEM;
+    return rc;
+}
+
 /* Lines no reader could place that lie among the records: a notice before the
  * list or a site's footer after it is outside the list, not a region of it that
  * could not be read. */
@@ -270,7 +300,9 @@ int cf_import_text(const char *buf, size_t len, const char *source, const cf_imp
         rc = cf_errlist_add(&res.explain, d.source, 0, 0,
                             "shape: %s, rewritten into tab form line for line", shape);
     if (!rc && (fmt = cf__detect(&d)) == CF__FMT_NONE)
-        rc = no_format(&d, err);
+        rc = headerless(&d, &text, &res, err);
+    if (!rc && fmt == CF__FMT_NONE && d.preset_header)
+        fmt = CF__FMT_TABLE;
     if (!rc)
         rc = cf_errlist_add(&res.explain, d.source, 0, 0, "format: %s (%s)", format_name(fmt),
                             res.encoding);

@@ -208,12 +208,13 @@ typedef struct cf__doc_s {
     size_t records_cap;
     cf_errlist_t *unplaced;
     cf_errlist_t *repairs;
-    char *title;           /* first title line, NULL if none */
-    char *title_agency;    /* agency the title names, NULL if none */
-    int declared_count;    /* 共N项, 0 if none */
-    int section;           /* the current section heading's power type (1 + index), 0 */
-    cf_errlist_t *explain; /* how the document was read, for --explain */
-    int *unread_lines;     /* lines reported by cf__doc_unplaced_line */
+    char *title;               /* first title line, NULL if none */
+    char *title_agency;        /* agency the title names, NULL if none */
+    int declared_count;        /* 共N项, 0 if none */
+    int section;               /* the current section heading's power type (1 + index), 0 */
+    cf_errlist_t *explain;     /* how the document was read, for --explain */
+    const char *preset_header; /* a header the text lacks (CF__HEADERLESS), NULL */
+    int *unread_lines;         /* lines reported by cf__doc_unplaced_line */
     size_t unread_count, unread_cap;
 } cf__doc_t;
 
@@ -260,6 +261,13 @@ size_t cf__strip_pinyin(char *text);
  * line. *text (malloc'd) is replaced when a shape was found, and *shape names
  * it (static); else both are left as they were. Returns 0 or CF_ENOMEM. */
 int cf__reshape(char **text, const char **shape);
+/* For a text with no header at all (a fragment of a list): rows led by a 序号
+ * and holding a power type (`12 对…的处罚 行政处罚 《…》`, in any separation) are
+ * rewritten `N<TAB>name<TAB>type<TAB>rest`, the lines after a row as the rest's
+ * continuation; OUT *rows: how many. *text is replaced only when *rows > 0.
+ * The caller reads it under the header CF__HEADERLESS. Returns 0 or CF_ENOMEM. */
+int cf__headerless(char **text, int *rows);
+#define CF__HEADERLESS "序号\t事项名称\t权力类型\t备注"
 
 /* ---- web pages (html.c) ---- */
 

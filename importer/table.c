@@ -593,6 +593,13 @@ int cf__read_table(cf__doc_t *d, cf_error_t *err)
     t.d = d;
     t.cur = -1;
     int rc = 0;
+    if (d->preset_header) { /* the text has none (cf__headerless) */
+        row_t h;
+        if ((rc = split_row(d->preset_header, &h)) == 0) {
+            rc = set_header(&t, &h, NULL);
+            free_row(&h);
+        }
+    }
     for (size_t i = 0; i < d->lines_count && !rc; i++) {
         row_t row;
         if ((rc = split_row(d->lines[i].text, &row)) != 0)

@@ -69,7 +69,7 @@ cd "$root"
 
 # 4. damaged input: nothing is written, exit 2, the file and reason named
 for case in "truncated-row.txt:truncated file" "empty.txt:empty file" \
-    "binary.png:binary file: NUL byte" "noheader.txt:no recognizable header" \
+    "binary.png:binary file: NUL byte" "prose.txt:unrecognized layout" \
     "undecodable.txt:not UTF-8" "truncated-card.txt:truncated file"; do
     f=${case%%:*}
     why=${case#*:}
