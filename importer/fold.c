@@ -25,6 +25,7 @@
 #include "importer-int.h"
 
 #include <opencc.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -123,13 +124,21 @@ size_t cf__strip_pinyin(char *text)
 /* Exported, documented in importer-int.h */
 char *cf__opencc(const char *config, const char *s)
 {
-    opencc_t o = opencc_open(config);
+    /* one converter kept for the last configuration: opening one loads its
+     * dictionaries, which costs far more than a conversion */
+    static opencc_t o = (opencc_t)-1;
+    static char name[64];
+    if (o == (opencc_t)-1 || strcmp(name, config) != 0) {
+        if (o != (opencc_t)-1)
+            opencc_close(o);
+        snprintf(name, sizeof(name), "%s", config);
+        o = opencc_open(config);
+    }
     if (o == (opencc_t)-1)
         return NULL;
     char *f = opencc_convert_utf8(o, s, strlen(s));
     char *copy = f ? strdup(f) : NULL;
     if (f)
         opencc_convert_utf8_free(f);
-    opencc_close(o);
     return copy;
 }

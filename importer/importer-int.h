@@ -8,6 +8,7 @@
  *   headers.c   the words of each column (headers.txt, data) -> field kinds
  *   fold.c      traditional -> simplified for matching (OpenCC); pinyin noise removed
  *   html.c      a saved web page -> its tables as tab-separated rows
+ *   office.c    .xlsx and .docx (libzip + libxml2) -> tables as tab-separated rows
  *   classify.c  header labels -> field kinds; cell text -> cell classes; the score
  *               of a cell class in a column kind; power types
  *   detect.c    which format the lines are in; the document's title (count, agency)
@@ -278,6 +279,17 @@ int cf__is_html(const char *buf, size_t len);
  * empty cells), the text around them as lines: OUT *text (malloc'd UTF-8).
  * Returns 0, CF_EPARSE (not readable) or CF_ENOMEM, with err set. */
 int cf__html_text(const char *buf, size_t len, const char *source, char **text, cf_error_t *err);
+
+/* ---- spreadsheets and Word files (office.c) ---- */
+
+/* 1 for an .xlsx, 2 for a .docx (a zip archive holding a worksheet or
+ * word/document.xml), 0 otherwise. */
+int cf__office_kind(const char *buf, size_t len);
+/* The tables of the workbook's first sheet or of the document (merged cells
+ * shared down, spans kept empty), paragraphs as lines: OUT *text (malloc'd).
+ * Returns 0, CF_EPARSE or CF_ENOMEM with err set. */
+int cf__office_text(const char *buf, size_t len, int kind, const char *source, char **text,
+                    cf_error_t *err);
 
 /* ---- formats (detect.c, table.c, fields.c) ---- */
 

@@ -3,7 +3,7 @@
 # Everything comes from Debian; nothing is downloaded at build or run time.
 set -e
 PKGS="build-essential cmake pkg-config libuv1-dev libsqlite3-dev libcyaml-dev libyaml-dev
-libjansson-dev libssl-dev libh2o-dev libcurl4-openssl-dev sqlite3 curl libxml2-dev libopencc-dev
+libjansson-dev libssl-dev libh2o-dev libcurl4-openssl-dev sqlite3 curl libxml2-dev libopencc-dev libzip-dev
 libopencc-data time bc"
 # RELIABILITY: extras for targets that are not make test: `install-deps.sh fuzz` (make fuzz:
 # clang and its libFuzzer runtime), `install-deps.sh valgrind` (make valgrind)

@@ -88,6 +88,8 @@
     X(shapes_traditional)                                                                          \
     X(shapes_pinyin)                                                                               \
     X(shapes_real_recall)                                                                          \
+    X(shapes_xlsx)                                                                                 \
+    X(shapes_docx)                                                                                 \
     /* IMPORT-TESTS */                                                                             \
     /* workflow-*, engine-*, chain-*, store-*: core (tests/test-workflow.c ...) */                 \
     X(workflow_invalid_fixtures)                                                                   \

@@ -17,6 +17,7 @@
  * shapes-2.*: headers as data (a bureau's words), section headings, merged cells.
  * shapes-3.*: web pages. shapes-4.*: traditional characters, pinyin noise.
  * shapes-5.*: real lists of other regions (tests/fixtures/real), recall printed.
+ * shapes-6.*: spreadsheets (.xlsx) and Word files (.docx) written with libzip.
  */
 #include <dirent.h>
 #include <iconv.h>
@@ -24,6 +25,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <zip.h>
 
 #include "../importer/importer-int.h"
 #include "../importer/importer.h"
@@ -747,5 +749,191 @@ TEST_IMPL(shapes_real_recall)
             100.0 * rc.once / rc.expected, rc.types, 100.0 * rc.types / rc.expected);
     ASSERT(rc.once * 100 >= rc.expected * 95);
     ASSERT(rc.types * 100 >= rc.expected * 95);
+    return 0;
+}
+
+/* ---- shapes-6: spreadsheets and Word files, written with libzip ---- */
+
+static void xml_escaped(cf__sb_t *b, const char *s)
+{
+    for (; *s; s++)
+        cf__sb_adds(b, *s == '<'   ? "&lt;"
+                       : *s == '>' ? "&gt;"
+                       : *s == '&' ? "&amp;"
+                                   : (char[]){*s, 0});
+}
+
+/* Writes the parts (name, text pairs) into a zip at path; returns its bytes. */
+static char *zip_parts(const char *const *names, char **texts, size_t n, size_t *len)
+{
+    char path[1024];
+    snprintf(path, sizeof(path), "%s/office.zip", cf_test_tmpdir());
+    int zerr;
+    zip_t *z = zip_open(path, ZIP_CREATE | ZIP_TRUNCATE, &zerr);
+    ASSERT(z != NULL);
+    for (size_t i = 0; i < n; i++) {
+        zip_source_t *src = zip_source_buffer(z, texts[i], strlen(texts[i]), 0);
+        ASSERT(src != NULL);
+        ASSERT(zip_file_add(z, names[i], src, ZIP_FL_ENC_UTF_8) >= 0);
+    }
+    ASSERT(zip_close(z) == 0);
+    FILE *f = fopen(path, "rb");
+    ASSERT(f != NULL);
+    fseek(f, 0, SEEK_END);
+    long size = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *buf = malloc((size_t)size);
+    ASSERT(fread(buf, 1, (size_t)size, f) == (size_t)size);
+    fclose(f);
+    *len = (size_t)size;
+    return buf;
+}
+
+/* Rows sharing a power type with the row above: how many follow row r. */
+static size_t same_type_run(const table_t *t, size_t r)
+{
+    size_t span = 1;
+    while (r + span < t->rows && strcmp(t->cells[r + span][2], t->cells[r][2]) == 0)
+        span++;
+    return span;
+}
+
+/* A workbook: a title merged across the table, the header, the rows with the
+ * power type merged down the rows that share it, shared strings. */
+static char *render_xlsx(const table_t *t, size_t *len)
+{
+    cf__sb_t sheet = {0}, strings = {0}, merges = {0};
+    size_t ns = 0;
+    cf__sb_adds(&sheet, "<?xml version=\"1.0\" encoding=\"UTF-8\"?><worksheet xmlns=\"http://"
+                        "schemas.openxmlformats.org/spreadsheetml/2006/main\"><sheetData>");
+    cf__sb_adds(&strings, "<?xml version=\"1.0\" encoding=\"UTF-8\"?><sst xmlns=\"http://"
+                          "schemas.openxmlformats.org/spreadsheetml/2006/main\">");
+    cf__sb_adds(&merges, "<mergeCells><mergeCell ref=\"A1:G1\"/>");
+    size_t run_end = 0;
+    for (size_t r = 0; r < t->rows + 2; r++) {
+        char buf[96];
+        snprintf(buf, sizeof(buf), "<row r=\"%zu\">", r + 1);
+        cf__sb_adds(&sheet, buf);
+        for (int c = 0; c < (r == 0 ? 1 : COLS); c++) {
+            const char *text = r == 0   ? "某市医疗保障局权责清单"
+                               : r == 1 ? header[c]
+                                        : t->cells[r - 2][c];
+            if (r >= 2 && c == 2 && r - 2 < run_end)
+                continue; /* under the merged cell above */
+            if (r >= 2 && c == 2) {
+                size_t span = same_type_run(t, r - 2);
+                run_end = r - 2 + span;
+                if (span > 1) {
+                    snprintf(buf, sizeof(buf), "<mergeCell ref=\"C%zu:C%zu\"/>", r + 1, r + span);
+                    cf__sb_adds(&merges, buf);
+                }
+            }
+            snprintf(buf, sizeof(buf), "<c r=\"%c%zu\" t=\"s\"><v>%zu</v></c>", 'A' + c, r + 1,
+                     ns++);
+            cf__sb_adds(&sheet, buf);
+            cf__sb_adds(&strings, "<si><t>");
+            xml_escaped(&strings, text);
+            cf__sb_adds(&strings, "</t></si>");
+        }
+        cf__sb_adds(&sheet, "</row>");
+    }
+    cf__sb_adds(&merges, "</mergeCells>");
+    cf__sb_adds(&sheet, "</sheetData>");
+    char *m = cf__sb_take(&merges);
+    cf__sb_adds(&sheet, m);
+    free(m);
+    cf__sb_adds(&sheet, "</worksheet>");
+    cf__sb_adds(&strings, "</sst>");
+    static const char *const names[] = {"[Content_Types].xml", "xl/workbook.xml",
+                                        "xl/worksheets/sheet1.xml", "xl/sharedStrings.xml"};
+    char *texts[4] = {strdup("<?xml version=\"1.0\"?><Types xmlns=\"http://schemas."
+                             "openxmlformats.org/package/2006/content-types\"/>"),
+                      strdup("<?xml version=\"1.0\"?><workbook xmlns=\"http://schemas."
+                             "openxmlformats.org/spreadsheetml/2006/main\"><sheets><sheet "
+                             "name=\"权责清单\" sheetId=\"1\"/></sheets></workbook>"),
+                      cf__sb_take(&sheet), cf__sb_take(&strings)};
+    char *zip = zip_parts(names, texts, 4, len);
+    for (int i = 0; i < 4; i++)
+        free(texts[i]);
+    return zip;
+}
+
+static void w_cell(cf__sb_t *b, const char *text, const char *props)
+{
+    cf__sb_adds(b, "<w:tc>");
+    if (props)
+        cf__sb_adds(b, props);
+    cf__sb_adds(b, "<w:p><w:r><w:t xml:space=\"preserve\">");
+    xml_escaped(b, text);
+    cf__sb_adds(b, "</w:t></w:r></w:p></w:tc>");
+}
+
+/* A Word file: a notice paragraph, a table with a title row spanning the
+ * columns, the power type merged down (vMerge), a closing paragraph. */
+static char *render_docx(const table_t *t, size_t *len)
+{
+    cf__sb_t b = {0};
+    cf__sb_adds(&b, "<?xml version=\"1.0\" encoding=\"UTF-8\"?><w:document xmlns:w=\"http://"
+                    "schemas.openxmlformats.org/wordprocessingml/2006/main\"><w:body>"
+                    "<w:p><w:r><w:t>现将我局权责清单公布如下。</w:t></w:r></w:p><w:tbl><w:tr>");
+    w_cell(&b, "某市医疗保障局权责清单", "<w:tcPr><w:gridSpan w:val=\"7\"/></w:tcPr>");
+    cf__sb_adds(&b, "</w:tr><w:tr>");
+    for (int c = 0; c < COLS; c++)
+        w_cell(&b, header[c], NULL);
+    cf__sb_adds(&b, "</w:tr>");
+    size_t run_end = 0;
+    for (size_t r = 0; r < t->rows; r++) {
+        cf__sb_adds(&b, "<w:tr>");
+        for (int c = 0; c < COLS; c++) {
+            const char *props = NULL;
+            if (c == 2 && r < run_end) {
+                props = "<w:tcPr><w:vMerge/></w:tcPr>";
+            } else if (c == 2) {
+                run_end = r + same_type_run(t, r);
+                props = run_end > r + 1 ? "<w:tcPr><w:vMerge w:val=\"restart\"/></w:tcPr>" : NULL;
+            }
+            w_cell(&b,
+                   c == 2 && r < run_end && props && !strstr(props, "restart") ? ""
+                                                                               : t->cells[r][c],
+                   props);
+        }
+        cf__sb_adds(&b, "</w:tr>");
+    }
+    cf__sb_adds(&b, "</w:tbl><w:p><w:r><w:t>某市医疗保障局 2024年</w:t></w:r></w:p>"
+                    "</w:body></w:document>");
+    static const char *const names[] = {"[Content_Types].xml", "word/document.xml"};
+    char *texts[2] = {strdup("<?xml version=\"1.0\"?><Types xmlns=\"http://schemas."
+                             "openxmlformats.org/package/2006/content-types\"/>"),
+                      cf__sb_take(&b)};
+    char *zip = zip_parts(names, texts, 2, len);
+    free(texts[0]);
+    free(texts[1]);
+    return zip;
+}
+
+static void each_seed_binary(char *(*fn)(const table_t *, size_t *), const char *shape)
+{
+    for (size_t s = 0; s < sizeof(seeds) / sizeof(seeds[0]); s++) {
+        table_t t;
+        load(&t, seeds[s]);
+        size_t len;
+        char *bytes = fn(&t, &len);
+        char what[128];
+        snprintf(what, sizeof(what), "%s (%s)", seeds[s] + strlen("tests/fixtures/seeds/"), shape);
+        same_catalog(&t, bytes, len, what, 1);
+        free(bytes);
+        unload(&t);
+    }
+}
+
+TEST_IMPL(shapes_xlsx)
+{
+    each_seed_binary(render_xlsx, "xlsx");
+    return 0;
+}
+
+TEST_IMPL(shapes_docx)
+{
+    each_seed_binary(render_docx, "docx");
     return 0;
 }
