@@ -113,6 +113,10 @@ static int segment_type(const char *s, size_t n)
     size_t chars = cf__u8_count(seg);
     if (cf__starts(seg, "其他") && chars <= 6)
         return 7;
+    /* the short forms of an 执法类别 column: 处罚, 检查类 */
+    for (int i = 0; (chars == 2 || (chars == 3 && cf__ends(seg, "类"))) && i < 7; i++)
+        if (cf__starts(seg, keys[i]))
+            return i;
     if (!cf__starts(seg, "行政") || chars < 4 || chars > 8)
         return -2;
     for (int i = 0; i < 7; i++)

@@ -550,6 +550,18 @@ TEST_IMPL(shapes_other_lists)
     ASSERT_EQ(json_array_size(r.matters), 2);
     ASSERT_STR_EQ(mstr(&r, 1, "power_type"), "行政强制");
     cf_import_result_free(&r);
+    /* an 执法事项清单 whose 执法类别 uses the short forms (检查, 处罚类) */
+    r = import_str("序号\t执法事项\t执法类别\t执法依据\n"
+                   "1\t对定点医药机构的检查\t检查\t《医疗保障基金使用监督管理条例》第二十七条\n"
+                   "2\t对骗保行为的处罚\t处罚类\t《中华人民共和国社会保险法》第八十八条\n");
+    ASSERT_EQ(json_array_size(r.matters), 2);
+    ASSERT_STR_EQ(json_string_value(json_array_get(
+                      json_object_get(json_array_get(r.matters, 0), "power_types"), 0)),
+                  "行政检查");
+    ASSERT_STR_EQ(json_string_value(json_array_get(
+                      json_object_get(json_array_get(r.matters, 1), "power_types"), 0)),
+                  "行政处罚");
+    cf_import_result_free(&r);
     return 0;
 }
 
