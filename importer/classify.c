@@ -41,6 +41,11 @@ void cf__label_norm(const char *s, char *out, size_t size)
     while (*s && o + 5 < size) {
         unsigned cp;
         int n = cf__u8_next(s, &cp);
+        const char *gt = cp == '<' ? strchr(s, '>') : NULL;
+        if (gt && gt - s <= 8) { /* a tag inside a header cell: 权力<br>类型 */
+            s = gt + 1;
+            continue;
+        }
         if (cp == '(' || cp == 0xFF08)
             depth++;
         else if ((cp == ')' || cp == 0xFF09) && depth > 0)

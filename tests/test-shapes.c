@@ -641,6 +641,15 @@ static void r_html(const table_t *t, cf__sb_t *b)
 TEST_IMPL(shapes_html)
 {
     each_seed(r_html, "html", 1);
+    /* header cells broken by <br> */
+    cf_import_result_t r = import_str(
+        "<html><body><table><tr><td>序号</td><td>事项<br>名称</td><td>权力<br/>类型</td>"
+        "<td>实施<br>依据</td></tr><tr><td>1</td><td>对骗保行为的处罚</td><td>行政处罚</td>"
+        "<td>《中华人民共和国社会保险法》第八十八条</td></tr></table></body></html>\n");
+    ASSERT_EQ(json_array_size(r.matters), 1);
+    ASSERT_STR_EQ(mstr(&r, 0, "power_type"), "行政处罚");
+    ASSERT_STR_EQ(r.shape, "html");
+    cf_import_result_free(&r);
     return 0;
 }
 
