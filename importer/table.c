@@ -351,7 +351,8 @@ static const char *column_text(const table_t *t, const char **texts, int kind)
  * empty cells of those kinds take the values of the row above. */
 static int share_merged(table_t *t, const cf__record_t *above, cf__record_t *r, int line)
 {
-    static const int kinds[] = {CF__K_POWER, CF__K_BASIS, CF__K_AGENCY, CF__K_UNIT, CF__K_LEVEL};
+    static const int kinds[] = {CF__K_NAME,   CF__K_POWER, CF__K_BASIS,
+                                CF__K_AGENCY, CF__K_UNIT,  CF__K_LEVEL};
     int shared = 0;
     for (size_t k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++) {
         cf__field_t *f = cf__record_get(r, kinds[k]), *a = cf__record_get(above, kinds[k]);
@@ -504,10 +505,14 @@ static int data_row(table_t *t, const row_t *row, int line)
     int continues = 0;
     if (t->cur >= 0) {
         const cf__record_t *cur = &t->d->records[t->cur];
+        const cf__field_t *sub = cf__record_get(cur, CF__K_SUB_ITEM);
+        /* a 子项 of its own under the 主项 above (its name merged): its own matter */
+        int own_sub = !has_name && !t->page_top && sub && !cf__blank(sub->text) &&
+                      !cf__blank(column_text(t, texts, CF__K_SUB_ITEM));
         if (numbered)
             continues = number == cur->number && t->page_top;
         else
-            continues = !has_name || (t->page_top && !has_power);
+            continues = !own_sub && (!has_name || (t->page_top && !has_power));
     }
     t->page_top = 0;
     return continues ? merge_row(t, texts, line, numbered ? number : 0)

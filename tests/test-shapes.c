@@ -586,6 +586,20 @@ TEST_IMPL(shapes_merged_cells)
     ASSERT_EQ(json_array_size(json_object_get(m, "responsibilities")), 2);
     ASSERT_STR_EQ(mstr(&r, 2, "power_type"), "行政检查");
     cf_import_result_free(&r);
+    /* 主项 / 子项: each 子项 a matter under its 主项, whose name is merged */
+    r = import_str(
+        "序号\t主项名称\t子项名称\t权力类型\t实施依据\n"
+        "1\t对定点医药机构违法行为的处罚\t对违反服务协议的处罚\t行政处罚\t《条例》第三十八条\n"
+        "\t\t对骗取基金支出的处罚\t\t《条例》第四十条\n"
+        "\t\t对未按规定保管资料的处罚\t\t《条例》第三十九条\n"
+        "2\t医疗保障基金使用情况检查\t\t行政检查\t《条例》第二十七条\n");
+    ASSERT_EQ(json_array_size(r.matters), 4);
+    ASSERT_STR_EQ(mstr(&r, 1, "name"), "对定点医药机构违法行为的处罚");
+    ASSERT_STR_EQ(mstr(&r, 1, "sub_item"), "对骗取基金支出的处罚");
+    ASSERT_STR_EQ(mstr(&r, 2, "sub_item"), "对未按规定保管资料的处罚");
+    ASSERT_STR_EQ(mstr(&r, 2, "power_type"), "行政处罚");
+    ASSERT_STR_EQ(mstr(&r, 3, "name"), "医疗保障基金使用情况检查");
+    cf_import_result_free(&r);
     return 0;
 }
 
