@@ -3,8 +3,10 @@
 # Everything comes from Debian; nothing is downloaded at build or run time.
 set -e
 PKGS="build-essential cmake pkg-config libuv1-dev libsqlite3-dev libcyaml-dev libyaml-dev
-libjansson-dev libssl-dev libh2o-dev libcurl4-openssl-dev sqlite3 curl libxml2-dev libopencc-dev libzip-dev
-libopencc-data time bc"
+libjansson-dev libssl-dev libh2o-dev libcurl4-openssl-dev sqlite3 curl"
+# IMPORTER: web pages, .xlsx/.docx (libxml2, libzip), traditional characters (OpenCC and
+# its dictionaries); time and bc for bench/importer.sh
+PKGS="$PKGS libxml2-dev libzip-dev libopencc-dev libopencc-data time bc"
 # RELIABILITY: extras for targets that are not make test: `install-deps.sh fuzz` (make fuzz:
 # clang and its libFuzzer runtime), `install-deps.sh valgrind` (make valgrind)
 for extra in "$@"; do
