@@ -4,9 +4,6 @@
 set -e
 PKGS="build-essential cmake pkg-config libuv1-dev libsqlite3-dev libcyaml-dev libyaml-dev
 libjansson-dev libssl-dev libh2o-dev libcurl4-openssl-dev sqlite3 curl"
-# IMPORTER: web pages, .xlsx/.docx (libxml2, libzip), traditional characters (OpenCC and
-# its dictionaries); time and bc for bench/importer.sh
-PKGS="$PKGS libxml2-dev libzip-dev libopencc-dev libopencc-data time bc"
 # RELIABILITY: extras for targets that are not make test: `install-deps.sh fuzz` (make fuzz:
 # clang and its libFuzzer runtime), `install-deps.sh valgrind` (make valgrind)
 for extra in "$@"; do
@@ -16,6 +13,9 @@ for extra in "$@"; do
     *) echo "install-deps.sh: unknown extra '$extra' (fuzz, valgrind)" >&2; exit 1 ;;
     esac
 done
+# IMPORTER: web pages, .xlsx/.docx (libxml2, libzip), traditional characters (OpenCC and
+# its dictionaries); time and bc for bench/importer.sh
+PKGS="$PKGS libxml2-dev libzip-dev libopencc-dev libopencc-data time bc"
 missing=""
 for p in $PKGS; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
