@@ -64,7 +64,7 @@ int cf__label_kind(const char *label)
 {
     char l[256];
     cf__label_norm(label, l, sizeof(l));
-    if (!l[0])
+    if (!l[0] || cf__u8_count(l) > 24) /* a cell's text, not a label: no lookup */
         return -1;
     int kind = cf__label_word(l);
     if (kind >= 0)

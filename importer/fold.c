@@ -113,7 +113,8 @@ size_t cf__strip_pinyin(char *text)
             continue;
         }
         int n = cf__u8_next(r, &prev);
-        memmove(w, r, (size_t)n);
+        if (w != r) /* nothing moves until a note was removed */
+            memmove(w, r, (size_t)n);
         w += n;
         r += n;
     }
