@@ -408,13 +408,34 @@ static int spaced_header(const char *line, seg_t *h, size_t *nh)
     return *nh >= 3 && k >= 3 && k * 2 >= *nh;
 }
 
-/* A row starts with its 序号 alone as the first token. */
+/* A row starts with its 序号 as the first token: digits alone, or "3." / "3、"
+ * when a token of the line is a power type (a numbered line of a cell, "1. 不依法
+ * 处理举报的", holds none). */
 static int spaced_row_start(const char *line)
 {
-    seg_t t[2];
-    if (tokens(line, t, 2) < 2)
+    seg_t t[MAXCOLS];
+    size_t n = tokens(line, t, MAXCOLS);
+    if (n < 2)
         return 0;
-    return strspn(t[0].s, "0123456789") == t[0].n && t[0].n <= 5;
+    size_t d = strspn(t[0].s, "0123456789");
+    if (!d || d > 5)
+        return 0;
+    if (d == t[0].n)
+        return 1;
+    const char *e = t[0].s + d;
+    size_t rest = t[0].n - d;
+    if (!((rest == 1 && *e == '.') || (rest == 3 && (cf__starts(e, "、") || cf__starts(e, "．")))))
+        return 0;
+    for (size_t i = 1; i < n; i++) {
+        char tok[96];
+        if (t[i].n >= sizeof(tok))
+            continue;
+        memcpy(tok, t[i].s, t[i].n);
+        tok[t[i].n] = '\0';
+        if (cf__power_mask(tok, NULL))
+            return 1;
+    }
+    return 0;
 }
 
 /* Rows of cells separated by single blanks (a web page copied as text): a row
@@ -478,9 +499,9 @@ static size_t together_header(const char *line, seg_t *out, size_t max)
 {
     size_t k = 0;
     const char *p = line + strspn(line, " ");
-    while (*p && k < max) {
+    while (*p && *p != ' ' && k < max) {
         size_t best = 0;
-        for (const char *q = p; *q && q - p < 48;) {
+        for (const char *q = p; *q && *q != ' ' && q - p < 48;) {
             unsigned cp;
             q += cf__u8_next(q, &cp);
             if (word(p, (size_t)(q - p)))
@@ -490,9 +511,10 @@ static size_t together_header(const char *line, seg_t *out, size_t max)
             return 0;
         out[k++] = (seg_t){p, best, 0};
         p += best;
-        p += strspn(p, " ");
+        if (*p == ' ' && !cf__blank(p)) /* words apart: not run together */
+            return 0;
     }
-    return *p ? 0 : k;
+    return cf__blank(p) ? k : 0;
 }
 
 /* The first power type written in s (its start and length), by the names of

@@ -550,6 +550,22 @@ TEST_IMPL(shapes_other_lists)
     ASSERT_EQ(json_array_size(r.matters), 2);
     ASSERT_STR_EQ(mstr(&r, 1, "power_type"), "行政强制");
     cf_import_result_free(&r);
+    /* cells separated by single blanks, rows numbered "1、", a cell's own
+     * numbered lines after its row */
+    r = import_str(
+        "某县医疗保障局行政执法事项清单\n"
+        "序号 执法事项名称 执法类别 执法依据 追责情形\n"
+        "1、 对骗取医疗保障基金的处罚 行政处罚 《医疗保障基金使用监督管理条例》第四十条 "
+        "有下列情形的，追究责任：\n"
+        "1. 不依法处理举报的；\n"
+        "2. 违反法定程序的。\n"
+        "2、 对定点医药机构的监督检查 行政检查 《医疗保障基金使用监督管理条例》第二十七条 "
+        "同上\n");
+    ASSERT_EQ(json_array_size(r.matters), 2);
+    ASSERT_STR_EQ(mstr(&r, 0, "name"), "对骗取医疗保障基金的处罚");
+    ASSERT_STR_EQ(mstr(&r, 1, "power_type"), "行政检查");
+    ASSERT_STR_EQ(r.shape, "spaced");
+    cf_import_result_free(&r);
     /* an 执法事项清单 whose 执法类别 uses the short forms (检查, 处罚类) */
     r = import_str("序号\t执法事项\t执法类别\t执法依据\n"
                    "1\t对定点医药机构的检查\t检查\t《医疗保障基金使用监督管理条例》第二十七条\n"
