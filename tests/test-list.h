@@ -82,6 +82,27 @@
     X(import_catalog_roundtrip)                                                                    \
     X(import_catalog_errors)                                                                       \
     X(import_catalog_append)                                                                       \
+    /* shapes-*: plain-text shapes of the seeds (tests/test-shapes.c) */                           \
+    X(shapes_pipes)                                                                                \
+    X(shapes_markdown)                                                                             \
+    X(shapes_aligned)                                                                              \
+    X(shapes_together)                                                                             \
+    X(shapes_cells)                                                                                \
+    X(shapes_labeled)                                                                              \
+    X(shapes_numbered)                                                                             \
+    X(shapes_prose)                                                                                \
+    X(shapes_broken_header)                                                                        \
+    X(shapes_gbk)                                                                                  \
+    X(shapes_headers_data)                                                                         \
+    X(shapes_sections)                                                                             \
+    X(shapes_other_lists)                                                                          \
+    X(shapes_merged_cells)                                                                         \
+    X(shapes_html)                                                                                 \
+    X(shapes_traditional)                                                                          \
+    X(shapes_pinyin)                                                                               \
+    X(shapes_real_recall)                                                                          \
+    X(shapes_xlsx)                                                                                 \
+    X(shapes_docx)                                                                                 \
     /* IMPORT-TESTS */                                                                             \
     /* workflow-*, engine-*, chain-*, store-*: core (tests/test-workflow.c ...) */                 \
     X(workflow_invalid_fixtures)                                                                   \
