@@ -145,6 +145,12 @@
     X(serve_alert_sync_clock_only)                                                                 \
     X(serve_clock_ms)                                                                              \
     X(serve_alert_prefetch)                                                                        \
+    /* serve-hard-*: the daemon hardened (tests/test-serve-hard.c) */                              \
+    X(serve_hard_framing)                                                                          \
+    X(serve_hard_http1_only)                                                                       \
+    X(serve_hard_numbers)                                                                          \
+    X(serve_hard_settings)                                                                         \
+    /* SERVE-HARD-TESTS */                                                                         \
     X(overlay_example)                                                                             \
     X(overlay_problems)                                                                            \
     /* cause-*: the 案由 dictionaries (tests/test-cause.c) */                                    \

@@ -24,17 +24,14 @@ static const char *const serve_usage =
     "       [--webhook URL]... [--max-body BYTES] [--webhook-attempts N]\n"
     "       [--webhook-retry-ms MS] [--timeout-ms MS] [--now TIME] [--test-clock]";
 
-static int number_flag(int argc, char **argv, const char *name, unsigned long *out)
+/* Flag name's value, range-checked as config key (cf_serve_config_number): 1 with OUT
+ * *out, 0 when absent, -1 when not a number in range. */
+static int number_flag(int argc, char **argv, const char *name, const char *key, unsigned long *out)
 {
     const char *v = cf__opt_value(argc, argv, name);
-    char *end;
     if (!v)
         return 0;
-    unsigned long n = strtoul(v, &end, 10);
-    if (!*v || *end || v[0] == '-')
-        return -1;
-    *out = n;
-    return 1;
+    return cf_serve_config_number(key, v, out) == 0 ? 1 : -1;
 }
 
 /* Applies the flags over cfg; listen (size bytes) keeps the --listen text, which
@@ -57,14 +54,14 @@ static int apply_flags(cf_serve_config_t *cfg, int argc, char **argv, char *list
     int count = cf__opt_values(argc, argv, "--webhook", hooks, CF_SERVE_MAX_WEBHOOKS);
     for (int i = 0; i < count && cfg->webhooks_count < CF_SERVE_MAX_WEBHOOKS; i++)
         cfg->webhooks[cfg->webhooks_count++] = hooks[i];
-    int rc = number_flag(argc, argv, "--max-body", &n);
+    int rc = number_flag(argc, argv, "--max-body", "max_body", &n);
     if (rc > 0)
         cfg->max_body = n;
-    if (rc >= 0 && (rc = number_flag(argc, argv, "--webhook-attempts", &n)) > 0)
+    if (rc >= 0 && (rc = number_flag(argc, argv, "--webhook-attempts", "webhook_attempts", &n)) > 0)
         cfg->webhook_attempts = (unsigned)n;
-    if (rc >= 0 && (rc = number_flag(argc, argv, "--webhook-retry-ms", &n)) > 0)
+    if (rc >= 0 && (rc = number_flag(argc, argv, "--webhook-retry-ms", "webhook_retry_ms", &n)) > 0)
         cfg->webhook_retry_ms = (unsigned)n;
-    if (rc >= 0 && (rc = number_flag(argc, argv, "--timeout-ms", &n)) > 0)
+    if (rc >= 0 && (rc = number_flag(argc, argv, "--timeout-ms", "timeout_ms", &n)) > 0)
         cfg->timeout_ms = (unsigned)n;
     if (cf__opt_flag(argc, argv, "--test-clock"))
         cfg->test_clock = 1;

@@ -150,44 +150,92 @@ int cf__http_get_events(cf_serve_t *srv, h2o_req_t *req, const cf_principal_t *w
     return 0;
 }
 
-/* "3d", "12h", "30m", "90s" or plain seconds, into seconds; -1 if malformed. */
-static int64_t span_seconds(const char *text)
+/* The longest due_within: 100 years. Far past every statutory period, and now plus it
+ * stays far inside cf_time_t (a filter at 106751991167301d once wrapped around to a
+ * deadline in the past and answered an empty list). */
+#define CF__SPAN_MAX_DAYS 36500
+
+static void bad_parameter(cf_serve_t *srv, h2o_req_t *req, const char *name, const char *text)
 {
-    char *end;
-    long long n = strtoll(text, &end, 10);
-    if (end == text || n < 0)
+    cf__http_json(req, srv, 400,
+                  json_pack("{s:s, s:s, s:s}", "error", "EINVAL", "text", text, "parameter", name));
+}
+
+/* Query parameter name as a span, "3d", "12h", "30m", "90s" or plain seconds, at most
+ * CF__SPAN_MAX_DAYS: 1 with OUT *seconds, 0 when absent, -1 after answering 400. */
+static int query_span(cf_serve_t *srv, h2o_req_t *req, const char *name, int64_t *seconds)
+{
+    int bad = 0;
+    const char *v = cf__http_query(req, name, &bad);
+    if (!v)
+        return 0;
+    size_t len = strlen(v);
+    char unit = len ? v[len - 1] : 0;
+    int64_t per = unit == 'd' ? 86400 : unit == 'h' ? 3600 : unit == 'm' ? 60 : 1;
+    char digits[32];
+    int64_t n;
+    if (unit == 'd' || unit == 'h' || unit == 'm' || unit == 's')
+        len--;
+    if (!bad && len < sizeof(digits)) {
+        memcpy(digits, v, len);
+        digits[len] = '\0';
+        if (cf__http_decimal(digits, 1, (int64_t)CF__SPAN_MAX_DAYS * 86400 / per, &n) == 0) {
+            *seconds = n * per;
+            return 1;
+        }
+    }
+    char text[160];
+    snprintf(text, sizeof(text), "%s is a whole number with s, m, h or d (\"3d\"), from 1s to %dd",
+             name, CF__SPAN_MAX_DAYS);
+    bad_parameter(srv, req, name, text);
+    return -1;
+}
+
+/* Query parameter name as a flag, "1" or "0": 1 with OUT *on, 0 when absent, -1 after
+ * answering 400. */
+static int query_flag(cf_serve_t *srv, h2o_req_t *req, const char *name, int *on)
+{
+    int bad = 0;
+    const char *v = cf__http_query(req, name, &bad);
+    if (!v)
+        return 0;
+    if (!bad && (strcmp(v, "1") == 0 || strcmp(v, "0") == 0)) {
+        *on = v[0] == '1';
+        return 1;
+    }
+    char text[96];
+    snprintf(text, sizeof(text), "%s is 1 or 0", name);
+    bad_parameter(srv, req, name, text);
+    return -1;
+}
+
+/* The filter of GET /v1/cases from the query: 0, or -1 after answering 400. */
+static int list_filter(cf_serve_t *srv, h2o_req_t *req, cf_case_filter_t *f)
+{
+    int bad = 0;
+    memset(f, 0, sizeof(*f));
+    f->state = cf__http_query(req, "state", &bad);
+    f->workflow = cf__http_query(req, "workflow", &bad);
+    f->matter = cf__http_query(req, "matter", &bad);
+    f->now = cf__serve_now(srv);
+    if (bad) {
+        cf__http_error(req, srv, 400, "EINVAL", "the query is not valid UTF-8");
         return -1;
-    int64_t unit = !*end                   ? 1
-                   : strcmp(end, "s") == 0 ? 1
-                   : strcmp(end, "m") == 0 ? 60
-                   : strcmp(end, "h") == 0 ? 3600
-                   : strcmp(end, "d") == 0 ? 86400
-                                           : -1;
-    return unit < 0 ? -1 : (int64_t)n * unit;
+    }
+    if (cf__http_query_int(srv, req, "parent", 1, INT64_MAX, &f->parent) < 0 ||
+        query_flag(srv, req, "open", &f->open_only) < 0 ||
+        query_flag(srv, req, "overdue", &f->overdue) < 0 ||
+        query_span(srv, req, "due_within", &f->due_within) < 0)
+        return -1;
+    return 0;
 }
 
 /* Exported, documented in serve-int.h */
 int cf__http_list_cases(cf_serve_t *srv, h2o_req_t *req, const cf_principal_t *who)
 {
-    int bad = 0;
-    const char *due = cf__http_query(req, "due_within", &bad);
-    const char *overdue = cf__http_query(req, "overdue", &bad);
-    const char *open = cf__http_query(req, "open", &bad);
-    const char *parent = cf__http_query(req, "parent", &bad);
-    cf_case_filter_t f = {.state = cf__http_query(req, "state", &bad),
-                          .workflow = cf__http_query(req, "workflow", &bad),
-                          .matter = cf__http_query(req, "matter", &bad),
-                          .parent = parent ? strtoll(parent, NULL, 10) : 0,
-                          .open_only = open && strcmp(open, "1") == 0,
-                          .now = cf__serve_now(srv),
-                          .due_within = due ? span_seconds(due) : 0,
-                          .overdue = overdue && strcmp(overdue, "1") == 0};
-    if (bad || f.due_within < 0) {
-        cf__http_error(req, srv, 400, "EINVAL",
-                       bad ? "the query is not valid UTF-8"
-                           : "due_within is a number with s, m, h or d (\"3d\")");
+    cf_case_filter_t f;
+    if (list_filter(srv, req, &f) != 0)
         return 0;
-    }
     json_t *list;
     cf_error_t err;
     int rc = cf_store_case_list_agency(srv->reader, who->agency, &f, &list, &err);

@@ -225,6 +225,48 @@ const char *cf__http_query(h2o_req_t *req, const char *name, int *bad)
     return NULL;
 }
 
+/* Exported, documented in serve-int.h */
+int cf__http_decimal(const char *text, int64_t min, int64_t max, int64_t *out)
+{
+    const char *p = text;
+    int neg = *p == '-';
+    int64_t n = 0;
+    p += neg;
+    if (*p < '0' || *p > '9')
+        return -1;
+    for (; *p >= '0' && *p <= '9'; p++) {
+        int d = *p - '0';
+        if (n > (INT64_MAX - d) / 10)
+            return -1; /* past INT64_MAX: out of every range */
+        n = n * 10 + d;
+    }
+    if (*p)
+        return -1;
+    n = neg ? -n : n;
+    if (n < min || n > max)
+        return -1;
+    *out = n;
+    return 0;
+}
+
+/* Exported, documented in serve-int.h */
+int cf__http_query_int(cf_serve_t *srv, h2o_req_t *req, const char *name, int64_t min, int64_t max,
+                       int64_t *out)
+{
+    int bad = 0;
+    const char *v = cf__http_query(req, name, &bad);
+    if (!v)
+        return 0;
+    if (!bad && cf__http_decimal(v, min, max, out) == 0)
+        return 1;
+    char text[160];
+    snprintf(text, sizeof(text), "%s must be a whole number from %lld to %lld", name,
+             (long long)min, (long long)max);
+    cf__http_json(req, srv, 400,
+                  json_pack("{s:s, s:s, s:s}", "error", "EINVAL", "text", text, "parameter", name));
+    return -1;
+}
+
 /* ---- auth --------------------------------------------------------------------------------- */
 
 /* The cache slot of a token's text (FNV-1a). */
@@ -292,6 +334,7 @@ typedef enum route_e {
     R_EVENTS,
     R_ACTIONS,
     R_EXTENSIONS,
+    R_BADID, /* /v1/cases/{digits} past INT64_MAX */
 } route_t;
 
 /* The route of path and, for /v1/cases/{id}/..., OUT *id (0 when not a number). */
@@ -312,8 +355,12 @@ static route_t route_of(h2o_iovec_t path, int64_t *id)
     if (path.len <= plen || memcmp(path.base, prefix, plen) != 0)
         return R_NONE;
     int64_t n = 0;
-    while (i < path.len && path.base[i] >= '0' && path.base[i] <= '9' && n < INT64_MAX / 10)
-        n = n * 10 + (path.base[i++] - '0');
+    for (; i < path.len && path.base[i] >= '0' && path.base[i] <= '9'; i++) {
+        int d = path.base[i] - '0';
+        if (n > (INT64_MAX - d) / 10)
+            return R_BADID;
+        n = n * 10 + d;
+    }
     if (i == plen || n <= 0)
         return R_NONE;
     *id = n;
@@ -389,9 +436,78 @@ static int dispatch(cf_serve_t *srv, h2o_req_t *req, route_t r, int64_t id, int 
     return 0;
 }
 
+/* ---- framing ------------------------------------------------------------------------------ */
+
+/* The value of header line [p, eol) if its name is name (case-insensitive), with the
+ * spaces around it trimmed; else a NULL base. */
+static h2o_iovec_t header_line(const char *p, const char *eol, const char *name)
+{
+    size_t n = strlen(name);
+    h2o_iovec_t v = {NULL, 0};
+    if ((size_t)(eol - p) <= n || p[n] != ':' || !h2o_lcstris(p, n, name, n))
+        return v;
+    const char *b = p + n + 1, *e = eol;
+    while (b < e && (*b == ' ' || *b == '\t'))
+        b++;
+    while (e > b && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r'))
+        e--;
+    return h2o_iovec_init(b, (size_t)(e - b));
+}
+
+/* Why the request's framing is ambiguous, or NULL when it is not. Two parsers on the
+ * path (a proxy in front, h2o here) may read such a request's body differently and
+ * so see a different next request on the connection (request smuggling): h2o 2.2.5
+ * takes Transfer-Encoding over Content-Length, and the first of two Content-Lengths.
+ * The only safe answer is neither reading: 400, and the connection closed, so that
+ * whatever followed the ambiguous body is never read as a request.
+ *
+ * h2o keeps neither header in req->headers (they are "special" to its HTTP/1
+ * parser), so the head is read again from the connection's input buffer, where
+ * HTTP/1 keeps it, from its first byte, until the answer has been sent (the
+ * chunked decoder rewrites only what follows the head). */
+static const char *ambiguous_framing(h2o_req_t *req)
+{
+    h2o_socket_t *sock =
+        req->conn->callbacks->get_socket ? req->conn->callbacks->get_socket(req->conn) : NULL;
+    if (!sock || !sock->input || req->version >= 0x200)
+        return NULL;
+    const char *p = sock->input->bytes, *end = p + sock->input->size, *eol;
+    h2o_iovec_t cl = {NULL, 0};
+    int te = 0;
+    if (!(eol = memchr(p, '\n', (size_t)(end - p))))
+        return NULL; /* no head here: nothing to compare */
+    for (p = eol + 1; p < end && (eol = memchr(p, '\n', (size_t)(end - p))); p = eol + 1) {
+        if (eol == p || (eol == p + 1 && *p == '\r'))
+            break; /* the blank line: end of the head */
+        h2o_iovec_t v = header_line(p, eol, "content-length");
+        if (v.base && cl.base && !h2o_memis(v.base, v.len, cl.base, cl.len))
+            return "a request may not carry two different Content-Lengths";
+        if (v.base)
+            cl = v;
+        te += header_line(p, eol, "transfer-encoding").base != NULL;
+    }
+    if (te && cl.base)
+        return "a request may not carry both Content-Length and Transfer-Encoding";
+    if (te > 1)
+        return "a request may carry one Transfer-Encoding header";
+    return NULL;
+}
+
+/* Answers 400 EFRAMING and closes the connection after the answer. */
+static void refuse_framing(cf_serve_t *srv, h2o_req_t *req, const char *why)
+{
+    req->http1_is_persistent = 0;
+    cf__http_error(req, srv, 400, "EFRAMING", why);
+}
+
 static int on_req(h2o_handler_t *self, h2o_req_t *req)
 {
     cf_serve_t *srv = ((handler_t *)self)->srv;
+    const char *framing = ambiguous_framing(req);
+    if (framing) {
+        refuse_framing(srv, req, framing);
+        return 0;
+    }
     int64_t id = 0;
     route_t r = route_of(req->path_normalized, &id);
     int is_get = h2o_memis(req->method.base, req->method.len, H2O_STRLIT("GET"));
@@ -399,6 +515,13 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
     const char *allow = NULL;
     if (r == R_NONE || (r == R_CLOCK && !srv->cfg.test_clock)) {
         cf__http_error(req, srv, 404, "ENOTFOUND", "no such endpoint");
+        return 0;
+    }
+    if (r == R_BADID) {
+        cf__http_json(req, srv, 400,
+                      json_pack("{s:s, s:s, s:s}", "error", "EINVAL", "text",
+                                "a case id is a whole number from 1 to 9223372036854775807",
+                                "parameter", "id"));
         return 0;
     }
     if (!method_ok(r, is_get, is_post, &allow)) {
@@ -464,6 +587,10 @@ int cf__http_init(cf_serve_t *srv, cf_error_t *err)
     srv->h2o.max_request_entity_size = srv->cfg.max_body;
     srv->h2o.http1.req_timeout = srv->cfg.timeout_ms;
     srv->h2o.http2.idle_timeout = srv->cfg.timeout_ms;
+    /* HTTP/1.1 only: no h2c upgrade, and a prior-knowledge HTTP/2 preface is a
+     * malformed HTTP/1 request (docs/api.md says HTTP/1.1; TLS and HTTP/2 belong to
+     * the proxy in front). */
+    srv->h2o.http1.upgrade_to_http2 = 0;
     h2o_hostconf_t *host =
         h2o_config_register_host(&srv->h2o, h2o_iovec_init(H2O_STRLIT("default")), 65535);
     h2o_pathconf_t *path = h2o_config_register_path(host, "/", 0);

@@ -26,6 +26,7 @@
 
 #include "cli.h"
 
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -75,12 +76,36 @@ static char *trim(char *s)
 
 static int unsigned_value(const char *v, unsigned long *out)
 {
-    char *end;
-    unsigned long n = strtoul(v, &end, 10);
-    if (!*v || *end || v[0] == '-')
+    int64_t n;
+    if (cf__http_decimal(v, 0, INT64_MAX, &n) != 0 || (uint64_t)n > ULONG_MAX)
         return CF_EINVAL;
-    *out = n;
+    *out = (unsigned long)n;
     return 0;
+}
+
+/* Exported, documented in serve.h */
+int cf_serve_config_number(const char *key, const char *text, unsigned long *out)
+{
+    static const struct {
+        const char *key;
+        unsigned long min, max;
+    } limits[] = {
+        {"max_body", 1, 1ul << 30},       {"webhook_attempts", 1, 100},
+        {"webhook_retry_ms", 1, 3600000}, {"timeout_ms", 1, 3600000},
+        {"fire_chunk", 1, 1024},          {"stream_max_pending", 4096, 1ul << 34},
+        {"token_cache_ms", 1, 3600000},   {"streams_max_total", 4096, 1ul << 36},
+        {"streams_per_token", 1, 100000}, {"readers", 1, 64},
+        {"page_limit_max", 1, 100000},    {"db_check_ms", 10, 3600000},
+    };
+    unsigned long n;
+    for (size_t i = 0; i < sizeof(limits) / sizeof(limits[0]); i++)
+        if (strcmp(key, limits[i].key) == 0) {
+            if (unsigned_value(text, &n) != 0 || n < limits[i].min || n > limits[i].max)
+                return CF_EINVAL;
+            *out = n;
+            return 0;
+        }
+    return CF_ENOTFOUND;
 }
 
 /* Applies one key = value; CF_EINVAL when the key or the value is wrong. */
@@ -106,7 +131,8 @@ static int setting(cf_serve_config_t *cfg, const char *key, char *v)
         cfg->test_clock = strcmp(v, "true") == 0 || strcmp(v, "1") == 0;
         return cfg->test_clock || strcmp(v, "false") == 0 || strcmp(v, "0") == 0 ? 0 : CF_EINVAL;
     }
-    if (unsigned_value(v, &n) != 0)
+    int rc = cf_serve_config_number(key, v, &n);
+    if (rc != 0)
         return CF_EINVAL;
     if (strcmp(key, "max_body") == 0)
         return cfg->max_body = n, 0;
@@ -117,11 +143,11 @@ static int setting(cf_serve_config_t *cfg, const char *key, char *v)
     if (strcmp(key, "timeout_ms") == 0)
         return cfg->timeout_ms = (unsigned)n, 0;
     if (strcmp(key, "fire_chunk") == 0)
-        return n >= 1 && n <= 1024 ? (cfg->fire_chunk = (unsigned)n, 0) : CF_EINVAL;
+        return cfg->fire_chunk = (unsigned)n, 0;
     if (strcmp(key, "stream_max_pending") == 0)
-        return n >= 4096 ? (cfg->stream_max_pending = n, 0) : CF_EINVAL;
+        return cfg->stream_max_pending = n, 0;
     if (strcmp(key, "token_cache_ms") == 0)
-        return n >= 1 && n <= 3600000 ? (cfg->token_cache_ms = (unsigned)n, 0) : CF_EINVAL;
+        return cfg->token_cache_ms = (unsigned)n, 0;
     return CF_EINVAL;
 }
 

@@ -315,6 +315,16 @@ int cf__http_status(int code);
  * OUT *bad = 1 when the query is not valid UTF-8 once decoded. */
 const char *cf__http_query(h2o_req_t *req, const char *name, int *bad);
 
+/* Parses text as a whole decimal number (an optional '-', digits, nothing else) in
+ * [min, max]: 0 with OUT *out, or -1 (*out untouched) for anything else, a number
+ * past the int64 range included. */
+int cf__http_decimal(const char *text, int64_t min, int64_t max, int64_t *out);
+/* Query parameter name as a whole number in [min, max]: 1 with OUT *out when given,
+ * 0 when absent (*out untouched), -1 after answering 400 {"error": "EINVAL",
+ * "parameter": name}. */
+int cf__http_query_int(cf_serve_t *srv, h2o_req_t *req, const char *name, int64_t min, int64_t max,
+                       int64_t *out);
+
 /* http-read.c: the GET endpoints; each returns 0 once it answered. */
 int cf__http_get_case(cf_serve_t *srv, h2o_req_t *req, const cf_principal_t *who, int64_t id);
 int cf__http_get_events(cf_serve_t *srv, h2o_req_t *req, const cf_principal_t *who, int64_t id);

@@ -68,6 +68,13 @@ void cf_serve_config_init(cf_serve_config_t *cfg);
  * CF_EIO / CF_EPARSE with err naming the file and line. */
 int cf_serve_config_load(cf_serve_config_t *cfg, const char *path, char **buf, cf_error_t *err);
 
+/* Parses text as the whole-number setting key (max_body, webhook_attempts,
+ * webhook_retry_ms, timeout_ms, fire_chunk, stream_max_pending, token_cache_ms,
+ * streams_max_total, streams_per_token, readers, page_limit_max, db_check_ms) within
+ * that key's range (docs/api.md). Returns 0 with OUT *out, CF_EINVAL (not a number,
+ * or out of range), or CF_ENOTFOUND (not a numeric key). */
+int cf_serve_config_number(const char *key, const char *text, unsigned long *out);
+
 /* Parses "HOST:PORT" into cfg->host (pointing into text) and cfg->port.
  * Returns 0 or CF_EINVAL. */
 int cf_serve_config_listen(cf_serve_config_t *cfg, char *text);

@@ -1,0 +1,265 @@
+/*
+ * test-serve-hard.c -- serve-hard-*: the daemon against an attacker and a careless
+ * operator (issue 19, items 5 to 12). Each test drives a daemon run in-process
+ * (serve-helpers.c); the request-framing tests speak raw HTTP over a socket, since
+ * libcurl would never send the shapes under test.
+ *
+ * serve-hard-1.*: request framing (Content-Length with Transfer-Encoding, two
+ *                 Content-Lengths), HTTP/1.1 only (no h2c);
+ * serve-hard-2.*: numbers in requests and settings are range-checked;
+ * serve-hard-3.*: /metrics needs a metrics token; --test-clock only on loopback;
+ * serve-hard-4.*: the database replaced or deleted under the daemon;
+ * serve-hard-5.*: event streams: a cap on their total memory, a cap per token;
+ * serve-hard-6.*: paged reads, off the loop;
+ * serve-hard-7.*: a stall does not reset requests already read.
+ *
+ * Map: raw-socket helpers (raw_connect, raw_exchange); the tests, in that order.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "serve-helpers.h"
+#include "task.h"
+
+#define T0 "2026-03-02T09:00:00+08:00"
+
+/* ---- raw sockets ---------------------------------------------------------------------------- */
+
+static int raw_connect(int port)
+{
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    ASSERT(fd >= 0);
+    ASSERT_EQ(connect(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+    return fd;
+}
+
+static void raw_send(int fd, const char *text, size_t len)
+{
+    ASSERT(write(fd, text, len) == (ssize_t)len);
+}
+
+/* Reads from fd until the peer closes or nothing came for wait_ms. OUT *closed: 1 if
+ * the peer closed. Returns what came (malloc'd, NUL-terminated). */
+static char *raw_read(int fd, int wait_ms, int *closed)
+{
+    size_t len = 0, cap = 65536;
+    char *out = malloc(cap + 1);
+    ASSERT(out != NULL);
+    *closed = 0;
+    for (;;) {
+        struct pollfd p = {.fd = fd, .events = POLLIN};
+        if (poll(&p, 1, wait_ms) <= 0)
+            break;
+        if (len == cap) {
+            cap *= 2;
+            out = realloc(out, cap + 1);
+            ASSERT(out != NULL);
+        }
+        ssize_t n = read(fd, out + len, cap - len);
+        if (n <= 0) {
+            *closed = 1;
+            break;
+        }
+        len += (size_t)n;
+    }
+    out[len] = '\0';
+    return out;
+}
+
+/* Sends text on a new connection; returns what came back (malloc'd). */
+static char *raw_exchange(int port, const char *text, size_t len, int *closed)
+{
+    int fd = raw_connect(port);
+    raw_send(fd, text, len);
+    char *out = raw_read(fd, 1000, closed);
+    close(fd);
+    return out;
+}
+
+/* How many times needle occurs in hay. */
+static int occurrences(const char *hay, const char *needle)
+{
+    int n = 0;
+    for (const char *p = hay; (p = strstr(p, needle)) != NULL; p += strlen(needle))
+        n++;
+    return n;
+}
+
+/* ---- serve-hard-1.1: ambiguous framing is refused, the connection closed ------------------- */
+
+TEST_IMPL(serve_hard_framing)
+{
+    static const char *const smuggled[] = {
+        /* both: h2o would read the chunked body, a proxy the 5 bytes */
+        "POST /v1/test/clock HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n"
+        "Transfer-Encoding: chunked\r\n\r\n0\r\n\r\nGET /healthz HTTP/1.1\r\nHost: x\r\n\r\n",
+        /* the same, the other order and other case */
+        "POST /v1/test/clock HTTP/1.1\r\nHost: x\r\ntransfer-encoding: chunked\r\n"
+        "content-length: 5\r\n\r\n0\r\n\r\nGET /healthz HTTP/1.1\r\nHost: x\r\n\r\n",
+        /* two different lengths: h2o would take the first */
+        "POST /v1/test/clock HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nContent-Length: 40\r\n"
+        "\r\n{}GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n",
+    };
+    char db[512];
+    td_db("hard-framing.db", db, sizeof(db));
+    cf_serve_config_t cfg;
+    td_daemon_t d;
+    td_config(&cfg, db, T0);
+    td_start(&d, &cfg);
+    int closed;
+    for (size_t i = 0; i < sizeof(smuggled) / sizeof(smuggled[0]); i++) {
+        char *out = raw_exchange(d.port, smuggled[i], strlen(smuggled[i]), &closed);
+        if (!strstr(out, "HTTP/1.1 400 ") || !strstr(out, "\"EFRAMING\""))
+            CF__FAIL("shape %zu answered: %s", i, out);
+        ASSERT(strstr(out, "Connection: close") != NULL);
+        ASSERT_EQ(occurrences(out, "HTTP/1.1 "), 1); /* what followed was never served */
+        ASSERT_EQ(closed, 1);
+        free(out);
+    }
+    /* Two equal lengths are one length: served, and the connection stays open. */
+    const char *same = "GET /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n"
+                       "Content-Length: 0\r\n\r\n";
+    char *out = raw_exchange(d.port, same, strlen(same), &closed);
+    ASSERT(strstr(out, "HTTP/1.1 200 ") != NULL);
+    ASSERT_EQ(closed, 0);
+    free(out);
+    /* A chunked body alone is fine (the test clock answers its own 400 on "{}"). */
+    const char *chunked = "POST /v1/test/clock HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked"
+                          "\r\n\r\n2\r\n{}\r\n0\r\n\r\n";
+    out = raw_exchange(d.port, chunked, strlen(chunked), &closed);
+    ASSERT(strstr(out, "HTTP/1.1 400 ") && strstr(out, "ISO 8601") && !strstr(out, "EFRAMING"));
+    free(out);
+    td_stop(&d);
+    return 0;
+}
+
+/* ---- serve-hard-1.2: HTTP/1.1 only: no h2c upgrade, no prior-knowledge HTTP/2 -------------- */
+
+TEST_IMPL(serve_hard_http1_only)
+{
+    char db[512];
+    td_db("hard-h2c.db", db, sizeof(db));
+    cf_serve_config_t cfg;
+    td_daemon_t d;
+    td_config(&cfg, db, T0);
+    td_start(&d, &cfg);
+    int closed;
+    const char *upgrade = "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: Upgrade, HTTP2-Settings"
+                          "\r\nUpgrade: h2c\r\nHTTP2-Settings: AAMAAABkAAQAAP__\r\n\r\n";
+    char *out = raw_exchange(d.port, upgrade, strlen(upgrade), &closed);
+    ASSERT(strstr(out, "101") == NULL);
+    ASSERT(strncmp(out, "HTTP/1.1 200 ", 13) == 0); /* answered in HTTP/1.1 */
+    free(out);
+    /* The HTTP/2 connection preface and an empty SETTINGS frame. */
+    static const char preface[] = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n\0\0\0\4\0\0\0\0\0";
+    out = raw_exchange(d.port, preface, sizeof(preface) - 1, &closed);
+    ASSERT(strncmp(out, "HTTP/1.1 400 ", 13) == 0); /* not a SETTINGS frame */
+    ASSERT_EQ(closed, 1);
+    free(out);
+    td_stop(&d);
+    return 0;
+}
+
+/* ---- serve-hard-2.1: every number in a request is range-checked ------------------------------ */
+
+/* GET path as token: the status; OUT parameter (size bytes) the "parameter" named. */
+static long get_status(const td_daemon_t *d, const char *token, const char *path, char *parameter,
+                       size_t size)
+{
+    td_resp_t r;
+    td_http(d, "GET", path, token, NULL, 0, NULL, &r);
+    long status = r.status;
+    const char *p = json_string_value(json_object_get(r.json, "parameter"));
+    snprintf(parameter, size, "%s", p ? p : "");
+    td_resp_free(&r);
+    return status;
+}
+
+TEST_IMPL(serve_hard_numbers)
+{
+    static const struct {
+        const char *path;
+        const char *parameter;
+    } bad[] = {
+        {"/v1/cases?due_within=106751991167301d", "due_within"},
+        {"/v1/cases?due_within=9223372036854775807", "due_within"},
+        {"/v1/cases?due_within=99999999999999999999", "due_within"},
+        {"/v1/cases?due_within=36501d", "due_within"},
+        {"/v1/cases?due_within=0", "due_within"},
+        {"/v1/cases?due_within=-1d", "due_within"},
+        {"/v1/cases?due_within=+3d", "due_within"},
+        {"/v1/cases?due_within=%203d", "due_within"},
+        {"/v1/cases?due_within=3w", "due_within"},
+        {"/v1/cases?parent=abc", "parent"},
+        {"/v1/cases?parent=-5", "parent"},
+        {"/v1/cases?parent=0", "parent"},
+        {"/v1/cases?parent=99999999999999999999999", "parent"},
+        {"/v1/cases?open=yes", "open"},
+        {"/v1/cases?overdue=2", "overdue"},
+        {"/v1/cases/99999999999999999999", "id"},
+    };
+    char db[512], parameter[64];
+    td_db("hard-numbers.db", db, sizeof(db));
+    char *token = td_token(db, "甲局", "handler", "张三");
+    cf_serve_config_t cfg;
+    td_daemon_t d;
+    td_config(&cfg, db, T0);
+    td_start(&d, &cfg);
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        long status = get_status(&d, token, bad[i].path, parameter, sizeof(parameter));
+        if (status != 400 || strcmp(parameter, bad[i].parameter) != 0)
+            CF__FAIL("%s: %ld naming '%s'", bad[i].path, status, parameter);
+    }
+    /* The edges that are in range are served. */
+    static const char *const good[] = {"/v1/cases?due_within=36500d", "/v1/cases?due_within=1",
+                                       "/v1/cases?parent=9223372036854775807",
+                                       "/v1/cases?open=0&overdue=1"};
+    for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++)
+        ASSERT_EQ(get_status(&d, token, good[i], parameter, sizeof(parameter)), 200);
+    ASSERT_EQ(get_status(&d, token, "/v1/cases/9223372036854775807", parameter, sizeof(parameter)),
+              404);
+    td_stop(&d);
+    free(token);
+    return 0;
+}
+
+/* ---- serve-hard-2.2: settings are range-checked ------------------------------------------- */
+
+TEST_IMPL(serve_hard_settings)
+{
+    static const struct {
+        const char *key, *value;
+        int ok;
+    } cases[] = {
+        {"timeout_ms", "10000", 1},
+        {"timeout_ms", "4294967297", 0}, /* once truncated to 1 */
+        {"timeout_ms", "0", 0},
+        {"max_body", "99999999999999999999999", 0},
+        {"max_body", "-1", 0},
+        {"max_body", "1048576", 1},
+        {"webhook_attempts", "101", 0},
+        {"fire_chunk", "1025", 0},
+        {"stream_max_pending", "4095", 0},
+        {"token_cache_ms", "1 ", 0},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        unsigned long n = 7;
+        int rc = cf_serve_config_number(cases[i].key, cases[i].value, &n);
+        if ((rc == 0) != cases[i].ok)
+            CF__FAIL("%s = '%s': %d", cases[i].key, cases[i].value, rc);
+        if (!cases[i].ok)
+            ASSERT_EQ(n, 7); /* untouched */
+    }
+    unsigned long n;
+    ASSERT_EQ(cf_serve_config_number("no_such_key", "1", &n), CF_ENOTFOUND);
+    return 0;
+}
