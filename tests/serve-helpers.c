@@ -101,6 +101,7 @@ void td_start(td_daemon_t *d, const cf_serve_config_t *cfg)
 {
     cf_error_t err;
     memset(d, 0, sizeof(*d));
+    d->metrics_token = td_token(cfg->db_path, "运维", "metrics", "prometheus");
     if (cf_serve_open(cfg, &d->srv, &err) != 0)
         CF__FAIL("cf_serve_open: %s", err.text);
     d->port = cf_serve_port(d->srv);
@@ -116,6 +117,8 @@ void td_stop(td_daemon_t *d)
     ASSERT_EQ(d->result, 0); /* uv_loop_close: every handle was closed */
     cf_serve_free(d->srv);
     d->srv = NULL;
+    free(d->metrics_token);
+    d->metrics_token = NULL;
 }
 
 /* ---- HTTP ----------------------------------------------------------------------------------- */

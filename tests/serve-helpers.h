@@ -20,6 +20,7 @@ typedef struct td_daemon_s {
     pthread_t thread;
     int result; /* cf_serve_run's: uv_loop_close */
     int port;
+    char *metrics_token; /* a token of role metrics, made by td_start (GET /metrics) */
 } td_daemon_t;
 
 typedef struct td_resp_s {

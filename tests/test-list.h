@@ -150,6 +150,8 @@
     X(serve_hard_http1_only)                                                                       \
     X(serve_hard_numbers)                                                                          \
     X(serve_hard_settings)                                                                         \
+    X(serve_hard_metrics_token)                                                                    \
+    X(serve_hard_test_clock_loopback)                                                              \
     /* SERVE-HARD-TESTS */                                                                         \
     X(overlay_example)                                                                             \
     X(overlay_problems)                                                                            \

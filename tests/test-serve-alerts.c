@@ -228,7 +228,7 @@ static long long metric(const td_daemon_t *d, const char *name)
 {
     td_resp_t r;
     char key[128];
-    td_http(d, "GET", "/metrics", NULL, NULL, 0, NULL, &r);
+    td_http(d, "GET", "/metrics", d->metrics_token, NULL, 0, NULL, &r);
     ASSERT_EQ(r.status, 200);
     snprintf(key, sizeof(key), "\n%s ", name);
     const char *at = strstr(r.body, key);

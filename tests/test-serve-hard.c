@@ -263,3 +263,91 @@ TEST_IMPL(serve_hard_settings)
     ASSERT_EQ(cf_serve_config_number("no_such_key", "1", &n), CF_ENOTFOUND);
     return 0;
 }
+
+/* ---- serve-hard-3.1: /metrics needs a metrics token, which reads nothing else ---------------- */
+
+TEST_IMPL(serve_hard_metrics_token)
+{
+    char db[512];
+    td_db("hard-metrics.db", db, sizeof(db));
+    char *handler = td_token(db, "甲局", "handler", "张三");
+    cf_serve_config_t cfg;
+    td_daemon_t d;
+    td_config(&cfg, db, T0);
+    td_start(&d, &cfg);
+    td_resp_t r;
+    td_http(&d, "GET", "/metrics", NULL, NULL, 0, NULL, &r);
+    ASSERT_EQ(r.status, 401); /* once 200 to anyone */
+    td_resp_free(&r);
+    td_http(&d, "GET", "/metrics", handler, NULL, 0, NULL, &r);
+    ASSERT_EQ(r.status, 403); /* an agency's handler sees no daemon-wide figures */
+    ASSERT_CONTAINS(r.body, "role metrics");
+    td_resp_free(&r);
+    td_http(&d, "GET", "/metrics", d.metrics_token, NULL, 0, NULL, &r);
+    ASSERT_EQ(r.status, 200);
+    ASSERT_CONTAINS(r.body, "caseflow_commits_total");
+    td_resp_free(&r);
+    /* A metrics token reads no case, writes nothing, opens no stream. */
+    static const char *const paths[] = {"/v1/cases", "/v1/alerts", "/v1/workflows", "/v1/stream"};
+    for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
+        td_http(&d, "GET", paths[i], d.metrics_token, NULL, 0, NULL, &r);
+        if (r.status != 403)
+            CF__FAIL("GET %s with a metrics token: %ld", paths[i], r.status);
+        td_resp_free(&r);
+    }
+    td_http(&d, "POST", "/v1/cases", d.metrics_token, "{}", 2, NULL, &r);
+    ASSERT_EQ(r.status, 403);
+    td_resp_free(&r);
+    td_stop(&d);
+    free(handler);
+    return 0;
+}
+
+/* ---- serve-hard-3.2: --test-clock only on loopback, and logged --------------------------- */
+
+typedef struct log_s {
+    char text[4096];
+} log_t;
+
+static void log_line(void *ctx, const char *line)
+{
+    log_t *l = ctx;
+    size_t n = strlen(l->text);
+    snprintf(l->text + n, sizeof(l->text) - n, "%s\n", line);
+}
+
+TEST_IMPL(serve_hard_test_clock_loopback)
+{
+    char db[512];
+    td_db("hard-clock.db", db, sizeof(db));
+    cf_serve_config_t cfg;
+    cf_serve_t *srv = NULL;
+    cf_error_t err;
+    log_t log = {{0}};
+    td_config(&cfg, db, T0); /* test_clock = 1 */
+    cfg.log = log_line;
+    cfg.log_ctx = &log;
+    static const char *const open[] = {"0.0.0.0", "192.168.1.10"};
+    for (size_t i = 0; i < sizeof(open) / sizeof(open[0]); i++) {
+        cfg.host = open[i];
+        ASSERT_EQ(cf_serve_open(&cfg, &srv, &err), CF_EINVAL);
+        ASSERT(srv == NULL);
+        ASSERT_CONTAINS(err.text, "loopback");
+        ASSERT_CONTAINS(err.text, open[i]);
+    }
+    /* Without the test clock an open address is the operator's choice. */
+    cfg.test_clock = 0;
+    cfg.host = "0.0.0.0";
+    ASSERT_EQ(cf_serve_open(&cfg, &srv, &err), 0);
+    cf_serve_free(srv);
+    ASSERT_EQ(log.text[0], '\0');
+    /* On loopback it starts, and says so. */
+    cfg.test_clock = 1;
+    cfg.host = "127.0.0.1";
+    td_daemon_t d;
+    td_start(&d, &cfg);
+    ASSERT_CONTAINS(log.text, "TEST CLOCK is on");
+    td_clock(&d, "2026-03-03T09:00:00+08:00");
+    td_stop(&d);
+    return 0;
+}

@@ -9,7 +9,8 @@
  *
  * Tokens: 32 random bytes from OpenSSL's RAND_bytes, printed once as 64 hex
  * digits; the database keeps only the SHA-256 of that text, so a stolen database
- * yields no usable token. Roles: handler, reviewer, head, auditor (read-only).
+ * yields no usable token. Roles: handler, reviewer, head, auditor (read-only),
+ * metrics (GET /metrics and nothing else).
  */
 #include "serve-int.h"
 
@@ -113,7 +114,7 @@ int cf__cmd_serve(cf_cli_t *cli, int argc, char **argv)
 
 static int valid_role(const char *role)
 {
-    static const char *const roles[] = {"handler", "reviewer", "head", "auditor"};
+    static const char *const roles[] = {"handler", "reviewer", "head", "auditor", "metrics"};
     for (size_t i = 0; i < sizeof(roles) / sizeof(roles[0]); i++)
         if (strcmp(role, roles[i]) == 0)
             return 1;
@@ -130,7 +131,7 @@ int cf__cmd_token_create(cf_cli_t *cli, int argc, char **argv)
     if (!agency || !role || !name || !valid_role(role) || strlen(agency) >= sizeof(p.agency) ||
         strlen(name) >= sizeof(p.name) || !*agency || !*name)
         return cf__cli_usage(cli, "token create --agency AGENCY --role "
-                                  "handler|reviewer|head|auditor --name NAME");
+                                  "handler|reviewer|head|auditor|metrics --name NAME");
     snprintf(p.agency, sizeof(p.agency), "%s", agency);
     snprintf(p.role, sizeof(p.role), "%s", role);
     snprintf(p.name, sizeof(p.name), "%s", name);

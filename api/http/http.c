@@ -10,7 +10,8 @@
  *
  * Order of checks for a request, first failure answers:
  *   route (404; 405 with Allow for a known path and another method)
- *   -> token (401; /healthz, /metrics and the test clock need none)
+ *   -> token (401; /healthz and the test clock need none)
+ *   -> /metrics only with a token of role metrics, and such a token nothing else (403)
  *   -> auditor on a POST (403) -> stopping (503) -> the endpoint.
  * Bodies over --max-body are refused by h2o itself (413) before we see them.
  *
@@ -401,12 +402,22 @@ static int dispatch(cf_serve_t *srv, h2o_req_t *req, route_t r, int64_t id, int 
         cf__http_json(req, srv, 200, json_pack("{s:s}", "status", "ok"));
         return 0;
     }
-    if (r == R_METRICS)
-        return cf__http_metrics(srv, req);
     if (r == R_CLOCK)
         return cf__http_test_clock(srv, req);
     if (authenticate(srv, req, &who) != 0)
         return 0;
+    /* The figures are the whole daemon's, every agency's: only a metrics token reads
+     * them, and a metrics token reads nothing else. */
+    int metrics_role = strcmp(who.role, "metrics") == 0;
+    if (r == R_METRICS && metrics_role)
+        return cf__http_metrics(srv, req);
+    if (r == R_METRICS || metrics_role) {
+        cf__http_error(req, srv, 403, "EFORBIDDEN",
+                       metrics_role ? "a metrics token reads /metrics only"
+                                    : "/metrics needs a token of role metrics "
+                                      "(caseflow token create --role metrics)");
+        return 0;
+    }
     if (is_post && strcmp(who.role, "auditor") == 0) {
         cf__http_error(req, srv, 403, "EFORBIDDEN", "an auditor's token is read-only");
         return 0;

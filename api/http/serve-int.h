@@ -290,6 +290,8 @@ struct cf_serve_s {
 /* serve.c: the daemon's "now" (seconds), and in milliseconds. */
 cf_time_t cf__serve_now(cf_serve_t *srv);
 int64_t cf__serve_now_ms(cf_serve_t *srv);
+/* serve.c: writes one log line (printf format) through cfg.log. */
+void cf__serve_log(cf_serve_t *srv, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* serve.c: called when something the drain waits for ended; finishes the stop
  * once nothing is left. */
 void cf__serve_maybe_finish(cf_serve_t *srv);

@@ -31,6 +31,8 @@
 
 #include <assert.h>
 #include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -58,6 +60,22 @@ cf_time_t cf__serve_now(cf_serve_t *srv)
 {
     int64_t ms = cf__serve_now_ms(srv);
     return ms >= 0 ? ms / 1000 : -((-ms + 999) / 1000);
+}
+
+/* ---- the log ------------------------------------------------------------------------------- */
+
+/* Exported, documented in serve-int.h */
+void cf__serve_log(cf_serve_t *srv, const char *fmt, ...)
+{
+    char line[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof(line), fmt, ap);
+    va_end(ap);
+    if (srv->cfg.log)
+        srv->cfg.log(srv->cfg.log_ctx, line);
+    else
+        fprintf(stderr, "caseflow: %s\n", line);
 }
 
 /* ---- invariants ------------------------------------------------------------------------- */
@@ -183,6 +201,26 @@ static int start_signals(cf_serve_t *srv, cf_error_t *err)
     return 0;
 }
 
+/* The test clock lets whoever can connect move the daemon's time (and fire every
+ * alert up to then): refused unless the daemon listens on loopback, and logged when
+ * on. Returns 0 or CF_EINVAL. */
+static int check_test_clock(cf_serve_t *srv, cf_error_t *err)
+{
+    struct sockaddr_in a;
+    if (!srv->cfg.test_clock)
+        return 0;
+    if (uv_ip4_addr(srv->cfg.host, 0, &a) != 0 || (ntohl(a.sin_addr.s_addr) >> 24) != 127)
+        return cf_error_set(err, CF_EINVAL, NULL, 0, 0,
+                            "--test-clock lets anyone who can connect move the daemon's clock: "
+                            "it is refused unless listening on loopback (127.0.0.1), not %s",
+                            srv->cfg.host);
+    cf__serve_log(srv,
+                  "the TEST CLOCK is on: POST /v1/test/clock moves the daemon's time "
+                  "(allowed because it listens on loopback %s only)",
+                  srv->cfg.host);
+    return 0;
+}
+
 /* Exported, documented in serve.h */
 int cf_serve_open(const cf_serve_config_t *cfg, cf_serve_t **out, cf_error_t *err)
 {
@@ -191,6 +229,10 @@ int cf_serve_open(const cf_serve_config_t *cfg, cf_serve_t **out, cf_error_t *er
         return CF_ENOMEM;
     srv->cfg = *cfg;
     apply_defaults(&srv->cfg);
+    if (check_test_clock(srv, err) != 0) {
+        free(srv);
+        return CF_EINVAL;
+    }
     signal(SIGPIPE, SIG_IGN);
     int rc = uv_loop_init(&srv->loop) == 0 ? 0 : CF_EIO;
     if (rc != 0)

@@ -42,13 +42,18 @@ typedef struct cf_serve_config_s {
     unsigned webhook_retry_ms; /* first retry delay, doubled each time; 0: 1000 */
     unsigned timeout_ms;       /* h2o request and I/O timeouts; 0: 10000 */
     cf_time_t now;             /* the clock's start instant; 0: the system clock (to the ms) */
-    int test_clock;            /* 1: POST /v1/test/clock may move the clock forward */
+    int test_clock;            /* 1: POST /v1/test/clock may move the clock forward; only
+                                  with a loopback host (cf_serve_open refuses otherwise) */
     int handle_signals;        /* 1: SIGINT and SIGTERM stop the daemon */
     unsigned fire_chunk;       /* most alerts fired per commit (1..1024); 0: 64 */
     size_t stream_max_pending; /* unsent bytes an event stream may hold before it is
                                   ended with an "overflow" event; 0: 16 MiB */
     unsigned token_cache_ms;   /* how long a bearer token found in the database is
                                   trusted before it is read again; 0: 5000 */
+    /* Where the daemon's log lines go (one line, no newline, on the loop thread or at
+     * open); NULL: standard error, "caseflow: LINE". */
+    void (*log)(void *ctx, const char *line);
+    void *log_ctx;
     /* Tests: fault injection on the writer's connection (cf_store_set_fault), installed
      * before the writer thread starts; called on the writer thread. NULL: none. */
     int (*store_fault)(void *ctx, const char *point);
