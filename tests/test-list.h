@@ -152,6 +152,9 @@
     X(serve_hard_settings)                                                                         \
     X(serve_hard_metrics_token)                                                                    \
     X(serve_hard_test_clock_loopback)                                                              \
+    X(serve_hard_db_deleted)                                                                       \
+    X(serve_hard_db_replaced)                                                                      \
+    X(serve_hard_db_deleted_before_commit)                                                         \
     /* SERVE-HARD-TESTS */                                                                         \
     X(overlay_example)                                                                             \
     X(overlay_problems)                                                                            \

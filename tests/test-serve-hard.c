@@ -351,3 +351,126 @@ TEST_IMPL(serve_hard_test_clock_loopback)
     td_stop(&d);
     return 0;
 }
+
+/* ---- serve-hard-4.*: the database deleted or replaced under the daemon ---------------------- */
+
+/* POST /v1/cases as token: the status; OUT error (size bytes) the answer's "error". */
+static long open_status(const td_daemon_t *d, const char *token, char *error, size_t size)
+{
+    static const char body[] = "{\"workflow\":\"penalty-general\",\"party\":{\"name\":\"x\"}}";
+    td_resp_t r;
+    td_http(d, "POST", "/v1/cases", token, body, sizeof(body) - 1, NULL, &r);
+    long status = r.status;
+    const char *e = json_string_value(json_object_get(r.json, "error"));
+    snprintf(error, size, "%s", e ? e : "");
+    td_resp_free(&r);
+    return status;
+}
+
+static long health_status(const td_daemon_t *d)
+{
+    td_resp_t r;
+    td_http(d, "GET", "/healthz", NULL, NULL, 0, NULL, &r);
+    long status = r.status;
+    td_resp_free(&r);
+    return status;
+}
+
+/* serve-hard-4.1: deleted: the next POST is 503 EDBLOST, the log says so loudly, and
+ * the timer notices it with no request at all (/healthz turns 503). */
+TEST_IMPL(serve_hard_db_deleted)
+{
+    char db[512], error[32], side[600];
+    td_db("hard-deleted.db", db, sizeof(db));
+    char *token = td_token(db, "甲局", "handler", "张三");
+    cf_serve_config_t cfg;
+    td_daemon_t d;
+    log_t log = {{0}};
+    td_config(&cfg, db, T0);
+    cfg.log = log_line;
+    cfg.log_ctx = &log;
+    cfg.db_check_ms = 3600000; /* this part: the check before the write, not the timer */
+    td_start(&d, &cfg);
+    ASSERT_EQ(open_status(&d, token, error, sizeof(error)), 201);
+    ASSERT_EQ(remove(db), 0);
+    snprintf(side, sizeof(side), "%s-wal", db);
+    remove(side);
+    ASSERT_EQ(open_status(&d, token, error, sizeof(error)), 503); /* once 201, then lost */
+    ASSERT_STR_EQ(error, "EDBLOST");
+    ASSERT_CONTAINS(log.text, "DATABASE LOST");
+    ASSERT_CONTAINS(log.text, "was deleted");
+    ASSERT_EQ(open_status(&d, token, error, sizeof(error)), 503);
+    ASSERT_EQ(health_status(&d), 503);
+    td_stop(&d);
+    /* The timer alone: nothing is asked, /healthz turns 503 within a few checks. */
+    td_db("hard-deleted.db", db, sizeof(db));
+    cfg.db_check_ms = 20;
+    log.text[0] = '\0';
+    td_start(&d, &cfg);
+    ASSERT_EQ(health_status(&d), 200);
+    ASSERT_EQ(remove(db), 0);
+    for (int i = 0; i < 200 && health_status(&d) != 503; i++)
+        usleep(10000);
+    ASSERT_EQ(health_status(&d), 503);
+    ASSERT_CONTAINS(log.text, "DATABASE LOST");
+    td_stop(&d);
+    free(token);
+    return 0;
+}
+
+/* serve-hard-4.2: replaced by another database (a rename over the path): 503 too. */
+TEST_IMPL(serve_hard_db_replaced)
+{
+    char db[512], other[512], error[32];
+    td_db("hard-replaced.db", db, sizeof(db));
+    td_db("hard-replacement.db", other, sizeof(other));
+    char *token = td_token(db, "甲局", "handler", "张三");
+    cf_serve_config_t cfg;
+    td_daemon_t d;
+    log_t log = {{0}};
+    td_config(&cfg, db, T0);
+    cfg.log = log_line;
+    cfg.log_ctx = &log;
+    td_start(&d, &cfg);
+    ASSERT_EQ(open_status(&d, token, error, sizeof(error)), 201);
+    ASSERT_EQ(rename(other, db), 0);
+    ASSERT_EQ(open_status(&d, token, error, sizeof(error)), 503);
+    ASSERT_STR_EQ(error, "EDBLOST");
+    ASSERT_CONTAINS(log.text, "replaced by another file");
+    td_stop(&d);
+    free(token);
+    return 0;
+}
+
+/* serve-hard-4.3: deleted after the write was queued, before its commit: the writer's
+ * own check refuses the commit (503), nothing is acknowledged. The store's fault hook
+ * runs on the writer thread inside the batch: it deletes the file there. */
+static int delete_in_batch(void *ctx, const char *point)
+{
+    if (strcmp(point, "events") == 0)
+        remove((const char *)ctx);
+    return 0;
+}
+
+TEST_IMPL(serve_hard_db_deleted_before_commit)
+{
+    char db[512], error[32];
+    td_db("hard-before-commit.db", db, sizeof(db));
+    char *token = td_token(db, "甲局", "handler", "张三");
+    cf_serve_config_t cfg;
+    td_daemon_t d;
+    log_t log = {{0}};
+    td_config(&cfg, db, T0);
+    cfg.log = log_line;
+    cfg.log_ctx = &log;
+    cfg.db_check_ms = 3600000;
+    cfg.store_fault = delete_in_batch;
+    cfg.store_fault_ctx = db;
+    td_start(&d, &cfg);
+    ASSERT_EQ(open_status(&d, token, error, sizeof(error)), 503);
+    ASSERT_STR_EQ(error, "ESTORE");
+    ASSERT_CONTAINS(log.text, "DATABASE LOST");
+    td_stop(&d);
+    free(token);
+    return 0;
+}

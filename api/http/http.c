@@ -399,7 +399,10 @@ static int dispatch(cf_serve_t *srv, h2o_req_t *req, route_t r, int64_t id, int 
 {
     cf_principal_t who;
     if (r == R_HEALTH) {
-        cf__http_json(req, srv, 200, json_pack("{s:s}", "status", "ok"));
+        if (atomic_load(&srv->db_lost))
+            cf__http_json(req, srv, 503, json_pack("{s:s}", "status", "database lost"));
+        else
+            cf__http_json(req, srv, 200, json_pack("{s:s}", "status", "ok"));
         return 0;
     }
     if (r == R_CLOCK)
@@ -542,6 +545,12 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
     }
     if (is_post && srv->state != CF__RUNNING) {
         cf__http_error(req, srv, 503, "ESTOPPING", "the daemon is stopping");
+        return 0;
+    }
+    if (is_post && cf__serve_db_check(srv) != 0) {
+        cf__http_error(req, srv, 503, "EDBLOST",
+                       "the database file was deleted or replaced under the daemon: no write "
+                       "is taken until it is restarted");
         return 0;
     }
     return dispatch(srv, req, r, id, is_post);

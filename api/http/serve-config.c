@@ -19,6 +19,7 @@
  *   fire_chunk       most alerts fired (and committed, and delivered) at a time, 1..1024
  *   stream_max_pending  bytes an event stream may fall behind before it is ended
  *   token_cache_ms   how long a token found valid is trusted before it is read again
+ *   db_check_ms      how often the database file's identity is checked (serve.c)
  * An unknown key is an error naming its line: a typo must not be silently
  * ignored in a deployment's settings.
  */
@@ -43,6 +44,7 @@ void cf_serve_config_init(cf_serve_config_t *cfg)
     cfg->fire_chunk = 64;
     cfg->stream_max_pending = 16u << 20;
     cfg->token_cache_ms = 5000;
+    cfg->db_check_ms = 1000;
 }
 
 /* Exported, documented in serve.h */
@@ -148,6 +150,8 @@ static int setting(cf_serve_config_t *cfg, const char *key, char *v)
         return cfg->stream_max_pending = n, 0;
     if (strcmp(key, "token_cache_ms") == 0)
         return cfg->token_cache_ms = (unsigned)n, 0;
+    if (strcmp(key, "db_check_ms") == 0)
+        return cfg->db_check_ms = (unsigned)n, 0;
     return CF_EINVAL;
 }
 

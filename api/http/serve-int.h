@@ -22,6 +22,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdint.h>
+#include <sys/types.h>
 #include <uv.h>
 
 #include "engine.h"
@@ -285,6 +286,11 @@ struct cf_serve_s {
     h2o_linklist_t conns;
     unsigned conns_count;
     cf__metrics_t m;
+    /* the database file's identity at open (serve.c, "the database's identity") */
+    dev_t db_dev;
+    ino_t db_ino;
+    atomic_int db_lost; /* 1 once the path names another file, or none */
+    uv_timer_t db_timer;
 };
 
 /* serve.c: the daemon's "now" (seconds), and in milliseconds. */
@@ -292,6 +298,11 @@ cf_time_t cf__serve_now(cf_serve_t *srv);
 int64_t cf__serve_now_ms(cf_serve_t *srv);
 /* serve.c: writes one log line (printf format) through cfg.log. */
 void cf__serve_log(cf_serve_t *srv, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* serve.c: 0 while cfg.db_path still names the file the daemon opened; otherwise
+ * CF_EIO, and from then on always: the first caller marks the database lost and logs
+ * it (any thread: the loop before a write and on a timer, the writer before a
+ * commit). */
+int cf__serve_db_check(cf_serve_t *srv);
 /* serve.c: called when something the drain waits for ended; finishes the stop
  * once nothing is left. */
 void cf__serve_maybe_finish(cf_serve_t *srv);

@@ -35,6 +35,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 /* ---- the clock --------------------------------------------------------------------------- */
@@ -78,6 +79,61 @@ void cf__serve_log(cf_serve_t *srv, const char *fmt, ...)
         fprintf(stderr, "caseflow: %s\n", line);
 }
 
+/* ---- the database's identity ----------------------------------------------------------------
+ *
+ * SQLite keeps the file it opened: deleted, or replaced by a rename, the daemon would
+ * go on committing into an unlinked inode (every acknowledged write gone at the next
+ * start) or into a file nobody reads. So the path's st_dev/st_ino, taken at open, is
+ * compared again before every write is queued, before every commit (writer thread),
+ * and every cfg.db_check_ms on a timer; once they differ (or the path is gone) the
+ * daemon takes no more writes (503 EDBLOST), fires no more alerts, answers /healthz
+ * 503, and says so loudly in its log. Reads go on from the file it has open. Only a
+ * restart, by an operator who knows which file is the database, ends it: reopening
+ * whatever the path names now could be the wrong file. */
+
+static int db_identity(const char *path, dev_t *dev, ino_t *ino)
+{
+    struct stat st;
+    if (stat(path, &st) != 0)
+        return -1;
+    *dev = st.st_dev;
+    *ino = st.st_ino;
+    return 0;
+}
+
+/* Exported, documented in serve-int.h */
+int cf__serve_db_check(cf_serve_t *srv)
+{
+    dev_t dev;
+    ino_t ino;
+    if (atomic_load(&srv->db_lost))
+        return CF_EIO;
+    int gone = db_identity(srv->cfg.db_path, &dev, &ino) != 0;
+    if (!gone && dev == srv->db_dev && ino == srv->db_ino)
+        return 0;
+    if (atomic_exchange(&srv->db_lost, 1) == 0)
+        cf__serve_log(srv,
+                      "DATABASE LOST: %s %s since the daemon opened it; refusing every write "
+                      "(503) and firing no alert until restarted",
+                      srv->cfg.db_path, gone ? "was deleted" : "was replaced by another file");
+    return CF_EIO;
+}
+
+static void on_db_timer(uv_timer_t *t)
+{
+    cf__serve_db_check(t->data);
+}
+
+static int db_watch(cf_serve_t *srv, cf_error_t *err)
+{
+    if (db_identity(srv->cfg.db_path, &srv->db_dev, &srv->db_ino) != 0)
+        return cf_error_set(err, CF_EIO, srv->cfg.db_path, 0, 0, "cannot stat the database");
+    uv_timer_init(&srv->loop, &srv->db_timer);
+    srv->db_timer.data = srv;
+    uv_timer_start(&srv->db_timer, on_db_timer, srv->cfg.db_check_ms, srv->cfg.db_check_ms);
+    return 0;
+}
+
 /* ---- invariants ------------------------------------------------------------------------- */
 
 static unsigned list_length(const h2o_linklist_t *anchor)
@@ -117,6 +173,8 @@ static void begin_stop(cf_serve_t *srv)
         uv_close((uv_handle_t *)&srv->sigint, NULL);
     if (srv->sigterm.loop)
         uv_close((uv_handle_t *)&srv->sigterm, NULL);
+    if (srv->db_timer.loop)
+        uv_close((uv_handle_t *)&srv->db_timer, NULL);
     cf__sched_close(srv);
     cf__deliver_shutdown(srv);
     cf__http_shutdown(srv);
@@ -176,6 +234,8 @@ static void apply_defaults(cf_serve_config_t *c)
         c->stream_max_pending = 16u << 20;
     if (!c->token_cache_ms)
         c->token_cache_ms = 5000;
+    if (!c->db_check_ms)
+        c->db_check_ms = 1000;
 }
 
 static int open_reader(cf_serve_t *srv, cf_error_t *err)
@@ -248,9 +308,9 @@ int cf_serve_open(const cf_serve_config_t *cfg, cf_serve_t **out, cf_error_t *er
     srv->stop_async.data = srv;
     if ((rc = cf__writer_start(srv, srv->cfg.db_path, err)) != 0)
         goto fail_writer;
-    if ((rc = open_reader(srv, err)) != 0 || (rc = cf__http_init(srv, err)) != 0 ||
-        (rc = cf__sched_init(srv)) != 0 || (rc = cf__deliver_init(srv, err)) != 0 ||
-        (rc = start_signals(srv, err)) != 0)
+    if ((rc = db_watch(srv, err)) != 0 || (rc = open_reader(srv, err)) != 0 ||
+        (rc = cf__http_init(srv, err)) != 0 || (rc = cf__sched_init(srv)) != 0 ||
+        (rc = cf__deliver_init(srv, err)) != 0 || (rc = start_signals(srv, err)) != 0)
         goto fail_started;
     *out = srv;
     return 0;

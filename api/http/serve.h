@@ -50,6 +50,8 @@ typedef struct cf_serve_config_s {
                                   ended with an "overflow" event; 0: 16 MiB */
     unsigned token_cache_ms;   /* how long a bearer token found in the database is
                                   trusted before it is read again; 0: 5000 */
+    unsigned db_check_ms;      /* how often the database file's identity is checked (it
+                                  is also checked before every write); 0: 1000 */
     /* Where the daemon's log lines go (one line, no newline, on the loop thread or at
      * open); NULL: standard error, "caseflow: LINE". */
     void (*log)(void *ctx, const char *line);
