@@ -39,6 +39,13 @@ typedef struct cf_store_s cf_store_t;
 int cf_store_open(const char *path, cf_store_t **out, cf_error_t *err);
 /* Opens an existing database only (CF_ENOTFOUND naming the path otherwise). */
 int cf_store_open_existing(const char *path, cf_store_t **out, cf_error_t *err);
+/* Opens an existing database for reading only (what the command line's reading
+ * commands use): never takes the write lock, never migrates (CF_ESTORE naming the
+ * versions when the schema is not this caseflow's), every write refused. On a
+ * read-only mount it reads a WAL database whose log is empty without the -shm file
+ * SQLite would need (opened immutable), and otherwise fails CF_EIO saying what is
+ * possible there. */
+int cf_store_open_readonly(const char *path, cf_store_t **out, cf_error_t *err);
 void cf_store_close(cf_store_t *s);
 
 /* ---- workflow definitions ---- */

@@ -155,6 +155,9 @@
     X(serve_hard_db_deleted)                                                                       \
     X(serve_hard_db_replaced)                                                                      \
     X(serve_hard_db_deleted_before_commit)                                                         \
+    X(serve_hard_cli_busy)                                                                         \
+    X(serve_hard_cli_read_only_mount)                                                              \
+    X(serve_hard_store_readonly)                                                                   \
     /* SERVE-HARD-TESTS */                                                                         \
     X(overlay_example)                                                                             \
     X(overlay_problems)                                                                            \

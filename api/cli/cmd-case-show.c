@@ -199,7 +199,7 @@ int cf__cmd_case_show(cf_cli_t *cli, int argc, char **argv)
     cf_error_t err;
     cf_case_t c;
     cf_workflow_t *wf = NULL;
-    int rc = cf__session_open(cli, &s, 0, &err);
+    int rc = cf__session_open(cli, &s, CF__SESSION_READONLY, &err);
     if (rc == 0 && (rc = cf__session_case(&s, id, &c, &wf, &err)) != 0)
         cf__session_close(&s);
     if (rc != 0)
@@ -277,7 +277,7 @@ int cf__cmd_case_list(cf_cli_t *cli, int argc, char **argv)
     cf__session_t s;
     cf_error_t err;
     json_t *list = NULL;
-    int rc = cf__session_open(cli, &s, 0, &err);
+    int rc = cf__session_open(cli, &s, CF__SESSION_READONLY, &err);
     if (rc == 0)
         rc = cf_store_case_list(s.store, &f, &list, &err);
     cf__session_close(&s);
