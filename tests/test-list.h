@@ -158,6 +158,8 @@
     X(serve_hard_cli_busy)                                                                         \
     X(serve_hard_cli_read_only_mount)                                                              \
     X(serve_hard_store_readonly)                                                                   \
+    X(serve_hard_stream_memory_cap)                                                                \
+    X(serve_hard_stream_per_token)                                                                 \
     /* SERVE-HARD-TESTS */                                                                         \
     X(overlay_example)                                                                             \
     X(overlay_problems)                                                                            \

@@ -23,6 +23,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <sqlite3.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -677,5 +678,202 @@ TEST_IMPL(serve_hard_store_readonly)
     s = NULL;
     ASSERT_EQ(cf_store_open_readonly(missing, &s, &err), CF_ENOTFOUND);
     ASSERT(s == NULL);
+    return 0;
+}
+
+/* ---- serve-hard-5.*: event streams: a cap on all their memory, a cap per token ------------- */
+
+/* A raw GET /v1/stream that never reads (its receive buffer made small, so the daemon
+ * feels it at once); returns the socket. */
+static int stream_never_reading(int port, const char *token)
+{
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    int fd = socket(AF_INET, SOCK_STREAM, 0), small = 4096;
+    ASSERT(fd >= 0);
+    ASSERT_EQ(setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &small, sizeof(small)), 0);
+    ASSERT_EQ(connect(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+    char req[512];
+    int n =
+        snprintf(req, sizeof(req),
+                 "GET /v1/stream HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\n\r\n", token);
+    raw_send(fd, req, (size_t)n);
+    return fd;
+}
+
+/* A reader that keeps reading a raw stream until told to stop. */
+typedef struct reader_s {
+    int fd;
+    atomic_int stop;
+    char *text;
+    size_t len;
+    pthread_t thread;
+} reader_t;
+
+static void *reader_main(void *arg)
+{
+    reader_t *r = arg;
+    char buf[65536];
+    while (!atomic_load(&r->stop)) {
+        struct pollfd p = {.fd = r->fd, .events = POLLIN};
+        if (poll(&p, 1, 50) <= 0)
+            continue;
+        ssize_t n = read(r->fd, buf, sizeof(buf));
+        if (n <= 0)
+            break;
+        r->text = realloc(r->text, r->len + (size_t)n + 1);
+        ASSERT(r->text != NULL);
+        memcpy(r->text + r->len, buf, (size_t)n);
+        r->len += (size_t)n;
+        r->text[r->len] = '\0';
+    }
+    return NULL;
+}
+
+static long long metric_of(const td_daemon_t *d, const char *name)
+{
+    td_resp_t r;
+    char key[128];
+    td_http(d, "GET", "/metrics", d->metrics_token, NULL, 0, NULL, &r);
+    ASSERT_EQ(r.status, 200);
+    snprintf(key, sizeof(key), "\n%s ", name);
+    const char *at = strstr(r.body, key);
+    if (!at)
+        CF__FAIL("no metric %s", name);
+    long long v = atoll(at + strlen(key));
+    td_resp_free(&r);
+    return v;
+}
+
+/* Opens a case whose party name is 16 KB: its notice is as big on every stream. */
+static void open_big(const td_daemon_t *d, const char *token)
+{
+    static char body[17000];
+    if (!body[0]) {
+        int n = snprintf(body, sizeof(body),
+                         "{\"workflow\":\"penalty-general\",\"party\":"
+                         "{\"name\":\"");
+        memset(body + n, 'x', 16384);
+        snprintf(body + n + 16384, sizeof(body) - (size_t)n - 16384, "\"}}");
+    }
+    td_resp_t r;
+    td_http(d, "POST", "/v1/cases", token, body, strlen(body), NULL, &r);
+    ASSERT_EQ(r.status, 201);
+    td_resp_free(&r);
+}
+
+/* serve-hard-5.1: streams that never read hold at most the cap on all streams (plus
+ * one send each); the one behind the longest is ended first, with the overflow event;
+ * a stream that reads loses nothing. */
+TEST_IMPL(serve_hard_stream_memory_cap)
+{
+    enum { CAP = 1 << 20, SLACK = 4 * (64 << 10) };
+    char db[512];
+    td_db("hard-streams.db", db, sizeof(db));
+    char *writer = td_token(db, "甲局", "handler", "张三");
+    char *idle = td_token(db, "甲局", "auditor", "不读者");
+    char *live = td_token(db, "甲局", "auditor", "读者");
+    cf_serve_config_t cfg;
+    td_daemon_t d;
+    td_config(&cfg, db, T0);
+    cfg.streams_max_total = CAP;
+    td_start(&d, &cfg);
+    reader_t reader = {.fd = stream_never_reading(d.port, live)};
+    ASSERT_EQ(pthread_create(&reader.thread, NULL, reader_main, &reader), 0);
+    /* The first idle stream falls behind alone ... */
+    int first = stream_never_reading(d.port, idle);
+    int opens = 0;
+    while (metric_of(&d, "caseflow_stream_bytes") < 128 << 10) {
+        open_big(&d, writer);
+        ASSERT(++opens < 400);
+    }
+    /* ... then two more, and the events go on until the cap ends one stream. */
+    int later[2] = {stream_never_reading(d.port, idle), stream_never_reading(d.port, idle)};
+    while (metric_of(&d, "caseflow_stream_dropped_total") == 0) {
+        open_big(&d, writer);
+        ASSERT(metric_of(&d, "caseflow_stream_bytes") <= CAP + SLACK);
+        ASSERT(++opens < 2000);
+    }
+    ASSERT_EQ(metric_of(&d, "caseflow_stream_dropped_total"), 1);
+    /* The one behind the longest was ended: what it holds ends with the overflow event
+     * and the response's last chunk. */
+    int closed;
+    char *text = raw_read(first, 1000, &closed);
+    const char *over = strstr(text, "event: overflow\n");
+    ASSERT(over != NULL);
+    ASSERT(strstr(over, "\r\n0\r\n\r\n") != NULL);
+    free(text);
+    for (int i = 0; i < 2; i++) {
+        text = raw_read(later[i], 300, &closed);
+        ASSERT(strstr(text, "event: overflow") == NULL);
+        ASSERT(!closed);
+        free(text);
+        close(later[i]);
+    }
+    close(first);
+    /* The reading stream got every opening. */
+    for (int i = 0;
+         i < 200 && occurrences(reader.text ? reader.text : "", "event: case.opened\n") < opens;
+         i++)
+        usleep(10000);
+    atomic_store(&reader.stop, 1);
+    ASSERT_EQ(pthread_join(reader.thread, NULL), 0);
+    ASSERT_EQ(occurrences(reader.text, "event: case.opened\n"), opens);
+    ASSERT(strstr(reader.text, "event: overflow") == NULL);
+    free(reader.text);
+    close(reader.fd);
+    td_stop(&d);
+    free(writer);
+    free(idle);
+    free(live);
+    return 0;
+}
+
+/* serve-hard-5.2: one token may hold streams_per_token streams; past that 429, and
+ * another token is not held up. */
+TEST_IMPL(serve_hard_stream_per_token)
+{
+    char db[512];
+    td_db("hard-per-token.db", db, sizeof(db));
+    char *one = td_token(db, "甲局", "auditor", "甲");
+    char *other = td_token(db, "甲局", "auditor", "乙");
+    char *writer = td_token(db, "甲局", "handler", "张三");
+    cf_serve_config_t cfg;
+    td_daemon_t d;
+    td_config(&cfg, db, T0);
+    cfg.streams_per_token = 2;
+    td_start(&d, &cfg);
+    int fds[2] = {stream_never_reading(d.port, one), stream_never_reading(d.port, one)};
+    for (int i = 0; i < 200 && metric_of(&d, "caseflow_stream_clients") < 2; i++)
+        usleep(10000);
+    td_resp_t r;
+    td_http(&d, "GET", "/v1/stream", one, NULL, 0, NULL, &r);
+    ASSERT_EQ(r.status, 429);
+    ASSERT_STR_EQ(json_string_value(json_object_get(r.json, "error")), "ETOOMANY");
+    td_resp_free(&r);
+    int third = stream_never_reading(d.port, other);
+    int closed;
+    char *text = raw_read(third, 1000, &closed);
+    ASSERT(strstr(text, "HTTP/1.1 200 ") && strstr(text, ": connected"));
+    free(text);
+    /* A stream that ends gives its place back (the daemon notices a client gone when
+     * it next writes to it: an event). */
+    close(fds[0]);
+    for (int i = 0; i < 200 && metric_of(&d, "caseflow_stream_clients") > 2; i++) {
+        open_big(&d, writer);
+        usleep(10000);
+    }
+    int again = stream_never_reading(d.port, one);
+    text = raw_read(again, 1000, &closed);
+    ASSERT(strstr(text, "HTTP/1.1 200 ") != NULL);
+    free(text);
+    ASSERT_EQ(metric_of(&d, "caseflow_stream_refused_total"), 1);
+    close(again);
+    close(third);
+    close(fds[1]);
+    td_stop(&d);
+    free(one);
+    free(other);
+    free(writer);
     return 0;
 }

@@ -340,6 +340,14 @@ int cf__http_metrics(cf_serve_t *srv, h2o_req_t *req)
     sample(buf, SIZE, &len, "caseflow_stream_overflows_total",
            "event streams ended because their client fell too far behind", "counter",
            srv->m.sse_overflows);
+    sample(buf, SIZE, &len, "caseflow_stream_dropped_total",
+           "of those, streams ended to keep all streams within streams_max_total", "counter",
+           srv->m.sse_dropped);
+    sample(buf, SIZE, &len, "caseflow_stream_refused_total",
+           "event streams refused: the token had streams_per_token open", "counter",
+           srv->m.sse_refused);
+    sample(buf, SIZE, &len, "caseflow_stream_bytes",
+           "bytes held by all event streams (unsent and in flight)", "gauge", srv->sse_bytes);
     sample(buf, SIZE, &len, "caseflow_connections", "open HTTP connections", "gauge",
            srv->conns_count);
     if (len > SIZE)

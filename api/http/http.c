@@ -64,6 +64,8 @@ static const char *reason_of(int status)
         return "Unprocessable Entity";
     case 428:
         return "Precondition Required";
+    case 429:
+        return "Too Many Requests";
     case 503:
         return "Service Unavailable";
     default:

@@ -18,6 +18,8 @@
  *   test_clock       true: enable POST /v1/test/clock
  *   fire_chunk       most alerts fired (and committed, and delivered) at a time, 1..1024
  *   stream_max_pending  bytes an event stream may fall behind before it is ended
+ *   streams_max_total   bytes all event streams together may hold (sched-deliver.c)
+ *   streams_per_token   event streams one token may have open
  *   token_cache_ms   how long a token found valid is trusted before it is read again
  *   db_check_ms      how often the database file's identity is checked (serve.c)
  * An unknown key is an error naming its line: a typo must not be silently
@@ -45,6 +47,8 @@ void cf_serve_config_init(cf_serve_config_t *cfg)
     cfg->stream_max_pending = 16u << 20;
     cfg->token_cache_ms = 5000;
     cfg->db_check_ms = 1000;
+    cfg->streams_max_total = (size_t)256 << 20;
+    cfg->streams_per_token = 8;
 }
 
 /* Exported, documented in serve.h */
@@ -152,6 +156,10 @@ static int setting(cf_serve_config_t *cfg, const char *key, char *v)
         return cfg->token_cache_ms = (unsigned)n, 0;
     if (strcmp(key, "db_check_ms") == 0)
         return cfg->db_check_ms = (unsigned)n, 0;
+    if (strcmp(key, "streams_max_total") == 0)
+        return cfg->streams_max_total = n, 0;
+    if (strcmp(key, "streams_per_token") == 0)
+        return cfg->streams_per_token = (unsigned)n, 0;
     return CF_EINVAL;
 }
 

@@ -199,12 +199,19 @@ typedef struct cf__sse_s {
     h2o_req_t *req;
     cf_serve_t *srv;
     char agency[128];
-    char *pending; /* bytes waiting for the next send */
-    size_t pending_len;
-    char *inflight; /* bytes h2o is sending */
+    uint64_t token_id; /* FNV-1a of the bearer token's text: streams per token */
+    char *pending;     /* bytes waiting for the next send, from pending_off */
+    size_t pending_len, pending_off;
+    char *inflight; /* bytes h2o is sending (at most CF__SSE_SEND_MAX) */
+    size_t inflight_len;
+    uint64_t behind_since; /* uv_now when it last got unsent bytes; 0: none */
     int sending;
     int finishing;
 } cf__sse_t;
+
+/* Most bytes handed to h2o in one send of a stream: what a client that stopped reading
+ * pins beyond its unsent bytes (the send buffer h2o holds until it is written). */
+#define CF__SSE_SEND_MAX (64u << 10)
 
 typedef struct cf__hook_s {
     uv_timer_t retry; /* first */
@@ -241,6 +248,8 @@ typedef struct cf__metrics_s {
     uint64_t alerts_prefetched; /* cases made ready ahead of their alerts' instant */
     uint64_t webhook_ok, webhook_failed, webhook_retries;
     uint64_t sse_sent, sse_overflows; /* events queued to streams; streams ended behind */
+    uint64_t sse_dropped;             /* of those, ended by the cap on all streams' memory */
+    uint64_t sse_refused;             /* streams refused: the token had streams_per_token open */
 } cf__metrics_t;
 
 enum { CF__RUNNING = 0, CF__STOPPING, CF__CLOSED };
@@ -274,7 +283,8 @@ struct cf_serve_s {
     cf_time_t sched_armed_for; /* 0: not armed */
     /* delivery */
     h2o_linklist_t sse;
-    char *answer; /* the loop's buffer for answers being written (cf__http_json), reused */
+    size_t sse_bytes; /* what every stream holds: unsent and in flight (cfg.streams_max_total) */
+    char *answer;     /* the loop's buffer for answers being written (cf__http_json), reused */
     cf__token_slot_t tokens[CF__TOKEN_SLOTS];
     size_t answer_cap;
     FILE *alert_log;

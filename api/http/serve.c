@@ -148,6 +148,14 @@ static unsigned list_length(const h2o_linklist_t *anchor)
 int cf__serve_check(const cf_serve_t *srv)
 {
     unsigned conns = list_length(&srv->conns), sse = list_length(&srv->sse);
+    size_t held = 0;
+    for (const h2o_linklist_t *l = srv->sse.next; l != &srv->sse; l = l->next) {
+        const cf__sse_t *s = H2O_STRUCT_FROM_MEMBER(cf__sse_t, link, l);
+        assert(s->pending_off <= s->pending_len);
+        held += s->pending_len + s->inflight_len;
+    }
+    assert(held == srv->sse_bytes);
+    (void)held;
     unsigned hooks = list_length(&srv->hooks);
     assert(srv->state >= CF__RUNNING && srv->state <= CF__CLOSED);
     assert(srv->fires_inflight <= srv->writer.inflight);
@@ -236,6 +244,10 @@ static void apply_defaults(cf_serve_config_t *c)
         c->token_cache_ms = 5000;
     if (!c->db_check_ms)
         c->db_check_ms = 1000;
+    if (!c->streams_max_total)
+        c->streams_max_total = (size_t)256 << 20;
+    if (!c->streams_per_token)
+        c->streams_per_token = 8;
 }
 
 static int open_reader(cf_serve_t *srv, cf_error_t *err)

@@ -38,20 +38,25 @@ typedef struct cf_serve_config_s {
     const char *alert_log; /* JSON-lines file alerts are appended to, or NULL */
     const char *webhooks[CF_SERVE_MAX_WEBHOOKS]; /* URLs alerts are POSTed to */
     unsigned webhooks_count;
-    unsigned webhook_attempts; /* tries per alert and URL; 0: 8 */
-    unsigned webhook_retry_ms; /* first retry delay, doubled each time; 0: 1000 */
-    unsigned timeout_ms;       /* h2o request and I/O timeouts; 0: 10000 */
-    cf_time_t now;             /* the clock's start instant; 0: the system clock (to the ms) */
-    int test_clock;            /* 1: POST /v1/test/clock may move the clock forward; only
-                                  with a loopback host (cf_serve_open refuses otherwise) */
-    int handle_signals;        /* 1: SIGINT and SIGTERM stop the daemon */
-    unsigned fire_chunk;       /* most alerts fired per commit (1..1024); 0: 64 */
-    size_t stream_max_pending; /* unsent bytes an event stream may hold before it is
-                                  ended with an "overflow" event; 0: 16 MiB */
-    unsigned token_cache_ms;   /* how long a bearer token found in the database is
-                                  trusted before it is read again; 0: 5000 */
-    unsigned db_check_ms;      /* how often the database file's identity is checked (it
-                                  is also checked before every write); 0: 1000 */
+    unsigned webhook_attempts;  /* tries per alert and URL; 0: 8 */
+    unsigned webhook_retry_ms;  /* first retry delay, doubled each time; 0: 1000 */
+    unsigned timeout_ms;        /* h2o request and I/O timeouts; 0: 10000 */
+    cf_time_t now;              /* the clock's start instant; 0: the system clock (to the ms) */
+    int test_clock;             /* 1: POST /v1/test/clock may move the clock forward; only
+                                   with a loopback host (cf_serve_open refuses otherwise) */
+    int handle_signals;         /* 1: SIGINT and SIGTERM stop the daemon */
+    unsigned fire_chunk;        /* most alerts fired per commit (1..1024); 0: 64 */
+    size_t stream_max_pending;  /* unsent bytes an event stream may hold before it is
+                                   ended with an "overflow" event; 0: 16 MiB */
+    size_t streams_max_total;   /* bytes all event streams together may hold (unsent and
+                                   in flight); past it the stream behind the longest is
+                                   ended with an "overflow" event; 0: 256 MiB */
+    unsigned streams_per_token; /* event streams one token may have open (429 past it);
+                                   0: 8 */
+    unsigned token_cache_ms;    /* how long a bearer token found in the database is
+                                   trusted before it is read again; 0: 5000 */
+    unsigned db_check_ms;       /* how often the database file's identity is checked (it
+                                   is also checked before every write); 0: 1000 */
     /* Where the daemon's log lines go (one line, no newline, on the loop thread or at
      * open); NULL: standard error, "caseflow: LINE". */
     void (*log)(void *ctx, const char *line);
