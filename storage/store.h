@@ -140,6 +140,9 @@ typedef struct cf_case_filter_s {
     int64_t due_within;   /* > 0: a running clock's deadline in (now, now + due_within] */
     int overdue;          /* a running clock's deadline before now (the party's own
                              periods lapse rather than fall overdue: not counted) */
+    /* paging (cf_store_case_list_agency only; cf_store_case_list ignores them) */
+    int64_t after; /* only cases with a greater id, or 0 */
+    int limit;     /* at most this many rows, or 0: every one */
 } cf_case_filter_t;
 
 /* OUT *list: new array of {id, workflow, version, state, closed, party, matter,
@@ -220,7 +223,8 @@ int cf_store_case_agency(cf_store_t *s, int64_t id, char *agency, size_t size, c
  * cached copy of the case (the daemon writer's) is still current. */
 int cf_store_case_agency_head(cf_store_t *s, int64_t id, char *agency, size_t size,
                               char head[CF_CHAIN_HEX], cf_error_t *err);
-/* As cf_store_case_list, restricted to agency's cases. */
+/* As cf_store_case_list, restricted to agency's cases, and paged: f->after and
+ * f->limit (a caller wanting to know whether more follow asks for one more row). */
 int cf_store_case_list_agency(cf_store_t *s, const char *agency, const cf_case_filter_t *f,
                               json_t **list, cf_error_t *err);
 
@@ -254,6 +258,10 @@ int cf_store_alert_mark(cf_store_t *s, const char *id, cf_time_t fired_at, cf_er
  * deadline, fired_at?} by due_at; pending: 1 only unfired, -1 only fired, 0 all. */
 int cf_store_alert_list(cf_store_t *s, const char *agency, int pending, json_t **list,
                         cf_error_t *err);
+/* One page of cf_store_alert_list: the alerts after (after_due, after_id) in its
+ * order (after_id NULL: from the first), at most limit of them (0: every one). */
+int cf_store_alert_page(cf_store_t *s, const char *agency, int pending, cf_time_t after_due,
+                        const char *after_id, int limit, json_t **list, cf_error_t *err);
 
 /* ---- 案由 dictionaries (store-causes.c) ----
  *

@@ -160,6 +160,8 @@
     X(serve_hard_store_readonly)                                                                   \
     X(serve_hard_stream_memory_cap)                                                                \
     X(serve_hard_stream_per_token)                                                                 \
+    X(serve_hard_paging)                                                                           \
+    X(serve_hard_reads_off_loop)                                                                   \
     /* SERVE-HARD-TESTS */                                                                         \
     X(overlay_example)                                                                             \
     X(overlay_problems)                                                                            \

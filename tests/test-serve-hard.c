@@ -877,3 +877,195 @@ TEST_IMPL(serve_hard_stream_per_token)
     free(writer);
     return 0;
 }
+
+/* ---- serve-hard-6.*: paged reads, off the loop -------------------------------------------------
+ */
+
+static long long open_plain(const td_daemon_t *d, const char *token)
+{
+    static const char body[] = "{\"workflow\":\"penalty-general\",\"party\":{\"name\":\"x\"}}";
+    td_resp_t r;
+    td_http(d, "POST", "/v1/cases", token, body, sizeof(body) - 1, NULL, &r);
+    ASSERT_EQ(r.status, 201);
+    long long id = json_integer_value(json_object_get(r.json, "id"));
+    td_resp_free(&r);
+    return id;
+}
+
+/* serve-hard-6.1: following the next cursor walks every case exactly once, in order;
+ * the alerts likewise; the page size has a default and a maximum. */
+TEST_IMPL(serve_hard_paging)
+{
+    enum { CASES = 250, PAGE = 7 };
+    char db[512], path[256], parameter[64];
+    td_db("hard-paging.db", db, sizeof(db));
+    char *token = td_token(db, "甲局", "handler", "张三");
+    char *other = td_token(db, "乙局", "handler", "李四");
+    cf_serve_config_t cfg;
+    td_daemon_t d;
+    td_config(&cfg, db, T0);
+    td_start(&d, &cfg);
+    for (int i = 0; i < CASES; i++) {
+        open_plain(&d, token);
+        if (i % 50 == 0)
+            open_plain(&d, other); /* another agency's, between: never seen */
+    }
+    static int seen[CASES + 16];
+    long long last = 0;
+    int pages = 0, rows = 0;
+    snprintf(path, sizeof(path), "/v1/cases?limit=%d", PAGE);
+    for (;;) {
+        td_resp_t r;
+        td_http(&d, "GET", path, token, NULL, 0, NULL, &r);
+        ASSERT_EQ(r.status, 200);
+        size_t i;
+        json_t *row;
+        ASSERT(json_array_size(r.json) <= PAGE);
+        json_array_foreach(r.json, i, row)
+        {
+            long long id = json_integer_value(json_object_get(row, "id"));
+            ASSERT(id > last); /* in order, so never twice */
+            last = id;
+            ASSERT(id > 0 && id < CASES + 16);
+            seen[id]++;
+            rows++;
+        }
+        pages++;
+        if (!r.next_cursor[0]) {
+            ASSERT(r.link[0] == '\0');
+            td_resp_free(&r);
+            break;
+        }
+        /* Link names the same query with the cursor. */
+        ASSERT_CONTAINS(r.link, "limit=7");
+        ASSERT_CONTAINS(r.link, "rel=\"next\"");
+        ASSERT_EQ(atoll(r.next_cursor), last);
+        snprintf(path, sizeof(path), "/v1/cases?limit=%d&cursor=%s", PAGE, r.next_cursor);
+        td_resp_free(&r);
+        ASSERT(pages < 100);
+    }
+    ASSERT_EQ(rows, CASES);
+    ASSERT_EQ(pages, (CASES + PAGE - 1) / PAGE);
+    int once = 0;
+    for (int i = 0; i < CASES + 16; i++)
+        once += seen[i] == 1;
+    ASSERT_EQ(once, CASES);
+    /* The default page is 100 rows, with a cursor. */
+    td_resp_t r;
+    td_http(&d, "GET", "/v1/cases", token, NULL, 0, NULL, &r);
+    ASSERT_EQ(json_array_size(r.json), 100);
+    ASSERT(r.next_cursor[0] != '\0');
+    td_resp_free(&r);
+    /* The alerts, walked 9 at a time, are the alerts in one page of the most. */
+    json_t *walked = td_get_all(&d, token, "/v1/alerts?limit=9");
+    json_t *whole = td_get_json(&d, token, "/v1/alerts?limit=1000");
+    ASSERT_EQ(json_array_size(walked), json_array_size(whole));
+    ASSERT(json_array_size(whole) >= CASES); /* at least a deadline each */
+    ASSERT(json_equal(walked, whole));
+    json_decref(walked);
+    json_decref(whole);
+    /* Out of range. */
+    static const struct {
+        const char *path, *parameter;
+    } bad[] = {{"/v1/cases?limit=0", "limit"},           {"/v1/cases?limit=1001", "limit"},
+               {"/v1/cases?limit=ten", "limit"},         {"/v1/cases?cursor=abc", "cursor"},
+               {"/v1/cases?cursor=-1", "cursor"},        {"/v1/alerts?limit=0", "limit"},
+               {"/v1/alerts?cursor=nonsense", "cursor"}, {"/v1/alerts?state=soon", "state"}};
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        long status = get_status(&d, token, bad[i].path, parameter, sizeof(parameter));
+        if (status != 400 || strcmp(parameter, bad[i].parameter) != 0)
+            CF__FAIL("%s: %ld naming '%s'", bad[i].path, status, parameter);
+    }
+    td_stop(&d);
+    free(token);
+    free(other);
+    return 0;
+}
+
+/* The reader pool's probe: records which threads read; makes a read slow on demand. */
+typedef struct probe_s {
+    pthread_mutex_t mu;
+    pthread_t threads[64];
+    int count;
+    atomic_int slow_ms;
+} probe_t;
+
+static void on_read(void *ctx)
+{
+    probe_t *p = ctx;
+    pthread_mutex_lock(&p->mu);
+    if (p->count < 64)
+        p->threads[p->count] = pthread_self();
+    p->count++;
+    pthread_mutex_unlock(&p->mu);
+    int ms = atomic_exchange(&p->slow_ms, 0);
+    if (ms)
+        usleep((useconds_t)ms * 1000);
+}
+
+typedef struct slow_get_s {
+    const td_daemon_t *d;
+    const char *token;
+    long status;
+} slow_get_t;
+
+static void *slow_get(void *arg)
+{
+    slow_get_t *g = arg;
+    td_resp_t r;
+    td_http(g->d, "GET", "/v1/cases", g->token, NULL, 0, NULL, &r);
+    g->status = r.status;
+    td_resp_free(&r);
+    return NULL;
+}
+
+/* serve-hard-6.2: every read runs on a reader thread, not the loop's; a read held for
+ * 1.5 s holds neither other clients nor a commit. */
+TEST_IMPL(serve_hard_reads_off_loop)
+{
+    char db[512], path[64];
+    td_db("hard-readers.db", db, sizeof(db));
+    char *token = td_token(db, "甲局", "handler", "张三");
+    probe_t probe = {.count = 0};
+    pthread_mutex_init(&probe.mu, NULL);
+    cf_serve_config_t cfg;
+    td_daemon_t d;
+    td_config(&cfg, db, T0);
+    cfg.read_probe = on_read;
+    cfg.read_probe_ctx = &probe;
+    td_start(&d, &cfg);
+    long long id = open_plain(&d, token);
+    static const char *const reads[] = {"/v1/cases", "/v1/cases/%lld", "/v1/cases/%lld/events",
+                                        "/v1/alerts"};
+    for (size_t i = 0; i < sizeof(reads) / sizeof(reads[0]); i++) {
+        snprintf(path, sizeof(path), reads[i], id);
+        json_decref(td_get_json(&d, token, path));
+    }
+    pthread_mutex_lock(&probe.mu);
+    ASSERT_EQ(probe.count, 4);
+    for (int i = 0; i < probe.count; i++)
+        ASSERT(!pthread_equal(probe.threads[i], d.thread)); /* d.thread runs the loop */
+    pthread_mutex_unlock(&probe.mu);
+    /* A slow read: others are served, writes commit, meanwhile. */
+    atomic_store(&probe.slow_ms, 1500);
+    slow_get_t g = {&d, token, 0};
+    pthread_t t;
+    struct timespec t0;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    ASSERT_EQ(pthread_create(&t, NULL, slow_get, &g), 0);
+    while (atomic_load(&probe.slow_ms) != 0) /* the slow read has started */
+        usleep(1000);
+    for (int i = 0; i < 5; i++)
+        open_plain(&d, token);
+    json_decref(td_get_json(&d, token, "/v1/alerts"));
+    double during = seconds_since(&t0);
+    ASSERT_EQ(pthread_join(t, NULL), 0);
+    double slow = seconds_since(&t0);
+    ASSERT_EQ(g.status, 200);
+    if (during >= 1.0 || slow < 1.4)
+        CF__FAIL("five writes and a read took %.2f s beside a read of %.2f s", during, slow);
+    pthread_mutex_destroy(&probe.mu);
+    td_stop(&d);
+    free(token);
+    return 0;
+}

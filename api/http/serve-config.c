@@ -22,6 +22,8 @@
  *   streams_per_token   event streams one token may have open
  *   token_cache_ms   how long a token found valid is trusted before it is read again
  *   db_check_ms      how often the database file's identity is checked (serve.c)
+ *   readers          threads reading for the GET endpoints (serve-readers.c)
+ *   page_limit_max   the most rows one page of a list may ask for
  * An unknown key is an error naming its line: a typo must not be silently
  * ignored in a deployment's settings.
  */
@@ -49,6 +51,8 @@ void cf_serve_config_init(cf_serve_config_t *cfg)
     cfg->db_check_ms = 1000;
     cfg->streams_max_total = (size_t)256 << 20;
     cfg->streams_per_token = 8;
+    cfg->readers = 2;
+    cfg->page_limit_max = 1000;
 }
 
 /* Exported, documented in serve.h */
@@ -156,6 +160,10 @@ static int setting(cf_serve_config_t *cfg, const char *key, char *v)
         return cfg->token_cache_ms = (unsigned)n, 0;
     if (strcmp(key, "db_check_ms") == 0)
         return cfg->db_check_ms = (unsigned)n, 0;
+    if (strcmp(key, "readers") == 0)
+        return cfg->readers = (unsigned)n, 0;
+    if (strcmp(key, "page_limit_max") == 0)
+        return cfg->page_limit_max = (unsigned)n, 0;
     if (strcmp(key, "streams_max_total") == 0)
         return cfg->streams_max_total = n, 0;
     if (strcmp(key, "streams_per_token") == 0)

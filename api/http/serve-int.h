@@ -8,7 +8,9 @@
  *   serve-writer.c   the writer thread: queue, group commit, results back by uv_async
  *   serve-jobs.c     what a job does inside the writer's transaction (writer thread)
  *   http.c           h2o setup, accept, routing, auth, JSON answers, metrics
- *   http-read.c      the GET endpoints (reader connection, on the loop)
+ *   http-read.c      the GET endpoints: parsed on the loop, read by the reader pool
+ *   serve-readers.c  the reader pool: threads with read-only connections, results
+ *                    back by uv_async
  *   http-write.c     the POST endpoints: parse, queue a job, answer when committed
  *   sched.c          the deadline scheduler: one uv_timer on the alerts index, fired
  *                    in chunks
@@ -191,6 +193,75 @@ void cf__writer_submit(cf_serve_t *srv, cf__job_t *job);
  * async handle. */
 void cf__writer_stop(cf_serve_t *srv);
 
+/* ---- the reader pool (serve-readers.c) ---- */
+
+typedef struct cf__read_s cf__read_t;
+/* Runs a read on a reader thread, on its connection s and workflow cache wfs: fills
+ * r->status and r->text (cf__read_answer or cf__read_error), and r->etag and
+ * r->next_cursor when it has them. */
+typedef void (*cf__read_fn)(cf_store_t *s, cf__wfcache_t *wfs, cf__read_t *r);
+
+struct cf__read_s {
+    cf__read_t *next;
+    cf_serve_t *srv;
+    h2o_req_t *req;    /* loop only: NULL once the client went away */
+    cf__read_t **link; /* in req's pool: forgets this job when req goes */
+    cf__read_fn run;
+    cf_principal_t who;
+    cf_time_t now; /* the daemon's clock when the request came */
+    /* what to read (copied: the request's pool may go first) */
+    int64_t id;
+    cf_case_filter_t filter; /* strings point into strings */
+    int pending;             /* alerts: 0 all, 1 pending, -1 fired */
+    cf_time_t after_due;     /* alerts: the cursor's instant and id (after_id[0]: none) */
+    char after_id[160];
+    int limit; /* rows per page */
+    char *strings;
+    /* the answer */
+    int status;
+    char *text; /* JSON, malloc'd; NULL: out of memory */
+    size_t text_len;
+    char etag[32];
+    char next_cursor[200];
+};
+
+typedef struct cf__reader_s {
+    pthread_t thread;
+    struct cf__readers_s *pool;
+    cf_store_t *store; /* its own read-only connection */
+    cf__wfcache_t wfs;
+} cf__reader_t;
+
+#define CF__READERS_MAX 64
+
+typedef struct cf__readers_s {
+    cf__reader_t threads[CF__READERS_MAX];
+    unsigned count;
+    int ready;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    cf__read_t *queue, *queue_tail, *done, *done_tail;
+    int quit;
+    uv_async_t async;
+    unsigned inflight; /* loop only */
+    atomic_ullong reads;
+} cf__readers_t;
+
+/* A read job for req as who, to run with run; NULL after answering 500. */
+cf__read_t *cf__read_new(cf_serve_t *srv, h2o_req_t *req, const cf_principal_t *who,
+                         cf__read_fn run);
+/* Queues r to the pool (ownership passes; the loop answers req when it is done). */
+void cf__read_submit(cf__read_t *r);
+void cf__read_free(cf__read_t *r);
+/* Reader thread: sets the answer to body (consumed) as JSON text, with status. */
+void cf__read_answer(cf__read_t *r, int status, json_t *body);
+/* Reader thread: sets the answer {"error": name, "text": text}. */
+void cf__read_error(cf__read_t *r, int status, const char *name, const char *text);
+/* Starts cfg.readers threads, each on its own read-only connection. */
+int cf__readers_start(cf_serve_t *srv, cf_error_t *err);
+/* Joins them (nothing may be in flight) and closes the async handle. */
+void cf__readers_stop(cf_serve_t *srv);
+
 /* ---- alert delivery ---- */
 
 typedef struct cf__sse_s {
@@ -270,6 +341,7 @@ struct cf_serve_s {
     cf_calendar_t *cal;
     cf__wfcache_t wfs;
     cf__writer_t writer;
+    cf__readers_t readers;
     /* the clock, in ms since the epoch: clock_base_ms at uv time clock_uv_ms, plus what
      * tests moved it */
     int64_t clock_base_ms;

@@ -193,10 +193,11 @@ static void begin_stop(cf_serve_t *srv)
 void cf__serve_maybe_finish(cf_serve_t *srv)
 {
     if (srv->state != CF__STOPPING || srv->conns_count || srv->writer.inflight ||
-        !h2o_linklist_is_empty(&srv->hooks))
+        srv->readers.inflight || !h2o_linklist_is_empty(&srv->hooks))
         return;
     srv->state = CF__CLOSED;
     assert(cf__serve_check(srv));
+    cf__readers_stop(srv);
     cf__writer_stop(srv);
     cf__deliver_close(srv);
     uv_close((uv_handle_t *)&srv->stop_async, NULL);
@@ -248,6 +249,12 @@ static void apply_defaults(cf_serve_config_t *c)
         c->streams_max_total = (size_t)256 << 20;
     if (!c->streams_per_token)
         c->streams_per_token = 8;
+    if (!c->readers)
+        c->readers = 2;
+    if (c->readers > CF__READERS_MAX)
+        c->readers = CF__READERS_MAX;
+    if (!c->page_limit_max)
+        c->page_limit_max = 1000;
 }
 
 static int open_reader(cf_serve_t *srv, cf_error_t *err)
@@ -321,8 +328,9 @@ int cf_serve_open(const cf_serve_config_t *cfg, cf_serve_t **out, cf_error_t *er
     if ((rc = cf__writer_start(srv, srv->cfg.db_path, err)) != 0)
         goto fail_writer;
     if ((rc = db_watch(srv, err)) != 0 || (rc = open_reader(srv, err)) != 0 ||
-        (rc = cf__http_init(srv, err)) != 0 || (rc = cf__sched_init(srv)) != 0 ||
-        (rc = cf__deliver_init(srv, err)) != 0 || (rc = start_signals(srv, err)) != 0)
+        (rc = cf__readers_start(srv, err)) != 0 || (rc = cf__http_init(srv, err)) != 0 ||
+        (rc = cf__sched_init(srv)) != 0 || (rc = cf__deliver_init(srv, err)) != 0 ||
+        (rc = start_signals(srv, err)) != 0)
         goto fail_started;
     *out = srv;
     return 0;

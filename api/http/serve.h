@@ -55,12 +55,20 @@ typedef struct cf_serve_config_s {
                                    0: 8 */
     unsigned token_cache_ms;    /* how long a bearer token found in the database is
                                    trusted before it is read again; 0: 5000 */
+    unsigned readers;           /* threads reading for the GET endpoints, each with its own
+                                   read-only connection (1..64); 0: 2 */
+    unsigned page_limit_max;    /* the most rows a page of GET /v1/cases or /v1/alerts
+                                   may ask for (limit); 0: 1000 (the default page: 100) */
     unsigned db_check_ms;       /* how often the database file's identity is checked (it
                                    is also checked before every write); 0: 1000 */
     /* Where the daemon's log lines go (one line, no newline, on the loop thread or at
      * open); NULL: standard error, "caseflow: LINE". */
     void (*log)(void *ctx, const char *line);
     void *log_ctx;
+    /* Tests: called on the thread that runs each read of the reader pool, before it
+     * reads. NULL: none. */
+    void (*read_probe)(void *ctx);
+    void *read_probe_ctx;
     /* Tests: fault injection on the writer's connection (cf_store_set_fault), installed
      * before the writer thread starts; called on the writer thread. NULL: none. */
     int (*store_fault)(void *ctx, const char *point);
