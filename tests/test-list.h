@@ -162,6 +162,7 @@
     X(serve_hard_stream_per_token)                                                                 \
     X(serve_hard_paging)                                                                           \
     X(serve_hard_reads_off_loop)                                                                   \
+    X(serve_hard_stall_keepalive)                                                                  \
     /* SERVE-HARD-TESTS */                                                                         \
     X(overlay_example)                                                                             \
     X(overlay_problems)                                                                            \

@@ -1069,3 +1069,71 @@ TEST_IMPL(serve_hard_reads_off_loop)
     free(token);
     return 0;
 }
+
+/* ---- serve-hard-7.1: a stall does not reset requests already sent -------------------------- */
+
+/* The loop probe: holds the loop for 2 s on a request for /healthz?stall. */
+static void stall_on(void *ctx, const char *path, size_t len)
+{
+    (void)ctx;
+    if (len >= 14 && memcmp(path, "/healthz?stall", 14) == 0)
+        usleep(2000000);
+}
+
+TEST_IMPL(serve_hard_stall_keepalive)
+{
+    char db[512], req[512];
+    td_db("hard-stall.db", db, sizeof(db));
+    char *token = td_token(db, "甲局", "handler", "张三");
+    cf_serve_config_t cfg;
+    td_daemon_t d;
+    td_config(&cfg, db, T0);
+    cfg.timeout_ms = 1000;
+    cfg.loop_probe = stall_on;
+    td_start(&d, &cfg);
+    /* Keep-alive connections, each answered once and then idle. */
+    enum { IDLE = 4 };
+    int fds[IDLE], closed;
+    for (int i = 0; i < IDLE; i++) {
+        fds[i] = raw_connect(d.port);
+        const char *get = "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n";
+        raw_send(fds[i], get, strlen(get));
+        char *out = raw_read(fds[i], 50, &closed);
+        ASSERT(strstr(out, "HTTP/1.1 200 ") && !closed);
+        free(out);
+    }
+    /* The loop is held for 2 s (past the 1 s timeout of the idle connections); meanwhile
+     * each of them sends a write. */
+    int stall = raw_connect(d.port);
+    const char *held = "GET /healthz?stall HTTP/1.1\r\nHost: x\r\n\r\n";
+    raw_send(stall, held, strlen(held));
+    usleep(300000);
+    static const char body[] = "{\"workflow\":\"penalty-general\",\"party\":{\"name\":\"x\"}}";
+    int n = snprintf(req, sizeof(req),
+                     "POST /v1/cases HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\n"
+                     "Content-Length: %zu\r\n\r\n%s",
+                     token, sizeof(body) - 1, body);
+    for (int i = 0; i < IDLE; i++)
+        raw_send(fds[i], req, (size_t)n);
+    /* Every write that was sent is answered (once: reset, unanswered). */
+    for (int i = 0; i < IDLE; i++) {
+        char *out = raw_read(fds[i], 4000, &closed);
+        if (!strstr(out, "HTTP/1.1 201 "))
+            CF__FAIL("connection %d: %s%s", i, out, closed ? "<closed>" : "");
+        free(out);
+        close(fds[i]);
+    }
+    char *out = raw_read(stall, 1000, &closed);
+    ASSERT(strstr(out, "HTTP/1.1 200 ") != NULL);
+    free(out);
+    close(stall);
+    /* An idle connection is still closed by the timeout. */
+    int idle = raw_connect(d.port);
+    out = raw_read(idle, 3000, &closed);
+    ASSERT(closed);
+    free(out);
+    close(idle);
+    td_stop(&d);
+    free(token);
+    return 0;
+}

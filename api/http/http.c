@@ -519,6 +519,8 @@ static void refuse_framing(cf_serve_t *srv, h2o_req_t *req, const char *why)
 static int on_req(h2o_handler_t *self, h2o_req_t *req)
 {
     cf_serve_t *srv = ((handler_t *)self)->srv;
+    if (srv->cfg.loop_probe)
+        srv->cfg.loop_probe(srv->cfg.loop_probe_ctx, req->path.base, req->path.len);
     const char *framing = ambiguous_framing(req);
     if (framing) {
         refuse_framing(srv, req, framing);
@@ -588,6 +590,35 @@ static void on_accept(uv_stream_t *listener, int status)
     }
     h2o_socket_t *sock = h2o_uv_socket_create((uv_stream_t *)&c->tcp, on_conn_closed);
     h2o_accept(&srv->accept, sock);
+}
+
+/* Exported, documented in serve-int.h
+ *
+ * A keep-alive connection waiting for its next request has h2o's request timeout
+ * running. When the loop is held past that timeout (a long callback), a client may
+ * send its next request meanwhile: it waits in the socket. libuv runs the expired
+ * timers before it polls the sockets again, so h2o closed the connection as idle,
+ * and the request that had come, maybe a write, was never answered. So after each
+ * poll, when the timeout's one libuv timer is due (or within 10 ms), it is moved
+ * 10 ms on, once: the next iteration polls first, h2o reads the waiting requests
+ * (which ends their timeouts), and only the connections still idle are then closed.
+ * Once, so that under constant load an idle connection is still closed: one poll is
+ * all the waiting requests need. Cost: a timeout fires up to 10 ms later. h2o 2.2.5
+ * has no hook into its timeouts, so this re-arms the timer it owns (h2o_timeout_t's
+ * backend is in its public header) with the callback it set (libuv's timer_cb). */
+void cf__http_after_poll(cf_serve_t *srv)
+{
+    uv_timer_t *t = &srv->ctx.http1.req_timeout._backend.timer;
+    int defer = 0;
+    if (srv->h2o_ready && !srv->timeouts_deferred && uv_is_active((uv_handle_t *)t)) {
+        uv_update_time(&srv->loop);
+        defer = uv_timer_get_due_in(t) < 10;
+    }
+    srv->timeouts_deferred = defer;
+    if (defer) {
+        srv->timeouts_deferred_total++;
+        uv_timer_start(t, t->timer_cb, 10, 0);
+    }
 }
 
 /* Exported, documented in serve-int.h */

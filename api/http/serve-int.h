@@ -373,6 +373,10 @@ struct cf_serve_s {
     ino_t db_ino;
     atomic_int db_lost; /* 1 once the path names another file, or none */
     uv_timer_t db_timer;
+    /* stalls (serve.c, "stalls"; http.c, cf__http_after_poll) */
+    uv_check_t stall_check;
+    int timeouts_deferred; /* the last poll's check deferred h2o's request timeouts */
+    uint64_t timeouts_deferred_total;
 };
 
 /* serve.c: the daemon's "now" (seconds), and in milliseconds. */
@@ -396,6 +400,9 @@ int cf__serve_check(const cf_serve_t *srv);
 /* http.c */
 int cf__http_init(cf_serve_t *srv, cf_error_t *err);
 void cf__http_shutdown(cf_serve_t *srv); /* stop reading on every connection */
+/* After each poll: h2o's request timeouts that are due fire only after the sockets
+ * were polled once more (http.c says why). */
+void cf__http_after_poll(cf_serve_t *srv);
 /* Sends a JSON answer (consumes body). */
 void cf__http_json(h2o_req_t *req, cf_serve_t *srv, int status, json_t *body);
 /* Sends len bytes of JSON text as the answer (h2o copies them; the caller keeps

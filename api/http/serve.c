@@ -134,6 +134,28 @@ static int db_watch(cf_serve_t *srv, cf_error_t *err)
     return 0;
 }
 
+/* ---- stalls ---------------------------------------------------------------------------------
+ *
+ * A callback that holds the loop (a big answer, a slow disk under the alert log)
+ * must not make h2o take waiting clients for idle ones: after every poll, h2o's
+ * request timeouts that are due wait for one more poll (cf__http_after_poll). A
+ * uv_check handle runs right after each poll; it is unreferenced, so it never keeps
+ * the loop alive. (Measuring the loop's busy time instead, with
+ * UV_METRICS_IDLE_TIME, missed the stall: libuv counted a callback's time as idle.) */
+
+static void on_poll_done(uv_check_t *check)
+{
+    cf__http_after_poll(check->data);
+}
+
+static void stall_watch(cf_serve_t *srv)
+{
+    uv_check_init(&srv->loop, &srv->stall_check);
+    srv->stall_check.data = srv;
+    uv_check_start(&srv->stall_check, on_poll_done);
+    uv_unref((uv_handle_t *)&srv->stall_check);
+}
+
 /* ---- invariants ------------------------------------------------------------------------- */
 
 static unsigned list_length(const h2o_linklist_t *anchor)
@@ -183,6 +205,8 @@ static void begin_stop(cf_serve_t *srv)
         uv_close((uv_handle_t *)&srv->sigterm, NULL);
     if (srv->db_timer.loop)
         uv_close((uv_handle_t *)&srv->db_timer, NULL);
+    if (srv->stall_check.loop)
+        uv_close((uv_handle_t *)&srv->stall_check, NULL);
     cf__sched_close(srv);
     cf__deliver_shutdown(srv);
     cf__http_shutdown(srv);
@@ -327,6 +351,7 @@ int cf_serve_open(const cf_serve_config_t *cfg, cf_serve_t **out, cf_error_t *er
     srv->stop_async.data = srv;
     if ((rc = cf__writer_start(srv, srv->cfg.db_path, err)) != 0)
         goto fail_writer;
+    stall_watch(srv);
     if ((rc = db_watch(srv, err)) != 0 || (rc = open_reader(srv, err)) != 0 ||
         (rc = cf__readers_start(srv, err)) != 0 || (rc = cf__http_init(srv, err)) != 0 ||
         (rc = cf__sched_init(srv)) != 0 || (rc = cf__deliver_init(srv, err)) != 0 ||

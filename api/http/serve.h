@@ -65,6 +65,10 @@ typedef struct cf_serve_config_s {
      * open); NULL: standard error, "caseflow: LINE". */
     void (*log)(void *ctx, const char *line);
     void *log_ctx;
+    /* Tests: called on the loop at the start of every request with its path (a test
+     * stalls the loop with it). NULL: none. */
+    void (*loop_probe)(void *ctx, const char *path, size_t len);
+    void *loop_probe_ctx;
     /* Tests: called on the thread that runs each read of the reader pool, before it
      * reads. NULL: none. */
     void (*read_probe)(void *ctx);
