@@ -705,10 +705,20 @@ static int stream_never_reading(int port, const char *token)
 typedef struct reader_s {
     int fd;
     atomic_int stop;
+    pthread_mutex_t mu; /* guards text and len */
     char *text;
     size_t len;
     pthread_t thread;
 } reader_t;
+
+/* Blocks of marker the reader has seen so far. */
+static int reader_count(reader_t *r, const char *marker)
+{
+    pthread_mutex_lock(&r->mu);
+    int n = r->text ? occurrences(r->text, marker) : 0;
+    pthread_mutex_unlock(&r->mu);
+    return n;
+}
 
 static void *reader_main(void *arg)
 {
@@ -721,11 +731,13 @@ static void *reader_main(void *arg)
         ssize_t n = read(r->fd, buf, sizeof(buf));
         if (n <= 0)
             break;
+        pthread_mutex_lock(&r->mu);
         r->text = realloc(r->text, r->len + (size_t)n + 1);
         ASSERT(r->text != NULL);
         memcpy(r->text + r->len, buf, (size_t)n);
         r->len += (size_t)n;
         r->text[r->len] = '\0';
+        pthread_mutex_unlock(&r->mu);
     }
     return NULL;
 }
@@ -779,6 +791,7 @@ TEST_IMPL(serve_hard_stream_memory_cap)
     cfg.streams_max_total = CAP;
     td_start(&d, &cfg);
     reader_t reader = {.fd = stream_never_reading(d.port, live)};
+    pthread_mutex_init(&reader.mu, NULL);
     ASSERT_EQ(pthread_create(&reader.thread, NULL, reader_main, &reader), 0);
     /* The first idle stream falls behind alone ... */
     int first = stream_never_reading(d.port, idle);
@@ -812,15 +825,14 @@ TEST_IMPL(serve_hard_stream_memory_cap)
     }
     close(first);
     /* The reading stream got every opening. */
-    for (int i = 0;
-         i < 200 && occurrences(reader.text ? reader.text : "", "event: case.opened\n") < opens;
-         i++)
+    for (int i = 0; i < 200 && reader_count(&reader, "event: case.opened\n") < opens; i++)
         usleep(10000);
     atomic_store(&reader.stop, 1);
     ASSERT_EQ(pthread_join(reader.thread, NULL), 0);
     ASSERT_EQ(occurrences(reader.text, "event: case.opened\n"), opens);
     ASSERT(strstr(reader.text, "event: overflow") == NULL);
     free(reader.text);
+    pthread_mutex_destroy(&reader.mu);
     close(reader.fd);
     td_stop(&d);
     free(writer);
