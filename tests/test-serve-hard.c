@@ -29,6 +29,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -55,15 +56,21 @@ static void raw_send(int fd, const char *text, size_t len)
     ASSERT(write(fd, text, len) == (ssize_t)len);
 }
 
-/* Reads from fd until the peer closes or nothing came for wait_ms. OUT *closed: 1 if
- * the peer closed. Returns what came (malloc'd, NUL-terminated). */
+/* Reads from fd until the peer closes, nothing came for wait_ms, or 10 s passed (a
+ * stream never falls quiet: its pings). OUT *closed: 1 if the peer closed. Returns
+ * what came (malloc'd, NUL-terminated). */
 static char *raw_read(int fd, int wait_ms, int *closed)
 {
     size_t len = 0, cap = 65536;
     char *out = malloc(cap + 1);
     ASSERT(out != NULL);
     *closed = 0;
+    struct timespec t0, t;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
     for (;;) {
+        clock_gettime(CLOCK_MONOTONIC, &t);
+        if (t.tv_sec - t0.tv_sec >= 10)
+            break;
         struct pollfd p = {.fd = fd, .events = POLLIN};
         if (poll(&p, 1, wait_ms) <= 0)
             break;
@@ -80,6 +87,28 @@ static char *raw_read(int fd, int wait_ms, int *closed)
         len += (size_t)n;
     }
     out[len] = '\0';
+    return out;
+}
+
+/* Reads from fd until needle came, the peer closed, or max_ms passed. OUT *closed.
+ * Returns what came (malloc'd). */
+static char *raw_wait(int fd, const char *needle, int max_ms, int *closed)
+{
+    size_t len = 0;
+    char *out = calloc(1, 1);
+    ASSERT(out != NULL);
+    *closed = 0;
+    for (int waited = 0; !strstr(out, needle) && !*closed && waited < max_ms; waited += 50) {
+        int c;
+        char *more = raw_read(fd, 50, &c);
+        size_t n = strlen(more);
+        out = realloc(out, len + n + 1);
+        ASSERT(out != NULL);
+        memcpy(out + len, more, n + 1);
+        len += n;
+        *closed = c;
+        free(more);
+    }
     return out;
 }
 
@@ -757,16 +786,17 @@ static long long metric_of(const td_daemon_t *d, const char *name)
     return v;
 }
 
-/* Opens a case whose party name is 16 KB: its notice is as big on every stream. */
+/* Opens a case whose party name is 48 KB: its notice is as big on every stream. */
 static void open_big(const td_daemon_t *d, const char *token)
 {
-    static char body[17000];
+    enum { NAME = 48 << 10 };
+    static char body[NAME + 128];
     if (!body[0]) {
         int n = snprintf(body, sizeof(body),
                          "{\"workflow\":\"penalty-general\",\"party\":"
                          "{\"name\":\"");
-        memset(body + n, 'x', 16384);
-        snprintf(body + n + 16384, sizeof(body) - (size_t)n - 16384, "\"}}");
+        memset(body + n, 'x', NAME);
+        snprintf(body + n + NAME, sizeof(body) - (size_t)n - NAME, "\"}}");
     }
     td_resp_t r;
     td_http(d, "POST", "/v1/cases", token, body, strlen(body), NULL, &r);
@@ -849,11 +879,11 @@ TEST_IMPL(serve_hard_stream_per_token)
     td_db("hard-per-token.db", db, sizeof(db));
     char *one = td_token(db, "甲局", "auditor", "甲");
     char *other = td_token(db, "甲局", "auditor", "乙");
-    char *writer = td_token(db, "甲局", "handler", "张三");
     cf_serve_config_t cfg;
     td_daemon_t d;
     td_config(&cfg, db, T0);
     cfg.streams_per_token = 2;
+    cfg.timeout_ms = 300;
     td_start(&d, &cfg);
     int fds[2] = {stream_never_reading(d.port, one), stream_never_reading(d.port, one)};
     for (int i = 0; i < 200 && metric_of(&d, "caseflow_stream_clients") < 2; i++)
@@ -865,18 +895,18 @@ TEST_IMPL(serve_hard_stream_per_token)
     td_resp_free(&r);
     int third = stream_never_reading(d.port, other);
     int closed;
-    char *text = raw_read(third, 1000, &closed);
+    char *text = raw_wait(third, ": connected", 10000, &closed);
     ASSERT(strstr(text, "HTTP/1.1 200 ") && strstr(text, ": connected"));
     free(text);
-    /* A stream that ends gives its place back (the daemon notices a client gone when
-     * it next writes to it: an event). */
+    /* A stream that ends gives its place back: the daemon notices the client gone when
+     * it next writes to it, an event or, with no event, the comment it sends every
+     * --timeout-ms. */
     close(fds[0]);
-    for (int i = 0; i < 200 && metric_of(&d, "caseflow_stream_clients") > 2; i++) {
-        open_big(&d, writer);
+    for (int i = 0; i < 300 && metric_of(&d, "caseflow_stream_clients") > 2; i++)
         usleep(10000);
-    }
+    ASSERT_EQ(metric_of(&d, "caseflow_stream_clients"), 2);
     int again = stream_never_reading(d.port, one);
-    text = raw_read(again, 1000, &closed);
+    text = raw_wait(again, ": connected", 10000, &closed);
     ASSERT(strstr(text, "HTTP/1.1 200 ") != NULL);
     free(text);
     ASSERT_EQ(metric_of(&d, "caseflow_stream_refused_total"), 1);
@@ -886,7 +916,6 @@ TEST_IMPL(serve_hard_stream_per_token)
     td_stop(&d);
     free(one);
     free(other);
-    free(writer);
     return 0;
 }
 
@@ -1084,12 +1113,12 @@ TEST_IMPL(serve_hard_reads_off_loop)
 
 /* ---- serve-hard-7.1: a stall does not reset requests already sent -------------------------- */
 
-/* The loop probe: holds the loop for 2 s on a request for /healthz?stall. */
+/* The loop probe: holds the loop for 3 s on a request for /healthz?stall. */
 static void stall_on(void *ctx, const char *path, size_t len)
 {
     (void)ctx;
     if (len >= 14 && memcmp(path, "/healthz?stall", 14) == 0)
-        usleep(2000000);
+        usleep(3000000);
 }
 
 TEST_IMPL(serve_hard_stall_keepalive)
@@ -1100,7 +1129,7 @@ TEST_IMPL(serve_hard_stall_keepalive)
     cf_serve_config_t cfg;
     td_daemon_t d;
     td_config(&cfg, db, T0);
-    cfg.timeout_ms = 1000;
+    cfg.timeout_ms = 1500;
     cfg.loop_probe = stall_on;
     td_start(&d, &cfg);
     /* Keep-alive connections, each answered once and then idle. */
@@ -1110,12 +1139,12 @@ TEST_IMPL(serve_hard_stall_keepalive)
         fds[i] = raw_connect(d.port);
         const char *get = "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n";
         raw_send(fds[i], get, strlen(get));
-        char *out = raw_read(fds[i], 50, &closed);
+        char *out = raw_wait(fds[i], "{\"status\":\"ok\"}", 10000, &closed);
         ASSERT(strstr(out, "HTTP/1.1 200 ") && !closed);
         free(out);
     }
-    /* The loop is held for 2 s (past the 1 s timeout of the idle connections); meanwhile
-     * each of them sends a write. */
+    /* The loop is held for 3 s (past the 1.5 s timeout of the idle connections);
+     * meanwhile each of them sends a write. */
     int stall = raw_connect(d.port);
     const char *held = "GET /healthz?stall HTTP/1.1\r\nHost: x\r\n\r\n";
     raw_send(stall, held, strlen(held));
@@ -1129,19 +1158,19 @@ TEST_IMPL(serve_hard_stall_keepalive)
         raw_send(fds[i], req, (size_t)n);
     /* Every write that was sent is answered (once: reset, unanswered). */
     for (int i = 0; i < IDLE; i++) {
-        char *out = raw_read(fds[i], 4000, &closed);
+        char *out = raw_wait(fds[i], "HTTP/1.1 ", 10000, &closed);
         if (!strstr(out, "HTTP/1.1 201 "))
             CF__FAIL("connection %d: %s%s", i, out, closed ? "<closed>" : "");
         free(out);
         close(fds[i]);
     }
-    char *out = raw_read(stall, 1000, &closed);
+    char *out = raw_wait(stall, "HTTP/1.1 ", 10000, &closed);
     ASSERT(strstr(out, "HTTP/1.1 200 ") != NULL);
     free(out);
     close(stall);
     /* An idle connection is still closed by the timeout. */
     int idle = raw_connect(d.port);
-    out = raw_read(idle, 3000, &closed);
+    out = raw_wait(idle, "never sent", 10000, &closed);
     ASSERT(closed);
     free(out);
     close(idle);

@@ -189,6 +189,22 @@ static void sse_dispose(void *p)
     free(s->inflight);
 }
 
+/* Every cfg.timeout_ms each stream with nothing to send gets a comment line: a proxy
+ * in front does not take it for dead, and a client that went away is noticed (the
+ * write fails, h2o ends the request, the stream gives its place back to its token's
+ * count) rather than only at the next event. A stream with bytes waiting is skipped:
+ * the comment would only add to them. */
+static void on_sse_ping(uv_timer_t *t)
+{
+    cf_serve_t *srv = t->data;
+    for (h2o_linklist_t *n = srv->sse.next, *next; n != &srv->sse; n = next) {
+        next = n->next;
+        cf__sse_t *s = H2O_STRUCT_FROM_MEMBER(cf__sse_t, link, n);
+        if (s->req && !s->finishing && !s->sending && !unsent(s))
+            sse_append(s, H2O_STRLIT(": ping\n\n"));
+    }
+}
+
 /* FNV-1a (64 bits) of the request's bearer token: streams are counted per token
  * without keeping its text. */
 static uint64_t token_id(h2o_req_t *req)
@@ -496,6 +512,9 @@ int cf__deliver_init(cf_serve_t *srv, cf_error_t *err)
         return cf_error_set(err, CF_ENOMEM, NULL, 0, 0, "cannot start libcurl");
     uv_timer_init(&srv->loop, &srv->curl_timer);
     srv->curl_timer.data = srv;
+    uv_timer_init(&srv->loop, &srv->sse_ping);
+    srv->sse_ping.data = srv;
+    uv_timer_start(&srv->sse_ping, on_sse_ping, srv->cfg.timeout_ms, srv->cfg.timeout_ms);
     curl_multi_setopt(srv->multi, CURLMOPT_SOCKETFUNCTION, on_curl_socket);
     curl_multi_setopt(srv->multi, CURLMOPT_SOCKETDATA, srv);
     curl_multi_setopt(srv->multi, CURLMOPT_TIMERFUNCTION, on_curl_timer);
@@ -506,6 +525,8 @@ int cf__deliver_init(cf_serve_t *srv, cf_error_t *err)
 /* Exported, documented in serve-int.h */
 void cf__deliver_shutdown(cf_serve_t *srv)
 {
+    if (srv->sse_ping.loop)
+        uv_close((uv_handle_t *)&srv->sse_ping, NULL);
     for (h2o_linklist_t *n = srv->sse.next, *next; n != &srv->sse; n = next) {
         next = n->next; /* the final send may end the stream and unlink it */
         cf__sse_t *s = H2O_STRUCT_FROM_MEMBER(cf__sse_t, link, n);

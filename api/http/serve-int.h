@@ -362,6 +362,7 @@ struct cf_serve_s {
     FILE *alert_log;
     CURLM *multi;
     uv_timer_t curl_timer;
+    uv_timer_t sse_ping; /* every cfg.timeout_ms: a comment on each idle stream */
     h2o_linklist_t hooks;
     h2o_linklist_t curlsocks;
     /* connections */
