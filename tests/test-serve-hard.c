@@ -446,7 +446,7 @@ TEST_IMPL(serve_hard_db_deleted)
     td_start(&d, &cfg);
     ASSERT_EQ(health_status(&d), 200);
     ASSERT_EQ(remove(db), 0);
-    for (int i = 0; i < 200 && health_status(&d) != 503; i++)
+    for (int i = 0; i < 1000 && health_status(&d) != 503; i++)
         usleep(10000);
     ASSERT_EQ(health_status(&d), 503);
     ASSERT_CONTAINS(log.text, "DATABASE LOST");
@@ -855,7 +855,7 @@ TEST_IMPL(serve_hard_stream_memory_cap)
     }
     close(first);
     /* The reading stream got every opening. */
-    for (int i = 0; i < 200 && reader_count(&reader, "event: case.opened\n") < opens; i++)
+    for (int i = 0; i < 3000 && reader_count(&reader, "event: case.opened\n") < opens; i++)
         usleep(10000);
     atomic_store(&reader.stop, 1);
     ASSERT_EQ(pthread_join(reader.thread, NULL), 0);
@@ -886,7 +886,7 @@ TEST_IMPL(serve_hard_stream_per_token)
     cfg.timeout_ms = 300;
     td_start(&d, &cfg);
     int fds[2] = {stream_never_reading(d.port, one), stream_never_reading(d.port, one)};
-    for (int i = 0; i < 200 && metric_of(&d, "caseflow_stream_clients") < 2; i++)
+    for (int i = 0; i < 1000 && metric_of(&d, "caseflow_stream_clients") < 2; i++)
         usleep(10000);
     td_resp_t r;
     td_http(&d, "GET", "/v1/stream", one, NULL, 0, NULL, &r);
@@ -902,7 +902,7 @@ TEST_IMPL(serve_hard_stream_per_token)
      * it next writes to it, an event or, with no event, the comment it sends every
      * --timeout-ms. */
     close(fds[0]);
-    for (int i = 0; i < 300 && metric_of(&d, "caseflow_stream_clients") > 2; i++)
+    for (int i = 0; i < 1000 && metric_of(&d, "caseflow_stream_clients") > 2; i++)
         usleep(10000);
     ASSERT_EQ(metric_of(&d, "caseflow_stream_clients"), 2);
     int again = stream_never_reading(d.port, one);
