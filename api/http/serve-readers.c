@@ -119,10 +119,12 @@ static void on_done(uv_async_t *async)
         cf__read_t *r = list;
         list = r->next;
         pool->inflight--;
-        if (r->req) {
+        h2o_req_t *req = r->req;
+        if (req) { /* the job lets go of the request before it is answered */
             *r->link = NULL;
-            add_headers(r->req, r);
-            cf__http_text(r->req, srv, r->status, r->text, r->text_len);
+            r->req = NULL;
+            add_headers(req, r);
+            cf__http_text(req, srv, r->status, r->text, r->text_len);
         }
         cf__read_free(r);
     }
@@ -134,12 +136,11 @@ cf__read_t *cf__read_new(cf_serve_t *srv, h2o_req_t *req, const cf_principal_t *
                          cf__read_fn run)
 {
     cf__read_t *r = calloc(1, sizeof(*r));
-    cf__read_t **link = h2o_mem_alloc_shared(&req->pool, sizeof(*link), on_link_dispose);
-    if (!r || !link) {
-        free(r);
+    if (!r) {
         cf__http_error(req, srv, 500, "ENOMEM", "out of memory");
         return NULL;
     }
+    cf__read_t **link = h2o_mem_alloc_shared(&req->pool, sizeof(*link), on_link_dispose);
     *link = r;
     r->link = link;
     r->srv = srv;
