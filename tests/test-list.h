@@ -186,6 +186,25 @@
     X(serve_clock_ms)                                                                              \
     X(serve_alert_prefetch)                                                                        \
     X(serve_calendar_pickup)                                                                       \
+    /* serve-hard-*: the daemon hardened (tests/test-serve-hard.c) */                              \
+    X(serve_hard_framing)                                                                          \
+    X(serve_hard_http1_only)                                                                       \
+    X(serve_hard_numbers)                                                                          \
+    X(serve_hard_settings)                                                                         \
+    X(serve_hard_metrics_token)                                                                    \
+    X(serve_hard_test_clock_loopback)                                                              \
+    X(serve_hard_db_deleted)                                                                       \
+    X(serve_hard_db_replaced)                                                                      \
+    X(serve_hard_db_deleted_before_commit)                                                         \
+    X(serve_hard_cli_busy)                                                                         \
+    X(serve_hard_cli_read_only_mount)                                                              \
+    X(serve_hard_store_readonly)                                                                   \
+    X(serve_hard_stream_memory_cap)                                                                \
+    X(serve_hard_stream_per_token)                                                                 \
+    X(serve_hard_paging)                                                                           \
+    X(serve_hard_reads_off_loop)                                                                   \
+    X(serve_hard_stall_keepalive)                                                                  \
+    /* SERVE-HARD-TESTS */                                                                         \
     X(overlay_example)                                                                             \
     X(overlay_problems)                                                                            \
     /* cause-*: the 案由 dictionaries (tests/test-cause.c) */                                    \

@@ -342,7 +342,7 @@ int cf__cmd_matter_list(cf_cli_t *cli, int argc, char **argv)
     cf__session_t s;
     cf_error_t err;
     json_t *list = NULL;
-    int rc = cf__session_open(cli, &s, 0, &err);
+    int rc = cf__session_open(cli, &s, CF__SESSION_READONLY, &err);
     if (rc == 0) {
         rc = cf_store_matter_list(s.store, cf__opt_value(argc, argv, "--power-type"), &list, &err);
         cf__session_close(&s);
@@ -401,7 +401,7 @@ int cf__cmd_matter_show(cf_cli_t *cli, int argc, char **argv)
     cf__session_t s;
     cf_error_t err;
     json_t *m = NULL;
-    int rc = cf__session_open(cli, &s, 0, &err);
+    int rc = cf__session_open(cli, &s, CF__SESSION_READONLY, &err);
     if (rc == 0) {
         rc = cf_store_matter_get(s.store, id, &m, &err);
         cf__session_close(&s);
