@@ -23,7 +23,8 @@ static const char *const serve_usage =
     "serve [--db FILE] [--listen HOST:PORT] [--config FILE] [--alert-log FILE]\n"
     "       [--webhook URL]... [--max-body BYTES] [--webhook-attempts N]\n"
     "       [--webhook-retry-ms MS] [--timeout-ms MS] [--now TIME] [--test-clock]\n"
-    "       [--checkpoint-interval SECONDS --checkpoint-key FILE [--checkpoint-out FILE]]";
+    "       [--checkpoint-interval SECONDS --checkpoint-key FILE [--checkpoint-out FILE]]\n"
+    "       [--check-config]";
 
 static int number_flag(int argc, char **argv, const char *name, unsigned long *out)
 {
@@ -78,6 +79,20 @@ static int apply_flags(cf_serve_config_t *cfg, int argc, char **argv, char *list
     return rc < 0 ? -1 : 0;
 }
 
+/* --check-config: the settings in effect on standard output, then the checks; exit 0
+ * when they pass, 2 (invalid) with the reason when they do not. Starts nothing. */
+static int check_config(cf_cli_t *cli, const cf_serve_config_t *cfg)
+{
+    cf_error_t err;
+    cf_error_clear(&err);
+    cf_serve_config_print(cfg, cli->out);
+    int rc = cf_serve_config_check(cfg, &err);
+    if (rc != 0)
+        return cf__cli_fail(cli, rc, &err);
+    fprintf(cli->err, "caseflow: configuration OK\n");
+    return CF_EXIT_OK;
+}
+
 /* Exported, documented in cli.h */
 int cf__cmd_serve(cf_cli_t *cli, int argc, char **argv)
 {
@@ -100,6 +115,11 @@ int cf__cmd_serve(cf_cli_t *cli, int argc, char **argv)
     if (apply_flags(&cfg, argc, argv, listen, sizeof(listen), &err) != 0) {
         free(file);
         return cf__cli_usage(cli, serve_usage);
+    }
+    if (cf__opt_flag(argc, argv, "--check-config")) {
+        rc = check_config(cli, &cfg);
+        free(file);
+        return rc;
     }
     cfg.handle_signals = 1;
     cf_serve_t *srv;
