@@ -4,7 +4,7 @@
 set -e
 PKGS="build-essential cmake pkg-config libuv1-dev libsqlite3-dev libcyaml-dev libyaml-dev
 libjansson-dev libssl-dev libh2o-dev libcurl4-openssl-dev sqlite3 curl jq
-libsystemd-dev systemd dpkg-dev"
+libsystemd-dev systemd dpkg-dev python3"
 # RELIABILITY: extras for targets that are not make test: `install-deps.sh fuzz` (make fuzz:
 # clang and its libFuzzer runtime), `install-deps.sh valgrind` (make valgrind)
 for extra in "$@"; do

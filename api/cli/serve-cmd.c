@@ -1,6 +1,8 @@
 /*
  * serve-cmd.c -- `caseflow serve` (run the daemon in the foreground until
  * SIGINT or SIGTERM) and `caseflow token create` (issue a bearer token).
+ * Under systemd (Type=notify, packaging/caseflow.service) it tells the service
+ * manager READY=1 once it accepts connections and STOPPING=1 when it is done.
  *
  * Settings are applied in order: defaults, then --config FILE, then $CASEFLOW_NOW,
  * then the flags, so a flag always wins. `serve` prints one line,
@@ -16,6 +18,7 @@
 #include "cli.h"
 
 #include <openssl/rand.h>
+#include <systemd/sd-daemon.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -129,7 +132,10 @@ int cf__cmd_serve(cf_cli_t *cli, int argc, char **argv)
     }
     fprintf(cli->out, "caseflow: listening on %s:%d\n", cfg.host, cf_serve_port(srv));
     fflush(cli->out);
+    /* systemd (Type=notify): ready once accepting; a no-op outside a service. */
+    sd_notifyf(0, "READY=1\nSTATUS=listening on %s:%d", cfg.host, cf_serve_port(srv));
     int closed = cf_serve_run(srv);
+    sd_notify(0, "STOPPING=1");
     cf_serve_free(srv);
     free(file);
     if (closed != 0) {

@@ -91,5 +91,31 @@ if run 2 "$bin" serve --config "$tmp/bad.conf" --check-config && has "bad.conf:3
     run 2 "$bin" serve --config "$tmp/bad3.conf" --check-config && has "checkpoint_key is not"
 then ok; else fail "check-config refuses a misspelt key, a missing database, a keyless checkpoint"; fi
 
+# package-6: Type=notify: READY=1 once listening, STOPPING=1 on SIGTERM (sd_notify).
+cat > "$tmp/notify.py" <<'PY'
+import os, signal, socket, subprocess, sys
+path = sys.argv[1] + "/notify.sock"
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind(path)
+s.settimeout(20)
+env = dict(os.environ, NOTIFY_SOCKET=path)
+p = subprocess.Popen([sys.argv[2], "--db", sys.argv[3], "serve", "--listen", "127.0.0.1:0"],
+                     env=env, stdout=subprocess.DEVNULL)
+try:
+    print(s.recv(512).decode())
+    p.send_signal(signal.SIGTERM)
+    print(s.recv(512).decode())
+finally:
+    p.kill() if p.poll() is None and p.wait(20) is None else None
+print("exit", p.wait())
+PY
+if command -v python3 >/dev/null 2>&1; then
+    if run 0 python3 "$tmp/notify.py" "$tmp" "$bin" "$tmp/pkg.db" && has "^READY=1$" &&
+        has "^STATUS=listening on 127.0.0.1:" && has "^STOPPING=1$" && has "^exit 0$"
+    then ok; else fail "serve notifies READY=1 when listening and STOPPING=1 on SIGTERM"; fi
+else
+    echo "SKIP: python3 not installed (scripts/install-deps.sh installs it)" >&2
+fi
+
 echo "package: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
