@@ -37,7 +37,8 @@
  *    version 4: events.pos, the event's place in the log of all cases in commit
  *    order (0, 1, 2, ...; UNIQUE), and anchors, the signed checkpoints taken
  *    (tree_size, root_hash, timestamp, key_id, body: the checkpoint's JSON
- *    without its index) -- store-anchor.c)
+ *    without its index) -- store-anchor.c;
+ *    version 5: tokens.expires_at, revoked_at, last_used_at -- store-token-life.c)
  */
 #include "store-int.h"
 
@@ -101,6 +102,10 @@ static const char *const migrations[] = {
     "CREATE UNIQUE INDEX events_pos ON events(pos);"
     "CREATE TABLE anchors(id INTEGER PRIMARY KEY, tree_size INTEGER NOT NULL, root_hash TEXT NOT "
     "NULL, timestamp TEXT NOT NULL, key_id TEXT NOT NULL, body TEXT NOT NULL);",
+    /* 5: a token's expiry, revocation and last use (store-token-life.c) */
+    "ALTER TABLE tokens ADD COLUMN expires_at INTEGER;"
+    "ALTER TABLE tokens ADD COLUMN revoked_at INTEGER;"
+    "ALTER TABLE tokens ADD COLUMN last_used_at INTEGER;",
 };
 #define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
 

@@ -138,6 +138,8 @@
     X(serve_checkpointer)                                                                          \
     X(serve_stream_notices)                                                                        \
     X(serve_token_cache)                                                                           \
+    X(operate_1_token_store)                                                                       \
+    X(operate_2_token_daemon)                                                                      \
     X(serve_sigterm)                                                                               \
     X(serve_slow_client)                                                                           \
     X(serve_alert_delivery)                                                                        \

@@ -95,11 +95,14 @@ int cf__read_file(const char *path, char **buf, size_t *len, cf_error_t *err);
     X("audit verify", audit_verify, "recompute every case's hash chain and report breaks")         \
     X("audit replay", audit_replay,                                                                \
       "replay cases against their pinned workflow; report deviations")                             \
-    X("audit keygen", audit_keygen, "make the bureau's Ed25519 key for signing checkpoints")    \
+    X("audit keygen", audit_keygen, "make the bureau's Ed25519 key for signing checkpoints")       \
     X("audit checkpoint", audit_checkpoint, "sign the head of the log's Merkle tree, to a file")   \
     X("audit prove", audit_prove, "prove an event is in the log or in a checkpoint's tree")        \
     X("serve", serve, "run the daemon: HTTP/JSON API, deadline alerts, webhooks")                  \
     X("token create", token_create, "issue a bearer token for the daemon's API")                   \
+    X("token list", token_list, "list the daemon's tokens: holder, role, expiry, last use")        \
+    X("token revoke", token_revoke,                                                                \
+      "revoke a token (the daemon refuses it within its cache time)")                              \
     X("cause load", cause_load, "store 案由 dictionaries (subject types, causes, situations)")     \
     X("cause list", cause_list, "list the stored 案由 situations, by subject type and cause")      \
     X("period", period,                                                                            \
@@ -111,6 +114,10 @@ int cf__read_file(const char *path, char **buf, size_t *len, cf_error_t *err);
     X("matter list", matter_list, "list stored matters, by power type")                            \
     X("matter show", matter_show, "show a stored matter")                                          \
     /* IMPORT-COMMANDS */
+
+/* cmd-token.c: a token's expiry from `--expires TEXT`: a span "90d", "12h", "2w"
+ * counted from now, or an ISO 8601 instant after now. OUT *out; 0 or CF_EINVAL. */
+int cf__token_expiry(const char *text, cf_time_t now, cf_time_t *out);
 
 #define CF_CMD_DECLARE(name, fn, summary) int cf__cmd_##fn(cf_cli_t *cli, int argc, char **argv);
 CF_COMMANDS(CF_CMD_DECLARE)

@@ -162,11 +162,15 @@ int cf__cmd_token_create(cf_cli_t *cli, int argc, char **argv)
     const char *agency = cf__opt_value(argc, argv, "--agency");
     const char *role = cf__opt_value(argc, argv, "--role");
     const char *name = cf__opt_value(argc, argv, "--name");
+    const char *expires = cf__opt_value(argc, argv, "--expires");
+    cf_time_t expires_at = 0;
     cf_principal_t p;
     if (!agency || !role || !name || !valid_role(role) || strlen(agency) >= sizeof(p.agency) ||
-        strlen(name) >= sizeof(p.name) || !*agency || !*name)
+        strlen(name) >= sizeof(p.name) || !*agency || !*name ||
+        (expires && cf__token_expiry(expires, cli->now, &expires_at) != 0))
         return cf__cli_usage(cli, "token create --agency AGENCY --role "
-                                  "handler|reviewer|head|auditor --name NAME");
+                                  "handler|reviewer|head|auditor --name NAME\n"
+                                  "       [--expires 90d|12h|2w|TIME]");
     snprintf(p.agency, sizeof(p.agency), "%s", agency);
     snprintf(p.role, sizeof(p.role), "%s", role);
     snprintf(p.name, sizeof(p.name), "%s", name);
@@ -182,7 +186,15 @@ int cf__cmd_token_create(cf_cli_t *cli, int argc, char **argv)
     cf_store_t *s;
     int rc = cf_store_open_existing(cli->db_path, &s, &err);
     if (rc == 0) {
-        rc = cf_store_token_put(s, digest, &p, cli->now, &err);
+        rc = cf_store_tx_begin(s, &err);
+        if (rc == 0)
+            rc = cf_store_token_put(s, digest, &p, cli->now, &err);
+        if (rc == 0 && expires_at)
+            rc = cf_store_token_expire_at(s, digest, expires_at, &err);
+        if (rc == 0)
+            rc = cf_store_tx_commit(s, &err);
+        else
+            cf_store_tx_rollback(s);
         cf_store_close(s);
     }
     if (rc != 0)

@@ -236,8 +236,31 @@ static cf__token_slot_t *token_slot(cf_serve_t *srv, const char *text, size_t le
     return &srv->tokens[h % CF__TOKEN_SLOTS];
 }
 
+static void on_token_used(cf__job_t *job)
+{
+    cf__job_free(job);
+}
+
+/* Records through the writer that the token with hash digest was used now: once per
+ * read from the database, so at most once per token and token_cache_ms. Best effort:
+ * without memory the use is not recorded, and the request is served all the same. */
+static void token_used(cf_serve_t *srv, const char *digest)
+{
+    cf__job_t *job = srv->state == CF__RUNNING ? calloc(1, sizeof(*job)) : NULL;
+    if (!job || !(job->body = json_string(digest))) {
+        free(job);
+        return;
+    }
+    job->kind = CF__JOB_TOKEN_USED;
+    job->now = cf__serve_now(srv);
+    job->if_match = -1;
+    job->done = on_token_used;
+    cf__writer_submit(srv, job);
+}
+
 /* The holder of token text: from the cache while trusted, else by the SHA-256 of
- * the text in the tokens table (then cached). 0, or -1 for an unknown token. */
+ * the text in the tokens table, if neither revoked nor expired (then cached, and
+ * its use recorded). 0, or -1 for an unknown, revoked or expired token. */
 static int token_holder(cf_serve_t *srv, const char *text, size_t len, cf_principal_t *who)
 {
     cf__token_slot_t *t = token_slot(srv, text, len);
@@ -248,8 +271,9 @@ static int token_holder(cf_serve_t *srv, const char *text, size_t len, cf_princi
     }
     char digest[65];
     if (cf_chain_sha256_hex(text, len, digest) != 0 ||
-        cf_store_token_get(srv->reader, digest, who, NULL) != 0)
+        cf_store_token_check(srv->reader, digest, cf__serve_now(srv), who, NULL) != 0)
         return -1;
+    token_used(srv, digest);
     if (len <= sizeof(t->text)) {
         memcpy(t->text, text, len);
         t->len = len;

@@ -92,8 +92,9 @@ typedef enum cf__job_kind_e {
     CF__JOB_OPEN = 0,
     CF__JOB_ACT,
     CF__JOB_EXTEND,
-    CF__JOB_FIRE,     /* fire one chunk of the alerts due at job->now */
-    CF__JOB_PREFETCH, /* read the cases of the alerts due at job->now into the case cache */
+    CF__JOB_FIRE,       /* fire one chunk of the alerts due at job->now */
+    CF__JOB_PREFETCH,   /* read the cases of the alerts due at job->now into the case cache */
+    CF__JOB_TOKEN_USED, /* record a token's last use (body: its hash, a JSON string) */
 } cf__job_kind_t;
 
 typedef struct cf__job_s cf__job_t;

@@ -1,0 +1,159 @@
+/*
+ * test-operate.c -- running caseflow in a bureau (issue 23): a token's life
+ * (expiry, revocation, last use, the list without secrets) in the store and
+ * as the daemon sees it.
+ *
+ * operate-1.*: the store's token functions, errors leaving outputs untouched.
+ * operate-2.*: the daemon refuses a revoked or an expired token within its token
+ *              cache time, and records a token's last use.
+ */
+#include <sqlite3.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "chain.h"
+#include "serve-helpers.h"
+#include "store.h"
+#include "task.h"
+
+#define T0 "2026-03-02T09:00:00+08:00"
+
+static const char hash_a[] = "aaaa0000000000000000000000000000000000000000000000000000000000aa";
+static const char hash_b[] = "aaaa1111000000000000000000000000000000000000000000000000000000bb";
+
+/* ---- operate-1: the store ------------------------------------------------------------------ */
+
+TEST_IMPL(operate_1_token_store)
+{
+    char db[512];
+    td_db("op-tokens.db", db, sizeof(db));
+    cf_store_t *s;
+    cf_error_t err;
+    ASSERT_EQ(cf_store_open(db, &s, &err), 0);
+    cf_principal_t p = {"甲局", "handler", "张三"}, got = {"x", "y", "z"};
+    ASSERT_EQ(cf_store_token_put(s, hash_a, &p, 1000, &err), 0);
+    ASSERT_EQ(cf_store_token_put(s, hash_b, &p, 2000, &err), 0);
+    ASSERT_EQ(cf_store_token_expire_at(s, hash_a, 5000, &err), 0);
+    ASSERT_EQ(cf_store_token_expire_at(s, "ffff", 5000, &err), CF_ENOTFOUND);
+    /* operate-1.1: valid before its expiry, refused at and after it (outputs untouched) */
+    ASSERT_EQ(cf_store_token_check(s, hash_a, 4999, &got, &err), 0);
+    ASSERT_STR_EQ(got.name, "张三");
+    cf_principal_t before = got;
+    ASSERT_EQ(cf_store_token_check(s, hash_a, 5000, &got, &err), CF_ENOTFOUND);
+    ASSERT(memcmp(&before, &got, sizeof(got)) == 0);
+    /* operate-1.2: revoked by id; the id must be hex and name one token */
+    ASSERT_EQ(cf_store_token_revoke(s, "aaaa", 3000, &err), CF_EINVAL);     /* too short */
+    ASSERT_EQ(cf_store_token_revoke(s, "AAAA0000", 3000, &err), CF_EINVAL); /* not lowercase */
+    ASSERT_EQ(cf_store_token_revoke(s, "aaaa00001", 3000, &err), CF_ENOTFOUND);
+    ASSERT_EQ(cf_store_token_revoke(s, "aaaa00", 3000, &err), 0); /* names hash_a only */
+    ASSERT_EQ(cf_store_token_revoke(s, "aaaa00", 3001, &err), CF_EEXIST);
+    ASSERT_EQ(cf_store_token_check(s, hash_a, 1000, &got, &err), CF_ENOTFOUND);
+    ASSERT_EQ(cf_store_token_check(s, hash_b, 999999, &got, &err), 0);
+    ASSERT_EQ(cf_store_token_put(s, "aaaa0000ff", &p, 2000, &err), 0);
+    ASSERT_EQ(cf_store_token_revoke(s, "aaaa0000", 3000, &err), CF_EINVALID); /* two tokens */
+    /* operate-1.3: last use only moves forward */
+    ASSERT_EQ(cf_store_token_touch(s, hash_b, 7000, &err), 0);
+    ASSERT_EQ(cf_store_token_touch(s, hash_b, 6000, &err), 0);
+    /* operate-1.4: the list: ids of 12 digits, every time field, never the hash */
+    json_t *list = NULL;
+    ASSERT_EQ(cf_store_token_list(s, &list, &err), 0);
+    ASSERT_EQ(json_array_size(list), 3);
+    /* by creation time, then hash: hash_a, "aaaa0000ff", hash_b */
+    json_t *a = json_array_get(list, 0), *b = json_array_get(list, 2);
+    ASSERT_STR_EQ(json_string_value(json_object_get(a, "id")), "aaaa00000000");
+    ASSERT_STR_EQ(json_string_value(json_object_get(a, "role")), "handler");
+    ASSERT_STR_EQ(json_string_value(json_object_get(a, "agency")), "甲局");
+    ASSERT(json_is_string(json_object_get(a, "expires_at")));
+    ASSERT(json_is_string(json_object_get(a, "revoked_at")));
+    ASSERT(json_is_null(json_object_get(a, "last_used_at")));
+    ASSERT(json_is_null(json_object_get(b, "expires_at")));
+    ASSERT(json_is_null(json_object_get(b, "revoked_at")));
+    char when[CF_TIME_BUFSZ];
+    cf_time_format(7000, when);
+    ASSERT_STR_EQ(json_string_value(json_object_get(b, "last_used_at")), when);
+    char *text = json_dumps(list, 0);
+    ASSERT(strstr(text, hash_a) == NULL && strstr(text, hash_b) == NULL);
+    free(text);
+    json_decref(list);
+    cf_store_close(s);
+    return 0;
+}
+
+/* ---- operate-2: the daemon ----------------------------------------------------------------- */
+
+static long status_of(const td_daemon_t *d, const char *token)
+{
+    td_resp_t r;
+    td_http(d, "GET", "/v1/cases", token, NULL, 0, NULL, &r);
+    long status = r.status;
+    td_resp_free(&r);
+    return status;
+}
+
+/* The stored last use of token (text), 0 when none. */
+static int64_t last_used(const char *db, const char *token)
+{
+    char digest[65], sql[200];
+    ASSERT_EQ(cf_chain_sha256_hex(token, strlen(token), digest), 0);
+    snprintf(sql, sizeof(sql), "SELECT coalesce(last_used_at, 0) FROM tokens WHERE hash = '%s'",
+             digest);
+    sqlite3 *conn;
+    sqlite3_stmt *st;
+    ASSERT_EQ(sqlite3_open(db, &conn), SQLITE_OK);
+    ASSERT_EQ(sqlite3_prepare_v2(conn, sql, -1, &st, NULL), SQLITE_OK);
+    ASSERT_EQ(sqlite3_step(st), SQLITE_ROW);
+    int64_t t = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    sqlite3_close(conn);
+    return t;
+}
+
+TEST_IMPL(operate_2_token_daemon)
+{
+    char db[512], digest[65];
+    td_db("op-daemon.db", db, sizeof(db));
+    char *kept = td_token(db, "甲局", "head", "李四");
+    char *revoked = td_token(db, "甲局", "head", "王五");
+    char *expiring = td_token(db, "甲局", "auditor", "赵六");
+    cf_time_t t0;
+    cf_error_t err;
+    ASSERT_EQ(cf_time_parse(T0, &t0, &err), 0);
+    cf_store_t *s;
+    ASSERT_EQ(cf_store_open(db, &s, &err), 0);
+    ASSERT_EQ(cf_chain_sha256_hex(expiring, strlen(expiring), digest), 0);
+    ASSERT_EQ(cf_store_token_expire_at(s, digest, t0 + 3600, &err), 0);
+    cf_serve_config_t cfg;
+    td_daemon_t d;
+    td_config(&cfg, db, T0);
+    cfg.token_cache_ms = 200;
+    td_start(&d, &cfg);
+    ASSERT_EQ(status_of(&d, kept), 200);
+    ASSERT_EQ(status_of(&d, revoked), 200);
+    ASSERT_EQ(status_of(&d, expiring), 200);
+    /* operate-2.1: revoked behind the daemon: trusted until the cache time, then refused */
+    char id[13];
+    ASSERT_EQ(cf_chain_sha256_hex(revoked, strlen(revoked), digest), 0);
+    memcpy(id, digest, 12);
+    id[12] = '\0';
+    ASSERT_EQ(cf_store_token_revoke(s, id, t0, &err), 0);
+    usleep(300 * 1000);
+    ASSERT_EQ(status_of(&d, revoked), 401);
+    ASSERT_EQ(status_of(&d, kept), 200);
+    /* operate-2.2: expired by the daemon's clock (an hour and a minute later) */
+    td_clock(&d, "2026-03-02T10:01:00+08:00");
+    usleep(300 * 1000);
+    ASSERT_EQ(status_of(&d, expiring), 401);
+    ASSERT_EQ(status_of(&d, kept), 200);
+    /* operate-2.3: the last use is recorded (through the writer, so wait for it) */
+    int64_t used = 0;
+    for (int i = 0; i < 100 && (used = last_used(db, kept)) < t0 + 3600; i++)
+        usleep(20 * 1000);
+    ASSERT(used >= t0 + 3660);
+    td_stop(&d);
+    cf_store_close(s);
+    free(kept);
+    free(revoked);
+    free(expiring);
+    return 0;
+}
