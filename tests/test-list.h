@@ -140,6 +140,8 @@
     X(serve_token_cache)                                                                           \
     X(operate_1_token_store)                                                                       \
     X(operate_2_token_daemon)                                                                      \
+    X(operate_3_public_text)                                                                       \
+    X(operate_3_html_report)                                                                       \
     X(serve_sigterm)                                                                               \
     X(serve_slow_client)                                                                           \
     X(serve_alert_delivery)                                                                        \

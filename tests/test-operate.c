@@ -6,12 +6,16 @@
  * operate-1.*: the store's token functions, errors leaving outputs untouched.
  * operate-2.*: the daemon refuses a revoked or an expired token within its token
  *              cache time, and records a token's last use.
+ * operate-3.*: the auditor's HTML report: no development notes in the bases, the
+ *              kinds and ids named in Chinese, the context first, deviations
+ *              before conformant cases, a summary-only mode and a kind filter.
  */
 #include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "audit-report.h"
 #include "chain.h"
 #include "serve-helpers.h"
 #include "store.h"
@@ -155,5 +159,133 @@ TEST_IMPL(operate_2_token_daemon)
     free(kept);
     free(revoked);
     free(expiring);
+    return 0;
+}
+
+/* ---- operate-3: the auditor's report ------------------------------------------------------- */
+
+TEST_IMPL(operate_3_public_text)
+{
+    static const char *const cases[][2] = {
+        {"医疗保障行政处罚程序暂行规定 (article to confirm)；行政处罚法 第五十四条",
+         "医疗保障行政处罚程序暂行规定；行政处罚法 第五十四条"},
+        {"行政处罚法 第六十一条、第八十五条；seed 002 辛集：行政处罚决定书应在7日内送达当事人",
+         "行政处罚法 第六十一条、第八十五条"},
+        {"行政强制法 第十九条；seed 003 通化：应当在 24 小时内报告；第二十条",
+         "行政强制法 第十九条；第二十条"},
+        {"社会保险法 第二十八条 (to confirm)（医疗保险待遇）",
+         "社会保险法 第二十八条（医疗保险待遇）"},
+        {"", ""},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        char *got = cf__audit_public_text(cases[i][0]);
+        ASSERT_STR_EQ(got, cases[i][1]);
+        free(got);
+    }
+    ASSERT_STR_EQ(cf__audit_kind_name("deadline"), "超过法定期限");
+    ASSERT_STR_EQ(cf__audit_kind_name("no-such-kind"), "no-such-kind");
+    return 0;
+}
+
+/* An HTML report of four cases (1 and 3 conformant, 2 with an order deviation, 4
+ * with a deadline deviation), rendered in one batch. */
+static char *html_report(int summary_only, const char *kind)
+{
+    json_t *all = json_loads(
+        "[{\"case\": 1, \"workflow\": {\"id\": \"w\", \"version\": 1, \"hash\": \"h\"},"
+        "  \"conformant\": true, \"deviations\": [],"
+        "  \"clocks\": [{\"clock\": \"service\", \"outcome\": \"met\", \"seconds\": 100}],"
+        "  \"steps\": [{\"state\": \"lead\", \"seconds\": 10}]},"
+        " {\"case\": 2, \"workflow\": {\"id\": \"w\", \"version\": 1, \"hash\": \"h\"},"
+        "  \"conformant\": false, \"deviations\": [{\"seq\": 3, \"kind\": \"order\", \"rule\": "
+        "\"r\", \"text\": \"跳过告知\", \"basis\": \"行政处罚法 第六十二条 (to confirm)；seed 002 "
+        "辛集：笔记\", \"accountability\": \"\"}], \"clocks\": [], \"steps\": []},"
+        " {\"case\": 3, \"workflow\": {\"id\": \"w\", \"version\": 1, \"hash\": \"h\"},"
+        "  \"conformant\": true, \"deviations\": [], \"clocks\": [], \"steps\": []},"
+        " {\"case\": 4, \"workflow\": {\"id\": \"w\", \"version\": 1, \"hash\": \"h\"},"
+        "  \"conformant\": false, \"deviations\": [{\"seq\": 7, \"kind\": \"deadline\", \"rule\": "
+        "\"service\", \"text\": \"送达超期\", \"basis\": \"\", \"accountability\": \"\"}],"
+        "  \"clocks\": [], \"steps\": []}]",
+        0, NULL);
+    ASSERT(all != NULL);
+    json_t *names = json_pack("{s:s, s:s}", "service", "决定书送达期限", "lead", "线索");
+    json_t *context = json_pack("{s:s, s:s, s:s}", "agency", "某县医疗保障局", "generated_at",
+                                "2026-03-02T09:00:00+08:00", "version", "9.9.9");
+    json_t *wfs = json_pack("[{s:s, s:i, s:s, s:s}]", "id", "w", "version", 1, "hash", "h", "title",
+                            "行政处罚（一般程序）");
+    FILE *f = tmpfile();
+    ASSERT(f != NULL);
+    cf__audit_report_t r;
+    ASSERT_EQ(cf__audit_report_begin(&r, f, "html"), 0);
+    r.names = names;
+    r.context = context;
+    r.workflows = wfs;
+    r.summary_only = summary_only;
+    r.kind = kind;
+    cf__jsonw_t w = {0};
+    cf__audit_tally_t t = {0};
+    for (size_t i = 0; i < json_array_size(all); i++) {
+        cf__audit_render(&w, json_array_get(all, i), "html");
+        cf__audit_tally_add(&t, json_array_get(all, i));
+    }
+    ASSERT_EQ(cf__audit_report_cases(&r, w.p, w.len, json_array_size(all), &t), 0);
+    free(w.p);
+    cf__audit_tally_dispose(&t);
+    int bad = 0;
+    ASSERT_EQ(cf__audit_report_end(&r, &bad), 0);
+    ASSERT_EQ(bad, 1);
+    long size = ftell(f);
+    char *out = malloc((size_t)size + 1);
+    rewind(f);
+    ASSERT_EQ(fread(out, 1, (size_t)size, f), (size_t)size);
+    out[size] = '\0';
+    fclose(f);
+    json_decref(all);
+    json_decref(names);
+    json_decref(context);
+    json_decref(wfs);
+    return out;
+}
+
+static const char *row_of(const char *html, int id)
+{
+    char start[80];
+    snprintf(start, sizeof(start), "\"bad\"><td rowspan=\"1\">%d</td>", id);
+    const char *p = strstr(html, start);
+    if (!p) {
+        snprintf(start, sizeof(start), "\"ok\"><td rowspan=\"1\">%d</td>", id);
+        p = strstr(html, start);
+    }
+    return p;
+}
+
+TEST_IMPL(operate_3_html_report)
+{
+    /* operate-3.1: the full report: context, names, deviations first, no notes */
+    char *html = html_report(0, NULL);
+    ASSERT_CONTAINS(html, "<tr><th>机关 Agency</th><td>某县医疗保障局</td></tr>");
+    ASSERT_CONTAINS(html, "<tr><th>工具版本 caseflow version</th><td>9.9.9</td></tr>");
+    ASSERT_CONTAINS(html, "行政处罚（一般程序） <small>w v1 h</small>");
+    ASSERT_CONTAINS(html, "<td>决定书送达期限 <small>service</small></td>");
+    ASSERT_CONTAINS(html, "<td>线索 <small>lead</small></td>");
+    ASSERT_CONTAINS(html, "<td data-kind=\"deadline\">超过法定期限</td>");
+    ASSERT_CONTAINS(html, "<td>行政处罚法 第六十二条</td>");
+    ASSERT(strstr(html, "to confirm") == NULL && strstr(html, "seed") == NULL &&
+           strstr(html, "辛集") == NULL);
+    const char *c1 = row_of(html, 1), *c2 = row_of(html, 2), *c3 = row_of(html, 3),
+               *c4 = row_of(html, 4);
+    ASSERT(c1 && c2 && c3 && c4);
+    ASSERT(c2 < c4 && c4 < c1 && c1 < c3); /* deviations first, each group in case order */
+    free(html);
+    /* operate-3.2: summary only: no conformant row */
+    html = html_report(1, NULL);
+    ASSERT(row_of(html, 2) && row_of(html, 4) && !row_of(html, 1) && !row_of(html, 3));
+    ASSERT_CONTAINS(html, "列出有偏差的案件 2 件");
+    free(html);
+    /* operate-3.3: one kind of deviation */
+    html = html_report(0, "deadline");
+    ASSERT(row_of(html, 4) && !row_of(html, 2) && !row_of(html, 1) && !row_of(html, 3));
+    ASSERT_CONTAINS(html, "列出有偏差的案件 1 件（偏差类型：超过法定期限）");
+    free(html);
     return 0;
 }
