@@ -260,8 +260,14 @@ static void render_html(cf__jsonw_t *w, const json_t *c)
         cf__jsonw_text(w, "<td></td><td></td><td></td><td></td><td></td></tr>\n");
     json_array_foreach(devs, j, d)
     {
-        cf__jsonw_fmt(w, "%s<td>%lld</td><td data-kind=\"", j ? "<tr class=\"bad\">" : "",
-                      (long long)int_of(d, "seq"));
+        /* A deadline passed on a clock still running has no event of its own
+         * (seq 0): it is shown as running, not as "event 0". */
+        if (int_of(d, "seq") == 0 && strcmp(s_of(d, "kind"), "deadline") == 0)
+            cf__jsonw_fmt(w, "%s<td>计时中 running</td><td data-kind=\"",
+                          j ? "<tr class=\"bad\">" : "");
+        else
+            cf__jsonw_fmt(w, "%s<td>%lld</td><td data-kind=\"", j ? "<tr class=\"bad\">" : "",
+                          (long long)int_of(d, "seq"));
         html(w, s_of(d, "kind"));
         cf__jsonw_text(w, "\">");
         html(w, cf__audit_kind_name(s_of(d, "kind")));

@@ -428,8 +428,11 @@ static int export_case(cf__session_t *s, const char *id_text, json_t **bundle, c
 int cf__cmd_case_export(cf_cli_t *cli, int argc, char **argv)
 {
     const char *id = cf__opt_positional(argc, argv, 0, NULL);
+    const char *key = cf__opt_value(argc, argv, "--sign");
     if (!id)
-        return cf__cli_usage(cli, "case export CASE > bundle.json");
+        return cf__cli_usage(cli, "case export CASE [--sign KEY] > bundle.json");
+    if (!key && getenv("CASEFLOW_EXPORT_KEY") && *getenv("CASEFLOW_EXPORT_KEY"))
+        key = getenv("CASEFLOW_EXPORT_KEY"); /* the bureau's configured key */
     cf__session_t s;
     cf_error_t err;
     json_t *bundle = NULL;
@@ -437,6 +440,8 @@ int cf__cmd_case_export(cf_cli_t *cli, int argc, char **argv)
     if (rc == 0)
         rc = export_case(&s, id, &bundle, &err);
     cf__session_close(&s);
+    if (rc == 0 && key) /* signed: a third party can check who exported it */
+        rc = cf__bundle_seal(bundle, key, cli->now, &err);
     if (rc != 0)
         return cf__cli_fail(cli, rc, &err);
     cf__print_json(cli, bundle);

@@ -236,7 +236,8 @@ static void run_batch(cf__writer_t *w, cf__job_t *batch)
     cf_error_clear(&err);
     uint64_t t0 = micros(), n = 0;
     int rc = cf_store_tx_begin(w->store, &err);
-    for (cf__job_t *j = batch; rc == 0 && j; j = j->next, n++) {
+    /* n counts the requests' jobs; a token's last use (bookkeeping) is not one */
+    for (cf__job_t *j = batch; rc == 0 && j; n += j->kind != CF__JOB_TOKEN_USED, j = j->next) {
         if (cf_store_savepoint(w->store, &err) != 0) {
             rc = -1;
             break;
