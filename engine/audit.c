@@ -427,6 +427,22 @@ static void replay_event(replay_t *r, const json_t *ev, int64_t seq)
     }
 }
 
+/* An event dated before the one recorded before it (issue 19: history backdated,
+ * or a daemon restarted with an earlier clock): the order of the record is the
+ * order of the chain, so a time that goes back is a finding, whatever the event.
+ * Called after the fold, which has read the event's time into r->c.updated_at
+ * (no second parse); before is the case's time before the event. */
+static void replay_time_order(replay_t *r, const json_t *ev, int64_t seq, cf_time_t before)
+{
+    if (seq <= 1 || r->c.updated_at >= before)
+        return;
+    char last[CF_TIME_BUFSZ], text[CF_ERROR_TEXT_MAX];
+    cf_time_format(before, last);
+    snprintf(text, sizeof(text), "event %lld is dated %s, before the event recorded before it (%s)",
+             (long long)seq, str_of(ev, "at") ? str_of(ev, "at") : "?", last);
+    dev(r, seq, "time", "out-of-order", text);
+}
+
 /* After the last event: what the last step still owed, and clocks of an open
  * case that ran out without being stopped. */
 static void replay_end(replay_t *r, cf_time_t now)
@@ -469,12 +485,14 @@ int cf_audit_replay(const cf_workflow_t *wf, const cf_calendar_t *cal, const jso
             r.halted = 1;
             break;
         }
+        cf_time_t before = r.c.updated_at;
         replay_event(&r, ev, seq);
         if (cf_case_apply(&r.c, ev, &err) != 0) {
             dev(&r, seq, "record", "fold", err.text);
             r.halted = 1;
             break;
         }
+        replay_time_order(&r, ev, seq, before);
         if (r.oom)
             break;
     }

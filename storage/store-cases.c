@@ -46,6 +46,55 @@ static int insert_event(cf_store_t *s, sqlite3_stmt *st, const json_t *ev, const
     return step == SQLITE_DONE ? 0 : cf__store_error(s, step, "append event", err);
 }
 
+/* Nesting a case record may reach and still be read back: jansson's parser stops
+ * at JSON_PARSER_MAX_DEPTH, and the snapshot nests what an event carries (a fact's
+ * value, a document) a few levels deeper than the event does. */
+#define CF__STORE_READABLE_DEPTH (JSON_PARSER_MAX_DEPTH - 16)
+
+/* 1 if v nests deeper than limit arrays and objects (counted no further). */
+static int too_deep(const json_t *v, int limit)
+{
+    if (!json_is_array(v) && !json_is_object(v))
+        return 0;
+    if (limit <= 0)
+        return 1;
+    size_t i;
+    const char *key;
+    json_t *m;
+    if (json_is_array(v)) {
+        json_array_foreach((json_t *)v, i, m)
+        {
+            if (too_deep(m, limit - 1))
+                return 1;
+        }
+        return 0;
+    }
+    json_object_foreach((json_t *)v, key, m)
+    {
+        if (too_deep(m, limit - 1))
+            return 1;
+    }
+    return 0;
+}
+
+/* Refuses events that could be written but not read back (issue 19: a 2,047-deep
+ * fact was stored, and every later read of the case failed). Checked before
+ * anything is written, so the case stays readable. */
+static int readable(const json_t *events, cf_error_t *err)
+{
+    size_t i;
+    json_t *ev;
+    json_array_foreach((json_t *)events, i, ev)
+    {
+        if (too_deep(ev, CF__STORE_READABLE_DEPTH))
+            return cf_error_set(err, CF_EINVAL, NULL, 0, 0,
+                                "event %zu nests JSON deeper than %d levels: it could not be "
+                                "read back, nothing was written",
+                                i + 1, CF__STORE_READABLE_DEPTH);
+    }
+    return 0;
+}
+
 /* Seals every event onto c's chain and folds it in (c changes; nothing is
  * written). OUT bodies[i]: event i's text to store (free each). */
 static int seal_events(cf_case_t *c, json_t *events, char **bodies, cf_error_t *err)
@@ -220,7 +269,9 @@ int cf__store_case_next(cf_store_t *s, const cf_case_t *c, json_t *events, int o
     char **bodies = calloc(n ? n : 1, sizeof(*bodies));
     if (!bodies)
         return CF_ENOMEM;
-    int rc = cf_case_copy(next, c);
+    int rc = readable(events, err);
+    if (rc == 0)
+        rc = cf_case_copy(next, c);
     if (rc != 0) {
         free(bodies);
         return rc;

@@ -54,6 +54,18 @@ int cf__store_exec(cf_store_t *s, const char *sql, cf_error_t *err);
 /* The fault hook at point, or SQLITE_OK. */
 int cf__store_fault(cf_store_t *s, const char *point);
 
+/* Steps st, a one-row write, and hands it back: 0, or the store's error naming what
+ * (store-tx.c). */
+int cf__store_step_done(cf_store_t *s, sqlite3_stmt *st, const char *what, cf_error_t *err);
+
+/* Copies text column col of the current row into out (size bytes; "" for NULL). */
+void cf__store_copy_col(sqlite3_stmt *st, int col, char *out, size_t size);
+
+/* Collects every row of a prepared query through row_fn into OUT *list (a new
+ * array), then hands st back. */
+int cf__store_collect(cf_store_t *s, sqlite3_stmt *st, json_t *(*row_fn)(sqlite3_stmt *),
+                      json_t **list, const char *what, cf_error_t *err);
+
 /* Binds text that may be NULL. */
 int cf__store_bind_text(sqlite3_stmt *st, int index, const char *text);
 

@@ -79,10 +79,15 @@ int cf_store_matter_list(cf_store_t *s, const char *power_type, json_t **list, c
 
 /* ---- documents (content-addressed) ---- */
 
-/* Stores data under its SHA-256 (hex, 64). Storing the same content twice is a
- * no-op. A document is stored before the transition that cites it; a failed
- * transition leaves at most an unreferenced blob, never a reference without one. */
+/* Stores data under its SHA-256 (hex, 64), in chunks of 256 KiB (one row each,
+ * so no row holds a whole large document). Storing the same content twice is a
+ * no-op. The operation layer stores a document in the transaction of the change
+ * that cites it: both or neither. */
 int cf_store_document_put(cf_store_t *s, const char *sha256, const void *data, size_t len,
+                          cf_error_t *err);
+/* OUT *data (malloc'd, free it), *len: the bytes stored under sha256. CF_ENOTFOUND,
+ * or CF_ECORRUPT when the chunks do not add up to its size. */
+int cf_store_document_get(cf_store_t *s, const char *sha256, void **data, size_t *len,
                           cf_error_t *err);
 
 /* ---- cases ---- */
@@ -149,7 +154,8 @@ int cf_store_case_list(cf_store_t *s, const cf_case_filter_t *f, json_t **list, 
 typedef int (*cf_store_fault_cb)(void *ctx, const char *point);
 void cf_store_set_fault(cf_store_t *s, cf_store_fault_cb cb, void *ctx);
 
-/* ---- the daemon: batched transactions, tokens, agencies, alerts (store-daemon.c) ----
+/* ---- transactions held by the caller (store-tx.c), tokens and agencies
+ * (store-tokens.c), the alerts index (store-alerts.c) ----
  *
  * The daemon's writer thread commits many requests in one transaction (group
  * commit): cf_store_tx_begin, then per request a savepoint around the *_tx
@@ -186,6 +192,14 @@ int cf_store_case_open_tx(cf_store_t *s, cf_case_t *c, json_t *events, const cha
 /* As cf_store_case_append, inside the caller's transaction (CF_ECONFLICT when the
  * stored version is no longer c->version). */
 int cf_store_case_append_tx(cf_store_t *s, cf_case_t *c, json_t *events, cf_error_t *err);
+
+/* One daemon per database (store-lock.c): takes the lock on "<db_path>-serve.lock"
+ * and writes this process's pid into it. OUT *fd: hold it while the daemon runs,
+ * release with cf_store_daemon_unlock. CF_EBUSY when another daemon holds it, err
+ * naming its pid; CF_EIO when the lock file cannot be made. A crashed daemon's
+ * lock is gone with its process. */
+int cf_store_daemon_lock(const char *db_path, int *fd, cf_error_t *err);
+void cf_store_daemon_unlock(int fd);
 
 /* Makes this connection refuse writes (PRAGMA query_only): the daemon's reader. */
 int cf_store_query_only(cf_store_t *s, cf_error_t *err);

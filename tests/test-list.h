@@ -184,4 +184,15 @@
     X(anchor_migration_numbers_events)                                                             \
     X(cache_row_state_forged)                                                                      \
     X(cache_snapshot_forged)                                                                       \
+    /* ops-*: the operation layer through both front ends (tests/test-ops.c) */                 \
+    X(ops_cli_rewrites_alerts)                                                                     \
+    X(ops_parity)                                                                                  \
+    X(ops_json_depth_cli)                                                                          \
+    X(ops_json_depth_http)                                                                         \
+    X(ops_store_unreadable)                                                                        \
+    X(ops_documents)                                                                               \
+    X(ops_backdate)                                                                                \
+    X(ops_daemon_earlier_now)                                                                      \
+    X(ops_replay_out_of_order)                                                                     \
+    X(ops_single_daemon)                                                                           \
     /* CORE-TESTS */

@@ -2,6 +2,11 @@
  * cli.h -- the `caseflow` command line: option parsing, output and exit codes
  * shared by every command, and the command table.
  *
+ * api/cli is a front end: it turns argv into the operation layer's input
+ * (api/ops/ops.h) and prints what comes back; it reaches the daemon only through
+ * api/http/serve.h (`caseflow serve`). Dependencies: api/cli -> api/ops ->
+ * storage -> engine.
+ *
  * A command is `int cf__cmd_<name>(cf_cli_t *cli, int argc, char **argv)`. argv[0]
  * is the first word after the command's name; the global options (--db, --json)
  * have already been taken out. A command writes its answer to cli->out (JSON when

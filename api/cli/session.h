@@ -35,10 +35,6 @@ void cf__print_allowed(FILE *f, const json_t *allowed);
 /* Parses "k=v" into OUT key (malloc'd) and value (borrowed, points into text). */
 int cf__split_kv(const char *text, char **key, const char **value);
 
-/* Reads every --fact k=v of argv into a new object, typed per wf. OUT *facts. */
-int cf__facts_from_args(const cf_workflow_t *wf, int argc, char **argv, json_t **facts,
-                        cf_error_t *err);
-
 /* The *.yaml files directly in dir, as "dir/name", sorted by name. OUT *paths
  * (free with cf__dir_free), *count. */
 int cf__dir_yaml(const char *dir, char ***paths, size_t *count, cf_error_t *err);

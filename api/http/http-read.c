@@ -119,7 +119,7 @@ int cf__http_get_case(cf_serve_t *srv, h2o_req_t *req, const cf_principal_t *who
         return 0;
     }
     json_t *o = NULL;
-    rc = cf__wfcache_get(&srv->wfs, srv->reader, c.workflow_hash, &wf, &err);
+    rc = cf_wfcache_get(&srv->wfs, srv->reader, c.workflow_hash, &wf, &err);
     if (rc == 0 && !(o = case_json(srv, who, wf, &c, &err)))
         rc = CF_ENOMEM;
     if (rc == 0) {

@@ -316,6 +316,7 @@ typedef enum route_e {
     R_EVENTS,
     R_ACTIONS,
     R_EXTENSIONS,
+    R_EXCLUSIONS,
 } route_t;
 
 /* The route of path and, for /v1/cases/{id}/..., OUT *id (0 when not a number). */
@@ -350,6 +351,8 @@ static route_t route_of(h2o_iovec_t path, int64_t *id)
         return R_ACTIONS;
     if (h2o_memis(rest.base, rest.len, H2O_STRLIT("/extensions")))
         return R_EXTENSIONS;
+    if (h2o_memis(rest.base, rest.len, H2O_STRLIT("/exclusions")))
+        return R_EXCLUSIONS;
     return R_NONE;
 }
 
@@ -363,6 +366,7 @@ static int method_ok(route_t r, int is_get, int is_post, const char **allow)
     case R_CLOCK:
     case R_ACTIONS:
     case R_EXTENSIONS:
+    case R_EXCLUSIONS:
         *allow = "POST";
         return is_post;
     default:
@@ -406,6 +410,8 @@ static int dispatch(cf_serve_t *srv, h2o_req_t *req, route_t r, int64_t id, int 
         return cf__http_post(srv, req, &who, CF__JOB_ACT, id);
     case R_EXTENSIONS:
         return cf__http_post(srv, req, &who, CF__JOB_EXTEND, id);
+    case R_EXCLUSIONS:
+        return cf__http_post(srv, req, &who, CF__JOB_EXCLUDE, id);
     default:
         break;
     }
