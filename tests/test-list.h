@@ -142,6 +142,7 @@
     X(operate_2_token_daemon)                                                                      \
     X(operate_3_public_text)                                                                       \
     X(operate_3_html_report)                                                                       \
+    X(operate_4_sighup_reload)                                                                     \
     X(serve_sigterm)                                                                               \
     X(serve_slow_client)                                                                           \
     X(serve_alert_delivery)                                                                        \

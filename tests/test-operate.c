@@ -6,10 +6,12 @@
  * operate-1.*: the store's token functions, errors leaving outputs untouched.
  * operate-2.*: the daemon refuses a revoked or an expired token within its token
  *              cache time, and records a token's last use.
+ * operate-4.*: SIGHUP reads the calendars again, on the loop and in the writer.
  * operate-3.*: the auditor's HTML report: no development notes in the bases, the
  *              kinds and ids named in Chinese, the context first, deviations
  *              before conformant cases, a summary-only mode and a kind filter.
  */
+#include <signal.h>
 #include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
@@ -105,6 +107,7 @@ static int64_t last_used(const char *db, const char *token)
     sqlite3 *conn;
     sqlite3_stmt *st;
     ASSERT_EQ(sqlite3_open(db, &conn), SQLITE_OK);
+    sqlite3_busy_timeout(conn, 5000);
     ASSERT_EQ(sqlite3_prepare_v2(conn, sql, -1, &st, NULL), SQLITE_OK);
     ASSERT_EQ(sqlite3_step(st), SQLITE_ROW);
     int64_t t = sqlite3_column_int64(st, 0);
@@ -287,5 +290,57 @@ TEST_IMPL(operate_3_html_report)
     ASSERT(row_of(html, 4) && !row_of(html, 2) && !row_of(html, 1) && !row_of(html, 3));
     ASSERT_CONTAINS(html, "列出有偏差的案件 1 件（偏差类型：超过法定期限）");
     free(html);
+    return 0;
+}
+
+/* ---- operate-4: SIGHUP ----------------------------------------------------------------------- */
+
+static long open_status(const td_daemon_t *d, const char *token)
+{
+    td_resp_t r;
+    json_t *body =
+        json_pack("{s:s, s:{s:s, s:s}, s:{s:s}}", "workflow", "penalty-general", "party", "name",
+                  "某药房", "type", "定点医药机构", "facts", "lead_source", "投诉举报");
+    td_http_json(d, "POST", "/v1/cases", token, body, NULL, &r);
+    json_decref(body);
+    long status = r.status;
+    td_resp_free(&r);
+    return status;
+}
+
+static void sql(const char *db, const char *text)
+{
+    sqlite3 *conn;
+    ASSERT_EQ(sqlite3_open(db, &conn), SQLITE_OK);
+    sqlite3_busy_timeout(conn, 5000);
+    ASSERT_EQ(sqlite3_exec(conn, text, NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(conn);
+}
+
+TEST_IMPL(operate_4_sighup_reload)
+{
+    char db[512];
+    td_db("op-hup.db", db, sizeof(db));
+    char *head = td_token(db, "甲局", "head", "李四");
+    /* the daemon starts without the 2026 calendar: a case opened in 2026 cannot count */
+    sql(db, "CREATE TABLE kept AS SELECT * FROM calendars WHERE year = 2026;"
+            "DELETE FROM calendars WHERE year = 2026;");
+    cf_serve_config_t cfg;
+    td_daemon_t d;
+    td_config(&cfg, db, T0);
+    cfg.handle_signals = 1;
+    td_start(&d, &cfg);
+    long before = open_status(&d, head);
+    ASSERT(before >= 400);
+    /* operate-4.1: the year stored again is not seen until SIGHUP */
+    sql(db, "INSERT INTO calendars SELECT * FROM kept; DROP TABLE kept;");
+    ASSERT_EQ(open_status(&d, head), before);
+    ASSERT_EQ(raise(SIGHUP), 0);
+    long after = 0;
+    for (int i = 0; i < 100 && (after = open_status(&d, head)) != 201; i++)
+        usleep(20 * 1000);
+    ASSERT_EQ(after, 201);
+    td_stop(&d);
+    free(head);
     return 0;
 }

@@ -281,6 +281,8 @@ int cf__http_metrics(cf_serve_t *srv, h2o_req_t *req)
            srv->m.alerts_prefetched);
     sample(buf, SIZE, &len, "caseflow_alerts_late_total", "alerts fired late", "counter",
            srv->m.alerts_late);
+    sample(buf, SIZE, &len, "caseflow_reloads_total",
+           "SIGHUPs whose calendars were read again (systemctl reload)", "counter", srv->m.reloads);
     sample(buf, SIZE, &len, "caseflow_webhook_deliveries_total", "webhook POSTs answered 2xx",
            "counter", srv->m.webhook_ok);
     sample(buf, SIZE, &len, "caseflow_webhook_failures_total", "webhook deliveries given up",

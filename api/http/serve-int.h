@@ -57,10 +57,11 @@ typedef enum cf__job_kind_e {
     CF__JOB_OPEN = 0,
     CF__JOB_ACT,
     CF__JOB_EXTEND,
-    CF__JOB_FIRE,     /* fire one chunk of the alerts due at job->now */
-    CF__JOB_PREFETCH, /* read the cases of the alerts due at job->now into the case cache */
-    CF__JOB_EXCLUDE,  /* record an excluded period on a clock */
+    CF__JOB_FIRE,       /* fire one chunk of the alerts due at job->now */
+    CF__JOB_PREFETCH,   /* read the cases of the alerts due at job->now into the case cache */
+    CF__JOB_EXCLUDE,    /* record an excluded period on a clock */
     CF__JOB_TOKEN_USED, /* record a token's last use (body: its hash, a JSON string) */
+    CF__JOB_RELOAD,     /* SIGHUP: the writer reads its calendars again (status 200 or 500) */
 } cf__job_kind_t;
 
 typedef struct cf__job_s cf__job_t;
@@ -206,6 +207,7 @@ typedef struct cf__metrics_s {
     uint64_t by_code[600];
     uint64_t alerts_fired, alerts_late;
     uint64_t alerts_prefetched; /* cases made ready ahead of their alerts' instant */
+    uint64_t reloads;           /* SIGHUPs whose calendars were read again on both threads */
     uint64_t webhook_ok, webhook_failed, webhook_retries;
     uint64_t sse_sent, sse_overflows; /* events queued to streams; streams ended behind */
 } cf__metrics_t;
@@ -221,7 +223,7 @@ struct cf_serve_s {
     uv_tcp_t listener;
     int port;
     uv_async_t stop_async;
-    uv_signal_t sigint, sigterm;
+    uv_signal_t sigint, sigterm, sighup;
     int state;
     int h2o_ready;
     int lock_fd; /* the one-daemon-per-database lock (cf_store_daemon_lock), or -1 */

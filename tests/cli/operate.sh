@@ -8,7 +8,7 @@ set -u
 bin=$1
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-export CASEFLOW_DB="$tmp/o.db" CASEFLOW_NOW=2025-10-20T09:00:00+08:00
+export CASEFLOW_DB="$tmp/o.db" CASEFLOW_NOW=2025-10-20T09:00:00+08:00 CASEFLOW_BACKDATE_DAYS=60
 passed=0 failed=0
 ok() { passed=$((passed + 1)); }
 fail() { failed=$((failed + 1)); echo "FAIL: $1" >&2; cat "$tmp/out" >&2; }

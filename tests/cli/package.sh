@@ -91,7 +91,8 @@ if run 2 "$bin" serve --config "$tmp/bad.conf" --check-config && has "bad.conf:3
     run 2 "$bin" serve --config "$tmp/bad3.conf" --check-config && has "checkpoint_key is not"
 then ok; else fail "check-config refuses a misspelt key, a missing database, a keyless checkpoint"; fi
 
-# package-6: Type=notify: READY=1 once listening, STOPPING=1 on SIGTERM (sd_notify).
+# package-6: Type=notify: READY=1 once listening, RELOADING=1 then READY=1 on SIGHUP
+# (ExecReload), STOPPING=1 on SIGTERM (sd_notify).
 cat > "$tmp/notify.py" <<'PY'
 import os, signal, socket, subprocess, sys
 path = sys.argv[1] + "/notify.sock"
@@ -103,16 +104,24 @@ p = subprocess.Popen([sys.argv[2], "--db", sys.argv[3], "serve", "--listen", "12
                      env=env, stdout=subprocess.DEVNULL)
 try:
     print(s.recv(512).decode())
+    p.send_signal(signal.SIGHUP)
+    print(s.recv(512).decode())
+    print(s.recv(512).decode())
     p.send_signal(signal.SIGTERM)
     print(s.recv(512).decode())
 finally:
-    p.kill() if p.poll() is None and p.wait(20) is None else None
+    if p.poll() is None:
+        try:
+            p.wait(20)
+        except subprocess.TimeoutExpired:
+            p.kill()
 print("exit", p.wait())
 PY
 if command -v python3 >/dev/null 2>&1; then
     if run 0 python3 "$tmp/notify.py" "$tmp" "$bin" "$tmp/pkg.db" && has "^READY=1$" &&
-        has "^STATUS=listening on 127.0.0.1:" && has "^STOPPING=1$" && has "^exit 0$"
-    then ok; else fail "serve notifies READY=1 when listening and STOPPING=1 on SIGTERM"; fi
+        has "^STATUS=listening on 127.0.0.1:" && has "^RELOADING=1$" &&
+        has "^STATUS=calendars reloaded$" && has "^STOPPING=1$" && has "^exit 0$"
+    then ok; else fail "serve notifies READY=1, RELOADING=1 on SIGHUP, STOPPING=1 on SIGTERM"; fi
 else
     echo "SKIP: python3 not installed (scripts/install-deps.sh installs it)" >&2
 fi
