@@ -44,8 +44,8 @@ typedef struct cf_audit_s {
     cf_deviation_t *items;
     size_t items_count;
     size_t cap;
-    json_t *clocks; /* [{clock, outcome, started_at, stopped_at, seconds}] */
-    json_t *steps;  /* [{state, entered_at, left_at, seconds}] */
+    json_t *clocks; /* [{clock, outcome, started_at, stopped_at (ISO 8601), seconds}] */
+    json_t *steps;  /* [{state, entered_at, left_at (ISO 8601), seconds}] */
 } cf_audit_t;
 
 /* Makes out empty. Returns 0 or CF_ENOMEM. */

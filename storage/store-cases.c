@@ -533,24 +533,39 @@ int cf_store_case_ids(cf_store_t *s, const cf_time_t *closed, int64_t **ids, siz
 
 #define LIST_SELECT                                                                                \
     "SELECT c.id, c.workflow_id, c.workflow_version, c.state, c.closed, c.party, c.matter_id, "    \
-    "c.parent_id, c.updated_at, (SELECT MIN(deadline) FROM clocks k WHERE k.case_id = c.id AND "   \
-    "k.state = 'running') FROM cases c WHERE "
+    "c.parent_id, c.updated_at, c.version, (SELECT MIN(deadline) FROM clocks k WHERE k.case_id = " \
+    "c.id AND k.state = 'running') FROM cases c WHERE "
 static const char *const list_sql = LIST_SELECT CF__LIST_FILTERS(CF__LIST_ANY_PARENT);
 static const char *const children_sql = LIST_SELECT CF__LIST_FILTERS(CF__LIST_CHILDREN);
 
-static json_t *list_row(sqlite3_stmt *st)
+/* Exported, documented in store-int.h */
+json_t *cf__store_case_list_row(sqlite3_stmt *st)
 {
+    char updated[CF_TIME_BUFSZ], next[CF_TIME_BUFSZ];
+    int64_t parent = sqlite3_column_int64(st, 7);
     json_t *party = json_loads((const char *)sqlite3_column_text(st, 5), 0, NULL);
+    cf_time_format(sqlite3_column_int64(st, 8), updated);
     json_t *row = json_pack(
-        "{s:I, s:s, s:i, s:s, s:b, s:o, s:s?, s:I, s:I}", "id",
-        (json_int_t)sqlite3_column_int64(st, 0), "workflow", sqlite3_column_text(st, 1), "version",
-        sqlite3_column_int(st, 2), "state", sqlite3_column_text(st, 3), "closed",
-        sqlite3_column_int(st, 4), "party", party ? party : json_object(), "matter",
-        sqlite3_column_text(st, 6), "parent", (json_int_t)sqlite3_column_int64(st, 7), "updated_at",
-        (json_int_t)sqlite3_column_int64(st, 8));
-    if (row && sqlite3_column_type(st, 9) != SQLITE_NULL)
-        json_object_set_new(row, "next_deadline", json_integer(sqlite3_column_int64(st, 9)));
+        "{s:I, s:s, s:i, s:s, s:b, s:o, s:s?, s:o, s:s, s:I}", "id",
+        (json_int_t)sqlite3_column_int64(st, 0), "workflow", sqlite3_column_text(st, 1),
+        "workflow_version", sqlite3_column_int(st, 2), "state", sqlite3_column_text(st, 3),
+        "closed", sqlite3_column_int(st, 4), "party", party ? party : json_object(), "matter",
+        sqlite3_column_text(st, 6), "parent", parent ? json_integer(parent) : json_null(),
+        "updated_at", updated, "version", (json_int_t)sqlite3_column_int64(st, 9));
+    if (row && sqlite3_column_type(st, 10) != SQLITE_NULL) {
+        cf_time_format(sqlite3_column_int64(st, 10), next);
+        json_object_set_new(row, "next_deadline", json_string(next));
+    }
     return row;
+}
+
+/* Exported, documented in store-int.h */
+void cf__store_bind_page(sqlite3_stmt *st, const cf_case_filter_t *f)
+{
+    if (f->after > 0)
+        sqlite3_bind_int64(st, 10, f->after);
+    if (f->limit > 0)
+        sqlite3_bind_int64(st, 11, f->limit);
 }
 
 /* Exported, documented in store.h */
@@ -568,10 +583,11 @@ int cf_store_case_list(cf_store_t *s, const cf_case_filter_t *f, json_t **list, 
     sqlite3_bind_int64(st, 6, f->due_within);
     sqlite3_bind_int64(st, 7, f->now);
     sqlite3_bind_int(st, 8, f->overdue);
+    cf__store_bind_page(st, f);
     json_t *out = json_array();
     int step = SQLITE_DONE;
     while (out && (step = sqlite3_step(st)) == SQLITE_ROW)
-        if (json_array_append_new(out, list_row(st)) != 0)
+        if (json_array_append_new(out, cf__store_case_list_row(st)) != 0)
             rc = CF_ENOMEM;
     if (rc == 0 && out && step != SQLITE_DONE)
         rc = cf__store_error(s, step, "list cases", err);

@@ -84,7 +84,8 @@ int cf__store_case_next(cf_store_t *s, const cf_case_t *c, json_t *events, int o
 
 /* The WHERE filters of a case listing (cf_case_filter_t bound as ?1 state, ?2
  * workflow, ?3 matter, ?4 parent, ?5 open only, ?6 due within, ?7 now, ?8
- * overdue), shared by cf_store_case_list and the daemon's per-agency listing.
+ * overdue; ?10 and ?11 the page: cf__store_bind_page), shared by
+ * cf_store_case_list and the daemon's per-agency listing.
  * PARENT is CF__LIST_ANY_PARENT, or CF__LIST_CHILDREN when a parent is given:
  * a plain equality, which SQLite can answer from the cases_parent index (an
  * "?4 = 0 OR" form makes it scan every case). Due and overdue read the partial
@@ -97,7 +98,17 @@ int cf__store_case_next(cf_store_t *s, const cf_case_t *c, json_t *events, int o
     "NULL OR c.matter_id = ?3) AND (?5 = 0 OR c.closed = 0) AND (?6 = 0 OR c.id IN (SELECT "       \
     "case_id FROM clocks WHERE state = 'running' AND deadline > ?7 AND deadline <= ?7 + "          \
     "?6)) AND (?8 = 0 OR c.id IN (SELECT case_id FROM clocks WHERE state = 'running' AND "         \
-    "deadline < ?7 AND party = 0)) ORDER BY c.id"
+    "deadline < ?7 AND party = 0)) AND (?10 IS NULL OR c.id > ?10) ORDER BY c.id LIMIT "          \
+    "coalesce(?11, -1)"
+
+/* Binds a case filter's page: ?10 the cursor (f->after, unbound when 0: from the
+ * first case), ?11 the most rows (f->limit, unbound when 0: all of them). */
+void cf__store_bind_page(sqlite3_stmt *st, const cf_case_filter_t *f);
+
+/* One row of a case list, from the columns id, workflow_id, workflow_version,
+ * state, closed, party, matter_id, parent_id, updated_at, version and the next
+ * deadline (NULL: none), in that order. New reference, NULL on ENOMEM. */
+json_t *cf__store_case_list_row(sqlite3_stmt *st);
 
 /* The position an event takes in the log of all cases (store-anchor.c): one
  * more than the largest so far, read by the INSERT that writes the event, in

@@ -149,14 +149,16 @@ int cf_store_workflow_list(cf_store_t *s, json_t **list, cf_error_t *err)
         return rc;
     json_t *out = json_array();
     int step;
-    while (out && (step = sqlite3_step(st)) == SQLITE_ROW)
+    char loaded[CF_TIME_BUFSZ];
+    while (out && (step = sqlite3_step(st)) == SQLITE_ROW) {
+        cf_time_format(sqlite3_column_int64(st, 5), loaded);
         json_array_append_new(
             out,
-            json_pack("{s:s, s:i, s:s, s:s, s:s, s:I, s:i}", "id", sqlite3_column_text(st, 0),
+            json_pack("{s:s, s:i, s:s, s:s, s:s, s:s, s:i}", "id", sqlite3_column_text(st, 0),
                       "version", sqlite3_column_int(st, 1), "hash", sqlite3_column_text(st, 2),
                       "power_type", sqlite3_column_text(st, 3), "title", sqlite3_column_text(st, 4),
-                      "loaded_at", (json_int_t)sqlite3_column_int64(st, 5), "author_version",
-                      sqlite3_column_int(st, 6)));
+                      "loaded_at", loaded, "author_version", sqlite3_column_int(st, 6)));
+    }
     cf__store_release(s, st);
     if (!out)
         return CF_ENOMEM;

@@ -105,26 +105,6 @@ int cf_store_case_agency_head(cf_store_t *s, int64_t id, char *agency, size_t si
 static const char *const list_sql = LIST_SELECT CF__LIST_FILTERS(CF__LIST_ANY_PARENT);
 static const char *const children_sql = LIST_SELECT CF__LIST_FILTERS(CF__LIST_CHILDREN);
 
-static json_t *list_row(sqlite3_stmt *st)
-{
-    char updated[CF_TIME_BUFSZ], next[CF_TIME_BUFSZ];
-    int64_t parent = sqlite3_column_int64(st, 7);
-    json_t *party = json_loads((const char *)sqlite3_column_text(st, 5), 0, NULL);
-    cf_time_format(sqlite3_column_int64(st, 8), updated);
-    json_t *row = json_pack(
-        "{s:I, s:s, s:i, s:s, s:b, s:o, s:s?, s:o, s:s, s:I}", "id",
-        (json_int_t)sqlite3_column_int64(st, 0), "workflow", sqlite3_column_text(st, 1),
-        "workflow_version", sqlite3_column_int(st, 2), "state", sqlite3_column_text(st, 3),
-        "closed", sqlite3_column_int(st, 4), "party", party ? party : json_object(), "matter",
-        sqlite3_column_text(st, 6), "parent", parent ? json_integer(parent) : json_null(),
-        "updated_at", updated, "version", (json_int_t)sqlite3_column_int64(st, 9));
-    if (row && sqlite3_column_type(st, 10) != SQLITE_NULL) {
-        cf_time_format(sqlite3_column_int64(st, 10), next);
-        json_object_set_new(row, "next_deadline", json_string(next));
-    }
-    return row;
-}
-
 /* Collects every row of a prepared query through row_fn into OUT *list. */
 
 /* Exported, documented in store.h */
@@ -144,5 +124,6 @@ int cf_store_case_list_agency(cf_store_t *s, const char *agency, const cf_case_f
     sqlite3_bind_int64(st, 7, f->now);
     sqlite3_bind_int(st, 8, f->overdue);
     cf__store_bind_text(st, 9, agency);
-    return cf__store_collect(s, st, list_row, list, "list cases", err);
+    cf__store_bind_page(st, f);
+    return cf__store_collect(s, st, cf__store_case_list_row, list, "list cases", err);
 }

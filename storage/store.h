@@ -55,7 +55,8 @@ int cf_store_workflow_get(cf_store_t *s, const char *id, int version, cf_workflo
 /* Loads the definition with content hash hash (what a case pinned). */
 int cf_store_workflow_get_hash(cf_store_t *s, const char *hash, cf_workflow_t **wf,
                                cf_error_t *err);
-/* OUT *list: new array of {id, version, hash, power_type, title, loaded_at}. */
+/* OUT *list: new array of {id, version, hash, power_type, title, loaded_at (ISO
+ * 8601), author_version}. */
 int cf_store_workflow_list(cf_store_t *s, json_t **list, cf_error_t *err);
 
 /* ---- calendars ---- */
@@ -128,6 +129,10 @@ int cf_store_case_row(cf_store_t *s, int64_t id, cf_case_t *c, cf_error_t *err);
 int cf_store_case_ids(cf_store_t *s, const cf_time_t *closed, int64_t **ids, size_t *count,
                       cf_error_t *err);
 
+/* The most rows one page of a list may ask for (limit), on the command line and
+ * over HTTP alike (docs/api.md "Paging"). */
+#define CF_STORE_PAGE_MAX 1000
+
 typedef struct cf_case_filter_s {
     const char *state;    /* or NULL */
     const char *workflow; /* or NULL */
@@ -138,11 +143,14 @@ typedef struct cf_case_filter_s {
     int64_t due_within;   /* > 0: a running clock's deadline in (now, now + due_within] */
     int overdue;          /* a running clock's deadline before now (the party's own
                              periods lapse rather than fall overdue: not counted) */
+    int64_t after;        /* the page's cursor: only cases with a greater id, or 0 */
+    int64_t limit;        /* at most this many cases, or 0: all */
 } cf_case_filter_t;
 
-/* OUT *list: new array of {id, workflow, version, state, closed, party, matter,
- * parent, updated_at, next_deadline?} by id. The due and overdue filters use the
- * clock index, not a scan of cases. */
+/* OUT *list: new array of {id, workflow, workflow_version, version (the case's),
+ * state, closed, party, matter, parent (null: none), updated_at, next_deadline?}
+ * by id, times ISO 8601. The due and overdue filters use the clock index, not a
+ * scan of cases. */
 int cf_store_case_list(cf_store_t *s, const cf_case_filter_t *f, json_t **list, cf_error_t *err);
 
 /* ---- fault injection (tests) ---- */

@@ -1,6 +1,7 @@
 /*
- * test-list.h -- every test, declared and listed once. Groups by module; add a
- * test by adding one TEST_DECLARE and one TEST_ENTRY line in its group.
+ * test-list.h -- every test, listed once. Groups by module; add a test by adding
+ * one X(name) line in its group, for the TEST_IMPL(name) in its test-<module>.c:
+ * the runner (runner.c) declares and lists them all from this one table.
  */
 #define TEST_GROUPS(X)                                                                             \
     /* error-*: error codes and located errors */                                                  \
@@ -143,6 +144,7 @@
     X(operate_3_public_text)                                                                       \
     X(operate_3_html_report)                                                                       \
     X(operate_4_sighup_reload)                                                                     \
+    X(operate_5_logs)                                                                              \
     X(serve_sigterm)                                                                               \
     X(serve_slow_client)                                                                           \
     X(serve_alert_delivery)                                                                        \
@@ -162,6 +164,12 @@
     X(cause_party)                                                                                 \
     X(cause_store)                                                                                 \
     X(cause_case_record)                                                                           \
+    /* cli-*: the command line's contract (tests/test-cli.c) */                                    \
+    X(cli_table_consistent)                                                                        \
+    X(cli_help_every_command)                                                                      \
+    X(cli_unknown_option_every_command)                                                            \
+    X(cli_usage_errors)                                                                            \
+    X(cli_top_level)                                                                               \
     /* fuzz-*, concurrency-*: reliability (tests/test-fuzz.c, test-concurrency.c) */               \
     X(fuzz_regressions)                                                                            \
     X(fuzz_targets_on_seeds)                                                                       \

@@ -7,6 +7,8 @@
  * operate-2.*: the daemon refuses a revoked or an expired token within its token
  *              cache time, and records a token's last use.
  * operate-4.*: SIGHUP reads the calendars again, on the loop and in the writer.
+ * operate-5.*: the operator's log: a JSON line per request, the silent failures
+ *              (a webhook given up) and the shutdown with its reason; /livez.
  * operate-3.*: the auditor's HTML report: no development notes in the bases, the
  *              kinds and ids named in Chinese, the context first, deviations
  *              before conformant cases, a summary-only mode and a kind filter.
@@ -341,6 +343,105 @@ TEST_IMPL(operate_4_sighup_reload)
         usleep(20 * 1000);
     ASSERT_EQ(after, 201);
     td_stop(&d);
+    free(head);
+    return 0;
+}
+
+/* ---- operate-5: the operator's log ----------------------------------------------------------- */
+
+/* The first line of text (NUL-terminated) with event ev, parsed; NULL if none. */
+static json_t *log_line(const char *text, const char *ev)
+{
+    for (const char *p = text; p && *p;) {
+        const char *nl = strchr(p, '\n');
+        size_t len = nl ? (size_t)(nl - p) : strlen(p);
+        json_t *o = json_loadb(p, len, 0, NULL);
+        const char *e = json_string_value(json_object_get(o, "event"));
+        if (e && strcmp(e, ev) == 0)
+            return o;
+        json_decref(o);
+        p = nl ? nl + 1 : NULL;
+    }
+    return NULL;
+}
+
+static char *read_all(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    ASSERT(f != NULL);
+    char *buf = calloc(1, 1 << 20);
+    size_t n = fread(buf, 1, (1 << 20) - 1, f);
+    buf[n] = '\0';
+    fclose(f);
+    return buf;
+}
+
+TEST_IMPL(operate_5_logs)
+{
+    char db[512], logpath[600];
+    td_db("op-log.db", db, sizeof(db));
+    char *head = td_token(db, "甲局", "head", "李四");
+    snprintf(logpath, sizeof(logpath), "%s.log", db);
+    fflush(stderr);
+    int saved = dup(2);
+    FILE *lf = fopen(logpath, "w");
+    ASSERT(lf != NULL && saved >= 0);
+    ASSERT(dup2(fileno(lf), 2) == 2);
+    cf_serve_config_t cfg;
+    td_daemon_t d;
+    td_config(&cfg, db, T0);
+    cfg.webhooks[cfg.webhooks_count++] = "http://127.0.0.1:1/nobody-listens";
+    cfg.webhook_attempts = 1;
+    td_start(&d, &cfg);
+    ASSERT_EQ(open_status(&d, head), 201);
+    td_resp_t r;
+    td_http(&d, "GET", "/livez", NULL, NULL, 0, NULL, &r);
+    ASSERT_EQ(r.status, 200);
+    td_resp_free(&r);
+    ASSERT_EQ(status_of(&d, "not-a-token"), 401);
+    td_clock(&d, "2026-04-30T09:00:00+08:00"); /* the filing clock's alerts fire */
+    char *text = NULL;
+    json_t *given_up = NULL;
+    for (int i = 0; i < 200 && !given_up; i++) {
+        usleep(20 * 1000);
+        fflush(stderr);
+        free(text);
+        text = read_all(logpath);
+        given_up = log_line(text, "webhook_given_up");
+    }
+    td_stop(&d);
+    fflush(stderr);
+    dup2(saved, 2);
+    close(saved);
+    fclose(lf);
+    free(text);
+    text = read_all(logpath);
+    /* operate-5.1: a request's line */
+    json_t *req = log_line(text, "request");
+    ASSERT(req != NULL);
+    ASSERT_STR_EQ(json_string_value(json_object_get(req, "level")), "info");
+    ASSERT_STR_EQ(json_string_value(json_object_get(req, "method")), "POST");
+    ASSERT_STR_EQ(json_string_value(json_object_get(req, "path")), "/v1/cases");
+    ASSERT_EQ(json_integer_value(json_object_get(req, "status")), 201);
+    ASSERT_STR_EQ(json_string_value(json_object_get(req, "agency")), "甲局");
+    ASSERT(json_is_number(json_object_get(req, "latency_ms")));
+    ASSERT(json_is_string(json_object_get(req, "request_id")));
+    ASSERT(strlen(json_string_value(json_object_get(req, "time"))) == 29);
+    ASSERT(strstr(text, head) == NULL); /* never a token's secret */
+    json_decref(req);
+    ASSERT_CONTAINS(text, "\"path\":\"/livez\",\"status\":200");
+    ASSERT_CONTAINS(text, "\"level\":\"warn\",\"event\":\"request\"");
+    /* operate-5.2: the webhook given up, the shutdown and its reason */
+    ASSERT(given_up != NULL);
+    ASSERT_STR_EQ(json_string_value(json_object_get(given_up, "level")), "error");
+    ASSERT_STR_EQ(json_string_value(json_object_get(given_up, "url")),
+                  "http://127.0.0.1:1/nobody-listens");
+    json_decref(given_up);
+    json_t *down = log_line(text, "shutdown");
+    ASSERT(down != NULL);
+    ASSERT_STR_EQ(json_string_value(json_object_get(down, "reason")), "stop requested");
+    json_decref(down);
+    free(text);
     free(head);
     return 0;
 }

@@ -1,8 +1,9 @@
 /*
  * http.c -- the HTTP side of the daemon: libh2o 2.2.5 on the daemon's libuv
- * loop, in the call order of shared/reference/LIBRARIES.md (h2o_config_init,
- * one host, one path "/" whose handler routes; h2o_context_init on our loop;
- * uv_tcp listener; h2o_uv_socket_create + h2o_accept per connection).
+ * loop, in the call order of h2o's own example, examples/libh2o/simple.c in
+ * h2o's sources (h2o_config_init, one host, one path "/" whose handler routes;
+ * h2o_context_init on our loop; uv_tcp listener; h2o_uv_socket_create +
+ * h2o_accept per connection).
  *
  * Routing is one table walk on (method, path) rather than one h2o path per
  * endpoint: h2o matches path prefixes, so "/v1/cases" would also take
@@ -283,6 +284,22 @@ static int token_holder(cf_serve_t *srv, const char *text, size_t len, cf_princi
     return 0;
 }
 
+/* Exported, documented in serve-int.h */
+int cf__http_agency_of(cf_serve_t *srv, h2o_req_t *req, char *agency, size_t size)
+{
+    ssize_t at = h2o_find_header(&req->headers, H2O_TOKEN_AUTHORIZATION, -1);
+    if (at < 0 || req->res.status == 401)
+        return -1;
+    h2o_iovec_t v = req->headers.entries[at].value;
+    if (v.len <= 7 || !h2o_lcstris(v.base, 7, H2O_STRLIT("bearer ")))
+        return -1;
+    cf__token_slot_t *t = token_slot(srv, v.base + 7, v.len - 7);
+    if (!t->until || t->len != v.len - 7 || CRYPTO_memcmp(t->text, v.base + 7, t->len) != 0)
+        return -1;
+    snprintf(agency, size, "%s", t->who.agency);
+    return 0;
+}
+
 /* The token's holder: 0, or an HTTP status (401) already answered. */
 static int authenticate(cf_serve_t *srv, h2o_req_t *req, cf_principal_t *who)
 {
@@ -306,6 +323,7 @@ static int authenticate(cf_serve_t *srv, h2o_req_t *req, cf_principal_t *who)
 typedef enum route_e {
     R_NONE = 0,
     R_HEALTH,
+    R_LIVE,
     R_METRICS,
     R_CLOCK,
     R_WORKFLOWS,
@@ -325,10 +343,10 @@ static route_t route_of(h2o_iovec_t path, int64_t *id)
     static const struct {
         const char *path;
         route_t r;
-    } fixed[] = {{"/healthz", R_HEALTH},      {"/metrics", R_METRICS},
-                 {"/v1/test/clock", R_CLOCK}, {"/v1/workflows", R_WORKFLOWS},
-                 {"/v1/alerts", R_ALERTS},    {"/v1/stream", R_STREAM},
-                 {"/v1/cases", R_CASES}};
+    } fixed[] = {{"/healthz", R_HEALTH},         {"/livez", R_LIVE},
+                 {"/metrics", R_METRICS},        {"/v1/test/clock", R_CLOCK},
+                 {"/v1/workflows", R_WORKFLOWS}, {"/v1/alerts", R_ALERTS},
+                 {"/v1/stream", R_STREAM},       {"/v1/cases", R_CASES}};
     for (size_t i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++)
         if (h2o_memis(path.base, path.len, fixed[i].path, strlen(fixed[i].path)))
             return fixed[i].r;
@@ -382,6 +400,12 @@ static int dispatch(cf_serve_t *srv, h2o_req_t *req, route_t r, int64_t id, int 
         cf__http_json(req, srv, 200, json_pack("{s:s}", "status", "ok"));
         return 0;
     }
+    if (r == R_LIVE) { /* the loop runs: it is answering this (docs/operations.md) */
+        cf__http_json(
+            req, srv, 200,
+            json_pack("{s:s, s:I}", "status", "live", "loop_ms", (json_int_t)uv_now(&srv->loop)));
+        return 0;
+    }
     if (r == R_METRICS)
         return cf__http_metrics(srv, req);
     if (r == R_CLOCK)
@@ -424,6 +448,11 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
     cf_serve_t *srv = ((handler_t *)self)->srv;
     int64_t id = 0;
     route_t r = route_of(req->path_normalized, &id);
+    char rid[40]; /* the request's id, in the access log line and sent back */
+    int rlen = snprintf(rid, sizeof(rid), "%x-%llu", (unsigned)srv->boot_id,
+                        (unsigned long long)++srv->req_seq);
+    h2o_add_header_by_str(&req->pool, &req->res.headers, H2O_STRLIT("x-request-id"), 0, NULL,
+                          h2o_strdup(&req->pool, rid, (size_t)rlen).base, (size_t)rlen);
     int is_get = h2o_memis(req->method.base, req->method.len, H2O_STRLIT("GET"));
     int is_post = h2o_memis(req->method.base, req->method.len, H2O_STRLIT("POST"));
     const char *allow = NULL;
@@ -500,6 +529,7 @@ int cf__http_init(cf_serve_t *srv, cf_error_t *err)
     handler_t *h = (handler_t *)h2o_create_handler(path, sizeof(*h));
     h->super.on_req = on_req;
     h->srv = srv;
+    cf__log_register(srv, path);
     h2o_context_init(&srv->ctx, &srv->loop, &srv->h2o);
     srv->h2o_ready = 1;
     srv->accept.ctx = &srv->ctx;

@@ -177,6 +177,8 @@ static void run_batch(cf__writer_t *w, cf__job_t *batch)
         ckpt_poke(w);
     if (rc != 0) {
         cf_store_tx_rollback(w->store);
+        cf__log("error", "commit_failed",
+                json_pack("{s:I, s:s}", "jobs", (json_int_t)n, "text", err.text));
         fail_batch(batch, &err);
         atomic_fetch_add(&w->failed_commits, 1);
     }

@@ -39,6 +39,7 @@ if dpkg-deb -x "$deb" "$root" 2>"$tmp/out" && [ -x "$root/usr/bin/caseflow" ] &&
     ls "$root/usr/share/caseflow/workflows/calendars/"*.yaml >/dev/null 2>&1 &&
     ls "$root/usr/share/caseflow/workflows/causes/"*.yaml >/dev/null 2>&1 &&
     [ -f "$root/usr/share/man/man1/caseflow.1.gz" ] &&
+    [ -f "$root/usr/share/bash-completion/completions/caseflow" ] &&
     [ -f "$root/etc/caseflow/caseflow.conf" ] &&
     [ -f "$root/lib/systemd/system/caseflow.service" ]
 then ok; else fail "the unpacked package has the binary, workflows, calendars, causes, man page, conf, unit"; fi
