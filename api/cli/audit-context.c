@@ -88,8 +88,7 @@ int cf__audit_names(cf_store_t *s, const char *only_hash, json_t **names, json_t
     json_t *list = NULL, *out = json_object(), *wfs = json_array(), *row;
     size_t i;
     int rc = out && wfs ? cf_store_workflow_list(s, &list, err) : CF_ENOMEM;
-    json_array_foreach(list, i, row)
-    {
+    json_array_foreach(list, i, row) {
         cf_workflow_t *wf = NULL;
         const char *hash = json_string_value(json_object_get(row, "hash"));
         if (rc != 0 || (only_hash && strcmp(only_hash, hash) != 0) ||

@@ -65,8 +65,7 @@ int cf__cmd_token_list(cf_cli_t *cli, int argc, char **argv)
         json_t *row;
         fprintf(cli->out, "%-12s  %-8s  %-25s  %-25s  %-25s  %s\n", "ID", "ROLE", "CREATED",
                 "EXPIRES", "LAST USED", "NAME (AGENCY)");
-        json_array_foreach(list, i, row)
-        {
+        json_array_foreach(list, i, row) {
             const char *revoked = json_string_value(json_object_get(row, "revoked_at"));
             fprintf(cli->out, "%-12s  %-8s  %-25s  %-25s  %-25s  %s (%s)%s%s\n", or_dash(row, "id"),
                     or_dash(row, "role"), or_dash(row, "created_at"), or_dash(row, "expires_at"),
