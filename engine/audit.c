@@ -37,8 +37,25 @@ int cf_audit_init(cf_audit_t *out, int64_t case_id)
 }
 
 /* Exported, documented in audit.h */
+int cf_deviation_set(char **field, const char *value)
+{
+    char *copy = strdup(value ? value : "");
+    if (!copy)
+        return CF_ENOMEM;
+    free(*field);
+    *field = copy;
+    return 0;
+}
+
+/* Exported, documented in audit.h */
 void cf_audit_dispose(cf_audit_t *out)
 {
+    for (size_t i = 0; i < out->items_count; i++) {
+        free(out->items[i].rule);
+        free(out->items[i].text);
+        free(out->items[i].basis);
+        free(out->items[i].accountability);
+    }
     free(out->items);
     json_decref(out->clocks);
     json_decref(out->steps);
@@ -58,15 +75,28 @@ static cf_deviation_t *deviate(cf_audit_t *out, int64_t seq, const char *kind, c
         out->items = items;
         out->cap = cap;
     }
-    cf_deviation_t *d = &out->items[out->items_count++];
+    cf_deviation_t *d = &out->items[out->items_count];
     memset(d, 0, sizeof(*d));
     d->seq = seq;
     snprintf(d->kind, sizeof(d->kind), "%s", kind);
-    snprintf(d->rule, sizeof(d->rule), "%s", rule ? rule : "");
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(d->text, sizeof(d->text), fmt, ap);
+    int n = vsnprintf(NULL, 0, fmt, ap);
     va_end(ap);
+    d->text = n >= 0 ? malloc((size_t)n + 1) : NULL;
+    if (d->text) {
+        va_start(ap, fmt);
+        vsnprintf(d->text, (size_t)n + 1, fmt, ap);
+        va_end(ap);
+    }
+    if (!d->text || cf_deviation_set(&d->rule, rule) || cf_deviation_set(&d->basis, "") ||
+        cf_deviation_set(&d->accountability, "")) {
+        free(d->text);
+        free(d->rule);
+        free(d->basis);
+        return NULL;
+    }
+    out->items_count++;
     return d;
 }
 
@@ -135,24 +165,23 @@ static const char *const procedure_words[] = {"程序", NULL};
 
 /* The matter's 追责情形 that a deviation falls under: the one containing the
  * rule's own accountability text, else the first containing a keyword. */
-static void attach_accountability(cf_deviation_t *d, const json_t *matter, const char *own)
+static int attach_accountability(cf_deviation_t *d, const json_t *matter, const char *own)
 {
     const json_t *list = json_object_get(matter, "accountability");
     const char *const *words = strcmp(d->kind, "deadline") == 0 ? deadline_words : procedure_words;
     size_t i;
     json_t *s;
-    json_array_foreach((json_t *)list, i, s) if (own && *own && strstr(json_string_value(s), own))
-    {
-        snprintf(d->accountability, sizeof(d->accountability), "%s", json_string_value(s));
-        return;
-    }
+    json_array_foreach(
+        (json_t *)list, i,
+        s) if (own && *own &&
+               strstr(json_string_value(s), own)) return cf_deviation_set(&d->accountability,
+                                                                          json_string_value(s));
     for (const char *const *w = words; *w; w++)
-        json_array_foreach((json_t *)list, i, s) if (strstr(json_string_value(s), *w))
-        {
-            snprintf(d->accountability, sizeof(d->accountability), "%s", json_string_value(s));
-            return;
-        }
-    snprintf(d->accountability, sizeof(d->accountability), "%s", own ? own : "");
+        json_array_foreach(
+            (json_t *)list, i,
+            s) if (strstr(json_string_value(s), *w)) return cf_deviation_set(&d->accountability,
+                                                                             json_string_value(s));
+    return cf_deviation_set(&d->accountability, own);
 }
 
 /* ---- replay --------------------------------------------------------------------- */
@@ -179,6 +208,44 @@ static cf_deviation_t *dev(replay_t *r, int64_t seq, const char *kind, const cha
     return d;
 }
 
+/* As dev, the text formatted whole (never into a fixed-size buffer). */
+static cf_deviation_t *devf(replay_t *r, int64_t seq, const char *kind, const char *rule,
+                            const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+static cf_deviation_t *devf(replay_t *r, int64_t seq, const char *kind, const char *rule,
+                            const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *text = NULL;
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    if (n >= 0 && (text = malloc((size_t)n + 1))) {
+        va_start(ap, fmt);
+        vsnprintf(text, (size_t)n + 1, fmt, ap);
+        va_end(ap);
+    }
+    cf_deviation_t *d = text ? dev(r, seq, kind, rule, text) : NULL;
+    r->oom |= !text;
+    free(text);
+    return d;
+}
+
+/* The rule of wf named id, or NULL (id NULL or "": none). */
+static const cf_wf_rule_t *rule_of(const cf_workflow_t *wf, const char *id)
+{
+    for (unsigned i = 0; id && *id && i < wf->doc->rules_count; i++)
+        if (strcmp(wf->doc->rules[i].id, id) == 0)
+            return &wf->doc->rules[i];
+    return NULL;
+}
+
+/* Sets d's basis and 追责情形 (d may be NULL: nothing to do). */
+static void attach(replay_t *r, cf_deviation_t *d, const char *basis, const char *own)
+{
+    if (d && (cf_deviation_set(&d->basis, basis) || attach_accountability(d, r->matter, own)))
+        r->oom = 1;
+}
+
 static const char *refusal_kind(int rc, const cf_refusal_t *why)
 {
     if (rc == CF_EFORBIDDEN)
@@ -199,13 +266,11 @@ static void flush_expected(replay_t *r, int64_t seq)
 {
     for (; r->expected && r->next < json_array_size(r->expected); r->next++) {
         const json_t *e = json_array_get(r->expected, r->next);
-        char text[CF_ERROR_TEXT_MAX];
-        snprintf(text, sizeof(text),
-                 "step before event %lld should have recorded %s for clock "
-                 "'%s' (deadline %s), and did not",
-                 (long long)seq, str_of(e, "type"), str_of(e, "clock"),
-                 str_of(e, "deadline") ? str_of(e, "deadline") : "-");
-        dev(r, seq, "clock", str_of(e, "clock"), text);
+        devf(r, seq, "clock", str_of(e, "clock"),
+             "step before event %lld should have recorded %s for clock "
+             "'%s' (deadline %s), and did not",
+             (long long)seq, str_of(e, "type"), str_of(e, "clock"),
+             str_of(e, "deadline") ? str_of(e, "deadline") : "-");
     }
     json_decref(r->expected);
     r->expected = NULL;
@@ -254,7 +319,8 @@ static void replay_transition(replay_t *r, const json_t *ev, int64_t seq)
                     .role = str_of(ev, "role"),
                     .facts = json_object_get(ev, "facts"),
                     .documents = json_object_get(ev, "documents"),
-                    .matter = r->matter};
+                    .matter = r->matter,
+                    .cause = json_object_get(ev, "cause")};
     cf_time_parse(str_of(ev, "at"), &req.at, NULL);
     json_t *produced = NULL;
     cf_refusal_t why = {0};
@@ -262,20 +328,21 @@ static void replay_transition(replay_t *r, const json_t *ev, int64_t seq)
     if (rc == CF_ENOMEM) {
         r->oom = 1;
     } else if (rc != 0) {
-        cf_deviation_t *d = dev(r, seq, refusal_kind(rc, &why), why.rule, why.text);
-        if (d) {
-            snprintf(d->basis, sizeof(d->basis), "%s", why.article);
-            attach_accountability(d, r->matter, NULL);
-        }
+        /* A rule's message and article are taken whole from the workflow: the
+         * refusal's own copies are cut to fixed sizes. */
+        const cf_wf_rule_t *rule = rule_of(r->wf, why.rule);
+        cf_deviation_t *d =
+            rule ? devf(r, seq, "rule", rule->id, "%s（%s）", rule->message, rule->article)
+                 : dev(r, seq, refusal_kind(rc, &why), why.rule, why.text);
+        attach(r, d, rule ? rule->article : why.article, NULL);
     } else {
         const char *to = str_of(json_array_get(produced, 0), "to");
         if (to && str_of(ev, "to") && strcmp(to, str_of(ev, "to")) != 0) {
-            char text[CF_ERROR_TEXT_MAX];
-            snprintf(text, sizeof(text), "step '%s' went to '%s'; the procedure leads to '%s'",
-                     req.action, str_of(ev, "to"), to);
-            cf_deviation_t *d = dev(r, seq, "order", req.action, text);
-            if (d)
-                attach_accountability(d, r->matter, NULL);
+            attach(r,
+                   devf(r, seq, "order", req.action,
+                        "step '%s' went to '%s'; the procedure leads to '%s'", req.action,
+                        str_of(ev, "to"), to),
+                   NULL, NULL);
         }
         expect_from(r, produced);
         produced = NULL;
@@ -309,10 +376,8 @@ static void replay_extension(replay_t *r, const json_t *ev, int64_t seq)
     if (rc != 0) {
         const cf_wf_clock_t *def = req.clock ? cf_workflow_clock(r->wf, req.clock) : NULL;
         cf_deviation_t *d = dev(r, seq, "extension", req.clock, why.text);
-        if (d && def) {
-            snprintf(d->basis, sizeof(d->basis), "%s", def->basis);
-            attach_accountability(d, r->matter, def->accountability);
-        }
+        if (def)
+            attach(r, d, def->basis, def->accountability);
     } else if (strcmp(str_of(json_array_get(produced, 0), "deadline"), str_of(ev, "deadline"))) {
         dev(r, seq, "clock", req.clock,
             "the extension's new deadline is not the one the law gives");
@@ -339,10 +404,8 @@ static void replay_exclusion(replay_t *r, const json_t *ev, int64_t seq)
     if (rc != 0) {
         const cf_wf_clock_t *def = req.clock ? cf_workflow_clock(r->wf, req.clock) : NULL;
         cf_deviation_t *d = dev(r, seq, "exclusion", req.clock, why.text);
-        if (d && def) {
-            snprintf(d->basis, sizeof(d->basis), "%s", def->basis);
-            attach_accountability(d, r->matter, def->accountability);
-        }
+        if (def)
+            attach(r, d, def->basis, def->accountability);
     } else if (strcmp(str_of(json_array_get(produced, 0), "deadline"), str_of(ev, "deadline"))) {
         dev(r, seq, "clock", req.clock,
             "the exclusion's new deadline is not the one the law gives");
@@ -351,14 +414,11 @@ static void replay_exclusion(replay_t *r, const json_t *ev, int64_t seq)
     cf_refusal_dispose(&why);
 }
 
-static void breach(replay_t *r, int64_t seq, const char *clock, const char *text)
+static void breach(replay_t *r, cf_deviation_t *d, const char *clock)
 {
     const cf_wf_clock_t *def = cf_workflow_clock(r->wf, clock);
-    cf_deviation_t *d = dev(r, seq, "deadline", clock, text);
-    if (d && def) {
-        snprintf(d->basis, sizeof(d->basis), "%s", def->basis);
-        attach_accountability(d, r->matter, def->accountability);
-    }
+    if (def)
+        attach(r, d, def->basis, def->accountability);
 }
 
 /* A clock event must be the next one the engine produced for the last step. */
@@ -372,21 +432,19 @@ static void replay_clock(replay_t *r, const json_t *ev, int64_t seq)
     const char *edl = e ? str_of(e, "deadline") : NULL;
     if (!e || strcmp(str_of(e, "type"), type) != 0 || strcmp(str_of(e, "clock"), clock) != 0 ||
         (edl && deadline && strcmp(edl, deadline) != 0) || !edl != !deadline) {
-        char text[CF_ERROR_TEXT_MAX];
-        snprintf(text, sizeof(text),
-                 "recorded %s for clock '%s' (deadline %s); the procedure gives %s", type, clock,
-                 deadline ? deadline : "-", e ? str_of(e, "type") : "no clock event here");
-        dev(r, seq, "clock", clock, text);
+        devf(r, seq, "clock", clock,
+             "recorded %s for clock '%s' (deadline %s); the procedure gives %s", type, clock,
+             deadline ? deadline : "-", e ? str_of(e, "type") : "no clock event here");
     } else {
         r->next++;
     }
     const char *outcome = str_of(ev, "outcome");
     if (strcmp(type, "clock.stopped") == 0 && outcome && strcmp(outcome, "breached") == 0) {
         const cf_wf_clock_t *def = cf_workflow_clock(r->wf, clock);
-        char text[CF_ERROR_TEXT_MAX];
-        snprintf(text, sizeof(text), "%s（%s）was not met: deadline %s, done %s",
-                 def ? def->name : clock, clock, deadline ? deadline : "-", str_of(ev, "at"));
-        breach(r, seq, clock, text);
+        breach(r,
+               devf(r, seq, "deadline", clock, "%s（%s）was not met: deadline %s, done %s",
+                    def ? def->name : clock, clock, deadline ? deadline : "-", str_of(ev, "at")),
+               clock);
     }
 }
 
@@ -456,11 +514,12 @@ static void replay_end(replay_t *r, cf_time_t now)
         const cf_clock_rt_t *k = &r->c.clocks[i];
         if (k->state != CF_CLOCK_RUNNING || k->party || now <= k->deadline)
             continue;
-        char deadline[CF_TIME_BUFSZ], text[CF_ERROR_TEXT_MAX];
+        char deadline[CF_TIME_BUFSZ];
         cf_time_format(k->deadline, deadline);
-        snprintf(text, sizeof(text), "clock '%s' ran out at %s and is still running", k->id,
-                 deadline);
-        breach(r, 0, k->id, text);
+        breach(r,
+               devf(r, 0, "deadline", k->id, "clock '%s' ran out at %s and is still running", k->id,
+                    deadline),
+               k->id);
     }
 }
 

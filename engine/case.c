@@ -263,7 +263,12 @@ static int apply_transition(cf_case_t *c, const json_t *ev, cf_error_t *err)
     if (c->closed_at)
         return cf_error_set(err, CF_ECORRUPT, NULL, 0, 0, "transition '%s' after the case closed",
                             action);
+    const json_t *cause = json_object_get(ev, "cause"); /* a 案由 bound by this step */
+    if (cause && !json_is_object(cause))
+        return cf_error_set(err, CF_ECORRUPT, NULL, 0, 0, "transition with a malformed cause");
     int rc = merge_facts(c, ev);
+    if (rc == 0 && cause && !c->cause && !(c->cause = json_deep_copy(cause)))
+        rc = CF_ENOMEM;
     if (rc == 0)
         rc = json_array_append_new(c->done, json_string(action)) ? CF_ENOMEM : 0;
     if (rc == 0)

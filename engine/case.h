@@ -32,7 +32,8 @@
  *                  parent, state, facts {}, cause? {dictionary, id, subject {id,
  *                  name}, name, situation, text} (the 案由, cause.h; absent if none)
  *   transition:    action, label, from, to, facts {new values}, documents
- *                  {name: {sha256, size, file}}
+ *                  {name: {sha256, size, file}}, cause? (the 案由 record this step
+ *                  bound, as case.opened's: filing under a dictionary situation)
  *   clock.started: clock, period ("7 working_days"), deadline, party (bool),
  *                  from (the other clock's deadline it was counted from; only for a
  *                  clock with from_end_of)

@@ -54,6 +54,11 @@ typedef struct cf_act_s {
     const json_t *documents; /* {name: {sha256, size, file}} attached now, or NULL */
     const json_t *matter;    /* the case's matter entry, or NULL */
     cf_time_t at;
+    const json_t *cause;    /* the 案由 record (cf_cause_ref_json) the fact `cause` names, as
+                               the front end resolved it from the stored dictionaries; recorded
+                               in the transition event and bound to the case; or NULL */
+    const json_t *children; /* the case's child cases still open, as the store lists them
+                               ([{id, workflow, state}]), for children_closed; NULL: none */
 } cf_act_t;
 
 typedef struct cf_extend_s {
@@ -112,6 +117,14 @@ int cf_engine_fact_from_text(const cf_workflow_t *wf, const char *name, const ch
 /* Checks every member of facts (an object) against the declarations. Returns 0 or
  * CF_EINVALID naming the first fact that is undeclared or of the wrong type. */
 int cf_engine_check_facts(const cf_workflow_t *wf, const json_t *facts, cf_error_t *err);
+
+/* The kind of party (a party_kinds id of wf: "citizen", "organisation") of party
+ * ({name, type?, kind?}): the kind asked for (party.kind, an id or a name), which must
+ * list the type among its types or `also`; else the kind whose types list the type.
+ * OUT *kind (borrowed from wf): NULL when wf has no party_kinds or the party has no
+ * type. Returns 0, or CF_EINVALID naming the type or kind that does not fit. */
+int cf_engine_party_kind(const cf_workflow_t *wf, const json_t *party, const char **kind,
+                         cf_error_t *err);
 
 void cf_refusal_dispose(cf_refusal_t *why);
 

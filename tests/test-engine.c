@@ -642,25 +642,58 @@ TEST_IMPL(engine_penalty_rules)
                    "{\"legal_review_opinion\": \"同意\"}", "法制审核意见书", &w),
               0);
     ASSERT_EQ(step(&f, "张三", "notify", "handler", "2026-03-26T10:00:00+08:00",
-                   "{\"notified_penalty\": \"罚款5000元\", \"notified_fine\": 5000, "
-                   "\"hearing_eligible\": false}",
+                   "{\"notified_penalty\": \"罚款5000元\", \"notified_fine\": \"5000.00\"}",
                    "重大案件集体讨论记录,行政处罚告知书", &w),
               0);
+    /* party-heard: no decision before the notice was served, nor while the party's
+     * 3-working-day window for 陈述、申辩 runs (served Thu 03-26: Fri 27, Mon 30, Tue 31). */
+    refused_by(&w,
+               step(&f, "李四", "decide", "head", "2026-03-26T11:00:00+08:00",
+                    "{\"penalty\": \"罚款5000元\", \"fine\": \"5000.00\"}", "行政处罚决定书", &w),
+               "party-heard", "第六十二条");
+    ASSERT_EQ(step(&f, "张三", "serve_notice", "handler", "2026-03-26T15:00:00+08:00", NULL,
+                   "告知书送达回证", &w),
+              0);
+    refused_by(&w,
+               step(&f, "李四", "decide", "head", "2026-03-31T10:00:00+08:00",
+                    "{\"penalty\": \"罚款5000元\", \"fine\": \"5000.00\"}", "行政处罚决定书", &w),
+               "party-heard", "第四十五条");
     ASSERT_EQ(step(&f, "李四", "decide", "head", "2026-04-07T10:00:00+08:00",
-                   "{\"penalty\": \"罚款5000元\", \"fine\": 5000}", "行政处罚决定书", &w),
+                   "{\"penalty\": \"罚款5000元\", \"fine\": \"5000.00\"}", "行政处罚决定书", &w),
               0);
     ASSERT_EQ(step(&f, "张三", "serve", "handler", "2026-04-08T10:00:00+08:00",
                    "{\"service_method\": \"直接送达\"}", "送达回证", &w),
               0);
-    /* surcharge-cap: the late-payment surcharge never exceeds the fine. */
-    refused_by(&w,
-               step(&f, "张三", "pay", "handler", "2026-07-01T10:00:00+08:00",
-                    "{\"paid_amount\": 11000, \"surcharge\": 6000}", "罚款缴纳凭证", &w),
-               "surcharge-cap", "第七十二条");
-    ASSERT_EQ(step(&f, "张三", "pay", "handler", "2026-07-01T10:00:00+08:00",
-                   "{\"paid_amount\": 10000, \"surcharge\": 5000}", "罚款缴纳凭证", &w),
-              0);
-    ASSERT_EQ(step(&f, "李四", "close", "head", "2026-07-02T10:00:00+08:00",
+    /* The payment ledger: served Wed 04-08, 15 days: the deadline is the end of Thu
+     * 04-23. Paid on Sat 04-25, two days late: the surcharge is 3% x 2 x 5000 = 300, so
+     * 5300.00 is owed; 5299.99 in two payments leaves the case executing (a part
+     * payment never closes it), the last fen moves it to closing. */
+    const char *pay = "{\"paid_amount\": \"%s\", \"payment_method\": \"bank\", "
+                      "\"paid_on\": \"2026-04-25\"}";
+    snprintf(facts, sizeof(facts), pay, "5000.00");
+    ASSERT_EQ(
+        step(&f, "张三", "pay", "handler", "2026-04-25T10:00:00+08:00", facts, "罚款缴纳凭证", &w),
+        0);
+    ASSERT_STR_EQ(f.c.state, "executing");
+    snprintf(facts, sizeof(facts), pay, "299.99");
+    ASSERT_EQ(
+        step(&f, "张三", "pay", "handler", "2026-04-25T11:00:00+08:00", facts, "罚款缴纳凭证", &w),
+        0);
+    ASSERT_STR_EQ(f.c.state, "executing");
+    /* 分期 needs the head's approval first. */
+    snprintf(facts, sizeof(facts),
+             "{\"paid_amount\": \"0.01\", \"payment_method\": \"分期\", \"paid_on\": "
+             "\"2026-04-25\"}");
+    refused_by(
+        &w,
+        step(&f, "张三", "pay", "handler", "2026-04-25T11:30:00+08:00", facts, "罚款缴纳凭证", &w),
+        "installments-approved", "第六十六条");
+    snprintf(facts, sizeof(facts), pay, "0.01");
+    ASSERT_EQ(
+        step(&f, "张三", "pay", "handler", "2026-04-25T12:00:00+08:00", facts, "罚款缴纳凭证", &w),
+        0);
+    ASSERT_STR_EQ(f.c.state, "closing");
+    ASSERT_EQ(step(&f, "李四", "close", "head", "2026-04-27T10:00:00+08:00",
                    "{\"closing_reason\": \"执行完毕\"}", "结案审批表", &w),
               0);
     teardown(&f);

@@ -6,6 +6,10 @@
 #define TEST_GROUPS(X)                                                                             \
     /* error-*: error codes and located errors */                                                  \
     X(error_names)                                                                                 \
+    X(error_utf8_clip)                                                                             \
+    X(money_parse)                                                                                 \
+    X(money_refused)                                                                               \
+    X(money_surcharge)                                                                             \
     /* time-*, calendar-*, period-*: legal periods (tests/test-period.c) */                        \
     X(time_parse)                                                                                  \
     X(calendar_shipped)                                                                            \
@@ -53,6 +57,8 @@
     X(guard_format_canonical)                                                                      \
     X(guard_format_roundtrip)                                                                      \
     X(guard_format_truncate)                                                                       \
+    X(guard_running)                                                                               \
+    X(guard_ledger)                                                                                \
     /* GUARD-TESTS */                                                                              \
     /* import-*: the 权责清单 importer (tests/test-import.c) */                                \
     X(import_seed_000_table)                                                                       \
@@ -115,6 +121,7 @@
     X(audit_wrong_role)                                                                            \
     X(audit_extension_unapproved)                                                                  \
     X(audit_emergency_late)                                                                        \
+    X(audit_decision_in_window)                                                                    \
     X(audit_event_edited)                                                                          \
     X(audit_event_deleted)                                                                         \
     X(audit_bundle)                                                                                \

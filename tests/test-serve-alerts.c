@@ -39,7 +39,8 @@ static long long open_case(const td_daemon_t *d, const char *token)
 {
     td_resp_t r;
     json_t *body =
-        json_pack("{s:s, s:{s:s}}", "workflow", "penalty-general", "party", "name", "某某大药房");
+        json_pack("{s:s, s:{s:s, s:s}}", "workflow", "penalty-general", "party", "name", "某某大药房",
+                  "type", "定点医药机构");
     td_http_json(d, "POST", "/v1/cases", token, body, NULL, &r);
     json_decref(body);
     if (r.status != 201)
@@ -493,7 +494,7 @@ TEST_IMPL(serve_alert_sync_clock_only)
     ASSERT_CONTAINS(before, ":filing:deadline:");
     act(&d, head, id, "file",
         json_pack("{s:s, s:s, s:[{s:s, s:s}, {s:s, s:s}]}", "filing_reason", "涉嫌串换药品",
-                  "cause", "定点医药机构串换药品", "officers", "name", "张三", "cert",
+                  "cause", "js-2024:14", "officers", "name", "张三", "cert",
                   "65010020001", "name", "王五", "cert", "65010020002"),
         "立案审批表");
     pending_ids(&d, handler, before, sizeof(before));

@@ -163,6 +163,8 @@ enum { CF_OPT_REQ = 1, CF_OPT_MANY = 2 };
     X("case open", "--matter", "ID", 0, "the catalog matter; its first workflow by default")       \
     X("case open", "--party", "NAME", CF_OPT_REQ, "the party the case is about")                   \
     X("case open", "--party-type", "TYPE", 0, "the party's subject type (provider, insured ...)")  \
+    X("case open", "--party-kind", "citizen|organisation", 0,                                     \
+      "where the type may be either (a 个体诊所): the party's kind")                               \
     X("case open", "--parent", "CASE", 0, "the case this one comes from")                          \
     X("case open", "--cause", "ID", 0, "the 案由 situation")                                       \
     X("case open", "--officer", "NAME:CERTNO", CF_OPT_MANY, "a law-enforcement officer")           \

@@ -13,10 +13,10 @@ ok() { passed=$((passed + 1)); }
 fail() { failed=$((failed + 1)); echo "FAIL: $1" >&2; cat "$tmp/out" >&2; }
 run() { "$bin" "$@" > "$tmp/out" 2>&1; }
 
-run init && run case open --workflow penalty-general --party 某某大药房 \
+run init && run case open --workflow penalty-general --party 某某大药房 --party-type 定点医药机构 \
     --officer 张三:65010020001 --officer 王五:65010020002 --at 2026-03-02T09:00:00+08:00 &&
 run case act 1 file --actor 李四 --role head --at 2026-03-02T15:00:00+08:00 \
-    --fact filing_reason=串换药品 --fact cause=违反医疗保障基金使用规定 \
+    --fact filing_reason=串换药品 --fact cause=js-2024:14 \
     --doc 立案审批表=examples/documents/立案审批表.txt
 # 90 days: Mon 2026-06-01 (05-31 is a Sunday).
 if grep -q "clock.started decision, deadline 2026-06-01T23:59:59+08:00" "$tmp/out"
