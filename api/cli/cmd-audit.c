@@ -442,8 +442,10 @@ int cf__cmd_case_export(cf_cli_t *cli, int argc, char **argv)
     cf__session_close(&s);
     if (rc == 0 && key) /* signed: a third party can check who exported it */
         rc = cf__bundle_seal(bundle, key, cli->now, &err);
-    if (rc != 0)
+    if (rc != 0) {
+        json_decref(bundle); /* NULL when the export itself failed */
         return cf__cli_fail(cli, rc, &err);
+    }
     cf__print_json(cli, bundle);
     json_decref(bundle);
     return CF_EXIT_OK;
