@@ -29,7 +29,8 @@ int cf_audit_init(cf_audit_t *out, int64_t case_id)
     out->case_id = case_id;
     out->clocks = json_array();
     out->steps = json_array();
-    if (!out->clocks || !out->steps) {
+    out->notes = json_array();
+    if (!out->clocks || !out->steps || !out->notes) {
         cf_audit_dispose(out);
         return CF_ENOMEM;
     }
@@ -59,6 +60,7 @@ void cf_audit_dispose(cf_audit_t *out)
     free(out->items);
     json_decref(out->clocks);
     json_decref(out->steps);
+    json_decref(out->notes);
     memset(out, 0, sizeof(*out));
 }
 
@@ -188,7 +190,10 @@ static int attach_accountability(cf_deviation_t *d, const json_t *matter, const 
 
 typedef struct replay_s {
     const cf_workflow_t *wf;
-    const cf_calendar_t *cal;
+    const cf_calendar_t *cal;  /* the calendar in force for the step replayed (R12) */
+    const cf_calendar_t *full; /* the calendar given: every year loaded now */
+    cf_calendar_t *view;       /* full as it stood when view_last was its last year */
+    int view_last;
     const json_t *matter;
     cf_audit_t *out;
     cf_case_t c;
@@ -466,6 +471,135 @@ static void clock_stats(replay_t *r, const json_t *ev)
         r->oom = 1;
 }
 
+/* ---- the calendar in force (R12), recomputations, counting versions ----------- */
+
+static void note(replay_t *r, int64_t seq, const char *kind, const char *clock, const char *text)
+{
+    json_t *o = json_pack("{s:I, s:s, s:s, s:s}", "seq", (json_int_t)seq, "kind", kind, "clock",
+                          clock ? clock : "", "text", text);
+    if (!o || json_array_append_new(r->out->notes, o) != 0)
+        r->oom = 1;
+}
+
+/* The calendar as it stood when `last` was its last loaded year (r->full when
+ * last is at or past its last year). */
+static const cf_calendar_t *calendar_through(replay_t *r, int last)
+{
+    int first, now;
+    cf_calendar_span(r->full, &first, &now);
+    if (last >= now)
+        return r->full;
+    if (!r->view || r->view_last != last) {
+        cf_calendar_free(r->view);
+        r->view = NULL;
+        if (cf_calendar_view(r->full, last, &r->view) != 0) {
+            r->oom = 1;
+            return r->full;
+        }
+        r->view_last = last;
+    }
+    return r->view;
+}
+
+/* The first provisional year the step at events[i] recorded (its own event and
+ * the clock events after it), or 0. */
+static int step_provisional(const json_t *events, size_t i)
+{
+    int first = 0;
+    for (size_t j = i; j < json_array_size(events); j++) {
+        const json_t *ev = json_array_get(events, j);
+        const char *type = str_of(ev, "type");
+        if (j > i &&
+            (!type || strncmp(type, "clock.", 6) != 0 || !strcmp(type, "clock.recomputed") ||
+             !strcmp(type, "clock.extended") || !strcmp(type, "clock.excluded")))
+            break;
+        int y = (int)json_integer_value(json_array_get(json_object_get(ev, "provisional"), 0));
+        if (y && (!first || y < first))
+            first = y;
+    }
+    return first;
+}
+
+/* A clock.recomputed event: the deadline the calendar gave once its year was
+ * loaded; noted with the deadline it replaced. */
+static void replay_recomputed(replay_t *r, const json_t *ev, int64_t seq)
+{
+    const char *clock = str_of(ev, "clock");
+    const json_t *calendar = json_object_get(ev, "calendar");
+    cf_recompute_t req = {.year = (int)json_integer_value(json_object_get(calendar, "year")),
+                          .sha256 = str_of(calendar, "sha256") ? str_of(calendar, "sha256") : "",
+                          .replace = 1,
+                          .actor = str_of(ev, "actor")};
+    cf_time_parse(str_of(ev, "at"), &req.at, NULL);
+    json_t *produced = NULL, *e;
+    cf_refusal_t why = {0};
+    const char *expected = NULL;
+    size_t i;
+    int rc =
+        cf_engine_recompute(r->wf, calendar_through(r, req.year), &r->c, &req, &produced, &why);
+    json_array_foreach(produced, i, e) if (clock && !strcmp(str_of(e, "clock"), clock)) expected =
+        str_of(e, "deadline");
+    char text[CF_ERROR_TEXT_MAX], sha[65];
+    cf_calendar_year_sha256(r->full, req.year, sha);
+    if (rc == CF_ENOMEM) {
+        r->oom = 1;
+    } else if (strcmp(sha, req.sha256) != 0) {
+        snprintf(text, sizeof(text),
+                 "clock '%s': deadline %s became %s when calendar %d (sha256 %.12s…) was loaded; "
+                 "that text has been replaced since (now %.12s…), so this recount is not "
+                 "re-checked (acts before it are judged against %s, R12)",
+                 clock ? clock : "-", str_of(ev, "was"), str_of(ev, "deadline"), req.year,
+                 req.sha256, sha[0] ? sha : "none", str_of(ev, "was"));
+        note(r, seq, "recomputed", clock, text);
+    } else if (!expected || !str_of(ev, "deadline") || strcmp(expected, str_of(ev, "deadline"))) {
+        snprintf(text, sizeof(text),
+                 "clock '%s' recomputed to %s when calendar %d was loaded; that calendar gives %s",
+                 clock ? clock : "-", str_of(ev, "deadline") ? str_of(ev, "deadline") : "-",
+                 req.year,
+                 expected ? expected
+                 : rc     ? "a refusal"
+                          : "no change");
+        dev(r, seq, "clock", clock, text);
+    } else {
+        snprintf(text, sizeof(text),
+                 "clock '%s': calendar %d loaded; its provisional deadline %s became %s (acts "
+                 "before are judged against %s, R12)",
+                 clock, req.year, str_of(ev, "was"), expected, str_of(ev, "was"));
+        note(r, seq, "recomputed", clock, text);
+    }
+    json_decref(produced);
+    cf_refusal_dispose(&why);
+}
+
+/* At the end: each clock counted under version 1 whose deadline the current
+ * count (once from the start, R8) gives otherwise, noted as such. */
+static void note_counting(replay_t *r)
+{
+    for (unsigned i = 0; i < r->c.clocks_count; i++) {
+        const cf_clock_rt_t *k = &r->c.clocks[i];
+        const cf_wf_clock_t *def = cf_workflow_clock(r->wf, k->id);
+        if (!def || k->counting >= 2 || !k->period || (!k->added && !k->extended))
+            continue;
+        cf_period_t ext = {0,
+                           def->extension ? cf_wf_period(def->extension->max).unit : CF_UNIT_DAYS};
+        if (k->extended)
+            cf_period_parse(k->extended, &ext, NULL);
+        cf_count_t n;
+        if (cf_engine_clock_deadline(def, r->full, k, &ext, k->added, &n, NULL, NULL, NULL) != 0 ||
+            n.deadline == k->deadline)
+            continue;
+        char was[CF_TIME_BUFSZ], now[CF_TIME_BUFSZ], text[CF_ERROR_TEXT_MAX];
+        cf_time_format(k->deadline, was);
+        cf_time_format(n.deadline, now);
+        snprintf(text, sizeof(text),
+                 "clock '%s' was counted under counting version 1 (suspension, exclusions and "
+                 "extensions added to the deadline already rolled off a rest day): %s; counted "
+                 "once from its start it is %s. Not a deviation of the handler's",
+                 k->id, was, now);
+        note(r, 0, "counting", k->id, text);
+    }
+}
+
 static void replay_event(replay_t *r, const json_t *ev, int64_t seq)
 {
     const char *type = str_of(ev, "type");
@@ -482,6 +616,9 @@ static void replay_event(replay_t *r, const json_t *ev, int64_t seq)
     } else if (strcmp(type, "clock.excluded") == 0) {
         flush_expected(r, seq);
         replay_exclusion(r, ev, seq);
+    } else if (strcmp(type, "clock.recomputed") == 0) {
+        flush_expected(r, seq);
+        replay_recomputed(r, ev, seq);
     } else if (strncmp(type, "clock.", 6) == 0) {
         replay_clock(r, ev, seq);
         if (strcmp(type, "clock.stopped") == 0)
@@ -510,6 +647,7 @@ static void replay_time_order(replay_t *r, const json_t *ev, int64_t seq, cf_tim
 static void replay_end(replay_t *r, cf_time_t now)
 {
     flush_expected(r, r->c.version);
+    note_counting(r);
     for (unsigned i = 0; !r->c.closed_at && i < r->c.clocks_count; i++) {
         const cf_clock_rt_t *k = &r->c.clocks[i];
         if (k->state != CF_CLOCK_RUNNING || k->party || now <= k->deadline)
@@ -533,7 +671,7 @@ int cf_audit_replay(const cf_workflow_t *wf, const cf_calendar_t *cal, const jso
                        "steps cannot be replayed")
                    ? 0
                    : CF_ENOMEM;
-    replay_t r = {.wf = wf, .cal = cal, .matter = matter, .out = out};
+    replay_t r = {.wf = wf, .cal = cal, .full = cal, .matter = matter, .out = out};
     if (cf_case_init(&r.c) != 0)
         return CF_ENOMEM;
     size_t i;
@@ -549,6 +687,8 @@ int cf_audit_replay(const cf_workflow_t *wf, const cf_calendar_t *cal, const jso
             break;
         }
         cf_time_t before = r.c.updated_at;
+        int prov = step_provisional(events, i);
+        r.cal = prov ? calendar_through(&r, prov - 1) : r.full; /* in force then (R12) */
         replay_event(&r, ev, seq);
         if (cf_case_apply(&r.c, ev, &err) != 0) {
             dev(&r, seq, "record", "fold", err.text);
@@ -563,6 +703,7 @@ int cf_audit_replay(const cf_workflow_t *wf, const cf_calendar_t *cal, const jso
         replay_end(&r, now);
     json_decref(r.expected);
     cf_case_dispose(&r.c);
+    cf_calendar_free(r.view);
     return r.oom ? CF_ENOMEM : 0;
 }
 

@@ -51,6 +51,10 @@ typedef struct cf_audit_s {
     size_t cap;
     json_t *clocks; /* [{clock, outcome, started_at, stopped_at (ISO 8601), seconds}] */
     json_t *steps;  /* [{state, entered_at, left_at (ISO 8601), seconds}] */
+    json_t *notes;  /* [{seq, kind, clock, text}]: not deviations. kind "recomputed"
+                       (a calendar year loaded moved a provisional deadline, R11/R12)
+                       or "counting" (a clock recorded under counting version 1,
+                       whose deadline the current count gives otherwise) */
 } cf_audit_t;
 
 /* Replaces *field (d->rule, d->text, d->basis or d->accountability) with a copy of value (NULL
@@ -88,6 +92,13 @@ int cf_audit_verify(const json_t *events, cf_chain_algo_t algo, const char *head
  *                 "out-of-order")
  *   "record"      an event that cannot follow the one before, or cannot be read
  *                 (the replay stops there)
+ * Each step is replayed on the calendar in force when it was taken (R12): one
+ * whose clock events were recorded as provisional from year Y on is replayed
+ * with the years up to Y - 1 loaded and the later ones provisional
+ * (cf_calendar_view); a clock.recomputed event is checked against the calendar
+ * as it stood after its year was loaded, and noted with both deadlines. A clock
+ * started under counting version 1 replays under that count (no deviation);
+ * where the current count differs, a "counting" note says so.
  * Returns 0 or CF_ENOMEM. */
 int cf_audit_replay(const cf_workflow_t *wf, const cf_calendar_t *cal, const json_t *matter,
                     const json_t *events, cf_time_t now, cf_audit_t *out);

@@ -133,6 +133,36 @@ void cf_refusal_dispose(cf_refusal_t *why);
  * passed, "overdue" ("lapsed" for a party's own period). */
 const char *cf_engine_clock_status(const cf_clock_rt_t *k, cf_time_t now);
 
+/* The deadline of clock k (running, paused or stopped; started under counting
+ * version 2, case.h) counted from scratch: its period, `extension` in total (or
+ * NULL), and `added` time excluded or suspended in the clock's unit (days for a
+ * month clock), counted once from its start and rolled once (cf_period_count).
+ * OUT *out; explain as in cf_period_count. Returns 0, CF_ERANGE (err names the
+ * day), CF_EINVAL when k has no recorded period. */
+int cf_engine_clock_deadline(const cf_wf_clock_t *def, const cf_calendar_t *cal,
+                             const cf_clock_rt_t *k, const cf_period_t *extension, int64_t added,
+                             cf_count_t *out, cf_explain_cb explain, void *ctx, cf_error_t *err);
+
+/* A calendar year stored while cases run (R11). */
+typedef struct cf_recompute_s {
+    int year;           /* the year loaded */
+    const char *sha256; /* of its source text */
+    int replace;        /* it replaced a loaded year: recount settled clocks too */
+    cf_time_t at;       /* when */
+    const char *actor;  /* who loaded it */
+} cf_recompute_t;
+
+/* The clock.recomputed events (case.h) for c after req's year was loaded into cal:
+ * one for each running or paused clock counted under version 2 whose deadline
+ * was provisional (or any such clock, with replace) and whose deadline counted
+ * from scratch on cal (cf_engine_clock_deadline) differs or is no longer
+ * provisional. A version-1 clock is never provisional and is left alone. OUT
+ * *events: a new array, empty when nothing moves; role "system". A closed case
+ * has no running clock. Returns 0, CF_ERANGE (why names the clock and day),
+ * CF_ENOMEM. */
+int cf_engine_recompute(const cf_workflow_t *wf, const cf_calendar_t *cal, const cf_case_t *c,
+                        const cf_recompute_t *req, json_t **events, cf_refusal_t *why);
+
 /* The warning instants of clock def whose deadline is given, earliest first, into
  * OUT points (at most max). Returns the count, or CF_ERANGE. */
 int cf_engine_warn_points(const cf_wf_clock_t *def, const cf_calendar_t *cal, cf_time_t deadline,

@@ -41,7 +41,10 @@
  *    (tree_size, root_hash, timestamp, key_id, body: the checkpoint's JSON
  *    without its index) -- store-anchor.c;
  *    version 5: document_chunks -- store-ref.c;
- *    version 6: tokens.expires_at, revoked_at, last_used_at -- store-token-life.c)
+ *    version 6: clocks.provisional, the first provisional year its deadline
+ *    assumed (0: settled); calendar_version(version, changed_at), one row,
+ *    bumped by every calendar change, which daemons poll -- store-calendar.c;
+ *    version 7: tokens.expires_at, revoked_at, last_used_at -- store-token-life.c)
  */
 #include "store-int.h"
 
@@ -108,7 +111,13 @@ static const char *const migrations[] = {
     /* 5: documents kept in chunks (store-ref.c) */
     "CREATE TABLE document_chunks(sha256 TEXT NOT NULL, n INTEGER NOT NULL, data BLOB NOT NULL, "
     "PRIMARY KEY(sha256, n));",
-    /* 6: a token's expiry, revocation and last use (store-token-life.c) */
+    /* 6: provisional deadlines and the calendar's version (R11, store-calendar.c) */
+    "ALTER TABLE clocks ADD COLUMN provisional INTEGER NOT NULL DEFAULT 0;"
+    "CREATE INDEX clocks_provisional ON clocks(provisional) WHERE provisional > 0;"
+    "CREATE TABLE calendar_version(id INTEGER PRIMARY KEY CHECK (id = 1), version INTEGER NOT "
+    "NULL, changed_at INTEGER NOT NULL);"
+    "INSERT INTO calendar_version VALUES (1, 0, 0);",
+    /* 7: a token's expiry, revocation and last use (store-token-life.c) */
     "ALTER TABLE tokens ADD COLUMN expires_at INTEGER;"
     "ALTER TABLE tokens ADD COLUMN revoked_at INTEGER;"
     "ALTER TABLE tokens ADD COLUMN last_used_at INTEGER;",

@@ -26,6 +26,11 @@
     X(period_explain)                                                                              \
     X(period_elapsed)                                                                              \
     X(period_parse)                                                                                \
+    X(lunar_known_dates)                                                                           \
+    X(calendar_provisional_in_shipped)                                                             \
+    X(calendar_provisional)                                                                        \
+    X(period_provisional)                                                                          \
+    X(period_count_once)                                                                           \
     /* PERIOD-TESTS */                                                                             \
     /* guard-*: the guard expression language (tests/test-guard.c) */                              \
     X(guard_literals)                                                                              \
@@ -77,6 +82,27 @@
     X(import_catalog_roundtrip)                                                                    \
     X(import_catalog_errors)                                                                       \
     X(import_catalog_append)                                                                       \
+    /* shapes-*: plain-text shapes of the seeds (tests/test-shapes.c) */                           \
+    X(shapes_pipes)                                                                                \
+    X(shapes_markdown)                                                                             \
+    X(shapes_aligned)                                                                              \
+    X(shapes_together)                                                                             \
+    X(shapes_cells)                                                                                \
+    X(shapes_labeled)                                                                              \
+    X(shapes_numbered)                                                                             \
+    X(shapes_prose)                                                                                \
+    X(shapes_broken_header)                                                                        \
+    X(shapes_gbk)                                                                                  \
+    X(shapes_headers_data)                                                                         \
+    X(shapes_sections)                                                                             \
+    X(shapes_other_lists)                                                                          \
+    X(shapes_merged_cells)                                                                         \
+    X(shapes_html)                                                                                 \
+    X(shapes_traditional)                                                                          \
+    X(shapes_pinyin)                                                                               \
+    X(shapes_real_recall)                                                                          \
+    X(shapes_xlsx)                                                                                 \
+    X(shapes_docx)                                                                                 \
     /* IMPORT-TESTS */                                                                             \
     /* workflow-*, engine-*, chain-*, store-*: core (tests/test-workflow.c ...) */                 \
     X(workflow_invalid_fixtures)                                                                   \
@@ -98,6 +124,9 @@
     X(engine_clocks_end_with_case)                                                                 \
     X(engine_party_clock)                                                                          \
     X(engine_decision_period)                                                                      \
+    X(engine_provisional_clock)                                                                    \
+    X(engine_counting_versions)                                                                    \
+    X(engine_counting_v1_replays)                                                                  \
     X(engine_penalty_rules)                                                                        \
     X(engine_closing_conditions)                                                                   \
     X(engine_elapsed_rule)                                                                         \
@@ -162,6 +191,7 @@
     X(serve_alert_sync_clock_only)                                                                 \
     X(serve_clock_ms)                                                                              \
     X(serve_alert_prefetch)                                                                        \
+    X(serve_calendar_pickup)                                                                       \
     X(overlay_example)                                                                             \
     X(overlay_problems)                                                                            \
     /* cause-*: the 案由 dictionaries (tests/test-cause.c) */                                    \

@@ -31,10 +31,14 @@ json_t *cf__audit_case_json(const cf_audit_t *a, const char *workflow_id, unsign
     }
     if (!devs)
         return NULL;
-    return json_pack("{s:I, s:{s:s, s:i, s:s}, s:s?, s:b, s:o, s:O, s:O}", "case",
-                     (json_int_t)a->case_id, "workflow", "id", workflow_id, "version", (int)version,
-                     "hash", hash, "matter", matter_id, "conformant", a->items_count == 0,
-                     "deviations", devs, "clocks", a->clocks, "steps", a->steps);
+    json_t *o =
+        json_pack("{s:I, s:{s:s, s:i, s:s}, s:s?, s:b, s:o, s:O, s:O}", "case",
+                  (json_int_t)a->case_id, "workflow", "id", workflow_id, "version", (int)version,
+                  "hash", hash, "matter", matter_id, "conformant", a->items_count == 0,
+                  "deviations", devs, "clocks", a->clocks, "steps", a->steps);
+    if (o && a->notes && json_array_size(a->notes)) /* R11/R12, counting versions: not deviations */
+        json_object_set(o, "notes", a->notes);
+    return o;
 }
 
 /* ---- the tally ------------------------------------------------------------------ */
@@ -222,6 +226,8 @@ static void render_text(cf__jsonw_t *w, const json_t *c)
                   base ? ", laid over " : "", base ? s_of(base, "id") : "", base ? " " : "",
                   base ? s_of(base, "hash") : "",
                   json_array_size(devs) ? "DEVIATIONS" : "conformant");
+    json_array_foreach(json_object_get(c, "notes"), j, d)
+        cf__jsonw_fmt(w, "  note (%s): %s\n", s_of(d, "kind"), s_of(d, "text"));
     json_array_foreach(devs, j, d)
     {
         cf__jsonw_fmt(w, "  event %lld  %-11s %s\n", (long long)int_of(d, "seq"), s_of(d, "kind"),

@@ -40,6 +40,7 @@ enum {
     CF_EXIT_CONFLICT = 5,
     CF_EXIT_STORE = 6,
     CF_EXIT_VERIFY = 7,
+    CF_EXIT_PARTIAL = 8, /* import: written, but a region of a file could not be read */
 };
 
 typedef struct cf_cli_s {
@@ -125,6 +126,8 @@ int cf__read_file(const char *path, char **buf, size_t *len, cf_error_t *err);
     X("period", period,                                                                            \
       "compute a legal deadline: --from TIME --add \"7 working_days\" [--explain]")                \
     X("calendar show", calendar_show, "print a month with rest days and adjusted working days")    \
+    X("calendar load", calendar_load, "store a calendar year; recount provisional deadlines")      \
+    X("calendar status", calendar_status, "loaded and provisional calendar years, horizon")        \
     /* PERIOD-COMMANDS */                                                                          \
     X("import", import, "read 权责清单 files into a matter catalog")                               \
     X("catalog load", catalog_load, "store a matter catalog's matters in the database")            \
@@ -270,7 +273,13 @@ enum { CF_OPT_REQ = 1, CF_OPT_MANY = 2 };
     X("period", "--calendars", "DIR", 0,                                                           \
       "calendar folder ($CASEFLOW_CALENDARS, else "                                                \
       "workflows/calendars, else the installed ones)")                                             \
+    X("period", "--provisional", NULL, 0,                                                          \
+      "past the loaded years, count on the provisional calendar (R11)")                            \
     X("calendar show", "YYYY-MM", NULL, CF_OPT_REQ, "the month")                                   \
+    X("calendar show", "--provisional", NULL, 0, "a month past the loaded years, provisionally")   \
+    X("calendar load", "FILE", NULL, CF_OPT_REQ, "one year's calendar YAML")                       \
+    X("calendar load", "--replace", NULL, 0, "replace a year already loaded (recounts)")           \
+    X("calendar load", "--actor", "NAME", 0, "who loads it ($CASEFLOW_ACTOR, else $USER)")        \
     X("calendar show", "--calendars", "DIR", 0,                                                    \
       "calendar folder ($CASEFLOW_CALENDARS, else "                                                \
       "workflows/calendars, else the installed ones)")                                             \
@@ -281,6 +290,8 @@ enum { CF_OPT_REQ = 1, CF_OPT_MANY = 2 };
     X("import", "--prefix", "P", 0, "prefix for the matter ids")                                   \
     X("import", "--strict", NULL, 0, "unplaced text is an error, not a warning")                   \
     X("import", "--verbose", NULL, 0, "list the text left unplaced")                               \
+    X("import", "--explain", NULL, 0, "how each table was found: header, columns, rows to matters") \
+    X("import", "--headers", "WORDS.txt", 0, "a bureau's own column words (importer/headers.txt)") \
     X("catalog load", "FILE.yaml", NULL, CF_OPT_REQ | CF_OPT_MANY, "a matter catalog")             \
     X("matter list", "--power-type", "TYPE", 0, "only matters of this power type")                 \
     X("matter show", "ID", NULL, CF_OPT_REQ, "the matter's id")

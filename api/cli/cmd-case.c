@@ -107,12 +107,13 @@ static void print_events(cf_cli_t *cli, const json_t *events)
                     json_string_value(json_object_get(ev, "from")),
                     json_string_value(json_object_get(ev, "to")));
         else if (clock)
-            fprintf(cli->out, "  #%lld %s %s%s%s%s%s\n", seq, type, clock,
+            fprintf(cli->out, "  #%lld %s %s%s%s%s%s%s\n", seq, type, clock,
                     json_object_get(ev, "outcome") ? " " : "",
                     json_object_get(ev, "outcome")
                         ? json_string_value(json_object_get(ev, "outcome"))
                         : "",
-                    deadline ? ", deadline " : "", deadline ? deadline : "");
+                    deadline ? ", deadline " : "", deadline ? deadline : "",
+                    json_object_get(ev, "provisional") ? " (provisional, R11)" : "");
     }
 }
 

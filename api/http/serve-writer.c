@@ -151,19 +151,11 @@ static void run_batch(cf__writer_t *w, cf__job_t *batch)
 {
     cf_error_t err;
     cf_error_clear(&err);
+    cf__calendar_reload_writer(w); /* a calendar year loaded meanwhile (serve-calendar.c) */
     uint64_t t0 = micros(), n = 0;
     int rc = cf_store_tx_begin(w->store, &err);
-    /* n counts the requests' jobs; bookkeeping (a token's last use, a reload) is not one */
+    /* n counts the requests' jobs; a token's last use (bookkeeping) is not one */
     for (cf__job_t *j = batch; rc == 0 && j; n += j->kind < CF__JOB_TOKEN_USED, j = j->next) {
-        if (j->kind == CF__JOB_RELOAD) { /* SIGHUP: a read, swapped only when whole */
-            cf_calendar_t *cal = NULL;
-            j->status = cf_store_calendar_load(w->store, &cal, NULL) == 0 ? 200 : 500;
-            if (cal) {
-                cf_calendar_free(w->cal);
-                w->cal = cal;
-            }
-            continue;
-        }
         if (cf_store_savepoint(w->store, &err) != 0) {
             rc = -1;
             break;

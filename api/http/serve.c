@@ -31,7 +31,6 @@
 
 #include <assert.h>
 #include <signal.h>
-#include <systemd/sd-daemon.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -102,10 +101,9 @@ static void begin_stop(cf_serve_t *srv, const char *reason)
         uv_close((uv_handle_t *)&srv->listener, NULL);
     if (srv->sigint.loop)
         uv_close((uv_handle_t *)&srv->sigint, NULL);
+    cf__calendar_watch_close(srv);
     if (srv->sigterm.loop)
         uv_close((uv_handle_t *)&srv->sigterm, NULL);
-    if (srv->sighup.loop)
-        uv_close((uv_handle_t *)&srv->sighup, NULL);
     cf__sched_close(srv);
     cf__anchor_close(srv);
     cf__deliver_shutdown(srv);
@@ -135,47 +133,6 @@ static void on_stop(uv_async_t *async)
 static void on_signal(uv_signal_t *sig, int signum)
 {
     begin_stop(sig->data, signum == SIGINT ? "SIGINT" : "SIGTERM");
-}
-
-static void on_reloaded(cf__job_t *job)
-{
-    cf_serve_t *srv = job->srv;
-    if (job->status == 200 && srv->cal) {
-        srv->m.reloads++;
-        cf__log("info", "reloaded", json_pack("{s:s}", "what", "calendars"));
-        sd_notify(0, "READY=1\nSTATUS=calendars reloaded");
-    } else {
-        cf__log("error", "reload_failed",
-                json_pack("{s:s}", "text",
-                          "the calendars could not be read again; the daemon "
-                          "keeps the ones it had"));
-        sd_notify(0, "READY=1\nSTATUS=reload failed: calendars kept");
-    }
-    cf__job_free(job);
-}
-
-/* SIGHUP (systemctl reload, after ExecReload stored the installed workflows and
- * calendars): the calendars are read again, by the loop for its reads and by the
- * writer, through a job, for its writes; each keeps what it had when the read
- * fails. Workflows need nothing: every open reads the newest stored version. */
-static void on_hup(uv_signal_t *sig, int signum)
-{
-    (void)signum;
-    cf_serve_t *srv = sig->data;
-    cf_calendar_t *cal = NULL;
-    cf__job_t *job = srv->state == CF__RUNNING ? calloc(1, sizeof(*job)) : NULL;
-    if (!job)
-        return;
-    sd_notify(0, "RELOADING=1");
-    if (cf_store_calendar_load(srv->reader, &cal, NULL) == 0) {
-        cf_calendar_free(srv->cal);
-        srv->cal = cal;
-    }
-    job->kind = CF__JOB_RELOAD;
-    job->if_match = -1;
-    job->now = cf__serve_now(srv);
-    job->done = on_reloaded;
-    cf__writer_submit(srv, job);
 }
 
 /* Exported, documented in serve.h */
@@ -224,12 +181,10 @@ static int start_signals(cf_serve_t *srv, cf_error_t *err)
         return 0;
     uv_signal_init(&srv->loop, &srv->sigint);
     uv_signal_init(&srv->loop, &srv->sigterm);
-    uv_signal_init(&srv->loop, &srv->sighup);
-    srv->sigint.data = srv->sigterm.data = srv->sighup.data = srv;
+    srv->sigint.data = srv->sigterm.data = srv;
     if (uv_signal_start(&srv->sigint, on_signal, SIGINT) != 0 ||
-        uv_signal_start(&srv->sigterm, on_signal, SIGTERM) != 0 ||
-        uv_signal_start(&srv->sighup, on_hup, SIGHUP) != 0)
-        return cf_error_set(err, CF_EIO, NULL, 0, 0, "cannot handle SIGINT, SIGTERM and SIGHUP");
+        uv_signal_start(&srv->sigterm, on_signal, SIGTERM) != 0)
+        return cf_error_set(err, CF_EIO, NULL, 0, 0, "cannot handle SIGINT and SIGTERM");
     return 0;
 }
 
@@ -264,7 +219,8 @@ int cf_serve_open(const cf_serve_config_t *cfg, cf_serve_t **out, cf_error_t *er
         goto fail_writer;
     if ((rc = open_reader(srv, err)) != 0 || (rc = cf__http_init(srv, err)) != 0 ||
         (rc = cf__sched_init(srv)) != 0 || (rc = cf__deliver_init(srv, err)) != 0 ||
-        (rc = cf__anchor_init(srv, err)) != 0 || (rc = start_signals(srv, err)) != 0)
+        (rc = cf__anchor_init(srv, err)) != 0 || (rc = start_signals(srv, err)) != 0 ||
+        (rc = cf__calendar_watch_init(srv, err)) != 0)
         goto fail_started;
     *out = srv;
     return 0;

@@ -22,11 +22,12 @@ run case act 1 file --actor 李四 --role head --at 2026-03-02T15:00:00+08:00 \
 if grep -q "clock.started decision, deadline 2026-06-01T23:59:59+08:00" "$tmp/out"
 then ok; else fail "decision clock started"; fi
 
-# 鉴定 03-10..03-25 is not counted: 15 days later, Tue 06-16.
+# 鉴定 03-10..03-25 is not counted: 90 + 15 = 105 days counted once from 03-02 is
+# Mon 06-15 (R8; the count before version 2 added 15 days to the rolled 06-01: 06-16).
 if run case exclude 1 --clock decision --from 2026-03-10T09:00:00+08:00 \
         --to 2026-03-25T17:00:00+08:00 --reason 鉴定 --actor 李四 --role head \
         --at 2026-03-26T10:00:00+08:00 &&
-    grep -q "clock.excluded decision, deadline 2026-06-16T23:59:59+08:00" "$tmp/out"
+    grep -q "clock.excluded decision, deadline 2026-06-15T23:59:59+08:00" "$tmp/out"
 then ok; else fail "exclusion moves the deadline"; fi
 
 if ! run case exclude 1 --clock decision --from 2026-03-20T09:00:00+08:00 \
@@ -34,9 +35,10 @@ if ! run case exclude 1 --clock decision --from 2026-03-20T09:00:00+08:00 \
     grep -q "overlaps the exclusion" "$tmp/out"
 then ok; else fail "an overlapping exclusion is refused"; fi
 
+# 90 + 15 + 30 = 135 days from 03-02: Wed 07-15.
 if run case extend 1 --clock decision --by "30 days" --actor 李四 --role head \
         --reason 案情复杂 --at 2026-04-01T10:00:00+08:00 &&
-    grep -q "clock.extended decision, deadline 2026-07-16T23:59:59+08:00" "$tmp/out"
+    grep -q "clock.extended decision, deadline 2026-07-15T23:59:59+08:00" "$tmp/out"
 then ok; else fail "extension by the head"; fi
 
 if ! run case extend 1 --clock decision --by "20 days" --role head --at 2026-04-02T10:00:00+08:00 &&

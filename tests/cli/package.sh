@@ -121,7 +121,7 @@ PY
 if command -v python3 >/dev/null 2>&1; then
     if run 0 python3 "$tmp/notify.py" "$tmp" "$bin" "$tmp/pkg.db" && has "^READY=1$" &&
         has "^STATUS=listening on 127.0.0.1:" && has "^RELOADING=1$" &&
-        has "^STATUS=calendars reloaded$" && has "^STOPPING=1$" && has "^exit 0$"
+        has "^STATUS=calendars checked$" && has "^STOPPING=1$" && has "^exit 0$"
     then ok; else fail "serve notifies READY=1, RELOADING=1 on SIGHUP, STOPPING=1 on SIGTERM"; fi
 else
     echo "SKIP: python3 not installed (scripts/install-deps.sh installs it)" >&2
