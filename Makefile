@@ -7,7 +7,7 @@ BUILD ?= build
 SAN_BUILD ?= build-san
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 
-.PHONY: all deps build run test sanitize format check-format clean
+.PHONY: all deps build run test sanitize format check-format clean deb install
 
 all: build
 
@@ -30,6 +30,16 @@ sanitize: deps
 	cmake -S . -B $(SAN_BUILD) -DCF_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug >/dev/null
 	cmake --build $(SAN_BUILD) -j $(JOBS)
 	cd $(SAN_BUILD) && ctest --output-on-failure
+
+# OPERATE (docs/operations.md): make install (PREFIX=/usr/local unless given) and
+# make deb (caseflow_VERSION_ARCH.deb in DEB_OUT, built with dpkg-deb from $(BUILD))
+PREFIX ?= /usr/local
+DEB_OUT ?= .
+install: build
+	cmake --install $(BUILD) --prefix $(PREFIX)
+
+deb: deps build
+	scripts/make-deb.sh $(BUILD) $(DEB_OUT)
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')

@@ -578,3 +578,70 @@ json_t *cf_anchor_result_json(const cf_anchor_head_t *h, const cf_anchor_result_
                      "root_hash", now, "consistency_proof", proof, "consistent", r->consistent,
                      "findings", findings);
 }
+
+/* ---- any text: signed bundles (issue 23) ----------------------------------------------- */
+
+/* Exported, documented in anchor.h */
+int cf_anchor_sign_text(const char *private_pem, size_t len, const char *text, json_t **sig,
+                        cf_error_t *err)
+{
+    EVP_PKEY *key = read_key(private_pem, len, 1, err);
+    if (!key)
+        return CF_EPARSE;
+    unsigned char raw[64];
+    char raw64[4 * sizeof(raw) / 3 + 4], id[65];
+    size_t rawlen = sizeof(raw);
+    char *pub = NULL;
+    int rc = key_id(key, id);
+    if (rc == 0)
+        rc = sign_text(key, text, raw, &rawlen);
+    if (rc == 0)
+        rc = public_pem(key, &pub);
+    if (rc == 0) {
+        EVP_EncodeBlock((unsigned char *)raw64, raw, (int)rawlen);
+        *sig = json_pack("{s:s, s:s, s:s, s:s}", "algorithm", "ed25519", "key_id", id, "public_key",
+                         pub, "value", raw64);
+        rc = *sig ? 0 : CF_ENOMEM;
+    }
+    free(pub);
+    EVP_PKEY_free(key);
+    return rc;
+}
+
+/* Exported, documented in anchor.h */
+int cf_anchor_verify_text(const json_t *sig, const char *public_pem, const char *text,
+                          char key_id_out[65], cf_error_t *err)
+{
+    const char *alg = json_string_value(json_object_get(sig, "algorithm"));
+    const char *carried = json_string_value(json_object_get(sig, "public_key"));
+    const char *claimed = json_string_value(json_object_get(sig, "key_id"));
+    const char *value = json_string_value(json_object_get(sig, "value"));
+    if (!alg || strcmp(alg, "ed25519") != 0 || !carried || !claimed || !value)
+        return cf_error_set(err, CF_EPARSE, NULL, 0, 0,
+                            "the signature needs algorithm \"ed25519\", key_id, public_key and "
+                            "value");
+    const char *pem = public_pem ? public_pem : carried;
+    EVP_PKEY *key = read_key(pem, strlen(pem), 0, err);
+    if (!key)
+        return CF_EPARSE;
+    unsigned char raw[128];
+    size_t len = strlen(value);
+    int n = len && len <= 4 * sizeof(raw) / 3 - 4 && len % 4 == 0
+                ? EVP_DecodeBlock(raw, (const unsigned char *)value, (int)len)
+                : -1;
+    int rc = n < 0 ? cf_error_set(err, CF_EPARSE, NULL, 0, 0, "the signature is not base64")
+                   : key_id(key, key_id_out);
+    if (rc == 0) {
+        n -= (value[len - 1] == '=') + (len >= 2 && value[len - 2] == '=');
+        if (strcmp(key_id_out, claimed) != 0)
+            rc = cf_error_set(err, CF_ECORRUPT, NULL, 0, 0,
+                              "signed with key %.16s..., not with this key (%.16s...)", claimed,
+                              key_id_out);
+        else if (!verify_text(key, text, raw, (size_t)n))
+            rc = cf_error_set(err, CF_ECORRUPT, NULL, 0, 0,
+                              "the signature does not verify: the bundle was altered or the "
+                              "signature forged");
+    }
+    EVP_PKEY_free(key);
+    return rc;
+}

@@ -139,4 +139,16 @@ void cf_anchor_result_dispose(cf_anchor_result_t *out);
  * kind, text}]}: new reference, or NULL. */
 json_t *cf_anchor_result_json(const cf_anchor_head_t *h, const cf_anchor_result_t *r);
 
+/* Signs text (any UTF-8 text; a signed bundle's canonical form) with the Ed25519
+ * PEM private key. OUT *sig (new reference): {algorithm: "ed25519", key_id,
+ * public_key (PEM), value (base64)}. 0, CF_EPARSE (the key; err says) or CF_ENOMEM. */
+int cf_anchor_sign_text(const char *private_pem, size_t len, const char *text, json_t **sig,
+                        cf_error_t *err);
+/* Checks sig (as cf_anchor_sign_text makes it) over text against public_pem (NULL:
+ * the key it carries; its key id must match either way). OUT key_id_out: the id
+ * of the key that signed. 0; CF_EPARSE (malformed); CF_ECORRUPT (wrong key, or
+ * the signature does not verify). */
+int cf_anchor_verify_text(const json_t *sig, const char *public_pem, const char *text,
+                          char key_id_out[65], cf_error_t *err);
+
 #endif

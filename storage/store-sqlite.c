@@ -43,7 +43,8 @@
  *    version 5: document_chunks -- store-ref.c;
  *    version 6: clocks.provisional, the first provisional year its deadline
  *    assumed (0: settled); calendar_version(version, changed_at), one row,
- *    bumped by every calendar change, which daemons poll -- store-calendar.c)
+ *    bumped by every calendar change, which daemons poll -- store-calendar.c;
+ *    version 7: tokens.expires_at, revoked_at, last_used_at -- store-token-life.c)
  */
 #include "store-int.h"
 
@@ -116,6 +117,10 @@ static const char *const migrations[] = {
     "CREATE TABLE calendar_version(id INTEGER PRIMARY KEY CHECK (id = 1), version INTEGER NOT "
     "NULL, changed_at INTEGER NOT NULL);"
     "INSERT INTO calendar_version VALUES (1, 0, 0);",
+    /* 7: a token's expiry, revocation and last use (store-token-life.c) */
+    "ALTER TABLE tokens ADD COLUMN expires_at INTEGER;"
+    "ALTER TABLE tokens ADD COLUMN revoked_at INTEGER;"
+    "ALTER TABLE tokens ADD COLUMN last_used_at INTEGER;",
 };
 #define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
 

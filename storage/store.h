@@ -270,6 +270,26 @@ int cf_store_token_put(cf_store_t *s, const char *hash_hex, const cf_principal_t
 /* OUT *p: the holder of the token whose SHA-256 is hash_hex, or CF_ENOTFOUND. */
 int cf_store_token_get(cf_store_t *s, const char *hash_hex, cf_principal_t *p, cf_error_t *err);
 
+/* ---- a token's life (store-token-life.c): expiry, revocation, last use ---- */
+
+/* OUT *p: the holder of the token whose SHA-256 is hash_hex when it is neither
+ * revoked nor expired at now; else CF_ENOTFOUND (p untouched). */
+int cf_store_token_check(cf_store_t *s, const char *hash_hex, cf_time_t now, cf_principal_t *p,
+                         cf_error_t *err);
+/* Sets when the token whose SHA-256 is hash_hex expires. CF_ENOTFOUND if none. */
+int cf_store_token_expire_at(cf_store_t *s, const char *hash_hex, cf_time_t expires_at,
+                             cf_error_t *err);
+/* Records that the token was used at now (kept when a later use is recorded). */
+int cf_store_token_touch(cf_store_t *s, const char *hash_hex, cf_time_t now, cf_error_t *err);
+/* Revokes the token whose id (the first hex digits of its hash, 6 at least, as
+ * cf_store_token_list shows) is id, at now. CF_EINVAL (not an id), CF_ENOTFOUND,
+ * CF_EINVALID (the prefix names several tokens), CF_EEXIST (already revoked). */
+int cf_store_token_revoke(cf_store_t *s, const char *id, cf_time_t now, cf_error_t *err);
+/* OUT *out (new reference): every token, oldest first, as {id (12 hex digits of its
+ * hash), name, role, agency, created_at, expires_at, revoked_at, last_used_at}, times
+ * ISO 8601 or null. Never the secret, which is not stored. */
+int cf_store_token_list(cf_store_t *s, json_t **out, cf_error_t *err);
+
 /* OUT agency (size bytes): the agency case id was opened for. CF_ENOTFOUND when
  * the case does not exist or carries no agency (opened from the command line). */
 int cf_store_case_agency(cf_store_t *s, int64_t id, char *agency, size_t size, cf_error_t *err);

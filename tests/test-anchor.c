@@ -490,6 +490,8 @@ TEST_IMPL(anchor_migration_numbers_events)
              "DROP INDEX clocks_provisional; ALTER TABLE clocks DROP COLUMN provisional; "
              "DROP TABLE calendar_version; "
              "ALTER TABLE events DROP COLUMN pos; "
+             "ALTER TABLE tokens DROP COLUMN expires_at; ALTER TABLE tokens DROP COLUMN "
+             "revoked_at; ALTER TABLE tokens DROP COLUMN last_used_at; " /* schema 7 */
              "PRAGMA user_version = 3");
     sqlite3_close(db);
     append_case(); /* opens (and migrates) the database, then writes */

@@ -167,7 +167,7 @@ TEST_IMPL(audit_report_formats)
     free(text);
     char *html = report(all, 3, "html");
     ASSERT(strncmp(html, "<!DOCTYPE html>", 15) == 0);
-    ASSERT(strstr(html, "<p>replayed 3 cases, 1 conformant.</p>") <
+    ASSERT(strstr(html, "<p>回放 3 件，合规 1 件，有偏差 2 件。</p>") <
            strstr(html, "<td>&lt;跳过&gt;"));
     ASSERT_CONTAINS(html, "<tr class=\"ok\"><td rowspan=\"1\">1</td>");
     ASSERT_CONTAINS(html, "<tr class=\"bad\"><td rowspan=\"2\">2</td>");

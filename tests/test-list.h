@@ -175,6 +175,12 @@
     X(serve_checkpointer)                                                                          \
     X(serve_stream_notices)                                                                        \
     X(serve_token_cache)                                                                           \
+    X(operate_1_token_store)                                                                       \
+    X(operate_2_token_daemon)                                                                      \
+    X(operate_3_public_text)                                                                       \
+    X(operate_3_html_report)                                                                       \
+    X(operate_4_sighup_reload)                                                                     \
+    X(operate_5_logs)                                                                              \
     X(serve_sigterm)                                                                               \
     X(serve_slow_client)                                                                           \
     X(serve_alert_delivery)                                                                        \

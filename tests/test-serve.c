@@ -740,6 +740,7 @@ TEST_IMPL(serve_token_cache)
     ASSERT_EQ(cf_chain_sha256_hex(head, strlen(head), digest), 0);
     sqlite3 *conn;
     ASSERT_EQ(sqlite3_open(db, &conn), SQLITE_OK);
+    sqlite3_busy_timeout(conn, 5000); /* the daemon writes too (a token's last use) */
     char sql[256];
     snprintf(sql, sizeof(sql), "DELETE FROM tokens WHERE hash = '%s'", digest);
     ASSERT_EQ(sqlite3_exec(conn, sql, NULL, NULL, NULL), SQLITE_OK);

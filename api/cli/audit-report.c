@@ -268,19 +268,30 @@ static void render_html(cf__jsonw_t *w, const json_t *c)
     cf__jsonw_fmt(w, "<tr class=\"%s\"><td rowspan=\"%zu\">%lld</td><td rowspan=\"%zu\">",
                   n ? "bad" : "ok", n ? n : 1, (long long)int_of(c, "case"), n ? n : 1);
     html(w, s_of(json_object_get(c, "workflow"), "id"));
-    cf__jsonw_fmt(w, "</td><td rowspan=\"%zu\">%s</td>", n ? n : 1,
-                  n ? "deviations" : "conformant");
+    cf__jsonw_fmt(w, "</td><td rowspan=\"%zu\">%s</td>", n ? n : 1, n ? "有偏差" : "合规");
     if (!n)
         cf__jsonw_text(w, "<td></td><td></td><td></td><td></td><td></td></tr>\n");
     json_array_foreach(devs, j, d)
     {
-        cf__jsonw_fmt(w, "%s<td>%lld</td><td>", j ? "<tr class=\"bad\">" : "",
-                      (long long)int_of(d, "seq"));
+        /* A deadline passed on a clock still running has no event of its own
+         * (seq 0): it is shown as running, not as "event 0". */
+        if (int_of(d, "seq") == 0 && strcmp(s_of(d, "kind"), "deadline") == 0)
+            cf__jsonw_fmt(w, "%s<td>计时中 running</td><td data-kind=\"",
+                          j ? "<tr class=\"bad\">" : "");
+        else
+            cf__jsonw_fmt(w, "%s<td>%lld</td><td data-kind=\"", j ? "<tr class=\"bad\">" : "",
+                          (long long)int_of(d, "seq"));
         html(w, s_of(d, "kind"));
+        cf__jsonw_text(w, "\">");
+        html(w, cf__audit_kind_name(s_of(d, "kind")));
         cf__jsonw_text(w, "</td><td>");
         html(w, s_of(d, "text"));
         cf__jsonw_text(w, "</td><td>");
-        html(w, s_of(d, "basis"));
+        char *basis = cf__audit_public_text(s_of(d, "basis")); /* no development notes */
+        if (!basis)
+            w->oom = 1;
+        html(w, basis);
+        free(basis);
         cf__jsonw_text(w, "</td><td>");
         html(w, s_of(d, "accountability"));
         cf__jsonw_text(w, "</td></tr>\n");
@@ -310,6 +321,10 @@ int cf__audit_report_begin(cf__audit_report_t *r, FILE *out, const char *format)
     r->out = out;
     r->format = format;
     r->body = strcmp(format, "html") == 0 ? tmpfile() : out;
+    if (r->body && r->body != out && !(r->ok_body = tmpfile())) {
+        fclose(r->body);
+        r->body = NULL;
+    }
     return r->body ? 0 : CF_EIO;
 }
 
@@ -319,6 +334,49 @@ static void start(cf__audit_report_t *r)
     if (!r->started && strcmp(r->format, "json") == 0)
         fputs("{\n  \"cases\": [", r->out);
     r->started = 1;
+}
+
+/* The end of the HTML rows of the case that starts at p (before end). */
+static const char *case_end(const char *p, const char *end)
+{
+    static const char starts[][28] = {"<tr class=\"bad\"><td rowspan", "<tr class=\"ok\">"};
+    for (const char *nl = memchr(p, '\n', (size_t)(end - p)); nl && nl + 1 < end;
+         nl = memchr(nl + 1, '\n', (size_t)(end - nl - 1))) {
+        for (size_t i = 0; i < 2; i++)
+            if ((size_t)(end - nl - 1) >= strlen(starts[i]) &&
+                memcmp(nl + 1, starts[i], strlen(starts[i])) == 0)
+                return nl + 1;
+    }
+    return end;
+}
+
+/* HTML: each case's rows go to body when it deviates (and has a deviation of
+ * r->kind, when set), to ok_body when conformant (dropped when summary_only or a
+ * kind is asked for), so that the cases that deviate come first. 0 or CF_EIO. */
+static int route_html(cf__audit_report_t *r, const char *text, size_t len)
+{
+    const char *end = text + len;
+    for (const char *p = text, *e; p < end; p = e) {
+        e = case_end(p, end);
+        size_t n = (size_t)(e - p);
+        int ok = strncmp(p, "<tr class=\"ok\">", 15) == 0;
+        FILE *to = ok ? (r->summary_only || r->kind ? NULL : r->ok_body) : r->body;
+        if (!ok && r->kind) {
+            char want[96];
+            snprintf(want, sizeof(want), "data-kind=\"%s\"", r->kind);
+            char *block = strndup(p, n);
+            if (!block)
+                return CF_EIO;
+            if (!strstr(block, want))
+                to = NULL;
+            free(block);
+        }
+        if (to && fwrite(p, 1, n, to) != n)
+            return CF_EIO;
+        if (to)
+            *(ok ? &r->ok_listed : &r->listed) += 1;
+    }
+    return 0;
 }
 
 /* Exported, documented in audit-report.h */
@@ -331,8 +389,12 @@ int cf__audit_report_cases(cf__audit_report_t *r, const char *text, size_t len, 
         start(r);
     if (r->cases && strcmp(r->format, "json") == 0)
         fputc(',', r->body);
-    if (len && fwrite(text, 1, len, r->body) != len)
+    if (r->ok_body) {
+        if (route_html(r, text, len) != 0)
+            return CF_EIO;
+    } else if (len && fwrite(text, 1, len, r->body) != len) {
         return CF_EIO;
+    }
     r->cases += n;
     cf__audit_tally_merge(&r->tally, tally);
     return 0;
@@ -357,37 +419,128 @@ static void write_text_summary(FILE *f, const json_t *sum)
                 (double)int_of(v, "median_seconds") / 86400.0);
 }
 
-static void write_html_summary(FILE *f, const json_t *sum)
+/* HTML-escaped s on f. */
+static void html_out(FILE *f, const char *s)
+{
+    for (; s && *s; s++) {
+        if (*s == '<')
+            fputs("&lt;", f);
+        else if (*s == '>')
+            fputs("&gt;", f);
+        else if (*s == '&')
+            fputs("&amp;", f);
+        else if (*s == '"')
+            fputs("&quot;", f);
+        else
+            fputc(*s, f);
+    }
+}
+
+/* The name people use for id (a state, clock or action), then the id, small. */
+static void named(FILE *f, const cf__audit_report_t *r, const char *id)
+{
+    const char *name = json_string_value(json_object_get(r->names, id));
+    html_out(f, name ? name : id);
+    if (name) {
+        fputs(" <small>", f);
+        html_out(f, id);
+        fputs("</small>", f);
+    }
+}
+
+/* The context an auditor signs: one row per field of r->context, then the rules. */
+static void write_html_context(FILE *f, const cf__audit_report_t *r)
+{
+    static const char *const fields[][2] = {
+        {"agency", "机关 Agency"},
+        {"case", "案件 Case"},
+        {"case_number", "案号"},
+        {"party", "当事人 Party"},
+        {"handlers", "承办人 Handlers"},
+        {"period", "期间 Period covered"},
+        {"generated_at", "生成时间 Generated"},
+        {"version", "工具版本 caseflow version"},
+        {"database", "数据库 Database"},
+        {"filter", "筛选 Filter"},
+    };
+    fputs("<h2>报告信息 Context</h2>\n<table>\n", f);
+    for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
+        const char *v = json_string_value(json_object_get(r->context, fields[i][0]));
+        if (!v)
+            continue;
+        fprintf(f, "<tr><th>%s</th><td>", fields[i][1]);
+        html_out(f, v);
+        fputs("</td></tr>\n", f);
+    }
+    size_t i;
+    json_t *wf;
+    json_array_foreach(r->workflows, i, wf)
+    {
+        fputs(i ? "<tr><th></th><td>" : "<tr><th>流程定义 Workflows (SHA-256)</th><td>", f);
+        html_out(f, json_string_value(json_object_get(wf, "title")));
+        fputs(" <small>", f);
+        html_out(f, json_string_value(json_object_get(wf, "id")));
+        fprintf(f, " v%lld ", (long long)json_integer_value(json_object_get(wf, "version")));
+        html_out(f, json_string_value(json_object_get(wf, "hash")));
+        fputs("</small></td></tr>\n", f);
+    }
+    fputs("</table>\n", f);
+}
+
+static void write_html_summary(FILE *f, const json_t *sum, const cf__audit_report_t *r)
 {
     fputs("<!DOCTYPE html>\n<html lang=\"zh-CN\"><head><meta charset=\"utf-8\">"
           "<title>caseflow 审计回放报告</title>\n<style>body{font-family:sans-serif;margin:2em}"
           "table{border-collapse:collapse;margin-bottom:2em}td,th{border:1px solid #999;"
           "padding:4px 8px;text-align:left;vertical-align:top}tr.bad td{background:#fde8e8}"
-          "tr.ok td{background:#eefbe9}</style></head><body>\n<h1>审计回放报告 Audit replay</h1>\n",
+          "tr.ok td{background:#eefbe9}small{color:#666}</style></head><body>\n"
+          "<h1>审计回放报告 Audit replay</h1>\n",
           f);
-    fprintf(f, "<p>replayed %lld cases, %lld conformant.</p>\n", (long long)int_of(sum, "replayed"),
-            (long long)int_of(sum, "conformant"));
+    write_html_context(f, r);
+    long long replayed = int_of(sum, "replayed"), conformant = int_of(sum, "conformant");
+    fprintf(f, "<p>回放 %lld 件，合规 %lld 件，有偏差 %lld 件。</p>\n", replayed, conformant,
+            replayed - conformant);
     const char *k;
     json_t *v;
-    fputs("<h2>偏差 Deviations by kind</h2>\n<table><tr><th>kind</th><th>count</th></tr>\n", f);
+    fputs("<h2>偏差 Deviations by kind</h2>\n<table><tr><th>偏差类型</th><th>件数</th></tr>\n", f);
     json_object_foreach(json_object_get(sum, "deviations"), k, v)
-        fprintf(f, "<tr><td>%s</td><td>%lld</td></tr>\n", k, (long long)json_integer_value(v));
-    fputs("</table>\n<h2>期限 Clocks</h2>\n<table><tr><th>clock</th><th>stopped</th><th>met</th>"
-          "<th>on time</th><th>median (days)</th></tr>\n",
+    {
+        fputs("<tr><td>", f);
+        html_out(f, cf__audit_kind_name(k));
+        fprintf(f, " <small>%s</small></td><td>%lld</td></tr>\n", k,
+                (long long)json_integer_value(v));
+    }
+    fputs("</table>\n<h2>期限 Clocks</h2>\n<table><tr><th>期限</th><th>已停止</th><th>按期</th>"
+          "<th>按期率</th><th>中位用时（天）</th></tr>\n",
           f);
     json_object_foreach(json_object_get(sum, "clocks"), k, v)
-        fprintf(f, "<tr><td>%s</td><td>%lld</td><td>%lld</td><td>%.1f%%</td><td>%.1f</td></tr>\n",
-                k, (long long)int_of(v, "stopped"), (long long)int_of(v, "met"),
+    {
+        fputs("<tr><td>", f);
+        named(f, r, k);
+        fprintf(f, "</td><td>%lld</td><td>%lld</td><td>%.1f%%</td><td>%.1f</td></tr>\n",
+                (long long)int_of(v, "stopped"), (long long)int_of(v, "met"),
                 100.0 * json_number_value(json_object_get(v, "on_time_rate")),
                 (double)int_of(v, "median_seconds") / 86400.0);
-    fputs("</table>\n<h2>环节 Steps</h2>\n<table><tr><th>state</th><th>count</th>"
-          "<th>median (days)</th></tr>\n",
+    }
+    fputs("</table>\n<h2>环节 Steps</h2>\n<table><tr><th>环节</th><th>次数</th>"
+          "<th>中位用时（天）</th></tr>\n",
           f);
     json_object_foreach(json_object_get(sum, "steps"), k, v)
-        fprintf(f, "<tr><td>%s</td><td>%lld</td><td>%.1f</td></tr>\n", k,
-                (long long)int_of(v, "count"), (double)int_of(v, "median_seconds") / 86400.0);
-    fputs("</table>\n<h2>案件 Cases</h2>\n<table><tr><th>case</th><th>workflow</th><th>result</th>"
-          "<th>event</th><th>kind</th><th>deviation</th><th>basis</th><th>追责情形</th></tr>\n",
+    {
+        fputs("<tr><td>", f);
+        named(f, r, k);
+        fprintf(f, "</td><td>%lld</td><td>%.1f</td></tr>\n", (long long)int_of(v, "count"),
+                (double)int_of(v, "median_seconds") / 86400.0);
+    }
+    fputs("</table>\n<h2>案件 Cases</h2>\n", f);
+    if (r->summary_only || r->kind)
+        fprintf(f, "<p>列出有偏差的案件 %zu 件%s%s%s；合规案件未列出。</p>\n", r->listed,
+                r->kind ? "（偏差类型：" : "", r->kind ? cf__audit_kind_name(r->kind) : "",
+                r->kind ? "）" : "");
+    else
+        fputs("<p>有偏差的案件在前，合规案件在后。</p>\n", f);
+    fputs("<table><tr><th>案件</th><th>流程</th><th>结果</th><th>事件</th><th>偏差类型</th>"
+          "<th>偏差</th><th>依据</th><th>追责情形</th></tr>\n",
           f);
 }
 
@@ -416,8 +569,10 @@ static int write_end(cf__audit_report_t *r, const json_t *sum)
         fprintf(f, "%s,\n  \"summary\": %s\n}\n", r->cases ? "\n  ]" : "]", text);
         free(text);
     } else if (strcmp(r->format, "html") == 0) {
-        write_html_summary(f, sum);
+        write_html_summary(f, sum, r);
         int rc = copy_file(r->body, f);
+        if (rc == 0)
+            rc = copy_file(r->ok_body, f);
         if (rc != 0)
             return rc;
         fputs("</table>\n</body></html>\n", f);
@@ -445,6 +600,8 @@ void cf__audit_report_abandon(cf__audit_report_t *r)
 {
     if (r->body && r->body != r->out)
         fclose(r->body);
+    if (r->ok_body)
+        fclose(r->ok_body);
     cf__audit_tally_dispose(&r->tally);
     memset(r, 0, sizeof(*r));
 }

@@ -22,6 +22,7 @@
 
 #include "jsonw.h"
 #include "audit.h"
+#include "store.h"
 
 /* One case's result as JSON: {case, workflow, matter, conformant, deviations,
  * clocks, steps}. New reference, or NULL on ENOMEM or when a deviation cannot be
@@ -77,7 +78,31 @@ typedef struct cf__audit_report_s {
     cf__audit_tally_t tally;
     const json_t *checkpoint; /* borrowed, or NULL: the check against a signed checkpoint
                                  (anchor-run.h), the JSON summary's "checkpoint" */
+    /* HTML (audit-context.c): what the auditor signs and how much is listed. Set
+     * after cf__audit_report_begin; all borrowed, all optional. */
+    const json_t *context;   /* {generated_at, version, database, period, agency, case?,
+                                party?, case_number?, handlers?}, shown first */
+    const json_t *names;     /* id -> the Chinese name of a state, clock or action */
+    const json_t *workflows; /* [{id, version, hash, title}]: the rules replayed against */
+    int summary_only;        /* list only the cases that deviate (never the conformant) */
+    const char *kind;        /* list only cases with a deviation of this kind */
+    FILE *ok_body;           /* conformant cases, listed after those that deviate */
+    size_t listed, ok_listed;
 } cf__audit_report_t;
+
+/* audit-context.c: the text of a basis as an auditor reads it: "(to confirm)"-style
+ * notes and "seed NNN ..." clauses removed (see the file's comment). New string
+ * (free it), or NULL on ENOMEM. */
+char *cf__audit_public_text(const char *text);
+/* The Chinese name of a deviation kind ("deadline" -> 超过法定期限); kind itself
+ * when it has none. Borrowed. */
+const char *cf__audit_kind_name(const char *kind);
+/* OUT *names (id -> Chinese name of every state, clock and action of every stored
+ * workflow, or only of the one with content hash only_hash when not NULL) and
+ * *workflows ([{id, version, hash, title}]), new references. Returns 0 or the
+ * store's code. */
+int cf__audit_names(cf_store_t *s, const char *only_hash, json_t **names, json_t **workflows,
+                    cf_error_t *err);
 
 /* Starts a report in format on out (nothing is written before the first
  * case, or the end). Returns 0, or CF_EIO when HTML's temporary file cannot be

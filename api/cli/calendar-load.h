@@ -13,9 +13,9 @@
 #include "error.h"
 
 /* The calendar directory a command was given: the value of --calendars in argv,
- * else $CASEFLOW_CALENDARS when set and non-empty, else "workflows/calendars"
- * (relative to the working directory). Borrowed from argv, the environment or a
- * literal. */
+ * else $CASEFLOW_CALENDARS when set and non-empty, else cf__datadir_calendars()
+ * (./workflows/calendars in a source tree, else the installed copy: datadir.h).
+ * Borrowed from argv, the environment or a static buffer. */
 const char *cf__calendar_dir(int argc, char **argv);
 
 /* Calls fn(ctx, path, text, len, err) for every *.yaml file directly in dir, in

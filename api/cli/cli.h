@@ -109,14 +109,18 @@ int cf__read_file(const char *path, char **buf, size_t *len, cf_error_t *err);
     X("case show", case_show, "show a case: state, facts, clocks, timeline, allowed actions")      \
     X("case list", case_list, "list cases, by state, workflow, due date")                          \
     X("case export", case_export, "write a case, its events and its workflow as a bundle")         \
+    X("bundle verify", bundle_verify, "check a signed case bundle's signature (no database)")      \
     X("audit verify", audit_verify, "recompute every case's hash chain and report breaks")         \
     X("audit replay", audit_replay,                                                                \
       "replay cases against their pinned workflow; report deviations")                             \
-    X("audit keygen", audit_keygen, "make the bureau's Ed25519 key for signing checkpoints")    \
+    X("audit keygen", audit_keygen, "make the bureau's Ed25519 key for signing checkpoints")       \
     X("audit checkpoint", audit_checkpoint, "sign the head of the log's Merkle tree, to a file")   \
     X("audit prove", audit_prove, "prove an event is in the log or in a checkpoint's tree")        \
     X("serve", serve, "run the daemon: HTTP/JSON API, deadline alerts, webhooks")                  \
     X("token create", token_create, "issue a bearer token for the daemon's API")                   \
+    X("token list", token_list, "list the daemon's tokens: holder, role, expiry, last use")        \
+    X("token revoke", token_revoke,                                                                \
+      "revoke a token (the daemon refuses it within its cache time)")                              \
     X("cause load", cause_load, "store 案由 dictionaries (subject types, causes, situations)")     \
     X("cause list", cause_list, "list the stored 案由 situations, by subject type and cause")      \
     X("period", period,                                                                            \
@@ -148,7 +152,8 @@ int cf__read_file(const char *path, char **buf, size_t *len, cf_error_t *err);
 enum { CF_OPT_REQ = 1, CF_OPT_MANY = 2 };
 
 #define CF_OPTIONS(X)                                                                              \
-    X("init", "--workflows", "DIR", 0, "workflows, calendars/, causes/, overlays/ (./workflows)")  \
+    X("init", "--workflows", "DIR", 0,                                                             \
+      "workflows, calendars/, causes/ ... (./workflows, else installed)")                          \
     X("workflow load", "FILE", NULL, CF_OPT_REQ | CF_OPT_MANY, "a workflow or overlay YAML file")  \
     X("workflow check", "FILE", NULL, CF_OPT_REQ | CF_OPT_MANY, "a workflow or overlay YAML file") \
     X("workflow show", "ID", NULL, CF_OPT_REQ, "the workflow's id")                                \
@@ -205,6 +210,9 @@ enum { CF_OPT_REQ = 1, CF_OPT_MANY = 2 };
     X("case list", "--limit", "N", 0, "at most N cases (1 to 1000; default all)")                  \
     X("case list", "--cursor", "ID", 0, "the page after this case id (the last one shown)")        \
     X("case export", "CASE", NULL, CF_OPT_REQ, "the case number")                                  \
+    X("case export", "--sign", "FILE", 0, "sign with this Ed25519 key ($CASEFLOW_EXPORT_KEY)")     \
+    X("bundle verify", "BUNDLE", NULL, CF_OPT_REQ, "the signed bundle (case export --sign)")       \
+    X("bundle verify", "--pubkey", "FILE", 0, "the bureau's public key (PEM)")                     \
     X("audit verify", "--case", "CASE", 0, "only this case")                                       \
     X("audit verify", "--closed-from", "TIME", 0, "only cases closed at or after TIME")            \
     X("audit verify", "--closed-to", "TIME", 0, "only cases closed before TIME")                   \
@@ -219,21 +227,28 @@ enum { CF_OPT_REQ = 1, CF_OPT_MANY = 2 };
     X("audit replay", "--format", "text|json|html", 0,                                             \
       "the report's format (text; json with --json)")                                              \
     X("audit replay", "--jobs", "N", 0, "threads (default: one per processor)")                    \
-    X("audit verify", "--checkpoint", "FILE", 0, "also check the log against this checkpoint")    \
+    X("audit verify", "--checkpoint", "FILE", 0, "also check the log against this checkpoint")     \
     X("audit verify", "--pubkey", "FILE", 0, "the checkpoint's public key (PEM)")                  \
-    X("audit replay", "--checkpoint", "FILE", 0, "also check the log against this checkpoint")    \
+    X("audit replay", "--checkpoint", "FILE", 0, "also check the log against this checkpoint")     \
     X("audit replay", "--pubkey", "FILE", 0, "the checkpoint's public key (PEM)")                  \
+    X("audit replay", "--summary", NULL, 0, "HTML: figures and deviating cases only")              \
+    X("audit replay", "--kind", "KIND", 0, "HTML: only cases with this kind of deviation")         \
+    X("audit replay", "--agency", "AGENCY", 0, "only cases opened for this agency")                \
+    X("audit verify", "--summary", NULL, 0, "HTML: figures and deviating cases only")              \
+    X("audit verify", "--kind", "KIND", 0, "HTML: only cases with this kind of deviation")         \
+    X("audit verify", "--agency", "AGENCY", 0, "only cases opened for this agency")                \
     X("audit keygen", "--out", "FILE", CF_OPT_REQ, "where the private key goes (mode 0600)")       \
     X("audit checkpoint", "--key", "FILE", CF_OPT_REQ, "the Ed25519 private key (PEM)")            \
-    X("audit checkpoint", "--out", "FILE", 0, "write the checkpoint here (default: stdout)")      \
+    X("audit checkpoint", "--out", "FILE", 0, "write the checkpoint here (default: stdout)")       \
     X("audit prove", "CASE", NULL, CF_OPT_REQ, "the case number")                                  \
     X("audit prove", "SEQ", NULL, CF_OPT_REQ, "the event's sequence number in the case")           \
     X("audit prove", "--checkpoint", "FILE", 0, "prove it in this checkpoint's tree")              \
     X("audit prove", "--pubkey", "FILE", 0, "the checkpoint's public key (PEM)")                   \
-    X("serve", "--doc-max", "BYTES", 0, "largest document a request may carry")                   \
-    X("serve", "--checkpoint-interval", "SECONDS", 0, "take a signed checkpoint this often")      \
-    X("serve", "--checkpoint-key", "FILE", 0, "the Ed25519 private key checkpoints are signed with") \
-    X("serve", "--checkpoint-out", "FILE", 0, "the file each checkpoint is written to")          \
+    X("serve", "--doc-max", "BYTES", 0, "largest document a request may carry")                    \
+    X("serve", "--checkpoint-interval", "SECONDS", 0, "take a signed checkpoint this often")       \
+    X("serve", "--checkpoint-key", "FILE", 0,                                                      \
+      "the Ed25519 private key checkpoints are signed with")                                       \
+    X("serve", "--checkpoint-out", "FILE", 0, "the file each checkpoint is written to")            \
     X("serve", "--listen", "HOST:PORT", 0, "where to listen (127.0.0.1:8080; port 0: any)")        \
     X("serve", "--config", "FILE", 0, "settings file; flags win over it")                          \
     X("serve", "--alert-log", "FILE", 0, "append each deadline alert to FILE as a JSON line")      \
@@ -244,6 +259,9 @@ enum { CF_OPT_REQ = 1, CF_OPT_MANY = 2 };
     X("serve", "--timeout-ms", "MS", 0, "request timeout; each webhook POST's too")                \
     X("serve", "--now", "TIME", 0, "start the clock at TIME (examples, tests)")                    \
     X("serve", "--test-clock", NULL, 0, "let POST /v1/test/clock move the clock (tests only)")     \
+    X("serve", "--check-config", NULL, 0, "print the settings in effect, check them, exit")        \
+    X("token create", "--expires", "90d|12h|2w|TIME", 0, "when the token stops working")           \
+    X("token revoke", "ID", NULL, CF_OPT_REQ, "the token's id (token list)")                       \
     X("token create", "--agency", "AGENCY", CF_OPT_REQ, "the agency the token acts for")           \
     X("token create", "--role", "handler|reviewer|head|auditor", CF_OPT_REQ, "the token's role")   \
     X("token create", "--name", "NAME", CF_OPT_REQ, "the person or system holding it")             \
@@ -254,7 +272,7 @@ enum { CF_OPT_REQ = 1, CF_OPT_MANY = 2 };
     X("period", "--explain", NULL, 0, "show the counting day by day")                              \
     X("period", "--calendars", "DIR", 0,                                                           \
       "calendar folder ($CASEFLOW_CALENDARS, else "                                                \
-      "workflows/calendars)")                                                                      \
+      "workflows/calendars, else the installed ones)")                                             \
     X("period", "--provisional", NULL, 0,                                                          \
       "past the loaded years, count on the provisional calendar (R11)")                            \
     X("calendar show", "YYYY-MM", NULL, CF_OPT_REQ, "the month")                                   \
@@ -264,7 +282,7 @@ enum { CF_OPT_REQ = 1, CF_OPT_MANY = 2 };
     X("calendar load", "--actor", "NAME", 0, "who loads it ($CASEFLOW_ACTOR, else $USER)")        \
     X("calendar show", "--calendars", "DIR", 0,                                                    \
       "calendar folder ($CASEFLOW_CALENDARS, else "                                                \
-      "workflows/calendars)")                                                                      \
+      "workflows/calendars, else the installed ones)")                                             \
     X("import", "FILE", NULL, CF_OPT_REQ | CF_OPT_MANY,                                            \
       "a 权责清单 file (.csv, .xlsx, .docx ...)")                                                  \
     X("import", "--out", "FILE.yaml", CF_OPT_REQ, "the catalog to write")                          \
@@ -319,6 +337,10 @@ void cf__cli_write_man(FILE *f);
 /* Writes the completion script for shell ("bash", the only one). Returns 0, or
  * CF_EINVAL for another shell. */
 int cf__cli_write_completion(FILE *f, const char *shell);
+
+/* cmd-token.c: a token's expiry from `--expires TEXT`: a span "90d", "12h", "2w"
+ * counted from now, or an ISO 8601 instant after now. OUT *out; 0 or CF_EINVAL. */
+int cf__token_expiry(const char *text, cf_time_t now, cf_time_t *out);
 
 #define CF_CMD_DECLARE(name, fn, summary) int cf__cmd_##fn(cf_cli_t *cli, int argc, char **argv);
 CF_COMMANDS(CF_CMD_DECLARE)

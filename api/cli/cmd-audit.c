@@ -338,6 +338,18 @@ static long audit_jobs(int argc, char **argv, size_t batches)
     return jobs < 1 ? 1 : jobs;
 }
 
+/* Keeps in ids (in order) the cases opened for agency; returns how many. */
+static size_t keep_agency(cf_store_t *s, int64_t *ids, size_t n, const char *agency)
+{
+    size_t kept = 0;
+    char have[128];
+    for (size_t i = 0; i < n; i++)
+        if (cf_store_case_agency(s, ids[i], have, sizeof(have), NULL) == 0 &&
+            strcmp(have, agency) == 0)
+            ids[kept++] = ids[i];
+    return kept;
+}
+
 /* Audits the cases the options select into report. */
 static int audit_db(cf_cli_t *cli, int argc, char **argv, int replay, cf__audit_report_t *report,
                     cf_error_t *err)
@@ -370,6 +382,9 @@ static int audit_db(cf_cli_t *cli, int argc, char **argv, int replay, cf__audit_
         rc = cf_store_case_ids(s.store, a.ranged ? closed : NULL, &ids, &a.count, err);
         a.ids = ids;
     }
+    const char *agency = cf__opt_value(argc, argv, "--agency");
+    if (rc == 0 && agency) /* only the cases opened for that agency (through the API) */
+        a.count = keep_agency(s.store, (int64_t *)a.ids, a.count, agency);
     a.batches = (a.count + CF__AUDIT_BATCH - 1) / CF__AUDIT_BATCH;
     if (rc == 0)
         rc = audit_threads(&a, audit_jobs(argc, argv, a.batches), report, err);
@@ -413,8 +428,11 @@ static int export_case(cf__session_t *s, const char *id_text, json_t **bundle, c
 int cf__cmd_case_export(cf_cli_t *cli, int argc, char **argv)
 {
     const char *id = cf__opt_positional(argc, argv, 0, NULL);
+    const char *key = cf__opt_value(argc, argv, "--sign");
     if (!id)
-        return cf__cli_usage(cli, "case export CASE > bundle.json");
+        return cf__cli_usage(cli, "case export CASE [--sign KEY] > bundle.json");
+    if (!key && getenv("CASEFLOW_EXPORT_KEY") && *getenv("CASEFLOW_EXPORT_KEY"))
+        key = getenv("CASEFLOW_EXPORT_KEY"); /* the bureau's configured key */
     cf__session_t s;
     cf_error_t err;
     json_t *bundle = NULL;
@@ -422,8 +440,12 @@ int cf__cmd_case_export(cf_cli_t *cli, int argc, char **argv)
     if (rc == 0)
         rc = export_case(&s, id, &bundle, &err);
     cf__session_close(&s);
-    if (rc != 0)
+    if (rc == 0 && key) /* signed: a third party can check who exported it */
+        rc = cf__bundle_seal(bundle, key, cli->now, &err);
+    if (rc != 0) {
+        json_decref(bundle); /* NULL when the export itself failed */
         return cf__cli_fail(cli, rc, &err);
+    }
     cf__print_json(cli, bundle);
     json_decref(bundle);
     return CF_EXIT_OK;
@@ -513,6 +535,84 @@ static int check_checkpoint(cf_cli_t *cli, const char *path, const char *pubkey,
     return rc;
 }
 
+#ifndef CF_VERSION
+#define CF_VERSION "unknown"
+#endif
+
+/* The single case's party, 案号 (fact case_number) and handlers (the actors of its
+ * events, in order met) into ctx. */
+static void case_context(cf__session_t *s, const char *id, json_t *ctx, char *hash)
+{
+    cf_case_t c;
+    cf_workflow_t *wf = NULL;
+    json_t *events = NULL, *ev;
+    size_t i;
+    if (cf__session_case(s, id, &c, &wf, NULL) != 0)
+        return;
+    json_object_set_new(ctx, "case", json_sprintf("%lld", (long long)c.id));
+    snprintf(hash, 65, "%s", c.workflow_hash);
+    const char *party = json_string_value(json_object_get(c.party, "name"));
+    if (party)
+        json_object_set_new(ctx, "party", json_string(party));
+    const char *number = json_string_value(json_object_get(c.facts, "case_number"));
+    if (number)
+        json_object_set_new(ctx, "case_number", json_string(number));
+    char handlers[512] = "";
+    if (cf_store_case_events(s->store, c.id, &events, NULL) == 0)
+        json_array_foreach(events, i, ev)
+        {
+            const char *who = json_string_value(json_object_get(ev, "actor"));
+            if (who && *who && !strstr(handlers, who) &&
+                strlen(handlers) + strlen(who) + 3 < sizeof(handlers))
+                snprintf(handlers + strlen(handlers), sizeof(handlers) - strlen(handlers), "%s%s",
+                         *handlers ? "、" : "", who);
+        }
+    if (*handlers)
+        json_object_set_new(ctx, "handlers", json_string(handlers));
+    json_decref(events);
+    cf_workflow_free(wf);
+    cf_case_dispose(&c);
+}
+
+/* What an auditor signs (audit-report.h "context") and the names of the ids, for
+ * the HTML report over the database. OUT new references. */
+static int report_context(cf_cli_t *cli, int argc, char **argv, json_t **context, json_t **names,
+                          json_t **workflows, cf_error_t *err)
+{
+    cf__session_t s;
+    int rc = cf__session_open(cli, &s, 0, err);
+    if (rc != 0)
+        return rc;
+    char now[CF_TIME_BUFSZ], period[160];
+    cf_time_format(cli->now, now);
+    const char *from = cf__opt_value(argc, argv, "--closed-from");
+    const char *to = cf__opt_value(argc, argv, "--closed-to");
+    if (from || to)
+        snprintf(period, sizeof(period), "结案日期 closed %s – %s", from ? from : "…",
+                 to ? to : "…");
+    else
+        snprintf(period, sizeof(period), "全部案件 all cases");
+    const char *agency = cf__opt_value(argc, argv, "--agency");
+    const char *kind = cf__opt_value(argc, argv, "--kind");
+    json_t *ctx = json_pack("{s:s, s:s, s:s, s:s, s:s}", "generated_at", now, "version", CF_VERSION,
+                            "database", cli->db_path, "period", period, "agency",
+                            agency ? agency : "全部机关 all agencies");
+    if (ctx && kind)
+        json_object_set_new(ctx, "filter", json_sprintf("偏差类型 kind: %s", kind));
+    const char *one = cf__opt_value(argc, argv, "--case");
+    char hash[65] = "";
+    if (ctx && one)
+        case_context(&s, one, ctx, hash);
+    rc = ctx ? cf__audit_names(s.store, *hash ? hash : NULL, names, workflows, err) : CF_ENOMEM;
+    cf__session_close(&s);
+    if (rc != 0) {
+        json_decref(ctx);
+        return rc;
+    }
+    *context = ctx;
+    return 0;
+}
+
 static int run_audit(cf_cli_t *cli, int argc, char **argv, int replay)
 {
     const char *format = cf__opt_value(argc, argv, "--format");
@@ -539,6 +639,15 @@ static int run_audit(cf_cli_t *cli, int argc, char **argv, int replay)
     cf__audit_report_t report;
     int bad = 0, rc = cf__audit_report_begin(&report, cli->out, format);
     report.checkpoint = anchor;
+    json_t *context = NULL, *names = NULL, *workflows = NULL;
+    if (rc == 0 && strcmp(format, "html") == 0 && !bundle &&
+        report_context(cli, argc, argv, &context, &names, &workflows, &err) == 0) {
+        report.context = context;
+        report.names = names;
+        report.workflows = workflows;
+    }
+    report.summary_only = cf__opt_flag(argc, argv, "--summary");
+    report.kind = cf__opt_value(argc, argv, "--kind");
     if (rc != 0)
         cf_error_set(&err, rc, NULL, 0, 0, "no temporary file for the HTML report");
     else if (bundle)
@@ -553,6 +662,9 @@ static int run_audit(cf_cli_t *cli, int argc, char **argv, int replay)
     if (rc != 0 && started)
         cli->json = 0; /* the report has begun on the output: the error goes beside it */
     json_decref(anchor);
+    json_decref(context);
+    json_decref(names);
+    json_decref(workflows);
     if (rc != 0)
         return cf__cli_fail(cli, rc, &err);
     return bad || anchor_bad ? CF_EXIT_VERIFY : CF_EXIT_OK;

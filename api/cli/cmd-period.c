@@ -26,6 +26,7 @@
  * workday, weekend, holiday, adjusted_workday.
  */
 #include "calendar-load.h"
+#include "datadir.h"
 #include "period.h"
 #include "session.h"
 
@@ -44,7 +45,7 @@ const char *cf__calendar_dir(int argc, char **argv)
     const char *dir = cf__opt_value(argc, argv, "--calendars");
     if (!dir || !*dir)
         dir = getenv("CASEFLOW_CALENDARS");
-    return dir && *dir ? dir : "workflows/calendars";
+    return dir && *dir ? dir : cf__datadir_calendars();
 }
 
 /* Exported, documented in calendar-load.h */

@@ -7,6 +7,7 @@
  * pinned, not on whatever the file says today.
  */
 #include "calendar-load.h"
+#include "datadir.h"
 #include "overlay.h"
 #include "session.h"
 
@@ -260,7 +261,7 @@ static int load_overlays(cf_cli_t *cli, cf_store_t *store, const char *dir, json
 int cf__cmd_init(cf_cli_t *cli, int argc, char **argv)
 {
     const char *dir = cf__opt_value(argc, argv, "--workflows");
-    dir = dir ? dir : "workflows";
+    dir = dir ? dir : cf__datadir_workflows();
     cf_store_t *store;
     cf_error_t err;
     char **paths = NULL, calendars[1024], causes[1024];

@@ -1,6 +1,8 @@
 /*
  * serve-cmd.c -- `caseflow serve` (run the daemon in the foreground until
  * SIGINT or SIGTERM) and `caseflow token create` (issue a bearer token).
+ * Under systemd (Type=notify, packaging/caseflow.service) it tells the service
+ * manager READY=1 once it accepts connections and STOPPING=1 when it is done.
  *
  * Settings are applied in order: defaults, then --config FILE, then $CASEFLOW_NOW,
  * then the flags, so a flag always wins. `serve` prints one line,
@@ -17,6 +19,7 @@
 #include "cli.h"
 
 #include <openssl/rand.h>
+#include <systemd/sd-daemon.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -24,7 +27,8 @@ static const char *const serve_usage =
     "serve [--db FILE] [--listen HOST:PORT] [--config FILE] [--alert-log FILE]\n"
     "       [--webhook URL]... [--max-body BYTES] [--doc-max BYTES] [--webhook-attempts N]\n"
     "       [--webhook-retry-ms MS] [--timeout-ms MS] [--now TIME] [--test-clock]\n"
-    "       [--checkpoint-interval SECONDS --checkpoint-key FILE [--checkpoint-out FILE]]";
+    "       [--checkpoint-interval SECONDS --checkpoint-key FILE [--checkpoint-out FILE]]\n"
+    "       [--check-config]";
 
 /* Flag name's value, range-checked as config key (cf_serve_config_number): 1 with OUT
  * *out, 0 when absent, -1 when not a number in range. */
@@ -79,6 +83,20 @@ static int apply_flags(cf_serve_config_t *cfg, int argc, char **argv, char *list
     return rc < 0 ? -1 : 0;
 }
 
+/* --check-config: the settings in effect on standard output, then the checks; exit 0
+ * when they pass, 2 (invalid) with the reason when they do not. Starts nothing. */
+static int check_config(cf_cli_t *cli, const cf_serve_config_t *cfg)
+{
+    cf_error_t err;
+    cf_error_clear(&err);
+    cf_serve_config_print(cfg, cli->out);
+    int rc = cf_serve_config_check(cfg, &err);
+    if (rc != 0)
+        return cf__cli_fail(cli, rc, &err);
+    fprintf(cli->err, "caseflow: configuration OK\n");
+    return CF_EXIT_OK;
+}
+
 /* Exported, documented in cli.h */
 int cf__cmd_serve(cf_cli_t *cli, int argc, char **argv)
 {
@@ -102,6 +120,11 @@ int cf__cmd_serve(cf_cli_t *cli, int argc, char **argv)
         free(file);
         return cf__cli_usage(cli, serve_usage);
     }
+    if (cf__opt_flag(argc, argv, "--check-config")) {
+        rc = check_config(cli, &cfg);
+        free(file);
+        return rc;
+    }
     cfg.handle_signals = 1;
     cf_serve_t *srv;
     if ((rc = cf_serve_open(&cfg, &srv, &err)) != 0) {
@@ -110,7 +133,10 @@ int cf__cmd_serve(cf_cli_t *cli, int argc, char **argv)
     }
     fprintf(cli->out, "caseflow: listening on %s:%d\n", cfg.host, cf_serve_port(srv));
     fflush(cli->out);
+    /* systemd (Type=notify): ready once accepting; a no-op outside a service. */
+    sd_notifyf(0, "READY=1\nSTATUS=listening on %s:%d", cfg.host, cf_serve_port(srv));
     int closed = cf_serve_run(srv);
+    sd_notify(0, "STOPPING=1");
     cf_serve_free(srv);
     free(file);
     if (closed != 0) {
@@ -137,11 +163,15 @@ int cf__cmd_token_create(cf_cli_t *cli, int argc, char **argv)
     const char *agency = cf__opt_value(argc, argv, "--agency");
     const char *role = cf__opt_value(argc, argv, "--role");
     const char *name = cf__opt_value(argc, argv, "--name");
+    const char *expires = cf__opt_value(argc, argv, "--expires");
+    cf_time_t expires_at = 0;
     cf_principal_t p;
     if (!agency || !role || !name || !valid_role(role) || strlen(agency) >= sizeof(p.agency) ||
-        strlen(name) >= sizeof(p.name) || !*agency || !*name)
+        strlen(name) >= sizeof(p.name) || !*agency || !*name ||
+        (expires && cf__token_expiry(expires, cli->now, &expires_at) != 0))
         return cf__cli_usage(cli, "token create --agency AGENCY --role "
-                                  "handler|reviewer|head|auditor|metrics --name NAME");
+                                  "handler|reviewer|head|auditor|metrics --name NAME\n"
+                                  "       [--expires 90d|12h|2w|TIME]");
     snprintf(p.agency, sizeof(p.agency), "%s", agency);
     snprintf(p.role, sizeof(p.role), "%s", role);
     snprintf(p.name, sizeof(p.name), "%s", name);
@@ -157,7 +187,15 @@ int cf__cmd_token_create(cf_cli_t *cli, int argc, char **argv)
     cf_store_t *s;
     int rc = cf_store_open_existing(cli->db_path, &s, &err);
     if (rc == 0) {
-        rc = cf_store_token_put(s, digest, &p, cli->now, &err);
+        rc = cf_store_tx_begin(s, &err);
+        if (rc == 0)
+            rc = cf_store_token_put(s, digest, &p, cli->now, &err);
+        if (rc == 0 && expires_at)
+            rc = cf_store_token_expire_at(s, digest, expires_at, &err);
+        if (rc == 0)
+            rc = cf_store_tx_commit(s, &err);
+        else
+            cf_store_tx_rollback(s);
         cf_store_close(s);
     }
     if (rc != 0)

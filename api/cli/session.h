@@ -46,4 +46,9 @@ void cf__dir_free(char **paths, size_t count);
 /* Prints a JSON value (indented) and a newline on cli->out. */
 void cf__print_json(cf_cli_t *cli, const json_t *value);
 
+/* cmd-bundle.c: signs bundle (case export) with the Ed25519 PEM private key at
+ * key_path: adds exported_at (now), documents and signature. 0, CF_EIO (the key
+ * file), CF_EPARSE (not an Ed25519 private key), CF_ENOMEM; err says. */
+int cf__bundle_seal(json_t *bundle, const char *key_path, cf_time_t now, cf_error_t *err);
+
 #endif

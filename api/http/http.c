@@ -282,8 +282,31 @@ static cf__token_slot_t *token_slot(cf_serve_t *srv, const char *text, size_t le
     return &srv->tokens[h % CF__TOKEN_SLOTS];
 }
 
+static void on_token_used(cf__job_t *job)
+{
+    cf__job_free(job);
+}
+
+/* Records through the writer that the token with hash digest was used now: once per
+ * read from the database, so at most once per token and token_cache_ms. Best effort:
+ * without memory the use is not recorded, and the request is served all the same. */
+static void token_used(cf_serve_t *srv, const char *digest)
+{
+    cf__job_t *job = srv->state == CF__RUNNING ? calloc(1, sizeof(*job)) : NULL;
+    if (!job || !(job->body = json_string(digest))) {
+        free(job);
+        return;
+    }
+    job->kind = CF__JOB_TOKEN_USED;
+    job->now = cf__serve_now(srv);
+    job->if_match = -1;
+    job->done = on_token_used;
+    cf__writer_submit(srv, job);
+}
+
 /* The holder of token text: from the cache while trusted, else by the SHA-256 of
- * the text in the tokens table (then cached). 0, or -1 for an unknown token. */
+ * the text in the tokens table, if neither revoked nor expired (then cached, and
+ * its use recorded). 0, or -1 for an unknown, revoked or expired token. */
 static int token_holder(cf_serve_t *srv, const char *text, size_t len, cf_principal_t *who)
 {
     cf__token_slot_t *t = token_slot(srv, text, len);
@@ -294,14 +317,31 @@ static int token_holder(cf_serve_t *srv, const char *text, size_t len, cf_princi
     }
     char digest[65];
     if (cf_chain_sha256_hex(text, len, digest) != 0 ||
-        cf_store_token_get(srv->reader, digest, who, NULL) != 0)
+        cf_store_token_check(srv->reader, digest, cf__serve_now(srv), who, NULL) != 0)
         return -1;
+    token_used(srv, digest);
     if (len <= sizeof(t->text)) {
         memcpy(t->text, text, len);
         t->len = len;
         t->who = *who;
         t->until = now + srv->cfg.token_cache_ms;
     }
+    return 0;
+}
+
+/* Exported, documented in serve-int.h */
+int cf__http_agency_of(cf_serve_t *srv, h2o_req_t *req, char *agency, size_t size)
+{
+    ssize_t at = h2o_find_header(&req->headers, H2O_TOKEN_AUTHORIZATION, -1);
+    if (at < 0 || req->res.status == 401)
+        return -1;
+    h2o_iovec_t v = req->headers.entries[at].value;
+    if (v.len <= 7 || !h2o_lcstris(v.base, 7, H2O_STRLIT("bearer ")))
+        return -1;
+    cf__token_slot_t *t = token_slot(srv, v.base + 7, v.len - 7);
+    if (!t->until || t->len != v.len - 7 || CRYPTO_memcmp(t->text, v.base + 7, t->len) != 0)
+        return -1;
+    snprintf(agency, size, "%s", t->who.agency);
     return 0;
 }
 
@@ -328,6 +368,7 @@ static int authenticate(cf_serve_t *srv, h2o_req_t *req, cf_principal_t *who)
 typedef enum route_e {
     R_NONE = 0,
     R_HEALTH,
+    R_LIVE,
     R_READY,
     R_METRICS,
     R_CLOCK,
@@ -349,10 +390,10 @@ static route_t route_of(h2o_iovec_t path, int64_t *id)
     static const struct {
         const char *path;
         route_t r;
-    } fixed[] = {{"/healthz", R_HEALTH},         {"/metrics", R_METRICS},
-                 {"/readyz", R_READY},           {"/v1/test/clock", R_CLOCK},
-                 {"/v1/workflows", R_WORKFLOWS}, {"/v1/alerts", R_ALERTS},
-                 {"/v1/stream", R_STREAM},       {"/v1/cases", R_CASES}};
+    } fixed[] = {
+        {"/healthz", R_HEALTH},   {"/livez", R_LIVE},          {"/readyz", R_READY},
+        {"/metrics", R_METRICS},  {"/v1/test/clock", R_CLOCK}, {"/v1/workflows", R_WORKFLOWS},
+        {"/v1/alerts", R_ALERTS}, {"/v1/stream", R_STREAM},    {"/v1/cases", R_CASES}};
     for (size_t i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++)
         if (h2o_memis(path.base, path.len, fixed[i].path, strlen(fixed[i].path)))
             return fixed[i].r;
@@ -411,6 +452,12 @@ static int dispatch(cf_serve_t *srv, h2o_req_t *req, route_t r, int64_t id, int 
             cf__http_json(req, srv, 503, json_pack("{s:s}", "status", "database lost"));
         else
             cf__http_json(req, srv, 200, json_pack("{s:s}", "status", "ok"));
+        return 0;
+    }
+    if (r == R_LIVE) { /* the loop runs: it is answering this (docs/operations.md) */
+        cf__http_json(
+            req, srv, 200,
+            json_pack("{s:s, s:I}", "status", "live", "loop_ms", (json_int_t)uv_now(&srv->loop)));
         return 0;
     }
     if (r == R_READY)
@@ -538,6 +585,11 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
     }
     int64_t id = 0;
     route_t r = route_of(req->path_normalized, &id);
+    char rid[40]; /* the request's id, in the access log line and sent back */
+    int rlen = snprintf(rid, sizeof(rid), "%x-%llu", (unsigned)srv->boot_id,
+                        (unsigned long long)++srv->req_seq);
+    h2o_add_header_by_str(&req->pool, &req->res.headers, H2O_STRLIT("x-request-id"), 0, NULL,
+                          h2o_strdup(&req->pool, rid, (size_t)rlen).base, (size_t)rlen);
     int is_get = h2o_memis(req->method.base, req->method.len, H2O_STRLIT("GET"));
     int is_post = h2o_memis(req->method.base, req->method.len, H2O_STRLIT("POST"));
     const char *allow = NULL;
@@ -660,6 +712,7 @@ int cf__http_init(cf_serve_t *srv, cf_error_t *err)
     handler_t *h = (handler_t *)h2o_create_handler(path, sizeof(*h));
     h->super.on_req = on_req;
     h->srv = srv;
+    cf__log_register(srv, path);
     h2o_context_init(&srv->ctx, &srv->loop, &srv->h2o);
     srv->h2o_ready = 1;
     srv->accept.ctx = &srv->ctx;

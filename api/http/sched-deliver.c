@@ -124,6 +124,14 @@ static void sse_overflow(cf__sse_t *s, int discard)
         s->pending_len = s->pending_off = 0;
         srv->m.sse_dropped++;
     }
+    if (!s->finishing) /* the client is dropped: say so once */
+        cf__log("warn", "stream_dropped",
+                json_pack("{s:s, s:I, s:I}", "reason",
+                          discard ? "the cap on all streams' memory"
+                                  : "the client fell behind",
+                          "pending_bytes", (json_int_t)s->pending_len, "limit_bytes",
+                          (json_int_t)(discard ? srv->cfg.streams_max_total
+                                               : srv->cfg.stream_max_pending)));
     sse_grow(s, overflow_event, sizeof(overflow_event) - 1);
     s->finishing = 1;
     srv->m.sse_overflows++;
@@ -364,6 +372,10 @@ static void hook_finished(cf__hook_t *h, int ok)
         hook_end(h);
     } else if (++h->attempt >= srv->cfg.webhook_attempts || srv->state != CF__RUNNING) {
         srv->m.webhook_failed++;
+        cf__log("error", "webhook_given_up",
+                json_pack("{s:s, s:s, s:i, s:s, s:s}", "url", h->url, "alert_id", h->alert_id,
+                          "attempts", (int)h->attempt, "error", h->errbuf, "reason",
+                          srv->state != CF__RUNNING ? "stopping" : "attempts used up"));
         hook_end(h);
     } else {
         uint64_t delay = (uint64_t)srv->cfg.webhook_retry_ms << (h->attempt - 1);
@@ -476,8 +488,7 @@ void cf__deliver_alerts(cf_serve_t *srv, const json_t *alerts)
 {
     size_t i;
     json_t *alert;
-    json_array_foreach(alerts, i, alert)
-    {
+    json_array_foreach(alerts, i, alert) {
         const char *agency = json_string_value(json_object_get(alert, "agency"));
         const char *id = json_string_value(json_object_get(alert, "alert_id"));
         char *text = json_dumps(alert, JSON_COMPACT);

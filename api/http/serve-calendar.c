@@ -24,6 +24,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <systemd/sd-daemon.h>
 
 #define CF__CALENDAR_POLL_MS 5000
 
@@ -71,7 +72,9 @@ static void on_poll(uv_timer_t *timer)
 static void on_sighup(uv_signal_t *sig, int signum)
 {
     (void)signum;
+    sd_notify(0, "RELOADING=1"); /* systemctl reload (packaging/caseflow.service) */
     cf__calendar_check(sig->data);
+    sd_notify(0, "READY=1\nSTATUS=calendars checked");
 }
 
 /* Exported, documented in serve-int.h */

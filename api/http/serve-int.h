@@ -60,9 +60,10 @@ typedef enum cf__job_kind_e {
     CF__JOB_OPEN = 0,
     CF__JOB_ACT,
     CF__JOB_EXTEND,
-    CF__JOB_FIRE,     /* fire one chunk of the alerts due at job->now */
-    CF__JOB_PREFETCH, /* read the cases of the alerts due at job->now into the case cache */
-    CF__JOB_EXCLUDE,  /* record an excluded period on a clock */
+    CF__JOB_FIRE,       /* fire one chunk of the alerts due at job->now */
+    CF__JOB_PREFETCH,   /* read the cases of the alerts due at job->now into the case cache */
+    CF__JOB_EXCLUDE,    /* record an excluded period on a clock */
+    CF__JOB_TOKEN_USED, /* record a token's last use (body: its hash, a JSON string) */
 } cf__job_kind_t;
 
 typedef struct cf__job_s cf__job_t;
@@ -296,6 +297,8 @@ enum { CF__RUNNING = 0, CF__STOPPING, CF__CLOSED };
 
 struct cf_serve_s {
     cf_serve_config_t cfg;
+    uint64_t req_seq; /* the loop's: requests seen, for X-Request-Id (serve-log.c) */
+    uint32_t boot_id; /* the start's seconds: request ids differ across restarts */
     uv_loop_t loop;
     h2o_globalconf_t h2o;
     h2o_context_t ctx;
@@ -475,5 +478,16 @@ void cf__deliver_alerts(cf_serve_t *srv, const json_t *alerts);
 /* Ends every stream and cancels every webhook delivery (stopping). */
 void cf__deliver_shutdown(cf_serve_t *srv);
 void cf__deliver_close(cf_serve_t *srv);
+
+/* ---- the operator's log (serve-log.c) ---- */
+
+/* Writes one JSON line {time, level, event, ...fields} to standard error. Takes
+ * fields (may be NULL). Any thread. */
+void cf__log(const char *level, const char *event, json_t *fields);
+/* Registers the access log (one "request" line per request) on path. */
+void cf__log_register(cf_serve_t *srv, h2o_pathconf_t *path);
+/* http.c: the agency of the token req was authenticated with (from the token
+ * cache), into agency (size bytes): 0, or -1 when unknown. */
+int cf__http_agency_of(cf_serve_t *srv, h2o_req_t *req, char *agency, size_t size);
 
 #endif

@@ -548,6 +548,8 @@ int cf__job_exec(cf_store_t *s, const cf_calendar_t *cal, cf_wfcache_t *wfs, cf_
         return exec_fire(s, cal, wfs, job);
     case CF__JOB_PREFETCH:
         return exec_prefetch(s, wfs, job);
+    case CF__JOB_TOKEN_USED:
+        return cf_store_token_touch(s, json_string_value(job->body), job->now, NULL);
     }
     return fail(job, CF_EINVAL, "unknown job");
 }

@@ -154,7 +154,8 @@ static void run_batch(cf__writer_t *w, cf__job_t *batch)
     cf__calendar_reload_writer(w); /* a calendar year loaded meanwhile (serve-calendar.c) */
     uint64_t t0 = micros(), n = 0;
     int rc = cf_store_tx_begin(w->store, &err);
-    for (cf__job_t *j = batch; rc == 0 && j; j = j->next, n++) {
+    /* n counts the requests' jobs; a token's last use (bookkeeping) is not one */
+    for (cf__job_t *j = batch; rc == 0 && j; n += j->kind < CF__JOB_TOKEN_USED, j = j->next) {
         if (cf_store_savepoint(w->store, &err) != 0) {
             rc = -1;
             break;
@@ -172,6 +173,8 @@ static void run_batch(cf__writer_t *w, cf__job_t *batch)
         ckpt_poke(w);
     if (rc != 0) {
         cf_store_tx_rollback(w->store);
+        cf__log("error", "commit_failed",
+                json_pack("{s:I, s:s}", "jobs", (json_int_t)n, "text", err.text));
         fail_batch(batch, &err);
         atomic_fetch_add(&w->failed_commits, 1);
     }

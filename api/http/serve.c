@@ -190,11 +190,15 @@ int cf__serve_check(const cf_serve_t *srv)
 
 /* ---- stopping ------------------------------------------------------------------------------- */
 
-static void begin_stop(cf_serve_t *srv)
+static void begin_stop(cf_serve_t *srv, const char *reason)
 {
     if (srv->state != CF__RUNNING)
         return;
     srv->state = CF__STOPPING;
+    cf__log("info", "shutdown",
+            json_pack("{s:s, s:I, s:I}", "reason", reason, "connections",
+                      (json_int_t)srv->conns_count, "writes_in_flight",
+                      (json_int_t)srv->writer.inflight));
     /* A handle's loop is set by its init: a daemon that failed half way through
      * cf_serve_open stops the same way, closing only what it opened. */
     if (srv->listener.loop)
@@ -232,13 +236,12 @@ void cf__serve_maybe_finish(cf_serve_t *srv)
 
 static void on_stop(uv_async_t *async)
 {
-    begin_stop(async->data);
+    begin_stop(async->data, "stop requested");
 }
 
 static void on_signal(uv_signal_t *sig, int signum)
 {
-    (void)signum;
-    begin_stop(sig->data);
+    begin_stop(sig->data, signum == SIGINT ? "SIGINT" : "SIGTERM");
 }
 
 /* Exported, documented in serve.h */
@@ -333,6 +336,7 @@ int cf_serve_open(const cf_serve_config_t *cfg, cf_serve_t **out, cf_error_t *er
     if (!srv)
         return CF_ENOMEM;
     srv->cfg = *cfg;
+    srv->boot_id = (uint32_t)time(NULL);
     apply_defaults(&srv->cfg);
     if (check_test_clock(srv, err) != 0) {
         free(srv);
@@ -369,7 +373,7 @@ int cf_serve_open(const cf_serve_config_t *cfg, cf_serve_t **out, cf_error_t *er
     return 0;
 fail_started:
     /* Everything opened so far is closed by the ordinary stop. */
-    begin_stop(srv);
+    begin_stop(srv, "the daemon could not open");
     cf_serve_run(srv);
     cf_serve_free(srv);
     return rc;
@@ -410,7 +414,7 @@ void cf_serve_free(cf_serve_t *srv)
     if (!srv)
         return;
     if (srv->state != CF__CLOSED) { /* opened but never run */
-        begin_stop(srv);
+        begin_stop(srv, "freed without running");
         cf_serve_run(srv);
     }
     cf_wfcache_free(&srv->wfs);

@@ -25,6 +25,7 @@
 #define CF_SERVE_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 #include "cftime.h"
 #include "error.h"
@@ -109,6 +110,14 @@ int cf_serve_config_load(cf_serve_config_t *cfg, const char *path, char **buf, c
  * that key's range (docs/api.md). Returns 0 with OUT *out, CF_EINVAL (not a number,
  * or out of range), or CF_ENOTFOUND (not a numeric key). */
 int cf_serve_config_number(const char *key, const char *text, unsigned long *out);
+/* Prints the settings in effect to f in the config file's format (a valid config
+ * file): every setting, defaults included; unset ones as comments. */
+void cf_serve_config_print(const cf_serve_config_t *cfg, FILE *f);
+
+/* The checks `serve --check-config` makes without starting: a database given that
+ * can be read and written, a checkpoint key readable when checkpoints are on, the
+ * test clock only on loopback. Returns 0 or CF_EINVALID with err saying which. */
+int cf_serve_config_check(const cf_serve_config_t *cfg, cf_error_t *err);
 
 /* Parses "HOST:PORT" into cfg->host (pointing into text) and cfg->port.
  * Returns 0 or CF_EINVAL. */
