@@ -41,6 +41,15 @@ void cf_serve_config_print(const cf_serve_config_t *cfg, FILE *f)
     fprintf(f, "fire_chunk = %u\n", cfg->fire_chunk);
     fprintf(f, "stream_max_pending = %zu\n", cfg->stream_max_pending);
     fprintf(f, "token_cache_ms = %u\n", cfg->token_cache_ms);
+    fprintf(f, "streams_max_total = %zu\n", cfg->streams_max_total);
+    fprintf(f, "streams_per_token = %u\n", cfg->streams_per_token);
+    fprintf(f, "readers = %u\n", cfg->readers);
+    fprintf(f, "page_limit_max = %u\n", cfg->page_limit_max);
+    fprintf(f, "db_check_ms = %u\n", cfg->db_check_ms);
+    if (cfg->doc_max)
+        fprintf(f, "doc_max = %zu\n", cfg->doc_max);
+    else
+        fprintf(f, "# doc_max: not set (64 MiB, the operation layer's default)\n");
     if (cfg->checkpoint_interval_ms)
         fprintf(f, "checkpoint_interval = %u\n", cfg->checkpoint_interval_ms / 1000);
     else
