@@ -43,7 +43,9 @@
  *    version 5: document_chunks -- store-ref.c;
  *    version 6: clocks.provisional, the first provisional year its deadline
  *    assumed (0: settled); calendar_version(version, changed_at), one row,
- *    bumped by every calendar change, which daemons poll -- store-calendar.c)
+ *    bumped by every calendar change, which daemons poll -- store-calendar.c;
+ *    version 7: settings(key PRIMARY KEY, value), what a bureau sets once for
+ *    the database, e.g. its default agency -- store-tokens.c)
  */
 #include "store-int.h"
 
@@ -116,6 +118,8 @@ static const char *const migrations[] = {
     "CREATE TABLE calendar_version(id INTEGER PRIMARY KEY CHECK (id = 1), version INTEGER NOT "
     "NULL, changed_at INTEGER NOT NULL);"
     "INSERT INTO calendar_version VALUES (1, 0, 0);",
+    /* 7: the database's settings, e.g. its default agency (store-tokens.c) */
+    "CREATE TABLE IF NOT EXISTS settings(key TEXT PRIMARY KEY, value TEXT NOT NULL);",
 };
 #define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
 

@@ -11,6 +11,10 @@
  *                A separate table, not a column of cases, because the case row
  *                is written by the case code, which knows nothing of agencies.
  *
+ *   settings     key PRIMARY KEY, value (migration 7): what the bureau sets for
+ *                the whole database; "agency" is the default agency of a case
+ *                opened from the command line (`caseflow init --agency`).
+ *
  * Rejected: an agency column on cases (every writer of the row would have to
  * carry it).
  */
@@ -94,6 +98,38 @@ int cf_store_case_agency_head(cf_store_t *s, int64_t id, char *agency, size_t si
     if (step == SQLITE_DONE)
         return cf_error_set(err, CF_ENOTFOUND, NULL, 0, 0, "no case %lld", (long long)id);
     return step == SQLITE_ROW ? 0 : cf__store_error(s, step, "read case agency", err);
+}
+
+/* Exported, documented in store.h */
+int cf_store_setting_get(cf_store_t *s, const char *key, char *value, size_t size, cf_error_t *err)
+{
+    sqlite3_stmt *st;
+    int rc = cf__store_prepare(s, "SELECT value FROM settings WHERE key = ?", &st, err);
+    if (rc != 0)
+        return rc;
+    sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+    int step = sqlite3_step(st);
+    if (step == SQLITE_ROW)
+        cf__store_copy_col(st, 0, value, size);
+    cf__store_release(s, st);
+    if (step == SQLITE_DONE)
+        return cf_error_set(err, CF_ENOTFOUND, NULL, 0, 0, "no setting '%s'", key);
+    return step == SQLITE_ROW ? 0 : cf__store_error(s, step, "read setting", err);
+}
+
+/* Exported, documented in store.h */
+int cf_store_setting_set(cf_store_t *s, const char *key, const char *value, cf_error_t *err)
+{
+    sqlite3_stmt *st;
+    int rc = cf__store_prepare(s,
+                               "INSERT INTO settings(key, value) VALUES (?, ?) ON CONFLICT(key) "
+                               "DO UPDATE SET value = excluded.value",
+                               &st, err);
+    if (rc != 0)
+        return rc;
+    sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, value, -1, SQLITE_STATIC);
+    return cf__store_step_done(s, st, "store setting", err);
 }
 
 /* cf_store_case_list's query (store-cases.c), joined with case_agency. */

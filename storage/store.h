@@ -272,6 +272,12 @@ int cf_store_case_agency(cf_store_t *s, int64_t id, char *agency, size_t size, c
  * cached copy of the case (the daemon writer's) is still current. */
 int cf_store_case_agency_head(cf_store_t *s, int64_t id, char *agency, size_t size,
                               char head[CF_CHAIN_HEX], cf_error_t *err);
+/* The database's settings (issue 20): CF_SETTING_AGENCY is the agency a case
+ * opened from the command line belongs to unless it names another. get: OUT
+ * value (size bytes), CF_ENOTFOUND when unset. set: stores or replaces it. */
+#define CF_SETTING_AGENCY "agency"
+int cf_store_setting_get(cf_store_t *s, const char *key, char *value, size_t size, cf_error_t *err);
+int cf_store_setting_set(cf_store_t *s, const char *key, const char *value, cf_error_t *err);
 /* As cf_store_case_list, restricted to agency's cases. */
 int cf_store_case_list_agency(cf_store_t *s, const char *agency, const cf_case_filter_t *f,
                               json_t **list, cf_error_t *err);

@@ -149,6 +149,7 @@ enum { CF_OPT_REQ = 1, CF_OPT_MANY = 2 };
 
 #define CF_OPTIONS(X)                                                                              \
     X("init", "--workflows", "DIR", 0, "workflows, calendars/, causes/, overlays/ (./workflows)")  \
+    X("init", "--agency", "NAME", 0, "the agency cases opened here belong to (stored)")            \
     X("workflow load", "FILE", NULL, CF_OPT_REQ | CF_OPT_MANY, "a workflow or overlay YAML file")  \
     X("workflow check", "FILE", NULL, CF_OPT_REQ | CF_OPT_MANY, "a workflow or overlay YAML file") \
     X("workflow show", "ID", NULL, CF_OPT_REQ, "the workflow's id")                                \
@@ -165,6 +166,7 @@ enum { CF_OPT_REQ = 1, CF_OPT_MANY = 2 };
       "where the type may be either (a 个体诊所): the party's kind")                               \
     X("case open", "--parent", "CASE", 0, "the case this one comes from")                          \
     X("case open", "--cause", "ID", 0, "the 案由 situation")                                       \
+    X("case open", "--agency", "NAME", 0, "the agency it belongs to (default: init --agency)")     \
     X("case open", "--officer", "NAME:CERTNO", CF_OPT_MANY, "a law-enforcement officer")           \
     X("case open", "--fact", "NAME=VALUE", CF_OPT_MANY, "a fact the workflow declares")            \
     X("case open", "--hash", "sha256|sm3", 0, "the case's hash chain algorithm (sha256)")          \

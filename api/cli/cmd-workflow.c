@@ -268,8 +268,14 @@ int cf__cmd_init(cf_cli_t *cli, int argc, char **argv)
     int rc = cf_store_open(cli->db_path, &store, &err);
     if (rc != 0)
         return cf__cli_fail(cli, rc, &err);
+    const char *agency = cf__opt_value(argc, argv, "--agency");
+    if (agency && !*agency)
+        rc = cf_error_set(&err, CF_EINVAL, NULL, 0, 0, "--agency must not be empty");
+    else if (agency)
+        rc = cf_store_setting_set(store, CF_SETTING_AGENCY, agency, &err);
     snprintf(calendars, sizeof(calendars), "%s/calendars", dir);
-    rc = load_calendars(cli, store, calendars, &err);
+    if (rc == 0)
+        rc = load_calendars(cli, store, calendars, &err);
     snprintf(causes, sizeof(causes), "%s/causes", dir);
     if (rc == 0)
         rc = load_causes(cli, store, causes, &err);
