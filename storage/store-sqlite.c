@@ -45,7 +45,9 @@
  *    assumed (0: settled); calendar_version(version, changed_at), one row,
  *    bumped by every calendar change, which daemons poll -- store-calendar.c;
  *    version 7: settings(key PRIMARY KEY, value), what a bureau sets once for
- *    the database, e.g. its default agency -- store-tokens.c)
+ *    the database, e.g. its default agency -- store-tokens.c;
+ *    version 8: case_counters(agency, year, last), case_numbers(case_id, number
+ *    UNIQUE): the 案号 given at filing -- store-tokens.c)
  */
 #include "store-int.h"
 
@@ -120,6 +122,11 @@ static const char *const migrations[] = {
     "INSERT INTO calendar_version VALUES (1, 0, 0);",
     /* 7: the database's settings, e.g. its default agency (store-tokens.c) */
     "CREATE TABLE IF NOT EXISTS settings(key TEXT PRIMARY KEY, value TEXT NOT NULL);",
+    /* 8: 案号, a counter per agency and year and the numbers given (store-tokens.c) */
+    "CREATE TABLE IF NOT EXISTS case_counters(agency TEXT NOT NULL, year INTEGER NOT NULL, "
+    "last INTEGER NOT NULL, PRIMARY KEY(agency, year));"
+    "CREATE TABLE IF NOT EXISTS case_numbers(case_id INTEGER PRIMARY KEY, number TEXT NOT NULL "
+    "UNIQUE);",
 };
 #define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
 

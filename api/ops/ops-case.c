@@ -301,6 +301,21 @@ static int check_doc_names(const cf_workflow_t *wf, const char *action, const cf
     return rc;
 }
 
+/* 1 if action, taken on c, gives the case its 案号: a transition of that action
+ * from c's state is marked assigns: case_number, and c has none yet. */
+static int assigns_number(const cf_workflow_t *wf, const cf_case_t *c, const char *action)
+{
+    for (unsigned i = 0; action && c->state && i < wf->doc->transitions_count; i++) {
+        const cf_wf_transition_t *t = &wf->doc->transitions[i];
+        if (strcmp(t->action, action) != 0 || !t->assigns)
+            continue;
+        for (unsigned j = 0; j < t->from_count; j++)
+            if (strcmp(t->from[j], c->state) == 0 || strcmp(t->from[j], "*") == 0)
+                return 1;
+    }
+    return 0;
+}
+
 /* Exported, documented in ops.h */
 int cf_ops_act(cf_ops_t *ops, const cf_ops_act_t *in, cf_ops_out_t *out)
 {
@@ -343,7 +358,8 @@ int cf_ops_act(cf_ops_t *ops, const cf_ops_act_t *in, cf_ops_out_t *out)
                          .wf = wf,
                          .events = events,
                          .docs = docs,
-                         .docs_count = docs ? in->docs_count : 0};
+                         .docs_count = docs ? in->docs_count : 0,
+                         .assigns_number = assigns_number(wf, &c, in->action)};
     if (rc == 0)
         rc = cf__ops_commit(ops, &w, &c, out);
     cf__ops_docs_free(docs, in->docs_count);
