@@ -159,8 +159,8 @@ int cf_store_case_number_next(cf_store_t *s, const char *agency, int year, int64
 int cf_store_case_number_put(cf_store_t *s, int64_t id, const char *number, cf_error_t *err)
 {
     sqlite3_stmt *st;
-    int rc = cf__store_prepare(s, "INSERT INTO case_numbers(case_id, number) VALUES (?, ?)", &st,
-                               err);
+    int rc =
+        cf__store_prepare(s, "INSERT INTO case_numbers(case_id, number) VALUES (?, ?)", &st, err);
     if (rc != 0)
         return rc;
     sqlite3_bind_int64(st, 1, id);
@@ -175,8 +175,7 @@ int cf_store_case_number_put(cf_store_t *s, int64_t id, const char *number, cf_e
 }
 
 /* Exported, documented in store.h */
-int cf_store_case_number_get(cf_store_t *s, int64_t id, char *number, size_t size,
-                             cf_error_t *err)
+int cf_store_case_number_get(cf_store_t *s, int64_t id, char *number, size_t size, cf_error_t *err)
 {
     sqlite3_stmt *st;
     int rc = cf__store_prepare(s, "SELECT number FROM case_numbers WHERE case_id = ?", &st, err);
@@ -188,7 +187,8 @@ int cf_store_case_number_get(cf_store_t *s, int64_t id, char *number, size_t siz
         cf__store_copy_col(st, 0, number, size);
     cf__store_release(s, st);
     if (step == SQLITE_DONE)
-        return cf_error_set(err, CF_ENOTFOUND, NULL, 0, 0, "case %lld has no number", (long long)id);
+        return cf_error_set(err, CF_ENOTFOUND, NULL, 0, 0, "case %lld has no number",
+                            (long long)id);
     return step == SQLITE_ROW ? 0 : cf__store_error(s, step, "read case number", err);
 }
 

@@ -309,12 +309,12 @@ static int number_format(const char *pattern, const char *abbr, int year, int64_
         n += (size_t)w;
     }
     if (n >= size)
-        return cf_error_set(err, CF_EINVALID, NULL, 0, 0, "the case number pattern '%s' is too long",
-                            pattern);
-    return strstr(pattern, "{seq}") ? 0
-                                    : cf_error_set(err, CF_EINVALID, NULL, 0, 0,
-                                                   "the case number pattern '%s' has no {seq}",
-                                                   pattern);
+        return cf_error_set(err, CF_EINVALID, NULL, 0, 0,
+                            "the case number pattern '%s' is too long", pattern);
+    if (!strstr(pattern, "{seq}"))
+        return cf_error_set(err, CF_EINVALID, NULL, 0, 0,
+                            "the case number pattern '%s' has no {seq}", pattern);
+    return 0;
 }
 
 /* A setting, or def when unset. */
@@ -352,11 +352,10 @@ static int assign_number(cf_ops_t *ops, const cf_case_t *c, json_t *events, char
     int year = atoi(at); /* the local year as recorded: 2026-03-02T12:00:00+08:00 */
     const char *suffix = strstr(agency, "医疗保障局");
     char def[160];
-    snprintf(def, sizeof(def), "%.*s", suffix && suffix[strlen("医疗保障局")] == '\0' &&
-                                               suffix != agency
-                                           ? (int)(suffix - agency)
-                                           : (int)strlen(agency),
-             agency);
+    int keep = (int)strlen(agency); /* 某县医疗保障局 -> 某县 */
+    if (suffix && suffix != agency && suffix[strlen("医疗保障局")] == '\0')
+        keep = (int)(suffix - agency);
+    snprintf(def, sizeof(def), "%.*s", keep, agency);
     snprintf(key, sizeof(key), "abbr:%s", agency);
     int64_t seq = 0;
     rc = setting_or(ops, key, def, abbr, sizeof(abbr), err);
