@@ -95,6 +95,8 @@ static const cyaml_schema_field_t transition_fields[] = {
     STR("guard", OPT, cf_wf_transition_t, guard),
     CYAML_FIELD_MAPPING_PTR("requires", OPT, cf_wf_transition_t, requires, requires_fields),
     STR("basis", OPT, cf_wf_transition_t, basis),
+    STRLIST("documents", OPT, cf_wf_transition_t, documents),
+    STR("assigns", OPT, cf_wf_transition_t, assigns),
     CYAML_FIELD_END,
 };
 static const cyaml_schema_value_t transition_entry = {

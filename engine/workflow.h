@@ -73,6 +73,9 @@ typedef struct cf_wf_transition_s {
     char *guard;                /* source text, or NULL */
     cf_wf_requires_t *requires; /* NULL when nothing required */
     char *basis;
+    char **documents; /* documents it may take besides those it requires (optional) */
+    char *assigns;    /* "case_number": taking it gives the case its 案号; or NULL */
+    unsigned documents_count;
 } cf_wf_transition_t;
 
 typedef struct cf_wf_extension_s {

@@ -44,7 +44,11 @@
  *    version 6: clocks.provisional, the first provisional year its deadline
  *    assumed (0: settled); calendar_version(version, changed_at), one row,
  *    bumped by every calendar change, which daemons poll -- store-calendar.c;
- *    version 7: tokens.expires_at, revoked_at, last_used_at -- store-token-life.c)
+ *    version 7: tokens.expires_at, revoked_at, last_used_at -- store-token-life.c;
+ *    version 8: settings(key PRIMARY KEY, value), what a bureau sets once for
+ *    the database, e.g. its default agency -- store-tokens.c;
+ *    version 9: case_counters(agency, year, last), case_numbers(case_id, number
+ *    UNIQUE): the 案号 given at filing -- store-tokens.c)
  */
 #include "store-int.h"
 
@@ -121,6 +125,13 @@ static const char *const migrations[] = {
     "ALTER TABLE tokens ADD COLUMN expires_at INTEGER;"
     "ALTER TABLE tokens ADD COLUMN revoked_at INTEGER;"
     "ALTER TABLE tokens ADD COLUMN last_used_at INTEGER;",
+    /* 8: the database's settings, e.g. its default agency (store-tokens.c) */
+    "CREATE TABLE IF NOT EXISTS settings(key TEXT PRIMARY KEY, value TEXT NOT NULL);",
+    /* 9: 案号, a counter per agency and year and the numbers given (store-tokens.c) */
+    "CREATE TABLE IF NOT EXISTS case_counters(agency TEXT NOT NULL, year INTEGER NOT NULL, "
+    "last INTEGER NOT NULL, PRIMARY KEY(agency, year));"
+    "CREATE TABLE IF NOT EXISTS case_numbers(case_id INTEGER PRIMARY KEY, number TEXT NOT NULL "
+    "UNIQUE);",
 };
 #define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
 

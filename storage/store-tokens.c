@@ -11,6 +11,10 @@
  *                A separate table, not a column of cases, because the case row
  *                is written by the case code, which knows nothing of agencies.
  *
+ *   settings     key PRIMARY KEY, value (migration 7): what the bureau sets for
+ *                the whole database; "agency" is the default agency of a case
+ *                opened from the command line (`caseflow init --agency`).
+ *
  * Rejected: an agency column on cases (every writer of the row would have to
  * carry it).
  */
@@ -96,12 +100,105 @@ int cf_store_case_agency_head(cf_store_t *s, int64_t id, char *agency, size_t si
     return step == SQLITE_ROW ? 0 : cf__store_error(s, step, "read case agency", err);
 }
 
+/* Exported, documented in store.h */
+int cf_store_setting_get(cf_store_t *s, const char *key, char *value, size_t size, cf_error_t *err)
+{
+    sqlite3_stmt *st;
+    int rc = cf__store_prepare(s, "SELECT value FROM settings WHERE key = ?", &st, err);
+    if (rc != 0)
+        return rc;
+    sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+    int step = sqlite3_step(st);
+    if (step == SQLITE_ROW)
+        cf__store_copy_col(st, 0, value, size);
+    cf__store_release(s, st);
+    if (step == SQLITE_DONE)
+        return cf_error_set(err, CF_ENOTFOUND, NULL, 0, 0, "no setting '%s'", key);
+    return step == SQLITE_ROW ? 0 : cf__store_error(s, step, "read setting", err);
+}
+
+/* Exported, documented in store.h */
+int cf_store_setting_set(cf_store_t *s, const char *key, const char *value, cf_error_t *err)
+{
+    sqlite3_stmt *st;
+    int rc = cf__store_prepare(s,
+                               "INSERT INTO settings(key, value) VALUES (?, ?) ON CONFLICT(key) "
+                               "DO UPDATE SET value = excluded.value",
+                               &st, err);
+    if (rc != 0)
+        return rc;
+    sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, value, -1, SQLITE_STATIC);
+    return cf__store_step_done(s, st, "store setting", err);
+}
+
+/* Exported, documented in store.h */
+int cf_store_case_number_next(cf_store_t *s, const char *agency, int year, int64_t *seq,
+                              cf_error_t *err)
+{
+    sqlite3_stmt *st;
+    int rc = cf__store_prepare(s,
+                               "INSERT INTO case_counters(agency, year, last) VALUES (?, ?, 1) "
+                               "ON CONFLICT(agency, year) DO UPDATE SET last = last + 1 "
+                               "RETURNING last",
+                               &st, err);
+    if (rc != 0)
+        return rc;
+    sqlite3_bind_text(st, 1, agency, -1, SQLITE_STATIC);
+    sqlite3_bind_int(st, 2, year);
+    int step = sqlite3_step(st);
+    if (step == SQLITE_ROW)
+        *seq = sqlite3_column_int64(st, 0);
+    if (step == SQLITE_ROW)
+        step = sqlite3_step(st);
+    cf__store_release(s, st);
+    return step == SQLITE_DONE ? 0 : cf__store_error(s, step, "take a case number", err);
+}
+
+/* Exported, documented in store.h */
+int cf_store_case_number_put(cf_store_t *s, int64_t id, const char *number, cf_error_t *err)
+{
+    sqlite3_stmt *st;
+    int rc =
+        cf__store_prepare(s, "INSERT INTO case_numbers(case_id, number) VALUES (?, ?)", &st, err);
+    if (rc != 0)
+        return rc;
+    sqlite3_bind_int64(st, 1, id);
+    sqlite3_bind_text(st, 2, number, -1, SQLITE_STATIC);
+    int step = sqlite3_step(st);
+    cf__store_release(s, st);
+    if ((step & 0xff) == SQLITE_CONSTRAINT)
+        return cf_error_set(err, CF_EEXIST, NULL, 0, 0,
+                            "case %lld already has a number, or '%s' is taken", (long long)id,
+                            number);
+    return step == SQLITE_DONE ? 0 : cf__store_error(s, step, "record case number", err);
+}
+
+/* Exported, documented in store.h */
+int cf_store_case_number_get(cf_store_t *s, int64_t id, char *number, size_t size, cf_error_t *err)
+{
+    sqlite3_stmt *st;
+    int rc = cf__store_prepare(s, "SELECT number FROM case_numbers WHERE case_id = ?", &st, err);
+    if (rc != 0)
+        return rc;
+    sqlite3_bind_int64(st, 1, id);
+    int step = sqlite3_step(st);
+    if (step == SQLITE_ROW)
+        cf__store_copy_col(st, 0, number, size);
+    cf__store_release(s, st);
+    if (step == SQLITE_DONE)
+        return cf_error_set(err, CF_ENOTFOUND, NULL, 0, 0, "case %lld has no number",
+                            (long long)id);
+    return step == SQLITE_ROW ? 0 : cf__store_error(s, step, "read case number", err);
+}
+
 /* cf_store_case_list's query (store-cases.c), joined with case_agency. */
 #define LIST_SELECT                                                                                \
     "SELECT c.id, c.workflow_id, c.workflow_version, c.state, c.closed, c.party, c.matter_id, "    \
     "c.parent_id, c.updated_at, c.version, (SELECT MIN(deadline) FROM clocks k WHERE k.case_id = " \
     "c.id AND k.state = 'running'), (SELECT MIN(provisional) FROM clocks k WHERE k.case_id = "     \
-    "c.id AND k.state IN ('running', 'paused') AND k.provisional > 0) FROM cases c JOIN "          \
+    "c.id AND k.state IN ('running', 'paused') AND k.provisional > 0), (SELECT number FROM "       \
+    "case_numbers n WHERE n.case_id = c.id) FROM cases c JOIN "                                    \
     "case_agency a ON a.case_id = c.id AND a.agency = ?9 WHERE "
 static const char *const list_sql = LIST_SELECT CF__LIST_FILTERS(CF__LIST_ANY_PARENT);
 static const char *const children_sql = LIST_SELECT CF__LIST_FILTERS(CF__LIST_CHILDREN);

@@ -154,6 +154,7 @@ typedef struct cf_case_filter_s {
                              periods lapse rather than fall overdue: not counted) */
     int64_t after;        /* the page's cursor: only cases with a greater id, or 0 */
     int64_t limit;        /* at most this many cases, or 0: all */
+    const char *number;   /* the case with this 案号, or NULL */
 } cf_case_filter_t;
 
 /* OUT *list: new array of {id, workflow, workflow_version, version (the case's),
@@ -299,6 +300,26 @@ int cf_store_case_agency(cf_store_t *s, int64_t id, char *agency, size_t size, c
  * cached copy of the case (the daemon writer's) is still current. */
 int cf_store_case_agency_head(cf_store_t *s, int64_t id, char *agency, size_t size,
                               char head[CF_CHAIN_HEX], cf_error_t *err);
+/* The database's settings (issue 20): CF_SETTING_AGENCY is the agency a case
+ * opened from the command line belongs to unless it names another. get: OUT
+ * value (size bytes), CF_ENOTFOUND when unset. set: stores or replaces it. */
+#define CF_SETTING_AGENCY "agency"
+/* The 案号 pattern ({abbr}: the agency's abbreviation, setting "abbr:<agency>",
+ * else its name less a final 医疗保障局; {year}; {seq}: per agency and year). */
+#define CF_SETTING_NUMBER_PATTERN "case_number_pattern"
+#define CF_NUMBER_PATTERN_DEFAULT "{abbr}医保案〔{year}〕{seq}号"
+int cf_store_setting_get(cf_store_t *s, const char *key, char *value, size_t size, cf_error_t *err);
+int cf_store_setting_set(cf_store_t *s, const char *key, const char *value, cf_error_t *err);
+/* 案号 (issue 20 item 1), inside the caller's transaction. next: OUT *seq, the
+ * next number of agency's counter for year (1, 2, ...), the counter row updated
+ * in that transaction, so a rollback gives the number back and two writers never
+ * get the same one. put: records number for case id (CF_EEXIST when already
+ * given). get: OUT number (size bytes), CF_ENOTFOUND when the case has none. */
+int cf_store_case_number_next(cf_store_t *s, const char *agency, int year, int64_t *seq,
+                              cf_error_t *err);
+int cf_store_case_number_put(cf_store_t *s, int64_t id, const char *number, cf_error_t *err);
+int cf_store_case_number_get(cf_store_t *s, int64_t id, char *number, size_t size,
+                             cf_error_t *err);
 /* As cf_store_case_list, restricted to agency's cases, and paged: f->after and
  * f->limit (a caller wanting to know whether more follow asks for one more row). */
 int cf_store_case_list_agency(cf_store_t *s, const char *agency, const cf_case_filter_t *f,

@@ -199,7 +199,8 @@ static void parity_cli(const char *db)
     int rc = cli(db, P_OPEN, "case", "open", "--workflow", "penalty-general", "--party",
                  "某某大药房", "--party-type", "定点医药机构", "--fact", "lead_source=投诉举报",
                  "--cause", "js-2024:14", "--officer", "张三:65010020001", "--officer",
-                 "王五:65010020002", "--actor", "张三", "--role", "handler", NULL);
+                 "王五:65010020002", "--actor", "张三", "--role", "handler", "--agency",
+                 "某县医疗保障局", NULL); /* the API's token's agency: the same 案号 */
     if (rc != 0)
         CF__FAIL("cli open: %d %s", rc, err_text);
     rc = cli(db, P_FILE, "case", "act", "1", "file", "--role", "head", "--actor", "李四", "--fact",
@@ -315,7 +316,7 @@ static void parity_api(const char *db)
 /* ops-1.2: API parity: the same scenario -- opened with a 案由 and officers, filed
  * with a document's bytes, evidence preserved with three documents, a period
  * excluded, the clock extended -- through the command line and through the API
- * leaves the same events (but for their instants) and the same alerts. */
+ * (one agency, so one 案号) leaves the same events (but for their instants) and the same alerts. */
 TEST_IMPL(ops_parity)
 {
     char a[512], b[512], alerts_a[8192], alerts_b[8192];

@@ -154,6 +154,9 @@ enum { CF_OPT_REQ = 1, CF_OPT_MANY = 2 };
 #define CF_OPTIONS(X)                                                                              \
     X("init", "--workflows", "DIR", 0,                                                             \
       "workflows, calendars/, causes/ ... (./workflows, else installed)")                          \
+    X("init", "--agency", "NAME", 0, "the agency cases opened here belong to (stored)")            \
+    X("init", "--abbr", "TEXT", 0, "the agency's abbreviation in its case numbers")            \
+    X("init", "--number-pattern", "P", 0, "案号 pattern: {abbr}医保案〔{year}〕{seq}号")          \
     X("workflow load", "FILE", NULL, CF_OPT_REQ | CF_OPT_MANY, "a workflow or overlay YAML file")  \
     X("workflow check", "FILE", NULL, CF_OPT_REQ | CF_OPT_MANY, "a workflow or overlay YAML file") \
     X("workflow show", "ID", NULL, CF_OPT_REQ, "the workflow's id")                                \
@@ -170,6 +173,7 @@ enum { CF_OPT_REQ = 1, CF_OPT_MANY = 2 };
       "where the type may be either (a 个体诊所): the party's kind")                               \
     X("case open", "--parent", "CASE", 0, "the case this one comes from")                          \
     X("case open", "--cause", "ID", 0, "the 案由 situation")                                       \
+    X("case open", "--agency", "NAME", 0, "the agency it belongs to (default: init --agency)")     \
     X("case open", "--officer", "NAME:CERTNO", CF_OPT_MANY, "a law-enforcement officer")           \
     X("case open", "--fact", "NAME=VALUE", CF_OPT_MANY, "a fact the workflow declares")            \
     X("case open", "--hash", "sha256|sm3", 0, "the case's hash chain algorithm (sha256)")          \
@@ -203,6 +207,7 @@ enum { CF_OPT_REQ = 1, CF_OPT_MANY = 2 };
     X("case list", "--state", "STATE", 0, "only cases in this state")                              \
     X("case list", "--workflow", "ID", 0, "only cases on this workflow")                           \
     X("case list", "--matter", "ID", 0, "only cases opened for this matter")                       \
+    X("case list", "--number", "案号", 0, "only the case with this number")                      \
     X("case list", "--parent", "CASE", 0, "only cases that come from this case")                   \
     X("case list", "--open", NULL, 0, "only cases not closed")                                     \
     X("case list", "--due-within", "SPAN", 0, "only cases with a deadline within 3d, 12h ...")     \

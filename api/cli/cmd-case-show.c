@@ -76,6 +76,16 @@ static json_t *case_json(cf__session_t *s, const cf_workflow_t *wf, const cf_cas
     json_object_set_new(o, "children", children);
     json_object_set_new(o, "events", events);
     json_object_set_new(o, "allowed", cf_engine_allowed(wf, c));
+    char text[256]; /* the 案号 and the agency (issue 20), null when none */
+    cf_error_t none;
+    json_object_set_new(o, "number",
+                        cf_store_case_number_get(s->store, c->id, text, sizeof(text), &none) == 0
+                            ? json_string(text)
+                            : json_null());
+    json_object_set_new(o, "agency",
+                        cf_store_case_agency(s->store, c->id, text, sizeof(text), &none) == 0
+                            ? json_string(text)
+                            : json_null());
     return o;
 }
 
@@ -99,6 +109,9 @@ static void print_header(FILE *f, const json_t *o, const cf_workflow_t *wf, cons
     cf_time_format(c->opened_at, opened);
     fprintf(f, "case %lld — %s (%s v%u, %.12s)\n", (long long)c->id, wf->doc->title, c->workflow_id,
             c->workflow_version, c->workflow_hash);
+    const char *number = json_string_value(json_object_get(o, "number"));
+    const char *agency = json_string_value(json_object_get(o, "agency"));
+    fprintf(f, "number: %s\nagency: %s\n", number ? number : "-", agency ? agency : "-");
     fprintf(f, "party:  %s", json_string_value(json_object_get(c->party, "name")));
     if (json_object_get(c->party, "type"))
         fprintf(f, " (%s)", json_string_value(json_object_get(c->party, "type")));
@@ -336,11 +349,13 @@ static int64_t parse_span(const char *text)
 static void print_row(cf_cli_t *cli, const json_t *row)
 {
     const char *deadline = json_string_value(json_object_get(row, "next_deadline"));
-    fprintf(cli->out, "%-6lld %-18s %-22s %-25s %s%s\n",
+    const char *number = json_string_value(json_object_get(row, "number"));
+    fprintf(cli->out, "%-6lld %-18s %-22s %-25s %s%s%s%s\n",
             (long long)json_integer_value(json_object_get(row, "id")),
             json_string_value(json_object_get(row, "workflow")),
             json_string_value(json_object_get(row, "state")), deadline ? deadline : "-",
             json_string_value(json_object_get(json_object_get(row, "party"), "name")),
+            number ? "  " : "", number ? number : "",
             json_object_get(row, "provisional") ? "  (provisional deadline)" : "");
 }
 
@@ -372,6 +387,7 @@ int cf__cmd_case_list(cf_cli_t *cli, int argc, char **argv)
     cf_case_filter_t f = {.state = cf__opt_value(argc, argv, "--state"),
                           .workflow = cf__opt_value(argc, argv, "--workflow"),
                           .matter = cf__opt_value(argc, argv, "--matter"),
+                          .number = cf__opt_value(argc, argv, "--number"),
                           .parent = parent ? strtoll(parent, NULL, 10) : 0,
                           .open_only = cf__opt_flag(argc, argv, "--open"),
                           .overdue = cf__opt_flag(argc, argv, "--overdue"),

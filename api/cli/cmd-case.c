@@ -177,7 +177,8 @@ static int open_case(cf_cli_t *cli, cf_ops_t *ops, int argc, char **argv, cf_ops
     cf_ops_open_t in = {.workflow = cf__opt_value(argc, argv, "--workflow"),
                         .matter = cf__opt_value(argc, argv, "--matter"),
                         .party = party,
-                        .cause = cf__opt_value(argc, argv, "--cause")};
+                        .cause = cf__opt_value(argc, argv, "--cause"),
+                        .agency = cf__opt_value(argc, argv, "--agency")};
     int rc = party ? 0 : cf_error_set(&out->err, CF_EINVAL, NULL, 0, 0, "--party is not UTF-8");
     if (rc == 0 && algo && cf_chain_algo_parse(algo, &in.algo) != 0)
         rc = cf_error_set(&out->err, CF_EINVAL, NULL, 0, 0, "--hash must be sha256 or sm3");
@@ -209,7 +210,7 @@ int cf__cmd_case_open(cf_cli_t *cli, int argc, char **argv)
         return cf__cli_usage(cli, "case open (--workflow ID | --matter ID) --party NAME "
                                   "[--party-type T] [--parent CASE] [--fact K=V]... [--actor A] "
                                   "[--role R] [--at TIME] [--hash sha256|sm3] [--cause ID] "
-                                  "[--officer NAME:CERTNO]... [--party-kind K]");
+                                  "[--officer NAME:CERTNO]... [--party-kind K] [--agency NAME]");
     return run_change(cli, argc, argv, open_case);
 }
 

@@ -257,6 +257,26 @@ static int load_overlays(cf_cli_t *cli, cf_store_t *store, const char *dir, json
     return failed;
 }
 
+/* --abbr (of --agency's name) and --number-pattern, stored as settings. */
+static int init_numbers(cf_store_t *store, const char *agency, int argc, char **argv,
+                        cf_error_t *err)
+{
+    const char *abbr = cf__opt_value(argc, argv, "--abbr");
+    const char *pattern = cf__opt_value(argc, argv, "--number-pattern");
+    char key[160];
+    int rc = 0;
+    if (abbr && !agency)
+        return cf_error_set(err, CF_EINVAL, NULL, 0, 0, "--abbr is the abbreviation of --agency");
+    if (pattern && !strstr(pattern, "{seq}"))
+        return cf_error_set(err, CF_EINVAL, NULL, 0, 0, "--number-pattern needs {seq}");
+    snprintf(key, sizeof(key), "abbr:%s", agency ? agency : "");
+    if (abbr)
+        rc = cf_store_setting_set(store, key, abbr, err);
+    if (rc == 0 && pattern)
+        rc = cf_store_setting_set(store, CF_SETTING_NUMBER_PATTERN, pattern, err);
+    return rc;
+}
+
 /* Exported, documented in cli.h */
 int cf__cmd_init(cf_cli_t *cli, int argc, char **argv)
 {
@@ -269,8 +289,16 @@ int cf__cmd_init(cf_cli_t *cli, int argc, char **argv)
     int rc = cf_store_open(cli->db_path, &store, &err);
     if (rc != 0)
         return cf__cli_fail(cli, rc, &err);
+    const char *agency = cf__opt_value(argc, argv, "--agency");
+    if (agency && !*agency)
+        rc = cf_error_set(&err, CF_EINVAL, NULL, 0, 0, "--agency must not be empty");
+    else if (agency)
+        rc = cf_store_setting_set(store, CF_SETTING_AGENCY, agency, &err);
+    if (rc == 0)
+        rc = init_numbers(store, agency, argc, argv, &err);
     snprintf(calendars, sizeof(calendars), "%s/calendars", dir);
-    rc = load_calendars(cli, store, calendars, &err);
+    if (rc == 0)
+        rc = load_calendars(cli, store, calendars, &err);
     snprintf(causes, sizeof(causes), "%s/causes", dir);
     if (rc == 0)
         rc = load_causes(cli, store, causes, &err);

@@ -175,6 +175,32 @@ static int act_cause(cf_ops_t *ops, const cf_workflow_t *wf, const cf_case_t *c,
     return rc;
 }
 
+/* The agency a new case belongs to (issue 20 item 0): the caller's (a token's),
+ * the one given, else the database's default. OUT agency (size bytes; "" for
+ * none, a database set up without one). */
+static int open_agency(cf_ops_t *ops, const cf_ops_open_t *in, char *agency, size_t size,
+                       cf_error_t *err)
+{
+    agency[0] = '\0';
+    if (in->by.agency && in->agency && strcmp(in->by.agency, in->agency) != 0)
+        return cf_error_set(err, CF_EINVAL, NULL, 0, 0,
+                            "agency '%s' is not the caller's agency '%s'", in->agency,
+                            in->by.agency);
+    const char *given = in->by.agency ? in->by.agency : in->agency;
+    if (given && !*given)
+        return cf_error_set(err, CF_EINVAL, NULL, 0, 0, "the agency must not be empty");
+    if (given && strlen(given) >= size)
+        return cf_error_set(err, CF_EINVAL, NULL, 0, 0, "the agency's name is too long");
+    if (given) {
+        snprintf(agency, size, "%s", given);
+        return 0;
+    }
+    int rc = cf_store_setting_get(ops->store, CF_SETTING_AGENCY, agency, size, err);
+    if (rc == CF_ENOTFOUND)
+        agency[0] = '\0';
+    return rc == CF_ENOTFOUND ? 0 : rc;
+}
+
 /* Exported, documented in ops.h */
 int cf_ops_open(cf_ops_t *ops, const cf_ops_open_t *in, cf_ops_out_t *out)
 {
@@ -183,7 +209,10 @@ int cf_ops_open(cf_ops_t *ops, const cf_ops_open_t *in, cf_ops_out_t *out)
     const json_t *party = in->party;
     cf_case_t c;
     cf_error_t *err = &out->err;
+    char agency[128] = "";
     int rc = cf_case_init(&c);
+    if (rc == 0)
+        rc = open_agency(ops, in, agency, sizeof(agency), err);
     if (rc == 0 && !json_is_string(json_object_get(party, "name")))
         rc = cf_error_set(err, CF_EINVAL, NULL, 0, 0, "the party needs a name");
     if (rc == 0 && !json_is_null(json_object_get(party, "type")) &&
@@ -212,8 +241,11 @@ int cf_ops_open(cf_ops_t *ops, const cf_ops_open_t *in, cf_ops_out_t *out)
     if (rc == 0 && (rc = cf_engine_open(wf, ops->cal, &req, &events, &out->why)) != 0)
         refused(out, rc);
     c.algo = in->algo;
-    cf__ops_write_t w = {
-        .by = &in->by, .wf = wf, .events = events, .opening = 1, .agency = in->by.agency};
+    cf__ops_write_t w = {.by = &in->by,
+                         .wf = wf,
+                         .events = events,
+                         .opening = 1,
+                         .agency = agency[0] ? agency : NULL};
     if (rc == 0)
         rc = cf__ops_commit(ops, &w, &c, out);
     json_decref(facts);
@@ -225,6 +257,64 @@ int cf_ops_open(cf_ops_t *ops, const cf_ops_open_t *in, cf_ops_out_t *out)
 }
 
 /* ---- act ----------------------------------------------------------------------------------- */
+
+/* Adds the n names to the array set, each once. */
+static void add_names(json_t *set, char *const *names, unsigned n)
+{
+    for (unsigned i = 0; i < n; i++)
+        if (!listed(set, names[i]))
+            json_array_append_new(set, json_string(names[i]));
+}
+
+/* Documents by name, checked (issue 20 item 3): each name must be one a transition
+ * of action declares, required (requires.documents) or optional (documents). An
+ * action the workflow does not declare is left to the engine's refusal. Anything
+ * else is CF_EINVALID naming the names allowed. */
+static int check_doc_names(const cf_workflow_t *wf, const char *action, const cf_ops_doc_t *docs,
+                           size_t n, cf_error_t *err)
+{
+    if (n == 0 || !action)
+        return 0;
+    json_t *allowed = json_array();
+    int known = 0, rc = allowed ? 0 : CF_ENOMEM;
+    for (unsigned i = 0; rc == 0 && i < wf->doc->transitions_count; i++) {
+        const cf_wf_transition_t *t = &wf->doc->transitions[i];
+        if (strcmp(t->action, action) != 0)
+            continue;
+        known = 1;
+        if (t->requires)
+            add_names(allowed, t->requires->documents, t->requires->documents_count);
+        add_names(allowed, t->documents, t->documents_count);
+    }
+    for (size_t i = 0; rc == 0 && known && i < n; i++) {
+        if (docs[i].name && listed(allowed, docs[i].name))
+            continue;
+        char *names = json_dumps(allowed, JSON_COMPACT);
+        rc = cf_error_set(err, CF_EINVALID, NULL, 0, 0,
+                          "document '%s' is not one action '%s' of workflow '%s' takes; "
+                          "allowed: %s",
+                          docs[i].name ? docs[i].name : "", action, wf->doc->id,
+                          json_array_size(allowed) && names ? names : "none");
+        free(names);
+    }
+    json_decref(allowed);
+    return rc;
+}
+
+/* 1 if action, taken on c, gives the case its 案号: a transition of that action
+ * from c's state is marked assigns: case_number, and c has none yet. */
+static int assigns_number(const cf_workflow_t *wf, const cf_case_t *c, const char *action)
+{
+    for (unsigned i = 0; action && c->state && i < wf->doc->transitions_count; i++) {
+        const cf_wf_transition_t *t = &wf->doc->transitions[i];
+        if (strcmp(t->action, action) != 0 || !t->assigns)
+            continue;
+        for (unsigned j = 0; j < t->from_count; j++)
+            if (strcmp(t->from[j], c->state) == 0 || strcmp(t->from[j], "*") == 0)
+                return 1;
+    }
+    return 0;
+}
 
 /* Exported, documented in ops.h */
 int cf_ops_act(cf_ops_t *ops, const cf_ops_act_t *in, cf_ops_out_t *out)
@@ -247,6 +337,8 @@ int cf_ops_act(cf_ops_t *ops, const cf_ops_act_t *in, cf_ops_out_t *out)
     if (rc == 0 && c.matter_id)
         rc = cf_store_matter_get(ops->store, c.matter_id, &matter, err);
     if (rc == 0)
+        rc = check_doc_names(wf, in->action, in->docs, in->docs_count, err);
+    if (rc == 0)
         rc = cf__ops_docs(ops, in->docs, in->docs_count, &docs, &refs, err);
     json_t *cause = NULL, *children = NULL;
     if (rc == 0)
@@ -266,7 +358,8 @@ int cf_ops_act(cf_ops_t *ops, const cf_ops_act_t *in, cf_ops_out_t *out)
                          .wf = wf,
                          .events = events,
                          .docs = docs,
-                         .docs_count = docs ? in->docs_count : 0};
+                         .docs_count = docs ? in->docs_count : 0,
+                         .assigns_number = assigns_number(wf, &c, in->action)};
     if (rc == 0)
         rc = cf__ops_commit(ops, &w, &c, out);
     cf__ops_docs_free(docs, in->docs_count);

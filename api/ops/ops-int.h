@@ -23,6 +23,7 @@ typedef struct cf__ops_write_s {
     const char *agency; /* opening: the agency to stamp, or NULL */
     const cf__ops_doc_t *docs;
     size_t docs_count;
+    int assigns_number; /* the action gives the case its 案号 (assigns: case_number) */
 } cf__ops_write_t;
 
 /* Reads case id as by may see it and checks by->if_match (CF_ECONFLICT, with

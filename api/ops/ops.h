@@ -112,6 +112,9 @@ typedef struct cf_ops_open_s {
     const json_t *facts;    /* an object; string values are converted to the declared type */
     const json_t *officers; /* [{"name", "cert"}] into the fact officers, or NULL */
     const char *cause;      /* a 案由 situation ("js-2024:14"), or NULL */
+    const char *agency;     /* the agency the case belongs to (--agency), or NULL: by.agency,
+                               else the database's default (init --agency), else none.
+                               Given with by.agency it must be the same (CF_EINVAL). */
     cf_chain_algo_t algo;
 } cf_ops_open_t;
 
