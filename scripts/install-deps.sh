@@ -3,7 +3,8 @@
 # Everything comes from Debian; nothing is downloaded at build or run time.
 set -e
 PKGS="build-essential cmake pkg-config libuv1-dev libsqlite3-dev libcyaml-dev libyaml-dev
-libjansson-dev libssl-dev libh2o-dev libcurl4-openssl-dev sqlite3 curl jq"
+libjansson-dev libssl-dev libh2o-dev libcurl4-openssl-dev sqlite3 curl jq
+libcairo2-dev libpango1.0-dev fonts-noto-cjk poppler-utils"
 # RELIABILITY: extras for targets that are not make test: `install-deps.sh fuzz` (make fuzz:
 # clang and its libFuzzer runtime), `install-deps.sh valgrind` (make valgrind)
 for extra in "$@"; do

@@ -92,6 +92,8 @@ int cf__read_file(const char *path, char **buf, size_t *len, cf_error_t *err);
     X("case show", case_show, "show a case: state, facts, clocks, timeline, allowed actions")      \
     X("case list", case_list, "list cases, by state, workflow, due date")                          \
     X("case export", case_export, "write a case, its events and its workflow as a bundle")         \
+    X("doc list", doc_list, "the 文书 a case's state needs, which have templates, which exist")  \
+    X("doc render", doc_render, "render a 文书 from the case as PDF (--out FILE)")                \
     X("audit verify", audit_verify, "recompute every case's hash chain and report breaks")         \
     X("audit replay", audit_replay,                                                                \
       "replay cases against their pinned workflow; report deviations")                             \

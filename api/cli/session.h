@@ -47,4 +47,13 @@ void cf__dir_free(char **paths, size_t count);
 /* Prints a JSON value (indented) and a newline on cli->out. */
 void cf__print_json(cf_cli_t *cli, const json_t *value);
 
+/* Renders document name of case c (workflow wf) as PDF: the case's events
+ * read, the template and bureau found on path (NULL: $CASEFLOW_TEMPLATES, else
+ * workflows/templates), filled with extra facts (may be NULL) over the case's,
+ * dated date (0: the document's own date, render.h cf_render_doc_date). OUT
+ * *pdf (free()), *len. (cmd-doc.c) */
+int cf__doc_render(cf__session_t *s, const char *path, const cf_workflow_t *wf,
+                   const cf_case_t *c, const char *name, const json_t *extra, cf_time_t date,
+                   unsigned char **pdf, size_t *len, cf_error_t *err);
+
 #endif
