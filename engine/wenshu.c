@@ -194,8 +194,13 @@ static const cyaml_schema_field_t block_fields[] = {
 static const cyaml_schema_value_t block_entry = {
     CYAML_VALUE_MAPPING(CYAML_FLAG_DEFAULT, cf_wenshu_block_t, block_fields),
 };
+static const cyaml_schema_value_t string_entry = {
+    CYAML_VALUE_STRING(CYAML_FLAG_POINTER, char, 1, CYAML_UNLIMITED),
+};
 static const cyaml_schema_field_t tpl_fields[] = {
     CYAML_FIELD_STRING_PTR("name", CYAML_FLAG_POINTER, cf_wenshu_tpl_t, name, 1, CYAML_UNLIMITED),
+    CYAML_FIELD_SEQUENCE("workflows", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL, cf_wenshu_tpl_t,
+                         workflows, &string_entry, 0, CYAML_UNLIMITED),
     CYAML_FIELD_STRING_PTR("title", CYAML_FLAG_POINTER, cf_wenshu_tpl_t, title, 1, CYAML_UNLIMITED),
     STR("number", cf_wenshu_tpl_t, number),
     STR("layout", cf_wenshu_tpl_t, layout),
@@ -291,6 +296,15 @@ void cf_wenshu_tpl_free(cf_wenshu_tpl_t *tpl)
         return;
     cyaml_config_t cfg = cf__cyaml_config(NULL);
     cyaml_free(&cfg, &tpl_schema, tpl, 0);
+}
+
+/* Exported, documented in wenshu.h */
+int cf_wenshu_tpl_serves(const cf_wenshu_tpl_t *t, const char *workflow_id)
+{
+    for (unsigned i = 0; i < t->workflows_count; i++)
+        if (strcmp(t->workflows[i], workflow_id) == 0)
+            return 1;
+    return t->workflows_count == 0;
 }
 
 /* Exported, documented in wenshu.h */

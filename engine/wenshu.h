@@ -11,6 +11,7 @@
  * field; in short:
  *
  *   name: 行政处罚决定书          the document, as the workflow's actions name it
+ *   workflows: [penalty-general] the workflows whose cases it serves (optional: all)
  *   title: 行政处罚决定书         the heading printed on it
  *   number: "{{bureau.abbr}}医保罚〔{{case.year}}〕{{case.id}}号"   the 文号 (optional)
  *   layout: letter | form        a letter (paragraphs) or a form (a ruled table)
@@ -81,6 +82,8 @@ typedef struct cf_wenshu_block_s {
 
 typedef struct cf_wenshu_tpl_s {
     char *name;
+    char **workflows; /* the workflows (ids) whose cases it serves; none: every one */
+    unsigned workflows_count;
     char *title;
     char *number; /* the 文号 pattern, or NULL: the document has none */
     char *layout; /* "letter" (default) or "form" */
@@ -102,6 +105,9 @@ typedef struct cf_wenshu_bureau_s {
 int cf_wenshu_tpl_load(const char *buf, size_t len, const char *source, cf_wenshu_tpl_t **tpl,
                        cf_error_t *err);
 void cf_wenshu_tpl_free(cf_wenshu_tpl_t *tpl);
+
+/* 1 if t serves cases of workflow_id (its workflows list names it, or is empty). */
+int cf_wenshu_tpl_serves(const cf_wenshu_tpl_t *t, const char *workflow_id);
 
 /* Parses a bureau file. OUT *b (free with cf_wenshu_bureau_free). Every field is
  * required: CF_EPARSE naming the one missing. */

@@ -93,14 +93,6 @@ static int read_all(const char *file, char **buf, size_t *len, cf_error_t *err)
 }
 
 /* Exported, documented in render.h */
-int cf_render_has_template(const char *path, const char *name)
-{
-    char file[1024], fname[512];
-    snprintf(fname, sizeof(fname), "%s.yaml", name);
-    return find_on_path(path, fname, file, sizeof(file)) == 0;
-}
-
-/* Exported, documented in render.h */
 int cf_render_template_find(const char *path, const char *name, cf_wenshu_tpl_t **tpl,
                             cf_error_t *err)
 {
@@ -115,6 +107,33 @@ int cf_render_template_find(const char *path, const char *name, cf_wenshu_tpl_t 
         rc = cf_wenshu_tpl_load(buf, len, file, tpl, err);
     free(buf);
     return rc;
+}
+
+/* Exported, documented in render.h */
+int cf_render_template_for(const char *path, const char *name, const char *workflow_id,
+                           cf_wenshu_tpl_t **tpl, cf_error_t *err)
+{
+    cf_wenshu_tpl_t *t = NULL;
+    int rc = cf_render_template_find(path, name, &t, err);
+    if (rc == 0 && workflow_id && !cf_wenshu_tpl_serves(t, workflow_id)) {
+        rc = cf_error_set(err, CF_ENOTFOUND, NULL, 0, 0,
+                          "the template for '%s' in %s does not serve workflow %s", name, path,
+                          workflow_id);
+        cf_wenshu_tpl_free(t);
+    }
+    if (rc == 0)
+        *tpl = t;
+    return rc;
+}
+
+/* Exported, documented in render.h */
+int cf_render_has_template(const char *path, const char *name, const char *workflow_id)
+{
+    cf_wenshu_tpl_t *t = NULL;
+    if (cf_render_template_for(path, name, workflow_id, &t, NULL) != 0)
+        return 0;
+    cf_wenshu_tpl_free(t);
+    return 1;
 }
 
 /* Exported, documented in render.h */
@@ -389,7 +408,7 @@ int cf_render_case_doc(const char *path, const char *name, const cf_wenshu_input
     cf_wenshu_tpl_t *tpl = NULL;
     cf_wenshu_bureau_t *bureau = NULL;
     cf_wenshu_doc_t doc;
-    int rc = cf_render_template_find(path, name, &tpl, err);
+    int rc = cf_render_template_for(path, name, in->c->workflow_id, &tpl, err);
     if (rc == 0)
         rc = cf_render_bureau_find(path, &bureau, err);
     if (rc == 0) {

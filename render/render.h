@@ -38,14 +38,20 @@ int cf_render_template_find(const char *path, const char *name, cf_wenshu_tpl_t 
 /* Loads bureau.yaml from the first folder of path that has one. OUT *b. */
 int cf_render_bureau_find(const char *path, cf_wenshu_bureau_t **b, cf_error_t *err);
 
-/* 1 if some folder of path has a template for name. */
-int cf_render_has_template(const char *path, const char *name);
+/* As cf_render_template_find, for a case of workflow workflow_id: CF_ENOTFOUND
+ * also when the template found does not serve that workflow. */
+int cf_render_template_for(const char *path, const char *name, const char *workflow_id,
+                           cf_wenshu_tpl_t **tpl, cf_error_t *err);
+
+/* 1 if path has a template for name that serves workflow_id. */
+int cf_render_has_template(const char *path, const char *name, const char *workflow_id);
 
 /* Lays doc out as an A4 PDF. OUT *pdf (malloc'd, free()) and *len. Returns 0,
  * CF_ENOMEM, or CF_EIO when cairo fails (err says why). */
 int cf_render_pdf(const cf_wenshu_doc_t *doc, unsigned char **pdf, size_t *len, cf_error_t *err);
 
-/* The whole step: finds name's template and the bureau on path, fills it from
+/* The whole step: finds name's template (for in->c's workflow) and the bureau
+ * on path, fills it from
  * in (whose bureau is ignored: the one found is used) and renders it. OUT
  * *pdf, *len. Errors as the steps give them (CF_EINVALID listing what the case
  * lacks). */

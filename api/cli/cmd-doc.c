@@ -34,6 +34,32 @@ int cf__doc_render(cf__session_t *s, const char *path, const cf_workflow_t *wf, 
     return rc;
 }
 
+/* Exported, documented in session.h */
+int cf__doc_check(const cf_workflow_t *wf, const char *path, cf_errlist_t *problems)
+{
+    int checked = 0;
+    json_t *seen = json_object();
+    for (unsigned i = 0; seen && i < wf->doc->transitions_count; i++) {
+        const cf_wf_requires_t *r = wf->doc->transitions[i].requires;
+        for (unsigned k = 0; r && k < r->documents_count; k++) {
+            const char *name = r->documents[k];
+            cf_wenshu_tpl_t *t = NULL;
+            cf_error_t err;
+            if (json_object_get(seen, name))
+                continue;
+            json_object_set_new(seen, name, json_true());
+            int rc = cf_render_template_find(path, name, &t, &err);
+            if (rc != 0 && rc != CF_ENOTFOUND) /* none for this document: nothing to check */
+                cf_errlist_add(problems, err.source, err.line, err.column, "%s", err.text);
+            else if (rc == 0 && cf_wenshu_tpl_serves(t, wf->doc->id) && ++checked)
+                cf_wenshu_check(t, wf, name, problems);
+            cf_wenshu_tpl_free(t);
+        }
+    }
+    json_decref(seen);
+    return checked;
+}
+
 /* The documents the actions open from c's state require: [{name, action,
  * template, attached?}], and those the case already holds that no open action
  * names. */
@@ -49,15 +75,15 @@ static json_t *doc_list(const cf_workflow_t *wf, const cf_case_t *c, const char 
             json_t *have = json_object_get(c->documents, name);
             json_array_append_new(
                 out, json_pack("{s:s, s:s, s:b, s:s?}", "name", name, "action", t->action,
-                               "template", cf_render_has_template(path, name), "attached",
-                               json_string_value(json_object_get(have, "sha256"))));
+                               "template", cf_render_has_template(path, name, c->workflow_id),
+                               "attached", json_string_value(json_object_get(have, "sha256"))));
         }
     }
     const char *key;
     json_t *v;
     json_object_foreach(c->documents, key, v) json_array_append_new(
         out, json_pack("{s:s, s:n, s:b, s:s?}", "name", key, "action", "template",
-                       cf_render_has_template(path, key), "attached",
+                       cf_render_has_template(path, key, c->workflow_id), "attached",
                        json_string_value(json_object_get(v, "sha256"))));
     return out;
 }

@@ -56,4 +56,10 @@ int cf__doc_render(cf__session_t *s, const char *path, const cf_workflow_t *wf,
                    const cf_case_t *c, const char *name, const json_t *extra, cf_time_t date,
                    unsigned char **pdf, size_t *len, cf_error_t *err);
 
+/* Checks the templates found on path (NULL: the default, as above) for the
+ * documents wf's actions name against wf's facts (wenshu.h cf_wenshu_check),
+ * adding what is wrong to problems. Returns how many templates it checked.
+ * (cmd-doc.c) */
+int cf__doc_check(const cf_workflow_t *wf, const char *path, cf_errlist_t *problems);
+
 #endif
