@@ -162,7 +162,7 @@ int cf__cmd_doc_render(cf_cli_t *cli, int argc, char **argv)
     const char *at = cf__opt_value(argc, argv, "--at");
     if (!id || !name)
         return cf__cli_usage(cli, "doc render CASE NAME [--out FILE] [--at TIME] "
-                                  "[--templates DIRS]");
+                                  "[--fact K=V]... [--templates DIRS]");
     cf__session_t s;
     cf_error_t err;
     cf_case_t c;
@@ -177,8 +177,12 @@ int cf__cmd_doc_render(cf_cli_t *cli, int argc, char **argv)
     if (rc != 0)
         return cf__cli_fail(cli, rc, &err);
     if ((rc = cf__session_case(&s, id, &c, &wf, &err)) == 0) {
-        rc = cf__doc_render(&s, cf__opt_value(argc, argv, "--templates"), wf, &c, name, NULL, date,
-                            &pdf, &len, &err);
+        json_t *facts = NULL; /* --fact: a preview with facts not recorded yet */
+        rc = cf__facts_from_args(wf, argc, argv, &facts, &err);
+        if (rc == 0)
+            rc = cf__doc_render(&s, cf__opt_value(argc, argv, "--templates"), wf, &c, name, facts,
+                                date, &pdf, &len, &err);
+        json_decref(facts);
         cf_workflow_free(wf);
         cf_case_dispose(&c);
     }
