@@ -7,8 +7,8 @@
  * name and the title centred in bold, the 文号 under them on the right, then
  * the blocks top to bottom, a paragraph's first line indented two
  * characters; a form (审批表, 送达回证) sets its fields as a ruled two-column
- * table. The seal's place is a dashed circle on the right with the text the
- * template gives. Text is set by pango, which shapes and breaks CJK lines
+ * table. The seal's place is a dashed circle beside the bureau's name and the
+ * date, with the text the template gives. Text is set by pango, which shapes and breaks CJK lines
  * itself; cairo writes the PDF with the fonts subset and embedded.
  *
  * One pass, top to bottom: a block that does not fit on what is left of a
@@ -251,14 +251,17 @@ static void form_row(page_t *pg, const cf_wenshu_line_t *line)
     g_object_unref(val);
 }
 
-/* The seal's place: a dashed circle on the right, the text inside it. */
+/* The seal's place: a dashed circle with the template's text in it, set
+ * beside the lines that follow (the bureau's name and the date, which a seal
+ * is stamped over), taking no height of its own: a seal does not push the
+ * date down. Left of the right-set lines, so its text is not printed over
+ * theirs. */
 static void seal(page_t *pg, const cf_wenshu_line_t *line)
 {
     cairo_t *cr = pg->cr;
-    double r = 21 * MM, cx = LEFT + TEXT_W - r - 10, cy;
-    pg->y += 8;
-    room(pg, 2 * r + 8);
-    cy = pg->y + r;
+    double r = 17 * MM, cx = LEFT + TEXT_W - 165 - r, cy;
+    room(pg, r + 24);
+    cy = pg->y + 8;
     static const double dash[] = {4.0, 3.0};
     cairo_save(cr);
     cairo_set_source_rgb(cr, 0.75, 0.1, 0.1);
@@ -267,12 +270,11 @@ static void seal(page_t *pg, const cf_wenshu_line_t *line)
     cairo_new_path(cr); /* not joined to where the last text ended */
     cairo_arc(cr, cx, cy, r, 0, 2 * G_PI);
     cairo_stroke(cr);
-    PangoLayout *l = layout_of(cr, line->text, SMALL, 2 * r - 6, PANGO_ALIGN_CENTER, 0, 0);
-    cairo_move_to(cr, cx - r + 3, cy - height_of(l) / 2);
+    PangoLayout *l = layout_of(cr, line->text, SMALL, 2 * r - 24, PANGO_ALIGN_CENTER, 0, 0);
+    cairo_move_to(cr, cx - r + 12, cy - height_of(l) / 2);
     pango_cairo_show_layout(cr, l);
     g_object_unref(l);
     cairo_restore(cr);
-    pg->y += 2 * r + 8;
 }
 
 /* "label：text" with the label in bold; sign lines get a rule to sign on. */
