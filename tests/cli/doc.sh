@@ -36,6 +36,7 @@ sed -n '/^# --- example:begin/,/^# --- example:end/p' examples/penalty-walkthrou
 mkdir "$tmp/bin"
 ln -s "$bin" "$tmp/bin/caseflow"
 PATH="$tmp/bin:$PATH" sh -e "$tmp/example" > "$tmp/out" 2>&1 && ok || fail "the worked example"
+cp "$tmp/out" "$tmp/example.out"
 export CASEFLOW_NOW=2025-10-20T09:00:00+08:00
 
 # doc-1: each 文书 of the example, read back.
@@ -64,6 +65,11 @@ render 催告书 && common && has "某医保催〔2025〕1号" && has 贰万元�
 # the PDF's dates are the document's, not the clock's
 pdfinfo "$tmp/行政处罚决定书.pdf" > "$tmp/out"
 has "Sep 30 02:00:00 2025 UTC" && ok || fail "doc-1.7 the decision's PDF is dated 2025-09-30"
+
+# the worked example's last line printed the decision's SHA-256: the same bytes as rendered here
+sum=$(sha256sum < "$tmp/行政处罚决定书.pdf" | cut -c1-64)
+cp "$tmp/example.out" "$tmp/out"
+has "^$sum" && ok || fail "doc-1.8 the README's render of the decision is the same bytes ($sum)"
 
 # doc-2: the hearing right, when the case qualifies (a preview with --fact).
 run 0 doc render 1 行政处罚告知书 --fact hearing_eligible=true --out "$tmp/h.pdf" &&
