@@ -33,7 +33,9 @@
  *                  name}, name, situation, text} (the 案由, cause.h; absent if none)
  *   transition:    action, label, from, to, facts {new values}, documents
  *                  {name: {sha256, size, file}}
- *   clock.started: clock, period ("7 working_days"), deadline, party (bool)
+ *   clock.started: clock, period ("7 working_days"), deadline, party (bool),
+ *                  from (the other clock's deadline it was counted from; only for a
+ *                  clock with from_end_of)
  *   clock.stopped: clock, outcome ("met" | "breached" | "lapsed" | "ended"),
  *                  deadline
  *   clock.paused:  clock

@@ -97,21 +97,46 @@ static int do_stop(const cf_case_t *c, const cf_wf_clock_t *def, const cf_clock_
     return add_event(events, ev);
 }
 
+/* Where a clock's period is counted from: the starting action's time, or, for a
+ * clock with from_end_of, the deadline of that other clock (行政强制法 第五十三条's
+ * three months run from the end of the review and suit periods, whenever the step
+ * that starts the clock is taken). OUT *from. CF_EREFUSED when that clock has not
+ * started, so there is no end to count from. */
+static int start_base(const cf_case_t *c, const cf_wf_clock_t *def, cf_time_t at, cf_time_t *from,
+                      cf_refusal_t *why)
+{
+    const cf_clock_rt_t *base = def->from_end_of ? cf_case_clock(c, def->from_end_of) : NULL;
+    *from = at;
+    if (!def->from_end_of)
+        return 0;
+    if (!base || base->state == CF_CLOCK_IDLE)
+        return cf__refuse(why, CF_EREFUSED,
+                          "clock '%s' (%s) is counted from the end of clock '%s', which has not "
+                          "started",
+                          def->id, def->name, def->from_end_of);
+    *from = base->deadline;
+    return 0;
+}
+
 static int do_start(const cf_case_t *c, const cf_wf_clock_t *def, const cf_calendar_t *cal,
                     const json_t *matter, cf_time_t at, const char *actor, const char *role,
                     json_t *events, cf_refusal_t *why)
 {
     cf_period_t p = clock_period(def, matter);
-    cf_time_t deadline;
+    cf_time_t deadline, from;
     cf_error_t err;
-    if (cf_period_add(cal, at, p, &deadline, NULL, NULL, &err) != 0)
+    int rc = start_base(c, def, at, &from, why);
+    if (rc != 0)
+        return rc;
+    if (cf_period_add(cal, from, p, &deadline, NULL, NULL, &err) != 0)
         return range_error(why, def, &err);
     char text[64];
     cf_period_format(p, text, sizeof(text));
     json_t *ev = clock_event(c, events, "clock.started", def, at, actor, role);
-    if (ev && (json_object_set_new(ev, "period", json_string(text)) ||
-               (def->party && json_object_set_new(ev, "party", json_true())) ||
-               set_time(ev, "deadline", deadline))) {
+    if (ev &&
+        (json_object_set_new(ev, "period", json_string(text)) ||
+         (def->party && json_object_set_new(ev, "party", json_true())) ||
+         (def->from_end_of && set_time(ev, "from", from)) || set_time(ev, "deadline", deadline))) {
         json_decref(ev);
         ev = NULL;
     }
@@ -203,6 +228,20 @@ static int further_allowed(const cf_case_t *c, const cf_wf_clock_t *def, const c
     return 0;
 }
 
+/* With `after`, each extension needs that action recorded once more before it (行政强制法
+ * 第二十五条第二款: the extension decided and told the party in writing). */
+static int after_recorded(const cf_case_t *c, const cf_wf_clock_t *def, const cf_clock_rt_t *k,
+                          cf_refusal_t *why)
+{
+    const char *after = def->extension->after;
+    if (after && times_done(c, after) < k->extensions + 1)
+        return cf__refuse(why, CF_EREFUSED,
+                          "extending clock '%s' (%s) needs action '%s' recorded first, once for "
+                          "each extension",
+                          def->id, def->name, after);
+    return 0;
+}
+
 /* Checks req against the clock's extension rule. OUT *total: the extension
  * granted so far plus this one. */
 static int extension_allowed(const cf_case_t *c, const cf_wf_clock_t *def, const cf_clock_rt_t *k,
@@ -229,7 +268,7 @@ static int extension_allowed(const cf_case_t *c, const cf_wf_clock_t *def, const
     cf_period_format(req->by, by, sizeof(by));
     unsigned times = x->times ? x->times : 1;
     int further = k->extensions >= times;
-    int rc = further ? further_allowed(c, def, k, times, why) : 0;
+    int rc = further ? further_allowed(c, def, k, times, why) : after_recorded(c, def, k, why);
     if (rc != 0)
         return rc;
     if (req->by.unit != cap.unit || req->by.amount <= 0)

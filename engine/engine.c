@@ -198,6 +198,7 @@ typedef struct guard_ctx_s {
     const cf_case_t *c;
     const char *action;
     const json_t *new_facts;
+    cf_time_t at; /* the action's time: "now" for elapsed() */
 } guard_ctx_t;
 
 static int done_cb(void *ctx, const char *action)
@@ -228,16 +229,28 @@ static int lowest_cb(void *ctx, const char *fact, double *out)
     return found ? 0 : CF_ENOTFOUND;
 }
 
+/* elapsed(clock): the clock was started and the action comes after its deadline (as
+ * extended or moved by a pause); a paused clock has not run out, its time is not
+ * running. A stopped clock keeps the deadline it had, so "the 15 days have passed"
+ * stays true after the clock was stopped. */
+static int elapsed_cb(void *ctx, const char *clock)
+{
+    guard_ctx_t *g = ctx;
+    const cf_clock_rt_t *k = cf_case_clock(g->c, clock);
+    return k && k->state != CF_CLOCK_IDLE && k->state != CF_CLOCK_PAUSED && g->at > k->deadline;
+}
+
 /* 1 if g holds for the case with facts merged in; 0 if not. */
 static int holds(const cf_guard_t *g, const cf_case_t *c, const cf_act_t *req, json_t *merged)
 {
-    guard_ctx_t ctx = {c, req->action, req->facts};
+    guard_ctx_t ctx = {c, req->action, req->facts, req->at};
     cf_guard_env_t env = {.facts = merged,
                           .actor = req->actor,
                           .role = req->role,
                           .done = done_cb,
                           .lowest = lowest_cb,
-                          .ctx = &ctx};
+                          .ctx = &ctx,
+                          .elapsed = elapsed_cb};
     int result = 0;
     return cf_guard_eval(g, &env, &result) == 0 && result;
 }

@@ -6,7 +6,7 @@
  * Design. eval() walks the tree directly and yields a value_t: a small tagged value
  * (absent, bool, number, string) passed by value, whose strings are borrowed from the
  * tree, the env or the facts. Evaluation therefore allocates nothing and cannot fail
- * except through env->done and env->lowest, whose errors pass straight up; and since
+ * except through env->done, env->lowest and env->elapsed, whose errors pass straight up; and since
  * the tree is never written, one guard may be evaluated from several threads at once.
  * `and`/`or` are n-ary nodes that stop at the first decisive operand, and every other
  * nesting is bounded by the parser (MAX_DEPTH in guard.c), so the recursion is bounded
@@ -116,13 +116,17 @@ static int contains(const json_t *arr, const char *field, const char *who)
 static int eval_call(const node_t *n, const cf_guard_env_t *env, value_t *v)
 {
     const char *name = n->kids[0]->str;
-    const json_t *j = n->op == FN_DONE || n->op == FN_LOWEST ? NULL : fact(env, name);
+    const json_t *j =
+        n->op == FN_DONE || n->op == FN_LOWEST || n->op == FN_ELAPSED ? NULL : fact(env, name);
     double d = 0;
     int rc = 0;
     if (n->op == FN_HAS) {
         *v = v_bool(j != NULL);
     } else if (n->op == FN_DONE) {
         rc = env->done(env->ctx, name);
+        *v = v_bool(rc > 0);
+    } else if (n->op == FN_ELAPSED) {
+        rc = env->elapsed(env->ctx, name);
         *v = v_bool(rc > 0);
     } else if (n->op == FN_COUNT || n->op == FN_DISTINCT) {
         *v = !j                  ? v_num(0)
@@ -216,7 +220,8 @@ int cf_guard_eval(const cf_guard_t *g, const cf_guard_env_t *env, int *result)
 {
     if (!g || !env || !result || (env->facts && !json_is_object(env->facts)))
         return CF_EINVAL;
-    if ((g->needs_done && !env->done) || (g->needs_lowest && !env->lowest))
+    if ((g->needs_done && !env->done) || (g->needs_lowest && !env->lowest) ||
+        (g->needs_elapsed && !env->elapsed))
         return CF_EINVAL;
     value_t v;
     int rc = eval(g->root, env, &v);

@@ -9,7 +9,8 @@
  *    (64, guard.c) levels, so recursion over the tree is bounded.
  *  - Kinds are checked at compile time: K_NOT and K_NEG have one kid, K_CMP two, and
  *    a K_CALL has exactly its function's arity, with kid 0 a K_FACT or K_ACTION leaf,
- *    kid 1 (distinct, contains) a K_STR and kid 2 (contains) a K_STR or K_ACTOR.
+ *    kid 1 (distinct, contains) a K_STR and kid 2 (contains) a K_STR or K_ACTOR;
+ *    elapsed's one kid is a K_CLOCK leaf.
  *  - The tree is immutable after cf_guard_compile.
  */
 #ifndef CF_GUARD_INT_H
@@ -22,7 +23,8 @@
 /* clang-format off */
 typedef enum kind_e {
     K_OR, K_AND, K_NOT, K_CMP, K_NEG, K_CALL,                     /* inner nodes */
-    K_NUM, K_STR, K_BOOL, K_ACTOR, K_ROLE, K_FACT, K_ACTION       /* leaves */
+    K_NUM, K_STR, K_BOOL, K_ACTOR, K_ROLE, K_FACT, K_ACTION,      /* leaves */
+    K_CLOCK                                                       /* leaf: elapsed()'s */
 } kind_t;
 /* clang-format on */
 
@@ -33,7 +35,15 @@ typedef enum type_e { T_ANY, T_BOOL, T_NUM, T_STR } type_t;
 typedef enum op_e { OP_EQ, OP_NE, OP_LT, OP_LE, OP_GT, OP_GE } op_t;
 
 /* The functions; guard.c's table fns[] is indexed by these. */
-typedef enum fn_e { FN_HAS, FN_DONE, FN_COUNT, FN_DISTINCT, FN_CONTAINS, FN_LOWEST } fn_t;
+typedef enum fn_e {
+    FN_HAS,
+    FN_DONE,
+    FN_COUNT,
+    FN_DISTINCT,
+    FN_CONTAINS,
+    FN_LOWEST,
+    FN_ELAPSED /* added after the others, so their numbers stay */
+} fn_t;
 
 typedef struct node_s node_t;
 struct node_s {
@@ -52,8 +62,9 @@ struct node_s {
 
 struct cf_guard_s {
     node_t *root;
-    int needs_done;   /* the tree calls done() */
-    int needs_lowest; /* the tree calls lowest() */
+    int needs_done;    /* the tree calls done() */
+    int needs_lowest;  /* the tree calls lowest() */
+    int needs_elapsed; /* the tree calls elapsed() */
 };
 
 #endif

@@ -61,9 +61,10 @@
 static const char *const op_text[] = {"==", "!=", "<", "<=", ">", ">="};
 
 /* What each argument position accepts. */
-typedef enum arg_e { A_FACT, A_ACTION, A_FIELD, A_WHO } arg_t;
+typedef enum arg_e { A_FACT, A_ACTION, A_FIELD, A_WHO, A_CLOCK } arg_t;
 static const char *const arg_want[] = {"a fact name", "an action name",
-                                       "a field name in double quotes", "'actor' or a string"};
+                                       "a field name in double quotes", "'actor' or a string",
+                                       "a clock id"};
 
 static const struct fn_def_s {
     const char *name;
@@ -77,6 +78,7 @@ static const struct fn_def_s {
     [FN_DISTINCT] = {"distinct", 2, {A_FACT, A_FIELD}, T_NUM},
     [FN_CONTAINS] = {"contains", 3, {A_FACT, A_FIELD, A_WHO}, T_BOOL},
     [FN_LOWEST] = {"lowest", 1, {A_FACT}, T_NUM},
+    [FN_ELAPSED] = {"elapsed", 1, {A_CLOCK}, T_BOOL},
 };
 #define FN_COUNT_ALL ((int)(sizeof(fns) / sizeof(fns[0])))
 
@@ -137,7 +139,7 @@ typedef struct parser_s {
     int depth;
     int rc; /* 0, or the first error */
     cf_error_t *err;
-    int needs_done, needs_lowest;
+    int needs_done, needs_lowest, needs_elapsed;
     char found[64]; /* scratch for found() */
 } parser_t;
 
@@ -554,6 +556,8 @@ static int parse_arg(parser_t *p, node_t *call)
     node_t *kid;
     if ((a == A_FACT || a == A_ACTION) && t->t == TK_IDENT)
         kid = leaf(p, t, a == A_FACT ? K_FACT : K_ACTION, T_ANY);
+    else if (a == A_CLOCK && t->t == TK_IDENT)
+        kid = leaf(p, t, K_CLOCK, T_ANY);
     else if ((a == A_FIELD || a == A_WHO) && t->t == TK_STR)
         kid = leaf(p, t, K_STR, T_STR);
     else if (a == A_WHO && t->t == TK_ACTOR)
@@ -598,6 +602,7 @@ static node_t *parse_call(parser_t *p, const token_t *name)
     next(p);
     p->needs_done |= f == FN_DONE;
     p->needs_lowest |= f == FN_LOWEST;
+    p->needs_elapsed |= f == FN_ELAPSED;
     return n;
 }
 
@@ -686,6 +691,7 @@ int cf_guard_compile(const char *text, cf_guard_t **out, cf_error_t *err)
     g->root = root;
     g->needs_done = p.needs_done;
     g->needs_lowest = p.needs_lowest;
+    g->needs_elapsed = p.needs_elapsed;
     *out = g;
     return 0;
 }
@@ -703,6 +709,8 @@ static void refs(const node_t *n, cf_guard_ref_cb cb, void *ctx)
 {
     if (n->kind == K_FACT || n->kind == K_ACTION)
         cb(ctx, n->kind == K_FACT ? CF_GUARD_REF_FACT : CF_GUARD_REF_ACTION, n->str, n->column);
+    else if (n->kind == K_CLOCK)
+        cb(ctx, CF_GUARD_REF_CLOCK, n->str, n->column);
     for (size_t i = 0; i < n->kids_count; i++)
         refs(n->kids[i], cb, ctx);
 }

@@ -33,6 +33,10 @@
  *                                 bool: some object item's `field` is a string equal
  *                                 to the actor's name (or to the literal)
  *   lowest(fact)                  number: env->lowest; absent when it has none
+ *   elapsed(clock)                bool: env->elapsed says the period of the named clock
+ *                                 has run out by the time of the action (the clock was
+ *                                 started and its deadline, as extended, has passed);
+ *                                 the engine counts it, so the guard needs no calendar
  *
  * Values and truth. Every expression evaluates to a number, a string, a bool, or
  * "absent". A comparison holds only when both sides are present and of the same type:
@@ -68,8 +72,12 @@
 typedef struct cf_guard_s cf_guard_t;
 
 /* What a name reported by cf_guard_refs is: a fact (a bare name or a function's fact
- * argument) or an action (the argument of done). */
-typedef enum cf_guard_ref_kind_e { CF_GUARD_REF_FACT, CF_GUARD_REF_ACTION } cf_guard_ref_kind_t;
+ * argument), an action (the argument of done) or a clock (the argument of elapsed). */
+typedef enum cf_guard_ref_kind_e {
+    CF_GUARD_REF_FACT,
+    CF_GUARD_REF_ACTION,
+    CF_GUARD_REF_CLOCK
+} cf_guard_ref_kind_t;
 
 /* Called once per reference. `name` is borrowed, valid only during the call; `column`
  * is 1-based, counted as in cf_guard_compile. */
@@ -90,7 +98,12 @@ typedef struct cf_guard_env_s {
      * had one (lowest(...) is then absent); any other negative CF_E* code is returned
      * unchanged by cf_guard_eval. */
     int (*lowest)(void *ctx, const char *fact, double *out);
-    void *ctx; /* passed to done and lowest */
+    void *ctx; /* passed to done, lowest and elapsed */
+    /* 1 if the period of the clock named has run out by the time of the action, 0 if
+     * not (never started, not yet run out, or paused), or a negative CF_E* code, which
+     * cf_guard_eval returns unchanged. Last, so that initializers written before it
+     * existed still mean what they meant. */
+    int (*elapsed)(void *ctx, const char *clock);
 } cf_guard_env_t;
 
 /* ------------------------------------------------------------------------------------
@@ -127,10 +140,10 @@ void cf_guard_refs(const cf_guard_t *g, cf_guard_ref_cb cb, void *ctx);
  *   0          *result = 1 if the guard holds, 0 if not;
  *   CF_EINVAL  g, env or result is NULL, env->facts is neither NULL nor an object, or
  *              the expression uses done(...) and env->done is NULL, or lowest(...) and
- *              env->lowest is NULL (checked before evaluating, so it does not depend on
- *              short-circuiting);
- *   other      a negative code returned by env->done or env->lowest (other than
- *              CF_ENOTFOUND from lowest), passed through.
+ *              env->lowest is NULL, or elapsed(...) and env->elapsed is NULL (checked
+ *              before evaluating, so it does not depend on short-circuiting);
+ *   other      a negative code returned by env->done, env->lowest or env->elapsed
+ *              (other than CF_ENOTFOUND from lowest), passed through.
  * On failure *result is untouched. Evaluation short-circuits and/or from the left, so
  * a callback may not be called for every reference. */
 int cf_guard_eval(const cf_guard_t *g, const cf_guard_env_t *env, int *result);

@@ -136,6 +136,9 @@ static void on_ref(void *ctx, cf_guard_ref_kind_t kind, const char *name, int co
              strcmp(name, "open") != 0)
         problem(r->c, r->path, "guard names unknown action '%s' (column %d of the expression)",
                 name, column);
+    else if (kind == CF_GUARD_REF_CLOCK && !cf_workflow_clock(r->c->wf, name))
+        problem(r->c, r->path, "guard names unknown clock '%s' (column %d of the expression)", name,
+                column);
 }
 
 /* Compiles text into *out and checks its names; problems at path. */
@@ -311,6 +314,17 @@ static void check_clocks(check_t *c)
             snprintf(path, sizeof(path), "clocks.%u.extension.further_after", i);
             problem(c, path, "clock '%s' names unknown action '%s' in 'further_after'", k->id,
                     k->extension->further_after);
+        }
+        if (k->from_end_of &&
+            (!cf_workflow_clock(c->wf, k->from_end_of) || strcmp(k->from_end_of, k->id) == 0)) {
+            snprintf(path, sizeof(path), "clocks.%u.from_end_of", i);
+            problem(c, path, "clock '%s' counts from the end of '%s', which is not another clock",
+                    k->id, k->from_end_of);
+        }
+        if (k->extension && k->extension->after && !action_known(d, k->extension->after)) {
+            snprintf(path, sizeof(path), "clocks.%u.extension.after", i);
+            problem(c, path, "clock '%s' names unknown action '%s' in 'after'", k->id,
+                    k->extension->after);
         }
         if (k->extension && !role_known(d, k->extension->approver)) {
             snprintf(path, sizeof(path), "clocks.%u.extension.approver", i);

@@ -105,6 +105,7 @@ static const cyaml_schema_field_t extension_fields[] = {
     CYAML_FIELD_MAPPING("max", CYAML_FLAG_DEFAULT, cf_wf_extension_t, max, period_fields),
     CYAML_FIELD_UINT("times", OPT, cf_wf_extension_t, times),
     STR("further_after", OPT, cf_wf_extension_t, further_after),
+    STR("after", OPT, cf_wf_extension_t, after),
     CYAML_FIELD_END,
 };
 
@@ -124,6 +125,7 @@ static const cyaml_schema_field_t clock_fields[] = {
     STRLIST("exclude", OPT, cf_wf_clock_t, exclude),
     STR("basis", 0, cf_wf_clock_t, basis),
     STR("accountability", OPT, cf_wf_clock_t, accountability),
+    STR("from_end_of", OPT, cf_wf_clock_t, from_end_of),
     CYAML_FIELD_END,
 };
 static const cyaml_schema_value_t clock_entry = {

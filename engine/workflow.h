@@ -77,6 +77,8 @@ typedef struct cf_wf_extension_s {
     unsigned times;
     char *further_after; /* action recording a collective discussion, after which one more
                             extension of the length it fixed may be granted; or NULL */
+    char *after;         /* action that must be recorded once before each extension (the
+                            written notice to the party, the approved application); or NULL */
 } cf_wf_extension_t;
 
 typedef struct cf_wf_clock_s {
@@ -100,6 +102,8 @@ typedef struct cf_wf_clock_s {
     unsigned exclude_count;
     char *basis;
     char *accountability;
+    char *from_end_of; /* another clock's id: the period is counted from that clock's
+                          deadline, not from the starting action; or NULL */
 } cf_wf_clock_t;
 
 typedef struct cf_wf_rule_s {

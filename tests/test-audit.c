@@ -230,7 +230,7 @@ TEST_IMPL(audit_emergency_late)
     act(&f, "take_emergency", "handler", "2026-01-12T15:30:00+08:00",
         "{\"officers\": [{\"name\": \"张三\", \"cert\": \"1\"}, {\"name\": \"王五\", "
         "\"cert\": \"2\"}], \"measure_kind\": \"封存\", \"emergency_reason\": \"删除数据\", "
-        "\"items\": \"电脑1台\"}",
+        "\"items\": \"电脑1台\", \"party_present\": false, \"witness\": \"见证人\"}",
         "现场笔录,清单");
     act(&f, "approve_emergency", "head", "2026-01-13T16:00:00+08:00", NULL,
         "行政强制措施审批表,查封扣押决定书");

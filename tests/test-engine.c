@@ -701,3 +701,129 @@ TEST_IMPL(engine_closing_conditions)
     teardown(&f);
     return 0;
 }
+
+/* The mini workflow with two rules over elapsed(): the decision only once the party's
+ * 5 working days to ask for a hearing have run out, and a resumption only while the
+ * 90-day decision period has not. */
+static void setup_elapsed(fixture_t *f, const char *db)
+{
+    cf_workflow_t *base = cf_test_workflow(MINI);
+    const char *ov =
+        "overlay: mini\nid: mini-elapsed\nrules:\n"
+        "  - {id: after-hearing-period, on: [decide], check: 'elapsed(hearing_request)',"
+        " article: 行政处罚法 第六十四条, message: 听证申请期限届满后方可决定}\n"
+        "  - {id: within-decision-period, on: [resume], check: 'not elapsed(decision)',"
+        " article: 行政处罚法 第六十条, message: 期限已过}\n";
+    char *merged = NULL;
+    size_t len = 0;
+    ASSERT_EQ(cf_overlay_apply(base->source, base->source_len, base->hash, ov, strlen(ov), "ov",
+                               &merged, &len, NULL),
+              0);
+    ASSERT_EQ(cf_workflow_parse(merged, len, "merged", &f->wf, NULL), 0);
+    free(merged);
+    cf_workflow_free(base);
+    f->cal = cf_test_calendar();
+    f->store = cf_test_store(db);
+    cf_test_open(f->store, f->wf, f->cal, "2026-03-02T09:00:00+08:00", &f->c);
+    ASSERT_EQ(
+        act(f, "file", "head", "2026-03-02T15:00:00+08:00", "{\"reason\": \"x\"}", "立案审批表"),
+        0);
+}
+
+/* engine-3.8: elapsed(clock) in a rule holds once the action comes after the clock's
+ * deadline, whether the clock still runs or was stopped early; not on the deadline's
+ * day, not while the clock is paused (its time is not running). */
+TEST_IMPL(engine_elapsed_rule)
+{
+    fixture_t f;
+    cf_refusal_t w;
+    setup_elapsed(&f, "elapsed1.db");
+    /* Notified Tue 2026-03-03: 5 working days end Tue 03-10. */
+    ASSERT_EQ(act(&f, "notify", "handler", "2026-03-03T10:00:00+08:00", "{\"notified_fine\": 1000}",
+                  NULL),
+              0);
+    refused_by(&w,
+               step(&f, "李四", "decide", "head", "2026-03-10T17:00:00+08:00", "{\"fine\": 1000}",
+                    NULL, &w),
+               "after-hearing-period", "第六十四条");
+    ASSERT_EQ(step(&f, "李四", "decide", "head", "2026-03-11T09:00:00+08:00", "{\"fine\": 1000}",
+                   NULL, &w),
+              0);
+    teardown(&f);
+
+    setup_elapsed(&f, "elapsed2.db"); /* stopped early: the deadline still counts */
+    ASSERT_EQ(act(&f, "notify", "handler", "2026-03-03T10:00:00+08:00", "{\"notified_fine\": 1000}",
+                  NULL),
+              0);
+    ASSERT_EQ(act(&f, "request_hearing", "handler", "2026-03-04T10:00:00+08:00", NULL, NULL), 0);
+    ASSERT_EQ(cf_case_clock(&f.c, "hearing_request")->state, CF_CLOCK_MET);
+    ASSERT_EQ(act(&f, "hold_hearing", "handler", "2026-03-05T10:00:00+08:00", NULL, NULL), 0);
+    refused_by(&w,
+               step(&f, "李四", "decide", "head", "2026-03-06T10:00:00+08:00", "{\"fine\": 1000}",
+                    NULL, &w),
+               "after-hearing-period", "第六十四条");
+    ASSERT_EQ(step(&f, "李四", "decide", "head", "2026-03-11T10:00:00+08:00", "{\"fine\": 1000}",
+                   NULL, &w),
+              0);
+    teardown(&f);
+
+    setup_elapsed(&f, "elapsed3.db"); /* paused past its old deadline (06-01): not elapsed */
+    ASSERT_EQ(act(&f, "suspend", "head", "2026-03-10T10:00:00+08:00", NULL, NULL), 0);
+    ASSERT_EQ(step(&f, "李四", "resume", "head", "2026-06-05T10:00:00+08:00", NULL, NULL, &w), 0);
+    teardown(&f);
+    return 0;
+}
+
+/* engine-3.9: a clock with from_end_of counts its period from the other clock's
+ * deadline (even once that clock has stopped), and its start is
+ * refused while that clock has not started. */
+TEST_IMPL(engine_from_end_of)
+{
+    fixture_t f;
+    cf_refusal_t w;
+    char buf[CF_TIME_BUFSZ];
+    cf_workflow_t *base = cf_test_workflow(MINI);
+    const char *ov = "overlay: mini\nid: mini-window\nclocks:\n"
+                     "  - {id: window, name: 申请期限, period: {amount: 1, unit: months},"
+                     " from_end_of: service, start: [hold_hearing, archive], basis: 第五十三条}\n";
+    char *merged = NULL;
+    size_t len = 0;
+    ASSERT_EQ(cf_overlay_apply(base->source, base->source_len, base->hash, ov, strlen(ov), "ov",
+                               &merged, &len, NULL),
+              0);
+    ASSERT_EQ(cf_workflow_parse(merged, len, "merged", &f.wf, NULL), 0);
+    free(merged);
+    cf_workflow_free(base);
+    f.cal = cf_test_calendar();
+    f.store = cf_test_store("window.db");
+    cf_test_open(f.store, f.wf, f.cal, "2026-03-02T09:00:00+08:00", &f.c);
+    ASSERT_EQ(
+        act(&f, "file", "head", "2026-03-02T15:00:00+08:00", "{\"reason\": \"x\"}", "立案审批表"),
+        0);
+    ASSERT_EQ(act(&f, "notify", "handler", "2026-03-03T10:00:00+08:00", "{\"notified_fine\": 1000}",
+                  NULL),
+              0);
+    ASSERT_EQ(act(&f, "request_hearing", "handler", "2026-03-04T10:00:00+08:00", NULL, NULL), 0);
+    ASSERT_EQ(
+        step(&f, "张三", "hold_hearing", "handler", "2026-03-05T10:00:00+08:00", NULL, NULL, &w),
+        CF_EREFUSED);
+    ASSERT_CONTAINS(w.text, "counted from the end of clock 'service', which has not started");
+    ASSERT(cf_case_clock(&f.c, "window") == NULL);
+    cf_case_dispose(&f.c);
+    cf_test_open(f.store, f.wf, f.cal, "2026-03-02T09:00:00+08:00", &f.c);
+    ASSERT_EQ(
+        act(&f, "file", "head", "2026-03-02T15:00:00+08:00", "{\"reason\": \"x\"}", "立案审批表"),
+        0);
+    ASSERT_EQ(act(&f, "notify", "handler", "2026-03-03T10:00:00+08:00", "{\"notified_fine\": 1000}",
+                  NULL),
+              0);
+    ASSERT_EQ(act(&f, "decide", "head", "2026-03-06T10:00:00+08:00", "{\"fine\": 1000}", NULL), 0);
+    /* Decided Fri 03-06: 7 working days end Tue 03-17. */
+    ASSERT_STR_EQ(deadline_of(&f, "service", buf), "2026-03-17T23:59:59+08:00");
+    ASSERT_EQ(act(&f, "serve", "handler", "2026-03-09T10:00:00+08:00", NULL, NULL), 0);
+    ASSERT_EQ(act(&f, "archive", "handler", "2026-03-10T10:00:00+08:00", NULL, NULL), 0);
+    /* From the end of 03-17, not from 03-10: one month is Fri 2026-04-17. */
+    ASSERT_STR_EQ(deadline_of(&f, "window", buf), "2026-04-17T23:59:59+08:00");
+    teardown(&f);
+    return 0;
+}

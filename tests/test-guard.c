@@ -19,6 +19,7 @@
 typedef struct fake_s {
     int done_calls;
     int lowest_calls;
+    int elapsed_calls;
 } fake_t;
 
 /* file and investigate were taken; "broken" fails like a store would. */
@@ -42,6 +43,15 @@ static int fake_lowest(void *ctx, const char *fact, double *out)
     return 0;
 }
 
+/* The period of clock "payment" has run out; "broken" fails; any other has not. */
+static int fake_elapsed(void *ctx, const char *clock)
+{
+    ((fake_t *)ctx)->elapsed_calls++;
+    if (!strcmp(clock, "broken"))
+        return CF_EIO;
+    return !strcmp(clock, "payment");
+}
+
 static cf_guard_t *compile_ok(const char *text)
 {
     cf_guard_t *g = NULL;
@@ -55,8 +65,8 @@ static cf_guard_t *compile_ok(const char *text)
 
 static int eval_with(const cf_guard_t *g, const json_t *facts, const char *actor)
 {
-    fake_t fake = {0, 0};
-    cf_guard_env_t env = {facts, actor, "handler", fake_done, fake_lowest, &fake};
+    fake_t fake = {0, 0, 0};
+    cf_guard_env_t env = {facts, actor, "handler", fake_done, fake_lowest, &fake, fake_elapsed};
     int result = -1;
     ASSERT_EQ(cf_guard_eval(g, &env, &result), 0);
     ASSERT(result == 0 || result == 1);
@@ -381,6 +391,42 @@ TEST_IMPL(guard_fn_lowest)
     return 0;
 }
 
+static void check_refs(const char *text, const char *want); /* guard-5.x's helper */
+
+/* guard-3.6: elapsed(clock) is what env->elapsed says of that clock: a condition,
+ * whose argument is a clock id (not a string, not a number), reported by refs as a
+ * clock; a missing callback and a callback's error are as for done(). */
+TEST_IMPL(guard_fn_elapsed)
+{
+    ASSERT(HOLDS("elapsed(payment)", NOFACTS) && !HOLDS("elapsed(demand)", NOFACTS));
+    ASSERT(HOLDS("elapsed(payment) and not elapsed(demand)", NOFACTS));
+    ASSERT(HOLDS("elapsed(payment) == true", NOFACTS));
+    check_refs("elapsed(payment) or done(waive)", "C:payment@9 A:waive@26");
+    cf_guard_t *g = NULL;
+    cf_error_t err;
+    ASSERT_EQ(cf_guard_compile("elapsed(\"payment\")", &g, &err), CF_EPARSE);
+    ASSERT(strstr(err.text, "expected a clock id at column 9") != NULL);
+    ASSERT_EQ(cf_guard_compile("elapsed(payment) > 1", &g, &err), CF_EPARSE);
+    ASSERT_EQ(cf_guard_compile("elapsed(a, b)", &g, &err), CF_EPARSE);
+    ASSERT(g == NULL);
+    fake_t fake = {0, 0, 0};
+    cf_guard_env_t env = {NULL, ACTOR, "handler", fake_done, fake_lowest, &fake, NULL};
+    cf_guard_t *e = compile_ok("false and elapsed(payment)");
+    cf_guard_t *b = compile_ok("elapsed(broken) or true");
+    int result = 42;
+    ASSERT_EQ(cf_guard_eval(e, &env, &result), CF_EINVAL); /* checked before short-circuit */
+    env.elapsed = fake_elapsed;
+    ASSERT_EQ(cf_guard_eval(e, &env, &result), 0);
+    ASSERT_EQ(result, 0);
+    ASSERT_EQ(fake.elapsed_calls, 0);
+    result = 42;
+    ASSERT_EQ(cf_guard_eval(b, &env, &result), CF_EIO);
+    ASSERT_EQ(result, 42);
+    cf_guard_free(e);
+    cf_guard_free(b);
+    return 0;
+}
+
 /* guard-3.5: unary minus on numbers and numeric facts; absent on anything else. */
 TEST_IMPL(guard_unary_minus)
 {
@@ -599,7 +645,10 @@ static void collect(void *ctx, cf_guard_ref_kind_t kind, const char *name, int c
 {
     char *out = ctx;
     size_t n = strlen(out);
-    snprintf(out + n, 512 - n, "%s%c:%s@%d", n ? " " : "", kind == CF_GUARD_REF_FACT ? 'F' : 'A',
+    snprintf(out + n, 512 - n, "%s%c:%s@%d", n ? " " : "",
+             kind == CF_GUARD_REF_FACT    ? 'F'
+             : kind == CF_GUARD_REF_CLOCK ? 'C'
+                                          : 'A',
              name, column);
 }
 
@@ -634,9 +683,9 @@ TEST_IMPL(guard_refs)
  * short-circuiting would skip it; so are bad facts and NULL arguments. *result stays. */
 TEST_IMPL(guard_eval_env)
 {
-    fake_t fake = {0, 0};
+    fake_t fake = {0, 0, 0};
     json_t *facts = json_object(), *array = json_array();
-    cf_guard_env_t env = {facts, ACTOR, "handler", NULL, NULL, &fake};
+    cf_guard_env_t env = {facts, ACTOR, "handler", NULL, NULL, &fake, NULL};
     cf_guard_t *done = compile_ok("false and done(file)");
     cf_guard_t *lowest = compile_ok("true or lowest(fine) > 1");
     cf_guard_t *plain = compile_ok("not has(x)");
@@ -673,8 +722,8 @@ TEST_IMPL(guard_eval_env)
  * as is, with *result untouched. */
 TEST_IMPL(guard_eval_callback_errors)
 {
-    fake_t fake = {0, 0};
-    cf_guard_env_t env = {NULL, ACTOR, "handler", fake_done, fake_lowest, &fake};
+    fake_t fake = {0, 0, 0};
+    cf_guard_env_t env = {NULL, ACTOR, "handler", fake_done, fake_lowest, &fake, fake_elapsed};
     cf_guard_t *d = compile_ok("done(file) and done(broken)");
     cf_guard_t *l = compile_ok("lowest(broken) > 1 or true");
     int result = 42;

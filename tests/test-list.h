@@ -37,6 +37,7 @@
     X(guard_fn_count_distinct)                                                                     \
     X(guard_fn_contains)                                                                           \
     X(guard_fn_lowest)                                                                             \
+    X(guard_fn_elapsed)                                                                            \
     X(guard_unary_minus)                                                                           \
     X(guard_err_syntax)                                                                            \
     X(guard_err_lexical)                                                                           \
@@ -92,6 +93,8 @@
     X(engine_decision_period)                                                                      \
     X(engine_penalty_rules)                                                                        \
     X(engine_closing_conditions)                                                                   \
+    X(engine_elapsed_rule)                                                                         \
+    X(engine_from_end_of)                                                                          \
     X(store_chain_recompute)                                                                       \
     X(store_chain_sm3)                                                                             \
     X(store_case_copy)                                                                             \

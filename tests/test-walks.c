@@ -6,7 +6,11 @@
  * then steps, each an action with actor, role, time, facts and documents, and
  * either the state expected after it or `refused: true` with the words the
  * refusal must contain. Scalars are read as text and typed by the workflow's own
- * fact declarations, exactly as the command line does.
+ * fact declarations, exactly as the command line does. A step may instead extend a
+ * clock (`extend: CLOCK, by: "30 days", reason: ...`, as `caseflow case extend`),
+ * refused or not like an action, and any step may give `deadlines: {CLOCK: YYYY-MM-DD}`, the China
+ * day each named clock's deadline must fall on after it, and `clocks: {CLOCK: STATUS}`, the status
+ * (as `case show` prints it at the step's time) each named clock must have.
  */
 #include <dirent.h>
 #include <sqlite3.h>
@@ -100,9 +104,70 @@ static void check_rows(const cf_case_t *c, const char *where)
     sqlite3_close(db);
 }
 
+/* The step's `deadlines` and `clocks` expectations, checked against the case. */
+static void check_clocks(const cf_case_t *c, const json_t *step, cf_time_t at, const char *where)
+{
+    const char *id;
+    json_t *want;
+    json_object_foreach(json_object_get(step, "deadlines"), id, want)
+    {
+        const cf_clock_rt_t *k = cf_case_clock(c, id);
+        char got[CF_TIME_BUFSZ] = "(none)";
+        if (k)
+            cf_time_format(k->deadline, got);
+        if (!k || strncmp(got, json_string_value(want), 10) != 0)
+            CF__FAIL("%s: clock '%s' has deadline %s, not on %s", where, id, got,
+                     json_string_value(want));
+    }
+    json_object_foreach(json_object_get(step, "clocks"), id, want)
+    {
+        const cf_clock_rt_t *k = cf_case_clock(c, id);
+        const char *got = k ? cf_engine_clock_status(k, at) : "idle";
+        if (strcmp(got, json_string_value(want)) != 0)
+            CF__FAIL("%s: clock '%s' is %s, not %s", where, id, got, json_string_value(want));
+    }
+}
+
+/* An `extend` step: the clock extended as `caseflow case extend` does it. */
+static void run_extend(cf_store_t *s, const cf_workflow_t *wf, const cf_calendar_t *cal,
+                       cf_case_t *c, const json_t *step, const char *where)
+{
+    cf_extend_t req = {.clock = json_string_value(json_object_get(step, "extend")),
+                       .actor = json_string_value(json_object_get(step, "actor")),
+                       .role = json_string_value(json_object_get(step, "role")),
+                       .reason = json_string_value(json_object_get(step, "reason")),
+                       .at = cf_test_time(json_string_value(json_object_get(step, "at")))};
+    cf_error_t err;
+    if (cf_period_parse(json_string_value(json_object_get(step, "by")), &req.by, &err) != 0)
+        CF__FAIL("%s: %s", where, err.text);
+    json_t *events = NULL;
+    cf_refusal_t why;
+    int rc = cf_engine_extend(wf, cal, c, &req, &events, &why);
+    const char *refused = json_string_value(json_object_get(step, "refused"));
+    const char *words = json_string_value(json_object_get(step, "reason_contains"));
+    if (refused && strcmp(refused, "true") == 0) {
+        if (rc == 0)
+            CF__FAIL("%s: extending '%s' should have been refused", where, req.clock);
+        if (words && !strstr(why.text, words))
+            CF__FAIL("%s: refusal \"%s\" lacks \"%s\"", where, why.text, words);
+    } else {
+        if (rc != 0)
+            CF__FAIL("%s: extending '%s' refused: %s", where, req.clock, why.text);
+        ASSERT_EQ(cf_store_case_append(s, c, events, &err), 0);
+        check_rows(c, where);
+        check_clocks(c, step, req.at, where);
+    }
+    cf_refusal_dispose(&why);
+    json_decref(events);
+}
+
 static void run_step(cf_store_t *s, const cf_workflow_t *wf, const cf_calendar_t *cal, cf_case_t *c,
                      const json_t *step, const char *where)
 {
+    if (json_object_get(step, "extend")) {
+        run_extend(s, wf, cal, c, step, where);
+        return;
+    }
     const char *action = json_string_value(json_object_get(step, "action"));
     json_t *facts = typed_facts(wf, json_object_get(step, "facts"), where);
     json_t *docs = fake_documents(json_object_get(step, "documents"));
@@ -132,6 +197,7 @@ static void run_step(cf_store_t *s, const cf_workflow_t *wf, const cf_calendar_t
         if (expect && strcmp(expect, c->state) != 0)
             CF__FAIL("%s: after '%s' the case is in '%s', not '%s'", where, action, c->state,
                      expect);
+        check_clocks(c, step, req.at, where);
     }
     cf_refusal_dispose(&why);
     json_decref(events);

@@ -16,13 +16,17 @@ fail() { failed=$((failed + 1)); echo "FAIL: $1" >&2; cat "$tmp/out" >&2; }
 run() { "$bin" "$@" > "$tmp/out" 2>&1; }
 officers='officers=[{"name":"张三","cert":"65010020001"},{"name":"王五","cert":"65010020002"}]'
 
-# Opens a case on workflow $1 and brings it to the point of deciding on the spot.
+# Opens a case on workflow $1 and brings it to the point of deciding on the spot: the
+# intended 2,000-yuan fine told, the defence heard.
 prepare() {
     run case open --workflow "$1" --party 某某药店 --party-type organisation \
         --at 2025-07-01T10:00:00+08:00 &&
     run case act "$2" inform --actor 张三 --role handler --at 2025-07-01T10:10:00+08:00 \
         --fact "$officers" --fact findings=未按规定保管处方 --fact facts_certain=true \
-        --fact party_type=organisation
+        --fact party_type=organisation --fact notified_penalty=罚款2000元 \
+        --fact notified_fine=2000 &&
+    run case act "$2" record_defence --actor 王五 --role handler \
+        --at 2025-07-01T10:20:00+08:00 --fact defence_summary=当事人无异议
 }
 decide() {
     run case act "$1" decide_on_spot --actor 张三 --role handler --at "$2" \
