@@ -243,6 +243,10 @@ static int act_case(cf_cli_t *cli, cf__session_t *s, int argc, char **argv, cf_e
         rc = cf_store_matter_get(s->store, c.matter_id, &matter, err);
     if (rc == 0)
         rc = attach_docs(s, argc, argv, &docs, err);
+    const char *render[16]; /* --render NAME: a 文书 rendered from the case, attached */
+    int renders = cf__opt_values(argc, argv, "--render", render, 16);
+    for (int i = 0; rc == 0 && i < renders; i++)
+        rc = cf__doc_attach_rendered(s, wf, &c, render[i], facts, req.at, docs, err);
     req.facts = facts;
     req.documents = docs;
     req.matter = matter;
@@ -286,7 +290,8 @@ int cf__cmd_case_act(cf_cli_t *cli, int argc, char **argv)
 {
     if (!cf__opt_positional(argc, argv, 1, NULL) || !cf__opt_value(argc, argv, "--role"))
         return cf__cli_usage(cli, "case act CASE ACTION --role ROLE [--actor NAME] "
-                                  "[--fact K=V]... [--doc NAME=FILE]... [--at TIME]");
+                                  "[--fact K=V]... [--doc NAME=FILE]... [--render NAME]... "
+                                  "[--at TIME]");
     return run_change(cli, argc, argv, act_case);
 }
 

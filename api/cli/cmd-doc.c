@@ -10,6 +10,7 @@
  */
 #include "session.h"
 
+#include <openssl/evp.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -31,6 +32,31 @@ int cf__doc_render(cf__session_t *s, const char *path, const cf_workflow_t *wf, 
                             .date = date ? date : cf_render_doc_date(c, events, name)};
     rc = cf_render_case_doc(cf_render_path(path), name, &in, pdf, len, err);
     json_decref(events);
+    return rc;
+}
+
+/* Exported, documented in session.h */
+int cf__doc_attach_rendered(cf__session_t *s, const cf_workflow_t *wf, const cf_case_t *c,
+                            const char *name, const json_t *facts, cf_time_t at, json_t *docs,
+                            cf_error_t *err)
+{
+    unsigned char *pdf = NULL, md[EVP_MAX_MD_SIZE];
+    unsigned int md_len = 0;
+    size_t len = 0;
+    char hex[2 * EVP_MAX_MD_SIZE + 1], file[512];
+    int rc = cf__doc_render(s, NULL, wf, c, name, facts, at, &pdf, &len, err);
+    if (rc == 0 && !EVP_Digest(pdf, len, md, &md_len, EVP_sha256(), NULL))
+        rc = CF_ENOMEM;
+    for (unsigned i = 0; rc == 0 && i < md_len; i++)
+        snprintf(hex + 2 * i, 3, "%02x", md[i]);
+    if (rc == 0) /* stored before the transition that cites it, as any document */
+        rc = cf_store_document_put(s->store, hex, pdf, len, err);
+    snprintf(file, sizeof(file), "%s.pdf", name);
+    if (rc == 0 && json_object_set_new(docs, name,
+                                       json_pack("{s:s, s:I, s:s}", "sha256", hex, "size",
+                                                 (json_int_t)len, "file", file)) != 0)
+        rc = CF_ENOMEM;
+    free(pdf);
     return rc;
 }
 

@@ -56,6 +56,15 @@ int cf__doc_render(cf__session_t *s, const char *path, const cf_workflow_t *wf,
                    const cf_case_t *c, const char *name, const json_t *extra, cf_time_t date,
                    unsigned char **pdf, size_t *len, cf_error_t *err);
 
+/* `case act ... --render NAME`: renders document name of c (path: the default)
+ * as of the action under way (facts: its new facts, at: its time), stores the
+ * PDF as a document and adds {sha256, size, file: "NAME.pdf"} under name to
+ * docs, as a --doc NAME=FILE would. Returns 0 or the render's or the store's
+ * error (nothing added). (cmd-doc.c) */
+int cf__doc_attach_rendered(cf__session_t *s, const cf_workflow_t *wf, const cf_case_t *c,
+                            const char *name, const json_t *facts, cf_time_t at, json_t *docs,
+                            cf_error_t *err);
+
 /* Checks the templates found on path (NULL: the default, as above) for the
  * documents wf's actions name against wf's facts (wenshu.h cf_wenshu_check),
  * adding what is wrong to problems. Returns how many templates it checked.

@@ -139,5 +139,28 @@ if command -v curl > /dev/null 2>&1; then
     wait $serve
 fi
 
+# doc-7: case act --render attaches the rendered document in the same step: its hash is on
+# the chain, and rendering the case again gives those bytes; a render that lacks facts
+# refuses the action and writes nothing.
+"$bin" case open --workflow penalty-general --party 某某医院 --party-type 定点医药机构 \
+    --fact lead_source=投诉举报 --actor 张三 --at 2025-09-03T09:00:00+08:00 > "$tmp/out" 2>&1
+id=$(sed -n 's/^case \([0-9]*\) opened.*/\1/p' "$tmp/out" | head -1)
+run 0 case act "$id" file --actor 李四 --role head --at 2025-09-04T10:00:00+08:00 \
+    --fact filing_reason=涉嫌虚构医药服务 --fact cause=定点医药机构骗取医保基金支出 \
+    --fact 'officers=[{"name":"张三","cert":"65010020001"},{"name":"王五","cert":"65010020002"}]' \
+    --render 立案审批表 && "$bin" --json case show "$id" > "$tmp/show.json" &&
+    "$bin" doc render "$id" 立案审批表 | sha256sum | cut -c1-64 > "$tmp/sum" &&
+    grep -q "\"sha256\": \"$(cat "$tmp/sum")\"" "$tmp/show.json" &&
+    grep -q '"file": "立案审批表.pdf"' "$tmp/show.json" && ok ||
+    { cat "$tmp/show.json" >> "$tmp/out"; fail "doc-7.1 --render attaches the document, hash on the chain"; }
+run 0 doc render "$id" 立案审批表 --out "$tmp/r.pdf" &&
+    pdftotext "$tmp/r.pdf" - | tr -d ' \n' > "$tmp/out" && has 某某医院 && has 涉嫌虚构医药服务 &&
+    has 二〇二五年九月四日 && ok || fail "doc-7.2 the attached 立案审批表 reads back"
+v=$("$bin" --json case show "$id" | grep -c '"seq"')
+run 2 case act "$id" submit_review --actor 张三 --role handler --at 2025-09-20T10:00:00+08:00 \
+    --fact findings=虚构医药服务3次 --render 行政处罚决定书 && has "fact.fine" &&
+    [ "$("$bin" --json case show "$id" | grep -c '"seq"')" = "$v" ] && ok ||
+    fail "doc-7.3 a render lacking facts refuses the action, nothing written"
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
