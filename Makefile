@@ -1,12 +1,13 @@
 # Convenience wrapper around CMake. The two commands a newcomer needs:
 #   make run    install what is missing, build, and run the worked example on SQLite
 #   make test   build and run the whole test suite
-# Others: make sanitize (tests under ASan+UBSan), make format, make clean.
+# Others: make sanitize (tests under ASan+UBSan), make format, make check-format (lists
+# what make format would change; exit 1 if anything), make clean.
 BUILD ?= build
 SAN_BUILD ?= build-san
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 
-.PHONY: all deps build run test sanitize format clean
+.PHONY: all deps build run test sanitize format check-format clean
 
 all: build
 
@@ -33,10 +34,13 @@ sanitize: deps
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')
 
+check-format:
+	scripts/check-format.sh
+
 clean:
 	rm -rf $(BUILD) $(SAN_BUILD)
 
-# RELIABILITY (docs/reliability.md), none of them part of make test:
+# Reliability (docs/reliability.md), none of them part of make test:
 #   make fuzz      clang + libFuzzer: each target FUZZ_RUNS executions (long; FUZZ_TARGETS picks)
 #   make crash     the crash test's long form: CRASH_CYCLES SIGKILLs, result into the doc
 #   make valgrind  the daemon tests (serve-*, concurrency-*, fuzz-*) under memcheck

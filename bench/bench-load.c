@@ -8,7 +8,7 @@
  * hours after the opening, which the layout in bench.h chooses), cf_case_append
  * seals its events onto a SHA-256 chain, and cf_case_to_json gives its
  * snapshot. Only the writing is done by hand: the same rows store-cases.c and
- * store-daemon.c write (events, cases, clocks, case_agency, and the pending
+ * store-tx.c write (events, cases, clocks, case_agency, and the pending
  * alert cf_store_alerts_sync would index for the running clock: the bench
  * clock has no warning points, so one "deadline" alert per case), by prepared
  * statements in transactions of 20,000 cases with synchronous=OFF. The schema

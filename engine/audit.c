@@ -282,9 +282,11 @@ static void replay_transition(replay_t *r, const json_t *ev, int64_t seq)
     }
     json_decref(produced);
     cf_refusal_dispose(&why);
-    json_t *step = json_pack("{s:s, s:I, s:I, s:I}", "state", r->c.state, "entered_at",
-                             (json_int_t)r->entered_at, "left_at", (json_int_t)req.at, "seconds",
-                             (json_int_t)(req.at - r->entered_at));
+    char entered[CF_TIME_BUFSZ], left[CF_TIME_BUFSZ];
+    cf_time_format(r->entered_at, entered);
+    cf_time_format(req.at, left);
+    json_t *step = json_pack("{s:s, s:s, s:s, s:I}", "state", r->c.state, "entered_at", entered,
+                             "left_at", left, "seconds", (json_int_t)(req.at - r->entered_at));
     if (!step || json_array_append_new(r->out->steps, step) != 0)
         r->oom = 1;
     r->entered_at = req.at;
@@ -396,10 +398,12 @@ static void clock_stats(replay_t *r, const json_t *ev)
     cf_time_parse(str_of(ev, "at"), &at, NULL);
     if (!k)
         return;
-    json_t *o = json_pack("{s:s, s:s, s:I, s:I, s:I}", "clock", k->id, "outcome",
-                          str_of(ev, "outcome") ? str_of(ev, "outcome") : "", "started_at",
-                          (json_int_t)k->started_at, "stopped_at", (json_int_t)at, "seconds",
-                          (json_int_t)(at - k->started_at));
+    char started[CF_TIME_BUFSZ], stopped[CF_TIME_BUFSZ];
+    cf_time_format(k->started_at, started);
+    cf_time_format(at, stopped);
+    json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:I}", "clock", k->id, "outcome",
+                          str_of(ev, "outcome") ? str_of(ev, "outcome") : "", "started_at", started,
+                          "stopped_at", stopped, "seconds", (json_int_t)(at - k->started_at));
     if (!o || json_array_append_new(r->out->clocks, o) != 0)
         r->oom = 1;
 }
@@ -425,6 +429,22 @@ static void replay_event(replay_t *r, const json_t *ev, int64_t seq)
         if (strcmp(type, "clock.stopped") == 0)
             clock_stats(r, ev);
     }
+}
+
+/* An event dated before the one recorded before it (issue 19: history backdated,
+ * or a daemon restarted with an earlier clock): the order of the record is the
+ * order of the chain, so a time that goes back is a finding, whatever the event.
+ * Called after the fold, which has read the event's time into r->c.updated_at
+ * (no second parse); before is the case's time before the event. */
+static void replay_time_order(replay_t *r, const json_t *ev, int64_t seq, cf_time_t before)
+{
+    if (seq <= 1 || r->c.updated_at >= before)
+        return;
+    char last[CF_TIME_BUFSZ], text[CF_ERROR_TEXT_MAX];
+    cf_time_format(before, last);
+    snprintf(text, sizeof(text), "event %lld is dated %s, before the event recorded before it (%s)",
+             (long long)seq, str_of(ev, "at") ? str_of(ev, "at") : "?", last);
+    dev(r, seq, "time", "out-of-order", text);
 }
 
 /* After the last event: what the last step still owed, and clocks of an open
@@ -469,12 +489,14 @@ int cf_audit_replay(const cf_workflow_t *wf, const cf_calendar_t *cal, const jso
             r.halted = 1;
             break;
         }
+        cf_time_t before = r.c.updated_at;
         replay_event(&r, ev, seq);
         if (cf_case_apply(&r.c, ev, &err) != 0) {
             dev(&r, seq, "record", "fold", err.text);
             r.halted = 1;
             break;
         }
+        replay_time_order(&r, ev, seq, before);
         if (r.oom)
             break;
     }
@@ -597,7 +619,12 @@ int cf_audit_cache(const json_t *events, const json_t *row, cf_audit_t *out)
     }
     json_t *fold = folded && json_array_size(events) ? cf_case_to_json(&c) : NULL;
     int rc = folded && json_array_size(events) && !fold ? CF_ENOMEM : 0;
-    if (fold)
+    /* A bundle's snapshot carries its times as ISO 8601 (cf_case_json_times_iso),
+     * the row's as seconds: the fold is compared in the form the cache has. */
+    const json_t *snap = json_object_get(row, "snapshot");
+    if (fold && json_is_string(json_object_get(snap, "opened_at")))
+        rc = cf_case_json_times_iso(fold);
+    if (fold && rc == 0)
         rc = compare_cache(fold, row, out);
     json_decref(fold);
     cf_case_dispose(&c);

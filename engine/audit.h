@@ -44,8 +44,8 @@ typedef struct cf_audit_s {
     cf_deviation_t *items;
     size_t items_count;
     size_t cap;
-    json_t *clocks; /* [{clock, outcome, started_at, stopped_at, seconds}] */
-    json_t *steps;  /* [{state, entered_at, left_at, seconds}] */
+    json_t *clocks; /* [{clock, outcome, started_at, stopped_at (ISO 8601), seconds}] */
+    json_t *steps;  /* [{state, entered_at, left_at (ISO 8601), seconds}] */
 } cf_audit_t;
 
 /* Makes out empty. Returns 0 or CF_ENOMEM. */
@@ -75,6 +75,8 @@ int cf_audit_verify(const json_t *events, cf_chain_algo_t algo, const char *head
  *                 overlapping time already excluded
  *   "clock"       a clock event the engine would not have produced
  *   "deadline"    a deadline breached (recorded, or running past it at now)
+ *   "time"        an event dated before the event recorded before it (rule
+ *                 "out-of-order")
  *   "record"      an event that cannot follow the one before, or cannot be read
  *                 (the replay stops there)
  * Returns 0 or CF_ENOMEM. */

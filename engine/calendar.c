@@ -119,14 +119,11 @@ static int bad(check_t *c, const char *path, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 static int bad(check_t *c, const char *path, const char *fmt, ...)
 {
-    int line, column;
-    char text[CF_ERROR_TEXT_MAX];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(text, sizeof(text), fmt, ap);
+    int rc = cf__yamlpos_verror(&c->pos, c->err, c->source, path, "calendar: ", fmt, ap);
     va_end(ap);
-    cf__yamlpos_find(&c->pos, &line, &column, "%s", path);
-    return cf_error_set(c->err, CF_EINVALID, c->source, line, column, "calendar: %s", text);
+    return rc;
 }
 
 /* Day of year (0-based) of text in year y, or -1 with err set. */

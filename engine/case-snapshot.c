@@ -3,7 +3,9 @@
  *
  * The store keeps this snapshot beside the events so that reading a case does
  * not refold its whole log. Snapshot format (times as integer
- * seconds since the epoch, unlike events, which are written for people):
+ * seconds since the epoch, unlike events, which are written for people; a
+ * bundle's copy has them as ISO 8601, cf_case_json_times_iso, and is read back
+ * the same):
  *   {id, workflow: {id, version, hash}, algo, matter, parent, party, state,
  *    prev_state, facts, history, documents, done, version, head, opened_at,
  *    updated_at, closed_at, cause? (the 案由 record, only when the case has one),
@@ -178,22 +180,38 @@ int cf_case_snapshot_buf(const cf_case_t *c, char **buf, size_t *cap)
     return t.oom ? CF_ENOMEM : 0;
 }
 
+/* ---- reading it back ----------------------------------------------------------------- */
+
+static const char *const case_times[] = {"opened_at", "updated_at", "closed_at"};
+static const char *const clock_times[] = {"started_at", "deadline", "paused_at", "stopped_at"};
+
+/* The time at key: integer seconds, ISO 8601 text or null (0). -1 when missing
+ * or anything else. */
+static int time_field(const json_t *o, const char *key, cf_time_t *out)
+{
+    json_t *v = json_object_get(o, key);
+    if (json_is_integer(v))
+        *out = json_integer_value(v);
+    else if (json_is_null(v))
+        *out = 0;
+    else if (!json_is_string(v) || cf_time_parse(json_string_value(v), out, NULL) != 0)
+        return -1;
+    return 0;
+}
+
 static int clock_from_json(cf_clock_rt_t *k, const json_t *j)
 {
     const char *id = NULL, *state = NULL, *extended = NULL;
-    json_int_t started = 0, deadline = 0, paused = 0, stopped = 0;
     int extensions = 0, party = 0;
     memset(k, 0, sizeof(*k));
-    if (json_unpack((json_t *)j, "{s:s, s:s, s:I, s:I, s:I, s:I, s?:s, s:i, s?:b}", "id", &id,
-                    "state", &state, "started_at", &started, "deadline", &deadline, "paused_at",
-                    &paused, "stopped_at", &stopped, "extended", &extended, "extensions",
-                    &extensions, "party", &party) != 0 ||
-        cf__clock_state_parse(state, &k->state) != 0)
+    if (json_unpack((json_t *)j, "{s:s, s:s, s?:s, s:i, s?:b}", "id", &id, "state", &state,
+                    "extended", &extended, "extensions", &extensions, "party", &party) != 0 ||
+        cf__clock_state_parse(state, &k->state) != 0 ||
+        time_field(j, "started_at", &k->started_at) != 0 ||
+        time_field(j, "deadline", &k->deadline) != 0 ||
+        time_field(j, "paused_at", &k->paused_at) != 0 ||
+        time_field(j, "stopped_at", &k->stopped_at) != 0)
         return CF_EPARSE;
-    k->started_at = started;
-    k->deadline = deadline;
-    k->paused_at = paused;
-    k->stopped_at = stopped;
     k->extensions = (unsigned)extensions;
     k->party = party;
     json_t *exclusions = json_object_get(j, "exclusions");
@@ -237,26 +255,28 @@ static int strings_from_json(cf_case_t *c, const char *wf_id, const char *hash, 
 /* Exported, documented in case.h */
 int cf_case_from_json(cf_case_t *c, const json_t *j, cf_error_t *err)
 {
-    json_int_t id, parent, version, opened, updated, closed;
+    json_int_t id, parent, version;
     int wf_version;
     const char *wf_id = NULL, *hash, *algo, *matter = NULL, *state = NULL, *prev = NULL, *head;
     json_t *party, *facts, *history, *docs, *done, *clocks;
     memset(c, 0, sizeof(*c));
     if (json_unpack((json_t *)j,
                     "{s:I, s:{s?:s, s:i, s:s}, s:s, s?:s, s:I, s:o, s?:s, s?:s, s:o, s:o, s:o, "
-                    "s:o, s:o, s:I, s:s, s:I, s:I, s:I}",
+                    "s:o, s:o, s:I, s:s}",
                     "id", &id, "workflow", "id", &wf_id, "version", &wf_version, "hash", &hash,
                     "algo", &algo, "matter", &matter, "parent", &parent, "party", &party, "state",
                     &state, "prev_state", &prev, "facts", &facts, "history", &history, "documents",
-                    &docs, "done", &done, "clocks", &clocks, "version", &version, "head", &head,
-                    "opened_at", &opened, "updated_at", &updated, "closed_at", &closed) != 0)
+                    &docs, "done", &done, "clocks", &clocks, "version", &version, "head",
+                    &head) != 0 ||
+        time_field(j, "opened_at", &c->opened_at) != 0 ||
+        time_field(j, "updated_at", &c->updated_at) != 0 ||
+        time_field(j, "closed_at", &c->closed_at) != 0) {
+        memset(c, 0, sizeof(*c));
         return cf_error_set(err, CF_EPARSE, NULL, 0, 0, "not a case snapshot");
+    }
     c->id = id;
     c->parent_id = parent;
     c->version = version;
-    c->opened_at = opened;
-    c->updated_at = updated;
-    c->closed_at = closed;
     c->workflow_version = (unsigned)wf_version;
     cf_chain_algo_parse(algo, &c->algo);
     c->party = json_deep_copy(party);
@@ -276,5 +296,36 @@ int cf_case_from_json(cf_case_t *c, const json_t *j, cf_error_t *err)
         rc = CF_ENOMEM;
     if (rc != 0)
         cf_case_dispose(c);
+    return rc;
+}
+
+/* Rewrites the keys of o from seconds to ISO 8601 text (0: null). */
+static int times_iso(json_t *o, const char *const *keys, size_t count)
+{
+    int rc = 0;
+    for (size_t i = 0; i < count; i++) {
+        json_t *v = json_object_get(o, keys[i]);
+        char text[CF_TIME_BUFSZ];
+        if (!json_is_integer(v))
+            continue;
+        cf_time_format(json_integer_value(v), text);
+        if (json_object_set_new(o, keys[i],
+                                json_integer_value(v) ? json_string(text) : json_null()) != 0)
+            rc = CF_ENOMEM;
+    }
+    return rc;
+}
+
+/* Exported, documented in case.h */
+int cf_case_json_times_iso(json_t *snapshot)
+{
+    int rc = times_iso(snapshot, case_times, sizeof(case_times) / sizeof(case_times[0]));
+    size_t i;
+    json_t *k;
+    json_array_foreach(json_object_get(snapshot, "clocks"), i, k)
+    {
+        if (rc == 0)
+            rc = times_iso(k, clock_times, sizeof(clock_times) / sizeof(clock_times[0]));
+    }
     return rc;
 }

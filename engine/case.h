@@ -146,9 +146,17 @@ const char *cf_clock_state_name(cf_clock_state_t s);
 int cf__clock_state_parse(const char *name, cf_clock_state_t *out);
 
 /* Snapshot: the whole fold as JSON (new reference, or NULL on ENOMEM), and back
- * (into an uninitialized c; CF_EPARSE if the snapshot is not one). */
+ * (into an uninitialized c; CF_EPARSE if the snapshot is not one). The store's
+ * snapshot counts times in seconds; cf_case_from_json also takes them as ISO
+ * 8601 text (null for 0), as cf_case_json_times_iso writes them. */
 json_t *cf_case_to_json(const cf_case_t *c);
 int cf_case_from_json(cf_case_t *c, const json_t *snapshot, cf_error_t *err);
+
+/* Rewrites a snapshot's times (opened_at, updated_at, closed_at, each clock's
+ * started_at, deadline, paused_at, stopped_at) from seconds to ISO 8601 text,
+ * 0 to null, in place: the snapshot as people and other programs read it
+ * (`case export`). Returns 0 or CF_ENOMEM. */
+int cf_case_json_times_iso(json_t *snapshot);
 
 /* The snapshot as compact JSON text (free()), the same value as cf_case_to_json
  * gives, written without building it: what the store writes per transition.

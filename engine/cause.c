@@ -110,14 +110,11 @@ static int bad(check_t *c, const char *path, const char *fmt, ...)
 /* CF_EINVALID at the node of path, with the message fmt. */
 static int bad(check_t *c, const char *path, const char *fmt, ...)
 {
-    int line, column;
-    char text[CF_ERROR_TEXT_MAX];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(text, sizeof(text), fmt, ap);
+    int rc = cf__yamlpos_verror(&c->pos, c->err, c->source, path, "causes: ", fmt, ap);
     va_end(ap);
-    cf__yamlpos_find(&c->pos, &line, &column, "%s", path);
-    return cf_error_set(c->err, CF_EINVALID, c->source, line, column, "causes: %s", text);
+    return rc;
 }
 
 static int id_ok(const char *id)

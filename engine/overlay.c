@@ -121,14 +121,12 @@ static void problem(merge_t *m, const char *path, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 static void problem(merge_t *m, const char *path, const char *fmt, ...)
 {
-    int line, column;
-    char text[CF_ERROR_TEXT_MAX];
+    cf_error_t e;
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(text, sizeof(text), fmt, ap);
+    cf__yamlpos_verror(&m->pos, &e, m->source, path, "", fmt, ap);
     va_end(ap);
-    cf__yamlpos_find(&m->pos, &line, &column, "%s", path);
-    cf_errlist_add(m->problems, m->source, line, column, "%s", text);
+    cf_errlist_add(m->problems, m->source, e.line, e.column, "%s", e.text);
     m->found++;
 }
 

@@ -65,15 +65,27 @@ static int date_text(const char *iso, char *out, size_t size)
     return 0;
 }
 
-/* officers [{name, cert}] as "张三（执法证号：65010020001）、王五（...）". */
+static int officers_list(const json_t *list, sbuf_t *b);
+
+/* officers [{name, cert}] as "张三（执法证号：65010020001）、王五（...）"; the
+ * list may also be its JSON text, as a command line's --fact gives it. */
 static int officers_text(const json_t *list, sbuf_t *b)
+{
+    if (!json_is_string(list))
+        return officers_list(list, b);
+    json_t *parsed = json_loads(json_string_value(list), 0, NULL);
+    int rc = officers_list(parsed, b);
+    json_decref(parsed);
+    return rc;
+}
+
+static int officers_list(const json_t *list, sbuf_t *b)
 {
     size_t i;
     json_t *o;
     if (!json_is_array(list) || json_array_size(list) == 0)
         return -1;
-    json_array_foreach(list, i, o)
-    {
+    json_array_foreach(list, i, o) {
         const char *name = json_string_value(json_object_get(o, "name"));
         const char *cert = json_string_value(json_object_get(o, "cert"));
         if (!name)
@@ -132,8 +144,7 @@ static int action_date(const cf_wenshu_input_t *in, const char *action, char *ou
     const char *at = NULL;
     size_t i;
     json_t *ev;
-    json_array_foreach(in->events, i, ev)
-    {
+    json_array_foreach(in->events, i, ev) {
         const char *a = json_string_value(json_object_get(ev, "action"));
         if (a && strcmp(a, action) == 0)
             at = json_string_value(json_object_get(ev, "at"));
@@ -303,7 +314,8 @@ static char *expand(fill_t *f, const char *text)
 /* 1 if the bool fact id is true for the case. */
 static int is_true(const cf_wenshu_input_t *in, const char *id)
 {
-    return json_is_true(fact_of(in, id));
+    const json_t *v = fact_of(in, id);
+    return json_is_true(v) || (json_is_string(v) && strcmp(json_string_value(v), "true") == 0);
 }
 
 static int add_line(fill_t *f, cf_wenshu_doc_t *d, const cf_wenshu_block_t *bl)

@@ -137,9 +137,17 @@ int cf_wenshu_fen(const json_t *yuan, int64_t *fen)
         *fen = (int64_t)v * 100;
         return 0;
     }
-    if (!json_is_real(yuan))
+    double v;
+    if (json_is_string(yuan)) { /* as a command line gives it: "20000", "10.05" */
+        const char *text = json_string_value(yuan);
+        char *end;
+        v = strtod(text, &end);
+        if (end == text || *end != '\0')
+            return CF_EINVAL;
+    } else if (json_is_real(yuan))
+        v = json_real_value(yuan);
+    else
         return CF_EINVAL;
-    double v = json_real_value(yuan);
     if (!(v >= 0 && v < 1e16))
         return CF_EINVAL;
     *fen = (int64_t)(v * 100.0 + 0.5); /* v >= 0: rounds half up */

@@ -56,8 +56,9 @@ int cf_wenshu_capitals(int64_t fen, char *out, size_t size);
  * out needs 32 bytes. fen < 0 is written with a leading '-'. */
 void cf_wenshu_figures(int64_t fen, char *out, size_t size);
 
-/* A yuan amount (a JSON number: integer or real) as fen, rounded to the
- * nearest fen. Returns 0, or CF_EINVAL for a non-number, a negative or an
+/* A yuan amount (a JSON number, integer or real, or a string holding one, as
+ * a command line's --fact gives it) as fen, rounded to the nearest fen.
+ * Returns 0, or CF_EINVAL (*fen untouched) for anything else, a negative or an
  * amount past 10^16 yuan. */
 int cf_wenshu_fen(const json_t *yuan, int64_t *fen);
 

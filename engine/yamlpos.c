@@ -207,3 +207,14 @@ void cf__yamlpos_find(const cf__yamlpos_t *map, int *line, int *column, const ch
         *dot = '\0';
     }
 }
+
+/* Exported, documented in yamlpos.h */
+int cf__yamlpos_verror(const cf__yamlpos_t *map, cf_error_t *err, const char *source,
+                       const char *path, const char *prefix, const char *fmt, va_list ap)
+{
+    int line, column;
+    char text[CF_ERROR_TEXT_MAX];
+    vsnprintf(text, sizeof(text), fmt, ap);
+    cf__yamlpos_find(map, &line, &column, "%s", path);
+    return cf_error_set(err, CF_EINVALID, source, line, column, "%s%s", prefix, text);
+}

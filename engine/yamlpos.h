@@ -12,7 +12,10 @@
 #ifndef CF_YAMLPOS_H
 #define CF_YAMLPOS_H
 
+#include <stdarg.h>
 #include <stddef.h>
+
+#include "error.h"
 
 typedef struct cf__yamlpos_entry_s {
     char *path;
@@ -41,5 +44,13 @@ void cf__yamlpos_find_key(const cf__yamlpos_t *map, int *line, int *column, cons
  * to line 0 when none. OUT line, column. */
 void cf__yamlpos_find(const cf__yamlpos_t *map, int *line, int *column, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
+
+/* The one way the loaders report a problem found at a node: sets err (may be
+ * NULL) to CF_EINVALID at source and the position of path (as cf__yamlpos_find),
+ * its text prefix (e.g. "calendar: ") then fmt formatted with ap. Returns
+ * CF_EINVALID. */
+int cf__yamlpos_verror(const cf__yamlpos_t *map, cf_error_t *err, const char *source,
+                       const char *path, const char *prefix, const char *fmt, va_list ap)
+    __attribute__((format(printf, 6, 0)));
 
 #endif

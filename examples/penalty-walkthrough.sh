@@ -11,6 +11,7 @@ export CASEFLOW_DB="${CASEFLOW_DB:-$PWD/build/demo.db}"
 rm -f "$CASEFLOW_DB" "$CASEFLOW_DB-wal" "$CASEFLOW_DB-shm"
 # --- example:begin
 export CASEFLOW_NOW=2025-10-20T09:00:00+08:00
+export CASEFLOW_BACKDATE_DAYS=60   # --at may lie this far back (default 30)
 D=examples/documents
 caseflow init --workflows workflows
 caseflow case open --workflow penalty-general --party 某某大药房 --party-type 定点医药机构 \

@@ -48,7 +48,7 @@ static struct {
     char db[512];
     cf_store_t *s;
     cf_calendar_t *cal;
-    cf__wfcache_t wfs;
+    cf_wfcache_t wfs;
     int64_t cases[MAX_CASES];
     int ncases;
     cf_time_t t0;
@@ -73,7 +73,7 @@ void cf_fuzz_request_cleanup(void)
         return;
     cf_store_tx_rollback(g.s);
     cf_store_close(g.s);
-    cf__wfcache_free(&g.wfs);
+    cf_wfcache_free(&g.wfs);
     cf_calendar_free(g.cal);
     g.s = NULL;
     for (size_t i = 0; i < sizeof(suffix) / sizeof(suffix[0]); i++) {

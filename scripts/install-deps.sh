@@ -5,7 +5,12 @@ set -e
 PKGS="build-essential cmake pkg-config libuv1-dev libsqlite3-dev libcyaml-dev libyaml-dev
 libjansson-dev libssl-dev libh2o-dev libcurl4-openssl-dev sqlite3 curl jq
 libcairo2-dev libpango1.0-dev fonts-noto-cjk poppler-utils"
-# RELIABILITY: extras for targets that are not make test: `install-deps.sh fuzz` (make fuzz:
+# the contract checks: promtool for /metrics (tests/cli/metrics.sh; Debian ships it in
+# prometheus, about 100 MB installed, taken without its recommends), node and npm for the
+# OpenAPI validators below (the machine's own Node.js when it has one, else Debian's)
+LEAN="prometheus"
+command -v npm > /dev/null 2>&1 || PKGS="$PKGS nodejs npm"
+# Extras for targets that are not make test: `install-deps.sh fuzz` (make fuzz:
 # clang and its libFuzzer runtime), `install-deps.sh valgrind` (make valgrind)
 for extra in "$@"; do
     case $extra in
@@ -14,13 +19,26 @@ for extra in "$@"; do
     *) echo "install-deps.sh: unknown extra '$extra' (fuzz, valgrind)" >&2; exit 1 ;;
     esac
 done
-missing=""
-for p in $PKGS; do
-    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
-done
-[ -z "$missing" ] && exit 0
+# the packages of the list given that are not installed
+missing_of() {
+    for p in "$@"; do
+        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || echo "$p"
+    done
+}
+missing=$(missing_of $PKGS)
+lean=$(missing_of $LEAN)
 SUDO=""
 [ "$(id -u)" -ne 0 ] && SUDO=sudo
-echo "installing:$missing"
-$SUDO apt-get update -qq
-DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq $missing >/dev/null
+if [ -n "$missing$lean" ]; then
+    echo "installing:" $missing $lean
+    $SUDO apt-get update -qq
+fi
+[ -z "$missing" ] || DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq $missing >/dev/null
+[ -z "$lean" ] || DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends $lean >/dev/null
+# the OpenAPI validators of tests/cli/openapi.sh (redocly, swagger-cli) at the versions
+# tools/package-lock.json pins, into tools/node_modules
+tools="$(dirname "$0")/../tools"
+if ! [ -x "$tools/node_modules/.bin/redocly" ] || ! [ -x "$tools/node_modules/.bin/swagger-cli" ]; then
+    echo "installing the OpenAPI validators into tools/node_modules"
+    (cd "$tools" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+fi

@@ -46,6 +46,55 @@ static int insert_event(cf_store_t *s, sqlite3_stmt *st, const json_t *ev, const
     return step == SQLITE_DONE ? 0 : cf__store_error(s, step, "append event", err);
 }
 
+/* Nesting a case record may reach and still be read back: jansson's parser stops
+ * at JSON_PARSER_MAX_DEPTH, and the snapshot nests what an event carries (a fact's
+ * value, a document) a few levels deeper than the event does. */
+#define CF__STORE_READABLE_DEPTH (JSON_PARSER_MAX_DEPTH - 16)
+
+/* 1 if v nests deeper than limit arrays and objects (counted no further). */
+static int too_deep(const json_t *v, int limit)
+{
+    if (!json_is_array(v) && !json_is_object(v))
+        return 0;
+    if (limit <= 0)
+        return 1;
+    size_t i;
+    const char *key;
+    json_t *m;
+    if (json_is_array(v)) {
+        json_array_foreach((json_t *)v, i, m)
+        {
+            if (too_deep(m, limit - 1))
+                return 1;
+        }
+        return 0;
+    }
+    json_object_foreach((json_t *)v, key, m)
+    {
+        if (too_deep(m, limit - 1))
+            return 1;
+    }
+    return 0;
+}
+
+/* Refuses events that could be written but not read back (issue 19: a 2,047-deep
+ * fact was stored, and every later read of the case failed). Checked before
+ * anything is written, so the case stays readable. */
+static int readable(const json_t *events, cf_error_t *err)
+{
+    size_t i;
+    json_t *ev;
+    json_array_foreach((json_t *)events, i, ev)
+    {
+        if (too_deep(ev, CF__STORE_READABLE_DEPTH))
+            return cf_error_set(err, CF_EINVAL, NULL, 0, 0,
+                                "event %zu nests JSON deeper than %d levels: it could not be "
+                                "read back, nothing was written",
+                                i + 1, CF__STORE_READABLE_DEPTH);
+    }
+    return 0;
+}
+
 /* Seals every event onto c's chain and folds it in (c changes; nothing is
  * written). OUT bodies[i]: event i's text to store (free each). */
 static int seal_events(cf_case_t *c, json_t *events, char **bodies, cf_error_t *err)
@@ -220,7 +269,9 @@ int cf__store_case_next(cf_store_t *s, const cf_case_t *c, json_t *events, int o
     char **bodies = calloc(n ? n : 1, sizeof(*bodies));
     if (!bodies)
         return CF_ENOMEM;
-    int rc = cf_case_copy(next, c);
+    int rc = readable(events, err);
+    if (rc == 0)
+        rc = cf_case_copy(next, c);
     if (rc != 0) {
         free(bodies);
         return rc;
@@ -482,24 +533,39 @@ int cf_store_case_ids(cf_store_t *s, const cf_time_t *closed, int64_t **ids, siz
 
 #define LIST_SELECT                                                                                \
     "SELECT c.id, c.workflow_id, c.workflow_version, c.state, c.closed, c.party, c.matter_id, "    \
-    "c.parent_id, c.updated_at, (SELECT MIN(deadline) FROM clocks k WHERE k.case_id = c.id AND "   \
-    "k.state = 'running') FROM cases c WHERE "
+    "c.parent_id, c.updated_at, c.version, (SELECT MIN(deadline) FROM clocks k WHERE k.case_id = " \
+    "c.id AND k.state = 'running') FROM cases c WHERE "
 static const char *const list_sql = LIST_SELECT CF__LIST_FILTERS(CF__LIST_ANY_PARENT);
 static const char *const children_sql = LIST_SELECT CF__LIST_FILTERS(CF__LIST_CHILDREN);
 
-static json_t *list_row(sqlite3_stmt *st)
+/* Exported, documented in store-int.h */
+json_t *cf__store_case_list_row(sqlite3_stmt *st)
 {
+    char updated[CF_TIME_BUFSZ], next[CF_TIME_BUFSZ];
+    int64_t parent = sqlite3_column_int64(st, 7);
     json_t *party = json_loads((const char *)sqlite3_column_text(st, 5), 0, NULL);
+    cf_time_format(sqlite3_column_int64(st, 8), updated);
     json_t *row = json_pack(
-        "{s:I, s:s, s:i, s:s, s:b, s:o, s:s?, s:I, s:I}", "id",
-        (json_int_t)sqlite3_column_int64(st, 0), "workflow", sqlite3_column_text(st, 1), "version",
-        sqlite3_column_int(st, 2), "state", sqlite3_column_text(st, 3), "closed",
-        sqlite3_column_int(st, 4), "party", party ? party : json_object(), "matter",
-        sqlite3_column_text(st, 6), "parent", (json_int_t)sqlite3_column_int64(st, 7), "updated_at",
-        (json_int_t)sqlite3_column_int64(st, 8));
-    if (row && sqlite3_column_type(st, 9) != SQLITE_NULL)
-        json_object_set_new(row, "next_deadline", json_integer(sqlite3_column_int64(st, 9)));
+        "{s:I, s:s, s:i, s:s, s:b, s:o, s:s?, s:o, s:s, s:I}", "id",
+        (json_int_t)sqlite3_column_int64(st, 0), "workflow", sqlite3_column_text(st, 1),
+        "workflow_version", sqlite3_column_int(st, 2), "state", sqlite3_column_text(st, 3),
+        "closed", sqlite3_column_int(st, 4), "party", party ? party : json_object(), "matter",
+        sqlite3_column_text(st, 6), "parent", parent ? json_integer(parent) : json_null(),
+        "updated_at", updated, "version", (json_int_t)sqlite3_column_int64(st, 9));
+    if (row && sqlite3_column_type(st, 10) != SQLITE_NULL) {
+        cf_time_format(sqlite3_column_int64(st, 10), next);
+        json_object_set_new(row, "next_deadline", json_string(next));
+    }
     return row;
+}
+
+/* Exported, documented in store-int.h */
+void cf__store_bind_page(sqlite3_stmt *st, const cf_case_filter_t *f)
+{
+    if (f->after > 0)
+        sqlite3_bind_int64(st, 10, f->after);
+    if (f->limit > 0)
+        sqlite3_bind_int64(st, 11, f->limit);
 }
 
 /* Exported, documented in store.h */
@@ -517,10 +583,11 @@ int cf_store_case_list(cf_store_t *s, const cf_case_filter_t *f, json_t **list, 
     sqlite3_bind_int64(st, 6, f->due_within);
     sqlite3_bind_int64(st, 7, f->now);
     sqlite3_bind_int(st, 8, f->overdue);
+    cf__store_bind_page(st, f);
     json_t *out = json_array();
     int step = SQLITE_DONE;
     while (out && (step = sqlite3_step(st)) == SQLITE_ROW)
-        if (json_array_append_new(out, list_row(st)) != 0)
+        if (json_array_append_new(out, cf__store_case_list_row(st)) != 0)
             rc = CF_ENOMEM;
     if (rc == 0 && out && step != SQLITE_DONE)
         rc = cf__store_error(s, step, "list cases", err);

@@ -54,6 +54,18 @@ int cf__store_exec(cf_store_t *s, const char *sql, cf_error_t *err);
 /* The fault hook at point, or SQLITE_OK. */
 int cf__store_fault(cf_store_t *s, const char *point);
 
+/* Steps st, a one-row write, and hands it back: 0, or the store's error naming what
+ * (store-tx.c). */
+int cf__store_step_done(cf_store_t *s, sqlite3_stmt *st, const char *what, cf_error_t *err);
+
+/* Copies text column col of the current row into out (size bytes; "" for NULL). */
+void cf__store_copy_col(sqlite3_stmt *st, int col, char *out, size_t size);
+
+/* Collects every row of a prepared query through row_fn into OUT *list (a new
+ * array), then hands st back. */
+int cf__store_collect(cf_store_t *s, sqlite3_stmt *st, json_t *(*row_fn)(sqlite3_stmt *),
+                      json_t **list, const char *what, cf_error_t *err);
+
 /* Binds text that may be NULL. */
 int cf__store_bind_text(sqlite3_stmt *st, int index, const char *text);
 
@@ -72,7 +84,8 @@ int cf__store_case_next(cf_store_t *s, const cf_case_t *c, json_t *events, int o
 
 /* The WHERE filters of a case listing (cf_case_filter_t bound as ?1 state, ?2
  * workflow, ?3 matter, ?4 parent, ?5 open only, ?6 due within, ?7 now, ?8
- * overdue), shared by cf_store_case_list and the daemon's per-agency listing.
+ * overdue; ?10 and ?11 the page: cf__store_bind_page), shared by
+ * cf_store_case_list and the daemon's per-agency listing.
  * PARENT is CF__LIST_ANY_PARENT, or CF__LIST_CHILDREN when a parent is given:
  * a plain equality, which SQLite can answer from the cases_parent index (an
  * "?4 = 0 OR" form makes it scan every case). Due and overdue read the partial
@@ -85,7 +98,17 @@ int cf__store_case_next(cf_store_t *s, const cf_case_t *c, json_t *events, int o
     "NULL OR c.matter_id = ?3) AND (?5 = 0 OR c.closed = 0) AND (?6 = 0 OR c.id IN (SELECT "       \
     "case_id FROM clocks WHERE state = 'running' AND deadline > ?7 AND deadline <= ?7 + "          \
     "?6)) AND (?8 = 0 OR c.id IN (SELECT case_id FROM clocks WHERE state = 'running' AND "         \
-    "deadline < ?7 AND party = 0)) ORDER BY c.id"
+    "deadline < ?7 AND party = 0)) AND (?10 IS NULL OR c.id > ?10) ORDER BY c.id LIMIT "          \
+    "coalesce(?11, -1)"
+
+/* Binds a case filter's page: ?10 the cursor (f->after, unbound when 0: from the
+ * first case), ?11 the most rows (f->limit, unbound when 0: all of them). */
+void cf__store_bind_page(sqlite3_stmt *st, const cf_case_filter_t *f);
+
+/* One row of a case list, from the columns id, workflow_id, workflow_version,
+ * state, closed, party, matter_id, parent_id, updated_at, version and the next
+ * deadline (NULL: none), in that order. New reference, NULL on ENOMEM. */
+json_t *cf__store_case_list_row(sqlite3_stmt *st);
 
 /* The position an event takes in the log of all cases (store-anchor.c): one
  * more than the largest so far, read by the INSERT that writes the event, in

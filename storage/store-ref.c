@@ -149,14 +149,16 @@ int cf_store_workflow_list(cf_store_t *s, json_t **list, cf_error_t *err)
         return rc;
     json_t *out = json_array();
     int step;
-    while (out && (step = sqlite3_step(st)) == SQLITE_ROW)
+    char loaded[CF_TIME_BUFSZ];
+    while (out && (step = sqlite3_step(st)) == SQLITE_ROW) {
+        cf_time_format(sqlite3_column_int64(st, 5), loaded);
         json_array_append_new(
             out,
-            json_pack("{s:s, s:i, s:s, s:s, s:s, s:I, s:i}", "id", sqlite3_column_text(st, 0),
+            json_pack("{s:s, s:i, s:s, s:s, s:s, s:s, s:i}", "id", sqlite3_column_text(st, 0),
                       "version", sqlite3_column_int(st, 1), "hash", sqlite3_column_text(st, 2),
                       "power_type", sqlite3_column_text(st, 3), "title", sqlite3_column_text(st, 4),
-                      "loaded_at", (json_int_t)sqlite3_column_int64(st, 5), "author_version",
-                      sqlite3_column_int(st, 6)));
+                      "loaded_at", loaded, "author_version", sqlite3_column_int(st, 6)));
+    }
     cf__store_release(s, st);
     if (!out)
         return CF_ENOMEM;
@@ -325,19 +327,90 @@ int cf_store_matter_list(cf_store_t *s, const char *power_type, json_t **list, c
 
 /* ---- documents -------------------------------------------------------------------- */
 
+/* A document's bytes are kept in rows of CF__DOC_CHUNK bytes (document_chunks:
+ * sha256, n from 0, data), and its documents row holds its hash and size with an
+ * empty content: no row, and no page of the write-ahead log, holds a whole large
+ * document, and every node on the database reads the same bytes. Rows written
+ * before chunking keep their content in documents.content; reading takes either. */
+#define CF__DOC_CHUNK (256 * 1024)
+
 /* Exported, documented in store.h */
 int cf_store_document_put(cf_store_t *s, const char *sha256, const void *data, size_t len,
                           cf_error_t *err)
 {
-    sqlite3_stmt *st;
+    sqlite3_stmt *st, *chunk = NULL;
     int rc = cf__store_prepare(
-        s, "INSERT OR IGNORE INTO documents(sha256, size, content) VALUES (?, ?, ?)", &st, err);
+        s, "INSERT OR IGNORE INTO documents(sha256, size, content) VALUES (?, ?, X'')", &st, err);
     if (rc != 0)
         return rc;
     sqlite3_bind_text(st, 1, sha256, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 2, (sqlite3_int64)len);
-    sqlite3_bind_blob64(st, 3, data, len, SQLITE_STATIC);
     int step = sqlite3_step(st);
+    int fresh = step == SQLITE_DONE && sqlite3_changes(s->db) == 1;
     cf__store_release(s, st);
-    return step == SQLITE_DONE ? 0 : cf__store_error(s, step, "store document", err);
+    if (step != SQLITE_DONE)
+        return cf__store_error(s, step, "store document", err);
+    if (fresh)
+        rc = cf__store_prepare(s, "INSERT INTO document_chunks(sha256, n, data) VALUES (?, ?, ?)",
+                               &chunk, err);
+    for (size_t off = 0, n = 0; rc == 0 && fresh && off < len; off += CF__DOC_CHUNK, n++) {
+        size_t part = len - off < CF__DOC_CHUNK ? len - off : CF__DOC_CHUNK;
+        sqlite3_reset(chunk);
+        sqlite3_bind_text(chunk, 1, sha256, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(chunk, 2, (sqlite3_int64)n);
+        sqlite3_bind_blob64(chunk, 3, (const char *)data + off, part, SQLITE_STATIC);
+        step = sqlite3_step(chunk);
+        if (step != SQLITE_DONE)
+            rc = cf__store_error(s, step, "store document", err);
+    }
+    cf__store_release(s, chunk);
+    return rc;
+}
+
+/* Exported, documented in store.h */
+int cf_store_document_get(cf_store_t *s, const char *sha256, void **data, size_t *len,
+                          cf_error_t *err)
+{
+    sqlite3_stmt *st;
+    int rc = cf__store_prepare(s,
+                               "SELECT d.size, d.content, c.data FROM documents d LEFT JOIN "
+                               "document_chunks c ON c.sha256 = d.sha256 WHERE d.sha256 = ? "
+                               "ORDER BY c.n",
+                               &st, err);
+    if (rc != 0)
+        return rc;
+    sqlite3_bind_text(st, 1, sha256, -1, SQLITE_STATIC);
+    char *buf = NULL;
+    size_t size = 0, got = 0;
+    int step, rows = 0;
+    while (rc == 0 && (step = sqlite3_step(st)) == SQLITE_ROW) {
+        if (rows++ == 0) {
+            size = (size_t)sqlite3_column_int64(st, 0);
+            if (!(buf = malloc(size ? size : 1)))
+                rc = CF_ENOMEM;
+        }
+        int col = sqlite3_column_type(st, 2) == SQLITE_NULL ? 1 : 2;
+        size_t part = (size_t)sqlite3_column_bytes(st, col);
+        if (rc == 0 && got + part > size)
+            rc = cf_error_set(err, CF_ECORRUPT, NULL, 0, 0, "document %s: more bytes than its size",
+                              sha256);
+        if (rc == 0 && part)
+            memcpy(buf + got, sqlite3_column_blob(st, col), part);
+        got += part;
+    }
+    if (rc == 0 && step != SQLITE_DONE)
+        rc = cf__store_error(s, step, "read document", err);
+    cf__store_release(s, st);
+    if (rc == 0 && rows == 0)
+        rc = cf_error_set(err, CF_ENOTFOUND, NULL, 0, 0, "no document %s", sha256);
+    if (rc == 0 && got != size)
+        rc = cf_error_set(err, CF_ECORRUPT, NULL, 0, 0, "document %s: %zu bytes of %zu stored",
+                          sha256, got, size);
+    if (rc != 0) {
+        free(buf);
+        return rc;
+    }
+    *data = buf;
+    *len = size;
+    return 0;
 }

@@ -20,7 +20,9 @@
  *              loaded_at          seconds since the epoch
  *   calendars  year PRIMARY KEY, source (YAML text)
  *   matters    id PRIMARY KEY, power_types (JSON array text), name, body (JSON)
- *   documents  sha256 PRIMARY KEY, size, content BLOB
+ *   documents  sha256 PRIMARY KEY, size, content BLOB (empty since version 4:
+ *              the bytes are in document_chunks: sha256, n from 0, data of at
+ *              most 256 KiB; PRIMARY KEY(sha256, n))
  *   cases      id INTEGER PRIMARY KEY; workflow_id, workflow_version, workflow_hash;
  *              matter_id; parent_id; party (JSON); state; closed (0/1); version
  *              (seq of the last event); head (hash of the last event); algo;
@@ -32,12 +34,13 @@
  *              party's own period, which lapses rather than breaches). Partial index on
  *              deadline WHERE state = 'running': what is due or overdue is an
  *              index range, never a scan of cases.
- *   (version 2: tokens, case_agency, alerts -- store-daemon.c;
+ *   (version 2: tokens, case_agency, alerts -- store-tokens.c, store-alerts.c;
  *    version 3: dictionaries, the 案由 dictionaries -- store-causes.c;
  *    version 4: events.pos, the event's place in the log of all cases in commit
  *    order (0, 1, 2, ...; UNIQUE), and anchors, the signed checkpoints taken
  *    (tree_size, root_hash, timestamp, key_id, body: the checkpoint's JSON
- *    without its index) -- store-anchor.c)
+ *    without its index) -- store-anchor.c;
+ *    version 5: document_chunks -- store-ref.c)
  */
 #include "store-int.h"
 
@@ -75,7 +78,7 @@ static const char *const migrations[] = {
     "CREATE TABLE clocks(case_id INTEGER NOT NULL, clock_id TEXT NOT NULL, state TEXT NOT NULL, "
     "deadline INTEGER NOT NULL, party INTEGER NOT NULL, PRIMARY KEY(case_id, clock_id));"
     "CREATE INDEX clocks_running ON clocks(deadline) WHERE state = 'running';",
-    /* 2: the daemon (store-daemon.c): bearer tokens, agencies, alerts */
+    /* 2: the daemon: bearer tokens, agencies (store-tokens.c), alerts (store-alerts.c) */
     "CREATE TABLE tokens(hash TEXT PRIMARY KEY, agency TEXT NOT NULL, role TEXT NOT NULL, "
     "name TEXT NOT NULL, created_at INTEGER NOT NULL);"
     "CREATE TABLE case_agency(case_id INTEGER PRIMARY KEY, agency TEXT NOT NULL);"
@@ -101,6 +104,9 @@ static const char *const migrations[] = {
     "CREATE UNIQUE INDEX events_pos ON events(pos);"
     "CREATE TABLE anchors(id INTEGER PRIMARY KEY, tree_size INTEGER NOT NULL, root_hash TEXT NOT "
     "NULL, timestamp TEXT NOT NULL, key_id TEXT NOT NULL, body TEXT NOT NULL);",
+    /* 5: documents kept in chunks (store-ref.c) */
+    "CREATE TABLE document_chunks(sha256 TEXT NOT NULL, n INTEGER NOT NULL, data BLOB NOT NULL, "
+    "PRIMARY KEY(sha256, n));",
 };
 #define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
 

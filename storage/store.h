@@ -55,7 +55,8 @@ int cf_store_workflow_get(cf_store_t *s, const char *id, int version, cf_workflo
 /* Loads the definition with content hash hash (what a case pinned). */
 int cf_store_workflow_get_hash(cf_store_t *s, const char *hash, cf_workflow_t **wf,
                                cf_error_t *err);
-/* OUT *list: new array of {id, version, hash, power_type, title, loaded_at}. */
+/* OUT *list: new array of {id, version, hash, power_type, title, loaded_at (ISO
+ * 8601), author_version}. */
 int cf_store_workflow_list(cf_store_t *s, json_t **list, cf_error_t *err);
 
 /* ---- calendars ---- */
@@ -79,10 +80,15 @@ int cf_store_matter_list(cf_store_t *s, const char *power_type, json_t **list, c
 
 /* ---- documents (content-addressed) ---- */
 
-/* Stores data under its SHA-256 (hex, 64). Storing the same content twice is a
- * no-op. A document is stored before the transition that cites it; a failed
- * transition leaves at most an unreferenced blob, never a reference without one. */
+/* Stores data under its SHA-256 (hex, 64), in chunks of 256 KiB (one row each,
+ * so no row holds a whole large document). Storing the same content twice is a
+ * no-op. The operation layer stores a document in the transaction of the change
+ * that cites it: both or neither. */
 int cf_store_document_put(cf_store_t *s, const char *sha256, const void *data, size_t len,
+                          cf_error_t *err);
+/* OUT *data (malloc'd, free it), *len: the bytes stored under sha256. CF_ENOTFOUND,
+ * or CF_ECORRUPT when the chunks do not add up to its size. */
+int cf_store_document_get(cf_store_t *s, const char *sha256, void **data, size_t *len,
                           cf_error_t *err);
 
 /* ---- cases ---- */
@@ -123,6 +129,10 @@ int cf_store_case_row(cf_store_t *s, int64_t id, cf_case_t *c, cf_error_t *err);
 int cf_store_case_ids(cf_store_t *s, const cf_time_t *closed, int64_t **ids, size_t *count,
                       cf_error_t *err);
 
+/* The most rows one page of a list may ask for (limit), on the command line and
+ * over HTTP alike (docs/api.md "Paging"). */
+#define CF_STORE_PAGE_MAX 1000
+
 typedef struct cf_case_filter_s {
     const char *state;    /* or NULL */
     const char *workflow; /* or NULL */
@@ -133,11 +143,14 @@ typedef struct cf_case_filter_s {
     int64_t due_within;   /* > 0: a running clock's deadline in (now, now + due_within] */
     int overdue;          /* a running clock's deadline before now (the party's own
                              periods lapse rather than fall overdue: not counted) */
+    int64_t after;        /* the page's cursor: only cases with a greater id, or 0 */
+    int64_t limit;        /* at most this many cases, or 0: all */
 } cf_case_filter_t;
 
-/* OUT *list: new array of {id, workflow, version, state, closed, party, matter,
- * parent, updated_at, next_deadline?} by id. The due and overdue filters use the
- * clock index, not a scan of cases. */
+/* OUT *list: new array of {id, workflow, workflow_version, version (the case's),
+ * state, closed, party, matter, parent (null: none), updated_at, next_deadline?}
+ * by id, times ISO 8601. The due and overdue filters use the clock index, not a
+ * scan of cases. */
 int cf_store_case_list(cf_store_t *s, const cf_case_filter_t *f, json_t **list, cf_error_t *err);
 
 /* ---- fault injection (tests) ---- */
@@ -149,7 +162,8 @@ int cf_store_case_list(cf_store_t *s, const cf_case_filter_t *f, json_t **list, 
 typedef int (*cf_store_fault_cb)(void *ctx, const char *point);
 void cf_store_set_fault(cf_store_t *s, cf_store_fault_cb cb, void *ctx);
 
-/* ---- the daemon: batched transactions, tokens, agencies, alerts (store-daemon.c) ----
+/* ---- transactions held by the caller (store-tx.c), tokens and agencies
+ * (store-tokens.c), the alerts index (store-alerts.c) ----
  *
  * The daemon's writer thread commits many requests in one transaction (group
  * commit): cf_store_tx_begin, then per request a savepoint around the *_tx
@@ -186,6 +200,14 @@ int cf_store_case_open_tx(cf_store_t *s, cf_case_t *c, json_t *events, const cha
 /* As cf_store_case_append, inside the caller's transaction (CF_ECONFLICT when the
  * stored version is no longer c->version). */
 int cf_store_case_append_tx(cf_store_t *s, cf_case_t *c, json_t *events, cf_error_t *err);
+
+/* One daemon per database (store-lock.c): takes the lock on "<db_path>-serve.lock"
+ * and writes this process's pid into it. OUT *fd: hold it while the daemon runs,
+ * release with cf_store_daemon_unlock. CF_EBUSY when another daemon holds it, err
+ * naming its pid; CF_EIO when the lock file cannot be made. A crashed daemon's
+ * lock is gone with its process. */
+int cf_store_daemon_lock(const char *db_path, int *fd, cf_error_t *err);
+void cf_store_daemon_unlock(int fd);
 
 /* Makes this connection refuse writes (PRAGMA query_only): the daemon's reader. */
 int cf_store_query_only(cf_store_t *s, cf_error_t *err);

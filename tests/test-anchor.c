@@ -486,7 +486,8 @@ TEST_IMPL(anchor_migration_numbers_events)
     char *out = malloc(OUT_MAX);
     make_cases();
     sqlite3 *db = raw_db();
-    exec(db, "DROP INDEX events_pos; DROP TABLE anchors; ALTER TABLE events DROP COLUMN pos; "
+    exec(db, "DROP INDEX events_pos; DROP TABLE anchors; DROP TABLE document_chunks; "
+             "ALTER TABLE events DROP COLUMN pos; "
              "PRAGMA user_version = 3");
     sqlite3_close(db);
     append_case(); /* opens (and migrates) the database, then writes */

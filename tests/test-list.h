@@ -1,6 +1,7 @@
 /*
- * test-list.h -- every test, declared and listed once. Groups by module; add a
- * test by adding one TEST_DECLARE and one TEST_ENTRY line in its group.
+ * test-list.h -- every test, listed once. Groups by module; add a test by adding
+ * one X(name) line in its group, for the TEST_IMPL(name) in its test-<module>.c:
+ * the runner (runner.c) declares and lists them all from this one table.
  */
 #define TEST_GROUPS(X)                                                                             \
     /* error-*: error codes and located errors */                                                  \
@@ -157,6 +158,12 @@
     X(cause_party)                                                                                 \
     X(cause_store)                                                                                 \
     X(cause_case_record)                                                                           \
+    /* cli-*: the command line's contract (tests/test-cli.c) */                                    \
+    X(cli_table_consistent)                                                                        \
+    X(cli_help_every_command)                                                                      \
+    X(cli_unknown_option_every_command)                                                            \
+    X(cli_usage_errors)                                                                            \
+    X(cli_top_level)                                                                               \
     /* fuzz-*, concurrency-*: reliability (tests/test-fuzz.c, test-concurrency.c) */               \
     X(fuzz_regressions)                                                                            \
     X(fuzz_targets_on_seeds)                                                                       \
@@ -188,4 +195,15 @@
     X(wenshu_shipped_check)                                                                        \
     X(wenshu_fill)                                                                                 \
     X(wenshu_fill_missing)                                                                         \
+    /* ops-*: the operation layer through both front ends (tests/test-ops.c) */                 \
+    X(ops_cli_rewrites_alerts)                                                                     \
+    X(ops_parity)                                                                                  \
+    X(ops_json_depth_cli)                                                                          \
+    X(ops_json_depth_http)                                                                         \
+    X(ops_store_unreadable)                                                                        \
+    X(ops_documents)                                                                               \
+    X(ops_backdate)                                                                                \
+    X(ops_daemon_earlier_now)                                                                      \
+    X(ops_replay_out_of_order)                                                                     \
+    X(ops_single_daemon)                                                                           \
     /* CORE-TESTS */

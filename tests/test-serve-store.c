@@ -1,6 +1,6 @@
 /*
  * test-serve-store.c -- serve-0.*: the storage primitives the daemon is built
- * on (storage/store-daemon.c), without the daemon.
+ * on (storage/store-tx.c, store-tokens.c, store-alerts.c), without the daemon.
  *
  * serve-0.1: a batch of three appends in one transaction, the middle one in
  *            conflict: the other two commit, the conflicting one writes nothing.

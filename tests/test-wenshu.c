@@ -78,10 +78,17 @@ TEST_IMPL(wenshu_figures_fen)
     v = json_integer(-1);
     ASSERT_EQ(cf_wenshu_fen(v, &fen), CF_EINVAL);
     json_decref(v);
-    v = json_string("20000");
+    v = json_string("二万");
     ASSERT_EQ(cf_wenshu_fen(v, &fen), CF_EINVAL);
     json_decref(v);
-    ASSERT_EQ(fen, 7); /* untouched on failure */
+    v = json_string("10.05x");
+    ASSERT_EQ(cf_wenshu_fen(v, &fen), CF_EINVAL);
+    json_decref(v);
+    ASSERT_EQ(fen, 7);        /* untouched on failure */
+    v = json_string("10.05"); /* as --fact gives it */
+    ASSERT_EQ(cf_wenshu_fen(v, &fen), 0);
+    ASSERT_EQ(fen, 1005);
+    json_decref(v);
     return 0;
 }
 

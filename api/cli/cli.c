@@ -3,11 +3,12 @@
  * scanning, failure reporting. See cli.h for the contract and exit codes.
  *
  * Design: one flat table of commands (cli.h CF_COMMANDS) matched on one or two
- * words, so `caseflow --help` and dispatch cannot disagree. Options are scanned
- * on demand by name rather than declared per command with getopt_long: commands
- * stay short and a repeated option (--fact, --doc) is just cf__opt_values(). The
- * cost is that an unknown option is not rejected by the scanner itself; commands
- * that care check their positional count.
+ * words, and one table of what each command accepts (CF_OPTIONS), so `--help`,
+ * the check of argv (cli-args.c), the man page and the completion (cli-doc.c)
+ * and dispatch cannot disagree. A command runs only on words its table lines
+ * allow; it then reads them by name (cf__opt_value, cf__opt_values,
+ * cf__opt_flag), which keeps commands short and makes a repeated option (--fact,
+ * --doc) just cf__opt_values().
  */
 #include "cli.h"
 
@@ -17,18 +18,31 @@
 #include <string.h>
 #include <time.h>
 
-typedef struct command_s {
-    const char *name;
-    cf_cmd_fn fn;
-    const char *summary;
-} command_t;
+#ifndef CF_VERSION
+#define CF_VERSION "unknown"
+#endif
 
-static const command_t commands[] = {
+const cf__cli_command_t cf__cli_commands[] = {
 #define CF_CMD_ENTRY(name, fn, summary) {name, cf__cmd_##fn, summary},
     CF_COMMANDS(CF_CMD_ENTRY)
 #undef CF_CMD_ENTRY
 };
-#define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
+const size_t cf__cli_commands_count = sizeof(cf__cli_commands) / sizeof(cf__cli_commands[0]);
+
+const cf__cli_option_t cf__cli_options[] = {
+#define CF_OPT_ENTRY(command, name, value, flags, help) {command, name, value, flags, help},
+    CF_OPTIONS(CF_OPT_ENTRY)
+#undef CF_OPT_ENTRY
+};
+const size_t cf__cli_options_count = sizeof(cf__cli_options) / sizeof(cf__cli_options[0]);
+
+typedef cf__cli_command_t command_t;
+
+/* Exported, documented in cli.h */
+const char *cf__cli_version(void)
+{
+    return CF_VERSION;
+}
 
 static const char *const exit_help =
     "Exit codes: 0 success; 1 usage error; 2 invalid input (YAML, JSON, dates);\n"
@@ -36,15 +50,40 @@ static const char *const exit_help =
     "  changed concurrently: reload and retry); 6 storage or I/O error;\n"
     "  7 verification failed.\n";
 
+/* The commands whose name starts with group (NULL: all) as "  name  summary" lines. */
+static int print_commands(FILE *f, const char *group)
+{
+    size_t n = group ? strlen(group) : 0;
+    int count = 0;
+    for (size_t i = 0; i < cf__cli_commands_count; i++)
+        if (!group || (strncmp(cf__cli_commands[i].name, group, n) == 0 &&
+                       cf__cli_commands[i].name[n] == ' '))
+            count++,
+                fprintf(f, "  %-18s %s\n", cf__cli_commands[i].name, cf__cli_commands[i].summary);
+    return count;
+}
+
+/* 1 if word is the first of some two-word command names (case, workflow ...). */
+static int is_group(const char *word)
+{
+    size_t n = strlen(word);
+    for (size_t i = 0; i < cf__cli_commands_count; i++)
+        if (strncmp(cf__cli_commands[i].name, word, n) == 0 && cf__cli_commands[i].name[n] == ' ')
+            return 1;
+    return 0;
+}
+
 static void print_help(FILE *f)
 {
-    fprintf(f, "usage: caseflow [--db FILE] [--json] COMMAND ...\n\nCommands:\n");
-    for (size_t i = 0; i < NCOMMANDS; i++)
-        fprintf(f, "  %-18s %s\n", commands[i].name, commands[i].summary);
+    fprintf(f, "usage: caseflow [--db FILE] [--json] COMMAND ...\n"
+               "       caseflow COMMAND --help | caseflow --help | caseflow --version\n\n"
+               "Commands:\n");
+    print_commands(f, NULL);
     fprintf(f,
-            "\nEvery command takes --db FILE (default $CASEFLOW_DB, else ./caseflow.db)\n"
-            "and --json (answers as JSON). $CASEFLOW_NOW (ISO 8601) fixes the current\n"
-            "time, for examples and tests.\n\n%s",
+            "\nEvery command takes --db FILE (default $CASEFLOW_DB, else ./caseflow.db),\n"
+            "--json (answers as JSON, errors too) and --help (its options; does nothing\n"
+            "else). $CASEFLOW_NOW (ISO 8601) fixes the current time, for examples and\n"
+            "tests.\n\n%s",
             exit_help);
 }
 
@@ -107,7 +146,18 @@ int cf__cli_fail(cf_cli_t *cli, int code, const cf_error_t *err)
 /* Exported, documented in cli.h */
 int cf__cli_usage(cf_cli_t *cli, const char *usage)
 {
-    fprintf(cli->err, "usage: caseflow %s\n", usage);
+    if (!cli->json) {
+        fprintf(cli->err, "usage: caseflow %s\n", usage);
+        return CF_EXIT_USAGE;
+    }
+    json_t *o =
+        json_pack("{s:s, s:s, s:s, s:s+}", "error", cf_errname(CF_EINVAL), "message", "usage error",
+                  "text", "the arguments do not fit", "usage", "caseflow ", usage);
+    if (o) {
+        json_dumpf(o, cli->out, JSON_INDENT(2));
+        fputc('\n', cli->out);
+        json_decref(o);
+    }
     return CF_EXIT_USAGE;
 }
 
@@ -267,40 +317,77 @@ static const command_t *find_command(int argc, char **argv, int *words)
     char two[128];
     if (argc >= 2) {
         snprintf(two, sizeof(two), "%s %s", argv[0], argv[1]);
-        for (size_t i = 0; i < NCOMMANDS; i++)
-            if (strcmp(commands[i].name, two) == 0) {
+        for (size_t i = 0; i < cf__cli_commands_count; i++)
+            if (strcmp(cf__cli_commands[i].name, two) == 0) {
                 *words = 2;
-                return &commands[i];
+                return &cf__cli_commands[i];
             }
     }
-    for (size_t i = 0; argc >= 1 && i < NCOMMANDS; i++)
-        if (strcmp(commands[i].name, argv[0]) == 0) {
+    for (size_t i = 0; argc >= 1 && i < cf__cli_commands_count; i++)
+        if (strcmp(cf__cli_commands[i].name, argv[0]) == 0) {
             *words = 1;
-            return &commands[i];
+            return &cf__cli_commands[i];
         }
     return NULL;
+}
+
+/* `caseflow` alone, --help, help [COMMAND], --version, --man, --completion SHELL
+ * and a group name alone (`caseflow case`). Returns 1 with *code set when argv
+ * was one of them, else 0. */
+static int top_level(cf_cli_t *cli, int argc, char **argv, int *code)
+{
+    const char *a = argc ? argv[0] : "";
+    int words = 0;
+    const command_t *cmd;
+    *code = CF_EXIT_OK;
+    if (argc == 0 || strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0 ||
+        (strcmp(a, "help") == 0 && argc == 1)) {
+        print_help(argc == 0 ? cli->err : cli->out);
+        *code = argc == 0 ? CF_EXIT_USAGE : CF_EXIT_OK;
+    } else if (strcmp(a, "help") == 0 && (cmd = find_command(argc - 1, argv + 1, &words)) &&
+               words == argc - 1) {
+        cf__cli_help(cli->out, cmd);
+    } else if (strcmp(a, "--version") == 0 && argc == 1) {
+        fprintf(cli->out, "caseflow %s\n", cf__cli_version());
+    } else if (strcmp(a, "--man") == 0 && argc == 1) {
+        cf__cli_write_man(cli->out);
+    } else if (strcmp(a, "--completion") == 0) {
+        if (cf__cli_write_completion(cli->out, argc == 2 ? argv[1] : NULL) != 0)
+            *code = cf__cli_usage_error(cli, NULL, "--completion takes one shell: bash");
+    } else if (is_group(a) && (argc == 1 || (argc == 2 && (strcmp(argv[1], "--help") == 0 ||
+                                                           strcmp(argv[1], "-h") == 0)))) {
+        if (argc == 1)
+            *code = cf__cli_usage_error(cli, NULL, "'%s' needs a subcommand", a);
+        else
+            fprintf(cli->out, "usage: caseflow %s SUBCOMMAND ...\n\n", a),
+                print_commands(cli->out, a);
+    } else {
+        return 0;
+    }
+    return 1;
 }
 
 /* Exported, documented in cli.h */
 int cf_cli_main(int argc, char **argv, FILE *out, FILE *err)
 {
     cf_cli_t cli;
+    int code;
     if (init_cli(&cli, out, err) != 0)
         return CF_EXIT_USAGE;
     argc--, argv++;
-    if (take_globals(&cli, &argc, argv) != 0) {
-        fprintf(err, "caseflow: --db needs a file name\n");
-        return CF_EXIT_USAGE;
-    }
-    if (argc == 0 || strcmp(argv[0], "--help") == 0 || strcmp(argv[0], "help") == 0) {
-        print_help(argc == 0 ? err : out);
-        return argc == 0 ? CF_EXIT_USAGE : CF_EXIT_OK;
-    }
+    if (take_globals(&cli, &argc, argv) != 0)
+        return cf__cli_usage_error(&cli, NULL, "--db needs a file name");
+    if (top_level(&cli, argc, argv, &code))
+        return code;
     int words = 0;
     const command_t *cmd = find_command(argc, argv, &words);
-    if (!cmd) {
-        fprintf(err, "caseflow: unknown command '%s' (see caseflow --help)\n", argv[0]);
-        return CF_EXIT_USAGE;
-    }
+    if (!cmd && argv[0][0] == '-')
+        return cf__cli_usage_error(&cli, NULL, "unknown option '%s'", argv[0]);
+    if (!cmd)
+        return cf__cli_usage_error(&cli, NULL, "unknown command '%s%s%s'", argv[0],
+                                   argc > 1 && argv[1][0] != '-' ? " " : "",
+                                   argc > 1 && argv[1][0] != '-' ? argv[1] : "");
+    if (cf__cli_check_args(&cli, cmd, argc - words, argv + words, &code))
+        return code;
     return cmd->fn(&cli, argc - words, argv + words);
 }

@@ -2,9 +2,16 @@
  * cli.h -- the `caseflow` command line: option parsing, output and exit codes
  * shared by every command, and the command table.
  *
+ * api/cli is a front end: it turns argv into the operation layer's input
+ * (api/ops/ops.h) and prints what comes back; it reaches the daemon only through
+ * api/http/serve.h (`caseflow serve`). Dependencies: api/cli -> api/ops ->
+ * storage -> engine.
+ *
  * A command is `int cf__cmd_<name>(cf_cli_t *cli, int argc, char **argv)`. argv[0]
  * is the first word after the command's name; the global options (--db, --json)
- * have already been taken out. A command writes its answer to cli->out (JSON when
+ * have already been taken out, and the rest has been checked against the
+ * command's lines in CF_OPTIONS (below): only options it declares, each value
+ * present, required ones there. A command writes its answer to cli->out (JSON when
  * cli->json) and reports failure by returning cf__cli_fail(...), which prints the
  * error (JSON on stdout with --json, text on stderr otherwise) and maps the CF_E*
  * code to the documented exit code.
@@ -18,6 +25,7 @@
 #ifndef CF_CLI_H
 #define CF_CLI_H
 
+#include <stddef.h>
 #include <stdio.h>
 
 #include "cftime.h"
@@ -72,12 +80,20 @@ int cf__opt_values(int argc, char **argv, const char *name, const char **vals, i
 int cf__opt_flag(int argc, char **argv, const char *name);
 const char *cf__opt_positional(int argc, char **argv, int index, const char *const *flags);
 
+/* Prints a usage error for command cmd (NULL: before any command): with --json
+ * the JSON object {"error":"EINVAL","message":"usage error","text":…,"usage":…}
+ * on cli->out, else "caseflow: CMD: TEXT", the synopsis and a pointer to --help
+ * on cli->err. Returns CF_EXIT_USAGE. */
+int cf__cli_usage_error(cf_cli_t *cli, const char *cmd, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
 /* Reads a whole file into a NUL-terminated malloc'd buffer. OUT buf, len.
  * Returns 0, or CF_EIO with err naming the path and the system's reason. */
 int cf__read_file(const char *path, char **buf, size_t *len, cf_error_t *err);
 
 /* The command table: name (one or two words), function, one-line summary.
- * Add a command by adding one line here. */
+ * Add a command by adding one line here, and one line in CF_OPTIONS below for
+ * each option and positional argument it takes (a command with none needs none). */
 #define CF_COMMANDS(X)                                                                             \
     X("init", init, "create the database and store the workflows and calendars")                   \
     X("workflow list", workflow_list, "list stored workflow definitions")                          \
@@ -113,6 +129,195 @@ int cf__read_file(const char *path, char **buf, size_t *len, cf_error_t *err);
     X("matter list", matter_list, "list stored matters, by power type")                            \
     X("matter show", matter_show, "show a stored matter")                                          \
     /* IMPORT-COMMANDS */
+
+/* The options table: everything each command accepts, one line per option or
+ * positional argument, X(command, name, value, flags, help):
+ *   command  a name from CF_COMMANDS;
+ *   name     "--option", or a positional argument in capitals ("CASE"), in order;
+ *   value    what the option's value looks like ("ID", "TIME"), NULL for a flag;
+ *   flags    0, CF_OPT_REQ (must be given), CF_OPT_MANY (may be repeated; for a
+ *            positional: one or more), or both ORed;
+ *   help     one line for --help, the man page and the completion.
+ * cli.c checks argv against it before the command runs: `--help` prints the
+ * command's help and exits 0 without running it; an unknown option, a missing
+ * value, a flag given a value, a non-repeatable option given twice, a missing
+ * required option or argument, or an extra argument is a usage error (exit 1)
+ * naming it. --db, --json and --help belong to every command and are not listed.
+ * `caseflow --man` and `caseflow --completion bash` are written from this table. */
+enum { CF_OPT_REQ = 1, CF_OPT_MANY = 2 };
+
+#define CF_OPTIONS(X)                                                                              \
+    X("init", "--workflows", "DIR", 0, "workflows, calendars/, causes/, overlays/ (./workflows)")  \
+    X("workflow load", "FILE", NULL, CF_OPT_REQ | CF_OPT_MANY, "a workflow or overlay YAML file")  \
+    X("workflow check", "FILE", NULL, CF_OPT_REQ | CF_OPT_MANY, "a workflow or overlay YAML file") \
+    X("workflow check", "--templates", "DIRS", 0, "文书 templates to check (docs/documents.md)")  \
+    X("workflow show", "ID", NULL, CF_OPT_REQ, "the workflow's id")                                \
+    X("workflow show", "--version", "N", 0, "that stored version (default: the latest)")           \
+    X("workflow show", "--overlay", "FILE", 0, "lay this overlay file over it first")              \
+    X("workflow dot", "ID", NULL, CF_OPT_REQ, "the workflow's id")                                 \
+    X("workflow dot", "--version", "N", 0, "that stored version (default: the latest)")            \
+    X("workflow dot", "--overlay", "FILE", 0, "lay this overlay file over it first")               \
+    X("case open", "--workflow", "ID", 0, "the workflow (or give --matter)")                       \
+    X("case open", "--matter", "ID", 0, "the catalog matter; its first workflow by default")       \
+    X("case open", "--party", "NAME", CF_OPT_REQ, "the party the case is about")                   \
+    X("case open", "--party-type", "TYPE", 0, "the party's subject type (provider, insured ...)")  \
+    X("case open", "--parent", "CASE", 0, "the case this one comes from")                          \
+    X("case open", "--cause", "ID", 0, "the 案由 situation")                                       \
+    X("case open", "--officer", "NAME:CERTNO", CF_OPT_MANY, "a law-enforcement officer")           \
+    X("case open", "--fact", "NAME=VALUE", CF_OPT_MANY, "a fact the workflow declares")            \
+    X("case open", "--hash", "sha256|sm3", 0, "the case's hash chain algorithm (sha256)")          \
+    X("case open", "--role", "ROLE", 0, "the acting role")                                         \
+    X("case open", "--actor", "NAME", 0, "who acts ($CASEFLOW_ACTOR, else $USER)")                 \
+    X("case open", "--at", "TIME", 0, "when it took place (not in the future; default now)")       \
+    X("case act", "CASE", NULL, CF_OPT_REQ, "the case number")                                     \
+    X("case act", "ACTION", NULL, CF_OPT_REQ, "the action's id (see case show)")                   \
+    X("case act", "--role", "ROLE", CF_OPT_REQ, "the acting role")                                 \
+    X("case act", "--actor", "NAME", 0, "who acts ($CASEFLOW_ACTOR, else $USER)")                  \
+    X("case act", "--fact", "NAME=VALUE", CF_OPT_MANY, "a fact the action records")                \
+    X("case act", "--doc", "NAME=FILE", CF_OPT_MANY, "a document; its SHA-256 goes on the chain")  \
+    X("case act", "--render", "NAME", CF_OPT_MANY, "a 文书 rendered from the case and attached")  \
+    X("case act", "--at", "TIME", 0, "when it took place (not in the future; default now)")        \
+    X("case extend", "CASE", NULL, CF_OPT_REQ, "the case number")                                  \
+    X("case extend", "--clock", "ID", CF_OPT_REQ, "the clock to extend")                           \
+    X("case extend", "--by", "\"N UNIT\"", CF_OPT_REQ, "how much longer, e.g. \"30 days\"")        \
+    X("case extend", "--role", "ROLE", CF_OPT_REQ, "the approving role the rule names")            \
+    X("case extend", "--actor", "NAME", 0, "who acts ($CASEFLOW_ACTOR, else $USER)")               \
+    X("case extend", "--reason", "TEXT", 0, "why")                                                 \
+    X("case extend", "--at", "TIME", 0, "when it took place (not in the future; default now)")     \
+    X("case exclude", "CASE", NULL, CF_OPT_REQ, "the case number")                                 \
+    X("case exclude", "--clock", "ID", CF_OPT_REQ, "the clock the time does not count on")         \
+    X("case exclude", "--from", "TIME", CF_OPT_REQ, "start of the excluded time")                  \
+    X("case exclude", "--to", "TIME", CF_OPT_REQ, "end of the excluded time")                      \
+    X("case exclude", "--reason", "TEXT", CF_OPT_REQ, "检测|检验|鉴定|听证|公告|专家评审")         \
+    X("case exclude", "--role", "ROLE", CF_OPT_REQ, "the acting role")                             \
+    X("case exclude", "--actor", "NAME", 0, "who acts ($CASEFLOW_ACTOR, else $USER)")              \
+    X("case exclude", "--at", "TIME", 0, "when it was recorded (not in the future; default now)")  \
+    X("case show", "CASE", NULL, CF_OPT_REQ, "the case number")                                    \
+    X("case show", "--explain", NULL, 0, "show how each deadline was counted")                     \
+    X("case list", "--state", "STATE", 0, "only cases in this state")                              \
+    X("case list", "--workflow", "ID", 0, "only cases on this workflow")                           \
+    X("case list", "--matter", "ID", 0, "only cases opened for this matter")                       \
+    X("case list", "--parent", "CASE", 0, "only cases that come from this case")                   \
+    X("case list", "--open", NULL, 0, "only cases not closed")                                     \
+    X("case list", "--due-within", "SPAN", 0, "only cases with a deadline within 3d, 12h ...")     \
+    X("case list", "--overdue", NULL, 0, "only cases past a deadline")                             \
+    X("case list", "--limit", "N", 0, "at most N cases (1 to 1000; default all)")                  \
+    X("case list", "--cursor", "ID", 0, "the page after this case id (the last one shown)")        \
+    X("doc list", "CASE", NULL, CF_OPT_REQ, "the case number")                                    \
+    X("doc list", "--templates", "DIRS", 0, "template folders, first wins (docs/documents.md)")   \
+    X("doc render", "CASE", NULL, CF_OPT_REQ, "the case number")                                  \
+    X("doc render", "NAME", NULL, CF_OPT_REQ, "the document, as the workflow names it")           \
+    X("doc render", "--out", "FILE", 0, "write the PDF here (default: standard output)")          \
+    X("doc render", "--at", "TIME", 0, "the document's date (default: when it was attached)")     \
+    X("doc render", "--fact", "NAME=VALUE", CF_OPT_MANY, "a fact over the case's, for a preview") \
+    X("doc render", "--templates", "DIRS", 0, "template folders, first wins (docs/documents.md)") \
+    X("case export", "CASE", NULL, CF_OPT_REQ, "the case number")                                  \
+    X("audit verify", "--case", "CASE", 0, "only this case")                                       \
+    X("audit verify", "--closed-from", "TIME", 0, "only cases closed at or after TIME")            \
+    X("audit verify", "--closed-to", "TIME", 0, "only cases closed before TIME")                   \
+    X("audit verify", "--bundle", "FILE", 0, "check an exported bundle instead of the database")   \
+    X("audit verify", "--format", "text|json|html", 0,                                             \
+      "the report's format (text; json with --json)")                                              \
+    X("audit verify", "--jobs", "N", 0, "threads (default: one per processor)")                    \
+    X("audit replay", "--case", "CASE", 0, "only this case")                                       \
+    X("audit replay", "--closed-from", "TIME", 0, "only cases closed at or after TIME")            \
+    X("audit replay", "--closed-to", "TIME", 0, "only cases closed before TIME")                   \
+    X("audit replay", "--bundle", "FILE", 0, "replay an exported bundle instead of the database")  \
+    X("audit replay", "--format", "text|json|html", 0,                                             \
+      "the report's format (text; json with --json)")                                              \
+    X("audit replay", "--jobs", "N", 0, "threads (default: one per processor)")                    \
+    X("audit verify", "--checkpoint", "FILE", 0, "also check the log against this checkpoint")    \
+    X("audit verify", "--pubkey", "FILE", 0, "the checkpoint's public key (PEM)")                  \
+    X("audit replay", "--checkpoint", "FILE", 0, "also check the log against this checkpoint")    \
+    X("audit replay", "--pubkey", "FILE", 0, "the checkpoint's public key (PEM)")                  \
+    X("audit keygen", "--out", "FILE", CF_OPT_REQ, "where the private key goes (mode 0600)")       \
+    X("audit checkpoint", "--key", "FILE", CF_OPT_REQ, "the Ed25519 private key (PEM)")            \
+    X("audit checkpoint", "--out", "FILE", 0, "write the checkpoint here (default: stdout)")      \
+    X("audit prove", "CASE", NULL, CF_OPT_REQ, "the case number")                                  \
+    X("audit prove", "SEQ", NULL, CF_OPT_REQ, "the event's sequence number in the case")           \
+    X("audit prove", "--checkpoint", "FILE", 0, "prove it in this checkpoint's tree")              \
+    X("audit prove", "--pubkey", "FILE", 0, "the checkpoint's public key (PEM)")                   \
+    X("serve", "--doc-max", "BYTES", 0, "largest document a request may carry")                   \
+    X("serve", "--checkpoint-interval", "SECONDS", 0, "take a signed checkpoint this often")      \
+    X("serve", "--checkpoint-key", "FILE", 0, "the Ed25519 private key checkpoints are signed with") \
+    X("serve", "--checkpoint-out", "FILE", 0, "the file each checkpoint is written to")          \
+    X("serve", "--listen", "HOST:PORT", 0, "where to listen (127.0.0.1:8080; port 0: any)")        \
+    X("serve", "--config", "FILE", 0, "settings file; flags win over it")                          \
+    X("serve", "--alert-log", "FILE", 0, "append each deadline alert to FILE as a JSON line")      \
+    X("serve", "--webhook", "URL", CF_OPT_MANY, "POST each alert to URL")                          \
+    X("serve", "--webhook-attempts", "N", 0, "tries per alert and webhook")                        \
+    X("serve", "--webhook-retry-ms", "MS", 0, "first retry delay; doubles each time")              \
+    X("serve", "--max-body", "BYTES", 0, "largest request body accepted")                          \
+    X("serve", "--timeout-ms", "MS", 0, "request timeout; each webhook POST's too")                \
+    X("serve", "--now", "TIME", 0, "start the clock at TIME (examples, tests)")                    \
+    X("serve", "--test-clock", NULL, 0, "let POST /v1/test/clock move the clock (tests only)")     \
+    X("token create", "--agency", "AGENCY", CF_OPT_REQ, "the agency the token acts for")           \
+    X("token create", "--role", "handler|reviewer|head|auditor", CF_OPT_REQ, "the token's role")   \
+    X("token create", "--name", "NAME", CF_OPT_REQ, "the person or system holding it")             \
+    X("cause load", "FILE", NULL, CF_OPT_REQ | CF_OPT_MANY, "a 案由 dictionary YAML file")         \
+    X("cause list", "--subject", "TYPE", 0, "only this subject type (id or name)")                 \
+    X("period", "--from", "TIME", CF_OPT_REQ, "the start: ISO 8601, or a date (00:00 China time)") \
+    X("period", "--add", "\"N UNIT\"", CF_OPT_REQ, "hours, days, working_days or months")          \
+    X("period", "--explain", NULL, 0, "show the counting day by day")                              \
+    X("period", "--calendars", "DIR", 0,                                                           \
+      "calendar folder ($CASEFLOW_CALENDARS, else "                                                \
+      "workflows/calendars)")                                                                      \
+    X("calendar show", "YYYY-MM", NULL, CF_OPT_REQ, "the month")                                   \
+    X("calendar show", "--calendars", "DIR", 0,                                                    \
+      "calendar folder ($CASEFLOW_CALENDARS, else "                                                \
+      "workflows/calendars)")                                                                      \
+    X("import", "FILE", NULL, CF_OPT_REQ | CF_OPT_MANY,                                            \
+      "a 权责清单 file (.csv, .xlsx, .docx ...)")                                                  \
+    X("import", "--out", "FILE.yaml", CF_OPT_REQ, "the catalog to write")                          \
+    X("import", "--agency", "NAME", 0, "the issuing agency")                                       \
+    X("import", "--prefix", "P", 0, "prefix for the matter ids")                                   \
+    X("import", "--strict", NULL, 0, "unplaced text is an error, not a warning")                   \
+    X("import", "--verbose", NULL, 0, "list the text left unplaced")                               \
+    X("catalog load", "FILE.yaml", NULL, CF_OPT_REQ | CF_OPT_MANY, "a matter catalog")             \
+    X("matter list", "--power-type", "TYPE", 0, "only matters of this power type")                 \
+    X("matter show", "ID", NULL, CF_OPT_REQ, "the matter's id")
+
+/* The two tables as arrays (cli.c), for the parser and the writers below. */
+typedef struct cf__cli_command_s {
+    const char *name; /* one or two words */
+    cf_cmd_fn fn;
+    const char *summary;
+} cf__cli_command_t;
+
+typedef struct cf__cli_option_s {
+    const char *command, *name, *value; /* value NULL: a flag or a positional argument */
+    int flags;                          /* CF_OPT_REQ | CF_OPT_MANY */
+    const char *help;
+} cf__cli_option_t;
+
+extern const cf__cli_command_t cf__cli_commands[];
+extern const size_t cf__cli_commands_count;
+extern const cf__cli_option_t cf__cli_options[];
+extern const size_t cf__cli_options_count;
+
+/* caseflow's version (CMake's project version), a static string. */
+const char *cf__cli_version(void);
+
+/* Checks argv (the words after the command's name, the global options taken
+ * out) against cmd's lines of CF_OPTIONS. Returns 0 when the command may run.
+ * Returns 1 when it must not, with *code the exit code: CF_EXIT_OK after
+ * printing the command's help on cli->out (--help or -h among the words), or
+ * CF_EXIT_USAGE after reporting the first problem with cf__cli_usage_error. */
+int cf__cli_check_args(cf_cli_t *cli, const cf__cli_command_t *cmd, int argc, char **argv,
+                       int *code);
+
+/* Writes "caseflow CMD ARG... --required VALUE [--option VALUE]..." (no newline). */
+void cf__cli_synopsis(FILE *f, const char *cmd);
+
+/* Writes cmd's help: synopsis, summary, one line per option. */
+void cf__cli_help(FILE *f, const cf__cli_command_t *cmd);
+
+/* Writes the man page (roff, man(7) macros) for every command (cli-doc.c). */
+void cf__cli_write_man(FILE *f);
+
+/* Writes the completion script for shell ("bash", the only one). Returns 0, or
+ * CF_EINVAL for another shell. */
+int cf__cli_write_completion(FILE *f, const char *shell);
 
 #define CF_CMD_DECLARE(name, fn, summary) int cf__cmd_##fn(cf_cli_t *cli, int argc, char **argv);
 CF_COMMANDS(CF_CMD_DECLARE)

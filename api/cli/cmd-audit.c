@@ -21,9 +21,9 @@
  * (anchor-run.h, docs/audit.md) and prints that check before the report (in
  * the JSON report, as the summary's "checkpoint").
  *
- * Bundle format (JSON): {format: "caseflow-bundle/1", case: snapshot (case.h),
- * events: [...], workflow: {id, version, hash, source}, matter: {...} | null,
- * calendars: {"2025": YAML, ...}}.
+ * Bundle format (JSON): {format: "caseflow-bundle/1", case: snapshot (case.h,
+ * its times ISO 8601), events: [...], workflow: {id, version, hash, source},
+ * matter: {...} | null, calendars: {"2025": YAML, ...}}.
  */
 #include "anchor-run.h"
 #include "audit-report.h"
@@ -399,7 +399,7 @@ static int export_case(cf__session_t *s, const char *id_text, json_t **bundle, c
                             "workflow", "id", wf->doc->id, "version", (int)c.workflow_version,
                             "hash", wf->hash, "source", wf->source, wf->source_len, "matter",
                             matter, "calendars", calendars);
-        rc = *bundle ? 0 : CF_ENOMEM;
+        rc = *bundle ? cf_case_json_times_iso(json_object_get(*bundle, "case")) : CF_ENOMEM;
     }
     json_decref(events);
     json_decref(matter);

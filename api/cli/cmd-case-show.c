@@ -41,6 +41,15 @@ static json_t *clocks_json(const cf_workflow_t *wf, const cf_case_t *c, cf_time_
     return out;
 }
 
+/* Sets key to the ISO 8601 text of t, or null when t is 0 (not yet): the
+ * snapshot counts seconds, the answer gives times as the API does. */
+static void set_time(json_t *o, const char *key, cf_time_t t)
+{
+    char text[CF_TIME_BUFSZ];
+    cf_time_format(t, text);
+    json_object_set_new(o, key, t ? json_string(text) : json_null());
+}
+
 static json_t *case_json(cf__session_t *s, const cf_workflow_t *wf, const cf_case_t *c,
                          cf_time_t now, cf_error_t *err)
 {
@@ -54,6 +63,9 @@ static json_t *case_json(cf__session_t *s, const cf_workflow_t *wf, const cf_cas
     const cf_wf_state_t *st = cf_workflow_state(wf, c->state);
     json_t *o = cf_case_to_json(c);
     json_object_del(o, "history");
+    set_time(o, "opened_at", c->opened_at);
+    set_time(o, "updated_at", c->updated_at);
+    set_time(o, "closed_at", c->closed_at);
     json_object_set_new(o, "state_name", json_string(st ? st->name : ""));
     json_object_set_new(o, "title", json_string(wf->doc->title));
     json_object_set_new(o, "clocks", clocks_json(wf, c, now));
@@ -246,21 +258,37 @@ static int64_t parse_span(const char *text)
 
 static void print_row(cf_cli_t *cli, const json_t *row)
 {
-    char deadline[CF_TIME_BUFSZ] = "-";
-    json_t *next = json_object_get(row, "next_deadline");
-    if (next)
-        cf_time_format(json_integer_value(next), deadline);
+    const char *deadline = json_string_value(json_object_get(row, "next_deadline"));
     fprintf(cli->out, "%-6lld %-18s %-22s %-25s %s\n",
             (long long)json_integer_value(json_object_get(row, "id")),
             json_string_value(json_object_get(row, "workflow")),
-            json_string_value(json_object_get(row, "state")), deadline,
+            json_string_value(json_object_get(row, "state")), deadline ? deadline : "-",
             json_string_value(json_object_get(json_object_get(row, "party"), "name")));
+}
+
+/* --limit N (1 to CF_STORE_PAGE_MAX) and --cursor ID (the last id of the page before)
+ * into f. Returns 0, or -1 when one is not such a number. */
+static int page_of(int argc, char **argv, cf_case_filter_t *f)
+{
+    const char *limit = cf__opt_value(argc, argv, "--limit");
+    const char *cursor = cf__opt_value(argc, argv, "--cursor");
+    char *end;
+    if (limit) {
+        f->limit = strtoll(limit, &end, 10);
+        if (*end || end == limit || f->limit < 1 || f->limit > CF_STORE_PAGE_MAX)
+            return -1;
+    }
+    if (cursor) {
+        f->after = strtoll(cursor, &end, 10);
+        if (*end || end == cursor || f->after < 1)
+            return -1;
+    }
+    return 0;
 }
 
 /* Exported, documented in cli.h */
 int cf__cmd_case_list(cf_cli_t *cli, int argc, char **argv)
 {
-    static const char *const flags[] = {"--open", "--overdue", NULL};
     const char *due = cf__opt_value(argc, argv, "--due-within");
     const char *parent = cf__opt_value(argc, argv, "--parent");
     cf_case_filter_t f = {.state = cf__opt_value(argc, argv, "--state"),
@@ -271,9 +299,14 @@ int cf__cmd_case_list(cf_cli_t *cli, int argc, char **argv)
                           .overdue = cf__opt_flag(argc, argv, "--overdue"),
                           .now = cli->now,
                           .due_within = due ? parse_span(due) : 0};
-    if (cf__opt_positional(argc, argv, 0, flags) || f.due_within < 0)
-        return cf__cli_usage(cli, "case list [--state S] [--workflow W] [--matter M] "
-                                  "[--parent CASE] [--open] [--due-within 3d] [--overdue]");
+    if (f.due_within < 0)
+        return cf__cli_usage_error(cli, "case list",
+                                   "--due-within '%s' is not 3d, 12h, 90m or "
+                                   "seconds",
+                                   due);
+    if (page_of(argc, argv, &f) != 0)
+        return cf__cli_usage_error(cli, "case list", "--limit takes 1 to %d, --cursor a case id",
+                                   CF_STORE_PAGE_MAX);
     cf__session_t s;
     cf_error_t err;
     json_t *list = NULL;
@@ -283,7 +316,7 @@ int cf__cmd_case_list(cf_cli_t *cli, int argc, char **argv)
     cf__session_close(&s);
     if (rc != 0)
         return cf__cli_fail(cli, rc, &err);
-    size_t i;
+    size_t i, n = json_array_size(list);
     json_t *row;
     if (cli->json)
         cf__print_json(cli, list);
@@ -292,6 +325,9 @@ int cf__cmd_case_list(cf_cli_t *cli, int argc, char **argv)
                 "next deadline", "party");
         json_array_foreach(list, i, row) print_row(cli, row);
     }
+    if (f.limit && n == (size_t)f.limit) /* a full page: there may be more */
+        fprintf(cli->err, "caseflow: %zu cases shown; the next page: --cursor %lld\n", n,
+                (long long)json_integer_value(json_object_get(json_array_get(list, n - 1), "id")));
     json_decref(list);
     return CF_EXIT_OK;
 }

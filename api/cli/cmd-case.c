@@ -1,14 +1,19 @@
 /*
  * cmd-case.c -- `case open`, `case act`, `case extend`, `case exclude`: the
- * commands that change a case. Each follows the same three steps: read (case,
- * pinned workflow, calendar), decide (the pure engine returns events or a refusal), write (the
- * store appends the events in one transaction, failing with a conflict if the
- * case moved meanwhile). `case show` and `case list` are in cmd-case-show.c.
+ * commands that change a case. Each translates its argv into the operation
+ * layer's input (api/ops/ops.h), which reads, decides and writes (in a
+ * transaction of its own, the alerts index kept in step), and prints the answer:
+ * the events, or the case's summary under --json. `case show` and `case list`
+ * are in cmd-case-show.c.
+ *
+ * Limits a bureau may set in the environment (README, "What a case handler does"):
+ *   CASEFLOW_DOC_MAX        largest document --doc stores (bytes, or 64M, 1G)
+ *   CASEFLOW_BACKDATE_DAYS  how far in the past --at may lie (days; 0: not at all)
  */
 #include "cmd-cause.h"
+#include "ops.h"
 #include "session.h"
 
-#include <openssl/evp.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -24,17 +29,65 @@ static const char *actor_of(int argc, char **argv)
     return a ? a : "unknown";
 }
 
-/* --at TIME (the moment the act took place, not after now), else now. */
-static int when_of(cf_cli_t *cli, int argc, char **argv, cf_time_t *at, cf_error_t *err)
+/* Who acts and when, from --actor, --role and --at. */
+static int by_of(cf_cli_t *cli, int argc, char **argv, cf_ops_by_t *by, cf_error_t *err)
 {
-    const char *text = cf__opt_value(argc, argv, "--at");
-    *at = cli->now;
-    if (!text)
-        return 0;
-    int rc = cf_time_parse(text, at, err);
-    if (rc == 0 && *at > cli->now)
-        rc = cf_error_set(err, CF_EINVAL, NULL, 0, 0, "--at %s is in the future", text);
-    return rc;
+    const char *at = cf__opt_value(argc, argv, "--at");
+    *by = (cf_ops_by_t){.actor = actor_of(argc, argv),
+                        .role = cf__opt_value(argc, argv, "--role"),
+                        .now = cli->now,
+                        .if_match = -1};
+    return at ? cf_time_parse(at, &by->at, err) : 0;
+}
+
+/* The limits the environment sets (CASEFLOW_DOC_MAX, CASEFLOW_BACKDATE_DAYS). */
+static int limits_of(cf_ops_limits_t *l, cf_error_t *err)
+{
+    const char *size = getenv("CASEFLOW_DOC_MAX"), *days = getenv("CASEFLOW_BACKDATE_DAYS");
+    memset(l, 0, sizeof(*l));
+    if (size && cf_ops_parse_size(size, &l->doc_max) != 0)
+        return cf_error_set(err, CF_EINVAL, NULL, 0, 0,
+                            "CASEFLOW_DOC_MAX '%s' is not a size (bytes, or 64M, 1G)", size);
+    if (days && cf_ops_parse_days(days, &l->backdate_secs) != 0)
+        return cf_error_set(err, CF_EINVAL, NULL, 0, 0,
+                            "CASEFLOW_BACKDATE_DAYS '%s' is not a number of days", days);
+    return 0;
+}
+
+/* Every --fact k=v as {k: "v"}: the operation types each value. OUT *facts. */
+static int facts_of(int argc, char **argv, json_t **facts, cf_error_t *err)
+{
+    const char *vals[256];
+    int n = cf__opt_values(argc, argv, "--fact", vals, 256);
+    json_t *out = json_object();
+    int rc = out ? 0 : CF_ENOMEM;
+    for (int i = 0; rc == 0 && i < n; i++) {
+        char *key = NULL;
+        const char *value;
+        if (cf__split_kv(vals[i], &key, &value) != 0)
+            rc = cf_error_set(err, CF_EINVAL, NULL, 0, 0, "--fact '%s' is not NAME=VALUE", vals[i]);
+        else if (json_object_set_new(out, key, json_string(value)) != 0)
+            rc = cf_error_set(err, CF_EINVAL, NULL, 0, 0, "--fact '%s' is not UTF-8 text", vals[i]);
+        free(key);
+    }
+    if (rc != 0) {
+        json_decref(out);
+        return rc;
+    }
+    *facts = out;
+    return 0;
+}
+
+/* A case number as typed. */
+static int case_id_of(const char *text, int64_t *id, cf_error_t *err)
+{
+    char *end = NULL;
+    long long n = text ? strtoll(text, &end, 10) : 0;
+    if (!text || *end || n <= 0)
+        return cf_error_set(err, CF_EINVAL, NULL, 0, 0, "'%s' is not a case number",
+                            text ? text : "");
+    *id = n;
+    return 0;
 }
 
 /* Prints what the events did, one line each, for people. */
@@ -42,8 +95,7 @@ static void print_events(cf_cli_t *cli, const json_t *events)
 {
     size_t i;
     json_t *ev;
-    json_array_foreach(events, i, ev)
-    {
+    json_array_foreach(events, i, ev) {
         const char *type = json_string_value(json_object_get(ev, "type"));
         const char *clock = json_string_value(json_object_get(ev, "clock"));
         const char *deadline = json_string_value(json_object_get(ev, "deadline"));
@@ -64,7 +116,7 @@ static void print_events(cf_cli_t *cli, const json_t *events)
 }
 
 /* Answers a successful change: the case summary (JSON) or the events (text). */
-static int answer(cf_cli_t *cli, const cf_case_t *c, const json_t *events, const char *verb)
+static void answer(cf_cli_t *cli, const cf_case_t *c, const json_t *events, const char *verb)
 {
     if (cli->json) {
         json_t *o =
@@ -77,222 +129,74 @@ static int answer(cf_cli_t *cli, const cf_case_t *c, const json_t *events, const
                 c->state, (long long)c->version);
         print_events(cli, events);
     }
-    return CF_EXIT_OK;
+}
+
+/* One change: fills its input from argv and runs its operation. Returns 0 or the
+ * operation's code; verb is what the answer says was done. */
+typedef int (*change_fn)(cf_cli_t *cli, cf_ops_t *ops, int argc, char **argv, cf_ops_out_t *out,
+                         const char **verb);
+
+/* Runs fn with the store, calendar and operation layer open, and reports. */
+static int run_change(cf_cli_t *cli, int argc, char **argv, change_fn fn)
+{
+    cf__session_t s;
+    cf_wfcache_t wfs = {0};
+    cf_ops_out_t out;
+    const char *verb = "changed";
+    cf_ops_out_init(&out);
+    int rc = cf__session_open(cli, &s, 1, &out.err);
+    cf_ops_t ops = {.store = s.store, .cal = s.cal, .wfs = &wfs};
+    if (rc == 0)
+        rc = limits_of(&ops.limits, &out.err);
+    if (rc == 0)
+        rc = fn(cli, &ops, argc, argv, &out, &verb);
+    if (rc == 0)
+        answer(cli, &out.c, out.events, verb);
+    cf_wfcache_free(&wfs);
+    cf__session_close(&s);
+    int exit = rc == 0       ? CF_EXIT_OK
+               : out.refused ? cf__print_refusal(cli, rc, &out.why)
+                             : cf__cli_fail(cli, rc, &out.err);
+    cf_ops_out_dispose(&out);
+    return exit;
 }
 
 /* ---- case open ------------------------------------------------------------------ */
 
-typedef struct open_args_s {
-    const char *workflow;
-    const char *matter_id;
-    json_t *matter; /* owned */
-    int64_t parent;
-    cf_chain_algo_t algo;
-} open_args_t;
-
-/* Resolves --matter, --workflow and --parent against the store. */
-static int resolve_open(cf__session_t *s, int argc, char **argv, open_args_t *a, cf_error_t *err)
+static int open_case(cf_cli_t *cli, cf_ops_t *ops, int argc, char **argv, cf_ops_out_t *out,
+                     const char **verb)
 {
-    const char *parent = cf__opt_value(argc, argv, "--parent");
     const char *algo = cf__opt_value(argc, argv, "--hash");
-    a->workflow = cf__opt_value(argc, argv, "--workflow");
-    a->matter_id = cf__opt_value(argc, argv, "--matter");
-    if (algo && cf_chain_algo_parse(algo, &a->algo) != 0)
-        return cf_error_set(err, CF_EINVAL, NULL, 0, 0, "--hash must be sha256 or sm3");
-    if (a->matter_id) {
-        int rc = cf_store_matter_get(s->store, a->matter_id, &a->matter, err);
-        if (rc != 0)
-            return rc;
-        json_t *wfs = json_object_get(a->matter, "workflows");
-        if (!a->workflow)
-            a->workflow = json_string_value(json_array_get(wfs, 0));
-        size_t i;
-        json_t *w;
-        int listed = 0;
-        json_array_foreach(wfs, i, w) listed |=
-            a->workflow && !strcmp(json_string_value(w), a->workflow);
-        if (!listed)
-            return cf_error_set(err, CF_EINVAL, NULL, 0, 0,
-                                "matter '%s' is not handled by workflow '%s'", a->matter_id,
-                                a->workflow ? a->workflow : "(none)");
-    }
-    if (!a->workflow)
-        return cf_error_set(err, CF_EINVAL, NULL, 0, 0, "give --workflow ID or --matter ID");
-    if (parent) {
-        cf_case_t p;
-        a->parent = strtoll(parent, NULL, 10);
-        int rc = cf_store_case_get(s->store, a->parent, &p, err);
-        if (rc != 0)
-            return rc;
-        cf_case_dispose(&p);
-    }
-    return 0;
-}
-
-static int open_case(cf_cli_t *cli, cf__session_t *s, int argc, char **argv, cf_error_t *err,
-                     cf_refusal_t *why)
-{
-    open_args_t a = {0};
-    cf_workflow_t *wf = NULL;
-    json_t *facts = NULL, *events = NULL, *cause = NULL;
-    const char *party = cf__opt_value(argc, argv, "--party");
-    const char *ptype = cf__opt_value(argc, argv, "--party-type");
-    cf_case_t c;
-    int rc = cf_case_init(&c);
+    const char *parent = cf__opt_value(argc, argv, "--parent");
+    json_t *facts = NULL, *officers = NULL;
+    json_t *party = json_pack("{s:s, s:s?}", "name", cf__opt_value(argc, argv, "--party"), "type",
+                              cf__opt_value(argc, argv, "--party-type"));
+    cf_ops_open_t in = {.workflow = cf__opt_value(argc, argv, "--workflow"),
+                        .matter = cf__opt_value(argc, argv, "--matter"),
+                        .party = party,
+                        .cause = cf__opt_value(argc, argv, "--cause")};
+    int rc = party ? 0 : cf_error_set(&out->err, CF_EINVAL, NULL, 0, 0, "--party is not UTF-8");
+    if (rc == 0 && algo && cf_chain_algo_parse(algo, &in.algo) != 0)
+        rc = cf_error_set(&out->err, CF_EINVAL, NULL, 0, 0, "--hash must be sha256 or sm3");
+    if (rc == 0 && parent)
+        rc = case_id_of(parent, &in.parent, &out->err);
+    if (rc == 0 && !in.workflow && !in.matter)
+        rc = cf_error_set(&out->err, CF_EINVAL, NULL, 0, 0, "give --workflow ID or --matter ID");
     if (rc == 0)
-        rc = resolve_open(s, argc, argv, &a, err);
+        rc = by_of(cli, argc, argv, &in.by, &out->err);
     if (rc == 0)
-        rc = cf_store_workflow_get(s->store, a.workflow, 0, &wf, NULL, err);
+        rc = facts_of(argc, argv, &facts, &out->err);
     if (rc == 0)
-        rc = cf__facts_from_args(wf, argc, argv, &facts, err);
-    if (rc == 0 &&
-        (rc = cf__open_options(s->store, wf, argc, argv, facts, &cause, why, err)) == CF_EREFUSED)
-        rc = -rc; /* the party is not of the cause's subject type: reported from why */
-    json_t *pj = json_pack("{s:s, s:s?}", "name", party, "type", ptype);
-    cf_open_t req = {.actor = actor_of(argc, argv),
-                     .role = cf__opt_value(argc, argv, "--role"),
-                     .party = pj,
-                     .matter_id = a.matter_id,
-                     .matter = a.matter,
-                     .parent = a.parent,
-                     .facts = facts,
-                     .algo = a.algo,
-                     .cause = cause};
-    if (!req.role)
-        req.role = "handler";
+        rc = cf__officers_of(argc, argv, &officers, &out->err);
+    in.facts = facts;
+    in.officers = officers;
     if (rc == 0)
-        rc = when_of(cli, argc, argv, &req.at, err);
-    if (rc == 0 && (rc = cf_engine_open(wf, s->cal, &req, &events, why)) != 0)
-        rc = -rc; /* a refusal: reported from why */
-    c.algo = a.algo;
-    if (rc == 0)
-        rc = cf_store_case_open(s->store, &c, events, err);
-    if (rc == 0)
-        answer(cli, &c, events, "opened");
-    json_decref(pj);
+        rc = cf_ops_open(ops, &in, out);
+    *verb = "opened";
+    json_decref(party);
     json_decref(facts);
-    json_decref(cause);
-    json_decref(events);
-    json_decref(a.matter);
-    cf_workflow_free(wf);
-    cf_case_dispose(&c);
+    json_decref(officers);
     return rc;
-}
-
-/* ---- case act --------------------------------------------------------------------- */
-
-/* Reads one --doc NAME=FILE, stores its content and adds {sha256, size, file}. */
-static int attach_one(cf__session_t *s, const char *arg, json_t *docs, cf_error_t *err)
-{
-    char *name = NULL, *buf = NULL, hex[65];
-    const char *path;
-    size_t len = 0;
-    unsigned char md[EVP_MAX_MD_SIZE];
-    unsigned int md_len = 0;
-    if (cf__split_kv(arg, &name, &path) != 0)
-        return cf_error_set(err, CF_EINVAL, NULL, 0, 0, "--doc '%s' is not NAME=FILE", arg);
-    int rc = cf__read_file(path, &buf, &len, err);
-    if (rc == 0 && !EVP_Digest(buf, len, md, &md_len, EVP_sha256(), NULL))
-        rc = CF_ENOMEM;
-    for (unsigned i = 0; rc == 0 && i < md_len; i++)
-        snprintf(hex + 2 * i, 3, "%02x", md[i]);
-    if (rc == 0)
-        rc = cf_store_document_put(s->store, hex, buf, len, err);
-    const char *base = strrchr(path, '/');
-    if (rc == 0 && json_object_set_new(docs, name,
-                                       json_pack("{s:s, s:I, s:s}", "sha256", hex, "size",
-                                                 (json_int_t)len, "file", base ? base + 1 : path)))
-        rc = CF_ENOMEM;
-    free(name);
-    free(buf);
-    return rc;
-}
-
-static int attach_docs(cf__session_t *s, int argc, char **argv, json_t **docs, cf_error_t *err)
-{
-    const char *vals[64];
-    int n = cf__opt_values(argc, argv, "--doc", vals, 64);
-    json_t *out = json_object();
-    int rc = out ? 0 : CF_ENOMEM;
-    for (int i = 0; rc == 0 && i < n; i++)
-        rc = attach_one(s, vals[i], out, err);
-    if (rc != 0) {
-        json_decref(out);
-        return rc;
-    }
-    *docs = out;
-    return 0;
-}
-
-static int act_case(cf_cli_t *cli, cf__session_t *s, int argc, char **argv, cf_error_t *err,
-                    cf_refusal_t *why)
-{
-    cf_case_t c;
-    cf_workflow_t *wf = NULL;
-    json_t *facts = NULL, *docs = NULL, *events = NULL, *matter = NULL;
-    int rc = cf__session_case(s, cf__opt_positional(argc, argv, 0, NULL), &c, &wf, err);
-    if (rc != 0)
-        return rc;
-    cf_act_t req = {.action = cf__opt_positional(argc, argv, 1, NULL),
-                    .actor = actor_of(argc, argv),
-                    .role = cf__opt_value(argc, argv, "--role")};
-    rc = cf__facts_from_args(wf, argc, argv, &facts, err);
-    if (rc == 0)
-        rc = when_of(cli, argc, argv, &req.at, err);
-    if (rc == 0 && c.matter_id)
-        rc = cf_store_matter_get(s->store, c.matter_id, &matter, err);
-    if (rc == 0)
-        rc = attach_docs(s, argc, argv, &docs, err);
-    const char *render[16]; /* --render NAME: a 文书 rendered from the case, attached */
-    int renders = cf__opt_values(argc, argv, "--render", render, 16);
-    for (int i = 0; rc == 0 && i < renders; i++)
-        rc = cf__doc_attach_rendered(s, wf, &c, render[i], facts, req.at, docs, err);
-    req.facts = facts;
-    req.documents = docs;
-    req.matter = matter;
-    if (rc == 0 && (rc = cf_engine_act(wf, s->cal, &c, &req, &events, why)) != 0)
-        rc = -rc;
-    if (rc == 0)
-        rc = cf_store_case_append(s->store, &c, events, err);
-    if (rc == 0)
-        answer(cli, &c, events, req.action);
-    json_decref(facts);
-    json_decref(docs);
-    json_decref(events);
-    json_decref(matter);
-    cf_workflow_free(wf);
-    cf_case_dispose(&c);
-    return rc;
-}
-
-/* Runs fn with an open session and reports its outcome. */
-static int run_change(cf_cli_t *cli, int argc, char **argv,
-                      int (*fn)(cf_cli_t *, cf__session_t *, int, char **, cf_error_t *,
-                                cf_refusal_t *))
-{
-    cf__session_t s;
-    cf_error_t err;
-    cf_refusal_t why = {0};
-    cf_error_clear(&err);
-    int rc = cf__session_open(cli, &s, 1, &err);
-    if (rc == 0)
-        rc = fn(cli, &s, argc, argv, &err, &why);
-    cf__session_close(&s);
-    int exit = rc > 0   ? cf__print_refusal(cli, -rc, &why)
-               : rc < 0 ? cf__cli_fail(cli, rc, &err)
-                        : CF_EXIT_OK;
-    cf_refusal_dispose(&why);
-    return exit;
-}
-
-/* Exported, documented in cli.h */
-int cf__cmd_case_act(cf_cli_t *cli, int argc, char **argv)
-{
-    if (!cf__opt_positional(argc, argv, 1, NULL) || !cf__opt_value(argc, argv, "--role"))
-        return cf__cli_usage(cli, "case act CASE ACTION --role ROLE [--actor NAME] "
-                                  "[--fact K=V]... [--doc NAME=FILE]... [--render NAME]... "
-                                  "[--at TIME]");
-    return run_change(cli, argc, argv, act_case);
 }
 
 /* Exported, documented in cli.h */
@@ -306,55 +210,133 @@ int cf__cmd_case_open(cf_cli_t *cli, int argc, char **argv)
     return run_change(cli, argc, argv, open_case);
 }
 
+/* ---- case act --------------------------------------------------------------------- */
+
+/* Every --doc NAME=FILE as a document to read. OUT *docs (free()), *n. */
+static int docs_of(int argc, char **argv, cf_ops_doc_t **docs, size_t *n, char ***names,
+                   cf_error_t *err)
+{
+    const char *vals[64];
+    int count = cf__opt_values(argc, argv, "--doc", vals, 64);
+    cf_ops_doc_t *d = calloc(count ? (size_t)count : 1, sizeof(*d));
+    char **keys = calloc(count ? (size_t)count : 1, sizeof(*keys));
+    int rc = d && keys ? 0 : CF_ENOMEM;
+    for (int i = 0; rc == 0 && i < count; i++)
+        if (cf__split_kv(vals[i], &keys[i], &d[i].path) != 0)
+            rc = cf_error_set(err, CF_EINVAL, NULL, 0, 0, "--doc '%s' is not NAME=FILE", vals[i]);
+        else
+            d[i].name = keys[i];
+    *docs = d;
+    *n = (size_t)count;
+    *names = keys;
+    return rc;
+}
+
+/* --render NAME...: each 文书 rendered from the case as read (cmd-doc.c), with
+ * the action's facts over it and dated at its time, appended to *docs (grown)
+ * as bytes to store, file "NAME.pdf"; in->by.if_match becomes the version read,
+ * so a case changed since is a conflict rather than a stale document. OUT
+ * *bufs: 32 pointers, the PDFs and file names the appended entries point into
+ * (free each, then it). */
+static int renders_of(cf_ops_t *ops, cf_ops_act_t *in, int argc, char **argv, const json_t *facts,
+                      cf_ops_doc_t **docs, size_t *n, void ***bufs, cf_error_t *err)
+{
+    const char *names[16];
+    int count = cf__opt_values(argc, argv, "--render", names, 16);
+    if (count == 0)
+        return 0;
+    cf_case_t c;
+    const cf_workflow_t *wf;
+    cf_ops_doc_t *grown = realloc(*docs, (*n + (size_t)count) * sizeof(*grown));
+    void **keep = calloc(2 * 16, sizeof(*keep)); /* act_case frees every entry */
+    int rc = grown && keep ? 0 : CF_ENOMEM;
+    if (grown)
+        *docs = grown;
+    *bufs = keep;
+    if (rc == 0 && (rc = cf_ops_case(ops, &in->by, in->case_id, &c, &wf, err)) == 0) {
+        in->by.if_match = c.version;
+        for (int i = 0; rc == 0 && i < count; i++) {
+            unsigned char *pdf = NULL;
+            size_t len = 0;
+            char *file = malloc(strlen(names[i]) + 5);
+            rc = file ? cf__doc_render(ops->store, NULL, wf, &c, names[i], facts,
+                                       in->by.at ? in->by.at : in->by.now, &pdf, &len, err)
+                      : CF_ENOMEM;
+            keep[2 * i] = pdf;
+            keep[2 * i + 1] = file;
+            if (rc == 0) {
+                sprintf(file, "%s.pdf", names[i]);
+                (*docs)[(*n)++] =
+                    (cf_ops_doc_t){.name = names[i], .file = file, .data = pdf, .len = len};
+            }
+        }
+        cf_case_dispose(&c);
+    }
+    return rc;
+}
+
+static int act_case(cf_cli_t *cli, cf_ops_t *ops, int argc, char **argv, cf_ops_out_t *out,
+                    const char **verb)
+{
+    json_t *facts = NULL;
+    cf_ops_doc_t *docs = NULL;
+    char **names = NULL;
+    void **bufs = NULL;
+    size_t n = 0;
+    cf_ops_act_t in = {.action = cf__opt_positional(argc, argv, 1, NULL)};
+    int rc = case_id_of(cf__opt_positional(argc, argv, 0, NULL), &in.case_id, &out->err);
+    if (rc == 0)
+        rc = by_of(cli, argc, argv, &in.by, &out->err);
+    if (rc == 0)
+        rc = facts_of(argc, argv, &facts, &out->err);
+    size_t given = 0;
+    if (rc == 0)
+        rc = docs_of(argc, argv, &docs, &n, &names, &out->err);
+    given = n;
+    if (rc == 0)
+        rc = renders_of(ops, &in, argc, argv, facts, &docs, &n, &bufs, &out->err);
+    in.facts = facts;
+    in.docs = docs;
+    in.docs_count = n;
+    if (rc == 0)
+        rc = cf_ops_act(ops, &in, out);
+    *verb = in.action;
+    for (size_t i = 0; names && i < given; i++)
+        free(names[i]);
+    for (size_t i = 0; bufs && i < 2 * 16; i++)
+        free(bufs[i]);
+    free(bufs);
+    free(names);
+    free(docs);
+    json_decref(facts);
+    return rc;
+}
+
+/* Exported, documented in cli.h */
+int cf__cmd_case_act(cf_cli_t *cli, int argc, char **argv)
+{
+    if (!cf__opt_positional(argc, argv, 1, NULL) || !cf__opt_value(argc, argv, "--role"))
+        return cf__cli_usage(cli, "case act CASE ACTION --role ROLE [--actor NAME] "
+                                  "[--fact K=V]... [--doc NAME=FILE]... [--render NAME]... "
+                                  "[--at TIME]");
+    return run_change(cli, argc, argv, act_case);
+}
+
 /* ---- case extend ------------------------------------------------------------------ */
 
-/* The engine's decision on a clock of case c, from the command's options. */
-typedef int (*clock_decide_fn)(cf_cli_t *cli, const cf_workflow_t *wf, const cf_calendar_t *cal,
-                               const cf_case_t *c, int argc, char **argv, json_t **events,
-                               cf_refusal_t *why, cf_error_t *err);
-
-/* Reads the case, lets decide make the clock's events, appends them. A refusal
- * comes back as a positive code (run_change prints it from why). */
-static int change_clock(cf_cli_t *cli, cf__session_t *s, int argc, char **argv, cf_error_t *err,
-                        cf_refusal_t *why, clock_decide_fn decide, const char *verb)
+static int extend_case(cf_cli_t *cli, cf_ops_t *ops, int argc, char **argv, cf_ops_out_t *out,
+                       const char **verb)
 {
-    cf_case_t c;
-    cf_workflow_t *wf = NULL;
-    json_t *events = NULL;
-    int rc = cf__session_case(s, cf__opt_positional(argc, argv, 0, NULL), &c, &wf, err);
-    if (rc != 0)
-        return rc;
-    rc = decide(cli, wf, s->cal, &c, argc, argv, &events, why, err);
+    cf_ops_extend_t in = {.clock = cf__opt_value(argc, argv, "--clock"),
+                          .period = cf__opt_value(argc, argv, "--by"),
+                          .reason = cf__opt_value(argc, argv, "--reason")};
+    int rc = case_id_of(cf__opt_positional(argc, argv, 0, NULL), &in.case_id, &out->err);
     if (rc == 0)
-        rc = cf_store_case_append(s->store, &c, events, err);
+        rc = by_of(cli, argc, argv, &in.by, &out->err);
     if (rc == 0)
-        answer(cli, &c, events, verb);
-    json_decref(events);
-    cf_workflow_free(wf);
-    cf_case_dispose(&c);
+        rc = cf_ops_extend(ops, &in, out);
+    *verb = "extended";
     return rc;
-}
-
-static int decide_extend(cf_cli_t *cli, const cf_workflow_t *wf, const cf_calendar_t *cal,
-                         const cf_case_t *c, int argc, char **argv, json_t **events,
-                         cf_refusal_t *why, cf_error_t *err)
-{
-    cf_extend_t req = {.clock = cf__opt_value(argc, argv, "--clock"),
-                       .actor = actor_of(argc, argv),
-                       .role = cf__opt_value(argc, argv, "--role"),
-                       .reason = cf__opt_value(argc, argv, "--reason")};
-    int rc = cf_period_parse(cf__opt_value(argc, argv, "--by"), &req.by, err);
-    if (rc == 0)
-        rc = when_of(cli, argc, argv, &req.at, err);
-    if (rc == 0 && (rc = cf_engine_extend(wf, cal, c, &req, events, why)) != 0)
-        rc = -rc;
-    return rc;
-}
-
-static int extend_case(cf_cli_t *cli, cf__session_t *s, int argc, char **argv, cf_error_t *err,
-                       cf_refusal_t *why)
-{
-    return change_clock(cli, s, argc, argv, err, why, decide_extend, "extended");
 }
 
 /* Exported, documented in cli.h */
@@ -369,28 +351,20 @@ int cf__cmd_case_extend(cf_cli_t *cli, int argc, char **argv)
 
 /* ---- case exclude ----------------------------------------------------------------- */
 
-static int decide_exclude(cf_cli_t *cli, const cf_workflow_t *wf, const cf_calendar_t *cal,
-                          const cf_case_t *c, int argc, char **argv, json_t **events,
-                          cf_refusal_t *why, cf_error_t *err)
+static int exclude_case(cf_cli_t *cli, cf_ops_t *ops, int argc, char **argv, cf_ops_out_t *out,
+                        const char **verb)
 {
-    cf_exclude_t req = {.clock = cf__opt_value(argc, argv, "--clock"),
-                        .actor = actor_of(argc, argv),
-                        .role = cf__opt_value(argc, argv, "--role"),
-                        .reason = cf__opt_value(argc, argv, "--reason")};
-    int rc = cf_time_parse(cf__opt_value(argc, argv, "--from"), &req.from, err);
+    cf_ops_exclude_t in = {.clock = cf__opt_value(argc, argv, "--clock"),
+                           .from = cf__opt_value(argc, argv, "--from"),
+                           .to = cf__opt_value(argc, argv, "--to"),
+                           .reason = cf__opt_value(argc, argv, "--reason")};
+    int rc = case_id_of(cf__opt_positional(argc, argv, 0, NULL), &in.case_id, &out->err);
     if (rc == 0)
-        rc = cf_time_parse(cf__opt_value(argc, argv, "--to"), &req.to, err);
+        rc = by_of(cli, argc, argv, &in.by, &out->err);
     if (rc == 0)
-        rc = when_of(cli, argc, argv, &req.at, err);
-    if (rc == 0 && (rc = cf_engine_exclude(wf, cal, c, &req, events, why)) != 0)
-        rc = -rc;
+        rc = cf_ops_exclude(ops, &in, out);
+    *verb = "excluded";
     return rc;
-}
-
-static int exclude_case(cf_cli_t *cli, cf__session_t *s, int argc, char **argv, cf_error_t *err,
-                        cf_refusal_t *why)
-{
-    return change_clock(cli, s, argc, argv, err, why, decide_exclude, "excluded");
 }
 
 /* Exported, documented in cli.h */

@@ -8,11 +8,12 @@
  *
  * Design: the dictionaries are read from the store, never from the files, like
  * workflows: a case is opened under what the bureau loaded, and `caseflow init`
- * loads every file in workflows/causes/. The rule that the party must be of the cause's
- * subject type is the engine's (cf_cause_check_party); here it is only reported,
- * as a refusal with the dictionary's document for its article, so it reads like
- * any other procedural refusal. The case keeps its own copy of the situation, so
- * a dictionary replaced later does not change what an old case was opened under.
+ * loads every file in workflows/causes/. --cause is resolved by the operation
+ * layer (api/ops, cf_ops_open), for the command line and the API alike; the rule
+ * that the party must be of the cause's subject type is the engine's
+ * (cf_cause_check_party), reported as a refusal with the dictionary's document
+ * for its article. The case keeps its own copy of the situation, so a dictionary
+ * replaced later does not change what an old case was opened under.
  */
 #include "cmd-cause.h"
 #include "session.h"
@@ -20,38 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* ---- case open: --cause and --officer ------------------------------------------ */
-
-/* --cause: the record of situation id, checked against the party's type. */
-static int open_cause(cf_store_t *store, const cf_workflow_t *wf, const char *id,
-                      const char *party_type, json_t **cause, cf_refusal_t *why, cf_error_t *err)
-{
-    if (strcmp(wf->doc->power_type, "行政处罚") != 0)
-        return cf_error_set(err, CF_EINVAL, NULL, 0, 0,
-                            "--cause is for 行政处罚 workflows; '%s' is %s", wf->doc->id,
-                            wf->doc->power_type);
-    cf_causes_t *set = NULL;
-    cf_cause_ref_t ref;
-    cf_error_t refusal;
-    int rc = cf_store_causes_load(store, &set, err);
-    if (rc == 0)
-        rc = cf_causes_lookup(set, id, &ref, err);
-    if (rc == 0 && cf_cause_check_party(&ref, party_type, &refusal) != 0) {
-        rc = CF_EREFUSED;
-        if (why) {
-            snprintf(why->text, sizeof(why->text), "%s", refusal.text);
-            snprintf(why->rule, sizeof(why->rule), "cause-subject");
-            snprintf(why->article, sizeof(why->article), "%s", ref.dict->source->document);
-        }
-    }
-    json_t *record = rc == 0 ? cf_cause_ref_json(&ref) : NULL;
-    if (rc == 0 && !record)
-        rc = CF_ENOMEM;
-    cf_causes_free(set);
-    if (rc == 0)
-        *cause = record;
-    return rc;
-}
+/* ---- case open: --officer ------------------------------------------------------- */
 
 /* Splits "NAME:CERT" (or "NAME：CERT") into a new {name, cert}, or NULL. */
 static json_t *officer_of(const char *text)
@@ -65,22 +35,14 @@ static json_t *officer_of(const char *text)
     return json_pack("{s:s%, s:s}", "name", text, (size_t)(sep - text), "cert", sep + sep_len);
 }
 
-/* --officer: the n values vals into facts' officers. */
-static int open_officers(const cf_workflow_t *wf, const char *const *vals, int n, json_t *facts,
-                         cf_error_t *err)
+/* Exported, documented in cmd-cause.h */
+int cf__officers_of(int argc, char **argv, json_t **officers, cf_error_t *err)
 {
+    const char *vals[64];
+    int n = cf__opt_values(argc, argv, "--officer", vals, 64);
+    *officers = NULL;
     if (n == 0)
         return 0;
-    const cf_wf_fact_t *f = cf_workflow_fact(wf, "officers");
-    if (!f || f->type != CF_FACT_LIST)
-        return cf_error_set(err, CF_EINVALID, NULL, 0, 0,
-                            "workflow '%s' declares no list fact 'officers' (执法人员): "
-                            "--officer cannot be used with it",
-                            wf->doc->id);
-    if (json_object_get(facts, "officers"))
-        return cf_error_set(err, CF_EINVAL, NULL, 0, 0,
-                            "give the officers either with --officer or with --fact officers=, "
-                            "not both");
     json_t *list = json_array();
     int rc = list ? 0 : CF_ENOMEM;
     for (int i = 0; rc == 0 && i < n; i++) {
@@ -91,31 +53,11 @@ static int open_officers(const cf_workflow_t *wf, const char *const *vals, int n
         else if (json_array_append_new(list, o) != 0)
             rc = CF_ENOMEM;
     }
-    if (rc == 0 && json_object_set_new(facts, "officers", list) != 0)
-        return CF_ENOMEM; /* set_new consumed list */
-    if (rc != 0)
+    if (rc != 0) {
         json_decref(list);
-    return rc;
-}
-
-/* Exported, documented in cmd-cause.h */
-int cf__open_options(cf_store_t *store, const cf_workflow_t *wf, int argc, char **argv,
-                     json_t *facts, json_t **cause, cf_refusal_t *why, cf_error_t *err)
-{
-    const char *officers[64], *id = cf__opt_value(argc, argv, "--cause");
-    int n = cf__opt_values(argc, argv, "--officer", officers, 64);
-    json_t *record = NULL;
-    /* The officers first: input errors before a refusal, as in the engine. */
-    int rc = open_officers(wf, officers, n, facts, err);
-    if (rc != 0)
-        return rc;
-    if (id && (rc = open_cause(store, wf, id, cf__opt_value(argc, argv, "--party-type"), &record,
-                               why, err)) != 0) {
-        if (n)
-            json_object_del(facts, "officers"); /* facts unchanged on failure */
         return rc;
     }
-    *cause = record;
+    *officers = list;
     return 0;
 }
 

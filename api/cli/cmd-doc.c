@@ -10,19 +10,18 @@
  */
 #include "session.h"
 
-#include <openssl/evp.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "render.h"
 
 /* Exported, documented in session.h */
-int cf__doc_render(cf__session_t *s, const char *path, const cf_workflow_t *wf, const cf_case_t *c,
+int cf__doc_render(cf_store_t *store, const char *path, const cf_workflow_t *wf, const cf_case_t *c,
                    const char *name, const json_t *extra, cf_time_t date, unsigned char **pdf,
                    size_t *len, cf_error_t *err)
 {
     json_t *events = NULL;
-    int rc = cf_store_case_events(s->store, c->id, &events, err);
+    int rc = cf_store_case_events(store, c->id, &events, err);
     if (rc != 0)
         return rc;
     cf_wenshu_input_t in = {.wf = wf,
@@ -32,31 +31,6 @@ int cf__doc_render(cf__session_t *s, const char *path, const cf_workflow_t *wf, 
                             .date = date ? date : cf_render_doc_date(c, events, name)};
     rc = cf_render_case_doc(cf_render_path(path), name, &in, pdf, len, err);
     json_decref(events);
-    return rc;
-}
-
-/* Exported, documented in session.h */
-int cf__doc_attach_rendered(cf__session_t *s, const cf_workflow_t *wf, const cf_case_t *c,
-                            const char *name, const json_t *facts, cf_time_t at, json_t *docs,
-                            cf_error_t *err)
-{
-    unsigned char *pdf = NULL, md[EVP_MAX_MD_SIZE];
-    unsigned int md_len = 0;
-    size_t len = 0;
-    char hex[2 * EVP_MAX_MD_SIZE + 1], file[512];
-    int rc = cf__doc_render(s, NULL, wf, c, name, facts, at, &pdf, &len, err);
-    if (rc == 0 && !EVP_Digest(pdf, len, md, &md_len, EVP_sha256(), NULL))
-        rc = CF_ENOMEM;
-    for (unsigned i = 0; rc == 0 && i < md_len; i++)
-        snprintf(hex + 2 * i, 3, "%02x", md[i]);
-    if (rc == 0) /* stored before the transition that cites it, as any document */
-        rc = cf_store_document_put(s->store, hex, pdf, len, err);
-    snprintf(file, sizeof(file), "%s.pdf", name);
-    if (rc == 0 && json_object_set_new(docs, name,
-                                       json_pack("{s:s, s:I, s:s}", "sha256", hex, "size",
-                                                 (json_int_t)len, "file", file)) != 0)
-        rc = CF_ENOMEM;
-    free(pdf);
     return rc;
 }
 
@@ -107,10 +81,11 @@ static json_t *doc_list(const cf_workflow_t *wf, const cf_case_t *c, const char 
     }
     const char *key;
     json_t *v;
-    json_object_foreach(c->documents, key, v) json_array_append_new(
-        out, json_pack("{s:s, s:n, s:b, s:s?}", "name", key, "action", "template",
-                       cf_render_has_template(path, key, c->workflow_id), "attached",
-                       json_string_value(json_object_get(v, "sha256"))));
+    json_object_foreach(c->documents, key, v)
+        json_array_append_new(
+            out, json_pack("{s:s, s:n, s:b, s:s?}", "name", key, "action", "template",
+                           cf_render_has_template(path, key, c->workflow_id), "attached",
+                           json_string_value(json_object_get(v, "sha256"))));
     return out;
 }
 
@@ -150,8 +125,7 @@ int cf__cmd_doc_list(cf_cli_t *cli, int argc, char **argv)
         fprintf(cli->out, "case %lld in %s\n", (long long)c.id, c.state);
         cell(cli->out, "document", 26);
         fprintf(cli->out, "%-22s %-9s %s\n", "needed by", "template", "attached");
-        json_array_foreach(list, i, d)
-        {
+        json_array_foreach(list, i, d) {
             const char *action = json_string_value(json_object_get(d, "action"));
             const char *sha = json_string_value(json_object_get(d, "attached"));
             cell(cli->out, json_string_value(json_object_get(d, "name")), 26);
@@ -165,6 +139,29 @@ int cf__cmd_doc_list(cf_cli_t *cli, int argc, char **argv)
     cf_case_dispose(&c);
     cf__session_close(&s);
     return CF_EXIT_OK;
+}
+
+/* Every --fact K=V as text (the fill reads numbers and bools from text). */
+static int facts_of(int argc, char **argv, json_t **facts, cf_error_t *err)
+{
+    const char *vals[256];
+    int n = cf__opt_values(argc, argv, "--fact", vals, 256);
+    json_t *out = json_object();
+    int rc = out ? 0 : CF_ENOMEM;
+    for (int i = 0; rc == 0 && i < n; i++) {
+        char *key = NULL;
+        const char *value;
+        if (cf__split_kv(vals[i], &key, &value) != 0)
+            rc = cf_error_set(err, CF_EINVAL, NULL, 0, 0, "--fact '%s' is not NAME=VALUE", vals[i]);
+        else if (json_object_set_new(out, key, json_string(value)) != 0)
+            rc = cf_error_set(err, CF_EINVAL, NULL, 0, 0, "--fact '%s' is not UTF-8 text", vals[i]);
+        free(key);
+    }
+    if (rc != 0)
+        json_decref(out);
+    else
+        *facts = out;
+    return rc;
 }
 
 static int write_out(const char *file, const unsigned char *pdf, size_t len, cf_error_t *err)
@@ -204,10 +201,10 @@ int cf__cmd_doc_render(cf_cli_t *cli, int argc, char **argv)
         return cf__cli_fail(cli, rc, &err);
     if ((rc = cf__session_case(&s, id, &c, &wf, &err)) == 0) {
         json_t *facts = NULL; /* --fact: a preview with facts not recorded yet */
-        rc = cf__facts_from_args(wf, argc, argv, &facts, &err);
+        rc = facts_of(argc, argv, &facts, &err);
         if (rc == 0)
-            rc = cf__doc_render(&s, cf__opt_value(argc, argv, "--templates"), wf, &c, name, facts,
-                                date, &pdf, &len, &err);
+            rc = cf__doc_render(s.store, cf__opt_value(argc, argv, "--templates"), wf, &c, name,
+                                facts, date, &pdf, &len, &err);
         json_decref(facts);
         cf_workflow_free(wf);
         cf_case_dispose(&c);

@@ -43,27 +43,39 @@ const char *cf__calendar_dir(int argc, char **argv)
 }
 
 /* Exported, documented in calendar-load.h */
-int cf__calendar_load_dir(const char *dir, cf_calendar_t **out, cf_error_t *err)
+int cf__calendar_each_file(const char *dir, cf__calendar_file_fn fn, void *ctx, cf_error_t *err)
 {
     char **paths = NULL;
     size_t n = 0;
-    cf_calendar_t *cal = NULL;
     int rc = cf__dir_yaml(dir, &paths, &n, err);
-    if (rc == 0)
-        rc = cf_calendar_new(&cal);
     for (size_t i = 0; rc == 0 && i < n; i++) {
         char *buf = NULL;
         size_t len = 0;
         rc = cf__read_file(paths[i], &buf, &len, err);
         if (rc == 0)
-            rc = cf_calendar_load(cal, buf, len, paths[i], err);
+            rc = fn(ctx, paths[i], buf, len, err);
         free(buf);
     }
+    cf__dir_free(paths, n);
+    return rc;
+}
+
+static int load_into(void *cal, const char *path, const char *text, size_t len, cf_error_t *err)
+{
+    return cf_calendar_load(cal, text, len, path, err);
+}
+
+/* Exported, documented in calendar-load.h */
+int cf__calendar_load_dir(const char *dir, cf_calendar_t **out, cf_error_t *err)
+{
+    cf_calendar_t *cal = NULL;
+    int rc = cf_calendar_new(&cal);
+    if (rc == 0)
+        rc = cf__calendar_each_file(dir, load_into, cal, err);
     if (rc == 0)
         *out = cal;
     else
         cf_calendar_free(cal);
-    cf__dir_free(paths, n);
     return rc;
 }
 

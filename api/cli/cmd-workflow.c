@@ -6,12 +6,14 @@
  * works on definitions as stored, because a case runs on the stored version it
  * pinned, not on whatever the file says today.
  */
+#include "calendar-load.h"
 #include "overlay.h"
 #include "session.h"
 
 #include "render.h"
 
 #include <libgen.h>
+#include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -188,34 +190,40 @@ static int load_one(cf_cli_t *cli, cf_store_t *store, const char *path, json_t *
     return rc;
 }
 
+typedef struct store_years_s {
+    cf_cli_t *cli;
+    cf_store_t *store;
+} store_years_t;
+
+/* Stores one calendar year (init): checked on its own, so that a bad file is
+ * named before anything of it is stored. */
+static int store_year(void *ctx, const char *path, const char *text, size_t len, cf_error_t *err)
+{
+    cf_cli_t *cli = ((store_years_t *)ctx)->cli;
+    cf_store_t *store = ((store_years_t *)ctx)->store;
+    cf_calendar_t *cal = NULL;
+    int first = 0, last = 0;
+    int rc = cf_calendar_new(&cal);
+    if (rc == 0)
+        rc = cf_calendar_load(cal, text, len, path, err);
+    if (rc == 0) {
+        cf_calendar_span(cal, &first, &last);
+        rc = cf_store_calendar_put(store, first, text, err);
+    }
+    if (rc == 0 && !cli->json)
+        fprintf(cli->out, "%s: calendar %d stored\n", path, first);
+    cf_calendar_free(cal);
+    return rc;
+}
+
 /* Stores every calendar in dir (validated first). A missing dir is not an error. */
 static int load_calendars(cf_cli_t *cli, cf_store_t *store, const char *dir, cf_error_t *err)
 {
-    char **paths = NULL;
-    size_t n = 0;
-    cf_error_t ignored;
-    if (cf__dir_yaml(dir, &paths, &n, &ignored) != 0)
+    struct stat st;
+    store_years_t ctx = {cli, store};
+    if (stat(dir, &st) != 0)
         return 0;
-    int rc = 0;
-    for (size_t i = 0; rc == 0 && i < n; i++) {
-        char *buf = NULL;
-        size_t len;
-        cf_calendar_t *cal = NULL;
-        int first = 0, last = 0;
-        rc = cf__read_file(paths[i], &buf, &len, err);
-        if (rc == 0 && (rc = cf_calendar_new(&cal)) == 0)
-            rc = cf_calendar_load(cal, buf, len, paths[i], err);
-        if (rc == 0) {
-            cf_calendar_span(cal, &first, &last);
-            rc = cf_store_calendar_put(store, first, buf, err);
-        }
-        if (rc == 0 && !cli->json)
-            fprintf(cli->out, "%s: calendar %d stored\n", paths[i], first);
-        cf_calendar_free(cal);
-        free(buf);
-    }
-    cf__dir_free(paths, n);
-    return rc;
+    return cf__calendar_each_file(dir, store_year, &ctx, err);
 }
 
 /* Stores every 案由 dictionary in dir (the store checks each first). A missing dir

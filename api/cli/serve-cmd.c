@@ -21,7 +21,7 @@
 
 static const char *const serve_usage =
     "serve [--db FILE] [--listen HOST:PORT] [--config FILE] [--alert-log FILE]\n"
-    "       [--webhook URL]... [--max-body BYTES] [--webhook-attempts N]\n"
+    "       [--webhook URL]... [--max-body BYTES] [--doc-max BYTES] [--webhook-attempts N]\n"
     "       [--webhook-retry-ms MS] [--timeout-ms MS] [--now TIME] [--test-clock]\n"
     "       [--checkpoint-interval SECONDS --checkpoint-key FILE [--checkpoint-out FILE]]";
 
@@ -67,6 +67,8 @@ static int apply_flags(cf_serve_config_t *cfg, int argc, char **argv, char *list
         cfg->webhook_retry_ms = (unsigned)n;
     if (rc >= 0 && (rc = number_flag(argc, argv, "--timeout-ms", &n)) > 0)
         cfg->timeout_ms = (unsigned)n;
+    if (rc >= 0 && (rc = number_flag(argc, argv, "--doc-max", &n)) > 0)
+        cfg->doc_max = n;
     if (cf__opt_flag(argc, argv, "--test-clock"))
         cfg->test_clock = 1;
     if (rc >= 0 && (rc = number_flag(argc, argv, "--checkpoint-interval", &n)) > 0)

@@ -1,6 +1,8 @@
 /*
  * session.c -- shared command plumbing: opening the store and calendar, loading
- * a case with its pinned workflow, parsing --fact, printing refusals. See
+ * a case with its pinned workflow (for the commands that read), printing
+ * refusals. What a change does is the operation layer's (api/ops); the commands
+ * that change a case only translate argv into its input (cmd-case.c). See
  * session.h.
  */
 #include "session.h"
@@ -130,32 +132,6 @@ int cf__split_kv(const char *text, char **key, const char **value)
     *key = strndup(text, (size_t)(eq - text));
     *value = eq + 1;
     return *key ? 0 : CF_ENOMEM;
-}
-
-/* Exported, documented in session.h */
-int cf__facts_from_args(const cf_workflow_t *wf, int argc, char **argv, json_t **facts,
-                        cf_error_t *err)
-{
-    const char *vals[256];
-    int n = cf__opt_values(argc, argv, "--fact", vals, 256);
-    json_t *out = json_object();
-    int rc = out ? 0 : CF_ENOMEM;
-    for (int i = 0; rc == 0 && i < n; i++) {
-        char *key = NULL;
-        const char *value;
-        json_t *v = NULL;
-        if (cf__split_kv(vals[i], &key, &value) != 0)
-            rc = cf_error_set(err, CF_EINVAL, NULL, 0, 0, "--fact '%s' is not NAME=VALUE", vals[i]);
-        else if ((rc = cf_engine_fact_from_text(wf, key, value, &v, err)) == 0)
-            rc = json_object_set_new(out, key, v) ? CF_ENOMEM : 0;
-        free(key);
-    }
-    if (rc != 0) {
-        json_decref(out);
-        return rc;
-    }
-    *facts = out;
-    return 0;
 }
 
 static int by_name(const void *a, const void *b)

@@ -35,10 +35,6 @@ void cf__print_allowed(FILE *f, const json_t *allowed);
 /* Parses "k=v" into OUT key (malloc'd) and value (borrowed, points into text). */
 int cf__split_kv(const char *text, char **key, const char **value);
 
-/* Reads every --fact k=v of argv into a new object, typed per wf. OUT *facts. */
-int cf__facts_from_args(const cf_workflow_t *wf, int argc, char **argv, json_t **facts,
-                        cf_error_t *err);
-
 /* The *.yaml files directly in dir, as "dir/name", sorted by name. OUT *paths
  * (free with cf__dir_free), *count. */
 int cf__dir_yaml(const char *dir, char ***paths, size_t *count, cf_error_t *err);
@@ -48,22 +44,14 @@ void cf__dir_free(char **paths, size_t count);
 void cf__print_json(cf_cli_t *cli, const json_t *value);
 
 /* Renders document name of case c (workflow wf) as PDF: the case's events
- * read, the template and bureau found on path (NULL: $CASEFLOW_TEMPLATES, else
- * workflows/templates), filled with extra facts (may be NULL) over the case's,
- * dated date (0: the document's own date, render.h cf_render_doc_date). OUT
- * *pdf (free()), *len. (cmd-doc.c) */
-int cf__doc_render(cf__session_t *s, const char *path, const cf_workflow_t *wf,
+ * read from store, the template and bureau found on path (NULL:
+ * $CASEFLOW_TEMPLATES, else workflows/templates), filled with extra facts (may
+ * be NULL; text as --fact gives it is taken as the fact's value) over the
+ * case's, dated date (0: the document's own date, render.h
+ * cf_render_doc_date). OUT *pdf (free()), *len. (cmd-doc.c) */
+int cf__doc_render(cf_store_t *store, const char *path, const cf_workflow_t *wf,
                    const cf_case_t *c, const char *name, const json_t *extra, cf_time_t date,
                    unsigned char **pdf, size_t *len, cf_error_t *err);
-
-/* `case act ... --render NAME`: renders document name of c (path: the default)
- * as of the action under way (facts: its new facts, at: its time), stores the
- * PDF as a document and adds {sha256, size, file: "NAME.pdf"} under name to
- * docs, as a --doc NAME=FILE would. Returns 0 or the render's or the store's
- * error (nothing added). (cmd-doc.c) */
-int cf__doc_attach_rendered(cf__session_t *s, const cf_workflow_t *wf, const cf_case_t *c,
-                            const char *name, const json_t *facts, cf_time_t at, json_t *docs,
-                            cf_error_t *err);
 
 /* Checks the templates found on path (NULL: the default, as above) for the
  * documents wf's actions name against wf's facts (wenshu.h cf_wenshu_check),

@@ -54,7 +54,7 @@ static int render(cf_serve_t *srv, const cf_case_t *c, const char *name, unsigne
 {
     const cf_workflow_t *wf;
     json_t *events = NULL;
-    int rc = cf__wfcache_get(&srv->wfs, srv->reader, c->workflow_hash, &wf, err);
+    int rc = cf_wfcache_get(&srv->wfs, srv->reader, c->workflow_hash, &wf, err);
     if (rc == 0)
         rc = cf_store_case_events(srv->reader, c->id, &events, err);
     if (rc == 0) {

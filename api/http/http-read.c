@@ -119,7 +119,7 @@ int cf__http_get_case(cf_serve_t *srv, h2o_req_t *req, const cf_principal_t *who
         return 0;
     }
     json_t *o = NULL;
-    rc = cf__wfcache_get(&srv->wfs, srv->reader, c.workflow_hash, &wf, &err);
+    rc = cf_wfcache_get(&srv->wfs, srv->reader, c.workflow_hash, &wf, &err);
     if (rc == 0 && !(o = case_json(srv, who, wf, &c, &err)))
         rc = CF_ENOMEM;
     if (rc == 0) {
@@ -267,8 +267,14 @@ int cf__http_metrics(cf_serve_t *srv, h2o_req_t *req)
            "gauge", atomic_load(&w->max_batch));
     sample(buf, SIZE, &len, "caseflow_commit_failures_total", "transactions that failed", "counter",
            atomic_load(&w->failed_commits));
-    sample(buf, SIZE, &len, "caseflow_commit_microseconds_total", "time spent in transactions",
-           "counter", atomic_load(&w->commit_us));
+    /* Prometheus wants base units: the writer counts microseconds, we show seconds */
+    unsigned long long us = atomic_load(&w->commit_us);
+    if (len < SIZE)
+        len += (size_t)snprintf(buf + len, SIZE - len,
+                                "# HELP caseflow_commit_seconds_total time spent in transactions\n"
+                                "# TYPE caseflow_commit_seconds_total counter\n"
+                                "caseflow_commit_seconds_total %llu.%06llu\n",
+                                us / 1000000, us % 1000000);
     sample(buf, SIZE, &len, "caseflow_checkpoints_total",
            "write-ahead log copies into the database, off the writer", "counter",
            atomic_load(&w->checkpoints));

@@ -16,6 +16,8 @@
  */
 #include "serve-int.h"
 
+#include "ops.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,7 +46,9 @@ int cf__http_link(cf__job_t *job, h2o_req_t *req)
 /* ---- reading the request ------------------------------------------------------------------ */
 
 /* The body as a JSON object, or NULL after answering 400 with line and column
- * (malformed JSON, invalid UTF-8, duplicate keys, not an object). */
+ * (malformed JSON, invalid UTF-8, duplicate keys, not an object), or 400 when it
+ * nests deeper than CF_OPS_JSON_DEPTH (what is accepted must be storable and
+ * readable back: issue 19). */
 static json_t *parse_body(cf_serve_t *srv, h2o_req_t *req)
 {
     json_error_t e;
@@ -65,6 +69,12 @@ static json_t *parse_body(cf_serve_t *srv, h2o_req_t *req)
                       json_pack("{s:s, s:o, s:i, s:i, s:i}", "error", utf8 ? "EUTF8" : "EPARSE",
                                 "text", msg, "line", e.line, "column", e.column, "position",
                                 e.position));
+        return NULL;
+    }
+    cf_error_t deep;
+    if (json_is_object(b) && cf_ops_check_depth(b, "the body", &deep) != 0) {
+        json_decref(b);
+        cf__http_json(req, srv, 400, json_pack("{s:s, s:s}", "error", "EINVAL", "text", deep.text));
         return NULL;
     }
     if (!json_is_object(b)) {

@@ -1,8 +1,9 @@
 /*
  * http.c -- the HTTP side of the daemon: libh2o 2.2.5 on the daemon's libuv
- * loop, in the call order of shared/reference/LIBRARIES.md (h2o_config_init,
- * one host, one path "/" whose handler routes; h2o_context_init on our loop;
- * uv_tcp listener; h2o_uv_socket_create + h2o_accept per connection).
+ * loop, in the call order of h2o's own example, examples/libh2o/simple.c in
+ * h2o's sources (h2o_config_init, one host, one path "/" whose handler routes;
+ * h2o_context_init on our loop; uv_tcp listener; h2o_uv_socket_create +
+ * h2o_accept per connection).
  *
  * Routing is one table walk on (method, path) rather than one h2o path per
  * endpoint: h2o matches path prefixes, so "/v1/cases" would also take
@@ -306,6 +307,7 @@ typedef enum route_e {
     R_ACTIONS,
     R_EXTENSIONS,
     R_DOCUMENT,
+    R_EXCLUSIONS,
 } route_t;
 
 /* The route of path and, for /v1/cases/{id}/..., OUT *id (0 when not a number). */
@@ -343,6 +345,8 @@ static route_t route_of(h2o_iovec_t path, int64_t *id)
     if (rest.len > 15 && memcmp(rest.base, "/documents/", 11) == 0 &&
         memcmp(rest.base + rest.len - 4, ".pdf", 4) == 0)
         return R_DOCUMENT;
+    if (h2o_memis(rest.base, rest.len, H2O_STRLIT("/exclusions")))
+        return R_EXCLUSIONS;
     return R_NONE;
 }
 
@@ -356,6 +360,7 @@ static int method_ok(route_t r, int is_get, int is_post, const char **allow)
     case R_CLOCK:
     case R_ACTIONS:
     case R_EXTENSIONS:
+    case R_EXCLUSIONS:
         *allow = "POST";
         return is_post;
     default:
@@ -401,6 +406,8 @@ static int dispatch(cf_serve_t *srv, h2o_req_t *req, route_t r, int64_t id, int 
         return cf__http_post(srv, req, &who, CF__JOB_ACT, id);
     case R_EXTENSIONS:
         return cf__http_post(srv, req, &who, CF__JOB_EXTEND, id);
+    case R_EXCLUSIONS:
+        return cf__http_post(srv, req, &who, CF__JOB_EXCLUDE, id);
     default:
         break;
     }

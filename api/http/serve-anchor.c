@@ -15,7 +15,7 @@
  * interval later.
  */
 #include "anchor-run.h"
-#include "cli.h"
+#include "ops.h"
 #include "serve-int.h"
 
 #include <openssl/crypto.h>
@@ -75,7 +75,7 @@ int cf__anchor_init(cf_serve_t *srv, cf_error_t *err)
                             "(--checkpoint-key FILE)");
     char *pem = NULL, *pub = NULL;
     size_t len = 0;
-    int rc = cf__read_file(srv->cfg.checkpoint_key, &pem, &len, err);
+    int rc = cf_ops_read_file(srv->cfg.checkpoint_key, 1u << 20, &pem, &len, err);
     if (rc == 0 && (rc = cf_anchor_public_of(pem, len, &pub, err)) != 0 && err)
         snprintf(err->source, sizeof(err->source), "%s", srv->cfg.checkpoint_key);
     if (pem)

@@ -22,12 +22,13 @@
  *   checkpoint_interval  seconds between signed checkpoints of the log (docs/audit.md)
  *   checkpoint_key   the Ed25519 private key (PEM file) checkpoints are signed with
  *   checkpoint_out   the file each checkpoint is written to
+ *   doc_max          the largest document a request may carry, in bytes
  * An unknown key is an error naming its line: a typo must not be silently
  * ignored in a deployment's settings.
  */
 #include "serve-int.h"
 
-#include "cli.h"
+#include "ops.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -132,6 +133,8 @@ static int setting(cf_serve_config_t *cfg, const char *key, char *v)
     if (strcmp(key, "checkpoint_interval") == 0)
         return n >= 1 && n <= 86400 * 7 ? (cfg->checkpoint_interval_ms = (unsigned)n * 1000, 0)
                                         : CF_EINVAL;
+    if (strcmp(key, "doc_max") == 0)
+        return n >= 1 ? (cfg->doc_max = n, 0) : CF_EINVAL;
     return CF_EINVAL;
 }
 
@@ -139,7 +142,7 @@ static int setting(cf_serve_config_t *cfg, const char *key, char *v)
 int cf_serve_config_load(cf_serve_config_t *cfg, const char *path, char **buf, cf_error_t *err)
 {
     char *text;
-    int rc = cf__read_file(path, &text, NULL, err);
+    int rc = cf_ops_read_file(path, 1u << 20, &text, NULL, err);
     if (rc != 0)
         return rc;
     int line = 0;

@@ -1,12 +1,17 @@
 /*
  * serve-int.h -- what the daemon's files share; not public.
  *
+ * api/http is a front end: it turns requests into the operation layer's input
+ * (api/ops/ops.h) and answers with what comes back. Dependencies: api/http ->
+ * api/ops -> storage -> engine; h2o and curl are linked here only (cf_http).
+ *
  * Map of the daemon (every file runs on the loop thread unless it says so):
  *   serve.c          open, run, stop, drain and close; the daemon's clock
  *   serve-config.c   defaults and the config file
  *   serve-cmd.c      `caseflow serve` and `caseflow token create`
  *   serve-writer.c   the writer thread: queue, group commit, results back by uv_async
- *   serve-jobs.c     what a job does inside the writer's transaction (writer thread)
+ *   serve-jobs.c     a job inside the writer's transaction (writer thread): its JSON
+ *                    translated into the operation layer (api/ops), alerts fired
  *   http.c           h2o setup, accept, routing, auth, JSON answers, metrics
  *   http-read.c      the GET endpoints (reader connection, on the loop)
  *   http-write.c     the POST endpoints: parse, queue a job, answer when committed
@@ -25,50 +30,10 @@
 #include <stdint.h>
 #include <uv.h>
 
+#include "cache.h"
 #include "engine.h"
 #include "serve.h"
 #include "store.h"
-
-/* ---- workflow cache (by content hash; each thread keeps its own) ---- */
-
-typedef struct cf__wf_entry_s {
-    struct cf__wf_entry_s *next;
-    cf_workflow_t *wf;
-} cf__wf_entry_t;
-
-/* ---- case cache (the writer's): the cases it wrote last, by id ---- */
-
-/* Direct-mapped by id: a slot holds the case it last wrote or read with that
- * id modulo the size. An entry is used only while its head equals the head
- * stored in the database (cf_store_case_agency_head): equal heads, equal
- * chains, so a write that rolled back, or a write by another process, can never
- * be served from it. Saves reading and parsing the snapshot on every request. */
-#define CF__CASECACHE_SLOTS 4096
-
-typedef struct cf__casecache_s {
-    cf_case_t *slots; /* CF__CASECACHE_SLOTS; a slot with id 0 is empty */
-} cf__casecache_t;
-
-/* OUT c (dispose it): a copy of case id if the cache holds it at head; else
- * CF_ENOTFOUND and c is untouched. */
-int cf__casecache_get(cf__casecache_t *cache, int64_t id, const char *head, cf_case_t *c);
-/* Keeps a copy of c (replacing whatever had its slot; on ENOMEM the slot is
- * left empty). */
-void cf__casecache_put(cf__casecache_t *cache, const cf_case_t *c);
-/* 1 if the cache holds case id at head. */
-int cf__casecache_has(cf__casecache_t *cache, int64_t id, const char *head);
-void cf__casecache_free(cf__casecache_t *cache);
-
-typedef struct cf__wfcache_s {
-    cf__wf_entry_t *head;
-    cf__casecache_t *cases; /* the thread's case cache, or NULL (the loop's reader has none) */
-} cf__wfcache_t;
-
-/* The workflow with content hash, loaded through s on first use. Borrowed (lives
- * as long as the cache). Returns 0 or the store's code. */
-int cf__wfcache_get(cf__wfcache_t *cache, cf_store_t *s, const char *hash, const cf_workflow_t **wf,
-                    cf_error_t *err);
-void cf__wfcache_free(cf__wfcache_t *cache);
 
 /* ---- token cache (the loop's) ---- */
 
@@ -94,6 +59,7 @@ typedef enum cf__job_kind_e {
     CF__JOB_EXTEND,
     CF__JOB_FIRE,     /* fire one chunk of the alerts due at job->now */
     CF__JOB_PREFETCH, /* read the cases of the alerts due at job->now into the case cache */
+    CF__JOB_EXCLUDE,  /* record an excluded period on a clock */
 } cf__job_kind_t;
 
 typedef struct cf__job_s cf__job_t;
@@ -139,7 +105,7 @@ void cf__job_free(cf__job_t *job);
 /* Runs one job inside the writer's open transaction (writer thread). Fills
  * job->status, answer, notices, alerts (and more, for FIRE). Returns 0 when the
  * job's writes are to be kept, non-zero when its savepoint must be rolled back. */
-int cf__job_exec(cf_store_t *s, const cf_calendar_t *cal, cf__wfcache_t *wfs, cf__job_t *job);
+int cf__job_exec(cf_store_t *s, const cf_calendar_t *cal, cf_wfcache_t *wfs, cf__job_t *job);
 
 /* FIRE candidates: the due alerts read from the index by one query, fired a chunk at
  * a time (writer thread only). The query sorts every due row (ORDER BY due_at,
@@ -164,8 +130,8 @@ typedef struct cf__writer_s {
     uv_async_t async;
     cf_store_t *store; /* the writer's own connection */
     cf_calendar_t *cal;
-    cf__wfcache_t wfs;
-    cf__casecache_t cases; /* wfs.cases points here */
+    cf_wfcache_t wfs;
+    cf_casecache_t cases; /* wfs.cases points here */
     /* the checkpointer: copies the log into the database on its own connection
      * and thread, so no commit waits for it (serve-writer.c) */
     struct {
@@ -257,9 +223,10 @@ struct cf_serve_s {
     uv_signal_t sigint, sigterm;
     int state;
     int h2o_ready;
+    int lock_fd; /* the one-daemon-per-database lock (cf_store_daemon_lock), or -1 */
     cf_store_t *reader;
     cf_calendar_t *cal;
-    cf__wfcache_t wfs;
+    cf_wfcache_t wfs;
     cf__writer_t writer;
     /* the clock, in ms since the epoch: clock_base_ms at uv time clock_uv_ms, plus what
      * tests moved it */

@@ -1,11 +1,11 @@
 /*
  * serve-jobs.c -- what one queued request does inside the writer's transaction
- * (writer thread only). The same three steps as the command line's cmd-case.c:
- * read (the case, its pinned workflow, the calendar), decide (the pure engine
- * returns events or a refusal), write (seal and append through the store),
- * plus what the daemon adds: the agency check, the If-Match version check, and
- * the alerts index rewritten for the case in the same transaction when the
- * appended events changed a clock (touches_clocks).
+ * (writer thread only): it translates the request's JSON into the operation
+ * layer's input (api/ops/ops.h), runs the operation inside the job's savepoint
+ * (the layer reads, decides, writes and keeps the alerts index in step, as for
+ * the command line), and writes the answer and the stream notices as text. What
+ * only the daemon does stays here: the answers' text, the notices, and firing
+ * alerts.
  *
  * A job never touches the loop: it only fills job->status, answer, notices and
  * alerts, which the loop reads after the commit. A job that fails returns
@@ -23,8 +23,9 @@
 #include "serve-int.h"
 
 #include "jsonw.h"
+#include "ops.h"
 
-#include <ctype.h>
+#include <openssl/evp.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -164,333 +165,188 @@ static void changed(cf__job_t *j, int status, const cf_case_t *c, const json_t *
     j->notices = cf__jsonw_finish(&n); /* NULL (out of memory): the stream misses them */
 }
 
-/* ---- reading the request ---------------------------------------------------------------- */
+/* ---- requests: JSON -> the operation layer's input -> answer ----------------------------- */
 
-/* Facts as JSON: a string is converted to the declared type as the command line
- * does ("3000" -> 3000); other values are taken as typed. OUT *out (NULL if none). */
-static int typed_facts(const cf_workflow_t *wf, const json_t *in, json_t **out, cf_error_t *err)
+/* The operation layer over the writer's connection, inside the job's savepoint. */
+static cf_ops_t ops_of(cf_store_t *s, const cf_calendar_t *cal, cf_wfcache_t *wfs,
+                       const cf__job_t *j)
 {
-    *out = NULL;
+    cf_ops_t ops = {.store = s, .cal = cal, .wfs = wfs, .in_tx = 1};
+    if (j->srv)
+        ops.limits.doc_max = j->srv->cfg.doc_max;
+    return ops;
+}
+
+/* Who asks: the token's holder, at the daemon's clock, with the version read. */
+static cf_ops_by_t by_of(const cf__job_t *j)
+{
+    return (cf_ops_by_t){.actor = j->who.name,
+                         .role = j->who.role,
+                         .agency = j->who.agency,
+                         .now = j->now,
+                         .if_match = j->if_match};
+}
+
+/* A failed operation's answer: a refusal (422/403 with rule, article, allowed) or
+ * an error (with the current version on a conflict). Returns -1 (roll back). */
+static int answer_failure(cf__job_t *j, int rc, const cf_ops_out_t *out)
+{
+    if (out->refused)
+        return refuse(j, rc, &out->why);
+    fail(j, rc, out->err.text);
+    if (rc == CF_ECONFLICT && out->version >= 0 && j->answer)
+        json_object_set_new(j->answer, "version", json_integer(out->version));
+    return -1;
+}
+
+/* Answers the operation's outcome: 0 (keep) with the change's answer, or -1. */
+static int answered(cf__job_t *j, int rc, int status, cf_ops_out_t *out)
+{
+    int ret = rc == 0 ? (changed(j, status, &out->c, out->events), 0) : answer_failure(j, rc, out);
+    cf_ops_out_dispose(out);
+    return ret;
+}
+
+static const char *str(const json_t *body, const char *key)
+{
+    return json_string_value(json_object_get(body, key));
+}
+
+static int exec_open(cf_store_t *s, const cf_calendar_t *cal, cf_wfcache_t *wfs, cf__job_t *j)
+{
+    cf_ops_t ops = ops_of(s, cal, wfs, j);
+    cf_ops_out_t out;
+    json_t *parent = json_object_get(j->body, "parent");
+    cf_ops_open_t in = {.by = by_of(j),
+                        .workflow = str(j->body, "workflow"),
+                        .matter = str(j->body, "matter"),
+                        .party = json_object_get(j->body, "party"),
+                        .facts = json_object_get(j->body, "facts"),
+                        .officers = json_object_get(j->body, "officers"),
+                        .cause = str(j->body, "cause"),
+                        .algo = CF_CHAIN_SHA256};
+    in.by.if_match = -1;
+    cf_ops_out_init(&out);
+    int rc = 0;
+    if (parent && !json_is_null(parent) &&
+        (!json_is_integer(parent) || json_integer_value(parent) <= 0))
+        rc = cf_error_set(&out.err, CF_EINVAL, NULL, 0, 0, "\"parent\" must be a case id");
+    in.parent = json_is_integer(parent) ? json_integer_value(parent) : 0;
+    if (rc == 0 && !in.workflow && !in.matter)
+        rc = cf_error_set(&out.err, CF_EINVAL, NULL, 0, 0, "give \"workflow\" or \"matter\"");
+    if (rc == 0)
+        rc = cf_ops_open(&ops, &in, &out);
+    return answered(j, rc, 201, &out);
+}
+
+/* Decodes standard base64 (with its padding) into a new buffer. OUT *data, *len. */
+static int base64_decode(const char *text, unsigned char **data, size_t *len)
+{
+    size_t n = strlen(text);
+    if (n % 4 != 0 || n > (size_t)INT32_MAX)
+        return CF_EINVAL;
+    unsigned char *out = malloc(n / 4 * 3 + 1);
+    if (!out)
+        return CF_ENOMEM;
+    int got = n ? EVP_DecodeBlock(out, (const unsigned char *)text, (int)n) : 0;
+    if (got < 0) {
+        free(out);
+        return CF_EINVAL;
+    }
+    size_t pad = n && text[n - 1] == '=' ? (n > 1 && text[n - 2] == '=' ? 2 : 1) : 0;
+    *data = out;
+    *len = (size_t)got - pad;
+    return 0;
+}
+
+/* documents: {name: {sha256, size, file}} (a reference) or {name: {content_base64,
+ * file}} (the bytes, stored). OUT *docs (free() it, and each data). */
+static int documents_of(const json_t *body, cf_ops_doc_t **docs, size_t *n, cf_error_t *err)
+{
+    const json_t *in = json_object_get(body, "documents");
+    *docs = NULL;
+    *n = 0;
     if (!in || json_is_null(in))
         return 0;
     if (!json_is_object(in))
-        return cf_error_set(err, CF_EINVAL, NULL, 0, 0, "\"facts\" must be an object");
-    json_t *facts = json_object();
-    const char *key;
-    json_t *v;
-    int rc = facts ? 0 : CF_ENOMEM;
-    json_object_foreach((json_t *)in, key, v)
-    {
-        json_t *typed = NULL;
-        if (rc == 0 && json_is_string(v))
-            rc = cf_engine_fact_from_text(wf, key, json_string_value(v), &typed, err);
-        else if (rc == 0)
-            typed = json_incref(v);
-        if (rc == 0 && json_object_set_new(facts, key, typed) != 0)
-            rc = CF_ENOMEM;
-    }
-    if (rc != 0) {
-        json_decref(facts);
-        return rc;
-    }
-    *out = facts;
-    return 0;
-}
-
-static int is_hex64(const char *s)
-{
-    if (!s || strlen(s) != 64)
-        return 0;
-    for (; *s; s++)
-        if (!isxdigit((unsigned char)*s))
-            return 0;
-    return 1;
-}
-
-/* documents: {name: {sha256 (64 hex), size (integer >= 0), file (string)}}. */
-static int check_documents(const json_t *docs, cf_error_t *err)
-{
-    if (!docs || json_is_null(docs))
-        return 0;
-    if (!json_is_object(docs))
         return cf_error_set(err, CF_EINVAL, NULL, 0, 0, "\"documents\" must be an object");
+    cf_ops_doc_t *d = calloc(json_object_size(in) + 1, sizeof(*d));
+    if (!d)
+        return CF_ENOMEM;
+    *docs = d;
     const char *name;
-    json_t *d;
-    json_object_foreach((json_t *)docs, name, d)
-    {
-        json_t *size = json_object_get(d, "size");
-        if (!is_hex64(json_string_value(json_object_get(d, "sha256"))) || !json_is_integer(size) ||
-            json_integer_value(size) < 0 || !json_is_string(json_object_get(d, "file")))
-            return cf_error_set(err, CF_EINVAL, NULL, 0, 0,
-                                "document '%s' needs sha256 (64 hex digits), size and file", name);
-    }
-    return 0;
-}
-
-/* Reads case id for who: 404 when it does not exist or is another agency's. */
-/* Case id, if the request's agency owns it: from the writer's cache while the
- * stored head is the cached one, else read (and then kept). */
-static int load_case(cf_store_t *s, cf__wfcache_t *wfs, cf__job_t *j, int64_t id, cf_case_t *c,
-                     cf_error_t *err)
-{
-    char agency[128], head[CF_CHAIN_HEX];
-    int rc = cf_store_case_agency_head(s, id, agency, sizeof(agency), head, err);
-    if (rc == 0 && strcmp(agency, j->who.agency) != 0)
-        rc = cf_error_set(err, CF_ENOTFOUND, NULL, 0, 0, "no case %lld", (long long)id);
-    if (rc != 0 || (wfs->cases && cf__casecache_get(wfs->cases, id, head, c) == 0))
-        return rc;
-    rc = cf_store_case_get(s, id, c, err);
-    if (rc == 0 && wfs->cases)
-        cf__casecache_put(wfs->cases, c);
-    return rc;
-}
-
-/* Keeps the case just written in the writer's cache (used only while its head
- * is the stored one, so a batch that fails to commit leaves nothing wrong). */
-static void keep(cf__wfcache_t *wfs, const cf_case_t *c)
-{
-    if (wfs->cases)
-        cf__casecache_put(wfs->cases, c);
-}
-
-/* ---- open ---------------------------------------------------------------------------------- */
-
-/* The newest stored version of workflow id, through the cache: a definition is
- * immutable once stored under its hash, so an open costs a look at the (short)
- * list of stored definitions, not a YAML parse. */
-static int newest_workflow(cf_store_t *s, cf__wfcache_t *wfs, const char *id,
-                           const cf_workflow_t **wf, cf_error_t *err)
-{
-    json_t *list, *w;
-    size_t i;
-    const char *hash = NULL;
-    int rc = cf_store_workflow_list(s, &list, err);
-    if (rc != 0)
-        return rc;
-    json_array_foreach(list, i, w) /* by id, then version: the last match is the newest */
-        if (strcmp(json_string_value(json_object_get(w, "id")), id) == 0) hash =
-            json_string_value(json_object_get(w, "hash"));
-    rc = hash ? cf__wfcache_get(wfs, s, hash, wf, err)
-              : cf_error_set(err, CF_ENOTFOUND, NULL, 0, 0, "no workflow '%s'", id);
-    json_decref(list);
-    return rc;
-}
-
-/* 1 if the array of strings list holds id. */
-static int listed(const json_t *list, const char *id)
-{
-    size_t i;
     json_t *v;
-    json_array_foreach((json_t *)list, i,
-                       v) if (json_is_string(v) && strcmp(json_string_value(v), id) == 0) return 1;
-    return 0;
-}
-
-/* Resolves workflow (or the matter's first workflow) and checks the parent. */
-static int resolve_open(cf_store_t *s, cf__wfcache_t *wfs, cf__job_t *j, const cf_workflow_t **wf,
-                        json_t **matter, cf_error_t *err)
-{
-    const char *wf_id = json_string_value(json_object_get(j->body, "workflow"));
-    const char *matter_id = json_string_value(json_object_get(j->body, "matter"));
-    json_t *parent = json_object_get(j->body, "parent");
     int rc = 0;
-    if (matter_id && (rc = cf_store_matter_get(s, matter_id, matter, err)) != 0)
-        return rc;
-    if (matter_id && !wf_id)
-        wf_id = json_string_value(json_array_get(json_object_get(*matter, "workflows"), 0));
-    if (!wf_id)
-        return cf_error_set(err, CF_EINVAL, NULL, 0, 0, "give \"workflow\" or \"matter\"");
-    if (matter_id && !listed(json_object_get(*matter, "workflows"), wf_id))
-        return cf_error_set(err, CF_EINVAL, NULL, 0, 0,
-                            "matter '%s' is not handled by workflow '%s'", matter_id, wf_id);
-    if (parent && !json_is_null(parent)) {
-        cf_case_t p;
-        if (!json_is_integer(parent))
-            return cf_error_set(err, CF_EINVAL, NULL, 0, 0, "\"parent\" must be a case id");
-        if ((rc = load_case(s, wfs, j, json_integer_value(parent), &p, err)) != 0)
-            return rc;
-        cf_case_dispose(&p);
-    }
-    return newest_workflow(s, wfs, wf_id, wf, err);
-}
-
-static int exec_open(cf_store_t *s, const cf_calendar_t *cal, cf__wfcache_t *wfs, cf__job_t *j)
-{
-    cf_error_t err;
-    cf_refusal_t why = {0};
-    const cf_workflow_t *wf = NULL;
-    json_t *matter = NULL, *facts = NULL, *events = NULL;
-    json_t *party = json_object_get(j->body, "party");
-    cf_case_t c;
-    int ret = -1, rc = cf_case_init(&c);
-    cf_error_clear(&err);
-    if (rc == 0 && !json_is_string(json_object_get(party, "name")))
-        rc = cf_error_set(&err, CF_EINVAL, NULL, 0, 0, "\"party\" needs a \"name\"");
-    if (rc == 0)
-        rc = resolve_open(s, wfs, j, &wf, &matter, &err);
-    if (rc == 0)
-        rc = typed_facts(wf, json_object_get(j->body, "facts"), &facts, &err);
-    json_t *parent = json_object_get(j->body, "parent");
-    cf_open_t req = {.actor = j->who.name,
-                     .role = j->who.role,
-                     .party = party,
-                     .matter_id = json_string_value(json_object_get(j->body, "matter")),
-                     .matter = matter,
-                     .parent = json_is_integer(parent) ? json_integer_value(parent) : 0,
-                     .facts = facts,
-                     .algo = CF_CHAIN_SHA256,
-                     .at = j->now};
-    if (rc != 0)
-        fail(j, rc, err.text);
-    else if ((rc = cf_engine_open(wf, cal, &req, &events, &why)) != 0)
-        refuse(j, rc, &why);
-    else if ((rc = cf_store_case_open_tx(s, &c, events, j->who.agency, &err)) != 0 ||
-             (rc = cf_store_alerts_sync(s, &c, wf, cal, &err)) != 0)
-        fail(j, rc, err.text);
-    else {
-        changed(j, 201, &c, events);
-        keep(wfs, &c);
-        ret = 0;
-    }
-    cf_refusal_dispose(&why);
-    json_decref(events);
-    json_decref(facts);
-    json_decref(matter);
-    cf_case_dispose(&c);
-    return ret;
-}
-
-/* ---- act and extend ------------------------------------------------------------------------ */
-
-/* Reads the case, checks the version, finds its workflow and matter. */
-static int prepare(cf_store_t *s, cf__wfcache_t *wfs, cf__job_t *j, cf_case_t *c,
-                   const cf_workflow_t **wf, json_t **matter)
-{
-    cf_error_t err;
-    cf_error_clear(&err);
-    int rc = load_case(s, wfs, j, j->case_id, c, &err);
-    if (rc != 0)
-        return fail(j, rc, err.text);
-    if (j->if_match >= 0 && j->if_match != c->version) {
-        snprintf(err.text, sizeof(err.text),
-                 "case %lld is at version %lld, not %lld: read it again and retry",
-                 (long long)c->id, (long long)c->version, (long long)j->if_match);
-        rc = CF_ECONFLICT;
-    }
-    if (rc == 0)
-        rc = cf__wfcache_get(wfs, s, c->workflow_hash, wf, &err);
-    if (rc == 0 && c->matter_id)
-        rc = cf_store_matter_get(s, c->matter_id, matter, &err);
-    if (rc != 0) {
-        fail(j, rc, err.text);
-        if (rc == CF_ECONFLICT)
-            json_object_set_new(j->answer, "version", json_integer(c->version));
-        cf_case_dispose(c);
+    json_object_foreach((json_t *)in, name, v)
+    {
+        cf_ops_doc_t *x = &d[(*n)++];
+        const char *b64 = str(v, "content_base64");
+        json_t *size = json_object_get(v, "size");
+        x->name = name;
+        x->file = str(v, "file");
+        x->sha256 = str(v, "sha256");
+        x->size = json_is_integer(size) ? json_integer_value(size) : -1;
+        if (!json_is_object(v))
+            rc = cf_error_set(err, CF_EINVAL, NULL, 0, 0, "document '%s' must be an object", name);
+        else if (b64 && (rc = base64_decode(b64, (unsigned char **)&x->data, &x->len)) != 0)
+            rc = cf_error_set(err, CF_EINVAL, NULL, 0, 0,
+                              "document '%s': content_base64 is not base64", name);
+        if (rc != 0)
+            break;
     }
     return rc;
 }
 
-/* 1 if appending events can change what cf_store_alerts_sync writes for the case.
- * The index is a function of the case's id, its running clocks (id, started_at,
- * deadline), its pinned workflow and the calendar. Only a "clock.*" event changes a
- * clock (cf_case_apply), and "case.opened" makes the case; closing a case stops its
- * running clocks with clock.stopped events, so it is covered too. Transitions, facts,
- * documents and alerts leave the index as it was, so rewriting it (a DELETE and an
- * INSERT per alert) is skipped for them. */
-static int touches_clocks(const json_t *events)
+static void documents_free(cf_ops_doc_t *docs, size_t n)
 {
-    size_t i;
-    json_t *ev;
-    json_array_foreach(events, i, ev)
-    {
-        const char *type = json_string_value(json_object_get(ev, "type"));
-        if (!type || strncmp(type, "clock.", 6) == 0 || strcmp(type, "case.opened") == 0)
-            return 1;
-    }
-    return 0;
+    for (size_t i = 0; docs && i < n; i++)
+        free((void *)docs[i].data);
+    free(docs);
 }
 
-/* Appends events decided on c, rewrites its alerts when a clock changed, and answers. */
-static int commit_events(cf_store_t *s, const cf_calendar_t *cal, cf__wfcache_t *wfs,
-                         const cf_workflow_t *wf, cf__job_t *j, cf_case_t *c, json_t *events)
+static int exec_act(cf_store_t *s, const cf_calendar_t *cal, cf_wfcache_t *wfs, cf__job_t *j)
 {
-    cf_error_t err;
-    int rc = cf_store_case_append_tx(s, c, events, &err);
-    if (rc == 0 && touches_clocks(events))
-        rc = cf_store_alerts_sync(s, c, wf, cal, &err);
-    if (rc != 0)
-        return fail(j, rc, err.text);
-    changed(j, 200, c, events);
-    keep(wfs, c);
-    return 0;
-}
-
-static int exec_act(cf_store_t *s, const cf_calendar_t *cal, cf__wfcache_t *wfs, cf__job_t *j)
-{
-    cf_case_t c;
-    const cf_workflow_t *wf;
-    json_t *matter = NULL, *facts = NULL, *events = NULL;
-    if (prepare(s, wfs, j, &c, &wf, &matter) != 0)
-        return -1;
-    cf_error_t err;
-    cf_refusal_t why = {0};
-    json_t *docs = json_object_get(j->body, "documents");
-    cf_act_t req = {.action = json_string_value(json_object_get(j->body, "action")),
-                    .actor = j->who.name,
-                    .role = j->who.role,
-                    .documents = json_is_object(docs) ? docs : NULL,
-                    .matter = matter,
-                    .at = j->now};
-    int ret = -1,
-        rc = req.action ? 0 : cf_error_set(&err, CF_EINVAL, NULL, 0, 0, "\"action\" is required");
+    cf_ops_t ops = ops_of(s, cal, wfs, j);
+    cf_ops_out_t out;
+    cf_ops_act_t in = {.by = by_of(j),
+                       .case_id = j->case_id,
+                       .action = str(j->body, "action"),
+                       .facts = json_object_get(j->body, "facts")};
+    cf_ops_doc_t *docs = NULL;
+    cf_ops_out_init(&out);
+    int rc = documents_of(j->body, &docs, &in.docs_count, &out.err);
+    in.docs = docs;
     if (rc == 0)
-        rc = check_documents(docs, &err);
-    if (rc == 0)
-        rc = typed_facts(wf, json_object_get(j->body, "facts"), &facts, &err);
-    req.facts = facts;
-    if (rc != 0)
-        fail(j, rc, err.text);
-    else if ((rc = cf_engine_act(wf, cal, &c, &req, &events, &why)) != 0)
-        refuse(j, rc, &why);
-    else
-        ret = commit_events(s, cal, wfs, wf, j, &c, events);
-    cf_refusal_dispose(&why);
-    json_decref(events);
-    json_decref(facts);
-    json_decref(matter);
-    cf_case_dispose(&c);
-    return ret;
+        rc = cf_ops_act(&ops, &in, &out);
+    documents_free(docs, in.docs_count);
+    return answered(j, rc, 200, &out);
 }
 
-static int exec_extend(cf_store_t *s, const cf_calendar_t *cal, cf__wfcache_t *wfs, cf__job_t *j)
+static int exec_extend(cf_store_t *s, const cf_calendar_t *cal, cf_wfcache_t *wfs, cf__job_t *j)
 {
-    cf_case_t c;
-    const cf_workflow_t *wf;
-    json_t *matter = NULL, *events = NULL;
-    if (prepare(s, wfs, j, &c, &wf, &matter) != 0)
-        return -1;
-    cf_error_t err;
-    cf_refusal_t why = {0};
-    const char *by = json_string_value(json_object_get(j->body, "by"));
-    cf_extend_t req = {.clock = json_string_value(json_object_get(j->body, "clock")),
-                       .actor = j->who.name,
-                       .role = j->who.role,
-                       .reason = json_string_value(json_object_get(j->body, "reason")),
-                       .at = j->now};
-    int ret = -1, rc = req.clock && by ? cf_period_parse(by, &req.by, &err)
-                                       : cf_error_set(&err, CF_EINVAL, NULL, 0, 0,
-                                                      "\"clock\" and \"by\" are required");
-    if (rc != 0)
-        fail(j, rc == CF_EPARSE ? CF_EINVAL : rc, err.text);
-    else if ((rc = cf_engine_extend(wf, cal, &c, &req, &events, &why)) != 0)
-        refuse(j, rc, &why);
-    else
-        ret = commit_events(s, cal, wfs, wf, j, &c, events);
-    cf_refusal_dispose(&why);
-    json_decref(events);
-    json_decref(matter);
-    cf_case_dispose(&c);
-    return ret;
+    cf_ops_t ops = ops_of(s, cal, wfs, j);
+    cf_ops_out_t out;
+    cf_ops_extend_t in = {.by = by_of(j),
+                          .case_id = j->case_id,
+                          .clock = str(j->body, "clock"),
+                          .period = str(j->body, "by"),
+                          .reason = str(j->body, "reason")};
+    cf_ops_out_init(&out);
+    return answered(j, cf_ops_extend(&ops, &in, &out), 200, &out);
+}
+
+static int exec_exclude(cf_store_t *s, const cf_calendar_t *cal, cf_wfcache_t *wfs, cf__job_t *j)
+{
+    cf_ops_t ops = ops_of(s, cal, wfs, j);
+    cf_ops_out_t out;
+    cf_ops_exclude_t in = {.by = by_of(j),
+                           .case_id = j->case_id,
+                           .clock = str(j->body, "clock"),
+                           .from = str(j->body, "from"),
+                           .to = str(j->body, "to"),
+                           .reason = str(j->body, "reason")};
+    cf_ops_out_init(&out);
+    return answered(j, cf_ops_exclude(&ops, &in, &out), 200, &out);
 }
 
 /* ---- fire ------------------------------------------------------------------------------------ */
@@ -526,8 +382,8 @@ static json_t *alert_json(const char *agency, const cf_case_t *c, const json_t *
 /* Fires one alert: appends its event and marks the row, or, when the clock has
  * moved on since the row was written (a change made outside the daemon),
  * rewrites the case's alerts instead. OUT *fired (new ref) or NULL. */
-static int fire_one(cf_store_t *s, const cf_calendar_t *cal, cf__wfcache_t *wfs,
-                    const cf_alert_t *a, cf_time_t now, json_t **fired, cf_error_t *err)
+static int fire_one(cf_store_t *s, const cf_calendar_t *cal, cf_wfcache_t *wfs, const cf_alert_t *a,
+                    cf_time_t now, json_t **fired, cf_error_t *err)
 {
     cf_case_t c;
     const cf_workflow_t *wf;
@@ -538,19 +394,22 @@ static int fire_one(cf_store_t *s, const cf_calendar_t *cal, cf__wfcache_t *wfs,
      * no agency: its alerts still fire, delivered to no agency's stream. */
     char agency[128], head[CF_CHAIN_HEX];
     int owned = cf_store_case_agency_head(s, a->case_id, agency, sizeof(agency), head, NULL) == 0;
-    int rc = owned && wfs->cases && cf__casecache_get(wfs->cases, a->case_id, head, &c) == 0
+    int rc = owned && wfs->cases && cf_casecache_get(wfs->cases, a->case_id, head, &c) == 0
                  ? 0
                  : cf_store_case_get(s, a->case_id, &c, err);
     if (rc != 0)
         return rc;
-    rc = cf__wfcache_get(wfs, s, c.workflow_hash, &wf, err);
+    rc = cf_wfcache_get(wfs, s, c.workflow_hash, &wf, err);
     const cf_clock_rt_t *k = cf_case_clock(&c, a->clock);
     if (rc == 0 && (!k || k->state != CF_CLOCK_RUNNING || k->deadline != a->deadline)) {
         rc = cf_store_alerts_sync(s, &c, wf, cal, err);
         cf_case_dispose(&c);
         return rc;
     }
-    json_t *ev = rc == 0 ? alert_event(&c, a, now, now - a->due_at > CF__LATE_AFTER) : NULL;
+    /* Never dated before the case's last event (a daemon restarted with an earlier
+     * clock): the alert is recorded at the earliest instant its chain allows. */
+    cf_time_t at = now < c.updated_at ? c.updated_at : now;
+    json_t *ev = rc == 0 ? alert_event(&c, a, at, at - a->due_at > CF__LATE_AFTER) : NULL;
     if (rc == 0 && (!ev || !(events = json_array()) || json_array_append(events, ev) != 0))
         rc = CF_ENOMEM;
     if (rc == 0)
@@ -599,7 +458,7 @@ static int next_due(cf_store_t *s, cf__firelist_t *l, cf_time_t now, const cf_al
  * written is marked fired without an event rather than retried forever, and the
  * others still fire. Sets j->more when alerts may be left: the loop then delivers
  * this chunk and queues the next (sched.c). */
-static int exec_fire(cf_store_t *s, const cf_calendar_t *cal, cf__wfcache_t *wfs, cf__job_t *j)
+static int exec_fire(cf_store_t *s, const cf_calendar_t *cal, cf_wfcache_t *wfs, cf__job_t *j)
 {
     cf__firelist_t own = {0}, *l = j->srv ? &j->srv->writer.fire : &own;
     unsigned max = j->srv ? j->srv->cfg.fire_chunk : CF__FIRE_CHUNK, i = 0;
@@ -647,7 +506,7 @@ static int exec_fire(cf_store_t *s, const cf_calendar_t *cal, cf__wfcache_t *wfs
  * fired, and a case that changes before the instant is simply read again (the
  * cache is used only at the stored head). At most CF__FIRE_READ cases, for at
  * most CF__PREFETCH_US. j->fired counts the cases in the cache afterwards. */
-static int exec_prefetch(cf_store_t *s, cf__wfcache_t *wfs, cf__job_t *j)
+static int exec_prefetch(cf_store_t *s, cf_wfcache_t *wfs, cf__job_t *j)
 {
     cf_alert_t *due = wfs->cases ? malloc(CF__FIRE_READ * sizeof(*due)) : NULL;
     int n = due ? cf_store_alerts_due(s, j->now, due, CF__FIRE_READ, NULL) : 0;
@@ -658,10 +517,10 @@ static int exec_prefetch(cf_store_t *s, cf__wfcache_t *wfs, cf__job_t *j)
         cf_case_t c;
         if (cf_store_case_agency_head(s, due[i].case_id, agency, sizeof(agency), head, NULL))
             continue;
-        if (!cf__casecache_has(wfs->cases, due[i].case_id, head)) {
+        if (!cf_casecache_has(wfs->cases, due[i].case_id, head)) {
             if (cf_store_case_get(s, due[i].case_id, &c, NULL) != 0)
                 continue;
-            cf__casecache_put(wfs->cases, &c);
+            cf_casecache_put(wfs->cases, &c);
             cf_case_dispose(&c);
         }
         j->fired++;
@@ -671,7 +530,7 @@ static int exec_prefetch(cf_store_t *s, cf__wfcache_t *wfs, cf__job_t *j)
 }
 
 /* Exported, documented in serve-int.h */
-int cf__job_exec(cf_store_t *s, const cf_calendar_t *cal, cf__wfcache_t *wfs, cf__job_t *job)
+int cf__job_exec(cf_store_t *s, const cf_calendar_t *cal, cf_wfcache_t *wfs, cf__job_t *job)
 {
     switch (job->kind) {
     case CF__JOB_OPEN:
@@ -680,6 +539,8 @@ int cf__job_exec(cf_store_t *s, const cf_calendar_t *cal, cf__wfcache_t *wfs, cf
         return exec_act(s, cal, wfs, job);
     case CF__JOB_EXTEND:
         return exec_extend(s, cal, wfs, job);
+    case CF__JOB_EXCLUDE:
+        return exec_exclude(s, cal, wfs, job);
     case CF__JOB_FIRE:
         return exec_fire(s, cal, wfs, job);
     case CF__JOB_PREFETCH:

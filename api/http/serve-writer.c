@@ -31,89 +31,6 @@
 #include <string.h>
 #include <time.h>
 
-/* ---- workflow cache ----------------------------------------------------------------- */
-
-/* Exported, documented in serve-int.h */
-int cf__wfcache_get(cf__wfcache_t *cache, cf_store_t *s, const char *hash, const cf_workflow_t **wf,
-                    cf_error_t *err)
-{
-    for (cf__wf_entry_t *e = cache->head; e; e = e->next)
-        if (strcmp(e->wf->hash, hash) == 0) {
-            *wf = e->wf;
-            return 0;
-        }
-    cf__wf_entry_t *e = calloc(1, sizeof(*e));
-    if (!e)
-        return CF_ENOMEM;
-    int rc = cf_store_workflow_get_hash(s, hash, &e->wf, err);
-    if (rc != 0) {
-        free(e);
-        return rc;
-    }
-    e->next = cache->head;
-    cache->head = e;
-    *wf = e->wf;
-    return 0;
-}
-
-/* Exported, documented in serve-int.h */
-void cf__wfcache_free(cf__wfcache_t *cache)
-{
-    while (cache->head) {
-        cf__wf_entry_t *e = cache->head;
-        cache->head = e->next;
-        cf_workflow_free(e->wf);
-        free(e);
-    }
-}
-
-/* ---- case cache ---------------------------------------------------------------------- */
-
-static cf_case_t *slot_of(cf__casecache_t *cache, int64_t id)
-{
-    if (!cache->slots && !(cache->slots = calloc(CF__CASECACHE_SLOTS, sizeof(cf_case_t))))
-        return NULL;
-    return &cache->slots[(uint64_t)id % CF__CASECACHE_SLOTS];
-}
-
-/* Exported, documented in serve-int.h */
-int cf__casecache_get(cf__casecache_t *cache, int64_t id, const char *head, cf_case_t *c)
-{
-    cf_case_t *slot = slot_of(cache, id);
-    if (!slot || slot->id != id || strcmp(slot->head, head) != 0)
-        return CF_ENOTFOUND;
-    return cf_case_copy(c, slot) == 0 ? 0 : CF_ENOTFOUND;
-}
-
-/* Exported, documented in serve-int.h */
-int cf__casecache_has(cf__casecache_t *cache, int64_t id, const char *head)
-{
-    cf_case_t *slot = slot_of(cache, id);
-    return slot && slot->id == id && strcmp(slot->head, head) == 0;
-}
-
-/* Exported, documented in serve-int.h */
-void cf__casecache_put(cf__casecache_t *cache, const cf_case_t *c)
-{
-    cf_case_t *slot = slot_of(cache, c->id);
-    if (!slot)
-        return;
-    if (slot->id)
-        cf_case_dispose(slot);
-    if (cf_case_copy(slot, c) != 0)
-        memset(slot, 0, sizeof(*slot));
-}
-
-/* Exported, documented in serve-int.h */
-void cf__casecache_free(cf__casecache_t *cache)
-{
-    for (size_t i = 0; cache->slots && i < CF__CASECACHE_SLOTS; i++)
-        if (cache->slots[i].id)
-            cf_case_dispose(&cache->slots[i]);
-    free(cache->slots);
-    cache->slots = NULL;
-}
-
 /* Exported, documented in serve-int.h */
 void cf__job_free(cf__job_t *job)
 {
@@ -380,8 +297,8 @@ void cf__writer_stop(cf_serve_t *srv)
     pthread_cond_destroy(&w->cv);
     pthread_mutex_destroy(&w->mu);
     uv_close((uv_handle_t *)&w->async, NULL);
-    cf__wfcache_free(&w->wfs);
-    cf__casecache_free(&w->cases);
+    cf_wfcache_free(&w->wfs);
+    cf_casecache_free(&w->cases);
     free(w->fire.alerts);
     memset(&w->fire, 0, sizeof(w->fire));
     cf_calendar_free(w->cal);

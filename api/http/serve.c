@@ -193,7 +193,12 @@ int cf_serve_open(const cf_serve_config_t *cfg, cf_serve_t **out, cf_error_t *er
     srv->cfg = *cfg;
     apply_defaults(&srv->cfg);
     signal(SIGPIPE, SIG_IGN);
-    int rc = uv_loop_init(&srv->loop) == 0 ? 0 : CF_EIO;
+    int rc = cf_store_daemon_lock(srv->cfg.db_path, &srv->lock_fd, err);
+    if (rc != 0) {
+        free(srv);
+        return rc;
+    }
+    rc = uv_loop_init(&srv->loop) == 0 ? 0 : CF_EIO;
     if (rc != 0)
         goto fail_loop;
     uv_update_time(&srv->loop);
@@ -224,6 +229,7 @@ fail_writer:
     uv_run(&srv->loop, UV_RUN_DEFAULT);
     uv_loop_close(&srv->loop);
 fail_loop:
+    cf_store_daemon_unlock(srv->lock_fd);
     free(srv);
     return rc;
 }
@@ -258,9 +264,10 @@ void cf_serve_free(cf_serve_t *srv)
         begin_stop(srv);
         cf_serve_run(srv);
     }
-    cf__wfcache_free(&srv->wfs);
+    cf_wfcache_free(&srv->wfs);
     free(srv->answer);
     cf_calendar_free(srv->cal);
     cf_store_close(srv->reader);
+    cf_store_daemon_unlock(srv->lock_fd);
     free(srv);
 }

@@ -47,6 +47,8 @@ typedef struct cf_serve_config_s {
     unsigned fire_chunk;       /* most alerts fired per commit (1..1024); 0: 64 */
     size_t stream_max_pending; /* unsent bytes an event stream may hold before it is
                                   ended with an "overflow" event; 0: 16 MiB */
+    size_t doc_max;            /* largest document a request may carry (bytes); 0: the
+                                  operation layer's default (64 MiB) */
     unsigned token_cache_ms;   /* how long a bearer token found in the database is
                                   trusted before it is read again; 0: 5000 */
     /* Signed checkpoints of the log (docs/audit.md), every checkpoint_interval_ms
@@ -69,7 +71,7 @@ void cf_serve_config_init(cf_serve_config_t *cfg);
 /* Reads a config file into cfg: one `key = value` (or `key: value`) per line,
  * '#' comments, keys db, listen, max_body, alert_log, webhook (repeatable),
  * webhook_attempts, webhook_retry_ms, timeout_ms, now, test_clock, fire_chunk,
- * stream_max_pending, token_cache_ms. Strings point
+ * stream_max_pending, token_cache_ms, doc_max. Strings point
  * into *buf (OUT, malloc'd; free it after the daemon is freed). Returns 0, or
  * CF_EIO / CF_EPARSE with err naming the file and line. */
 int cf_serve_config_load(cf_serve_config_t *cfg, const char *path, char **buf, cf_error_t *err);

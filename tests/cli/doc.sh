@@ -37,7 +37,7 @@ mkdir "$tmp/bin"
 ln -s "$bin" "$tmp/bin/caseflow"
 PATH="$tmp/bin:$PATH" sh -e "$tmp/example" > "$tmp/out" 2>&1 && ok || fail "the worked example"
 cp "$tmp/out" "$tmp/example.out"
-export CASEFLOW_NOW=2025-10-20T09:00:00+08:00
+export CASEFLOW_NOW=2025-10-20T09:00:00+08:00 CASEFLOW_BACKDATE_DAYS=60
 
 # doc-1: each 文书 of the example, read back.
 # render NAME: renders twice, checks the bytes are equal, text into $tmp/out.

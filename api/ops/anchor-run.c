@@ -12,7 +12,7 @@
  * reader (a backup job, an auditor's copy) half a file.
  */
 #include "anchor-run.h"
-#include "cli.h"
+#include "ops.h"
 
 #include <errno.h>
 #include <openssl/crypto.h>
@@ -102,7 +102,7 @@ static int sign_log(const log_t *l, const char *key_path, cf_time_t now, json_t 
     json_t *index = NULL;
     cf_anchor_head_t h = {.tree_size = (int64_t)l->count};
     cf_time_format(now, h.timestamp);
-    int rc = leaves ? cf__read_file(key_path, &pem, &len, err) : CF_ENOMEM;
+    int rc = leaves ? cf_ops_read_file(key_path, 1u << 20, &pem, &len, err) : CF_ENOMEM;
     for (size_t i = 0; rc == 0 && i < l->count; i++)
         memcpy(leaves + i * CF_MERKLE_HASH, l->items[i].leaf, CF_MERKLE_HASH);
     if (rc == 0)
@@ -155,7 +155,7 @@ int cf__anchor_verify(cf_store_t *s, const char *cp_path, const char *pubkey_pat
         return cf_error_set(err, CF_EPARSE, cp_path, jerr.line, jerr.column, "%s", jerr.text);
     char *pub = NULL;
     cf_anchor_head_t h;
-    int rc = pubkey_path ? cf__read_file(pubkey_path, &pub, NULL, err) : 0;
+    int rc = pubkey_path ? cf_ops_read_file(pubkey_path, 1u << 20, &pub, NULL, err) : 0;
     if (rc == 0 && (rc = cf_anchor_open(cp, pub, &h, err)) != 0)
         name_source(err, cp_path);
     log_t l = {0};

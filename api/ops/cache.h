@@ -1,0 +1,58 @@
+/*
+ * cache.h -- what the operation layer reads through instead of the database:
+ * workflow definitions by content hash, and (for a long-lived writer such as
+ * the daemon's) the cases it wrote last.
+ *
+ * A definition is immutable once stored under its hash, so a cached one is never
+ * stale. A cached case is used only while its head equals the head stored in the
+ * database (cf_store_case_agency_head): equal heads, equal chains, so a write that
+ * rolled back, or a write by another process, is never served from it.
+ *
+ * Each thread keeps its own caches: nothing here locks.
+ */
+#ifndef CF_CACHE_H
+#define CF_CACHE_H
+
+#include "engine.h"
+#include "store.h"
+
+/* ---- case cache ---- */
+
+/* Direct-mapped by id: a slot holds the case last written or read with that id
+ * modulo the size. Saves reading and parsing the snapshot on every request. */
+#define CF_CASECACHE_SLOTS 4096
+
+typedef struct cf_casecache_s {
+    cf_case_t *slots; /* CF_CASECACHE_SLOTS, allocated on first use; a slot with id 0 is empty */
+} cf_casecache_t;
+
+/* OUT c (dispose it): a copy of case id if the cache holds it at head; else
+ * CF_ENOTFOUND and c is untouched. */
+int cf_casecache_get(cf_casecache_t *cache, int64_t id, const char *head, cf_case_t *c);
+/* Keeps a copy of c (replacing whatever had its slot; on ENOMEM the slot is
+ * left empty). */
+void cf_casecache_put(cf_casecache_t *cache, const cf_case_t *c);
+/* 1 if the cache holds case id at head. */
+int cf_casecache_has(cf_casecache_t *cache, int64_t id, const char *head);
+void cf_casecache_free(cf_casecache_t *cache);
+
+/* ---- workflow cache ---- */
+
+typedef struct cf_wf_entry_s {
+    struct cf_wf_entry_s *next;
+    cf_workflow_t *wf;
+} cf_wf_entry_t;
+
+typedef struct cf_wfcache_s {
+    cf_wf_entry_t *head;
+    cf_casecache_t *cases; /* the thread's case cache, or NULL (none: read every time) */
+} cf_wfcache_t;
+
+/* The workflow with content hash, loaded through s on first use. Borrowed (lives
+ * as long as the cache). Returns 0 or the store's code. */
+int cf_wfcache_get(cf_wfcache_t *cache, cf_store_t *s, const char *hash, const cf_workflow_t **wf,
+                   cf_error_t *err);
+/* Frees the workflows (not the case cache, which its owner frees). */
+void cf_wfcache_free(cf_wfcache_t *cache);
+
+#endif

@@ -1,0 +1,303 @@
+/*
+ * ops-case.c -- the changes to a case: open, act (every action a workflow
+ * declares: file, recuse, preserve_evidence, pay ...), extend a clock, record an
+ * excluded period. Each reads (ops.c), asks the engine, and writes (ops.c).
+ *
+ *   open     workflow or matter -> facts, officers, 案由 -> cf_engine_open -> write
+ *   act      case (agency, If-Match) -> facts, documents -> cf_engine_act -> write
+ *   extend   case -> period -> cf_engine_extend -> write
+ *   exclude  case -> from, to -> cf_engine_exclude -> write
+ *
+ * Input errors come before a refusal, as in the engine: a request that is both
+ * malformed and not allowed is answered as malformed.
+ */
+#include "ops-int.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* A refusal from the engine: the code, with out->why filled. */
+static int refused(cf_ops_out_t *out, int rc)
+{
+    out->refused = 1;
+    return rc;
+}
+
+/* ---- open ---------------------------------------------------------------------------------- */
+
+/* The newest stored version of workflow id, through the cache. */
+static int newest_workflow(cf_ops_t *ops, const char *id, const cf_workflow_t **wf, cf_error_t *err)
+{
+    json_t *list, *w;
+    size_t i;
+    const char *hash = NULL;
+    int rc = cf_store_workflow_list(ops->store, &list, err);
+    if (rc != 0)
+        return rc;
+    json_array_foreach(list, i, w) /* by id, then version: the last match is the newest */
+    {
+        if (strcmp(json_string_value(json_object_get(w, "id")), id) == 0)
+            hash = json_string_value(json_object_get(w, "hash"));
+    }
+    rc = hash ? cf_wfcache_get(ops->wfs, ops->store, hash, wf, err)
+              : cf_error_set(err, CF_ENOTFOUND, NULL, 0, 0, "no workflow '%s'", id);
+    json_decref(list);
+    return rc;
+}
+
+/* 1 if the array of strings list holds id. */
+static int listed(const json_t *list, const char *id)
+{
+    size_t i;
+    json_t *v;
+    json_array_foreach((json_t *)list, i, v)
+    {
+        if (json_is_string(v) && strcmp(json_string_value(v), id) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+/* Resolves the workflow (or the matter's first) and checks the parent. OUT
+ * *matter (new, or NULL). */
+static int resolve_open(cf_ops_t *ops, const cf_ops_open_t *in, const cf_workflow_t **wf,
+                        json_t **matter, cf_error_t *err)
+{
+    const char *wf_id = in->workflow;
+    int rc = 0;
+    if (in->matter && (rc = cf_store_matter_get(ops->store, in->matter, matter, err)) != 0)
+        return rc;
+    if (in->matter && !wf_id)
+        wf_id = json_string_value(json_array_get(json_object_get(*matter, "workflows"), 0));
+    if (!wf_id)
+        return cf_error_set(err, CF_EINVAL, NULL, 0, 0,
+                            "give the workflow (--workflow, \"workflow\") or a matter");
+    if (in->matter && !listed(json_object_get(*matter, "workflows"), wf_id))
+        return cf_error_set(err, CF_EINVAL, NULL, 0, 0,
+                            "matter '%s' is not handled by workflow '%s'", in->matter, wf_id);
+    if (in->parent) {
+        cf_case_t p;
+        const cf_workflow_t *pwf;
+        if ((rc = cf_ops_case(ops, &in->by, in->parent, &p, &pwf, err)) != 0)
+            return rc;
+        cf_case_dispose(&p);
+    }
+    return newest_workflow(ops, wf_id, wf, err);
+}
+
+/* officers ([{"name", "cert"}]) into facts' "officers", which wf must declare. */
+static int open_officers(const cf_workflow_t *wf, const json_t *officers, json_t *facts,
+                         cf_error_t *err)
+{
+    if (!officers || json_is_null(officers))
+        return 0;
+    const cf_wf_fact_t *f = cf_workflow_fact(wf, "officers");
+    if (!f || f->type != CF_FACT_LIST)
+        return cf_error_set(err, CF_EINVALID, NULL, 0, 0,
+                            "workflow '%s' declares no list fact 'officers' (执法人员): officers "
+                            "cannot be given with it",
+                            wf->doc->id);
+    if (json_object_get(facts, "officers"))
+        return cf_error_set(err, CF_EINVAL, NULL, 0, 0,
+                            "give the officers either as officers or as the fact officers, "
+                            "not both");
+    size_t i;
+    json_t *o;
+    if (!json_is_array(officers))
+        return cf_error_set(err, CF_EINVAL, NULL, 0, 0,
+                            "officers must be a list of {\"name\", \"cert\"}");
+    json_array_foreach((json_t *)officers, i, o)
+    {
+        if (!json_is_string(json_object_get(o, "name")) ||
+            !json_is_string(json_object_get(o, "cert")) || json_object_size(o) != 2)
+            return cf_error_set(err, CF_EINVAL, NULL, 0, 0,
+                                "officer %zu is not {\"name\": 姓名, \"cert\": 执法证号}", i + 1);
+    }
+    return json_object_set_new(facts, "officers", json_deep_copy(officers)) ? CF_ENOMEM : 0;
+}
+
+/* The record of 案由 situation id, checked against the party's type. OUT *cause. */
+static int open_cause(cf_ops_t *ops, const cf_workflow_t *wf, const char *id,
+                      const char *party_type, json_t **cause, cf_ops_out_t *out)
+{
+    cf_error_t *err = &out->err;
+    if (strcmp(wf->doc->power_type, "行政处罚") != 0)
+        return cf_error_set(err, CF_EINVAL, NULL, 0, 0,
+                            "a cause (案由) is for 行政处罚 workflows; '%s' is %s", wf->doc->id,
+                            wf->doc->power_type);
+    cf_causes_t *set = NULL;
+    cf_cause_ref_t ref;
+    cf_error_t refusal;
+    int rc = cf_store_causes_load(ops->store, &set, err);
+    if (rc == 0)
+        rc = cf_causes_lookup(set, id, &ref, err);
+    if (rc == 0 && cf_cause_check_party(&ref, party_type, &refusal) != 0) {
+        rc = refused(out, CF_EREFUSED);
+        snprintf(out->why.text, sizeof(out->why.text), "%s", refusal.text);
+        snprintf(out->why.rule, sizeof(out->why.rule), "cause-subject");
+        snprintf(out->why.article, sizeof(out->why.article), "%s", ref.dict->source->document);
+    }
+    json_t *record = rc == 0 ? cf_cause_ref_json(&ref) : NULL;
+    if (rc == 0 && !record)
+        rc = CF_ENOMEM;
+    cf_causes_free(set);
+    if (rc == 0)
+        *cause = record;
+    return rc;
+}
+
+/* Exported, documented in ops.h */
+int cf_ops_open(cf_ops_t *ops, const cf_ops_open_t *in, cf_ops_out_t *out)
+{
+    const cf_workflow_t *wf = NULL;
+    json_t *matter = NULL, *facts = NULL, *cause = NULL, *events = NULL;
+    const json_t *party = in->party;
+    cf_case_t c;
+    cf_error_t *err = &out->err;
+    int rc = cf_case_init(&c);
+    if (rc == 0 && !json_is_string(json_object_get(party, "name")))
+        rc = cf_error_set(err, CF_EINVAL, NULL, 0, 0, "the party needs a name");
+    if (rc == 0 && !json_is_null(json_object_get(party, "type")) &&
+        json_object_get(party, "type") && !json_is_string(json_object_get(party, "type")))
+        rc = cf_error_set(err, CF_EINVAL, NULL, 0, 0, "the party's type must be a string");
+    if (rc == 0 && (rc = cf_ops_check_depth(party, "the party", err)) == 0)
+        rc = resolve_open(ops, in, &wf, &matter, err);
+    if (rc == 0)
+        rc = cf__ops_facts(wf, in->facts, &facts, err);
+    if (rc == 0)
+        rc = open_officers(wf, in->officers, facts, err);
+    cf_open_t req = {.actor = in->by.actor,
+                     .role = in->by.role ? in->by.role : "handler",
+                     .party = party,
+                     .matter_id = in->matter,
+                     .matter = matter,
+                     .parent = in->parent,
+                     .facts = facts,
+                     .algo = in->algo};
+    if (rc == 0)
+        rc = cf__ops_when(ops, &in->by, NULL, &req.at, err);
+    if (rc == 0 && in->cause)
+        rc = open_cause(ops, wf, in->cause, json_string_value(json_object_get(party, "type")),
+                        &cause, out);
+    req.cause = cause;
+    if (rc == 0 && (rc = cf_engine_open(wf, ops->cal, &req, &events, &out->why)) != 0)
+        refused(out, rc);
+    c.algo = in->algo;
+    cf__ops_write_t w = {
+        .by = &in->by, .wf = wf, .events = events, .opening = 1, .agency = in->by.agency};
+    if (rc == 0)
+        rc = cf__ops_commit(ops, &w, &c, out);
+    json_decref(facts);
+    json_decref(cause);
+    json_decref(events);
+    json_decref(matter);
+    cf_case_dispose(&c);
+    return rc;
+}
+
+/* ---- act ----------------------------------------------------------------------------------- */
+
+/* Exported, documented in ops.h */
+int cf_ops_act(cf_ops_t *ops, const cf_ops_act_t *in, cf_ops_out_t *out)
+{
+    cf_case_t c;
+    const cf_workflow_t *wf;
+    json_t *matter = NULL, *facts = NULL, *refs = NULL, *events = NULL;
+    cf__ops_doc_t *docs = NULL;
+    cf_error_t *err = &out->err;
+    int rc = cf__ops_load(ops, &in->by, in->case_id, &c, &wf, out);
+    if (rc != 0)
+        return rc;
+    cf_act_t req = {.action = in->action, .actor = in->by.actor, .role = in->by.role};
+    if (!in->action || !*in->action)
+        rc = cf_error_set(err, CF_EINVAL, NULL, 0, 0, "the action is required");
+    if (rc == 0)
+        rc = cf__ops_facts(wf, in->facts, &facts, err);
+    if (rc == 0)
+        rc = cf__ops_when(ops, &in->by, NULL, &req.at, err); /* the engine orders it */
+    if (rc == 0 && c.matter_id)
+        rc = cf_store_matter_get(ops->store, c.matter_id, &matter, err);
+    if (rc == 0)
+        rc = cf__ops_docs(ops, in->docs, in->docs_count, &docs, &refs, err);
+    req.facts = facts;
+    req.documents = refs;
+    req.matter = matter;
+    if (rc == 0 && (rc = cf_engine_act(wf, ops->cal, &c, &req, &events, &out->why)) != 0)
+        refused(out, rc);
+    cf__ops_write_t w = {.by = &in->by,
+                         .wf = wf,
+                         .events = events,
+                         .docs = docs,
+                         .docs_count = docs ? in->docs_count : 0};
+    if (rc == 0)
+        rc = cf__ops_commit(ops, &w, &c, out);
+    cf__ops_docs_free(docs, in->docs_count);
+    json_decref(facts);
+    json_decref(refs);
+    json_decref(events);
+    json_decref(matter);
+    cf_case_dispose(&c);
+    return rc;
+}
+
+/* ---- extend and exclude --------------------------------------------------------------------- */
+
+/* Exported, documented in ops.h */
+int cf_ops_extend(cf_ops_t *ops, const cf_ops_extend_t *in, cf_ops_out_t *out)
+{
+    cf_case_t c;
+    const cf_workflow_t *wf;
+    json_t *events = NULL;
+    cf_error_t *err = &out->err;
+    int rc = cf__ops_load(ops, &in->by, in->case_id, &c, &wf, out);
+    if (rc != 0)
+        return rc;
+    cf_extend_t req = {
+        .clock = in->clock, .actor = in->by.actor, .role = in->by.role, .reason = in->reason};
+    if (!in->clock || !in->period)
+        rc = cf_error_set(err, CF_EINVAL, NULL, 0, 0, "the clock and the period are required");
+    if (rc == 0 && (rc = cf_period_parse(in->period, &req.by, err)) == CF_EPARSE)
+        rc = CF_EINVAL;
+    if (rc == 0)
+        rc = cf__ops_when(ops, &in->by, &c, &req.at, err);
+    if (rc == 0 && (rc = cf_engine_extend(wf, ops->cal, &c, &req, &events, &out->why)) != 0)
+        refused(out, rc);
+    cf__ops_write_t w = {.by = &in->by, .wf = wf, .events = events};
+    if (rc == 0)
+        rc = cf__ops_commit(ops, &w, &c, out);
+    json_decref(events);
+    cf_case_dispose(&c);
+    return rc;
+}
+
+/* Exported, documented in ops.h */
+int cf_ops_exclude(cf_ops_t *ops, const cf_ops_exclude_t *in, cf_ops_out_t *out)
+{
+    cf_case_t c;
+    const cf_workflow_t *wf;
+    json_t *events = NULL;
+    cf_error_t *err = &out->err;
+    int rc = cf__ops_load(ops, &in->by, in->case_id, &c, &wf, out);
+    if (rc != 0)
+        return rc;
+    cf_exclude_t req = {
+        .clock = in->clock, .actor = in->by.actor, .role = in->by.role, .reason = in->reason};
+    if (!in->clock || !in->from || !in->to || !in->reason)
+        rc = cf_error_set(err, CF_EINVAL, NULL, 0, 0,
+                          "the clock, from, to and the reason are required");
+    if (rc == 0)
+        rc = cf_time_parse(in->from, &req.from, err);
+    if (rc == 0)
+        rc = cf_time_parse(in->to, &req.to, err);
+    if (rc == 0)
+        rc = cf__ops_when(ops, &in->by, &c, &req.at, err);
+    if (rc == 0 && (rc = cf_engine_exclude(wf, ops->cal, &c, &req, &events, &out->why)) != 0)
+        refused(out, rc);
+    cf__ops_write_t w = {.by = &in->by, .wf = wf, .events = events};
+    if (rc == 0)
+        rc = cf__ops_commit(ops, &w, &c, out);
+    json_decref(events);
+    cf_case_dispose(&c);
+    return rc;
+}

@@ -1,0 +1,56 @@
+/*
+ * ops-int.h -- what the operation layer's files share; not public.
+ */
+#ifndef CF_OPS_INT_H
+#define CF_OPS_INT_H
+
+#include "ops.h"
+
+/* A document of a change: its hash and, when it is to be stored, its bytes. */
+typedef struct cf__ops_doc_s {
+    char sha256[65];
+    char *buf; /* owned; NULL for a reference */
+    size_t len;
+    int stored; /* 1: put into the store with the change */
+} cf__ops_doc_t;
+
+/* One change to write: events decided on a case, and what goes with them. */
+typedef struct cf__ops_write_s {
+    const cf_ops_by_t *by;
+    const cf_workflow_t *wf;
+    json_t *events;
+    int opening;
+    const char *agency; /* opening: the agency to stamp, or NULL */
+    const cf__ops_doc_t *docs;
+    size_t docs_count;
+} cf__ops_write_t;
+
+/* Reads case id as by may see it and checks by->if_match (CF_ECONFLICT, with
+ * out->version). OUT c (dispose it), *wf (borrowed). Errors in out->err. */
+int cf__ops_load(cf_ops_t *ops, const cf_ops_by_t *by, int64_t id, cf_case_t *c,
+                 const cf_workflow_t **wf, cf_ops_out_t *out);
+
+/* Facts as given (an object; a string converted to the declared type, as the
+ * command line converts --fact), each no deeper than CF_OPS_JSON_DEPTH. OUT *out
+ * (new object; empty when in is NULL). */
+int cf__ops_facts(const cf_workflow_t *wf, const json_t *in, json_t **out, cf_error_t *err);
+
+/* The time a change claims (by->at, else by->now), checked: not in the future,
+ * within the backdating window, not before c's last event (c may be NULL). */
+int cf__ops_when(const cf_ops_t *ops, const cf_ops_by_t *by, const cf_case_t *c, cf_time_t *at,
+                 cf_error_t *err);
+
+/* Reads, checks and hashes the n documents of in. OUT *docs (free with
+ * cf__ops_docs_free(*docs, n)) and *refs, the object the engine records
+ * ({name: {sha256, size, file}}, new). */
+int cf__ops_docs(const cf_ops_t *ops, const cf_ops_doc_t *in, size_t n, cf__ops_doc_t **docs,
+                 json_t **refs, cf_error_t *err);
+void cf__ops_docs_free(cf__ops_doc_t *docs, size_t n);
+
+/* Writes w onto c: documents, events, case row, clocks, the alerts index when a
+ * clock changed, in ops's transaction or the caller's. On success the case after
+ * it is moved into out->c (c is left empty: disposing it is harmless) and
+ * out->events holds the events. On failure c is the case as read, or empty. */
+int cf__ops_commit(cf_ops_t *ops, const cf__ops_write_t *w, cf_case_t *c, cf_ops_out_t *out);
+
+#endif

@@ -1,0 +1,195 @@
+/*
+ * ops.h -- the operation layer: one function per change to a case, shared by
+ * the command line (api/cli) and the daemon (api/http).
+ *
+ * Dependencies point one way: api/cli, api/http -> api/ops -> storage -> engine.
+ * This layer links neither h2o nor curl.
+ *
+ * Each operation takes an input struct, which the command line fills from argv
+ * and the daemon from a request's JSON, and does the three steps every change
+ * takes: read (the case, its pinned workflow, the calendar), decide (the pure
+ * engine returns events or a refusal), write (documents, events, case row, clock
+ * index and the alerts index, together). It answers with data (cf_ops_out_t),
+ * which each front end renders (text, --json, an HTTP answer).
+ *
+ * Transactions: with ops->in_tx = 0 an operation runs in a transaction of its own
+ * (BEGIN IMMEDIATE ... COMMIT: the command line); with ops->in_tx = 1 the caller
+ * holds one (the daemon's writer: a savepoint per request inside a batch) and
+ * rolls it back when the operation fails.
+ *
+ * The checks made at the door, for both front ends alike (issue 19):
+ *   - JSON nests at most CF_OPS_JSON_DEPTH levels (facts, a request's body);
+ *   - a document is stored whole or refused: at most limits.doc_max bytes, read
+ *     from a regular file only;
+ *   - an event's time is never before the case's last event; a time in the past
+ *     given by hand (--at) lies within limits.backdate window and is recorded
+ *     beside the time it was entered and by whom ("entered_at", "entered_by").
+ */
+#ifndef CF_OPS_H
+#define CF_OPS_H
+
+#include <jansson.h>
+#include <stddef.h>
+
+#include "cache.h"
+#include "engine.h"
+#include "store.h"
+
+/* The deepest nesting of JSON accepted from anyone (a fact's value, a request
+ * body): far below the parser's own limit (jansson: 2048), so that whatever is
+ * accepted is also stored and read back (a snapshot nests a fact a few levels
+ * deeper than the request did). */
+#define CF_OPS_JSON_DEPTH 32
+
+/* Default limits (docs/api.md, README). */
+#define CF_OPS_DOC_MAX_DEFAULT       (64u * 1024 * 1024) /* bytes of one document */
+#define CF_OPS_BACKDATE_DAYS_DEFAULT 30                  /* how far back --at may go */
+
+typedef struct cf_ops_limits_s {
+    size_t doc_max;        /* largest document in bytes; 0: CF_OPS_DOC_MAX_DEFAULT */
+    int64_t backdate_secs; /* how far before now a given time may lie; 0: the default;
+                              < 0: no time in the past at all */
+} cf_ops_limits_t;
+
+/* Reads the whole regular file at path into a NUL-terminated malloc'd buffer, at
+ * most max bytes (0: no limit). OUT *buf, *len (may be NULL). Returns 0; CF_EIO
+ * naming the path and the system's reason; CF_EINVALID when path is not a regular
+ * file (a directory, a FIFO, a device: refused without reading, and without
+ * waiting for a FIFO's writer); CF_EINVALID when it holds more than max bytes
+ * (reading stops at the limit; the error states it). On failure nothing is
+ * allocated. */
+int cf_ops_read_file(const char *path, size_t max, char **buf, size_t *len, cf_error_t *err);
+
+/* The depth of v: how many arrays and objects nest in it (a scalar is 0, [] and
+ * {} are 1, [[1]] is 2), counted no further than limit. */
+int cf_ops_json_depth(const json_t *v, int limit);
+
+/* 0 if v nests at most CF_OPS_JSON_DEPTH levels; else CF_EINVALID with err naming
+ * what (e.g. "fact 'officers'") and the limit. */
+int cf_ops_check_depth(const json_t *v, const char *what, cf_error_t *err);
+
+/* ---- the operation layer ---- */
+
+/* What every operation runs on. The caller owns everything in it. */
+typedef struct cf_ops_s {
+    cf_store_t *store;
+    const cf_calendar_t *cal;
+    cf_wfcache_t *wfs;      /* workflows read through it; cases too when wfs->cases */
+    int in_tx;              /* 1: the caller holds a transaction (or savepoint) */
+    cf_ops_limits_t limits; /* zeros: the defaults */
+} cf_ops_t;
+
+/* Who asks, when, and against which version. */
+typedef struct cf_ops_by_s {
+    const char *actor;
+    const char *role;
+    const char *agency; /* the daemon's token's agency: a case must be its (CF_ENOTFOUND
+                           otherwise) and a new case is stamped with it; NULL: none
+                           (the command line, which reaches every case) */
+    cf_time_t now;      /* when it is entered */
+    cf_time_t at;       /* the time it claims (--at); 0: now */
+    int64_t if_match;   /* the version the caller read, or -1 */
+} cf_ops_by_t;
+
+/* One document attached to an action: its bytes, from one of three sources. */
+typedef struct cf_ops_doc_s {
+    const char *name; /* the document's name in the workflow, e.g. 立案审批表 */
+    const char *file; /* the original file name kept on the event; NULL: path's base */
+    const char *path; /* read this file (the command line) ... */
+    const void *data; /* ... or these len bytes (the daemon: decoded base64) ... */
+    size_t len;
+    const char *sha256; /* ... or only a reference to a document kept elsewhere:
+                           64 hex digits and size (not stored here) */
+    int64_t size;
+} cf_ops_doc_t;
+
+typedef struct cf_ops_open_s {
+    cf_ops_by_t by;
+    const char *workflow;   /* the workflow's id, or NULL with matter */
+    const char *matter;     /* a catalog matter's id, or NULL */
+    int64_t parent;         /* a parent case, or 0 */
+    const json_t *party;    /* {"name", "type"?}; borrowed */
+    const json_t *facts;    /* an object; string values are converted to the declared type */
+    const json_t *officers; /* [{"name", "cert"}] into the fact officers, or NULL */
+    const char *cause;      /* a 案由 situation ("js-2024:14"), or NULL */
+    cf_chain_algo_t algo;
+} cf_ops_open_t;
+
+typedef struct cf_ops_act_s {
+    cf_ops_by_t by;
+    int64_t case_id;
+    const char *action;
+    const json_t *facts; /* as for open */
+    const cf_ops_doc_t *docs;
+    size_t docs_count;
+} cf_ops_act_t;
+
+typedef struct cf_ops_extend_s {
+    cf_ops_by_t by;
+    int64_t case_id;
+    const char *clock;
+    const char *period; /* "30 days" */
+    const char *reason;
+} cf_ops_extend_t;
+
+typedef struct cf_ops_exclude_s {
+    cf_ops_by_t by;
+    int64_t case_id;
+    const char *clock;
+    const char *from, *to; /* ISO 8601 */
+    const char *reason;
+} cf_ops_exclude_t;
+
+/* What an operation answers. Dispose with cf_ops_out_dispose whatever the result. */
+typedef struct cf_ops_out_s {
+    cf_case_t c;    /* on success: the case after the change */
+    json_t *events; /* on success: the events appended, sealed; owned */
+    int refused;    /* on failure: 1 when why holds the engine's refusal, 0 when err
+                       holds the error */
+    cf_refusal_t why;
+    cf_error_t err;
+    int64_t version; /* CF_ECONFLICT: the case's version now, or -1 */
+    int has_case;    /* c is to be disposed */
+} cf_ops_out_t;
+
+void cf_ops_out_init(cf_ops_out_t *out);
+void cf_ops_out_dispose(cf_ops_out_t *out);
+
+/* Each operation returns 0 with out->c and out->events, or a negative CF_E*
+ * code with out->refused telling where its reason is (out->why or out->err):
+ *   CF_EINVAL     bad input (a missing field, a time in the future, outside the
+ *                 backdating window or before the case's last event);
+ *   CF_EINVALID   bad content (an undeclared or mistyped fact, JSON too deep, a
+ *                 document too large or not a regular file);
+ *   CF_ENOTFOUND  no such case (or another agency's), workflow, matter, cause;
+ *   CF_ECONFLICT  by.if_match is not the case's version, or another write came
+ *                 first (out->version says the current one);
+ *   CF_EREFUSED, CF_EFORBIDDEN, CF_ECLOSED, CF_ERANGE  the engine refused (why);
+ *   a storage error.
+ * A failed operation writes nothing it could not roll back: with in_tx = 0 its
+ * transaction is rolled back; with in_tx = 1 the caller must roll back. */
+int cf_ops_open(cf_ops_t *ops, const cf_ops_open_t *in, cf_ops_out_t *out);
+int cf_ops_act(cf_ops_t *ops, const cf_ops_act_t *in, cf_ops_out_t *out);
+int cf_ops_extend(cf_ops_t *ops, const cf_ops_extend_t *in, cf_ops_out_t *out);
+int cf_ops_exclude(cf_ops_t *ops, const cf_ops_exclude_t *in, cf_ops_out_t *out);
+
+/* Reads case id (through the case cache when there is one) and its workflow, as
+ * by sees it (another agency's case is CF_ENOTFOUND). OUT c (dispose it), *wf
+ * (borrowed from ops->wfs). */
+int cf_ops_case(cf_ops_t *ops, const cf_ops_by_t *by, int64_t id, cf_case_t *c,
+                const cf_workflow_t **wf, cf_error_t *err);
+
+/* 1 if appending events can change the case's alerts: a clock event, or the
+ * opening. */
+int cf_ops_touches_clocks(const json_t *events);
+
+/* The limits in force (the defaults for zeros). */
+size_t cf_ops_doc_max(const cf_ops_t *ops);
+int64_t cf_ops_backdate_secs(const cf_ops_t *ops);
+
+/* Reads a size ("1048576", "64M", "1G") or a number of days ("30", "30d") from
+ * text, as the configuration gives them. Returns 0 or CF_EINVAL. */
+int cf_ops_parse_size(const char *text, size_t *out);
+int cf_ops_parse_days(const char *text, int64_t *secs);
+
+#endif

@@ -1,0 +1,191 @@
+/*
+ * store-alerts.c -- the alerts index the deadline scheduler runs on: one row per
+ * warning point and deadline of every running clock, rewritten whenever a clock
+ * changes, whoever writes (the operation layer does it for the command line and
+ * the daemon alike).
+ *
+ * SCHEMA (migration 2, in store-sqlite.c)
+ *   alerts       alert_id PRIMARY KEY  "<case>:<clock>:<point>:<due_at>", stable
+ *                case_id, clock_id     the clock
+ *                point                 "warning" | "deadline"
+ *                due_at, deadline      when it falls due; the clock's deadline
+ *                fired_at              NULL while pending; set in the same
+ *                                      transaction as the alert event, so no
+ *                                      alert fires twice, across restarts too
+ *                Partial index alerts_due on due_at WHERE fired_at IS NULL: the
+ *                scheduler's next instant is one index lookup, never a scan.
+ *
+ * Rejected: keeping alerts only in memory and rebuilding them from every case at
+ * start (a scan of all cases, and no record of what already fired).
+ */
+#include "store-int.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "engine.h"
+
+/* ---- alerts --------------------------------------------------------------------------- */
+
+static int insert_alert(cf_store_t *s, sqlite3_stmt *ins, const cf_case_t *c,
+                        const cf_clock_rt_t *k, const char *point, cf_time_t due, cf_error_t *err)
+{
+    char id[160];
+    snprintf(id, sizeof(id), "%lld:%s:%s:%lld", (long long)c->id, k->id, point, (long long)due);
+    sqlite3_reset(ins);
+    sqlite3_bind_text(ins, 1, id, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(ins, 2, c->id);
+    sqlite3_bind_text(ins, 3, k->id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(ins, 4, point, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(ins, 5, due);
+    sqlite3_bind_int64(ins, 6, k->deadline);
+    int step = sqlite3_step(ins);
+    return step == SQLITE_DONE ? 0 : cf__store_error(s, step, "index alert", err);
+}
+
+/* The alerts of one running clock: its warning points after it started, then its
+ * deadline. */
+static int clock_alerts(cf_store_t *s, sqlite3_stmt *ins, const cf_case_t *c,
+                        const cf_clock_rt_t *k, const cf_workflow_t *wf, const cf_calendar_t *cal,
+                        cf_error_t *err)
+{
+    const cf_wf_clock_t *def = cf_workflow_clock(wf, k->id);
+    cf_time_t points[16];
+    int n = def ? cf_engine_warn_points(def, cal, k->deadline, points, 16) : 0;
+    if (n < 0)
+        n = 0; /* a warning outside the calendar is skipped; the deadline still fires */
+    int rc = 0;
+    for (int i = 0; rc == 0 && i < n; i++)
+        if (points[i] > k->started_at && points[i] < k->deadline)
+            rc = insert_alert(s, ins, c, k, "warning", points[i], err);
+    return rc == 0 ? insert_alert(s, ins, c, k, "deadline", k->deadline, err) : rc;
+}
+
+/* Exported, documented in store.h */
+int cf_store_alerts_sync(cf_store_t *s, const cf_case_t *c, const cf_workflow_t *wf,
+                         const cf_calendar_t *cal, cf_error_t *err)
+{
+    sqlite3_stmt *del = NULL, *ins = NULL;
+    int rc = cf__store_prepare(s, "DELETE FROM alerts WHERE case_id = ? AND fired_at IS NULL", &del,
+                               err);
+    if (rc == 0)
+        rc = cf__store_prepare(s,
+                               "INSERT OR IGNORE INTO alerts(alert_id, case_id, clock_id, point, "
+                               "due_at, deadline) VALUES (?, ?, ?, ?, ?, ?)",
+                               &ins, err);
+    if (rc == 0) {
+        sqlite3_bind_int64(del, 1, c->id);
+        int step = sqlite3_step(del);
+        rc = step == SQLITE_DONE ? 0 : cf__store_error(s, step, "index alerts", err);
+    }
+    for (unsigned i = 0; rc == 0 && i < c->clocks_count; i++)
+        if (c->clocks[i].state == CF_CLOCK_RUNNING)
+            rc = clock_alerts(s, ins, c, &c->clocks[i], wf, cal, err);
+    cf__store_release(s, del);
+    cf__store_release(s, ins);
+    return rc;
+}
+
+/* Exported, documented in store.h */
+int cf_store_alerts_next(cf_store_t *s, cf_time_t *due, cf_error_t *err)
+{
+    sqlite3_stmt *st;
+    int rc =
+        cf__store_prepare(s, "SELECT MIN(due_at) FROM alerts WHERE fired_at IS NULL", &st, err);
+    if (rc != 0)
+        return rc;
+    int step = sqlite3_step(st);
+    int none = step == SQLITE_ROW && sqlite3_column_type(st, 0) == SQLITE_NULL;
+    if (step == SQLITE_ROW && !none)
+        *due = sqlite3_column_int64(st, 0);
+    cf__store_release(s, st);
+    if (step != SQLITE_ROW)
+        return cf__store_error(s, step, "next alert", err);
+    return none ? CF_ENOTFOUND : 0;
+}
+
+static void alert_from_row(sqlite3_stmt *st, cf_alert_t *a)
+{
+    memset(a, 0, sizeof(*a));
+    cf__store_copy_col(st, 0, a->id, sizeof(a->id));
+    a->case_id = sqlite3_column_int64(st, 1);
+    cf__store_copy_col(st, 2, a->clock, sizeof(a->clock));
+    cf__store_copy_col(st, 3, a->point, sizeof(a->point));
+    a->due_at = sqlite3_column_int64(st, 4);
+    a->deadline = sqlite3_column_int64(st, 5);
+    a->fired_at = sqlite3_column_int64(st, 6);
+}
+
+/* Exported, documented in store.h */
+int cf_store_alerts_due(cf_store_t *s, cf_time_t now, cf_alert_t *out, int max, cf_error_t *err)
+{
+    sqlite3_stmt *st;
+    int rc = cf__store_prepare(s,
+                               "SELECT alert_id, case_id, clock_id, point, due_at, deadline, 0 "
+                               "FROM alerts WHERE fired_at IS NULL AND due_at <= ? "
+                               "ORDER BY due_at, alert_id LIMIT ?",
+                               &st, err);
+    if (rc != 0)
+        return rc;
+    sqlite3_bind_int64(st, 1, now);
+    sqlite3_bind_int(st, 2, max);
+    int n = 0, step;
+    while (n < max && (step = sqlite3_step(st)) == SQLITE_ROW)
+        alert_from_row(st, &out[n++]);
+    if (n < max && step != SQLITE_DONE)
+        rc = cf__store_error(s, step, "due alerts", err);
+    cf__store_release(s, st);
+    return rc != 0 ? rc : n;
+}
+
+/* Exported, documented in store.h */
+int cf_store_alert_mark(cf_store_t *s, const char *id, cf_time_t fired_at, cf_error_t *err)
+{
+    sqlite3_stmt *st;
+    int rc = cf__store_prepare(
+        s, "UPDATE alerts SET fired_at = ? WHERE alert_id = ? AND fired_at IS NULL", &st, err);
+    if (rc != 0)
+        return rc;
+    sqlite3_bind_int64(st, 1, fired_at);
+    sqlite3_bind_text(st, 2, id, -1, SQLITE_STATIC);
+    rc = cf__store_step_done(s, st, "mark alert", err);
+    if (rc == 0 && sqlite3_changes(s->db) != 1)
+        rc = cf_error_set(err, CF_ECONFLICT, NULL, 0, 0, "alert %s already fired", id);
+    return rc;
+}
+
+static json_t *alert_row(sqlite3_stmt *st)
+{
+    cf_alert_t a;
+    char due[CF_TIME_BUFSZ], deadline[CF_TIME_BUFSZ], fired[CF_TIME_BUFSZ];
+    alert_from_row(st, &a);
+    cf_time_format(a.due_at, due);
+    cf_time_format(a.deadline, deadline);
+    json_t *o =
+        json_pack("{s:s, s:I, s:s, s:s, s:s, s:s}", "alert_id", a.id, "case", (json_int_t)a.case_id,
+                  "clock", a.clock, "point", a.point, "due_at", due, "deadline", deadline);
+    if (o && sqlite3_column_type(st, 6) != SQLITE_NULL) {
+        cf_time_format(a.fired_at, fired);
+        json_object_set_new(o, "fired_at", json_string(fired));
+    }
+    return o;
+}
+
+/* Exported, documented in store.h */
+int cf_store_alert_list(cf_store_t *s, const char *agency, int pending, json_t **list,
+                        cf_error_t *err)
+{
+    sqlite3_stmt *st;
+    int rc = cf__store_prepare(s,
+                               "SELECT l.alert_id, l.case_id, l.clock_id, l.point, l.due_at, "
+                               "l.deadline, l.fired_at FROM alerts l JOIN case_agency a ON "
+                               "a.case_id = l.case_id AND a.agency = ?1 WHERE (?2 = 0 OR (?2 = 1 "
+                               "AND l.fired_at IS NULL) OR (?2 = -1 AND l.fired_at IS NOT NULL)) "
+                               "ORDER BY l.due_at, l.alert_id",
+                               &st, err);
+    if (rc != 0)
+        return rc;
+    sqlite3_bind_text(st, 1, agency, -1, SQLITE_STATIC);
+    sqlite3_bind_int(st, 2, pending);
+    return cf__store_collect(s, st, alert_row, list, "list alerts", err);
+}

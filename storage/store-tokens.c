@@ -1,0 +1,129 @@
+/*
+ * store-tokens.c -- who may use the daemon and whose cases are whose: bearer
+ * tokens and the agency each case was opened for.
+ *
+ * SCHEMA (migration 2, in store-sqlite.c)
+ *   tokens       hash PRIMARY KEY    SHA-256 hex of the bearer secret (the secret
+ *                                    itself is never stored)
+ *                agency, role, name  who holds it; name is the actor of its acts
+ *                created_at          seconds since the epoch
+ *   case_agency  case_id PRIMARY KEY, agency: the agency a case was opened for.
+ *                A separate table, not a column of cases, because the case row
+ *                is written by the case code, which knows nothing of agencies.
+ *
+ * Rejected: an agency column on cases (every writer of the row would have to
+ * carry it).
+ */
+#include "store-int.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "engine.h"
+
+/* ---- tokens and agencies ------------------------------------------------------------ */
+
+/* Exported, documented in store.h */
+int cf_store_token_put(cf_store_t *s, const char *hash_hex, const cf_principal_t *p,
+                       cf_time_t created_at, cf_error_t *err)
+{
+    sqlite3_stmt *st;
+    int rc = cf__store_prepare(s,
+                               "INSERT INTO tokens(hash, agency, role, name, created_at) "
+                               "VALUES (?, ?, ?, ?, ?)",
+                               &st, err);
+    if (rc != 0)
+        return rc;
+    sqlite3_bind_text(st, 1, hash_hex, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, p->agency, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, p->role, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 4, p->name, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 5, created_at);
+    int step = sqlite3_step(st);
+    cf__store_release(s, st);
+    if ((step & 0xff) == SQLITE_CONSTRAINT)
+        return cf_error_set(err, CF_EEXIST, NULL, 0, 0, "token already stored");
+    return step == SQLITE_DONE ? 0 : cf__store_error(s, step, "store token", err);
+}
+
+/* Exported, documented in store.h */
+int cf_store_token_get(cf_store_t *s, const char *hash_hex, cf_principal_t *p, cf_error_t *err)
+{
+    sqlite3_stmt *st;
+    int rc = cf__store_prepare(s, "SELECT agency, role, name FROM tokens WHERE hash = ?", &st, err);
+    if (rc != 0)
+        return rc;
+    sqlite3_bind_text(st, 1, hash_hex, -1, SQLITE_STATIC);
+    int step = sqlite3_step(st);
+    if (step == SQLITE_ROW) {
+        cf__store_copy_col(st, 0, p->agency, sizeof(p->agency));
+        cf__store_copy_col(st, 1, p->role, sizeof(p->role));
+        cf__store_copy_col(st, 2, p->name, sizeof(p->name));
+    }
+    cf__store_release(s, st);
+    if (step == SQLITE_DONE)
+        return cf_error_set(err, CF_ENOTFOUND, NULL, 0, 0, "unknown token");
+    return step == SQLITE_ROW ? 0 : cf__store_error(s, step, "read token", err);
+}
+
+/* Exported, documented in store.h */
+int cf_store_case_agency(cf_store_t *s, int64_t id, char *agency, size_t size, cf_error_t *err)
+{
+    char head[CF_CHAIN_HEX];
+    return cf_store_case_agency_head(s, id, agency, size, head, err);
+}
+
+/* Exported, documented in store.h */
+int cf_store_case_agency_head(cf_store_t *s, int64_t id, char *agency, size_t size,
+                              char head[CF_CHAIN_HEX], cf_error_t *err)
+{
+    sqlite3_stmt *st;
+    int rc = cf__store_prepare(s,
+                               "SELECT a.agency, c.head FROM case_agency a JOIN cases c ON c.id = "
+                               "a.case_id WHERE a.case_id = ?",
+                               &st, err);
+    if (rc != 0)
+        return rc;
+    sqlite3_bind_int64(st, 1, id);
+    int step = sqlite3_step(st);
+    if (step == SQLITE_ROW) {
+        cf__store_copy_col(st, 0, agency, size);
+        cf__store_copy_col(st, 1, head, CF_CHAIN_HEX);
+    }
+    cf__store_release(s, st);
+    if (step == SQLITE_DONE)
+        return cf_error_set(err, CF_ENOTFOUND, NULL, 0, 0, "no case %lld", (long long)id);
+    return step == SQLITE_ROW ? 0 : cf__store_error(s, step, "read case agency", err);
+}
+
+/* cf_store_case_list's query (store-cases.c), joined with case_agency. */
+#define LIST_SELECT                                                                                \
+    "SELECT c.id, c.workflow_id, c.workflow_version, c.state, c.closed, c.party, c.matter_id, "    \
+    "c.parent_id, c.updated_at, c.version, (SELECT MIN(deadline) FROM clocks k WHERE k.case_id = " \
+    "c.id AND k.state = 'running') FROM cases c JOIN case_agency a ON a.case_id = c.id AND "       \
+    "a.agency = ?9 WHERE "
+static const char *const list_sql = LIST_SELECT CF__LIST_FILTERS(CF__LIST_ANY_PARENT);
+static const char *const children_sql = LIST_SELECT CF__LIST_FILTERS(CF__LIST_CHILDREN);
+
+/* Collects every row of a prepared query through row_fn into OUT *list. */
+
+/* Exported, documented in store.h */
+int cf_store_case_list_agency(cf_store_t *s, const char *agency, const cf_case_filter_t *f,
+                              json_t **list, cf_error_t *err)
+{
+    sqlite3_stmt *st;
+    int rc = cf__store_prepare(s, f->parent ? children_sql : list_sql, &st, err);
+    if (rc != 0)
+        return rc;
+    cf__store_bind_text(st, 1, f->state);
+    cf__store_bind_text(st, 2, f->workflow);
+    cf__store_bind_text(st, 3, f->matter);
+    sqlite3_bind_int64(st, 4, f->parent);
+    sqlite3_bind_int(st, 5, f->open_only);
+    sqlite3_bind_int64(st, 6, f->due_within);
+    sqlite3_bind_int64(st, 7, f->now);
+    sqlite3_bind_int(st, 8, f->overdue);
+    cf__store_bind_text(st, 9, agency);
+    cf__store_bind_page(st, f);
+    return cf__store_collect(s, st, cf__store_case_list_row, list, "list cases", err);
+}

@@ -1,0 +1,656 @@
+/*
+ * test-ops.c -- ops-*: the operation layer (api/ops), through both front ends.
+ *
+ * ops-1.*: one layer for both: a change made from the command line rewrites the
+ *          alerts index (ops_cli_rewrites_alerts); the same scenario through the
+ *          command line and the API leaves the same chain and the same alerts
+ *          (ops_parity: cause, officers, documents as bytes, evidence,
+ *          exclusion, extension).
+ * ops-2.*: issue 19's checks at the door: JSON nesting (ops_json_depth_cli,
+ *          ops_json_depth_http, ops_store_unreadable), documents stored whole or
+ *          refused (ops_documents), history never backdated (ops_backdate,
+ *          ops_daemon_earlier_now, ops_replay_out_of_order).
+ * ops-3.*: one daemon per database (ops_single_daemon).
+ */
+#include <sqlite3.h>
+#include <stdarg.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "audit.h"
+#include "chain.h"
+#include "cli.h"
+#include "core-helpers.h"
+#include "serve-helpers.h"
+#include "store.h"
+#include "task.h"
+
+#define T0 "2026-03-02T09:00:00+08:00"
+
+/* ---- helpers ------------------------------------------------------------------------------ */
+
+static char out_text[65536], err_text[65536];
+
+/* Runs `caseflow --db db ARGS... (NULL-terminated)` at now; returns the exit code,
+ * its output in out_text and errors in err_text. */
+static int cli(const char *db, const char *now, ...)
+{
+    char *argv[64] = {"caseflow", "--db", (char *)db};
+    int argc = 3;
+    va_list ap;
+    va_start(ap, now);
+    for (char *a; argc < 63 && (a = va_arg(ap, char *)) != NULL;)
+        argv[argc++] = a;
+    va_end(ap);
+    argv[argc] = NULL;
+    setenv("CASEFLOW_NOW", now, 1);
+    FILE *o = tmpfile(), *e = tmpfile();
+    int rc = cf_cli_main(argc, argv, o, e);
+    rewind(o);
+    rewind(e);
+    out_text[fread(out_text, 1, sizeof(out_text) - 1, o)] = '\0';
+    err_text[fread(err_text, 1, sizeof(err_text) - 1, e)] = '\0';
+    fclose(o);
+    fclose(e);
+    return rc;
+}
+
+/* A file in the test's directory holding text. OUT path. */
+static void file_with(const char *name, const char *text, char *path, size_t size)
+{
+    snprintf(path, size, "%s/%s", cf_test_tmpdir(), name);
+    FILE *f = fopen(path, "wb");
+    ASSERT(f != NULL);
+    fputs(text, f);
+    fclose(f);
+}
+
+/* The pending alerts of the database at db, as "id deadline" lines. */
+static void pending_alerts(const char *db, char *text, size_t size)
+{
+    cf_store_t *s;
+    cf_alert_t a[64];
+    ASSERT_EQ(cf_store_open_existing(db, &s, NULL), 0);
+    int n = cf_store_alerts_due(s, cf_test_time("2099-01-01T00:00:00+08:00"), a, 64, NULL);
+    ASSERT(n >= 0);
+    size_t len = 0;
+    text[0] = '\0';
+    for (int i = 0; i < n; i++)
+        len += (size_t)snprintf(text + len, size - len, "%s %lld\n", a[i].id,
+                                (long long)a[i].deadline);
+    cf_store_close(s);
+}
+
+/* Case id's version in the database at db. */
+static long long version_of(const char *db, long long id)
+{
+    cf_store_t *s;
+    cf_case_t c;
+    ASSERT_EQ(cf_store_open_existing(db, &s, NULL), 0);
+    ASSERT_EQ(cf_store_case_get(s, id, &c, NULL), 0);
+    long long v = c.version;
+    cf_case_dispose(&c);
+    cf_store_close(s);
+    return v;
+}
+
+/* Opens case 1 (penalty-general) from the command line at now. */
+static void cli_open(const char *db, const char *now)
+{
+    int rc = cli(db, now, "case", "open", "--workflow", "penalty-general", "--party", "某某大药房",
+                 "--party-type", "定点医药机构", "--fact", "lead_source=投诉举报", "--actor",
+                 "张三", "--role", "handler", NULL);
+    if (rc != 0)
+        CF__FAIL("open: %d %s", rc, err_text);
+}
+
+/* "[[[...1...]]]" nested depth deep. New string. */
+static char *nested(int depth)
+{
+    char *s = malloc((size_t)depth * 2 + 2);
+    ASSERT(s != NULL);
+    memset(s, '[', (size_t)depth);
+    s[depth] = '1';
+    memset(s + depth + 1, ']', (size_t)depth);
+    s[2 * depth + 1] = '\0';
+    return s;
+}
+
+/* ---- ops-1: one layer for both front ends -------------------------------------------------- */
+
+/* ops-1.1: a clock change made from the command line rewrites the alerts index (it
+ * never did: only the daemon wrote it). Opening indexes the filing clock's warning
+ * and deadline; filing the case stops that clock and starts the decision clock,
+ * and the index follows. */
+TEST_IMPL(ops_cli_rewrites_alerts)
+{
+    char db[512], doc[512], alerts[4096];
+    td_db("ops-alerts.db", db, sizeof(db));
+    cli_open(db, T0);
+    pending_alerts(db, alerts, sizeof(alerts));
+    ASSERT_CONTAINS(alerts, "1:filing:deadline:");
+    ASSERT_CONTAINS(alerts, "1:filing:warning:");
+    file_with("approval.txt", "立案审批表", doc, sizeof(doc));
+    char docarg[600];
+    snprintf(docarg, sizeof(docarg), "立案审批表=%s", doc);
+    int rc = cli(db, "2026-03-03T10:00:00+08:00", "case", "act", "1", "file", "--role", "head",
+                 "--actor", "李四", "--fact", "filing_reason=涉嫌串换药品", "--fact",
+                 "cause=骗取医保基金", "--fact",
+                 "officers=[{\"name\":\"张三\",\"cert\":\"1\"},{\"name\":\"王五\",\"cert\":\"2\"}]",
+                 "--doc", docarg, NULL);
+    if (rc != 0)
+        CF__FAIL("file: %d %s", rc, err_text);
+    pending_alerts(db, alerts, sizeof(alerts));
+    ASSERT(strstr(alerts, ":filing:") == NULL);
+    ASSERT_CONTAINS(alerts, "1:decision:deadline:");
+    /* and an extension moves the decision deadline in the index */
+    char before[4096];
+    snprintf(before, sizeof(before), "%s", alerts);
+    rc = cli(db, "2026-03-04T10:00:00+08:00", "case", "extend", "1", "--clock", "decision", "--by",
+             "30 days", "--role", "head", "--actor", "李四", "--reason", "案情复杂", NULL);
+    if (rc != 0)
+        CF__FAIL("extend: %d %s", rc, err_text);
+    pending_alerts(db, alerts, sizeof(alerts));
+    ASSERT_CONTAINS(alerts, "1:decision:deadline:");
+    ASSERT(strcmp(before, alerts) != 0);
+    return 0;
+}
+
+/* The events of case 1 in the database at db without what differs between two
+ * runs of one scenario: the instants (at, entered_*), and hence the chain links. */
+static json_t *comparable_events(const char *db)
+{
+    cf_store_t *s;
+    json_t *events;
+    ASSERT_EQ(cf_store_open_existing(db, &s, NULL), 0);
+    ASSERT_EQ(cf_store_case_events(s, 1, &events, NULL), 0);
+    cf_store_close(s);
+    size_t i;
+    json_t *ev;
+    json_array_foreach(events, i, ev)
+    {
+        const char *drop[] = {"at", "hash", "prev", "entered_at", "entered_by", "started_at"};
+        for (size_t k = 0; k < sizeof(drop) / sizeof(drop[0]); k++)
+            json_object_del(ev, drop[k]);
+    }
+    return events;
+}
+
+/* Times of the scenario's steps. */
+#define P_OPEN    "2026-03-02T09:00:00+08:00"
+#define P_FILE    "2026-03-03T10:00:00+08:00"
+#define P_KEEP    "2026-03-04T10:00:00+08:00"
+#define P_EXCLUDE "2026-03-09T10:00:00+08:00"
+#define P_EXTEND  "2026-03-10T10:00:00+08:00"
+
+static const char *const doc_names[] = {"立案审批表", "先行登记保存审批表",
+                                        "先行登记保存证据通知书", "先行登记保存物品清单"};
+
+/* The scenario through the command line. */
+static void parity_cli(const char *db)
+{
+    char paths[4][512], args[4][700];
+    for (int i = 0; i < 4; i++) {
+        char name[64];
+        snprintf(name, sizeof(name), "doc%d.txt", i);
+        file_with(name, doc_names[i], paths[i], sizeof(paths[i]));
+        snprintf(args[i], sizeof(args[i]), "%s=%s", doc_names[i], paths[i]);
+    }
+    int rc = cli(db, P_OPEN, "case", "open", "--workflow", "penalty-general", "--party",
+                 "某某大药房", "--party-type", "定点医药机构", "--fact", "lead_source=投诉举报",
+                 "--cause", "js-2024:14", "--officer", "张三:65010020001", "--officer",
+                 "王五:65010020002", "--actor", "张三", "--role", "handler", NULL);
+    if (rc != 0)
+        CF__FAIL("cli open: %d %s", rc, err_text);
+    rc = cli(db, P_FILE, "case", "act", "1", "file", "--role", "head", "--actor", "李四", "--fact",
+             "filing_reason=涉嫌串换药品", "--fact", "cause=骗取医保基金", "--doc", args[0], NULL);
+    if (rc != 0)
+        CF__FAIL("cli file: %d %s", rc, err_text);
+    rc = cli(db, P_KEEP, "case", "act", "1", "preserve_evidence", "--role", "head", "--actor",
+             "李四", "--fact", "preserved_items=处方单据12份", "--doc", args[1], "--doc", args[2],
+             "--doc", args[3], NULL);
+    if (rc != 0)
+        CF__FAIL("cli evidence: %d %s", rc, err_text);
+    rc = cli(db, P_EXCLUDE, "case", "exclude", "1", "--clock", "decision", "--from", P_KEEP, "--to",
+             "2026-03-06T10:00:00+08:00", "--reason", "鉴定", "--role", "head", "--actor", "李四",
+             NULL);
+    if (rc != 0)
+        CF__FAIL("cli exclude: %d %s", rc, err_text);
+    rc = cli(db, P_EXTEND, "case", "extend", "1", "--clock", "decision", "--by", "30 days",
+             "--reason", "案情复杂", "--role", "head", "--actor", "李四", NULL);
+    if (rc != 0)
+        CF__FAIL("cli extend: %d %s", rc, err_text);
+}
+
+/* {name: {content_base64, file}} for document i (its text, as the file the command
+ * line read). */
+static void add_doc(json_t *docs, int i)
+{
+    static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    const unsigned char *p = (const unsigned char *)doc_names[i];
+    size_t n = strlen(doc_names[i]), o = 0;
+    char text[256], file[32];
+    for (size_t k = 0; k < n; k += 3) {
+        unsigned v = (unsigned)p[k] << 16 | (k + 1 < n ? (unsigned)p[k + 1] << 8 : 0) |
+                     (k + 2 < n ? p[k + 2] : 0);
+        text[o++] = b64[v >> 18 & 63];
+        text[o++] = b64[v >> 12 & 63];
+        text[o++] = k + 1 < n ? b64[v >> 6 & 63] : '=';
+        text[o++] = k + 2 < n ? b64[v & 63] : '=';
+    }
+    text[o] = '\0';
+    snprintf(file, sizeof(file), "doc%d.txt", i);
+    json_object_set_new(docs, doc_names[i],
+                        json_pack("{s:s, s:s}", "content_base64", text, "file", file));
+}
+
+/* POSTs body (consumed) to path as token, the daemon's clock first moved to iso
+ * (NULL: left where it is; the test clock only moves forward, and a second move
+ * to one instant fails once a second has passed); asserts status. */
+static void post(const td_daemon_t *d, const char *iso, const char *path, const char *token,
+                 json_t *body, const char *if_match, long status)
+{
+    td_resp_t r;
+    if (iso)
+        td_clock(d, iso);
+    td_http_json(d, "POST", path, token, body, if_match, &r);
+    json_decref(body);
+    if (r.status != status)
+        CF__FAIL("POST %s: %ld %s", path, r.status, r.body);
+    td_resp_free(&r);
+}
+
+/* The scenario through the API. */
+static void parity_api(const char *db)
+{
+    char *handler = td_token(db, "某县医疗保障局", "handler", "张三");
+    char *head = td_token(db, "某县医疗保障局", "head", "李四");
+    cf_serve_config_t cfg;
+    td_daemon_t d;
+    td_config(&cfg, db, P_OPEN);
+    td_start(&d, &cfg);
+    post(&d, NULL, "/v1/cases", handler,
+         json_pack("{s:s, s:{s:s, s:s}, s:{s:s}, s:s, s:[{s:s, s:s}, {s:s, s:s}]}", "workflow",
+                   "penalty-general", "party", "name", "某某大药房", "type", "定点医药机构",
+                   "facts", "lead_source", "投诉举报", "cause", "js-2024:14", "officers", "name",
+                   "张三", "cert", "65010020001", "name", "王五", "cert", "65010020002"),
+         NULL, 201);
+    json_t *docs = json_object();
+    add_doc(docs, 0);
+    post(&d, P_FILE, "/v1/cases/1/actions", head,
+         json_pack("{s:s, s:{s:s, s:s}, s:o}", "action", "file", "facts", "filing_reason",
+                   "涉嫌串换药品", "cause", "骗取医保基金", "documents", docs),
+         "2", 200);
+    docs = json_object();
+    for (int i = 1; i < 4; i++)
+        add_doc(docs, i);
+    post(&d, P_KEEP, "/v1/cases/1/actions", head,
+         json_pack("{s:s, s:{s:s}, s:o}", "action", "preserve_evidence", "facts", "preserved_items",
+                   "处方单据12份", "documents", docs),
+         NULL, 428); /* If-Match is required on actions (and the clock is at P_KEEP now) */
+    docs = json_object();
+    for (int i = 1; i < 4; i++)
+        add_doc(docs, i);
+    json_t *c = td_get_json(&d, head, "/v1/cases/1");
+    char version[32];
+    snprintf(version, sizeof(version), "%lld",
+             (long long)json_integer_value(json_object_get(c, "version")));
+    json_decref(c);
+    post(&d, NULL, "/v1/cases/1/actions", head,
+         json_pack("{s:s, s:{s:s}, s:o}", "action", "preserve_evidence", "facts", "preserved_items",
+                   "处方单据12份", "documents", docs),
+         version, 200);
+    post(&d, P_EXCLUDE, "/v1/cases/1/exclusions", head,
+         json_pack("{s:s, s:s, s:s, s:s}", "clock", "decision", "from", P_KEEP, "to",
+                   "2026-03-06T10:00:00+08:00", "reason", "鉴定"),
+         NULL, 200);
+    post(&d, P_EXTEND, "/v1/cases/1/extensions", head,
+         json_pack("{s:s, s:s, s:s}", "clock", "decision", "by", "30 days", "reason", "案情复杂"),
+         NULL, 200);
+    td_stop(&d);
+    free(handler);
+    free(head);
+}
+
+/* ops-1.2: API parity: the same scenario -- opened with a 案由 and officers, filed
+ * with a document's bytes, evidence preserved with three documents, a period
+ * excluded, the clock extended -- through the command line and through the API
+ * leaves the same events (but for their instants) and the same alerts. */
+TEST_IMPL(ops_parity)
+{
+    char a[512], b[512], alerts_a[8192], alerts_b[8192];
+    setenv("CASEFLOW_BACKDATE_DAYS", "3650", 1);
+    td_db("ops-parity-cli.db", a, sizeof(a));
+    td_db("ops-parity-api.db", b, sizeof(b));
+    parity_cli(a);
+    parity_api(b);
+    json_t *ea = comparable_events(a), *eb = comparable_events(b);
+    char *ta = json_dumps(ea, JSON_SORT_KEYS | JSON_INDENT(1));
+    char *tb = json_dumps(eb, JSON_SORT_KEYS | JSON_INDENT(1));
+    if (!json_equal(ea, eb))
+        CF__FAIL("the chains differ:\nCLI %s\nAPI %s", ta, tb);
+    ASSERT(json_array_size(ea) >= 8);
+    ASSERT_CONTAINS(ta, "js-2024");
+    ASSERT_CONTAINS(ta, "65010020002");
+    ASSERT_CONTAINS(ta, "clock.excluded");
+    ASSERT_CONTAINS(ta, "clock.extended");
+    free(ta);
+    free(tb);
+    json_decref(ea);
+    json_decref(eb);
+    pending_alerts(a, alerts_a, sizeof(alerts_a));
+    pending_alerts(b, alerts_b, sizeof(alerts_b));
+    ASSERT_CONTAINS(alerts_a, "1:decision:deadline:");
+    ASSERT_STR_EQ(alerts_a, alerts_b);
+    /* the documents' bytes are in both databases */
+    sqlite3 *db;
+    sqlite3_stmt *st;
+    for (int k = 0; k < 2; k++) {
+        ASSERT_EQ(sqlite3_open(k ? b : a, &db), SQLITE_OK);
+        ASSERT_EQ(sqlite3_prepare_v2(db, "SELECT COUNT(*) FROM documents", -1, &st, NULL), 0);
+        ASSERT_EQ(sqlite3_step(st), SQLITE_ROW);
+        ASSERT_EQ(sqlite3_column_int(st, 0), 4);
+        sqlite3_finalize(st);
+        sqlite3_close(db);
+    }
+    return 0;
+}
+
+/* ---- ops-2: the checks at the door (issue 19) ---------------------------------------------- */
+
+/* ops-2.1: --fact with JSON nested 2,047 deep is refused (exit 2) and nothing is
+ * written; the case stays readable. */
+TEST_IMPL(ops_json_depth_cli)
+{
+    char db[512];
+    td_db("ops-depth.db", db, sizeof(db));
+    cli_open(db, T0);
+    char *deep = nested(2047), *arg = malloc(strlen(deep) + 16);
+    sprintf(arg, "officers=%s", deep);
+    int rc = cli(db, T0, "case", "act", "1", "file", "--role", "head", "--fact", arg, NULL);
+    if (rc != CF_EXIT_INPUT)
+        CF__FAIL("exit %d: %s", rc, err_text);
+    ASSERT_CONTAINS(err_text, "deeper than 32 levels");
+    ASSERT_EQ(version_of(db, 1), 2);
+    ASSERT_EQ(cli(db, T0, "audit", "verify", NULL), 0);
+    free(deep);
+    free(arg);
+    return 0;
+}
+
+/* ops-2.2: the request of issue 19 -- a case opened with officers nested 2,047 deep
+ * -- is answered 400 and no case is made. */
+TEST_IMPL(ops_json_depth_http)
+{
+    char db[512];
+    td_db("ops-depth-http.db", db, sizeof(db));
+    char *token = td_token(db, "某县医疗保障局", "handler", "张三");
+    cf_serve_config_t cfg;
+    td_daemon_t d;
+    td_config(&cfg, db, T0);
+    td_start(&d, &cfg);
+    char *deep = nested(2044); /* the body nests 2,047 deep: what jansson still parses */
+    size_t size = strlen(deep) + 256;
+    char *body = malloc(size);
+    snprintf(body, size,
+             "{\"workflow\":\"penalty-general\",\"party\":{\"name\":\"x\"},"
+             "\"facts\":{\"officers\":%s}}",
+             deep);
+    td_resp_t r;
+    td_http(&d, "POST", "/v1/cases", token, body, strlen(body), NULL, &r);
+    ASSERT_EQ(r.status, 400);
+    ASSERT_CONTAINS(r.body, "deeper than");
+    td_resp_free(&r);
+    json_t *list = td_get_json(&d, token, "/v1/cases");
+    ASSERT_EQ(json_array_size(list), 0);
+    json_decref(list);
+    td_stop(&d);
+    free(deep);
+    free(body);
+    free(token);
+    return 0;
+}
+
+/* ops-2.3: below the door, the store refuses a write it could not read back
+ * (CF_EINVAL), before anything is written: the case reads as before. */
+TEST_IMPL(ops_store_unreadable)
+{
+    char db[512];
+    td_db("ops-unreadable.db", db, sizeof(db));
+    cli_open(db, T0);
+    cf_store_t *s;
+    cf_case_t c;
+    cf_error_t err;
+    ASSERT_EQ(cf_store_open_existing(db, &s, NULL), 0);
+    ASSERT_EQ(cf_store_case_get(s, 1, &c, NULL), 0);
+    char *deep = nested(2047);
+    json_t *value = json_loads(deep, 0, NULL);
+    ASSERT(value != NULL);
+    json_t *events = json_pack("[{s:s, s:s, s:s, s:s, s:{s:o}}]", "type", "transition", "at", T0,
+                               "actor", "x", "role", "head", "facts", "officers", value);
+    ASSERT_EQ(cf_store_case_append(s, &c, events, &err), CF_EINVAL);
+    ASSERT_CONTAINS(err.text, "could not be read back");
+    ASSERT_EQ(c.version, 2);
+    cf_case_t again;
+    ASSERT_EQ(cf_store_case_get(s, 1, &again, NULL), 0);
+    ASSERT_EQ(again.version, 2);
+    cf_case_dispose(&again);
+    cf_case_dispose(&c);
+    json_decref(events);
+    cf_store_close(s);
+    free(deep);
+    return 0;
+}
+
+/* Runs `case act 1 file` with one --doc 立案审批表=path; returns the exit code. */
+static int act_with_doc(const char *db, const char *path)
+{
+    char arg[700];
+    snprintf(arg, sizeof(arg), "立案审批表=%s", path);
+    return cli(db, "2026-03-03T10:00:00+08:00", "case", "act", "1", "file", "--role", "head",
+               "--actor", "李四", "--fact", "filing_reason=涉嫌串换药品", "--fact",
+               "cause=骗取医保基金", "--fact",
+               "officers=[{\"name\":\"张三\",\"cert\":\"1\"},{\"name\":\"王五\",\"cert\":\"2\"}]",
+               "--doc", arg, NULL);
+}
+
+/* ops-2.4: a document is stored whole or refused: larger than the limit (stated in
+ * the error), a FIFO, a device, a directory are refused (exit 2) without blocking
+ * or reading them, and nothing is written; one within the limit is stored, and
+ * read back byte for byte (in 256 KiB chunks when larger). */
+TEST_IMPL(ops_documents)
+{
+    char db[512], small[512], fifo[512];
+    td_db("ops-docs.db", db, sizeof(db));
+    cli_open(db, T0);
+    file_with("seventeen.txt", "0123456789abcdefg", small, sizeof(small));
+    setenv("CASEFLOW_DOC_MAX", "16", 1);
+    ASSERT_EQ(act_with_doc(db, small), CF_EXIT_INPUT);
+    ASSERT_CONTAINS(err_text, "limit of 16 bytes");
+    ASSERT_EQ(version_of(db, 1), 2);
+    setenv("CASEFLOW_DOC_MAX", "1G", 1);
+    snprintf(fifo, sizeof(fifo), "%s/doc.fifo", cf_test_tmpdir());
+    unlink(fifo);
+    ASSERT_EQ(mkfifo(fifo, 0600), 0);
+    ASSERT_EQ(act_with_doc(db, fifo), CF_EXIT_INPUT);
+    ASSERT_CONTAINS(err_text, "a FIFO");
+    ASSERT_EQ(act_with_doc(db, "/dev/zero"), CF_EXIT_INPUT);
+    ASSERT_CONTAINS(err_text, "a device");
+    ASSERT_EQ(act_with_doc(db, cf_test_tmpdir()), CF_EXIT_INPUT);
+    ASSERT_CONTAINS(err_text, "a directory");
+    ASSERT_EQ(version_of(db, 1), 2);
+    setenv("CASEFLOW_DOC_MAX", "17", 1);
+    ASSERT_EQ(act_with_doc(db, small), 0);
+    unsetenv("CASEFLOW_DOC_MAX");
+    cf_store_t *s;
+    void *data = NULL;
+    size_t len = 0;
+    char hex[CF_CHAIN_HEX];
+    cf_chain_sha256_hex("0123456789abcdefg", 17, hex);
+    ASSERT_EQ(cf_store_open_existing(db, &s, NULL), 0);
+    ASSERT_EQ(cf_store_document_get(s, hex, &data, &len, NULL), 0);
+    ASSERT_EQ(len, 17);
+    ASSERT(memcmp(data, "0123456789abcdefg", 17) == 0);
+    free(data);
+    /* ops-2.4b: a document larger than a chunk is kept in chunks and read back whole */
+    size_t big = 600 * 1024 + 7;
+    unsigned char *bytes = malloc(big);
+    for (size_t i = 0; i < big; i++)
+        bytes[i] = (unsigned char)(i * 7 + i / 1000);
+    cf_chain_sha256_hex(bytes, big, hex);
+    ASSERT_EQ(cf_store_document_put(s, hex, bytes, big, NULL), 0);
+    ASSERT_EQ(cf_store_document_put(s, hex, bytes, big, NULL), 0); /* again: a no-op */
+    ASSERT_EQ(cf_store_document_get(s, hex, &data, &len, NULL), 0);
+    ASSERT_EQ(len, big);
+    ASSERT(memcmp(data, bytes, big) == 0);
+    free(data);
+    free(bytes);
+    cf_store_close(s);
+    sqlite3 *h;
+    sqlite3_stmt *st;
+    ASSERT_EQ(sqlite3_open(db, &h), SQLITE_OK);
+    ASSERT_EQ(sqlite3_prepare_v2(h, "SELECT COUNT(*), MAX(length(data)) FROM document_chunks", -1,
+                                 &st, NULL),
+              0);
+    ASSERT_EQ(sqlite3_step(st), SQLITE_ROW);
+    ASSERT_EQ(sqlite3_column_int(st, 0), 1 + 3);
+    ASSERT_EQ(sqlite3_column_int(st, 1), 256 * 1024);
+    sqlite3_finalize(st);
+    sqlite3_close(h);
+    return 0;
+}
+
+/* ops-2.5: --at in the past is limited to the window (CASEFLOW_BACKDATE_DAYS, 30 by
+ * default) and recorded with when it was entered and by whom; a time before the
+ * case's last event is refused for every change (here an extension, the issue's
+ * 2020 one). Each refusal of a time exits 1, as --at in the future always did. */
+TEST_IMPL(ops_backdate)
+{
+    char db[512];
+    td_db("ops-backdate.db", db, sizeof(db));
+    unsetenv("CASEFLOW_BACKDATE_DAYS");
+    const char *now = "2026-03-20T09:00:00+08:00";
+    int rc = cli(db, now, "case", "open", "--workflow", "penalty-general", "--party", "x",
+                 "--actor", "张三", "--at", "2026-02-01T09:00:00+08:00", NULL);
+    ASSERT_EQ(rc, CF_EXIT_USAGE);
+    ASSERT_CONTAINS(err_text, "more than 30 days in the past");
+    rc = cli(db, now, "--json", "case", "open", "--workflow", "penalty-general", "--party", "x",
+             "--actor", "张三", "--at", T0, NULL);
+    if (rc != 0)
+        CF__FAIL("open: %d %s", rc, out_text);
+    ASSERT_CONTAINS(out_text, "\"entered_at\": \"2026-03-20T09:00:00+08:00\"");
+    ASSERT_CONTAINS(out_text, "\"entered_by\": \"张三\"");
+    ASSERT_CONTAINS(out_text, "\"at\": \"2026-03-02T09:00:00+08:00\"");
+    setenv("CASEFLOW_BACKDATE_DAYS", "0", 1);
+    rc = cli(db, now, "case", "act", "1", "file", "--role", "head", "--at", T0, NULL);
+    ASSERT_EQ(rc, CF_EXIT_USAGE);
+    ASSERT_CONTAINS(err_text, "0 days in the past");
+    setenv("CASEFLOW_BACKDATE_DAYS", "100000", 1);
+    rc = cli(db, now, "case", "extend", "1", "--clock", "filing", "--by", "5 working_days",
+             "--role", "head", "--at", "2020-01-01T09:00:00+08:00", NULL);
+    ASSERT_EQ(rc, CF_EXIT_USAGE); /* not a number of days the window takes */
+    setenv("CASEFLOW_BACKDATE_DAYS", "3650", 1);
+    rc = cli(db, now, "case", "extend", "1", "--clock", "filing", "--by", "5 working_days",
+             "--role", "head", "--at", "2020-01-01T09:00:00+08:00", NULL);
+    ASSERT_EQ(rc, CF_EXIT_USAGE);
+    ASSERT_CONTAINS(err_text, "before the case's last event");
+    ASSERT_EQ(version_of(db, 1), 2);
+    unsetenv("CASEFLOW_BACKDATE_DAYS");
+    return 0;
+}
+
+/* ops-2.6: a daemon restarted with an earlier clock cannot write events dated
+ * before the case's last one (400, nothing written). */
+TEST_IMPL(ops_daemon_earlier_now)
+{
+    char db[512];
+    td_db("ops-earlier.db", db, sizeof(db));
+    char *head = td_token(db, "某县医疗保障局", "head", "李四");
+    cf_serve_config_t cfg;
+    td_daemon_t d;
+    td_config(&cfg, db, "2026-03-10T09:00:00+08:00");
+    td_start(&d, &cfg);
+    post(&d, NULL, "/v1/cases", head,
+         json_pack("{s:s, s:{s:s}}", "workflow", "penalty-general", "party", "name", "x"), NULL,
+         201);
+    td_stop(&d);
+    td_config(&cfg, db, T0);
+    td_start(&d, &cfg);
+    td_resp_t r;
+    json_t *body = json_pack("{s:s, s:s, s:s}", "clock", "filing", "by", "5 working_days", "reason",
+                             "案情复杂");
+    td_http_json(&d, "POST", "/v1/cases/1/extensions", head, body, NULL, &r);
+    json_decref(body);
+    ASSERT_EQ(r.status, 400);
+    ASSERT_CONTAINS(r.body, "before the case's last event");
+    td_resp_free(&r);
+    td_stop(&d);
+    ASSERT_EQ(version_of(db, 1), 2);
+    free(head);
+    return 0;
+}
+
+/* ops-2.7: the replay flags an event dated before the one recorded before it. */
+TEST_IMPL(ops_replay_out_of_order)
+{
+    char db[512];
+    td_db("ops-replay.db", db, sizeof(db));
+    cli_open(db, T0);
+    cf_store_t *s;
+    cf_case_t c;
+    cf_workflow_t *wf;
+    cf_calendar_t *cal;
+    json_t *events;
+    ASSERT_EQ(cf_store_open_existing(db, &s, NULL), 0);
+    ASSERT_EQ(cf_store_case_get(s, 1, &c, NULL), 0);
+    ASSERT_EQ(cf_store_workflow_get_hash(s, c.workflow_hash, &wf, NULL), 0);
+    ASSERT_EQ(cf_store_calendar_load(s, &cal, NULL), 0);
+    ASSERT_EQ(cf_store_case_events(s, 1, &events, NULL), 0);
+    cf_audit_t out;
+    ASSERT_EQ(cf_audit_init(&out, 1), 0);
+    ASSERT_EQ(cf_audit_replay(wf, cal, NULL, events, cf_test_time(T0), &out), 0);
+    for (size_t i = 0; i < out.items_count; i++)
+        ASSERT(strcmp(out.items[i].kind, "time") != 0);
+    cf_audit_dispose(&out);
+    json_object_set_new(json_array_get(events, 1), "at", json_string("2026-03-01T09:00:00+08:00"));
+    ASSERT_EQ(cf_audit_init(&out, 1), 0);
+    ASSERT_EQ(cf_audit_replay(wf, cal, NULL, events, cf_test_time(T0), &out), 0);
+    int found = 0;
+    for (size_t i = 0; i < out.items_count; i++)
+        found |= strcmp(out.items[i].kind, "time") == 0 && out.items[i].seq == 2 &&
+                 strstr(out.items[i].text, "before the event recorded before it") != NULL;
+    ASSERT(found);
+    cf_audit_dispose(&out);
+    json_decref(events);
+    cf_calendar_free(cal);
+    cf_workflow_free(wf);
+    cf_case_dispose(&c);
+    cf_store_close(s);
+    return 0;
+}
+
+/* ---- ops-3: one daemon per database ------------------------------------------------------- */
+
+/* ops-3.1: a second daemon on the same database refuses to start, naming the
+ * first one's pid; once the first stopped, a daemon starts again. */
+TEST_IMPL(ops_single_daemon)
+{
+    char db[512], pid[64];
+    td_db("ops-single.db", db, sizeof(db));
+    cf_serve_config_t cfg;
+    td_daemon_t d;
+    td_config(&cfg, db, T0);
+    td_start(&d, &cfg);
+    cf_serve_t *second = NULL;
+    cf_error_t err;
+    cf_error_clear(&err);
+    ASSERT_EQ(cf_serve_open(&cfg, &second, &err), CF_EBUSY);
+    ASSERT(second == NULL);
+    snprintf(pid, sizeof(pid), "pid %ld", (long)getpid());
+    ASSERT_CONTAINS(err.text, pid);
+    ASSERT_CONTAINS(err.text, "already runs on this database");
+    td_stop(&d);
+    td_start(&d, &cfg);
+    td_stop(&d);
+    return 0;
+}
