@@ -195,6 +195,7 @@
     X(wenshu_shipped_check)                                                                        \
     X(wenshu_fill)                                                                                 \
     X(wenshu_fill_missing)                                                                         \
+    X(wenshu_fill_text_facts)                                                                      \
     /* ops-*: the operation layer through both front ends (tests/test-ops.c) */                 \
     X(ops_cli_rewrites_alerts)                                                                     \
     X(ops_parity)                                                                                  \

@@ -7,7 +7,7 @@
  * wenshu-2.x: templates load, or are refused with what is wrong; the shipped
  *   ones check clean against penalty-general, and a fact the workflow lacks is
  *   reported.
- * wenshu-3.x: filling: every placeholder kind; when/unless; a case lacking
+ * wenshu-3.x: filling: every placeholder kind; when/unless; facts as text; a case lacking
  *   facts is refused naming each one, and the output is left untouched.
  */
 #include <dirent.h>
@@ -296,5 +296,33 @@ TEST_IMPL(wenshu_fill_missing)
     cf_wenshu_tpl_free(t);
     cf_case_dispose(&c);
     cf_workflow_free(wf);
+    return 0;
+}
+
+/* wenshu-3.3: facts as a command line gives them (--fact, text) fill as the
+ * typed values would: an amount, a bool for when, the officers' JSON list. */
+TEST_IMPL(wenshu_fill_text_facts)
+{
+    cf_case_t c;
+    example_case(&c);
+    json_t *extra = json_pack("{s:s, s:s, s:s}", "fine", "10.05", "hearing_eligible", "true",
+                              "officers", "[{\"name\":\"赵六\",\"cert\":\"65010020009\"}]");
+    cf_wenshu_tpl_t *t = tpl_of("name: a\ntitle: A\nblocks:\n"
+                                "  - {para: \"{{fact.fine|yuan}} {{fact.fine|capitals}}\"}\n"
+                                "  - {para: \"{{officers}}\"}\n"
+                                "  - {para: 听证, when: hearing_eligible}\n");
+    cf_wenshu_input_t in = {.c = &c, .extra = extra, .bureau = &bureau, .date = 1};
+    cf_wenshu_doc_t doc;
+    cf_error_t err;
+    if (cf_wenshu_fill(t, &in, &doc, &err) != 0)
+        CF__FAIL("%s", err.text);
+    char *text = cf_wenshu_doc_text(&doc);
+    ASSERT_STR_EQ(text,
+                  "某市医疗保障局\nA\n10.05 壹拾元零伍分\n赵六（执法证号：65010020009）\n听证\n");
+    free(text);
+    cf_wenshu_doc_dispose(&doc);
+    cf_wenshu_tpl_free(t);
+    json_decref(extra);
+    cf_case_dispose(&c);
     return 0;
 }
