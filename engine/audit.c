@@ -29,7 +29,8 @@ int cf_audit_init(cf_audit_t *out, int64_t case_id)
     out->case_id = case_id;
     out->clocks = json_array();
     out->steps = json_array();
-    if (!out->clocks || !out->steps) {
+    out->notes = json_array();
+    if (!out->clocks || !out->steps || !out->notes) {
         cf_audit_dispose(out);
         return CF_ENOMEM;
     }
@@ -37,11 +38,29 @@ int cf_audit_init(cf_audit_t *out, int64_t case_id)
 }
 
 /* Exported, documented in audit.h */
+int cf_deviation_set(char **field, const char *value)
+{
+    char *copy = strdup(value ? value : "");
+    if (!copy)
+        return CF_ENOMEM;
+    free(*field);
+    *field = copy;
+    return 0;
+}
+
+/* Exported, documented in audit.h */
 void cf_audit_dispose(cf_audit_t *out)
 {
+    for (size_t i = 0; i < out->items_count; i++) {
+        free(out->items[i].rule);
+        free(out->items[i].text);
+        free(out->items[i].basis);
+        free(out->items[i].accountability);
+    }
     free(out->items);
     json_decref(out->clocks);
     json_decref(out->steps);
+    json_decref(out->notes);
     memset(out, 0, sizeof(*out));
 }
 
@@ -58,15 +77,28 @@ static cf_deviation_t *deviate(cf_audit_t *out, int64_t seq, const char *kind, c
         out->items = items;
         out->cap = cap;
     }
-    cf_deviation_t *d = &out->items[out->items_count++];
+    cf_deviation_t *d = &out->items[out->items_count];
     memset(d, 0, sizeof(*d));
     d->seq = seq;
     snprintf(d->kind, sizeof(d->kind), "%s", kind);
-    snprintf(d->rule, sizeof(d->rule), "%s", rule ? rule : "");
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(d->text, sizeof(d->text), fmt, ap);
+    int n = vsnprintf(NULL, 0, fmt, ap);
     va_end(ap);
+    d->text = n >= 0 ? malloc((size_t)n + 1) : NULL;
+    if (d->text) {
+        va_start(ap, fmt);
+        vsnprintf(d->text, (size_t)n + 1, fmt, ap);
+        va_end(ap);
+    }
+    if (!d->text || cf_deviation_set(&d->rule, rule) || cf_deviation_set(&d->basis, "") ||
+        cf_deviation_set(&d->accountability, "")) {
+        free(d->text);
+        free(d->rule);
+        free(d->basis);
+        return NULL;
+    }
+    out->items_count++;
     return d;
 }
 
@@ -135,31 +167,33 @@ static const char *const procedure_words[] = {"程序", NULL};
 
 /* The matter's 追责情形 that a deviation falls under: the one containing the
  * rule's own accountability text, else the first containing a keyword. */
-static void attach_accountability(cf_deviation_t *d, const json_t *matter, const char *own)
+static int attach_accountability(cf_deviation_t *d, const json_t *matter, const char *own)
 {
     const json_t *list = json_object_get(matter, "accountability");
     const char *const *words = strcmp(d->kind, "deadline") == 0 ? deadline_words : procedure_words;
     size_t i;
     json_t *s;
-    json_array_foreach((json_t *)list, i, s) if (own && *own && strstr(json_string_value(s), own))
-    {
-        snprintf(d->accountability, sizeof(d->accountability), "%s", json_string_value(s));
-        return;
-    }
+    json_array_foreach(
+        (json_t *)list, i,
+        s) if (own && *own &&
+               strstr(json_string_value(s), own)) return cf_deviation_set(&d->accountability,
+                                                                          json_string_value(s));
     for (const char *const *w = words; *w; w++)
-        json_array_foreach((json_t *)list, i, s) if (strstr(json_string_value(s), *w))
-        {
-            snprintf(d->accountability, sizeof(d->accountability), "%s", json_string_value(s));
-            return;
-        }
-    snprintf(d->accountability, sizeof(d->accountability), "%s", own ? own : "");
+        json_array_foreach(
+            (json_t *)list, i,
+            s) if (strstr(json_string_value(s), *w)) return cf_deviation_set(&d->accountability,
+                                                                             json_string_value(s));
+    return cf_deviation_set(&d->accountability, own);
 }
 
 /* ---- replay --------------------------------------------------------------------- */
 
 typedef struct replay_s {
     const cf_workflow_t *wf;
-    const cf_calendar_t *cal;
+    const cf_calendar_t *cal;  /* the calendar in force for the step replayed (R12) */
+    const cf_calendar_t *full; /* the calendar given: every year loaded now */
+    cf_calendar_t *view;       /* full as it stood when view_last was its last year */
+    int view_last;
     const json_t *matter;
     cf_audit_t *out;
     cf_case_t c;
@@ -177,6 +211,44 @@ static cf_deviation_t *dev(replay_t *r, int64_t seq, const char *kind, const cha
     if (!d)
         r->oom = 1;
     return d;
+}
+
+/* As dev, the text formatted whole (never into a fixed-size buffer). */
+static cf_deviation_t *devf(replay_t *r, int64_t seq, const char *kind, const char *rule,
+                            const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+static cf_deviation_t *devf(replay_t *r, int64_t seq, const char *kind, const char *rule,
+                            const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *text = NULL;
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    if (n >= 0 && (text = malloc((size_t)n + 1))) {
+        va_start(ap, fmt);
+        vsnprintf(text, (size_t)n + 1, fmt, ap);
+        va_end(ap);
+    }
+    cf_deviation_t *d = text ? dev(r, seq, kind, rule, text) : NULL;
+    r->oom |= !text;
+    free(text);
+    return d;
+}
+
+/* The rule of wf named id, or NULL (id NULL or "": none). */
+static const cf_wf_rule_t *rule_of(const cf_workflow_t *wf, const char *id)
+{
+    for (unsigned i = 0; id && *id && i < wf->doc->rules_count; i++)
+        if (strcmp(wf->doc->rules[i].id, id) == 0)
+            return &wf->doc->rules[i];
+    return NULL;
+}
+
+/* Sets d's basis and 追责情形 (d may be NULL: nothing to do). */
+static void attach(replay_t *r, cf_deviation_t *d, const char *basis, const char *own)
+{
+    if (d && (cf_deviation_set(&d->basis, basis) || attach_accountability(d, r->matter, own)))
+        r->oom = 1;
 }
 
 static const char *refusal_kind(int rc, const cf_refusal_t *why)
@@ -199,13 +271,11 @@ static void flush_expected(replay_t *r, int64_t seq)
 {
     for (; r->expected && r->next < json_array_size(r->expected); r->next++) {
         const json_t *e = json_array_get(r->expected, r->next);
-        char text[CF_ERROR_TEXT_MAX];
-        snprintf(text, sizeof(text),
-                 "step before event %lld should have recorded %s for clock "
-                 "'%s' (deadline %s), and did not",
-                 (long long)seq, str_of(e, "type"), str_of(e, "clock"),
-                 str_of(e, "deadline") ? str_of(e, "deadline") : "-");
-        dev(r, seq, "clock", str_of(e, "clock"), text);
+        devf(r, seq, "clock", str_of(e, "clock"),
+             "step before event %lld should have recorded %s for clock "
+             "'%s' (deadline %s), and did not",
+             (long long)seq, str_of(e, "type"), str_of(e, "clock"),
+             str_of(e, "deadline") ? str_of(e, "deadline") : "-");
     }
     json_decref(r->expected);
     r->expected = NULL;
@@ -254,7 +324,8 @@ static void replay_transition(replay_t *r, const json_t *ev, int64_t seq)
                     .role = str_of(ev, "role"),
                     .facts = json_object_get(ev, "facts"),
                     .documents = json_object_get(ev, "documents"),
-                    .matter = r->matter};
+                    .matter = r->matter,
+                    .cause = json_object_get(ev, "cause")};
     cf_time_parse(str_of(ev, "at"), &req.at, NULL);
     json_t *produced = NULL;
     cf_refusal_t why = {0};
@@ -262,20 +333,21 @@ static void replay_transition(replay_t *r, const json_t *ev, int64_t seq)
     if (rc == CF_ENOMEM) {
         r->oom = 1;
     } else if (rc != 0) {
-        cf_deviation_t *d = dev(r, seq, refusal_kind(rc, &why), why.rule, why.text);
-        if (d) {
-            snprintf(d->basis, sizeof(d->basis), "%s", why.article);
-            attach_accountability(d, r->matter, NULL);
-        }
+        /* A rule's message and article are taken whole from the workflow: the
+         * refusal's own copies are cut to fixed sizes. */
+        const cf_wf_rule_t *rule = rule_of(r->wf, why.rule);
+        cf_deviation_t *d =
+            rule ? devf(r, seq, "rule", rule->id, "%s（%s）", rule->message, rule->article)
+                 : dev(r, seq, refusal_kind(rc, &why), why.rule, why.text);
+        attach(r, d, rule ? rule->article : why.article, NULL);
     } else {
         const char *to = str_of(json_array_get(produced, 0), "to");
         if (to && str_of(ev, "to") && strcmp(to, str_of(ev, "to")) != 0) {
-            char text[CF_ERROR_TEXT_MAX];
-            snprintf(text, sizeof(text), "step '%s' went to '%s'; the procedure leads to '%s'",
-                     req.action, str_of(ev, "to"), to);
-            cf_deviation_t *d = dev(r, seq, "order", req.action, text);
-            if (d)
-                attach_accountability(d, r->matter, NULL);
+            attach(r,
+                   devf(r, seq, "order", req.action,
+                        "step '%s' went to '%s'; the procedure leads to '%s'", req.action,
+                        str_of(ev, "to"), to),
+                   NULL, NULL);
         }
         expect_from(r, produced);
         produced = NULL;
@@ -309,10 +381,8 @@ static void replay_extension(replay_t *r, const json_t *ev, int64_t seq)
     if (rc != 0) {
         const cf_wf_clock_t *def = req.clock ? cf_workflow_clock(r->wf, req.clock) : NULL;
         cf_deviation_t *d = dev(r, seq, "extension", req.clock, why.text);
-        if (d && def) {
-            snprintf(d->basis, sizeof(d->basis), "%s", def->basis);
-            attach_accountability(d, r->matter, def->accountability);
-        }
+        if (def)
+            attach(r, d, def->basis, def->accountability);
     } else if (strcmp(str_of(json_array_get(produced, 0), "deadline"), str_of(ev, "deadline"))) {
         dev(r, seq, "clock", req.clock,
             "the extension's new deadline is not the one the law gives");
@@ -339,10 +409,8 @@ static void replay_exclusion(replay_t *r, const json_t *ev, int64_t seq)
     if (rc != 0) {
         const cf_wf_clock_t *def = req.clock ? cf_workflow_clock(r->wf, req.clock) : NULL;
         cf_deviation_t *d = dev(r, seq, "exclusion", req.clock, why.text);
-        if (d && def) {
-            snprintf(d->basis, sizeof(d->basis), "%s", def->basis);
-            attach_accountability(d, r->matter, def->accountability);
-        }
+        if (def)
+            attach(r, d, def->basis, def->accountability);
     } else if (strcmp(str_of(json_array_get(produced, 0), "deadline"), str_of(ev, "deadline"))) {
         dev(r, seq, "clock", req.clock,
             "the exclusion's new deadline is not the one the law gives");
@@ -351,14 +419,11 @@ static void replay_exclusion(replay_t *r, const json_t *ev, int64_t seq)
     cf_refusal_dispose(&why);
 }
 
-static void breach(replay_t *r, int64_t seq, const char *clock, const char *text)
+static void breach(replay_t *r, cf_deviation_t *d, const char *clock)
 {
     const cf_wf_clock_t *def = cf_workflow_clock(r->wf, clock);
-    cf_deviation_t *d = dev(r, seq, "deadline", clock, text);
-    if (d && def) {
-        snprintf(d->basis, sizeof(d->basis), "%s", def->basis);
-        attach_accountability(d, r->matter, def->accountability);
-    }
+    if (def)
+        attach(r, d, def->basis, def->accountability);
 }
 
 /* A clock event must be the next one the engine produced for the last step. */
@@ -372,21 +437,19 @@ static void replay_clock(replay_t *r, const json_t *ev, int64_t seq)
     const char *edl = e ? str_of(e, "deadline") : NULL;
     if (!e || strcmp(str_of(e, "type"), type) != 0 || strcmp(str_of(e, "clock"), clock) != 0 ||
         (edl && deadline && strcmp(edl, deadline) != 0) || !edl != !deadline) {
-        char text[CF_ERROR_TEXT_MAX];
-        snprintf(text, sizeof(text),
-                 "recorded %s for clock '%s' (deadline %s); the procedure gives %s", type, clock,
-                 deadline ? deadline : "-", e ? str_of(e, "type") : "no clock event here");
-        dev(r, seq, "clock", clock, text);
+        devf(r, seq, "clock", clock,
+             "recorded %s for clock '%s' (deadline %s); the procedure gives %s", type, clock,
+             deadline ? deadline : "-", e ? str_of(e, "type") : "no clock event here");
     } else {
         r->next++;
     }
     const char *outcome = str_of(ev, "outcome");
     if (strcmp(type, "clock.stopped") == 0 && outcome && strcmp(outcome, "breached") == 0) {
         const cf_wf_clock_t *def = cf_workflow_clock(r->wf, clock);
-        char text[CF_ERROR_TEXT_MAX];
-        snprintf(text, sizeof(text), "%s（%s）was not met: deadline %s, done %s",
-                 def ? def->name : clock, clock, deadline ? deadline : "-", str_of(ev, "at"));
-        breach(r, seq, clock, text);
+        breach(r,
+               devf(r, seq, "deadline", clock, "%s（%s）was not met: deadline %s, done %s",
+                    def ? def->name : clock, clock, deadline ? deadline : "-", str_of(ev, "at")),
+               clock);
     }
 }
 
@@ -408,6 +471,135 @@ static void clock_stats(replay_t *r, const json_t *ev)
         r->oom = 1;
 }
 
+/* ---- the calendar in force (R12), recomputations, counting versions ----------- */
+
+static void note(replay_t *r, int64_t seq, const char *kind, const char *clock, const char *text)
+{
+    json_t *o = json_pack("{s:I, s:s, s:s, s:s}", "seq", (json_int_t)seq, "kind", kind, "clock",
+                          clock ? clock : "", "text", text);
+    if (!o || json_array_append_new(r->out->notes, o) != 0)
+        r->oom = 1;
+}
+
+/* The calendar as it stood when `last` was its last loaded year (r->full when
+ * last is at or past its last year). */
+static const cf_calendar_t *calendar_through(replay_t *r, int last)
+{
+    int first, now;
+    cf_calendar_span(r->full, &first, &now);
+    if (last >= now)
+        return r->full;
+    if (!r->view || r->view_last != last) {
+        cf_calendar_free(r->view);
+        r->view = NULL;
+        if (cf_calendar_view(r->full, last, &r->view) != 0) {
+            r->oom = 1;
+            return r->full;
+        }
+        r->view_last = last;
+    }
+    return r->view;
+}
+
+/* The first provisional year the step at events[i] recorded (its own event and
+ * the clock events after it), or 0. */
+static int step_provisional(const json_t *events, size_t i)
+{
+    int first = 0;
+    for (size_t j = i; j < json_array_size(events); j++) {
+        const json_t *ev = json_array_get(events, j);
+        const char *type = str_of(ev, "type");
+        if (j > i &&
+            (!type || strncmp(type, "clock.", 6) != 0 || !strcmp(type, "clock.recomputed") ||
+             !strcmp(type, "clock.extended") || !strcmp(type, "clock.excluded")))
+            break;
+        int y = (int)json_integer_value(json_array_get(json_object_get(ev, "provisional"), 0));
+        if (y && (!first || y < first))
+            first = y;
+    }
+    return first;
+}
+
+/* A clock.recomputed event: the deadline the calendar gave once its year was
+ * loaded; noted with the deadline it replaced. */
+static void replay_recomputed(replay_t *r, const json_t *ev, int64_t seq)
+{
+    const char *clock = str_of(ev, "clock");
+    const json_t *calendar = json_object_get(ev, "calendar");
+    cf_recompute_t req = {.year = (int)json_integer_value(json_object_get(calendar, "year")),
+                          .sha256 = str_of(calendar, "sha256") ? str_of(calendar, "sha256") : "",
+                          .replace = 1,
+                          .actor = str_of(ev, "actor")};
+    cf_time_parse(str_of(ev, "at"), &req.at, NULL);
+    json_t *produced = NULL, *e;
+    cf_refusal_t why = {0};
+    const char *expected = NULL;
+    size_t i;
+    int rc =
+        cf_engine_recompute(r->wf, calendar_through(r, req.year), &r->c, &req, &produced, &why);
+    json_array_foreach(produced, i, e) if (clock && !strcmp(str_of(e, "clock"), clock)) expected =
+        str_of(e, "deadline");
+    char text[CF_ERROR_TEXT_MAX], sha[65];
+    cf_calendar_year_sha256(r->full, req.year, sha);
+    if (rc == CF_ENOMEM) {
+        r->oom = 1;
+    } else if (strcmp(sha, req.sha256) != 0) {
+        snprintf(text, sizeof(text),
+                 "clock '%s': deadline %s became %s when calendar %d (sha256 %.12s…) was loaded; "
+                 "that text has been replaced since (now %.12s…), so this recount is not "
+                 "re-checked (acts before it are judged against %s, R12)",
+                 clock ? clock : "-", str_of(ev, "was"), str_of(ev, "deadline"), req.year,
+                 req.sha256, sha[0] ? sha : "none", str_of(ev, "was"));
+        note(r, seq, "recomputed", clock, text);
+    } else if (!expected || !str_of(ev, "deadline") || strcmp(expected, str_of(ev, "deadline"))) {
+        snprintf(text, sizeof(text),
+                 "clock '%s' recomputed to %s when calendar %d was loaded; that calendar gives %s",
+                 clock ? clock : "-", str_of(ev, "deadline") ? str_of(ev, "deadline") : "-",
+                 req.year,
+                 expected ? expected
+                 : rc     ? "a refusal"
+                          : "no change");
+        dev(r, seq, "clock", clock, text);
+    } else {
+        snprintf(text, sizeof(text),
+                 "clock '%s': calendar %d loaded; its provisional deadline %s became %s (acts "
+                 "before are judged against %s, R12)",
+                 clock, req.year, str_of(ev, "was"), expected, str_of(ev, "was"));
+        note(r, seq, "recomputed", clock, text);
+    }
+    json_decref(produced);
+    cf_refusal_dispose(&why);
+}
+
+/* At the end: each clock counted under version 1 whose deadline the current
+ * count (once from the start, R8) gives otherwise, noted as such. */
+static void note_counting(replay_t *r)
+{
+    for (unsigned i = 0; i < r->c.clocks_count; i++) {
+        const cf_clock_rt_t *k = &r->c.clocks[i];
+        const cf_wf_clock_t *def = cf_workflow_clock(r->wf, k->id);
+        if (!def || k->counting >= 2 || !k->period || (!k->added && !k->extended))
+            continue;
+        cf_period_t ext = {0,
+                           def->extension ? cf_wf_period(def->extension->max).unit : CF_UNIT_DAYS};
+        if (k->extended)
+            cf_period_parse(k->extended, &ext, NULL);
+        cf_count_t n;
+        if (cf_engine_clock_deadline(def, r->full, k, &ext, k->added, &n, NULL, NULL, NULL) != 0 ||
+            n.deadline == k->deadline)
+            continue;
+        char was[CF_TIME_BUFSZ], now[CF_TIME_BUFSZ], text[CF_ERROR_TEXT_MAX];
+        cf_time_format(k->deadline, was);
+        cf_time_format(n.deadline, now);
+        snprintf(text, sizeof(text),
+                 "clock '%s' was counted under counting version 1 (suspension, exclusions and "
+                 "extensions added to the deadline already rolled off a rest day): %s; counted "
+                 "once from its start it is %s. Not a deviation of the handler's",
+                 k->id, was, now);
+        note(r, 0, "counting", k->id, text);
+    }
+}
+
 static void replay_event(replay_t *r, const json_t *ev, int64_t seq)
 {
     const char *type = str_of(ev, "type");
@@ -424,6 +616,9 @@ static void replay_event(replay_t *r, const json_t *ev, int64_t seq)
     } else if (strcmp(type, "clock.excluded") == 0) {
         flush_expected(r, seq);
         replay_exclusion(r, ev, seq);
+    } else if (strcmp(type, "clock.recomputed") == 0) {
+        flush_expected(r, seq);
+        replay_recomputed(r, ev, seq);
     } else if (strncmp(type, "clock.", 6) == 0) {
         replay_clock(r, ev, seq);
         if (strcmp(type, "clock.stopped") == 0)
@@ -452,15 +647,17 @@ static void replay_time_order(replay_t *r, const json_t *ev, int64_t seq, cf_tim
 static void replay_end(replay_t *r, cf_time_t now)
 {
     flush_expected(r, r->c.version);
+    note_counting(r);
     for (unsigned i = 0; !r->c.closed_at && i < r->c.clocks_count; i++) {
         const cf_clock_rt_t *k = &r->c.clocks[i];
         if (k->state != CF_CLOCK_RUNNING || k->party || now <= k->deadline)
             continue;
-        char deadline[CF_TIME_BUFSZ], text[CF_ERROR_TEXT_MAX];
+        char deadline[CF_TIME_BUFSZ];
         cf_time_format(k->deadline, deadline);
-        snprintf(text, sizeof(text), "clock '%s' ran out at %s and is still running", k->id,
-                 deadline);
-        breach(r, 0, k->id, text);
+        breach(r,
+               devf(r, 0, "deadline", k->id, "clock '%s' ran out at %s and is still running", k->id,
+                    deadline),
+               k->id);
     }
 }
 
@@ -474,7 +671,7 @@ int cf_audit_replay(const cf_workflow_t *wf, const cf_calendar_t *cal, const jso
                        "steps cannot be replayed")
                    ? 0
                    : CF_ENOMEM;
-    replay_t r = {.wf = wf, .cal = cal, .matter = matter, .out = out};
+    replay_t r = {.wf = wf, .cal = cal, .full = cal, .matter = matter, .out = out};
     if (cf_case_init(&r.c) != 0)
         return CF_ENOMEM;
     size_t i;
@@ -490,6 +687,8 @@ int cf_audit_replay(const cf_workflow_t *wf, const cf_calendar_t *cal, const jso
             break;
         }
         cf_time_t before = r.c.updated_at;
+        int prov = step_provisional(events, i);
+        r.cal = prov ? calendar_through(&r, prov - 1) : r.full; /* in force then (R12) */
         replay_event(&r, ev, seq);
         if (cf_case_apply(&r.c, ev, &err) != 0) {
             dev(&r, seq, "record", "fold", err.text);
@@ -504,6 +703,7 @@ int cf_audit_replay(const cf_workflow_t *wf, const cf_calendar_t *cal, const jso
         replay_end(&r, now);
     json_decref(r.expected);
     cf_case_dispose(&r.c);
+    cf_calendar_free(r.view);
     return r.oom ? CF_ENOMEM : 0;
 }
 

@@ -33,10 +33,15 @@
 typedef struct cf_deviation_s {
     int64_t seq;   /* the event it concerns; 0 for the case as a whole */
     char kind[24]; /* see cf_audit_replay */
-    char rule[64]; /* the rule, clock or check broken */
-    char text[CF_ERROR_TEXT_MAX];
-    char basis[256];          /* its legal basis, or "" */
-    char accountability[256]; /* the 追责情形 it falls under, or "" */
+    char *rule;    /* the rule, clock or check broken, or "" */
+    /* The texts are whole, never cut to a fixed size (a cut through a UTF-8 character
+     * made a deviation unrenderable, and a report then dropped it): each is a string
+     * the audit owns (freed by cf_audit_dispose), never NULL once the deviation is
+     * recorded. Set them with cf_deviation_set.
+     * The rule is held the same way. */
+    char *text;
+    char *basis;          /* its legal basis, or "" */
+    char *accountability; /* the 追责情形 it falls under, or "" */
 } cf_deviation_t;
 
 typedef struct cf_audit_s {
@@ -46,7 +51,15 @@ typedef struct cf_audit_s {
     size_t cap;
     json_t *clocks; /* [{clock, outcome, started_at, stopped_at (ISO 8601), seconds}] */
     json_t *steps;  /* [{state, entered_at, left_at (ISO 8601), seconds}] */
+    json_t *notes;  /* [{seq, kind, clock, text}]: not deviations. kind "recomputed"
+                       (a calendar year loaded moved a provisional deadline, R11/R12)
+                       or "counting" (a clock recorded under counting version 1,
+                       whose deadline the current count gives otherwise) */
 } cf_audit_t;
+
+/* Replaces *field (d->rule, d->text, d->basis or d->accountability) with a copy of value (NULL
+ * is ""). Returns 0, or CF_ENOMEM with *field untouched. */
+int cf_deviation_set(char **field, const char *value);
 
 /* Makes out empty. Returns 0 or CF_ENOMEM. */
 int cf_audit_init(cf_audit_t *out, int64_t case_id);
@@ -79,6 +92,13 @@ int cf_audit_verify(const json_t *events, cf_chain_algo_t algo, const char *head
  *                 "out-of-order")
  *   "record"      an event that cannot follow the one before, or cannot be read
  *                 (the replay stops there)
+ * Each step is replayed on the calendar in force when it was taken (R12): one
+ * whose clock events were recorded as provisional from year Y on is replayed
+ * with the years up to Y - 1 loaded and the later ones provisional
+ * (cf_calendar_view); a clock.recomputed event is checked against the calendar
+ * as it stood after its year was loaded, and noted with both deadlines. A clock
+ * started under counting version 1 replays under that count (no deviation);
+ * where the current count differs, a "counting" note says so.
  * Returns 0 or CF_ENOMEM. */
 int cf_audit_replay(const cf_workflow_t *wf, const cf_calendar_t *cal, const json_t *matter,
                     const json_t *events, cf_time_t now, cf_audit_t *out);

@@ -5,7 +5,10 @@
  * table of holiday names, filled from the year's YAML: weekends by the weekday,
  * then the notice's public holidays, then its adjusted working days over them.
  * A lookup is a search over the few loaded years and an index into the table,
- * so counting a period day by day (period.c) stays cheap. Rejected: storing the
+ * so counting a period day by day (period.c) stays cheap. Provisional years
+ * (R11) are the same tables, filled from lunar.c's computation instead of a
+ * file, kept apart from the loaded years and rebuilt whenever a year is loaded
+ * or the number of provisional years changes. Rejected: storing the
  * listed ranges and testing each day against them (slower and repeats the
  * weekend rule at every call) and a bitmap (loses the holiday's name, which
  * --explain and `calendar show` print). Cost: about 3.3 KB per year.
@@ -34,7 +37,9 @@
  *   rest day.
  */
 #include "calendar.h"
+#include "chain.h"
 #include "cyaml-err.h"
+#include "lunar.h"
 #include "yamlpos.h"
 
 #include <cyaml/cyaml.h>
@@ -65,7 +70,8 @@ typedef struct year_doc_s {
 
 typedef struct year_s {
     int year;
-    year_doc_t *doc;         /* owns the names */
+    year_doc_t *doc;         /* owns the names; NULL for a provisional year */
+    char sha256[65];         /* of the source text; "" for a provisional year */
     unsigned char kind[366]; /* cf_daykind_t by day of year - 1 */
     const char *name[366];   /* borrowed from doc */
 } year_t;
@@ -73,6 +79,9 @@ typedef struct year_s {
 struct cf_calendar_s {
     year_t *years; /* ascending */
     size_t years_count;
+    int provisional; /* how many years past the last loaded one are provisional */
+    year_t *prov;    /* those years, ascending (names are literals) */
+    size_t prov_count;
 };
 
 #define STR(key, type, member)                                                                     \
@@ -244,6 +253,7 @@ void cf_calendar_free(cf_calendar_t *cal)
     for (size_t i = 0; i < cal->years_count; i++)
         free_doc(cal->years[i].doc);
     free(cal->years);
+    free(cal->prov);
     free(cal);
 }
 
@@ -261,6 +271,97 @@ static int insert_year(cf_calendar_t *cal, const year_t *y)
     grown[at] = *y;
     cal->years_count++;
     return 0;
+}
+
+/* ---- provisional years (R11) ---------------------------------------------------- */
+
+/* Marks days [from, from + n) of y (day-of-year indexes) as holiday name; a day
+ * already a holiday (中秋节 on 国庆节) keeps its name joined with this one. */
+static void mark(year_t *y, int from, int n, const char *name)
+{
+    for (int d = from; d < from + n; d++) {
+        if (d < 0 || d >= 366)
+            continue;
+        if (y->kind[d] == CF_DAY_HOLIDAY && y->name[d] && strcmp(name, "国庆节") == 0)
+            y->name[d] = "国庆节、中秋节";
+        else if (y->kind[d] != CF_DAY_HOLIDAY)
+            y->name[d] = name;
+        y->kind[d] = CF_DAY_HOLIDAY;
+    }
+}
+
+static int doy(int year, cf_date_t d)
+{
+    return (int)(cf_date_to_days(d) - cf_date_to_days((cf_date_t){year, 1, 1}));
+}
+
+/* The rest days of 全国年节及纪念日放假办法 (2024 amendment) that can be computed
+ * ahead, over the weekends: see calendar.h. */
+static int fill_provisional(year_t *y)
+{
+    cf_date_t spring, qingming, duanwu, midautumn;
+    int v = y->year;
+    if (cf_lunar_date(v, 1, 1, &spring) || cf_solar_term_date(v, 15, &qingming) ||
+        cf_lunar_date(v, 5, 5, &duanwu) || cf_lunar_date(v, 8, 15, &midautumn))
+        return CF_EINVAL;
+    fill_weekends(y);
+    mark(y, 0, 1, "元旦");
+    mark(y, doy(v, spring) - 1, 4, "春节"); /* 除夕 to 正月初三 */
+    mark(y, doy(v, qingming), 1, "清明节");
+    mark(y, doy(v, (cf_date_t){v, 5, 1}), 2, "劳动节");
+    mark(y, doy(v, duanwu), 1, "端午节");
+    mark(y, doy(v, midautumn), 1, "中秋节");
+    mark(y, doy(v, (cf_date_t){v, 10, 1}), 3, "国庆节");
+    return 0;
+}
+
+/* Rebuilds cal->prov for the cal->provisional years after the last loaded one. */
+static int build_provisional(cf_calendar_t *cal)
+{
+    int n = cal->years_count ? cal->provisional : 0;
+    int last = cal->years_count ? cal->years[cal->years_count - 1].year : 0;
+    year_t *prov = n ? calloc((size_t)n, sizeof(*prov)) : NULL;
+    if (n && !prov)
+        return CF_ENOMEM;
+    for (int i = 0; i < n; i++) {
+        prov[i].year = last + 1 + i;
+        if (prov[i].year > 2199 || fill_provisional(&prov[i]) != 0) {
+            n = i; /* past what lunar.c computes: the horizon stops here */
+            break;
+        }
+    }
+    free(cal->prov);
+    cal->prov = prov;
+    cal->prov_count = (size_t)n;
+    return 0;
+}
+
+/* Exported, documented in calendar.h */
+int cf_calendar_set_provisional(cf_calendar_t *cal, int years)
+{
+    if (years < 0 || years > 50)
+        return CF_EINVAL;
+    cal->provisional = years;
+    int rc = build_provisional(cal);
+    if (rc != 0)
+        cal->provisional = 0;
+    return rc;
+}
+
+/* Exported, documented in calendar.h */
+int cf_calendar_is_provisional(const cf_calendar_t *cal, int year)
+{
+    for (size_t i = 0; i < cal->prov_count; i++)
+        if (cal->prov[i].year == year)
+            return 1;
+    return 0;
+}
+
+/* Exported, documented in calendar.h */
+void cf_calendar_horizon(const cf_calendar_t *cal, int *last, int *horizon)
+{
+    *last = cal->years_count ? cal->years[cal->years_count - 1].year : 0;
+    *horizon = cal->prov_count ? cal->prov[cal->prov_count - 1].year : *last;
 }
 
 /* Exported, documented in calendar.h */
@@ -288,10 +389,12 @@ int cf_calendar_load(cf_calendar_t *cal, const char *buf, size_t len, const char
         cf__yamlpos_free(&c.pos);
     }
     if (rc == 0)
-        rc = insert_year(cal, y);
+        rc = cf_chain_sha256_hex(buf, len, y->sha256) == 0 ? insert_year(cal, y) : CF_ENOMEM;
     if (rc != 0)
         free_doc(y->doc);
     free(y);
+    if (rc == 0 && cal->provisional && build_provisional(cal) != 0)
+        cal->provisional = 0; /* out of memory: no provisional years rather than stale ones */
     return rc;
 }
 
@@ -302,6 +405,9 @@ static const year_t *find_year(const cf_calendar_t *cal, int year)
     for (size_t i = 0; i < cal->years_count; i++)
         if (cal->years[i].year == year)
             return &cal->years[i];
+    for (size_t i = 0; i < cal->prov_count; i++)
+        if (cal->prov[i].year == year)
+            return &cal->prov[i];
     return NULL;
 }
 
@@ -329,6 +435,11 @@ static void years_text(const cf_calendar_t *cal, char *out, size_t size)
                                   cal->years[j].year);
         i = j;
     }
+    if (cal->prov_count == 1 && n < size)
+        snprintf(out + n, size - n, ", and %d provisional", cal->prov[0].year);
+    else if (cal->prov_count && n < size)
+        snprintf(out + n, size - n, ", and %d–%d provisional", cal->prov[0].year,
+                 cal->prov[cal->prov_count - 1].year);
 }
 
 /* Exported, documented in calendar.h */
@@ -362,4 +473,55 @@ int cf_calendar_is_workday(const cf_calendar_t *cal, cf_date_t d, cf_error_t *er
     if (rc != 0)
         return rc;
     return kind == CF_DAY_WORKDAY || kind == CF_DAY_ADJUSTED_WORKDAY;
+}
+
+/* Exported, documented in calendar.h */
+int cf_calendar_missing_year(const cf_calendar_t *cal, cf_time_t now)
+{
+    cf_date_t today = cf_time_china_date(now);
+    int last = cal->years_count ? cal->years[cal->years_count - 1].year : 0;
+    if (last < today.year)
+        return last ? last + 1 : today.year;
+    if (today.month >= 11 && last < today.year + 1)
+        return today.year + 1;
+    return 0;
+}
+
+/* Exported, documented in calendar.h */
+int cf_calendar_view(const cf_calendar_t *src, int last, cf_calendar_t **out)
+{
+    cf_calendar_t *cal;
+    if (cf_calendar_new(&cal) != 0)
+        return CF_ENOMEM;
+    size_t n = 0;
+    while (n < src->years_count && src->years[n].year <= last)
+        n++;
+    cal->years = n ? malloc(n * sizeof(*cal->years)) : NULL;
+    if (n && !cal->years) {
+        free(cal);
+        return CF_ENOMEM;
+    }
+    for (size_t i = 0; i < n; i++) {
+        cal->years[i] = src->years[i];
+        cal->years[i].doc = NULL; /* names borrowed from src's documents */
+    }
+    cal->years_count = n;
+    if (cf_calendar_set_provisional(cal, src->provisional) != 0) {
+        cf_calendar_free(cal);
+        return CF_ENOMEM;
+    }
+    *out = cal;
+    return 0;
+}
+
+/* Exported, documented in calendar.h */
+int cf_calendar_year_sha256(const cf_calendar_t *cal, int year, char out[65])
+{
+    for (size_t i = 0; i < cal->years_count; i++)
+        if (cal->years[i].year == year) {
+            memcpy(out, cal->years[i].sha256, 65);
+            return 1;
+        }
+    out[0] = '\0';
+    return 0;
 }

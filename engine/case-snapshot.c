@@ -10,7 +10,10 @@
  *    prev_state, facts, history, documents, done, version, head, opened_at,
  *    updated_at, closed_at, cause? (the 案由 record, only when the case has one),
  *    clocks: [{id, state, started_at, deadline, paused_at, stopped_at,
- *              extended, extensions}]}
+ *              extended, extensions, party, exclusions?, period?, counting?,
+ *              added?, provisional? [first, last]}]}
+ *   (the last four since counting version 2; absent in older snapshots, read
+ *    as a clock counted under version 1 with nothing provisional)
  */
 #include "case.h"
 #include "jsonw.h"
@@ -28,6 +31,17 @@ static json_t *clock_to_json(const cf_clock_rt_t *k)
                   "stopped_at", (json_int_t)k->stopped_at, "extended", k->extended, "extensions",
                   (int)k->extensions, "party", k->party);
     if (o && k->exclusions && json_object_set(o, "exclusions", k->exclusions) != 0) {
+        json_decref(o);
+        return NULL;
+    }
+    if (o && ((k->period && json_object_set_new(o, "period", json_string(k->period))) ||
+              json_object_set_new(o, "counting", json_integer(k->counting)) ||
+              json_object_set_new(o, "added", json_integer(k->added)) ||
+              (k->counted_from &&
+               json_object_set_new(o, "counted_from", json_integer(k->counted_from))) ||
+              (k->prov_first &&
+               json_object_set_new(o, "provisional",
+                                   json_pack("[i, i]", k->prov_first, k->prov_last))))) {
         json_decref(o);
         return NULL;
     }
@@ -98,6 +112,23 @@ static void put_clock(cf__jsonw_t *t, const cf_clock_rt_t *k)
     if (k->exclusions) {
         cf__jsonw_key(t, "exclusions");
         cf__jsonw_value(t, k->exclusions, 0);
+    }
+    put_opt(t, "period", k->period);
+    cf__jsonw_key(t, "counting");
+    cf__jsonw_int(t, k->counting);
+    cf__jsonw_key(t, "added");
+    cf__jsonw_int(t, k->added);
+    if (k->counted_from) {
+        cf__jsonw_key(t, "counted_from");
+        cf__jsonw_int(t, k->counted_from);
+    }
+    if (k->prov_first) {
+        cf__jsonw_key(t, "provisional");
+        cf__jsonw_text(t, "[");
+        cf__jsonw_int(t, k->prov_first);
+        cf__jsonw_text(t, ",");
+        cf__jsonw_int(t, k->prov_last);
+        cf__jsonw_text(t, "]");
     }
     cf__jsonw_text(t, "}");
 }
@@ -183,7 +214,8 @@ int cf_case_snapshot_buf(const cf_case_t *c, char **buf, size_t *cap)
 /* ---- reading it back ----------------------------------------------------------------- */
 
 static const char *const case_times[] = {"opened_at", "updated_at", "closed_at"};
-static const char *const clock_times[] = {"started_at", "deadline", "paused_at", "stopped_at"};
+static const char *const clock_times[] = {"started_at", "deadline", "paused_at", "stopped_at",
+                                           "counted_from"};
 
 /* The time at key: integer seconds, ISO 8601 text or null (0). -1 when missing
  * or anything else. */
@@ -214,6 +246,17 @@ static int clock_from_json(cf_clock_rt_t *k, const json_t *j)
         return CF_EPARSE;
     k->extensions = (unsigned)extensions;
     k->party = party;
+    const char *period = json_string_value(json_object_get(j, "period"));
+    k->counting = (int)json_integer_value(json_object_get(j, "counting"));
+    k->counting = k->counting ? k->counting : 1;
+    k->added = json_integer_value(json_object_get(j, "added"));
+    if (json_object_get(j, "counted_from") && time_field(j, "counted_from", &k->counted_from) != 0)
+        return CF_EPARSE;
+    const json_t *prov = json_object_get(j, "provisional");
+    k->prov_first = (int)json_integer_value(json_array_get(prov, 0));
+    k->prov_last = (int)json_integer_value(json_array_get(prov, 1));
+    if (period && !(k->period = strdup(period)))
+        return CF_ENOMEM;
     json_t *exclusions = json_object_get(j, "exclusions");
     if (exclusions && !(k->exclusions = json_deep_copy(exclusions)))
         return CF_ENOMEM;

@@ -37,6 +37,7 @@ static void clock_dispose(cf_clock_rt_t *k)
 {
     free(k->id);
     free(k->extended);
+    free(k->period);
     json_decref(k->exclusions);
 }
 
@@ -69,8 +70,11 @@ static int copy_clock(cf_clock_rt_t *dst, const cf_clock_rt_t *src)
     *dst = *src;
     dst->id = strdup(src->id);
     dst->extended = dup_or_null(src->extended);
+    dst->period = dup_or_null(src->period);
     dst->exclusions = json_incref(src->exclusions);
-    return dst->id && (dst->extended || !src->extended) ? 0 : CF_ENOMEM;
+    return dst->id && (dst->extended || !src->extended) && (dst->period || !src->period)
+               ? 0
+               : CF_ENOMEM;
 }
 
 /* Exported, documented in case.h. Field by field, in the order of cf_case_t: a
@@ -135,6 +139,30 @@ const cf_clock_rt_t *cf_case_clock(const cf_case_t *c, const char *id)
         if (strcmp(c->clocks[i].id, id) == 0)
             return &c->clocks[i];
     return NULL;
+}
+
+/* Exported, documented in case.h */
+json_t *cf_clock_provisional_json(const cf_clock_rt_t *k)
+{
+    json_t *years = k->prov_first ? json_array() : NULL;
+    for (int y = k->prov_first; years && y <= k->prov_last; y++)
+        if (json_array_append_new(years, json_integer(y)) != 0) {
+            json_decref(years);
+            return NULL;
+        }
+    return years;
+}
+
+/* Exported, documented in case.h */
+int cf_clock_provisional_text(const cf_clock_rt_t *k, char *out, size_t size)
+{
+    if (!k->prov_first)
+        snprintf(out, size, "%s", "");
+    else if (k->prov_first == k->prov_last)
+        snprintf(out, size, "%d", k->prov_first);
+    else
+        snprintf(out, size, "%d–%d", k->prov_first, k->prov_last);
+    return k->prov_first != 0;
 }
 
 /* Exported, documented in case.h */
@@ -263,7 +291,12 @@ static int apply_transition(cf_case_t *c, const json_t *ev, cf_error_t *err)
     if (c->closed_at)
         return cf_error_set(err, CF_ECORRUPT, NULL, 0, 0, "transition '%s' after the case closed",
                             action);
+    const json_t *cause = json_object_get(ev, "cause"); /* a 案由 bound by this step */
+    if (cause && !json_is_object(cause))
+        return cf_error_set(err, CF_ECORRUPT, NULL, 0, 0, "transition with a malformed cause");
     int rc = merge_facts(c, ev);
+    if (rc == 0 && cause && !c->cause && !(c->cause = json_deep_copy(cause)))
+        rc = CF_ENOMEM;
     if (rc == 0)
         rc = json_array_append_new(c->done, json_string(action)) ? CF_ENOMEM : 0;
     if (rc == 0)
@@ -273,6 +306,23 @@ static int apply_transition(cf_case_t *c, const json_t *ev, cf_error_t *err)
     if (rc == 0 && json_is_true(json_object_get(ev, "terminal")))
         time_of(ev, "at", &c->closed_at);
     return rc;
+}
+
+/* The amount of a period field ("5 days" -> 5), 0 when absent or unreadable. */
+static int64_t amount_of(const json_t *ev, const char *key)
+{
+    const char *text = str_of(ev, key);
+    long long n = text ? strtoll(text, NULL, 10) : 0;
+    return n > 0 ? n : 0;
+}
+
+/* The event's provisional years ([2027, 2028]): OUT first and last, 0 when none. */
+static void provisional_of(const json_t *ev, int *first, int *last)
+{
+    const json_t *years = json_object_get(ev, "provisional");
+    size_t n = json_array_size(years);
+    *first = n ? (int)json_integer_value(json_array_get(years, 0)) : 0;
+    *last = n ? (int)json_integer_value(json_array_get(years, n - 1)) : 0;
 }
 
 static int apply_clock(cf_case_t *c, const char *type, const json_t *ev, cf_error_t *err)
@@ -299,10 +349,18 @@ static int apply_clock(cf_case_t *c, const char *type, const json_t *ev, cf_erro
     if (strcmp(type, "clock.started") == 0) {
         k->state = CF_CLOCK_RUNNING;
         k->started_at = at;
+        k->counted_from = 0;
+        if (str_of(ev, "from") && time_of(ev, "from", &k->counted_from) != 0)
+            return cf_error_set(err, CF_ECORRUPT, NULL, 0, 0, "clock event with a bad 'from'");
         k->party = json_is_true(json_object_get(ev, "party"));
         k->extensions = 0;
         free(k->extended);
         k->extended = NULL;
+        k->counting = (int)json_integer_value(json_object_get(ev, "counting"));
+        k->counting = k->counting ? k->counting : 1;
+        k->added = 0;
+        if (set_str(&k->period, str_of(ev, "period")) != 0)
+            return CF_ENOMEM;
     } else if (strcmp(type, "clock.stopped") == 0) {
         k->state = outcome;
         k->stopped_at = at;
@@ -311,6 +369,7 @@ static int apply_clock(cf_case_t *c, const char *type, const json_t *ev, cf_erro
         k->paused_at = at;
     } else if (strcmp(type, "clock.resumed") == 0) {
         k->state = CF_CLOCK_RUNNING;
+        k->added += amount_of(ev, "paused_for");
     } else if (strcmp(type, "clock.extended") == 0) {
         k->extensions++;
         if (set_str(&k->extended, str_of(ev, "total")) != 0)
@@ -321,13 +380,16 @@ static int apply_clock(cf_case_t *c, const char *type, const json_t *ev, cf_erro
             return CF_ENOMEM;
         json_decref(k->exclusions); /* a new array: copies of the case share the old one */
         k->exclusions = list;
+        k->added += amount_of(ev, "excluded");
         if (json_array_append_new(k->exclusions,
                                   json_pack("{s:s?, s:s?, s:s?}", "from", str_of(ev, "from"), "to",
                                             str_of(ev, "to"), "reason", str_of(ev, "reason"))))
             return CF_ENOMEM;
     }
-    if (has_deadline)
+    if (has_deadline) {
         k->deadline = deadline;
+        provisional_of(ev, &k->prov_first, &k->prov_last);
+    }
     return 0;
 }
 

@@ -32,16 +32,28 @@
  *                  parent, state, facts {}, cause? {dictionary, id, subject {id,
  *                  name}, name, situation, text} (the 案由, cause.h; absent if none)
  *   transition:    action, label, from, to, facts {new values}, documents
- *                  {name: {sha256, size, file}}
+ *                  {name: {sha256, size, file}}, cause? (the 案由 record this step
+ *                  bound, as case.opened's: filing under a dictionary situation)
  *   clock.started: clock, period ("7 working_days"), deadline, party (bool),
  *                  from (the other clock's deadline it was counted from; only for a
- *                  clock with from_end_of)
+ *                  clock with from_end_of),
+ *                  counting (int: the counting rules' version; absent in events
+ *                  recorded before version 2, which means 1), provisional? ([2027]:
+ *                  the years the deadline was counted on the provisional
+ *                  calendar, R11; absent when every day counted was loaded)
+ *   Every clock event with a deadline may carry provisional; its absence means
+ *   the deadline is settled. Counting versions (docs/legal-periods.md): 1 added
+ *   suspension, exclusions and extensions to the deadline already rolled off a
+ *   rest day; 2 counts the period plus all of them once from the start (R8).
  *   clock.stopped: clock, outcome ("met" | "breached" | "lapsed" | "ended"),
  *                  deadline
  *   clock.paused:  clock
  *   clock.resumed: clock, paused_for ("3 working_days"), deadline (moved)
  *   clock.extended: clock, by ("30 days"), total, deadline (moved), reason
  *   clock.excluded: clock, from, to, reason, excluded ("10 days"), deadline (moved)
+ *   clock.recomputed: clock, was (the deadline before), deadline, calendar {year,
+ *                  sha256 of its source}: a calendar year was loaded that the
+ *                  provisional deadline had assumed (R11)
  *   alert:         clock, point ("warning" | "deadline"), deadline, late (bool)
  */
 #ifndef CF_CASE_H
@@ -75,6 +87,12 @@ typedef struct cf_clock_rt_s {
     unsigned extensions;  /* how many extensions granted */
     int party;            /* a period the party keeps (hearing request, payment), not the agency */
     json_t *exclusions;   /* [{from, to, reason}] whose time did not count, or NULL */
+    char *period;         /* the period it was started with, "90 days", or NULL (old events) */
+    int counting;         /* counting rules version it was started under (1 or 2) */
+    int64_t added;        /* time excluded and suspended so far, in its unit (days for months) */
+    int prov_first;       /* its deadline counted on provisional years prov_first..prov_last */
+    int prov_last;        /* (R11); 0 and 0 when settled */
+    cf_time_t counted_from; /* a from_end_of clock: the instant counted from; 0 otherwise */
 } cf_clock_rt_t;
 
 typedef struct cf_case_s {
@@ -134,6 +152,15 @@ int cf_case_append_body(cf_case_t *c, json_t *event, char **body, cf_error_t *er
 
 /* The clock runtime named id, or NULL. Borrowed. */
 const cf_clock_rt_t *cf_case_clock(const cf_case_t *c, const char *id);
+
+/* The years k's deadline assumed on the provisional calendar (R11) as a JSON
+ * array, [2027] or [2027, 2028]: a new reference, or NULL when the deadline is
+ * settled (or on ENOMEM). */
+json_t *cf_clock_provisional_json(const cf_clock_rt_t *k);
+
+/* The same as text into out ("2027", "2027–2028"); returns 1, or 0 (out "")
+ * when the deadline is settled. */
+int cf_clock_provisional_text(const cf_clock_rt_t *k, char *out, size_t size);
 
 /* 1 if events (an array) holds an event whose "type" starts with type_prefix
  * ("clock." for any clock event, "clock.stopped" for a stop) and whose "clock"

@@ -16,6 +16,17 @@
  *   RUNNING/PAUSED --extend (approver, before the deadline, within max)--> same
  * A stopped clock may be started again by a later start action (a second notice,
  * say); its extensions then count afresh.
+ *
+ * Counting (versioned, case.h): a clock started under version 2 always has the
+ * deadline cf_engine_clock_deadline gives -- its period, extensions, excluded
+ * and suspended time counted once from its start and rolled off a rest day once
+ * (R8, issue 18) -- and every event that moves it recounts from scratch, so a
+ * calendar loaded later (cf_engine_recompute) uses the same function. A clock
+ * started under version 1 (events recorded before) keeps adding to its rolled
+ * deadline, so that its case replays as recorded; the audit reports what
+ * version 2 would have given. Rejected: migrating running version-1 clocks on
+ * the next event (the replay could no longer tell which rule made a deadline).
+ * A deadline that needed provisional years (R11) says so in its event.
  */
 #include "engine-int.h"
 
@@ -83,6 +94,82 @@ static int range_error(cf_refusal_t *why, const cf_wf_clock_t *def, const cf_err
     return cf__refuse(why, CF_ERANGE, "clock '%s' (%s): %s", def->id, def->name, err->text);
 }
 
+/* The unit excluded and suspended time is counted in: the clock's own, days for a
+ * month clock. */
+static cf_unit_t added_unit(const cf_wf_clock_t *def)
+{
+    return def->period.unit == CF_UNIT_MONTHS ? CF_UNIT_DAYS : def->period.unit;
+}
+
+/* Sets "deadline", "counting" and, when it needed provisional years, "provisional"
+ * on ev from a count. Returns 0 or nonzero on ENOMEM. */
+static int set_count(json_t *ev, const cf_count_t *n)
+{
+    if (set_time(ev, "deadline", n->deadline) ||
+        json_object_set_new(ev, "counting", json_integer(2)))
+        return -1;
+    if (!n->provisional_first)
+        return 0;
+    json_t *years = json_array();
+    for (int y = n->provisional_first; years && y <= n->provisional_last; y++)
+        if (json_array_append_new(years, json_integer(y)) != 0) {
+            json_decref(years);
+            years = NULL;
+        }
+    return years ? json_object_set_new(ev, "provisional", years) : -1;
+}
+
+/* Exported, documented in engine.h */
+int cf_engine_clock_deadline(const cf_wf_clock_t *def, const cf_calendar_t *cal,
+                             const cf_clock_rt_t *k, const cf_period_t *extension, int64_t added,
+                             cf_count_t *out, cf_explain_cb explain, void *ctx, cf_error_t *err)
+{
+    cf_period_part_t parts[3];
+    size_t n = 0;
+    if (!k->period || cf_period_parse(k->period, &parts[0].period, err) != 0)
+        return cf_error_set(err, CF_EINVAL, NULL, 0, 0, "clock '%s' has no recorded period", k->id);
+    parts[n++].label = NULL;
+    if (extension && extension->amount > 0)
+        parts[n++] = (cf_period_part_t){*extension, "extension"};
+    if (added > 0)
+        parts[n++] = (cf_period_part_t){{added, added_unit(def)}, "excluded or suspended"};
+    /* a from_end_of clock counts from the other clock's end, recorded at its start */
+    cf_time_t base = k->counted_from ? k->counted_from : k->started_at;
+    return cf_period_count(cal, base, parts, n, out, explain, ctx, err);
+}
+
+/* The extension granted so far on k, in its rule's unit ({0, days} when none). */
+static cf_period_t extension_of(const cf_wf_clock_t *def, const cf_clock_rt_t *k)
+{
+    cf_period_t granted = {0,
+                           def->extension ? cf_wf_period(def->extension->max).unit : CF_UNIT_DAYS};
+    if (k->extended)
+        cf_period_parse(k->extended, &granted, NULL);
+    return granted;
+}
+
+/* The deadline of k under its counting version, with `extension` granted in
+ * total and `more` time newly excluded or suspended, or, under version 1,
+ * `legacy` added to its rolled deadline. OUT *out. */
+static int moved_deadline(const cf_wf_clock_t *def, const cf_calendar_t *cal,
+                          const cf_clock_rt_t *k, const cf_period_t *extension, int64_t more,
+                          cf_period_t legacy, cf_count_t *out, cf_error_t *err)
+{
+    if (k->counting >= 2)
+        return cf_engine_clock_deadline(def, cal, k, extension, k->added + more, out, NULL, NULL,
+                                        err);
+    *out = (cf_count_t){k->deadline, 0, 0};
+    if (legacy.amount <= 0)
+        return 0;
+    return cf_period_add(cal, k->deadline, legacy, &out->deadline, NULL, NULL, err);
+}
+
+/* set_count for a version-2 count; only the deadline for a version-1 clock. */
+static int set_moved(json_t *ev, const cf_clock_rt_t *k, const cf_count_t *n)
+{
+    return k->counting >= 2 ? set_count(ev, n) : set_time(ev, "deadline", n->deadline);
+}
+
 static int do_stop(const cf_case_t *c, const cf_wf_clock_t *def, const cf_clock_rt_t *k,
                    cf_time_t at, const char *actor, const char *role, json_t *events)
 {
@@ -122,21 +209,22 @@ static int do_start(const cf_case_t *c, const cf_wf_clock_t *def, const cf_calen
                     const json_t *matter, cf_time_t at, const char *actor, const char *role,
                     json_t *events, cf_refusal_t *why)
 {
-    cf_period_t p = clock_period(def, matter);
-    cf_time_t deadline, from;
+    cf_period_part_t part = {clock_period(def, matter), NULL};
+    cf_count_t n;
+    cf_time_t from;
     cf_error_t err;
     int rc = start_base(c, def, at, &from, why);
     if (rc != 0)
         return rc;
-    if (cf_period_add(cal, from, p, &deadline, NULL, NULL, &err) != 0)
+    if (cf_period_count(cal, from, &part, 1, &n, NULL, NULL, &err) != 0)
         return range_error(why, def, &err);
     char text[64];
-    cf_period_format(p, text, sizeof(text));
+    cf_period_format(part.period, text, sizeof(text));
     json_t *ev = clock_event(c, events, "clock.started", def, at, actor, role);
     if (ev &&
         (json_object_set_new(ev, "period", json_string(text)) ||
          (def->party && json_object_set_new(ev, "party", json_true())) ||
-         (def->from_end_of && set_time(ev, "from", from)) || set_time(ev, "deadline", deadline))) {
+         (def->from_end_of && set_time(ev, "from", from)) || set_count(ev, &n))) {
         json_decref(ev);
         ev = NULL;
     }
@@ -149,18 +237,18 @@ static int do_resume(const cf_case_t *c, const cf_wf_clock_t *def, const cf_cloc
                      const cf_calendar_t *cal, cf_time_t at, const char *actor, const char *role,
                      json_t *events, cf_refusal_t *why)
 {
-    cf_period_t paused = {0, def->period.unit == CF_UNIT_MONTHS ? CF_UNIT_DAYS : def->period.unit};
-    cf_time_t deadline = k->deadline;
+    cf_period_t paused = {0, added_unit(def)};
+    cf_period_t ext = extension_of(def, k);
+    cf_count_t n;
     cf_error_t err;
     if (cf_period_elapsed(cal, k->paused_at, at, paused.unit, &paused.amount, &err) != 0)
         return range_error(why, def, &err);
-    if (paused.amount > 0 && cf_period_add(cal, k->deadline, paused, &deadline, NULL, NULL, &err))
+    if (moved_deadline(def, cal, k, &ext, paused.amount, paused, &n, &err) != 0)
         return range_error(why, def, &err);
     char text[64];
     cf_period_format(paused, text, sizeof(text));
     json_t *ev = clock_event(c, events, "clock.resumed", def, at, actor, role);
-    if (ev && (json_object_set_new(ev, "paused_for", json_string(text)) ||
-               set_time(ev, "deadline", deadline))) {
+    if (ev && (json_object_set_new(ev, "paused_for", json_string(text)) || set_moved(ev, k, &n))) {
         json_decref(ev);
         ev = NULL;
     }
@@ -302,9 +390,9 @@ int cf_engine_extend(const cf_workflow_t *wf, const cf_calendar_t *cal, const cf
     int rc = extension_allowed(c, def, k, req, &total, why);
     if (rc != 0)
         return rc;
-    cf_time_t deadline;
+    cf_count_t n;
     cf_error_t err;
-    if (cf_period_add(cal, k->deadline, req->by, &deadline, NULL, NULL, &err) != 0)
+    if (moved_deadline(def, cal, k, &total, 0, req->by, &n, &err) != 0)
         return range_error(why, def, &err);
     char by[64], sum[64];
     cf_period_format(req->by, by, sizeof(by));
@@ -315,13 +403,68 @@ int cf_engine_extend(const cf_workflow_t *wf, const cf_calendar_t *cal, const cf
     if (!ev || json_object_set_new(ev, "by", json_string(by)) ||
         json_object_set_new(ev, "total", json_string(sum)) ||
         json_object_set_new(ev, "reason", json_string(req->reason ? req->reason : "")) ||
-        set_time(ev, "deadline", deadline)) {
+        set_moved(ev, k, &n)) {
         json_decref(ev);
         ev = NULL;
     }
     if (!out || add_event(out, ev) != 0) { /* add_event consumes ev either way */
         json_decref(out);
         return CF_ENOMEM;
+    }
+    *events = out;
+    return 0;
+}
+
+/* ---- recomputation when a calendar year is loaded (R11) ---------------------------- */
+
+/* One clock.recomputed event for k if its deadline counted on cal differs from the
+ * recorded one or is no longer provisional; nothing otherwise. */
+static int recompute_one(const cf_wf_clock_t *def, const cf_calendar_t *cal, const cf_case_t *c,
+                         const cf_clock_rt_t *k, const cf_recompute_t *req, json_t *events,
+                         cf_refusal_t *why)
+{
+    cf_period_t ext = extension_of(def, k);
+    cf_count_t n;
+    cf_error_t err;
+    if (cf_engine_clock_deadline(def, cal, k, &ext, k->added, &n, NULL, NULL, &err) != 0)
+        return range_error(why, def, &err);
+    if (n.deadline == k->deadline && n.provisional_first == k->prov_first &&
+        n.provisional_last == k->prov_last)
+        return 0;
+    json_t *ev = clock_event(c, events, "clock.recomputed", def, req->at, req->actor, "system");
+    json_t *calendar = json_pack("{s:i, s:s}", "year", req->year, "sha256", req->sha256);
+    if (!ev || !calendar || set_time(ev, "was", k->deadline) || set_count(ev, &n) ||
+        json_object_set_new(ev, "calendar", calendar)) {
+        if (!ev)
+            json_decref(calendar);
+        json_decref(ev);
+        ev = NULL;
+    }
+    return add_event(events, ev);
+}
+
+/* Exported, documented in engine.h */
+int cf_engine_recompute(const cf_workflow_t *wf, const cf_calendar_t *cal, const cf_case_t *c,
+                        const cf_recompute_t *req, json_t **events, cf_refusal_t *why)
+{
+    if (why)
+        memset(why, 0, sizeof(*why));
+    json_t *out = json_array();
+    if (!out)
+        return CF_ENOMEM;
+    for (unsigned i = 0; i < c->clocks_count; i++) {
+        const cf_clock_rt_t *k = &c->clocks[i];
+        const cf_wf_clock_t *def = cf_workflow_clock(wf, k->id);
+        if (!def || k->counting < 2 ||
+            (k->state != CF_CLOCK_RUNNING && k->state != CF_CLOCK_PAUSED))
+            continue;
+        if (!req->replace && !k->prov_first)
+            continue; /* settled on loaded years: a new year cannot move it */
+        int rc = recompute_one(def, cal, c, k, req, out, why);
+        if (rc != 0) {
+            json_decref(out);
+            return rc;
+        }
     }
     *events = out;
     return 0;
@@ -460,18 +603,15 @@ int cf_engine_exclude(const cf_workflow_t *wf, const cf_calendar_t *cal, const c
         return cf__refuse(why, CF_ECLOSED, "case %lld is closed", (long long)c->id);
     const cf_clock_rt_t *k = cf_case_clock(c, def->id);
     int rc = exclusion_allowed(def, k, req, why);
-    cf_period_t excluded = {0,
-                            def->period.unit == CF_UNIT_MONTHS ? CF_UNIT_DAYS : def->period.unit};
-    cf_time_t deadline = rc == 0 ? k->deadline : 0;
+    cf_period_t excluded = {0, added_unit(def)};
+    cf_count_t n;
     cf_error_t err;
-    if (rc == 0 &&
-        cf_period_elapsed(cal, req->from, req->to, excluded.unit, &excluded.amount, &err))
-        return range_error(why, def, &err);
-    if (rc == 0 && excluded.amount > 0 &&
-        cf_period_add(cal, k->deadline, excluded, &deadline, NULL, NULL, &err) != 0)
-        return range_error(why, def, &err);
     if (rc != 0)
         return rc;
+    cf_period_t ext = extension_of(def, k);
+    if (cf_period_elapsed(cal, req->from, req->to, excluded.unit, &excluded.amount, &err) ||
+        moved_deadline(def, cal, k, &ext, excluded.amount, excluded, &n, &err))
+        return range_error(why, def, &err);
     char text[64];
     cf_period_format(excluded, text, sizeof(text));
     json_t *out = json_array();
@@ -479,8 +619,7 @@ int cf_engine_exclude(const cf_workflow_t *wf, const cf_calendar_t *cal, const c
         out ? clock_event(c, out, "clock.excluded", def, req->at, req->actor, req->role) : NULL;
     if (!ev || set_time(ev, "from", req->from) || set_time(ev, "to", req->to) ||
         json_object_set_new(ev, "reason", json_string(req->reason)) ||
-        json_object_set_new(ev, "excluded", json_string(text)) ||
-        set_time(ev, "deadline", deadline)) {
+        json_object_set_new(ev, "excluded", json_string(text)) || set_moved(ev, k, &n)) {
         json_decref(ev);
         ev = NULL;
     }

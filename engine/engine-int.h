@@ -29,4 +29,27 @@ int cf__clock_effects(const cf_workflow_t *wf, const cf_calendar_t *cal, const c
 int cf__clock_end_all(const cf_workflow_t *wf, const cf_case_t *c, cf_time_t at, const char *actor,
                       const char *role, json_t *events);
 
+/* party.c. At opening: the party's kind (cf_engine_party_kind) written into the
+ * case.opened event ev (party.kind, and the fact party_type when the workflow declares
+ * it), and the fact cause naming the situation when opened under a 案由 (req->cause);
+ * refuses (CF_EINVALID) a party type the workflow does not map, and a fact
+ * party_type given with the opening. Returns 0, CF_EINVALID or CF_ENOMEM. */
+int cf__party_open(const cf_workflow_t *wf, const cf_open_t *req, json_t *ev, cf_refusal_t *why);
+/* On an action: refuses (CF_EINVALID) a fact party_type other than the case's. */
+int cf__party_act(const cf_workflow_t *wf, const cf_case_t *c, const cf_act_t *req,
+                  cf_refusal_t *why);
+/* Refuses (CF_EINVALID) a fact given with an action its declaration's only_by does not
+ * list (officers: only filing, adding an officer, recusal). */
+int cf__facts_only_by(const cf_workflow_t *wf, const cf_act_t *req, cf_refusal_t *why);
+/* Refuses (CF_EREFUSED, rule children-closed) an action the workflow's children_closed
+ * lists while req->children holds a case, naming each. */
+int cf__children_act(const cf_workflow_t *wf, const cf_act_t *req, cf_refusal_t *why);
+/* On an action that binds a 案由 (req->cause): refuses (CF_EREFUSED, rule
+ * cause-subject) a party whose type is not the cause's subject type, and a case
+ * already bound to another situation. */
+int cf__cause_act(const cf_case_t *c, const cf_act_t *req, cf_refusal_t *why);
+/* Replaces, in facts (guard input, not the record), every amount fact by its number of
+ * yuan, so guards compare it with literals written in yuan. 0 or CF_ENOMEM. */
+int cf__amounts_as_yuan(const cf_workflow_t *wf, json_t *facts);
+
 #endif

@@ -7,6 +7,7 @@
  */
 #include "engine.h"
 #include "engine-int.h"
+#include "money.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -21,6 +22,7 @@ int cf__refuse(cf_refusal_t *why, int code, const char *fmt, ...)
         va_start(ap, fmt);
         vsnprintf(why->text, sizeof(why->text), fmt, ap);
         va_end(ap);
+        cf_utf8_clip(why->text);
     }
     return code;
 }
@@ -49,7 +51,13 @@ json_t *cf__event_new(const cf_case_t *c, size_t already, const char *type, cf_t
 
 static const char *type_name(cf_fact_type_t t)
 {
-    static const char *const names[] = {"number", "string", "bool", "date", "list (a JSON array)"};
+    static const char *const names[] = {
+        "number",
+        "string",
+        "bool",
+        "date",
+        "list (a JSON array)",
+        "amount (yuan as a decimal string with at most two decimals, e.g. \"20000.00\")"};
     return names[t];
 }
 
@@ -84,6 +92,15 @@ int cf_engine_fact_from_text(const cf_workflow_t *wf, const char *name, const ch
     case CF_FACT_STRING:
         v = json_string(text);
         break;
+    case CF_FACT_AMOUNT: {
+        int64_t fen;
+        char canon[CF_MONEY_BUFSZ];
+        cf_error_t why;
+        if (cf_money_parse(text, &fen, &why) != 0) /* says what is wrong with the amount */
+            return cf_error_set(err, CF_EINVALID, NULL, 0, 0, "fact '%s': %s", name, why.text);
+        v = json_string(cf_money_format(fen, canon));
+        break;
+    }
     case CF_FACT_LIST:
         v = json_loads(text, JSON_DECODE_ANY, NULL);
         if (v && !json_is_array(v)) {
@@ -112,6 +129,8 @@ static int fact_type_ok(cf_fact_type_t t, const json_t *v)
         return json_is_string(v);
     case CF_FACT_LIST:
         return json_is_array(v);
+    case CF_FACT_AMOUNT:
+        return json_is_string(v) && cf_money_is_canonical(json_string_value(v));
     }
     return 0;
 }
@@ -198,7 +217,7 @@ typedef struct guard_ctx_s {
     const cf_case_t *c;
     const char *action;
     const json_t *new_facts;
-    cf_time_t at; /* the action's time: "now" for elapsed() */
+    cf_time_t at; /* the instant of the action: "now" for elapsed() and running() */
 } guard_ctx_t;
 
 static int done_cb(void *ctx, const char *action)
@@ -212,20 +231,33 @@ static int done_cb(void *ctx, const char *action)
     return 0;
 }
 
+/* A number, or an amount (as yuan, like cf__amounts_as_yuan): 1 and OUT *x, or 0. */
+static int number_of(const json_t *v, double *x)
+{
+    int64_t fen;
+    if (json_is_number(v))
+        *x = json_number_value(v);
+    else if (json_is_string(v) && cf_money_parse(json_string_value(v), &fen, NULL) == 0)
+        *x = (double)fen / 100.0;
+    else
+        return 0;
+    return 1;
+}
+
 static int lowest_cb(void *ctx, const char *fact, double *out)
 {
     guard_ctx_t *g = ctx;
     int found = 0;
     size_t i;
     json_t *v;
+    double x;
     json_array_foreach(json_object_get(g->c->history, fact), i, v)
     {
-        if (json_is_number(v) && (!found || json_number_value(v) < *out))
-            *out = json_number_value(v), found = 1;
+        if (number_of(v, &x) && (!found || x < *out))
+            *out = x, found = 1;
     }
-    json_t *now = json_object_get(g->new_facts, fact);
-    if (json_is_number(now) && (!found || json_number_value(now) < *out))
-        *out = json_number_value(now), found = 1;
+    if (number_of(json_object_get(g->new_facts, fact), &x) && (!found || x < *out))
+        *out = x, found = 1;
     return found ? 0 : CF_ENOTFOUND;
 }
 
@@ -240,6 +272,64 @@ static int elapsed_cb(void *ctx, const char *clock)
     return k && k->state != CF_CLOCK_IDLE && k->state != CF_CLOCK_PAUSED && g->at > k->deadline;
 }
 
+/* running(clock): started, not stopped, and its deadline not passed at the action's
+ * instant (a paused clock has no deadline running out: it counts as running). */
+static int running_cb(void *ctx, const char *clock)
+{
+    guard_ctx_t *g = ctx;
+    const cf_clock_rt_t *k = cf_case_clock(g->c, clock);
+    return k &&
+           (k->state == CF_CLOCK_PAUSED || (k->state == CF_CLOCK_RUNNING && g->at <= k->deadline));
+}
+
+/* total(fact): the sum, in fen, of every value the fact was given (the history) and
+ * the value given now; amounts and numbers alike. */
+static int total_cb(void *ctx, const char *fact, double *out)
+{
+    guard_ctx_t *g = ctx;
+    int64_t sum = 0, fen;
+    int found = 0;
+    size_t i;
+    json_t *v;
+    json_t *now = json_object_get(g->new_facts, fact);
+    json_array_foreach(json_object_get(g->c->history, fact), i, v)
+    {
+        if (json_is_string(v) && cf_money_parse(json_string_value(v), &fen, NULL) == 0)
+            sum += fen, found = 1;
+        else if (json_is_number(v))
+            sum += (int64_t)(json_number_value(v) * 100.0), found = 1;
+    }
+    if (json_is_string(now) && cf_money_parse(json_string_value(now), &fen, NULL) == 0)
+        sum += fen, found = 1;
+    *out = (double)sum / 100.0;
+    return found ? 0 : CF_ENOTFOUND;
+}
+
+/* owed(fact, clock): the amount (the value given now, else the case's) plus the
+ * surcharge of 行政处罚法 第七十二条 for each whole day (or part of one) after the
+ * clock's deadline up to the action, or to when the clock was paused (复议、诉讼,
+ * 第七十三条) or stopped. */
+static int owed_cb(void *ctx, const char *fact, const char *clock, double *out)
+{
+    guard_ctx_t *g = ctx;
+    const json_t *v = json_object_get(g->new_facts, fact);
+    int64_t fen, days = 0;
+    if (!v)
+        v = json_object_get(g->c->facts, fact);
+    if (!json_is_string(v) || cf_money_parse(json_string_value(v), &fen, NULL) != 0)
+        return CF_ENOTFOUND;
+    const cf_clock_rt_t *k = cf_case_clock(g->c, clock);
+    cf_time_t end = !k                             ? 0
+                    : k->state == CF_CLOCK_RUNNING ? g->at
+                    : k->state == CF_CLOCK_PAUSED  ? k->paused_at
+                    : k->state == CF_CLOCK_IDLE    ? 0
+                                                   : k->stopped_at;
+    if (k && end > k->deadline)
+        days = (end - k->deadline - 1) / 86400 + 1;
+    *out = (double)(fen + cf_money_surcharge(fen, days)) / 100.0;
+    return 0;
+}
+
 /* 1 if g holds for the case with facts merged in; 0 if not. */
 static int holds(const cf_guard_t *g, const cf_case_t *c, const cf_act_t *req, json_t *merged)
 {
@@ -249,6 +339,9 @@ static int holds(const cf_guard_t *g, const cf_case_t *c, const cf_act_t *req, j
                           .role = req->role,
                           .done = done_cb,
                           .lowest = lowest_cb,
+                          .running = running_cb,
+                          .total = total_cb,
+                          .owed = owed_cb,
                           .ctx = &ctx,
                           .elapsed = elapsed_cb};
     int result = 0;
@@ -324,6 +417,8 @@ static int check_rules(const cf_workflow_t *wf, const cf_case_t *c, const cf_act
         if (why) {
             snprintf(why->rule, sizeof(why->rule), "%s", r->id);
             snprintf(why->article, sizeof(why->article), "%s", r->article);
+            cf_utf8_clip(why->rule);
+            cf_utf8_clip(why->article);
         }
         return cf__refuse(why, CF_EREFUSED, "%s（%s）", r->message, r->article);
     }
@@ -347,7 +442,8 @@ static json_t *transition_event(const cf_workflow_t *wf, const cf_case_t *c,
         json_object_set_new(ev, "from", json_string(c->state)) ||
         json_object_set_new(ev, "to", json_string(to)) || json_object_set_new(ev, "facts", facts) ||
         json_object_set_new(ev, "documents", docs) ||
-        (target && target->terminal && json_object_set_new(ev, "terminal", json_true()))) {
+        (target && target->terminal && json_object_set_new(ev, "terminal", json_true())) ||
+        (req->cause && !c->cause && json_object_set_new(ev, "cause", json_deep_copy(req->cause)))) {
         json_decref(ev);
         return NULL;
     }
@@ -415,8 +511,12 @@ int cf_engine_act(const cf_workflow_t *wf, const cf_calendar_t *cal, const cf_ca
     int rc = precheck(wf, c, req, why);
     if (rc != 0)
         return rc;
+    if ((rc = cf__party_act(wf, c, req, why)) != 0 || (rc = cf__facts_only_by(wf, req, why)) != 0 ||
+        (rc = cf__cause_act(c, req, why)) != 0 || (rc = cf__children_act(wf, req, why)) != 0)
+        return rc;
     json_t *merged = json_copy(c->facts); /* only its top level changes */
-    if (!merged || (req->facts && json_object_update(merged, (json_t *)req->facts) != 0)) {
+    if (!merged || (req->facts && json_object_update(merged, (json_t *)req->facts) != 0) ||
+        cf__amounts_as_yuan(wf, merged) != 0) {
         json_decref(merged);
         return CF_ENOMEM;
     }
@@ -459,6 +559,8 @@ int cf_engine_open(const cf_workflow_t *wf, const cf_calendar_t *cal, const cf_o
                              req->facts ? json_deep_copy(req->facts) : json_object()) ||
          (req->cause && json_object_set_new(ev, "cause", json_deep_copy(req->cause)))))
         rc = CF_ENOMEM;
+    if (rc == 0)
+        rc = cf__party_open(wf, req, ev, why);
     if (rc == 0 && json_array_append_new(out, ev) != 0)
         rc = CF_ENOMEM;
     else if (rc != 0)

@@ -54,6 +54,11 @@ typedef struct cf_act_s {
     const json_t *documents; /* {name: {sha256, size, file}} attached now, or NULL */
     const json_t *matter;    /* the case's matter entry, or NULL */
     cf_time_t at;
+    const json_t *cause;    /* the 案由 record (cf_cause_ref_json) the fact `cause` names, as
+                               the front end resolved it from the stored dictionaries; recorded
+                               in the transition event and bound to the case; or NULL */
+    const json_t *children; /* the case's child cases still open, as the store lists them
+                               ([{id, workflow, state}]), for children_closed; NULL: none */
 } cf_act_t;
 
 typedef struct cf_extend_s {
@@ -113,12 +118,50 @@ int cf_engine_fact_from_text(const cf_workflow_t *wf, const char *name, const ch
  * CF_EINVALID naming the first fact that is undeclared or of the wrong type. */
 int cf_engine_check_facts(const cf_workflow_t *wf, const json_t *facts, cf_error_t *err);
 
+/* The kind of party (a party_kinds id of wf: "citizen", "organisation") of party
+ * ({name, type?, kind?}): the kind asked for (party.kind, an id or a name), which must
+ * list the type among its types or `also`; else the kind whose types list the type.
+ * OUT *kind (borrowed from wf): NULL when wf has no party_kinds or the party has no
+ * type. Returns 0, or CF_EINVALID naming the type or kind that does not fit. */
+int cf_engine_party_kind(const cf_workflow_t *wf, const json_t *party, const char **kind,
+                         cf_error_t *err);
+
 void cf_refusal_dispose(cf_refusal_t *why);
 
 /* The clock's state at instant now: "idle", "running", "paused", "met",
  * "breached", "lapsed", "ended", or, for a running clock whose deadline has
  * passed, "overdue" ("lapsed" for a party's own period). */
 const char *cf_engine_clock_status(const cf_clock_rt_t *k, cf_time_t now);
+
+/* The deadline of clock k (running, paused or stopped; started under counting
+ * version 2, case.h) counted from scratch: its period, `extension` in total (or
+ * NULL), and `added` time excluded or suspended in the clock's unit (days for a
+ * month clock), counted once from its start and rolled once (cf_period_count).
+ * OUT *out; explain as in cf_period_count. Returns 0, CF_ERANGE (err names the
+ * day), CF_EINVAL when k has no recorded period. */
+int cf_engine_clock_deadline(const cf_wf_clock_t *def, const cf_calendar_t *cal,
+                             const cf_clock_rt_t *k, const cf_period_t *extension, int64_t added,
+                             cf_count_t *out, cf_explain_cb explain, void *ctx, cf_error_t *err);
+
+/* A calendar year stored while cases run (R11). */
+typedef struct cf_recompute_s {
+    int year;           /* the year loaded */
+    const char *sha256; /* of its source text */
+    int replace;        /* it replaced a loaded year: recount settled clocks too */
+    cf_time_t at;       /* when */
+    const char *actor;  /* who loaded it */
+} cf_recompute_t;
+
+/* The clock.recomputed events (case.h) for c after req's year was loaded into cal:
+ * one for each running or paused clock counted under version 2 whose deadline
+ * was provisional (or any such clock, with replace) and whose deadline counted
+ * from scratch on cal (cf_engine_clock_deadline) differs or is no longer
+ * provisional. A version-1 clock is never provisional and is left alone. OUT
+ * *events: a new array, empty when nothing moves; role "system". A closed case
+ * has no running clock. Returns 0, CF_ERANGE (why names the clock and day),
+ * CF_ENOMEM. */
+int cf_engine_recompute(const cf_workflow_t *wf, const cf_calendar_t *cal, const cf_case_t *c,
+                        const cf_recompute_t *req, json_t **events, cf_refusal_t *why);
 
 /* The warning instants of clock def whose deadline is given, earliest first, into
  * OUT points (at most max). Returns the count, or CF_ERANGE. */

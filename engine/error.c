@@ -41,6 +41,20 @@ const char *cf_errname(int code)
     return "EUNKNOWN";
 }
 
+/* Exported, documented in error.h */
+void cf_utf8_clip(char *s)
+{
+    size_t len = strlen(s), start = len;
+    while (start > 0 && ((unsigned char)s[start - 1] & 0xC0) == 0x80 && len - start < 3)
+        start--; /* back over continuation bytes to the lead byte */
+    if (start == 0)
+        return;
+    unsigned char lead = (unsigned char)s[start - 1];
+    size_t need = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : lead >= 0xC0 ? 2 : 1;
+    if (len - (start - 1) < need)
+        s[start - 1] = '\0';
+}
+
 static void fill(cf_error_t *err, const char *source, int line, int column, const char *fmt,
                  va_list ap)
 {
@@ -48,6 +62,8 @@ static void fill(cf_error_t *err, const char *source, int line, int column, cons
     err->column = column;
     snprintf(err->source, sizeof(err->source), "%s", source ? source : "");
     vsnprintf(err->text, sizeof(err->text), fmt, ap);
+    cf_utf8_clip(err->source);
+    cf_utf8_clip(err->text);
 }
 
 /* Exported, documented in error.h */

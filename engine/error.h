@@ -48,6 +48,12 @@ typedef struct cf_error_s {
     char text[CF_ERROR_TEXT_MAX];
 } cf_error_t;
 
+/* Cuts s (NUL-terminated) before a UTF-8 sequence left incomplete at its end, as a
+ * fixed-size buffer leaves a text it had to cut: what remains is valid UTF-8 if the
+ * text was. Every fixed-size message buffer (cf_error_t, cf_refusal_t) is clipped
+ * with it, so a cut message still renders instead of making its JSON fail. */
+void cf_utf8_clip(char *s);
+
 /* The message for a CF_E* code; never NULL. */
 const char *cf_strerror(int code);
 

@@ -117,7 +117,7 @@ static int eval_call(const node_t *n, const cf_guard_env_t *env, value_t *v)
 {
     const char *name = n->kids[0]->str;
     const json_t *j =
-        n->op == FN_DONE || n->op == FN_LOWEST || n->op == FN_ELAPSED ? NULL : fact(env, name);
+        n->op == FN_DONE || n->op == FN_LOWEST || n->op >= FN_ELAPSED ? NULL : fact(env, name);
     double d = 0;
     int rc = 0;
     if (n->op == FN_HAS) {
@@ -127,6 +127,14 @@ static int eval_call(const node_t *n, const cf_guard_env_t *env, value_t *v)
         *v = v_bool(rc > 0);
     } else if (n->op == FN_ELAPSED) {
         rc = env->elapsed(env->ctx, name);
+        *v = v_bool(rc > 0);
+    } else if (n->op == FN_TOTAL || n->op == FN_OWED) {
+        rc = n->op == FN_TOTAL ? env->total(env->ctx, name, &d)
+                               : env->owed(env->ctx, name, n->kids[1]->str, &d);
+        *v = rc == 0 ? v_num(d) : absent;
+        rc = rc == CF_ENOTFOUND ? 0 : rc;
+    } else if (n->op == FN_RUNNING) {
+        rc = env->running(env->ctx, name);
         *v = v_bool(rc > 0);
     } else if (n->op == FN_COUNT || n->op == FN_DISTINCT) {
         *v = !j                  ? v_num(0)
@@ -182,7 +190,7 @@ static value_t eval_leaf(const node_t *n, const cf_guard_env_t *env)
     case K_FACT:
         return from_json(fact(env, n->str));
     default:
-        return absent; /* K_ACTION is only ever an argument of done() */
+        return absent; /* K_ACTION and K_CLOCK are only ever arguments of a call */
     }
 }
 
@@ -221,7 +229,8 @@ int cf_guard_eval(const cf_guard_t *g, const cf_guard_env_t *env, int *result)
     if (!g || !env || !result || (env->facts && !json_is_object(env->facts)))
         return CF_EINVAL;
     if ((g->needs_done && !env->done) || (g->needs_lowest && !env->lowest) ||
-        (g->needs_elapsed && !env->elapsed))
+        (g->needs_elapsed && !env->elapsed) || (g->needs_running && !env->running) ||
+        (g->needs_total && !env->total) || (g->needs_owed && !env->owed))
         return CF_EINVAL;
     value_t v;
     int rc = eval(g->root, env, &v);

@@ -24,7 +24,7 @@
 typedef enum kind_e {
     K_OR, K_AND, K_NOT, K_CMP, K_NEG, K_CALL,                     /* inner nodes */
     K_NUM, K_STR, K_BOOL, K_ACTOR, K_ROLE, K_FACT, K_ACTION,      /* leaves */
-    K_CLOCK                                                       /* leaf: elapsed()'s */
+    K_CLOCK                                                       /* leaf: elapsed()'s, running()'s ... */
 } kind_t;
 /* clang-format on */
 
@@ -42,7 +42,10 @@ typedef enum fn_e {
     FN_DISTINCT,
     FN_CONTAINS,
     FN_LOWEST,
-    FN_ELAPSED /* added after the others, so their numbers stay */
+    FN_ELAPSED, /* added after the others, so their numbers stay */
+    FN_RUNNING,
+    FN_TOTAL,
+    FN_OWED
 } fn_t;
 
 typedef struct node_s node_t;
@@ -65,6 +68,9 @@ struct cf_guard_s {
     int needs_done;    /* the tree calls done() */
     int needs_lowest;  /* the tree calls lowest() */
     int needs_elapsed; /* the tree calls elapsed() */
+    int needs_running; /* the tree calls running() */
+    int needs_total;   /* the tree calls total() */
+    int needs_owed;    /* the tree calls owed() */
 };
 
 #endif

@@ -79,6 +79,9 @@ static const struct fn_def_s {
     [FN_CONTAINS] = {"contains", 3, {A_FACT, A_FIELD, A_WHO}, T_BOOL},
     [FN_LOWEST] = {"lowest", 1, {A_FACT}, T_NUM},
     [FN_ELAPSED] = {"elapsed", 1, {A_CLOCK}, T_BOOL},
+    [FN_RUNNING] = {"running", 1, {A_CLOCK}, T_BOOL},
+    [FN_TOTAL] = {"total", 1, {A_FACT}, T_NUM},
+    [FN_OWED] = {"owed", 2, {A_FACT, A_CLOCK}, T_NUM},
 };
 #define FN_COUNT_ALL ((int)(sizeof(fns) / sizeof(fns[0])))
 
@@ -139,7 +142,7 @@ typedef struct parser_s {
     int depth;
     int rc; /* 0, or the first error */
     cf_error_t *err;
-    int needs_done, needs_lowest, needs_elapsed;
+    int needs_done, needs_lowest, needs_elapsed, needs_running, needs_total, needs_owed;
     char found[64]; /* scratch for found() */
 } parser_t;
 
@@ -554,10 +557,8 @@ static int parse_arg(parser_t *p, node_t *call)
     }
     arg_t a = fn->args[call->kids_count];
     node_t *kid;
-    if ((a == A_FACT || a == A_ACTION) && t->t == TK_IDENT)
-        kid = leaf(p, t, a == A_FACT ? K_FACT : K_ACTION, T_ANY);
-    else if (a == A_CLOCK && t->t == TK_IDENT)
-        kid = leaf(p, t, K_CLOCK, T_ANY);
+    if ((a == A_FACT || a == A_ACTION || a == A_CLOCK) && t->t == TK_IDENT)
+        kid = leaf(p, t, a == A_FACT ? K_FACT : a == A_ACTION ? K_ACTION : K_CLOCK, T_ANY);
     else if ((a == A_FIELD || a == A_WHO) && t->t == TK_STR)
         kid = leaf(p, t, K_STR, T_STR);
     else if (a == A_WHO && t->t == TK_ACTOR)
@@ -603,6 +604,9 @@ static node_t *parse_call(parser_t *p, const token_t *name)
     p->needs_done |= f == FN_DONE;
     p->needs_lowest |= f == FN_LOWEST;
     p->needs_elapsed |= f == FN_ELAPSED;
+    p->needs_running |= f == FN_RUNNING;
+    p->needs_total |= f == FN_TOTAL;
+    p->needs_owed |= f == FN_OWED;
     return n;
 }
 
@@ -692,6 +696,9 @@ int cf_guard_compile(const char *text, cf_guard_t **out, cf_error_t *err)
     g->needs_done = p.needs_done;
     g->needs_lowest = p.needs_lowest;
     g->needs_elapsed = p.needs_elapsed;
+    g->needs_running = p.needs_running;
+    g->needs_total = p.needs_total;
+    g->needs_owed = p.needs_owed;
     *out = g;
     return 0;
 }
@@ -707,10 +714,12 @@ void cf_guard_free(cf_guard_t *g)
 
 static void refs(const node_t *n, cf_guard_ref_cb cb, void *ctx)
 {
-    if (n->kind == K_FACT || n->kind == K_ACTION)
-        cb(ctx, n->kind == K_FACT ? CF_GUARD_REF_FACT : CF_GUARD_REF_ACTION, n->str, n->column);
-    else if (n->kind == K_CLOCK)
-        cb(ctx, CF_GUARD_REF_CLOCK, n->str, n->column);
+    if (n->kind == K_FACT || n->kind == K_ACTION || n->kind == K_CLOCK)
+        cb(ctx,
+           n->kind == K_FACT     ? CF_GUARD_REF_FACT
+           : n->kind == K_ACTION ? CF_GUARD_REF_ACTION
+                                 : CF_GUARD_REF_CLOCK,
+           n->str, n->column);
     for (size_t i = 0; i < n->kids_count; i++)
         refs(n->kids[i], cb, ctx);
 }

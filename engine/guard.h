@@ -37,6 +37,10 @@
  *                                 has run out by the time of the action (the clock was
  *                                 started and its deadline, as extended, has passed);
  *                                 the engine counts it, so the guard needs no calendar
+ *   running(clock)                bool: env->running says the clock runs and has not
+ *                                 run out (a party's window still open)
+ *   total(fact)                   number: env->total, the sum of the fact's values
+ *   owed(fact, clock)             number: env->owed, the amount plus its surcharge
  *
  * Values and truth. Every expression evaluates to a number, a string, a bool, or
  * "absent". A comparison holds only when both sides are present and of the same type:
@@ -72,7 +76,8 @@
 typedef struct cf_guard_s cf_guard_t;
 
 /* What a name reported by cf_guard_refs is: a fact (a bare name or a function's fact
- * argument), an action (the argument of done) or a clock (the argument of elapsed). */
+ * argument), an action (the argument of done) or a clock (the argument of elapsed,
+ * running and owed). */
 typedef enum cf_guard_ref_kind_e {
     CF_GUARD_REF_FACT,
     CF_GUARD_REF_ACTION,
@@ -98,11 +103,22 @@ typedef struct cf_guard_env_s {
      * had one (lowest(...) is then absent); any other negative CF_E* code is returned
      * unchanged by cf_guard_eval. */
     int (*lowest)(void *ctx, const char *fact, double *out);
-    void *ctx; /* passed to done, lowest and elapsed */
+    /* 1 if the clock is running (or paused) and its deadline has not passed at the
+     * instant the guard is evaluated for, 0 if not (never started, stopped, or run out),
+     * or a negative CF_E* code, which cf_guard_eval returns unchanged. */
+    int (*running)(void *ctx, const char *clock);
+    /* 0 and *out = the sum of every value the fact was given on the case (a ledger:
+     * each payment recorded as a new value), in yuan for amounts; CF_ENOTFOUND if it
+     * never had one (total(...) is then absent); other errors are returned unchanged. */
+    int (*total)(void *ctx, const char *fact, double *out);
+    /* 0 and *out = the amount fact's current value plus the late-payment surcharge
+     * (行政处罚法 第七十二条) accrued on it since clock's deadline, in yuan;
+     * CF_ENOTFOUND if the fact is absent; other errors are returned unchanged. */
+    int (*owed)(void *ctx, const char *fact, const char *clock, double *out);
+    void *ctx; /* passed to every callback */
     /* 1 if the period of the clock named has run out by the time of the action, 0 if
      * not (never started, not yet run out, or paused), or a negative CF_E* code, which
-     * cf_guard_eval returns unchanged. Last, so that initializers written before it
-     * existed still mean what they meant. */
+     * cf_guard_eval returns unchanged. */
     int (*elapsed)(void *ctx, const char *clock);
 } cf_guard_env_t;
 
@@ -140,10 +156,11 @@ void cf_guard_refs(const cf_guard_t *g, cf_guard_ref_cb cb, void *ctx);
  *   0          *result = 1 if the guard holds, 0 if not;
  *   CF_EINVAL  g, env or result is NULL, env->facts is neither NULL nor an object, or
  *              the expression uses done(...) and env->done is NULL, or lowest(...) and
- *              env->lowest is NULL, or elapsed(...) and env->elapsed is NULL (checked
- *              before evaluating, so it does not depend on short-circuiting);
- *   other      a negative code returned by env->done, env->lowest or env->elapsed
- *              (other than CF_ENOTFOUND from lowest), passed through.
+ *              env->lowest is NULL, or elapsed/running/total/owed(...) and its
+ *              callback is NULL (checked before evaluating, so it does not depend on
+ *              short-circuiting);
+ *   other      a negative code returned by a callback (other than CF_ENOTFOUND from
+ *              lowest, total and owed), passed through.
  * On failure *result is untouched. Evaluation short-circuits and/or from the left, so
  * a callback may not be called for every reference. */
 int cf_guard_eval(const cf_guard_t *g, const cf_guard_env_t *env, int *result);

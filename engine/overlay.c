@@ -14,7 +14,8 @@
  *   basis              appended
  *   facts, states,     appended; an id the base already has is a problem
  *   transitions
- *   clocks, rules      an id the base has replaces that entry whole; others appended
+ *   clocks, rules,     an id the base has replaces that entry whole; others appended
+ *   party_kinds
  *   redirect           [{action, from, to}]: the base's transition for action from
  *                      that state goes to `to` instead (split out of a shared
  *                      `from` list when it has several)
@@ -232,9 +233,9 @@ static void redirect_one(merge_t *m, json_t *transitions, const json_t *r, size_
     problem(m, path, "no transition '%s' from state '%s' to redirect", action, from);
 }
 
-static const char *const known_keys[] = {"overlay", "id",    "version",  "title",
-                                         "basis",   "facts", "states",   "transitions",
-                                         "clocks",  "rules", "redirect", NULL};
+static const char *const known_keys[] = {
+    "overlay",     "id",     "version", "title",    "basis",       "facts", "states",
+    "transitions", "clocks", "rules",   "redirect", "party_kinds", NULL};
 
 static void merge(merge_t *m, json_t *base, const json_t *ov)
 {
@@ -258,6 +259,8 @@ static void merge(merge_t *m, json_t *base, const json_t *ov)
     add_entries(m, base, json_object_get(ov, "transitions"), "transitions", "action");
     replace_entries(base, json_object_get(ov, "clocks"), "clocks");
     replace_entries(base, json_object_get(ov, "rules"), "rules");
+    if (json_object_get(ov, "party_kinds")) /* a province's own mapping of party types */
+        replace_entries(base, json_object_get(ov, "party_kinds"), "party_kinds");
     size_t i;
     json_array_foreach(json_object_get(ov, "redirect"), i, v)
         redirect_one(m, list_of(base, "transitions"), v, i);

@@ -86,6 +86,7 @@ void cf_period_format(cf_period_t p, char *out, size_t size)
 typedef struct explainer_s {
     cf_explain_cb cb;
     void *ctx;
+    int prov_first, prov_last; /* provisional years consulted, 0 when none */
 } explainer_t;
 
 static void say(const explainer_t *x, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -152,9 +153,23 @@ static int is_working(cf_daykind_t kind)
     return kind == CF_DAY_WORKDAY || kind == CF_DAY_ADJUSTED_WORKDAY;
 }
 
+/* cf_calendar_day, noting a provisional year consulted (R11) in x. */
+static int lookup(const cf_calendar_t *cal, cf_date_t d, cf_daykind_t *kind, const char **name,
+                  explainer_t *x, cf_error_t *err)
+{
+    int rc = cf_calendar_day(cal, d, kind, name, err);
+    if (rc == 0 && cf_calendar_is_provisional(cal, d.year)) {
+        if (!x->prov_first || d.year < x->prov_first)
+            x->prov_first = d.year;
+        if (d.year > x->prov_last)
+            x->prov_last = d.year;
+    }
+    return rc;
+}
+
 /* R3: count amount working days after start. OUT *end, untouched on failure. */
 static int count_working_days(const cf_calendar_t *cal, cf_date_t start, int64_t amount,
-                              cf_date_t *end, const explainer_t *x, cf_error_t *err)
+                              cf_date_t *end, explainer_t *x, cf_error_t *err)
 {
     int64_t day = cf_date_to_days(start);
     char text[64], why[128];
@@ -162,7 +177,7 @@ static int count_working_days(const cf_calendar_t *cal, cf_date_t start, int64_t
         cf_date_t d = cf_date_from_days(++day);
         cf_daykind_t kind;
         const char *name = NULL;
-        int rc = cf_calendar_day(cal, d, &kind, &name, err);
+        int rc = lookup(cal, d, &kind, &name, x, err);
         if (rc != 0)
             return rc;
         day_text(d, text, sizeof(text));
@@ -180,7 +195,7 @@ static int count_working_days(const cf_calendar_t *cal, cf_date_t start, int64_t
 
 /* R4: a days or months period whose last day is a rest day ends on the next
  * working day. *end moves forward in place (only on success). */
-static int shift_off_rest_days(const cf_calendar_t *cal, cf_date_t *end, const explainer_t *x,
+static int shift_off_rest_days(const cf_calendar_t *cal, cf_date_t *end, explainer_t *x,
                                cf_error_t *err)
 {
     char text[64], why[128];
@@ -189,7 +204,7 @@ static int shift_off_rest_days(const cf_calendar_t *cal, cf_date_t *end, const e
         cf_date_t d = cf_date_from_days(day);
         cf_daykind_t kind;
         const char *name = NULL;
-        int rc = cf_calendar_day(cal, d, &kind, &name, err);
+        int rc = lookup(cal, d, &kind, &name, x, err);
         if (rc != 0)
             return rc;
         day_text(d, text, sizeof(text));
@@ -219,58 +234,142 @@ static cf_date_t add_months(cf_date_t d, int64_t amount, int *clamped)
     return out;
 }
 
-/* Days and months: the raw last day (R1 and plain arithmetic, or R7), then R4. */
-static int calendar_period(const cf_calendar_t *cal, cf_date_t start, cf_period_t p, cf_date_t *end,
-                           const explainer_t *x, cf_error_t *err)
+/* The parts' sum in each unit: OUT sums[unit]; OUT *has[unit]: a part of that unit
+ * was given (a zero working-day period still counts no days, with no R4). */
+static int sum_parts(const cf_period_part_t *parts, size_t n, int64_t sums[4], int has[4],
+                     cf_error_t *err)
 {
-    char text[64], amount[64], date[CF_DATE_BUFSZ];
+    for (size_t i = 0; i < n; i++) {
+        cf_period_t p = parts[i].period;
+        if (p.amount < 0 || p.amount > CF_PERIOD_AMOUNT_MAX || (unsigned)p.unit > CF_UNIT_MONTHS)
+            return cf_error_set(err, CF_EINVAL, NULL, 0, 0, "invalid period %lld %s",
+                                (long long)p.amount, cf_unit_name(p.unit));
+        sums[p.unit] += p.amount;
+        has[p.unit] = 1;
+    }
+    if (has[CF_UNIT_HOURS] &&
+        (has[CF_UNIT_DAYS] || has[CF_UNIT_WORKING_DAYS] || has[CF_UNIT_MONTHS]))
+        return cf_error_set(err, CF_EINVAL, NULL, 0, 0,
+                            "a period in hours cannot be counted together with days or months");
+    for (int u = 0; u < 4; u++)
+        if (sums[u] > CF_PERIOD_AMOUNT_MAX)
+            return cf_error_set(err, CF_EINVAL, NULL, 0, 0, "%lld %s is too long a period",
+                                (long long)sums[u], unit_names[u]);
+    return 0;
+}
+
+/* "90 days + 30 days (extension) + 5 days (excluded)" into out. */
+static const char *parts_text(const cf_period_part_t *parts, size_t n, char *out, size_t size)
+{
+    size_t len = 0;
+    out[0] = '\0';
+    for (size_t i = 0; i < n && len < size; i++) {
+        char amount[64];
+        amount_text(parts[i].period, amount, sizeof(amount));
+        len += (size_t)snprintf(out + len, size - len, "%s%s%s%s%s", i ? " + " : "", amount,
+                                parts[i].label ? " (" : "", parts[i].label ? parts[i].label : "",
+                                parts[i].label ? ")" : "");
+    }
+    return out;
+}
+
+/* Days, months and working days, counted once from the start's day: the months
+ * (R7), then the days, then the working days after that (R3); a count that ends
+ * on a calendar day is rolled off a rest day once, at the end (R4). */
+static int count_days(const cf_calendar_t *cal, cf_date_t start, const cf_period_part_t *parts,
+                      size_t n, const int64_t sums[4], const int has[4], cf_date_t *end,
+                      explainer_t *x, cf_error_t *err)
+{
+    char text[64], what[512], date[CF_DATE_BUFSZ];
     int clamped = 0;
-    cf_date_t raw = p.unit == CF_UNIT_DAYS ? cf_date_from_days(cf_date_to_days(start) + p.amount)
-                                           : add_months(start, p.amount, &clamped);
+    cf_date_t raw = start;
     cf_date_format(start, date);
-    amount_text(p, amount, sizeof(amount));
-    day_text(raw, text, sizeof(text));
-    if (p.unit == CF_UNIT_DAYS)
-        say(x, "%s after %s: %s", amount, date, text);
-    else
-        say(x, "%s after %s: %s (R7: %s)", amount, date, text,
-            clamped ? "that month has no such day, so its last day" : "the same-numbered day");
+    parts_text(parts, n, what, sizeof(what));
+    if (has[CF_UNIT_MONTHS] && sums[CF_UNIT_MONTHS])
+        raw = add_months(start, sums[CF_UNIT_MONTHS], &clamped);
+    raw = cf_date_from_days(cf_date_to_days(raw) + sums[CF_UNIT_DAYS]);
+    if (has[CF_UNIT_DAYS] || has[CF_UNIT_MONTHS]) {
+        day_text(raw, text, sizeof(text));
+        if (has[CF_UNIT_MONTHS])
+            say(x, "%s after %s: %s (R7: %s)", what, date, text,
+                clamped ? "that month has no such day, so its last day" : "the same-numbered day");
+        else
+            say(x, "%s after %s: %s", what, date, text);
+    }
+    if (has[CF_UNIT_WORKING_DAYS]) {
+        if (has[CF_UNIT_DAYS] || has[CF_UNIT_MONTHS])
+            say(x, "then %lld working days after it (R3)", (long long)sums[CF_UNIT_WORKING_DAYS]);
+        else if (n > 1)
+            say(x, "%s: %lld working days", what, (long long)sums[CF_UNIT_WORKING_DAYS]);
+        return count_working_days(cal, raw, sums[CF_UNIT_WORKING_DAYS], end, x, err);
+    }
     int rc = shift_off_rest_days(cal, &raw, x, err);
     if (rc == 0)
         *end = raw;
     return rc;
 }
 
-/* Exported, documented in period.h */
-int cf_period_add(const cf_calendar_t *cal, cf_time_t from, cf_period_t p, cf_time_t *deadline,
-                  cf_explain_cb explain, void *ctx, cf_error_t *err)
+static void say_provisional(const explainer_t *x)
 {
-    explainer_t x = {explain, ctx};
-    char when[CF_TIME_BUFSZ], text[64], amount[64];
-    if (p.amount < 0 || p.amount > CF_PERIOD_AMOUNT_MAX || (unsigned)p.unit > CF_UNIT_MONTHS)
-        return cf_error_set(err, CF_EINVAL, NULL, 0, 0, "invalid period %lld %s",
-                            (long long)p.amount, cf_unit_name(p.unit));
+    if (!x->prov_first)
+        return;
+    if (x->prov_first == x->prov_last)
+        say(x,
+            "provisional: %d is not loaded; its days are counted on the provisional calendar "
+            "(R11)",
+            x->prov_first);
+    else
+        say(x,
+            "provisional: %d–%d are not loaded; their days are counted on the provisional "
+            "calendar (R11)",
+            x->prov_first, x->prov_last);
+}
+
+/* Exported, documented in period.h */
+int cf_period_count(const cf_calendar_t *cal, cf_time_t from, const cf_period_part_t *parts,
+                    size_t parts_count, cf_count_t *out, cf_explain_cb explain, void *ctx,
+                    cf_error_t *err)
+{
+    explainer_t x = {explain, ctx, 0, 0};
+    char when[CF_TIME_BUFSZ], text[64], what[512];
+    int64_t sums[4] = {0};
+    int has[4] = {0};
+    int rc = sum_parts(parts, parts_count, sums, has, err);
+    if (rc != 0)
+        return rc;
+    if (parts_count == 0)
+        return cf_error_set(err, CF_EINVAL, NULL, 0, 0, "no period to count");
     cf_time_format(from, when);
-    amount_text(p, amount, sizeof(amount));
-    if (p.unit == CF_UNIT_HOURS) {
-        cf_time_t t = from + p.amount * 3600;
+    if (has[CF_UNIT_HOURS]) {
+        cf_time_t t = from + sums[CF_UNIT_HOURS] * 3600;
         cf_time_format(t, text);
         say(&x, "start %s: %s run from this instant, with no calendar adjustment (R6)", when,
-            amount);
+            parts_text(parts, parts_count, what, sizeof(what)));
         say(&x, "deadline: %s", text);
-        *deadline = t;
+        *out = (cf_count_t){t, 0, 0};
         return 0;
     }
     cf_date_t start = cf_time_china_date(from), end;
     say(&x, "start %s: %s is not counted (R1)", when, day_text(start, text, sizeof(text)));
-    int rc = p.unit == CF_UNIT_WORKING_DAYS
-                 ? count_working_days(cal, start, p.amount, &end, &x, err)
-                 : calendar_period(cal, start, p, &end, &x, err);
+    rc = count_days(cal, start, parts, parts_count, sums, has, &end, &x, err);
     if (rc != 0)
         return rc;
-    *deadline = cf_date_end(end);
-    say_deadline(&x, end, *deadline);
+    *out = (cf_count_t){cf_date_end(end), x.prov_first, x.prov_last};
+    say_deadline(&x, end, out->deadline);
+    say_provisional(&x);
     return 0;
+}
+
+/* Exported, documented in period.h */
+int cf_period_add(const cf_calendar_t *cal, cf_time_t from, cf_period_t p, cf_time_t *deadline,
+                  cf_explain_cb explain, void *ctx, cf_error_t *err)
+{
+    cf_period_part_t part = {p, NULL};
+    cf_count_t out;
+    int rc = cf_period_count(cal, from, &part, 1, &out, explain, ctx, err);
+    if (rc == 0)
+        *deadline = out.deadline;
+    return rc;
 }
 
 /* Exported, documented in period.h */

@@ -8,7 +8,10 @@
  *  R5 a day-based deadline is the end (23:59:59) of its last day, China time;
  *  R6 hours run from the exact instant, with no calendar adjustment;
  *  R7 months end on the same-numbered day of the later month, or its last day;
- *  R10 a day outside the loaded calendar is refused (CF_ERANGE), never guessed.
+ *  R8/R9 extensions, excluded and suspended time are counted once from the start;
+ *  R10 a day outside the calendar is refused (CF_ERANGE), never guessed;
+ *  R11 a calendar with provisional years answers for them, and the count says
+ *      which it used (cf_count_t).
  * Pure: no I/O, no clock reads.
  */
 #ifndef CF_PERIOD_H
@@ -68,6 +71,40 @@ typedef void (*cf_explain_cb)(void *ctx, const char *line);
  * 0..CF_PERIOD_AMOUNT_MAX or an unknown unit. deadline untouched on failure. */
 int cf_period_add(const cf_calendar_t *cal, cf_time_t from, cf_period_t p, cf_time_t *deadline,
                   cf_explain_cb explain, void *ctx, cf_error_t *err);
+
+/* One term of a clock's deadline: the period itself, an extension, time
+ * excluded or suspended. label (may be NULL) names it in explanations. */
+typedef struct cf_period_part_s {
+    cf_period_t period;
+    const char *label;
+} cf_period_part_t;
+
+/* A deadline counted, and whether it needed provisional years (R11). */
+typedef struct cf_count_s {
+    cf_time_t deadline;
+    int provisional_first; /* first and last provisional year consulted; 0 and 0 */
+    int provisional_last;  /* when every day counted was a loaded one */
+} cf_count_t;
+
+/* The deadline of a clock from scratch (R8, R9, issue 18): the parts (its period,
+ * its extensions, the time excluded and suspended) counted once from the day of
+ * `from` and rolled off a rest day once, at the end -- never added to an already
+ * rolled deadline. Hours parts sum and run from the instant (R6) and cannot be
+ * mixed with other units. Otherwise, in this order: the months from the start
+ * day (R7), then the days, then the working days after the day reached (R3);
+ * when there are no working-day parts the day reached is rolled off rest days
+ * (R4). So a working-day extension of a days period counts working days after
+ * the unrolled end of the days, and days added to a working-day period are
+ * counted from the start as days first. OUT *out: the deadline (23:59:59+08:00
+ * of its day, or the exact instant for hours) and the provisional years
+ * consulted. explain as in cf_period_add; the first line after the start names
+ * the parts. Returns 0; CF_ERANGE (err names the day) when a day is outside
+ * the calendar; CF_EINVAL for no parts, an amount out of range (any one or a
+ * unit's sum above CF_PERIOD_AMOUNT_MAX), an unknown unit, or hours mixed with
+ * other units. *out untouched on failure. */
+int cf_period_count(const cf_calendar_t *cal, cf_time_t from, const cf_period_part_t *parts,
+                    size_t parts_count, cf_count_t *out, cf_explain_cb explain, void *ctx,
+                    cf_error_t *err);
 
 /* How much of unit elapsed from a to b (a <= b), for moving a deadline by the time
  * a clock was suspended (R8): hours -> whole hours rounded up; days and months ->

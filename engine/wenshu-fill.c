@@ -218,10 +218,13 @@ static int resolve(const cf_wenshu_input_t *in, const char *name, const char *fi
         s = number;
     else if (strcmp(name, "officers") == 0)
         return officers_text(fact_of(in, "officers"), b) == 0 ? 0 : 1;
-    else if (strcmp(name, "cause") == 0) {
-        s = json_string_value(json_object_get(c->cause, "name"));
-        if (!s)
-            s = json_string_value(fact_of(in, "cause"));
+    else if (strcmp(name, "cause") == 0) { /* the 案由: name（situation）, else the fact */
+        const char *cn = json_string_value(json_object_get(c->cause, "name"));
+        const char *ct = json_string_value(json_object_get(c->cause, "text"));
+        if (cn && ct)
+            snprintf(tmp, sizeof(tmp), "%s（%s）", cn, ct), s = tmp;
+        else
+            s = cn ? cn : json_string_value(fact_of(in, "cause"));
     } else if (strncmp(name, "bureau.", 7) == 0) {
         const char *k = name + 7;
         if (strcmp(k, "name") != 0 && strcmp(k, "abbr") != 0 && strcmp(k, "review_organ") != 0 &&

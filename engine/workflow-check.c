@@ -93,6 +93,18 @@ static void check_ids(check_t *c)
         for (unsigned j = 0; j < i; j++)
             if (strcmp(d->facts[i].id, d->facts[j].id) == 0)
                 problem(c, path, "duplicate fact id '%s'", d->facts[i].id);
+        for (unsigned j = 0; i == 0 && d->children_closed && j < d->children_closed->on_count; j++)
+            if (!action_known(d, d->children_closed->on[j])) {
+                snprintf(path, sizeof(path), "children_closed.on.%u", j);
+                problem(c, path, "children_closed names unknown action '%s'",
+                        d->children_closed->on[j]);
+            }
+        for (unsigned j = 0; j < d->facts[i].only_by_count; j++)
+            if (!action_known(d, d->facts[i].only_by[j])) {
+                snprintf(path, sizeof(path), "facts.%u.only_by.%u", i, j);
+                problem(c, path, "fact '%s' is changed only by unknown action '%s'", d->facts[i].id,
+                        d->facts[i].only_by[j]);
+            }
     }
     for (unsigned i = 0; i < d->states_count; i++) {
         snprintf(path, sizeof(path), "states.%u.id", i);

@@ -32,7 +32,7 @@ static const cyaml_strval_t unit_strings[] = {
 
 static const cyaml_strval_t fact_type_strings[] = {
     {"number", CF_FACT_NUMBER}, {"string", CF_FACT_STRING}, {"bool", CF_FACT_BOOL},
-    {"date", CF_FACT_DATE},     {"list", CF_FACT_LIST},
+    {"date", CF_FACT_DATE},     {"list", CF_FACT_LIST},     {"amount", CF_FACT_AMOUNT},
 };
 
 static const cyaml_schema_value_t string_entry = {
@@ -61,6 +61,7 @@ static const cyaml_schema_field_t fact_fields[] = {
     STR("name", OPT, cf_wf_fact_t, name),
     CYAML_FIELD_ENUM("type", CYAML_FLAG_STRICT, cf_wf_fact_t, type, fact_type_strings,
                      CYAML_ARRAY_LEN(fact_type_strings)),
+    STRLIST("only_by", OPT, cf_wf_fact_t, only_by),
     CYAML_FIELD_END,
 };
 static const cyaml_schema_value_t fact_entry = {
@@ -147,6 +148,25 @@ static const cyaml_schema_field_t base_fields[] = {
     CYAML_FIELD_END,
 };
 
+static const cyaml_schema_field_t party_kind_fields[] = {
+    STR("id", 0, cf_wf_party_kind_t, id),
+    STR("name", 0, cf_wf_party_kind_t, name),
+    STRLIST("types", 0, cf_wf_party_kind_t, types),
+    STRLIST("also", OPT, cf_wf_party_kind_t, also),
+    CYAML_FIELD_END,
+};
+static const cyaml_schema_value_t party_kind_entry = {
+    CYAML_VALUE_MAPPING(CYAML_FLAG_DEFAULT, cf_wf_party_kind_t, party_kind_fields),
+};
+
+static const cyaml_schema_field_t children_fields[] = {
+    STRLIST("on", 0, cf_wf_children_t, on),
+    STRLIST("done_states", OPT, cf_wf_children_t, done_states),
+    STR("article", 0, cf_wf_children_t, article),
+    STR("message", 0, cf_wf_children_t, message),
+    CYAML_FIELD_END,
+};
+
 static const cyaml_schema_field_t doc_fields[] = {
     STR("id", 0, cf_wf_doc_t, id),
     CYAML_FIELD_UINT("version", CYAML_FLAG_DEFAULT, cf_wf_doc_t, version),
@@ -166,6 +186,9 @@ static const cyaml_schema_field_t doc_fields[] = {
     CYAML_FIELD_SEQUENCE("rules", CYAML_FLAG_POINTER | OPT, cf_wf_doc_t, rules, &rule_entry, 0,
                          CYAML_UNLIMITED),
     CYAML_FIELD_MAPPING_PTR("overlay_of", OPT, cf_wf_doc_t, overlay_of, base_fields),
+    CYAML_FIELD_SEQUENCE("party_kinds", CYAML_FLAG_POINTER | OPT, cf_wf_doc_t, party_kinds,
+                         &party_kind_entry, 0, CYAML_UNLIMITED),
+    CYAML_FIELD_MAPPING_PTR("children_closed", OPT, cf_wf_doc_t, children_closed, children_fields),
     CYAML_FIELD_END,
 };
 static const cyaml_schema_value_t doc_schema = {

@@ -29,7 +29,8 @@ typedef enum cf_fact_type_e {
     CF_FACT_STRING,
     CF_FACT_BOOL,
     CF_FACT_DATE,
-    CF_FACT_LIST, /* an array, usually of objects: officers [{name, cert}] */
+    CF_FACT_LIST,   /* an array, usually of objects: officers [{name, cert}] */
+    CF_FACT_AMOUNT, /* money: canonical yuan text "20000.00", computed in fen (money.h) */
 } cf_fact_type_t;
 
 typedef struct cf_wf_period_s {
@@ -41,6 +42,9 @@ typedef struct cf_wf_fact_s {
     char *id;
     char *name;
     cf_fact_type_t type;
+    char **only_by; /* the actions that alone may give or change it (besides opening); NULL:
+                       any action may */
+    unsigned only_by_count;
 } cf_wf_fact_t;
 
 typedef struct cf_wf_state_s {
@@ -115,6 +119,31 @@ typedef struct cf_wf_rule_s {
     char *message;
 } cf_wf_rule_t;
 
+/* A kind of party as the law splits them (行政处罚法 第五十一条、第六十三条: 公民 or 法人、
+ * 其他组织), and the party types (--party-type: the 案由 dictionary's subject types
+ * and their ids, or other words) that are of it. `also` lists types that may be of
+ * this kind when the case says so (--party-kind): a 定点医药机构 run by a 个体工商户. */
+typedef struct cf_wf_party_kind_s {
+    char *id; /* "citizen", "organisation": the value of the fact party_type */
+    char *name;
+    char **types;
+    unsigned types_count;
+    char **also;
+    unsigned also_count;
+} cf_wf_party_kind_t;
+
+/* Actions that need every child case (a coercive measure opened under this case,
+ * --parent) closed first: the refusal names each child still open. */
+typedef struct cf_wf_children_s {
+    char **on;
+    unsigned on_count;
+    char **done_states; /* child states that count as released or disposed of (a child
+                           there is only filing its papers): not blocking */
+    unsigned done_states_count;
+    char *article;
+    char *message;
+} cf_wf_children_t;
+
 /* For a definition made by laying an overlay over a base (overlay.h): the base. */
 typedef struct cf_wf_base_s {
     char *id;
@@ -142,7 +171,10 @@ typedef struct cf_wf_doc_s {
     unsigned clocks_count;
     cf_wf_rule_t *rules;
     unsigned rules_count;
-    cf_wf_base_t *overlay_of; /* NULL unless made by an overlay */
+    cf_wf_base_t *overlay_of;        /* NULL unless made by an overlay */
+    cf_wf_party_kind_t *party_kinds; /* party types -> the law's kinds of party; or NULL */
+    unsigned party_kinds_count;
+    cf_wf_children_t *children_closed; /* or NULL */
 } cf_wf_doc_t;
 
 typedef struct cf_workflow_s {

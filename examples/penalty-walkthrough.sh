@@ -17,24 +17,29 @@ caseflow init --workflows workflows
 caseflow case open --workflow penalty-general --party 某某大药房 --party-type 定点医药机构 \
   --fact lead_source=群众举报 --actor 张三 --at 2025-09-01T09:00:00+08:00
 caseflow case act 1 file --actor 李四 --role head --at 2025-09-02T10:00:00+08:00 \
-  --fact filing_reason=涉嫌串换药品骗取医保基金 --fact cause=定点医药机构骗取医保基金支出 \
+  --fact filing_reason=涉嫌串换药品骗取医保基金 --fact cause=js-2024:14 \
   --fact 'officers=[{"name":"张三","cert":"65010020001"},{"name":"王五","cert":"65010020002"}]' \
   --doc 立案审批表=$D/立案审批表.txt
 # Deciding before the party has been told is refused, with what is allowed now:
 caseflow case act 1 decide --actor 李四 --role head --fact penalty=罚款 || echo "refused (exit $?)"
 caseflow case act 1 submit_review --actor 张三 --role handler --at 2025-09-22T16:00:00+08:00 \
   --fact findings=串换药品12次，涉及医保基金1万元 --doc 调查终结报告=$D/调查终结报告.txt
+# 20,000 yuan to an organisation is below the hearing threshold: a notice without the
+# hearing right. The party's 3 working days to state and defend run from its service.
 caseflow case act 1 notify --actor 张三 --role handler --at 2025-09-24T10:00:00+08:00 \
-  --fact notified_penalty=罚款2万元 --fact notified_fine=20000 --fact hearing_eligible=false \
+  --fact notified_penalty=罚款2万元 --fact notified_fine=20000.00 \
   --doc 案件审查报告=$D/案件审查报告.txt --doc 行政处罚告知书=$D/行政处罚告知书.txt
+caseflow case act 1 serve_notice --actor 张三 --role handler --at 2025-09-24T15:00:00+08:00 \
+  --doc 告知书送达回证=$D/告知书送达回证.txt
 caseflow case act 1 decide --actor 李四 --role head --at 2025-09-30T10:00:00+08:00 \
-  --fact penalty=罚款2万元 --fact fine=20000 --doc 行政处罚决定书=$D/行政处罚决定书.txt
+  --fact penalty=罚款2万元 --fact fine=20000.00 --doc 行政处罚决定书=$D/行政处罚决定书.txt
 # What the handler sees an hour after the decision: the service clock running.
 CASEFLOW_NOW=2025-09-30T11:00:00+08:00 caseflow case show 1
 caseflow case act 1 serve --actor 张三 --role handler --at 2025-10-09T10:00:00+08:00 \
   --fact service_method=直接送达 --doc 送达回证=$D/送达回证.txt
 caseflow case act 1 pay --actor 张三 --role handler --at 2025-10-15T10:00:00+08:00 \
-  --fact paid_amount=20000 --doc 罚款缴纳凭证=$D/罚款缴纳凭证.txt
+  --fact paid_amount=20000.00 --fact payment_method=bank --fact paid_on=2025-10-15 \
+  --doc 罚款缴纳凭证=$D/罚款缴纳凭证.txt
 caseflow case act 1 close --actor 李四 --role head --at 2025-10-16T10:00:00+08:00 \
   --fact closing_reason=罚款已缴清 --doc 结案审批表=$D/结案审批表.txt
 caseflow case act 1 archive --actor 张三 --role handler --at 2025-10-17T10:00:00+08:00 \

@@ -208,7 +208,7 @@ static void setup(void)
     int64_t review = seed_open("penalty-general", NULL, 2);
     char facts[512];
     snprintf(facts, sizeof(facts),
-             "{\"filing_reason\":\"涉嫌串换药品\",\"cause\":\"骗取医保基金\",\"officers\":%s}",
+             "{\"filing_reason\":\"涉嫌串换药品\",\"cause\":\"js-2024:14\",\"officers\":%s}",
              officers);
     seed_act(filed, "head", "file", facts, "立案审批表", 3);
     seed_act(review, "head", "file", facts, "立案审批表", 4);

@@ -43,6 +43,8 @@ static json_t *fact_value(const cf_workflow_t *wf, const char *id)
     case CF_FACT_LIST:
         return json_pack("[{s:s, s:s}, {s:s, s:s}]", "name", "甲", "cert", "1", "name", "乙",
                          "cert", "2");
+    case CF_FACT_AMOUNT:
+        return json_string("1.00");
     case CF_FACT_STRING:
         break;
     }

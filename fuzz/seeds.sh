@@ -73,7 +73,7 @@ sha=9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08
 req open-matter 0 0 0 255 '{"matter":"generic-007","party":{"name":"李某某"}}'
 req open-child 0 0 0 255 '{"workflow":"coercion","party":{"name":"某药房"},"parent":1,"facts":{"lead_source":"3000"}}'
 req act-submit 1 0 1 4 "{\"action\":\"submit_review\",\"facts\":{\"findings\":\"x\"},\"documents\":{\"调查终结报告\":{\"sha256\":\"$sha\",\"size\":4,\"file\":\"a.pdf\"}}}"
-req act-notify 1 0 2 6 "{\"action\":\"notify\",\"facts\":{\"notified_penalty\":\"罚款2万元\",\"notified_fine\":\"20000\",\"hearing_eligible\":\"false\"},\"documents\":{\"案件审查报告\":{\"sha256\":\"$sha\",\"size\":4,\"file\":\"a\"},\"行政处罚告知书\":{\"sha256\":\"$sha\",\"size\":4,\"file\":\"b\"}}}"
+req act-notify 1 0 2 6 "{\"action\":\"notify\",\"facts\":{\"notified_penalty\":\"罚款2万元\",\"notified_fine\":\"20000\"},\"documents\":{\"案件审查报告\":{\"sha256\":\"$sha\",\"size\":4,\"file\":\"a\"},\"行政处罚告知书\":{\"sha256\":\"$sha\",\"size\":4,\"file\":\"b\"}}}"
 req act-stale 1 2 0 1 '{"action":"file"}'
 req extend-filing 2 2 0 255 '{"clock":"filing","by":"15 working_days","reason":"案情复杂"}'
 req fire-later 3 0 0 20 '{}'

@@ -210,9 +210,10 @@ static int write_clocks(cf_store_t *s, const cf_case_t *c, const json_t *events,
             continue;
         if (!st && (rc = cf__store_prepare(s,
                                            "INSERT INTO clocks(case_id, clock_id, state, deadline, "
-                                           "party) VALUES (?, ?, ?, ?, ?) ON CONFLICT(case_id, "
-                                           "clock_id) DO UPDATE SET state = excluded.state, "
-                                           "deadline = excluded.deadline, party = excluded.party",
+                                           "party, provisional) VALUES (?, ?, ?, ?, ?, ?) ON "
+                                           "CONFLICT(case_id, clock_id) DO UPDATE SET state = "
+                                           "excluded.state, deadline = excluded.deadline, party = "
+                                           "excluded.party, provisional = excluded.provisional",
                                            &st, err)) != 0)
             break;
         sqlite3_reset(st);
@@ -221,6 +222,7 @@ static int write_clocks(cf_store_t *s, const cf_case_t *c, const json_t *events,
         sqlite3_bind_text(st, 3, cf_clock_state_name(c->clocks[i].state), -1, SQLITE_STATIC);
         sqlite3_bind_int64(st, 4, c->clocks[i].deadline);
         sqlite3_bind_int(st, 5, c->clocks[i].party);
+        sqlite3_bind_int(st, 6, c->clocks[i].prov_first);
         int step = sqlite3_step(st);
         rc = step == SQLITE_DONE ? 0 : cf__store_error(s, step, "index clocks", err);
     }
@@ -534,7 +536,8 @@ int cf_store_case_ids(cf_store_t *s, const cf_time_t *closed, int64_t **ids, siz
 #define LIST_SELECT                                                                                \
     "SELECT c.id, c.workflow_id, c.workflow_version, c.state, c.closed, c.party, c.matter_id, "    \
     "c.parent_id, c.updated_at, c.version, (SELECT MIN(deadline) FROM clocks k WHERE k.case_id = " \
-    "c.id AND k.state = 'running') FROM cases c WHERE "
+    "c.id AND k.state = 'running'), (SELECT MIN(provisional) FROM clocks k WHERE k.case_id = "     \
+    "c.id AND k.state IN ('running', 'paused') AND k.provisional > 0) FROM cases c WHERE "
 static const char *const list_sql = LIST_SELECT CF__LIST_FILTERS(CF__LIST_ANY_PARENT);
 static const char *const children_sql = LIST_SELECT CF__LIST_FILTERS(CF__LIST_CHILDREN);
 
@@ -556,6 +559,8 @@ json_t *cf__store_case_list_row(sqlite3_stmt *st)
         cf_time_format(sqlite3_column_int64(st, 10), next);
         json_object_set_new(row, "next_deadline", json_string(next));
     }
+    if (row && sqlite3_column_type(st, 11) != SQLITE_NULL) /* R11: a running clock's */
+        json_object_set_new(row, "provisional", json_integer(sqlite3_column_int(st, 11)));
     return row;
 }
 

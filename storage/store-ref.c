@@ -206,6 +206,8 @@ int cf_store_calendar_load(cf_store_t *s, cf_calendar_t **out, cf_error_t *err)
     if (rc == 0 && step != SQLITE_DONE)
         rc = cf__store_error(s, step, "load calendars", err);
     cf__store_release(s, st);
+    if (rc == 0) /* the cases' calendar: provisional past the last year (R11) */
+        rc = cf_calendar_set_provisional(cal, CF_CALENDAR_PROVISIONAL_YEARS);
     if (rc != 0) {
         cf_calendar_free(cal);
         return rc;

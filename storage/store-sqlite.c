@@ -40,7 +40,10 @@
  *    order (0, 1, 2, ...; UNIQUE), and anchors, the signed checkpoints taken
  *    (tree_size, root_hash, timestamp, key_id, body: the checkpoint's JSON
  *    without its index) -- store-anchor.c;
- *    version 5: document_chunks -- store-ref.c)
+ *    version 5: document_chunks -- store-ref.c;
+ *    version 6: clocks.provisional, the first provisional year its deadline
+ *    assumed (0: settled); calendar_version(version, changed_at), one row,
+ *    bumped by every calendar change, which daemons poll -- store-calendar.c)
  */
 #include "store-int.h"
 
@@ -107,6 +110,12 @@ static const char *const migrations[] = {
     /* 5: documents kept in chunks (store-ref.c) */
     "CREATE TABLE document_chunks(sha256 TEXT NOT NULL, n INTEGER NOT NULL, data BLOB NOT NULL, "
     "PRIMARY KEY(sha256, n));",
+    /* 6: provisional deadlines and the calendar's version (R11, store-calendar.c) */
+    "ALTER TABLE clocks ADD COLUMN provisional INTEGER NOT NULL DEFAULT 0;"
+    "CREATE INDEX clocks_provisional ON clocks(provisional) WHERE provisional > 0;"
+    "CREATE TABLE calendar_version(id INTEGER PRIMARY KEY CHECK (id = 1), version INTEGER NOT "
+    "NULL, changed_at INTEGER NOT NULL);"
+    "INSERT INTO calendar_version VALUES (1, 0, 0);",
 };
 #define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
 

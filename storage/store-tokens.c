@@ -100,12 +100,11 @@ int cf_store_case_agency_head(cf_store_t *s, int64_t id, char *agency, size_t si
 #define LIST_SELECT                                                                                \
     "SELECT c.id, c.workflow_id, c.workflow_version, c.state, c.closed, c.party, c.matter_id, "    \
     "c.parent_id, c.updated_at, c.version, (SELECT MIN(deadline) FROM clocks k WHERE k.case_id = " \
-    "c.id AND k.state = 'running') FROM cases c JOIN case_agency a ON a.case_id = c.id AND "       \
-    "a.agency = ?9 WHERE "
+    "c.id AND k.state = 'running'), (SELECT MIN(provisional) FROM clocks k WHERE k.case_id = "     \
+    "c.id AND k.state IN ('running', 'paused') AND k.provisional > 0) FROM cases c JOIN "          \
+    "case_agency a ON a.case_id = c.id AND a.agency = ?9 WHERE "
 static const char *const list_sql = LIST_SELECT CF__LIST_FILTERS(CF__LIST_ANY_PARENT);
 static const char *const children_sql = LIST_SELECT CF__LIST_FILTERS(CF__LIST_CHILDREN);
-
-/* Collects every row of a prepared query through row_fn into OUT *list. */
 
 /* Exported, documented in store.h */
 int cf_store_case_list_agency(cf_store_t *s, const char *agency, const cf_case_filter_t *f,

@@ -63,7 +63,9 @@ int cf_store_workflow_list(cf_store_t *s, json_t **list, cf_error_t *err);
 
 /* Stores (or replaces) one year's calendar YAML. */
 int cf_store_calendar_put(cf_store_t *s, int year, const char *source, cf_error_t *err);
-/* OUT *cal: every stored year loaded (free with cf_calendar_free). */
+/* OUT *cal: every stored year loaded (free with cf_calendar_free), answering
+ * for CF_CALENDAR_PROVISIONAL_YEARS more years provisionally (R11): the calendar
+ * the cases count on. */
 int cf_store_calendar_load(cf_store_t *s, cf_calendar_t **cal, cf_error_t *err);
 /* OUT *sources: new object {"2025": "<YAML text>", ...} of every stored year. */
 int cf_store_calendar_sources(cf_store_t *s, json_t **sources, cf_error_t *err);
@@ -161,6 +163,41 @@ int cf_store_case_list(cf_store_t *s, const cf_case_filter_t *f, json_t **list, 
  * and the transaction is rolled back as it would be for a real failure. */
 typedef int (*cf_store_fault_cb)(void *ctx, const char *point);
 void cf_store_set_fault(cf_store_t *s, cf_store_fault_cb cb, void *ctx);
+
+/* ---- loading a calendar year while cases run (store-calendar.c) ---- */
+
+/* What cf_store_calendar_install did. */
+typedef struct cf_calendar_install_s {
+    int year;          /* the year the file covers */
+    char sha256[65];   /* of the file's text */
+    int unchanged;     /* the same text was already stored: nothing done */
+    int replaced;      /* it replaced a stored year (with replace) */
+    size_t recomputed; /* clock.recomputed events written */
+    json_t *changes;   /* [{case, clock, was, deadline, provisional?}] (new ref), NULL
+                          when unchanged or on failure: the caller decrefs it */
+} cf_calendar_install_t;
+
+/* Validates a year's YAML (as cf_calendar_load; errors with line and column,
+ * source naming the file), stores it, and recounts every running or paused clock
+ * whose provisional deadline it may settle (all of them when it replaces a year)
+ * with a clock.recomputed event on each case whose deadline moved
+ * (cf_engine_recompute), rewrites those cases' pending alerts, and bumps the
+ * calendar version -- in one transaction (the caller holds none): on failure
+ * nothing is written. OUT *out. Returns 0; CF_EPARSE / CF_EINVALID for a bad
+ * file; CF_EEXIST when the year is stored with different text and replace is 0;
+ * CF_EINVALID when the year would leave a gap after the last stored one;
+ * CF_ERANGE when a recount needs a day past the provisional horizon (err names
+ * the case and clock); a store error. */
+int cf_store_calendar_install(cf_store_t *s, const char *yaml, size_t len, const char *source,
+                              int replace, cf_time_t at, const char *actor,
+                              cf_calendar_install_t *out, cf_error_t *err);
+
+/* OUT *version: the calendar version, bumped by every install; a daemon polls it
+ * to reload its calendar (several daemons may share a database). */
+int cf_store_calendar_version(cf_store_t *s, int64_t *version, cf_error_t *err);
+
+/* OUT *count: running or paused clocks whose deadline is provisional (R11). */
+int cf_store_clocks_provisional(cf_store_t *s, int64_t *count, cf_error_t *err);
 
 /* ---- transactions held by the caller (store-tx.c), tokens and agencies
  * (store-tokens.c), the alerts index (store-alerts.c) ----

@@ -487,6 +487,8 @@ TEST_IMPL(anchor_migration_numbers_events)
     make_cases();
     sqlite3 *db = raw_db();
     exec(db, "DROP INDEX events_pos; DROP TABLE anchors; DROP TABLE document_chunks; "
+             "DROP INDEX clocks_provisional; ALTER TABLE clocks DROP COLUMN provisional; "
+             "DROP TABLE calendar_version; "
              "ALTER TABLE events DROP COLUMN pos; "
              "PRAGMA user_version = 3");
     sqlite3_close(db);

@@ -251,6 +251,45 @@ TEST_IMPL(audit_emergency_late)
     return 0;
 }
 
+/* audit-2.6 (issue 18 item 2): a decision taken while the party's windows still ran
+ * (陈述、申辩 and the hearing request, from the notice's service) is reported as a
+ * rule deviation by replay, with its article. */
+TEST_IMPL(audit_decision_in_window)
+{
+    fx_t f;
+    cf_audit_t a;
+    setup(&f, "workflows/penalty-general.yaml", "2025-09-01T09:00:00+08:00");
+    act(&f, "file", "head", "2025-09-01T10:00:00+08:00",
+        "{\"filing_reason\": \"x\", \"cause\": \"y\", \"officers\": [{\"name\": \"张三\", "
+        "\"cert\": \"1\"}, {\"name\": \"王五\", \"cert\": \"2\"}]}",
+        "立案审批表");
+    act(&f, "submit_review", "handler", "2025-09-01T11:00:00+08:00", "{\"findings\": \"x\"}",
+        "调查终结报告");
+    act(&f, "notify_with_hearing", "handler", "2025-09-02T10:00:00+08:00",
+        "{\"notified_penalty\": \"罚款5万元\", \"notified_fine\": \"50000.00\"}",
+        "案件审查报告,行政处罚告知书,行政处罚听证告知书");
+    act(&f, "serve_hearing_notice", "handler", "2025-09-03T10:00:00+08:00", NULL, "告知书送达回证");
+    forge(&f,
+          "{\"type\": \"transition\", \"at\": \"2025-09-03T11:00:00+08:00\", \"actor\": "
+          "\"李四\", \"role\": \"head\", \"action\": \"decide\", \"label\": \"作出行政处罚决定\", "
+          "\"from\": \"notified\", \"to\": \"serving\", \"facts\": {\"penalty\": \"罚款\", "
+          "\"fine\": \"50000.00\"}, \"documents\": {\"行政处罚决定书\": {\"sha256\": \"ab\", "
+          "\"size\": 1, \"file\": \"x\"}}}");
+    audit(&f, &a, "2025-09-04T00:00:00+08:00");
+    int found = 0;
+    for (size_t i = 0; i < a.items_count; i++)
+        if (!strcmp(a.items[i].kind, "rule") && !strcmp(a.items[i].rule, "party-heard")) {
+            found = 1;
+            ASSERT_CONTAINS(a.items[i].basis, "第六十二条");
+        }
+    if (!found)
+        dump(&a);
+    ASSERT(found);
+    cf_audit_dispose(&a);
+    teardown(&f);
+    return 0;
+}
+
 /* Runs SQL on the database file behind the store's back, triggers bypassed. */
 static void tamper(const char *name, const char *sql)
 {

@@ -52,8 +52,8 @@ static char *recuse_body(int client, int n)
 static long long filed_case(const td_daemon_t *d, const char *handler, const char *head)
 {
     td_resp_t r;
-    json_t *body = json_pack("{s:s, s:{s:s}, s:{s:s}}", "workflow", "penalty-general", "party",
-                             "name", "某某大药房", "facts", "lead_source", "投诉举报");
+    json_t *body = json_pack("{s:s, s:{s:s, s:s}, s:{s:s}}", "workflow", "penalty-general",
+                             "party", "name", "某某大药房", "type", "定点医药机构", "facts", "lead_source", "投诉举报");
     td_http_json(d, "POST", "/v1/cases", handler, body, NULL, &r);
     json_decref(body);
     ASSERT_EQ(r.status, 201);
@@ -61,7 +61,7 @@ static long long filed_case(const td_daemon_t *d, const char *handler, const cha
     td_resp_free(&r);
     body = json_pack("{s:s, s:{s:s, s:s, s:[{s:s, s:s}, {s:s, s:s}]}, s:{s:{s:s, s:i, s:s}}}",
                      "action", "file", "facts", "filing_reason", "涉嫌串换药品", "cause",
-                     "骗取医保基金", "officers", "name", "张三", "cert", "65010020001", "name",
+                     "js-2024:14", "officers", "name", "张三", "cert", "65010020001", "name",
                      "王五", "cert", "65010020002", "documents", "立案审批表", "sha256", sha,
                      "size", 4, "file", "a.pdf");
     char path[64];

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../engine/audit.h"
 #include "../engine/overlay.h"
 #include "core-helpers.h"
 #include "task.h"
@@ -272,8 +273,9 @@ TEST_IMPL(engine_suspend_resume)
     ASSERT_EQ(act(&f, "resume", "head", "2026-03-20T10:00:00+08:00", NULL, NULL), 0);
     ASSERT_STR_EQ(f.c.state, "investigating");
     ASSERT_EQ(cf_case_clock(&f.c, "decision")->state, CF_CLOCK_RUNNING);
-    /* Paused 03-10 to 03-20: 10 days; 06-01 + 10 days = Thu 2026-06-11. */
-    ASSERT_STR_EQ(deadline_of(&f, "decision", buf), "2026-06-11T23:59:59+08:00");
+    /* Paused 03-10 to 03-20: 10 days; 90 + 10 = 100 days counted once from 03-02 is
+     * Wed 2026-06-10 (R8; not 06-01 + 10 = 06-11, the count before version 2). */
+    ASSERT_STR_EQ(deadline_of(&f, "decision", buf), "2026-06-10T23:59:59+08:00");
     teardown(&f);
     return 0;
 }
@@ -318,8 +320,9 @@ TEST_IMPL(engine_clock_extension)
     ASSERT_CONTAINS(why.text, "before the deadline");
     ASSERT_STR_EQ(deadline_of(&f, "decision", buf), "2026-06-01T23:59:59+08:00");
     ASSERT_EQ(extend(&f, "head", "30 days", "2026-04-01T10:00:00+08:00", &why), 0);
-    /* 06-01 + 30 days = Wed 2026-07-01, a working day. */
-    ASSERT_STR_EQ(deadline_of(&f, "decision", buf), "2026-07-01T23:59:59+08:00");
+    /* 90 + 30 = 120 days from 03-02: Tue 2026-06-30, a working day (R8, R9; not
+     * the rolled 06-01 + 30 = 07-01). */
+    ASSERT_STR_EQ(deadline_of(&f, "decision", buf), "2026-06-30T23:59:59+08:00");
     ASSERT_STR_EQ(cf_case_clock(&f.c, "decision")->extended, "30 days");
     ASSERT_EQ(extend(&f, "head", "1 day", "2026-04-02T10:00:00+08:00", &why), CF_EREFUSED);
     ASSERT_CONTAINS(why.text, "1 time(s) only");
@@ -508,14 +511,14 @@ TEST_IMPL(engine_decision_period)
               0);
     /* 90 days after 03-02 is Sun 05-31: Mon 2026-06-01 (R4). */
     ASSERT_STR_EQ(deadline_of(&f, "decision", buf), "2026-06-01T23:59:59+08:00");
-    /* 鉴定 from 03-10 to 03-25: 15 days not counted: Tue 06-16. */
+    /* 鉴定 from 03-10 to 03-25: 15 days not counted: 105 days from 03-02, Mon 06-15. */
     ASSERT_EQ(exclude(&f, "鉴定", "2026-03-10T09:00:00+08:00", "2026-03-25T17:00:00+08:00",
                       "2026-03-26T10:00:00+08:00", &why),
               0);
-    ASSERT_STR_EQ(deadline_of(&f, "decision", buf), "2026-06-16T23:59:59+08:00");
-    /* +30 days by the head: Thu 07-16. */
+    ASSERT_STR_EQ(deadline_of(&f, "decision", buf), "2026-06-15T23:59:59+08:00");
+    /* +30 days by the head: 135 days from 03-02, Wed 07-15. */
     ASSERT_EQ(extend(&f, "head", "30 days", "2026-04-01T10:00:00+08:00", &why), 0);
-    ASSERT_STR_EQ(deadline_of(&f, "decision", buf), "2026-07-16T23:59:59+08:00");
+    ASSERT_STR_EQ(deadline_of(&f, "decision", buf), "2026-07-15T23:59:59+08:00");
     /* A second extension needs the heads' collective discussion first. */
     ASSERT_EQ(extend(&f, "head", "20 days", "2026-04-02T10:00:00+08:00", &why), CF_EREFUSED);
     ASSERT_CONTAINS(why.text, "needs a collective discussion by the heads first");
@@ -524,9 +527,10 @@ TEST_IMPL(engine_decision_period)
                   "重大案件集体讨论记录"),
               0);
     ASSERT_STR_EQ(f.c.state, "investigating"); /* the discussion is recorded in place */
-    /* Its length is the discussion's, beyond the first maximum: 07-16 + 20 = Wed 08-05. */
+    /* Its length is the discussion's, beyond the first maximum: 90 + 15 + 30 + 20 =
+     * 155 days from 03-02, Tue 08-04. */
     ASSERT_EQ(extend(&f, "head", "20 days", "2026-04-03T10:00:00+08:00", &why), 0);
-    ASSERT_STR_EQ(deadline_of(&f, "decision", buf), "2026-08-05T23:59:59+08:00");
+    ASSERT_STR_EQ(deadline_of(&f, "decision", buf), "2026-08-04T23:59:59+08:00");
     ASSERT_EQ(extend(&f, "head", "5 days", "2026-04-03T11:00:00+08:00", &why), CF_EREFUSED);
     /* A hearing from 03-20 to 03-28 overlaps the appraisal: refused. */
     ASSERT_EQ(exclude(&f, "听证", "2026-03-20T09:00:00+08:00", "2026-03-28T17:00:00+08:00",
@@ -540,11 +544,11 @@ TEST_IMPL(engine_decision_period)
     ASSERT_EQ(exclude(&f, "公告", "2026-04-01T09:00:00+08:00", "2026-04-20T17:00:00+08:00",
                       "2026-04-04T10:00:00+08:00", &why),
               CF_EREFUSED);
-    /* A hearing from 04-01 to 04-03: 2 days more: Fri 08-07. */
+    /* A hearing from 04-01 to 04-03: 2 days more: 157 days from 03-02, Thu 08-06. */
     ASSERT_EQ(exclude(&f, "听证", "2026-04-01T09:00:00+08:00", "2026-04-03T17:00:00+08:00",
                       "2026-04-04T10:00:00+08:00", &why),
               0);
-    ASSERT_STR_EQ(deadline_of(&f, "decision", buf), "2026-08-07T23:59:59+08:00");
+    ASSERT_STR_EQ(deadline_of(&f, "decision", buf), "2026-08-06T23:59:59+08:00");
     ASSERT_EQ(json_array_size(cf_case_clock(&f.c, "decision")->exclusions), 2);
     teardown(&f);
     return 0;
@@ -642,25 +646,58 @@ TEST_IMPL(engine_penalty_rules)
                    "{\"legal_review_opinion\": \"同意\"}", "法制审核意见书", &w),
               0);
     ASSERT_EQ(step(&f, "张三", "notify", "handler", "2026-03-26T10:00:00+08:00",
-                   "{\"notified_penalty\": \"罚款5000元\", \"notified_fine\": 5000, "
-                   "\"hearing_eligible\": false}",
+                   "{\"notified_penalty\": \"罚款5000元\", \"notified_fine\": \"5000.00\"}",
                    "重大案件集体讨论记录,行政处罚告知书", &w),
               0);
+    /* party-heard: no decision before the notice was served, nor while the party's
+     * 3-working-day window for 陈述、申辩 runs (served Thu 03-26: Fri 27, Mon 30, Tue 31). */
+    refused_by(&w,
+               step(&f, "李四", "decide", "head", "2026-03-26T11:00:00+08:00",
+                    "{\"penalty\": \"罚款5000元\", \"fine\": \"5000.00\"}", "行政处罚决定书", &w),
+               "party-heard", "第六十二条");
+    ASSERT_EQ(step(&f, "张三", "serve_notice", "handler", "2026-03-26T15:00:00+08:00", NULL,
+                   "告知书送达回证", &w),
+              0);
+    refused_by(&w,
+               step(&f, "李四", "decide", "head", "2026-03-31T10:00:00+08:00",
+                    "{\"penalty\": \"罚款5000元\", \"fine\": \"5000.00\"}", "行政处罚决定书", &w),
+               "party-heard", "第四十五条");
     ASSERT_EQ(step(&f, "李四", "decide", "head", "2026-04-07T10:00:00+08:00",
-                   "{\"penalty\": \"罚款5000元\", \"fine\": 5000}", "行政处罚决定书", &w),
+                   "{\"penalty\": \"罚款5000元\", \"fine\": \"5000.00\"}", "行政处罚决定书", &w),
               0);
     ASSERT_EQ(step(&f, "张三", "serve", "handler", "2026-04-08T10:00:00+08:00",
                    "{\"service_method\": \"直接送达\"}", "送达回证", &w),
               0);
-    /* surcharge-cap: the late-payment surcharge never exceeds the fine. */
-    refused_by(&w,
-               step(&f, "张三", "pay", "handler", "2026-07-01T10:00:00+08:00",
-                    "{\"paid_amount\": 11000, \"surcharge\": 6000}", "罚款缴纳凭证", &w),
-               "surcharge-cap", "第七十二条");
-    ASSERT_EQ(step(&f, "张三", "pay", "handler", "2026-07-01T10:00:00+08:00",
-                   "{\"paid_amount\": 10000, \"surcharge\": 5000}", "罚款缴纳凭证", &w),
-              0);
-    ASSERT_EQ(step(&f, "李四", "close", "head", "2026-07-02T10:00:00+08:00",
+    /* The payment ledger: served Wed 04-08, 15 days: the deadline is the end of Thu
+     * 04-23. Paid on Sat 04-25, two days late: the surcharge is 3% x 2 x 5000 = 300, so
+     * 5300.00 is owed; 5299.99 in two payments leaves the case executing (a part
+     * payment never closes it), the last fen moves it to closing. */
+    const char *pay = "{\"paid_amount\": \"%s\", \"payment_method\": \"bank\", "
+                      "\"paid_on\": \"2026-04-25\"}";
+    snprintf(facts, sizeof(facts), pay, "5000.00");
+    ASSERT_EQ(
+        step(&f, "张三", "pay", "handler", "2026-04-25T10:00:00+08:00", facts, "罚款缴纳凭证", &w),
+        0);
+    ASSERT_STR_EQ(f.c.state, "executing");
+    snprintf(facts, sizeof(facts), pay, "299.99");
+    ASSERT_EQ(
+        step(&f, "张三", "pay", "handler", "2026-04-25T11:00:00+08:00", facts, "罚款缴纳凭证", &w),
+        0);
+    ASSERT_STR_EQ(f.c.state, "executing");
+    /* 分期 needs the head's approval first. */
+    snprintf(facts, sizeof(facts),
+             "{\"paid_amount\": \"0.01\", \"payment_method\": \"分期\", \"paid_on\": "
+             "\"2026-04-25\"}");
+    refused_by(
+        &w,
+        step(&f, "张三", "pay", "handler", "2026-04-25T11:30:00+08:00", facts, "罚款缴纳凭证", &w),
+        "installments-approved", "第六十六条");
+    snprintf(facts, sizeof(facts), pay, "0.01");
+    ASSERT_EQ(
+        step(&f, "张三", "pay", "handler", "2026-04-25T12:00:00+08:00", facts, "罚款缴纳凭证", &w),
+        0);
+    ASSERT_STR_EQ(f.c.state, "closing");
+    ASSERT_EQ(step(&f, "李四", "close", "head", "2026-04-27T10:00:00+08:00",
                    "{\"closing_reason\": \"执行完毕\"}", "结案审批表", &w),
               0);
     teardown(&f);
@@ -824,6 +861,186 @@ TEST_IMPL(engine_from_end_of)
     ASSERT_EQ(act(&f, "archive", "handler", "2026-03-10T10:00:00+08:00", NULL, NULL), 0);
     /* From the end of 03-17, not from 03-10: one month is Fri 2026-04-17. */
     ASSERT_STR_EQ(deadline_of(&f, "window", buf), "2026-04-17T23:59:59+08:00");
+    teardown(&f);
+    return 0;
+}
+
+/* The last stored event of case f->c of type `type` for clock `clock`. New reference. */
+static json_t *last_event(fixture_t *f, const char *type, const char *clock)
+{
+    json_t *events = NULL, *found = NULL, *ev;
+    size_t i;
+    ASSERT_EQ(cf_store_case_events(f->store, f->c.id, &events, NULL), 0);
+    json_array_foreach(
+        events, i, ev) if (!strcmp(json_string_value(json_object_get(ev, "type")), type) &&
+                           !strcmp(json_string_value(json_object_get(ev, "clock")) ?: "", clock))
+        found = ev;
+    json_incref(found);
+    json_decref(events);
+    ASSERT(found != NULL);
+    return found;
+}
+
+/* engine-3.12 (issue 16): on a calendar with provisional years, a clock whose
+ * deadline falls past the last loaded year is started, its deadline counted on
+ * the provisional calendar and marked so on the chain and in the clock. */
+TEST_IMPL(engine_provisional_clock)
+{
+    fixture_t f;
+    char buf[CF_TIME_BUFSZ];
+    setup(&f, "2026-12-04T09:00:00+08:00");
+    ASSERT_EQ(cf_calendar_set_provisional(f.cal, CF_CALENDAR_PROVISIONAL_YEARS), 0);
+    ASSERT_EQ(
+        act(&f, "file", "head", "2026-12-06T15:00:00+08:00", "{\"reason\": \"x\"}", "立案审批表"),
+        0);
+    /* 90 days from Sun 2026-12-06: Sat 2027-03-06, so Mon 03-08 (R4). */
+    ASSERT_STR_EQ(deadline_of(&f, "decision", buf), "2027-03-08T23:59:59+08:00");
+    const cf_clock_rt_t *k = cf_case_clock(&f.c, "decision");
+    ASSERT_EQ(k->prov_first, 2027);
+    ASSERT_EQ(k->prov_last, 2027);
+    ASSERT_EQ(k->counting, 2);
+    ASSERT_STR_EQ(k->period, "90 days");
+    json_t *ev = last_event(&f, "clock.started", "decision");
+    ASSERT_EQ(json_integer_value(json_array_get(json_object_get(ev, "provisional"), 0)), 2027);
+    ASSERT_EQ(json_integer_value(json_object_get(ev, "counting")), 2);
+    json_decref(ev);
+    /* A settled clock carries no mark: the report clock stopped, filing's met. */
+    ASSERT_EQ(cf_case_clock(&f.c, "report")->prov_first, 0);
+    /* The snapshot keeps it. */
+    cf_case_t back;
+    ASSERT_EQ(cf_store_case_get(f.store, f.c.id, &back, NULL), 0);
+    ASSERT_EQ(cf_case_clock(&back, "decision")->prov_first, 2027);
+    ASSERT_STR_EQ(cf_case_clock(&back, "decision")->period, "90 days");
+    cf_case_dispose(&back);
+    teardown(&f);
+    return 0;
+}
+
+/* engine-3.13 (issue 18 item 1): a clock started under counting version 1 (its
+ * clock.started event recorded before version 2, so without "counting") keeps
+ * adding to its rolled deadline, so that its case replays as recorded; a clock
+ * started now counts once from the start. */
+TEST_IMPL(engine_counting_versions)
+{
+    fixture_t f;
+    cf_refusal_t why = {0};
+    char buf[CF_TIME_BUFSZ];
+    f.wf = cf_test_workflow("workflows/penalty-general.yaml");
+    f.cal = cf_test_calendar();
+    f.store = cf_test_store("counting.db");
+    cf_test_open(f.store, f.wf, f.cal, "2025-09-14T09:00:00+08:00", &f.c);
+    ASSERT_EQ(act(&f, "file", "head", "2025-09-15T10:00:00+08:00",
+                  "{\"filing_reason\": \"串换药品\", \"cause\": \"违反医疗保障基金使用规定\", "
+                  "\"officers\": [{\"name\": \"张三\", \"cert\": \"1\"}, {\"name\": \"王五\", "
+                  "\"cert\": \"2\"}]}",
+                  "立案审批表"),
+              0);
+    /* Filed Mon 2025-09-15: day 90 is Sun 12-14, so Mon 12-15. */
+    ASSERT_STR_EQ(deadline_of(&f, "decision", buf), "2025-12-15T23:59:59+08:00");
+    cf_case_t old;
+    ASSERT_EQ(cf_case_copy(&old, &f.c), 0);
+    /* Version 2: 5 days of 鉴定 excluded: 95 days from 09-15, Fri 12-19. */
+    ASSERT_EQ(exclude(&f, "鉴定", "2025-10-09T10:00:00+08:00", "2025-10-14T10:00:00+08:00",
+                      "2025-10-15T10:00:00+08:00", &why),
+              0);
+    ASSERT_STR_EQ(deadline_of(&f, "decision", buf), "2025-12-19T23:59:59+08:00");
+    /* The same clock as a version-1 fold: 12-15 + 5 = Sat 12-20, so Mon 12-22. */
+    for (unsigned i = 0; i < old.clocks_count; i++)
+        old.clocks[i].counting = 1;
+    cf_exclude_t req = {.clock = "decision",
+                        .actor = "李四",
+                        .role = "head",
+                        .reason = "鉴定",
+                        .from = cf_test_time("2025-10-09T10:00:00+08:00"),
+                        .to = cf_test_time("2025-10-14T10:00:00+08:00"),
+                        .at = cf_test_time("2025-10-15T10:00:00+08:00")};
+    json_t *events = NULL;
+    ASSERT_EQ(cf_engine_exclude(f.wf, f.cal, &old, &req, &events, &why), 0);
+    json_t *ev = json_array_get(events, 0);
+    ASSERT_STR_EQ(json_string_value(json_object_get(ev, "deadline")), "2025-12-22T23:59:59+08:00");
+    ASSERT(json_object_get(ev, "counting") == NULL);
+    json_decref(events);
+    cf_case_dispose(&old);
+    /* Version 2: + 30 days extension: 125 days from 09-15, Sun 2026-01-18 -> Mon 01-19. */
+    ASSERT_EQ(extend(&f, "head", "30 days", "2025-11-01T10:00:00+08:00", &why), 0);
+    ASSERT_STR_EQ(deadline_of(&f, "decision", buf), "2026-01-19T23:59:59+08:00");
+    teardown(&f);
+    return 0;
+}
+
+/* Strips what counting version 2 added to the clock events of events (a record
+ * as the engine wrote it before version 2), and sets the exclusion's deadline to
+ * `old`, the one version 1 gave. */
+static void as_version_1(json_t *events, const char *old)
+{
+    size_t i;
+    json_t *ev;
+    json_array_foreach(events, i, ev)
+    {
+        json_object_del(ev, "counting");
+        if (!strcmp(json_string_value(json_object_get(ev, "type")), "clock.excluded"))
+            json_object_set_new(ev, "deadline", json_string(old));
+    }
+}
+
+/* engine-3.14 (issue 18 item 1): a case recorded under counting version 1 still
+ * replays conformant, and the audit notes what the current count gives; a
+ * version-2 record with the old arithmetic is a deviation. */
+TEST_IMPL(engine_counting_v1_replays)
+{
+    fixture_t f;
+    cf_refusal_t why = {0};
+    f.wf = cf_test_workflow("workflows/penalty-general.yaml");
+    f.cal = cf_test_calendar();
+    f.store = cf_test_store("counting-v1.db");
+    cf_test_open(f.store, f.wf, f.cal, "2025-09-14T09:00:00+08:00", &f.c);
+    ASSERT_EQ(act(&f, "file", "head", "2025-09-15T10:00:00+08:00",
+                  "{\"filing_reason\": \"串换药品\", \"cause\": \"违反医疗保障基金使用规定\", "
+                  "\"officers\": [{\"name\": \"张三\", \"cert\": \"1\"}, {\"name\": \"王五\", "
+                  "\"cert\": \"2\"}]}",
+                  "立案审批表"),
+              0);
+    ASSERT_EQ(exclude(&f, "鉴定", "2025-10-09T10:00:00+08:00", "2025-10-14T10:00:00+08:00",
+                      "2025-10-15T10:00:00+08:00", &why),
+              0);
+    json_t *events = NULL;
+    ASSERT_EQ(cf_store_case_events(f.store, f.c.id, &events, NULL), 0);
+    cf_time_t now = cf_test_time("2025-10-20T10:00:00+08:00");
+    cf_audit_t a;
+    /* As recorded now (version 2): conformant, nothing to note. */
+    ASSERT_EQ(cf_audit_init(&a, f.c.id), 0);
+    ASSERT_EQ(cf_audit_replay(f.wf, f.cal, NULL, events, now, &a), 0);
+    ASSERT_EQ(a.items_count, 0);
+    ASSERT_EQ(json_array_size(a.notes), 0);
+    cf_audit_dispose(&a);
+    /* The old arithmetic (12-15 + 5 days rolled: 12-22) under a version-2 mark is
+     * a deviation. */
+    json_t *bad = json_deep_copy(events);
+    json_t *ev;
+    size_t i;
+    json_array_foreach(
+        bad, i, ev) if (!strcmp(json_string_value(json_object_get(ev, "type")), "clock.excluded"))
+        json_object_set_new(ev, "deadline", json_string("2025-12-22T23:59:59+08:00"));
+    ASSERT_EQ(cf_audit_init(&a, f.c.id), 0);
+    ASSERT_EQ(cf_audit_replay(f.wf, f.cal, NULL, bad, now, &a), 0);
+    ASSERT(a.items_count > 0);
+    ASSERT_STR_EQ(a.items[0].kind, "clock");
+    cf_audit_dispose(&a);
+    json_decref(bad);
+    /* The same record written by the engine before version 2: conformant, with a
+     * note giving both deadlines. */
+    as_version_1(events, "2025-12-22T23:59:59+08:00");
+    ASSERT_EQ(cf_audit_init(&a, f.c.id), 0);
+    ASSERT_EQ(cf_audit_replay(f.wf, f.cal, NULL, events, now, &a), 0);
+    ASSERT_EQ(a.items_count, 0);
+    ASSERT_EQ(json_array_size(a.notes), 1);
+    json_t *n = json_array_get(a.notes, 0);
+    ASSERT_STR_EQ(json_string_value(json_object_get(n, "kind")), "counting");
+    ASSERT_CONTAINS(json_string_value(json_object_get(n, "text")),
+                    "2025-12-22T23:59:59+08:00; counted once from its start it is "
+                    "2025-12-19T23:59:59+08:00");
+    cf_audit_dispose(&a);
+    json_decref(events);
     teardown(&f);
     return 0;
 }

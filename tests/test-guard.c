@@ -52,6 +52,36 @@ static int fake_elapsed(void *ctx, const char *clock)
     return !strcmp(clock, "payment");
 }
 
+/* hearing_request runs (its window is open); every other clock does not. */
+static int fake_running(void *ctx, const char *clock)
+{
+    (void)ctx;
+    if (!strcmp(clock, "broken"))
+        return CF_EIO;
+    return !strcmp(clock, "hearing_request");
+}
+
+/* paid_amount totals 150.5; fine with its surcharge owes 200; "broken" fails. */
+static int fake_total(void *ctx, const char *fact, double *out)
+{
+    (void)ctx;
+    if (!strcmp(fact, "broken"))
+        return CF_EIO;
+    if (strcmp(fact, "paid_amount"))
+        return CF_ENOTFOUND;
+    *out = 150.5;
+    return 0;
+}
+
+static int fake_owed(void *ctx, const char *fact, const char *clock, double *out)
+{
+    (void)ctx;
+    if (strcmp(fact, "fine") || strcmp(clock, "payment"))
+        return CF_ENOTFOUND;
+    *out = 200;
+    return 0;
+}
+
 static cf_guard_t *compile_ok(const char *text)
 {
     cf_guard_t *g = NULL;
@@ -66,7 +96,8 @@ static cf_guard_t *compile_ok(const char *text)
 static int eval_with(const cf_guard_t *g, const json_t *facts, const char *actor)
 {
     fake_t fake = {0, 0, 0};
-    cf_guard_env_t env = {facts, actor, "handler", fake_done, fake_lowest, &fake, fake_elapsed};
+    cf_guard_env_t env = {facts,        actor, "handler", fake_done, fake_lowest,
+                          fake_running, NULL,  NULL,      &fake,     fake_elapsed};
     int result = -1;
     ASSERT_EQ(cf_guard_eval(g, &env, &result), 0);
     ASSERT(result == 0 || result == 1);
@@ -410,7 +441,7 @@ TEST_IMPL(guard_fn_elapsed)
     ASSERT_EQ(cf_guard_compile("elapsed(a, b)", &g, &err), CF_EPARSE);
     ASSERT(g == NULL);
     fake_t fake = {0, 0, 0};
-    cf_guard_env_t env = {NULL, ACTOR, "handler", fake_done, fake_lowest, &fake, NULL};
+    cf_guard_env_t env = {NULL, ACTOR, "handler", fake_done, fake_lowest, NULL, NULL, NULL, &fake, NULL};
     cf_guard_t *e = compile_ok("false and elapsed(payment)");
     cf_guard_t *b = compile_ok("elapsed(broken) or true");
     int result = 42;
@@ -685,7 +716,7 @@ TEST_IMPL(guard_eval_env)
 {
     fake_t fake = {0, 0, 0};
     json_t *facts = json_object(), *array = json_array();
-    cf_guard_env_t env = {facts, ACTOR, "handler", NULL, NULL, &fake, NULL};
+    cf_guard_env_t env = {facts, ACTOR, "handler", NULL, NULL, NULL, NULL, NULL, &fake, NULL};
     cf_guard_t *done = compile_ok("false and done(file)");
     cf_guard_t *lowest = compile_ok("true or lowest(fine) > 1");
     cf_guard_t *plain = compile_ok("not has(x)");
@@ -723,7 +754,8 @@ TEST_IMPL(guard_eval_env)
 TEST_IMPL(guard_eval_callback_errors)
 {
     fake_t fake = {0, 0, 0};
-    cf_guard_env_t env = {NULL, ACTOR, "handler", fake_done, fake_lowest, &fake, fake_elapsed};
+    cf_guard_env_t env = {NULL,         ACTOR, "handler", fake_done, fake_lowest,
+                          fake_running, NULL,  NULL,      &fake,     fake_elapsed};
     cf_guard_t *d = compile_ok("done(file) and done(broken)");
     cf_guard_t *l = compile_ok("lowest(broken) > 1 or true");
     int result = 42;
@@ -826,5 +858,73 @@ TEST_IMPL(guard_format_truncate)
     ASSERT_EQ(cf_guard_format(g, out, 1), 12);
     ASSERT_STR_EQ(out, "");
     cf_guard_free(g);
+    return 0;
+}
+
+/* guard-7.1 (issue 18 item 2): running(clock) asks the env whether a clock's window is
+ * still open; it is a bool, names a clock (reported as a reference), takes only an
+ * identifier, needs env->running, and passes the env's errors through. */
+TEST_IMPL(guard_running)
+{
+    ASSERT(holds_as("running(hearing_request)", "{}", ACTOR));
+    ASSERT(!holds_as("running(defence)", "{}", ACTOR));
+    ASSERT(
+        holds_as("not running(defence) and not (running(hearing_request) == false)", "{}", ACTOR));
+    check_refs("running(defence) or done(waive)", "C:defence@9 A:waive@26");
+    cf_guard_t *g = NULL;
+    cf_error_t err;
+    ASSERT_EQ(cf_guard_compile("running(\"defence\")", &g, &err), CF_EPARSE);
+    ASSERT(g == NULL);
+    ASSERT(strstr(err.text, "expected a clock id") != NULL);
+    ASSERT_EQ(cf_guard_compile("running(defence) > 1", &g, &err), CF_EPARSE);
+    g = compile_ok("running(broken)");
+    fake_t fake = {0, 0, 0};
+    cf_guard_env_t env = {NULL, ACTOR, "handler", NULL, NULL, NULL, NULL, NULL, &fake, NULL};
+    int result = -1;
+    ASSERT_EQ(cf_guard_eval(g, &env, &result), CF_EINVAL); /* no env->running */
+    env.running = fake_running;
+    ASSERT_EQ(cf_guard_eval(g, &env, &result), CF_EIO);
+    ASSERT_EQ(result, -1);
+    cf_guard_free(g);
+    return 0;
+}
+
+/* guard-7.2 (issue 18 item 7): total(fact) sums a ledger and owed(fact, clock) gives an
+ * amount with its surcharge, both numbers from the env; absent when the env has none;
+ * errors pass through; a clock argument must be an identifier. */
+TEST_IMPL(guard_ledger)
+{
+    fake_t fake = {0, 0, 0};
+    cf_guard_env_t env = {NULL,         ACTOR,      "handler", fake_done, fake_lowest,
+                          fake_running, fake_total, fake_owed, &fake,     NULL};
+    static const struct {
+        const char *text;
+        int holds;
+    } cases[] = {{"total(paid_amount) >= 150.5", 1},
+                 {"total(paid_amount) >= owed(fine, payment)", 0},
+                 {"owed(fine, payment) == 200", 1},
+                 {"total(refunded_amount) >= 0", 0}, /* absent: every comparison false */
+                 {"not (total(refunded_amount) < 1)", 1},
+                 {"owed(fine, demand) > 0", 0}};
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        cf_guard_t *g = compile_ok(cases[i].text);
+        int result = -1;
+        ASSERT_EQ(cf_guard_eval(g, &env, &result), 0);
+        if (result != cases[i].holds)
+            CF__FAIL("'%s' gave %d", cases[i].text, result);
+        cf_guard_free(g);
+    }
+    check_refs("total(paid_amount) < owed(fine, payment)",
+               "F:paid_amount@7 F:fine@27 C:payment@33");
+    cf_guard_t *g = compile_ok("total(broken) > 0");
+    int result = -1;
+    ASSERT_EQ(cf_guard_eval(g, &env, &result), CF_EIO);
+    env.total = NULL;
+    ASSERT_EQ(cf_guard_eval(g, &env, &result), CF_EINVAL);
+    ASSERT_EQ(result, -1);
+    cf_guard_free(g);
+    cf_error_t err;
+    ASSERT_EQ(cf_guard_compile("owed(fine, \"payment\") > 0", &g, &err), CF_EPARSE);
+    ASSERT_EQ(cf_guard_compile("total(paid_amount)", &g, &err), CF_EPARSE); /* not a condition */
     return 0;
 }

@@ -6,6 +6,10 @@
 #define TEST_GROUPS(X)                                                                             \
     /* error-*: error codes and located errors */                                                  \
     X(error_names)                                                                                 \
+    X(error_utf8_clip)                                                                             \
+    X(money_parse)                                                                                 \
+    X(money_refused)                                                                               \
+    X(money_surcharge)                                                                             \
     /* time-*, calendar-*, period-*: legal periods (tests/test-period.c) */                        \
     X(time_parse)                                                                                  \
     X(calendar_shipped)                                                                            \
@@ -22,6 +26,11 @@
     X(period_explain)                                                                              \
     X(period_elapsed)                                                                              \
     X(period_parse)                                                                                \
+    X(lunar_known_dates)                                                                           \
+    X(calendar_provisional_in_shipped)                                                             \
+    X(calendar_provisional)                                                                        \
+    X(period_provisional)                                                                          \
+    X(period_count_once)                                                                           \
     /* PERIOD-TESTS */                                                                             \
     /* guard-*: the guard expression language (tests/test-guard.c) */                              \
     X(guard_literals)                                                                              \
@@ -53,6 +62,8 @@
     X(guard_format_canonical)                                                                      \
     X(guard_format_roundtrip)                                                                      \
     X(guard_format_truncate)                                                                       \
+    X(guard_running)                                                                               \
+    X(guard_ledger)                                                                                \
     /* GUARD-TESTS */                                                                              \
     /* import-*: the 权责清单 importer (tests/test-import.c) */                                \
     X(import_seed_000_table)                                                                       \
@@ -92,6 +103,9 @@
     X(engine_clocks_end_with_case)                                                                 \
     X(engine_party_clock)                                                                          \
     X(engine_decision_period)                                                                      \
+    X(engine_provisional_clock)                                                                    \
+    X(engine_counting_versions)                                                                    \
+    X(engine_counting_v1_replays)                                                                  \
     X(engine_penalty_rules)                                                                        \
     X(engine_closing_conditions)                                                                   \
     X(engine_elapsed_rule)                                                                         \
@@ -115,6 +129,7 @@
     X(audit_wrong_role)                                                                            \
     X(audit_extension_unapproved)                                                                  \
     X(audit_emergency_late)                                                                        \
+    X(audit_decision_in_window)                                                                    \
     X(audit_event_edited)                                                                          \
     X(audit_event_deleted)                                                                         \
     X(audit_bundle)                                                                                \
@@ -149,6 +164,7 @@
     X(serve_alert_sync_clock_only)                                                                 \
     X(serve_clock_ms)                                                                              \
     X(serve_alert_prefetch)                                                                        \
+    X(serve_calendar_pickup)                                                                       \
     X(overlay_example)                                                                             \
     X(overlay_problems)                                                                            \
     /* cause-*: the 案由 dictionaries (tests/test-cause.c) */                                    \

@@ -135,7 +135,7 @@ TEST_IMPL(ops_cli_rewrites_alerts)
     snprintf(docarg, sizeof(docarg), "立案审批表=%s", doc);
     int rc = cli(db, "2026-03-03T10:00:00+08:00", "case", "act", "1", "file", "--role", "head",
                  "--actor", "李四", "--fact", "filing_reason=涉嫌串换药品", "--fact",
-                 "cause=骗取医保基金", "--fact",
+                 "cause=js-2024:14", "--fact",
                  "officers=[{\"name\":\"张三\",\"cert\":\"1\"},{\"name\":\"王五\",\"cert\":\"2\"}]",
                  "--doc", docarg, NULL);
     if (rc != 0)
@@ -203,7 +203,7 @@ static void parity_cli(const char *db)
     if (rc != 0)
         CF__FAIL("cli open: %d %s", rc, err_text);
     rc = cli(db, P_FILE, "case", "act", "1", "file", "--role", "head", "--actor", "李四", "--fact",
-             "filing_reason=涉嫌串换药品", "--fact", "cause=骗取医保基金", "--doc", args[0], NULL);
+             "filing_reason=涉嫌串换药品", "--fact", "cause=js-2024:14", "--doc", args[0], NULL);
     if (rc != 0)
         CF__FAIL("cli file: %d %s", rc, err_text);
     rc = cli(db, P_KEEP, "case", "act", "1", "preserve_evidence", "--role", "head", "--actor",
@@ -279,7 +279,7 @@ static void parity_api(const char *db)
     add_doc(docs, 0);
     post(&d, P_FILE, "/v1/cases/1/actions", head,
          json_pack("{s:s, s:{s:s, s:s}, s:o}", "action", "file", "facts", "filing_reason",
-                   "涉嫌串换药品", "cause", "骗取医保基金", "documents", docs),
+                   "涉嫌串换药品", "cause", "js-2024:14", "documents", docs),
          "2", 200);
     docs = json_object();
     for (int i = 1; i < 4; i++)
@@ -449,7 +449,7 @@ static int act_with_doc(const char *db, const char *path)
     snprintf(arg, sizeof(arg), "立案审批表=%s", path);
     return cli(db, "2026-03-03T10:00:00+08:00", "case", "act", "1", "file", "--role", "head",
                "--actor", "李四", "--fact", "filing_reason=涉嫌串换药品", "--fact",
-               "cause=骗取医保基金", "--fact",
+               "cause=js-2024:14", "--fact",
                "officers=[{\"name\":\"张三\",\"cert\":\"1\"},{\"name\":\"王五\",\"cert\":\"2\"}]",
                "--doc", arg, NULL);
 }

@@ -23,6 +23,7 @@
  */
 #include "calendar.h"
 #include "cftime.h"
+#include "lunar.h"
 #include "period.h"
 #include "task.h"
 
@@ -936,5 +937,303 @@ TEST_IMPL(period_parse)
     ASSERT_EQ(u, CF_UNIT_WORKING_DAYS);
     ASSERT_EQ(cf_unit_parse("weeks", &u), CF_EINVAL);
     ASSERT_STR_EQ(cf_unit_name(CF_UNIT_MONTHS), "months");
+    return 0;
+}
+
+/* ---- period-4.*: provisional years (R11) and counting once (R8) ------------------ */
+
+static const char *date_text(cf_date_t d, char *out)
+{
+    cf_date_format(d, out);
+    return out;
+}
+
+static cf_date_t day(const char *text)
+{
+    cf_date_t d = {0, 0, 0};
+    if (cf_date_parse(text, &d, NULL) != 0)
+        CF__FAIL("cannot parse %s", text);
+    return d;
+}
+
+TEST_IMPL(lunar_known_dates)
+{
+    /* period-4.1: the computed 春节 (正月初一), 端午 (五月初五), 中秋 (八月十五) and
+     * 清明 against dates published in the State Council's notices (2024-2026, and
+     * 2020-2023 from those years' notices) and in printed lunar calendars for
+     * 2027-2030 (checked against Debian's python3-lunardate table when written;
+     * see the commit). 2020 and 2023 have a leap month before 端午 (闰四月, 闰二月),
+     * 2033 a leap 11th month, which moves 春节 2034 to the third new moon after
+     * the solstice. */
+    static const struct {
+        int year;
+        const char *spring, *duanwu, *midautumn, *qingming;
+    } rows[] = {
+        {2020, "2020-01-25", "2020-06-25", "2020-10-01", "2020-04-04"},
+        {2023, "2023-01-22", "2023-06-22", "2023-09-29", "2023-04-05"},
+        {2024, "2024-02-10", "2024-06-10", "2024-09-17", "2024-04-04"},
+        {2025, "2025-01-29", "2025-05-31", "2025-10-06", "2025-04-04"},
+        {2026, "2026-02-17", "2026-06-19", "2026-09-25", "2026-04-05"},
+        {2027, "2027-02-06", "2027-06-09", "2027-09-15", "2027-04-05"},
+        {2028, "2028-01-26", "2028-05-28", "2028-10-03", "2028-04-04"},
+        {2029, "2029-02-13", "2029-06-16", "2029-09-22", "2029-04-04"},
+        {2030, "2030-02-03", "2030-06-05", "2030-09-12", "2030-04-05"},
+        {2034, "2034-02-19", "2034-06-20", "2034-09-27", "2034-04-05"},
+    };
+    char text[CF_DATE_BUFSZ];
+    for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+        cf_date_t d;
+        ASSERT_EQ(cf_lunar_date(rows[i].year, 1, 1, &d), 0);
+        ASSERT_STR_EQ(date_text(d, text), rows[i].spring);
+        ASSERT_EQ(cf_lunar_date(rows[i].year, 5, 5, &d), 0);
+        ASSERT_STR_EQ(date_text(d, text), rows[i].duanwu);
+        ASSERT_EQ(cf_lunar_date(rows[i].year, 8, 15, &d), 0);
+        ASSERT_STR_EQ(date_text(d, text), rows[i].midautumn);
+        ASSERT_EQ(cf_solar_term_date(rows[i].year, 15, &d), 0);
+        ASSERT_STR_EQ(date_text(d, text), rows[i].qingming);
+    }
+    /* 冬至 2026 (Dec 22) and bad arguments. */
+    cf_date_t d = {1, 1, 1};
+    ASSERT_EQ(cf_solar_term_date(2026, 270, &d), 0);
+    ASSERT_STR_EQ(date_text(d, text), "2026-12-22");
+    ASSERT_EQ(cf_lunar_date(2027, 11, 1, &d), CF_EINVAL);
+    ASSERT_EQ(cf_lunar_date(1800, 1, 1, &d), CF_EINVAL);
+    ASSERT_EQ(cf_solar_term_date(2027, 7, &d), CF_EINVAL);
+    ASSERT_STR_EQ(date_text(d, text), "2026-12-22"); /* untouched */
+    return 0;
+}
+
+/* A calendar of the shipped files up to and including year `last`, answering for
+ * `prov` provisional years after it. */
+static cf_calendar_t *shipped_through(int last, int prov)
+{
+    cf_calendar_t *cal;
+    ASSERT_EQ(cf_calendar_new(&cal), 0);
+    for (int y = 2024; y <= last; y++) {
+        char path[64];
+        size_t len;
+        snprintf(path, sizeof(path), "workflows/calendars/%d.yaml", y);
+        char *buf = cf_test_slurp(path, &len);
+        ASSERT_EQ(cf_calendar_load(cal, buf, len, path, NULL), 0);
+        free(buf);
+    }
+    ASSERT_EQ(cf_calendar_set_provisional(cal, prov), 0);
+    return cal;
+}
+
+TEST_IMPL(calendar_provisional_in_shipped)
+{
+    /* period-4.2: every rest day the 放假办法 fixes, computed for 2025 and 2026 as
+     * the provisional calendar would (only 2024 loaded), is a holiday in the
+     * notice of that year: the computation agrees with what was published. */
+    cf_calendar_t *prov = shipped_through(2024, 2), *cal = shipped();
+    int holidays = 0;
+    for (int64_t i = cf_date_to_days(day("2025-01-01")); i <= cf_date_to_days(day("2026-12-31"));
+         i++) {
+        cf_date_t d = cf_date_from_days(i);
+        cf_daykind_t pk, k;
+        const char *name = NULL;
+        ASSERT_EQ(cf_calendar_is_provisional(prov, d.year), 1);
+        ASSERT_EQ(cf_calendar_day(prov, d, &pk, &name, NULL), 0);
+        ASSERT_EQ(cf_calendar_day(cal, d, &k, NULL, NULL), 0);
+        if (pk == CF_DAY_HOLIDAY) {
+            holidays++;
+            char text[CF_DATE_BUFSZ];
+            if (k != CF_DAY_HOLIDAY)
+                CF__FAIL("%s (%s) is a rest day of the 放假办法 but not of the notice",
+                         date_text(d, text), name);
+        }
+    }
+    /* 13 days a year: 元旦 1, 春节 4, 清明 1, 劳动节 2, 端午 1, 中秋 1, 国庆 3. */
+    ASSERT_EQ(holidays, 26);
+    cf_calendar_free(prov);
+    cf_calendar_free(cal);
+    return 0;
+}
+
+TEST_IMPL(calendar_provisional)
+{
+    /* period-4.3: past the last loaded year (2026), three provisional years. */
+    cf_calendar_t *cal = shipped_through(2026, CF_CALENDAR_PROVISIONAL_YEARS);
+    int last, horizon;
+    cf_calendar_horizon(cal, &last, &horizon);
+    ASSERT_EQ(last, 2026);
+    ASSERT_EQ(horizon, 2029);
+    ASSERT_EQ(cf_calendar_is_provisional(cal, 2026), 0);
+    ASSERT_EQ(cf_calendar_is_provisional(cal, 2027), 1);
+    static const struct {
+        const char *date;
+        cf_daykind_t kind;
+        const char *name;
+    } rows[] = {
+        {"2027-01-01", CF_DAY_HOLIDAY, "元旦"},   /* Fri */
+        {"2027-02-05", CF_DAY_HOLIDAY, "春节"},   /* 除夕, Fri */
+        {"2027-02-08", CF_DAY_HOLIDAY, "春节"},   /* 初三, Mon */
+        {"2027-02-09", CF_DAY_WORKDAY, NULL},     /* 初四, Tue: no 调休 is guessed */
+        {"2027-02-06", CF_DAY_HOLIDAY, "春节"},   /* 初一, a Saturday: still the holiday */
+        {"2027-04-05", CF_DAY_HOLIDAY, "清明节"}, /* Mon */
+        {"2027-05-03", CF_DAY_WORKDAY, NULL},     /* only 5-1 and 5-2 are fixed */
+        {"2027-06-09", CF_DAY_HOLIDAY, "端午节"}, /* Wed */
+        {"2027-09-15", CF_DAY_HOLIDAY, "中秋节"}, /* Wed */
+        {"2027-10-04", CF_DAY_WORKDAY, NULL},     /* Mon: 国庆 is 10-1..10-3 */
+        {"2027-03-06", CF_DAY_WEEKEND, NULL},     /* Sat */
+        {"2028-10-03", CF_DAY_HOLIDAY, "国庆节、中秋节"}, /* 中秋 on 国庆 */
+    };
+    for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+        cf_daykind_t k;
+        const char *name = "x";
+        ASSERT_EQ(cf_calendar_day(cal, day(rows[i].date), &k, &name, NULL), 0);
+        ASSERT_EQ(k, rows[i].kind);
+        if (rows[i].name)
+            ASSERT_STR_EQ(name, rows[i].name);
+    }
+    /* Past the horizon: refused, naming the date and the provisional years. */
+    cf_error_t err;
+    cf_daykind_t k = CF_DAY_WEEKEND;
+    ASSERT_EQ(cf_calendar_day(cal, day("2030-01-02"), &k, NULL, &err), CF_ERANGE);
+    ASSERT_STR_EQ(err.text, "2030-01-02 is outside the loaded calendar (2024–2026, and "
+                            "2027–2029 provisional): load the 2030 calendar");
+    ASSERT_EQ(k, CF_DAY_WEEKEND);
+    /* Loading 2027 moves the horizon; switching provisional off refuses 2027 (R10). */
+    const char *y2027 = "year: 2027\nsource: test\nholidays: []\n";
+    ASSERT_EQ(cf_calendar_load(cal, y2027, strlen(y2027), "2027", NULL), 0);
+    cf_calendar_horizon(cal, &last, &horizon);
+    ASSERT_EQ(last, 2027);
+    ASSERT_EQ(horizon, 2030);
+    ASSERT_EQ(cf_calendar_day(cal, day("2027-02-08"), &k, NULL, NULL), 0);
+    ASSERT_EQ(k, CF_DAY_WORKDAY); /* the loaded year wins */
+    ASSERT_EQ(cf_calendar_set_provisional(cal, 0), 0);
+    ASSERT_EQ(cf_calendar_day(cal, day("2028-01-03"), &k, NULL, &err), CF_ERANGE);
+    ASSERT_STR_EQ(err.text, "2028-01-03 is outside the loaded calendar (2024–2027): load the "
+                            "2028 calendar");
+    ASSERT_EQ(cf_calendar_set_provisional(cal, -1), CF_EINVAL);
+    cf_calendar_free(cal);
+    return 0;
+}
+
+TEST_IMPL(period_provisional)
+{
+    /* period-4.4: a count that reaches a provisional year says which. */
+    cf_calendar_t *cal = shipped_through(2026, CF_CALENDAR_PROVISIONAL_YEARS);
+    cf_period_part_t p = {per("90 days"), NULL};
+    cf_count_t n;
+    char text[CF_TIME_BUFSZ];
+    lines_t l = {.len = 0};
+    /* Filed Sun 2026-12-06: day 90 is Sat 2027-03-06, so Mon 03-08 (R4). */
+    ASSERT_EQ(cf_period_count(cal, at("2026-12-06T10:00:00+08:00"), &p, 1, &n, collect, &l, NULL),
+              0);
+    cf_time_format(n.deadline, text);
+    ASSERT_STR_EQ(text, "2027-03-08T23:59:59+08:00");
+    ASSERT_EQ(n.provisional_first, 2027);
+    ASSERT_EQ(n.provisional_last, 2027);
+    ASSERT_CONTAINS(l.text, "provisional: 2027 is not loaded");
+    /* Filed Thu 2026-11-12: day 90 is Wed 2027-02-10, after 春节 (02-05..02-08). 85
+     * days: Fri 02-05 (除夕) .. Mon 02-08 are holidays: Tue 02-09. */
+    p.period = per("85 days");
+    ASSERT_EQ(cf_period_count(cal, at("2026-11-12T10:00:00+08:00"), &p, 1, &n, NULL, NULL, NULL),
+              0);
+    cf_time_format(n.deadline, text);
+    ASSERT_STR_EQ(text, "2027-02-09T23:59:59+08:00");
+    /* Within the loaded years: nothing provisional. */
+    p.period = per("10 days");
+    ASSERT_EQ(cf_period_count(cal, at("2026-03-02T10:00:00+08:00"), &p, 1, &n, NULL, NULL, NULL),
+              0);
+    ASSERT_EQ(n.provisional_first, 0);
+    /* Past the horizon: refused as R10. */
+    cf_error_t err;
+    p.period = per("1200 days");
+    ASSERT_EQ(cf_period_count(cal, at("2026-12-06T10:00:00+08:00"), &p, 1, &n, NULL, NULL, &err),
+              CF_ERANGE);
+    ASSERT_CONTAINS(err.text, "provisional): load the 2030 calendar");
+    cf_calendar_free(cal);
+    return 0;
+}
+
+/* The deadline of parts counted once from `from`, as text. */
+static const char *count_text(const cf_calendar_t *cal, const char *from,
+                              const cf_period_part_t *parts, size_t n, char *out)
+{
+    cf_count_t c;
+    cf_error_t err;
+    if (cf_period_count(cal, at(from), parts, n, &c, NULL, NULL, &err) != 0)
+        CF__FAIL("count from %s: %s", from, err.text);
+    cf_time_format(c.deadline, out);
+    return out;
+}
+
+TEST_IMPL(period_count_once)
+{
+    /* period-4.5 (issue 18 item 1): the period, extensions, excluded and suspended
+     * time counted once from the start, rolled once at the end. Worked by hand on
+     * the shipped 2025 and 2026 calendars. */
+    cf_calendar_t *cal = shipped();
+    char text[CF_TIME_BUFSZ];
+    cf_period_part_t parts[3] = {{per("90 days"), NULL}};
+    /* Filed Mon 2025-09-15: day 90 is Sun 12-14, so Mon 12-15 (R4). */
+    ASSERT_STR_EQ(count_text(cal, "2025-09-15T10:00:00+08:00", parts, 1, text),
+                  "2025-12-15T23:59:59+08:00");
+    /* + 5 days of 鉴定 excluded: day 95 is Fri 12-19, a working day (the count
+     * before version 2 added 5 days to the rolled 12-15: Sat 12-20, then 12-22). */
+    parts[1] = (cf_period_part_t){per("5 days"), "excluded"};
+    ASSERT_STR_EQ(count_text(cal, "2025-09-15T10:00:00+08:00", parts, 2, text),
+                  "2025-12-19T23:59:59+08:00");
+    /* 5 days suspended (中止) count the same. */
+    parts[1].label = "suspended";
+    ASSERT_STR_EQ(count_text(cal, "2025-09-15T10:00:00+08:00", parts, 2, text),
+                  "2025-12-19T23:59:59+08:00");
+    /* 90 + 30 extended: day 120 is Tue 2026-01-13 (not 01-14: 12-15 + 30). */
+    parts[1] = (cf_period_part_t){per("30 days"), "extension"};
+    ASSERT_STR_EQ(count_text(cal, "2025-09-15T10:00:00+08:00", parts, 2, text),
+                  "2026-01-13T23:59:59+08:00");
+    /* 90 + 30 + 5: day 125 is Sun 01-18, so Mon 01-19. */
+    parts[2] = (cf_period_part_t){per("5 days"), "excluded"};
+    ASSERT_STR_EQ(count_text(cal, "2025-09-15T10:00:00+08:00", parts, 3, text),
+                  "2026-01-19T23:59:59+08:00");
+    /* Sealing from Fri 2025-09-26, 30 + 30 days: day 60 is Tue 11-25 (the old count:
+     * day 30 Sun 10-26 rolled to Mon 10-27, + 30 = Wed 11-26). */
+    parts[0] = (cf_period_part_t){per("30 days"), NULL};
+    parts[1] = (cf_period_part_t){per("30 days"), "extension"};
+    ASSERT_STR_EQ(count_text(cal, "2025-09-26T10:00:00+08:00", parts, 2, text),
+                  "2025-11-25T23:59:59+08:00");
+    cf_time_t old;
+    ASSERT_EQ(
+        cf_period_add(cal, at("2025-09-26T10:00:00+08:00"), per("30 days"), &old, NULL, NULL, NULL),
+        0);
+    ASSERT_EQ(cf_period_add(cal, old, per("30 days"), &old, NULL, NULL, NULL), 0);
+    cf_time_format(old, text);
+    ASSERT_STR_EQ(text, "2025-11-26T23:59:59+08:00");
+    /* Days then working days: 10 days from Tue 2025-09-30 is Fri 10-10 (a holiday
+     * day? no: 10-01..10-08 are), unrolled; 2 working days after it: Sat 10-11 (调休
+     * working day) d1, Mon 10-13 d2. */
+    parts[0] = (cf_period_part_t){per("10 days"), NULL};
+    parts[1] = (cf_period_part_t){per("2 working_days"), "extension"};
+    ASSERT_STR_EQ(count_text(cal, "2025-09-30T10:00:00+08:00", parts, 2, text),
+                  "2025-10-13T23:59:59+08:00");
+    /* Months then days: 1 month from 2025-01-31 is 02-28 (R7), + 3 days Mon 03-03. */
+    parts[0] = (cf_period_part_t){per("1 month"), NULL};
+    parts[1] = (cf_period_part_t){per("3 days"), "excluded"};
+    ASSERT_STR_EQ(count_text(cal, "2025-01-31T10:00:00+08:00", parts, 2, text),
+                  "2025-03-03T23:59:59+08:00");
+    /* Hours add up; hours and days do not mix. */
+    parts[0] = (cf_period_part_t){per("24 hours"), NULL};
+    parts[1] = (cf_period_part_t){per("3 hours"), "excluded"};
+    ASSERT_STR_EQ(count_text(cal, "2025-10-01T10:00:00+08:00", parts, 2, text),
+                  "2025-10-02T13:00:00+08:00");
+    parts[1] = (cf_period_part_t){per("3 days"), "excluded"};
+    cf_count_t c = {42, 0, 0};
+    cf_error_t err;
+    ASSERT_EQ(cf_period_count(cal, at("2025-10-01T10:00:00+08:00"), parts, 2, &c, NULL, NULL, &err),
+              CF_EINVAL);
+    ASSERT_EQ(c.deadline, 42);
+    ASSERT_EQ(cf_period_count(cal, at("2025-10-01T10:00:00+08:00"), parts, 0, &c, NULL, NULL, &err),
+              CF_EINVAL);
+    /* The explanation names the parts. */
+    lines_t l = {.len = 0};
+    parts[0] = (cf_period_part_t){per("90 days"), NULL};
+    parts[1] = (cf_period_part_t){per("5 days"), "excluded"};
+    ASSERT_EQ(
+        cf_period_count(cal, at("2025-09-15T10:00:00+08:00"), parts, 2, &c, collect, &l, NULL), 0);
+    ASSERT_CONTAINS(l.text, "90 days + 5 days (excluded) after 2025-09-15: 2025-12-19 周五");
+    cf_calendar_free(cal);
     return 0;
 }

@@ -29,6 +29,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "core-helpers.h"
 #include "serve-helpers.h"
 #include "serve-int.h" /* serve-3.7 reads the daemon's clock */
 #include "task.h"
@@ -39,7 +40,8 @@ static long long open_case(const td_daemon_t *d, const char *token)
 {
     td_resp_t r;
     json_t *body =
-        json_pack("{s:s, s:{s:s}}", "workflow", "penalty-general", "party", "name", "某某大药房");
+        json_pack("{s:s, s:{s:s, s:s}}", "workflow", "penalty-general", "party", "name", "某某大药房",
+                  "type", "定点医药机构");
     td_http_json(d, "POST", "/v1/cases", token, body, NULL, &r);
     json_decref(body);
     if (r.status != 201)
@@ -493,7 +495,7 @@ TEST_IMPL(serve_alert_sync_clock_only)
     ASSERT_CONTAINS(before, ":filing:deadline:");
     act(&d, head, id, "file",
         json_pack("{s:s, s:s, s:[{s:s, s:s}, {s:s, s:s}]}", "filing_reason", "涉嫌串换药品",
-                  "cause", "定点医药机构串换药品", "officers", "name", "张三", "cert",
+                  "cause", "js-2024:14", "officers", "name", "张三", "cert",
                   "65010020001", "name", "王五", "cert", "65010020002"),
         "立案审批表");
     pending_ids(&d, handler, before, sizeof(before));
@@ -598,6 +600,123 @@ TEST_IMPL(serve_alert_prefetch)
     ASSERT_EQ(metric(&d, "caseflow_alerts_fired_total"), 1);
     free(stream.text);
     json_decref(pending);
+    td_stop(&d);
+    free(token);
+    return 0;
+}
+
+/* ---- serve-3.9 (issue 16): a calendar year loaded while the daemon runs ------------------------
+ */
+
+/* Waits (up to 10 s) until metric name reaches at least want. */
+static void wait_metric(const td_daemon_t *d, const char *name, long long want)
+{
+    for (int i = 0; i < 1000 && metric(d, name) < want; i++) {
+        struct timespec ts = {0, 10 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
+    ASSERT(metric(d, name) >= want);
+}
+
+/* The deadline alerts in case id's chain; OUT late. */
+static int deadline_alerts(const td_daemon_t *d, const char *token, long long id, int *late)
+{
+    char path[64];
+    snprintf(path, sizeof(path), "/v1/cases/%lld/events", id);
+    json_t *events = td_get_json(d, token, path);
+    size_t i;
+    json_t *ev;
+    int n = 0;
+    *late = 0;
+    json_array_foreach(events, i, ev)
+    {
+        if (strcmp(json_string_value(json_object_get(ev, "type")), "alert") != 0 ||
+            strcmp(json_string_value(json_object_get(ev, "point")), "deadline") != 0)
+            continue;
+        n++;
+        *late += json_is_true(json_object_get(ev, "late"));
+    }
+    json_decref(events);
+    return n;
+}
+
+/* serve-3.9: a case opened on 2026-12-20 has a provisional filing deadline (15
+ * working days: 12-21..12-31 are 9, 2027-01-01 元旦 is a provisional holiday, Mon
+ * 01-04..Mon 01-11 the other 6). The daemon reports it (/metrics, /readyz). A 2027
+ * calendar is loaded by another connection while the daemon's clock is at
+ * 2027-01-10 12:00: it makes Sat 01-09 an adjusted working day, so the deadline
+ * becomes 01-09, already past. The daemon notices the new calendar version,
+ * re-arms, and fires that deadline alert at once, late, exactly once. */
+TEST_IMPL(serve_calendar_pickup)
+{
+    char db[512];
+    td_db("calendar-pickup.db", db, sizeof(db));
+    char *token = td_token(db, "甲局", "handler", "张三");
+    cf_serve_config_t cfg;
+    td_daemon_t d;
+    td_config(&cfg, db, "2026-12-20T09:00:00+08:00");
+    cfg.calendar_poll_ms = 20;
+    td_start(&d, &cfg);
+    long long id = open_case(&d, token);
+    char path[64];
+    snprintf(path, sizeof(path), "/v1/cases/%lld", id);
+    json_t *c = td_get_json(&d, token, path);
+    json_t *k = json_array_get(json_object_get(c, "clocks"), 0);
+    ASSERT_STR_EQ(json_string_value(json_object_get(k, "deadline")), "2027-01-11T23:59:59+08:00");
+    ASSERT_EQ(json_integer_value(json_array_get(json_object_get(k, "provisional"), 0)), 2027);
+    json_decref(c);
+    ASSERT_EQ(metric(&d, "caseflow_clocks_provisional"), 1);
+    /* 2026-12-20 09:00 to the end of 2026: 11 days 14 h 59 min 59 s. */
+    ASSERT_EQ(metric(&d, "caseflow_calendar_horizon_seconds"), 11 * 86400 + 14 * 3600 + 3599);
+    td_resp_t r;
+    td_http(&d, "GET", "/readyz", NULL, NULL, 0, NULL, &r);
+    ASSERT_EQ(r.status, 200);
+    ASSERT_CONTAINS(r.body, "\"ready\"");
+    ASSERT_CONTAINS(r.body, "calendar: next year not loaded (2027)");
+    td_resp_free(&r);
+    td_clock(&d, "2027-01-10T12:00:00+08:00");
+    int late;
+    ASSERT_EQ(deadline_alerts(&d, token, id, &late), 0);
+    /* The warnings that fell due meanwhile say their deadline is provisional. */
+    snprintf(path, sizeof(path), "/v1/cases/%lld/events", id);
+    json_t *events = td_get_json(&d, token, path), *ev;
+    size_t i;
+    int provisional_alerts = 0;
+    json_array_foreach(events, i, ev) provisional_alerts +=
+        !strcmp(json_string_value(json_object_get(ev, "type")), "alert") &&
+        json_integer_value(json_array_get(json_object_get(ev, "provisional"), 0)) == 2027;
+    json_decref(events);
+    ASSERT(provisional_alerts >= 1);
+    /* Another process loads 2027. */
+    const char *y2027 = "year: 2027\nsource: test\nholidays:\n"
+                        "  - {name: 元旦, from: 2027-01-01, to: 2027-01-01}\n"
+                        "workdays:\n  - {date: 2027-01-09, for: 元旦}\n";
+    cf_store_t *s;
+    cf_error_t err;
+    cf_calendar_install_t out;
+    ASSERT_EQ(cf_store_open(db, &s, &err), 0);
+    ASSERT_EQ(cf_store_calendar_install(s, y2027, strlen(y2027), "2027.yaml", 0,
+                                        cf_test_time("2027-01-10T12:00:00+08:00"), "test", &out,
+                                        &err),
+              0);
+    ASSERT_EQ(out.recomputed, 1);
+    json_decref(out.changes);
+    cf_store_close(s);
+    wait_metric(&d, "caseflow_calendar_reloads_total", 1);
+    for (int w = 0; w < 1000 && deadline_alerts(&d, token, id, &late) == 0; w++) {
+        struct timespec ts = {0, 10 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
+    ASSERT_EQ(deadline_alerts(&d, token, id, &late), 1);
+    ASSERT_EQ(late, 1);
+    ASSERT_EQ(metric(&d, "caseflow_clocks_provisional"), 0);
+    td_http(&d, "GET", "/readyz", NULL, NULL, 0, NULL, &r);
+    ASSERT_EQ(r.status, 200);
+    ASSERT_CONTAINS(r.body, "\"warnings\":[]");
+    td_resp_free(&r);
+    /* Nothing fires twice. */
+    td_clock(&d, "2027-01-12T12:00:00+08:00");
+    ASSERT_EQ(deadline_alerts(&d, token, id, &late), 1);
     td_stop(&d);
     free(token);
     return 0;

@@ -163,7 +163,8 @@ TEST_IMPL(serve_walk_full)
     ASSERT(json_is_true(json_object_get(r.json, "closed")));
     ASSERT_EQ(json_array_size(json_object_get(r.json, "allowed")), 0);
     ASSERT(json_array_size(json_object_get(r.json, "clocks")) > 0);
-    ASSERT_EQ(json_number_value(json_object_get(json_object_get(r.json, "facts"), "fine")), 60000);
+    ASSERT_STR_EQ(json_string_value(json_object_get(json_object_get(r.json, "facts"), "fine")),
+                  "60000.00"); /* amounts: yuan as a decimal string (money.h) */
     ASSERT(json_object_get(json_object_get(r.json, "documents"), "卷宗") != NULL);
     long long version = json_integer_value(json_object_get(r.json, "version"));
     td_resp_free(&r);
@@ -530,7 +531,7 @@ TEST_IMPL(serve_case_cache)
     long long id = open_case(&d, head, "某药房"), v = 0;
     ASSERT_EQ(act_at(&d, head, id, 2,
                      "{\"action\": \"file\", \"facts\": {\"filing_reason\": \"涉嫌串换药品\", "
-                     "\"cause\": \"串换药品\", \"officers\": [{\"name\": \"张三\", \"cert\": "
+                     "\"cause\": \"js-2024:14\", \"officers\": [{\"name\": \"张三\", \"cert\": "
                      "\"65010020001\"}, {\"name\": \"王五\", \"cert\": \"65010020002\"}]}, "
                      "\"documents\": {" DOC("立案审批表") "}}",
                      &v),
@@ -668,7 +669,7 @@ TEST_IMPL(serve_stream_notices)
              case_state(&d, head, id, etag, sizeof(etag)));
     ASSERT_EQ(act_at(&d, head, id, 2,
                      "{\"action\": \"file\", \"facts\": {\"filing_reason\": \"涉嫌串换药品\", "
-                     "\"cause\": \"串换药品\", \"officers\": [{\"name\": \"张三\", \"cert\": "
+                     "\"cause\": \"js-2024:14\", \"officers\": [{\"name\": \"张三\", \"cert\": "
                      "\"65010020001\"}, {\"name\": \"王五\", \"cert\": \"65010020002\"}]}, "
                      "\"documents\": {" DOC("立案审批表") "}}",
                      &v),

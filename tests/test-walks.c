@@ -2,7 +2,8 @@
  * test-walks.c -- walk-*: every case walk in tests/fixtures/walks/, run
  * through the engine and the store against the shipped workflow it names.
  *
- * A walk file is data (format in tests/fixtures/walks/README.md): an opening,
+ * A walk file is data (format in tests/fixtures/walks/README.md): an opening
+ * (party, optional party_type: the party type given at opening, as --party-type),
  * then steps, each an action with actor, role, time, facts and documents, and
  * either the state expected after it or `refused: true` with the words the
  * refusal must contain. Scalars are read as text and typed by the workflow's own
@@ -219,7 +220,9 @@ static int run_walk(const char *relpath, char *workflow_id, size_t size)
     cf_error_t err;
     ASSERT_EQ(cf_store_workflow_put(s, wf, NULL, NULL, &err), 0);
     json_t *open = json_object_get(walk, "open");
-    json_t *party = json_pack("{s:s}", "name", json_string_value(json_object_get(open, "party")));
+    json_t *party =
+        json_pack("{s:s, s:s?}", "name", json_string_value(json_object_get(open, "party")), "type",
+                  json_string_value(json_object_get(open, "party_type")));
     json_t *facts = typed_facts(wf, json_object_get(open, "facts"), relpath);
     cf_open_t req = {.actor = "立案人",
                      .role = "handler",

@@ -16,18 +16,29 @@
 json_t *cf__audit_case_json(const cf_audit_t *a, const char *workflow_id, unsigned version,
                             const char *hash, const char *matter_id)
 {
+    /* A deviation that cannot be rendered fails the whole case (NULL): it is never
+     * dropped, which would make a case with deviations look conformant. */
     json_t *devs = json_array();
     for (size_t i = 0; devs && i < a->items_count; i++) {
         const cf_deviation_t *d = &a->items[i];
-        json_array_append_new(devs,
-                              json_pack("{s:I, s:s, s:s, s:s, s:s, s:s}", "seq", (json_int_t)d->seq,
-                                        "kind", d->kind, "rule", d->rule, "text", d->text, "basis",
-                                        d->basis, "accountability", d->accountability));
+        json_t *item = json_pack("{s:I, s:s, s:s, s:s, s:s, s:s}", "seq", (json_int_t)d->seq,
+                                 "kind", d->kind, "rule", d->rule, "text", d->text, "basis",
+                                 d->basis, "accountability", d->accountability);
+        if (!item || json_array_append_new(devs, item) != 0) {
+            json_decref(devs);
+            return NULL;
+        }
     }
-    return json_pack("{s:I, s:{s:s, s:i, s:s}, s:s?, s:b, s:o, s:O, s:O}", "case",
-                     (json_int_t)a->case_id, "workflow", "id", workflow_id, "version", (int)version,
-                     "hash", hash, "matter", matter_id, "conformant", a->items_count == 0,
-                     "deviations", devs, "clocks", a->clocks, "steps", a->steps);
+    if (!devs)
+        return NULL;
+    json_t *o =
+        json_pack("{s:I, s:{s:s, s:i, s:s}, s:s?, s:b, s:o, s:O, s:O}", "case",
+                  (json_int_t)a->case_id, "workflow", "id", workflow_id, "version", (int)version,
+                  "hash", hash, "matter", matter_id, "conformant", a->items_count == 0,
+                  "deviations", devs, "clocks", a->clocks, "steps", a->steps);
+    if (o && a->notes && json_array_size(a->notes)) /* R11/R12, counting versions: not deviations */
+        json_object_set(o, "notes", a->notes);
+    return o;
 }
 
 /* ---- the tally ------------------------------------------------------------------ */
@@ -215,6 +226,8 @@ static void render_text(cf__jsonw_t *w, const json_t *c)
                   base ? ", laid over " : "", base ? s_of(base, "id") : "", base ? " " : "",
                   base ? s_of(base, "hash") : "",
                   json_array_size(devs) ? "DEVIATIONS" : "conformant");
+    json_array_foreach(json_object_get(c, "notes"), j, d)
+        cf__jsonw_fmt(w, "  note (%s): %s\n", s_of(d, "kind"), s_of(d, "text"));
     json_array_foreach(devs, j, d)
     {
         cf__jsonw_fmt(w, "  event %lld  %-11s %s\n", (long long)int_of(d, "seq"), s_of(d, "kind"),

@@ -24,7 +24,8 @@
 #include "audit.h"
 
 /* One case's result as JSON: {case, workflow, matter, conformant, deviations,
- * clocks, steps}. New reference, or NULL on ENOMEM. */
+ * clocks, steps}. New reference, or NULL on ENOMEM or when a deviation cannot be
+ * rendered (a deviation is never left out). */
 json_t *cf__audit_case_json(const cf_audit_t *a, const char *workflow_id, unsigned version,
                             const char *hash, const char *matter_id);
 

@@ -123,6 +123,8 @@ int cf__read_file(const char *path, char **buf, size_t *len, cf_error_t *err);
     X("period", period,                                                                            \
       "compute a legal deadline: --from TIME --add \"7 working_days\" [--explain]")                \
     X("calendar show", calendar_show, "print a month with rest days and adjusted working days")    \
+    X("calendar load", calendar_load, "store a calendar year; recount provisional deadlines")      \
+    X("calendar status", calendar_status, "loaded and provisional calendar years, horizon")        \
     /* PERIOD-COMMANDS */                                                                          \
     X("import", import, "read 权责清单 files into a matter catalog")                               \
     X("catalog load", catalog_load, "store a matter catalog's matters in the database")            \
@@ -161,6 +163,8 @@ enum { CF_OPT_REQ = 1, CF_OPT_MANY = 2 };
     X("case open", "--matter", "ID", 0, "the catalog matter; its first workflow by default")       \
     X("case open", "--party", "NAME", CF_OPT_REQ, "the party the case is about")                   \
     X("case open", "--party-type", "TYPE", 0, "the party's subject type (provider, insured ...)")  \
+    X("case open", "--party-kind", "citizen|organisation", 0,                                     \
+      "where the type may be either (a 个体诊所): the party's kind")                               \
     X("case open", "--parent", "CASE", 0, "the case this one comes from")                          \
     X("case open", "--cause", "ID", 0, "the 案由 situation")                                       \
     X("case open", "--officer", "NAME:CERTNO", CF_OPT_MANY, "a law-enforcement officer")           \
@@ -262,7 +266,13 @@ enum { CF_OPT_REQ = 1, CF_OPT_MANY = 2 };
     X("period", "--calendars", "DIR", 0,                                                           \
       "calendar folder ($CASEFLOW_CALENDARS, else "                                                \
       "workflows/calendars)")                                                                      \
+    X("period", "--provisional", NULL, 0,                                                          \
+      "past the loaded years, count on the provisional calendar (R11)")                            \
     X("calendar show", "YYYY-MM", NULL, CF_OPT_REQ, "the month")                                   \
+    X("calendar show", "--provisional", NULL, 0, "a month past the loaded years, provisionally")   \
+    X("calendar load", "FILE", NULL, CF_OPT_REQ, "one year's calendar YAML")                       \
+    X("calendar load", "--replace", NULL, 0, "replace a year already loaded (recounts)")           \
+    X("calendar load", "--actor", "NAME", 0, "who loads it ($CASEFLOW_ACTOR, else $USER)")        \
     X("calendar show", "--calendars", "DIR", 0,                                                    \
       "calendar folder ($CASEFLOW_CALENDARS, else "                                                \
       "workflows/calendars)")                                                                      \

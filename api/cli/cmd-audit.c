@@ -442,6 +442,8 @@ static int bundle_calendar(const json_t *sources, cf_calendar_t **out, cf_error_
         if (rc == 0)
             rc = cf_calendar_load(*out, text, strlen(text), year, err);
     }
+    if (rc == 0) /* as the cases counted: provisional past the last year (R11) */
+        rc = cf_calendar_set_provisional(*out, CF_CALENDAR_PROVISIONAL_YEARS);
     if (rc != 0 && rc != CF_ENOMEM && *out) {
         cf_calendar_free(*out);
         *out = NULL;

@@ -36,6 +36,10 @@ static json_t *clocks_json(const cf_workflow_t *wf, const cf_case_t *c, cf_time_
             json_object_set_new(o, "left", json_string(left));
         if (o && k->exclusions)
             json_object_set(o, "exclusions", k->exclusions);
+        json_t *prov = cf_clock_provisional_json(k);
+        if (o && prov && (k->state == CF_CLOCK_RUNNING || k->state == CF_CLOCK_PAUSED))
+            json_object_set(o, "provisional", prov); /* R11: counted on computed years */
+        json_decref(prov);
         json_array_append_new(out, o);
     }
     return out;
@@ -132,12 +136,39 @@ static void print_body(FILE *f, const json_t *o, const cf_case_t *c)
                 (long long)json_integer_value(json_object_get(v, "size")));
     fprintf(f, "\nclocks:\n");
     size_t i;
-    json_array_foreach(json_object_get(o, "clocks"), i, v) fprintf(
-        f, "  %-16s %-10s deadline %s  %s  %s\n", json_string_value(json_object_get(v, "id")),
-        json_string_value(json_object_get(v, "status")),
-        json_string_value(json_object_get(v, "deadline")),
-        json_object_get(v, "left") ? json_string_value(json_object_get(v, "left")) : "",
-        json_string_value(json_object_get(v, "name")));
+    int provisional = 0;
+    json_array_foreach(json_object_get(o, "clocks"), i, v)
+    {
+        const json_t *prov = json_object_get(v, "provisional");
+        provisional += prov != NULL;
+        fprintf(f, "  %-16s %-10s deadline %s  %s  %s%s\n",
+                json_string_value(json_object_get(v, "id")),
+                json_string_value(json_object_get(v, "status")),
+                json_string_value(json_object_get(v, "deadline")),
+                json_object_get(v, "left") ? json_string_value(json_object_get(v, "left")) : "",
+                json_string_value(json_object_get(v, "name")), prov ? "  (provisional)" : "");
+    }
+    if (provisional)
+        fprintf(f,
+                "  provisional: %d deadline(s) counted on the provisional calendar (weekends and "
+                "the 放假办法's holidays, no 调休) for a year not loaded yet; recounted when "
+                "`caseflow calendar load` stores that year (R11)\n",
+                provisional);
+    json_array_foreach(json_object_get(o, "events"), i, v)
+    {
+        const char *was = json_string_value(json_object_get(v, "was"));
+        const char *now = json_string_value(json_object_get(v, "deadline"));
+        if (strcmp(json_string_value(json_object_get(v, "type")), "clock.recomputed") != 0 ||
+            !was || !now || strcmp(now, was) >= 0)
+            continue; /* same zone (+08:00) and format: text order is time order */
+        fprintf(
+            f,
+            "  %s: calendar %lld moved its deadline earlier, from %s to %s (an adjusted "
+            "working day); a warning whose point has passed fires at once\n",
+            json_string_value(json_object_get(v, "clock")),
+            (long long)json_integer_value(json_object_get(json_object_get(v, "calendar"), "year")),
+            was, now);
+    }
     fprintf(f, "\ntimeline:\n");
     json_array_foreach(json_object_get(o, "events"), i, v)
     {
@@ -192,11 +223,54 @@ static void print_explain(FILE *f, const json_t *o)
             if (json_object_get(ev, "from"))
                 fprintf(f, " %s..%s", json_string_value(json_object_get(ev, "from")),
                         json_string_value(json_object_get(ev, "to")));
+            if (json_object_get(ev, "was"))
+                fprintf(f, " was %s", json_string_value(json_object_get(ev, "was")));
             if (json_object_get(ev, "deadline"))
                 fprintf(f, " -> %s", json_string_value(json_object_get(ev, "deadline")));
+            if (json_object_get(ev, "provisional"))
+                fprintf(f, " [provisional]");
             fprintf(f, " (%s, %s)\n", json_string_value(json_object_get(ev, "actor")),
                     json_string_value(json_object_get(ev, "role")));
         }
+    }
+}
+
+static void print_line(void *ctx, const char *line)
+{
+    fprintf(ctx, "      %s\n", line);
+}
+
+/* --explain, then: each running clock's deadline counted from scratch as the
+ * engine counts it now (R8, R11), and whether the recorded one differs. */
+static void print_counts(FILE *f, const cf_workflow_t *wf, const cf_calendar_t *cal,
+                         const cf_case_t *c)
+{
+    for (unsigned i = 0; i < c->clocks_count; i++) {
+        const cf_clock_rt_t *k = &c->clocks[i];
+        const cf_wf_clock_t *def = cf_workflow_clock(wf, k->id);
+        if (!def || (k->state != CF_CLOCK_RUNNING && k->state != CF_CLOCK_PAUSED))
+            continue;
+        cf_period_t ext = {0,
+                           def->extension ? cf_wf_period(def->extension->max).unit : CF_UNIT_DAYS};
+        if (k->extended)
+            cf_period_parse(k->extended, &ext, NULL);
+        cf_count_t n;
+        cf_error_t err;
+        char now[CF_TIME_BUFSZ];
+        fprintf(f, "  %s counted once from its start (R8):\n", k->id);
+        if (cf_engine_clock_deadline(def, cal, k, &ext, k->added, &n, print_line, f, &err) != 0) {
+            fprintf(f, "      cannot count: %s\n", err.text);
+            continue;
+        }
+        cf_time_format(n.deadline, now);
+        if (n.deadline != k->deadline && k->counting < 2)
+            fprintf(f,
+                    "      recorded under counting version 1 (added to the rolled deadline); "
+                    "counted once it is %s\n",
+                    now);
+        else if (n.deadline != k->deadline)
+            fprintf(f, "      the recorded deadline differs: the calendar changed since; "
+                       "`caseflow calendar load` recounts it\n");
     }
 }
 
@@ -211,7 +285,8 @@ int cf__cmd_case_show(cf_cli_t *cli, int argc, char **argv)
     cf_error_t err;
     cf_case_t c;
     cf_workflow_t *wf = NULL;
-    int rc = cf__session_open(cli, &s, 0, &err);
+    int explain = cf__opt_flag(argc, argv, "--explain");
+    int rc = cf__session_open(cli, &s, explain && !cli->json, &err);
     if (rc == 0 && (rc = cf__session_case(&s, id, &c, &wf, &err)) != 0)
         cf__session_close(&s);
     if (rc != 0)
@@ -224,8 +299,10 @@ int cf__cmd_case_show(cf_cli_t *cli, int argc, char **argv)
     else {
         print_header(cli->out, o, wf, &c);
         print_body(cli->out, o, &c);
-        if (cf__opt_flag(argc, argv, "--explain"))
+        if (explain) {
             print_explain(cli->out, o);
+            print_counts(cli->out, wf, s.cal, &c);
+        }
     }
     json_decref(o);
     cf_workflow_free(wf);
@@ -259,11 +336,12 @@ static int64_t parse_span(const char *text)
 static void print_row(cf_cli_t *cli, const json_t *row)
 {
     const char *deadline = json_string_value(json_object_get(row, "next_deadline"));
-    fprintf(cli->out, "%-6lld %-18s %-22s %-25s %s\n",
+    fprintf(cli->out, "%-6lld %-18s %-22s %-25s %s%s\n",
             (long long)json_integer_value(json_object_get(row, "id")),
             json_string_value(json_object_get(row, "workflow")),
             json_string_value(json_object_get(row, "state")), deadline ? deadline : "-",
-            json_string_value(json_object_get(json_object_get(row, "party"), "name")));
+            json_string_value(json_object_get(json_object_get(row, "party"), "name")),
+            json_object_get(row, "provisional") ? "  (provisional deadline)" : "");
 }
 
 /* --limit N (1 to CF_STORE_PAGE_MAX) and --cursor ID (the last id of the page before)
@@ -310,7 +388,8 @@ int cf__cmd_case_list(cf_cli_t *cli, int argc, char **argv)
     cf__session_t s;
     cf_error_t err;
     json_t *list = NULL;
-    int rc = cf__session_open(cli, &s, 0, &err);
+    int explain = cf__opt_flag(argc, argv, "--explain");
+    int rc = cf__session_open(cli, &s, explain && !cli->json, &err);
     if (rc == 0)
         rc = cf_store_case_list(s.store, &f, &list, &err);
     cf__session_close(&s);

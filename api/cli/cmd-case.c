@@ -106,12 +106,13 @@ static void print_events(cf_cli_t *cli, const json_t *events)
                     json_string_value(json_object_get(ev, "from")),
                     json_string_value(json_object_get(ev, "to")));
         else if (clock)
-            fprintf(cli->out, "  #%lld %s %s%s%s%s%s\n", seq, type, clock,
+            fprintf(cli->out, "  #%lld %s %s%s%s%s%s%s\n", seq, type, clock,
                     json_object_get(ev, "outcome") ? " " : "",
                     json_object_get(ev, "outcome")
                         ? json_string_value(json_object_get(ev, "outcome"))
                         : "",
-                    deadline ? ", deadline " : "", deadline ? deadline : "");
+                    deadline ? ", deadline " : "", deadline ? deadline : "",
+                    json_object_get(ev, "provisional") ? " (provisional, R11)" : "");
     }
 }
 
@@ -169,8 +170,9 @@ static int open_case(cf_cli_t *cli, cf_ops_t *ops, int argc, char **argv, cf_ops
     const char *algo = cf__opt_value(argc, argv, "--hash");
     const char *parent = cf__opt_value(argc, argv, "--parent");
     json_t *facts = NULL, *officers = NULL;
-    json_t *party = json_pack("{s:s, s:s?}", "name", cf__opt_value(argc, argv, "--party"), "type",
-                              cf__opt_value(argc, argv, "--party-type"));
+    json_t *party = json_pack("{s:s, s:s?, s:s?}", "name", cf__opt_value(argc, argv, "--party"),
+                              "type", cf__opt_value(argc, argv, "--party-type"), "kind",
+                              cf__opt_value(argc, argv, "--party-kind"));
     cf_ops_open_t in = {.workflow = cf__opt_value(argc, argv, "--workflow"),
                         .matter = cf__opt_value(argc, argv, "--matter"),
                         .party = party,
@@ -206,7 +208,7 @@ int cf__cmd_case_open(cf_cli_t *cli, int argc, char **argv)
         return cf__cli_usage(cli, "case open (--workflow ID | --matter ID) --party NAME "
                                   "[--party-type T] [--parent CASE] [--fact K=V]... [--actor A] "
                                   "[--role R] [--at TIME] [--hash sha256|sm3] [--cause ID] "
-                                  "[--officer NAME:CERTNO]...");
+                                  "[--officer NAME:CERTNO]... [--party-kind K]");
     return run_change(cli, argc, argv, open_case);
 }
 

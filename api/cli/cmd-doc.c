@@ -15,6 +15,24 @@
 
 #include "render.h"
 
+/* The 案由 record an action giving the fact cause (a dictionary id) will give
+ * the case (law's filing step), for a case that has none yet: new reference,
+ * or NULL (no such fact, a case with one already, an id not in the stored
+ * dictionaries: the fill then falls back to the fact's text). */
+static json_t *cause_to_be(cf_store_t *store, const cf_case_t *c, const json_t *extra)
+{
+    const char *id = json_string_value(json_object_get(extra, "cause"));
+    cf_causes_t *set = NULL;
+    cf_cause_ref_t ref;
+    json_t *rec = NULL;
+    if (!id || c->cause || cf_store_causes_load(store, &set, NULL) != 0)
+        return NULL;
+    if (cf_causes_lookup(set, id, &ref, NULL) == 0)
+        rec = cf_cause_ref_json(&ref);
+    cf_causes_free(set);
+    return rec;
+}
+
 /* Exported, documented in session.h */
 int cf__doc_render(cf_store_t *store, const char *path, const cf_workflow_t *wf, const cf_case_t *c,
                    const char *name, const json_t *extra, cf_time_t date, unsigned char **pdf,
@@ -24,12 +42,17 @@ int cf__doc_render(cf_store_t *store, const char *path, const cf_workflow_t *wf,
     int rc = cf_store_case_events(store, c->id, &events, err);
     if (rc != 0)
         return rc;
+    cf_case_t as_acted = *c; /* a shallow copy, never disposed: only its cause differs */
+    json_t *cause = cause_to_be(store, c, extra);
+    if (cause)
+        as_acted.cause = cause;
     cf_wenshu_input_t in = {.wf = wf,
-                            .c = c,
+                            .c = &as_acted,
                             .events = events,
                             .extra = extra,
                             .date = date ? date : cf_render_doc_date(c, events, name)};
     rc = cf_render_case_doc(cf_render_path(path), name, &in, pdf, len, err);
+    json_decref(cause);
     json_decref(events);
     return rc;
 }

@@ -3,10 +3,14 @@
  * and the working-day calendar from the command line, plus the loader of a
  * calendar directory that other commands reuse (calendar-load.h).
  *
- * Design: both commands read the calendar from YAML files (--calendars DIR, else
- * $CASEFLOW_CALENDARS, else ./workflows/calendars), not from the database, so a
- * clerk can check a deadline or a month before any case exists, and a new
- * year's file can be tried before `caseflow init` stores it. The answers are
+ * Design: both commands read the calendar the cases read, the database's
+ * (--db, $CASEFLOW_DB, ./caseflow.db) when it exists: one source of truth, so
+ * `period` never answers from a file the cases do not use. YAML files are read
+ * instead when asked (--calendars DIR or $CASEFLOW_CALENDARS: to try a new
+ * year's file before `caseflow calendar load` stores it) or when there is no
+ * database yet (./workflows/calendars: a clerk can check a deadline before any
+ * case exists). A day past the last year is refused (R10) unless --provisional,
+ * which answers as clocks on cases do (R11, calendar.h). The answers are
  * the engine's (period.h, calendar.h); this file only parses options and prints.
  * `period` with an hours period never reads the calendar (R6 needs none), so a
  * missing directory cannot stop it. Rejected: one `period` command per unit, and
@@ -27,6 +31,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 static const char *const weekday_names[] = {"",     "周一", "周二", "周三",
                                             "周四", "周五", "周六", "周日"};
@@ -79,10 +84,42 @@ int cf__calendar_load_dir(const char *dir, cf_calendar_t **out, cf_error_t *err)
     return rc;
 }
 
+/* ---- where the calendar comes from ---------------------------------------------- */
+
+/* The calendar for `period` and `calendar show`: see the top of the file. OUT
+ * *out; provisional years only when provisional is set. */
+static int open_calendar(cf_cli_t *cli, int argc, char **argv, int provisional, cf_calendar_t **out,
+                         cf_error_t *err)
+{
+    struct stat st;
+    const char *env = getenv("CASEFLOW_CALENDARS");
+    int from_files =
+        cf__opt_value(argc, argv, "--calendars") || (env && *env) || stat(cli->db_path, &st) != 0;
+    cf_calendar_t *cal = NULL;
+    int rc;
+    if (from_files) {
+        rc = cf__calendar_load_dir(cf__calendar_dir(argc, argv), &cal, err);
+    } else {
+        cf_store_t *store = NULL;
+        rc = cf_store_open_existing(cli->db_path, &store, err);
+        if (rc == 0)
+            rc = cf_store_calendar_load(store, &cal, err);
+        cf_store_close(store);
+    }
+    if (rc == 0)
+        rc = cf_calendar_set_provisional(cal, provisional ? CF_CALENDAR_PROVISIONAL_YEARS : 0);
+    if (rc != 0) {
+        cf_calendar_free(cal);
+        return rc;
+    }
+    *out = cal;
+    return 0;
+}
+
 /* ---- caseflow period ---------------------------------------------------------- */
 
 #define PERIOD_USAGE                                                                               \
-    "period --from TIME --add \"N UNIT\" [--explain] [--calendars DIR]\n"                          \
+    "period --from TIME --add \"N UNIT\" [--explain] [--provisional] [--calendars DIR]\n"          \
     "  TIME: ISO 8601, e.g. 2026-09-30T10:00:00+08:00 (or a date: 00:00 China time)\n"             \
     "  UNIT: hours, days, working_days or months (singular for 1)"
 
@@ -110,19 +147,28 @@ static int option_fail(cf_cli_t *cli, int rc, const char *option, cf_error_t *er
     return cf__cli_fail(cli, rc, err);
 }
 
-static void print_period(cf_cli_t *cli, cf_time_t from, cf_period_t p, cf_time_t deadline,
+static void print_period(cf_cli_t *cli, cf_time_t from, cf_period_t p, const cf_count_t *n,
                          json_t *lines)
 {
     char from_text[CF_TIME_BUFSZ], deadline_text[CF_TIME_BUFSZ], period[64];
-    cf_time_format(deadline, deadline_text);
+    cf_time_format(n->deadline, deadline_text);
     if (!cli->json) {
-        fprintf(cli->out, "%s\n", deadline_text);
+        if (n->provisional_first)
+            fprintf(cli->out, "%s (provisional: %d not loaded, R11)\n", deadline_text,
+                    n->provisional_first);
+        else
+            fprintf(cli->out, "%s\n", deadline_text);
         return;
     }
     cf_time_format(from, from_text);
     cf_period_format(p, period, sizeof(period));
     json_t *o = json_pack("{s:s, s:s, s:s, s:O}", "from", from_text, "period", period, "deadline",
                           deadline_text, "explain", lines);
+    json_t *years = n->provisional_first ? json_array() : NULL;
+    for (int y = n->provisional_first; years && y <= n->provisional_last; y++)
+        json_array_append_new(years, json_integer(y));
+    if (o && years)
+        json_object_set_new(o, "provisional", years);
     cf__print_json(cli, o);
     json_decref(o);
 }
@@ -130,14 +176,14 @@ static void print_period(cf_cli_t *cli, cf_time_t from, cf_period_t p, cf_time_t
 /* Exported, documented in cli.h */
 int cf__cmd_period(cf_cli_t *cli, int argc, char **argv)
 {
-    static const char *const flags[] = {"--explain", NULL};
+    static const char *const flags[] = {"--explain", "--provisional", NULL};
     const char *from_text = cf__opt_value(argc, argv, "--from");
     const char *add_text = cf__opt_value(argc, argv, "--add");
     if (!from_text || !add_text || cf__opt_positional(argc, argv, 0, flags))
         return cf__cli_usage(cli, PERIOD_USAGE);
     cf_error_t err;
     cf_error_clear(&err);
-    cf_time_t from, deadline;
+    cf_time_t from;
     cf_period_t p;
     int rc = cf_time_parse(from_text, &from, &err);
     if (rc != 0)
@@ -146,14 +192,17 @@ int cf__cmd_period(cf_cli_t *cli, int argc, char **argv)
         return option_fail(cli, rc, "--add", &err);
     cf_calendar_t *cal = NULL;
     if (p.unit != CF_UNIT_HOURS &&
-        (rc = cf__calendar_load_dir(cf__calendar_dir(argc, argv), &cal, &err)) != 0)
+        (rc = open_calendar(cli, argc, argv, cf__opt_flag(argc, argv, "--provisional"), &cal,
+                            &err)) != 0)
         return cf__cli_fail(cli, rc, &err);
     explain_out_t x = {.cli = cli,
                        .print = !cli->json && cf__opt_flag(argc, argv, "--explain"),
                        .lines = cli->json ? json_array() : NULL};
-    rc = cf_period_add(cal, from, p, &deadline, x.print || x.lines ? on_explain : NULL, &x, &err);
+    cf_period_part_t part = {p, NULL};
+    cf_count_t n;
+    rc = cf_period_count(cal, from, &part, 1, &n, x.print || x.lines ? on_explain : NULL, &x, &err);
     if (rc == 0)
-        print_period(cli, from, p, deadline, x.lines);
+        print_period(cli, from, p, &n, x.lines);
     else
         cf__cli_fail(cli, rc, &err);
     json_decref(x.lines);
@@ -163,7 +212,7 @@ int cf__cmd_period(cf_cli_t *cli, int argc, char **argv)
 
 /* ---- caseflow calendar show ----------------------------------------------------- */
 
-#define SHOW_USAGE "calendar show YYYY-MM [--calendars DIR]"
+#define SHOW_USAGE "calendar show YYYY-MM [--provisional] [--calendars DIR]"
 
 static const char *kind_name(cf_daykind_t kind)
 {
@@ -287,8 +336,9 @@ static json_t *month_json(const month_t *m)
 /* Exported, documented in cli.h */
 int cf__cmd_calendar_show(cf_cli_t *cli, int argc, char **argv)
 {
-    const char *text = cf__opt_positional(argc, argv, 0, NULL);
-    if (!text || cf__opt_positional(argc, argv, 1, NULL))
+    static const char *const flags[] = {"--provisional", NULL};
+    const char *text = cf__opt_positional(argc, argv, 0, flags);
+    if (!text || cf__opt_positional(argc, argv, 1, flags))
         return cf__cli_usage(cli, SHOW_USAGE);
     cf_error_t err;
     cf_error_clear(&err);
@@ -296,7 +346,7 @@ int cf__cmd_calendar_show(cf_cli_t *cli, int argc, char **argv)
     cf_calendar_t *cal = NULL;
     int rc = parse_month(text, &m, &err);
     if (rc == 0)
-        rc = cf__calendar_load_dir(cf__calendar_dir(argc, argv), &cal, &err);
+        rc = open_calendar(cli, argc, argv, cf__opt_flag(argc, argv, "--provisional"), &cal, &err);
     if (rc == 0)
         rc = read_month(cal, &m, &err);
     if (rc != 0) {
@@ -305,11 +355,18 @@ int cf__cmd_calendar_show(cf_cli_t *cli, int argc, char **argv)
     }
     if (cli->json) {
         json_t *o = month_json(&m);
+        if (o && cf_calendar_is_provisional(cal, m.year))
+            json_object_set_new(o, "provisional", json_true());
         cf__print_json(cli, o);
         json_decref(o);
     } else {
         print_grid(cli->out, &m);
         print_legend(cli->out, &m);
+        if (cf_calendar_is_provisional(cal, m.year))
+            fprintf(cli->out,
+                    "provisional: %d is not loaded; these are the rest days the "
+                    "放假办法 fixes, without the 调休 of that year's notice (R11)\n",
+                    m.year);
     }
     cf_calendar_free(cal); /* last: the names in m are borrowed from it */
     return CF_EXIT_OK;

@@ -55,6 +55,10 @@ static json_t *clocks_json(const cf_workflow_t *wf, const cf_case_t *c, cf_time_
                       deadline, "seconds_left", (json_int_t)(k->deadline - now), "extended",
                       k->extended, "extensions", (int)k->extensions, "basis",
                       def ? def->basis : NULL, "accountability", def ? def->accountability : NULL);
+        json_t *prov = cf_clock_provisional_json(k); /* R11: years counted provisionally */
+        if (o && prov && (k->state == CF_CLOCK_RUNNING || k->state == CF_CLOCK_PAUSED))
+            json_object_set(o, "provisional", prov);
+        json_decref(prov);
         json_array_append_new(out, o);
     }
     return out;
@@ -300,6 +304,8 @@ int cf__http_metrics(cf_serve_t *srv, h2o_req_t *req)
            srv->m.sse_overflows);
     sample(buf, SIZE, &len, "caseflow_connections", "open HTTP connections", "gauge",
            srv->conns_count);
+    if (len < SIZE)
+        len = cf__calendar_metrics(srv, buf, SIZE, len); /* issue 16 */
     if (len > SIZE)
         len = SIZE;
     req->res.status = 200;

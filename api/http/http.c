@@ -11,7 +11,7 @@
  *
  * Order of checks for a request, first failure answers:
  *   route (404; 405 with Allow for a known path and another method)
- *   -> token (401; /healthz, /metrics and the test clock need none)
+ *   -> token (401; /healthz, /readyz, /metrics and the test clock need none)
  *   -> auditor on a POST (403) -> stopping (503) -> the endpoint.
  * Bodies over --max-body are refused by h2o itself (413) before we see them.
  *
@@ -296,6 +296,7 @@ static int authenticate(cf_serve_t *srv, h2o_req_t *req, cf_principal_t *who)
 typedef enum route_e {
     R_NONE = 0,
     R_HEALTH,
+    R_READY,
     R_METRICS,
     R_CLOCK,
     R_WORKFLOWS,
@@ -316,10 +317,10 @@ static route_t route_of(h2o_iovec_t path, int64_t *id)
     static const struct {
         const char *path;
         route_t r;
-    } fixed[] = {{"/healthz", R_HEALTH},      {"/metrics", R_METRICS},
-                 {"/v1/test/clock", R_CLOCK}, {"/v1/workflows", R_WORKFLOWS},
-                 {"/v1/alerts", R_ALERTS},    {"/v1/stream", R_STREAM},
-                 {"/v1/cases", R_CASES}};
+    } fixed[] = {{"/healthz", R_HEALTH},         {"/metrics", R_METRICS},
+                 {"/readyz", R_READY},           {"/v1/test/clock", R_CLOCK},
+                 {"/v1/workflows", R_WORKFLOWS}, {"/v1/alerts", R_ALERTS},
+                 {"/v1/stream", R_STREAM},       {"/v1/cases", R_CASES}};
     for (size_t i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++)
         if (h2o_memis(path.base, path.len, fixed[i].path, strlen(fixed[i].path)))
             return fixed[i].r;
@@ -378,6 +379,8 @@ static int dispatch(cf_serve_t *srv, h2o_req_t *req, route_t r, int64_t id, int 
     }
     if (r == R_METRICS)
         return cf__http_metrics(srv, req);
+    if (r == R_READY)
+        return cf__http_readyz(srv, req);
     if (r == R_CLOCK)
         return cf__http_test_clock(srv, req);
     if (authenticate(srv, req, &who) != 0)

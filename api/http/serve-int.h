@@ -147,6 +147,7 @@ typedef struct cf__writer_s {
     unsigned inflight; /* loop thread only: jobs submitted and not yet done */
     /* statistics, written by the writer thread */
     atomic_ullong batches, jobs, max_batch, failed_commits, commit_us;
+    atomic_int cal_stale; /* a new calendar version: reload cal before the next batch */
 } cf__writer_t;
 
 /* Starts the writer thread on its own connection to path. Returns 0 or a CF_E*. */
@@ -207,6 +208,7 @@ typedef struct cf__metrics_s {
     uint64_t alerts_prefetched; /* cases made ready ahead of their alerts' instant */
     uint64_t webhook_ok, webhook_failed, webhook_retries;
     uint64_t sse_sent, sse_overflows; /* events queued to streams; streams ended behind */
+    uint64_t calendar_reloads;        /* calendar versions picked up (serve-calendar.c) */
 } cf__metrics_t;
 
 enum { CF__RUNNING = 0, CF__STOPPING, CF__CLOSED };
@@ -226,6 +228,10 @@ struct cf_serve_s {
     int lock_fd; /* the one-daemon-per-database lock (cf_store_daemon_lock), or -1 */
     cf_store_t *reader;
     cf_calendar_t *cal;
+    int64_t cal_version;  /* the calendar version cal was loaded at (serve-calendar.c) */
+    uv_timer_t cal_timer; /* polls it */
+    uv_signal_t sighup;   /* checks it at once */
+    cf_time_t cal_warned; /* when the missing-year warning was last logged */
     cf_wfcache_t wfs;
     cf__writer_t writer;
     /* the clock, in ms since the epoch: clock_base_ms at uv time clock_uv_ms, plus what
@@ -264,6 +270,22 @@ struct cf_serve_s {
         uint64_t taken, failed;
     } anchor;
 };
+
+/* serve-calendar.c: the calendar loaded while running (issue 16). Starts the
+ * poll of the calendar version (cfg.calendar_poll_ms) and SIGHUP (when
+ * handle_signals). Returns 0 or a CF_E*. */
+int cf__calendar_watch_init(cf_serve_t *srv, cf_error_t *err);
+void cf__calendar_watch_close(cf_serve_t *srv);
+/* Reads the version; if it changed, reloads the loop's calendar, flags the
+ * writer's and re-arms the scheduler. Logs the missing-year warning daily. */
+void cf__calendar_check(cf_serve_t *srv);
+/* Writer thread, before a batch: reloads w->cal when flagged. */
+void cf__calendar_reload_writer(cf__writer_t *w);
+/* Appends the calendar's Prometheus samples to buf (len used of size); returns
+ * the new length. */
+size_t cf__calendar_metrics(cf_serve_t *srv, char *buf, size_t size, size_t len);
+/* GET /readyz: 200 {status: "ready", warnings: [...]}. */
+int cf__http_readyz(cf_serve_t *srv, h2o_req_t *req);
 
 /* serve.c: the daemon's "now" (seconds), and in milliseconds. */
 cf_time_t cf__serve_now(cf_serve_t *srv);

@@ -410,6 +410,9 @@ static int fire_one(cf_store_t *s, const cf_calendar_t *cal, cf_wfcache_t *wfs, 
      * clock): the alert is recorded at the earliest instant its chain allows. */
     cf_time_t at = now < c.updated_at ? c.updated_at : now;
     json_t *ev = rc == 0 ? alert_event(&c, a, at, at - a->due_at > CF__LATE_AFTER) : NULL;
+    json_t *prov = ev ? cf_clock_provisional_json(k) : NULL; /* R11: a provisional deadline */
+    if (prov)
+        json_object_set_new(ev, "provisional", prov);
     if (rc == 0 && (!ev || !(events = json_array()) || json_array_append(events, ev) != 0))
         rc = CF_ENOMEM;
     if (rc == 0)

@@ -151,6 +151,7 @@ static void run_batch(cf__writer_t *w, cf__job_t *batch)
 {
     cf_error_t err;
     cf_error_clear(&err);
+    cf__calendar_reload_writer(w); /* a calendar year loaded meanwhile (serve-calendar.c) */
     uint64_t t0 = micros(), n = 0;
     int rc = cf_store_tx_begin(w->store, &err);
     for (cf__job_t *j = batch; rc == 0 && j; j = j->next, n++) {

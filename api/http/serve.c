@@ -97,6 +97,7 @@ static void begin_stop(cf_serve_t *srv)
         uv_close((uv_handle_t *)&srv->listener, NULL);
     if (srv->sigint.loop)
         uv_close((uv_handle_t *)&srv->sigint, NULL);
+    cf__calendar_watch_close(srv);
     if (srv->sigterm.loop)
         uv_close((uv_handle_t *)&srv->sigterm, NULL);
     cf__sched_close(srv);
@@ -214,7 +215,8 @@ int cf_serve_open(const cf_serve_config_t *cfg, cf_serve_t **out, cf_error_t *er
         goto fail_writer;
     if ((rc = open_reader(srv, err)) != 0 || (rc = cf__http_init(srv, err)) != 0 ||
         (rc = cf__sched_init(srv)) != 0 || (rc = cf__deliver_init(srv, err)) != 0 ||
-        (rc = cf__anchor_init(srv, err)) != 0 || (rc = start_signals(srv, err)) != 0)
+        (rc = cf__anchor_init(srv, err)) != 0 || (rc = start_signals(srv, err)) != 0 ||
+        (rc = cf__calendar_watch_init(srv, err)) != 0)
         goto fail_started;
     *out = srv;
     return 0;

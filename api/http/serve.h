@@ -15,6 +15,7 @@
  *
  *   OPEN     -> RUNNING   [cf_serve_run]
  *   RUNNING  -> STOPPING  [cf_serve_stop, thread-safe; a signal when handle_signals]
+ *   (SIGHUP, when handle_signals, rereads the calendar version at once: serve-calendar.c)
  *   STOPPING -> returned  [no connection, no write in flight: every handle closed,
  *                          uv_loop_close's result returned]
  * Invariant: a request that changes a case is answered only after the
@@ -57,6 +58,8 @@ typedef struct cf_serve_config_s {
     unsigned checkpoint_interval_ms;
     const char *checkpoint_key;
     const char *checkpoint_out;
+    unsigned calendar_poll_ms; /* how often the calendar version is read (a year loaded
+                                  while running is picked up); 0: 5000; SIGHUP at once */
     /* Tests: fault injection on the writer's connection (cf_store_set_fault), installed
      * before the writer thread starts; called on the writer thread. NULL: none. */
     int (*store_fault)(void *ctx, const char *point);

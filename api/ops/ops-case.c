@@ -147,6 +147,34 @@ static int open_cause(cf_ops_t *ops, const cf_workflow_t *wf, const char *id,
     return rc;
 }
 
+/* Filing binds a 案由 (issue 18 item 6): with dictionaries stored, a 行政处罚
+ * action's `cause` fact must be a situation id of the party's subject type. OUT
+ * *cause: its record for cf_act_t.cause, or NULL when the facts name none or no
+ * dictionary is stored. Free text is CF_EINVALID; another subject type a refusal. */
+static int act_cause(cf_ops_t *ops, const cf_workflow_t *wf, const cf_case_t *c,
+                     const json_t *facts, json_t **cause, cf_ops_out_t *out)
+{
+    const char *text = json_string_value(json_object_get(facts, "cause"));
+    *cause = NULL;
+    if (!text || strcmp(wf->doc->power_type, "行政处罚") != 0)
+        return 0;
+    cf_causes_t *set = NULL;
+    cf_cause_ref_t ref;
+    cf_error_t lookup;
+    int rc = cf_store_causes_load(ops->store, &set, &out->err);
+    size_t n = rc == 0 ? cf_causes_count(set) : 0;
+    if (n > 0 && cf_causes_lookup(set, text, &ref, &lookup) != 0)
+        rc = cf_error_set(&out->err, CF_EINVALID, NULL, 0, 0,
+                          "fact 'cause': '%s' is not a situation of the stored 案由 dictionaries "
+                          "(%s): give its id, as `caseflow cause list` shows it (js-2024:14)",
+                          text, lookup.text);
+    cf_causes_free(set);
+    if (rc == 0 && n > 0)
+        rc = open_cause(ops, wf, text, json_string_value(json_object_get(c->party, "type")),
+                        cause, out);
+    return rc;
+}
+
 /* Exported, documented in ops.h */
 int cf_ops_open(cf_ops_t *ops, const cf_ops_open_t *in, cf_ops_out_t *out)
 {
@@ -220,6 +248,15 @@ int cf_ops_act(cf_ops_t *ops, const cf_ops_act_t *in, cf_ops_out_t *out)
         rc = cf_store_matter_get(ops->store, c.matter_id, &matter, err);
     if (rc == 0)
         rc = cf__ops_docs(ops, in->docs, in->docs_count, &docs, &refs, err);
+    json_t *cause = NULL, *children = NULL;
+    if (rc == 0)
+        rc = act_cause(ops, wf, &c, facts, &cause, out);
+    if (rc == 0) /* child cases still open (the workflow's children_closed) */
+        rc = cf_store_case_list(ops->store,
+                                &(cf_case_filter_t){.parent = c.id, .open_only = 1}, &children,
+                                err);
+    req.cause = cause;
+    req.children = children;
     req.facts = facts;
     req.documents = refs;
     req.matter = matter;
@@ -233,6 +270,8 @@ int cf_ops_act(cf_ops_t *ops, const cf_ops_act_t *in, cf_ops_out_t *out)
     if (rc == 0)
         rc = cf__ops_commit(ops, &w, &c, out);
     cf__ops_docs_free(docs, in->docs_count);
+    json_decref(cause);
+    json_decref(children);
     json_decref(facts);
     json_decref(refs);
     json_decref(events);

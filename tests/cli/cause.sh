@@ -85,7 +85,6 @@ then ok; else fail "--cause only on penalty workflows; --officer needs the fact 
 file_case() {
     run "$1" case act "$2" file --actor 李四 --role head --at 2026-03-03T10:00:00+08:00 \
         --fact filing_reason=涉嫌串换药品骗取医保基金 \
-        --fact cause=定点医药机构串换药品、医用耗材、诊疗项目和服务设施 \
         --doc 立案审批表=examples/documents/立案审批表.txt
 }
 if open_case 0 某某诊所 provider js-2024:14 --officer 张三:65010020001 &&

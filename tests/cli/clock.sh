@@ -13,20 +13,21 @@ ok() { passed=$((passed + 1)); }
 fail() { failed=$((failed + 1)); echo "FAIL: $1" >&2; cat "$tmp/out" >&2; }
 run() { "$bin" "$@" > "$tmp/out" 2>&1; }
 
-run init && run case open --workflow penalty-general --party 某某大药房 \
+run init && run case open --workflow penalty-general --party 某某大药房 --party-type 定点医药机构 \
     --officer 张三:65010020001 --officer 王五:65010020002 --at 2026-03-02T09:00:00+08:00 &&
 run case act 1 file --actor 李四 --role head --at 2026-03-02T15:00:00+08:00 \
-    --fact filing_reason=串换药品 --fact cause=违反医疗保障基金使用规定 \
+    --fact filing_reason=串换药品 --fact cause=js-2024:14 \
     --doc 立案审批表=examples/documents/立案审批表.txt
 # 90 days: Mon 2026-06-01 (05-31 is a Sunday).
 if grep -q "clock.started decision, deadline 2026-06-01T23:59:59+08:00" "$tmp/out"
 then ok; else fail "decision clock started"; fi
 
-# 鉴定 03-10..03-25 is not counted: 15 days later, Tue 06-16.
+# 鉴定 03-10..03-25 is not counted: 90 + 15 = 105 days counted once from 03-02 is
+# Mon 06-15 (R8; the count before version 2 added 15 days to the rolled 06-01: 06-16).
 if run case exclude 1 --clock decision --from 2026-03-10T09:00:00+08:00 \
         --to 2026-03-25T17:00:00+08:00 --reason 鉴定 --actor 李四 --role head \
         --at 2026-03-26T10:00:00+08:00 &&
-    grep -q "clock.excluded decision, deadline 2026-06-16T23:59:59+08:00" "$tmp/out"
+    grep -q "clock.excluded decision, deadline 2026-06-15T23:59:59+08:00" "$tmp/out"
 then ok; else fail "exclusion moves the deadline"; fi
 
 if ! run case exclude 1 --clock decision --from 2026-03-20T09:00:00+08:00 \
@@ -34,9 +35,10 @@ if ! run case exclude 1 --clock decision --from 2026-03-20T09:00:00+08:00 \
     grep -q "overlaps the exclusion" "$tmp/out"
 then ok; else fail "an overlapping exclusion is refused"; fi
 
+# 90 + 15 + 30 = 135 days from 03-02: Wed 07-15.
 if run case extend 1 --clock decision --by "30 days" --actor 李四 --role head \
         --reason 案情复杂 --at 2026-04-01T10:00:00+08:00 &&
-    grep -q "clock.extended decision, deadline 2026-07-16T23:59:59+08:00" "$tmp/out"
+    grep -q "clock.extended decision, deadline 2026-07-15T23:59:59+08:00" "$tmp/out"
 then ok; else fail "extension by the head"; fi
 
 if ! run case extend 1 --clock decision --by "20 days" --role head --at 2026-04-02T10:00:00+08:00 &&

@@ -50,10 +50,11 @@ render() {
 }
 common() { has 某某大药房 && has 某市医疗保障局 && has 65010020001 && has 王五; }
 render 立案审批表 && common && has "某医保立〔2025〕1号" && has 涉嫌串换药品骗取医保基金 &&
-    has 二〇二五年九月二日 && has 行政处罚法第五十四条 && ok || fail "doc-1.1 立案审批表"
+    has 二〇二五年九月二日 && has 行政处罚法第五十四条 && has 串换药品、医用耗材 && ok ||
+    fail "doc-1.1 立案审批表"
 render 行政处罚告知书 && common && has "某医保罚告〔2025〕1号" && has "20,000.00" && has 贰万元整 &&
     has 第四十四条 && ! has 要求举行听证 && has 二〇二五年九月二十四日 && ok ||
-    fail "doc-1.2 行政处罚告知书 (no hearing right: hearing_eligible=false)"
+    fail "doc-1.2 行政处罚告知书 (no hearing right: notify, below the hearing threshold)"
 render 行政处罚决定书 && common && has "某医保罚〔2025〕1号" && has "20,000.00" && has 贰万元整 &&
     has 第五十七条 && has 第五十九条 && has 六十日内向某市人民政府申请行政复议 && has 六个月内 &&
     has 二〇二五年九月三十日 && has 印章或电子签章 && ok || fail "doc-1.3 行政处罚决定书"
@@ -71,10 +72,11 @@ sum=$(sha256sum < "$tmp/行政处罚决定书.pdf" | cut -c1-64)
 cp "$tmp/example.out" "$tmp/out"
 has "^$sum" && ok || fail "doc-1.8 the README's render of the decision is the same bytes ($sum)"
 
-# doc-2: the hearing right, when the case qualifies (a preview with --fact).
-run 0 doc render 1 行政处罚告知书 --fact hearing_eligible=true --out "$tmp/h.pdf" &&
-    pdftotext "$tmp/h.pdf" - | tr -d ' \n' > "$tmp/out" && has 要求举行听证 && has 第六十四条 && ok ||
-    fail "doc-2.1 行政处罚告知书 with the hearing right"
+# doc-2: the hearing right is the 听证告知书 notify_with_hearing attaches beside the 告知书; a
+# preview with --fact fills with facts not recorded yet.
+run 0 doc render 1 行政处罚告知书 --fact notified_fine=35000.50 --out "$tmp/h.pdf" &&
+    pdftotext "$tmp/h.pdf" - | tr -d ' \n' > "$tmp/out" && has "35,000.50" && has 叁万伍仟元伍角整 &&
+    ok || fail "doc-2.1 a preview with --fact"
 run 0 doc render 1 行政处罚听证告知书 --out "$tmp/h2.pdf" &&
     pdftotext "$tmp/h2.pdf" - | tr -d ' \n' > "$tmp/out" && has 要求举行听证 && has 贰万元整 && ok ||
     fail "doc-2.2 行政处罚听证告知书"
@@ -129,7 +131,7 @@ if command -v curl > /dev/null 2>&1; then
         -d '{"workflow": "penalty-general", "party": {"name": "某某药店", "type": "定点医药机构"},
              "facts": {"lead_source": "投诉举报"}}' > "$tmp/out" &&
         curl -sf -X POST $api/v1/cases/3/actions -H "Authorization: Bearer $tok" -H 'If-Match: "2"' \
-            -d '{"action": "file", "facts": {"filing_reason": "涉嫌串换药品", "cause": "骗取医保基金支出",
+            -d '{"action": "file", "facts": {"filing_reason": "涉嫌串换药品", "cause": "js-2024:14",
                  "officers": [{"name": "张三", "cert": "65010020001"}, {"name": "王五", "cert": "65010020002"}]},
                  "documents": {"立案审批表": {"sha256": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
                  "size": 4, "file": "立案审批表.pdf"}}}' >> "$tmp/out" &&
@@ -155,7 +157,7 @@ fi
     --fact lead_source=投诉举报 --actor 张三 --at 2025-09-03T09:00:00+08:00 > "$tmp/out" 2>&1
 id=$(sed -n 's/^case \([0-9]*\) opened.*/\1/p' "$tmp/out" | head -1)
 run 0 case act "$id" file --actor 李四 --role head --at 2025-09-04T10:00:00+08:00 \
-    --fact filing_reason=涉嫌虚构医药服务 --fact cause=定点医药机构骗取医保基金支出 \
+    --fact filing_reason=涉嫌虚构医药服务 --fact cause=js-2024:14 \
     --fact 'officers=[{"name":"张三","cert":"65010020001"},{"name":"王五","cert":"65010020002"}]' \
     --render 立案审批表 && "$bin" --json case show "$id" > "$tmp/show.json" &&
     "$bin" doc render "$id" 立案审批表 | sha256sum | cut -c1-64 > "$tmp/sum" &&
@@ -164,7 +166,8 @@ run 0 case act "$id" file --actor 李四 --role head --at 2025-09-04T10:00:00+08
     { cat "$tmp/show.json" >> "$tmp/out"; fail "doc-7.1 --render attaches the document, hash on the chain"; }
 run 0 doc render "$id" 立案审批表 --out "$tmp/r.pdf" &&
     pdftotext "$tmp/r.pdf" - | tr -d ' \n' > "$tmp/out" && has 某某医院 && has 涉嫌虚构医药服务 &&
-    has 二〇二五年九月四日 && ok || fail "doc-7.2 the attached 立案审批表 reads back"
+    has 二〇二五年九月四日 && has 违反医疗保障基金使用规定 && ! has js-2024 && ok ||
+    fail "doc-7.2 the attached 立案审批表 reads back, with the 案由 the filing gave"
 v=$("$bin" --json case show "$id" | grep -c '"seq"')
 run 2 case act "$id" submit_review --actor 张三 --role handler --at 2025-09-20T10:00:00+08:00 \
     --fact findings=虚构医药服务3次 --render 行政处罚决定书 && has "fact.fine" &&

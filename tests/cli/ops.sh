@@ -31,10 +31,10 @@ wait "$serve_pid" 2>/dev/null
 serve_pid=""
 
 # cli-ops-2: documents whole or refused
-"$bin" case open --workflow penalty-general --party 某某大药房 --actor 张三 > /dev/null 2>&1
+"$bin" case open --workflow penalty-general --party 某某大药房 --party-type 定点医药机构 --actor 张三 > /dev/null 2>&1
 mkfifo "$tmp/fifo"
 act() {
-    code case act 1 file --role head --actor 李四 --fact filing_reason=x --fact cause=y \
+    code case act 1 file --role head --actor 李四 --fact filing_reason=x --fact cause=js-2024:14 \
         --fact 'officers=[{"name":"a","cert":"1"},{"name":"b","cert":"2"}]' --doc "立案审批表=$1"
 }
 if [ "$(act /dev/zero)" -eq 2 ] && grep -q "a device" "$tmp/out" &&

@@ -10,6 +10,7 @@ root=$(pwd)
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 unset CASEFLOW_CALENDARS
+export CASEFLOW_DB="$tmp/none.db" # no database until section 8: the calendar files are read
 passed=0
 failed=0
 
@@ -181,6 +182,34 @@ then ok; else fail "missing directory"; fi
 if run 0 period --calendars "$tmp/nowhere" --from 2025-09-30T10:00:00+08:00 --add "2 hours" &&
     [ "$(cat "$tmp/out")" = "2025-09-30T12:00:00+08:00" ]
 then ok; else fail "hours without a calendar"; fi
+
+# 8. With a database, `period` and `calendar show` read its calendars, the ones the
+# cases count on (from $tmp, where there is no workflows/calendars to fall back
+# on); past its last year they refuse (R10) unless --provisional (R11).
+export CASEFLOW_DB="$tmp/cf.db"
+(cd "$tmp" && "$bin" init --workflows "$root/workflows" > /dev/null 2>&1)
+cd "$tmp"
+if run 0 period --from 2025-09-30T10:00:00+08:00 --add "7 working_days" &&
+    [ "$(cat "$tmp/out")" = "2025-10-16T23:59:59+08:00" ]
+then ok; else fail "period reads the database"; fi
+# Filed Sun 2026-12-06: day 90 is Sat 2027-03-06.
+if run 2 period --from 2026-12-06T10:00:00+08:00 --add "90 days" &&
+    has err "2027-03-06 is outside the loaded calendar (2024–2026): load the 2027 calendar"
+then ok; else fail "period past the database's years (R10)"; fi
+if run 0 period --provisional --from 2026-12-06T10:00:00+08:00 --add "90 days" &&
+    [ "$(cat "$tmp/out")" = "2027-03-08T23:59:59+08:00 (provisional: 2027 not loaded, R11)" ]
+then ok; else fail "period --provisional"; fi
+if run 0 period --provisional --json --from 2026-12-06T10:00:00+08:00 --add "90 days" &&
+    has out '"provisional": [' && has out '2027'
+then ok; else fail "period --provisional --json"; fi
+# 2027-02-05 (除夕) is a Friday: a rest day of the 放假办法, computed.
+if run 0 calendar show 2027-02 --provisional && has out "2027-02-05 周五 * 春节 holiday" &&
+    has out "provisional: 2027 is not loaded"
+then ok; else fail "calendar show --provisional"; fi
+if run 2 period --provisional --from 2029-12-20T10:00:00+08:00 --add "20 days" &&
+    has err "2030-01-09 is outside the loaded calendar (2024–2026, and 2027–2029 provisional)"
+then ok; else fail "period --provisional past the horizon"; fi
+cd "$root"
 
 echo "cli-period: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
