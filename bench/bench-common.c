@@ -198,11 +198,11 @@ void cf_bench_remove_db(const char *path)
     remove(side);
 }
 
-static void token_hash(char *hex)
+static void token_hash(const char *token, char *hex)
 {
     unsigned char md[EVP_MAX_MD_SIZE];
     unsigned int n = 0;
-    EVP_Digest(CF_BENCH_TOKEN, strlen(CF_BENCH_TOKEN), md, &n, EVP_sha256(), NULL);
+    EVP_Digest(token, strlen(token), md, &n, EVP_sha256(), NULL);
     for (unsigned i = 0; i < n; i++)
         snprintf(hex + 2 * i, 3, "%02x", md[i]);
 }
@@ -237,8 +237,12 @@ void cf_bench_new_db(const cf_bench_env_t *env, const char *path, cf_store_t **o
     if (cf_store_open(path, &s, &err) != 0 || cf_store_workflow_put(s, env->wf, NULL, NULL, &err))
         cf_bench_die(path, "%s", err.text);
     put_calendars(env, s);
-    token_hash(hash);
+    cf_principal_t metrics = {CF_BENCH_AGENCY, "metrics", "prometheus"};
+    token_hash(CF_BENCH_TOKEN, hash);
     if (cf_store_token_put(s, hash, &who, 0, &err) != 0)
+        cf_bench_die(path, "%s", err.text);
+    token_hash(CF_BENCH_METRICS_TOKEN, hash);
+    if (cf_store_token_put(s, hash, &metrics, 0, &err) != 0)
         cf_bench_die(path, "%s", err.text);
     *out = s;
 }

@@ -544,7 +544,7 @@ int cf_bench_http_cmd(cf_bench_env_t *env, int argc, char **argv)
     double open_s = drive(&r);
     cf_bench_result(open_key, (double)(clients * cases) / open_s,
                     "cases=%ld clients=%ld seconds=%.3f", clients * cases, clients, open_s);
-    cf_bench_http(&d, "GET", "/metrics", NULL, NULL, &status, &metrics);
+    cf_bench_http(&d, "GET", "/metrics", CF_BENCH_METRICS_TOKEN, NULL, &status, &metrics);
     double batches0 = metric(metrics, "caseflow_commits_total ");
     free(metrics);
     r.opening = 0;
@@ -557,7 +557,7 @@ int cf_bench_http_cmd(cf_bench_env_t *env, int argc, char **argv)
     long frames = stream ? watcher_stop(&w, n) : 0;
     if (stream && frames != n)
         cf_bench_die("http", "the event stream carried %ld of %ld transitions", frames, n);
-    cf_bench_http(&d, "GET", "/metrics", NULL, NULL, &status, &metrics);
+    cf_bench_http(&d, "GET", "/metrics", CF_BENCH_METRICS_TOKEN, NULL, &status, &metrics);
     double batches = metric(metrics, "caseflow_commits_total ") - batches0;
     cf_bench_result(key, (double)n / secs,
                     "transitions=%ld clients=%ld seconds=%.3f commits=%.0f per_commit=%.1f "

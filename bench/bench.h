@@ -37,6 +37,8 @@
 #define CF_BENCH_AGENCY "基准测试医疗保障局"
 #define CF_BENCH_ACTOR  "张三"
 #define CF_BENCH_TOKEN  "b3e0c4f1a7d2e9b6c5f8a1d4e7b0c3f6a9d2e5b8c1f4a7d0e3b6c9f2a5d8e1b4"
+/* A token of role metrics (GET /metrics), stored the same way. */
+#define CF_BENCH_METRICS_TOKEN "6d1f0a9c3e5b7d2f4a6c8e0b1d3f5a7c9e2b4d6f8a0c1e3b5d7f9a2c4e6b8d0f"
 
 /* The bench workflow: eight steps, step1 .. step8, one 72-hour clock. */
 #define CF_BENCH_STEPS 8

@@ -102,6 +102,10 @@ sync
 run alerts
 run audit
 
+# ---- 5. the importer (issue 21): 5,000 matters imported, 10,000 loaded ----------------
+note "importer ..."
+sh "$SRC/bench/importer.sh" "$BUILD/api/caseflow" "$OUT" "$SRC" | tee -a "$RESULTS"
+
 info "load_end $(cut -d' ' -f1-3 /proc/loadavg)"
 info "elapsed_s $(($(date +%s) - START))"
 if [ "${BENCH_KEEP:-0}" != "1" ]; then

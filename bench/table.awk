@@ -154,6 +154,16 @@ END {
         "durable_life", "peer_mem", "bpmn-engine 25", 20, "x")
     ratio_row("4", "durable transitions/s, one transaction per transition", "durable_txn",
         "peer_mem", "bpmn-engine 25", "", "x")
+    limit_row("5", "importer: a list of " fmt(x["import_5k", "matters"]) " matters (" \
+        fmt(x["import_5k", "bytes"]) " bytes, tab-separated) through `caseflow import`, " \
+        "process start to exit (CPU " x["import_5k", "cpu_s"] " s)",
+        has("import_5k") ? sprintf("%.2f s", v["import_5k"]) : "not measured",
+        has("import_5k") ? v["import_5k"] < 2 : "", "< 2 s")
+    limit_row("5", "importer: `caseflow catalog load` of " fmt(x["catalog_10k", "matters"]) \
+        " matters (" fmt(x["catalog_10k", "bytes"]) " bytes of YAML), one transaction " \
+        "(CPU " x["catalog_10k", "cpu_s"] " s)",
+        has("catalog_10k") ? sprintf("%.2f s", v["catalog_10k"]) : "not measured",
+        has("catalog_10k") ? v["catalog_10k"] < 2 : "", "< 2 s")
     if ("peer_skipped" in info)
         printf "\nThe peer was not run: %s.\n", info["peer_skipped"]
 }

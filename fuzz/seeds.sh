@@ -3,7 +3,7 @@
 # the project's own files, at run time (nothing of it is committed):
 #   OUT/workflow/  workflows/*.yaml, tests/fixtures/workflows/**/*.yaml,
 #                  examples/overlays/*.yaml
-#   OUT/import/    ../shared/seeds/*.txt (when present), tests/fixtures/import/*,
+#   OUT/import/    tests/fixtures/seeds/*.txt, tests/fixtures/import/*,
 #                  and the first 60 lines of each seed (small inputs mutate faster)
 #   OUT/catalog/   examples/catalogs/*.yaml, and each cut after its third matter
 #   OUT/request/   the request bodies of docs/api.md and of the walk fixtures'
@@ -28,7 +28,7 @@ for f in "$SRC"/workflows/*.yaml "$SRC"/tests/fixtures/workflows/*/*.yaml \
 done
 
 # ---- import ---------------------------------------------------------------------------
-for f in "$SRC"/../shared/seeds/*.txt "$SRC"/tests/fixtures/import/*; do
+for f in "$SRC"/tests/fixtures/seeds/*.txt "$SRC"/tests/fixtures/import/*; do
     [ -f "$f" ] || continue
     b=$(basename "$f")
     cp "$f" "$OUT/import/$b"

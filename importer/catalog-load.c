@@ -359,11 +359,12 @@ static int check_objects(const loader_t *l, const json_t *m, const char *key, co
     const json_t *arr = json_object_get(m, key);
     for (size_t i = 0; i < json_array_size(arr); i++) {
         const json_t *v = json_array_get(arr, i);
-        int line = line_at(l, arr, NULL, i);
+        /* The line is looked up only to report: the lookup is a scan of every
+         * position, and doing it for each item made a load quadratic. */
         int rc = json_is_object(v) ? check_keys(l, v, keys, n, what)
-                                   : bad(l, line, "%s must be a mapping", what);
+                                   : bad(l, line_at(l, arr, NULL, i), "%s must be a mapping", what);
         if (!rc && ok && !ok(v))
-            rc = bad(l, line,
+            rc = bad(l, line_at(l, arr, NULL, i),
                      "%s: amount must be > 0 and unit one of days, working_days, "
                      "hours, months",
                      what);

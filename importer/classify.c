@@ -2,13 +2,12 @@
  * classify.c -- what a header label means and what a cell looks like.
  *
  * Two vocabularies meet here. Header labels (序号, 权利事项名称, 承办公室, ...) map
- * to field kinds through a synonym table; a label is compared with its blanks and
- * parenthesized notes removed, so "行使主体 (所属部门)" and "行使主体（所属部门）"
- * are the same label. Cell text maps to a class (a power type, an agency name
- * ending in 局, a legal basis with 《…》, a numbered responsibility list, ...),
- * and cf__score() says how well a class fits a kind. The table reader uses the
- * scores to put the cells of a row that lost a column back in their places, and
- * the field reader to notice a record that starts without its 序号.
+ * to field kinds through the words of headers.txt (headers.c); a label is compared with its blanks
+ * and parenthesized notes removed, so "行使主体 (所属部门)" and "行使主体（所属部门）" are the same
+ * label. Cell text maps to a class (a power type, an agency name ending in 局, a legal basis with
+ * 《…》, a numbered responsibility list, ...), and cf__score() says how well a class fits a kind.
+ * The table reader uses the scores to put the cells of a row that lost a column back in their
+ * places, and the field reader to notice a record that starts without its 序号.
  *
  * Design: classes are decided by a fixed order of cheap tests on the cleaned
  * text, the most specific first (a 序号 before a power type before a phone
@@ -26,96 +25,13 @@
 
 /* ---- labels ---- */
 
-static const struct {
-    const char *label;
-    int kind;
-} labels[] = {
-    {"序号", CF__K_NUMBER},
-    {"编号", CF__K_NUMBER},
-    {"事项名称", CF__K_NAME},
-    {"权力事项", CF__K_NAME},
-    {"权利事项", CF__K_NAME},
-    {"权利事项名称", CF__K_NAME},
-    {"权力事项名称", CF__K_NAME},
-    {"权力名称", CF__K_NAME},
-    {"职权名称", CF__K_NAME},
-    {"主项名称", CF__K_NAME},
-    {"项目", CF__K_NAME},
-    {"权责事项", CF__K_NAME},
-    {"事项", CF__K_NAME},
-    {"子项名称", CF__K_SUB_ITEM},
-    {"子项", CF__K_SUB_ITEM},
-    {"权力类型", CF__K_POWER},
-    {"权利类型", CF__K_POWER},
-    {"事项类别", CF__K_POWER},
-    {"事项类型", CF__K_POWER},
-    {"权力类别", CF__K_POWER},
-    {"职权类型", CF__K_POWER},
-    {"类别", CF__K_POWER},
-    {"地方权力编码", CF__K_CODE},
-    {"权力编码", CF__K_CODE},
-    {"事项编码", CF__K_CODE},
-    {"编码", CF__K_CODE},
-    {"子项地方权力编码", CF__K_SUB_CODE},
-    {"子项编码", CF__K_SUB_CODE},
-    {"行使主体", CF__K_AGENCY},
-    {"实施主体", CF__K_AGENCY},
-    {"行政主体", CF__K_AGENCY},
-    {"实施机关", CF__K_AGENCY},
-    {"执法主体", CF__K_AGENCY},
-    {"责任主体", CF__K_AGENCY},
-    {"承办机构", CF__K_UNIT},
-    {"承办公室", CF__K_UNIT},
-    {"承办科室", CF__K_UNIT},
-    {"承办处室", CF__K_UNIT},
-    {"承办单位", CF__K_UNIT},
-    {"内设机构", CF__K_UNIT},
-    {"责任科室", CF__K_UNIT},
-    {"行使层级", CF__K_LEVEL},
-    {"实施层级", CF__K_LEVEL},
-    {"层级", CF__K_LEVEL},
-    {"实施依据", CF__K_BASIS},
-    {"设定依据", CF__K_BASIS},
-    {"处罚依据", CF__K_BASIS},
-    {"强制依据", CF__K_BASIS},
-    {"检查依据", CF__K_BASIS},
-    {"事项法定依据", CF__K_BASIS},
-    {"法定依据", CF__K_BASIS},
-    {"法律依据", CF__K_BASIS},
-    {"设定和实施依据", CF__K_BASIS},
-    {"依据", CF__K_BASIS},
-    {"部门职责", CF__K_DUTY},
-    {"职责", CF__K_DUTY},
-    {"责任事项", CF__K_RESP},
-    {"责任事项内容", CF__K_RESP},
-    {"责任内容", CF__K_RESP},
-    {"责任事项依据", CF__K_RESP_BASIS},
-    {"追责对象范围", CF__K_ACC_SUBJECT},
-    {"追责对象", CF__K_ACC_SUBJECT},
-    {"追责情形", CF__K_ACC},
-    {"问责情形", CF__K_ACC},
-    {"追究依据", CF__K_ACC_BASIS},
-    {"追责依据", CF__K_ACC_BASIS},
-    {"担责方式", CF__K_ACC_MODE},
-    {"担责情形", CF__K_ACC_MODE},
-    {"受理条件", CF__K_CONDITION},
-    {"法定期限", CF__K_TIME_LIMIT},
-    {"办理期限", CF__K_TIME_LIMIT},
-    {"承诺期限", CF__K_TIME_LIMIT},
-    {"办理时限", CF__K_TIME_LIMIT},
-    {"监督电话", CF__K_PHONE},
-    {"服务电话", CF__K_PHONE},
-    {"咨询电话", CF__K_PHONE},
-    {"投诉电话", CF__K_PHONE},
-    {"备注", CF__K_NOTE},
-    {"受理地点", CF__K_NOTE},
-    {"办理地点", CF__K_NOTE},
-    {"检查方式", CF__K_NOTE},
-    {"权利运行结果公示", CF__K_NOTE},
-    {"权力运行结果公示", CF__K_NOTE},
-    {"结果公示", CF__K_NOTE},
-    {"负责情形", CF__K_NOTE},
-};
+/* Characters a label is compared without: blanks, line breaks, a colon after the
+ * label (事项名称：), Markdown emphasis (**事项名称**). */
+static int dropped(unsigned cp)
+{
+    return cp == ' ' || cp == '\t' || cp == 0x3000 || cp == 0xA0 || cp == '\n' || cp == '\r' ||
+           cp == '*' || cp == ':' || cp == 0xFF1A || cp == 0xFF0A;
+}
 
 /* Exported, documented in importer-int.h */
 void cf__label_norm(const char *s, char *out, size_t size)
@@ -125,11 +41,18 @@ void cf__label_norm(const char *s, char *out, size_t size)
     while (*s && o + 5 < size) {
         unsigned cp;
         int n = cf__u8_next(s, &cp);
+        const char *gt = cp == '<' ? strchr(s, '>') : NULL;
+        if (gt && gt - s <= 8) { /* a tag inside a header cell: 权力<br>类型 */
+            s = gt + 1;
+            continue;
+        }
         if (cp == '(' || cp == 0xFF08)
             depth++;
         else if ((cp == ')' || cp == 0xFF09) && depth > 0)
             depth--;
-        else if (!depth && cp != ' ' && cp != '\t' && cp != 0x3000 && cp != 0xA0 && cp != '\n')
+        else if (!depth && !dropped(cp) && cp >= 0xFF01 && cp <= 0xFF5E)
+            out[o++] = (char)(cp - 0xFEE0); /* full-width letters and digits */
+        else if (!depth && !dropped(cp))
             memcpy(out + o, s, (size_t)n), o += (size_t)n;
         s += n;
     }
@@ -141,13 +64,19 @@ int cf__label_kind(const char *label)
 {
     char l[256];
     cf__label_norm(label, l, sizeof(l));
-    if (!l[0])
+    if (!l[0] || cf__u8_count(l) > 24) /* a cell's text, not a label: no lookup */
         return -1;
-    for (size_t i = 0; i < sizeof(labels) / sizeof(labels[0]); i++)
-        if (strcmp(l, labels[i].label) == 0)
-            return labels[i].kind;
+    int kind = cf__label_word(l);
+    if (kind >= 0)
+        return kind;
     if (cf__u8_count(l) > 12)
         return -1;
+    char f[256];
+    if (cf__fold(l, f, sizeof(f))) { /* 權力類型 is 权力类型 */
+        memcpy(l, f, strlen(f) + 1);
+        if ((kind = cf__label_word(l)) >= 0)
+            return kind;
+    }
     if (cf__ends(l, "依据"))
         return strstr(l, "责任") ? CF__K_RESP_BASIS
                : strstr(l, "追") ? CF__K_ACC_BASIS
@@ -189,6 +118,10 @@ static int segment_type(const char *s, size_t n)
     size_t chars = cf__u8_count(seg);
     if (cf__starts(seg, "其他") && chars <= 6)
         return 7;
+    /* the short forms of an 执法类别 column: 处罚, 检查类 */
+    for (int i = 0; (chars == 2 || (chars == 3 && cf__ends(seg, "类"))) && i < 7; i++)
+        if (cf__starts(seg, keys[i]))
+            return i;
     if (!cf__starts(seg, "行政") || chars < 4 || chars > 8)
         return -2;
     for (int i = 0; i < 7; i++)
@@ -238,8 +171,12 @@ static void add_bit(int type, void *ctx)
 unsigned cf__power_mask(const char *text, int *looks)
 {
     unsigned mask = 0;
-    char *c = cf__clean(text, 0);
+    char *c = cf__clean(text, 0), f[256];
     int shaped = c && cf__u8_count(c) <= 24 && each_segment(c, add_bit, &mask);
+    if (c && cf__u8_count(c) <= 24 && (!shaped || !mask) && cf__fold(c, f, sizeof(f))) {
+        mask = 0; /* 行政處罰 is 行政处罚 */
+        shaped = each_segment(f, add_bit, &mask);
+    }
     free(c);
     if (looks)
         *looks = shaped;
@@ -267,8 +204,9 @@ json_t *cf_import_power_types(const char *text)
         free(c);
         return NULL;
     }
+    char f[256];
     if (cf__u8_count(c) <= 24)
-        each_segment(c, append_type, arr);
+        each_segment(cf__fold(c, f, sizeof(f)) ? f : c, append_type, arr); /* 行政處罰 */
     free(c);
     return arr;
 }

@@ -92,6 +92,7 @@ cf__record_t *cf__doc_record(cf__doc_t *d, int line)
     cf__record_t *r = &d->records[d->records_count++];
     memset(r, 0, sizeof(*r));
     r->line = line;
+    r->section = d->section;
     return r;
 }
 
@@ -239,6 +240,8 @@ static int header_at(const cf__doc_t *d, size_t i)
 /* Exported, documented in importer-int.h */
 int cf__detect(const cf__doc_t *d)
 {
+    if (d->preset_header)
+        return CF__FMT_TABLE;
     int cards = 0, header = 0, fields = 0, tables = 0;
     for (size_t i = 0; i < d->lines_count; i++) {
         const char *s = d->lines[i].text;
@@ -316,6 +319,16 @@ int cf__doc_title(cf__doc_t *d, const char *text)
         free(t);
         return 0;
     }
+    char f[256];
+    if (cf__u8_count(t) <= 60 && cf__fold(t, f, sizeof(f))) { /* 清單 is 清单 */
+        char *g = strdup(f);
+        if (!g) {
+            free(t);
+            return 0;
+        }
+        free(t);
+        t = g;
+    }
     int count = declared(t), titled = 0;
     if (count && !d->declared_count)
         d->declared_count = count;
@@ -335,6 +348,51 @@ int cf__doc_title(cf__doc_t *d, const char *text)
 }
 
 /* Exported, documented in importer-int.h */
+int cf__doc_section(cf__doc_t *d, const char *text, int line)
+{
+    char *t = cf__clean(text, 0);
+    if (!t)
+        return -1;
+    const char *p = t;
+    size_t used = 0;
+    int paren = cf__starts(p, "（") || *p == '(';
+    p += paren ? (*p == '(' ? 1 : 3) : 0;
+    if (cf__numeral(p, &used) > 0 && used) { /* 一、 (二) 3. */
+        p += used;
+        if (cf__starts(p, "、") || cf__starts(p, "）") || cf__starts(p, "．"))
+            p += 3;
+        else if (*p == '.' || *p == ')')
+            p++;
+    }
+    p += strspn(p, " ");
+    /* the type, up to a count or a note: 行政处罚（5项）, 行政检查类, 行政强制事项 */
+    const char *e = p;
+    while (*e && !cf__starts(e, "（") && *e != '(' && !cf__starts(e, "类") &&
+           !cf__starts(e, "事项") && *e != ' ' && !(*e >= '0' && *e <= '9') && !cf__starts(e, "共"))
+        e += cf__u8_next(e, &(unsigned){0});
+    char type[64];
+    int found = 0;
+    if (e > p && (size_t)(e - p) < sizeof(type) && cf__u8_count(t) <= 24) {
+        memcpy(type, p, (size_t)(e - p));
+        type[e - p] = '\0';
+        unsigned mask = cf__power_mask(type, NULL);
+        for (int i = 0; i < CF__POWER_TYPES && !found; i++)
+            if (mask == 1u << i)
+                found = i + 1;
+    }
+    free(t);
+    if (!found)
+        return 0;
+    d->section = found;
+    if (d->explain && cf_errlist_add(d->explain, d->source, line, 0,
+                                     "section heading: the matters below are %s unless a "
+                                     "column says otherwise",
+                                     cf__power_names[found - 1]))
+        return -1;
+    return 1;
+}
+
+/* Exported, documented in importer-int.h */
 int cf__doc_title_repeat(const cf__doc_t *d, const char *text)
 {
     if (!d->title)
@@ -349,6 +407,15 @@ int cf__doc_title_repeat(const cf__doc_t *d, const char *text)
 int cf__doc_unplaced_line(cf__doc_t *d, const cf__line_t *l, const char *why)
 {
     char ex[160];
+    if (d->unread_count == d->unread_cap) {
+        size_t cap = d->unread_cap ? d->unread_cap * 2 : 16;
+        int *x = realloc(d->unread_lines, cap * sizeof(*x));
+        if (!x)
+            return CF_ENOMEM;
+        d->unread_lines = x;
+        d->unread_cap = cap;
+    }
+    d->unread_lines[d->unread_count++] = l->no;
     return cf_errlist_add(d->unplaced, d->source, l->no, 0, "%s: \"%s\"", why,
                           cf__excerpt(l->text, 40, ex, sizeof(ex)));
 }

@@ -163,6 +163,11 @@ static int fields_line(fields_t *s, const cf__line_t *l)
     if (!tab) {
         if (cf__blank(l->text) || cf__doc_title_repeat(s->d, l->text))
             return 0;
+        int sec = s->cur < 0 || s->d->records[s->cur].fields_count
+                      ? cf__doc_section(s->d, l->text, l->no)
+                      : 0;
+        if (sec)
+            return sec < 0 ? CF_ENOMEM : 0;
         if (s->cur >= 0)
             return continue_field(s->d, s->cur, l->text);
         return cf__doc_title(s->d, l->text) ? 0
@@ -271,6 +276,8 @@ int cf__read_cards(cf__doc_t *d, cf_error_t *err)
             rc = card_line(d, l, &last_n);
         else if (l->text[0] == '\t' && d->records_count)
             rc = continue_field(d, (long)d->records_count - 1, l->text);
+        else if (!cf__blank(l->text) && (rc = cf__doc_section(d, l->text, l->no)) != 0)
+            rc = rc < 0 ? CF_ENOMEM : 0;
         else if (!cf__blank(l->text) && !cf__doc_title(d, l->text))
             rc = cf__doc_unplaced_line(
                 d, l, d->records_count ? "line outside the cards" : "text before the first card");

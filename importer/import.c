@@ -63,6 +63,7 @@ void cf_import_result_free(cf_import_result_t *r)
     json_decref(r->by_power_type);
     cf_errlist_free(&r->unplaced);
     cf_errlist_free(&r->repairs);
+    cf_errlist_free(&r->explain);
     memset(r, 0, sizeof(*r));
 }
 
@@ -74,6 +75,7 @@ static void doc_free(cf__doc_t *d)
     free(d->lines);
     free(d->title);
     free(d->title_agency);
+    free(d->unread_lines);
 }
 
 /* Makes the matter's id unique among ids (an object used as a set). */
@@ -134,6 +136,17 @@ static int canonical_order(json_t **by)
     return 0;
 }
 
+static int explain_matter(cf__doc_t *d, const cf__record_t *r, const json_t *m)
+{
+    char ex[160];
+    const char *pt = json_string_value(json_object_get(m, "power_type"));
+    return cf_errlist_add(
+        d->explain, d->source, r->line, 0, "matter %s: %s \"%s\" (%s)%s",
+        json_string_value(json_object_get(m, "id")), r->number_inferred ? "序号 inferred," : "row",
+        cf__excerpt(json_string_value(json_object_get(m, "name")), 24, ex, sizeof(ex)),
+        pt && *pt ? pt : "no power type", r->section ? ", from the heading" : "");
+}
+
 /* Builds the matters of d into out. */
 static int build_all(cf__doc_t *d, const cf_import_opts_t *opts, cf_import_result_t *out)
 {
@@ -149,6 +162,8 @@ static int build_all(cf__doc_t *d, const cf_import_opts_t *opts, cf_import_resul
         rc = unique_id(d, m, ids);
         if (!rc)
             rc = count_types(out->by_power_type, m);
+        if (!rc)
+            rc = explain_matter(d, &d->records[i], m);
         if (!rc && json_array_append(out->matters, m))
             rc = CF_ENOMEM;
         json_decref(m);
@@ -190,6 +205,53 @@ static int no_format(const cf__doc_t *d, cf_error_t *err)
                         "header, and no card lines (N<TAB>label<TAB>value)");
 }
 
+/* No header, no format: rows led by a 序号 and holding a power type are read
+ * under a header of our own (a fragment of a list); else refused. */
+static int headerless(cf__doc_t *d, char **text, cf_import_result_t *res, cf_error_t *err)
+{
+    cf__sb_t b = {0}; /* the lines again, joined (the split cut the text in place) */
+    for (size_t i = 0; i < d->lines_count; i++) {
+        cf__sb_adds(&b, d->lines[i].text);
+        cf__sb_adds(&b, "\n");
+    }
+    char *t = cf__sb_take(&b);
+    int rows = 0, rc = t ? cf__headerless(&t, &rows) : CF_ENOMEM;
+    if (rc || !rows) {
+        free(t);
+        return rc ? rc : no_format(d, err);
+    }
+    free(d->lines);
+    d->lines = NULL;
+    d->lines_count = 0;
+    free(*text);
+    *text = t;
+    rc = cf__split_lines(*text, &d->lines, &d->lines_count);
+    d->preset_header = CF__HEADERLESS;
+    if (!rc && cf_errlist_add(&res->explain, d->source, 0, 0,
+                              "no header: %d row(s) led by a 序号 and holding a power type read "
+                              "as 序号, 事项名称, 权力类型, the rest kept under 备注",
+                              rows))
+        rc = CF_ENOMEM;
+    return rc;
+}
+
+/* Lines no reader could place that lie among the records: a notice before the
+ * list or a site's footer after it is outside the list, not a region of it that
+ * could not be read. */
+static size_t unread_inside(const cf__doc_t *d)
+{
+    int first = 0, last = 0;
+    for (size_t i = 0; i < d->records_count; i++) {
+        int l = d->records[i].line;
+        first = !first || l < first ? l : first;
+        last = l > last ? l : last;
+    }
+    size_t n = 0;
+    for (size_t i = 0; i < d->unread_count; i++)
+        n += d->unread_lines[i] > first && d->unread_lines[i] < last;
+    return n;
+}
+
 /* Exported, documented in importer.h */
 int cf_import_text(const char *buf, size_t len, const char *source, const cf_import_opts_t *opts,
                    cf_import_result_t *out, cf_error_t *err)
@@ -209,15 +271,44 @@ int cf_import_text(const char *buf, size_t len, const char *source, const cf_imp
     d.source = source ? source : "input";
     d.unplaced = &res.unplaced;
     d.repairs = &res.repairs;
-    char *text = NULL;
-    int rc = cf__decode(buf, len, d.source, &text, &res.encoding, err), fmt = CF__FMT_NONE;
+    d.explain = &res.explain;
+    char *text = NULL, *page = NULL;
+    int office = cf__office_kind(buf, len);
+    int rc = office                  ? cf__office_text(buf, len, office, d.source, &page, err)
+             : cf__is_html(buf, len) ? cf__html_text(buf, len, d.source, &page, err)
+                                     : 0;
+    if (!rc && page) { /* a web page: its tables as tab-separated rows */
+        buf = page;
+        len = strlen(page);
+    }
+    int fmt = CF__FMT_NONE;
+    if (!rc)
+        rc = cf__decode(buf, len, d.source, &text, &res.encoding, err);
+    const char *shape = NULL;
+    size_t pinyin = !rc ? cf__strip_pinyin(text) : 0;
+    if (pinyin &&
+        cf_errlist_add(&res.repairs, d.source, 0, 0,
+                       "%zu pinyin note(s) after characters removed (監(jiān) -> 監)", pinyin))
+        rc = CF_ENOMEM;
+    if (!rc)
+        rc = cf__reshape(&text, &shape);
+    if (!rc && page && !shape)
+        shape = office == 1 ? "xlsx" : office == 2 ? "docx" : "html";
     if (!rc) {
         size_t tl = strlen(text);
         d.ends_with_newline = tl && (text[tl - 1] == '\n' || text[tl - 1] == '\r');
         rc = cf__split_lines(text, &d.lines, &d.lines_count);
     }
+    if (!rc && shape)
+        rc = cf_errlist_add(&res.explain, d.source, 0, 0,
+                            "shape: %s, rewritten into tab form line for line", shape);
     if (!rc && (fmt = cf__detect(&d)) == CF__FMT_NONE)
-        rc = no_format(&d, err);
+        rc = headerless(&d, &text, &res, err);
+    if (!rc && fmt == CF__FMT_NONE && d.preset_header)
+        fmt = CF__FMT_TABLE;
+    if (!rc)
+        rc = cf_errlist_add(&res.explain, d.source, 0, 0, "format: %s (%s)", format_name(fmt),
+                            res.encoding);
     if (!rc)
         rc = read_doc(&d, fmt, err);
     res.matters = json_array();
@@ -235,11 +326,14 @@ int cf_import_text(const char *buf, size_t len, const char *source, const cf_imp
     if (!rc) {
         res.format = format_name(fmt);
         res.declared_count = d.declared_count;
+        res.shape = shape;
+        res.unread_lines = unread_inside(&d);
         *out = res;
     } else {
         cf_import_result_free(&res);
     }
     doc_free(&d);
     free(text);
+    free(page);
     return rc;
 }

@@ -4,6 +4,11 @@
  *
  * The pipeline, one file per stage:
  *   text.c      bytes -> UTF-8 text -> lines; HTML stripping, joining, UTF-8 helpers
+ *   shape.c     plain-text shapes (pipes, aligned, one field per line, ...) -> tab forms
+ *   headers.c   the words of each column (headers.txt, data) -> field kinds
+ *   fold.c      traditional -> simplified for matching (OpenCC); pinyin noise removed
+ *   html.c      a saved web page -> its tables as tab-separated rows
+ *   office.c    .xlsx and .docx (libzip + libxml2) -> tables as tab-separated rows
  *   classify.c  header labels -> field kinds; cell text -> cell classes; the score
  *               of a cell class in a column kind; power types
  *   detect.c    which format the lines are in; the document's title (count, agency)
@@ -148,6 +153,13 @@ void cf__label_norm(const char *label, char *out, size_t size);
 /* The kind a header label names (blanks and parenthesized notes ignored), or -1
  * when the label is not known. */
 int cf__label_kind(const char *label);
+/* The kind a normalized label is in the header words (headers.c), -1 if none. */
+int cf__label_word(const char *norm);
+/* The power type (index in cf__power_names) a column label implies (抽查事项:
+ * 行政检查), -1 if none. */
+int cf__label_power(const char *label);
+/* The kind's name in headers.txt ("name", "power", ...). */
+const char *cf__kind_name(int kind);
 /* The class of a cell's text (raw: HTML allowed). */
 int cf__classify(const char *cell);
 /* How well a cell of class cls fits a column of kind kind: positive fits,
@@ -183,6 +195,8 @@ typedef struct cf__record_s {
     int line;            /* where the record starts */
     int number;          /* 序号, 0 when none */
     int number_inferred; /* 1 when number was inferred */
+    int section;         /* 1 + index in cf__power_names of the section heading above
+                            (一、行政处罚), 0 if none */
 } cf__record_t;
 
 typedef struct cf__doc_s {
@@ -195,9 +209,14 @@ typedef struct cf__doc_s {
     size_t records_cap;
     cf_errlist_t *unplaced;
     cf_errlist_t *repairs;
-    char *title;        /* first title line, NULL if none */
-    char *title_agency; /* agency the title names, NULL if none */
-    int declared_count; /* 共N项, 0 if none */
+    char *title;               /* first title line, NULL if none */
+    char *title_agency;        /* agency the title names, NULL if none */
+    int declared_count;        /* 共N项, 0 if none */
+    int section;               /* the current section heading's power type (1 + index), 0 */
+    cf_errlist_t *explain;     /* how the document was read, for --explain */
+    const char *preset_header; /* a header the text lacks (CF__HEADERLESS), NULL */
+    int *unread_lines;         /* lines reported by cf__doc_unplaced_line */
+    size_t unread_count, unread_cap;
 } cf__doc_t;
 
 /* Appends a field (label and text copied). Returns 0 or CF_ENOMEM. */
@@ -221,6 +240,57 @@ int cf__doc_infer_numbers(cf__doc_t *d);
 int cf__doc_truncated(const cf__doc_t *d, const size_t *sizes, size_t n, int line,
                       const char *parts, cf_error_t *err);
 
+/* ---- folding (fold.c) ---- */
+
+/* s with traditional characters folded to simplified (OpenCC t2s), into out
+ * (size bytes). Returns 1 when that changed s (out filled), 0 otherwise (out
+ * untouched): ASCII, longer than 256 bytes, nothing to fold, or OpenCC's data
+ * missing. For matching only; the catalog keeps the published text. */
+int cf__fold(const char *s, char *out, size_t size);
+/* s converted with an OpenCC configuration ("s2t.json"): a new string, NULL when
+ * OpenCC or its data is missing. For tests that render traditional text. */
+char *cf__opencc(const char *config, const char *s);
+/* Removes in place the pinyin a mirror site writes after Han characters
+ * (監(jiān) -> 監); returns how many notes were removed. */
+size_t cf__strip_pinyin(char *text);
+
+/* ---- shapes (shape.c) ---- */
+
+/* Rewrites plain text in one of the shapes a copy gives (cells between pipes,
+ * Markdown, aligned by blanks, run together, one cell per line, one field per
+ * line, a header broken mid-row) into the tab forms the readers know, line for
+ * line. *text (malloc'd) is replaced when a shape was found, and *shape names
+ * it (static); else both are left as they were. Returns 0 or CF_ENOMEM. */
+int cf__reshape(char **text, const char **shape);
+/* For a text with no header at all (a fragment of a list): rows led by a 序号
+ * and holding a power type (`12 对…的处罚 行政处罚 《…》`, in any separation) are
+ * rewritten `N<TAB>name<TAB>type<TAB>rest`, the lines after a row as the rest's
+ * continuation; OUT *rows: how many. *text is replaced only when *rows > 0.
+ * The caller reads it under the header CF__HEADERLESS. Returns 0 or CF_ENOMEM. */
+int cf__headerless(char **text, int *rows);
+#define CF__HEADERLESS "序号\t事项名称\t权力类型\t备注"
+
+/* ---- web pages (html.c) ---- */
+
+/* 1 when the bytes are a web page (they start with '<' and hold <table, <html,
+ * <tr or <!doctype near the start). */
+int cf__is_html(const char *buf, size_t len);
+/* The page's tables as tab-separated rows (rowspan repeated, colspan kept as
+ * empty cells), the text around them as lines: OUT *text (malloc'd UTF-8).
+ * Returns 0, CF_EPARSE (not readable) or CF_ENOMEM, with err set. */
+int cf__html_text(const char *buf, size_t len, const char *source, char **text, cf_error_t *err);
+
+/* ---- spreadsheets and Word files (office.c) ---- */
+
+/* 1 for an .xlsx, 2 for a .docx (a zip archive holding a worksheet or
+ * word/document.xml), 0 otherwise. */
+int cf__office_kind(const char *buf, size_t len);
+/* The tables of the workbook's first sheet or of the document (merged cells
+ * shared down, spans kept empty), paragraphs as lines: OUT *text (malloc'd).
+ * Returns 0, CF_EPARSE or CF_ENOMEM with err set. */
+int cf__office_text(const char *buf, size_t len, int kind, const char *source, char **text,
+                    cf_error_t *err);
+
 /* ---- formats (detect.c, table.c, fields.c) ---- */
 
 enum { CF__FMT_NONE = 0, CF__FMT_TABLE, CF__FMT_FIELDS, CF__FMT_CARDS };
@@ -235,6 +305,9 @@ int cf__detect(const cf__doc_t *d);
  * names, keeps the first as d->title. Returns 1 when the line looks like a title
  * (a repeat of the first, or naming 清单/目录/单位/共…项), else 0. */
 int cf__doc_title(cf__doc_t *d, const char *text);
+/* A section heading naming a power type ("一、行政处罚（5项）", "（二）行政检查类"):
+ * sets d->section, notes it in d->explain and returns 1; else 0 (-1 on ENOMEM). */
+int cf__doc_section(cf__doc_t *d, const char *text, int line);
 /* 1 if text repeats the document's first title (a page header). */
 int cf__doc_title_repeat(const cf__doc_t *d, const char *text);
 /* Adds an unplaced item for a line of text outside the records. */

@@ -12,18 +12,29 @@
  * It does no I/O. The caller reads the file and passes the bytes; the catalog
  * (importer/catalog.h) is written and read as YAML text too.
  *
- * Formats recognized (the family, not particular files):
- *   "table"  tab-separated rows under a header row naming the columns; the header
- *            may span two rows and may repeat on every page; a row broken by a
- *            page break continues in a row with an empty 序号; a row may lack
- *            columns (its cells are put back by what they contain).
+ * Formats, told by content (never by the file's name; docs/catalog.md has them all):
+ *   a saved web page (html.c), an .xlsx or a .docx (office.c): their tables as
+ *            tab-separated rows, merged cells shared down, the text around as lines;
+ *   plain text in the shapes a copy gives (shape.c): pipes and Markdown, aligned
+ *            by blanks, single blanks, run together, one cell or one field per line,
+ *            numbered cards, a header broken mid-row: rewritten line for line into
+ *   "table"  tab-separated rows under a header row naming the columns (the words
+ *            of importer/headers.txt, more with cf_import_headers_add()); the header
+ *            may span two rows and may repeat on every page; a row broken by a page
+ *            break continues in a row with an empty 序号 and name; a row without
+ *            序号 but with its own name (or 子项) shares the merged cells above; a
+ *            row may lack columns (its cells are put back by what they contain);
+ *            section headings (一、行政处罚) give the power type of the rows below.
  *   "fields" one field per line, each led by a tab, in the order of a header
  *            given the same way; lines without a tab continue the field above;
  *            a record may lack its 序号 (inferred).
  *   "cards"  one card per matter, lines `N<TAB>label<TAB>value`; a line led by
  *            two tabs continues the value above; labels vary from card to card.
+ *   no header at all: rows led by a 序号 and holding a power type.
  * Encoding: UTF-8 (a BOM is skipped); text that is not UTF-8 but decodes cleanly
  * as GB18030 (GBK) is converted; anything else is refused with its offset.
+ * Traditional characters are folded to simplified for matching only (OpenCC);
+ * a mirror site's pinyin after characters is removed.
  *
  * A matter object (the catalog's record; docs/catalog.md has every key):
  *   id, number, name, sub_item, power_type, power_types, code, agency, unit,
@@ -56,7 +67,8 @@ typedef struct cf_import_opts_s {
  * cf_import_result_free(). */
 typedef struct cf_import_result_s {
     json_t *matters;       /* array of matter objects, in document order */
-    const char *format;    /* "table", "fields" or "cards" (static string) */
+    const char *format;    /* "table", "fields" or "cards" (static string): the reader
+                              used, after any rewriting named by `shape` */
     const char *encoding;  /* "UTF-8" or "GB18030" (converted) (static) */
     int declared_count;    /* matters the document says it lists (共17项), 0 if it does not */
     json_t *by_power_type; /* object: normalized power type -> count; a matter whose
@@ -66,6 +78,19 @@ typedef struct cf_import_result_s {
                               source and line */
     cf_errlist_t repairs;  /* what was repaired (merged rows, inferred 序号,
                               realigned cells), each with source and line */
+    cf_errlist_t explain;  /* how the document was read, in order: the shape and
+                              format found, each header (its line, each column's
+                              kind), section headings, which line became which
+                              matter */
+    const char *shape;     /* what was rewritten before reading: "html", "xlsx", "docx",
+                              "pipes", "aligned", "spaced", "labeled", ...; NULL if
+                              none (static) */
+    size_t unread_lines;   /* lines among the matters (after the first, before the
+                              last) that belong to none and are not a title or a
+                              heading: a region that could not be read (each also in
+                              unplaced); the import is partial. Text before the
+                              list and after it (a notice, a site footer) is only
+                              reported in unplaced */
 } cf_import_result_t;
 
 /* Imports one document.
@@ -96,6 +121,14 @@ void cf_import_result_free(cf_import_result_t *r);
  * ASCII letter or digit gives "f" + 8 hex digits of its hash. Writes at most
  * size bytes (NUL included) to out and returns out. */
 char *cf_import_prefix(const char *source, char *out, size_t size);
+
+/* Adds the header words of a headers file (the format of importer/headers.txt:
+ * lines `KIND[ POWERTYPE]: word, word`) to the built-in ones, for every later
+ * import in this process; a word given again takes its new kind. text need not
+ * be NUL-terminated. Returns 0; CF_EPARSE with err located (source, line) for a
+ * line that is not of that form, and then no word of the file is added;
+ * CF_EINVAL for a NULL text; CF_ENOMEM. Not safe while another thread imports. */
+int cf_import_headers_add(const char *text, size_t len, const char *source, cf_error_t *err);
 
 /* The normalized power types written in `text` ("行政检查和行政处罚" ->
  * ["行政检查", "行政处罚"]; "其他类", "其他行政职权" -> ["其他行政权力"]).

@@ -448,7 +448,12 @@ static const struct {
              {"小时", "hours"},
              {"个月", "months"},
              {"日", "days"},
-             {"天", "days"}};
+             {"天", "days"},
+             /* as printed in traditional characters */
+             {"個工作日", "working_days"},
+             {"個小時", "hours"},
+             {"小時", "hours"},
+             {"個月", "months"}};
 
 /* 1 if one of words ends just before p (within s). */
 static int led_by(const char *s, const char *p, const char *const *words, size_t n)
@@ -484,7 +489,8 @@ static int period_at(const char *s, const char *p, size_t used, int whole, const
     if (cf__starts(a, "以上") || cf__starts(a, "以下") || cf__starts(a, "至") ||
         cf__starts(a, "到") || *a == '-' || cf__starts(a, "起"))
         return 0;
-    int within = cf__starts(a, "内") || cf__starts(a, "以内");
+    int within = cf__starts(a, "内") || cf__starts(a, "以内") || cf__starts(a, "內") ||
+                 cf__starts(a, "以內");
     const char *b = p;
     for (size_t i = 0; i < 3 && b == p; i++)
         if (led_by(s, p, &lead[i], 1))

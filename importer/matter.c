@@ -128,9 +128,28 @@ static json_t *extras(const cf__record_t *r)
 }
 
 /* power_type, power_types, workflows; reports what it does not recognize. */
+/* The power type a record implies when no column gives one: its section heading
+ * (一、行政处罚), else a column whose label implies one (抽查事项: 行政检查). */
+static const char *implied_power(const cf__record_t *r)
+{
+    if (r->section > 0)
+        return cf__power_names[r->section - 1];
+    for (size_t i = 0; i < r->fields_count; i++) {
+        int p = cf__label_power(r->fields[i].label);
+        if (p >= 0)
+            return cf__power_names[p];
+    }
+    return NULL;
+}
+
 static int set_power(cf__doc_t *d, const cf__record_t *r, json_t *m)
 {
     char *pt = short_text(r, CF__K_POWER);
+    const char *implied = pt && !*pt ? implied_power(r) : NULL;
+    if (implied) {
+        free(pt);
+        pt = strdup(implied);
+    }
     json_t *types = pt ? cf_import_power_types(pt) : NULL, *flows = json_array();
     int rc = pt && types && flows ? 0 : CF_ENOMEM;
     for (size_t i = 0; !rc && i < json_array_size(types); i++) {

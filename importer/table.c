@@ -17,6 +17,14 @@
  *     cell by cell: text cells are joined, one-token cells (权力类型, 主体) are
  *     kept when equal and reported as a conflict when not, the half carrying the
  *     printed 序号 winning.
+ *   - Cells merged across rows (a 权力类型 or 依据 printed once for several
+ *     rows): a row without 序号 but with a name of its own is its own matter
+ *     and takes the merged cells' values from the row above; a row without a
+ *     name continues the row above. A printed 序号 equal to the record's
+ *     inferred one merges only at the top of a page (the converter put the
+ *     number on the second half of a broken row).
+ *   - A heading line naming a power type (一、行政处罚) sets the type of the
+ *     rows below it that have no 权力类型 of their own (detect.c).
  *   - A row lacks one or more columns, so its later cells sit to the left: the
  *     row's non-empty cells are aligned to the columns, in order, maximizing how
  *     well each cell's class fits its column's kind (classify.c), by dynamic
@@ -32,6 +40,7 @@
  */
 #include "importer-int.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -58,6 +67,7 @@ typedef struct table_s {
     size_t *sizes; /* cells of every data row, for truncation */
     size_t rows;
     int last_line;
+    int header_line; /* line of the header being set, for --explain */
 } table_t;
 
 /* ---- rows and headers ---- */
@@ -145,6 +155,20 @@ static int column_label(const row_t *h, const row_t *s, size_t i, char *out, siz
     return kind;
 }
 
+/* For --explain: each column's label and what it was taken for, one item each. */
+static int explain_header(table_t *t)
+{
+    cf__doc_t *d = t->d;
+    int rc = cf_errlist_add(d->explain, d->source, t->header_line, 0, "header row: %zu columns",
+                            t->ncols);
+    for (size_t i = 0; !rc && i < t->ncols; i++)
+        rc = cf_errlist_add(d->explain, d->source, t->header_line, 0, "  column %zu \"%s\" -> %s",
+                            i + 1, t->labels[i],
+                            t->kinds[i] == CF__K_OTHER ? "kept in extra under its label"
+                                                       : cf__kind_name(t->kinds[i]));
+    return rc ? CF_ENOMEM : 0;
+}
+
 static int set_header(table_t *t, const row_t *h, const row_t *s)
 {
     size_t n = h->n > (s ? s->n : 0) ? h->n : s->n;
@@ -165,6 +189,8 @@ static int set_header(table_t *t, const row_t *h, const row_t *s)
         cf__sb_adds(&sig, label);
         cf__sb_adds(&sig, "|");
     }
+    if (explain_header(t))
+        return cf__sb_free(&sig), CF_ENOMEM;
     free(t->sig);
     t->sig = cf__sb_take(&sig);
     return t->sig ? 0 : CF_ENOMEM;
@@ -320,6 +346,31 @@ static const char *column_text(const table_t *t, const char **texts, int kind)
     return "";
 }
 
+/* A row without 序号 but with a name of its own is its own matter under cells
+ * merged across rows (权力类型, 依据, 主体 printed once for several rows): its
+ * empty cells of those kinds take the values of the row above. */
+static int share_merged(table_t *t, const cf__record_t *above, cf__record_t *r, int line)
+{
+    static const int kinds[] = {CF__K_NAME,   CF__K_POWER, CF__K_BASIS,
+                                CF__K_AGENCY, CF__K_UNIT,  CF__K_LEVEL};
+    int shared = 0;
+    for (size_t k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++) {
+        cf__field_t *f = cf__record_get(r, kinds[k]), *a = cf__record_get(above, kinds[k]);
+        if (!f || !a || !cf__blank(f->text) || cf__blank(a->text))
+            continue;
+        char *x = strdup(a->text);
+        if (!x)
+            return CF_ENOMEM;
+        free(f->text);
+        f->text = x;
+        shared++;
+    }
+    if (!shared)
+        return 0;
+    return cf_errlist_add(t->d->repairs, t->d->source, line, 0,
+                          "row %d shares %d merged cell(s) with the row above", r->number, shared);
+}
+
 static int new_record(table_t *t, const char **texts, int line, int number)
 {
     cf__doc_t *d = t->d;
@@ -336,8 +387,9 @@ static int new_record(table_t *t, const char **texts, int line, int number)
         return 0;
     r->number = prev + 1;
     r->number_inferred = 1;
-    return cf_errlist_add(d->repairs, d->source, line, 0, "row without 序号: numbered %d",
-                          r->number);
+    if (cf_errlist_add(d->repairs, d->source, line, 0, "row without 序号: numbered %d", r->number))
+        return CF_ENOMEM;
+    return t->cur > 0 ? share_merged(t, &d->records[t->cur - 1], r, line) : 0;
 }
 
 /* Merges one cell of a continuation row into field f. number_wins: the new row
@@ -408,10 +460,43 @@ static int merge_row(table_t *t, const char **texts, int line, int number)
                           r->line);
 }
 
+/* A row under cells merged across rows, copied without their empty places (a
+ * pipe or blank-separated copy drops them): no 序号, its first cell is text, it
+ * has fewer cells than the header but half of them or more. Its cells are the
+ * columns from the name's on, in order. Returns 1 and fills out, else 0. */
+static int merged_left(table_t *t, const row_t *row, int line, const char **out)
+{
+    size_t filled = 0, name = t->ncols;
+    int n;
+    for (size_t i = 0; i < row->n; i++)
+        filled += !cf__blank(row->cells[i]);
+    for (size_t j = 0; j < t->ncols && name == t->ncols; j++)
+        if (t->kinds[j] == CF__K_NAME)
+            name = j;
+    if (name == 0 || name == t->ncols || row->n == 0 || cf__blank(row->cells[0]) ||
+        cf__parse_number(row->cells[0], &n) || filled >= t->ncols || filled * 2 < t->ncols ||
+        filled > t->ncols - name)
+        return 0;
+    for (size_t j = 0; j < t->ncols; j++)
+        out[j] = "";
+    for (size_t i = 0, j = name; i < row->n && j < t->ncols; i++)
+        if (!cf__blank(row->cells[i]))
+            out[j++] = row->cells[i];
+    return cf_errlist_add(t->d->repairs, t->d->source, line, 0,
+                          "row without 序号 under merged cells: its cells taken from column %zu "
+                          "(%s) on",
+                          name + 1, t->labels[name])
+               ? -1
+               : 1;
+}
+
 static int data_row(table_t *t, const row_t *row, int line)
 {
     const char *texts[MAXCOLS];
-    int rc = align(t, row, line, texts), number = 0;
+    int merged = merged_left(t, row, line, texts);
+    if (merged < 0)
+        return CF_ENOMEM;
+    int rc = merged ? 0 : align(t, row, line, texts), number = 0;
     if (rc)
         return rc;
     int numbered = cf__parse_number(column_text(t, texts, CF__K_NUMBER), &number);
@@ -420,10 +505,14 @@ static int data_row(table_t *t, const row_t *row, int line)
     int continues = 0;
     if (t->cur >= 0) {
         const cf__record_t *cur = &t->d->records[t->cur];
+        const cf__field_t *sub = cf__record_get(cur, CF__K_SUB_ITEM);
+        /* a 子项 of its own under the 主项 above (its name merged): its own matter */
+        int own_sub = !has_name && !t->page_top && sub && !cf__blank(sub->text) &&
+                      !cf__blank(column_text(t, texts, CF__K_SUB_ITEM));
         if (numbered)
-            continues = number == cur->number && (t->page_top || cur->number_inferred);
+            continues = number == cur->number && t->page_top;
         else
-            continues = !has_name || (t->page_top && !has_power);
+            continues = !own_sub && (!has_name || (t->page_top && !has_power));
     }
     t->page_top = 0;
     return continues ? merge_row(t, texts, line, numbered ? number : 0)
@@ -440,6 +529,7 @@ static int header_rows(table_t *t, size_t *i, const row_t *row)
     t->page_top = 1;
     if (t->ncols && same_header(t, row))
         return 0;
+    t->header_line = d->lines[*i].no;
     row_t sub = {0};
     int rc = 0;
     if (*i + 1 < d->lines_count && (rc = split_row(d->lines[*i + 1].text, &sub)) == 0 &&
@@ -457,6 +547,15 @@ static int table_line(table_t *t, size_t *i, row_t *row)
 {
     cf__doc_t *d = t->d;
     const cf__line_t *l = &d->lines[*i];
+    size_t filled = 0, only = 0;
+    for (size_t c = 0; c < row->n; c++)
+        if (!cf__blank(row->cells[c]))
+            filled++, only = c;
+    int sec = filled == 1 ? cf__doc_section(d, row->cells[only], l->no) : 0;
+    if (sec) { /* 一、行政处罚: a heading line, or a row whose one cell spans the table */
+        t->page_top = 1;
+        return sec < 0 ? CF_ENOMEM : 0;
+    }
     if (row->n == 1) {
         if (cf__blank(l->text) || cf__doc_title(d, l->text)) {
             t->page_top = 1;
@@ -499,6 +598,13 @@ int cf__read_table(cf__doc_t *d, cf_error_t *err)
     t.d = d;
     t.cur = -1;
     int rc = 0;
+    if (d->preset_header) { /* the text has none (cf__headerless) */
+        row_t h;
+        if ((rc = split_row(d->preset_header, &h)) == 0) {
+            rc = set_header(&t, &h, NULL);
+            free_row(&h);
+        }
+    }
     for (size_t i = 0; i < d->lines_count && !rc; i++) {
         row_t row;
         if ((rc = split_row(d->lines[i].text, &row)) != 0)

@@ -19,6 +19,9 @@ for extra in "$@"; do
     *) echo "install-deps.sh: unknown extra '$extra' (fuzz, valgrind)" >&2; exit 1 ;;
     esac
 done
+# web pages, .xlsx/.docx (libxml2, libzip), traditional characters (OpenCC and its
+# dictionaries) for the importer; time and bc for bench/importer.sh
+PKGS="$PKGS libxml2-dev libzip-dev libopencc-dev libopencc-data time bc"
 # the packages of the list given that are not installed
 missing_of() {
     for p in "$@"; do

@@ -175,17 +175,28 @@ static json_t *alert_row(sqlite3_stmt *st)
 int cf_store_alert_list(cf_store_t *s, const char *agency, int pending, json_t **list,
                         cf_error_t *err)
 {
+    return cf_store_alert_page(s, agency, pending, 0, NULL, 0, list, err);
+}
+
+/* Exported, documented in store.h */
+int cf_store_alert_page(cf_store_t *s, const char *agency, int pending, cf_time_t after_due,
+                        const char *after_id, int limit, json_t **list, cf_error_t *err)
+{
     sqlite3_stmt *st;
     int rc = cf__store_prepare(s,
                                "SELECT l.alert_id, l.case_id, l.clock_id, l.point, l.due_at, "
                                "l.deadline, l.fired_at FROM alerts l JOIN case_agency a ON "
                                "a.case_id = l.case_id AND a.agency = ?1 WHERE (?2 = 0 OR (?2 = 1 "
                                "AND l.fired_at IS NULL) OR (?2 = -1 AND l.fired_at IS NOT NULL)) "
-                               "ORDER BY l.due_at, l.alert_id",
+                               "AND (?4 IS NULL OR l.due_at > ?3 OR (l.due_at = ?3 AND "
+                               "l.alert_id > ?4)) ORDER BY l.due_at, l.alert_id LIMIT ?5",
                                &st, err);
     if (rc != 0)
         return rc;
     sqlite3_bind_text(st, 1, agency, -1, SQLITE_STATIC);
     sqlite3_bind_int(st, 2, pending);
+    sqlite3_bind_int64(st, 3, after_due);
+    cf__store_bind_text(st, 4, after_id);
+    sqlite3_bind_int(st, 5, limit > 0 ? limit : -1);
     return cf__store_collect(s, st, alert_row, list, "list alerts", err);
 }

@@ -12,6 +12,9 @@
  * runs, so every statement is cached; past it, statements are prepared per use. */
 #define CF__STORE_STMTS 64
 
+/* How long a connection waits for another's write lock before CF_EBUSY. */
+#define CF__STORE_BUSY_MS 5000
+
 struct cf_store_s {
     sqlite3 *db;
     char *path;

@@ -149,6 +149,12 @@ int cf__store_error(cf_store_t *s, int rc, const char *what, cf_error_t *err)
     }
     const char *msg =
         s && s->db && sqlite3_errcode(s->db) == rc ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc);
+    if (code == CF_EBUSY)
+        return cf_error_set(err, code, s ? s->path : NULL, 0, 0,
+                            "%s: %s: another process held the database's write lock for more "
+                            "than %d s (a running `caseflow serve` holds it while it commits): "
+                            "try again, or make the change through the daemon's API",
+                            what, msg, CF__STORE_BUSY_MS / 1000);
     return cf_error_set(err, code, s ? s->path : NULL, 0, 0, "%s: %s", what, msg);
 }
 
@@ -257,6 +263,10 @@ static int user_version(cf_store_t *s, int *out, cf_error_t *err)
 static int migrate(cf_store_t *s, cf_error_t *err)
 {
     int have = 0;
+    /* Up to date (every open but the first): a read, not the write lock, so that a
+     * command started beside a busy daemon does not queue behind its commits. */
+    if (user_version(s, &have, err) == 0 && have == SCHEMA_VERSION)
+        return 0;
     int rc = cf__store_exec(s, "BEGIN IMMEDIATE", err);
     if (rc == 0)
         rc = user_version(s, &have, err);
@@ -289,7 +299,7 @@ int cf_store_open(const char *path, cf_store_t **out, cf_error_t *err)
     if (rc != SQLITE_OK)
         rc = cf__store_error(s, rc, "open", err);
     if (rc == 0)
-        sqlite3_busy_timeout(s->db, 5000);
+        sqlite3_busy_timeout(s->db, CF__STORE_BUSY_MS);
     if (rc == 0)
         rc = cf__store_exec(s,
                             "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; "
@@ -313,6 +323,107 @@ int cf_store_open_existing(const char *path, cf_store_t **out, cf_error_t *err)
         return cf_error_set(err, CF_ENOTFOUND, path, 0, 0,
                             "no database here (create one with `caseflow init`)");
     return cf_store_open(path, out, err);
+}
+
+/* ---- read-only opening ----------------------------------------------------------------
+ *
+ * A reading command opens with SQLITE_OPEN_READONLY and PRAGMA query_only: it never
+ * takes the write lock, so a daemon committing beside it never makes it wait, and it
+ * never migrates (an old schema is an error that says what to run). In WAL mode even
+ * a reader needs the -shm index beside the database; on a read-only mount it can be
+ * neither created nor written, and SQLite fails "unable to open database file". What
+ * is possible there: with no -wal file (or an empty one: the daemon stopped cleanly,
+ * or the log was checkpointed before the snapshot) every committed write is in the
+ * main file, and it is opened immutable (no locks, no -shm), which is exact because
+ * nothing can write on a read-only mount. With a -wal holding commits and no usable
+ * -shm the committed state cannot be read safely: the error says so and what to do. */
+
+/* "file:" URI of path with immutable=1 (SQLite URI rules: %, ? and # escaped).
+ * malloc'd, or NULL. */
+static char *immutable_uri(const char *path)
+{
+    size_t len = strlen(path);
+    char *uri = malloc(len * 3 + 32), *w = uri;
+    if (!uri)
+        return NULL;
+    w += sprintf(w, "file:");
+    for (const char *p = path; *p; p++)
+        w += *p == '%' || *p == '?' || *p == '#' ? sprintf(w, "%%%02X", (unsigned char)*p)
+                                                 : (*w = *p, 1);
+    sprintf(w, "?immutable=1");
+    return uri;
+}
+
+/* Bytes in path's -wal file (0 when there is none). */
+static long long wal_bytes(const char *path)
+{
+    char wal[4096];
+    struct stat st;
+    snprintf(wal, sizeof(wal), "%s-wal", path);
+    return stat(wal, &st) == 0 ? (long long)st.st_size : 0;
+}
+
+static int open_ro(cf_store_t *s, const char *name, int flags, cf_error_t *err)
+{
+    if (s->db) {
+        for (unsigned i = 0; i < s->stmts_count; i++)
+            sqlite3_finalize(s->stmts[i].stmt);
+        s->stmts_count = 0;
+        sqlite3_close(s->db);
+        s->db = NULL;
+    }
+    int have = 0;
+    int rc = sqlite3_open_v2(name, &s->db, SQLITE_OPEN_READONLY | flags, NULL);
+    if (rc != SQLITE_OK)
+        return cf__store_error(s, rc, "open", err);
+    sqlite3_busy_timeout(s->db, CF__STORE_BUSY_MS);
+    rc = cf__store_exec(s, "PRAGMA query_only=1", err);
+    if (rc == 0)
+        rc = user_version(s, &have, err);
+    if (rc == 0 && have != SCHEMA_VERSION)
+        rc = cf_error_set(
+            err, CF_ESTORE, s->path, 0, 0,
+            "the database's schema is version %d and this caseflow's %d: %s", have, SCHEMA_VERSION,
+            have < SCHEMA_VERSION ? "run a command that writes (or start `caseflow serve`) once to "
+                                    "upgrade it; a reading command never changes the database"
+                                  : "use a newer caseflow");
+    return rc;
+}
+
+/* Exported, documented in store.h */
+int cf_store_open_readonly(const char *path, cf_store_t **out, cf_error_t *err)
+{
+    struct stat st;
+    if (stat(path, &st) != 0)
+        return cf_error_set(err, CF_ENOTFOUND, path, 0, 0,
+                            "no database here (create one with `caseflow init`)");
+    cf_store_t *s = calloc(1, sizeof(*s));
+    if (!s || !(s->path = strdup(path))) {
+        free(s);
+        return CF_ENOMEM;
+    }
+    int rc = open_ro(s, path, 0, err);
+    long long logged = rc == CF_EIO ? wal_bytes(path) : 0;
+    if (rc == CF_EIO && logged == 0) {
+        char *uri = immutable_uri(path);
+        rc = uri ? open_ro(s, uri, SQLITE_OPEN_URI, err) : CF_ENOMEM;
+        free(uri);
+    } else if (rc == CF_EIO) {
+        rc = cf_error_set(err, CF_EIO, path, 0, 0,
+                          "cannot read this WAL-mode database here: SQLite needs %s-shm beside "
+                          "it and cannot create it (a read-only mount?), and %s-wal holds %lld "
+                          "bytes of commits not yet in the database file. Mount it read-write, "
+                          "or copy the database with its -wal and -shm files, or stop the "
+                          "daemon cleanly (which folds the log into the file) before taking "
+                          "the snapshot",
+                          path, path, logged);
+    }
+    if (rc != 0) {
+        cf_store_close(s);
+        return rc;
+    }
+    *out = s;
+    return 0;
 }
 
 /* Exported, documented in store.h */

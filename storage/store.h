@@ -39,6 +39,13 @@ typedef struct cf_store_s cf_store_t;
 int cf_store_open(const char *path, cf_store_t **out, cf_error_t *err);
 /* Opens an existing database only (CF_ENOTFOUND naming the path otherwise). */
 int cf_store_open_existing(const char *path, cf_store_t **out, cf_error_t *err);
+/* Opens an existing database for reading only (what the command line's reading
+ * commands use): never takes the write lock, never migrates (CF_ESTORE naming the
+ * versions when the schema is not this caseflow's), every write refused. On a
+ * read-only mount it reads a WAL database whose log is empty without the -shm file
+ * SQLite would need (opened immutable), and otherwise fails CF_EIO saying what is
+ * possible there. */
+int cf_store_open_readonly(const char *path, cf_store_t **out, cf_error_t *err);
 void cf_store_close(cf_store_t *s);
 
 /* ---- workflow definitions ---- */
@@ -272,7 +279,8 @@ int cf_store_case_agency(cf_store_t *s, int64_t id, char *agency, size_t size, c
  * cached copy of the case (the daemon writer's) is still current. */
 int cf_store_case_agency_head(cf_store_t *s, int64_t id, char *agency, size_t size,
                               char head[CF_CHAIN_HEX], cf_error_t *err);
-/* As cf_store_case_list, restricted to agency's cases. */
+/* As cf_store_case_list, restricted to agency's cases, and paged: f->after and
+ * f->limit (a caller wanting to know whether more follow asks for one more row). */
 int cf_store_case_list_agency(cf_store_t *s, const char *agency, const cf_case_filter_t *f,
                               json_t **list, cf_error_t *err);
 
@@ -306,6 +314,10 @@ int cf_store_alert_mark(cf_store_t *s, const char *id, cf_time_t fired_at, cf_er
  * deadline, fired_at?} by due_at; pending: 1 only unfired, -1 only fired, 0 all. */
 int cf_store_alert_list(cf_store_t *s, const char *agency, int pending, json_t **list,
                         cf_error_t *err);
+/* One page of cf_store_alert_list: the alerts after (after_due, after_id) in its
+ * order (after_id NULL: from the first), at most limit of them (0: every one). */
+int cf_store_alert_page(cf_store_t *s, const char *agency, int pending, cf_time_t after_due,
+                        const char *after_id, int limit, json_t **list, cf_error_t *err);
 
 /* ---- 案由 dictionaries (store-causes.c) ----
  *

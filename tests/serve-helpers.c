@@ -101,6 +101,7 @@ void td_start(td_daemon_t *d, const cf_serve_config_t *cfg)
 {
     cf_error_t err;
     memset(d, 0, sizeof(*d));
+    d->metrics_token = td_token(cfg->db_path, "运维", "metrics", "prometheus");
     if (cf_serve_open(cfg, &d->srv, &err) != 0)
         CF__FAIL("cf_serve_open: %s", err.text);
     d->port = cf_serve_port(d->srv);
@@ -116,6 +117,8 @@ void td_stop(td_daemon_t *d)
     ASSERT_EQ(d->result, 0); /* uv_loop_close: every handle was closed */
     cf_serve_free(d->srv);
     d->srv = NULL;
+    free(d->metrics_token);
+    d->metrics_token = NULL;
 }
 
 /* ---- HTTP ----------------------------------------------------------------------------------- */
@@ -155,6 +158,8 @@ static size_t on_header(char *p, size_t size, size_t n, void *ctx)
 {
     td_resp_t *r = ctx;
     header_value(p, size * n, "etag", r->etag, sizeof(r->etag));
+    header_value(p, size * n, "x-next-cursor", r->next_cursor, sizeof(r->next_cursor));
+    header_value(p, size * n, "link", r->link, sizeof(r->link));
     return size * n;
 }
 
@@ -323,6 +328,27 @@ json_t *td_get_json(const td_daemon_t *d, const char *token, const char *path)
     json_t *out = json_incref(r.json);
     td_resp_free(&r);
     return out;
+}
+
+json_t *td_get_all(const td_daemon_t *d, const char *token, const char *path)
+{
+    json_t *all = json_array();
+    char page[1024];
+    snprintf(page, sizeof(page), "%s", path);
+    for (;;) {
+        td_resp_t r;
+        td_http(d, "GET", page, token, NULL, 0, NULL, &r);
+        if (r.status != 200 || !json_is_array(r.json))
+            CF__FAIL("GET %s: %ld %s", page, r.status, r.body);
+        json_array_extend(all, r.json);
+        int more = r.next_cursor[0] != '\0';
+        if (more)
+            snprintf(page, sizeof(page), "%s%ccursor=%s", path, strchr(path, '?') ? '&' : '?',
+                     r.next_cursor);
+        td_resp_free(&r);
+        if (!more)
+            return all;
+    }
 }
 
 /* ---- event stream reader ------------------------------------------------------------------------

@@ -20,6 +20,7 @@ typedef struct td_daemon_s {
     pthread_t thread;
     int result; /* cf_serve_run's: uv_loop_close */
     int port;
+    char *metrics_token; /* a token of role metrics, made by td_start (GET /metrics) */
 } td_daemon_t;
 
 typedef struct td_resp_s {
@@ -28,6 +29,8 @@ typedef struct td_resp_s {
     json_t *json; /* the body parsed, or NULL */
     char etag[32];
     char alert_id[160];
+    char next_cursor[200]; /* X-Next-Cursor: a list's next page, or "" */
+    char link[512];        /* Link */
 } td_resp_t;
 
 /* A fresh database in the test's directory, initialised with the shipped
@@ -74,6 +77,9 @@ void td_hook_stop(td_hook_t *h);
 
 /* GET path as token: the answer's JSON (new reference); fails the test unless 200. */
 json_t *td_get_json(const td_daemon_t *d, const char *token, const char *path);
+/* GET path as token, and every next page (X-Next-Cursor) after it: all the rows of a
+ * paged list in one array (new reference); fails the test unless each is 200. */
+json_t *td_get_all(const td_daemon_t *d, const char *token, const char *path);
 
 /* An event-stream reader (GET /v1/stream) on its own thread: it stops reading
  * once it has seen `want` blocks of its marker ("event: alert\n" unless

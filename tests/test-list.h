@@ -82,6 +82,27 @@
     X(import_catalog_roundtrip)                                                                    \
     X(import_catalog_errors)                                                                       \
     X(import_catalog_append)                                                                       \
+    /* shapes-*: plain-text shapes of the seeds (tests/test-shapes.c) */                           \
+    X(shapes_pipes)                                                                                \
+    X(shapes_markdown)                                                                             \
+    X(shapes_aligned)                                                                              \
+    X(shapes_together)                                                                             \
+    X(shapes_cells)                                                                                \
+    X(shapes_labeled)                                                                              \
+    X(shapes_numbered)                                                                             \
+    X(shapes_prose)                                                                                \
+    X(shapes_broken_header)                                                                        \
+    X(shapes_gbk)                                                                                  \
+    X(shapes_headers_data)                                                                         \
+    X(shapes_sections)                                                                             \
+    X(shapes_other_lists)                                                                          \
+    X(shapes_merged_cells)                                                                         \
+    X(shapes_html)                                                                                 \
+    X(shapes_traditional)                                                                          \
+    X(shapes_pinyin)                                                                               \
+    X(shapes_real_recall)                                                                          \
+    X(shapes_xlsx)                                                                                 \
+    X(shapes_docx)                                                                                 \
     /* IMPORT-TESTS */                                                                             \
     /* workflow-*, engine-*, chain-*, store-*: core (tests/test-workflow.c ...) */                 \
     X(workflow_invalid_fixtures)                                                                   \
@@ -165,6 +186,25 @@
     X(serve_clock_ms)                                                                              \
     X(serve_alert_prefetch)                                                                        \
     X(serve_calendar_pickup)                                                                       \
+    /* serve-hard-*: the daemon hardened (tests/test-serve-hard.c) */                              \
+    X(serve_hard_framing)                                                                          \
+    X(serve_hard_http1_only)                                                                       \
+    X(serve_hard_numbers)                                                                          \
+    X(serve_hard_settings)                                                                         \
+    X(serve_hard_metrics_token)                                                                    \
+    X(serve_hard_test_clock_loopback)                                                              \
+    X(serve_hard_db_deleted)                                                                       \
+    X(serve_hard_db_replaced)                                                                      \
+    X(serve_hard_db_deleted_before_commit)                                                         \
+    X(serve_hard_cli_busy)                                                                         \
+    X(serve_hard_cli_read_only_mount)                                                              \
+    X(serve_hard_store_readonly)                                                                   \
+    X(serve_hard_stream_memory_cap)                                                                \
+    X(serve_hard_stream_per_token)                                                                 \
+    X(serve_hard_paging)                                                                           \
+    X(serve_hard_reads_off_loop)                                                                   \
+    X(serve_hard_stall_keepalive)                                                                  \
+    /* SERVE-HARD-TESTS */                                                                         \
     X(overlay_example)                                                                             \
     X(overlay_problems)                                                                            \
     /* cause-*: the 案由 dictionaries (tests/test-cause.c) */                                    \

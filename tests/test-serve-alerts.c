@@ -230,7 +230,7 @@ static long long metric(const td_daemon_t *d, const char *name)
 {
     td_resp_t r;
     char key[128];
-    td_http(d, "GET", "/metrics", NULL, NULL, 0, NULL, &r);
+    td_http(d, "GET", "/metrics", d->metrics_token, NULL, 0, NULL, &r);
     ASSERT_EQ(r.status, 200);
     snprintf(key, sizeof(key), "\n%s ", name);
     const char *at = strstr(r.body, key);
@@ -244,7 +244,7 @@ static long long metric(const td_daemon_t *d, const char *name)
 /* The due_at of the filing clock's deadline alert of case id (pending). */
 static void filing_deadline(const td_daemon_t *d, const char *token, char *iso, size_t size)
 {
-    json_t *pending = td_get_json(d, token, "/v1/alerts?state=pending");
+    json_t *pending = td_get_all(d, token, "/v1/alerts?state=pending");
     size_t i;
     json_t *a;
     iso[0] = '\0';
@@ -459,7 +459,7 @@ static void act(const td_daemon_t *d, const char *token, long long id, const cha
 /* The pending alert ids of the agency, one string "id id ..." (OUT buf). */
 static void pending_ids(const td_daemon_t *d, const char *token, char *buf, size_t size)
 {
-    json_t *pending = td_get_json(d, token, "/v1/alerts?state=pending");
+    json_t *pending = td_get_all(d, token, "/v1/alerts?state=pending");
     size_t i, len = 0;
     json_t *a;
     buf[0] = '\0';

@@ -269,7 +269,7 @@ TEST_IMPL(serve_status_codes)
     case_state(&d, handler, id, after, sizeof(after));
     ASSERT_STR_EQ(after, etag);
     /* /metrics counts what was answered. */
-    td_http(&d, "GET", "/metrics", NULL, NULL, 0, NULL, &r);
+    td_http(&d, "GET", "/metrics", d.metrics_token, NULL, 0, NULL, &r);
     ASSERT_EQ(r.status, 200);
     ASSERT_CONTAINS(r.body, "caseflow_http_responses_total{code=\"422\"} 1");
     ASSERT_CONTAINS(r.body, "caseflow_commits_total");
@@ -465,7 +465,7 @@ TEST_IMPL(serve_group_commit)
             seen[w[i].ids[k]] = 1;
         }
     td_resp_t r;
-    td_http(&d, "GET", "/metrics", NULL, NULL, 0, NULL, &r);
+    td_http(&d, "GET", "/metrics", d.metrics_token, NULL, 0, NULL, &r);
     unsigned long long jobs = metric(r.body, "caseflow_committed_jobs_total");
     unsigned long long commits = metric(r.body, "caseflow_commits_total");
     ASSERT_EQ(jobs, WRITERS * OPENS);
@@ -580,7 +580,7 @@ TEST_IMPL(serve_case_cache)
 static long long metric_value(const td_daemon_t *d, const char *name)
 {
     td_resp_t r;
-    td_http(d, "GET", "/metrics", NULL, NULL, 0, NULL, &r);
+    td_http(d, "GET", "/metrics", d->metrics_token, NULL, 0, NULL, &r);
     ASSERT_EQ(r.status, 200);
     long long v = -1;
     size_t n = strlen(name);

@@ -40,6 +40,7 @@ enum {
     CF_EXIT_CONFLICT = 5,
     CF_EXIT_STORE = 6,
     CF_EXIT_VERIFY = 7,
+    CF_EXIT_PARTIAL = 8, /* import: written, but a region of a file could not be read */
 };
 
 typedef struct cf_cli_s {
@@ -283,6 +284,8 @@ enum { CF_OPT_REQ = 1, CF_OPT_MANY = 2 };
     X("import", "--prefix", "P", 0, "prefix for the matter ids")                                   \
     X("import", "--strict", NULL, 0, "unplaced text is an error, not a warning")                   \
     X("import", "--verbose", NULL, 0, "list the text left unplaced")                               \
+    X("import", "--explain", NULL, 0, "how each table was found: header, columns, rows to matters") \
+    X("import", "--headers", "WORDS.txt", 0, "a bureau's own column words (importer/headers.txt)") \
     X("catalog load", "FILE.yaml", NULL, CF_OPT_REQ | CF_OPT_MANY, "a matter catalog")             \
     X("matter list", "--power-type", "TYPE", 0, "only matters of this power type")                 \
     X("matter show", "ID", NULL, CF_OPT_REQ, "the matter's id")

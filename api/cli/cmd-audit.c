@@ -242,7 +242,7 @@ static void *audit_thread(void *arg)
 {
     audit_worker_t *wk = arg;
     audit_t *a = wk->a;
-    wk->rc = cf_store_open_existing(a->db_path, &wk->store, &wk->err);
+    wk->rc = cf_store_open_readonly(a->db_path, &wk->store, &wk->err);
     for (;;) {
         pthread_mutex_lock(&a->lock);
         while (!a->stop && a->claimed < a->batches && a->claimed >= a->reported + a->nslots)
@@ -359,7 +359,7 @@ static int audit_db(cf_cli_t *cli, int argc, char **argv, int replay, cf__audit_
         a.to += 86400; /* --closed-to is inclusive of its day */
     cf__session_t s = {0};
     if (rc == 0)
-        rc = cf__session_open(cli, &s, replay, err);
+        rc = cf__session_open(cli, &s, replay | CF__SESSION_READONLY, err);
     a.store = s.store;
     a.cal = s.cal;
     if (rc == 0 && one) {
@@ -418,7 +418,7 @@ int cf__cmd_case_export(cf_cli_t *cli, int argc, char **argv)
     cf__session_t s;
     cf_error_t err;
     json_t *bundle = NULL;
-    int rc = cf__session_open(cli, &s, 0, &err);
+    int rc = cf__session_open(cli, &s, CF__SESSION_READONLY, &err);
     if (rc == 0)
         rc = export_case(&s, id, &bundle, &err);
     cf__session_close(&s);

@@ -286,7 +286,7 @@ int cf__cmd_case_show(cf_cli_t *cli, int argc, char **argv)
     cf_case_t c;
     cf_workflow_t *wf = NULL;
     int explain = cf__opt_flag(argc, argv, "--explain");
-    int rc = cf__session_open(cli, &s, explain && !cli->json, &err);
+    int rc = cf__session_open(cli, &s, CF__SESSION_READONLY | (explain && !cli->json), &err);
     if (rc == 0 && (rc = cf__session_case(&s, id, &c, &wf, &err)) != 0)
         cf__session_close(&s);
     if (rc != 0)
@@ -389,7 +389,7 @@ int cf__cmd_case_list(cf_cli_t *cli, int argc, char **argv)
     cf_error_t err;
     json_t *list = NULL;
     int explain = cf__opt_flag(argc, argv, "--explain");
-    int rc = cf__session_open(cli, &s, explain && !cli->json, &err);
+    int rc = cf__session_open(cli, &s, CF__SESSION_READONLY | (explain && !cli->json), &err);
     if (rc == 0)
         rc = cf_store_case_list(s.store, &f, &list, &err);
     cf__session_close(&s);

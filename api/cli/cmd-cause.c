@@ -191,7 +191,7 @@ int cf__cmd_cause_list(cf_cli_t *cli, int argc, char **argv)
     cf__session_t s;
     cf_error_t err;
     cf_causes_t *set = NULL;
-    int rc = cf__session_open(cli, &s, 0, &err);
+    int rc = cf__session_open(cli, &s, CF__SESSION_READONLY, &err);
     if (rc == 0)
         rc = cf_store_causes_load(s.store, &set, &err);
     cf__session_close(&s);

@@ -1,6 +1,7 @@
 /*
  * cmd-import.c -- the matter catalog on the command line:
- *   caseflow import FILE... [--agency NAME] [--prefix P] [--strict] [--verbose] --out FILE.yaml
+ *   caseflow import FILE... [--agency NAME] [--prefix P] [--headers WORDS.txt] [--strict]
+ *                   [--verbose] [--explain] --out FILE.yaml
  *   caseflow catalog load FILE.yaml...      store a catalog's matters in the database
  *   caseflow matter list [--power-type T]   matters in the database
  *   caseflow matter show ID
@@ -11,7 +12,11 @@
  * ids and writes one catalog. It is all or nothing: if any file cannot be read
  * as a list (empty, binary, not UTF-8/GB18030, truncated, no header), every
  * file is still reported but no catalog is written and the exit code is 2
- * (invalid input). Unplaced text is a warning, or an error with --strict. The
+ * (invalid input). Unplaced text is a warning, or an error with --strict; lines
+ * of a file that could not be read at all (a region outside every table) make
+ * the import partial: the rest is written and the exit code is 8. --explain
+ * prints how each file was read (shape, format, header columns, sections, which
+ * line became which matter); --headers adds a bureau's column words. The
  * catalog is written to FILE.yaml.tmp and renamed, so a failed write never
  * leaves half a catalog behind.
  *
@@ -30,7 +35,7 @@
 #include "catalog.h"
 #include "importer.h"
 
-static const char *const import_flags[] = {"--strict", "--verbose", NULL};
+static const char *const import_flags[] = {"--strict", "--verbose", "--explain", NULL};
 
 /* ---- import: reporting ---------------------------------------------------------- */
 
@@ -69,8 +74,15 @@ static void print_summary(cf_cli_t *cli, const char *path, const cf_import_resul
         first = 0;
     }
     fputc('\n', cli->out);
+    if (r->shape)
+        fprintf(cli->out, "  read as %s text\n", r->shape);
     print_errlist(cli->out, "unplaced", &r->unplaced);
-    if (verbose)
+    if (r->unread_lines)
+        fprintf(cli->out, "  partial: %zu line(s) could not be read (unplaced above)\n",
+                r->unread_lines);
+    if (verbose & 2)
+        print_errlist(cli->out, "explain", &r->explain);
+    if (verbose & 1)
         print_errlist(cli->out, "repaired", &r->repairs);
     else if (r->repairs.items_count)
         fprintf(cli->out,
@@ -81,10 +93,13 @@ static void print_summary(cf_cli_t *cli, const char *path, const cf_import_resul
 
 static json_t *summary_json(const char *path, const cf_import_result_t *r)
 {
-    return json_pack("{s:s, s:s, s:s, s:I, s:i, s:O, s:o, s:o}", "file", path, "format", r->format,
-                     "encoding", r->encoding, "matters", (json_int_t)json_array_size(r->matters),
-                     "declared", r->declared_count, "by_power_type", r->by_power_type, "unplaced",
-                     errlist_json(&r->unplaced), "repairs", errlist_json(&r->repairs));
+    return json_pack("{s:s, s:s, s:s, s:I, s:i, s:O, s:o, s:o, s:o, s:I, s:o}", "file", path,
+                     "format", r->format, "encoding", r->encoding, "matters",
+                     (json_int_t)json_array_size(r->matters), "declared", r->declared_count,
+                     "by_power_type", r->by_power_type, "unplaced", errlist_json(&r->unplaced),
+                     "repairs", errlist_json(&r->repairs), "explain", errlist_json(&r->explain),
+                     "unread_lines", (json_int_t)r->unread_lines, "shape",
+                     r->shape ? json_string(r->shape) : json_null());
 }
 
 static json_t *failure_json(const char *path, int code, const cf_error_t *err)
@@ -103,6 +118,7 @@ typedef struct import_run_s {
     cf_errlist_t renames;
     int first_error; /* CF_E* of the first failed file, 0 if none */
     size_t unplaced;
+    size_t unread; /* lines no file could read: a partial import */
 } import_run_t;
 
 /* Imports one file into run; failures are recorded, not returned. */
@@ -131,6 +147,7 @@ static int import_one(cf_cli_t *cli, import_run_t *run, const char *path, int ve
     else
         print_summary(cli, path, &r, verbose);
     run->unplaced += r.unplaced.items_count;
+    run->unread += r.unread_lines;
     json_array_append_new(run->sources,
                           json_pack("{s:s, s:s, s:I}", "file", path, "format", r.format, "matters",
                                     (json_int_t)json_array_size(r.matters)));
@@ -179,9 +196,11 @@ static int finish_import(cf_cli_t *cli, import_run_t *run, const char *out, int 
                               errlist_json(&run->renames), "out", out, "written", rc == 0);
         if (o && rc && err.text[0])
             json_object_set_new(o, "error", json_string(err.text));
+        if (o)
+            json_object_set_new(o, "partial", json_boolean(!rc && run->unread));
         cf__print_json(cli, o);
         json_decref(o);
-        return cf__cli_exit_code(rc);
+        return !rc && run->unread ? CF_EXIT_PARTIAL : cf__cli_exit_code(rc);
     }
     print_errlist(cli->out, "renamed", &run->renames);
     if (rc == run->first_error && rc)
@@ -190,7 +209,24 @@ static int finish_import(cf_cli_t *cli, import_run_t *run, const char *out, int 
         return cf__cli_fail(cli, rc, &err);
     else
         fprintf(cli->out, "wrote %zu matters to %s\n", json_array_size(run->matters), out);
-    return cf__cli_exit_code(rc);
+    if (!rc && run->unread)
+        fprintf(cli->err, "caseflow: partial import: %zu line(s) could not be read\n", run->unread);
+    return !rc && run->unread ? CF_EXIT_PARTIAL : cf__cli_exit_code(rc);
+}
+
+/* --headers FILE: a bureau's column words, added to the built-in ones. Returns 0
+ * or the exit code of the failure it printed. */
+static int add_headers(cf_cli_t *cli, const char *path)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    cf_error_t err;
+    cf_error_clear(&err);
+    int rc = cf__read_file(path, &buf, &len, &err);
+    if (rc == 0)
+        rc = cf_import_headers_add(buf, len, path, &err);
+    free(buf);
+    return rc ? cf__cli_fail(cli, rc, &err) : 0;
 }
 
 /* Exported, documented in cli.h */
@@ -198,8 +234,8 @@ int cf__cmd_import(cf_cli_t *cli, int argc, char **argv)
 {
     const char *out = cf__opt_value(argc, argv, "--out");
     if (!out || !cf__opt_positional(argc, argv, 0, import_flags))
-        return cf__cli_usage(cli, "import FILE... [--agency NAME] [--prefix P] [--strict] "
-                                  "[--verbose] --out FILE.yaml");
+        return cf__cli_usage(cli, "import FILE... [--agency NAME] [--prefix P] [--headers "
+                                  "WORDS.txt] [--strict] [--verbose] [--explain] --out FILE.yaml");
     import_run_t run;
     memset(&run, 0, sizeof(run));
     run.opts.agency = cf__opt_value(argc, argv, "--agency");
@@ -209,9 +245,15 @@ int cf__cmd_import(cf_cli_t *cli, int argc, char **argv)
     run.files = json_array();
     int rc = run.matters && run.sources && run.files ? 0 : CF_ENOMEM;
     const char *path;
-    for (int i = 0; !rc && (path = cf__opt_positional(argc, argv, i, import_flags)); i++)
-        rc = import_one(cli, &run, path, cf__opt_flag(argc, argv, "--verbose"));
-    int exit_code = rc ? cf__cli_fail(cli, rc, NULL)
+    int verbose = cf__opt_flag(argc, argv, "--verbose") | cf__opt_flag(argc, argv, "--explain")
+                                                              << 1;
+    const char *headers = cf__opt_value(argc, argv, "--headers");
+    int exit_code = !rc && headers ? add_headers(cli, headers) : 0;
+    for (int i = 0; !rc && !exit_code && (path = cf__opt_positional(argc, argv, i, import_flags));
+         i++)
+        rc = import_one(cli, &run, path, verbose);
+    if (!exit_code)
+        exit_code = rc ? cf__cli_fail(cli, rc, NULL)
                        : finish_import(cli, &run, out, cf__opt_flag(argc, argv, "--strict"));
     json_decref(run.matters);
     json_decref(run.sources);
@@ -232,8 +274,17 @@ static int load_catalog(cf__session_t *s, const char *path, size_t *count, cf_er
         rc = cf_catalog_load(buf, len, path, &matters, err);
         free(buf);
     }
-    for (size_t i = 0; rc == 0 && i < json_array_size(matters); i++)
+    /* One transaction for the whole file: all of it is stored or none (a catalog
+     * is never half loaded), and one commit instead of one per matter. */
+    int tx = rc == 0 ? cf_store_tx_begin(s->store, err) : rc;
+    for (size_t i = 0; tx == 0 && rc == 0 && i < json_array_size(matters); i++)
         rc = cf_store_matter_put(s->store, json_array_get(matters, i), err);
+    if (tx == 0 && rc == 0)
+        rc = cf_store_tx_commit(s->store, err);
+    else if (tx == 0)
+        cf_store_tx_rollback(s->store);
+    else
+        rc = tx;
     *count = json_array_size(matters);
     json_decref(matters);
     return rc;
@@ -291,7 +342,7 @@ int cf__cmd_matter_list(cf_cli_t *cli, int argc, char **argv)
     cf__session_t s;
     cf_error_t err;
     json_t *list = NULL;
-    int rc = cf__session_open(cli, &s, 0, &err);
+    int rc = cf__session_open(cli, &s, CF__SESSION_READONLY, &err);
     if (rc == 0) {
         rc = cf_store_matter_list(s.store, cf__opt_value(argc, argv, "--power-type"), &list, &err);
         cf__session_close(&s);
@@ -350,7 +401,7 @@ int cf__cmd_matter_show(cf_cli_t *cli, int argc, char **argv)
     cf__session_t s;
     cf_error_t err;
     json_t *m = NULL;
-    int rc = cf__session_open(cli, &s, 0, &err);
+    int rc = cf__session_open(cli, &s, CF__SESSION_READONLY, &err);
     if (rc == 0) {
         rc = cf_store_matter_get(s.store, id, &m, &err);
         cf__session_close(&s);

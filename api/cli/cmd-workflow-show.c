@@ -49,7 +49,7 @@ static int load_stored(cf_cli_t *cli, int argc, char **argv, cf_workflow_t **wf,
         return -cf__cli_usage(cli, usage);
     cf__session_t s;
     cf_error_t err;
-    int rc = cf__session_open(cli, &s, 0, &err);
+    int rc = cf__session_open(cli, &s, CF__SESSION_READONLY, &err);
     if (rc == 0)
         rc = cf_store_workflow_get(s.store, id, v ? atoi(v) : 0, wf, version, &err);
     cf__session_close(&s);

@@ -331,7 +331,7 @@ int cf__cmd_workflow_list(cf_cli_t *cli, int argc, char **argv)
     cf__session_t s;
     cf_error_t err;
     json_t *list = NULL;
-    int rc = cf__session_open(cli, &s, 0, &err);
+    int rc = cf__session_open(cli, &s, CF__SESSION_READONLY, &err);
     if (rc == 0)
         rc = cf_store_workflow_list(s.store, &list, &err);
     cf__session_close(&s);

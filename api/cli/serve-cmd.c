@@ -9,7 +9,8 @@
  *
  * Tokens: 32 random bytes from OpenSSL's RAND_bytes, printed once as 64 hex
  * digits; the database keeps only the SHA-256 of that text, so a stolen database
- * yields no usable token. Roles: handler, reviewer, head, auditor (read-only).
+ * yields no usable token. Roles: handler, reviewer, head, auditor (read-only),
+ * metrics (GET /metrics and nothing else).
  */
 #include "serve-int.h"
 
@@ -25,17 +26,14 @@ static const char *const serve_usage =
     "       [--webhook-retry-ms MS] [--timeout-ms MS] [--now TIME] [--test-clock]\n"
     "       [--checkpoint-interval SECONDS --checkpoint-key FILE [--checkpoint-out FILE]]";
 
-static int number_flag(int argc, char **argv, const char *name, unsigned long *out)
+/* Flag name's value, range-checked as config key (cf_serve_config_number): 1 with OUT
+ * *out, 0 when absent, -1 when not a number in range. */
+static int number_flag(int argc, char **argv, const char *name, const char *key, unsigned long *out)
 {
     const char *v = cf__opt_value(argc, argv, name);
-    char *end;
     if (!v)
         return 0;
-    unsigned long n = strtoul(v, &end, 10);
-    if (!*v || *end || v[0] == '-')
-        return -1;
-    *out = n;
-    return 1;
+    return cf_serve_config_number(key, v, out) == 0 ? 1 : -1;
 }
 
 /* Applies the flags over cfg; listen (size bytes) keeps the --listen text, which
@@ -58,21 +56,22 @@ static int apply_flags(cf_serve_config_t *cfg, int argc, char **argv, char *list
     int count = cf__opt_values(argc, argv, "--webhook", hooks, CF_SERVE_MAX_WEBHOOKS);
     for (int i = 0; i < count && cfg->webhooks_count < CF_SERVE_MAX_WEBHOOKS; i++)
         cfg->webhooks[cfg->webhooks_count++] = hooks[i];
-    int rc = number_flag(argc, argv, "--max-body", &n);
+    int rc = number_flag(argc, argv, "--max-body", "max_body", &n);
     if (rc > 0)
         cfg->max_body = n;
-    if (rc >= 0 && (rc = number_flag(argc, argv, "--webhook-attempts", &n)) > 0)
+    if (rc >= 0 && (rc = number_flag(argc, argv, "--webhook-attempts", "webhook_attempts", &n)) > 0)
         cfg->webhook_attempts = (unsigned)n;
-    if (rc >= 0 && (rc = number_flag(argc, argv, "--webhook-retry-ms", &n)) > 0)
+    if (rc >= 0 && (rc = number_flag(argc, argv, "--webhook-retry-ms", "webhook_retry_ms", &n)) > 0)
         cfg->webhook_retry_ms = (unsigned)n;
-    if (rc >= 0 && (rc = number_flag(argc, argv, "--timeout-ms", &n)) > 0)
+    if (rc >= 0 && (rc = number_flag(argc, argv, "--timeout-ms", "timeout_ms", &n)) > 0)
         cfg->timeout_ms = (unsigned)n;
-    if (rc >= 0 && (rc = number_flag(argc, argv, "--doc-max", &n)) > 0)
+    if (rc >= 0 && (rc = number_flag(argc, argv, "--doc-max", "doc_max", &n)) > 0)
         cfg->doc_max = n;
     if (cf__opt_flag(argc, argv, "--test-clock"))
         cfg->test_clock = 1;
-    if (rc >= 0 && (rc = number_flag(argc, argv, "--checkpoint-interval", &n)) > 0)
-        rc = n >= 1 && n <= 86400 * 7 ? (cfg->checkpoint_interval_ms = (unsigned)n * 1000, 1) : -1;
+    if (rc >= 0 &&
+        (rc = number_flag(argc, argv, "--checkpoint-interval", "checkpoint_interval", &n)) > 0)
+        cfg->checkpoint_interval_ms = (unsigned)n * 1000;
     if (cf__opt_value(argc, argv, "--checkpoint-key"))
         cfg->checkpoint_key = cf__opt_value(argc, argv, "--checkpoint-key");
     if (cf__opt_value(argc, argv, "--checkpoint-out"))
@@ -125,7 +124,7 @@ int cf__cmd_serve(cf_cli_t *cli, int argc, char **argv)
 
 static int valid_role(const char *role)
 {
-    static const char *const roles[] = {"handler", "reviewer", "head", "auditor"};
+    static const char *const roles[] = {"handler", "reviewer", "head", "auditor", "metrics"};
     for (size_t i = 0; i < sizeof(roles) / sizeof(roles[0]); i++)
         if (strcmp(role, roles[i]) == 0)
             return 1;
@@ -142,7 +141,7 @@ int cf__cmd_token_create(cf_cli_t *cli, int argc, char **argv)
     if (!agency || !role || !name || !valid_role(role) || strlen(agency) >= sizeof(p.agency) ||
         strlen(name) >= sizeof(p.name) || !*agency || !*name)
         return cf__cli_usage(cli, "token create --agency AGENCY --role "
-                                  "handler|reviewer|head|auditor --name NAME");
+                                  "handler|reviewer|head|auditor|metrics --name NAME");
     snprintf(p.agency, sizeof(p.agency), "%s", agency);
     snprintf(p.role, sizeof(p.role), "%s", role);
     snprintf(p.name, sizeof(p.name), "%s", name);

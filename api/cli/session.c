@@ -16,8 +16,10 @@
 int cf__session_open(cf_cli_t *cli, cf__session_t *s, int with_calendar, cf_error_t *err)
 {
     memset(s, 0, sizeof(*s));
-    int rc = cf_store_open_existing(cli->db_path, &s->store, err);
-    if (rc == 0 && with_calendar)
+    int rc = with_calendar & CF__SESSION_READONLY
+                 ? cf_store_open_readonly(cli->db_path, &s->store, err)
+                 : cf_store_open_existing(cli->db_path, &s->store, err);
+    if (rc == 0 && (with_calendar & 1))
         rc = cf_store_calendar_load(s->store, &s->cal, err);
     if (rc != 0)
         cf__session_close(s);

@@ -16,7 +16,10 @@ typedef struct cf__session_s {
 } cf__session_t;
 
 /* Opens cli->db_path (which must exist) and, if with_calendar, loads its
- * calendars. Returns 0 or a CF_E* code with err filled. */
+ * calendars. with_calendar | CF__SESSION_READONLY opens it for reading only
+ * (cf_store_open_readonly: a reading command never takes the write lock). Returns 0
+ * or a CF_E* code with err filled. */
+#define CF__SESSION_READONLY 2
 int cf__session_open(cf_cli_t *cli, cf__session_t *s, int with_calendar, cf_error_t *err);
 void cf__session_close(cf__session_t *s);
 

@@ -1,10 +1,20 @@
 /*
- * http-read.c -- the GET endpoints. They read on the loop thread through the
- * daemon's own read-only connection: in WAL mode a reader never waits for the
- * writer, and every read is an indexed lookup (a case by id, its events by
- * (case, seq), cases by state or clock deadline), so the loop is held for
- * microseconds, not for an fsync. The alternative, sending reads to a thread
- * pool, costs a hop per read for no gain at this size.
+ * http-read.c -- the GET endpoints. Each is two halves: on the loop, the query is
+ * parsed and checked (a bad number is 400 there, naming it) into a read job; on a
+ * thread of the reader pool (serve-readers.c), with that thread's own read-only
+ * connection, the job reads and writes its answer as JSON text, which the loop
+ * sends. A read therefore never holds the loop, however long it takes, and the
+ * lists are paged so that no read is unbounded either:
+ *
+ *   GET /v1/cases     by id; limit (default 100, at most cfg.page_limit_max) rows
+ *                     after cursor (the last id seen). One row more than the page is
+ *                     read: when it exists the answer carries the next cursor.
+ *   GET /v1/alerts    by (due_at, alert_id); the cursor is the last alert_id seen
+ *                     (its due instant is its last field).
+ * The next cursor goes in the headers (X-Next-Cursor, and Link rel="next" with the
+ * query to ask for it), so the body stays the array it always was; the last page
+ * has neither. A cursor is a position, not a snapshot: a case opened while a client
+ * walks the pages is seen if its id is after the cursor, and none is seen twice.
  *
  * Every case read checks the token's agency first: another agency's case, or a
  * case opened from the command line (no agency), is answered 404, exactly as a
@@ -23,22 +33,22 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Answers 404 unless case id exists and is who's agency's. Returns 0 if it is. */
-static int visible(cf_serve_t *srv, h2o_req_t *req, const cf_principal_t *who, int64_t id)
+/* Reader thread: 0 if case r->id exists and is r->who's agency's; else answers 404. */
+static int visible(cf_store_t *s, cf__read_t *r)
 {
     char agency[128];
-    if (cf_store_case_agency(srv->reader, id, agency, sizeof(agency), NULL) == 0 &&
-        strcmp(agency, who->agency) == 0)
+    if (cf_store_case_agency(s, r->id, agency, sizeof(agency), NULL) == 0 &&
+        strcmp(agency, r->who.agency) == 0)
         return 0;
     char text[64];
-    snprintf(text, sizeof(text), "no case %lld", (long long)id);
-    cf__http_error(req, srv, 404, "ENOTFOUND", text);
+    snprintf(text, sizeof(text), "no case %lld", (long long)r->id);
+    cf__read_error(r, 404, "ENOTFOUND", text);
     return -1;
 }
 
-static void store_failed(cf_serve_t *srv, h2o_req_t *req, int rc, const cf_error_t *err)
+static void store_failed(cf__read_t *r, int rc, const cf_error_t *err)
 {
-    cf__http_error(req, srv, cf__http_status(rc), cf_errname(rc), err->text);
+    cf__read_error(r, cf__http_status(rc), cf_errname(rc), err->text);
 }
 
 static json_t *clocks_json(const cf_workflow_t *wf, const cf_case_t *c, cf_time_t now)
@@ -72,12 +82,12 @@ static void set_time(json_t *o, const char *key, cf_time_t t)
     json_object_set_new(o, key, t ? json_string(text) : json_null());
 }
 
-static json_t *case_json(cf_serve_t *srv, const cf_principal_t *who, const cf_workflow_t *wf,
-                         const cf_case_t *c, cf_error_t *err)
+static json_t *case_json(cf_store_t *s, const cf_principal_t *who, const cf_workflow_t *wf,
+                         const cf_case_t *c, cf_time_t now, cf_error_t *err)
 {
     json_t *children = NULL, *ids = json_array();
     cf_case_filter_t f = {.parent = c->id};
-    if (cf_store_case_list_agency(srv->reader, who->agency, &f, &children, err) != 0) {
+    if (cf_store_case_list_agency(s, who->agency, &f, &children, err) != 0) {
         json_decref(ids);
         return NULL;
     }
@@ -99,7 +109,7 @@ static json_t *case_json(cf_serve_t *srv, const cf_principal_t *who, const cf_wo
     json_object_set_new(o, "state_name", json_string(st ? st->name : ""));
     json_object_set_new(o, "title", json_string(wf->doc->title));
     json_object_set_new(o, "closed", json_boolean(c->closed_at != 0));
-    json_object_set_new(o, "clocks", clocks_json(wf, c, cf__serve_now(srv)));
+    json_object_set_new(o, "clocks", clocks_json(wf, c, now));
     json_object_set_new(o, "links",
                         json_pack("{s:o, s:o}", "parent",
                                   c->parent_id ? json_integer(c->parent_id) : json_null(),
@@ -109,96 +119,218 @@ static json_t *case_json(cf_serve_t *srv, const cf_principal_t *who, const cf_wo
     return o;
 }
 
-/* Exported, documented in serve-int.h */
-int cf__http_get_case(cf_serve_t *srv, h2o_req_t *req, const cf_principal_t *who, int64_t id)
+static void run_get_case(cf_store_t *s, cf_wfcache_t *wfs, cf__read_t *r)
 {
     cf_error_t err;
     cf_case_t c;
     const cf_workflow_t *wf;
-    if (visible(srv, req, who, id) != 0)
-        return 0;
-    int rc = cf_store_case_get(srv->reader, id, &c, &err);
+    if (visible(s, r) != 0)
+        return;
+    int rc = cf_store_case_get(s, r->id, &c, &err);
     if (rc != 0) {
-        store_failed(srv, req, rc, &err);
-        return 0;
+        store_failed(r, rc, &err);
+        return;
     }
     json_t *o = NULL;
-    rc = cf_wfcache_get(&srv->wfs, srv->reader, c.workflow_hash, &wf, &err);
-    if (rc == 0 && !(o = case_json(srv, who, wf, &c, &err)))
+    rc = cf_wfcache_get(wfs, s, c.workflow_hash, &wf, &err);
+    if (rc == 0 && !(o = case_json(s, &r->who, wf, &c, r->now, &err)))
         rc = CF_ENOMEM;
     if (rc == 0) {
-        char etag[32];
-        int n = snprintf(etag, sizeof(etag), "\"%lld\"", (long long)c.version);
-        h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_ETAG, NULL,
-                       h2o_strdup(&req->pool, etag, (size_t)n).base, (size_t)n);
-        cf__http_json(req, srv, 200, o);
+        snprintf(r->etag, sizeof(r->etag), "\"%lld\"", (long long)c.version);
+        cf__read_answer(r, 200, o);
     } else {
-        store_failed(srv, req, rc, &err);
+        store_failed(r, rc, &err);
     }
     cf_case_dispose(&c);
+}
+
+/* Exported, documented in serve-int.h */
+int cf__http_get_case(cf_serve_t *srv, h2o_req_t *req, const cf_principal_t *who, int64_t id)
+{
+    cf__read_t *r = cf__read_new(srv, req, who, run_get_case);
+    if (r) {
+        r->id = id;
+        cf__read_submit(r);
+    }
     return 0;
+}
+
+static void run_get_events(cf_store_t *s, cf_wfcache_t *wfs, cf__read_t *r)
+{
+    cf_error_t err;
+    json_t *events;
+    (void)wfs;
+    if (visible(s, r) != 0)
+        return;
+    int rc = cf_store_case_events(s, r->id, &events, &err);
+    if (rc != 0)
+        store_failed(r, rc, &err);
+    else
+        cf__read_answer(r, 200, events);
 }
 
 /* Exported, documented in serve-int.h */
 int cf__http_get_events(cf_serve_t *srv, h2o_req_t *req, const cf_principal_t *who, int64_t id)
 {
-    cf_error_t err;
-    json_t *events;
-    if (visible(srv, req, who, id) != 0)
-        return 0;
-    int rc = cf_store_case_events(srv->reader, id, &events, &err);
-    if (rc != 0)
-        store_failed(srv, req, rc, &err);
-    else
-        cf__http_json(req, srv, 200, events);
+    cf__read_t *r = cf__read_new(srv, req, who, run_get_events);
+    if (r) {
+        r->id = id;
+        cf__read_submit(r);
+    }
     return 0;
 }
 
-/* "3d", "12h", "30m", "90s" or plain seconds, into seconds; -1 if malformed. */
-static int64_t span_seconds(const char *text)
+/* The longest due_within: 100 years. Far past every statutory period, and now plus it
+ * stays far inside cf_time_t (a filter at 106751991167301d once wrapped around to a
+ * deadline in the past and answered an empty list). */
+#define CF__SPAN_MAX_DAYS 36500
+
+static void bad_parameter(cf_serve_t *srv, h2o_req_t *req, const char *name, const char *text)
 {
-    char *end;
-    long long n = strtoll(text, &end, 10);
-    if (end == text || n < 0)
+    cf__http_json(req, srv, 400,
+                  json_pack("{s:s, s:s, s:s}", "error", "EINVAL", "text", text, "parameter", name));
+}
+
+/* Query parameter name as a span, "3d", "12h", "30m", "90s" or plain seconds, at most
+ * CF__SPAN_MAX_DAYS: 1 with OUT *seconds, 0 when absent, -1 after answering 400. */
+static int query_span(cf_serve_t *srv, h2o_req_t *req, const char *name, int64_t *seconds)
+{
+    int bad = 0;
+    const char *v = cf__http_query(req, name, &bad);
+    if (!v)
+        return 0;
+    size_t len = strlen(v);
+    char unit = len ? v[len - 1] : 0;
+    int64_t per = unit == 'd' ? 86400 : unit == 'h' ? 3600 : unit == 'm' ? 60 : 1;
+    char digits[32];
+    int64_t n;
+    if (unit == 'd' || unit == 'h' || unit == 'm' || unit == 's')
+        len--;
+    if (!bad && len < sizeof(digits)) {
+        memcpy(digits, v, len);
+        digits[len] = '\0';
+        if (cf__http_decimal(digits, 1, (int64_t)CF__SPAN_MAX_DAYS * 86400 / per, &n) == 0) {
+            *seconds = n * per;
+            return 1;
+        }
+    }
+    char text[160];
+    snprintf(text, sizeof(text), "%s is a whole number with s, m, h or d (\"3d\"), from 1s to %dd",
+             name, CF__SPAN_MAX_DAYS);
+    bad_parameter(srv, req, name, text);
+    return -1;
+}
+
+/* Query parameter name as a flag, "1" or "0": 1 with OUT *on, 0 when absent, -1 after
+ * answering 400. */
+static int query_flag(cf_serve_t *srv, h2o_req_t *req, const char *name, int *on)
+{
+    int bad = 0;
+    const char *v = cf__http_query(req, name, &bad);
+    if (!v)
+        return 0;
+    if (!bad && (strcmp(v, "1") == 0 || strcmp(v, "0") == 0)) {
+        *on = v[0] == '1';
+        return 1;
+    }
+    char text[96];
+    snprintf(text, sizeof(text), "%s is 1 or 0", name);
+    bad_parameter(srv, req, name, text);
+    return -1;
+}
+
+/* The filter of GET /v1/cases from the query: 0, or -1 after answering 400. */
+static int list_filter(cf_serve_t *srv, h2o_req_t *req, cf_case_filter_t *f)
+{
+    int bad = 0;
+    memset(f, 0, sizeof(*f));
+    f->state = cf__http_query(req, "state", &bad);
+    f->workflow = cf__http_query(req, "workflow", &bad);
+    f->matter = cf__http_query(req, "matter", &bad);
+    f->now = cf__serve_now(srv);
+    if (bad) {
+        cf__http_error(req, srv, 400, "EINVAL", "the query is not valid UTF-8");
         return -1;
-    int64_t unit = !*end                   ? 1
-                   : strcmp(end, "s") == 0 ? 1
-                   : strcmp(end, "m") == 0 ? 60
-                   : strcmp(end, "h") == 0 ? 3600
-                   : strcmp(end, "d") == 0 ? 86400
-                                           : -1;
-    return unit < 0 ? -1 : (int64_t)n * unit;
+    }
+    if (cf__http_query_int(srv, req, "parent", 1, INT64_MAX, &f->parent) < 0 ||
+        query_flag(srv, req, "open", &f->open_only) < 0 ||
+        query_flag(srv, req, "overdue", &f->overdue) < 0 ||
+        query_span(srv, req, "due_within", &f->due_within) < 0)
+        return -1;
+    return 0;
+}
+
+/* The page size: query parameter limit, 1 to cfg.page_limit_max, by default 100 (or
+ * the maximum when it is smaller). OUT *limit; 0, or -1 after answering 400. */
+static int page_limit(cf_serve_t *srv, h2o_req_t *req, int *limit)
+{
+    int64_t n = srv->cfg.page_limit_max < 100 ? srv->cfg.page_limit_max : 100;
+    if (cf__http_query_int(srv, req, "limit", 1, srv->cfg.page_limit_max, &n) < 0)
+        return -1;
+    *limit = (int)n;
+    return 0;
+}
+
+/* Copies the filter's strings into r (the request's pool may go before the read). */
+static int keep_strings(cf__read_t *r)
+{
+    const char **fields[] = {&r->filter.state, &r->filter.workflow, &r->filter.matter};
+    size_t size = 0, at = 0;
+    for (size_t i = 0; i < 3; i++)
+        size += *fields[i] ? strlen(*fields[i]) + 1 : 0;
+    if (size && !(r->strings = malloc(size)))
+        return CF_ENOMEM;
+    for (size_t i = 0; i < 3; i++)
+        if (*fields[i]) {
+            size_t n = strlen(*fields[i]) + 1;
+            memcpy(r->strings + at, *fields[i], n);
+            *fields[i] = r->strings + at;
+            at += n;
+        }
+    return 0;
+}
+
+static void run_list_cases(cf_store_t *s, cf_wfcache_t *wfs, cf__read_t *r)
+{
+    json_t *list;
+    cf_error_t err;
+    (void)wfs;
+    r->filter.limit = r->limit + 1; /* one more: is there a next page? */
+    int rc = cf_store_case_list_agency(s, r->who.agency, &r->filter, &list, &err);
+    if (rc != 0) {
+        store_failed(r, rc, &err);
+        return;
+    }
+    if (json_array_size(list) > (size_t)r->limit) {
+        json_array_remove(list, (size_t)r->limit);
+        json_t *last = json_array_get(list, (size_t)r->limit - 1);
+        snprintf(r->next_cursor, sizeof(r->next_cursor), "%lld",
+                 (long long)json_integer_value(json_object_get(last, "id")));
+    }
+    cf__read_answer(r, 200, list);
 }
 
 /* Exported, documented in serve-int.h */
 int cf__http_list_cases(cf_serve_t *srv, h2o_req_t *req, const cf_principal_t *who)
 {
-    int bad = 0;
-    const char *due = cf__http_query(req, "due_within", &bad);
-    const char *overdue = cf__http_query(req, "overdue", &bad);
-    const char *open = cf__http_query(req, "open", &bad);
-    const char *parent = cf__http_query(req, "parent", &bad);
-    cf_case_filter_t f = {.state = cf__http_query(req, "state", &bad),
-                          .workflow = cf__http_query(req, "workflow", &bad),
-                          .matter = cf__http_query(req, "matter", &bad),
-                          .parent = parent ? strtoll(parent, NULL, 10) : 0,
-                          .open_only = open && strcmp(open, "1") == 0,
-                          .now = cf__serve_now(srv),
-                          .due_within = due ? span_seconds(due) : 0,
-                          .overdue = overdue && strcmp(overdue, "1") == 0};
-    if (bad || f.due_within < 0) {
-        cf__http_error(req, srv, 400, "EINVAL",
-                       bad ? "the query is not valid UTF-8"
-                           : "due_within is a number with s, m, h or d (\"3d\")");
+    cf_case_filter_t f;
+    int limit;
+    int64_t after = 0;
+    if (list_filter(srv, req, &f) != 0 || page_limit(srv, req, &limit) != 0 ||
+        cf__http_query_int(srv, req, "cursor", 1, INT64_MAX, &after) < 0)
+        return 0;
+    cf__read_t *r = cf__read_new(srv, req, who, run_list_cases);
+    if (!r)
+        return 0;
+    r->filter = f;
+    r->filter.after = after;
+    r->limit = limit;
+    if (keep_strings(r) != 0) {
+        cf__read_free(r);
+        cf__http_error(req, srv, 500, "ENOMEM", "out of memory");
         return 0;
     }
-    json_t *list;
-    cf_error_t err;
-    int rc = cf_store_case_list_agency(srv->reader, who->agency, &f, &list, &err);
-    if (rc != 0)
-        store_failed(srv, req, rc, &err);
-    else
-        cf__http_json(req, srv, 200, list);
+    cf__read_submit(r);
     return 0;
 }
 
@@ -209,32 +341,83 @@ int cf__http_workflows(cf_serve_t *srv, h2o_req_t *req)
     cf_error_t err;
     int rc = cf_store_workflow_list(srv->reader, &list, &err);
     if (rc != 0)
-        store_failed(srv, req, rc, &err);
+        cf__http_error(req, srv, cf__http_status(rc), cf_errname(rc), err.text);
     else
         cf__http_json(req, srv, 200, list);
     return 0;
 }
 
+static void run_alerts(cf_store_t *s, cf_wfcache_t *wfs, cf__read_t *r)
+{
+    json_t *list;
+    cf_error_t err;
+    (void)wfs;
+    int rc = cf_store_alert_page(s, r->who.agency, r->pending, r->after_due,
+                                 r->after_id[0] ? r->after_id : NULL, r->limit + 1, &list, &err);
+    if (rc != 0) {
+        store_failed(r, rc, &err);
+        return;
+    }
+    if (json_array_size(list) > (size_t)r->limit) {
+        json_array_remove(list, (size_t)r->limit);
+        json_t *last = json_array_get(list, (size_t)r->limit - 1);
+        snprintf(r->next_cursor, sizeof(r->next_cursor), "%s",
+                 json_string_value(json_object_get(last, "alert_id")));
+    }
+    cf__read_answer(r, 200, list);
+}
+
+/* The alerts' cursor: an alert id, "<case>:<clock>:<point>:<due_at>", whose last
+ * field is its due instant. 1 with r->after_due and after_id set, 0 when absent, -1
+ * after answering 400. */
+static int alert_cursor(cf_serve_t *srv, h2o_req_t *req, cf__read_t *r)
+{
+    int bad = 0;
+    const char *v = cf__http_query(req, "cursor", &bad);
+    if (!v)
+        return 0;
+    const char *colon = strrchr(v, ':');
+    int64_t due;
+    if (!bad && colon && colon > v && strlen(v) < sizeof(r->after_id) &&
+        cf__http_decimal(colon + 1, INT64_MIN / 2, INT64_MAX / 2, &due) == 0) {
+        r->after_due = due;
+        snprintf(r->after_id, sizeof(r->after_id), "%s", v);
+        return 1;
+    }
+    cf__http_json(req, srv, 400,
+                  json_pack("{s:s, s:s, s:s}", "error", "EINVAL", "text",
+                            "cursor is the X-Next-Cursor of the page before", "parameter",
+                            "cursor"));
+    return -1;
+}
+
 /* Exported, documented in serve-int.h */
 int cf__http_alerts(cf_serve_t *srv, h2o_req_t *req, const cf_principal_t *who)
 {
-    int bad = 0;
+    int bad = 0, limit;
     const char *state = cf__http_query(req, "state", &bad);
     int pending = !state                          ? 0
                   : strcmp(state, "pending") == 0 ? 1
                   : strcmp(state, "fired") == 0   ? -1
                                                   : 2;
     if (bad || pending == 2) {
-        cf__http_error(req, srv, 400, "EINVAL", "state is \"pending\" or \"fired\"");
+        cf__http_json(req, srv, 400,
+                      json_pack("{s:s, s:s, s:s}", "error", "EINVAL", "text",
+                                "state is \"pending\" or \"fired\"", "parameter", "state"));
         return 0;
     }
-    json_t *list;
-    cf_error_t err;
-    int rc = cf_store_alert_list(srv->reader, who->agency, pending, &list, &err);
-    if (rc != 0)
-        store_failed(srv, req, rc, &err);
-    else
-        cf__http_json(req, srv, 200, list);
+    if (page_limit(srv, req, &limit) != 0)
+        return 0;
+    cf__read_t *r = cf__read_new(srv, req, who, run_alerts);
+    if (!r)
+        return 0;
+    if (alert_cursor(srv, req, r) < 0) {
+        cf__read_free(r);
+        return 0;
+    }
+    r->pending = pending;
+    r->limit = limit;
+    cf__read_submit(r);
     return 0;
 }
 
@@ -302,6 +485,14 @@ int cf__http_metrics(cf_serve_t *srv, h2o_req_t *req)
     sample(buf, SIZE, &len, "caseflow_stream_overflows_total",
            "event streams ended because their client fell too far behind", "counter",
            srv->m.sse_overflows);
+    sample(buf, SIZE, &len, "caseflow_stream_dropped_total",
+           "of those, streams ended to keep all streams within streams_max_total", "counter",
+           srv->m.sse_dropped);
+    sample(buf, SIZE, &len, "caseflow_stream_refused_total",
+           "event streams refused: the token had streams_per_token open", "counter",
+           srv->m.sse_refused);
+    sample(buf, SIZE, &len, "caseflow_stream_bytes",
+           "bytes held by all event streams (unsent and in flight)", "gauge", srv->sse_bytes);
     sample(buf, SIZE, &len, "caseflow_connections", "open HTTP connections", "gauge",
            srv->conns_count);
     if (len < SIZE)

@@ -11,7 +11,8 @@
  *
  * Order of checks for a request, first failure answers:
  *   route (404; 405 with Allow for a known path and another method)
- *   -> token (401; /healthz, /readyz, /metrics and the test clock need none)
+ *   -> token (401; /healthz, /readyz and the test clock need none)
+ *   -> /metrics only with a token of role metrics, and such a token nothing else (403)
  *   -> auditor on a POST (403) -> stopping (503) -> the endpoint.
  * Bodies over --max-body are refused by h2o itself (413) before we see them.
  *
@@ -64,6 +65,8 @@ static const char *reason_of(int status)
         return "Unprocessable Entity";
     case 428:
         return "Precondition Required";
+    case 429:
+        return "Too Many Requests";
     case 503:
         return "Service Unavailable";
     default:
@@ -239,6 +242,48 @@ const char *cf__http_query(h2o_req_t *req, const char *name, int *bad)
     return NULL;
 }
 
+/* Exported, documented in serve-int.h */
+int cf__http_decimal(const char *text, int64_t min, int64_t max, int64_t *out)
+{
+    const char *p = text;
+    int neg = *p == '-';
+    int64_t n = 0;
+    p += neg;
+    if (*p < '0' || *p > '9')
+        return -1;
+    for (; *p >= '0' && *p <= '9'; p++) {
+        int d = *p - '0';
+        if (n > (INT64_MAX - d) / 10)
+            return -1; /* past INT64_MAX: out of every range */
+        n = n * 10 + d;
+    }
+    if (*p)
+        return -1;
+    n = neg ? -n : n;
+    if (n < min || n > max)
+        return -1;
+    *out = n;
+    return 0;
+}
+
+/* Exported, documented in serve-int.h */
+int cf__http_query_int(cf_serve_t *srv, h2o_req_t *req, const char *name, int64_t min, int64_t max,
+                       int64_t *out)
+{
+    int bad = 0;
+    const char *v = cf__http_query(req, name, &bad);
+    if (!v)
+        return 0;
+    if (!bad && cf__http_decimal(v, min, max, out) == 0)
+        return 1;
+    char text[160];
+    snprintf(text, sizeof(text), "%s must be a whole number from %lld to %lld", name,
+             (long long)min, (long long)max);
+    cf__http_json(req, srv, 400,
+                  json_pack("{s:s, s:s, s:s}", "error", "EINVAL", "text", text, "parameter", name));
+    return -1;
+}
+
 /* ---- auth --------------------------------------------------------------------------------- */
 
 /* The cache slot of a token's text (FNV-1a). */
@@ -309,6 +354,7 @@ typedef enum route_e {
     R_EXTENSIONS,
     R_DOCUMENT,
     R_EXCLUSIONS,
+    R_BADID, /* /v1/cases/{digits} past INT64_MAX */
 } route_t;
 
 /* The route of path and, for /v1/cases/{id}/..., OUT *id (0 when not a number). */
@@ -329,8 +375,12 @@ static route_t route_of(h2o_iovec_t path, int64_t *id)
     if (path.len <= plen || memcmp(path.base, prefix, plen) != 0)
         return R_NONE;
     int64_t n = 0;
-    while (i < path.len && path.base[i] >= '0' && path.base[i] <= '9' && n < INT64_MAX / 10)
-        n = n * 10 + (path.base[i++] - '0');
+    for (; i < path.len && path.base[i] >= '0' && path.base[i] <= '9'; i++) {
+        int d = path.base[i] - '0';
+        if (n > (INT64_MAX - d) / 10)
+            return R_BADID;
+        n = n * 10 + d;
+    }
     if (i == plen || n <= 0)
         return R_NONE;
     *id = n;
@@ -374,17 +424,30 @@ static int dispatch(cf_serve_t *srv, h2o_req_t *req, route_t r, int64_t id, int 
 {
     cf_principal_t who;
     if (r == R_HEALTH) {
-        cf__http_json(req, srv, 200, json_pack("{s:s}", "status", "ok"));
+        if (atomic_load(&srv->db_lost))
+            cf__http_json(req, srv, 503, json_pack("{s:s}", "status", "database lost"));
+        else
+            cf__http_json(req, srv, 200, json_pack("{s:s}", "status", "ok"));
         return 0;
     }
-    if (r == R_METRICS)
-        return cf__http_metrics(srv, req);
     if (r == R_READY)
         return cf__http_readyz(srv, req);
     if (r == R_CLOCK)
         return cf__http_test_clock(srv, req);
     if (authenticate(srv, req, &who) != 0)
         return 0;
+    /* The figures are the whole daemon's, every agency's: only a metrics token reads
+     * them, and a metrics token reads nothing else. */
+    int metrics_role = strcmp(who.role, "metrics") == 0;
+    if (r == R_METRICS && metrics_role)
+        return cf__http_metrics(srv, req);
+    if (r == R_METRICS || metrics_role) {
+        cf__http_error(req, srv, 403, "EFORBIDDEN",
+                       metrics_role ? "a metrics token reads /metrics only"
+                                    : "/metrics needs a token of role metrics "
+                                      "(caseflow token create --role metrics)");
+        return 0;
+    }
     if (is_post && strcmp(who.role, "auditor") == 0) {
         cf__http_error(req, srv, 403, "EFORBIDDEN", "an auditor's token is read-only");
         return 0;
@@ -418,9 +481,80 @@ static int dispatch(cf_serve_t *srv, h2o_req_t *req, route_t r, int64_t id, int 
     return 0;
 }
 
+/* ---- framing ------------------------------------------------------------------------------ */
+
+/* The value of header line [p, eol) if its name is name (case-insensitive), with the
+ * spaces around it trimmed; else a NULL base. */
+static h2o_iovec_t header_line(const char *p, const char *eol, const char *name)
+{
+    size_t n = strlen(name);
+    h2o_iovec_t v = {NULL, 0};
+    if ((size_t)(eol - p) <= n || p[n] != ':' || !h2o_lcstris(p, n, name, n))
+        return v;
+    const char *b = p + n + 1, *e = eol;
+    while (b < e && (*b == ' ' || *b == '\t'))
+        b++;
+    while (e > b && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r'))
+        e--;
+    return h2o_iovec_init(b, (size_t)(e - b));
+}
+
+/* Why the request's framing is ambiguous, or NULL when it is not. Two parsers on the
+ * path (a proxy in front, h2o here) may read such a request's body differently and
+ * so see a different next request on the connection (request smuggling): h2o 2.2.5
+ * takes Transfer-Encoding over Content-Length, and the first of two Content-Lengths.
+ * The only safe answer is neither reading: 400, and the connection closed, so that
+ * whatever followed the ambiguous body is never read as a request.
+ *
+ * h2o keeps neither header in req->headers (they are "special" to its HTTP/1
+ * parser), so the head is read again from the connection's input buffer, where
+ * HTTP/1 keeps it, from its first byte, until the answer has been sent (the
+ * chunked decoder rewrites only what follows the head). */
+static const char *ambiguous_framing(h2o_req_t *req)
+{
+    h2o_socket_t *sock =
+        req->conn->callbacks->get_socket ? req->conn->callbacks->get_socket(req->conn) : NULL;
+    if (!sock || !sock->input || req->version >= 0x200)
+        return NULL;
+    const char *p = sock->input->bytes, *end = p + sock->input->size, *eol;
+    h2o_iovec_t cl = {NULL, 0};
+    int te = 0;
+    if (!(eol = memchr(p, '\n', (size_t)(end - p))))
+        return NULL; /* no head here: nothing to compare */
+    for (p = eol + 1; p < end && (eol = memchr(p, '\n', (size_t)(end - p))); p = eol + 1) {
+        if (eol == p || (eol == p + 1 && *p == '\r'))
+            break; /* the blank line: end of the head */
+        h2o_iovec_t v = header_line(p, eol, "content-length");
+        if (v.base && cl.base && !h2o_memis(v.base, v.len, cl.base, cl.len))
+            return "a request may not carry two different Content-Lengths";
+        if (v.base)
+            cl = v;
+        te += header_line(p, eol, "transfer-encoding").base != NULL;
+    }
+    if (te && cl.base)
+        return "a request may not carry both Content-Length and Transfer-Encoding";
+    if (te > 1)
+        return "a request may carry one Transfer-Encoding header";
+    return NULL;
+}
+
+/* Answers 400 EFRAMING and closes the connection after the answer. */
+static void refuse_framing(cf_serve_t *srv, h2o_req_t *req, const char *why)
+{
+    req->http1_is_persistent = 0;
+    cf__http_error(req, srv, 400, "EFRAMING", why);
+}
+
 static int on_req(h2o_handler_t *self, h2o_req_t *req)
 {
     cf_serve_t *srv = ((handler_t *)self)->srv;
+    if (srv->cfg.loop_probe)
+        srv->cfg.loop_probe(srv->cfg.loop_probe_ctx, req->path.base, req->path.len);
+    const char *framing = ambiguous_framing(req);
+    if (framing) {
+        refuse_framing(srv, req, framing);
+        return 0;
+    }
     int64_t id = 0;
     route_t r = route_of(req->path_normalized, &id);
     int is_get = h2o_memis(req->method.base, req->method.len, H2O_STRLIT("GET"));
@@ -430,6 +564,13 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
         cf__http_error(req, srv, 404, "ENOTFOUND", "no such endpoint");
         return 0;
     }
+    if (r == R_BADID) {
+        cf__http_json(req, srv, 400,
+                      json_pack("{s:s, s:s, s:s}", "error", "EINVAL", "text",
+                                "a case id is a whole number from 1 to 9223372036854775807",
+                                "parameter", "id"));
+        return 0;
+    }
     if (!method_ok(r, is_get, is_post, &allow)) {
         h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_ALLOW, NULL, allow, strlen(allow));
         cf__http_error(req, srv, 405, "EMETHOD", "method not allowed here");
@@ -437,6 +578,12 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
     }
     if (is_post && srv->state != CF__RUNNING) {
         cf__http_error(req, srv, 503, "ESTOPPING", "the daemon is stopping");
+        return 0;
+    }
+    if (is_post && cf__serve_db_check(srv) != 0) {
+        cf__http_error(req, srv, 503, "EDBLOST",
+                       "the database file was deleted or replaced under the daemon: no write "
+                       "is taken until it is restarted");
         return 0;
     }
     return dispatch(srv, req, r, id, is_post);
@@ -474,6 +621,35 @@ static void on_accept(uv_stream_t *listener, int status)
     h2o_accept(&srv->accept, sock);
 }
 
+/* Exported, documented in serve-int.h
+ *
+ * A keep-alive connection waiting for its next request has h2o's request timeout
+ * running. When the loop is held past that timeout (a long callback), a client may
+ * send its next request meanwhile: it waits in the socket. libuv runs the expired
+ * timers before it polls the sockets again, so h2o closed the connection as idle,
+ * and the request that had come, maybe a write, was never answered. So after each
+ * poll, when the timeout's one libuv timer is due (or within 10 ms), it is moved
+ * 10 ms on, once: the next iteration polls first, h2o reads the waiting requests
+ * (which ends their timeouts), and only the connections still idle are then closed.
+ * Once, so that under constant load an idle connection is still closed: one poll is
+ * all the waiting requests need. Cost: a timeout fires up to 10 ms later. h2o 2.2.5
+ * has no hook into its timeouts, so this re-arms the timer it owns (h2o_timeout_t's
+ * backend is in its public header) with the callback it set (libuv's timer_cb). */
+void cf__http_after_poll(cf_serve_t *srv)
+{
+    uv_timer_t *t = &srv->ctx.http1.req_timeout._backend.timer;
+    int defer = 0;
+    if (srv->h2o_ready && !srv->timeouts_deferred && uv_is_active((uv_handle_t *)t)) {
+        uv_update_time(&srv->loop);
+        defer = uv_timer_get_due_in(t) < 10;
+    }
+    srv->timeouts_deferred = defer;
+    if (defer) {
+        srv->timeouts_deferred_total++;
+        uv_timer_start(t, t->timer_cb, 10, 0);
+    }
+}
+
 /* Exported, documented in serve-int.h */
 void cf__http_shutdown(cf_serve_t *srv)
 {
@@ -493,6 +669,10 @@ int cf__http_init(cf_serve_t *srv, cf_error_t *err)
     srv->h2o.max_request_entity_size = srv->cfg.max_body;
     srv->h2o.http1.req_timeout = srv->cfg.timeout_ms;
     srv->h2o.http2.idle_timeout = srv->cfg.timeout_ms;
+    /* HTTP/1.1 only: no h2c upgrade, and a prior-knowledge HTTP/2 preface is a
+     * malformed HTTP/1 request (docs/api.md says HTTP/1.1; TLS and HTTP/2 belong to
+     * the proxy in front). */
+    srv->h2o.http1.upgrade_to_http2 = 0;
     h2o_hostconf_t *host =
         h2o_config_register_host(&srv->h2o, h2o_iovec_init(H2O_STRLIT("default")), 65535);
     h2o_pathconf_t *path = h2o_config_register_path(host, "/", 0);

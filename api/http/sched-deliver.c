@@ -7,7 +7,8 @@
  * Division map:
  *   1. streams   GET /v1/stream as an h2o generator; h2o's flow control means
  *                one send in flight per stream, the rest gathered in `pending`;
- *                a stream more than cfg.stream_max_pending behind is ended
+ *                a stream more than cfg.stream_max_pending behind is ended, and
+ *                all streams together hold at most cfg.streams_max_total
  *   2. log       one compact JSON object per line, flushed once per chunk
  *   3. webhooks  libcurl multi driven by the loop (CURLMOPT_SOCKETFUNCTION ->
  *                uv_poll per socket, CURLMOPT_TIMERFUNCTION -> one uv_timer,
@@ -31,51 +32,136 @@
 
 /* ---- 1. streams ----------------------------------------------------------------------------- */
 
+/* Memory. A stream holds its unsent bytes (pending, from pending_off; the sent bytes
+ * before them are dropped once they are half the buffer) and the one send h2o has in
+ * flight (at most CF__SSE_SEND_MAX: a client that stopped reading pins no more than
+ * that beyond its unsent bytes). Every stream's buffers are counted in srv->sse_bytes
+ * as allocated, and two caps bound them:
+ *   - one stream: more than cfg.stream_max_pending unsent, it is ended (below);
+ *   - all streams: an append that would take srv->sse_bytes past
+ *     cfg.streams_max_total first ends the stream that has been behind the longest
+ *     (the oldest behind_since; it may be the one appended to), discarding its unsent
+ *     bytes, until the append fits. 300 clients that never read once took the daemon
+ *     from 16 MB to 1.4 GB; now they hold at most the cap plus one send each.
+ * An ended stream is never left with a silent gap: it gets a last event, "overflow",
+ * and no event after it; its client reconnects and catches up from GET /v1/alerts. */
+
+static const char overflow_event[] =
+    "event: overflow\ndata: {\"error\":\"EOVERFLOW\",\"text\":\"the stream fell too far "
+    "behind; reconnect and read /v1/alerts\"}\n\n";
+
+static size_t unsent(const cf__sse_t *s)
+{
+    return s->pending_len - s->pending_off;
+}
+
 static void sse_flush(cf__sse_t *s)
 {
+    cf_serve_t *srv = s->srv;
     if (s->sending || !s->req)
         return;
     free(s->inflight);
+    srv->sse_bytes -= s->inflight_len;
     s->inflight = NULL;
-    if (!s->pending_len && !s->finishing)
+    s->inflight_len = 0;
+    size_t n = unsent(s) < CF__SSE_SEND_MAX ? unsent(s) : CF__SSE_SEND_MAX;
+    int last = s->finishing && n == unsent(s);
+    if (!n && !s->finishing)
         return;
-    h2o_iovec_t buf = h2o_iovec_init(s->pending, s->pending_len);
-    s->inflight = s->pending;
-    s->pending = NULL;
-    s->pending_len = 0;
+    if (n == unsent(s) && s->pending_off == 0) { /* all of it: hand the buffer over */
+        s->inflight = s->pending;
+        s->pending = NULL;
+        s->pending_len = 0;
+    } else if (n && (s->inflight = malloc(n)) != NULL) {
+        memcpy(s->inflight, s->pending + s->pending_off, n);
+        s->pending_off += n;
+        srv->sse_bytes += n;
+    } else if (n) {
+        return; /* out of memory: try again at the next append */
+    }
+    s->inflight_len = n;
+    if (unsent(s) == 0) {
+        srv->sse_bytes -= s->pending_len;
+        free(s->pending);
+        s->pending = NULL;
+        s->pending_len = s->pending_off = 0;
+        s->behind_since = 0;
+    }
+    h2o_iovec_t buf = h2o_iovec_init(s->inflight, n);
     s->sending = 1;
-    h2o_send(s->req, &buf, buf.len ? 1 : 0,
-             s->finishing ? H2O_SEND_STATE_FINAL : H2O_SEND_STATE_IN_PROGRESS);
+    h2o_send(s->req, &buf, n ? 1 : 0, last ? H2O_SEND_STATE_FINAL : H2O_SEND_STATE_IN_PROGRESS);
 }
 
 static int sse_grow(cf__sse_t *s, const char *text, size_t len)
 {
+    if (s->pending_off && s->pending_off >= s->pending_len / 2) { /* drop what was sent */
+        memmove(s->pending, s->pending + s->pending_off, unsent(s));
+        s->srv->sse_bytes -= s->pending_off;
+        s->pending_len -= s->pending_off;
+        s->pending_off = 0;
+    }
     char *grown = realloc(s->pending, s->pending_len + len);
     if (!grown)
         return -1;
     memcpy(grown + s->pending_len, text, len);
     s->pending = grown;
     s->pending_len += len;
+    s->srv->sse_bytes += len;
+    if (!s->behind_since && s->sending)
+        s->behind_since = uv_now(&s->srv->loop) + 1; /* +1: never 0 */
     return 0;
 }
 
-/* A stream whose client reads slower than events come is not allowed to grow
- * without bound. Past cfg.stream_max_pending of unsent text (16 MiB: a burst of
- * some 35,000 alerts), or when memory runs out, the stream is ended rather than
- * left with a silent gap: it gets a last event, "overflow", once what it holds is
- * sent, and no event after that. Its client reconnects and catches up from GET
- * /v1/alerts and the cases' events. A client that never reads keeps at most the
- * cap (plus the send in flight) until it goes away or the daemon stops. */
+/* Ends s with the overflow event. discard: its unsent bytes are dropped first (the cap
+ * on all streams); else they are still sent before the event (its own cap). */
+static void sse_overflow(cf__sse_t *s, int discard)
+{
+    cf_serve_t *srv = s->srv;
+    if (discard) {
+        srv->sse_bytes -= s->pending_len;
+        free(s->pending);
+        s->pending = NULL;
+        s->pending_len = s->pending_off = 0;
+        srv->m.sse_dropped++;
+    }
+    sse_grow(s, overflow_event, sizeof(overflow_event) - 1);
+    s->finishing = 1;
+    srv->m.sse_overflows++;
+}
+
+/* The open stream that has been behind the longest (with unsent bytes to free), or
+ * NULL. Ties: the one with more unsent bytes. */
+static cf__sse_t *oldest_behind(cf_serve_t *srv)
+{
+    cf__sse_t *best = NULL;
+    for (h2o_linklist_t *n = srv->sse.next; n != &srv->sse; n = n->next) {
+        cf__sse_t *s = H2O_STRUCT_FROM_MEMBER(cf__sse_t, link, n);
+        if (s->finishing || !s->req || !s->behind_since || !unsent(s))
+            continue;
+        if (!best || s->behind_since < best->behind_since ||
+            (s->behind_since == best->behind_since && unsent(s) > unsent(best)))
+            best = s;
+    }
+    return best;
+}
+
 static void sse_append(cf__sse_t *s, const char *text, size_t len)
 {
-    static const char overflow[] = "event: overflow\ndata: {\"error\":\"EOVERFLOW\",\"text\":"
-                                   "\"the stream fell too far behind; reconnect and read "
-                                   "/v1/alerts\"}\n\n";
-    if (s->pending_len + len > s->srv->cfg.stream_max_pending || sse_grow(s, text, len) != 0) {
-        sse_grow(s, overflow, sizeof(overflow) - 1);
-        s->finishing = 1;
-        s->srv->m.sse_overflows++;
+    cf_serve_t *srv = s->srv;
+    while (srv->sse_bytes + len > srv->cfg.streams_max_total) {
+        cf__sse_t *victim = oldest_behind(srv);
+        if (!victim)
+            victim = s; /* what is held is all in flight: this stream gives way */
+        sse_overflow(victim, 1);
+        if (victim != s)
+            sse_flush(victim);
+        if (victim == s) {
+            sse_flush(s);
+            return;
+        }
     }
+    if (unsent(s) + len > srv->cfg.stream_max_pending || sse_grow(s, text, len) != 0)
+        sse_overflow(s, 0);
     sse_flush(s);
 }
 
@@ -98,8 +184,48 @@ static void sse_dispose(void *p)
     cf__sse_t *s = p;
     h2o_linklist_unlink(&s->link);
     atomic_fetch_sub(&s->srv->writer.streams, 1);
+    s->srv->sse_bytes -= s->pending_len + s->inflight_len;
     free(s->pending);
     free(s->inflight);
+}
+
+/* Every cfg.timeout_ms each stream with nothing to send gets a comment line: a proxy
+ * in front does not take it for dead, and a client that went away is noticed (the
+ * write fails, h2o ends the request, the stream gives its place back to its token's
+ * count) rather than only at the next event. A stream with bytes waiting is skipped:
+ * the comment would only add to them. */
+static void on_sse_ping(uv_timer_t *t)
+{
+    cf_serve_t *srv = t->data;
+    for (h2o_linklist_t *n = srv->sse.next, *next; n != &srv->sse; n = next) {
+        next = n->next;
+        cf__sse_t *s = H2O_STRUCT_FROM_MEMBER(cf__sse_t, link, n);
+        if (s->req && !s->finishing && !s->sending && !unsent(s))
+            sse_append(s, H2O_STRLIT(": ping\n\n"));
+    }
+}
+
+/* FNV-1a (64 bits) of the request's bearer token: streams are counted per token
+ * without keeping its text. */
+static uint64_t token_id(h2o_req_t *req)
+{
+    uint64_t h = 14695981039346656037u;
+    ssize_t at = h2o_find_header(&req->headers, H2O_TOKEN_AUTHORIZATION, -1);
+    h2o_iovec_t v = at >= 0 ? req->headers.entries[at].value : h2o_iovec_init(NULL, 0);
+    for (size_t i = 0; i < v.len; i++)
+        h = (h ^ (unsigned char)v.base[i]) * 1099511628211u;
+    return h;
+}
+
+/* Streams open (and not ending) for token id. */
+static unsigned streams_of(cf_serve_t *srv, uint64_t id)
+{
+    unsigned n = 0;
+    for (h2o_linklist_t *l = srv->sse.next; l != &srv->sse; l = l->next) {
+        cf__sse_t *s = H2O_STRUCT_FROM_MEMBER(cf__sse_t, link, l);
+        n += s->token_id == id && s->req && !s->finishing;
+    }
+    return n;
 }
 
 /* Exported, documented in serve-int.h */
@@ -109,12 +235,22 @@ int cf__deliver_stream(cf_serve_t *srv, h2o_req_t *req, const cf_principal_t *wh
         cf__http_error(req, srv, 503, "ESTOPPING", "the daemon is stopping");
         return 0;
     }
+    uint64_t id = token_id(req);
+    if (streams_of(srv, id) >= srv->cfg.streams_per_token) {
+        char text[160];
+        snprintf(text, sizeof(text), "this token has %u event streams open, the most allowed",
+                 srv->cfg.streams_per_token);
+        srv->m.sse_refused++;
+        cf__http_error(req, srv, 429, "ETOOMANY", text);
+        return 0;
+    }
     cf__sse_t *s = h2o_mem_alloc_shared(&req->pool, sizeof(*s), sse_dispose);
     memset(s, 0, sizeof(*s));
     s->gen.proceed = sse_proceed;
     s->gen.stop = sse_stop;
     s->req = req;
     s->srv = srv;
+    s->token_id = id;
     snprintf(s->agency, sizeof(s->agency), "%s", who->agency);
     h2o_linklist_insert(&srv->sse, &s->link);
     atomic_fetch_add(&srv->writer.streams, 1);
@@ -376,6 +512,9 @@ int cf__deliver_init(cf_serve_t *srv, cf_error_t *err)
         return cf_error_set(err, CF_ENOMEM, NULL, 0, 0, "cannot start libcurl");
     uv_timer_init(&srv->loop, &srv->curl_timer);
     srv->curl_timer.data = srv;
+    uv_timer_init(&srv->loop, &srv->sse_ping);
+    srv->sse_ping.data = srv;
+    uv_timer_start(&srv->sse_ping, on_sse_ping, srv->cfg.timeout_ms, srv->cfg.timeout_ms);
     curl_multi_setopt(srv->multi, CURLMOPT_SOCKETFUNCTION, on_curl_socket);
     curl_multi_setopt(srv->multi, CURLMOPT_SOCKETDATA, srv);
     curl_multi_setopt(srv->multi, CURLMOPT_TIMERFUNCTION, on_curl_timer);
@@ -386,6 +525,8 @@ int cf__deliver_init(cf_serve_t *srv, cf_error_t *err)
 /* Exported, documented in serve-int.h */
 void cf__deliver_shutdown(cf_serve_t *srv)
 {
+    if (srv->sse_ping.loop)
+        uv_close((uv_handle_t *)&srv->sse_ping, NULL);
     for (h2o_linklist_t *n = srv->sse.next, *next; n != &srv->sse; n = next) {
         next = n->next; /* the final send may end the stream and unlink it */
         cf__sse_t *s = H2O_STRUCT_FROM_MEMBER(cf__sse_t, link, n);

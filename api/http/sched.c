@@ -153,8 +153,8 @@ cf__job_t *cf__sched_fire(cf_serve_t *srv)
 void cf__sched_rearm(cf_serve_t *srv)
 {
     cf_time_t due;
-    if (srv->state != CF__RUNNING || srv->fires_inflight)
-        return;
+    if (srv->state != CF__RUNNING || srv->fires_inflight || atomic_load(&srv->db_lost))
+        return; /* a lost database fires nothing (serve.c): no retry loop on it either */
     if (cf_store_alerts_next(srv->reader, &due, NULL) != 0) {
         uv_timer_stop(&srv->sched_timer);
         uv_timer_stop(&srv->prefetch_timer);

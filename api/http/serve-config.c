@@ -18,11 +18,16 @@
  *   test_clock       true: enable POST /v1/test/clock
  *   fire_chunk       most alerts fired (and committed, and delivered) at a time, 1..1024
  *   stream_max_pending  bytes an event stream may fall behind before it is ended
+ *   streams_max_total   bytes all event streams together may hold (sched-deliver.c)
+ *   streams_per_token   event streams one token may have open
  *   token_cache_ms   how long a token found valid is trusted before it is read again
  *   checkpoint_interval  seconds between signed checkpoints of the log (docs/audit.md)
  *   checkpoint_key   the Ed25519 private key (PEM file) checkpoints are signed with
  *   checkpoint_out   the file each checkpoint is written to
  *   doc_max          the largest document a request may carry, in bytes
+ *   db_check_ms      how often the database file's identity is checked (serve.c)
+ *   readers          threads reading for the GET endpoints (serve-readers.c)
+ *   page_limit_max   the most rows one page of a list may ask for
  * An unknown key is an error naming its line: a typo must not be silently
  * ignored in a deployment's settings.
  */
@@ -30,6 +35,7 @@
 
 #include "ops.h"
 
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -46,6 +52,11 @@ void cf_serve_config_init(cf_serve_config_t *cfg)
     cfg->fire_chunk = 64;
     cfg->stream_max_pending = 16u << 20;
     cfg->token_cache_ms = 5000;
+    cfg->db_check_ms = 1000;
+    cfg->streams_max_total = (size_t)256 << 20;
+    cfg->streams_per_token = 8;
+    cfg->readers = 2;
+    cfg->page_limit_max = 1000;
 }
 
 /* Exported, documented in serve.h */
@@ -79,12 +90,37 @@ static char *trim(char *s)
 
 static int unsigned_value(const char *v, unsigned long *out)
 {
-    char *end;
-    unsigned long n = strtoul(v, &end, 10);
-    if (!*v || *end || v[0] == '-')
+    int64_t n;
+    if (cf__http_decimal(v, 0, INT64_MAX, &n) != 0 || (uint64_t)n > ULONG_MAX)
         return CF_EINVAL;
-    *out = n;
+    *out = (unsigned long)n;
     return 0;
+}
+
+/* Exported, documented in serve.h */
+int cf_serve_config_number(const char *key, const char *text, unsigned long *out)
+{
+    static const struct {
+        const char *key;
+        unsigned long min, max;
+    } limits[] = {
+        {"max_body", 1, 1ul << 30},       {"webhook_attempts", 1, 100},
+        {"webhook_retry_ms", 1, 3600000}, {"timeout_ms", 1, 3600000},
+        {"fire_chunk", 1, 1024},          {"stream_max_pending", 4096, 1ul << 34},
+        {"token_cache_ms", 1, 3600000},   {"streams_max_total", 4096, 1ul << 36},
+        {"streams_per_token", 1, 100000}, {"readers", 1, 64},
+        {"page_limit_max", 1, 100000},    {"db_check_ms", 10, 3600000},
+        {"checkpoint_interval", 1, 604800}, {"doc_max", 1, 1ul << 40},
+    };
+    unsigned long n;
+    for (size_t i = 0; i < sizeof(limits) / sizeof(limits[0]); i++)
+        if (strcmp(key, limits[i].key) == 0) {
+            if (unsigned_value(text, &n) != 0 || n < limits[i].min || n > limits[i].max)
+                return CF_EINVAL;
+            *out = n;
+            return 0;
+        }
+    return CF_ENOTFOUND;
 }
 
 /* Applies one key = value; CF_EINVAL when the key or the value is wrong. */
@@ -114,7 +150,8 @@ static int setting(cf_serve_config_t *cfg, const char *key, char *v)
         cfg->test_clock = strcmp(v, "true") == 0 || strcmp(v, "1") == 0;
         return cfg->test_clock || strcmp(v, "false") == 0 || strcmp(v, "0") == 0 ? 0 : CF_EINVAL;
     }
-    if (unsigned_value(v, &n) != 0)
+    int rc = cf_serve_config_number(key, v, &n);
+    if (rc != 0)
         return CF_EINVAL;
     if (strcmp(key, "max_body") == 0)
         return cfg->max_body = n, 0;
@@ -125,16 +162,25 @@ static int setting(cf_serve_config_t *cfg, const char *key, char *v)
     if (strcmp(key, "timeout_ms") == 0)
         return cfg->timeout_ms = (unsigned)n, 0;
     if (strcmp(key, "fire_chunk") == 0)
-        return n >= 1 && n <= 1024 ? (cfg->fire_chunk = (unsigned)n, 0) : CF_EINVAL;
+        return cfg->fire_chunk = (unsigned)n, 0;
     if (strcmp(key, "stream_max_pending") == 0)
-        return n >= 4096 ? (cfg->stream_max_pending = n, 0) : CF_EINVAL;
+        return cfg->stream_max_pending = n, 0;
     if (strcmp(key, "token_cache_ms") == 0)
-        return n >= 1 && n <= 3600000 ? (cfg->token_cache_ms = (unsigned)n, 0) : CF_EINVAL;
+        return cfg->token_cache_ms = (unsigned)n, 0;
+    if (strcmp(key, "db_check_ms") == 0)
+        return cfg->db_check_ms = (unsigned)n, 0;
+    if (strcmp(key, "readers") == 0)
+        return cfg->readers = (unsigned)n, 0;
+    if (strcmp(key, "page_limit_max") == 0)
+        return cfg->page_limit_max = (unsigned)n, 0;
+    if (strcmp(key, "streams_max_total") == 0)
+        return cfg->streams_max_total = n, 0;
+    if (strcmp(key, "streams_per_token") == 0)
+        return cfg->streams_per_token = (unsigned)n, 0;
     if (strcmp(key, "checkpoint_interval") == 0)
-        return n >= 1 && n <= 86400 * 7 ? (cfg->checkpoint_interval_ms = (unsigned)n * 1000, 0)
-                                        : CF_EINVAL;
+        return cfg->checkpoint_interval_ms = (unsigned)n * 1000, 0;
     if (strcmp(key, "doc_max") == 0)
-        return n >= 1 ? (cfg->doc_max = n, 0) : CF_EINVAL;
+        return cfg->doc_max = n, 0;
     return CF_EINVAL;
 }
 

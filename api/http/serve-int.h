@@ -13,7 +13,9 @@
  *   serve-jobs.c     a job inside the writer's transaction (writer thread): its JSON
  *                    translated into the operation layer (api/ops), alerts fired
  *   http.c           h2o setup, accept, routing, auth, JSON answers, metrics
- *   http-read.c      the GET endpoints (reader connection, on the loop)
+ *   http-read.c      the GET endpoints: parsed on the loop, read by the reader pool
+ *   serve-readers.c  the reader pool: threads with read-only connections, results
+ *                    back by uv_async
  *   http-write.c     the POST endpoints: parse, queue a job, answer when committed
  *   sched.c          the deadline scheduler: one uv_timer on the alerts index, fired
  *                    in chunks
@@ -28,6 +30,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdint.h>
+#include <sys/types.h>
 #include <uv.h>
 
 #include "cache.h"
@@ -158,6 +161,75 @@ void cf__writer_submit(cf_serve_t *srv, cf__job_t *job);
  * async handle. */
 void cf__writer_stop(cf_serve_t *srv);
 
+/* ---- the reader pool (serve-readers.c) ---- */
+
+typedef struct cf__read_s cf__read_t;
+/* Runs a read on a reader thread, on its connection s and workflow cache wfs: fills
+ * r->status and r->text (cf__read_answer or cf__read_error), and r->etag and
+ * r->next_cursor when it has them. */
+typedef void (*cf__read_fn)(cf_store_t *s, cf_wfcache_t *wfs, cf__read_t *r);
+
+struct cf__read_s {
+    cf__read_t *next;
+    cf_serve_t *srv;
+    h2o_req_t *req;    /* loop only: NULL once the client went away */
+    cf__read_t **link; /* in req's pool: forgets this job when req goes */
+    cf__read_fn run;
+    cf_principal_t who;
+    cf_time_t now; /* the daemon's clock when the request came */
+    /* what to read (copied: the request's pool may go first) */
+    int64_t id;
+    cf_case_filter_t filter; /* strings point into strings */
+    int pending;             /* alerts: 0 all, 1 pending, -1 fired */
+    cf_time_t after_due;     /* alerts: the cursor's instant and id (after_id[0]: none) */
+    char after_id[160];
+    int limit; /* rows per page */
+    char *strings;
+    /* the answer */
+    int status;
+    char *text; /* JSON, malloc'd; NULL: out of memory */
+    size_t text_len;
+    char etag[32];
+    char next_cursor[200];
+};
+
+typedef struct cf__reader_s {
+    pthread_t thread;
+    struct cf__readers_s *pool;
+    cf_store_t *store; /* its own read-only connection */
+    cf_wfcache_t wfs;
+} cf__reader_t;
+
+#define CF__READERS_MAX 64
+
+typedef struct cf__readers_s {
+    cf__reader_t threads[CF__READERS_MAX];
+    unsigned count;
+    int ready;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    cf__read_t *queue, *queue_tail, *done, *done_tail;
+    int quit;
+    uv_async_t async;
+    unsigned inflight; /* loop only */
+    atomic_ullong reads;
+} cf__readers_t;
+
+/* A read job for req as who, to run with run; NULL after answering 500. */
+cf__read_t *cf__read_new(cf_serve_t *srv, h2o_req_t *req, const cf_principal_t *who,
+                         cf__read_fn run);
+/* Queues r to the pool (ownership passes; the loop answers req when it is done). */
+void cf__read_submit(cf__read_t *r);
+void cf__read_free(cf__read_t *r);
+/* Reader thread: sets the answer to body (consumed) as JSON text, with status. */
+void cf__read_answer(cf__read_t *r, int status, json_t *body);
+/* Reader thread: sets the answer {"error": name, "text": text}. */
+void cf__read_error(cf__read_t *r, int status, const char *name, const char *text);
+/* Starts cfg.readers threads, each on its own read-only connection. */
+int cf__readers_start(cf_serve_t *srv, cf_error_t *err);
+/* Joins them (nothing may be in flight) and closes the async handle. */
+void cf__readers_stop(cf_serve_t *srv);
+
 /* ---- alert delivery ---- */
 
 typedef struct cf__sse_s {
@@ -166,12 +238,19 @@ typedef struct cf__sse_s {
     h2o_req_t *req;
     cf_serve_t *srv;
     char agency[128];
-    char *pending; /* bytes waiting for the next send */
-    size_t pending_len;
-    char *inflight; /* bytes h2o is sending */
+    uint64_t token_id; /* FNV-1a of the bearer token's text: streams per token */
+    char *pending;     /* bytes waiting for the next send, from pending_off */
+    size_t pending_len, pending_off;
+    char *inflight; /* bytes h2o is sending (at most CF__SSE_SEND_MAX) */
+    size_t inflight_len;
+    uint64_t behind_since; /* uv_now when it last got unsent bytes; 0: none */
     int sending;
     int finishing;
 } cf__sse_t;
+
+/* Most bytes handed to h2o in one send of a stream: what a client that stopped reading
+ * pins beyond its unsent bytes (the send buffer h2o holds until it is written). */
+#define CF__SSE_SEND_MAX (64u << 10)
 
 typedef struct cf__hook_s {
     uv_timer_t retry; /* first */
@@ -209,6 +288,8 @@ typedef struct cf__metrics_s {
     uint64_t webhook_ok, webhook_failed, webhook_retries;
     uint64_t sse_sent, sse_overflows; /* events queued to streams; streams ended behind */
     uint64_t calendar_reloads;        /* calendar versions picked up (serve-calendar.c) */
+    uint64_t sse_dropped;             /* of those, ended by the cap on all streams' memory */
+    uint64_t sse_refused;             /* streams refused: the token had streams_per_token open */
 } cf__metrics_t;
 
 enum { CF__RUNNING = 0, CF__STOPPING, CF__CLOSED };
@@ -234,6 +315,7 @@ struct cf_serve_s {
     cf_time_t cal_warned; /* when the missing-year warning was last logged */
     cf_wfcache_t wfs;
     cf__writer_t writer;
+    cf__readers_t readers;
     /* the clock, in ms since the epoch: clock_base_ms at uv time clock_uv_ms, plus what
      * tests moved it */
     int64_t clock_base_ms;
@@ -247,12 +329,14 @@ struct cf_serve_s {
     cf_time_t sched_armed_for; /* 0: not armed */
     /* delivery */
     h2o_linklist_t sse;
-    char *answer; /* the loop's buffer for answers being written (cf__http_json), reused */
+    size_t sse_bytes; /* what every stream holds: unsent and in flight (cfg.streams_max_total) */
+    char *answer;     /* the loop's buffer for answers being written (cf__http_json), reused */
     cf__token_slot_t tokens[CF__TOKEN_SLOTS];
     size_t answer_cap;
     FILE *alert_log;
     CURLM *multi;
     uv_timer_t curl_timer;
+    uv_timer_t sse_ping; /* every cfg.timeout_ms: a comment on each idle stream */
     h2o_linklist_t hooks;
     h2o_linklist_t curlsocks;
     /* connections */
@@ -269,6 +353,15 @@ struct cf_serve_s {
         cf_error_t err;
         uint64_t taken, failed;
     } anchor;
+    /* the database file's identity at open (serve.c, "the database's identity") */
+    dev_t db_dev;
+    ino_t db_ino;
+    atomic_int db_lost; /* 1 once the path names another file, or none */
+    uv_timer_t db_timer;
+    /* stalls (serve.c, "stalls"; http.c, cf__http_after_poll) */
+    uv_check_t stall_check;
+    int timeouts_deferred; /* the last poll's check deferred h2o's request timeouts */
+    uint64_t timeouts_deferred_total;
 };
 
 /* serve-calendar.c: the calendar loaded while running (issue 16). Starts the
@@ -290,6 +383,13 @@ int cf__http_readyz(cf_serve_t *srv, h2o_req_t *req);
 /* serve.c: the daemon's "now" (seconds), and in milliseconds. */
 cf_time_t cf__serve_now(cf_serve_t *srv);
 int64_t cf__serve_now_ms(cf_serve_t *srv);
+/* serve.c: writes one log line (printf format) through cfg.log. */
+void cf__serve_log(cf_serve_t *srv, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* serve.c: 0 while cfg.db_path still names the file the daemon opened; otherwise
+ * CF_EIO, and from then on always: the first caller marks the database lost and logs
+ * it (any thread: the loop before a write and on a timer, the writer before a
+ * commit). */
+int cf__serve_db_check(cf_serve_t *srv);
 /* serve.c: called when something the drain waits for ended; finishes the stop
  * once nothing is left. */
 void cf__serve_maybe_finish(cf_serve_t *srv);
@@ -307,6 +407,9 @@ void cf__anchor_close(cf_serve_t *srv);
 /* http.c */
 int cf__http_init(cf_serve_t *srv, cf_error_t *err);
 void cf__http_shutdown(cf_serve_t *srv); /* stop reading on every connection */
+/* After each poll: h2o's request timeouts that are due fire only after the sockets
+ * were polled once more (http.c says why). */
+void cf__http_after_poll(cf_serve_t *srv);
 /* Sends a JSON answer (consumes body). */
 void cf__http_json(h2o_req_t *req, cf_serve_t *srv, int status, json_t *body);
 /* Answers status with len bytes of data (copied) as content_type. */
@@ -323,6 +426,16 @@ int cf__http_status(int code);
 /* The value of query parameter name (percent-decoded, in req->pool), or NULL.
  * OUT *bad = 1 when the query is not valid UTF-8 once decoded. */
 const char *cf__http_query(h2o_req_t *req, const char *name, int *bad);
+
+/* Parses text as a whole decimal number (an optional '-', digits, nothing else) in
+ * [min, max]: 0 with OUT *out, or -1 (*out untouched) for anything else, a number
+ * past the int64 range included. */
+int cf__http_decimal(const char *text, int64_t min, int64_t max, int64_t *out);
+/* Query parameter name as a whole number in [min, max]: 1 with OUT *out when given,
+ * 0 when absent (*out untouched), -1 after answering 400 {"error": "EINVAL",
+ * "parameter": name}. */
+int cf__http_query_int(cf_serve_t *srv, h2o_req_t *req, const char *name, int64_t min, int64_t max,
+                       int64_t *out);
 
 /* http-read.c: the GET endpoints; each returns 0 once it answered. */
 int cf__http_get_case(cf_serve_t *srv, h2o_req_t *req, const cf_principal_t *who, int64_t id);

@@ -164,6 +164,10 @@ static void run_batch(cf__writer_t *w, cf__job_t *batch)
         else
             cf_store_savepoint_rollback(w->store);
     }
+    if (rc == 0 && cf__serve_db_check(H2O_STRUCT_FROM_MEMBER(cf_serve_t, writer, w)) != 0)
+        rc = cf_error_set(&err, CF_EIO, NULL, 0, 0,
+                          "EDBLOST: the database file was deleted "
+                          "or replaced under the daemon");
     if (rc == 0 && (rc = cf_store_tx_commit(w->store, &err)) == 0)
         ckpt_poke(w);
     if (rc != 0) {

@@ -31,8 +31,11 @@
 
 #include <assert.h>
 #include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 /* ---- the clock --------------------------------------------------------------------------- */
@@ -60,6 +63,99 @@ cf_time_t cf__serve_now(cf_serve_t *srv)
     return ms >= 0 ? ms / 1000 : -((-ms + 999) / 1000);
 }
 
+/* ---- the log ------------------------------------------------------------------------------- */
+
+/* Exported, documented in serve-int.h */
+void cf__serve_log(cf_serve_t *srv, const char *fmt, ...)
+{
+    char line[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof(line), fmt, ap);
+    va_end(ap);
+    if (srv->cfg.log)
+        srv->cfg.log(srv->cfg.log_ctx, line);
+    else
+        fprintf(stderr, "caseflow: %s\n", line);
+}
+
+/* ---- the database's identity ----------------------------------------------------------------
+ *
+ * SQLite keeps the file it opened: deleted, or replaced by a rename, the daemon would
+ * go on committing into an unlinked inode (every acknowledged write gone at the next
+ * start) or into a file nobody reads. So the path's st_dev/st_ino, taken at open, is
+ * compared again before every write is queued, before every commit (writer thread),
+ * and every cfg.db_check_ms on a timer; once they differ (or the path is gone) the
+ * daemon takes no more writes (503 EDBLOST), fires no more alerts, answers /healthz
+ * 503, and says so loudly in its log. Reads go on from the file it has open. Only a
+ * restart, by an operator who knows which file is the database, ends it: reopening
+ * whatever the path names now could be the wrong file. */
+
+static int db_identity(const char *path, dev_t *dev, ino_t *ino)
+{
+    struct stat st;
+    if (stat(path, &st) != 0)
+        return -1;
+    *dev = st.st_dev;
+    *ino = st.st_ino;
+    return 0;
+}
+
+/* Exported, documented in serve-int.h */
+int cf__serve_db_check(cf_serve_t *srv)
+{
+    dev_t dev;
+    ino_t ino;
+    if (atomic_load(&srv->db_lost))
+        return CF_EIO;
+    int gone = db_identity(srv->cfg.db_path, &dev, &ino) != 0;
+    if (!gone && dev == srv->db_dev && ino == srv->db_ino)
+        return 0;
+    if (atomic_exchange(&srv->db_lost, 1) == 0)
+        cf__serve_log(srv,
+                      "DATABASE LOST: %s %s since the daemon opened it; refusing every write "
+                      "(503) and firing no alert until restarted",
+                      srv->cfg.db_path, gone ? "was deleted" : "was replaced by another file");
+    return CF_EIO;
+}
+
+static void on_db_timer(uv_timer_t *t)
+{
+    cf__serve_db_check(t->data);
+}
+
+static int db_watch(cf_serve_t *srv, cf_error_t *err)
+{
+    if (db_identity(srv->cfg.db_path, &srv->db_dev, &srv->db_ino) != 0)
+        return cf_error_set(err, CF_EIO, srv->cfg.db_path, 0, 0, "cannot stat the database");
+    uv_timer_init(&srv->loop, &srv->db_timer);
+    srv->db_timer.data = srv;
+    uv_timer_start(&srv->db_timer, on_db_timer, srv->cfg.db_check_ms, srv->cfg.db_check_ms);
+    return 0;
+}
+
+/* ---- stalls ---------------------------------------------------------------------------------
+ *
+ * A callback that holds the loop (a big answer, a slow disk under the alert log)
+ * must not make h2o take waiting clients for idle ones: after every poll, h2o's
+ * request timeouts that are due wait for one more poll (cf__http_after_poll). A
+ * uv_check handle runs right after each poll; it is unreferenced, so it never keeps
+ * the loop alive. (Measuring the loop's busy time instead, with
+ * UV_METRICS_IDLE_TIME, missed the stall: libuv counted a callback's time as idle.) */
+
+static void on_poll_done(uv_check_t *check)
+{
+    cf__http_after_poll(check->data);
+}
+
+static void stall_watch(cf_serve_t *srv)
+{
+    uv_check_init(&srv->loop, &srv->stall_check);
+    srv->stall_check.data = srv;
+    uv_check_start(&srv->stall_check, on_poll_done);
+    uv_unref((uv_handle_t *)&srv->stall_check);
+}
+
 /* ---- invariants ------------------------------------------------------------------------- */
 
 static unsigned list_length(const h2o_linklist_t *anchor)
@@ -74,6 +170,14 @@ static unsigned list_length(const h2o_linklist_t *anchor)
 int cf__serve_check(const cf_serve_t *srv)
 {
     unsigned conns = list_length(&srv->conns), sse = list_length(&srv->sse);
+    size_t held = 0;
+    for (const h2o_linklist_t *l = srv->sse.next; l != &srv->sse; l = l->next) {
+        const cf__sse_t *s = H2O_STRUCT_FROM_MEMBER(cf__sse_t, link, l);
+        assert(s->pending_off <= s->pending_len);
+        held += s->pending_len + s->inflight_len;
+    }
+    assert(held == srv->sse_bytes);
+    (void)held;
     unsigned hooks = list_length(&srv->hooks);
     assert(srv->state >= CF__RUNNING && srv->state <= CF__CLOSED);
     assert(srv->fires_inflight <= srv->writer.inflight);
@@ -100,6 +204,10 @@ static void begin_stop(cf_serve_t *srv)
     cf__calendar_watch_close(srv);
     if (srv->sigterm.loop)
         uv_close((uv_handle_t *)&srv->sigterm, NULL);
+    if (srv->db_timer.loop)
+        uv_close((uv_handle_t *)&srv->db_timer, NULL);
+    if (srv->stall_check.loop)
+        uv_close((uv_handle_t *)&srv->stall_check, NULL);
     cf__sched_close(srv);
     cf__anchor_close(srv);
     cf__deliver_shutdown(srv);
@@ -111,10 +219,11 @@ static void begin_stop(cf_serve_t *srv)
 void cf__serve_maybe_finish(cf_serve_t *srv)
 {
     if (srv->state != CF__STOPPING || srv->conns_count || srv->writer.inflight ||
-        !h2o_linklist_is_empty(&srv->hooks) || srv->anchor.busy)
+        srv->readers.inflight || !h2o_linklist_is_empty(&srv->hooks) || srv->anchor.busy)
         return;
     srv->state = CF__CLOSED;
     assert(cf__serve_check(srv));
+    cf__readers_stop(srv);
     cf__writer_stop(srv);
     cf__deliver_close(srv);
     uv_close((uv_handle_t *)&srv->stop_async, NULL);
@@ -160,6 +269,18 @@ static void apply_defaults(cf_serve_config_t *c)
         c->stream_max_pending = 16u << 20;
     if (!c->token_cache_ms)
         c->token_cache_ms = 5000;
+    if (!c->db_check_ms)
+        c->db_check_ms = 1000;
+    if (!c->streams_max_total)
+        c->streams_max_total = (size_t)256 << 20;
+    if (!c->streams_per_token)
+        c->streams_per_token = 8;
+    if (!c->readers)
+        c->readers = 2;
+    if (c->readers > CF__READERS_MAX)
+        c->readers = CF__READERS_MAX;
+    if (!c->page_limit_max)
+        c->page_limit_max = 1000;
 }
 
 static int open_reader(cf_serve_t *srv, cf_error_t *err)
@@ -185,6 +306,26 @@ static int start_signals(cf_serve_t *srv, cf_error_t *err)
     return 0;
 }
 
+/* The test clock lets whoever can connect move the daemon's time (and fire every
+ * alert up to then): refused unless the daemon listens on loopback, and logged when
+ * on. Returns 0 or CF_EINVAL. */
+static int check_test_clock(cf_serve_t *srv, cf_error_t *err)
+{
+    struct sockaddr_in a;
+    if (!srv->cfg.test_clock)
+        return 0;
+    if (uv_ip4_addr(srv->cfg.host, 0, &a) != 0 || (ntohl(a.sin_addr.s_addr) >> 24) != 127)
+        return cf_error_set(err, CF_EINVAL, NULL, 0, 0,
+                            "--test-clock lets anyone who can connect move the daemon's clock: "
+                            "it is refused unless listening on loopback (127.0.0.1), not %s",
+                            srv->cfg.host);
+    cf__serve_log(srv,
+                  "the TEST CLOCK is on: POST /v1/test/clock moves the daemon's time "
+                  "(allowed because it listens on loopback %s only)",
+                  srv->cfg.host);
+    return 0;
+}
+
 /* Exported, documented in serve.h */
 int cf_serve_open(const cf_serve_config_t *cfg, cf_serve_t **out, cf_error_t *err)
 {
@@ -193,6 +334,10 @@ int cf_serve_open(const cf_serve_config_t *cfg, cf_serve_t **out, cf_error_t *er
         return CF_ENOMEM;
     srv->cfg = *cfg;
     apply_defaults(&srv->cfg);
+    if (check_test_clock(srv, err) != 0) {
+        free(srv);
+        return CF_EINVAL;
+    }
     signal(SIGPIPE, SIG_IGN);
     int rc = cf_store_daemon_lock(srv->cfg.db_path, &srv->lock_fd, err);
     if (rc != 0) {
@@ -213,7 +358,9 @@ int cf_serve_open(const cf_serve_config_t *cfg, cf_serve_t **out, cf_error_t *er
     srv->stop_async.data = srv;
     if ((rc = cf__writer_start(srv, srv->cfg.db_path, err)) != 0)
         goto fail_writer;
-    if ((rc = open_reader(srv, err)) != 0 || (rc = cf__http_init(srv, err)) != 0 ||
+    stall_watch(srv);
+    if ((rc = db_watch(srv, err)) != 0 || (rc = open_reader(srv, err)) != 0 ||
+        (rc = cf__readers_start(srv, err)) != 0 || (rc = cf__http_init(srv, err)) != 0 ||
         (rc = cf__sched_init(srv)) != 0 || (rc = cf__deliver_init(srv, err)) != 0 ||
         (rc = cf__anchor_init(srv, err)) != 0 || (rc = start_signals(srv, err)) != 0 ||
         (rc = cf__calendar_watch_init(srv, err)) != 0)

@@ -39,19 +39,31 @@ typedef struct cf_serve_config_s {
     const char *alert_log; /* JSON-lines file alerts are appended to, or NULL */
     const char *webhooks[CF_SERVE_MAX_WEBHOOKS]; /* URLs alerts are POSTed to */
     unsigned webhooks_count;
-    unsigned webhook_attempts; /* tries per alert and URL; 0: 8 */
-    unsigned webhook_retry_ms; /* first retry delay, doubled each time; 0: 1000 */
-    unsigned timeout_ms;       /* h2o request and I/O timeouts; 0: 10000 */
-    cf_time_t now;             /* the clock's start instant; 0: the system clock (to the ms) */
-    int test_clock;            /* 1: POST /v1/test/clock may move the clock forward */
-    int handle_signals;        /* 1: SIGINT and SIGTERM stop the daemon */
-    unsigned fire_chunk;       /* most alerts fired per commit (1..1024); 0: 64 */
-    size_t stream_max_pending; /* unsent bytes an event stream may hold before it is
-                                  ended with an "overflow" event; 0: 16 MiB */
+    unsigned webhook_attempts;  /* tries per alert and URL; 0: 8 */
+    unsigned webhook_retry_ms;  /* first retry delay, doubled each time; 0: 1000 */
+    unsigned timeout_ms;        /* h2o request and I/O timeouts; 0: 10000 */
+    cf_time_t now;              /* the clock's start instant; 0: the system clock (to the ms) */
+    int test_clock;             /* 1: POST /v1/test/clock may move the clock forward; only
+                                   with a loopback host (cf_serve_open refuses otherwise) */
+    int handle_signals;         /* 1: SIGINT and SIGTERM stop the daemon */
+    unsigned fire_chunk;        /* most alerts fired per commit (1..1024); 0: 64 */
+    size_t stream_max_pending;  /* unsent bytes an event stream may hold before it is
+                                   ended with an "overflow" event; 0: 16 MiB */
+    size_t streams_max_total;   /* bytes all event streams together may hold (unsent and
+                                   in flight); past it the stream behind the longest is
+                                   ended with an "overflow" event; 0: 256 MiB */
+    unsigned streams_per_token; /* event streams one token may have open (429 past it);
+                                   0: 8 */
+    unsigned token_cache_ms;    /* how long a bearer token found in the database is
+                                   trusted before it is read again; 0: 5000 */
+    unsigned readers;           /* threads reading for the GET endpoints, each with its own
+                                   read-only connection (1..64); 0: 2 */
+    unsigned page_limit_max;    /* the most rows a page of GET /v1/cases or /v1/alerts
+                                   may ask for (limit); 0: 1000 (the default page: 100) */
+    unsigned db_check_ms;       /* how often the database file's identity is checked (it
+                                   is also checked before every write); 0: 1000 */
     size_t doc_max;            /* largest document a request may carry (bytes); 0: the
                                   operation layer's default (64 MiB) */
-    unsigned token_cache_ms;   /* how long a bearer token found in the database is
-                                  trusted before it is read again; 0: 5000 */
     /* Signed checkpoints of the log (docs/audit.md), every checkpoint_interval_ms
      * when it and checkpoint_key (an Ed25519 private key, PEM) are set, written
      * to checkpoint_out (or only recorded in the database when NULL). */
@@ -60,6 +72,18 @@ typedef struct cf_serve_config_s {
     const char *checkpoint_out;
     unsigned calendar_poll_ms; /* how often the calendar version is read (a year loaded
                                   while running is picked up); 0: 5000; SIGHUP at once */
+    /* Where the daemon's log lines go (one line, no newline, on the loop thread or at
+     * open); NULL: standard error, "caseflow: LINE". */
+    void (*log)(void *ctx, const char *line);
+    void *log_ctx;
+    /* Tests: called on the loop at the start of every request with its path (a test
+     * stalls the loop with it). NULL: none. */
+    void (*loop_probe)(void *ctx, const char *path, size_t len);
+    void *loop_probe_ctx;
+    /* Tests: called on the thread that runs each read of the reader pool, before it
+     * reads. NULL: none. */
+    void (*read_probe)(void *ctx);
+    void *read_probe_ctx;
     /* Tests: fault injection on the writer's connection (cf_store_set_fault), installed
      * before the writer thread starts; called on the writer thread. NULL: none. */
     int (*store_fault)(void *ctx, const char *point);
@@ -78,6 +102,13 @@ void cf_serve_config_init(cf_serve_config_t *cfg);
  * into *buf (OUT, malloc'd; free it after the daemon is freed). Returns 0, or
  * CF_EIO / CF_EPARSE with err naming the file and line. */
 int cf_serve_config_load(cf_serve_config_t *cfg, const char *path, char **buf, cf_error_t *err);
+
+/* Parses text as the whole-number setting key (max_body, webhook_attempts,
+ * webhook_retry_ms, timeout_ms, fire_chunk, stream_max_pending, token_cache_ms,
+ * streams_max_total, streams_per_token, readers, page_limit_max, db_check_ms) within
+ * that key's range (docs/api.md). Returns 0 with OUT *out, CF_EINVAL (not a number,
+ * or out of range), or CF_ENOTFOUND (not a numeric key). */
+int cf_serve_config_number(const char *key, const char *text, unsigned long *out);
 
 /* Parses "HOST:PORT" into cfg->host (pointing into text) and cfg->port.
  * Returns 0 or CF_EINVAL. */

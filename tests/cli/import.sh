@@ -3,11 +3,11 @@
 # --json and --strict; the committed examples/catalogs/ are what the importer
 # writes today; `catalog load`, `matter list` and `matter show` on the result.
 # Usage: import.sh CASEFLOW_BINARY   (run from the source root; the seeds are in
-# ../shared/seeds)
+# tests/fixtures/seeds)
 set -u
 bin=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 root=$(pwd)
-seeds=$root/../shared/seeds
+seeds=$root/tests/fixtures/seeds
 fix=$root/tests/fixtures/import
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -69,7 +69,7 @@ cd "$root"
 
 # 4. damaged input: nothing is written, exit 2, the file and reason named
 for case in "truncated-row.txt:truncated file" "empty.txt:empty file" \
-    "binary.png:binary file: NUL byte" "noheader.txt:no recognizable header" \
+    "binary.png:binary file: NUL byte" "prose.txt:unrecognized layout" \
     "undecodable.txt:not UTF-8" "truncated-card.txt:truncated file"; do
     f=${case%%:*}
     why=${case#*:}
@@ -94,6 +94,21 @@ then ok; else fail "usage without --out"; fi
 if run 0 import "$fix/synonyms.txt" "$fix/synonyms.txt" --out "$tmp/twice.yaml" &&
     has out "renamed:" && grep -q '^- id: "330217001000-2"$' "$tmp/twice.yaml"
 then ok; else fail "ids unique across files"; fi
+
+# 7b. --explain, a partial import (exit 8, the rest written), --headers
+if run 8 import "$fix/partial.txt" --explain --out "$tmp/partial.yaml" &&
+    has out "partial.txt:6: line outside the table's columns" &&
+    has out "partial: 2 line(s) could not be read" &&
+    has out 'explain: '"$fix"'/partial.txt:3:   column 3 "执法类别" -> power' &&
+    has out "explain: $fix/partial.txt:8: matter partial-003" &&
+    has err "partial import: 2 line(s)" && [ "$(grep -c '^- id: ' "$tmp/partial.yaml")" -eq 3 ]
+then ok; else fail "--explain and a partial import"; fi
+if run 2 import "$fix/own-words.txt" --out "$tmp/own.yaml" && [ ! -e "$tmp/own.yaml" ] &&
+    run 2 import "$fix/own-words.txt" --headers "$fix/partial.txt" --out "$tmp/own.yaml" &&
+    has err "partial.txt:1" && has err "expected 'KIND: word, word'" &&
+    run 0 import "$fix/own-words.txt" --headers "$fix/headers-extra.txt" --out "$tmp/own.yaml" &&
+    has out "2 matters (table, UTF-8): 行政处罚 1, 行政检查 1"
+then ok; else fail "--headers adds a bureau's words"; fi
 
 # 8. catalog load, matter list, matter show
 export CASEFLOW_DB="$tmp/m.db"

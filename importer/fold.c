@@ -1,0 +1,145 @@
+/*
+ * fold.c -- characters as published, matched as one: traditional characters
+ * folded to simplified (OpenCC's t2s) for matching labels and power types, and
+ * the pinyin a mirror site writes after characters (監(jiān)) removed.
+ *
+ * Why fold only for matching: a catalog keeps the text the bureau published
+ * (a Hong Kong or Taiwan copy, or a county that prints traditional forms, keeps
+ * its 行政處罰 as written); only the words the importer compares (column labels,
+ * card labels, power types, section headings) are folded. A label is short, so
+ * folding stays cheap: strings longer than FOLD_MAX bytes are never folded
+ * (no label or power type is that long), and a string of ASCII or of
+ * characters OpenCC leaves alone comes back equal.
+ *
+ * Pinyin is removed from the whole text once, before anything reads it: a run
+ * of lower-case Latin letters with at least one tone mark, in ASCII or
+ * full-width parentheses, right after a Han character. It is noise of the copy,
+ * not of the list (no 权责清单 writes pinyin), so it is not kept.
+ *
+ * Rejected: a table of our own of traditional forms (OpenCC's is complete and
+ * maintained, and Debian ships it). Cost: OpenCC's dictionaries are loaded on
+ * the first fold (a few milliseconds); when the data package is missing, no
+ * folding is done and traditional labels stay unrecognized (the header words
+ * file can then list them).
+ */
+#include "importer-int.h"
+
+#include <opencc.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define FOLD_MAX 256
+
+static opencc_t cc = (opencc_t)-1;
+static int cc_tried;
+
+/* Exported, documented in importer-int.h */
+int cf__fold(const char *s, char *out, size_t size)
+{
+    size_t n = strlen(s);
+    int wide = 0;
+    for (size_t i = 0; i < n; i++)
+        wide |= (unsigned char)s[i] >= 0x80;
+    if (!wide || n > FOLD_MAX || size == 0)
+        return 0;
+    if (!cc_tried) {
+        cc_tried = 1;
+        cc = opencc_open(OPENCC_DEFAULT_CONFIG_TRAD_TO_SIMP);
+    }
+    if (cc == (opencc_t)-1)
+        return 0;
+    char *f = opencc_convert_utf8(cc, s, n);
+    if (!f)
+        return 0;
+    int changed = strcmp(f, s) != 0 && strlen(f) < size;
+    if (changed)
+        memcpy(out, f, strlen(f) + 1);
+    opencc_convert_utf8_free(f);
+    return changed;
+}
+
+static int tone_mark(unsigned cp)
+{
+    static const unsigned marks[] = {0x101, 0xE1,  0x1CE, 0xE0,  0x113, 0xE9,  0x11B, 0xE8,
+                                     0x12B, 0xED,  0x1D0, 0xEC,  0x14D, 0xF3,  0x1D2, 0xF2,
+                                     0x16B, 0xFA,  0x1D4, 0xF9,  0x1D6, 0x1D8, 0x1DA, 0x1DC,
+                                     0xFC,  0x144, 0x148, 0x1F9, 0x1E3F};
+    for (size_t i = 0; i < sizeof(marks) / sizeof(marks[0]); i++)
+        if (cp == marks[i])
+            return 1;
+    return 0;
+}
+
+/* The length of a pinyin note at p ("(jiān)", "（yī）"), 0 if none. */
+static size_t pinyin_at(const char *p)
+{
+    int full = cf__starts(p, "（");
+    if (*p != '(' && !full)
+        return 0;
+    const char *q = p + (full ? 3 : 1);
+    int marks = 0, letters = 0;
+    while (*q) {
+        unsigned cp;
+        int n = cf__u8_next(q, &cp);
+        if (cp >= 'a' && cp <= 'z')
+            letters++;
+        else if (tone_mark(cp))
+            marks++, letters++;
+        else
+            break;
+        q += n;
+    }
+    if (!marks || letters > 7)
+        return 0;
+    if (*q == ')')
+        return (size_t)(q + 1 - p);
+    if (cf__starts(q, "）"))
+        return (size_t)(q + 3 - p);
+    return 0;
+}
+
+/* Exported, documented in importer-int.h */
+size_t cf__strip_pinyin(char *text)
+{
+    size_t removed = 0;
+    char *w = text;
+    unsigned prev = 0;
+    for (const char *r = text; *r;) {
+        size_t k = cf__is_han(prev) ? pinyin_at(r) : 0;
+        if (k) {
+            r += k;
+            removed++;
+            continue;
+        }
+        int n = cf__u8_next(r, &prev);
+        if (w != r) /* nothing moves until a note was removed */
+            memmove(w, r, (size_t)n);
+        w += n;
+        r += n;
+    }
+    *w = '\0';
+    return removed;
+}
+
+/* Exported, documented in importer-int.h */
+char *cf__opencc(const char *config, const char *s)
+{
+    /* one converter kept for the last configuration: opening one loads its
+     * dictionaries, which costs far more than a conversion */
+    static opencc_t o = (opencc_t)-1;
+    static char name[64];
+    if (o == (opencc_t)-1 || strcmp(name, config) != 0) {
+        if (o != (opencc_t)-1)
+            opencc_close(o);
+        snprintf(name, sizeof(name), "%s", config);
+        o = opencc_open(config);
+    }
+    if (o == (opencc_t)-1)
+        return NULL;
+    char *f = opencc_convert_utf8(o, s, strlen(s));
+    char *copy = f ? strdup(f) : NULL;
+    if (f)
+        opencc_convert_utf8_free(f);
+    return copy;
+}
