@@ -45,4 +45,6 @@ caseflow case act 1 close --actor 李四 --role head --at 2025-10-16T10:00:00+08
 caseflow case act 1 archive --actor 张三 --role handler --at 2025-10-17T10:00:00+08:00 \
   --doc 卷宗=$D/卷宗.txt
 caseflow case list
+# The decision as a PDF, rendered from the case (docs/documents.md); the same bytes every time:
+caseflow doc render 1 行政处罚决定书 | sha256sum
 # --- example:end

@@ -4,7 +4,8 @@
 set -e
 PKGS="build-essential cmake pkg-config libuv1-dev libsqlite3-dev libcyaml-dev libyaml-dev
 libjansson-dev libssl-dev libh2o-dev libcurl4-openssl-dev sqlite3 curl jq
-libsystemd-dev systemd dpkg-dev python3"
+libsystemd-dev systemd dpkg-dev python3
+libcairo2-dev libpango1.0-dev fonts-noto-cjk poppler-utils"
 # the contract checks: promtool for /metrics (tests/cli/metrics.sh; Debian ships it in
 # prometheus, about 100 MB installed, taken without its recommends), node and npm for the
 # OpenAPI validators below (the machine's own Node.js when it has one, else Debian's)

@@ -249,6 +249,15 @@
     X(anchor_migration_numbers_events)                                                             \
     X(cache_row_state_forged)                                                                      \
     X(cache_snapshot_forged)                                                                       \
+    /* wenshu-*: 文书 filled from a case (tests/test-wenshu.c) */                                  \
+    X(wenshu_capitals)                                                                             \
+    X(wenshu_figures_fen)                                                                          \
+    X(wenshu_date)                                                                                 \
+    X(wenshu_load_errors)                                                                          \
+    X(wenshu_shipped_check)                                                                        \
+    X(wenshu_fill)                                                                                 \
+    X(wenshu_fill_missing)                                                                         \
+    X(wenshu_fill_text_facts)                                                                      \
     /* ops-*: the operation layer through both front ends (tests/test-ops.c) */                 \
     X(ops_cli_rewrites_alerts)                                                                     \
     X(ops_parity)                                                                                  \

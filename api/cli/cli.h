@@ -110,6 +110,8 @@ int cf__read_file(const char *path, char **buf, size_t *len, cf_error_t *err);
     X("case list", case_list, "list cases, by state, workflow, due date")                          \
     X("case export", case_export, "write a case, its events and its workflow as a bundle")         \
     X("bundle verify", bundle_verify, "check a signed case bundle's signature (no database)")      \
+    X("doc list", doc_list, "the 文书 a case's state needs, which have templates, which exist")  \
+    X("doc render", doc_render, "render a 文书 from the case as PDF (--out FILE)")                \
     X("audit verify", audit_verify, "recompute every case's hash chain and report breaks")         \
     X("audit replay", audit_replay,                                                                \
       "replay cases against their pinned workflow; report deviations")                             \
@@ -159,6 +161,7 @@ enum { CF_OPT_REQ = 1, CF_OPT_MANY = 2 };
     X("init", "--number-pattern", "P", 0, "案号 pattern: {abbr}医保案〔{year}〕{seq}号")          \
     X("workflow load", "FILE", NULL, CF_OPT_REQ | CF_OPT_MANY, "a workflow or overlay YAML file")  \
     X("workflow check", "FILE", NULL, CF_OPT_REQ | CF_OPT_MANY, "a workflow or overlay YAML file") \
+    X("workflow check", "--templates", "DIRS", 0, "文书 templates to check (docs/documents.md)")  \
     X("workflow show", "ID", NULL, CF_OPT_REQ, "the workflow's id")                                \
     X("workflow show", "--version", "N", 0, "that stored version (default: the latest)")           \
     X("workflow show", "--overlay", "FILE", 0, "lay this overlay file over it first")              \
@@ -186,6 +189,7 @@ enum { CF_OPT_REQ = 1, CF_OPT_MANY = 2 };
     X("case act", "--actor", "NAME", 0, "who acts ($CASEFLOW_ACTOR, else $USER)")                  \
     X("case act", "--fact", "NAME=VALUE", CF_OPT_MANY, "a fact the action records")                \
     X("case act", "--doc", "NAME=FILE", CF_OPT_MANY, "a document; its SHA-256 goes on the chain")  \
+    X("case act", "--render", "NAME", CF_OPT_MANY, "a 文书 rendered from the case and attached")  \
     X("case act", "--at", "TIME", 0, "when it took place (not in the future; default now)")        \
     X("case extend", "CASE", NULL, CF_OPT_REQ, "the case number")                                  \
     X("case extend", "--clock", "ID", CF_OPT_REQ, "the clock to extend")                           \
@@ -214,6 +218,14 @@ enum { CF_OPT_REQ = 1, CF_OPT_MANY = 2 };
     X("case list", "--overdue", NULL, 0, "only cases past a deadline")                             \
     X("case list", "--limit", "N", 0, "at most N cases (1 to 1000; default all)")                  \
     X("case list", "--cursor", "ID", 0, "the page after this case id (the last one shown)")        \
+    X("doc list", "CASE", NULL, CF_OPT_REQ, "the case number")                                    \
+    X("doc list", "--templates", "DIRS", 0, "template folders, first wins (docs/documents.md)")   \
+    X("doc render", "CASE", NULL, CF_OPT_REQ, "the case number")                                  \
+    X("doc render", "NAME", NULL, CF_OPT_REQ, "the document, as the workflow names it")           \
+    X("doc render", "--out", "FILE", 0, "write the PDF here (default: standard output)")          \
+    X("doc render", "--at", "TIME", 0, "the document's date (default: when it was attached)")     \
+    X("doc render", "--fact", "NAME=VALUE", CF_OPT_MANY, "a fact over the case's, for a preview") \
+    X("doc render", "--templates", "DIRS", 0, "template folders, first wins (docs/documents.md)") \
     X("case export", "CASE", NULL, CF_OPT_REQ, "the case number")                                  \
     X("case export", "--sign", "FILE", 0, "sign with this Ed25519 key ($CASEFLOW_EXPORT_KEY)")     \
     X("bundle verify", "BUNDLE", NULL, CF_OPT_REQ, "the signed bundle (case export --sign)")       \

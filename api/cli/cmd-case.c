@@ -95,8 +95,7 @@ static void print_events(cf_cli_t *cli, const json_t *events)
 {
     size_t i;
     json_t *ev;
-    json_array_foreach(events, i, ev)
-    {
+    json_array_foreach(events, i, ev) {
         const char *type = json_string_value(json_object_get(ev, "type"));
         const char *clock = json_string_value(json_object_get(ev, "clock"));
         const char *deadline = json_string_value(json_object_get(ev, "deadline"));
@@ -236,12 +235,56 @@ static int docs_of(int argc, char **argv, cf_ops_doc_t **docs, size_t *n, char *
     return rc;
 }
 
+/* --render NAME...: each 文书 rendered from the case as read (cmd-doc.c), with
+ * the action's facts over it and dated at its time, appended to *docs (grown)
+ * as bytes to store, file "NAME.pdf"; in->by.if_match becomes the version read,
+ * so a case changed since is a conflict rather than a stale document. OUT
+ * *bufs: 32 pointers, the PDFs and file names the appended entries point into
+ * (free each, then it). */
+static int renders_of(cf_ops_t *ops, cf_ops_act_t *in, int argc, char **argv, const json_t *facts,
+                      cf_ops_doc_t **docs, size_t *n, void ***bufs, cf_error_t *err)
+{
+    const char *names[16];
+    int count = cf__opt_values(argc, argv, "--render", names, 16);
+    if (count == 0)
+        return 0;
+    cf_case_t c;
+    const cf_workflow_t *wf;
+    cf_ops_doc_t *grown = realloc(*docs, (*n + (size_t)count) * sizeof(*grown));
+    void **keep = calloc(2 * 16, sizeof(*keep)); /* act_case frees every entry */
+    int rc = grown && keep ? 0 : CF_ENOMEM;
+    if (grown)
+        *docs = grown;
+    *bufs = keep;
+    if (rc == 0 && (rc = cf_ops_case(ops, &in->by, in->case_id, &c, &wf, err)) == 0) {
+        in->by.if_match = c.version;
+        for (int i = 0; rc == 0 && i < count; i++) {
+            unsigned char *pdf = NULL;
+            size_t len = 0;
+            char *file = malloc(strlen(names[i]) + 5);
+            rc = file ? cf__doc_render(ops->store, NULL, wf, &c, names[i], facts,
+                                       in->by.at ? in->by.at : in->by.now, &pdf, &len, err)
+                      : CF_ENOMEM;
+            keep[2 * i] = pdf;
+            keep[2 * i + 1] = file;
+            if (rc == 0) {
+                sprintf(file, "%s.pdf", names[i]);
+                (*docs)[(*n)++] =
+                    (cf_ops_doc_t){.name = names[i], .file = file, .data = pdf, .len = len};
+            }
+        }
+        cf_case_dispose(&c);
+    }
+    return rc;
+}
+
 static int act_case(cf_cli_t *cli, cf_ops_t *ops, int argc, char **argv, cf_ops_out_t *out,
                     const char **verb)
 {
     json_t *facts = NULL;
     cf_ops_doc_t *docs = NULL;
     char **names = NULL;
+    void **bufs = NULL;
     size_t n = 0;
     cf_ops_act_t in = {.action = cf__opt_positional(argc, argv, 1, NULL)};
     int rc = case_id_of(cf__opt_positional(argc, argv, 0, NULL), &in.case_id, &out->err);
@@ -249,16 +292,23 @@ static int act_case(cf_cli_t *cli, cf_ops_t *ops, int argc, char **argv, cf_ops_
         rc = by_of(cli, argc, argv, &in.by, &out->err);
     if (rc == 0)
         rc = facts_of(argc, argv, &facts, &out->err);
+    size_t given = 0;
     if (rc == 0)
         rc = docs_of(argc, argv, &docs, &n, &names, &out->err);
+    given = n;
+    if (rc == 0)
+        rc = renders_of(ops, &in, argc, argv, facts, &docs, &n, &bufs, &out->err);
     in.facts = facts;
     in.docs = docs;
     in.docs_count = n;
     if (rc == 0)
         rc = cf_ops_act(ops, &in, out);
     *verb = in.action;
-    for (size_t i = 0; names && i < n; i++)
+    for (size_t i = 0; names && i < given; i++)
         free(names[i]);
+    for (size_t i = 0; bufs && i < 2 * 16; i++)
+        free(bufs[i]);
+    free(bufs);
     free(names);
     free(docs);
     json_decref(facts);
@@ -270,7 +320,8 @@ int cf__cmd_case_act(cf_cli_t *cli, int argc, char **argv)
 {
     if (!cf__opt_positional(argc, argv, 1, NULL) || !cf__opt_value(argc, argv, "--role"))
         return cf__cli_usage(cli, "case act CASE ACTION --role ROLE [--actor NAME] "
-                                  "[--fact K=V]... [--doc NAME=FILE]... [--at TIME]");
+                                  "[--fact K=V]... [--doc NAME=FILE]... [--render NAME]... "
+                                  "[--at TIME]");
     return run_change(cli, argc, argv, act_case);
 }
 

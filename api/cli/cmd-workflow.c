@@ -11,6 +11,8 @@
 #include "overlay.h"
 #include "session.h"
 
+#include "render.h"
+
 #include <libgen.h>
 #include <sys/stat.h>
 #include <stdlib.h>
@@ -121,7 +123,8 @@ static json_t *problems_json(const cf_errlist_t *problems, size_t from)
 int cf__cmd_workflow_check(cf_cli_t *cli, int argc, char **argv)
 {
     if (!cf__opt_positional(argc, argv, 0, NULL))
-        return cf__cli_usage(cli, "workflow check FILE...");
+        return cf__cli_usage(cli, "workflow check FILE... [--templates DIRS]");
+    const char *templates_path = cf_render_path(cf__opt_value(argc, argv, "--templates"));
     cf_errlist_t problems = {0};
     json_t *files = json_array();
     int bad = 0;
@@ -130,14 +133,20 @@ int cf__cmd_workflow_check(cf_cli_t *cli, int argc, char **argv)
         size_t before = problems.items_count;
         cf_workflow_t *wf = NULL;
         int rc = parse_file(path, &wf, &problems);
+        int templates = 0;
+        if (rc == 0) { /* 文书 templates for its documents, against its facts */
+            templates = cf__doc_check(wf, templates_path, &problems);
+            rc = problems.items_count > before ? CF_EINVALID : 0;
+        }
         bad |= rc != 0;
         json_array_append_new(files, json_pack("{s:s, s:b, s:s?, s:o}", "file", path, "ok", rc == 0,
                                                "hash", wf ? wf->hash : NULL, "problems",
                                                problems_json(&problems, before)));
         if (!cli->json && rc == 0)
-            fprintf(cli->out, "%s: ok (%s version %u, %u states, %u transitions, %u clocks)\n",
+            fprintf(cli->out,
+                    "%s: ok (%s version %u, %u states, %u transitions, %u clocks, %d templates)\n",
                     path, wf->doc->id, wf->doc->version, wf->doc->states_count,
-                    wf->doc->transitions_count, wf->doc->clocks_count);
+                    wf->doc->transitions_count, wf->doc->clocks_count, templates);
         if (!cli->json)
             print_problems(cli, &problems, before);
         cf_workflow_free(wf);

@@ -51,4 +51,20 @@ void cf__print_json(cf_cli_t *cli, const json_t *value);
  * file), CF_EPARSE (not an Ed25519 private key), CF_ENOMEM; err says. */
 int cf__bundle_seal(json_t *bundle, const char *key_path, cf_time_t now, cf_error_t *err);
 
+/* Renders document name of case c (workflow wf) as PDF: the case's events
+ * read from store, the template and bureau found on path (NULL:
+ * $CASEFLOW_TEMPLATES, else workflows/templates), filled with extra facts (may
+ * be NULL; text as --fact gives it is taken as the fact's value) over the
+ * case's, dated date (0: the document's own date, render.h
+ * cf_render_doc_date). OUT *pdf (free()), *len. (cmd-doc.c) */
+int cf__doc_render(cf_store_t *store, const char *path, const cf_workflow_t *wf,
+                   const cf_case_t *c, const char *name, const json_t *extra, cf_time_t date,
+                   unsigned char **pdf, size_t *len, cf_error_t *err);
+
+/* Checks the templates found on path (NULL: the default, as above) for the
+ * documents wf's actions name against wf's facts (wenshu.h cf_wenshu_check),
+ * adding what is wrong to problems. Returns how many templates it checked.
+ * (cmd-doc.c) */
+int cf__doc_check(const cf_workflow_t *wf, const char *path, cf_errlist_t *problems);
+
 #endif

@@ -113,6 +113,19 @@ void cf__http_text(h2o_req_t *req, cf_serve_t *srv, int status, const char *text
 }
 
 /* Exported, documented in serve-int.h */
+void cf__http_bytes(h2o_req_t *req, cf_serve_t *srv, int status, const char *content_type,
+                    const void *data, size_t len)
+{
+    count(srv, status);
+    req->res.status = status;
+    req->res.reason = reason_of(status);
+    h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CONTENT_TYPE, NULL, content_type,
+                   strlen(content_type));
+    req->res.content_length = len;
+    h2o_send_inline(req, data, len);
+}
+
+/* Exported, documented in serve-int.h */
 void cf__http_error(h2o_req_t *req, cf_serve_t *srv, int status, const char *name, const char *text)
 {
     cf__http_json(req, srv, status, json_pack("{s:s, s:s}", "error", name, "text", text));
@@ -380,6 +393,7 @@ typedef enum route_e {
     R_EVENTS,
     R_ACTIONS,
     R_EXTENSIONS,
+    R_DOCUMENT,
     R_EXCLUSIONS,
     R_BADID, /* /v1/cases/{digits} past INT64_MAX */
 } route_t;
@@ -420,6 +434,9 @@ static route_t route_of(h2o_iovec_t path, int64_t *id)
         return R_ACTIONS;
     if (h2o_memis(rest.base, rest.len, H2O_STRLIT("/extensions")))
         return R_EXTENSIONS;
+    if (rest.len > 15 && memcmp(rest.base, "/documents/", 11) == 0 &&
+        memcmp(rest.base + rest.len - 4, ".pdf", 4) == 0)
+        return R_DOCUMENT;
     if (h2o_memis(rest.base, rest.len, H2O_STRLIT("/exclusions")))
         return R_EXCLUSIONS;
     return R_NONE;
@@ -496,6 +513,8 @@ static int dispatch(cf_serve_t *srv, h2o_req_t *req, route_t r, int64_t id, int 
         return cf__http_get_case(srv, req, &who, id);
     case R_EVENTS:
         return cf__http_get_events(srv, req, &who, id);
+    case R_DOCUMENT:
+        return cf__http_get_document(srv, req, &who, id);
     case R_ACTIONS:
         return cf__http_post(srv, req, &who, CF__JOB_ACT, id);
     case R_EXTENSIONS:

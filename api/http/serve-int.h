@@ -415,6 +415,9 @@ void cf__http_shutdown(cf_serve_t *srv); /* stop reading on every connection */
 void cf__http_after_poll(cf_serve_t *srv);
 /* Sends a JSON answer (consumes body). */
 void cf__http_json(h2o_req_t *req, cf_serve_t *srv, int status, json_t *body);
+/* Answers status with len bytes of data (copied) as content_type. */
+void cf__http_bytes(h2o_req_t *req, cf_serve_t *srv, int status, const char *content_type,
+                    const void *data, size_t len);
 /* Sends len bytes of JSON text as the answer (h2o copies them; the caller keeps
  * text). NULL text answers 500 ENOMEM: the text could not be made. */
 void cf__http_text(h2o_req_t *req, cf_serve_t *srv, int status, const char *text, size_t len);
@@ -440,6 +443,8 @@ int cf__http_query_int(cf_serve_t *srv, h2o_req_t *req, const char *name, int64_
 /* http-read.c: the GET endpoints; each returns 0 once it answered. */
 int cf__http_get_case(cf_serve_t *srv, h2o_req_t *req, const cf_principal_t *who, int64_t id);
 int cf__http_get_events(cf_serve_t *srv, h2o_req_t *req, const cf_principal_t *who, int64_t id);
+/* GET /v1/cases/{id}/documents/{name}.pdf: the 文书 rendered (http-doc.c). */
+int cf__http_get_document(cf_serve_t *srv, h2o_req_t *req, const cf_principal_t *who, int64_t id);
 int cf__http_list_cases(cf_serve_t *srv, h2o_req_t *req, const cf_principal_t *who);
 int cf__http_workflows(cf_serve_t *srv, h2o_req_t *req);
 int cf__http_alerts(cf_serve_t *srv, h2o_req_t *req, const cf_principal_t *who);

@@ -1,0 +1,99 @@
+/*
+ * http-doc.c -- GET /v1/cases/{id}/documents/{name}.pdf: a 文书 rendered from
+ * the case (render/render.h), the same bytes `caseflow doc render` writes.
+ *
+ * Rendered on the loop thread from the reader connection, as the other reads
+ * are: a document takes tens of milliseconds (fonts are loaded once per
+ * thread by fontconfig, then cached). The alternative, the libuv thread pool,
+ * would keep the loop free during that time; it is the next step if documents
+ * are fetched often enough for it to matter. The template path is
+ * $CASEFLOW_TEMPLATES, else workflows/templates under the daemon's working
+ * directory.
+ */
+#include "serve-int.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "render.h"
+
+static int hexval(char c)
+{
+    return c >= '0' && c <= '9'   ? c - '0'
+           : c >= 'a' && c <= 'f' ? c - 'a' + 10
+           : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                  : -1;
+}
+
+/* The document's name from the path ".../documents/NAME.pdf", percent-decoded,
+ * into out (size bytes). -1 if it is empty, too long or holds a '/'. */
+static int name_of(h2o_iovec_t path, char *out, size_t size)
+{
+    static const char mark[] = "/documents/";
+    const char *p = NULL;
+    for (size_t i = 0; i + sizeof(mark) - 1 <= path.len; i++)
+        if (memcmp(path.base + i, mark, sizeof(mark) - 1) == 0)
+            p = path.base + i + sizeof(mark) - 1;
+    if (!p)
+        return -1;
+    size_t n = (size_t)(path.base + path.len - p) - 4, k = 0; /* without ".pdf" */
+    for (size_t i = 0; i < n && k + 1 < size; i++) {
+        if (p[i] == '%' && i + 2 < n && hexval(p[i + 1]) >= 0 && hexval(p[i + 2]) >= 0) {
+            out[k++] = (char)(hexval(p[i + 1]) * 16 + hexval(p[i + 2]));
+            i += 2;
+        } else
+            out[k++] = p[i];
+    }
+    out[k] = '\0';
+    return k == 0 || k + 1 >= size || memchr(out, '/', k) ? -1 : 0;
+}
+
+/* Renders document name of case c into OUT pdf, len. */
+static int render(cf_serve_t *srv, const cf_case_t *c, const char *name, unsigned char **pdf,
+                  size_t *len, cf_error_t *err)
+{
+    const cf_workflow_t *wf;
+    json_t *events = NULL;
+    int rc = cf_wfcache_get(&srv->wfs, srv->reader, c->workflow_hash, &wf, err);
+    if (rc == 0)
+        rc = cf_store_case_events(srv->reader, c->id, &events, err);
+    if (rc == 0) {
+        cf_wenshu_input_t in = {
+            .wf = wf, .c = c, .events = events, .date = cf_render_doc_date(c, events, name)};
+        rc = cf_render_case_doc(cf_render_path(NULL), name, &in, pdf, len, err);
+    }
+    json_decref(events);
+    return rc;
+}
+
+/* Exported, documented in serve-int.h */
+int cf__http_get_document(cf_serve_t *srv, h2o_req_t *req, const cf_principal_t *who, int64_t id)
+{
+    char agency[128], name[256];
+    cf_error_t err;
+    cf_case_t c;
+    if (cf_store_case_agency(srv->reader, id, agency, sizeof(agency), NULL) != 0 ||
+        strcmp(agency, who->agency) != 0) {
+        snprintf(name, sizeof(name), "no case %lld", (long long)id);
+        cf__http_error(req, srv, 404, "ENOTFOUND", name);
+        return 0;
+    }
+    if (name_of(req->path_normalized, name, sizeof(name)) != 0) {
+        cf__http_error(req, srv, 404, "ENOTFOUND", "no such document name");
+        return 0;
+    }
+    cf_error_clear(&err);
+    int rc = cf_store_case_get(srv->reader, id, &c, &err);
+    unsigned char *pdf = NULL;
+    size_t len = 0;
+    if (rc == 0) {
+        rc = render(srv, &c, name, &pdf, &len, &err);
+        cf_case_dispose(&c);
+    }
+    if (rc != 0)
+        cf__http_error(req, srv, cf__http_status(rc), cf_errname(rc), err.text);
+    else
+        cf__http_bytes(req, srv, 200, "application/pdf", pdf, len);
+    free(pdf);
+    return 0;
+}
