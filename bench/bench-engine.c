@@ -62,7 +62,8 @@ static void mem_case(const cf_bench_env_t *env, int64_t id, cf_time_t t0)
     for (int step = 0; step <= CF_BENCH_STEPS; step++) {
         if (step > 0)
             events = cf_bench_act_events(env, &c, step, t0 + 60 * step);
-        json_array_foreach(events, i, ev) must(cf_case_append(&c, ev, &err), "mem append", &err);
+        json_array_foreach(events, i, ev)
+            must(cf_case_append(&c, ev, &err), "mem append", &err);
         json_decref(events);
     }
     if (!c.closed_at)

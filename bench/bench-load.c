@@ -112,8 +112,7 @@ static void write_events(cf_bench_rows_t *w, const json_t *events)
 {
     size_t i;
     json_t *ev;
-    json_array_foreach(events, i, ev)
-    {
+    json_array_foreach(events, i, ev) {
         char *body = json_dumps(ev, JSON_COMPACT | JSON_SORT_KEYS);
         sqlite3_bind_int64(w->ev, 1, json_integer_value(json_object_get(ev, "case")));
         sqlite3_bind_int64(w->ev, 2, json_integer_value(json_object_get(ev, "seq")));
@@ -211,8 +210,9 @@ void cf_bench_seal(cf_case_t *c, json_t *events)
     size_t i;
     json_t *ev;
     cf_error_t err;
-    json_array_foreach(events, i, ev) if (cf_case_append(c, ev, &err) != 0)
-        cf_bench_die("seal", "case %lld: %s", (long long)c->id, err.text);
+    json_array_foreach(events, i, ev)
+        if (cf_case_append(c, ev, &err) != 0)
+            cf_bench_die("seal", "case %lld: %s", (long long)c->id, err.text);
 }
 
 /* ---- the command ----------------------------------------------------------------------------- */

@@ -195,8 +195,7 @@ int cf_anchor_index_digest(const json_t *index, char out[65])
     int ok = ctx && EVP_DigestInit_ex(ctx, EVP_sha256(), NULL), bad = 0;
     size_t i;
     json_t *e;
-    json_array_foreach((json_t *)index, i, e)
-    {
+    json_array_foreach((json_t *)index, i, e) {
         const char *leaves = json_string_value(json_object_get(e, "leaves"));
         json_t *id = json_object_get(e, "case");
         if (!leaves || !json_is_integer(id)) {
@@ -514,8 +513,7 @@ static int check_index(const json_t *index, const cf_anchor_event_t *ev, size_t 
     size_t j = 0, i;
     json_t *e;
     int rc = 0;
-    json_array_foreach((json_t *)index, i, e)
-    {
+    json_array_foreach((json_t *)index, i, e) {
         int64_t id = json_integer_value(json_object_get(e, "case"));
         while (j < n && p[j]->case_id < id)
             j++;

@@ -116,8 +116,7 @@ int cf_audit_verify(const json_t *events, cf_chain_algo_t algo, const char *head
     int64_t expect = 1;
     size_t i;
     json_t *ev;
-    json_array_foreach((json_t *)events, i, ev)
-    {
+    json_array_foreach((json_t *)events, i, ev) {
         int64_t seq = json_integer_value(json_object_get(ev, "seq"));
         const char *stored = str_of(ev, "hash"), *stored_prev = str_of(ev, "prev");
         const char *unreadable = str_of(ev, "unreadable");
@@ -173,16 +172,13 @@ static int attach_accountability(cf_deviation_t *d, const json_t *matter, const 
     const char *const *words = strcmp(d->kind, "deadline") == 0 ? deadline_words : procedure_words;
     size_t i;
     json_t *s;
-    json_array_foreach(
-        (json_t *)list, i,
-        s) if (own && *own &&
-               strstr(json_string_value(s), own)) return cf_deviation_set(&d->accountability,
-                                                                          json_string_value(s));
+    json_array_foreach((json_t *)list, i, s)
+        if (own && *own && strstr(json_string_value(s), own))
+            return cf_deviation_set(&d->accountability, json_string_value(s));
     for (const char *const *w = words; *w; w++)
-        json_array_foreach(
-            (json_t *)list, i,
-            s) if (strstr(json_string_value(s), *w)) return cf_deviation_set(&d->accountability,
-                                                                             json_string_value(s));
+        json_array_foreach((json_t *)list, i, s)
+            if (strstr(json_string_value(s), *w))
+                return cf_deviation_set(&d->accountability, json_string_value(s));
     return cf_deviation_set(&d->accountability, own);
 }
 
@@ -537,8 +533,9 @@ static void replay_recomputed(replay_t *r, const json_t *ev, int64_t seq)
     size_t i;
     int rc =
         cf_engine_recompute(r->wf, calendar_through(r, req.year), &r->c, &req, &produced, &why);
-    json_array_foreach(produced, i, e) if (clock && !strcmp(str_of(e, "clock"), clock)) expected =
-        str_of(e, "deadline");
+    json_array_foreach(produced, i, e)
+        if (clock && !strcmp(str_of(e, "clock"), clock))
+            expected = str_of(e, "deadline");
     char text[CF_ERROR_TEXT_MAX], sha[65];
     cf_calendar_year_sha256(r->full, req.year, sha);
     if (rc == CF_ENOMEM) {
@@ -676,8 +673,7 @@ int cf_audit_replay(const cf_workflow_t *wf, const cf_calendar_t *cal, const jso
         return CF_ENOMEM;
     size_t i;
     json_t *ev;
-    json_array_foreach((json_t *)events, i, ev)
-    {
+    json_array_foreach((json_t *)events, i, ev) {
         int64_t seq = json_integer_value(json_object_get(ev, "seq"));
         cf_error_t err;
         if (str_of(ev, "unreadable")) {
@@ -791,12 +787,13 @@ static int compare_cache(const json_t *folded, const json_t *row, cf_audit_t *ou
     const char *key;
     json_t *v;
     if (json_is_object(snap))
-        json_object_foreach((json_t *)folded, key,
-                            v) if (rc == 0 && !json_equal(v, json_object_get(snap, key))) rc =
-            cache_differs(out, "snapshot", key, json_object_get(snap, key), v);
+        json_object_foreach((json_t *)folded, key, v)
+            if (rc == 0 && !json_equal(v, json_object_get(snap, key)))
+                rc = cache_differs(out, "snapshot", key, json_object_get(snap, key), v);
     if (json_is_object(snap))
-        json_object_foreach((json_t *)snap, key, v) if (rc == 0 && !json_object_get(folded, key))
-            rc = cache_differs(out, "snapshot", key, v, NULL);
+        json_object_foreach((json_t *)snap, key, v)
+            if (rc == 0 && !json_object_get(folded, key))
+                rc = cache_differs(out, "snapshot", key, v, NULL);
     return rc;
 }
 
@@ -809,8 +806,7 @@ int cf_audit_cache(const json_t *events, const json_t *row, cf_audit_t *out)
     size_t i;
     json_t *ev;
     int folded = 1;
-    json_array_foreach((json_t *)events, i, ev)
-    {
+    json_array_foreach((json_t *)events, i, ev) {
         cf_error_t err;
         if (str_of(ev, "unreadable") || cf_case_apply(&c, ev, &err) != 0) {
             folded = 0; /* the record itself is broken: reported by verify and replay */

@@ -215,7 +215,7 @@ int cf_case_snapshot_buf(const cf_case_t *c, char **buf, size_t *cap)
 
 static const char *const case_times[] = {"opened_at", "updated_at", "closed_at"};
 static const char *const clock_times[] = {"started_at", "deadline", "paused_at", "stopped_at",
-                                           "counted_from"};
+                                          "counted_from"};
 
 /* The time at key: integer seconds, ISO 8601 text or null (0). -1 when missing
  * or anything else. */
@@ -365,8 +365,7 @@ int cf_case_json_times_iso(json_t *snapshot)
     int rc = times_iso(snapshot, case_times, sizeof(case_times) / sizeof(case_times[0]));
     size_t i;
     json_t *k;
-    json_array_foreach(json_object_get(snapshot, "clocks"), i, k)
-    {
+    json_array_foreach(json_object_get(snapshot, "clocks"), i, k) {
         if (rc == 0)
             rc = times_iso(k, clock_times, sizeof(clock_times) / sizeof(clock_times[0]));
     }

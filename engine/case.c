@@ -170,8 +170,7 @@ int cf_events_name_clock(const json_t *events, const char *type_prefix, const ch
 {
     size_t i, n = strlen(type_prefix);
     json_t *ev;
-    json_array_foreach((json_t *)events, i, ev)
-    {
+    json_array_foreach((json_t *)events, i, ev) {
         const char *type = json_string_value(json_object_get(ev, "type"));
         const char *id = json_string_value(json_object_get(ev, "clock"));
         if (type && id && strncmp(type, type_prefix, n) == 0 && strcmp(id, clock) == 0)
@@ -262,8 +261,7 @@ static int merge_facts(cf_case_t *c, const json_t *ev)
 {
     const char *key;
     json_t *value;
-    json_object_foreach(json_object_get(ev, "facts"), key, value)
-    {
+    json_object_foreach(json_object_get(ev, "facts"), key, value) {
         /* A new array, never an append to the old one: copies of the case share
          * it (cf_case_copy). */
         json_t *old = json_object_get(c->history, key);

@@ -47,8 +47,7 @@ static cf_period_t clock_period(const cf_wf_clock_t *def, const json_t *matter)
     json_t *lim;
     if (!def->from_matter || !matter)
         return p;
-    json_array_foreach(json_object_get(matter, "time_limits"), i, lim)
-    {
+    json_array_foreach(json_object_get(matter, "time_limits"), i, lim) {
         cf_unit_t unit;
         const char *u = json_string_value(json_object_get(lim, "unit"));
         const char *from = json_string_value(json_object_get(lim, "from"));
@@ -221,10 +220,9 @@ static int do_start(const cf_case_t *c, const cf_wf_clock_t *def, const cf_calen
     char text[64];
     cf_period_format(part.period, text, sizeof(text));
     json_t *ev = clock_event(c, events, "clock.started", def, at, actor, role);
-    if (ev &&
-        (json_object_set_new(ev, "period", json_string(text)) ||
-         (def->party && json_object_set_new(ev, "party", json_true())) ||
-         (def->from_end_of && set_time(ev, "from", from)) || set_count(ev, &n))) {
+    if (ev && (json_object_set_new(ev, "period", json_string(text)) ||
+               (def->party && json_object_set_new(ev, "party", json_true())) ||
+               (def->from_end_of && set_time(ev, "from", from)) || set_count(ev, &n))) {
         json_decref(ev);
         ev = NULL;
     }
@@ -295,7 +293,8 @@ static unsigned times_done(const cf_case_t *c, const char *action)
     unsigned n = 0;
     size_t i;
     json_t *v;
-    json_array_foreach(c->done, i, v) n += strcmp(json_string_value(v), action) == 0;
+    json_array_foreach(c->done, i, v)
+        n += strcmp(json_string_value(v), action) == 0;
     return n;
 }
 
@@ -555,8 +554,7 @@ static int check_overlap(const cf_clock_rt_t *k, const cf_exclude_t *req, cf_ref
 {
     size_t i;
     json_t *e;
-    json_array_foreach(k->exclusions, i, e)
-    {
+    json_array_foreach(k->exclusions, i, e) {
         cf_time_t from = 0, to = 0;
         const char *f = json_string_value(json_object_get(e, "from"));
         const char *t = json_string_value(json_object_get(e, "to"));

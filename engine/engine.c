@@ -142,8 +142,7 @@ int cf_engine_check_facts(const cf_workflow_t *wf, const json_t *facts, cf_error
     json_t *v;
     if (facts && !json_is_object(facts))
         return cf_error_set(err, CF_EINVALID, NULL, 0, 0, "facts must be an object");
-    json_object_foreach((json_t *)facts, key, v)
-    {
+    json_object_foreach((json_t *)facts, key, v) {
         const cf_wf_fact_t *f = cf_workflow_fact(wf, key);
         if (!f)
             return cf_error_set(err, CF_EINVALID, NULL, 0, 0,
@@ -227,7 +226,9 @@ static int done_cb(void *ctx, const char *action)
         return 1;
     size_t i;
     json_t *v;
-    json_array_foreach(g->c->done, i, v) if (strcmp(json_string_value(v), action) == 0) return 1;
+    json_array_foreach(g->c->done, i, v)
+        if (strcmp(json_string_value(v), action) == 0)
+            return 1;
     return 0;
 }
 
@@ -251,8 +252,7 @@ static int lowest_cb(void *ctx, const char *fact, double *out)
     size_t i;
     json_t *v;
     double x;
-    json_array_foreach(json_object_get(g->c->history, fact), i, v)
-    {
+    json_array_foreach(json_object_get(g->c->history, fact), i, v) {
         if (number_of(v, &x) && (!found || x < *out))
             *out = x, found = 1;
     }
@@ -292,8 +292,7 @@ static int total_cb(void *ctx, const char *fact, double *out)
     size_t i;
     json_t *v;
     json_t *now = json_object_get(g->new_facts, fact);
-    json_array_foreach(json_object_get(g->c->history, fact), i, v)
-    {
+    json_array_foreach(json_object_get(g->c->history, fact), i, v) {
         if (json_is_string(v) && cf_money_parse(json_string_value(v), &fen, NULL) == 0)
             sum += fen, found = 1;
         else if (json_is_number(v))

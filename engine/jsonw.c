@@ -212,8 +212,7 @@ static void put_array(cf__jsonw_t *w, const json_t *a, int sort, int depth)
     size_t i;
     json_t *item;
     cf__jsonw_raw(w, "[", 1);
-    json_array_foreach((json_t *)a, i, item)
-    {
+    json_array_foreach((json_t *)a, i, item) {
         if (i)
             cf__jsonw_raw(w, ",", 1);
         put_indent(w, inner(depth));

@@ -136,8 +136,7 @@ static long find_by(const json_t *list, const char *key, const char *value)
 {
     size_t i;
     json_t *e;
-    json_array_foreach((json_t *)list, i, e)
-    {
+    json_array_foreach((json_t *)list, i, e) {
         const char *v = json_string_value(json_object_get(e, key));
         if (v && value && strcmp(v, value) == 0)
             return (long)i;
@@ -163,8 +162,7 @@ static void add_entries(merge_t *m, json_t *base, const json_t *add, const char 
     json_t *list = list_of(base, key);
     size_t i;
     json_t *e;
-    json_array_foreach((json_t *)add, i, e)
-    {
+    json_array_foreach((json_t *)add, i, e) {
         const char *id = json_string_value(json_object_get(e, id_key));
         char path[64];
         snprintf(path, sizeof(path), "%s.%zu", key, i);
@@ -181,8 +179,7 @@ static void replace_entries(json_t *base, const json_t *add, const char *key)
     json_t *list = list_of(base, key);
     size_t i;
     json_t *e;
-    json_array_foreach((json_t *)add, i, e)
-    {
+    json_array_foreach((json_t *)add, i, e) {
         long at = find_by(list, "id", json_string_value(json_object_get(e, "id")));
         if (at >= 0)
             json_array_set(list, (size_t)at, e);
@@ -196,8 +193,9 @@ static long from_index(const json_t *t, const char *state)
 {
     size_t i;
     json_t *s;
-    json_array_foreach(json_object_get(t, "from"), i,
-                       s) if (!strcmp(json_string_value(s), state)) return (long)i;
+    json_array_foreach(json_object_get(t, "from"), i, s)
+        if (!strcmp(json_string_value(s), state))
+            return (long)i;
     return -1;
 }
 
@@ -214,8 +212,7 @@ static void redirect_one(merge_t *m, json_t *transitions, const json_t *r, size_
     }
     size_t i;
     json_t *t;
-    json_array_foreach(transitions, i, t)
-    {
+    json_array_foreach(transitions, i, t) {
         long at = from_index(t, from);
         if (at < 0 || strcmp(json_string_value(json_object_get(t, "action")), action) != 0)
             continue;
@@ -241,8 +238,7 @@ static void merge(merge_t *m, json_t *base, const json_t *ov)
 {
     const char *key;
     json_t *v;
-    json_object_foreach((json_t *)ov, key, v)
-    {
+    json_object_foreach((json_t *)ov, key, v) {
         int known = 0;
         for (const char *const *k = known_keys; *k; k++)
             known |= strcmp(*k, key) == 0;
@@ -315,7 +311,9 @@ static int emit_tree(yaml_emitter_t *e, const json_t *t)
         json_t *v;
         yaml_sequence_start_event_initialize(&ev, NULL, NULL, 1, YAML_ANY_SEQUENCE_STYLE);
         rc = emit(e, &ev);
-        json_array_foreach((json_t *)t, i, v) if (rc == 0) rc = emit_tree(e, v);
+        json_array_foreach((json_t *)t, i, v)
+            if (rc == 0)
+                rc = emit_tree(e, v);
         yaml_sequence_end_event_initialize(&ev);
         return rc == 0 ? emit(e, &ev) : rc;
     }
@@ -323,8 +321,7 @@ static int emit_tree(yaml_emitter_t *e, const json_t *t)
     json_t *v;
     yaml_mapping_start_event_initialize(&ev, NULL, NULL, 1, YAML_BLOCK_MAPPING_STYLE);
     rc = emit(e, &ev);
-    json_object_foreach((json_t *)t, k, v)
-    {
+    json_object_foreach((json_t *)t, k, v) {
         if (rc == 0)
             rc = emit_scalar(e, k);
         if (rc == 0)

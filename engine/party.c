@@ -128,8 +128,7 @@ int cf__facts_only_by(const cf_workflow_t *wf, const cf_act_t *req, cf_refusal_t
 {
     const char *key;
     json_t *v;
-    json_object_foreach((json_t *)req->facts, key, v)
-    {
+    json_object_foreach((json_t *)req->facts, key, v) {
         const cf_wf_fact_t *f = cf_workflow_fact(wf, key);
         if (!f || !f->only_by_count ||
             cf_workflow_list_has(f->only_by, f->only_by_count, req->action))
@@ -156,8 +155,7 @@ int cf__children_act(const cf_workflow_t *wf, const cf_act_t *req, cf_refusal_t 
     char list[256] = "";
     size_t i, n = 0;
     json_t *child;
-    json_array_foreach((json_t *)req->children, i, child)
-    {
+    json_array_foreach((json_t *)req->children, i, child) {
         const char *state = json_string_value(json_object_get(child, "state"));
         if (state && cf_workflow_list_has(k->done_states, k->done_states_count, state))
             continue;
@@ -214,8 +212,7 @@ int cf__amounts_as_yuan(const cf_workflow_t *wf, json_t *facts)
     const char *key;
     json_t *v;
     void *tmp;
-    json_object_foreach_safe(facts, tmp, key, v)
-    {
+    json_object_foreach_safe(facts, tmp, key, v) {
         const cf_wf_fact_t *f = cf_workflow_fact(wf, key);
         int64_t fen;
         if (!f || f->type != CF_FACT_AMOUNT || !json_is_string(v) ||

@@ -62,8 +62,7 @@ int cf_fuzz_import(const uint8_t *data, size_t size)
     CF_FUZZ_CHECK(r.format != NULL && r.encoding != NULL);
     size_t i;
     json_t *m;
-    json_array_foreach(r.matters, i, m)
-    {
+    json_array_foreach(r.matters, i, m) {
         CF_FUZZ_CHECK(json_is_object(m));
         CF_FUZZ_CHECK(json_is_string(json_object_get(m, "id")));
         CF_FUZZ_CHECK(json_is_string(json_object_get(m, "name")));

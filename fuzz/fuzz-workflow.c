@@ -70,8 +70,7 @@ static void fold(cf_case_t *c, json_t *events)
 {
     size_t i;
     json_t *ev;
-    json_array_foreach(events, i, ev)
-    {
+    json_array_foreach(events, i, ev) {
         cf_error_t err;
         int rc = cf_case_append(c, ev, &err);
         if (rc != 0)

@@ -274,8 +274,7 @@ static int check_keys(const loader_t *l, const json_t *obj, const field_t *keys,
                                      "a mapping"};
     const char *k;
     json_t *v;
-    json_object_foreach((json_t *)obj, k, v)
-    {
+    json_object_foreach((json_t *)obj, k, v) {
         size_t i = 0;
         while (i < n && strcmp(keys[i].name, k) != 0)
             i++;
@@ -378,8 +377,7 @@ static int check_extra(const loader_t *l, const json_t *extra)
 {
     const char *k;
     json_t *v;
-    json_object_foreach((json_t *)extra, k, v)
-    {
+    json_object_foreach((json_t *)extra, k, v) {
         if (!json_is_string(v))
             return bad(l, line_at(l, extra, k, 0), "extra '%s' must be a string", k);
     }

@@ -82,15 +82,13 @@ static int flow(const json_t *v)
     json_t *x;
     size_t i;
     if (json_is_array(v)) {
-        json_array_foreach(v, i, x)
-        {
+        json_array_foreach(v, i, x) {
             if (!json_is_string(x) || strchr(json_string_value(x), '\n'))
                 return 0;
             total += strlen(json_string_value(x)) + 2;
         }
     } else {
-        json_object_foreach((json_t *)v, k, x)
-        {
+        json_object_foreach((json_t *)v, k, x) {
             if (json_is_object(x) || json_is_array(x) ||
                 (json_is_string(x) && strchr(json_string_value(x), '\n')))
                 return 0;
@@ -111,8 +109,7 @@ static int emit_object(yaml_emitter_t *e, const json_t *v)
                  &ev, NULL, NULL, 1, flow(v) ? YAML_FLOW_MAPPING_STYLE : YAML_BLOCK_MAPPING_STYLE)
                  ? emit(e, &ev)
                  : CF_ENOMEM;
-    json_object_foreach((json_t *)v, k, x)
-    {
+    json_object_foreach((json_t *)v, k, x) {
         if (!rc)
             rc = emit_string(e, k);
         if (!rc)
@@ -132,8 +129,7 @@ static int emit_array(yaml_emitter_t *e, const json_t *v)
                  &ev, NULL, NULL, 1, flow(v) ? YAML_FLOW_SEQUENCE_STYLE : YAML_BLOCK_SEQUENCE_STYLE)
                  ? emit(e, &ev)
                  : CF_ENOMEM;
-    json_array_foreach(v, i, x)
-    {
+    json_array_foreach(v, i, x) {
         if (!rc)
             rc = emit_value(e, x);
     }
@@ -248,8 +244,7 @@ int cf_catalog_append(json_t *into, json_t *add, cf_errlist_t *notes)
     json_array_foreach(into, i, m)
         json_object_set_new(ids, json_string_value(json_object_get(m, "id")), json_true());
     int rc = 0;
-    json_array_foreach(add, i, m)
-    {
+    json_array_foreach(add, i, m) {
         const char *id = json_string_value(json_object_get(m, "id"));
         char buf[300];
         snprintf(buf, sizeof(buf), "%s", id ? id : "matter");

@@ -124,8 +124,7 @@ static int canonical_order(json_t **by)
         if ((v = json_object_get(*by, cf__power_names[i])) != NULL &&
             json_object_set(o, cf__power_names[i], v))
             json_decref(o), o = NULL;
-    json_object_foreach(*by, k, v)
-    {
+    json_object_foreach(*by, k, v) {
         if (o && !json_object_get(o, k) && json_object_set(o, k, v))
             json_decref(o), o = NULL;
     }

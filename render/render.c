@@ -440,8 +440,7 @@ cf_time_t cf_render_doc_date(const cf_case_t *c, const json_t *events, const cha
     cf_time_t at = c->updated_at;
     size_t i;
     json_t *ev;
-    json_array_foreach(events, i, ev)
-    {
+    json_array_foreach(events, i, ev) {
         cf_time_t t;
         const char *when = json_string_value(json_object_get(ev, "at"));
         if (json_object_get(json_object_get(ev, "documents"), name) && when &&

@@ -131,8 +131,7 @@ static int recompute_case(cf_store_t *s, int64_t id, const cf_calendar_t *cal,
     if (rc == 0 && n)
         rc = cf_store_alerts_sync(s, &c, wf, cal, err);
     json_t *ev;
-    json_array_foreach(copy, i, ev)
-    {
+    json_array_foreach(copy, i, ev) {
         if (rc != 0 || !out->changes)
             break;
         json_t *row = json_pack("{s:I, s:O, s:O, s:O, s:O*}", "case", (json_int_t)id, "clock",

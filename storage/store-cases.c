@@ -62,15 +62,13 @@ static int too_deep(const json_t *v, int limit)
     const char *key;
     json_t *m;
     if (json_is_array(v)) {
-        json_array_foreach((json_t *)v, i, m)
-        {
+        json_array_foreach((json_t *)v, i, m) {
             if (too_deep(m, limit - 1))
                 return 1;
         }
         return 0;
     }
-    json_object_foreach((json_t *)v, key, m)
-    {
+    json_object_foreach((json_t *)v, key, m) {
         if (too_deep(m, limit - 1))
             return 1;
     }
@@ -84,8 +82,7 @@ static int readable(const json_t *events, cf_error_t *err)
 {
     size_t i;
     json_t *ev;
-    json_array_foreach((json_t *)events, i, ev)
-    {
+    json_array_foreach((json_t *)events, i, ev) {
         if (too_deep(ev, CF__STORE_READABLE_DEPTH))
             return cf_error_set(err, CF_EINVAL, NULL, 0, 0,
                                 "event %zu nests JSON deeper than %d levels: it could not be "
@@ -101,8 +98,7 @@ static int seal_events(cf_case_t *c, json_t *events, char **bodies, cf_error_t *
 {
     size_t i;
     json_t *ev;
-    json_array_foreach(events, i, ev)
-    {
+    json_array_foreach(events, i, ev) {
         int rc = cf_case_append_body(c, ev, &bodies[i], err);
         if (rc != 0)
             return rc;
@@ -119,8 +115,7 @@ static int write_events(cf_store_t *s, json_t *events, char *const *bodies, cf_e
                                &st, err);
     size_t i;
     json_t *ev;
-    json_array_foreach(events, i, ev)
-    {
+    json_array_foreach(events, i, ev) {
         if (rc == 0)
             rc = insert_event(s, st, ev, bodies[i], err);
     }

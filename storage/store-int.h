@@ -101,7 +101,7 @@ int cf__store_case_next(cf_store_t *s, const cf_case_t *c, json_t *events, int o
     "NULL OR c.matter_id = ?3) AND (?5 = 0 OR c.closed = 0) AND (?6 = 0 OR c.id IN (SELECT "       \
     "case_id FROM clocks WHERE state = 'running' AND deadline > ?7 AND deadline <= ?7 + "          \
     "?6)) AND (?8 = 0 OR c.id IN (SELECT case_id FROM clocks WHERE state = 'running' AND "         \
-    "deadline < ?7 AND party = 0)) AND (?10 IS NULL OR c.id > ?10) AND (?12 IS NULL OR c.id IN "  \
+    "deadline < ?7 AND party = 0)) AND (?10 IS NULL OR c.id > ?10) AND (?12 IS NULL OR c.id IN "   \
     "(SELECT case_id FROM case_numbers WHERE number = ?12)) ORDER BY c.id LIMIT "                  \
     "coalesce(?11, -1)"
 

@@ -318,8 +318,7 @@ int cf_store_setting_set(cf_store_t *s, const char *key, const char *value, cf_e
 int cf_store_case_number_next(cf_store_t *s, const char *agency, int year, int64_t *seq,
                               cf_error_t *err);
 int cf_store_case_number_put(cf_store_t *s, int64_t id, const char *number, cf_error_t *err);
-int cf_store_case_number_get(cf_store_t *s, int64_t id, char *number, size_t size,
-                             cf_error_t *err);
+int cf_store_case_number_get(cf_store_t *s, int64_t id, char *number, size_t size, cf_error_t *err);
 /* As cf_store_case_list, restricted to agency's cases, and paged: f->after and
  * f->limit (a caller wanting to know whether more follow asks for one more row). */
 int cf_store_case_list_agency(cf_store_t *s, const char *agency, const cf_case_filter_t *f,

@@ -174,8 +174,7 @@ static void forge_case(int64_t id, int64_t rewrite, int64_t keep)
     ASSERT_EQ(cf_case_init(&c), 0);
     size_t i;
     json_t *ev;
-    json_array_foreach(events, i, ev)
-    {
+    json_array_foreach(events, i, ev) {
         json_object_set_new(ev, "prev", json_string(prev));
         ASSERT_EQ(cf_chain_hash(CF_CHAIN_SHA256, prev, ev, hash), 0);
         json_object_set_new(ev, "hash", json_string(hash));

@@ -485,11 +485,11 @@ static void deviations_of(const json_t *c, char *buf, size_t size)
     size_t i, len = 0;
     json_t *d;
     buf[0] = '\0';
-    json_array_foreach(json_object_get(c, "deviations"), i, d) len +=
-        (size_t)snprintf(buf + len, len < size ? size - len : 0, "%s/%s@%lld ",
-                         json_string_value(json_object_get(d, "kind")),
-                         json_string_value(json_object_get(d, "rule")),
-                         (long long)json_integer_value(json_object_get(d, "seq")));
+    json_array_foreach(json_object_get(c, "deviations"), i, d)
+        len += (size_t)snprintf(buf + len, len < size ? size - len : 0, "%s/%s@%lld ",
+                                json_string_value(json_object_get(d, "kind")),
+                                json_string_value(json_object_get(d, "rule")),
+                                (long long)json_integer_value(json_object_get(d, "seq")));
 }
 
 /* audit-3.7: what is wrong with one case's record is reported for that case

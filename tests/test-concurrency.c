@@ -52,8 +52,9 @@ static char *recuse_body(int client, int n)
 static long long filed_case(const td_daemon_t *d, const char *handler, const char *head)
 {
     td_resp_t r;
-    json_t *body = json_pack("{s:s, s:{s:s, s:s}, s:{s:s}}", "workflow", "penalty-general",
-                             "party", "name", "某某大药房", "type", "定点医药机构", "facts", "lead_source", "投诉举报");
+    json_t *body =
+        json_pack("{s:s, s:{s:s, s:s}, s:{s:s}}", "workflow", "penalty-general", "party", "name",
+                  "某某大药房", "type", "定点医药机构", "facts", "lead_source", "投诉举报");
     td_http_json(d, "POST", "/v1/cases", handler, body, NULL, &r);
     json_decref(body);
     ASSERT_EQ(r.status, 201);
@@ -312,8 +313,7 @@ TEST_IMPL(concurrency_retry_storm)
     json_t *stored = stored_events(db, st.id);
     size_t i;
     json_t *a;
-    json_array_foreach(st.acked, i, a)
-    {
+    json_array_foreach(st.acked, i, a) {
         char key[32];
         snprintf(key, sizeof(key), "%lld", (long long)json_integer_value(json_array_get(a, 0)));
         ASSERT_STR_EQ(json_string_value(json_object_get(stored, key)),
@@ -335,9 +335,9 @@ TEST_IMPL(concurrency_retry_storm)
     ASSERT_EQ(c.version, (long long)json_object_size(stored));
     int recusals = 0;
     json_t *ev;
-    json_array_foreach(events, i, ev) recusals +=
-        json_is_string(json_object_get(ev, "action")) &&
-        strcmp(json_string_value(json_object_get(ev, "action")), "recuse") == 0;
+    json_array_foreach(events, i, ev)
+        recusals += json_is_string(json_object_get(ev, "action")) &&
+                    strcmp(json_string_value(json_object_get(ev, "action")), "recuse") == 0;
     ASSERT_EQ(recusals, CLIENTS * CHANGES);
     fprintf(stderr, "  %d changes by %d clients, %d conflicts (409), %d events, %lds\n",
             CLIENTS * CHANGES, CLIENTS, st.conflicts, (int)json_object_size(stored),

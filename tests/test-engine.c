@@ -57,8 +57,9 @@ static int allowed_has(const json_t *allowed, const char *action)
 {
     size_t i;
     json_t *a;
-    json_array_foreach(allowed, i, a) if (!strcmp(json_string_value(json_object_get(a, "action")),
-                                                  action)) return 1;
+    json_array_foreach(allowed, i, a)
+        if (!strcmp(json_string_value(json_object_get(a, "action")), action))
+            return 1;
     return 0;
 }
 
@@ -395,7 +396,8 @@ TEST_IMPL(engine_open_facts)
     c.id = 7;
     size_t i;
     json_t *ev;
-    json_array_foreach(events, i, ev) ASSERT_EQ(cf_case_append(&c, ev, NULL), 0);
+    json_array_foreach(events, i, ev)
+        ASSERT_EQ(cf_case_append(&c, ev, NULL), 0);
     ASSERT_STR_EQ(json_string_value(json_object_get(c.facts, "reason")), "稽核移交");
     ASSERT_STR_EQ(json_string_value(json_object_get(c.party, "name")), "某某诊所");
     ASSERT_EQ(c.id, 7);
@@ -871,10 +873,10 @@ static json_t *last_event(fixture_t *f, const char *type, const char *clock)
     json_t *events = NULL, *found = NULL, *ev;
     size_t i;
     ASSERT_EQ(cf_store_case_events(f->store, f->c.id, &events, NULL), 0);
-    json_array_foreach(
-        events, i, ev) if (!strcmp(json_string_value(json_object_get(ev, "type")), type) &&
-                           !strcmp(json_string_value(json_object_get(ev, "clock")) ?: "", clock))
-        found = ev;
+    json_array_foreach(events, i, ev)
+        if (!strcmp(json_string_value(json_object_get(ev, "type")), type) &&
+            !strcmp(json_string_value(json_object_get(ev, "clock")) ?: "", clock))
+            found = ev;
     json_incref(found);
     json_decref(events);
     ASSERT(found != NULL);
@@ -975,8 +977,7 @@ static void as_version_1(json_t *events, const char *old)
 {
     size_t i;
     json_t *ev;
-    json_array_foreach(events, i, ev)
-    {
+    json_array_foreach(events, i, ev) {
         json_object_del(ev, "counting");
         if (!strcmp(json_string_value(json_object_get(ev, "type")), "clock.excluded"))
             json_object_set_new(ev, "deadline", json_string(old));
@@ -1018,9 +1019,9 @@ TEST_IMPL(engine_counting_v1_replays)
     json_t *bad = json_deep_copy(events);
     json_t *ev;
     size_t i;
-    json_array_foreach(
-        bad, i, ev) if (!strcmp(json_string_value(json_object_get(ev, "type")), "clock.excluded"))
-        json_object_set_new(ev, "deadline", json_string("2025-12-22T23:59:59+08:00"));
+    json_array_foreach(bad, i, ev)
+        if (!strcmp(json_string_value(json_object_get(ev, "type")), "clock.excluded"))
+            json_object_set_new(ev, "deadline", json_string("2025-12-22T23:59:59+08:00"));
     ASSERT_EQ(cf_audit_init(&a, f.c.id), 0);
     ASSERT_EQ(cf_audit_replay(f.wf, f.cal, NULL, bad, now, &a), 0);
     ASSERT(a.items_count > 0);

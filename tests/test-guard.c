@@ -441,7 +441,8 @@ TEST_IMPL(guard_fn_elapsed)
     ASSERT_EQ(cf_guard_compile("elapsed(a, b)", &g, &err), CF_EPARSE);
     ASSERT(g == NULL);
     fake_t fake = {0, 0, 0};
-    cf_guard_env_t env = {NULL, ACTOR, "handler", fake_done, fake_lowest, NULL, NULL, NULL, &fake, NULL};
+    cf_guard_env_t env = {NULL, ACTOR, "handler", fake_done, fake_lowest,
+                          NULL, NULL,  NULL,      &fake,     NULL};
     cf_guard_t *e = compile_ok("false and elapsed(payment)");
     cf_guard_t *b = compile_ok("elapsed(broken) or true");
     int result = 42;

@@ -107,8 +107,7 @@ static const json_t *limit(const json_t *m, long long amount, const char *unit)
 {
     size_t i;
     json_t *t;
-    json_array_foreach(json_object_get(m, "time_limits"), i, t)
-    {
+    json_array_foreach(json_object_get(m, "time_limits"), i, t) {
         if (json_integer_value(json_object_get(t, "amount")) == amount &&
             strcmp(str(t, "unit"), unit) == 0)
             return t;

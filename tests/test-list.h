@@ -233,7 +233,7 @@
     X(fuzz_empty_documents)                                                                        \
     X(concurrency_same_version)                                                                    \
     X(concurrency_retry_storm)                                                                     \
-    /* merkle-*, anchor-*: the log's Merkle tree and signed checkpoints (tests/test-merkle.c) */ \
+    /* merkle-*, anchor-*: the log's Merkle tree and signed checkpoints (tests/test-merkle.c) */   \
     X(merkle_rfc6962_roots)                                                                        \
     X(merkle_inclusion_round_trip)                                                                 \
     X(merkle_consistency_round_trip)                                                               \
@@ -249,7 +249,7 @@
     X(anchor_migration_numbers_events)                                                             \
     X(cache_row_state_forged)                                                                      \
     X(cache_snapshot_forged)                                                                       \
-    /* wenshu-*: 文书 filled from a case (tests/test-wenshu.c) */                                  \
+    /* wenshu-*: 文书 filled from a case (tests/test-wenshu.c) */                                \
     X(wenshu_capitals)                                                                             \
     X(wenshu_figures_fen)                                                                          \
     X(wenshu_date)                                                                                 \
@@ -258,7 +258,7 @@
     X(wenshu_fill)                                                                                 \
     X(wenshu_fill_missing)                                                                         \
     X(wenshu_fill_text_facts)                                                                      \
-    /* ops-*: the operation layer through both front ends (tests/test-ops.c) */                 \
+    /* ops-*: the operation layer through both front ends (tests/test-ops.c) */                    \
     X(ops_cli_rewrites_alerts)                                                                     \
     X(ops_parity)                                                                                  \
     X(ops_json_depth_cli)                                                                          \

@@ -167,8 +167,7 @@ static json_t *comparable_events(const char *db)
     cf_store_close(s);
     size_t i;
     json_t *ev;
-    json_array_foreach(events, i, ev)
-    {
+    json_array_foreach(events, i, ev) {
         const char *drop[] = {"at", "hash", "prev", "entered_at", "entered_by", "started_at"};
         for (size_t k = 0; k < sizeof(drop) / sizeof(drop[0]); k++)
             json_object_del(ev, drop[k]);

@@ -39,9 +39,8 @@
 static long long open_case(const td_daemon_t *d, const char *token)
 {
     td_resp_t r;
-    json_t *body =
-        json_pack("{s:s, s:{s:s, s:s}}", "workflow", "penalty-general", "party", "name", "某某大药房",
-                  "type", "定点医药机构");
+    json_t *body = json_pack("{s:s, s:{s:s, s:s}}", "workflow", "penalty-general", "party", "name",
+                             "某某大药房", "type", "定点医药机构");
     td_http_json(d, "POST", "/v1/cases", token, body, NULL, &r);
     json_decref(body);
     if (r.status != 201)
@@ -75,8 +74,7 @@ static int alert_events(const td_daemon_t *d, const char *token, long long id, i
     json_t *ev;
     int n = 0;
     *late = 0;
-    json_array_foreach(events, i, ev)
-    {
+    json_array_foreach(events, i, ev) {
         if (strcmp(json_string_value(json_object_get(ev, "type")), "alert") != 0)
             continue;
         n++;
@@ -248,9 +246,9 @@ static void filing_deadline(const td_daemon_t *d, const char *token, char *iso, 
     size_t i;
     json_t *a;
     iso[0] = '\0';
-    json_array_foreach(
-        pending, i, a) if (strcmp(json_string_value(json_object_get(a, "point")), "deadline") == 0)
-        snprintf(iso, size, "%s", json_string_value(json_object_get(a, "due_at")));
+    json_array_foreach(pending, i, a)
+        if (strcmp(json_string_value(json_object_get(a, "point")), "deadline") == 0)
+            snprintf(iso, size, "%s", json_string_value(json_object_get(a, "due_at")));
     json_decref(pending);
     ASSERT(iso[0] != '\0');
 }
@@ -302,8 +300,7 @@ TEST_IMPL(serve_alert_chunks)
     ASSERT_EQ(json_array_size(fired), 6);
     size_t i;
     json_t *a;
-    json_array_foreach(fired, i, a)
-    {
+    json_array_foreach(fired, i, a) {
         ASSERT_EQ(lines_with(log, json_string_value(json_object_get(a, "alert_id"))), 1);
     }
     json_decref(fired);
@@ -335,11 +332,11 @@ static void open_many(const char *db, const char *agency, const char *iso, int n
     ASSERT_EQ(cf_store_open_existing(db, &s, &err), 0);
     ASSERT_EQ(cf_store_calendar_load(s, &cal, &err), 0);
     ASSERT_EQ(cf_store_workflow_list(s, &list, &err), 0);
-    json_array_foreach(list, i, w) if (!wf && strcmp(json_string_value(json_object_get(w, "id")),
-                                                     "penalty-general") == 0)
-        ASSERT_EQ(
-            cf_store_workflow_get_hash(s, json_string_value(json_object_get(w, "hash")), &wf, &err),
-            0);
+    json_array_foreach(list, i, w)
+        if (!wf && strcmp(json_string_value(json_object_get(w, "id")), "penalty-general") == 0)
+            ASSERT_EQ(cf_store_workflow_get_hash(s, json_string_value(json_object_get(w, "hash")),
+                                                 &wf, &err),
+                      0);
     ASSERT(wf != NULL);
     json_t *party = json_pack("{s:s}", "name", "某某大药房");
     cf_time_t at;
@@ -463,8 +460,9 @@ static void pending_ids(const td_daemon_t *d, const char *token, char *buf, size
     size_t i, len = 0;
     json_t *a;
     buf[0] = '\0';
-    json_array_foreach(pending, i, a) len += (size_t)snprintf(
-        buf + len, size - len, "%s ", json_string_value(json_object_get(a, "alert_id")));
+    json_array_foreach(pending, i, a)
+        len += (size_t)snprintf(buf + len, size - len, "%s ",
+                                json_string_value(json_object_get(a, "alert_id")));
     json_decref(pending);
 }
 
@@ -495,8 +493,8 @@ TEST_IMPL(serve_alert_sync_clock_only)
     ASSERT_CONTAINS(before, ":filing:deadline:");
     act(&d, head, id, "file",
         json_pack("{s:s, s:s, s:[{s:s, s:s}, {s:s, s:s}]}", "filing_reason", "涉嫌串换药品",
-                  "cause", "js-2024:14", "officers", "name", "张三", "cert",
-                  "65010020001", "name", "王五", "cert", "65010020002"),
+                  "cause", "js-2024:14", "officers", "name", "张三", "cert", "65010020001", "name",
+                  "王五", "cert", "65010020002"),
         "立案审批表");
     pending_ids(&d, handler, before, sizeof(before));
     ASSERT(strstr(before, ":filing:") == NULL);
@@ -628,8 +626,7 @@ static int deadline_alerts(const td_daemon_t *d, const char *token, long long id
     json_t *ev;
     int n = 0;
     *late = 0;
-    json_array_foreach(events, i, ev)
-    {
+    json_array_foreach(events, i, ev) {
         if (strcmp(json_string_value(json_object_get(ev, "type")), "alert") != 0 ||
             strcmp(json_string_value(json_object_get(ev, "point")), "deadline") != 0)
             continue;
@@ -682,9 +679,10 @@ TEST_IMPL(serve_calendar_pickup)
     json_t *events = td_get_json(&d, token, path), *ev;
     size_t i;
     int provisional_alerts = 0;
-    json_array_foreach(events, i, ev) provisional_alerts +=
-        !strcmp(json_string_value(json_object_get(ev, "type")), "alert") &&
-        json_integer_value(json_array_get(json_object_get(ev, "provisional"), 0)) == 2027;
+    json_array_foreach(events, i, ev)
+        provisional_alerts +=
+            !strcmp(json_string_value(json_object_get(ev, "type")), "alert") &&
+            json_integer_value(json_array_get(json_object_get(ev, "provisional"), 0)) == 2027;
     json_decref(events);
     ASSERT(provisional_alerts >= 1);
     /* Another process loads 2027. */

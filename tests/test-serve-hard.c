@@ -962,8 +962,7 @@ TEST_IMPL(serve_hard_paging)
         size_t i;
         json_t *row;
         ASSERT(json_array_size(r.json) <= PAGE);
-        json_array_foreach(r.json, i, row)
-        {
+        json_array_foreach(r.json, i, row) {
             long long id = json_integer_value(json_object_get(row, "id"));
             ASSERT(id > last); /* in order, so never twice */
             last = id;

@@ -100,9 +100,10 @@ static json_t *step_body(const json_t *step)
     json_t *docs = json_object();
     size_t i;
     json_t *n;
-    json_array_foreach(json_object_get(step, "documents"), i, n) json_object_set_new(
-        docs, json_string_value(n),
-        json_pack("{s:s, s:i, s:s}", "sha256", fake_sha, "size", 1, "file", "walk.pdf"));
+    json_array_foreach(json_object_get(step, "documents"), i, n)
+        json_object_set_new(
+            docs, json_string_value(n),
+            json_pack("{s:s, s:i, s:s}", "sha256", fake_sha, "size", 1, "file", "walk.pdf"));
     json_t *facts = json_object_get(step, "facts");
     return json_pack("{s:O, s:o, s:o}", "action", json_object_get(step, "action"), "facts",
                      facts ? json_incref(facts) : json_object(), "documents", docs);
@@ -153,7 +154,8 @@ TEST_IMPL(serve_walk_full)
                              json_string_value(json_object_get(open, "party")));
     size_t i;
     json_t *step;
-    json_array_foreach(json_object_get(walk, "steps"), i, step) walk_step(&d, &tokens, id, step);
+    json_array_foreach(json_object_get(walk, "steps"), i, step)
+        walk_step(&d, &tokens, id, step);
     const char *token = token_for(&tokens, "李四", "head");
     ASSERT_STR_EQ(case_state(&d, token, id, etag, sizeof(etag)), "archived");
     /* The case as the API shows it: closed, facts, documents, clocks, no action left. */

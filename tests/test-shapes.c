@@ -70,8 +70,7 @@ static char *joined(const json_t *arr, int resp)
     cf__sb_t b = {0};
     size_t i;
     json_t *v;
-    json_array_foreach(arr, i, v)
-    {
+    json_array_foreach(arr, i, v) {
         char n[32];
         snprintf(n, sizeof(n), "%s%d.", i ? " " : "", (int)i + 1);
         cf__sb_adds(&b, n);
@@ -93,8 +92,7 @@ static char *limits_text(const json_t *arr)
     cf__sb_t b = {0};
     size_t i;
     json_t *v;
-    json_array_foreach(arr, i, v)
-    {
+    json_array_foreach(arr, i, v) {
         if (i)
             cf__sb_adds(&b, "；");
         cf__sb_adds(&b, json_string_value(json_object_get(v, "text")));
@@ -117,8 +115,7 @@ static void load(table_t *t, const char *seed)
     cf_import_result_free(&r);
     size_t i;
     json_t *m;
-    json_array_foreach(t->matters, i, m)
-    {
+    json_array_foreach(t->matters, i, m) {
         char n[32];
         snprintf(n, sizeof(n), "%d", (int)i + 1);
         const char *pt = json_string_value(json_object_get(m, "power_type"));
@@ -751,8 +748,7 @@ static void recall_file(const char *base, recall_t *rc)
                 n++;
                 size_t k;
                 json_t *t;
-                json_array_foreach(json_object_get(m, "power_types"), k, t)
-                {
+                json_array_foreach(json_object_get(m, "power_types"), k, t) {
                     typed |= strcmp(json_string_value(t), type) == 0;
                 }
             }

@@ -38,8 +38,7 @@ static void recompute(cf_store_t *s, int64_t id, cf_chain_algo_t algo, char *hea
     snprintf(head, CF_CHAIN_HEX, "%s", CF_CHAIN_GENESIS);
     size_t i;
     json_t *ev;
-    json_array_foreach(events, i, ev)
-    {
+    json_array_foreach(events, i, ev) {
         char h[CF_CHAIN_HEX];
         ASSERT_STR_EQ(json_string_value(json_object_get(ev, "prev")), head);
         ASSERT_EQ(cf_chain_hash(algo, head, ev, h), 0);
@@ -69,7 +68,8 @@ TEST_IMPL(store_chain_recompute)
     ASSERT_EQ(cf_case_init(&refolded), 0);
     size_t i;
     json_t *ev;
-    json_array_foreach(events, i, ev) ASSERT_EQ(cf_case_apply(&refolded, ev, &err), 0);
+    json_array_foreach(events, i, ev)
+        ASSERT_EQ(cf_case_apply(&refolded, ev, &err), 0);
     json_t *a = cf_case_to_json(&refolded), *b = cf_case_to_json(&stored);
     ASSERT(json_equal(a, b));
     /* A changed fact in an event (#3, the filing) no longer verifies. */

@@ -28,8 +28,7 @@ static json_t *typed_facts(const cf_workflow_t *wf, const json_t *raw, const cha
     json_t *out = json_object();
     const char *key;
     json_t *v;
-    json_object_foreach((json_t *)raw, key, v)
-    {
+    json_object_foreach((json_t *)raw, key, v) {
         json_t *typed = NULL;
         cf_error_t err;
         if (json_is_string(v)) {
@@ -48,11 +47,12 @@ static json_t *fake_documents(const json_t *names)
     json_t *docs = json_object();
     size_t i;
     json_t *n;
-    json_array_foreach((json_t *)names, i, n) json_object_set_new(
-        docs, json_string_value(n),
-        json_pack("{s:s, s:i, s:s}", "sha256",
-                  "00000000000000000000000000000000000000000000000000000000000000aa", "size", 1,
-                  "file", "walk.pdf"));
+    json_array_foreach((json_t *)names, i, n)
+        json_object_set_new(
+            docs, json_string_value(n),
+            json_pack("{s:s, s:i, s:s}", "sha256",
+                      "00000000000000000000000000000000000000000000000000000000000000aa", "size", 1,
+                      "file", "walk.pdf"));
     return docs;
 }
 
@@ -110,8 +110,7 @@ static void check_clocks(const cf_case_t *c, const json_t *step, cf_time_t at, c
 {
     const char *id;
     json_t *want;
-    json_object_foreach(json_object_get(step, "deadlines"), id, want)
-    {
+    json_object_foreach(json_object_get(step, "deadlines"), id, want) {
         const cf_clock_rt_t *k = cf_case_clock(c, id);
         char got[CF_TIME_BUFSZ] = "(none)";
         if (k)
@@ -120,8 +119,7 @@ static void check_clocks(const cf_case_t *c, const json_t *step, cf_time_t at, c
             CF__FAIL("%s: clock '%s' has deadline %s, not on %s", where, id, got,
                      json_string_value(want));
     }
-    json_object_foreach(json_object_get(step, "clocks"), id, want)
-    {
+    json_object_foreach(json_object_get(step, "clocks"), id, want) {
         const cf_clock_rt_t *k = cf_case_clock(c, id);
         const char *got = k ? cf_engine_clock_status(k, at) : "idle";
         if (strcmp(got, json_string_value(want)) != 0)
@@ -239,8 +237,7 @@ static int run_walk(const char *relpath, char *workflow_id, size_t size)
     check_rows(&c, relpath);
     size_t i;
     json_t *step;
-    json_array_foreach(json_object_get(walk, "steps"), i, step)
-    {
+    json_array_foreach(json_object_get(walk, "steps"), i, step) {
         char where[600];
         snprintf(where, sizeof(where), "%s step %zu", relpath, i + 1);
         run_step(s, wf, cal, &c, step, where);

@@ -112,14 +112,12 @@ void cf__audit_tally_add(cf__audit_tally_t *t, const json_t *result)
     t->conformant += json_is_true(json_object_get(result, "conformant"));
     json_array_foreach(json_object_get(result, "deviations"), i, x)
         add_to(t, &t->kinds, s_of(x, "kind"), NULL, 1, 0);
-    json_array_foreach(json_object_get(result, "clocks"), i, x)
-    {
+    json_array_foreach(json_object_get(result, "clocks"), i, x) {
         int64_t secs = int_of(x, "seconds");
         add_to(t, &t->clocks, s_of(x, "clock"), &secs, 1,
                strcmp(s_of(x, "outcome"), "breached") != 0);
     }
-    json_array_foreach(json_object_get(result, "steps"), i, x)
-    {
+    json_array_foreach(json_object_get(result, "steps"), i, x) {
         int64_t secs = int_of(x, "seconds");
         add_to(t, &t->steps, s_of(x, "state"), &secs, 1, 0);
     }
@@ -228,8 +226,7 @@ static void render_text(cf__jsonw_t *w, const json_t *c)
                   json_array_size(devs) ? "DEVIATIONS" : "conformant");
     json_array_foreach(json_object_get(c, "notes"), j, d)
         cf__jsonw_fmt(w, "  note (%s): %s\n", s_of(d, "kind"), s_of(d, "text"));
-    json_array_foreach(devs, j, d)
-    {
+    json_array_foreach(devs, j, d) {
         cf__jsonw_fmt(w, "  event %lld  %-11s %s\n", (long long)int_of(d, "seq"), s_of(d, "kind"),
                       s_of(d, "text"));
         if (*s_of(d, "basis"))
@@ -271,8 +268,7 @@ static void render_html(cf__jsonw_t *w, const json_t *c)
     cf__jsonw_fmt(w, "</td><td rowspan=\"%zu\">%s</td>", n ? n : 1, n ? "有偏差" : "合规");
     if (!n)
         cf__jsonw_text(w, "<td></td><td></td><td></td><td></td><td></td></tr>\n");
-    json_array_foreach(devs, j, d)
-    {
+    json_array_foreach(devs, j, d) {
         /* A deadline passed on a clock still running has no event of its own
          * (seq 0): it is shown as running, not as "event 0". */
         if (int_of(d, "seq") == 0 && strcmp(s_of(d, "kind"), "deadline") == 0)
@@ -409,10 +405,11 @@ static void write_text_summary(FILE *f, const json_t *sum)
     json_object_foreach(json_object_get(sum, "deviations"), k, v)
         fprintf(f, "  %-12s %lld\n", k, (long long)json_integer_value(v));
     fprintf(f, "\n%-20s %8s %8s %10s %14s\n", "clock", "stopped", "met", "on time", "median");
-    json_object_foreach(json_object_get(sum, "clocks"), k, v) fprintf(
-        f, "%-20s %8lld %8lld %9.1f%% %12.1fd\n", k, (long long)int_of(v, "stopped"),
-        (long long)int_of(v, "met"), 100.0 * json_number_value(json_object_get(v, "on_time_rate")),
-        (double)int_of(v, "median_seconds") / 86400.0);
+    json_object_foreach(json_object_get(sum, "clocks"), k, v)
+        fprintf(f, "%-20s %8lld %8lld %9.1f%% %12.1fd\n", k, (long long)int_of(v, "stopped"),
+                (long long)int_of(v, "met"),
+                100.0 * json_number_value(json_object_get(v, "on_time_rate")),
+                (double)int_of(v, "median_seconds") / 86400.0);
     fprintf(f, "\n%-20s %8s %14s\n", "step (state)", "count", "median");
     json_object_foreach(json_object_get(sum, "steps"), k, v)
         fprintf(f, "%-20s %8lld %12.1fd\n", k, (long long)int_of(v, "count"),
@@ -474,8 +471,7 @@ static void write_html_context(FILE *f, const cf__audit_report_t *r)
     }
     size_t i;
     json_t *wf;
-    json_array_foreach(r->workflows, i, wf)
-    {
+    json_array_foreach(r->workflows, i, wf) {
         fputs(i ? "<tr><th></th><td>" : "<tr><th>流程定义 Workflows (SHA-256)</th><td>", f);
         html_out(f, json_string_value(json_object_get(wf, "title")));
         fputs(" <small>", f);
@@ -503,8 +499,7 @@ static void write_html_summary(FILE *f, const json_t *sum, const cf__audit_repor
     const char *k;
     json_t *v;
     fputs("<h2>偏差 Deviations by kind</h2>\n<table><tr><th>偏差类型</th><th>件数</th></tr>\n", f);
-    json_object_foreach(json_object_get(sum, "deviations"), k, v)
-    {
+    json_object_foreach(json_object_get(sum, "deviations"), k, v) {
         fputs("<tr><td>", f);
         html_out(f, cf__audit_kind_name(k));
         fprintf(f, " <small>%s</small></td><td>%lld</td></tr>\n", k,
@@ -513,8 +508,7 @@ static void write_html_summary(FILE *f, const json_t *sum, const cf__audit_repor
     fputs("</table>\n<h2>期限 Clocks</h2>\n<table><tr><th>期限</th><th>已停止</th><th>按期</th>"
           "<th>按期率</th><th>中位用时（天）</th></tr>\n",
           f);
-    json_object_foreach(json_object_get(sum, "clocks"), k, v)
-    {
+    json_object_foreach(json_object_get(sum, "clocks"), k, v) {
         fputs("<tr><td>", f);
         named(f, r, k);
         fprintf(f, "</td><td>%lld</td><td>%lld</td><td>%.1f%%</td><td>%.1f</td></tr>\n",
@@ -525,8 +519,7 @@ static void write_html_summary(FILE *f, const json_t *sum, const cf__audit_repor
     fputs("</table>\n<h2>环节 Steps</h2>\n<table><tr><th>环节</th><th>次数</th>"
           "<th>中位用时（天）</th></tr>\n",
           f);
-    json_object_foreach(json_object_get(sum, "steps"), k, v)
-    {
+    json_object_foreach(json_object_get(sum, "steps"), k, v) {
         fputs("<tr><td>", f);
         named(f, r, k);
         fprintf(f, "</td><td>%lld</td><td>%.1f</td></tr>\n", (long long)int_of(v, "count"),

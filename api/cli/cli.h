@@ -110,8 +110,8 @@ int cf__read_file(const char *path, char **buf, size_t *len, cf_error_t *err);
     X("case list", case_list, "list cases, by state, workflow, due date")                          \
     X("case export", case_export, "write a case, its events and its workflow as a bundle")         \
     X("bundle verify", bundle_verify, "check a signed case bundle's signature (no database)")      \
-    X("doc list", doc_list, "the 文书 a case's state needs, which have templates, which exist")  \
-    X("doc render", doc_render, "render a 文书 from the case as PDF (--out FILE)")                \
+    X("doc list", doc_list, "the 文书 a case's state needs, which have templates, which exist")    \
+    X("doc render", doc_render, "render a 文书 from the case as PDF (--out FILE)")                 \
     X("audit verify", audit_verify, "recompute every case's hash chain and report breaks")         \
     X("audit replay", audit_replay,                                                                \
       "replay cases against their pinned workflow; report deviations")                             \
@@ -157,11 +157,11 @@ enum { CF_OPT_REQ = 1, CF_OPT_MANY = 2 };
     X("init", "--workflows", "DIR", 0,                                                             \
       "workflows, calendars/, causes/ ... (./workflows, else installed)")                          \
     X("init", "--agency", "NAME", 0, "the agency cases opened here belong to (stored)")            \
-    X("init", "--abbr", "TEXT", 0, "the agency's abbreviation in its case numbers")            \
-    X("init", "--number-pattern", "P", 0, "案号 pattern: {abbr}医保案〔{year}〕{seq}号")          \
+    X("init", "--abbr", "TEXT", 0, "the agency's abbreviation in its case numbers")                \
+    X("init", "--number-pattern", "P", 0, "案号 pattern: {abbr}医保案〔{year}〕{seq}号")           \
     X("workflow load", "FILE", NULL, CF_OPT_REQ | CF_OPT_MANY, "a workflow or overlay YAML file")  \
     X("workflow check", "FILE", NULL, CF_OPT_REQ | CF_OPT_MANY, "a workflow or overlay YAML file") \
-    X("workflow check", "--templates", "DIRS", 0, "文书 templates to check (docs/documents.md)")  \
+    X("workflow check", "--templates", "DIRS", 0, "文书 templates to check (docs/documents.md)")   \
     X("workflow show", "ID", NULL, CF_OPT_REQ, "the workflow's id")                                \
     X("workflow show", "--version", "N", 0, "that stored version (default: the latest)")           \
     X("workflow show", "--overlay", "FILE", 0, "lay this overlay file over it first")              \
@@ -172,7 +172,7 @@ enum { CF_OPT_REQ = 1, CF_OPT_MANY = 2 };
     X("case open", "--matter", "ID", 0, "the catalog matter; its first workflow by default")       \
     X("case open", "--party", "NAME", CF_OPT_REQ, "the party the case is about")                   \
     X("case open", "--party-type", "TYPE", 0, "the party's subject type (provider, insured ...)")  \
-    X("case open", "--party-kind", "citizen|organisation", 0,                                     \
+    X("case open", "--party-kind", "citizen|organisation", 0,                                      \
       "where the type may be either (a 个体诊所): the party's kind")                               \
     X("case open", "--parent", "CASE", 0, "the case this one comes from")                          \
     X("case open", "--cause", "ID", 0, "the 案由 situation")                                       \
@@ -189,7 +189,7 @@ enum { CF_OPT_REQ = 1, CF_OPT_MANY = 2 };
     X("case act", "--actor", "NAME", 0, "who acts ($CASEFLOW_ACTOR, else $USER)")                  \
     X("case act", "--fact", "NAME=VALUE", CF_OPT_MANY, "a fact the action records")                \
     X("case act", "--doc", "NAME=FILE", CF_OPT_MANY, "a document; its SHA-256 goes on the chain")  \
-    X("case act", "--render", "NAME", CF_OPT_MANY, "a 文书 rendered from the case and attached")  \
+    X("case act", "--render", "NAME", CF_OPT_MANY, "a 文书 rendered from the case and attached")   \
     X("case act", "--at", "TIME", 0, "when it took place (not in the future; default now)")        \
     X("case extend", "CASE", NULL, CF_OPT_REQ, "the case number")                                  \
     X("case extend", "--clock", "ID", CF_OPT_REQ, "the clock to extend")                           \
@@ -211,21 +211,21 @@ enum { CF_OPT_REQ = 1, CF_OPT_MANY = 2 };
     X("case list", "--state", "STATE", 0, "only cases in this state")                              \
     X("case list", "--workflow", "ID", 0, "only cases on this workflow")                           \
     X("case list", "--matter", "ID", 0, "only cases opened for this matter")                       \
-    X("case list", "--number", "案号", 0, "only the case with this number")                      \
+    X("case list", "--number", "案号", 0, "only the case with this number")                        \
     X("case list", "--parent", "CASE", 0, "only cases that come from this case")                   \
     X("case list", "--open", NULL, 0, "only cases not closed")                                     \
     X("case list", "--due-within", "SPAN", 0, "only cases with a deadline within 3d, 12h ...")     \
     X("case list", "--overdue", NULL, 0, "only cases past a deadline")                             \
     X("case list", "--limit", "N", 0, "at most N cases (1 to 1000; default all)")                  \
     X("case list", "--cursor", "ID", 0, "the page after this case id (the last one shown)")        \
-    X("doc list", "CASE", NULL, CF_OPT_REQ, "the case number")                                    \
-    X("doc list", "--templates", "DIRS", 0, "template folders, first wins (docs/documents.md)")   \
-    X("doc render", "CASE", NULL, CF_OPT_REQ, "the case number")                                  \
-    X("doc render", "NAME", NULL, CF_OPT_REQ, "the document, as the workflow names it")           \
-    X("doc render", "--out", "FILE", 0, "write the PDF here (default: standard output)")          \
-    X("doc render", "--at", "TIME", 0, "the document's date (default: when it was attached)")     \
-    X("doc render", "--fact", "NAME=VALUE", CF_OPT_MANY, "a fact over the case's, for a preview") \
-    X("doc render", "--templates", "DIRS", 0, "template folders, first wins (docs/documents.md)") \
+    X("doc list", "CASE", NULL, CF_OPT_REQ, "the case number")                                     \
+    X("doc list", "--templates", "DIRS", 0, "template folders, first wins (docs/documents.md)")    \
+    X("doc render", "CASE", NULL, CF_OPT_REQ, "the case number")                                   \
+    X("doc render", "NAME", NULL, CF_OPT_REQ, "the document, as the workflow names it")            \
+    X("doc render", "--out", "FILE", 0, "write the PDF here (default: standard output)")           \
+    X("doc render", "--at", "TIME", 0, "the document's date (default: when it was attached)")      \
+    X("doc render", "--fact", "NAME=VALUE", CF_OPT_MANY, "a fact over the case's, for a preview")  \
+    X("doc render", "--templates", "DIRS", 0, "template folders, first wins (docs/documents.md)")  \
     X("case export", "CASE", NULL, CF_OPT_REQ, "the case number")                                  \
     X("case export", "--sign", "FILE", 0, "sign with this Ed25519 key ($CASEFLOW_EXPORT_KEY)")     \
     X("bundle verify", "BUNDLE", NULL, CF_OPT_REQ, "the signed bundle (case export --sign)")       \
@@ -296,7 +296,7 @@ enum { CF_OPT_REQ = 1, CF_OPT_MANY = 2 };
     X("calendar show", "--provisional", NULL, 0, "a month past the loaded years, provisionally")   \
     X("calendar load", "FILE", NULL, CF_OPT_REQ, "one year's calendar YAML")                       \
     X("calendar load", "--replace", NULL, 0, "replace a year already loaded (recounts)")           \
-    X("calendar load", "--actor", "NAME", 0, "who loads it ($CASEFLOW_ACTOR, else $USER)")        \
+    X("calendar load", "--actor", "NAME", 0, "who loads it ($CASEFLOW_ACTOR, else $USER)")         \
     X("calendar show", "--calendars", "DIR", 0,                                                    \
       "calendar folder ($CASEFLOW_CALENDARS, else "                                                \
       "workflows/calendars, else the installed ones)")                                             \
@@ -307,7 +307,8 @@ enum { CF_OPT_REQ = 1, CF_OPT_MANY = 2 };
     X("import", "--prefix", "P", 0, "prefix for the matter ids")                                   \
     X("import", "--strict", NULL, 0, "unplaced text is an error, not a warning")                   \
     X("import", "--verbose", NULL, 0, "list the text left unplaced")                               \
-    X("import", "--explain", NULL, 0, "how each table was found: header, columns, rows to matters") \
+    X("import", "--explain", NULL, 0,                                                              \
+      "how each table was found: header, columns, rows to matters")                                \
     X("import", "--headers", "WORDS.txt", 0, "a bureau's own column words (importer/headers.txt)") \
     X("catalog load", "FILE.yaml", NULL, CF_OPT_REQ | CF_OPT_MANY, "a matter catalog")             \
     X("matter list", "--power-type", "TYPE", 0, "only matters of this power type")                 \

@@ -216,7 +216,8 @@ static void print_proof(FILE *f, const json_t *r, int bad)
     fprintf(f, "audit path (%zu hashes, leaf to root):\n", json_array_size(path));
     size_t i;
     json_t *h;
-    json_array_foreach((json_t *)path, i, h) fprintf(f, "  %s\n", json_string_value(h));
+    json_array_foreach((json_t *)path, i, h)
+        fprintf(f, "  %s\n", json_string_value(h));
 }
 
 /* Exported, documented in cli.h */

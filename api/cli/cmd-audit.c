@@ -456,8 +456,7 @@ static int bundle_calendar(const json_t *sources, cf_calendar_t **out, cf_error_
     int rc = cf_calendar_new(out);
     const char *year;
     json_t *src;
-    json_object_foreach((json_t *)sources, year, src)
-    {
+    json_object_foreach((json_t *)sources, year, src) {
         const char *text = json_string_value(src);
         if (rc == 0 && !text)
             rc = cf_error_set(err, CF_EPARSE, "bundle", 0, 0, "calendar %s is not text", year);
@@ -559,8 +558,7 @@ static void case_context(cf__session_t *s, const char *id, json_t *ctx, char *ha
         json_object_set_new(ctx, "case_number", json_string(number));
     char handlers[512] = "";
     if (cf_store_case_events(s->store, c.id, &events, NULL) == 0)
-        json_array_foreach(events, i, ev)
-        {
+        json_array_foreach(events, i, ev) {
             const char *who = json_string_value(json_object_get(ev, "actor"));
             if (who && *who && !strstr(handlers, who) &&
                 strlen(handlers) + strlen(who) + 3 < sizeof(handlers))

@@ -135,8 +135,7 @@ static void print_body(FILE *f, const json_t *o, const cf_case_t *c)
     const char *key;
     json_t *v;
     fprintf(f, "\nfacts:\n");
-    json_object_foreach(c->facts, key, v)
-    {
+    json_object_foreach(c->facts, key, v) {
         char *text = json_dumps(v, JSON_ENCODE_ANY);
         fprintf(f, "  %s = %s\n", key, text);
         free(text);
@@ -150,8 +149,7 @@ static void print_body(FILE *f, const json_t *o, const cf_case_t *c)
     fprintf(f, "\nclocks:\n");
     size_t i;
     int provisional = 0;
-    json_array_foreach(json_object_get(o, "clocks"), i, v)
-    {
+    json_array_foreach(json_object_get(o, "clocks"), i, v) {
         const json_t *prov = json_object_get(v, "provisional");
         provisional += prov != NULL;
         fprintf(f, "  %-16s %-10s deadline %s  %s  %s%s\n",
@@ -167,8 +165,7 @@ static void print_body(FILE *f, const json_t *o, const cf_case_t *c)
                 "the 放假办法's holidays, no 调休) for a year not loaded yet; recounted when "
                 "`caseflow calendar load` stores that year (R11)\n",
                 provisional);
-    json_array_foreach(json_object_get(o, "events"), i, v)
-    {
+    json_array_foreach(json_object_get(o, "events"), i, v) {
         const char *was = json_string_value(json_object_get(v, "was"));
         const char *now = json_string_value(json_object_get(v, "deadline"));
         if (strcmp(json_string_value(json_object_get(v, "type")), "clock.recomputed") != 0 ||
@@ -183,8 +180,7 @@ static void print_body(FILE *f, const json_t *o, const cf_case_t *c)
             was, now);
     }
     fprintf(f, "\ntimeline:\n");
-    json_array_foreach(json_object_get(o, "events"), i, v)
-    {
+    json_array_foreach(json_object_get(o, "events"), i, v) {
         const char *label = json_string_value(json_object_get(v, "label"));
         const char *clock = json_string_value(json_object_get(v, "clock"));
         fprintf(f, "  #%-3lld %s  %-14s %s%s%s by %s (%s)\n",
@@ -209,12 +205,10 @@ static void print_explain(FILE *f, const json_t *o)
     size_t i, j;
     json_t *k, *ev;
     fprintf(f, "\nhow each deadline was reached:\n");
-    json_array_foreach(json_object_get(o, "clocks"), i, k)
-    {
+    json_array_foreach(json_object_get(o, "clocks"), i, k) {
         const char *id = json_string_value(json_object_get(k, "id"));
         fprintf(f, "  %s (%s):\n", id, json_string_value(json_object_get(k, "name")));
-        json_array_foreach(json_object_get(o, "events"), j, ev)
-        {
+        json_array_foreach(json_object_get(o, "events"), j, ev) {
             const char *clock = json_string_value(json_object_get(ev, "clock"));
             if (!clock || strcmp(clock, id) != 0)
                 continue;
@@ -418,7 +412,8 @@ int cf__cmd_case_list(cf_cli_t *cli, int argc, char **argv)
     else {
         fprintf(cli->out, "%-6s %-18s %-22s %-25s %s\n", "case", "workflow", "state",
                 "next deadline", "party");
-        json_array_foreach(list, i, row) print_row(cli, row);
+        json_array_foreach(list, i, row)
+            print_row(cli, row);
     }
     if (f.limit && n == (size_t)f.limit) /* a full page: there may be more */
         fprintf(cli->err, "caseflow: %zu cases shown; the next page: --cursor %lld\n", n,

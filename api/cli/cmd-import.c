@@ -68,8 +68,7 @@ static void print_summary(cf_cli_t *cli, const char *path, const cf_import_resul
             r->encoding);
     if (r->declared_count)
         fprintf(cli->out, ", the document says %d", r->declared_count);
-    json_object_foreach(r->by_power_type, k, v)
-    {
+    json_object_foreach(r->by_power_type, k, v) {
         fprintf(cli->out, "%s%s %lld", first ? ": " : ", ", k, (long long)json_integer_value(v));
         first = 0;
     }
@@ -331,7 +330,8 @@ static void print_strings(FILE *f, const json_t *arr, const char *sep)
 {
     size_t i;
     json_t *v;
-    json_array_foreach(arr, i, v) fprintf(f, "%s%s", i ? sep : "", json_string_value(v));
+    json_array_foreach(arr, i, v)
+        fprintf(f, "%s%s", i ? sep : "", json_string_value(v));
 }
 
 /* Exported, documented in cli.h */
@@ -354,8 +354,7 @@ int cf__cmd_matter_list(cf_cli_t *cli, int argc, char **argv)
     if (cli->json)
         cf__print_json(cli, list);
     else
-        json_array_foreach(list, i, m)
-        {
+        json_array_foreach(list, i, m) {
             fprintf(cli->out, "%-28s ", str(m, "id"));
             print_strings(cli->out, json_object_get(m, "power_types"), "+");
             fprintf(cli->out, "  %s\n", str(m, "name"));
@@ -372,14 +371,14 @@ static void print_matter(FILE *f, const json_t *m)
     fprintf(f, "power type: %s  (workflows: ", str(m, "power_type"));
     print_strings(f, json_object_get(m, "workflows"), ", ");
     fprintf(f, ")\nagency: %s / %s\nbasis:", str(m, "agency"), str(m, "unit"));
-    json_array_foreach(json_object_get(json_object_get(m, "legal_basis"), "citations"), i, v)
-    {
+    json_array_foreach(json_object_get(json_object_get(m, "legal_basis"), "citations"), i, v) {
         fprintf(f, "%s《%s》", i ? "；" : " ", str(v, "law"));
         print_strings(f, json_object_get(v, "articles"), "、");
     }
     fprintf(f, "\nresponsibilities:\n");
-    json_array_foreach(json_object_get(m, "responsibilities"), i, v) fprintf(
-        f, "  %zu. %s%s%s\n", i + 1, str(v, "step"), *str(v, "step") ? ": " : "", str(v, "text"));
+    json_array_foreach(json_object_get(m, "responsibilities"), i, v)
+        fprintf(f, "  %zu. %s%s%s\n", i + 1, str(v, "step"), *str(v, "step") ? ": " : "",
+                str(v, "text"));
     fprintf(f, "accountability:\n");
     json_array_foreach(json_object_get(m, "accountability"), i, v)
         fprintf(f, "  %zu. %s\n", i + 1, json_string_value(v) ? json_string_value(v) : "");

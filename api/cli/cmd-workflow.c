@@ -371,12 +371,13 @@ int cf__cmd_workflow_list(cf_cli_t *cli, int argc, char **argv)
     if (cli->json)
         cf__print_json(cli, list);
     else
-        json_array_foreach(list, i, w) fprintf(
-            cli->out, "%-18s v%-3lld %-8.8s %s  %s\n", json_string_value(json_object_get(w, "id")),
-            (long long)json_integer_value(json_object_get(w, "version")),
-            json_string_value(json_object_get(w, "hash")),
-            json_string_value(json_object_get(w, "power_type")),
-            json_string_value(json_object_get(w, "title")));
+        json_array_foreach(list, i, w)
+            fprintf(cli->out, "%-18s v%-3lld %-8.8s %s  %s\n",
+                    json_string_value(json_object_get(w, "id")),
+                    (long long)json_integer_value(json_object_get(w, "version")),
+                    json_string_value(json_object_get(w, "hash")),
+                    json_string_value(json_object_get(w, "power_type")),
+                    json_string_value(json_object_get(w, "title")));
     json_decref(list);
     return CF_EXIT_OK;
 }

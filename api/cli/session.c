@@ -66,7 +66,8 @@ static void print_list(FILE *f, const char *label, const json_t *list)
     if (!json_array_size(list))
         return;
     fprintf(f, " %s", label);
-    json_array_foreach(list, i, v) fprintf(f, "%s%s", i ? "、" : "", json_string_value(v));
+    json_array_foreach(list, i, v)
+        fprintf(f, "%s%s", i ? "、" : "", json_string_value(v));
 }
 
 /* Prints the allowed actions as people read them: one line each, with what it
@@ -79,8 +80,7 @@ void cf__print_allowed(FILE *f, const json_t *allowed)
         fprintf(f, "  (none: the case is closed)\n");
         return;
     }
-    json_array_foreach(allowed, i, a)
-    {
+    json_array_foreach(allowed, i, a) {
         json_t *roles = json_object_get(a, "roles");
         json_t *missing = json_object_get(a, "missing");
         fprintf(f, "  %-22s %s -> %s  [", json_string_value(json_object_get(a, "action")),
@@ -88,7 +88,8 @@ void cf__print_allowed(FILE *f, const json_t *allowed)
                 json_string_value(json_object_get(a, "to")));
         size_t j;
         json_t *r;
-        json_array_foreach(roles, j, r) fprintf(f, "%s%s", j ? "," : "", json_string_value(r));
+        json_array_foreach(roles, j, r)
+            fprintf(f, "%s%s", j ? "," : "", json_string_value(r));
         fprintf(f, "]");
         if (json_object_get(a, "guard"))
             fprintf(f, " if %s", json_string_value(json_object_get(a, "guard")));

@@ -57,9 +57,9 @@ int cf__bundle_seal(json_t *bundle, const char *key_path, cf_time_t now, cf_erro
  * be NULL; text as --fact gives it is taken as the fact's value) over the
  * case's, dated date (0: the document's own date, render.h
  * cf_render_doc_date). OUT *pdf (free()), *len. (cmd-doc.c) */
-int cf__doc_render(cf_store_t *store, const char *path, const cf_workflow_t *wf,
-                   const cf_case_t *c, const char *name, const json_t *extra, cf_time_t date,
-                   unsigned char **pdf, size_t *len, cf_error_t *err);
+int cf__doc_render(cf_store_t *store, const char *path, const cf_workflow_t *wf, const cf_case_t *c,
+                   const char *name, const json_t *extra, cf_time_t date, unsigned char **pdf,
+                   size_t *len, cf_error_t *err);
 
 /* Checks the templates found on path (NULL: the default, as above) for the
  * documents wf's actions name against wf's facts (wenshu.h cf_wenshu_check),

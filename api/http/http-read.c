@@ -93,7 +93,8 @@ static json_t *case_json(cf_store_t *s, const cf_principal_t *who, const cf_work
     }
     size_t i;
     json_t *ch;
-    json_array_foreach(children, i, ch) json_array_append(ids, json_object_get(ch, "id"));
+    json_array_foreach(children, i, ch)
+        json_array_append(ids, json_object_get(ch, "id"));
     json_decref(children);
     const cf_wf_state_t *st = cf_workflow_state(wf, c->state);
     json_t *o = cf_case_to_json(c);

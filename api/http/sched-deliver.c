@@ -127,8 +127,7 @@ static void sse_overflow(cf__sse_t *s, int discard)
     if (!s->finishing) /* the client is dropped: say so once */
         cf__log("warn", "stream_dropped",
                 json_pack("{s:s, s:I, s:I}", "reason",
-                          discard ? "the cap on all streams' memory"
-                                  : "the client fell behind",
+                          discard ? "the cap on all streams' memory" : "the client fell behind",
                           "pending_bytes", (json_int_t)s->pending_len, "limit_bytes",
                           (json_int_t)(discard ? srv->cfg.streams_max_total
                                                : srv->cfg.stream_max_pending)));

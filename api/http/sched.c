@@ -93,8 +93,7 @@ static void on_fire_done(cf__job_t *job)
     size_t i;
     json_t *a;
     srv->fires_inflight--;
-    json_array_foreach(job->alerts, i, a)
-    {
+    json_array_foreach(job->alerts, i, a) {
         srv->m.alerts_fired++;
         srv->m.alerts_late += json_is_true(json_object_get(a, "late"));
     }

@@ -104,13 +104,20 @@ int cf_serve_config_number(const char *key, const char *text, unsigned long *out
         const char *key;
         unsigned long min, max;
     } limits[] = {
-        {"max_body", 1, 1ul << 30},       {"webhook_attempts", 1, 100},
-        {"webhook_retry_ms", 1, 3600000}, {"timeout_ms", 1, 3600000},
-        {"fire_chunk", 1, 1024},          {"stream_max_pending", 4096, 1ul << 34},
-        {"token_cache_ms", 1, 3600000},   {"streams_max_total", 4096, 1ul << 36},
-        {"streams_per_token", 1, 100000}, {"readers", 1, 64},
-        {"page_limit_max", 1, 100000},    {"db_check_ms", 10, 3600000},
-        {"checkpoint_interval", 1, 604800}, {"doc_max", 1, 1ul << 40},
+        {"max_body", 1, 1ul << 30},
+        {"webhook_attempts", 1, 100},
+        {"webhook_retry_ms", 1, 3600000},
+        {"timeout_ms", 1, 3600000},
+        {"fire_chunk", 1, 1024},
+        {"stream_max_pending", 4096, 1ul << 34},
+        {"token_cache_ms", 1, 3600000},
+        {"streams_max_total", 4096, 1ul << 36},
+        {"streams_per_token", 1, 100000},
+        {"readers", 1, 64},
+        {"page_limit_max", 1, 100000},
+        {"db_check_ms", 10, 3600000},
+        {"checkpoint_interval", 1, 604800},
+        {"doc_max", 1, 1ul << 40},
     };
     unsigned long n;
     for (size_t i = 0; i < sizeof(limits) / sizeof(limits[0]); i++)

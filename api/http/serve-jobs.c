@@ -95,8 +95,7 @@ static void notice(cf__jsonw_t *w, const cf_case_t *c, const char *type, const j
     cf__jsonw_raw(w, ":", 1);
     cf__jsonw_int(w, json_integer_value(json_object_get(ev, "seq")));
     cf__jsonw_text(w, "\ndata: {");
-    json_object_foreach((json_t *)ev, key, v)
-    {
+    json_object_foreach((json_t *)ev, key, v) {
         if (strcmp(key, "prev") == 0)
             continue;
         if (!first)
@@ -152,8 +151,7 @@ static void changed(cf__job_t *j, int status, const cf_case_t *c, const json_t *
     cf__jsonw_t n = {0};
     size_t i;
     json_t *ev;
-    json_array_foreach(events, i, ev)
-    {
+    json_array_foreach(events, i, ev) {
         const char *type = json_string_value(json_object_get(ev, "type"));
         if (strcmp(type, "transition") == 0 || strcmp(type, "case.opened") == 0 ||
             strcmp(type, "clock.extended") == 0) {
@@ -277,8 +275,7 @@ static int documents_of(const json_t *body, cf_ops_doc_t **docs, size_t *n, cf_e
     const char *name;
     json_t *v;
     int rc = 0;
-    json_object_foreach((json_t *)in, name, v)
-    {
+    json_object_foreach((json_t *)in, name, v) {
         cf_ops_doc_t *x = &d[(*n)++];
         const char *b64 = str(v, "content_base64");
         json_t *size = json_object_get(v, "size");

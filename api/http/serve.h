@@ -63,8 +63,8 @@ typedef struct cf_serve_config_s {
                                    may ask for (limit); 0: 1000 (the default page: 100) */
     unsigned db_check_ms;       /* how often the database file's identity is checked (it
                                    is also checked before every write); 0: 1000 */
-    size_t doc_max;            /* largest document a request may carry (bytes); 0: the
-                                  operation layer's default (64 MiB) */
+    size_t doc_max;             /* largest document a request may carry (bytes); 0: the
+                                   operation layer's default (64 MiB) */
     /* Signed checkpoints of the log (docs/audit.md), every checkpoint_interval_ms
      * when it and checkpoint_key (an Ed25519 private key, PEM) are set, written
      * to checkpoint_out (or only recorded in the database when NULL). */

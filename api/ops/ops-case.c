@@ -51,8 +51,7 @@ static int listed(const json_t *list, const char *id)
 {
     size_t i;
     json_t *v;
-    json_array_foreach((json_t *)list, i, v)
-    {
+    json_array_foreach((json_t *)list, i, v) {
         if (json_is_string(v) && strcmp(json_string_value(v), id) == 0)
             return 1;
     }
@@ -107,8 +106,7 @@ static int open_officers(const cf_workflow_t *wf, const json_t *officers, json_t
     if (!json_is_array(officers))
         return cf_error_set(err, CF_EINVAL, NULL, 0, 0,
                             "officers must be a list of {\"name\", \"cert\"}");
-    json_array_foreach((json_t *)officers, i, o)
-    {
+    json_array_foreach((json_t *)officers, i, o) {
         if (!json_is_string(json_object_get(o, "name")) ||
             !json_is_string(json_object_get(o, "cert")) || json_object_size(o) != 2)
             return cf_error_set(err, CF_EINVAL, NULL, 0, 0,
@@ -170,8 +168,8 @@ static int act_cause(cf_ops_t *ops, const cf_workflow_t *wf, const cf_case_t *c,
                           text, lookup.text);
     cf_causes_free(set);
     if (rc == 0 && n > 0)
-        rc = open_cause(ops, wf, text, json_string_value(json_object_get(c->party, "type")),
-                        cause, out);
+        rc = open_cause(ops, wf, text, json_string_value(json_object_get(c->party, "type")), cause,
+                        out);
     return rc;
 }
 
@@ -344,9 +342,8 @@ int cf_ops_act(cf_ops_t *ops, const cf_ops_act_t *in, cf_ops_out_t *out)
     if (rc == 0)
         rc = act_cause(ops, wf, &c, facts, &cause, out);
     if (rc == 0) /* child cases still open (the workflow's children_closed) */
-        rc = cf_store_case_list(ops->store,
-                                &(cf_case_filter_t){.parent = c.id, .open_only = 1}, &children,
-                                err);
+        rc = cf_store_case_list(ops->store, &(cf_case_filter_t){.parent = c.id, .open_only = 1},
+                                &children, err);
     req.cause = cause;
     req.children = children;
     req.facts = facts;

@@ -100,14 +100,12 @@ int cf_ops_json_depth(const json_t *v, int limit)
     json_t *m;
     const char *key;
     if (json_is_array(v)) {
-        json_array_foreach((json_t *)v, i, m)
-        {
+        json_array_foreach((json_t *)v, i, m) {
             int d = cf_ops_json_depth(m, limit - 1);
             deepest = d > deepest ? d : deepest;
         }
     } else {
-        json_object_foreach((json_t *)v, key, m)
-        {
+        json_object_foreach((json_t *)v, key, m) {
             int d = cf_ops_json_depth(m, limit - 1);
             deepest = d > deepest ? d : deepest;
         }

@@ -98,8 +98,7 @@ int cf__ops_facts(const cf_workflow_t *wf, const json_t *in, json_t **out, cf_er
     const char *key;
     json_t *v;
     int rc = facts ? 0 : CF_ENOMEM;
-    json_object_foreach((json_t *)in, key, v)
-    {
+    json_object_foreach((json_t *)in, key, v) {
         json_t *typed = NULL;
         char what[160];
         if (rc == 0 && json_is_string(v))
@@ -171,8 +170,7 @@ static int stamp_entered(const cf_ops_by_t *by, json_t *events)
     cf_time_format(by->now, now);
     size_t i;
     json_t *ev;
-    json_array_foreach(events, i, ev)
-    {
+    json_array_foreach(events, i, ev) {
         if (json_object_set_new(ev, "entered_at", json_string(now)) != 0 ||
             json_object_set_new(ev, "entered_by", json_string(by->actor ? by->actor : "")) != 0)
             return CF_ENOMEM;
@@ -279,8 +277,7 @@ int cf_ops_touches_clocks(const json_t *events)
 {
     size_t i;
     json_t *ev;
-    json_array_foreach((json_t *)events, i, ev)
-    {
+    json_array_foreach((json_t *)events, i, ev) {
         const char *type = json_string_value(json_object_get(ev, "type"));
         if (!type || strncmp(type, "clock.", 6) == 0 || strcmp(type, "case.opened") == 0)
             return 1;
@@ -341,8 +338,7 @@ static int assign_number(cf_ops_t *ops, const cf_case_t *c, json_t *events, char
     int rc = cf_store_case_agency(ops->store, c->id, agency, sizeof(agency), err);
     if (rc == CF_ENOTFOUND)
         return 0;
-    json_array_foreach(events, i, e)
-    {
+    json_array_foreach(events, i, e) {
         if (strcmp(json_string_value(json_object_get(e, "type")), "transition") == 0)
             ev = e;
     }

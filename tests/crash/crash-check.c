@@ -251,8 +251,7 @@ static void check_alerts(check_t *c, cf_store_t *s, cf_time_t now, int *fired, i
         violation(c, "alert: cannot list: %s", err.text);
         return;
     }
-    json_array_foreach(list, i, a)
-    {
+    json_array_foreach(list, i, a) {
         const char *id = json_string_value(json_object_get(a, "alert_id"));
         long long events = json_integer_value(json_object_get(c->alert_events, id));
         cf_time_t due = 0;
@@ -285,11 +284,11 @@ static int check_leftovers(check_t *c)
     json_t *v;
     size_t i;
     int unverified = 0;
-    json_object_foreach(c->acks, key, v) if (!json_is_true(json_object_get(v, "matched")))
-        violation(c, "missing: the acknowledged %s at case:seq %s is not in the database",
-                  json_string_value(json_object_get(v, "action")), key);
-    json_array_foreach(c->pending, i, v)
-    {
+    json_object_foreach(c->acks, key, v)
+        if (!json_is_true(json_object_get(v, "matched")))
+            violation(c, "missing: the acknowledged %s at case:seq %s is not in the database",
+                      json_string_value(json_object_get(v, "action")), key);
+    json_array_foreach(c->pending, i, v) {
         const char *want = json_string_value(
             json_object_get(c->shapes, json_string_value(json_object_get(v, "key"))));
         const char *got = json_string_value(json_object_get(v, "shape"));

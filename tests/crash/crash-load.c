@@ -117,9 +117,10 @@ static int outcome(load_t *l, int sent, const crash_resp_t *r, const char *req, 
     if (r->status == 200 || r->status == 201) {
         json_t *events = json_array(), *ev;
         size_t i;
-        json_array_foreach(json_object_get(r->json, "events"), i, ev) json_array_append_new(
-            events, json_pack("[O, O, O]", json_object_get(ev, "seq"), json_object_get(ev, "hash"),
-                              json_object_get(ev, "type")));
+        json_array_foreach(json_object_get(r->json, "events"), i, ev)
+            json_array_append_new(events, json_pack("[O, O, O]", json_object_get(ev, "seq"),
+                                                    json_object_get(ev, "hash"),
+                                                    json_object_get(ev, "type")));
         json_object_set_new(rec, "k", json_string("ack"));
         json_object_set_new(rec, "case", json_incref(json_object_get(r->json, "id")));
         json_object_set_new(rec, "events", events);
