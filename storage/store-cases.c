@@ -563,8 +563,16 @@ json_t *cf__store_case_list_row(sqlite3_stmt *st)
 }
 
 /* Exported, documented in store-int.h */
-void cf__store_bind_page(sqlite3_stmt *st, const cf_case_filter_t *f)
+void cf__store_bind_list(sqlite3_stmt *st, const cf_case_filter_t *f)
 {
+    cf__store_bind_text(st, 1, f->state);
+    cf__store_bind_text(st, 2, f->workflow);
+    cf__store_bind_text(st, 3, f->matter);
+    sqlite3_bind_int64(st, 4, f->parent);
+    sqlite3_bind_int(st, 5, f->open_only);
+    sqlite3_bind_int64(st, 6, f->due_within);
+    sqlite3_bind_int64(st, 7, f->now);
+    sqlite3_bind_int(st, 8, f->overdue);
     if (f->after > 0)
         sqlite3_bind_int64(st, 10, f->after);
     if (f->limit > 0)
@@ -579,15 +587,7 @@ int cf_store_case_list(cf_store_t *s, const cf_case_filter_t *f, json_t **list, 
     int rc = cf__store_prepare(s, f->parent ? children_sql : list_sql, &st, err);
     if (rc != 0)
         return rc;
-    cf__store_bind_text(st, 1, f->state);
-    cf__store_bind_text(st, 2, f->workflow);
-    cf__store_bind_text(st, 3, f->matter);
-    sqlite3_bind_int64(st, 4, f->parent);
-    sqlite3_bind_int(st, 5, f->open_only);
-    sqlite3_bind_int64(st, 6, f->due_within);
-    sqlite3_bind_int64(st, 7, f->now);
-    sqlite3_bind_int(st, 8, f->overdue);
-    cf__store_bind_page(st, f);
+    cf__store_bind_list(st, f);
     json_t *out = json_array();
     int step = SQLITE_DONE;
     while (out && (step = sqlite3_step(st)) == SQLITE_ROW)

@@ -87,7 +87,7 @@ int cf__store_case_next(cf_store_t *s, const cf_case_t *c, json_t *events, int o
 
 /* The WHERE filters of a case listing (cf_case_filter_t bound as ?1 state, ?2
  * workflow, ?3 matter, ?4 parent, ?5 open only, ?6 due within, ?7 now, ?8
- * overdue; ?10 and ?11 the page: cf__store_bind_page), shared by
+ * overdue; ?10 and ?11 the page, ?12 a 案号: cf__store_bind_list), shared by
  * cf_store_case_list and the daemon's per-agency listing.
  * PARENT is CF__LIST_ANY_PARENT, or CF__LIST_CHILDREN when a parent is given:
  * a plain equality, which SQLite can answer from the cases_parent index (an
@@ -105,9 +105,11 @@ int cf__store_case_next(cf_store_t *s, const cf_case_t *c, json_t *events, int o
     "(SELECT case_id FROM case_numbers WHERE number = ?12)) ORDER BY c.id LIMIT "                  \
     "coalesce(?11, -1)"
 
-/* Binds a case filter's page: ?10 the cursor (f->after, unbound when 0: from the
- * first case), ?11 the most rows (f->limit, unbound when 0: all of them). */
-void cf__store_bind_page(sqlite3_stmt *st, const cf_case_filter_t *f);
+/* Binds a case filter to CF__LIST_FILTERS's parameters: ?1..?8 as above, the page
+ * (?10 the cursor, f->after, unbound when 0: from the first case; ?11 the most rows,
+ * f->limit, unbound when 0: all of them) and ?12 the 案号 (f->number). ?9 is the
+ * caller's (the daemon's agency). */
+void cf__store_bind_list(sqlite3_stmt *st, const cf_case_filter_t *f);
 
 /* One row of a case list, from the columns id, workflow_id, workflow_version,
  * state, closed, party, matter_id, parent_id, updated_at, version and the next

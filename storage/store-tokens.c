@@ -211,15 +211,7 @@ int cf_store_case_list_agency(cf_store_t *s, const char *agency, const cf_case_f
     int rc = cf__store_prepare(s, f->parent ? children_sql : list_sql, &st, err);
     if (rc != 0)
         return rc;
-    cf__store_bind_text(st, 1, f->state);
-    cf__store_bind_text(st, 2, f->workflow);
-    cf__store_bind_text(st, 3, f->matter);
-    sqlite3_bind_int64(st, 4, f->parent);
-    sqlite3_bind_int(st, 5, f->open_only);
-    sqlite3_bind_int64(st, 6, f->due_within);
-    sqlite3_bind_int64(st, 7, f->now);
-    sqlite3_bind_int(st, 8, f->overdue);
+    cf__store_bind_list(st, f);
     cf__store_bind_text(st, 9, agency);
-    cf__store_bind_page(st, f);
     return cf__store_collect(s, st, cf__store_case_list_row, list, "list cases", err);
 }
