@@ -3,57 +3,14 @@
  * writes; clock statuses are computed against "now" ($CASEFLOW_NOW or the
  * system clock) at the moment of reading.
  */
+#include "ops.h"
 #include "session.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-/* "3d 4h left" / "2d 1h overdue" into out. */
-static void time_left(cf_time_t now, cf_time_t deadline, char *out, size_t size)
-{
-    long long d = (long long)(deadline - now);
-    long long a = d < 0 ? -d : d;
-    snprintf(out, size, "%lldd %lldh %s", a / 86400, (a % 86400) / 3600,
-             d < 0 ? "overdue" : "left");
-}
-
-static json_t *clocks_json(const cf_workflow_t *wf, const cf_case_t *c, cf_time_t now)
-{
-    json_t *out = json_array();
-    for (unsigned i = 0; out && i < c->clocks_count; i++) {
-        const cf_clock_rt_t *k = &c->clocks[i];
-        const cf_wf_clock_t *def = cf_workflow_clock(wf, k->id);
-        char deadline[CF_TIME_BUFSZ], left[64];
-        cf_time_format(k->deadline, deadline);
-        time_left(now, k->deadline, left, sizeof(left));
-        json_t *o =
-            json_pack("{s:s, s:s?, s:s, s:s, s:I, s:s?, s:s?, s:s*, s:i}", "id", k->id, "name",
-                      def ? def->name : NULL, "status", cf_engine_clock_status(k, now), "deadline",
-                      deadline, "seconds_left", (json_int_t)(k->deadline - now), "basis",
-                      def ? def->basis : NULL, "accountability", def ? def->accountability : NULL,
-                      "extended", k->extended, "extensions", (int)k->extensions);
-        if (o && (k->state == CF_CLOCK_RUNNING || k->state == CF_CLOCK_PAUSED))
-            json_object_set_new(o, "left", json_string(left));
-        if (o && k->exclusions)
-            json_object_set(o, "exclusions", k->exclusions);
-        json_t *prov = cf_clock_provisional_json(k);
-        if (o && prov && (k->state == CF_CLOCK_RUNNING || k->state == CF_CLOCK_PAUSED))
-            json_object_set(o, "provisional", prov); /* R11: counted on computed years */
-        json_decref(prov);
-        json_array_append_new(out, o);
-    }
-    return out;
-}
-
-/* Sets key to the ISO 8601 text of t, or null when t is 0 (not yet): the
- * snapshot counts seconds, the answer gives times as the API does. */
-static void set_time(json_t *o, const char *key, cf_time_t t)
-{
-    char text[CF_TIME_BUFSZ];
-    cf_time_format(t, text);
-    json_object_set_new(o, key, t ? json_string(text) : json_null());
-}
-
+/* The case as the API shows it (cf_ops_case_view), with its events and its
+ * children's rows. */
 static json_t *case_json(cf__session_t *s, const cf_workflow_t *wf, const cf_case_t *c,
                          cf_time_t now, cf_error_t *err)
 {
@@ -64,28 +21,15 @@ static json_t *case_json(cf__session_t *s, const cf_workflow_t *wf, const cf_cas
         json_decref(events);
         return NULL;
     }
-    const cf_wf_state_t *st = cf_workflow_state(wf, c->state);
-    json_t *o = cf_case_to_json(c);
-    json_object_del(o, "history");
-    set_time(o, "opened_at", c->opened_at);
-    set_time(o, "updated_at", c->updated_at);
-    set_time(o, "closed_at", c->closed_at);
-    json_object_set_new(o, "state_name", json_string(st ? st->name : ""));
-    json_object_set_new(o, "title", json_string(wf->doc->title));
-    json_object_set_new(o, "clocks", clocks_json(wf, c, now));
+    json_t *o = cf_ops_case_view(s->store, wf, c, now);
+    if (!o) {
+        json_decref(events);
+        json_decref(children);
+        cf_error_set(err, CF_ENOMEM, NULL, 0, 0, "out of memory");
+        return NULL;
+    }
     json_object_set_new(o, "children", children);
     json_object_set_new(o, "events", events);
-    json_object_set_new(o, "allowed", cf_engine_allowed(wf, c));
-    char text[256]; /* the 案号 and the agency (issue 20), null when none */
-    cf_error_t none;
-    json_object_set_new(o, "number",
-                        cf_store_case_number_get(s->store, c->id, text, sizeof(text), &none) == 0
-                            ? json_string(text)
-                            : json_null());
-    json_object_set_new(o, "agency",
-                        cf_store_case_agency(s->store, c->id, text, sizeof(text), &none) == 0
-                            ? json_string(text)
-                            : json_null());
     return o;
 }
 

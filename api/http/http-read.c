@@ -27,6 +27,7 @@
  *   children [ids]}, allowed [cf_engine_allowed], version, head, opened_at,
  *   updated_at. ETag: "<version>", the value If-Match takes.
  */
+#include "ops.h"
 #include "serve-int.h"
 
 #include <stdio.h>
@@ -51,72 +52,33 @@ static void store_failed(cf__read_t *r, int rc, const cf_error_t *err)
     cf__read_error(r, cf__http_status(rc), cf_errname(rc), err->text);
 }
 
-static json_t *clocks_json(const cf_workflow_t *wf, const cf_case_t *c, cf_time_t now)
-{
-    json_t *out = json_array();
-    for (unsigned i = 0; out && i < c->clocks_count; i++) {
-        const cf_clock_rt_t *k = &c->clocks[i];
-        const cf_wf_clock_t *def = cf_workflow_clock(wf, k->id);
-        char deadline[CF_TIME_BUFSZ];
-        cf_time_format(k->deadline, deadline);
-        json_t *o =
-            json_pack("{s:s, s:s?, s:s, s:s, s:I, s:s*, s:i, s:s?, s:s?}", "id", k->id, "name",
-                      def ? def->name : NULL, "status", cf_engine_clock_status(k, now), "deadline",
-                      deadline, "seconds_left", (json_int_t)(k->deadline - now), "extended",
-                      k->extended, "extensions", (int)k->extensions, "basis",
-                      def ? def->basis : NULL, "accountability", def ? def->accountability : NULL);
-        json_t *prov = cf_clock_provisional_json(k); /* R11: years counted provisionally */
-        if (o && prov && (k->state == CF_CLOCK_RUNNING || k->state == CF_CLOCK_PAUSED))
-            json_object_set(o, "provisional", prov);
-        json_decref(prov);
-        json_array_append_new(out, o);
-    }
-    return out;
-}
-
-/* Sets key to the ISO 8601 text of t, or null when t is 0 (not yet). */
-static void set_time(json_t *o, const char *key, cf_time_t t)
-{
-    char text[CF_TIME_BUFSZ];
-    cf_time_format(t, text);
-    json_object_set_new(o, key, t ? json_string(text) : json_null());
-}
-
+/* The case as the command line shows it (cf_ops_case_view), with its links:
+ * the parent and the ids of the children the token's agency may see. */
 static json_t *case_json(cf_store_t *s, const cf_principal_t *who, const cf_workflow_t *wf,
                          const cf_case_t *c, cf_time_t now, cf_error_t *err)
 {
     json_t *children = NULL, *ids = json_array();
     cf_case_filter_t f = {.parent = c->id};
-    if (cf_store_case_list_agency(s, who->agency, &f, &children, err) != 0) {
+    if (!ids || cf_store_case_list_agency(s, who->agency, &f, &children, err) != 0) {
         json_decref(ids);
         return NULL;
     }
     size_t i;
     json_t *ch;
-    json_array_foreach(children, i, ch)
+    json_array_foreach(children, i, ch) {
         json_array_append(ids, json_object_get(ch, "id"));
+    }
     json_decref(children);
-    const cf_wf_state_t *st = cf_workflow_state(wf, c->state);
-    json_t *o = cf_case_to_json(c);
+    json_t *o = cf_ops_case_view(s, wf, c, now);
     if (!o) {
         json_decref(ids);
         return NULL;
     }
-    json_object_del(o, "history");
     json_object_del(o, "parent"); /* in links */
-    set_time(o, "opened_at", c->opened_at);
-    set_time(o, "updated_at", c->updated_at);
-    set_time(o, "closed_at", c->closed_at);
-    json_object_set_new(o, "state_name", json_string(st ? st->name : ""));
-    json_object_set_new(o, "title", json_string(wf->doc->title));
-    json_object_set_new(o, "closed", json_boolean(c->closed_at != 0));
-    json_object_set_new(o, "clocks", clocks_json(wf, c, now));
     json_object_set_new(o, "links",
                         json_pack("{s:o, s:o}", "parent",
                                   c->parent_id ? json_integer(c->parent_id) : json_null(),
                                   "children", ids));
-    json_object_set_new(o, "allowed", cf_engine_allowed(wf, c));
-    json_object_set_new(o, "version", json_integer(c->version));
     return o;
 }
 

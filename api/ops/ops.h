@@ -182,6 +182,16 @@ int cf_ops_exclude(cf_ops_t *ops, const cf_ops_exclude_t *in, cf_ops_out_t *out)
 int cf_ops_case(cf_ops_t *ops, const cf_ops_by_t *by, int64_t id, cf_case_t *c,
                 const cf_workflow_t **wf, cf_error_t *err);
 
+/* The case as both front ends show it (`case show --json`, GET /v1/cases/{id};
+ * ops-view.c): the snapshot without its history, times as ISO 8601, `version`,
+ * `closed`, `state_name`, `title`, each clock with its status and time left at now
+ * (and `provisional` where R11 applies), `allowed` actions, and the case's `number`
+ * (案号) and `agency`, null when it has none. The front ends add what is theirs
+ * (the command line its events and children, the API its links). Returns a new
+ * object, or NULL (out of memory). */
+json_t *cf_ops_case_view(cf_store_t *store, const cf_workflow_t *wf, const cf_case_t *c,
+                         cf_time_t now);
+
 /* 1 if appending events can change the case's alerts: a clock event, or the
  * opening. */
 int cf_ops_touches_clocks(const json_t *events);

@@ -33,7 +33,7 @@ other=$("$bin" token create --agency 某市医疗保障局 --role head --name �
     --actor 张三 > /dev/null || exit 1
 "$bin" case open --workflow penalty-general --party 某某诊所 --party-type 定点医药机构 \
     --actor 张三 --agency 某市医疗保障局 > /dev/null || exit 1
-"$bin" serve --listen 127.0.0.1:0 > "$tmp/serve.out" 2> "$tmp/serve.err" &
+"$bin" serve --listen 127.0.0.1:0 --now "$CASEFLOW_NOW" > "$tmp/serve.out" 2> "$tmp/serve.err" &
 pid=$!
 port=""
 for _ in $(seq 1 100); do
@@ -97,6 +97,7 @@ if [ "$(code --json case show 1)" -eq 0 ] && grep -q "\"number\": \"$n1\"" "$tmp
     [ "$(code case show 1)" -eq 0 ] && grep -q "^number: $n1" "$tmp/out" &&
     [ "$(code --json case show 2)" -eq 0 ] && grep -q '"number": "某市医保案〔2026〕1号"' "$tmp/out" &&
     [ "$(get "$mine" /v1/cases/1/events)" = 200 ] && grep -q "\"case_number\": *\"$n1\"" "$tmp/out" &&
+    [ "$(get "$mine" /v1/cases/1)" = 200 ] && grep -q "\"number\": *\"$n1\"" "$tmp/out" &&
     [ "$(code case list --number "$n1")" -eq 0 ] && [ "$(grep -c "^1 .*$n1" "$tmp/out")" -eq 1 ] &&
     [ "$(wc -l < "$tmp/out")" -eq 2 ]
 then ok; else fail "the filing gives the case its number, shown and searchable"; fi

@@ -1,0 +1,88 @@
+/*
+ * ops-view.c -- one picture of a case for every reader. `caseflow case show
+ * --json` and the daemon's GET /v1/cases/{id} used to build it each on its own,
+ * and drifted (the API showed no 案号, the command line no `closed`); the front
+ * ends now start from cf_ops_case_view and add only what is theirs. Times are
+ * ISO 8601 (the contract of docs/api.md), clock statuses are computed against
+ * the caller's "now", never stored.
+ */
+#include "ops.h"
+
+#include <stdio.h>
+
+/* "3d 4h left" / "2d 1h overdue" into out. */
+static void time_left(cf_time_t now, cf_time_t deadline, char *out, size_t size)
+{
+    long long d = (long long)(deadline - now);
+    long long a = d < 0 ? -d : d;
+    snprintf(out, size, "%lldd %lldh %s", a / 86400, (a % 86400) / 3600,
+             d < 0 ? "overdue" : "left");
+}
+
+static json_t *clock_view(const cf_workflow_t *wf, const cf_clock_rt_t *k, cf_time_t now)
+{
+    const cf_wf_clock_t *def = cf_workflow_clock(wf, k->id);
+    char deadline[CF_TIME_BUFSZ], left[64];
+    int live = k->state == CF_CLOCK_RUNNING || k->state == CF_CLOCK_PAUSED;
+    cf_time_format(k->deadline, deadline);
+    time_left(now, k->deadline, left, sizeof(left));
+    json_t *o =
+        json_pack("{s:s, s:s?, s:s, s:s, s:I, s:s?, s:s?, s:s*, s:i}", "id", k->id, "name",
+                  def ? def->name : NULL, "status", cf_engine_clock_status(k, now), "deadline",
+                  deadline, "seconds_left", (json_int_t)(k->deadline - now), "basis",
+                  def ? def->basis : NULL, "accountability", def ? def->accountability : NULL,
+                  "extended", k->extended, "extensions", (int)k->extensions);
+    if (o && live)
+        json_object_set_new(o, "left", json_string(left));
+    if (o && k->exclusions)
+        json_object_set(o, "exclusions", k->exclusions);
+    json_t *prov = live ? cf_clock_provisional_json(k) : NULL;
+    if (o && prov) /* R11: counted on computed years */
+        json_object_set(o, "provisional", prov);
+    json_decref(prov);
+    return o;
+}
+
+/* Sets key to the ISO 8601 text of t, or null when t is 0 (not yet). */
+static void set_time(json_t *o, const char *key, cf_time_t t)
+{
+    char text[CF_TIME_BUFSZ];
+    cf_time_format(t, text);
+    json_object_set_new(o, key, t ? json_string(text) : json_null());
+}
+
+/* Exported, documented in ops.h */
+json_t *cf_ops_case_view(cf_store_t *store, const cf_workflow_t *wf, const cf_case_t *c,
+                         cf_time_t now)
+{
+    const cf_wf_state_t *st = cf_workflow_state(wf, c->state);
+    json_t *o = cf_case_to_json(c), *clocks = json_array();
+    if (!o || !clocks) {
+        json_decref(o);
+        json_decref(clocks);
+        return NULL;
+    }
+    for (unsigned i = 0; i < c->clocks_count; i++)
+        json_array_append_new(clocks, clock_view(wf, &c->clocks[i], now));
+    json_object_del(o, "history");
+    set_time(o, "opened_at", c->opened_at);
+    set_time(o, "updated_at", c->updated_at);
+    set_time(o, "closed_at", c->closed_at);
+    json_object_set_new(o, "version", json_integer(c->version));
+    json_object_set_new(o, "closed", json_boolean(c->closed_at != 0));
+    json_object_set_new(o, "state_name", json_string(st ? st->name : ""));
+    json_object_set_new(o, "title", json_string(wf->doc->title));
+    json_object_set_new(o, "clocks", clocks);
+    json_object_set_new(o, "allowed", cf_engine_allowed(wf, c));
+    char text[256]; /* the 案号 and the agency (issue 20), null when none */
+    cf_error_t none;
+    json_object_set_new(o, "number",
+                        cf_store_case_number_get(store, c->id, text, sizeof(text), &none) == 0
+                            ? json_string(text)
+                            : json_null());
+    json_object_set_new(o, "agency",
+                        cf_store_case_agency(store, c->id, text, sizeof(text), &none) == 0
+                            ? json_string(text)
+                            : json_null());
+    return o;
+}
