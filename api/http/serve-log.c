@@ -42,7 +42,8 @@ void cf__log(const char *level, const char *event, json_t *fields)
     if (line && fields)
         json_object_update(line, fields);
     json_decref(fields);
-    char *text = line ? json_dumps(line, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+    char *text =
+        line ? json_dumps(line, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(6)) : NULL;
     json_decref(line);
     if (!text) /* without memory a plain line still says what happened */
         return (void)fprintf(stderr, "{\"level\":\"%s\",\"event\":\"%s\"}\n", level, event);
