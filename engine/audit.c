@@ -13,6 +13,12 @@
  * the words of the rule broken (a clock's or rule's `accountability` text
  * first, then keywords of the kind: 期限 for deadlines, 程序 for procedure). An
  * auditor sees the list's exact wording, never a paraphrase.
+ *
+ * Map (banners below): the report's building blocks (init, deviations); chain
+ * (cf_audit_verify); accountability (which 追责情形); replay (cf_audit_replay, step
+ * by step, time order, end-of-case checks); the calendar in force (R12),
+ * recomputations and counting versions, reported as notes; the cached row
+ * (cf_audit_cache: the case row against the fold of its events).
  */
 #include "audit.h"
 #include "engine.h"
