@@ -216,7 +216,8 @@ typedef struct guard_ctx_s {
     const cf_case_t *c;
     const char *action;
     const json_t *new_facts;
-    cf_time_t at; /* the instant of the action: "now" for elapsed() and running() */
+    cf_time_t at;             /* the instant of the action: "now" for elapsed() and running() */
+    const cf_calendar_t *cal; /* for waited(..., "working_days"); may be NULL */
 } guard_ctx_t;
 
 static int done_cb(void *ctx, const char *action)
@@ -329,10 +330,41 @@ static int owed_cb(void *ctx, const char *fact, const char *clock, double *out)
     return 0;
 }
 
-/* 1 if g holds for the case with facts merged in; 0 if not. */
-static int holds(const cf_guard_t *g, const cf_case_t *c, const cf_act_t *req, json_t *merged)
+/* waited(fact, N, unit): a waiting period (稽核办法 第八条's 提前3日 notice) counted from
+ * the date the fact holds the law's way -- that day not counted (民法典 第二百零一条), N
+ * days, or the N working days the calendar has, after it -- has ended (at 24:00 of its
+ * last day) before the day of the action. The last day is not moved off a rest day
+ * (R4): that rule gives a party who must act by the end of a period the next working
+ * day, and here no one must act, the period is a minimum gap before the bureau may
+ * (docs/legal-periods.md, "No sooner than"). A date that does not parse has not
+ * waited; a working day outside the calendar is CF_ERANGE. */
+static int waited_cb(void *ctx, const char *date, long amount, const char *unit)
 {
-    guard_ctx_t ctx = {c, req->action, req->facts, req->at};
+    guard_ctx_t *g = ctx;
+    cf_date_t d;
+    if (cf_date_parse(date, &d, NULL) != 0)
+        return 0;
+    int64_t day = cf_date_to_days(d);
+    if (strcmp(unit, "working_days") != 0) {
+        day += amount;
+    } else if (!g->cal) {
+        return CF_EINVAL;
+    } else {
+        for (long counted = 0; counted < amount;) {
+            int rc = cf_calendar_is_workday(g->cal, cf_date_from_days(++day), NULL);
+            if (rc < 0)
+                return rc;
+            counted += rc;
+        }
+    }
+    return g->at > cf_date_end(cf_date_from_days(day));
+}
+
+/* 1 if g holds for the case with facts merged in; 0 if not. */
+static int holds(const cf_guard_t *g, const cf_case_t *c, const cf_act_t *req, json_t *merged,
+                 const cf_calendar_t *cal)
+{
+    guard_ctx_t ctx = {c, req->action, req->facts, req->at, cal};
     cf_guard_env_t env = {.facts = merged,
                           .actor = req->actor,
                           .role = req->role,
@@ -342,7 +374,8 @@ static int holds(const cf_guard_t *g, const cf_case_t *c, const cf_act_t *req, j
                           .total = total_cb,
                           .owed = owed_cb,
                           .ctx = &ctx,
-                          .elapsed = elapsed_cb};
+                          .elapsed = elapsed_cb,
+                          .waited = waited_cb};
     int result = 0;
     return cf_guard_eval(g, &env, &result) == 0 && result;
 }
@@ -357,8 +390,9 @@ static int role_allowed(const cf_wf_transition_t *t, const char *role)
 /* The transition req takes from the case's state, in three steps: the action must
  * exist here, the role must be allowed for it, and among guarded branches the
  * first whose guard holds wins. OUT *chosen. */
-static int choose(const cf_workflow_t *wf, const cf_case_t *c, const cf_act_t *req, json_t *merged,
-                  const cf_wf_transition_t **chosen, cf_refusal_t *why)
+static int choose(const cf_workflow_t *wf, const cf_calendar_t *cal, const cf_case_t *c,
+                  const cf_act_t *req, json_t *merged, const cf_wf_transition_t **chosen,
+                  cf_refusal_t *why)
 {
     int exists = 0, role_ok = 0;
     for (unsigned i = 0; i < wf->doc->transitions_count; i++) {
@@ -369,7 +403,7 @@ static int choose(const cf_workflow_t *wf, const cf_case_t *c, const cf_act_t *r
         if (!role_allowed(t, req->role))
             continue;
         role_ok = 1;
-        if (!wf->guards[i] || holds(wf->guards[i], c, req, merged)) {
+        if (!wf->guards[i] || holds(wf->guards[i], c, req, merged, cal)) {
             *chosen = t;
             return 0;
         }
@@ -405,13 +439,13 @@ static int check_requires(const cf_wf_transition_t *t, const cf_case_t *c, const
     return rc;
 }
 
-static int check_rules(const cf_workflow_t *wf, const cf_case_t *c, const cf_act_t *req,
-                       json_t *merged, cf_refusal_t *why)
+static int check_rules(const cf_workflow_t *wf, const cf_calendar_t *cal, const cf_case_t *c,
+                       const cf_act_t *req, json_t *merged, cf_refusal_t *why)
 {
     for (unsigned i = 0; i < wf->doc->rules_count; i++) {
         const cf_wf_rule_t *r = &wf->doc->rules[i];
         if (!cf_workflow_list_has(r->on, r->on_count, req->action) ||
-            holds(wf->checks[i], c, req, merged))
+            holds(wf->checks[i], c, req, merged, cal))
             continue;
         if (why) {
             snprintf(why->rule, sizeof(why->rule), "%s", r->id);
@@ -472,11 +506,11 @@ static int act_events(const cf_workflow_t *wf, const cf_calendar_t *cal, const c
                       const cf_act_t *req, json_t *merged, json_t **events, cf_refusal_t *why)
 {
     const cf_wf_transition_t *t = NULL;
-    int rc = choose(wf, c, req, merged, &t, why);
+    int rc = choose(wf, cal, c, req, merged, &t, why);
     if (rc == 0)
         rc = check_requires(t, c, req, why);
     if (rc == 0)
-        rc = check_rules(wf, c, req, merged, why);
+        rc = check_rules(wf, cal, c, req, merged, why);
     if (rc == 0 && strcmp(t->to, "@back") == 0 && !c->prev_state)
         rc = cf__refuse(why, CF_EREFUSED,
                         "action '%s' returns to a previous state, but there "

@@ -6,7 +6,8 @@
  * Design. eval() walks the tree directly and yields a value_t: a small tagged value
  * (absent, bool, number, string) passed by value, whose strings are borrowed from the
  * tree, the env or the facts. Evaluation therefore allocates nothing and cannot fail
- * except through env->done, env->lowest and env->elapsed, whose errors pass straight up; and since
+ * except through the env's callbacks (done, lowest, elapsed, waited ...), whose errors
+ * pass straight up; and since
  * the tree is never written, one guard may be evaluated from several threads at once.
  * `and`/`or` are n-ary nodes that stop at the first decisive operand, and every other
  * nesting is bounded by the parser (MAX_DEPTH in guard.c), so the recursion is bounded
@@ -133,6 +134,12 @@ static int eval_call(const node_t *n, const cf_guard_env_t *env, value_t *v)
                                : env->owed(env->ctx, name, n->kids[1]->str, &d);
         *v = rc == 0 ? v_num(d) : absent;
         rc = rc == CF_ENOTFOUND ? 0 : rc;
+    } else if (n->op == FN_WAITED) {
+        const json_t *date = fact(env, name);
+        rc = json_is_string(date) ? env->waited(env->ctx, json_string_value(date),
+                                                (long)n->kids[1]->num, n->kids[2]->str)
+                                  : 0;
+        *v = v_bool(rc > 0);
     } else if (n->op == FN_RUNNING) {
         rc = env->running(env->ctx, name);
         *v = v_bool(rc > 0);
@@ -190,7 +197,7 @@ static value_t eval_leaf(const node_t *n, const cf_guard_env_t *env)
     case K_FACT:
         return from_json(fact(env, n->str));
     default:
-        return absent; /* K_ACTION and K_CLOCK are only ever arguments of a call */
+        return absent; /* K_ACTION, K_CLOCK, K_DATE are only ever arguments of a call */
     }
 }
 
@@ -230,7 +237,8 @@ int cf_guard_eval(const cf_guard_t *g, const cf_guard_env_t *env, int *result)
         return CF_EINVAL;
     if ((g->needs_done && !env->done) || (g->needs_lowest && !env->lowest) ||
         (g->needs_elapsed && !env->elapsed) || (g->needs_running && !env->running) ||
-        (g->needs_total && !env->total) || (g->needs_owed && !env->owed))
+        (g->needs_total && !env->total) || (g->needs_owed && !env->owed) ||
+        (g->needs_waited && !env->waited))
         return CF_EINVAL;
     value_t v;
     int rc = eval(g->root, env, &v);

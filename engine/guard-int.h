@@ -10,7 +10,8 @@
  *  - Kinds are checked at compile time: K_NOT and K_NEG have one kid, K_CMP two, and
  *    a K_CALL has exactly its function's arity, with kid 0 a K_FACT or K_ACTION leaf,
  *    kid 1 (distinct, contains) a K_STR and kid 2 (contains) a K_STR or K_ACTOR;
- *    elapsed's one kid is a K_CLOCK leaf.
+ *    elapsed's one kid is a K_CLOCK leaf; waited's kids are a K_DATE leaf, a K_NUM
+ *    holding a whole number 0..WAITED_MAX and a K_STR "days" or "working_days".
  *  - The tree is immutable after cf_guard_compile.
  */
 #ifndef CF_GUARD_INT_H
@@ -24,9 +25,13 @@
 typedef enum kind_e {
     K_OR, K_AND, K_NOT, K_CMP, K_NEG, K_CALL,                     /* inner nodes */
     K_NUM, K_STR, K_BOOL, K_ACTOR, K_ROLE, K_FACT, K_ACTION,      /* leaves */
-    K_CLOCK                                                       /* leaf: elapsed()'s, running()'s ... */
+    K_CLOCK,                                                      /* leaf: elapsed()'s, running()'s ... */
+    K_DATE                                                        /* leaf: waited()'s date fact */
 } kind_t;
 /* clang-format on */
+
+/* The largest N of waited(fact, N, "unit"): CF_PERIOD_AMOUNT_MAX (period.h). */
+#define WAITED_MAX 100000
 
 /* Static type: what a node evaluates to when present. T_ANY is a fact's value. */
 typedef enum type_e { T_ANY, T_BOOL, T_NUM, T_STR } type_t;
@@ -45,7 +50,8 @@ typedef enum fn_e {
     FN_ELAPSED, /* added after the others, so their numbers stay */
     FN_RUNNING,
     FN_TOTAL,
-    FN_OWED
+    FN_OWED,
+    FN_WAITED
 } fn_t;
 
 typedef struct node_s node_t;
@@ -71,6 +77,7 @@ struct cf_guard_s {
     int needs_running; /* the tree calls running() */
     int needs_total;   /* the tree calls total() */
     int needs_owed;    /* the tree calls owed() */
+    int needs_waited;  /* the tree calls waited() */
 };
 
 #endif

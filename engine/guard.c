@@ -61,10 +61,15 @@
 static const char *const op_text[] = {"==", "!=", "<", "<=", ">", ">="};
 
 /* What each argument position accepts. */
-typedef enum arg_e { A_FACT, A_ACTION, A_FIELD, A_WHO, A_CLOCK } arg_t;
-static const char *const arg_want[] = {"a fact name", "an action name",
-                                       "a field name in double quotes", "'actor' or a string",
-                                       "a clock id"};
+typedef enum arg_e { A_FACT, A_ACTION, A_FIELD, A_WHO, A_CLOCK, A_DATE, A_WHOLE, A_UNIT } arg_t;
+static const char *const arg_want[] = {"a fact name",
+                                       "an action name",
+                                       "a field name in double quotes",
+                                       "'actor' or a string",
+                                       "a clock id",
+                                       "a date fact name",
+                                       "a whole number 0 to 100000",
+                                       "\"days\" or \"working_days\""};
 
 static const struct fn_def_s {
     const char *name;
@@ -82,6 +87,7 @@ static const struct fn_def_s {
     [FN_RUNNING] = {"running", 1, {A_CLOCK}, T_BOOL},
     [FN_TOTAL] = {"total", 1, {A_FACT}, T_NUM},
     [FN_OWED] = {"owed", 2, {A_FACT, A_CLOCK}, T_NUM},
+    [FN_WAITED] = {"waited", 3, {A_DATE, A_WHOLE, A_UNIT}, T_BOOL},
 };
 #define FN_COUNT_ALL ((int)(sizeof(fns) / sizeof(fns[0])))
 
@@ -143,6 +149,7 @@ typedef struct parser_s {
     int rc; /* 0, or the first error */
     cf_error_t *err;
     int needs_done, needs_lowest, needs_elapsed, needs_running, needs_total, needs_owed;
+    int needs_waited;
     char found[64]; /* scratch for found() */
 } parser_t;
 
@@ -557,9 +564,18 @@ static int parse_arg(parser_t *p, node_t *call)
     }
     arg_t a = fn->args[call->kids_count];
     node_t *kid;
-    if ((a == A_FACT || a == A_ACTION || a == A_CLOCK) && t->t == TK_IDENT)
-        kid = leaf(p, t, a == A_FACT ? K_FACT : a == A_ACTION ? K_ACTION : K_CLOCK, T_ANY);
+    static const kind_t name_kind[] = {
+        [A_FACT] = K_FACT, [A_ACTION] = K_ACTION, [A_CLOCK] = K_CLOCK, [A_DATE] = K_DATE};
+    if ((a == A_FACT || a == A_ACTION || a == A_CLOCK || a == A_DATE) && t->t == TK_IDENT)
+        kid = leaf(p, t, name_kind[a], T_ANY);
     else if ((a == A_FIELD || a == A_WHO) && t->t == TK_STR)
+        kid = leaf(p, t, K_STR, T_STR);
+    else if (a == A_WHOLE && t->t == TK_NUM && t->num == (double)(long)t->num &&
+             t->num <= WAITED_MAX)
+        kid = leaf(p, t, K_NUM, T_NUM);
+    else if (a == A_UNIT && t->t == TK_STR &&
+             ((t->len == 6 && !memcmp(p->text + t->start, "\"days\"", 6)) ||
+              (t->len == 14 && !memcmp(p->text + t->start, "\"working_days\"", 14))))
         kid = leaf(p, t, K_STR, T_STR);
     else if (a == A_WHO && t->t == TK_ACTOR)
         kid = leaf(p, t, K_ACTOR, T_STR);
@@ -607,6 +623,7 @@ static node_t *parse_call(parser_t *p, const token_t *name)
     p->needs_running |= f == FN_RUNNING;
     p->needs_total |= f == FN_TOTAL;
     p->needs_owed |= f == FN_OWED;
+    p->needs_waited |= f == FN_WAITED;
     return n;
 }
 
@@ -699,6 +716,7 @@ int cf_guard_compile(const char *text, cf_guard_t **out, cf_error_t *err)
     g->needs_running = p.needs_running;
     g->needs_total = p.needs_total;
     g->needs_owed = p.needs_owed;
+    g->needs_waited = p.needs_waited;
     *out = g;
     return 0;
 }
@@ -714,11 +732,12 @@ void cf_guard_free(cf_guard_t *g)
 
 static void refs(const node_t *n, cf_guard_ref_cb cb, void *ctx)
 {
-    if (n->kind == K_FACT || n->kind == K_ACTION || n->kind == K_CLOCK)
+    if (n->kind == K_FACT || n->kind == K_ACTION || n->kind == K_CLOCK || n->kind == K_DATE)
         cb(ctx,
            n->kind == K_FACT     ? CF_GUARD_REF_FACT
            : n->kind == K_ACTION ? CF_GUARD_REF_ACTION
-                                 : CF_GUARD_REF_CLOCK,
+           : n->kind == K_CLOCK  ? CF_GUARD_REF_CLOCK
+                                 : CF_GUARD_REF_DATE,
            n->str, n->column);
     for (size_t i = 0; i < n->kids_count; i++)
         refs(n->kids[i], cb, ctx);

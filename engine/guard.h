@@ -41,6 +41,13 @@
  *                                 run out (a party's window still open)
  *   total(fact)                   number: env->total, the sum of the fact's values
  *   owed(fact, clock)             number: env->owed, the amount plus its surcharge
+ *   waited(fact, N, "unit")       bool: env->waited says a waiting period of N "days" or
+ *                                 "working_days" counted from the date the fact holds
+ *                                 ("YYYY-MM-DD"; that day not counted) had run in full
+ *                                 before the day of the action; false when the fact is
+ *                                 absent or not a string. N is a whole number literal
+ *                                 0..100000, the unit a string literal, one of the two
+ *                                 (a "no sooner than N days after" rule: 稽核 notice)
  *
  * Values and truth. Every expression evaluates to a number, a string, a bool, or
  * "absent". A comparison holds only when both sides are present and of the same type:
@@ -76,12 +83,13 @@
 typedef struct cf_guard_s cf_guard_t;
 
 /* What a name reported by cf_guard_refs is: a fact (a bare name or a function's fact
- * argument), an action (the argument of done) or a clock (the argument of elapsed,
- * running and owed). */
+ * argument), an action (the argument of done), a clock (the argument of elapsed,
+ * running and owed) or a fact that must hold a date (the first argument of waited). */
 typedef enum cf_guard_ref_kind_e {
     CF_GUARD_REF_FACT,
     CF_GUARD_REF_ACTION,
-    CF_GUARD_REF_CLOCK
+    CF_GUARD_REF_CLOCK,
+    CF_GUARD_REF_DATE
 } cf_guard_ref_kind_t;
 
 /* Called once per reference. `name` is borrowed, valid only during the call; `column`
@@ -120,6 +128,11 @@ typedef struct cf_guard_env_s {
      * not (never started, not yet run out, or paused), or a negative CF_E* code, which
      * cf_guard_eval returns unchanged. */
     int (*elapsed)(void *ctx, const char *clock);
+    /* 1 if a period of `amount` units ("days" or "working_days") counted from `date`
+     * (the text of a date fact, "YYYY-MM-DD"; that day not counted) ended before the
+     * day of the action, 0 if not (or the text is not a date), or a negative CF_E* code,
+     * which cf_guard_eval returns unchanged. */
+    int (*waited)(void *ctx, const char *date, long amount, const char *unit);
 } cf_guard_env_t;
 
 /* ------------------------------------------------------------------------------------
@@ -156,7 +169,7 @@ void cf_guard_refs(const cf_guard_t *g, cf_guard_ref_cb cb, void *ctx);
  *   0          *result = 1 if the guard holds, 0 if not;
  *   CF_EINVAL  g, env or result is NULL, env->facts is neither NULL nor an object, or
  *              the expression uses done(...) and env->done is NULL, or lowest(...) and
- *              env->lowest is NULL, or elapsed/running/total/owed(...) and its
+ *              env->lowest is NULL, or elapsed/running/total/owed/waited(...) and its
  *              callback is NULL (checked before evaluating, so it does not depend on
  *              short-circuiting);
  *   other      a negative code returned by a callback (other than CF_ENOTFOUND from

@@ -151,6 +151,14 @@ static void on_ref(void *ctx, cf_guard_ref_kind_t kind, const char *name, int co
     else if (kind == CF_GUARD_REF_CLOCK && !cf_workflow_clock(r->c->wf, name))
         problem(r->c, r->path, "guard names unknown clock '%s' (column %d of the expression)", name,
                 column);
+    else if (kind == CF_GUARD_REF_DATE && !cf_workflow_fact(r->c->wf, name))
+        problem(r->c, r->path, "guard names undeclared fact '%s' (column %d of the expression)",
+                name, column);
+    else if (kind == CF_GUARD_REF_DATE && cf_workflow_fact(r->c->wf, name)->type != CF_FACT_DATE)
+        problem(r->c, r->path,
+                "waited() counts from a date: fact '%s' is not declared with type date (column "
+                "%d of the expression)",
+                name, column);
 }
 
 /* Compiles text into *out and checks its names; problems at path. */

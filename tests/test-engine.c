@@ -813,6 +813,73 @@ TEST_IMPL(engine_elapsed_rule)
     return 0;
 }
 
+/* The mini workflow with two "no sooner than" rules over waited(): notify only 3 days
+ * after the date of notice_on, or 3 working days after served_wd (each only when the
+ * fact is given). */
+static void setup_waited(fixture_t *f, const char *db, const char *opened_at)
+{
+    cf_workflow_t *base = cf_test_workflow(MINI);
+    const char *ov =
+        "overlay: mini\nid: mini-waited\nfacts:\n"
+        "  - {id: notice_on, name: 通知送达日期, type: date}\n"
+        "  - {id: served_wd, name: 送达日期, type: date}\nrules:\n"
+        "  - {id: three-days, on: [notify], check: 'not has(notice_on) or "
+        "waited(notice_on, 3, \"days\")', article: 社会保险稽核办法 第八条第一款第（一）项,"
+        " message: 提前3日通知}\n"
+        "  - {id: three-working-days, on: [notify], check: 'not has(served_wd) or "
+        "waited(served_wd, 3, \"working_days\")', article: 行政强制法 第六十九条,"
+        " message: 三个工作日后}\n";
+    char *merged = NULL;
+    size_t len = 0;
+    ASSERT_EQ(cf_overlay_apply(base->source, base->source_len, base->hash, ov, strlen(ov), "ov",
+                               &merged, &len, NULL),
+              0);
+    ASSERT_EQ(cf_workflow_parse(merged, len, "merged", &f->wf, NULL), 0);
+    free(merged);
+    cf_workflow_free(base);
+    f->cal = cf_test_calendar();
+    f->store = cf_test_store(db);
+    cf_test_open(f->store, f->wf, f->cal, opened_at, &f->c);
+    ASSERT_EQ(act(f, "file", "head", opened_at, "{\"reason\": \"x\"}", "立案审批表"), 0);
+}
+
+/* engine-3.15 (issue 27): waited(fact, N, unit) counts from the fact's date the law's
+ * way: the day itself not counted, the period over at 24:00 of its last day, that day
+ * NOT moved off a rest day (a minimum gap, no one's time to act); working days are the
+ * calendar's, adjusted working days included. */
+TEST_IMPL(engine_waited_rule)
+{
+    fixture_t f;
+    cf_refusal_t w;
+    /* Notice served Thu 2026-03-05: 03-06, 03-07, 03-08 (a Sunday, not moved to Monday)
+     * are the three days; the earliest day to act is Mon 03-09. */
+    setup_waited(&f, "waited1.db", "2026-03-02T09:00:00+08:00");
+    refused_by(&w,
+               step(&f, "张三", "notify", "handler", "2026-03-08T23:00:00+08:00",
+                    "{\"notified_fine\": 1000, \"notice_on\": \"2026-03-05\"}", NULL, &w),
+               "three-days", "第八条");
+    refused_by(&w,
+               step(&f, "张三", "notify", "handler", "2026-03-09T09:00:00+08:00",
+                    "{\"notified_fine\": 1000, \"notice_on\": \"2026-03-09\"}", NULL, &w),
+               "three-days", "第八条"); /* a date not yet reached has not waited */
+    ASSERT_EQ(step(&f, "张三", "notify", "handler", "2026-03-09T00:00:00+08:00",
+                   "{\"notified_fine\": 1000, \"notice_on\": \"2026-03-05\"}", NULL, &w),
+              0);
+    teardown(&f);
+    /* Served Tue 2025-09-30: 10-01..10-08 are the National Day holidays, then Thu 10-09,
+     * Fri 10-10 and Sat 10-11 (an adjusted working day) are the three working days. */
+    setup_waited(&f, "waited2.db", "2025-09-29T09:00:00+08:00");
+    refused_by(&w,
+               step(&f, "张三", "notify", "handler", "2025-10-11T18:00:00+08:00",
+                    "{\"notified_fine\": 1000, \"served_wd\": \"2025-09-30\"}", NULL, &w),
+               "three-working-days", "第六十九条");
+    ASSERT_EQ(step(&f, "张三", "notify", "handler", "2025-10-12T09:00:00+08:00",
+                   "{\"notified_fine\": 1000, \"served_wd\": \"2025-09-30\"}", NULL, &w),
+              0);
+    teardown(&f);
+    return 0;
+}
+
 /* engine-3.9: a clock with from_end_of counts its period from the other clock's
  * deadline (even once that clock has stopped), and its start is
  * refused while that clock has not started. */

@@ -82,6 +82,17 @@ static int fake_owed(void *ctx, const char *fact, const char *clock, double *out
     return 0;
 }
 
+/* The notice was served on 2026-03-05 and 3 days (or 2 working days) have run since;
+ * any other date, amount or unit has not; "broken" dates fail. */
+static int fake_waited(void *ctx, const char *date, long amount, const char *unit)
+{
+    (void)ctx;
+    if (!strcmp(date, "broken"))
+        return CF_EIO;
+    return !strcmp(date, "2026-03-05") && ((amount == 3 && !strcmp(unit, "days")) ||
+                                           (amount == 2 && !strcmp(unit, "working_days")));
+}
+
 static cf_guard_t *compile_ok(const char *text)
 {
     cf_guard_t *g = NULL;
@@ -96,8 +107,8 @@ static cf_guard_t *compile_ok(const char *text)
 static int eval_with(const cf_guard_t *g, const json_t *facts, const char *actor)
 {
     fake_t fake = {0, 0, 0};
-    cf_guard_env_t env = {facts,        actor, "handler", fake_done, fake_lowest,
-                          fake_running, NULL,  NULL,      &fake,     fake_elapsed};
+    cf_guard_env_t env = {facts, actor, "handler", fake_done,    fake_lowest, fake_running,
+                          NULL,  NULL,  &fake,     fake_elapsed, fake_waited};
     int result = -1;
     ASSERT_EQ(cf_guard_eval(g, &env, &result), 0);
     ASSERT(result == 0 || result == 1);
@@ -441,8 +452,8 @@ TEST_IMPL(guard_fn_elapsed)
     ASSERT_EQ(cf_guard_compile("elapsed(a, b)", &g, &err), CF_EPARSE);
     ASSERT(g == NULL);
     fake_t fake = {0, 0, 0};
-    cf_guard_env_t env = {NULL, ACTOR, "handler", fake_done, fake_lowest,
-                          NULL, NULL,  NULL,      &fake,     NULL};
+    cf_guard_env_t env = {NULL, ACTOR, "handler", fake_done, fake_lowest, NULL,
+                          NULL, NULL,  &fake,     NULL,      NULL};
     cf_guard_t *e = compile_ok("false and elapsed(payment)");
     cf_guard_t *b = compile_ok("elapsed(broken) or true");
     int result = 42;
@@ -680,6 +691,7 @@ static void collect(void *ctx, cf_guard_ref_kind_t kind, const char *name, int c
     snprintf(out + n, 512 - n, "%s%c:%s@%d", n ? " " : "",
              kind == CF_GUARD_REF_FACT    ? 'F'
              : kind == CF_GUARD_REF_CLOCK ? 'C'
+             : kind == CF_GUARD_REF_DATE  ? 'D'
                                           : 'A',
              name, column);
 }
@@ -717,7 +729,7 @@ TEST_IMPL(guard_eval_env)
 {
     fake_t fake = {0, 0, 0};
     json_t *facts = json_object(), *array = json_array();
-    cf_guard_env_t env = {facts, ACTOR, "handler", NULL, NULL, NULL, NULL, NULL, &fake, NULL};
+    cf_guard_env_t env = {facts, ACTOR, "handler", NULL, NULL, NULL, NULL, NULL, &fake, NULL, NULL};
     cf_guard_t *done = compile_ok("false and done(file)");
     cf_guard_t *lowest = compile_ok("true or lowest(fine) > 1");
     cf_guard_t *plain = compile_ok("not has(x)");
@@ -755,8 +767,8 @@ TEST_IMPL(guard_eval_env)
 TEST_IMPL(guard_eval_callback_errors)
 {
     fake_t fake = {0, 0, 0};
-    cf_guard_env_t env = {NULL,         ACTOR, "handler", fake_done, fake_lowest,
-                          fake_running, NULL,  NULL,      &fake,     fake_elapsed};
+    cf_guard_env_t env = {NULL, ACTOR, "handler", fake_done,    fake_lowest, fake_running,
+                          NULL, NULL,  &fake,     fake_elapsed, NULL};
     cf_guard_t *d = compile_ok("done(file) and done(broken)");
     cf_guard_t *l = compile_ok("lowest(broken) > 1 or true");
     int result = 42;
@@ -880,7 +892,7 @@ TEST_IMPL(guard_running)
     ASSERT_EQ(cf_guard_compile("running(defence) > 1", &g, &err), CF_EPARSE);
     g = compile_ok("running(broken)");
     fake_t fake = {0, 0, 0};
-    cf_guard_env_t env = {NULL, ACTOR, "handler", NULL, NULL, NULL, NULL, NULL, &fake, NULL};
+    cf_guard_env_t env = {NULL, ACTOR, "handler", NULL, NULL, NULL, NULL, NULL, &fake, NULL, NULL};
     int result = -1;
     ASSERT_EQ(cf_guard_eval(g, &env, &result), CF_EINVAL); /* no env->running */
     env.running = fake_running;
@@ -896,8 +908,8 @@ TEST_IMPL(guard_running)
 TEST_IMPL(guard_ledger)
 {
     fake_t fake = {0, 0, 0};
-    cf_guard_env_t env = {NULL,         ACTOR,      "handler", fake_done, fake_lowest,
-                          fake_running, fake_total, fake_owed, &fake,     NULL};
+    cf_guard_env_t env = {NULL,       ACTOR,     "handler", fake_done, fake_lowest, fake_running,
+                          fake_total, fake_owed, &fake,     NULL,      NULL};
     static const struct {
         const char *text;
         int holds;
@@ -927,5 +939,51 @@ TEST_IMPL(guard_ledger)
     cf_error_t err;
     ASSERT_EQ(cf_guard_compile("owed(fine, \"payment\") > 0", &g, &err), CF_EPARSE);
     ASSERT_EQ(cf_guard_compile("total(paid_amount)", &g, &err), CF_EPARSE); /* not a condition */
+    return 0;
+}
+
+/* guard-7.3 (issue 27): waited(fact, N, "unit") asks the env whether N days (or working
+ * days) counted from the date the fact holds have run; a bool; false without calling
+ * the env when the fact is absent or not a string; the fact is reported as a date
+ * fact; N must be a whole number literal 0..100000 and the unit "days" or
+ * "working_days"; a missing callback is CF_EINVAL, its errors pass through. */
+TEST_IMPL(guard_waited)
+{
+    ASSERT(HOLDS("waited(notice_on, 3, \"days\")", "{\"notice_on\": \"2026-03-05\"}"));
+    ASSERT(HOLDS("waited(notice_on, 2, \"working_days\")", "{\"notice_on\": \"2026-03-05\"}"));
+    ASSERT(!HOLDS("waited(notice_on, 4, \"days\")", "{\"notice_on\": \"2026-03-05\"}"));
+    ASSERT(!HOLDS("waited(notice_on, 3, \"days\")", "{\"notice_on\": \"2026-03-06\"}"));
+    ASSERT(!HOLDS("waited(notice_on, 3, \"days\")", NOFACTS)); /* absent: not waited */
+    ASSERT(!HOLDS("waited(notice_on, 3, \"days\")", "{\"notice_on\": 20260305}"));
+    ASSERT(HOLDS("not waited(notice_on, 3, \"days\") or unannounced == true",
+                 "{\"unannounced\": true}"));
+    ASSERT(HOLDS("waited(notice_on, 3.0, \"days\") == true", "{\"notice_on\": \"2026-03-05\"}"));
+    check_refs("waited(notice_on, 3, \"days\") or done(waive)", "D:notice_on@8 A:waive@38");
+    static const bad_case_t bad[] = {
+        {"waited(\"notice_on\", 3, \"days\")", 8, "expected a date fact name"},
+        {"waited(notice_on, 3.5, \"days\")", 19, "expected a whole number 0 to 100000"},
+        {"waited(notice_on, 100001, \"days\")", 19, "expected a whole number"},
+        {"waited(notice_on, -3, \"days\")", 19, "expected a whole number"},
+        {"waited(notice_on, n, \"days\")", 19, "expected a whole number"},
+        {"waited(notice_on, 3, \"hours\")", 22, "expected \"days\" or \"working_days\""},
+        {"waited(notice_on, 3, days)", 22, "expected \"days\" or \"working_days\""},
+        {"waited(notice_on, 3)", 20, "too few arguments to 'waited'"},
+        {"waited(notice_on, 3, \"days\") > 1", 30, "cannot compare true/false with a number"},
+    };
+    CHECK_BAD(bad);
+    fake_t fake = {0, 0, 0};
+    json_t *facts = json_pack("{s:s}", "notice_on", "broken");
+    cf_guard_env_t env = {facts, ACTOR, "handler", NULL, NULL, NULL, NULL, NULL, &fake, NULL, NULL};
+    cf_guard_t *g = compile_ok("false and waited(notice_on, 3, \"days\")");
+    cf_guard_t *b = compile_ok("waited(notice_on, 3, \"days\") or true");
+    int result = 42;
+    ASSERT_EQ(cf_guard_eval(g, &env, &result), CF_EINVAL); /* checked before short-circuit */
+    ASSERT_EQ(result, 42);
+    env.waited = fake_waited;
+    ASSERT_EQ(cf_guard_eval(b, &env, &result), CF_EIO);
+    ASSERT_EQ(result, 42);
+    cf_guard_free(g);
+    cf_guard_free(b);
+    json_decref(facts);
     return 0;
 }

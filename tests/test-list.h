@@ -64,6 +64,7 @@
     X(guard_format_truncate)                                                                       \
     X(guard_running)                                                                               \
     X(guard_ledger)                                                                                \
+    X(guard_waited)                                                                                \
     /* GUARD-TESTS */                                                                              \
     /* import-*: the 权责清单 importer (tests/test-import.c) */                                \
     X(import_seed_000_table)                                                                       \
@@ -130,6 +131,7 @@
     X(engine_penalty_rules)                                                                        \
     X(engine_closing_conditions)                                                                   \
     X(engine_elapsed_rule)                                                                         \
+    X(engine_waited_rule)                                                                          \
     X(engine_from_end_of)                                                                          \
     X(store_chain_recompute)                                                                       \
     X(store_chain_sm3)                                                                             \
