@@ -370,6 +370,16 @@ static void check_rules(check_t *c)
     }
 }
 
+/* `cause: dictionary` binds the 案由 named by the fact `cause` (a situation id, text):
+ * a workflow that declares that fact must declare it a string. */
+static void check_cause(check_t *c)
+{
+    const cf_wf_fact_t *f = cf_workflow_fact(c->wf, "cause");
+    if (c->doc->cause == CF_WF_CAUSE_DICTIONARY && f && f->type != CF_FACT_STRING)
+        problem(c, "cause",
+                "cause: dictionary binds the fact 'cause' as a 案由 id: declare it type string");
+}
+
 /* Exported, documented in workflow-int.h */
 int cf__workflow_check(cf_workflow_t *wf, const char *source, cf_errlist_t *problems)
 {
@@ -386,6 +396,7 @@ int cf__workflow_check(cf_workflow_t *wf, const char *source, cf_errlist_t *prob
     check_graph(&c);
     check_clocks(&c);
     check_rules(&c);
+    check_cause(&c);
     cf__yamlpos_free(&c.pos);
     return c.oom ? CF_ENOMEM : 0;
 }

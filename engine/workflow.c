@@ -35,6 +35,11 @@ static const cyaml_strval_t fact_type_strings[] = {
     {"date", CF_FACT_DATE},     {"list", CF_FACT_LIST},     {"amount", CF_FACT_AMOUNT},
 };
 
+static const cyaml_strval_t cause_strings[] = {
+    {"none", CF_WF_CAUSE_NONE},
+    {"dictionary", CF_WF_CAUSE_DICTIONARY},
+};
+
 static const cyaml_schema_value_t string_entry = {
     CYAML_VALUE_STRING(CYAML_FLAG_POINTER, char, 1, CYAML_UNLIMITED),
 };
@@ -191,6 +196,8 @@ static const cyaml_schema_field_t doc_fields[] = {
     CYAML_FIELD_SEQUENCE("party_kinds", CYAML_FLAG_POINTER | OPT, cf_wf_doc_t, party_kinds,
                          &party_kind_entry, 0, CYAML_UNLIMITED),
     CYAML_FIELD_MAPPING_PTR("children_closed", OPT, cf_wf_doc_t, children_closed, children_fields),
+    CYAML_FIELD_ENUM("cause", CYAML_FLAG_STRICT | OPT, cf_wf_doc_t, cause, cause_strings,
+                     CYAML_ARRAY_LEN(cause_strings)),
     CYAML_FIELD_END,
 };
 static const cyaml_schema_value_t doc_schema = {

@@ -33,6 +33,14 @@ typedef enum cf_fact_type_e {
     CF_FACT_AMOUNT, /* money: canonical yuan text "20000.00", computed in fen (money.h) */
 } cf_fact_type_t;
 
+/* Whether a workflow's cases carry a 案由 (top-level `cause`): none (the default), or
+ * one bound from the stored 案由 dictionaries (docs/causes.md): given at opening
+ * (--cause) or as the fact `cause`, a situation id checked against the party's type. */
+typedef enum cf_wf_cause_e {
+    CF_WF_CAUSE_NONE = 0,
+    CF_WF_CAUSE_DICTIONARY,
+} cf_wf_cause_t;
+
 typedef struct cf_wf_period_s {
     unsigned amount;
     cf_unit_t unit;
@@ -178,6 +186,7 @@ typedef struct cf_wf_doc_s {
     cf_wf_party_kind_t *party_kinds; /* party types -> the law's kinds of party; or NULL */
     unsigned party_kinds_count;
     cf_wf_children_t *children_closed; /* or NULL */
+    cf_wf_cause_t cause;               /* `cause: dictionary`; CF_WF_CAUSE_NONE if absent */
 } cf_wf_doc_t;
 
 typedef struct cf_workflow_s {

@@ -120,10 +120,11 @@ static int open_cause(cf_ops_t *ops, const cf_workflow_t *wf, const char *id,
                       const char *party_type, json_t **cause, cf_ops_out_t *out)
 {
     cf_error_t *err = &out->err;
-    if (strcmp(wf->doc->power_type, "行政处罚") != 0)
+    if (wf->doc->cause != CF_WF_CAUSE_DICTIONARY)
         return cf_error_set(err, CF_EINVAL, NULL, 0, 0,
-                            "a cause (案由) is for 行政处罚 workflows; '%s' is %s", wf->doc->id,
-                            wf->doc->power_type);
+                            "a cause (案由) is only for workflows that bind one (`cause: "
+                            "dictionary`: the 行政处罚 workflows); '%s' (%s) does not",
+                            wf->doc->id, wf->doc->power_type);
     cf_causes_t *set = NULL;
     cf_cause_ref_t ref;
     cf_error_t refusal;
@@ -145,8 +146,9 @@ static int open_cause(cf_ops_t *ops, const cf_workflow_t *wf, const char *id,
     return rc;
 }
 
-/* Filing binds a 案由 (issue 18 item 6): with dictionaries stored, a 行政处罚
- * action's `cause` fact must be a situation id of the party's subject type. OUT
+/* Filing binds a 案由 (issue 18 item 6): with dictionaries stored, the `cause` fact
+ * of a workflow marked `cause: dictionary` (the 行政处罚 ones; the YAML decides, not
+ * the power type) must be a situation id of the party's subject type. OUT
  * *cause: its record for cf_act_t.cause, or NULL when the facts name none or no
  * dictionary is stored. Free text is CF_EINVALID; another subject type a refusal. */
 static int act_cause(cf_ops_t *ops, const cf_workflow_t *wf, const cf_case_t *c,
@@ -154,7 +156,7 @@ static int act_cause(cf_ops_t *ops, const cf_workflow_t *wf, const cf_case_t *c,
 {
     const char *text = json_string_value(json_object_get(facts, "cause"));
     *cause = NULL;
-    if (!text || strcmp(wf->doc->power_type, "行政处罚") != 0)
+    if (!text || wf->doc->cause != CF_WF_CAUSE_DICTIONARY)
         return 0;
     cf_causes_t *set = NULL;
     cf_cause_ref_t ref;

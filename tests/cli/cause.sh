@@ -3,7 +3,8 @@
 # by subject type; a penalty case opened under a cause keeps it (case show --json);
 # a party of another subject type is refused (exit 4) naming both types and the
 # document; an unknown cause is not found (exit 3); --officer sets the officers fact,
-# and with a single officer the rule two-officers refuses to file the case.
+# and with a single officer the rule two-officers refuses to file the case; the
+# workflow's `cause: dictionary`, not its power type, decides whether a 案由 binds.
 # Usage: cause.sh CASEFLOW_BINARY   (run from the source root)
 set -u
 bin=$1
@@ -94,6 +95,19 @@ then ok; else fail "one officer: file is refused by rule two-officers"; fi
 
 if file_case 0 1 && has "lead -> investigating"
 then ok; else fail "two officers: file goes through"; fi
+
+# cause-cli-5: the workflow's YAML decides, not its power type: benefit (行政给付) with
+# `cause: dictionary` binds a 案由; penalty-summary without the key refuses one.
+sed 's/^power_type: 行政给付$/power_type: 行政给付\ncause: dictionary/' workflows/benefit.yaml > "$tmp/benefit.yaml"
+grep -v '^cause: dictionary' workflows/penalty-summary.yaml > "$tmp/summary.yaml"
+if run 0 workflow load "$tmp/benefit.yaml" &&
+    run 0 case open --workflow benefit --party 王某 --party-type 自然人 --cause 31 &&
+    id=$(sed -n 's/^case \([0-9]*\) opened.*/\1/p' "$tmp/out") && [ -n "$id" ] &&
+    run 0 --json case show "$id" && has '"id": "person-fraud"' &&
+    run 0 workflow load "$tmp/summary.yaml" &&
+    run 1 case open --workflow penalty-summary --party 王某 --party-type 自然人 --cause 31 &&
+    has "cause: dictionary" && has "'penalty-summary' (行政处罚) does not"
+then ok; else fail "the key cause: dictionary, not the power type, lets a workflow bind a 案由"; fi
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
