@@ -15,6 +15,7 @@
  *               of record accepted on an action), the API (evidence_http: statuses,
  *               agencies, an auditor), and the same scenario through both leaving the
  *               same chain and the same stored bytes (evidence_parity).
+ * evidence-5.*: the 询问笔录 and 现场检查笔录 文书 written from a record (evidence_wenshu).
  */
 #include <sqlite3.h>
 #include <stdarg.h>
@@ -25,6 +26,7 @@
 #include "evidence.h"
 #include "serve-helpers.h"
 #include "task.h"
+#include "wenshu.h"
 
 #define T0 "2026-03-02T09:00:00+08:00"
 #define T1 "2026-03-03T10:00:00+08:00"
@@ -723,5 +725,91 @@ TEST_IMPL(evidence_parity)
     json_decref(eb);
     ASSERT_EQ(count_documents(a), 2); /* the 立案审批表 and the evidence's file */
     ASSERT_EQ(count_documents(b), 2);
+    return 0;
+}
+
+/* ---- evidence-5: 文书 from a record ------------------------------------------------------ */
+
+/* The template workflows/templates/NAME.yaml. */
+static cf_wenshu_tpl_t *shipped_template(const char *name)
+{
+    char rel[256], *buf;
+    size_t len;
+    cf_wenshu_tpl_t *t = NULL;
+    cf_error_t err;
+    snprintf(rel, sizeof(rel), "workflows/templates/%s.yaml", name);
+    buf = cf_test_slurp(rel, &len);
+    if (cf_wenshu_tpl_load(buf, len, rel, &t, &err) != 0)
+        CF__FAIL("%s: %s", rel, err.text);
+    free(buf);
+    return t;
+}
+
+/* evidence-5.1: the 询问笔录 and 现场检查笔录 are written from the case's latest record
+ * of their kind (record.* placeholders): who was asked and as whom, when (China time,
+ * with the hour), where, the officers with their 执法证 numbers; a case without such a
+ * record is refused, naming what it lacks. */
+TEST_IMPL(evidence_wenshu)
+{
+    fx_t f;
+    cf_refusal_t why;
+    cf_error_t err;
+    static const cf_wenshu_bureau_t bureau = {"某县医疗保障局", "某医保", "某县人民政府",
+                                              "某县人民法院"};
+    setup(&f, "ev-wenshu.db");
+    cf_wenshu_tpl_t *ask = shipped_template("询问笔录"), *site = shipped_template("现场检查笔录");
+    cf_wenshu_input_t in = {.wf = f.wf, .c = &f.c, .bureau = &bureau, .date = cf_test_time(T2)};
+    cf_wenshu_doc_t doc;
+    ASSERT_EQ(cf_wenshu_fill(ask, &in, &doc, &err), CF_EINVALID);
+    ASSERT_CONTAINS(err.text, "询问笔录 needs what the case lacks: record.started");
+    ASSERT_CONTAINS(err.text, "record.person.name");
+    for (int i = 0; i < 2; i++) { /* the second, later one is the one written */
+        char item[512];
+        snprintf(item, sizeof(item),
+                 "{\"kind\": \"询问笔录\", \"officers\": " TWO_NAMES ", \"started_at\": \"" T1
+                 "\", \"place\": \"某县医疗保障局询问室\", \"person\": {\"name\": \"%s\", "
+                 "\"role\": \"当事人\"}, \"summary\": \"当事人承认以保健品串换药品\"}",
+                 i ? "赵某" : "钱某");
+        ASSERT_EQ(enter(&f, 1, item, T2, &why), 0);
+    }
+    ASSERT_EQ(cf_wenshu_fill(ask, &in, &doc, &err), 0);
+    char *text = cf_wenshu_doc_text(&doc);
+    ASSERT_CONTAINS(text, "被询问人：赵某（当事人）");
+    ASSERT_CONTAINS(text, "询问时间：二〇二六年三月三日10时00分");
+    ASSERT_CONTAINS(text, "询问地点：某县医疗保障局询问室");
+    ASSERT_CONTAINS(text, "张三（执法证号：65010020001）");
+    ASSERT_CONTAINS(text, "当事人承认以保健品串换药品");
+    ASSERT(strstr(text, "钱某") == NULL);
+    free(text);
+    cf_wenshu_doc_dispose(&doc);
+    ASSERT_EQ(cf_wenshu_fill(site, &in, &doc, &err), CF_EINVALID); /* no inspection yet */
+    ASSERT_CONTAINS(err.text, "record.site");
+    ASSERT_EQ(
+        enter(&f, 1,
+              "{\"kind\": \"现场检查笔录\", \"officers\": " TWO_NAMES ", \"started_at\": \"" T1
+              "\", \"place\": \"某某大药房\", \"site\": \"药品库房\", \"present\": \"店长孙某\", "
+              "\"summary\": \"库存与进销存台账不符\"}",
+              T2, &why),
+        0);
+    ASSERT_EQ(cf_wenshu_fill(site, &in, &doc, &err), 0);
+    text = cf_wenshu_doc_text(&doc);
+    ASSERT_CONTAINS(text, "检查场所或者物品：药品库房");
+    ASSERT_CONTAINS(text, "在场人员：店长孙某");
+    ASSERT_CONTAINS(text, "被检查单位：某某大药房");
+    free(text);
+    cf_wenshu_doc_dispose(&doc);
+    /* record.* is checked like every placeholder: an unknown field is refused */
+    cf_wenshu_tpl_t *bad = NULL;
+    static const char yaml[] =
+        "name: 询问笔录\ntitle: x\nblocks:\n  - {para: \"{{record.colour}}\"}\n";
+    ASSERT_EQ(cf_wenshu_tpl_load(yaml, strlen(yaml), "t.yaml", &bad, &err), 0);
+    cf_errlist_t problems = {0};
+    ASSERT_EQ(cf_wenshu_check(bad, f.wf, "t.yaml", &problems), 1);
+    ASSERT_CONTAINS(problems.items[0].text, "unknown placeholder {{record.colour}}");
+    cf_errlist_free(&problems);
+    cf_wenshu_tpl_free(bad);
+    cf_wenshu_tpl_free(ask);
+    cf_wenshu_tpl_free(site);
+    teardown(&f);
     return 0;
 }

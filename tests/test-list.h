@@ -278,4 +278,5 @@
     X(evidence_cli)                                                                                \
     X(evidence_http)                                                                               \
     X(evidence_parity)                                                                             \
+    X(evidence_wenshu)                                                                             \
     /* CORE-TESTS */
