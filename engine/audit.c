@@ -22,6 +22,7 @@
  */
 #include "audit.h"
 #include "engine.h"
+#include "evidence.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -421,6 +422,42 @@ static void replay_exclusion(replay_t *r, const json_t *ev, int64_t seq)
     cf_refusal_dispose(&why);
 }
 
+/* An evidence.added or record.added event: the engine, given the item as it was
+ * entered (without what it adds: the number, a record's evidence kind), on the
+ * case as it stood, must accept it and make the same item (the officers resolved
+ * alike, the times written alike). */
+static void replay_register(replay_t *r, const json_t *ev, int64_t seq, int record)
+{
+    const char *key = record ? "record" : "evidence";
+    json_t *item = json_copy(json_object_get(ev, key)); /* shallow: only its top level */
+    cf_evidence_req_t req = {
+        .actor = str_of(ev, "actor"), .role = str_of(ev, "role"), .item = item};
+    json_t *produced = NULL;
+    cf_refusal_t why = {0};
+    if (!item) {
+        dev(r, seq, "evidence", key, "the event holds no item");
+        return;
+    }
+    json_object_del(item, "no");
+    json_object_del(item, "evidence_kind");
+    cf_time_parse(str_of(ev, "at"), &req.at, NULL);
+    int rc = record ? cf_engine_record(r->wf, &r->c, &req, &produced, &why)
+                    : cf_engine_evidence(r->wf, &r->c, &req, &produced, &why);
+    if (rc == CF_ENOMEM)
+        r->oom = 1;
+    else if (rc != 0)
+        attach(r, dev(r, seq, "evidence", why.rule[0] ? why.rule : key, why.text), why.article,
+               NULL);
+    else if (!json_equal(json_object_get(json_array_get(produced, 0), key),
+                         json_object_get(ev, key)))
+        dev(r, seq, "evidence", key,
+            "the item recorded is not what the procedure makes of it (its number, officers or "
+            "times differ)");
+    json_decref(produced);
+    json_decref(item);
+    cf_refusal_dispose(&why);
+}
+
 static void breach(replay_t *r, cf_deviation_t *d, const char *clock)
 {
     const cf_wf_clock_t *def = cf_workflow_clock(r->wf, clock);
@@ -622,6 +659,9 @@ static void replay_event(replay_t *r, const json_t *ev, int64_t seq)
     } else if (strcmp(type, "clock.recomputed") == 0) {
         flush_expected(r, seq);
         replay_recomputed(r, ev, seq);
+    } else if (strcmp(type, "evidence.added") == 0 || strcmp(type, "record.added") == 0) {
+        flush_expected(r, seq);
+        replay_register(r, ev, seq, type[0] == 'r');
     } else if (strncmp(type, "clock.", 6) == 0) {
         replay_clock(r, ev, seq);
         if (strcmp(type, "clock.stopped") == 0)

@@ -88,6 +88,8 @@ int cf_audit_verify(const json_t *events, cf_chain_algo_t algo, const char *head
  *                 overlapping time already excluded
  *   "clock"       a clock event the engine would not have produced
  *   "deadline"    a deadline breached (recorded, or running past it at now)
+ *   "evidence"    an item of evidence or a record the engine would refuse (an
+ *                 unknown kind, one officer, a missing field) or would make otherwise
  *   "time"        an event dated before the event recorded before it (rule
  *                 "out-of-order")
  *   "record"      an event that cannot follow the one before, or cannot be read

@@ -9,6 +9,8 @@
  *   {id, workflow: {id, version, hash}, algo, matter, parent, party, state,
  *    prev_state, facts, history, documents, done, version, head, opened_at,
  *    updated_at, closed_at, cause? (the 案由 record, only when the case has one),
+ *    evidence?, records? (the register, evidence.h: its items as their events give
+ *    them, times as ISO 8601 text; only when not empty),
  *    clocks: [{id, state, started_at, deadline, paused_at, stopped_at,
  *              extended, extensions, party, exclusions?, period?, counting?,
  *              added?, provisional? [first, last]}]}
@@ -67,7 +69,9 @@ json_t *cf_case_to_json(const cf_case_t *c)
         "documents", c->documents, "done", c->done, "clocks", clocks, "version",
         (json_int_t)c->version, "head", c->head, "opened_at", (json_int_t)c->opened_at,
         "updated_at", (json_int_t)c->updated_at, "closed_at", (json_int_t)c->closed_at);
-    if (o && c->cause && json_object_set_new(o, "cause", json_deep_copy(c->cause)) != 0) {
+    if (o && ((c->cause && json_object_set_new(o, "cause", json_deep_copy(c->cause)) != 0) ||
+              (c->evidence && json_object_set_new(o, "evidence", json_deep_copy(c->evidence))) ||
+              (c->records && json_object_set_new(o, "records", json_deep_copy(c->records))))) {
         json_decref(o);
         return NULL;
     }
@@ -205,6 +209,14 @@ int cf_case_snapshot_buf(const cf_case_t *c, char **buf, size_t *cap)
         cf__jsonw_key(&t, "cause");
         cf__jsonw_value(&t, c->cause, 0);
     }
+    if (c->evidence) {
+        cf__jsonw_key(&t, "evidence");
+        cf__jsonw_value(&t, c->evidence, 0);
+    }
+    if (c->records) {
+        cf__jsonw_key(&t, "records");
+        cf__jsonw_value(&t, c->records, 0);
+    }
     cf__jsonw_text(&t, "}");
     *buf = t.p; /* grown or not, still the caller's */
     *cap = t.cap;
@@ -336,6 +348,13 @@ int cf_case_from_json(cf_case_t *c, const json_t *j, cf_error_t *err)
     if (rc == 0 && cause && !json_is_object(cause))
         rc = cf_error_set(err, CF_EPARSE, NULL, 0, 0, "not a case snapshot: malformed cause");
     if (rc == 0 && cause && !(c->cause = json_deep_copy(cause)))
+        rc = CF_ENOMEM;
+    json_t *evidence = json_object_get(j, "evidence"), *records = json_object_get(j, "records");
+    if (rc == 0 && ((evidence && !json_is_array(evidence)) || (records && !json_is_array(records))))
+        rc = cf_error_set(err, CF_EPARSE, NULL, 0, 0, "not a case snapshot: malformed register");
+    if (rc == 0 && evidence && !(c->evidence = json_deep_copy(evidence)))
+        rc = CF_ENOMEM;
+    if (rc == 0 && records && !(c->records = json_deep_copy(records)))
         rc = CF_ENOMEM;
     if (rc != 0)
         cf_case_dispose(c);

@@ -10,6 +10,7 @@
  * event exists, and the audit replay's job afterwards.
  */
 #include "case.h"
+#include "engine-int.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -54,6 +55,8 @@ void cf_case_dispose(cf_case_t *c)
     json_decref(c->documents);
     json_decref(c->done);
     json_decref(c->cause);
+    json_decref(c->evidence);
+    json_decref(c->records);
     for (unsigned i = 0; i < c->clocks_count; i++)
         clock_dispose(&c->clocks[i]);
     free(c->clocks);
@@ -97,6 +100,8 @@ int cf_case_copy(cf_case_t *dst, const cf_case_t *src)
     dst->documents = json_copy(src->documents);
     dst->done = json_copy(src->done);
     dst->cause = json_incref(src->cause);
+    dst->evidence = json_incref(src->evidence); /* replaced, never changed, by the fold */
+    dst->records = json_incref(src->records);
     dst->clocks = src->clocks_count ? calloc(src->clocks_count, sizeof(*dst->clocks)) : NULL;
     dst->clocks_count = 0;
     int ok = (dst->workflow_id || !src->workflow_id) && (dst->matter_id || !src->matter_id) &&
@@ -406,6 +411,8 @@ static int apply_body(cf_case_t *c, const json_t *ev, cf_error_t *err)
         return apply_clock(c, type, ev, err);
     if (strcmp(type, "alert") == 0)
         return 0;
+    if (strcmp(type, "evidence.added") == 0 || strcmp(type, "record.added") == 0)
+        return cf__register_apply(c, type, ev, err);
     return cf_error_set(err, CF_ECORRUPT, NULL, 0, 0, "unknown event type '%s'", type);
 }
 

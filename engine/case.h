@@ -55,6 +55,9 @@
  *                  sha256 of its source}: a calendar year was loaded that the
  *                  provisional deadline had assumed (R11)
  *   alert:         clock, point ("warning" | "deadline"), deadline, late (bool)
+ *   evidence.added: evidence {no, kind, ...}, label: an item of the evidence register
+ *   record.added:  record {no, kind, ...}, label: a 询问笔录 or 现场检查笔录
+ *                  (both: evidence.h, which lists their fields)
  */
 #ifndef CF_CASE_H
 #define CF_CASE_H
@@ -118,6 +121,8 @@ typedef struct cf_case_s {
     cf_time_t updated_at;
     cf_time_t closed_at; /* 0 while open */
     json_t *cause;       /* the case.opened event's 案由 record, or NULL when opened without */
+    json_t *evidence;    /* the evidence register [item] (evidence.h), or NULL while empty */
+    json_t *records;     /* the 询问笔录 and 现场检查笔录 [record], or NULL while none */
 } cf_case_t;
 
 /* Makes c an empty case (no events). Returns 0 or CF_ENOMEM. */

@@ -52,4 +52,14 @@ int cf__cause_act(const cf_case_t *c, const cf_act_t *req, cf_refusal_t *why);
  * yuan, so guards compare it with literals written in yuan. 0 or CF_ENOMEM. */
 int cf__amounts_as_yuan(const cf_workflow_t *wf, json_t *facts);
 
+/* evidence.c. Folds an evidence.added or record.added event (type) into c's register:
+ * 0, CF_ECORRUPT (a malformed item, or one numbered out of turn: c untouched),
+ * CF_ENOMEM. */
+int cf__register_apply(cf_case_t *c, const char *type, const json_t *ev, cf_error_t *err);
+/* Refuses (CF_EREFUSED, with the rule's id and article) action while c's register
+ * lacks the evidence a rule of wf's evidence_required asks for it, naming what is
+ * missing and what the register holds. Returns 0, CF_EREFUSED or CF_ENOMEM. */
+int cf__evidence_act(const cf_workflow_t *wf, const cf_case_t *c, const char *action,
+                     cf_refusal_t *why);
+
 #endif

@@ -509,6 +509,8 @@ static int act_events(const cf_workflow_t *wf, const cf_calendar_t *cal, const c
     int rc = choose(wf, cal, c, req, merged, &t, why);
     if (rc == 0)
         rc = check_requires(t, c, req, why);
+    if (rc == 0) /* the evidence register (evidence.h) */
+        rc = cf__evidence_act(wf, c, req->action, why);
     if (rc == 0)
         rc = check_rules(wf, cal, c, req, merged, why);
     if (rc == 0 && strcmp(t->to, "@back") == 0 && !c->prev_state)

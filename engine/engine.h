@@ -13,7 +13,8 @@
  *   closed case (CF_ECLOSED) -> action not available in this state (CF_EREFUSED)
  *   -> role (CF_EFORBIDDEN) -> facts undeclared or of the wrong type (CF_EINVALID)
  *   -> time earlier than the case's last event (CF_EINVALID) -> guard (CF_EREFUSED)
- *   -> required facts and documents (CF_EREFUSED) -> rules (CF_EREFUSED, with the
+ *   -> required facts and documents (CF_EREFUSED) -> evidence the workflow's
+ *   evidence_required asks for (CF_EREFUSED, evidence.h) -> rules (CF_EREFUSED, with the
  *   rule's id and article) -> clock deadlines outside the calendar (CF_ERANGE).
  */
 #ifndef CF_ENGINE_H

@@ -231,8 +231,9 @@ static void redirect_one(merge_t *m, json_t *transitions, const json_t *r, size_
 }
 
 static const char *const known_keys[] = {
-    "overlay",     "id",     "version", "title",    "basis",       "facts", "states",
-    "transitions", "clocks", "rules",   "redirect", "party_kinds", NULL};
+    "overlay",  "id",          "version",           "title",  "basis",
+    "facts",    "states",      "transitions",       "clocks", "rules",
+    "redirect", "party_kinds", "evidence_required", NULL};
 
 static void merge(merge_t *m, json_t *base, const json_t *ov)
 {
@@ -257,6 +258,8 @@ static void merge(merge_t *m, json_t *base, const json_t *ov)
     replace_entries(base, json_object_get(ov, "rules"), "rules");
     if (json_object_get(ov, "party_kinds")) /* a province's own mapping of party types */
         replace_entries(base, json_object_get(ov, "party_kinds"), "party_kinds");
+    if (json_object_get(ov, "evidence_required")) /* by id, as rules */
+        replace_entries(base, json_object_get(ov, "evidence_required"), "evidence_required");
     size_t i;
     json_array_foreach(json_object_get(ov, "redirect"), i, v)
         redirect_one(m, list_of(base, "transitions"), v, i);

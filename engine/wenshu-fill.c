@@ -184,14 +184,79 @@ static int basis_text(const char *basis, sbuf_t *b)
     return 0;
 }
 
+/* ---- records: 询问笔录, 现场检查笔录 ------------------------------------------------ */
+
+/* The case's latest record of the kind the document is named after (a 询问笔录 is
+ * written from the last questioning entered), or NULL. */
+static const json_t *record_of(const cf_case_t *c, const char *kind)
+{
+    const json_t *found = NULL;
+    size_t i;
+    json_t *r;
+    json_array_foreach(c->records, i, r) {
+        if (kind && strcmp(json_string_value(json_object_get(r, "kind")), kind) == 0)
+            found = r;
+    }
+    return found;
+}
+
+/* record.FIELD of r into b: 0, 1 when r lacks it, -1 when FIELD is none a record
+ * has. Times in Chinese form with the hour, 二〇二六年三月三日10时00分. */
+static int record_text(const json_t *r, const char *field, sbuf_t *b)
+{
+    static const char *const texts[] = {"place",       "site",        "present",   "summary",
+                                        "person.name", "person.role", "person.id", NULL};
+    const char *const *k = texts;
+    for (; *k && strcmp(*k, field) != 0; k++)
+        ;
+    const json_t *person = json_object_get(r, "person");
+    if (*k) {
+        const char *s = strncmp(field, "person.", 7) == 0
+                            ? json_string_value(json_object_get(person, field + 7))
+                            : json_string_value(json_object_get(r, field));
+        if (!s)
+            return 1;
+        sb_str(b, s);
+        return 0;
+    }
+    const json_t *officers = json_object_get(r, "officers");
+    if (strcmp(field, "officers") == 0)
+        return officers && officers_text(officers, b) == 0 ? 0 : 1;
+    if (strcmp(field, "no") == 0) {
+        char tmp[32];
+        if (!json_object_get(r, "no"))
+            return 1;
+        snprintf(tmp, sizeof(tmp), "%lld", (long long)json_integer_value(json_object_get(r, "no")));
+        sb_str(b, tmp);
+        return 0;
+    }
+    if (strcmp(field, "started") != 0 && strcmp(field, "ended") != 0)
+        return -1;
+    const char *iso =
+        json_string_value(json_object_get(r, field[0] == 's' ? "started_at" : "ended_at"));
+    cf_time_t t;
+    char day[64], hm[32];
+    if (!iso || cf_time_parse(iso, &t, NULL) != 0)
+        return 1;
+    cf_wenshu_date(cf_time_china_date(t), day, sizeof(day));
+    int64_t local = (t + 8 * 3600) % 86400; /* China time */
+    snprintf(hm, sizeof(hm), "%02d时%02d分", (int)(local / 3600), (int)(local % 3600 / 60));
+    sb_str(b, day);
+    sb_str(b, hm);
+    return 0;
+}
+
 /* Appends the value of name (filter applied) to b. Returns 0, 1 when the case
- * lacks it, -1 when name or filter is unknown. number is the filled 文号. */
+ * lacks it, -1 when name or filter is unknown. number is the filled 文号; record
+ * the record the document is written from (record.FIELD), or NULL. */
 static int resolve(const cf_wenshu_input_t *in, const char *name, const char *filter,
-                   const char *number, sbuf_t *b)
+                   const char *number, const json_t *record, sbuf_t *b)
 {
     char tmp[160];
     const cf_case_t *c = in->c;
     const cf_wenshu_bureau_t *bu = in->bureau;
+    if (strncmp(name, "record.", 7) == 0) /* no record: each field is missing */
+        return *filter ? -1 : record_text(record, name + 7, b);
     if (strncmp(name, "fact.", 5) == 0) {
         const json_t *v = fact_of(in, name + 5);
         if (strcmp(filter, "") != 0 && strcmp(filter, "yuan") != 0 &&
@@ -256,7 +321,8 @@ static int resolve(const cf_wenshu_input_t *in, const char *name, const char *fi
 typedef struct fill_s {
     const cf_wenshu_input_t *in;
     const char *number;
-    sbuf_t missing; /* "fact.fine (罚款金额（元）), party.type" */
+    const json_t *record; /* the record the document is written from, or NULL */
+    sbuf_t missing;       /* "fact.fine (罚款金额（元）), party.type" */
     sbuf_t unknown;
 } fill_t;
 
@@ -300,7 +366,7 @@ static char *expand(fill_t *f, const char *text)
             snprintf(filter, sizeof(filter), "%s", bar + 1);
             *bar = '\0';
         }
-        int rc = resolve(f->in, name, filter, f->number, &b);
+        int rc = resolve(f->in, name, filter, f->number, f->record, &b);
         if (rc > 0)
             note(f, &f->missing, name);
         else if (rc < 0)
@@ -369,7 +435,7 @@ static int fill_doc(fill_t *f, const cf_wenshu_tpl_t *t, cf_wenshu_doc_t *d)
 int cf_wenshu_fill(const cf_wenshu_tpl_t *t, const cf_wenshu_input_t *in, cf_wenshu_doc_t *doc,
                    cf_error_t *err)
 {
-    fill_t f = {.in = in};
+    fill_t f = {.in = in, .record = record_of(in->c, t->name)};
     cf_wenshu_doc_t d = {0};
     int rc = fill_doc(&f, t, &d);
     if (rc == 0 && (f.missing.oom || f.unknown.oom))
@@ -454,7 +520,7 @@ static int check_text(const char *text, const cf_workflow_t *wf, const char *sou
         sbuf_t scratch = {0};
         int rc = strncmp(name, "fact.", 5) == 0 || strcmp(name, "officers") == 0
                      ? 0
-                     : resolve(&in, name, filter, "", &scratch);
+                     : resolve(&in, name, filter, "", NULL, &scratch);
         if (strncmp(name, "fact.", 5) == 0 && *filter && strcmp(filter, "yuan") &&
             strcmp(filter, "capitals") && strcmp(filter, "date"))
             rc = -1;

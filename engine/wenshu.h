@@ -26,7 +26,10 @@
  * document's 文号), date (this document's date), officers, cause, bureau.name,
  * bureau.abbr, bureau.review_organ, bureau.court, fact.ID, at.ACTION (the day
  * that action was last taken), basis.ACTION (the legal basis the workflow
- * gives that action), deadline.CLOCK. Filters: yuan (2,000.00),
+ * gives that action), deadline.CLOCK, record.FIELD (the case's latest record,
+ * evidence.h, of the kind the template is named after: place, site, present,
+ * summary, person.name, person.role, person.id, officers, no, started, ended).
+ * Filters: yuan (2,000.00),
  * capitals (贰仟元整), date (a date or time fact as 二〇二五年九月三十日).
  * A placeholder whose value the case lacks makes the fill fail, naming every
  * missing one; a block whose when/unless fact is absent counts it as false.

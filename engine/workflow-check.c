@@ -12,6 +12,7 @@
  * Cost: name resolution is linear search, O(states x transitions); a workflow has
  * tens of each and is checked once per load, so no index is worth its code.
  */
+#include "evidence.h"
 #include "workflow-int.h"
 #include "yamlpos.h"
 
@@ -380,6 +381,34 @@ static void check_cause(check_t *c)
                 "cause: dictionary binds the fact 'cause' as a 案由 id: declare it type string");
 }
 
+/* evidence_required (evidence.h): actions that exist, kinds the law names, and at
+ * least one kind to require; ids unique. */
+static void check_evidence_rules(check_t *c)
+{
+    const cf_wf_doc_t *d = c->doc;
+    char path[96];
+    for (unsigned i = 0; i < d->evidence_required_count; i++) {
+        const cf_wf_evidence_rule_t *r = &d->evidence_required[i];
+        check_action_list(c, r->on, r->on_count, r->id, "evidence_required", i, "on");
+        snprintf(path, sizeof(path), "evidence_required.%u", i);
+        if (!r->any_of_count && !r->all_of_count)
+            problem(c, path, "evidence rule '%s' names no kind (any_of or all_of)", r->id);
+        for (unsigned j = 0; j < i; j++)
+            if (strcmp(r->id, d->evidence_required[j].id) == 0)
+                problem(c, path, "duplicate evidence rule id '%s'", r->id);
+        for (unsigned k = 0; k < r->any_of_count + r->all_of_count; k++) {
+            const char *kind = k < r->any_of_count ? r->any_of[k] : r->all_of[k - r->any_of_count];
+            if (cf_evidence_kind_known(kind) || cf_record_kind_known(kind))
+                continue;
+            snprintf(path, sizeof(path), "evidence_required.%u.%s.%u", i,
+                     k < r->any_of_count ? "any_of" : "all_of",
+                     k < r->any_of_count ? k : k - r->any_of_count);
+            problem(c, path, "evidence rule '%s' names unknown kind '%s' (kinds: %s; records: %s)",
+                    r->id, kind, cf_evidence_kinds_text(), cf_record_kinds_text());
+        }
+    }
+}
+
 /* Exported, documented in workflow-int.h */
 int cf__workflow_check(cf_workflow_t *wf, const char *source, cf_errlist_t *problems)
 {
@@ -397,6 +426,7 @@ int cf__workflow_check(cf_workflow_t *wf, const char *source, cf_errlist_t *prob
     check_clocks(&c);
     check_rules(&c);
     check_cause(&c);
+    check_evidence_rules(&c);
     cf__yamlpos_free(&c.pos);
     return c.oom ? CF_ENOMEM : 0;
 }

@@ -174,6 +174,19 @@ static const cyaml_schema_field_t children_fields[] = {
     CYAML_FIELD_END,
 };
 
+static const cyaml_schema_field_t evidence_rule_fields[] = {
+    STR("id", 0, cf_wf_evidence_rule_t, id),
+    STRLIST("on", 0, cf_wf_evidence_rule_t, on),
+    STRLIST("any_of", OPT, cf_wf_evidence_rule_t, any_of),
+    STRLIST("all_of", OPT, cf_wf_evidence_rule_t, all_of),
+    STR("article", 0, cf_wf_evidence_rule_t, article),
+    STR("message", 0, cf_wf_evidence_rule_t, message),
+    CYAML_FIELD_END,
+};
+static const cyaml_schema_value_t evidence_rule_entry = {
+    CYAML_VALUE_MAPPING(CYAML_FLAG_DEFAULT, cf_wf_evidence_rule_t, evidence_rule_fields),
+};
+
 static const cyaml_schema_field_t doc_fields[] = {
     STR("id", 0, cf_wf_doc_t, id),
     CYAML_FIELD_UINT("version", CYAML_FLAG_DEFAULT, cf_wf_doc_t, version),
@@ -198,6 +211,8 @@ static const cyaml_schema_field_t doc_fields[] = {
     CYAML_FIELD_MAPPING_PTR("children_closed", OPT, cf_wf_doc_t, children_closed, children_fields),
     CYAML_FIELD_ENUM("cause", CYAML_FLAG_STRICT | OPT, cf_wf_doc_t, cause, cause_strings,
                      CYAML_ARRAY_LEN(cause_strings)),
+    CYAML_FIELD_SEQUENCE("evidence_required", CYAML_FLAG_POINTER | OPT, cf_wf_doc_t,
+                         evidence_required, &evidence_rule_entry, 0, CYAML_UNLIMITED),
     CYAML_FIELD_END,
 };
 static const cyaml_schema_value_t doc_schema = {

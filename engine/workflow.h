@@ -155,6 +155,21 @@ typedef struct cf_wf_children_s {
     char *message;
 } cf_wf_children_t;
 
+/* Evidence an action needs in the case's register first (evidence.h): at least one
+ * item (or record) of a kind in any_of, and one of each kind in all_of (either list
+ * may be empty, not both). The refusal names what is missing and the article. */
+typedef struct cf_wf_evidence_rule_s {
+    char *id;
+    char **on; /* action ids */
+    unsigned on_count;
+    char **any_of; /* evidence or record kinds */
+    unsigned any_of_count;
+    char **all_of;
+    unsigned all_of_count;
+    char *article;
+    char *message;
+} cf_wf_evidence_rule_t;
+
 /* For a definition made by laying an overlay over a base (overlay.h): the base. */
 typedef struct cf_wf_base_s {
     char *id;
@@ -185,8 +200,10 @@ typedef struct cf_wf_doc_s {
     cf_wf_base_t *overlay_of;        /* NULL unless made by an overlay */
     cf_wf_party_kind_t *party_kinds; /* party types -> the law's kinds of party; or NULL */
     unsigned party_kinds_count;
-    cf_wf_children_t *children_closed; /* or NULL */
-    cf_wf_cause_t cause;               /* `cause: dictionary`; CF_WF_CAUSE_NONE if absent */
+    cf_wf_children_t *children_closed;        /* or NULL */
+    cf_wf_cause_t cause;                      /* `cause: dictionary`; CF_WF_CAUSE_NONE if absent */
+    cf_wf_evidence_rule_t *evidence_required; /* evidence.h; or NULL */
+    unsigned evidence_required_count;
 } cf_wf_doc_t;
 
 typedef struct cf_workflow_s {

@@ -212,6 +212,11 @@ static void setup(void)
              officers);
     seed_act(filed, "head", "file", facts, "立案审批表", 3);
     seed_act(review, "head", "file", facts, "立案审批表", 4);
+    json_t *item = json_pack("{s:s, s:s, s:s, s:s, s:[{s:s}, {s:s}]}", "kind", "书证", "title",
+                             "处方单据", "source", "某某大药房", "method", "调取", "officers",
+                             "name", "张三", "name", "王五"); /* evidence-before-review */
+    CF_FUZZ_CHECK(run_job(CF__JOB_EVIDENCE, "handler", "甲局", review, -1, item, g.t0 + 5 * 3600, 1,
+                          NULL) == 201);
     seed_act(review, "handler", "submit_review", "{\"findings\":\"串换药品12次\"}", "调查终结报告",
              5);
     seed_open("coercion", NULL, 6);

@@ -2,6 +2,7 @@
  * core-helpers.c -- see core-helpers.h.
  */
 #include "core-helpers.h"
+#include "../engine/evidence.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -172,4 +173,24 @@ json_t *cf_test_yaml(const char *relpath)
     yaml_parser_delete(&parser);
     free(buf);
     return out;
+}
+
+/* Exported, documented in core-helpers.h */
+int cf_test_evidence(cf_store_t *s, const cf_workflow_t *wf, cf_case_t *c, const char *kind,
+                     const char *iso, cf_refusal_t *why)
+{
+    const json_t *officers = json_object_get(c->facts, "officers");
+    json_t *item = json_pack("{s:s, s:s, s:s, s:s, s:[O, O]}", "kind", kind, "title", "处方单据",
+                             "source", "当事人", "method", "调取", "officers",
+                             json_array_get(officers, 0), json_array_get(officers, 1));
+    cf_evidence_req_t req = {
+        .actor = "张三", .role = "handler", .at = cf_test_time(iso), .item = item};
+    json_t *events = NULL;
+    cf_refusal_t own;
+    int rc = item ? cf_engine_evidence(wf, c, &req, &events, why ? why : &own) : CF_EINVAL;
+    if (rc == 0)
+        rc = cf_store_case_append(s, c, events, NULL);
+    json_decref(events);
+    json_decref(item);
+    return rc;
 }

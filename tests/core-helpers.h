@@ -31,6 +31,13 @@ int cf_test_act(cf_store_t *s, const cf_workflow_t *wf, const cf_calendar_t *cal
                 const char *action, const char *role, const char *iso, const char *facts,
                 const char *docs, cf_refusal_t *why);
 
+/* Enters an item of evidence of kind on c at iso (evidence.h), taken by the first
+ * two of the case's officers: what a walk does before submit_review, whose shipped
+ * rule evidence-before-review wants one. Returns the engine's or the store's code;
+ * OUT why (may be NULL) on refusal. */
+int cf_test_evidence(cf_store_t *s, const cf_workflow_t *wf, cf_case_t *c, const char *kind,
+                     const char *iso, cf_refusal_t *why);
+
 /* A YAML file under the source tree as JSON, every scalar a string (typed later,
  * as the command line types text); aborts the test when it is not YAML. New ref. */
 json_t *cf_test_yaml(const char *relpath);

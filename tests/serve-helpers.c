@@ -431,3 +431,21 @@ void td_stream_finish(td_stream_t *s)
     pthread_cond_destroy(&s->cv);
     pthread_mutex_destroy(&s->mu);
 }
+
+/* Exported, documented in serve-helpers.h */
+long long td_evidence(const td_daemon_t *d, const char *token, long long id)
+{
+    char path[64];
+    td_resp_t r;
+    json_t *body =
+        json_pack("{s:s, s:s, s:s, s:s, s:[{s:s}, {s:s}]}", "kind", "书证", "title", "处方单据",
+                  "source", "当事人", "method", "调取", "officers", "name", "张三", "name", "王五");
+    snprintf(path, sizeof(path), "/v1/cases/%lld/evidence", id);
+    td_http_json(d, "POST", path, token, body, NULL, &r);
+    json_decref(body);
+    if (r.status != 201)
+        CF__FAIL("POST %s: %ld %s", path, r.status, r.body);
+    long long version = json_integer_value(json_object_get(r.json, "version"));
+    td_resp_free(&r);
+    return version;
+}

@@ -51,6 +51,10 @@ void td_http(const td_daemon_t *d, const char *method, const char *path, const c
 void td_http_json(const td_daemon_t *d, const char *method, const char *path, const char *token,
                   const json_t *body, const char *if_match, td_resp_t *r);
 void td_resp_free(td_resp_t *r);
+/* POSTs an item of evidence (a 书证 taken by the case's officers 张三 and 王五) to case
+ * id as token; expects 201 and returns the case's version after it. What a walk
+ * does before submit_review (the shipped rule evidence-before-review). */
+long long td_evidence(const td_daemon_t *d, const char *token, long long id);
 /* Moves the daemon's clock to iso and waits until every alert due then fired. */
 void td_clock(const td_daemon_t *d, const char *iso);
 

@@ -263,6 +263,7 @@ TEST_IMPL(audit_decision_in_window)
         "{\"filing_reason\": \"x\", \"cause\": \"y\", \"officers\": [{\"name\": \"张三\", "
         "\"cert\": \"1\"}, {\"name\": \"王五\", \"cert\": \"2\"}]}",
         "立案审批表");
+    ASSERT_EQ(cf_test_evidence(f.store, f.wf, &f.c, "书证", "2025-09-01T11:00:00+08:00", NULL), 0);
     act(&f, "submit_review", "handler", "2025-09-01T11:00:00+08:00", "{\"findings\": \"x\"}",
         "调查终结报告");
     act(&f, "notify_with_hearing", "handler", "2025-09-02T10:00:00+08:00",

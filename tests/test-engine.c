@@ -633,6 +633,12 @@ TEST_IMPL(engine_penalty_rules)
             "\"3\"}], \"recusal_reason\": \"王五与当事人有利害关系\"}",
             "回避决定书", &w),
         0);
+    /* evidence-before-review: the register must hold an item first. */
+    refused_by(&w,
+               step(&f, "张三", "submit_review", "handler", "2026-03-20T10:00:00+08:00",
+                    "{\"findings\": \"查实\"}", "调查终结报告", &w),
+               "evidence-before-review", "第五十四条");
+    ASSERT_EQ(cf_test_evidence(f.store, f.wf, &f.c, "书证", "2026-03-20T10:00:00+08:00", NULL), 0);
     ASSERT_EQ(step(&f, "张三", "submit_review", "handler", "2026-03-20T10:00:00+08:00",
                    "{\"findings\": \"查实\"}", "调查终结报告", &w),
               0);

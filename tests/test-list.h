@@ -271,4 +271,14 @@
     X(ops_daemon_earlier_now)                                                                      \
     X(ops_replay_out_of_order)                                                                     \
     X(ops_single_daemon)                                                                           \
+    /* evidence-*: the evidence register and records (tests/test-evidence.c) */                    \
+    X(evidence_engine_refusals)                                                                    \
+    X(evidence_engine_items)                                                                       \
+    X(evidence_snapshot)                                                                           \
+    X(evidence_rule)                                                                               \
+    X(evidence_replay)                                                                             \
+    X(evidence_cli)                                                                                \
+    X(evidence_http)                                                                               \
+    X(evidence_parity)                                                                             \
+    X(evidence_wenshu)                                                                             \
     /* CORE-TESTS */

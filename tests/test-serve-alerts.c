@@ -507,8 +507,9 @@ TEST_IMPL(serve_alert_sync_clock_only)
     exec_sql(db, sql);
     pending_ids(&d, handler, before, sizeof(before));
     ASSERT_CONTAINS(before, ":decision:probe:");
-    /* 调查终结 (investigating -> reviewing) starts and stops no clock: the index is
-     * left exactly as it was, the probe row included. */
+    /* 调查终结 (investigating -> reviewing) starts and stops no clock, nor does adding
+     * evidence: the index is left exactly as it was, the probe row included. */
+    td_evidence(&d, handler, id);
     act(&d, handler, id, "submit_review", json_pack("{s:s}", "findings", "串换药品30000元"),
         "调查终结报告");
     pending_ids(&d, handler, after, sizeof(after));

@@ -109,6 +109,28 @@ static json_t *step_body(const json_t *step)
                      facts ? json_incref(facts) : json_object(), "documents", docs);
 }
 
+/* An `evidence` or `record` step: POST /v1/cases/{id}/evidence or /records with the
+ * item as the body; refused with 400 (a bad item) or 422 (two officers). */
+static void walk_register(const td_daemon_t *d, const char *token, long long id, const json_t *step)
+{
+    const json_t *record = json_object_get(step, "record");
+    const char *refused = json_string_value(json_object_get(step, "refused"));
+    char path[64];
+    td_resp_t r;
+    snprintf(path, sizeof(path), "/v1/cases/%lld/%s", id, record ? "records" : "evidence");
+    td_http_json(d, "POST", path, token, record ? record : json_object_get(step, "evidence"), NULL,
+                 &r);
+    if (refused && strcmp(refused, "true") == 0) {
+        if (r.status != 400 && r.status != 422)
+            CF__FAIL("%s: should have been refused: %ld %s", path, r.status, r.body);
+        const char *words = json_string_value(json_object_get(step, "reason_contains"));
+        ASSERT_CONTAINS(json_string_value(json_object_get(r.json, "text")), words ? words : "");
+    } else if (r.status != 201) {
+        CF__FAIL("%s: %ld %s", path, r.status, r.body);
+    }
+    td_resp_free(&r);
+}
+
 static void walk_step(const td_daemon_t *d, tokens_t *t, long long id, const json_t *step)
 {
     const char *action = json_string_value(json_object_get(step, "action"));
@@ -119,6 +141,10 @@ static void walk_step(const td_daemon_t *d, tokens_t *t, long long id, const jso
     char path[64], etag[32];
     td_resp_t r;
     td_clock(d, json_string_value(json_object_get(step, "at")));
+    if (json_object_get(step, "evidence") || json_object_get(step, "record")) {
+        walk_register(d, token, id, step);
+        return;
+    }
     case_state(d, token, id, etag, sizeof(etag));
     snprintf(path, sizeof(path), "/v1/cases/%lld/actions", id);
     json_t *body = step_body(step);
@@ -168,8 +194,17 @@ TEST_IMPL(serve_walk_full)
     ASSERT_STR_EQ(json_string_value(json_object_get(json_object_get(r.json, "facts"), "fine")),
                   "60000.00"); /* amounts: yuan as a decimal string (money.h) */
     ASSERT(json_object_get(json_object_get(r.json, "documents"), "卷宗") != NULL);
+    ASSERT_EQ(json_array_size(json_object_get(r.json, "evidence")), 1); /* the register */
+    ASSERT_EQ(json_array_size(json_object_get(r.json, "records")), 2);
     long long version = json_integer_value(json_object_get(r.json, "version"));
     td_resp_free(&r);
+    /* GET .../records: the 询问笔录 of the party counts as 当事人的陈述 */
+    snprintf(path, sizeof(path), "/v1/cases/%lld/records", id);
+    json_t *records = td_get_json(&d, token, path);
+    ASSERT_EQ(json_array_size(records), 2);
+    ASSERT_STR_EQ(json_string_value(json_object_get(json_array_get(records, 0), "evidence_kind")),
+                  "当事人的陈述");
+    json_decref(records);
     /* Its events: a chain of exactly `version` events, acted by the tokens' names. */
     snprintf(path, sizeof(path), "/v1/cases/%lld/events", id);
     td_http(&d, "GET", path, token, NULL, 0, NULL, &r);
@@ -561,6 +596,7 @@ TEST_IMPL(serve_case_cache)
                      &v),
               200);
     ASSERT(v > external);
+    v = td_evidence(&d, handler, id); /* evidence-before-review */
     long long before = v;
     /* A write whose batch does not commit: answered 503, and never served later. */
     static const char review[] =

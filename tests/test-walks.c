@@ -11,7 +11,10 @@
  * clock (`extend: CLOCK, by: "30 days", reason: ...`, as `caseflow case extend`),
  * refused or not like an action, and any step may give `deadlines: {CLOCK: YYYY-MM-DD}`, the China
  * day each named clock's deadline must fall on after it, and `clocks: {CLOCK: STATUS}`, the status
- * (as `case show` prints it at the step's time) each named clock must have.
+ * (as `case show` prints it at the step's time) each named clock must have. A step may
+ * also enter an item of evidence (`evidence: {kind, title, source, method, officers}`,
+ * as `caseflow evidence add`) or a record (`record: {kind, officers, started_at, place,
+ * person | site}`, as `caseflow record add`), with actor, role and at, refused or not.
  */
 #include <dirent.h>
 #include <sqlite3.h>
@@ -19,6 +22,7 @@
 #include <string.h>
 
 #include "core-helpers.h"
+#include "evidence.h"
 #include "task.h"
 
 /* ---- running a walk -------------------------------------------------------------- */
@@ -160,11 +164,48 @@ static void run_extend(cf_store_t *s, const cf_workflow_t *wf, const cf_calendar
     json_decref(events);
 }
 
+/* An `evidence` or `record` step: the item entered as `caseflow evidence add` or
+ * `caseflow record add` enters it (the engine's part: the file's bytes are not
+ * walked). */
+static void run_register(cf_store_t *s, const cf_workflow_t *wf, cf_case_t *c, const json_t *step,
+                         const char *where)
+{
+    const json_t *record = json_object_get(step, "record");
+    cf_evidence_req_t req = {.actor = json_string_value(json_object_get(step, "actor")),
+                             .role = json_string_value(json_object_get(step, "role")),
+                             .item = record ? record : json_object_get(step, "evidence"),
+                             .at = cf_test_time(json_string_value(json_object_get(step, "at")))};
+    json_t *events = NULL;
+    cf_refusal_t why;
+    int rc = record ? cf_engine_record(wf, c, &req, &events, &why)
+                    : cf_engine_evidence(wf, c, &req, &events, &why);
+    const char *refused = json_string_value(json_object_get(step, "refused"));
+    const char *words = json_string_value(json_object_get(step, "reason_contains"));
+    if (refused && strcmp(refused, "true") == 0) {
+        if (rc == 0)
+            CF__FAIL("%s: the item should have been refused", where);
+        if (words && !strstr(why.text, words))
+            CF__FAIL("%s: refusal \"%s\" lacks \"%s\"", where, why.text, words);
+    } else {
+        cf_error_t err;
+        if (rc != 0)
+            CF__FAIL("%s: the item was refused: %s", where, why.text);
+        ASSERT_EQ(cf_store_case_append(s, c, events, &err), 0);
+        check_rows(c, where);
+    }
+    cf_refusal_dispose(&why);
+    json_decref(events);
+}
+
 static void run_step(cf_store_t *s, const cf_workflow_t *wf, const cf_calendar_t *cal, cf_case_t *c,
                      const json_t *step, const char *where)
 {
     if (json_object_get(step, "extend")) {
         run_extend(s, wf, cal, c, step, where);
+        return;
+    }
+    if (json_object_get(step, "evidence") || json_object_get(step, "record")) {
+        run_register(s, wf, c, step, where);
         return;
     }
     const char *action = json_string_value(json_object_get(step, "action"));

@@ -126,7 +126,7 @@ const char *cf__audit_kind_name(const char *kind)
         {"clock", "期限记录不符"},       {"extension", "延长期限不当"},
         {"exclusion", "扣除期间不当"},   {"chain", "记录链断裂（疑似篡改）"},
         {"cache", "案件记录与事件不符"}, {"workflow", "流程定义不符"},
-        {"requirement", "缺少法定要件"},
+        {"requirement", "缺少法定要件"}, {"evidence", "证据登记不符"},
     };
     for (size_t i = 0; kind && i < sizeof(kinds) / sizeof(kinds[0]); i++)
         if (strcmp(kind, kinds[i][0]) == 0)

@@ -109,6 +109,10 @@ int cf__read_file(const char *path, char **buf, size_t *len, cf_error_t *err);
     X("case show", case_show, "show a case: state, facts, clocks, timeline, allowed actions")      \
     X("case list", case_list, "list cases, by state, workflow, due date")                          \
     X("case export", case_export, "write a case, its events and its workflow as a bundle")         \
+    X("evidence add", evidence_add, "add an item to a case's evidence register (书证, 物证 ...)")  \
+    X("evidence list", evidence_list, "list a case's evidence register")                           \
+    X("record add", record_add, "add a 询问笔录 or 现场检查笔录 to a case")                        \
+    X("record list", record_list, "list a case's 询问笔录 and 现场检查笔录")                       \
     X("bundle verify", bundle_verify, "check a signed case bundle's signature (no database)")      \
     X("doc list", doc_list, "the 文书 a case's state needs, which have templates, which exist")    \
     X("doc render", doc_render, "render a 文书 from the case as PDF (--out FILE)")                 \
@@ -312,7 +316,40 @@ enum { CF_OPT_REQ = 1, CF_OPT_MANY = 2 };
     X("import", "--headers", "WORDS.txt", 0, "a bureau's own column words (importer/headers.txt)") \
     X("catalog load", "FILE.yaml", NULL, CF_OPT_REQ | CF_OPT_MANY, "a matter catalog")             \
     X("matter list", "--power-type", "TYPE", 0, "only matters of this power type")                 \
-    X("matter show", "ID", NULL, CF_OPT_REQ, "the matter's id")
+    X("matter show", "ID", NULL, CF_OPT_REQ, "the matter's id")                                    \
+    X("evidence add", "CASE", NULL, CF_OPT_REQ, "the case number")                                 \
+    X("evidence add", "--kind", "KIND", CF_OPT_REQ, "书证|物证|视听资料|电子数据|证人证言|...")    \
+    X("evidence add", "--title", "TEXT", CF_OPT_REQ, "what it is (处方单据12份)")                  \
+    X("evidence add", "--source", "TEXT", CF_OPT_REQ, "where or from whom it came")                \
+    X("evidence add", "--method", "TEXT", CF_OPT_REQ, "how it was obtained (调取, 现场检查 ...)")  \
+    X("evidence add", "--officer", "NAME[:CERTNO]", CF_OPT_REQ | CF_OPT_MANY,                      \
+      "an officer who obtained it (two at least)")                                                 \
+    X("evidence add", "--obtained-at", "TIME", 0, "when it was obtained (default: --at)")          \
+    X("evidence add", "--file", "FILE", 0, "its file, stored with it (CASEFLOW_DOC_MAX)")          \
+    X("evidence add", "--note", "TEXT", 0, "what it proves, remarks")                              \
+    X("evidence add", "--role", "ROLE", 0, "the acting role (default handler)")                    \
+    X("evidence add", "--actor", "NAME", 0, "who enters it ($CASEFLOW_ACTOR, else $USER)")         \
+    X("evidence add", "--at", "TIME", 0, "when it is recorded (not in the future; default now)")   \
+    X("evidence list", "CASE", NULL, CF_OPT_REQ, "the case number")                                \
+    X("record add", "CASE", NULL, CF_OPT_REQ, "the case number")                                   \
+    X("record add", "--kind", "询问笔录|现场检查笔录", CF_OPT_REQ, "the kind of record")           \
+    X("record add", "--officer", "NAME[:CERTNO]", CF_OPT_REQ | CF_OPT_MANY,                        \
+      "an officer who made it (two at least)")                                                     \
+    X("record add", "--started-at", "TIME", CF_OPT_REQ,                                            \
+      "when the questioning or inspection began")                                                  \
+    X("record add", "--ended-at", "TIME", 0, "when it ended")                                      \
+    X("record add", "--place", "TEXT", CF_OPT_REQ, "where it took place")                          \
+    X("record add", "--person", "NAME", 0, "询问笔录: who was asked")                              \
+    X("record add", "--person-role", "当事人|证人|有关人员", 0, "询问笔录: as whom")               \
+    X("record add", "--person-id", "ID", 0, "询问笔录: their identity document number")            \
+    X("record add", "--site", "TEXT", 0, "现场检查笔录: the place or things inspected")            \
+    X("record add", "--present", "TEXT", 0, "现场检查笔录: who was present")                       \
+    X("record add", "--summary", "TEXT", 0, "what it records, in short")                           \
+    X("record add", "--file", "FILE", 0, "the signed record's scan, stored with it")               \
+    X("record add", "--role", "ROLE", 0, "the acting role (default handler)")                      \
+    X("record add", "--actor", "NAME", 0, "who enters it ($CASEFLOW_ACTOR, else $USER)")           \
+    X("record add", "--at", "TIME", 0, "when it is recorded (not in the future; default now)")     \
+    X("record list", "CASE", NULL, CF_OPT_REQ, "the case number")
 
 /* The two tables as arrays (cli.c), for the parser and the writers below. */
 typedef struct cf__cli_command_s {

@@ -3,6 +3,7 @@
  * writes; clock statuses are computed against "now" ($CASEFLOW_NOW or the
  * system clock) at the moment of reading.
  */
+#include "cmd-evidence.h"
 #include "ops.h"
 #include "session.h"
 
@@ -90,6 +91,7 @@ static void print_body(FILE *f, const json_t *o, const cf_case_t *c)
                 json_string_value(json_object_get(v, "file")),
                 json_string_value(json_object_get(v, "sha256")),
                 (long long)json_integer_value(json_object_get(v, "size")));
+    cf__print_register(f, c);
     fprintf(f, "\nclocks:\n");
     size_t i;
     int provisional = 0;

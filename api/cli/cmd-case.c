@@ -11,6 +11,7 @@
  *   CASEFLOW_BACKDATE_DAYS  how far in the past --at may lie (days; 0: not at all)
  */
 #include "cmd-cause.h"
+#include "cmd-evidence.h"
 #include "ops.h"
 #include "session.h"
 
@@ -380,4 +381,24 @@ int cf__cmd_case_exclude(cf_cli_t *cli, int argc, char **argv)
                                   "检测|检验|鉴定|听证|公告|专家评审 --role ROLE [--actor NAME] "
                                   "[--at TIME]");
     return run_change(cli, argc, argv, exclude_case);
+}
+
+/* ---- shared with the register's commands (cmd-evidence.c) ---------------------------- */
+
+/* Exported, documented in cmd-evidence.h */
+int cf__change_by(cf_cli_t *cli, int argc, char **argv, cf_ops_by_t *by, cf_error_t *err)
+{
+    return by_of(cli, argc, argv, by, err);
+}
+
+/* Exported, documented in cmd-evidence.h */
+int cf__change_limits(cf_ops_limits_t *l, cf_error_t *err)
+{
+    return limits_of(l, err);
+}
+
+/* Exported, documented in cmd-evidence.h */
+int cf__change_case_id(const char *text, int64_t *id, cf_error_t *err)
+{
+    return case_id_of(text, id, err);
 }

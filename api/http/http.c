@@ -395,7 +395,9 @@ typedef enum route_e {
     R_EXTENSIONS,
     R_DOCUMENT,
     R_EXCLUSIONS,
-    R_BADID, /* /v1/cases/{digits} past INT64_MAX */
+    R_EVIDENCE, /* GET, POST /v1/cases/{id}/evidence */
+    R_RECORDS,  /* GET, POST /v1/cases/{id}/records */
+    R_BADID,    /* /v1/cases/{digits} past INT64_MAX */
 } route_t;
 
 /* The route of path and, for /v1/cases/{id}/..., OUT *id (0 when not a number). */
@@ -439,6 +441,10 @@ static route_t route_of(h2o_iovec_t path, int64_t *id)
         return R_DOCUMENT;
     if (h2o_memis(rest.base, rest.len, H2O_STRLIT("/exclusions")))
         return R_EXCLUSIONS;
+    if (h2o_memis(rest.base, rest.len, H2O_STRLIT("/evidence")))
+        return R_EVIDENCE;
+    if (h2o_memis(rest.base, rest.len, H2O_STRLIT("/records")))
+        return R_RECORDS;
     return R_NONE;
 }
 
@@ -447,6 +453,8 @@ static int method_ok(route_t r, int is_get, int is_post, const char **allow)
 {
     switch (r) {
     case R_CASES:
+    case R_EVIDENCE:
+    case R_RECORDS:
         *allow = "GET, POST";
         return is_get || is_post;
     case R_CLOCK:
@@ -521,6 +529,11 @@ static int dispatch(cf_serve_t *srv, h2o_req_t *req, route_t r, int64_t id, int 
         return cf__http_post(srv, req, &who, CF__JOB_EXTEND, id);
     case R_EXCLUSIONS:
         return cf__http_post(srv, req, &who, CF__JOB_EXCLUDE, id);
+    case R_EVIDENCE:
+    case R_RECORDS:
+        return is_post ? cf__http_post(srv, req, &who,
+                                       r == R_RECORDS ? CF__JOB_RECORD : CF__JOB_EVIDENCE, id)
+                       : cf__http_get_register(srv, req, &who, id, r == R_RECORDS);
     default:
         break;
     }

@@ -64,6 +64,8 @@ typedef enum cf__job_kind_e {
     CF__JOB_PREFETCH,   /* read the cases of the alerts due at job->now into the case cache */
     CF__JOB_EXCLUDE,    /* record an excluded period on a clock */
     CF__JOB_TOKEN_USED, /* record a token's last use (body: its hash, a JSON string) */
+    CF__JOB_EVIDENCE,   /* add an item to the case's evidence register (serve-jobs.c) */
+    CF__JOB_RECORD,     /* add a 询问笔录 or 现场检查笔录 */
 } cf__job_kind_t;
 
 typedef struct cf__job_s cf__job_t;
@@ -445,6 +447,10 @@ int cf__http_get_case(cf_serve_t *srv, h2o_req_t *req, const cf_principal_t *who
 int cf__http_get_events(cf_serve_t *srv, h2o_req_t *req, const cf_principal_t *who, int64_t id);
 /* GET /v1/cases/{id}/documents/{name}.pdf: the 文书 rendered (http-doc.c). */
 int cf__http_get_document(cf_serve_t *srv, h2o_req_t *req, const cf_principal_t *who, int64_t id);
+/* GET /v1/cases/{id}/evidence (record 0) or /records (record 1): the case's register,
+ * an array (http-evidence.c). */
+int cf__http_get_register(cf_serve_t *srv, h2o_req_t *req, const cf_principal_t *who, int64_t id,
+                          int record);
 int cf__http_list_cases(cf_serve_t *srv, h2o_req_t *req, const cf_principal_t *who);
 int cf__http_workflows(cf_serve_t *srv, h2o_req_t *req);
 int cf__http_alerts(cf_serve_t *srv, h2o_req_t *req, const cf_principal_t *who);

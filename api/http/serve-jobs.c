@@ -346,6 +346,42 @@ static int exec_exclude(cf_store_t *s, const cf_calendar_t *cal, cf_wfcache_t *w
     return answered(j, cf_ops_exclude(&ops, &in, &out), 200, &out);
 }
 
+/* POST /v1/cases/{id}/evidence or /records: the body is the item (evidence.h), its
+ * file under "file" as {name, content_base64} (stored) or {name, sha256, size} (a
+ * reference), as documents of an action are. */
+static int exec_register(cf_store_t *s, const cf_calendar_t *cal, cf_wfcache_t *wfs, cf__job_t *j,
+                         int record)
+{
+    cf_ops_t ops = ops_of(s, cal, wfs, j);
+    cf_ops_out_t out;
+    const json_t *file = json_object_get(j->body, "file");
+    json_t *item = json_is_object(j->body) ? json_copy(j->body) : json_incref(j->body);
+    cf_ops_doc_t doc = {0};
+    cf_ops_evidence_t in = {.by = by_of(j), .case_id = j->case_id, .record = record, .item = item};
+    cf_ops_out_init(&out);
+    int rc = 0;
+    if (file && !json_is_null(file)) {
+        json_t *size = json_object_get(file, "size");
+        const char *b64 = str(file, "content_base64");
+        doc = (cf_ops_doc_t){.file = str(file, "name"),
+                             .sha256 = str(file, "sha256"),
+                             .size = json_is_integer(size) ? json_integer_value(size) : -1};
+        if (!json_is_object(file) || !doc.file)
+            rc = cf_error_set(&out.err, CF_EINVAL, NULL, 0, 0,
+                              "\"file\" must be {name, content_base64} or {name, sha256, size}");
+        else if (b64 && base64_decode(b64, (unsigned char **)&doc.data, &doc.len) != 0)
+            rc =
+                cf_error_set(&out.err, CF_EINVAL, NULL, 0, 0, "file: content_base64 is not base64");
+        in.doc = &doc;
+    }
+    json_object_del(item, "file");
+    if (rc == 0)
+        rc = cf_ops_evidence(&ops, &in, &out);
+    free((void *)doc.data);
+    json_decref(item);
+    return answered(j, rc, 201, &out);
+}
+
 /* ---- fire ------------------------------------------------------------------------------------ */
 
 static json_t *alert_event(const cf_case_t *c, const cf_alert_t *a, cf_time_t now, int late)
@@ -547,6 +583,9 @@ int cf__job_exec(cf_store_t *s, const cf_calendar_t *cal, cf_wfcache_t *wfs, cf_
         return exec_prefetch(s, wfs, job);
     case CF__JOB_TOKEN_USED:
         return cf_store_token_touch(s, json_string_value(job->body), job->now, NULL);
+    case CF__JOB_EVIDENCE:
+    case CF__JOB_RECORD:
+        return exec_register(s, cal, wfs, job, job->kind == CF__JOB_RECORD);
     }
     return fail(job, CF_EINVAL, "unknown job");
 }

@@ -11,6 +11,7 @@
  * Input errors come before a refusal, as in the engine: a request that is both
  * malformed and not allowed is answered as malformed.
  */
+#include "evidence.h"
 #include "ops-int.h"
 
 #include <stdio.h>
@@ -267,7 +268,8 @@ static void add_names(json_t *set, char *const *names, unsigned n)
 }
 
 /* Documents by name, checked (issue 20 item 3): each name must be one a transition
- * of action declares, required (requires.documents) or optional (documents). An
+ * of action declares, required (requires.documents) or optional (documents), or a
+ * kind of evidence or record (evidence.h: a 询问笔录 attached to an action). An
  * action the workflow does not declare is left to the engine's refusal. Anything
  * else is CF_EINVALID naming the names allowed. */
 static int check_doc_names(const cf_workflow_t *wf, const char *action, const cf_ops_doc_t *docs,
@@ -287,14 +289,17 @@ static int check_doc_names(const cf_workflow_t *wf, const char *action, const cf
         add_names(allowed, t->documents, t->documents_count);
     }
     for (size_t i = 0; rc == 0 && known && i < n; i++) {
-        if (docs[i].name && listed(allowed, docs[i].name))
+        if (docs[i].name &&
+            (listed(allowed, docs[i].name) || cf_evidence_kind_known(docs[i].name) ||
+             cf_record_kind_known(docs[i].name)))
             continue;
         char *names = json_dumps(allowed, JSON_COMPACT);
         rc = cf_error_set(err, CF_EINVALID, NULL, 0, 0,
                           "document '%s' is not one action '%s' of workflow '%s' takes; "
-                          "allowed: %s",
+                          "allowed: %s, or a kind of evidence or record (%s; %s)",
                           docs[i].name ? docs[i].name : "", action, wf->doc->id,
-                          json_array_size(allowed) && names ? names : "none");
+                          json_array_size(allowed) && names ? names : "none",
+                          cf_evidence_kinds_text(), cf_record_kinds_text());
         free(names);
     }
     json_decref(allowed);

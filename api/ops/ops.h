@@ -176,6 +176,23 @@ int cf_ops_act(cf_ops_t *ops, const cf_ops_act_t *in, cf_ops_out_t *out);
 int cf_ops_extend(cf_ops_t *ops, const cf_ops_extend_t *in, cf_ops_out_t *out);
 int cf_ops_exclude(cf_ops_t *ops, const cf_ops_exclude_t *in, cf_ops_out_t *out);
 
+/* An item of the evidence register, or a record (询问笔录, 现场检查笔录): engine
+ * evidence.h. item is its JSON as the API's body gives it, without "file"; the file,
+ * if any, comes as a document (bytes or a reference) and is stored like one. */
+typedef struct cf_ops_evidence_s {
+    cf_ops_by_t by;
+    int64_t case_id;
+    int record;              /* 0: evidence; 1: a record */
+    const json_t *item;      /* borrowed */
+    const cf_ops_doc_t *doc; /* its file (name: ignored), or NULL */
+} cf_ops_evidence_t;
+
+/* Adds in's item to the case's register (ops-evidence.c): the event
+ * evidence.added or record.added, and the file's bytes, in one transaction.
+ * Returns as the operations above; the engine's refusals (an unknown kind, one
+ * officer ...) with out->refused. */
+int cf_ops_evidence(cf_ops_t *ops, const cf_ops_evidence_t *in, cf_ops_out_t *out);
+
 /* Reads case id (through the case cache when there is one) and its workflow, as
  * by sees it (another agency's case is CF_ENOTFOUND). OUT c (dispose it), *wf
  * (borrowed from ops->wfs). */

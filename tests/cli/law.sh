@@ -50,6 +50,8 @@ reviewing() {
     [ "$1" = 自然人 ] && cause=js-2024:27 # 将本人的医疗保障凭证交由他人冒名使用
     run case act "$id" file --actor 李四 --role head --at "$2T10:00:00+08:00" \
         --fact filing_reason=x --fact cause=$cause --fact "$OFFICERS" --doc 立案审批表=$D/立案审批表.txt &&
+    run evidence add "$id" --kind 书证 --title 结算明细 --source 医保经办机构 --method 调取 \
+        --officer 张三 --officer 王五 --at "$2T11:00:00+08:00" &&
     run case act "$id" submit_review --actor 张三 --role handler --at "$2T11:00:00+08:00" \
         --fact findings=x --doc 调查终结报告=$D/调查终结报告.txt && echo "$id"
 }

@@ -51,6 +51,10 @@ static const step_t walk[] = {
      "{\"recusal_reason\":\"执法人员与当事人有利害关系\",\"officers\":[{\"name\":\"张三\",\"cert\":"
      "\"65010020001\"},{\"name\":\"赵六\",\"cert\":\"65010020003\"}]}",
      "回避决定书"},
+    {"handler", "evidence", /* POST .../evidence: the item (evidence-before-review) */
+     "{\"kind\":\"书证\",\"title\":\"处方单据12份\",\"source\":\"某某大药房\",\"method\":"
+     "\"调取\",\"officers\":[{\"name\":\"张三\"},{\"name\":\"赵六\"}]}",
+     ""},
     {"handler", "submit_review", "{\"findings\":\"串换药品12次，涉及医保基金1万元\"}",
      "调查终结报告"},
     {"handler", "notify", "{\"notified_penalty\":\"罚款2万元\",\"notified_fine\":\"20000\"}",
@@ -145,6 +149,8 @@ static char *step_body(const step_t *s)
     json_t *body = json_loads(s->facts, 0, NULL);
     if (strncmp(s->action, "extend:", 7) == 0) {
         json_object_set_new(body, "clock", json_string(s->action + 7));
+    } else if (strcmp(s->action, "evidence") == 0) {
+        /* the body is the item itself */
     } else {
         json_t *docs = json_object();
         char names[256];
@@ -165,6 +171,7 @@ static int act(worker_t *w, long long id, const step_t *s)
 {
     char path[96], *body = step_body(s);
     int extend = strncmp(s->action, "extend:", 7) == 0, rc = 1;
+    int evidence = strcmp(s->action, "evidence") == 0;
     const char *token = w->l->tokens[strcmp(s->role, "head") == 0];
     for (int attempt = 0; attempt < RETRIES && rc == 1; attempt++) {
         crash_resp_t r;
@@ -175,9 +182,16 @@ static int act(worker_t *w, long long id, const step_t *s)
         }
         long long version = r.etag;
         crash_resp_free(&r);
-        snprintf(path, sizeof(path), "/v1/cases/%lld/%s", id, extend ? "extensions" : "actions");
+        snprintf(path, sizeof(path), "/v1/cases/%lld/%s", id,
+                 extend     ? "extensions"
+                 : evidence ? "evidence"
+                            : "actions");
         int sent = crash_http(&w->http, "POST", path, token, version, body, &r);
-        rc = outcome(w->l, sent, &r, extend ? "extend" : "act", id, s->action, version);
+        rc = outcome(w->l, sent, &r,
+                     extend     ? "extend"
+                     : evidence ? "evidence"
+                                : "act",
+                     id, s->action, version);
         crash_resp_free(&r);
     }
     free(body);
