@@ -447,6 +447,8 @@ int cf__http_get_events(cf_serve_t *srv, h2o_req_t *req, const cf_principal_t *w
 int cf__http_get_document(cf_serve_t *srv, h2o_req_t *req, const cf_principal_t *who, int64_t id);
 int cf__http_list_cases(cf_serve_t *srv, h2o_req_t *req, const cf_principal_t *who);
 int cf__http_workflows(cf_serve_t *srv, h2o_req_t *req);
+/* GET /v1/stats (http-stats.c): the token's agency's statistics (issue 20). */
+int cf__http_stats(cf_serve_t *srv, h2o_req_t *req, const cf_principal_t *who);
 int cf__http_alerts(cf_serve_t *srv, h2o_req_t *req, const cf_principal_t *who);
 int cf__http_metrics(cf_serve_t *srv, h2o_req_t *req);
 
