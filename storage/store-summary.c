@@ -236,8 +236,8 @@ static void contribute_as(json_t *acc, const json_t *sum, const char *h, int sig
     }
 }
 
-/* What summary sum contributes, for the agency and for each of its handlers. */
-static void contribute(json_t *acc, const json_t *sum, int sign)
+/* Exported, documented in store.h */
+void cf_store_summary_counts(json_t *acc, const json_t *sum, int sign)
 {
     if (!sum)
         return;
@@ -311,8 +311,8 @@ int cf_store_summary_put(cf_store_t *s, int64_t id, const json_t *old, const jso
                 !json_equal(json_object_get(old, "head"), json_object_get(sum, "head"));
     if (rc == 0 && moved)
         rc = people_put(s, id, sum, err);
-    contribute(acc, old, -1);
-    contribute(acc, sum, +1);
+    cf_store_summary_counts(acc, old, -1);
+    cf_store_summary_counts(acc, sum, +1);
     const char *k;
     json_t *v;
     const char *old_agency = old ? json_string_value(json_object_get(old, "agency")) : NULL;

@@ -456,6 +456,11 @@ int cf_store_summary_get(cf_store_t *s, int64_t id, json_t **summary, cf_error_t
 int cf_store_summary_put(cf_store_t *s, int64_t id, const json_t *old, const json_t *sum,
                          cf_error_t *err);
 
+/* Adds sign (+1 or -1) times what summary sum (NULL: nothing) contributes to the
+ * counts into acc, an object {"<handler>\x1f<day>\x1f<dim>\x1f<key>": [n, fen]}:
+ * what cf_store_summary_put applies, for a bulk writer (the bench) to sum first. */
+void cf_store_summary_counts(json_t *acc, const json_t *sum, int sign);
+
 /* The day of t as the counts key it: days since 1970-01-01 in China time (UTC+8). */
 int64_t cf_store_day(cf_time_t t);
 

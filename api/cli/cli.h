@@ -160,6 +160,8 @@ enum { CF_OPT_REQ = 1, CF_OPT_MANY = 2 };
     X("init", "--agency", "NAME", 0, "the agency cases opened here belong to (stored)")            \
     X("init", "--abbr", "TEXT", 0, "the agency's abbreviation in its case numbers")                \
     X("init", "--number-pattern", "P", 0, "案号 pattern: {abbr}医保案〔{year}〕{seq}号")           \
+    X("init", "--decision-pattern", "P", 0, "决定书文号 pattern: {abbr}医保罚〔{year}〕{seq}号")   \
+    X("init", "--archive-pattern", "P", 0, "档案号 pattern: {abbr}医保档〔{year}〕{seq}号")        \
     X("workflow load", "FILE", NULL, CF_OPT_REQ | CF_OPT_MANY, "a workflow or overlay YAML file")  \
     X("workflow check", "FILE", NULL, CF_OPT_REQ | CF_OPT_MANY, "a workflow or overlay YAML file") \
     X("workflow check", "--templates", "DIRS", 0, "文书 templates to check (docs/documents.md)")   \

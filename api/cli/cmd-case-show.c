@@ -54,7 +54,7 @@ static void print_file(FILE *f, const json_t *o)
     static const char *const lines[][2] = {{"name", "name:  "},
                                            {"decision_number", "decision number: "},
                                            {"archive_number", "archive number: "},
-                                           {"head", "responsible: "}};
+                                           {"responsible", "responsible: "}};
     for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++) {
         const char *v = json_string_value(json_object_get(o, lines[i][0]));
         if (v)

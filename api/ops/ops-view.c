@@ -51,7 +51,8 @@ static void set_time(json_t *o, const char *key, cf_time_t t)
     json_object_set_new(o, key, t ? json_string(text) : json_null());
 }
 
-/* The case file (issue 20): its name, 决定书文号, 档案号, handlers and head, from
+/* The case file (issue 20): its name, 决定书文号, 档案号, handlers and responsible
+ * head (`responsible`: `head` is the chain's), from
  * its numbers and its summary row (null, [] when it has none). */
 static void view_file(cf_store_t *store, const cf_case_t *c, json_t *o)
 {
@@ -70,7 +71,7 @@ static void view_file(cf_store_t *store, const cf_case_t *c, json_t *o)
     json_t *head = json_object_get(sum, "head");
     json_object_set_new(o, "name", name ? json_incref(name) : json_null());
     json_object_set_new(o, "handlers", handlers ? json_incref(handlers) : json_array());
-    json_object_set_new(o, "head", head ? json_incref(head) : json_null());
+    json_object_set_new(o, "responsible", head ? json_incref(head) : json_null());
     json_decref(sum);
 }
 

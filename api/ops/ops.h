@@ -187,7 +187,7 @@ int cf_ops_case(cf_ops_t *ops, const cf_ops_by_t *by, int64_t id, cf_case_t *c,
  * `closed`, `state_name`, `title`, each clock with its status and time left at now
  * (and `provisional` where R11 applies), `allowed` actions, and the case's `number`
  * (案号) and `agency`, null when it has none; the case file (issue 20): `name`
- * (案件名称), `decision_number` (决定书文号), `archive_number` (档案号), `head`
+ * (案件名称), `decision_number` (决定书文号), `archive_number` (档案号), `responsible`
  * (负责人), null when none, and `handlers` (承办人, [] when none). The front ends add what is
  * theirs (the command line its events and children, the API its links). Returns a new object, or
  * NULL (out of memory). */

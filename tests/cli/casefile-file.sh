@@ -61,7 +61,7 @@ n_inv='某某大药房涉嫌违反医疗保障基金使用规定案'
 if [ -n "$c1" ] && [ "$(code case show "$c1")" -eq 0 ] && grep -q "^name:  $n_inv$" "$tmp/out" &&
     grep -q "^handlers: 张三、王五$" "$tmp/out" && grep -q "^responsible: 李四$" "$tmp/out" &&
     [ "$(code --json case show "$c1")" -eq 0 ] && grep -q "\"name\": \"$n_inv\"" "$tmp/out" &&
-    grep -q '"decision_number": null' "$tmp/out" && grep -q '"head": "李四"' "$tmp/out" &&
+    grep -q '"decision_number": null' "$tmp/out" && grep -q '"responsible": "李四"' "$tmp/out" &&
     [ "$(code case list)" -eq 0 ] && grep -q "$n_inv" "$tmp/out"
 then ok; else fail "the name under investigation, the handlers and the head"; fi
 
