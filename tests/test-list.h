@@ -269,4 +269,9 @@
     X(ops_daemon_earlier_now)                                                                      \
     X(ops_replay_out_of_order)                                                                     \
     X(ops_single_daemon)                                                                           \
+    /* casefile-*: numbers, summaries, the report (tests/test-casefile.c) */                       \
+    X(casefile_ref_numbers)                                                                        \
+    X(casefile_summary_counts)                                                                     \
+    X(casefile_stats_period)                                                                       \
+    X(casefile_stats_csv)                                                                          \
     /* CORE-TESTS */
