@@ -167,7 +167,7 @@ if [ "$(code --json stats --from 2026-02-01 --to 2026-03-31)" -eq 0 ] &&
     [ "$(code stats --from 2026-02-30)" -ne 0 ] && grep -q "not a date" "$tmp/out"
 then ok; else fail "stats: the figures in text, JSON and CSV, by handler, refusals"; fi
 
-# cli-casefile-file-7: the API: names, numbers, handlers, filters, stats
+# cli-casefile-file-7: the API: names, numbers, handlers, filters, a reassignment, stats
 token=$("$bin" token create --agency 某县医疗保障局 --role head --name 李四) || exit 1
 "$bin" serve --listen 127.0.0.1:0 --now "$CASEFLOW_NOW" > "$tmp/serve.out" 2> "$tmp/serve.err" &
 pid=$!
@@ -194,6 +194,21 @@ if [ "$(get "/v1/cases/$c1")" = 200 ] && grep -q "\"name\": *\"$n_dec\"" "$tmp/o
     ! grep -q "\"case\": *$3," "$tmp/out" &&
     [ "$(get "/v1/alerts")" = 200 ] && grep -q "\"case\": *$3," "$tmp/out"
 then ok; else fail "the API: name, numbers, handlers, ?number= and ?handler="; fi
+# through the daemon's writer: reassign case $3's head, with the reason
+c3=$3
+v3=$(curl -s -D - -o /dev/null -H "Authorization: Bearer $token" "http://127.0.0.1:$port/v1/cases/$3" |
+    sed -n 's/^[Ee][Tt][Aa][Gg]: *"\([0-9]*\)".*/\1/p')
+post() {
+    curl -s -o "$tmp/out" -w '%{http_code}' -X POST -H "Authorization: Bearer $token" \
+        -H "If-Match: \"$v3\"" -H 'Content-Type: application/json' -d "$1" \
+        "http://127.0.0.1:$port/v1/cases/$c3/actions"
+}
+if [ -n "$v3" ] && [ "$(post '{"action":"reassign","facts":{"responsible":"孙九"}}')" = 422 ] &&
+    [ "$(post '{"action":"reassign","facts":{"responsible":"孙九","reassign_reason":"李四休假"}}')" = 200 ] &&
+    [ "$(get "/v1/cases/$3")" = 200 ] && grep -q '"responsible": *"孙九"' "$tmp/out" &&
+    [ "$(get "/v1/cases?handler=$(enc 孙九)")" = 200 ] && grep -q "\"id\": *$3," "$tmp/out" &&
+    [ "$(grep -o '"id": *[0-9]*' "$tmp/out" | grep -c .)" -eq 1 ]
+then ok; else fail "reassign through the API: the head named, filtered by"; fi
 if [ "$(get "/v1/stats?from=2026-02-01&to=2026-03-31")" = 200 ] && grep -q '"opened": *7' "$tmp/out" &&
     grep -q '"outstanding": *"250000.00"' "$tmp/out" &&
     [ "$(get "/v1/stats?from=2026-02-01&to=2026-03-31&format=csv")" = 200 ] &&
