@@ -21,6 +21,7 @@
  *   bench-load.c    a database of a million open cases with running clocks
  *   bench-alerts.c  daemon start, memory and alert lateness on that database
  *   bench-audit.c   chain verification and conformance replay
+ *   bench-stats.c   a bureau's report (caseflow stats) on a million cases
  */
 #ifndef CF_BENCH_H
 #define CF_BENCH_H
@@ -171,6 +172,7 @@ int cf_bench_http_cmd(cf_bench_env_t *env, int argc, char **argv);
 int cf_bench_load(cf_bench_env_t *env, int argc, char **argv);
 int cf_bench_alerts(cf_bench_env_t *env, int argc, char **argv);
 int cf_bench_audit(cf_bench_env_t *env, int argc, char **argv);
+int cf_bench_stats(cf_bench_env_t *env, int argc, char **argv);
 
 /* The integer value of "--name N" in argv, or def. */
 long cf_bench_opt(int argc, char **argv, const char *name, long def);

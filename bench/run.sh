@@ -102,6 +102,9 @@ sync
 run alerts
 run audit
 
+# ---- 6. a bureau's report (issue 20): caseflow stats on a million cases ----------------
+run stats
+
 # ---- 5. the importer (issue 21): 5,000 matters imported, 10,000 loaded ----------------
 note "importer ..."
 sh "$SRC/bench/importer.sh" "$BUILD/api/caseflow" "$OUT" "$SRC" | tee -a "$RESULTS"

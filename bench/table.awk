@@ -164,6 +164,16 @@ END {
         "(CPU " x["catalog_10k", "cpu_s"] " s)",
         has("catalog_10k") ? sprintf("%.2f s", v["catalog_10k"]) : "not measured",
         has("catalog_10k") ? v["catalog_10k"] < 2 : "", "< 2 s")
+    limit_row("6", "stats: a bureau's report for a year (`caseflow stats`, `GET /v1/stats`: " \
+        "cf_store_stats) over " fmt(x["stats_ms", "cases"]) " cases, median of 5 (CPU " \
+        x["stats_ms", "cpu_ms"] " ms; " fmt(x["stats_ms", "overdue"]) " overdue, " \
+        fmt(x["stats_ms", "due"]) " due within 7 days)",
+        has("stats_ms") ? f1(v["stats_ms"]) " ms" : "not measured",
+        has("stats_ms") ? v["stats_ms"] <= 1000 : "", "≤ 1 s")
+    limit_row("6", "the same, one handler's cases (" fmt(x["stats_handler_ms", "cases"]) \
+        " of them; CPU " x["stats_handler_ms", "cpu_ms"] " ms)",
+        has("stats_handler_ms") ? f1(v["stats_handler_ms"]) " ms" : "not measured",
+        has("stats_handler_ms") ? v["stats_handler_ms"] <= 1000 : "", "≤ 1 s")
     if ("peer_skipped" in info)
         printf "\nThe peer was not run: %s.\n", info["peer_skipped"]
 }

@@ -218,10 +218,13 @@ static void check_transition_refs(check_t *c, unsigned i)
             problem(c, path, "action '%s' requires undeclared fact '%s'", t->action,
                     t->requires->facts[j]);
     }
-    if (t->assigns && strcmp(t->assigns, "case_number") != 0) {
+    if (t->assigns && strcmp(t->assigns, "case_number") != 0 &&
+        strcmp(t->assigns, "decision_number") != 0 && strcmp(t->assigns, "archive_number") != 0) {
         snprintf(path, sizeof(path), "transitions.%u.assigns", i);
-        problem(c, path, "action '%s' assigns '%s': only case_number is known", t->action,
-                t->assigns);
+        problem(c, path,
+                "action '%s' assigns '%s': only case_number, decision_number and "
+                "archive_number are known",
+                t->action, t->assigns);
     }
     if (t->guard) {
         snprintf(path, sizeof(path), "transitions.%u.guard", i);

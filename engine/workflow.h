@@ -82,7 +82,8 @@ typedef struct cf_wf_transition_s {
     cf_wf_requires_t *requires; /* NULL when nothing required */
     char *basis;
     char **documents; /* documents it may take besides those it requires (optional) */
-    char *assigns;    /* "case_number": taking it gives the case its 案号; or NULL */
+    char *assigns;    /* the number taking it gives the case: "case_number" (案号),
+                         "decision_number" (决定书文号), "archive_number" (档案号); or NULL */
     unsigned documents_count;
 } cf_wf_transition_t;
 

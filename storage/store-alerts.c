@@ -182,6 +182,14 @@ int cf_store_alert_list(cf_store_t *s, const char *agency, int pending, json_t *
 int cf_store_alert_page(cf_store_t *s, const char *agency, int pending, cf_time_t after_due,
                         const char *after_id, int limit, json_t **list, cf_error_t *err)
 {
+    return cf_store_alert_page_by(s, agency, NULL, pending, after_due, after_id, limit, list, err);
+}
+
+/* Exported, documented in store.h */
+int cf_store_alert_page_by(cf_store_t *s, const char *agency, const char *handler, int pending,
+                           cf_time_t after_due, const char *after_id, int limit, json_t **list,
+                           cf_error_t *err)
+{
     sqlite3_stmt *st;
     int rc = cf__store_prepare(s,
                                "SELECT l.alert_id, l.case_id, l.clock_id, l.point, l.due_at, "
@@ -189,7 +197,9 @@ int cf_store_alert_page(cf_store_t *s, const char *agency, int pending, cf_time_
                                "a.case_id = l.case_id AND a.agency = ?1 WHERE (?2 = 0 OR (?2 = 1 "
                                "AND l.fired_at IS NULL) OR (?2 = -1 AND l.fired_at IS NOT NULL)) "
                                "AND (?4 IS NULL OR l.due_at > ?3 OR (l.due_at = ?3 AND "
-                               "l.alert_id > ?4)) ORDER BY l.due_at, l.alert_id LIMIT ?5",
+                               "l.alert_id > ?4)) AND (?6 IS NULL OR l.case_id IN (SELECT "
+                               "case_id FROM case_people WHERE name = ?6)) ORDER BY l.due_at, "
+                               "l.alert_id LIMIT ?5",
                                &st, err);
     if (rc != 0)
         return rc;
@@ -198,5 +208,6 @@ int cf_store_alert_page(cf_store_t *s, const char *agency, int pending, cf_time_
     sqlite3_bind_int64(st, 3, after_due);
     cf__store_bind_text(st, 4, after_id);
     sqlite3_bind_int(st, 5, limit > 0 ? limit : -1);
+    cf__store_bind_text(st, 6, handler);
     return cf__store_collect(s, st, alert_row, list, "list alerts", err);
 }

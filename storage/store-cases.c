@@ -532,8 +532,8 @@ int cf_store_case_ids(cf_store_t *s, const cf_time_t *closed, int64_t **ids, siz
     "SELECT c.id, c.workflow_id, c.workflow_version, c.state, c.closed, c.party, c.matter_id, "    \
     "c.parent_id, c.updated_at, c.version, (SELECT MIN(deadline) FROM clocks k WHERE k.case_id = " \
     "c.id AND k.state = 'running'), (SELECT MIN(provisional) FROM clocks k WHERE k.case_id = "     \
-    "c.id AND k.state IN ('running', 'paused') AND k.provisional > 0), (SELECT number FROM "       \
-    "case_numbers n WHERE n.case_id = c.id) FROM cases c WHERE "
+    "c.id AND k.state IN ('running', 'paused') AND k.provisional > 0), " CF__LIST_REFS             \
+    "FROM cases c WHERE "
 static const char *const list_sql = LIST_SELECT CF__LIST_FILTERS(CF__LIST_ANY_PARENT);
 static const char *const children_sql = LIST_SELECT CF__LIST_FILTERS(CF__LIST_CHILDREN);
 
@@ -557,8 +557,11 @@ json_t *cf__store_case_list_row(sqlite3_stmt *st)
     }
     if (row && sqlite3_column_type(st, 11) != SQLITE_NULL) /* R11: a running clock's */
         json_object_set_new(row, "provisional", json_integer(sqlite3_column_int(st, 11)));
-    if (row && sqlite3_column_type(st, 12) != SQLITE_NULL) /* issue 20: its 案号 */
-        json_object_set_new(row, "number", json_string((const char *)sqlite3_column_text(st, 12)));
+    static const char *const refs[] = {"number", "name", "decision_number", "archive_number"};
+    for (int i = 0; row && i < 4; i++) /* issue 20: its 案号, name and numbers */
+        if (sqlite3_column_type(st, 12 + i) != SQLITE_NULL)
+            json_object_set_new(row, refs[i],
+                                json_string((const char *)sqlite3_column_text(st, 12 + i)));
     return row;
 }
 
@@ -578,6 +581,7 @@ void cf__store_bind_list(sqlite3_stmt *st, const cf_case_filter_t *f)
     if (f->limit > 0)
         sqlite3_bind_int64(st, 11, f->limit);
     cf__store_bind_text(st, 12, f->number);
+    cf__store_bind_text(st, 13, f->handler);
 }
 
 /* Exported, documented in store.h */

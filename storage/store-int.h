@@ -87,7 +87,8 @@ int cf__store_case_next(cf_store_t *s, const cf_case_t *c, json_t *events, int o
 
 /* The WHERE filters of a case listing (cf_case_filter_t bound as ?1 state, ?2
  * workflow, ?3 matter, ?4 parent, ?5 open only, ?6 due within, ?7 now, ?8
- * overdue; ?10 and ?11 the page, ?12 a 案号: cf__store_bind_list), shared by
+ * overdue; ?10 and ?11 the page, ?12 a 案号, 决定书文号 or 档案号, ?13 a handler or
+ * head: cf__store_bind_list), shared by
  * cf_store_case_list and the daemon's per-agency listing.
  * PARENT is CF__LIST_ANY_PARENT, or CF__LIST_CHILDREN when a parent is given:
  * a plain equality, which SQLite can answer from the cases_parent index (an
@@ -102,8 +103,9 @@ int cf__store_case_next(cf_store_t *s, const cf_case_t *c, json_t *events, int o
     "case_id FROM clocks WHERE state = 'running' AND deadline > ?7 AND deadline <= ?7 + "          \
     "?6)) AND (?8 = 0 OR c.id IN (SELECT case_id FROM clocks WHERE state = 'running' AND "         \
     "deadline < ?7 AND party = 0)) AND (?10 IS NULL OR c.id > ?10) AND (?12 IS NULL OR c.id IN "   \
-    "(SELECT case_id FROM case_numbers WHERE number = ?12)) ORDER BY c.id LIMIT "                  \
-    "coalesce(?11, -1)"
+    "(SELECT case_id FROM case_numbers WHERE number = ?12 UNION ALL SELECT case_id FROM "          \
+    "case_refs WHERE number = ?12)) AND (?13 IS NULL OR c.id IN (SELECT case_id FROM "             \
+    "case_people WHERE name = ?13)) ORDER BY c.id LIMIT coalesce(?11, -1)"
 
 /* Binds a case filter to CF__LIST_FILTERS's parameters: ?1..?8 as above, the page
  * (?10 the cursor, f->after, unbound when 0: from the first case; ?11 the most rows,
@@ -111,9 +113,17 @@ int cf__store_case_next(cf_store_t *s, const cf_case_t *c, json_t *events, int o
  * caller's (the daemon's agency). */
 void cf__store_bind_list(sqlite3_stmt *st, const cf_case_filter_t *f);
 
+/* The columns a case list ends with (issue 20): its 案号, name, 决定书文号, 档案号. */
+#define CF__LIST_REFS                                                                              \
+    "(SELECT number FROM case_numbers n WHERE n.case_id = c.id), (SELECT name FROM case_summary "  \
+    "m WHERE m.case_id = c.id), (SELECT number FROM case_refs r WHERE r.case_id = c.id AND "       \
+    "r.kind = 'decision_number'), (SELECT number FROM case_refs r WHERE r.case_id = c.id AND "     \
+    "r.kind = 'archive_number') "
+
 /* One row of a case list, from the columns id, workflow_id, workflow_version,
- * state, closed, party, matter_id, parent_id, updated_at, version and the next
- * deadline (NULL: none), in that order. New reference, NULL on ENOMEM. */
+ * state, closed, party, matter_id, parent_id, updated_at, version, the next
+ * deadline (NULL: none), the first provisional year, and CF__LIST_REFS (案号,
+ * name, 决定书文号, 档案号), in that order. New reference, NULL on ENOMEM. */
 json_t *cf__store_case_list_row(sqlite3_stmt *st);
 
 /* The position an event takes in the log of all cases (store-anchor.c): one

@@ -48,7 +48,11 @@
  *    version 8: settings(key PRIMARY KEY, value), what a bureau sets once for
  *    the database, e.g. its default agency -- store-tokens.c;
  *    version 9: case_counters(agency, year, last), case_numbers(case_id, number
- *    UNIQUE): the 案号 given at filing -- store-tokens.c)
+ *    UNIQUE): the 案号 given at filing -- store-tokens.c;
+ *    version 10: ref_counters, case_refs (决定书文号, 档案号), case_summary,
+ *    case_people (handlers and head), stat_counts -- store-summary.c; clocks_due,
+ *    the running clocks' deadlines covering party and case, which the report's
+ *    overdue and due counts read without a row lookup -- store-stats.c)
  */
 #include "store-int.h"
 
@@ -132,6 +136,22 @@ static const char *const migrations[] = {
     "last INTEGER NOT NULL, PRIMARY KEY(agency, year));"
     "CREATE TABLE IF NOT EXISTS case_numbers(case_id INTEGER PRIMARY KEY, number TEXT NOT NULL "
     "UNIQUE);",
+    /* 10: the case file: 决定书文号 and 档案号, summaries, people, counts (store-summary.c) */
+    "CREATE TABLE IF NOT EXISTS ref_counters(kind TEXT NOT NULL, agency TEXT NOT NULL, year "
+    "INTEGER NOT NULL, last INTEGER NOT NULL, PRIMARY KEY(kind, agency, year));"
+    "CREATE TABLE IF NOT EXISTS case_refs(case_id INTEGER NOT NULL, kind TEXT NOT NULL, number "
+    "TEXT NOT NULL, PRIMARY KEY(case_id, kind), UNIQUE(kind, number));"
+    "CREATE INDEX IF NOT EXISTS case_refs_number ON case_refs(number);"
+    "CREATE TABLE IF NOT EXISTS case_summary(case_id INTEGER PRIMARY KEY, agency TEXT NOT NULL, "
+    "name TEXT, body TEXT NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS case_people(case_id INTEGER NOT NULL, role TEXT NOT NULL, name "
+    "TEXT NOT NULL, PRIMARY KEY(case_id, role, name));"
+    "CREATE INDEX IF NOT EXISTS case_people_name ON case_people(name, case_id);"
+    "CREATE TABLE IF NOT EXISTS stat_counts(agency TEXT NOT NULL, handler TEXT NOT NULL, day "
+    "INTEGER NOT NULL, dim TEXT NOT NULL, key TEXT NOT NULL, n INTEGER NOT NULL, fen INTEGER NOT "
+    "NULL, PRIMARY KEY(agency, handler, day, dim, key)) WITHOUT ROWID;"
+    "CREATE INDEX IF NOT EXISTS clocks_due ON clocks(deadline, party, case_id) WHERE state = "
+    "'running';",
 };
 #define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
 

@@ -197,8 +197,8 @@ int cf_store_case_number_get(cf_store_t *s, int64_t id, char *number, size_t siz
     "SELECT c.id, c.workflow_id, c.workflow_version, c.state, c.closed, c.party, c.matter_id, "    \
     "c.parent_id, c.updated_at, c.version, (SELECT MIN(deadline) FROM clocks k WHERE k.case_id = " \
     "c.id AND k.state = 'running'), (SELECT MIN(provisional) FROM clocks k WHERE k.case_id = "     \
-    "c.id AND k.state IN ('running', 'paused') AND k.provisional > 0), (SELECT number FROM "       \
-    "case_numbers n WHERE n.case_id = c.id) FROM cases c JOIN "                                    \
+    "c.id AND k.state IN ('running', 'paused') AND k.provisional > 0), " CF__LIST_REFS             \
+    "FROM cases c JOIN "                                                                           \
     "case_agency a ON a.case_id = c.id AND a.agency = ?9 WHERE "
 static const char *const list_sql = LIST_SELECT CF__LIST_FILTERS(CF__LIST_ANY_PARENT);
 static const char *const children_sql = LIST_SELECT CF__LIST_FILTERS(CF__LIST_CHILDREN);

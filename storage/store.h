@@ -154,11 +154,13 @@ typedef struct cf_case_filter_s {
                              periods lapse rather than fall overdue: not counted) */
     int64_t after;        /* the page's cursor: only cases with a greater id, or 0 */
     int64_t limit;        /* at most this many cases, or 0: all */
-    const char *number;   /* the case with this 案号, or NULL */
+    const char *number;   /* the case with this 案号, 决定书文号 or 档案号, or NULL */
+    const char *handler;  /* only cases this person handles or heads, or NULL */
 } cf_case_filter_t;
 
 /* OUT *list: new array of {id, workflow, workflow_version, version (the case's),
- * state, closed, party, matter, parent (null: none), updated_at, next_deadline?}
+ * state, closed, party, matter, parent (null: none), updated_at, next_deadline?,
+ * number? (案号), name? (案件名称), decision_number?, archive_number?}
  * by id, times ISO 8601. The due and overdue filters use the clock index, not a
  * scan of cases. */
 int cf_store_case_list(cf_store_t *s, const cf_case_filter_t *f, json_t **list, cf_error_t *err);
@@ -358,6 +360,11 @@ int cf_store_alert_list(cf_store_t *s, const char *agency, int pending, json_t *
  * order (after_id NULL: from the first), at most limit of them (0: every one). */
 int cf_store_alert_page(cf_store_t *s, const char *agency, int pending, cf_time_t after_due,
                         const char *after_id, int limit, json_t **list, cf_error_t *err);
+/* The same, only the alerts of the cases handler handles or heads (NULL: all;
+ * issue 20 item 1b). */
+int cf_store_alert_page_by(cf_store_t *s, const char *agency, const char *handler, int pending,
+                           cf_time_t after_due, const char *after_id, int limit, json_t **list,
+                           cf_error_t *err);
 
 /* ---- 案由 dictionaries (store-causes.c) ----
  *
@@ -413,5 +420,65 @@ int cf_store_anchor_put(cf_store_t *s, const json_t *checkpoint, cf_error_t *err
  * (SQL NULL as JSON null; party and snapshot parsed, or their text when it is
  * not JSON). CF_ENOTFOUND or a storage error. */
 int cf_store_case_cached(cf_store_t *s, int64_t id, json_t **row, cf_error_t *err);
+
+/* ---- the case file (store-summary.c, store-stats.c; issue 20) ----
+ *
+ * Besides the 案号, a case is given a 决定书文号 (kind "decision_number") when a
+ * penalty is decided and a 档案号 ("archive_number") when it is archived, each
+ * from a counter row of its kind, agency and year taken in the transaction of
+ * the action that gives it; and it keeps one summary row (what it is called,
+ * who handles it, its days and amounts) from which the statistics are counted.
+ */
+#define CF_SETTING_DECISION_PATTERN "decision_number_pattern"
+#define CF_DECISION_PATTERN_DEFAULT "{abbr}医保罚〔{year}〕{seq}号"
+#define CF_SETTING_ARCHIVE_PATTERN  "archive_number_pattern"
+#define CF_ARCHIVE_PATTERN_DEFAULT  "{abbr}医保档〔{year}〕{seq}号"
+
+/* As cf_store_case_number_next/put/get for a number of kind ("case_number",
+ * "decision_number" or "archive_number"), inside the caller's transaction: next
+ * takes the next of the kind's counter for agency and year (a rollback gives it
+ * back); put records it (CF_EEXIST when the case has one of that kind, or the
+ * number is taken); get reads it (CF_ENOTFOUND when none). */
+int cf_store_ref_next(cf_store_t *s, const char *kind, const char *agency, int year, int64_t *seq,
+                      cf_error_t *err);
+int cf_store_ref_put(cf_store_t *s, int64_t id, const char *kind, const char *number,
+                     cf_error_t *err);
+int cf_store_ref_get(cf_store_t *s, int64_t id, const char *kind, char *number, size_t size,
+                     cf_error_t *err);
+
+/* The summary of case id as last written (new reference), or CF_ENOTFOUND (a case
+ * not written since schema 10). Its fields are listed in store-summary.c. */
+int cf_store_summary_get(cf_store_t *s, int64_t id, json_t **summary, cf_error_t *err);
+/* Writes case id's summary sum, replacing old (what cf_store_summary_get gave, or
+ * NULL): the row, its people (when they changed) and the counts (by the
+ * difference between what old and sum contribute), inside the caller's
+ * transaction. Borrows both. */
+int cf_store_summary_put(cf_store_t *s, int64_t id, const json_t *old, const json_t *sum,
+                         cf_error_t *err);
+
+/* Adds sign (+1 or -1) times what summary sum (NULL: nothing) contributes to the
+ * counts into acc, an object {"<handler>\x1f<day>\x1f<dim>\x1f<key>": [n, fen]}:
+ * what cf_store_summary_put applies, for a bulk writer (the bench) to sum first. */
+void cf_store_summary_counts(json_t *acc, const json_t *sum, int sign);
+
+/* The day of t as the counts key it: days since 1970-01-01 in China time (UTC+8). */
+int64_t cf_store_day(cf_time_t t);
+
+typedef struct cf_stats_query_s {
+    const char *agency;       /* the agency ("" for cases opened without one) */
+    const char *handler;      /* only this handler's cases, or NULL */
+    int64_t from_day, to_day; /* the period: days [from_day, to_day) (cf_store_day) */
+    cf_time_t now;            /* for overdue and due */
+    int64_t due_within;       /* seconds; 0: due is 0 */
+} cf_stats_query_t;
+
+/* OUT *out (new): the statistics of q: {opened, filed, decided, closed (cases
+ * opened, filed, decided, closed in the period), by_power_type, by_state,
+ * by_cause, by_handler ({key: cases opened in the period}), fines {decided, paid,
+ * outstanding}, funds {ordered, recovered} (yuan strings; for the decisions of
+ * the period), clocks {clock: {met, late, on_time_rate (null: none stopped)}}
+ * (clocks stopped in the period), overdue, due (cases with a running clock of the
+ * agency's own past its deadline at now, or due within q->due_within)}. */
+int cf_store_stats(cf_store_t *s, const cf_stats_query_t *q, json_t **out, cf_error_t *err);
 
 #endif

@@ -281,4 +281,9 @@
     X(evidence_http)                                                                               \
     X(evidence_parity)                                                                             \
     X(evidence_wenshu)                                                                             \
+    /* casefile-*: numbers, summaries, the report (tests/test-casefile.c) */                       \
+    X(casefile_ref_numbers)                                                                        \
+    X(casefile_summary_counts)                                                                     \
+    X(casefile_stats_period)                                                                       \
+    X(casefile_stats_csv)                                                                          \
     /* CORE-TESTS */

@@ -134,6 +134,7 @@ int cf__read_file(const char *path, char **buf, size_t *len, cf_error_t *err);
     X("calendar show", calendar_show, "print a month with rest days and adjusted working days")    \
     X("calendar load", calendar_load, "store a calendar year; recount provisional deadlines")      \
     X("calendar status", calendar_status, "loaded and provisional calendar years, horizon")        \
+    X("stats", stats, "what the bureau reports: cases, fines, funds, on-time rates, by handler")   \
     /* PERIOD-COMMANDS */                                                                          \
     X("import", import, "read 权责清单 files into a matter catalog")                               \
     X("catalog load", catalog_load, "store a matter catalog's matters in the database")            \
@@ -163,6 +164,8 @@ enum { CF_OPT_REQ = 1, CF_OPT_MANY = 2 };
     X("init", "--agency", "NAME", 0, "the agency cases opened here belong to (stored)")            \
     X("init", "--abbr", "TEXT", 0, "the agency's abbreviation in its case numbers")                \
     X("init", "--number-pattern", "P", 0, "案号 pattern: {abbr}医保案〔{year}〕{seq}号")           \
+    X("init", "--decision-pattern", "P", 0, "决定书文号 pattern: {abbr}医保罚〔{year}〕{seq}号")   \
+    X("init", "--archive-pattern", "P", 0, "档案号 pattern: {abbr}医保档〔{year}〕{seq}号")        \
     X("workflow load", "FILE", NULL, CF_OPT_REQ | CF_OPT_MANY, "a workflow or overlay YAML file")  \
     X("workflow check", "FILE", NULL, CF_OPT_REQ | CF_OPT_MANY, "a workflow or overlay YAML file") \
     X("workflow check", "--templates", "DIRS", 0, "文书 templates to check (docs/documents.md)")   \
@@ -215,7 +218,14 @@ enum { CF_OPT_REQ = 1, CF_OPT_MANY = 2 };
     X("case list", "--state", "STATE", 0, "only cases in this state")                              \
     X("case list", "--workflow", "ID", 0, "only cases on this workflow")                           \
     X("case list", "--matter", "ID", 0, "only cases opened for this matter")                       \
-    X("case list", "--number", "案号", 0, "only the case with this number")                        \
+    X("case list", "--number", "案号", 0, "only the case with this 案号, 决定书文号 or 档案号")    \
+    X("case list", "--handler", "NAME", 0, "only the cases this person handles or heads")          \
+    X("stats", "--agency", "NAME", 0, "the agency (default: the database's, init --agency)")       \
+    X("stats", "--from", "DATE", 0, "the period's first day, 2026-01-01 (default: 1 January)")     \
+    X("stats", "--to", "DATE", 0, "the period's last day, included (default: today)")              \
+    X("stats", "--handler", "NAME", 0, "only the cases this person handles or heads")              \
+    X("stats", "--due-within", "SPAN", 0, "count cases due within this span: 7d (default), 12h")   \
+    X("stats", "--format", "FORMAT", 0, "text (default) or csv; --json for JSON")                  \
     X("case list", "--parent", "CASE", 0, "only cases that come from this case")                   \
     X("case list", "--open", NULL, 0, "only cases not closed")                                     \
     X("case list", "--due-within", "SPAN", 0, "only cases with a deadline within 3d, 12h ...")     \

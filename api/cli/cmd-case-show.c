@@ -48,6 +48,29 @@ static void print_cause(FILE *f, const json_t *cause)
             json_string_value(json_object_get(cause, "text")));
 }
 
+/* The case file (issue 20): name, 决定书文号, 档案号, handlers and head, each line
+ * only when the case has it. */
+static void print_file(FILE *f, const json_t *o)
+{
+    static const char *const lines[][2] = {{"name", "name:  "},
+                                           {"decision_number", "decision number: "},
+                                           {"archive_number", "archive number: "},
+                                           {"responsible", "responsible: "}};
+    for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++) {
+        const char *v = json_string_value(json_object_get(o, lines[i][0]));
+        if (v)
+            fprintf(f, "%s%s\n", lines[i][1], v);
+    }
+    size_t i;
+    json_t *h, *handlers = json_object_get(o, "handlers");
+    if (json_array_size(handlers) == 0)
+        return;
+    fprintf(f, "handlers:");
+    json_array_foreach(handlers, i, h)
+        fprintf(f, "%s%s", i ? "、" : " ", json_string_value(h));
+    fprintf(f, "\n");
+}
+
 static void print_header(FILE *f, const json_t *o, const cf_workflow_t *wf, const cf_case_t *c)
 {
     char opened[CF_TIME_BUFSZ];
@@ -57,6 +80,7 @@ static void print_header(FILE *f, const json_t *o, const cf_workflow_t *wf, cons
     const char *number = json_string_value(json_object_get(o, "number"));
     const char *agency = json_string_value(json_object_get(o, "agency"));
     fprintf(f, "number: %s\nagency: %s\n", number ? number : "-", agency ? agency : "-");
+    print_file(f, o);
     fprintf(f, "party:  %s", json_string_value(json_object_get(c->party, "name")));
     if (json_object_get(c->party, "type"))
         fprintf(f, " (%s)", json_string_value(json_object_get(c->party, "type")));
@@ -290,12 +314,13 @@ static void print_row(cf_cli_t *cli, const json_t *row)
 {
     const char *deadline = json_string_value(json_object_get(row, "next_deadline"));
     const char *number = json_string_value(json_object_get(row, "number"));
-    fprintf(cli->out, "%-6lld %-18s %-22s %-25s %s%s%s%s\n",
+    const char *name = json_string_value(json_object_get(row, "name"));
+    fprintf(cli->out, "%-6lld %-18s %-22s %-25s %s%s%s%s%s%s\n",
             (long long)json_integer_value(json_object_get(row, "id")),
             json_string_value(json_object_get(row, "workflow")),
             json_string_value(json_object_get(row, "state")), deadline ? deadline : "-",
             json_string_value(json_object_get(json_object_get(row, "party"), "name")),
-            number ? "  " : "", number ? number : "",
+            number ? "  " : "", number ? number : "", name ? "  " : "", name ? name : "",
             json_object_get(row, "provisional") ? "  (provisional deadline)" : "");
 }
 
@@ -328,6 +353,7 @@ int cf__cmd_case_list(cf_cli_t *cli, int argc, char **argv)
                           .workflow = cf__opt_value(argc, argv, "--workflow"),
                           .matter = cf__opt_value(argc, argv, "--matter"),
                           .number = cf__opt_value(argc, argv, "--number"),
+                          .handler = cf__opt_value(argc, argv, "--handler"),
                           .parent = parent ? strtoll(parent, NULL, 10) : 0,
                           .open_only = cf__opt_flag(argc, argv, "--open"),
                           .overdue = cf__opt_flag(argc, argv, "--overdue"),

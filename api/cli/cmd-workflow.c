@@ -266,7 +266,8 @@ static int load_overlays(cf_cli_t *cli, cf_store_t *store, const char *dir, json
     return failed;
 }
 
-/* --abbr (of --agency's name) and --number-pattern, stored as settings. */
+/* --abbr (of --agency's name), --number-pattern, --decision-pattern and
+ * --archive-pattern, stored as settings. */
 static int init_numbers(cf_store_t *store, const char *agency, int argc, char **argv,
                         cf_error_t *err)
 {
@@ -283,6 +284,16 @@ static int init_numbers(cf_store_t *store, const char *agency, int argc, char **
         rc = cf_store_setting_set(store, key, abbr, err);
     if (rc == 0 && pattern)
         rc = cf_store_setting_set(store, CF_SETTING_NUMBER_PATTERN, pattern, err);
+    /* the 决定书文号 and 档案号 (issue 20), each with its own counter */
+    static const char *const more[][2] = {{"--decision-pattern", CF_SETTING_DECISION_PATTERN},
+                                          {"--archive-pattern", CF_SETTING_ARCHIVE_PATTERN}};
+    for (size_t i = 0; rc == 0 && i < 2; i++) {
+        const char *p = cf__opt_value(argc, argv, more[i][0]);
+        if (p && !strstr(p, "{seq}"))
+            rc = cf_error_set(err, CF_EINVAL, NULL, 0, 0, "%s needs {seq}", more[i][0]);
+        else if (p)
+            rc = cf_store_setting_set(store, more[i][1], p, err);
+    }
     return rc;
 }
 

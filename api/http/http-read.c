@@ -210,6 +210,8 @@ static int list_filter(cf_serve_t *srv, h2o_req_t *req, cf_case_filter_t *f)
     f->state = cf__http_query(req, "state", &bad);
     f->workflow = cf__http_query(req, "workflow", &bad);
     f->matter = cf__http_query(req, "matter", &bad);
+    f->number = cf__http_query(req, "number", &bad);   /* 案号, 决定书文号, 档案号 */
+    f->handler = cf__http_query(req, "handler", &bad); /* 承办人 or 负责人 */
     f->now = cf__serve_now(srv);
     if (bad) {
         cf__http_error(req, srv, 400, "EINVAL", "the query is not valid UTF-8");
@@ -237,13 +239,15 @@ static int page_limit(cf_serve_t *srv, h2o_req_t *req, int *limit)
 /* Copies the filter's strings into r (the request's pool may go before the read). */
 static int keep_strings(cf__read_t *r)
 {
-    const char **fields[] = {&r->filter.state, &r->filter.workflow, &r->filter.matter};
+    const char **fields[] = {&r->filter.state, &r->filter.workflow, &r->filter.matter,
+                             &r->filter.number, &r->filter.handler};
+    const size_t count = sizeof(fields) / sizeof(fields[0]);
     size_t size = 0, at = 0;
-    for (size_t i = 0; i < 3; i++)
+    for (size_t i = 0; i < count; i++)
         size += *fields[i] ? strlen(*fields[i]) + 1 : 0;
     if (size && !(r->strings = malloc(size)))
         return CF_ENOMEM;
-    for (size_t i = 0; i < 3; i++)
+    for (size_t i = 0; i < count; i++)
         if (*fields[i]) {
             size_t n = strlen(*fields[i]) + 1;
             memcpy(r->strings + at, *fields[i], n);
@@ -315,8 +319,8 @@ static void run_alerts(cf_store_t *s, cf_wfcache_t *wfs, cf__read_t *r)
     json_t *list;
     cf_error_t err;
     (void)wfs;
-    int rc = cf_store_alert_page(s, r->who.agency, r->pending, r->after_due,
-                                 r->after_id[0] ? r->after_id : NULL, r->limit + 1, &list, &err);
+    int rc = cf_store_alert_page_by(s, r->who.agency, r->filter.handler, r->pending, r->after_due,
+                                    r->after_id[0] ? r->after_id : NULL, r->limit + 1, &list, &err);
     if (rc != 0) {
         store_failed(r, rc, &err);
         return;
@@ -380,6 +384,13 @@ int cf__http_alerts(cf_serve_t *srv, h2o_req_t *req, const cf_principal_t *who)
     }
     r->pending = pending;
     r->limit = limit;
+    r->filter.handler = cf__http_query(req, "handler", &bad); /* issue 20 item 1b */
+    if (bad || keep_strings(r) != 0) {
+        cf__read_free(r);
+        cf__http_error(req, srv, bad ? 400 : 500, bad ? "EINVAL" : "ENOMEM",
+                       bad ? "the query is not valid UTF-8" : "out of memory");
+        return 0;
+    }
     cf__read_submit(r);
     return 0;
 }

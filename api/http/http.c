@@ -398,6 +398,7 @@ typedef enum route_e {
     R_EVIDENCE, /* GET, POST /v1/cases/{id}/evidence */
     R_RECORDS,  /* GET, POST /v1/cases/{id}/records */
     R_BADID,    /* /v1/cases/{digits} past INT64_MAX */
+    R_STATS,    /* /v1/stats (issue 20) */
 } route_t;
 
 /* The route of path and, for /v1/cases/{id}/..., OUT *id (0 when not a number). */
@@ -406,10 +407,11 @@ static route_t route_of(h2o_iovec_t path, int64_t *id)
     static const struct {
         const char *path;
         route_t r;
-    } fixed[] = {
-        {"/healthz", R_HEALTH},   {"/livez", R_LIVE},          {"/readyz", R_READY},
-        {"/metrics", R_METRICS},  {"/v1/test/clock", R_CLOCK}, {"/v1/workflows", R_WORKFLOWS},
-        {"/v1/alerts", R_ALERTS}, {"/v1/stream", R_STREAM},    {"/v1/cases", R_CASES}};
+    } fixed[] = {{"/healthz", R_HEALTH},      {"/livez", R_LIVE},
+                 {"/readyz", R_READY},        {"/metrics", R_METRICS},
+                 {"/v1/test/clock", R_CLOCK}, {"/v1/workflows", R_WORKFLOWS},
+                 {"/v1/alerts", R_ALERTS},    {"/v1/stream", R_STREAM},
+                 {"/v1/cases", R_CASES},      {"/v1/stats", R_STATS}};
     for (size_t i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++)
         if (h2o_memis(path.base, path.len, fixed[i].path, strlen(fixed[i].path)))
             return fixed[i].r;
@@ -512,6 +514,8 @@ static int dispatch(cf_serve_t *srv, h2o_req_t *req, route_t r, int64_t id, int 
         return cf__http_workflows(srv, req);
     case R_ALERTS:
         return cf__http_alerts(srv, req, &who);
+    case R_STATS:
+        return cf__http_stats(srv, req, &who);
     case R_STREAM:
         return cf__deliver_stream(srv, req, &who);
     case R_CASES:

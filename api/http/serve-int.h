@@ -453,6 +453,8 @@ int cf__http_get_register(cf_serve_t *srv, h2o_req_t *req, const cf_principal_t 
                           int record);
 int cf__http_list_cases(cf_serve_t *srv, h2o_req_t *req, const cf_principal_t *who);
 int cf__http_workflows(cf_serve_t *srv, h2o_req_t *req);
+/* GET /v1/stats (http-stats.c): the token's agency's statistics (issue 20). */
+int cf__http_stats(cf_serve_t *srv, h2o_req_t *req, const cf_principal_t *who);
 int cf__http_alerts(cf_serve_t *srv, h2o_req_t *req, const cf_principal_t *who);
 int cf__http_metrics(cf_serve_t *srv, h2o_req_t *req);
 

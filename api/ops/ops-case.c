@@ -306,9 +306,10 @@ static int check_doc_names(const cf_workflow_t *wf, const char *action, const cf
     return rc;
 }
 
-/* 1 if action, taken on c, gives the case its 案号: a transition of that action
- * from c's state is marked assigns: case_number, and c has none yet. */
-static int assigns_number(const cf_workflow_t *wf, const cf_case_t *c, const char *action)
+/* The number action, taken on c, gives the case (issue 20): the assigns of a
+ * transition of that action from c's state ("case_number", "decision_number",
+ * "archive_number"), or NULL. */
+static const char *assigns_of(const cf_workflow_t *wf, const cf_case_t *c, const char *action)
 {
     for (unsigned i = 0; action && c->state && i < wf->doc->transitions_count; i++) {
         const cf_wf_transition_t *t = &wf->doc->transitions[i];
@@ -316,9 +317,21 @@ static int assigns_number(const cf_workflow_t *wf, const cf_case_t *c, const cha
             continue;
         for (unsigned j = 0; j < t->from_count; j++)
             if (strcmp(t->from[j], c->state) == 0 || strcmp(t->from[j], "*") == 0)
-                return 1;
+                return t->assigns;
     }
-    return 0;
+    return NULL;
+}
+
+/* The responsible head (issue 20 item 1b) is named at filing: the fact responsible
+ * (负责人), when the workflow declares it and the filing does not give it, is the
+ * filing's actor (filing is the head's act). */
+static int filing_head(const cf_workflow_t *wf, const char *assigns, const cf_ops_by_t *by,
+                       json_t *facts)
+{
+    if (!assigns || strcmp(assigns, "case_number") != 0 || !by->actor ||
+        !cf_workflow_fact(wf, "responsible") || json_object_get(facts, "responsible"))
+        return 0;
+    return json_object_set_new(facts, "responsible", json_string(by->actor)) ? CF_ENOMEM : 0;
 }
 
 /* Exported, documented in ops.h */
@@ -341,6 +354,9 @@ int cf_ops_act(cf_ops_t *ops, const cf_ops_act_t *in, cf_ops_out_t *out)
         rc = cf__ops_when(ops, &in->by, NULL, &req.at, err); /* the engine orders it */
     if (rc == 0 && c.matter_id)
         rc = cf_store_matter_get(ops->store, c.matter_id, &matter, err);
+    const char *assigns = rc == 0 ? assigns_of(wf, &c, in->action) : NULL;
+    if (rc == 0)
+        rc = filing_head(wf, assigns, &in->by, facts);
     if (rc == 0)
         rc = check_doc_names(wf, in->action, in->docs, in->docs_count, err);
     if (rc == 0)
@@ -363,7 +379,7 @@ int cf_ops_act(cf_ops_t *ops, const cf_ops_act_t *in, cf_ops_out_t *out)
                          .events = events,
                          .docs = docs,
                          .docs_count = docs ? in->docs_count : 0,
-                         .assigns_number = assigns_number(wf, &c, in->action)};
+                         .assigns = assigns};
     if (rc == 0)
         rc = cf__ops_commit(ops, &w, &c, out);
     cf__ops_docs_free(docs, in->docs_count);

@@ -23,7 +23,8 @@ typedef struct cf__ops_write_s {
     const char *agency; /* opening: the agency to stamp, or NULL */
     const cf__ops_doc_t *docs;
     size_t docs_count;
-    int assigns_number; /* the action gives the case its 案号 (assigns: case_number) */
+    const char *assigns; /* the number the action gives ("case_number", "decision_number",
+                            "archive_number": the workflow's assigns), or NULL */
 } cf__ops_write_t;
 
 /* Reads case id as by may see it and checks by->if_match (CF_ECONFLICT, with
@@ -53,5 +54,24 @@ void cf__ops_docs_free(cf__ops_doc_t *docs, size_t n);
  * it is moved into out->c (c is left empty: disposing it is harmless) and
  * out->events holds the events. On failure c is the case as read, or empty. */
 int cf__ops_commit(cf_ops_t *ops, const cf__ops_write_t *w, cf_case_t *c, cf_ops_out_t *out);
+
+/* Gives case c the number of kind (issue 20) inside the open transaction: the next
+ * of its agency's counter of that kind for the year of the transition event
+ * among events, formatted by the database's pattern, and recorded on that event
+ * under kind (so on the chain). OUT number (size bytes; "" for a case with no
+ * agency, which gets none). The caller records it (cf_store_ref_put). */
+int cf__ops_assign(cf_ops_t *ops, const char *kind, const cf_case_t *c, json_t *events,
+                   char *number, size_t size, cf_error_t *err);
+
+/* The summary of c as it is now (store-summary.c lists its fields), old being
+ * its previous summary (or NULL) and took the number this change gave (or NULL).
+ * New object, NULL when out of memory. */
+json_t *cf__ops_summary(const cf_workflow_t *wf, const cf_case_t *c, const char *agency,
+                        const json_t *old, const char *took);
+
+/* Writes c's summary after a change inside the open transaction
+ * (cf_store_summary_put: the row, its people, the counts). */
+int cf__ops_summarize(cf_ops_t *ops, const cf_workflow_t *wf, const cf_case_t *c, const char *took,
+                      cf_error_t *err);
 
 #endif

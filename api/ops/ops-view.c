@@ -51,6 +51,30 @@ static void set_time(json_t *o, const char *key, cf_time_t t)
     json_object_set_new(o, key, t ? json_string(text) : json_null());
 }
 
+/* The case file (issue 20): its name, 决定书文号, 档案号, handlers and responsible
+ * head (`responsible`: `head` is the chain's), from
+ * its numbers and its summary row (null, [] when it has none). */
+static void view_file(cf_store_t *store, const cf_case_t *c, json_t *o)
+{
+    static const char *const kinds[] = {"decision_number", "archive_number"};
+    char text[256];
+    cf_error_t none;
+    for (size_t i = 0; i < 2; i++)
+        json_object_set_new(o, kinds[i],
+                            cf_store_ref_get(store, c->id, kinds[i], text, sizeof(text), &none) == 0
+                                ? json_string(text)
+                                : json_null());
+    json_t *sum = NULL;
+    if (cf_store_summary_get(store, c->id, &sum, &none) != 0)
+        sum = NULL;
+    json_t *name = json_object_get(sum, "name"), *handlers = json_object_get(sum, "handlers");
+    json_t *head = json_object_get(sum, "head");
+    json_object_set_new(o, "name", name ? json_incref(name) : json_null());
+    json_object_set_new(o, "handlers", handlers ? json_incref(handlers) : json_array());
+    json_object_set_new(o, "responsible", head ? json_incref(head) : json_null());
+    json_decref(sum);
+}
+
 /* Exported, documented in ops.h */
 json_t *cf_ops_case_view(cf_store_t *store, const cf_workflow_t *wf, const cf_case_t *c,
                          cf_time_t now)
@@ -84,5 +108,6 @@ json_t *cf_ops_case_view(cf_store_t *store, const cf_workflow_t *wf, const cf_ca
                         cf_store_case_agency(store, c->id, text, sizeof(text), &none) == 0
                             ? json_string(text)
                             : json_null());
+    view_file(store, c, o);
     return o;
 }

@@ -9,7 +9,8 @@
  *   reading        the case (agency, cache, If-Match), facts, JSON depth
  *   time           now, --at, the backdating window, the case's last event
  *   documents      read or decoded, hashed, stored in the write's transaction
- *   writing        the transaction, the alerts index, the case cache
+ *   writing        the transaction, the alerts index, the case cache; the numbers
+ *                  and the summary of the case file (ops-summary.c)
  *
  * The alerts index is rewritten in the same transaction as every write that
  * changes a clock (cf_ops_touches_clocks), whoever writes: before this layer the
@@ -285,95 +286,13 @@ int cf_ops_touches_clocks(const json_t *events)
     return 0;
 }
 
-/* ---- 案号 ----------------------------------------------------------------------------------- */
-
-/* Appends to out (size bytes) pattern with {abbr}, {year} and {seq} replaced. */
-static int number_format(const char *pattern, const char *abbr, int year, int64_t seq, char *out,
-                         size_t size, cf_error_t *err)
-{
-    size_t n = 0;
-    out[0] = '\0';
-    for (const char *p = pattern; *p && n < size;) {
-        int w = 0;
-        if (strncmp(p, "{abbr}", 6) == 0)
-            w = snprintf(out + n, size - n, "%s", abbr), p += 6;
-        else if (strncmp(p, "{year}", 6) == 0)
-            w = snprintf(out + n, size - n, "%d", year), p += 6;
-        else if (strncmp(p, "{seq}", 5) == 0)
-            w = snprintf(out + n, size - n, "%lld", (long long)seq), p += 5;
-        else
-            w = snprintf(out + n, size - n, "%c", *p), p++;
-        n += (size_t)w;
-    }
-    if (n >= size)
-        return cf_error_set(err, CF_EINVALID, NULL, 0, 0,
-                            "the case number pattern '%s' is too long", pattern);
-    if (!strstr(pattern, "{seq}"))
-        return cf_error_set(err, CF_EINVALID, NULL, 0, 0,
-                            "the case number pattern '%s' has no {seq}", pattern);
-    return 0;
-}
-
-/* A setting, or def when unset. */
-static int setting_or(cf_ops_t *ops, const char *key, const char *def, char *out, size_t size,
-                      cf_error_t *err)
-{
-    int rc = cf_store_setting_get(ops->store, key, out, size, err);
-    if (rc == CF_ENOTFOUND)
-        snprintf(out, size, "%s", def);
-    return rc == CF_ENOTFOUND ? 0 : rc;
-}
-
-/* Gives case c its 案号 (issue 20 item 1) inside the open transaction: the next
- * number of its agency's counter for the year of the filing event, formatted by
- * the database's pattern, recorded on the transition event (so on the chain). A
- * case with no agency gets none. */
-static int assign_number(cf_ops_t *ops, const cf_case_t *c, json_t *events, char *number,
-                         size_t size, cf_error_t *err)
-{
-    char agency[128], abbr[160], key[140], pattern[256];
-    json_t *ev = NULL, *e;
-    size_t i;
-    number[0] = '\0';
-    int rc = cf_store_case_agency(ops->store, c->id, agency, sizeof(agency), err);
-    if (rc == CF_ENOTFOUND)
-        return 0;
-    json_array_foreach(events, i, e) {
-        if (strcmp(json_string_value(json_object_get(e, "type")), "transition") == 0)
-            ev = e;
-    }
-    const char *at = json_string_value(json_object_get(ev, "at"));
-    if (rc != 0 || !at)
-        return rc;
-    int year = atoi(at); /* the local year as recorded: 2026-03-02T12:00:00+08:00 */
-    const char *suffix = strstr(agency, "医疗保障局");
-    char def[160];
-    int keep = (int)strlen(agency); /* 某县医疗保障局 -> 某县 */
-    if (suffix && suffix != agency && suffix[strlen("医疗保障局")] == '\0')
-        keep = (int)(suffix - agency);
-    snprintf(def, sizeof(def), "%.*s", keep, agency);
-    snprintf(key, sizeof(key), "abbr:%s", agency);
-    int64_t seq = 0;
-    rc = setting_or(ops, key, def, abbr, sizeof(abbr), err);
-    if (rc == 0)
-        rc = setting_or(ops, CF_SETTING_NUMBER_PATTERN, CF_NUMBER_PATTERN_DEFAULT, pattern,
-                        sizeof(pattern), err);
-    if (rc == 0)
-        rc = cf_store_case_number_next(ops->store, agency, year, &seq, err);
-    if (rc == 0)
-        rc = number_format(pattern, abbr, year, seq, number, size, err);
-    if (rc == 0 && json_object_set_new(ev, "case_number", json_string(number)) != 0)
-        rc = CF_ENOMEM;
-    return rc;
-}
-
 /* The writes of one change, inside whatever transaction is open. */
 static int write_all(cf_ops_t *ops, const cf__ops_write_t *w, cf_case_t *c, cf_error_t *err)
 {
     char number[256] = "";
     int rc = 0;
-    if (w->assigns_number)
-        rc = assign_number(ops, c, w->events, number, sizeof(number), err);
+    if (w->assigns) /* 案号, 决定书文号 or 档案号 (issue 20), in this transaction */
+        rc = cf__ops_assign(ops, w->assigns, c, w->events, number, sizeof(number), err);
     for (size_t i = 0; rc == 0 && i < w->docs_count; i++)
         if (w->docs[i].stored)
             rc = cf_store_document_put(ops->store, w->docs[i].sha256, w->docs[i].buf,
@@ -382,7 +301,9 @@ static int write_all(cf_ops_t *ops, const cf__ops_write_t *w, cf_case_t *c, cf_e
         rc = w->opening ? cf_store_case_open_tx(ops->store, c, w->events, w->agency, err)
                         : cf_store_case_append_tx(ops->store, c, w->events, err);
     if (rc == 0 && number[0])
-        rc = cf_store_case_number_put(ops->store, c->id, number, err);
+        rc = cf_store_ref_put(ops->store, c->id, w->assigns, number, err);
+    if (rc == 0) /* the case file's summary and the statistics' counts */
+        rc = cf__ops_summarize(ops, w->wf, c, w->assigns, err);
     if (rc == 0 && cf_ops_touches_clocks(w->events))
         rc = cf_store_alerts_sync(ops->store, c, w->wf, ops->cal, err);
     return rc;

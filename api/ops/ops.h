@@ -203,9 +203,11 @@ int cf_ops_case(cf_ops_t *ops, const cf_ops_by_t *by, int64_t id, cf_case_t *c,
  * ops-view.c): the snapshot without its history, times as ISO 8601, `version`,
  * `closed`, `state_name`, `title`, each clock with its status and time left at now
  * (and `provisional` where R11 applies), `allowed` actions, and the case's `number`
- * (案号) and `agency`, null when it has none. The front ends add what is theirs
- * (the command line its events and children, the API its links). Returns a new
- * object, or NULL (out of memory). */
+ * (案号) and `agency`, null when it has none; the case file (issue 20): `name`
+ * (案件名称), `decision_number` (决定书文号), `archive_number` (档案号), `responsible`
+ * (负责人), null when none, and `handlers` (承办人, [] when none). The front ends add what is
+ * theirs (the command line its events and children, the API its links). Returns a new object, or
+ * NULL (out of memory). */
 json_t *cf_ops_case_view(cf_store_t *store, const cf_workflow_t *wf, const cf_case_t *c,
                          cf_time_t now);
 
@@ -221,5 +223,25 @@ int64_t cf_ops_backdate_secs(const cf_ops_t *ops);
  * text, as the configuration gives them. Returns 0 or CF_EINVAL. */
 int cf_ops_parse_size(const char *text, size_t *out);
 int cf_ops_parse_days(const char *text, int64_t *secs);
+
+/* ---- statistics (ops-stats.c; issue 20 item 4) ---- */
+
+typedef struct cf_ops_stats_s {
+    const char *agency;  /* the agency; NULL: the database's default (init --agency) */
+    const char *handler; /* only this handler's cases, or NULL */
+    const char *from;    /* the period's first day, "YYYY-MM-DD"; NULL: 1 January of now's year */
+    const char *to;      /* its last day (included); NULL: today */
+    cf_time_t now;
+    int64_t due_within; /* seconds, for "due"; 0: 7 days */
+} cf_ops_stats_t;
+
+/* OUT *out (new): cf_store_stats's answer for in, with agency, handler, from, to
+ * (the period as dates, both included) and due_within_days. CF_EINVAL for a date
+ * that is not YYYY-MM-DD or a period ending before it begins; a store error. */
+int cf_ops_stats(cf_store_t *store, const cf_ops_stats_t *in, json_t **out, cf_error_t *err);
+
+/* The figures of stats as CSV ("measure,key,value" and one line per figure; CRLF
+ * line ends, RFC 4180 quoting). malloc'd text, NULL when out of memory. */
+char *cf_ops_stats_csv(const json_t *stats);
 
 #endif

@@ -131,7 +131,7 @@ then ok; else fail "a filing rolled back leaves no gap"; fi
 sed 's/^    requires: {facts: \[reason\], documents: \[立案审批表\]}/&\n    assigns: case_numbr/' \
     tests/fixtures/workflows/valid/mini.yaml > "$tmp/mini-assigns.yaml"
 if [ "$(code workflow check "$tmp/mini-assigns.yaml")" -ne 0 ] &&
-    grep -q "assigns 'case_numbr': only case_number is known" "$tmp/out"
+    grep -q "assigns 'case_numbr': only case_number, decision_number and archive_number are known" "$tmp/out"
 then ok; else fail "workflow check refuses an unknown assigns"; fi
 
 echo "cli-casefile: $passed passed, $failed failed"

@@ -1,0 +1,328 @@
+/*
+ * store-summary.c -- the case file a bureau keeps (issue 20): the numbers a case
+ * is given besides its 案号 (决定书文号, 档案号), the people named on it (handlers
+ * and the responsible head), one summary row per case, and the summary counts
+ * the bureau's statistics read.
+ *
+ * Division map:
+ *   numbers     ref_counters, case_refs: a counter row per kind, agency and year,
+ *               taken in the transaction of the action that gives the number
+ *   summaries   case_summary, case_people: written with every change of a case
+ *   counts      stat_counts: what each summary contributes, kept by deltas
+ *   statistics  cf_store_stats: sums of stat_counts over a period, and the live
+ *               overdue and due counts from the clock index
+ *
+ * SCHEMA (version 10)
+ *   ref_counters  kind ("decision_number" | "archive_number"), agency, year, last;
+ *                 PRIMARY KEY(kind, agency, year). The 案号 keeps its own
+ *                 case_counters (version 9): kind "case_number" is routed there.
+ *   case_refs     case_id, kind, number; PRIMARY KEY(case_id, kind),
+ *                 UNIQUE(kind, number): a number is never given twice.
+ *   case_summary  case_id PRIMARY KEY, agency, name (the case's name, or NULL),
+ *                 body: the summary as JSON {agency, power_type, workflow, cause,
+ *                 state, name, handlers: [name], head, opened, filed, decided,
+ *                 closed (days, 0: not yet), fine, paid, refund, recovered (fen),
+ *                 clocks: [[clock, met (1) or late (0), day]]}.
+ *   case_people   case_id, role ("handler" | "head"), name; index on (name,
+ *                 case_id): a filter by handler is an index lookup.
+ *   stat_counts   agency, handler ("" for all), day, dim, key, n, fen;
+ *                 PRIMARY KEY(agency, handler, day, dim, key), WITHOUT ROWID.
+ *
+ * Days are counted in China time: day = (t + 8 h) / 86400, so a bureau's day
+ * runs from midnight to midnight in Beijing.
+ *
+ * The counts are kept by deltas: a change subtracts what the case's previous
+ * summary contributed and adds what its new one does, in the change's own
+ * transaction, so the counts are always the sum over the summaries. A summary
+ * contributes, for "" and for each of its handlers: at the day it was opened,
+ * one to "opened" and to its power type, state, 案由 and each handler; at the
+ * day it was filed, decided or closed, one to "filed", "decided" (with the
+ * fine in fen), "closed"; at the day it was decided, the fen paid, ordered
+ * returned and recovered; at the day a clock stopped, one to "met" or "late"
+ * keyed by the clock. Rejected: aggregating case_summary at query time (a
+ * scan of every case per breakdown: seconds at a million cases); counting
+ * from the events (a scan of the log).
+ */
+#include "store-int.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "money.h"
+
+/* ---- numbers ------------------------------------------------------------------------ */
+
+/* Exported, documented in store.h */
+int cf_store_ref_next(cf_store_t *s, const char *kind, const char *agency, int year, int64_t *seq,
+                      cf_error_t *err)
+{
+    if (strcmp(kind, "case_number") == 0)
+        return cf_store_case_number_next(s, agency, year, seq, err);
+    sqlite3_stmt *st;
+    int rc = cf__store_prepare(s,
+                               "INSERT INTO ref_counters(kind, agency, year, last) VALUES (?, ?, "
+                               "?, 1) ON CONFLICT(kind, agency, year) DO UPDATE SET last = last + "
+                               "1 RETURNING last",
+                               &st, err);
+    if (rc != 0)
+        return rc;
+    sqlite3_bind_text(st, 1, kind, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, agency, -1, SQLITE_STATIC);
+    sqlite3_bind_int(st, 3, year);
+    int step = sqlite3_step(st);
+    int64_t got = step == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+    if (step == SQLITE_ROW)
+        step = sqlite3_step(st);
+    cf__store_release(s, st);
+    if (step != SQLITE_DONE)
+        return cf__store_error(s, step, "take a number", err);
+    *seq = got;
+    return 0;
+}
+
+/* Exported, documented in store.h */
+int cf_store_ref_put(cf_store_t *s, int64_t id, const char *kind, const char *number,
+                     cf_error_t *err)
+{
+    if (strcmp(kind, "case_number") == 0)
+        return cf_store_case_number_put(s, id, number, err);
+    sqlite3_stmt *st;
+    int rc = cf__store_prepare(s, "INSERT INTO case_refs(case_id, kind, number) VALUES (?, ?, ?)",
+                               &st, err);
+    if (rc != 0)
+        return rc;
+    sqlite3_bind_int64(st, 1, id);
+    sqlite3_bind_text(st, 2, kind, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, number, -1, SQLITE_STATIC);
+    int step = sqlite3_step(st);
+    cf__store_release(s, st);
+    if ((step & 0xff) == SQLITE_CONSTRAINT)
+        return cf_error_set(err, CF_EEXIST, NULL, 0, 0,
+                            "case %lld already has a %s, or '%s' is taken", (long long)id, kind,
+                            number);
+    return step == SQLITE_DONE ? 0 : cf__store_error(s, step, "record a number", err);
+}
+
+/* Exported, documented in store.h */
+int cf_store_ref_get(cf_store_t *s, int64_t id, const char *kind, char *number, size_t size,
+                     cf_error_t *err)
+{
+    if (strcmp(kind, "case_number") == 0)
+        return cf_store_case_number_get(s, id, number, size, err);
+    sqlite3_stmt *st;
+    int rc = cf__store_prepare(s, "SELECT number FROM case_refs WHERE case_id = ? AND kind = ?",
+                               &st, err);
+    if (rc != 0)
+        return rc;
+    sqlite3_bind_int64(st, 1, id);
+    sqlite3_bind_text(st, 2, kind, -1, SQLITE_STATIC);
+    int step = sqlite3_step(st);
+    if (step == SQLITE_ROW)
+        cf__store_copy_col(st, 0, number, size);
+    cf__store_release(s, st);
+    if (step == SQLITE_DONE)
+        return cf_error_set(err, CF_ENOTFOUND, NULL, 0, 0, "case %lld has no %s", (long long)id,
+                            kind);
+    return step == SQLITE_ROW ? 0 : cf__store_error(s, step, "read a number", err);
+}
+
+/* ---- summaries ---------------------------------------------------------------------- */
+
+/* Exported, documented in store.h */
+int cf_store_summary_get(cf_store_t *s, int64_t id, json_t **summary, cf_error_t *err)
+{
+    sqlite3_stmt *st;
+    int rc = cf__store_prepare(s, "SELECT body FROM case_summary WHERE case_id = ?", &st, err);
+    if (rc != 0)
+        return rc;
+    sqlite3_bind_int64(st, 1, id);
+    int step = sqlite3_step(st);
+    json_t *body =
+        step == SQLITE_ROW ? json_loads((const char *)sqlite3_column_text(st, 0), 0, NULL) : NULL;
+    cf__store_release(s, st);
+    if (step == SQLITE_DONE)
+        return cf_error_set(err, CF_ENOTFOUND, NULL, 0, 0, "case %lld has no summary",
+                            (long long)id);
+    if (step != SQLITE_ROW)
+        return cf__store_error(s, step, "read a case summary", err);
+    if (!body)
+        return cf_error_set(err, CF_ECORRUPT, NULL, 0, 0, "case %lld: its summary is not JSON",
+                            (long long)id);
+    *summary = body;
+    return 0;
+}
+
+/* The people of a summary into case_people: its handlers and its head. */
+static int people_put(cf_store_t *s, int64_t id, const json_t *sum, cf_error_t *err)
+{
+    sqlite3_stmt *st;
+    int rc = cf__store_prepare(s, "DELETE FROM case_people WHERE case_id = ?", &st, err);
+    if (rc != 0)
+        return rc;
+    sqlite3_bind_int64(st, 1, id);
+    if ((rc = cf__store_step_done(s, st, "forget a case's people", err)) != 0)
+        return rc;
+    size_t i, n = json_array_size(json_object_get(sum, "handlers"));
+    for (i = 0; rc == 0 && i <= n; i++) {
+        const char *who =
+            i < n ? json_string_value(json_array_get(json_object_get(sum, "handlers"), i))
+                  : json_string_value(json_object_get(sum, "head"));
+        if (!who || !*who)
+            continue;
+        rc = cf__store_prepare(s,
+                               "INSERT OR IGNORE INTO case_people(case_id, role, name) VALUES "
+                               "(?, ?, ?)",
+                               &st, err);
+        if (rc != 0)
+            break;
+        sqlite3_bind_int64(st, 1, id);
+        sqlite3_bind_text(st, 2, i < n ? "handler" : "head", -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 3, who, -1, SQLITE_TRANSIENT);
+        rc = cf__store_step_done(s, st, "name a case's people", err);
+    }
+    return rc;
+}
+
+/* ---- counts ------------------------------------------------------------------------- */
+
+/* Adds (n, fen) times sign to the item (handler, day, dim, key) of acc, an object
+ * keyed by the four joined with \x1f. A day of 0 (not yet) adds nothing. */
+static void acc_add(json_t *acc, const char *handler, int64_t day, const char *dim, const char *key,
+                    int64_t n, int64_t fen, int sign)
+{
+    char k[512];
+    if (day <= 0)
+        return;
+    snprintf(k, sizeof(k), "%s\x1f%lld\x1f%s\x1f%s", handler, (long long)day, dim, key ? key : "");
+    json_t *v = json_object_get(acc, k);
+    int64_t n0 = v ? json_integer_value(json_array_get(v, 0)) : 0;
+    int64_t f0 = v ? json_integer_value(json_array_get(v, 1)) : 0;
+    json_object_set_new(
+        acc, k, json_pack("[I, I]", (json_int_t)(n0 + sign * n), (json_int_t)(f0 + sign * fen)));
+}
+
+static int64_t day_of(const json_t *sum, const char *key)
+{
+    return json_integer_value(json_object_get(sum, key));
+}
+
+/* What summary sum contributes for one handler ("" for the agency as a whole),
+ * times sign, into acc. */
+static void contribute_as(json_t *acc, const json_t *sum, const char *h, int sign)
+{
+    int64_t opened = day_of(sum, "opened"), decided = day_of(sum, "decided");
+    const char *keyed[] = {"power_type", "state", "cause"};
+    acc_add(acc, h, opened, "opened", "", 1, 0, sign);
+    for (size_t i = 0; i < 3; i++) {
+        const char *v = json_string_value(json_object_get(sum, keyed[i]));
+        if (v && *v)
+            acc_add(acc, h, opened, keyed[i], v, 1, 0, sign);
+    }
+    size_t i;
+    json_t *v;
+    json_array_foreach(json_object_get(sum, "handlers"), i, v)
+        acc_add(acc, h, opened, "handler", json_string_value(v), 1, 0, sign);
+    acc_add(acc, h, day_of(sum, "filed"), "filed", "", 1, 0, sign);
+    acc_add(acc, h, decided, "decided", "", 1, day_of(sum, "fine"), sign);
+    acc_add(acc, h, decided, "paid", "", 0, day_of(sum, "paid"), sign);
+    acc_add(acc, h, decided, "refund", "", 0, day_of(sum, "refund"), sign);
+    acc_add(acc, h, decided, "recovered", "", 0, day_of(sum, "recovered"), sign);
+    acc_add(acc, h, day_of(sum, "closed"), "closed", "", 1, 0, sign);
+    json_array_foreach(json_object_get(sum, "clocks"), i, v) {
+        int met = (int)json_integer_value(json_array_get(v, 1));
+        acc_add(acc, h, json_integer_value(json_array_get(v, 2)), met ? "met" : "late",
+                json_string_value(json_array_get(v, 0)), 1, 0, sign);
+    }
+}
+
+/* Exported, documented in store.h */
+void cf_store_summary_counts(json_t *acc, const json_t *sum, int sign)
+{
+    if (!sum)
+        return;
+    contribute_as(acc, sum, "", sign);
+    size_t i;
+    json_t *v;
+    json_array_foreach(json_object_get(sum, "handlers"), i, v)
+        contribute_as(acc, sum, json_string_value(v), sign);
+}
+
+/* Applies one accumulated item to stat_counts. */
+static int count_apply(cf_store_t *s, const char *agency, const char *k, const json_t *v,
+                       cf_error_t *err)
+{
+    int64_t n = json_integer_value(json_array_get(v, 0));
+    int64_t fen = json_integer_value(json_array_get(v, 1));
+    if (n == 0 && fen == 0)
+        return 0;
+    char buf[512];
+    snprintf(buf, sizeof(buf), "%s", k);
+    char *handler = buf, *day = strchr(handler, '\x1f');
+    char *dim = day ? strchr(day + 1, '\x1f') : NULL;
+    char *key = dim ? strchr(dim + 1, '\x1f') : NULL;
+    if (!key)
+        return 0;
+    *day++ = *dim++ = *key++ = '\0';
+    sqlite3_stmt *st;
+    int rc = cf__store_prepare(s,
+                               "INSERT INTO stat_counts(agency, handler, day, dim, key, n, fen) "
+                               "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET n = n + "
+                               "excluded.n, fen = fen + excluded.fen",
+                               &st, err);
+    if (rc != 0)
+        return rc;
+    sqlite3_bind_text(st, 1, agency, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, handler, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 3, strtoll(day, NULL, 10));
+    sqlite3_bind_text(st, 4, dim, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 5, key, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 6, n);
+    sqlite3_bind_int64(st, 7, fen);
+    return cf__store_step_done(s, st, "count a case", err);
+}
+
+/* Exported, documented in store.h */
+int cf_store_summary_put(cf_store_t *s, int64_t id, const json_t *old, const json_t *sum,
+                         cf_error_t *err)
+{
+    if (old && json_equal((json_t *)old, (json_t *)sum))
+        return 0;
+    const char *agency = json_string_value(json_object_get(sum, "agency"));
+    char *body = json_dumps(sum, JSON_COMPACT | JSON_SORT_KEYS);
+    json_t *acc = json_object();
+    sqlite3_stmt *st;
+    int rc = body && acc && agency ? 0 : CF_ENOMEM;
+    if (rc == 0)
+        rc = cf__store_prepare(s,
+                               "INSERT INTO case_summary(case_id, agency, name, body) VALUES (?, "
+                               "?, ?, ?) ON CONFLICT(case_id) DO UPDATE SET agency = "
+                               "excluded.agency, name = excluded.name, body = excluded.body",
+                               &st, err);
+    if (rc == 0) {
+        sqlite3_bind_int64(st, 1, id);
+        sqlite3_bind_text(st, 2, agency, -1, SQLITE_STATIC);
+        cf__store_bind_text(st, 3, json_string_value(json_object_get(sum, "name")));
+        sqlite3_bind_text(st, 4, body, -1, SQLITE_STATIC);
+        rc = cf__store_step_done(s, st, "write a case summary", err);
+    }
+    int moved = !old ||
+                !json_equal(json_object_get(old, "handlers"), json_object_get(sum, "handlers")) ||
+                !json_equal(json_object_get(old, "head"), json_object_get(sum, "head"));
+    if (rc == 0 && moved)
+        rc = people_put(s, id, sum, err);
+    cf_store_summary_counts(acc, old, -1);
+    cf_store_summary_counts(acc, sum, +1);
+    const char *k;
+    json_t *v;
+    const char *old_agency = old ? json_string_value(json_object_get(old, "agency")) : NULL;
+    if (old_agency && strcmp(old_agency, agency) != 0) /* never so today: kept exact anyway */
+        rc = rc ? rc : cf_error_set(err, CF_EINVAL, NULL, 0, 0, "a case changes no agency");
+    json_object_foreach(acc, k, v) {
+        if (rc == 0)
+            rc = count_apply(s, agency, k, v, err);
+    }
+    json_decref(acc);
+    free(body);
+    return rc;
+}

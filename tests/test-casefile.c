@@ -1,0 +1,209 @@
+/*
+ * test-casefile.c -- casefile-*: the case file of issue 20 in the store and the
+ * operation layer (the command line and the API are in tests/cli/casefile*.sh).
+ *
+ * casefile-1.*: numbers of a kind (决定书文号, 档案号) from counters per kind,
+ *               agency and year: gapless, given back by a rollback, never twice
+ *               (casefile_ref_numbers).
+ * casefile-2.*: a case's summary keeps the counts by deltas: rewriting it moves
+ *               the case between states and handlers without counting it twice;
+ *               the list and the report filter by handler
+ *               (casefile_summary_counts).
+ * casefile-3.*: the report's period is checked, the outputs untouched on refusal;
+ *               its CSV quotes what needs quoting (casefile_stats_period,
+ *               casefile_stats_csv).
+ */
+#include <string.h>
+
+#include "core-helpers.h"
+#include "ops.h"
+#include "store.h"
+#include "task.h"
+
+/* ---- casefile-1: numbers -------------------------------------------------------------------- */
+
+/* casefile-1.1 */
+TEST_IMPL(casefile_ref_numbers)
+{
+    cf_store_t *s = cf_test_store("refs.db");
+    cf_error_t err;
+    int64_t seq = 0;
+    char text[64] = "untouched";
+    ASSERT_EQ(cf_store_ref_next(s, "decision_number", "甲局", 2026, &seq, &err), 0);
+    ASSERT_EQ(seq, 1);
+    ASSERT_EQ(cf_store_ref_next(s, "decision_number", "甲局", 2026, &seq, &err), 0);
+    ASSERT_EQ(seq, 2);
+    /* another agency, another year, another kind: each its own counter */
+    ASSERT_EQ(cf_store_ref_next(s, "decision_number", "乙局", 2026, &seq, &err), 0);
+    ASSERT_EQ(seq, 1);
+    ASSERT_EQ(cf_store_ref_next(s, "decision_number", "甲局", 2027, &seq, &err), 0);
+    ASSERT_EQ(seq, 1);
+    ASSERT_EQ(cf_store_ref_next(s, "archive_number", "甲局", 2026, &seq, &err), 0);
+    ASSERT_EQ(seq, 1);
+    /* a rollback gives the number back: the next writer gets it */
+    ASSERT_EQ(cf_store_tx_begin(s, &err), 0);
+    ASSERT_EQ(cf_store_ref_next(s, "decision_number", "甲局", 2026, &seq, &err), 0);
+    ASSERT_EQ(seq, 3);
+    cf_store_tx_rollback(s);
+    ASSERT_EQ(cf_store_ref_next(s, "decision_number", "甲局", 2026, &seq, &err), 0);
+    ASSERT_EQ(seq, 3);
+    /* recorded once per case and kind, and a number never twice */
+    ASSERT_EQ(cf_store_ref_put(s, 1, "decision_number", "甲医保罚〔2026〕1号", &err), 0);
+    ASSERT_EQ(cf_store_ref_put(s, 2, "decision_number", "甲医保罚〔2026〕1号", &err), CF_EEXIST);
+    ASSERT_EQ(cf_store_ref_put(s, 1, "decision_number", "甲医保罚〔2026〕2号", &err), CF_EEXIST);
+    ASSERT_EQ(cf_store_ref_put(s, 1, "archive_number", "甲医保档〔2026〕1号", &err), 0);
+    ASSERT_EQ(cf_store_ref_get(s, 1, "decision_number", text, sizeof(text), &err), 0);
+    ASSERT_STR_EQ(text, "甲医保罚〔2026〕1号");
+    snprintf(text, sizeof(text), "untouched");
+    ASSERT_EQ(cf_store_ref_get(s, 2, "decision_number", text, sizeof(text), &err), CF_ENOTFOUND);
+    ASSERT_STR_EQ(text, "untouched");
+    /* the 案号 keeps its own counter (schema 9) under the same functions */
+    ASSERT_EQ(cf_store_ref_next(s, "case_number", "甲局", 2026, &seq, &err), 0);
+    ASSERT_EQ(seq, 1);
+    ASSERT_EQ(cf_store_ref_put(s, 1, "case_number", "甲医保案〔2026〕1号", &err), 0);
+    ASSERT_EQ(cf_store_case_number_get(s, 1, text, sizeof(text), &err), 0);
+    ASSERT_STR_EQ(text, "甲医保案〔2026〕1号");
+    cf_store_close(s);
+    return 0;
+}
+
+/* ---- casefile-2: summaries and counts -------------------------------------------------------- */
+
+/* A summary of the shape ops-summary.c writes. New. */
+static json_t *summary(const char *state, const char *h2, int64_t decided, int64_t paid)
+{
+    json_t *clocks = json_pack("[[s, i, I]]", "filing", 1, (json_int_t)20514);
+    return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:[s, s], s:s, s:I, s:I, s:I, s:I, s:I, "
+                     "s:I, s:I, s:I, s:o}",
+                     "agency", "某县医疗保障局", "power_type", "行政处罚", "workflow",
+                     "penalty-general", "cause", "串换药品", "state", state, "name", "某案",
+                     "handlers", "张三", h2, "head", "李四", "opened", (json_int_t)20514, "filed",
+                     (json_int_t)20514, "decided", (json_int_t)decided, "closed", (json_int_t)0,
+                     "fine", (json_int_t)(decided ? 5000000 : 0), "paid", (json_int_t)paid,
+                     "refund", (json_int_t)0, "recovered", (json_int_t)0, "clocks", clocks);
+}
+
+/* The report of the day 20514 (2026-03-02) .. 20519 for handler (NULL: all). New. */
+static json_t *report(cf_store_t *s, const char *handler)
+{
+    cf_stats_query_t q = {.agency = "某县医疗保障局",
+                          .handler = handler,
+                          .from_day = 20514,
+                          .to_day = 20520,
+                          .now = cf_test_time("2026-03-20T12:00:00+08:00")};
+    json_t *o = NULL;
+    ASSERT_EQ(cf_store_stats(s, &q, &o, NULL), 0);
+    return o;
+}
+
+static int64_t at(const json_t *o, const char *a, const char *b)
+{
+    const json_t *v = json_object_get(o, a);
+    return json_integer_value(b ? json_object_get(v, b) : v);
+}
+
+/* casefile-2.1 */
+TEST_IMPL(casefile_summary_counts)
+{
+    cf_store_t *s = cf_test_store("summary.db");
+    json_t *s1 = summary("investigating", "王五", 0, 0);
+    json_t *s2 = summary("executing", "赵七", 20515, 3000000);
+    json_t *got = NULL, *list = NULL;
+    ASSERT_EQ(cf_store_summary_put(s, 7, NULL, s1, NULL), 0);
+    ASSERT_EQ(cf_store_summary_get(s, 7, &got, NULL), 0);
+    ASSERT(json_equal(got, s1));
+    json_decref(got);
+    json_t *o = report(s, NULL);
+    ASSERT_EQ(at(o, "opened", NULL), 1);
+    ASSERT_EQ(at(o, "by_state", "investigating"), 1);
+    ASSERT_EQ(at(o, "by_handler", "王五"), 1);
+    ASSERT_EQ(at(o, "decided", NULL), 0);
+    json_decref(o);
+    /* the case moves on: counted once, in its new state, for its new handler */
+    ASSERT_EQ(cf_store_summary_put(s, 7, s1, s2, NULL), 0);
+    o = report(s, NULL);
+    ASSERT_EQ(at(o, "opened", NULL), 1);
+    ASSERT_EQ(at(o, "filed", NULL), 1);
+    ASSERT_EQ(at(o, "by_state", "investigating"), 0);
+    ASSERT_EQ(at(o, "by_state", "executing"), 1);
+    ASSERT(!json_object_get(json_object_get(o, "by_handler"), "王五"));
+    ASSERT_EQ(at(o, "by_handler", "赵七"), 1);
+    ASSERT_EQ(at(o, "decided", NULL), 1);
+    ASSERT_STR_EQ(json_string_value(json_object_get(json_object_get(o, "fines"), "outstanding")),
+                  "20000.00");
+    ASSERT_EQ(at(json_object_get(o, "clocks"), "filing", "met"), 1);
+    json_decref(o);
+    /* by handler: the old one's counts are gone, the new one's are there */
+    o = report(s, "王五");
+    ASSERT_EQ(at(o, "opened", NULL), 0);
+    json_decref(o);
+    o = report(s, "赵七");
+    ASSERT_EQ(at(o, "opened", NULL), 1);
+    ASSERT_EQ(at(o, "decided", NULL), 1);
+    json_decref(o);
+    /* the same summary again changes nothing */
+    ASSERT_EQ(cf_store_summary_put(s, 7, s2, s2, NULL), 0);
+    o = report(s, NULL);
+    ASSERT_EQ(at(o, "opened", NULL), 1);
+    json_decref(o);
+    /* a period without the case */
+    cf_stats_query_t q = {.agency = "某县医疗保障局", .from_day = 20600, .to_day = 20700};
+    ASSERT_EQ(cf_store_stats(s, &q, &o, NULL), 0);
+    ASSERT_EQ(at(o, "opened", NULL), 0);
+    ASSERT_EQ(json_object_size(json_object_get(o, "by_state")), 0);
+    json_decref(o);
+    /* the list's handler filter reads the people (no case row: no rows at all) */
+    ASSERT_EQ(cf_store_case_list(s, &(cf_case_filter_t){.handler = "赵七"}, &list, NULL), 0);
+    ASSERT_EQ(json_array_size(list), 0);
+    json_decref(list);
+    json_decref(s1);
+    json_decref(s2);
+    cf_store_close(s);
+    return 0;
+}
+
+/* ---- casefile-3: the report ------------------------------------------------------------------ */
+
+/* casefile-3.1 */
+TEST_IMPL(casefile_stats_period)
+{
+    cf_store_t *s = cf_test_store("period.db");
+    cf_error_t err;
+    json_t *o = NULL;
+    cf_ops_stats_t in = {.agency = "某县医疗保障局",
+                         .from = "2026-02-30",
+                         .now = cf_test_time("2026-03-20T12:00:00+08:00")};
+    ASSERT_EQ(cf_ops_stats(s, &in, &o, &err), CF_EINVAL);
+    ASSERT_CONTAINS(err.text, "from '2026-02-30' is not a date");
+    ASSERT(o == NULL);
+    in.from = "2026-03-10", in.to = "2026-03-01";
+    ASSERT_EQ(cf_ops_stats(s, &in, &o, &err), CF_EINVAL);
+    ASSERT_CONTAINS(err.text, "ends (2026-03-01) before it begins (2026-03-10)");
+    ASSERT(o == NULL);
+    in.from = NULL, in.to = NULL; /* this year, to today */
+    ASSERT_EQ(cf_ops_stats(s, &in, &o, &err), 0);
+    ASSERT_STR_EQ(json_string_value(json_object_get(o, "from")), "2026-01-01");
+    ASSERT_STR_EQ(json_string_value(json_object_get(o, "to")), "2026-03-20");
+    ASSERT_EQ(json_integer_value(json_object_get(o, "due_within_days")), 7);
+    json_decref(o);
+    cf_store_close(s);
+    return 0;
+}
+
+/* casefile-3.2 */
+TEST_IMPL(casefile_stats_csv)
+{
+    json_t *o =
+        json_pack("{s:s, s:i, s:{s:i}, s:{s:{s:i, s:f}}}", "agency", "某局,第一分局", "opened", 3,
+                  "by_cause", "说\"明\"", 2, "clocks", "filing", "met", 1, "on_time_rate", 0.5);
+    char *csv = cf_ops_stats_csv(o);
+    ASSERT_STR_EQ(csv, "measure,key,value\r\n"
+                       "agency,,\"某局,第一分局\"\r\n"
+                       "opened,,3\r\n"
+                       "by_cause,\"说\"\"明\"\"\",2\r\n"
+                       "clocks.filing,met,1\r\n"
+                       "clocks.filing,on_time_rate,0.5000\r\n");
+    free(csv);
+    json_decref(o);
+    return 0;
+}
