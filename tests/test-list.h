@@ -196,6 +196,7 @@
     X(serve_web_1_static)                                                                          \
     X(serve_web_2_sessions)                                                                        \
     X(serve_web_3_alerts)                                                                          \
+    X(serve_web_4_workflow)                                                                        \
     /* serve-hard-*: the daemon hardened (tests/test-serve-hard.c) */                              \
     X(serve_hard_framing)                                                                          \
     X(serve_hard_http1_only)                                                                       \

@@ -435,6 +435,8 @@ TEST_IMPL(serve_web_2_sessions)
     ASSERT(strncmp(json_string_value(json_object_get(r.json, "expires_at")), "2026-03-02T10:00:0",
                    18) == 0); /* an hour after sign-in */
     ASSERT(strcmp(s.csrf + 14, json_string_value(json_object_get(r.json, "csrf"))) == 0);
+    ASSERT(strncmp(json_string_value(json_object_get(r.json, "now")), "2026-03-02T09:00:0", 18) ==
+           0); /* the daemon's clock, not the machine's */
     web_free(&r);
     /* behind a TLS proxy the cookie is Secure */
     signed_in_t tls;
@@ -661,5 +663,71 @@ TEST_IMPL(serve_web_3_alerts)
     free(handler);
     free(head);
     free(stranger);
+    return 0;
+}
+
+/* ---- serve-web-4: what the workbench reads -------------------------------------------------- */
+
+static const json_t *by_key(const json_t *list, const char *key, const char *value)
+{
+    size_t i;
+    const json_t *o;
+    json_array_foreach(list, i, o) {
+        if (strcmp(json_string_value(json_object_get(o, key)), value) == 0)
+            return o;
+    }
+    return NULL;
+}
+
+TEST_IMPL(serve_web_4_workflow)
+{
+    char db[512];
+    td_db("web-workflow.db", db, sizeof(db));
+    char *token = td_token(db, "某县医疗保障局", "handler", "张三");
+    cf_serve_config_t cfg;
+    td_daemon_t d;
+    td_config(&cfg, db, T0);
+    td_start(&d, &cfg);
+    /* serve-web-4.1: the definition with its forms: typed facts, what each action
+     * requires, the main line from the first state to a final one */
+    json_t *wf = td_get_json(&d, token, "/v1/workflows/penalty-general");
+    ASSERT(strcmp(json_string_value(json_object_get(wf, "id")), "penalty-general") == 0);
+    ASSERT_EQ(json_integer_value(json_object_get(wf, "version")), 1);
+    const json_t *facts = json_object_get(wf, "facts");
+    ASSERT(strcmp(json_string_value(json_object_get(by_key(facts, "id", "officers"), "type")),
+                  "list") == 0);
+    ASSERT(strcmp(json_string_value(json_object_get(by_key(facts, "id", "fine"), "type")),
+                  "amount") == 0);
+    const json_t *trans = json_object_get(wf, "transitions");
+    const json_t *file = by_key(trans, "action", "file");
+    ASSERT(file && json_is_true(json_object_get(file, "main")));
+    ASSERT(strcmp(json_string_value(json_object_get(file, "label")), "立案") == 0);
+    ASSERT(json_array_size(json_object_get(json_object_get(file, "requires"), "documents")) >= 1);
+    ASSERT(json_is_false(json_object_get(by_key(trans, "action", "not_file"), "main")));
+    const json_t *line = json_object_get(wf, "main_line");
+    ASSERT(json_array_size(line) >= 10);
+    ASSERT(strcmp(json_string_value(json_array_get(line, 0)),
+                  json_string_value(json_object_get(wf, "initial"))) == 0);
+    ASSERT(strcmp(json_string_value(json_array_get(line, json_array_size(line) - 1)), "archived") ==
+           0);
+    const json_t *lead = by_key(json_object_get(wf, "states"), "id", "lead");
+    ASSERT(lead && json_string_length(json_object_get(lead, "name")) > 0); /* state_name */
+    json_decref(wf);
+    /* serve-web-4.2: no such workflow, version, or a path that is not an id */
+    td_resp_t r;
+    td_http(&d, "GET", "/v1/workflows/nope", token, NULL, 0, NULL, &r);
+    ASSERT_EQ(r.status, 404);
+    td_resp_free(&r);
+    td_http(&d, "GET", "/v1/workflows/penalty-general?version=99", token, NULL, 0, NULL, &r);
+    ASSERT_EQ(r.status, 404);
+    td_resp_free(&r);
+    td_http(&d, "GET", "/v1/workflows/penalty-general/x", token, NULL, 0, NULL, &r);
+    ASSERT_EQ(r.status, 404);
+    td_resp_free(&r);
+    td_http(&d, "GET", "/v1/workflows/penalty-general", NULL, NULL, 0, NULL, &r);
+    ASSERT_EQ(r.status, 401);
+    td_resp_free(&r);
+    td_stop(&d);
+    free(token);
     return 0;
 }

@@ -6,7 +6,7 @@
  * Why a cookie at all: the browser's EventSource (GET /v1/stream) cannot send an
  * Authorization header, and a token in a URL leaks into logs and history. So
  *
- *   POST   /v1/session  {"token": T}  -> 200 {actor, role, agency, csrf, expires_at}
+ *   POST   /v1/session  {"token": T}  -> 200 {actor, role, agency, csrf, expires_at, now}
  *                                        Set-Cookie: cf_session=ID; HttpOnly;
  *                                        SameSite=Strict; Path=/ (; Secure over TLS)
  *   GET    /v1/session                -> the same JSON for the cookie's session, or 401
@@ -228,12 +228,15 @@ int cf__session_token_digest(cf_serve_t *srv, h2o_req_t *req, char digest[65])
 /* ---- the endpoints ----------------------------------------------------------------------------
  */
 
-static json_t *session_json(const session_t *s)
+/* The session as the browser reads it; now: the daemon's clock, which the browser's
+ * countdowns run on (under --now or the test clock it is not the browser's). */
+static json_t *session_json(const session_t *s, cf_time_t now)
 {
-    char expires[CF_TIME_BUFSZ];
+    char expires[CF_TIME_BUFSZ], at[CF_TIME_BUFSZ];
     cf_time_format(s->expires_at, expires);
-    return json_pack("{s:s, s:s, s:s, s:s, s:s}", "actor", s->who.name, "role", s->who.role,
-                     "agency", s->who.agency, "csrf", s->csrf, "expires_at", expires);
+    cf_time_format(now, at);
+    return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "actor", s->who.name, "role", s->who.role,
+                     "agency", s->who.agency, "csrf", s->csrf, "expires_at", expires, "now", at);
 }
 
 /* 1 when the request came over TLS: h2o's own, or a proxy in front saying so. */
@@ -319,7 +322,7 @@ static int sign_in(cf_serve_t *srv, h2o_req_t *req)
     s->expires_at = now + (cf_time_t)srv->cfg.session_ttl;
     s->checked_until = uv_now(&srv->loop) + srv->cfg.token_cache_ms;
     set_cookie(srv, req, s->id, 0);
-    cf__http_json(req, srv, 200, session_json(s));
+    cf__http_json(req, srv, 200, session_json(s, cf__serve_now(srv)));
     return 0;
 }
 
@@ -338,7 +341,7 @@ int cf__http_session(cf_serve_t *srv, h2o_req_t *req)
     if (h2o_memis(req->method.base, req->method.len, H2O_STRLIT("GET"))) {
         h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CACHE_CONTROL, NULL,
                        H2O_STRLIT("no-store"));
-        cf__http_json(req, srv, 200, session_json(s));
+        cf__http_json(req, srv, 200, session_json(s, cf__serve_now(srv)));
         return 0;
     }
     drop(srv->sessions, (size_t)(s - srv->sessions->list));

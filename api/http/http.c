@@ -410,10 +410,11 @@ typedef enum route_e {
     R_EXTENSIONS,
     R_DOCUMENT,
     R_EXCLUSIONS,
-    R_SESSION, /* the workbench's sign-in (http-session.c) */
-    R_ACK,     /* POST /v1/alerts/{alert_id}/ack (serve-alert-ack.c) */
-    R_STATIC,  /* the workbench's files (http-static.c) */
-    R_BADID,   /* /v1/cases/{digits} past INT64_MAX */
+    R_SESSION,  /* the workbench's sign-in (http-session.c) */
+    R_ACK,      /* POST /v1/alerts/{alert_id}/ack (serve-alert-ack.c) */
+    R_WORKFLOW, /* GET /v1/workflows/{id}: the definition with its forms (http-read.c) */
+    R_STATIC,   /* the workbench's files (http-static.c) */
+    R_BADID,    /* /v1/cases/{digits} past INT64_MAX */
 } route_t;
 
 /* The route of path and, for /v1/cases/{id}/..., OUT *id (0 when not a number). */
@@ -430,6 +431,8 @@ static route_t route_of(h2o_iovec_t path, int64_t *id)
     for (size_t i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++)
         if (h2o_memis(path.base, path.len, fixed[i].path, strlen(fixed[i].path)))
             return fixed[i].r;
+    if (path.len > 14 && memcmp(path.base, "/v1/workflows/", 14) == 0)
+        return R_WORKFLOW;
     if (path.len > 15 && memcmp(path.base, "/v1/alerts/", 11) == 0 &&
         memcmp(path.base + path.len - 4, "/ack", 4) == 0)
         return R_ACK;
@@ -536,6 +539,8 @@ static int dispatch(cf_serve_t *srv, h2o_req_t *req, route_t r, int64_t id, int 
     switch (r) {
     case R_WORKFLOWS:
         return cf__http_workflows(srv, req);
+    case R_WORKFLOW:
+        return cf__http_workflow(srv, req, &who);
     case R_ALERTS:
         return cf__http_alerts(srv, req, &who);
     case R_ACK:
