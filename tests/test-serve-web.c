@@ -658,7 +658,24 @@ TEST_IMPL(serve_web_3_alerts)
     char *argv[] = {"caseflow", "--db", db, "audit", "verify", "--case", idtext, NULL};
     ASSERT_EQ(cf_cli_main(7, argv, f, null), 0);
     fclose(f);
+    free(out);
+    /* replayed: the only finding is the clock that ran out, none about these events */
+    out = NULL;
+    f = open_memstream(&out, &len);
+    char *replay[] = {"caseflow", "--db", db, "--json", "audit", "replay", "--case", idtext, NULL};
+    cf_cli_main(8, replay, f, null);
+    fclose(f);
     fclose(null);
+    json_t *report = json_loads(out, 0, NULL);
+    json_t *devs =
+        json_object_get(json_array_get(json_object_get(report, "cases"), 0), "deviations");
+    ASSERT(json_is_array(devs));
+    size_t i;
+    json_t *dv;
+    json_array_foreach(devs, i, dv) {
+        ASSERT(strcmp(json_string_value(json_object_get(dv, "kind")), "deadline") == 0);
+    }
+    json_decref(report);
     free(out);
     free(handler);
     free(head);
