@@ -13,6 +13,7 @@
  */
 #include <curl/curl.h>
 #include <pthread.h>
+#include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -785,5 +786,60 @@ TEST_IMPL(serve_web_5_causes)
     td_resp_free(&r);
     td_stop(&d);
     free(token);
+    return 0;
+}
+
+/* serve-web-6: the auditor's view: a case's chain verified and replayed over HTTP; an
+ * event altered behind caseflow's back is found; another agency's case is 404. */
+TEST_IMPL(serve_web_6_replay)
+{
+    char db[512];
+    td_db("web-replay.db", db, sizeof(db));
+    char *token = td_token(db, "某县医疗保障局", "auditor", "审计");
+    char *handler = td_token(db, "某县医疗保障局", "handler", "张三");
+    char *stranger = td_token(db, "另一局", "auditor", "王五");
+    cf_serve_config_t cfg;
+    td_daemon_t d;
+    td_config(&cfg, db, T0);
+    td_start(&d, &cfg);
+    td_resp_t r;
+    const char *body = "{\"workflow\":\"penalty-general\",\"party\":{\"name\":\"某药房\",\"type\":"
+                       "\"定点医药机构\"},\"facts\":{\"lead_source\":\"投诉举报\"}}";
+    td_http(&d, "POST", "/v1/cases", handler, body, strlen(body), NULL, &r);
+    ASSERT_EQ(r.status, 201);
+    long long id = json_integer_value(json_object_get(r.json, "id"));
+    td_resp_free(&r);
+    char path[64];
+    snprintf(path, sizeof(path), "/v1/cases/%lld/replay", id);
+    json_t *rep = td_get_json(&d, token, path);
+    ASSERT(json_is_true(json_object_get(rep, "verified")));
+    ASSERT(json_is_true(json_object_get(rep, "conformant")));
+    ASSERT_EQ(json_array_size(json_object_get(rep, "deviations")), 0);
+    ASSERT(strcmp(json_string_value(json_object_get(json_object_get(rep, "workflow"), "id")),
+                  "penalty-general") == 0);
+    json_decref(rep);
+    td_http(&d, "GET", path, stranger, NULL, 0, NULL, &r);
+    ASSERT_EQ(r.status, 404);
+    td_resp_free(&r);
+    /* an event altered in the database: the chain no longer holds */
+    sqlite3 *h;
+    ASSERT_EQ(sqlite3_open(db, &h), SQLITE_OK);
+    sqlite3_busy_timeout(h, 10000);
+    ASSERT_EQ(sqlite3_exec(h,
+                           "DROP TRIGGER events_no_update; UPDATE events SET body = "
+                           "replace(body, '投诉举报', '上级交办') WHERE seq = 1",
+                           NULL, NULL, NULL),
+              SQLITE_OK);
+    sqlite3_close(h);
+    rep = td_get_json(&d, token, path);
+    ASSERT(json_is_false(json_object_get(rep, "verified")));
+    ASSERT(json_is_false(json_object_get(rep, "conformant")));
+    json_t *first = json_array_get(json_object_get(rep, "deviations"), 0);
+    ASSERT(strcmp(json_string_value(json_object_get(first, "kind")), "chain") == 0);
+    json_decref(rep);
+    td_stop(&d);
+    free(token);
+    free(handler);
+    free(stranger);
     return 0;
 }

@@ -414,6 +414,7 @@ typedef enum route_e {
     R_ACK,      /* POST /v1/alerts/{alert_id}/ack (serve-alert-ack.c) */
     R_WORKFLOW, /* GET /v1/workflows/{id}: the definition with its forms (http-read.c) */
     R_CAUSES,   /* GET /v1/causes[?subject_type=T]: the 案由 dictionaries (http-read.c) */
+    R_REPLAY,   /* GET /v1/cases/{id}/replay: verify and replay (http-replay.c) */
     R_STATIC,   /* the workbench's files (http-static.c) */
     R_BADID,    /* /v1/cases/{digits} past INT64_MAX */
 } route_t;
@@ -465,6 +466,8 @@ static route_t route_of(h2o_iovec_t path, int64_t *id)
         return R_DOCUMENT;
     if (h2o_memis(rest.base, rest.len, H2O_STRLIT("/exclusions")))
         return R_EXCLUSIONS;
+    if (h2o_memis(rest.base, rest.len, H2O_STRLIT("/replay")))
+        return R_REPLAY;
     return R_NONE;
 }
 
@@ -544,6 +547,8 @@ static int dispatch(cf_serve_t *srv, h2o_req_t *req, route_t r, int64_t id, int 
         return cf__http_workflow(srv, req, &who);
     case R_CAUSES:
         return cf__http_causes(srv, req, &who);
+    case R_REPLAY:
+        return cf__http_replay(srv, req, &who, id);
     case R_ALERTS:
         return cf__http_alerts(srv, req, &who);
     case R_ACK:

@@ -458,6 +458,8 @@ int cf__http_workflows(cf_serve_t *srv, h2o_req_t *req);
 int cf__http_workflow(cf_serve_t *srv, h2o_req_t *req, const cf_principal_t *who);
 /* GET /v1/causes[?subject_type=T]: cf_ops_cause_list of the stored dictionaries. */
 int cf__http_causes(cf_serve_t *srv, h2o_req_t *req, const cf_principal_t *who);
+/* GET /v1/cases/{id}/replay: the case's chain verified and replayed (http-replay.c). */
+int cf__http_replay(cf_serve_t *srv, h2o_req_t *req, const cf_principal_t *who, int64_t id);
 int cf__http_alerts(cf_serve_t *srv, h2o_req_t *req, const cf_principal_t *who);
 int cf__http_metrics(cf_serve_t *srv, h2o_req_t *req);
 
