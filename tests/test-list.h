@@ -199,6 +199,7 @@
     X(serve_web_4_workflow)                                                                        \
     X(serve_web_5_causes)                                                                          \
     X(serve_web_6_replay)                                                                          \
+    X(serve_web_7_settings)                                                                        \
     /* serve-hard-*: the daemon hardened (tests/test-serve-hard.c) */                              \
     X(serve_hard_framing)                                                                          \
     X(serve_hard_http1_only)                                                                       \

@@ -7,9 +7,16 @@
  * serve-web-2.*: sessions: sign in, wrong token, cookie flags, the cookie on every
  *                /v1 route (the event stream too), CSRF refused and accepted, sign
  *                out, a revoked token ends its sessions, bearer requests unchanged.
+ * serve-web-3.*: alerts for people: routing on the stream, acknowledgement on the
+ *                chain, escalation to the head, audit verify and replay take both.
+ * serve-web-4:   GET /v1/workflows/{id}: typed facts, requires, the main line.
+ * serve-web-5:   GET /v1/causes?subject_type=.
+ * serve-web-6:   GET /v1/cases/{id}/replay.
+ * serve-web-7:   the settings (session_ttl, alert_ack_timeout, web, cookie_secure).
  *
- * Map: the HTTP client with any headers (web_http); serve-web-1; serve-web-2 with
- * its stream reader.
+ * Map (over 800 lines: one group per banner): the HTTP client with any headers
+ * (web_http); serve-web-1; serve-web-2 with its stream reader; serve-web-3 with ack
+ * and event_of; serve-web-4 with by_key; serve-web-5; serve-web-6; serve-web-7.
  */
 #include <curl/curl.h>
 #include <pthread.h>
@@ -841,5 +848,43 @@ TEST_IMPL(serve_web_6_replay)
     free(token);
     free(handler);
     free(stranger);
+    return 0;
+}
+
+/* serve-web-7: the workbench's settings are range-checked like every other, and the
+ * config file takes them. */
+TEST_IMPL(serve_web_7_settings)
+{
+    unsigned long n = 7;
+    ASSERT_EQ(cf_serve_config_number("alert_ack_timeout", "0", &n), CF_EINVAL);
+    ASSERT_EQ(cf_serve_config_number("alert_ack_timeout", "2592001", &n), CF_EINVAL);
+    ASSERT_EQ(cf_serve_config_number("alert_ack_timeout", "1h", &n), CF_EINVAL);
+    ASSERT_EQ(n, 7); /* untouched on failure */
+    ASSERT_EQ(cf_serve_config_number("alert_ack_timeout", "3600", &n), 0);
+    ASSERT_EQ(n, 3600);
+    ASSERT_EQ(cf_serve_config_number("session_ttl", "59", &n), CF_EINVAL);
+    ASSERT_EQ(cf_serve_config_number("session_ttl", "60", &n), 0);
+    ASSERT_EQ(n, 60);
+    char path[600];
+    snprintf(path, sizeof(path), "%s/web.conf", cf_test_tmpdir());
+    write_file(path, "web = /srv/web\nsession_ttl = 600\ncookie_secure = true\n"
+                     "alert_ack_timeout = 900\n");
+    cf_serve_config_t cfg;
+    cf_error_t err;
+    char *buf = NULL;
+    cf_serve_config_init(&cfg);
+    ASSERT_EQ(cfg.session_ttl, 28800);
+    ASSERT_EQ(cfg.alert_ack_timeout, 0);
+    ASSERT_EQ(cf_serve_config_load(&cfg, path, &buf, &err), 0);
+    ASSERT(strcmp(cfg.web_dir, "/srv/web") == 0);
+    ASSERT_EQ(cfg.session_ttl, 600);
+    ASSERT_EQ(cfg.cookie_secure, 1);
+    ASSERT_EQ(cfg.alert_ack_timeout, 900);
+    free(buf);
+    write_file(path, "cookie_secure = maybe\n");
+    ASSERT_EQ(cf_serve_config_load(&cfg, path, &buf, &err), CF_EPARSE);
+    ASSERT_EQ(err.line, 1);
+    write_file(path, "session_ttl = 10\n");
+    ASSERT_EQ(cf_serve_config_load(&cfg, path, &buf, &err), CF_EPARSE);
     return 0;
 }
