@@ -152,6 +152,11 @@ static const char *const migrations[] = {
     "NULL, PRIMARY KEY(agency, handler, day, dim, key)) WITHOUT ROWID;"
     "CREATE INDEX IF NOT EXISTS clocks_due ON clocks(deadline, party, case_id) WHERE state = "
     "'running';",
+    /* 11: alerts acknowledged and escalated (store-alert-ack.c) */
+    "CREATE TABLE IF NOT EXISTS alert_acks(alert_id TEXT PRIMARY KEY, case_id INTEGER NOT NULL, "
+    "fired_at INTEGER NOT NULL, acked_at INTEGER, escalated_at INTEGER);"
+    "CREATE INDEX IF NOT EXISTS alert_acks_open ON alert_acks(fired_at) WHERE acked_at IS NULL "
+    "AND escalated_at IS NULL;",
 };
 #define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
 

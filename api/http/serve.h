@@ -73,6 +73,17 @@ typedef struct cf_serve_config_s {
     const char *checkpoint_out;
     unsigned calendar_poll_ms; /* how often the calendar version is read (a year loaded
                                   while running is picked up); 0: 5000; SIGHUP at once */
+    /* The workbench (docs/api.md "The workbench"): the folder its files are served
+     * from at / and /web/ (NULL: none, / answers 404); how long a session lasts from
+     * sign-in, in seconds (0: 28800, eight hours); cookie_secure 1: the session
+     * cookie is always Secure (else only when the request came over TLS, h2o's or a
+     * proxy's X-Forwarded-Proto: https). */
+    const char *web_dir;
+    unsigned session_ttl;
+    int cookie_secure;
+    /* Seconds a fired alert may wait for an acknowledgement (POST /v1/alerts/{id}/ack)
+     * before it is escalated to the head (alert.escalated); 0: never escalated. */
+    unsigned alert_ack_timeout;
     /* Where the daemon's log lines go (one line, no newline, on the loop thread or at
      * open); NULL: standard error, "caseflow: LINE". */
     void (*log)(void *ctx, const char *line);
@@ -99,14 +110,16 @@ void cf_serve_config_init(cf_serve_config_t *cfg);
 /* Reads a config file into cfg: one `key = value` (or `key: value`) per line,
  * '#' comments, keys db, listen, max_body, alert_log, webhook (repeatable),
  * webhook_attempts, webhook_retry_ms, timeout_ms, now, test_clock, fire_chunk,
- * stream_max_pending, token_cache_ms, doc_max. Strings point
+ * stream_max_pending, token_cache_ms, doc_max, web, session_ttl, cookie_secure,
+ * alert_ack_timeout. Strings point
  * into *buf (OUT, malloc'd; free it after the daemon is freed). Returns 0, or
  * CF_EIO / CF_EPARSE with err naming the file and line. */
 int cf_serve_config_load(cf_serve_config_t *cfg, const char *path, char **buf, cf_error_t *err);
 
 /* Parses text as the whole-number setting key (max_body, webhook_attempts,
  * webhook_retry_ms, timeout_ms, fire_chunk, stream_max_pending, token_cache_ms,
- * streams_max_total, streams_per_token, readers, page_limit_max, db_check_ms) within
+ * streams_max_total, streams_per_token, readers, page_limit_max, db_check_ms,
+ * session_ttl, alert_ack_timeout) within
  * that key's range (docs/api.md). Returns 0 with OUT *out, CF_EINVAL (not a number,
  * or out of range), or CF_ENOTFOUND (not a numeric key). */
 int cf_serve_config_number(const char *key, const char *text, unsigned long *out);

@@ -243,5 +243,26 @@ int cf_ops_stats(cf_store_t *store, const cf_ops_stats_t *in, json_t **out, cf_e
 /* The figures of stats as CSV ("measure,key,value" and one line per figure; CRLF
  * line ends, RFC 4180 quoting). malloc'd text, NULL when out of memory. */
 char *cf_ops_stats_csv(const json_t *stats);
+/* ---- a workflow as JSON (ops-workflow.c) ---- */
+
+/* The definition as `workflow show --json` prints it: {id, author_version, version
+ * (stored_version; 0: not stored), hash, power_type, title, initial, states [{id,
+ * name, terminal, responsibility?, basis?}], transitions [{action, label, from, to,
+ * roles, guard?, basis?}], clocks, rules, overlay_of?}. New reference, or NULL when
+ * out of memory. */
+json_t *cf_ops_workflow_json(const cf_workflow_t *wf, int stored_version);
+/* The same with what a form and a drawing need: facts [{id, name, type}], and per
+ * transition requires {facts, documents}, documents (optional ones) and main (on the
+ * main line); main_line, its states in order (ops-workflow.c says how it is read).
+ * New reference, or NULL. */
+json_t *cf_ops_workflow_form(const cf_workflow_t *wf, int stored_version);
+
+/* ---- the 案由 dictionaries as a list (ops-cause.c) ---- */
+
+/* OUT *list (new): every situation of set's dictionaries, of subject type subject (an
+ * id such as provider, or a name such as 定点医药机构) or all (NULL), each
+ * cf_cause_ref_json with its "ref". CF_ENOTFOUND (named in err) when subject is given
+ * and no dictionary has it; CF_ENOMEM. *list untouched on failure. */
+int cf_ops_cause_list(const cf_causes_t *set, const char *subject, json_t **list, cf_error_t *err);
 
 #endif
