@@ -52,17 +52,30 @@ function evidenceView(c) {
       h('td', null, e.source || ''), h('td', null, fmtTime(e.at || e.recorded_at))))));
 }
 
-function traceView(clock) {
-  const t = clock.explain || clock.trace;
-  if (!t) return null;
-  const lines = Array.isArray(t) ? t : String(t).split('\n');
-  return h('details', {class: 'trace'}, h('summary', null, '期限计算过程'),
-    h('ol', null, lines.map((l) => h('li', null, typeof l === 'string' ? l : [l.date, l.counted === false ? '不计' : '计入', l.why || l.reason || ''].filter(Boolean).join(' ')))));
+const CLOCK_EVENTS = {'clock.started': '开始计时', 'clock.stopped': '停止计时', 'clock.paused': '暂停', 'clock.resumed': '恢复',
+                      'clock.extended': '延长', 'clock.excluded': '扣除期间', 'clock.recomputed': '按新日历重算', alert: '预警'};
+
+/* How a deadline was reached: the clock's events from the chain (start, its
+ * period, extensions, exclusions, pauses), then the day-by-day count the server
+ * gives (`explain`: holidays skipped, 调休 days counted), when it does. */
+function traceView(clock, events) {
+  const mine = events.filter((e) => e.clock === clock.id && e.type !== 'alert');
+  const counted = clock.explain || clock.trace;
+  const lines = counted ? (Array.isArray(counted) ? counted : String(counted).split('\n')) : [];
+  if (!mine.length && !lines.length) return null;
+  return h('details', {class: 'trace', 'data-trace': clock.id}, h('summary', null, '期限计算过程'),
+    h('ol', null, mine.map((e) => h('li', null, [fmtTime(e.at), CLOCK_EVENTS[e.type] || e.type,
+      e.period || e.by || e.excluded || e.paused_for || (e.outcome === 'met' ? '按期' : e.outcome) || '',
+      e.reason || '', e.from && e.to ? fmtTime(e.from) + '至' + fmtTime(e.to) : '',
+      e.deadline ? '→ 届满 ' + fmtTime(e.deadline) : '', e.provisional ? '（暂定日历）' : '',
+      '（' + (e.actor || '') + '）'].filter(Boolean).join(' ')))),
+    lines.length ? h('ol', {class: 'count'}, lines.map((l) => h('li', null, typeof l === 'string' ? l
+      : [l.date, l.counted === false ? '不计' : '计入', l.why || l.reason || ''].filter(Boolean).join(' ')))) : null);
 }
 
 const CLOCK_STATUS = {running: '计时中', overdue: '已超期', paused: '暂停', met: '按期完成', breached: '超期完成', lapsed: '已失效', ended: '已结束', idle: '未开始'};
 
-function clocksView(c) {
+function clocksView(c, events) {
   if (!(c.clocks || []).length) return h('p', {class: 'muted'}, '暂无');
   return h('table', {id: 'clocks'},
     h('thead', null, h('tr', null, ['期限', '状态', '届满时间', '剩余', '依据'].map((t) => h('th', null, t)))),
@@ -73,7 +86,7 @@ function clocksView(c) {
         h('td', null, CLOCK_STATUS[k.status] || k.status),
         h('td', null, fmtTime(k.deadline)),
         h('td', live && k.deadline ? {'data-deadline': k.deadline} : null, live ? leftText(k.deadline) : '—'),
-        h('td', null, k.basis || '', traceView(k)));
+        h('td', null, k.basis || '', traceView(k, events)));
     })));
 }
 
@@ -200,7 +213,7 @@ export async function showCase(main, id, message, isWarning) {
       h('dt', null, '当前环节'), h('dd', {id: 'case-state'}, c.state_name || c.state, c.closed ? '（已结案）' : ''),
       h('dt', null, '版本'), h('dd', null, String(c.version)),
       h('dt', null, '立案前登记'), h('dd', null, fmtTime(c.opened_at)))),
-    section('期限', 'clocks-section', clocksView(c)),
+    section('期限', 'clocks-section', clocksView(c, events)),
     c.closed ? null : section('可办理事项', 'actions',
       mine.length ? forms : h('p', {class: 'muted'}, '当前环节没有您的角色可办理的事项'),
       others.length ? h('p', {class: 'muted'}, '由其他角色办理：' + others.map((a) => a.label + '（' + a.roles.map((r) => ROLE_NAMES[r] || r).join('、') + '）').join('；')) : null),

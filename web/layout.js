@@ -142,7 +142,20 @@ export function layoutWorkflow(wf) {
     const w = textWidth(s.name) + 24 + (loops.get(s.id).length ? textWidth('↻' + loops.get(s.id).length) + 6 : 0);
     colW[col.get(s.id)] = Math.max(colW[col.get(s.id)], w);
   }
-  const LEFT = 260; // room on the left for the main line's skips and back edges
+  // the skips and back edges of the main line go round on the left, each in a
+  // lane of its own: the shortest nearest, none sharing a lane where they overlap
+  const laneOf = new Map();
+  const lanes = [];
+  const around = drawn.filter((e) => col.get(e.from) === col.get(e.to) && row.get(e.to) !== row.get(e.from) + 1)
+                     .sort((p, q) => Math.abs(row.get(p.to) - row.get(p.from)) - Math.abs(row.get(q.to) - row.get(q.from)));
+  for (const e of around) {
+    const lo = Math.min(row.get(e.from), row.get(e.to)), hi = Math.max(row.get(e.from), row.get(e.to));
+    let k = 0;
+    while (lanes[k] && lanes[k].some(([a, b]) => a <= hi && lo <= b)) k++;
+    (lanes[k] = lanes[k] || []).push([lo, hi]);
+    laneOf.set(e, k);
+  }
+  const LEFT = 200 + 16 * lanes.length; // room on the left for the lanes and their labels
   const colX = [];
   let x = LEFT;
   for (let c = 0; c < nCols; c++) {
@@ -157,45 +170,59 @@ export function layoutWorkflow(wf) {
       x: colX[c], y: PAD + row.get(s.id) * (BOX_H + ROW_GAP), w: colW[c], h: BOX_H,
     });
   }
-  let width = x;
+  let width = Math.max(...[...boxes.values()].map((b) => b.x + b.w)) + 40;
   let height = PAD + (Math.max(...row.values()) + 1) * (BOX_H + ROW_GAP);
   // edges as paths, with candidate label spots
   const placedLabels = [];
   const obstacles = [...boxes.values()].map((b) => ({x: b.x - 4, y: b.y - 4, w: b.w + 8, h: b.h + 8}));
   const outEdges = [];
-  let skipLane = 0;
-  for (const e of drawn) {
+  // labels of the straight steps first, then the side exits, then the lanes
+  const order = (e) => (col.get(e.from) === col.get(e.to) ? (row.get(e.to) === row.get(e.from) + 1 ? 0 : 2) : 1);
+  for (const e of drawn.slice().sort((p, q) => order(p) - order(q))) {
     const a = boxes.get(e.from), b = boxes.get(e.to);
     let d, cands;
     const ax = a.x + a.w / 2, bx = b.x + b.w / 2;
-    if (a.main && b.main && row.get(e.to) === row.get(e.from) + 1) {
+    if (a.x === b.x && row.get(e.to) === row.get(e.from) + 1) {
       d = `M${ax},${a.y + a.h} L${bx},${b.y}`;
       const my = (a.y + a.h + b.y) / 2;
-      cands = [[ax + 8, my, 'start'], [ax - 8, my, 'end']];
-    } else if (a.x === b.x) {
-      // same column, not adjacent: around on the left
-      skipLane++;
-      const lx = a.x - 14 - 18 * (skipLane % 10);
+      cands = [[ax + 8, my + 6, 'start'], [ax - 8, my + 6, 'end']];
+    } else if (laneOf.has(e)) {
+      // same column, not adjacent: around on the left, in its lane
+      const lx = a.x - 14 - 16 * laneOf.get(e);
       const y1 = a.y + a.h / 2, y2 = b.y + b.h / 2;
       d = `M${a.x},${y1} L${lx},${y1} L${lx},${y2} L${b.x},${y2}`;
-      const my = (y1 + y2) / 2;
-      cands = [[lx - 6, my, 'end'], [lx - 6, y1 + 12, 'end'], [lx - 6, y2 - 12, 'end'], [lx + 6, my, 'start']];
+      // anywhere along the lane, beside it, middle first
+      cands = [];
+      const top = Math.min(y1, y2) + FONT_PX + 2, bottom = Math.max(y1, y2) - 2;
+      const mid = (top + bottom) / 2;
+      const ys = [];
+      for (let yy = top; yy <= bottom; yy += 8) ys.push(yy);
+      ys.sort((p, q) => Math.abs(p - mid) - Math.abs(q - mid));
+      for (const yy of ys) cands.push([lx - 5, yy, 'end']);
+      for (const yy of ys) cands.push([lx + 5, yy, 'start']);
     } else {
       const left = a.x < b.x;
       const x1 = left ? a.x + a.w : a.x, x2 = left ? b.x : b.x + b.w;
       const y1 = a.y + a.h / 2 + (row.get(e.from) === row.get(e.to) ? 0 : (row.get(e.to) > row.get(e.from) ? 6 : -6));
       const y2 = b.y + b.h / 2;
-      d = `M${x1},${y1} C${(x1 + x2) / 2},${y1} ${(x1 + x2) / 2},${y2} ${x2},${y2}`;
-      const mx = (x1 + x2) / 2, my = (y1 + y2) / 2;
-      cands = [[mx, my - 6, 'middle'], [mx, my + 16, 'middle'], [mx, y1 - 6, 'middle'], [mx, y2 + 16, 'middle'],
-               [mx, y2 - 6, 'middle'], [mx, y1 + 16, 'middle']];
+      const cx = (x1 + x2) / 2;
+      d = `M${x1},${y1} C${cx},${y1} ${cx},${y2} ${x2},${y2}`;
+      // points of the curve, from its middle out; above the line, then below
+      cands = [];
+      for (const t of [0.5, 0.4, 0.6, 0.3, 0.7, 0.2, 0.8, 0.12, 0.88]) {
+        const u = 1 - t;
+        const px = u * u * u * x1 + 3 * u * u * t * cx + 3 * u * t * t * cx + t * t * t * x2;
+        const py = u * u * u * y1 + 3 * u * u * t * y1 + 3 * u * t * t * y2 + t * t * t * y2;
+        cands.push([px, py - 5, 'middle'], [px, py + FONT_PX + 3, 'middle']);
+      }
     }
-    const text = e.labels.join('／');
+    // parallel actions: the first named, the others counted (all in the edge's title)
+    const text = e.labels.length > 1 ? e.labels[0] + ' 等' + e.labels.length + '项' : e.labels[0];
     const tw = textWidth(text);
     let spot = null;
     for (const [cx, cy, anchor] of cands) {
       const lx = anchor === 'start' ? cx : anchor === 'end' ? cx - tw : cx - tw / 2;
-      const rect = {x: lx, y: cy - FONT_PX, w: tw, h: FONT_PX + 4};
+      const rect = {x: lx, y: cy - FONT_PX - 3, w: tw, h: FONT_PX + 8};
       if (rect.x < 0) continue;
       if (obstacles.some((o) => rectsOverlap(o, rect)) || placedLabels.some((l) => rectsOverlap(l.rect, rect))) continue;
       spot = {x: lx, y: cy, rect, text};
@@ -212,12 +239,13 @@ export function layoutWorkflow(wf) {
   for (const e of outEdges) {
     if (!e.overflow) continue;
     const lx = width;
-    const rect = {x: lx, y: laneY - FONT_PX, w: e.overflow.w, h: FONT_PX + 4};
+    const rect = {x: lx, y: laneY - FONT_PX - 3, w: e.overflow.w, h: FONT_PX + 8};
     e.label = {x: lx, y: laneY, rect, text: e.overflow.text, leader: [e.overflow.ax, e.overflow.ay]};
     placedLabels.push(e.label);
     laneY += FONT_PX + 10;
     width = Math.max(width, lx + e.overflow.w + PAD);
   }
   height = Math.max(height, laneY);
+  for (const l of placedLabels) width = Math.max(width, l.rect.x + l.rect.w + PAD);
   return {width: width + PAD, height: height + PAD, boxes: [...boxes.values()], edges: outEdges, labels: placedLabels};
 }

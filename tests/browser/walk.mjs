@@ -15,6 +15,7 @@ const XSS = '<script>window.__xss=1</script><img src=x onerror="window.__xss=2">
 const problems = [];
 const expected = [];        // [method, path regexp, status] the walk provokes on purpose
 let passed = 0;
+const T0 = Date.now();
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'cf-walk-'));
 const doc = path.join(tmp, '文书.pdf');
 fs.writeFileSync(doc, '%PDF-1.4 test document\n');
@@ -22,7 +23,7 @@ fs.writeFileSync(doc, '%PDF-1.4 test document\n');
 function check(cond, what) {
   if (!cond) throw new Error('FAIL: ' + what);
   passed++;
-  console.log('ok', passed, '-', what);
+  console.log('ok', passed, '-', what, '(' + ((Date.now() - T0) / 1000).toFixed(1) + ' s)');
 }
 
 function expect(method, re, status) {
@@ -190,6 +191,7 @@ try {
   // --- the head files: refused with one officer, the article shown; then two
   const dp = await signIn(browser, HEAD, 'head');
   check((await text(dp, '#who-role')) === '负责人', 'the head signed in');
+  await dp.waitForSelector(`#worklist tr[data-case="${caseId}"]`);
   const row = await dp.$eval(`#worklist tr[data-case="${caseId}"] .party`, (e) => e.textContent);
   check(row.includes('<script>') && (await dp.evaluate(() => window.__xss)) === undefined, 'the worklist shows the party escaped too');
   await openCase(dp, caseId);
@@ -251,6 +253,7 @@ try {
   check(dg.small === 0, 'no text under 12 px in the diagram');
   check(dg.current === 'serving' && dg.taken >= 4, `the current state and the path taken are marked (${dg.taken} edges)`);
   await shot(dp, '09-case-decided');
+  await (await dp.$('#diagram svg')).screenshot({path: path.join(SHOTS, '09-diagram.png')});
   // --- to the archive
   await openCase(hp, caseId);
   await act(hp, '送达行政处罚决定书', {service_method: '直接送达'});
