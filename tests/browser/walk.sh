@@ -28,7 +28,7 @@ HEAD=$("$cf" token create --agency 某县医疗保障局 --role head --name 李�
 AUDITOR=$("$cf" token create --agency 某县医疗保障局 --role auditor --name 赵六) || exit 1
 export HANDLER HEAD AUDITOR
 # the daemon's clock starts on a fixed Monday, inside the calendars shipped
-"$cf" serve --listen 127.0.0.1:0 --now 2026-03-02T09:00:00+08:00 --test-clock --web "$PWD/web" \
+"$cf" serve --listen 127.0.0.1:0 --now 2026-03-02T09:00:00+08:00 --test-clock \
     > "$tmp/serve.log" 2>&1 &
 pid=$!
 i=0
@@ -44,6 +44,12 @@ if [ -z "$port" ]; then
     echo "caseflow serve did not start:" >&2
     cat "$tmp/serve.log" >&2
     exit 1
+fi
+# the workbench's server side (sessions, web/ served at /) must be in this build
+code=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/web/app.js")
+if [ "$code" != 200 ]; then
+    echo "this caseflow serve does not serve web/ (GET /web/app.js: $code): skipped"
+    exit 77
 fi
 mkdir -p "$out"
 export BASE=http://127.0.0.1:$port SHOTS=$out CHROMIUM=$chrome
