@@ -129,32 +129,64 @@ async function testClock(now) {
   return r.json();
 }
 
-/* No two boxes or labels of the diagram overlap, no text under 12 px. */
-async function checkDiagram(page) {
-  return page.evaluate(() => {
-    const svg = document.querySelector('#diagram svg');
-    const rects = [];
-    for (const g of svg.querySelectorAll('g.box')) rects.push({kind: 'box', id: g.getAttribute('data-state'), r: g.querySelector('rect').getBoundingClientRect()});
-    for (const t of svg.querySelectorAll('text.elabel')) rects.push({kind: 'label', id: t.textContent, r: t.getBoundingClientRect()});
-    const overlaps = [];
-    for (let i = 0; i < rects.length; i++)
-      for (let j = i + 1; j < rects.length; j++) {
-        const a = rects[i].r, b = rects[j].r;
-        if (a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom)
-          overlaps.push(rects[i].id + ' / ' + rects[j].id);
+/* No two boxes or labels of a diagram overlap, no text under 12 px: the diagram
+ * of the case page, then every stored workflow's drawn the same way in the page. */
+async function checkDiagrams(page) {
+  return page.evaluate(async () => {
+    const measure = (svg) => {
+      const rects = [];
+      for (const g of svg.querySelectorAll('g.box')) rects.push({id: g.getAttribute('data-state'), r: g.querySelector('rect').getBoundingClientRect()});
+      for (const t of svg.querySelectorAll('text.elabel')) rects.push({id: t.textContent, r: t.getBoundingClientRect()});
+      const overlaps = [];
+      for (let i = 0; i < rects.length; i++)
+        for (let j = i + 1; j < rects.length; j++) {
+          const a = rects[i].r, b = rects[j].r;
+          if (a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom)
+            overlaps.push(rects[i].id + ' / ' + rects[j].id);
+        }
+      // a box's own texts stay inside its box
+      for (const g of svg.querySelectorAll('g.box')) {
+        const r = g.querySelector('rect').getBoundingClientRect();
+        for (const t of g.querySelectorAll('text')) {
+          const q = t.getBoundingClientRect();
+          if (q.left < r.left || q.right > r.right || q.top < r.top || q.bottom > r.bottom) overlaps.push('text outside box ' + g.getAttribute('data-state'));
+        }
       }
-    // a box's own name stays inside its box
-    for (const g of svg.querySelectorAll('g.box')) {
-      const r = g.querySelector('rect').getBoundingClientRect();
-      for (const t of g.querySelectorAll('text')) {
-        const q = t.getBoundingClientRect();
-        if (q.left < r.left || q.right > r.right || q.top < r.top || q.bottom > r.bottom) overlaps.push('text outside box ' + g.getAttribute('data-state'));
-      }
+      const small = [...svg.querySelectorAll('text')].filter((t) => parseFloat(getComputedStyle(t).fontSize) < 12).length;
+      const cur = svg.querySelector('g.box.current');
+      return {boxes: svg.querySelectorAll('g.box').length, labels: svg.querySelectorAll('text.elabel').length, overlaps, small,
+              current: cur && cur.getAttribute('data-state'), taken: svg.querySelectorAll('path.edge.taken').length};
+    };
+    const page = measure(document.querySelector('#diagram svg'));
+    const {loadWorkflows} = await import('/web/workflows.js');
+    const {drawWorkflow} = await import('/web/diagram.js');
+    const all = [];
+    const host = document.createElement('div');
+    host.className = 'diagram';
+    document.body.appendChild(host);
+    for (const wf of (await loadWorkflows()).values()) {
+      if (!wf.states) continue;
+      const svg = drawWorkflow(wf, wf.initial, []);
+      host.replaceChildren(svg);
+      all.push(Object.assign({id: wf.id, states: wf.states.length, transitions: wf.transitions.length}, measure(svg)));
     }
-    const small = [...svg.querySelectorAll('text')].map((t) => parseFloat(getComputedStyle(t).fontSize)).filter((px) => px < 12);
-    return {boxes: svg.querySelectorAll('g.box').length, labels: svg.querySelectorAll('text.elabel').length,
-            overlaps, small: small.length, current: (svg.querySelector('g.box.current') || {}).getAttribute?.('data-state'),
-            taken: svg.querySelectorAll('path.edge.taken').length};
+    // the measure itself finds an overlap when there is one (two boxes on one spot)
+    const ns = 'http://www.w3.org/2000/svg';
+    const fake = document.createElementNS(ns, 'svg');
+    fake.setAttribute('width', '200');
+    fake.setAttribute('height', '60');
+    for (const x of [10, 40]) {
+      const g = document.createElementNS(ns, 'g');
+      g.setAttribute('class', 'box');
+      const r = document.createElementNS(ns, 'rect');
+      for (const [k, v] of [['x', x], ['y', 10], ['width', 60], ['height', 30]]) r.setAttribute(k, String(v));
+      g.appendChild(r);
+      fake.appendChild(g);
+    }
+    host.replaceChildren(fake);
+    const control = measure(fake).overlaps.length;
+    host.remove();
+    return {page, all, control};
   });
 }
 
@@ -247,11 +279,17 @@ try {
   await act(dp, '作出行政处罚决定', {penalty: '罚款 24000 元'});
   check((await text(dp, '#case-state')).startsWith('送达'), 'decided: 送达');
   // the diagram: every state, the current one marked, the path taken, nothing overlapping
-  const dg = await checkDiagram(dp);
+  const diagrams = await checkDiagrams(dp);
+  const dg = diagrams.page;
   check(dg.boxes >= 18 && dg.labels >= 20, `the diagram has ${dg.boxes} states and ${dg.labels} labels`);
   check(dg.overlaps.length === 0, 'no two boxes or labels overlap' + (dg.overlaps.length ? ': ' + dg.overlaps.slice(0, 5).join('; ') : ''));
   check(dg.small === 0, 'no text under 12 px in the diagram');
   check(dg.current === 'serving' && dg.taken >= 4, `the current state and the path taken are marked (${dg.taken} edges)`);
+  check(diagrams.control > 0, 'the overlap measure finds two boxes put on one spot');
+  for (const w of diagrams.all)
+    check(w.overlaps.length === 0 && w.small === 0 && w.boxes === w.states,
+      `${w.id}: ${w.states} states, ${w.transitions} transitions, ${w.labels} labels, none overlapping, no text under 12 px` +
+      (w.overlaps.length ? ': ' + w.overlaps.slice(0, 5).join('; ') : ''));
   await shot(dp, '09-case-decided');
   await (await dp.$('#diagram svg')).screenshot({path: path.join(SHOTS, '09-diagram.png')});
   // --- to the archive
