@@ -78,6 +78,12 @@ function onAck(ev) {
  * warning); a change made by someone else only says so, so that a form being
  * filled in is not lost: acting on the old version is answered 409 and reloads. */
 function refreshIfOnScreen(caseId, version, isAlert) {
+  // the worklist and the board show the case's new deadline state at once
+  const onList = ['', '#/', '#/board'].includes(location.hash);
+  if (isAlert && onList && document.querySelector(`tr[data-case="${caseId}"]`)) {
+    window.dispatchEvent(new HashChangeEvent('hashchange'));
+    return;
+  }
   const cur = caseOnScreen();
   if (!cur || cur.id !== caseId || location.hash !== '#/case/' + caseId || (version && version <= cur.version)) return;
   if (isAlert) {

@@ -22,7 +22,7 @@ function casesTable(id, rows) {
   rows = rows.slice().sort((a, b) => Date.parse(a.next_deadline || '9999') - Date.parse(b.next_deadline || '9999'));
   return h('table', {id},
     h('thead', null, h('tr', null, ['案号', '当事人', '环节', '剩余时间'].map((t) => h('th', null, t)))),
-    h('tbody', null, rows.map((c) => h('tr', {class: urgency(c.next_deadline)},
+    h('tbody', null, rows.map((c) => h('tr', {class: urgency(c.next_deadline), 'data-case': c.id},
       h('td', null, h('a', {href: '#/case/' + c.id}, c.number || '#' + c.id)),
       h('td', null, partyText(c.party)), h('td', null, stateName(c)),
       h('td', c.next_deadline ? {'data-deadline': c.next_deadline} : null, leftText(c.next_deadline))))));
