@@ -43,13 +43,59 @@ function documentsView(c) {
       h('td', null, h('a', {href: `/v1/cases/${c.id}/documents/${encodeURIComponent(name)}`, download: d.file || name}, '下载'))))));
 }
 
+const EVIDENCE_KINDS = ['书证', '物证', '视听资料', '电子数据', '证人证言', '当事人的陈述', '鉴定意见', '勘验笔录', '现场笔录'];
+
 function evidenceView(c) {
-  const ev = c.evidence || [];
-  if (!ev.length) return h('p', {class: 'muted'}, '暂无证据登记');
+  const items = [...(c.evidence || []), ...(c.records || []).map((r) => Object.assign({record: true}, r))];
+  if (!items.length) return h('p', {class: 'muted'}, '暂无证据登记');
   return h('table', {id: 'evidence'},
-    h('thead', null, h('tr', null, ['证据', '种类', '来源', '登记时间'].map((t) => h('th', null, t)))),
-    h('tbody', null, ev.map((e) => h('tr', null, h('td', null, e.name || e.title || ''), h('td', null, e.kind || ''),
-      h('td', null, e.source || ''), h('td', null, fmtTime(e.at || e.recorded_at))))));
+    h('thead', null, h('tr', null, ['序号', '种类', '名称', '来源／地点', '取得方式', '执法人员', '时间', '文件'].map((t) => h('th', null, t)))),
+    h('tbody', null, items.map((e) => h('tr', null,
+      h('td', null, e.no != null ? String(e.no) : ''),
+      h('td', null, e.record ? (e.kind || '') + (e.evidence_kind ? '（' + e.evidence_kind + '）' : '') : e.kind || ''),
+      h('td', null, e.title || (e.person && e.person.name) || e.site || ''),
+      h('td', null, e.source || e.place || ''),
+      h('td', null, e.method || ''),
+      h('td', null, (e.officers || []).map((o) => o.name).join('、')),
+      h('td', null, fmtTime(e.obtained_at || e.started_at)),
+      h('td', {class: 'hash'}, e.file ? (e.file.file || e.file.name || '') + ' ' + (e.sha256 || e.file.sha256 || '') : '')))));
+}
+
+/* 登记证据: an item of the evidence register, obtained by two of the case's officers. */
+function evidenceForm(c, reload) {
+  const officers = Array.isArray(c.facts.officers) ? c.facts.officers : [];
+  const out = h('div');
+  const form = h('form', {id: 'evidence-form'},
+    h('div', {class: 'row'},
+      h('label', null, '种类', h('select', {name: 'kind'}, EVIDENCE_KINDS.map((k) => h('option', {value: k}, k)))),
+      h('label', null, '名称', h('input', {name: 'title', required: true, placeholder: '如：处方单据12份'})),
+      h('label', null, '来源', h('input', {name: 'source', required: true, placeholder: '从何处、何人取得'})),
+      h('label', null, '取得方式', h('input', {name: 'method', required: true, placeholder: '调取、现场检查、当事人提供……'})),
+      h('label', null, '文件（可选）', h('input', {type: 'file', name: 'file'}))),
+    h('div', {class: 'row'}, '取证执法人员：', officers.map((o, i) => h('label', {class: 'inline'},
+      h('input', {type: 'checkbox', name: 'officer', value: String(i), checked: true}), o.name + '（' + o.cert + '）'))),
+    h('p', null, h('button', {type: 'submit', class: 'primary'}, '登记证据')), out);
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    const fd = new FormData(form);
+    const body = {kind: fd.get('kind'), title: fd.get('title').trim(), source: fd.get('source').trim(), method: fd.get('method').trim(),
+                  officers: fd.getAll('officer').map((i) => officers[Number(i)])};
+    const f = form.querySelector('input[type=file]').files[0];
+    if (f) {
+      const bytes = new Uint8Array(await f.arrayBuffer());
+      let bin = '';
+      for (let i = 0; i < bytes.length; i += 0x8000) bin += String.fromCharCode.apply(null, bytes.subarray(i, i + 0x8000));
+      body.file = {name: f.name, content_base64: btoa(bin)};
+    }
+    try {
+      await post(`/v1/cases/${c.id}/evidence`, body, {'If-Match': '"' + c.version + '"'});
+      await reload('已登记证据：' + body.kind + ' ' + body.title);
+    } catch (e) {
+      if (e.status === 409) return reload('案件已被他人更新，已重新载入。', true);
+      fill(out, refusal(e));
+    }
+  });
+  return form;
 }
 
 const CLOCK_EVENTS = {'clock.started': '开始计时', 'clock.stopped': '停止计时', 'clock.paused': '暂停', 'clock.resumed': '恢复',
@@ -221,7 +267,8 @@ export async function showCase(main, id, message, isWarning) {
     section('流程图', 'procedure', h('div', {class: 'diagram', id: 'diagram'}, diagram)),
     section('案件事实', 'facts-section', factsView(c, wf)),
     section('文书', 'documents-section', documentsView(c)),
-    section('证据', 'evidence-section', evidenceView(c)),
+    section('证据', 'evidence-section', evidenceView(c),
+      !c.closed && c.number && (role === 'handler' || role === 'head') ? evidenceForm(c, reload) : null),
     section('办理记录', 'timeline-section', timelineView(events, wf)),
     c.closed ? await replayView(c) : null);
   startTicking();
