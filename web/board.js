@@ -38,21 +38,41 @@ function figureTable(title, obj) {
       h('td', null, s('svg', {width: 200, height: 14}, s('rect', {x: 0, y: 1, height: 12, width: Math.round(196 * v / max), fill: '#1f5fa8'}))))))));
 }
 
+const STAT_NAMES = {opened: '新登记', filed: '立案', decided: '作出处罚决定', closed: '结案', overdue: '当前超期', due: '即将到期',
+                    by_power_type: '按职权类型（本期登记）', by_state: '按当前环节', by_cause: '按案由', by_handler: '按承办人',
+                    fines: '罚款（元）', funds: '医保基金（元）', clocks: '期限遵守情况',
+                    decided_: '决定', paid: '已缴', outstanding: '未缴', ordered: '责令退回', recovered: '已退回'};
+
+function kvTable(title, obj) {
+  return h('div', {class: 'card'}, h('h3', null, title), h('table', {class: 'figures'},
+    h('tbody', null, Object.entries(obj).map(([k, v]) => h('tr', null, h('td', null, STAT_NAMES[k] || STAT_NAMES[k + '_'] || k),
+      h('td', null, v == null ? '—' : String(v)))))));
+}
+
+function clocksTable(obj) {
+  return h('div', {class: 'card'}, h('h3', null, STAT_NAMES.clocks), h('table', {class: 'figures'},
+    h('thead', null, h('tr', null, ['期限', '按期', '超期', '按期率'].map((t) => h('th', null, t)))),
+    h('tbody', null, Object.entries(obj).map(([k, v]) => h('tr', null, h('td', null, k), h('td', null, String(v.met ?? '')),
+      h('td', null, String(v.late ?? '')), h('td', null, v.on_time_rate == null ? '—' : Math.round(v.on_time_rate * 1000) / 10 + '%'))))));
+}
+
+/* The bureau's figures (casefile's GET /v1/stats): counts as bars, amounts and
+ * rates as tables; anything unknown shown as it comes. */
 function statsView(stats) {
   if (!stats) return h('p', {class: 'muted', id: 'stats'}, '服务端未提供统计（/v1/stats）');
-  const parts = [];
   const flat = {};
+  const parts = [];
   for (const [k, v] of Object.entries(stats)) {
-    if (typeof v === 'number') flat[k] = v;
-    else if (v && typeof v === 'object' && !Array.isArray(v)) parts.push(figureTable(k, v));
-    else if (Array.isArray(v) && v.length && typeof v[0] === 'object') {
-      const cols = Object.keys(v[0]);
-      parts.push(h('div', {class: 'card'}, h('h3', null, k), h('table', null,
-        h('thead', null, h('tr', null, cols.map((c) => h('th', null, c)))),
-        h('tbody', null, v.map((r) => h('tr', null, cols.map((c) => h('td', null, r[c] == null ? '' : String(r[c])))))))));
+    if (typeof v === 'number' && k !== 'due_within_days') flat[STAT_NAMES[k] || k] = v;
+    else if (k === 'clocks' && v && typeof v === 'object') parts.push(clocksTable(v));
+    else if (v && typeof v === 'object' && !Array.isArray(v)) {
+      const nums = Object.values(v).every((x) => typeof x === 'number');
+      parts.push(nums ? figureTable(STAT_NAMES[k] || k, v) : kvTable(STAT_NAMES[k] || k, v));
     }
   }
-  return h('div', {id: 'stats'}, figureTable('总体', flat), parts);
+  return h('div', {id: 'stats'},
+    stats.from ? h('p', {class: 'muted'}, '统计期间：' + stats.from + ' 至 ' + (stats.to || '')) : null,
+    figureTable('总体', flat), parts);
 }
 
 export async function showBoard(main) {

@@ -31,7 +31,12 @@ export function startTicking() {
 
 function query(cursor) {
   const q = new URLSearchParams({open: '1', limit: String(PAGE), sort: 'deadline'});
-  for (const [k, v] of Object.entries(filters)) if (v) q.set(k, v);
+  for (const [k, v] of Object.entries(filters)) {
+    if (!v) continue;
+    // a 案号 (or 决定书文号、档案号) is looked up exactly; other words search parties
+    if (k === 'q' && /号$/.test(v.trim())) q.set('number', v.trim());
+    else q.set(k, v.trim());
+  }
   if (cursor) q.set('cursor', cursor);
   return '/v1/cases?' + q.toString();
 }
