@@ -167,7 +167,6 @@ async function actionForm(c, wf, a, reload) {
     inputs.push(h('label', {class: 'doc'}, d + ((a.missing.documents || []).includes(d) ? ' *' : '（可选）'),
       h('input', {type: 'file', 'data-doc': d})));
   const form = h('form', {class: 'action', 'data-action': a.action, 'data-label': a.label},
-    h('h3', null, a.label, h('span', {class: 'muted'}, '　→ ' + ((wf.states || []).find((s) => s.id === a.to) || {name: a.to}).name)),
     h('div', {class: 'row'}, inputs),
     h('p', null, h('button', {type: 'submit', class: 'primary'}, '办理：' + a.label)), out);
   form.addEventListener('submit', async (ev) => {
@@ -245,7 +244,11 @@ export async function showCase(main, id, message, isWarning) {
   const role = state.session.role;
   const mine = (c.allowed || []).filter((a) => (a.roles || []).includes(role));
   const forms = [];
-  for (const a of mine) forms.push(await actionForm(c, wf, a, reload));
+  // each action folded under its name; the first open when it is the only one
+  for (const a of mine)
+    forms.push(h('details', {class: 'action-box', open: mine.length === 1},
+      h('summary', null, a.label, h('span', {class: 'muted'}, '　→ ' + ((wf.states || []).find((x) => x.id === a.to) || {name: a.to}).name)),
+      await actionForm(c, wf, a, reload)));
   const others = (c.allowed || []).filter((a) => !(a.roles || []).includes(role));
   const diagram = wf && wf.states ? drawWorkflow(wf, c.state, takenPath(events)) : h('p', {class: 'muted'}, '（流程定义不可用）');
   fill(main,

@@ -93,6 +93,7 @@ async function act(page, label, facts, opts = {}) {
   const sel = `form.action[data-label="${label}"]`;
   await page.waitForSelector(sel);
   const form = await page.$(sel);
+  await form.evaluate((f) => { f.closest('details').open = true; });
   for (const [id, v] of Object.entries(facts)) {
     if (id === 'officers') {
       const rows = await form.$$('.officer');
