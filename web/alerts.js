@@ -104,6 +104,11 @@ export async function startAlerts() {
   source.addEventListener('alert', onAlert);
   source.addEventListener('alert.escalated', onAlert);
   source.addEventListener('alert.acknowledged', onAck);
+  // a stream that fell behind is ended by the daemon: catch up from the list
+  source.addEventListener('overflow', () => {
+    stopAlerts();
+    startAlerts();
+  });
   source.addEventListener('transition', (ev) => {
     const e = JSON.parse(ev.data);
     refreshIfOnScreen(e.case, e.version);
