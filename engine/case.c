@@ -404,7 +404,10 @@ static int apply_body(cf_case_t *c, const json_t *ev, cf_error_t *err)
         return apply_transition(c, ev, err);
     if (strncmp(type, "clock.", 6) == 0)
         return apply_clock(c, type, ev, err);
-    if (strcmp(type, "alert") == 0)
+    /* An alert, and what people did about it (issue 22): on the record, no change
+     * to the case's state or clocks. */
+    if (strcmp(type, "alert") == 0 || strcmp(type, "alert.acknowledged") == 0 ||
+        strcmp(type, "alert.escalated") == 0)
         return 0;
     return cf_error_set(err, CF_ECORRUPT, NULL, 0, 0, "unknown event type '%s'", type);
 }

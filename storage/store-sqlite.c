@@ -132,6 +132,11 @@ static const char *const migrations[] = {
     "last INTEGER NOT NULL, PRIMARY KEY(agency, year));"
     "CREATE TABLE IF NOT EXISTS case_numbers(case_id INTEGER PRIMARY KEY, number TEXT NOT NULL "
     "UNIQUE);",
+    /* 10: alerts acknowledged and escalated (store-alert-ack.c) */
+    "CREATE TABLE IF NOT EXISTS alert_acks(alert_id TEXT PRIMARY KEY, case_id INTEGER NOT NULL, "
+    "fired_at INTEGER NOT NULL, acked_at INTEGER, escalated_at INTEGER);"
+    "CREATE INDEX IF NOT EXISTS alert_acks_open ON alert_acks(fired_at) WHERE acked_at IS NULL "
+    "AND escalated_at IS NULL;",
 };
 #define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
 

@@ -359,6 +359,31 @@ int cf_store_alert_list(cf_store_t *s, const char *agency, int pending, json_t *
 int cf_store_alert_page(cf_store_t *s, const char *agency, int pending, cf_time_t after_due,
                         const char *after_id, int limit, json_t **list, cf_error_t *err);
 
+/* ---- alerts acknowledged and escalated (store-alert-ack.c) ---- */
+
+typedef struct cf_alert_ack_s {
+    cf_time_t acked_at;     /* 0: not acknowledged */
+    cf_time_t escalated_at; /* 0: not escalated */
+} cf_alert_ack_t;
+
+/* OUT *a and *ack: alert id, fired or not; CF_ENOTFOUND when there is none (outputs
+ * untouched). */
+int cf_store_alert_get(cf_store_t *s, const char *id, cf_alert_t *a, cf_alert_ack_t *ack,
+                       cf_error_t *err);
+/* Records that alert id of case case_id fired at fired_at, for its acknowledgement and
+ * escalation (inside the caller's transaction; a second call changes nothing). */
+int cf_store_alert_track(cf_store_t *s, const char *id, int64_t case_id, cf_time_t fired_at,
+                         cf_error_t *err);
+/* Marks fired alert id acknowledged at at (inside the caller's transaction);
+ * CF_EEXIST when it is not fired, not there, or acknowledged already. */
+int cf_store_alert_ack(cf_store_t *s, const char *id, cf_time_t at, cf_error_t *err);
+/* Marks alert id escalated (or found moot) at at; CF_EEXIST when already marked. */
+int cf_store_alert_escalated(cf_store_t *s, const char *id, cf_time_t at, cf_error_t *err);
+/* The fired alerts fired at or before fired_before that are neither acknowledged nor
+ * escalated, oldest first, into OUT out (at most max): the count (>= 0) or a CF_E*. */
+int cf_store_alerts_unacked(cf_store_t *s, cf_time_t fired_before, cf_alert_t *out, int max,
+                            cf_error_t *err);
+
 /* ---- 案由 dictionaries (store-causes.c) ----
  *
  * Each dictionary (engine/cause.h, docs/causes.md) is kept as its YAML text under

@@ -192,6 +192,11 @@
     X(serve_clock_ms)                                                                              \
     X(serve_alert_prefetch)                                                                        \
     X(serve_calendar_pickup)                                                                       \
+    /* serve-web-*: the workbench's files and sessions (tests/test-serve-web.c) */                 \
+    X(serve_web_1_static)                                                                          \
+    X(serve_web_2_sessions)                                                                        \
+    X(serve_web_3_alerts)                                                                          \
+    X(serve_web_4_workflow)                                                                        \
     /* serve-hard-*: the daemon hardened (tests/test-serve-hard.c) */                              \
     X(serve_hard_framing)                                                                          \
     X(serve_hard_http1_only)                                                                       \

@@ -3,6 +3,7 @@
  * `workflow dot` (Graphviz). Both read the stored definition, so what they print
  * is what cases run on.
  */
+#include "ops.h"
 #include "overlay.h"
 #include "session.h"
 
@@ -62,79 +63,6 @@ static int load_stored(cf_cli_t *cli, int argc, char **argv, cf_workflow_t **wf,
     return rc == 0 ? 0 : -cf__cli_fail(cli, rc, &err);
 }
 
-static json_t *strings(char *const *items, unsigned n)
-{
-    json_t *a = json_array();
-    for (unsigned i = 0; i < n; i++)
-        json_array_append_new(a, json_string(items[i]));
-    return a;
-}
-
-static json_t *period_json(cf_wf_period_t p)
-{
-    char text[64];
-    cf_period_format(cf_wf_period(p), text, sizeof(text));
-    return json_string(text);
-}
-
-static json_t *clock_json(const cf_wf_clock_t *k)
-{
-    json_t *warn = json_array();
-    for (unsigned i = 0; i < k->warn_count; i++)
-        json_array_append_new(warn, period_json(k->warn[i]));
-    json_t *o = json_pack(
-        "{s:s, s:s, s:o, s:b, s:o, s:o, s:o, s:o, s:o, s:s, s:s?}", "id", k->id, "name", k->name,
-        "period", period_json(k->period), "from_matter", k->from_matter, "start",
-        strings(k->start, k->start_count), "stop", strings(k->stop, k->stop_count), "pause",
-        strings(k->pause, k->pause_count), "resume", strings(k->resume, k->resume_count), "warn",
-        warn, "basis", k->basis, "accountability", k->accountability);
-    if (o && k->extension)
-        json_object_set_new(o, "extension",
-                            json_pack("{s:s, s:o, s:i}", "approver", k->extension->approver, "max",
-                                      period_json(k->extension->max), "times",
-                                      k->extension->times ? (int)k->extension->times : 1));
-    return o;
-}
-
-static json_t *machine_json(const cf_workflow_t *wf, int stored_version)
-{
-    const cf_wf_doc_t *d = wf->doc;
-    json_t *states = json_array(), *trans = json_array(), *clocks = json_array(),
-           *rules = json_array();
-    for (unsigned i = 0; i < d->states_count; i++)
-        json_array_append_new(states,
-                              json_pack("{s:s, s:s, s:b, s:s?, s:s?}", "id", d->states[i].id,
-                                        "name", d->states[i].name, "terminal",
-                                        d->states[i].terminal, "responsibility",
-                                        d->states[i].responsibility, "basis", d->states[i].basis));
-    for (unsigned i = 0; i < d->transitions_count; i++) {
-        const cf_wf_transition_t *t = &d->transitions[i];
-        json_array_append_new(trans, json_pack("{s:s, s:s, s:o, s:s, s:o, s:s?, s:s?}", "action",
-                                               t->action, "label", t->label, "from",
-                                               strings(t->from, t->from_count), "to", t->to,
-                                               "roles", strings(t->roles, t->roles_count), "guard",
-                                               t->guard, "basis", t->basis));
-    }
-    for (unsigned i = 0; i < d->clocks_count; i++)
-        json_array_append_new(clocks, clock_json(&d->clocks[i]));
-    for (unsigned i = 0; i < d->rules_count; i++)
-        json_array_append_new(rules,
-                              json_pack("{s:s, s:o, s:s, s:s, s:s}", "id", d->rules[i].id, "on",
-                                        strings(d->rules[i].on, d->rules[i].on_count), "check",
-                                        d->rules[i].check, "article", d->rules[i].article,
-                                        "message", d->rules[i].message));
-    json_t *o =
-        json_pack("{s:s, s:i, s:i, s:s, s:s, s:s, s:s, s:o, s:o, s:o, s:o}", "id", d->id,
-                  "author_version", (int)d->version, "version", stored_version, "hash", wf->hash,
-                  "power_type", d->power_type, "title", d->title, "initial", d->initial, "states",
-                  states, "transitions", trans, "clocks", clocks, "rules", rules);
-    if (o && d->overlay_of)
-        json_object_set_new(
-            o, "overlay_of",
-            json_pack("{s:s, s:s}", "id", d->overlay_of->id, "hash", d->overlay_of->hash));
-    return o;
-}
-
 static void print_names(FILE *f, char *const *items, unsigned n, const char *sep)
 {
     for (unsigned i = 0; i < n; i++)
@@ -188,7 +116,7 @@ int cf__cmd_workflow_show(cf_cli_t *cli, int argc, char **argv)
     if (rc != 0)
         return -rc;
     if (cli->json) {
-        json_t *m = machine_json(wf, version);
+        json_t *m = cf_ops_workflow_form(wf, version);
         cf__print_json(cli, m);
         json_decref(m);
     } else {

@@ -17,18 +17,20 @@
 #include "serve-int.h"
 
 #include "cli.h"
+#include "datadir.h"
 
 #include <openssl/rand.h>
 #include <systemd/sd-daemon.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 static const char *const serve_usage =
     "serve [--db FILE] [--listen HOST:PORT] [--config FILE] [--alert-log FILE]\n"
     "       [--webhook URL]... [--max-body BYTES] [--doc-max BYTES] [--webhook-attempts N]\n"
     "       [--webhook-retry-ms MS] [--timeout-ms MS] [--now TIME] [--test-clock]\n"
     "       [--checkpoint-interval SECONDS --checkpoint-key FILE [--checkpoint-out FILE]]\n"
-    "       [--check-config]";
+    "       [--web DIR] [--check-config]";
 
 /* Flag name's value, range-checked as config key (cf_serve_config_number): 1 with OUT
  * *out, 0 when absent, -1 when not a number in range. */
@@ -83,6 +85,30 @@ static int apply_flags(cf_serve_config_t *cfg, int argc, char **argv, char *list
     return rc < 0 ? -1 : 0;
 }
 
+/* The workbench's folder when neither the file nor --web gave one: $CASEFLOW_WEB, else
+ * "web" beside the workflows folder in use (./web in a source tree, the installed
+ * share/caseflow/web otherwise: cf__datadir_workflows), else the installed one; NULL
+ * when none of them is a folder (the daemon then answers / with 404 saying so).
+ * Borrowed (a static buffer). */
+static const char *web_dir(void)
+{
+    static char dir[4200];
+    struct stat st;
+    const char *env = getenv("CASEFLOW_WEB");
+    if (env && *env)
+        return env;
+    const char *wf = cf__datadir_workflows();
+    const char *slash = strrchr(wf, '/');
+    if (slash)
+        snprintf(dir, sizeof(dir), "%.*s/web", (int)(slash - wf), wf);
+    else
+        snprintf(dir, sizeof(dir), "web");
+    if (stat(dir, &st) == 0 && S_ISDIR(st.st_mode))
+        return dir;
+    snprintf(dir, sizeof(dir), "%s/web", cf__datadir_installed());
+    return stat(dir, &st) == 0 && S_ISDIR(st.st_mode) ? dir : NULL;
+}
+
 /* --check-config: the settings in effect on standard output, then the checks; exit 0
  * when they pass, 2 (invalid) with the reason when they do not. Starts nothing. */
 static int check_config(cf_cli_t *cli, const cf_serve_config_t *cfg)
@@ -120,6 +146,10 @@ int cf__cmd_serve(cf_cli_t *cli, int argc, char **argv)
         free(file);
         return cf__cli_usage(cli, serve_usage);
     }
+    if (cf__opt_value(argc, argv, "--web"))
+        cfg.web_dir = cf__opt_value(argc, argv, "--web");
+    else if (!cfg.web_dir)
+        cfg.web_dir = web_dir();
     if (cf__opt_flag(argc, argv, "--check-config")) {
         rc = check_config(cli, &cfg);
         free(file);
@@ -132,6 +162,11 @@ int cf__cmd_serve(cf_cli_t *cli, int argc, char **argv)
         return cf__cli_fail(cli, rc, &err);
     }
     fprintf(cli->out, "caseflow: listening on %s:%d\n", cfg.host, cf_serve_port(srv));
+    if (cfg.web_dir)
+        fprintf(cli->err, "caseflow: the workbench is at http://%s:%d/ (files: %s)\n", cfg.host,
+                cf_serve_port(srv), cfg.web_dir);
+    else
+        fprintf(cli->err, "caseflow: no workbench files found (give --web DIR)\n");
     fflush(cli->out);
     /* systemd (Type=notify): ready once accepting; a no-op outside a service. */
     sd_notifyf(0, "READY=1\nSTATUS=listening on %s:%d", cfg.host, cf_serve_port(srv));

@@ -310,6 +310,47 @@ int cf__http_workflows(cf_serve_t *srv, h2o_req_t *req)
     return 0;
 }
 
+static void run_workflow(cf_store_t *s, cf_wfcache_t *wfs, cf__read_t *r)
+{
+    cf_workflow_t *wf;
+    cf_error_t err;
+    int version = 0;
+    (void)wfs;
+    int rc = cf_store_workflow_get(s, r->strings, (int)r->id, &wf, &version, &err);
+    if (rc != 0) {
+        store_failed(r, rc, &err);
+        return;
+    }
+    cf__read_answer(r, 200, cf_ops_workflow_form(wf, version));
+    cf_workflow_free(wf);
+}
+
+/* Exported, documented in serve-int.h */
+int cf__http_workflow(cf_serve_t *srv, h2o_req_t *req, const cf_principal_t *who)
+{
+    h2o_iovec_t p = req->path_normalized;
+    size_t plen = sizeof("/v1/workflows/") - 1;
+    int64_t version = 0;
+    for (size_t i = plen; i < p.len; i++)
+        if (p.base[i] == '/' || p.base[i] == '%') {
+            cf__http_error(req, srv, 404, "ENOTFOUND", "no such workflow");
+            return 0;
+        }
+    if (cf__http_query_int(srv, req, "version", 1, INT32_MAX, &version) < 0)
+        return 0;
+    cf__read_t *r = cf__read_new(srv, req, who, run_workflow);
+    if (!r)
+        return 0;
+    r->id = version;
+    if (!(r->strings = strndup(p.base + plen, p.len - plen))) {
+        cf__read_free(r);
+        cf__http_error(req, srv, 500, "ENOMEM", "out of memory");
+        return 0;
+    }
+    cf__read_submit(r);
+    return 0;
+}
+
 static void run_alerts(cf_store_t *s, cf_wfcache_t *wfs, cf__read_t *r)
 {
     json_t *list;

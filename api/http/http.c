@@ -11,7 +11,9 @@
  *
  * Order of checks for a request, first failure answers:
  *   route (404; 405 with Allow for a known path and another method)
- *   -> token (401; /healthz, /readyz and the test clock need none)
+ *   -> token (401; /healthz, /readyz, the test clock, POST /v1/session and the
+ *      workbench's files need none), or else the session cookie (http-session.c: 401,
+ *      or 403 ECSRF for a change without the session's X-CSRF-Token)
  *   -> /metrics only with a token of role metrics, and such a token nothing else (403)
  *   -> auditor on a POST (403) -> stopping (503) -> the endpoint.
  * Bodies over --max-body are refused by h2o itself (413) before we see them.
@@ -358,11 +360,24 @@ int cf__http_agency_of(cf_serve_t *srv, h2o_req_t *req, char *agency, size_t siz
     return 0;
 }
 
-/* The token's holder: 0, or an HTTP status (401) already answered. */
+/* Exported, documented in serve-int.h */
+int cf__http_token_holder(cf_serve_t *srv, const char *text, size_t len, cf_principal_t *who)
+{
+    return token_holder(srv, text, len, who);
+}
+
+/* The token's holder: 0, or an HTTP status (401, or 403 ECSRF) already answered. A
+ * request without an Authorization header may authenticate by the workbench's session
+ * cookie (http-session.c). */
 static int authenticate(cf_serve_t *srv, h2o_req_t *req, cf_principal_t *who)
 {
     ssize_t at = h2o_find_header(&req->headers, H2O_TOKEN_AUTHORIZATION, -1);
     const char *text = "a bearer token is required (Authorization: Bearer TOKEN)";
+    if (at < 0) {
+        int rc = cf__session_auth(srv, req, who);
+        if (rc != 1)
+            return rc;
+    }
     if (at >= 0) {
         h2o_iovec_t v = req->headers.entries[at].value;
         text = "unknown token";
@@ -395,7 +410,11 @@ typedef enum route_e {
     R_EXTENSIONS,
     R_DOCUMENT,
     R_EXCLUSIONS,
-    R_BADID, /* /v1/cases/{digits} past INT64_MAX */
+    R_SESSION,  /* the workbench's sign-in (http-session.c) */
+    R_ACK,      /* POST /v1/alerts/{alert_id}/ack (serve-alert-ack.c) */
+    R_WORKFLOW, /* GET /v1/workflows/{id}: the definition with its forms (http-read.c) */
+    R_STATIC,   /* the workbench's files (http-static.c) */
+    R_BADID,    /* /v1/cases/{digits} past INT64_MAX */
 } route_t;
 
 /* The route of path and, for /v1/cases/{id}/..., OUT *id (0 when not a number). */
@@ -404,13 +423,19 @@ static route_t route_of(h2o_iovec_t path, int64_t *id)
     static const struct {
         const char *path;
         route_t r;
-    } fixed[] = {
-        {"/healthz", R_HEALTH},   {"/livez", R_LIVE},          {"/readyz", R_READY},
-        {"/metrics", R_METRICS},  {"/v1/test/clock", R_CLOCK}, {"/v1/workflows", R_WORKFLOWS},
-        {"/v1/alerts", R_ALERTS}, {"/v1/stream", R_STREAM},    {"/v1/cases", R_CASES}};
+    } fixed[] = {{"/healthz", R_HEALTH},      {"/livez", R_LIVE},
+                 {"/readyz", R_READY},        {"/metrics", R_METRICS},
+                 {"/v1/test/clock", R_CLOCK}, {"/v1/workflows", R_WORKFLOWS},
+                 {"/v1/alerts", R_ALERTS},    {"/v1/stream", R_STREAM},
+                 {"/v1/cases", R_CASES},      {"/v1/session", R_SESSION}};
     for (size_t i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++)
         if (h2o_memis(path.base, path.len, fixed[i].path, strlen(fixed[i].path)))
             return fixed[i].r;
+    if (path.len > 14 && memcmp(path.base, "/v1/workflows/", 14) == 0)
+        return R_WORKFLOW;
+    if (path.len > 15 && memcmp(path.base, "/v1/alerts/", 11) == 0 &&
+        memcmp(path.base + path.len - 4, "/ack", 4) == 0)
+        return R_ACK;
     static const char prefix[] = "/v1/cases/";
     size_t plen = sizeof(prefix) - 1, i = plen;
     if (path.len <= plen || memcmp(path.base, prefix, plen) != 0)
@@ -442,14 +467,22 @@ static route_t route_of(h2o_iovec_t path, int64_t *id)
     return R_NONE;
 }
 
-/* The method a route takes ("GET", "POST", or both for /v1/cases). */
-static int method_ok(route_t r, int is_get, int is_post, const char **allow)
+/* The method a route takes ("GET", "POST", both for /v1/cases; GET, POST and DELETE
+ * for /v1/session; GET or HEAD for the workbench's files). */
+static int method_ok(route_t r, int is_get, int is_post, int is_delete, const char **allow)
 {
     switch (r) {
+    case R_SESSION:
+        *allow = "GET, POST, DELETE";
+        return is_get || is_post || is_delete;
+    case R_STATIC:
+        *allow = "GET, HEAD";
+        return is_get;
     case R_CASES:
         *allow = "GET, POST";
         return is_get || is_post;
     case R_CLOCK:
+    case R_ACK:
     case R_ACTIONS:
     case R_EXTENSIONS:
     case R_EXCLUSIONS:
@@ -481,6 +514,10 @@ static int dispatch(cf_serve_t *srv, h2o_req_t *req, route_t r, int64_t id, int 
         return cf__http_readyz(srv, req);
     if (r == R_CLOCK)
         return cf__http_test_clock(srv, req);
+    if (r == R_SESSION)
+        return cf__http_session(srv, req);
+    if (r == R_STATIC)
+        return cf__http_static(srv, req);
     if (authenticate(srv, req, &who) != 0)
         return 0;
     /* The figures are the whole daemon's, every agency's: only a metrics token reads
@@ -502,8 +539,12 @@ static int dispatch(cf_serve_t *srv, h2o_req_t *req, route_t r, int64_t id, int 
     switch (r) {
     case R_WORKFLOWS:
         return cf__http_workflows(srv, req);
+    case R_WORKFLOW:
+        return cf__http_workflow(srv, req, &who);
     case R_ALERTS:
         return cf__http_alerts(srv, req, &who);
+    case R_ACK:
+        return cf__http_ack(srv, req, &who);
     case R_STREAM:
         return cf__deliver_stream(srv, req, &who);
     case R_CASES:
@@ -611,6 +652,19 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
                           h2o_strdup(&req->pool, rid, (size_t)rlen).base, (size_t)rlen);
     int is_get = h2o_memis(req->method.base, req->method.len, H2O_STRLIT("GET"));
     int is_post = h2o_memis(req->method.base, req->method.len, H2O_STRLIT("POST"));
+    int is_delete = h2o_memis(req->method.base, req->method.len, H2O_STRLIT("DELETE"));
+    const char *rel;
+    size_t rel_len,
+        plen = req->input.query_at == SIZE_MAX ? req->input.path.len : req->input.query_at;
+    int is_head = h2o_memis(req->method.base, req->method.len, H2O_STRLIT("HEAD"));
+    /* Every path outside the API read by GET or HEAD is the workbench's (404 there
+     * names no file, with the workbench's security headers); another method on a
+     * workbench file is 405. */
+    if (r == R_NONE && (plen < 4 || memcmp(req->input.path.base, "/v1/", 4) != 0) &&
+        (is_get || is_head || cf__static_path(req->input.path.base, plen, &rel, &rel_len) == 0))
+        r = R_STATIC;
+    if (r == R_STATIC && is_head)
+        is_get = 1;
     const char *allow = NULL;
     if (r == R_NONE || (r == R_CLOCK && !srv->cfg.test_clock)) {
         cf__http_error(req, srv, 404, "ENOTFOUND", "no such endpoint");
@@ -623,7 +677,7 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
                                 "parameter", "id"));
         return 0;
     }
-    if (!method_ok(r, is_get, is_post, &allow)) {
+    if (!method_ok(r, is_get, is_post, is_delete, &allow)) {
         h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_ALLOW, NULL, allow, strlen(allow));
         cf__http_error(req, srv, 405, "EMETHOD", "method not allowed here");
         return 0;

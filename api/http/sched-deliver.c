@@ -212,13 +212,17 @@ static void on_sse_ping(uv_timer_t *t)
     }
 }
 
-/* FNV-1a (64 bits) of the request's bearer token: streams are counted per token
- * without keeping its text. */
-static uint64_t token_id(h2o_req_t *req)
+/* FNV-1a (64 bits) of the request's bearer token, or for a stream opened with the
+ * workbench's session cookie of the hash of the token behind it: streams are counted
+ * per token without keeping its text. */
+static uint64_t token_id(cf_serve_t *srv, h2o_req_t *req)
 {
     uint64_t h = 14695981039346656037u;
+    char digest[65];
     ssize_t at = h2o_find_header(&req->headers, H2O_TOKEN_AUTHORIZATION, -1);
     h2o_iovec_t v = at >= 0 ? req->headers.entries[at].value : h2o_iovec_init(NULL, 0);
+    if (at < 0 && cf__session_token_digest(srv, req, digest) == 0)
+        v = h2o_iovec_init(digest, 64);
     for (size_t i = 0; i < v.len; i++)
         h = (h ^ (unsigned char)v.base[i]) * 1099511628211u;
     return h;
@@ -242,7 +246,7 @@ int cf__deliver_stream(cf_serve_t *srv, h2o_req_t *req, const cf_principal_t *wh
         cf__http_error(req, srv, 503, "ESTOPPING", "the daemon is stopping");
         return 0;
     }
-    uint64_t id = token_id(req);
+    uint64_t id = token_id(srv, req);
     if (streams_of(srv, id) >= srv->cfg.streams_per_token) {
         char text[160];
         snprintf(text, sizeof(text), "this token has %u event streams open, the most allowed",

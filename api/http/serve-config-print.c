@@ -62,6 +62,13 @@ void cf_serve_config_print(const cf_serve_config_t *cfg, FILE *f)
         fprintf(f, "now = %s\n", when);
     }
     fprintf(f, "test_clock = %s\n", cfg->test_clock ? "true" : "false");
+    str_line(f, "web", cfg->web_dir);
+    fprintf(f, "session_ttl = %u\n", cfg->session_ttl);
+    fprintf(f, "cookie_secure = %s\n", cfg->cookie_secure ? "true" : "false");
+    if (cfg->alert_ack_timeout)
+        fprintf(f, "alert_ack_timeout = %u\n", cfg->alert_ack_timeout);
+    else
+        fprintf(f, "# alert_ack_timeout: not set (alerts are never escalated)\n");
 }
 
 /* Exported, documented in serve.h */

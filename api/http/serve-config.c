@@ -28,6 +28,11 @@
  *   db_check_ms      how often the database file's identity is checked (serve.c)
  *   readers          threads reading for the GET endpoints (serve-readers.c)
  *   page_limit_max   the most rows one page of a list may ask for
+ *   web              the workbench's folder (index.html, *.js, *.css), served at /
+ *   session_ttl      seconds a workbench session lasts from sign-in (60..2592000)
+ *   cookie_secure    true: the session cookie is always Secure (behind a TLS proxy)
+ *   alert_ack_timeout  seconds a fired alert waits for an acknowledgement before it
+ *                    is escalated to the head (serve-alert-ack.c); unset: never
  * An unknown key is an error naming its line: a typo must not be silently
  * ignored in a deployment's settings.
  */
@@ -57,6 +62,7 @@ void cf_serve_config_init(cf_serve_config_t *cfg)
     cfg->streams_per_token = 8;
     cfg->readers = 2;
     cfg->page_limit_max = 1000;
+    cfg->session_ttl = 28800;
 }
 
 /* Exported, documented in serve.h */
@@ -118,6 +124,8 @@ int cf_serve_config_number(const char *key, const char *text, unsigned long *out
         {"db_check_ms", 10, 3600000},
         {"checkpoint_interval", 1, 604800},
         {"doc_max", 1, 1ul << 40},
+        {"session_ttl", 60, 2592000},
+        {"alert_ack_timeout", 1, 2592000},
     };
     unsigned long n;
     for (size_t i = 0; i < sizeof(limits) / sizeof(limits[0]); i++)
@@ -151,6 +159,12 @@ static int setting(cf_serve_config_t *cfg, const char *key, char *v)
         return cfg->checkpoint_key = v, 0;
     if (strcmp(key, "checkpoint_out") == 0)
         return cfg->checkpoint_out = v, 0;
+    if (strcmp(key, "web") == 0)
+        return cfg->web_dir = v, 0;
+    if (strcmp(key, "cookie_secure") == 0) {
+        cfg->cookie_secure = strcmp(v, "true") == 0 || strcmp(v, "1") == 0;
+        return cfg->cookie_secure || strcmp(v, "false") == 0 || strcmp(v, "0") == 0 ? 0 : CF_EINVAL;
+    }
     if (strcmp(key, "now") == 0)
         return cf_time_parse(v, &cfg->now, &e) == 0 ? 0 : CF_EINVAL;
     if (strcmp(key, "test_clock") == 0) {
@@ -188,6 +202,10 @@ static int setting(cf_serve_config_t *cfg, const char *key, char *v)
         return cfg->checkpoint_interval_ms = (unsigned)n * 1000, 0;
     if (strcmp(key, "doc_max") == 0)
         return cfg->doc_max = n, 0;
+    if (strcmp(key, "session_ttl") == 0)
+        return cfg->session_ttl = (unsigned)n, 0;
+    if (strcmp(key, "alert_ack_timeout") == 0)
+        return cfg->alert_ack_timeout = (unsigned)n, 0;
     return CF_EINVAL;
 }
 

@@ -64,6 +64,8 @@ typedef enum cf__job_kind_e {
     CF__JOB_PREFETCH,   /* read the cases of the alerts due at job->now into the case cache */
     CF__JOB_EXCLUDE,    /* record an excluded period on a clock */
     CF__JOB_TOKEN_USED, /* record a token's last use (body: its hash, a JSON string) */
+    CF__JOB_ACK,        /* acknowledge an alert (body: {alert_id}; serve-alert-ack.c) */
+    CF__JOB_ESCALATE,   /* escalate the alerts nobody acknowledged in time */
 } cf__job_kind_t;
 
 typedef struct cf__job_s cf__job_t;
@@ -365,6 +367,11 @@ struct cf_serve_s {
     uv_check_t stall_check;
     int timeouts_deferred; /* the last poll's check deferred h2o's request timeouts */
     uint64_t timeouts_deferred_total;
+    /* the workbench's sessions (http-session.c); NULL until the first sign-in */
+    struct cf__sessions_s *sessions;
+    /* escalation of alerts nobody acknowledged (serve-alert-ack.c) */
+    uv_timer_t escalate_timer;
+    int escalate_busy; /* an ESCALATE job is in the writer */
 };
 
 /* serve-calendar.c: the calendar loaded while running (issue 16). Starts the
@@ -447,6 +454,8 @@ int cf__http_get_events(cf_serve_t *srv, h2o_req_t *req, const cf_principal_t *w
 int cf__http_get_document(cf_serve_t *srv, h2o_req_t *req, const cf_principal_t *who, int64_t id);
 int cf__http_list_cases(cf_serve_t *srv, h2o_req_t *req, const cf_principal_t *who);
 int cf__http_workflows(cf_serve_t *srv, h2o_req_t *req);
+/* GET /v1/workflows/{id}[?version=N]: cf_ops_workflow_form of the stored definition. */
+int cf__http_workflow(cf_serve_t *srv, h2o_req_t *req, const cf_principal_t *who);
 int cf__http_alerts(cf_serve_t *srv, h2o_req_t *req, const cf_principal_t *who);
 int cf__http_metrics(cf_serve_t *srv, h2o_req_t *req);
 
@@ -494,5 +503,47 @@ void cf__log_register(cf_serve_t *srv, h2o_pathconf_t *path);
 /* http.c: the agency of the token req was authenticated with (from the token
  * cache), into agency (size bytes): 0, or -1 when unknown. */
 int cf__http_agency_of(cf_serve_t *srv, h2o_req_t *req, char *agency, size_t size);
+
+/* ---- alerts for people (serve-alert-ack.c) ---- */
+
+/* POST /v1/alerts/{alert_id}/ack; returns 0 once answered (or queued). */
+int cf__http_ack(cf_serve_t *srv, h2o_req_t *req, const cf_principal_t *who);
+/* Writer thread: the ACK job (answer, notices), and the ESCALATE job for alerts fired
+ * more than timeout seconds before job->now (job->alerts: those escalated, routed). 0 to
+ * keep the writes, -1 to roll them back. */
+int cf__job_ack(cf_store_t *s, cf__job_t *j);
+int cf__job_escalate(cf_store_t *s, cf__job_t *j, unsigned timeout);
+/* The routing of an alert of c: the names its facts handlers (or officers) give (new
+ * array), and "warning" or "breach" for a point ("warning" | "deadline"). */
+json_t *cf__alert_handlers(const cf_case_t *c);
+const char *cf__alert_level(const char *point);
+/* Starts the escalation timer (when cfg.alert_ack_timeout is set); closes it. */
+void cf__escalate_init(cf_serve_t *srv);
+void cf__escalate_close(cf_serve_t *srv);
+
+/* ---- the workbench: sessions (http-session.c), its files (http-static.c) ---- */
+
+typedef struct cf__sessions_s cf__sessions_t;
+/* Authenticates req by its session cookie: 0 with OUT *who; 1 when req has no
+ * cookie cf_session (nothing answered: try the bearer token); 401 (unknown or ended
+ * session) or 403 ECSRF (a change without the session's X-CSRF-Token), answered. */
+int cf__session_auth(cf_serve_t *srv, h2o_req_t *req, cf_principal_t *who);
+/* The SHA-256 (hex) of the token behind req's session cookie into digest: 0, or -1
+ * when req has no live session. */
+int cf__session_token_digest(cf_serve_t *srv, h2o_req_t *req, char digest[65]);
+/* POST, GET and DELETE /v1/session; returns 0 once answered. */
+int cf__http_session(cf_serve_t *srv, h2o_req_t *req);
+/* Frees every session (cf_serve_free). */
+void cf__sessions_free(cf_serve_t *srv);
+/* http.c: the holder of bearer token text (cache, else the tokens table): 0 with OUT
+ * *who, or -1 for an unknown, revoked or expired token. */
+int cf__http_token_holder(cf_serve_t *srv, const char *text, size_t len, cf_principal_t *who);
+/* The file of web/ that path[0..len) (as the client sent it, no query) names: 0 with
+ * OUT *rel (borrowed from path, or a literal) and *rel_len; -1 when the path is not
+ * one the workbench serves (http-static.c says which are). */
+int cf__static_path(const char *path, size_t len, const char **rel, size_t *rel_len);
+/* GET "/", "/favicon.ico" and "/web/<file>": the file with the security headers, or
+ * 404 (with them too). Returns 0 once answered. */
+int cf__http_static(cf_serve_t *srv, h2o_req_t *req);
 
 #endif

@@ -373,6 +373,11 @@ static json_t *alert_json(const char *agency, const cf_case_t *c, const json_t *
     json_object_del(o, "at");
     json_object_set_new(o, "workflow", json_string(c->workflow_id));
     json_object_set_new(o, "agency", agency ? json_string(agency) : json_null());
+    /* routing for the people who must act (serve-alert-ack.c) */
+    const char *level = cf__alert_level(json_string_value(json_object_get(ev, "point")));
+    json_object_set_new(o, "level", json_string(level));
+    json_object_set_new(o, "handlers", cf__alert_handlers(c));
+    json_object_set_new(o, "to", json_string(strcmp(level, "breach") == 0 ? "head" : "handlers"));
     return o;
 }
 
@@ -416,6 +421,8 @@ static int fire_one(cf_store_t *s, const cf_calendar_t *cal, cf_wfcache_t *wfs, 
         rc = cf_store_case_append_tx(s, &c, events, err);
     if (rc == 0)
         rc = cf_store_alert_mark(s, a->id, now, err);
+    if (rc == 0) /* for its acknowledgement, or escalation (serve-alert-ack.c) */
+        rc = cf_store_alert_track(s, a->id, c.id, now, err);
     if (rc == 0)
         *fired = alert_json(owned ? agency : NULL, &c, ev);
     json_decref(ev);
@@ -547,6 +554,10 @@ int cf__job_exec(cf_store_t *s, const cf_calendar_t *cal, cf_wfcache_t *wfs, cf_
         return exec_prefetch(s, wfs, job);
     case CF__JOB_TOKEN_USED:
         return cf_store_token_touch(s, json_string_value(job->body), job->now, NULL);
+    case CF__JOB_ACK:
+        return cf__job_ack(s, job);
+    case CF__JOB_ESCALATE:
+        return cf__job_escalate(s, job, job->srv ? job->srv->cfg.alert_ack_timeout : 0);
     }
     return fail(job, CF_EINVAL, "unknown job");
 }

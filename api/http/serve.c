@@ -213,6 +213,7 @@ static void begin_stop(cf_serve_t *srv, const char *reason)
     if (srv->stall_check.loop)
         uv_close((uv_handle_t *)&srv->stall_check, NULL);
     cf__sched_close(srv);
+    cf__escalate_close(srv);
     cf__anchor_close(srv);
     cf__deliver_shutdown(srv);
     cf__http_shutdown(srv);
@@ -369,6 +370,7 @@ int cf_serve_open(const cf_serve_config_t *cfg, cf_serve_t **out, cf_error_t *er
         (rc = cf__anchor_init(srv, err)) != 0 || (rc = start_signals(srv, err)) != 0 ||
         (rc = cf__calendar_watch_init(srv, err)) != 0)
         goto fail_started;
+    cf__escalate_init(srv);
     *out = srv;
     return 0;
 fail_started:
@@ -418,6 +420,7 @@ void cf_serve_free(cf_serve_t *srv)
         cf_serve_run(srv);
     }
     cf_wfcache_free(&srv->wfs);
+    cf__sessions_free(srv);
     free(srv->answer);
     cf_calendar_free(srv->cal);
     cf_store_close(srv->reader);

@@ -73,6 +73,17 @@ typedef struct cf_serve_config_s {
     const char *checkpoint_out;
     unsigned calendar_poll_ms; /* how often the calendar version is read (a year loaded
                                   while running is picked up); 0: 5000; SIGHUP at once */
+    /* The workbench (docs/api.md "The workbench"): the folder its files are served
+     * from at / and /web/ (NULL: none, / answers 404); how long a session lasts from
+     * sign-in, in seconds (0: 28800, eight hours); cookie_secure 1: the session
+     * cookie is always Secure (else only when the request came over TLS, h2o's or a
+     * proxy's X-Forwarded-Proto: https). */
+    const char *web_dir;
+    unsigned session_ttl;
+    int cookie_secure;
+    /* Seconds a fired alert may wait for an acknowledgement (POST /v1/alerts/{id}/ack)
+     * before it is escalated to the head (alert.escalated); 0: never escalated. */
+    unsigned alert_ack_timeout;
     /* Where the daemon's log lines go (one line, no newline, on the loop thread or at
      * open); NULL: standard error, "caseflow: LINE". */
     void (*log)(void *ctx, const char *line);

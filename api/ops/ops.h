@@ -205,4 +205,18 @@ int64_t cf_ops_backdate_secs(const cf_ops_t *ops);
 int cf_ops_parse_size(const char *text, size_t *out);
 int cf_ops_parse_days(const char *text, int64_t *secs);
 
+/* ---- a workflow as JSON (ops-workflow.c) ---- */
+
+/* The definition as `workflow show --json` prints it: {id, author_version, version
+ * (stored_version; 0: not stored), hash, power_type, title, initial, states [{id,
+ * name, terminal, responsibility?, basis?}], transitions [{action, label, from, to,
+ * roles, guard?, basis?}], clocks, rules, overlay_of?}. New reference, or NULL when
+ * out of memory. */
+json_t *cf_ops_workflow_json(const cf_workflow_t *wf, int stored_version);
+/* The same with what a form and a drawing need: facts [{id, name, type}], and per
+ * transition requires {facts, documents}, documents (optional ones) and main (on the
+ * main line); main_line, its states in order (ops-workflow.c says how it is read).
+ * New reference, or NULL. */
+json_t *cf_ops_workflow_form(const cf_workflow_t *wf, int stored_version);
+
 #endif

@@ -1,0 +1,144 @@
+/*
+ * store-alert-ack.c -- the people's side of an alert (issue 22 item 5): when a
+ * handler acknowledged it, and when it was escalated to the head because nobody did
+ * within the daemon's alert_ack_timeout.
+ *
+ * SCHEMA (migration 10, in store-sqlite.c)
+ *   alert_acks    alert_id PRIMARY KEY  a fired alert (a row of alerts), added when it
+ *                                       fires (cf_store_alert_track)
+ *                 case_id, fired_at
+ *                 acked_at              NULL until acknowledged (POST .../ack)
+ *                 escalated_at          NULL until escalated (or found moot: its clock
+ *                                       no longer runs)
+ *   Partial index alert_acks_open on fired_at over the rows with neither, so the
+ *   daemon's look for alerts to escalate reads only those, however many fired before.
+ * A table of its own rather than two columns on alerts: CREATE TABLE IF NOT EXISTS
+ * can be run again (SQLite has no ADD COLUMN IF NOT EXISTS), and alerts' row shape
+ * stays what the scheduler and its tests know.
+ * The record that counts is the case's chain (alert.acknowledged, alert.escalated,
+ * written in the same transaction); the columns are the index the daemon runs on,
+ * as alerts.fired_at is for alert events.
+ */
+#include "store-int.h"
+
+#include <string.h>
+
+/* Exported, documented in store.h */
+int cf_store_alert_get(cf_store_t *s, const char *id, cf_alert_t *a, cf_alert_ack_t *ack,
+                       cf_error_t *err)
+{
+    sqlite3_stmt *st;
+    int rc = cf__store_prepare(s,
+                               "SELECT a.alert_id, a.case_id, clock_id, point, due_at, deadline, "
+                               "a.fired_at, k.acked_at, k.escalated_at FROM alerts a LEFT JOIN "
+                               "alert_acks k ON k.alert_id = a.alert_id WHERE a.alert_id = ?",
+                               &st, err);
+    if (rc != 0)
+        return rc;
+    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+    int step = sqlite3_step(st);
+    if (step == SQLITE_ROW) {
+        memset(a, 0, sizeof(*a));
+        cf__store_copy_col(st, 0, a->id, sizeof(a->id));
+        a->case_id = sqlite3_column_int64(st, 1);
+        cf__store_copy_col(st, 2, a->clock, sizeof(a->clock));
+        cf__store_copy_col(st, 3, a->point, sizeof(a->point));
+        a->due_at = sqlite3_column_int64(st, 4);
+        a->deadline = sqlite3_column_int64(st, 5);
+        a->fired_at = sqlite3_column_int64(st, 6);
+        ack->acked_at = sqlite3_column_int64(st, 7);
+        ack->escalated_at = sqlite3_column_int64(st, 8);
+    }
+    cf__store_release(s, st);
+    if (step == SQLITE_DONE)
+        return cf_error_set(err, CF_ENOTFOUND, NULL, 0, 0, "no alert %s", id);
+    return step == SQLITE_ROW ? 0 : cf__store_error(s, step, "alert", err);
+}
+
+static int set_column(cf_store_t *s, const char *sql, const char *id, cf_time_t at, cf_error_t *err)
+{
+    sqlite3_stmt *st;
+    int rc = cf__store_prepare(s, sql, &st, err);
+    if (rc != 0)
+        return rc;
+    sqlite3_bind_int64(st, 1, at);
+    sqlite3_bind_text(st, 2, id, -1, SQLITE_STATIC);
+    int step = sqlite3_step(st);
+    int changed = sqlite3_changes(s->db);
+    cf__store_release(s, st);
+    if (step != SQLITE_DONE)
+        return cf__store_error(s, step, "alert", err);
+    return changed ? 0 : cf_error_set(err, CF_EEXIST, NULL, 0, 0, "alert %s: already done", id);
+}
+
+/* Exported, documented in store.h */
+int cf_store_alert_track(cf_store_t *s, const char *id, int64_t case_id, cf_time_t fired_at,
+                         cf_error_t *err)
+{
+    sqlite3_stmt *st;
+    int rc = cf__store_prepare(s,
+                               "INSERT OR IGNORE INTO alert_acks(alert_id, case_id, fired_at) "
+                               "VALUES (?, ?, ?)",
+                               &st, err);
+    if (rc != 0)
+        return rc;
+    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, case_id);
+    sqlite3_bind_int64(st, 3, fired_at);
+    int step = sqlite3_step(st);
+    cf__store_release(s, st);
+    return step == SQLITE_DONE ? 0 : cf__store_error(s, step, "alert fired", err);
+}
+
+/* Exported, documented in store.h */
+int cf_store_alert_ack(cf_store_t *s, const char *id, cf_time_t at, cf_error_t *err)
+{
+    return set_column(s,
+                      "INSERT INTO alert_acks(alert_id, case_id, fired_at, acked_at) SELECT "
+                      "alert_id, case_id, fired_at, ?1 FROM alerts WHERE alert_id = ?2 AND "
+                      "fired_at IS NOT NULL ON CONFLICT(alert_id) DO UPDATE SET acked_at = ?1 "
+                      "WHERE acked_at IS NULL",
+                      id, at, err);
+}
+
+/* Exported, documented in store.h */
+int cf_store_alert_escalated(cf_store_t *s, const char *id, cf_time_t at, cf_error_t *err)
+{
+    return set_column(s,
+                      "UPDATE alert_acks SET escalated_at = ? WHERE alert_id = ? AND "
+                      "escalated_at IS NULL",
+                      id, at, err);
+}
+
+/* Exported, documented in store.h */
+int cf_store_alerts_unacked(cf_store_t *s, cf_time_t fired_before, cf_alert_t *out, int max,
+                            cf_error_t *err)
+{
+    sqlite3_stmt *st;
+    int rc = cf__store_prepare(s,
+                               "SELECT a.alert_id, a.case_id, clock_id, point, due_at, deadline, "
+                               "k.fired_at FROM alert_acks k JOIN alerts a ON a.alert_id = "
+                               "k.alert_id WHERE k.acked_at IS NULL AND k.escalated_at IS NULL "
+                               "AND k.fired_at <= ? ORDER BY k.fired_at, k.alert_id LIMIT ?",
+                               &st, err);
+    if (rc != 0)
+        return rc;
+    sqlite3_bind_int64(st, 1, fired_before);
+    sqlite3_bind_int(st, 2, max);
+    int n = 0, step = SQLITE_DONE;
+    while (n < max && (step = sqlite3_step(st)) == SQLITE_ROW) {
+        cf_alert_t *a = &out[n++];
+        memset(a, 0, sizeof(*a));
+        cf__store_copy_col(st, 0, a->id, sizeof(a->id));
+        a->case_id = sqlite3_column_int64(st, 1);
+        cf__store_copy_col(st, 2, a->clock, sizeof(a->clock));
+        cf__store_copy_col(st, 3, a->point, sizeof(a->point));
+        a->due_at = sqlite3_column_int64(st, 4);
+        a->deadline = sqlite3_column_int64(st, 5);
+        a->fired_at = sqlite3_column_int64(st, 6);
+    }
+    if (n < max && step != SQLITE_DONE)
+        rc = cf__store_error(s, step, "unacknowledged alerts", err);
+    cf__store_release(s, st);
+    return rc != 0 ? rc : n;
+}
