@@ -1,5 +1,6 @@
 # Convenience wrapper around CMake. The two commands a newcomer needs:
-#   make run    install what is missing, build, and run the worked example on SQLite
+#   make run    install what is missing, build, run the worked example on SQLite, then serve
+#               it for the workbench until Ctrl-C (CASEFLOW_RUN_SERVE=0: the example only)
 #   make test   build and run the whole test suite
 # Others: make sanitize (tests under ASan+UBSan), make format, make check-format (lists
 # what make format would change; exit 1 if anything), make clean.

@@ -4,9 +4,17 @@
 # that the README shows exactly these commands and that they run.
 # Run from the source root after `make`. CASEFLOW_NOW fixes "now" so the output is
 # the same every time; drop it to use the real clock.
+# After the example it serves the database on loopback, for the workbench in a
+# browser, until Ctrl-C; CASEFLOW_RUN_SERVE=0 ends it after the example instead
+# (scripts, CI), CASEFLOW_RUN_LISTEN picks the address (127.0.0.1:8080). $CASEFLOW
+# names the binary (make run sets it), else build/api/caseflow.
 set -e
 cd "$(dirname "$0")/.."
-export PATH="$PWD/build/api:$PATH"
+if [ -n "${CASEFLOW:-}" ]; then
+    export PATH="$(cd "$(dirname "$CASEFLOW")" && pwd):$PATH"
+else
+    export PATH="$PWD/build/api:$PATH"
+fi
 export CASEFLOW_DB="${CASEFLOW_DB:-$PWD/build/demo.db}"
 rm -f "$CASEFLOW_DB" "$CASEFLOW_DB-wal" "$CASEFLOW_DB-shm"
 # --- example:begin
@@ -15,7 +23,7 @@ export CASEFLOW_BACKDATE_DAYS=60   # --at may lie this far back (default 30)
 D=examples/documents
 caseflow init --workflows workflows
 caseflow case open --workflow penalty-general --party 某某大药房 --party-type 定点医药机构 \
-  --fact lead_source=群众举报 --actor 张三 --at 2025-09-01T09:00:00+08:00
+  --agency 某县医疗保障局 --fact lead_source=群众举报 --actor 张三 --at 2025-09-01T09:00:00+08:00
 caseflow case act 1 file --actor 李四 --role head --at 2025-09-02T10:00:00+08:00 \
   --fact filing_reason=涉嫌串换药品骗取医保基金 --fact cause=js-2024:14 \
   --fact 'officers=[{"name":"张三","cert":"65010020001"},{"name":"王五","cert":"65010020002"}]' \
@@ -48,3 +56,13 @@ caseflow case list
 # The decision as a PDF, rendered from the case (docs/documents.md); the same bytes every time:
 caseflow doc render 1 行政处罚决定书 | sha256sum
 # --- example:end
+[ "${CASEFLOW_RUN_SERVE:-1}" = 0 ] && exit 0
+# The workbench: this database served on loopback until Ctrl-C, with a token to sign in.
+listen=${CASEFLOW_RUN_LISTEN:-127.0.0.1:8080}
+handler=$(caseflow token create --agency 某县医疗保障局 --role handler --name 张三)
+head=$(caseflow token create --agency 某县医疗保障局 --role head --name 李四)
+echo
+echo "The workbench: http://$listen/  (sign in with a token below; Ctrl-C stops it)"
+echo "  handler 张三: $handler"
+echo "  head 李四:    $head"
+exec caseflow serve --listen "$listen"

@@ -197,6 +197,7 @@
     X(serve_web_2_sessions)                                                                        \
     X(serve_web_3_alerts)                                                                          \
     X(serve_web_4_workflow)                                                                        \
+    X(serve_web_5_causes)                                                                          \
     /* serve-hard-*: the daemon hardened (tests/test-serve-hard.c) */                              \
     X(serve_hard_framing)                                                                          \
     X(serve_hard_http1_only)                                                                       \

@@ -658,7 +658,24 @@ TEST_IMPL(serve_web_3_alerts)
     char *argv[] = {"caseflow", "--db", db, "audit", "verify", "--case", idtext, NULL};
     ASSERT_EQ(cf_cli_main(7, argv, f, null), 0);
     fclose(f);
+    free(out);
+    /* replayed: the only finding is the clock that ran out, none about these events */
+    out = NULL;
+    f = open_memstream(&out, &len);
+    char *replay[] = {"caseflow", "--db", db, "--json", "audit", "replay", "--case", idtext, NULL};
+    cf_cli_main(8, replay, f, null);
+    fclose(f);
     fclose(null);
+    json_t *report = json_loads(out, 0, NULL);
+    json_t *devs =
+        json_object_get(json_array_get(json_object_get(report, "cases"), 0), "deviations");
+    ASSERT(json_is_array(devs));
+    size_t i;
+    json_t *dv;
+    json_array_foreach(devs, i, dv) {
+        ASSERT(strcmp(json_string_value(json_object_get(dv, "kind")), "deadline") == 0);
+    }
+    json_decref(report);
     free(out);
     free(handler);
     free(head);
@@ -726,6 +743,45 @@ TEST_IMPL(serve_web_4_workflow)
     td_resp_free(&r);
     td_http(&d, "GET", "/v1/workflows/penalty-general", NULL, NULL, 0, NULL, &r);
     ASSERT_EQ(r.status, 401);
+    td_resp_free(&r);
+    td_stop(&d);
+    free(token);
+    return 0;
+}
+
+/* serve-web-5: the 案由 dictionary for the picker, filtered by the party's subject type
+ * (by its name or its id), as `cause list --json` gives it. */
+TEST_IMPL(serve_web_5_causes)
+{
+    char db[512];
+    td_db("web-causes.db", db, sizeof(db));
+    char *token = td_token(db, "某县医疗保障局", "handler", "张三");
+    cf_serve_config_t cfg;
+    td_daemon_t d;
+    td_config(&cfg, db, T0);
+    td_start(&d, &cfg);
+    json_t *all = td_get_json(&d, token, "/v1/causes");
+    json_t *providers = td_get_json(
+        &d, token,
+        "/v1/causes?subject_type=%E5%AE%9A%E7%82%B9%E5%8C%BB%E8%8D%AF%E6%9C%BA%E6%9E%84");
+    json_t *by_id = td_get_json(&d, token, "/v1/causes?subject_type=provider");
+    ASSERT(json_array_size(providers) > 0);
+    ASSERT(json_array_size(all) > json_array_size(providers));
+    ASSERT(json_equal(providers, by_id));
+    size_t i;
+    json_t *c;
+    json_array_foreach(providers, i, c) {
+        ASSERT(strcmp(json_string_value(json_object_get(json_object_get(c, "subject"), "id")),
+                      "provider") == 0);
+        ASSERT(strncmp(json_string_value(json_object_get(c, "ref")), "js-2024:", 8) == 0);
+    }
+    json_decref(all);
+    json_decref(providers);
+    json_decref(by_id);
+    td_resp_t r;
+    td_http(&d, "GET", "/v1/causes?subject_type=nobody", token, NULL, 0, NULL, &r);
+    ASSERT_EQ(r.status, 404);
+    ASSERT(strstr(r.body, "nobody"));
     td_resp_free(&r);
     td_stop(&d);
     free(token);

@@ -16,6 +16,7 @@
  * replaced later does not change what an old case was opened under.
  */
 #include "cmd-cause.h"
+#include "ops.h"
 #include "session.h"
 
 #include <stdlib.h>
@@ -158,29 +159,6 @@ static void print_dict(cf_cli_t *cli, const cf_cause_dict_t *d, const cf_cause_s
     }
 }
 
-/* Appends d's situations (of subject type only, or all) to out as records with
- * their "ref" (what --cause takes). */
-static int list_dict(const cf_cause_dict_t *d, const cf_cause_subject_t *only, json_t *out)
-{
-    for (unsigned i = 0; i < d->causes_count; i++) {
-        const cf_cause_t *k = &d->causes[i];
-        const cf_cause_subject_t *st = cf_cause_subject(d, k->subject);
-        if (only && only != st)
-            continue;
-        for (unsigned j = 0; j < k->situations_count; j++) {
-            cf_cause_ref_t r = {
-                .dict = d, .subject = st, .cause = k, .situation = &k->situations[j]};
-            char ref[160];
-            snprintf(ref, sizeof(ref), "%s:%u", d->id, k->situations[j].no);
-            json_t *o = cf_cause_ref_json(&r);
-            if (!o || json_object_set_new(o, "ref", json_string(ref)) != 0 ||
-                json_array_append_new(out, o) != 0)
-                return CF_ENOMEM;
-        }
-    }
-    return 0;
-}
-
 /* Exported, documented in cli.h */
 int cf__cmd_cause_list(cf_cli_t *cli, int argc, char **argv)
 {
@@ -195,22 +173,19 @@ int cf__cmd_cause_list(cf_cli_t *cli, int argc, char **argv)
     if (rc == 0)
         rc = cf_store_causes_load(s.store, &set, &err);
     cf__session_close(&s);
-    json_t *out = rc == 0 ? json_array() : NULL;
-    if (rc == 0 && !out)
-        rc = CF_ENOMEM;
+    json_t *out = NULL;
     size_t shown = 0;
-    for (size_t i = 0; rc == 0 && i < cf_causes_count(set); i++) {
+    if (rc == 0 && cli->json) /* one list for the command line and GET /v1/causes */
+        rc = cf_ops_cause_list(set, subject, &out, &err);
+    for (size_t i = 0; rc == 0 && !cli->json && i < cf_causes_count(set); i++) {
         const cf_cause_dict_t *d = cf_causes_dict(set, i);
         const cf_cause_subject_t *only;
         if (skip_dict(d, subject, &only))
             continue;
         shown++;
-        if (cli->json)
-            rc = list_dict(d, only, out);
-        else
-            print_dict(cli, d, only);
+        print_dict(cli, d, only);
     }
-    if (rc == 0 && subject && !shown)
+    if (rc == 0 && !cli->json && subject && !shown)
         rc = cf_error_set(&err, CF_ENOTFOUND, NULL, 0, 0,
                           "no stored 案由 dictionary has a subject type '%s'", subject);
     if (rc == 0 && cli->json)

@@ -351,6 +351,43 @@ int cf__http_workflow(cf_serve_t *srv, h2o_req_t *req, const cf_principal_t *who
     return 0;
 }
 
+static void run_causes(cf_store_t *s, cf_wfcache_t *wfs, cf__read_t *r)
+{
+    cf_causes_t *set = NULL;
+    json_t *list;
+    cf_error_t err;
+    (void)wfs;
+    int rc = cf_store_causes_load(s, &set, &err);
+    if (rc == 0)
+        rc = cf_ops_cause_list(set, r->strings, &list, &err);
+    cf_causes_free(set);
+    if (rc != 0)
+        store_failed(r, rc, &err);
+    else
+        cf__read_answer(r, 200, list);
+}
+
+/* Exported, documented in serve-int.h */
+int cf__http_causes(cf_serve_t *srv, h2o_req_t *req, const cf_principal_t *who)
+{
+    int bad = 0;
+    const char *subject = cf__http_query(req, "subject_type", &bad);
+    if (bad) {
+        cf__http_error(req, srv, 400, "EINVAL", "the query is not valid UTF-8");
+        return 0;
+    }
+    cf__read_t *r = cf__read_new(srv, req, who, run_causes);
+    if (!r)
+        return 0;
+    if (subject && !(r->strings = strdup(subject))) {
+        cf__read_free(r);
+        cf__http_error(req, srv, 500, "ENOMEM", "out of memory");
+        return 0;
+    }
+    cf__read_submit(r);
+    return 0;
+}
+
 static void run_alerts(cf_store_t *s, cf_wfcache_t *wfs, cf__read_t *r)
 {
     json_t *list;

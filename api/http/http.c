@@ -413,6 +413,7 @@ typedef enum route_e {
     R_SESSION,  /* the workbench's sign-in (http-session.c) */
     R_ACK,      /* POST /v1/alerts/{alert_id}/ack (serve-alert-ack.c) */
     R_WORKFLOW, /* GET /v1/workflows/{id}: the definition with its forms (http-read.c) */
+    R_CAUSES,   /* GET /v1/causes[?subject_type=T]: the 案由 dictionaries (http-read.c) */
     R_STATIC,   /* the workbench's files (http-static.c) */
     R_BADID,    /* /v1/cases/{digits} past INT64_MAX */
 } route_t;
@@ -423,11 +424,11 @@ static route_t route_of(h2o_iovec_t path, int64_t *id)
     static const struct {
         const char *path;
         route_t r;
-    } fixed[] = {{"/healthz", R_HEALTH},      {"/livez", R_LIVE},
-                 {"/readyz", R_READY},        {"/metrics", R_METRICS},
-                 {"/v1/test/clock", R_CLOCK}, {"/v1/workflows", R_WORKFLOWS},
-                 {"/v1/alerts", R_ALERTS},    {"/v1/stream", R_STREAM},
-                 {"/v1/cases", R_CASES},      {"/v1/session", R_SESSION}};
+    } fixed[] = {
+        {"/healthz", R_HEALTH},     {"/livez", R_LIVE},          {"/readyz", R_READY},
+        {"/metrics", R_METRICS},    {"/v1/test/clock", R_CLOCK}, {"/v1/workflows", R_WORKFLOWS},
+        {"/v1/alerts", R_ALERTS},   {"/v1/stream", R_STREAM},    {"/v1/cases", R_CASES},
+        {"/v1/session", R_SESSION}, {"/v1/causes", R_CAUSES}};
     for (size_t i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++)
         if (h2o_memis(path.base, path.len, fixed[i].path, strlen(fixed[i].path)))
             return fixed[i].r;
@@ -541,6 +542,8 @@ static int dispatch(cf_serve_t *srv, h2o_req_t *req, route_t r, int64_t id, int 
         return cf__http_workflows(srv, req);
     case R_WORKFLOW:
         return cf__http_workflow(srv, req, &who);
+    case R_CAUSES:
+        return cf__http_causes(srv, req, &who);
     case R_ALERTS:
         return cf__http_alerts(srv, req, &who);
     case R_ACK:

@@ -456,6 +456,8 @@ int cf__http_list_cases(cf_serve_t *srv, h2o_req_t *req, const cf_principal_t *w
 int cf__http_workflows(cf_serve_t *srv, h2o_req_t *req);
 /* GET /v1/workflows/{id}[?version=N]: cf_ops_workflow_form of the stored definition. */
 int cf__http_workflow(cf_serve_t *srv, h2o_req_t *req, const cf_principal_t *who);
+/* GET /v1/causes[?subject_type=T]: cf_ops_cause_list of the stored dictionaries. */
+int cf__http_causes(cf_serve_t *srv, h2o_req_t *req, const cf_principal_t *who);
 int cf__http_alerts(cf_serve_t *srv, h2o_req_t *req, const cf_principal_t *who);
 int cf__http_metrics(cf_serve_t *srv, h2o_req_t *req);
 

@@ -219,4 +219,12 @@ json_t *cf_ops_workflow_json(const cf_workflow_t *wf, int stored_version);
  * New reference, or NULL. */
 json_t *cf_ops_workflow_form(const cf_workflow_t *wf, int stored_version);
 
+/* ---- the 案由 dictionaries as a list (ops-cause.c) ---- */
+
+/* OUT *list (new): every situation of set's dictionaries, of subject type subject (an
+ * id such as provider, or a name such as 定点医药机构) or all (NULL), each
+ * cf_cause_ref_json with its "ref". CF_ENOTFOUND (named in err) when subject is given
+ * and no dictionary has it; CF_ENOMEM. *list untouched on failure. */
+int cf_ops_cause_list(const cf_causes_t *set, const char *subject, json_t **list, cf_error_t *err);
+
 #endif

@@ -1,0 +1,47 @@
+#!/bin/sh
+# cli-run: `make run` leaves a newcomer at the workbench. examples/penalty-walkthrough.sh
+# runs the worked example, then serves its database on loopback and prints the address
+# and tokens; a printed token signs in (POST /v1/session) and the session sees the
+# example's case; SIGINT (Ctrl-C) stops it with exit 0. CASEFLOW_RUN_SERVE=0 ends the
+# run after the example instead, serving nothing.
+# Usage: run.sh CASEFLOW_BINARY   (run from the source root)
+# Exits 77 (skipped) when the curl command is not installed.
+set -u
+command -v curl >/dev/null 2>&1 || { echo "curl is not installed: skipped"; exit 77; }
+bin=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
+tmp=$(mktemp -d)
+pid=
+trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null; rm -rf "$tmp"' EXIT
+passed=0 failed=0
+ok() { passed=$((passed + 1)); }
+fail() { failed=$((failed + 1)); echo "FAIL: $1" >&2; cat "$tmp/out" >&2; }
+
+# run-1: CASEFLOW_RUN_SERVE=0: the example only, exit 0, nothing served
+if CASEFLOW="$bin" CASEFLOW_DB="$tmp/a.db" CASEFLOW_RUN_SERVE=0 timeout 120 \
+    sh examples/penalty-walkthrough.sh > "$tmp/out" 2>&1 &&
+    ! grep -q "The workbench" "$tmp/out" && ! grep -q "listening on" "$tmp/out"
+then ok; else fail "run-1 CASEFLOW_RUN_SERVE=0"; fi
+
+# run-2: the default: the example, then the daemon with the address and the tokens
+port=$((20000 + $$ % 30000))
+CASEFLOW="$bin" CASEFLOW_DB="$tmp/b.db" CASEFLOW_RUN_LISTEN="127.0.0.1:$port" \
+    sh examples/penalty-walkthrough.sh > "$tmp/out" 2>&1 &
+pid=$!
+for _ in $(seq 1 600); do grep -q "listening on" "$tmp/out" && break; sleep 0.1; done
+token=$(sed -n 's/^  handler 张三: //p' "$tmp/out")
+if grep -q "The workbench: http://127.0.0.1:$port/" "$tmp/out" && [ ${#token} -eq 64 ] &&
+    curl -sf -c "$tmp/jar" -H 'Content-Type: application/json' -d "{\"token\":\"$token\"}" \
+        "http://127.0.0.1:$port/v1/session" > "$tmp/session" &&
+    curl -sf -b "$tmp/jar" "http://127.0.0.1:$port/v1/cases" | grep -q 某某大药房 &&
+    curl -s -D "$tmp/headers" -o /dev/null "http://127.0.0.1:$port/" &&
+    grep -qi "^content-security-policy: default-src 'self'" "$tmp/headers"
+then ok; else cat "$tmp/session" "$tmp/headers" >> "$tmp/out" 2>/dev/null; fail "run-2 served, signed in"; fi
+
+# run-3: Ctrl-C stops it, exit 0
+kill -INT "$pid"
+wait "$pid"
+rc=$?
+pid=
+if [ "$rc" -eq 0 ]; then ok; else echo "exit $rc" >> "$tmp/out"; fail "run-3 SIGINT"; fi
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
