@@ -36,11 +36,10 @@ function documentsView(c) {
   const docs = Object.entries(c.documents || {});
   if (!docs.length) return h('p', {class: 'muted'}, '暂无');
   return h('table', {id: 'documents'},
-    h('thead', null, h('tr', null, ['文书', '文件', '大小', 'SHA-256', ''].map((t) => h('th', null, t)))),
+    h('thead', null, h('tr', null, ['文书', '文件', '大小', 'SHA-256'].map((t) => h('th', null, t)))),
     h('tbody', null, docs.map(([name, d]) => h('tr', null,
       h('td', null, name), h('td', null, d.file || ''), h('td', null, d.size != null ? d.size + ' 字节' : ''),
-      h('td', {class: 'hash'}, d.sha256 || ''),
-      h('td', null, h('a', {href: `/v1/cases/${c.id}/documents/${encodeURIComponent(name)}`, download: d.file || name}, '下载'))))));
+      h('td', {class: 'hash'}, d.sha256 || '')))));
 }
 
 const EVIDENCE_KINDS = ['书证', '物证', '视听资料', '电子数据', '证人证言', '当事人的陈述', '鉴定意见', '勘验笔录', '现场笔录'];

@@ -6,7 +6,8 @@
 // 1. Rank every state by its longest distance from the initial state over the
 //    graph without its back edges (a depth-first search from the initial state
 //    marks them).
-// 2. The main line is the longest path that ends in a terminal state; it is
+// 2. The main line is the workflow's own (`main_line`), else the longest path
+//    that ends in a terminal state; it is
 //    one column, one rank a row, so it reads straight down.
 // 3. Every other state sits on its rank's row in the first free column to the
 //    right: the exits are folded beside the step they leave.
@@ -115,8 +116,11 @@ export function layoutWorkflow(wf) {
   // the main line: the longest forward path ending in a terminal state
   let end = null;
   for (const s of states) if (s.terminal && (!end || r.get(s.id) > r.get(end))) end = s.id;
-  const main = [];
+  let main = [];
   for (let cur = end; cur !== undefined && main.length <= states.length; cur = pred.get(cur)) main.unshift(cur);
+  // the workflow's own main line when the server gives one (GET /v1/workflows/{id}
+  // main_line) and every state of it is known
+  if (Array.isArray(wf.main_line) && wf.main_line.length > 1 && wf.main_line.every((id) => byId.has(id))) main = wf.main_line.slice();
   const onMain = new Set(main);
   // rows: the main line consecutive; other states by rank, never above the main line's row of their rank
   const row = new Map();
