@@ -106,7 +106,10 @@ export async function showWorklist(main) {
   const load = async () => {
     const page = cursors.length - 1;
     const res = await call('GET', query(cursors[page]));
-    const rows = res.data.slice().sort((a, b) =>
+    // the server may not filter by these yet: the page's rows are filtered here too
+    const q = (filters.q || '').trim();
+    const rows = res.data.filter((c) => (!q || [c.number, c.name, c.party && c.party.name].some((t) => t && t.includes(q))) &&
+      (!filters.power_type || (state.workflows.get(c.workflow) || {}).power_type === filters.power_type)).sort((a, b) =>
       (a.next_deadline ? Date.parse(a.next_deadline) : Infinity) - (b.next_deadline ? Date.parse(b.next_deadline) : Infinity));
     fill(body, rows.length ? rows.map(rowOf) : h('tr', null, h('td', {colspan: 6, class: 'muted'}, '没有符合条件的案件')));
     const next = res.headers.get('X-Next-Cursor');
