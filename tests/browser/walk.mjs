@@ -241,6 +241,16 @@ try {
   await dp.waitForSelector(`#worklist tr[data-case="${caseId}"]`);
   const row = await dp.$eval(`#worklist tr[data-case="${caseId}"] .party`, (e) => e.textContent);
   check(row.includes('<script>') && (await dp.evaluate(() => window.__xss)) === undefined, 'the worklist shows the party escaped too');
+  // the search by party: the case found, and not by another name
+  await dp.$eval('#filters input[name=q]', (e) => { e.value = '某某大药房'; });
+  await dp.click('#filters button[type=submit]');
+  await dp.waitForFunction((id) => document.querySelector(`#worklist tr[data-case="${id}"]`), {}, caseId);
+  await dp.$eval('#filters input[name=q]', (e) => { e.value = '另一家诊所'; });
+  await dp.click('#filters button[type=submit]');
+  await dp.waitForFunction(() => document.querySelector('#worklist tbody').textContent.includes('没有符合条件的案件'));
+  check(true, 'the worklist searches by party');
+  await dp.click('#filters button[type=reset]');
+  await dp.waitForSelector(`#worklist tr[data-case="${caseId}"]`);
   await openCase(dp, caseId);
   expect('POST', /\/actions$/, 422);
   const refusal = await act(dp, '立案', {filing_reason: '涉嫌串换药品骗取医保基金', cause: 'js-2024:14', officers: [['张三', '65010020001']]}, {refused: true});
