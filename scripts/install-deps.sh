@@ -23,6 +23,8 @@ done
 # web pages, .xlsx/.docx (libxml2, libzip), traditional characters (OpenCC and its
 # dictionaries) for the importer; time and bc for bench/importer.sh
 PKGS="$PKGS libxml2-dev libzip-dev libopencc-dev libopencc-data time bc"
+# the workbench's browser test (tests/browser): Debian's chromium, driven headless
+PKGS="$PKGS chromium"
 # the packages of the list given that are not installed
 missing_of() {
     for p in "$@"; do
@@ -45,4 +47,11 @@ tools="$(dirname "$0")/../tools"
 if ! [ -x "$tools/node_modules/.bin/redocly" ] || ! [ -x "$tools/node_modules/.bin/swagger-cli" ]; then
     echo "installing the OpenAPI validators into tools/node_modules"
     (cd "$tools" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+fi
+# the browser test's driver (puppeteer-core, pinned by tests/browser/package-lock.json)
+# into tests/browser/node_modules; no browser is downloaded: it drives /usr/bin/chromium
+browser="$(dirname "$0")/../tests/browser"
+if ! [ -d "$browser/node_modules/puppeteer-core" ]; then
+    echo "installing puppeteer-core into tests/browser/node_modules"
+    (cd "$browser" && PUPPETEER_SKIP_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error >/dev/null)
 fi
