@@ -48,7 +48,9 @@
  *    version 8: settings(key PRIMARY KEY, value), what a bureau sets once for
  *    the database, e.g. its default agency -- store-tokens.c;
  *    version 9: case_counters(agency, year, last), case_numbers(case_id, number
- *    UNIQUE): the 案号 given at filing -- store-tokens.c)
+ *    UNIQUE): the 案号 given at filing -- store-tokens.c;
+ *    version 10: alert ids in ISO basic time, alerts.prov_first/prov_last, the
+ *    provisional years of a pending alert's clock -- store-alerts.c)
  */
 #include "store-int.h"
 
@@ -132,6 +134,21 @@ static const char *const migrations[] = {
     "last INTEGER NOT NULL, PRIMARY KEY(agency, year));"
     "CREATE TABLE IF NOT EXISTS case_numbers(case_id INTEGER PRIMARY KEY, number TEXT NOT NULL "
     "UNIQUE);",
+    /* 10: alert ids without epoch seconds, and the provisional years of a pending
+     * alert (store-alerts.c). "<case>:<clock>:<point>:<epoch>" becomes
+     * "<case>:<clock>:<point>:<YYYYMMDDTHHMMSS+0800>", the due instant in China
+     * time (the same bijection as cf_store_alert_id; old ids still resolve through
+     * cf_store_alert_id_canon); the years come from the clock in the case's
+     * snapshot, as cf_store_alerts_sync would write them. */
+    "ALTER TABLE alerts ADD COLUMN prov_first INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE alerts ADD COLUMN prov_last INTEGER NOT NULL DEFAULT 0;"
+    "UPDATE alerts SET alert_id = case_id || ':' || clock_id || ':' || point || ':' || "
+    "strftime('%Y%m%dT%H%M%S', due_at + 28800, 'unixepoch') || '+0800';"
+    "UPDATE alerts SET prov_first = COALESCE(k.f, 0), prov_last = COALESCE(k.l, 0) FROM (SELECT "
+    "c.id AS case_id, json_extract(j.value, '$.id') AS clock_id, json_extract(j.value, "
+    "'$.provisional[0]') AS f, json_extract(j.value, '$.provisional[1]') AS l FROM cases c, "
+    "json_each(c.snapshot, '$.clocks') j) AS k WHERE alerts.fired_at IS NULL AND k.case_id = "
+    "alerts.case_id AND k.clock_id = alerts.clock_id;",
 };
 #define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
 

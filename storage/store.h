@@ -325,7 +325,9 @@ int cf_store_case_list_agency(cf_store_t *s, const char *agency, const cf_case_f
                               json_t **list, cf_error_t *err);
 
 /* An alert: one warning point or the deadline of one running clock. Its id is
- * stable ("<case>:<clock>:<point>:<due_at>"), so a receiver can de-duplicate. */
+ * stable, "<case>:<clock>:<point>:<due instant>" with the instant in ISO 8601
+ * basic form, China time ("7:decision:warning:20270308T235959+0800"), so a
+ * receiver can de-duplicate; no epoch integer in it. */
 typedef struct cf_alert_s {
     char id[160];
     int64_t case_id;
@@ -335,6 +337,18 @@ typedef struct cf_alert_s {
     cf_time_t deadline;
     cf_time_t fired_at; /* 0 while pending */
 } cf_alert_t;
+
+/* Writes the id of case_id's alert at point of clock, due at due, into OUT out
+ * (size bytes). Returns 0, or CF_EINVAL when it does not fit (out then empty). */
+int cf_store_alert_id(int64_t case_id, const char *clock, const char *point, cf_time_t due,
+                      char *out, size_t size);
+
+/* Reads an alert id, in today's form or in the form before schema 10
+ * ("<case>:<clock>:<point>:<epoch seconds>", as alert events written before then
+ * carry it). OUT *due: its due instant; OUT canon (size bytes): the id in today's
+ * form, which the alerts index holds. Returns 0, or CF_EINVAL when id is neither
+ * (outputs untouched). */
+int cf_store_alert_id_canon(const char *id, cf_time_t *due, char *canon, size_t size);
 
 /* Rewrites c's pending alerts after a change (inside the caller's transaction):
  * drops the unfired ones, then adds, for every running clock, its warning points
@@ -351,7 +365,9 @@ int cf_store_alerts_due(cf_store_t *s, cf_time_t now, cf_alert_t *out, int max, 
 /* Marks alert id fired at fired_at (inside the caller's transaction). */
 int cf_store_alert_mark(cf_store_t *s, const char *id, cf_time_t fired_at, cf_error_t *err);
 /* OUT *list: new array of agency's alerts {alert_id, case, clock, point, due_at,
- * deadline, fired_at?} by due_at; pending: 1 only unfired, -1 only fired, 0 all. */
+ * deadline, fired_at?, provisional?} by due_at; pending: 1 only unfired, -1 only
+ * fired, 0 all. provisional (the years, e.g. [2027]) on a pending alert whose
+ * clock's deadline was counted on provisional calendar years (R11). */
 int cf_store_alert_list(cf_store_t *s, const char *agency, int pending, json_t **list,
                         cf_error_t *err);
 /* One page of cf_store_alert_list: the alerts after (after_due, after_id) in its

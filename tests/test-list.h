@@ -192,6 +192,10 @@
     X(serve_clock_ms)                                                                              \
     X(serve_alert_prefetch)                                                                        \
     X(serve_calendar_pickup)                                                                       \
+    /* alertid-*: alert ids without epoch seconds (tests/test-alert-id.c) */                       \
+    X(alert_id_form)                                                                               \
+    X(alert_id_migration)                                                                          \
+    X(alert_id_daemon_rows)                                                                        \
     /* serve-hard-*: the daemon hardened (tests/test-serve-hard.c) */                              \
     X(serve_hard_framing)                                                                          \
     X(serve_hard_http1_only)                                                                       \
