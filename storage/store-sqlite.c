@@ -50,7 +50,8 @@
  *    version 9: case_counters(agency, year, last), case_numbers(case_id, number
  *    UNIQUE): the 案号 given at filing -- store-tokens.c;
  *    version 10: alert ids in ISO basic time, alerts.prov_first/prov_last, the
- *    provisional years of a pending alert's clock -- store-alerts.c)
+ *    provisional years of a pending alert's clock -- store-alerts.c; the
+ *    partial index cases_open, the cases not closed -- store-gauges.c)
  */
 #include "store-int.h"
 
@@ -148,7 +149,9 @@ static const char *const migrations[] = {
     "c.id AS case_id, json_extract(j.value, '$.id') AS clock_id, json_extract(j.value, "
     "'$.provisional[0]') AS f, json_extract(j.value, '$.provisional[1]') AS l FROM cases c, "
     "json_each(c.snapshot, '$.clocks') j) AS k WHERE alerts.fired_at IS NULL AND k.case_id = "
-    "alerts.case_id AND k.clock_id = alerts.clock_id;",
+    "alerts.case_id AND k.clock_id = alerts.clock_id;"
+    /* the open cases, counted from an index (store-gauges.c) */
+    "CREATE INDEX IF NOT EXISTS cases_open ON cases(closed) WHERE closed = 0;",
 };
 #define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
 

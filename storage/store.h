@@ -207,6 +207,19 @@ int cf_store_calendar_version(cf_store_t *s, int64_t *version, cf_error_t *err);
 /* OUT *count: running or paused clocks whose deadline is provisional (R11). */
 int cf_store_clocks_provisional(cf_store_t *s, int64_t *count, cf_error_t *err);
 
+/* ---- gauges (store-gauges.c) ---- */
+
+/* What an operator watches, each counted from an index. */
+typedef struct cf_store_gauges_s {
+    int64_t open_cases;     /* cases not closed */
+    int64_t overdue_clocks; /* running clocks whose deadline is before now */
+    int64_t workflows;      /* workflow definitions stored (every version) */
+} cf_store_gauges_t;
+
+/* OUT *out: the gauges at instant now. Returns 0, or a CF_E* code (the database
+ * unreadable) with *out untouched. */
+int cf_store_gauges(cf_store_t *s, cf_time_t now, cf_store_gauges_t *out, cf_error_t *err);
+
 /* ---- transactions held by the caller (store-tx.c), tokens and agencies
  * (store-tokens.c), the alerts index (store-alerts.c) ----
  *

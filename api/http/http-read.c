@@ -404,7 +404,7 @@ static void sample(char *buf, size_t size, size_t *len, const char *name, const 
 /* Exported, documented in serve-int.h */
 int cf__http_metrics(cf_serve_t *srv, h2o_req_t *req)
 {
-    enum { SIZE = 8192 };
+    enum { SIZE = 65536 }; /* the histograms: 16 lines a route and method seen */
     char *buf = h2o_mem_alloc_pool(&req->pool, SIZE);
     size_t len = 0;
     cf__writer_t *w = &srv->writer;
@@ -468,6 +468,8 @@ int cf__http_metrics(cf_serve_t *srv, h2o_req_t *req)
            srv->conns_count);
     if (len < SIZE)
         len = cf__calendar_metrics(srv, buf, SIZE, len); /* issue 16 */
+    if (len < SIZE)
+        len = cf__metrics_more(srv, buf, SIZE, len); /* issue 23: serve-health.c */
     if (len > SIZE)
         len = SIZE;
     req->res.status = 200;

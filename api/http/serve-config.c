@@ -28,6 +28,7 @@
  *   db_check_ms      how often the database file's identity is checked (serve.c)
  *   readers          threads reading for the GET endpoints (serve-readers.c)
  *   page_limit_max   the most rows one page of a list may ask for
+ *   writer_stuck_ms  how long a write may wait uncommitted before /readyz says 503
  * An unknown key is an error naming its line: a typo must not be silently
  * ignored in a deployment's settings.
  */
@@ -57,6 +58,7 @@ void cf_serve_config_init(cf_serve_config_t *cfg)
     cfg->streams_per_token = 8;
     cfg->readers = 2;
     cfg->page_limit_max = 1000;
+    cfg->writer_stuck_ms = 10000;
 }
 
 /* Exported, documented in serve.h */
@@ -118,6 +120,7 @@ int cf_serve_config_number(const char *key, const char *text, unsigned long *out
         {"db_check_ms", 10, 3600000},
         {"checkpoint_interval", 1, 604800},
         {"doc_max", 1, 1ul << 40},
+        {"writer_stuck_ms", 100, 3600000},
     };
     unsigned long n;
     for (size_t i = 0; i < sizeof(limits) / sizeof(limits[0]); i++)
@@ -188,6 +191,8 @@ static int setting(cf_serve_config_t *cfg, const char *key, char *v)
         return cfg->checkpoint_interval_ms = (unsigned)n * 1000, 0;
     if (strcmp(key, "doc_max") == 0)
         return cfg->doc_max = n, 0;
+    if (strcmp(key, "writer_stuck_ms") == 0)
+        return cfg->writer_stuck_ms = (unsigned)n, 0;
     return CF_EINVAL;
 }
 

@@ -73,6 +73,8 @@ typedef struct cf_serve_config_s {
     const char *checkpoint_out;
     unsigned calendar_poll_ms; /* how often the calendar version is read (a year loaded
                                   while running is picked up); 0: 5000; SIGHUP at once */
+    unsigned writer_stuck_ms;  /* /readyz answers 503 while a write has waited this long
+                                  without being committed (the writer is stuck); 0: 10000 */
     /* Where the daemon's log lines go (one line, no newline, on the loop thread or at
      * open); NULL: standard error, "caseflow: LINE". */
     void (*log)(void *ctx, const char *line);
