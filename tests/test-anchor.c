@@ -472,7 +472,7 @@ TEST_IMPL(anchor_daemon_interval)
     cf_error_t err;
     ASSERT_EQ(cf_serve_open(&cfg, &srv, &err), CF_EPARSE);
     ASSERT_STR_EQ(err.source, pub);
-    ASSERT_CONTAINS(err.text, "not an Ed25519 private key");
+    ASSERT_CONTAINS(err.text, "not an Ed25519 or SM2 private key");
     free(out);
     return 0;
 }

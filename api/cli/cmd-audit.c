@@ -429,8 +429,15 @@ int cf__cmd_case_export(cf_cli_t *cli, int argc, char **argv)
 {
     const char *id = cf__opt_positional(argc, argv, 0, NULL);
     const char *key = cf__opt_value(argc, argv, "--sign");
+    const char *docs_env = getenv("CASEFLOW_EXPORT_DOCUMENTS");
+    int bytes = cf__opt_flag(argc, argv, "--with-documents");
     if (!id)
-        return cf__cli_usage(cli, "case export CASE [--sign KEY] > bundle.json");
+        return cf__cli_usage(cli, "case export CASE [--sign KEY] [--with-documents] > bundle.json");
+    if (!bytes && docs_env && *docs_env) { /* the bureau's configured choice */
+        if (strcmp(docs_env, "bytes") != 0 && strcmp(docs_env, "hashes") != 0)
+            return cf__cli_usage(cli, "CASEFLOW_EXPORT_DOCUMENTS is bytes or hashes");
+        bytes = strcmp(docs_env, "bytes") == 0;
+    }
     if (!key && getenv("CASEFLOW_EXPORT_KEY") && *getenv("CASEFLOW_EXPORT_KEY"))
         key = getenv("CASEFLOW_EXPORT_KEY"); /* the bureau's configured key */
     cf__session_t s;
@@ -439,6 +446,8 @@ int cf__cmd_case_export(cf_cli_t *cli, int argc, char **argv)
     int rc = cf__session_open(cli, &s, CF__SESSION_READONLY, &err);
     if (rc == 0)
         rc = export_case(&s, id, &bundle, &err);
+    if (rc == 0)
+        rc = cf__bundle_documents(bundle, s.store, bytes, &err);
     cf__session_close(&s);
     if (rc == 0 && key) /* signed: a third party can check who exported it */
         rc = cf__bundle_seal(bundle, key, cli->now, &err);
