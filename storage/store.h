@@ -405,6 +405,15 @@ int cf_store_causes_put(cf_store_t *s, const char *text, size_t len, const char 
  * set when none is stored. CF_ECORRUPT if a stored one no longer loads. */
 int cf_store_causes_load(cf_store_t *s, cf_causes_t **set, cf_error_t *err);
 
+/* Keeps in ids (in their order) the cases whose 案由 is cause: "<dictionary>:<n>"
+ * (a situation, as given at filing: "js-2024:14"), the 案由's id
+ * ("provider-fund-use", every situation of it), "<dictionary>:<id>", or its name
+ * ("违反医疗保障基金使用规定"); cases without a 案由 are dropped. OUT *count: how many
+ * are kept. 0, or a storage error (ids and *count then as they were, or ids partly
+ * compacted: discard them). */
+int cf_store_cases_keep_cause(cf_store_t *s, const char *cause, int64_t *ids, size_t *count,
+                              cf_error_t *err);
+
 /* ---- the log of all cases, and its checkpoints (store-anchor.c) ----
  *
  * Every event is given, in the transaction that commits it, its position in

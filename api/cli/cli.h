@@ -254,9 +254,13 @@ enum { CF_OPT_REQ = 1, CF_OPT_MANY = 2 };
     X("audit replay", "--summary", NULL, 0, "HTML: figures and deviating cases only")              \
     X("audit replay", "--kind", "KIND", 0, "HTML: only cases with this kind of deviation")         \
     X("audit replay", "--agency", "AGENCY", 0, "only cases opened for this agency")                \
+    X("audit replay", "--cause", "CAUSE", 0,                                                       \
+      "only cases of this 案由 (js-2024:14, its id or name)")                                      \
     X("audit verify", "--summary", NULL, 0, "HTML: figures and deviating cases only")              \
     X("audit verify", "--kind", "KIND", 0, "HTML: only cases with this kind of deviation")         \
     X("audit verify", "--agency", "AGENCY", 0, "only cases opened for this agency")                \
+    X("audit verify", "--cause", "CAUSE", 0,                                                       \
+      "only cases of this 案由 (js-2024:14, its id or name)")                                      \
     X("audit keygen", "--out", "FILE", CF_OPT_REQ, "where the private key goes (mode 0600)")       \
     X("audit keygen", "--algorithm", "ed25519|sm2", 0, "the key's algorithm (default ed25519)")    \
     X("audit checkpoint", "--key", "FILE", CF_OPT_REQ, "the Ed25519 or SM2 private key (PEM)")     \

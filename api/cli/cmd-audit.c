@@ -385,6 +385,9 @@ static int audit_db(cf_cli_t *cli, int argc, char **argv, int replay, cf__audit_
     const char *agency = cf__opt_value(argc, argv, "--agency");
     if (rc == 0 && agency) /* only the cases opened for that agency (through the API) */
         a.count = keep_agency(s.store, (int64_t *)a.ids, a.count, agency);
+    const char *cause = cf__opt_value(argc, argv, "--cause");
+    if (rc == 0 && cause) /* only the cases of that 案由 */
+        rc = cf_store_cases_keep_cause(s.store, cause, (int64_t *)a.ids, &a.count, err);
     a.batches = (a.count + CF__AUDIT_BATCH - 1) / CF__AUDIT_BATCH;
     if (rc == 0)
         rc = audit_threads(&a, audit_jobs(argc, argv, a.batches), report, err);
@@ -604,8 +607,12 @@ static int report_context(cf_cli_t *cli, int argc, char **argv, json_t **context
     json_t *ctx = json_pack("{s:s, s:s, s:s, s:s, s:s}", "generated_at", now, "version", CF_VERSION,
                             "database", cli->db_path, "period", period, "agency",
                             agency ? agency : "全部机关 all agencies");
-    if (ctx && kind)
-        json_object_set_new(ctx, "filter", json_sprintf("偏差类型 kind: %s", kind));
+    const char *cause = cf__opt_value(argc, argv, "--cause");
+    if (ctx && (kind || cause))
+        json_object_set_new(ctx, "filter",
+                            json_sprintf("%s%s%s%s%s", kind ? "偏差类型 kind: " : "",
+                                         kind ? kind : "", kind && cause ? "; " : "",
+                                         cause ? "案由 cause: " : "", cause ? cause : ""));
     const char *one = cf__opt_value(argc, argv, "--case");
     char hash[65] = "";
     if (ctx && one)
