@@ -6,7 +6,8 @@
  * cases from the partial index cases_open (schema 10: the ids of cases not
  * closed), overdue clocks from clocks_running (schema 1: the deadlines of running
  * clocks, a range below now). The cost grows with the number of open cases, not
- * with the history: about a millisecond per 100,000 open cases.
+ * with the history: about 4 ms of CPU for 100,000 open cases and their clocks
+ * each (measured on a 220 MB database; 65 ms with a cold page cache).
  *
  * Rejected: counters kept up to date by every write (a second truth beside the
  * rows, to repair after a crash or a change made by another process, e.g. the
@@ -43,8 +44,14 @@ int cf_store_gauges(cf_store_t *s, cf_time_t now, cf_store_gauges_t *out, cf_err
                    "AND deadline < ?1",
                    1, now, &g.overdue_clocks, "count overdue clocks", err);
     if (rc == 0)
-        rc = count(s, "SELECT COUNT(*) FROM workflows", 0, 0, &g.workflows, "count workflows", err);
+        rc = cf_store_workflows_count(s, &g.workflows, err);
     if (rc == 0)
         *out = g;
     return rc;
+}
+
+/* Exported, documented in store.h */
+int cf_store_workflows_count(cf_store_t *s, int64_t *out, cf_error_t *err)
+{
+    return count(s, "SELECT COUNT(*) FROM workflows", 0, 0, out, "count workflows", err);
 }

@@ -219,6 +219,9 @@ typedef struct cf_store_gauges_s {
 /* OUT *out: the gauges at instant now. Returns 0, or a CF_E* code (the database
  * unreadable) with *out untouched. */
 int cf_store_gauges(cf_store_t *s, cf_time_t now, cf_store_gauges_t *out, cf_error_t *err);
+/* OUT *out: the workflow definitions stored (a few rows: what /readyz reads, cheap
+ * enough for a load balancer's every poll). 0 or a CF_E* code (*out untouched). */
+int cf_store_workflows_count(cf_store_t *s, int64_t *out, cf_error_t *err);
 
 /* ---- transactions held by the caller (store-tx.c), tokens and agencies
  * (store-tokens.c), the alerts index (store-alerts.c) ----

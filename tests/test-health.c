@@ -9,7 +9,8 @@
  *             queue holds the deliveries waiting for a retry.
  * health-2.*: /readyz: ready; 503 naming the stuck writer while another
  *             connection holds the database's write lock longer than
- *             writer_stuck_ms; ready again once the write went through.
+ *             writer_stuck_ms; ready again once the write went through; 503
+ *             naming the workflows once none is stored.
  */
 #include <pthread.h>
 #include <sqlite3.h>
@@ -200,8 +201,16 @@ TEST_IMPL(health_readyz_writer_stuck)
     post_t p = {&d, token, 0};
     pthread_t t;
     ASSERT_EQ(pthread_create(&t, NULL, post_main, &p), 0);
-    sleep_ms(700);
-    td_http(&d, "GET", "/readyz", NULL, NULL, 0, NULL, &r);
+    /* polled, not slept: the POST reaches the writer's queue when the machine lets
+     * it, and the lock must be let go before the writer's 5 s busy wait ends */
+    for (int i = 0; i < 80; i++) {
+        sleep_ms(50);
+        td_http(&d, "GET", "/readyz", NULL, NULL, 0, NULL, &r);
+        if (r.status == 503)
+            break;
+        ASSERT_EQ(r.status, 200);
+        td_resp_free(&r);
+    }
     ASSERT_EQ(r.status, 503);
     ASSERT_CONTAINS(r.body, "\"status\":\"not ready\"");
     ASSERT_CONTAINS(r.body, "writer stuck: a write has waited");
@@ -221,6 +230,15 @@ TEST_IMPL(health_readyz_writer_stuck)
     m = metrics_text(&d);
     ASSERT_EQ(sample_of(m, "caseflow_writer_oldest_write_seconds"), 0);
     free(m);
+    /* health-2.2: the workflows gone from the database: not ready, and why */
+    ASSERT_EQ(sqlite3_open(db, &h), SQLITE_OK);
+    sqlite3_busy_timeout(h, 5000);
+    ASSERT_EQ(sqlite3_exec(h, "DELETE FROM workflows", NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(h);
+    td_http(&d, "GET", "/readyz", NULL, NULL, 0, NULL, &r);
+    ASSERT_EQ(r.status, 503);
+    ASSERT_CONTAINS(r.body, "workflows: none loaded");
+    td_resp_free(&r);
     td_stop(&d);
     free(token);
     return 0;

@@ -4,7 +4,7 @@
  * gives (docs/operations.md "Health" and "Metrics").
  *
  * /readyz is 503 with its reasons when the daemon cannot do its work:
- *   - the database cannot be read (the reader's count of open cases fails) or
+ *   - the database cannot be read (the reader's count of workflows fails) or
  *     the file was deleted or replaced under the daemon;
  *   - no workflow is stored, or no calendar year is loaded;
  *   - the writer is stuck: a write has waited longer than writer_stuck_ms (10 s)
@@ -95,13 +95,13 @@ static void writer_reasons(cf_serve_t *srv, json_t *reasons)
 int cf__http_readyz(cf_serve_t *srv, h2o_req_t *req)
 {
     json_t *warnings = json_array(), *reasons = json_array();
-    cf_store_gauges_t g;
+    int64_t workflows = 0;
     cf_error_t err;
     if (atomic_load(&srv->db_lost))
         reason(reasons, "database: the file was deleted or replaced under the daemon");
-    else if (cf_store_gauges(srv->reader, cf__serve_now(srv), &g, &err) != 0)
+    else if (cf_store_workflows_count(srv->reader, &workflows, &err) != 0)
         reason(reasons, "database: cannot be read: %s", err.text);
-    else if (g.workflows == 0)
+    else if (workflows == 0)
         reason(reasons, "workflows: none loaded (caseflow workflow load)");
     int first = 0, last = 0;
     if (srv->cal)
