@@ -148,8 +148,9 @@ static const char *const migrations[] = {
     "UPDATE alerts SET prov_first = COALESCE(k.f, 0), prov_last = COALESCE(k.l, 0) FROM (SELECT "
     "c.id AS case_id, json_extract(j.value, '$.id') AS clock_id, json_extract(j.value, "
     "'$.provisional[0]') AS f, json_extract(j.value, '$.provisional[1]') AS l FROM cases c, "
-    "json_each(c.snapshot, '$.clocks') j) AS k WHERE alerts.fired_at IS NULL AND k.case_id = "
-    "alerts.case_id AND k.clock_id = alerts.clock_id;"
+    "json_each(c.snapshot, '$.clocks') j WHERE c.id IN (SELECT case_id FROM alerts WHERE "
+    "fired_at IS NULL) AND json_valid(c.snapshot)) AS k WHERE alerts.fired_at IS NULL AND "
+    "k.case_id = alerts.case_id AND k.clock_id = alerts.clock_id;"
     /* the open cases, counted from an index (store-gauges.c) */
     "CREATE INDEX IF NOT EXISTS cases_open ON cases(closed) WHERE closed = 0;",
 };
