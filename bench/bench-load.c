@@ -163,8 +163,7 @@ static void write_clocks(cf_bench_rows_t *w, const cf_case_t *c, const char *age
         if (!agency || k->state != CF_CLOCK_RUNNING)
             continue;
         char id[160];
-        snprintf(id, sizeof(id), "%lld:%s:deadline:%lld", (long long)c->id, k->id,
-                 (long long)k->deadline);
+        cf_store_alert_id(c->id, k->id, "deadline", k->deadline, id, sizeof(id));
         sqlite3_bind_text(w->alert, 1, id, -1, SQLITE_TRANSIENT);
         sqlite3_bind_int64(w->alert, 2, c->id);
         sqlite3_bind_text(w->alert, 3, k->id, -1, SQLITE_STATIC);

@@ -1,7 +1,7 @@
 /*
  * anchor.c -- signed checkpoints and the check against one. See anchor.h.
  *
- * Map: keys and signatures (OpenSSL 3 EVP, Ed25519) -- the index -- opening a
+ * Map: keys and signatures (OpenSSL 3 EVP: Ed25519, or SM2 with SM3) -- the index -- opening a
  * checkpoint -- the check (tree, consistency proof, then naming differences).
  *
  * Design: the signed text is a few lines of plain text, not JSON, so an
@@ -12,6 +12,15 @@
  * event whose leaf no longer matches is the one rewritten (a rewrite that
  * recomputes the later hashes of the case changes every leaf after it too,
  * and those are counted, not listed).
+ *
+ * Two signature algorithms, told apart by the key: Ed25519, and SM2 (GB/T
+ * 32918) over SM3 (GB/T 32905), which China's 商用密码 assessment expects. An
+ * SM2 signature covers Z = SM3(ENTL || ID || curve || public key) and the text;
+ * the ID (the signer's distinguishing identifier) is GB/T 35276's default,
+ * "1234567812345678", unless the signature names another (sm2_id). The
+ * signature is DER (at most 72 bytes), randomized, so two signatures of one
+ * text differ; both verify. The algorithm a checkpoint or bundle names must be
+ * the key's: an SM2 signature is never checked with an Ed25519 key or back.
  */
 #include "anchor.h"
 #include "chain.h"
@@ -48,14 +57,59 @@ static EVP_PKEY *read_key(const char *pem, size_t len, int private, cf_error_t *
                     : private ? PEM_read_bio_PrivateKey(bio, NULL, NULL, NULL)
                               : PEM_read_bio_PUBKEY(bio, NULL, NULL, NULL);
     BIO_free(bio);
-    if (key && !EVP_PKEY_is_a(key, "ED25519")) {
+    if (key && !EVP_PKEY_is_a(key, "ED25519") && !EVP_PKEY_is_a(key, "SM2")) {
         EVP_PKEY_free(key);
         key = NULL;
     }
     if (!key)
-        cf_error_set(err, CF_EPARSE, NULL, 0, 0, "not an Ed25519 %s key in PEM",
+        cf_error_set(err, CF_EPARSE, NULL, 0, 0, "not an Ed25519 or SM2 %s key in PEM",
                      private ? "private" : "public");
     return key;
+}
+
+/* The algorithm name a signature by key carries: "sm2-sm3" or "ed25519". */
+static const char *algorithm_of(EVP_PKEY *key)
+{
+    return EVP_PKEY_is_a(key, "SM2") ? CF_ANCHOR_SM2 : CF_ANCHOR_ED25519;
+}
+
+/* 1 if name is an algorithm this file signs with. */
+static int algorithm_known(const char *name)
+{
+    return name && (strcmp(name, CF_ANCHOR_ED25519) == 0 || strcmp(name, CF_ANCHOR_SM2) == 0);
+}
+
+/* A digest context ready to sign (sign = 1) or verify with key: for SM2, SM3 and
+ * the distinguishing identifier sm2_id (NULL: the default); OUT *pctx, to free
+ * after the context (NULL for Ed25519). NULL on failure. */
+static EVP_MD_CTX *digest_ctx(EVP_PKEY *key, int sign, const char *sm2_id, EVP_PKEY_CTX **pctx)
+{
+    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+    const EVP_MD *md = NULL;
+    *pctx = NULL;
+    if (ctx && EVP_PKEY_is_a(key, "SM2")) {
+        const char *id = sm2_id ? sm2_id : CF_ANCHOR_SM2_ID;
+        md = EVP_sm3();
+        *pctx = EVP_PKEY_CTX_new(key, NULL);
+        if (!*pctx || EVP_PKEY_CTX_set1_id(*pctx, id, strlen(id)) <= 0) {
+            EVP_MD_CTX_free(ctx);
+            return NULL;
+        }
+        EVP_MD_CTX_set_pkey_ctx(ctx, *pctx);
+    }
+    int ok = ctx && (sign ? EVP_DigestSignInit(ctx, NULL, md, NULL, key)
+                          : EVP_DigestVerifyInit(ctx, NULL, md, NULL, key)) == 1;
+    if (!ok) {
+        EVP_MD_CTX_free(ctx);
+        return NULL;
+    }
+    return ctx;
+}
+
+static void digest_ctx_free(EVP_MD_CTX *ctx, EVP_PKEY_CTX *pctx)
+{
+    EVP_MD_CTX_free(ctx);
+    EVP_PKEY_CTX_free(pctx);
 }
 
 /* OUT *pem: key's public key as PEM (new string). */
@@ -106,23 +160,28 @@ int cf_anchor_key_id(const char *pem, size_t len, char out[65], cf_error_t *err)
     return rc;
 }
 
-/* OUT sig (64 bytes), *siglen: key's Ed25519 signature of text. */
+/* OUT sig (CF_ANCHOR_SIG_MAX bytes), *siglen (in: its size): key's signature of
+ * text (Ed25519, or SM2 with SM3 and the default identifier). */
 static int sign_text(EVP_PKEY *key, const char *text, unsigned char *sig, size_t *siglen)
 {
-    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-    int ok = ctx && EVP_DigestSignInit(ctx, NULL, NULL, NULL, key) == 1 &&
-             EVP_DigestSign(ctx, sig, siglen, (const unsigned char *)text, strlen(text)) == 1;
-    EVP_MD_CTX_free(ctx);
+    EVP_PKEY_CTX *pctx;
+    EVP_MD_CTX *ctx = digest_ctx(key, 1, NULL, &pctx);
+    int ok =
+        ctx && EVP_DigestSign(ctx, sig, siglen, (const unsigned char *)text, strlen(text)) == 1;
+    digest_ctx_free(ctx, pctx);
     return ok ? 0 : CF_ENOMEM;
 }
 
-/* 1 if sig (siglen bytes) is key's signature of text. */
-static int verify_text(EVP_PKEY *key, const char *text, const unsigned char *sig, size_t siglen)
+/* 1 if sig (siglen bytes) is key's signature of text (sm2_id: the SM2
+ * identifier the signature names, NULL for the default). */
+static int verify_text(EVP_PKEY *key, const char *text, const unsigned char *sig, size_t siglen,
+                       const char *sm2_id)
 {
-    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-    int ok = ctx && EVP_DigestVerifyInit(ctx, NULL, NULL, NULL, key) == 1 &&
-             EVP_DigestVerify(ctx, sig, siglen, (const unsigned char *)text, strlen(text)) == 1;
-    EVP_MD_CTX_free(ctx);
+    EVP_PKEY_CTX *pctx;
+    EVP_MD_CTX *ctx = digest_ctx(key, 0, sm2_id, &pctx);
+    int ok =
+        ctx && EVP_DigestVerify(ctx, sig, siglen, (const unsigned char *)text, strlen(text)) == 1;
+    digest_ctx_free(ctx, pctx);
     return ok;
 }
 
@@ -229,7 +288,7 @@ int cf_anchor_sign(const char *private_pem, size_t len, cf_anchor_head_t *h, con
     if (!key)
         return CF_EPARSE;
     char *pub = NULL, *text = NULL;
-    unsigned char sig[64];
+    unsigned char sig[CF_ANCHOR_SIG_MAX];
     char sig64[4 * sizeof(sig) / 3 + 4], root[65];
     size_t siglen = sizeof(sig);
     int rc = key_id(key, h->key_id);
@@ -245,7 +304,7 @@ int cf_anchor_sign(const char *private_pem, size_t len, cf_anchor_head_t *h, con
         *checkpoint = json_pack("{s:s, s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:O}", "format",
                                 CF_ANCHOR_FORMAT, "tree_size", (json_int_t)h->tree_size,
                                 "root_hash", root, "timestamp", h->timestamp, "key_id", h->key_id,
-                                "algorithm", "ed25519", "index_sha256", h->index_sha256,
+                                "algorithm", algorithm_of(key), "index_sha256", h->index_sha256,
                                 "signature", sig64, "public_key", pub, "index", index);
         rc = *checkpoint ? 0 : CF_ENOMEM;
     }
@@ -294,7 +353,7 @@ static int read_head(const json_t *cp, cf_anchor_head_t *h, cf_error_t *err)
         : member(cp, "timestamp", h->timestamp, sizeof(h->timestamp))          ? "timestamp"
         : member(cp, "key_id", h->key_id, sizeof(h->key_id))                   ? "key_id"
         : member(cp, "index_sha256", h->index_sha256, sizeof(h->index_sha256)) ? "index_sha256"
-        : !algo || strcmp(algo, "ed25519")                                     ? "algorithm"
+        : !algorithm_known(algo)                                               ? "algorithm"
         : !json_is_array(json_object_get(cp, "index"))                         ? "index"
                                                                                : NULL;
     if (bad)
@@ -321,6 +380,11 @@ static int check_signature(const json_t *cp, const cf_anchor_head_t *h, EVP_PKEY
     int rc = key_id(key, id);
     if (rc != 0)
         return rc;
+    const char *algo = json_string_value(json_object_get(cp, "algorithm"));
+    if (strcmp(algo, algorithm_of(key)) != 0)
+        return cf_error_set(err, CF_ECORRUPT, NULL, 0, 0,
+                            "the checkpoint says %s but the key is %s: not the key that signed it",
+                            algo, algorithm_of(key));
     if (strcmp(id, h->key_id) != 0)
         return cf_error_set(err, CF_ECORRUPT, NULL, 0, 0,
                             "the checkpoint was signed with key %.16s..., not with this key "
@@ -329,7 +393,7 @@ static int check_signature(const json_t *cp, const cf_anchor_head_t *h, EVP_PKEY
     char *text = cf_anchor_message(h);
     if (!text)
         return CF_ENOMEM;
-    int ok = verify_text(key, text, sig, (size_t)n);
+    int ok = verify_text(key, text, sig, (size_t)n, NULL);
     free(text);
     return ok ? 0
               : cf_error_set(err, CF_ECORRUPT, NULL, 0, 0,
@@ -586,7 +650,7 @@ int cf_anchor_sign_text(const char *private_pem, size_t len, const char *text, j
     EVP_PKEY *key = read_key(private_pem, len, 1, err);
     if (!key)
         return CF_EPARSE;
-    unsigned char raw[64];
+    unsigned char raw[CF_ANCHOR_SIG_MAX];
     char raw64[4 * sizeof(raw) / 3 + 4], id[65];
     size_t rawlen = sizeof(raw);
     char *pub = NULL;
@@ -597,8 +661,13 @@ int cf_anchor_sign_text(const char *private_pem, size_t len, const char *text, j
         rc = public_pem(key, &pub);
     if (rc == 0) {
         EVP_EncodeBlock((unsigned char *)raw64, raw, (int)rawlen);
-        *sig = json_pack("{s:s, s:s, s:s, s:s}", "algorithm", "ed25519", "key_id", id, "public_key",
-                         pub, "value", raw64);
+        *sig = json_pack("{s:s, s:s, s:s, s:s}", "algorithm", algorithm_of(key), "key_id", id,
+                         "public_key", pub, "value", raw64);
+        if (*sig && EVP_PKEY_is_a(key, "SM2") &&
+            json_object_set_new(*sig, "sm2_id", json_string(CF_ANCHOR_SM2_ID)) != 0) {
+            json_decref(*sig);
+            *sig = NULL;
+        }
         rc = *sig ? 0 : CF_ENOMEM;
     }
     free(pub);
@@ -614,10 +683,12 @@ int cf_anchor_verify_text(const json_t *sig, const char *public_pem, const char 
     const char *carried = json_string_value(json_object_get(sig, "public_key"));
     const char *claimed = json_string_value(json_object_get(sig, "key_id"));
     const char *value = json_string_value(json_object_get(sig, "value"));
-    if (!alg || strcmp(alg, "ed25519") != 0 || !carried || !claimed || !value)
+    json_t *sm2_id = json_object_get(sig, "sm2_id");
+    if (!algorithm_known(alg) || !carried || !claimed || !value ||
+        (sm2_id && (!json_is_string(sm2_id) || !json_string_length(sm2_id))))
         return cf_error_set(err, CF_EPARSE, NULL, 0, 0,
-                            "the signature needs algorithm \"ed25519\", key_id, public_key and "
-                            "value");
+                            "the signature needs algorithm (\"ed25519\" or \"sm2-sm3\"), "
+                            "key_id, public_key and value (and sm2_id, when given, a string)");
     const char *pem = public_pem ? public_pem : carried;
     EVP_PKEY *key = read_key(pem, strlen(pem), 0, err);
     if (!key)
@@ -631,11 +702,15 @@ int cf_anchor_verify_text(const json_t *sig, const char *public_pem, const char 
                    : key_id(key, key_id_out);
     if (rc == 0) {
         n -= (value[len - 1] == '=') + (len >= 2 && value[len - 2] == '=');
-        if (strcmp(key_id_out, claimed) != 0)
+        if (strcmp(alg, algorithm_of(key)) != 0)
+            rc = cf_error_set(err, CF_ECORRUPT, NULL, 0, 0,
+                              "the signature says %s but the key is %s: not the key that signed",
+                              alg, algorithm_of(key));
+        else if (strcmp(key_id_out, claimed) != 0)
             rc = cf_error_set(err, CF_ECORRUPT, NULL, 0, 0,
                               "signed with key %.16s..., not with this key (%.16s...)", claimed,
                               key_id_out);
-        else if (!verify_text(key, text, raw, (size_t)n))
+        else if (!verify_text(key, text, raw, (size_t)n, json_string_value(sm2_id)))
             rc = cf_error_set(err, CF_ECORRUPT, NULL, 0, 0,
                               "the signature does not verify: the bundle was altered or the "
                               "signature forged");

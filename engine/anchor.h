@@ -22,7 +22,8 @@
  *   root_hash     MTH of those events, 64 hex digits
  *   timestamp     when, ISO 8601 (+08:00)
  *   key_id        SHA-256 of the signing key's public key (DER SubjectPublicKeyInfo), hex
- *   algorithm     "ed25519"
+ *   algorithm     "ed25519", or "sm2-sm3" (SM2 signature over SM3, the
+ *                 identifier CF_ANCHOR_SM2_ID): the signing key's
  *   index_sha256  SHA-256 (hex) of the index text: for each index entry in order,
  *                 "<case> <leaves>\n"
  *   signature     base64 Ed25519 signature of the signed text (cf_anchor_message):
@@ -38,8 +39,8 @@
  *                 by seq from 1
  *
  * Pure: key material comes in and goes out as PEM text; nothing here reads a
- * file (SM2 with SM3 is not offered yet: one algorithm, Ed25519, is enough to
- * anchor, and a key id that names its algorithm leaves room for it).
+ * file. A key is Ed25519 or SM2 (SM2 signs over SM3, as China's 商用密码
+ * assessment expects); the key decides the algorithm.
  */
 #ifndef CF_ANCHOR_H
 #define CF_ANCHOR_H
@@ -52,6 +53,13 @@
 #include "merkle.h"
 
 #define CF_ANCHOR_FORMAT "caseflow-checkpoint/1"
+/* The signature algorithms, as checkpoints and bundles name them. */
+#define CF_ANCHOR_ED25519 "ed25519"
+#define CF_ANCHOR_SM2     "sm2-sm3"
+/* The SM2 distinguishing identifier signed with (GB/T 35276's default). */
+#define CF_ANCHOR_SM2_ID "1234567812345678"
+/* The longest signature: SM2's DER (72 bytes); Ed25519's is 64. */
+#define CF_ANCHOR_SIG_MAX 80
 /* Bytes of each event's leaf hash kept in the index. */
 #define CF_ANCHOR_INDEX_BYTES 8
 
@@ -139,9 +147,10 @@ void cf_anchor_result_dispose(cf_anchor_result_t *out);
  * kind, text}]}: new reference, or NULL. */
 json_t *cf_anchor_result_json(const cf_anchor_head_t *h, const cf_anchor_result_t *r);
 
-/* Signs text (any UTF-8 text; a signed bundle's canonical form) with the Ed25519
- * PEM private key. OUT *sig (new reference): {algorithm: "ed25519", key_id,
- * public_key (PEM), value (base64)}. 0, CF_EPARSE (the key; err says) or CF_ENOMEM. */
+/* Signs text (any UTF-8 text; a signed bundle's canonical form) with the PEM
+ * private key, Ed25519 or SM2. OUT *sig (new reference): {algorithm: "ed25519" |
+ * "sm2-sm3", key_id, public_key (PEM), value (base64), sm2_id (SM2 only: the
+ * identifier signed with)}. 0, CF_EPARSE (the key; err says) or CF_ENOMEM. */
 int cf_anchor_sign_text(const char *private_pem, size_t len, const char *text, json_t **sig,
                         cf_error_t *err);
 /* Checks sig (as cf_anchor_sign_text makes it) over text against public_pem (NULL:

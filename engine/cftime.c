@@ -11,6 +11,7 @@
  */
 #include "cftime.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -202,6 +203,42 @@ void cf_time_format(cf_time_t t, char *out)
     int64_t secs = t - cf_date_start(d);
     snprintf(out, CF_TIME_BUFSZ, "%04d-%02d-%02dT%02d:%02d:%02d+08:00", d.year, d.month, d.day,
              (int)(secs / 3600), (int)(secs / 60 % 60), (int)(secs % 60));
+}
+
+/* Exported, documented in cftime.h */
+void cf_time_format_basic(cf_time_t t, char *out)
+{
+    cf_date_t d = cf_time_china_date(t);
+    int64_t secs = t - cf_date_start(d);
+    snprintf(out, CF_TIME_BUFSZ, "%04d%02d%02dT%02d%02d%02d+0800", d.year, d.month, d.day,
+             (int)(secs / 3600), (int)(secs / 60 % 60), (int)(secs % 60));
+}
+
+/* Exported, documented in cftime.h */
+int cf_time_parse_basic(const char *text, cf_time_t *out, cf_error_t *err)
+{
+    /* Rewritten into the extended form, so that one parser checks ranges. */
+    size_t n = strlen(text);
+    int ok = n == 16 || n == 20;
+    for (size_t i = 0; ok && i < 15; i++)
+        ok = i == 8 ? text[i] == 'T' : isdigit((unsigned char)text[i]);
+    if (ok && n == 16)
+        ok = text[15] == 'Z';
+    if (ok && n == 20)
+        ok = (text[15] == '+' || text[15] == '-') && isdigit((unsigned char)text[16]) &&
+             isdigit((unsigned char)text[17]) && isdigit((unsigned char)text[18]) &&
+             isdigit((unsigned char)text[19]);
+    if (!ok)
+        return cf_error_set(err, CF_EPARSE, NULL, 0, 0,
+                            "\"%s\" is not an instant in basic form (YYYYMMDDTHHMMSS+HHMM)", text);
+    char ext[CF_TIME_BUFSZ];
+    if (n == 16)
+        snprintf(ext, sizeof(ext), "%.4s-%.2s-%.2sT%.2s:%.2s:%.2sZ", text, text + 4, text + 6,
+                 text + 9, text + 11, text + 13);
+    else
+        snprintf(ext, sizeof(ext), "%.4s-%.2s-%.2sT%.2s:%.2s:%.2s%.3s:%.2s", text, text + 4,
+                 text + 6, text + 9, text + 11, text + 13, text + 15, text + 18);
+    return cf_time_parse(ext, out, err);
 }
 
 /* Exported, documented in cftime.h */

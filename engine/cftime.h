@@ -34,6 +34,16 @@ int cf_time_parse(const char *text, cf_time_t *out, cf_error_t *err);
 /* Writes t as "YYYY-MM-DDTHH:MM:SS+08:00" into out (at least CF_TIME_BUFSZ bytes). */
 void cf_time_format(cf_time_t t, char *out);
 
+/* Writes t in ISO 8601 basic format, "YYYYMMDDTHHMMSS+0800", into out (at least
+ * CF_TIME_BUFSZ bytes): the form used inside identifiers (an alert's id), where
+ * colons already separate the fields. */
+void cf_time_format_basic(cf_time_t t, char *out);
+
+/* Parses the basic format cf_time_format_basic writes ("YYYYMMDDTHHMMSS" and
+ * "+HHMM", "-HHMM" or "Z"). Returns 0, or CF_EPARSE (err names the text); *out
+ * untouched on failure. */
+int cf_time_parse_basic(const char *text, cf_time_t *out, cf_error_t *err);
+
 /* The civil date on which instant t falls, China time. */
 cf_date_t cf_time_china_date(cf_time_t t);
 

@@ -5,10 +5,16 @@
  * the daemon alike).
  *
  * SCHEMA (migration 2, in store-sqlite.c)
- *   alerts       alert_id PRIMARY KEY  "<case>:<clock>:<point>:<due_at>", stable
+ *   alerts       alert_id PRIMARY KEY  "<case>:<clock>:<point>:<due>", stable; due
+ *                                      in ISO basic form, "20270308T235959+0800"
+ *                                      (schema 10; epoch seconds before: such ids
+ *                                      still resolve, cf_store_alert_id_canon)
  *                case_id, clock_id     the clock
  *                point                 "warning" | "deadline"
  *                due_at, deadline      when it falls due; the clock's deadline
+ *                prov_first, prov_last the provisional calendar years the
+ *                                      clock's deadline was counted on (R11), 0
+ *                                      when settled (schema 10)
  *                fired_at              NULL while pending; set in the same
  *                                      transaction as the alert event, so no
  *                                      alert fires twice, across restarts too
@@ -20,18 +26,84 @@
  */
 #include "store-int.h"
 
+#include <ctype.h>
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "engine.h"
 
 /* ---- alerts --------------------------------------------------------------------------- */
 
+/* Exported, documented in store.h */
+int cf_store_alert_id(int64_t case_id, const char *clock, const char *point, cf_time_t due,
+                      char *out, size_t size)
+{
+    char at[CF_TIME_BUFSZ];
+    cf_time_format_basic(due, at);
+    int n = snprintf(out, size, "%lld:%s:%s:%s", (long long)case_id, clock, point, at);
+    if (n < 0 || (size_t)n >= size) {
+        if (size)
+            out[0] = '\0';
+        return CF_EINVAL;
+    }
+    return 0;
+}
+
+/* The due field of an id before schema 10: decimal epoch seconds. */
+static int epoch_field(const char *text, cf_time_t *out)
+{
+    char *end;
+    if (!*text || (!isdigit((unsigned char)*text) && *text != '-'))
+        return CF_EINVAL;
+    errno = 0;
+    long long v = strtoll(text, &end, 10);
+    if (*end || errno || v < INT32_MIN * 100LL || v > INT32_MAX * 100LL)
+        return CF_EINVAL;
+    *out = v;
+    return 0;
+}
+
+/* Exported, documented in store.h */
+int cf_store_alert_id_canon(const char *id, cf_time_t *due, char *canon, size_t size)
+{
+    /* "<case>:<clock>:<point>:<due>": the case is digits, the due field the last. */
+    const char *last = strrchr(id, ':');
+    char *end;
+    errno = 0;
+    long long case_id = strtoll(id, &end, 10);
+    if (!last || end == id || *end != ':' || errno || case_id <= 0)
+        return CF_EINVAL;
+    const char *clock = end + 1, *colon = strchr(clock, ':');
+    if (!colon || colon == clock || colon >= last || colon + 1 == last ||
+        memchr(colon + 1, ':', (size_t)(last - colon - 1)))
+        return CF_EINVAL;
+    cf_time_t t;
+    if (cf_time_parse_basic(last + 1, &t, NULL) != 0 && epoch_field(last + 1, &t) != 0)
+        return CF_EINVAL;
+    char clk[64], point[16], out[160];
+    size_t clen = (size_t)(colon - clock), plen = (size_t)(last - colon - 1);
+    if (clen >= sizeof(clk) || plen >= sizeof(point))
+        return CF_EINVAL;
+    memcpy(clk, clock, clen);
+    clk[clen] = '\0';
+    memcpy(point, colon + 1, plen);
+    point[plen] = '\0';
+    if (cf_store_alert_id(case_id, clk, point, t, out, sizeof(out)) != 0 || strlen(out) >= size)
+        return CF_EINVAL;
+    memcpy(canon, out, strlen(out) + 1);
+    *due = t;
+    return 0;
+}
+
 static int insert_alert(cf_store_t *s, sqlite3_stmt *ins, const cf_case_t *c,
                         const cf_clock_rt_t *k, const char *point, cf_time_t due, cf_error_t *err)
 {
     char id[160];
-    snprintf(id, sizeof(id), "%lld:%s:%s:%lld", (long long)c->id, k->id, point, (long long)due);
+    if (cf_store_alert_id(c->id, k->id, point, due, id, sizeof(id)) != 0)
+        return cf_error_set(err, CF_EINVAL, NULL, 0, 0, "clock id \"%s\" too long for an alert",
+                            k->id);
     sqlite3_reset(ins);
     sqlite3_bind_text(ins, 1, id, -1, SQLITE_TRANSIENT);
     sqlite3_bind_int64(ins, 2, c->id);
@@ -39,6 +111,8 @@ static int insert_alert(cf_store_t *s, sqlite3_stmt *ins, const cf_case_t *c,
     sqlite3_bind_text(ins, 4, point, -1, SQLITE_STATIC);
     sqlite3_bind_int64(ins, 5, due);
     sqlite3_bind_int64(ins, 6, k->deadline);
+    sqlite3_bind_int(ins, 7, k->prov_first);
+    sqlite3_bind_int(ins, 8, k->prov_last);
     int step = sqlite3_step(ins);
     return step == SQLITE_DONE ? 0 : cf__store_error(s, step, "index alert", err);
 }
@@ -71,7 +145,8 @@ int cf_store_alerts_sync(cf_store_t *s, const cf_case_t *c, const cf_workflow_t 
     if (rc == 0)
         rc = cf__store_prepare(s,
                                "INSERT OR IGNORE INTO alerts(alert_id, case_id, clock_id, point, "
-                               "due_at, deadline) VALUES (?, ?, ?, ?, ?, ?)",
+                               "due_at, deadline, prov_first, prov_last) VALUES (?, ?, ?, ?, ?, "
+                               "?, ?, ?)",
                                &ins, err);
     if (rc == 0) {
         sqlite3_bind_int64(del, 1, c->id);
@@ -167,6 +242,14 @@ static json_t *alert_row(sqlite3_stmt *st)
     if (o && sqlite3_column_type(st, 6) != SQLITE_NULL) {
         cf_time_format(a.fired_at, fired);
         json_object_set_new(o, "fired_at", json_string(fired));
+    } else if (o && sqlite3_column_int(st, 7) > 0) { /* R11, as the fired event carries it */
+        cf_clock_rt_t k = {.prov_first = sqlite3_column_int(st, 7),
+                           .prov_last = sqlite3_column_int(st, 8)};
+        json_t *years = cf_clock_provisional_json(&k);
+        if (!years || json_object_set_new(o, "provisional", years) != 0) {
+            json_decref(o);
+            return NULL;
+        }
     }
     return o;
 }
@@ -191,16 +274,16 @@ int cf_store_alert_page_by(cf_store_t *s, const char *agency, const char *handle
                            cf_error_t *err)
 {
     sqlite3_stmt *st;
-    int rc = cf__store_prepare(s,
-                               "SELECT l.alert_id, l.case_id, l.clock_id, l.point, l.due_at, "
-                               "l.deadline, l.fired_at FROM alerts l JOIN case_agency a ON "
-                               "a.case_id = l.case_id AND a.agency = ?1 WHERE (?2 = 0 OR (?2 = 1 "
-                               "AND l.fired_at IS NULL) OR (?2 = -1 AND l.fired_at IS NOT NULL)) "
-                               "AND (?4 IS NULL OR l.due_at > ?3 OR (l.due_at = ?3 AND "
-                               "l.alert_id > ?4)) AND (?6 IS NULL OR l.case_id IN (SELECT "
-                               "case_id FROM case_people WHERE name = ?6)) ORDER BY l.due_at, "
-                               "l.alert_id LIMIT ?5",
-                               &st, err);
+    int rc = cf__store_prepare(
+        s,
+        "SELECT l.alert_id, l.case_id, l.clock_id, l.point, l.due_at, "
+        "l.deadline, l.fired_at, l.prov_first, l.prov_last FROM alerts l JOIN case_agency a ON "
+        "a.case_id = l.case_id AND a.agency = ?1 WHERE (?2 = 0 OR (?2 = 1 "
+        "AND l.fired_at IS NULL) OR (?2 = -1 AND l.fired_at IS NOT NULL)) "
+        "AND (?4 IS NULL OR l.due_at > ?3 OR (l.due_at = ?3 AND "
+        "l.alert_id > ?4)) AND (?6 IS NULL OR l.case_id IN (SELECT "
+        "case_id FROM case_people WHERE name = ?6)) ORDER BY l.due_at, l.alert_id LIMIT ?5",
+        &st, err);
     if (rc != 0)
         return rc;
     sqlite3_bind_text(st, 1, agency, -1, SQLITE_STATIC);

@@ -81,3 +81,36 @@ int cf_store_causes_load(cf_store_t *s, cf_causes_t **out, cf_error_t *err)
     *out = set;
     return 0;
 }
+
+/* Exported, documented in store.h */
+int cf_store_cases_keep_cause(cf_store_t *s, const char *cause, int64_t *ids, size_t *count,
+                              cf_error_t *err)
+{
+    /* The case's 案由 record is in its snapshot (engine/case.h): one primary-key
+     * lookup and one JSON read a case. */
+    sqlite3_stmt *st;
+    int rc = cf__store_prepare(
+        s,
+        "SELECT 1 FROM (SELECT json_extract(snapshot, '$.cause.dictionary') AS d, "
+        "json_extract(snapshot, '$.cause.id') AS i, json_extract(snapshot, '$.cause.situation') "
+        "AS n, json_extract(snapshot, '$.cause.name') AS name FROM cases WHERE id = ?1) WHERE d "
+        "IS NOT NULL AND (d || ':' || n = ?2 OR i = ?2 OR d || ':' || i = ?2 OR name = ?2)",
+        &st, err);
+    if (rc != 0)
+        return rc;
+    size_t kept = 0;
+    for (size_t k = 0; rc == 0 && k < *count; k++) {
+        sqlite3_reset(st);
+        sqlite3_bind_int64(st, 1, ids[k]);
+        sqlite3_bind_text(st, 2, cause, -1, SQLITE_STATIC);
+        int step = sqlite3_step(st);
+        if (step == SQLITE_ROW)
+            ids[kept++] = ids[k];
+        else if (step != SQLITE_DONE)
+            rc = cf__store_error(s, step, "read a case's 案由", err);
+    }
+    cf__store_release(s, st);
+    if (rc == 0)
+        *count = kept;
+    return rc;
+}

@@ -52,7 +52,11 @@
  *    version 10: ref_counters, case_refs (决定书文号, 档案号), case_summary,
  *    case_people (handlers and head), stat_counts -- store-summary.c; clocks_due,
  *    the running clocks' deadlines covering party and case, which the report's
- *    overdue and due counts read without a row lookup -- store-stats.c)
+ *    overdue and due counts read without a row lookup -- store-stats.c;
+ *    version 11: alert_acks, alerts acknowledged and escalated -- store-alert-ack.c;
+ *    version 12: alert ids in ISO basic time, alerts.prov_first/prov_last, the
+ *    provisional years of a pending alert's clock -- store-alerts.c; the
+ *    partial index cases_open, the cases not closed -- store-gauges.c)
  */
 #include "store-int.h"
 
@@ -157,6 +161,24 @@ static const char *const migrations[] = {
     "fired_at INTEGER NOT NULL, acked_at INTEGER, escalated_at INTEGER);"
     "CREATE INDEX IF NOT EXISTS alert_acks_open ON alert_acks(fired_at) WHERE acked_at IS NULL "
     "AND escalated_at IS NULL;",
+    /* 12: alert ids without epoch seconds, and the provisional years of a pending
+     * alert (store-alerts.c). "<case>:<clock>:<point>:<epoch>" becomes
+     * "<case>:<clock>:<point>:<YYYYMMDDTHHMMSS+0800>", the due instant in China
+     * time (the same bijection as cf_store_alert_id; old ids still resolve through
+     * cf_store_alert_id_canon); the years come from the clock in the case's
+     * snapshot, as cf_store_alerts_sync would write them. */
+    "ALTER TABLE alerts ADD COLUMN prov_first INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE alerts ADD COLUMN prov_last INTEGER NOT NULL DEFAULT 0;"
+    "UPDATE alerts SET alert_id = case_id || ':' || clock_id || ':' || point || ':' || "
+    "strftime('%Y%m%dT%H%M%S', due_at + 28800, 'unixepoch') || '+0800';"
+    "UPDATE alerts SET prov_first = COALESCE(k.f, 0), prov_last = COALESCE(k.l, 0) FROM (SELECT "
+    "c.id AS case_id, json_extract(j.value, '$.id') AS clock_id, json_extract(j.value, "
+    "'$.provisional[0]') AS f, json_extract(j.value, '$.provisional[1]') AS l FROM cases c, "
+    "json_each(c.snapshot, '$.clocks') j WHERE c.id IN (SELECT case_id FROM alerts WHERE "
+    "fired_at IS NULL) AND json_valid(c.snapshot)) AS k WHERE alerts.fired_at IS NULL AND "
+    "k.case_id = alerts.case_id AND k.clock_id = alerts.clock_id;"
+    /* the open cases, counted from an index (store-gauges.c) */
+    "CREATE INDEX IF NOT EXISTS cases_open ON cases(closed) WHERE closed = 0;",
 };
 #define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
 

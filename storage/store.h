@@ -209,6 +209,22 @@ int cf_store_calendar_version(cf_store_t *s, int64_t *version, cf_error_t *err);
 /* OUT *count: running or paused clocks whose deadline is provisional (R11). */
 int cf_store_clocks_provisional(cf_store_t *s, int64_t *count, cf_error_t *err);
 
+/* ---- gauges (store-gauges.c) ---- */
+
+/* What an operator watches, each counted from an index. */
+typedef struct cf_store_gauges_s {
+    int64_t open_cases;     /* cases not closed */
+    int64_t overdue_clocks; /* running clocks whose deadline is before now */
+    int64_t workflows;      /* workflow definitions stored (every version) */
+} cf_store_gauges_t;
+
+/* OUT *out: the gauges at instant now. Returns 0, or a CF_E* code (the database
+ * unreadable) with *out untouched. */
+int cf_store_gauges(cf_store_t *s, cf_time_t now, cf_store_gauges_t *out, cf_error_t *err);
+/* OUT *out: the workflow definitions stored (a few rows: what /readyz reads, cheap
+ * enough for a load balancer's every poll). 0 or a CF_E* code (*out untouched). */
+int cf_store_workflows_count(cf_store_t *s, int64_t *out, cf_error_t *err);
+
 /* ---- transactions held by the caller (store-tx.c), tokens and agencies
  * (store-tokens.c), the alerts index (store-alerts.c) ----
  *
@@ -327,7 +343,9 @@ int cf_store_case_list_agency(cf_store_t *s, const char *agency, const cf_case_f
                               json_t **list, cf_error_t *err);
 
 /* An alert: one warning point or the deadline of one running clock. Its id is
- * stable ("<case>:<clock>:<point>:<due_at>"), so a receiver can de-duplicate. */
+ * stable, "<case>:<clock>:<point>:<due instant>" with the instant in ISO 8601
+ * basic form, China time ("7:decision:warning:20270308T235959+0800"), so a
+ * receiver can de-duplicate; no epoch integer in it. */
 typedef struct cf_alert_s {
     char id[160];
     int64_t case_id;
@@ -337,6 +355,18 @@ typedef struct cf_alert_s {
     cf_time_t deadline;
     cf_time_t fired_at; /* 0 while pending */
 } cf_alert_t;
+
+/* Writes the id of case_id's alert at point of clock, due at due, into OUT out
+ * (size bytes). Returns 0, or CF_EINVAL when it does not fit (out then empty). */
+int cf_store_alert_id(int64_t case_id, const char *clock, const char *point, cf_time_t due,
+                      char *out, size_t size);
+
+/* Reads an alert id, in today's form or in the form before schema 10
+ * ("<case>:<clock>:<point>:<epoch seconds>", as alert events written before then
+ * carry it). OUT *due: its due instant; OUT canon (size bytes): the id in today's
+ * form, which the alerts index holds. Returns 0, or CF_EINVAL when id is neither
+ * (outputs untouched). */
+int cf_store_alert_id_canon(const char *id, cf_time_t *due, char *canon, size_t size);
 
 /* Rewrites c's pending alerts after a change (inside the caller's transaction):
  * drops the unfired ones, then adds, for every running clock, its warning points
@@ -353,7 +383,9 @@ int cf_store_alerts_due(cf_store_t *s, cf_time_t now, cf_alert_t *out, int max, 
 /* Marks alert id fired at fired_at (inside the caller's transaction). */
 int cf_store_alert_mark(cf_store_t *s, const char *id, cf_time_t fired_at, cf_error_t *err);
 /* OUT *list: new array of agency's alerts {alert_id, case, clock, point, due_at,
- * deadline, fired_at?} by due_at; pending: 1 only unfired, -1 only fired, 0 all. */
+ * deadline, fired_at?, provisional?} by due_at; pending: 1 only unfired, -1 only
+ * fired, 0 all. provisional (the years, e.g. [2027]) on a pending alert whose
+ * clock's deadline was counted on provisional calendar years (R11). */
 int cf_store_alert_list(cf_store_t *s, const char *agency, int pending, json_t **list,
                         cf_error_t *err);
 /* One page of cf_store_alert_list: the alerts after (after_due, after_id) in its
@@ -407,6 +439,15 @@ int cf_store_causes_put(cf_store_t *s, const char *text, size_t len, const char 
 /* OUT *set: every stored dictionary, by id (free with cf_causes_free); an empty
  * set when none is stored. CF_ECORRUPT if a stored one no longer loads. */
 int cf_store_causes_load(cf_store_t *s, cf_causes_t **set, cf_error_t *err);
+
+/* Keeps in ids (in their order) the cases whose 案由 is cause: "<dictionary>:<n>"
+ * (a situation, as given at filing: "js-2024:14"), the 案由's id
+ * ("provider-fund-use", every situation of it), "<dictionary>:<id>", or its name
+ * ("违反医疗保障基金使用规定"); cases without a 案由 are dropped. OUT *count: how many
+ * are kept. 0, or a storage error (ids and *count then as they were, or ids partly
+ * compacted: discard them). */
+int cf_store_cases_keep_cause(cf_store_t *s, const char *cause, int64_t *ids, size_t *count,
+                              cf_error_t *err);
 
 /* ---- the log of all cases, and its checkpoints (store-anchor.c) ----
  *

@@ -472,7 +472,7 @@ TEST_IMPL(anchor_daemon_interval)
     cf_error_t err;
     ASSERT_EQ(cf_serve_open(&cfg, &srv, &err), CF_EPARSE);
     ASSERT_STR_EQ(err.source, pub);
-    ASSERT_CONTAINS(err.text, "not an Ed25519 private key");
+    ASSERT_CONTAINS(err.text, "not an Ed25519 or SM2 private key");
     free(out);
     return 0;
 }
@@ -491,6 +491,8 @@ TEST_IMPL(anchor_migration_numbers_events)
              "ALTER TABLE events DROP COLUMN pos; "
              "ALTER TABLE tokens DROP COLUMN expires_at; ALTER TABLE tokens DROP COLUMN "
              "revoked_at; ALTER TABLE tokens DROP COLUMN last_used_at; " /* schema 7 */
+             "ALTER TABLE alerts DROP COLUMN prov_first; "
+             "ALTER TABLE alerts DROP COLUMN prov_last; " /* schema 10 */
              "PRAGMA user_version = 3");
     sqlite3_close(db);
     append_case(); /* opens (and migrates) the database, then writes */

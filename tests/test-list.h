@@ -202,6 +202,13 @@
     X(serve_web_5_causes)                                                                          \
     X(serve_web_6_replay)                                                                          \
     X(serve_web_7_settings)                                                                        \
+    /* alertid-*: alert ids without epoch seconds (tests/test-alert-id.c) */                       \
+    X(alert_id_form)                                                                               \
+    X(alert_id_migration)                                                                          \
+    X(alert_id_daemon_rows)                                                                        \
+    /* health-*: /metrics and /readyz for monitoring (tests/test-health.c) */                      \
+    X(health_metrics)                                                                              \
+    X(health_readyz_writer_stuck)                                                                  \
     /* serve-hard-*: the daemon hardened (tests/test-serve-hard.c) */                              \
     X(serve_hard_framing)                                                                          \
     X(serve_hard_http1_only)                                                                       \

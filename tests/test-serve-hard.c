@@ -734,17 +734,29 @@ static int stream_never_reading(int port, const char *token)
 typedef struct reader_s {
     int fd;
     atomic_int stop;
-    pthread_mutex_t mu; /* guards text and len */
+    pthread_mutex_t mu; /* guards text, len, cap and the count */
     char *text;
-    size_t len;
+    size_t len, cap; /* cap grows by doubling: megabytes arrive 64 KiB at a time */
+    size_t scanned;  /* reader_count: where counting resumes (one marker only) */
+    int counted;
     pthread_t thread;
 } reader_t;
 
-/* Blocks of marker the reader has seen so far. */
+/* Blocks of marker the reader has seen so far (always the same marker: the count
+ * resumes where the last call stopped, so polling it costs the new bytes only). */
 static int reader_count(reader_t *r, const char *marker)
 {
     pthread_mutex_lock(&r->mu);
-    int n = r->text ? occurrences(r->text, marker) : 0;
+    size_t m = strlen(marker);
+    const char *p = r->text ? r->text + r->scanned : NULL;
+    for (const char *hit; p && (hit = strstr(p, marker)) != NULL; p = hit + m)
+        r->counted++;
+    if (r->text) { /* a marker cut at the end is counted next time */
+        size_t end = r->len >= m ? r->len - m + 1 : 0;
+        size_t at = p ? (size_t)(p - r->text) : r->len;
+        r->scanned = at > end ? at : end;
+    }
+    int n = r->counted;
     pthread_mutex_unlock(&r->mu);
     return n;
 }
@@ -761,7 +773,12 @@ static void *reader_main(void *arg)
         if (n <= 0)
             break;
         pthread_mutex_lock(&r->mu);
-        r->text = realloc(r->text, r->len + (size_t)n + 1);
+        if (r->len + (size_t)n + 1 > r->cap) {
+            r->cap = r->cap ? 2 * r->cap : 1 << 20;
+            while (r->cap < r->len + (size_t)n + 1)
+                r->cap *= 2;
+            r->text = realloc(r->text, r->cap);
+        }
         ASSERT(r->text != NULL);
         memcpy(r->text + r->len, buf, (size_t)n);
         r->len += (size_t)n;

@@ -119,7 +119,7 @@ int cf__read_file(const char *path, char **buf, size_t *len, cf_error_t *err);
     X("audit verify", audit_verify, "recompute every case's hash chain and report breaks")         \
     X("audit replay", audit_replay,                                                                \
       "replay cases against their pinned workflow; report deviations")                             \
-    X("audit keygen", audit_keygen, "make the bureau's Ed25519 key for signing checkpoints")       \
+    X("audit keygen", audit_keygen, "make the bureau's Ed25519 or SM2 key for signing")            \
     X("audit checkpoint", audit_checkpoint, "sign the head of the log's Merkle tree, to a file")   \
     X("audit prove", audit_prove, "prove an event is in the log or in a checkpoint's tree")        \
     X("serve", serve, "run the daemon: HTTP/JSON API, deadline alerts, webhooks")                  \
@@ -241,7 +241,10 @@ enum { CF_OPT_REQ = 1, CF_OPT_MANY = 2 };
     X("doc render", "--fact", "NAME=VALUE", CF_OPT_MANY, "a fact over the case's, for a preview")  \
     X("doc render", "--templates", "DIRS", 0, "template folders, first wins (docs/documents.md)")  \
     X("case export", "CASE", NULL, CF_OPT_REQ, "the case number")                                  \
-    X("case export", "--sign", "FILE", 0, "sign with this Ed25519 key ($CASEFLOW_EXPORT_KEY)")     \
+    X("case export", "--sign", "FILE", 0,                                                          \
+      "sign with this Ed25519 or SM2 key ($CASEFLOW_EXPORT_KEY)")                                  \
+    X("case export", "--with-documents", NULL, 0,                                                  \
+      "carry the documents' bytes, not only their hashes")                                         \
     X("bundle verify", "BUNDLE", NULL, CF_OPT_REQ, "the signed bundle (case export --sign)")       \
     X("bundle verify", "--pubkey", "FILE", 0, "the bureau's public key (PEM)")                     \
     X("audit verify", "--case", "CASE", 0, "only this case")                                       \
@@ -265,11 +268,16 @@ enum { CF_OPT_REQ = 1, CF_OPT_MANY = 2 };
     X("audit replay", "--summary", NULL, 0, "HTML: figures and deviating cases only")              \
     X("audit replay", "--kind", "KIND", 0, "HTML: only cases with this kind of deviation")         \
     X("audit replay", "--agency", "AGENCY", 0, "only cases opened for this agency")                \
+    X("audit replay", "--cause", "CAUSE", 0,                                                       \
+      "only cases of this 案由 (js-2024:14, its id or name)")                                      \
     X("audit verify", "--summary", NULL, 0, "HTML: figures and deviating cases only")              \
     X("audit verify", "--kind", "KIND", 0, "HTML: only cases with this kind of deviation")         \
     X("audit verify", "--agency", "AGENCY", 0, "only cases opened for this agency")                \
+    X("audit verify", "--cause", "CAUSE", 0,                                                       \
+      "only cases of this 案由 (js-2024:14, its id or name)")                                      \
     X("audit keygen", "--out", "FILE", CF_OPT_REQ, "where the private key goes (mode 0600)")       \
-    X("audit checkpoint", "--key", "FILE", CF_OPT_REQ, "the Ed25519 private key (PEM)")            \
+    X("audit keygen", "--algorithm", "ed25519|sm2", 0, "the key's algorithm (default ed25519)")    \
+    X("audit checkpoint", "--key", "FILE", CF_OPT_REQ, "the Ed25519 or SM2 private key (PEM)")     \
     X("audit checkpoint", "--out", "FILE", 0, "write the checkpoint here (default: stdout)")       \
     X("audit prove", "CASE", NULL, CF_OPT_REQ, "the case number")                                  \
     X("audit prove", "SEQ", NULL, CF_OPT_REQ, "the event's sequence number in the case")           \

@@ -21,10 +21,10 @@
 
 /* ---- audit keygen --------------------------------------------------------------------- */
 
-/* OUT *pem: a new Ed25519 private key as PEM (new string). */
-static int new_key(char **pem)
+/* OUT *pem: a new private key of algorithm ("ED25519" or "SM2") as PEM (new string). */
+static int new_key(const char *algorithm, char **pem)
 {
-    EVP_PKEY *key = EVP_PKEY_Q_keygen(NULL, NULL, "ED25519");
+    EVP_PKEY *key = EVP_PKEY_Q_keygen(NULL, NULL, algorithm);
     BIO *bio = key ? BIO_new(BIO_s_mem()) : NULL;
     char *data = NULL;
     long n = bio && PEM_write_bio_PrivateKey(bio, key, NULL, NULL, 0, NULL, NULL)
@@ -64,10 +64,14 @@ int cf__cmd_audit_keygen(cf_cli_t *cli, int argc, char **argv)
     if (!out)
         return cf__cli_usage(cli, "audit keygen --out FILE   (the private key; prints the "
                                   "public key)");
+    const char *alg = cf__opt_value(argc, argv, "--algorithm");
+    if (alg && strcmp(alg, "ed25519") != 0 && strcmp(alg, "sm2") != 0)
+        return cf__cli_usage(cli, "audit keygen --algorithm ed25519|sm2 (SM2 signs over SM3)");
+    int sm2 = alg && strcmp(alg, "sm2") == 0;
     cf_error_t err;
     cf_error_clear(&err);
     char *pem = NULL, *pub = NULL, id[65];
-    int rc = new_key(&pem);
+    int rc = new_key(sm2 ? "SM2" : "ED25519", &pem);
     if (rc == 0)
         rc = write_key(out, pem, &err);
     if (rc == 0)
@@ -82,13 +86,15 @@ int cf__cmd_audit_keygen(cf_cli_t *cli, int argc, char **argv)
         return cf__cli_fail(cli, rc, &err);
     }
     if (cli->json) {
-        json_t *o = json_pack("{s:s, s:s, s:s, s:s}", "private_key", out, "algorithm", "ed25519",
-                              "key_id", id, "public_key", pub);
+        json_t *o =
+            json_pack("{s:s, s:s, s:s, s:s}", "private_key", out, "algorithm",
+                      sm2 ? CF_ANCHOR_SM2 : CF_ANCHOR_ED25519, "key_id", id, "public_key", pub);
         cf__print_json(cli, o);
         json_decref(o);
     } else {
         fprintf(cli->out, "%s", pub);
-        fprintf(cli->err, "private key written to %s (mode 0600); key id %s\n", out, id);
+        fprintf(cli->err, "%s private key written to %s (mode 0600); key id %s\n",
+                sm2 ? "SM2" : "Ed25519", out, id);
     }
     free(pub);
     return CF_EXIT_OK;

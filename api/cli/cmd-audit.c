@@ -385,6 +385,9 @@ static int audit_db(cf_cli_t *cli, int argc, char **argv, int replay, cf__audit_
     const char *agency = cf__opt_value(argc, argv, "--agency");
     if (rc == 0 && agency) /* only the cases opened for that agency (through the API) */
         a.count = keep_agency(s.store, (int64_t *)a.ids, a.count, agency);
+    const char *cause = cf__opt_value(argc, argv, "--cause");
+    if (rc == 0 && cause) /* only the cases of that 案由 */
+        rc = cf_store_cases_keep_cause(s.store, cause, (int64_t *)a.ids, &a.count, err);
     a.batches = (a.count + CF__AUDIT_BATCH - 1) / CF__AUDIT_BATCH;
     if (rc == 0)
         rc = audit_threads(&a, audit_jobs(argc, argv, a.batches), report, err);
@@ -429,8 +432,15 @@ int cf__cmd_case_export(cf_cli_t *cli, int argc, char **argv)
 {
     const char *id = cf__opt_positional(argc, argv, 0, NULL);
     const char *key = cf__opt_value(argc, argv, "--sign");
+    const char *docs_env = getenv("CASEFLOW_EXPORT_DOCUMENTS");
+    int bytes = cf__opt_flag(argc, argv, "--with-documents");
     if (!id)
-        return cf__cli_usage(cli, "case export CASE [--sign KEY] > bundle.json");
+        return cf__cli_usage(cli, "case export CASE [--sign KEY] [--with-documents] > bundle.json");
+    if (!bytes && docs_env && *docs_env) { /* the bureau's configured choice */
+        if (strcmp(docs_env, "bytes") != 0 && strcmp(docs_env, "hashes") != 0)
+            return cf__cli_usage(cli, "CASEFLOW_EXPORT_DOCUMENTS is bytes or hashes");
+        bytes = strcmp(docs_env, "bytes") == 0;
+    }
     if (!key && getenv("CASEFLOW_EXPORT_KEY") && *getenv("CASEFLOW_EXPORT_KEY"))
         key = getenv("CASEFLOW_EXPORT_KEY"); /* the bureau's configured key */
     cf__session_t s;
@@ -439,6 +449,8 @@ int cf__cmd_case_export(cf_cli_t *cli, int argc, char **argv)
     int rc = cf__session_open(cli, &s, CF__SESSION_READONLY, &err);
     if (rc == 0)
         rc = export_case(&s, id, &bundle, &err);
+    if (rc == 0)
+        rc = cf__bundle_documents(bundle, s.store, bytes, &err);
     cf__session_close(&s);
     if (rc == 0 && key) /* signed: a third party can check who exported it */
         rc = cf__bundle_seal(bundle, key, cli->now, &err);
@@ -595,8 +607,12 @@ static int report_context(cf_cli_t *cli, int argc, char **argv, json_t **context
     json_t *ctx = json_pack("{s:s, s:s, s:s, s:s, s:s}", "generated_at", now, "version", CF_VERSION,
                             "database", cli->db_path, "period", period, "agency",
                             agency ? agency : "全部机关 all agencies");
-    if (ctx && kind)
-        json_object_set_new(ctx, "filter", json_sprintf("偏差类型 kind: %s", kind));
+    const char *cause = cf__opt_value(argc, argv, "--cause");
+    if (ctx && (kind || cause))
+        json_object_set_new(ctx, "filter",
+                            json_sprintf("%s%s%s%s%s", kind ? "偏差类型 kind: " : "",
+                                         kind ? kind : "", kind && cause ? "; " : "",
+                                         cause ? "案由 cause: " : "", cause ? cause : ""));
     const char *one = cf__opt_value(argc, argv, "--case");
     char hash[65] = "";
     if (ctx && one)

@@ -10,20 +10,34 @@
  * needed, then replays it with `caseflow audit replay --bundle bundle.json`.
  *
  * Format added to the bundle: exported_at (ISO 8601), documents ("hashes": the
- * events name each document by its SHA-256 only), and signature {algorithm
- * "ed25519", key_id (SHA-256 of the public key), public_key (PEM), value
- * (base64)} over the canonical text: the bundle without its "signature" member,
- * dumped by jansson with sorted keys and no whitespace (JSON_COMPACT |
- * JSON_SORT_KEYS). Any byte changed in what was signed fails the check. The key
- * comes from --sign FILE, else $CASEFLOW_EXPORT_KEY, the bureau's configured key.
- * SM2/SM3 (商用密码) would be a second algorithm value beside "ed25519"; not done.
+ * events name each document by its SHA-256 only; "bytes": document_bytes carries
+ * them, {sha256: base64}, and documents_without_bytes lists [{name, sha256}] of
+ * those recorded by hash alone, whose bytes the database never held), and
+ * signature {algorithm "ed25519" | "sm2-sm3", key_id (SHA-256 of the public key),
+ * public_key (PEM), value (base64), sm2_id (SM2: the identifier)} over the
+ * canonical text: the bundle without its "signature" member, dumped by jansson
+ * with sorted keys and no whitespace (JSON_COMPACT | JSON_SORT_KEYS). Any byte
+ * changed in what was signed fails the check. The key comes from --sign FILE,
+ * else $CASEFLOW_EXPORT_KEY, the bureau's configured key; the bytes come with
+ * --with-documents, or $CASEFLOW_EXPORT_DOCUMENTS=bytes, the bureau's choice.
+ *
+ * `bundle verify` checks the signature, then, in a bundle with bytes, that each
+ * document's bytes hash to the SHA-256 its event names, that every document the
+ * events name is either carried or listed as without bytes, and that nothing
+ * else is carried. The bytes are covered by the signature too; the hash check
+ * also holds for an unsigned bundle's reader, who learns which document differs.
+ * Rejected: the documents as separate files beside the JSON (a bundle that can
+ * lose a part in transit); zip (a second format to read for one JSON file).
  */
 #include "anchor.h"
 #include "session.h"
 
 #include <openssl/crypto.h>
+#include <openssl/evp.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "chain.h"
 
 /* The canonical text of bundle: without "signature", sorted keys, compact. New. */
 static char *canonical(const json_t *bundle)
@@ -45,7 +59,8 @@ int cf__bundle_seal(json_t *bundle, const char *key_path, cf_time_t now, cf_erro
     json_t *sig = NULL;
     cf_time_format(now, when);
     json_object_set_new(bundle, "exported_at", json_string(when));
-    json_object_set_new(bundle, "documents", json_string("hashes"));
+    if (!json_object_get(bundle, "documents"))
+        json_object_set_new(bundle, "documents", json_string("hashes"));
     int rc = cf__read_file(key_path, &pem, &len, err);
     if (rc == 0)
         rc = (text = canonical(bundle)) ? 0 : CF_ENOMEM;
@@ -57,6 +72,152 @@ int cf__bundle_seal(json_t *bundle, const char *key_path, cf_time_t now, cf_erro
         OPENSSL_cleanse(pem, len);
     free(pem);
     free(text);
+    return rc;
+}
+
+/* ---- documents' bytes ------------------------------------------------------------------- */
+
+/* Calls fn for each document the bundle's events name: its name and SHA-256. */
+static int each_document(const json_t *bundle,
+                         int (*fn)(void *ctx, const char *name, const char *sha256), void *ctx)
+{
+    size_t i;
+    json_t *ev;
+    json_array_foreach(json_object_get(bundle, "events"), i, ev) {
+        const char *name;
+        json_t *d;
+        json_object_foreach(json_object_get(ev, "documents"), name, d) {
+            const char *sha = json_string_value(json_object_get(d, "sha256"));
+            int rc = sha ? fn(ctx, name, sha) : 0;
+            if (rc != 0)
+                return rc;
+        }
+    }
+    return 0;
+}
+
+typedef struct gather_s {
+    cf_store_t *store;
+    json_t *bytes, *without;
+    cf_error_t *err;
+} gather_t;
+
+static int gather_one(void *ctx, const char *name, const char *sha256)
+{
+    gather_t *g = ctx;
+    if (json_object_get(g->bytes, sha256))
+        return 0;
+    void *data = NULL;
+    size_t len = 0;
+    int rc = cf_store_document_get(g->store, sha256, &data, &len, g->err);
+    if (rc == CF_ENOTFOUND) /* recorded by its hash alone: say so, carry nothing */
+        return json_array_append_new(g->without,
+                                     json_pack("{s:s, s:s}", "name", name, "sha256", sha256))
+                   ? CF_ENOMEM
+                   : 0;
+    char *b64 = rc == 0 ? malloc(4 * (len / 3 + 1) + 1) : NULL;
+    if (rc == 0 && !b64)
+        rc = CF_ENOMEM;
+    if (rc == 0) {
+        EVP_EncodeBlock((unsigned char *)b64, data, (int)len);
+        rc = json_object_set_new(g->bytes, sha256, json_string(b64)) ? CF_ENOMEM : 0;
+    }
+    free(b64);
+    free(data);
+    return rc;
+}
+
+/* Exported, documented in session.h */
+int cf__bundle_documents(json_t *bundle, cf_store_t *store, int bytes, cf_error_t *err)
+{
+    if (json_object_set_new(bundle, "documents", json_string(bytes ? "bytes" : "hashes")))
+        return CF_ENOMEM;
+    if (!bytes)
+        return 0;
+    gather_t g = {store, json_object(), json_array(), err};
+    int rc = g.bytes && g.without ? each_document(bundle, gather_one, &g) : CF_ENOMEM;
+    if (rc == 0 && (json_object_set(bundle, "document_bytes", g.bytes) ||
+                    json_object_set(bundle, "documents_without_bytes", g.without)))
+        rc = CF_ENOMEM;
+    json_decref(g.bytes);
+    json_decref(g.without);
+    return rc;
+}
+
+typedef struct check_s {
+    const json_t *bytes, *without;
+    json_t *seen; /* sha256 -> true, the documents the events name */
+    cf_error_t *err;
+} check_t;
+
+static int listed_without(const json_t *without, const char *sha256)
+{
+    size_t i;
+    json_t *w;
+    json_array_foreach(without, i, w) {
+        const char *s = json_string_value(json_object_get(w, "sha256"));
+        if (s && strcmp(s, sha256) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+/* One document the events name: carried, and its bytes hash to its SHA-256. */
+static int check_one(void *ctx, const char *name, const char *sha256)
+{
+    check_t *c = ctx;
+    if (json_object_get(c->seen, sha256))
+        return 0;
+    json_object_set_new(c->seen, sha256, json_true());
+    const char *b64 = json_string_value(json_object_get(c->bytes, sha256));
+    if (!b64)
+        return listed_without(c->without, sha256)
+                   ? 0
+                   : cf_error_set(c->err, CF_ECORRUPT, NULL, 0, 0,
+                                  "document %s (%.16s...): its bytes are missing from the "
+                                  "bundle",
+                                  name, sha256);
+    size_t len = strlen(b64);
+    unsigned char *raw = malloc(len / 4 * 3 + 3);
+    int n = raw && len % 4 == 0 ? EVP_DecodeBlock(raw, (const unsigned char *)b64, (int)len) : -1;
+    char got[65] = "";
+    if (n >= 0) {
+        n -= (len >= 1 && b64[len - 1] == '=') + (len >= 2 && b64[len - 2] == '=');
+        cf_chain_sha256_hex(raw, (size_t)n, got);
+    }
+    free(raw);
+    if (n < 0)
+        return cf_error_set(c->err, CF_ECORRUPT, NULL, 0, 0,
+                            "document %s (%.16s...): its bytes are not base64", name, sha256);
+    if (strcmp(got, sha256) != 0)
+        return cf_error_set(c->err, CF_ECORRUPT, NULL, 0, 0,
+                            "document %s: its bytes hash to %.16s..., the chain says %.16s...: "
+                            "the bytes were altered",
+                            name, got, sha256);
+    return 0;
+}
+
+/* In a bundle with bytes: every document named is carried with the right bytes
+ * (or listed as without bytes), and nothing else is carried. OUT *count: the
+ * documents whose bytes were checked. 0 or CF_ECORRUPT (err says which). */
+static int check_documents(const json_t *bundle, size_t *count, cf_error_t *err)
+{
+    const char *mode = json_string_value(json_object_get(bundle, "documents"));
+    *count = 0;
+    if (!mode || strcmp(mode, "bytes") != 0)
+        return 0;
+    check_t c = {json_object_get(bundle, "document_bytes"),
+                 json_object_get(bundle, "documents_without_bytes"), json_object(), err};
+    int rc = c.seen ? each_document(bundle, check_one, &c) : CF_ENOMEM;
+    const char *sha;
+    json_t *v;
+    json_object_foreach((json_t *)c.bytes, sha, v) {
+        if (rc == 0 && !json_object_get(c.seen, sha))
+            rc = cf_error_set(err, CF_ECORRUPT, NULL, 0, 0,
+                              "the bundle carries bytes (%.16s...) that no event names", sha);
+    }
+    *count = json_object_size(c.bytes);
+    json_decref(c.seen);
     return rc;
 }
 
@@ -87,14 +248,21 @@ int cf__cmd_bundle_verify(cf_cli_t *cli, int argc, char **argv)
                           "the bundle is not signed (export it with --sign KEY)");
     if (rc == 0)
         rc = (text = canonical(bundle)) ? 0 : CF_ENOMEM;
+    size_t docs = 0; /* the documents first: an altered one is named */
+    if (rc == 0)
+        rc = check_documents(bundle, &docs, &err);
     if (rc == 0)
         rc = cf_anchor_verify_text(sig, pub, text, id, &err);
     if (rc == 0)
         fprintf(
-            cli->out, "%s: signature OK: case %lld exported at %s, signed with key %s%s\n", path,
+            cli->out, "%s: signature OK: case %lld exported at %s, signed with %s key %s%s\n", path,
             (long long)json_integer_value(json_object_get(json_object_get(bundle, "case"), "id")),
-            json_string_value(json_object_get(bundle, "exported_at")), id,
+            json_string_value(json_object_get(bundle, "exported_at")),
+            json_string_value(json_object_get(sig, "algorithm")), id,
             pub ? " (the key given)" : " (the key it carries: compare it with the bureau's)");
+    if (rc == 0 && docs)
+        fprintf(cli->out, "%s: %zu document(s) carried, their bytes match the chain's hashes\n",
+                path, docs);
     json_decref(bundle);
     free(buf);
     free(pub);

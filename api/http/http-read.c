@@ -412,21 +412,29 @@ static void run_alerts(cf_store_t *s, cf_wfcache_t *wfs, cf__read_t *r)
     cf__read_answer(r, 200, list);
 }
 
-/* The alerts' cursor: an alert id, "<case>:<clock>:<point>:<due_at>", whose last
- * field is its due instant. 1 with r->after_due and after_id set, 0 when absent, -1
- * after answering 400. */
+/* The alerts' cursor: an alert id, "<case>:<clock>:<point>:<due>", whose last
+ * field is its due instant (an id of the form before schema 10, with epoch
+ * seconds, is read as the same alert). 1 with r->after_due and after_id set, 0
+ * when absent, -1 after answering 400. */
 static int alert_cursor(cf_serve_t *srv, h2o_req_t *req, cf__read_t *r)
 {
     int bad = 0;
     const char *v = cf__http_query(req, "cursor", &bad);
     if (!v)
         return 0;
-    const char *colon = strrchr(v, ':');
-    int64_t due;
-    if (!bad && colon && colon > v && strlen(v) < sizeof(r->after_id) &&
-        cf__http_decimal(colon + 1, INT64_MIN / 2, INT64_MAX / 2, &due) == 0) {
+    /* The id's offset is "+0800"; a client that put the cursor in the URL without
+     * percent-encoding it sends '+', which the query reads as a space. An id holds
+     * no space, so a space here can only be that '+'. */
+    char id[sizeof(r->after_id)];
+    size_t n = strlen(v);
+    cf_time_t due;
+    if (n < sizeof(id)) {
+        for (size_t i = 0; i <= n; i++)
+            id[i] = v[i] == ' ' ? '+' : v[i];
+    }
+    if (!bad && n < sizeof(id) &&
+        cf_store_alert_id_canon(id, &due, r->after_id, sizeof(r->after_id)) == 0) {
         r->after_due = due;
-        snprintf(r->after_id, sizeof(r->after_id), "%s", v);
         return 1;
     }
     cf__http_json(req, srv, 400,
@@ -485,7 +493,7 @@ static void sample(char *buf, size_t size, size_t *len, const char *name, const 
 /* Exported, documented in serve-int.h */
 int cf__http_metrics(cf_serve_t *srv, h2o_req_t *req)
 {
-    enum { SIZE = 8192 };
+    enum { SIZE = 65536 }; /* the histograms: 16 lines a route and method seen */
     char *buf = h2o_mem_alloc_pool(&req->pool, SIZE);
     size_t len = 0;
     cf__writer_t *w = &srv->writer;
@@ -549,6 +557,8 @@ int cf__http_metrics(cf_serve_t *srv, h2o_req_t *req)
            srv->conns_count);
     if (len < SIZE)
         len = cf__calendar_metrics(srv, buf, SIZE, len); /* issue 16 */
+    if (len < SIZE)
+        len = cf__metrics_more(srv, buf, SIZE, len); /* issue 23: serve-health.c */
     if (len > SIZE)
         len = SIZE;
     req->res.status = 200;

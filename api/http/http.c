@@ -478,6 +478,64 @@ static route_t route_of(h2o_iovec_t path, int64_t *id)
     return R_NONE;
 }
 
+/* Exported, documented in serve-int.h */
+const char *cf__http_route_pattern(h2o_iovec_t path)
+{
+    int64_t id = 0;
+    switch (route_of(path, &id)) {
+    case R_HEALTH:
+        return "/healthz";
+    case R_LIVE:
+        return "/livez";
+    case R_READY:
+        return "/readyz";
+    case R_METRICS:
+        return "/metrics";
+    case R_CLOCK:
+        return "/v1/test/clock";
+    case R_WORKFLOWS:
+        return "/v1/workflows";
+    case R_ALERTS:
+        return "/v1/alerts";
+    case R_STREAM:
+        return "/v1/stream";
+    case R_CASES:
+        return "/v1/cases";
+    case R_CASE:
+        return "/v1/cases/{id}";
+    case R_EVENTS:
+        return "/v1/cases/{id}/events";
+    case R_ACTIONS:
+        return "/v1/cases/{id}/actions";
+    case R_EXTENSIONS:
+        return "/v1/cases/{id}/extensions";
+    case R_DOCUMENT:
+        return "/v1/cases/{id}/documents/{name}.pdf";
+    case R_EXCLUSIONS:
+        return "/v1/cases/{id}/exclusions";
+    case R_EVIDENCE:
+        return "/v1/cases/{id}/evidence";
+    case R_RECORDS:
+        return "/v1/cases/{id}/records";
+    case R_STATS:
+        return "/v1/stats";
+    case R_SESSION:
+        return "/v1/session";
+    case R_ACK:
+        return "/v1/alerts/{alert_id}/ack";
+    case R_WORKFLOW:
+        return "/v1/workflows/{id}";
+    case R_CAUSES:
+        return "/v1/causes";
+    case R_REPLAY:
+        return "/v1/cases/{id}/replay";
+    case R_STATIC:
+        return "/web/{file}";
+    default:
+        return "other"; /* no such endpoint, or a bad id: one label for them all */
+    }
+}
+
 /* The method a route takes ("GET", "POST", both for /v1/cases; GET, POST and DELETE
  * for /v1/session; GET or HEAD for the workbench's files). */
 static int method_ok(route_t r, int is_get, int is_post, int is_delete, const char **allow)

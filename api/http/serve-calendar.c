@@ -155,17 +155,3 @@ size_t cf__calendar_metrics(cf_serve_t *srv, char *buf, size_t size, size_t len)
             (unsigned long long)srv->m.calendar_reloads);
     return len < size ? len : size;
 }
-
-/* Exported, documented in serve-int.h */
-int cf__http_readyz(cf_serve_t *srv, h2o_req_t *req)
-{
-    json_t *warnings = json_array();
-    int missing = srv->cal ? cf_calendar_missing_year(srv->cal, cf__serve_now(srv)) : 0;
-    if (missing) {
-        char text[128];
-        snprintf(text, sizeof(text), "calendar: next year not loaded (%d)", missing);
-        json_array_append_new(warnings, json_string(text));
-    }
-    cf__http_json(req, srv, 200, json_pack("{s:s, s:o}", "status", "ready", "warnings", warnings));
-    return 0;
-}

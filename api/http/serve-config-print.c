@@ -46,6 +46,7 @@ void cf_serve_config_print(const cf_serve_config_t *cfg, FILE *f)
     fprintf(f, "readers = %u\n", cfg->readers);
     fprintf(f, "page_limit_max = %u\n", cfg->page_limit_max);
     fprintf(f, "db_check_ms = %u\n", cfg->db_check_ms);
+    fprintf(f, "writer_stuck_ms = %u\n", cfg->writer_stuck_ms);
     if (cfg->doc_max)
         fprintf(f, "doc_max = %zu\n", cfg->doc_max);
     else

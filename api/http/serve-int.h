@@ -156,6 +156,12 @@ typedef struct cf__writer_s {
     /* statistics, written by the writer thread */
     atomic_ullong batches, jobs, max_batch, failed_commits, commit_us;
     atomic_int cal_stale; /* a new calendar version: reload cal before the next batch */
+    /* progress, for /readyz (serve-health.c), in uv_hrtime milliseconds: when the
+     * oldest job waiting in queue was queued (0: queue empty; under mu), when the
+     * oldest job of the batch being written was (0: none being written), when the
+     * last batch ended */
+    uint64_t queued_since_ms;
+    atomic_ullong writing_since_ms, last_batch_ms;
 } cf__writer_t;
 
 /* Starts the writer thread on its own connection to path. Returns 0 or a CF_E*. */
@@ -285,6 +291,10 @@ typedef struct cf__conn_s {
     cf_serve_t *srv;
 } cf__conn_t;
 
+/* serve-health.c's histogram: its bucket bounds and the routes it tells apart */
+#define CF__LATENCY_BUCKETS 13
+#define CF__LATENCY_ROUTES  24
+
 typedef struct cf__metrics_s {
     uint64_t status[6]; /* answers by class: [2] = 2xx ... [5] = 5xx */
     uint64_t by_code[600];
@@ -295,6 +305,11 @@ typedef struct cf__metrics_s {
     uint64_t calendar_reloads;        /* calendar versions picked up (serve-calendar.c) */
     uint64_t sse_dropped;             /* of those, ended by the cap on all streams' memory */
     uint64_t sse_refused;             /* streams refused: the token had streams_per_token open */
+    /* request latency by route pattern and method (serve-health.c); the loop's */
+    struct cf__latency_s {
+        uint64_t buckets[CF__LATENCY_BUCKETS]; /* each counts what fell at or under its bound */
+        uint64_t count, sum_us;
+    } latency[CF__LATENCY_ROUTES][3]; /* [route][GET, POST, other] */
 } cf__metrics_t;
 
 enum { CF__RUNNING = 0, CF__STOPPING, CF__CLOSED };
@@ -389,8 +404,17 @@ void cf__calendar_reload_writer(cf__writer_t *w);
 /* Appends the calendar's Prometheus samples to buf (len used of size); returns
  * the new length. */
 size_t cf__calendar_metrics(cf_serve_t *srv, char *buf, size_t size, size_t len);
-/* GET /readyz: 200 {status: "ready", warnings: [...]}. */
+/* serve-health.c: GET /readyz: 200 {status: "ready", warnings: [...]}, or 503
+ * {status: "not ready", reasons: [...], warnings: [...]} when the database cannot
+ * be read, no workflow or no calendar is loaded, or the writer is stuck. */
 int cf__http_readyz(cf_serve_t *srv, h2o_req_t *req);
+/* serve-health.c: counts one answered request in its route's latency histogram
+ * (called by the access logger, on the loop). */
+void cf__metrics_observe(cf_serve_t *srv, h2o_req_t *req, double seconds);
+/* serve-health.c: appends the latency histograms, process_* (from /proc/self),
+ * the open cases, overdue clocks and the webhook queue to buf (len used of size);
+ * returns the new length. */
+size_t cf__metrics_more(cf_serve_t *srv, char *buf, size_t size, size_t len);
 
 /* serve.c: the daemon's "now" (seconds), and in milliseconds. */
 cf_time_t cf__serve_now(cf_serve_t *srv);
@@ -418,6 +442,10 @@ void cf__anchor_close(cf_serve_t *srv);
 
 /* http.c */
 int cf__http_init(cf_serve_t *srv, cf_error_t *err);
+/* The route pattern of path, as the latency histograms label it
+ * ("/v1/cases/{id}/actions"; "other" for a path no endpoint serves): a static
+ * string, one of a bounded set, never the raw path. */
+const char *cf__http_route_pattern(h2o_iovec_t path);
 void cf__http_shutdown(cf_serve_t *srv); /* stop reading on every connection */
 /* After each poll: h2o's request timeouts that are due fire only after the sockets
  * were polled once more (http.c says why). */

@@ -118,8 +118,9 @@ static void log_access(h2o_logger_t *self, h2o_req_t *req)
     json_object_set_new(o, "status", json_integer(req->res.status));
     struct timeval end;
     gettimeofday(&end, NULL);
-    json_object_set_new(o, "latency_ms",
-                        json_real(ms_between(&req->timestamps.request_begin_at, &end)));
+    double ms = ms_between(&req->timestamps.request_begin_at, &end);
+    json_object_set_new(o, "latency_ms", json_real(ms));
+    cf__metrics_observe(srv, req, ms / 1000.0); /* the histograms (serve-health.c) */
     char agency[128];
     if (cf__http_agency_of(srv, req, agency, sizeof(agency)) == 0)
         json_object_set_new(o, "agency", json_string(agency));

@@ -93,7 +93,7 @@ static void add_headers(h2o_req_t *req, const cf__read_t *r)
     h2o_iovec_t path = req->path_normalized;
     size_t qlen = req->query_at == SIZE_MAX ? 0 : req->path.len - req->query_at - 1;
     const char *q = qlen ? req->path.base + req->query_at + 1 : "";
-    size_t size = path.len + qlen + n + 32, len = 0;
+    size_t size = path.len + qlen + 3 * n + 32, len = 0;
     char *link = h2o_mem_alloc_pool(&req->pool, size);
     len += (size_t)snprintf(link, size, "<%.*s?", (int)path.len, path.base);
     for (const char *p = q, *end = q + qlen; p < end;) { /* every parameter but cursor */
@@ -103,7 +103,11 @@ static void add_headers(h2o_req_t *req, const cf__read_t *r)
             len += (size_t)snprintf(link + len, size - len, "%.*s&", (int)(stop - p), p);
         p = stop + 1;
     }
-    len += (size_t)snprintf(link + len, size - len, "cursor=%s>; rel=\"next\"", r->next_cursor);
+    len += (size_t)snprintf(link + len, size - len, "cursor=");
+    for (const char *c = r->next_cursor; *c; c++) /* '+' (an alert id's offset) encoded */
+        len += (size_t)(*c == '+' ? snprintf(link + len, size - len, "%%2B")
+                                  : snprintf(link + len, size - len, "%c", *c));
+    len += (size_t)snprintf(link + len, size - len, ">; rel=\"next\"");
     h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_LINK, NULL, link, len);
 }
 

@@ -194,10 +194,14 @@ static void *writer_main(void *arg)
             pthread_cond_wait(&w->cv, &w->mu);
         cf__job_t *batch = w->queue;
         w->queue = w->queue_tail = NULL;
+        atomic_store(&w->writing_since_ms, w->queued_since_ms);
+        w->queued_since_ms = 0;
         pthread_mutex_unlock(&w->mu);
         if (!batch)
             break; /* quit, and nothing left to write */
         run_batch(w, batch);
+        atomic_store(&w->last_batch_ms, uv_hrtime() / 1000000u);
+        atomic_store(&w->writing_since_ms, 0);
         cf__job_t *tail = batch;
         while (tail->next)
             tail = tail->next;
@@ -279,7 +283,10 @@ void cf__writer_submit(cf_serve_t *srv, cf__job_t *job)
     job->srv = srv;
     job->next = NULL;
     w->inflight++;
+    uint64_t now_ms = uv_hrtime() / 1000000u;
     pthread_mutex_lock(&w->mu);
+    if (!w->queue)
+        w->queued_since_ms = now_ms ? now_ms : 1;
     if (w->queue_tail)
         w->queue_tail->next = job;
     else

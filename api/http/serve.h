@@ -84,6 +84,8 @@ typedef struct cf_serve_config_s {
     /* Seconds a fired alert may wait for an acknowledgement (POST /v1/alerts/{id}/ack)
      * before it is escalated to the head (alert.escalated); 0: never escalated. */
     unsigned alert_ack_timeout;
+    unsigned writer_stuck_ms; /* /readyz answers 503 while a write has waited this long
+                                 without being committed (the writer is stuck); 0: 10000 */
     /* Where the daemon's log lines go (one line, no newline, on the loop thread or at
      * open); NULL: standard error, "caseflow: LINE". */
     void (*log)(void *ctx, const char *line);

@@ -41,5 +41,19 @@ if grep -q '^caseflow_commit_seconds_total [0-9]*\.[0-9]*$' "$tmp/metrics" &&
     grep -q '^caseflow_commits_total [1-9]' "$tmp/metrics" &&
     grep -q '^caseflow_http_responses_total{code="404"} 1$' "$tmp/metrics"
 then passed=$((passed + 1)); else failed=$((failed + 1)); echo "FAIL: the counters" >&2; cat "$tmp/metrics" >&2; fi
+# issue 23: latency by route pattern (never the raw path), process_*, the service's gauges
+if grep -q '^caseflow_http_request_duration_seconds_count{route="/v1/cases",method="POST"} 1$' "$tmp/metrics" &&
+    grep -q '^caseflow_http_request_duration_seconds_count{route="other",method="GET"} 1$' "$tmp/metrics" &&
+    ! grep -q 'nowhere' "$tmp/metrics" &&
+    grep -q '^process_resident_memory_bytes [1-9]' "$tmp/metrics" &&
+    grep -q '^process_cpu_seconds_total [0-9]' "$tmp/metrics" &&
+    grep -q '^process_open_fds [1-9]' "$tmp/metrics" &&
+    grep -q '^process_max_fds [1-9]' "$tmp/metrics" &&
+    grep -q '^process_start_time_seconds [1-9]' "$tmp/metrics" &&
+    grep -q '^process_virtual_memory_bytes [1-9]' "$tmp/metrics" &&
+    grep -q '^caseflow_cases_open 1$' "$tmp/metrics" &&
+    grep -q '^caseflow_clocks_overdue 0$' "$tmp/metrics" &&
+    grep -q '^caseflow_webhook_queue 0$' "$tmp/metrics"
+then passed=$((passed + 1)); else failed=$((failed + 1)); echo "FAIL: histograms, process_*, gauges" >&2; cat "$tmp/metrics" >&2; fi
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
