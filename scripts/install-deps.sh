@@ -23,6 +23,8 @@ done
 # web pages, .xlsx/.docx (libxml2, libzip), traditional characters (OpenCC and its
 # dictionaries) for the importer; time and bc for bench/importer.sh
 PKGS="$PKGS libxml2-dev libzip-dev libopencc-dev libopencc-data time bc"
+# PDF text layers (poppler-glib) and .xls workbooks (FreeXL) for the importer
+PKGS="$PKGS libpoppler-glib-dev libfreexl-dev"
 # the packages of the list given that are not installed
 missing_of() {
     for p in "$@"; do

@@ -103,6 +103,7 @@
     X(shapes_real_recall)                                                                          \
     X(shapes_xlsx)                                                                                 \
     X(shapes_docx)                                                                                 \
+    X(shapes_pdf )                                                                                 \
     /* IMPORT-TESTS */                                                                             \
     /* workflow-*, engine-*, chain-*, store-*: core (tests/test-workflow.c ...) */                 \
     X(workflow_invalid_fixtures)                                                                   \

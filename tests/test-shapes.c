@@ -18,10 +18,14 @@
  * shapes-3.*: web pages. shapes-4.*: traditional characters, pinyin noise.
  * shapes-5.*: real lists of other regions (tests/fixtures/real), recall printed.
  * shapes-6.*: spreadsheets (.xlsx) and Word files (.docx) written with libzip.
+ * shapes-7.*: PDF drawn with cairo + pango (Noto Sans CJK): its text layer read back.
  */
+#include <cairo-pdf.h>
+#include <cairo.h>
 #include <dirent.h>
 #include <iconv.h>
 #include <jansson.h>
+#include <pango/pangocairo.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -987,6 +991,13 @@ static void each_seed_binary(char *(*fn)(const table_t *, size_t *), const char 
         size_t len;
         char *bytes = fn(&t, &len);
         char what[128];
+        if (getenv("CF_SHAPES_DUMP")) { /* CF_SHAPES_DUMP=DIR: the rendered files */
+            char path[512];
+            snprintf(path, sizeof(path), "%s/%s-%zu.%s", getenv("CF_SHAPES_DUMP"), shape, s, shape);
+            FILE *f = fopen(path, "wb");
+            if (f)
+                fwrite(bytes, 1, len, f), fclose(f);
+        }
         snprintf(what, sizeof(what), "%s (%s)", seeds[s] + strlen("tests/fixtures/seeds/"), shape);
         same_catalog(&t, bytes, len, what, 1);
         free(bytes);
@@ -1003,5 +1014,122 @@ TEST_IMPL(shapes_xlsx)
 TEST_IMPL(shapes_docx)
 {
     each_seed_binary(render_docx, "docx");
+    return 0;
+}
+
+/* ---- shapes-7: PDF, drawn with cairo + pango as a bureau's office suite prints ---- */
+
+static cairo_status_t pdf_sink(void *closure, const unsigned char *data, unsigned int length)
+{
+    cf__sb_add(closure, (const char *)data, length);
+    return CAIRO_STATUS_SUCCESS;
+}
+
+enum { PDF_W = 842, PDF_H = 595, PDF_M = 36 };
+static const double pdf_cols[COLS] = {30, 110, 50, 170, 190, 150, 70};
+#define PDF_PAD 4.0
+
+static PangoLayout *cell_layout(cairo_t *cr, const char *text, double w, const char *font)
+{
+    PangoLayout *l = pango_cairo_create_layout(cr);
+    PangoFontDescription *fd = pango_font_description_from_string(font);
+    pango_layout_set_font_description(l, fd);
+    pango_font_description_free(fd);
+    pango_layout_set_width(l, (int)(w * PANGO_SCALE));
+    pango_layout_set_wrap(l, PANGO_WRAP_WORD_CHAR);
+    pango_layout_set_text(l, text, -1);
+    return l;
+}
+
+/* One table row (or the header, t NULL), line by line: a row too tall for what
+ * is left of the page goes on over the next page, as office suites print. */
+static void pdf_row(cairo_t *cr, const table_t *t, size_t r, double *y)
+{
+    PangoLayout *l[COLS];
+    int lines = 0;
+    for (int c = 0; c < COLS; c++) {
+        l[c] = cell_layout(cr, t ? t->cells[r][c] : header[c], pdf_cols[c] - 2 * PDF_PAD,
+                           "Noto Sans CJK SC 8");
+        int n = pango_layout_get_line_count(l[c]);
+        lines = n > lines ? n : lines;
+    }
+    *y += PDF_PAD;
+    cairo_move_to(cr, PDF_M, *y - PDF_PAD);
+    cairo_line_to(cr, PDF_W - PDF_M, *y - PDF_PAD);
+    cairo_stroke(cr);
+    for (int k = 0; k < lines; k++) {
+        PangoRectangle lr;
+        pango_layout_line_get_pixel_extents(pango_layout_get_line_readonly(l[0], 0), NULL, &lr);
+        double lh = lr.height * 1.15;
+        if (*y + lh > PDF_H - PDF_M) {
+            cairo_show_page(cr);
+            *y = PDF_M;
+        }
+        double x = PDF_M;
+        for (int c = 0; c < COLS; c++) {
+            if (k < pango_layout_get_line_count(l[c])) {
+                PangoLayoutLine *line = pango_layout_get_line_readonly(l[c], k);
+                cairo_move_to(cr, x + PDF_PAD, *y - lr.y);
+                pango_cairo_show_layout_line(cr, line);
+            }
+            x += pdf_cols[c];
+        }
+        *y += lh;
+    }
+    *y += PDF_PAD;
+    for (int c = 0; c < COLS; c++)
+        g_object_unref(l[c]);
+}
+
+/* A title centred over the table, a notice across it, the header, the rows,
+ * pages broken inside rows. */
+static char *render_pdf(const table_t *t, size_t *len)
+{
+    cf__sb_t b = {0};
+    cairo_surface_t *s = cairo_pdf_surface_create_for_stream(pdf_sink, &b, PDF_W, PDF_H);
+    cairo_t *cr = cairo_create(s);
+    cairo_set_line_width(cr, 0.5);
+    PangoLayout *title =
+        cell_layout(cr, "某市医疗保障局权责清单", PDF_W - 2 * PDF_M, "Noto Sans CJK SC Bold 14");
+    pango_layout_set_alignment(title, PANGO_ALIGN_CENTER);
+    cairo_move_to(cr, PDF_M, PDF_M);
+    pango_cairo_show_layout(cr, title);
+    g_object_unref(title);
+    PangoLayout *notice = cell_layout(
+        cr, "根据有关规定，现将我局权责清单公布如下，接受社会监督。本清单自公布之日起施行。",
+        PDF_W - 2 * PDF_M, "Noto Sans CJK SC 9");
+    cairo_move_to(cr, PDF_M, PDF_M + 30);
+    pango_cairo_show_layout(cr, notice);
+    g_object_unref(notice);
+    double y = PDF_M + 56;
+    pdf_row(cr, NULL, 0, &y);
+    for (size_t r = 0; r < t->rows; r++)
+        pdf_row(cr, t, r, &y);
+    cairo_destroy(cr);
+    cairo_surface_finish(s);
+    cairo_surface_destroy(s);
+    *len = b.len;
+    return cf__sb_take(&b);
+}
+
+TEST_IMPL(shapes_pdf)
+{
+    each_seed_binary(render_pdf, "pdf");
+    /* no text layer: refused, saying why */
+    cf__sb_t b = {0};
+    cairo_surface_t *s = cairo_pdf_surface_create_for_stream(pdf_sink, &b, PDF_W, PDF_H);
+    cairo_t *cr = cairo_create(s);
+    cairo_rectangle(cr, 10, 10, 100, 100);
+    cairo_fill(cr);
+    cairo_destroy(cr);
+    cairo_surface_finish(s);
+    cairo_surface_destroy(s);
+    cf_import_result_t r;
+    cf_error_t err;
+    memset(&r, 0x5a, sizeof(r));
+    ASSERT_EQ(cf_import_text(b.s, b.len, "scan.pdf", NULL, &r, &err), CF_EPARSE);
+    ASSERT(strstr(err.text, "text layer") != NULL);
+    ASSERT_EQ(((unsigned char *)&r)[0], 0x5a); /* untouched */
+    cf__sb_free(&b);
     return 0;
 }
