@@ -19,6 +19,7 @@
  * shapes-5.*: real lists of other regions (tests/fixtures/real), recall printed.
  * shapes-6.*: spreadsheets (.xlsx) and Word files (.docx) written with libzip.
  * shapes-7.*: PDF drawn with cairo + pango (Noto Sans CJK): its text layer read back.
+ * shapes-8.*: .xls workbooks (BIFF8 in a compound file) written here, read with FreeXL.
  */
 #include <cairo-pdf.h>
 #include <cairo.h>
@@ -1131,5 +1132,207 @@ TEST_IMPL(shapes_pdf)
     ASSERT(strstr(err.text, "text layer") != NULL);
     ASSERT_EQ(((unsigned char *)&r)[0], 0x5a); /* untouched */
     cf__sb_free(&b);
+    return 0;
+}
+
+/* ---- shapes-8: .xls (BIFF8 in an OLE2 compound file), written by hand ---- */
+
+/* No Debian tool at hand writes .xls from C, so this writes the smallest
+ * workbook FreeXL reads: a compound file (512-byte sectors, one FAT, a
+ * directory of Root Entry and "Workbook") holding a BIFF8 stream: globals (BOF,
+ * CODEPAGE 1200, BOUNDSHEET, EOF), then one sheet (BOF, DIMENSIONS, a LABEL
+ * record per cell with its text in UTF-16LE, EOF). Layout as in Microsoft's
+ * [MS-CFB] and [MS-XLS]. */
+
+static void le16(cf__sb_t *b, unsigned v)
+{
+    char c[2] = {(char)(v & 0xFF), (char)((v >> 8) & 0xFF)};
+    cf__sb_add(b, c, 2);
+}
+
+static void le32(cf__sb_t *b, unsigned long v)
+{
+    le16(b, (unsigned)(v & 0xFFFF));
+    le16(b, (unsigned)((v >> 16) & 0xFFFF));
+}
+
+static void biff(cf__sb_t *b, unsigned type, const cf__sb_t *data)
+{
+    le16(b, type);
+    le16(b, (unsigned)data->len);
+    if (data->len)
+        cf__sb_add(b, data->s, data->len);
+}
+
+/* A LABEL record: row, column, the text as UTF-16LE (at most 4000 units, the
+ * record's limit being 8224 bytes). */
+static void label(cf__sb_t *b, unsigned row, unsigned col, const char *text)
+{
+    cf__sb_t d = {0}, u = {0};
+    unsigned units = 0;
+    if (!*text)
+        return; /* an empty cell is no record (Excel writes none, or a BLANK) */
+    for (const char *p = text; *p && units < 4000;) {
+        unsigned cp;
+        p += cf__u8_next(p, &cp);
+        if (cp >= 0x10000) { /* a surrogate pair */
+            cp -= 0x10000;
+            le16(&u, 0xD800 + (cp >> 10));
+            le16(&u, 0xDC00 + (cp & 0x3FF));
+            units += 2;
+        } else {
+            le16(&u, cp);
+            units++;
+        }
+    }
+    le16(&d, row);
+    le16(&d, col);
+    le16(&d, 15); /* the default cell format */
+    le16(&d, units);
+    cf__sb_add(&d, "\x01", 1); /* fHighByte: 16-bit characters */
+    if (u.len)
+        cf__sb_add(&d, u.s, u.len);
+    biff(b, 0x0204, &d);
+    cf__sb_free(&d);
+    cf__sb_free(&u);
+}
+
+static void bof(cf__sb_t *b, unsigned kind)
+{
+    cf__sb_t d = {0};
+    le16(&d, 0x0600); /* BIFF8 */
+    le16(&d, kind);   /* 5: globals, 0x10: worksheet */
+    le16(&d, 0x0DBB);
+    le16(&d, 0x07CC);
+    le32(&d, 0);
+    le32(&d, 6);
+    biff(b, 0x0809, &d);
+    cf__sb_free(&d);
+}
+
+/* The BIFF8 stream: a title row, the header, the rows. */
+static void workbook_stream(const table_t *t, cf__sb_t *w)
+{
+    cf__sb_t d = {0}, empty = {0};
+    bof(w, 5);
+    le16(&d, 1200);
+    biff(w, 0x0042, &d); /* CODEPAGE: UTF-16 */
+    d.len = 0;
+    size_t at = w->len + 4; /* BOUNDSHEET: the sheet's offset, patched below */
+    le32(&d, 0);
+    cf__sb_add(&d, "\0\0\x06\0Sheet1", 10);
+    biff(w, 0x0085, &d);
+    biff(w, 0x000A, &empty);
+    size_t sheet = w->len;
+    for (int k = 0; k < 4; k++)
+        w->s[at + (size_t)k] = (char)((sheet >> (8 * k)) & 0xFF);
+    bof(w, 0x10);
+    d.len = 0;
+    le32(&d, 0);
+    le32(&d, t->rows + 2);
+    le16(&d, 0);
+    le16(&d, COLS);
+    le16(&d, 0);
+    biff(w, 0x0200, &d); /* DIMENSIONS */
+    label(w, 0, 0, "某市医疗保障局权责清单");
+    for (int c = 0; c < COLS; c++)
+        label(w, 1, (unsigned)c, header[c]);
+    for (size_t r = 0; r < t->rows; r++)
+        for (int c = 0; c < COLS; c++)
+            label(w, (unsigned)r + 2, (unsigned)c, t->cells[r][c]);
+    biff(w, 0x000A, &empty);
+    cf__sb_free(&d);
+}
+
+/* The compound file: the stream in sectors 0..n-1, the directory in sector n,
+ * the FAT after it. */
+static char *render_xls(const table_t *t, size_t *len)
+{
+    cf__sb_t w = {0}, f = {0};
+    workbook_stream(t, &w);
+    size_t size = w.len;
+    ASSERT(size >= 4096); /* else it would belong in the mini stream */
+    while (w.len % 512)
+        cf__sb_add(&w, "", 1);
+    unsigned n = (unsigned)(w.len / 512), fats = 1;
+    while (fats * 128 < n + 1 + fats)
+        fats++;
+    ASSERT(fats <= 109);
+    /* header */
+    cf__sb_add(&f, "\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1", 8);
+    for (int i = 0; i < 4; i++)
+        le32(&f, 0); /* CLSID */
+    le16(&f, 0x003E);
+    le16(&f, 0x0003);
+    le16(&f, 0xFFFE);
+    le16(&f, 9); /* 512-byte sectors */
+    le16(&f, 6);
+    for (int i = 0; i < 6; i++)
+        cf__sb_add(&f, "", 1);
+    le32(&f, 0);            /* directory sectors (0 for version 3) */
+    le32(&f, fats);         /* FAT sectors */
+    le32(&f, n);            /* first directory sector */
+    le32(&f, 0);            /* transaction */
+    le32(&f, 4096);         /* mini stream cutoff */
+    le32(&f, 0xFFFFFFFEul); /* no mini FAT */
+    le32(&f, 0);
+    le32(&f, 0xFFFFFFFEul); /* no DIFAT sectors */
+    le32(&f, 0);
+    for (unsigned i = 0; i < 109; i++)
+        le32(&f, i < fats ? n + 1 + i : 0xFFFFFFFFul);
+    cf__sb_add(&f, w.s, w.len);
+    /* directory: Root Entry, Workbook, two unused */
+    static const char *const names[2] = {"Root Entry", "Workbook"};
+    for (int e = 0; e < 4; e++) {
+        size_t start = f.len;
+        const char *nm = e < 2 ? names[e] : "";
+        for (const char *p = nm; *p; p++)
+            le16(&f, (unsigned char)*p);
+        while (f.len < start + 64)
+            cf__sb_add(&f, "", 1);
+        le16(&f, e < 2 ? (unsigned)(strlen(nm) + 1) * 2 : 0);
+        cf__sb_add(&f, e == 0 ? "\x05" : e == 1 ? "\x02" : "\x00", 1); /* type */
+        cf__sb_add(&f, e < 2 ? "\x01" : "\x00", 1);                    /* black */
+        le32(&f, 0xFFFFFFFFul);                                        /* left */
+        le32(&f, 0xFFFFFFFFul);                                        /* right */
+        le32(&f, e == 0 ? 1 : 0xFFFFFFFFul);                           /* child */
+        while (f.len < start + 116)
+            cf__sb_add(&f, "", 1);           /* CLSID, state, times */
+        le32(&f, e == 1 ? 0 : 0xFFFFFFFEul); /* start sector */
+        le32(&f, e == 1 ? (unsigned long)size : 0);
+        le32(&f, 0);
+    }
+    /* FAT */
+    for (unsigned i = 0; i < fats * 128; i++)
+        le32(&f, i + 1 < n          ? i + 1
+                 : i + 1 == n       ? 0xFFFFFFFEul
+                 : i == n           ? 0xFFFFFFFEul
+                 : i < n + 1 + fats ? 0xFFFFFFFDul
+                                    : 0xFFFFFFFFul);
+    cf__sb_free(&w);
+    *len = f.len;
+    return cf__sb_take(&f);
+}
+
+TEST_IMPL(shapes_xls)
+{
+    each_seed_binary(render_xls, "xls");
+    /* an OLE2 file without a workbook (a Word .doc) is not taken for one */
+    ASSERT_EQ(cf__is_xls("\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1", 8), 0);
+    /* a damaged workbook: refused, saying what, the result untouched */
+    table_t t;
+    load(&t, seeds[0]);
+    size_t len;
+    char *x = render_xls(&t, &len);
+    ASSERT_EQ(cf__is_xls(x, len), 1);
+    memset(x + 30, 0x7F, 20); /* sector sizes and the FAT's place */
+    cf_import_result_t r;
+    cf_error_t err;
+    memset(&r, 0x5a, sizeof(r));
+    ASSERT_EQ(cf_import_text(x, len, "bad.xls", NULL, &r, &err), CF_EPARSE);
+    ASSERT(strstr(err.text, ".xls") != NULL);
+    ASSERT_EQ(((unsigned char *)&r)[0], 0x5a);
+    free(x);
+    unload(&t);
     return 0;
 }
