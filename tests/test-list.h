@@ -101,6 +101,7 @@
     X(shapes_traditional)                                                                          \
     X(shapes_pinyin)                                                                               \
     X(shapes_real_recall)                                                                          \
+    X(shapes_declared_count)                                                                       \
     X(shapes_xlsx)                                                                                 \
     X(shapes_docx)                                                                                 \
     X(shapes_pdf)                                                                                  \

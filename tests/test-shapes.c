@@ -1336,3 +1336,29 @@ TEST_IMPL(shapes_xls)
     unload(&t);
     return 0;
 }
+
+/* ---- shapes-5.2: what real lists taught, each as a regression ---- */
+
+/* A notice's sentence that names a number of 项 (三项制度) is no count of the
+ * list; 共N项 in a long line still is. */
+TEST_IMPL(shapes_declared_count)
+{
+    static const char *const table = "序号\t事项名称\t权力类型\t实施依据\n"
+                                     "1\t对骗保行为的处罚\t行政处罚\t《条例》第四十条\n";
+    char text[1024];
+    snprintf(text, sizeof(text),
+             "为贯彻落实行政执法三项制度，进一步推动全面依法行政，根据有关规定，市医疗保障局研究"
+             "制定了目录清单，现印发给你们，请认真遵照执行。\n%s",
+             table);
+    cf_import_result_t r = import_str(text);
+    ASSERT_EQ(r.declared_count, 0);
+    cf_import_result_free(&r);
+    snprintf(text, sizeof(text),
+             "根据有关规定，现将我局权责清单公布如下，共1项，请社会各界监督，如有意见请在公示期内"
+             "向我局反映，联系电话见本页下方。\n%s",
+             table);
+    r = import_str(text);
+    ASSERT_EQ(r.declared_count, 1);
+    cf_import_result_free(&r);
+    return 0;
+}
