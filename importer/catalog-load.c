@@ -3,10 +3,12 @@
  * to jansson values, then a check of every key against the format of
  * docs/catalog.md, each problem reported with its line.
  *
- * Design: libyaml's event parser builds the values, and the line of every
- * mapping key and sequence item is kept on the side in a table keyed by
- * (container, key or index). The check then walks the values and looks a line
- * up only when it has something to report. Rejected: libcyaml with a fixed
+ * Design: libyaml's event parser builds the values, and the check walks them.
+ * Lines are needed only to report a problem, so a first pass keeps none; when
+ * the check finds one, a second pass keeps the line of every mapping key and
+ * sequence item on the side, in a table keyed by (container, key or index),
+ * and the check runs again to report it located (a catalog of 10,000 matters
+ * has some 300,000 keys: the table cost a quarter of a clean load). Rejected: libcyaml with a fixed
  * schema, which would need C structs for a record the importer and the CLI
  * otherwise handle as JSON (the store keeps matters as JSON too), and would
  * report `extra` (a free map of labels) awkwardly. Cost: the schema lives in
@@ -39,6 +41,11 @@ typedef struct pos_s {
 } pos_t;
 
 typedef struct loader_s {
+    int track;        /* keep the line of every key and item (only to locate a problem) */
+    cf_catalog_cb cb; /* streaming: each matter to cb, not kept (NULL: kept) */
+    void *ctx;
+    int cb_rc;   /* what cb returned, when it stopped the load */
+    json_t *ids; /* streaming: the ids seen, for duplicates */
     yaml_parser_t parser;
     const char *source;
     cf_error_t *err;
@@ -52,6 +59,8 @@ typedef struct loader_s {
 static int add_pos(loader_t *l, const json_t *parent, const char *key, size_t index,
                    const json_t *value, int line)
 {
+    if (!l->track)
+        return 0;
     if (l->npos == l->cap) {
         size_t cap = l->cap ? l->cap * 2 : 256;
         pos_t *p = realloc(l->pos, cap * sizeof(*p));
@@ -96,11 +105,15 @@ static int next_event(loader_t *l, yaml_event_t *ev)
                         p->context ? p->context : "");
 }
 
+/* libyaml has checked the text is UTF-8: jansson need not check it again. */
 static json_t *scalar_value(const yaml_event_t *ev)
 {
     const char *s = (const char *)ev->data.scalar.value;
-    if (ev->data.scalar.style != YAML_PLAIN_SCALAR_STYLE)
+    size_t n = ev->data.scalar.length;
+    if (memchr(s, '\0', n)) /* an escaped NUL ("\0"): a string jansson cannot hold whole */
         return json_string(s);
+    if (ev->data.scalar.style != YAML_PLAIN_SCALAR_STYLE)
+        return json_stringn_nocheck(s, n);
     if (!*s || strcmp(s, "~") == 0 || strcmp(s, "null") == 0)
         return json_null();
     if (strcmp(s, "true") == 0 || strcmp(s, "false") == 0)
@@ -108,10 +121,46 @@ static json_t *scalar_value(const yaml_event_t *ev)
     const char *p = s + (*s == '-');
     if (*p && strspn(p, "0123456789") == strlen(p) && strlen(p) < 18)
         return json_integer(strtoll(s, NULL, 10));
-    return json_string(s);
+    return json_stringn_nocheck(s, n);
 }
 
 static int parse_node(loader_t *l, yaml_event_t *ev, int depth, json_t **out);
+
+static int check_matter(const loader_t *l, const json_t *m, json_t *ids);
+
+/* The catalog's `matters` when streaming: each item parsed, checked, given to
+ * l->cb and released; OUT *out an empty array in its place (the items are
+ * gone). ev (consumed) starts the sequence. */
+static int stream_matters(loader_t *l, yaml_event_t *ev, json_t **out)
+{
+    int line = (int)ev->start_mark.line + 1;
+    int seq = ev->type == YAML_SEQUENCE_START_EVENT && !ev->data.sequence_start.anchor;
+    if (!seq)
+        return parse_node(l, ev, 1, out); /* not a list: the check says so */
+    yaml_event_delete(ev);
+    for (;;) {
+        yaml_event_t item;
+        int rc = next_event(l, &item);
+        if (rc)
+            return rc;
+        if (item.type == YAML_SEQUENCE_END_EVENT) {
+            yaml_event_delete(&item);
+            break;
+        }
+        json_t *m = NULL;
+        rc = parse_node(l, &item, 2, &m);
+        if (!rc)
+            rc = json_is_object(m) ? check_matter(l, m, l->ids)
+                                   : cf_error_set(l->err, CF_EINVALID, l->source, line, 0,
+                                                  "a matter must be a mapping");
+        if (!rc && (l->cb_rc = l->cb(l->ctx, m)) != 0)
+            rc = l->cb_rc;
+        json_decref(m);
+        if (rc)
+            return rc;
+    }
+    return (*out = json_array()) ? 0 : CF_ENOMEM;
+}
 
 static int parse_mapping(loader_t *l, int depth, json_t *obj)
 {
@@ -130,11 +179,12 @@ static int parse_mapping(loader_t *l, int depth, json_t *obj)
             return cf_error_set(l->err, CF_EINVALID, l->source, line, 0,
                                 "a mapping key must be a plain word");
         }
-        char *key = strdup((const char *)k.data.scalar.value);
-        yaml_event_delete(&k);
+        const char *key = (const char *)k.data.scalar.value; /* freed with k */
         json_t *val = NULL;
-        rc = key ? next_event(l, &v) : CF_ENOMEM;
-        if (!rc)
+        rc = next_event(l, &v);
+        if (!rc && l->cb && depth == 0 && strcmp(key, "matters") == 0)
+            rc = stream_matters(l, &v, &val);
+        else if (!rc)
             rc = parse_node(l, &v, depth + 1, &val);
         if (!rc && json_object_get(obj, key))
             rc = cf_error_set(l->err, CF_EINVALID, l->source, line, 0, "duplicate key '%s'", key);
@@ -142,7 +192,7 @@ static int parse_mapping(loader_t *l, int depth, json_t *obj)
             rc = CF_ENOMEM;
         else if (rc)
             json_decref(val);
-        free(key);
+        yaml_event_delete(&k);
         if (rc)
             return rc;
     }
@@ -462,32 +512,72 @@ static int check_catalog(const loader_t *l, const json_t *root)
     return rc;
 }
 
+/* One parse and check of the catalog; track: keep the line of every key and
+ * item (the positions table), which only a problem found by the check needs;
+ * cb: stream the matters to it (matters then NULL). OUT *checked: 1 when the
+ * problem, if any, was found by the check (not by the YAML parser or cb). */
+static int load_pass(const char *buf, size_t len, const char *source, int track, cf_catalog_cb cb,
+                     void *ctx, json_t **matters, int *checked, cf_error_t *err)
+{
+    loader_t l;
+    memset(&l, 0, sizeof(l));
+    l.track = track;
+    l.cb = cb;
+    l.ctx = ctx;
+    if (cb && (l.ids = json_object()) == NULL)
+        return cf_error_set(err, CF_ENOMEM, source, 0, 0, "out of memory");
+    l.source = source ? source : "catalog";
+    l.err = err;
+    *checked = 0;
+    if (!yaml_parser_initialize(&l.parser))
+        return cf_error_set(err, CF_ENOMEM, l.source, 0, 0, "out of memory");
+    yaml_parser_set_input_string(&l.parser, (const unsigned char *)buf, len);
+    json_t *root = NULL;
+    int rc = parse_document(&l, &root);
+    if (!rc) {
+        *checked = 1;
+        rc = check_catalog(&l, root);
+    } else {
+        *checked = rc == CF_EINVALID && !l.cb_rc; /* a matter refused while streaming */
+    }
+    if (!rc && matters) {
+        *matters = json_incref(json_object_get(root, "matters"));
+    } else if (rc == CF_ENOMEM) {
+        cf_error_set(err, rc, l.source, 0, 0, "out of memory");
+    }
+    json_decref(root);
+    json_decref(l.ids);
+    yaml_parser_delete(&l.parser);
+    for (size_t i = 0; i < l.npos; i++)
+        free(l.pos[i].key);
+    free(l.pos);
+    return rc;
+}
+
 /* Exported, documented in catalog.h */
 int cf_catalog_load(const char *buf, size_t len, const char *source, json_t **matters,
                     cf_error_t *err)
 {
     if (!buf || !matters)
         return cf_error_set(err, CF_EINVAL, source, 0, 0, "no input or no output");
-    loader_t l;
-    memset(&l, 0, sizeof(l));
-    l.source = source ? source : "catalog";
-    l.err = err;
-    if (!yaml_parser_initialize(&l.parser))
-        return cf_error_set(err, CF_ENOMEM, l.source, 0, 0, "out of memory");
-    yaml_parser_set_input_string(&l.parser, (const unsigned char *)buf, len);
-    json_t *root = NULL;
-    int rc = parse_document(&l, &root);
-    if (!rc)
-        rc = check_catalog(&l, root);
-    if (!rc) {
-        *matters = json_incref(json_object_get(root, "matters"));
-    } else if (rc == CF_ENOMEM) {
-        cf_error_set(err, rc, l.source, 0, 0, "out of memory");
+    int checked = 0, rc = load_pass(buf, len, source, 0, NULL, NULL, matters, &checked, err);
+    if (rc && rc != CF_ENOMEM && checked) /* again, keeping lines, to say where */
+        rc = load_pass(buf, len, source, 1, NULL, NULL, matters, &checked, err);
+    return rc;
+}
+
+/* Exported, documented in catalog.h */
+int cf_catalog_each(const char *buf, size_t len, const char *source, cf_catalog_cb cb, void *ctx,
+                    cf_error_t *err)
+{
+    if (!buf || !cb)
+        return cf_error_set(err, CF_EINVAL, source, 0, 0, "no input or no callback");
+    int checked = 0, rc = load_pass(buf, len, source, 0, cb, ctx, NULL, &checked, err);
+    if (rc && rc != CF_ENOMEM && checked) { /* again, whole and keeping lines, to say where */
+        json_t *all = NULL;
+        int again = load_pass(buf, len, source, 1, NULL, NULL, &all, &checked, err);
+        json_decref(all);
+        rc = again ? again : rc;
     }
-    json_decref(root);
-    yaml_parser_delete(&l.parser);
-    for (size_t i = 0; i < l.npos; i++)
-        free(l.pos[i].key);
-    free(l.pos);
     return rc;
 }

@@ -45,6 +45,21 @@
 int cf_catalog_load(const char *buf, size_t len, const char *source, json_t **matters,
                     cf_error_t *err);
 
+/* Called by cf_catalog_each() with each matter once it is checked: a borrowed
+ * reference, released after the call. Returns 0 to go on, anything else to
+ * stop (that value is returned). */
+typedef int (*cf_catalog_cb)(void *ctx, json_t *matter);
+
+/* Reads a catalog one matter at a time, for a catalog too large to hold whole
+ * (10,000 matters are some 180 MB as values): each matter is parsed, checked
+ * and given to cb, then released. Same text, checks and returns as
+ * cf_catalog_load(), plus cb's own non-zero return. cb may have been called
+ * for the matters before the one refused: a caller that must take all or none
+ * (the store) undoes them (one transaction). The line of a problem is found by
+ * reading the text a second time without calling cb. */
+int cf_catalog_each(const char *buf, size_t len, const char *source, cf_catalog_cb cb, void *ctx,
+                    cf_error_t *err);
+
 /* Writes a catalog.
  *   matters  array of matter objects (as cf_import_text() makes them); borrowed
  *   sources  array of {file, format, matters} objects, or NULL; borrowed

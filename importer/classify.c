@@ -167,10 +167,46 @@ static void add_bit(int type, void *ctx)
         *(unsigned *)ctx |= 1u << type;
 }
 
+/* 1 when text, once clean, certainly has more than max code points: counted
+ * outside tags, an entity as one, a run of blanks as one (without cleaning:
+ * most cells asked about are long legal texts). */
+static int surely_longer(const char *text, size_t max)
+{
+    size_t n = 0;
+    for (const char *p = text; *p && n <= max;) {
+        if (*p == '<') {
+            const char *e = strchr(p, '>');
+            if (!e)
+                return 0;
+            p = e + 1;
+            continue;
+        }
+        if (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r') {
+            p += strspn(p, " \t\n\r");
+            n++;
+            continue;
+        }
+        if (*p == '&') {
+            const char *e = strchr(p, ';');
+            p = e && e - p < 12 ? e + 1 : p + 1;
+        } else {
+            unsigned cp;
+            p += cf__u8_next(p, &cp);
+        }
+        n++;
+    }
+    return n > max + 2; /* a blank run at each end, trimmed by the cleaner */
+}
+
 /* Exported, documented in importer-int.h */
 unsigned cf__power_mask(const char *text, int *looks)
 {
     unsigned mask = 0;
+    if (surely_longer(text, 24)) { /* a legal basis, a list: not a power type */
+        if (looks)
+            *looks = 0;
+        return 0;
+    }
     char *c = cf__clean(text, 0), f[256];
     int shaped = c && cf__u8_count(c) <= 24 && each_segment(c, add_bit, &mask);
     if (c && cf__u8_count(c) <= 24 && (!shaped || !mask) && cf__fold(c, f, sizeof(f))) {

@@ -330,7 +330,9 @@ int cf__doc_title(cf__doc_t *d, const char *text)
         t = g;
     }
     int count = declared(t), titled = 0;
-    if (count && !d->declared_count)
+    /* a count stated as such (共17项), or in a short line: "三项制度" in a notice's
+     * sentence is no count of the list */
+    if (count && !d->declared_count && (strstr(t, "共") || cf__u8_count(t) <= 60))
         d->declared_count = count;
     if (!d->title_agency)
         d->title_agency = title_agency(t);

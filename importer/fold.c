@@ -34,6 +34,75 @@
 static opencc_t cc = (opencc_t)-1;
 static int cc_tried;
 
+/* The characters OpenCC changes, one bit each, over the Han blocks below (BMP):
+ * found once by converting every character of those blocks in one call. A
+ * string without any of them is not handed to OpenCC at all, which most
+ * strings the importer compares are (a call costs some microseconds, and an
+ * import of 5,000 matters asked for a few hundred thousand). Cost: a phrase
+ * OpenCC converts only as a whole (乾燥 -> 干燥, each character unchanged
+ * alone) is not folded; labels and power types hold none. */
+#define HAN_LO 0x2E80u
+#define HAN_HI 0xFAFFu
+static unsigned char changes[(HAN_HI - HAN_LO + 1) / 8 + 1];
+static int changes_known;
+
+static int utf8_put(char *o, unsigned cp)
+{
+    if (cp < 0x10000) {
+        o[0] = (char)(0xE0 | (cp >> 12));
+        o[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
+        o[2] = (char)(0x80 | (cp & 0x3F));
+        return 3;
+    }
+    return 0;
+}
+
+/* Fills `changes`: every character of the blocks, one a line, converted at
+ * once (no phrase spans a line break), compared line by line. */
+static void learn_changes(void)
+{
+    size_t count = HAN_HI - HAN_LO + 1;
+    char *in = malloc(count * 4 + 1), *q = in;
+    if (!in)
+        return;
+    for (unsigned cp = HAN_LO; cp <= HAN_HI; cp++) {
+        q += utf8_put(q, cp);
+        *q++ = '\n';
+    }
+    *q = '\0';
+    char *outp = opencc_convert_utf8(cc, in, (size_t)(q - in));
+    if (outp) {
+        const char *a = in, *b = outp;
+        for (unsigned cp = HAN_LO; cp <= HAN_HI && *a && *b; cp++) {
+            size_t na = strcspn(a, "\n"), nb = strcspn(b, "\n");
+            if (na != nb || memcmp(a, b, na) != 0)
+                changes[(cp - HAN_LO) / 8] |= (unsigned char)(1u << ((cp - HAN_LO) % 8));
+            a += na + (a[na] == '\n');
+            b += nb + (b[nb] == '\n');
+        }
+        changes_known = *a == '\0' && *b == '\0'; /* lines matched one for one */
+        opencc_convert_utf8_free(outp);
+    }
+    free(in);
+}
+
+/* 1 when s may hold something OpenCC folds. */
+static int foldable(const char *s)
+{
+    if (!changes_known)
+        return 1;
+    for (const char *p = s; *p;) {
+        unsigned cp;
+        p += cf__u8_next(p, &cp);
+        if (cp > HAN_HI && cp >= 0x10000)
+            return 1; /* beyond the blocks learned: ask OpenCC */
+        if (cp >= HAN_LO && cp <= HAN_HI &&
+            (changes[(cp - HAN_LO) / 8] & (1u << ((cp - HAN_LO) % 8))))
+            return 1;
+    }
+    return 0;
+}
+
 /* Exported, documented in importer-int.h */
 int cf__fold(const char *s, char *out, size_t size)
 {
@@ -46,8 +115,10 @@ int cf__fold(const char *s, char *out, size_t size)
     if (!cc_tried) {
         cc_tried = 1;
         cc = opencc_open(OPENCC_DEFAULT_CONFIG_TRAD_TO_SIMP);
+        if (cc != (opencc_t)-1)
+            learn_changes();
     }
-    if (cc == (opencc_t)-1)
+    if (cc == (opencc_t)-1 || !foldable(s))
         return 0;
     char *f = opencc_convert_utf8(cc, s, n);
     if (!f)

@@ -272,8 +272,11 @@ int cf_import_text(const char *buf, size_t len, const char *source, const cf_imp
     d.repairs = &res.repairs;
     d.explain = &res.explain;
     char *text = NULL, *page = NULL;
-    int office = cf__office_kind(buf, len);
+    int office = cf__office_kind(buf, len), pdf = !office && cf__is_pdf(buf, len);
+    int xls = !office && !pdf && cf__is_xls(buf, len);
     int rc = office                  ? cf__office_text(buf, len, office, d.source, &page, err)
+             : pdf                   ? cf__pdf_text(buf, len, d.source, &page, err)
+             : xls                   ? cf__xls_text(buf, len, d.source, &page, err)
              : cf__is_html(buf, len) ? cf__html_text(buf, len, d.source, &page, err)
                                      : 0;
     if (!rc && page) { /* a web page: its tables as tab-separated rows */
@@ -292,7 +295,7 @@ int cf_import_text(const char *buf, size_t len, const char *source, const cf_imp
     if (!rc)
         rc = cf__reshape(&text, &shape);
     if (!rc && page && !shape)
-        shape = office == 1 ? "xlsx" : office == 2 ? "docx" : "html";
+        shape = office == 1 ? "xlsx" : office == 2 ? "docx" : pdf ? "pdf" : xls ? "xls" : "html";
     if (!rc) {
         size_t tl = strlen(text);
         d.ends_with_newline = tl && (text[tl - 1] == '\n' || text[tl - 1] == '\r');

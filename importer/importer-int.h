@@ -9,6 +9,8 @@
  *   fold.c      traditional -> simplified for matching (OpenCC); pinyin noise removed
  *   html.c      a saved web page -> its tables as tab-separated rows
  *   office.c    .xlsx and .docx (libzip + libxml2) -> tables as tab-separated rows
+ *   pdf.c       a PDF's text layer (poppler-glib) -> tables rebuilt from positions
+ *   xls.c       an .xls workbook (FreeXL) -> its first worksheet as tab rows
  *   classify.c  header labels -> field kinds; cell text -> cell classes; the score
  *               of a cell class in a column kind; power types
  *   detect.c    which format the lines are in; the document's title (count, agency)
@@ -290,6 +292,26 @@ int cf__office_kind(const char *buf, size_t len);
  * Returns 0, CF_EPARSE or CF_ENOMEM with err set. */
 int cf__office_text(const char *buf, size_t len, int kind, const char *source, char **text,
                     cf_error_t *err);
+
+/* ---- PDF with a text layer (pdf.c) ---- */
+
+/* 1 when the bytes are a PDF ("%PDF-" within the first 1024 bytes). */
+int cf__is_pdf(const char *buf, size_t len);
+/* The PDF's tables rebuilt from the positions of its text (columns from the
+ * left edges, rows from the vertical gaps, wrapped cells joined) as
+ * tab-separated rows, other text as lines: OUT *text (malloc'd UTF-8). Returns 0,
+ * CF_EPARSE (not readable, encrypted, no text layer) or CF_ENOMEM, with err set. */
+int cf__pdf_text(const char *buf, size_t len, const char *source, char **text, cf_error_t *err);
+
+/* ---- Excel 97-2003 workbooks (xls.c) ---- */
+
+/* 1 when the bytes are an OLE2 compound file holding a "Workbook" or "Book"
+ * stream (an .xls). */
+int cf__is_xls(const char *buf, size_t len);
+/* The first worksheet's rows, tab-separated (FreeXL, through a temporary file):
+ * OUT *text (malloc'd UTF-8). Returns 0, CF_EPARSE (unreadable), CF_EIO (no
+ * temporary file) or CF_ENOMEM, with err set. */
+int cf__xls_text(const char *buf, size_t len, const char *source, char **text, cf_error_t *err);
 
 /* ---- formats (detect.c, table.c, fields.c) ---- */
 

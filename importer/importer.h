@@ -15,6 +15,8 @@
  * Formats, told by content (never by the file's name; docs/catalog.md has them all):
  *   a saved web page (html.c), an .xlsx or a .docx (office.c): their tables as
  *            tab-separated rows, merged cells shared down, the text around as lines;
+ *   a PDF with a text layer (pdf.c, poppler-glib): tables rebuilt from the
+ *            positions of the text; an .xls (xls.c, FreeXL): the first worksheet;
  *   plain text in the shapes a copy gives (shape.c): pipes and Markdown, aligned
  *            by blanks, single blanks, run together, one cell or one field per line,
  *            numbered cards, a header broken mid-row: rewritten line for line into
@@ -83,6 +85,7 @@ typedef struct cf_import_result_s {
                               kind), section headings, which line became which
                               matter */
     const char *shape;     /* what was rewritten before reading: "html", "xlsx", "docx",
+                              "pdf", "xls",
                               "pipes", "aligned", "spaced", "labeled", ...; NULL if
                               none (static) */
     size_t unread_lines;   /* lines among the matters (after the first, before the
@@ -106,6 +109,7 @@ typedef struct cf_import_result_s {
  *              GB18030, truncated (a last record cut short, or a character cut
  *              in half), has no recognizable header or format, or yields no
  *              matter; err says which, with line (and offset in the text).
+ *   CF_EIO     an .xls could not be copied to a temporary file for FreeXL.
  *   CF_ENOMEM  out of memory.
  *   CF_EINVAL  out or buf is NULL, or opts->prefix is not [A-Za-z0-9._-]+.
  * On failure out is left untouched. */

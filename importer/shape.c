@@ -196,6 +196,19 @@ static int join_logical(shape_t *s, size_t from, size_t to)
     return rc;
 }
 
+/* 1 when line b closes a cell that line a left open: a ends without a pipe and b
+ * starts with one ("1 | 行政处罚 | 对…的处罚" then "| 《…》 | …"): a cell broken by
+ * a line break, whatever the number of cells b holds. */
+static int cell_closed_by(const char *a, const char *b)
+{
+    size_t n = strlen(a);
+    while (n && (a[n - 1] == ' ' || a[n - 1] == '\t'))
+        n--;
+    b += strspn(b, " \t");
+    int a_open = n && a[n - 1] != '|' && !(n >= 3 && cf__starts(a + n - 3, "｜"));
+    return a_open && (*b == '|' || cf__starts(b, "｜"));
+}
+
 /* Copies of web tables broken at cell boundaries and inside cells: "序号 |",
  * "抽查" + "类别 |", a row's cells one per line. The header runs from the first
  * line naming a column to the first numbered row; a row runs until it has as
@@ -237,8 +250,10 @@ static int logical_rows(shape_t *s)
             continue;
         }
         size_t j = i + 1, cells = pipe_cells(s->lines[i]);
-        while (j < s->n && cells < ncols && !numbered_pipe_row(s->lines[j]) &&
-               !cf__blank(s->lines[j]) && pipe_cells(s->lines[j]) * 2 < ncols) {
+        while (
+            j < s->n && cells < ncols && !numbered_pipe_row(s->lines[j]) &&
+            !cf__blank(s->lines[j]) &&
+            (pipe_cells(s->lines[j]) * 2 < ncols || cell_closed_by(s->lines[j - 1], s->lines[j]))) {
             cells += pipe_cells(s->lines[j]);
             j++;
         }
@@ -549,11 +564,68 @@ static const char *first_power(const char *s, size_t *len)
     return NULL;
 }
 
-static int together_line(shape_t *s, size_t i, const int *kinds, size_t nh)
+/* The 序号 leading a run-together row: digits, or the stars a mirror site
+ * writes in place of digits ("*对…"). OUT *masked: 1 for stars. Returns its
+ * length, 0 when the line does not start a row. */
+static size_t together_number(const char *p, int *masked)
+{
+    size_t d = strspn(p, "0123456789");
+    *masked = 0;
+    if (!d && (d = strspn(p, "*")) > 0)
+        *masked = 1;
+    return d && d <= 4 ? d : 0;
+}
+
+/* The text of a row before its power type (after the 序号), or NULL. */
+static const char *before_power(const char *line, size_t *len)
+{
+    const char *p = line + strspn(line, " ");
+    int masked;
+    size_t d = together_number(p, &masked), plen = 0;
+    const char *pw = d ? first_power(p + d, &plen) : NULL;
+    if (!pw)
+        return NULL;
+    *len = (size_t)(pw - (p + d));
+    return p + d;
+}
+
+/* Columns between the name and the power type (责任科室 in 事项名称责任科室执法类型)
+ * cannot be cut from the name by their words; a short value such a column has
+ * in every row (基金监管科) can: the longest text that ends every row's part
+ * before its power type, when there are two rows or more. Returns its length in
+ * bytes (on a character boundary), 0 if none. */
+static size_t common_tail(const shape_t *s, size_t from)
+{
+    const char *first = NULL;
+    size_t flen = 0, tail = SIZE_MAX, rows = 0;
+    for (size_t i = from; i < s->n; i++) {
+        size_t len;
+        const char *t = before_power(s->lines[i], &len);
+        if (!t)
+            continue;
+        rows++;
+        if (!first) {
+            first = t, flen = len, tail = len;
+            continue;
+        }
+        size_t k = 0;
+        while (k < tail && k < len && first[flen - 1 - k] == t[len - 1 - k])
+            k++;
+        tail = k;
+    }
+    if (rows < 2 || tail == SIZE_MAX)
+        return 0;
+    while (tail && ((unsigned char)first[flen - tail] & 0xC0) == 0x80)
+        tail--;                                 /* whole characters only */
+    return tail >= 6 && tail < flen ? tail : 0; /* two Han characters at least */
+}
+
+static int together_line(shape_t *s, size_t i, const int *kinds, size_t nh, size_t tail)
 {
     const char *p = s->lines[i] + strspn(s->lines[i], " ");
-    size_t d = strspn(p, "0123456789");
-    if (!d || d > 4 || kinds[0] != CF__K_NUMBER)
+    int masked;
+    size_t d = together_number(p, &masked);
+    if (!d || kinds[0] != CF__K_NUMBER)
         return 0;
     size_t plen = 0;
     const char *pw = first_power(p + d, &plen);
@@ -568,17 +640,24 @@ static int together_line(shape_t *s, size_t i, const int *kinds, size_t nh)
         }
     }
     cf__sb_t b = {0};
-    cf__sb_add(&b, p, d);
+    if (!masked) /* stars: no 序号 (inferred) */
+        cf__sb_add(&b, p, d);
     const char *rest = p + d;
     rest += strspn(rest, ".、 ");
+    size_t between = pw && tail && (size_t)(pw - rest) > tail ? tail : 0;
     for (size_t c = 1; c < nh; c++) {
         cf__sb_adds(&b, "\t");
         if (kinds[c] == CF__K_POWER && pw && pw >= rest) {
             cf__sb_add(&b, pw, plen);
             rest = pw + plen;
         } else if (kinds[c] == CF__K_NAME && pw && pw > rest) {
-            cf__sb_add(&b, rest, (size_t)(pw - rest));
+            cf__sb_add(&b, rest, (size_t)(pw - between - rest));
+            rest = pw - between;
+        } else if (between && rest == pw - between) { /* the column between */
+            cf__sb_add(&b, rest, between);
             rest = pw;
+        } else if (pw && rest == pw && kinds[c] != CF__K_POWER) {
+            /* another column before the power type: empty */
         } else if (kinds[c] != CF__K_POWER &&
                    (c + 1 == nh || kinds[c + 1] != CF__K_POWER || !pw || pw < rest)) {
             cf__sb_adds(&b, rest); /* the rest of the row: realigned by content later */
@@ -610,8 +689,14 @@ static int try_together(shape_t *s)
         cf__sb_add(&b, h[c].s, h[c].n);
     }
     int rc = set_line(s, at, &b);
+    size_t name = 0, power = 0;
+    for (size_t c = 0; c < nh; c++) {
+        name = kinds[c] == CF__K_NAME && !name ? c : name;
+        power = kinds[c] == CF__K_POWER && !power ? c : power;
+    }
+    size_t tail = name && power > name + 1 ? common_tail(s, at + 1) : 0;
     for (size_t i = at + 1; !rc && i < s->n; i++)
-        rc = together_line(s, i, kinds, nh);
+        rc = together_line(s, i, kinds, nh, tail);
     s->name = "together";
     return rc;
 }
@@ -650,12 +735,37 @@ static int try_cells(shape_t *s)
 
 /* ---- one field per line ---- */
 
+/* Loose fields (a page that prints `职权类型 行政给付` and `职权依据` alone on a
+ * line, its value below): set while try_labeled() reads such a document. */
+static int loose;
+
+/* The loose forms of a field line: `label value` (one run of blanks after a known
+ * label, the value not itself led by a label: a header row is not a field) or a
+ * known label alone (OUT *value at its end). Returns 1 for `label value`, 2 for a
+ * label alone, 0 otherwise. */
+static int labeled_loose(const char *p, size_t *ln, const char **value)
+{
+    size_t n = strcspn(p, " \t");
+    if (n == 0 || n > 60 || !known(p, n) || cf__u8_count(p) > 400)
+        return 0;
+    const char *v = p + n;
+    v += strspn(v, " \t");
+    *ln = n;
+    *value = v;
+    if (!*v)
+        return 2;
+    size_t vn = strcspn(v, " \t");
+    return known(v, vn) ? 0 : 1;
+}
+
 /* A line `label：value` with a known label: OUT label length and value start. */
 static int labeled(const char *l, size_t *ln, const char **value)
 {
     const char *p = l + strspn(l, " \t");
     const char *c1 = strstr(p, "："), *c2 = strchr(p, ':');
     const char *c = c1 && (!c2 || c1 < c2) ? c1 : c2;
+    if ((!c || !known(p, (size_t)(c - p))) && loose)
+        return labeled_loose(p, ln, value) != 0;
     if (!c || c == p || cf__u8_count(p) < 2)
         return 0;
     size_t n = (size_t)(c - p);
@@ -738,15 +848,40 @@ static int heading_line(shape_t *s, size_t i, const char *text, unsigned *seen)
     return set_line(s, i, &b);
 }
 
+/* The loose fields of a document: 1 when at least two `label value` lines and
+ * three field lines in all name different kinds. */
+static int loose_fields(const shape_t *s)
+{
+    size_t valued = 0, all = 0;
+    unsigned kinds = 0;
+    for (size_t i = 0; i < s->n; i++) {
+        size_t ln;
+        const char *v, *p = s->lines[i] + strspn(s->lines[i], " ");
+        int f = strchr(p, '\t') ? 0 : labeled_loose(p, &ln, &v);
+        if (!f)
+            continue;
+        char lab[256];
+        snprintf(lab, sizeof(lab), "%.*s", (int)ln, p);
+        int k = cf__label_kind(lab);
+        if (k < 0 || k >= 32 || (kinds & (1u << k)))
+            continue;
+        kinds |= 1u << k;
+        valued += f == 1;
+        all++;
+    }
+    return valued >= 2 && all >= 3 && (kinds & (1u << CF__K_NAME));
+}
+
 static int try_labeled(shape_t *s)
 {
     size_t fields = 0;
+    loose = 0;
     for (size_t i = 0; i < s->n; i++) {
         size_t ln;
         const char *v;
         fields += !strchr(s->lines[i], '\t') && labeled(s->lines[i], &ln, &v);
     }
-    if (fields < 3)
+    if (fields < 3 && !(loose = loose_fields(s)))
         return 0;
     unsigned seen = 0;
     int n = 0, started = 0, rc;
@@ -783,9 +918,10 @@ static int try_labeled(shape_t *s)
             continue;
         }
         if ((rc = set_line(s, i, &b)) != 0)
-            return rc;
+            return loose = 0, rc;
     }
-    s->name = "labeled";
+    s->name = loose ? "labeled by blanks" : "labeled";
+    loose = 0;
     return 0;
 }
 

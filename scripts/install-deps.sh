@@ -25,6 +25,8 @@ done
 PKGS="$PKGS libxml2-dev libzip-dev libopencc-dev libopencc-data time bc"
 # the workbench's browser test (tests/browser): Debian's chromium, driven headless
 PKGS="$PKGS chromium"
+# PDF text layers (poppler-glib) and .xls workbooks (FreeXL) for the importer
+PKGS="$PKGS libpoppler-glib-dev libfreexl-dev"
 # the packages of the list given that are not installed
 missing_of() {
     for p in "$@"; do

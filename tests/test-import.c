@@ -11,6 +11,7 @@
 #include <jansson.h>
 
 #include "../importer/catalog.h"
+#include "../importer/importer-int.h"
 #include "../importer/importer.h"
 #include "task.h"
 
@@ -554,6 +555,14 @@ TEST_IMPL(import_catalog_roundtrip)
 }
 
 /* Loads text that must fail with code at line, its message containing what. */
+static int count_matter(void *ctx, json_t *m)
+{
+    ASSERT(json_is_object(m));
+    return ++*(int *)ctx == 1000 ? 77 : 0; /* a callback may stop the load */
+}
+
+/* The same refusal whole (cf_catalog_load) and one matter at a time
+ * (cf_catalog_each, located by its second reading). */
 static void expect_bad_catalog(const char *text, int code, int line, const char *what)
 {
     json_t *out = (json_t *)0x1;
@@ -561,6 +570,11 @@ static void expect_bad_catalog(const char *text, int code, int line, const char 
     cf_error_clear(&err);
     ASSERT_EQ(cf_catalog_load(text, strlen(text), "c.yaml", &out, &err), code);
     ASSERT(out == (json_t *)0x1);
+    ASSERT_EQ(err.line, line);
+    ASSERT_CONTAINS(err.text, what);
+    int n = 0;
+    cf_error_clear(&err);
+    ASSERT_EQ(cf_catalog_each(text, strlen(text), "c.yaml", count_matter, &n, &err), code);
     ASSERT_EQ(err.line, line);
     ASSERT_CONTAINS(err.text, what);
 }
@@ -596,6 +610,26 @@ TEST_IMPL(import_catalog_errors)
                        CF_EINVALID, 3, "must be ASCII");
     expect_bad_catalog("catalog: 1\nx: &a [1]\nmatters: *a\n", CF_EINVALID, 2, "aliases");
     expect_bad_catalog("catalog: 2\nmatters: []\n", CF_EINVALID, 1, "version");
+    expect_bad_catalog("catalog: 1\nmatters:\n- 3\n", CF_EINVALID, 3, "must be a mapping");
+    /* streamed: every matter to the callback, which may stop the load */
+    int n = 0;
+    ASSERT_EQ(cf_catalog_each(MATTER_HEAD, strlen(MATTER_HEAD), "c.yaml", count_matter, &n, &err),
+              0);
+    ASSERT_EQ(n, 1);
+    cf__sb_t big = {0};
+    cf__sb_adds(&big, "catalog: 1\nmatters:\n");
+    for (int i = 0; i < 1500; i++) {
+        char m[256];
+        snprintf(m, sizeof(m),
+                 "- id: a-%d\n  name: x\n  power_type: 行政处罚\n  power_types: [行政处罚]\n"
+                 "  workflows: [penalty-general]\n  source: {file: f.txt, line: %d}\n",
+                 i, i + 1);
+        cf__sb_adds(&big, m);
+    }
+    n = 0;
+    ASSERT_EQ(cf_catalog_each(big.s, big.len, "c.yaml", count_matter, &n, &err), 77);
+    ASSERT_EQ(n, 1000);
+    cf__sb_free(&big);
     return 0;
 }
 

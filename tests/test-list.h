@@ -102,8 +102,11 @@
     X(shapes_traditional)                                                                          \
     X(shapes_pinyin)                                                                               \
     X(shapes_real_recall)                                                                          \
+    X(shapes_declared_count)                                                                       \
     X(shapes_xlsx)                                                                                 \
     X(shapes_docx)                                                                                 \
+    X(shapes_pdf)                                                                                  \
+    X(shapes_xls)                                                                                  \
     /* IMPORT-TESTS */                                                                             \
     /* workflow-*, engine-*, chain-*, store-*: core (tests/test-workflow.c ...) */                 \
     X(workflow_invalid_fixtures)                                                                   \

@@ -16,6 +16,7 @@
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #ifndef CF_VERSION
@@ -241,7 +242,11 @@ int cf__read_file(const char *path, char **buf, size_t *len, cf_error_t *err)
     FILE *f = fopen(path, "rb");
     if (!f)
         return cf_error_set(err, CF_EIO, path, 0, 0, "cannot open: %s", strerror(errno));
-    size_t cap = 8192, n = 0, r;
+    struct stat st; /* a regular file is read into one buffer of its size */
+    size_t cap = fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0
+                     ? (size_t)st.st_size + 2
+                     : 8192,
+           n = 0, r;
     char *b = malloc(cap);
     while (b && (r = fread(b + n, 1, cap - n - 1, f)) > 0) {
         n += r;

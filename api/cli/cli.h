@@ -324,7 +324,7 @@ enum { CF_OPT_REQ = 1, CF_OPT_MANY = 2 };
       "calendar folder ($CASEFLOW_CALENDARS, else "                                                \
       "workflows/calendars, else the installed ones)")                                             \
     X("import", "FILE", NULL, CF_OPT_REQ | CF_OPT_MANY,                                            \
-      "a 权责清单 file (.csv, .xlsx, .docx ...)")                                                  \
+      "a 权责清单 file (text, web page, .xlsx, .docx, .xls, .pdf)")                                \
     X("import", "--out", "FILE.yaml", CF_OPT_REQ, "the catalog to write")                          \
     X("import", "--agency", "NAME", 0, "the issuing agency")                                       \
     X("import", "--prefix", "P", 0, "prefix for the matter ids")                                   \

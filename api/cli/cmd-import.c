@@ -263,29 +263,43 @@ int cf__cmd_import(cf_cli_t *cli, int argc, char **argv)
 
 /* ---- catalog load ------------------------------------------------------------------ */
 
+typedef struct store_ctx_s {
+    cf__session_t *s;
+    cf_error_t *err;
+    size_t count;
+} store_ctx_t;
+
+static int store_one(void *ctx, json_t *matter)
+{
+    store_ctx_t *c = ctx;
+    int rc = cf_store_matter_put(c->s->store, matter, c->err);
+    c->count += rc == 0;
+    return rc;
+}
+
 static int load_catalog(cf__session_t *s, const char *path, size_t *count, cf_error_t *err)
 {
     char *buf;
     size_t len;
-    json_t *matters = NULL;
     int rc = cf__read_file(path, &buf, &len, err);
-    if (rc == 0) {
-        rc = cf_catalog_load(buf, len, path, &matters, err);
-        free(buf);
-    }
+    if (rc != 0)
+        return rc;
     /* One transaction for the whole file: all of it is stored or none (a catalog
-     * is never half loaded), and one commit instead of one per matter. */
-    int tx = rc == 0 ? cf_store_tx_begin(s->store, err) : rc;
-    for (size_t i = 0; tx == 0 && rc == 0 && i < json_array_size(matters); i++)
-        rc = cf_store_matter_put(s->store, json_array_get(matters, i), err);
+     * is never half loaded), and one commit instead of one per matter. The
+     * matters are read one at a time and stored as they come (cf_catalog_each):
+     * a catalog of 10,000 is never held whole. */
+    store_ctx_t c = {s, err, 0};
+    int tx = cf_store_tx_begin(s->store, err);
+    if (tx == 0)
+        rc = cf_catalog_each(buf, len, path, store_one, &c, err);
+    free(buf);
     if (tx == 0 && rc == 0)
         rc = cf_store_tx_commit(s->store, err);
     else if (tx == 0)
         cf_store_tx_rollback(s->store);
     else
         rc = tx;
-    *count = json_array_size(matters);
-    json_decref(matters);
+    *count = rc == 0 ? c.count : 0;
     return rc;
 }
 

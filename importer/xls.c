@@ -1,0 +1,177 @@
+/*
+ * xls.c -- Excel 97-2003 workbooks (.xls, BIFF in an OLE2 compound file):
+ * the first worksheet as tab-separated rows, through FreeXL.
+ *
+ * Recognized by content: the compound file's signature (D0 CF 11 E0 A1 B1 1A
+ * E1) and a stream named "Workbook" (BIFF8) or "Book" (BIFF5) in its
+ * directory, the names written in UTF-16; a Word .doc is the same container
+ * without such a stream and is left to the other readers (which refuse it as
+ * binary).
+ *
+ * FreeXL reads only from a path, so the bytes are written to a temporary file
+ * (TMPDIR, else /tmp; mkstemp, removed at once after opening fails or the
+ * reading ends). That is the importer's only file I/O; the alternative, a BIFF
+ * reader of our own, was rejected: FreeXL handles BIFF2 to BIFF8, the shared
+ * strings split over CONTINUE records, code pages and dates, and is in Debian.
+ * Cost: FreeXL does not report merged cells, so a value merged down a column
+ * (a 权力类型 over several rows) is only in the first row; the table reader's
+ * rule for rows without 序号 that have their own name (they share the merged
+ * cells above) covers the common case. Numbers are written as integers when
+ * whole (a 序号 of 3.0 is "3"), dates as FreeXL gives them (YYYY-MM-DD).
+ */
+#include "importer-int.h"
+
+#include <freexl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define MAXCOLS 64
+
+/* The name, in UTF-16LE as a compound file's directory writes it, found in buf. */
+static int has_utf16(const char *buf, size_t len, const char *name)
+{
+    char u[64];
+    size_t n = strlen(name);
+    if (n * 2 > sizeof(u))
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        u[2 * i] = name[i], u[2 * i + 1] = '\0';
+    n *= 2;
+    for (size_t i = 0; i + n + 2 <= len; i += 2) /* directory entries are 2-aligned */
+        if (memcmp(buf + i, u, n) == 0 && buf[i + n] == '\0' && buf[i + n + 1] == '\0')
+            return 1;
+    return 0;
+}
+
+/* Exported, documented in importer-int.h */
+int cf__is_xls(const char *buf, size_t len)
+{
+    static const unsigned char sig[8] = {0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1};
+    return len >= 512 && memcmp(buf, sig, 8) == 0 &&
+           (has_utf16(buf, len, "Workbook") || has_utf16(buf, len, "Book"));
+}
+
+/* One cell's text into b: tabs and line breaks made safe for a tab row. */
+static void cell_text(cf__sb_t *b, const FreeXL_CellValue *v)
+{
+    char num[64];
+    const char *t = NULL;
+    switch (v->type) {
+    case FREEXL_CELL_INT:
+        snprintf(num, sizeof(num), "%d", v->value.int_value);
+        t = num;
+        break;
+    case FREEXL_CELL_DOUBLE:
+        if (v->value.double_value == (double)(long long)v->value.double_value &&
+            v->value.double_value > -1e15 && v->value.double_value < 1e15)
+            snprintf(num, sizeof(num), "%lld", (long long)v->value.double_value);
+        else
+            snprintf(num, sizeof(num), "%.15g", v->value.double_value);
+        t = num;
+        break;
+    case FREEXL_CELL_TEXT:
+    case FREEXL_CELL_SST_TEXT:
+    case FREEXL_CELL_DATE:
+    case FREEXL_CELL_DATETIME:
+    case FREEXL_CELL_TIME:
+        t = v->value.text_value;
+        break;
+    default:
+        return;
+    }
+    for (const char *p = t; p && *p; p++) {
+        if (*p == '\r' && p[1] == '\n')
+            continue;
+        cf__sb_adds(b, *p == '\n' || *p == '\r' ? "<p>" : *p == '\t' ? " " : (char[]){*p, 0});
+    }
+}
+
+/* The active worksheet's rows, trailing empty cells dropped. */
+static int sheet_rows(const void *h, cf__sb_t *out)
+{
+    unsigned int rows = 0;
+    unsigned short cols = 0;
+    if (freexl_worksheet_dimensions(h, &rows, &cols) != FREEXL_OK)
+        return CF_EPARSE;
+    if (cols > MAXCOLS)
+        cols = MAXCOLS;
+    for (unsigned int r = 0; r < rows; r++) {
+        cf__sb_t line = {0};
+        size_t keep = 0; /* length up to the last non-empty cell */
+        for (unsigned short c = 0; c < cols; c++) {
+            FreeXL_CellValue v;
+            if (c)
+                cf__sb_adds(&line, "\t");
+            if (freexl_get_cell_value(h, r, c, &v) == FREEXL_OK) {
+                size_t before = line.len;
+                cell_text(&line, &v);
+                if (line.len > before)
+                    keep = line.len;
+            }
+        }
+        if (line.s)
+            cf__sb_add(out, line.s, keep);
+        cf__sb_adds(out, "\n");
+        cf__sb_free(&line);
+    }
+    return out->oom ? CF_ENOMEM : 0;
+}
+
+/* bytes into a temporary file: OUT path (size bytes). Returns 0 or CF_EIO. */
+static int temp_copy(const char *buf, size_t len, char *path, size_t size)
+{
+    const char *dir = getenv("TMPDIR");
+    snprintf(path, size, "%s/caseflow-xls-XXXXXX", dir && *dir ? dir : "/tmp");
+    int fd = mkstemp(path);
+    if (fd < 0)
+        return CF_EIO;
+    size_t done = 0;
+    while (done < len) {
+        ssize_t w = write(fd, buf + done, len - done);
+        if (w <= 0)
+            break;
+        done += (size_t)w;
+    }
+    int ok = close(fd) == 0 && done == len;
+    if (!ok)
+        unlink(path);
+    return ok ? 0 : CF_EIO;
+}
+
+/* Exported, documented in importer-int.h */
+int cf__xls_text(const char *buf, size_t len, const char *source, char **text, cf_error_t *err)
+{
+    char path[4096];
+    if (temp_copy(buf, len, path, sizeof(path)) != 0)
+        return cf_error_set(err, CF_EIO, source, 0, 0,
+                            "cannot write a temporary copy of the workbook for FreeXL (TMPDIR)");
+    const void *h = NULL;
+    int x = freexl_open(path, &h);
+    unlink(path);
+    cf__sb_t out = {0};
+    int rc = x == FREEXL_OK ? 0 : CF_EPARSE;
+    if (!rc && freexl_select_active_worksheet(h, 0) != FREEXL_OK)
+        rc = CF_EPARSE;
+    if (!rc)
+        rc = sheet_rows(h, &out);
+    if (h)
+        freexl_close(h);
+    if (rc == CF_EPARSE)
+        rc = cf_error_set(err, CF_EPARSE, source, 0, 0,
+                          "an .xls workbook FreeXL cannot read (error %d: encrypted, damaged "
+                          "or not a worksheet)",
+                          x);
+    else if (rc == CF_ENOMEM)
+        rc = cf_error_set(err, rc, source, 0, 0, "out of memory");
+    if (rc) {
+        cf__sb_free(&out);
+        return rc;
+    }
+    char *t = cf__sb_take(&out);
+    if (!t)
+        return cf_error_set(err, CF_ENOMEM, source, 0, 0, "out of memory");
+    *text = t;
+    return 0;
+}
