@@ -8,7 +8,10 @@
  * wait for each other rather than fail; temp_store=MEMORY, so the statement
  * journal of the daemon's savepoints (one per request, one per alert) stays in
  * memory instead of spilling into a temporary file that is written, then closed,
- * on every commit (a chunk of 64 alerts spilled). The schema is versioned with PRAGMA
+ * on every commit (a chunk of 64 alerts spilled); journal_size_limit, so a
+ * write-ahead log that grew under a burst is cut back when it starts over (the
+ * daemon makes it start over: serve-writer.c), instead of keeping its largest size
+ * until the last connection closes. The schema is versioned with PRAGMA
  * user_version and migrated forward in one transaction at open.
  *
  * SCHEMA (version 1)
@@ -132,6 +135,11 @@ static const char *const migrations[] = {
     "last INTEGER NOT NULL, PRIMARY KEY(agency, year));"
     "CREATE TABLE IF NOT EXISTS case_numbers(case_id INTEGER PRIMARY KEY, number TEXT NOT NULL "
     "UNIQUE);",
+    /* 10: the pending alerts in the order they fire (store-alerts.c): the index gives
+     * alerts due on the same second in alert_id order, so reading the next 1,024 of a
+     * million due at once is a walk down the index, not a sort of all of them */
+    "DROP INDEX IF EXISTS alerts_due;"
+    "CREATE INDEX alerts_due ON alerts(due_at, alert_id) WHERE fired_at IS NULL;",
 };
 #define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
@@ -303,6 +311,9 @@ static int migrate(cf_store_t *s, cf_error_t *err)
     return rc;
 }
 
+#define CF__XSTR(x) #x
+#define CF__STR(x)  CF__XSTR(x)
+
 /* Exported, documented in store.h */
 int cf_store_open(const char *path, cf_store_t **out, cf_error_t *err)
 {
@@ -319,7 +330,8 @@ int cf_store_open(const char *path, cf_store_t **out, cf_error_t *err)
     if (rc == 0)
         rc = cf__store_exec(s,
                             "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; "
-                            "PRAGMA foreign_keys=ON; PRAGMA temp_store=MEMORY",
+                            "PRAGMA foreign_keys=ON; PRAGMA temp_store=MEMORY; "
+                            "PRAGMA journal_size_limit=" CF__STR(CF_STORE_WAL_LIMIT),
                             err);
     if (rc == 0)
         rc = migrate(s, err);
