@@ -5,7 +5,8 @@
  *
  *   caseflow-bench [--quick] --src DIR --dir SCRATCH [--caseflow BIN] COMMAND [options]
  *
- * Commands: engine, raw, http, load, alerts, audit (see each bench-*.c).
+ * Commands: engine, raw, http, load, alerts, audit, storm, downtime (see each
+ * bench-*.c).
  * --quick makes every count smaller (a run of a minute or two, for trying the
  * bench, not for quoting). Exits 0 whatever the figures are; 1 only when the
  * machinery failed, with a line saying what.
@@ -26,14 +27,15 @@ static const struct {
     const char *name;
     command_fn fn;
 } commands[] = {
-    {"engine", cf_bench_engine}, {"raw", cf_bench_raw},       {"http", cf_bench_http_cmd},
-    {"load", cf_bench_load},     {"alerts", cf_bench_alerts}, {"audit", cf_bench_audit},
+    {"engine", cf_bench_engine}, {"raw", cf_bench_raw},           {"http", cf_bench_http_cmd},
+    {"load", cf_bench_load},     {"alerts", cf_bench_alerts},     {"audit", cf_bench_audit},
+    {"storm", cf_bench_storm},   {"downtime", cf_bench_downtime},
 };
 
 static int usage(void)
 {
     fprintf(stderr, "usage: caseflow-bench [--quick] --src DIR --dir SCRATCH [--caseflow BIN] "
-                    "engine|raw|http|load|alerts|audit [options]\n");
+                    "engine|raw|http|load|alerts|audit|storm|downtime [options]\n");
     return 1;
 }
 

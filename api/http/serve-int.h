@@ -151,8 +151,9 @@ typedef struct cf__writer_s {
      * wal_restart_frames frames, the writer copies the rest and restarts it */
     atomic_ullong wal_restarts;
     atomic_int wal_restart_frames; /* CF__WAL_RESTART_FRAMES; tests lower it */
-    atomic_uint waiting; /* jobs queued for the next batch: a firing chunk yields to them */
-    atomic_uint streams; /* event streams open (the loop counts them; jobs read it) */
+    atomic_uint waiting;           /* requests in this batch and queued for the next: a firing
+                                      chunk yields to them (serve-jobs.c) */
+    atomic_uint streams;           /* event streams open (the loop counts them; jobs read it) */
     cf__firelist_t fire;
     unsigned inflight; /* loop thread only: jobs submitted and not yet done */
     /* statistics, written by the writer thread */

@@ -169,7 +169,7 @@ static void ckpt_poke(cf__writer_t *w)
 /* Frames in the log past which the writer makes it start over: 16 MB of 4 KB pages.
  * It does so once the checkpointer has copied all but CF__WAL_REST_FRAMES of them (the
  * writer then copies only those), or, if the checkpointer falls behind, once the log
- * is four times as long (a burst of alerts writes 16 MB in a fraction of a second: a
+ * is twice as long (a burst of alerts writes 16 MB in a fraction of a second: a
  * restart at every 16 MB made the writer copy most of it itself, on the alerts' time). */
 #define CF__WAL_RESTART_FRAMES 4096
 #define CF__WAL_REST_FRAMES    1024
@@ -182,7 +182,7 @@ static void wal_restart(cf__writer_t *w)
     int limit = atomic_load(&w->wal_restart_frames), frames = cf_store_wal_frames(w->store);
     if (!w->ckpt.started || frames <= limit)
         return;
-    if (frames - atomic_load(&w->ckpt.copied) > CF__WAL_REST_FRAMES && frames <= 4 * limit)
+    if (frames - atomic_load(&w->ckpt.copied) > CF__WAL_REST_FRAMES && frames <= 2 * limit)
         return; /* the checkpointer is still copying: let it, and look again next commit */
     if (cf_store_checkpoint_restart(w->store, NULL, NULL, NULL) == 0)
         atomic_fetch_add(&w->wal_restarts, 1);
@@ -229,6 +229,17 @@ static void run_batch(cf__writer_t *w, cf__job_t *batch)
         atomic_store(&w->max_batch, n);
 }
 
+/* The jobs of batch someone waits for (not firing, not reading ahead): a firing chunk
+ * in the same batch yields to them as to the requests queued behind it, or they would
+ * wait for its whole time budget (serve-jobs.c, chunk_over). */
+static unsigned requests_in(const cf__job_t *batch)
+{
+    unsigned n = 0;
+    for (; batch; batch = batch->next)
+        n += batch->kind != CF__JOB_FIRE && batch->kind != CF__JOB_PREFETCH;
+    return n;
+}
+
 static void *writer_main(void *arg)
 {
     cf__writer_t *w = arg;
@@ -238,7 +249,7 @@ static void *writer_main(void *arg)
             pthread_cond_wait(&w->cv, &w->mu);
         cf__job_t *batch = w->queue;
         w->queue = w->queue_tail = NULL;
-        atomic_store(&w->waiting, 0);
+        atomic_store(&w->waiting, requests_in(batch));
         pthread_mutex_unlock(&w->mu);
         if (!batch)
             break; /* quit, and nothing left to write */
