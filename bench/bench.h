@@ -20,6 +20,7 @@
  *   bench-http.c    durable transitions over HTTP against `caseflow serve`
  *   bench-load.c    a database of a million open cases with running clocks
  *   bench-alerts.c  daemon start, memory and alert lateness on that database
+ *   bench-storm.c   a million alerts due at once, a day of them at start (issue 26)
  *   bench-audit.c   chain verification and conformance replay
  */
 #ifndef CF_BENCH_H

@@ -87,8 +87,8 @@ static cf__job_t *fire_job(cf_serve_t *srv);
 /* A chunk came back committed (or failed): queue the next chunk while chunks come
  * back full, handing the waiting request (the test clock) along, then deliver this
  * one; answer the request after the last. The next chunk is queued first, so the
- * writer writes it while the loop delivers this one (delivering after queueing took
- * a tenth of a burst's time off the writer); the loop still never holds more than
+ * writer writes it while the loop delivers this one (delivery was a tenth of the
+ * daemon's time in a burst's profile); the loop still never holds more than
  * one chunk undelivered (it delivers this one before it can see the next), and
  * streams get a loop turn to send between chunks. */
 static void on_fire_done(cf__job_t *job)
