@@ -30,8 +30,9 @@
  * start the log over (cf_store_checkpoint_restart: RESTART, never waiting for a
  * reader; a reader on an old snapshot makes it try again after a later commit). The
  * next commit then writes from the start of the file and cuts it back to 64 MB
- * (journal_size_limit). It runs on the writer thread, never the loop: requests
- * queued meanwhile wait for it (a few ms), as they wait for a commit.
+ * (journal_size_limit). It runs on the writer thread, never the loop, after the
+ * batch's answers were handed to the loop: only requests queued meanwhile wait for
+ * it (a few ms), as they wait for a commit.
  *
  * Rejected: uv_queue_work per request (one transaction and one fsync each, and
  * the thread pool's threads would need a connection each); a fixed batch size or
@@ -211,10 +212,8 @@ static void run_batch(cf__writer_t *w, cf__job_t *batch)
         rc = cf_error_set(&err, CF_EIO, NULL, 0, 0,
                           "EDBLOST: the database file was deleted "
                           "or replaced under the daemon");
-    if (rc == 0 && (rc = cf_store_tx_commit(w->store, &err)) == 0) {
+    if (rc == 0 && (rc = cf_store_tx_commit(w->store, &err)) == 0)
         ckpt_poke(w);
-        wal_restart(w);
-    }
     if (rc != 0) {
         cf_store_tx_rollback(w->store);
         cf__log("error", "commit_failed",
@@ -265,6 +264,7 @@ static void *writer_main(void *arg)
         w->done_tail = tail;
         pthread_mutex_unlock(&w->mu);
         uv_async_send(&w->async);
+        wal_restart(w); /* after the answers went: they never wait for it */
     }
     return NULL;
 }
