@@ -192,7 +192,7 @@
     X(serve_clock_ms)                                                                              \
     X(serve_alert_prefetch)                                                                        \
     X(serve_calendar_pickup)                                                                       \
-    /* storm-*: deadline storms, the log kept short (tests/test-serve-storm.c) */                   \
+    /* storm-*: deadline storms, the log kept short (tests/test-serve-storm.c) */                  \
     X(storm_due_order_indexed)                                                                     \
     X(storm_restart_due_order)                                                                     \
     X(storm_fire_yields)                                                                           \
