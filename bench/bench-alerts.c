@@ -24,9 +24,10 @@
  *             alerts over the 60 seconds of one minute, and `burst`, 10,000 on
  *             one second (deadlines at 23:59:59 all fall on the same second).
  *             The log is the complete record; the stream's count shows what a
- *             browser would have received. The issue's target is about the
- *             spread round ("10,000 alerts fall due in the same minute"); the
- *             burst is a stress row (bench/table.awk prints it unjudged).
+ *             browser would have received. Issue 8's target is about the spread
+ *             round (p99 <= 50 ms); issue 26's about the burst (p99 <= 500 ms).
+ *             --burst-only 1 skips the spread round (its alerts then fire at once,
+ *             late, before the burst): for trying a change, not for the table.
  *             $CF_BENCH_RECEIPTS=FILE dumps every receipt (dump()).
  */
 #include "bench.h"
@@ -271,7 +272,9 @@ int cf_bench_alerts(cf_bench_env_t *env, int argc, char **argv)
     start_listener(&logl, follow_log);
     start_listener(&sse, follow_stream);
     usleep(200000); /* the stream says ": connected" first; nothing is due yet */
-    double m1 = set_clock(&d, lay.spread - 3);
+    /* --burst-only 1: skip the spread round (for trying a change; not the table's run) */
+    int spread = !cf_bench_opt(argc, argv, "--burst-only", 0);
+    double m1 = set_clock(&d, spread ? lay.spread - 3 : lay.spread + 60); /* else: all at once */
     wait_count(&logl, lay.alerts, 120);
     double m2 = set_clock(&d, lay.burst - 3);
     wait_count(&logl, 2 * lay.alerts, 120);
@@ -280,8 +283,10 @@ int cf_bench_alerts(cf_bench_env_t *env, int argc, char **argv)
     int rc = cf_bench_daemon_stop(&d);
     stop_listener(&logl);
     stop_listener(&sse);
-    lateness("late_spread_log", &logl, lay.spread, lay.spread + 59, lay.spread - 3, m1);
-    lateness("late_spread_sse", &sse, lay.spread, lay.spread + 59, lay.spread - 3, m1);
+    if (spread) {
+        lateness("late_spread_log", &logl, lay.spread, lay.spread + 59, lay.spread - 3, m1);
+        lateness("late_spread_sse", &sse, lay.spread, lay.spread + 59, lay.spread - 3, m1);
+    }
     lateness("late_burst_log", &logl, lay.burst, lay.burst, lay.burst - 3, m2);
     lateness("late_burst_sse", &sse, lay.burst, lay.burst, lay.burst - 3, m2);
     if (rc != 0)

@@ -18,6 +18,7 @@
 #include <openssl/evp.h>
 #include <signal.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -455,4 +456,44 @@ void cf_bench_stream_follow(const cf_bench_daemon_t *d,
     curl_easy_perform(e);
     curl_slist_free_all(h);
     curl_easy_cleanup(e);
+}
+
+/* ---- the write-ahead log's size ------------------------------------------------------------ */
+
+/* Exported, documented in bench.h */
+long long cf_bench_wal_size(const char *db)
+{
+    char path[1040];
+    struct stat st;
+    snprintf(path, sizeof(path), "%s-wal", db);
+    return stat(path, &st) == 0 ? (long long)st.st_size : 0;
+}
+
+static void *wal_watch(void *arg)
+{
+    cf_bench_wal_t *w = arg;
+    struct stat st;
+    while (!atomic_load(&w->stop)) {
+        if (stat(w->path, &st) == 0 && (long long)st.st_size > atomic_load(&w->peak))
+            atomic_store(&w->peak, (long long)st.st_size);
+        usleep(5000);
+    }
+    return NULL;
+}
+
+/* Exported, documented in bench.h */
+void cf_bench_wal_start(cf_bench_wal_t *w, const char *db)
+{
+    memset(w, 0, sizeof(*w));
+    snprintf(w->path, sizeof(w->path), "%s-wal", db);
+    if (pthread_create(&w->thread, NULL, wal_watch, w) != 0)
+        cf_bench_die("wal", "no thread to watch %s", w->path);
+}
+
+/* Exported, documented in bench.h */
+long long cf_bench_wal_stop(cf_bench_wal_t *w)
+{
+    atomic_store(&w->stop, 1);
+    pthread_join(w->thread, NULL);
+    return atomic_load(&w->peak);
 }

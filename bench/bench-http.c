@@ -520,6 +520,26 @@ static double metric(const char *text, const char *name)
     return 0;
 }
 
+/* The row KEY_wal: the log's largest size during the run, and its size a second after
+ * the load ended (the daemon still running: a log that is not started over keeps its
+ * largest size until the daemon stops); with the restarts the daemon counted. */
+static void wal_row(const char *key, const char *db, cf_bench_wal_t *wal,
+                    const cf_bench_daemon_t *d)
+{
+    char wkey[64], *metrics = NULL;
+    long status;
+    usleep(1000000);
+    long long peak = cf_bench_wal_stop(wal), after = cf_bench_wal_size(db);
+    cf_bench_http(d, "GET", "/metrics", CF_BENCH_METRICS_TOKEN, NULL, &status, &metrics);
+    snprintf(wkey, sizeof(wkey), "%s_wal", key);
+    cf_bench_result(wkey, (double)peak / 1048576.0,
+                    "peak_mb=%.1f after_mb=%.1f restarts=%.0f checkpoints=%.0f",
+                    (double)peak / 1048576.0, (double)after / 1048576.0,
+                    metrics ? metric(metrics, "caseflow_wal_restarts_total ") : 0,
+                    metrics ? metric(metrics, "caseflow_checkpoints_total ") : 0);
+    free(metrics);
+}
+
 /* Exported, documented in bench.h */
 int cf_bench_http_cmd(cf_bench_env_t *env, int argc, char **argv)
 {
@@ -539,6 +559,8 @@ int cf_bench_http_cmd(cf_bench_env_t *env, int argc, char **argv)
     cf_bench_new_db(env, path, &s);
     cf_store_close(s);
     cf_bench_daemon_start(env, path, extra, &d);
+    cf_bench_wal_t wal;
+    cf_bench_wal_start(&wal, path);
     setup(&r, clients, cases);
     r.opening = 1;
     double open_s = drive(&r);
@@ -567,6 +589,7 @@ int cf_bench_http_cmd(cf_bench_env_t *env, int argc, char **argv)
                     metric(metrics, "caseflow_commit_batch_max "), frames);
     free(metrics);
     teardown(&r);
+    wal_row(key, path, &wal, &d);
     int rc = cf_bench_daemon_stop(&d);
     if (rc != 0)
         cf_bench_die("serve", "exited %d after SIGTERM", rc);

@@ -44,8 +44,34 @@ void cf_bench_layout(long cases, cf_bench_layout_t *out)
 }
 
 /* Exported, documented in bench.h */
+void cf_bench_layout_mode(long cases, int mode, cf_bench_layout_t *out)
+{
+    if (mode == CF_BENCH_SCALE)
+        return cf_bench_layout(cases, out);
+    memset(out, 0, sizeof(*out));
+    out->cases = out->alerts = cases;
+    out->mode = mode;
+    out->t0 = cf_bench_time(T_START);
+    out->spread = out->t0 + 3600;
+    out->burst = out->spread + 600;
+    out->restart = out->t0 + 3600 + 86400 + 3600;
+}
+
+/* Exported, documented in bench.h */
+const char *cf_bench_layout_db(int mode)
+{
+    return mode == CF_BENCH_STORM      ? "storm.db"
+           : mode == CF_BENCH_DOWNTIME ? "downtime.db"
+                                       : "load.db";
+}
+
+/* Exported, documented in bench.h */
 cf_time_t cf_bench_deadline(const cf_bench_layout_t *l, long id)
 {
+    if (l->mode == CF_BENCH_STORM)
+        return l->burst;
+    if (l->mode == CF_BENCH_DOWNTIME)
+        return l->t0 + 3600 + (cf_time_t)((id - 1) * 86400L / l->cases);
     long k = id / l->stride;
     if (id % l->stride == 1 && k < l->alerts)
         return l->spread + k % 60;
@@ -221,8 +247,14 @@ int cf_bench_load(cf_bench_env_t *env, int argc, char **argv)
 {
     cf_bench_layout_t l;
     char path[1024];
-    cf_bench_layout(cf_bench_opt(argc, argv, "--cases", env->quick ? 100000 : 1000000), &l);
-    cf_bench_path(env, "load.db", path, sizeof(path));
+    const char *layout = cf_bench_opt_text(argc, argv, "--layout", "scale");
+    int mode = strcmp(layout, "storm") == 0      ? CF_BENCH_STORM
+               : strcmp(layout, "downtime") == 0 ? CF_BENCH_DOWNTIME
+                                                 : CF_BENCH_SCALE;
+    long def = mode == CF_BENCH_DOWNTIME ? 100000 : 1000000;
+    cf_bench_layout_mode(cf_bench_opt(argc, argv, "--cases", env->quick ? def / 10 : def), mode,
+                         &l);
+    cf_bench_path(env, cf_bench_layout_db(mode), path, sizeof(path));
     double start = cf_bench_now();
     cf_bench_rows_t *w = cf_bench_rows_open(env, path);
     for (long id = 1; id <= l.cases; id++) {
@@ -241,6 +273,9 @@ int cf_bench_load(cf_bench_env_t *env, int argc, char **argv)
     }
     cf_bench_rows_close(w);
     double s = cf_bench_now() - start;
-    cf_bench_result("load", (double)l.cases / s, "cases=%ld seconds=%.1f", l.cases, s);
+    cf_bench_result(mode == CF_BENCH_SCALE   ? "load"
+                    : mode == CF_BENCH_STORM ? "load_storm"
+                                             : "load_downtime",
+                    (double)l.cases / s, "cases=%ld seconds=%.1f", l.cases, s);
     return 0;
 }

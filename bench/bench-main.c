@@ -5,7 +5,8 @@
  *
  *   caseflow-bench [--quick] --src DIR --dir SCRATCH [--caseflow BIN] COMMAND [options]
  *
- * Commands: engine, raw, http, load, alerts, audit, stats (see each bench-*.c).
+ * Commands: engine, raw, http, load, alerts, audit, stats, storm, downtime (see
+ * each bench-*.c).
  * --quick makes every count smaller (a run of a minute or two, for trying the
  * bench, not for quoting). Exits 0 whatever the figures are; 1 only when the
  * machinery failed, with a line saying what.
@@ -28,13 +29,13 @@ static const struct {
 } commands[] = {
     {"engine", cf_bench_engine}, {"raw", cf_bench_raw},       {"http", cf_bench_http_cmd},
     {"load", cf_bench_load},     {"alerts", cf_bench_alerts}, {"audit", cf_bench_audit},
-    {"stats", cf_bench_stats},
+    {"stats", cf_bench_stats},   {"storm", cf_bench_storm},   {"downtime", cf_bench_downtime},
 };
 
 static int usage(void)
 {
     fprintf(stderr, "usage: caseflow-bench [--quick] --src DIR --dir SCRATCH [--caseflow BIN] "
-                    "engine|raw|http|load|alerts|audit|stats [options]\n");
+                    "engine|raw|http|load|alerts|audit|stats|storm|downtime [options]\n");
     return 1;
 }
 

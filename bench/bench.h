@@ -20,12 +20,14 @@
  *   bench-http.c    durable transitions over HTTP against `caseflow serve`
  *   bench-load.c    a database of a million open cases with running clocks
  *   bench-alerts.c  daemon start, memory and alert lateness on that database
+ *   bench-storm.c   a million alerts due at once, a day of them at start (issue 26)
  *   bench-audit.c   chain verification and conformance replay
  *   bench-stats.c   a bureau's report (caseflow stats) on a million cases
  */
 #ifndef CF_BENCH_H
 #define CF_BENCH_H
 
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -111,9 +113,22 @@ json_t *cf_bench_act_events(const cf_bench_env_t *env, const cf_case_t *c, int s
 typedef struct cf_bench_layout_s {
     long cases, alerts, stride;
     cf_time_t t0, spread, burst;
+    int mode;          /* CF_BENCH_SCALE (above), CF_BENCH_STORM or CF_BENCH_DOWNTIME */
+    cf_time_t restart; /* DOWNTIME: when the daemon starts again */
 } cf_bench_layout_t;
 
+/* The two other layouts (issue 26; bench-storm.c), each its own database:
+ *   storm     every case falls due at `burst` (storm.db);
+ *   downtime  the cases fall due evenly over one day, [t0 + 1 h, t0 + 25 h), in id
+ *             order, and the daemon starts again at `restart`, an hour after the
+ *             last (downtime.db). */
+enum { CF_BENCH_SCALE = 0, CF_BENCH_STORM, CF_BENCH_DOWNTIME };
+
 void cf_bench_layout(long cases, cf_bench_layout_t *out);
+/* As cf_bench_layout for the mode's layout. */
+void cf_bench_layout_mode(long cases, int mode, cf_bench_layout_t *out);
+/* The database file of a layout: load.db, storm.db, downtime.db. */
+const char *cf_bench_layout_db(int mode);
 /* The deadline of case id (1 .. cases). */
 cf_time_t cf_bench_deadline(const cf_bench_layout_t *l, long id);
 
@@ -165,6 +180,21 @@ void cf_bench_stream_follow(const cf_bench_daemon_t *d,
                             void (*on_text)(void *ctx, const char *text, size_t n), void *ctx,
                             atomic_int *stop);
 
+/* ---- the write-ahead log's size on disk (issue 26: a bounded disk) ----
+ *
+ * A thread stats "<db>-wal" every 5 ms and keeps the largest size seen. */
+typedef struct cf_bench_wal_s {
+    pthread_t thread;
+    char path[1040];
+    atomic_int stop;
+    atomic_llong peak; /* bytes */
+} cf_bench_wal_t;
+void cf_bench_wal_start(cf_bench_wal_t *w, const char *db);
+/* Stops the thread. Returns the peak (bytes). */
+long long cf_bench_wal_stop(cf_bench_wal_t *w);
+/* The size of db's log file now (bytes; 0 when there is none). */
+long long cf_bench_wal_size(const char *db);
+
 /* ---- subcommands (bench-main.c dispatches) ---- */
 int cf_bench_engine(cf_bench_env_t *env, int argc, char **argv);
 int cf_bench_raw(cf_bench_env_t *env, int argc, char **argv);
@@ -173,6 +203,8 @@ int cf_bench_load(cf_bench_env_t *env, int argc, char **argv);
 int cf_bench_alerts(cf_bench_env_t *env, int argc, char **argv);
 int cf_bench_audit(cf_bench_env_t *env, int argc, char **argv);
 int cf_bench_stats(cf_bench_env_t *env, int argc, char **argv);
+int cf_bench_storm(cf_bench_env_t *env, int argc, char **argv);
+int cf_bench_downtime(cf_bench_env_t *env, int argc, char **argv);
 
 /* The integer value of "--name N" in argv, or def. */
 long cf_bench_opt(int argc, char **argv, const char *name, long def);

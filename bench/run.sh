@@ -100,9 +100,17 @@ run load
 note "sync ..."
 sync
 run alerts
+# ---- 6. deadline storms (issue 26): a million due at one instant, a day of downtime -----
+run load --layout storm
+sync
+run storm
+rm -f "$OUT"/storm.db "$OUT"/storm.db-wal "$OUT"/storm.db-shm
+run load --layout downtime
+sync
+run downtime
 run audit
 
-# ---- 6. a bureau's report (issue 20): caseflow stats on a million cases ----------------
+# ---- 7. a bureau's report (issue 20): caseflow stats on a million cases ----------------
 run stats
 
 # ---- 5. the importer (issue 21): 5,000 matters imported, 10,000 loaded ----------------

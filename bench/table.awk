@@ -63,12 +63,19 @@ function limit_row(n, what, shown, ok, target) {
     printf "| %s | %s | %s | — | — | %s | %s |\n", n, what, shown, target,
         target == "—" ? "" : (ok == "" ? "not judged" : (ok ? "met" : "**MISSED**"))
 }
-# judged: 1 for the issue's case (10,000 due within one minute); 0 for the stress
-# round (10,000 on one second), printed with its figures but no target or verdict.
-function late_row(n, what, k, judged,    ok) {
-    ok = has(k) ? (v[k] <= 50) : ""
+# limit: the p99 target in ms: 50 for 10,000 due within one minute (issue 8), 500 for
+# 10,000 on one second (issue 26).
+function late_row(n, what, k, limit,    ok) {
+    ok = has(k) ? (v[k] <= limit) : ""
     limit_row(n, what, has(k) ? x[k, "p50_ms"] " / " x[k, "p99_ms"] " ms (max " x[k, "max_ms"] \
-        ", " fmt(x[k, "received"]) " alerts)" : "not measured", ok, judged ? "p99 ≤ 50 ms" : "—")
+        ", " fmt(x[k, "received"]) " alerts)" : "not measured", ok, "p99 ≤ " limit " ms")
+}
+# Requests of the other clients during a storm: p50 ≤ 5 ms and p99 ≤ 50 ms (issue 26).
+function busy_row(n, what, k,    ok) {
+    ok = has(k) ? (x[k, "p50_ms"] <= 5 && x[k, "p99_ms"] <= 50) : ""
+    limit_row(n, what, has(k) ? x[k, "p50_ms"] " / " x[k, "p99_ms"] " ms (max " x[k, "max_ms"] \
+        ", " fmt(x[k, "requests"]) " requests, " x[k, "failed"] " failed)" : "not measured", ok,
+        "p50 ≤ 5, p99 ≤ 50 ms")
 }
 
 $1 == "RESULT" {
@@ -113,7 +120,7 @@ END {
     ratio_row("1b", "durable transitions/s over HTTP (" x["http", "clients"] " keep-alive " \
         "clients, answer after commit; " x["http", "per_commit"] " per commit; p50 " \
         x["http", "p50_ms"] " ms, p99 " x["http", "p99_ms"] " ms)", "http", "raw_batch",
-        "raw limit", 0.25, "%")
+        "raw limit", 0.40, "%")
     ratio_row("1b", "the same with " x["http_c64", "clients"] " clients (" \
         x["http_c64", "per_commit"] " per commit; p50 " x["http_c64", "p50_ms"] " ms, p99 " \
         x["http_c64", "p99_ms"] " ms)", "http_c64", "raw_batch", "raw limit", "", "%")
@@ -134,11 +141,38 @@ END {
         has("memory_peak") ? f1(v["memory_peak"]) " MB" : "not measured",
         has("memory_peak") ? v["memory_peak"] <= 300 : "", "≤ 300 MB")
     late_row("2", "alert lateness p50 / p99, 10,000 due over one minute (alert log)",
-        "late_spread_log", 1)
-    late_row("2", "the same, received on the event stream (SSE)", "late_spread_sse", 1)
-    late_row("2", "stress, not the issue's case: alert lateness p50 / p99, 10,000 due on one " \
-        "second (alert log)", "late_burst_log", 0)
-    late_row("2", "the same, received on the event stream (SSE)", "late_burst_sse", 0)
+        "late_spread_log", 50)
+    late_row("2", "the same, received on the event stream (SSE)", "late_spread_sse", 50)
+    late_row("6", "burst (issue 26): alert lateness p50 / p99, 10,000 due on one second " \
+        "(alert log)", "late_burst_log", 500)
+    late_row("6", "the same, received on the event stream (SSE)", "late_burst_sse", 500)
+    limit_row("6", "storm: " fmt(x["storm_fire", "of"]) " alerts due at one instant, the " \
+        "instant to the last in the log (" fmt(x["storm_fire", "alerts"]) " fired; first after " \
+        x["storm_fire", "first_ms"] " ms)", has("storm_fire") ? sprintf("%.1f s, %s/s",
+        v["storm_fire"], fmt(x["storm_fire", "rate"])) : "not measured", "", "—")
+    busy_row("6", "storm: GET /v1/cases/{id} p50 / p99 of 32 other clients meanwhile",
+        "storm_get")
+    busy_row("6", "storm: POST /v1/cases p50 / p99 of the same clients", "storm_post")
+    limit_row("6", "storm: resident memory, peak (VmHWM; write-ahead log peak " \
+        x["storm_memory", "wal_peak_mb"] " MB)", has("storm_memory") ? \
+        f1(v["storm_memory"]) " MB" : "not measured", has("storm_memory") ? \
+        v["storm_memory"] <= 300 : "", "≤ 300 MB")
+    limit_row("6", "write-ahead log under the HTTP load (`http`): largest size (" \
+        x["http_wal", "after_mb"] " MB a second after the load; " x["http_wal", "restarts"] \
+        " restarts)", has("http_wal") ? f1(v["http_wal"]) " MB" : "not measured",
+        has("http_wal") ? v["http_wal"] <= 64 : "", "≤ 64 MB")
+    limit_row("6", "restart after a day down, " fmt(x["downtime_fire", "of"]) " alerts due " \
+        "meanwhile: start to the first API answer (GET /v1/cases/1) while they fire",
+        has("downtime_ready") ? sprintf("%.3f s", v["downtime_ready"]) : "not measured",
+        has("downtime_ready") ? v["downtime_ready"] <= 1 : "", "≤ 1 s")
+    limit_row("6", "the same: start to the last alert (" fmt(x["downtime_fire", "alerts"]) \
+        " fired; log: " x["downtime_order", "out_of_order"] " out of due order, " \
+        x["downtime_order", "not_late"] " not marked late)", has("downtime_fire") ? \
+        sprintf("%.1f s, %s/s", v["downtime_fire"], fmt(x["downtime_fire", "rate"])) : \
+        "not measured", has("downtime_order") ? v["downtime_order"] == 0 : "",
+        "in order, all late")
+    busy_row("6", "the same: GET p50 / p99 of 32 other clients meanwhile", "downtime_get")
+    busy_row("6", "the same: POST p50 / p99", "downtime_post")
     limit_row("3", "audit: events/s verified, chain + conformance replay, by `caseflow audit " \
         "replay --json`" (has("audit_cli") ? " over " fmt(x["audit_cli", "cases"]) \
         " closed cases (" fmt(x["audit_cli", "events"]) " events; one thread per processor, " \
@@ -164,7 +198,7 @@ END {
         "(CPU " x["catalog_10k", "cpu_s"] " s)",
         has("catalog_10k") ? sprintf("%.2f s", v["catalog_10k"]) : "not measured",
         has("catalog_10k") ? v["catalog_10k"] < 2 : "", "< 2 s")
-    limit_row("6", "stats: a bureau's report for a year (`caseflow stats`, `GET /v1/stats`: " \
+    limit_row("7", "stats: a bureau's report for a year (`caseflow stats`, `GET /v1/stats`: " \
         "cf_store_stats) over " fmt(x["stats_ms", "cases"]) " cases, median of 5 (CPU " \
         x["stats_ms", "cpu_ms"] " ms; " fmt(x["stats_ms", "overdue"]) " overdue, " \
         fmt(x["stats_ms", "due"]) " due within 7 days)",

@@ -18,8 +18,11 @@
  *                fired_at              NULL while pending; set in the same
  *                                      transaction as the alert event, so no
  *                                      alert fires twice, across restarts too
- *                Partial index alerts_due on due_at WHERE fired_at IS NULL: the
- *                scheduler's next instant is one index lookup, never a scan.
+ *                Partial index alerts_due on (due_at, alert_id) WHERE fired_at IS
+ *                NULL (migration 10; on due_at alone before): the scheduler's next
+ *                instant is one index lookup, never a scan, and the due alerts come
+ *                in firing order straight from it (on due_at alone, every read of
+ *                the next 1,024 sorted all the alerts due on that second).
  *
  * Rejected: keeping alerts only in memory and rebuilding them from every case at
  * start (a scan of all cases, and no record of what already fired).

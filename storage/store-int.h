@@ -28,6 +28,7 @@ struct cf_store_s {
     unsigned stmts_count;
     char *snapshot; /* the case snapshot being written, reused (cf_case_snapshot_buf) */
     size_t snapshot_cap;
+    int wal_frames; /* the log's frames after the last commit (cf_store_wal_track) */
 };
 
 /* Maps a SQLite result code to CF_E* and fills err with the database's message

@@ -8,7 +8,10 @@
  * wait for each other rather than fail; temp_store=MEMORY, so the statement
  * journal of the daemon's savepoints (one per request, one per alert) stays in
  * memory instead of spilling into a temporary file that is written, then closed,
- * on every commit (a chunk of 64 alerts spilled). The schema is versioned with PRAGMA
+ * on every commit (a chunk of 64 alerts spilled); journal_size_limit, so a
+ * write-ahead log that grew under a burst is cut back when it starts over (the
+ * daemon makes it start over: serve-writer.c), instead of keeping its largest size
+ * until the last connection closes. The schema is versioned with PRAGMA
  * user_version and migrated forward in one transaction at open.
  *
  * SCHEMA (version 1)
@@ -56,7 +59,8 @@
  *    version 11: alert_acks, alerts acknowledged and escalated -- store-alert-ack.c;
  *    version 12: alert ids in ISO basic time, alerts.prov_first/prov_last, the
  *    provisional years of a pending alert's clock -- store-alerts.c; the
- *    partial index cases_open, the cases not closed -- store-gauges.c)
+ *    partial index cases_open, the cases not closed -- store-gauges.c;
+ *    version 13: alerts_due on (due_at, alert_id), the pending alerts in firing order)
  */
 #include "store-int.h"
 
@@ -179,6 +183,11 @@ static const char *const migrations[] = {
     "k.case_id = alerts.case_id AND k.clock_id = alerts.clock_id;"
     /* the open cases, counted from an index (store-gauges.c) */
     "CREATE INDEX IF NOT EXISTS cases_open ON cases(closed) WHERE closed = 0;",
+    /* 13: the pending alerts in the order they fire (store-alerts.c): the index gives
+     * alerts due on the same second in alert_id order, so reading the next 1,024 of a
+     * million due at once is a walk down the index, not a sort of all of them */
+    "DROP INDEX IF EXISTS alerts_due;"
+    "CREATE INDEX alerts_due ON alerts(due_at, alert_id) WHERE fired_at IS NULL;",
 };
 #define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
@@ -350,6 +359,9 @@ static int migrate(cf_store_t *s, cf_error_t *err)
     return rc;
 }
 
+#define CF__XSTR(x) #x
+#define CF__STR(x)  CF__XSTR(x)
+
 /* Exported, documented in store.h */
 int cf_store_open(const char *path, cf_store_t **out, cf_error_t *err)
 {
@@ -366,7 +378,8 @@ int cf_store_open(const char *path, cf_store_t **out, cf_error_t *err)
     if (rc == 0)
         rc = cf__store_exec(s,
                             "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; "
-                            "PRAGMA foreign_keys=ON; PRAGMA temp_store=MEMORY",
+                            "PRAGMA foreign_keys=ON; PRAGMA temp_store=MEMORY; "
+                            "PRAGMA journal_size_limit=" CF__STR(CF_STORE_WAL_LIMIT),
                             err);
     if (rc == 0)
         rc = migrate(s, err);

@@ -76,6 +76,48 @@ int cf_store_checkpoint(cf_store_t *s, int *frames, int *copied, cf_error_t *err
 }
 
 /* Exported, documented in store.h */
+int cf_store_checkpoint_restart(cf_store_t *s, int *frames, int *copied, cf_error_t *err)
+{
+    int log = 0, done = 0;
+    sqlite3_busy_timeout(s->db, 0); /* a reader in the way: try again after a later commit */
+    int rc = sqlite3_wal_checkpoint_v2(s->db, NULL, SQLITE_CHECKPOINT_RESTART, &log, &done);
+    sqlite3_busy_timeout(s->db, CF__STORE_BUSY_MS);
+    if (frames)
+        *frames = log;
+    if (copied)
+        *copied = done;
+    return rc == SQLITE_OK ? 0 : cf__store_error(s, rc, "restart the log", err);
+}
+
+/* Exported, documented in store.h */
+int cf_store_set_cache_kib(cf_store_t *s, int kib, cf_error_t *err)
+{
+    char sql[64];
+    snprintf(sql, sizeof(sql), "PRAGMA cache_size=%d", -kib);
+    return cf__store_exec(s, sql, err);
+}
+
+static int on_wal(void *ctx, sqlite3 *db, const char *name, int frames)
+{
+    (void)db;
+    (void)name;
+    ((cf_store_t *)ctx)->wal_frames = frames;
+    return SQLITE_OK;
+}
+
+/* Exported, documented in store.h */
+void cf_store_wal_track(cf_store_t *s)
+{
+    sqlite3_wal_hook(s->db, on_wal, s);
+}
+
+/* Exported, documented in store.h */
+int cf_store_wal_frames(const cf_store_t *s)
+{
+    return s->wal_frames;
+}
+
+/* Exported, documented in store.h */
 void cf_store_savepoint_rollback(cf_store_t *s)
 {
     sqlite3_exec(s->db, "ROLLBACK TO cf_request; RELEASE cf_request", NULL, NULL, NULL);

@@ -249,6 +249,24 @@ int cf_store_set_autocheckpoint(cf_store_t *s, int pages, cf_error_t *err);
 /* OUT *frames: frames in the log, *copied: how many are now in the database
  * (either may be NULL). SQLITE_BUSY (another checkpoint running) is CF_EBUSY. */
 int cf_store_checkpoint(cf_store_t *s, int *frames, int *copied, cf_error_t *err);
+/* Copies every frame of the log into the database and, when no reader is still
+ * reading from the log, makes the next commit start the log over from its
+ * beginning (SQLITE_CHECKPOINT_RESTART), so the file stops growing: it is then
+ * cut back to CF_STORE_WAL_LIMIT bytes (PRAGMA journal_size_limit, set at open).
+ * Never waits: it runs with no busy timeout, and a reader on an old snapshot or
+ * another checkpoint running makes it CF_EBUSY (what could be copied was). Call it
+ * between transactions, on the connection that writes. OUT *frames, *copied as
+ * cf_store_checkpoint (either may be NULL). */
+int cf_store_checkpoint_restart(cf_store_t *s, int *frames, int *copied, cf_error_t *err);
+/* The frames in the write-ahead log after s's last commit (0 before any, and after
+ * the log was started over), as SQLite's WAL hook reports them. Installing the hook
+ * replaces automatic checkpoints: call it after cf_store_set_autocheckpoint(s, 0). */
+void cf_store_wal_track(cf_store_t *s);
+int cf_store_wal_frames(const cf_store_t *s);
+/* SQLite's page cache of s, in KiB (PRAGMA cache_size=-kib; 2,000 by default). */
+int cf_store_set_cache_kib(cf_store_t *s, int kib, cf_error_t *err);
+/* What a write-ahead log is cut back to when it starts over (journal_size_limit). */
+#define CF_STORE_WAL_LIMIT 67108864 /* 64 MB */
 
 /* SAVEPOINT, RELEASE, and ROLLBACK TO + RELEASE of the one request savepoint. */
 int cf_store_savepoint(cf_store_t *s, cf_error_t *err);

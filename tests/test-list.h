@@ -212,6 +212,11 @@
     /* health-*: /metrics and /readyz for monitoring (tests/test-health.c) */                      \
     X(health_metrics)                                                                              \
     X(health_readyz_writer_stuck)                                                                  \
+    /* storm-*: deadline storms, the log kept short (tests/test-serve-storm.c) */                  \
+    X(storm_due_order_indexed)                                                                     \
+    X(storm_restart_due_order)                                                                     \
+    X(storm_fire_yields)                                                                           \
+    X(storm_wal_restart)                                                                           \
     /* serve-hard-*: the daemon hardened (tests/test-serve-hard.c) */                              \
     X(serve_hard_framing)                                                                          \
     X(serve_hard_http1_only)                                                                       \

@@ -55,7 +55,7 @@ void cf_serve_config_init(cf_serve_config_t *cfg)
     cfg->webhook_attempts = 8;
     cfg->webhook_retry_ms = 1000;
     cfg->timeout_ms = 10000;
-    cfg->fire_chunk = 64;
+    cfg->fire_chunk = 1024;
     cfg->stream_max_pending = 16u << 20;
     cfg->token_cache_ms = 5000;
     cfg->db_check_ms = 1000;

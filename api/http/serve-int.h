@@ -146,11 +146,18 @@ typedef struct cf__writer_s {
         pthread_t thread;
         cf_store_t *store;
         int started, quit, pending; /* pending: commits since its last run */
+        atomic_int copied;          /* frames of the log in the database after its last run */
         pthread_mutex_t mu;
         pthread_cond_t cv;
     } ckpt;
     atomic_ullong checkpoints;
-    atomic_uint streams; /* event streams open (the loop counts them; jobs read it) */
+    /* the log started over (serve-writer.c): after a commit that left it past
+     * wal_restart_frames frames, the writer copies the rest and restarts it */
+    atomic_ullong wal_restarts;
+    atomic_int wal_restart_frames; /* CF__WAL_RESTART_FRAMES; tests lower it */
+    atomic_uint waiting;           /* requests in this batch and queued for the next: a firing
+                                      chunk yields to them (serve-jobs.c) */
+    atomic_uint streams;           /* event streams open (the loop counts them; jobs read it) */
     cf__firelist_t fire;
     unsigned inflight; /* loop thread only: jobs submitted and not yet done */
     /* statistics, written by the writer thread */

@@ -19,6 +19,21 @@
  * alerts: nothing partial is answered as done. uv_async_send coalesces wake-ups,
  * which is why results travel in a list and not in the async handle.
  *
+ * The log. A checkpointer thread copies the write-ahead log into the database
+ * (PASSIVE, on its own connection, every CF__CKPT_INTERVAL_MS after commits), but a
+ * PASSIVE checkpoint never makes the log start over: SQLite starts it over only when
+ * a commit finds every frame already copied, which never happens while commits keep
+ * coming, so under load the log grew to 2.9 GB and stayed that size until the daemon
+ * stopped. So after a commit that leaves more than wal_restart_frames frames in the
+ * log (16 MB), the writer itself, between two batches, copies what the checkpointer
+ * has not yet copied (at most the commits of its last interval) and asks SQLite to
+ * start the log over (cf_store_checkpoint_restart: RESTART, never waiting for a
+ * reader; a reader on an old snapshot makes it try again after a later commit). The
+ * next commit then writes from the start of the file and cuts it back to 64 MB
+ * (journal_size_limit). It runs on the writer thread, never the loop, after the
+ * batch's answers were handed to the loop: only requests queued meanwhile wait for
+ * it (a few ms), as they wait for a commit.
+ *
  * Rejected: uv_queue_work per request (one transaction and one fsync each, and
  * the thread pool's threads would need a connection each); a fixed batch size or
  * a batching delay (adds latency when idle; the natural batch is whatever arrived
@@ -83,8 +98,10 @@ static void *ckpt_main(void *arg)
         w->ckpt.pending = 0;
         pthread_mutex_unlock(&w->ckpt.mu);
         cf_error_t err;
-        if (cf_store_checkpoint(w->ckpt.store, NULL, NULL, &err) == 0)
+        int copied = 0;
+        if (cf_store_checkpoint(w->ckpt.store, NULL, &copied, &err) == 0)
             atomic_fetch_add(&w->checkpoints, 1);
+        atomic_store(&w->ckpt.copied, copied);
         struct timespec until;
         clock_gettime(CLOCK_REALTIME, &until);
         until.tv_nsec += CF__CKPT_INTERVAL_MS * 1000000L;
@@ -117,6 +134,7 @@ static void ckpt_start(cf__writer_t *w, const char *path)
     }
     w->ckpt.started = 1;
     cf_store_set_autocheckpoint(w->store, 0, &err);
+    cf_store_wal_track(w->store); /* after: it replaces the automatic checkpoints' hook */
 }
 
 static void ckpt_stop(cf__writer_t *w)
@@ -144,6 +162,31 @@ static void ckpt_poke(cf__writer_t *w)
     w->ckpt.pending = 1;
     pthread_cond_signal(&w->ckpt.cv);
     pthread_mutex_unlock(&w->ckpt.mu);
+}
+
+/* The writer's page cache (SQLite's default is 2 MB). */
+#define CF__WRITER_CACHE_KIB 16384
+
+/* Frames in the log past which the writer makes it start over: 16 MB of 4 KB pages.
+ * It does so once the checkpointer has copied all but CF__WAL_REST_FRAMES of them (the
+ * writer then copies only those), or, if the checkpointer falls behind, once the log
+ * is twice as long (a burst of alerts writes 16 MB in a fraction of a second: a
+ * restart at every 16 MB made the writer copy most of it itself, on the alerts' time). */
+#define CF__WAL_RESTART_FRAMES 4096
+#define CF__WAL_REST_FRAMES    1024
+
+/* After a commit: when the log is long, copy the rest of it and start it over (the
+ * file header says why). Only when the checkpointer is running (otherwise SQLite's
+ * own checkpoints run inside the commits). */
+static void wal_restart(cf__writer_t *w)
+{
+    int limit = atomic_load(&w->wal_restart_frames), frames = cf_store_wal_frames(w->store);
+    if (!w->ckpt.started || frames <= limit)
+        return;
+    if (frames - atomic_load(&w->ckpt.copied) > CF__WAL_REST_FRAMES && frames <= 2 * limit)
+        return; /* the checkpointer is still copying: let it, and look again next commit */
+    if (cf_store_checkpoint_restart(w->store, NULL, NULL, NULL) == 0)
+        atomic_fetch_add(&w->wal_restarts, 1);
 }
 
 /* One transaction for the whole batch, one savepoint per job. */
@@ -185,6 +228,17 @@ static void run_batch(cf__writer_t *w, cf__job_t *batch)
         atomic_store(&w->max_batch, n);
 }
 
+/* The jobs of batch someone waits for (not firing, not reading ahead): a firing chunk
+ * in the same batch yields to them as to the requests queued behind it, or they would
+ * wait for its whole time budget (serve-jobs.c, chunk_over). */
+static unsigned requests_in(const cf__job_t *batch)
+{
+    unsigned n = 0;
+    for (; batch; batch = batch->next)
+        n += batch->kind != CF__JOB_FIRE && batch->kind != CF__JOB_PREFETCH;
+    return n;
+}
+
 static void *writer_main(void *arg)
 {
     cf__writer_t *w = arg;
@@ -196,6 +250,7 @@ static void *writer_main(void *arg)
         w->queue = w->queue_tail = NULL;
         atomic_store(&w->writing_since_ms, w->queued_since_ms);
         w->queued_since_ms = 0;
+        atomic_store(&w->waiting, requests_in(batch));
         pthread_mutex_unlock(&w->mu);
         if (!batch)
             break; /* quit, and nothing left to write */
@@ -213,6 +268,7 @@ static void *writer_main(void *arg)
         w->done_tail = tail;
         pthread_mutex_unlock(&w->mu);
         uv_async_send(&w->async);
+        wal_restart(w); /* after the answers went: they never wait for it */
     }
     return NULL;
 }
@@ -248,12 +304,15 @@ int cf__writer_start(cf_serve_t *srv, const char *path, cf_error_t *err)
         cf_store_set_fault(w->store, srv->cfg.store_fault, srv->cfg.store_fault_ctx);
     if (rc == 0)
         rc = cf_store_calendar_load(w->store, &w->cal, err);
+    if (rc == 0) /* a chunk of alerts dirties ~3 pages each: 2 MB spilled into the log */
+        rc = cf_store_set_cache_kib(w->store, CF__WRITER_CACHE_KIB, err);
     if (rc == 0 && uv_async_init(&srv->loop, &w->async, on_done) != 0)
         rc = cf_error_set(err, CF_EIO, NULL, 0, 0, "cannot create the writer's wake-up");
     if (rc != 0)
         goto fail_store;
     w->async.data = srv;
     w->wfs.cases = &w->cases;
+    atomic_store(&w->wal_restart_frames, CF__WAL_RESTART_FRAMES);
     pthread_mutex_init(&w->mu, NULL);
     pthread_cond_init(&w->cv, NULL);
     ckpt_start(w, path); /* before the writer runs: it changes the writer's connection */
@@ -292,6 +351,7 @@ void cf__writer_submit(cf_serve_t *srv, cf__job_t *job)
     else
         w->queue = job;
     w->queue_tail = job;
+    atomic_fetch_add(&w->waiting, 1);
     pthread_cond_signal(&w->cv);
     pthread_mutex_unlock(&w->mu);
 }

@@ -266,7 +266,7 @@ static void apply_defaults(cf_serve_config_t *c)
     if (!c->timeout_ms)
         c->timeout_ms = 10000;
     if (!c->fire_chunk)
-        c->fire_chunk = 64;
+        c->fire_chunk = 1024;
     if (c->fire_chunk > 1024)
         c->fire_chunk = 1024;
     if (!c->stream_max_pending)

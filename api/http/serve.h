@@ -47,7 +47,7 @@ typedef struct cf_serve_config_s {
     int test_clock;             /* 1: POST /v1/test/clock may move the clock forward; only
                                    with a loopback host (cf_serve_open refuses otherwise) */
     int handle_signals;         /* 1: SIGINT and SIGTERM stop the daemon */
-    unsigned fire_chunk;        /* most alerts fired per commit (1..1024); 0: 64 */
+    unsigned fire_chunk;        /* most alerts fired per commit (1..1024); 0: 1024 */
     size_t stream_max_pending;  /* unsent bytes an event stream may hold before it is
                                    ended with an "overflow" event; 0: 16 MiB */
     size_t streams_max_total;   /* bytes all event streams together may hold (unsent and
