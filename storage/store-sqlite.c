@@ -188,6 +188,11 @@ static const char *const migrations[] = {
      * million due at once is a walk down the index, not a sort of all of them */
     "DROP INDEX IF EXISTS alerts_due;"
     "CREATE INDEX alerts_due ON alerts(due_at, alert_id) WHERE fired_at IS NULL;",
+    /* 14: cases last changed before version 10 have no summary: marked here, once,
+     * for the ops layer to summarize at the next open for writing
+     * (cf_ops_summaries_backfill; store-summary.c) */
+    "INSERT OR REPLACE INTO settings(key, value) SELECT 'summary_backfill', '1' WHERE EXISTS "
+    "(SELECT 1 FROM cases WHERE id NOT IN (SELECT case_id FROM case_summary));",
 };
 #define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
 

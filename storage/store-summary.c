@@ -326,3 +326,43 @@ int cf_store_summary_put(cf_store_t *s, int64_t id, const json_t *old, const jso
     free(body);
     return rc;
 }
+
+/* ---- summaries of cases from before version 10 ------------------------------------------- */
+
+/* Exported, documented in store.h */
+int cf_store_summary_missing(cf_store_t *s, json_t **ids, cf_error_t *err)
+{
+    char flag[8];
+    int rc = cf_store_setting_get(s, CF_SETTING_SUMMARY_BACKFILL, flag, sizeof(flag), err);
+    *ids = json_array();
+    if (!*ids)
+        return CF_ENOMEM;
+    if (rc == CF_ENOTFOUND)
+        return 0; /* marked by migration 14 only when some case had none */
+    sqlite3_stmt *st;
+    if (rc == 0)
+        rc = cf__store_prepare(s,
+                               "SELECT id FROM cases WHERE id NOT IN (SELECT case_id FROM "
+                               "case_summary) ORDER BY id",
+                               &st, err);
+    if (rc != 0) {
+        json_decref(*ids), *ids = NULL;
+        return rc;
+    }
+    int step;
+    while ((step = sqlite3_step(st)) == SQLITE_ROW)
+        json_array_append_new(*ids, json_integer(sqlite3_column_int64(st, 0)));
+    cf__store_release(s, st);
+    if (step != SQLITE_DONE) {
+        json_decref(*ids), *ids = NULL;
+        return cf__store_error(s, step, "list the cases without a summary", err);
+    }
+    return 0;
+}
+
+/* Exported, documented in store.h */
+int cf_store_summary_missing_done(cf_store_t *s, cf_error_t *err)
+{
+    return cf__store_exec(s, "DELETE FROM settings WHERE key = '" CF_SETTING_SUMMARY_BACKFILL "'",
+                          err);
+}

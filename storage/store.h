@@ -545,6 +545,14 @@ int cf_store_summary_put(cf_store_t *s, int64_t id, const json_t *old, const jso
  * what cf_store_summary_put applies, for a bulk writer (the bench) to sum first. */
 void cf_store_summary_counts(json_t *acc, const json_t *sum, int sign);
 
+/* Cases last changed before schema 10 have no summary; migration 14 marks such a
+ * database with this setting. OUT *ids (new array): the ids of the cases without
+ * a summary while it is marked, [] otherwise (a lookup, not a scan). */
+#define CF_SETTING_SUMMARY_BACKFILL "summary_backfill"
+int cf_store_summary_missing(cf_store_t *s, json_t **ids, cf_error_t *err);
+/* Clears the mark, inside the transaction that wrote their summaries. */
+int cf_store_summary_missing_done(cf_store_t *s, cf_error_t *err);
+
 /* The day of t as the counts key it: days since 1970-01-01 in China time (UTC+8). */
 int64_t cf_store_day(cf_time_t t);
 

@@ -7,10 +7,33 @@
  */
 #include "session.h"
 
+#include "ops.h"
+
 #include <dirent.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* The summaries of the cases from before schema 10 (cf_ops_summaries_backfill):
+ * written through store when it writes, else, when the database is marked as
+ * lacking some, through a writing connection opened for it, so that the first
+ * `caseflow stats` after an upgrade already counts every case. */
+static int backfill(cf_cli_t *cli, cf_store_t *store, int readonly, cf_error_t *err)
+{
+    int64_t n = 0;
+    json_t *ids = NULL;
+    if (!readonly)
+        return cf_ops_summaries_backfill(store, &n, err);
+    int rc = cf_store_summary_missing(store, &ids, err);
+    size_t missing = json_array_size(ids);
+    json_decref(ids);
+    cf_store_t *w = NULL;
+    if (rc == 0 && missing && (rc = cf_store_open_existing(cli->db_path, &w, err)) == 0) {
+        rc = cf_ops_summaries_backfill(w, &n, err);
+        cf_store_close(w);
+    }
+    return rc;
+}
 
 /* Exported, documented in session.h */
 int cf__session_open(cf_cli_t *cli, cf__session_t *s, int with_calendar, cf_error_t *err)
@@ -19,6 +42,8 @@ int cf__session_open(cf_cli_t *cli, cf__session_t *s, int with_calendar, cf_erro
     int rc = with_calendar & CF__SESSION_READONLY
                  ? cf_store_open_readonly(cli->db_path, &s->store, err)
                  : cf_store_open_existing(cli->db_path, &s->store, err);
+    if (rc == 0)
+        rc = backfill(cli, s->store, with_calendar & CF__SESSION_READONLY, err);
     if (rc == 0 && (with_calendar & 1))
         rc = cf_store_calendar_load(s->store, &s->cal, err);
     if (rc != 0)

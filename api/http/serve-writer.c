@@ -41,6 +41,8 @@
  */
 #include "serve-int.h"
 
+#include "ops.h"
+
 #include <assert.h>
 #include <stdlib.h>
 #include <string.h>
@@ -299,7 +301,10 @@ static void on_done(uv_async_t *async)
 int cf__writer_start(cf_serve_t *srv, const char *path, cf_error_t *err)
 {
     cf__writer_t *w = &srv->writer;
+    int64_t backfilled = 0;
     int rc = cf_store_open_existing(path, &w->store, err);
+    if (rc == 0) /* the summaries of cases from before schema 10, once */
+        rc = cf_ops_summaries_backfill(w->store, &backfilled, err);
     if (rc == 0 && srv->cfg.store_fault)
         cf_store_set_fault(w->store, srv->cfg.store_fault, srv->cfg.store_fault_ctx);
     if (rc == 0)

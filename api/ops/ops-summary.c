@@ -246,3 +246,85 @@ int cf__ops_summarize(cf_ops_t *ops, const cf_workflow_t *wf, const cf_case_t *c
     json_decref(sum);
     return rc;
 }
+
+/* ---- summaries of cases from before schema 10 --------------------------------------------- */
+
+/* {filed, decided}: the days of the events that recorded the 案号 and the
+ * 决定书文号 (0: none), as a change would have kept them. New object. */
+static json_t *steps_of(const json_t *events)
+{
+    int64_t filed = 0, decided = 0;
+    size_t i;
+    json_t *e;
+    json_array_foreach(events, i, e) {
+        cf_time_t at = 0;
+        cf_error_t ignored;
+        const char *text = json_string_value(json_object_get(e, "at"));
+        if (!text || cf_time_parse(text, &at, &ignored) != 0)
+            continue;
+        if (!filed && json_object_get(e, "case_number"))
+            filed = cf_store_day(at);
+        if (!decided && json_object_get(e, "decision_number"))
+            decided = cf_store_day(at);
+    }
+    return json_pack("{s:I, s:I}", "filed", (json_int_t)filed, "decided", (json_int_t)decided);
+}
+
+/* Writes the summary of case id from its stored snapshot and events. */
+static int backfill_one(cf_store_t *store, int64_t id, cf_error_t *err)
+{
+    cf_case_t c;
+    cf_workflow_t *wf = NULL;
+    json_t *events = NULL, *steps = NULL, *sum = NULL;
+    char agency[128] = "";
+    int rc = cf_store_case_get(store, id, &c, err);
+    if (rc != 0)
+        return rc;
+    rc = cf_store_workflow_get_hash(store, c.workflow_hash, &wf, err);
+    if (rc == 0)
+        rc = cf_store_case_events(store, id, &events, err);
+    if (rc == 0 &&
+        (rc = cf_store_case_agency(store, id, agency, sizeof(agency), err)) == CF_ENOTFOUND)
+        agency[0] = '\0', rc = 0;
+    if (rc == 0 &&
+        (!(steps = steps_of(events)) || !(sum = cf__ops_summary(wf, &c, agency, steps, NULL))))
+        rc = CF_ENOMEM;
+    if (rc == 0)
+        rc = cf_store_summary_put(store, id, NULL, sum, err);
+    json_decref(sum);
+    json_decref(steps);
+    json_decref(events);
+    cf_workflow_free(wf);
+    cf_case_dispose(&c);
+    return rc;
+}
+
+/* Exported, documented in ops.h */
+int cf_ops_summaries_backfill(cf_store_t *store, int64_t *count, cf_error_t *err)
+{
+    json_t *ids = NULL, *id;
+    size_t i;
+    *count = 0;
+    int rc = cf_store_summary_missing(store, &ids, err);
+    if (rc != 0 || json_array_size(ids) == 0) { /* nothing marked: no transaction */
+        json_decref(ids);
+        return rc;
+    }
+    rc = cf_store_tx_begin(store, err);
+    if (rc == 0) /* read again under the write lock: another writer may have done it */
+        json_decref(ids), rc = cf_store_summary_missing(store, &ids, err);
+    json_array_foreach(rc == 0 ? ids : NULL, i, id) {
+        if ((rc = backfill_one(store, json_integer_value(id), err)) != 0)
+            break;
+    }
+    if (rc == 0)
+        rc = cf_store_summary_missing_done(store, err);
+    if (rc == 0)
+        rc = cf_store_tx_commit(store, err);
+    if (rc != 0)
+        cf_store_tx_rollback(store);
+    else
+        *count = (int64_t)json_array_size(ids);
+    json_decref(ids);
+    return rc;
+}

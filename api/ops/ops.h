@@ -240,6 +240,13 @@ typedef struct cf_ops_stats_s {
  * that is not YYYY-MM-DD or a period ending before it begins; a store error. */
 int cf_ops_stats(cf_store_t *store, const cf_ops_stats_t *in, json_t **out, cf_error_t *err);
 
+/* Writes the summaries (and so the statistics' counts) of the cases last changed
+ * before schema 10, which have none, from their stored snapshots and events, in
+ * one transaction, once (the mark migration 14 leaves: cf_store_summary_missing);
+ * a case with a summary is not touched. Called wherever a front end opens the
+ * store for writing. OUT *count: the cases summarized. */
+int cf_ops_summaries_backfill(cf_store_t *store, int64_t *count, cf_error_t *err);
+
 /* The figures of stats as CSV ("measure,key,value" and one line per figure; CRLF
  * line ends, RFC 4180 quoting). malloc'd text, NULL when out of memory. */
 char *cf_ops_stats_csv(const json_t *stats);
