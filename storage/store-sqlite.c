@@ -60,7 +60,10 @@
  *    version 12: alert ids in ISO basic time, alerts.prov_first/prov_last, the
  *    provisional years of a pending alert's clock -- store-alerts.c; the
  *    partial index cases_open, the cases not closed -- store-gauges.c;
- *    version 13: alerts_due on (due_at, alert_id), the pending alerts in firing order)
+ *    version 13: alerts_due on (due_at, alert_id), the pending alerts in firing order;
+ *    version 14: settings.summary_backfill, set when some case has no summary (last
+ *    changed before version 10): the ops layer writes them at the next open for
+ *    writing (cf_ops_summaries_backfill) and clears it)
  */
 #include "store-int.h"
 
