@@ -888,3 +888,106 @@ TEST_IMPL(serve_web_7_settings)
     ASSERT_EQ(cf_serve_config_load(&cfg, path, &buf, &err), CF_EPARSE);
     return 0;
 }
+
+/* ---- serve-web-8: a stored file's bytes --------------------------------------------------- */
+
+/* GET path with a bearer token, into r. */
+static void web_get(const td_daemon_t *d, const char *token, const char *path, web_resp_t *r)
+{
+    char auth[512];
+    snprintf(auth, sizeof(auth), "Authorization: Bearer %s", token);
+    const char *h[] = {auth, NULL};
+    web_http(d, "GET", path, h, NULL, r);
+}
+
+/* serve-web-8: GET /v1/cases/{id}/files/{sha256} answers the bytes of a document of an
+ * action and of an evidence item's file, as an attachment under the stored (Chinese)
+ * name; another agency's token, a hash the case does not cite and a bad hash get 404. */
+TEST_IMPL(serve_web_8_files)
+{
+    static const unsigned char pdf[] = "%PDF-1.4\n\0\xff", jpg[] = "\xff\xd8\xff\xe0JFIF";
+    char db[512];
+    td_db("web-files.db", db, sizeof(db));
+    char *head = td_token(db, "某县医疗保障局", "head", "李四");
+    char *stranger = td_token(db, "另一局", "head", "王五");
+    cf_serve_config_t cfg;
+    td_daemon_t d;
+    td_config(&cfg, db, T0);
+    td_start(&d, &cfg);
+    td_resp_t r;
+    const char *body = "{\"workflow\":\"penalty-general\",\"party\":{\"name\":\"某药房\",\"type\":"
+                       "\"定点医药机构\"},\"facts\":{\"lead_source\":\"投诉举报\"}}";
+    td_http(&d, "POST", "/v1/cases", head, body, strlen(body), NULL, &r);
+    ASSERT_EQ(r.status, 201);
+    long long id = json_integer_value(json_object_get(r.json, "id"));
+    char match[32], path[256];
+    snprintf(match, sizeof(match), "\"%lld\"",
+             (long long)json_integer_value(json_object_get(r.json, "version")));
+    td_resp_free(&r);
+    const char *act =
+        "{\"action\": \"file\", \"facts\": {\"filing_reason\": \"涉嫌串换药品\", \"cause\": "
+        "\"js-2024:14\", \"officers\": [{\"name\": \"张三\", \"cert\": \"65010020001\"}, "
+        "{\"name\": "
+        "\"王五\", \"cert\": \"65010020002\"}]}, \"documents\": {\"立案审批表\": "
+        "{\"content_base64\": "
+        "\"JVBERi0xLjQKAP8=\", \"file\": \"立案审批表.pdf\"}}}";
+    snprintf(path, sizeof(path), "/v1/cases/%lld/actions", id);
+    td_http(&d, "POST", path, head, act, strlen(act), match, &r);
+    ASSERT_EQ(r.status, 200);
+    td_resp_free(&r);
+    json_t *ev = json_pack("{s:s, s:s, s:s, s:s, s:[{s:s}, {s:s}], s:{s:s, s:s}}", "kind", "书证",
+                           "title", "现场照片", "source", "当事人", "method", "拍照", "officers",
+                           "name", "张三", "name", "王五", "file", "name", "现场照片 1.jpg",
+                           "content_base64", "/9j/4EpGSUY=");
+    snprintf(path, sizeof(path), "/v1/cases/%lld/evidence", id);
+    td_http_json(&d, "POST", path, head, ev, NULL, &r);
+    json_decref(ev);
+    ASSERT_EQ(r.status, 201);
+    td_resp_free(&r);
+
+    char pdf_sha[65], jpg_sha[65], value[512];
+    cf_chain_sha256_hex(pdf, sizeof(pdf) - 1, pdf_sha);
+    cf_chain_sha256_hex(jpg, sizeof(jpg) - 1, jpg_sha);
+    web_resp_t w;
+    snprintf(path, sizeof(path), "/v1/cases/%lld/files/%s", id, pdf_sha);
+    web_get(&d, head, path, &w);
+    ASSERT_EQ(w.status, 200);
+    ASSERT_EQ(w.body_len, sizeof(pdf) - 1);
+    ASSERT(memcmp(w.body, pdf, w.body_len) == 0);
+    ASSERT(header(&w, "content-type", value, sizeof(value)));
+    ASSERT(strcmp(value, "application/octet-stream") == 0);
+    ASSERT(header(&w, "content-disposition", value, sizeof(value)));
+    ASSERT(strcmp(value,
+                  "attachment; filename=\"_______________.pdf\"; "
+                  "filename*=UTF-8''%E7%AB%8B%E6%A1%88%E5%AE%A1%E6%89%B9%E8%A1%A8.pdf") == 0);
+    web_free(&w);
+    snprintf(path, sizeof(path), "/v1/cases/%lld/files/%s", id, jpg_sha);
+    web_get(&d, head, path, &w);
+    ASSERT_EQ(w.status, 200);
+    ASSERT_EQ(w.body_len, sizeof(jpg) - 1);
+    ASSERT(memcmp(w.body, jpg, w.body_len) == 0);
+    ASSERT(header(&w, "content-disposition", value, sizeof(value)));
+    ASSERT(strstr(value, "filename*=UTF-8''%E7%8E%B0%E5%9C%BA%E7%85%A7%E7%89%87%201.jpg"));
+    web_free(&w);
+    /* another agency's token: as if there were no such case */
+    snprintf(path, sizeof(path), "/v1/cases/%lld/files/%s", id, pdf_sha);
+    web_get(&d, stranger, path, &w);
+    ASSERT_EQ(w.status, 404);
+    web_free(&w);
+    /* a hash the case does not cite, a hash that is not one */
+    char other[65];
+    cf_chain_sha256_hex("x", 1, other);
+    snprintf(path, sizeof(path), "/v1/cases/%lld/files/%s", id, other);
+    web_get(&d, head, path, &w);
+    ASSERT_EQ(w.status, 404);
+    ASSERT(strcmp(json_string_value(json_object_get(w.json, "error")), "ENOTFOUND") == 0);
+    web_free(&w);
+    snprintf(path, sizeof(path), "/v1/cases/%lld/files/%.63sz", id, pdf_sha);
+    web_get(&d, head, path, &w);
+    ASSERT_EQ(w.status, 404);
+    web_free(&w);
+    td_stop(&d);
+    free(head);
+    free(stranger);
+    return 0;
+}
