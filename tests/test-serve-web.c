@@ -13,10 +13,13 @@
  * serve-web-5:   GET /v1/causes?subject_type=.
  * serve-web-6:   GET /v1/cases/{id}/replay.
  * serve-web-7:   the settings (session_ttl, alert_ack_timeout, web, cookie_secure).
+ * serve-web-8:   GET /v1/cases/{id}/files/{sha256}: a stored file's bytes, attachment.
+ * serve-web-9:   GET /v1/cases?q= (party name, numbers) and sort=deadline, paged.
  *
  * Map (over 800 lines: one group per banner): the HTTP client with any headers
  * (web_http); serve-web-1; serve-web-2 with its stream reader; serve-web-3 with ack
- * and event_of; serve-web-4 with by_key; serve-web-5; serve-web-6; serve-web-7.
+ * and event_of; serve-web-4 with by_key; serve-web-5; serve-web-6; serve-web-7; serve-web-8
+ * with web_get; serve-web-9 with open_for, act_on and list_ids.
  */
 #include <curl/curl.h>
 #include <pthread.h>
