@@ -536,6 +536,8 @@ int cf_store_case_ids(cf_store_t *s, const cf_time_t *closed, int64_t **ids, siz
     "FROM cases c WHERE "
 static const char *const list_sql = LIST_SELECT CF__LIST_FILTERS(CF__LIST_ANY_PARENT);
 static const char *const children_sql = LIST_SELECT CF__LIST_FILTERS(CF__LIST_CHILDREN);
+static const char *const deadline_sql =
+    LIST_SELECT CF__LIST_FILTERS_BY_DEADLINE(CF__LIST_ANY_PARENT);
 
 /* Exported, documented in store-int.h */
 json_t *cf__store_case_list_row(sqlite3_stmt *st)
@@ -582,13 +584,22 @@ void cf__store_bind_list(sqlite3_stmt *st, const cf_case_filter_t *f)
         sqlite3_bind_int64(st, 11, f->limit);
     cf__store_bind_text(st, 12, f->number);
     cf__store_bind_text(st, 13, f->handler);
+    cf__store_bind_text(st, 14, f->q && f->q[0] ? f->q : NULL);
+    if (f->by_deadline) {
+        sqlite3_bind_null(st, 10); /* the page is the offset's, not an id's */
+        sqlite3_bind_int64(st, 15, f->offset);
+    }
 }
 
 /* Exported, documented in store.h */
 int cf_store_case_list(cf_store_t *s, const cf_case_filter_t *f, json_t **list, cf_error_t *err)
 {
     sqlite3_stmt *st;
-    int rc = cf__store_prepare(s, f->parent ? children_sql : list_sql, &st, err);
+    int rc = cf__store_prepare(s,
+                               f->by_deadline ? deadline_sql
+                               : f->parent    ? children_sql
+                                              : list_sql,
+                               &st, err);
     if (rc != 0)
         return rc;
     cf__store_bind_list(st, f);

@@ -97,7 +97,7 @@ int cf__store_case_next(cf_store_t *s, const cf_case_t *c, json_t *events, int o
  * index on running clocks; a party's own period lapses and is never overdue. */
 #define CF__LIST_ANY_PARENT "(?4 = 0 OR c.parent_id = ?4)"
 #define CF__LIST_CHILDREN   "c.parent_id = ?4"
-#define CF__LIST_FILTERS(PARENT)                                                                   \
+#define CF__LIST_FILTERS_WITHOUT_ORDER(PARENT)                                                     \
     PARENT                                                                                         \
     " AND (?1 IS NULL OR c.state = ?1) AND (?2 IS NULL OR c.workflow_id = ?2) AND (?3 IS "         \
     "NULL OR c.matter_id = ?3) AND (?5 = 0 OR c.closed = 0) AND (?6 = 0 OR c.id IN (SELECT "       \
@@ -106,12 +106,30 @@ int cf__store_case_next(cf_store_t *s, const cf_case_t *c, json_t *events, int o
     "deadline < ?7 AND party = 0)) AND (?10 IS NULL OR c.id > ?10) AND (?12 IS NULL OR c.id IN "   \
     "(SELECT case_id FROM case_numbers WHERE number = ?12 UNION ALL SELECT case_id FROM "          \
     "case_refs WHERE number = ?12)) AND (?13 IS NULL OR c.id IN (SELECT case_id FROM "             \
-    "case_people WHERE name = ?13)) ORDER BY c.id LIMIT coalesce(?11, -1)"
+    "case_people WHERE name = ?13)) AND (?14 IS NULL OR instr(json_extract(c.party, '$.name'), " \
+    "?14) > 0 OR c.id IN (SELECT case_id FROM case_numbers WHERE instr(number, ?14) > 0 UNION "    \
+    "ALL SELECT case_id FROM case_refs WHERE instr(number, ?14) > 0))"
+#define CF__LIST_FILTERS(PARENT) CF__LIST_FILTERS_WITHOUT_ORDER(PARENT) CF__LIST_ORDER
+
+/* The order of a case list: by id (the cursor ?10 is the last id seen), or with sort=deadline
+ * (f->by_deadline) nearest running clock's deadline first, cases with none last, then id,
+ * paged by offset (?15): the deadline of a case moves, so a keyset on it could skip or repeat
+ * a case between two pages anyway. CF__LIST_FILTERS_BY_DEADLINE is CF__LIST_FILTERS in that
+ * order. ?14 is the search text (f->q): a substring of the party's name or of any of the
+ * case's numbers (案号, 决定书文号, 档案号). */
+#define CF__LIST_ORDER " ORDER BY c.id LIMIT coalesce(?11, -1)"
+#define CF__LIST_NEXT_DEADLINE                                                                     \
+    "(SELECT MIN(deadline) FROM clocks k WHERE k.case_id = c.id AND k.state = 'running')"
+#define CF__LIST_FILTERS_BY_DEADLINE(PARENT)                                                       \
+    CF__LIST_FILTERS_WITHOUT_ORDER(PARENT)                                                         \
+    " ORDER BY " CF__LIST_NEXT_DEADLINE " IS NULL, " CF__LIST_NEXT_DEADLINE ", c.id LIMIT "        \
+    "coalesce(?11, -1) OFFSET coalesce(?15, 0)"
 
 /* Binds a case filter to CF__LIST_FILTERS's parameters: ?1..?8 as above, the page
  * (?10 the cursor, f->after, unbound when 0: from the first case; ?11 the most rows,
- * f->limit, unbound when 0: all of them) and ?12 the 案号 (f->number). ?9 is the
- * caller's (the daemon's agency). */
+ * f->limit, unbound when 0: all of them), ?12 the 案号 (f->number), ?14 the search
+ * text (f->q) and ?15 the offset (f->offset, sort=deadline). ?9 is the caller's (the
+ * daemon's agency). */
 void cf__store_bind_list(sqlite3_stmt *st, const cf_case_filter_t *f);
 
 /* The columns a case list ends with (issue 20): its 案号, name, 决定书文号, 档案号. */

@@ -202,13 +202,19 @@ int cf_store_case_number_get(cf_store_t *s, int64_t id, char *number, size_t siz
     "case_agency a ON a.case_id = c.id AND a.agency = ?9 WHERE "
 static const char *const list_sql = LIST_SELECT CF__LIST_FILTERS(CF__LIST_ANY_PARENT);
 static const char *const children_sql = LIST_SELECT CF__LIST_FILTERS(CF__LIST_CHILDREN);
+static const char *const deadline_sql =
+    LIST_SELECT CF__LIST_FILTERS_BY_DEADLINE(CF__LIST_ANY_PARENT);
 
 /* Exported, documented in store.h */
 int cf_store_case_list_agency(cf_store_t *s, const char *agency, const cf_case_filter_t *f,
                               json_t **list, cf_error_t *err)
 {
     sqlite3_stmt *st;
-    int rc = cf__store_prepare(s, f->parent ? children_sql : list_sql, &st, err);
+    int rc = cf__store_prepare(s,
+                               f->by_deadline ? deadline_sql
+                               : f->parent    ? children_sql
+                                              : list_sql,
+                               &st, err);
     if (rc != 0)
         return rc;
     cf__store_bind_list(st, f);

@@ -156,6 +156,9 @@ typedef struct cf_case_filter_s {
     int64_t limit;        /* at most this many cases, or 0: all */
     const char *number;   /* the case with this 案号, 决定书文号 or 档案号, or NULL */
     const char *handler;  /* only cases this person handles or heads, or NULL */
+    const char *q;        /* a substring of the party's name or of any number, or NULL */
+    int by_deadline;      /* nearest running deadline first, none last; pages by offset */
+    int64_t offset;       /* with by_deadline: rows skipped (after is then ignored) */
 } cf_case_filter_t;
 
 /* OUT *list: new array of {id, workflow, workflow_version, version (the case's),

@@ -205,6 +205,8 @@
     X(serve_web_5_causes)                                                                          \
     X(serve_web_6_replay)                                                                          \
     X(serve_web_7_settings)                                                                        \
+    X(serve_web_8_files)                                                                           \
+    X(serve_web_9_search)                                                                          \
     /* alertid-*: alert ids without epoch seconds (tests/test-alert-id.c) */                       \
     X(alert_id_form)                                                                               \
     X(alert_id_migration)                                                                          \

@@ -32,14 +32,21 @@ function factsView(c, wf) {
   ]));
 }
 
+/* 下载: a link to the stored bytes (GET /v1/cases/{id}/files/{sha256}); the session
+   cookie authenticates it, the server answers it as an attachment under its name. */
+function fileLink(c, sha256, file) {
+  if (!/^[0-9a-f]{64}$/.test(sha256 || '')) return null;
+  return h('a', {class: 'download', href: `/v1/cases/${c.id}/files/${sha256}`, download: file || sha256}, '下载');
+}
+
 function documentsView(c) {
   const docs = Object.entries(c.documents || {});
   if (!docs.length) return h('p', {class: 'muted'}, '暂无');
   return h('table', {id: 'documents'},
-    h('thead', null, h('tr', null, ['文书', '文件', '大小', 'SHA-256'].map((t) => h('th', null, t)))),
+    h('thead', null, h('tr', null, ['文书', '文件', '大小', 'SHA-256', ''].map((t) => h('th', null, t)))),
     h('tbody', null, docs.map(([name, d]) => h('tr', null,
       h('td', null, name), h('td', null, d.file || ''), h('td', null, d.size != null ? d.size + ' 字节' : ''),
-      h('td', {class: 'hash'}, d.sha256 || '')))));
+      h('td', {class: 'hash'}, d.sha256 || ''), h('td', null, fileLink(c, d.sha256, d.file))))));
 }
 
 const EVIDENCE_KINDS = ['书证', '物证', '视听资料', '电子数据', '证人证言', '当事人的陈述', '鉴定意见', '勘验笔录', '现场笔录'];
@@ -48,7 +55,7 @@ function evidenceView(c) {
   const items = [...(c.evidence || []), ...(c.records || []).map((r) => Object.assign({record: true}, r))];
   if (!items.length) return h('p', {class: 'muted'}, '暂无证据登记');
   return h('table', {id: 'evidence'},
-    h('thead', null, h('tr', null, ['序号', '种类', '名称', '来源／地点', '取得方式', '执法人员', '时间', '文件'].map((t) => h('th', null, t)))),
+    h('thead', null, h('tr', null, ['序号', '种类', '名称', '来源／地点', '取得方式', '执法人员', '时间', '文件', ''].map((t) => h('th', null, t)))),
     h('tbody', null, items.map((e) => h('tr', null,
       h('td', null, e.no != null ? String(e.no) : ''),
       h('td', null, e.record ? (e.kind || '') + (e.evidence_kind ? '（' + e.evidence_kind + '）' : '') : e.kind || ''),
@@ -57,7 +64,8 @@ function evidenceView(c) {
       h('td', null, e.method || ''),
       h('td', null, (e.officers || []).map((o) => o.name).join('、')),
       h('td', null, fmtTime(e.obtained_at || e.started_at)),
-      h('td', {class: 'hash'}, e.file ? (e.file.file || e.file.name || '') + ' ' + (e.sha256 || e.file.sha256 || '') : '')))));
+      h('td', {class: 'hash'}, e.file ? (e.file.file || e.file.name || '') + ' ' + (e.sha256 || e.file.sha256 || '') : ''),
+      h('td', null, e.file ? fileLink(c, e.sha256 || e.file.sha256, e.file.file || e.file.name) : null)))));
 }
 
 /* 登记证据: an item of the evidence register, obtained by two of the case's officers. */

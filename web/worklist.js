@@ -31,12 +31,9 @@ export function startTicking() {
 
 function query(cursor) {
   const q = new URLSearchParams({open: '1', limit: String(PAGE), sort: 'deadline'});
-  for (const [k, v] of Object.entries(filters)) {
-    if (!v) continue;
-    // a 案号 (or 决定书文号、档案号) is looked up exactly; other words search parties
-    if (k === 'q' && /号$/.test(v.trim())) q.set('number', v.trim());
-    else q.set(k, v.trim());
-  }
+  // q: the server finds a part of the party's name or of any 案号、决定书文号、档案号
+  // over every case, not only this page; sort=deadline is the server's order, paged
+  for (const [k, v] of Object.entries(filters)) if (v && v.trim()) q.set(k, v.trim());
   if (cursor) q.set('cursor', cursor);
   return '/v1/cases?' + q.toString();
 }
@@ -106,11 +103,10 @@ export async function showWorklist(main) {
   const load = async () => {
     const page = cursors.length - 1;
     const res = await call('GET', query(cursors[page]));
-    // the server may not filter by these yet: the page's rows are filtered here too
-    const q = (filters.q || '').trim();
-    const rows = res.data.filter((c) => (!q || [c.number, c.name, c.party && c.party.name].some((t) => t && t.includes(q))) &&
-      (!filters.power_type || (state.workflows.get(c.workflow) || {}).power_type === filters.power_type)).sort((a, b) =>
-      (a.next_deadline ? Date.parse(a.next_deadline) : Infinity) - (b.next_deadline ? Date.parse(b.next_deadline) : Infinity));
+    // search (q) and order (sort=deadline) are the server's; the power type is not a
+    // server filter yet, so the page's rows are filtered by it here
+    const rows = res.data.filter((c) =>
+      !filters.power_type || (state.workflows.get(c.workflow) || {}).power_type === filters.power_type);
     fill(body, rows.length ? rows.map(rowOf) : h('tr', null, h('td', {colspan: 6, class: 'muted'}, '没有符合条件的案件')));
     const next = res.headers.get('X-Next-Cursor');
     fill(pager,

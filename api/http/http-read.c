@@ -212,11 +212,18 @@ static int list_filter(cf_serve_t *srv, h2o_req_t *req, cf_case_filter_t *f)
     f->matter = cf__http_query(req, "matter", &bad);
     f->number = cf__http_query(req, "number", &bad);   /* 案号, 决定书文号, 档案号 */
     f->handler = cf__http_query(req, "handler", &bad); /* 承办人 or 负责人 */
+    f->q = cf__http_query(req, "q", &bad);             /* party name or any number, a substring */
+    const char *sort = cf__http_query(req, "sort", &bad);
     f->now = cf__serve_now(srv);
     if (bad) {
         cf__http_error(req, srv, 400, "EINVAL", "the query is not valid UTF-8");
         return -1;
     }
+    if (sort && strcmp(sort, "deadline") != 0 && strcmp(sort, "id") != 0) {
+        bad_parameter(srv, req, "sort", "sort is id (the default) or deadline");
+        return -1;
+    }
+    f->by_deadline = sort && strcmp(sort, "deadline") == 0;
     if (cf__http_query_int(srv, req, "parent", 1, INT64_MAX, &f->parent) < 0 ||
         query_flag(srv, req, "open", &f->open_only) < 0 ||
         query_flag(srv, req, "overdue", &f->overdue) < 0 ||
@@ -239,8 +246,8 @@ static int page_limit(cf_serve_t *srv, h2o_req_t *req, int *limit)
 /* Copies the filter's strings into r (the request's pool may go before the read). */
 static int keep_strings(cf__read_t *r)
 {
-    const char **fields[] = {&r->filter.state, &r->filter.workflow, &r->filter.matter,
-                             &r->filter.number, &r->filter.handler};
+    const char **fields[] = {&r->filter.state,  &r->filter.workflow, &r->filter.matter,
+                             &r->filter.number, &r->filter.handler,  &r->filter.q};
     const size_t count = sizeof(fields) / sizeof(fields[0]);
     size_t size = 0, at = 0;
     for (size_t i = 0; i < count; i++)
@@ -271,8 +278,10 @@ static void run_list_cases(cf_store_t *s, cf_wfcache_t *wfs, cf__read_t *r)
     if (json_array_size(list) > (size_t)r->limit) {
         json_array_remove(list, (size_t)r->limit);
         json_t *last = json_array_get(list, (size_t)r->limit - 1);
-        snprintf(r->next_cursor, sizeof(r->next_cursor), "%lld",
-                 (long long)json_integer_value(json_object_get(last, "id")));
+        long long next = r->filter.by_deadline /* sort=deadline pages by offset */
+                             ? (long long)(r->filter.offset + r->limit)
+                             : (long long)json_integer_value(json_object_get(last, "id"));
+        snprintf(r->next_cursor, sizeof(r->next_cursor), "%lld", next);
     }
     cf__read_answer(r, 200, list);
 }
@@ -290,7 +299,8 @@ int cf__http_list_cases(cf_serve_t *srv, h2o_req_t *req, const cf_principal_t *w
     if (!r)
         return 0;
     r->filter = f;
-    r->filter.after = after;
+    r->filter.after = f.by_deadline ? 0 : after;
+    r->filter.offset = f.by_deadline ? after : 0;
     r->limit = limit;
     if (keep_strings(r) != 0) {
         cf__read_free(r);

@@ -418,6 +418,7 @@ typedef enum route_e {
     R_WORKFLOW, /* GET /v1/workflows/{id}: the definition with its forms (http-read.c) */
     R_CAUSES,   /* GET /v1/causes[?subject_type=T]: the 案由 dictionaries (http-read.c) */
     R_REPLAY,   /* GET /v1/cases/{id}/replay: verify and replay (http-replay.c) */
+    R_FILE,     /* GET /v1/cases/{id}/files/{sha256}: a stored file's bytes (http-files.c) */
     R_STATIC,   /* the workbench's files (http-static.c) */
     R_BADID,    /* /v1/cases/{digits} past INT64_MAX */
 } route_t;
@@ -475,6 +476,8 @@ static route_t route_of(h2o_iovec_t path, int64_t *id)
         return R_RECORDS;
     if (h2o_memis(rest.base, rest.len, H2O_STRLIT("/replay")))
         return R_REPLAY;
+    if (rest.len == 7 + 64 && memcmp(rest.base, "/files/", 7) == 0)
+        return R_FILE;
     return R_NONE;
 }
 
@@ -529,6 +532,8 @@ const char *cf__http_route_pattern(h2o_iovec_t path)
         return "/v1/causes";
     case R_REPLAY:
         return "/v1/cases/{id}/replay";
+    case R_FILE:
+        return "/v1/cases/{id}/files/{sha256}";
     case R_STATIC:
         return "/web/{file}";
     default:
@@ -616,6 +621,8 @@ static int dispatch(cf_serve_t *srv, h2o_req_t *req, route_t r, int64_t id, int 
         return cf__http_causes(srv, req, &who);
     case R_REPLAY:
         return cf__http_replay(srv, req, &who, id);
+    case R_FILE:
+        return cf__http_get_file(srv, req, &who, id);
     case R_ALERTS:
         return cf__http_alerts(srv, req, &who);
     case R_STATS:

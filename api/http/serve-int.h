@@ -489,6 +489,9 @@ int cf__http_get_case(cf_serve_t *srv, h2o_req_t *req, const cf_principal_t *who
 int cf__http_get_events(cf_serve_t *srv, h2o_req_t *req, const cf_principal_t *who, int64_t id);
 /* GET /v1/cases/{id}/documents/{name}.pdf: the 文书 rendered (http-doc.c). */
 int cf__http_get_document(cf_serve_t *srv, h2o_req_t *req, const cf_principal_t *who, int64_t id);
+/* GET /v1/cases/{id}/files/{sha256}: the bytes of a file the case cites (a document or an
+ * evidence item's file), as an attachment with its stored name (http-files.c). */
+int cf__http_get_file(cf_serve_t *srv, h2o_req_t *req, const cf_principal_t *who, int64_t id);
 /* GET /v1/cases/{id}/evidence (record 0) or /records (record 1): the case's register,
  * an array (http-evidence.c). */
 int cf__http_get_register(cf_serve_t *srv, h2o_req_t *req, const cf_principal_t *who, int64_t id,

@@ -242,7 +242,7 @@ try {
   const row = await dp.$eval(`#worklist tr[data-case="${caseId}"] .party`, (e) => e.textContent);
   check(row.includes('<script>') && (await dp.evaluate(() => window.__xss)) === undefined, 'the worklist shows the party escaped too');
   // the search by party: the case found, and not by another name
-  await dp.$eval('#filters input[name=q]', (e) => { e.value = '某某大药房'; });
+  await dp.$eval('#filters input[name=q]', (e) => { e.value = '大药房'; });
   await dp.click('#filters button[type=submit]');
   await dp.waitForFunction((id) => document.querySelector(`#worklist tr[data-case="${id}"]`), {}, caseId);
   await dp.$eval('#filters input[name=q]', (e) => { e.value = '另一家诊所'; });
@@ -283,6 +283,14 @@ try {
     await hp.click('#evidence-form button[type=submit]');
     await hp.waitForSelector('#case-message');
     check((await text(hp, '#evidence')).includes('处方单据12份'), 'evidence registered and listed');
+    // 下载: the links fetch the stored bytes with the session cookie, as attachments
+    const want = fs.readFileSync(doc).length;
+    const got = await hp.evaluate(async () => Promise.all([...document.querySelectorAll('#documents a.download, #evidence a.download')].map(async (a) => {
+      const r = await fetch(a.href);
+      return {status: r.status, type: r.headers.get('Content-Type'), cd: r.headers.get('Content-Disposition'), size: (await r.arrayBuffer()).byteLength};
+    })));
+    check(got.length >= 2 && got.every((g) => g.status === 200 && g.type === 'application/octet-stream' && g.size === want &&
+      g.cd.startsWith('attachment;') && g.cd.includes("filename*=UTF-8''%E6%96%87%E4%B9%A6.pdf")), 'documents and evidence download their stored bytes');
   } else console.log('# this server has no evidence register: that step is left out');
   await act(hp, '调查终结，提交审查', {findings: '串换药品，涉及医保基金 12000 元'});
   check((await text(hp, '#case-state')).startsWith('审查'), 'submitted for review');
