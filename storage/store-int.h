@@ -106,7 +106,7 @@ int cf__store_case_next(cf_store_t *s, const cf_case_t *c, json_t *events, int o
     "deadline < ?7 AND party = 0)) AND (?10 IS NULL OR c.id > ?10) AND (?12 IS NULL OR c.id IN "   \
     "(SELECT case_id FROM case_numbers WHERE number = ?12 UNION ALL SELECT case_id FROM "          \
     "case_refs WHERE number = ?12)) AND (?13 IS NULL OR c.id IN (SELECT case_id FROM "             \
-    "case_people WHERE name = ?13)) AND (?14 IS NULL OR instr(json_extract(c.party, '$.name'), " \
+    "case_people WHERE name = ?13)) AND (?14 IS NULL OR instr(json_extract(c.party, '$.name'), "   \
     "?14) > 0 OR c.id IN (SELECT case_id FROM case_numbers WHERE instr(number, ?14) > 0 UNION "    \
     "ALL SELECT case_id FROM case_refs WHERE instr(number, ?14) > 0))"
 #define CF__LIST_FILTERS(PARENT) CF__LIST_FILTERS_WITHOUT_ORDER(PARENT) CF__LIST_ORDER
