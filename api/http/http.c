@@ -5,6 +5,11 @@
  * h2o_context_init on our loop; uv_tcp listener; h2o_uv_socket_create +
  * h2o_accept per connection).
  *
+ * Map: answers (JSON bodies and errors) -> query strings (range-checked numbers)
+ * -> auth (token, session cookie, roles) -> routing (route_of, route patterns for
+ * the metrics, method_ok, dispatch) -> framing (request framing checks) ->
+ * connections (tracking, stop).
+ *
  * Routing is one table walk on (method, path) rather than one h2o path per
  * endpoint: h2o matches path prefixes, so "/v1/cases" would also take
  * "/v1/cases/7/events", and every handler would re-parse the path anyway.
