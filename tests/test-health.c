@@ -11,6 +11,9 @@
  *             connection holds the database's write lock longer than
  *             writer_stuck_ms; ready again once the write went through; 503
  *             naming the workflows once none is stored.
+ * health-3.*: every route of http.c's table has its own label in /metrics, its
+ *             pattern; paths no route serves (unknown, a bad case id, a case id
+ *             past INT64_MAX) are all labelled "other".
  */
 #include <pthread.h>
 #include <sqlite3.h>
@@ -20,6 +23,7 @@
 #include <time.h>
 
 #include "serve-helpers.h"
+#include "serve-int.h"
 #include "store.h"
 #include "task.h"
 
@@ -241,5 +245,75 @@ TEST_IMPL(health_readyz_writer_stuck)
     td_resp_free(&r);
     td_stop(&d);
     free(token);
+    return 0;
+}
+
+/* A path that pattern matches: 7 for each placeholder, 64 characters for {sha256}. */
+static void path_of(const char *pattern, char *path, size_t size)
+{
+    size_t len = 0;
+    for (const char *p = pattern; *p && len + 65 < size;) {
+        if (*p != '{') {
+            path[len++] = *p++;
+            continue;
+        }
+        const char *close = strchr(p, '}');
+        int sha = strncmp(p, "{sha256}", 8) == 0;
+        for (int i = 0; i < (sha ? 64 : 1); i++)
+            path[len++] = sha ? 'a' : '7';
+        p = close + 1;
+    }
+    path[len] = '\0';
+}
+
+/* health-3.1, 3.2 */
+TEST_IMPL(health_route_labels)
+{
+    char db[512], path[256], key[512];
+    td_db("health-routes.db", db, sizeof(db));
+    cf_serve_config_t cfg;
+    td_daemon_t d;
+    td_config(&cfg, db, T0);
+    td_start(&d, &cfg);
+    int count = cf__http_route_labels_count();
+    ASSERT(count > 20);
+    ASSERT_STR_EQ(cf__http_route_label(0), "other");
+    /* health-3.1: a PUT (405 everywhere, so nothing is written or streamed) on a path
+     * of each route: its series is labelled with the route's own pattern */
+    for (int i = 1; i < count; i++) {
+        const char *pattern = cf__http_route_label(i);
+        ASSERT(strcmp(pattern, "other") != 0);
+        path_of(pattern, path, sizeof(path));
+        ASSERT_EQ(cf__http_route_label_of(h2o_iovec_init(path, strlen(path))), i);
+        td_resp_t r;
+        td_http(&d, "PUT", path, NULL, NULL, 0, NULL, &r);
+        if (r.status != 405)
+            CF__FAIL("PUT %s: %ld, not 405", path, r.status);
+        td_resp_free(&r);
+    }
+    /* health-3.2: paths no route serves */
+    const char *unknown[] = {"/v1/nowhere", "/v1/cases/7/nowhere", "/v1/cases/abc", "/v1/cases/0",
+                             "/v1/cases/99999999999999999999/events"};
+    for (size_t i = 0; i < sizeof(unknown) / sizeof(unknown[0]); i++) {
+        ASSERT_EQ(cf__http_route_label_of(h2o_iovec_init(unknown[i], strlen(unknown[i]))), 0);
+        td_resp_t r;
+        td_http(&d, "PUT", unknown[i], NULL, NULL, 0, NULL, &r);
+        ASSERT(r.status == 404 || r.status == 400);
+        td_resp_free(&r);
+    }
+    char *m = metrics_text(&d);
+    for (int i = 1; i < count; i++) {
+        snprintf(key, sizeof(key),
+                 "caseflow_http_request_duration_seconds_count{route=\"%s\",method=\"other\"}",
+                 cf__http_route_label(i));
+        if (sample_of(m, key) != 1)
+            CF__FAIL("%s: %g, not 1", key, sample_of(m, key));
+    }
+    ASSERT_EQ(sample_of(m, "caseflow_http_request_duration_seconds_count{route=\"other\","
+                           "method=\"other\"}"),
+              (double)(sizeof(unknown) / sizeof(unknown[0])));
+    ASSERT(strstr(m, "nowhere") == NULL);
+    free(m);
+    td_stop(&d);
     return 0;
 }

@@ -214,6 +214,7 @@
     /* health-*: /metrics and /readyz for monitoring (tests/test-health.c) */                      \
     X(health_metrics)                                                                              \
     X(health_readyz_writer_stuck)                                                                  \
+    X(health_route_labels)                                                                         \
     /* storm-*: deadline storms, the log kept short (tests/test-serve-storm.c) */                  \
     X(storm_due_order_indexed)                                                                     \
     X(storm_restart_due_order)                                                                     \

@@ -6,13 +6,18 @@
  * h2o_accept per connection).
  *
  * Map: answers (JSON bodies and errors) -> query strings (range-checked numbers)
- * -> auth (token, session cookie, roles) -> routing (route_of, route patterns for
- * the metrics, method_ok, dispatch) -> framing (request framing checks) ->
- * connections (tracking, stop).
+ * -> auth (token, session cookie, roles) -> routing (the handlers, the table of
+ * routes, route_of, the metrics' labels, dispatch) -> framing (request framing
+ * checks) -> connections (tracking, stop).
  *
  * Routing is one table walk on (method, path) rather than one h2o path per
  * endpoint: h2o matches path prefixes, so "/v1/cases" would also take
- * "/v1/cases/7/events", and every handler would re-parse the path anyway.
+ * "/v1/cases/7/events", and every handler would re-parse the path anyway. The
+ * table (routes[]) holds each endpoint once, with its pattern, methods, what it
+ * needs and its handler; the router and the metrics' route labels both read it, so
+ * an endpoint cannot be routed and yet counted under "other". Rejected: a switch
+ * per concern (the route list kept twice drifted: nine routes were labelled
+ * "other"), and a generated router (a build step for 24 lines).
  *
  * Order of checks for a request, first failure answers:
  *   route (404; 405 with Allow for a known path and another method)
@@ -398,269 +403,265 @@ static int authenticate(cf_serve_t *srv, h2o_req_t *req, cf_principal_t *who)
 
 /* ---- routing ------------------------------------------------------------------------------- */
 
-typedef enum route_e {
-    R_NONE = 0,
-    R_HEALTH,
-    R_LIVE,
-    R_READY,
-    R_METRICS,
-    R_CLOCK,
-    R_WORKFLOWS,
-    R_ALERTS,
-    R_STREAM,
-    R_CASES,
-    R_CASE,
-    R_EVENTS,
-    R_ACTIONS,
-    R_EXTENSIONS,
-    R_DOCUMENT,
-    R_EXCLUSIONS,
-    R_EVIDENCE, /* GET, POST /v1/cases/{id}/evidence */
-    R_RECORDS,  /* GET, POST /v1/cases/{id}/records */
-    R_STATS,    /* /v1/stats (issue 20) */
-    R_SESSION,  /* the workbench's sign-in (http-session.c) */
-    R_ACK,      /* POST /v1/alerts/{alert_id}/ack (serve-alert-ack.c) */
-    R_WORKFLOW, /* GET /v1/workflows/{id}: the definition with its forms (http-read.c) */
-    R_CAUSES,   /* GET /v1/causes[?subject_type=T]: the 案由 dictionaries (http-read.c) */
-    R_REPLAY,   /* GET /v1/cases/{id}/replay: verify and replay (http-replay.c) */
-    R_FILE,     /* GET /v1/cases/{id}/files/{sha256}: a stored file's bytes (http-files.c) */
-    R_STATIC,   /* the workbench's files (http-static.c) */
-    R_BADID,    /* /v1/cases/{digits} past INT64_MAX */
+/* The methods a route takes; any other is 405 with an Allow header naming these. */
+enum { M_GET = 1, M_POST = 2, M_DELETE = 4, M_HEAD = 8 };
+
+/* What a route needs before its handler runs (flags). */
+enum {
+    R_TOKEN = 0,      /* a token or session of a role other than metrics; no auditor POSTs */
+    R_OPEN = 1,       /* answered before any authentication */
+    R_METRICS = 2,    /* a token of role metrics (which reads nothing else) */
+    R_TEST_CLOCK = 4, /* 404 unless the daemon was started with the test clock */
+    R_CASE_ID = 8,    /* the pattern's {id} is a case id: digits, 1 to INT64_MAX */
+};
+
+/* A route's handler takes one of three shapes, by what it needs: the request alone; the
+ * principal too (never on a R_OPEN route); and a R_CASE_ID route's case id too.
+ * Each returns what h2o's on_req returns (0: answered). */
+typedef struct route_s {
+    const char *pattern; /* the path it serves, and its label in /metrics */
+    unsigned methods;    /* M_* */
+    unsigned needs;      /* R_*, R_CASE_ID */
+    int (*plain)(cf_serve_t *srv, h2o_req_t *req);
+    int (*who)(cf_serve_t *srv, h2o_req_t *req, const cf_principal_t *who);
+    int (*fn)(cf_serve_t *srv, h2o_req_t *req, const cf_principal_t *who, int64_t id);
 } route_t;
 
-/* The route of path and, for /v1/cases/{id}/..., OUT *id (0 when not a number). */
-static route_t route_of(h2o_iovec_t path, int64_t *id)
+static int is_post(const h2o_req_t *req)
 {
-    static const struct {
-        const char *path;
-        route_t r;
-    } fixed[] = {
-        {"/healthz", R_HEALTH},     {"/livez", R_LIVE},          {"/readyz", R_READY},
-        {"/metrics", R_METRICS},    {"/v1/test/clock", R_CLOCK}, {"/v1/workflows", R_WORKFLOWS},
-        {"/v1/alerts", R_ALERTS},   {"/v1/stream", R_STREAM},    {"/v1/cases", R_CASES},
-        {"/v1/session", R_SESSION}, {"/v1/causes", R_CAUSES},    {"/v1/stats", R_STATS}};
-    for (size_t i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++)
-        if (h2o_memis(path.base, path.len, fixed[i].path, strlen(fixed[i].path)))
-            return fixed[i].r;
-    if (path.len > 14 && memcmp(path.base, "/v1/workflows/", 14) == 0)
-        return R_WORKFLOW;
-    if (path.len > 15 && memcmp(path.base, "/v1/alerts/", 11) == 0 &&
-        memcmp(path.base + path.len - 4, "/ack", 4) == 0)
-        return R_ACK;
-    static const char prefix[] = "/v1/cases/";
-    size_t plen = sizeof(prefix) - 1, i = plen;
-    if (path.len <= plen || memcmp(path.base, prefix, plen) != 0)
-        return R_NONE;
-    int64_t n = 0;
-    for (; i < path.len && path.base[i] >= '0' && path.base[i] <= '9'; i++) {
-        int d = path.base[i] - '0';
-        if (n > (INT64_MAX - d) / 10)
-            return R_BADID;
-        n = n * 10 + d;
+    return h2o_memis(req->method.base, req->method.len, H2O_STRLIT("POST"));
+}
+
+static int health(cf_serve_t *srv, h2o_req_t *req)
+{
+    if (atomic_load(&srv->db_lost))
+        cf__http_json(req, srv, 503, json_pack("{s:s}", "status", "database lost"));
+    else
+        cf__http_json(req, srv, 200, json_pack("{s:s}", "status", "ok"));
+    return 0;
+}
+
+/* The loop runs: it is answering this (docs/operations.md). */
+static int live(cf_serve_t *srv, h2o_req_t *req)
+{
+    cf__http_json(
+        req, srv, 200,
+        json_pack("{s:s, s:I}", "status", "live", "loop_ms", (json_int_t)uv_now(&srv->loop)));
+    return 0;
+}
+
+/* The routes whose one path takes two methods, or that post a job of their own kind. */
+
+static int cases(cf_serve_t *srv, h2o_req_t *req, const cf_principal_t *who)
+{
+    return is_post(req) ? cf__http_post(srv, req, who, CF__JOB_OPEN, 0)
+                        : cf__http_list_cases(srv, req, who);
+}
+
+static int actions(cf_serve_t *srv, h2o_req_t *req, const cf_principal_t *who, int64_t id)
+{
+    return cf__http_post(srv, req, who, CF__JOB_ACT, id);
+}
+
+static int extensions(cf_serve_t *srv, h2o_req_t *req, const cf_principal_t *who, int64_t id)
+{
+    return cf__http_post(srv, req, who, CF__JOB_EXTEND, id);
+}
+
+static int exclusions(cf_serve_t *srv, h2o_req_t *req, const cf_principal_t *who, int64_t id)
+{
+    return cf__http_post(srv, req, who, CF__JOB_EXCLUDE, id);
+}
+
+static int evidence(cf_serve_t *srv, h2o_req_t *req, const cf_principal_t *who, int64_t id)
+{
+    return is_post(req) ? cf__http_post(srv, req, who, CF__JOB_EVIDENCE, id)
+                        : cf__http_get_register(srv, req, who, id, 0);
+}
+
+static int records(cf_serve_t *srv, h2o_req_t *req, const cf_principal_t *who, int64_t id)
+{
+    return is_post(req) ? cf__http_post(srv, req, who, CF__JOB_RECORD, id)
+                        : cf__http_get_register(srv, req, who, id, 1);
+}
+
+/* Every endpoint, once: the router walks it (first match wins) and /metrics labels each
+ * request with its route's pattern. A new endpoint is one line here (append it) and
+ * its handler, in one of the three shapes of route_t.
+ *
+ * A pattern is matched literally but for its placeholders: {id} on a R_CASE_ID route is a
+ * case id (a path whose digits there pass INT64_MAX is 400, whatever follows); {sha256}
+ * is 64 characters; any other {name} is one or more characters of any kind and must be
+ * the pattern's last placeholder. The workbench's files (any GET or HEAD outside /v1/,
+ * http-static.c) are the fallback after the table, labelled "other" like every path no
+ * route serves. */
+/* clang-format off */
+static const route_t routes[] = {
+    /* pattern, methods, needs, handler */
+    {"/healthz", M_GET, R_OPEN, .plain = health},
+    {"/livez", M_GET, R_OPEN, .plain = live},
+    {"/readyz", M_GET, R_OPEN, .plain = cf__http_readyz},
+    {"/metrics", M_GET, R_METRICS, .plain = cf__http_metrics},
+    {"/v1/test/clock", M_POST, R_OPEN | R_TEST_CLOCK, .plain = cf__http_test_clock},
+    {"/v1/session", M_GET | M_POST | M_DELETE, R_OPEN, .plain = cf__http_session},
+    {"/v1/workflows", M_GET, R_TOKEN, .plain = cf__http_workflows},
+    {"/v1/workflows/{id}", M_GET, R_TOKEN, .who = cf__http_workflow},
+    {"/v1/causes", M_GET, R_TOKEN, .who = cf__http_causes},
+    {"/v1/alerts", M_GET, R_TOKEN, .who = cf__http_alerts},
+    {"/v1/alerts/{alert_id}/ack", M_POST, R_TOKEN, .who = cf__http_ack},
+    {"/v1/stats", M_GET, R_TOKEN, .who = cf__http_stats},
+    {"/v1/stream", M_GET, R_TOKEN, .who = cf__deliver_stream},
+    {"/v1/cases", M_GET | M_POST, R_TOKEN, .who = cases},
+    {"/v1/cases/{id}", M_GET, R_CASE_ID, .fn = cf__http_get_case},
+    {"/v1/cases/{id}/events", M_GET, R_CASE_ID, .fn = cf__http_get_events},
+    {"/v1/cases/{id}/actions", M_POST, R_CASE_ID, .fn = actions},
+    {"/v1/cases/{id}/extensions", M_POST, R_CASE_ID, .fn = extensions},
+    {"/v1/cases/{id}/exclusions", M_POST, R_CASE_ID, .fn = exclusions},
+    {"/v1/cases/{id}/documents/{name}.pdf", M_GET, R_CASE_ID, .fn = cf__http_get_document},
+    {"/v1/cases/{id}/evidence", M_GET | M_POST, R_CASE_ID, .fn = evidence},
+    {"/v1/cases/{id}/records", M_GET | M_POST, R_CASE_ID, .fn = records},
+    {"/v1/cases/{id}/replay", M_GET, R_CASE_ID, .fn = cf__http_replay},
+    {"/v1/cases/{id}/files/{sha256}", M_GET, R_CASE_ID, .fn = cf__http_get_file},
+};
+/* clang-format on */
+#define ROUTES_COUNT ((int)(sizeof(routes) / sizeof(routes[0])))
+_Static_assert(sizeof(routes) / sizeof(routes[0]) + 1 <= CF__LATENCY_ROUTES,
+               "every route and other have a row of latency histograms: raise CF__LATENCY_ROUTES");
+
+static const route_t static_route = {"other", M_GET | M_HEAD, R_OPEN, .plain = cf__http_static};
+
+enum { ROUTE_NONE = -1, ROUTE_BADID = -2 };
+
+/* Whether [p, end) matches pattern pat (of route needs): 1 yes, OUT *id for a case id;
+ * 0 no; ROUTE_BADID for a case id past INT64_MAX. */
+static int match(const char *pat, const char *p, const char *end, unsigned needs, int64_t *id)
+{
+    for (; *pat && *pat != '{'; pat++, p++)
+        if (p == end || *p != *pat)
+            return 0;
+    if (!*pat)
+        return p == end;
+    const char *close = strchr(pat, '}'), *rest = close + 1;
+    size_t name_len = (size_t)(close - pat) + 1, rest_len = strlen(rest);
+    if ((needs & R_CASE_ID) && name_len == 4 && memcmp(pat, "{id}", 4) == 0) {
+        const char *q = p;
+        int64_t n = 0;
+        for (; q < end && *q >= '0' && *q <= '9'; q++) {
+            int d = *q - '0';
+            if (n > (INT64_MAX - d) / 10)
+                return ROUTE_BADID;
+            n = n * 10 + d;
+        }
+        int m = q > p && n > 0 ? match(rest, q, end, needs, id) : 0;
+        if (m == 1)
+            *id = n;
+        return m;
     }
-    if (i == plen || n <= 0)
-        return R_NONE;
-    *id = n;
-    h2o_iovec_t rest = h2o_iovec_init(path.base + i, path.len - i);
-    if (rest.len == 0)
-        return R_CASE;
-    if (h2o_memis(rest.base, rest.len, H2O_STRLIT("/events")))
-        return R_EVENTS;
-    if (h2o_memis(rest.base, rest.len, H2O_STRLIT("/actions")))
-        return R_ACTIONS;
-    if (h2o_memis(rest.base, rest.len, H2O_STRLIT("/extensions")))
-        return R_EXTENSIONS;
-    if (rest.len > 15 && memcmp(rest.base, "/documents/", 11) == 0 &&
-        memcmp(rest.base + rest.len - 4, ".pdf", 4) == 0)
-        return R_DOCUMENT;
-    if (h2o_memis(rest.base, rest.len, H2O_STRLIT("/exclusions")))
-        return R_EXCLUSIONS;
-    if (h2o_memis(rest.base, rest.len, H2O_STRLIT("/evidence")))
-        return R_EVIDENCE;
-    if (h2o_memis(rest.base, rest.len, H2O_STRLIT("/records")))
-        return R_RECORDS;
-    if (h2o_memis(rest.base, rest.len, H2O_STRLIT("/replay")))
-        return R_REPLAY;
-    if (rest.len == 7 + 64 && memcmp(rest.base, "/files/", 7) == 0)
-        return R_FILE;
-    return R_NONE;
+    if (name_len == 8 && memcmp(pat, "{sha256}", 8) == 0)
+        return end - p >= 64 && match(rest, p + 64, end, needs, id);
+    return (size_t)(end - p) > rest_len && memcmp(end - rest_len, rest, rest_len) == 0;
+}
+
+/* The index in routes[] of path's route, and OUT *id for a R_CASE_ID route (else untouched);
+ * ROUTE_NONE, or ROUTE_BADID for a case id past INT64_MAX. */
+static int route_of(h2o_iovec_t path, int64_t *id)
+{
+    for (int i = 0; i < ROUTES_COUNT; i++) {
+        int m = match(routes[i].pattern, path.base, path.base + path.len, routes[i].needs, id);
+        if (m == 1)
+            return i;
+        if (m == ROUTE_BADID)
+            return ROUTE_BADID;
+    }
+    return ROUTE_NONE;
+}
+
+/* Exported, documented in serve-int.h */
+int cf__http_route_labels_count(void)
+{
+    return ROUTES_COUNT + 1;
+}
+
+/* Exported, documented in serve-int.h */
+const char *cf__http_route_label(int label)
+{
+    return label > 0 && label <= ROUTES_COUNT ? routes[label - 1].pattern : "other";
+}
+
+/* Exported, documented in serve-int.h */
+int cf__http_route_label_of(h2o_iovec_t path)
+{
+    int64_t id = 0;
+    int r = route_of(path, &id);
+    return r >= 0 ? r + 1 : 0; /* no such endpoint, or a bad id: one label for them all */
 }
 
 /* Exported, documented in serve-int.h */
 const char *cf__http_route_pattern(h2o_iovec_t path)
 {
-    int64_t id = 0;
-    switch (route_of(path, &id)) {
-    case R_HEALTH:
-        return "/healthz";
-    case R_LIVE:
-        return "/livez";
-    case R_READY:
-        return "/readyz";
-    case R_METRICS:
-        return "/metrics";
-    case R_CLOCK:
-        return "/v1/test/clock";
-    case R_WORKFLOWS:
-        return "/v1/workflows";
-    case R_ALERTS:
-        return "/v1/alerts";
-    case R_STREAM:
-        return "/v1/stream";
-    case R_CASES:
-        return "/v1/cases";
-    case R_CASE:
-        return "/v1/cases/{id}";
-    case R_EVENTS:
-        return "/v1/cases/{id}/events";
-    case R_ACTIONS:
-        return "/v1/cases/{id}/actions";
-    case R_EXTENSIONS:
-        return "/v1/cases/{id}/extensions";
-    case R_DOCUMENT:
-        return "/v1/cases/{id}/documents/{name}.pdf";
-    case R_EXCLUSIONS:
-        return "/v1/cases/{id}/exclusions";
-    case R_EVIDENCE:
-        return "/v1/cases/{id}/evidence";
-    case R_RECORDS:
-        return "/v1/cases/{id}/records";
-    case R_STATS:
-        return "/v1/stats";
-    case R_SESSION:
-        return "/v1/session";
-    case R_ACK:
-        return "/v1/alerts/{alert_id}/ack";
-    case R_WORKFLOW:
-        return "/v1/workflows/{id}";
-    case R_CAUSES:
-        return "/v1/causes";
-    case R_REPLAY:
-        return "/v1/cases/{id}/replay";
-    case R_FILE:
-        return "/v1/cases/{id}/files/{sha256}";
-    case R_STATIC:
-        return "/web/{file}";
-    default:
-        return "other"; /* no such endpoint, or a bad id: one label for them all */
-    }
+    return cf__http_route_label(cf__http_route_label_of(path));
 }
 
-/* The method a route takes ("GET", "POST", both for /v1/cases; GET, POST and DELETE
- * for /v1/session; GET or HEAD for the workbench's files). */
-static int method_ok(route_t r, int is_get, int is_post, int is_delete, const char **allow)
+/* The Allow header's value for methods, in the request's pool. */
+static void allow_header(h2o_req_t *req, unsigned methods)
 {
-    switch (r) {
-    case R_SESSION:
-        *allow = "GET, POST, DELETE";
-        return is_get || is_post || is_delete;
-    case R_STATIC:
-        *allow = "GET, HEAD";
-        return is_get;
-    case R_CASES:
-    case R_EVIDENCE:
-    case R_RECORDS:
-        *allow = "GET, POST";
-        return is_get || is_post;
-    case R_CLOCK:
-    case R_ACK:
-    case R_ACTIONS:
-    case R_EXTENSIONS:
-    case R_EXCLUSIONS:
-        *allow = "POST";
-        return is_post;
-    default:
-        *allow = "GET";
-        return is_get;
-    }
+    static const char *const names[] = {"GET", "POST", "DELETE", "HEAD"};
+    char text[32];
+    size_t len = 0;
+    for (int i = 0; i < 4; i++)
+        if (methods & (1u << i))
+            len +=
+                (size_t)snprintf(text + len, sizeof(text) - len, "%s%s", len ? ", " : "", names[i]);
+    h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_ALLOW, NULL,
+                   h2o_strdup(&req->pool, text, len).base, len);
 }
 
-static int dispatch(cf_serve_t *srv, h2o_req_t *req, route_t r, int64_t id, int is_post)
+static unsigned method_of(const h2o_req_t *req)
+{
+    static const struct {
+        const char *name;
+        size_t len;
+        unsigned bit;
+    } known[] = {
+        {"GET", 3, M_GET}, {"POST", 4, M_POST}, {"DELETE", 6, M_DELETE}, {"HEAD", 4, M_HEAD}};
+    for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++)
+        if (h2o_memis(req->method.base, req->method.len, known[i].name, known[i].len))
+            return known[i].bit;
+    return 0;
+}
+
+/* Runs r's handler, in the shape it has. */
+static int run(const route_t *r, cf_serve_t *srv, h2o_req_t *req, const cf_principal_t *who,
+               int64_t id)
+{
+    return r->fn ? r->fn(srv, req, who, id) : r->who ? r->who(srv, req, who) : r->plain(srv, req);
+}
+
+/* Authentication and the roles, then the route's handler. */
+static int dispatch(cf_serve_t *srv, h2o_req_t *req, const route_t *r, int64_t id, int post)
 {
     cf_principal_t who;
-    if (r == R_HEALTH) {
-        if (atomic_load(&srv->db_lost))
-            cf__http_json(req, srv, 503, json_pack("{s:s}", "status", "database lost"));
-        else
-            cf__http_json(req, srv, 200, json_pack("{s:s}", "status", "ok"));
-        return 0;
-    }
-    if (r == R_LIVE) { /* the loop runs: it is answering this (docs/operations.md) */
-        cf__http_json(
-            req, srv, 200,
-            json_pack("{s:s, s:I}", "status", "live", "loop_ms", (json_int_t)uv_now(&srv->loop)));
-        return 0;
-    }
-    if (r == R_READY)
-        return cf__http_readyz(srv, req);
-    if (r == R_CLOCK)
-        return cf__http_test_clock(srv, req);
-    if (r == R_SESSION)
-        return cf__http_session(srv, req);
-    if (r == R_STATIC)
-        return cf__http_static(srv, req);
+    if (r->needs & R_OPEN)
+        return run(r, srv, req, NULL, id);
     if (authenticate(srv, req, &who) != 0)
         return 0;
     /* The figures are the whole daemon's, every agency's: only a metrics token reads
      * them, and a metrics token reads nothing else. */
     int metrics_role = strcmp(who.role, "metrics") == 0;
-    if (r == R_METRICS && metrics_role)
-        return cf__http_metrics(srv, req);
-    if (r == R_METRICS || metrics_role) {
+    if ((r->needs & R_METRICS) && metrics_role)
+        return run(r, srv, req, &who, id);
+    if ((r->needs & R_METRICS) || metrics_role) {
         cf__http_error(req, srv, 403, "EFORBIDDEN",
                        metrics_role ? "a metrics token reads /metrics only"
                                     : "/metrics needs a token of role metrics "
                                       "(caseflow token create --role metrics)");
         return 0;
     }
-    if (is_post && strcmp(who.role, "auditor") == 0) {
+    if (post && strcmp(who.role, "auditor") == 0) {
         cf__http_error(req, srv, 403, "EFORBIDDEN", "an auditor's token is read-only");
         return 0;
     }
-    switch (r) {
-    case R_WORKFLOWS:
-        return cf__http_workflows(srv, req);
-    case R_WORKFLOW:
-        return cf__http_workflow(srv, req, &who);
-    case R_CAUSES:
-        return cf__http_causes(srv, req, &who);
-    case R_REPLAY:
-        return cf__http_replay(srv, req, &who, id);
-    case R_FILE:
-        return cf__http_get_file(srv, req, &who, id);
-    case R_ALERTS:
-        return cf__http_alerts(srv, req, &who);
-    case R_STATS:
-        return cf__http_stats(srv, req, &who);
-    case R_ACK:
-        return cf__http_ack(srv, req, &who);
-    case R_STREAM:
-        return cf__deliver_stream(srv, req, &who);
-    case R_CASES:
-        return is_post ? cf__http_post(srv, req, &who, CF__JOB_OPEN, 0)
-                       : cf__http_list_cases(srv, req, &who);
-    case R_CASE:
-        return cf__http_get_case(srv, req, &who, id);
-    case R_EVENTS:
-        return cf__http_get_events(srv, req, &who, id);
-    case R_DOCUMENT:
-        return cf__http_get_document(srv, req, &who, id);
-    case R_ACTIONS:
-        return cf__http_post(srv, req, &who, CF__JOB_ACT, id);
-    case R_EXTENSIONS:
-        return cf__http_post(srv, req, &who, CF__JOB_EXTEND, id);
-    case R_EXCLUSIONS:
-        return cf__http_post(srv, req, &who, CF__JOB_EXCLUDE, id);
-    case R_EVIDENCE:
-    case R_RECORDS:
-        return is_post ? cf__http_post(srv, req, &who,
-                                       r == R_RECORDS ? CF__JOB_RECORD : CF__JOB_EVIDENCE, id)
-                       : cf__http_get_register(srv, req, &who, id, r == R_RECORDS);
-    default:
-        break;
-    }
-    cf__http_error(req, srv, 404, "ENOTFOUND", "no such endpoint");
-    return 0;
+    return run(r, srv, req, &who, id);
 }
 
 /* ---- framing ------------------------------------------------------------------------------ */
@@ -738,55 +739,55 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
         return 0;
     }
     int64_t id = 0;
-    route_t r = route_of(req->path_normalized, &id);
+    int at = route_of(req->path_normalized, &id);
     char rid[40]; /* the request's id, in the access log line and sent back */
     int rlen = snprintf(rid, sizeof(rid), "%x-%llu", (unsigned)srv->boot_id,
                         (unsigned long long)++srv->req_seq);
     h2o_add_header_by_str(&req->pool, &req->res.headers, H2O_STRLIT("x-request-id"), 0, NULL,
                           h2o_strdup(&req->pool, rid, (size_t)rlen).base, (size_t)rlen);
-    int is_get = h2o_memis(req->method.base, req->method.len, H2O_STRLIT("GET"));
-    int is_post = h2o_memis(req->method.base, req->method.len, H2O_STRLIT("POST"));
-    int is_delete = h2o_memis(req->method.base, req->method.len, H2O_STRLIT("DELETE"));
+    unsigned method = method_of(req);
     const char *rel;
     size_t rel_len,
         plen = req->input.query_at == SIZE_MAX ? req->input.path.len : req->input.query_at;
-    int is_head = h2o_memis(req->method.base, req->method.len, H2O_STRLIT("HEAD"));
+    const route_t *r = at >= 0 ? &routes[at] : NULL;
     /* Every path outside the API read by GET or HEAD is the workbench's (404 there
      * names no file, with the workbench's security headers); another method on a
      * workbench file is 405. */
-    if (r == R_NONE && (plen < 4 || memcmp(req->input.path.base, "/v1/", 4) != 0) &&
-        (is_get || is_head || cf__static_path(req->input.path.base, plen, &rel, &rel_len) == 0))
-        r = R_STATIC;
-    if (r == R_STATIC && is_head)
-        is_get = 1;
-    const char *allow = NULL;
-    if (r == R_NONE || (r == R_CLOCK && !srv->cfg.test_clock)) {
+    if (at == ROUTE_NONE && (plen < 4 || memcmp(req->input.path.base, "/v1/", 4) != 0) &&
+        ((method & (M_GET | M_HEAD)) ||
+         cf__static_path(req->input.path.base, plen, &rel, &rel_len) == 0))
+        r = &static_route;
+    if (!r && at != ROUTE_BADID) {
         cf__http_error(req, srv, 404, "ENOTFOUND", "no such endpoint");
         return 0;
     }
-    if (r == R_BADID) {
+    if (r && (r->needs & R_TEST_CLOCK) && !srv->cfg.test_clock) {
+        cf__http_error(req, srv, 404, "ENOTFOUND", "no such endpoint");
+        return 0;
+    }
+    if (!r) {
         cf__http_json(req, srv, 400,
                       json_pack("{s:s, s:s, s:s}", "error", "EINVAL", "text",
                                 "a case id is a whole number from 1 to 9223372036854775807",
                                 "parameter", "id"));
         return 0;
     }
-    if (!method_ok(r, is_get, is_post, is_delete, &allow)) {
-        h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_ALLOW, NULL, allow, strlen(allow));
+    if (!(method & r->methods)) {
+        allow_header(req, r->methods);
         cf__http_error(req, srv, 405, "EMETHOD", "method not allowed here");
         return 0;
     }
-    if (is_post && srv->state != CF__RUNNING) {
+    if (method == M_POST && srv->state != CF__RUNNING) {
         cf__http_error(req, srv, 503, "ESTOPPING", "the daemon is stopping");
         return 0;
     }
-    if (is_post && cf__serve_db_check(srv) != 0) {
+    if (method == M_POST && cf__serve_db_check(srv) != 0) {
         cf__http_error(req, srv, 503, "EDBLOST",
                        "the database file was deleted or replaced under the daemon: no write "
                        "is taken until it is restarted");
         return 0;
     }
-    return dispatch(srv, req, r, id, is_post);
+    return dispatch(srv, req, r, id, method == M_POST);
 }
 
 /* ---- connections --------------------------------------------------------------------------- */

@@ -18,9 +18,9 @@
  * calendar of next year not loaded).
  *
  * The latency histograms are kept by route pattern ("/v1/cases/{id}/actions",
- * from http.c) and method (GET, POST, other): a bounded set of series whatever
- * paths clients send. A request is counted when the access logger sees it done,
- * on the loop thread, so the histograms need no lock. The open cases and
+ * read from http.c's table of routes, so that every route has its row) and method (GET, POST,
+ * other): a bounded set of series whatever paths clients send. A request is counted when the access
+ * logger sees it done, on the loop thread, so the histograms need no lock. The open cases and
  * overdue clocks are counted from indexes at each scrape (store-gauges.c); the
  * process_* figures are read from /proc/self at each scrape, as Prometheus's own
  * client libraries do.
@@ -136,39 +136,12 @@ static const char *const bound_text[CF__LATENCY_BUCKETS] = {
     "0.001", "0.0025", "0.005", "0.01", "0.025", "0.05", "0.1",
     "0.25",  "0.5",    "1",     "2.5",  "5",     "10"};
 
-/* The route patterns, in the order of the histograms' rows; the first is "other". */
-static const char *const routes[] = {"other",
-                                     "/healthz",
-                                     "/livez",
-                                     "/readyz",
-                                     "/metrics",
-                                     "/v1/test/clock",
-                                     "/v1/workflows",
-                                     "/v1/alerts",
-                                     "/v1/stream",
-                                     "/v1/cases",
-                                     "/v1/cases/{id}",
-                                     "/v1/cases/{id}/events",
-                                     "/v1/cases/{id}/actions",
-                                     "/v1/cases/{id}/extensions",
-                                     "/v1/cases/{id}/documents/{name}.pdf",
-                                     "/v1/cases/{id}/exclusions"};
-#define ROUTES_COUNT ((int)(sizeof(routes) / sizeof(routes[0])))
-_Static_assert(sizeof(routes) / sizeof(routes[0]) <= CF__LATENCY_ROUTES, "routes fit the table");
 static const char *const methods[3] = {"GET", "POST", "other"};
-
-static int route_index(const char *pattern)
-{
-    for (int i = 1; i < ROUTES_COUNT; i++)
-        if (strcmp(routes[i], pattern) == 0)
-            return i;
-    return 0; /* a route http.c knows and this table not yet: counted as other */
-}
 
 /* Exported, documented in serve-int.h */
 void cf__metrics_observe(cf_serve_t *srv, h2o_req_t *req, double seconds)
 {
-    int route = route_index(cf__http_route_pattern(req->path_normalized));
+    int route = cf__http_route_label_of(req->path_normalized);
     int method = h2o_memis(req->method.base, req->method.len, H2O_STRLIT("GET"))    ? 0
                  : h2o_memis(req->method.base, req->method.len, H2O_STRLIT("POST")) ? 1
                                                                                     : 2;
@@ -201,23 +174,25 @@ static size_t histograms(cf_serve_t *srv, char *buf, size_t size, size_t len)
               "# HELP %s time from a request's start to its answer done, by route pattern and "
               "method\n# TYPE %s histogram\n",
               name, name);
-    for (int r = 0; r < ROUTES_COUNT; r++)
+    for (int r = 0; r < cf__http_route_labels_count(); r++)
         for (int m = 0; m < 3; m++) {
             const struct cf__latency_s *h = &srv->m.latency[r][m];
+            const char *route = cf__http_route_label(r);
             if (!h->count)
                 continue;
             for (int b = 0; b < CF__LATENCY_BUCKETS; b++)
-                len = put(buf, size, len, "%s_bucket{route=\"%s\",method=\"%s\",le=\"%s\"} %llu\n",
-                          name, routes[r], methods[m], bound_text[b],
-                          (unsigned long long)h->buckets[b]);
-            len = put(buf, size, len,
-                      "%s_bucket{route=\"%s\",method=\"%s\",le=\"+Inf\"} %llu\n"
-                      "%s_sum{route=\"%s\",method=\"%s\"} %llu.%06llu\n"
-                      "%s_count{route=\"%s\",method=\"%s\"} %llu\n",
-                      name, routes[r], methods[m], (unsigned long long)h->count, name, routes[r],
-                      methods[m], (unsigned long long)(h->sum_us / 1000000u),
-                      (unsigned long long)(h->sum_us % 1000000u), name, routes[r], methods[m],
-                      (unsigned long long)h->count);
+                len =
+                    put(buf, size, len, "%s_bucket{route=\"%s\",method=\"%s\",le=\"%s\"} %llu\n",
+                        name, route, methods[m], bound_text[b], (unsigned long long)h->buckets[b]);
+            len =
+                put(buf, size, len,
+                    "%s_bucket{route=\"%s\",method=\"%s\",le=\"+Inf\"} %llu\n"
+                    "%s_sum{route=\"%s\",method=\"%s\"} %llu.%06llu\n"
+                    "%s_count{route=\"%s\",method=\"%s\"} %llu\n",
+                    name, route, methods[m], (unsigned long long)h->count, name,
+                    cf__http_route_label(r), methods[m], (unsigned long long)(h->sum_us / 1000000u),
+                    (unsigned long long)(h->sum_us % 1000000u), name, route, methods[m],
+                    (unsigned long long)h->count);
         }
     return len;
 }

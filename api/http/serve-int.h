@@ -300,7 +300,7 @@ typedef struct cf__conn_s {
 
 /* serve-health.c's histogram: its bucket bounds and the routes it tells apart */
 #define CF__LATENCY_BUCKETS 13
-#define CF__LATENCY_ROUTES  24
+#define CF__LATENCY_ROUTES  40
 
 typedef struct cf__metrics_s {
     uint64_t status[6]; /* answers by class: [2] = 2xx ... [5] = 5xx */
@@ -453,6 +453,12 @@ int cf__http_init(cf_serve_t *srv, cf_error_t *err);
  * ("/v1/cases/{id}/actions"; "other" for a path no endpoint serves): a static
  * string, one of a bounded set, never the raw path. */
 const char *cf__http_route_pattern(h2o_iovec_t path);
+/* The labels, from http.c's one table of routes: how many there are, "other"
+ * included (at most CF__LATENCY_ROUTES); label i's text ("other" for 0 and for an i
+ * out of range); the label of path (0 for a path no endpoint serves). */
+int cf__http_route_labels_count(void);
+const char *cf__http_route_label(int label);
+int cf__http_route_label_of(h2o_iovec_t path);
 void cf__http_shutdown(cf_serve_t *srv); /* stop reading on every connection */
 /* After each poll: h2o's request timeouts that are due fire only after the sockets
  * were polled once more (http.c says why). */
