@@ -395,27 +395,66 @@ int cf_ops_act(cf_ops_t *ops, const cf_ops_act_t *in, cf_ops_out_t *out)
 
 /* ---- extend and exclude --------------------------------------------------------------------- */
 
-/* Exported, documented in ops.h */
-int cf_ops_extend(cf_ops_t *ops, const cf_ops_extend_t *in, cf_ops_out_t *out)
+/* A change to one of a case's clocks: an extension or an excluded period. Exactly one
+ * of extend_in and exclude_in is set; the engine's request for it is read into the
+ * matching one of extend and exclude. */
+typedef struct clock_change_s {
+    const cf_ops_extend_t *extend_in;
+    const cf_ops_exclude_t *exclude_in;
+    cf_extend_t extend;
+    cf_exclude_t exclude;
+} clock_change_t;
+
+/* The engine's request of an extension: the clock, the period ("30 days"). */
+static int read_extend(const cf_ops_extend_t *in, cf_extend_t *req, cf_error_t *err)
+{
+    *req = (cf_extend_t){
+        .clock = in->clock, .actor = in->by.actor, .role = in->by.role, .reason = in->reason};
+    if (!in->clock || !in->period)
+        return cf_error_set(err, CF_EINVAL, NULL, 0, 0, "the clock and the period are required");
+    int rc = cf_period_parse(in->period, &req->by, err);
+    return rc == CF_EPARSE ? CF_EINVAL : rc;
+}
+
+/* The engine's request of an excluded period: the clock, from, to, the reason. */
+static int read_exclude(const cf_ops_exclude_t *in, cf_exclude_t *req, cf_error_t *err)
+{
+    *req = (cf_exclude_t){
+        .clock = in->clock, .actor = in->by.actor, .role = in->by.role, .reason = in->reason};
+    int rc = 0;
+    if (!in->clock || !in->from || !in->to || !in->reason)
+        rc = cf_error_set(err, CF_EINVAL, NULL, 0, 0,
+                          "the clock, from, to and the reason are required");
+    if (rc == 0)
+        rc = cf_time_parse(in->from, &req->from, err);
+    if (rc == 0)
+        rc = cf_time_parse(in->to, &req->to, err);
+    return rc;
+}
+
+/* What extend and exclude share: the case (agency, role, If-Match: cf__ops_load), then
+ * the input read (so a missing case is answered before bad input, as for act), the
+ * time, the engine's events, and the write (append, alerts index: cf__ops_commit). */
+static int clock_change(cf_ops_t *ops, const cf_ops_by_t *by, int64_t case_id, clock_change_t *ch,
+                        cf_ops_out_t *out)
 {
     cf_case_t c;
     const cf_workflow_t *wf;
     json_t *events = NULL;
     cf_error_t *err = &out->err;
-    int rc = cf__ops_load(ops, &in->by, in->case_id, &c, &wf, out);
+    int rc = cf__ops_load(ops, by, case_id, &c, &wf, out);
     if (rc != 0)
         return rc;
-    cf_extend_t req = {
-        .clock = in->clock, .actor = in->by.actor, .role = in->by.role, .reason = in->reason};
-    if (!in->clock || !in->period)
-        rc = cf_error_set(err, CF_EINVAL, NULL, 0, 0, "the clock and the period are required");
-    if (rc == 0 && (rc = cf_period_parse(in->period, &req.by, err)) == CF_EPARSE)
-        rc = CF_EINVAL;
+    int extend = ch->extend_in != NULL;
+    rc = extend ? read_extend(ch->extend_in, &ch->extend, err)
+                : read_exclude(ch->exclude_in, &ch->exclude, err);
     if (rc == 0)
-        rc = cf__ops_when(ops, &in->by, &c, &req.at, err);
-    if (rc == 0 && (rc = cf_engine_extend(wf, ops->cal, &c, &req, &events, &out->why)) != 0)
+        rc = cf__ops_when(ops, by, &c, extend ? &ch->extend.at : &ch->exclude.at, err);
+    if (rc == 0 &&
+        (rc = extend ? cf_engine_extend(wf, ops->cal, &c, &ch->extend, &events, &out->why)
+                     : cf_engine_exclude(wf, ops->cal, &c, &ch->exclude, &events, &out->why)) != 0)
         refused(out, rc);
-    cf__ops_write_t w = {.by = &in->by, .wf = wf, .events = events};
+    cf__ops_write_t w = {.by = by, .wf = wf, .events = events};
     if (rc == 0)
         rc = cf__ops_commit(ops, &w, &c, out);
     json_decref(events);
@@ -424,32 +463,15 @@ int cf_ops_extend(cf_ops_t *ops, const cf_ops_extend_t *in, cf_ops_out_t *out)
 }
 
 /* Exported, documented in ops.h */
+int cf_ops_extend(cf_ops_t *ops, const cf_ops_extend_t *in, cf_ops_out_t *out)
+{
+    clock_change_t ch = {.extend_in = in};
+    return clock_change(ops, &in->by, in->case_id, &ch, out);
+}
+
+/* Exported, documented in ops.h */
 int cf_ops_exclude(cf_ops_t *ops, const cf_ops_exclude_t *in, cf_ops_out_t *out)
 {
-    cf_case_t c;
-    const cf_workflow_t *wf;
-    json_t *events = NULL;
-    cf_error_t *err = &out->err;
-    int rc = cf__ops_load(ops, &in->by, in->case_id, &c, &wf, out);
-    if (rc != 0)
-        return rc;
-    cf_exclude_t req = {
-        .clock = in->clock, .actor = in->by.actor, .role = in->by.role, .reason = in->reason};
-    if (!in->clock || !in->from || !in->to || !in->reason)
-        rc = cf_error_set(err, CF_EINVAL, NULL, 0, 0,
-                          "the clock, from, to and the reason are required");
-    if (rc == 0)
-        rc = cf_time_parse(in->from, &req.from, err);
-    if (rc == 0)
-        rc = cf_time_parse(in->to, &req.to, err);
-    if (rc == 0)
-        rc = cf__ops_when(ops, &in->by, &c, &req.at, err);
-    if (rc == 0 && (rc = cf_engine_exclude(wf, ops->cal, &c, &req, &events, &out->why)) != 0)
-        refused(out, rc);
-    cf__ops_write_t w = {.by = &in->by, .wf = wf, .events = events};
-    if (rc == 0)
-        rc = cf__ops_commit(ops, &w, &c, out);
-    json_decref(events);
-    cf_case_dispose(&c);
-    return rc;
+    clock_change_t ch = {.exclude_in = in};
+    return clock_change(ops, &in->by, in->case_id, &ch, out);
 }
