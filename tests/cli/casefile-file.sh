@@ -16,46 +16,17 @@
 set -u
 command -v curl > /dev/null 2>&1 || { echo "curl is not installed: skipped"; exit 77; }
 bin=$1
-tmp=$(mktemp -d)
-pid=""
-trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null; rm -rf "$tmp"' EXIT
+. "$(dirname "$0")/lib.sh"
+cf_setup
 export CASEFLOW_DB="$tmp/f.db" CASEFLOW_NOW=2026-03-20T12:00:00+08:00 CASEFLOW_BACKDATE_DAYS=3650
-passed=0 failed=0
-ok() { passed=$((passed + 1)); }
-fail() { failed=$((failed + 1)); echo "FAIL: $1" >&2; cat "$tmp/out" >&2; }
 code() { "$bin" "$@" > "$tmp/out" 2>&1; echo $?; }
-run() { "$bin" "$@" > "$tmp/out" 2>&1; }
-D=examples/documents
-OFFICERS='officers=[{"name":"张三","cert":"65010020001"},{"name":"王五","cert":"65010020002"}]'
+D=$CF_DOCS
 "$bin" init --agency 某县医疗保障局 > /dev/null || { echo "init failed" >&2; exit 1; }
 
 # A case up to the decision (notified, rights waived in writing) on day $2 for
 # party $1; prints its id.
-ready() {
-    run case open --workflow penalty-general --party "$1" --party-type 定点医药机构 --actor 张三 \
-        --at "$2T09:00:00+08:00" || return 1
-    id=$(sed -n 's/^case \([0-9]*\) opened.*/\1/p' "$tmp/out")
-    run case act "$id" file --actor 李四 --role head --at "$2T10:00:00+08:00" \
-        --fact filing_reason=x --fact cause=js-2024:14 --fact "$OFFICERS" \
-        --doc 立案审批表=$D/立案审批表.txt &&
-    run evidence add "$id" --kind 书证 --title 结算明细 --source 医保经办机构 --method 调取 \
-        --officer 张三 --officer 王五 --at "$2T11:00:00+08:00" &&
-    run case act "$id" submit_review --actor 张三 --role handler --at "$2T11:00:00+08:00" \
-        --fact findings=x --doc 调查终结报告=$D/调查终结报告.txt &&
-    run case act "$id" notify_with_hearing --actor 张三 --role handler --at "$2T12:00:00+08:00" \
-        --fact notified_penalty=罚款5万元 --fact notified_fine=50000 \
-        --doc 案件审查报告=$D/案件审查报告.txt --doc 行政处罚告知书=$D/行政处罚告知书.txt \
-        --doc 行政处罚听证告知书=$D/行政处罚告知书.txt &&
-    run case act "$id" serve_hearing_notice --actor 张三 --role handler --at "$2T13:00:00+08:00" \
-        --doc 告知书送达回证=$D/告知书送达回证.txt &&
-    run case act "$id" waive_rights --actor 张三 --role handler --at "$2T14:00:00+08:00" \
-        --fact waiver=当事人书面放弃 --doc 放弃陈述申辩和听证权利声明书=$D/卷宗.txt && echo "$id"
-}
-decide() { # case day
-    "$bin" case act "$1" decide --actor 李四 --role head --at "$2T15:00:00+08:00" \
-        --fact penalty=罚款5万元 --fact fine=50000 --fact refund_amount=1000 \
-        --doc 行政处罚决定书=$D/行政处罚决定书.txt
-}
+ready() { cf_pg_filed "$1" "$2" && cf_pg_ready "$id" "$2" && echo "$id"; }
+decide() { cf_pg_decide "$@"; } # case day
 
 # cli-casefile-file-1: the name under investigation, the handlers and the head
 c1=$(ready 某某大药房 2026-03-02)
@@ -171,15 +142,7 @@ then ok; else fail "stats: the figures in text, JSON and CSV, by handler, refusa
 
 # cli-casefile-file-7: the API: names, numbers, handlers, filters, a reassignment, stats
 token=$("$bin" token create --agency 某县医疗保障局 --role head --name 李四) || exit 1
-"$bin" serve --listen 127.0.0.1:0 --now "$CASEFLOW_NOW" > "$tmp/serve.out" 2> "$tmp/serve.err" &
-pid=$!
-port=""
-for _ in $(seq 1 100); do
-    port=$(sed -n 's/^caseflow: listening on 127\.0\.0\.1:\([0-9]*\)$/\1/p' "$tmp/serve.out")
-    [ -n "$port" ] && break
-    sleep 0.1
-done
-[ -n "$port" ] || { cat "$tmp/serve.err"; echo "the daemon did not start" >&2; exit 1; }
+cf_serve --now "$CASEFLOW_NOW"
 get() { curl -s -g -o "$tmp/out" -w '%{http_code}' -H "Authorization: Bearer $token" "http://127.0.0.1:$port$1"; }
 enc() { printf %s "$1" | od -An -tx1 | tr -d ' \n' | sed 's/../%&/g'; }
 if [ "$(get "/v1/cases/$c1")" = 200 ] && grep -q "\"name\": *\"$n_dec\"" "$tmp/out" &&

@@ -15,16 +15,12 @@
 set -u
 command -v curl > /dev/null 2>&1 || { echo "curl is not installed: skipped"; exit 77; }
 bin=$1
-tmp=$(mktemp -d)
-pid=""
-trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null; rm -rf "$tmp"' EXIT
+. "$(dirname "$0")/lib.sh"
+cf_setup
 export CASEFLOW_DB="$tmp/f.db" CASEFLOW_NOW=2026-03-02T12:00:00+08:00
-passed=0 failed=0
-ok() { passed=$((passed + 1)); }
-fail() { failed=$((failed + 1)); echo "FAIL: $1" >&2; cat "$tmp/out" >&2; }
 code() { "$bin" "$@" > "$tmp/out" 2>&1; echo $?; }
-D=examples/documents
-OFFICERS='officers=[{"name":"张三","cert":"65010020001"},{"name":"王五","cert":"65010020002"}]'
+D=$CF_DOCS
+OFFICERS=$CF_OFFICERS
 
 "$bin" init --agency 某县医疗保障局 > /dev/null || { echo "init failed" >&2; exit 1; }
 mine=$("$bin" token create --agency 某县医疗保障局 --role head --name 李四) || exit 1
@@ -33,16 +29,7 @@ other=$("$bin" token create --agency 某市医疗保障局 --role head --name �
     --actor 张三 > /dev/null || exit 1
 "$bin" case open --workflow penalty-general --party 某某诊所 --party-type 定点医药机构 \
     --actor 张三 --agency 某市医疗保障局 > /dev/null || exit 1
-"$bin" serve --listen 127.0.0.1:0 --now "$CASEFLOW_NOW" > "$tmp/serve.out" 2> "$tmp/serve.err" &
-pid=$!
-port=""
-for _ in $(seq 1 100); do
-    port=$(sed -n 's/^caseflow: listening on 127\.0\.0\.1:\([0-9]*\)$/\1/p' "$tmp/serve.out")
-    [ -n "$port" ] && break
-    sleep 0.1
-done
-[ -n "$port" ] || { cat "$tmp/serve.err"; echo "the daemon did not start" >&2; exit 1; }
-url=http://127.0.0.1:$port
+cf_serve --now "$CASEFLOW_NOW"
 get() { curl -s -o "$tmp/out" -w '%{http_code}' -H "Authorization: Bearer $1" "$url$2"; }
 
 # cli-casefile-1: the database's default agency, and --agency
@@ -101,7 +88,7 @@ if [ "$(code --json case show 1)" -eq 0 ] && grep -q "\"number\": \"$n1\"" "$tmp
     [ "$(code case list --number "$n1")" -eq 0 ] && [ "$(grep -c "^1 .*$n1" "$tmp/out")" -eq 1 ] &&
     [ "$(wc -l < "$tmp/out")" -eq 2 ]
 then ok; else fail "the filing gives the case its number, shown and searchable"; fi
-kill "$pid"; wait "$pid" 2>/dev/null; pid=""
+cf_stop
 for i in 4 5 6 7 8 9; do
     "$bin" case open --workflow penalty-general --party 药房$i --party-type 定点医药机构 \
         --actor 张三 > /dev/null || exit 1

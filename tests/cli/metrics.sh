@@ -8,22 +8,12 @@ set -u
 command -v curl > /dev/null 2>&1 || { echo "curl is not installed: skipped"; exit 77; }
 command -v promtool > /dev/null 2>&1 || { echo "promtool is not installed: skipped"; exit 77; }
 bin=$1
-tmp=$(mktemp -d)
-pid=""
-trap '[ -n "$pid" ] && kill "$pid" 2> /dev/null; rm -rf "$tmp"' EXIT
+. "$(dirname "$0")/lib.sh"
+cf_setup
 export CASEFLOW_DB="$tmp/m.db" CASEFLOW_NOW=2026-03-02T12:00:00+08:00
 "$bin" init > /dev/null || exit 1
 token=$("$bin" token create --agency 某市医保局 --role head --name 王五) || exit 1
-"$bin" serve --listen 127.0.0.1:0 > "$tmp/serve.out" 2> "$tmp/serve.err" &
-pid=$!
-port=""
-for _ in $(seq 1 100); do
-    port=$(sed -n 's/^caseflow: listening on 127\.0\.0\.1:\([0-9]*\)$/\1/p' "$tmp/serve.out")
-    [ -n "$port" ] && break
-    sleep 0.1
-done
-[ -n "$port" ] || { cat "$tmp/serve.err"; echo "the daemon did not start" >&2; exit 1; }
-url=http://127.0.0.1:$port
+cf_serve
 curl -sf -H "Authorization: Bearer $token" -H 'Content-Type: application/json' \
     -d '{"workflow":"supervision","party":{"name":"某某医院"}}' "$url/v1/cases" > /dev/null || exit 1
 curl -s "$url/v1/nowhere" > /dev/null
@@ -34,7 +24,6 @@ if mtoken=$("$bin" token create --agency 监控 --role metrics --name prometheus
     auth="Authorization: Bearer $mtoken"
 fi
 curl -sf ${auth:+-H "$auth"} "$url/metrics" > "$tmp/metrics" || { echo "GET /metrics failed" >&2; exit 1; }
-passed=0 failed=0
 if promtool check metrics < "$tmp/metrics" > "$tmp/promtool" 2>&1
 then passed=$((passed + 1)); else failed=$((failed + 1)); echo "FAIL: promtool check metrics:" >&2; cat "$tmp/promtool" >&2; fi
 if grep -q '^caseflow_commit_seconds_total [0-9]*\.[0-9]*$' "$tmp/metrics" &&

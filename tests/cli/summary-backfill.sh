@@ -14,42 +14,16 @@ set -u
 command -v curl > /dev/null 2>&1 || { echo "curl is not installed: skipped"; exit 77; }
 command -v sqlite3 > /dev/null 2>&1 || { echo "sqlite3 is not installed: skipped"; exit 77; }
 bin=$1
-tmp=$(mktemp -d)
-pid=""
-trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null; rm -rf "$tmp"' EXIT
+. "$(dirname "$0")/lib.sh"
+cf_setup
 export CASEFLOW_DB="$tmp/new.db" CASEFLOW_NOW=2026-03-20T12:00:00+08:00 CASEFLOW_BACKDATE_DAYS=3650
-passed=0 failed=0
-ok() { passed=$((passed + 1)); }
-fail() { failed=$((failed + 1)); echo "FAIL: $1" >&2; cat "$tmp/out" >&2; }
-run() { "$bin" "$@" > "$tmp/out" 2>&1; }
-D=examples/documents
-OFFICERS='officers=[{"name":"张三","cert":"65010020001"},{"name":"王五","cert":"65010020002"}]'
 "$bin" init --agency 某县医疗保障局 > /dev/null || { echo "init failed" >&2; exit 1; }
 
 # A case opened on day $2 for party $1, filed, and decided on day $3 unless "-".
 make_case() {
-    run case open --workflow penalty-general --party "$1" --party-type 定点医药机构 --actor 张三 \
-        --at "$2T09:00:00+08:00" || return 1
-    id=$(sed -n 's/^case \([0-9]*\) opened.*/\1/p' "$tmp/out")
-    run case act "$id" file --actor 李四 --role head --at "$2T10:00:00+08:00" \
-        --fact filing_reason=x --fact cause=js-2024:14 --fact "$OFFICERS" \
-        --doc 立案审批表=$D/立案审批表.txt || return 1
+    cf_pg_filed "$1" "$2" || return 1
     [ "$3" = - ] && return 0
-    run evidence add "$id" --kind 书证 --title 结算明细 --source 医保经办机构 --method 调取 \
-        --officer 张三 --officer 王五 --at "$3T08:00:00+08:00" &&
-    run case act "$id" submit_review --actor 张三 --role handler --at "$3T09:00:00+08:00" \
-        --fact findings=x --doc 调查终结报告=$D/调查终结报告.txt &&
-    run case act "$id" notify_with_hearing --actor 张三 --role handler --at "$3T10:00:00+08:00" \
-        --fact notified_penalty=罚款5万元 --fact notified_fine=50000 \
-        --doc 案件审查报告=$D/案件审查报告.txt --doc 行政处罚告知书=$D/行政处罚告知书.txt \
-        --doc 行政处罚听证告知书=$D/行政处罚告知书.txt &&
-    run case act "$id" serve_hearing_notice --actor 张三 --role handler --at "$3T11:00:00+08:00" \
-        --doc 告知书送达回证=$D/告知书送达回证.txt &&
-    run case act "$id" waive_rights --actor 张三 --role handler --at "$3T12:00:00+08:00" \
-        --fact waiver=当事人书面放弃 --doc 放弃陈述申辩和听证权利声明书=$D/卷宗.txt &&
-    run case act "$id" decide --actor 李四 --role head --at "$3T15:00:00+08:00" \
-        --fact penalty=罚款5万元 --fact fine=50000 --fact refund_amount=1000 \
-        --doc 行政处罚决定书=$D/行政处罚决定书.txt
+    cf_pg_ready "$id" "$3" && cf_pg_decide "$id" "$3" > "$tmp/out" 2>&1
 }
 make_case 某某大药房 2026-03-02 2026-03-05 || { cat "$tmp/out"; exit 1; }
 make_case 某某诊所 2026-03-03 - || { cat "$tmp/out"; exit 1; }
@@ -102,22 +76,11 @@ if [ -s "$tmp/new.rows" ] && cmp -s "$tmp/new.rows" "$tmp/out" &&
 then ok; else fail "the summary rows after the upgrade"; diff "$tmp/new.rows" "$tmp/out" >&2; fi
 
 # cli-summary-backfill-3: the daemon writes them before it serves
-CASEFLOW_DB="$tmp/old2.db" "$bin" serve --listen 127.0.0.1:0 --now "$CASEFLOW_NOW" \
-    > "$tmp/serve.out" 2> "$tmp/serve.err" &
-pid=$!
-port=""
-for _ in $(seq 1 100); do
-    port=$(sed -n 's/^caseflow: listening on 127\.0\.0\.1:\([0-9]*\)$/\1/p' "$tmp/serve.out")
-    [ -n "$port" ] && break
-    sleep 0.1
-done
-[ -n "$port" ] || { cat "$tmp/serve.err"; echo "the daemon did not start" >&2; exit 1; }
+CASEFLOW_DB="$tmp/old2.db" cf_serve --now "$CASEFLOW_NOW"
 rows old2.db > "$tmp/out"
 if cmp -s "$tmp/new.rows" "$tmp/out"
 then ok; else fail "the daemon's summaries"; diff "$tmp/new.rows" "$tmp/out" >&2; fi
-kill "$pid" 2>/dev/null
-wait "$pid" 2>/dev/null
-pid=""
+cf_stop
 
 echo "summary-backfill: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

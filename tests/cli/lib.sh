@@ -1,0 +1,82 @@
+# lib.sh -- what the command-line scripts share. A script sets bin=$1 and sources it:
+#   . "$(dirname "$0")/lib.sh"
+# Every name it defines starts with cf_ (but the counters' ok and fail, and run).
+#
+#   cf_setup            a temporary directory $tmp, removed at exit (the daemon $pid
+#                       killed first, when one runs); the counters passed and failed
+#                       with ok and fail WHAT (which prints $tmp/out); run ARGS...
+#                       (caseflow ARGS, its output in $tmp/out)
+#   cf_serve ARGS...    starts `caseflow serve --listen 127.0.0.1:0 ARGS` in the
+#                       background: $pid, $port, $url; exits 1 when it does not start
+#   cf_stop             stops that daemon and waits for it
+#   cf_pg_filed PARTY DAY       a penalty-general case for PARTY (a 定点医药机构)
+#                       opened at 09:00 of DAY (YYYY-MM-DD) and filed at 10:00 by 李四
+#                       (案由 js-2024:14, officers 张三 and 王五): sets $id
+#   cf_pg_ready ID DAY  takes case ID to the decision on DAY: an item of evidence and
+#                       submit_review at 11:00, notify_with_hearing (罚款5万元) at
+#                       12:00, its service at 13:00, the rights waived in writing at 14:00
+#   cf_pg_decide ID DAY decides case ID at 15:00 of DAY (罚款5万元, 责令退回1000元);
+#                       its output on stdout, so that decisions may run side by side
+# The documents are examples/documents' (scripts run from the source root).
+
+cf_setup() {
+    tmp=$(mktemp -d)
+    pid=""
+    trap '[ -n "$pid" ] && kill "$pid" 2> /dev/null; rm -rf "$tmp"' EXIT
+    passed=0 failed=0
+}
+ok() { passed=$((passed + 1)); }
+fail() { failed=$((failed + 1)); echo "FAIL: $1" >&2; cat "$tmp/out" >&2; }
+run() { "$bin" "$@" > "$tmp/out" 2>&1; }
+
+cf_serve() {
+    "$bin" serve --listen 127.0.0.1:0 "$@" > "$tmp/serve.out" 2> "$tmp/serve.err" &
+    pid=$!
+    port=""
+    for _ in $(seq 1 100); do
+        port=$(sed -n 's/^caseflow: listening on 127\.0\.0\.1:\([0-9]*\)$/\1/p' "$tmp/serve.out")
+        [ -n "$port" ] && break
+        sleep 0.1
+    done
+    [ -n "$port" ] || { cat "$tmp/serve.err"; echo "the daemon did not start" >&2; exit 1; }
+    url=http://127.0.0.1:$port
+}
+
+cf_stop() {
+    kill "$pid" 2> /dev/null
+    wait "$pid" 2> /dev/null
+    pid=""
+}
+
+CF_DOCS=examples/documents
+CF_OFFICERS='officers=[{"name":"张三","cert":"65010020001"},{"name":"王五","cert":"65010020002"}]'
+
+cf_pg_filed() {
+    run case open --workflow penalty-general --party "$1" --party-type 定点医药机构 --actor 张三 \
+        --at "$2T09:00:00+08:00" || return 1
+    id=$(sed -n 's/^case \([0-9]*\) opened.*/\1/p' "$tmp/out")
+    run case act "$id" file --actor 李四 --role head --at "$2T10:00:00+08:00" \
+        --fact filing_reason=x --fact cause=js-2024:14 --fact "$CF_OFFICERS" \
+        --doc 立案审批表=$CF_DOCS/立案审批表.txt
+}
+
+cf_pg_ready() {
+    run evidence add "$1" --kind 书证 --title 结算明细 --source 医保经办机构 --method 调取 \
+        --officer 张三 --officer 王五 --at "$2T11:00:00+08:00" &&
+    run case act "$1" submit_review --actor 张三 --role handler --at "$2T11:00:00+08:00" \
+        --fact findings=x --doc 调查终结报告=$CF_DOCS/调查终结报告.txt &&
+    run case act "$1" notify_with_hearing --actor 张三 --role handler --at "$2T12:00:00+08:00" \
+        --fact notified_penalty=罚款5万元 --fact notified_fine=50000 \
+        --doc 案件审查报告=$CF_DOCS/案件审查报告.txt --doc 行政处罚告知书=$CF_DOCS/行政处罚告知书.txt \
+        --doc 行政处罚听证告知书=$CF_DOCS/行政处罚告知书.txt &&
+    run case act "$1" serve_hearing_notice --actor 张三 --role handler --at "$2T13:00:00+08:00" \
+        --doc 告知书送达回证=$CF_DOCS/告知书送达回证.txt &&
+    run case act "$1" waive_rights --actor 张三 --role handler --at "$2T14:00:00+08:00" \
+        --fact waiver=当事人书面放弃 --doc 放弃陈述申辩和听证权利声明书=$CF_DOCS/卷宗.txt
+}
+
+cf_pg_decide() {
+    "$bin" case act "$1" decide --actor 李四 --role head --at "$2T15:00:00+08:00" \
+        --fact penalty=罚款5万元 --fact fine=50000 --fact refund_amount=1000 \
+        --doc 行政处罚决定书=$CF_DOCS/行政处罚决定书.txt
+}
