@@ -4,6 +4,7 @@
 #include "serve-helpers.h"
 
 #include <arpa/inet.h>
+#include <stdarg.h>
 #include <curl/curl.h>
 #include <netinet/in.h>
 #include <stdio.h>
@@ -13,6 +14,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "../engine/engine.h"
+#include "../storage/store.h"
 #include "cli.h"
 #include "task.h"
 
@@ -448,4 +451,88 @@ long long td_evidence(const td_daemon_t *d, const char *token, long long id)
     long long version = json_integer_value(json_object_get(r.json, "version"));
     td_resp_free(&r);
     return version;
+}
+
+/* ---- the command line and the store beside the daemon ------------------------------------ */
+
+char td_out[65536], td_err[65536];
+
+int td_cli(const char *db, const char *now, ...)
+{
+    char *argv[64] = {"caseflow", "--db", (char *)db};
+    int argc = 3;
+    va_list ap;
+    va_start(ap, now);
+    for (char *a; argc < 63 && (a = va_arg(ap, char *)) != NULL;)
+        argv[argc++] = a;
+    va_end(ap);
+    argv[argc] = NULL;
+    setenv("CASEFLOW_NOW", now, 1);
+    FILE *o = tmpfile(), *e = tmpfile();
+    int rc = cf_cli_main(argc, argv, o, e);
+    rewind(o);
+    rewind(e);
+    td_out[fread(td_out, 1, sizeof(td_out) - 1, o)] = '\0';
+    td_err[fread(td_err, 1, sizeof(td_err) - 1, e)] = '\0';
+    fclose(o);
+    fclose(e);
+    return rc;
+}
+
+void td_file(const char *name, const char *text, char *path, size_t size)
+{
+    snprintf(path, size, "%s/%s", cf_test_tmpdir(), name);
+    FILE *f = fopen(path, "wb");
+    ASSERT(f != NULL);
+    fputs(text, f);
+    fclose(f);
+}
+
+/* The newest stored penalty-general of s (the caller frees it). */
+static cf_workflow_t *stored_penalty(cf_store_t *s)
+{
+    cf_workflow_t *wf = NULL;
+    cf_error_t err;
+    json_t *list, *w;
+    size_t i;
+    ASSERT_EQ(cf_store_workflow_list(s, &list, &err), 0);
+    json_array_foreach(list, i, w)
+        if (!wf && strcmp(json_string_value(json_object_get(w, "id")), "penalty-general") == 0)
+            ASSERT_EQ(cf_store_workflow_get_hash(s, json_string_value(json_object_get(w, "hash")),
+                                                 &wf, &err),
+                      0);
+    ASSERT(wf != NULL);
+    json_decref(list);
+    return wf;
+}
+
+void td_open_spread(const char *db, const char *agency, int64_t at0, int step, int n)
+{
+    cf_store_t *s;
+    cf_error_t err;
+    cf_calendar_t *cal;
+    ASSERT_EQ(cf_store_open_existing(db, &s, &err), 0);
+    ASSERT_EQ(cf_store_calendar_load(s, &cal, &err), 0);
+    cf_workflow_t *wf = stored_penalty(s);
+    json_t *party = json_pack("{s:s}", "name", "某某大药房");
+    ASSERT_EQ(cf_store_tx_begin(s, &err), 0);
+    for (int k = 0; k < n; k++) {
+        cf_open_t req = {
+            .actor = "张三", .role = "handler", .party = party, .at = at0 + (cf_time_t)k * step};
+        json_t *events = NULL;
+        cf_refusal_t why = {0};
+        cf_case_t c;
+        ASSERT_EQ(cf_engine_open(wf, cal, &req, &events, &why), 0);
+        ASSERT_EQ(cf_case_init(&c), 0);
+        ASSERT_EQ(cf_store_case_open_tx(s, &c, events, agency, &err), 0);
+        ASSERT_EQ(cf_store_alerts_sync(s, &c, wf, cal, &err), 0);
+        cf_case_dispose(&c);
+        cf_refusal_dispose(&why);
+        json_decref(events);
+    }
+    ASSERT_EQ(cf_store_tx_commit(s, &err), 0);
+    json_decref(party);
+    cf_workflow_free(wf);
+    cf_calendar_free(cal);
+    cf_store_close(s);
 }

@@ -111,4 +111,18 @@ void td_stream_watch(td_stream_t *s, const td_daemon_t *d, const char *token, co
 /* Waits until `want` blocks arrived, then joins the reader. */
 void td_stream_finish(td_stream_t *s);
 
+/* ---- the command line and the store beside the daemon ------------------------------------ */
+
+/* What td_cli's last run printed: its output and its errors (NUL-terminated). */
+extern char td_out[65536], td_err[65536];
+/* Runs `caseflow --db db ARGS...` (NULL-terminated) in-process at now (CASEFLOW_NOW);
+ * returns its exit code, with its output in td_out and its errors in td_err. */
+int td_cli(const char *db, const char *now, ...);
+/* A file name in the test's directory holding text. OUT path (size bytes). */
+void td_file(const char *name, const char *text, char *path, size_t size);
+/* Opens n cases of penalty-general for agency in the database at db, in one
+ * transaction through the store, the k-th at at0 + k * step seconds (step 0: all at
+ * one instant), with their alerts indexed as the daemon's open would. */
+void td_open_spread(const char *db, const char *agency, int64_t at0, int step, int n);
+
 #endif

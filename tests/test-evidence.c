@@ -18,7 +18,6 @@
  * evidence-5.*: the 询问笔录 and 现场检查笔录 文书 written from a record (evidence_wenshu).
  */
 #include <sqlite3.h>
-#include <stdarg.h>
 
 #include "audit.h"
 #include "cli.h"
@@ -87,41 +86,6 @@ static int enter(fx_t *f, int record, const char *item, const char *iso, cf_refu
     "{\"kind\": \"" kind "\", \"title\": \"处方单据12份\", \"source\": \"某某大药房\", " \
     "\"method\": \"调取\", \"officers\": " officers "}"
 #define TWO_NAMES "[{\"name\": \"张三\"}, {\"name\": \"王五\"}]"
-
-/* Runs `caseflow --db db ARGS... (NULL-terminated)` at now: exit code, output in out
- * and errors in err (each 64 KiB). */
-static char out[65536], errs[65536];
-static int cli(const char *db, const char *now, ...)
-{
-    char *argv[64] = {"caseflow", "--db", (char *)db};
-    int argc = 3;
-    va_list ap;
-    va_start(ap, now);
-    for (char *a; argc < 63 && (a = va_arg(ap, char *)) != NULL;)
-        argv[argc++] = a;
-    va_end(ap);
-    argv[argc] = NULL;
-    setenv("CASEFLOW_NOW", now, 1);
-    FILE *o = tmpfile(), *e = tmpfile();
-    int rc = cf_cli_main(argc, argv, o, e);
-    rewind(o);
-    rewind(e);
-    out[fread(out, 1, sizeof(out) - 1, o)] = '\0';
-    errs[fread(errs, 1, sizeof(errs) - 1, e)] = '\0';
-    fclose(o);
-    fclose(e);
-    return rc;
-}
-
-/* A file in the test's directory holding text. OUT path. */
-static void file_with(const char *name, const char *text, char *path, size_t size)
-{
-    snprintf(path, size, "%s/%s", cf_test_tmpdir(), name);
-    FILE *fp = fopen(path, "wb");
-    ASSERT(fp != NULL);
-    fputs(text, fp);
-    fclose(fp);
-}
 
 /* ---- evidence-1: the engine ------------------------------------------------------------ */
 
@@ -456,16 +420,16 @@ TEST_IMPL(evidence_replay)
 static void cli_filed(const char *db)
 {
     char doc[512], arg[600];
-    file_with("approval.txt", "立案审批表", doc, sizeof(doc));
+    td_file("approval.txt", "立案审批表", doc, sizeof(doc));
     snprintf(arg, sizeof(arg), "立案审批表=%s", doc);
-    ASSERT_EQ(cli(db, T0, "case", "open", "--workflow", "penalty-general", "--party", "某某大药房",
-                  "--party-type", "定点医药机构", "--fact", "lead_source=投诉举报", "--officer",
-                  "张三:65010020001", "--officer", "王五:65010020002", "--actor", "张三",
-                  "--agency", "某县医疗保障局", NULL),
+    ASSERT_EQ(td_cli(db, T0, "case", "open", "--workflow", "penalty-general", "--party",
+                     "某某大药房", "--party-type", "定点医药机构", "--fact", "lead_source=投诉举报",
+                     "--officer", "张三:65010020001", "--officer", "王五:65010020002", "--actor",
+                     "张三", "--agency", "某县医疗保障局", NULL),
               0);
-    if (cli(db, T1, "case", "act", "1", "file", "--role", "head", "--actor", "李四", "--fact",
-            "filing_reason=涉嫌串换药品", "--fact", "cause=js-2024:14", "--doc", arg, NULL) != 0)
-        CF__FAIL("file: %s", errs);
+    if (td_cli(db, T1, "case", "act", "1", "file", "--role", "head", "--actor", "李四", "--fact",
+               "filing_reason=涉嫌串换药品", "--fact", "cause=js-2024:14", "--doc", arg, NULL) != 0)
+        CF__FAIL("file: %s", td_err);
 }
 
 static long long version_of(const char *db)
@@ -491,77 +455,80 @@ TEST_IMPL(evidence_cli)
     setenv("CASEFLOW_BACKDATE_DAYS", "3650", 1);
     cli_filed(db);
     long long v = version_of(db);
-    int rc = cli(db, T2, "evidence", "add", "1", "--kind", "神秘证据", "--title", "x", "--source",
-                 "x", "--method", "调取", "--officer", "张三", "--officer", "王五", NULL);
+    int rc =
+        td_cli(db, T2, "evidence", "add", "1", "--kind", "神秘证据", "--title", "x", "--source",
+               "x", "--method", "调取", "--officer", "张三", "--officer", "王五", NULL);
     ASSERT_EQ(rc, CF_EXIT_INPUT);
-    ASSERT_CONTAINS(errs, "unknown kind of evidence '神秘证据'; the kinds are: 书证, 物证");
-    rc = cli(db, T2, "evidence", "add", "1", "--kind", "书证", "--title", "x", "--source", "x",
-             "--method", "调取", "--officer", "张三", NULL);
+    ASSERT_CONTAINS(td_err, "unknown kind of evidence '神秘证据'; the kinds are: 书证, 物证");
+    rc = td_cli(db, T2, "evidence", "add", "1", "--kind", "书证", "--title", "x", "--source", "x",
+                "--method", "调取", "--officer", "张三", NULL);
     ASSERT_EQ(rc, CF_EXIT_REFUSED);
-    ASSERT_CONTAINS(errs, "two-officers");
-    rc = cli(db, T2, "evidence", "add", "1", "--kind", "书证", "--title", "x", "--source", "x",
-             "--method", "调取", NULL);
+    ASSERT_CONTAINS(td_err, "two-officers");
+    rc = td_cli(db, T2, "evidence", "add", "1", "--kind", "书证", "--title", "x", "--source", "x",
+                "--method", "调取", NULL);
     ASSERT_EQ(rc, CF_EXIT_USAGE); /* --officer is required */
-    file_with("scan.txt", "处方单据扫描件", scan, sizeof(scan));
+    td_file("scan.txt", "处方单据扫描件", scan, sizeof(scan));
     setenv("CASEFLOW_DOC_MAX", "4", 1);
-    rc = cli(db, T2, "evidence", "add", "1", "--kind", "书证", "--title", "x", "--source", "x",
-             "--method", "调取", "--officer", "张三", "--officer", "王五", "--file", scan, NULL);
+    rc = td_cli(db, T2, "evidence", "add", "1", "--kind", "书证", "--title", "x", "--source", "x",
+                "--method", "调取", "--officer", "张三", "--officer", "王五", "--file", scan, NULL);
     unsetenv("CASEFLOW_DOC_MAX");
     ASSERT_EQ(rc, CF_EXIT_INPUT);
-    ASSERT_CONTAINS(errs, "larger than the limit of 4 bytes");
+    ASSERT_CONTAINS(td_err, "larger than the limit of 4 bytes");
     ASSERT_EQ(version_of(db), v);
     /* added: an item with its file, a record */
-    rc =
-        cli(db, T2, "evidence", "add", "1", "--kind", "书证", "--title", "处方单据12份", "--source",
-            "某某大药房", "--method", "调取", "--officer", "张三", "--officer", "王五:65010020002",
-            "--obtained-at", T1, "--file", scan, "--note", "证明串换药品", NULL);
+    rc = td_cli(db, T2, "evidence", "add", "1", "--kind", "书证", "--title", "处方单据12份",
+                "--source", "某某大药房", "--method", "调取", "--officer", "张三", "--officer",
+                "王五:65010020002", "--obtained-at", T1, "--file", scan, "--note", "证明串换药品",
+                NULL);
     if (rc != 0)
-        CF__FAIL("evidence add: %d %s", rc, errs);
-    ASSERT_CONTAINS(out, "证据 1：书证 处方单据12份 added");
-    rc = cli(db, T2, "record", "add", "1", "--kind", "询问笔录", "--person", "赵某",
-             "--person-role", "当事人", "--place", "某县医疗保障局询问室", "--officer", "张三",
-             "--officer", "王五", "--started-at", T1, "--ended-at", "2026-03-03T11:00:00+08:00",
-             "--summary", "当事人承认串换药品", NULL);
+        CF__FAIL("evidence add: %d %s", rc, td_err);
+    ASSERT_CONTAINS(td_out, "证据 1：书证 处方单据12份 added");
+    rc = td_cli(db, T2, "record", "add", "1", "--kind", "询问笔录", "--person", "赵某",
+                "--person-role", "当事人", "--place", "某县医疗保障局询问室", "--officer", "张三",
+                "--officer", "王五", "--started-at", T1, "--ended-at", "2026-03-03T11:00:00+08:00",
+                "--summary", "当事人承认串换药品", NULL);
     if (rc != 0)
-        CF__FAIL("record add: %d %s", rc, errs);
-    ASSERT_CONTAINS(out, "询问笔录 1：赵某（当事人） added");
-    ASSERT_EQ(cli(db, T2, "case", "show", "1", NULL), 0);
-    ASSERT_CONTAINS(out, "evidence:\n  1. 书证  处方单据12份\n      from 某某大药房, 调取, " T1
-                         ", by 张三 (65010020001), 王五 (65010020002)\n      证明串换药品\n      "
-                         "file scan.txt");
-    ASSERT_CONTAINS(out, "records:\n  1. 询问笔录  赵某（当事人）  counts as 当事人的陈述");
-    ASSERT_CONTAINS(out, "evidence.added 证据 1：书证 处方单据12份");
-    ASSERT_EQ(cli(db, T2, "--json", "case", "show", "1", NULL), 0);
-    json_t *show = json_loads(out, 0, NULL);
+        CF__FAIL("record add: %d %s", rc, td_err);
+    ASSERT_CONTAINS(td_out, "询问笔录 1：赵某（当事人） added");
+    ASSERT_EQ(td_cli(db, T2, "case", "show", "1", NULL), 0);
+    ASSERT_CONTAINS(td_out,
+                    "evidence:\n  1. 书证  处方单据12份\n      from 某某大药房, 调取, " T1
+                    ", by 张三 (65010020001), 王五 (65010020002)\n      证明串换药品\n      "
+                    "file scan.txt");
+    ASSERT_CONTAINS(td_out, "records:\n  1. 询问笔录  赵某（当事人）  counts as 当事人的陈述");
+    ASSERT_CONTAINS(td_out, "evidence.added 证据 1：书证 处方单据12份");
+    ASSERT_EQ(td_cli(db, T2, "--json", "case", "show", "1", NULL), 0);
+    json_t *show = json_loads(td_out, 0, NULL);
     ASSERT_EQ(json_array_size(json_object_get(show, "evidence")), 1);
     ASSERT_EQ(json_array_size(json_object_get(show, "records")), 1);
     json_decref(show);
-    ASSERT_EQ(cli(db, T2, "--json", "record", "list", "1", NULL), 0);
-    ASSERT_CONTAINS(out, "\"evidence_kind\": \"当事人的陈述\"");
-    ASSERT_EQ(cli(db, T2, "--json", "evidence", "list", "2", NULL), CF_EXIT_NOTFOUND);
+    ASSERT_EQ(td_cli(db, T2, "--json", "record", "list", "1", NULL), 0);
+    ASSERT_CONTAINS(td_out, "\"evidence_kind\": \"当事人的陈述\"");
+    ASSERT_EQ(td_cli(db, T2, "--json", "evidence", "list", "2", NULL), CF_EXIT_NOTFOUND);
     /* item 3: a document named as a kind of record is accepted on an action ... */
     char arg[600];
     snprintf(arg, sizeof(arg), "询问笔录=%s", scan);
-    rc = cli(db, T2, "case", "act", "1", "submit_review", "--role", "handler", "--actor", "张三",
-             "--fact", "findings=串换药品", "--doc", arg, "--doc", "调查终结报告=/dev/null", NULL);
+    rc = td_cli(db, T2, "case", "act", "1", "submit_review", "--role", "handler", "--actor", "张三",
+                "--fact", "findings=串换药品", "--doc", arg, "--doc", "调查终结报告=/dev/null",
+                NULL);
     ASSERT_EQ(rc, CF_EXIT_INPUT); /* /dev/null is not a regular file */
-    ASSERT_CONTAINS(errs, "not a regular file");
+    ASSERT_CONTAINS(td_err, "not a regular file");
     snprintf(arg, sizeof(arg), "神秘证据=%s", scan);
-    rc = cli(db, T2, "case", "act", "1", "submit_review", "--role", "handler", "--actor", "张三",
-             "--fact", "findings=串换药品", "--doc", arg, NULL);
+    rc = td_cli(db, T2, "case", "act", "1", "submit_review", "--role", "handler", "--actor", "张三",
+                "--fact", "findings=串换药品", "--doc", arg, NULL);
     ASSERT_EQ(rc, CF_EXIT_INPUT);
-    ASSERT_CONTAINS(errs, "or a kind of evidence or record");
+    ASSERT_CONTAINS(td_err, "or a kind of evidence or record");
     char report[600];
-    file_with("report.txt", "调查终结报告", report, sizeof(report));
+    td_file("report.txt", "调查终结报告", report, sizeof(report));
     snprintf(arg, sizeof(arg), "询问笔录=%s", scan);
     char rep[700];
     snprintf(rep, sizeof(rep), "调查终结报告=%s", report);
-    rc = cli(db, T2, "case", "act", "1", "submit_review", "--role", "handler", "--actor", "张三",
-             "--fact", "findings=串换药品", "--doc", arg, "--doc", rep, NULL);
+    rc = td_cli(db, T2, "case", "act", "1", "submit_review", "--role", "handler", "--actor", "张三",
+                "--fact", "findings=串换药品", "--doc", arg, "--doc", rep, NULL);
     if (rc != 0)
-        CF__FAIL("submit_review: %d %s", rc, errs);
-    ASSERT_EQ(cli(db, T2, "audit", "replay", "--case", "1", NULL), 0);
-    ASSERT_CONTAINS(out, "conformant");
+        CF__FAIL("submit_review: %d %s", rc, td_err);
+    ASSERT_EQ(td_cli(db, T2, "audit", "replay", "--case", "1", NULL), 0);
+    ASSERT_CONTAINS(td_out, "conformant");
     return 0;
 }
 
@@ -675,17 +642,18 @@ TEST_IMPL(evidence_parity)
     td_db("ev-parity-api.db", b, sizeof(b));
     cli_filed(a);
     cli_filed(b);
-    file_with("scan.bin", "交付", scan, sizeof(scan)); /* base64 5Lqk5LuY */
-    int rc = cli(a, T2, "evidence", "add", "1", "--kind", "电子数据", "--title", "结算数据",
-                 "--source", "医保信息系统", "--method", "调取", "--officer", "张三", "--officer",
-                 "王五", "--obtained-at", T1, "--file", scan, "--actor", "张三", NULL);
+    td_file("scan.bin", "交付", scan, sizeof(scan)); /* base64 5Lqk5LuY */
+    int rc =
+        td_cli(a, T2, "evidence", "add", "1", "--kind", "电子数据", "--title", "结算数据",
+               "--source", "医保信息系统", "--method", "调取", "--officer", "张三", "--officer",
+               "王五", "--obtained-at", T1, "--file", scan, "--actor", "张三", NULL);
     if (rc != 0)
-        CF__FAIL("cli evidence: %d %s", rc, errs);
-    rc = cli(a, T2, "record", "add", "1", "--kind", "现场检查笔录", "--site", "药品库房", "--place",
-             "某某大药房", "--present", "店长孙某", "--officer", "张三:65010020001", "--officer",
-             "王五", "--started-at", T1, "--actor", "张三", NULL);
+        CF__FAIL("cli evidence: %d %s", rc, td_err);
+    rc = td_cli(a, T2, "record", "add", "1", "--kind", "现场检查笔录", "--site", "药品库房",
+                "--place", "某某大药房", "--present", "店长孙某", "--officer", "张三:65010020001",
+                "--officer", "王五", "--started-at", T1, "--actor", "张三", NULL);
     if (rc != 0)
-        CF__FAIL("cli record: %d %s", rc, errs);
+        CF__FAIL("cli record: %d %s", rc, td_err);
     char *handler = td_token(b, "某县医疗保障局", "handler", "张三");
     cf_serve_config_t cfg;
     td_daemon_t d;

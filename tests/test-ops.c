@@ -13,7 +13,6 @@
  * ops-3.*: one daemon per database (ops_single_daemon).
  */
 #include <sqlite3.h>
-#include <stdarg.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -28,42 +27,6 @@
 #define T0 "2026-03-02T09:00:00+08:00"
 
 /* ---- helpers ------------------------------------------------------------------------------ */
-
-static char out_text[65536], err_text[65536];
-
-/* Runs `caseflow --db db ARGS... (NULL-terminated)` at now; returns the exit code,
- * its output in out_text and errors in err_text. */
-static int cli(const char *db, const char *now, ...)
-{
-    char *argv[64] = {"caseflow", "--db", (char *)db};
-    int argc = 3;
-    va_list ap;
-    va_start(ap, now);
-    for (char *a; argc < 63 && (a = va_arg(ap, char *)) != NULL;)
-        argv[argc++] = a;
-    va_end(ap);
-    argv[argc] = NULL;
-    setenv("CASEFLOW_NOW", now, 1);
-    FILE *o = tmpfile(), *e = tmpfile();
-    int rc = cf_cli_main(argc, argv, o, e);
-    rewind(o);
-    rewind(e);
-    out_text[fread(out_text, 1, sizeof(out_text) - 1, o)] = '\0';
-    err_text[fread(err_text, 1, sizeof(err_text) - 1, e)] = '\0';
-    fclose(o);
-    fclose(e);
-    return rc;
-}
-
-/* A file in the test's directory holding text. OUT path. */
-static void file_with(const char *name, const char *text, char *path, size_t size)
-{
-    snprintf(path, size, "%s/%s", cf_test_tmpdir(), name);
-    FILE *f = fopen(path, "wb");
-    ASSERT(f != NULL);
-    fputs(text, f);
-    fclose(f);
-}
 
 /* The pending alerts of the database at db, as "id deadline" lines. */
 static void pending_alerts(const char *db, char *text, size_t size)
@@ -97,11 +60,11 @@ static long long version_of(const char *db, long long id)
 /* Opens case 1 (penalty-general) from the command line at now. */
 static void cli_open(const char *db, const char *now)
 {
-    int rc = cli(db, now, "case", "open", "--workflow", "penalty-general", "--party", "某某大药房",
-                 "--party-type", "定点医药机构", "--fact", "lead_source=投诉举报", "--actor",
-                 "张三", "--role", "handler", NULL);
+    int rc = td_cli(db, now, "case", "open", "--workflow", "penalty-general", "--party",
+                    "某某大药房", "--party-type", "定点医药机构", "--fact", "lead_source=投诉举报",
+                    "--actor", "张三", "--role", "handler", NULL);
     if (rc != 0)
-        CF__FAIL("open: %d %s", rc, err_text);
+        CF__FAIL("open: %d %s", rc, td_err);
 }
 
 /* "[[[...1...]]]" nested depth deep. New string. */
@@ -130,26 +93,27 @@ TEST_IMPL(ops_cli_rewrites_alerts)
     pending_alerts(db, alerts, sizeof(alerts));
     ASSERT_CONTAINS(alerts, "1:filing:deadline:");
     ASSERT_CONTAINS(alerts, "1:filing:warning:");
-    file_with("approval.txt", "立案审批表", doc, sizeof(doc));
+    td_file("approval.txt", "立案审批表", doc, sizeof(doc));
     char docarg[600];
     snprintf(docarg, sizeof(docarg), "立案审批表=%s", doc);
-    int rc = cli(db, "2026-03-03T10:00:00+08:00", "case", "act", "1", "file", "--role", "head",
-                 "--actor", "李四", "--fact", "filing_reason=涉嫌串换药品", "--fact",
-                 "cause=js-2024:14", "--fact",
-                 "officers=[{\"name\":\"张三\",\"cert\":\"1\"},{\"name\":\"王五\",\"cert\":\"2\"}]",
-                 "--doc", docarg, NULL);
+    int rc = td_cli(
+        db, "2026-03-03T10:00:00+08:00", "case", "act", "1", "file", "--role", "head", "--actor",
+        "李四", "--fact", "filing_reason=涉嫌串换药品", "--fact", "cause=js-2024:14", "--fact",
+        "officers=[{\"name\":\"张三\",\"cert\":\"1\"},{\"name\":\"王五\",\"cert\":\"2\"}]", "--doc",
+        docarg, NULL);
     if (rc != 0)
-        CF__FAIL("file: %d %s", rc, err_text);
+        CF__FAIL("file: %d %s", rc, td_err);
     pending_alerts(db, alerts, sizeof(alerts));
     ASSERT(strstr(alerts, ":filing:") == NULL);
     ASSERT_CONTAINS(alerts, "1:decision:deadline:");
     /* and an extension moves the decision deadline in the index */
     char before[4096];
     snprintf(before, sizeof(before), "%s", alerts);
-    rc = cli(db, "2026-03-04T10:00:00+08:00", "case", "extend", "1", "--clock", "decision", "--by",
-             "30 days", "--role", "head", "--actor", "李四", "--reason", "案情复杂", NULL);
+    rc = td_cli(db, "2026-03-04T10:00:00+08:00", "case", "extend", "1", "--clock", "decision",
+                "--by", "30 days", "--role", "head", "--actor", "李四", "--reason", "案情复杂",
+                NULL);
     if (rc != 0)
-        CF__FAIL("extend: %d %s", rc, err_text);
+        CF__FAIL("extend: %d %s", rc, td_err);
     pending_alerts(db, alerts, sizeof(alerts));
     ASSERT_CONTAINS(alerts, "1:decision:deadline:");
     ASSERT(strcmp(before, alerts) != 0);
@@ -192,34 +156,35 @@ static void parity_cli(const char *db)
     for (int i = 0; i < 4; i++) {
         char name[64];
         snprintf(name, sizeof(name), "doc%d.txt", i);
-        file_with(name, doc_names[i], paths[i], sizeof(paths[i]));
+        td_file(name, doc_names[i], paths[i], sizeof(paths[i]));
         snprintf(args[i], sizeof(args[i]), "%s=%s", doc_names[i], paths[i]);
     }
-    int rc = cli(db, P_OPEN, "case", "open", "--workflow", "penalty-general", "--party",
-                 "某某大药房", "--party-type", "定点医药机构", "--fact", "lead_source=投诉举报",
-                 "--cause", "js-2024:14", "--officer", "张三:65010020001", "--officer",
-                 "王五:65010020002", "--actor", "张三", "--role", "handler", "--agency",
-                 "某县医疗保障局", NULL); /* the API's token's agency: the same 案号 */
+    int rc = td_cli(db, P_OPEN, "case", "open", "--workflow", "penalty-general", "--party",
+                    "某某大药房", "--party-type", "定点医药机构", "--fact", "lead_source=投诉举报",
+                    "--cause", "js-2024:14", "--officer", "张三:65010020001", "--officer",
+                    "王五:65010020002", "--actor", "张三", "--role", "handler", "--agency",
+                    "某县医疗保障局", NULL); /* the API's token's agency: the same 案号 */
     if (rc != 0)
-        CF__FAIL("cli open: %d %s", rc, err_text);
-    rc = cli(db, P_FILE, "case", "act", "1", "file", "--role", "head", "--actor", "李四", "--fact",
-             "filing_reason=涉嫌串换药品", "--fact", "cause=js-2024:14", "--doc", args[0], NULL);
+        CF__FAIL("cli open: %d %s", rc, td_err);
+    rc = td_cli(db, P_FILE, "case", "act", "1", "file", "--role", "head", "--actor", "李四",
+                "--fact", "filing_reason=涉嫌串换药品", "--fact", "cause=js-2024:14", "--doc",
+                args[0], NULL);
     if (rc != 0)
-        CF__FAIL("cli file: %d %s", rc, err_text);
-    rc = cli(db, P_KEEP, "case", "act", "1", "preserve_evidence", "--role", "head", "--actor",
-             "李四", "--fact", "preserved_items=处方单据12份", "--doc", args[1], "--doc", args[2],
-             "--doc", args[3], NULL);
+        CF__FAIL("cli file: %d %s", rc, td_err);
+    rc = td_cli(db, P_KEEP, "case", "act", "1", "preserve_evidence", "--role", "head", "--actor",
+                "李四", "--fact", "preserved_items=处方单据12份", "--doc", args[1], "--doc",
+                args[2], "--doc", args[3], NULL);
     if (rc != 0)
-        CF__FAIL("cli evidence: %d %s", rc, err_text);
-    rc = cli(db, P_EXCLUDE, "case", "exclude", "1", "--clock", "decision", "--from", P_KEEP, "--to",
-             "2026-03-06T10:00:00+08:00", "--reason", "鉴定", "--role", "head", "--actor", "李四",
-             NULL);
+        CF__FAIL("cli evidence: %d %s", rc, td_err);
+    rc = td_cli(db, P_EXCLUDE, "case", "exclude", "1", "--clock", "decision", "--from", P_KEEP,
+                "--to", "2026-03-06T10:00:00+08:00", "--reason", "鉴定", "--role", "head",
+                "--actor", "李四", NULL);
     if (rc != 0)
-        CF__FAIL("cli exclude: %d %s", rc, err_text);
-    rc = cli(db, P_EXTEND, "case", "extend", "1", "--clock", "decision", "--by", "30 days",
-             "--reason", "案情复杂", "--role", "head", "--actor", "李四", NULL);
+        CF__FAIL("cli exclude: %d %s", rc, td_err);
+    rc = td_cli(db, P_EXTEND, "case", "extend", "1", "--clock", "decision", "--by", "30 days",
+                "--reason", "案情复杂", "--role", "head", "--actor", "李四", NULL);
     if (rc != 0)
-        CF__FAIL("cli extend: %d %s", rc, err_text);
+        CF__FAIL("cli extend: %d %s", rc, td_err);
 }
 
 /* {name: {content_base64, file}} for document i (its text, as the file the command
@@ -367,12 +332,12 @@ TEST_IMPL(ops_json_depth_cli)
     cli_open(db, T0);
     char *deep = nested(2047), *arg = malloc(strlen(deep) + 16);
     sprintf(arg, "officers=%s", deep);
-    int rc = cli(db, T0, "case", "act", "1", "file", "--role", "head", "--fact", arg, NULL);
+    int rc = td_cli(db, T0, "case", "act", "1", "file", "--role", "head", "--fact", arg, NULL);
     if (rc != CF_EXIT_INPUT)
-        CF__FAIL("exit %d: %s", rc, err_text);
-    ASSERT_CONTAINS(err_text, "deeper than 32 levels");
+        CF__FAIL("exit %d: %s", rc, td_err);
+    ASSERT_CONTAINS(td_err, "deeper than 32 levels");
     ASSERT_EQ(version_of(db, 1), 2);
-    ASSERT_EQ(cli(db, T0, "audit", "verify", NULL), 0);
+    ASSERT_EQ(td_cli(db, T0, "audit", "verify", NULL), 0);
     free(deep);
     free(arg);
     return 0;
@@ -447,11 +412,11 @@ static int act_with_doc(const char *db, const char *path)
 {
     char arg[700];
     snprintf(arg, sizeof(arg), "立案审批表=%s", path);
-    return cli(db, "2026-03-03T10:00:00+08:00", "case", "act", "1", "file", "--role", "head",
-               "--actor", "李四", "--fact", "filing_reason=涉嫌串换药品", "--fact",
-               "cause=js-2024:14", "--fact",
-               "officers=[{\"name\":\"张三\",\"cert\":\"1\"},{\"name\":\"王五\",\"cert\":\"2\"}]",
-               "--doc", arg, NULL);
+    return td_cli(
+        db, "2026-03-03T10:00:00+08:00", "case", "act", "1", "file", "--role", "head", "--actor",
+        "李四", "--fact", "filing_reason=涉嫌串换药品", "--fact", "cause=js-2024:14", "--fact",
+        "officers=[{\"name\":\"张三\",\"cert\":\"1\"},{\"name\":\"王五\",\"cert\":\"2\"}]", "--doc",
+        arg, NULL);
 }
 
 /* ops-2.4: a document is stored whole or refused: larger than the limit (stated in
@@ -463,21 +428,21 @@ TEST_IMPL(ops_documents)
     char db[512], small[512], fifo[512];
     td_db("ops-docs.db", db, sizeof(db));
     cli_open(db, T0);
-    file_with("seventeen.txt", "0123456789abcdefg", small, sizeof(small));
+    td_file("seventeen.txt", "0123456789abcdefg", small, sizeof(small));
     setenv("CASEFLOW_DOC_MAX", "16", 1);
     ASSERT_EQ(act_with_doc(db, small), CF_EXIT_INPUT);
-    ASSERT_CONTAINS(err_text, "limit of 16 bytes");
+    ASSERT_CONTAINS(td_err, "limit of 16 bytes");
     ASSERT_EQ(version_of(db, 1), 2);
     setenv("CASEFLOW_DOC_MAX", "1G", 1);
     snprintf(fifo, sizeof(fifo), "%s/doc.fifo", cf_test_tmpdir());
     unlink(fifo);
     ASSERT_EQ(mkfifo(fifo, 0600), 0);
     ASSERT_EQ(act_with_doc(db, fifo), CF_EXIT_INPUT);
-    ASSERT_CONTAINS(err_text, "a FIFO");
+    ASSERT_CONTAINS(td_err, "a FIFO");
     ASSERT_EQ(act_with_doc(db, "/dev/zero"), CF_EXIT_INPUT);
-    ASSERT_CONTAINS(err_text, "a device");
+    ASSERT_CONTAINS(td_err, "a device");
     ASSERT_EQ(act_with_doc(db, cf_test_tmpdir()), CF_EXIT_INPUT);
-    ASSERT_CONTAINS(err_text, "a directory");
+    ASSERT_CONTAINS(td_err, "a directory");
     ASSERT_EQ(version_of(db, 1), 2);
     setenv("CASEFLOW_DOC_MAX", "17", 1);
     ASSERT_EQ(act_with_doc(db, small), 0);
@@ -530,30 +495,30 @@ TEST_IMPL(ops_backdate)
     td_db("ops-backdate.db", db, sizeof(db));
     unsetenv("CASEFLOW_BACKDATE_DAYS");
     const char *now = "2026-03-20T09:00:00+08:00";
-    int rc = cli(db, now, "case", "open", "--workflow", "penalty-general", "--party", "x",
-                 "--actor", "张三", "--at", "2026-02-01T09:00:00+08:00", NULL);
+    int rc = td_cli(db, now, "case", "open", "--workflow", "penalty-general", "--party", "x",
+                    "--actor", "张三", "--at", "2026-02-01T09:00:00+08:00", NULL);
     ASSERT_EQ(rc, CF_EXIT_USAGE);
-    ASSERT_CONTAINS(err_text, "more than 30 days in the past");
-    rc = cli(db, now, "--json", "case", "open", "--workflow", "penalty-general", "--party", "x",
-             "--actor", "张三", "--at", T0, NULL);
+    ASSERT_CONTAINS(td_err, "more than 30 days in the past");
+    rc = td_cli(db, now, "--json", "case", "open", "--workflow", "penalty-general", "--party", "x",
+                "--actor", "张三", "--at", T0, NULL);
     if (rc != 0)
-        CF__FAIL("open: %d %s", rc, out_text);
-    ASSERT_CONTAINS(out_text, "\"entered_at\": \"2026-03-20T09:00:00+08:00\"");
-    ASSERT_CONTAINS(out_text, "\"entered_by\": \"张三\"");
-    ASSERT_CONTAINS(out_text, "\"at\": \"2026-03-02T09:00:00+08:00\"");
+        CF__FAIL("open: %d %s", rc, td_out);
+    ASSERT_CONTAINS(td_out, "\"entered_at\": \"2026-03-20T09:00:00+08:00\"");
+    ASSERT_CONTAINS(td_out, "\"entered_by\": \"张三\"");
+    ASSERT_CONTAINS(td_out, "\"at\": \"2026-03-02T09:00:00+08:00\"");
     setenv("CASEFLOW_BACKDATE_DAYS", "0", 1);
-    rc = cli(db, now, "case", "act", "1", "file", "--role", "head", "--at", T0, NULL);
+    rc = td_cli(db, now, "case", "act", "1", "file", "--role", "head", "--at", T0, NULL);
     ASSERT_EQ(rc, CF_EXIT_USAGE);
-    ASSERT_CONTAINS(err_text, "0 days in the past");
+    ASSERT_CONTAINS(td_err, "0 days in the past");
     setenv("CASEFLOW_BACKDATE_DAYS", "100000", 1);
-    rc = cli(db, now, "case", "extend", "1", "--clock", "filing", "--by", "5 working_days",
-             "--role", "head", "--at", "2020-01-01T09:00:00+08:00", NULL);
+    rc = td_cli(db, now, "case", "extend", "1", "--clock", "filing", "--by", "5 working_days",
+                "--role", "head", "--at", "2020-01-01T09:00:00+08:00", NULL);
     ASSERT_EQ(rc, CF_EXIT_USAGE); /* not a number of days the window takes */
     setenv("CASEFLOW_BACKDATE_DAYS", "3650", 1);
-    rc = cli(db, now, "case", "extend", "1", "--clock", "filing", "--by", "5 working_days",
-             "--role", "head", "--at", "2020-01-01T09:00:00+08:00", NULL);
+    rc = td_cli(db, now, "case", "extend", "1", "--clock", "filing", "--by", "5 working_days",
+                "--role", "head", "--at", "2020-01-01T09:00:00+08:00", NULL);
     ASSERT_EQ(rc, CF_EXIT_USAGE);
-    ASSERT_CONTAINS(err_text, "before the case's last event");
+    ASSERT_CONTAINS(td_err, "before the case's last event");
     ASSERT_EQ(version_of(db, 1), 2);
     unsetenv("CASEFLOW_BACKDATE_DAYS");
     return 0;

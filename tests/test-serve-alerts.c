@@ -319,57 +319,13 @@ TEST_IMPL(serve_alert_chunks)
 /* ---- serve-3.4 ---------------------------------------------------------------------------------
  */
 
-/* Opens n cases of penalty-general for agency at iso, in one transaction through the
- * store, with their alerts indexed, as the daemon's open would. */
-static void open_many(const char *db, const char *agency, const char *iso, int n)
-{
-    cf_store_t *s;
-    cf_error_t err;
-    cf_calendar_t *cal;
-    cf_workflow_t *wf = NULL;
-    json_t *list, *w;
-    size_t i;
-    ASSERT_EQ(cf_store_open_existing(db, &s, &err), 0);
-    ASSERT_EQ(cf_store_calendar_load(s, &cal, &err), 0);
-    ASSERT_EQ(cf_store_workflow_list(s, &list, &err), 0);
-    json_array_foreach(list, i, w)
-        if (!wf && strcmp(json_string_value(json_object_get(w, "id")), "penalty-general") == 0)
-            ASSERT_EQ(cf_store_workflow_get_hash(s, json_string_value(json_object_get(w, "hash")),
-                                                 &wf, &err),
-                      0);
-    ASSERT(wf != NULL);
-    json_t *party = json_pack("{s:s}", "name", "某某大药房");
-    cf_time_t at;
-    ASSERT_EQ(cf_time_parse(iso, &at, &err), 0);
-    cf_open_t req = {.actor = "张三", .role = "handler", .party = party, .at = at};
-    ASSERT_EQ(cf_store_tx_begin(s, &err), 0);
-    for (int k = 0; k < n; k++) {
-        json_t *events = NULL;
-        cf_refusal_t why = {0};
-        cf_case_t c;
-        ASSERT_EQ(cf_engine_open(wf, cal, &req, &events, &why), 0);
-        ASSERT_EQ(cf_case_init(&c), 0);
-        ASSERT_EQ(cf_store_case_open_tx(s, &c, events, agency, &err), 0);
-        ASSERT_EQ(cf_store_alerts_sync(s, &c, wf, cal, &err), 0);
-        cf_case_dispose(&c);
-        cf_refusal_dispose(&why);
-        json_decref(events);
-    }
-    ASSERT_EQ(cf_store_tx_commit(s, &err), 0);
-    json_decref(party);
-    json_decref(list);
-    cf_workflow_free(wf);
-    cf_calendar_free(cal);
-    cf_store_close(s);
-}
-
 TEST_IMPL(serve_alert_stream_burst)
 {
     enum { CASES = 1500, ALERTS = 2 * CASES };
     char db[512], due[64];
     td_db("burst.db", db, sizeof(db));
     char *token = td_token(db, "甲局", "handler", "张三");
-    open_many(db, "甲局", T0, CASES);
+    td_open_spread(db, "甲局", cf_test_time(T0), 0, CASES);
     cf_serve_config_t cfg;
     td_daemon_t d;
     td_config(&cfg, db, T0);

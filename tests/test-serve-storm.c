@@ -28,50 +28,6 @@
 
 #define T0 "2026-03-02T09:00:00+08:00"
 
-/* Opens n cases of penalty-general for agency through the store, the k-th at
- * at0 + k * step seconds (so their clocks fall due at as many instants), with
- * their alerts indexed as the daemon's open would. */
-static void open_spread(const char *db, const char *agency, cf_time_t at0, int step, int n)
-{
-    cf_store_t *s;
-    cf_error_t err;
-    cf_calendar_t *cal;
-    cf_workflow_t *wf = NULL;
-    json_t *list, *w;
-    size_t i;
-    ASSERT_EQ(cf_store_open_existing(db, &s, &err), 0);
-    ASSERT_EQ(cf_store_calendar_load(s, &cal, &err), 0);
-    ASSERT_EQ(cf_store_workflow_list(s, &list, &err), 0);
-    json_array_foreach(list, i, w)
-        if (!wf && strcmp(json_string_value(json_object_get(w, "id")), "penalty-general") == 0)
-            ASSERT_EQ(cf_store_workflow_get_hash(s, json_string_value(json_object_get(w, "hash")),
-                                                 &wf, &err),
-                      0);
-    ASSERT(wf != NULL);
-    json_t *party = json_pack("{s:s}", "name", "某某大药房");
-    ASSERT_EQ(cf_store_tx_begin(s, &err), 0);
-    for (int k = 0; k < n; k++) {
-        cf_open_t req = {
-            .actor = "张三", .role = "handler", .party = party, .at = at0 + (cf_time_t)k * step};
-        json_t *events = NULL;
-        cf_refusal_t why = {0};
-        cf_case_t c;
-        ASSERT_EQ(cf_engine_open(wf, cal, &req, &events, &why), 0);
-        ASSERT_EQ(cf_case_init(&c), 0);
-        ASSERT_EQ(cf_store_case_open_tx(s, &c, events, agency, &err), 0);
-        ASSERT_EQ(cf_store_alerts_sync(s, &c, wf, cal, &err), 0);
-        cf_case_dispose(&c);
-        cf_refusal_dispose(&why);
-        json_decref(events);
-    }
-    ASSERT_EQ(cf_store_tx_commit(s, &err), 0);
-    json_decref(party);
-    json_decref(list);
-    cf_workflow_free(wf);
-    cf_calendar_free(cal);
-    cf_store_close(s);
-}
-
 static cf_time_t at_of(const char *iso)
 {
     cf_time_t t;
@@ -140,8 +96,8 @@ TEST_IMPL(storm_restart_due_order)
     /* Cases opened over a day, two at each hour (ties on every instant): their warnings
      * and deadlines fall due at 20 instants, two alerts on each. */
     cf_time_t t0 = at_of(T0);
-    open_spread(db, "甲局", t0, 0, 2);
-    open_spread(db, "甲局", t0 + 3600, 3600, CASES - 2);
+    td_open_spread(db, "甲局", t0, 0, 2);
+    td_open_spread(db, "甲局", t0 + 3600, 3600, CASES - 2);
     int pending = pending_count(db);
     ASSERT(pending >= 2 * CASES);
     /* The daemon was down for months past all of them: at start they fire, in chunks
@@ -220,7 +176,7 @@ TEST_IMPL(storm_fire_yields)
     enum { CASES = 400 };
     char db[512];
     td_db("storm-yield.db", db, sizeof(db));
-    open_spread(db, "甲局", at_of(T0), 0, CASES); /* 800 alerts, two instants */
+    td_open_spread(db, "甲局", at_of(T0), 0, CASES); /* 800 alerts, two instants */
     cf_store_t *s;
     cf_calendar_t *cal;
     cf_error_t err;
