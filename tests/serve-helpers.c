@@ -536,3 +536,30 @@ void td_open_spread(const char *db, const char *agency, int64_t at0, int step, i
     cf_calendar_free(cal);
     cf_store_close(s);
 }
+
+/* ---- /metrics ----------------------------------------------------------------------------- */
+
+char *td_metrics_text(const td_daemon_t *d)
+{
+    td_resp_t r;
+    td_http(d, "GET", "/metrics", d->metrics_token, NULL, 0, NULL, &r);
+    ASSERT_EQ(r.status, 200);
+    char *text = strdup(r.body);
+    td_resp_free(&r);
+    return text;
+}
+
+long long td_metric(const td_daemon_t *d, const char *name)
+{
+    char *text = td_metrics_text(d);
+    size_t n = strlen(name);
+    const char *found = NULL;
+    for (const char *at = text; (at = strstr(at, name)) != NULL; at += n)
+        if ((at == text || at[-1] == '\n') && at[n] == ' ')
+            found = at + n + 1;
+    long long v = found ? atoll(found) : 0;
+    free(text);
+    if (!found)
+        CF__FAIL("no metric %s", name);
+    return v;
+}

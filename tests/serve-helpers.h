@@ -125,4 +125,11 @@ void td_file(const char *name, const char *text, char *path, size_t size);
  * one instant), with their alerts indexed as the daemon's open would. */
 void td_open_spread(const char *db, const char *agency, int64_t at0, int step, int n);
 
+/* The daemon's /metrics text, read with its metrics token (malloc'd); fails the test
+ * unless 200. */
+char *td_metrics_text(const td_daemon_t *d);
+/* The value of metric name (a sample line of its own, without labels) in /metrics;
+ * fails the test when there is none. */
+long long td_metric(const td_daemon_t *d, const char *name);
+
 #endif

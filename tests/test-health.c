@@ -29,16 +29,6 @@
 
 #define T0 "2026-03-02T09:00:00+08:00"
 
-static char *metrics_text(const td_daemon_t *d)
-{
-    td_resp_t r;
-    td_http(d, "GET", "/metrics", d->metrics_token, NULL, 0, NULL, &r);
-    ASSERT_EQ(r.status, 200);
-    char *text = strdup(r.body);
-    td_resp_free(&r);
-    return text;
-}
-
 /* The value of the sample line that starts with key (name and labels), or -1. */
 static double sample_of(const char *text, const char *key)
 {
@@ -87,7 +77,7 @@ TEST_IMPL(health_metrics)
         ASSERT_EQ(r.status, i < 2 ? 200 : 404);
         td_resp_free(&r);
     }
-    char *m = metrics_text(&d);
+    char *m = td_metrics_text(&d);
     /* health-1.1: one series for every case id, labelled by the pattern */
     const char *series = "caseflow_http_request_duration_seconds_count{route=\"/v1/cases/{id}\","
                          "method=\"GET\"}";
@@ -141,7 +131,7 @@ TEST_IMPL(health_metrics)
     cf_time_format(due + 86400, later);
     td_clock(&d, later); /* both cases' filing deadlines passed: their alerts fired */
     td_hook_wait(&hook, 1);
-    m = metrics_text(&d);
+    m = td_metrics_text(&d);
     ASSERT_EQ(sample_of(m, "caseflow_clocks_overdue"), 2);
     ASSERT_EQ(sample_of(m, "caseflow_cases_open"), 2);
     double fired = sample_of(m, "caseflow_alerts_fired_total");
@@ -220,7 +210,7 @@ TEST_IMPL(health_readyz_writer_stuck)
     ASSERT_CONTAINS(r.body, "writer stuck: a write has waited");
     ASSERT_CONTAINS(r.body, "limit 300 ms");
     td_resp_free(&r);
-    char *m = metrics_text(&d);
+    char *m = td_metrics_text(&d);
     ASSERT(sample_of(m, "caseflow_writer_oldest_write_seconds") >= 0.3);
     free(m);
     ASSERT_EQ(sqlite3_exec(h, "ROLLBACK", NULL, NULL, NULL), SQLITE_OK);
@@ -231,7 +221,7 @@ TEST_IMPL(health_readyz_writer_stuck)
     ASSERT_EQ(r.status, 200);
     ASSERT_CONTAINS(r.body, "\"status\":\"ready\"");
     td_resp_free(&r);
-    m = metrics_text(&d);
+    m = td_metrics_text(&d);
     ASSERT_EQ(sample_of(m, "caseflow_writer_oldest_write_seconds"), 0);
     free(m);
     /* health-2.2: the workflows gone from the database: not ready, and why */
@@ -301,7 +291,7 @@ TEST_IMPL(health_route_labels)
         ASSERT(r.status == 404 || r.status == 400);
         td_resp_free(&r);
     }
-    char *m = metrics_text(&d);
+    char *m = td_metrics_text(&d);
     for (int i = 1; i < count; i++) {
         snprintf(key, sizeof(key),
                  "caseflow_http_request_duration_seconds_count{route=\"%s\",method=\"other\"}",

@@ -319,17 +319,6 @@ static void sql(const char *db, const char *text)
     sqlite3_close(conn);
 }
 
-/* The daemon's /metrics text (malloc'd). */
-static char *metrics(const td_daemon_t *d)
-{
-    td_resp_t r;
-    td_http(d, "GET", "/metrics", d->metrics_token, NULL, 0, NULL, &r);
-    ASSERT_EQ(r.status, 200);
-    char *text = strdup(r.body);
-    td_resp_free(&r);
-    return text;
-}
-
 TEST_IMPL(operate_4_sighup_reload)
 {
     char db[512];
@@ -340,7 +329,7 @@ TEST_IMPL(operate_4_sighup_reload)
     cfg.handle_signals = 1;
     cfg.calendar_poll_ms = 3600000; /* no poll during the test: only SIGHUP */
     td_start(&d, &cfg);
-    char *text = metrics(&d);
+    char *text = td_metrics_text(&d);
     ASSERT_CONTAINS(text, "caseflow_calendar_reloads_total 0");
     free(text);
     /* operate-4.1: a calendar change (the version bump `calendar load` makes) is picked
@@ -350,7 +339,7 @@ TEST_IMPL(operate_4_sighup_reload)
     int seen = 0;
     for (int i = 0; i < 100 && !seen; i++) {
         usleep(20 * 1000);
-        text = metrics(&d);
+        text = td_metrics_text(&d);
         seen = strstr(text, "caseflow_calendar_reloads_total 1") != NULL;
         free(text);
     }

@@ -223,22 +223,6 @@ static int on_fault_point(void *ctx, const char *point)
     return 0; /* observe only */
 }
 
-/* The value of metric name in GET /metrics. */
-static long long metric(const td_daemon_t *d, const char *name)
-{
-    td_resp_t r;
-    char key[128];
-    td_http(d, "GET", "/metrics", d->metrics_token, NULL, 0, NULL, &r);
-    ASSERT_EQ(r.status, 200);
-    snprintf(key, sizeof(key), "\n%s ", name);
-    const char *at = strstr(r.body, key);
-    if (!at)
-        CF__FAIL("no metric %s", name);
-    long long v = atoll(at + strlen(key));
-    td_resp_free(&r);
-    return v;
-}
-
 /* The due_at of the filing clock's deadline alert of case id (pending). */
 static void filing_deadline(const td_daemon_t *d, const char *token, char *iso, size_t size)
 {
@@ -309,7 +293,7 @@ TEST_IMPL(serve_alert_chunks)
         ASSERT_EQ(alert_events(&d, token, ids[k], &late), 2);
         ASSERT_EQ(late, 1); /* the warning, days after its instant */
     }
-    ASSERT_EQ(metric(&d, "caseflow_alerts_fired_total"), 6);
+    ASSERT_EQ(td_metric(&d, "caseflow_alerts_fired_total"), 6);
     td_stop(&d);
     pthread_mutex_destroy(&seen.mu);
     free(token);
@@ -334,7 +318,7 @@ TEST_IMPL(serve_alert_stream_burst)
     td_stream_t stream;
     td_stream_start(&stream, &d, token, ALERTS);
     td_clock(&d, due); /* every warning and deadline at once: 3,000 alerts */
-    ASSERT_EQ(metric(&d, "caseflow_stream_overflows_total"), 0);
+    ASSERT_EQ(td_metric(&d, "caseflow_stream_overflows_total"), 0);
     /* Stopping ends the stream after what it holds was sent: a stream that had
      * dropped events would end short instead of hanging the test. */
     td_stop(&d);
@@ -369,12 +353,12 @@ TEST_IMPL(serve_alert_stream_overflow)
     td_stream_t stream;
     td_stream_start(&stream, &d, token, 1000);
     td_clock(&d, due);
-    ASSERT_EQ(metric(&d, "caseflow_stream_overflows_total"), 1);
+    ASSERT_EQ(td_metric(&d, "caseflow_stream_overflows_total"), 1);
     td_stream_finish(&stream); /* returns: the daemon ended the stream */
     ASSERT_CONTAINS(stream.text, "event: overflow\n");
     ASSERT_CONTAINS(stream.text, "EOVERFLOW");
     ASSERT_EQ(stream.alerts, 0);
-    ASSERT_EQ(metric(&d, "caseflow_stream_clients"), 0);
+    ASSERT_EQ(td_metric(&d, "caseflow_stream_clients"), 0);
     ASSERT_EQ(lines_with(log, "\"alert_id\""), 4); /* nothing lost but the stream */
     free(stream.text);
     td_stop(&d);
@@ -541,7 +525,7 @@ TEST_IMPL(serve_alert_prefetch)
     cf_time_t due;
     cf_error_t err;
     ASSERT_EQ(cf_time_parse(json_string_value(json_object_get(first, "due_at")), &due, &err), 0);
-    ASSERT_EQ(metric(&d, "caseflow_alert_cases_prefetched_total"), 0);
+    ASSERT_EQ(td_metric(&d, "caseflow_alert_cases_prefetched_total"), 0);
     /* The clock one second before the instant: it runs on in real time, the cases are
      * read ahead 0.3 s before it, and the alert fires at it. */
     char before[CF_TIME_BUFSZ];
@@ -550,10 +534,10 @@ TEST_IMPL(serve_alert_prefetch)
     td_stream_start(&stream, &d, token, 1);
     td_clock(&d, before);
     td_stream_finish(&stream);
-    ASSERT_EQ(metric(&d, "caseflow_alert_cases_prefetched_total"), 1);
+    ASSERT_EQ(td_metric(&d, "caseflow_alert_cases_prefetched_total"), 1);
     ASSERT_CONTAINS(stream.text, alert_id);
     ASSERT_EQ(lines_with(log, alert_id), 1);
-    ASSERT_EQ(metric(&d, "caseflow_alerts_fired_total"), 1);
+    ASSERT_EQ(td_metric(&d, "caseflow_alerts_fired_total"), 1);
     free(stream.text);
     json_decref(pending);
     td_stop(&d);
@@ -567,11 +551,11 @@ TEST_IMPL(serve_alert_prefetch)
 /* Waits (up to 10 s) until metric name reaches at least want. */
 static void wait_metric(const td_daemon_t *d, const char *name, long long want)
 {
-    for (int i = 0; i < 1000 && metric(d, name) < want; i++) {
+    for (int i = 0; i < 1000 && td_metric(d, name) < want; i++) {
         struct timespec ts = {0, 10 * 1000 * 1000};
         nanosleep(&ts, NULL);
     }
-    ASSERT(metric(d, name) >= want);
+    ASSERT(td_metric(d, name) >= want);
 }
 
 /* The deadline alerts in case id's chain; OUT late. */
@@ -620,9 +604,9 @@ TEST_IMPL(serve_calendar_pickup)
     ASSERT_STR_EQ(json_string_value(json_object_get(k, "deadline")), "2027-01-11T23:59:59+08:00");
     ASSERT_EQ(json_integer_value(json_array_get(json_object_get(k, "provisional"), 0)), 2027);
     json_decref(c);
-    ASSERT_EQ(metric(&d, "caseflow_clocks_provisional"), 1);
+    ASSERT_EQ(td_metric(&d, "caseflow_clocks_provisional"), 1);
     /* 2026-12-20 09:00 to the end of 2026: 11 days 14 h 59 min 59 s. */
-    ASSERT_EQ(metric(&d, "caseflow_calendar_horizon_seconds"), 11 * 86400 + 14 * 3600 + 3599);
+    ASSERT_EQ(td_metric(&d, "caseflow_calendar_horizon_seconds"), 11 * 86400 + 14 * 3600 + 3599);
     td_resp_t r;
     td_http(&d, "GET", "/readyz", NULL, NULL, 0, NULL, &r);
     ASSERT_EQ(r.status, 200);
@@ -665,7 +649,7 @@ TEST_IMPL(serve_calendar_pickup)
     }
     ASSERT_EQ(deadline_alerts(&d, token, id, &late), 1);
     ASSERT_EQ(late, 1);
-    ASSERT_EQ(metric(&d, "caseflow_clocks_provisional"), 0);
+    ASSERT_EQ(td_metric(&d, "caseflow_clocks_provisional"), 0);
     td_http(&d, "GET", "/readyz", NULL, NULL, 0, NULL, &r);
     ASSERT_EQ(r.status, 200);
     ASSERT_CONTAINS(r.body, "\"warnings\":[]");

@@ -788,21 +788,6 @@ static void *reader_main(void *arg)
     return NULL;
 }
 
-static long long metric_of(const td_daemon_t *d, const char *name)
-{
-    td_resp_t r;
-    char key[128];
-    td_http(d, "GET", "/metrics", d->metrics_token, NULL, 0, NULL, &r);
-    ASSERT_EQ(r.status, 200);
-    snprintf(key, sizeof(key), "\n%s ", name);
-    const char *at = strstr(r.body, key);
-    if (!at)
-        CF__FAIL("no metric %s", name);
-    long long v = atoll(at + strlen(key));
-    td_resp_free(&r);
-    return v;
-}
-
 /* Opens a case whose party name is 48 KB: its notice is as big on every stream. */
 static void open_big(const td_daemon_t *d, const char *token)
 {
@@ -843,18 +828,18 @@ TEST_IMPL(serve_hard_stream_memory_cap)
     /* The first idle stream falls behind alone ... */
     int first = stream_never_reading(d.port, idle);
     int opens = 0;
-    while (metric_of(&d, "caseflow_stream_bytes") < 128 << 10) {
+    while (td_metric(&d, "caseflow_stream_bytes") < 128 << 10) {
         open_big(&d, writer);
         ASSERT(++opens < 400);
     }
     /* ... then two more, and the events go on until the cap ends one stream. */
     int later[2] = {stream_never_reading(d.port, idle), stream_never_reading(d.port, idle)};
-    while (metric_of(&d, "caseflow_stream_dropped_total") == 0) {
+    while (td_metric(&d, "caseflow_stream_dropped_total") == 0) {
         open_big(&d, writer);
-        ASSERT(metric_of(&d, "caseflow_stream_bytes") <= CAP + SLACK);
+        ASSERT(td_metric(&d, "caseflow_stream_bytes") <= CAP + SLACK);
         ASSERT(++opens < 2000);
     }
-    ASSERT_EQ(metric_of(&d, "caseflow_stream_dropped_total"), 1);
+    ASSERT_EQ(td_metric(&d, "caseflow_stream_dropped_total"), 1);
     /* The one behind the longest was ended: what it holds ends with the overflow event
      * and the response's last chunk. */
     int closed;
@@ -903,7 +888,7 @@ TEST_IMPL(serve_hard_stream_per_token)
     cfg.timeout_ms = 300;
     td_start(&d, &cfg);
     int fds[2] = {stream_never_reading(d.port, one), stream_never_reading(d.port, one)};
-    for (int i = 0; i < 1000 && metric_of(&d, "caseflow_stream_clients") < 2; i++)
+    for (int i = 0; i < 1000 && td_metric(&d, "caseflow_stream_clients") < 2; i++)
         usleep(10000);
     td_resp_t r;
     td_http(&d, "GET", "/v1/stream", one, NULL, 0, NULL, &r);
@@ -919,14 +904,14 @@ TEST_IMPL(serve_hard_stream_per_token)
      * it next writes to it, an event or, with no event, the comment it sends every
      * --timeout-ms. */
     close(fds[0]);
-    for (int i = 0; i < 1000 && metric_of(&d, "caseflow_stream_clients") > 2; i++)
+    for (int i = 0; i < 1000 && td_metric(&d, "caseflow_stream_clients") > 2; i++)
         usleep(10000);
-    ASSERT_EQ(metric_of(&d, "caseflow_stream_clients"), 2);
+    ASSERT_EQ(td_metric(&d, "caseflow_stream_clients"), 2);
     int again = stream_never_reading(d.port, one);
     text = raw_wait(again, ": connected", 10000, &closed);
     ASSERT(strstr(text, "HTTP/1.1 200 ") != NULL);
     free(text);
-    ASSERT_EQ(metric_of(&d, "caseflow_stream_refused_total"), 1);
+    ASSERT_EQ(td_metric(&d, "caseflow_stream_refused_total"), 1);
     close(again);
     close(third);
     close(fds[1]);

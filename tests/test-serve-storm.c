@@ -203,21 +203,6 @@ TEST_IMPL(storm_fire_yields)
 
 /* ---- storm-4 ------------------------------------------------------------------------------ */
 
-/* The value of metric name (a sample line of its own) in /metrics, -1 when absent. */
-static long long metric_value(const td_daemon_t *d, const char *name)
-{
-    td_resp_t r;
-    td_http(d, "GET", "/metrics", d->metrics_token, NULL, 0, NULL, &r);
-    ASSERT_EQ(r.status, 200);
-    long long v = -1;
-    size_t n = strlen(name);
-    for (const char *at = r.body; at && (at = strstr(at, name)) != NULL; at += n)
-        if ((at == r.body || at[-1] == '\n') && at[n] == ' ')
-            v = atoll(at + n + 1);
-    td_resp_free(&r);
-    return v;
-}
-
 TEST_IMPL(storm_wal_restart)
 {
     char db[512];
@@ -259,11 +244,11 @@ TEST_IMPL(storm_wal_restart)
     td_config(&cfg, db, T0);
     td_start(&d, &cfg);
     atomic_store(&d.srv->writer.wal_restart_frames, 1);
-    ASSERT_EQ(metric_value(&d, "caseflow_wal_restarts_total"), 0);
+    ASSERT_EQ(td_metric(&d, "caseflow_wal_restarts_total"), 0);
     json_t *body = json_pack("{s:s, s:{s:s, s:s}}", "workflow", "penalty-general", "party", "name",
                              "某某大药房", "type", "定点医药机构");
     long long n = 0;
-    for (int i = 0; i < 200 && (n = metric_value(&d, "caseflow_wal_restarts_total")) < 1; i++) {
+    for (int i = 0; i < 200 && (n = td_metric(&d, "caseflow_wal_restarts_total")) < 1; i++) {
         td_resp_t resp;
         td_http_json(&d, "POST", "/v1/cases", token, body, NULL, &resp);
         ASSERT_EQ(resp.status, 201);

@@ -614,21 +614,6 @@ TEST_IMPL(serve_case_cache)
     return 0;
 }
 
-/* The value of metric name (a sample line of its own) in /metrics. */
-static long long metric_value(const td_daemon_t *d, const char *name)
-{
-    td_resp_t r;
-    td_http(d, "GET", "/metrics", d->metrics_token, NULL, 0, NULL, &r);
-    ASSERT_EQ(r.status, 200);
-    long long v = -1;
-    size_t n = strlen(name);
-    for (const char *at = r.body; at && (at = strstr(at, name)) != NULL; at += n)
-        if ((at == r.body || at[-1] == '\n') && at[n] == ' ')
-            v = atoll(at + n + 1);
-    td_resp_free(&r);
-    return v;
-}
-
 /* serve-4.2: the log is copied into the database by the checkpointer thread
  * (the writer's own automatic checkpoint is off): after writes, its counter
  * moves. */
@@ -641,11 +626,11 @@ TEST_IMPL(serve_checkpointer)
     td_daemon_t d;
     td_config(&cfg, db, T0);
     td_start(&d, &cfg);
-    ASSERT_EQ(metric_value(&d, "caseflow_checkpoints_total"), 0);
+    ASSERT_EQ(td_metric(&d, "caseflow_checkpoints_total"), 0);
     for (int i = 0; i < 5; i++)
         open_case(&d, head, "某药房");
     long long n = 0;
-    for (int tries = 0; tries < 200 && (n = metric_value(&d, "caseflow_checkpoints_total")) < 1;
+    for (int tries = 0; tries < 200 && (n = td_metric(&d, "caseflow_checkpoints_total")) < 1;
          tries++)
         usleep(10000);
     ASSERT(n >= 1);
