@@ -537,6 +537,23 @@ void td_open_spread(const char *db, const char *agency, int64_t at0, int step, i
     cf_store_close(s);
 }
 
+json_t *td_comparable_events(const char *db)
+{
+    cf_store_t *s;
+    json_t *events;
+    ASSERT_EQ(cf_store_open_existing(db, &s, NULL), 0);
+    ASSERT_EQ(cf_store_case_events(s, 1, &events, NULL), 0);
+    cf_store_close(s);
+    size_t i;
+    json_t *ev;
+    json_array_foreach(events, i, ev) {
+        const char *drop[] = {"at", "hash", "prev", "entered_at", "entered_by", "started_at"};
+        for (size_t k = 0; k < sizeof(drop) / sizeof(drop[0]); k++)
+            json_object_del(ev, drop[k]);
+    }
+    return events;
+}
+
 /* ---- /metrics ----------------------------------------------------------------------------- */
 
 char *td_metrics_text(const td_daemon_t *d)

@@ -132,4 +132,9 @@ char *td_metrics_text(const td_daemon_t *d);
  * fails the test when there is none. */
 long long td_metric(const td_daemon_t *d, const char *name);
 
+/* The events of case 1 in the database at db (new reference) without what differs
+ * between two runs of one scenario, one through the command line and one through the
+ * API: the instants (at, entered_*, started_at), and hence the chain links. */
+json_t *td_comparable_events(const char *db);
+
 #endif

@@ -600,24 +600,6 @@ TEST_IMPL(evidence_http)
     return 0;
 }
 
-/* The events of case 1 without their instants and links (as ops_parity compares). */
-static json_t *comparable_events(const char *db)
-{
-    cf_store_t *s;
-    json_t *events;
-    ASSERT_EQ(cf_store_open_existing(db, &s, NULL), 0);
-    ASSERT_EQ(cf_store_case_events(s, 1, &events, NULL), 0);
-    cf_store_close(s);
-    size_t i;
-    json_t *ev;
-    json_array_foreach(events, i, ev) {
-        const char *drop[] = {"at", "hash", "prev", "entered_at", "entered_by", "started_at"};
-        for (size_t k = 0; k < sizeof(drop) / sizeof(drop[0]); k++)
-            json_object_del(ev, drop[k]);
-    }
-    return events;
-}
-
 static int count_documents(const char *db)
 {
     sqlite3 *h;
@@ -679,7 +661,7 @@ TEST_IMPL(evidence_parity)
     json_decref(item);
     td_stop(&d);
     free(handler);
-    json_t *ea = comparable_events(a), *eb = comparable_events(b);
+    json_t *ea = td_comparable_events(a), *eb = td_comparable_events(b);
     char *ta = json_dumps(ea, JSON_SORT_KEYS | JSON_INDENT(1));
     char *tb = json_dumps(eb, JSON_SORT_KEYS | JSON_INDENT(1));
     if (!json_equal(ea, eb))

@@ -120,25 +120,6 @@ TEST_IMPL(ops_cli_rewrites_alerts)
     return 0;
 }
 
-/* The events of case 1 in the database at db without what differs between two
- * runs of one scenario: the instants (at, entered_*), and hence the chain links. */
-static json_t *comparable_events(const char *db)
-{
-    cf_store_t *s;
-    json_t *events;
-    ASSERT_EQ(cf_store_open_existing(db, &s, NULL), 0);
-    ASSERT_EQ(cf_store_case_events(s, 1, &events, NULL), 0);
-    cf_store_close(s);
-    size_t i;
-    json_t *ev;
-    json_array_foreach(events, i, ev) {
-        const char *drop[] = {"at", "hash", "prev", "entered_at", "entered_by", "started_at"};
-        for (size_t k = 0; k < sizeof(drop) / sizeof(drop[0]); k++)
-            json_object_del(ev, drop[k]);
-    }
-    return events;
-}
-
 /* Times of the scenario's steps. */
 #define P_OPEN    "2026-03-02T09:00:00+08:00"
 #define P_FILE    "2026-03-03T10:00:00+08:00"
@@ -289,7 +270,7 @@ TEST_IMPL(ops_parity)
     td_db("ops-parity-api.db", b, sizeof(b));
     parity_cli(a);
     parity_api(b);
-    json_t *ea = comparable_events(a), *eb = comparable_events(b);
+    json_t *ea = td_comparable_events(a), *eb = td_comparable_events(b);
     char *ta = json_dumps(ea, JSON_SORT_KEYS | JSON_INDENT(1));
     char *tb = json_dumps(eb, JSON_SORT_KEYS | JSON_INDENT(1));
     if (!json_equal(ea, eb))
