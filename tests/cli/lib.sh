@@ -1,3 +1,4 @@
+# shellcheck shell=sh disable=SC2034,SC2154 # bin is the sourcing script's; it reads url, passed, failed
 # lib.sh -- what the command-line scripts share. A script sets bin=$1 and sources it:
 #   . "$(dirname "$0")/lib.sh"
 # Every name it defines starts with cf_ (but the counters' ok and fail, and run).
