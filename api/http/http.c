@@ -416,12 +416,12 @@ enum {
 };
 
 /* A route's handler takes one of three shapes, by what it needs: the request alone; the
- * principal too (never on a R_OPEN route); and a R_CASE_ID route's case id too.
+ * principal too (never on an R_OPEN route); and an R_CASE_ID route's case id too.
  * Each returns what h2o's on_req returns (0: answered). */
 typedef struct route_s {
     const char *pattern; /* the path it serves, and its label in /metrics */
     unsigned methods;    /* M_* */
-    unsigned needs;      /* R_*, R_CASE_ID */
+    unsigned needs;      /* R_* flags */
     int (*plain)(cf_serve_t *srv, h2o_req_t *req);
     int (*who)(cf_serve_t *srv, h2o_req_t *req, const cf_principal_t *who);
     int (*fn)(cf_serve_t *srv, h2o_req_t *req, const cf_principal_t *who, int64_t id);
