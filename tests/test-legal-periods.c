@@ -1,0 +1,276 @@
+/*
+ * test-legal-periods.c -- the table of legal periods (tests/fixtures/legal-periods.tsv)
+ * run through the engine, clock by clock, workflow by workflow.
+ *
+ * Why this shape: test-period.c checks the counting rules on bare periods; this
+ * file checks that each workflow's clocks say what the law says. Each row names a
+ * workflow and a clock, the period the law sets, the start, any extension,
+ * suspension or exclusion, and the deadline worked out by hand. The clock's period
+ * is read from workflows/<procedure>.yaml (a wrong length or unit there fails the
+ * row), and the deadline is counted by cf_engine_clock_deadline -- the function
+ * every case clock is counted with, and which counts with cf_period_count, as
+ * `caseflow period` does (tests/cli/legal-periods.sh runs the same table through
+ * the command). A clock counted from the end of another (from_end_of) has that
+ * other clock counted first, as the engine does when the clock starts.
+ *
+ * The calendars are the table's own copies (tests/fixtures/legal-periods/calendars),
+ * so the table stands alone; legal_periods_calendars_match checks that they agree
+ * day by day with the shipped workflows/calendars. Every failing row is printed
+ * (procedure, clock, start, expected, got) before the test fails, so one run shows
+ * every discrepancy. Rejected: generating the expected column from a run (it would
+ * enshrine whatever the engine does); an independent second implementation of the
+ * rules in C (it would share this file's mistakes and the engine's authors').
+ *
+ *   legal-1.1  every row's clock period matches the workflow and its deadline the law
+ *   legal-1.2  the table's calendars are the shipped ones
+ */
+#include "core-helpers.h"
+#include "engine.h"
+#include "period.h"
+#include "task.h"
+#include "workflow.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define TABLE         "tests/fixtures/legal-periods.tsv"
+#define MAX_WORKFLOWS 16
+
+/* ---- helpers ------------------------------------------------------------------ */
+
+/* The table's own calendar: 2024-2026 from its fixtures, later years provisional. */
+static cf_calendar_t *table_calendar(const char *dir)
+{
+    cf_calendar_t *cal;
+    ASSERT_EQ(cf_calendar_new(&cal), 0);
+    for (int year = 2024; year <= 2026; year++) {
+        char path[256];
+        size_t len;
+        cf_error_t err;
+        snprintf(path, sizeof(path), "%s/%d.yaml", dir, year);
+        char *buf = cf_test_slurp(path, &len);
+        if (cf_calendar_load(cal, buf, len, path, &err) != 0)
+            CF__FAIL("%s:%d:%d: %s", path, err.line, err.column, err.text);
+        free(buf);
+    }
+    ASSERT_EQ(cf_calendar_set_provisional(cal, CF_CALENDAR_PROVISIONAL_YEARS), 0);
+    return cal;
+}
+
+/* Workflows by id, parsed once each. */
+typedef struct wf_cache_s {
+    char id[64];
+    cf_workflow_t *wf;
+} wf_cache_t;
+
+static cf_workflow_t *workflow_of(wf_cache_t *cache, const char *id)
+{
+    int i;
+    for (i = 0; i < MAX_WORKFLOWS && cache[i].wf; i++)
+        if (strcmp(cache[i].id, id) == 0)
+            return cache[i].wf;
+    ASSERT(i < MAX_WORKFLOWS && strlen(id) < sizeof(cache[i].id));
+    char path[128];
+    snprintf(path, sizeof(path), "workflows/%s.yaml", id);
+    strcpy(cache[i].id, id);
+    cache[i].wf = cf_test_workflow(path);
+    return cache[i].wf;
+}
+
+/* One row of the table, its fields pointing into the line. */
+typedef struct row_s {
+    int line;
+    char *procedure, *clock, *period, *start, *adjust, *expected, *basis;
+} row_t;
+
+/* Splits line (modified) into r's seven tab-separated fields. Returns 0, or -1
+ * when a field is missing. */
+static int split_row(char *line, row_t *r)
+{
+    char **fields[] = {&r->procedure, &r->clock,    &r->period, &r->start,
+                       &r->adjust,    &r->expected, &r->basis};
+    char *p = line;
+    for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
+        if (!p)
+            return -1;
+        *fields[i] = p;
+        p = strchr(p, '\t');
+        if (p)
+            *p++ = '\0';
+    }
+    return 0;
+}
+
+static cf_time_t instant(const char *text, int line)
+{
+    cf_time_t t = 0;
+    cf_error_t err;
+    if (cf_time_parse(text, &t, &err) != 0)
+        CF__FAIL(TABLE ":%d: bad instant '%s': %s", line, text, err.text);
+    return t;
+}
+
+/* The extension and the excluded or suspended time a row's adjust column gives,
+ * the time counted in the clock's unit (days for a month clock) the way the
+ * engine counts a pause (cf_period_elapsed). */
+static void adjustments(const cf_calendar_t *cal, const cf_wf_clock_t *def, const row_t *r,
+                        cf_period_t *ext, int64_t *added)
+{
+    cf_unit_t unit = cf_wf_period(def->period).unit;
+    char buf[256];
+    if (unit == CF_UNIT_MONTHS)
+        unit = CF_UNIT_DAYS;
+    *ext = (cf_period_t){0, CF_UNIT_DAYS};
+    *added = 0;
+    if (strcmp(r->adjust, "-") == 0)
+        return;
+    ASSERT(strlen(r->adjust) < sizeof(buf));
+    strcpy(buf, r->adjust);
+    for (char *save = NULL, *a = strtok_r(buf, ";", &save); a; a = strtok_r(NULL, ";", &save)) {
+        cf_error_t err;
+        char *dots;
+        while (*a == ' ')
+            a++;
+        if (strncmp(a, "extend ", 7) == 0) {
+            if (cf_period_parse(a + 7, ext, &err) != 0)
+                CF__FAIL(TABLE ":%d: bad extension '%s': %s", r->line, a + 7, err.text);
+        } else if ((strncmp(a, "suspend ", 8) == 0 || strncmp(a, "exclude ", 8) == 0) &&
+                   (dots = strstr(a, ".."))) {
+            int64_t n = 0;
+            *dots = '\0';
+            if (cf_period_elapsed(cal, instant(a + 8, r->line), instant(dots + 2, r->line), unit,
+                                  &n, &err) != 0)
+                CF__FAIL(TABLE ":%d: %s", r->line, err.text);
+            *added += n;
+        } else {
+            CF__FAIL(TABLE ":%d: unknown adjustment '%s'", r->line, a);
+        }
+    }
+}
+
+/* The deadline of def started at `from` with ext and added, into out (ISO text,
+ * " provisional" appended when it needed a provisional year), as a case counts it. */
+static int clock_deadline(const cf_calendar_t *cal, const cf_wf_clock_t *def, cf_time_t from,
+                          cf_time_t counted_from, const cf_period_t *ext, int64_t added,
+                          cf_count_t *n, cf_error_t *err)
+{
+    char period[64];
+    cf_period_format(cf_wf_period(def->period), period, sizeof(period));
+    cf_clock_rt_t k;
+    memset(&k, 0, sizeof(k));
+    k.id = def->id;
+    k.state = CF_CLOCK_RUNNING;
+    k.started_at = from;
+    k.period = period;
+    k.counting = 2;
+    k.counted_from = counted_from;
+    return cf_engine_clock_deadline(def, cal, &k, ext, added, n, NULL, NULL, err);
+}
+
+/* Checks one row; prints what differs and returns 1 when it fails, else 0. */
+static int check_row(const cf_calendar_t *cal, wf_cache_t *cache, const row_t *r)
+{
+    const cf_workflow_t *wf = workflow_of(cache, r->procedure);
+    const cf_wf_clock_t *def = cf_workflow_clock(wf, r->clock);
+    cf_period_t law, ext;
+    cf_error_t err;
+    int64_t added;
+    char have[64], got[CF_TIME_BUFSZ + 16];
+    if (!def) {
+        fprintf(stderr, TABLE ":%d: %s: no clock '%s'\n", r->line, r->procedure, r->clock);
+        return 1;
+    }
+    if (cf_period_parse(r->period, &law, &err) != 0)
+        CF__FAIL(TABLE ":%d: bad period '%s': %s", r->line, r->period, err.text);
+    cf_period_format(cf_wf_period(def->period), have, sizeof(have));
+    cf_period_format(law, got, sizeof(got));
+    if (strcmp(have, got) != 0) {
+        fprintf(stderr, TABLE ":%d: %s %s: the workflow's period is %s, the law's %s\n", r->line,
+                r->procedure, r->clock, have, got);
+        return 1;
+    }
+    adjustments(cal, def, r, &ext, &added);
+    cf_time_t from = instant(r->start, r->line), counted_from = 0;
+    cf_count_t n;
+    if (def->from_end_of) {
+        /* counted from the end of the other clock, started by the same event */
+        const cf_wf_clock_t *base = cf_workflow_clock(wf, def->from_end_of);
+        ASSERT(base != NULL);
+        if (clock_deadline(cal, base, from, 0, NULL, 0, &n, &err) != 0)
+            CF__FAIL(TABLE ":%d: %s", r->line, err.text);
+        counted_from = n.deadline;
+    }
+    if (clock_deadline(cal, def, from, counted_from, &ext, added, &n, &err) != 0) {
+        fprintf(stderr, TABLE ":%d: %s %s from %s: expected %s, got error: %s\n", r->line,
+                r->procedure, r->clock, r->start, r->expected, err.text);
+        return 1;
+    }
+    cf_time_format(n.deadline, got);
+    if (n.provisional_first)
+        strcat(got, " provisional");
+    if (strcmp(got, r->expected) != 0) {
+        fprintf(stderr, TABLE ":%d: %s %s from %s%s%s: expected %s, got %s\n", r->line,
+                r->procedure, r->clock, r->start, strcmp(r->adjust, "-") ? ", " : "",
+                strcmp(r->adjust, "-") ? r->adjust : "", r->expected, got);
+        return 1;
+    }
+    return 0;
+}
+
+/* ---- legal-1.*: the table ------------------------------------------------------ */
+
+TEST_IMPL(legal_periods_table)
+{
+    /* legal-1.1: every row, every failure printed before the test fails. */
+    size_t len;
+    char *text = cf_test_slurp(TABLE, &len);
+    cf_calendar_t *cal = table_calendar("tests/fixtures/legal-periods/calendars");
+    wf_cache_t cache[MAX_WORKFLOWS];
+    int rows = 0, failed = 0, line = 0;
+    memset(cache, 0, sizeof(cache));
+    for (char *l = text, *next; l && *l; l = next) {
+        row_t r;
+        next = strchr(l, '\n');
+        if (next)
+            *next++ = '\0';
+        line++;
+        if (l[0] == '#' || l[0] == '\0')
+            continue;
+        if (split_row(l, &r) != 0)
+            CF__FAIL(TABLE ":%d: fewer than 7 tab-separated fields", line);
+        r.line = line;
+        rows++;
+        failed += check_row(cal, cache, &r);
+    }
+    if (failed)
+        CF__FAIL("%d of %d legal-period rows differ from the law (listed above)", failed, rows);
+    ASSERT(rows >= 60);
+    for (int i = 0; i < MAX_WORKFLOWS && cache[i].wf; i++)
+        cf_workflow_free(cache[i].wf);
+    cf_calendar_free(cal);
+    free(text);
+    return 0;
+}
+
+TEST_IMPL(legal_periods_calendars_match)
+{
+    /* legal-1.2: the table's copies say of every day of 2024-2026 what the shipped
+     * calendar files say, so the table tests the calendar cases count on. */
+    cf_calendar_t *mine = table_calendar("tests/fixtures/legal-periods/calendars");
+    cf_calendar_t *shipped = table_calendar("workflows/calendars");
+    int64_t first = cf_date_to_days((cf_date_t){2024, 1, 1});
+    int64_t last = cf_date_to_days((cf_date_t){2026, 12, 31});
+    for (int64_t day = first; day <= last; day++) {
+        cf_date_t d = cf_date_from_days(day);
+        cf_daykind_t a, b;
+        ASSERT_EQ(cf_calendar_day(mine, d, &a, NULL, NULL), 0);
+        ASSERT_EQ(cf_calendar_day(shipped, d, &b, NULL, NULL), 0);
+        if (a != b)
+            CF__FAIL("%04d-%02d-%02d: the table's calendar says %d, workflows/calendars %d", d.year,
+                     d.month, d.day, (int)a, (int)b);
+    }
+    cf_calendar_free(mine);
+    cf_calendar_free(shipped);
+    return 0;
+}
