@@ -123,61 +123,76 @@ static cf_time_t instant(const char *text, int line)
     return t;
 }
 
-/* The extension and the excluded or suspended time a row's adjust column gives,
- * the time counted in the clock's unit (days for a month clock) the way the
- * engine counts a pause (cf_period_elapsed). */
-static void adjustments(const cf_calendar_t *cal, const cf_wf_clock_t *def, const row_t *r,
-                        cf_period_t *ext, int64_t *added)
+/* A clock as a case holds it, started at `from` (counted from counted_from when
+ * not 0); period_buf holds its period text. */
+static void clock_at(const cf_wf_clock_t *def, cf_time_t from, cf_time_t counted_from,
+                     char period_buf[64], cf_clock_rt_t *k)
 {
-    cf_unit_t unit = cf_wf_period(def->period).unit;
+    cf_period_format(cf_wf_period(def->period), period_buf, 64);
+    memset(k, 0, sizeof(*k));
+    k->id = def->id;
+    k->state = CF_CLOCK_RUNNING;
+    k->started_at = from;
+    k->period = period_buf;
+    k->counting = 2;
+    k->counted_from = counted_from;
+}
+
+/* k's deadline with extension ext, as a case counts it (cf_engine_clock_deadline). */
+static int deadline_of(const cf_calendar_t *cal, const cf_wf_clock_t *def, const cf_clock_rt_t *k,
+                       const cf_period_t *ext, cf_count_t *n, cf_error_t *err)
+{
+    return cf_engine_clock_deadline(def, cal, k, ext, k->added, n, NULL, NULL, err);
+}
+
+/* Applies a row's adjust column to k in order: an extension into *ext; time
+ * excluded (检测、鉴定 ...) counted as the engine counts an exclusion
+ * (cf_period_elapsed, in the clock's unit, days for a month clock); a suspension
+ * counted as the engine counts a pause when the clock resumes
+ * (cf_engine_pause_counted, which knows pause_from_deadline). */
+static void adjust(const cf_calendar_t *cal, const cf_wf_clock_t *def, const row_t *r,
+                   cf_clock_rt_t *k, cf_period_t *ext)
+{
+    cf_unit_t unit = cf_wf_period(def->period).unit == CF_UNIT_MONTHS
+                         ? CF_UNIT_DAYS
+                         : cf_wf_period(def->period).unit;
     char buf[256];
-    if (unit == CF_UNIT_MONTHS)
-        unit = CF_UNIT_DAYS;
     *ext = (cf_period_t){0, CF_UNIT_DAYS};
-    *added = 0;
     if (strcmp(r->adjust, "-") == 0)
         return;
     ASSERT(strlen(r->adjust) < sizeof(buf));
     strcpy(buf, r->adjust);
     for (char *save = NULL, *a = strtok_r(buf, ";", &save); a; a = strtok_r(NULL, ";", &save)) {
         cf_error_t err;
+        cf_count_t n;
+        int64_t more = 0;
         char *dots;
         while (*a == ' ')
             a++;
         if (strncmp(a, "extend ", 7) == 0) {
             if (cf_period_parse(a + 7, ext, &err) != 0)
                 CF__FAIL(TABLE ":%d: bad extension '%s': %s", r->line, a + 7, err.text);
-        } else if ((strncmp(a, "suspend ", 8) == 0 || strncmp(a, "exclude ", 8) == 0) &&
-                   (dots = strstr(a, ".."))) {
-            int64_t n = 0;
-            *dots = '\0';
-            if (cf_period_elapsed(cal, instant(a + 8, r->line), instant(dots + 2, r->line), unit,
-                                  &n, &err) != 0)
-                CF__FAIL(TABLE ":%d: %s", r->line, err.text);
-            *added += n;
-        } else {
-            CF__FAIL(TABLE ":%d: unknown adjustment '%s'", r->line, a);
+            continue;
         }
+        if ((strncmp(a, "suspend ", 8) != 0 && strncmp(a, "exclude ", 8) != 0) ||
+            !(dots = strstr(a, "..")))
+            CF__FAIL(TABLE ":%d: unknown adjustment '%s'", r->line, a);
+        *dots = '\0';
+        cf_time_t from = instant(a + 8, r->line), to = instant(dots + 2, r->line);
+        int rc;
+        if (a[0] == 'e') {
+            rc = cf_period_elapsed(cal, from, to, unit, &more, &err);
+        } else {
+            if ((rc = deadline_of(cal, def, k, ext, &n, &err)) == 0) {
+                k->deadline = n.deadline;
+                k->paused_at = from;
+                rc = cf_engine_pause_counted(def, cal, k, to, &more, &err);
+            }
+        }
+        if (rc != 0)
+            CF__FAIL(TABLE ":%d: %s", r->line, err.text);
+        k->added += more;
     }
-}
-
-/* The deadline of def started at `from` with ext and added, into out (ISO text,
- * " provisional" appended when it needed a provisional year), as a case counts it. */
-static int clock_deadline(const cf_calendar_t *cal, const cf_wf_clock_t *def, cf_time_t from,
-                          cf_time_t counted_from, const cf_period_t *ext, int64_t added,
-                          cf_count_t *n, cf_error_t *err)
-{
-    char period[64];
-    cf_period_format(cf_wf_period(def->period), period, sizeof(period));
-    cf_clock_rt_t k;
-    memset(&k, 0, sizeof(k));
-    k.id = def->id;
-    k.state = CF_CLOCK_RUNNING;
-    k.started_at = from;
-    k.period = period;
-    k.counting = 2;
-    k.counted_from = counted_from;
-    return cf_engine_clock_deadline(def, cal, &k, ext, added, n, NULL, NULL, err);
 }
 
 /* Checks one row; prints what differs and returns 1 when it fails, else 0. */
@@ -187,8 +202,9 @@ static int check_row(const cf_calendar_t *cal, wf_cache_t *cache, const row_t *r
     const cf_wf_clock_t *def = cf_workflow_clock(wf, r->clock);
     cf_period_t law, ext;
     cf_error_t err;
-    int64_t added;
-    char have[64], got[CF_TIME_BUFSZ + 16];
+    cf_clock_rt_t k;
+    cf_count_t n;
+    char have[64], want[64], got[CF_TIME_BUFSZ + 16];
     if (!def) {
         fprintf(stderr, TABLE ":%d: %s: no clock '%s'\n", r->line, r->procedure, r->clock);
         return 1;
@@ -196,24 +212,26 @@ static int check_row(const cf_calendar_t *cal, wf_cache_t *cache, const row_t *r
     if (cf_period_parse(r->period, &law, &err) != 0)
         CF__FAIL(TABLE ":%d: bad period '%s': %s", r->line, r->period, err.text);
     cf_period_format(cf_wf_period(def->period), have, sizeof(have));
-    cf_period_format(law, got, sizeof(got));
-    if (strcmp(have, got) != 0) {
+    cf_period_format(law, want, sizeof(want));
+    if (strcmp(have, want) != 0) {
         fprintf(stderr, TABLE ":%d: %s %s: the workflow's period is %s, the law's %s\n", r->line,
-                r->procedure, r->clock, have, got);
+                r->procedure, r->clock, have, want);
         return 1;
     }
-    adjustments(cal, def, r, &ext, &added);
     cf_time_t from = instant(r->start, r->line), counted_from = 0;
-    cf_count_t n;
     if (def->from_end_of) {
         /* counted from the end of the other clock, started by the same event */
         const cf_wf_clock_t *base = cf_workflow_clock(wf, def->from_end_of);
+        char base_period[64];
         ASSERT(base != NULL);
-        if (clock_deadline(cal, base, from, 0, NULL, 0, &n, &err) != 0)
+        clock_at(base, from, 0, base_period, &k);
+        if (deadline_of(cal, base, &k, NULL, &n, &err) != 0)
             CF__FAIL(TABLE ":%d: %s", r->line, err.text);
         counted_from = n.deadline;
     }
-    if (clock_deadline(cal, def, from, counted_from, &ext, added, &n, &err) != 0) {
+    clock_at(def, from, counted_from, have, &k);
+    adjust(cal, def, r, &k, &ext);
+    if (deadline_of(cal, def, &k, &ext, &n, &err) != 0) {
         fprintf(stderr, TABLE ":%d: %s %s from %s: expected %s, got error: %s\n", r->line,
                 r->procedure, r->clock, r->start, r->expected, err.text);
         return 1;
