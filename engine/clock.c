@@ -229,8 +229,45 @@ static int do_start(const cf_case_t *c, const cf_wf_clock_t *def, const cf_calen
     return add_event(events, ev);
 }
 
+/* Exported, documented in engine.h */
+int cf_engine_pause_counted(const cf_wf_clock_t *def, const cf_calendar_t *cal,
+                            const cf_clock_rt_t *k, cf_time_t at, int64_t *amount, cf_error_t *err)
+{
+    cf_unit_t unit = added_unit(def);
+    if (!def->pause_from_deadline || k->paused_at >= k->deadline)
+        return cf_period_elapsed(cal, k->paused_at, at, unit, amount, err);
+    if (at <= k->deadline) { /* paused and resumed before the deadline: it stays */
+        *amount = 0;
+        return 0;
+    }
+    int64_t g;
+    int rc = cf_period_elapsed(cal, k->deadline, at, unit, &g, err);
+    if (rc != 0 || k->counting < 2) {
+        if (rc == 0)
+            *amount = g;
+        return rc;
+    }
+    /* Paused before the deadline, resumed after it: the deadline becomes the day the
+     * pause ended (rolled off a rest day, R4). Counted from the start (R8), the time
+     * after a deadline that was itself rolled falls short by the days rolled over, so
+     * add them back one at a time (at most a holiday's length). */
+    cf_period_t ext = extension_of(def, k);
+    cf_time_t target = cf_date_end(cf_time_china_date(at));
+    for (int tries = 0; tries < 400; tries++, g++) {
+        cf_count_t n;
+        if ((rc = cf_engine_clock_deadline(def, cal, k, &ext, k->added + g, &n, NULL, NULL, err)))
+            return rc;
+        if (n.deadline >= target) {
+            *amount = g;
+            return 0;
+        }
+    }
+    return cf_error_set(err, CF_EINVAL, NULL, 0, 0, "clock '%s': cannot count its pause", k->id);
+}
+
 /* Resuming moves the deadline later by the time paused, counted in the clock's
- * unit (R8); month clocks count the pause in calendar days. */
+ * unit (R8); month clocks count the pause in calendar days; a pause_from_deadline
+ * clock only by the time paused after its deadline (cf_engine_pause_counted). */
 static int do_resume(const cf_case_t *c, const cf_wf_clock_t *def, const cf_clock_rt_t *k,
                      const cf_calendar_t *cal, cf_time_t at, const char *actor, const char *role,
                      json_t *events, cf_refusal_t *why)
@@ -239,7 +276,7 @@ static int do_resume(const cf_case_t *c, const cf_wf_clock_t *def, const cf_cloc
     cf_period_t ext = extension_of(def, k);
     cf_count_t n;
     cf_error_t err;
-    if (cf_period_elapsed(cal, k->paused_at, at, paused.unit, &paused.amount, &err) != 0)
+    if (cf_engine_pause_counted(def, cal, k, at, &paused.amount, &err) != 0)
         return range_error(why, def, &err);
     if (moved_deadline(def, cal, k, &ext, paused.amount, paused, &n, &err) != 0)
         return range_error(why, def, &err);

@@ -144,6 +144,16 @@ int cf_engine_clock_deadline(const cf_wf_clock_t *def, const cf_calendar_t *cal,
                              const cf_clock_rt_t *k, const cf_period_t *extension, int64_t added,
                              cf_count_t *out, cf_explain_cb explain, void *ctx, cf_error_t *err);
 
+/* The time a pause of clock k (paused at k->paused_at, deadline k->deadline) that
+ * ends at `at` adds to its deadline (R8), in the clock's unit (days for a month
+ * clock; cf_period_elapsed): the whole pause, or, for a clock with
+ * pause_from_deadline, only the part after the deadline (行政处罚法 第七十三条: the
+ * decision is not suspended by a review, only the surcharge is not counted during
+ * it), 0 when the pause ended before the deadline. OUT *amount. Returns 0,
+ * CF_ERANGE (err names the day), CF_EINVAL; *amount untouched on failure. */
+int cf_engine_pause_counted(const cf_wf_clock_t *def, const cf_calendar_t *cal,
+                            const cf_clock_rt_t *k, cf_time_t at, int64_t *amount, cf_error_t *err);
+
 /* A calendar year stored while cases run (R11). */
 typedef struct cf_recompute_s {
     int year;           /* the year loaded */

@@ -334,6 +334,10 @@ static void check_clocks(check_t *c)
             snprintf(path, sizeof(path), "clocks.%u.pause", i);
             problem(c, path, "clock '%s' can be paused but names no action to resume it", k->id);
         }
+        if (k->pause_from_deadline && !k->pause_count) {
+            snprintf(path, sizeof(path), "clocks.%u.pause_from_deadline", i);
+            problem(c, path, "clock '%s' has pause_from_deadline but no pause action", k->id);
+        }
         if (k->period.amount == 0) {
             snprintf(path, sizeof(path), "clocks.%u.period", i);
             problem(c, path, "clock '%s' has a period of zero", k->id);

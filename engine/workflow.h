@@ -118,8 +118,10 @@ typedef struct cf_wf_clock_s {
     unsigned exclude_count;
     char *basis;
     char *accountability;
-    char *from_end_of; /* another clock's id: the period is counted from that clock's
-                          deadline, not from the starting action; or NULL */
+    char *from_end_of;        /* another clock's id: the period is counted from that clock's
+                                 deadline, not from the starting action; or NULL */
+    bool pause_from_deadline; /* a pause moves the deadline only by the time paused after
+                                 it: a pause before it does not move it (行政处罚法 第七十三条) */
 } cf_wf_clock_t;
 
 typedef struct cf_wf_rule_s {

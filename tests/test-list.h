@@ -31,6 +31,8 @@
     X(calendar_provisional)                                                                        \
     X(period_provisional)                                                                          \
     X(period_count_once)                                                                           \
+    X(legal_periods_table)                                                                         \
+    X(legal_periods_calendars_match)                                                               \
     /* PERIOD-TESTS */                                                                             \
     /* guard-*: the guard expression language (tests/test-guard.c) */                              \
     X(guard_literals)                                                                              \

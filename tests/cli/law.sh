@@ -276,9 +276,12 @@ if [ -n "$c8b" ] &&
     grep -q "case $k8b (coercion, proposed)" "$tmp/out"
 then ok; else fail "law-8 closing with a child open is refused"; fi
 
-# 复议 or 诉讼 stop the surcharge (第七十三条): served Thu 09-11 (due Fri 09-26), review
-# applied for 09-15 and ended 10-15: paid on 10-20 the fine alone is owed and closes it
-# (24 days late on the unpaused count, 36,000 of surcharge).
+# 复议 or 诉讼 stop the surcharge (第七十三条第三款) but not the decision (第一款, 不停止执行):
+# served Thu 09-11 (due Fri 09-26), review applied for 09-15 and ended Wed 10-15: no
+# surcharge for the days under review, so the deadline becomes 10-15 (not 09-26 + the 30
+# days under review); paid on 10-20, 5 days late (10-16..10-20), the fine alone leaves it
+# executing and 3% x 5 of 50,000 = 7,500 more closes it (24 days late on the unpaused
+# count would be 36,000).
 c7r=$(reviewing 定点医药机构 2025-09-01)
 if [ -n "$c7r" ] &&
     run case act "$c7r" notify --actor 张三 --role handler --at 2025-09-02T10:00:00+08:00 \
@@ -292,7 +295,9 @@ if [ -n "$c7r" ] &&
         --fact review_note=申请行政复议 --doc 行政复议申请或者起诉状=$D/卷宗.txt &&
     run case act "$c7r" end_review --actor 张三 --role handler --at 2025-10-15T10:00:00+08:00 \
         --fact review_note=复议维持 --doc 行政复议决定书或者裁判文书=$D/卷宗.txt &&
-    pay "$c7r" 2025-10-20T10:00:00+08:00 50000 && grep -q "state closing" "$tmp/out"
+    grep -q "clock.resumed payment, deadline 2025-10-15T23:59:59+08:00" "$tmp/out" &&
+    pay "$c7r" 2025-10-20T10:00:00+08:00 50000 && grep -q "state executing" "$tmp/out" &&
+    pay "$c7r" 2025-10-20T11:00:00+08:00 7500 && grep -q "state closing" "$tmp/out"
 then ok; else fail "law-7 no surcharge while a review runs"; fi
 
 
