@@ -16,9 +16,10 @@
  * cookie. A cookie-authenticated request whose method is not GET or HEAD must carry
  * X-CSRF-Token equal to its session's token, else 403 ECSRF: SameSite=Strict already
  * keeps the cookie off cross-site requests in current browsers, the token covers the
- * rest (older browsers, a sibling subdomain). A bearer request is untouched: a browser
- * never adds Authorization by itself, so it needs no CSRF token. Sign-in itself must
- * be application/json (a cross-site form cannot send that without a CORS preflight,
+ * rest (older browsers, a sibling subdomain), and an Origin header naming another
+ * site is 403 EORIGIN (sign-in included: no page elsewhere signs a browser in). A bearer request is
+ * untouched: a browser never adds Authorization by itself, so it needs no CSRF token. Sign-in
+ * itself must be application/json (a cross-site form cannot send that without a CORS preflight,
  * which this server never grants), so a page elsewhere cannot sign a browser in as
  * someone else.
  *
@@ -191,6 +192,38 @@ static void answer_401(cf_serve_t *srv, h2o_req_t *req, const char *text)
     cf__http_error(req, srv, 401, "EAUTH", text);
 }
 
+/* 1 when the request's Origin header, if any, names this server: its host part (after
+ * "scheme://") equals the Host header, or X-Forwarded-Host when a proxy in front set
+ * one. The scheme is not compared: a TLS proxy in front turns https into http. A
+ * browser sends Origin on every cross-site POST and DELETE (and "null" from a sandboxed
+ * frame or a file), so a page elsewhere is refused even where SameSite is not honoured;
+ * a request without Origin (curl, an older browser on a same-origin request) passes on
+ * the CSRF token alone. */
+static int same_origin(h2o_req_t *req)
+{
+    ssize_t at = h2o_find_header_by_str(&req->headers, H2O_STRLIT("origin"), -1);
+    if (at < 0)
+        return 1;
+    h2o_iovec_t o = req->headers.entries[at].value;
+    const char *sep = NULL;
+    for (size_t i = 0; !sep && i + 3 <= o.len; i++)
+        if (memcmp(o.base + i, "://", 3) == 0)
+            sep = o.base + i;
+    if (!sep)
+        return 0; /* "null", or not a URL */
+    h2o_iovec_t host = h2o_iovec_init(sep + 3, (size_t)(o.base + o.len - sep - 3));
+    ssize_t fw = h2o_find_header_by_str(&req->headers, H2O_STRLIT("x-forwarded-host"), -1);
+    h2o_iovec_t want = fw >= 0 ? req->headers.entries[fw].value : req->authority;
+    return host.len > 0 && h2o_lcstris(host.base, host.len, want.base, want.len);
+}
+
+static void answer_origin(cf_serve_t *srv, h2o_req_t *req)
+{
+    cf__http_error(req, srv, 403, "EORIGIN",
+                   "a change made with the session cookie must come from the workbench's own "
+                   "page: the Origin header names another site");
+}
+
 /* Exported, documented in serve-int.h */
 int cf__session_auth(cf_serve_t *srv, h2o_req_t *req, cf_principal_t *who)
 {
@@ -208,6 +241,10 @@ int cf__session_auth(cf_serve_t *srv, h2o_req_t *req, cf_principal_t *who)
             cf__http_error(req, srv, 403, "ECSRF",
                            "a change made with the session cookie needs the header "
                            "X-CSRF-Token with the session's csrf value");
+            return 403;
+        }
+        if (!same_origin(req)) {
+            answer_origin(srv, req);
             return 403;
         }
     }
@@ -294,15 +331,21 @@ static const char *signin_token(cf_serve_t *srv, h2o_req_t *req, json_t **body)
 
 static int sign_in(cf_serve_t *srv, h2o_req_t *req)
 {
+    if (!same_origin(req)) {
+        answer_origin(srv, req);
+        return 0;
+    }
     json_t *body = NULL;
     const char *token = signin_token(srv, req, &body);
     cf_principal_t who;
     char digest[65];
     if (!token)
         return 0;
-    int known = cf__http_token_holder(srv, token, strlen(token), &who) == 0 &&
-                cf_chain_sha256_hex(token, strlen(token), digest) == 0;
+    int rc = cf__http_token_holder(srv, req, token, strlen(token), &who);
+    int known = rc == 0 && cf_chain_sha256_hex(token, strlen(token), digest) == 0;
     json_decref(body);
+    if (rc == 429)
+        return 0; /* answered: too many unknown tokens from this address */
     if (!known) {
         answer_401(srv, req, "unknown, revoked or expired token");
         return 0;
