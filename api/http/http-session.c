@@ -39,7 +39,9 @@
  * in constant time. A session lasts cfg.session_ttl seconds on the daemon's clock
  * from sign-in (absolute, not sliding: a stolen cookie dies on schedule). At most
  * CF__SESSIONS_MAX live at once; a sign-in past that first drops the expired ones,
- * then the oldest.
+ * then the oldest. One token holds at most CF__SESSIONS_PER_TOKEN sessions (its
+ * oldest is dropped for a new one), so a token signing in again and again, a script
+ * or an attacker who has one, cannot push everyone else's sessions out of the table.
  */
 #include "serve-int.h"
 
@@ -50,8 +52,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define CF__SESSIONS_MAX 4096
-#define COOKIE_NAME      "cf_session"
+#define CF__SESSIONS_MAX       4096
+#define CF__SESSIONS_PER_TOKEN 16
+#define COOKIE_NAME            "cf_session"
 
 typedef struct session_s {
     char id[65];     /* 64 hex digits */
@@ -108,9 +111,27 @@ static void make_room(cf__sessions_t *t, cf_time_t now)
     }
 }
 
-/* A new session slot (zeroed), or NULL when out of memory. */
-static session_t *add(cf__sessions_t *t, cf_time_t now)
+/* Drops the oldest session of the token with hash digest while it has
+ * CF__SESSIONS_PER_TOKEN or more. */
+static void limit_token(cf__sessions_t *t, const char *digest)
 {
+    for (;;) {
+        size_t n = 0, oldest = 0;
+        for (size_t i = 0; i < t->count; i++)
+            if (strcmp(t->list[i].digest, digest) == 0 &&
+                (n++ == 0 || t->list[i].created_at < t->list[oldest].created_at))
+                oldest = i;
+        if (n < CF__SESSIONS_PER_TOKEN)
+            return;
+        drop(t, oldest);
+    }
+}
+
+/* A new session slot (zeroed) for the token with hash digest, or NULL when out of
+ * memory. */
+static session_t *add(cf__sessions_t *t, const char *digest, cf_time_t now)
+{
+    limit_token(t, digest);
     make_room(t, now);
     if (t->count == t->cap) {
         size_t cap = t->cap ? t->cap * 2 : 16;
@@ -352,7 +373,7 @@ static int sign_in(cf_serve_t *srv, h2o_req_t *req)
     }
     cf__sessions_t *t = table(srv);
     cf_time_t now = cf__serve_now(srv);
-    session_t *s = t ? add(t, now) : NULL;
+    session_t *s = t ? add(t, digest, now) : NULL;
     if (!s || random_hex(s->id) != 0 || random_hex(s->csrf) != 0) {
         if (s)
             drop(t, (size_t)(s - t->list));

@@ -214,6 +214,9 @@ async function values(caseId) {
     r = await get(`/v1/cases?${q}`);
     check(`attack-2.10 GET /v1/cases?${q}: 400`, (r.status === 400) === !!bad, `status ${r.status} ${r.text.slice(0, 120)}`);
   }
+  r = await get('/v1/stats?from=0001-01-01&to=9999-12-31');
+  check('attack-2.25 stats over ten thousand years: answered at once', r.status && r.ms < 3000 && r.status !== 500,
+    `status ${r.status} after ${r.ms} ms`);
   r = await get('/v1/alerts?limit=-7');
   check('attack-2.11 GET /v1/alerts?limit=-7: 400', r.status === 400, `status ${r.status}`);
   r = await get('/v1/stats?from=2026-02-30&to=2026-03-01');
@@ -380,6 +383,19 @@ async function auth(caseId, fileSha) {
   r = await call(PORT, 'DELETE', '/v1/session', { headers: { ...ck, 'X-CSRF-Token': csrf } });
   r = await call(PORT, 'GET', `/v1/cases/${caseId}`, { headers: ck });
   check('attack-4.24 the cookie after sign-out: 401', r.status === 401, `status ${r.status}`);
+  // One token signing in again and again must not push other people's sessions out.
+  r = await call(PORT, 'POST', '/v1/session', { headers: { 'Content-Type': 'application/json' }, body: { token: T.head } });
+  const headCookie = { Cookie: `cf_session=${/cf_session=([0-9a-f]{64})/.exec(r.headers['set-cookie'] || '')?.[1]}` };
+  const t1 = Date.now();
+  const signin = request('POST', '/v1/session', { close: false,
+    headers: { 'Content-Type': 'application/json' }, body: { token: T.handler } });
+  for (let i = 0; i < 4200; i += 600) { // 600 sign-ins pipelined on each of 4 connections at a time
+    await Promise.all(Array.from({ length: 4 }, () =>
+      exchange(PORT, [Buffer.concat(Array(150).fill(signin))], { want: 150, timeoutMs: 20000 })));
+  }
+  r = await call(PORT, 'GET', '/v1/session', { headers: headCookie });
+  check('attack-4.31 4200 sign-ins with one token: another person\'s session survives', r.status === 200,
+    `status ${r.status} (${Date.now() - t1} ms for the sign-ins)`);
   // Brute force, from another address (127.0.0.2): wrong tokens, as fast as it can.
   const from = '127.0.0.2';
   const t0 = Date.now();
@@ -457,17 +473,30 @@ async function output() {
   return id;
 }
 
-// The event stream: a party name with blank lines and "event:" must stay in one data line.
+// The event stream: a party name with blank lines and "event:" must stay in one data line;
+// another agency's stream gets none of it, and cannot acknowledge the alerts.
 async function stream(id) {
   const s = net.connect(PORT, '127.0.0.1');
+  const o = net.connect(PORT, '127.0.0.1');
   let got = '';
+  let other = '';
   s.on('data', (d) => { got += d.toString('utf8'); });
+  o.on('data', (d) => { other += d.toString('utf8'); });
   s.write(request('GET', '/v1/stream', { headers: bearer(T.handler), close: false }));
+  o.write(request('GET', '/v1/stream', { headers: bearer(T.other), close: false }));
   await sleep(300);
   // Move the test clock far: the filing clock of every open case breaches.
   const r = await call(PORT, 'POST', '/v1/test/clock', { body: { now: '2026-07-01T09:00:00+08:00' } });
   await sleep(1500);
   s.destroy();
+  o.destroy();
+  check('attack-5.10 SSE: another agency\'s stream gets none of the alerts', /^HTTP\/1\.1 200/.test(other) &&
+    !/event: alert/.test(other) && !other.includes(PARTY), `other stream: ${other.slice(0, 200)}`);
+  const alerts = await get('/v1/alerts?limit=5');
+  const alertId = alerts.json?.[0]?.alert_id;
+  const ack = await post(`/v1/alerts/${encodeURIComponent(alertId)}/ack`, {}, T.other);
+  check('attack-5.11 another agency acknowledges an alert: 404, no data', alertId && (ack.status === 404 || ack.status === 403) &&
+    !ack.text.includes(PARTY), `alert ${alertId}: ${ack.status} ${ack.text.slice(0, 100)}`);
   const body = got.slice(got.indexOf('\r\n\r\n') + 4);
   const events = body.split(/\n/).filter((l) => /^event:/.test(l)).map((l) => l.slice(6).trim());
   check('attack-5.8 SSE: alerts came, and every event is an alert (a field\'s newline forged none)',
@@ -488,13 +517,19 @@ async function main() {
   const ev = await post(`/v1/cases/${id}/evidence`, { kind: '书证', title: 't', source: 's', method: '调取', officers,
     file: { name: 'a.txt', content_base64: Buffer.from('hello').toString('base64') } });
   const sha = ev.json?.events?.[0]?.evidence?.file?.sha256 || '0'.repeat(64);
-  await framing();
-  await values(id);
-  await paths(id);
-  await slowAndMany();
-  await auth(id, sha);
-  const id2 = await output();
-  await stream(id2);
+  const timed = async (name, f) => {
+    const t0 = Date.now();
+    const v = await f();
+    console.log(`     (${name}: ${Date.now() - t0} ms)`);
+    return v;
+  };
+  await timed('framing', framing);
+  await timed('values', () => values(id));
+  await timed('paths', () => paths(id));
+  await timed('slow and many', slowAndMany);
+  await timed('auth', () => auth(id, sha));
+  const id2 = await timed('output', output);
+  await timed('stream', () => stream(id2));
   await alive('attack-end');
   console.log(`${passed} passed, ${failures.length} failed`);
   process.exit(failures.length ? 1 : 0);
