@@ -61,7 +61,8 @@ static size_t peer_of(h2o_req_t *req, unsigned char out[16])
     return 0;
 }
 
-/* The slot of req's address (claiming a free or idle one when create), or NULL. */
+/* The slot of req's address (claiming a free or idle one when create), the shared
+ * first slot when every probed one is busy with addresses being slowed, or NULL. */
 static slot_t *slot_of(cf_serve_t *srv, h2o_req_t *req, int create)
 {
     unsigned char addr[16];
@@ -81,15 +82,14 @@ static slot_t *slot_of(cf_serve_t *srv, h2o_req_t *req, int create)
         if (!idle && s->tat <= now)
             idle = s; /* empty, or its address has waited its failures off */
     }
+    if (!idle) /* all busy being slowed: this address shares the first (lookups too) */
+        return &srv->authfail->slots[h % SLOTS];
     if (!create)
         return NULL;
-    slot_t *s = idle ? idle : &srv->authfail->slots[h % SLOTS];
-    if (idle) {
-        memcpy(s->addr, addr, len);
-        s->addr_len = (unsigned char)len;
-        s->tat = now;
-    }
-    return s;
+    memcpy(idle->addr, addr, len);
+    idle->addr_len = (unsigned char)len;
+    idle->tat = now;
+    return idle;
 }
 
 /* Exported, documented in serve-int.h */

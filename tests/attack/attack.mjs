@@ -68,8 +68,9 @@ async function framing() {
   // A body over --max-body, announced: 413 on the head alone, the body never sent.
   r = await exchange(PORT, [request('POST', '/v1/cases', {
     headers: bearer(T.handler, { 'Content-Length': String(MAX_BODY * 16) }) })], { timeoutMs: 4000 });
+  // (the body is never sent: a daemon that waited for it would time out instead)
   check('attack-1.3 Content-Length over --max-body: 413 before the body',
-    r.status === 413 && r.ms < 3000, `status ${r.status} after ${r.ms} ms`);
+    r.status === 413, `status ${r.status} after ${r.ms} ms`);
   // Chunked, growing past the limit.
   // (one write, a little over the limit: the daemon reads it all, so its close resets nothing)
   let chunked = '';
@@ -150,25 +151,26 @@ async function slowAndMany() {
     const head = `GET /healthz HTTP/1.1\r\nHost: x\r\nX-Slow: ${'a'.repeat(200)}\r\n\r\n`;
     const parts = [];
     for (const c of head) parts.push(c, 400);
-    slow.push(exchange(PORT, parts, { timeoutMs: TIMEOUT_MS * 4 }));
+    slow.push(exchange(PORT, parts, { timeoutMs: TIMEOUT_MS * 6 }));
   }
   for (let i = 0; i < 40; i++) {
     const parts = [`POST /v1/cases HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${T.handler}\r\nContent-Length: 1000\r\n\r\n`];
     for (let k = 0; k < 1000; k++) parts.push('x', 400);
-    slow.push(exchange(PORT, parts, { timeoutMs: TIMEOUT_MS * 4 }));
+    slow.push(exchange(PORT, parts, { timeoutMs: TIMEOUT_MS * 6 }));
   }
   await sleep(500);
   const served = [];
   for (let i = 0; i < 10; i++) served.push(await get('/v1/cases?limit=1'));
+  // (a daemon held by them would answer only once they were cut off, after --timeout-ms)
   check('attack-1.19 beside 80 slow clients, others are served at once',
-    served.every((x) => x.status === 200 && x.ms < 1000), `${served.map((x) => `${x.status}/${x.ms}ms`)}`);
+    served.every((x) => x.status === 200 && x.ms < TIMEOUT_MS), `${served.map((x) => `${x.status}/${x.ms}ms`)}`);
   const ends = await Promise.all(slow);
   const lasted = ends.map((e) => e.ms);
   check('attack-1.20 slow headers are cut off after --timeout-ms',
-    ends.slice(0, 40).every((e) => e.closed && e.ms < TIMEOUT_MS * 2 + 1500),
+    ends.slice(0, 40).every((e) => e.closed && e.ms < TIMEOUT_MS * 4),
     `lasted ${Math.max(...lasted.slice(0, 40))} ms (timeout ${TIMEOUT_MS})`);
   check('attack-1.21 slow bodies are cut off after --timeout-ms',
-    ends.slice(40).every((e) => e.closed && e.ms < TIMEOUT_MS * 2 + 1500 && e.status !== 201),
+    ends.slice(40).every((e) => e.closed && e.ms < TIMEOUT_MS * 4 && e.status !== 201),
     `lasted ${Math.max(...lasted.slice(40))} ms, statuses ${[...new Set(ends.slice(40).map((e) => e.status))]}`);
   console.log(`     (slow clients: cut after ${Math.min(...lasted)}..${Math.max(...lasted)} ms, --timeout-ms ${TIMEOUT_MS})`);
   // Many idle connections at once: still served.
@@ -215,7 +217,7 @@ async function values(caseId) {
     check(`attack-2.10 GET /v1/cases?${q}: 400`, (r.status === 400) === !!bad, `status ${r.status} ${r.text.slice(0, 120)}`);
   }
   r = await get('/v1/stats?from=0001-01-01&to=9999-12-31');
-  check('attack-2.25 stats over ten thousand years: answered at once', r.status && r.ms < 3000 && r.status !== 500,
+  check('attack-2.25 stats over ten thousand years: answered, in seconds', r.status && r.ms < 10000 && r.status !== 500,
     `status ${r.status} after ${r.ms} ms`);
   r = await get('/v1/alerts?limit=-7');
   check('attack-2.11 GET /v1/alerts?limit=-7: 400', r.status === 400, `status ${r.status}`);
@@ -487,7 +489,8 @@ async function stream(id) {
   await sleep(300);
   // Move the test clock far: the filing clock of every open case breaches.
   const r = await call(PORT, 'POST', '/v1/test/clock', { body: { now: '2026-07-01T09:00:00+08:00' } });
-  await sleep(1500);
+  for (let i = 0; i < 50 && !/event: alert/.test(got); i++) await sleep(200); // a busy machine is slow
+  await sleep(500);
   s.destroy();
   o.destroy();
   check('attack-5.10 SSE: another agency\'s stream gets none of the alerts', /^HTTP\/1\.1 200/.test(other) &&
