@@ -410,8 +410,10 @@ async function auth(caseId, fileSha) {
   check('attack-4.25 60 wrong tokens: every one refused (401 or 429), answers small',
     statuses.every((s) => s === 401 || s === 429) && r.text.length < 400, `statuses ${[...new Set(statuses)]}`);
   const first429 = statuses.indexOf(429);
+  // (one more try a second: a slow run may see a 401 between the 429s, once a second)
+  const later401 = statuses.slice(first429).filter((s) => s === 401).length;
   check(`attack-4.26 60 wrong tokens: 401 for the first auth_fail_burst + 1 (${BURST + 1}), then 429 with Retry-After`,
-    first429 === BURST + 1 && statuses.slice(first429).every((s) => s === 429) && /^\d+$/.test(r.headers['retry-after'] || ''),
+    first429 === BURST + 1 && later401 <= Math.ceil(ms / 1000) && /^\d+$/.test(r.headers['retry-after'] || ''),
     `statuses ${statuses.join(' ')} in ${ms} ms`);
   r = await call(PORT, 'POST', '/v1/session', { from, headers: { 'Content-Type': 'application/json' }, body: { token: 'd'.repeat(64) } });
   check('attack-4.27 a sign-in with a wrong token from the slowed address: 429', r.status === 429, `status ${r.status}`);
