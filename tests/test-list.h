@@ -253,6 +253,7 @@
     X(cli_unknown_option_every_command)                                                            \
     X(cli_usage_errors)                                                                            \
     X(cli_top_level)                                                                               \
+    X(cli_read_file_limit)                                                                         \
     /* fuzz-*, concurrency-*: reliability (tests/test-fuzz.c, test-concurrency.c) */               \
     X(fuzz_regressions)                                                                            \
     X(fuzz_targets_on_seeds)                                                                       \
