@@ -38,7 +38,10 @@ cyaml_config_t cf__cyaml_config(cf__cyaml_log_t *log)
                           .log_ctx = log,
                           .mem_fn = cyaml_mem,
                           .log_level = CYAML_LOG_ERROR,
-                          .flags = CYAML_CFG_DEFAULT};
+                          /* No YAML aliases: libcyaml replays an alias's events, so
+                           * nested ones (a "billion laughs" of *a) grow without bound;
+                           * no shipped file uses one (docs/security.md). */
+                          .flags = CYAML_CFG_NO_ALIAS};
     return cfg;
 }
 
@@ -64,6 +67,30 @@ static void syntax_mark(const char *buf, size_t len, int *line, int *column, cha
         yaml_event_delete(&ev);
     }
     yaml_parser_delete(&p);
+}
+
+/* The position of the first alias (*name) in buf into line, column: 1, or 0 when there
+ * is none. libcyaml, told CYAML_CFG_NO_ALIAS, refuses one without a message of its
+ * own (only a backtrace): this says what and where. */
+static int alias_mark(const char *buf, size_t len, int *line, int *column)
+{
+    yaml_parser_t p;
+    yaml_event_t ev;
+    int found = 0;
+    if (!yaml_parser_initialize(&p))
+        return 0;
+    yaml_parser_set_input_string(&p, (const unsigned char *)buf, len);
+    for (int end = 0; !end && !found && yaml_parser_parse(&p, &ev);) {
+        end = ev.type == YAML_STREAM_END_EVENT;
+        if (ev.type == YAML_ALIAS_EVENT) {
+            *line = (int)ev.start_mark.line + 1;
+            *column = (int)ev.start_mark.column + 1;
+            found = 1;
+        }
+        yaml_event_delete(&ev);
+    }
+    yaml_parser_delete(&p);
+    return found;
 }
 
 /* The dotted path (yamlpos.h style, 0-based indexes) of the mapping libcyaml was
@@ -121,6 +148,10 @@ void cf__cyaml_locate(const cf__cyaml_log_t *log, const char *buf, size_t len, i
         sscanf(at, "(line: %d, column: %d)", line, column);
     if (!at || strncmp(msg, "libyaml:", 8) == 0) {
         syntax_mark(buf, len, line, column, message, message_size);
+        return;
+    }
+    if (strncmp(msg, "Backtrace:", 10) == 0 && alias_mark(buf, len, line, column)) {
+        snprintf(message, message_size, "YAML aliases (*name) are not accepted");
         return;
     }
     if (sscanf(msg, "Unexpected key: %127[^\n]", key) == 1) {

@@ -32,17 +32,22 @@
 
 /* ---- YAML to tree ------------------------------------------------------------------ */
 
-static json_t *node_tree(yaml_document_t *doc, yaml_node_t *n, int depth)
+/* n as a tree of strings, or NULL. *budget: the nodes still allowed, one taken per node
+ * read; it starts at the document's node count, so it runs out only when a node is
+ * read twice, i.e. through an alias (*a): nested aliases ("billion laughs") would
+ * otherwise make a tree exponentially larger than the text. */
+static json_t *node_tree(yaml_document_t *doc, yaml_node_t *n, int depth, size_t *budget)
 {
-    if (!n || depth > 64)
+    if (!n || depth > 64 || *budget == 0)
         return NULL;
+    --*budget;
     if (n->type == YAML_SCALAR_NODE)
         return json_stringn((const char *)n->data.scalar.value, n->data.scalar.length);
     if (n->type == YAML_SEQUENCE_NODE) {
         json_t *a = json_array();
         for (yaml_node_item_t *i = n->data.sequence.items.start;
              a && i < n->data.sequence.items.top; i++) {
-            json_t *v = node_tree(doc, yaml_document_get_node(doc, *i), depth + 1);
+            json_t *v = node_tree(doc, yaml_document_get_node(doc, *i), depth + 1, budget);
             if (!v || json_array_append_new(a, v) != 0) {
                 json_decref(a);
                 return NULL;
@@ -54,7 +59,7 @@ static json_t *node_tree(yaml_document_t *doc, yaml_node_t *n, int depth)
     for (yaml_node_pair_t *p = n->data.mapping.pairs.start; o && p < n->data.mapping.pairs.top;
          p++) {
         yaml_node_t *k = yaml_document_get_node(doc, p->key);
-        json_t *v = node_tree(doc, yaml_document_get_node(doc, p->value), depth + 1);
+        json_t *v = node_tree(doc, yaml_document_get_node(doc, p->value), depth + 1, budget);
         if (!k || k->type != YAML_SCALAR_NODE || !v ||
             json_object_set_new(o, (const char *)k->data.scalar.value, v) != 0) {
             json_decref(o);
@@ -81,9 +86,12 @@ static int parse_tree(const char *buf, size_t len, const char *source, json_t **
         rc = CF_EPARSE;
     } else {
         yaml_node_t *root = yaml_document_get_root_node(&doc);
-        *tree = root && root->type == YAML_MAPPING_NODE ? node_tree(&doc, root, 0) : NULL;
+        size_t budget = (size_t)(doc.nodes.top - doc.nodes.start);
+        *tree = root && root->type == YAML_MAPPING_NODE ? node_tree(&doc, root, 0, &budget) : NULL;
         if (!*tree) {
-            cf_errlist_add(problems, source, 1, 1, "not a YAML mapping");
+            cf_errlist_add(problems, source, 1, 1,
+                           budget == 0 ? "YAML aliases (*name) are not accepted"
+                                       : "not a YAML mapping");
             rc = CF_EPARSE;
         }
         yaml_document_delete(&doc);

@@ -6,7 +6,8 @@
  * Both are zip archives of XML (Office Open XML). Recognized by content: the
  * bytes start with a zip local header and the archive holds
  * xl/worksheets/sheet*.xml or word/document.xml. libzip opens the archive from
- * memory; libxml2 reads each part (no network, no entities).
+ * memory; libxml2 reads each part (no network, no entities, no DTD: a part with a
+ * <!DOCTYPE> is not read, see read_part).
  *
  * xlsx: the first worksheet. Cells are placed by their reference (`C7`), so an
  * empty cell left out of the XML stays an empty cell; text comes from the shared
@@ -51,7 +52,14 @@ static zip_t *open_zip(const char *buf, size_t len)
     return z;
 }
 
-/* The part's XML, parsed; NULL if absent or unreadable. */
+/* The part's XML, parsed; NULL if absent, unreadable, or declaring a DTD. Office
+ * Open XML parts never carry a <!DOCTYPE> (ECMA-376 Part 2 forbids DTDs), so one that
+ * does is hostile: its entities, nested ("billion laughs"), would expand without bound
+ * when the text is read (xmlNodeGetContent walks entity references; XML_PARSE_HUGE,
+ * kept for large sheets, turns off libxml2's own amplification check), and an
+ * external one would read a file (XXE). Entities are never substituted
+ * (no XML_PARSE_NOENT) nor DTDs loaded (no XML_PARSE_DTDLOAD), and never from the
+ * network (XML_PARSE_NONET). */
 static xmlDocPtr read_part(zip_t *z, const char *name)
 {
     zip_stat_t st;
@@ -68,6 +76,10 @@ static xmlDocPtr read_part(zip_t *z, const char *name)
                             XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING |
                                 XML_PARSE_HUGE);
     free(data);
+    if (doc && (doc->intSubset || doc->extSubset)) {
+        xmlFreeDoc(doc);
+        doc = NULL;
+    }
     return doc;
 }
 
@@ -436,8 +448,10 @@ int cf__office_text(const char *buf, size_t len, int kind, const char *source, c
         free(t);
         return cf_error_set(err, rc, source, 0, 0,
                             rc == CF_ENOMEM ? "out of memory"
-                            : kind == 1     ? "a spreadsheet without a readable worksheet"
-                                            : "a Word file without a readable document.xml");
+                            : kind == 1     ? "a spreadsheet without a readable worksheet (a part "
+                                              "declaring a DTD, <!DOCTYPE>, is not read)"
+                                            : "a Word file without a readable document.xml (a part "
+                                              "declaring a DTD, <!DOCTYPE>, is not read)");
     }
     *text = t;
     return 0;

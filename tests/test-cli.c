@@ -225,3 +225,25 @@ TEST_IMPL(cli_top_level)
     ASSERT(!exists(db));
     return 0;
 }
+
+/* cli-9.1: a file larger than CF_CLI_FILE_MAX is refused before it is read (a workflow,
+ * calendar or 权责清单 of 65 MiB: CF_ERANGE naming the file and the limit), and the
+ * outputs are left untouched (docs/security.md, attack-8.5). */
+TEST_IMPL(cli_read_file_limit)
+{
+    char path[] = "/tmp/cf-read-limit-XXXXXX";
+    int fd = mkstemp(path);
+    ASSERT(fd >= 0);
+    ASSERT_EQ(ftruncate(fd, (off_t)CF_CLI_FILE_MAX + 1), 0);
+    close(fd);
+    char *buf = (char *)path;
+    size_t len = 7;
+    cf_error_t err;
+    cf_error_clear(&err);
+    ASSERT_EQ(cf__read_file(path, &buf, &len, &err), CF_ERANGE);
+    ASSERT(buf == (char *)path && len == 7);
+    ASSERT(strstr(err.text, "larger than 64 MiB") != NULL);
+    ASSERT(strcmp(err.source, path) == 0);
+    unlink(path);
+    return 0;
+}

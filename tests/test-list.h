@@ -256,6 +256,7 @@
     X(cli_unknown_option_every_command)                                                            \
     X(cli_usage_errors)                                                                            \
     X(cli_top_level)                                                                               \
+    X(cli_read_file_limit)                                                                         \
     /* fuzz-*, concurrency-*: reliability (tests/test-fuzz.c, test-concurrency.c) */               \
     X(fuzz_regressions)                                                                            \
     X(fuzz_targets_on_seeds)                                                                       \
@@ -299,6 +300,7 @@
     X(ops_daemon_earlier_now)                                                                      \
     X(ops_replay_out_of_order)                                                                     \
     X(ops_single_daemon)                                                                           \
+    X(ops_stats_csv_formula)                                                                       \
     /* evidence-*: the evidence register and records (tests/test-evidence.c) */                    \
     X(evidence_engine_refusals)                                                                    \
     X(evidence_engine_items)                                                                       \

@@ -20,6 +20,7 @@
 #include "chain.h"
 #include "cli.h"
 #include "core-helpers.h"
+#include "ops.h"
 #include "serve-helpers.h"
 #include "store.h"
 #include "task.h"
@@ -598,5 +599,27 @@ TEST_IMPL(ops_single_daemon)
     td_stop(&d);
     td_start(&d, &cfg);
     td_stop(&d);
+    return 0;
+}
+
+/* ---- ops-4: what the operation layer writes for a spreadsheet ---------------------------- */
+
+/* ops-4.1: a CSV field that is not a number and starts with = + - @ is written with a
+ * leading apostrophe (a spreadsheet shows it as text, never runs it); numbers, negative
+ * ones too, are written as they are (docs/security.md, attack-5.4). */
+TEST_IMPL(ops_stats_csv_formula)
+{
+    json_t *stats = json_pack("{s:{s:i, s:i, s:i, s:i}, s:i}", "by_handler", "=cmd|' /C calc'!A0",
+                              1, "@SUM(A1)", 2, "+1,2", 3, "张三", 4, "delta", -3);
+    ASSERT(stats != NULL);
+    char *csv = cf_ops_stats_csv(stats);
+    ASSERT(csv != NULL);
+    ASSERT_CONTAINS(csv, "by_handler,'=cmd|' /C calc'!A0,1\r\n");
+    ASSERT_CONTAINS(csv, "by_handler,'@SUM(A1),2\r\n");
+    ASSERT_CONTAINS(csv, "by_handler,\"'+1,2\",3\r\n");
+    ASSERT_CONTAINS(csv, "by_handler,张三,4\r\n");
+    ASSERT_CONTAINS(csv, "delta,,-3\r\n");
+    free(csv);
+    json_decref(stats);
     return 0;
 }

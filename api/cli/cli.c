@@ -243,13 +243,24 @@ int cf__read_file(const char *path, char **buf, size_t *len, cf_error_t *err)
     if (!f)
         return cf_error_set(err, CF_EIO, path, 0, 0, "cannot open: %s", strerror(errno));
     struct stat st; /* a regular file is read into one buffer of its size */
-    size_t cap = fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0
-                     ? (size_t)st.st_size + 2
-                     : 8192,
-           n = 0, r;
+    int regular = fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode);
+    if (regular && (uint64_t)st.st_size > CF_CLI_FILE_MAX) {
+        fclose(f);
+        return cf_error_set(err, CF_ERANGE, path, 0, 0,
+                            "the file is larger than %zu MiB (%lld bytes): refused",
+                            CF_CLI_FILE_MAX >> 20, (long long)st.st_size);
+    }
+    size_t cap = regular && st.st_size > 0 ? (size_t)st.st_size + 2 : 8192, n = 0, r;
     char *b = malloc(cap);
     while (b && (r = fread(b + n, 1, cap - n - 1, f)) > 0) {
         n += r;
+        if (n > CF_CLI_FILE_MAX) { /* not a regular file: a pipe, a device */
+            free(b);
+            fclose(f);
+            return cf_error_set(err, CF_ERANGE, path, 0, 0,
+                                "more than %zu MiB read and no end: refused",
+                                CF_CLI_FILE_MAX >> 20);
+        }
         if (n + 1 == cap) {
             char *nb = realloc(b, cap *= 2);
             if (!nb)

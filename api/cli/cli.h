@@ -89,7 +89,10 @@ int cf__cli_usage_error(cf_cli_t *cli, const char *cmd, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
 /* Reads a whole file into a NUL-terminated malloc'd buffer. OUT buf, len.
- * Returns 0, or CF_EIO with err naming the path and the system's reason. */
+ * Returns 0, or CF_EIO with err naming the path and the system's reason, or
+ * CF_ERANGE for a file larger than CF_CLI_FILE_MAX (a workflow, calendar or 权责清单
+ * file is far smaller: a larger one, or /dev/zero, is refused before it fills memory). */
+#define CF_CLI_FILE_MAX ((size_t)64 << 20)
 int cf__read_file(const char *path, char **buf, size_t *len, cf_error_t *err);
 
 /* The command table: name (one or two words), function, one-line summary.

@@ -126,6 +126,8 @@ int cf__http_get_file(cf_serve_t *srv, h2o_req_t *req, const cf_principal_t *who
     } else {
         h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CONTENT_DISPOSITION, NULL, cd.base,
                        cd.len);
+        h2o_add_header_by_str(&req->pool, &req->res.headers, H2O_STRLIT("x-content-type-options"),
+                              0, NULL, H2O_STRLIT("nosniff"));
         cf__http_bytes(req, srv, 200, "application/octet-stream", data, len);
     }
     free(data);

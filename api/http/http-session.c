@@ -16,9 +16,10 @@
  * cookie. A cookie-authenticated request whose method is not GET or HEAD must carry
  * X-CSRF-Token equal to its session's token, else 403 ECSRF: SameSite=Strict already
  * keeps the cookie off cross-site requests in current browsers, the token covers the
- * rest (older browsers, a sibling subdomain). A bearer request is untouched: a browser
- * never adds Authorization by itself, so it needs no CSRF token. Sign-in itself must
- * be application/json (a cross-site form cannot send that without a CORS preflight,
+ * rest (older browsers, a sibling subdomain), and an Origin header naming another
+ * site is 403 EORIGIN (sign-in included: no page elsewhere signs a browser in). A bearer request is
+ * untouched: a browser never adds Authorization by itself, so it needs no CSRF token. Sign-in
+ * itself must be application/json (a cross-site form cannot send that without a CORS preflight,
  * which this server never grants), so a page elsewhere cannot sign a browser in as
  * someone else.
  *
@@ -38,7 +39,9 @@
  * in constant time. A session lasts cfg.session_ttl seconds on the daemon's clock
  * from sign-in (absolute, not sliding: a stolen cookie dies on schedule). At most
  * CF__SESSIONS_MAX live at once; a sign-in past that first drops the expired ones,
- * then the oldest.
+ * then the oldest. One token holds at most CF__SESSIONS_PER_TOKEN sessions (its
+ * oldest is dropped for a new one), so a token signing in again and again, a script
+ * or an attacker who has one, cannot push everyone else's sessions out of the table.
  */
 #include "serve-int.h"
 
@@ -49,8 +52,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define CF__SESSIONS_MAX 4096
-#define COOKIE_NAME      "cf_session"
+#define CF__SESSIONS_MAX       4096
+#define CF__SESSIONS_PER_TOKEN 16
+#define COOKIE_NAME            "cf_session"
 
 typedef struct session_s {
     char id[65];     /* 64 hex digits */
@@ -107,9 +111,27 @@ static void make_room(cf__sessions_t *t, cf_time_t now)
     }
 }
 
-/* A new session slot (zeroed), or NULL when out of memory. */
-static session_t *add(cf__sessions_t *t, cf_time_t now)
+/* Drops the oldest session of the token with hash digest while it has
+ * CF__SESSIONS_PER_TOKEN or more. */
+static void limit_token(cf__sessions_t *t, const char *digest)
 {
+    for (;;) {
+        size_t n = 0, oldest = 0;
+        for (size_t i = 0; i < t->count; i++)
+            if (strcmp(t->list[i].digest, digest) == 0 &&
+                (n++ == 0 || t->list[i].created_at < t->list[oldest].created_at))
+                oldest = i;
+        if (n < CF__SESSIONS_PER_TOKEN)
+            return;
+        drop(t, oldest);
+    }
+}
+
+/* A new session slot (zeroed) for the token with hash digest, or NULL when out of
+ * memory. */
+static session_t *add(cf__sessions_t *t, const char *digest, cf_time_t now)
+{
+    limit_token(t, digest);
     make_room(t, now);
     if (t->count == t->cap) {
         size_t cap = t->cap ? t->cap * 2 : 16;
@@ -191,6 +213,38 @@ static void answer_401(cf_serve_t *srv, h2o_req_t *req, const char *text)
     cf__http_error(req, srv, 401, "EAUTH", text);
 }
 
+/* 1 when the request's Origin header, if any, names this server: its host part (after
+ * "scheme://") equals the Host header, or X-Forwarded-Host when a proxy in front set
+ * one. The scheme is not compared: a TLS proxy in front turns https into http. A
+ * browser sends Origin on every cross-site POST and DELETE (and "null" from a sandboxed
+ * frame or a file), so a page elsewhere is refused even where SameSite is not honoured;
+ * a request without Origin (curl, an older browser on a same-origin request) passes on
+ * the CSRF token alone. */
+static int same_origin(h2o_req_t *req)
+{
+    ssize_t at = h2o_find_header_by_str(&req->headers, H2O_STRLIT("origin"), -1);
+    if (at < 0)
+        return 1;
+    h2o_iovec_t o = req->headers.entries[at].value;
+    const char *sep = NULL;
+    for (size_t i = 0; !sep && i + 3 <= o.len; i++)
+        if (memcmp(o.base + i, "://", 3) == 0)
+            sep = o.base + i;
+    if (!sep)
+        return 0; /* "null", or not a URL */
+    h2o_iovec_t host = h2o_iovec_init(sep + 3, (size_t)(o.base + o.len - sep - 3));
+    ssize_t fw = h2o_find_header_by_str(&req->headers, H2O_STRLIT("x-forwarded-host"), -1);
+    h2o_iovec_t want = fw >= 0 ? req->headers.entries[fw].value : req->authority;
+    return host.len > 0 && h2o_lcstris(host.base, host.len, want.base, want.len);
+}
+
+static void answer_origin(cf_serve_t *srv, h2o_req_t *req)
+{
+    cf__http_error(req, srv, 403, "EORIGIN",
+                   "a change made with the session cookie must come from the workbench's own "
+                   "page: the Origin header names another site");
+}
+
 /* Exported, documented in serve-int.h */
 int cf__session_auth(cf_serve_t *srv, h2o_req_t *req, cf_principal_t *who)
 {
@@ -208,6 +262,10 @@ int cf__session_auth(cf_serve_t *srv, h2o_req_t *req, cf_principal_t *who)
             cf__http_error(req, srv, 403, "ECSRF",
                            "a change made with the session cookie needs the header "
                            "X-CSRF-Token with the session's csrf value");
+            return 403;
+        }
+        if (!same_origin(req)) {
+            answer_origin(srv, req);
             return 403;
         }
     }
@@ -294,22 +352,28 @@ static const char *signin_token(cf_serve_t *srv, h2o_req_t *req, json_t **body)
 
 static int sign_in(cf_serve_t *srv, h2o_req_t *req)
 {
+    if (!same_origin(req)) {
+        answer_origin(srv, req);
+        return 0;
+    }
     json_t *body = NULL;
     const char *token = signin_token(srv, req, &body);
     cf_principal_t who;
     char digest[65];
     if (!token)
         return 0;
-    int known = cf__http_token_holder(srv, token, strlen(token), &who) == 0 &&
-                cf_chain_sha256_hex(token, strlen(token), digest) == 0;
+    int rc = cf__http_token_holder(srv, req, token, strlen(token), &who);
+    int known = rc == 0 && cf_chain_sha256_hex(token, strlen(token), digest) == 0;
     json_decref(body);
+    if (rc == 429)
+        return 0; /* answered: too many unknown tokens from this address */
     if (!known) {
         answer_401(srv, req, "unknown, revoked or expired token");
         return 0;
     }
     cf__sessions_t *t = table(srv);
     cf_time_t now = cf__serve_now(srv);
-    session_t *s = t ? add(t, now) : NULL;
+    session_t *s = t ? add(t, digest, now) : NULL;
     if (!s || random_hex(s->id) != 0 || random_hex(s->csrf) != 0) {
         if (s)
             drop(t, (size_t)(s - t->list));

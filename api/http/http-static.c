@@ -19,7 +19,8 @@
  * joined by single '/', ending in a known extension. So no "..", no segment
  * starting with a dot, no '%' (no encoded dot, slash or NUL), no backslash, no empty
  * segment (no absolute path), nothing but the listed types (a database that strayed
- * into web/ is still not served). The file is opened with O_NOFOLLOW and must be a
+ * into web/ is still not served). The path is opened one segment at a time with
+ * O_NOFOLLOW (no symbolic link on the way, to a file or a directory) and must end in a
  * regular file.
  *
  * Files are read on the loop when asked for, up to CF__STATIC_MAX bytes: they are a
@@ -129,15 +130,38 @@ static void security_headers(h2o_req_t *req)
                           H2O_STRLIT("no-referrer"));
 }
 
+/* Opens dir/rel one segment at a time, each with O_NOFOLLOW: a symbolic link anywhere
+ * under dir, to a directory as much as to a file, is not followed (O_NOFOLLOW alone on
+ * the whole path checks only its last segment, so web/linkdir -> /etc would serve
+ * /etc/hostname.txt). rel was checked by safe_relative. The descriptor, or -1. */
+static int open_beneath(const char *dir, const char *rel, size_t rel_len)
+{
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    for (size_t at = 0; fd >= 0 && at < rel_len;) {
+        const char *slash = memchr(rel + at, '/', rel_len - at);
+        size_t n = slash ? (size_t)(slash - rel - at) : rel_len - at;
+        char seg[256];
+        if (n >= sizeof(seg)) {
+            close(fd);
+            return -1;
+        }
+        memcpy(seg, rel + at, n);
+        seg[n] = '\0';
+        int flags = O_RDONLY | O_NOFOLLOW | O_CLOEXEC | (slash ? O_DIRECTORY : O_NONBLOCK);
+        int next = openat(fd, seg, flags);
+        close(fd);
+        fd = next;
+        at += n + 1;
+    }
+    return fd;
+}
+
 /* Reads the regular file dir/rel into a malloc'd buffer: 0 with OUT *data, *size, *st;
- * or -1 (not found, not a regular file, a symbolic link, too large, unreadable). */
+ * or -1 (not found, not a regular file, a symbolic link on the way, too large,
+ * unreadable). */
 static int read_file(const char *dir, const char *rel, size_t rel_len, char **data, struct stat *st)
 {
-    char path[4096];
-    int n = snprintf(path, sizeof(path), "%s/%.*s", dir, (int)rel_len, rel);
-    if (n < 0 || (size_t)n >= sizeof(path))
-        return -1;
-    int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+    int fd = open_beneath(dir, rel, rel_len);
     if (fd < 0)
         return -1;
     char *buf = NULL;

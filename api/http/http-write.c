@@ -87,6 +87,51 @@ static json_t *parse_body(cf_serve_t *srv, h2o_req_t *req)
     return b;
 }
 
+/* The fields the body of a POST of kind may have, as one string " a b c ", or NULL when
+ * the job checks its own (evidence and records, serve-jobs.c). */
+static const char *fields_of(cf__job_kind_t kind)
+{
+    switch (kind) {
+    case CF__JOB_OPEN:
+        return " workflow matter party parent facts officers cause ";
+    case CF__JOB_ACT:
+        return " action facts documents ";
+    case CF__JOB_EXTEND:
+        return " clock by reason ";
+    case CF__JOB_EXCLUDE:
+        return " clock from to reason ";
+    default:
+        return NULL;
+    }
+}
+
+/* 0, or -1 after answering 400 for a field of body the endpoint does not take: a
+ * misspelt "facts" would otherwise be dropped in silence and the case written
+ * without what the client meant to say. */
+static int known_fields(cf_serve_t *srv, h2o_req_t *req, cf__job_kind_t kind, json_t *body)
+{
+    const char *allowed = fields_of(kind), *key;
+    json_t *v;
+    if (!allowed)
+        return 0;
+    json_object_foreach(body, key, v) {
+        char word[64];
+        if (strlen(key) + 3 <= sizeof(word) && !strchr(key, ' ')) {
+            snprintf(word, sizeof(word), " %s ", key);
+            if (strstr(allowed, word))
+                continue;
+        }
+        char text[256]; /* a long name is not quoted: cut, it could end inside a character */
+        snprintf(text, sizeof(text), "unknown field \"%s\" in the body; the fields are:%.*s",
+                 strlen(key) <= 64 ? key : "(a name too long to show)", (int)strlen(allowed) - 1,
+                 allowed);
+        cf__http_json(req, srv, 400,
+                      json_pack("{s:s, s:s, s:s}", "error", "EINVAL", "text", text, "field", key));
+        return -1;
+    }
+    return 0;
+}
+
 /* OUT *version from If-Match: -1 when absent. Returns 0, or -1 when malformed. */
 static int if_match(h2o_req_t *req, int64_t *version)
 {
@@ -153,6 +198,10 @@ int cf__http_post(cf_serve_t *srv, h2o_req_t *req, const cf_principal_t *who, cf
     json_t *body = parse_body(srv, req);
     if (!body)
         return 0;
+    if (known_fields(srv, req, kind, body) != 0) {
+        json_decref(body);
+        return 0;
+    }
     cf__job_t *job = calloc(1, sizeof(*job));
     if (!job || cf__http_link(job, req) != 0) {
         free(job);

@@ -120,6 +120,11 @@ void cf__http_text(h2o_req_t *req, cf_serve_t *srv, int status, const char *text
     req->res.reason = reason_of(status);
     h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CONTENT_TYPE, NULL,
                    H2O_STRLIT("application/json; charset=utf-8"));
+    /* A JSON answer holds what clients typed (a party named <script>...): never sniffed
+     * as HTML by a browser that opens it directly (the workbench's 404s set it already). */
+    if (h2o_find_header_by_str(&req->res.headers, H2O_STRLIT("x-content-type-options"), -1) < 0)
+        h2o_add_header_by_str(&req->pool, &req->res.headers, H2O_STRLIT("x-content-type-options"),
+                              0, NULL, H2O_STRLIT("nosniff"));
     req->res.content_length = len;
     h2o_send_inline(req, text, len);
 }
@@ -329,6 +334,17 @@ static void token_used(cf_serve_t *srv, const char *digest)
     cf__writer_submit(srv, job);
 }
 
+/* The holder of token text from the cache, while trusted: 0, or -1 when not there. */
+static int token_cached(cf_serve_t *srv, const char *text, size_t len, cf_principal_t *who)
+{
+    cf__token_slot_t *t = token_slot(srv, text, len);
+    if (t->until > uv_now(&srv->loop) && t->len == len && CRYPTO_memcmp(t->text, text, len) == 0) {
+        *who = t->who;
+        return 0;
+    }
+    return -1;
+}
+
 /* The holder of token text: from the cache while trusted, else by the SHA-256 of
  * the text in the tokens table, if neither revoked nor expired (then cached, and
  * its use recorded). 0, or -1 for an unknown, revoked or expired token. */
@@ -336,10 +352,8 @@ static int token_holder(cf_serve_t *srv, const char *text, size_t len, cf_princi
 {
     cf__token_slot_t *t = token_slot(srv, text, len);
     uint64_t now = uv_now(&srv->loop);
-    if (t->until > now && t->len == len && CRYPTO_memcmp(t->text, text, len) == 0) {
-        *who = t->who;
+    if (token_cached(srv, text, len, who) == 0)
         return 0;
-    }
     char digest[65];
     if (cf_chain_sha256_hex(text, len, digest) != 0 ||
         cf_store_token_check(srv->reader, digest, cf__serve_now(srv), who, NULL) != 0)
@@ -371,12 +385,21 @@ int cf__http_agency_of(cf_serve_t *srv, h2o_req_t *req, char *agency, size_t siz
 }
 
 /* Exported, documented in serve-int.h */
-int cf__http_token_holder(cf_serve_t *srv, const char *text, size_t len, cf_principal_t *who)
+int cf__http_token_holder(cf_serve_t *srv, h2o_req_t *req, const char *text, size_t len,
+                          cf_principal_t *who)
 {
-    return token_holder(srv, text, len, who);
+    if (token_cached(srv, text, len, who) == 0)
+        return 0;
+    if (cf__authfail_spent(srv, req))
+        return 429;
+    if (token_holder(srv, text, len, who) == 0)
+        return 0;
+    cf__authfail_count(srv, req);
+    return -1;
 }
 
-/* The token's holder: 0, or an HTTP status (401, or 403 ECSRF) already answered. A
+/* The token's holder: 0, or an HTTP status (401, 429 from an address that sent too
+ * many unknown tokens, or 403 ECSRF) already answered. A
  * request without an Authorization header may authenticate by the workbench's session
  * cookie (http-session.c). */
 static int authenticate(cf_serve_t *srv, h2o_req_t *req, cf_principal_t *who)
@@ -391,9 +414,11 @@ static int authenticate(cf_serve_t *srv, h2o_req_t *req, cf_principal_t *who)
     if (at >= 0) {
         h2o_iovec_t v = req->headers.entries[at].value;
         text = "unknown token";
-        if (v.len > 7 && h2o_lcstris(v.base, 7, H2O_STRLIT("bearer ")) &&
-            token_holder(srv, v.base + 7, v.len - 7, who) == 0)
-            return 0;
+        int rc = v.len > 7 && h2o_lcstris(v.base, 7, H2O_STRLIT("bearer "))
+                     ? cf__http_token_holder(srv, req, v.base + 7, v.len - 7, who)
+                     : -1;
+        if (rc == 0 || rc == 429)
+            return rc;
     }
     h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_WWW_AUTHENTICATE, NULL,
                    H2O_STRLIT("Bearer"));

@@ -34,6 +34,7 @@
  *   alert_ack_timeout  seconds a fired alert waits for an acknowledgement before it
  *                    is escalated to the head (serve-alert-ack.c); unset: never
  *   writer_stuck_ms  how long a write may wait uncommitted before /readyz says 503
+ *   auth_fail_burst  unknown tokens a client address may send in a row before 429
  * An unknown key is an error naming its line: a typo must not be silently
  * ignored in a deployment's settings.
  */
@@ -65,6 +66,7 @@ void cf_serve_config_init(cf_serve_config_t *cfg)
     cfg->page_limit_max = 1000;
     cfg->session_ttl = 28800;
     cfg->writer_stuck_ms = 10000;
+    cfg->auth_fail_burst = 30;
 }
 
 /* Exported, documented in serve.h */
@@ -128,6 +130,7 @@ int cf_serve_config_number(const char *key, const char *text, unsigned long *out
         {"doc_max", 1, 1ul << 40},
         {"session_ttl", 60, 2592000},
         {"alert_ack_timeout", 1, 2592000},
+        {"auth_fail_burst", 1, 100000},
         {"writer_stuck_ms", 100, 3600000},
     };
     unsigned long n;
@@ -211,6 +214,8 @@ static int setting(cf_serve_config_t *cfg, const char *key, char *v)
         return cfg->alert_ack_timeout = (unsigned)n, 0;
     if (strcmp(key, "writer_stuck_ms") == 0)
         return cfg->writer_stuck_ms = (unsigned)n, 0;
+    if (strcmp(key, "auth_fail_burst") == 0)
+        return cfg->auth_fail_burst = (unsigned)n, 0;
     return CF_EINVAL;
 }
 

@@ -393,6 +393,7 @@ struct cf_serve_s {
     uint64_t timeouts_deferred_total;
     /* the workbench's sessions (http-session.c); NULL until the first sign-in */
     struct cf__sessions_s *sessions;
+    struct cf__authfail_s *authfail; /* failed authentications by address (http-authfail.c) */
     /* escalation of alerts nobody acknowledged (serve-alert-ack.c) */
     uv_timer_t escalate_timer;
     int escalate_busy; /* an ESCALATE job is in the writer */
@@ -591,9 +592,23 @@ int cf__session_token_digest(cf_serve_t *srv, h2o_req_t *req, char digest[65]);
 int cf__http_session(cf_serve_t *srv, h2o_req_t *req);
 /* Frees every session (cf_serve_free). */
 void cf__sessions_free(cf_serve_t *srv);
-/* http.c: the holder of bearer token text (cache, else the tokens table): 0 with OUT
- * *who, or -1 for an unknown, revoked or expired token. */
-int cf__http_token_holder(cf_serve_t *srv, const char *text, size_t len, cf_principal_t *who);
+/* http.c: the holder of bearer token text sent by req (cache, else the tokens table):
+ * 0 with OUT *who; -1 for an unknown, revoked or expired token (a failure counted
+ * against req's address); 429 when that address has sent too many unknown tokens
+ * (answered, the tokens table not read). */
+int cf__http_token_holder(cf_serve_t *srv, h2o_req_t *req, const char *text, size_t len,
+                          cf_principal_t *who);
+
+/* ---- failed authentications by client address (http-authfail.c) ---- */
+
+typedef struct cf__authfail_s cf__authfail_t;
+/* 1 when req's address has sent cfg.auth_fail_burst unknown tokens and not waited
+ * since: answered 429 with Retry-After. 0 otherwise (nothing answered). */
+int cf__authfail_spent(cf_serve_t *srv, h2o_req_t *req);
+/* Counts one unknown token sent by req's address. */
+void cf__authfail_count(cf_serve_t *srv, h2o_req_t *req);
+/* Frees the table (cf_serve_free). */
+void cf__authfail_free(cf_serve_t *srv);
 /* The file of web/ that path[0..len) (as the client sent it, no query) names: 0 with
  * OUT *rel (borrowed from path, or a literal) and *rel_len; -1 when the path is not
  * one the workbench serves (http-static.c says which are). */

@@ -285,6 +285,8 @@ static void apply_defaults(cf_serve_config_t *c)
         c->readers = CF__READERS_MAX;
     if (!c->page_limit_max)
         c->page_limit_max = 1000;
+    if (!c->auth_fail_burst)
+        c->auth_fail_burst = 30;
 }
 
 static int open_reader(cf_serve_t *srv, cf_error_t *err)
@@ -421,6 +423,7 @@ void cf_serve_free(cf_serve_t *srv)
     }
     cf_wfcache_free(&srv->wfs);
     cf__sessions_free(srv);
+    cf__authfail_free(srv);
     free(srv->answer);
     cf_calendar_free(srv->cal);
     cf_store_close(srv->reader);

@@ -86,6 +86,9 @@ typedef struct cf_serve_config_s {
     unsigned alert_ack_timeout;
     unsigned writer_stuck_ms; /* /readyz answers 503 while a write has waited this long
                                  without being committed (the writer is stuck); 0: 10000 */
+    unsigned auth_fail_burst; /* unknown tokens a client address may send in a row before
+                                 it is answered 429 (then one a second); 0: 30
+                                 (http-authfail.c) */
     /* Where the daemon's log lines go (one line, no newline, on the loop thread or at
      * open); NULL: standard error, "caseflow: LINE". */
     void (*log)(void *ctx, const char *line);

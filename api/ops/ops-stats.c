@@ -94,11 +94,31 @@ int cf_ops_stats(cf_store_t *store, const cf_ops_stats_t *in, json_t **out, cf_e
     return 0;
 }
 
-/* Appends one CSV field, quoted when it holds a comma, a quote or a line break. */
+/* 1 when v is a plain decimal number ("-3", "0.5000"). */
+static int csv_number(const char *v)
+{
+    v += *v == '-';
+    if (*v < '0' || *v > '9')
+        return 0;
+    v += strspn(v, "0123456789");
+    if (*v == '.')
+        v += 1 + strspn(v + 1, "0123456789");
+    return *v == '\0';
+}
+
+/* Appends one CSV field, quoted when it holds a comma, a quote or a line break. A
+ * field that is not a number and starts with = + - @, a tab or a carriage return
+ * (a handler named "=cmd|' /C calc'!A0") gets a leading apostrophe, so a spreadsheet
+ * opening the file shows it as text and never runs it as a formula (CSV injection;
+ * the names come from what users typed). */
 static void csv_field(FILE *f, const char *v, const char *sep)
 {
-    if (strpbrk(v, ",\"\r\n")) {
+    int quote = strpbrk(v, ",\"\r\n") != NULL;
+    if (quote)
         fputc('"', f);
+    if (*v && strchr("=+-@\t\r", *v) && !csv_number(v))
+        fputc('\'', f);
+    if (quote) {
         for (; *v; v++)
             *v == '"' ? fputs("\"\"", f) : fputc(*v, f);
         fputc('"', f);
