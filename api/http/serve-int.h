@@ -35,6 +35,7 @@
 
 #include "cache.h"
 #include "engine.h"
+#include "jsonw.h"
 #include "serve.h"
 #include "store.h"
 
@@ -332,6 +333,8 @@ struct cf_serve_s {
     uv_tcp_t listener;
     int port;
     uv_async_t stop_async;
+    uv_prepare_t log_prepare; /* the access log's flush, once a turn (serve-log.c) */
+    cf__jsonw_t log_buf;      /* its lines gathered meanwhile (loop thread only) */
     uv_signal_t sigint, sigterm;
     int state;
     int h2o_ready;
@@ -548,6 +551,11 @@ void cf__deliver_close(cf_serve_t *srv);
 /* Writes one JSON line {time, level, event, ...fields} to standard error. Takes
  * fields (may be NULL). Any thread. */
 void cf__log(const char *level, const char *event, json_t *fields);
+/* The access lines of a turn of the loop are gathered in srv->log_buf and written
+ * with one write() before the loop waits again (a uv_prepare handle); start once
+ * the loop is initialized, stop when the daemon has closed (writes what is left). */
+void cf__log_start(cf_serve_t *srv);
+void cf__log_stop(cf_serve_t *srv);
 /* Registers the access log (one "request" line per request) on path. */
 void cf__log_register(cf_serve_t *srv, h2o_pathconf_t *path);
 /* http.c: the agency of the token req was authenticated with (from the token

@@ -231,6 +231,7 @@ void cf__serve_maybe_finish(cf_serve_t *srv)
     cf__readers_stop(srv);
     cf__writer_stop(srv);
     cf__deliver_close(srv);
+    cf__log_stop(srv);
     uv_close((uv_handle_t *)&srv->stop_async, NULL);
     uv_stop(&srv->loop);
 }
@@ -361,6 +362,7 @@ int cf_serve_open(const cf_serve_config_t *cfg, cf_serve_t **out, cf_error_t *er
     h2o_linklist_init_anchor(&srv->conns);
     uv_async_init(&srv->loop, &srv->stop_async, on_stop);
     srv->stop_async.data = srv;
+    cf__log_start(srv);
     if ((rc = cf__writer_start(srv, srv->cfg.db_path, err)) != 0)
         goto fail_writer;
     stall_watch(srv);
@@ -380,6 +382,7 @@ fail_started:
     cf_serve_free(srv);
     return rc;
 fail_writer:
+    cf__log_stop(srv);
     uv_close((uv_handle_t *)&srv->stop_async, NULL);
     uv_run(&srv->loop, UV_RUN_DEFAULT);
     uv_loop_close(&srv->loop);
