@@ -17,9 +17,11 @@
  * storm-5: the access log written as text, gathered a turn of the loop at a time:
  *          one whole JSON line per request (case and action for an action), out
  *          before the daemon stops; reals as jansson's JSON_REAL_PRECISION(6)
- *          writes them; the UTF-8 check agrees with jansson's.
+ *          writes them; the UTF-8 check agrees with jansson's; the POSTs read in
+ *          one turn of the loop share one look at the database file.
  */
 #include <sqlite3.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -506,5 +508,36 @@ TEST_IMPL(storm_log_utf8)
         ASSERT_EQ(cf__jsonw_utf8((const char *)b, n), j != NULL);
         json_decref(j);
     }
+    return 0;
+}
+
+static void quiet_log(void *ctx, const char *line)
+{
+    (void)ctx, (void)line;
+}
+
+/* storm-5.4: the check of the database file before a write is queued is made once a
+ * turn of the loop: a second POST of the same turn reuses it, the next turn looks
+ * again (the commit's own check covers the rest: serve_hard_db_*). */
+TEST_IMPL(storm_db_check_once_a_turn)
+{
+    char db[512];
+    td_db("storm-dbcheck.db", db, sizeof(db));
+    struct stat st;
+    ASSERT_EQ(stat(db, &st), 0);
+    cf_serve_t *srv = calloc(1, sizeof(*srv));
+    ASSERT(srv != NULL);
+    srv->cfg.db_path = db;
+    srv->cfg.log = quiet_log;
+    srv->db_dev = st.st_dev;
+    srv->db_ino = st.st_ino;
+    srv->turns = 1;
+    ASSERT_EQ(cf__serve_db_check_loop(srv), 0);
+    ASSERT_EQ(remove(db), 0);
+    ASSERT_EQ(cf__serve_db_check_loop(srv), 0); /* the same turn: not looked at again */
+    srv->turns = 2;
+    ASSERT_EQ(cf__serve_db_check_loop(srv), CF_EIO); /* the next turn sees it gone */
+    ASSERT_EQ(cf__serve_db_check_loop(srv), CF_EIO); /* and lost stays lost */
+    free(srv);
     return 0;
 }

@@ -192,9 +192,13 @@ static void log_flush(cf_serve_t *srv)
     srv->log_buf.oom = 0;
 }
 
+/* Once a turn of the loop, before it waits: the turn's lines go out, and the turn is
+ * counted (a new turn checks the database file again: serve.c). */
 static void on_log_prepare(uv_prepare_t *h)
 {
-    log_flush(h->data);
+    cf_serve_t *srv = h->data;
+    log_flush(srv);
+    srv->turns++;
 }
 
 /* The request's line, written straight as text (as a tree of jansson values, then

@@ -84,7 +84,8 @@ void cf__serve_log(cf_serve_t *srv, const char *fmt, ...)
  * SQLite keeps the file it opened: deleted, or replaced by a rename, the daemon would
  * go on committing into an unlinked inode (every acknowledged write gone at the next
  * start) or into a file nobody reads. So the path's st_dev/st_ino, taken at open, is
- * compared again before every write is queued, before every commit (writer thread),
+ * compared again before every write is queued (once a turn of the loop: the POSTs
+ * read in one turn share a stat()), before every commit (writer thread),
  * and every cfg.db_check_ms on a timer; once they differ (or the path is gone) the
  * daemon takes no more writes (503 EDBLOST), fires no more alerts, answers /healthz
  * 503, and says so loudly in its log. Reads go on from the file it has open. Only a
@@ -117,6 +118,15 @@ int cf__serve_db_check(cf_serve_t *srv)
                       "(503) and firing no alert until restarted",
                       srv->cfg.db_path, gone ? "was deleted" : "was replaced by another file");
     return CF_EIO;
+}
+
+/* Exported, documented in serve-int.h */
+int cf__serve_db_check_loop(cf_serve_t *srv)
+{
+    if (srv->turns && srv->turns == srv->db_checked_turn && !atomic_load(&srv->db_lost))
+        return 0;
+    srv->db_checked_turn = srv->turns;
+    return cf__serve_db_check(srv);
 }
 
 static void on_db_timer(uv_timer_t *t)
