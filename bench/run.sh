@@ -3,7 +3,17 @@
 # docs/performance.md: every figure beside its limit or peer, measured in this
 # same run, and whether its target was met. `make bench` builds and runs it.
 #
-#   bench/run.sh [--quick] BUILD_DIR
+#   bench/run.sh [--quick] [--only ROWS] BUILD_DIR
+#
+# --only ROWS (or BENCH_ROWS=ROWS in the environment; `make bench` passes it on)
+# runs only some rows, ROWS a comma-separated list of: engine (1a), http (1b: the
+# raw limit, measured on engine's rows, so engine runs too, and HTTP with 128
+# clients, the log's size), http-more (1b with 64
+# clients and with a stream), peer (4), alerts (2, with the burst of issue 26),
+# storm, downtime (6), audit (3), stats (7), importer (5); `issue26` stands for
+# http,alerts,storm,downtime. Default: all. Rows not run print "not measured".
+# BENCH_DRY=1 only lists the steps the rows would run, one a line ("run ARGS"),
+# measuring nothing (tests/cli/bench-rows.sh checks the selection with it).
 #
 # BUILD_DIR holds api/caseflow and bench/caseflow-bench (cmake -DCF_BENCH=ON).
 # Scratch databases and logs go to BUILD_DIR/bench-run (several GB for the
@@ -14,10 +24,36 @@
 # asserts a time: the run exits 0 once every figure was measured.
 set -e
 QUICK=""
-if [ "$1" = "--quick" ]; then
-    QUICK="--quick"
+ROWS="${BENCH_ROWS:-all}"
+while [ $# -gt 0 ]; do
+    case "$1" in
+    --quick) QUICK="--quick" ;;
+    --only)
+        ROWS="$2"
+        shift
+        ;;
+    *) break ;;
+    esac
     shift
-fi
+done
+ROWS=$(echo ",$ROWS," | sed 's/,issue26,/,http,alerts,storm,downtime,/; s/ //g')
+for r in $(echo "$ROWS" | tr ',' ' '); do
+    case "$r" in
+    all | engine | http | http-more | peer | alerts | storm | downtime | audit | stats | importer) ;;
+    *)
+        echo "bench/run.sh: unknown row '$r' in --only/BENCH_ROWS (engine, http, http-more, peer," \
+            "alerts, storm, downtime, audit, stats, importer, issue26, all)" >&2
+        exit 2
+        ;;
+    esac
+done
+# want ROW: 0 when ROW is to be run.
+want() {
+    case "$ROWS" in
+    *,all,* | *,"$1",*) return 0 ;;
+    esac
+    return 1
+}
 BUILD=$(cd "${1:-build-bench}" && pwd)
 SRC=$(cd "$(dirname "$0")/.." && pwd)
 OUT="$BUILD/bench-run"
@@ -29,6 +65,10 @@ BENCH="$BUILD/bench/caseflow-bench $QUICK --src $SRC --dir $OUT --caseflow $BUIL
 note() { echo "bench: $*" >&2; }
 info() { echo "INFO $*" >>"$RESULTS"; }
 run() {
+    if [ "${BENCH_DRY:-0}" = "1" ]; then
+        echo "run $*"
+        return
+    fi
     note "$1 ..."
     # shellcheck disable=SC2086
     $BENCH "$@" | tee -a "$RESULTS"
@@ -43,6 +83,7 @@ info "kernel $(uname -sr)"
 info "sqlite $(pkg-config --modversion sqlite3 2>/dev/null || echo '?')"
 info "load_start $(cut -d' ' -f1-3 /proc/loadavg)"
 if [ -n "$QUICK" ]; then info "mode quick"; else info "mode full"; fi
+info "rows $(echo "$ROWS" | sed 's/^,//; s/,$//')"
 START=$(date +%s)
 
 # ---- 1. durable transitions, in process and over HTTP, beside the raw limit ------------
@@ -52,18 +93,22 @@ START=$(date +%s)
 ROUNDS=3
 [ -n "$QUICK" ] && ROUNDS=1
 i=1
+want engine || want http || want http-more || ROUNDS=0
 while [ "$i" -le "$ROUNDS" ]; do
     info "round $i"
-    run engine
-    run raw
-    run http
-    if [ -n "$QUICK" ]; then
-        run http --key http_c64 --clients 64 --cases-per-client 10
-    else
-        run http --key http_c64 --clients 64 --cases-per-client 60
+    # raw reads the database engine wrote (the same rows): http needs both
+    if want engine || want http || want http-more; then run engine; fi
+    if want http || want http-more; then run raw; fi
+    if want http; then run http; fi
+    if want http-more; then
+        if [ -n "$QUICK" ]; then
+            run http --key http_c64 --clients 64 --cases-per-client 10
+        else
+            run http --key http_c64 --clients 64 --cases-per-client 60
+        fi
+        # As a deployment runs: a browser or the alert daemon on the event stream.
+        run http --key http_sse --stream 1
     fi
-    # As a deployment runs: a browser or the alert daemon on the event stream.
-    run http --key http_sse --stream 1
     i=$((i + 1))
 done
 
@@ -91,32 +136,45 @@ peer() {
     note "peer ..."
     node "$SRC/bench/peer/run.mjs" "$n" | tee -a "$RESULTS"
 }
-peer
+if want peer; then
+    if [ "${BENCH_DRY:-0}" = "1" ]; then echo "run peer"; else peer; fi
+fi
 
 # ---- 2. deadline scale, 3. audit ---------------------------------------------------------
-run load
-# The load leaves gigabytes of dirty pages for the kernel to write back; flush
-# them first, or the alert round's fsyncs queue behind the setup's data.
-note "sync ..."
-sync
-run alerts
+if want alerts; then
+    run load
+    # The load leaves gigabytes of dirty pages for the kernel to write back; flush
+    # them first, or the alert round's fsyncs queue behind the setup's data.
+    note "sync ..."
+    sync
+    run alerts
+fi
 # ---- 6. deadline storms (issue 26): a million due at one instant, a day of downtime -----
-run load --layout storm
-sync
-run storm
-rm -f "$OUT"/storm.db "$OUT"/storm.db-wal "$OUT"/storm.db-shm
-run load --layout downtime
-sync
-run downtime
-run audit
+if want storm; then
+    run load --layout storm
+    sync
+    run storm
+    rm -f "$OUT"/storm.db "$OUT"/storm.db-wal "$OUT"/storm.db-shm
+fi
+if want downtime; then
+    run load --layout downtime
+    sync
+    run downtime
+fi
+if want audit; then run audit; fi
 
 # ---- 7. a bureau's report (issue 20): caseflow stats on a million cases ----------------
-run stats
+if want stats; then run stats; fi
 
 # ---- 5. the importer (issue 21): 5,000 matters imported, 10,000 loaded ----------------
-note "importer ..."
-sh "$SRC/bench/importer.sh" "$BUILD/api/caseflow" "$OUT" "$SRC" | tee -a "$RESULTS"
+if want importer && [ "${BENCH_DRY:-0}" = "1" ]; then
+    echo "run importer"
+elif want importer; then
+    note "importer ..."
+    sh "$SRC/bench/importer.sh" "$BUILD/api/caseflow" "$OUT" "$SRC" | tee -a "$RESULTS"
+fi
 
+[ "${BENCH_DRY:-0}" = "1" ] && exit 0
 info "load_end $(cut -d' ' -f1-3 /proc/loadavg)"
 info "elapsed_s $(($(date +%s) - START))"
 if [ "${BENCH_KEEP:-0}" != "1" ]; then

@@ -91,6 +91,44 @@ void cf__jsonw_str(cf__jsonw_t *w, const char *s)
 }
 
 /* Exported, documented in jsonw.h */
+void cf__jsonw_strn(cf__jsonw_t *w, const char *s, size_t n)
+{
+    put_strn(w, s, n);
+}
+
+/* Exported, documented in jsonw.h */
+int cf__jsonw_utf8(const char *s, size_t n)
+{
+    const unsigned char *u = (const unsigned char *)s;
+    for (size_t i = 0; i < n;) {
+        unsigned c = u[i], more, cp, min;
+        if (c < 0x80) {
+            i++;
+            continue;
+        }
+        if ((c & 0xe0) == 0xc0)
+            more = 1, cp = c & 0x1f, min = 0x80;
+        else if ((c & 0xf0) == 0xe0)
+            more = 2, cp = c & 0x0f, min = 0x800;
+        else if ((c & 0xf8) == 0xf0)
+            more = 3, cp = c & 0x07, min = 0x10000;
+        else
+            return 0;
+        if (n - i <= more)
+            return 0;
+        for (unsigned k = 1; k <= more; k++) {
+            if ((u[i + k] & 0xc0) != 0x80)
+                return 0;
+            cp = (cp << 6) | (u[i + k] & 0x3f);
+        }
+        if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+            return 0;
+        i += more + 1;
+    }
+    return 1;
+}
+
+/* Exported, documented in jsonw.h */
 void cf__jsonw_int(cf__jsonw_t *w, int64_t v)
 {
     char digits[24], *d = digits + sizeof(digits);

@@ -30,6 +30,12 @@ void cf__jsonw_raw(cf__jsonw_t *w, const char *bytes, size_t n);
 void cf__jsonw_text(cf__jsonw_t *w, const char *text);
 /* Appends a JSON string (escaped as jansson does), or null for NULL. */
 void cf__jsonw_str(cf__jsonw_t *w, const char *s);
+/* Appends the n bytes of s as a JSON string (s need not end in NUL; it must be
+ * valid UTF-8, see cf__jsonw_utf8). */
+void cf__jsonw_strn(cf__jsonw_t *w, const char *s, size_t n);
+/* 1 if the n bytes of s are UTF-8 as jansson accepts it in a string (no overlong
+ * form, no surrogate, nothing past U+10FFFF), else 0. */
+int cf__jsonw_utf8(const char *s, size_t n);
 /* Appends an integer. */
 void cf__jsonw_int(cf__jsonw_t *w, int64_t v);
 /* Appends ,"key": (key needs no escaping). */

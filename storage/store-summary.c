@@ -49,6 +49,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "jsonw.h"
 #include "money.h"
 
 /* ---- numbers ------------------------------------------------------------------------ */
@@ -186,11 +187,17 @@ static int people_put(cf_store_t *s, int64_t id, const json_t *sum, cf_error_t *
 
 /* ---- counts ------------------------------------------------------------------------- */
 
+/* Where a summary's contributions go: item (handler, day, dim, key) gets (n, fen)
+ * times sign. The strings are borrowed from the summary. */
+typedef void (*emit_fn)(void *ctx, const char *handler, int64_t day, const char *dim,
+                        const char *key, int64_t n, int64_t fen, int sign);
+
 /* Adds (n, fen) times sign to the item (handler, day, dim, key) of acc, an object
  * keyed by the four joined with \x1f. A day of 0 (not yet) adds nothing. */
-static void acc_add(json_t *acc, const char *handler, int64_t day, const char *dim, const char *key,
+static void acc_add(void *ctx, const char *handler, int64_t day, const char *dim, const char *key,
                     int64_t n, int64_t fen, int sign)
 {
+    json_t *acc = ctx;
     char k[512];
     if (day <= 0)
         return;
@@ -208,62 +215,102 @@ static int64_t day_of(const json_t *sum, const char *key)
 }
 
 /* What summary sum contributes for one handler ("" for the agency as a whole),
- * times sign, into acc. */
-static void contribute_as(json_t *acc, const json_t *sum, const char *h, int sign)
+ * times sign, to emit. */
+static void contribute_as(emit_fn emit, void *ctx, const json_t *sum, const char *h, int sign)
 {
     int64_t opened = day_of(sum, "opened"), decided = day_of(sum, "decided");
     const char *keyed[] = {"power_type", "state", "cause"};
-    acc_add(acc, h, opened, "opened", "", 1, 0, sign);
+    emit(ctx, h, opened, "opened", "", 1, 0, sign);
     for (size_t i = 0; i < 3; i++) {
         const char *v = json_string_value(json_object_get(sum, keyed[i]));
         if (v && *v)
-            acc_add(acc, h, opened, keyed[i], v, 1, 0, sign);
+            emit(ctx, h, opened, keyed[i], v, 1, 0, sign);
     }
     size_t i;
     json_t *v;
     json_array_foreach(json_object_get(sum, "handlers"), i, v)
-        acc_add(acc, h, opened, "handler", json_string_value(v), 1, 0, sign);
-    acc_add(acc, h, day_of(sum, "filed"), "filed", "", 1, 0, sign);
-    acc_add(acc, h, decided, "decided", "", 1, day_of(sum, "fine"), sign);
-    acc_add(acc, h, decided, "paid", "", 0, day_of(sum, "paid"), sign);
-    acc_add(acc, h, decided, "refund", "", 0, day_of(sum, "refund"), sign);
-    acc_add(acc, h, decided, "recovered", "", 0, day_of(sum, "recovered"), sign);
-    acc_add(acc, h, day_of(sum, "closed"), "closed", "", 1, 0, sign);
+        emit(ctx, h, opened, "handler", json_string_value(v), 1, 0, sign);
+    emit(ctx, h, day_of(sum, "filed"), "filed", "", 1, 0, sign);
+    emit(ctx, h, decided, "decided", "", 1, day_of(sum, "fine"), sign);
+    emit(ctx, h, decided, "paid", "", 0, day_of(sum, "paid"), sign);
+    emit(ctx, h, decided, "refund", "", 0, day_of(sum, "refund"), sign);
+    emit(ctx, h, decided, "recovered", "", 0, day_of(sum, "recovered"), sign);
+    emit(ctx, h, day_of(sum, "closed"), "closed", "", 1, 0, sign);
     json_array_foreach(json_object_get(sum, "clocks"), i, v) {
         int met = (int)json_integer_value(json_array_get(v, 1));
-        acc_add(acc, h, json_integer_value(json_array_get(v, 2)), met ? "met" : "late",
-                json_string_value(json_array_get(v, 0)), 1, 0, sign);
+        emit(ctx, h, json_integer_value(json_array_get(v, 2)), met ? "met" : "late",
+             json_string_value(json_array_get(v, 0)), 1, 0, sign);
     }
+}
+
+/* Every contribution of sum (for "" and for each handler) to emit. */
+static void contribute(emit_fn emit, void *ctx, const json_t *sum, int sign)
+{
+    if (!sum)
+        return;
+    contribute_as(emit, ctx, sum, "", sign);
+    size_t i;
+    json_t *v;
+    json_array_foreach(json_object_get(sum, "handlers"), i, v)
+        contribute_as(emit, ctx, sum, json_string_value(v), sign);
 }
 
 /* Exported, documented in store.h */
 void cf_store_summary_counts(json_t *acc, const json_t *sum, int sign)
 {
-    if (!sum)
-        return;
-    contribute_as(acc, sum, "", sign);
-    size_t i;
-    json_t *v;
-    json_array_foreach(json_object_get(sum, "handlers"), i, v)
-        contribute_as(acc, sum, json_string_value(v), sign);
+    contribute(acc_add, acc, sum, sign);
 }
 
-/* Applies one accumulated item to stat_counts. */
-static int count_apply(cf_store_t *s, const char *agency, const char *k, const json_t *v,
-                       cf_error_t *err)
+/* The deltas of one change as a plain array: the old summary's items taken away,
+ * the new one's added, merged by (handler, day, dim, key). (As a jansson object
+ * keyed by the four printed together, it was a fifth of cf_store_summary_put:
+ * callgrind, docs/performance.md.) A few dozen items: a linear search is cheapest. */
+typedef struct delta_s {
+    const char *handler, *dim, *key;
+    int64_t day, n, fen;
+} delta_t;
+
+typedef struct deltas_s {
+    delta_t *items;
+    size_t count, cap;
+    int oom;
+} deltas_t;
+
+static void delta_add(void *ctx, const char *handler, int64_t day, const char *dim, const char *key,
+                      int64_t n, int64_t fen, int sign)
 {
-    int64_t n = json_integer_value(json_array_get(v, 0));
-    int64_t fen = json_integer_value(json_array_get(v, 1));
-    if (n == 0 && fen == 0)
+    deltas_t *d = ctx;
+    if (day <= 0 || d->oom)
+        return;
+    key = key ? key : "";
+    handler = handler ? handler : "";
+    for (size_t i = 0; i < d->count; i++) {
+        delta_t *it = &d->items[i];
+        if (it->day == day && strcmp(it->dim, dim) == 0 && strcmp(it->key, key) == 0 &&
+            strcmp(it->handler, handler) == 0) {
+            it->n += sign * n;
+            it->fen += sign * fen;
+            return;
+        }
+    }
+    if (d->count == d->cap) {
+        size_t cap = d->cap ? 2 * d->cap : 64;
+        delta_t *more = realloc(d->items, cap * sizeof(*more));
+        if (!more) {
+            d->oom = 1;
+            return;
+        }
+        d->items = more;
+        d->cap = cap;
+    }
+    d->items[d->count++] = (delta_t){handler, dim, key, day, sign * n, sign * fen};
+}
+
+/* Applies one delta to stat_counts (none when it nets to nothing). */
+static int count_apply(cf_store_t *s, const char *agency, const delta_t *d, cf_error_t *err)
+{
+    if (d->n == 0 && d->fen == 0)
         return 0;
-    char buf[512];
-    snprintf(buf, sizeof(buf), "%s", k);
-    char *handler = buf, *day = strchr(handler, '\x1f');
-    char *dim = day ? strchr(day + 1, '\x1f') : NULL;
-    char *key = dim ? strchr(dim + 1, '\x1f') : NULL;
-    if (!key)
-        return 0;
-    *day++ = *dim++ = *key++ = '\0';
     sqlite3_stmt *st;
     int rc = cf__store_prepare(s,
                                "INSERT INTO stat_counts(agency, handler, day, dim, key, n, fen) "
@@ -273,12 +320,12 @@ static int count_apply(cf_store_t *s, const char *agency, const char *k, const j
     if (rc != 0)
         return rc;
     sqlite3_bind_text(st, 1, agency, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, handler, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 3, strtoll(day, NULL, 10));
-    sqlite3_bind_text(st, 4, dim, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 5, key, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 6, n);
-    sqlite3_bind_int64(st, 7, fen);
+    sqlite3_bind_text(st, 2, d->handler, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 3, d->day);
+    sqlite3_bind_text(st, 4, d->dim, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 5, d->key, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 6, d->n);
+    sqlite3_bind_int64(st, 7, d->fen);
     return cf__store_step_done(s, st, "count a case", err);
 }
 
@@ -289,10 +336,14 @@ int cf_store_summary_put(cf_store_t *s, int64_t id, const json_t *old, const jso
     if (old && json_equal((json_t *)old, (json_t *)sum))
         return 0;
     const char *agency = json_string_value(json_object_get(sum, "agency"));
-    char *body = json_dumps(sum, JSON_COMPACT | JSON_SORT_KEYS);
-    json_t *acc = json_object();
+    /* the text json_dumps(sum, JSON_COMPACT | JSON_SORT_KEYS) gives, for a fifth of its
+     * instructions (jsonw.h; callgrind of the HTTP bench, docs/performance.md) */
+    cf__jsonw_t w = {0};
+    cf__jsonw_value(&w, sum, 1);
+    char *body = cf__jsonw_finish(&w);
+    deltas_t acc = {0};
     sqlite3_stmt *st;
-    int rc = body && acc && agency ? 0 : CF_ENOMEM;
+    int rc = body && agency ? 0 : CF_ENOMEM;
     if (rc == 0)
         rc = cf__store_prepare(s,
                                "INSERT INTO case_summary(case_id, agency, name, body) VALUES (?, "
@@ -311,18 +362,16 @@ int cf_store_summary_put(cf_store_t *s, int64_t id, const json_t *old, const jso
                 !json_equal(json_object_get(old, "head"), json_object_get(sum, "head"));
     if (rc == 0 && moved)
         rc = people_put(s, id, sum, err);
-    cf_store_summary_counts(acc, old, -1);
-    cf_store_summary_counts(acc, sum, +1);
-    const char *k;
-    json_t *v;
+    contribute(delta_add, &acc, old, -1);
+    contribute(delta_add, &acc, sum, +1);
+    if (rc == 0 && acc.oom)
+        rc = cf_error_set(err, CF_ENOMEM, NULL, 0, 0, "out of memory counting a case");
     const char *old_agency = old ? json_string_value(json_object_get(old, "agency")) : NULL;
     if (old_agency && strcmp(old_agency, agency) != 0) /* never so today: kept exact anyway */
         rc = rc ? rc : cf_error_set(err, CF_EINVAL, NULL, 0, 0, "a case changes no agency");
-    json_object_foreach(acc, k, v) {
-        if (rc == 0)
-            rc = count_apply(s, agency, k, v, err);
-    }
-    json_decref(acc);
+    for (size_t i = 0; rc == 0 && i < acc.count; i++)
+        rc = count_apply(s, agency, &acc.items[i], err);
+    free(acc.items);
     free(body);
     return rc;
 }

@@ -222,6 +222,10 @@
     X(storm_restart_due_order)                                                                     \
     X(storm_fire_yields)                                                                           \
     X(storm_wal_restart)                                                                           \
+    X(storm_log_lines)                                                                             \
+    X(storm_log_reals)                                                                             \
+    X(storm_log_utf8)                                                                              \
+    X(storm_db_check_once_a_turn)                                                                  \
     /* serve-hard-*: the daemon hardened (tests/test-serve-hard.c) */                              \
     X(serve_hard_framing)                                                                          \
     X(serve_hard_http1_only)                                                                       \

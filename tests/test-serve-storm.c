@@ -14,8 +14,14 @@
  *          restart counter moves), and cf_store_checkpoint_restart copies every
  *          frame and makes the next commit write from the start of the log; a
  *          reader on an old snapshot makes it give up at once (CF_EBUSY).
+ * storm-5: the access log written as text, gathered a turn of the loop at a time:
+ *          one whole JSON line per request (case and action for an action), out
+ *          before the daemon stops; reals as jansson's JSON_REAL_PRECISION(6)
+ *          writes them; the UTF-8 check agrees with jansson's; the POSTs read in
+ *          one turn of the loop share one look at the database file.
  */
 #include <sqlite3.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -148,10 +154,9 @@ TEST_IMPL(storm_restart_due_order)
 /* Runs one FIRE job of chunk index `chunk` at now, in its own transaction, on a daemon
  * structure that is not running (only what a job reads of it is set). Returns the
  * alerts it fired; OUT *more. */
-static int fire_chunk(cf_serve_t *srv, cf_store_t *s, const cf_calendar_t *cal, cf_time_t now,
-                      unsigned waiting, int *more)
+static int fire_chunk(cf_serve_t *srv, cf_store_t *s, const cf_calendar_t *cal, cf_wfcache_t *wfs,
+                      cf_time_t now, unsigned waiting, int *more)
 {
-    cf_wfcache_t wfs = {0};
     cf_error_t err;
     cf__job_t *job = calloc(1, sizeof(*job));
     ASSERT(job != NULL);
@@ -162,12 +167,11 @@ static int fire_chunk(cf_serve_t *srv, cf_store_t *s, const cf_calendar_t *cal, 
     job->srv = srv;
     atomic_store(&srv->writer.waiting, waiting);
     ASSERT_EQ(cf_store_tx_begin(s, &err), 0);
-    ASSERT_EQ(cf__job_exec(s, cal, &wfs, job), 0);
+    ASSERT_EQ(cf__job_exec(s, cal, wfs, job), 0);
     ASSERT_EQ(cf_store_tx_commit(s, &err), 0);
     int n = (int)json_array_size(job->alerts);
     *more = job->more;
     cf__job_free(job);
-    cf_wfcache_free(&wfs);
     return n;
 }
 
@@ -188,11 +192,15 @@ TEST_IMPL(storm_fire_yields)
     cf_time_t later = at_of("2026-09-01T09:00:00+08:00");
     int more = 0;
     /* A request waits: the chunk ends after its first slice (2 ms), with more due. */
-    int yielded = fire_chunk(srv, s, cal, later, 1, &more);
+    /* one workflow cache for both, as the writer has: the second chunk's budget is not
+     * spent loading the workflow (under ASan on a loaded machine that took > 64 ms) */
+    cf_wfcache_t wfs = {0};
+    int yielded = fire_chunk(srv, s, cal, &wfs, later, 1, &more);
     ASSERT(yielded >= 1);
     ASSERT_EQ(more, 1);
     /* No one waits: the same chunk runs its whole budget (64 ms) or to the end. */
-    int whole = fire_chunk(srv, s, cal, later, 0, &more);
+    int whole = fire_chunk(srv, s, cal, &wfs, later, 0, &more);
+    cf_wfcache_free(&wfs);
     ASSERT(whole > yielded);
     free(srv->writer.fire.alerts);
     free(srv);
@@ -258,5 +266,221 @@ TEST_IMPL(storm_wal_restart)
     json_decref(body);
     td_stop(&d);
     free(token);
+    return 0;
+}
+
+/* ---- storm-5 ------------------------------------------------------------------------------ */
+
+typedef struct stderr_file_s {
+    char path[600];
+    int saved;
+    FILE *f;
+} stderr_file_t;
+
+/* Standard error into a file of the test's directory, until stderr_restore. */
+static void stderr_to(stderr_file_t *sf, const char *db)
+{
+    snprintf(sf->path, sizeof(sf->path), "%s.log", db);
+    fflush(stderr);
+    sf->saved = dup(2);
+    sf->f = fopen(sf->path, "w");
+    ASSERT(sf->f != NULL && sf->saved >= 0);
+    ASSERT(dup2(fileno(sf->f), 2) == 2);
+}
+
+static void stderr_restore(stderr_file_t *sf)
+{
+    fflush(stderr);
+    dup2(sf->saved, 2);
+    close(sf->saved);
+    fclose(sf->f);
+}
+
+static char *slurp(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    ASSERT(f != NULL);
+    char *buf = calloc(1, 1 << 20);
+    size_t n = fread(buf, 1, (1 << 20) - 1, f);
+    buf[n] = '\0';
+    fclose(f);
+    return buf;
+}
+
+/* The "request" lines of text, each parsed; exits the test on a line that is not
+ * a JSON object (the daemon's plain notices aside: they start without '{'). */
+static json_t *request_lines(const char *text)
+{
+    json_t *all = json_array();
+    for (const char *p = text; *p;) {
+        const char *nl = strchr(p, '\n');
+        ASSERT(nl != NULL); /* every line whole */
+        if (*p != '{') {
+            p = nl + 1;
+            continue;
+        }
+        json_t *o = json_loadb(p, (size_t)(nl - p), JSON_REJECT_DUPLICATES, NULL);
+        ASSERT(json_is_object(o));
+        const char *ev = json_string_value(json_object_get(o, "event"));
+        if (ev && strcmp(ev, "request") == 0)
+            json_array_append(all, o);
+        json_decref(o);
+        p = nl + 1;
+    }
+    return all;
+}
+
+/* storm-5.1: one whole line per request, the action's with case and action, each out
+ * while the daemon runs (the flush of the turn, not the stop). */
+TEST_IMPL(storm_log_lines)
+{
+    enum { GETS = 40 };
+    char db[512];
+    td_db("storm-log.db", db, sizeof(db));
+    char *token = td_token(db, "甲局", "handler", "张三");
+    stderr_file_t sf;
+    stderr_to(&sf, db);
+    cf_serve_config_t cfg;
+    td_daemon_t d;
+    td_resp_t r;
+    td_config(&cfg, db, T0);
+    td_start(&d, &cfg);
+    const char *open = "{\"workflow\":\"penalty-general\",\"party\":{\"name\":\"某某大药房\"}}";
+    const char *act = "{\"action\":\"no_such_step\"}";
+    td_http(&d, "POST", "/v1/cases", token, open, strlen(open), NULL, &r);
+    int opened = r.status;
+    td_resp_free(&r);
+    td_http(&d, "POST", "/v1/cases/1/actions", token, act, strlen(act), "1", &r);
+    int acted = r.status;
+    td_resp_free(&r);
+    /* out before the stop: the line of the action appears while the daemon runs */
+    char *text = NULL;
+    for (int i = 0; i < 300 && (!text || !strstr(text, "\"action\":\"no_such_step\"")); i++) {
+        free(text);
+        usleep(10000);
+        text = slurp(sf.path);
+    }
+    ASSERT_CONTAINS(text, "\"case\":1,\"action\":\"no_such_step\"}");
+    free(text);
+    for (int i = 0; i < GETS; i++) {
+        td_http(&d, "GET", i % 2 ? "/livez" : "/v1/cases/1", token, NULL, 0, NULL, &r);
+        ASSERT(r.status == 200);
+        td_resp_free(&r);
+    }
+    td_stop(&d);
+    stderr_restore(&sf);
+    ASSERT_EQ(opened, 201);
+    ASSERT(acted >= 400 && acted < 500); /* refused or a conflict: logged all the same */
+    text = slurp(sf.path);
+    json_t *lines = request_lines(text);
+    ASSERT_EQ(json_array_size(lines), 2 + GETS);
+    size_t i;
+    json_t *o;
+    int cases = 0;
+    json_array_foreach(lines, i, o) {
+        ASSERT(json_is_string(json_object_get(o, "request_id")));
+        ASSERT(json_is_integer(json_object_get(o, "status")));
+        ASSERT(json_is_real(json_object_get(o, "latency_ms")));
+        ASSERT_EQ(strlen(json_string_value(json_object_get(o, "time"))), 29);
+        cases += json_integer_value(json_object_get(o, "case")) == 1;
+    }
+    ASSERT_EQ(cases, 1 + GETS / 2); /* the action and every GET of case 1 */
+    ASSERT(strstr(text, token) == NULL);
+    json_decref(lines);
+    free(text);
+    free(token);
+    return 0;
+}
+
+/* storm-5.2: reals written as json_dumps(JSON_REAL_PRECISION(6)) writes them, other
+ * fields in their order after time, level and event. */
+TEST_IMPL(storm_log_reals)
+{
+    char db[512];
+    td_db("storm-log-reals.db", db, sizeof(db));
+    json_t *fields =
+        json_pack("{s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:s, s:I, s:[i, s]}", "a", 0.607013, "b",
+                  1234567.0, "c", 3.0, "d", 1.5e-7, "e", 12.25, "f", -2.5e12, "g", 100000.0, "s",
+                  "甲局 \"x\"", "n", (json_int_t)-7, "list", 1, "二");
+    char *want = json_dumps(fields, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(6));
+    stderr_file_t sf;
+    stderr_to(&sf, db);
+    cf__log("info", "reals", json_incref(fields));
+    stderr_restore(&sf);
+    char *text = slurp(sf.path);
+    const char *tail = strstr(text, "\"event\":\"reals\",");
+    ASSERT(tail != NULL);
+    tail += strlen("\"event\":\"reals\",");
+    ASSERT_EQ(strncmp(tail, want + 1, strlen(want) - 1), 0); /* want without its '{' */
+    ASSERT_STR_EQ(tail + strlen(want) - 1, "\n");
+    free(want);
+    free(text);
+    json_decref(fields);
+    return 0;
+}
+
+/* storm-5.3: cf__jsonw_utf8 says yes exactly where jansson takes the bytes as a string. */
+TEST_IMPL(storm_log_utf8)
+{
+    static const char *const fixed[] = {"",
+                                        "abc",
+                                        "甲局",
+                                        "\xc3\xa9",
+                                        "\xc3",
+                                        "\xe2\x82",
+                                        "\xed\xa0\x80",
+                                        "\xc0\xaf",
+                                        "\xf4\x90\x80\x80",
+                                        "\xf0\x9f\x98\x80",
+                                        "\xff",
+                                        "a\x80"
+                                        "b"};
+    for (size_t i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++) {
+        json_t *j = json_stringn(fixed[i], strlen(fixed[i]));
+        ASSERT_EQ(cf__jsonw_utf8(fixed[i], strlen(fixed[i])), j != NULL);
+        json_decref(j);
+    }
+    unsigned seed = 26;
+    for (int k = 0; k < 20000; k++) {
+        unsigned char b[6];
+        size_t n = (size_t)(rand_r(&seed) % 6);
+        for (size_t i = 0; i < n; i++) /* mostly high bytes: where the rules are */
+            b[i] = (unsigned char)(rand_r(&seed) % 4 ? 0x80 + rand_r(&seed) % 0x80
+                                                     : rand_r(&seed) % 0x80 + 1);
+        json_t *j = json_stringn((const char *)b, n);
+        ASSERT_EQ(cf__jsonw_utf8((const char *)b, n), j != NULL);
+        json_decref(j);
+    }
+    return 0;
+}
+
+static void quiet_log(void *ctx, const char *line)
+{
+    (void)ctx, (void)line;
+}
+
+/* storm-5.4: the check of the database file before a write is queued is made once a
+ * turn of the loop: a second POST of the same turn reuses it, the next turn looks
+ * again (the commit's own check covers the rest: serve_hard_db_*). */
+TEST_IMPL(storm_db_check_once_a_turn)
+{
+    char db[512];
+    td_db("storm-dbcheck.db", db, sizeof(db));
+    struct stat st;
+    ASSERT_EQ(stat(db, &st), 0);
+    cf_serve_t *srv = calloc(1, sizeof(*srv));
+    ASSERT(srv != NULL);
+    srv->cfg.db_path = db;
+    srv->cfg.log = quiet_log;
+    srv->db_dev = st.st_dev;
+    srv->db_ino = st.st_ino;
+    srv->turns = 1;
+    ASSERT_EQ(cf__serve_db_check_loop(srv), 0);
+    ASSERT_EQ(remove(db), 0);
+    ASSERT_EQ(cf__serve_db_check_loop(srv), 0); /* the same turn: not looked at again */
+    srv->turns = 2;
+    ASSERT_EQ(cf__serve_db_check_loop(srv), CF_EIO); /* the next turn sees it gone */
+    ASSERT_EQ(cf__serve_db_check_loop(srv), CF_EIO); /* and lost stays lost */
+    free(srv);
     return 0;
 }

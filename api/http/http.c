@@ -806,7 +806,7 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
         cf__http_error(req, srv, 503, "ESTOPPING", "the daemon is stopping");
         return 0;
     }
-    if (method == M_POST && cf__serve_db_check(srv) != 0) {
+    if (method == M_POST && cf__serve_db_check_loop(srv) != 0) {
         cf__http_error(req, srv, 503, "EDBLOST",
                        "the database file was deleted or replaced under the daemon: no write "
                        "is taken until it is restarted");

@@ -35,6 +35,7 @@
 
 #include "cache.h"
 #include "engine.h"
+#include "jsonw.h"
 #include "serve.h"
 #include "store.h"
 
@@ -332,6 +333,9 @@ struct cf_serve_s {
     uv_tcp_t listener;
     int port;
     uv_async_t stop_async;
+    uv_prepare_t log_prepare; /* the access log's flush, once a turn (serve-log.c) */
+    uint64_t turns;           /* turns of the loop it counted; 0: it is not running */
+    cf__jsonw_t log_buf;      /* its lines gathered meanwhile (loop thread only) */
     uv_signal_t sigint, sigterm;
     int state;
     int h2o_ready;
@@ -387,6 +391,7 @@ struct cf_serve_s {
     ino_t db_ino;
     atomic_int db_lost; /* 1 once the path names another file, or none */
     uv_timer_t db_timer;
+    uint64_t db_checked_turn; /* srv->turns at the last cf__serve_db_check_loop */
     /* stalls (serve.c, "stalls"; http.c, cf__http_after_poll) */
     uv_check_t stall_check;
     int timeouts_deferred; /* the last poll's check deferred h2o's request timeouts */
@@ -434,6 +439,10 @@ void cf__serve_log(cf_serve_t *srv, const char *fmt, ...) __attribute__((format(
  * it (any thread: the loop before a write and on a timer, the writer before a
  * commit). */
 int cf__serve_db_check(cf_serve_t *srv);
+/* The same on the loop thread before a write is queued, once a turn of the loop
+ * (srv->turns): the other POSTs read in that turn reuse the answer, the commit's own
+ * check still catches what they miss. */
+int cf__serve_db_check_loop(cf_serve_t *srv);
 /* serve.c: called when something the drain waits for ended; finishes the stop
  * once nothing is left. */
 void cf__serve_maybe_finish(cf_serve_t *srv);
@@ -555,6 +564,11 @@ void cf__deliver_close(cf_serve_t *srv);
 /* Writes one JSON line {time, level, event, ...fields} to standard error. Takes
  * fields (may be NULL). Any thread. */
 void cf__log(const char *level, const char *event, json_t *fields);
+/* The access lines of a turn of the loop are gathered in srv->log_buf and written
+ * with one write() before the loop waits again (a uv_prepare handle); start once
+ * the loop is initialized, stop when the daemon has closed (writes what is left). */
+void cf__log_start(cf_serve_t *srv);
+void cf__log_stop(cf_serve_t *srv);
 /* Registers the access log (one "request" line per request) on path. */
 void cf__log_register(cf_serve_t *srv, h2o_pathconf_t *path);
 /* http.c: the agency of the token req was authenticated with (from the token

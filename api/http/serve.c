@@ -84,7 +84,8 @@ void cf__serve_log(cf_serve_t *srv, const char *fmt, ...)
  * SQLite keeps the file it opened: deleted, or replaced by a rename, the daemon would
  * go on committing into an unlinked inode (every acknowledged write gone at the next
  * start) or into a file nobody reads. So the path's st_dev/st_ino, taken at open, is
- * compared again before every write is queued, before every commit (writer thread),
+ * compared again before every write is queued (once a turn of the loop: the POSTs
+ * read in one turn share a stat()), before every commit (writer thread),
  * and every cfg.db_check_ms on a timer; once they differ (or the path is gone) the
  * daemon takes no more writes (503 EDBLOST), fires no more alerts, answers /healthz
  * 503, and says so loudly in its log. Reads go on from the file it has open. Only a
@@ -117,6 +118,15 @@ int cf__serve_db_check(cf_serve_t *srv)
                       "(503) and firing no alert until restarted",
                       srv->cfg.db_path, gone ? "was deleted" : "was replaced by another file");
     return CF_EIO;
+}
+
+/* Exported, documented in serve-int.h */
+int cf__serve_db_check_loop(cf_serve_t *srv)
+{
+    if (srv->turns && srv->turns == srv->db_checked_turn && !atomic_load(&srv->db_lost))
+        return 0;
+    srv->db_checked_turn = srv->turns;
+    return cf__serve_db_check(srv);
 }
 
 static void on_db_timer(uv_timer_t *t)
@@ -231,6 +241,7 @@ void cf__serve_maybe_finish(cf_serve_t *srv)
     cf__readers_stop(srv);
     cf__writer_stop(srv);
     cf__deliver_close(srv);
+    cf__log_stop(srv);
     uv_close((uv_handle_t *)&srv->stop_async, NULL);
     uv_stop(&srv->loop);
 }
@@ -363,6 +374,7 @@ int cf_serve_open(const cf_serve_config_t *cfg, cf_serve_t **out, cf_error_t *er
     h2o_linklist_init_anchor(&srv->conns);
     uv_async_init(&srv->loop, &srv->stop_async, on_stop);
     srv->stop_async.data = srv;
+    cf__log_start(srv);
     if ((rc = cf__writer_start(srv, srv->cfg.db_path, err)) != 0)
         goto fail_writer;
     stall_watch(srv);
@@ -382,6 +394,7 @@ fail_started:
     cf_serve_free(srv);
     return rc;
 fail_writer:
+    cf__log_stop(srv);
     uv_close((uv_handle_t *)&srv->stop_async, NULL);
     uv_run(&srv->loop, UV_RUN_DEFAULT);
     uv_loop_close(&srv->loop);
