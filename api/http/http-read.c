@@ -23,7 +23,7 @@
  * JSON of GET /v1/cases/{id} (docs/api.md has the whole contract):
  *   id, workflow {id, version, hash}, title, party, matter, state, state_name,
  *   closed, facts, documents, clocks [{id, name, status, deadline, seconds_left,
- *   left?, extended?, extensions, basis, accountability}], links {parent,
+ *   left?, extended?, extensions, basis, accountability, explain? [lines]}], links {parent,
  *   children [ids]}, allowed [cf_engine_allowed], version, head, opened_at,
  *   updated_at. ETag: "<version>", the value If-Match takes.
  */
@@ -82,6 +82,23 @@ static json_t *case_json(cf_store_t *s, const cf_principal_t *who, const cf_work
     return o;
 }
 
+/* Reader thread: clocks[].explain (issue 22), each running clock's deadline counted
+ * day by day on the calendar as this connection reads it now (`case show --explain`
+ * prints the same lines). The calendar is read for the request, on the reader's own
+ * connection: the loop's copy may be swapped by a reload meanwhile, and a reload
+ * between two requests is then seen at once. Left out when no calendar is stored. */
+static void explain(cf_store_t *s, const cf_workflow_t *wf, const cf_case_t *c, json_t *o)
+{
+    cf_calendar_t *cal = NULL;
+    int live = 0;
+    for (unsigned i = 0; i < c->clocks_count; i++)
+        live |= c->clocks[i].state == CF_CLOCK_RUNNING || c->clocks[i].state == CF_CLOCK_PAUSED;
+    if (!live || cf_store_calendar_load(s, &cal, NULL) != 0)
+        return;
+    cf_ops_view_explain(o, wf, cal, c);
+    cf_calendar_free(cal);
+}
+
 static void run_get_case(cf_store_t *s, cf_wfcache_t *wfs, cf__read_t *r)
 {
     cf_error_t err;
@@ -98,6 +115,8 @@ static void run_get_case(cf_store_t *s, cf_wfcache_t *wfs, cf__read_t *r)
     rc = cf_wfcache_get(wfs, s, c.workflow_hash, &wf, &err);
     if (rc == 0 && !(o = case_json(s, &r->who, wf, &c, r->now, &err)))
         rc = CF_ENOMEM;
+    if (rc == 0)
+        explain(s, wf, &c, o);
     if (rc == 0) {
         snprintf(r->etag, sizeof(r->etag), "\"%lld\"", (long long)c.version);
         cf__read_answer(r, 200, o);
