@@ -9,6 +9,7 @@ import {call, get, getOptional, post} from './api.js';
 import {state, leftText, urgency, fmtTime, partyText, ROLE_NAMES, setServerNow} from './util.js';
 import {workflowOf, factType, factName} from './workflows.js';
 import {drawWorkflow} from './diagram.js';
+import {explainZh} from './explain.js';
 import {factInput, causeInput, readFacts, readDocuments} from './forms.js';
 import {startTicking} from './worklist.js';
 
@@ -113,8 +114,8 @@ const CLOCK_EVENTS = {'clock.started': '开始计时', 'clock.stopped': '停止�
  * gives (`explain`: holidays skipped, 调休 days counted), when it does. */
 function traceView(clock, events) {
   const mine = events.filter((e) => e.clock === clock.id && e.type !== 'alert');
-  const counted = clock.explain || clock.trace;
-  const lines = counted ? (Array.isArray(counted) ? counted : String(counted).split('\n')) : [];
+  const counted = clock.explain;
+  const lines = Array.isArray(counted) ? counted.map(String) : [];
   if (!mine.length && !lines.length) return null;
   return h('details', {class: 'trace', 'data-trace': clock.id}, h('summary', null, '期限计算过程'),
     h('ol', null, mine.map((e) => h('li', null, [fmtTime(e.at), CLOCK_EVENTS[e.type] || e.type,
@@ -122,8 +123,8 @@ function traceView(clock, events) {
       e.reason || '', e.from && e.to ? fmtTime(e.from) + '至' + fmtTime(e.to) : '',
       e.deadline ? '→ 届满 ' + fmtTime(e.deadline) : '', e.provisional ? '（暂定日历）' : '',
       '（' + (e.actor || '') + '）'].filter(Boolean).join(' ')))),
-    lines.length ? h('ol', {class: 'count'}, lines.map((l) => h('li', null, typeof l === 'string' ? l
-      : [l.date, l.counted === false ? '不计' : '计入', l.why || l.reason || ''].filter(Boolean).join(' ')))) : null);
+    lines.length ? h('p', {class: 'muted'}, '逐日计算（与 caseflow case show --explain 相同）：') : null,
+    lines.length ? h('ol', {class: 'count', 'data-explain': clock.id}, lines.map((l) => h('li', {title: l}, explainZh(l)))) : null);
 }
 
 const CLOCK_STATUS = {running: '计时中', overdue: '已超期', paused: '暂停', met: '按期完成', breached: '超期完成', lapsed: '已失效', ended: '已结束', idle: '未开始'};
