@@ -16,11 +16,13 @@
  * serve-web-7:   the settings (session_ttl, alert_ack_timeout, web, cookie_secure).
  * serve-web-8:   GET /v1/cases/{id}/files/{sha256}: a stored file's bytes, attachment.
  * serve-web-9:   GET /v1/cases?q= (party name, numbers) and sort=deadline, paged.
+ * serve-web-10:  GET /v1/cases?power_type= and ?cause=, on the server, paged.
  *
  * Map (over 800 lines: one group per banner): the HTTP client with any headers
  * (web_http); serve-web-1; serve-web-2 with its stream reader; serve-web-3 with ack,
  * event_of, alert_row, hook_got and log_lines; serve-web-4 with by_key; serve-web-5; serve-web-6;
- * serve-web-7; serve-web-8 with web_get; serve-web-9 with open_for, act_on and list_ids.
+ * serve-web-7; serve-web-8 with web_get; serve-web-9 with open_for, act_on and list_ids;
+ * serve-web-10.
  */
 #include <curl/curl.h>
 #include <pthread.h>
@@ -1211,5 +1213,89 @@ TEST_IMPL(serve_web_9_search)
     td_stop(&d);
     free(head);
     free(stranger);
+    return 0;
+}
+
+/* ---- serve-web-10: the worklist's filters on the server ------------------------------------ */
+
+/* serve-web-10: GET /v1/cases?power_type= and ?cause= are answered by the server over every
+ * case of the agency (not a page filtered afterwards): a page of one walks exactly the
+ * matching cases, with the other filters and sort=deadline alike. */
+TEST_IMPL(serve_web_10_filters)
+{
+    char db[512];
+    td_db("web-filters.db", db, sizeof(db));
+    char *head = td_token(db, "某县医疗保障局", "head", "李四");
+    cf_serve_config_t cfg;
+    td_daemon_t d;
+    td_config(&cfg, db, T0);
+    td_start(&d, &cfg);
+    long long a = open_for(&d, head, "某大药房"), b = open_for(&d, head, "某诊所");
+    td_resp_t r;
+    json_t *body = json_pack("{s:s, s:{s:s, s:s}}", "workflow", "inspection", "party", "name",
+                             "某医院", "type", "定点医药机构");
+    td_http_json(&d, "POST", "/v1/cases", head, body, NULL, &r);
+    json_decref(body);
+    if (r.status != 201)
+        CF__FAIL("open inspection: %ld %s", r.status, r.body);
+    long long i = json_integer_value(json_object_get(r.json, "id"));
+    td_resp_free(&r);
+    long long e = open_for(&d, head, "另一药房"); /* after the inspection case, by id */
+    act_on(&d, head, a,
+           "{\"action\": \"file\", \"facts\": {\"filing_reason\": \"涉嫌串换药品\", \"cause\": "
+           "\"js-2024:14\", \"officers\": [{\"name\": \"张三\", \"cert\": \"65010020001\"}, "
+           "{\"name\": \"王五\", \"cert\": \"65010020002\"}]}, \"documents\": {\"立案审批表\": "
+           "{\"content_base64\": \"eA==\", \"file\": \"a.pdf\"}}}");
+    char ids[128], cursor[32], path[256], want[128], seen[256] = "";
+    /* serve-web-10.1: power type 行政处罚 (penalty-general): a, b, e, never the inspection */
+    list_ids(&d, head, "/v1/cases?power_type=%E8%A1%8C%E6%94%BF%E5%A4%84%E7%BD%9A", ids,
+             sizeof(ids), cursor, sizeof(cursor));
+    snprintf(want, sizeof(want), "%lld,%lld,%lld", a, b, e);
+    ASSERT_STR_EQ(ids, want);
+    list_ids(&d, head, "/v1/cases?power_type=%E8%A1%8C%E6%94%BF%E6%A3%80%E6%9F%A5", ids,
+             sizeof(ids), cursor, sizeof(cursor)); /* 行政检查 */
+    snprintf(want, sizeof(want), "%lld", i);
+    ASSERT_STR_EQ(ids, want);
+    /* serve-web-10.2: pages of one over 行政处罚 with sort=deadline: each exactly once */
+    snprintf(path, sizeof(path),
+             "/v1/cases?power_type=%%E8%%A1%%8C%%E6%%94%%BF%%E5%%A4%%84%%E7%%BD%%9A&sort="
+             "deadline&limit=1");
+    int pages = 0;
+    for (; pages < 5; pages++) {
+        list_ids(&d, head, path, ids, sizeof(ids), cursor, sizeof(cursor));
+        snprintf(seen + strlen(seen), sizeof(seen) - strlen(seen), "%s%s", pages ? "," : "", ids);
+        if (!cursor[0])
+            break;
+        snprintf(path, sizeof(path),
+                 "/v1/cases?power_type=%%E8%%A1%%8C%%E6%%94%%BF%%E5%%A4%%84%%E7%%BD%%9A&sort="
+                 "deadline&limit=1&cursor=%s",
+                 cursor);
+    }
+    ASSERT_EQ(pages, 2); /* three pages: 0, 1, 2 */
+    ASSERT(strstr(seen, ",") && !strstr(seen, ",,"));
+    long long x[3];
+    ASSERT_EQ(sscanf(seen, "%lld,%lld,%lld", &x[0], &x[1], &x[2]), 3);
+    ASSERT(x[0] != i && x[1] != i && x[2] != i);
+    ASSERT(x[0] != x[1] && x[1] != x[2] && x[0] != x[2]);
+    /* serve-web-10.3: 案由 by a part of its name: only the filed case has one */
+    list_ids(&d, head, "/v1/cases?cause=%E5%9F%BA%E9%87%91", ids, sizeof(ids), cursor,
+             sizeof(cursor)); /* 基金 */
+    snprintf(want, sizeof(want), "%lld", a);
+    ASSERT_STR_EQ(ids, want);
+    list_ids(&d, head,
+             "/v1/cases?cause=%E5%9F%BA%E9%87%91&power_type=%E8%A1%8C%E6%94%BF%E6%A3%80%E6%9F%A5",
+             ids, sizeof(ids), cursor, sizeof(cursor));
+    ASSERT_STR_EQ(ids, ""); /* 基金 and 行政检查: none */
+    /* serve-web-10.4: with the handler and the state filters */
+    list_ids(&d, head, "/v1/cases?power_type=%E8%A1%8C%E6%94%BF%E5%A4%84%E7%BD%9A&state=lead", ids,
+             sizeof(ids), cursor, sizeof(cursor));
+    snprintf(want, sizeof(want), "%lld,%lld", b, e);
+    ASSERT_STR_EQ(ids, want);
+    list_ids(&d, head, "/v1/cases?handler=%E7%8E%8B%E4%BA%94&cause=%E8%BF%9D%E5%8F%8D", ids,
+             sizeof(ids), cursor, sizeof(cursor)); /* 王五, 违反 */
+    snprintf(want, sizeof(want), "%lld", a);
+    ASSERT_STR_EQ(ids, want);
+    td_stop(&d);
+    free(head);
     return 0;
 }

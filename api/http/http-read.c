@@ -232,6 +232,8 @@ static int list_filter(cf_serve_t *srv, h2o_req_t *req, cf_case_filter_t *f)
     f->number = cf__http_query(req, "number", &bad);   /* 案号, 决定书文号, 档案号 */
     f->handler = cf__http_query(req, "handler", &bad); /* 承办人 or 负责人 */
     f->q = cf__http_query(req, "q", &bad);             /* party name or any number, a substring */
+    f->power_type = cf__http_query(req, "power_type", &bad); /* 行政处罚, 行政检查 ... */
+    f->cause = cf__http_query(req, "cause", &bad);           /* a part of the 案由's name */
     const char *sort = cf__http_query(req, "sort", &bad);
     f->now = cf__serve_now(srv);
     if (bad) {
@@ -265,8 +267,9 @@ static int page_limit(cf_serve_t *srv, h2o_req_t *req, int *limit)
 /* Copies the filter's strings into r (the request's pool may go before the read). */
 static int keep_strings(cf__read_t *r)
 {
-    const char **fields[] = {&r->filter.state,  &r->filter.workflow, &r->filter.matter,
-                             &r->filter.number, &r->filter.handler,  &r->filter.q};
+    const char **fields[] = {&r->filter.state,      &r->filter.workflow, &r->filter.matter,
+                             &r->filter.number,     &r->filter.handler,  &r->filter.q,
+                             &r->filter.power_type, &r->filter.cause};
     const size_t count = sizeof(fields) / sizeof(fields[0]);
     size_t size = 0, at = 0;
     for (size_t i = 0; i < count; i++)
