@@ -9,7 +9,7 @@ import {call, get, getOptional, post} from './api.js';
 import {state, leftText, urgency, fmtTime, partyText, ROLE_NAMES, setServerNow} from './util.js';
 import {workflowOf, factType, factName} from './workflows.js';
 import {drawWorkflow} from './diagram.js';
-import {explainZh} from './explain.js';
+import {explainZh, periodZh} from './explain.js';
 import {factInput, causeInput, readFacts, readDocuments} from './forms.js';
 import {startTicking} from './worklist.js';
 
@@ -119,7 +119,7 @@ function traceView(clock, events) {
   if (!mine.length && !lines.length) return null;
   return h('details', {class: 'trace', 'data-trace': clock.id}, h('summary', null, '期限计算过程'),
     h('ol', null, mine.map((e) => h('li', null, [fmtTime(e.at), CLOCK_EVENTS[e.type] || e.type,
-      e.period || e.by || e.excluded || e.paused_for || (e.outcome === 'met' ? '按期' : e.outcome) || '',
+      periodZh(e.period || e.by || e.excluded || e.paused_for || '') || (e.outcome === 'met' ? '按期' : e.outcome) || '',
       e.reason || '', e.from && e.to ? fmtTime(e.from) + '至' + fmtTime(e.to) : '',
       e.deadline ? '→ 届满 ' + fmtTime(e.deadline) : '', e.provisional ? '（暂定日历）' : '',
       '（' + (e.actor || '') + '）'].filter(Boolean).join(' ')))),
@@ -147,13 +147,14 @@ function clocksView(c, events) {
 function timelineView(events, wf) {
   const names = new Map((wf.states || []).map((s) => [s.id, s.name]));
   const labels = new Map((wf.transitions || []).map((t) => [t.action, t.label]));
+  const clockNames = new Map((wf.clocks || []).map((k) => [k.id, k.name]));
   const TYPES = {'case.opened': '立案前登记（线索）', 'clock.started': '开始计时', 'clock.stopped': '停止计时', 'clock.extended': '延长期限',
                  'clock.paused': '暂停计时', 'clock.resumed': '恢复计时', 'clock.excluded': '扣除期间', alert: '预警',
                  'alert.acknowledged': '确认预警', 'alert.escalated': '预警上报', 'case.closed': '结案'};
   return h('ol', {id: 'timeline'}, events.map((e) => {
     let what = TYPES[e.type] || e.type;
     if (e.type === 'transition') what = (labels.get(e.action) || e.action) + '：' + (names.get(e.from) || e.from) + ' → ' + (names.get(e.to) || e.to);
-    else if (e.clock) what += '（' + e.clock + (e.point ? '，' + (e.point === 'deadline' ? '届满' : '临期') : '') + '）';
+    else if (e.clock) what += '（' + (clockNames.get(e.clock) || e.clock) + (e.point ? '，' + (e.point === 'deadline' ? '届满' : '临期') : '') + '）';
     return h('li', null, h('span', {class: 'muted'}, fmtTime(e.at) + ' '), what, e.actor ? '　' + e.actor : '');
   }));
 }

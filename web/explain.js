@@ -47,3 +47,8 @@ export function explainZh(line) {
   }
   return line;
 }
+
+/* A period as the chain writes it ("15 working_days", "30 days") in Chinese. */
+export function periodZh(text) {
+  return text ? units(String(text)) : text;
+}

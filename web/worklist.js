@@ -31,10 +31,12 @@ export function startTicking() {
 }
 
 function query(cursor) {
-  const q = new URLSearchParams({open: '1', limit: String(PAGE), sort: 'deadline'});
+  const q = new URLSearchParams({limit: String(PAGE), sort: 'deadline'});
+  // open cases unless 范围 says all (the closed ones too: a finished case, the example's)
+  if (filters.scope !== 'all') q.set('open', '1');
   // q: the server finds a part of the party's name or of any 案号、决定书文号、档案号
   // over every case, not only this page; sort=deadline is the server's order, paged
-  for (const [k, v] of Object.entries(filters)) if (v && v.trim()) q.set(k, v.trim());
+  for (const [k, v] of Object.entries(filters)) if (k !== 'scope' && v && v.trim()) q.set(k, v.trim());
   if (cursor) q.set('cursor', cursor);
   return '/v1/cases?' + q.toString();
 }
@@ -63,6 +65,8 @@ function filterForm(onApply) {
     txt('handler', '承办人'),
     sel('due_within', '期限将至', [['1d', '1天内'], ['3d', '3天内'], ['7d', '7天内'], ['30d', '30天内']]),
     sel('overdue', '超期', [['1', '仅超期']]),
+    h('label', null, '范围', h('select', {name: 'scope'}, h('option', {value: ''}, '未结案件'),
+      h('option', {value: 'all', selected: filters.scope === 'all'}, '全部（含已结案）'))),
     h('button', {type: 'submit', class: 'primary'}, '查询'),
     h('button', {type: 'reset'}, '清除'));
   form.addEventListener('submit', (ev) => {
@@ -116,7 +120,8 @@ export async function showWorklist(main) {
     // all the agency's cases: a page is never filtered again here
     const res = await call('GET', query(cursors[page]));
     const rows = res.data;
-    fill(body, rows.length ? rows.map(rowOf) : h('tr', null, h('td', {colspan: 6, class: 'muted'}, '没有符合条件的案件')));
+    const none = filters.scope === 'all' ? '没有符合条件的案件' : '没有符合条件的案件（已结案件：“范围”选“全部（含已结案）”）';
+    fill(body, rows.length ? rows.map(rowOf) : h('tr', null, h('td', {colspan: 6, class: 'muted'}, none)));
     const next = res.headers.get('X-Next-Cursor');
     fill(pager,
       h('button', {type: 'button', disabled: page === 0, onclick: () => { cursors.pop(); load(); }}, '上一页'),

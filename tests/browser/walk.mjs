@@ -177,6 +177,12 @@ async function checkDiagrams(page) {
           if (q.left < r.left || q.right > r.right || q.top < r.top || q.bottom > r.bottom) overlaps.push('text outside box ' + g.getAttribute('data-state'));
         }
       }
+      // every text inside the drawing's own area (the card scrolls it; nothing is cut off)
+      const W = parseFloat(svg.getAttribute('width')), H = parseFloat(svg.getAttribute('height'));
+      for (const t of svg.querySelectorAll('text')) {
+        const b = t.getBBox();
+        if (b.x < 0 || b.y < 0 || b.x + b.width > W + 0.5 || b.y + b.height > H + 0.5) overlaps.push('text outside the drawing: ' + t.textContent);
+      }
       const small = [...svg.querySelectorAll('text')].filter((t) => parseFloat(getComputedStyle(t).fontSize) < 12).length;
       const cur = svg.querySelector('g.box.current');
       return {boxes: svg.querySelectorAll('g.box').length, labels: svg.querySelectorAll('text.elabel').length, overlaps, small,
