@@ -108,7 +108,7 @@ int cf__store_case_next(cf_store_t *s, const cf_case_t *c, json_t *events, int o
     "case_refs WHERE number = ?12)) AND (?13 IS NULL OR c.id IN (SELECT case_id FROM "             \
     "case_people WHERE name = ?13)) AND (?14 IS NULL OR instr(json_extract(c.party, '$.name'), "   \
     "?14) > 0 OR c.id IN (SELECT case_id FROM case_numbers WHERE instr(number, ?14) > 0 UNION "    \
-    "ALL SELECT case_id FROM case_refs WHERE instr(number, ?14) > 0)) AND (?16 IS NULL OR "       \
+    "ALL SELECT case_id FROM case_refs WHERE instr(number, ?14) > 0)) AND (?16 IS NULL OR "        \
     "(SELECT json_extract(m.body, '$.power_type') FROM case_summary m WHERE m.case_id = c.id) = "  \
     "?16) AND (?17 IS NULL OR instr((SELECT json_extract(m.body, '$.cause') FROM case_summary m "  \
     "WHERE m.case_id = c.id), ?17) > 0)"
