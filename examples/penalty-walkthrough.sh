@@ -71,4 +71,7 @@ echo
 echo "The workbench: http://$listen/  (sign in with a token below; Ctrl-C stops it)"
 echo "  handler 张三: $handler"
 echo "  head 李四:    $head"
+# The daemon runs on the real clock: CASEFLOW_NOW fixed the example's output, but cases
+# opened in the browser are today's, with today's deadlines and countdowns.
+unset CASEFLOW_NOW CASEFLOW_BACKDATE_DAYS
 exec caseflow serve --listen "$listen"

@@ -585,6 +585,8 @@ void cf__store_bind_list(sqlite3_stmt *st, const cf_case_filter_t *f)
     cf__store_bind_text(st, 12, f->number);
     cf__store_bind_text(st, 13, f->handler);
     cf__store_bind_text(st, 14, f->q && f->q[0] ? f->q : NULL);
+    cf__store_bind_text(st, 16, f->power_type && f->power_type[0] ? f->power_type : NULL);
+    cf__store_bind_text(st, 17, f->cause && f->cause[0] ? f->cause : NULL);
     if (f->by_deadline) {
         sqlite3_bind_null(st, 10); /* the page is the offset's, not an id's */
         sqlite3_bind_int64(st, 15, f->offset);

@@ -108,7 +108,10 @@ int cf__store_case_next(cf_store_t *s, const cf_case_t *c, json_t *events, int o
     "case_refs WHERE number = ?12)) AND (?13 IS NULL OR c.id IN (SELECT case_id FROM "             \
     "case_people WHERE name = ?13)) AND (?14 IS NULL OR instr(json_extract(c.party, '$.name'), "   \
     "?14) > 0 OR c.id IN (SELECT case_id FROM case_numbers WHERE instr(number, ?14) > 0 UNION "    \
-    "ALL SELECT case_id FROM case_refs WHERE instr(number, ?14) > 0))"
+    "ALL SELECT case_id FROM case_refs WHERE instr(number, ?14) > 0)) AND (?16 IS NULL OR "        \
+    "(SELECT json_extract(m.body, '$.power_type') FROM case_summary m WHERE m.case_id = c.id) = "  \
+    "?16) AND (?17 IS NULL OR instr((SELECT json_extract(m.body, '$.cause') FROM case_summary m "  \
+    "WHERE m.case_id = c.id), ?17) > 0)"
 #define CF__LIST_FILTERS(PARENT) CF__LIST_FILTERS_WITHOUT_ORDER(PARENT) CF__LIST_ORDER
 
 /* The order of a case list: by id (the cursor ?10 is the last id seen), or with sort=deadline
@@ -116,7 +119,8 @@ int cf__store_case_next(cf_store_t *s, const cf_case_t *c, json_t *events, int o
  * paged by offset (?15): the deadline of a case moves, so a keyset on it could skip or repeat
  * a case between two pages anyway. CF__LIST_FILTERS_BY_DEADLINE is CF__LIST_FILTERS in that
  * order. ?14 is the search text (f->q): a substring of the party's name or of any of the
- * case's numbers (案号, 决定书文号, 档案号). */
+ * case's numbers (案号, 决定书文号, 档案号). ?16 is the power type (f->power_type) and ?17
+ * a part of the 案由's name (f->cause), both read from the case's summary row. */
 #define CF__LIST_ORDER " ORDER BY c.id LIMIT coalesce(?11, -1)"
 #define CF__LIST_NEXT_DEADLINE                                                                     \
     "(SELECT MIN(deadline) FROM clocks k WHERE k.case_id = c.id AND k.state = 'running')"

@@ -159,6 +159,10 @@ typedef struct cf_case_filter_s {
     const char *q;        /* a substring of the party's name or of any number, or NULL */
     int by_deadline;      /* nearest running deadline first, none last; pages by offset */
     int64_t offset;       /* with by_deadline: rows skipped (after is then ignored) */
+    /* only cases of this power type (行政处罚 ...), or NULL */
+    const char *power_type;
+    /* only cases whose 案由 name holds this text, or NULL */
+    const char *cause;
 } cf_case_filter_t;
 
 /* OUT *list: new array of {id, workflow, workflow_version, version (the case's),

@@ -209,6 +209,7 @@
     X(serve_web_7_settings)                                                                        \
     X(serve_web_8_files)                                                                           \
     X(serve_web_9_search)                                                                          \
+    X(serve_web_10_filters)                                                                        \
     /* alertid-*: alert ids without epoch seconds (tests/test-alert-id.c) */                       \
     X(alert_id_form)                                                                               \
     X(alert_id_migration)                                                                          \

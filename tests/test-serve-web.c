@@ -8,18 +8,21 @@
  *                /v1 route (the event stream too), CSRF refused and accepted, sign
  *                out, a revoked token ends its sessions, bearer requests unchanged.
  * serve-web-3.*: alerts for people: routing on the stream, acknowledgement on the
- *                chain, escalation to the head, audit verify and replay take both.
+ *                chain, escalation to the head (stream, webhooks, alert log), the
+ *                alert rows with who acknowledged, audit verify and replay take both.
  * serve-web-4:   GET /v1/workflows/{id}: typed facts, requires, the main line.
  * serve-web-5:   GET /v1/causes?subject_type=.
  * serve-web-6:   GET /v1/cases/{id}/replay.
  * serve-web-7:   the settings (session_ttl, alert_ack_timeout, web, cookie_secure).
  * serve-web-8:   GET /v1/cases/{id}/files/{sha256}: a stored file's bytes, attachment.
  * serve-web-9:   GET /v1/cases?q= (party name, numbers) and sort=deadline, paged.
+ * serve-web-10:  GET /v1/cases?power_type= and ?cause=, on the server, paged.
  *
  * Map (over 800 lines: one group per banner): the HTTP client with any headers
- * (web_http); serve-web-1; serve-web-2 with its stream reader; serve-web-3 with ack
- * and event_of; serve-web-4 with by_key; serve-web-5; serve-web-6; serve-web-7; serve-web-8
- * with web_get; serve-web-9 with open_for, act_on and list_ids.
+ * (web_http); serve-web-1; serve-web-2 with its stream reader; serve-web-3 with ack,
+ * event_of, alert_row, hook_got and log_lines; serve-web-4 with by_key; serve-web-5; serve-web-6;
+ * serve-web-7; serve-web-8 with web_get; serve-web-9 with open_for, act_on and list_ids;
+ * serve-web-10.
  */
 #include <curl/curl.h>
 #include <pthread.h>
@@ -569,6 +572,49 @@ static json_t *event_of(const td_daemon_t *d, const char *token, long long id, c
     return hit;
 }
 
+/* The row of alert id in GET path as token (new reference), or NULL. */
+static json_t *alert_row(const td_daemon_t *d, const char *token, const char *path, const char *id)
+{
+    json_t *rows = td_get_all(d, token, path), *hit = NULL, *row;
+    size_t i;
+    json_array_foreach(rows, i, row) {
+        if (!hit && strcmp(json_string_value(json_object_get(row, "alert_id")), id) == 0)
+            hit = json_incref(row);
+    }
+    json_decref(rows);
+    return hit;
+}
+
+/* 1 once webhook receiver h has had a request with alert id header id (waits up to 10 s:
+ * the delivery goes out after the escalation's commit, on the loop). */
+static int hook_got(td_hook_t *h, const char *id, const char *body_part)
+{
+    for (int tries = 0; tries < 1000; tries++) {
+        int found = 0;
+        pthread_mutex_lock(&h->mu);
+        for (int i = 0; i < h->count && i < 32; i++)
+            found |= strcmp(h->ids[i], id) == 0 && h->bodies[i] && strstr(h->bodies[i], body_part);
+        pthread_mutex_unlock(&h->mu);
+        if (found)
+            return 1;
+        usleep(10000);
+    }
+    return 0;
+}
+
+/* The lines of file path that hold both needles. */
+static int log_lines(const char *path, const char *a, const char *b)
+{
+    FILE *f = fopen(path, "r");
+    char line[8192];
+    int n = 0;
+    while (f && fgets(line, sizeof(line), f))
+        n += strstr(line, a) && strstr(line, b);
+    if (f)
+        fclose(f);
+    return n;
+}
+
 TEST_IMPL(serve_web_3_alerts)
 {
     char db[512];
@@ -578,8 +624,16 @@ TEST_IMPL(serve_web_3_alerts)
     char *stranger = td_token(db, "另一局", "handler", "王五");
     cf_serve_config_t cfg;
     td_daemon_t d;
+    td_hook_t hook;
+    char log[512], url[128];
+    snprintf(log, sizeof(log), "%s/web-alerts.jsonl", cf_test_tmpdir());
+    remove(log);
+    td_hook_start(&hook, 0);
+    snprintf(url, sizeof(url), "http://127.0.0.1:%d/hook", hook.port);
     td_config(&cfg, db, T0);
     cfg.alert_ack_timeout = 3600;
+    cfg.alert_log = log;
+    cfg.webhooks[cfg.webhooks_count++] = url;
     td_start(&d, &cfg);
     /* a case with two officers: its handlers */
     td_resp_t r;
@@ -648,12 +702,44 @@ TEST_IMPL(serve_web_3_alerts)
     json_decref(ev);
     ev = event_of(&d, handler, id, "alert.escalated", first);
     ASSERT(!ev);
+    /* serve-web-3.6: the escalation goes to the webhooks and the alert log too, under
+     * its own delivery id (a receiver de-duplicating on the alert's id keeps it) */
+    char escalated[200];
+    snprintf(escalated, sizeof(escalated), "%s:escalated", second);
+    ASSERT(hook_got(&hook, escalated, "\"event\":\"alert.escalated\""));
+    ASSERT(hook_got(&hook, second, "\"fired_at\"")); /* the alert itself, as before */
+    ASSERT_EQ(log_lines(log, second, "\"event\":\"alert.escalated\""), 1);
+    ASSERT_EQ(log_lines(log, first, "\"event\":\"alert.escalated\""), 0);
+    /* serve-web-3.7: GET /v1/alerts rows say who acknowledged, when, and the escalation;
+     * ?state=unacknowledged lists the fired alerts nobody acknowledged */
+    json_t *row = alert_row(&d, head, "/v1/alerts?state=fired&limit=1", first);
+    ASSERT(row);
+    ASSERT_STR_EQ(json_string_value(json_object_get(row, "acknowledged_by")), "张三");
+    ASSERT(json_string_value(json_object_get(row, "acknowledged_at")));
+    ASSERT(json_is_null(json_object_get(row, "escalated_at")));
+    json_decref(row);
+    row = alert_row(&d, head, "/v1/alerts?state=fired", second);
+    ASSERT(row && json_is_null(json_object_get(row, "acknowledged_by")));
+    ASSERT(json_string_value(json_object_get(row, "escalated_at")));
+    json_decref(row);
+    row = alert_row(&d, head, "/v1/alerts?state=unacknowledged&limit=1", second);
+    ASSERT(row);
+    json_decref(row);
+    ASSERT(!(row = alert_row(&d, head, "/v1/alerts?state=unacknowledged&limit=1", first)));
+    row = alert_row(&d, head, "/v1/alerts?state=pending", first);
+    ASSERT(!row); /* fired: not pending */
     /* acknowledged after the escalation: still taken, and says it was escalated */
     ASSERT_EQ(ack(&d, head, second, NULL), 200);
     ev = event_of(&d, handler, id, "alert.acknowledged", second);
     ASSERT(ev && json_is_true(json_object_get(ev, "escalated")));
     json_decref(ev);
+    row = alert_row(&d, handler, "/v1/alerts", second);
+    ASSERT(row);
+    ASSERT_STR_EQ(json_string_value(json_object_get(row, "acknowledged_by")), "李四");
+    json_decref(row);
+    ASSERT(!(row = alert_row(&d, head, "/v1/alerts?state=unacknowledged", second)));
     td_stop(&d);
+    td_hook_stop(&hook);
     /* serve-web-3.5: the chain with these events verifies and replays */
     cf_store_t *s;
     cf_case_t c;
@@ -1127,5 +1213,89 @@ TEST_IMPL(serve_web_9_search)
     td_stop(&d);
     free(head);
     free(stranger);
+    return 0;
+}
+
+/* ---- serve-web-10: the worklist's filters on the server ------------------------------------ */
+
+/* serve-web-10: GET /v1/cases?power_type= and ?cause= are answered by the server over every
+ * case of the agency (not a page filtered afterwards): a page of one walks exactly the
+ * matching cases, with the other filters and sort=deadline alike. */
+TEST_IMPL(serve_web_10_filters)
+{
+    char db[512];
+    td_db("web-filters.db", db, sizeof(db));
+    char *head = td_token(db, "某县医疗保障局", "head", "李四");
+    cf_serve_config_t cfg;
+    td_daemon_t d;
+    td_config(&cfg, db, T0);
+    td_start(&d, &cfg);
+    long long a = open_for(&d, head, "某大药房"), b = open_for(&d, head, "某诊所");
+    td_resp_t r;
+    json_t *body = json_pack("{s:s, s:{s:s, s:s}}", "workflow", "inspection", "party", "name",
+                             "某医院", "type", "定点医药机构");
+    td_http_json(&d, "POST", "/v1/cases", head, body, NULL, &r);
+    json_decref(body);
+    if (r.status != 201)
+        CF__FAIL("open inspection: %ld %s", r.status, r.body);
+    long long i = json_integer_value(json_object_get(r.json, "id"));
+    td_resp_free(&r);
+    long long e = open_for(&d, head, "另一药房"); /* after the inspection case, by id */
+    act_on(&d, head, a,
+           "{\"action\": \"file\", \"facts\": {\"filing_reason\": \"涉嫌串换药品\", \"cause\": "
+           "\"js-2024:14\", \"officers\": [{\"name\": \"张三\", \"cert\": \"65010020001\"}, "
+           "{\"name\": \"王五\", \"cert\": \"65010020002\"}]}, \"documents\": {\"立案审批表\": "
+           "{\"content_base64\": \"eA==\", \"file\": \"a.pdf\"}}}");
+    char ids[128], cursor[32], path[256], want[128], seen[256] = "";
+    /* serve-web-10.1: power type 行政处罚 (penalty-general): a, b, e, never the inspection */
+    list_ids(&d, head, "/v1/cases?power_type=%E8%A1%8C%E6%94%BF%E5%A4%84%E7%BD%9A", ids,
+             sizeof(ids), cursor, sizeof(cursor));
+    snprintf(want, sizeof(want), "%lld,%lld,%lld", a, b, e);
+    ASSERT_STR_EQ(ids, want);
+    list_ids(&d, head, "/v1/cases?power_type=%E8%A1%8C%E6%94%BF%E6%A3%80%E6%9F%A5", ids,
+             sizeof(ids), cursor, sizeof(cursor)); /* 行政检查 */
+    snprintf(want, sizeof(want), "%lld", i);
+    ASSERT_STR_EQ(ids, want);
+    /* serve-web-10.2: pages of one over 行政处罚 with sort=deadline: each exactly once */
+    snprintf(path, sizeof(path),
+             "/v1/cases?power_type=%%E8%%A1%%8C%%E6%%94%%BF%%E5%%A4%%84%%E7%%BD%%9A&sort="
+             "deadline&limit=1");
+    int pages = 0;
+    for (; pages < 5; pages++) {
+        list_ids(&d, head, path, ids, sizeof(ids), cursor, sizeof(cursor));
+        snprintf(seen + strlen(seen), sizeof(seen) - strlen(seen), "%s%s", pages ? "," : "", ids);
+        if (!cursor[0])
+            break;
+        snprintf(path, sizeof(path),
+                 "/v1/cases?power_type=%%E8%%A1%%8C%%E6%%94%%BF%%E5%%A4%%84%%E7%%BD%%9A&sort="
+                 "deadline&limit=1&cursor=%s",
+                 cursor);
+    }
+    ASSERT_EQ(pages, 2); /* three pages: 0, 1, 2 */
+    ASSERT(strstr(seen, ",") && !strstr(seen, ",,"));
+    long long x[3];
+    ASSERT_EQ(sscanf(seen, "%lld,%lld,%lld", &x[0], &x[1], &x[2]), 3);
+    ASSERT(x[0] != i && x[1] != i && x[2] != i);
+    ASSERT(x[0] != x[1] && x[1] != x[2] && x[0] != x[2]);
+    /* serve-web-10.3: 案由 by a part of its name: only the filed case has one */
+    list_ids(&d, head, "/v1/cases?cause=%E5%9F%BA%E9%87%91", ids, sizeof(ids), cursor,
+             sizeof(cursor)); /* 基金 */
+    snprintf(want, sizeof(want), "%lld", a);
+    ASSERT_STR_EQ(ids, want);
+    list_ids(&d, head,
+             "/v1/cases?cause=%E5%9F%BA%E9%87%91&power_type=%E8%A1%8C%E6%94%BF%E6%A3%80%E6%9F%A5",
+             ids, sizeof(ids), cursor, sizeof(cursor));
+    ASSERT_STR_EQ(ids, ""); /* 基金 and 行政检查: none */
+    /* serve-web-10.4: with the handler and the state filters */
+    list_ids(&d, head, "/v1/cases?power_type=%E8%A1%8C%E6%94%BF%E5%A4%84%E7%BD%9A&state=lead", ids,
+             sizeof(ids), cursor, sizeof(cursor));
+    snprintf(want, sizeof(want), "%lld,%lld", b, e);
+    ASSERT_STR_EQ(ids, want);
+    list_ids(&d, head, "/v1/cases?handler=%E7%8E%8B%E4%BA%94&cause=%E8%BF%9D%E5%8F%8D", ids,
+             sizeof(ids), cursor, sizeof(cursor)); /* 王五, 违反 */
+    snprintf(want, sizeof(want), "%lld", a);
+    ASSERT_STR_EQ(ids, want);
+    td_stop(&d);
+    free(head);
     return 0;
 }

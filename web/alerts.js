@@ -1,6 +1,7 @@
 // alerts.js -- the live alerts: an EventSource on /v1/stream (the session
-// cookie goes with it; no token in the URL), each alert shown as a toast and
-// kept in the panel with 确认 (POST /v1/alerts/{id}/ack). A change to the case
+// cookie goes with it; no token in the URL), each alert for the person signed
+// in (forMe: the case's handlers, the head for a breach or an escalation)
+// shown as a toast and kept in the panel with 确认 (POST /v1/alerts/{id}/ack). A change to the case
 // on screen reloads it, so a warned or breached clock shows at once.
 import {h, fill, $} from './dom.js';
 import {getOptional, post} from './api.js';
@@ -16,8 +17,19 @@ function clockName(a) {
   return a.clock_name || (k ? k.name : a.clock || '');
 }
 
+/* Whether alert a is for the person signed in (issue 22 item 5): a warning goes to
+ * the case's handlers (every handler when the case names none), a breach to them and
+ * the head, an escalation (nobody acknowledged in time) to the head and the handlers.
+ * The stream is the agency's; the daemon says whom each alert is for (to, handlers). */
+export function forMe(a, who) {
+  if (!who) return false;
+  const named = Array.isArray(a.handlers) && a.handlers.length ? a.handlers.includes(who.actor) : who.role === 'handler';
+  const up = a.event === 'alert.escalated' || a.to === 'head' || a.level === 'breach' || a.point === 'deadline';
+  return named || (up && who.role === 'head');
+}
+
 function levelName(a) {
-  if (a.type === 'alert.escalated' || a.level === 'escalated') return '上报';
+  if (a.event === 'alert.escalated' || a.level === 'escalated') return '上报负责人（超时未确认）';
   return a.point === 'deadline' || a.level === 'breach' ? '已届满' : '临期预警';
 }
 
@@ -57,6 +69,10 @@ export function toast(text, bad) {
 function onAlert(ev) {
   const a = JSON.parse(ev.data);
   if (!a.alert_id) return;
+  if (ev.type === 'alert.escalated') a.event = 'alert.escalated';
+  const mine = forMe(a, state.session);
+  // a case on screen shows its clocks' new state whoever the alert is for
+  if (!mine) return refreshIfOnScreen(a.case, a.seq, true);
   const old = alerts.get(a.alert_id) || {};
   alerts.set(a.alert_id, Object.assign(old, a));
   render();
@@ -97,8 +113,14 @@ function refreshIfOnScreen(caseId, version, isAlert) {
 export async function startAlerts() {
   stopAlerts();
   alerts.clear();
-  const list = await getOptional('/v1/alerts?state=fired&limit=100').catch(() => null);
-  for (const a of list || []) if (!a.acknowledged_at) alerts.set(a.alert_id, a);
+  // the fired alerts nobody acknowledged yet, with their routing from the case
+  // (a handler's: those of the cases they handle; the head's: all the agency's)
+  const mineOnly = state.session && state.session.role === 'handler' ? '&handler=' + encodeURIComponent(state.session.actor) : '';
+  const list = await getOptional('/v1/alerts?state=unacknowledged&limit=100' + mineOnly).catch(() => null);
+  for (const a of list || []) {
+    if (a.escalated_at) a.event = 'alert.escalated';
+    alerts.set(a.alert_id, a);
+  }
   render();
   source = new EventSource('/v1/stream');
   source.addEventListener('alert', onAlert);

@@ -28,9 +28,20 @@ function casesTable(id, rows) {
       h('td', c.next_deadline ? {'data-deadline': c.next_deadline} : null, leftText(c.next_deadline))))));
 }
 
-/* A table of label -> number with a bar for each (SVG, no style attributes). */
-function figureTable(title, obj) {
-  const entries = Object.entries(obj).filter(([, v]) => typeof v === 'number');
+/* The name the workflows give a state or clock id (the statistics are keyed by
+ * id, over every workflow): the first workflow's that has it, else the id. */
+function nameOf(kind, id) {
+  for (const wf of state.workflows.values()) {
+    const x = (wf[kind] || []).find((y) => y.id === id);
+    if (x && x.name) return x.name;
+  }
+  return id;
+}
+
+/* A table of label -> number with a bar for each (SVG, no style attributes);
+ * kind ('states'): the labels are ids of that kind, shown by name. */
+function figureTable(title, obj, kind) {
+  const entries = Object.entries(obj).filter(([, v]) => typeof v === 'number').map(([k, v]) => [kind ? nameOf(kind, k) : k, v]);
   if (!entries.length) return null;
   const max = Math.max(1, ...entries.map(([, v]) => v));
   return h('div', {class: 'card'}, h('h3', null, title), h('table', {class: 'figures'},
@@ -52,7 +63,7 @@ function kvTable(title, obj) {
 function clocksTable(obj) {
   return h('div', {class: 'card'}, h('h3', null, STAT_NAMES.clocks), h('table', {class: 'figures'},
     h('thead', null, h('tr', null, ['期限', '按期', '超期', '按期率'].map((t) => h('th', null, t)))),
-    h('tbody', null, Object.entries(obj).map(([k, v]) => h('tr', null, h('td', null, k), h('td', null, String(v.met ?? '')),
+    h('tbody', null, Object.entries(obj).map(([k, v]) => h('tr', null, h('td', null, nameOf('clocks', k)), h('td', null, String(v.met ?? '')),
       h('td', null, String(v.late ?? '')), h('td', null, v.on_time_rate == null ? '—' : Math.round(v.on_time_rate * 1000) / 10 + '%'))))));
 }
 
@@ -67,7 +78,7 @@ function statsView(stats) {
     else if (k === 'clocks' && v && typeof v === 'object') parts.push(clocksTable(v));
     else if (v && typeof v === 'object' && !Array.isArray(v)) {
       const nums = Object.values(v).every((x) => typeof x === 'number');
-      parts.push(nums ? figureTable(STAT_NAMES[k] || k, v) : kvTable(STAT_NAMES[k] || k, v));
+      parts.push(nums ? figureTable(STAT_NAMES[k] || k, v, k === 'by_state' ? 'states' : null) : kvTable(STAT_NAMES[k] || k, v));
     }
   }
   return h('div', {id: 'stats'},

@@ -9,6 +9,7 @@ import {call, get, getOptional, post} from './api.js';
 import {state, leftText, urgency, fmtTime, partyText, ROLE_NAMES, setServerNow} from './util.js';
 import {workflowOf, factType, factName} from './workflows.js';
 import {drawWorkflow} from './diagram.js';
+import {explainZh, periodZh} from './explain.js';
 import {factInput, causeInput, readFacts, readDocuments} from './forms.js';
 import {startTicking} from './worklist.js';
 
@@ -113,17 +114,17 @@ const CLOCK_EVENTS = {'clock.started': '开始计时', 'clock.stopped': '停止�
  * gives (`explain`: holidays skipped, 调休 days counted), when it does. */
 function traceView(clock, events) {
   const mine = events.filter((e) => e.clock === clock.id && e.type !== 'alert');
-  const counted = clock.explain || clock.trace;
-  const lines = counted ? (Array.isArray(counted) ? counted : String(counted).split('\n')) : [];
+  const counted = clock.explain;
+  const lines = Array.isArray(counted) ? counted.map(String) : [];
   if (!mine.length && !lines.length) return null;
   return h('details', {class: 'trace', 'data-trace': clock.id}, h('summary', null, '期限计算过程'),
     h('ol', null, mine.map((e) => h('li', null, [fmtTime(e.at), CLOCK_EVENTS[e.type] || e.type,
-      e.period || e.by || e.excluded || e.paused_for || (e.outcome === 'met' ? '按期' : e.outcome) || '',
+      periodZh(e.period || e.by || e.excluded || e.paused_for || '') || (e.outcome === 'met' ? '按期' : e.outcome) || '',
       e.reason || '', e.from && e.to ? fmtTime(e.from) + '至' + fmtTime(e.to) : '',
       e.deadline ? '→ 届满 ' + fmtTime(e.deadline) : '', e.provisional ? '（暂定日历）' : '',
       '（' + (e.actor || '') + '）'].filter(Boolean).join(' ')))),
-    lines.length ? h('ol', {class: 'count'}, lines.map((l) => h('li', null, typeof l === 'string' ? l
-      : [l.date, l.counted === false ? '不计' : '计入', l.why || l.reason || ''].filter(Boolean).join(' ')))) : null);
+    lines.length ? h('p', {class: 'muted'}, '逐日计算（与 caseflow case show --explain 相同）：') : null,
+    lines.length ? h('ol', {class: 'count', 'data-explain': clock.id}, lines.map((l) => h('li', {title: l}, explainZh(l)))) : null);
 }
 
 const CLOCK_STATUS = {running: '计时中', overdue: '已超期', paused: '暂停', met: '按期完成', breached: '超期完成', lapsed: '已失效', ended: '已结束', idle: '未开始'};
@@ -146,13 +147,14 @@ function clocksView(c, events) {
 function timelineView(events, wf) {
   const names = new Map((wf.states || []).map((s) => [s.id, s.name]));
   const labels = new Map((wf.transitions || []).map((t) => [t.action, t.label]));
+  const clockNames = new Map((wf.clocks || []).map((k) => [k.id, k.name]));
   const TYPES = {'case.opened': '立案前登记（线索）', 'clock.started': '开始计时', 'clock.stopped': '停止计时', 'clock.extended': '延长期限',
                  'clock.paused': '暂停计时', 'clock.resumed': '恢复计时', 'clock.excluded': '扣除期间', alert: '预警',
                  'alert.acknowledged': '确认预警', 'alert.escalated': '预警上报', 'case.closed': '结案'};
   return h('ol', {id: 'timeline'}, events.map((e) => {
     let what = TYPES[e.type] || e.type;
     if (e.type === 'transition') what = (labels.get(e.action) || e.action) + '：' + (names.get(e.from) || e.from) + ' → ' + (names.get(e.to) || e.to);
-    else if (e.clock) what += '（' + e.clock + (e.point ? '，' + (e.point === 'deadline' ? '届满' : '临期') : '') + '）';
+    else if (e.clock) what += '（' + (clockNames.get(e.clock) || e.clock) + (e.point ? '，' + (e.point === 'deadline' ? '届满' : '临期') : '') + '）';
     return h('li', null, h('span', {class: 'muted'}, fmtTime(e.at) + ' '), what, e.actor ? '　' + e.actor : '');
   }));
 }

@@ -1,9 +1,10 @@
 // worklist.js -- 工作台: the agency's open cases, nearest deadline first, with a
 // countdown that ticks every second (red overdue, amber within 3 days), the
 // filters the server answers (state, power type, 案由, handler, due within,
-// overdue, search by 案号/party) and paging by cursor.
+// overdue, search by 案号/party: all on the server, over every case of the
+// agency, so paging stays right) and paging by cursor.
 import {h, fill} from './dom.js';
-import {call} from './api.js';
+import {call, getOptional} from './api.js';
 import {state, leftText, urgency, partyText} from './util.js';
 import {loadWorkflows} from './workflows.js';
 
@@ -30,10 +31,12 @@ export function startTicking() {
 }
 
 function query(cursor) {
-  const q = new URLSearchParams({open: '1', limit: String(PAGE), sort: 'deadline'});
+  const q = new URLSearchParams({limit: String(PAGE), sort: 'deadline'});
+  // open cases unless 范围 says all (the closed ones too: a finished case, the example's)
+  if (filters.scope !== 'all') q.set('open', '1');
   // q: the server finds a part of the party's name or of any 案号、决定书文号、档案号
   // over every case, not only this page; sort=deadline is the server's order, paged
-  for (const [k, v] of Object.entries(filters)) if (v && v.trim()) q.set(k, v.trim());
+  for (const [k, v] of Object.entries(filters)) if (k !== 'scope' && v && v.trim()) q.set(k, v.trim());
   if (cursor) q.set('cursor', cursor);
   return '/v1/cases?' + q.toString();
 }
@@ -57,10 +60,13 @@ function filterForm(onApply) {
     txt('q', '案号／当事人', '输入案号或当事人名称'),
     sel('state', '环节', stateOptions()),
     sel('power_type', '职权类型', powerTypes().map((p) => [p, p])),
-    txt('cause', '案由'),
+    h('label', null, '案由', h('input', {name: 'cause', value: filters.cause || '', list: 'cause-names', placeholder: '案由名称的一部分'})),
+    h('datalist', {id: 'cause-names'}),
     txt('handler', '承办人'),
     sel('due_within', '期限将至', [['1d', '1天内'], ['3d', '3天内'], ['7d', '7天内'], ['30d', '30天内']]),
     sel('overdue', '超期', [['1', '仅超期']]),
+    h('label', null, '范围', h('select', {name: 'scope'}, h('option', {value: ''}, '未结案件'),
+      h('option', {value: 'all', selected: filters.scope === 'all'}, '全部（含已结案）'))),
     h('button', {type: 'submit', class: 'primary'}, '查询'),
     h('button', {type: 'reset'}, '清除'));
   form.addEventListener('submit', (ev) => {
@@ -95,6 +101,14 @@ function rowOf(c) {
     h('td', c.next_deadline ? {'data-deadline': c.next_deadline} : null, leftText(c.next_deadline)));
 }
 
+/* The 案由 names of the dictionary, offered as the 案由 filter's suggestions. */
+async function fillCauses() {
+  const list = document.querySelector('#cause-names');
+  const rows = list && await getOptional('/v1/causes').catch(() => null);
+  if (!Array.isArray(rows)) return;
+  fill(list, [...new Set(rows.map((r) => r.name).filter(Boolean))].map((n) => h('option', {value: n})));
+}
+
 export async function showWorklist(main) {
   await loadWorkflows();
   const body = h('tbody');
@@ -102,12 +116,12 @@ export async function showWorklist(main) {
   const note = h('div', {class: 'hidden'});
   const load = async () => {
     const page = cursors.length - 1;
+    // every filter, the search (q) and the order (sort=deadline) are the server's, over
+    // all the agency's cases: a page is never filtered again here
     const res = await call('GET', query(cursors[page]));
-    // search (q) and order (sort=deadline) are the server's; the power type is not a
-    // server filter yet, so the page's rows are filtered by it here
-    const rows = res.data.filter((c) =>
-      !filters.power_type || (state.workflows.get(c.workflow) || {}).power_type === filters.power_type);
-    fill(body, rows.length ? rows.map(rowOf) : h('tr', null, h('td', {colspan: 6, class: 'muted'}, '没有符合条件的案件')));
+    const rows = res.data;
+    const none = filters.scope === 'all' ? '没有符合条件的案件' : '没有符合条件的案件（已结案件：“范围”选“全部（含已结案）”）';
+    fill(body, rows.length ? rows.map(rowOf) : h('tr', null, h('td', {colspan: 6, class: 'muted'}, none)));
     const next = res.headers.get('X-Next-Cursor');
     fill(pager,
       h('button', {type: 'button', disabled: page === 0, onclick: () => { cursors.pop(); load(); }}, '上一页'),
@@ -123,5 +137,6 @@ export async function showWorklist(main) {
       body),
     pager);
   await load();
+  fillCauses();
   startTicking();
 }

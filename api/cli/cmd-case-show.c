@@ -212,42 +212,21 @@ static void print_explain(FILE *f, const json_t *o)
     }
 }
 
-static void print_line(void *ctx, const char *line)
-{
-    fprintf(ctx, "      %s\n", line);
-}
-
 /* --explain, then: each running clock's deadline counted from scratch as the
- * engine counts it now (R8, R11), and whether the recorded one differs. */
+ * engine counts it now (R8, R11), and whether the recorded one differs: the lines
+ * of cf_ops_clock_explain, the same the API gives as clocks[].explain. */
 static void print_counts(FILE *f, const cf_workflow_t *wf, const cf_calendar_t *cal,
                          const cf_case_t *c)
 {
     for (unsigned i = 0; i < c->clocks_count; i++) {
-        const cf_clock_rt_t *k = &c->clocks[i];
-        const cf_wf_clock_t *def = cf_workflow_clock(wf, k->id);
-        if (!def || (k->state != CF_CLOCK_RUNNING && k->state != CF_CLOCK_PAUSED))
+        json_t *lines = cf_ops_clock_explain(wf, cal, &c->clocks[i]), *line;
+        size_t j;
+        if (!lines)
             continue;
-        cf_period_t ext = {0,
-                           def->extension ? cf_wf_period(def->extension->max).unit : CF_UNIT_DAYS};
-        if (k->extended)
-            cf_period_parse(k->extended, &ext, NULL);
-        cf_count_t n;
-        cf_error_t err;
-        char now[CF_TIME_BUFSZ];
-        fprintf(f, "  %s counted once from its start (R8):\n", k->id);
-        if (cf_engine_clock_deadline(def, cal, k, &ext, k->added, &n, print_line, f, &err) != 0) {
-            fprintf(f, "      cannot count: %s\n", err.text);
-            continue;
-        }
-        cf_time_format(n.deadline, now);
-        if (n.deadline != k->deadline && k->counting < 2)
-            fprintf(f,
-                    "      recorded under counting version 1 (added to the rolled deadline); "
-                    "counted once it is %s\n",
-                    now);
-        else if (n.deadline != k->deadline)
-            fprintf(f, "      the recorded deadline differs: the calendar changed since; "
-                       "`caseflow calendar load` recounts it\n");
+        fprintf(f, "  %s counted once from its start (R8):\n", c->clocks[i].id);
+        json_array_foreach(lines, j, line)
+            fprintf(f, "      %s\n", json_string_value(line));
+        json_decref(lines);
     }
 }
 
@@ -263,12 +242,14 @@ int cf__cmd_case_show(cf_cli_t *cli, int argc, char **argv)
     cf_case_t c;
     cf_workflow_t *wf = NULL;
     int explain = cf__opt_flag(argc, argv, "--explain");
-    int rc = cf__session_open(cli, &s, CF__SESSION_READONLY | (explain && !cli->json), &err);
+    int rc = cf__session_open(cli, &s, CF__SESSION_READONLY | explain, &err);
     if (rc == 0 && (rc = cf__session_case(&s, id, &c, &wf, &err)) != 0)
         cf__session_close(&s);
     if (rc != 0)
         return cf__cli_fail(cli, rc, &err);
     json_t *o = case_json(&s, wf, &c, cli->now, &err);
+    if (o && explain) /* issue 22: clocks[].explain, as GET /v1/cases/{id} */
+        cf_ops_view_explain(o, wf, s.cal, &c);
     if (!o)
         rc = cf__cli_fail(cli, CF_ESTORE, &err);
     else if (cli->json)

@@ -23,7 +23,7 @@
  * JSON of GET /v1/cases/{id} (docs/api.md has the whole contract):
  *   id, workflow {id, version, hash}, title, party, matter, state, state_name,
  *   closed, facts, documents, clocks [{id, name, status, deadline, seconds_left,
- *   left?, extended?, extensions, basis, accountability}], links {parent,
+ *   left?, extended?, extensions, basis, accountability, explain? [lines]}], links {parent,
  *   children [ids]}, allowed [cf_engine_allowed], version, head, opened_at,
  *   updated_at. ETag: "<version>", the value If-Match takes.
  */
@@ -82,6 +82,23 @@ static json_t *case_json(cf_store_t *s, const cf_principal_t *who, const cf_work
     return o;
 }
 
+/* Reader thread: clocks[].explain (issue 22), each running clock's deadline counted
+ * day by day on the calendar as this connection reads it now (`case show --explain`
+ * prints the same lines). The calendar is read for the request, on the reader's own
+ * connection: the loop's copy may be swapped by a reload meanwhile, and a reload
+ * between two requests is then seen at once. Left out when no calendar is stored. */
+static void explain(cf_store_t *s, const cf_workflow_t *wf, const cf_case_t *c, json_t *o)
+{
+    cf_calendar_t *cal = NULL;
+    int live = 0;
+    for (unsigned i = 0; i < c->clocks_count; i++)
+        live |= c->clocks[i].state == CF_CLOCK_RUNNING || c->clocks[i].state == CF_CLOCK_PAUSED;
+    if (!live || cf_store_calendar_load(s, &cal, NULL) != 0)
+        return;
+    cf_ops_view_explain(o, wf, cal, c);
+    cf_calendar_free(cal);
+}
+
 static void run_get_case(cf_store_t *s, cf_wfcache_t *wfs, cf__read_t *r)
 {
     cf_error_t err;
@@ -98,6 +115,8 @@ static void run_get_case(cf_store_t *s, cf_wfcache_t *wfs, cf__read_t *r)
     rc = cf_wfcache_get(wfs, s, c.workflow_hash, &wf, &err);
     if (rc == 0 && !(o = case_json(s, &r->who, wf, &c, r->now, &err)))
         rc = CF_ENOMEM;
+    if (rc == 0)
+        explain(s, wf, &c, o);
     if (rc == 0) {
         snprintf(r->etag, sizeof(r->etag), "\"%lld\"", (long long)c.version);
         cf__read_answer(r, 200, o);
@@ -213,6 +232,8 @@ static int list_filter(cf_serve_t *srv, h2o_req_t *req, cf_case_filter_t *f)
     f->number = cf__http_query(req, "number", &bad);   /* 案号, 决定书文号, 档案号 */
     f->handler = cf__http_query(req, "handler", &bad); /* 承办人 or 负责人 */
     f->q = cf__http_query(req, "q", &bad);             /* party name or any number, a substring */
+    f->power_type = cf__http_query(req, "power_type", &bad); /* 行政处罚, 行政检查 ... */
+    f->cause = cf__http_query(req, "cause", &bad);           /* a part of the 案由's name */
     const char *sort = cf__http_query(req, "sort", &bad);
     f->now = cf__serve_now(srv);
     if (bad) {
@@ -246,8 +267,9 @@ static int page_limit(cf_serve_t *srv, h2o_req_t *req, int *limit)
 /* Copies the filter's strings into r (the request's pool may go before the read). */
 static int keep_strings(cf__read_t *r)
 {
-    const char **fields[] = {&r->filter.state,  &r->filter.workflow, &r->filter.matter,
-                             &r->filter.number, &r->filter.handler,  &r->filter.q};
+    const char **fields[] = {&r->filter.state,      &r->filter.workflow, &r->filter.matter,
+                             &r->filter.number,     &r->filter.handler,  &r->filter.q,
+                             &r->filter.power_type, &r->filter.cause};
     const size_t count = sizeof(fields) / sizeof(fields[0]);
     size_t size = 0, at = 0;
     for (size_t i = 0; i < count; i++)
@@ -402,14 +424,104 @@ int cf__http_causes(cf_serve_t *srv, h2o_req_t *req, const cf_principal_t *who)
     return 0;
 }
 
+/* Reader thread: who acknowledged fired alert row (issue 22), from the case's
+ * alert.acknowledged event; *events caches the events of case *events_case. */
+static const char *acked_by(cf_store_t *s, json_t *row, json_t **events, int64_t *events_case)
+{
+    int64_t id = json_integer_value(json_object_get(row, "case"));
+    if (*events_case != id) {
+        json_decref(*events);
+        *events = NULL;
+        *events_case = id;
+        if (cf_store_case_events(s, id, events, NULL) != 0)
+            *events = NULL;
+    }
+    const char *alert = json_string_value(json_object_get(row, "alert_id"));
+    size_t i;
+    json_t *ev;
+    json_array_foreach(*events, i, ev) {
+        const char *type = json_string_value(json_object_get(ev, "type"));
+        const char *of = json_string_value(json_object_get(ev, "alert_id"));
+        if (type && of && strcmp(type, "alert.acknowledged") == 0 && strcmp(of, alert) == 0)
+            return json_string_value(json_object_get(ev, "actor"));
+    }
+    return NULL;
+}
+
+/* Reader thread: on each fired row of list, acknowledged_by and acknowledged_at (null
+ * when nobody has) and escalated_at (null when not escalated); with unacked, the rows
+ * acknowledged are dropped. */
+static void ack_fields(cf_store_t *s, json_t *list, int unacked)
+{
+    json_t *events = NULL, *row;
+    int64_t events_case = 0;
+    for (size_t i = 0; i < json_array_size(list);) {
+        row = json_array_get(list, i);
+        cf_alert_t a;
+        cf_alert_ack_t ack = {0, 0};
+        if (!json_object_get(row, "fired_at") ||
+            cf_store_alert_get(s, json_string_value(json_object_get(row, "alert_id")), &a, &ack,
+                               NULL) != 0) {
+            i++;
+            continue;
+        }
+        if (unacked && ack.acked_at) {
+            json_array_remove(list, i);
+            continue;
+        }
+        const char *by = ack.acked_at ? acked_by(s, row, &events, &events_case) : NULL;
+        char when[CF_TIME_BUFSZ];
+        json_object_set_new(row, "acknowledged_by", by ? json_string(by) : json_null());
+        cf_time_format(ack.acked_at, when);
+        json_object_set_new(row, "acknowledged_at", ack.acked_at ? json_string(when) : json_null());
+        cf_time_format(ack.escalated_at, when);
+        json_object_set_new(row, "escalated_at",
+                            ack.escalated_at ? json_string(when) : json_null());
+        i++;
+    }
+    json_decref(events);
+}
+
+/* Reader thread: the alerts after (*after_due, after) into out, up to want rows (with
+ * r->unacked, reading on past the acknowledged ones). 0 or a CF_E*. */
+static int alert_rows(cf_store_t *s, cf__read_t *r, size_t want, json_t *out, cf_error_t *err)
+{
+    cf_time_t due = r->after_due;
+    char after[sizeof(r->after_id)];
+    snprintf(after, sizeof(after), "%s", r->after_id);
+    for (;;) {
+        json_t *list;
+        int rc = cf_store_alert_page_by(s, r->who.agency, r->filter.handler, r->pending, due,
+                                        after[0] ? after : NULL, (int)want, &list, err);
+        if (rc != 0)
+            return rc;
+        size_t got = json_array_size(list);
+        json_t *last = got ? json_array_get(list, got - 1) : NULL;
+        if (last && cf_store_alert_id_canon(json_string_value(json_object_get(last, "alert_id")),
+                                            &due, after, sizeof(after)) != 0)
+            got = 0; /* not an id of ours: read no further */
+        ack_fields(s, list, r->unacked);
+        size_t i;
+        json_t *row;
+        json_array_foreach(list, i, row) {
+            if (json_array_size(out) < want)
+                json_array_append(out, row);
+        }
+        json_decref(list);
+        if (got < want || json_array_size(out) >= want)
+            return 0;
+    }
+}
+
 static void run_alerts(cf_store_t *s, cf_wfcache_t *wfs, cf__read_t *r)
 {
-    json_t *list;
+    json_t *list = json_array();
     cf_error_t err;
     (void)wfs;
-    int rc = cf_store_alert_page_by(s, r->who.agency, r->filter.handler, r->pending, r->after_due,
-                                    r->after_id[0] ? r->after_id : NULL, r->limit + 1, &list, &err);
+    int rc = list ? alert_rows(s, r, (size_t)r->limit + 1, list, &err)
+                  : cf_error_set(&err, CF_ENOMEM, NULL, 0, 0, "out of memory");
     if (rc != 0) {
+        json_decref(list);
         store_failed(r, rc, &err);
         return;
     }
@@ -459,14 +571,17 @@ int cf__http_alerts(cf_serve_t *srv, h2o_req_t *req, const cf_principal_t *who)
 {
     int bad = 0, limit;
     const char *state = cf__http_query(req, "state", &bad);
+    int unacked = state && strcmp(state, "unacknowledged") == 0; /* fired, nobody acked */
     int pending = !state                          ? 0
                   : strcmp(state, "pending") == 0 ? 1
                   : strcmp(state, "fired") == 0   ? -1
+                  : unacked                       ? -1
                                                   : 2;
     if (bad || pending == 2) {
         cf__http_json(req, srv, 400,
                       json_pack("{s:s, s:s, s:s}", "error", "EINVAL", "text",
-                                "state is \"pending\" or \"fired\"", "parameter", "state"));
+                                "state is \"pending\", \"fired\" or \"unacknowledged\"",
+                                "parameter", "state"));
         return 0;
     }
     if (page_limit(srv, req, &limit) != 0)
@@ -479,6 +594,7 @@ int cf__http_alerts(cf_serve_t *srv, h2o_req_t *req, const cf_principal_t *who)
         return 0;
     }
     r->pending = pending;
+    r->unacked = unacked;
     r->limit = limit;
     r->filter.handler = cf__http_query(req, "handler", &bad); /* issue 20 item 1b */
     if (bad || keep_strings(r) != 0) {

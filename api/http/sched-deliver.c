@@ -509,6 +509,24 @@ void cf__deliver_alerts(cf_serve_t *srv, const json_t *alerts)
         fflush(srv->alert_log); /* one write for the chunk */
 }
 
+/* Exported, documented in serve-int.h */
+void cf__deliver_event(cf_serve_t *srv, const char *type, const char *id, const json_t *data)
+{
+    const char *agency = json_string_value(json_object_get(data, "agency"));
+    char *text = json_dumps(data, JSON_COMPACT);
+    if (!text)
+        return;
+    if (agency && *agency)
+        broadcast(srv, agency, type, id, text);
+    if (srv->alert_log) { /* 2. log */
+        fprintf(srv->alert_log, "%s\n", text);
+        fflush(srv->alert_log);
+    }
+    for (unsigned k = 0; k < srv->cfg.webhooks_count && srv->state == CF__RUNNING; k++)
+        webhook(srv, srv->cfg.webhooks[k], id, text);
+    free(text);
+}
+
 static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
 
 static void curl_init_once(void)

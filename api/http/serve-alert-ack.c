@@ -26,10 +26,15 @@
  * them and shows each to whom `to` and `handlers` name: the daemon does not know
  * which person holds which token beyond the token's name and role.
  *
+ * Each escalation is delivered as an alert is (cf__deliver_event): the streams, a line
+ * of the alert log, a POST to every webhook. Its JSON has "event": "alert.escalated"
+ * (a fired alert's has no "event"), and its delivery id (SSE id, X-Caseflow-Alert-Id)
+ * is "<alert_id>:escalated", so a receiver that de-duplicates on the alert's id does not
+ * drop the escalation as a repeat of the alert.
+ *
  * Rejected: escalating inside the scheduler's FIRE job (sched.c arms one timer for
  * the next alert due; an escalation instant would have to join that index, and a
  * FIRE job answers the test clock, which would then wait for escalations too).
- * Webhooks and the alert log do not carry escalations yet (docs/api.md says so).
  */
 #include "serve-int.h"
 
@@ -197,11 +202,11 @@ static int escalate_one(cf_store_t *s, const cf_alert_t *a, cf_time_t now, json_
         rc = cf_store_alert_escalated(s, a->id, at, err);
     cf_time_format(at, when);
     if (rc == 0)
-        *out = json_pack("{s:s, s:I, s:s, s:s, s:s, s:s, s:o, s:s, s:s, s:s, s:I}", "alert_id",
-                         a->id, "case", (json_int_t)c.id, "clock", a->clock, "point", a->point,
-                         "level", cf__alert_level(a->point), "to", "head", "handlers",
-                         cf__alert_handlers(&c), "agency", owner, "fired_at", fired, "escalated_at",
-                         when, "version", (json_int_t)c.version);
+        *out = json_pack("{s:s, s:s, s:I, s:s, s:s, s:s, s:s, s:o, s:s, s:s, s:s, s:I}", "event",
+                         "alert.escalated", "alert_id", a->id, "case", (json_int_t)c.id, "clock",
+                         a->clock, "point", a->point, "level", cf__alert_level(a->point), "to",
+                         "head", "handlers", cf__alert_handlers(&c), "agency", owner, "fired_at",
+                         fired, "escalated_at", when, "version", (json_int_t)c.version);
     cf_case_dispose(&c);
     return rc;
 }
@@ -297,17 +302,9 @@ static void on_escalate_done(cf__job_t *job)
     size_t i;
     json_t *a;
     json_array_foreach(job->alerts, i, a) {
-        const char *agency = json_string_value(json_object_get(a, "agency"));
-        char *data = json_dumps(a, JSON_COMPACT);
-        size_t size = data ? strlen(data) + 256 : 0;
-        char *frame = data ? malloc(size) : NULL;
-        if (frame && agency && *agency) {
-            int n = snprintf(frame, size, "event: alert.escalated\nid: %s\ndata: %s\n\n",
-                             json_string_value(json_object_get(a, "alert_id")), data);
-            cf__deliver_frames(srv, agency, frame, (size_t)n, 1);
-        }
-        free(frame);
-        free(data);
+        char id[sizeof(((cf_alert_t *)0)->id) + 16];
+        snprintf(id, sizeof(id), "%s:escalated", json_string_value(json_object_get(a, "alert_id")));
+        cf__deliver_event(srv, "alert.escalated", id, a);
     }
     srv->escalate_busy = 0;
     if (job->more && srv->state == CF__RUNNING)

@@ -200,6 +200,7 @@ struct cf__read_s {
     int64_t id;
     cf_case_filter_t filter; /* strings point into strings */
     int pending;             /* alerts: 0 all, 1 pending, -1 fired */
+    int unacked;             /* alerts: only the fired ones nobody acknowledged */
     cf_time_t after_due;     /* alerts: the cursor's instant and id (after_id[0]: none) */
     char after_id[160];
     int limit; /* rows per page */
@@ -555,6 +556,10 @@ void cf__deliver_frames(cf_serve_t *srv, const char *agency, const char *frames,
 /* Delivers a chunk of fired alerts (an array): streams, log (one flush for the
  * chunk), webhooks. */
 void cf__deliver_alerts(cf_serve_t *srv, const json_t *alerts);
+/* One event of another type (alert.escalated) about an alert, delivered as alerts are:
+ * `event: type` with id on the streams of data's "agency", a line of the alert log,
+ * a POST to every webhook with X-Caseflow-Alert-Id: id (data is borrowed). */
+void cf__deliver_event(cf_serve_t *srv, const char *type, const char *id, const json_t *data);
 /* Ends every stream and cancels every webhook delivery (stopping). */
 void cf__deliver_shutdown(cf_serve_t *srv);
 void cf__deliver_close(cf_serve_t *srv);

@@ -111,3 +111,61 @@ json_t *cf_ops_case_view(cf_store_t *store, const cf_workflow_t *wf, const cf_ca
     view_file(store, c, o);
     return o;
 }
+
+/* ---- the --explain count of a deadline (issue 22) ---------------------------------- */
+
+static void add_line(void *ctx, const char *line)
+{
+    json_array_append_new(ctx, json_string(line));
+}
+
+/* Exported, documented in ops.h */
+json_t *cf_ops_clock_explain(const cf_workflow_t *wf, const cf_calendar_t *cal,
+                             const cf_clock_rt_t *k)
+{
+    const cf_wf_clock_t *def = cf_workflow_clock(wf, k->id);
+    if (!def || (k->state != CF_CLOCK_RUNNING && k->state != CF_CLOCK_PAUSED))
+        return NULL;
+    json_t *lines = json_array();
+    if (!lines)
+        return NULL;
+    cf_period_t ext = {0, def->extension ? cf_wf_period(def->extension->max).unit : CF_UNIT_DAYS};
+    if (k->extended)
+        cf_period_parse(k->extended, &ext, NULL);
+    cf_count_t n;
+    cf_error_t err;
+    char text[sizeof(err.text) + 64];
+    if (cf_engine_clock_deadline(def, cal, k, &ext, k->added, &n, add_line, lines, &err) != 0) {
+        snprintf(text, sizeof(text), "cannot count: %s", err.text);
+        json_array_append_new(lines, json_string(text));
+        return lines;
+    }
+    char counted[CF_TIME_BUFSZ];
+    cf_time_format(n.deadline, counted);
+    if (n.deadline != k->deadline && k->counting < 2) {
+        snprintf(text, sizeof(text),
+                 "recorded under counting version 1 (added to the rolled deadline); counted once "
+                 "it is %s",
+                 counted);
+        json_array_append_new(lines, json_string(text));
+    } else if (n.deadline != k->deadline) {
+        json_array_append_new(lines,
+                              json_string("the recorded deadline differs: the calendar changed "
+                                          "since; `caseflow calendar load` recounts it"));
+    }
+    return lines;
+}
+
+/* Exported, documented in ops.h */
+void cf_ops_view_explain(json_t *view, const cf_workflow_t *wf, const cf_calendar_t *cal,
+                         const cf_case_t *c)
+{
+    json_t *clocks = json_object_get(view, "clocks");
+    if (!cal || json_array_size(clocks) != c->clocks_count)
+        return;
+    for (unsigned i = 0; i < c->clocks_count; i++) {
+        json_t *lines = cf_ops_clock_explain(wf, cal, &c->clocks[i]);
+        if (lines)
+            json_object_set_new(json_array_get(clocks, i), "explain", lines);
+    }
+}

@@ -211,6 +211,23 @@ int cf_ops_case(cf_ops_t *ops, const cf_ops_by_t *by, int64_t id, cf_case_t *c,
 json_t *cf_ops_case_view(cf_store_t *store, const cf_workflow_t *wf, const cf_case_t *c,
                          cf_time_t now);
 
+/* The `--explain` count of clock k of a case (issue 22): its deadline counted once from its
+ * start on cal as the engine counts it now (cf_engine_clock_deadline, R8, R11), one line
+ * per day examined (counted or skipped and why: weekend, holiday, 调休 working day, the
+ * parts excluded or suspended), then "deadline: ...", then, when the recorded deadline
+ * differs, a line saying why ("recorded under counting version 1 ..." or "the recorded
+ * deadline differs ..."); "cannot count: ..." when it cannot be counted. `case show
+ * --explain` prints these lines and GET /v1/cases/{id} gives them as clocks[].explain,
+ * so both say the same. Returns a new array of strings, or NULL for a clock neither
+ * running nor paused (or out of memory). */
+json_t *cf_ops_clock_explain(const cf_workflow_t *wf, const cf_calendar_t *cal,
+                             const cf_clock_rt_t *k);
+
+/* Sets `explain` (cf_ops_clock_explain) on each running or paused clock of view (made
+ * by cf_ops_case_view for c). Nothing when cal is NULL. */
+void cf_ops_view_explain(json_t *view, const cf_workflow_t *wf, const cf_calendar_t *cal,
+                         const cf_case_t *c);
+
 /* 1 if appending events can change the case's alerts: a clock event, or the
  * opening. */
 int cf_ops_touches_clocks(const json_t *events);

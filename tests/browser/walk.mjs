@@ -136,6 +136,18 @@ async function act(page, label, facts, opts = {}) {
   return text(page, '#case-message');
 }
 
+/* GET path as token (Bearer), the JSON. */
+async function api(token, p) {
+  const r = await fetch(BASE + p, {headers: {Authorization: 'Bearer ' + token}});
+  if (!r.ok) throw new Error(`GET ${p}: ${r.status}`);
+  return r.json();
+}
+
+/* Epoch milliseconds as ISO 8601 in China time (+08:00), as the daemon writes it. */
+function china(ms) {
+  return new Date(ms + 8 * 3600e3).toISOString().slice(0, 19) + '+08:00';
+}
+
 async function testClock(now) {
   const r = await fetch(BASE + '/v1/test/clock', {method: 'POST', body: JSON.stringify({now})});
   if (!r.ok) throw new Error('test clock: ' + r.status);
@@ -164,6 +176,12 @@ async function checkDiagrams(page) {
           const q = t.getBoundingClientRect();
           if (q.left < r.left || q.right > r.right || q.top < r.top || q.bottom > r.bottom) overlaps.push('text outside box ' + g.getAttribute('data-state'));
         }
+      }
+      // every text inside the drawing's own area (the card scrolls it; nothing is cut off)
+      const W = parseFloat(svg.getAttribute('width')), H = parseFloat(svg.getAttribute('height'));
+      for (const t of svg.querySelectorAll('text')) {
+        const b = t.getBBox();
+        if (b.x < 0 || b.y < 0 || b.x + b.width > W + 0.5 || b.y + b.height > H + 0.5) overlaps.push('text outside the drawing: ' + t.textContent);
       }
       const small = [...svg.querySelectorAll('text')].filter((t) => parseFloat(getComputedStyle(t).fontSize) < 12).length;
       const cur = svg.querySelector('g.box.current');
@@ -251,6 +269,18 @@ try {
   check(true, 'the worklist searches by party');
   await dp.click('#filters button[type=reset]');
   await dp.waitForSelector(`#worklist tr[data-case="${caseId}"]`);
+  // the power type filter is the server's (GET /v1/cases?power_type=), not the page's
+  for (const [pt, found] of [['行政检查', false], ['行政处罚', true]]) {
+    await dp.select('#filters select[name=power_type]', pt);
+    const asked = dp.waitForResponse((r) => r.url().includes('/v1/cases?') && new URL(r.url()).searchParams.get('power_type') === pt);
+    await dp.click('#filters button[type=submit]');
+    await asked;
+    await dp.waitForFunction((id, f) => !!document.querySelector(`#worklist tr[data-case="${id}"]`) === f &&
+      (f || document.querySelector('#worklist tbody').textContent.includes('没有符合条件的案件')), {}, caseId, found);
+  }
+  check(true, 'the worklist filters by power type on the server (行政检查: none; 行政处罚: the case)');
+  await dp.click('#filters button[type=reset]');
+  await dp.waitForSelector(`#worklist tr[data-case="${caseId}"]`);
   await openCase(dp, caseId);
   expect('POST', /\/actions$/, 422);
   const refusal = await act(dp, '立案', {filing_reason: '涉嫌串换药品骗取医保基金', cause: 'js-2024:14', officers: [['张三', '65010020001']]}, {refused: true});
@@ -271,6 +301,20 @@ try {
   await openCase(hp, caseId);
   const clocks = await text(hp, '#clocks');
   check(clocks.includes('作出处理决定期限') && /剩余\d+天/.test(clocks), 'the clocks with deadline and time left: ' + clocks.slice(0, 60));
+  // the --explain count of the decision deadline, day by day, the API's lines (the
+  // command line's: test cli_explain_api) shown in Chinese with the original as title
+  const explained = await hp.evaluate(async (id) => {
+    const d = document.querySelector('#clocks details[data-trace="decision"]');
+    if (d) d.open = true;
+    const items = [...document.querySelectorAll('#clocks ol.count[data-explain="decision"] li')];
+    const c = await (await fetch('/v1/cases/' + id)).json();
+    const k = c.clocks.find((x) => x.id === 'decision');
+    return {titles: items.map((li) => li.title), texts: items.map((li) => li.textContent), api: k.explain || []};
+  }, caseId);
+  check(explained.api.length >= 3 && JSON.stringify(explained.titles) === JSON.stringify(explained.api) &&
+    explained.texts.some((t) => t.startsWith('届满：')) && explained.texts.some((t) => t.startsWith('起算')),
+  `the decision deadline's count is shown line by line (${explained.api.length} lines, as the API and case show --explain): ` + explained.texts.slice(-1)[0]);
+  await shot(hp, '06b-clocks-explain');
   // the evidence register, where the server has one (then submit_review needs it)
   const hasEvidence = (await fetch(`${BASE}/v1/cases/${caseId}/evidence`, {headers: {Authorization: 'Bearer ' + HANDLER}})).status === 200;
   if (hasEvidence) {
@@ -307,12 +351,25 @@ try {
   await hp.click('#alerts-toggle');
   await hp.waitForSelector('#alerts .alert');
   await shot(hp, '08-alert');
-  const ackBtn = await hp.$('#alerts .alert button.ack');
-  if (ackBtn) {
-    await ackBtn.click();
-    await hp.waitForFunction(() => !document.querySelector('#alerts .alert button.ack') || document.querySelector('#alerts .alert').textContent.includes('已确认'));
-    check((await text(hp, '#alerts')).includes('已确认'), 'the alert acknowledged');
-  }
+  const acked = await hp.$eval('#alerts .alert', (el) => el.getAttribute('data-alert'));
+  // --- nobody acknowledges it within alert_ack_timeout (1 h here): it goes up to the head
+  await dp.evaluate(() => document.querySelectorAll('.toast').forEach((t) => t.remove()));
+  const waiting = await api(HEAD, '/v1/alerts?state=unacknowledged');
+  check(waiting.some((r) => r.alert_id === acked), 'GET /v1/alerts?state=unacknowledged lists it: ' + acked);
+  const firedAt = waiting.find((r) => r.alert_id === acked).fired_at;
+  await testClock(china(Date.parse(firedAt) + 3601e3));
+  await dp.waitForFunction(() => [...document.querySelectorAll('.toast')].some((t) => t.textContent.includes('上报负责人')));
+  check((await text(dp, '#toasts')).includes('#' + caseId), 'the head is told live: the unacknowledged alert went up to the head');
+  await shot(dp, '08b-escalated');
+  const upRow = (await api(HEAD, '/v1/alerts?state=fired')).find((r) => r.alert_id === acked);
+  check(upRow && upRow.escalated_at && upRow.acknowledged_by === null, 'GET /v1/alerts shows the escalation, not yet acknowledged');
+  // --- the handler acknowledges it: who and when, in the panel and in the list
+  await (await hp.$(`#alerts .alert[data-alert="${acked}"] button.ack`)).click();
+  await hp.waitForFunction((id) => document.querySelector(`#alerts .alert[data-alert="${id}"]`).textContent.includes('已确认'), {}, acked);
+  check((await text(hp, '#alerts')).includes('已确认：张三'), 'the alert acknowledged by 张三, shown in the panel');
+  const ackRow = (await api(HEAD, '/v1/alerts?state=fired')).find((r) => r.alert_id === acked);
+  check(ackRow && ackRow.acknowledged_by === '张三' && ackRow.acknowledged_at && ackRow.escalated_at,
+    'GET /v1/alerts says who acknowledged it, when, and that it had gone up');
   await hp.click('#alerts-toggle');
   // --- a stale version: the head's page is behind the handler's change (409)
   await openCase(dp, caseId);

@@ -29,7 +29,8 @@ AUDITOR=$("$cf" token create --agency 某县医疗保障局 --role auditor --nam
 export HANDLER HEAD AUDITOR
 # the daemon's clock starts on a fixed Monday, inside the calendars shipped; the walk
 # moves it four days on (sessions count on the daemon's clock: 30 days here)
-printf 'session_ttl = 2592000\n' > "$tmp/serve.conf"
+# an alert nobody acknowledges within an hour goes up to the head
+printf 'session_ttl = 2592000\nalert_ack_timeout = 3600\n' > "$tmp/serve.conf"
 "$cf" serve --config "$tmp/serve.conf" --listen 127.0.0.1:0 --now 2026-03-02T09:00:00+08:00 --test-clock \
     > "$tmp/serve.log" 2>&1 &
 pid=$!
