@@ -9,10 +9,9 @@
  * this connection and executed by name after that (PQexecPrepared), which saves
  * the server's parse and plan on every request; a one-use statement runs with
  * PQexecParams. Every parameter goes as text (a blob in binary); a parameter bound
- * as text is declared text, a blob bytea, and an integer or NULL is left for the
- * server to infer from the statement (`id = $1`: bigint, `substr(x, 1, $2)`:
- * integer), so `$1 IS NULL OR state = $1` and SQLite's numbering gaps (`?1` and
- * `?10` without `?2`) both work; results
+ * as text is declared text, a blob bytea, an integer bigint, and a NULL is left for
+ * the server to infer from the statement, so `$1 IS NULL OR state = $1` and
+ * SQLite's numbering gaps (`?1` and `?10` without `?2`) both work; results
  * come back as text and the whole result is held (PGresult) while the caller
  * steps through its rows.
  *
@@ -105,7 +104,8 @@ int cf__pg_open(cf_db_t *db, const char *uri)
         snprintf(text, sizeof(text), "the PostgreSQL server cannot be reached: %.500s",
                  PQerrorMessage(db->pg));
         set_msg(db, text);
-        return CF_EBUSY;
+        /* the server answered, and the database is not there: as a missing file */
+        return strstr(text, "does not exist") ? CF_ENOTFOUND : CF_EBUSY;
     }
     return 0;
 }
@@ -255,9 +255,10 @@ static int indeterminate(const PGresult *res)
 }
 
 /* Prepares st on the server under its name ("" for a one-use statement). Types:
- * text and bytea as bound (a NULL bound as text is text); a parameter the text never
- * names (SQLite allows gaps) text; integers and NULLs as the statement implies,
- * and when it does not say, bigint (a second try, behind a savepoint inside a
+ * text, bytea and bigint as bound (a NULL bound as text is text; every integer is
+ * bigint, as SQLite's are 64-bit: `?6 = 0` would make it a 32-bit integer); a
+ * parameter the text never names (SQLite allows gaps) text; a NULL as the statement
+ * implies, and when it does not say, bigint (a second try, behind a savepoint inside a
  * transaction, since a failed statement would abort it). */
 static int prepare(cf_db_stmt_t *st)
 {
@@ -270,7 +271,8 @@ static int prepare(cf_db_stmt_t *st)
             const struct cf__pg_param_s *p = &st->params[i];
             types[i] = p->unused || p->kind == CF__PG_TEXT ? 25
                        : p->kind == CF__PG_BLOB            ? 17
-                       : attempt && p->kind == 0           ? 20
+                       : p->kind == CF__PG_INT             ? 20
+                       : attempt                           ? 20
                                                            : 0;
         }
         if (in_tx && attempt == 0)

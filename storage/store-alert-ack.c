@@ -97,7 +97,7 @@ int cf_store_alert_ack(cf_store_t *s, const char *id, cf_time_t at, cf_error_t *
                       "INSERT INTO alert_acks(alert_id, case_id, fired_at, acked_at) SELECT "
                       "alert_id, case_id, fired_at, ?1 FROM alerts WHERE alert_id = ?2 AND "
                       "fired_at IS NOT NULL ON CONFLICT(alert_id) DO UPDATE SET acked_at = ?1 "
-                      "WHERE acked_at IS NULL",
+                      "WHERE alert_acks.acked_at IS NULL",
                       id, at, err);
 }
 

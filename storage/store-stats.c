@@ -134,11 +134,17 @@ static int count_due(cf_store_t *s, const cf_stats_query_t *q, int64_t lo, int64
     cf_db_stmt_t *st;
     int rc = cf__store_prepare(
         s,
-        "SELECT COUNT(DISTINCT k.case_id) FROM clocks k INDEXED BY clocks_due CROSS JOIN "
-        "case_agency a ON a.case_id = "
-        "k.case_id AND a.agency = ?1 WHERE k.state = 'running' AND k.party = 0 AND k.deadline > "
-        "?2 AND k.deadline <= ?3 AND (?4 IS NULL OR EXISTS (SELECT 1 FROM case_people p WHERE "
-        "p.case_id = k.case_id AND p.role = 'handler' AND p.name = ?4))",
+        cf_db_pick(s->db, /* INDEXED BY and CROSS JOIN ... ON (the join order) are SQLite's */
+                   "SELECT COUNT(DISTINCT k.case_id) FROM clocks k INDEXED BY clocks_due CROSS "
+                   "JOIN case_agency a ON a.case_id = k.case_id AND a.agency = ?1 WHERE k.state "
+                   "= 'running' AND k.party = 0 AND k.deadline > ?2 AND k.deadline <= ?3 AND (?4 "
+                   "IS NULL OR EXISTS (SELECT 1 FROM case_people p WHERE p.case_id = k.case_id "
+                   "AND p.role = 'handler' AND p.name = ?4))",
+                   "SELECT COUNT(DISTINCT k.case_id) FROM clocks k JOIN case_agency a ON "
+                   "a.case_id = k.case_id AND a.agency = ?1 WHERE k.state = 'running' AND "
+                   "k.party = 0 AND k.deadline > ?2 AND k.deadline <= ?3 AND (?4 IS NULL OR "
+                   "EXISTS (SELECT 1 FROM case_people p WHERE p.case_id = k.case_id AND p.role = "
+                   "'handler' AND p.name = ?4))"),
         &st, err);
     if (rc != 0)
         return rc;

@@ -62,8 +62,8 @@ int cf_store_ref_next(cf_store_t *s, const char *kind, const char *agency, int y
     cf_db_stmt_t *st;
     int rc = cf__store_prepare(s,
                                "INSERT INTO ref_counters(kind, agency, year, last) VALUES (?, ?, "
-                               "?, 1) ON CONFLICT(kind, agency, year) DO UPDATE SET last = last + "
-                               "1 RETURNING last",
+                               "?, 1) ON CONFLICT(kind, agency, year) DO UPDATE SET last = "
+                               "ref_counters.last + 1 RETURNING last",
                                &st, err);
     if (rc != 0)
         return rc;
@@ -267,8 +267,9 @@ static int count_apply(cf_store_t *s, const char *agency, const char *k, const j
     cf_db_stmt_t *st;
     int rc = cf__store_prepare(s,
                                "INSERT INTO stat_counts(agency, handler, day, dim, key, n, fen) "
-                               "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET n = n + "
-                               "excluded.n, fen = fen + excluded.fen",
+                               "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(agency, handler, day, "
+                               "dim, key) DO UPDATE SET n = stat_counts.n + excluded.n, fen = "
+                               "stat_counts.fen + excluded.fen",
                                &st, err);
     if (rc != 0)
         return rc;

@@ -100,8 +100,9 @@ static int token_by_id(cf_store_t *s, const char *id, char *hash, cf_error_t *er
                             "`caseflow token list` shows)",
                             id);
     cf_db_stmt_t *st;
-    int rc = cf__store_prepare(s, "SELECT hash FROM tokens WHERE substr(hash, 1, ?) = ? LIMIT 2",
-                               &st, err);
+    int rc = cf__store_prepare(
+        s, "SELECT hash FROM tokens WHERE substr(hash, 1, CAST(? AS INTEGER)) = ? LIMIT 2", &st,
+        err);
     if (rc != 0)
         return rc;
     cf_db_bind_int(st, 1, (int)len);

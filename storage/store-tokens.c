@@ -137,11 +137,12 @@ int cf_store_case_number_next(cf_store_t *s, const char *agency, int year, int64
                               cf_error_t *err)
 {
     cf_db_stmt_t *st;
-    int rc = cf__store_prepare(s,
-                               "INSERT INTO case_counters(agency, year, last) VALUES (?, ?, 1) "
-                               "ON CONFLICT(agency, year) DO UPDATE SET last = last + 1 "
-                               "RETURNING last",
-                               &st, err);
+    int rc =
+        cf__store_prepare(s,
+                          "INSERT INTO case_counters(agency, year, last) VALUES (?, ?, 1) "
+                          "ON CONFLICT(agency, year) DO UPDATE SET last = case_counters.last + 1 "
+                          "RETURNING last",
+                          &st, err);
     if (rc != 0)
         return rc;
     cf_db_bind_text(st, 1, agency, -1, CF_DB_STATIC);

@@ -162,9 +162,13 @@ static const test_entry_t *find(const char *name)
 }
 
 /* Whether the command line asks for name: one of the names given, or a name
- * beginning with an argument that ends in '*' (`store_*`). */
+ * beginning with an argument that ends in '*' (`store_*`), and not one named after
+ * a '-' (`-store_conflict`: left out). */
 static int wanted(int argc, char **argv, const char *name)
 {
+    for (int a = 1; a < argc; a++)
+        if (argv[a][0] == '-' && strcmp(argv[a] + 1, name) == 0)
+            return 0;
     for (int a = 1; a < argc; a++) {
         size_t len = strlen(argv[a]);
         if (len && argv[a][len - 1] == '*' ? strncmp(argv[a], name, len - 1) == 0

@@ -100,6 +100,7 @@ static int pending_count(const char *db)
 
 TEST_IMPL(storm_due_order_indexed)
 {
+    CF_TEST_SQLITE_ONLY("reads or writes the SQLite file directly");
     char db[512];
     td_db("storm-index.db", db, sizeof(db));
     sqlite3 *h;
@@ -131,6 +132,7 @@ TEST_IMPL(storm_due_order_indexed)
 
 TEST_IMPL(storm_restart_due_order)
 {
+    CF_TEST_SQLITE_ONLY("reads or writes the SQLite file directly (pending_count)");
     enum { CASES = 40 };
     char db[512], log[512], line[4096];
     td_db("storm-restart.db", db, sizeof(db));
@@ -264,6 +266,7 @@ static long long metric_value(const td_daemon_t *d, const char *name)
 
 TEST_IMPL(storm_wal_restart)
 {
+    CF_TEST_SQLITE_ONLY("SQLite's write-ahead log");
     char db[512];
     td_db("storm-wal.db", db, sizeof(db));
     char *token = td_token(db, "甲局", "handler", "张三");

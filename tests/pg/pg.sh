@@ -7,7 +7,8 @@
 #   pg.sh stop STATE         stops that server and removes its folder
 #   pg.sh run STATE CMD...   runs CMD with CASEFLOW_TEST_PG (the base URI, for the unit
 #                            runner, which makes a database per test) and CASEFLOW_DB (a
-#                            fresh database of this run's own, for a CLI script)
+#                            fresh database of this run's own, also as CASEFLOW_TEST_DB,
+#                            which a CLI script takes instead of its own file)
 #
 # CTest starts and stops it as the fixture "pg" (tests/CMakeLists.txt). As root, the
 # server runs as the postgres user (initdb refuses root) with the folder given to it.
@@ -65,7 +66,8 @@ run)
     "$psql" -q -X -h "$dir" -U postgres -d postgres -c "CREATE DATABASE $name" > /dev/null
     CASEFLOW_TEST_PG=$base
     CASEFLOW_DB="postgresql:///$name?host=$dir&user=postgres"
-    export CASEFLOW_TEST_PG CASEFLOW_DB
+    CASEFLOW_TEST_DB=$CASEFLOW_DB # what a CLI script takes instead of its own file
+    export CASEFLOW_TEST_PG CASEFLOW_DB CASEFLOW_TEST_DB
     "$@"
     ;;
 *)
