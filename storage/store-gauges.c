@@ -19,29 +19,37 @@
 static int count(cf_store_t *s, const char *sql, int bind_now, cf_time_t now, int64_t *out,
                  const char *what, cf_error_t *err)
 {
-    sqlite3_stmt *st;
+    cf_db_stmt_t *st;
     int rc = cf__store_prepare(s, sql, &st, err);
     if (rc != 0)
         return rc;
     if (bind_now)
-        sqlite3_bind_int64(st, 1, now);
-    int step = sqlite3_step(st);
-    if (step == SQLITE_ROW)
-        *out = sqlite3_column_int64(st, 0);
+        cf_db_bind_int64(st, 1, now);
+    int step = cf_db_step(st);
+    if (step == CF_DB_ROW)
+        *out = cf_db_column_int64(st, 0);
     cf__store_release(s, st);
-    return step == SQLITE_ROW ? 0 : cf__store_error(s, step, what, err);
+    return step == CF_DB_ROW ? 0 : cf__store_error(s, step, what, err);
 }
 
 /* Exported, documented in store.h */
 int cf_store_gauges(cf_store_t *s, cf_time_t now, cf_store_gauges_t *out, cf_error_t *err)
 {
     cf_store_gauges_t g = {0, 0, 0};
-    int rc = count(s, "SELECT COUNT(*) FROM cases INDEXED BY cases_open WHERE closed = 0", 0, 0,
-                   &g.open_cases, "count open cases", err);
+    /* INDEXED BY is SQLite's (its planner would scan); PostgreSQL picks the partial
+     * index by itself */
+    int rc =
+        count(s,
+              cf_db_pick(s->db, "SELECT COUNT(*) FROM cases INDEXED BY cases_open WHERE closed = 0",
+                         "SELECT COUNT(*) FROM cases WHERE closed = 0"),
+              0, 0, &g.open_cases, "count open cases", err);
     if (rc == 0)
         rc = count(s,
-                   "SELECT COUNT(*) FROM clocks INDEXED BY clocks_running WHERE state = 'running' "
-                   "AND deadline < ?1",
+                   cf_db_pick(s->db,
+                              "SELECT COUNT(*) FROM clocks INDEXED BY clocks_running WHERE state = "
+                              "'running' AND deadline < ?1",
+                              "SELECT COUNT(*) FROM clocks WHERE state = 'running' AND deadline < "
+                              "?1"),
                    1, now, &g.overdue_clocks, "count overdue clocks", err);
     if (rc == 0)
         rc = cf_store_workflows_count(s, &g.workflows, err);

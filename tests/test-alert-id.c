@@ -109,6 +109,7 @@ static void exec(sqlite3 *db, const char *sql)
  * counted on provisional years carries them; nothing else changes. */
 TEST_IMPL(alert_id_migration)
 {
+    CF_TEST_SQLITE_ONLY("reads or writes the SQLite file directly (exec, raw)");
     cf_workflow_t *wf = cf_test_workflow("workflows/penalty-general.yaml");
     cf_calendar_t *cal = cf_test_calendar();
     ASSERT_EQ(cf_calendar_set_provisional(cal, CF_CALENDAR_PROVISIONAL_YEARS), 0);

@@ -38,6 +38,7 @@
 #define OUT_MAX 65536
 
 static char db_arg[600];
+static char anchor_db[512]; /* make_cases's database: a file, or PostgreSQL's (cf_test_db) */
 
 /* Runs the command line in-process on the test's database; NULL ends the
  * words. Returns the exit code; OUT out (OUT_MAX bytes): stdout and stderr. */
@@ -70,8 +71,12 @@ static void make_cases(void)
 {
     cf_workflow_t *wf = cf_test_workflow(MINI);
     cf_calendar_t *cal = cf_test_calendar();
-    cf_store_t *s = cf_test_store("anchor.db");
-    snprintf(db_arg, sizeof(db_arg), "--db=%s/anchor.db", cf_test_tmpdir());
+    cf_store_t *s;
+    cf_error_t open_err;
+    cf_test_db("anchor.db", anchor_db, sizeof(anchor_db));
+    if (cf_store_open(anchor_db, &s, &open_err) != 0)
+        CF__FAIL("open %s: %s", anchor_db, open_err.text);
+    snprintf(db_arg, sizeof(db_arg), "--db=%s", anchor_db);
     cf_case_t c[3];
     for (int i = 0; i < 3; i++)
         cf_test_open(s, wf, cal, "2025-09-01T09:00:00+08:00", &c[i]);
@@ -96,8 +101,7 @@ static void append_case(void)
     cf_workflow_t *wf = cf_test_workflow(MINI);
     cf_calendar_t *cal = cf_test_calendar();
     cf_store_t *s;
-    char path[512];
-    ASSERT_EQ(cf_store_open_existing(tmp_path("anchor.db", path), &s, NULL), 0);
+    ASSERT_EQ(cf_store_open_existing(anchor_db, &s, NULL), 0);
     cf_case_t c;
     cf_test_open(s, wf, cal, "2025-09-20T09:00:00+08:00", &c);
     ASSERT_EQ(cf_test_act(s, wf, cal, &c, "file", "head", "2025-09-20T15:00:00+08:00",
@@ -157,9 +161,8 @@ static void exec(sqlite3 *db, const char *sql)
 static void forge_case(int64_t id, int64_t rewrite, int64_t keep)
 {
     cf_store_t *s;
-    char path[512];
     json_t *events;
-    ASSERT_EQ(cf_store_open_existing(tmp_path("anchor.db", path), &s, NULL), 0);
+    ASSERT_EQ(cf_store_open_existing(anchor_db, &s, NULL), 0);
     ASSERT_EQ(cf_store_case_events(s, id, &events, NULL), 0);
     cf_store_close(s);
     if (rewrite)
@@ -208,6 +211,7 @@ static void forge_case(int64_t id, int64_t rewrite, int64_t keep)
 /* anchor-2.1 */
 TEST_IMPL(anchor_untouched_and_grown)
 {
+    CF_TEST_SQLITE_ONLY("reads or writes the SQLite file directly (raw_db)");
     char *out = malloc(OUT_MAX);
     make_cases();
     take_checkpoint(out);
@@ -249,6 +253,7 @@ TEST_IMPL(anchor_untouched_and_grown)
 /* anchor-2.2 */
 TEST_IMPL(anchor_rewrite_caught)
 {
+    CF_TEST_SQLITE_ONLY("reads or writes the SQLite file directly (forge_case)");
     char *out = malloc(OUT_MAX);
     make_cases();
     take_checkpoint(out);
@@ -264,6 +269,7 @@ TEST_IMPL(anchor_rewrite_caught)
 /* anchor-2.3 */
 TEST_IMPL(anchor_truncation_caught)
 {
+    CF_TEST_SQLITE_ONLY("reads or writes the SQLite file directly (forge_case)");
     char *out = malloc(OUT_MAX);
     make_cases();
     take_checkpoint(out);
@@ -278,6 +284,7 @@ TEST_IMPL(anchor_truncation_caught)
 /* anchor-2.4 */
 TEST_IMPL(anchor_deletion_caught)
 {
+    CF_TEST_SQLITE_ONLY("reads or writes the SQLite file directly (exec, raw_db)");
     char *out = malloc(OUT_MAX);
     make_cases();
     take_checkpoint(out);
@@ -351,6 +358,7 @@ TEST_IMPL(anchor_prove)
 /* cache-1.1 */
 TEST_IMPL(cache_row_state_forged)
 {
+    CF_TEST_SQLITE_ONLY("reads or writes the SQLite file directly (exec, raw_db)");
     char *out = malloc(OUT_MAX);
     make_cases();
     ASSERT_EQ(cli(out, "audit", "verify", NULL), 0);
@@ -370,6 +378,7 @@ TEST_IMPL(cache_row_state_forged)
 /* cache-1.2 */
 TEST_IMPL(cache_snapshot_forged)
 {
+    CF_TEST_SQLITE_ONLY("reads or writes the SQLite file directly (exec, raw_db)");
     char *out = malloc(OUT_MAX);
     make_cases();
     sqlite3 *db = raw_db();
@@ -403,6 +412,7 @@ TEST_IMPL(cache_snapshot_forged)
  * A key that is not one stops it at start, naming the file. */
 TEST_IMPL(anchor_daemon_interval)
 {
+    CF_TEST_SQLITE_ONLY("reads or writes the SQLite file directly");
     char *out = malloc(OUT_MAX);
     char db[512], key[512], cp[512], pub[512];
     td_db("anchor.db", db, sizeof(db));
@@ -482,6 +492,7 @@ TEST_IMPL(anchor_daemon_interval)
  * the log stays append-only; new events follow on. */
 TEST_IMPL(anchor_migration_numbers_events)
 {
+    CF_TEST_SQLITE_ONLY("reads or writes the SQLite file directly (exec, raw_db)");
     char *out = malloc(OUT_MAX);
     make_cases();
     sqlite3 *db = raw_db();

@@ -33,11 +33,17 @@ typedef struct fx_s {
     json_t *matter;
 } fx_t;
 
+/* The fixture's database: a file, or a PostgreSQL database (cf_test_db). */
+static char audit_db[512];
+
 static void setup(fx_t *f, const char *wf_path, const char *opened_at)
 {
     f->wf = cf_test_workflow(wf_path);
     f->cal = cf_test_calendar();
-    f->store = cf_test_store("audit.db");
+    cf_error_t open_err;
+    cf_test_db("audit.db", audit_db, sizeof(audit_db));
+    if (cf_store_open(audit_db, &f->store, &open_err) != 0)
+        CF__FAIL("open %s: %s", audit_db, open_err.text);
     f->matter = json_pack("{s:s, s:[s, s, s]}", "id", "m-001", "accountability",
                           "没有法律和事实依据实施行政处罚的", "违反法定的行政处罚程序的",
                           "在法定期限内不履行送达、执行等职责的");
@@ -312,6 +318,7 @@ static const char *const drop_triggers = "DROP TRIGGER events_no_update; DROP TR
  * with its sequence number. */
 TEST_IMPL(audit_event_edited)
 {
+    CF_TEST_SQLITE_ONLY("reads or writes the SQLite file directly (tamper)");
     fx_t f;
     cf_audit_t a;
     setup(&f, MINI, "2025-09-01T09:00:00+08:00");
@@ -338,6 +345,7 @@ TEST_IMPL(audit_event_edited)
  * gap, and a deleted last event leaves the case's head pointing at nothing. */
 TEST_IMPL(audit_event_deleted)
 {
+    CF_TEST_SQLITE_ONLY("reads or writes the SQLite file directly (tamper)");
     fx_t f;
     cf_audit_t a;
     setup(&f, MINI, "2025-09-01T09:00:00+08:00");
@@ -375,8 +383,8 @@ static void put_calendar(fx_t *f)
 static int cli_both(char *out, char *errors, size_t size, const char *a1, const char *a2,
                     const char *a3, const char *a4, const char *a5)
 {
-    char db[512];
-    snprintf(db, sizeof(db), "--db=%s/audit.db", cf_test_tmpdir());
+    char db[sizeof(audit_db) + 8];
+    snprintf(db, sizeof(db), "--db=%s", audit_db);
     char *argv[] = {"caseflow", db,         (char *)a1, (char *)a2,
                     (char *)a3, (char *)a4, (char *)a5, NULL};
     int argc = 2;
@@ -419,6 +427,7 @@ static void more_cases(fx_t *f, int n)
  * break in a case of the last batch is found and exits 7 the same. */
 TEST_IMPL(audit_cli_jobs)
 {
+    CF_TEST_SQLITE_ONLY("reads or writes the SQLite file directly (tamper)");
     fx_t f;
     setup(&f, MINI, "2025-09-01T09:00:00+08:00");
     walk_to_decision(&f);
@@ -456,6 +465,7 @@ TEST_IMPL(audit_cli_jobs)
  * object. */
 TEST_IMPL(audit_cli_failure)
 {
+    CF_TEST_SQLITE_ONLY("reads or writes the SQLite file directly (tamper)");
     fx_t f;
     setup(&f, MINI, "2025-09-01T09:00:00+08:00");
     walk_to_decision(&f);
@@ -501,6 +511,7 @@ static void deviations_of(const json_t *c, char *buf, size_t size)
  * case on it, while `audit verify` (no replay) does not need it. */
 TEST_IMPL(audit_cli_unreadable)
 {
+    CF_TEST_SQLITE_ONLY("reads or writes the SQLite file directly (tamper)");
     fx_t f;
     setup(&f, MINI, "2025-09-01T09:00:00+08:00");
     walk_to_decision(&f);
@@ -626,6 +637,7 @@ TEST_IMPL(audit_bundle)
  * event named when not; `audit replay --format html` is one self-contained page. */
 TEST_IMPL(audit_cli)
 {
+    CF_TEST_SQLITE_ONLY("reads or writes the SQLite file directly (tamper)");
     fx_t f;
     setup(&f, MINI, "2025-09-01T09:00:00+08:00");
     walk_to_decision(&f);

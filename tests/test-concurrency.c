@@ -284,6 +284,7 @@ static json_t *stored_events(const char *db, long long id)
 
 TEST_IMPL(concurrency_retry_storm)
 {
+    CF_TEST_SQLITE_ONLY("reads or writes the SQLite file directly (stored_events)");
     char db[512];
     td_db("storm.db", db, sizeof(db));
     char *handler = td_token(db, "甲局", "handler", "张三");

@@ -176,6 +176,7 @@ static void sleep_ms(long ms)
  * POST commits and the daemon is ready again. */
 TEST_IMPL(health_readyz_writer_stuck)
 {
+    CF_TEST_SQLITE_ONLY("reads or writes the SQLite file directly");
     char db[512];
     td_db("health-ready.db", db, sizeof(db));
     char *token = td_token(db, "甲局", "handler", "张三");

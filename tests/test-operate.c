@@ -120,6 +120,7 @@ static int64_t last_used(const char *db, const char *token)
 
 TEST_IMPL(operate_2_token_daemon)
 {
+    CF_TEST_SQLITE_ONLY("reads or writes the SQLite file directly (last_used)");
     char db[512], digest[65];
     td_db("op-daemon.db", db, sizeof(db));
     char *kept = td_token(db, "甲局", "head", "李四");
@@ -321,6 +322,7 @@ static void sql(const char *db, const char *text)
 
 TEST_IMPL(operate_4_sighup_reload)
 {
+    CF_TEST_SQLITE_ONLY("reads or writes the SQLite file directly (sql)");
     char db[512];
     td_db("op-hup.db", db, sizeof(db));
     cf_serve_config_t cfg;

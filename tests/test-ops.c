@@ -265,6 +265,7 @@ static void parity_api(const char *db)
  * (one agency, so one 案号) leaves the same events (but for their instants) and the same alerts. */
 TEST_IMPL(ops_parity)
 {
+    CF_TEST_SQLITE_ONLY("reads or writes the SQLite file directly");
     char a[512], b[512], alerts_a[8192], alerts_b[8192];
     setenv("CASEFLOW_BACKDATE_DAYS", "3650", 1);
     td_db("ops-parity-cli.db", a, sizeof(a));
@@ -407,6 +408,7 @@ static int act_with_doc(const char *db, const char *path)
  * read back byte for byte (in 256 KiB chunks when larger). */
 TEST_IMPL(ops_documents)
 {
+    CF_TEST_SQLITE_ONLY("reads or writes the SQLite file directly");
     char db[512], small[512], fifo[512];
     td_db("ops-docs.db", db, sizeof(db));
     cli_open(db, T0);
@@ -582,6 +584,8 @@ TEST_IMPL(ops_replay_out_of_order)
  * first one's pid; once the first stopped, a daemon starts again. */
 TEST_IMPL(ops_single_daemon)
 {
+    CF_TEST_SQLITE_ONLY(
+        "one daemon per SQLite file (its lock); on PostgreSQL several nodes share a database");
     char db[512], pid[64];
     td_db("ops-single.db", db, sizeof(db));
     cf_serve_config_t cfg;

@@ -419,6 +419,7 @@ static void exec_sql(const char *db, const char *sql)
 
 TEST_IMPL(serve_alert_sync_clock_only)
 {
+    CF_TEST_SQLITE_ONLY("reads or writes the SQLite file directly (exec_sql)");
     char db[512], sql[256], before[2048], after[2048];
     td_db("sync.db", db, sizeof(db));
     char *handler = td_token(db, "甲局", "handler", "张三");

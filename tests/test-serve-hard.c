@@ -417,6 +417,8 @@ static long health_status(const td_daemon_t *d)
  * the timer notices it with no request at all (/healthz turns 503). */
 TEST_IMPL(serve_hard_db_deleted)
 {
+    CF_TEST_SQLITE_ONLY(
+        "the daemon watches the SQLite file (deleted or replaced); PostgreSQL has no file");
     char db[512], error[32], side[600];
     td_db("hard-deleted.db", db, sizeof(db));
     char *token = td_token(db, "甲局", "handler", "张三");
@@ -458,6 +460,8 @@ TEST_IMPL(serve_hard_db_deleted)
 /* serve-hard-4.2: replaced by another database (a rename over the path): 503 too. */
 TEST_IMPL(serve_hard_db_replaced)
 {
+    CF_TEST_SQLITE_ONLY(
+        "the daemon watches the SQLite file (deleted or replaced); PostgreSQL has no file");
     char db[512], other[512], error[32];
     td_db("hard-replaced.db", db, sizeof(db));
     td_db("hard-replacement.db", other, sizeof(other));
@@ -491,6 +495,8 @@ static int delete_in_batch(void *ctx, const char *point)
 
 TEST_IMPL(serve_hard_db_deleted_before_commit)
 {
+    CF_TEST_SQLITE_ONLY(
+        "the daemon watches the SQLite file (deleted or replaced); PostgreSQL has no file");
     char db[512], error[32];
     td_db("hard-before-commit.db", db, sizeof(db));
     char *token = td_token(db, "甲局", "handler", "张三");
@@ -558,6 +564,7 @@ static void *release_later(void *arg)
  * past the busy timeout says who holds it. */
 TEST_IMPL(serve_hard_cli_busy)
 {
+    CF_TEST_SQLITE_ONLY("reads or writes the SQLite file directly");
     char db[512], err[2048];
     td_db("hard-busy.db", db, sizeof(db));
     char *open[] = {"caseflow",   "--db",        db,        "case",     "open",
@@ -644,6 +651,7 @@ static void read_only_mount(const char *dir)
  * can be done there (once "exit 6: unable to open database file"). */
 TEST_IMPL(serve_hard_cli_read_only_mount)
 {
+    CF_TEST_SQLITE_ONLY("reads or writes the SQLite file directly (read_only_mount)");
     char db[512], dir[600], err[2048], wal[600];
     td_db("hard-ro.db", db, sizeof(db));
     char *open[] = {"caseflow",   "--db",        db,        "case",     "open",

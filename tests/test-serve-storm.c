@@ -62,6 +62,7 @@ static int pending_count(const char *db)
 
 TEST_IMPL(storm_due_order_indexed)
 {
+    CF_TEST_SQLITE_ONLY("reads or writes the SQLite file directly");
     char db[512];
     td_db("storm-index.db", db, sizeof(db));
     sqlite3 *h;
@@ -93,6 +94,7 @@ TEST_IMPL(storm_due_order_indexed)
 
 TEST_IMPL(storm_restart_due_order)
 {
+    CF_TEST_SQLITE_ONLY("reads or writes the SQLite file directly (pending_count)");
     enum { CASES = 40 };
     char db[512], log[512], line[4096];
     td_db("storm-restart.db", db, sizeof(db));
@@ -213,6 +215,7 @@ TEST_IMPL(storm_fire_yields)
 
 TEST_IMPL(storm_wal_restart)
 {
+    CF_TEST_SQLITE_ONLY("SQLite's write-ahead log");
     char db[512];
     td_db("storm-wal.db", db, sizeof(db));
     char *token = td_token(db, "甲局", "handler", "张三");

@@ -889,6 +889,7 @@ TEST_IMPL(serve_web_5_causes)
  * event altered behind caseflow's back is found; another agency's case is 404. */
 TEST_IMPL(serve_web_6_replay)
 {
+    CF_TEST_SQLITE_ONLY("reads or writes the SQLite file directly");
     char db[512];
     td_db("web-replay.db", db, sizeof(db));
     char *token = td_token(db, "某县医疗保障局", "auditor", "审计");

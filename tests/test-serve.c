@@ -747,6 +747,7 @@ static long list_status(const td_daemon_t *d, const char *token)
  * unknown: stored while the daemon runs, it works at once. */
 TEST_IMPL(serve_token_cache)
 {
+    CF_TEST_SQLITE_ONLY("reads or writes the SQLite file directly");
     char db[512];
     td_db("tokens.db", db, sizeof(db));
     char *head = td_token(db, "甲局", "head", "李四");

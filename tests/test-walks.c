@@ -301,6 +301,7 @@ static int run_walk(const char *relpath, char *workflow_id, size_t size)
  * to end (to a terminal state) by at least one of them. */
 TEST_IMPL(walk_fixtures)
 {
+    CF_TEST_SQLITE_ONLY("reads the SQLite file directly (check_rows)");
     static const char *const workflows[] = {"penalty-general", "penalty-summary", "coercion",
                                             "inspection",      "benefit",         "confirmation",
                                             "reward",          "supervision",     "other-power"};

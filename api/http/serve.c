@@ -95,6 +95,11 @@ void cf__serve_log(cf_serve_t *srv, const char *fmt, ...)
 static int db_identity(const char *path, dev_t *dev, ino_t *ino)
 {
     struct stat st;
+    if (cf_store_is_pg(path)) { /* no file: a lost connection is the driver's 503 */
+        *dev = 0;
+        *ino = 0;
+        return 0;
+    }
     if (stat(path, &st) != 0)
         return -1;
     *dev = st.st_dev;

@@ -7,7 +7,7 @@ set -u
 bin=$1
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-export CASEFLOW_DB="$tmp/m.db" CASEFLOW_NOW=2026-03-02T12:00:00+08:00
+export CASEFLOW_DB="${CASEFLOW_TEST_DB:-$tmp/m.db}" CASEFLOW_NOW=2026-03-02T12:00:00+08:00
 export CASEFLOW_BACKDATE_DAYS=3650 # these histories are recorded after the fact, with --at
 passed=0 failed=0
 ok() { passed=$((passed + 1)); }
