@@ -576,4 +576,27 @@ typedef struct cf_stats_query_s {
  * agency's own past its deadline at now, or due within q->due_within)}. */
 int cf_store_stats(cf_store_t *s, const cf_stats_query_t *q, json_t **out, cf_error_t *err);
 
+/* ---- copying a whole database into another (store-copy.c; `caseflow migrate`) ---- */
+
+/* The most tables a copy reports. */
+#define CF_STORE_COPY_TABLES 32
+
+/* What cf_store_copy copied: rows per table, in the order copied. */
+typedef struct cf_store_copy_s {
+    size_t tables_count;
+    struct {
+        const char *name; /* static text */
+        int64_t rows;
+    } tables[CF_STORE_COPY_TABLES];
+} cf_store_copy_t;
+
+/* Copies every row of every table of from (read in one snapshot) into to, every
+ * column as stored: the events byte for byte with their log positions, case ids,
+ * counters, alerts fired, tokens, settings, documents. to must be new (its schema
+ * created, nothing in it): CF_EEXIST naming a table that has rows. A table of
+ * from this caseflow does not know is refused (CF_ESTORE naming it). Everything
+ * is written in one transaction on to: on failure nothing is, and *out is
+ * untouched. Neither store may be inside a transaction. OUT *out. */
+int cf_store_copy(cf_store_t *from, cf_store_t *to, cf_store_copy_t *out, cf_error_t *err);
+
 #endif
