@@ -39,7 +39,7 @@ static const char *const copy_tables[] = {
     "document_chunks", "settings",     "tokens",           "cases",        "case_agency",
     "events",          "clocks",       "alerts",           "alert_acks",   "anchors",
     "case_counters",   "case_numbers", "ref_counters",     "case_refs",    "case_summary",
-    "case_people",     "stat_counts",  "calendar_version",
+    "case_people",     "stat_counts",  "calendar_version", "session_ends",
 };
 #define COPY_TABLES (sizeof(copy_tables) / sizeof(copy_tables[0]))
 

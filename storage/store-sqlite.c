@@ -63,7 +63,8 @@
  *    version 13: alerts_due on (due_at, alert_id), the pending alerts in firing order;
  *    version 14: settings.summary_backfill, set when some case has no summary (last
  *    changed before version 10): the ops layer writes them at the next open for
- *    writing (cf_ops_summaries_backfill) and clears it)
+ *    writing (cf_ops_summaries_backfill) and clears it;
+ *    version 15: session_ends, the workbench sessions signed out -- store-session.c)
  */
 #include "store-int.h"
 
@@ -196,6 +197,8 @@ static const char *const migrations[] = {
      * (cf_ops_summaries_backfill; store-summary.c) */
     "INSERT OR REPLACE INTO settings(key, value) SELECT 'summary_backfill', '1' WHERE EXISTS "
     "(SELECT 1 FROM cases WHERE id NOT IN (SELECT case_id FROM case_summary));",
+    /* 15: the workbench's sessions signed out, seen by every daemon (store-session.c) */
+    "CREATE TABLE IF NOT EXISTS session_ends(id TEXT PRIMARY KEY, expires_at INTEGER NOT NULL);",
 };
 #define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
 

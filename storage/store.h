@@ -599,4 +599,20 @@ typedef struct cf_store_copy_s {
  * untouched. Neither store may be inside a transaction. OUT *out. */
 int cf_store_copy(cf_store_t *from, cf_store_t *to, cf_store_copy_t *out, cf_error_t *err);
 
+/* ---- the workbench's sessions, shared by every daemon (store-session.c) ---- */
+
+#define CF_SETTING_SESSION_KEY "session_key"
+/* The key that signs session cookies (64 hex digits) into OUT key: the stored one,
+ * or candidate (64 hex digits, the caller's random) stored first when there is
+ * none. Two daemons starting at once get the same key. CF_ECORRUPT when the stored
+ * value is not 64 characters. */
+int cf_store_session_key(cf_store_t *s, const char *candidate, char key[65], cf_error_t *err);
+/* Records that session id (64 hex digits) was signed out; it would have expired at
+ * expires_at. Forgets the sign-outs of sessions expired by now. Inside the
+ * caller's transaction or on its own; recording one twice changes nothing. */
+int cf_store_session_end(cf_store_t *s, const char *id, cf_time_t expires_at, cf_time_t now,
+                         cf_error_t *err);
+/* OUT *ended: 1 if session id was signed out, else 0. */
+int cf_store_session_ended(cf_store_t *s, const char *id, int *ended, cf_error_t *err);
+
 #endif

@@ -311,4 +311,6 @@
     X(casefile_summary_counts)                                                                     \
     X(casefile_stats_period)                                                                       \
     X(casefile_stats_csv)                                                                          \
+    /* nodes-*: several daemons on one database, one restarted (tests/test-nodes.c) */             \
+    X(nodes_1_sessions_restart)                                                                    \
     /* CORE-TESTS */

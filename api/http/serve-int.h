@@ -68,6 +68,7 @@ typedef enum cf__job_kind_e {
     CF__JOB_RECORD,     /* add a 询问笔录 or 现场检查笔录 */
     CF__JOB_ACK,        /* acknowledge an alert (body: {alert_id}; serve-alert-ack.c) */
     CF__JOB_ESCALATE,   /* escalate the alerts nobody acknowledged in time */
+    CF__JOB_SESSION_END, /* record a sign-out (body: {id, expires_at}; http-session.c) */
 } cf__job_kind_t;
 
 typedef struct cf__job_s cf__job_t;
@@ -393,6 +394,7 @@ struct cf_serve_s {
     uint64_t timeouts_deferred_total;
     /* the workbench's sessions (http-session.c); NULL until the first sign-in */
     struct cf__sessions_s *sessions;
+    unsigned char session_key[32]; /* signs the cookies: the database's (cf__session_key) */
     /* escalation of alerts nobody acknowledged (serve-alert-ack.c) */
     uv_timer_t escalate_timer;
     int escalate_busy; /* an ESCALATE job is in the writer */
@@ -585,6 +587,9 @@ int cf__session_token_digest(cf_serve_t *srv, h2o_req_t *req, char digest[65]);
 int cf__http_session(cf_serve_t *srv, h2o_req_t *req);
 /* Frees every session (cf_serve_free). */
 void cf__sessions_free(cf_serve_t *srv);
+/* Reads (or, the first time, creates) the key that signs session cookies from s, a
+ * connection that may write, into srv->session_key (cf_store_session_key). */
+int cf__session_key(cf_serve_t *srv, cf_store_t *s, cf_error_t *err);
 /* http.c: the holder of bearer token text (cache, else the tokens table): 0 with OUT
  * *who, or -1 for an unknown, revoked or expired token. */
 int cf__http_token_holder(cf_serve_t *srv, const char *text, size_t len, cf_principal_t *who);

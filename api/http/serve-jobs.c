@@ -587,6 +587,17 @@ static int exec_prefetch(cf_store_t *s, cf_wfcache_t *wfs, cf__job_t *j)
     return 0;
 }
 
+/* A sign-out, recorded for every daemon (http-session.c). */
+static int exec_session_end(cf_store_t *s, cf__job_t *job)
+{
+    cf_error_t err;
+    int rc = cf_store_session_end(s, json_string_value(json_object_get(job->body, "id")),
+                                  json_integer_value(json_object_get(job->body, "expires_at")),
+                                  job->now, &err);
+    job->status = 200;
+    return rc == 0 ? 0 : fail(job, rc, err.text);
+}
+
 /* Exported, documented in serve-int.h */
 int cf__job_exec(cf_store_t *s, const cf_calendar_t *cal, cf_wfcache_t *wfs, cf__job_t *job)
 {
@@ -612,6 +623,8 @@ int cf__job_exec(cf_store_t *s, const cf_calendar_t *cal, cf_wfcache_t *wfs, cf_
         return cf__job_ack(s, job);
     case CF__JOB_ESCALATE:
         return cf__job_escalate(s, job, job->srv ? job->srv->cfg.alert_ack_timeout : 0);
+    case CF__JOB_SESSION_END:
+        return exec_session_end(s, job);
     }
     return fail(job, CF_EINVAL, "unknown job");
 }

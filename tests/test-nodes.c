@@ -1,0 +1,169 @@
+/*
+ * test-nodes.c -- several daemons on one database, and one daemon restarted
+ * (issue 24 item 3).
+ *
+ * nodes-1: the workbench's sessions are the database's, not a daemon's memory: a
+ *   session made on one daemon is good on the next one started on the database
+ *   (a restart, or another node), with the same CSRF token; a sign-out on one is
+ *   seen by the next; a cookie altered by one character, or signed by another
+ *   database's key, is refused. (Two daemons at once on one SQLite file are
+ *   refused by the single-daemon lock: the restart stands in for the second node.)
+ */
+#include <curl/curl.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "serve-helpers.h"
+#include "task.h"
+
+#define T0     "2026-03-02T09:00:00+08:00"
+#define AGENCY "某县医疗保障局"
+
+/* ---- an exchange with the session cookie ----------------------------------------------------- */
+
+typedef struct answer_s {
+    char *body;
+    size_t len;
+    char cookie[512]; /* the cf_session value of a Set-Cookie, or "" */
+} answer_t;
+
+static size_t on_body(char *p, size_t size, size_t n, void *ctx)
+{
+    answer_t *a = ctx;
+    char *grown = realloc(a->body, a->len + size * n + 1);
+    if (!grown)
+        return 0;
+    memcpy(grown + a->len, p, size * n);
+    a->len += size * n;
+    grown[a->len] = 0;
+    a->body = grown;
+    return size * n;
+}
+
+static size_t on_head(char *p, size_t size, size_t n, void *ctx)
+{
+    answer_t *a = ctx;
+    static const char name[] = "set-cookie: cf_session=";
+    size_t len = size * n, nlen = sizeof(name) - 1;
+    if (len > nlen && strncasecmp(p, name, nlen) == 0) {
+        size_t v = strcspn(p + nlen, ";\r\n");
+        snprintf(a->cookie, sizeof(a->cookie), "%.*s", (int)v, p + nlen);
+    }
+    return len;
+}
+
+/* method path with the session cookie (value; NULL: none) and csrf (NULL: none);
+ * body JSON or NULL. Returns the status; OUT *json (may be NULL) the body parsed
+ * (new, or NULL); OUT set (may be NULL): a new cookie's value. */
+static long ask(const td_daemon_t *d, const char *method, const char *path, const char *cookie,
+                const char *csrf, const char *body, json_t **json, char *set, size_t set_size)
+{
+    char url[256], line[640];
+    answer_t a = {0};
+    struct curl_slist *h = curl_slist_append(NULL, "Content-Type: application/json");
+    if (cookie) {
+        snprintf(line, sizeof(line), "Cookie: cf_session=%s", cookie);
+        h = curl_slist_append(h, line);
+    }
+    if (csrf) {
+        snprintf(line, sizeof(line), "X-CSRF-Token: %s", csrf);
+        h = curl_slist_append(h, line);
+    }
+    snprintf(url, sizeof(url), "http://127.0.0.1:%d%s", d->port, path);
+    CURL *e = curl_easy_init();
+    curl_easy_setopt(e, CURLOPT_URL, url);
+    curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, method);
+    curl_easy_setopt(e, CURLOPT_HTTPHEADER, h);
+    if (body)
+        curl_easy_setopt(e, CURLOPT_POSTFIELDS, body);
+    curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
+    curl_easy_setopt(e, CURLOPT_WRITEDATA, &a);
+    curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_head);
+    curl_easy_setopt(e, CURLOPT_HEADERDATA, &a);
+    long status = 0;
+    if (curl_easy_perform(e) == CURLE_OK)
+        curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &status);
+    curl_easy_cleanup(e);
+    curl_slist_free_all(h);
+    if (json)
+        *json = a.body ? json_loads(a.body, 0, NULL) : NULL;
+    if (set)
+        snprintf(set, set_size, "%s", a.cookie);
+    free(a.body);
+    return status;
+}
+
+/* A session of token on d: OUT cookie (its value) and csrf (64 hex digits). */
+static void sign_in(const td_daemon_t *d, const char *token, char cookie[512], char csrf[65])
+{
+    char body[200];
+    json_t *j = NULL;
+    snprintf(body, sizeof(body), "{\"token\":\"%s\"}", token);
+    ASSERT_EQ(ask(d, "POST", "/v1/session", NULL, NULL, body, &j, cookie, 512), 200);
+    const char *c = json_string_value(json_object_get(j, "csrf"));
+    ASSERT(c && strlen(c) == 64 && *cookie);
+    memcpy(csrf, c, 65);
+    json_decref(j);
+}
+
+/* ---- nodes-1: sessions --------------------------------------------------------------------- */
+
+TEST_IMPL(nodes_1_sessions_restart)
+{
+    char db[512], other_db[512], c1[512], c2[512], csrf1[65], csrf2[65], forged[512];
+    td_db("nodes-session.db", db, sizeof(db));
+    td_db("nodes-other.db", other_db, sizeof(other_db));
+    char *token = td_token(db, AGENCY, "handler", "张三");
+    cf_serve_config_t cfg;
+    td_config(&cfg, db, T0);
+    cfg.token_cache_ms = 100;
+    cfg.session_ttl = 3600;
+    td_daemon_t a, b, c, o;
+    td_start(&a, &cfg);
+    sign_in(&a, token, c1, csrf1);
+    sign_in(&a, token, c2, csrf2);
+    td_stop(&a);
+
+    /* nodes-1.1: the next daemon on the database knows both sessions, the same CSRF
+     * token, and takes a change made with it */
+    td_start(&b, &cfg);
+    json_t *j = NULL;
+    ASSERT_EQ(ask(&b, "GET", "/v1/session", c1, NULL, NULL, &j, NULL, 0), 200);
+    ASSERT(strcmp(json_string_value(json_object_get(j, "actor")), "张三") == 0);
+    ASSERT(strcmp(json_string_value(json_object_get(j, "csrf")), csrf1) == 0);
+    json_decref(j);
+    ASSERT_EQ(ask(&b, "POST", "/v1/cases", c1, csrf1,
+                  "{\"workflow\":\"supervision\",\"party\":{\"name\":\"甲医院\"}}", NULL, NULL, 0),
+              201);
+    ASSERT_EQ(ask(&b, "POST", "/v1/cases", c1, csrf2,
+                  "{\"workflow\":\"supervision\",\"party\":{\"name\":\"甲医院\"}}", NULL, NULL, 0),
+              403); /* another session's CSRF token */
+
+    /* nodes-1.2: a cookie altered by one character is refused */
+    snprintf(forged, sizeof(forged), "%s", c1);
+    char *expiry = forged + 65;
+    *expiry = *expiry == '9' ? '8' : (char)(*expiry + 1); /* a later expiry: signature broken */
+    ASSERT_EQ(ask(&b, "GET", "/v1/session", forged, NULL, NULL, NULL, NULL, 0), 401);
+    snprintf(forged, sizeof(forged), "%s", c1);
+    forged[strlen(forged) - 1] = forged[strlen(forged) - 1] == '0' ? '1' : '0';
+    ASSERT_EQ(ask(&b, "GET", "/v1/cases", forged, NULL, NULL, NULL, NULL, 0), 401);
+
+    /* nodes-1.3: signed out on this daemon, the session is ended on the next one; the
+     * other session lives on */
+    ASSERT_EQ(ask(&b, "DELETE", "/v1/session", c1, csrf1, NULL, NULL, NULL, 0), 200);
+    ASSERT_EQ(ask(&b, "GET", "/v1/session", c1, NULL, NULL, NULL, NULL, 0), 401);
+    td_stop(&b);
+    td_start(&c, &cfg);
+    ASSERT_EQ(ask(&c, "GET", "/v1/session", c1, NULL, NULL, NULL, NULL, 0), 401);
+    ASSERT_EQ(ask(&c, "GET", "/v1/cases", c2, NULL, NULL, NULL, NULL, 0), 200);
+    td_stop(&c);
+
+    /* nodes-1.4: a daemon on another database (its own key) knows none of them */
+    cf_serve_config_t other;
+    td_config(&other, other_db, T0);
+    td_start(&o, &other);
+    ASSERT_EQ(ask(&o, "GET", "/v1/session", c2, NULL, NULL, NULL, NULL, 0), 401);
+    td_stop(&o);
+    free(token);
+    return 0;
+}
