@@ -615,4 +615,22 @@ int cf_store_session_end(cf_store_t *s, const char *id, cf_time_t expires_at, cf
 /* OUT *ended: 1 if session id was signed out, else 0. */
 int cf_store_session_ended(cf_store_t *s, const char *id, int *ended, cf_error_t *err);
 
+/* ---- due alerts claimed by one daemon of several (store-claim.c) ---- */
+
+/* Claims for owner (a daemon's node id) the unfired alerts due at or before now that
+ * no other daemon holds a live claim on, at most max, earliest first, each until
+ * lease_ms from now on the database's clock, inside the caller's transaction (the
+ * claim commits with it). Alerts owner already holds are claimed again (the lease
+ * renewed). On PostgreSQL rows another transaction is claiming are skipped, not
+ * waited for. Returns the count (>= 0, into OUT out) or a CF_E* code. */
+int cf_store_alerts_claim(cf_store_t *s, const char *owner, cf_time_t now, int64_t lease_ms,
+                          cf_alert_t *out, int max, cf_error_t *err);
+/* Gives up owner's claims on alerts not fired (a daemon stopping cleanly). */
+int cf_store_alerts_unclaim(cf_store_t *s, const char *owner, cf_error_t *err);
+/* OUT *due: the earliest unfired alert's instant; OUT *wait_ms: 0 when owner may
+ * claim it, else how long another daemon's claim on it still runs. CF_ENOTFOUND
+ * when none is pending. */
+int cf_store_alerts_claim_next(cf_store_t *s, const char *owner, cf_time_t *due,
+                               int64_t *wait_ms, cf_error_t *err);
+
 #endif

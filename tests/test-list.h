@@ -313,4 +313,5 @@
     X(casefile_stats_csv)                                                                          \
     /* nodes-*: several daemons on one database, one restarted (tests/test-nodes.c) */             \
     X(nodes_1_sessions_restart)                                                                    \
+    X(nodes_2_alert_claims)                                                                        \
     /* CORE-TESTS */

@@ -8,12 +8,18 @@
  *   seen by the next; a cookie altered by one character, or signed by another
  *   database's key, is refused. (Two daemons at once on one SQLite file are
  *   refused by the single-daemon lock: the restart stands in for the second node.)
+ * nodes-2: due alerts are claimed by one daemon with a lease: earliest first, none
+ *   for another daemon while the lease runs (it is told how long), all of them
+ *   once it ran out, never one already fired, and at once after a clean release.
  */
 #include <curl/curl.h>
+#include <sqlite3.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "serve-helpers.h"
+#include "store.h"
 #include "task.h"
 
 #define T0     "2026-03-02T09:00:00+08:00"
@@ -165,5 +171,64 @@ TEST_IMPL(nodes_1_sessions_restart)
     ASSERT_EQ(ask(&o, "GET", "/v1/session", c2, NULL, NULL, NULL, NULL, 0), 401);
     td_stop(&o);
     free(token);
+    return 0;
+}
+
+/* ---- nodes-2: due alerts claimed with a lease ---------------------------------------------- */
+
+/* Inserts an unfired alert of case 1 due at due into database db. */
+static void put_alert(const char *db, const char *id, cf_time_t due)
+{
+    sqlite3 *h;
+    char sql[256];
+    snprintf(sql, sizeof(sql),
+             "INSERT INTO alerts(alert_id, case_id, clock_id, point, due_at, deadline) "
+             "VALUES ('%s', 1, 'k', 'deadline', %lld, %lld)",
+             id, (long long)due, (long long)due);
+    ASSERT_EQ(sqlite3_open(db, &h), SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(h, sql, NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(h);
+}
+
+TEST_IMPL(nodes_2_alert_claims)
+{
+    char db[512];
+    td_db("nodes-claims.db", db, sizeof(db));
+    cf_store_t *s;
+    cf_error_t err;
+    cf_alert_t got[8];
+    ASSERT_EQ(cf_store_open(db, &s, &err), 0);
+    put_alert(db, "1:k:deadline:b", 1000);
+    put_alert(db, "1:k:deadline:a", 1000);
+    put_alert(db, "1:k:deadline:c", 900);
+    put_alert(db, "1:k:deadline:later", 5000);
+    /* nodes-2.1: a claim takes the due alerts, earliest first, not the later one */
+    ASSERT_EQ(cf_store_alerts_claim(s, "node-a", 1000, 60000, got, 8, &err), 3);
+    ASSERT(strcmp(got[0].id, "1:k:deadline:c") == 0 && strcmp(got[1].id, "1:k:deadline:a") == 0 &&
+           strcmp(got[2].id, "1:k:deadline:b") == 0);
+    ASSERT_EQ(got[0].case_id, 1);
+    ASSERT_EQ(got[0].due_at, 900);
+    /* nodes-2.2: while the lease runs another daemon gets none, and is told how long
+     * to wait; the owner renews its own */
+    ASSERT_EQ(cf_store_alerts_claim(s, "node-b", 1000, 60000, got, 8, &err), 0);
+    cf_time_t due = 0;
+    int64_t wait = -1;
+    ASSERT_EQ(cf_store_alerts_claim_next(s, "node-b", &due, &wait, &err), 0);
+    ASSERT_EQ(due, 900);
+    ASSERT(wait > 50000 && wait <= 60000);
+    ASSERT_EQ(cf_store_alerts_claim_next(s, "node-a", &due, &wait, &err), 0);
+    ASSERT_EQ(wait, 0);
+    ASSERT_EQ(cf_store_alerts_claim(s, "node-a", 1000, 60000, got, 2, &err), 2);
+    /* nodes-2.3: a lease that ran out (node-a died): node-b takes them; one fired is
+     * never claimed again */
+    ASSERT_EQ(cf_store_alerts_claim(s, "node-a", 1000, -1, got, 8, &err), 3);
+    ASSERT_EQ(cf_store_alert_mark(s, "1:k:deadline:c", 1000, &err), 0);
+    ASSERT_EQ(cf_store_alerts_claim(s, "node-b", 6000, 60000, got, 8, &err), 3);
+    ASSERT(strcmp(got[0].id, "1:k:deadline:a") == 0 &&
+           strcmp(got[2].id, "1:k:deadline:later") == 0);
+    /* nodes-2.4: released on a clean stop, they are anyone's at once */
+    ASSERT_EQ(cf_store_alerts_unclaim(s, "node-b", &err), 0);
+    ASSERT_EQ(cf_store_alerts_claim(s, "node-c", 6000, 60000, got, 8, &err), 3);
+    cf_store_close(s);
     return 0;
 }
