@@ -28,8 +28,9 @@ export CASEFLOW_DB="$tmp/src.db" CASEFLOW_NOW=2025-10-20T09:00:00+08:00
 "$bin" token create --agency 某县医疗保障局 --role handler --name 张三 > "$tmp/token"
 "$bin" audit keygen --out "$tmp/bureau.pem" > "$tmp/bureau.pub" 2> /dev/null
 "$bin" audit checkpoint --key "$tmp/bureau.pem" --out "$tmp/checkpoint.json" > /dev/null
-sqlite3 "$tmp/src.db" "INSERT INTO alerts VALUES ('1:x:deadline:20251001T235959+0800', 1, 'x',
-    'deadline', 1759334399, 1759334399, 1759334400, 0, 0)"
+sqlite3 "$tmp/src.db" "INSERT INTO alerts(alert_id, case_id, clock_id, point, due_at, deadline,
+    fired_at) VALUES ('1:x:deadline:20251001T235959+0800', 1, 'x', 'deadline', 1759334399, 1759334399,
+    1759334400)"
 unset CASEFLOW_DB
 
 # migrate-1: the copy is the source, and says so
