@@ -314,4 +314,5 @@
     /* nodes-*: several daemons on one database, one restarted (tests/test-nodes.c) */             \
     X(nodes_1_sessions_restart)                                                                    \
     X(nodes_2_alert_claims)                                                                        \
+    X(nodes_3_claim_failover)                                                                      \
     /* CORE-TESTS */

@@ -11,12 +11,17 @@
  * nodes-2: due alerts are claimed by one daemon with a lease: earliest first, none
  *   for another daemon while the lease runs (it is told how long), all of them
  *   once it ran out, never one already fired, and at once after a clean release.
+ * nodes-3: a daemon sharing the database (cfg.shared) leaves alone the alerts a dead
+ *   daemon claimed while its lease runs, then fires every one of them, once, within
+ *   5 s of the lease's end.
  */
 #include <curl/curl.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "serve-helpers.h"
 #include "store.h"
@@ -230,5 +235,97 @@ TEST_IMPL(nodes_2_alert_claims)
     ASSERT_EQ(cf_store_alerts_unclaim(s, "node-b", &err), 0);
     ASSERT_EQ(cf_store_alerts_claim(s, "node-c", 6000, 60000, got, 8, &err), 3);
     cf_store_close(s);
+    return 0;
+}
+
+/* ---- nodes-3: a daemon's claims outlive it by their lease only ------------------------------ */
+
+/* Opens a penalty-general case as token on d: its id. */
+static long long open_penalty(const td_daemon_t *d, const char *token)
+{
+    td_resp_t r;
+    json_t *body = json_pack("{s:s, s:{s:s, s:s}}", "workflow", "penalty-general", "party", "name",
+                             "某某大药房", "type", "定点医药机构");
+    td_http_json(d, "POST", "/v1/cases", token, body, NULL, &r);
+    json_decref(body);
+    ASSERT_EQ(r.status, 201);
+    long long id = json_integer_value(json_object_get(r.json, "id"));
+    td_resp_free(&r);
+    return id;
+}
+
+/* How many alerts of state ("pending" or "fired") token sees on d. */
+static size_t alerts_in(const td_daemon_t *d, const char *token, const char *state)
+{
+    char path[64];
+    snprintf(path, sizeof(path), "/v1/alerts?state=%s", state);
+    json_t *list = td_get_all(d, token, path);
+    size_t n = json_array_size(list);
+    json_decref(list);
+    return n;
+}
+
+/* The alert events on case id's chain. */
+static size_t alert_events(const td_daemon_t *d, const char *token, long long id)
+{
+    char path[64];
+    snprintf(path, sizeof(path), "/v1/cases/%lld/events", id);
+    json_t *events = td_get_json(d, token, path), *ev;
+    size_t i, n = 0;
+    json_array_foreach(events, i, ev)
+        n += strcmp(json_string_value(json_object_get(ev, "type")), "alert") == 0;
+    json_decref(events);
+    return n;
+}
+
+static int64_t ms_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+TEST_IMPL(nodes_3_claim_failover)
+{
+    char db[512];
+    td_db("nodes-failover.db", db, sizeof(db));
+    char *token = td_token(db, AGENCY, "handler", "张三");
+    cf_serve_config_t cfg;
+    td_daemon_t d;
+    td_config(&cfg, db, T0);
+    cfg.shared = 1;
+    td_start(&d, &cfg);
+    long long id = open_penalty(&d, token);
+    size_t n = alerts_in(&d, token, "pending");
+    ASSERT(n >= 2);
+    td_stop(&d);
+    /* Another daemon claimed every alert due by June, for 3 s, then died. */
+    cf_store_t *s;
+    cf_error_t err;
+    cf_alert_t claimed[64];
+    cf_time_t june;
+    ASSERT_EQ(cf_time_parse("2026-06-01T09:00:00+08:00", &june, NULL), 0);
+    ASSERT_EQ(cf_store_open(db, &s, &err), 0);
+    ASSERT_EQ(cf_store_alerts_claim(s, "dead-node", june, 3000, claimed, 64, &err), (int)n);
+    int64_t lease_end = ms_now() + 3000;
+    cf_store_close(s);
+    /* nodes-3.1: this daemon, started past every due instant, fires none of them while
+     * the dead node's lease runs */
+    td_config(&cfg, db, "2026-06-01T09:00:00+08:00");
+    cfg.shared = 1;
+    td_start(&d, &cfg);
+    td_clock(&d, "2026-06-01T09:00:00+08:00");
+    ASSERT_EQ(alerts_in(&d, token, "pending"), n);
+    ASSERT_EQ(alert_events(&d, token, id), 0);
+    /* nodes-3.2: within 5 s of the lease's end every one has fired, once */
+    while (alerts_in(&d, token, "pending") > 0 && ms_now() < lease_end + 5000)
+        usleep(100 * 1000);
+    ASSERT(ms_now() >= lease_end - 200); /* not before the lease ran out */
+    ASSERT_EQ(alerts_in(&d, token, "pending"), 0);
+    ASSERT(ms_now() < lease_end + 5000);
+    ASSERT_EQ(alerts_in(&d, token, "fired"), n);
+    ASSERT_EQ(alert_events(&d, token, id), n);
+    td_stop(&d);
+    free(token);
     return 0;
 }

@@ -395,6 +395,11 @@ struct cf_serve_s {
     /* the workbench's sessions (http-session.c); NULL until the first sign-in */
     struct cf__sessions_s *sessions;
     unsigned char session_key[32]; /* signs the cookies: the database's (cf__session_key) */
+    /* several daemons on one database (issue 24): due alerts are then claimed with a
+     * lease under this daemon's node id (store-claim.c) and the scheduler polls */
+    int shared;
+    char node_id[96];
+    uv_timer_t shared_poll;
     /* escalation of alerts nobody acknowledged (serve-alert-ack.c) */
     uv_timer_t escalate_timer;
     int escalate_busy; /* an ESCALATE job is in the writer */

@@ -340,6 +340,10 @@ int cf_serve_open(const cf_serve_config_t *cfg, cf_serve_t **out, cf_error_t *er
         return CF_ENOMEM;
     srv->cfg = *cfg;
     srv->boot_id = (uint32_t)time(NULL);
+    char host[64] = "";
+    gethostname(host, sizeof(host) - 1);
+    snprintf(srv->node_id, sizeof(srv->node_id), "%s:%d:%u", host, (int)getpid(), srv->boot_id);
+    srv->shared = cfg->shared;
     apply_defaults(&srv->cfg);
     if (check_test_clock(srv, err) != 0) {
         free(srv);
