@@ -633,4 +633,24 @@ int cf_store_alerts_unclaim(cf_store_t *s, const char *owner, cf_error_t *err);
 int cf_store_alerts_claim_next(cf_store_t *s, const char *owner, cf_time_t *due,
                                int64_t *wait_ms, cf_error_t *err);
 
+/* ---- the log read from a position on (store-follow.c) ---- */
+
+/* One event as a follower of the log reads it: borrowed until the callback returns. */
+typedef struct cf_store_logged_s {
+    int64_t pos, case_id, seq;
+    const char *type, *body; /* body: the event's JSON as stored */
+    int64_t version;         /* the case's version and state now (not at the event) */
+    const char *state;
+    const char *agency; /* NULL: a case opened without one */
+} cf_store_logged_t;
+typedef int (*cf_store_logged_cb)(void *ctx, const cf_store_logged_t *e);
+
+/* OUT *end: one more than the last position in the log (0 when it is empty). */
+int cf_store_log_end(cf_store_t *s, int64_t *end, cf_error_t *err);
+/* Calls cb for the events at positions from on, in position (commit) order, at most
+ * max; a non-zero return from cb stops and is returned. Returns the count (>= 0) or
+ * a CF_E* code. */
+int cf_store_log_after(cf_store_t *s, int64_t from, int max, cf_store_logged_cb cb, void *ctx,
+                       cf_error_t *err);
+
 #endif

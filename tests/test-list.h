@@ -315,4 +315,5 @@
     X(nodes_1_sessions_restart)                                                                    \
     X(nodes_2_alert_claims)                                                                        \
     X(nodes_3_claim_failover)                                                                      \
+    X(nodes_4_stream_follow)                                                                       \
     /* CORE-TESTS */

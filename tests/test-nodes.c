@@ -14,6 +14,9 @@
  * nodes-3: a daemon sharing the database (cfg.shared) leaves alone the alerts a dead
  *   daemon claimed while its lease runs, then fires every one of them, once, within
  *   5 s of the lease's end.
+ * nodes-4: a shared daemon's stream shows the changes made beside it (another node;
+ *   here the command line on the same file) as well as its own, once each, in
+ *   commit order.
  */
 #include <curl/curl.h>
 #include <sqlite3.h>
@@ -23,6 +26,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cli.h"
 #include "serve-helpers.h"
 #include "store.h"
 #include "task.h"
@@ -325,6 +329,62 @@ TEST_IMPL(nodes_3_claim_failover)
     ASSERT(ms_now() < lease_end + 5000);
     ASSERT_EQ(alerts_in(&d, token, "fired"), n);
     ASSERT_EQ(alert_events(&d, token, id), n);
+    td_stop(&d);
+    free(token);
+    return 0;
+}
+
+/* ---- nodes-4: the stream follows the log --------------------------------------------------- */
+
+/* Runs `caseflow --db db ARGS...` in-process at now (output discarded): its exit code. */
+static int cli(const char *db, const char *now, const char *a1, const char *a2, const char *a3,
+               const char *a4, const char *a5, const char *a6, const char *a7, const char *a8)
+{
+    char *argv[] = {"caseflow", "--db",     (char *)db, (char *)a1, (char *)a2, (char *)a3,
+                    (char *)a4, (char *)a5, (char *)a6, (char *)a7, (char *)a8, NULL};
+    setenv("CASEFLOW_NOW", now, 1);
+    FILE *o = tmpfile(), *e = tmpfile();
+    int rc = cf_cli_main(11, argv, o, e);
+    fclose(o);
+    fclose(e);
+    return rc;
+}
+
+TEST_IMPL(nodes_4_stream_follow)
+{
+    char db[512];
+    td_db("nodes-follow.db", db, sizeof(db));
+    char *token = td_token(db, AGENCY, "handler", "张三");
+    cf_serve_config_t cfg;
+    td_daemon_t d;
+    td_config(&cfg, db, T0);
+    cfg.shared = 1;
+    td_start(&d, &cfg);
+    open_penalty(&d, token); /* before the stream (the follower read it since): not on it */
+    usleep(600 * 1000);
+    td_stream_t st;
+    td_stream_watch(&st, &d, token, "event: case.opened\n", 2);
+    /* nodes-4.1: a case opened through this daemon, and one opened beside it (what
+     * another node does: here the command line, on the same database), both reach
+     * the stream, once each, in the order they committed */
+    long long mine = open_penalty(&d, token);
+    ASSERT_EQ(cli(db, T0, "case", "open", "--workflow", "supervision", "--party", "乙医院",
+                  "--agency", AGENCY),
+              0);
+    td_stream_finish(&st);
+    char want[64];
+    snprintf(want, sizeof(want), "id: %lld:1\n", mine);
+    const char *first = strstr(st.text, want);
+    snprintf(want, sizeof(want), "id: %lld:1\n", mine + 1);
+    const char *second = strstr(st.text, want);
+    if (!first || !second || first > second)
+        CF__FAIL("stream: %s", st.text);
+    int opened = 0;
+    for (const char *p = st.text; (p = strstr(p, "event: case.opened\n")); p++)
+        opened++;
+    ASSERT_EQ(opened, 2);
+    ASSERT(strstr(second, "\"state\":") && strstr(second, "\"version\":"));
+    free(st.text);
     td_stop(&d);
     free(token);
     return 0;

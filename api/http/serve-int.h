@@ -400,6 +400,8 @@ struct cf_serve_s {
     int shared;
     char node_id[96];
     uv_timer_t shared_poll;
+    uv_timer_t follow_timer; /* the log followed for the streams (serve-follow.c) */
+    int64_t follow_next;     /* the next position to read */
     /* escalation of alerts nobody acknowledged (serve-alert-ack.c) */
     uv_timer_t escalate_timer;
     int escalate_busy; /* an ESCALATE job is in the writer */
@@ -535,6 +537,11 @@ cf__job_t *cf__sched_fire(cf_serve_t *srv);
 /* Ties job to req (see cf__reqlink_t); 0, or CF_ENOMEM. */
 int cf__http_link(cf__job_t *job, h2o_req_t *req);
 void cf__sched_close(cf_serve_t *srv);
+
+/* serve-follow.c: a shared daemon's streams follow the log of all cases (cfg.shared;
+ * nothing to do otherwise). */
+int cf__follow_init(cf_serve_t *srv, cf_error_t *err);
+void cf__follow_close(cf_serve_t *srv);
 
 /* sched-deliver.c */
 int cf__deliver_init(cf_serve_t *srv, cf_error_t *err);

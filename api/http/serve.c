@@ -213,6 +213,7 @@ static void begin_stop(cf_serve_t *srv, const char *reason)
     if (srv->stall_check.loop)
         uv_close((uv_handle_t *)&srv->stall_check, NULL);
     cf__sched_close(srv);
+    cf__follow_close(srv);
     cf__escalate_close(srv);
     cf__anchor_close(srv);
     cf__deliver_shutdown(srv);
@@ -374,7 +375,7 @@ int cf_serve_open(const cf_serve_config_t *cfg, cf_serve_t **out, cf_error_t *er
         (rc = cf__readers_start(srv, err)) != 0 || (rc = cf__http_init(srv, err)) != 0 ||
         (rc = cf__sched_init(srv)) != 0 || (rc = cf__deliver_init(srv, err)) != 0 ||
         (rc = cf__anchor_init(srv, err)) != 0 || (rc = start_signals(srv, err)) != 0 ||
-        (rc = cf__calendar_watch_init(srv, err)) != 0)
+        (rc = cf__calendar_watch_init(srv, err)) != 0 || (rc = cf__follow_init(srv, err)) != 0)
         goto fail_started;
     cf__escalate_init(srv);
     *out = srv;
