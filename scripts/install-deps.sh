@@ -27,6 +27,9 @@ PKGS="$PKGS libxml2-dev libzip-dev libopencc-dev libopencc-data time bc"
 PKGS="$PKGS chromium"
 # PDF text layers (poppler-glib) and .xls workbooks (FreeXL) for the importer
 PKGS="$PKGS libpoppler-glib-dev libfreexl-dev"
+# the PostgreSQL backend (libpq, always linked) and the throwaway server its tests start
+# (tests/pg/pg.sh: initdb and pg_ctl from /usr/lib/postgresql/15/bin)
+PKGS="$PKGS libpq-dev postgresql-15"
 # the packages of the list given that are not installed
 missing_of() {
     for p in "$@"; do

@@ -27,7 +27,7 @@
 int cf_store_alert_get(cf_store_t *s, const char *id, cf_alert_t *a, cf_alert_ack_t *ack,
                        cf_error_t *err)
 {
-    sqlite3_stmt *st;
+    cf_db_stmt_t *st;
     int rc = cf__store_prepare(s,
                                "SELECT a.alert_id, a.case_id, clock_id, point, due_at, deadline, "
                                "a.fired_at, k.acked_at, k.escalated_at FROM alerts a LEFT JOIN "
@@ -35,38 +35,38 @@ int cf_store_alert_get(cf_store_t *s, const char *id, cf_alert_t *a, cf_alert_ac
                                &st, err);
     if (rc != 0)
         return rc;
-    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-    int step = sqlite3_step(st);
-    if (step == SQLITE_ROW) {
+    cf_db_bind_text(st, 1, id, -1, CF_DB_STATIC);
+    int step = cf_db_step(st);
+    if (step == CF_DB_ROW) {
         memset(a, 0, sizeof(*a));
         cf__store_copy_col(st, 0, a->id, sizeof(a->id));
-        a->case_id = sqlite3_column_int64(st, 1);
+        a->case_id = cf_db_column_int64(st, 1);
         cf__store_copy_col(st, 2, a->clock, sizeof(a->clock));
         cf__store_copy_col(st, 3, a->point, sizeof(a->point));
-        a->due_at = sqlite3_column_int64(st, 4);
-        a->deadline = sqlite3_column_int64(st, 5);
-        a->fired_at = sqlite3_column_int64(st, 6);
-        ack->acked_at = sqlite3_column_int64(st, 7);
-        ack->escalated_at = sqlite3_column_int64(st, 8);
+        a->due_at = cf_db_column_int64(st, 4);
+        a->deadline = cf_db_column_int64(st, 5);
+        a->fired_at = cf_db_column_int64(st, 6);
+        ack->acked_at = cf_db_column_int64(st, 7);
+        ack->escalated_at = cf_db_column_int64(st, 8);
     }
     cf__store_release(s, st);
-    if (step == SQLITE_DONE)
+    if (step == CF_DB_DONE)
         return cf_error_set(err, CF_ENOTFOUND, NULL, 0, 0, "no alert %s", id);
-    return step == SQLITE_ROW ? 0 : cf__store_error(s, step, "alert", err);
+    return step == CF_DB_ROW ? 0 : cf__store_error(s, step, "alert", err);
 }
 
 static int set_column(cf_store_t *s, const char *sql, const char *id, cf_time_t at, cf_error_t *err)
 {
-    sqlite3_stmt *st;
+    cf_db_stmt_t *st;
     int rc = cf__store_prepare(s, sql, &st, err);
     if (rc != 0)
         return rc;
-    sqlite3_bind_int64(st, 1, at);
-    sqlite3_bind_text(st, 2, id, -1, SQLITE_STATIC);
-    int step = sqlite3_step(st);
-    int changed = sqlite3_changes(s->db);
+    cf_db_bind_int64(st, 1, at);
+    cf_db_bind_text(st, 2, id, -1, CF_DB_STATIC);
+    int step = cf_db_step(st);
+    int changed = cf_db_changes(s->db);
     cf__store_release(s, st);
-    if (step != SQLITE_DONE)
+    if (step != CF_DB_DONE)
         return cf__store_error(s, step, "alert", err);
     return changed ? 0 : cf_error_set(err, CF_EEXIST, NULL, 0, 0, "alert %s: already done", id);
 }
@@ -75,19 +75,19 @@ static int set_column(cf_store_t *s, const char *sql, const char *id, cf_time_t 
 int cf_store_alert_track(cf_store_t *s, const char *id, int64_t case_id, cf_time_t fired_at,
                          cf_error_t *err)
 {
-    sqlite3_stmt *st;
+    cf_db_stmt_t *st;
     int rc = cf__store_prepare(s,
                                "INSERT OR IGNORE INTO alert_acks(alert_id, case_id, fired_at) "
                                "VALUES (?, ?, ?)",
                                &st, err);
     if (rc != 0)
         return rc;
-    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 2, case_id);
-    sqlite3_bind_int64(st, 3, fired_at);
-    int step = sqlite3_step(st);
+    cf_db_bind_text(st, 1, id, -1, CF_DB_STATIC);
+    cf_db_bind_int64(st, 2, case_id);
+    cf_db_bind_int64(st, 3, fired_at);
+    int step = cf_db_step(st);
     cf__store_release(s, st);
-    return step == SQLITE_DONE ? 0 : cf__store_error(s, step, "alert fired", err);
+    return step == CF_DB_DONE ? 0 : cf__store_error(s, step, "alert fired", err);
 }
 
 /* Exported, documented in store.h */
@@ -114,7 +114,7 @@ int cf_store_alert_escalated(cf_store_t *s, const char *id, cf_time_t at, cf_err
 int cf_store_alerts_unacked(cf_store_t *s, cf_time_t fired_before, cf_alert_t *out, int max,
                             cf_error_t *err)
 {
-    sqlite3_stmt *st;
+    cf_db_stmt_t *st;
     int rc = cf__store_prepare(s,
                                "SELECT a.alert_id, a.case_id, clock_id, point, due_at, deadline, "
                                "k.fired_at FROM alert_acks k JOIN alerts a ON a.alert_id = "
@@ -123,21 +123,21 @@ int cf_store_alerts_unacked(cf_store_t *s, cf_time_t fired_before, cf_alert_t *o
                                &st, err);
     if (rc != 0)
         return rc;
-    sqlite3_bind_int64(st, 1, fired_before);
-    sqlite3_bind_int(st, 2, max);
-    int n = 0, step = SQLITE_DONE;
-    while (n < max && (step = sqlite3_step(st)) == SQLITE_ROW) {
+    cf_db_bind_int64(st, 1, fired_before);
+    cf_db_bind_int(st, 2, max);
+    int n = 0, step = CF_DB_DONE;
+    while (n < max && (step = cf_db_step(st)) == CF_DB_ROW) {
         cf_alert_t *a = &out[n++];
         memset(a, 0, sizeof(*a));
         cf__store_copy_col(st, 0, a->id, sizeof(a->id));
-        a->case_id = sqlite3_column_int64(st, 1);
+        a->case_id = cf_db_column_int64(st, 1);
         cf__store_copy_col(st, 2, a->clock, sizeof(a->clock));
         cf__store_copy_col(st, 3, a->point, sizeof(a->point));
-        a->due_at = sqlite3_column_int64(st, 4);
-        a->deadline = sqlite3_column_int64(st, 5);
-        a->fired_at = sqlite3_column_int64(st, 6);
+        a->due_at = cf_db_column_int64(st, 4);
+        a->deadline = cf_db_column_int64(st, 5);
+        a->fired_at = cf_db_column_int64(st, 6);
     }
-    if (n < max && step != SQLITE_DONE)
+    if (n < max && step != CF_DB_DONE)
         rc = cf__store_error(s, step, "unacknowledged alerts", err);
     cf__store_release(s, st);
     return rc != 0 ? rc : n;

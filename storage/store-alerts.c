@@ -100,29 +100,29 @@ int cf_store_alert_id_canon(const char *id, cf_time_t *due, char *canon, size_t 
     return 0;
 }
 
-static int insert_alert(cf_store_t *s, sqlite3_stmt *ins, const cf_case_t *c,
+static int insert_alert(cf_store_t *s, cf_db_stmt_t *ins, const cf_case_t *c,
                         const cf_clock_rt_t *k, const char *point, cf_time_t due, cf_error_t *err)
 {
     char id[160];
     if (cf_store_alert_id(c->id, k->id, point, due, id, sizeof(id)) != 0)
         return cf_error_set(err, CF_EINVAL, NULL, 0, 0, "clock id \"%s\" too long for an alert",
                             k->id);
-    sqlite3_reset(ins);
-    sqlite3_bind_text(ins, 1, id, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_int64(ins, 2, c->id);
-    sqlite3_bind_text(ins, 3, k->id, -1, SQLITE_STATIC);
-    sqlite3_bind_text(ins, 4, point, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(ins, 5, due);
-    sqlite3_bind_int64(ins, 6, k->deadline);
-    sqlite3_bind_int(ins, 7, k->prov_first);
-    sqlite3_bind_int(ins, 8, k->prov_last);
-    int step = sqlite3_step(ins);
-    return step == SQLITE_DONE ? 0 : cf__store_error(s, step, "index alert", err);
+    cf_db_reset(ins);
+    cf_db_bind_text(ins, 1, id, -1, CF_DB_TRANSIENT);
+    cf_db_bind_int64(ins, 2, c->id);
+    cf_db_bind_text(ins, 3, k->id, -1, CF_DB_STATIC);
+    cf_db_bind_text(ins, 4, point, -1, CF_DB_STATIC);
+    cf_db_bind_int64(ins, 5, due);
+    cf_db_bind_int64(ins, 6, k->deadline);
+    cf_db_bind_int(ins, 7, k->prov_first);
+    cf_db_bind_int(ins, 8, k->prov_last);
+    int step = cf_db_step(ins);
+    return step == CF_DB_DONE ? 0 : cf__store_error(s, step, "index alert", err);
 }
 
 /* The alerts of one running clock: its warning points after it started, then its
  * deadline. */
-static int clock_alerts(cf_store_t *s, sqlite3_stmt *ins, const cf_case_t *c,
+static int clock_alerts(cf_store_t *s, cf_db_stmt_t *ins, const cf_case_t *c,
                         const cf_clock_rt_t *k, const cf_workflow_t *wf, const cf_calendar_t *cal,
                         cf_error_t *err)
 {
@@ -142,7 +142,7 @@ static int clock_alerts(cf_store_t *s, sqlite3_stmt *ins, const cf_case_t *c,
 int cf_store_alerts_sync(cf_store_t *s, const cf_case_t *c, const cf_workflow_t *wf,
                          const cf_calendar_t *cal, cf_error_t *err)
 {
-    sqlite3_stmt *del = NULL, *ins = NULL;
+    cf_db_stmt_t *del = NULL, *ins = NULL;
     int rc = cf__store_prepare(s, "DELETE FROM alerts WHERE case_id = ? AND fired_at IS NULL", &del,
                                err);
     if (rc == 0)
@@ -152,9 +152,9 @@ int cf_store_alerts_sync(cf_store_t *s, const cf_case_t *c, const cf_workflow_t 
                                "?, ?, ?)",
                                &ins, err);
     if (rc == 0) {
-        sqlite3_bind_int64(del, 1, c->id);
-        int step = sqlite3_step(del);
-        rc = step == SQLITE_DONE ? 0 : cf__store_error(s, step, "index alerts", err);
+        cf_db_bind_int64(del, 1, c->id);
+        int step = cf_db_step(del);
+        rc = step == CF_DB_DONE ? 0 : cf__store_error(s, step, "index alerts", err);
     }
     for (unsigned i = 0; rc == 0 && i < c->clocks_count; i++)
         if (c->clocks[i].state == CF_CLOCK_RUNNING)
@@ -167,37 +167,37 @@ int cf_store_alerts_sync(cf_store_t *s, const cf_case_t *c, const cf_workflow_t 
 /* Exported, documented in store.h */
 int cf_store_alerts_next(cf_store_t *s, cf_time_t *due, cf_error_t *err)
 {
-    sqlite3_stmt *st;
+    cf_db_stmt_t *st;
     int rc =
         cf__store_prepare(s, "SELECT MIN(due_at) FROM alerts WHERE fired_at IS NULL", &st, err);
     if (rc != 0)
         return rc;
-    int step = sqlite3_step(st);
-    int none = step == SQLITE_ROW && sqlite3_column_type(st, 0) == SQLITE_NULL;
-    if (step == SQLITE_ROW && !none)
-        *due = sqlite3_column_int64(st, 0);
+    int step = cf_db_step(st);
+    int none = step == CF_DB_ROW && cf_db_column_type(st, 0) == CF_DB_NULL;
+    if (step == CF_DB_ROW && !none)
+        *due = cf_db_column_int64(st, 0);
     cf__store_release(s, st);
-    if (step != SQLITE_ROW)
+    if (step != CF_DB_ROW)
         return cf__store_error(s, step, "next alert", err);
     return none ? CF_ENOTFOUND : 0;
 }
 
-static void alert_from_row(sqlite3_stmt *st, cf_alert_t *a)
+static void alert_from_row(cf_db_stmt_t *st, cf_alert_t *a)
 {
     memset(a, 0, sizeof(*a));
     cf__store_copy_col(st, 0, a->id, sizeof(a->id));
-    a->case_id = sqlite3_column_int64(st, 1);
+    a->case_id = cf_db_column_int64(st, 1);
     cf__store_copy_col(st, 2, a->clock, sizeof(a->clock));
     cf__store_copy_col(st, 3, a->point, sizeof(a->point));
-    a->due_at = sqlite3_column_int64(st, 4);
-    a->deadline = sqlite3_column_int64(st, 5);
-    a->fired_at = sqlite3_column_int64(st, 6);
+    a->due_at = cf_db_column_int64(st, 4);
+    a->deadline = cf_db_column_int64(st, 5);
+    a->fired_at = cf_db_column_int64(st, 6);
 }
 
 /* Exported, documented in store.h */
 int cf_store_alerts_due(cf_store_t *s, cf_time_t now, cf_alert_t *out, int max, cf_error_t *err)
 {
-    sqlite3_stmt *st;
+    cf_db_stmt_t *st;
     int rc = cf__store_prepare(s,
                                "SELECT alert_id, case_id, clock_id, point, due_at, deadline, 0 "
                                "FROM alerts WHERE fired_at IS NULL AND due_at <= ? "
@@ -205,12 +205,12 @@ int cf_store_alerts_due(cf_store_t *s, cf_time_t now, cf_alert_t *out, int max, 
                                &st, err);
     if (rc != 0)
         return rc;
-    sqlite3_bind_int64(st, 1, now);
-    sqlite3_bind_int(st, 2, max);
+    cf_db_bind_int64(st, 1, now);
+    cf_db_bind_int(st, 2, max);
     int n = 0, step;
-    while (n < max && (step = sqlite3_step(st)) == SQLITE_ROW)
+    while (n < max && (step = cf_db_step(st)) == CF_DB_ROW)
         alert_from_row(st, &out[n++]);
-    if (n < max && step != SQLITE_DONE)
+    if (n < max && step != CF_DB_DONE)
         rc = cf__store_error(s, step, "due alerts", err);
     cf__store_release(s, st);
     return rc != 0 ? rc : n;
@@ -219,20 +219,20 @@ int cf_store_alerts_due(cf_store_t *s, cf_time_t now, cf_alert_t *out, int max, 
 /* Exported, documented in store.h */
 int cf_store_alert_mark(cf_store_t *s, const char *id, cf_time_t fired_at, cf_error_t *err)
 {
-    sqlite3_stmt *st;
+    cf_db_stmt_t *st;
     int rc = cf__store_prepare(
         s, "UPDATE alerts SET fired_at = ? WHERE alert_id = ? AND fired_at IS NULL", &st, err);
     if (rc != 0)
         return rc;
-    sqlite3_bind_int64(st, 1, fired_at);
-    sqlite3_bind_text(st, 2, id, -1, SQLITE_STATIC);
+    cf_db_bind_int64(st, 1, fired_at);
+    cf_db_bind_text(st, 2, id, -1, CF_DB_STATIC);
     rc = cf__store_step_done(s, st, "mark alert", err);
-    if (rc == 0 && sqlite3_changes(s->db) != 1)
+    if (rc == 0 && cf_db_changes(s->db) != 1)
         rc = cf_error_set(err, CF_ECONFLICT, NULL, 0, 0, "alert %s already fired", id);
     return rc;
 }
 
-static json_t *alert_row(sqlite3_stmt *st)
+static json_t *alert_row(cf_db_stmt_t *st)
 {
     cf_alert_t a;
     char due[CF_TIME_BUFSZ], deadline[CF_TIME_BUFSZ], fired[CF_TIME_BUFSZ];
@@ -242,12 +242,12 @@ static json_t *alert_row(sqlite3_stmt *st)
     json_t *o =
         json_pack("{s:s, s:I, s:s, s:s, s:s, s:s}", "alert_id", a.id, "case", (json_int_t)a.case_id,
                   "clock", a.clock, "point", a.point, "due_at", due, "deadline", deadline);
-    if (o && sqlite3_column_type(st, 6) != SQLITE_NULL) {
+    if (o && cf_db_column_type(st, 6) != CF_DB_NULL) {
         cf_time_format(a.fired_at, fired);
         json_object_set_new(o, "fired_at", json_string(fired));
-    } else if (o && sqlite3_column_int(st, 7) > 0) { /* R11, as the fired event carries it */
-        cf_clock_rt_t k = {.prov_first = sqlite3_column_int(st, 7),
-                           .prov_last = sqlite3_column_int(st, 8)};
+    } else if (o && cf_db_column_int(st, 7) > 0) { /* R11, as the fired event carries it */
+        cf_clock_rt_t k = {.prov_first = cf_db_column_int(st, 7),
+                           .prov_last = cf_db_column_int(st, 8)};
         json_t *years = cf_clock_provisional_json(&k);
         if (!years || json_object_set_new(o, "provisional", years) != 0) {
             json_decref(o);
@@ -276,7 +276,7 @@ int cf_store_alert_page_by(cf_store_t *s, const char *agency, const char *handle
                            cf_time_t after_due, const char *after_id, int limit, json_t **list,
                            cf_error_t *err)
 {
-    sqlite3_stmt *st;
+    cf_db_stmt_t *st;
     int rc = cf__store_prepare(
         s,
         "SELECT l.alert_id, l.case_id, l.clock_id, l.point, l.due_at, "
@@ -289,11 +289,11 @@ int cf_store_alert_page_by(cf_store_t *s, const char *agency, const char *handle
         &st, err);
     if (rc != 0)
         return rc;
-    sqlite3_bind_text(st, 1, agency, -1, SQLITE_STATIC);
-    sqlite3_bind_int(st, 2, pending);
-    sqlite3_bind_int64(st, 3, after_due);
+    cf_db_bind_text(st, 1, agency, -1, CF_DB_STATIC);
+    cf_db_bind_int(st, 2, pending);
+    cf_db_bind_int64(st, 3, after_due);
     cf__store_bind_text(st, 4, after_id);
-    sqlite3_bind_int(st, 5, limit > 0 ? limit : -1);
+    cf_db_bind_int(st, 5, limit > 0 ? limit : -1);
     cf__store_bind_text(st, 6, handler);
     return cf__store_collect(s, st, alert_row, list, "list alerts", err);
 }

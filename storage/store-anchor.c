@@ -19,12 +19,12 @@
 #include <string.h>
 
 /* Fills leaf from a row (pos, case_id, seq, hash). */
-static void leaf_of(sqlite3_stmt *st, cf_store_leaf_t *leaf)
+static void leaf_of(cf_db_stmt_t *st, cf_store_leaf_t *leaf)
 {
-    const char *hash = (const char *)sqlite3_column_text(st, 3);
-    leaf->pos = sqlite3_column_type(st, 0) == SQLITE_NULL ? -1 : sqlite3_column_int64(st, 0);
-    leaf->case_id = sqlite3_column_int64(st, 1);
-    leaf->seq = sqlite3_column_int64(st, 2);
+    const char *hash = (const char *)cf_db_column_text(st, 3);
+    leaf->pos = cf_db_column_type(st, 0) == CF_DB_NULL ? -1 : cf_db_column_int64(st, 0);
+    leaf->case_id = cf_db_column_int64(st, 1);
+    leaf->seq = cf_db_column_int64(st, 2);
     snprintf(leaf->hash, sizeof(leaf->hash), "%s",
              hash && strlen(hash) == CF_CHAIN_HEX - 1 ? hash : "");
 }
@@ -32,20 +32,20 @@ static void leaf_of(sqlite3_stmt *st, cf_store_leaf_t *leaf)
 /* Exported, documented in store.h */
 int cf_store_log_each(cf_store_t *s, cf_store_leaf_cb cb, void *ctx, cf_error_t *err)
 {
-    sqlite3_stmt *st = NULL;
-    int own = sqlite3_get_autocommit(s->db); /* else: inside the caller's transaction */
+    cf_db_stmt_t *st = NULL;
+    int own = !cf_db_in_tx(s->db); /* else: inside the caller's transaction */
     int rc = own ? cf_store_read_begin(s, err) : 0;
     if (rc != 0)
         return rc;
     rc = cf__store_prepare(s, "SELECT pos, case_id, seq, hash FROM events ORDER BY pos, id", &st,
                            err);
-    int step = SQLITE_DONE;
-    while (rc == 0 && (step = sqlite3_step(st)) == SQLITE_ROW) {
+    int step = CF_DB_DONE;
+    while (rc == 0 && (step = cf_db_step(st)) == CF_DB_ROW) {
         cf_store_leaf_t leaf;
         leaf_of(st, &leaf);
         rc = cb(ctx, &leaf);
     }
-    if (rc == 0 && step != SQLITE_DONE)
+    if (rc == 0 && step != CF_DB_DONE)
         rc = cf__store_error(s, step, "read the log", err);
     cf__store_release(s, st);
     if (own)
@@ -57,17 +57,17 @@ int cf_store_log_each(cf_store_t *s, cf_store_leaf_cb cb, void *ctx, cf_error_t 
 int cf_store_log_find(cf_store_t *s, int64_t case_id, int64_t seq, cf_store_leaf_t *leaf,
                       cf_error_t *err)
 {
-    sqlite3_stmt *st;
+    cf_db_stmt_t *st;
     int rc = cf__store_prepare(
         s, "SELECT pos, case_id, seq, hash FROM events WHERE case_id = ? AND seq = ?", &st, err);
     if (rc != 0)
         return rc;
-    sqlite3_bind_int64(st, 1, case_id);
-    sqlite3_bind_int64(st, 2, seq);
-    int step = sqlite3_step(st);
-    if (step == SQLITE_ROW)
+    cf_db_bind_int64(st, 1, case_id);
+    cf_db_bind_int64(st, 2, seq);
+    int step = cf_db_step(st);
+    if (step == CF_DB_ROW)
         leaf_of(st, leaf);
-    else if (step == SQLITE_DONE)
+    else if (step == CF_DB_DONE)
         rc = cf_error_set(err, CF_ENOTFOUND, NULL, 0, 0, "case %lld has no event %lld",
                           (long long)case_id, (long long)seq);
     else
@@ -83,20 +83,20 @@ int cf_store_anchor_put(cf_store_t *s, const json_t *checkpoint, cf_error_t *err
     if (head)
         json_object_del(head, "index"); /* the copy outside keeps it; it can be large */
     char *body = head ? json_dumps(head, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
-    sqlite3_stmt *st = NULL;
+    cf_db_stmt_t *st = NULL;
     int rc = body ? cf__store_prepare(s,
                                       "INSERT INTO anchors(tree_size, root_hash, timestamp, "
                                       "key_id, body) VALUES (?, ?, ?, ?, ?)",
                                       &st, err)
                   : CF_ENOMEM;
     if (rc == 0) {
-        sqlite3_bind_int64(st, 1, json_integer_value(json_object_get(head, "tree_size")));
+        cf_db_bind_int64(st, 1, json_integer_value(json_object_get(head, "tree_size")));
         cf__store_bind_text(st, 2, json_string_value(json_object_get(head, "root_hash")));
         cf__store_bind_text(st, 3, json_string_value(json_object_get(head, "timestamp")));
         cf__store_bind_text(st, 4, json_string_value(json_object_get(head, "key_id")));
-        sqlite3_bind_text(st, 5, body, -1, SQLITE_STATIC);
-        int step = sqlite3_step(st);
-        rc = step == SQLITE_DONE ? 0 : cf__store_error(s, step, "record the checkpoint", err);
+        cf_db_bind_text(st, 5, body, -1, CF_DB_STATIC);
+        int step = cf_db_step(st);
+        rc = step == CF_DB_DONE ? 0 : cf__store_error(s, step, "record the checkpoint", err);
     }
     cf__store_release(s, st);
     free(body);
@@ -106,16 +106,16 @@ int cf_store_anchor_put(cf_store_t *s, const json_t *checkpoint, cf_error_t *err
 
 /* Column col as JSON: null, an integer, or text (parsed as JSON when parse is
  * set and it is JSON; else the text itself). */
-static json_t *column_json(sqlite3_stmt *st, int col, int parse)
+static json_t *column_json(cf_db_stmt_t *st, int col, int parse)
 {
-    switch (sqlite3_column_type(st, col)) {
-    case SQLITE_NULL:
+    switch (cf_db_column_type(st, col)) {
+    case CF_DB_NULL:
         return json_null();
-    case SQLITE_INTEGER:
-        return json_integer(sqlite3_column_int64(st, col));
+    case CF_DB_INTEGER:
+        return json_integer(cf_db_column_int64(st, col));
     default: {
-        const char *text = (const char *)sqlite3_column_text(st, col);
-        json_t *v = parse ? json_loadb(text, (size_t)sqlite3_column_bytes(st, col), 0, NULL) : NULL;
+        const char *text = (const char *)cf_db_column_text(st, col);
+        json_t *v = parse ? json_loadb(text, (size_t)cf_db_column_bytes(st, col), 0, NULL) : NULL;
         return v ? v : json_string(text ? text : "");
     }
     }
@@ -142,7 +142,7 @@ static const char *const cached_columns[] = {"id",
 /* Exported, documented in store.h */
 int cf_store_case_cached(cf_store_t *s, int64_t id, json_t **row, cf_error_t *err)
 {
-    sqlite3_stmt *st;
+    cf_db_stmt_t *st;
     int rc = cf__store_prepare(s,
                                "SELECT id, workflow_id, workflow_version, workflow_hash, "
                                "matter_id, parent_id, party, algo, state, closed, version, head, "
@@ -150,19 +150,19 @@ int cf_store_case_cached(cf_store_t *s, int64_t id, json_t **row, cf_error_t *er
                                &st, err);
     if (rc != 0)
         return rc;
-    sqlite3_bind_int64(st, 1, id);
-    int step = sqlite3_step(st);
+    cf_db_bind_int64(st, 1, id);
+    int step = cf_db_step(st);
     json_t *out = NULL;
-    if (step == SQLITE_ROW && (out = json_object()) != NULL) {
+    if (step == CF_DB_ROW && (out = json_object()) != NULL) {
         for (int i = 0; cached_columns[i]; i++) {
             int parse =
                 !strcmp(cached_columns[i], "party") || !strcmp(cached_columns[i], "snapshot");
             if (json_object_set_new(out, cached_columns[i], column_json(st, i, parse)) != 0)
                 rc = CF_ENOMEM;
         }
-    } else if (step == SQLITE_ROW) {
+    } else if (step == CF_DB_ROW) {
         rc = CF_ENOMEM;
-    } else if (step == SQLITE_DONE) {
+    } else if (step == CF_DB_DONE) {
         rc = cf_error_set(err, CF_ENOTFOUND, NULL, 0, 0, "no case %lld", (long long)id);
     } else {
         rc = cf__store_error(s, step, "read case", err);

@@ -34,7 +34,7 @@
  * OUT *last: the last stored year (0 when none). */
 static int stored_year(cf_store_t *s, int year, char **source, int *last, cf_error_t *err)
 {
-    sqlite3_stmt *st;
+    cf_db_stmt_t *st;
     *source = NULL;
     int rc = cf__store_prepare(
         s,
@@ -42,11 +42,11 @@ static int stored_year(cf_store_t *s, int year, char **source, int *last, cf_err
         &st, err);
     if (rc != 0)
         return rc;
-    sqlite3_bind_int(st, 1, year);
-    int step = sqlite3_step(st);
-    if (step == SQLITE_ROW) {
-        const char *text = (const char *)sqlite3_column_text(st, 0);
-        *last = sqlite3_column_int(st, 1);
+    cf_db_bind_int(st, 1, year);
+    int step = cf_db_step(st);
+    if (step == CF_DB_ROW) {
+        const char *text = (const char *)cf_db_column_text(st, 0);
+        *last = cf_db_column_int(st, 1);
         if (text && !(*source = strdup(text)))
             rc = CF_ENOMEM;
     } else {
@@ -59,7 +59,7 @@ static int stored_year(cf_store_t *s, int year, char **source, int *last, cf_err
 /* The running or paused clocks' case ids the load may move. OUT *ids, *count. */
 static int affected_cases(cf_store_t *s, int all, int64_t **ids, size_t *count, cf_error_t *err)
 {
-    sqlite3_stmt *st;
+    cf_db_stmt_t *st;
     int rc = cf__store_prepare(s,
                                all ? "SELECT DISTINCT case_id FROM clocks WHERE state IN "
                                      "('running', 'paused') ORDER BY case_id"
@@ -71,7 +71,7 @@ static int affected_cases(cf_store_t *s, int all, int64_t **ids, size_t *count, 
     int64_t *out = NULL;
     size_t n = 0, cap = 0;
     int step;
-    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+    while ((step = cf_db_step(st)) == CF_DB_ROW) {
         if (n == cap) {
             int64_t *grown = realloc(out, (cap = cap ? cap * 2 : 16) * sizeof(*out));
             if (!grown) {
@@ -80,9 +80,9 @@ static int affected_cases(cf_store_t *s, int all, int64_t **ids, size_t *count, 
             }
             out = grown;
         }
-        out[n++] = sqlite3_column_int64(st, 0);
+        out[n++] = cf_db_column_int64(st, 0);
     }
-    if (rc == 0 && step != SQLITE_DONE)
+    if (rc == 0 && step != CF_DB_DONE)
         rc = cf__store_error(s, step, "find provisional clocks", err);
     cf__store_release(s, st);
     if (rc != 0) {
@@ -96,16 +96,16 @@ static int affected_cases(cf_store_t *s, int all, int64_t **ids, size_t *count, 
 
 static int bump_version(cf_store_t *s, cf_time_t at, cf_error_t *err)
 {
-    sqlite3_stmt *st;
+    cf_db_stmt_t *st;
     int rc = cf__store_prepare(
         s, "UPDATE calendar_version SET version = version + 1, changed_at = ? WHERE id = 1", &st,
         err);
     if (rc != 0)
         return rc;
-    sqlite3_bind_int64(st, 1, at);
-    int step = sqlite3_step(st);
+    cf_db_bind_int64(st, 1, at);
+    int step = cf_db_step(st);
     cf__store_release(s, st);
-    return step == SQLITE_DONE ? 0 : cf__store_error(s, step, "bump calendar version", err);
+    return step == CF_DB_DONE ? 0 : cf__store_error(s, step, "bump calendar version", err);
 }
 
 /* Recounts case id's clocks on cal; appends the events and rewrites its alerts. */
@@ -228,30 +228,30 @@ int cf_store_calendar_install(cf_store_t *s, const char *yaml, size_t len, const
 /* Exported, documented in store.h */
 int cf_store_calendar_version(cf_store_t *s, int64_t *version, cf_error_t *err)
 {
-    sqlite3_stmt *st;
+    cf_db_stmt_t *st;
     int rc = cf__store_prepare(s, "SELECT version FROM calendar_version WHERE id = 1", &st, err);
     if (rc != 0)
         return rc;
-    int step = sqlite3_step(st);
-    if (step == SQLITE_ROW)
-        *version = sqlite3_column_int64(st, 0);
+    int step = cf_db_step(st);
+    if (step == CF_DB_ROW)
+        *version = cf_db_column_int64(st, 0);
     cf__store_release(s, st);
-    return step == SQLITE_ROW ? 0 : cf__store_error(s, step, "read calendar version", err);
+    return step == CF_DB_ROW ? 0 : cf__store_error(s, step, "read calendar version", err);
 }
 
 /* Exported, documented in store.h */
 int cf_store_clocks_provisional(cf_store_t *s, int64_t *count, cf_error_t *err)
 {
-    sqlite3_stmt *st;
+    cf_db_stmt_t *st;
     int rc = cf__store_prepare(s,
                                "SELECT COUNT(*) FROM clocks WHERE provisional > 0 AND state IN "
                                "('running', 'paused')",
                                &st, err);
     if (rc != 0)
         return rc;
-    int step = sqlite3_step(st);
-    if (step == SQLITE_ROW)
-        *count = sqlite3_column_int64(st, 0);
+    int step = cf_db_step(st);
+    if (step == CF_DB_ROW)
+        *count = cf_db_column_int64(st, 0);
     cf__store_release(s, st);
-    return step == SQLITE_ROW ? 0 : cf__store_error(s, step, "count provisional clocks", err);
+    return step == CF_DB_ROW ? 0 : cf__store_error(s, step, "count provisional clocks", err);
 }

@@ -27,23 +27,23 @@
 static int fault_at(cf_store_t *s, const char *point, cf_error_t *err)
 {
     int rc = cf__store_fault(s, point);
-    if (rc == SQLITE_OK)
+    if (rc == 0)
         return 0;
     return cf__store_error(s, rc, point, err);
 }
 
-static int insert_event(cf_store_t *s, sqlite3_stmt *st, const json_t *ev, const char *body,
+static int insert_event(cf_store_t *s, cf_db_stmt_t *st, const json_t *ev, const char *body,
                         cf_error_t *err)
 {
-    sqlite3_reset(st);
-    sqlite3_bind_int64(st, 1, json_integer_value(json_object_get(ev, "case")));
-    sqlite3_bind_int64(st, 2, json_integer_value(json_object_get(ev, "seq")));
-    sqlite3_bind_text(st, 3, json_string_value(json_object_get(ev, "type")), -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 4, json_string_value(json_object_get(ev, "at")), -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 5, body, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 6, json_string_value(json_object_get(ev, "hash")), -1, SQLITE_STATIC);
-    int step = sqlite3_step(st);
-    return step == SQLITE_DONE ? 0 : cf__store_error(s, step, "append event", err);
+    cf_db_reset(st);
+    cf_db_bind_int64(st, 1, json_integer_value(json_object_get(ev, "case")));
+    cf_db_bind_int64(st, 2, json_integer_value(json_object_get(ev, "seq")));
+    cf_db_bind_text(st, 3, json_string_value(json_object_get(ev, "type")), -1, CF_DB_STATIC);
+    cf_db_bind_text(st, 4, json_string_value(json_object_get(ev, "at")), -1, CF_DB_STATIC);
+    cf_db_bind_text(st, 5, body, -1, CF_DB_STATIC);
+    cf_db_bind_text(st, 6, json_string_value(json_object_get(ev, "hash")), -1, CF_DB_STATIC);
+    int step = cf_db_step(st);
+    return step == CF_DB_DONE ? 0 : cf__store_error(s, step, "append event", err);
 }
 
 /* Nesting a case record may reach and still be read back: jansson's parser stops
@@ -108,7 +108,7 @@ static int seal_events(cf_case_t *c, json_t *events, char **bodies, cf_error_t *
 
 static int write_events(cf_store_t *s, json_t *events, char *const *bodies, cf_error_t *err)
 {
-    sqlite3_stmt *st;
+    cf_db_stmt_t *st;
     int rc = cf__store_prepare(s,
                                "INSERT INTO events(case_id, seq, type, at, body, hash, pos) "
                                "VALUES (?, ?, ?, ?, ?, ?, " CF__STORE_NEXT_POS ")",
@@ -158,34 +158,34 @@ static int write_case_row(cf_store_t *s, const cf_case_t *c, int opening, int64_
     int made = cf_case_snapshot_buf(c, &s->snapshot, &s->snapshot_cap) == 0;
     const char *text = made ? s->snapshot : NULL;
     char *party = opening ? json_dumps(c->party, JSON_COMPACT) : NULL;
-    sqlite3_stmt *st = NULL;
+    cf_db_stmt_t *st = NULL;
     int rc = text && (party || !opening)
                  ? cf__store_prepare(s, opening ? case_insert_sql : case_update_sql, &st, err)
                  : CF_ENOMEM;
     if (rc == 0) {
-        sqlite3_bind_int64(st, 1, c->id);
+        cf_db_bind_int64(st, 1, c->id);
         if (opening) {
             cf__store_bind_text(st, 2, c->workflow_id);
-            sqlite3_bind_int(st, 3, (int)c->workflow_version);
+            cf_db_bind_int(st, 3, (int)c->workflow_version);
             cf__store_bind_text(st, 4, c->workflow_hash);
             cf__store_bind_text(st, 5, c->matter_id);
-            c->parent_id ? sqlite3_bind_int64(st, 6, c->parent_id) : sqlite3_bind_null(st, 6);
-            sqlite3_bind_text(st, 7, party, -1, SQLITE_STATIC);
-            sqlite3_bind_text(st, 8, cf_chain_algo_name(c->algo), -1, SQLITE_STATIC);
-            sqlite3_bind_int64(st, 9, c->opened_at);
+            c->parent_id ? cf_db_bind_int64(st, 6, c->parent_id) : cf_db_bind_null(st, 6);
+            cf_db_bind_text(st, 7, party, -1, CF_DB_STATIC);
+            cf_db_bind_text(st, 8, cf_chain_algo_name(c->algo), -1, CF_DB_STATIC);
+            cf_db_bind_int64(st, 9, c->opened_at);
         }
         cf__store_bind_text(st, 10, c->state);
-        sqlite3_bind_int(st, 11, c->closed_at != 0);
-        sqlite3_bind_int64(st, 12, c->version);
-        sqlite3_bind_text(st, 13, c->head, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(st, 14, c->updated_at);
-        c->closed_at ? sqlite3_bind_int64(st, 15, c->closed_at) : sqlite3_bind_null(st, 15);
-        sqlite3_bind_text(st, 16, text, -1, SQLITE_STATIC);
+        cf_db_bind_int(st, 11, c->closed_at != 0);
+        cf_db_bind_int64(st, 12, c->version);
+        cf_db_bind_text(st, 13, c->head, -1, CF_DB_STATIC);
+        cf_db_bind_int64(st, 14, c->updated_at);
+        c->closed_at ? cf_db_bind_int64(st, 15, c->closed_at) : cf_db_bind_null(st, 15);
+        cf_db_bind_text(st, 16, text, -1, CF_DB_STATIC);
         if (!opening)
-            sqlite3_bind_int64(st, 17, expected);
-        int step = sqlite3_step(st);
-        rc = step == SQLITE_DONE ? 0 : cf__store_error(s, step, "write case", err);
-        if (rc == 0 && !opening && sqlite3_changes(s->db) == 0)
+            cf_db_bind_int64(st, 17, expected);
+        int step = cf_db_step(st);
+        rc = step == CF_DB_DONE ? 0 : cf__store_error(s, step, "write case", err);
+        if (rc == 0 && !opening && cf_db_changes(s->db) == 0)
             rc = not_updated(s, c, expected, err);
     }
     cf__store_release(s, st);
@@ -198,7 +198,7 @@ static int write_case_row(cf_store_t *s, const cf_case_t *c, int opening, int64_
  * written; a transition that touches no clock writes none. */
 static int write_clocks(cf_store_t *s, const cf_case_t *c, const json_t *events, cf_error_t *err)
 {
-    sqlite3_stmt *st = NULL;
+    cf_db_stmt_t *st = NULL;
     int rc = 0;
     for (unsigned i = 0; rc == 0 && i < c->clocks_count; i++) {
         if (!cf_events_name_clock(events, "clock.", c->clocks[i].id))
@@ -211,15 +211,15 @@ static int write_clocks(cf_store_t *s, const cf_case_t *c, const json_t *events,
                                            "excluded.party, provisional = excluded.provisional",
                                            &st, err)) != 0)
             break;
-        sqlite3_reset(st);
-        sqlite3_bind_int64(st, 1, c->id);
-        sqlite3_bind_text(st, 2, c->clocks[i].id, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 3, cf_clock_state_name(c->clocks[i].state), -1, SQLITE_STATIC);
-        sqlite3_bind_int64(st, 4, c->clocks[i].deadline);
-        sqlite3_bind_int(st, 5, c->clocks[i].party);
-        sqlite3_bind_int(st, 6, c->clocks[i].prov_first);
-        int step = sqlite3_step(st);
-        rc = step == SQLITE_DONE ? 0 : cf__store_error(s, step, "index clocks", err);
+        cf_db_reset(st);
+        cf_db_bind_int64(st, 1, c->id);
+        cf_db_bind_text(st, 2, c->clocks[i].id, -1, CF_DB_STATIC);
+        cf_db_bind_text(st, 3, cf_clock_state_name(c->clocks[i].state), -1, CF_DB_STATIC);
+        cf_db_bind_int64(st, 4, c->clocks[i].deadline);
+        cf_db_bind_int(st, 5, c->clocks[i].party);
+        cf_db_bind_int(st, 6, c->clocks[i].prov_first);
+        int step = cf_db_step(st);
+        rc = step == CF_DB_DONE ? 0 : cf__store_error(s, step, "index clocks", err);
     }
     cf__store_release(s, st);
     return rc == 0 ? fault_at(s, "clocks", err) : rc;
@@ -227,31 +227,31 @@ static int write_clocks(cf_store_t *s, const cf_case_t *c, const json_t *events,
 
 static int stored_version(cf_store_t *s, int64_t id, int64_t *version, cf_error_t *err)
 {
-    sqlite3_stmt *st;
+    cf_db_stmt_t *st;
     int rc = cf__store_prepare(s, "SELECT version FROM cases WHERE id = ?", &st, err);
     if (rc != 0)
         return rc;
-    sqlite3_bind_int64(st, 1, id);
-    int step = sqlite3_step(st);
-    if (step == SQLITE_ROW)
-        *version = sqlite3_column_int64(st, 0);
+    cf_db_bind_int64(st, 1, id);
+    int step = cf_db_step(st);
+    if (step == CF_DB_ROW)
+        *version = cf_db_column_int64(st, 0);
     cf__store_release(s, st);
-    if (step == SQLITE_DONE)
+    if (step == CF_DB_DONE)
         return cf_error_set(err, CF_ENOTFOUND, NULL, 0, 0, "no case %lld", (long long)id);
-    return step == SQLITE_ROW ? 0 : cf__store_error(s, step, "read case version", err);
+    return step == CF_DB_ROW ? 0 : cf__store_error(s, step, "read case version", err);
 }
 
 static int next_case_id(cf_store_t *s, int64_t *id, cf_error_t *err)
 {
-    sqlite3_stmt *st;
+    cf_db_stmt_t *st;
     int rc = cf__store_prepare(s, "SELECT COALESCE(MAX(id), 0) + 1 FROM cases", &st, err);
     if (rc != 0)
         return rc;
-    int step = sqlite3_step(st);
-    if (step == SQLITE_ROW)
-        *id = sqlite3_column_int64(st, 0);
+    int step = cf_db_step(st);
+    if (step == CF_DB_ROW)
+        *id = cf_db_column_int64(st, 0);
     cf__store_release(s, st);
-    return step == SQLITE_ROW ? 0 : cf__store_error(s, step, "allocate case id", err);
+    return step == CF_DB_ROW ? 0 : cf__store_error(s, step, "allocate case id", err);
 }
 
 /* Exported, documented in store-int.h. The writes of one case, inside a
@@ -297,7 +297,7 @@ static int commit_case(cf_store_t *s, cf_case_t *c, json_t *events, int opening,
 {
     cf_case_t work;
     int wrote = 0;
-    int rc = cf__store_run(s, "BEGIN IMMEDIATE", err);
+    int rc = cf__store_run(s, CF__STORE_BEGIN(s), err);
     if (rc == 0)
         rc = fault_at(s, "begin", err);
     if (rc == 0 && (rc = cf__store_case_next(s, c, events, opening, &work, err)) == 0)
@@ -307,7 +307,7 @@ static int commit_case(cf_store_t *s, cf_case_t *c, json_t *events, int opening,
     if (rc == 0)
         rc = cf__store_run(s, "COMMIT", err);
     if (rc != 0) {
-        sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+        cf_db_exec(s->db, "ROLLBACK");
         if (wrote)
             cf_case_dispose(&work);
         return rc;
@@ -333,25 +333,25 @@ int cf_store_case_append(cf_store_t *s, cf_case_t *c, json_t *events, cf_error_t
 
 /* Steps st, a select of case id's row (bound as its only parameter): 0 when
  * st is on the row, CF_ENOTFOUND or a store error. */
-static int case_row_step(cf_store_t *s, sqlite3_stmt *st, int64_t id, cf_error_t *err)
+static int case_row_step(cf_store_t *s, cf_db_stmt_t *st, int64_t id, cf_error_t *err)
 {
-    sqlite3_bind_int64(st, 1, id);
-    int step = sqlite3_step(st);
-    if (step == SQLITE_DONE)
+    cf_db_bind_int64(st, 1, id);
+    int step = cf_db_step(st);
+    if (step == CF_DB_DONE)
         return cf_error_set(err, CF_ENOTFOUND, NULL, 0, 0, "no case %lld", (long long)id);
-    return step == SQLITE_ROW ? 0 : cf__store_error(s, step, "read case", err);
+    return step == CF_DB_ROW ? 0 : cf__store_error(s, step, "read case", err);
 }
 
 /* Exported, documented in store.h */
 int cf_store_case_get(cf_store_t *s, int64_t id, cf_case_t *c, cf_error_t *err)
 {
-    sqlite3_stmt *st;
+    cf_db_stmt_t *st;
     int rc = cf__store_prepare(s, "SELECT snapshot FROM cases WHERE id = ?", &st, err);
     if (rc != 0)
         return rc;
     rc = case_row_step(s, st, id, err);
     if (rc == 0) {
-        json_t *snap = json_loads((const char *)sqlite3_column_text(st, 0), 0, NULL);
+        json_t *snap = json_loads((const char *)cf_db_column_text(st, 0), 0, NULL);
         rc = snap ? cf_case_from_json(c, snap, err)
                   : cf_error_set(err, CF_ECORRUPT, NULL, 0, 0, "case %lld: snapshot is not JSON",
                                  (long long)id);
@@ -363,41 +363,41 @@ int cf_store_case_get(cf_store_t *s, int64_t id, cf_case_t *c, cf_error_t *err)
 
 /* An event whose stored body is not JSON, as an audit sees it: what its row's
  * columns still say, and why it cannot be read. */
-static json_t *unreadable(sqlite3_stmt *st, int64_t id, const json_error_t *why)
+static json_t *unreadable(cf_db_stmt_t *st, int64_t id, const json_error_t *why)
 {
     char text[256];
     snprintf(text, sizeof(text), "not JSON at line %d, column %d: %s", why->line, why->column,
              why->text);
-    return json_pack("{s:I, s:I, s:s, s:s, s:s}", "seq", (json_int_t)sqlite3_column_int64(st, 0),
-                     "case", (json_int_t)id, "type", sqlite3_column_text(st, 1), "hash",
-                     sqlite3_column_text(st, 2), "unreadable", text);
+    return json_pack("{s:I, s:I, s:s, s:s, s:s}", "seq", (json_int_t)cf_db_column_int64(st, 0),
+                     "case", (json_int_t)id, "type", cf_db_column_text(st, 1), "hash",
+                     cf_db_column_text(st, 2), "unreadable", text);
 }
 
 /* The events of case id by seq; an event that is not JSON fails the read, or
  * with lenient stands in the array as unreadable() makes it. */
 static int read_events(cf_store_t *s, int64_t id, int lenient, json_t **events, cf_error_t *err)
 {
-    sqlite3_stmt *st;
+    cf_db_stmt_t *st;
     int rc = cf__store_prepare(
         s, "SELECT seq, type, hash, body FROM events WHERE case_id = ? ORDER BY seq", &st, err);
     if (rc != 0)
         return rc;
-    sqlite3_bind_int64(st, 1, id);
+    cf_db_bind_int64(st, 1, id);
     json_t *out = json_array();
-    int step = SQLITE_DONE;
-    while (rc == 0 && out && (step = sqlite3_step(st)) == SQLITE_ROW) {
+    int step = CF_DB_DONE;
+    while (rc == 0 && out && (step = cf_db_step(st)) == CF_DB_ROW) {
         json_error_t why;
-        json_t *ev = json_loadb((const char *)sqlite3_column_text(st, 3),
-                                (size_t)sqlite3_column_bytes(st, 3), 0, &why);
+        json_t *ev = json_loadb((const char *)cf_db_column_text(st, 3),
+                                (size_t)cf_db_column_bytes(st, 3), 0, &why);
         if (!ev && lenient)
             ev = unreadable(st, id, &why);
         else if (!ev)
             rc = cf_error_set(err, CF_ECORRUPT, NULL, 0, 0, "case %lld: event %lld is not JSON",
-                              (long long)id, (long long)sqlite3_column_int64(st, 0));
+                              (long long)id, (long long)cf_db_column_int64(st, 0));
         if (rc == 0 && (!ev || json_array_append_new(out, ev) != 0))
             rc = CF_ENOMEM;
     }
-    if (rc == 0 && out && step != SQLITE_DONE)
+    if (rc == 0 && out && step != CF_DB_DONE)
         rc = cf__store_error(s, step, "read events", err);
     cf__store_release(s, st);
     if (rc != 0 || !out) {
@@ -429,36 +429,36 @@ int cf_store_read_begin(cf_store_t *s, cf_error_t *err)
 /* Exported, documented in store.h */
 void cf_store_read_end(cf_store_t *s)
 {
-    sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL); /* nothing written: cannot fail */
+    cf_db_exec(s->db, "COMMIT"); /* nothing written: cannot fail */
 }
 
 /* A text column as a new string (NULL for SQL NULL); *oom set when it cannot be. */
-static char *column_dup(sqlite3_stmt *st, int col, int *oom)
+static char *column_dup(cf_db_stmt_t *st, int col, int *oom)
 {
-    const char *text = (const char *)sqlite3_column_text(st, col);
+    const char *text = (const char *)cf_db_column_text(st, col);
     char *copy = text ? strdup(text) : NULL;
     *oom |= text && !copy;
     return copy;
 }
 
-static int row_to_case(sqlite3_stmt *st, cf_case_t *c, cf_error_t *err)
+static int row_to_case(cf_db_stmt_t *st, cf_case_t *c, cf_error_t *err)
 {
     int oom = 0;
     memset(c, 0, sizeof(*c));
-    c->id = sqlite3_column_int64(st, 0);
+    c->id = cf_db_column_int64(st, 0);
     c->workflow_id = column_dup(st, 1, &oom);
-    c->workflow_version = (unsigned)sqlite3_column_int(st, 2);
-    snprintf(c->workflow_hash, sizeof(c->workflow_hash), "%s", sqlite3_column_text(st, 3));
+    c->workflow_version = (unsigned)cf_db_column_int(st, 2);
+    snprintf(c->workflow_hash, sizeof(c->workflow_hash), "%s", cf_db_column_text(st, 3));
     c->matter_id = column_dup(st, 4, &oom);
-    c->parent_id = sqlite3_column_int64(st, 5);
+    c->parent_id = cf_db_column_int64(st, 5);
     c->state = column_dup(st, 6, &oom);
-    c->version = sqlite3_column_int64(st, 7);
-    snprintf(c->head, sizeof(c->head), "%s", sqlite3_column_text(st, 8));
-    c->opened_at = sqlite3_column_int64(st, 10);
-    c->updated_at = sqlite3_column_int64(st, 11);
-    c->closed_at = sqlite3_column_int64(st, 12); /* NULL while open: 0 */
+    c->version = cf_db_column_int64(st, 7);
+    snprintf(c->head, sizeof(c->head), "%s", cf_db_column_text(st, 8));
+    c->opened_at = cf_db_column_int64(st, 10);
+    c->updated_at = cf_db_column_int64(st, 11);
+    c->closed_at = cf_db_column_int64(st, 12); /* NULL while open: 0 */
     int rc = oom ? CF_ENOMEM : 0;
-    if (rc == 0 && cf_chain_algo_parse((const char *)sqlite3_column_text(st, 9), &c->algo) != 0)
+    if (rc == 0 && cf_chain_algo_parse((const char *)cf_db_column_text(st, 9), &c->algo) != 0)
         rc = cf_error_set(err, CF_ECORRUPT, NULL, 0, 0, "case %lld: unknown chain algorithm",
                           (long long)c->id);
     if (rc != 0)
@@ -469,7 +469,7 @@ static int row_to_case(sqlite3_stmt *st, cf_case_t *c, cf_error_t *err)
 /* Exported, documented in store.h */
 int cf_store_case_row(cf_store_t *s, int64_t id, cf_case_t *c, cf_error_t *err)
 {
-    sqlite3_stmt *st;
+    cf_db_stmt_t *st;
     int rc =
         cf__store_prepare(s,
                           "SELECT id, workflow_id, workflow_version, workflow_hash, matter_id, "
@@ -489,7 +489,7 @@ int cf_store_case_row(cf_store_t *s, int64_t id, cf_case_t *c, cf_error_t *err)
 int cf_store_case_ids(cf_store_t *s, const cf_time_t *closed, int64_t **ids, size_t *count,
                       cf_error_t *err)
 {
-    sqlite3_stmt *st;
+    cf_db_stmt_t *st;
     int rc =
         cf__store_prepare(s,
                           closed ? "SELECT id FROM cases WHERE closed_at >= ? AND closed_at < ? "
@@ -499,13 +499,13 @@ int cf_store_case_ids(cf_store_t *s, const cf_time_t *closed, int64_t **ids, siz
     if (rc != 0)
         return rc;
     if (closed) {
-        sqlite3_bind_int64(st, 1, closed[0]);
-        sqlite3_bind_int64(st, 2, closed[1]);
+        cf_db_bind_int64(st, 1, closed[0]);
+        cf_db_bind_int64(st, 2, closed[1]);
     }
     int64_t *out = NULL;
     size_t n = 0, cap = 0;
     int step;
-    while (rc == 0 && (step = sqlite3_step(st)) == SQLITE_ROW) {
+    while (rc == 0 && (step = cf_db_step(st)) == CF_DB_ROW) {
         if (n == cap) {
             int64_t *grown = realloc(out, (cap = cap ? 2 * cap : 1024) * sizeof(*out));
             if (!grown) {
@@ -514,9 +514,9 @@ int cf_store_case_ids(cf_store_t *s, const cf_time_t *closed, int64_t **ids, siz
             }
             out = grown;
         }
-        out[n++] = sqlite3_column_int64(st, 0);
+        out[n++] = cf_db_column_int64(st, 0);
     }
-    if (rc == 0 && step != SQLITE_DONE)
+    if (rc == 0 && step != CF_DB_DONE)
         rc = cf__store_error(s, step, "list cases", err);
     cf__store_release(s, st);
     if (rc != 0) {
@@ -540,61 +540,61 @@ static const char *const deadline_sql =
     LIST_SELECT CF__LIST_FILTERS_BY_DEADLINE(CF__LIST_ANY_PARENT);
 
 /* Exported, documented in store-int.h */
-json_t *cf__store_case_list_row(sqlite3_stmt *st)
+json_t *cf__store_case_list_row(cf_db_stmt_t *st)
 {
     char updated[CF_TIME_BUFSZ], next[CF_TIME_BUFSZ];
-    int64_t parent = sqlite3_column_int64(st, 7);
-    json_t *party = json_loads((const char *)sqlite3_column_text(st, 5), 0, NULL);
-    cf_time_format(sqlite3_column_int64(st, 8), updated);
+    int64_t parent = cf_db_column_int64(st, 7);
+    json_t *party = json_loads((const char *)cf_db_column_text(st, 5), 0, NULL);
+    cf_time_format(cf_db_column_int64(st, 8), updated);
     json_t *row = json_pack(
         "{s:I, s:s, s:i, s:s, s:b, s:o, s:s?, s:o, s:s, s:I}", "id",
-        (json_int_t)sqlite3_column_int64(st, 0), "workflow", sqlite3_column_text(st, 1),
-        "workflow_version", sqlite3_column_int(st, 2), "state", sqlite3_column_text(st, 3),
-        "closed", sqlite3_column_int(st, 4), "party", party ? party : json_object(), "matter",
-        sqlite3_column_text(st, 6), "parent", parent ? json_integer(parent) : json_null(),
-        "updated_at", updated, "version", (json_int_t)sqlite3_column_int64(st, 9));
-    if (row && sqlite3_column_type(st, 10) != SQLITE_NULL) {
-        cf_time_format(sqlite3_column_int64(st, 10), next);
+        (json_int_t)cf_db_column_int64(st, 0), "workflow", cf_db_column_text(st, 1),
+        "workflow_version", cf_db_column_int(st, 2), "state", cf_db_column_text(st, 3), "closed",
+        cf_db_column_int(st, 4), "party", party ? party : json_object(), "matter",
+        cf_db_column_text(st, 6), "parent", parent ? json_integer(parent) : json_null(),
+        "updated_at", updated, "version", (json_int_t)cf_db_column_int64(st, 9));
+    if (row && cf_db_column_type(st, 10) != CF_DB_NULL) {
+        cf_time_format(cf_db_column_int64(st, 10), next);
         json_object_set_new(row, "next_deadline", json_string(next));
     }
-    if (row && sqlite3_column_type(st, 11) != SQLITE_NULL) /* R11: a running clock's */
-        json_object_set_new(row, "provisional", json_integer(sqlite3_column_int(st, 11)));
+    if (row && cf_db_column_type(st, 11) != CF_DB_NULL) /* R11: a running clock's */
+        json_object_set_new(row, "provisional", json_integer(cf_db_column_int(st, 11)));
     static const char *const refs[] = {"number", "name", "decision_number", "archive_number"};
     for (int i = 0; row && i < 4; i++) /* issue 20: its 案号, name and numbers */
-        if (sqlite3_column_type(st, 12 + i) != SQLITE_NULL)
+        if (cf_db_column_type(st, 12 + i) != CF_DB_NULL)
             json_object_set_new(row, refs[i],
-                                json_string((const char *)sqlite3_column_text(st, 12 + i)));
+                                json_string((const char *)cf_db_column_text(st, 12 + i)));
     return row;
 }
 
 /* Exported, documented in store-int.h */
-void cf__store_bind_list(sqlite3_stmt *st, const cf_case_filter_t *f)
+void cf__store_bind_list(cf_db_stmt_t *st, const cf_case_filter_t *f)
 {
     cf__store_bind_text(st, 1, f->state);
     cf__store_bind_text(st, 2, f->workflow);
     cf__store_bind_text(st, 3, f->matter);
-    sqlite3_bind_int64(st, 4, f->parent);
-    sqlite3_bind_int(st, 5, f->open_only);
-    sqlite3_bind_int64(st, 6, f->due_within);
-    sqlite3_bind_int64(st, 7, f->now);
-    sqlite3_bind_int(st, 8, f->overdue);
+    cf_db_bind_int64(st, 4, f->parent);
+    cf_db_bind_int(st, 5, f->open_only);
+    cf_db_bind_int64(st, 6, f->due_within);
+    cf_db_bind_int64(st, 7, f->now);
+    cf_db_bind_int(st, 8, f->overdue);
     if (f->after > 0)
-        sqlite3_bind_int64(st, 10, f->after);
+        cf_db_bind_int64(st, 10, f->after);
     if (f->limit > 0)
-        sqlite3_bind_int64(st, 11, f->limit);
+        cf_db_bind_int64(st, 11, f->limit);
     cf__store_bind_text(st, 12, f->number);
     cf__store_bind_text(st, 13, f->handler);
     cf__store_bind_text(st, 14, f->q && f->q[0] ? f->q : NULL);
     if (f->by_deadline) {
-        sqlite3_bind_null(st, 10); /* the page is the offset's, not an id's */
-        sqlite3_bind_int64(st, 15, f->offset);
+        cf_db_bind_null(st, 10); /* the page is the offset's, not an id's */
+        cf_db_bind_int64(st, 15, f->offset);
     }
 }
 
 /* Exported, documented in store.h */
 int cf_store_case_list(cf_store_t *s, const cf_case_filter_t *f, json_t **list, cf_error_t *err)
 {
-    sqlite3_stmt *st;
+    cf_db_stmt_t *st;
     int rc = cf__store_prepare(s,
                                f->by_deadline ? deadline_sql
                                : f->parent    ? children_sql
@@ -604,11 +604,11 @@ int cf_store_case_list(cf_store_t *s, const cf_case_filter_t *f, json_t **list, 
         return rc;
     cf__store_bind_list(st, f);
     json_t *out = json_array();
-    int step = SQLITE_DONE;
-    while (out && (step = sqlite3_step(st)) == SQLITE_ROW)
+    int step = CF_DB_DONE;
+    while (out && (step = cf_db_step(st)) == CF_DB_ROW)
         if (json_array_append_new(out, cf__store_case_list_row(st)) != 0)
             rc = CF_ENOMEM;
-    if (rc == 0 && out && step != SQLITE_DONE)
+    if (rc == 0 && out && step != CF_DB_DONE)
         rc = cf__store_error(s, step, "list cases", err);
     cf__store_release(s, st);
     if (rc != 0 || !out) {

@@ -27,7 +27,7 @@ int cf_store_causes_put(cf_store_t *s, const char *text, size_t len, const char 
                         size_t id_size, cf_error_t *err)
 {
     cf_causes_t *set = NULL;
-    sqlite3_stmt *st = NULL;
+    cf_db_stmt_t *st = NULL;
     int rc = cf_causes_new(&set);
     if (rc == 0)
         rc = cf_causes_load(set, text, len, source, err);
@@ -38,11 +38,11 @@ int cf_store_causes_put(cf_store_t *s, const char *text, size_t len, const char 
                                &st, err);
     const cf_cause_dict_t *d = rc == 0 ? cf_causes_dict(set, 0) : NULL;
     if (rc == 0) {
-        sqlite3_bind_text(st, 1, d->id, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 2, text, (int)len, SQLITE_STATIC);
-        sqlite3_bind_int64(st, 3, (sqlite3_int64)time(NULL));
-        int step = sqlite3_step(st);
-        rc = step == SQLITE_DONE ? 0 : cf__store_error(s, step, "store 案由 dictionary", err);
+        cf_db_bind_text(st, 1, d->id, -1, CF_DB_STATIC);
+        cf_db_bind_text(st, 2, text, (int)len, CF_DB_STATIC);
+        cf_db_bind_int64(st, 3, (int64_t)time(NULL));
+        int step = cf_db_step(st);
+        rc = step == CF_DB_DONE ? 0 : cf__store_error(s, step, "store 案由 dictionary", err);
     }
     if (rc == 0 && id)
         snprintf(id, id_size, "%s", d->id);
@@ -54,24 +54,24 @@ int cf_store_causes_put(cf_store_t *s, const char *text, size_t len, const char 
 /* Exported, documented in store.h */
 int cf_store_causes_load(cf_store_t *s, cf_causes_t **out, cf_error_t *err)
 {
-    sqlite3_stmt *st;
+    cf_db_stmt_t *st;
     cf_causes_t *set = NULL;
     int rc = cf__store_prepare(s, "SELECT id, source FROM dictionaries ORDER BY id", &st, err);
     if (rc != 0)
         return rc;
     rc = cf_causes_new(&set);
-    int step = SQLITE_DONE;
-    while (rc == 0 && (step = sqlite3_step(st)) == SQLITE_ROW) {
+    int step = CF_DB_DONE;
+    while (rc == 0 && (step = cf_db_step(st)) == CF_DB_ROW) {
         char name[160];
         cf_error_t why;
-        snprintf(name, sizeof(name), "stored 案由 dictionary %s", sqlite3_column_text(st, 0));
-        rc = cf_causes_load(set, (const char *)sqlite3_column_text(st, 1),
-                            (size_t)sqlite3_column_bytes(st, 1), name, &why);
+        snprintf(name, sizeof(name), "stored 案由 dictionary %s", cf_db_column_text(st, 0));
+        rc = cf_causes_load(set, (const char *)cf_db_column_text(st, 1),
+                            (size_t)cf_db_column_bytes(st, 1), name, &why);
         if (rc != 0 && rc != CF_ENOMEM)
             rc = cf_error_set(err, CF_ECORRUPT, NULL, 0, 0, "%s no longer loads: %s", name,
                               why.text);
     }
-    if (rc == 0 && step != SQLITE_DONE)
+    if (rc == 0 && step != CF_DB_DONE)
         rc = cf__store_error(s, step, "load 案由 dictionaries", err);
     cf__store_release(s, st);
     if (rc != 0) {
@@ -88,7 +88,7 @@ int cf_store_cases_keep_cause(cf_store_t *s, const char *cause, int64_t *ids, si
 {
     /* The case's 案由 record is in its snapshot (engine/case.h): one primary-key
      * lookup and one JSON read a case. */
-    sqlite3_stmt *st;
+    cf_db_stmt_t *st;
     int rc = cf__store_prepare(
         s,
         "SELECT 1 FROM (SELECT json_extract(snapshot, '$.cause.dictionary') AS d, "
@@ -100,13 +100,13 @@ int cf_store_cases_keep_cause(cf_store_t *s, const char *cause, int64_t *ids, si
         return rc;
     size_t kept = 0;
     for (size_t k = 0; rc == 0 && k < *count; k++) {
-        sqlite3_reset(st);
-        sqlite3_bind_int64(st, 1, ids[k]);
-        sqlite3_bind_text(st, 2, cause, -1, SQLITE_STATIC);
-        int step = sqlite3_step(st);
-        if (step == SQLITE_ROW)
+        cf_db_reset(st);
+        cf_db_bind_int64(st, 1, ids[k]);
+        cf_db_bind_text(st, 2, cause, -1, CF_DB_STATIC);
+        int step = cf_db_step(st);
+        if (step == CF_DB_ROW)
             ids[kept++] = ids[k];
-        else if (step != SQLITE_DONE)
+        else if (step != CF_DB_DONE)
             rc = cf__store_error(s, step, "read a case's 案由", err);
     }
     cf__store_release(s, st);

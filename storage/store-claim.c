@@ -27,8 +27,21 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* The database's clock in milliseconds since the epoch. */
-#define DB_NOW_MS "CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER)"
+/* The database's clock in milliseconds since the epoch, in each dialect. */
+#define LITE_NOW_MS "CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER)"
+#define PG_NOW_MS   "(extract(epoch FROM clock_timestamp()) * 1000)::bigint"
+
+/* The claim: the rows chosen in firing order (on PostgreSQL skipping those another
+ * transaction holds), then taken. NOW is the dialect's clock; LOCK its row lock. */
+#define CLAIM_SQL(NOW, LOCK)                                                                       \
+    "UPDATE alerts SET claim_owner = ?1, claim_until = " NOW " + ?2 WHERE alert_id IN (SELECT "    \
+    "alert_id FROM alerts WHERE fired_at IS NULL AND due_at <= ?3 AND (claim_owner IS NULL OR "    \
+    "claim_owner = ?1 OR claim_until <= " NOW ") ORDER BY due_at, alert_id LIMIT ?4" LOCK ") "     \
+    "RETURNING alert_id, case_id, clock_id, point, due_at, deadline"
+#define NEXT_SQL(NOW, MAX)                                                                         \
+    "SELECT due_at, CASE WHEN claim_owner IS NULL OR claim_owner = ?1 THEN 0 ELSE " MAX "(0, "     \
+    "claim_until - " NOW ") END FROM alerts WHERE fired_at IS NULL ORDER BY due_at, alert_id "     \
+    "LIMIT 1"
 
 static int by_due(const void *a, const void *b)
 {
@@ -42,33 +55,30 @@ static int by_due(const void *a, const void *b)
 int cf_store_alerts_claim(cf_store_t *s, const char *owner, cf_time_t now, int64_t lease_ms,
                           cf_alert_t *out, int max, cf_error_t *err)
 {
-    sqlite3_stmt *st;
-    int rc = cf__store_prepare(
-        s,
-        "UPDATE alerts SET claim_owner = ?1, claim_until = " DB_NOW_MS " + ?2 WHERE alert_id IN "
-        "(SELECT alert_id FROM alerts WHERE fired_at IS NULL AND due_at <= ?3 AND (claim_owner "
-        "IS NULL OR claim_owner = ?1 OR claim_until <= " DB_NOW_MS ") ORDER BY due_at, alert_id "
-        "LIMIT ?4) RETURNING alert_id, case_id, clock_id, point, due_at, deadline",
-        &st, err);
+    cf_db_stmt_t *st;
+    int rc = cf__store_prepare(s,
+                               cf_db_pick(s->db, CLAIM_SQL(LITE_NOW_MS, ""),
+                                          CLAIM_SQL(PG_NOW_MS, " FOR UPDATE SKIP LOCKED")),
+                               &st, err);
     if (rc != 0)
         return rc;
-    sqlite3_bind_text(st, 1, owner, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 2, lease_ms);
-    sqlite3_bind_int64(st, 3, now);
-    sqlite3_bind_int(st, 4, max);
+    cf_db_bind_text(st, 1, owner, -1, CF_DB_STATIC);
+    cf_db_bind_int64(st, 2, lease_ms);
+    cf_db_bind_int64(st, 3, now);
+    cf_db_bind_int(st, 4, max);
     int n = 0, step;
-    while ((step = sqlite3_step(st)) == SQLITE_ROW)
+    while ((step = cf_db_step(st)) == CF_DB_ROW)
         if (n < max) {
             cf_alert_t *a = &out[n++];
             memset(a, 0, sizeof(*a));
             cf__store_copy_col(st, 0, a->id, sizeof(a->id));
-            a->case_id = sqlite3_column_int64(st, 1);
+            a->case_id = cf_db_column_int64(st, 1);
             cf__store_copy_col(st, 2, a->clock, sizeof(a->clock));
             cf__store_copy_col(st, 3, a->point, sizeof(a->point));
-            a->due_at = sqlite3_column_int64(st, 4);
-            a->deadline = sqlite3_column_int64(st, 5);
+            a->due_at = cf_db_column_int64(st, 4);
+            a->deadline = cf_db_column_int64(st, 5);
         }
-    if (step != SQLITE_DONE)
+    if (step != CF_DB_DONE)
         rc = cf__store_error(s, step, "claim due alerts", err);
     cf__store_release(s, st);
     if (rc != 0)
@@ -80,14 +90,14 @@ int cf_store_alerts_claim(cf_store_t *s, const char *owner, cf_time_t now, int64
 /* Exported, documented in store.h */
 int cf_store_alerts_unclaim(cf_store_t *s, const char *owner, cf_error_t *err)
 {
-    sqlite3_stmt *st;
+    cf_db_stmt_t *st;
     int rc = cf__store_prepare(s,
                                "UPDATE alerts SET claim_owner = NULL, claim_until = NULL WHERE "
                                "claim_owner = ? AND fired_at IS NULL",
                                &st, err);
     if (rc != 0)
         return rc;
-    sqlite3_bind_text(st, 1, owner, -1, SQLITE_STATIC);
+    cf_db_bind_text(st, 1, owner, -1, CF_DB_STATIC);
     return cf__store_step_done(s, st, "release claimed alerts", err);
 }
 
@@ -95,23 +105,20 @@ int cf_store_alerts_unclaim(cf_store_t *s, const char *owner, cf_error_t *err)
 int cf_store_alerts_claim_next(cf_store_t *s, const char *owner, cf_time_t *due, int64_t *wait_ms,
                                cf_error_t *err)
 {
-    sqlite3_stmt *st;
+    cf_db_stmt_t *st;
     int rc = cf__store_prepare(
-        s,
-        "SELECT due_at, CASE WHEN claim_owner IS NULL OR claim_owner = ?1 THEN 0 ELSE MAX(0, "
-        "claim_until - " DB_NOW_MS ") END FROM alerts WHERE fired_at IS NULL ORDER BY due_at, "
-        "alert_id LIMIT 1",
-        &st, err);
+        s, cf_db_pick(s->db, NEXT_SQL(LITE_NOW_MS, "MAX"), NEXT_SQL(PG_NOW_MS, "GREATEST")), &st,
+        err);
     if (rc != 0)
         return rc;
-    sqlite3_bind_text(st, 1, owner, -1, SQLITE_STATIC);
-    int step = sqlite3_step(st);
-    if (step == SQLITE_ROW) {
-        *due = sqlite3_column_int64(st, 0);
-        *wait_ms = sqlite3_column_int64(st, 1);
+    cf_db_bind_text(st, 1, owner, -1, CF_DB_STATIC);
+    int step = cf_db_step(st);
+    if (step == CF_DB_ROW) {
+        *due = cf_db_column_int64(st, 0);
+        *wait_ms = cf_db_column_int64(st, 1);
     }
     cf__store_release(s, st);
-    if (step == SQLITE_DONE)
+    if (step == CF_DB_DONE)
         return cf_error_set(err, CF_ENOTFOUND, NULL, 0, 0, "no alert pending");
-    return step == SQLITE_ROW ? 0 : cf__store_error(s, step, "next alert", err);
+    return step == CF_DB_ROW ? 0 : cf__store_error(s, step, "next alert", err);
 }

@@ -26,8 +26,10 @@
  * Costs: one INSERT per row (a million events take tens of seconds on SQLite);
  * the target's write lock is held throughout.
  */
+#include "db-int.h" /* the source is SQLite's: its own catalogue and column names */
 #include "store-int.h"
 
+#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,16 +45,26 @@ static const char *const copy_tables[] = {
 };
 #define COPY_TABLES (sizeof(copy_tables) / sizeof(copy_tables[0]))
 
+/* The source's SQLite result code rc as CF_E*, err naming what and SQLite's message. */
+static int lite_error(cf_store_t *from, int rc, const char *what, cf_error_t *err)
+{
+    return cf_error_set(err, cf_db_sqlite_code(rc), from->path, 0, 0, "%s: %s", what,
+                        sqlite3_errmsg(from->db->lite));
+}
+
 /* Refuses a source table copy_tables does not name. */
 static int check_known(cf_store_t *from, cf_error_t *err)
 {
     sqlite3_stmt *st;
-    int rc = sqlite3_prepare_v2(from->db,
+    if (cf_db_kind(from->db) != CF_DB_SQLITE)
+        return cf_error_set(err, CF_EINVAL, from->path, 0, 0,
+                            "migrate copies from a SQLite file; this is another kind of store");
+    int rc = sqlite3_prepare_v2(from->db->lite,
                                 "SELECT name FROM sqlite_master WHERE type = 'table' AND name "
                                 "NOT LIKE 'sqlite_%' ORDER BY name",
                                 -1, &st, NULL);
     if (rc != SQLITE_OK)
-        return cf__store_error(from, rc, "list the source's tables", err);
+        return lite_error(from, rc, "list the source's tables", err);
     int step, out = 0;
     while (out == 0 && (step = sqlite3_step(st)) == SQLITE_ROW) {
         const char *name = (const char *)sqlite3_column_text(st, 0);
@@ -66,7 +78,7 @@ static int check_known(cf_store_t *from, cf_error_t *err)
                                name);
     }
     if (out == 0 && step != SQLITE_DONE)
-        out = cf__store_error(from, step, "list the source's tables", err);
+        out = lite_error(from, step, "list the source's tables", err);
     sqlite3_finalize(st);
     return out;
 }
@@ -78,18 +90,18 @@ static int check_empty(cf_store_t *to, const char *table, cf_error_t *err)
     int special = strcmp(table, "calendar_version") == 0;
     snprintf(sql, sizeof(sql), "SELECT 1 FROM %s%s LIMIT 1", table,
              special ? " WHERE version <> 0" : "");
-    sqlite3_stmt *st;
-    int rc = sqlite3_prepare_v2(to->db, sql, -1, &st, NULL);
-    if (rc != SQLITE_OK)
+    cf_db_stmt_t *st;
+    int rc = cf_db_prepare(to->db, sql, 0, &st);
+    if (rc != 0)
         return cf__store_error(to, rc, "read the target", err);
-    int step = sqlite3_step(st);
-    sqlite3_finalize(st);
-    if (step == SQLITE_ROW)
+    int step = cf_db_step(st);
+    cf_db_finalize(st);
+    if (step == CF_DB_ROW)
         return cf_error_set(err, CF_EEXIST, to->path, 0, 0,
                             "the target is not empty (table %s has rows): migrate copies into "
                             "a new database only",
                             table);
-    return step == SQLITE_DONE ? 0 : cf__store_error(to, step, "read the target", err);
+    return step == CF_DB_DONE ? 0 : cf__store_error(to, step, "read the target", err);
 }
 
 /* The INSERT (or, for calendar_version, the UPDATE) of src's columns into table.
@@ -114,42 +126,81 @@ static int write_sql(sqlite3_stmt *src, const char *table, char *sql, size_t siz
     return len > 0 && (size_t)len < size ? 0 : CF_EINVAL;
 }
 
+/* Binds column i of the source's row to parameter i + 1 of dst, by its type. */
+static int bind_col(sqlite3_stmt *src, int i, cf_db_stmt_t *dst)
+{
+    switch (sqlite3_column_type(src, i)) {
+    case SQLITE_INTEGER:
+        return cf_db_bind_int64(dst, i + 1, sqlite3_column_int64(src, i));
+    case SQLITE_FLOAT: {
+        char text[32];
+        snprintf(text, sizeof(text), "%.17g", sqlite3_column_double(src, i));
+        return cf_db_bind_text(dst, i + 1, text, -1, CF_DB_TRANSIENT);
+    }
+    case SQLITE_TEXT:
+        return cf_db_bind_text(dst, i + 1, (const char *)sqlite3_column_text(src, i),
+                               sqlite3_column_bytes(src, i), CF_DB_STATIC);
+    case SQLITE_BLOB: { /* an empty blob reads NULL: bound as an empty one, not SQL NULL */
+        const void *data = sqlite3_column_blob(src, i);
+        return cf_db_bind_blob(dst, i + 1, data ? data : "", (size_t)sqlite3_column_bytes(src, i),
+                               CF_DB_STATIC);
+    }
+    default:
+        return cf_db_bind_null(dst, i + 1);
+    }
+}
+
 /* Copies every row of table. OUT *rows. */
 static int copy_table(cf_store_t *from, cf_store_t *to, const char *table, int64_t *rows,
                       cf_error_t *err)
 {
     char sql[2048];
-    sqlite3_stmt *src = NULL, *dst = NULL;
-    /* events by position: the target numbers nothing itself, but a reader of its
-     * log sees the rows in the order they were committed at the source */
+    sqlite3_stmt *src = NULL;
+    cf_db_stmt_t *dst = NULL;
+    /* events by position: a reader of the target's log by row sees them in the order
+     * they were committed at the source */
     snprintf(sql, sizeof(sql), "SELECT * FROM %s%s", table,
              strcmp(table, "events") == 0 ? " ORDER BY pos, id" : "");
-    int rc = sqlite3_prepare_v2(from->db, sql, -1, &src, NULL);
+    int rc = sqlite3_prepare_v2(from->db->lite, sql, -1, &src, NULL);
     if (rc != SQLITE_OK)
-        return cf__store_error(from, rc, table, err);
+        return lite_error(from, rc, table, err);
     rc = write_sql(src, table, sql, sizeof(sql));
     if (rc != 0)
         rc = cf_error_set(err, CF_EINVAL, NULL, 0, 0, "%s: too many columns", table);
-    else if ((rc = sqlite3_prepare_v2(to->db, sql, -1, &dst, NULL)) != SQLITE_OK)
+    else if ((rc = cf_db_prepare(to->db, sql, 0, &dst)) != 0)
         rc = cf__store_error(to, rc, table, err);
     int step = SQLITE_DONE;
     int64_t n = 0;
     while (rc == 0 && (step = sqlite3_step(src)) == SQLITE_ROW) {
-        for (int i = 0; i < sqlite3_column_count(src); i++)
-            sqlite3_bind_value(dst, i + 1, sqlite3_column_value(src, i));
-        int done = sqlite3_step(dst);
-        if (done != SQLITE_DONE)
+        for (int i = 0; rc == 0 && i < sqlite3_column_count(src); i++)
+            rc = bind_col(src, i, dst);
+        int done = rc == 0 ? cf_db_step(dst) : rc;
+        if (done != CF_DB_DONE)
             rc = cf__store_error(to, done, table, err);
-        sqlite3_reset(dst);
+        cf_db_reset(dst);
         n++;
     }
     if (rc == 0 && step != SQLITE_DONE)
-        rc = cf__store_error(from, step, table, err);
+        rc = lite_error(from, step, table, err);
     sqlite3_finalize(src);
-    sqlite3_finalize(dst);
+    cf_db_finalize(dst);
     if (rc == 0)
         *rows = n;
     return rc;
+}
+
+/* On PostgreSQL the identity columns (events.id, anchors.id) take their next value
+ * from a sequence, which the copy's explicit ids did not move: set it past them. */
+static int identities(cf_store_t *to, cf_error_t *err)
+{
+    if (cf_db_kind(to->db) != CF_DB_PG)
+        return 0;
+    return cf__store_exec(to,
+                          "SELECT setval(pg_get_serial_sequence('events', 'id'), "
+                          "COALESCE((SELECT MAX(id) FROM events), 0) + 1, false);"
+                          "SELECT setval(pg_get_serial_sequence('anchors', 'id'), "
+                          "COALESCE((SELECT MAX(id) FROM anchors), 0) + 1, false)",
+                          err);
 }
 
 /* Exported, documented in store.h */
@@ -169,6 +220,8 @@ int cf_store_copy(cf_store_t *from, cf_store_t *to, cf_store_copy_t *out, cf_err
         rc = copy_table(from, to, copy_tables[i], &got.tables[i].rows, err);
         got.tables_count = i + 1;
     }
+    if (rc == 0)
+        rc = identities(to, err);
     if (rc == 0)
         rc = cf_store_tx_commit(to, err);
     if (rc != 0)

@@ -14,22 +14,22 @@
 /* Exported, documented in store.h */
 int cf_store_log_end(cf_store_t *s, int64_t *end, cf_error_t *err)
 {
-    sqlite3_stmt *st;
+    cf_db_stmt_t *st;
     int rc = cf__store_prepare(s, "SELECT COALESCE(MAX(pos), -1) + 1 FROM events", &st, err);
     if (rc != 0)
         return rc;
-    int step = sqlite3_step(st);
-    if (step == SQLITE_ROW)
-        *end = sqlite3_column_int64(st, 0);
+    int step = cf_db_step(st);
+    if (step == CF_DB_ROW)
+        *end = cf_db_column_int64(st, 0);
     cf__store_release(s, st);
-    return step == SQLITE_ROW ? 0 : cf__store_error(s, step, "read the log's end", err);
+    return step == CF_DB_ROW ? 0 : cf__store_error(s, step, "read the log's end", err);
 }
 
 /* Exported, documented in store.h */
 int cf_store_log_after(cf_store_t *s, int64_t from, int max, cf_store_logged_cb cb, void *ctx,
                        cf_error_t *err)
 {
-    sqlite3_stmt *st;
+    cf_db_stmt_t *st;
     int rc = cf__store_prepare(
         s,
         "SELECT e.pos, e.case_id, e.seq, e.type, e.body, c.version, c.state, a.agency FROM events "
@@ -38,23 +38,23 @@ int cf_store_log_after(cf_store_t *s, int64_t from, int max, cf_store_logged_cb 
         &st, err);
     if (rc != 0)
         return rc;
-    sqlite3_bind_int64(st, 1, from);
-    sqlite3_bind_int(st, 2, max);
+    cf_db_bind_int64(st, 1, from);
+    cf_db_bind_int(st, 2, max);
     int step, n = 0;
-    while (rc == 0 && (step = sqlite3_step(st)) == SQLITE_ROW) {
+    while (rc == 0 && (step = cf_db_step(st)) == CF_DB_ROW) {
         cf_store_logged_t e;
-        e.pos = sqlite3_column_int64(st, 0);
-        e.case_id = sqlite3_column_int64(st, 1);
-        e.seq = sqlite3_column_int64(st, 2);
-        e.type = (const char *)sqlite3_column_text(st, 3);
-        e.body = (const char *)sqlite3_column_text(st, 4);
-        e.version = sqlite3_column_int64(st, 5);
-        e.state = (const char *)sqlite3_column_text(st, 6);
-        e.agency = (const char *)sqlite3_column_text(st, 7);
+        e.pos = cf_db_column_int64(st, 0);
+        e.case_id = cf_db_column_int64(st, 1);
+        e.seq = cf_db_column_int64(st, 2);
+        e.type = (const char *)cf_db_column_text(st, 3);
+        e.body = (const char *)cf_db_column_text(st, 4);
+        e.version = cf_db_column_int64(st, 5);
+        e.state = (const char *)cf_db_column_text(st, 6);
+        e.agency = (const char *)cf_db_column_text(st, 7);
         rc = cb(ctx, &e);
         n++;
     }
-    if (rc == 0 && step != SQLITE_DONE)
+    if (rc == 0 && step != CF_DB_DONE)
         rc = cf__store_error(s, step, "read the log", err);
     cf__store_release(s, st);
     return rc != 0 ? rc : n;

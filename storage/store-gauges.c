@@ -19,17 +19,17 @@
 static int count(cf_store_t *s, const char *sql, int bind_now, cf_time_t now, int64_t *out,
                  const char *what, cf_error_t *err)
 {
-    sqlite3_stmt *st;
+    cf_db_stmt_t *st;
     int rc = cf__store_prepare(s, sql, &st, err);
     if (rc != 0)
         return rc;
     if (bind_now)
-        sqlite3_bind_int64(st, 1, now);
-    int step = sqlite3_step(st);
-    if (step == SQLITE_ROW)
-        *out = sqlite3_column_int64(st, 0);
+        cf_db_bind_int64(st, 1, now);
+    int step = cf_db_step(st);
+    if (step == CF_DB_ROW)
+        *out = cf_db_column_int64(st, 0);
     cf__store_release(s, st);
-    return step == SQLITE_ROW ? 0 : cf__store_error(s, step, what, err);
+    return step == CF_DB_ROW ? 0 : cf__store_error(s, step, what, err);
 }
 
 /* Exported, documented in store.h */

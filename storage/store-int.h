@@ -1,11 +1,12 @@
 /*
- * store-int.h -- what the SQLite backend's files share; not public.
+ * store-int.h -- what the store's files share; not public. They run on SQLite and
+ * PostgreSQL alike through the driver (db.h); /work/wt/PG-CONTRACT.md and
+ * docs/postgresql.md say how to write a store function for both.
  */
 #ifndef CF_STORE_INT_H
 #define CF_STORE_INT_H
 
-#include <sqlite3.h>
-
+#include "db.h"
 #include "store.h"
 
 /* How many statements the store keeps prepared: more than the distinct SQL it
@@ -16,13 +17,13 @@
 #define CF__STORE_BUSY_MS 5000
 
 struct cf_store_s {
-    sqlite3 *db;
+    cf_db_t *db;
     char *path;
     cf_store_fault_cb fault;
     void *fault_ctx;
     struct cf__stmt_slot_s {
         const char *sql; /* borrowed: the callers' SQL is static text */
-        sqlite3_stmt *stmt;
+        cf_db_stmt_t *stmt;
         int busy; /* handed out and not yet released */
     } stmts[CF__STORE_STMTS];
     unsigned stmts_count;
@@ -31,47 +32,60 @@ struct cf_store_s {
     int wal_frames; /* the log's frames after the last commit (cf_store_wal_track) */
 };
 
-/* Maps a SQLite result code to CF_E* and fills err with the database's message
- * (what names the operation). Returns the CF_E* code. */
-int cf__store_error(cf_store_t *s, int sqlite_rc, const char *what, cf_error_t *err);
+/* Fills err with the database's message for rc, a negative CF_E* code from the
+ * driver (or a positive SQLite result code, as fault hooks return them), what
+ * naming the operation. Returns the CF_E* code. */
+int cf__store_error(cf_store_t *s, int rc, const char *what, cf_error_t *err);
+
+/* The schema (store-sqlite.c): SQLite's steps, cf__store_schema_version of them. */
+extern const char *const cf__store_migrations[];
+extern const int cf__store_schema_version;
+
+/* cf_store_open (readonly 0) and cf_store_open_readonly (1) on a postgresql:// URI
+ * (store-pg.c): connects, checks the schema version and, unless readonly,
+ * migrates. */
+int cf__store_open_pg(const char *uri, int readonly, cf_store_t **out, cf_error_t *err);
+
+/* BEGIN IMMEDIATE on SQLite (the write lock taken at once), BEGIN on PostgreSQL. */
+#define CF__STORE_BEGIN(s) cf_db_pick((s)->db, "BEGIN IMMEDIATE", "BEGIN")
 
 /* A prepared statement for sql, which must be static text (the cache keeps the
  * pointer). OUT *stmt: hand it back with cf__store_release, never finalize it.
  * Statements are prepared once per store and reused (transitions ran 6-8
  * prepares each, 30% of their CPU, before the cache). */
-int cf__store_prepare(cf_store_t *s, const char *sql, sqlite3_stmt **stmt, cf_error_t *err);
+int cf__store_prepare(cf_store_t *s, const char *sql, cf_db_stmt_t **stmt, cf_error_t *err);
 
 /* Hands back a statement from cf__store_prepare: resets it and clears its
- * bindings (so no pointer bound SQLITE_STATIC outlives its buffer, and no read
+ * bindings (so no pointer bound CF_DB_STATIC outlives its buffer, and no read
  * transaction stays open). NULL is ignored. */
-void cf__store_release(cf_store_t *s, sqlite3_stmt *stmt);
+void cf__store_release(cf_store_t *s, cf_db_stmt_t *stmt);
 
 /* Runs one statement of static text (no results wanted) through the statement
  * cache: what the transaction and savepoint statements run on every request
- * use (sqlite3_exec parses its text each time, and the parser's allocation was
+ * use (cf_db_exec parses its text each time, and the parser's allocation was
  * a tenth of the daemon writer's CPU). */
 int cf__store_run(cf_store_t *s, const char *sql, cf_error_t *err);
 
-/* Runs sql (no results; several statements allowed) with sqlite3_exec. */
+/* Runs sql (no results; several statements allowed) with cf_db_exec. */
 int cf__store_exec(cf_store_t *s, const char *sql, cf_error_t *err);
 
-/* The fault hook at point, or SQLITE_OK. */
+/* The fault hook at point, or 0. */
 int cf__store_fault(cf_store_t *s, const char *point);
 
 /* Steps st, a one-row write, and hands it back: 0, or the store's error naming what
  * (store-tx.c). */
-int cf__store_step_done(cf_store_t *s, sqlite3_stmt *st, const char *what, cf_error_t *err);
+int cf__store_step_done(cf_store_t *s, cf_db_stmt_t *st, const char *what, cf_error_t *err);
 
 /* Copies text column col of the current row into out (size bytes; "" for NULL). */
-void cf__store_copy_col(sqlite3_stmt *st, int col, char *out, size_t size);
+void cf__store_copy_col(cf_db_stmt_t *st, int col, char *out, size_t size);
 
 /* Collects every row of a prepared query through row_fn into OUT *list (a new
  * array), then hands st back. */
-int cf__store_collect(cf_store_t *s, sqlite3_stmt *st, json_t *(*row_fn)(sqlite3_stmt *),
+int cf__store_collect(cf_store_t *s, cf_db_stmt_t *st, json_t *(*row_fn)(cf_db_stmt_t *),
                       json_t **list, const char *what, cf_error_t *err);
 
 /* Binds text that may be NULL. */
-int cf__store_bind_text(sqlite3_stmt *st, int index, const char *text);
+int cf__store_bind_text(cf_db_stmt_t *st, int index, const char *text);
 
 /* The body of cf_store_case_open (opening = 1) and cf_store_case_append (0)
  * without BEGIN and COMMIT: checks the version (CF_ECONFLICT), seals events onto
@@ -130,7 +144,7 @@ int cf__store_case_next(cf_store_t *s, const cf_case_t *c, json_t *events, int o
  * f->limit, unbound when 0: all of them), ?12 the 案号 (f->number), ?14 the search
  * text (f->q) and ?15 the offset (f->offset, sort=deadline). ?9 is the caller's (the
  * daemon's agency). */
-void cf__store_bind_list(sqlite3_stmt *st, const cf_case_filter_t *f);
+void cf__store_bind_list(cf_db_stmt_t *st, const cf_case_filter_t *f);
 
 /* The columns a case list ends with (issue 20): its 案号, name, 决定书文号, 档案号. */
 #define CF__LIST_REFS                                                                              \
@@ -143,7 +157,7 @@ void cf__store_bind_list(sqlite3_stmt *st, const cf_case_filter_t *f);
  * state, closed, party, matter_id, parent_id, updated_at, version, the next
  * deadline (NULL: none), the first provisional year, and CF__LIST_REFS (案号,
  * name, 决定书文号, 档案号), in that order. New reference, NULL on ENOMEM. */
-json_t *cf__store_case_list_row(sqlite3_stmt *st);
+json_t *cf__store_case_list_row(cf_db_stmt_t *st);
 
 /* The position an event takes in the log of all cases (store-anchor.c): one
  * more than the largest so far, read by the INSERT that writes the event, in

@@ -7,6 +7,9 @@
  * cache cases. The command line is not locked out: its writes are ordinary
  * transactions, checked against the case's version.
  *
+ * SQLite only: on PostgreSQL several daemons share one database (issue 24), and
+ * there is no file beside it to lock; the lock is then not taken (fd -1).
+ *
  * The lock is flock(2) on "<database>-serve.lock": it belongs to the open file,
  * so it is dropped when the process ends however it ends (no stale lock after a
  * crash or SIGKILL), and two opens in one process conflict as two processes do.
@@ -29,6 +32,10 @@
 int cf_store_daemon_lock(const char *db_path, int *fd, cf_error_t *err)
 {
     char path[4096], pid[32] = "";
+    if (cf_db_is_pg(db_path)) {
+        *fd = -1; /* several nodes share a PostgreSQL database: no file, no lock */
+        return 0;
+    }
     if ((size_t)snprintf(path, sizeof(path), "%s-serve.lock", db_path) >= sizeof(path))
         return cf_error_set(err, CF_EINVAL, db_path, 0, 0, "database path too long");
     int f = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);

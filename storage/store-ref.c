@@ -16,23 +16,23 @@
 
 static int existing_version(cf_store_t *s, const char *hash, int *version, cf_error_t *err)
 {
-    sqlite3_stmt *st;
+    cf_db_stmt_t *st;
     int rc = cf__store_prepare(s, "SELECT version FROM workflows WHERE hash = ?", &st, err);
     if (rc != 0)
         return rc;
-    sqlite3_bind_text(st, 1, hash, -1, SQLITE_STATIC);
-    int step = sqlite3_step(st);
-    if (step == SQLITE_ROW)
-        *version = sqlite3_column_int(st, 0);
+    cf_db_bind_text(st, 1, hash, -1, CF_DB_STATIC);
+    int step = cf_db_step(st);
+    if (step == CF_DB_ROW)
+        *version = cf_db_column_int(st, 0);
     cf__store_release(s, st);
-    if (step == SQLITE_ROW)
+    if (step == CF_DB_ROW)
         return 1;
-    return step == SQLITE_DONE ? 0 : cf__store_error(s, step, "find workflow", err);
+    return step == CF_DB_DONE ? 0 : cf__store_error(s, step, "find workflow", err);
 }
 
 static int insert_workflow(cf_store_t *s, const cf_workflow_t *wf, int *version, cf_error_t *err)
 {
-    sqlite3_stmt *st;
+    cf_db_stmt_t *st;
     int rc = cf__store_prepare(
         s,
         "INSERT INTO workflows(id, version, hash, author_version, power_type, title, source, "
@@ -41,18 +41,18 @@ static int insert_workflow(cf_store_t *s, const cf_workflow_t *wf, int *version,
         &st, err);
     if (rc != 0)
         return rc;
-    sqlite3_bind_text(st, 1, wf->doc->id, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, wf->hash, -1, SQLITE_STATIC);
-    sqlite3_bind_int(st, 3, (int)wf->doc->version);
-    sqlite3_bind_text(st, 4, wf->doc->power_type, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 5, wf->doc->title, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 6, wf->source, (int)wf->source_len, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 7, (sqlite3_int64)time(NULL));
-    int step = sqlite3_step(st);
-    if (step == SQLITE_ROW)
-        *version = sqlite3_column_int(st, 0);
+    cf_db_bind_text(st, 1, wf->doc->id, -1, CF_DB_STATIC);
+    cf_db_bind_text(st, 2, wf->hash, -1, CF_DB_STATIC);
+    cf_db_bind_int(st, 3, (int)wf->doc->version);
+    cf_db_bind_text(st, 4, wf->doc->power_type, -1, CF_DB_STATIC);
+    cf_db_bind_text(st, 5, wf->doc->title, -1, CF_DB_STATIC);
+    cf_db_bind_text(st, 6, wf->source, (int)wf->source_len, CF_DB_STATIC);
+    cf_db_bind_int64(st, 7, (int64_t)time(NULL));
+    int step = cf_db_step(st);
+    if (step == CF_DB_ROW)
+        *version = cf_db_column_int(st, 0);
     cf__store_release(s, st);
-    return step == SQLITE_ROW ? 0 : cf__store_error(s, step, "store workflow", err);
+    return step == CF_DB_ROW ? 0 : cf__store_error(s, step, "store workflow", err);
 }
 
 /* Exported, documented in store.h */
@@ -60,7 +60,7 @@ int cf_store_workflow_put(cf_store_t *s, const cf_workflow_t *wf, int *version, 
                           cf_error_t *err)
 {
     int v = 0;
-    int rc = cf__store_exec(s, "BEGIN IMMEDIATE", err);
+    int rc = cf__store_exec(s, CF__STORE_BEGIN(s), err);
     int found = rc == 0 ? existing_version(s, wf->hash, &v, err) : rc;
     if (found == 0)
         rc = insert_workflow(s, wf, &v, err);
@@ -69,7 +69,7 @@ int cf_store_workflow_put(cf_store_t *s, const cf_workflow_t *wf, int *version, 
     if (rc == 0)
         rc = cf__store_exec(s, "COMMIT", err);
     if (rc != 0) {
-        sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+        cf_db_exec(s->db, "ROLLBACK");
         return rc;
     }
     if (version)
@@ -79,16 +79,16 @@ int cf_store_workflow_put(cf_store_t *s, const cf_workflow_t *wf, int *version, 
     return 0;
 }
 
-static int load_workflow_row(cf_store_t *s, sqlite3_stmt *st, const char *what, cf_workflow_t **wf,
+static int load_workflow_row(cf_store_t *s, cf_db_stmt_t *st, const char *what, cf_workflow_t **wf,
                              int *stored_version, cf_error_t *err)
 {
-    int step = sqlite3_step(st);
-    if (step == SQLITE_DONE)
+    int step = cf_db_step(st);
+    if (step == CF_DB_DONE)
         return cf_error_set(err, CF_ENOTFOUND, NULL, 0, 0, "no stored workflow %s", what);
-    if (step != SQLITE_ROW)
+    if (step != CF_DB_ROW)
         return cf__store_error(s, step, "load workflow", err);
-    const char *src = (const char *)sqlite3_column_text(st, 0);
-    size_t len = (size_t)sqlite3_column_bytes(st, 0);
+    const char *src = (const char *)cf_db_column_text(st, 0);
+    size_t len = (size_t)cf_db_column_bytes(st, 0);
     cf_errlist_t problems = {0};
     int rc = cf_workflow_parse(src, len, what, wf, &problems);
     if (rc != 0 && rc != CF_ENOMEM)
@@ -96,9 +96,9 @@ static int load_workflow_row(cf_store_t *s, sqlite3_stmt *st, const char *what, 
                           what, problems.items_count ? problems.items[0].text : "?");
     cf_errlist_free(&problems);
     if (rc == 0)
-        (*wf)->stored_version = (unsigned)sqlite3_column_int(st, 1);
+        (*wf)->stored_version = (unsigned)cf_db_column_int(st, 1);
     if (rc == 0 && stored_version)
-        *stored_version = sqlite3_column_int(st, 1);
+        *stored_version = cf_db_column_int(st, 1);
     return rc;
 }
 
@@ -106,15 +106,15 @@ static int load_workflow_row(cf_store_t *s, sqlite3_stmt *st, const char *what, 
 int cf_store_workflow_get(cf_store_t *s, const char *id, int version, cf_workflow_t **wf,
                           int *stored_version, cf_error_t *err)
 {
-    sqlite3_stmt *st;
+    cf_db_stmt_t *st;
     int rc = cf__store_prepare(s,
                                "SELECT source, version FROM workflows WHERE id = ?1 AND (?2 = 0 "
                                "OR version = ?2) ORDER BY version DESC LIMIT 1",
                                &st, err);
     if (rc != 0)
         return rc;
-    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-    sqlite3_bind_int(st, 2, version);
+    cf_db_bind_text(st, 1, id, -1, CF_DB_STATIC);
+    cf_db_bind_int(st, 2, version);
     char what[160];
     snprintf(what, sizeof(what), version ? "'%s' version %d" : "'%s'", id, version);
     rc = load_workflow_row(s, st, what, wf, stored_version, err);
@@ -125,11 +125,11 @@ int cf_store_workflow_get(cf_store_t *s, const char *id, int version, cf_workflo
 /* Exported, documented in store.h */
 int cf_store_workflow_get_hash(cf_store_t *s, const char *hash, cf_workflow_t **wf, cf_error_t *err)
 {
-    sqlite3_stmt *st;
+    cf_db_stmt_t *st;
     int rc = cf__store_prepare(s, "SELECT source, version FROM workflows WHERE hash = ?", &st, err);
     if (rc != 0)
         return rc;
-    sqlite3_bind_text(st, 1, hash, -1, SQLITE_STATIC);
+    cf_db_bind_text(st, 1, hash, -1, CF_DB_STATIC);
     char what[100];
     snprintf(what, sizeof(what), "with hash %.12s", hash);
     rc = load_workflow_row(s, st, what, wf, NULL, err);
@@ -140,7 +140,7 @@ int cf_store_workflow_get_hash(cf_store_t *s, const char *hash, cf_workflow_t **
 /* Exported, documented in store.h */
 int cf_store_workflow_list(cf_store_t *s, json_t **list, cf_error_t *err)
 {
-    sqlite3_stmt *st;
+    cf_db_stmt_t *st;
     int rc = cf__store_prepare(s,
                                "SELECT id, version, hash, power_type, title, loaded_at, "
                                "author_version FROM workflows ORDER BY id, version",
@@ -150,19 +150,19 @@ int cf_store_workflow_list(cf_store_t *s, json_t **list, cf_error_t *err)
     json_t *out = json_array();
     int step;
     char loaded[CF_TIME_BUFSZ];
-    while (out && (step = sqlite3_step(st)) == SQLITE_ROW) {
-        cf_time_format(sqlite3_column_int64(st, 5), loaded);
+    while (out && (step = cf_db_step(st)) == CF_DB_ROW) {
+        cf_time_format(cf_db_column_int64(st, 5), loaded);
         json_array_append_new(
             out,
-            json_pack("{s:s, s:i, s:s, s:s, s:s, s:s, s:i}", "id", sqlite3_column_text(st, 0),
-                      "version", sqlite3_column_int(st, 1), "hash", sqlite3_column_text(st, 2),
-                      "power_type", sqlite3_column_text(st, 3), "title", sqlite3_column_text(st, 4),
-                      "loaded_at", loaded, "author_version", sqlite3_column_int(st, 6)));
+            json_pack("{s:s, s:i, s:s, s:s, s:s, s:s, s:i}", "id", cf_db_column_text(st, 0),
+                      "version", cf_db_column_int(st, 1), "hash", cf_db_column_text(st, 2),
+                      "power_type", cf_db_column_text(st, 3), "title", cf_db_column_text(st, 4),
+                      "loaded_at", loaded, "author_version", cf_db_column_int(st, 6)));
     }
     cf__store_release(s, st);
     if (!out)
         return CF_ENOMEM;
-    if (step != SQLITE_DONE) {
+    if (step != CF_DB_DONE) {
         json_decref(out);
         return cf__store_error(s, step, "list workflows", err);
     }
@@ -175,35 +175,35 @@ int cf_store_workflow_list(cf_store_t *s, json_t **list, cf_error_t *err)
 /* Exported, documented in store.h */
 int cf_store_calendar_put(cf_store_t *s, int year, const char *source, cf_error_t *err)
 {
-    sqlite3_stmt *st;
+    cf_db_stmt_t *st;
     int rc = cf__store_prepare(s, "INSERT OR REPLACE INTO calendars(year, source) VALUES (?, ?)",
                                &st, err);
     if (rc != 0)
         return rc;
-    sqlite3_bind_int(st, 1, year);
-    sqlite3_bind_text(st, 2, source, -1, SQLITE_STATIC);
-    int step = sqlite3_step(st);
+    cf_db_bind_int(st, 1, year);
+    cf_db_bind_text(st, 2, source, -1, CF_DB_STATIC);
+    int step = cf_db_step(st);
     cf__store_release(s, st);
-    return step == SQLITE_DONE ? 0 : cf__store_error(s, step, "store calendar", err);
+    return step == CF_DB_DONE ? 0 : cf__store_error(s, step, "store calendar", err);
 }
 
 /* Exported, documented in store.h */
 int cf_store_calendar_load(cf_store_t *s, cf_calendar_t **out, cf_error_t *err)
 {
-    sqlite3_stmt *st;
+    cf_db_stmt_t *st;
     cf_calendar_t *cal = NULL;
     int rc = cf__store_prepare(s, "SELECT year, source FROM calendars ORDER BY year", &st, err);
     if (rc != 0)
         return rc;
     rc = cf_calendar_new(&cal);
-    int step = SQLITE_DONE;
-    while (rc == 0 && (step = sqlite3_step(st)) == SQLITE_ROW) {
+    int step = CF_DB_DONE;
+    while (rc == 0 && (step = cf_db_step(st)) == CF_DB_ROW) {
         char name[32];
-        snprintf(name, sizeof(name), "calendar %d", sqlite3_column_int(st, 0));
-        rc = cf_calendar_load(cal, (const char *)sqlite3_column_text(st, 1),
-                              (size_t)sqlite3_column_bytes(st, 1), name, err);
+        snprintf(name, sizeof(name), "calendar %d", cf_db_column_int(st, 0));
+        rc = cf_calendar_load(cal, (const char *)cf_db_column_text(st, 1),
+                              (size_t)cf_db_column_bytes(st, 1), name, err);
     }
-    if (rc == 0 && step != SQLITE_DONE)
+    if (rc == 0 && step != CF_DB_DONE)
         rc = cf__store_error(s, step, "load calendars", err);
     cf__store_release(s, st);
     if (rc == 0) /* the cases' calendar: provisional past the last year (R11) */
@@ -219,19 +219,19 @@ int cf_store_calendar_load(cf_store_t *s, cf_calendar_t **out, cf_error_t *err)
 /* Exported, documented in store.h */
 int cf_store_calendar_sources(cf_store_t *s, json_t **sources, cf_error_t *err)
 {
-    sqlite3_stmt *st;
+    cf_db_stmt_t *st;
     int rc = cf__store_prepare(s, "SELECT year, source FROM calendars ORDER BY year", &st, err);
     if (rc != 0)
         return rc;
     json_t *out = json_object();
-    int step = SQLITE_DONE;
-    while (out && (step = sqlite3_step(st)) == SQLITE_ROW) {
+    int step = CF_DB_DONE;
+    while (out && (step = cf_db_step(st)) == CF_DB_ROW) {
         char year[16];
-        snprintf(year, sizeof(year), "%d", sqlite3_column_int(st, 0));
-        if (json_object_set_new(out, year, json_string((const char *)sqlite3_column_text(st, 1))))
+        snprintf(year, sizeof(year), "%d", cf_db_column_int(st, 0));
+        if (json_object_set_new(out, year, json_string((const char *)cf_db_column_text(st, 1))))
             rc = CF_ENOMEM;
     }
-    if (rc == 0 && out && step != SQLITE_DONE)
+    if (rc == 0 && out && step != CF_DB_DONE)
         rc = cf__store_error(s, step, "read calendars", err);
     cf__store_release(s, st);
     if (rc != 0 || !out) {
@@ -253,19 +253,19 @@ int cf_store_matter_put(cf_store_t *s, const json_t *matter, cf_error_t *err)
     char *body = json_dumps(matter, JSON_COMPACT);
     char *types =
         json_dumps(json_object_get(matter, "power_types"), JSON_COMPACT | JSON_ENCODE_ANY);
-    sqlite3_stmt *st = NULL;
+    cf_db_stmt_t *st = NULL;
     int rc = body ? cf__store_prepare(s,
                                       "INSERT OR REPLACE INTO matters(id, power_types, name, "
                                       "body) VALUES (?, ?, ?, ?)",
                                       &st, err)
                   : CF_ENOMEM;
     if (rc == 0) {
-        sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 2, types ? types : "[]", -1, SQLITE_STATIC);
+        cf_db_bind_text(st, 1, id, -1, CF_DB_STATIC);
+        cf_db_bind_text(st, 2, types ? types : "[]", -1, CF_DB_STATIC);
         cf__store_bind_text(st, 3, json_string_value(json_object_get(matter, "name")));
-        sqlite3_bind_text(st, 4, body, -1, SQLITE_STATIC);
-        int step = sqlite3_step(st);
-        rc = step == SQLITE_DONE ? 0 : cf__store_error(s, step, "store matter", err);
+        cf_db_bind_text(st, 4, body, -1, CF_DB_STATIC);
+        int step = cf_db_step(st);
+        rc = step == CF_DB_DONE ? 0 : cf__store_error(s, step, "store matter", err);
     }
     cf__store_release(s, st);
     free(body);
@@ -273,25 +273,25 @@ int cf_store_matter_put(cf_store_t *s, const json_t *matter, cf_error_t *err)
     return rc;
 }
 
-static int matter_rows(cf_store_t *s, sqlite3_stmt *st, json_t *out, cf_error_t *err)
+static int matter_rows(cf_store_t *s, cf_db_stmt_t *st, json_t *out, cf_error_t *err)
 {
     int step;
-    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-        json_t *m = json_loads((const char *)sqlite3_column_text(st, 0), 0, NULL);
+    while ((step = cf_db_step(st)) == CF_DB_ROW) {
+        json_t *m = json_loads((const char *)cf_db_column_text(st, 0), 0, NULL);
         if (!m || json_array_append_new(out, m) != 0)
             return cf_error_set(err, CF_ECORRUPT, NULL, 0, 0, "stored matter is not JSON");
     }
-    return step == SQLITE_DONE ? 0 : cf__store_error(s, step, "read matters", err);
+    return step == CF_DB_DONE ? 0 : cf__store_error(s, step, "read matters", err);
 }
 
 /* Exported, documented in store.h */
 int cf_store_matter_get(cf_store_t *s, const char *id, json_t **matter, cf_error_t *err)
 {
-    sqlite3_stmt *st;
+    cf_db_stmt_t *st;
     int rc = cf__store_prepare(s, "SELECT body FROM matters WHERE id = ?", &st, err);
     if (rc != 0)
         return rc;
-    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+    cf_db_bind_text(st, 1, id, -1, CF_DB_STATIC);
     json_t *out = json_array();
     rc = out ? matter_rows(s, st, out, err) : CF_ENOMEM;
     cf__store_release(s, st);
@@ -308,7 +308,7 @@ int cf_store_matter_get(cf_store_t *s, const char *id, json_t **matter, cf_error
 /* Exported, documented in store.h */
 int cf_store_matter_list(cf_store_t *s, const char *power_type, json_t **list, cf_error_t *err)
 {
-    sqlite3_stmt *st;
+    cf_db_stmt_t *st;
     int rc = cf__store_prepare(s,
                                "SELECT body FROM matters WHERE ?1 IS NULL OR EXISTS (SELECT 1 "
                                "FROM json_each(matters.power_types) WHERE value = ?1) ORDER BY id",
@@ -340,29 +340,29 @@ int cf_store_matter_list(cf_store_t *s, const char *power_type, json_t **list, c
 int cf_store_document_put(cf_store_t *s, const char *sha256, const void *data, size_t len,
                           cf_error_t *err)
 {
-    sqlite3_stmt *st, *chunk = NULL;
+    cf_db_stmt_t *st, *chunk = NULL;
     int rc = cf__store_prepare(
         s, "INSERT OR IGNORE INTO documents(sha256, size, content) VALUES (?, ?, X'')", &st, err);
     if (rc != 0)
         return rc;
-    sqlite3_bind_text(st, 1, sha256, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 2, (sqlite3_int64)len);
-    int step = sqlite3_step(st);
-    int fresh = step == SQLITE_DONE && sqlite3_changes(s->db) == 1;
+    cf_db_bind_text(st, 1, sha256, -1, CF_DB_STATIC);
+    cf_db_bind_int64(st, 2, (int64_t)len);
+    int step = cf_db_step(st);
+    int fresh = step == CF_DB_DONE && cf_db_changes(s->db) == 1;
     cf__store_release(s, st);
-    if (step != SQLITE_DONE)
+    if (step != CF_DB_DONE)
         return cf__store_error(s, step, "store document", err);
     if (fresh)
         rc = cf__store_prepare(s, "INSERT INTO document_chunks(sha256, n, data) VALUES (?, ?, ?)",
                                &chunk, err);
     for (size_t off = 0, n = 0; rc == 0 && fresh && off < len; off += CF__DOC_CHUNK, n++) {
         size_t part = len - off < CF__DOC_CHUNK ? len - off : CF__DOC_CHUNK;
-        sqlite3_reset(chunk);
-        sqlite3_bind_text(chunk, 1, sha256, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(chunk, 2, (sqlite3_int64)n);
-        sqlite3_bind_blob64(chunk, 3, (const char *)data + off, part, SQLITE_STATIC);
-        step = sqlite3_step(chunk);
-        if (step != SQLITE_DONE)
+        cf_db_reset(chunk);
+        cf_db_bind_text(chunk, 1, sha256, -1, CF_DB_STATIC);
+        cf_db_bind_int64(chunk, 2, (int64_t)n);
+        cf_db_bind_blob(chunk, 3, (const char *)data + off, part, CF_DB_STATIC);
+        step = cf_db_step(chunk);
+        if (step != CF_DB_DONE)
             rc = cf__store_error(s, step, "store document", err);
     }
     cf__store_release(s, chunk);
@@ -373,7 +373,7 @@ int cf_store_document_put(cf_store_t *s, const char *sha256, const void *data, s
 int cf_store_document_get(cf_store_t *s, const char *sha256, void **data, size_t *len,
                           cf_error_t *err)
 {
-    sqlite3_stmt *st;
+    cf_db_stmt_t *st;
     int rc = cf__store_prepare(s,
                                "SELECT d.size, d.content, c.data FROM documents d LEFT JOIN "
                                "document_chunks c ON c.sha256 = d.sha256 WHERE d.sha256 = ? "
@@ -381,26 +381,26 @@ int cf_store_document_get(cf_store_t *s, const char *sha256, void **data, size_t
                                &st, err);
     if (rc != 0)
         return rc;
-    sqlite3_bind_text(st, 1, sha256, -1, SQLITE_STATIC);
+    cf_db_bind_text(st, 1, sha256, -1, CF_DB_STATIC);
     char *buf = NULL;
     size_t size = 0, got = 0;
     int step, rows = 0;
-    while (rc == 0 && (step = sqlite3_step(st)) == SQLITE_ROW) {
+    while (rc == 0 && (step = cf_db_step(st)) == CF_DB_ROW) {
         if (rows++ == 0) {
-            size = (size_t)sqlite3_column_int64(st, 0);
+            size = (size_t)cf_db_column_int64(st, 0);
             if (!(buf = malloc(size ? size : 1)))
                 rc = CF_ENOMEM;
         }
-        int col = sqlite3_column_type(st, 2) == SQLITE_NULL ? 1 : 2;
-        size_t part = (size_t)sqlite3_column_bytes(st, col);
+        int col = cf_db_column_type(st, 2) == CF_DB_NULL ? 1 : 2;
+        size_t part = (size_t)cf_db_column_bytes(st, col);
         if (rc == 0 && got + part > size)
             rc = cf_error_set(err, CF_ECORRUPT, NULL, 0, 0, "document %s: more bytes than its size",
                               sha256);
         if (rc == 0 && part)
-            memcpy(buf + got, sqlite3_column_blob(st, col), part);
+            memcpy(buf + got, cf_db_column_blob(st, col), part);
         got += part;
     }
-    if (rc == 0 && step != SQLITE_DONE)
+    if (rc == 0 && step != CF_DB_DONE)
         rc = cf__store_error(s, step, "read document", err);
     cf__store_release(s, st);
     if (rc == 0 && rows == 0)

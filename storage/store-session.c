@@ -23,14 +23,14 @@
 /* Exported, documented in store.h */
 int cf_store_session_key(cf_store_t *s, const char *candidate, char key[65], cf_error_t *err)
 {
-    sqlite3_stmt *st;
+    cf_db_stmt_t *st;
     int rc = cf__store_prepare(s,
                                "INSERT INTO settings(key, value) VALUES ('" CF_SETTING_SESSION_KEY
                                "', ?) ON CONFLICT(key) DO NOTHING",
                                &st, err);
     if (rc != 0)
         return rc;
-    sqlite3_bind_text(st, 1, candidate, -1, SQLITE_STATIC);
+    cf_db_bind_text(st, 1, candidate, -1, CF_DB_STATIC);
     rc = cf__store_step_done(s, st, "store the session key", err);
     char got[65] = "";
     if (rc == 0)
@@ -48,19 +48,19 @@ int cf_store_session_key(cf_store_t *s, const char *candidate, char key[65], cf_
 int cf_store_session_end(cf_store_t *s, const char *id, cf_time_t expires_at, cf_time_t now,
                          cf_error_t *err)
 {
-    sqlite3_stmt *st;
+    cf_db_stmt_t *st;
     int rc = cf__store_prepare(
         s, "INSERT INTO session_ends(id, expires_at) VALUES (?, ?) ON CONFLICT(id) DO NOTHING", &st,
         err);
     if (rc != 0)
         return rc;
-    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 2, expires_at);
+    cf_db_bind_text(st, 1, id, -1, CF_DB_STATIC);
+    cf_db_bind_int64(st, 2, expires_at);
     rc = cf__store_step_done(s, st, "record the sign-out", err);
     if (rc == 0)
         rc = cf__store_prepare(s, "DELETE FROM session_ends WHERE expires_at <= ?", &st, err);
     if (rc == 0) {
-        sqlite3_bind_int64(st, 1, now);
+        cf_db_bind_int64(st, 1, now);
         rc = cf__store_step_done(s, st, "forget ended sessions", err);
     }
     return rc;
@@ -69,15 +69,15 @@ int cf_store_session_end(cf_store_t *s, const char *id, cf_time_t expires_at, cf
 /* Exported, documented in store.h */
 int cf_store_session_ended(cf_store_t *s, const char *id, int *ended, cf_error_t *err)
 {
-    sqlite3_stmt *st;
+    cf_db_stmt_t *st;
     int rc = cf__store_prepare(s, "SELECT 1 FROM session_ends WHERE id = ?", &st, err);
     if (rc != 0)
         return rc;
-    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-    int step = sqlite3_step(st);
+    cf_db_bind_text(st, 1, id, -1, CF_DB_STATIC);
+    int step = cf_db_step(st);
     cf__store_release(s, st);
-    if (step != SQLITE_ROW && step != SQLITE_DONE)
+    if (step != CF_DB_ROW && step != CF_DB_DONE)
         return cf__store_error(s, step, "read the sign-outs", err);
-    *ended = step == SQLITE_ROW;
+    *ended = step == CF_DB_ROW;
     return 0;
 }

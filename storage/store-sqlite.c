@@ -76,7 +76,9 @@
 #include <sys/stat.h>
 #include <time.h>
 
-static const char *const migrations[] = {
+/* The SQLite schema, step by step; PostgreSQL's is in store-pg.c (same tables,
+ * columns and indexes; see docs/postgresql.md). */
+const char *const cf__store_migrations[] = {
     /* 1 */
     "CREATE TABLE workflows(id TEXT NOT NULL, version INTEGER NOT NULL, hash TEXT NOT NULL "
     "UNIQUE, author_version INTEGER NOT NULL, power_type TEXT NOT NULL, title TEXT NOT NULL, "
@@ -205,50 +207,35 @@ static const char *const migrations[] = {
     "ALTER TABLE alerts ADD COLUMN claim_owner TEXT;"
     "ALTER TABLE alerts ADD COLUMN claim_until INTEGER;",
 };
-#define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
+#define SCHEMA_VERSION ((int)(sizeof(cf__store_migrations) / sizeof(cf__store_migrations[0])))
+const int cf__store_schema_version = SCHEMA_VERSION;
 
 /* ---- helpers -------------------------------------------------------------------- */
 
 /* Exported, documented in store-int.h */
 int cf__store_error(cf_store_t *s, int rc, const char *what, cf_error_t *err)
 {
-    int code;
-    switch (rc & 0xff) {
-    case SQLITE_BUSY:
-    case SQLITE_LOCKED:
-        code = CF_EBUSY;
-        break;
-    case SQLITE_FULL:
-        code = CF_EFULL;
-        break;
-    case SQLITE_IOERR:
-    case SQLITE_CANTOPEN:
-        code = CF_EIO;
-        break;
-    case SQLITE_NOMEM:
-        code = CF_ENOMEM;
-        break;
-    case SQLITE_CORRUPT:
-    case SQLITE_NOTADB:
-        code = CF_ECORRUPT;
-        break;
-    default:
-        code = CF_ESTORE;
-    }
-    const char *msg =
-        s && s->db && sqlite3_errcode(s->db) == rc ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc);
+    int code = rc < 0 ? rc : cf_db_sqlite_code(rc);
+    const char *msg = rc < 0 && s && s->db ? cf_db_errmsg(s->db) : cf_strerror(code);
+    if (code == CF_EBUSY && s && s->db && cf_db_kind(s->db) == CF_DB_PG)
+        return cf_error_set(err, code, NULL, 0, 0, "%s: %s", what, msg);
     if (code == CF_EBUSY)
         return cf_error_set(err, code, s ? s->path : NULL, 0, 0,
                             "%s: %s: another process held the database's write lock for more "
                             "than %d s (a running `caseflow serve` holds it while it commits): "
                             "try again, or make the change through the daemon's API",
                             what, msg, CF__STORE_BUSY_MS / 1000);
-    return cf_error_set(err, code, s ? s->path : NULL, 0, 0, "%s: %s", what, msg);
+    return cf_error_set(err, code,
+                        s && s->db && cf_db_kind(s->db) == CF_DB_PG ? NULL
+                        : s                                         ? s->path
+                                                                    : NULL,
+                        0, 0, "%s: %s", what, msg);
 }
 
 /* The statement cache. A statement is looked up by its SQL text (the pointer
- * first: the same call site passes the same literal), prepared once with
- * SQLITE_PREPARE_PERSISTENT and reset when released. One that is still in use
+ * first: the same call site passes the same literal), prepared once as a
+ * persistent statement (SQLITE_PREPARE_PERSISTENT; on PostgreSQL a named
+ * server-side statement) and reset when released. One that is still in use
  * (a caller iterating rows calls a function that runs the same SQL) is never
  * handed out twice: the second caller gets a statement of its own. */
 static struct cf__stmt_slot_s *stmt_slot(cf_store_t *s, const char *sql)
@@ -263,7 +250,7 @@ static struct cf__stmt_slot_s *stmt_slot(cf_store_t *s, const char *sql)
 }
 
 /* Exported, documented in store-int.h */
-int cf__store_prepare(cf_store_t *s, const char *sql, sqlite3_stmt **stmt, cf_error_t *err)
+int cf__store_prepare(cf_store_t *s, const char *sql, cf_db_stmt_t **stmt, cf_error_t *err)
 {
     struct cf__stmt_slot_s *slot = stmt_slot(s, sql);
     if (slot && !slot->busy) {
@@ -272,8 +259,8 @@ int cf__store_prepare(cf_store_t *s, const char *sql, sqlite3_stmt **stmt, cf_er
         return 0;
     }
     int cache = !slot && s->stmts_count < CF__STORE_STMTS;
-    int rc = sqlite3_prepare_v3(s->db, sql, -1, cache ? SQLITE_PREPARE_PERSISTENT : 0, stmt, NULL);
-    if (rc != SQLITE_OK)
+    int rc = cf_db_prepare(s->db, sql, cache, stmt);
+    if (rc != 0)
         return cf__store_error(s, rc, "prepare", err);
     if (cache)
         s->stmts[s->stmts_count++] = (struct cf__stmt_slot_s){sql, *stmt, 1};
@@ -281,50 +268,50 @@ int cf__store_prepare(cf_store_t *s, const char *sql, sqlite3_stmt **stmt, cf_er
 }
 
 /* Exported, documented in store-int.h */
-void cf__store_release(cf_store_t *s, sqlite3_stmt *stmt)
+void cf__store_release(cf_store_t *s, cf_db_stmt_t *stmt)
 {
     if (!stmt)
         return;
     for (unsigned i = 0; i < s->stmts_count; i++)
         if (s->stmts[i].stmt == stmt) {
-            sqlite3_reset(stmt);
-            sqlite3_clear_bindings(stmt);
+            cf_db_reset(stmt);
+            cf_db_clear_bindings(stmt);
             s->stmts[i].busy = 0;
             return;
         }
-    sqlite3_finalize(stmt);
+    cf_db_finalize(stmt);
 }
 
 /* Exported, documented in store-int.h */
 int cf__store_run(cf_store_t *s, const char *sql, cf_error_t *err)
 {
-    sqlite3_stmt *st;
+    cf_db_stmt_t *st;
     int rc = cf__store_prepare(s, sql, &st, err);
     if (rc != 0)
         return rc;
-    int step = sqlite3_step(st);
+    int step = cf_db_step(st);
     cf__store_release(s, st);
-    return step == SQLITE_DONE || step == SQLITE_ROW ? 0 : cf__store_error(s, step, sql, err);
+    return step == CF_DB_DONE || step == CF_DB_ROW ? 0 : cf__store_error(s, step, sql, err);
 }
 
 /* Exported, documented in store-int.h */
 int cf__store_exec(cf_store_t *s, const char *sql, cf_error_t *err)
 {
-    int rc = sqlite3_exec(s->db, sql, NULL, NULL, NULL);
-    return rc == SQLITE_OK ? 0 : cf__store_error(s, rc, "exec", err);
+    int rc = cf_db_exec(s->db, sql);
+    return rc == 0 ? 0 : cf__store_error(s, rc, "exec", err);
 }
 
 /* Exported, documented in store-int.h */
 int cf__store_fault(cf_store_t *s, const char *point)
 {
-    return s->fault ? s->fault(s->fault_ctx, point) : SQLITE_OK;
+    return s->fault ? s->fault(s->fault_ctx, point) : 0;
 }
 
 /* Exported, documented in store-int.h */
-int cf__store_bind_text(sqlite3_stmt *st, int index, const char *text)
+int cf__store_bind_text(cf_db_stmt_t *st, int index, const char *text)
 {
-    return text ? sqlite3_bind_text(st, index, text, -1, SQLITE_TRANSIENT)
-                : sqlite3_bind_null(st, index);
+    return text ? cf_db_bind_text(st, index, text, -1, CF_DB_TRANSIENT)
+                : cf_db_bind_null(st, index);
 }
 
 /* Exported, documented in store.h */
@@ -338,14 +325,14 @@ void cf_store_set_fault(cf_store_t *s, cf_store_fault_cb cb, void *ctx)
 
 static int user_version(cf_store_t *s, int *out, cf_error_t *err)
 {
-    sqlite3_stmt *st;
+    cf_db_stmt_t *st;
     int rc = cf__store_prepare(s, "PRAGMA user_version", &st, err);
     if (rc != 0)
         return rc;
-    int step = sqlite3_step(st);
-    *out = step == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0;
+    int step = cf_db_step(st);
+    *out = step == CF_DB_ROW ? cf_db_column_int(st, 0) : 0;
     cf__store_release(s, st);
-    return step == SQLITE_ROW ? 0 : cf__store_error(s, step, "read schema version", err);
+    return step == CF_DB_ROW ? 0 : cf__store_error(s, step, "read schema version", err);
 }
 
 static int migrate(cf_store_t *s, cf_error_t *err)
@@ -363,7 +350,7 @@ static int migrate(cf_store_t *s, cf_error_t *err)
                           "database schema version %d is newer than this caseflow (%d)", have,
                           SCHEMA_VERSION);
     for (int v = have; rc == 0 && v < SCHEMA_VERSION; v++)
-        rc = cf__store_exec(s, migrations[v], err);
+        rc = cf__store_exec(s, cf__store_migrations[v], err);
     if (rc == 0 && have < SCHEMA_VERSION) {
         char sql[64];
         snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", SCHEMA_VERSION);
@@ -371,7 +358,7 @@ static int migrate(cf_store_t *s, cf_error_t *err)
     }
     if (rc == 0)
         return cf__store_exec(s, "COMMIT", err);
-    sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+    cf_db_exec(s->db, "ROLLBACK");
     return rc;
 }
 
@@ -381,16 +368,18 @@ static int migrate(cf_store_t *s, cf_error_t *err)
 /* Exported, documented in store.h */
 int cf_store_open(const char *path, cf_store_t **out, cf_error_t *err)
 {
+    if (cf_db_is_pg(path))
+        return cf__store_open_pg(path, 0, out, err);
     cf_store_t *s = calloc(1, sizeof(*s));
     if (!s || !(s->path = strdup(path))) {
         free(s);
         return CF_ENOMEM;
     }
-    int rc = sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
-    if (rc != SQLITE_OK)
+    int rc = cf_db_open(path, 0, &s->db);
+    if (rc != 0)
         rc = cf__store_error(s, rc, "open", err);
     if (rc == 0)
-        sqlite3_busy_timeout(s->db, CF__STORE_BUSY_MS);
+        cf_db_busy_timeout(s->db, CF__STORE_BUSY_MS);
     if (rc == 0)
         rc = cf__store_exec(s,
                             "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; "
@@ -411,7 +400,7 @@ int cf_store_open(const char *path, cf_store_t **out, cf_error_t *err)
 int cf_store_open_existing(const char *path, cf_store_t **out, cf_error_t *err)
 {
     struct stat st;
-    if (stat(path, &st) != 0)
+    if (!cf_db_is_pg(path) && stat(path, &st) != 0)
         return cf_error_set(err, CF_ENOTFOUND, path, 0, 0,
                             "no database here (create one with `caseflow init`)");
     return cf_store_open(path, out, err);
@@ -459,16 +448,16 @@ static int open_ro(cf_store_t *s, const char *name, int flags, cf_error_t *err)
 {
     if (s->db) {
         for (unsigned i = 0; i < s->stmts_count; i++)
-            sqlite3_finalize(s->stmts[i].stmt);
+            cf_db_finalize(s->stmts[i].stmt);
         s->stmts_count = 0;
-        sqlite3_close(s->db);
+        cf_db_close(s->db);
         s->db = NULL;
     }
     int have = 0;
-    int rc = sqlite3_open_v2(name, &s->db, SQLITE_OPEN_READONLY | flags, NULL);
-    if (rc != SQLITE_OK)
+    int rc = cf_db_open(name, CF_DB_OPEN_READONLY | flags, &s->db);
+    if (rc != 0)
         return cf__store_error(s, rc, "open", err);
-    sqlite3_busy_timeout(s->db, CF__STORE_BUSY_MS);
+    cf_db_busy_timeout(s->db, CF__STORE_BUSY_MS);
     rc = cf__store_exec(s, "PRAGMA query_only=1", err);
     if (rc == 0)
         rc = user_version(s, &have, err);
@@ -486,6 +475,8 @@ static int open_ro(cf_store_t *s, const char *name, int flags, cf_error_t *err)
 int cf_store_open_readonly(const char *path, cf_store_t **out, cf_error_t *err)
 {
     struct stat st;
+    if (cf_db_is_pg(path))
+        return cf__store_open_pg(path, 1, out, err);
     if (stat(path, &st) != 0)
         return cf_error_set(err, CF_ENOTFOUND, path, 0, 0,
                             "no database here (create one with `caseflow init`)");
@@ -498,7 +489,7 @@ int cf_store_open_readonly(const char *path, cf_store_t **out, cf_error_t *err)
     long long logged = rc == CF_EIO ? wal_bytes(path) : 0;
     if (rc == CF_EIO && logged == 0) {
         char *uri = immutable_uri(path);
-        rc = uri ? open_ro(s, uri, SQLITE_OPEN_URI, err) : CF_ENOMEM;
+        rc = uri ? open_ro(s, uri, CF_DB_OPEN_URI, err) : CF_ENOMEM;
         free(uri);
     } else if (rc == CF_EIO) {
         rc = cf_error_set(err, CF_EIO, path, 0, 0,
@@ -524,8 +515,8 @@ void cf_store_close(cf_store_t *s)
     if (!s)
         return;
     for (unsigned i = 0; i < s->stmts_count; i++)
-        sqlite3_finalize(s->stmts[i].stmt);
-    sqlite3_close(s->db);
+        cf_db_finalize(s->stmts[i].stmt);
+    cf_db_close(s->db);
     free(s->snapshot);
     free(s->path);
     free(s);

@@ -99,7 +99,7 @@ static json_t *finish(const json_t *raw)
 
 static int sum_counts(cf_store_t *s, const cf_stats_query_t *q, json_t *out, cf_error_t *err)
 {
-    sqlite3_stmt *st;
+    cf_db_stmt_t *st;
     int rc = cf__store_prepare(s,
                                "SELECT dim, key, SUM(n), SUM(fen) FROM stat_counts WHERE agency "
                                "= ? AND handler = ? AND day >= ? AND day < ? GROUP BY dim, key "
@@ -107,17 +107,17 @@ static int sum_counts(cf_store_t *s, const cf_stats_query_t *q, json_t *out, cf_
                                &st, err);
     if (rc != 0)
         return rc;
-    sqlite3_bind_text(st, 1, q->agency, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, q->handler ? q->handler : "", -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 3, q->from_day);
-    sqlite3_bind_int64(st, 4, q->to_day);
+    cf_db_bind_text(st, 1, q->agency, -1, CF_DB_STATIC);
+    cf_db_bind_text(st, 2, q->handler ? q->handler : "", -1, CF_DB_STATIC);
+    cf_db_bind_int64(st, 3, q->from_day);
+    cf_db_bind_int64(st, 4, q->to_day);
     int step;
-    while ((step = sqlite3_step(st)) == SQLITE_ROW)
-        fold_row(out, (const char *)sqlite3_column_text(st, 0),
-                 (const char *)sqlite3_column_text(st, 1), sqlite3_column_int64(st, 2),
-                 sqlite3_column_int64(st, 3));
+    while ((step = cf_db_step(st)) == CF_DB_ROW)
+        fold_row(out, (const char *)cf_db_column_text(st, 0),
+                 (const char *)cf_db_column_text(st, 1), cf_db_column_int64(st, 2),
+                 cf_db_column_int64(st, 3));
     cf__store_release(s, st);
-    return step == SQLITE_DONE ? 0 : cf__store_error(s, step, "sum the counts", err);
+    return step == CF_DB_DONE ? 0 : cf__store_error(s, step, "sum the counts", err);
 }
 
 /* Cases of the agency (and handler) with a running clock of the agency's own
@@ -131,7 +131,7 @@ static int sum_counts(cf_store_t *s, const cf_stats_query_t *q, json_t *out, cf_
 static int count_due(cf_store_t *s, const cf_stats_query_t *q, int64_t lo, int64_t hi, int64_t *n,
                      cf_error_t *err)
 {
-    sqlite3_stmt *st;
+    cf_db_stmt_t *st;
     int rc = cf__store_prepare(
         s,
         "SELECT COUNT(DISTINCT k.case_id) FROM clocks k INDEXED BY clocks_due CROSS JOIN "
@@ -142,15 +142,15 @@ static int count_due(cf_store_t *s, const cf_stats_query_t *q, int64_t lo, int64
         &st, err);
     if (rc != 0)
         return rc;
-    sqlite3_bind_text(st, 1, q->agency, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 2, lo);
-    sqlite3_bind_int64(st, 3, hi);
+    cf_db_bind_text(st, 1, q->agency, -1, CF_DB_STATIC);
+    cf_db_bind_int64(st, 2, lo);
+    cf_db_bind_int64(st, 3, hi);
     cf__store_bind_text(st, 4, q->handler);
-    int step = sqlite3_step(st);
-    if (step == SQLITE_ROW)
-        *n = sqlite3_column_int64(st, 0);
+    int step = cf_db_step(st);
+    if (step == CF_DB_ROW)
+        *n = cf_db_column_int64(st, 0);
     cf__store_release(s, st);
-    return step == SQLITE_ROW ? 0 : cf__store_error(s, step, "count the clocks due", err);
+    return step == CF_DB_ROW ? 0 : cf__store_error(s, step, "count the clocks due", err);
 }
 
 /* Exported, documented in store.h */

@@ -59,7 +59,7 @@ int cf_store_ref_next(cf_store_t *s, const char *kind, const char *agency, int y
 {
     if (strcmp(kind, "case_number") == 0)
         return cf_store_case_number_next(s, agency, year, seq, err);
-    sqlite3_stmt *st;
+    cf_db_stmt_t *st;
     int rc = cf__store_prepare(s,
                                "INSERT INTO ref_counters(kind, agency, year, last) VALUES (?, ?, "
                                "?, 1) ON CONFLICT(kind, agency, year) DO UPDATE SET last = last + "
@@ -67,15 +67,15 @@ int cf_store_ref_next(cf_store_t *s, const char *kind, const char *agency, int y
                                &st, err);
     if (rc != 0)
         return rc;
-    sqlite3_bind_text(st, 1, kind, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, agency, -1, SQLITE_STATIC);
-    sqlite3_bind_int(st, 3, year);
-    int step = sqlite3_step(st);
-    int64_t got = step == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
-    if (step == SQLITE_ROW)
-        step = sqlite3_step(st);
+    cf_db_bind_text(st, 1, kind, -1, CF_DB_STATIC);
+    cf_db_bind_text(st, 2, agency, -1, CF_DB_STATIC);
+    cf_db_bind_int(st, 3, year);
+    int step = cf_db_step(st);
+    int64_t got = step == CF_DB_ROW ? cf_db_column_int64(st, 0) : 0;
+    if (step == CF_DB_ROW)
+        step = cf_db_step(st);
     cf__store_release(s, st);
-    if (step != SQLITE_DONE)
+    if (step != CF_DB_DONE)
         return cf__store_error(s, step, "take a number", err);
     *seq = got;
     return 0;
@@ -87,21 +87,21 @@ int cf_store_ref_put(cf_store_t *s, int64_t id, const char *kind, const char *nu
 {
     if (strcmp(kind, "case_number") == 0)
         return cf_store_case_number_put(s, id, number, err);
-    sqlite3_stmt *st;
+    cf_db_stmt_t *st;
     int rc = cf__store_prepare(s, "INSERT INTO case_refs(case_id, kind, number) VALUES (?, ?, ?)",
                                &st, err);
     if (rc != 0)
         return rc;
-    sqlite3_bind_int64(st, 1, id);
-    sqlite3_bind_text(st, 2, kind, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 3, number, -1, SQLITE_STATIC);
-    int step = sqlite3_step(st);
+    cf_db_bind_int64(st, 1, id);
+    cf_db_bind_text(st, 2, kind, -1, CF_DB_STATIC);
+    cf_db_bind_text(st, 3, number, -1, CF_DB_STATIC);
+    int step = cf_db_step(st);
     cf__store_release(s, st);
-    if ((step & 0xff) == SQLITE_CONSTRAINT)
+    if (step == CF_ECONFLICT)
         return cf_error_set(err, CF_EEXIST, NULL, 0, 0,
                             "case %lld already has a %s, or '%s' is taken", (long long)id, kind,
                             number);
-    return step == SQLITE_DONE ? 0 : cf__store_error(s, step, "record a number", err);
+    return step == CF_DB_DONE ? 0 : cf__store_error(s, step, "record a number", err);
 }
 
 /* Exported, documented in store.h */
@@ -110,21 +110,21 @@ int cf_store_ref_get(cf_store_t *s, int64_t id, const char *kind, char *number, 
 {
     if (strcmp(kind, "case_number") == 0)
         return cf_store_case_number_get(s, id, number, size, err);
-    sqlite3_stmt *st;
+    cf_db_stmt_t *st;
     int rc = cf__store_prepare(s, "SELECT number FROM case_refs WHERE case_id = ? AND kind = ?",
                                &st, err);
     if (rc != 0)
         return rc;
-    sqlite3_bind_int64(st, 1, id);
-    sqlite3_bind_text(st, 2, kind, -1, SQLITE_STATIC);
-    int step = sqlite3_step(st);
-    if (step == SQLITE_ROW)
+    cf_db_bind_int64(st, 1, id);
+    cf_db_bind_text(st, 2, kind, -1, CF_DB_STATIC);
+    int step = cf_db_step(st);
+    if (step == CF_DB_ROW)
         cf__store_copy_col(st, 0, number, size);
     cf__store_release(s, st);
-    if (step == SQLITE_DONE)
+    if (step == CF_DB_DONE)
         return cf_error_set(err, CF_ENOTFOUND, NULL, 0, 0, "case %lld has no %s", (long long)id,
                             kind);
-    return step == SQLITE_ROW ? 0 : cf__store_error(s, step, "read a number", err);
+    return step == CF_DB_ROW ? 0 : cf__store_error(s, step, "read a number", err);
 }
 
 /* ---- summaries ---------------------------------------------------------------------- */
@@ -132,19 +132,19 @@ int cf_store_ref_get(cf_store_t *s, int64_t id, const char *kind, char *number, 
 /* Exported, documented in store.h */
 int cf_store_summary_get(cf_store_t *s, int64_t id, json_t **summary, cf_error_t *err)
 {
-    sqlite3_stmt *st;
+    cf_db_stmt_t *st;
     int rc = cf__store_prepare(s, "SELECT body FROM case_summary WHERE case_id = ?", &st, err);
     if (rc != 0)
         return rc;
-    sqlite3_bind_int64(st, 1, id);
-    int step = sqlite3_step(st);
+    cf_db_bind_int64(st, 1, id);
+    int step = cf_db_step(st);
     json_t *body =
-        step == SQLITE_ROW ? json_loads((const char *)sqlite3_column_text(st, 0), 0, NULL) : NULL;
+        step == CF_DB_ROW ? json_loads((const char *)cf_db_column_text(st, 0), 0, NULL) : NULL;
     cf__store_release(s, st);
-    if (step == SQLITE_DONE)
+    if (step == CF_DB_DONE)
         return cf_error_set(err, CF_ENOTFOUND, NULL, 0, 0, "case %lld has no summary",
                             (long long)id);
-    if (step != SQLITE_ROW)
+    if (step != CF_DB_ROW)
         return cf__store_error(s, step, "read a case summary", err);
     if (!body)
         return cf_error_set(err, CF_ECORRUPT, NULL, 0, 0, "case %lld: its summary is not JSON",
@@ -156,11 +156,11 @@ int cf_store_summary_get(cf_store_t *s, int64_t id, json_t **summary, cf_error_t
 /* The people of a summary into case_people: its handlers and its head. */
 static int people_put(cf_store_t *s, int64_t id, const json_t *sum, cf_error_t *err)
 {
-    sqlite3_stmt *st;
+    cf_db_stmt_t *st;
     int rc = cf__store_prepare(s, "DELETE FROM case_people WHERE case_id = ?", &st, err);
     if (rc != 0)
         return rc;
-    sqlite3_bind_int64(st, 1, id);
+    cf_db_bind_int64(st, 1, id);
     if ((rc = cf__store_step_done(s, st, "forget a case's people", err)) != 0)
         return rc;
     size_t i, n = json_array_size(json_object_get(sum, "handlers"));
@@ -176,9 +176,9 @@ static int people_put(cf_store_t *s, int64_t id, const json_t *sum, cf_error_t *
                                &st, err);
         if (rc != 0)
             break;
-        sqlite3_bind_int64(st, 1, id);
-        sqlite3_bind_text(st, 2, i < n ? "handler" : "head", -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 3, who, -1, SQLITE_TRANSIENT);
+        cf_db_bind_int64(st, 1, id);
+        cf_db_bind_text(st, 2, i < n ? "handler" : "head", -1, CF_DB_STATIC);
+        cf_db_bind_text(st, 3, who, -1, CF_DB_TRANSIENT);
         rc = cf__store_step_done(s, st, "name a case's people", err);
     }
     return rc;
@@ -264,7 +264,7 @@ static int count_apply(cf_store_t *s, const char *agency, const char *k, const j
     if (!key)
         return 0;
     *day++ = *dim++ = *key++ = '\0';
-    sqlite3_stmt *st;
+    cf_db_stmt_t *st;
     int rc = cf__store_prepare(s,
                                "INSERT INTO stat_counts(agency, handler, day, dim, key, n, fen) "
                                "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET n = n + "
@@ -272,13 +272,13 @@ static int count_apply(cf_store_t *s, const char *agency, const char *k, const j
                                &st, err);
     if (rc != 0)
         return rc;
-    sqlite3_bind_text(st, 1, agency, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, handler, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 3, strtoll(day, NULL, 10));
-    sqlite3_bind_text(st, 4, dim, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 5, key, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 6, n);
-    sqlite3_bind_int64(st, 7, fen);
+    cf_db_bind_text(st, 1, agency, -1, CF_DB_STATIC);
+    cf_db_bind_text(st, 2, handler, -1, CF_DB_STATIC);
+    cf_db_bind_int64(st, 3, strtoll(day, NULL, 10));
+    cf_db_bind_text(st, 4, dim, -1, CF_DB_STATIC);
+    cf_db_bind_text(st, 5, key, -1, CF_DB_STATIC);
+    cf_db_bind_int64(st, 6, n);
+    cf_db_bind_int64(st, 7, fen);
     return cf__store_step_done(s, st, "count a case", err);
 }
 
@@ -291,7 +291,7 @@ int cf_store_summary_put(cf_store_t *s, int64_t id, const json_t *old, const jso
     const char *agency = json_string_value(json_object_get(sum, "agency"));
     char *body = json_dumps(sum, JSON_COMPACT | JSON_SORT_KEYS);
     json_t *acc = json_object();
-    sqlite3_stmt *st;
+    cf_db_stmt_t *st;
     int rc = body && acc && agency ? 0 : CF_ENOMEM;
     if (rc == 0)
         rc = cf__store_prepare(s,
@@ -300,10 +300,10 @@ int cf_store_summary_put(cf_store_t *s, int64_t id, const json_t *old, const jso
                                "excluded.agency, name = excluded.name, body = excluded.body",
                                &st, err);
     if (rc == 0) {
-        sqlite3_bind_int64(st, 1, id);
-        sqlite3_bind_text(st, 2, agency, -1, SQLITE_STATIC);
+        cf_db_bind_int64(st, 1, id);
+        cf_db_bind_text(st, 2, agency, -1, CF_DB_STATIC);
         cf__store_bind_text(st, 3, json_string_value(json_object_get(sum, "name")));
-        sqlite3_bind_text(st, 4, body, -1, SQLITE_STATIC);
+        cf_db_bind_text(st, 4, body, -1, CF_DB_STATIC);
         rc = cf__store_step_done(s, st, "write a case summary", err);
     }
     int moved = !old ||
@@ -339,7 +339,7 @@ int cf_store_summary_missing(cf_store_t *s, json_t **ids, cf_error_t *err)
         return CF_ENOMEM;
     if (rc == CF_ENOTFOUND)
         return 0; /* marked by migration 14 only when some case had none */
-    sqlite3_stmt *st;
+    cf_db_stmt_t *st;
     if (rc == 0)
         rc = cf__store_prepare(s,
                                "SELECT id FROM cases WHERE id NOT IN (SELECT case_id FROM "
@@ -350,10 +350,10 @@ int cf_store_summary_missing(cf_store_t *s, json_t **ids, cf_error_t *err)
         return rc;
     }
     int step;
-    while ((step = sqlite3_step(st)) == SQLITE_ROW)
-        json_array_append_new(*ids, json_integer(sqlite3_column_int64(st, 0)));
+    while ((step = cf_db_step(st)) == CF_DB_ROW)
+        json_array_append_new(*ids, json_integer(cf_db_column_int64(st, 0)));
     cf__store_release(s, st);
-    if (step != SQLITE_DONE) {
+    if (step != CF_DB_DONE) {
         json_decref(*ids), *ids = NULL;
         return cf__store_error(s, step, "list the cases without a summary", err);
     }

@@ -28,43 +28,43 @@
 int cf_store_token_check(cf_store_t *s, const char *hash_hex, cf_time_t now, cf_principal_t *p,
                          cf_error_t *err)
 {
-    sqlite3_stmt *st;
+    cf_db_stmt_t *st;
     int rc = cf__store_prepare(s,
                                "SELECT agency, role, name FROM tokens WHERE hash = ? AND "
                                "revoked_at IS NULL AND (expires_at IS NULL OR expires_at > ?)",
                                &st, err);
     if (rc != 0)
         return rc;
-    sqlite3_bind_text(st, 1, hash_hex, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 2, now);
-    int step = sqlite3_step(st);
-    if (step == SQLITE_ROW) {
-        const unsigned char *a = sqlite3_column_text(st, 0), *r = sqlite3_column_text(st, 1),
-                            *n = sqlite3_column_text(st, 2);
+    cf_db_bind_text(st, 1, hash_hex, -1, CF_DB_STATIC);
+    cf_db_bind_int64(st, 2, now);
+    int step = cf_db_step(st);
+    if (step == CF_DB_ROW) {
+        const unsigned char *a = cf_db_column_text(st, 0), *r = cf_db_column_text(st, 1),
+                            *n = cf_db_column_text(st, 2);
         snprintf(p->agency, sizeof(p->agency), "%s", a ? (const char *)a : "");
         snprintf(p->role, sizeof(p->role), "%s", r ? (const char *)r : "");
         snprintf(p->name, sizeof(p->name), "%s", n ? (const char *)n : "");
     }
     cf__store_release(s, st);
-    if (step == SQLITE_DONE)
+    if (step == CF_DB_DONE)
         return cf_error_set(err, CF_ENOTFOUND, NULL, 0, 0, "unknown, revoked or expired token");
-    return step == SQLITE_ROW ? 0 : cf__store_error(s, step, "read token", err);
+    return step == CF_DB_ROW ? 0 : cf__store_error(s, step, "read token", err);
 }
 
 /* Runs an UPDATE of tokens with (time, hash or id prefix) bound; OUT *changed. */
 static int token_update(cf_store_t *s, const char *sql, cf_time_t t, const char *key, int *changed,
                         cf_error_t *err)
 {
-    sqlite3_stmt *st;
+    cf_db_stmt_t *st;
     int rc = cf__store_prepare(s, sql, &st, err);
     if (rc != 0)
         return rc;
-    sqlite3_bind_int64(st, 1, t);
-    sqlite3_bind_text(st, 2, key, -1, SQLITE_STATIC);
-    int step = sqlite3_step(st);
-    *changed = sqlite3_changes(s->db);
+    cf_db_bind_int64(st, 1, t);
+    cf_db_bind_text(st, 2, key, -1, CF_DB_STATIC);
+    int step = cf_db_step(st);
+    *changed = cf_db_changes(s->db);
     cf__store_release(s, st);
-    return step == SQLITE_DONE ? 0 : cf__store_error(s, step, "update token", err);
+    return step == CF_DB_DONE ? 0 : cf__store_error(s, step, "update token", err);
 }
 
 /* Exported, documented in store.h */
@@ -99,18 +99,18 @@ static int token_by_id(cf_store_t *s, const char *id, char *hash, cf_error_t *er
                             "'%s' is not a token id (6 to 64 lowercase hex digits, as "
                             "`caseflow token list` shows)",
                             id);
-    sqlite3_stmt *st;
+    cf_db_stmt_t *st;
     int rc = cf__store_prepare(s, "SELECT hash FROM tokens WHERE substr(hash, 1, ?) = ? LIMIT 2",
                                &st, err);
     if (rc != 0)
         return rc;
-    sqlite3_bind_int(st, 1, (int)len);
-    sqlite3_bind_text(st, 2, id, -1, SQLITE_STATIC);
+    cf_db_bind_int(st, 1, (int)len);
+    cf_db_bind_text(st, 2, id, -1, CF_DB_STATIC);
     int found = 0, step;
-    while ((step = sqlite3_step(st)) == SQLITE_ROW && ++found == 1)
-        snprintf(hash, 65, "%s", (const char *)sqlite3_column_text(st, 0));
+    while ((step = cf_db_step(st)) == CF_DB_ROW && ++found == 1)
+        snprintf(hash, 65, "%s", (const char *)cf_db_column_text(st, 0));
     cf__store_release(s, st);
-    if (step != SQLITE_ROW && step != SQLITE_DONE)
+    if (step != CF_DB_ROW && step != CF_DB_DONE)
         return cf__store_error(s, step, "read token", err);
     if (found == 0)
         return cf_error_set(err, CF_ENOTFOUND, NULL, 0, 0, "no token with id %s", id);
@@ -135,19 +135,19 @@ int cf_store_token_revoke(cf_store_t *s, const char *id, cf_time_t now, cf_error
     return rc;
 }
 
-static json_t *time_or_null(sqlite3_stmt *st, int col)
+static json_t *time_or_null(cf_db_stmt_t *st, int col)
 {
-    if (sqlite3_column_type(st, col) == SQLITE_NULL)
+    if (cf_db_column_type(st, col) == CF_DB_NULL)
         return json_null();
     char text[CF_TIME_BUFSZ];
-    cf_time_format((cf_time_t)sqlite3_column_int64(st, col), text);
+    cf_time_format((cf_time_t)cf_db_column_int64(st, col), text);
     return json_string(text);
 }
 
 /* Exported, documented in store.h */
 int cf_store_token_list(cf_store_t *s, json_t **out, cf_error_t *err)
 {
-    sqlite3_stmt *st;
+    cf_db_stmt_t *st;
     int rc = cf__store_prepare(s,
                                "SELECT hash, name, role, agency, created_at, expires_at, "
                                "revoked_at, last_used_at FROM tokens ORDER BY created_at, hash",
@@ -156,16 +156,15 @@ int cf_store_token_list(cf_store_t *s, json_t **out, cf_error_t *err)
         return rc;
     json_t *list = json_array();
     int step;
-    while (list && (step = sqlite3_step(st)) == SQLITE_ROW) {
+    while (list && (step = cf_db_step(st)) == CF_DB_ROW) {
         char id[TOKEN_ID_LEN + 1];
-        snprintf(id, sizeof(id), "%s", (const char *)sqlite3_column_text(st, 0));
-        json_t *row =
-            json_pack("{s:s, s:s, s:s, s:s, s:o, s:o, s:o, s:o}", "id", id, "name",
-                      (const char *)sqlite3_column_text(st, 1), "role",
-                      (const char *)sqlite3_column_text(st, 2), "agency",
-                      (const char *)sqlite3_column_text(st, 3), "created_at", time_or_null(st, 4),
-                      "expires_at", time_or_null(st, 5), "revoked_at", time_or_null(st, 6),
-                      "last_used_at", time_or_null(st, 7));
+        snprintf(id, sizeof(id), "%s", (const char *)cf_db_column_text(st, 0));
+        json_t *row = json_pack(
+            "{s:s, s:s, s:s, s:s, s:o, s:o, s:o, s:o}", "id", id, "name",
+            (const char *)cf_db_column_text(st, 1), "role", (const char *)cf_db_column_text(st, 2),
+            "agency", (const char *)cf_db_column_text(st, 3), "created_at", time_or_null(st, 4),
+            "expires_at", time_or_null(st, 5), "revoked_at", time_or_null(st, 6), "last_used_at",
+            time_or_null(st, 7));
         if (!row || json_array_append_new(list, row) != 0) {
             json_decref(list);
             list = NULL;
@@ -174,7 +173,7 @@ int cf_store_token_list(cf_store_t *s, json_t **out, cf_error_t *err)
     cf__store_release(s, st);
     if (!list)
         return cf_error_set(err, CF_ENOMEM, NULL, 0, 0, "out of memory listing tokens");
-    if (step != SQLITE_DONE) {
+    if (step != CF_DB_DONE) {
         json_decref(list);
         return cf__store_error(s, step, "list tokens", err);
     }

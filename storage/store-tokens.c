@@ -31,43 +31,43 @@
 int cf_store_token_put(cf_store_t *s, const char *hash_hex, const cf_principal_t *p,
                        cf_time_t created_at, cf_error_t *err)
 {
-    sqlite3_stmt *st;
+    cf_db_stmt_t *st;
     int rc = cf__store_prepare(s,
                                "INSERT INTO tokens(hash, agency, role, name, created_at) "
                                "VALUES (?, ?, ?, ?, ?)",
                                &st, err);
     if (rc != 0)
         return rc;
-    sqlite3_bind_text(st, 1, hash_hex, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, p->agency, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 3, p->role, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 4, p->name, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 5, created_at);
-    int step = sqlite3_step(st);
+    cf_db_bind_text(st, 1, hash_hex, -1, CF_DB_STATIC);
+    cf_db_bind_text(st, 2, p->agency, -1, CF_DB_STATIC);
+    cf_db_bind_text(st, 3, p->role, -1, CF_DB_STATIC);
+    cf_db_bind_text(st, 4, p->name, -1, CF_DB_STATIC);
+    cf_db_bind_int64(st, 5, created_at);
+    int step = cf_db_step(st);
     cf__store_release(s, st);
-    if ((step & 0xff) == SQLITE_CONSTRAINT)
+    if (step == CF_ECONFLICT)
         return cf_error_set(err, CF_EEXIST, NULL, 0, 0, "token already stored");
-    return step == SQLITE_DONE ? 0 : cf__store_error(s, step, "store token", err);
+    return step == CF_DB_DONE ? 0 : cf__store_error(s, step, "store token", err);
 }
 
 /* Exported, documented in store.h */
 int cf_store_token_get(cf_store_t *s, const char *hash_hex, cf_principal_t *p, cf_error_t *err)
 {
-    sqlite3_stmt *st;
+    cf_db_stmt_t *st;
     int rc = cf__store_prepare(s, "SELECT agency, role, name FROM tokens WHERE hash = ?", &st, err);
     if (rc != 0)
         return rc;
-    sqlite3_bind_text(st, 1, hash_hex, -1, SQLITE_STATIC);
-    int step = sqlite3_step(st);
-    if (step == SQLITE_ROW) {
+    cf_db_bind_text(st, 1, hash_hex, -1, CF_DB_STATIC);
+    int step = cf_db_step(st);
+    if (step == CF_DB_ROW) {
         cf__store_copy_col(st, 0, p->agency, sizeof(p->agency));
         cf__store_copy_col(st, 1, p->role, sizeof(p->role));
         cf__store_copy_col(st, 2, p->name, sizeof(p->name));
     }
     cf__store_release(s, st);
-    if (step == SQLITE_DONE)
+    if (step == CF_DB_DONE)
         return cf_error_set(err, CF_ENOTFOUND, NULL, 0, 0, "unknown token");
-    return step == SQLITE_ROW ? 0 : cf__store_error(s, step, "read token", err);
+    return step == CF_DB_ROW ? 0 : cf__store_error(s, step, "read token", err);
 }
 
 /* Exported, documented in store.h */
@@ -81,54 +81,54 @@ int cf_store_case_agency(cf_store_t *s, int64_t id, char *agency, size_t size, c
 int cf_store_case_agency_head(cf_store_t *s, int64_t id, char *agency, size_t size,
                               char head[CF_CHAIN_HEX], cf_error_t *err)
 {
-    sqlite3_stmt *st;
+    cf_db_stmt_t *st;
     int rc = cf__store_prepare(s,
                                "SELECT a.agency, c.head FROM case_agency a JOIN cases c ON c.id = "
                                "a.case_id WHERE a.case_id = ?",
                                &st, err);
     if (rc != 0)
         return rc;
-    sqlite3_bind_int64(st, 1, id);
-    int step = sqlite3_step(st);
-    if (step == SQLITE_ROW) {
+    cf_db_bind_int64(st, 1, id);
+    int step = cf_db_step(st);
+    if (step == CF_DB_ROW) {
         cf__store_copy_col(st, 0, agency, size);
         cf__store_copy_col(st, 1, head, CF_CHAIN_HEX);
     }
     cf__store_release(s, st);
-    if (step == SQLITE_DONE)
+    if (step == CF_DB_DONE)
         return cf_error_set(err, CF_ENOTFOUND, NULL, 0, 0, "no case %lld", (long long)id);
-    return step == SQLITE_ROW ? 0 : cf__store_error(s, step, "read case agency", err);
+    return step == CF_DB_ROW ? 0 : cf__store_error(s, step, "read case agency", err);
 }
 
 /* Exported, documented in store.h */
 int cf_store_setting_get(cf_store_t *s, const char *key, char *value, size_t size, cf_error_t *err)
 {
-    sqlite3_stmt *st;
+    cf_db_stmt_t *st;
     int rc = cf__store_prepare(s, "SELECT value FROM settings WHERE key = ?", &st, err);
     if (rc != 0)
         return rc;
-    sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-    int step = sqlite3_step(st);
-    if (step == SQLITE_ROW)
+    cf_db_bind_text(st, 1, key, -1, CF_DB_STATIC);
+    int step = cf_db_step(st);
+    if (step == CF_DB_ROW)
         cf__store_copy_col(st, 0, value, size);
     cf__store_release(s, st);
-    if (step == SQLITE_DONE)
+    if (step == CF_DB_DONE)
         return cf_error_set(err, CF_ENOTFOUND, NULL, 0, 0, "no setting '%s'", key);
-    return step == SQLITE_ROW ? 0 : cf__store_error(s, step, "read setting", err);
+    return step == CF_DB_ROW ? 0 : cf__store_error(s, step, "read setting", err);
 }
 
 /* Exported, documented in store.h */
 int cf_store_setting_set(cf_store_t *s, const char *key, const char *value, cf_error_t *err)
 {
-    sqlite3_stmt *st;
+    cf_db_stmt_t *st;
     int rc = cf__store_prepare(s,
                                "INSERT INTO settings(key, value) VALUES (?, ?) ON CONFLICT(key) "
                                "DO UPDATE SET value = excluded.value",
                                &st, err);
     if (rc != 0)
         return rc;
-    sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, value, -1, SQLITE_STATIC);
+    cf_db_bind_text(st, 1, key, -1, CF_DB_STATIC);
+    cf_db_bind_text(st, 2, value, -1, CF_DB_STATIC);
     return cf__store_step_done(s, st, "store setting", err);
 }
 
@@ -136,7 +136,7 @@ int cf_store_setting_set(cf_store_t *s, const char *key, const char *value, cf_e
 int cf_store_case_number_next(cf_store_t *s, const char *agency, int year, int64_t *seq,
                               cf_error_t *err)
 {
-    sqlite3_stmt *st;
+    cf_db_stmt_t *st;
     int rc = cf__store_prepare(s,
                                "INSERT INTO case_counters(agency, year, last) VALUES (?, ?, 1) "
                                "ON CONFLICT(agency, year) DO UPDATE SET last = last + 1 "
@@ -144,52 +144,52 @@ int cf_store_case_number_next(cf_store_t *s, const char *agency, int year, int64
                                &st, err);
     if (rc != 0)
         return rc;
-    sqlite3_bind_text(st, 1, agency, -1, SQLITE_STATIC);
-    sqlite3_bind_int(st, 2, year);
-    int step = sqlite3_step(st);
-    if (step == SQLITE_ROW)
-        *seq = sqlite3_column_int64(st, 0);
-    if (step == SQLITE_ROW)
-        step = sqlite3_step(st);
+    cf_db_bind_text(st, 1, agency, -1, CF_DB_STATIC);
+    cf_db_bind_int(st, 2, year);
+    int step = cf_db_step(st);
+    if (step == CF_DB_ROW)
+        *seq = cf_db_column_int64(st, 0);
+    if (step == CF_DB_ROW)
+        step = cf_db_step(st);
     cf__store_release(s, st);
-    return step == SQLITE_DONE ? 0 : cf__store_error(s, step, "take a case number", err);
+    return step == CF_DB_DONE ? 0 : cf__store_error(s, step, "take a case number", err);
 }
 
 /* Exported, documented in store.h */
 int cf_store_case_number_put(cf_store_t *s, int64_t id, const char *number, cf_error_t *err)
 {
-    sqlite3_stmt *st;
+    cf_db_stmt_t *st;
     int rc =
         cf__store_prepare(s, "INSERT INTO case_numbers(case_id, number) VALUES (?, ?)", &st, err);
     if (rc != 0)
         return rc;
-    sqlite3_bind_int64(st, 1, id);
-    sqlite3_bind_text(st, 2, number, -1, SQLITE_STATIC);
-    int step = sqlite3_step(st);
+    cf_db_bind_int64(st, 1, id);
+    cf_db_bind_text(st, 2, number, -1, CF_DB_STATIC);
+    int step = cf_db_step(st);
     cf__store_release(s, st);
-    if ((step & 0xff) == SQLITE_CONSTRAINT)
+    if (step == CF_ECONFLICT)
         return cf_error_set(err, CF_EEXIST, NULL, 0, 0,
                             "case %lld already has a number, or '%s' is taken", (long long)id,
                             number);
-    return step == SQLITE_DONE ? 0 : cf__store_error(s, step, "record case number", err);
+    return step == CF_DB_DONE ? 0 : cf__store_error(s, step, "record case number", err);
 }
 
 /* Exported, documented in store.h */
 int cf_store_case_number_get(cf_store_t *s, int64_t id, char *number, size_t size, cf_error_t *err)
 {
-    sqlite3_stmt *st;
+    cf_db_stmt_t *st;
     int rc = cf__store_prepare(s, "SELECT number FROM case_numbers WHERE case_id = ?", &st, err);
     if (rc != 0)
         return rc;
-    sqlite3_bind_int64(st, 1, id);
-    int step = sqlite3_step(st);
-    if (step == SQLITE_ROW)
+    cf_db_bind_int64(st, 1, id);
+    int step = cf_db_step(st);
+    if (step == CF_DB_ROW)
         cf__store_copy_col(st, 0, number, size);
     cf__store_release(s, st);
-    if (step == SQLITE_DONE)
+    if (step == CF_DB_DONE)
         return cf_error_set(err, CF_ENOTFOUND, NULL, 0, 0, "case %lld has no number",
                             (long long)id);
-    return step == SQLITE_ROW ? 0 : cf__store_error(s, step, "read case number", err);
+    return step == CF_DB_ROW ? 0 : cf__store_error(s, step, "read case number", err);
 }
 
 /* cf_store_case_list's query (store-cases.c), joined with case_agency. */
@@ -209,7 +209,7 @@ static const char *const deadline_sql =
 int cf_store_case_list_agency(cf_store_t *s, const char *agency, const cf_case_filter_t *f,
                               json_t **list, cf_error_t *err)
 {
-    sqlite3_stmt *st;
+    cf_db_stmt_t *st;
     int rc = cf__store_prepare(s,
                                f->by_deadline ? deadline_sql
                                : f->parent    ? children_sql

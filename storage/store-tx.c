@@ -26,14 +26,14 @@
 /* Exported, documented in store.h */
 int cf_store_tx_begin(cf_store_t *s, cf_error_t *err)
 {
-    return cf__store_run(s, "BEGIN IMMEDIATE", err);
+    return cf__store_run(s, CF__STORE_BEGIN(s), err);
 }
 
 /* Exported, documented in store.h */
 int cf_store_tx_commit(cf_store_t *s, cf_error_t *err)
 {
     int rc = cf__store_fault(s, "commit");
-    if (rc != SQLITE_OK)
+    if (rc != 0)
         return cf__store_error(s, rc, "commit", err);
     return cf__store_run(s, "COMMIT", err);
 }
@@ -41,7 +41,7 @@ int cf_store_tx_commit(cf_store_t *s, cf_error_t *err)
 /* Exported, documented in store.h */
 void cf_store_tx_rollback(cf_store_t *s)
 {
-    sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+    cf_db_exec(s->db, "ROLLBACK");
 }
 
 /* Exported, documented in store.h */
@@ -59,56 +59,55 @@ int cf_store_savepoint_release(cf_store_t *s, cf_error_t *err)
 /* Exported, documented in store.h */
 int cf_store_set_autocheckpoint(cf_store_t *s, int pages, cf_error_t *err)
 {
-    int rc = sqlite3_wal_autocheckpoint(s->db, pages);
-    return rc == SQLITE_OK ? 0 : cf__store_error(s, rc, "wal_autocheckpoint", err);
+    int rc = cf_db_wal_autocheckpoint(s->db, pages);
+    return rc == 0 ? 0 : cf__store_error(s, rc, "wal_autocheckpoint", err);
 }
 
 /* Exported, documented in store.h */
 int cf_store_checkpoint(cf_store_t *s, int *frames, int *copied, cf_error_t *err)
 {
     int log = 0, done = 0;
-    int rc = sqlite3_wal_checkpoint_v2(s->db, NULL, SQLITE_CHECKPOINT_PASSIVE, &log, &done);
+    int rc = cf_db_wal_checkpoint(s->db, 0, &log, &done);
     if (frames)
         *frames = log;
     if (copied)
         *copied = done;
-    return rc == SQLITE_OK ? 0 : cf__store_error(s, rc, "checkpoint", err);
+    return rc == 0 ? 0 : cf__store_error(s, rc, "checkpoint", err);
 }
 
 /* Exported, documented in store.h */
 int cf_store_checkpoint_restart(cf_store_t *s, int *frames, int *copied, cf_error_t *err)
 {
     int log = 0, done = 0;
-    sqlite3_busy_timeout(s->db, 0); /* a reader in the way: try again after a later commit */
-    int rc = sqlite3_wal_checkpoint_v2(s->db, NULL, SQLITE_CHECKPOINT_RESTART, &log, &done);
-    sqlite3_busy_timeout(s->db, CF__STORE_BUSY_MS);
+    cf_db_busy_timeout(s->db, 0); /* a reader in the way: try again after a later commit */
+    int rc = cf_db_wal_checkpoint(s->db, 1, &log, &done);
+    cf_db_busy_timeout(s->db, CF__STORE_BUSY_MS);
     if (frames)
         *frames = log;
     if (copied)
         *copied = done;
-    return rc == SQLITE_OK ? 0 : cf__store_error(s, rc, "restart the log", err);
+    return rc == 0 ? 0 : cf__store_error(s, rc, "restart the log", err);
 }
 
 /* Exported, documented in store.h */
 int cf_store_set_cache_kib(cf_store_t *s, int kib, cf_error_t *err)
 {
     char sql[64];
+    if (cf_db_kind(s->db) == CF_DB_PG)
+        return 0; /* the server's shared_buffers */
     snprintf(sql, sizeof(sql), "PRAGMA cache_size=%d", -kib);
     return cf__store_exec(s, sql, err);
 }
 
-static int on_wal(void *ctx, sqlite3 *db, const char *name, int frames)
+static void on_wal(void *ctx, int frames)
 {
-    (void)db;
-    (void)name;
     ((cf_store_t *)ctx)->wal_frames = frames;
-    return SQLITE_OK;
 }
 
 /* Exported, documented in store.h */
 void cf_store_wal_track(cf_store_t *s)
 {
-    sqlite3_wal_hook(s->db, on_wal, s);
+    cf_db_wal_hook(s->db, on_wal, s);
 }
 
 /* Exported, documented in store.h */
@@ -120,22 +119,24 @@ int cf_store_wal_frames(const cf_store_t *s)
 /* Exported, documented in store.h */
 void cf_store_savepoint_rollback(cf_store_t *s)
 {
-    sqlite3_exec(s->db, "ROLLBACK TO cf_request; RELEASE cf_request", NULL, NULL, NULL);
+    cf_db_exec(s->db, "ROLLBACK TO cf_request; RELEASE cf_request");
 }
 
 /* Exported, documented in store.h */
 int cf_store_query_only(cf_store_t *s, cf_error_t *err)
 {
-    return cf__store_exec(s, "PRAGMA query_only = 1", err);
+    return cf__store_exec(
+        s, cf_db_pick(s->db, "PRAGMA query_only = 1", "SET default_transaction_read_only = on"),
+        err);
 }
 
 /* Runs a one-row write statement with text and integer bindings already made. */
 /* Exported, documented in store-int.h */
-int cf__store_step_done(cf_store_t *s, sqlite3_stmt *st, const char *what, cf_error_t *err)
+int cf__store_step_done(cf_store_t *s, cf_db_stmt_t *st, const char *what, cf_error_t *err)
 {
-    int step = sqlite3_step(st);
+    int step = cf_db_step(st);
     cf__store_release(s, st);
-    return step == SQLITE_DONE ? 0 : cf__store_error(s, step, what, err);
+    return step == CF_DB_DONE ? 0 : cf__store_error(s, step, what, err);
 }
 
 /* Exported, documented in store.h */
@@ -146,13 +147,13 @@ int cf_store_case_open_tx(cf_store_t *s, cf_case_t *c, json_t *events, const cha
     int rc = cf__store_case_next(s, c, events, 1, &opened, err);
     if (rc != 0)
         return rc;
-    sqlite3_stmt *st = NULL;
+    cf_db_stmt_t *st = NULL;
     if (rc == 0 && agency)
         rc = cf__store_prepare(s, "INSERT INTO case_agency(case_id, agency) VALUES (?, ?)", &st,
                                err);
     if (rc == 0 && st) {
-        sqlite3_bind_int64(st, 1, opened.id);
-        sqlite3_bind_text(st, 2, agency, -1, SQLITE_STATIC);
+        cf_db_bind_int64(st, 1, opened.id);
+        cf_db_bind_text(st, 2, agency, -1, CF_DB_STATIC);
         rc = cf__store_step_done(s, st, "stamp agency", err);
     }
     if (rc != 0) {
@@ -173,22 +174,22 @@ int cf_store_case_append_tx(cf_store_t *s, cf_case_t *c, json_t *events, cf_erro
 /* ---- helpers shared by the backend's files ----------------------------------------- */
 
 /* Exported, documented in store-int.h */
-void cf__store_copy_col(sqlite3_stmt *st, int col, char *out, size_t size)
+void cf__store_copy_col(cf_db_stmt_t *st, int col, char *out, size_t size)
 {
-    const unsigned char *t = sqlite3_column_text(st, col);
+    const unsigned char *t = cf_db_column_text(st, col);
     snprintf(out, size, "%s", t ? (const char *)t : "");
 }
 
 /* Exported, documented in store-int.h */
-int cf__store_collect(cf_store_t *s, sqlite3_stmt *st, json_t *(*row_fn)(sqlite3_stmt *),
+int cf__store_collect(cf_store_t *s, cf_db_stmt_t *st, json_t *(*row_fn)(cf_db_stmt_t *),
                       json_t **list, const char *what, cf_error_t *err)
 {
     json_t *out = json_array();
-    int rc = out ? 0 : CF_ENOMEM, step = SQLITE_DONE;
-    while (rc == 0 && (step = sqlite3_step(st)) == SQLITE_ROW)
+    int rc = out ? 0 : CF_ENOMEM, step = CF_DB_DONE;
+    while (rc == 0 && (step = cf_db_step(st)) == CF_DB_ROW)
         if (json_array_append_new(out, row_fn(st)) != 0)
             rc = CF_ENOMEM;
-    if (rc == 0 && step != SQLITE_DONE)
+    if (rc == 0 && step != CF_DB_DONE)
         rc = cf__store_error(s, step, what, err);
     cf__store_release(s, st);
     if (rc != 0) {

@@ -5,9 +5,10 @@
  * workflow definitions (by id, version and content hash), calendars, the matter
  * catalog, document contents, and cases with their append-only, hash-chained
  * event logs. The engine knows nothing of it. The backend is SQLite in WAL mode
- * (store-sqlite.c, the default: one file, embedded); a PostgreSQL backend is meant
- * to implement this same header in its own file, selected at build time, so that
- * nothing above this line changes.
+ * (store-sqlite.c, the default: one file, embedded) or PostgreSQL (store-pg.c),
+ * chosen by the database's name: a postgresql:// (or postgres://) URI opens
+ * PostgreSQL, anything else a SQLite file. Both run the same store-*.c files
+ * through the driver in db.h (docs/postgresql.md).
  *
  * Atomicity: cf_store_case_open and cf_store_case_append write a case's events,
  * its row and its clock index in one transaction: all or nothing. Concurrency is
@@ -291,6 +292,9 @@ int cf_store_case_append_tx(cf_store_t *s, cf_case_t *c, json_t *events, cf_erro
  * naming its pid; CF_EIO when the lock file cannot be made. A crashed daemon's
  * lock is gone with its process. */
 int cf_store_daemon_lock(const char *db_path, int *fd, cf_error_t *err);
+/* Nonzero when path names a PostgreSQL database (postgresql:// or postgres://)
+ * rather than a SQLite file: no file to stat, lock or create beside it. */
+int cf_store_is_pg(const char *path);
 void cf_store_daemon_unlock(int fd);
 
 /* Makes this connection refuse writes (PRAGMA query_only): the daemon's reader. */

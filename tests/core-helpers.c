@@ -47,8 +47,7 @@ cf_calendar_t *cf_test_calendar(void)
 cf_store_t *cf_test_store(const char *name)
 {
     char path[512];
-    snprintf(path, sizeof(path), "%s/%s", cf_test_tmpdir(), name);
-    remove(path);
+    cf_test_db(name, path, sizeof(path));
     cf_store_t *s;
     cf_error_t err;
     if (cf_store_open(path, &s, &err) != 0)

@@ -16,6 +16,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <libpq-fe.h>
+
 #include "task.h"
 #include "test-list.h"
 
@@ -77,6 +79,47 @@ char *cf_test_slurp(const char *relpath, size_t *len)
     return buf;
 }
 
+/* Exported, documented in task.h */
+const char *cf_test_pg(void)
+{
+    const char *url = getenv("CASEFLOW_TEST_PG");
+    return url && *url ? url : NULL;
+}
+
+/* Exported, documented in task.h */
+char *cf_test_db(const char *name, char *path, size_t size)
+{
+    const char *base = cf_test_pg();
+    if (!base) {
+        snprintf(path, size, "%s/%s", cf_test_tmpdir(), name);
+        remove(path);
+        return path;
+    }
+    char db[64], sql[160];
+    int n = snprintf(db, sizeof(db), "t%ld_", (long)getpid());
+    for (const char *p = name; *p && n < (int)sizeof(db) - 1; p++)
+        db[n++] = (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ? *p : '_';
+    db[n] = '\0';
+    PGconn *c = PQconnectdb(base);
+    if (PQstatus(c) != CONNECTION_OK)
+        CF__FAIL("PostgreSQL for the tests (%s): %s", base, PQerrorMessage(c));
+    snprintf(sql, sizeof(sql), "DROP DATABASE IF EXISTS %s", db);
+    PQclear(PQexec(c, sql));
+    snprintf(sql, sizeof(sql), "CREATE DATABASE %s", db);
+    PGresult *r = PQexec(c, sql);
+    if (PQresultStatus(r) != PGRES_COMMAND_OK)
+        CF__FAIL("%s: %s", sql, PQerrorMessage(c));
+    PQclear(r);
+    PQfinish(c);
+    /* the base's options (host=, user=) with the new database's name */
+    const char *q = strchr(base, '?');
+    const char *slash = strstr(base, "://");
+    const char *host_end = slash ? strchr(slash + 3, '/') : NULL;
+    int hl = host_end ? (int)(host_end - base) : (int)strcspn(base, "?");
+    snprintf(path, size, "%.*s/%s%s", hl, base, db, q ? q : "");
+    return path;
+}
+
 static int run_one_forked(const test_entry_t *t)
 {
     fflush(stdout);
@@ -87,13 +130,16 @@ static int run_one_forked(const test_entry_t *t)
     }
     if (pid == 0) {
         alarm(TEST_TIMEOUT_S);
-        _exit(t->fn() == 0 ? 0 : 1);
+        int rc = t->fn();
+        _exit(rc == 0 ? 0 : rc == CF_TEST_SKIP ? CF_TEST_SKIP : 1);
     }
     int status;
     while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
         ;
     if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
         return 0;
+    if (WIFEXITED(status) && WEXITSTATUS(status) == CF_TEST_SKIP)
+        return CF_TEST_SKIP;
     if (WIFSIGNALED(status))
         fprintf(stderr, "  %s: killed by signal %d%s\n", t->name, WTERMSIG(status),
                 WTERMSIG(status) == SIGALRM ? " (timeout)" : "");
@@ -108,6 +154,19 @@ static const test_entry_t *find(const char *name)
     return NULL;
 }
 
+/* Whether the command line asks for name: one of the names given, or a name
+ * beginning with an argument that ends in '*' (`store_*`). */
+static int wanted(int argc, char **argv, const char *name)
+{
+    for (int a = 1; a < argc; a++) {
+        size_t len = strlen(argv[a]);
+        if (len && argv[a][len - 1] == '*' ? strncmp(argv[a], name, len - 1) == 0
+                                           : strcmp(argv[a], name) == 0)
+            return 1;
+    }
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     size_t n = sizeof(tests) / sizeof(tests[0]);
@@ -116,27 +175,25 @@ int main(int argc, char **argv)
             printf("%s\n", tests[i].name);
         return 0;
     }
-    if (argc == 2) {
+    if (argc == 2 && !strchr(argv[1], '*')) {
         const test_entry_t *t = find(argv[1]);
         if (!t) {
             fprintf(stderr, "no test named %s\n", argv[1]);
             return 2;
         }
-        return t->fn() == 0 ? 0 : 1;
+        int rc = t->fn();
+        return rc == 0 ? 0 : rc == CF_TEST_SKIP ? CF_TEST_SKIP : 1;
     }
-    int passed = 0, failed = 0;
+    int passed = 0, failed = 0, skipped = 0;
     for (size_t i = 0; i < n; i++) {
-        if (argc > 2) {
-            int wanted = 0;
-            for (int a = 1; a < argc; a++)
-                wanted |= strcmp(argv[a], tests[i].name) == 0;
-            if (!wanted)
-                continue;
-        }
+        if (argc >= 2 && !wanted(argc, argv, tests[i].name))
+            continue;
         int rc = run_one_forked(&tests[i]);
-        printf("%s %zu - %s\n", rc == 0 ? "ok" : "not ok", i + 1, tests[i].name);
-        rc == 0 ? passed++ : failed++;
+        printf("%s %zu - %s%s\n", rc == 0 || rc == CF_TEST_SKIP ? "ok" : "not ok", i + 1,
+               tests[i].name, rc == CF_TEST_SKIP ? " # SKIP" : "");
+        rc == 0 ? passed++ : rc == CF_TEST_SKIP ? skipped++ : failed++;
     }
-    printf("%d passed, %d failed\n", passed, failed);
+    printf("%d passed, %d failed, %d skipped%s\n", passed, failed, skipped,
+           cf_test_pg() ? " (on PostgreSQL)" : "");
     return failed ? 1 : 0;
 }

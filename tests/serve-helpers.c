@@ -55,8 +55,7 @@ static int run_cli(char **out, int argc, char **argv)
 void td_db(const char *name, char *path, size_t size)
 {
     char workflows[1024];
-    snprintf(path, size, "%s/%s", cf_test_tmpdir(), name);
-    remove(path);
+    cf_test_db(name, path, size);
     snprintf(workflows, sizeof(workflows), "%s/workflows", CF_SOURCE_DIR);
     char *argv[] = {"caseflow", "--db", path, "init", "--workflows", workflows, NULL};
     ASSERT_EQ(run_cli(NULL, 6, argv), 0);

@@ -17,6 +17,29 @@
     int run_test_##name(void);                                                                     \
     int run_test_##name(void)
 
+/* What a test returns when it does not apply to the database under test (the
+ * runner counts it as skipped, never as passed). */
+#define CF_TEST_SKIP 77
+
+/* The database the suite runs on: NULL for SQLite files (the default), else the
+ * PostgreSQL base URI in $CASEFLOW_TEST_PG (tests/pg/pg.sh run sets it). */
+const char *cf_test_pg(void);
+
+/* A fresh, empty database for this test, named after name: a SQLite file in the
+ * test's directory (removed first), or on PostgreSQL a new database of its own
+ * (dropped first if it exists), its URI. OUT path (size bytes). Returns path. */
+char *cf_test_db(const char *name, char *path, size_t size);
+
+/* A test that pokes SQLite's files or PRAGMAs directly opens with this: on
+ * PostgreSQL it prints why it is skipped and returns CF_TEST_SKIP. */
+#define CF_TEST_SQLITE_ONLY(why)                                                                   \
+    do {                                                                                           \
+        if (cf_test_pg()) {                                                                        \
+            printf("# skip %s: SQLite only: %s\n", __func__ + 9, why);                             \
+            return CF_TEST_SKIP;                                                                   \
+        }                                                                                          \
+    } while (0)
+
 #define CF__FAIL(...)                                                                              \
     do {                                                                                           \
         fprintf(stderr, "Assertion failed in %s on line %d: ", __FILE__, __LINE__);                \

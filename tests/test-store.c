@@ -402,22 +402,21 @@ TEST_IMPL(store_statement_cache)
     cf_store_t *s = cf_test_store("stmts.db");
     cf_error_t err;
     static const char sql[] = "SELECT ?1, (SELECT COUNT(*) FROM cases)";
-    sqlite3_stmt *a, *b, *c;
+    cf_db_stmt_t *a, *b, *c;
     ASSERT_EQ(cf__store_prepare(s, sql, &a, &err), 0);
-    sqlite3_bind_int(a, 1, 42);
-    ASSERT_EQ(sqlite3_step(a), SQLITE_ROW);
-    ASSERT_EQ(sqlite3_column_int(a, 0), 42);
+    cf_db_bind_int(a, 1, 42);
+    ASSERT_EQ(cf_db_step(a), CF_DB_ROW);
+    ASSERT_EQ(cf_db_column_int(a, 0), 42);
     ASSERT_EQ(cf__store_prepare(s, sql, &b, &err), 0); /* a is in use */
     ASSERT(a != b);
     cf__store_release(s, b);
     cf__store_release(s, a);
-    ASSERT(!sqlite3_stmt_busy(a));
     char copy[sizeof(sql)];
     memcpy(copy, sql, sizeof(sql)); /* the same SQL at another address */
     ASSERT_EQ(cf__store_prepare(s, copy, &c, &err), 0);
     ASSERT(c == a);
-    ASSERT_EQ(sqlite3_step(c), SQLITE_ROW);
-    ASSERT_EQ(sqlite3_column_type(c, 0), SQLITE_NULL); /* the binding did not survive */
+    ASSERT_EQ(cf_db_step(c), CF_DB_ROW);
+    ASSERT_EQ(cf_db_column_type(c, 0), CF_DB_NULL); /* the binding did not survive */
     cf__store_release(s, c);
     cf_store_close(s);
     return 0;

@@ -15,9 +15,10 @@
  * position that differs; the copy stays committed for the operator to inspect
  * (delete the target to run the move again).
  *
- * The source is opened for reading only: a daemon serving it may keep running
- * (the copy is one snapshot of it), though the bureau should stop it first, or
- * what is written after the snapshot stays behind.
+ * The source is read in one snapshot: a daemon serving it may keep running, though
+ * the bureau should stop it first, or what is written after the snapshot stays
+ * behind. A source of an older schema is brought up to date first, as any command
+ * that writes would.
  */
 #include "audit.h"
 #include "merkle.h"
@@ -164,6 +165,20 @@ static void print_json(cf_cli_t *cli, const char *to, const cf_store_copy_t *cop
     json_decref(o);
 }
 
+/* Opens the source: as any command that writes would (an older schema is brought up
+ * to date first, as the bureau's next command would do anyway), or, where it cannot
+ * be written (a read-only mount), for reading only. */
+static int open_source(const char *path, cf_store_t **out, cf_error_t *err)
+{
+    if (cf_store_is_pg(path))
+        return cf_error_set(err, CF_EINVAL, path, 0, 0,
+                            "--from is a SQLite file; the source cannot be PostgreSQL");
+    int rc = cf_store_open_existing(path, out, err);
+    if (rc == CF_EIO)
+        rc = cf_store_open_readonly(path, out, err);
+    return rc;
+}
+
 /* Exported, documented in cli.h */
 int cf__cmd_migrate(cf_cli_t *cli, int argc, char **argv)
 {
@@ -176,7 +191,7 @@ int cf__cmd_migrate(cf_cli_t *cli, int argc, char **argv)
     cf_error_clear(&err);
     int rc = strcmp(from_path, to_path) == 0
                  ? cf_error_set(&err, CF_EINVAL, to_path, 0, 0, "--from and --to are the same")
-                 : cf_store_open_readonly(from_path, &from, &err);
+                 : open_source(from_path, &from, &err);
     if (rc == 0)
         rc = cf_store_open(to_path, &to, &err);
     if (rc == 0)

@@ -94,8 +94,8 @@ static int open_calendar(cf_cli_t *cli, int argc, char **argv, int provisional, 
 {
     struct stat st;
     const char *env = getenv("CASEFLOW_CALENDARS");
-    int from_files =
-        cf__opt_value(argc, argv, "--calendars") || (env && *env) || stat(cli->db_path, &st) != 0;
+    int from_files = cf__opt_value(argc, argv, "--calendars") || (env && *env) ||
+                     (!cf_store_is_pg(cli->db_path) && stat(cli->db_path, &st) != 0);
     cf_calendar_t *cal = NULL;
     int rc;
     if (from_files) {

@@ -77,7 +77,7 @@ int cf_serve_config_check(const cf_serve_config_t *cfg, cf_error_t *err)
 {
     if (!cfg->db_path || !*cfg->db_path)
         return cf_error_set(err, CF_EINVALID, NULL, 0, 0, "db: no database given");
-    if (access(cfg->db_path, R_OK | W_OK) != 0)
+    if (!cf_store_is_pg(cfg->db_path) && access(cfg->db_path, R_OK | W_OK) != 0)
         return cf_error_set(err, CF_EINVALID, cfg->db_path, 0, 0,
                             "db: the database cannot be read and written (create it with "
                             "`caseflow init`)");

@@ -94,6 +94,11 @@ void cf__serve_log(cf_serve_t *srv, const char *fmt, ...)
 static int db_identity(const char *path, dev_t *dev, ino_t *ino)
 {
     struct stat st;
+    if (cf_store_is_pg(path)) { /* no file: a lost connection is the driver's 503 */
+        *dev = 0;
+        *ino = 0;
+        return 0;
+    }
     if (stat(path, &st) != 0)
         return -1;
     *dev = st.st_dev;
@@ -344,7 +349,7 @@ int cf_serve_open(const cf_serve_config_t *cfg, cf_serve_t **out, cf_error_t *er
     char host[64] = "";
     gethostname(host, sizeof(host) - 1);
     snprintf(srv->node_id, sizeof(srv->node_id), "%s:%d:%u", host, (int)getpid(), srv->boot_id);
-    srv->shared = cfg->shared;
+    srv->shared = cfg->shared || cf_store_is_pg(cfg->db_path); /* several nodes may serve it */
     apply_defaults(&srv->cfg);
     if (check_test_clock(srv, err) != 0) {
         free(srv);

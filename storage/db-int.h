@@ -1,0 +1,68 @@
+/*
+ * db-int.h -- what the driver's files (db.c, db-sqlite.c, db-pg.c) share: the two
+ * structs, each carrying both backends' fields (one of them unused), and the
+ * PostgreSQL side's entry points, which db.c calls when a handle is not SQLite's.
+ */
+#ifndef CF_DB_INT_H
+#define CF_DB_INT_H
+
+#include <libpq-fe.h>
+#include <sqlite3.h>
+
+#include "db.h"
+
+struct cf_db_s {
+    int kind;
+    sqlite3 *lite;
+    PGconn *pg;
+    char msg[512];  /* PostgreSQL: the last failure's message ("" when none) */
+    int changes;    /* PostgreSQL: rows changed by the last statement */
+    unsigned names; /* PostgreSQL: the prepared statements named so far */
+    unsigned epoch; /* PostgreSQL: bumped by every reconnect (named statements lost) */
+    cf_db_wal_cb wal_cb;
+    void *wal_ctx;
+};
+
+/* A PostgreSQL parameter: its bytes (borrowed or owned), length and format. */
+struct cf__pg_param_s {
+    const char *val; /* NULL: SQL NULL */
+    char *own;       /* what val points into when copied (freed on rebind) */
+    int len;
+    int binary;
+    char num[24]; /* an integer's text */
+};
+
+struct cf_db_stmt_s {
+    cf_db_t *db;
+    sqlite3_stmt *lite;
+    /* PostgreSQL */
+    char *sql;      /* the text with $N placeholders */
+    char name[24];  /* "" for an unnamed (one-use) statement */
+    unsigned epoch; /* db->epoch it was prepared in; 0: not yet prepared */
+    int nparams;
+    struct cf__pg_param_s *params;
+    PGresult *res;          /* the executed statement's rows; NULL before the first step */
+    int row;                /* the current row, -1 before the first */
+    int blob_row, blob_col; /* the column decoded into blob */
+    unsigned char *blob;
+    size_t blob_len;
+};
+
+int cf__pg_open(cf_db_t *db, const char *uri);
+void cf__pg_close(cf_db_t *db);
+int cf__pg_exec(cf_db_t *db, const char *sql);
+int cf__pg_in_tx(const cf_db_t *db);
+int cf__pg_prepare(cf_db_t *db, const char *sql, int persistent, cf_db_stmt_t *st);
+int cf__pg_step(cf_db_stmt_t *st);
+void cf__pg_reset(cf_db_stmt_t *st);
+void cf__pg_finalize(cf_db_stmt_t *st);
+int cf__pg_bind(cf_db_stmt_t *st, int i, const char *val, int len, int binary, int how);
+int cf__pg_column_type(cf_db_stmt_t *st, int col);
+const unsigned char *cf__pg_column_text(cf_db_stmt_t *st, int col);
+const void *cf__pg_column_blob(cf_db_stmt_t *st, int col);
+int cf__pg_column_bytes(cf_db_stmt_t *st, int col);
+
+/* SQLite's result code as CF_E* (db-sqlite.c). */
+int cf__lite_code(int rc);
+
+#endif

@@ -1,0 +1,386 @@
+/*
+ * db-pg.c -- the driver's PostgreSQL side (libpq), called by db-sqlite.c's entry
+ * points for a handle opened on a postgresql:// URI.
+ *
+ * Design. A statement is a text with $N placeholders (rewritten from SQLite's
+ * `?`/`?N` at prepare) and an array of parameters. Nothing is sent at prepare:
+ * the first step executes. A persistent statement is prepared on the server
+ * under its own name (PQprepare, "cf1", "cf2", ...) the first time it runs on
+ * this connection and executed by name after that (PQexecPrepared), which saves
+ * the server's parse and plan on every request; a one-use statement runs with
+ * PQexecParams. Every parameter goes as text (a blob in binary) with no declared
+ * type, so the server infers it from the statement (`id = $1`: bigint); results
+ * come back as text and the whole result is held (PGresult) while the caller
+ * steps through its rows.
+ *
+ * Errors: SQLSTATE decides the CF_E* code (unique_violation 23505 and
+ * serialization_failure 40001 / deadlock 40P01: CF_ECONFLICT; connection
+ * exceptions, class 08, and the server shutting down, 57P*: CF_EBUSY, the
+ * daemon's 503; disk_full 53100: CF_EFULL; out_of_memory 53200: CF_ENOMEM;
+ * data_corrupted XX001/XX002: CF_ECORRUPT). A connection found broken is reset
+ * (PQreset) at the next statement outside a transaction; the statements named
+ * on the old one are prepared again (epoch).
+ *
+ * Rejected: binary results (each column's type would have to be known to decode
+ * it, for a saving the store does not need); single-row mode (the store's reads
+ * are small or paged).
+ */
+#include "db-int.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "error.h"
+
+static void quiet(void *arg, const char *message)
+{
+    (void)arg;
+    (void)message; /* NOTICEs ("already exists, skipping") are not errors */
+}
+
+static void set_msg(cf_db_t *db, const char *text)
+{
+    snprintf(db->msg, sizeof(db->msg), "%s", text && *text ? text : "unknown error");
+    size_t n = strlen(db->msg);
+    while (n > 0 && (db->msg[n - 1] == '\n' || db->msg[n - 1] == ' '))
+        db->msg[--n] = '\0';
+}
+
+static int code_of(const char *state)
+{
+    if (!state)
+        return CF_EBUSY; /* no SQLSTATE: libpq's own failure, the connection */
+    if (!strcmp(state, "23505") || !strcmp(state, "40001") || !strcmp(state, "40P01"))
+        return CF_ECONFLICT;
+    if (!strncmp(state, "08", 2) || !strncmp(state, "57P", 3) || !strcmp(state, "55P03"))
+        return CF_EBUSY;
+    if (!strcmp(state, "53100"))
+        return CF_EFULL;
+    if (!strcmp(state, "53200"))
+        return CF_ENOMEM;
+    if (!strcmp(state, "XX001") || !strcmp(state, "XX002"))
+        return CF_ECORRUPT;
+    return CF_ESTORE;
+}
+
+/* The CF_E* code of a failed result (NULL: libpq could not even make one), its
+ * message kept in db->msg; res is cleared. */
+static int fail(cf_db_t *db, PGresult *res)
+{
+    int code = res ? code_of(PQresultErrorField(res, PG_DIAG_SQLSTATE)) : CF_EBUSY;
+    if (PQstatus(db->pg) == CONNECTION_BAD)
+        code = CF_EBUSY;
+    const char *m = res ? PQresultErrorMessage(res) : "";
+    set_msg(db, *m ? m : PQerrorMessage(db->pg));
+    if (code == CF_EBUSY && !strstr(db->msg, "PostgreSQL")) {
+        char text[sizeof(db->msg) + 64];
+        snprintf(text, sizeof(text), "the PostgreSQL server cannot be reached: %s", db->msg);
+        set_msg(db, text);
+    }
+    PQclear(res);
+    return code;
+}
+
+/* Exported, documented in db-int.h */
+int cf__pg_open(cf_db_t *db, const char *uri)
+{
+    db->pg = PQconnectdb(uri);
+    if (!db->pg) {
+        set_msg(db, "out of memory");
+        return CF_ENOMEM;
+    }
+    PQsetNoticeProcessor(db->pg, quiet, NULL);
+    db->epoch = 1;
+    if (PQstatus(db->pg) != CONNECTION_OK) {
+        char text[sizeof(db->msg) + 64];
+        snprintf(text, sizeof(text), "the PostgreSQL server cannot be reached: %.500s",
+                 PQerrorMessage(db->pg));
+        set_msg(db, text);
+        return CF_EBUSY;
+    }
+    return 0;
+}
+
+/* Exported, documented in db-int.h */
+void cf__pg_close(cf_db_t *db)
+{
+    if (db->pg)
+        PQfinish(db->pg);
+}
+
+/* A broken connection outside a transaction is made again before a statement. */
+static void heal(cf_db_t *db)
+{
+    if (PQstatus(db->pg) != CONNECTION_BAD)
+        return;
+    PQreset(db->pg);
+    if (PQstatus(db->pg) == CONNECTION_OK)
+        db->epoch++;
+}
+
+/* Exported, documented in db-int.h */
+int cf__pg_exec(cf_db_t *db, const char *sql)
+{
+    heal(db);
+    PGresult *res = PQexec(db->pg, sql);
+    ExecStatusType s = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
+    if (s != PGRES_COMMAND_OK && s != PGRES_TUPLES_OK && s != PGRES_EMPTY_QUERY)
+        return fail(db, res);
+    db->changes = atoi(PQcmdTuples(res));
+    PQclear(res);
+    return 0;
+}
+
+/* Exported, documented in db-int.h */
+int cf__pg_in_tx(const cf_db_t *db)
+{
+    PGTransactionStatusType t = PQtransactionStatus(db->pg);
+    return t == PQTRANS_INTRANS || t == PQTRANS_INERROR || t == PQTRANS_ACTIVE;
+}
+
+/* ---- statements ------------------------------------------------------------------ */
+
+/* sql with SQLite's placeholders as $N; OUT *count: the highest N. Quoted text
+ * ('...', "...") is copied as it is. malloc'd, or NULL. */
+static char *rewrite(const char *sql, int *count)
+{
+    char *out = malloc(strlen(sql) * 2 + 1), *w = out;
+    int top = 0;
+    char quote = 0;
+    if (!out)
+        return NULL;
+    for (const char *p = sql; *p; p++) {
+        if (quote) {
+            quote = *p == quote ? 0 : quote;
+            *w++ = *p;
+        } else if (*p == '\'' || *p == '"') {
+            quote = *p;
+            *w++ = *p;
+        } else if (*p == '?') {
+            int n = 0;
+            while (p[1] >= '0' && p[1] <= '9')
+                n = n * 10 + (*++p - '0');
+            if (n == 0)
+                n = top + 1;
+            if (n > top)
+                top = n;
+            w += sprintf(w, "$%d", n);
+        } else {
+            *w++ = *p;
+        }
+    }
+    *w = '\0';
+    *count = top;
+    return out;
+}
+
+/* Exported, documented in db-int.h */
+int cf__pg_prepare(cf_db_t *db, const char *sql, int persistent, cf_db_stmt_t *st)
+{
+    st->sql = rewrite(sql, &st->nparams);
+    st->params = calloc(st->nparams ? st->nparams : 1, sizeof(*st->params));
+    if (!st->sql || !st->params) {
+        set_msg(db, "out of memory");
+        return CF_ENOMEM;
+    }
+    if (persistent)
+        snprintf(st->name, sizeof(st->name), "cf%u", ++db->names);
+    st->row = -1;
+    st->blob_row = -1;
+    return 0;
+}
+
+/* Exported, documented in db-int.h */
+int cf__pg_bind(cf_db_stmt_t *st, int i, const char *val, int len, int binary, int how)
+{
+    if (i < 1 || i > st->nparams) {
+        set_msg(st->db, "bind: no such parameter");
+        return CF_ESTORE;
+    }
+    struct cf__pg_param_s *p = &st->params[i - 1];
+    free(p->own);
+    p->own = NULL;
+    p->val = val;
+    p->len = len;
+    p->binary = binary;
+    if (val && how == CF_DB_TRANSIENT) {
+        if ((size_t)len < sizeof(p->num)) {
+            memcpy(p->num, val, len);
+            p->num[len] = '\0';
+            p->val = p->num;
+        } else if (!(p->own = malloc(len + 1))) {
+            p->val = NULL;
+            return CF_ENOMEM;
+        } else {
+            memcpy(p->own, val, len);
+            p->own[len] = '\0';
+            p->val = p->own;
+        }
+    } else if (val && !binary && val[len] != '\0') {
+        /* a text with a length that is not its NUL: libpq sends text up to NUL */
+        if (!(p->own = malloc(len + 1)))
+            return CF_ENOMEM;
+        memcpy(p->own, val, len);
+        p->own[len] = '\0';
+        p->val = p->own;
+    }
+    return 0;
+}
+
+/* Runs st with its parameters. 0 with st->res holding the result, or CF_E*. */
+static int execute(cf_db_stmt_t *st)
+{
+    cf_db_t *db = st->db;
+    if (!cf__pg_in_tx(db))
+        heal(db);
+    enum { MAX = 64 };
+    const char *vals[MAX];
+    int lens[MAX], fmts[MAX];
+    if (st->nparams > MAX) {
+        set_msg(db, "too many parameters");
+        return CF_ESTORE;
+    }
+    for (int i = 0; i < st->nparams; i++) {
+        vals[i] = st->params[i].val;
+        lens[i] = st->params[i].len;
+        fmts[i] = st->params[i].binary;
+    }
+    PGresult *res;
+    if (st->name[0] && st->epoch != db->epoch) {
+        res = PQprepare(db->pg, st->name, st->sql, 0, NULL);
+        if (!res || PQresultStatus(res) != PGRES_COMMAND_OK)
+            return fail(db, res);
+        PQclear(res);
+        st->epoch = db->epoch;
+    }
+    if (st->name[0])
+        res = PQexecPrepared(db->pg, st->name, st->nparams, vals, lens, fmts, 0);
+    else
+        res = PQexecParams(db->pg, st->sql, st->nparams, NULL, vals, lens, fmts, 0);
+    ExecStatusType s = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
+    if (s != PGRES_COMMAND_OK && s != PGRES_TUPLES_OK)
+        return fail(db, res);
+    const char *n = PQcmdTuples(res);
+    if (*n)
+        db->changes = atoi(n);
+    st->res = res;
+    return 0;
+}
+
+/* Exported, documented in db-int.h */
+int cf__pg_step(cf_db_stmt_t *st)
+{
+    if (!st->res) {
+        int rc = execute(st);
+        if (rc != 0)
+            return rc;
+        st->row = -1;
+    }
+    if (st->row + 1 < PQntuples(st->res)) {
+        st->row++;
+        return CF_DB_ROW;
+    }
+    st->row = PQntuples(st->res);
+    return CF_DB_DONE;
+}
+
+/* Exported, documented in db-int.h */
+void cf__pg_reset(cf_db_stmt_t *st)
+{
+    PQclear(st->res);
+    st->res = NULL;
+    st->row = -1;
+    st->blob_row = -1;
+}
+
+/* Exported, documented in db-int.h */
+void cf__pg_finalize(cf_db_stmt_t *st)
+{
+    cf__pg_reset(st);
+    if (st->name[0] && st->epoch == st->db->epoch && PQstatus(st->db->pg) == CONNECTION_OK &&
+        PQtransactionStatus(st->db->pg) == PQTRANS_IDLE) {
+        char sql[48];
+        snprintf(sql, sizeof(sql), "DEALLOCATE %s", st->name);
+        PQclear(PQexec(st->db->pg, sql));
+    }
+    for (int i = 0; i < st->nparams; i++)
+        free(st->params[i].own);
+    free(st->params);
+    free(st->sql);
+    PQfreemem(st->blob);
+}
+
+/* ---- columns --------------------------------------------------------------------- */
+
+static int on_row(const cf_db_stmt_t *st, int col)
+{
+    return st->res && st->row >= 0 && st->row < PQntuples(st->res) && col >= 0 &&
+           col < PQnfields(st->res);
+}
+
+/* Exported, documented in db-int.h */
+int cf__pg_column_type(cf_db_stmt_t *st, int col)
+{
+    if (!on_row(st, col) || PQgetisnull(st->res, st->row, col))
+        return CF_DB_NULL;
+    switch (PQftype(st->res, col)) {
+    case 16: /* bool */
+    case 20: /* int8 */
+    case 21: /* int2 */
+    case 23: /* int4 */
+        return CF_DB_INTEGER;
+    case 700:  /* float4 */
+    case 701:  /* float8 */
+    case 1700: /* numeric */
+        return CF_DB_FLOAT;
+    case 17: /* bytea */
+        return CF_DB_BLOB;
+    default:
+        return CF_DB_TEXT;
+    }
+}
+
+/* Exported, documented in db-int.h */
+const unsigned char *cf__pg_column_text(cf_db_stmt_t *st, int col)
+{
+    if (!on_row(st, col) || PQgetisnull(st->res, st->row, col))
+        return NULL;
+    return (const unsigned char *)PQgetvalue(st->res, st->row, col);
+}
+
+/* The bytes of a bytea column (text form "\x..."), decoded once per row and column. */
+static int decode(cf_db_stmt_t *st, int col)
+{
+    if (st->blob_row == st->row && st->blob_col == col)
+        return 0;
+    PQfreemem(st->blob);
+    st->blob = NULL;
+    st->blob_len = 0;
+    st->blob_row = -1;
+    const unsigned char *t = cf__pg_column_text(st, col);
+    if (!t)
+        return -1;
+    st->blob = PQunescapeBytea(t, &st->blob_len);
+    if (!st->blob)
+        return -1;
+    st->blob_row = st->row;
+    st->blob_col = col;
+    return 0;
+}
+
+/* Exported, documented in db-int.h */
+const void *cf__pg_column_blob(cf_db_stmt_t *st, int col)
+{
+    if (on_row(st, col) && PQftype(st->res, col) != 17)
+        return cf__pg_column_text(st, col);
+    return decode(st, col) == 0 ? st->blob : NULL;
+}
+
+/* Exported, documented in db-int.h */
+int cf__pg_column_bytes(cf_db_stmt_t *st, int col)
+{
+    if (on_row(st, col) && PQftype(st->res, col) != 17)
+        return PQgetisnull(st->res, st->row, col) ? 0 : PQgetlength(st->res, st->row, col);
+    return decode(st, col) == 0 ? (int)st->blob_len : 0;
+}

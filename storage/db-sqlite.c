@@ -1,0 +1,347 @@
+/*
+ * db-sqlite.c -- the driver's entry points (db.h) and their SQLite side.
+ *
+ * Design: every cf_db_* call tests which backend its handle belongs to and, for
+ * SQLite, calls the sqlite3_* function directly; PostgreSQL's side is in db-pg.c
+ * (cf__pg_*). The SQLite path is the default and the one the benchmarks measure,
+ * so it stays one branch away from what the store called before the driver
+ * existed: no copies, SQLITE_STATIC bindings kept static, the statement itself
+ * prepared with SQLITE_PREPARE_PERSISTENT when the store caches it.
+ *
+ * Errors: SQLite's result codes become CF_E* (cf__lite_code); the message stays
+ * in the connection (sqlite3_errmsg) and cf_db_errmsg reads it from there.
+ */
+#include "db-int.h"
+
+#include <stdlib.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "error.h"
+
+/* Exported, documented in db-int.h */
+int cf__lite_code(int rc)
+{
+    switch (rc & 0xff) {
+    case SQLITE_OK:
+        return 0;
+    case SQLITE_ROW:
+        return CF_DB_ROW;
+    case SQLITE_DONE:
+        return CF_DB_DONE;
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+        return CF_EBUSY;
+    case SQLITE_FULL:
+        return CF_EFULL;
+    case SQLITE_IOERR:
+    case SQLITE_CANTOPEN:
+        return CF_EIO;
+    case SQLITE_NOMEM:
+        return CF_ENOMEM;
+    case SQLITE_CORRUPT:
+    case SQLITE_NOTADB:
+        return CF_ECORRUPT;
+    case SQLITE_CONSTRAINT:
+        return rc == SQLITE_CONSTRAINT_UNIQUE || rc == SQLITE_CONSTRAINT_PRIMARYKEY ? CF_ECONFLICT
+                                                                                    : CF_ESTORE;
+    default:
+        return CF_ESTORE;
+    }
+}
+
+/* Exported, documented in db.h */
+int cf_db_sqlite_code(int rc)
+{
+    return cf__lite_code(rc);
+}
+
+/* ---- connections ---------------------------------------------------------------- */
+
+/* Exported, documented in db.h */
+int cf_db_is_pg(const char *target)
+{
+    return target &&
+           (strncmp(target, "postgresql://", 13) == 0 || strncmp(target, "postgres://", 11) == 0);
+}
+
+/* Exported, documented in db.h */
+int cf_db_open(const char *target, int flags, cf_db_t **out)
+{
+    cf_db_t *db = calloc(1, sizeof(*db));
+    *out = db;
+    if (!db)
+        return CF_ENOMEM;
+    if (cf_db_is_pg(target)) {
+        db->kind = CF_DB_PG;
+        return cf__pg_open(db, target);
+    }
+    db->kind = CF_DB_SQLITE;
+    int how = flags & CF_DB_OPEN_READONLY ? SQLITE_OPEN_READONLY
+                                          : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+    if (flags & CF_DB_OPEN_URI)
+        how |= SQLITE_OPEN_URI;
+    int rc = sqlite3_open_v2(target, &db->lite, how, NULL);
+    if (rc != SQLITE_OK)
+        return cf__lite_code(sqlite3_extended_errcode(db->lite) ? sqlite3_extended_errcode(db->lite)
+                                                                : rc);
+    sqlite3_extended_result_codes(db->lite, 1);
+    return 0;
+}
+
+/* Exported, documented in db.h */
+void cf_db_close(cf_db_t *db)
+{
+    if (!db)
+        return;
+    if (db->kind == CF_DB_PG)
+        cf__pg_close(db);
+    else
+        sqlite3_close(db->lite);
+    free(db);
+}
+
+/* Exported, documented in db.h */
+int cf_db_kind(const cf_db_t *db)
+{
+    return db->kind;
+}
+
+/* Exported, documented in db.h */
+const char *cf_db_errmsg(const cf_db_t *db)
+{
+    if (!db)
+        return "out of memory";
+    if (db->kind == CF_DB_PG)
+        return db->msg[0] ? db->msg : "no error";
+    return db->lite ? sqlite3_errmsg(db->lite) : "out of memory";
+}
+
+/* Exported, documented in db.h */
+int cf_db_exec(cf_db_t *db, const char *sql)
+{
+    if (db->kind == CF_DB_PG)
+        return cf__pg_exec(db, sql);
+    return cf__lite_code(sqlite3_exec(db->lite, sql, NULL, NULL, NULL));
+}
+
+/* Exported, documented in db.h */
+int cf_db_changes(const cf_db_t *db)
+{
+    return db->kind == CF_DB_PG ? db->changes : sqlite3_changes(db->lite);
+}
+
+/* Exported, documented in db.h */
+int cf_db_in_tx(const cf_db_t *db)
+{
+    return db->kind == CF_DB_PG ? cf__pg_in_tx(db) : !sqlite3_get_autocommit(db->lite);
+}
+
+/* ---- statements ------------------------------------------------------------------ */
+
+/* Exported, documented in db.h */
+int cf_db_prepare(cf_db_t *db, const char *sql, int persistent, cf_db_stmt_t **out)
+{
+    cf_db_stmt_t *st = calloc(1, sizeof(*st));
+    if (!st)
+        return CF_ENOMEM;
+    st->db = db;
+    int rc;
+    if (db->kind == CF_DB_PG)
+        rc = cf__pg_prepare(db, sql, persistent, st);
+    else
+        rc = cf__lite_code(sqlite3_prepare_v3(
+            db->lite, sql, -1, persistent ? SQLITE_PREPARE_PERSISTENT : 0, &st->lite, NULL));
+    if (rc != 0) {
+        cf_db_finalize(st);
+        return rc;
+    }
+    *out = st;
+    return 0;
+}
+
+/* Exported, documented in db.h */
+int cf_db_step(cf_db_stmt_t *st)
+{
+    if (st->lite)
+        return cf__lite_code(sqlite3_step(st->lite));
+    return cf__pg_step(st);
+}
+
+/* Exported, documented in db.h */
+void cf_db_reset(cf_db_stmt_t *st)
+{
+    if (st->lite)
+        sqlite3_reset(st->lite);
+    else
+        cf__pg_reset(st);
+}
+
+/* Exported, documented in db.h */
+void cf_db_clear_bindings(cf_db_stmt_t *st)
+{
+    if (st->lite) {
+        sqlite3_clear_bindings(st->lite);
+        return;
+    }
+    for (int i = 1; i <= st->nparams; i++)
+        cf__pg_bind(st, i, NULL, 0, 0, CF_DB_STATIC);
+}
+
+/* Exported, documented in db.h */
+void cf_db_finalize(cf_db_stmt_t *st)
+{
+    if (!st)
+        return;
+    if (st->db->kind == CF_DB_PG)
+        cf__pg_finalize(st);
+    else
+        sqlite3_finalize(st->lite);
+    free(st);
+}
+
+/* ---- bindings -------------------------------------------------------------------- */
+
+/* Exported, documented in db.h */
+int cf_db_bind_text(cf_db_stmt_t *st, int i, const char *text, int len, int how)
+{
+    if (st->lite)
+        return cf__lite_code(
+            text ? sqlite3_bind_text(st->lite, i, text, len,
+                                     how == CF_DB_STATIC ? SQLITE_STATIC : SQLITE_TRANSIENT)
+                 : sqlite3_bind_null(st->lite, i));
+    return cf__pg_bind(st, i, text, text && len < 0 ? (int)strlen(text) : len, 0, how);
+}
+
+/* Exported, documented in db.h */
+int cf_db_bind_blob(cf_db_stmt_t *st, int i, const void *data, size_t len, int how)
+{
+    if (st->lite)
+        return cf__lite_code(sqlite3_bind_blob64(
+            st->lite, i, data, len, how == CF_DB_STATIC ? SQLITE_STATIC : SQLITE_TRANSIENT));
+    return cf__pg_bind(st, i, data ? data : "", (int)len, 1, how);
+}
+
+/* Exported, documented in db.h */
+int cf_db_bind_int64(cf_db_stmt_t *st, int i, int64_t v)
+{
+    if (st->lite)
+        return cf__lite_code(sqlite3_bind_int64(st->lite, i, v));
+    char num[24];
+    int n = snprintf(num, sizeof(num), "%lld", (long long)v);
+    return cf__pg_bind(st, i, num, n, 0, CF_DB_TRANSIENT);
+}
+
+/* Exported, documented in db.h */
+int cf_db_bind_int(cf_db_stmt_t *st, int i, int v)
+{
+    return cf_db_bind_int64(st, i, v);
+}
+
+/* Exported, documented in db.h */
+int cf_db_bind_null(cf_db_stmt_t *st, int i)
+{
+    if (st->lite)
+        return cf__lite_code(sqlite3_bind_null(st->lite, i));
+    return cf__pg_bind(st, i, NULL, 0, 0, CF_DB_STATIC);
+}
+
+/* ---- columns --------------------------------------------------------------------- */
+
+/* Exported, documented in db.h */
+int cf_db_column_type(cf_db_stmt_t *st, int col)
+{
+    return st->lite ? sqlite3_column_type(st->lite, col) : cf__pg_column_type(st, col);
+}
+
+/* Exported, documented in db.h */
+int64_t cf_db_column_int64(cf_db_stmt_t *st, int col)
+{
+    if (st->lite)
+        return sqlite3_column_int64(st->lite, col);
+    const char *t = (const char *)cf__pg_column_text(st, col);
+    if (!t)
+        return 0;
+    if (t[0] == 't' && !t[1])
+        return 1;
+    return strtoll(t, NULL, 10);
+}
+
+/* Exported, documented in db.h */
+int cf_db_column_int(cf_db_stmt_t *st, int col)
+{
+    return (int)cf_db_column_int64(st, col);
+}
+
+/* Exported, documented in db.h */
+double cf_db_column_double(cf_db_stmt_t *st, int col)
+{
+    if (st->lite)
+        return sqlite3_column_double(st->lite, col);
+    const char *t = (const char *)cf__pg_column_text(st, col);
+    return t ? strtod(t, NULL) : 0;
+}
+
+/* Exported, documented in db.h */
+const unsigned char *cf_db_column_text(cf_db_stmt_t *st, int col)
+{
+    return st->lite ? sqlite3_column_text(st->lite, col) : cf__pg_column_text(st, col);
+}
+
+/* Exported, documented in db.h */
+const void *cf_db_column_blob(cf_db_stmt_t *st, int col)
+{
+    return st->lite ? sqlite3_column_blob(st->lite, col) : cf__pg_column_blob(st, col);
+}
+
+/* Exported, documented in db.h */
+int cf_db_column_bytes(cf_db_stmt_t *st, int col)
+{
+    return st->lite ? sqlite3_column_bytes(st->lite, col) : cf__pg_column_bytes(st, col);
+}
+
+/* ---- SQLite only ------------------------------------------------------------------ */
+
+/* Exported, documented in db.h */
+void cf_db_busy_timeout(cf_db_t *db, int ms)
+{
+    if (db->kind == CF_DB_SQLITE)
+        sqlite3_busy_timeout(db->lite, ms);
+}
+
+/* Exported, documented in db.h */
+int cf_db_wal_autocheckpoint(cf_db_t *db, int pages)
+{
+    return db->kind == CF_DB_SQLITE ? cf__lite_code(sqlite3_wal_autocheckpoint(db->lite, pages))
+                                    : 0;
+}
+
+/* Exported, documented in db.h */
+int cf_db_wal_checkpoint(cf_db_t *db, int restart, int *log, int *done)
+{
+    *log = *done = 0;
+    if (db->kind != CF_DB_SQLITE)
+        return 0;
+    return cf__lite_code(sqlite3_wal_checkpoint_v2(
+        db->lite, NULL, restart ? SQLITE_CHECKPOINT_RESTART : SQLITE_CHECKPOINT_PASSIVE, log,
+        done));
+}
+
+static int on_wal(void *ctx, sqlite3 *lite, const char *name, int frames)
+{
+    (void)lite;
+    (void)name;
+    cf_db_t *db = ctx;
+    db->wal_cb(db->wal_ctx, frames);
+    return SQLITE_OK;
+}
+
+/* Exported, documented in db.h */
+void cf_db_wal_hook(cf_db_t *db, cf_db_wal_cb cb, void *ctx)
+{
+    if (db->kind != CF_DB_SQLITE)
+        return;
+    db->wal_cb = cb;
+    db->wal_ctx = ctx;
+    sqlite3_wal_hook(db->lite, cb ? on_wal : NULL, db);
+}
