@@ -235,20 +235,24 @@ static session_t *kept(cf__sessions_t *t, const char *id)
     return NULL;
 }
 
-/* 0 when the session's token still holds and it was not signed out (OUT *who). */
+/* 0 when the session's token still holds and it was not signed out (OUT *who); -1
+ * when it does not; -2 when the database could not be read (it is away: 503). */
 static int still_good(cf_serve_t *srv, const session_t *s, cf_principal_t *who)
 {
     int ended = 1;
-    return cf_store_token_check(srv->reader, s->digest, cf__serve_now(srv), who, NULL) == 0 &&
-                   cf_store_session_ended(srv->reader, s->id, &ended, NULL) == 0 && !ended
-               ? 0
-               : -1;
+    int rc = cf_store_token_check(srv->reader, s->digest, cf__serve_now(srv), who, NULL);
+    if (rc == 0)
+        rc = cf_store_session_ended(srv->reader, s->id, &ended, NULL);
+    if (rc != 0)
+        return rc == CF_ENOTFOUND ? -1 : -2;
+    return ended ? -1 : 0;
 }
 
 /* The session of req's cookie, checked again in the database when its trust ran out
  * or this daemon has not seen it (one of a revoked or expired token, or signed out,
- * is dropped); NULL when there is none. */
-static session_t *current(cf_serve_t *srv, h2o_req_t *req)
+ * is dropped); NULL when there is none. OUT *away (may be NULL): 1 when NULL because
+ * the database could not be read (the session is kept). */
+static session_t *current_or_away(cf_serve_t *srv, h2o_req_t *req, int *away)
 {
     session_t got;
     cf_time_t now = cf__serve_now(srv);
@@ -260,8 +264,11 @@ static session_t *current(cf_serve_t *srv, h2o_req_t *req)
     if (s && s->checked_until > now_ms)
         return s;
     cf_principal_t who;
-    if (still_good(srv, &got, &who) != 0) {
-        if (s)
+    int good = still_good(srv, &got, &who);
+    if (good == -2 && away)
+        *away = 1;
+    if (good != 0) {
+        if (s && good == -1)
             drop(t, (size_t)(s - t->list));
         return NULL;
     }
@@ -272,6 +279,11 @@ static session_t *current(cf_serve_t *srv, h2o_req_t *req)
     s->created_at = now;
     s->checked_until = now_ms + srv->cfg.token_cache_ms;
     return s;
+}
+
+static session_t *current(cf_serve_t *srv, h2o_req_t *req)
+{
+    return current_or_away(srv, req, NULL);
 }
 
 /* Exported, documented in serve-int.h */
@@ -313,7 +325,10 @@ int cf__session_auth(cf_serve_t *srv, h2o_req_t *req, cf_principal_t *who)
 {
     if (!cookie_value(req).base)
         return 1;
-    session_t *s = current(srv, req);
+    int away = 0;
+    session_t *s = current_or_away(srv, req, &away);
+    if (!s && away)
+        return cf__http_unavailable(srv, req);
     if (!s) {
         answer_401(srv, req, "the session has ended or is unknown: sign in again");
         return 401;
@@ -417,9 +432,13 @@ static int sign_in(cf_serve_t *srv, h2o_req_t *req)
     char digest[65];
     if (!token)
         return 0;
-    int known = cf__http_token_holder(srv, token, strlen(token), &who) == 0 &&
-                cf_chain_sha256_hex(token, strlen(token), digest) == 0;
+    int held = cf__http_token_holder(srv, token, strlen(token), &who);
+    int known = held == 0 && cf_chain_sha256_hex(token, strlen(token), digest) == 0;
     json_decref(body);
+    if (held == -2) {
+        cf__http_unavailable(srv, req);
+        return 0;
+    }
     if (!known) {
         answer_401(srv, req, "unknown, revoked or expired token");
         return 0;

@@ -590,20 +590,25 @@ void cf__escalate_close(cf_serve_t *srv);
 typedef struct cf__sessions_s cf__sessions_t;
 /* Authenticates req by its session cookie: 0 with OUT *who; 1 when req has no
  * cookie cf_session (nothing answered: try the bearer token); 401 (unknown or ended
- * session) or 403 ECSRF (a change without the session's X-CSRF-Token), answered. */
+ * session), 403 ECSRF (a change without the session's X-CSRF-Token) or 503 (the
+ * database could not be read), answered. */
 int cf__session_auth(cf_serve_t *srv, h2o_req_t *req, cf_principal_t *who);
 /* The SHA-256 (hex) of the token behind req's session cookie into digest: 0, or -1
  * when req has no live session. */
 int cf__session_token_digest(cf_serve_t *srv, h2o_req_t *req, char digest[65]);
 /* POST, GET and DELETE /v1/session; returns 0 once answered. */
 int cf__http_session(cf_serve_t *srv, h2o_req_t *req);
+/* Answers 503 EUNAVAILABLE (the database could not be read to authenticate: it is
+ * away, and the daemon reconnects on its own) and returns 503 (http.c). */
+int cf__http_unavailable(cf_serve_t *srv, h2o_req_t *req);
 /* Frees every session (cf_serve_free). */
 void cf__sessions_free(cf_serve_t *srv);
 /* Reads (or, the first time, creates) the key that signs session cookies from s, a
  * connection that may write, into srv->session_key (cf_store_session_key). */
 int cf__session_key(cf_serve_t *srv, cf_store_t *s, cf_error_t *err);
 /* http.c: the holder of bearer token text (cache, else the tokens table): 0 with OUT
- * *who, or -1 for an unknown, revoked or expired token. */
+ * *who, -1 for an unknown, revoked or expired token, -2 when the database could not
+ * be read. */
 int cf__http_token_holder(cf_serve_t *srv, const char *text, size_t len, cf_principal_t *who);
 /* The file of web/ that path[0..len) (as the client sent it, no query) names: 0 with
  * OUT *rel (borrowed from path, or a literal) and *rel_len; -1 when the path is not

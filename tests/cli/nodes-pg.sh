@@ -7,6 +7,9 @@
 # nodes-pg-2: two daemons serve that one database: a session made on one is good on the
 #   other with the same CSRF token; signed out on the second, the first refuses it
 #   within its token cache time.
+# nodes-pg-3: PostgreSQL stopped at once under them: a bearer request and a session
+#   request are 503 EUNAVAILABLE on both (never 401, never a crash); started again, both
+#   answer 200 without being restarted.
 # Skipped (77) where PostgreSQL 15 is not installed.
 # Usage: nodes-pg.sh CASEFLOW_BINARY   (run from the source root)
 set -u
@@ -70,6 +73,28 @@ sleep 0.5
 after=$(curl -s -o /dev/null -w '%{http_code}' -b "$tmp/jar" "http://127.0.0.1:$pa/v1/session")
 if [ "$out" = 200 ] && [ "$after" = 401 ]
 then ok; else echo "sign-out $out, then $after" > "$tmp/out"; fail "nodes-pg-2.2: signed out on one node, refused on the other"; fi
+
+# nodes-pg-3: the database away (stopped at once, as a crash would): every request is a
+# clear 503 on both daemons, neither dies; started again, they answer as before on their own
+sign_in() { curl -s -c "$tmp/jar2" -H 'Content-Type: application/json' -d "{\"token\":\"$token\"}" \
+    "http://127.0.0.1:$pa/v1/session" > /dev/null; }
+sign_in
+as=""
+[ "$(id -u)" -eq 0 ] && as="runuser -u postgres --"
+$as "$pgbin/pg_ctl" -D "$dir/data" -m immediate -w stop > /dev/null 2>&1
+status() { curl -s -o "$tmp/body" -w '%{http_code}' "$@"; }
+a1=$(status -H "Authorization: Bearer $token" "http://127.0.0.1:$pa/v1/workflows")
+a2=$(status -b "$tmp/jar2" "http://127.0.0.1:$pb/v1/workflows")
+a3=$(status -H "Authorization: Bearer $token" "http://127.0.0.1:$pb/v1/cases")
+grep -q EUNAVAILABLE "$tmp/body"; named=$?
+$as "$pgbin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
+    -o "-c listen_addresses='' -k $dir -c fsync=off -c max_connections=300" start > /dev/null
+b1=$(status -H "Authorization: Bearer $token" "http://127.0.0.1:$pa/v1/workflows")
+b2=$(status -b "$tmp/jar2" "http://127.0.0.1:$pb/v1/workflows")
+if [ "$a1 $a2 $a3" = "503 503 503" ] && [ "$named" -eq 0 ] && [ "$b1 $b2" = "200 200" ] &&
+    for p in $pids; do kill -0 "$p" || exit 1; done
+then ok; else echo "away: $a1 $a2 $a3 (named $named), back: $b1 $b2" > "$tmp/out"; cat "$tmp/body" >> "$tmp/out"
+    fail "nodes-pg-3: the database away is a 503 on every node; they reconnect on their own"; fi
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
