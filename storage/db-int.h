@@ -23,8 +23,13 @@ struct cf_db_s {
     void *wal_ctx;
 };
 
+#define CF__PG_MAX_PARAMS 64
+enum { CF__PG_INT = 1, CF__PG_TEXT = 2, CF__PG_BLOB = 3 };
+
 /* A PostgreSQL parameter: its bytes (borrowed or owned), length and format. */
 struct cf__pg_param_s {
+    int kind;        /* CF__PG_*, 0 for NULL */
+    int unused;      /* the text never names it */
     const char *val; /* NULL: SQL NULL */
     char *own;       /* what val points into when copied (freed on rebind) */
     int len;
@@ -56,7 +61,7 @@ int cf__pg_prepare(cf_db_t *db, const char *sql, int persistent, cf_db_stmt_t *s
 int cf__pg_step(cf_db_stmt_t *st);
 void cf__pg_reset(cf_db_stmt_t *st);
 void cf__pg_finalize(cf_db_stmt_t *st);
-int cf__pg_bind(cf_db_stmt_t *st, int i, const char *val, int len, int binary, int how);
+int cf__pg_bind(cf_db_stmt_t *st, int i, const char *val, int len, int kind, int how);
 int cf__pg_column_type(cf_db_stmt_t *st, int col);
 const unsigned char *cf__pg_column_text(cf_db_stmt_t *st, int col);
 const void *cf__pg_column_blob(cf_db_stmt_t *st, int col);

@@ -8,8 +8,11 @@
  * under its own name (PQprepare, "cf1", "cf2", ...) the first time it runs on
  * this connection and executed by name after that (PQexecPrepared), which saves
  * the server's parse and plan on every request; a one-use statement runs with
- * PQexecParams. Every parameter goes as text (a blob in binary) with no declared
- * type, so the server infers it from the statement (`id = $1`: bigint); results
+ * PQexecParams. Every parameter goes as text (a blob in binary); a parameter bound
+ * as text is declared text, a blob bytea, and an integer or NULL is left for the
+ * server to infer from the statement (`id = $1`: bigint, `substr(x, 1, $2)`:
+ * integer), so `$1 IS NULL OR state = $1` and SQLite's numbering gaps (`?1` and
+ * `?10` without `?2`) both work; results
  * come back as text and the whole result is held (PGresult) while the caller
  * steps through its rows.
  *
@@ -68,16 +71,21 @@ static int code_of(const char *state)
  * message kept in db->msg; res is cleared. */
 static int fail(cf_db_t *db, PGresult *res)
 {
-    int code = res ? code_of(PQresultErrorField(res, PG_DIAG_SQLSTATE)) : CF_EBUSY;
+    const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+    int code = res ? code_of(state) : CF_EBUSY;
     if (PQstatus(db->pg) == CONNECTION_BAD)
         code = CF_EBUSY;
-    const char *m = res ? PQresultErrorMessage(res) : "";
+    const char *m = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
+    if (!m)
+        m = res ? PQresultErrorMessage(res) : "";
     set_msg(db, *m ? m : PQerrorMessage(db->pg));
     if (code == CF_EBUSY && !strstr(db->msg, "PostgreSQL")) {
         char text[sizeof(db->msg) + 64];
         snprintf(text, sizeof(text), "the PostgreSQL server cannot be reached: %s", db->msg);
         set_msg(db, text);
     }
+    if (getenv("CASEFLOW_DB_TRACE")) /* debugging: every failure, as it happens */
+        fprintf(stderr, "caseflow db: %s (SQLSTATE %s)\n", db->msg, state ? state : "none");
     PQclear(res);
     return code;
 }
@@ -143,7 +151,7 @@ int cf__pg_in_tx(const cf_db_t *db)
 
 /* sql with SQLite's placeholders as $N; OUT *count: the highest N. Quoted text
  * ('...', "...") is copied as it is. malloc'd, or NULL. */
-static char *rewrite(const char *sql, int *count)
+static char *rewrite(const char *sql, int *count, unsigned char used[CF__PG_MAX_PARAMS + 1])
 {
     char *out = malloc(strlen(sql) * 2 + 1), *w = out;
     int top = 0;
@@ -165,6 +173,8 @@ static char *rewrite(const char *sql, int *count)
                 n = top + 1;
             if (n > top)
                 top = n;
+            if (n <= CF__PG_MAX_PARAMS)
+                used[n] = 1;
             w += sprintf(w, "$%d", n);
         } else {
             *w++ = *p;
@@ -178,12 +188,19 @@ static char *rewrite(const char *sql, int *count)
 /* Exported, documented in db-int.h */
 int cf__pg_prepare(cf_db_t *db, const char *sql, int persistent, cf_db_stmt_t *st)
 {
-    st->sql = rewrite(sql, &st->nparams);
+    unsigned char used[CF__PG_MAX_PARAMS + 1] = {0};
+    st->sql = rewrite(sql, &st->nparams, used);
     st->params = calloc(st->nparams ? st->nparams : 1, sizeof(*st->params));
     if (!st->sql || !st->params) {
         set_msg(db, "out of memory");
         return CF_ENOMEM;
     }
+    if (st->nparams > CF__PG_MAX_PARAMS) {
+        set_msg(db, "too many parameters");
+        return CF_ESTORE;
+    }
+    for (int i = 0; i < st->nparams; i++)
+        st->params[i].unused = !used[i + 1];
     if (persistent)
         snprintf(st->name, sizeof(st->name), "cf%u", ++db->names);
     st->row = -1;
@@ -192,13 +209,13 @@ int cf__pg_prepare(cf_db_t *db, const char *sql, int persistent, cf_db_stmt_t *s
 }
 
 /* Exported, documented in db-int.h */
-int cf__pg_bind(cf_db_stmt_t *st, int i, const char *val, int len, int binary, int how)
+int cf__pg_bind(cf_db_stmt_t *st, int i, const char *val, int len, int kind, int how)
 {
-    if (i < 1 || i > st->nparams) {
-        set_msg(st->db, "bind: no such parameter");
-        return CF_ESTORE;
-    }
+    if (i < 1 || i > st->nparams)
+        return CF_EINVAL; /* as SQLite's SQLITE_RANGE: the text has no such parameter */
     struct cf__pg_param_s *p = &st->params[i - 1];
+    int binary = kind == CF__PG_BLOB;
+    p->kind = val || kind == CF__PG_TEXT ? kind : 0; /* a NULL bound as text stays text */
     free(p->own);
     p->own = NULL;
     p->val = val;
@@ -228,36 +245,75 @@ int cf__pg_bind(cf_db_stmt_t *st, int i, const char *val, int len, int binary, i
     return 0;
 }
 
+/* Whether res failed with indeterminate_datatype (42P18) or ambiguous_parameter (42P08): a
+ * parameter bound NULL whose type the statement does not settle (`$10 IS NULL OR id > $10` does
+ * not: PostgreSQL types a parameter where it first meets it). */
+static int indeterminate(const PGresult *res)
+{
+    const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+    return state && (strcmp(state, "42P18") == 0 || strcmp(state, "42P08") == 0);
+}
+
+/* Prepares st on the server under its name ("" for a one-use statement). Types:
+ * text and bytea as bound (a NULL bound as text is text); a parameter the text never
+ * names (SQLite allows gaps) text; integers and NULLs as the statement implies,
+ * and when it does not say, bigint (a second try, behind a savepoint inside a
+ * transaction, since a failed statement would abort it). */
+static int prepare(cf_db_stmt_t *st)
+{
+    cf_db_t *db = st->db;
+    Oid types[CF__PG_MAX_PARAMS];
+    int in_tx = cf__pg_in_tx(db);
+    PGresult *res = NULL;
+    for (int attempt = 0; attempt < 2; attempt++) {
+        for (int i = 0; i < st->nparams; i++) {
+            const struct cf__pg_param_s *p = &st->params[i];
+            types[i] = p->unused || p->kind == CF__PG_TEXT ? 25
+                       : p->kind == CF__PG_BLOB            ? 17
+                       : attempt && p->kind == 0           ? 20
+                                                           : 0;
+        }
+        if (in_tx && attempt == 0)
+            PQclear(PQexec(db->pg, "SAVEPOINT cf_prepare"));
+        res = PQprepare(db->pg, st->name, st->sql, st->nparams, types);
+        if (res && PQresultStatus(res) == PGRES_COMMAND_OK)
+            break;
+        if (attempt == 1 || !indeterminate(res))
+            break;
+        PQclear(res);
+        res = NULL;
+        if (in_tx)
+            PQclear(PQexec(db->pg, "ROLLBACK TO SAVEPOINT cf_prepare"));
+    }
+    int ok = res && PQresultStatus(res) == PGRES_COMMAND_OK;
+    if (in_tx && ok)
+        PQclear(PQexec(db->pg, "RELEASE SAVEPOINT cf_prepare"));
+    if (!ok)
+        return fail(db, res);
+    PQclear(res);
+    st->epoch = st->name[0] ? db->epoch : 0;
+    return 0;
+}
+
 /* Runs st with its parameters. 0 with st->res holding the result, or CF_E*. */
 static int execute(cf_db_stmt_t *st)
 {
     cf_db_t *db = st->db;
     if (!cf__pg_in_tx(db))
         heal(db);
-    enum { MAX = 64 };
-    const char *vals[MAX];
-    int lens[MAX], fmts[MAX];
-    if (st->nparams > MAX) {
-        set_msg(db, "too many parameters");
-        return CF_ESTORE;
-    }
+    const char *vals[CF__PG_MAX_PARAMS];
+    int lens[CF__PG_MAX_PARAMS], fmts[CF__PG_MAX_PARAMS];
     for (int i = 0; i < st->nparams; i++) {
         vals[i] = st->params[i].val;
         lens[i] = st->params[i].len;
         fmts[i] = st->params[i].binary;
     }
-    PGresult *res;
-    if (st->name[0] && st->epoch != db->epoch) {
-        res = PQprepare(db->pg, st->name, st->sql, 0, NULL);
-        if (!res || PQresultStatus(res) != PGRES_COMMAND_OK)
-            return fail(db, res);
-        PQclear(res);
-        st->epoch = db->epoch;
+    if (st->epoch != db->epoch) {
+        int rc = prepare(st);
+        if (rc != 0)
+            return rc;
     }
-    if (st->name[0])
-        res = PQexecPrepared(db->pg, st->name, st->nparams, vals, lens, fmts, 0);
-    else
-        res = PQexecParams(db->pg, st->sql, st->nparams, NULL, vals, lens, fmts, 0);
+    PGresult *res = PQexecPrepared(db->pg, st->name, st->nparams, vals, lens, fmts, 0);
     ExecStatusType s = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
     if (s != PGRES_COMMAND_OK && s != PGRES_TUPLES_OK)
         return fail(db, res);

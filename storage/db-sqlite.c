@@ -210,7 +210,11 @@ int cf_db_bind_text(cf_db_stmt_t *st, int i, const char *text, int len, int how)
             text ? sqlite3_bind_text(st->lite, i, text, len,
                                      how == CF_DB_STATIC ? SQLITE_STATIC : SQLITE_TRANSIENT)
                  : sqlite3_bind_null(st->lite, i));
-    return cf__pg_bind(st, i, text, text && len < 0 ? (int)strlen(text) : len, 0, how);
+    return cf__pg_bind(st, i, text,
+                       !text     ? 0
+                       : len < 0 ? (int)strlen(text)
+                                 : len,
+                       CF__PG_TEXT, how);
 }
 
 /* Exported, documented in db.h */
@@ -219,7 +223,7 @@ int cf_db_bind_blob(cf_db_stmt_t *st, int i, const void *data, size_t len, int h
     if (st->lite)
         return cf__lite_code(sqlite3_bind_blob64(
             st->lite, i, data, len, how == CF_DB_STATIC ? SQLITE_STATIC : SQLITE_TRANSIENT));
-    return cf__pg_bind(st, i, data ? data : "", (int)len, 1, how);
+    return cf__pg_bind(st, i, data ? data : "", (int)len, CF__PG_BLOB, how);
 }
 
 /* Exported, documented in db.h */
@@ -229,7 +233,7 @@ int cf_db_bind_int64(cf_db_stmt_t *st, int i, int64_t v)
         return cf__lite_code(sqlite3_bind_int64(st->lite, i, v));
     char num[24];
     int n = snprintf(num, sizeof(num), "%lld", (long long)v);
-    return cf__pg_bind(st, i, num, n, 0, CF_DB_TRANSIENT);
+    return cf__pg_bind(st, i, num, n, CF__PG_INT, CF_DB_TRANSIENT);
 }
 
 /* Exported, documented in db.h */

@@ -77,8 +77,8 @@ int cf_store_alert_track(cf_store_t *s, const char *id, int64_t case_id, cf_time
 {
     cf_db_stmt_t *st;
     int rc = cf__store_prepare(s,
-                               "INSERT OR IGNORE INTO alert_acks(alert_id, case_id, fired_at) "
-                               "VALUES (?, ?, ?)",
+                               "INSERT INTO alert_acks(alert_id, case_id, fired_at) "
+                               "VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
                                &st, err);
     if (rc != 0)
         return rc;

@@ -124,7 +124,7 @@ static int write_events(cf_store_t *s, json_t *events, char *const *bodies, cf_e
 }
 
 /* The case row: inserted whole when the case opens; afterwards only what a fold
- * can change is updated (an INSERT OR REPLACE would delete the row and put it
+ * can change is updated (an upsert that replaced the row would delete the row and put it
  * back into every index of cases). */
 static const char *const case_insert_sql =
     "INSERT INTO cases(id, workflow_id, workflow_version, workflow_hash, matter_id, parent_id, "
@@ -580,8 +580,7 @@ void cf__store_bind_list(cf_db_stmt_t *st, const cf_case_filter_t *f)
     cf_db_bind_int(st, 8, f->overdue);
     if (f->after > 0)
         cf_db_bind_int64(st, 10, f->after);
-    if (f->limit > 0)
-        cf_db_bind_int64(st, 11, f->limit);
+    cf_db_bind_int64(st, 11, f->limit > 0 ? f->limit : INT64_MAX);
     cf__store_bind_text(st, 12, f->number);
     cf__store_bind_text(st, 13, f->handler);
     cf__store_bind_text(st, 14, f->q && f->q[0] ? f->q : NULL);

@@ -33,8 +33,9 @@ int cf_store_causes_put(cf_store_t *s, const char *text, size_t len, const char 
         rc = cf_causes_load(set, text, len, source, err);
     if (rc == 0)
         rc = cf__store_prepare(s,
-                               "INSERT OR REPLACE INTO dictionaries(id, source, loaded_at) "
-                               "VALUES (?, ?, ?)",
+                               "INSERT INTO dictionaries(id, source, loaded_at) VALUES (?, ?, ?) "
+                               "ON CONFLICT(id) DO UPDATE SET source = excluded.source, "
+                               "loaded_at = excluded.loaded_at",
                                &st, err);
     const cf_cause_dict_t *d = rc == 0 ? cf_causes_dict(set, 0) : NULL;
     if (rc == 0) {

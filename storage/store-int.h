@@ -131,17 +131,18 @@ int cf__store_case_next(cf_store_t *s, const cf_case_t *c, json_t *events, int o
  * a case between two pages anyway. CF__LIST_FILTERS_BY_DEADLINE is CF__LIST_FILTERS in that
  * order. ?14 is the search text (f->q): a substring of the party's name or of any of the
  * case's numbers (案号, 决定书文号, 档案号). */
-#define CF__LIST_ORDER " ORDER BY c.id LIMIT coalesce(?11, -1)"
+#define CF__LIST_ORDER " ORDER BY c.id LIMIT ?11"
 #define CF__LIST_NEXT_DEADLINE                                                                     \
     "(SELECT MIN(deadline) FROM clocks k WHERE k.case_id = c.id AND k.state = 'running')"
 #define CF__LIST_FILTERS_BY_DEADLINE(PARENT)                                                       \
     CF__LIST_FILTERS_WITHOUT_ORDER(PARENT)                                                         \
-    " ORDER BY " CF__LIST_NEXT_DEADLINE " IS NULL, " CF__LIST_NEXT_DEADLINE ", c.id LIMIT "        \
-    "coalesce(?11, -1) OFFSET coalesce(?15, 0)"
+    " ORDER BY " CF__LIST_NEXT_DEADLINE " IS NULL, " CF__LIST_NEXT_DEADLINE ", c.id LIMIT ?11 "    \
+    "OFFSET coalesce(?15, 0)"
 
 /* Binds a case filter to CF__LIST_FILTERS's parameters: ?1..?8 as above, the page
  * (?10 the cursor, f->after, unbound when 0: from the first case; ?11 the most rows,
- * f->limit, unbound when 0: all of them), ?12 the 案号 (f->number), ?14 the search
+ * f->limit, INT64_MAX when 0: all of them, a bound both dialects take, where
+ * SQLite's LIMIT -1 is an error on PostgreSQL), ?12 the 案号 (f->number), ?14 the search
  * text (f->q) and ?15 the offset (f->offset, sort=deadline). ?9 is the caller's (the
  * daemon's agency). */
 void cf__store_bind_list(cf_db_stmt_t *st, const cf_case_filter_t *f);

@@ -127,21 +127,30 @@ static const char *const pg_after[] = {
     NULL};
 #define PG_AFTER_COUNT ((int)(sizeof(pg_after) / sizeof(pg_after[0])) - 1)
 
-static int read_version(cf_store_t *s, int *have, cf_error_t *err)
+/* One integer from sql (no parameters): OUT *value, 0 when it returns no row. */
+static int read_int(cf_store_t *s, const char *sql, int *value, cf_error_t *err)
 {
     cf_db_stmt_t *st;
-    int rc = cf__store_prepare(s,
-                               "SELECT COALESCE((SELECT version FROM schema_version), 0) WHERE "
-                               "to_regclass('schema_version') IS NOT NULL",
-                               &st, err);
+    int rc = cf__store_prepare(s, sql, &st, err);
     if (rc != 0)
         return rc;
     int step = cf_db_step(st);
-    *have = step == CF_DB_ROW ? cf_db_column_int(st, 0) : 0;
+    *value = step == CF_DB_ROW ? cf_db_column_int(st, 0) : 0;
     cf__store_release(s, st);
     return step == CF_DB_ROW || step == CF_DB_DONE
                ? 0
                : cf__store_error(s, step, "read schema version", err);
+}
+
+/* The schema's version: 0 for a database with no schema_version table yet. */
+static int read_version(cf_store_t *s, int *have, cf_error_t *err)
+{
+    int exists = 0;
+    int rc = read_int(s, "SELECT to_regclass('schema_version') IS NOT NULL", &exists, err);
+    *have = 0;
+    if (rc == 0 && exists)
+        rc = read_int(s, "SELECT version FROM schema_version", have, err);
+    return rc;
 }
 
 static int pg_migrate(cf_store_t *s, cf_error_t *err)

@@ -176,8 +176,11 @@ int cf_store_workflow_list(cf_store_t *s, json_t **list, cf_error_t *err)
 int cf_store_calendar_put(cf_store_t *s, int year, const char *source, cf_error_t *err)
 {
     cf_db_stmt_t *st;
-    int rc = cf__store_prepare(s, "INSERT OR REPLACE INTO calendars(year, source) VALUES (?, ?)",
-                               &st, err);
+    int rc =
+        cf__store_prepare(s,
+                          "INSERT INTO calendars(year, source) VALUES (?, ?) ON CONFLICT(year) "
+                          "DO UPDATE SET source = excluded.source",
+                          &st, err);
     if (rc != 0)
         return rc;
     cf_db_bind_int(st, 1, year);
@@ -255,8 +258,10 @@ int cf_store_matter_put(cf_store_t *s, const json_t *matter, cf_error_t *err)
         json_dumps(json_object_get(matter, "power_types"), JSON_COMPACT | JSON_ENCODE_ANY);
     cf_db_stmt_t *st = NULL;
     int rc = body ? cf__store_prepare(s,
-                                      "INSERT OR REPLACE INTO matters(id, power_types, name, "
-                                      "body) VALUES (?, ?, ?, ?)",
+                                      "INSERT INTO matters(id, power_types, name, body) VALUES "
+                                      "(?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET power_types = "
+                                      "excluded.power_types, name = excluded.name, body = "
+                                      "excluded.body",
                                       &st, err)
                   : CF_ENOMEM;
     if (rc == 0) {
@@ -309,10 +314,15 @@ int cf_store_matter_get(cf_store_t *s, const char *id, json_t **matter, cf_error
 int cf_store_matter_list(cf_store_t *s, const char *power_type, json_t **list, cf_error_t *err)
 {
     cf_db_stmt_t *st;
-    int rc = cf__store_prepare(s,
-                               "SELECT body FROM matters WHERE ?1 IS NULL OR EXISTS (SELECT 1 "
-                               "FROM json_each(matters.power_types) WHERE value = ?1) ORDER BY id",
-                               &st, err);
+    /* power_types is a JSON array of strings: json_each on SQLite, jsonb_exists on PostgreSQL */
+    int rc = cf__store_prepare(
+        s,
+        cf_db_pick(s->db,
+                   "SELECT body FROM matters WHERE ?1 IS NULL OR EXISTS (SELECT 1 FROM "
+                   "json_each(matters.power_types) WHERE value = ?1) ORDER BY id",
+                   "SELECT body FROM matters WHERE ?1::text IS NULL OR "
+                   "jsonb_exists(matters.power_types::jsonb, ?1::text) ORDER BY id"),
+        &st, err);
     if (rc != 0)
         return rc;
     cf__store_bind_text(st, 1, power_type);
@@ -342,11 +352,13 @@ int cf_store_document_put(cf_store_t *s, const char *sha256, const void *data, s
 {
     cf_db_stmt_t *st, *chunk = NULL;
     int rc = cf__store_prepare(
-        s, "INSERT OR IGNORE INTO documents(sha256, size, content) VALUES (?, ?, X'')", &st, err);
+        s, "INSERT INTO documents(sha256, size, content) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+        &st, err);
     if (rc != 0)
         return rc;
     cf_db_bind_text(st, 1, sha256, -1, CF_DB_STATIC);
     cf_db_bind_int64(st, 2, (int64_t)len);
+    cf_db_bind_blob(st, 3, "", 0, CF_DB_STATIC); /* empty: the bytes are in document_chunks */
     int step = cf_db_step(st);
     int fresh = step == CF_DB_DONE && cf_db_changes(s->db) == 1;
     cf__store_release(s, st);

@@ -217,6 +217,8 @@ int cf__store_error(cf_store_t *s, int rc, const char *what, cf_error_t *err)
 {
     int code = rc < 0 ? rc : cf_db_sqlite_code(rc);
     const char *msg = rc < 0 && s && s->db ? cf_db_errmsg(s->db) : cf_strerror(code);
+    if (getenv("CASEFLOW_DB_TRACE")) /* debugging a backend: every store error, as it happens */
+        fprintf(stderr, "caseflow store: %s: %s\n", what, msg);
     if (code == CF_EBUSY && s && s->db && cf_db_kind(s->db) == CF_DB_PG)
         return cf_error_set(err, code, NULL, 0, 0, "%s: %s", what, msg);
     if (code == CF_EBUSY)
@@ -310,8 +312,7 @@ int cf__store_fault(cf_store_t *s, const char *point)
 /* Exported, documented in store-int.h */
 int cf__store_bind_text(cf_db_stmt_t *st, int index, const char *text)
 {
-    return text ? cf_db_bind_text(st, index, text, -1, CF_DB_TRANSIENT)
-                : cf_db_bind_null(st, index);
+    return cf_db_bind_text(st, index, text, -1, CF_DB_TRANSIENT); /* NULL: a NULL of type text */
 }
 
 /* Exported, documented in store.h */

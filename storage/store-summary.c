@@ -171,8 +171,8 @@ static int people_put(cf_store_t *s, int64_t id, const json_t *sum, cf_error_t *
         if (!who || !*who)
             continue;
         rc = cf__store_prepare(s,
-                               "INSERT OR IGNORE INTO case_people(case_id, role, name) VALUES "
-                               "(?, ?, ?)",
+                               "INSERT INTO case_people(case_id, role, name) VALUES "
+                               "(?, ?, ?) ON CONFLICT DO NOTHING",
                                &st, err);
         if (rc != 0)
             break;

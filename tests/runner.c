@@ -86,6 +86,12 @@ const char *cf_test_pg(void)
     return url && *url ? url : NULL;
 }
 
+static void quiet(void *arg, const char *message)
+{
+    (void)arg;
+    (void)message;
+}
+
 /* Exported, documented in task.h */
 char *cf_test_db(const char *name, char *path, size_t size)
 {
@@ -101,6 +107,7 @@ char *cf_test_db(const char *name, char *path, size_t size)
         db[n++] = (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ? *p : '_';
     db[n] = '\0';
     PGconn *c = PQconnectdb(base);
+    PQsetNoticeProcessor(c, quiet, NULL);
     if (PQstatus(c) != CONNECTION_OK)
         CF__FAIL("PostgreSQL for the tests (%s): %s", base, PQerrorMessage(c));
     snprintf(sql, sizeof(sql), "DROP DATABASE IF EXISTS %s", db);
