@@ -91,7 +91,7 @@ static int check_empty(cf_store_t *to, const char *table, cf_error_t *err)
     snprintf(sql, sizeof(sql), "SELECT 1 FROM %s%s LIMIT 1", table,
              special ? " WHERE version <> 0" : "");
     cf_db_stmt_t *st;
-    int rc = cf_db_prepare(to->db, sql, 0, &st);
+    int rc = cf_db_prepare(to->db, sql, 1, &st); /* named: see copy_table */
     if (rc != 0)
         return cf__store_error(to, rc, "read the target", err);
     int step = cf_db_step(st);
@@ -167,7 +167,9 @@ static int copy_table(cf_store_t *from, cf_store_t *to, const char *table, int64
     rc = write_sql(src, table, sql, sizeof(sql));
     if (rc != 0)
         rc = cf_error_set(err, CF_EINVAL, NULL, 0, 0, "%s: too many columns", table);
-    else if ((rc = cf_db_prepare(to->db, sql, 0, &dst)) != 0)
+    /* persistent (a named statement on PostgreSQL): prepared once for every row, and an
+     * unnamed one does not outlive the driver's savepoint statements in a transaction */
+    else if ((rc = cf_db_prepare(to->db, sql, 1, &dst)) != 0)
         rc = cf__store_error(to, rc, table, err);
     int step = SQLITE_DONE;
     int64_t n = 0;
