@@ -118,7 +118,13 @@ static const char pg_baseline[] =
     "'\\[([0-9]+)\\]', '.\\1', 'g'), '.')$$;";
 
 /* The PostgreSQL text of SQLite's steps after the baseline, in order (step 15 first). */
-static const char *const pg_after[] = {NULL};
+static const char *const pg_after[] = {
+    /* 15: the workbench's sessions signed out (store-session.c) */
+    "CREATE TABLE IF NOT EXISTS session_ends(id TEXT PRIMARY KEY, expires_at BIGINT NOT NULL);",
+    /* 16: due alerts claimed by one daemon of several, with a lease (store-claim.c) */
+    "ALTER TABLE alerts ADD COLUMN claim_owner TEXT;"
+    "ALTER TABLE alerts ADD COLUMN claim_until BIGINT;",
+    NULL};
 #define PG_AFTER_COUNT ((int)(sizeof(pg_after) / sizeof(pg_after[0])) - 1)
 
 /* One integer from sql (no parameters): OUT *value, 0 when it returns no row. */

@@ -63,7 +63,10 @@
  *    version 13: alerts_due on (due_at, alert_id), the pending alerts in firing order;
  *    version 14: settings.summary_backfill, set when some case has no summary (last
  *    changed before version 10): the ops layer writes them at the next open for
- *    writing (cf_ops_summaries_backfill) and clears it)
+ *    writing (cf_ops_summaries_backfill) and clears it;
+ *    version 15: session_ends, the workbench sessions signed out -- store-session.c;
+ *    version 16: alerts.claim_owner, claim_until: which daemon fires a due alert, until
+ *    when -- store-claim.c)
  */
 #include "store-int.h"
 
@@ -198,6 +201,11 @@ const char *const cf__store_migrations[] = {
      * (cf_ops_summaries_backfill; store-summary.c) */
     "INSERT OR REPLACE INTO settings(key, value) SELECT 'summary_backfill', '1' WHERE EXISTS "
     "(SELECT 1 FROM cases WHERE id NOT IN (SELECT case_id FROM case_summary));",
+    /* 15: the workbench's sessions signed out, seen by every daemon (store-session.c) */
+    "CREATE TABLE IF NOT EXISTS session_ends(id TEXT PRIMARY KEY, expires_at INTEGER NOT NULL);",
+    /* 16: due alerts claimed by one daemon of several, with a lease (store-claim.c) */
+    "ALTER TABLE alerts ADD COLUMN claim_owner TEXT;"
+    "ALTER TABLE alerts ADD COLUMN claim_until INTEGER;",
 };
 #define SCHEMA_VERSION ((int)(sizeof(cf__store_migrations) / sizeof(cf__store_migrations[0])))
 const int cf__store_schema_version = SCHEMA_VERSION;

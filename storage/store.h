@@ -584,4 +584,81 @@ typedef struct cf_stats_query_s {
  * agency's own past its deadline at now, or due within q->due_within)}. */
 int cf_store_stats(cf_store_t *s, const cf_stats_query_t *q, json_t **out, cf_error_t *err);
 
+/* ---- copying a whole database into another (store-copy.c; `caseflow migrate`) ---- */
+
+/* The most tables a copy reports. */
+#define CF_STORE_COPY_TABLES 32
+
+/* What cf_store_copy copied: rows per table, in the order copied. */
+typedef struct cf_store_copy_s {
+    size_t tables_count;
+    struct {
+        const char *name; /* static text */
+        int64_t rows;
+    } tables[CF_STORE_COPY_TABLES];
+} cf_store_copy_t;
+
+/* Copies every row of every table of from (read in one snapshot) into to, every
+ * column as stored: the events byte for byte with their log positions, case ids,
+ * counters, alerts fired, tokens, settings, documents. to must be new (its schema
+ * created, nothing in it): CF_EEXIST naming a table that has rows. A table of
+ * from this caseflow does not know is refused (CF_ESTORE naming it). Everything
+ * is written in one transaction on to: on failure nothing is, and *out is
+ * untouched. Neither store may be inside a transaction. OUT *out. */
+int cf_store_copy(cf_store_t *from, cf_store_t *to, cf_store_copy_t *out, cf_error_t *err);
+
+/* ---- the workbench's sessions, shared by every daemon (store-session.c) ---- */
+
+#define CF_SETTING_SESSION_KEY "session_key"
+/* The key that signs session cookies (64 hex digits) into OUT key: the stored one,
+ * or candidate (64 hex digits, the caller's random) stored first when there is
+ * none. Two daemons starting at once get the same key. CF_ECORRUPT when the stored
+ * value is not 64 characters. */
+int cf_store_session_key(cf_store_t *s, const char *candidate, char key[65], cf_error_t *err);
+/* Records that session id (64 hex digits) was signed out; it would have expired at
+ * expires_at. Forgets the sign-outs of sessions expired by now. Inside the
+ * caller's transaction or on its own; recording one twice changes nothing. */
+int cf_store_session_end(cf_store_t *s, const char *id, cf_time_t expires_at, cf_time_t now,
+                         cf_error_t *err);
+/* OUT *ended: 1 if session id was signed out, else 0. */
+int cf_store_session_ended(cf_store_t *s, const char *id, int *ended, cf_error_t *err);
+
+/* ---- due alerts claimed by one daemon of several (store-claim.c) ---- */
+
+/* Claims for owner (a daemon's node id) the unfired alerts due at or before now that
+ * no other daemon holds a live claim on, at most max, earliest first, each until
+ * lease_ms from now on the database's clock, inside the caller's transaction (the
+ * claim commits with it). Alerts owner already holds are claimed again (the lease
+ * renewed). On PostgreSQL rows another transaction is claiming are skipped, not
+ * waited for. Returns the count (>= 0, into OUT out) or a CF_E* code. */
+int cf_store_alerts_claim(cf_store_t *s, const char *owner, cf_time_t now, int64_t lease_ms,
+                          cf_alert_t *out, int max, cf_error_t *err);
+/* Gives up owner's claims on alerts not fired (a daemon stopping cleanly). */
+int cf_store_alerts_unclaim(cf_store_t *s, const char *owner, cf_error_t *err);
+/* OUT *due: the earliest unfired alert's instant; OUT *wait_ms: 0 when owner may
+ * claim it, else how long another daemon's claim on it still runs. CF_ENOTFOUND
+ * when none is pending. */
+int cf_store_alerts_claim_next(cf_store_t *s, const char *owner, cf_time_t *due,
+                               int64_t *wait_ms, cf_error_t *err);
+
+/* ---- the log read from a position on (store-follow.c) ---- */
+
+/* One event as a follower of the log reads it: borrowed until the callback returns. */
+typedef struct cf_store_logged_s {
+    int64_t pos, case_id, seq;
+    const char *type, *body; /* body: the event's JSON as stored */
+    int64_t version;         /* the case's version and state now (not at the event) */
+    const char *state;
+    const char *agency; /* NULL: a case opened without one */
+} cf_store_logged_t;
+typedef int (*cf_store_logged_cb)(void *ctx, const cf_store_logged_t *e);
+
+/* OUT *end: one more than the last position in the log (0 when it is empty). */
+int cf_store_log_end(cf_store_t *s, int64_t *end, cf_error_t *err);
+/* Calls cb for the events at positions from on, in position (commit) order, at most
+ * max; a non-zero return from cb stops and is returned. Returns the count (>= 0) or
+ * a CF_E* code. */
+int cf_store_log_after(cf_store_t *s, int64_t from, int max, cf_store_logged_cb cb, void *ctx,
+                       cf_error_t *err);
+
 #endif

@@ -136,6 +136,8 @@ TEST_IMPL(alert_id_migration)
              "UPDATE alerts SET alert_id = case_id || ':' || clock_id || ':' || point || ':' || "
              "due_at;"
              "ALTER TABLE alerts DROP COLUMN prov_first; ALTER TABLE alerts DROP COLUMN prov_last;"
+             "ALTER TABLE alerts DROP COLUMN claim_owner; ALTER TABLE alerts DROP COLUMN "
+             "claim_until;" /* schema 16 */
              "PRAGMA user_version = 9");
     sqlite3_stmt *st;
     ASSERT_EQ(sqlite3_prepare_v2(db, "SELECT COUNT(*), SUM(alert_id GLOB '*T*') FROM alerts", -1,

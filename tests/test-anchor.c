@@ -504,6 +504,8 @@ TEST_IMPL(anchor_migration_numbers_events)
              "revoked_at; ALTER TABLE tokens DROP COLUMN last_used_at; " /* schema 7 */
              "ALTER TABLE alerts DROP COLUMN prov_first; "
              "ALTER TABLE alerts DROP COLUMN prov_last; " /* schema 10 */
+             "ALTER TABLE alerts DROP COLUMN claim_owner; "
+             "ALTER TABLE alerts DROP COLUMN claim_until; " /* schema 16 */
              "PRAGMA user_version = 3");
     sqlite3_close(db);
     append_case(); /* opens (and migrates) the database, then writes */

@@ -321,4 +321,9 @@
     X(casefile_summary_counts)                                                                     \
     X(casefile_stats_period)                                                                       \
     X(casefile_stats_csv)                                                                          \
+    /* nodes-*: several daemons on one database, one restarted (tests/test-nodes.c) */             \
+    X(nodes_1_sessions_restart)                                                                    \
+    X(nodes_2_alert_claims)                                                                        \
+    X(nodes_3_claim_failover)                                                                      \
+    X(nodes_4_stream_follow)                                                                       \
     /* CORE-TESTS */

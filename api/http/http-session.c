@@ -23,38 +23,53 @@
  * which this server never grants), so a page elsewhere cannot sign a browser in as
  * someone else.
  *
- * Where sessions live: in memory, on the loop (no lock: only the loop reads or
- * writes them). Rejected: a table in the database. It would let several daemons
- * share sessions, but caseflow runs one daemon per database (cf_store_daemon_lock),
- * and every sign-in and sign-out would be a write through the writer thread for a
- * value that is worth nothing after a restart anyway (the user signs in again with
- * the same token). The cost: a restart signs everyone out. Should several nodes ever
- * serve one database, the table (id hash, csrf, token hash, expires_at) goes in the
- * store and this file's lookup becomes a read.
+ * Where sessions live: in the cookie, signed, so that every daemon serving the
+ * database knows them, and a restart signs nobody out. The cookie is
  *
- * A session keeps the SHA-256 of the token it was made from, never the token: every
- * cfg.token_cache_ms the token is checked again in the tokens table, so a revoked or
- * expired token ends its sessions within that time, as it ends bearer use. Session
- * ids and CSRF tokens are 32 bytes from OpenSSL's RAND_bytes, as hex; ids are compared
- * in constant time. A session lasts cfg.session_ttl seconds on the daemon's clock
- * from sign-in (absolute, not sliding: a stolen cookie dies on schedule). At most
- * CF__SESSIONS_MAX live at once; a sign-in past that first drops the expired ones,
- * then the oldest. One token holds at most CF__SESSIONS_PER_TOKEN sessions (its
- * oldest is dropped for a new one), so a token signing in again and again, a script
- * or an attacker who has one, cannot push everyone else's sessions out of the table.
+ *   cf_session=<id>.<expires_at>.<token digest>.<mac>
+ *
+ * id 64 hex digits from RAND_bytes, expires_at in seconds, the SHA-256 (hex) of the
+ * token signed in with, and mac the HMAC-SHA256 (hex) of the three under the
+ * database's session key (store-session.c: made once by the first daemon, read by
+ * every daemon at start). The CSRF token is the HMAC of "csrf." and the id under
+ * the same key, so any daemon derives it. Signing in writes nothing; signing out
+ * records the id in session_ends (through the writer), which every daemon reads
+ * when it next checks the session. Rejected: a sessions table written at every
+ * sign-in (a write through the writer for each, and a read for each request on
+ * another node), and sessions in each daemon's memory (what this was: behind a load
+ * balancer a handler signed in on one node was signed out on the next). The cost: a
+ * copy of the database holds the key, so whoever reads the database can make a
+ * cookie for a token it also reads the digest of; deleting the setting
+ * session_key (then restarting the daemons) ends every session.
+ *
+ * Each daemon keeps the sessions it has checked in memory, on the loop (no lock:
+ * only the loop reads or writes them): every cfg.token_cache_ms a session's token is
+ * checked again in the tokens table and its id in session_ends, so a revoked or
+ * expired token, or a sign-out on another node, ends the session here within that
+ * time, as it ends bearer use. A signature is compared in constant time. A session
+ * lasts cfg.session_ttl seconds on the daemon's clock from sign-in (absolute, not
+ * sliding: a stolen cookie dies on schedule). At most CF__SESSIONS_MAX are kept in
+ * memory; past that the expired ones are dropped, then the oldest (which are checked
+ * again from their cookie when they come back).
  */
 #include "serve-int.h"
 
 #include "chain.h"
 
 #include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
 #include <openssl/rand.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define CF__SESSIONS_MAX       4096
 #define CF__SESSIONS_PER_TOKEN 16
 #define COOKIE_NAME            "cf_session"
+
+/* The longest cookie value: id, expiry, digest and mac with their dots. */
+#define COOKIE_MAX (64 + 1 + 20 + 1 + 64 + 1 + 64)
 
 typedef struct session_s {
     char id[65];     /* 64 hex digits */
@@ -167,37 +182,149 @@ static h2o_iovec_t cookie_value(h2o_req_t *req)
     return h2o_iovec_init(NULL, 0);
 }
 
-/* The session whose id is v, not expired at now; else NULL. Every live id is compared
- * in full and in constant time: the time taken says nothing about how close a guess
- * came. */
-static session_t *find(cf__sessions_t *t, h2o_iovec_t v, cf_time_t now)
+/* ---- the signed cookie ---------------------------------------------------------------------- */
+
+/* OUT out: the HMAC-SHA256 (hex) of text under the session key. 0, or -1. */
+static int sign(cf_serve_t *srv, const char *text, size_t len, char out[65])
 {
-    session_t *hit = NULL;
-    if (!t || v.len != 64)
-        return NULL;
-    for (size_t i = 0; i < t->count; i++)
-        if (CRYPTO_memcmp(t->list[i].id, v.base, 64) == 0)
-            hit = &t->list[i];
-    return hit && hit->expires_at > now ? hit : NULL;
+    unsigned char mac[32];
+    unsigned int n = 0;
+    if (!HMAC(EVP_sha256(), srv->session_key, sizeof(srv->session_key), (const unsigned char *)text,
+              len, mac, &n) ||
+        n != sizeof(mac))
+        return -1;
+    cf_chain_hex(mac, sizeof(mac), out);
+    return 0;
 }
 
-/* The session of req's cookie, its token checked again when its trust ran out (a
- * session of a revoked or expired token is dropped); NULL when there is none. */
-static session_t *current(cf_serve_t *srv, h2o_req_t *req)
+/* OUT value: the cookie of session s (COOKIE_MAX + 1 bytes). 0, or -1. */
+static int cookie_make(cf_serve_t *srv, const session_t *s, char *value)
 {
-    cf__sessions_t *t = srv->sessions;
-    session_t *s = find(t, cookie_value(req), cf__serve_now(srv));
+    int n =
+        snprintf(value, COOKIE_MAX + 1, "%s.%lld.%s", s->id, (long long)s->expires_at, s->digest);
+    char mac[65];
+    if (n <= 0 || n + 65 > COOKIE_MAX + 1 || sign(srv, value, (size_t)n, mac) != 0)
+        return -1;
+    snprintf(value + n, COOKIE_MAX + 1 - (size_t)n, ".%s", mac);
+    return 0;
+}
+
+static int all_hex(const char *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!((p[i] >= '0' && p[i] <= '9') || (p[i] >= 'a' && p[i] <= 'f')))
+            return 0;
+    return 1;
+}
+
+/* Reads cookie value v into OUT s (id, expires_at, digest, csrf; the holder is
+ * left empty) when its signature is the key's and it has not expired at now:
+ * 0, else -1 (s then unspecified). */
+static int cookie_read(cf_serve_t *srv, h2o_iovec_t v, cf_time_t now, session_t *s)
+{
+    char text[COOKIE_MAX + 1], mac[65];
+    if (!v.base || v.len > COOKIE_MAX || v.len < 64 + 3 + 64 + 64 + 1)
+        return -1;
+    memcpy(text, v.base, v.len);
+    text[v.len] = 0;
+    size_t body = v.len - 65; /* up to the last dot */
+    const char *digest = text + body - 64;
+    if (text[64] != '.' || text[body] != '.' || digest[-1] != '.' || !all_hex(text, 64) ||
+        !all_hex(digest, 64) || !all_hex(text + body + 1, 64) || sign(srv, text, body, mac) != 0 ||
+        CRYPTO_memcmp(mac, text + body + 1, 64) != 0)
+        return -1;
+    char *end = NULL;
+    long long expires = strtoll(text + 65, &end, 10);
+    if (end != digest - 1 || expires <= now)
+        return -1;
+    memset(s, 0, sizeof(*s));
+    memcpy(s->id, text, 64);
+    memcpy(s->digest, digest, 64);
+    s->expires_at = (cf_time_t)expires;
+    char csrf_text[5 + 64 + 1];
+    snprintf(csrf_text, sizeof(csrf_text), "csrf.%s", s->id);
+    return sign(srv, csrf_text, strlen(csrf_text), s->csrf);
+}
+
+/* The session kept for id, or NULL. */
+static session_t *kept(cf__sessions_t *t, const char *id)
+{
+    for (size_t i = 0; t && i < t->count; i++)
+        if (memcmp(t->list[i].id, id, 64) == 0)
+            return &t->list[i];
+    return NULL;
+}
+
+/* 0 when the session's token still holds and it was not signed out (OUT *who); -1
+ * when it does not; -2 when the database could not be read (it is away: 503). */
+static int still_good(cf_serve_t *srv, const session_t *s, cf_principal_t *who)
+{
+    int ended = 1;
+    int rc = cf_store_token_check(srv->reader, s->digest, cf__serve_now(srv), who, NULL);
+    if (rc == 0)
+        rc = cf_store_session_ended(srv->reader, s->id, &ended, NULL);
+    if (rc != 0)
+        return rc == CF_ENOTFOUND ? -1 : -2;
+    return ended ? -1 : 0;
+}
+
+/* The session of req's cookie, checked again in the database when its trust ran out
+ * or this daemon has not seen it (one of a revoked or expired token, or signed out,
+ * is dropped); NULL when there is none. OUT *away (may be NULL): 1 when NULL because
+ * the database could not be read (the session is kept). */
+static session_t *current_or_away(cf_serve_t *srv, h2o_req_t *req, int *away)
+{
+    session_t got;
+    cf_time_t now = cf__serve_now(srv);
+    if (cookie_read(srv, cookie_value(req), now, &got) != 0)
+        return NULL;
+    cf__sessions_t *t = table(srv);
+    session_t *s = kept(t, got.id);
     uint64_t now_ms = uv_now(&srv->loop);
-    if (!s || s->checked_until > now_ms)
+    if (s && s->checked_until > now_ms)
         return s;
     cf_principal_t who;
-    if (cf_store_token_check(srv->reader, s->digest, cf__serve_now(srv), &who, NULL) != 0) {
-        drop(t, (size_t)(s - t->list));
+    int good = still_good(srv, &got, &who);
+    if (good == -2 && away)
+        *away = 1;
+    if (good != 0) {
+        if (s && good == -1)
+            drop(t, (size_t)(s - t->list));
         return NULL;
     }
+    if (!s && (!t || !(s = add(t, got.digest, now))))
+        return NULL;
+    *s = got;
     s->who = who;
+    s->created_at = now;
     s->checked_until = now_ms + srv->cfg.token_cache_ms;
     return s;
+}
+
+static session_t *current(cf_serve_t *srv, h2o_req_t *req)
+{
+    return current_or_away(srv, req, NULL);
+}
+
+/* Exported, documented in serve-int.h */
+int cf__session_key(cf_serve_t *srv, cf_store_t *s, cf_error_t *err)
+{
+    unsigned char fresh[32];
+    char candidate[65], key[65];
+    if (RAND_bytes(fresh, sizeof(fresh)) != 1)
+        return cf_error_set(err, CF_EIO, NULL, 0, 0, "no random bytes for the session key");
+    cf_chain_hex(fresh, sizeof(fresh), candidate);
+    OPENSSL_cleanse(fresh, sizeof(fresh));
+    int rc = cf_store_session_key(s, candidate, key, err);
+    for (size_t i = 0; rc == 0 && i < sizeof(srv->session_key); i++) {
+        unsigned v;
+        if (sscanf(key + 2 * i, "%2x", &v) != 1)
+            rc = cf_error_set(err, CF_ECORRUPT, NULL, 0, 0, "the session key is not hex");
+        srv->session_key[i] = (unsigned char)v;
+    }
+    OPENSSL_cleanse(candidate, sizeof(candidate));
+    OPENSSL_cleanse(key, sizeof(key));
+    return rc;
 }
 
 /* ---- authentication ------------------------------------------------------------------------- */
@@ -250,7 +377,10 @@ int cf__session_auth(cf_serve_t *srv, h2o_req_t *req, cf_principal_t *who)
 {
     if (!cookie_value(req).base)
         return 1;
-    session_t *s = current(srv, req);
+    int away = 0;
+    session_t *s = current_or_away(srv, req, &away);
+    if (!s && away)
+        return cf__http_unavailable(srv, req);
     if (!s) {
         answer_401(srv, req, "the session has ended or is unknown: sign in again");
         return 401;
@@ -276,10 +406,10 @@ int cf__session_auth(cf_serve_t *srv, h2o_req_t *req, cf_principal_t *who)
 /* Exported, documented in serve-int.h */
 int cf__session_token_digest(cf_serve_t *srv, h2o_req_t *req, char digest[65])
 {
-    session_t *s = find(srv->sessions, cookie_value(req), cf__serve_now(srv));
-    if (!s)
+    session_t s;
+    if (cookie_read(srv, cookie_value(req), cf__serve_now(srv), &s) != 0)
         return -1;
-    memcpy(digest, s->digest, 65);
+    memcpy(digest, s.digest, 65);
     return 0;
 }
 
@@ -310,7 +440,7 @@ static int over_tls(cf_serve_t *srv, h2o_req_t *req)
 
 static void set_cookie(cf_serve_t *srv, h2o_req_t *req, const char *value, int clear)
 {
-    char text[256];
+    char text[COOKIE_MAX + 128];
     int n = snprintf(text, sizeof(text), COOKIE_NAME "=%s; HttpOnly; SameSite=Strict; Path=/%s%s",
                      value, clear ? "; Max-Age=0" : "", over_tls(srv, req) ? "; Secure" : "");
     h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_SET_COOKIE, NULL,
@@ -362,11 +492,15 @@ static int sign_in(cf_serve_t *srv, h2o_req_t *req)
     char digest[65];
     if (!token)
         return 0;
-    int rc = cf__http_token_holder(srv, req, token, strlen(token), &who);
-    int known = rc == 0 && cf_chain_sha256_hex(token, strlen(token), digest) == 0;
+    int held = cf__http_token_holder(srv, req, token, strlen(token), &who);
+    int known = held == 0 && cf_chain_sha256_hex(token, strlen(token), digest) == 0;
     json_decref(body);
-    if (rc == 429)
+    if (held == 429)
         return 0; /* answered: too many unknown tokens from this address */
+    if (held == -2) {
+        cf__http_unavailable(srv, req);
+        return 0;
+    }
     if (!known) {
         answer_401(srv, req, "unknown, revoked or expired token");
         return 0;
@@ -374,20 +508,68 @@ static int sign_in(cf_serve_t *srv, h2o_req_t *req)
     cf__sessions_t *t = table(srv);
     cf_time_t now = cf__serve_now(srv);
     session_t *s = t ? add(t, digest, now) : NULL;
-    if (!s || random_hex(s->id) != 0 || random_hex(s->csrf) != 0) {
+    char cookie[COOKIE_MAX + 1];
+    if (s && random_hex(s->id) == 0) {
+        memcpy(s->digest, digest, sizeof(digest));
+        s->expires_at = now + (cf_time_t)srv->cfg.session_ttl;
+    }
+    /* read back from its own cookie: the CSRF token is derived as every daemon derives it */
+    if (!s || !*s->id || cookie_make(srv, s, cookie) != 0 ||
+        cookie_read(srv, h2o_iovec_init(cookie, strlen(cookie)), now, s) != 0) {
         if (s)
             drop(t, (size_t)(s - t->list));
         cf__http_error(req, srv, 500, "ENOMEM", "no session could be made");
         return 0;
     }
-    memcpy(s->digest, digest, sizeof(digest));
     s->who = who;
     s->created_at = now;
-    s->expires_at = now + (cf_time_t)srv->cfg.session_ttl;
     s->checked_until = uv_now(&srv->loop) + srv->cfg.token_cache_ms;
-    set_cookie(srv, req, s->id, 0);
+    set_cookie(srv, req, cookie, 0);
     cf__http_json(req, srv, 200, session_json(s, cf__serve_now(srv)));
     return 0;
+}
+
+/* The sign-out committed (or not): forget the session here and answer. */
+static void on_signed_out(cf__job_t *job)
+{
+    cf_serve_t *srv = job->srv;
+    session_t *s = kept(srv->sessions, json_string_value(json_object_get(job->body, "id")));
+    if (job->status == 200 && s)
+        drop(srv->sessions, (size_t)(s - srv->sessions->list));
+    if (job->link) {
+        h2o_req_t *req = job->link->req;
+        job->link->job = NULL;
+        if (job->status == 200) {
+            set_cookie(srv, req, "", 1);
+            cf__http_json(req, srv, 200, json_pack("{s:b}", "signed_out", 1));
+        } else {
+            cf__http_json(req, srv, job->status, job->answer);
+            job->answer = NULL;
+        }
+    }
+    cf__job_free(job);
+}
+
+/* Records the sign-out of s for every daemon (a job for the writer), then answers. */
+static void sign_out(cf_serve_t *srv, h2o_req_t *req, const session_t *s)
+{
+    cf__job_t *job = calloc(1, sizeof(*job));
+    if (!job ||
+        !(job->body =
+              json_pack("{s:s, s:I}", "id", s->id, "expires_at", (json_int_t)s->expires_at)) ||
+        cf__http_link(job, req) != 0) {
+        if (job)
+            json_decref(job->body);
+        free(job);
+        cf__http_error(req, srv, 500, "ENOMEM", "out of memory");
+        return;
+    }
+    job->kind = CF__JOB_SESSION_END;
+    job->who = s->who;
+    job->if_match = -1;
+    job->now = cf__serve_now(srv);
+    job->done = on_signed_out;
+    cf__writer_submit(srv, job);
 }
 
 /* Exported, documented in serve-int.h */
@@ -408,8 +590,6 @@ int cf__http_session(cf_serve_t *srv, h2o_req_t *req)
         cf__http_json(req, srv, 200, session_json(s, cf__serve_now(srv)));
         return 0;
     }
-    drop(srv->sessions, (size_t)(s - srv->sessions->list));
-    set_cookie(srv, req, "", 1);
-    cf__http_json(req, srv, 200, json_pack("{s:b}", "signed_out", 1));
+    sign_out(srv, req, s);
     return 0;
 }

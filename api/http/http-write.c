@@ -160,7 +160,7 @@ static int if_match(h2o_req_t *req, int64_t *version)
 static void on_post_done(cf__job_t *job)
 {
     cf_serve_t *srv = job->srv;
-    if (job->notices)
+    if (job->notices && !srv->shared) /* shared: the log is followed (serve-follow.c) */
         cf__deliver_frames(srv, job->who.agency, job->notices, job->notices_len, job->notice_count);
     if (job->link) {
         h2o_req_t *req = job->link->req;

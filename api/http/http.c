@@ -347,7 +347,9 @@ static int token_cached(cf_serve_t *srv, const char *text, size_t len, cf_princi
 
 /* The holder of token text: from the cache while trusted, else by the SHA-256 of
  * the text in the tokens table, if neither revoked nor expired (then cached, and
- * its use recorded). 0, or -1 for an unknown, revoked or expired token. */
+ * its use recorded). 0, -1 for an unknown, revoked or expired token, or -2 when the
+ * database could not be read (PostgreSQL away: the request is answered 503, never
+ * 401, so a client does not take its token for revoked). */
 static int token_holder(cf_serve_t *srv, const char *text, size_t len, cf_principal_t *who)
 {
     cf__token_slot_t *t = token_slot(srv, text, len);
@@ -355,9 +357,11 @@ static int token_holder(cf_serve_t *srv, const char *text, size_t len, cf_princi
     if (token_cached(srv, text, len, who) == 0)
         return 0;
     char digest[65];
-    if (cf_chain_sha256_hex(text, len, digest) != 0 ||
-        cf_store_token_check(srv->reader, digest, cf__serve_now(srv), who, NULL) != 0)
+    if (cf_chain_sha256_hex(text, len, digest) != 0)
         return -1;
+    int rc = cf_store_token_check(srv->reader, digest, cf__serve_now(srv), who, NULL);
+    if (rc != 0)
+        return rc == CF_ENOTFOUND ? -1 : -2;
     token_used(srv, digest);
     if (len <= sizeof(t->text)) {
         memcpy(t->text, text, len);
@@ -385,6 +389,15 @@ int cf__http_agency_of(cf_serve_t *srv, h2o_req_t *req, char *agency, size_t siz
 }
 
 /* Exported, documented in serve-int.h */
+int cf__http_unavailable(cf_serve_t *srv, h2o_req_t *req)
+{
+    cf__http_error(req, srv, 503, "EUNAVAILABLE",
+                   "the database cannot be reached just now (the daemon reconnects on its "
+                   "own): try again shortly");
+    return 503;
+}
+
+/* Exported, documented in serve-int.h */
 int cf__http_token_holder(cf_serve_t *srv, h2o_req_t *req, const char *text, size_t len,
                           cf_principal_t *who)
 {
@@ -392,8 +405,9 @@ int cf__http_token_holder(cf_serve_t *srv, h2o_req_t *req, const char *text, siz
         return 0;
     if (cf__authfail_spent(srv, req))
         return 429;
-    if (token_holder(srv, text, len, who) == 0)
-        return 0;
+    int held = token_holder(srv, text, len, who);
+    if (held == 0 || held == -2)
+        return held;
     cf__authfail_count(srv, req);
     return -1;
 }
@@ -419,6 +433,8 @@ static int authenticate(cf_serve_t *srv, h2o_req_t *req, cf_principal_t *who)
                      : -1;
         if (rc == 0 || rc == 429)
             return rc;
+        if (rc == -2)
+            return cf__http_unavailable(srv, req);
     }
     h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_WWW_AUTHENTICATE, NULL,
                    H2O_STRLIT("Bearer"));

@@ -75,6 +75,16 @@ static void on_prefetch(uv_timer_t *timer)
     cf__writer_submit(srv, job);
 }
 
+/* Several daemons on one database (srv->shared): the scheduler also looks at the
+ * alerts index every CF__SHARED_POLL_MS, for alerts another daemon wrote, and for
+ * claims of a daemon that died, free once their lease ran out (store-claim.c). */
+#define CF__SHARED_POLL_MS 1000
+
+static void on_shared_poll(uv_timer_t *t)
+{
+    cf__sched_rearm(t->data);
+}
+
 static void on_timer(uv_timer_t *timer)
 {
     cf_serve_t *srv = timer->data;
@@ -156,15 +166,19 @@ cf__job_t *cf__sched_fire(cf_serve_t *srv)
 void cf__sched_rearm(cf_serve_t *srv)
 {
     cf_time_t due;
+    int64_t wait_ms = 0; /* several daemons: how long another's claim on it still runs */
     if (srv->state != CF__RUNNING || srv->fires_inflight || atomic_load(&srv->db_lost))
         return; /* a lost database fires nothing (serve.c): no retry loop on it either */
-    if (cf_store_alerts_next(srv->reader, &due, NULL) != 0) {
+    if ((srv->shared ? cf_store_alerts_claim_next(srv->reader, srv->node_id, &due, &wait_ms, NULL)
+                     : cf_store_alerts_next(srv->reader, &due, NULL)) != 0) {
         uv_timer_stop(&srv->sched_timer);
         uv_timer_stop(&srv->prefetch_timer);
         srv->sched_armed_for = 0;
         return;
     }
     int64_t delay = due * 1000 - cf__serve_now_ms(srv);
+    if (delay < wait_ms)
+        delay = wait_ms;
     uv_timer_start(&srv->sched_timer, on_timer, delay > 0 ? (uint64_t)delay : 0, 0);
     srv->sched_armed_for = due;
     if (due != srv->prefetched_for && delay > CF__PREFETCH_LEAD_MS)
@@ -180,6 +194,11 @@ int cf__sched_init(cf_serve_t *srv)
     uv_timer_init(&srv->loop, &srv->sched_timer);
     uv_timer_init(&srv->loop, &srv->prefetch_timer);
     srv->sched_timer.data = srv->prefetch_timer.data = srv;
+    if (srv->shared) { /* other daemons write alerts, and die: look again every so often */
+        uv_timer_init(&srv->loop, &srv->shared_poll);
+        srv->shared_poll.data = srv;
+        uv_timer_start(&srv->shared_poll, on_shared_poll, CF__SHARED_POLL_MS, CF__SHARED_POLL_MS);
+    }
     return 0;
 }
 
@@ -190,4 +209,6 @@ void cf__sched_close(cf_serve_t *srv)
         uv_close((uv_handle_t *)&srv->sched_timer, NULL);
     if (srv->prefetch_timer.loop)
         uv_close((uv_handle_t *)&srv->prefetch_timer, NULL);
+    if (srv->shared_poll.loop)
+        uv_close((uv_handle_t *)&srv->shared_poll, NULL);
 }

@@ -69,6 +69,7 @@ typedef enum cf__job_kind_e {
     CF__JOB_RECORD,     /* add a 询问笔录 or 现场检查笔录 */
     CF__JOB_ACK,        /* acknowledge an alert (body: {alert_id}; serve-alert-ack.c) */
     CF__JOB_ESCALATE,   /* escalate the alerts nobody acknowledged in time */
+    CF__JOB_SESSION_END, /* record a sign-out (body: {id, expires_at}; http-session.c) */
 } cf__job_kind_t;
 
 typedef struct cf__job_s cf__job_t;
@@ -400,6 +401,14 @@ struct cf_serve_s {
     /* the workbench's sessions (http-session.c); NULL until the first sign-in */
     struct cf__sessions_s *sessions;
     struct cf__authfail_s *authfail; /* failed authentications by address (http-authfail.c) */
+    unsigned char session_key[32]; /* signs the cookies: the database's (cf__session_key) */
+    /* several daemons on one database (issue 24): due alerts are then claimed with a
+     * lease under this daemon's node id (store-claim.c) and the scheduler polls */
+    int shared;
+    char node_id[96];
+    uv_timer_t shared_poll;
+    uv_timer_t follow_timer; /* the log followed for the streams (serve-follow.c) */
+    int64_t follow_next;     /* the next position to read */
     /* escalation of alerts nobody acknowledged (serve-alert-ack.c) */
     uv_timer_t escalate_timer;
     int escalate_busy; /* an ESCALATE job is in the writer */
@@ -546,6 +555,11 @@ cf__job_t *cf__sched_fire(cf_serve_t *srv);
 int cf__http_link(cf__job_t *job, h2o_req_t *req);
 void cf__sched_close(cf_serve_t *srv);
 
+/* serve-follow.c: a shared daemon's streams follow the log of all cases (cfg.shared;
+ * nothing to do otherwise). */
+int cf__follow_init(cf_serve_t *srv, cf_error_t *err);
+void cf__follow_close(cf_serve_t *srv);
+
 /* sched-deliver.c */
 int cf__deliver_init(cf_serve_t *srv, cf_error_t *err);
 /* Starts a Server-Sent Events stream on req for who's agency. */
@@ -602,19 +616,26 @@ void cf__escalate_close(cf_serve_t *srv);
 typedef struct cf__sessions_s cf__sessions_t;
 /* Authenticates req by its session cookie: 0 with OUT *who; 1 when req has no
  * cookie cf_session (nothing answered: try the bearer token); 401 (unknown or ended
- * session) or 403 ECSRF (a change without the session's X-CSRF-Token), answered. */
+ * session), 403 ECSRF (a change without the session's X-CSRF-Token) or 503 (the
+ * database could not be read), answered. */
 int cf__session_auth(cf_serve_t *srv, h2o_req_t *req, cf_principal_t *who);
 /* The SHA-256 (hex) of the token behind req's session cookie into digest: 0, or -1
  * when req has no live session. */
 int cf__session_token_digest(cf_serve_t *srv, h2o_req_t *req, char digest[65]);
 /* POST, GET and DELETE /v1/session; returns 0 once answered. */
 int cf__http_session(cf_serve_t *srv, h2o_req_t *req);
+/* Answers 503 EUNAVAILABLE (the database could not be read to authenticate: it is
+ * away, and the daemon reconnects on its own) and returns 503 (http.c). */
+int cf__http_unavailable(cf_serve_t *srv, h2o_req_t *req);
 /* Frees every session (cf_serve_free). */
 void cf__sessions_free(cf_serve_t *srv);
+/* Reads (or, the first time, creates) the key that signs session cookies from s, a
+ * connection that may write, into srv->session_key (cf_store_session_key). */
+int cf__session_key(cf_serve_t *srv, cf_store_t *s, cf_error_t *err);
 /* http.c: the holder of bearer token text sent by req (cache, else the tokens table):
  * 0 with OUT *who; -1 for an unknown, revoked or expired token (a failure counted
  * against req's address); 429 when that address has sent too many unknown tokens
- * (answered, the tokens table not read). */
+ * (answered, the tokens table not read); -2 when the database could not be read. */
 int cf__http_token_holder(cf_serve_t *srv, h2o_req_t *req, const char *text, size_t len,
                           cf_principal_t *who);
 

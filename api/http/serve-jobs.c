@@ -33,6 +33,8 @@
 #define CF__LATE_AFTER 60
 #define CF__FIRE_CHUNK 64   /* when the job has no daemon (fuzz-request) */
 #define CF__FIRE_READ  1024 /* due alerts read from the index at a time */
+/* Several daemons on one database: how long a claim on due alerts holds (store-claim.c) */
+#define CF__CLAIM_LEASE_MS 10000
 /* A chunk also ends once it has taken this long, whatever fire_chunk says: every alert
  * of a chunk waits for the chunk's commit, and at a million cases an alert costs
  * 0.1-0.7 ms. The first chunk of a firing gets CF__FIRE_FIRST_US, so the first alerts
@@ -482,13 +484,16 @@ static uint64_t micros(void)
 
 /* The next candidate due at now, read from the index when the list is used up.
  * Returns 1 (OUT *a borrowed), 0 when none is due, or a CF_E* code. */
-static int next_due(cf_store_t *s, cf__firelist_t *l, cf_time_t now, const cf_alert_t **a,
-                    cf_error_t *err)
+static int next_due(cf_store_t *s, const cf_serve_t *srv, cf__firelist_t *l, cf_time_t now,
+                    const cf_alert_t **a, cf_error_t *err)
 {
     if (l->next == l->count) {
         if (!l->alerts && !(l->alerts = malloc(CF__FIRE_READ * sizeof(*l->alerts))))
             return cf_error_set(err, CF_ENOMEM, NULL, 0, 0, "out of memory");
-        int n = cf_store_alerts_due(s, now, l->alerts, CF__FIRE_READ, err);
+        /* several daemons: only the alerts this one claims (committed with the chunk) */
+        int n = srv && srv->shared ? cf_store_alerts_claim(s, srv->node_id, now, CF__CLAIM_LEASE_MS,
+                                                           l->alerts, CF__FIRE_READ, err)
+                                   : cf_store_alerts_due(s, now, l->alerts, CF__FIRE_READ, err);
         if (n < 0)
             return n;
         l->count = n;
@@ -530,16 +535,19 @@ static int exec_fire(cf_store_t *s, const cf_calendar_t *cal, cf_wfcache_t *wfs,
     if (budget > CF__FIRE_BUDGET_US)
         budget = CF__FIRE_BUDGET_US;
     while (rc == 0 && i < max && (i == 0 || !chunk_over(j, micros() - t0, budget)) &&
-           (rc = next_due(s, l, j->now, &a, &err)) == 1) {
+           (rc = next_due(s, j->srv, l, j->now, &a, &err)) == 1) {
         json_t *fired = NULL;
         i++;
         if ((rc = cf_store_savepoint(s, &err)) != 0)
             break;
-        if (fire_one(s, cal, wfs, a, j->now, &fired, &err) == 0) {
+        int failed = fire_one(s, cal, wfs, a, j->now, &fired, &err);
+        if (failed == 0) {
             cf_store_savepoint_release(s, NULL);
         } else {
             cf_store_savepoint_rollback(s);
-            cf_store_alert_mark(s, a->id, j->now, NULL);
+            /* another daemon changed the case meanwhile: left pending, to fire again */
+            if (failed != CF_ECONFLICT || !j->srv || !j->srv->shared)
+                cf_store_alert_mark(s, a->id, j->now, NULL);
         }
         if (fired)
             json_array_append_new(j->alerts, fired);
@@ -587,6 +595,17 @@ static int exec_prefetch(cf_store_t *s, cf_wfcache_t *wfs, cf__job_t *j)
     return 0;
 }
 
+/* A sign-out, recorded for every daemon (http-session.c). */
+static int exec_session_end(cf_store_t *s, cf__job_t *job)
+{
+    cf_error_t err;
+    int rc = cf_store_session_end(s, json_string_value(json_object_get(job->body, "id")),
+                                  json_integer_value(json_object_get(job->body, "expires_at")),
+                                  job->now, &err);
+    job->status = 200;
+    return rc == 0 ? 0 : fail(job, rc, err.text);
+}
+
 /* Exported, documented in serve-int.h */
 int cf__job_exec(cf_store_t *s, const cf_calendar_t *cal, cf_wfcache_t *wfs, cf__job_t *job)
 {
@@ -612,6 +631,8 @@ int cf__job_exec(cf_store_t *s, const cf_calendar_t *cal, cf_wfcache_t *wfs, cf_
         return cf__job_ack(s, job);
     case CF__JOB_ESCALATE:
         return cf__job_escalate(s, job, job->srv ? job->srv->cfg.alert_ack_timeout : 0);
+    case CF__JOB_SESSION_END:
+        return exec_session_end(s, job);
     }
     return fail(job, CF_EINVAL, "unknown job");
 }

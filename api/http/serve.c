@@ -228,6 +228,7 @@ static void begin_stop(cf_serve_t *srv, const char *reason)
     if (srv->stall_check.loop)
         uv_close((uv_handle_t *)&srv->stall_check, NULL);
     cf__sched_close(srv);
+    cf__follow_close(srv);
     cf__escalate_close(srv);
     cf__anchor_close(srv);
     cf__deliver_shutdown(srv);
@@ -310,6 +311,8 @@ static int open_reader(cf_serve_t *srv, cf_error_t *err)
     int rc = cf_store_open_existing(srv->cfg.db_path, &srv->reader, err);
     if (rc == 0)
         rc = cf_store_calendar_load(srv->reader, &srv->cal, err);
+    if (rc == 0) /* before query_only: the first daemon on a database creates the key */
+        rc = cf__session_key(srv, srv->reader, err);
     if (rc == 0)
         rc = cf_store_query_only(srv->reader, err);
     return rc;
@@ -356,6 +359,10 @@ int cf_serve_open(const cf_serve_config_t *cfg, cf_serve_t **out, cf_error_t *er
         return CF_ENOMEM;
     srv->cfg = *cfg;
     srv->boot_id = (uint32_t)time(NULL);
+    char host[64] = "";
+    gethostname(host, sizeof(host) - 1);
+    snprintf(srv->node_id, sizeof(srv->node_id), "%s:%d:%u", host, (int)getpid(), srv->boot_id);
+    srv->shared = cfg->shared || cf_store_is_pg(cfg->db_path); /* several nodes may serve it */
     apply_defaults(&srv->cfg);
     if (check_test_clock(srv, err) != 0) {
         free(srv);
@@ -387,7 +394,7 @@ int cf_serve_open(const cf_serve_config_t *cfg, cf_serve_t **out, cf_error_t *er
         (rc = cf__readers_start(srv, err)) != 0 || (rc = cf__http_init(srv, err)) != 0 ||
         (rc = cf__sched_init(srv)) != 0 || (rc = cf__deliver_init(srv, err)) != 0 ||
         (rc = cf__anchor_init(srv, err)) != 0 || (rc = start_signals(srv, err)) != 0 ||
-        (rc = cf__calendar_watch_init(srv, err)) != 0)
+        (rc = cf__calendar_watch_init(srv, err)) != 0 || (rc = cf__follow_init(srv, err)) != 0)
         goto fail_started;
     cf__escalate_init(srv);
     *out = srv;

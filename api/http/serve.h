@@ -101,6 +101,10 @@ typedef struct cf_serve_config_s {
      * reads. NULL: none. */
     void (*read_probe)(void *ctx);
     void *read_probe_ctx;
+    /* Several daemons serve the database (issue 24; docs/deploy.md): due alerts are
+     * claimed with a lease before they fire and the alerts index is polled every
+     * second. Set for a PostgreSQL database; tests set it on SQLite. */
+    int shared;
     /* Tests: fault injection on the writer's connection (cf_store_set_fault), installed
      * before the writer thread starts; called on the writer thread. NULL: none. */
     int (*store_fault)(void *ctx, const char *point);

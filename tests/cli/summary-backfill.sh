@@ -35,7 +35,8 @@ run case open --workflow penalty-general --party 某某医院 --party-type 定�
 old() {
     sqlite3 "$tmp/new.db" "VACUUM INTO '$tmp/$1'" &&
     sqlite3 "$tmp/$1" "DELETE FROM case_summary; DELETE FROM case_people;
-        DELETE FROM stat_counts; PRAGMA user_version = 13;"
+        DELETE FROM stat_counts; ALTER TABLE alerts DROP COLUMN claim_owner;
+        ALTER TABLE alerts DROP COLUMN claim_until; PRAGMA user_version = 13;"
 }
 old old.db && old old2.db || exit 1
 [ "$(sqlite3 "$tmp/old.db" "SELECT count(*) FROM case_summary")" -eq 0 ] || exit 1
