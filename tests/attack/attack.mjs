@@ -350,7 +350,7 @@ async function auth(caseId, fileSha) {
   const fixed = 'b'.repeat(64);
   r = await call(PORT, 'POST', '/v1/session', { headers: { 'Content-Type': 'application/json', Cookie: `cf_session=${fixed}` },
     body: { token: T.handler } });
-  const sid = /cf_session=([0-9a-f]{64})/.exec(r.headers['set-cookie'] || '')?.[1];
+  const sid = /cf_session=([0-9a-f.]+)/.exec(r.headers['set-cookie'] || '')?.[1];
   const csrf = r.json?.csrf;
   check('attack-4.13 sign-in ignores a cookie the client brought (no fixation)', r.status === 200 && sid && sid !== fixed,
     `status ${r.status} cookie ${r.headers['set-cookie']}`);
@@ -358,7 +358,7 @@ async function auth(caseId, fileSha) {
     /HttpOnly/.test(r.headers['set-cookie']) && /SameSite=Strict/.test(r.headers['set-cookie']), r.headers['set-cookie']);
   r = await call(PORT, 'GET', `/v1/cases/${caseId}`, { headers: { Cookie: `cf_session=${fixed}` } });
   check('attack-4.15 a made-up session id: 401', r.status === 401, `status ${r.status}`);
-  const flipped = sid.slice(0, 63) + (sid[63] === 'a' ? 'b' : 'a');
+  const flipped = sid.slice(0, -1) + (sid.slice(-1) === 'a' ? 'b' : 'a');
   r = await call(PORT, 'GET', `/v1/cases/${caseId}`, { headers: { Cookie: `cf_session=${flipped}` } });
   check('attack-4.16 a tampered session cookie: 401', r.status === 401, `status ${r.status}`);
   const ck = { Cookie: `cf_session=${sid}` };
@@ -387,7 +387,7 @@ async function auth(caseId, fileSha) {
   check('attack-4.24 the cookie after sign-out: 401', r.status === 401, `status ${r.status}`);
   // One token signing in again and again must not push other people's sessions out.
   r = await call(PORT, 'POST', '/v1/session', { headers: { 'Content-Type': 'application/json' }, body: { token: T.head } });
-  const headCookie = { Cookie: `cf_session=${/cf_session=([0-9a-f]{64})/.exec(r.headers['set-cookie'] || '')?.[1]}` };
+  const headCookie = { Cookie: `cf_session=${/cf_session=([0-9a-f.]+)/.exec(r.headers['set-cookie'] || '')?.[1]}` };
   const t1 = Date.now();
   const signin = request('POST', '/v1/session', { close: false,
     headers: { 'Content-Type': 'application/json' }, body: { token: T.handler } });
