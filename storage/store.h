@@ -638,8 +638,8 @@ int cf_store_alerts_unclaim(cf_store_t *s, const char *owner, cf_error_t *err);
 /* OUT *due: the earliest unfired alert's instant; OUT *wait_ms: 0 when owner may
  * claim it, else how long another daemon's claim on it still runs. CF_ENOTFOUND
  * when none is pending. */
-int cf_store_alerts_claim_next(cf_store_t *s, const char *owner, cf_time_t *due,
-                               int64_t *wait_ms, cf_error_t *err);
+int cf_store_alerts_claim_next(cf_store_t *s, const char *owner, cf_time_t *due, int64_t *wait_ms,
+                               cf_error_t *err);
 
 /* ---- the log read from a position on (store-follow.c) ---- */
 

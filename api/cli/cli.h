@@ -138,7 +138,7 @@ int cf__read_file(const char *path, char **buf, size_t *len, cf_error_t *err);
     X("calendar load", calendar_load, "store a calendar year; recount provisional deadlines")      \
     X("calendar status", calendar_status, "loaded and provisional calendar years, horizon")        \
     X("stats", stats, "what the bureau reports: cases, fines, funds, on-time rates, by handler")   \
-    X("migrate", migrate, "copy a database into a new store, then verify every chain there")      \
+    X("migrate", migrate, "copy a database into a new store, then verify every chain there")       \
     /* PERIOD-COMMANDS */                                                                          \
     X("import", import, "read 权责清单 files into a matter catalog")                               \
     X("catalog load", catalog_load, "store a matter catalog's matters in the database")            \
@@ -231,7 +231,8 @@ enum { CF_OPT_REQ = 1, CF_OPT_MANY = 2 };
     X("stats", "--due-within", "SPAN", 0, "count cases due within this span: 7d (default), 12h")   \
     X("stats", "--format", "FORMAT", 0, "text (default) or csv; --json for JSON")                  \
     X("migrate", "--from", "FILE", CF_OPT_REQ, "the bureau's SQLite database (read only)")         \
-    X("migrate", "--to", "TARGET", CF_OPT_REQ, "the new store: a file (created) or a database URL") \
+    X("migrate", "--to", "TARGET", CF_OPT_REQ,                                                     \
+      "the new store: a file (created) or a database URL")                                         \
     X("case list", "--parent", "CASE", 0, "only cases that come from this case")                   \
     X("case list", "--open", NULL, 0, "only cases not closed")                                     \
     X("case list", "--due-within", "SPAN", 0, "only cases with a deadline within 3d, 12h ...")     \

@@ -61,14 +61,14 @@ typedef enum cf__job_kind_e {
     CF__JOB_OPEN = 0,
     CF__JOB_ACT,
     CF__JOB_EXTEND,
-    CF__JOB_FIRE,       /* fire one chunk of the alerts due at job->now */
-    CF__JOB_PREFETCH,   /* read the cases of the alerts due at job->now into the case cache */
-    CF__JOB_EXCLUDE,    /* record an excluded period on a clock */
-    CF__JOB_TOKEN_USED, /* record a token's last use (body: its hash, a JSON string) */
-    CF__JOB_EVIDENCE,   /* add an item to the case's evidence register (serve-jobs.c) */
-    CF__JOB_RECORD,     /* add a 询问笔录 or 现场检查笔录 */
-    CF__JOB_ACK,        /* acknowledge an alert (body: {alert_id}; serve-alert-ack.c) */
-    CF__JOB_ESCALATE,   /* escalate the alerts nobody acknowledged in time */
+    CF__JOB_FIRE,        /* fire one chunk of the alerts due at job->now */
+    CF__JOB_PREFETCH,    /* read the cases of the alerts due at job->now into the case cache */
+    CF__JOB_EXCLUDE,     /* record an excluded period on a clock */
+    CF__JOB_TOKEN_USED,  /* record a token's last use (body: its hash, a JSON string) */
+    CF__JOB_EVIDENCE,    /* add an item to the case's evidence register (serve-jobs.c) */
+    CF__JOB_RECORD,      /* add a 询问笔录 or 现场检查笔录 */
+    CF__JOB_ACK,         /* acknowledge an alert (body: {alert_id}; serve-alert-ack.c) */
+    CF__JOB_ESCALATE,    /* escalate the alerts nobody acknowledged in time */
     CF__JOB_SESSION_END, /* record a sign-out (body: {id, expires_at}; http-session.c) */
 } cf__job_kind_t;
 
@@ -401,7 +401,7 @@ struct cf_serve_s {
     /* the workbench's sessions (http-session.c); NULL until the first sign-in */
     struct cf__sessions_s *sessions;
     struct cf__authfail_s *authfail; /* failed authentications by address (http-authfail.c) */
-    unsigned char session_key[32]; /* signs the cookies: the database's (cf__session_key) */
+    unsigned char session_key[32];   /* signs the cookies: the database's (cf__session_key) */
     /* several daemons on one database (issue 24): due alerts are then claimed with a
      * lease under this daemon's node id (store-claim.c) and the scheduler polls */
     int shared;
