@@ -82,8 +82,9 @@ static void print_header(FILE *f, const json_t *o, const cf_workflow_t *wf, cons
     fprintf(f, "number: %s\nagency: %s\n", number ? number : "-", agency ? agency : "-");
     print_file(f, o);
     fprintf(f, "party:  %s", json_string_value(json_object_get(c->party, "name")));
-    if (json_object_get(c->party, "type"))
-        fprintf(f, " (%s)", json_string_value(json_object_get(c->party, "type")));
+    const char *party_type = json_string_value(json_object_get(c->party, "type"));
+    if (party_type) /* null or absent: no type was given */
+        fprintf(f, " (%s)", party_type);
     fprintf(f, "\nmatter: %s\nparent: ", c->matter_id ? c->matter_id : "-");
     c->parent_id ? fprintf(f, "case %lld", (long long)c->parent_id) : fprintf(f, "-");
     fprintf(f, "\nchildren:");

@@ -43,6 +43,10 @@ if run --json case open --workflow supervision --party 某某医院 && grep -q '
     [ "$(code case open --workflow supervision --party x --fact colour=red)" -eq 2 ]
 then ok; else fail "--json id and the exit codes 1, 2, 3, 4"; fi
 
+# A party opened without a type: its line names the party alone (no "(null)").
+if run case show 1 && grep -q "^party:  某某医院$" "$tmp/out"
+then ok; else fail "case show: a party without a type"; fi
+
 # The case runs on, and pins, the stored version it was opened on (2, the changed one).
 if run --json case show 1 && grep -A3 '"workflow": {' "$tmp/out" | grep -q '"version": 2' &&
     grep -q '"title": "行政监督（修订）"' "$tmp/out"
