@@ -50,7 +50,9 @@
  * lasts cfg.session_ttl seconds on the daemon's clock from sign-in (absolute, not
  * sliding: a stolen cookie dies on schedule). At most CF__SESSIONS_MAX are kept in
  * memory; past that the expired ones are dropped, then the oldest (which are checked
- * again from their cookie when they come back).
+ * again from their cookie when they come back). One token keeps at most
+ * CF__SESSIONS_PER_TOKEN of them (its oldest dropped for a new one), so a token signing
+ * in again and again cannot push everyone else's out of memory.
  */
 #include "serve-int.h"
 
