@@ -227,6 +227,8 @@
     X(storm_log_reals)                                                                             \
     X(storm_log_utf8)                                                                              \
     X(storm_db_check_once_a_turn)                                                                  \
+    X(storm_ahead_table)                                                                           \
+    X(storm_ahead_burst)                                                                           \
     /* serve-hard-*: the daemon hardened (tests/test-serve-hard.c) */                              \
     X(serve_hard_framing)                                                                          \
     X(serve_hard_http1_only)                                                                       \
