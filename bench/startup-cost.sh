@@ -29,7 +29,7 @@ fi
 # objects loaded and relocations: LD_DEBUG=statistics ARGS (on standard error)
 linker() {
     LD_DEBUG=statistics LD_DEBUG_OUTPUT=$tmp/ld "$@" > /dev/null 2>&1
-    f=$(ls "$tmp"/ld.* | head -n 1)
+    f=$(find "$tmp" -name "ld.*" | head -n 1)
     rel=$(sed -n 's/.*final number of relocations: *\([0-9]*\).*/\1/p' "$f" | tail -n 1)
     rm -f "$tmp"/ld.*
     # the objects: the process's maps hold each once it is loaded; count them with
@@ -56,12 +56,13 @@ cg() {
 }
 
 echo "--version: $(linker "$bin" --version) $(cg "$tmp/v.out" "$bin" --version && instr "$tmp/v.out")"
-export CASEFLOW_DB=$db
+export CASEFLOW_DB="$db"
 echo "case show: $(linker "$bin" case show 1) $(cg "$tmp/s.out" "$bin" case show 1 && instr "$tmp/s.out")"
 
 # serve: to the first answer, under callgrind; then the same without it for the
 # linker's figures (the daemon stopped by SIGTERM once it answered)
 serve_first() {
+    : > "$tmp/serve.out" # before the daemon's shell opens it: polled below
     "$@" serve --listen 127.0.0.1:0 > "$tmp/serve.out" 2> "$tmp/serve.err" &
     pid=$!
     port=""

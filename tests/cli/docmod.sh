@@ -30,7 +30,7 @@ run case open --workflow penalty-general --party 甲药房 --party-type 定点�
 id=$(sed -n 's/^case \([0-9]*\) opened.*/\1/p' "$tmp/out")
 run case act "$id" file --actor 李四 --role head --at 2026-03-02T10:00:00+08:00 \
     --fact filing_reason=x --fact lead_source=投诉举报 --fact cause=js-2024:14 \
-    --fact "$CF_OFFICERS" --doc 立案审批表=$CF_DOCS/立案审批表.txt || { cat "$tmp/out"; exit 1; }
+    --fact "$CF_OFFICERS" --doc "立案审批表=$CF_DOCS/立案审批表.txt" || { cat "$tmp/out"; exit 1; }
 
 # docmod-1: the binary links none of the document libraries; the module is built beside it.
 if ldd "$bin" > "$tmp/out" 2>&1 && ! grep -Eq "$doclibs" "$tmp/out" && [ -f "$module" ]
@@ -87,7 +87,7 @@ then ok; else fail "CASEFLOW_DOCS_MODULE points the binary at the module"; fi
 # docmod-7: the daemon without the module starts, answers, and names the module for a PDF.
 tok=$("$bin" token create --agency 某县医疗保障局 --role head --name 李四)
 real=$bin bin=$tmp/alone/caseflow
-export CASEFLOW_DOCS_MODULE=$gone
+export CASEFLOW_DOCS_MODULE="$gone"
 cf_serve --now "$CASEFLOW_NOW"
 bin=$real
 unset CASEFLOW_DOCS_MODULE
