@@ -4,7 +4,7 @@
  * folding on OpenCC, and the 文书 layout on cairo + pango) built as one shared
  * object, caseflow-docs.so, loaded with dlopen() the first time a command needs it.
  *
- * Why: those libraries and what they pull in are about 80 of the 105 shared
+ * Why: those libraries and what they pull in are 58 of the 105 shared
  * objects the binary used to link, and the dynamic linker's relocations of them
  * were two thirds of the instructions of every start (`caseflow --version`, any
  * command line, and the daemon before its first answer: docs/performance.md,
