@@ -286,9 +286,10 @@ TEST_IMPL(wenshu_basis_notes)
     if (cf_wenshu_fill(t, &in, &doc, &err) != 0)
         CF__FAIL("%s", err.text);
     char *text = cf_wenshu_doc_text(&doc);
-    ASSERT_STR_EQ(text, "某市医疗保障局\nA\n"
-                        "行政处罚法 第四十二条；医疗保障行政处罚程序暂行规定 第十六条\n"
-                        "医疗保障行政处罚程序暂行规定 第四十七条（终止调查的，解除已采取的行政强制措施）\n");
+    ASSERT_STR_EQ(
+        text, "某市医疗保障局\nA\n"
+              "行政处罚法 第四十二条；医疗保障行政处罚程序暂行规定 第十六条\n"
+              "医疗保障行政处罚程序暂行规定 第四十七条（终止调查的，解除已采取的行政强制措施）\n");
     ASSERT(strstr(text, "待核") == NULL);
     free(text);
     cf_wenshu_doc_dispose(&doc);

@@ -209,8 +209,7 @@ TEST_IMPL(workflow_shipped_bases_chinese)
         for (unsigned k = 0; k < d->rules_count; k++)
             chinese_basis(shipped[i], d->rules[k].id, d->rules[k].article);
         for (unsigned k = 0; k < d->evidence_required_count; k++)
-            chinese_basis(shipped[i], d->evidence_required[k].id,
-                                 d->evidence_required[k].article);
+            chinese_basis(shipped[i], d->evidence_required[k].id, d->evidence_required[k].article);
         if (d->children_closed)
             chinese_basis(shipped[i], "children_closed", d->children_closed->article);
         cf_workflow_free(wf);
