@@ -269,7 +269,7 @@ TEST_IMPL(wenshu_fill)
     return 0;
 }
 
-/* wenshu-3.4 (issue 28): {{basis.ACTION}} leaves out the workflow's notes to its
+/* wenshu-3.4: {{basis.ACTION}} leaves out the workflow's notes to its
  * readers -- "（条款待核）" where the article was not read in the law's text -- and
  * keeps every other parenthesis. */
 TEST_IMPL(wenshu_basis_notes)

@@ -185,7 +185,7 @@ static void chinese_basis(const char *wf, const char *where, const char *s)
                      where, s);
 }
 
-/* workflow-3.1 (issue 28): no basis or article of a shipped workflow -- the texts the
+/* workflow-3.1: no basis or article of a shipped workflow -- the texts the
  * case page, refusals and the audit show -- says "to confirm" in English; and the
  * Chinese mark is a note documents and reports leave out (cf_workflow_note_len). */
 TEST_IMPL(workflow_shipped_bases_chinese)
