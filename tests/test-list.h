@@ -115,6 +115,7 @@
     X(workflow_problem_location)                                                                   \
     X(workflow_valid_mini)                                                                         \
     X(workflow_shipped_valid)                                                                      \
+    X(workflow_shipped_bases_chinese)                                                              \
     X(engine_walk_full)                                                                            \
     X(engine_guard_branch)                                                                         \
     X(engine_early_exit)                                                                           \
@@ -293,6 +294,7 @@
     X(wenshu_shipped_check)                                                                        \
     X(wenshu_fill)                                                                                 \
     X(wenshu_fill_missing)                                                                         \
+    X(wenshu_basis_notes)                                                                          \
     X(wenshu_fill_text_facts)                                                                      \
     /* ops-*: the operation layer through both front ends (tests/test-ops.c) */                    \
     X(ops_cli_rewrites_alerts)                                                                     \
