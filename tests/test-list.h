@@ -215,6 +215,10 @@
     X(alert_id_form)                                                                               \
     X(alert_id_migration)                                                                          \
     X(alert_id_daemon_rows)                                                                        \
+    /* session-key-*: the cookies' key made with the database (tests/test-session-key.c) */        \
+    X(session_key_1_made_with_database)                                                            \
+    X(session_key_2_older_database)                                                                \
+    X(session_key_3_copy)                                                                          \
     /* health-*: /metrics and /readyz for monitoring (tests/test-health.c) */                      \
     X(health_metrics)                                                                              \
     X(health_readyz_writer_stuck)                                                                  \

@@ -6,20 +6,9 @@
 # Usage: operate.sh CASEFLOW_BINARY   (run from the source root)
 set -u
 bin=$1
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+. "$(dirname "$0")/lib.sh"
+cf_setup exits
 export CASEFLOW_DB="$tmp/o.db" CASEFLOW_NOW=2025-10-20T09:00:00+08:00 CASEFLOW_BACKDATE_DAYS=60
-passed=0 failed=0
-ok() { passed=$((passed + 1)); }
-fail() { failed=$((failed + 1)); echo "FAIL: $1" >&2; cat "$tmp/out" >&2; }
-run() {
-    want=$1
-    shift
-    "$bin" "$@" > "$tmp/out" 2>&1
-    got=$?
-    [ "$got" -eq "$want" ] || { echo "exit $got, expected $want: $*" >> "$tmp/out"; return 1; }
-}
-has() { grep -q -- "$1" "$tmp/out"; }
 
 run 0 init --workflows workflows || fail "init"
 run 0 case open --workflow penalty-general --party 某某大药房 --party-type 定点医药机构 \
