@@ -147,6 +147,7 @@
     X(store_snapshot_text)                                                                         \
     X(store_canonical_is_jansson)                                                                  \
     X(store_conflict)                                                                              \
+    X(store_conflict_same_state)                                                                   \
     X(store_fault_injection)                                                                       \
     X(store_append_only)                                                                           \
     X(store_workflow_versions)                                                                     \
