@@ -229,6 +229,28 @@ int cf_store_alerts_due(cf_store_t *s, cf_time_t now, cf_alert_t *out, int max, 
 }
 
 /* Exported, documented in store.h */
+int cf_store_alerts_due_after(cf_store_t *s, cf_time_t now, cf_time_t after_due,
+                              const char *after_id, cf_alert_t *out, int max, cf_error_t *err)
+{
+    if (!after_id)
+        return cf_store_alerts_due(s, now, out, max, err);
+    cf_db_stmt_t *st;
+    int rc = cf__store_prepare(s,
+                               "SELECT alert_id, case_id, clock_id, point, due_at, deadline, 0 "
+                               "FROM alerts WHERE fired_at IS NULL AND due_at <= ?1 "
+                               "AND (due_at, alert_id) > (?2, ?3) "
+                               "ORDER BY due_at, alert_id LIMIT ?4",
+                               &st, err);
+    if (rc != 0)
+        return rc;
+    cf_db_bind_int64(st, 1, now);
+    cf_db_bind_int64(st, 2, after_due);
+    cf_db_bind_text(st, 3, after_id, -1, CF_DB_STATIC);
+    cf_db_bind_int(st, 4, max);
+    return cf__store_alerts_read(s, st, 1, out, max, "due alerts", err);
+}
+
+/* Exported, documented in store.h */
 int cf_store_alert_mark(cf_store_t *s, const char *id, cf_time_t fired_at, cf_error_t *err)
 {
     cf_db_stmt_t *st;

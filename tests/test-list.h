@@ -147,6 +147,7 @@
     X(store_snapshot_text)                                                                         \
     X(store_canonical_is_jansson)                                                                  \
     X(store_conflict)                                                                              \
+    X(store_conflict_same_state)                                                                   \
     X(store_fault_injection)                                                                       \
     X(store_append_only)                                                                           \
     X(store_workflow_versions)                                                                     \
@@ -232,6 +233,8 @@
     X(storm_log_reals)                                                                             \
     X(storm_log_utf8)                                                                              \
     X(storm_db_check_once_a_turn)                                                                  \
+    X(storm_ahead_table)                                                                           \
+    X(storm_ahead_burst)                                                                           \
     /* serve-hard-*: the daemon hardened (tests/test-serve-hard.c) */                              \
     X(serve_hard_framing)                                                                          \
     X(serve_hard_http1_only)                                                                       \
