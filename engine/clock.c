@@ -234,9 +234,10 @@ static int fact_from(const cf_wf_clock_t *def, const cf_calendar_t *cal, const j
     say(because, size, "counted from the end of fact '%s' %s", def->from_fact, date);
     if (rolled)
         say(because, size, " (a rest day: the period ends on the next working day, %s, R4)", end);
-    say(because, size, ", later than %s%s", def->from_end_of ? "the end of clock " : "its start ",
-        def->from_end_of ? def->from_end_of : "");
-    say(because, size, " (%s)", was);
+    if (def->from_end_of)
+        say(because, size, ", later than the end of clock '%s' (%s)", def->from_end_of, was);
+    else
+        say(because, size, ", later than its start (%s)", was);
     *from = n.deadline;
     *by_fact = 1;
     return 0;

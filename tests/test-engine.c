@@ -1044,7 +1044,7 @@ TEST_IMPL(engine_from_fact)
     ASSERT_EQ(by_fact, 1);
     ASSERT_CONTAINS(because, "counted from the end of fact 'plan_ends_on' 2026-05-31 (a rest day: "
                              "the period ends on the next working day, 2026-06-01, R4), later "
-                             "than the end of clock service (2026-03-17T23:59:59+08:00)");
+                             "than the end of clock 'service' (2026-03-17T23:59:59+08:00)");
     /* Shortened to end before the suit period's end: back to 03-17, one month is
      * Fri 04-17; the event has no from_fact. */
     ASSERT_EQ(act(&f, "approve_plan", "head", "2026-03-13T10:00:00+08:00",
