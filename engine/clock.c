@@ -214,7 +214,7 @@ static int fact_from(const cf_wf_clock_t *def, const cf_calendar_t *cal, const j
     cf_date_t d;
     cf_count_t n;
     if (!date || cf_date_parse(date, &d, NULL) != 0) {
-        say(because, size, "%sfact '%s' (the end of an approved plan) not given",
+        say(because, size, "%sfact '%s' not given",
             because && *because ? "; " : "counted from its start; ", def->from_fact);
         return 0;
     }
