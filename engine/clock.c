@@ -30,7 +30,6 @@
  */
 #include "engine-int.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -184,89 +183,6 @@ static int do_stop(const cf_case_t *c, const cf_wf_clock_t *def, const cf_clock_
     return add_event(events, ev);
 }
 
-/* Exported, documented in engine.h */
-int cf_engine_date_end(const cf_calendar_t *cal, cf_date_t d, cf_count_t *out, cf_error_t *err)
-{
-    cf_period_part_t part = {{0, CF_UNIT_DAYS}, NULL}; /* d itself, then R4 */
-    return cf_period_count(cal, cf_date_end(d), &part, 1, out, NULL, NULL, err);
-}
-
-/* Appends printf-style text to out (size bytes), if any. */
-static void say(char *out, size_t size, const char *fmt, ...)
-{
-    if (!out || !size)
-        return;
-    size_t len = strlen(out);
-    va_list ap;
-    va_start(ap, fmt);
-    if (len < size)
-        vsnprintf(out + len, size - len, fmt, ap);
-    va_end(ap);
-}
-
-/* The from_fact part of cf_engine_clock_from: *from moved to the end of the fact's
- * date when later. */
-static int fact_from(const cf_wf_clock_t *def, const cf_calendar_t *cal, const json_t *facts,
-                     cf_time_t *from, int *by_fact, char *because, size_t size, cf_error_t *err)
-{
-    const char *date = json_string_value(json_object_get(facts, def->from_fact));
-    char was[CF_TIME_BUFSZ], end[CF_DATE_BUFSZ];
-    cf_date_t d;
-    cf_count_t n;
-    if (!date || cf_date_parse(date, &d, NULL) != 0) {
-        say(because, size, "%sfact '%s' not given",
-            because && *because ? "; " : "counted from its start; ", def->from_fact);
-        return 0;
-    }
-    int rc = cf_engine_date_end(cal, d, &n, err);
-    if (rc != 0)
-        return rc;
-    cf_date_format(cf_time_china_date(n.deadline), end);
-    int rolled = strcmp(end, date) != 0;
-    cf_time_format(*from, was);
-    if (n.deadline <= *from) {
-        say(because, size, "%sfact '%s' %s ends no later than %s, so it does not move it",
-            because && *because ? "; " : "counted from its start; ", def->from_fact, date, was);
-        return 0;
-    }
-    if (because && size)
-        because[0] = '\0';
-    say(because, size, "counted from the end of fact '%s' %s", def->from_fact, date);
-    if (rolled)
-        say(because, size, " (a rest day: the period ends on the next working day, %s, R4)", end);
-    if (def->from_end_of)
-        say(because, size, ", later than the end of clock '%s' (%s)", def->from_end_of, was);
-    else
-        say(because, size, ", later than its start (%s)", was);
-    *from = n.deadline;
-    *by_fact = 1;
-    return 0;
-}
-
-/* Exported, documented in engine.h */
-int cf_engine_clock_from(const cf_case_t *c, const cf_wf_clock_t *def, const cf_calendar_t *cal,
-                         const json_t *facts, cf_time_t at, cf_time_t *from, int *by_fact,
-                         char *because, size_t size, cf_error_t *err)
-{
-    char end[CF_TIME_BUFSZ];
-    *from = at;
-    *by_fact = 0;
-    if (because && size)
-        because[0] = '\0';
-    if (def->from_end_of) {
-        const cf_clock_rt_t *base = cf_case_clock(c, def->from_end_of);
-        if (!base || base->state == CF_CLOCK_IDLE)
-            return cf_error_set(err, CF_EREFUSED, NULL, 0, 0,
-                                "clock '%s' (%s) is counted from the end of clock '%s', which has "
-                                "not started",
-                                def->id, def->name, def->from_end_of);
-        *from = base->deadline;
-        cf_time_format(*from, end);
-        say(because, size, "counted from the end of clock '%s' (%s)", def->from_end_of, end);
-    }
-    return def->from_fact ? fact_from(def, cal, facts, from, by_fact, because, size, err) : 0;
-}
-
 /* Where def counts from (cf_engine_clock_from), as a refusal when it cannot. */
 static int clock_from(const cf_case_t *c, const cf_wf_clock_t *def, const cf_calendar_t *cal,
                       const json_t *facts, cf_time_t at, cf_time_t *from, int *by_fact,
@@ -348,34 +264,6 @@ static int do_rebase(const cf_case_t *c, const cf_wf_clock_t *def, const cf_cloc
     return add_event(events, ev);
 }
 
-/* The date of def's from_fact the action gives may not be before the day the
- * clock it is counted from started (for court_application, the decision's
- * service: a plan approved after the decision cannot end before it), or the day
- * the case was opened. CF_EINVALID otherwise. */
-static int check_fact_date(const cf_case_t *c, const cf_wf_clock_t *def, const cf__clock_act_t *a,
-                           cf_refusal_t *why)
-{
-    const char *date = json_string_value(json_object_get(a->given, def->from_fact));
-    const cf_clock_rt_t *base = def->from_end_of ? cf_case_clock(c, def->from_end_of) : NULL;
-    int by_base = base && base->state != CF_CLOCK_IDLE;
-    cf_time_t floor = by_base ? base->started_at : c->opened_at ? c->opened_at : a->at;
-    char day[CF_DATE_BUFSZ];
-    cf_date_t d;
-    if (!date || cf_date_parse(date, &d, NULL) != 0 ||
-        cf_date_to_days(d) >= cf_date_to_days(cf_time_china_date(floor)))
-        return 0;
-    cf_date_format(cf_time_china_date(floor), day);
-    if (by_base)
-        return cf__refuse(why, CF_EINVALID,
-                          "fact '%s' is %s, before %s, the day clock '%s' started: clock '%s' "
-                          "(%s) cannot be counted from a day before it",
-                          def->from_fact, date, day, def->from_end_of, def->id, def->name);
-    return cf__refuse(why, CF_EINVALID,
-                      "fact '%s' is %s, before %s, the day the case was opened: clock '%s' (%s) "
-                      "cannot be counted from a day before it",
-                      def->from_fact, date, day, def->id, def->name);
-}
-
 /* Exported, documented in engine.h */
 int cf_engine_pause_counted(const cf_wf_clock_t *def, const cf_calendar_t *cal,
                             const cf_clock_rt_t *k, cf_time_t at, int64_t *amount, cf_error_t *err)
@@ -443,7 +331,7 @@ static int one_clock(const cf_calendar_t *cal, const cf_case_t *c, const cf_wf_c
     const cf_clock_rt_t *k = cf_case_clock(c, def->id);
     cf_clock_state_t s = k ? k->state : CF_CLOCK_IDLE;
     int live = s == CF_CLOCK_RUNNING || s == CF_CLOCK_PAUSED;
-    int rc = def->from_fact ? check_fact_date(c, def, a, why) : 0;
+    int rc = def->from_fact ? cf__clock_fact_date_check(c, def, a, why) : 0;
     if (rc != 0)
         return rc;
     if (live && cf_workflow_list_has(def->stop, def->stop_count, a->action))

@@ -35,6 +35,12 @@ typedef struct cf__clock_act_s {
 int cf__clock_effects(const cf_workflow_t *wf, const cf_calendar_t *cal, const cf_case_t *c,
                       const cf__clock_act_t *a, json_t *events, cf_refusal_t *why);
 
+/* CF_EINVALID (why says which day) when a gives def's from_fact a date before the
+ * day the from_end_of clock started, or, without one, the day the case was opened
+ * (clock-from.c); 0 otherwise, and when a does not give it. */
+int cf__clock_fact_date_check(const cf_case_t *c, const cf_wf_clock_t *def,
+                              const cf__clock_act_t *a, cf_refusal_t *why);
+
 /* Appends a clock.stopped event for every clock still running or paused on c and
  * not already stopped by events: the case is closing. Outcome "ended", or
  * "breached" ("lapsed" for a party's period) when its deadline had passed.
