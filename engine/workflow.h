@@ -122,6 +122,10 @@ typedef struct cf_wf_clock_s {
                                  deadline, not from the starting action; or NULL */
     bool pause_from_deadline; /* a pause moves the deadline only by the time paused after
                                  it: a pause before it does not move it (行政处罚法 第七十三条) */
+    char *from_fact;          /* a date fact: when the case holds it, the period is counted
+                                 from the end of that day (rolled off a rest day, R4) if that
+                                 is later than where it would count from otherwise; or NULL
+                                 (行政处罚法 第七十二条第二款: an approved plan's end) */
 } cf_wf_clock_t;
 
 typedef struct cf_wf_rule_s {

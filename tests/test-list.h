@@ -139,6 +139,7 @@
     X(engine_elapsed_rule)                                                                         \
     X(engine_waited_rule)                                                                          \
     X(engine_from_end_of)                                                                          \
+    X(engine_from_fact)                                                                            \
     X(store_chain_recompute)                                                                       \
     X(store_chain_sm3)                                                                             \
     X(store_case_copy)                                                                             \
