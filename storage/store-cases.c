@@ -133,6 +133,11 @@ static const char *const case_insert_sql =
 static const char *const case_update_sql =
     "UPDATE cases SET state = ?10, closed = ?11, version = ?12, head = ?13, updated_at = ?14, "
     "closed_at = ?15, snapshot = ?16 WHERE id = ?1 AND version = ?17";
+/* ... and when the case neither closes nor reopens: without the columns of the
+ * cases_open index, which SQLite would otherwise rewrite for every change. */
+static const char *const case_update_open_sql =
+    "UPDATE cases SET state = ?10, version = ?12, head = ?13, updated_at = ?14, snapshot = ?16 "
+    "WHERE id = ?1 AND version = ?17";
 
 static int stored_version(cf_store_t *s, int64_t id, int64_t *version, cf_error_t *err);
 
@@ -150,18 +155,20 @@ static int not_updated(cf_store_t *s, const cf_case_t *c, int64_t expected, cf_e
 }
 
 /* Writes c's row. When not opening, the row is updated only if it is still at
- * version expected (the version the caller's case was read at): the optimistic
- * check, CF_ECONFLICT otherwise, in the same statement as the write. */
+ * version expected (the version the caller's case was read at, was_closed_at its
+ * closed_at then): the optimistic check, CF_ECONFLICT otherwise, in the same
+ * statement as the write. */
 static int write_case_row(cf_store_t *s, const cf_case_t *c, int opening, int64_t expected,
-                          cf_error_t *err)
+                          cf_time_t was_closed_at, cf_error_t *err)
 {
     int made = cf_case_snapshot_buf(c, &s->snapshot, &s->snapshot_cap) == 0;
     const char *text = made ? s->snapshot : NULL;
     char *party = opening ? json_dumps(c->party, JSON_COMPACT) : NULL;
+    const char *sql = opening                         ? case_insert_sql
+                      : c->closed_at == was_closed_at ? case_update_open_sql
+                                                      : case_update_sql;
     cf_db_stmt_t *st = NULL;
-    int rc = text && (party || !opening)
-                 ? cf__store_prepare(s, opening ? case_insert_sql : case_update_sql, &st, err)
-                 : CF_ENOMEM;
+    int rc = text && (party || !opening) ? cf__store_prepare(s, sql, &st, err) : CF_ENOMEM;
     if (rc == 0) {
         cf_db_bind_int64(st, 1, c->id);
         if (opening) {
@@ -278,7 +285,7 @@ int cf__store_case_next(cf_store_t *s, const cf_case_t *c, json_t *events, int o
     if (rc == 0)
         rc = seal_events(next, events, bodies, err);
     if (rc == 0)
-        rc = write_case_row(s, next, opening, c->version, err);
+        rc = write_case_row(s, next, opening, c->version, c->closed_at, err);
     if (rc == 0)
         rc = write_events(s, events, bodies, err);
     if (rc == 0)
