@@ -8,6 +8,7 @@
  *   numbers     ref_counters, case_refs: a counter row per kind, agency and year,
  *               taken in the transaction of the action that gives the number
  *   summaries   case_summary, case_people: written with every change of a case
+ *               (the summary as a struct, its text: store-summary-body.c)
  *   counts      stat_counts: what each summary contributes, kept by deltas
  *   statistics  cf_store_stats: sums of stat_counts over a period, and the live
  *               overdue and due counts from the clock index

@@ -14,6 +14,10 @@
  * transaction's lock, as a PostgreSQL SELECT ... FOR UPDATE would be); numbers
  * in the case's snapshot (the case row is rewritten by each change: a
  * UNIQUE index on it cannot refuse a number given twice).
+ *
+ * The previous summary, whose contributions a change takes back from the counts,
+ * comes from the writer's case cache when it holds one for the head the case is
+ * at (the daemon; cache.h says why that is exact), else from its row.
  */
 #include "ops-int.h"
 
