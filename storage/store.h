@@ -559,10 +559,13 @@ typedef struct cf_summary_s {
     int64_t fine, paid, refund, recovered;  /* fen */
     cf_summary_clock_t *clocks;
     size_t clocks_count;
+    int rewrite; /* read from a row whose text is not the one cf_summary_write gives
+                    (a member missing, say): a write in its place writes the row even
+                    when the summary is the same */
 } cf_summary_t;
 
 void cf_summary_dispose(cf_summary_t *sum);
-/* 1 if a and b hold the same summary. */
+/* 1 if a and b hold the same summary (rewrite aside). */
 int cf_summary_equal(const cf_summary_t *a, const cf_summary_t *b);
 /* Appends sum's text to w: byte for byte json_dumps(JSON_COMPACT | JSON_SORT_KEYS) of
  * the object it stands for (what case_summary.body holds). */

@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../storage/store-int.h"
 #include "core-helpers.h"
 #include "jsonw.h"
 #include "ops.h"
@@ -216,6 +217,32 @@ TEST_IMPL(casefile_summary_text)
         free(text);
         json_decref(back);
     }
+    /* a row whose text lacks a member reads as the same summary, but marked: written
+     * again in its place, it is written whole */
+    cf_store_t *s = cf_test_store("summary-text.db");
+    json_t *full = summary("investigating", "王五", 0, 0), *got = NULL;
+    ASSERT_EQ(cf_store_summary_put(s, 7, NULL, full, NULL), 0);
+    ASSERT_EQ(cf__store_exec(s,
+                             "UPDATE case_summary SET body = replace(body, ',\"recovered\":0', '') "
+                             "WHERE case_id = 7",
+                             NULL),
+              0);
+    cf_summary_t read, same;
+    ASSERT_EQ(cf_store_summary_read(s, 7, &read, NULL), 0);
+    ASSERT_EQ(read.rewrite, 1);
+    ASSERT_EQ(cf_summary_from_json(full, &same), 0);
+    ASSERT(cf_summary_equal(&read, &same));
+    ASSERT_EQ(cf_store_summary_write(s, 7, &read, &same, NULL), 0);
+    ASSERT_EQ(cf_store_summary_get(s, 7, &got, NULL), 0);
+    ASSERT(json_equal(got, full));
+    cf_summary_dispose(&read);
+    ASSERT_EQ(cf_store_summary_read(s, 7, &read, NULL), 0);
+    ASSERT_EQ(read.rewrite, 0);
+    cf_summary_dispose(&read);
+    cf_summary_dispose(&same);
+    json_decref(got);
+    json_decref(full);
+    cf_store_close(s);
     return 0;
 }
 
