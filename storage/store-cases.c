@@ -135,7 +135,7 @@ static const char *const case_update_sql =
     "closed_at = ?15, snapshot = ?16 WHERE id = ?1 AND version = ?17";
 /* ... and when the case neither closes nor reopens: without the columns of the
  * cases_open index, which SQLite would otherwise rewrite for every change. */
-static const char *const case_update_open_sql =
+static const char *const case_update_same_closed_sql =
     "UPDATE cases SET state = ?10, version = ?12, head = ?13, updated_at = ?14, snapshot = ?16 "
     "WHERE id = ?1 AND version = ?17";
 
@@ -165,7 +165,7 @@ static int write_case_row(cf_store_t *s, const cf_case_t *c, int opening, int64_
     const char *text = made ? s->snapshot : NULL;
     char *party = opening ? json_dumps(c->party, JSON_COMPACT) : NULL;
     const char *sql = opening                         ? case_insert_sql
-                      : c->closed_at == was_closed_at ? case_update_open_sql
+                      : c->closed_at == was_closed_at ? case_update_same_closed_sql
                                                       : case_update_sql;
     cf_db_stmt_t *st = NULL;
     int rc = text && (party || !opening) ? cf__store_prepare(s, sql, &st, err) : CF_ENOMEM;
