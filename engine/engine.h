@@ -91,6 +91,9 @@ int cf_engine_open(const cf_workflow_t *wf, const cf_calendar_t *cal, const cf_o
                    json_t **events, cf_refusal_t *why);
 int cf_engine_act(const cf_workflow_t *wf, const cf_calendar_t *cal, const cf_case_t *c,
                   const cf_act_t *req, json_t **events, cf_refusal_t *why);
+/* 1 if taking action on a case of wf looks at its open child cases (the
+ * workflow's children_closed lists it): only then need req->children be read. */
+int cf_engine_act_needs_children(const cf_workflow_t *wf, const char *action);
 /* Extends a running or paused clock: refused unless the clock has an extension
  * rule, the role is its approver, the deadline has not passed, and the total stays
  * within the rule's maximum and number of times. */

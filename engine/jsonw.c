@@ -9,32 +9,50 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Exported, documented in jsonw.h */
-void cf__jsonw_raw(cf__jsonw_t *w, const char *bytes, size_t n)
+/* Appends n bytes after growing the buffer (doubling from 512). */
+static void grow_and_put(cf__jsonw_t *w, const char *bytes, size_t n)
 {
     if (w->oom)
         return;
-    if (w->len + n + 1 > w->cap) {
-        size_t cap = w->cap ? w->cap : 512;
-        while (w->len + n + 1 > cap)
-            cap *= 2;
-        char *grown = realloc(w->p, cap);
-        if (!grown) {
-            w->oom = 1;
-            return;
-        }
-        w->p = grown;
-        w->cap = cap;
+    size_t cap = w->cap ? w->cap : 512;
+    while (w->len + n + 1 > cap)
+        cap *= 2;
+    char *grown = realloc(w->p, cap);
+    if (!grown) {
+        w->oom = 1;
+        return;
     }
+    w->p = grown;
+    w->cap = cap;
     memcpy(w->p + w->len, bytes, n);
     w->len += n;
     w->p[w->len] = '\0';
 }
 
+/* Appends n bytes: inline while they fit, so that a constant n (a bracket, a
+ * comma) is a store, not a call (a call per piece was a tenth of a transition's
+ * instructions in the daemon: callgrind, docs/performance.md). */
+static inline void put_raw(cf__jsonw_t *w, const char *bytes, size_t n)
+{
+    if (w->len + n < w->cap && !w->oom) {
+        memcpy(w->p + w->len, bytes, n);
+        w->len += n;
+        w->p[w->len] = '\0';
+    } else {
+        grow_and_put(w, bytes, n);
+    }
+}
+
+/* Exported, documented in jsonw.h */
+void cf__jsonw_raw(cf__jsonw_t *w, const char *bytes, size_t n)
+{
+    put_raw(w, bytes, n);
+}
+
 /* Exported, documented in jsonw.h */
 void cf__jsonw_text(cf__jsonw_t *w, const char *text)
 {
-    cf__jsonw_raw(w, text, strlen(text));
+    put_raw(w, text, strlen(text));
 }
 
 /* The escape jansson writes for byte ch (a quote, a backslash or a control
@@ -67,18 +85,18 @@ static const char *escape(unsigned char ch, char *buf, size_t size)
 static void put_strn(cf__jsonw_t *w, const char *s, size_t n)
 {
     const char *run = s, *end = s + n;
-    cf__jsonw_raw(w, "\"", 1);
+    put_raw(w, "\"", 1);
     for (; s < end; s++) {
         unsigned char ch = (unsigned char)*s;
         if (ch >= 0x20 && ch != '"' && ch != '\\')
             continue;
         char buf[8];
-        cf__jsonw_raw(w, run, (size_t)(s - run));
+        put_raw(w, run, (size_t)(s - run));
         cf__jsonw_text(w, escape(ch, buf, sizeof(buf)));
         run = s + 1;
     }
-    cf__jsonw_raw(w, run, (size_t)(end - run));
-    cf__jsonw_raw(w, "\"", 1);
+    put_raw(w, run, (size_t)(end - run));
+    put_raw(w, "\"", 1);
 }
 
 /* Exported, documented in jsonw.h */
@@ -138,15 +156,15 @@ void cf__jsonw_int(cf__jsonw_t *w, int64_t v)
     while ((u /= 10) != 0);
     if (v < 0)
         *--d = '-';
-    cf__jsonw_raw(w, d, (size_t)(digits + sizeof(digits) - d));
+    put_raw(w, d, (size_t)(digits + sizeof(digits) - d));
 }
 
 /* Exported, documented in jsonw.h */
 void cf__jsonw_key(cf__jsonw_t *w, const char *key)
 {
-    cf__jsonw_raw(w, ",\"", 2);
+    put_raw(w, ",\"", 2);
     cf__jsonw_text(w, key);
-    cf__jsonw_raw(w, "\":", 2);
+    put_raw(w, "\":", 2);
 }
 
 typedef struct key_s {
@@ -177,10 +195,10 @@ static void put_indent(cf__jsonw_t *w, int depth)
     static const char spaces[] = "                                ";
     if (depth < 0)
         return;
-    cf__jsonw_raw(w, "\n", 1);
+    put_raw(w, "\n", 1);
     for (size_t n = 2 * (size_t)depth; n > 0;) {
         size_t k = n < sizeof(spaces) - 1 ? n : sizeof(spaces) - 1;
-        cf__jsonw_raw(w, spaces, k);
+        put_raw(w, spaces, k);
         n -= k;
     }
 }
@@ -192,10 +210,10 @@ static void put_member(cf__jsonw_t *w, const char *key, size_t len, const json_t
                        int sort, int depth)
 {
     if (!first)
-        cf__jsonw_raw(w, ",", 1);
+        put_raw(w, ",", 1);
     put_indent(w, inner(depth));
     put_strn(w, key, len);
-    cf__jsonw_raw(w, ": ", depth < 0 ? 1 : 2);
+    put_raw(w, ": ", depth < 0 ? 1 : 2);
     put_value(w, v, sort, NULL, inner(depth));
 }
 
@@ -215,7 +233,7 @@ static void put_object(cf__jsonw_t *w, const json_t *o, int sort, const char *co
     const char *key;
     size_t len;
     json_t *v;
-    cf__jsonw_raw(w, "{", 1);
+    put_raw(w, "{", 1);
     if (!sort || n < 2) {
         json_object_keylen_foreach((json_t *)o, key, len, v) if (!excepted(except, key, len))
             put_member(w, key, len, v, i++ == 0, sort, depth);
@@ -242,23 +260,23 @@ static void put_object(cf__jsonw_t *w, const json_t *o, int sort, const char *co
     }
     if (i)
         put_indent(w, depth);
-    cf__jsonw_raw(w, "}", 1);
+    put_raw(w, "}", 1);
 }
 
 static void put_array(cf__jsonw_t *w, const json_t *a, int sort, int depth)
 {
     size_t i;
     json_t *item;
-    cf__jsonw_raw(w, "[", 1);
+    put_raw(w, "[", 1);
     json_array_foreach((json_t *)a, i, item) {
         if (i)
-            cf__jsonw_raw(w, ",", 1);
+            put_raw(w, ",", 1);
         put_indent(w, inner(depth));
         put_value(w, item, sort, NULL, inner(depth));
     }
     if (json_array_size(a))
         put_indent(w, depth);
-    cf__jsonw_raw(w, "]", 1);
+    put_raw(w, "]", 1);
 }
 
 static void put_real(cf__jsonw_t *w, const json_t *v)
@@ -338,7 +356,7 @@ void cf__jsonw_fmt(cf__jsonw_t *w, const char *fmt, ...)
         return;
     }
     if ((size_t)n < sizeof(small)) {
-        cf__jsonw_raw(w, small, (size_t)n);
+        put_raw(w, small, (size_t)n);
         return;
     }
     char *big = malloc((size_t)n + 1);
@@ -349,7 +367,7 @@ void cf__jsonw_fmt(cf__jsonw_t *w, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(big, (size_t)n + 1, fmt, ap);
     va_end(ap);
-    cf__jsonw_raw(w, big, (size_t)n);
+    put_raw(w, big, (size_t)n);
     free(big);
 }
 

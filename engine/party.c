@@ -145,12 +145,18 @@ int cf__facts_only_by(const cf_workflow_t *wf, const cf_act_t *req, cf_refusal_t
     return 0;
 }
 
+/* Exported, documented in engine.h */
+int cf_engine_act_needs_children(const cf_workflow_t *wf, const char *action)
+{
+    const cf_wf_children_t *k = wf->doc->children_closed;
+    return k && action && cf_workflow_list_has(k->on, k->on_count, action);
+}
+
 /* Exported, documented in engine-int.h */
 int cf__children_act(const cf_workflow_t *wf, const cf_act_t *req, cf_refusal_t *why)
 {
     const cf_wf_children_t *k = wf->doc->children_closed;
-    if (!k || !json_array_size(req->children) ||
-        !cf_workflow_list_has(k->on, k->on_count, req->action))
+    if (!json_array_size(req->children) || !cf_engine_act_needs_children(wf, req->action))
         return 0;
     char list[256] = "";
     size_t i, n = 0;

@@ -140,6 +140,11 @@ static const char *const case_update_sql =
 static const char *const case_update_same_sql =
     "UPDATE cases SET version = ?12, head = ?13, updated_at = ?14, closed_at = ?15, "
     "snapshot = ?16 WHERE id = ?1 AND version = ?17 AND state = ?10 AND closed = ?11";
+/* ... and when the state changes but the case neither closes nor reopens: without the columns of
+ * the cases_open index, which SQLite would otherwise rewrite for every change. */
+static const char *const case_update_same_closed_sql =
+    "UPDATE cases SET state = ?10, version = ?12, head = ?13, updated_at = ?14, snapshot = ?16 "
+    "WHERE id = ?1 AND version = ?17";
 
 static int stored_version(cf_store_t *s, int64_t id, int64_t *version, cf_error_t *err);
 
@@ -167,13 +172,12 @@ static int write_case_row(cf_store_t *s, const cf_case_t *c, const cf_case_t *be
     int made = cf_case_snapshot_buf(c, &s->snapshot, &s->snapshot_cap) == 0;
     const char *text = made ? s->snapshot : NULL;
     char *party = opening ? json_dumps(c->party, JSON_COMPACT) : NULL;
+    const char *sql = opening                             ? case_insert_sql
+                      : same                              ? case_update_same_sql
+                      : c->closed_at == before->closed_at ? case_update_same_closed_sql
+                                                          : case_update_sql;
     cf_db_stmt_t *st = NULL;
-    int rc = text && (party || !opening) ? cf__store_prepare(s,
-                                                             opening ? case_insert_sql
-                                                             : same  ? case_update_same_sql
-                                                                     : case_update_sql,
-                                                             &st, err)
-                                         : CF_ENOMEM;
+    int rc = text && (party || !opening) ? cf__store_prepare(s, sql, &st, err) : CF_ENOMEM;
     if (rc == 0) {
         cf_db_bind_int64(st, 1, c->id);
         if (opening) {

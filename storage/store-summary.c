@@ -8,6 +8,7 @@
  *   numbers     ref_counters, case_refs: a counter row per kind, agency and year,
  *               taken in the transaction of the action that gives the number
  *   summaries   case_summary, case_people: written with every change of a case
+ *               (the summary as a struct, its text: store-summary-body.c)
  *   counts      stat_counts: what each summary contributes, kept by deltas
  *   statistics  cf_store_stats: sums of stat_counts over a period, and the live
  *               overdue and due counts from the clock index
@@ -130,8 +131,8 @@ int cf_store_ref_get(cf_store_t *s, int64_t id, const char *kind, char *number, 
 
 /* ---- summaries ---------------------------------------------------------------------- */
 
-/* Exported, documented in store.h */
-int cf_store_summary_get(cf_store_t *s, int64_t id, json_t **summary, cf_error_t *err)
+/* The body of case id's summary, parsed (new reference). */
+static int body_get(cf_store_t *s, int64_t id, json_t **summary, cf_error_t *err)
 {
     cf_db_stmt_t *st;
     int rc = cf__store_prepare(s, "SELECT body FROM case_summary WHERE case_id = ?", &st, err);
@@ -154,8 +155,47 @@ int cf_store_summary_get(cf_store_t *s, int64_t id, json_t **summary, cf_error_t
     return 0;
 }
 
+/* Exported, documented in store.h */
+int cf_store_summary_get(cf_store_t *s, int64_t id, json_t **summary, cf_error_t *err)
+{
+    return body_get(s, id, summary, err);
+}
+
+/* Exported, documented in store.h */
+int cf_store_summary_read(cf_store_t *s, int64_t id, cf_summary_t *sum, cf_error_t *err)
+{
+    cf_db_stmt_t *st;
+    int rc = cf__store_prepare(s, "SELECT body FROM case_summary WHERE case_id = ?", &st, err);
+    if (rc != 0)
+        return rc;
+    cf_db_bind_int64(st, 1, id);
+    int step = cf_db_step(st);
+    char *text = step == CF_DB_ROW ? strdup((const char *)cf_db_column_text(st, 0)) : NULL;
+    cf__store_release(s, st);
+    if (step == CF_DB_DONE)
+        return cf_error_set(err, CF_ENOTFOUND, NULL, 0, 0, "case %lld has no summary",
+                            (long long)id);
+    if (step != CF_DB_ROW)
+        return cf__store_error(s, step, "read a case summary", err);
+    json_t *body = text ? json_loads(text, 0, NULL) : NULL;
+    rc = !text   ? CF_ENOMEM
+         : !body ? cf_error_set(err, CF_ECORRUPT, NULL, 0, 0, "case %lld: its summary is not JSON",
+                                (long long)id)
+                 : cf_summary_from_json(body, sum);
+    if (rc == 0) { /* the text this struct writes, or the row is written again */
+        cf__jsonw_t w = {0};
+        cf_summary_write(&w, sum);
+        char *again = cf__jsonw_finish(&w);
+        sum->rewrite = !again || strcmp(again, text) != 0;
+        free(again);
+    }
+    json_decref(body);
+    free(text);
+    return rc;
+}
+
 /* The people of a summary into case_people: its handlers and its head. */
-static int people_put(cf_store_t *s, int64_t id, const json_t *sum, cf_error_t *err)
+static int people_put(cf_store_t *s, int64_t id, const cf_summary_t *sum, cf_error_t *err)
 {
     cf_db_stmt_t *st;
     int rc = cf__store_prepare(s, "DELETE FROM case_people WHERE case_id = ?", &st, err);
@@ -164,11 +204,9 @@ static int people_put(cf_store_t *s, int64_t id, const json_t *sum, cf_error_t *
     cf_db_bind_int64(st, 1, id);
     if ((rc = cf__store_step_done(s, st, "forget a case's people", err)) != 0)
         return rc;
-    size_t i, n = json_array_size(json_object_get(sum, "handlers"));
-    for (i = 0; rc == 0 && i <= n; i++) {
-        const char *who =
-            i < n ? json_string_value(json_array_get(json_object_get(sum, "handlers"), i))
-                  : json_string_value(json_object_get(sum, "head"));
+    size_t n = sum->handlers_count;
+    for (size_t i = 0; rc == 0 && i <= n; i++) {
+        const char *who = i < n ? sum->handlers[i] : sum->head;
         if (!who || !*who)
             continue;
         rc = cf__store_prepare(s,
@@ -183,6 +221,17 @@ static int people_put(cf_store_t *s, int64_t id, const json_t *sum, cf_error_t *
         rc = cf__store_step_done(s, st, "name a case's people", err);
     }
     return rc;
+}
+
+/* 1 if a and b name the same people (handlers, in order, and head). */
+static int same_people(const cf_summary_t *a, const cf_summary_t *b)
+{
+    if (a->handlers_count != b->handlers_count)
+        return 0;
+    for (size_t i = 0; i < a->handlers_count; i++)
+        if (strcmp(a->handlers[i], b->handlers[i]) != 0)
+            return 0;
+    return a->head == b->head || (a->head && b->head && strcmp(a->head, b->head) == 0);
 }
 
 /* ---- counts ------------------------------------------------------------------------- */
@@ -209,60 +258,53 @@ static void acc_add(void *ctx, const char *handler, int64_t day, const char *dim
         acc, k, json_pack("[I, I]", (json_int_t)(n0 + sign * n), (json_int_t)(f0 + sign * fen)));
 }
 
-static int64_t day_of(const json_t *sum, const char *key)
-{
-    return json_integer_value(json_object_get(sum, key));
-}
-
 /* What summary sum contributes for one handler ("" for the agency as a whole),
  * times sign, to emit. */
-static void contribute_as(emit_fn emit, void *ctx, const json_t *sum, const char *h, int sign)
+static void contribute_as(emit_fn emit, void *ctx, const cf_summary_t *sum, const char *h, int sign)
 {
-    int64_t opened = day_of(sum, "opened"), decided = day_of(sum, "decided");
-    const char *keyed[] = {"power_type", "state", "cause"};
+    int64_t opened = sum->opened, decided = sum->decided;
+    const char *keyed[] = {"power_type", sum->power_type, "state", sum->state, "cause", sum->cause};
     emit(ctx, h, opened, "opened", "", 1, 0, sign);
-    for (size_t i = 0; i < 3; i++) {
-        const char *v = json_string_value(json_object_get(sum, keyed[i]));
-        if (v && *v)
-            emit(ctx, h, opened, keyed[i], v, 1, 0, sign);
-    }
-    size_t i;
-    json_t *v;
-    json_array_foreach(json_object_get(sum, "handlers"), i, v)
-        emit(ctx, h, opened, "handler", json_string_value(v), 1, 0, sign);
-    emit(ctx, h, day_of(sum, "filed"), "filed", "", 1, 0, sign);
-    emit(ctx, h, decided, "decided", "", 1, day_of(sum, "fine"), sign);
-    emit(ctx, h, decided, "paid", "", 0, day_of(sum, "paid"), sign);
-    emit(ctx, h, decided, "refund", "", 0, day_of(sum, "refund"), sign);
-    emit(ctx, h, decided, "recovered", "", 0, day_of(sum, "recovered"), sign);
-    emit(ctx, h, day_of(sum, "closed"), "closed", "", 1, 0, sign);
-    json_array_foreach(json_object_get(sum, "clocks"), i, v) {
-        int met = (int)json_integer_value(json_array_get(v, 1));
-        emit(ctx, h, json_integer_value(json_array_get(v, 2)), met ? "met" : "late",
-             json_string_value(json_array_get(v, 0)), 1, 0, sign);
+    for (size_t i = 0; i < 6; i += 2)
+        if (keyed[i + 1] && *keyed[i + 1])
+            emit(ctx, h, opened, keyed[i], keyed[i + 1], 1, 0, sign);
+    for (size_t i = 0; i < sum->handlers_count; i++)
+        emit(ctx, h, opened, "handler", sum->handlers[i], 1, 0, sign);
+    emit(ctx, h, sum->filed, "filed", "", 1, 0, sign);
+    emit(ctx, h, decided, "decided", "", 1, sum->fine, sign);
+    emit(ctx, h, decided, "paid", "", 0, sum->paid, sign);
+    emit(ctx, h, decided, "refund", "", 0, sum->refund, sign);
+    emit(ctx, h, decided, "recovered", "", 0, sum->recovered, sign);
+    emit(ctx, h, sum->closed, "closed", "", 1, 0, sign);
+    for (size_t i = 0; i < sum->clocks_count; i++) {
+        const cf_summary_clock_t *k = &sum->clocks[i];
+        emit(ctx, h, k->day, k->met ? "met" : "late", k->clock, 1, 0, sign);
     }
 }
 
 /* Every contribution of sum (for "" and for each handler) to emit. */
-static void contribute(emit_fn emit, void *ctx, const json_t *sum, int sign)
+static void contribute(emit_fn emit, void *ctx, const cf_summary_t *sum, int sign)
 {
     if (!sum)
         return;
     contribute_as(emit, ctx, sum, "", sign);
-    size_t i;
-    json_t *v;
-    json_array_foreach(json_object_get(sum, "handlers"), i, v)
-        contribute_as(emit, ctx, sum, json_string_value(v), sign);
+    for (size_t i = 0; i < sum->handlers_count; i++)
+        contribute_as(emit, ctx, sum, sum->handlers[i], sign);
 }
 
 /* Exported, documented in store.h */
 void cf_store_summary_counts(json_t *acc, const json_t *sum, int sign)
 {
-    contribute(acc_add, acc, sum, sign);
+    cf_summary_t s;
+    if (!sum || cf_summary_from_json(sum, &s) != 0)
+        return;
+    contribute(acc_add, acc, &s, sign);
+    cf_summary_dispose(&s);
 }
 
 /* The deltas of one change as a plain array: the old summary's items taken away,
- * the new one's added, merged by (handler, day, dim, key). (As a jansson object
+ * the new one's added, merged by (handler, day, dim, key); a dim is always one of
+ * contribute_as's literals, compared by address. (As a jansson object
  * keyed by the four printed together, it was a fifth of cf_store_summary_put:
  * callgrind, docs/performance.md.) A few dozen items: a linear search is cheapest. */
 typedef struct delta_s {
@@ -286,7 +328,7 @@ static void delta_add(void *ctx, const char *handler, int64_t day, const char *d
     handler = handler ? handler : "";
     for (size_t i = 0; i < d->count; i++) {
         delta_t *it = &d->items[i];
-        if (it->day == day && strcmp(it->dim, dim) == 0 && strcmp(it->key, key) == 0 &&
+        if (it->day == day && it->dim == dim && strcmp(it->key, key) == 0 &&
             strcmp(it->handler, handler) == 0) {
             it->n += sign * n;
             it->fen += sign * fen;
@@ -330,50 +372,82 @@ static int count_apply(cf_store_t *s, const char *agency, const delta_t *d, cf_e
     return cf__store_step_done(s, st, "count a case", err);
 }
 
+/* Writes the row of case id's summary sum, whose text is body: updated when
+ * the case had one (its agency never changes), else inserted. */
+static int row_put(cf_store_t *s, int64_t id, const cf_summary_t *sum, const char *body, int had,
+                   cf_error_t *err)
+{
+    cf_db_stmt_t *st;
+    int rc = 0;
+    if (had) {
+        rc = cf__store_prepare(s, "UPDATE case_summary SET name = ?, body = ? WHERE case_id = ?",
+                               &st, err);
+        if (rc != 0)
+            return rc;
+        cf__store_bind_text(st, 1, sum->name);
+        cf_db_bind_text(st, 2, body, -1, CF_DB_STATIC);
+        cf_db_bind_int64(st, 3, id);
+        if ((rc = cf__store_step_done(s, st, "write a case summary", err)) != 0 ||
+            cf_db_changes(s->db) == 1)
+            return rc;
+    }
+    rc = cf__store_prepare(s,
+                           "INSERT INTO case_summary(case_id, agency, name, body) VALUES (?, "
+                           "?, ?, ?) ON CONFLICT(case_id) DO UPDATE SET agency = "
+                           "excluded.agency, name = excluded.name, body = excluded.body",
+                           &st, err);
+    if (rc != 0)
+        return rc;
+    cf_db_bind_int64(st, 1, id);
+    cf_db_bind_text(st, 2, sum->agency, -1, CF_DB_STATIC);
+    cf__store_bind_text(st, 3, sum->name);
+    cf_db_bind_text(st, 4, body, -1, CF_DB_STATIC);
+    return cf__store_step_done(s, st, "write a case summary", err);
+}
+
+/* Exported, documented in store.h */
+int cf_store_summary_write(cf_store_t *s, int64_t id, const cf_summary_t *old,
+                           const cf_summary_t *sum, cf_error_t *err)
+{
+    if (old && !old->rewrite && cf_summary_equal(old, sum))
+        return 0;
+    if (!sum->agency)
+        return CF_ENOMEM;
+    if (old && strcmp(old->agency ? old->agency : "", sum->agency) != 0)
+        return cf_error_set(err, CF_EINVAL, NULL, 0, 0, "a case changes no agency");
+    cf__jsonw_t w = {0};
+    cf_summary_write(&w, sum);
+    char *body = cf__jsonw_finish(&w);
+    int rc = body ? row_put(s, id, sum, body, old != NULL, err) : CF_ENOMEM;
+    if (rc == 0 && (!old || !same_people(old, sum)))
+        rc = people_put(s, id, sum, err);
+    deltas_t acc = {0};
+    contribute(delta_add, &acc, old, -1);
+    contribute(delta_add, &acc, sum, +1);
+    if (rc == 0 && acc.oom)
+        rc = cf_error_set(err, CF_ENOMEM, NULL, 0, 0, "out of memory counting a case");
+    for (size_t i = 0; rc == 0 && i < acc.count; i++)
+        rc = count_apply(s, sum->agency, &acc.items[i], err);
+    free(acc.items);
+    free(body);
+    return rc;
+}
+
 /* Exported, documented in store.h */
 int cf_store_summary_put(cf_store_t *s, int64_t id, const json_t *old, const json_t *sum,
                          cf_error_t *err)
 {
     if (old && json_equal((json_t *)old, (json_t *)sum))
         return 0;
-    const char *agency = json_string_value(json_object_get(sum, "agency"));
-    /* the text json_dumps(sum, JSON_COMPACT | JSON_SORT_KEYS) gives, for a fifth of its
-     * instructions (jsonw.h; callgrind of the HTTP bench, docs/performance.md) */
-    cf__jsonw_t w = {0};
-    cf__jsonw_value(&w, sum, 1);
-    char *body = cf__jsonw_finish(&w);
-    deltas_t acc = {0};
-    cf_db_stmt_t *st;
-    int rc = body && agency ? 0 : CF_ENOMEM;
+    cf_summary_t o = {0}, n = {0};
+    int rc = old ? cf_summary_from_json(old, &o) : 0;
+    o.rewrite = 1; /* not the same JSON: written, even if the same once read */
     if (rc == 0)
-        rc = cf__store_prepare(s,
-                               "INSERT INTO case_summary(case_id, agency, name, body) VALUES (?, "
-                               "?, ?, ?) ON CONFLICT(case_id) DO UPDATE SET agency = "
-                               "excluded.agency, name = excluded.name, body = excluded.body",
-                               &st, err);
-    if (rc == 0) {
-        cf_db_bind_int64(st, 1, id);
-        cf_db_bind_text(st, 2, agency, -1, CF_DB_STATIC);
-        cf__store_bind_text(st, 3, json_string_value(json_object_get(sum, "name")));
-        cf_db_bind_text(st, 4, body, -1, CF_DB_STATIC);
-        rc = cf__store_step_done(s, st, "write a case summary", err);
-    }
-    int moved = !old ||
-                !json_equal(json_object_get(old, "handlers"), json_object_get(sum, "handlers")) ||
-                !json_equal(json_object_get(old, "head"), json_object_get(sum, "head"));
-    if (rc == 0 && moved)
-        rc = people_put(s, id, sum, err);
-    contribute(delta_add, &acc, old, -1);
-    contribute(delta_add, &acc, sum, +1);
-    if (rc == 0 && acc.oom)
-        rc = cf_error_set(err, CF_ENOMEM, NULL, 0, 0, "out of memory counting a case");
-    const char *old_agency = old ? json_string_value(json_object_get(old, "agency")) : NULL;
-    if (old_agency && strcmp(old_agency, agency) != 0) /* never so today: kept exact anyway */
-        rc = rc ? rc : cf_error_set(err, CF_EINVAL, NULL, 0, 0, "a case changes no agency");
-    for (size_t i = 0; rc == 0 && i < acc.count; i++)
-        rc = count_apply(s, agency, &acc.items[i], err);
-    free(acc.items);
-    free(body);
+        rc = cf_summary_from_json(sum, &n);
+    if (rc == 0)
+        rc = cf_store_summary_write(s, id, old ? &o : NULL, &n, err);
+    cf_summary_dispose(&o);
+    cf_summary_dispose(&n);
     return rc;
 }
 

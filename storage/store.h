@@ -546,6 +546,50 @@ int cf_store_ref_put(cf_store_t *s, int64_t id, const char *kind, const char *nu
 int cf_store_ref_get(cf_store_t *s, int64_t id, const char *kind, char *number, size_t size,
                      cf_error_t *err);
 
+/* A case's summary as the writer builds it (its fields are listed in
+ * store-summary.c; store-summary-body.c writes and reads its text). Every
+ * member is owned by the summary. */
+typedef struct cf_summary_clock_s {
+    char *clock; /* the clock's id */
+    int met;     /* 1: met, 0: late */
+    int64_t day; /* the day it stopped */
+} cf_summary_clock_t;
+
+typedef struct cf_summary_s {
+    char *agency, *power_type, *workflow, *cause, *state; /* never NULL once made */
+    char *name, *head;                                    /* NULL: none (null in the text) */
+    char **handlers;
+    size_t handlers_count;
+    int64_t opened, filed, decided, closed; /* days (cf_store_day); 0: not yet */
+    int64_t fine, paid, refund, recovered;  /* fen */
+    cf_summary_clock_t *clocks;
+    size_t clocks_count;
+    int rewrite; /* read from a row whose text is not the one cf_summary_write gives
+                    (a member missing, say): a write in its place writes the row even
+                    when the summary is the same */
+} cf_summary_t;
+
+void cf_summary_dispose(cf_summary_t *sum);
+/* 1 if a and b hold the same summary (rewrite aside). */
+int cf_summary_equal(const cf_summary_t *a, const cf_summary_t *b);
+/* Appends sum's text to w: byte for byte json_dumps(JSON_COMPACT | JSON_SORT_KEYS) of
+ * the object it stands for (what case_summary.body holds). */
+struct cf__jsonw_s;
+void cf_summary_write(struct cf__jsonw_s *w, const cf_summary_t *sum);
+/* The summary a body holds (a member missing or of another type reads as "", 0 or
+ * none). OUT sum (dispose it). CF_ENOMEM. */
+int cf_summary_from_json(const json_t *body, cf_summary_t *sum);
+/* The summary as a JSON object (new reference), NULL when out of memory. */
+json_t *cf_summary_to_json(const cf_summary_t *sum);
+
+/* Case id's summary as last written, as cf_store_summary_get reads it. OUT sum
+ * (dispose it). CF_ENOTFOUND, CF_ECORRUPT as below. */
+int cf_store_summary_read(cf_store_t *s, int64_t id, cf_summary_t *sum, cf_error_t *err);
+/* Writes case id's summary sum in place of old (cf_store_summary_read's, or NULL
+ * when it has none): as cf_store_summary_put. */
+int cf_store_summary_write(cf_store_t *s, int64_t id, const cf_summary_t *old,
+                           const cf_summary_t *sum, cf_error_t *err);
+
 /* The summary of case id as last written (new reference), or CF_ENOTFOUND (a case
  * not written since schema 10). Its fields are listed in store-summary.c. */
 int cf_store_summary_get(cf_store_t *s, int64_t id, json_t **summary, cf_error_t *err);

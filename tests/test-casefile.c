@@ -8,14 +8,21 @@
  * casefile-2.*: a case's summary keeps the counts by deltas: rewriting it moves
  *               the case between states and handlers without counting it twice;
  *               the list and the report filter by handler
- *               (casefile_summary_counts).
+ *               (casefile_summary_counts); its text is jansson's sorted compact
+ *               dump (casefile_summary_text); the previous summary kept in the
+ *               daemon's case cache is used only at the head it was kept for: a
+ *               change by another process or node, or one rolled back, leaves the
+ *               counts exact (casefile_summary_cache).
  * casefile-3.*: the report's period is checked, the outputs untouched on refusal;
  *               its CSV quotes what needs quoting (casefile_stats_period,
  *               casefile_stats_csv).
  */
+#include <stdlib.h>
 #include <string.h>
 
+#include "../storage/store-int.h"
 #include "core-helpers.h"
+#include "jsonw.h"
 #include "ops.h"
 #include "store.h"
 #include "task.h"
@@ -159,6 +166,194 @@ TEST_IMPL(casefile_summary_counts)
     json_decref(s1);
     json_decref(s2);
     cf_store_close(s);
+    return 0;
+}
+
+/* casefile-2.2: the summary's text, written from the struct, is what json_dumps
+ * (JSON_COMPACT | JSON_SORT_KEYS) writes of the same object (the text cases written
+ * before the struct have, and what the list's filters read), over summaries with
+ * and without a name, a head, handlers and clocks, and text that needs escaping. */
+TEST_IMPL(casefile_summary_text)
+{
+    const char *texts[] = {"", "某县医疗保障局", "a\"b\\c\n\x01", "\xe2\x80\xa8 é"};
+    char *handlers[] = {"张三", "王\"五", ""};
+    cf_summary_clock_t clocks[] = {{"filing", 1, 20514}, {"decision", 0, 20600}};
+    for (unsigned i = 0; i < 64; i++) {
+        cf_summary_t sum = {.agency = (char *)texts[i % 4],
+                            .power_type = (char *)texts[(i + 1) % 4],
+                            .workflow = "penalty-general",
+                            .cause = (char *)texts[(i + 2) % 4],
+                            .state = (char *)texts[(i + 3) % 4],
+                            .name = i & 1 ? (char *)texts[i % 4] : NULL,
+                            .head = i & 2 ? "李四" : NULL,
+                            .handlers = handlers,
+                            .handlers_count = (i >> 2) % 4,
+                            .opened = 20514,
+                            .filed = i & 4 ? 20515 : 0,
+                            .decided = i & 8 ? 20516 : 0,
+                            .closed = (int64_t)i * 1000003,
+                            .fine = -(int64_t)i,
+                            .paid = INT64_MAX - i,
+                            .refund = 7,
+                            .recovered = INT64_MIN + i,
+                            .clocks = clocks,
+                            .clocks_count = (i >> 4) % 3};
+        if (sum.handlers_count == 3)
+            sum.handlers_count = 2;
+        cf__jsonw_t w = {0};
+        cf_summary_write(&w, &sum);
+        char *text = cf__jsonw_finish(&w);
+        json_t *back = json_loads(text, 0, NULL);
+        ASSERT(back != NULL);
+        ASSERT_EQ(json_object_size(back), 17);
+        char *dump = json_dumps(back, JSON_COMPACT | JSON_SORT_KEYS);
+        ASSERT_STR_EQ(text, dump);
+        /* and read back into the struct, the same summary */
+        cf_summary_t again;
+        ASSERT_EQ(cf_summary_from_json(back, &again), 0);
+        ASSERT(cf_summary_equal(&sum, &again));
+        cf_summary_dispose(&again);
+        free(dump);
+        free(text);
+        json_decref(back);
+    }
+    /* a row whose text lacks a member reads as the same summary, but marked: written
+     * again in its place, it is written whole */
+    cf_store_t *s = cf_test_store("summary-text.db");
+    json_t *full = summary("investigating", "王五", 0, 0), *got = NULL;
+    ASSERT_EQ(cf_store_summary_put(s, 7, NULL, full, NULL), 0);
+    ASSERT_EQ(cf__store_exec(s,
+                             "UPDATE case_summary SET body = replace(body, ',\"recovered\":0', '') "
+                             "WHERE case_id = 7",
+                             NULL),
+              0);
+    cf_summary_t read, same;
+    ASSERT_EQ(cf_store_summary_read(s, 7, &read, NULL), 0);
+    ASSERT_EQ(read.rewrite, 1);
+    ASSERT_EQ(cf_summary_from_json(full, &same), 0);
+    ASSERT(cf_summary_equal(&read, &same));
+    ASSERT_EQ(cf_store_summary_write(s, 7, &read, &same, NULL), 0);
+    ASSERT_EQ(cf_store_summary_get(s, 7, &got, NULL), 0);
+    ASSERT(json_equal(got, full));
+    cf_summary_dispose(&read);
+    ASSERT_EQ(cf_store_summary_read(s, 7, &read, NULL), 0);
+    ASSERT_EQ(read.rewrite, 0);
+    cf_summary_dispose(&read);
+    cf_summary_dispose(&same);
+    json_decref(got);
+    json_decref(full);
+    cf_store_close(s);
+    return 0;
+}
+
+/* Takes action on case id through ops as the handler at iso (agency: the daemon's,
+ * or NULL as the command line). Fails the test unless it is done. OUT head (may be
+ * NULL): the case's head after it. */
+static void act_on(cf_ops_t *ops, int64_t id, const char *agency, const char *action,
+                   const char *iso, char *head)
+{
+    cf_ops_out_t out;
+    cf_ops_out_init(&out);
+    cf_ops_act_t in = {.by = {.actor = "张三",
+                              .role = "handler",
+                              .agency = agency,
+                              .now = cf_test_time(iso),
+                              .if_match = -1},
+                       .case_id = id,
+                       .action = action};
+    int rc = cf_ops_act(ops, &in, &out);
+    if (rc != 0)
+        CF__FAIL("%s: %d %s", action, rc, out.err.text);
+    if (head)
+        snprintf(head, CF_CHAIN_HEX, "%s", out.c.head);
+    cf_ops_out_dispose(&out);
+}
+
+/* 1 if the report counts the case once, in state only, among s0..s8. */
+static int counted_in(cf_store_t *s, const char *state)
+{
+    json_t *o = report(s, NULL);
+    int ok = at(o, "opened", NULL) == 1;
+    for (int i = 0; i <= 8; i++) {
+        char name[4];
+        snprintf(name, sizeof(name), "s%d", i);
+        ok = ok && at(o, "by_state", name) == (strcmp(name, state) == 0);
+    }
+    json_decref(o);
+    return ok;
+}
+
+/* casefile-2.3: one database, two writers: A keeps a case cache (the daemon's
+ * writer), B none (the command line, or another node on PostgreSQL). A's cached
+ * summary is used only while the case is at the head A kept it for. */
+TEST_IMPL(casefile_summary_cache)
+{
+    char path[512], head[CF_CHAIN_HEX];
+    cf_test_db("summary-cache.db", path, sizeof(path));
+    cf_store_t *sa, *sb;
+    cf_error_t err;
+    ASSERT_EQ(cf_store_open(path, &sa, &err), 0);
+    ASSERT_EQ(cf_store_open(path, &sb, &err), 0);
+    cf_workflow_t *wf = cf_test_workflow("bench/workflows/bench-linear.yaml");
+    cf_calendar_t *cal = cf_test_calendar();
+    ASSERT_EQ(cf_store_workflow_put(sa, wf, NULL, NULL, &err), 0);
+    cf_casecache_t cache = {0};
+    cf_wfcache_t wfa = {.cases = &cache}, wfb = {0};
+    cf_ops_t a = {.store = sa, .cal = cal, .wfs = &wfa}, b = {.store = sb, .cal = cal, .wfs = &wfb};
+    const char *agency = "某县医疗保障局";
+    json_t *party = json_pack("{s:s}", "name", "某某大药房");
+    cf_ops_out_t out;
+    cf_ops_out_init(&out);
+    cf_ops_open_t open = {.by = {.actor = "张三",
+                                 .role = "handler",
+                                 .agency = agency,
+                                 .now = cf_test_time("2026-03-02T09:00:00+08:00"),
+                                 .if_match = -1},
+                          .workflow = "bench-linear",
+                          .party = party,
+                          .algo = CF_CHAIN_SHA256};
+    ASSERT_EQ(cf_ops_open(&a, &open, &out), 0);
+    int64_t id = out.c.id;
+    cf_ops_out_dispose(&out);
+    /* A's change keeps its summary beside the case, for the head it made */
+    act_on(&a, id, agency, "step1", "2026-03-02T10:00:00+08:00", head);
+    ASSERT(cf_casecache_summary(&cache, id, head) != NULL);
+    ASSERT(counted_in(sa, "s1"));
+    /* B changes the case behind A's back; A's next change reads the summary B wrote */
+    act_on(&b, id, NULL, "step2", "2026-03-02T11:00:00+08:00", NULL);
+    ASSERT(cf_casecache_summary(&cache, id, head) != NULL); /* still held, for the old head */
+    act_on(&a, id, agency, "step3", "2026-03-02T12:00:00+08:00", head);
+    ASSERT(counted_in(sa, "s3"));
+    /* A's change rolled back (a request failing inside the daemon's group commit):
+     * its summary stays in the cache for a head the database never kept */
+    ASSERT_EQ(cf_store_tx_begin(sa, &err), 0);
+    a.in_tx = 1;
+    act_on(&a, id, agency, "step4", "2026-03-02T13:00:00+08:00", head);
+    ASSERT(cf_casecache_summary(&cache, id, head) != NULL);
+    cf_store_tx_rollback(sa);
+    a.in_tx = 0;
+    ASSERT(counted_in(sa, "s3"));
+    act_on(&a, id, agency, "step4", "2026-03-02T14:00:00+08:00", NULL);
+    ASSERT(counted_in(sa, "s4"));
+    /* from the cache, twice in a row; then B once more, and A to the end */
+    act_on(&a, id, agency, "step5", "2026-03-02T15:00:00+08:00", NULL);
+    act_on(&a, id, agency, "step6", "2026-03-02T16:00:00+08:00", NULL);
+    ASSERT(counted_in(sb, "s6"));
+    act_on(&b, id, NULL, "step7", "2026-03-02T17:00:00+08:00", NULL);
+    act_on(&a, id, agency, "step8", "2026-03-02T18:00:00+08:00", NULL);
+    ASSERT(counted_in(sb, "s8"));
+    json_t *o = report(sb, NULL);
+    ASSERT_EQ(at(o, "closed", NULL), 1);
+    ASSERT_EQ(at(json_object_get(o, "clocks"), "handling", "met"), 1);
+    json_decref(o);
+    json_decref(party);
+    cf_casecache_free(&cache);
+    cf_wfcache_free(&wfa);
+    cf_wfcache_free(&wfb);
+    cf_calendar_free(cal);
+    cf_workflow_free(wf);
+    cf_store_close(sa);
+    cf_store_close(sb);
     return 0;
 }
 

@@ -331,6 +331,8 @@
     /* casefile-*: numbers, summaries, the report (tests/test-casefile.c) */                       \
     X(casefile_ref_numbers)                                                                        \
     X(casefile_summary_counts)                                                                     \
+    X(casefile_summary_text)                                                                       \
+    X(casefile_summary_cache)                                                                      \
     X(casefile_stats_period)                                                                       \
     X(casefile_stats_csv)                                                                          \
     /* nodes-*: several daemons on one database, one restarted (tests/test-nodes.c) */             \

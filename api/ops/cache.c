@@ -84,9 +84,43 @@ void cf_casecache_put(cf_casecache_t *cache, const cf_case_t *c)
         memset(slot, 0, sizeof(*slot));
 }
 
+static cf_casesum_t *sum_slot_of(cf_casecache_t *cache, int64_t id)
+{
+    if (!cache->sums && !(cache->sums = calloc(CF_CASECACHE_SLOTS, sizeof(cf_casesum_t))))
+        return NULL;
+    return &cache->sums[(uint64_t)id % CF_CASECACHE_SLOTS];
+}
+
+/* Exported, documented in cache.h */
+const cf_summary_t *cf_casecache_summary(cf_casecache_t *cache, int64_t id, const char *head)
+{
+    cf_casesum_t *slot = sum_slot_of(cache, id);
+    return slot && slot->id == id && strcmp(slot->head, head) == 0 ? &slot->sum : NULL;
+}
+
+/* Exported, documented in cache.h */
+void cf_casecache_summary_put(cf_casecache_t *cache, int64_t id, const char *head,
+                              cf_summary_t *sum)
+{
+    cf_casesum_t *slot = sum_slot_of(cache, id);
+    if (!slot || strlen(head) >= sizeof(slot->head)) {
+        cf_summary_dispose(sum);
+        return;
+    }
+    cf_summary_dispose(&slot->sum);
+    slot->id = id;
+    memcpy(slot->head, head, strlen(head) + 1);
+    slot->sum = *sum;
+    memset(sum, 0, sizeof(*sum));
+}
+
 /* Exported, documented in cache.h */
 void cf_casecache_free(cf_casecache_t *cache)
 {
+    for (size_t i = 0; cache->sums && i < CF_CASECACHE_SLOTS; i++)
+        cf_summary_dispose(&cache->sums[i].sum);
+    free(cache->sums);
+    cache->sums = NULL;
     for (size_t i = 0; cache->slots && i < CF_CASECACHE_SLOTS; i++)
         if (cache->slots[i].id)
             cf_case_dispose(&cache->slots[i]);

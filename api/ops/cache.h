@@ -6,13 +6,18 @@
  * A definition is immutable once stored under its hash, so a cached one is never
  * stale. A cached case is used only while its head equals the head stored in the
  * database (cf_store_case_agency_head): equal heads, equal chains, so a write that
- * rolled back, or a write by another process, is never served from it.
+ * rolled back, or a write by another process, is never served from it. The same
+ * holds for the case's summary (issue 20's case file), kept beside it for the head
+ * it was written at: the summary row is written in the same transaction as the
+ * events that move the head, by whoever writes, so at that head the row is that
+ * summary.
  *
  * Each thread keeps its own caches: nothing here locks.
  */
 #ifndef CF_CACHE_H
 #define CF_CACHE_H
 
+#include "chain.h"
 #include "engine.h"
 #include "store.h"
 
@@ -22,8 +27,15 @@
  * modulo the size. Saves reading and parsing the snapshot on every request. */
 #define CF_CASECACHE_SLOTS 4096
 
+typedef struct cf_casesum_s {
+    int64_t id; /* 0: empty */
+    char head[CF_CHAIN_HEX];
+    cf_summary_t sum;
+} cf_casesum_t;
+
 typedef struct cf_casecache_s {
-    cf_case_t *slots; /* CF_CASECACHE_SLOTS, allocated on first use; a slot with id 0 is empty */
+    cf_case_t *slots;   /* CF_CASECACHE_SLOTS, allocated on first use; a slot with id 0 is empty */
+    cf_casesum_t *sums; /* the same, for summaries */
 } cf_casecache_t;
 
 /* OUT c (dispose it): a copy of case id if the cache holds it at head; else
@@ -32,6 +44,12 @@ int cf_casecache_get(cf_casecache_t *cache, int64_t id, const char *head, cf_cas
 /* Keeps a copy of c (replacing whatever had its slot; on ENOMEM the slot is
  * left empty). */
 void cf_casecache_put(cf_casecache_t *cache, const cf_case_t *c);
+/* The summary of case id written when its head became head, or NULL (borrowed:
+ * valid until the next call that puts into the cache). */
+const cf_summary_t *cf_casecache_summary(cf_casecache_t *cache, int64_t id, const char *head);
+/* Keeps sum as the summary of case id at head, moving it (sum is left empty). */
+void cf_casecache_summary_put(cf_casecache_t *cache, int64_t id, const char *head,
+                              cf_summary_t *sum);
 /* 1 if the cache holds case id at head. */
 int cf_casecache_has(cf_casecache_t *cache, int64_t id, const char *head);
 void cf_casecache_free(cf_casecache_t *cache);

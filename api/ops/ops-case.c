@@ -364,7 +364,9 @@ int cf_ops_act(cf_ops_t *ops, const cf_ops_act_t *in, cf_ops_out_t *out)
     json_t *cause = NULL, *children = NULL;
     if (rc == 0)
         rc = act_cause(ops, wf, &c, facts, &cause, out);
-    if (rc == 0) /* child cases still open (the workflow's children_closed) */
+    /* child cases still open, read only when the workflow's children_closed names the
+     * action (a query per transition otherwise: callgrind, docs/performance.md) */
+    if (rc == 0 && cf_engine_act_needs_children(wf, in->action))
         rc = cf_store_case_list(ops->store, &(cf_case_filter_t){.parent = c.id, .open_only = 1},
                                 &children, err);
     req.cause = cause;

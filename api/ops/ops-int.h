@@ -64,14 +64,19 @@ int cf__ops_assign(cf_ops_t *ops, const char *kind, const cf_case_t *c, json_t *
                    char *number, size_t size, cf_error_t *err);
 
 /* The summary of c as it is now (store-summary.c lists its fields), old being
- * its previous summary (or NULL) and took the number this change gave (or NULL).
- * New object, NULL when out of memory. */
-json_t *cf__ops_summary(const cf_workflow_t *wf, const cf_case_t *c, const char *agency,
-                        const json_t *old, const char *took);
+ * its previous summary (or NULL; only its filed and decided days are read) and
+ * took the number this change gave (or NULL). OUT sum (dispose it). CF_ENOMEM
+ * (also for text that is not UTF-8). */
+int cf__ops_summary(const cf_workflow_t *wf, const cf_case_t *c, const char *agency,
+                    const cf_summary_t *old, const char *took, cf_summary_t *sum);
 
 /* Writes c's summary after a change inside the open transaction
- * (cf_store_summary_put: the row, its people, the counts). */
-int cf__ops_summarize(cf_ops_t *ops, const cf_workflow_t *wf, const cf_case_t *c, const char *took,
-                      cf_error_t *err);
+ * (cf_store_summary_write: the row, its people, the counts). was: c's head
+ * before the change, as read from the database in this transaction ("" or NULL
+ * when opening): the previous summary comes from the case cache when it holds
+ * one for that head, else from the database; the new one is kept there for
+ * c->head. */
+int cf__ops_summarize(cf_ops_t *ops, const cf_workflow_t *wf, const cf_case_t *c, const char *was,
+                      const char *took, cf_error_t *err);
 
 #endif

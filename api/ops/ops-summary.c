@@ -14,6 +14,10 @@
  * transaction's lock, as a PostgreSQL SELECT ... FOR UPDATE would be); numbers
  * in the case's snapshot (the case row is rewritten by each change: a
  * UNIQUE index on it cannot refuse a number given twice).
+ *
+ * The previous summary, whose contributions a change takes back from the counts,
+ * comes from the writer's case cache when it holds one for the head the case is
+ * at (the daemon; cache.h says why that is exact), else from its row.
  */
 #include "ops-int.h"
 
@@ -21,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "jsonw.h"
 #include "money.h"
 
 /* ---- numbers ---------------------------------------------------------------------------- */
@@ -151,107 +156,156 @@ static const char *cause_of(const cf_case_t *c)
     return name ? name : json_string_value(json_object_get(c->facts, "cause"));
 }
 
-/* The handlers: the names of the officers. New array. */
-static json_t *handlers_of(const cf_case_t *c)
+/* A copy of text (NULL stays NULL), which must be UTF-8 as JSON text needs (the
+ * summary's text is JSON). Sets *bad when it is not, or when out of memory. */
+static char *copy_of(const char *text, int *bad)
 {
-    json_t *out = json_array(), *o;
-    size_t i;
-    json_array_foreach(json_object_get(c->facts, "officers"), i, o) {
-        const char *name = json_string_value(json_object_get(o, "name"));
-        if (name && *name)
-            json_array_append_new(out, json_string(name));
-    }
-    return out;
+    if (!text)
+        return NULL;
+    size_t n = strlen(text);
+    char *copy = cf__jsonw_utf8(text, n) ? malloc(n + 1) : NULL;
+    if (copy)
+        memcpy(copy, text, n + 1);
+    else
+        *bad = 1;
+    return copy;
 }
 
-/* The clocks that stopped, [[id, met, day]]. New array. */
-static json_t *clocks_of(const cf_case_t *c)
+/* The handlers: the names of the officers. */
+static void handlers_of(const cf_case_t *c, cf_summary_t *sum, int *bad)
 {
-    json_t *out = json_array();
-    for (unsigned i = 0; out && i < c->clocks_count; i++) {
+    const json_t *officers = json_object_get(c->facts, "officers");
+    size_t i, n = json_array_size(officers);
+    json_t *o;
+    if (!(sum->handlers = calloc(n ? n : 1, sizeof(*sum->handlers)))) {
+        *bad = 1;
+        return;
+    }
+    json_array_foreach(officers, i, o) {
+        const char *name = json_string_value(json_object_get(o, "name"));
+        if (name && *name)
+            sum->handlers[sum->handlers_count++] = copy_of(name, bad);
+    }
+}
+
+/* The clocks that stopped: id, met, day. */
+static void clocks_of(const cf_case_t *c, cf_summary_t *sum, int *bad)
+{
+    if (!(sum->clocks = calloc(c->clocks_count ? c->clocks_count : 1, sizeof(*sum->clocks)))) {
+        *bad = 1;
+        return;
+    }
+    for (unsigned i = 0; i < c->clocks_count; i++) {
         const cf_clock_rt_t *k = &c->clocks[i];
         if (k->party || (k->state != CF_CLOCK_MET && k->state != CF_CLOCK_BREACHED))
             continue;
-        json_array_append_new(out, json_pack("[s, i, I]", k->id, k->state == CF_CLOCK_MET,
-                                             (json_int_t)cf_store_day(k->stopped_at)));
+        cf_summary_clock_t *to = &sum->clocks[sum->clocks_count++];
+        to->clock = copy_of(k->id, bad);
+        to->met = k->state == CF_CLOCK_MET;
+        to->day = cf_store_day(k->stopped_at);
     }
-    return out;
 }
 
 /* The day a step of kind was taken: kept from old, or today's when this write
  * took it. */
-static int64_t step_day(const json_t *old, const char *key, int now, const cf_case_t *c)
+static int64_t step_day(int64_t old, int now, const cf_case_t *c)
 {
-    int64_t d = json_integer_value(json_object_get(old, key));
-    return d ? d : now ? cf_store_day(c->updated_at) : 0;
+    return old ? old : now ? cf_store_day(c->updated_at) : 0;
 }
 
 /* "<party>涉嫌<案由>案", without 涉嫌 once decided; NULL without a 案由. */
-static json_t *name_of(const cf_case_t *c, int decided)
+static char *name_of(const cf_case_t *c, int decided, int *bad)
 {
     const char *party = json_string_value(json_object_get(c->party, "name"));
     const char *cause = cause_of(c);
     if (!party || !cause || !*cause)
-        return json_null();
-    size_t n = strlen(party) + strlen(cause) + 16;
-    char *text = malloc(n);
-    if (!text)
         return NULL;
+    size_t n = strlen(party) + strlen(cause) + 16;
+    char *text = malloc(n), *name;
+    if (!text) {
+        *bad = 1;
+        return NULL;
+    }
     snprintf(text, n, "%s%s%s案", party, decided ? "" : "涉嫌", cause);
-    json_t *v = json_string(text);
+    name = copy_of(text, bad);
     free(text);
-    return v;
+    return name;
 }
 
 /* Exported, documented in ops-int.h */
-json_t *cf__ops_summary(const cf_workflow_t *wf, const cf_case_t *c, const char *agency,
-                        const json_t *old, const char *took)
+int cf__ops_summary(const cf_workflow_t *wf, const cf_case_t *c, const char *agency,
+                    const cf_summary_t *old, const char *took, cf_summary_t *sum)
 {
+    int bad = 0;
     int filed = took && strcmp(took, "case_number") == 0;
     int decided_now = took && strcmp(took, "decision_number") == 0;
-    int64_t decided = step_day(old, "decided", decided_now, c);
+    memset(sum, 0, sizeof(*sum));
+    sum->decided = step_day(old ? old->decided : 0, decided_now, c);
+    sum->filed = step_day(old ? old->filed : 0, filed, c);
     const char *cause = cause_of(c);
-    const char *head = json_string_value(json_object_get(c->facts, "responsible"));
-    return json_pack(
-        "{s:s, s:s, s:s, s:s, s:s, s:o*, s:o*, s:s?, s:I, s:I, s:I, s:I, s:I, s:I, "
-        "s:I, s:I, s:o*}",
-        "agency", agency, "power_type", wf->doc->power_type, "workflow", c->workflow_id, "cause",
-        cause ? cause : "", "state", c->state, "name", name_of(c, decided != 0), "handlers",
-        handlers_of(c), "head", head, "opened", (json_int_t)cf_store_day(c->opened_at), "filed",
-        (json_int_t)step_day(old, "filed", filed, c), "decided", (json_int_t)decided, "closed",
-        (json_int_t)(c->closed_at ? cf_store_day(c->closed_at) : 0), "fine",
-        (json_int_t)(decided ? fen_of(json_object_get(c->facts, "fine")) : 0), "paid",
-        (json_int_t)fen_total(c, "paid_amount"), "refund",
-        (json_int_t)(decided ? fen_of(json_object_get(c->facts, "refund_amount")) : 0), "recovered",
-        (json_int_t)fen_total(c, "refunded_amount"), "clocks", clocks_of(c));
+    if (!agency || !wf->doc->power_type || !c->workflow_id || !c->state)
+        bad = 1;
+    else {
+        sum->agency = copy_of(agency, &bad);
+        sum->power_type = copy_of(wf->doc->power_type, &bad);
+        sum->workflow = copy_of(c->workflow_id, &bad);
+        sum->state = copy_of(c->state, &bad);
+    }
+    sum->cause = copy_of(cause ? cause : "", &bad);
+    sum->name = name_of(c, sum->decided != 0, &bad);
+    sum->head = copy_of(json_string_value(json_object_get(c->facts, "responsible")), &bad);
+    handlers_of(c, sum, &bad);
+    clocks_of(c, sum, &bad);
+    sum->opened = cf_store_day(c->opened_at);
+    sum->closed = c->closed_at ? cf_store_day(c->closed_at) : 0;
+    sum->fine = sum->decided ? fen_of(json_object_get(c->facts, "fine")) : 0;
+    sum->paid = fen_total(c, "paid_amount");
+    sum->refund = sum->decided ? fen_of(json_object_get(c->facts, "refund_amount")) : 0;
+    sum->recovered = fen_total(c, "refunded_amount");
+    if (bad)
+        cf_summary_dispose(sum);
+    return bad ? CF_ENOMEM : 0;
 }
 
 /* Exported, documented in ops-int.h */
-int cf__ops_summarize(cf_ops_t *ops, const cf_workflow_t *wf, const cf_case_t *c, const char *took,
-                      cf_error_t *err)
+int cf__ops_summarize(cf_ops_t *ops, const cf_workflow_t *wf, const cf_case_t *c, const char *was,
+                      const char *took, cf_error_t *err)
 {
+    cf_casecache_t *cache = ops->wfs->cases;
+    cf_summary_t read = {0}, sum = {0};
     char agency[128] = "";
-    json_t *old = NULL;
-    int rc = cf_store_case_agency(ops->store, c->id, agency, sizeof(agency), err);
-    if (rc == CF_ENOTFOUND)
-        agency[0] = '\0', rc = 0;
-    if (rc == 0 && (rc = cf_store_summary_get(ops->store, c->id, &old, err)) == CF_ENOTFOUND)
-        old = NULL, rc = 0;
-    json_t *sum = rc == 0 ? cf__ops_summary(wf, c, agency, old, took) : NULL;
-    if (rc == 0 && !sum)
-        rc = CF_ENOMEM;
+    /* The previous summary: the writer's own, kept beside the case, when the case
+     * is still at the head it was kept for (was: read from the database in this
+     * transaction); otherwise the row. */
+    const cf_summary_t *old = was && *was && cache ? cf_casecache_summary(cache, c->id, was) : NULL;
+    int rc = 0;
+    if (old) {
+        snprintf(agency, sizeof(agency), "%s", old->agency); /* a case changes no agency */
+    } else {
+        rc = cf_store_case_agency(ops->store, c->id, agency, sizeof(agency), err);
+        if (rc == CF_ENOTFOUND)
+            agency[0] = '\0', rc = 0;
+        if (rc == 0 && (rc = cf_store_summary_read(ops->store, c->id, &read, err)) == 0)
+            old = &read;
+        else if (rc == CF_ENOTFOUND)
+            rc = 0;
+    }
     if (rc == 0)
-        rc = cf_store_summary_put(ops->store, c->id, old, sum, err);
-    json_decref(old);
-    json_decref(sum);
+        rc = cf__ops_summary(wf, c, agency, old, took, &sum);
+    if (rc == 0)
+        rc = cf_store_summary_write(ops->store, c->id, old, &sum, err);
+    cf_summary_dispose(&read); /* old is not used below: the cache may drop it */
+    if (rc == 0 && cache)
+        cf_casecache_summary_put(cache, c->id, c->head, &sum);
+    cf_summary_dispose(&sum);
     return rc;
 }
 
 /* ---- summaries of cases from before schema 10 --------------------------------------------- */
 
-/* {filed, decided}: the days of the events that recorded the 案号 and the
- * 决定书文号 (0: none), as a change would have kept them. New object. */
-static json_t *steps_of(const json_t *events)
+/* The days of the events that recorded the 案号 and the 决定书文号 (0: none), as
+ * a change would have kept them, into steps's filed and decided. */
+static void steps_of(const json_t *events, cf_summary_t *steps)
 {
     int64_t filed = 0, decided = 0;
     size_t i;
@@ -267,7 +321,8 @@ static json_t *steps_of(const json_t *events)
         if (!decided && json_object_get(e, "decision_number"))
             decided = cf_store_day(at);
     }
-    return json_pack("{s:I, s:I}", "filed", (json_int_t)filed, "decided", (json_int_t)decided);
+    steps->filed = filed;
+    steps->decided = decided;
 }
 
 /* Writes the summary of case id from its stored snapshot and events. */
@@ -275,7 +330,8 @@ static int backfill_one(cf_store_t *store, int64_t id, cf_error_t *err)
 {
     cf_case_t c;
     cf_workflow_t *wf = NULL;
-    json_t *events = NULL, *steps = NULL, *sum = NULL;
+    json_t *events = NULL;
+    cf_summary_t steps = {0}, sum = {0};
     char agency[128] = "";
     int rc = cf_store_case_get(store, id, &c, err);
     if (rc != 0)
@@ -286,13 +342,13 @@ static int backfill_one(cf_store_t *store, int64_t id, cf_error_t *err)
     if (rc == 0 &&
         (rc = cf_store_case_agency(store, id, agency, sizeof(agency), err)) == CF_ENOTFOUND)
         agency[0] = '\0', rc = 0;
-    if (rc == 0 &&
-        (!(steps = steps_of(events)) || !(sum = cf__ops_summary(wf, &c, agency, steps, NULL))))
-        rc = CF_ENOMEM;
+    if (rc == 0) {
+        steps_of(events, &steps);
+        rc = cf__ops_summary(wf, &c, agency, &steps, NULL, &sum);
+    }
     if (rc == 0)
-        rc = cf_store_summary_put(store, id, NULL, sum, err);
-    json_decref(sum);
-    json_decref(steps);
+        rc = cf_store_summary_write(store, id, NULL, &sum, err);
+    cf_summary_dispose(&sum);
     json_decref(events);
     cf_workflow_free(wf);
     cf_case_dispose(&c);

@@ -286,8 +286,10 @@ int cf_ops_touches_clocks(const json_t *events)
     return 0;
 }
 
-/* The writes of one change, inside whatever transaction is open. */
-static int write_all(cf_ops_t *ops, const cf__ops_write_t *w, cf_case_t *c, cf_error_t *err)
+/* The writes of one change, inside whatever transaction is open; was: c's head
+ * before it. */
+static int write_all(cf_ops_t *ops, const cf__ops_write_t *w, cf_case_t *c, const char *was,
+                     cf_error_t *err)
 {
     char number[256] = "";
     int rc = 0;
@@ -303,7 +305,7 @@ static int write_all(cf_ops_t *ops, const cf__ops_write_t *w, cf_case_t *c, cf_e
     if (rc == 0 && number[0])
         rc = cf_store_ref_put(ops->store, c->id, w->assigns, number, err);
     if (rc == 0) /* the case file's summary and the statistics' counts */
-        rc = cf__ops_summarize(ops, w->wf, c, w->assigns, err);
+        rc = cf__ops_summarize(ops, w->wf, c, w->opening ? NULL : was, w->assigns, err);
     if (rc == 0 && cf_ops_touches_clocks(w->events))
         rc = cf_store_alerts_sync(ops->store, c, w->wf, ops->cal, err);
     return rc;
@@ -319,9 +321,11 @@ int cf__ops_commit(cf_ops_t *ops, const cf__ops_write_t *w, cf_case_t *c, cf_ops
     if (rc != 0)
         return rc;
     int64_t read_at = c->version;
+    char was[CF_CHAIN_HEX];
+    snprintf(was, sizeof(was), "%s", c->head);
     /* The store's writes leave c as it was on failure, and make it the case after
      * them on success: no copy is needed here. */
-    rc = write_all(ops, w, c, err);
+    rc = write_all(ops, w, c, was, err);
     if (!ops->in_tx && rc == 0)
         rc = cf_store_tx_commit(ops->store, err);
     if (!ops->in_tx && rc != 0)
