@@ -10,10 +10,10 @@
  * those that fell due while it was down, at its start. Several daemons on one
  * database (--ports): each one's clock is moved, and the check waits up to
  * --settle seconds until no alert due by then is pending (a daemon that was
- * killed holds its claims until their lease runs out; another fires them then). Then the database is read
- * through storage/store.h (read-only connection) and every case's events are
- * split into requests: a run led by case.opened, transition, clock.extended,
- * clock.excluded, evidence.added or alert, followed by the clock events it caused. Violations:
+ * killed holds its claims until their lease runs out; another fires them then). Then the database
+ * is read through storage/store.h (read-only connection) and every case's events are split into
+ * requests: a run led by case.opened, transition, clock.extended, clock.excluded, evidence.added or
+ * alert, followed by the clock events it caused. Violations:
  *
  *   missing      an acknowledged request's events are not all there, or differ
  *                (seq, hash, type) from what the answer said

@@ -83,8 +83,8 @@ static const step_t walk[] = {
 
 typedef struct load_s {
     int ports[MAX_PORTS], nports;
-    int persist;    /* several daemons: a failure is waited out, not the end */
-    time_t end;     /* persist: when the load stops */
+    int persist;           /* several daemons: a failure is waited out, not the end */
+    time_t end;            /* persist: when the load stops */
     const char *tokens[2]; /* handler, head */
     FILE *log;
     pthread_mutex_t mu;
@@ -340,8 +340,8 @@ int crash_run(int argc, char **argv)
     l.nports = crash_ports(argc, argv, l.ports, MAX_PORTS);
     l.persist = crash_opt(argc, argv, "--ports", NULL) != NULL;
     l.end = time(NULL) + atoi(crash_opt(argc, argv, "--seconds", "30"));
-    if (l.nports < 1 || !l.tokens[0] || !l.tokens[1] || !l.clock_path || !log_path || n < 1 || n > 64 ||
-        read_clock(l.clock_path, &l.clock) != 0) {
+    if (l.nports < 1 || !l.tokens[0] || !l.tokens[1] || !l.clock_path || !log_path || n < 1 ||
+        n > 64 || read_clock(l.clock_path, &l.clock) != 0) {
         fprintf(stderr, "caseflow-crash run: bad arguments or clock file\n");
         return 2;
     }

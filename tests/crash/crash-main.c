@@ -138,10 +138,11 @@ int main(int argc, char **argv)
         return crash_run(argc - 2, argv + 2);
     if (argc >= 2 && strcmp(argv[1], "check") == 0)
         return crash_check(argc - 2, argv + 2);
-    fprintf(stderr, "usage: caseflow-crash run --port P|--ports P1,P2,... --handler TOKEN --head TOKEN "
-                    "--log FILE --clock FILE [--workers N] [--clock-ms MS] [--clock-step S] "
-                    "[--seconds S]\n"
-                    "       caseflow-crash check --db FILE|URI --log FILE --port P|--ports P1,... "
-                    "--now ISO [--settle S]\n");
+    fprintf(stderr,
+            "usage: caseflow-crash run --port P|--ports P1,P2,... --handler TOKEN --head TOKEN "
+            "--log FILE --clock FILE [--workers N] [--clock-ms MS] [--clock-step S] "
+            "[--seconds S]\n"
+            "       caseflow-crash check --db FILE|URI --log FILE --port P|--ports P1,... "
+            "--now ISO [--settle S]\n");
     return 2;
 }

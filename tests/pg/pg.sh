@@ -39,8 +39,10 @@ start)
     $as "$BIN/initdb" -D "$dir/data" -U postgres --auth=trust --locale=C --encoding=UTF8 -N \
         > "$dir/initdb.log" 2>&1 || { cat "$dir/initdb.log" >&2; exit 1; }
     sync=off
+    fsync=off
     [ "${CASEFLOW_PG_DURABLE:-0}" = 1 ] && sync=on
-    echo "-c listen_addresses='' -k $dir -c fsync=off -c synchronous_commit=$sync -c full_page_writes=off -c max_connections=300" \
+    [ "${CASEFLOW_PG_FSYNC:-0}" = 1 ] && sync=on && fsync=on
+    echo "-c listen_addresses='' -k $dir -c fsync=$fsync -c synchronous_commit=$sync -c full_page_writes=$fsync -c max_connections=300" \
         > "$dir/options"
     $as "$BIN/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 -o "$(cat "$dir/options")" \
         start > /dev/null || { cat "$dir/server.log" >&2; exit 1; }
