@@ -364,7 +364,10 @@ int cf_ops_act(cf_ops_t *ops, const cf_ops_act_t *in, cf_ops_out_t *out)
     json_t *cause = NULL, *children = NULL;
     if (rc == 0)
         rc = act_cause(ops, wf, &c, facts, &cause, out);
-    if (rc == 0) /* child cases still open (the workflow's children_closed) */
+    const cf_wf_children_t *guard = rc == 0 ? wf->doc->children_closed : NULL;
+    /* child cases still open, only where the workflow's children_closed looks at them:
+     * the list is a query per transition (on PostgreSQL the costliest one planned) */
+    if (guard && cf_workflow_list_has(guard->on, guard->on_count, in->action))
         rc = cf_store_case_list(ops->store, &(cf_case_filter_t){.parent = c.id, .open_only = 1},
                                 &children, err);
     req.cause = cause;
