@@ -143,7 +143,14 @@ start 1
 start 2
 start 3
 PORTS="$PORT1,$PORT2,$PORT3"
-rnd() { awk -v s="$$$1" -v lo="$2" -v hi="$3" 'BEGIN { srand(s); printf "%.2f", lo + rand() * (hi - lo) }'; }
+# wait SEED LO HI SINCE: sleeps until a random moment between fractions LO and HI of the
+# cycle that began at SINCE (date +%s), or not at all if that moment has passed
+wait_into() {
+    w=$(awk -v s="$(($$ * 100 + $1))" -v lo="$2" -v hi="$3" -v c="$SECONDS_PER" \
+        -v gone="$(($(date +%s) - $4))" \
+        'BEGIN { srand(s); t = c * (lo + rand() * (hi - lo)) - gone; printf "%.2f", (t > 0 ? t : 0) }')
+    sleep "$w"
+}
 
 "$CRASH" run --ports "$PORTS" --handler "$HANDLER" --head "$HEAD" --log "$LOG" --clock "$DIR/clock" \
     --clock-ms 100 --clock-step "$STEP" --workers "$WORKERS" --seconds $((CYCLES * SECONDS_PER)) \
@@ -161,7 +168,7 @@ while [ $cycle -lt "$CYCLES" ]; do
     began=$(date +%s)
     # a node dies, 25 to 40% into the cycle, and is started again
     n=$(((cycle - 1) % 3 + 1))
-    sleep "$(rnd "k$cycle" "$(echo "$SECONDS_PER * 0.25" | bc)" "$(echo "$SECONDS_PER * 0.4" | bc)")"
+    wait_into "$((2 * cycle))" 0.25 0.4 "$began"
     eval "victim=\$PID$n port=\$PORT$n"
     kill -9 "$victim"
     wait "$victim" 2> /dev/null
@@ -170,8 +177,7 @@ while [ $cycle -lt "$CYCLES" ]; do
     sleep 0.5
     start "$n" "$port"
     # the database dies, 60 to 75% into the cycle, and comes back
-    sleep "$(rnd "p$cycle" "$(echo "$SECONDS_PER * 0.6 - ($(date +%s) - $began)" | bc)" \
-        "$(echo "$SECONDS_PER * 0.75 - ($(date +%s) - $began)" | bc)" | sed 's/^-.*/0/')"
+    wait_into "$((2 * cycle + 1))" 0.6 0.75 "$began"
     sh "$SRC/tests/pg/pg.sh" crash "$DIR/pg.state" || fail "pg_ctl stop -m immediate"
     for m in 1 2 3; do
         eval "p=\$PORT$m"
