@@ -124,6 +124,12 @@ static const char *const pg_after[] = {
     /* 16: due alerts claimed by one daemon of several, with a lease (store-claim.c) */
     "ALTER TABLE alerts ADD COLUMN claim_owner TEXT;"
     "ALTER TABLE alerts ADD COLUMN claim_until BIGINT;",
+    /* 18: the session cookies' key, made with the database (store-session.c): 64 hex
+     * digits from two gen_random_uuid() (core since PostgreSQL 13, pg_strong_random:
+     * 244 random bits), without pgcrypto's gen_random_bytes */
+    "INSERT INTO settings(key, value) VALUES ('" CF_SETTING_SESSION_KEY "', "
+    "replace(gen_random_uuid()::text, '-', '') || replace(gen_random_uuid()::text, '-', '')) "
+    "ON CONFLICT(key) DO NOTHING;",
     NULL};
 #define PG_AFTER_COUNT ((int)(sizeof(pg_after) / sizeof(pg_after[0])) - 1)
 

@@ -115,6 +115,7 @@
     X(workflow_problem_location)                                                                   \
     X(workflow_valid_mini)                                                                         \
     X(workflow_shipped_valid)                                                                      \
+    X(workflow_shipped_bases_chinese)                                                              \
     X(engine_walk_full)                                                                            \
     X(engine_guard_branch)                                                                         \
     X(engine_early_exit)                                                                           \
@@ -214,6 +215,10 @@
     X(alert_id_form)                                                                               \
     X(alert_id_migration)                                                                          \
     X(alert_id_daemon_rows)                                                                        \
+    /* session-key-*: the cookies' key made with the database (tests/test-session-key.c) */        \
+    X(session_key_1_made_with_database)                                                            \
+    X(session_key_2_older_database)                                                                \
+    X(session_key_3_copy)                                                                          \
     /* health-*: /metrics and /readyz for monitoring (tests/test-health.c) */                      \
     X(health_metrics)                                                                              \
     X(health_readyz_writer_stuck)                                                                  \
@@ -293,6 +298,7 @@
     X(wenshu_shipped_check)                                                                        \
     X(wenshu_fill)                                                                                 \
     X(wenshu_fill_missing)                                                                         \
+    X(wenshu_basis_notes)                                                                          \
     X(wenshu_fill_text_facts)                                                                      \
     /* ops-*: the operation layer through both front ends (tests/test-ops.c) */                    \
     X(ops_cli_rewrites_alerts)                                                                     \
