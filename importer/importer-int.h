@@ -243,6 +243,14 @@ int cf__doc_infer_numbers(cf__doc_t *d);
 int cf__doc_truncated(const cf__doc_t *d, const size_t *sizes, size_t n, int line,
                       const char *parts, cf_error_t *err);
 
+/* ---- the document module (readers-load.c) ---- */
+
+/* The functions of fold.c, html.c, office.c, pdf.c and xls.c below live in the
+ * document module (caseflow-docs.so, docmod/docmod.h); readers-load.c forwards to
+ * them. Returns 0 when the module is loaded (loading it), else CF_EIO with err
+ * naming where it was looked for. */
+int cf__readers_need(cf_error_t *err);
+
 /* ---- folding (fold.c) ---- */
 
 /* s with traditional characters folded to simplified (OpenCC t2s), into out

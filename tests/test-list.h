@@ -251,6 +251,8 @@
     X(serve_hard_reads_off_loop)                                                                   \
     X(serve_hard_stall_keepalive)                                                                  \
     /* SERVE-HARD-TESTS */                                                                         \
+    /* start-*: the start after a downtime (tests/test-serve-start.c) */                           \
+    X(start_answers_while_backlog_fires)                                                           \
     X(overlay_example)                                                                             \
     X(overlay_problems)                                                                            \
     /* cause-*: the 案由 dictionaries (tests/test-cause.c) */                                    \
