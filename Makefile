@@ -54,8 +54,10 @@ clean:
 # Reliability (docs/reliability.md), none of them part of make test:
 #   make fuzz      clang + libFuzzer: each target FUZZ_RUNS executions (long; FUZZ_TARGETS picks)
 #   make crash     the crash test's long form: CRASH_CYCLES SIGKILLs, result into the doc
+#   make crash-pg  three nodes on PostgreSQL: CRASH_PG_CYCLES cycles (a node killed, the
+#                  database restarted), result into the doc
 #   make valgrind  the daemon tests (serve-*, concurrency-*, fuzz-*) under memcheck
-.PHONY: fuzz crash valgrind
+.PHONY: fuzz crash crash-pg valgrind
 FUZZ_BUILD ?= build-fuzz
 FUZZ_RUNS ?= 1000000
 FUZZ_TARGETS ?=
@@ -68,6 +70,11 @@ fuzz:
 CRASH_CYCLES ?= 100
 crash: deps build
 	tests/crash/crash.sh --cycles $(CRASH_CYCLES) --record docs/reliability.md \
+	  $(BUILD)/api/caseflow $(BUILD)/tests/crash/caseflow-crash
+
+CRASH_PG_CYCLES ?= 12
+crash-pg: deps build
+	tests/crash/crash-pg.sh --cycles $(CRASH_PG_CYCLES) --record docs/reliability.md \
 	  $(BUILD)/api/caseflow $(BUILD)/tests/crash/caseflow-crash
 
 VG_BUILD ?= build-vg

@@ -15,6 +15,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <glob.h>
+#include <libpq-fe.h>
 #include <openssl/evp.h>
 #include <signal.h>
 #include <sys/prctl.h>
@@ -188,10 +189,47 @@ void cf_bench_env_free(cf_bench_env_t *env)
     cf_calendar_free(env->cal);
 }
 
+static void quiet(void *arg, const char *message)
+{
+    (void)arg;
+    (void)message; /* "database ... does not exist, skipping": the first run */
+}
+
+/* Exported, documented in bench.h */
+void cf_bench_db(const cf_bench_env_t *env, const char *name, char *path, size_t size)
+{
+    char db[64], sql[160], admin[1200];
+    if (!env->pg) {
+        cf_bench_path(env, name, path, size);
+        return;
+    }
+    size_t i = 0;
+    for (; name[i] && i + 1 < sizeof(db); i++)
+        db[i] = name[i] == '-' || name[i] == '.' ? '_' : name[i];
+    db[i] = '\0';
+    snprintf(admin, sizeof(admin), "postgresql:///postgres?host=%s&user=postgres", env->pg);
+    PGconn *c = PQconnectdb(admin);
+    if (PQstatus(c) != CONNECTION_OK)
+        cf_bench_die(admin, "%s", PQerrorMessage(c));
+    PQsetNoticeProcessor(c, quiet, NULL);
+    const char *steps[] = {"DROP DATABASE IF EXISTS %s WITH (FORCE)", "CREATE DATABASE %s"};
+    for (int k = 0; k < 2; k++) {
+        snprintf(sql, sizeof(sql), steps[k], db);
+        PGresult *res = PQexec(c, sql);
+        if (PQresultStatus(res) != PGRES_COMMAND_OK)
+            cf_bench_die(sql, "%s", PQerrorMessage(c));
+        PQclear(res);
+    }
+    PQfinish(c);
+    snprintf(path, size, "postgresql:///%s?host=%s&user=postgres", db, env->pg);
+}
+
 /* Exported, documented in bench.h */
 void cf_bench_remove_db(const char *path)
 {
     char side[1100];
+    if (cf_store_is_pg(path))
+        return; /* cf_bench_db made it afresh */
     remove(path);
     snprintf(side, sizeof(side), "%s-wal", path);
     remove(side);

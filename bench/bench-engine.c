@@ -27,6 +27,9 @@
  *
  * bench-raw.c reads durable_batch's database to write the same rows with plain
  * statements: the limit these figures are set against.
+ *
+ * With --pg (bench-main.c) only durable_batch runs, on a PostgreSQL database, as
+ * pg_durable_batch; bench-raw-pg.c reads that database.
  */
 #include "bench.h"
 
@@ -165,12 +168,13 @@ static double rounds(const cf_bench_env_t *env, cf_store_t *s, cf_case_t *cases,
     return cf_bench_now() - start;
 }
 
-static void bench_durable(const cf_bench_env_t *env, const char *name, long n, long batch)
+static void bench_durable(const cf_bench_env_t *env, const char *key, const char *name, long n,
+                          long batch)
 {
     char path[1024];
     cf_store_t *s;
     phase_t p = {0};
-    cf_bench_path(env, name, path, sizeof(path));
+    cf_bench_db(env, name, path, sizeof(path));
     cf_bench_new_db(env, path, &s);
     cf_case_t *cases = open_cases(env, s, n, 1000);
     double secs = rounds(env, s, cases, n, batch, &p);
@@ -181,7 +185,7 @@ static void bench_durable(const cf_bench_env_t *env, const char *name, long n, l
     }
     free(cases);
     cf_store_close(s);
-    cf_bench_result(batch ? "durable_batch" : "durable_txn", (double)p.transitions / secs,
+    cf_bench_result(key, (double)p.transitions / secs,
                     "cases=%ld transitions=%ld commits=%ld seconds=%.3f engine_s=%.3f "
                     "store_s=%.3f commit_s=%.3f batch=%ld",
                     n, p.transitions, p.commits, secs, p.engine, p.store, p.commit, batch);
@@ -231,10 +235,14 @@ int cf_bench_engine(cf_bench_env_t *env, int argc, char **argv)
     long cases = cf_bench_opt(argc, argv, "--cases", env->quick ? 2000 : 10000);
     long txn_cases = cf_bench_opt(argc, argv, "--txn-cases", env->quick ? 300 : 1000);
     long batch = cf_bench_opt(argc, argv, "--batch", 1000);
+    if (env->pg) { /* the daemon's path on PostgreSQL, the rows raw then writes again */
+        bench_durable(env, "pg_durable_batch", "pg-engine-batch", cases, batch);
+        return 0;
+    }
     bench_mem(env, cases);
     cf_bench_fsync(env, "fsync_engine", 200);
-    bench_durable(env, "engine-txn.db", txn_cases, 0);
-    bench_durable(env, "engine-batch.db", cases, batch);
+    bench_durable(env, "durable_txn", "engine-txn.db", txn_cases, 0);
+    bench_durable(env, "durable_batch", "engine-batch.db", cases, batch);
     bench_life(env, cases, batch);
     return 0;
 }

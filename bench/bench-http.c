@@ -22,6 +22,13 @@
  * as a browser or an alert daemon would be, and checks that it carried one
  * transition notice per transition (run.sh: --key http_sse).
  *
+ * On PostgreSQL (--pg, issue 24 item 5) the key is pg_http, and --nodes N starts N
+ * daemons on the one database, the clients spread over them in turn (--nodes 3:
+ * pg_http3, set beside pg_http). Two daemons writing at once may be answered 409 on
+ * different cases (while ids and log positions are MAX() + 1); a 409 is sent again
+ * as it was (each client is the only writer of its cases, so its version is still
+ * right), counted in conflicts=, and only the answered attempt's latency counted.
+ *
  * The client is a small HTTP/1.1 client written here, on non-blocking sockets
  * and one level-triggered epoll set, on one thread. Per request it costs one
  * send(), one recv() (more if the answer comes in pieces) and a share of one
@@ -94,11 +101,14 @@ typedef struct client_s {
     int step;                /* 1..8: the step in flight (opening: unused) */
     int busy;                /* a request is in flight */
     double sent;
+    int port; /* its daemon's */
 } client_t;
 
 typedef struct run_s {
-    const cf_bench_daemon_t *d;
-    int ep; /* the epoll set */
+    const cf_bench_daemon_t *d; /* the daemons: nodes of them */
+    int nodes;
+    long conflicts; /* 409s sent again */
+    int ep;         /* the epoll set */
     client_t *clients;
     long count;
     long busy;       /* clients with a request in flight */
@@ -120,16 +130,16 @@ static void watch(run_t *r, client_t *c, uint32_t events)
     c->events = events;
 }
 
-/* Opens c's connection to the daemon: blocking connect on loopback, then TCP_NODELAY and
+/* Opens c's connection to its daemon: blocking connect on loopback, then TCP_NODELAY and
  * non-blocking. */
-static void connect_client(run_t *r, client_t *c)
+static void connect_client(client_t *c)
 {
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)r->d->port)};
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)c->port)};
     int one = 1;
     a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     c->fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (c->fd < 0 || connect(c->fd, (struct sockaddr *)&a, sizeof(a)) != 0)
-        cf_bench_die("http", "connect to 127.0.0.1:%d: %s", r->d->port, strerror(errno));
+        cf_bench_die("http", "connect to 127.0.0.1:%d: %s", c->port, strerror(errno));
     if (setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)) != 0 ||
         fcntl(c->fd, F_SETFL, fcntl(c->fd, F_GETFL) | O_NONBLOCK) != 0)
         cf_bench_die("http", "socket options: %s", strerror(errno));
@@ -266,7 +276,7 @@ static void send_next(run_t *r, client_t *c)
                      "POST %s HTTP/1.1\r\nHost: 127.0.0.1:%d\r\n"
                      "Authorization: Bearer %s\r\nContent-Type: application/json\r\n"
                      "Content-Length: %zu\r\n%s\r\n%s",
-                     c->path, r->d->port, CF_BENCH_TOKEN, strlen(body), match, body);
+                     c->path, c->port, CF_BENCH_TOKEN, strlen(body), match, body);
     if (n < 0 || (size_t)n >= sizeof(c->out))
         cf_bench_die("http", "request to %s longer than %zu bytes", c->path, sizeof(c->out));
     c->out_len = (size_t)n;
@@ -330,8 +340,12 @@ static int take_answer(run_t *r, client_t *c)
 {
     int64_t v[2];
     const char *body = c->in + c->head_len;
-    r->latency[r->answered++] = cf_bench_now() - c->sent;
     c->busy = 0;
+    if (c->status == 409) { /* another daemon's write took the id or position: again */
+        r->conflicts++;
+        return 1;
+    }
+    r->latency[r->answered++] = cf_bench_now() - c->sent;
     if (c->status != (r->opening ? 201 : 200))
         cf_bench_die("http", "POST %s answered %d: %s", c->path, c->status, body);
     int need = r->opening ? 3 : 2;
@@ -367,7 +381,7 @@ static double drive(run_t *r)
     for (long i = 0; i < r->count; i++) {
         client_t *c = &r->clients[i];
         if (c->fd < 0)
-            connect_client(r, c);
+            connect_client(c);
         c->at = 0;
         c->step = 1;
         r->busy++;
@@ -419,6 +433,7 @@ static void setup(run_t *r, long clients, long cases)
     for (long i = 0; i < clients; i++) {
         client_t *c = &r->clients[i];
         c->fd = -1;
+        c->port = r->d[i % r->nodes].port;
         c->cases = cases;
         c->ids = calloc((size_t)cases, sizeof(int64_t));
         c->versions = calloc((size_t)cases, sizeof(int64_t));
@@ -546,52 +561,71 @@ int cf_bench_http_cmd(cf_bench_env_t *env, int argc, char **argv)
     long clients = cf_bench_opt(argc, argv, "--clients", 128);
     long stream = cf_bench_opt(argc, argv, "--stream", 0);
     long cases = cf_bench_opt(argc, argv, "--cases-per-client", env->quick ? 5 : 30);
-    const char *key = cf_bench_opt_text(argc, argv, "--key", "http");
+    long nodes = cf_bench_opt(argc, argv, "--nodes", 1);
+    const char *key = cf_bench_opt_text(argc, argv, "--key", env->pg ? "pg_http" : "http");
     char open_key[64];
     snprintf(open_key, sizeof(open_key), "%s_open", key);
     const char *extra[] = {"--now", T_OPEN, NULL};
     char path[1024], *metrics = NULL;
     cf_store_t *s;
-    cf_bench_daemon_t d;
-    run_t r = {.d = &d};
+    cf_bench_daemon_t d[8];
+    if (nodes < 1 || nodes > 8 || (nodes > 1 && !env->pg))
+        cf_bench_die("http", "--nodes is 1 to 8, and more than 1 only with --pg");
+    run_t r = {.d = d, .nodes = (int)nodes};
     long status;
-    cf_bench_path(env, "http.db", path, sizeof(path));
+    cf_bench_db(env, "http.db", path, sizeof(path));
     cf_bench_new_db(env, path, &s);
     cf_store_close(s);
-    cf_bench_daemon_start(env, path, extra, &d);
+    for (long i = 0; i < nodes; i++)
+        cf_bench_daemon_start(env, path, extra, &d[i]);
     cf_bench_wal_t wal;
-    cf_bench_wal_start(&wal, path);
+    if (!env->pg)
+        cf_bench_wal_start(&wal, path);
     setup(&r, clients, cases);
     r.opening = 1;
     double open_s = drive(&r);
     cf_bench_result(open_key, (double)(clients * cases) / open_s,
-                    "cases=%ld clients=%ld seconds=%.3f", clients * cases, clients, open_s);
-    cf_bench_http(&d, "GET", "/metrics", CF_BENCH_METRICS_TOKEN, NULL, &status, &metrics);
-    double batches0 = metric(metrics, "caseflow_commits_total ");
-    free(metrics);
+                    "cases=%ld clients=%ld seconds=%.3f conflicts=%ld", clients * cases, clients,
+                    open_s, r.conflicts);
+    double batches0 = 0;
+    for (long i = 0; i < nodes; i++) {
+        cf_bench_http(&d[i], "GET", "/metrics", CF_BENCH_METRICS_TOKEN, NULL, &status, &metrics);
+        batches0 += metric(metrics, "caseflow_commits_total ");
+        free(metrics);
+    }
     r.opening = 0;
     r.answered = 0;
+    r.conflicts = 0;
     watcher_t w = {0};
     if (stream)
-        watcher_start(&w, &d);
+        watcher_start(&w, &d[0]);
     double secs = drive(&r);
     long n = r.answered;
     long frames = stream ? watcher_stop(&w, n) : 0;
     if (stream && frames != n)
         cf_bench_die("http", "the event stream carried %ld of %ld transitions", frames, n);
-    cf_bench_http(&d, "GET", "/metrics", CF_BENCH_METRICS_TOKEN, NULL, &status, &metrics);
-    double batches = metric(metrics, "caseflow_commits_total ") - batches0;
+    double batches = -batches0, batch_max = 0;
+    for (long i = 0; i < nodes; i++) {
+        cf_bench_http(&d[i], "GET", "/metrics", CF_BENCH_METRICS_TOKEN, NULL, &status, &metrics);
+        batches += metric(metrics, "caseflow_commits_total ");
+        if (metric(metrics, "caseflow_commit_batch_max ") > batch_max)
+            batch_max = metric(metrics, "caseflow_commit_batch_max ");
+        free(metrics);
+    }
     cf_bench_result(key, (double)n / secs,
-                    "transitions=%ld clients=%ld seconds=%.3f commits=%.0f per_commit=%.1f "
-                    "p50_ms=%.2f p99_ms=%.2f batch_max=%.0f stream_frames=%ld",
-                    n, clients, secs, batches, batches > 0 ? (double)n / batches : 0,
-                    pct(r.latency, n, 0.5) * 1e3, pct(r.latency, n, 0.99) * 1e3,
-                    metric(metrics, "caseflow_commit_batch_max "), frames);
-    free(metrics);
+                    "transitions=%ld clients=%ld nodes=%ld seconds=%.3f commits=%.0f "
+                    "per_commit=%.1f p50_ms=%.2f p99_ms=%.2f batch_max=%.0f stream_frames=%ld "
+                    "conflicts=%ld",
+                    n, clients, nodes, secs, batches, batches > 0 ? (double)n / batches : 0,
+                    pct(r.latency, n, 0.5) * 1e3, pct(r.latency, n, 0.99) * 1e3, batch_max, frames,
+                    r.conflicts);
     teardown(&r);
-    wal_row(key, path, &wal, &d);
-    int rc = cf_bench_daemon_stop(&d);
-    if (rc != 0)
-        cf_bench_die("serve", "exited %d after SIGTERM", rc);
+    if (!env->pg)
+        wal_row(key, path, &wal, &d[0]);
+    for (long i = 0; i < nodes; i++) {
+        int rc = cf_bench_daemon_stop(&d[i]);
+        if (rc != 0)
+            cf_bench_die("serve", "exited %d after SIGTERM", rc);
+    }
     return 0;
 }

@@ -3,8 +3,11 @@
  * one subcommand per figure, each printing RESULT lines (bench.h) that
  * bench/run.sh gathers into the table of docs/performance.md.
  *
- *   caseflow-bench [--quick] --src DIR --dir SCRATCH [--caseflow BIN] COMMAND [options]
+ *   caseflow-bench [--quick] --src DIR --dir SCRATCH [--caseflow BIN] [--pg DIR] COMMAND [options]
  *
+ * --pg DIR: the databases are PostgreSQL's, on the unix socket in DIR (bench/run.sh's
+ * row pg starts one with tests/pg/pg.sh); engine, raw and http then give the rows
+ * pg_durable_batch, pg_raw_batch, pg_http (and, with --nodes 3, pg_http3).
  * Commands: engine, raw, http, load, alerts, audit, stats, storm, downtime (see
  * each bench-*.c).
  * --quick makes every count smaller (a run of a minute or two, for trying the
@@ -34,8 +37,9 @@ static const struct {
 
 static int usage(void)
 {
-    fprintf(stderr, "usage: caseflow-bench [--quick] --src DIR --dir SCRATCH [--caseflow BIN] "
-                    "engine|raw|http|load|alerts|audit|stats|storm|downtime [options]\n");
+    fprintf(stderr,
+            "usage: caseflow-bench [--quick] --src DIR --dir SCRATCH [--caseflow BIN] [--pg DIR] "
+            "engine|raw|http|load|alerts|audit|stats|storm|downtime [options]\n");
     return 1;
 }
 
@@ -52,6 +56,8 @@ int main(int argc, char **argv)
             env.dir = argv[++i];
         else if (i + 1 < argc && strcmp(argv[i], "--caseflow") == 0)
             env.caseflow = argv[++i];
+        else if (i + 1 < argc && strcmp(argv[i], "--pg") == 0)
+            env.pg = argv[++i];
         else
             return usage();
     }
@@ -62,7 +68,8 @@ int main(int argc, char **argv)
             continue;
         curl_global_init(CURL_GLOBAL_DEFAULT);
         cf_bench_env_load(&env);
-        int rc = commands[k].fn(&env, argc - i - 1, argv + i + 1);
+        command_fn fn = env.pg && commands[k].fn == cf_bench_raw ? cf_bench_raw_pg : commands[k].fn;
+        int rc = fn(&env, argc - i - 1, argv + i + 1);
         cf_bench_env_free(&env);
         curl_global_cleanup();
         return rc;

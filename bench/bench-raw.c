@@ -21,36 +21,12 @@
  * untimed, before the clock starts). Opening rows are written first, untimed,
  * with each case's opening snapshot.
  */
-#include "bench.h"
+#include "bench-raw.h"
 
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-typedef struct row_s {
-    int64_t case_id, seq;
-    char *type, *at, *body, *hash;
-    int grouped; /* part of a transition (else written with the opening) */
-} row_t;
-
-/* One transition: rows[first .. first + count), then the case row it leaves. */
-typedef struct group_s {
-    size_t first, count;
-    char state[16];
-    char *snapshot; /* the case's snapshot after the transition, as the store wrote it */
-} group_t;
-
-typedef struct source_s {
-    row_t *rows;
-    size_t rows_count;
-    group_t *groups;
-    size_t groups_count;
-    char **snapshots;       /* by case id: the snapshot after its opening */
-    int64_t *open_versions; /* by case id: its version after the opening */
-    const char *path;       /* the source database (engine-batch.db) */
-    int64_t cases;
-} source_t;
 
 static void check(sqlite3 *db, int rc, const char *what)
 {
@@ -72,11 +48,11 @@ static void state_of(const char *body, char *out, size_t size)
     json_decref(ev);
 }
 
-static void read_rows(sqlite3 *db, source_t *src)
+static void read_rows(sqlite3 *db, cf_bench_source_t *src)
 {
     sqlite3_stmt *st;
     size_t cap = 1024;
-    src->rows = malloc(cap * sizeof(row_t));
+    src->rows = malloc(cap * sizeof(cf_bench_row_t));
     check(db,
           sqlite3_prepare_v2(db,
                              "SELECT case_id, seq, type, at, body, hash FROM events ORDER BY id",
@@ -84,8 +60,8 @@ static void read_rows(sqlite3 *db, source_t *src)
           "read events");
     while (sqlite3_step(st) == SQLITE_ROW) {
         if (src->rows_count == cap)
-            src->rows = realloc(src->rows, (cap *= 2) * sizeof(row_t));
-        row_t *r = &src->rows[src->rows_count++];
+            src->rows = realloc(src->rows, (cap *= 2) * sizeof(cf_bench_row_t));
+        cf_bench_row_t *r = &src->rows[src->rows_count++];
         r->case_id = sqlite3_column_int64(st, 0);
         r->seq = sqlite3_column_int64(st, 1);
         r->type = col(st, 2);
@@ -98,14 +74,13 @@ static void read_rows(sqlite3 *db, source_t *src)
     sqlite3_finalize(st);
 }
 
-/* Cuts the rows into transitions: a "transition" event and the clock events that
- * follow it in the same case. */
-static void group_rows(source_t *src)
+/* Exported, documented in bench-raw.h */
+void cf_bench_raw_group(cf_bench_source_t *src)
 {
-    src->groups = calloc(src->rows_count + 1, sizeof(group_t));
+    src->groups = calloc(src->rows_count + 1, sizeof(cf_bench_group_t));
     for (size_t i = 0; i < src->rows_count; i++) {
-        row_t *r = &src->rows[i];
-        group_t *g = src->groups_count ? &src->groups[src->groups_count - 1] : NULL;
+        cf_bench_row_t *r = &src->rows[i];
+        cf_bench_group_t *g = src->groups_count ? &src->groups[src->groups_count - 1] : NULL;
         if (strcmp(r->type, "transition") == 0) {
             g = &src->groups[src->groups_count++];
             g->first = i;
@@ -119,11 +94,8 @@ static void group_rows(source_t *src)
     }
 }
 
-/* Refolds every case from its rows (untimed) to give each write the snapshot
- * the store wrote with it: the opening's, then each transition's. A snapshot
- * grows by a few bytes per step, and rows that grow in place cost the b-tree
- * more than rows rewritten at one size, so the final snapshot would not do. */
-static void fold_snapshots(source_t *src)
+/* Exported, documented in bench-raw.h */
+void cf_bench_raw_fold(cf_bench_source_t *src)
 {
     cf_case_t *cases = calloc((size_t)src->cases + 1, sizeof(cf_case_t));
     src->snapshots = calloc((size_t)src->cases + 1, sizeof(char *));
@@ -135,7 +107,7 @@ static void fold_snapshots(source_t *src)
             cf_bench_die("raw", "out of memory");
     size_t next_group = 0;
     for (size_t i = 0; i < src->rows_count; i++) {
-        row_t *r = &src->rows[i];
+        cf_bench_row_t *r = &src->rows[i];
         cf_case_t *c = &cases[r->case_id];
         json_t *ev = json_loads(r->body, 0, NULL);
         cf_error_t err;
@@ -147,7 +119,7 @@ static void fold_snapshots(source_t *src)
         while (next_group < src->groups_count &&
                src->groups[next_group].first + src->groups[next_group].count <= i)
             next_group++;
-        group_t *g = next_group < src->groups_count ? &src->groups[next_group] : NULL;
+        cf_bench_group_t *g = next_group < src->groups_count ? &src->groups[next_group] : NULL;
         if (g && g->first <= i && i + 1 == g->first + g->count) {
             g->snapshot = snap;
         } else if (!r->grouped) {
@@ -163,7 +135,7 @@ static void fold_snapshots(source_t *src)
     free(cases);
 }
 
-static void read_source(const char *path, source_t *src)
+static void read_source(const char *path, cf_bench_source_t *src)
 {
     sqlite3 *db;
     memset(src, 0, sizeof(*src));
@@ -171,9 +143,9 @@ static void read_source(const char *path, source_t *src)
     if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK)
         cf_bench_die(path, "%s (run `caseflow-bench engine` first)", sqlite3_errmsg(db));
     read_rows(db, src);
-    group_rows(src);
+    cf_bench_raw_group(src);
     sqlite3_close(db);
-    fold_snapshots(src);
+    cf_bench_raw_fold(src);
 }
 
 /* ---- writing --------------------------------------------------------------------------------- */
@@ -183,7 +155,7 @@ typedef struct writer_s {
     sqlite3_stmt *ev, *upd, *open_case;
 } writer_t;
 
-static void insert_row(writer_t *w, const row_t *r)
+static void insert_row(writer_t *w, const cf_bench_row_t *r)
 {
     sqlite3_stmt *st = w->ev;
     sqlite3_reset(st);
@@ -196,9 +168,9 @@ static void insert_row(writer_t *w, const row_t *r)
     check(w->db, sqlite3_step(st), "insert event");
 }
 
-static void write_group(writer_t *w, const source_t *src, const group_t *g)
+static void write_group(writer_t *w, const cf_bench_source_t *src, const cf_bench_group_t *g)
 {
-    const row_t *last = &src->rows[g->first + g->count - 1];
+    const cf_bench_row_t *last = &src->rows[g->first + g->count - 1];
     int closed = strcmp(g->state, "s8") == 0;
     for (size_t i = 0; i < g->count; i++)
         insert_row(w, &src->rows[g->first + i]);
@@ -216,7 +188,7 @@ static void write_group(writer_t *w, const source_t *src, const group_t *g)
 }
 
 /* A fresh database of the store's schema, the opening rows written (untimed). */
-static void open_writer(const cf_bench_env_t *env, const char *name, const source_t *src,
+static void open_writer(const cf_bench_env_t *env, const char *name, const cf_bench_source_t *src,
                         writer_t *w)
 {
     char path[1024];
@@ -294,8 +266,8 @@ static void commit(writer_t *w, int again, double *commit_s)
 
 /* Writes groups [0, n) committing every batch; returns the seconds taken.
  * OUT *commit_s: how many of them went to committing (the fsync, the WAL). */
-static double write_groups(writer_t *w, const source_t *src, size_t n, long batch, long *commits,
-                           double *commit_s)
+static double write_groups(writer_t *w, const cf_bench_source_t *src, size_t n, long batch,
+                           long *commits, double *commit_s)
 {
     double start = cf_bench_now();
     *commits = 0;
@@ -319,7 +291,7 @@ int cf_bench_raw(cf_bench_env_t *env, int argc, char **argv)
     long batch = cf_bench_opt(argc, argv, "--batch", 1000);
     long txn = cf_bench_opt(argc, argv, "--txn", env->quick ? 2400 : 4000);
     char path[1024];
-    source_t src;
+    cf_bench_source_t src;
     writer_t w;
     long commits;
     double commit_s;

@@ -17,6 +17,7 @@
  * Figures (docs/performance.md says how each is measured):
  *   bench-engine.c  durable transitions in process, in memory, whole cases
  *   bench-raw.c     the raw SQLite limit under the same rows and pragmas
+ *   bench-raw-pg.c  the raw PostgreSQL limit under the same rows (--pg)
  *   bench-http.c    durable transitions over HTTP against `caseflow serve`
  *   bench-load.c    a database of a million open cases with running clocks
  *   bench-alerts.c  daemon start, memory and alert lateness on that database
@@ -52,6 +53,8 @@ typedef struct cf_bench_env_s {
     const char *dir;      /* a scratch directory for databases and logs */
     const char *caseflow; /* the caseflow binary (for serve and audit) */
     int quick;            /* --quick: smaller counts */
+    const char *pg;       /* --pg DIR: a PostgreSQL on the unix socket in DIR (tests/pg/pg.sh)
+                             holds the databases instead of SQLite files (issue 24 item 5) */
     cf_workflow_t *wf;    /* bench/workflows/bench-linear.yaml */
     cf_calendar_t *cal;   /* every YAML file in workflows/calendars */
 } cf_bench_env_t;
@@ -82,7 +85,12 @@ void cf_bench_env_free(cf_bench_env_t *env);
 /* "<env->dir>/<name>" into OUT path (size bytes). */
 void cf_bench_path(const cf_bench_env_t *env, const char *name, char *path, size_t size);
 
-/* Removes a database and its -wal and -shm files. */
+/* The database called name for this run, into OUT path (size bytes): without --pg
+ * the file "<env->dir>/<name>"; with it, a PostgreSQL database made afresh (dropped
+ * first if there), its name that of the file with '-' and '.' as '_', path its URI. */
+void cf_bench_db(const cf_bench_env_t *env, const char *name, char *path, size_t size);
+
+/* Removes a database and its -wal and -shm files (nothing for a PostgreSQL URI). */
 void cf_bench_remove_db(const char *path);
 
 /* Creates a fresh database at path: schema, the bench workflow, the calendars and
@@ -198,6 +206,7 @@ long long cf_bench_wal_size(const char *db);
 /* ---- subcommands (bench-main.c dispatches) ---- */
 int cf_bench_engine(cf_bench_env_t *env, int argc, char **argv);
 int cf_bench_raw(cf_bench_env_t *env, int argc, char **argv);
+int cf_bench_raw_pg(cf_bench_env_t *env, int argc, char **argv);
 int cf_bench_http_cmd(cf_bench_env_t *env, int argc, char **argv);
 int cf_bench_load(cf_bench_env_t *env, int argc, char **argv);
 int cf_bench_alerts(cf_bench_env_t *env, int argc, char **argv);

@@ -10,8 +10,11 @@
 # raw limit, measured on engine's rows, so engine runs too, and HTTP with 128
 # clients, the log's size), http-more (1b with 64
 # clients and with a stream), peer (4), alerts (2, with the burst of issue 26),
-# storm, downtime (6), audit (3), stats (7), importer (5); `issue26` stands for
-# http,alerts,storm,downtime. Default: all. Rows not run print "not measured".
+# storm, downtime (6), audit (3), stats (7), importer (5), pg (8: PostgreSQL, issue 24:
+# the raw libpq limit, durable transitions in process, over HTTP against one node and
+# against three, on a throwaway PostgreSQL 15 with fsync on, started and stopped here
+# by tests/pg/pg.sh); `issue26` stands for http,alerts,storm,downtime. Default: all.
+# Rows not run print "not measured".
 # BENCH_DRY=1 only lists the steps the rows would run, one a line ("run ARGS"),
 # measuring nothing (tests/cli/bench-rows.sh checks the selection with it).
 #
@@ -39,10 +42,10 @@ done
 ROWS=$(echo ",$ROWS," | sed 's/,issue26,/,http,alerts,storm,downtime,/; s/ //g')
 for r in $(echo "$ROWS" | tr ',' ' '); do
     case "$r" in
-    all | engine | http | http-more | peer | alerts | storm | downtime | audit | stats | importer) ;;
+    all | engine | http | http-more | peer | alerts | storm | downtime | audit | stats | importer | pg) ;;
     *)
         echo "bench/run.sh: unknown row '$r' in --only/BENCH_ROWS (engine, http, http-more, peer," \
-            "alerts, storm, downtime, audit, stats, importer, issue26, all)" >&2
+            "alerts, storm, downtime, audit, stats, importer, pg, issue26, all)" >&2
         exit 2
         ;;
     esac
@@ -69,7 +72,7 @@ run() {
         echo "run $*"
         return
     fi
-    note "$1 ..."
+    note "$* ..."
     # shellcheck disable=SC2086
     $BENCH "$@" | tee -a "$RESULTS"
 }
@@ -111,6 +114,36 @@ while [ "$i" -le "$ROUNDS" ]; do
     fi
     i=$((i + 1))
 done
+
+# ---- 8. PostgreSQL (issue 24): the same figures on a PostgreSQL of its own ----------------
+# Three rounds as above (one with --quick), each: durable transitions in process (the
+# store's batch path), the raw libpq limit over the rows that wrote, HTTP against one
+# node, HTTP against three nodes on the one database. fsync on (a durable commit waits
+# for the disk, as SQLite's synchronous=FULL does); the server's files in BUILD's scratch
+# directory's file system only if TMPDIR says so (pg.sh makes its folder in TMPDIR).
+if want pg; then
+    PG_STATE="$OUT/pg.state"
+    PGDIR=PGDIR
+    if [ "${BENCH_DRY:-0}" != "1" ]; then
+        note "PostgreSQL ..."
+        CASEFLOW_PG_FSYNC=1 sh "$SRC/tests/pg/pg.sh" start "$PG_STATE" >&2
+        trap 'sh "$SRC/tests/pg/pg.sh" stop "$PG_STATE"' EXIT # a failed step stops it too
+        PGDIR=$(sed -n 2p "$PG_STATE")
+        info "postgresql $("${CASEFLOW_PG_BIN:-/usr/lib/postgresql/15/bin}/postgres" --version | awk '{ print $3 }')"
+    fi
+    i=1
+    PG_ROUNDS=3
+    [ -n "$QUICK" ] && PG_ROUNDS=1
+    while [ "$i" -le "$PG_ROUNDS" ]; do
+        info "pg_round $i"
+        run --pg "$PGDIR" engine
+        run --pg "$PGDIR" raw
+        run --pg "$PGDIR" http
+        run --pg "$PGDIR" http --nodes 3 --key pg_http3
+        i=$((i + 1))
+    done
+    [ "${BENCH_DRY:-0}" != "1" ] && sh "$SRC/tests/pg/pg.sh" stop "$PG_STATE"
+fi
 
 # ---- 4. the peer: bpmn-engine in memory ----------------------------------------------------
 peer() {

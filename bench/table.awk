@@ -209,6 +209,19 @@ END {
         " of them; CPU " x["stats_handler_ms", "cpu_ms"] " ms)",
         has("stats_handler_ms") ? f1(v["stats_handler_ms"]) " ms" : "not measured",
         has("stats_handler_ms") ? v["stats_handler_ms"] <= 1000 : "", "≤ 1 s")
+    # PostgreSQL (issue 24 item 5): row pg, on a PostgreSQL of its own, fsync on
+    ratio_row("8", "PostgreSQL " (("postgresql" in info) ? info["postgresql"] " " : "") \
+        "(issue 24): durable transitions/s in process, batch path (" \
+        fmt(x["pg_durable_batch", "batch"]) " per transaction)", "pg_durable_batch",
+        "pg_raw_batch", "raw libpq limit", "", "%")
+    ratio_row("8", "PostgreSQL: durable transitions/s over HTTP, one node (" \
+        x["pg_http", "clients"] " clients; " x["pg_http", "per_commit"] " per commit; p50 " \
+        x["pg_http", "p50_ms"] " ms, p99 " x["pg_http", "p99_ms"] " ms)", "pg_http",
+        "pg_raw_batch", "raw libpq limit", 0.25, "%")
+    ratio_row("8", "PostgreSQL: the same against three nodes on the one database (" \
+        x["pg_http3", "clients"] " clients over the three; " x["pg_http3", "conflicts"] \
+        " answers 409 sent again; p50 " x["pg_http3", "p50_ms"] " ms, p99 " \
+        x["pg_http3", "p99_ms"] " ms)", "pg_http3", "pg_http", "one node", "", "x")
     if ("peer_skipped" in info)
         printf "\nThe peer was not run: %s.\n", info["peer_skipped"]
 }

@@ -31,6 +31,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -327,7 +328,7 @@ int cf_store_alert_page_by(cf_store_t *s, const char *agency, const char *handle
     cf_db_bind_int(st, 2, pending);
     cf_db_bind_int64(st, 3, after_due);
     cf__store_bind_text(st, 4, after_id);
-    cf_db_bind_int(st, 5, limit > 0 ? limit : -1);
+    cf_db_bind_int(st, 5, limit > 0 ? limit : INT_MAX); /* PostgreSQL refuses LIMIT -1 */
     cf__store_bind_text(st, 6, handler);
     return cf__store_collect(s, st, alert_row, list, "list alerts", err);
 }

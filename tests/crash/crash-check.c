@@ -2,14 +2,18 @@
  * crash-check.c -- `caseflow-crash check`: after the daemon was killed and
  * restarted, is the database what the clients were told?
  *
- *   caseflow-crash check --db FILE --log FILE --port P --now ISO
+ *   caseflow-crash check --db FILE|URI --log FILE --port P|--ports P1,... --now ISO
+ *                        [--settle S]
  *
  * First the restarted daemon's test clock is moved a minute past --now (the
  * instant it started at), which answers once every alert due by then has fired:
- * those that fell due while it was down, at its start. Then the database is read
- * through storage/store.h (read-only connection) and every case's events are
- * split into requests: a run led by case.opened, transition, clock.extended,
- * clock.excluded or alert, followed by the clock events it caused. Violations:
+ * those that fell due while it was down, at its start. Several daemons on one
+ * database (--ports): each one's clock is moved, and the check waits up to
+ * --settle seconds until no alert due by then is pending (a daemon that was
+ * killed holds its claims until their lease runs out; another fires them then). Then the database
+ * is read through storage/store.h (read-only connection) and every case's events are split into
+ * requests: a run led by case.opened, transition, clock.extended, clock.excluded, evidence.added or
+ * alert, followed by the clock events it caused. Violations:
  *
  *   missing      an acknowledged request's events are not all there, or differ
  *                (seq, hash, type) from what the answer said
@@ -31,11 +35,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "audit.h"
 #include "store.h"
 
-#define LEADERS "|case.opened|transition|clock.extended|clock.excluded|alert|"
+#define LEADERS "|case.opened|transition|clock.extended|clock.excluded|alert|evidence.added|"
 
 typedef struct check_s {
     json_t *acks;     /* "case:seq" of the first event -> ack record */
@@ -110,12 +115,14 @@ static int is_leader(const char *type)
     return strstr(LEADERS, probe) != NULL;
 }
 
-/* The request that led a run: "open", the action, or "extend:<clock>". */
+/* The request that led a run: "open", "evidence", the action, or "extend:<clock>". */
 static void what_of(const json_t *ev, char *out, size_t size)
 {
     const char *type = json_string_value(json_object_get(ev, "type"));
     if (strcmp(type, "case.opened") == 0)
         snprintf(out, size, "open");
+    else if (strcmp(type, "evidence.added") == 0)
+        snprintf(out, size, "evidence");
     else if (strcmp(type, "transition") == 0)
         snprintf(out, size, "%s", json_string_value(json_object_get(ev, "action")));
     else
@@ -304,23 +311,61 @@ static int check_leftovers(check_t *c)
     return unverified;
 }
 
+/* How many alerts due by now are still pending, or -1. */
+static int due_pending(cf_store_t *s, cf_time_t now)
+{
+    json_t *list = NULL, *a;
+    size_t i;
+    int n = 0;
+    if (cf_store_alert_list(s, CF_CRASH_AGENCY, 1, &list, NULL) != 0)
+        return -1;
+    json_array_foreach(list, i, a) {
+        cf_time_t due = 0;
+        cf_time_parse(json_string_value(json_object_get(a, "due_at")), &due, NULL);
+        n += due <= now;
+    }
+    json_decref(list);
+    return n;
+}
+
+/* Waits up to seconds until no alert due by now is pending. */
+static void settle(cf_store_t *s, cf_time_t now, int seconds)
+{
+    struct timespec half = {0, 500000000L};
+    for (int i = 0; i < 2 * seconds && due_pending(s, now) != 0; i++)
+        nanosleep(&half, NULL);
+}
+
+/* Moves every daemon's clock to now; the worst status (-1: one did not answer). */
+static int move_clocks(int argc, char **argv, cf_time_t now)
+{
+    int ports[8], n = crash_ports(argc, argv, ports, 8), worst = n ? 200 : -1;
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    for (int i = 0; i < n; i++) {
+        crash_http_t http = {.port = ports[i]};
+        int st = crash_clock(&http, now);
+        curl_easy_cleanup(http.easy);
+        if (st != 200)
+            worst = st;
+    }
+    curl_global_cleanup();
+    return worst;
+}
+
 /* Exported, documented in crash-int.h */
 int crash_check(int argc, char **argv)
 {
     const char *db = crash_opt(argc, argv, "--db", NULL),
                *log = crash_opt(argc, argv, "--log", NULL);
-    crash_http_t http = {.port = atoi(crash_opt(argc, argv, "--port", "0"))};
+    int ports[8];
     cf_time_t now;
-    if (!db || !log || !http.port ||
+    if (!db || !log || crash_ports(argc, argv, ports, 8) < 1 ||
         cf_time_parse(crash_opt(argc, argv, "--now", ""), &now, NULL) != 0) {
-        fprintf(stderr, "caseflow-crash check: --db, --log, --port and --now are required\n");
+        fprintf(stderr, "caseflow-crash check: --db, --log, --port(s) and --now are required\n");
         return 2;
     }
-    curl_global_init(CURL_GLOBAL_DEFAULT);
     now += 60; /* forward of wherever the restarted daemon's clock got to */
-    int st = crash_clock(&http, now);
-    curl_easy_cleanup(http.easy);
-    curl_global_cleanup();
+    int st = move_clocks(argc, argv, now);
     check_t c = {.acks = json_object(),
                  .inflight = json_object(),
                  .rejected = json_object(),
@@ -339,6 +384,7 @@ int crash_check(int argc, char **argv)
         fprintf(stderr, "caseflow-crash check: cannot read %s or %s: %s\n", log, db, err.text);
         return 2;
     }
+    settle(s, now, atoi(crash_opt(argc, argv, "--settle", "0")));
     json_array_foreach(cases, i, row)
         check_case(&c, s, json_integer_value(json_object_get(row, "id")));
     int fired, pending;

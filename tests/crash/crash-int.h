@@ -58,4 +58,8 @@ int crash_check(int argc, char **argv);
 /* The value of --name in argv, or def. */
 const char *crash_opt(int argc, char **argv, const char *name, const char *def);
 
+/* The daemons' ports: --ports P1,P2,... (several daemons on one database), else
+ * --port P. Fills ports (at most max); returns how many, 0 when none or one is bad. */
+int crash_ports(int argc, char **argv, int *ports, int max);
+
 #endif

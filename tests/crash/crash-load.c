@@ -15,6 +15,14 @@
  * Before each clock move, --clock FILE is rewritten with that instant plus an
  * hour: where the next daemon's clock may start (the daemon's clock only moves
  * forward; a case's events must not go back in time).
+ *
+ * Several daemons on one database (--ports P1,P2,...: tests/crash/crash-pg.sh):
+ * each request goes to the next daemon in turn, the clock thread moves every
+ * daemon's clock, and the load outlives a daemon's death and the database's: a
+ * request whose connection failed, or that was answered 503 (the database away:
+ * it may have committed before the answer was lost), is logged "lost" and tried
+ * again on the next daemon after a pause, with the version read again. The load
+ * then runs --seconds and ends by itself.
  */
 #include "crash-int.h"
 
@@ -26,7 +34,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#define RETRIES 50
+#define RETRIES   50
+#define MAX_PORTS 8
+#define PAUSE_MS  100 /* before trying again once a daemon or the database is away */
 
 static const char sha[] = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
 
@@ -43,7 +53,7 @@ typedef struct step_s {
 
 static const step_t walk[] = {
     {"head", "file",
-     "{\"filing_reason\":\"涉嫌串换药品骗取医保基金\",\"cause\":\"定点医药机构骗取医保基金支出\","
+     "{\"filing_reason\":\"涉嫌串换药品骗取医保基金\",\"cause\":\"js-2024:14\","
      "\"officers\":" OFFICERS "}",
      "立案审批表"},
     {"head", "extend:decision", "{\"by\":\"30 days\",\"reason\":\"案情复杂\"}", ""},
@@ -72,7 +82,9 @@ static const step_t walk[] = {
 };
 
 typedef struct load_s {
-    int port;
+    int ports[MAX_PORTS], nports;
+    int persist;           /* several daemons: a failure is waited out, not the end */
+    time_t end;            /* persist: when the load stops */
     const char *tokens[2]; /* handler, head */
     FILE *log;
     pthread_mutex_t mu;
@@ -80,14 +92,33 @@ typedef struct load_s {
     cf_time_t clock;
     int clock_ms, clock_step;
     atomic_int stop;
-    atomic_int acked, conflicts, refused, lost;
+    atomic_int acked, conflicts, refused, lost, unavailable;
 } load_t;
 
 typedef struct worker_s {
     load_t *l;
     pthread_t thread;
     crash_http_t http;
+    unsigned turn; /* which daemon the next request goes to */
 } worker_t;
+
+/* The daemon the worker's next exchange goes to: each in turn. */
+static crash_http_t *next_node(worker_t *w)
+{
+    w->http.port = w->l->ports[w->turn++ % (unsigned)w->l->nports];
+    return &w->http;
+}
+
+static int over(const load_t *l)
+{
+    return l->stop || (l->persist && time(NULL) >= l->end);
+}
+
+static void pause_ms(int ms)
+{
+    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+}
 
 /* ---- the request log ------------------------------------------------------------------- */
 
@@ -111,7 +142,11 @@ static int outcome(load_t *l, int sent, const crash_resp_t *r, const char *req, 
 {
     json_t *rec = json_pack("{s:s, s:I, s:s, s:I}", "req", req, "case", (json_int_t)id, "action",
                             action, "if_match", (json_int_t)if_match);
-    if (sent != 0) {
+    if (sent != 0 || r->status == 503) { /* 503: the database went away, maybe after the commit */
+        if (sent == 0) {
+            json_object_set_new(rec, "status", json_integer(r->status));
+            l->unavailable++;
+        }
         json_object_set_new(rec, "k", json_string("lost"));
         log_line(l, rec);
         l->lost++;
@@ -165,28 +200,37 @@ static char *step_body(const step_t *s)
     return text;
 }
 
-/* Takes step s on case id: read, act with If-Match, again on 409. Returns 0 when
- * done, 1 when refused (the case is left), -1 when the daemon is gone. */
+/* Takes step s on case id: read, act with If-Match, again on 409 (and, with several
+ * daemons, again after a pause when a daemon or the database was away). Returns 0
+ * when done, 1 or 2 when given up or refused (the case is left), -1 when the daemon
+ * is gone (one daemon) or the load is over. */
 static int act(worker_t *w, long long id, const step_t *s)
 {
     char path[96], *body = step_body(s);
     int extend = strncmp(s->action, "extend:", 7) == 0, rc = 1;
     int evidence = strcmp(s->action, "evidence") == 0;
     const char *token = w->l->tokens[strcmp(s->role, "head") == 0];
-    for (int attempt = 0; attempt < RETRIES && rc == 1; attempt++) {
+    for (int attempt = 0; attempt < RETRIES && (rc == 1 || rc == -1); attempt++) {
         crash_resp_t r;
-        snprintf(path, sizeof(path), "/v1/cases/%lld", id);
-        if (crash_http(&w->http, "GET", path, token, -1, NULL, &r) != 0) {
-            rc = -1;
+        if (rc == -1 && (!w->l->persist || over(w->l)))
             break;
-        }
+        if (rc == -1)
+            pause_ms(PAUSE_MS);
+        crash_http_t *h = next_node(w);
+        snprintf(path, sizeof(path), "/v1/cases/%lld", id);
+        int got = crash_http(h, "GET", path, token, -1, NULL, &r);
         long long version = r.etag;
+        long status = r.status;
         crash_resp_free(&r);
+        if (got != 0 || status != 200) {
+            rc = -1;
+            continue;
+        }
         snprintf(path, sizeof(path), "/v1/cases/%lld/%s", id,
                  extend     ? "extensions"
                  : evidence ? "evidence"
                             : "actions");
-        int sent = crash_http(&w->http, "POST", path, token, version, body, &r);
+        int sent = crash_http(h, "POST", path, token, version, body, &r);
         rc = outcome(w->l, sent, &r,
                      extend     ? "extend"
                      : evidence ? "evidence"
@@ -204,7 +248,7 @@ static int open_case(worker_t *w, long long *id)
         "{\"workflow\":\"penalty-general\",\"party\":{\"name\":\"某某大药房\","
         "\"type\":\"定点医药机构\"},\"facts\":{\"lead_source\":\"投诉举报\"}}";
     crash_resp_t r;
-    int sent = crash_http(&w->http, "POST", "/v1/cases", w->l->tokens[0], -1, body, &r);
+    int sent = crash_http(next_node(w), "POST", "/v1/cases", w->l->tokens[0], -1, body, &r);
     int rc = outcome(w->l, sent, &r, "open", 0, "open", -1);
     *id = rc == 0 ? json_integer_value(json_object_get(r.json, "id")) : 0;
     crash_resp_free(&r);
@@ -215,15 +259,17 @@ static void *worker_main(void *arg)
 {
     worker_t *w = arg;
     size_t steps = sizeof(walk) / sizeof(walk[0]);
-    for (unsigned n = 0; !w->l->stop; n++) {
+    for (unsigned n = 0; !over(w->l); n++) {
         /* every other case stops part way, its clocks left running: alerts to fire */
         size_t upto = n % 2 ? steps : (n / 2) % steps;
         long long id;
         int rc = open_case(w, &id);
         for (size_t i = 0; rc == 0 && i < upto; i++)
             rc = act(w, id, &walk[i]);
-        if (rc < 0)
+        if (rc < 0 && !w->l->persist)
             break;
+        if (rc < 0 && !over(w->l))
+            pause_ms(PAUSE_MS);
     }
     curl_easy_cleanup(w->http.easy);
     return NULL;
@@ -251,10 +297,14 @@ static void *clock_main(void *arg)
     load_t *l = w->l;
     cf_time_t t = l->clock;
     while (!l->stop) {
-        struct timespec ts = {l->clock_ms / 1000, (l->clock_ms % 1000) * 1000000L};
-        nanosleep(&ts, NULL);
+        pause_ms(l->clock_ms);
         t += l->clock_step;
-        if (write_clock(l->clock_path, t + 3600) != 0 || crash_clock(&w->http, t) < 0)
+        if (write_clock(l->clock_path, t + 3600) != 0)
+            break;
+        int moved = 0; /* a daemon away, or started ahead of t (409), is left as it is */
+        for (int i = 0; i < l->nports; i++)
+            moved += crash_clock(next_node(w), t) >= 0;
+        if (!moved && !l->persist)
             break;
     }
     curl_easy_cleanup(w->http.easy);
@@ -281,15 +331,17 @@ static int read_clock(const char *path, cf_time_t *t)
 int crash_run(int argc, char **argv)
 {
     load_t l = {
-        .port = atoi(crash_opt(argc, argv, "--port", "0")),
         .tokens = {crash_opt(argc, argv, "--handler", NULL), crash_opt(argc, argv, "--head", NULL)},
         .clock_path = crash_opt(argc, argv, "--clock", NULL),
         .clock_ms = atoi(crash_opt(argc, argv, "--clock-ms", "200")),
         .clock_step = atoi(crash_opt(argc, argv, "--clock-step", "3600"))};
     int n = atoi(crash_opt(argc, argv, "--workers", "4"));
     const char *log_path = crash_opt(argc, argv, "--log", NULL);
-    if (!l.port || !l.tokens[0] || !l.tokens[1] || !l.clock_path || !log_path || n < 1 || n > 64 ||
-        read_clock(l.clock_path, &l.clock) != 0) {
+    l.nports = crash_ports(argc, argv, l.ports, MAX_PORTS);
+    l.persist = crash_opt(argc, argv, "--ports", NULL) != NULL;
+    l.end = time(NULL) + atoi(crash_opt(argc, argv, "--seconds", "30"));
+    if (l.nports < 1 || !l.tokens[0] || !l.tokens[1] || !l.clock_path || !log_path || n < 1 ||
+        n > 64 || read_clock(l.clock_path, &l.clock) != 0) {
         fprintf(stderr, "caseflow-crash run: bad arguments or clock file\n");
         return 2;
     }
@@ -301,15 +353,16 @@ int crash_run(int argc, char **argv)
     worker_t *w = calloc((size_t)n + 1, sizeof(*w));
     for (int i = 0; i <= n; i++) {
         w[i].l = &l;
-        w[i].http.port = l.port;
+        w[i].turn = (unsigned)i;
         pthread_create(&w[i].thread, NULL, i == n ? clock_main : worker_main, &w[i]);
     }
     for (int i = 0; i < n; i++)
         pthread_join(w[i].thread, NULL);
     l.stop = 1;
     pthread_join(w[n].thread, NULL);
-    printf("load: %d acknowledged, %d conflicts (409), %d refused, %d lost in flight\n",
-           (int)l.acked, (int)l.conflicts, (int)l.refused, (int)l.lost);
+    printf("load: %d acknowledged, %d conflicts (409), %d refused, %d lost in flight (%d of them "
+           "answered 503)\n",
+           (int)l.acked, (int)l.conflicts, (int)l.refused, (int)l.lost, (int)l.unavailable);
     free(w);
     fclose(l.log);
     pthread_mutex_destroy(&l.mu);

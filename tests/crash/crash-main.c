@@ -19,6 +19,22 @@ const char *crash_opt(int argc, char **argv, const char *name, const char *def)
     return def;
 }
 
+/* Exported, documented in crash-int.h */
+int crash_ports(int argc, char **argv, int *ports, int max)
+{
+    const char *list = crash_opt(argc, argv, "--ports", crash_opt(argc, argv, "--port", ""));
+    int n = 0;
+    for (const char *p = list; *p && n < max;) {
+        char *end;
+        long v = strtol(p, &end, 10);
+        if (end == p || v < 1 || v > 65535 || (*end && *end != ','))
+            return 0;
+        ports[n++] = (int)v;
+        p = *end ? end + 1 : end;
+    }
+    return n;
+}
+
 typedef struct buf_s {
     char *data;
     size_t len;
@@ -122,8 +138,11 @@ int main(int argc, char **argv)
         return crash_run(argc - 2, argv + 2);
     if (argc >= 2 && strcmp(argv[1], "check") == 0)
         return crash_check(argc - 2, argv + 2);
-    fprintf(stderr, "usage: caseflow-crash run --port P --handler TOKEN --head TOKEN --log FILE "
-                    "--clock FILE [--workers N] [--clock-ms MS] [--clock-step S]\n"
-                    "       caseflow-crash check --db FILE --log FILE --port P --now ISO\n");
+    fprintf(stderr,
+            "usage: caseflow-crash run --port P|--ports P1,P2,... --handler TOKEN --head TOKEN "
+            "--log FILE --clock FILE [--workers N] [--clock-ms MS] [--clock-step S] "
+            "[--seconds S]\n"
+            "       caseflow-crash check --db FILE|URI --log FILE --port P|--ports P1,... "
+            "--now ISO [--settle S]\n");
     return 2;
 }

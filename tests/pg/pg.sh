@@ -5,6 +5,10 @@
 #                            socket in that folder only (listen_addresses=''); writes the
 #                            base URI and the folder into the file STATE
 #   pg.sh stop STATE         stops that server and removes its folder
+#   pg.sh crash STATE        stops it at once (pg_ctl stop -m immediate: what a crash of
+#                            the server leaves), its folder kept
+#   pg.sh restart STATE      starts it again after crash, or, running, restarts it at once
+#                            (pg_ctl restart -m immediate); the same settings as at start
 #   pg.sh run STATE CMD...   runs CMD with CASEFLOW_TEST_PG (the base URI, for the unit
 #                            runner, which makes a database per test) and CASEFLOW_DB (a
 #                            fresh database of this run's own, also as CASEFLOW_TEST_DB,
@@ -18,7 +22,7 @@ set -e
 BIN=${CASEFLOW_PG_BIN:-/usr/lib/postgresql/15/bin}
 cmd=$1
 state=$2
-[ -n "$cmd" ] && [ -n "$state" ] || { echo "usage: pg.sh start|stop|run STATE [CMD...]" >&2; exit 2; }
+[ -n "$cmd" ] && [ -n "$state" ] || { echo "usage: pg.sh start|stop|crash|restart|run STATE [CMD...]" >&2; exit 2; }
 as=""
 [ "$(id -u)" -eq 0 ] && as="runuser -u postgres --"
 
@@ -34,8 +38,13 @@ start)
     [ -n "$as" ] && chown postgres "$dir"
     $as "$BIN/initdb" -D "$dir/data" -U postgres --auth=trust --locale=C --encoding=UTF8 -N \
         > "$dir/initdb.log" 2>&1 || { cat "$dir/initdb.log" >&2; exit 1; }
-    $as "$BIN/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
-        -o "-c listen_addresses='' -k $dir -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300" \
+    sync=off
+    fsync=off
+    [ "${CASEFLOW_PG_DURABLE:-0}" = 1 ] && sync=on
+    [ "${CASEFLOW_PG_FSYNC:-0}" = 1 ] && sync=on && fsync=on
+    echo "-c listen_addresses='' -k $dir -c fsync=$fsync -c synchronous_commit=$sync -c full_page_writes=$fsync -c max_connections=300" \
+        > "$dir/options"
+    $as "$BIN/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 -o "$(cat "$dir/options")" \
         start > /dev/null || { cat "$dir/server.log" >&2; exit 1; }
     printf 'postgresql:///postgres?host=%s&user=postgres\n%s\n' "$dir" "$dir" > "$state"
     echo "PostgreSQL 15 started in $dir"
@@ -50,6 +59,20 @@ stop)
     */cf-pg-*) rm -rf "$dir" ;;
     esac
     rm -f "$state"
+    ;;
+crash)
+    dir=$(sed -n 2p "$state")
+    $as "$BIN/pg_ctl" -D "$dir/data" -m immediate -w stop > /dev/null
+    ;;
+restart)
+    dir=$(sed -n 2p "$state")
+    if $as "$BIN/pg_ctl" -D "$dir/data" status > /dev/null 2>&1; then
+        $as "$BIN/pg_ctl" -D "$dir/data" -l "$dir/server.log" -m immediate -w -t 60 \
+            -o "$(cat "$dir/options")" restart > /dev/null || { tail -5 "$dir/server.log" >&2; exit 1; }
+    else
+        $as "$BIN/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 -o "$(cat "$dir/options")" \
+            start > /dev/null || { tail -5 "$dir/server.log" >&2; exit 1; }
+    fi
     ;;
 run)
     shift 2
@@ -71,7 +94,7 @@ run)
     "$@"
     ;;
 *)
-    echo "pg.sh: unknown command '$cmd' (start, stop, run)" >&2
+    echo "pg.sh: unknown command '$cmd' (start, stop, crash, restart, run)" >&2
     exit 2
     ;;
 esac
