@@ -34,7 +34,8 @@ int cf_store_log_each(cf_store_t *s, cf_store_leaf_cb cb, void *ctx, cf_error_t 
 {
     cf_db_stmt_t *st = NULL;
     int own = !cf_db_in_tx(s->db); /* else: inside the caller's transaction */
-    int rc = own ? cf_store_read_begin(s, err) : 0;
+    /* inside a transaction that wrote events: their positions first (PostgreSQL) */
+    int rc = own ? cf_store_read_begin(s, err) : cf__store_place(s, err);
     if (rc != 0)
         return rc;
     rc = cf__store_prepare(s, "SELECT pos, case_id, seq, hash FROM events ORDER BY pos, id", &st,

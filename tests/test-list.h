@@ -148,6 +148,8 @@
     X(store_conflict)                                                                              \
     X(store_fault_injection)                                                                       \
     X(store_append_only)                                                                           \
+    X(store_two_nodes_commit_order)                                                                \
+    X(store_one_use_in_tx)                                                                         \
     X(store_workflow_versions)                                                                     \
     X(store_due_and_links)                                                                         \
     X(walk_fixtures)                                                                               \
