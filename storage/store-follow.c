@@ -6,6 +6,9 @@
  * Positions are given in commit order (store-int.h CF__STORE_NEXT_POS): a reader
  * that asks for the events after the last position it saw never skips one that
  * committed late, as a reader by row id (a sequence, taken at INSERT) would.
+ * An alert event comes with its case's facts, which say whom the alert is for
+ * (serve-alert-ack.c cf__alert_json): read for alerts only, as they are the only
+ * events that need them.
  */
 #include "store-int.h"
 
@@ -32,9 +35,10 @@ int cf_store_log_after(cf_store_t *s, int64_t from, int max, cf_store_logged_cb 
     cf_db_stmt_t *st;
     int rc = cf__store_prepare(
         s,
-        "SELECT e.pos, e.case_id, e.seq, e.type, e.body, c.version, c.state, a.agency FROM events "
-        "e JOIN cases c ON c.id = e.case_id LEFT JOIN case_agency a ON a.case_id = e.case_id "
-        "WHERE e.pos >= ? ORDER BY e.pos LIMIT ?",
+        "SELECT e.pos, e.case_id, e.seq, e.type, e.body, c.version, c.state, a.agency, "
+        "c.workflow_id, CASE WHEN e.type = 'alert' THEN json_extract(c.snapshot, '$.facts') END "
+        "FROM events e JOIN cases c ON c.id = e.case_id LEFT JOIN case_agency a ON a.case_id = "
+        "e.case_id WHERE e.pos >= ? ORDER BY e.pos LIMIT ?",
         &st, err);
     if (rc != 0)
         return rc;
@@ -51,6 +55,8 @@ int cf_store_log_after(cf_store_t *s, int64_t from, int max, cf_store_logged_cb 
         e.version = cf_db_column_int64(st, 5);
         e.state = (const char *)cf_db_column_text(st, 6);
         e.agency = (const char *)cf_db_column_text(st, 7);
+        e.workflow = (const char *)cf_db_column_text(st, 8);
+        e.facts = (const char *)cf_db_column_text(st, 9);
         rc = cb(ctx, &e);
         n++;
     }

@@ -649,7 +649,9 @@ typedef struct cf_store_logged_s {
     const char *type, *body; /* body: the event's JSON as stored */
     int64_t version;         /* the case's version and state now (not at the event) */
     const char *state;
-    const char *agency; /* NULL: a case opened without one */
+    const char *agency;   /* NULL: a case opened without one */
+    const char *workflow; /* the case's workflow id */
+    const char *facts;    /* an "alert" event only: the case's facts (JSON) now; else NULL */
 } cf_store_logged_t;
 typedef int (*cf_store_logged_cb)(void *ctx, const cf_store_logged_t *e);
 

@@ -328,4 +328,6 @@
     X(nodes_2_alert_claims)                                                                        \
     X(nodes_3_claim_failover)                                                                      \
     X(nodes_4_stream_follow)                                                                       \
+    X(nodes_5_claims_released_at_stop)                                                             \
+    X(nodes_6_two_daemons)                                                                         \
     /* CORE-TESTS */

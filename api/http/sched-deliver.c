@@ -496,7 +496,7 @@ void cf__deliver_alerts(cf_serve_t *srv, const json_t *alerts)
         const char *id = json_string_value(json_object_get(alert, "alert_id"));
         char *text = json_dumps(alert, JSON_COMPACT);
         if (text && id) {
-            if (agency)
+            if (agency && !srv->shared) /* shared: the log is followed (serve-follow.c) */
                 broadcast(srv, agency, "alert", id, text);
             if (srv->alert_log) /* 2. log */
                 fprintf(srv->alert_log, "%s\n", text);
