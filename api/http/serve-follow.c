@@ -21,8 +21,8 @@
  *
  * The frame is the one a lone daemon sends (docs/api.md "GET /v1/stream"):
  *     event: TYPE \n id: CASE:SEQ \n data: JSON \n\n
- * JSON being the event without "prev", with the case's version and state as the
- * follower reads them (after the change, or after later ones already committed).
+ * JSON being the event without "prev", with the case's version and state right after
+ * the change (store.h cf_store_logged_t), as the daemon that made it would say.
  *
  * Fired alerts too: an alert is an event on its case's chain, so every daemon's
  * streams get it from the log, whichever daemon fired it (`event: alert`, the
