@@ -98,15 +98,23 @@ static int on_logged(void *ctx, const cf_store_logged_t *e)
     return 0;
 }
 
-static void on_follow(uv_timer_t *t)
+/* Reads the log from where the follower is, at most 16,000 events (the loop serves
+ * too). */
+static void follow(cf_serve_t *srv)
 {
-    cf_serve_t *srv = t->data;
-    if (srv->state != CF__RUNNING || atomic_load(&srv->db_lost))
+    if (atomic_load(&srv->db_lost))
         return;
-    for (int i = 0; i < 16; i++) /* at most 16,000 events a turn: the loop serves too */
+    for (int i = 0; i < 16; i++)
         if (cf_store_log_after(srv->reader, srv->follow_next, CF__FOLLOW_MAX, on_logged, srv,
                                NULL) != CF__FOLLOW_MAX)
             break;
+}
+
+static void on_follow(uv_timer_t *t)
+{
+    cf_serve_t *srv = t->data;
+    if (srv->state == CF__RUNNING)
+        follow(srv);
 }
 
 /* Exported, documented in serve-int.h */
@@ -123,9 +131,13 @@ int cf__follow_init(cf_serve_t *srv, cf_error_t *err)
     return 0;
 }
 
-/* Exported, documented in serve-int.h */
+/* Exported, documented in serve-int.h. A last read first: what committed before the
+ * stop (the alerts of a burst just fired, say) reaches the streams before they end,
+ * as a lone daemon's own notices do. */
 void cf__follow_close(cf_serve_t *srv)
 {
-    if (srv->follow_timer.loop)
-        uv_close((uv_handle_t *)&srv->follow_timer, NULL);
+    if (!srv->follow_timer.loop)
+        return;
+    follow(srv);
+    uv_close((uv_handle_t *)&srv->follow_timer, NULL);
 }
