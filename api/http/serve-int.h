@@ -264,7 +264,7 @@ typedef struct cf__sse_s {
     size_t pending_len, pending_off;
     char *inflight; /* bytes h2o is sending (at most CF__SSE_SEND_MAX) */
     size_t inflight_len;
-    uint64_t behind_since; /* uv_now when it last got unsent bytes; 0: none */
+    uint64_t behind_since; /* uv_hrtime when it last got unsent bytes; 0: none */
     int sending;
     int finishing;
 } cf__sse_t;
