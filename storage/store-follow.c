@@ -29,16 +29,24 @@ int cf_store_log_end(cf_store_t *s, int64_t *end, cf_error_t *err)
     return step == CF_DB_ROW ? 0 : cf__store_error(s, step, "read the log's end", err);
 }
 
+/* The log from a position on; TX is the transaction that wrote the row (PostgreSQL's
+ * xmin: a position's UPDATE at commit is the top transaction's), or NULL (SQLite). */
+#define LOG_SQL(TX)                                                                                \
+    "SELECT e.pos, e.case_id, e.seq, e.type, e.body, c.version, c.state, a.agency, "               \
+    "c.workflow_id, CASE WHEN e.type = 'alert' THEN json_extract(c.snapshot, '$.facts') END, " TX  \
+    " FROM events e JOIN cases c ON c.id = e.case_id LEFT JOIN case_agency a ON a.case_id = "      \
+    "e.case_id WHERE e.pos >= ? ORDER BY e.pos LIMIT ?"
+
 /* One row read, its text copied (the statement's is borrowed until the next step). */
 typedef struct row_s {
     cf_store_logged_t e;
-    char *text[6]; /* type, body, state, agency, workflow, facts */
+    char *text[7]; /* type, body, state, agency, workflow, facts, tx */
 } row_t;
 
 static void rows_free(row_t *rows, int n)
 {
     for (int i = 0; i < n; i++)
-        for (int k = 0; k < 6; k++)
+        for (int k = 0; k < 7; k++)
             free(rows[i].text[k]);
     free(rows);
 }
@@ -46,8 +54,8 @@ static void rows_free(row_t *rows, int n)
 /* Row i's text columns copied and pointed at. 0, or CF_ENOMEM. */
 static int row_keep(cf_db_stmt_t *st, row_t *r)
 {
-    static const int cols[6] = {3, 4, 6, 7, 8, 9};
-    for (int k = 0; k < 6; k++) {
+    static const int cols[7] = {3, 4, 6, 7, 8, 9, 10};
+    for (int k = 0; k < 7; k++) {
         const char *t = (const char *)cf_db_column_text(st, cols[k]);
         if (t && !(r->text[k] = strdup(t)))
             return CF_ENOMEM;
@@ -106,10 +114,20 @@ static char *state_at(cf_store_t *s, int64_t id, int64_t seq, cf_error_t *err)
     return out;
 }
 
-/* Rows from..to-1, one change of one case (its events are consecutive in the log: one
- * request's, or several in a row): each told the version and state right after the
- * last of them, as the daemon that made the change says in its own notices, rather
- * than the case's now. Only where a notice needs them. */
+/* Whether rows a and b are of one change: the same case, and (PostgreSQL) the same
+ * transaction. */
+static int one_change(const row_t *a, const row_t *b)
+{
+    if (a->e.case_id != b->e.case_id)
+        return 0;
+    return !a->text[6] || !b->text[6] || strcmp(a->text[6], b->text[6]) == 0;
+}
+
+/* Rows from..to-1, one change of one case (its events are consecutive in the log, and
+ * of one transaction: one request's, or those of several requests on the case in one of
+ * the daemon's batches): each told the version and state right after the last of them,
+ * as the daemon that made the change says in its own notices, rather than the case's
+ * now. Only where a notice needs them. */
 static void group_settle(cf_store_t *s, row_t *rows, int from, int to)
 {
     int needed = 0;
@@ -140,13 +158,8 @@ int cf_store_log_after(cf_store_t *s, int64_t from, int max, cf_store_logged_cb 
                        cf_error_t *err)
 {
     cf_db_stmt_t *st;
-    int rc = cf__store_prepare(
-        s,
-        "SELECT e.pos, e.case_id, e.seq, e.type, e.body, c.version, c.state, a.agency, "
-        "c.workflow_id, CASE WHEN e.type = 'alert' THEN json_extract(c.snapshot, '$.facts') END "
-        "FROM events e JOIN cases c ON c.id = e.case_id LEFT JOIN case_agency a ON a.case_id = "
-        "e.case_id WHERE e.pos >= ? ORDER BY e.pos LIMIT ?",
-        &st, err);
+    int rc =
+        cf__store_prepare(s, cf_db_pick(s->db, LOG_SQL("NULL"), LOG_SQL("e.xmin::text")), &st, err);
     row_t *rows = rc == 0 ? calloc(max > 0 ? (size_t)max : 1, sizeof(*rows)) : NULL;
     if (rc != 0)
         return rc;
@@ -168,12 +181,12 @@ int cf_store_log_after(cf_store_t *s, int64_t from, int max, cf_store_logged_cb 
     int upto = n;
     if (n == max && n > 0) {
         int last = n - 1;
-        while (last > 0 && rows[last - 1].e.case_id == rows[n - 1].e.case_id)
+        while (last > 0 && one_change(&rows[last - 1], &rows[n - 1]))
             last--;
         upto = last > 0 ? last : n;
     }
     for (int i = 0, j; rc == 0 && i < upto; i = j) {
-        for (j = i + 1; j < upto && rows[j].e.case_id == rows[i].e.case_id;)
+        for (j = i + 1; j < upto && one_change(&rows[j], &rows[i]);)
             j++;
         group_settle(s, rows, i, j);
     }
