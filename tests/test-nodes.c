@@ -524,11 +524,13 @@ TEST_IMPL(nodes_6_two_daemons)
     pthread_join(tb, NULL);
     ASSERT_EQ(wa.opened + wb.opened, 20);
     ASSERT_EQ(wa.acted + wb.acted, 20);
-    /* nodes-6.2: one case, the same version named through both: one 200, one 409 */
+    /* nodes-6.2: one case, the same version named through both: one 200, one 409 (opened
+     * through b, started last: each daemon's test clock runs from its start, so b's is
+     * the one behind, and an action is never dated before the case's last event) */
     td_resp_t r;
     json_t *body = json_pack("{s:s, s:{s:s, s:s}}", "workflow", "penalty-general", "party", "name",
                              "某某诊所", "type", "定点医药机构");
-    td_http_json(&a, "POST", "/v1/cases", token, body, NULL, &r);
+    td_http_json(&b, "POST", "/v1/cases", token, body, NULL, &r);
     json_decref(body);
     ASSERT_EQ(r.status, 201);
     long long id = json_integer_value(json_object_get(r.json, "id"));
