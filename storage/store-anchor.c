@@ -3,7 +3,8 @@
  * the case row as an audit reads it, in the SQLite backend.
  *
  * Positions are written with each event (store-cases.c, CF__STORE_NEXT_POS in
- * store-int.h), so nothing here writes to events. The log is read straight from
+ * store-int.h; on PostgreSQL at its transaction's commit, cf__store_place), so
+ * nothing here writes to events. The log is read straight from
  * the events table in position order, through its UNIQUE index: an auditor's
  * tree is recomputed from the events themselves, never from a table of tree
  * nodes that could be rewritten along with them.
