@@ -148,7 +148,14 @@ static const struct pg_step_s {
         "RAISE EXCEPTION 'events are append-only'; END$$;"
         "DROP TRIGGER events_no_update ON events;"
         "CREATE TRIGGER events_no_update BEFORE UPDATE ON events FOR EACH ROW EXECUTE FUNCTION "
-        "cf_events_place_once();"},
+        "cf_events_place_once();"
+        /* the numbering itself (store-tx.c cf__store_place): VOLATILE, so that its UPDATE
+         * takes its snapshot after the lock is held; one call, its plans kept */
+        "CREATE OR REPLACE FUNCTION cf_events_place() RETURNS void LANGUAGE plpgsql VOLATILE AS "
+        "$$BEGIN PERFORM pg_advisory_xact_lock(" CF__STORE_LOG_LOCK "); "
+        "UPDATE events e SET pos = m.last + q.n FROM (SELECT COALESCE(MAX(pos), -1) AS last "
+        "FROM events) m, (SELECT id, row_number() OVER (ORDER BY id) AS n FROM events WHERE pos "
+        "IS NULL) q WHERE e.id = q.id; END$$;"},
 };
 #define PG_AFTER_COUNT ((int)(sizeof(pg_after) / sizeof(pg_after[0])))
 #define PG_VERSION     (PG_BASELINE_VERSION + PG_AFTER_COUNT)

@@ -51,7 +51,8 @@ void cf_store_tx_rollback(cf_store_t *s)
  * snapshot holds every transaction that placed its events before, and MAX(pos) is
  * the last of theirs. Two transactions therefore place their events in the order
  * they hold the lock, which is the order they commit in, with no gap (a transaction
- * rolled back gives its positions back, as on SQLite). A holder waits for nothing
+ * rolled back gives its positions back, as on SQLite; the function is VOLATILE, so its
+ * UPDATE takes a snapshot of its own, after the lock). A holder waits for nothing
  * but its own rows and the commit, so the lock cannot deadlock; what it serializes
  * is only this UPDATE and the commit of the transactions that wrote events. */
 int cf__store_place(cf_store_t *s, cf_error_t *err)
@@ -59,12 +60,7 @@ int cf__store_place(cf_store_t *s, cf_error_t *err)
     if (!s->unplaced)
         return 0;
     s->unplaced = 0;
-    return cf__store_exec(s,
-                          "SELECT pg_advisory_xact_lock(" CF__STORE_LOG_LOCK ");"
-                          "UPDATE events e SET pos = m.last + q.n FROM (SELECT COALESCE(MAX(pos), "
-                          "-1) AS last FROM events) m, (SELECT id, row_number() OVER (ORDER BY "
-                          "id) AS n FROM events WHERE pos IS NULL) q WHERE e.id = q.id",
-                          err);
+    return cf__store_run(s, "SELECT cf_events_place()", err); /* store-pg.c has its text */
 }
 
 /* Exported, documented in store-int.h */
