@@ -243,6 +243,14 @@ int cf_workflow_from_matches(const cf_workflow_t *wf, const cf_wf_transition_t *
 /* 1 if action appears in list[0..count). */
 int cf_workflow_list_has(char *const *list, unsigned count, const char *action);
 
+/* The length in bytes of the note to the workflow's readers that starts at p, or 0:
+ * an ASCII parenthesis whose text holds "confirm" ("(to confirm)", as older
+ * overlays write it) or a full-width one whose text holds 待核 ("（条款待核）",
+ * "（标准待核）"): the article or figure beside it was not read in the law's text
+ * (docs/law.md). A document or an auditor's report cites the law without it; the case
+ * page shows it. */
+size_t cf_workflow_note_len(const char *p);
+
 /* Converts the cf_wf_period_t into a cf_period_t. */
 cf_period_t cf_wf_period(cf_wf_period_t p);
 

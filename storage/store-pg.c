@@ -118,12 +118,12 @@ static const char pg_baseline[] =
     "$$SELECT ($1::jsonb) #>> string_to_array(regexp_replace(regexp_replace($2, '^\\$\\.?', ''), "
     "'\\[([0-9]+)\\]', '.\\1', 'g'), '.')$$;";
 
-/* The steps after the baseline, in order: each SQLite step's PostgreSQL text (sqlite:
- * the SQLite version it brings PostgreSQL level with), and steps of PostgreSQL's own
- * (sqlite 0: what SQLite needs no step for). PostgreSQL's version is the baseline plus
- * the steps taken, so it runs ahead of SQLite's by the steps of its own; the last
- * SQLite step named must be SQLite's version (a step without its PostgreSQL text is
- * refused at open). Append only. */
+/* The steps after the baseline, in the order they are taken: each SQLite step's
+ * PostgreSQL text (sqlite: that step's number in cf__store_migrations, counted from 1),
+ * and steps of PostgreSQL's own (sqlite 0: what SQLite needs no step for). PostgreSQL's
+ * version is the baseline plus the steps taken, so it runs ahead of SQLite's by the
+ * steps of its own; every SQLite step must be named once (a step without its PostgreSQL
+ * text is refused at open). Append only: a database took the steps before. */
 static const struct pg_step_s {
     int sqlite;
     const char *sql;
@@ -134,6 +134,13 @@ static const struct pg_step_s {
     /* 16: due alerts claimed by one daemon of several, with a lease (store-claim.c) */
     {16, "ALTER TABLE alerts ADD COLUMN claim_owner TEXT;"
          "ALTER TABLE alerts ADD COLUMN claim_until BIGINT;"},
+    /* SQLite's 17th (its comment says 18: the agency step is to come before it): the
+     * session cookies' key, made with the database (store-session.c): 64 hex
+     * digits from two gen_random_uuid() (core since PostgreSQL 13, pg_strong_random:
+     * 244 random bits), without pgcrypto's gen_random_bytes */
+    {17, "INSERT INTO settings(key, value) VALUES ('" CF_SETTING_SESSION_KEY "', "
+         "replace(gen_random_uuid()::text, '-', '') || replace(gen_random_uuid()::text, '-', '')) "
+         "ON CONFLICT(key) DO NOTHING;"},
     /* PostgreSQL's own: several nodes writing at once (issue 24 item 3). Case ids from a
      * sequence; an event's position given at commit (store-tx.c cf__store_place), so
      * written NULL first, found through a partial index, and set once: the append-only
@@ -160,12 +167,19 @@ static const struct pg_step_s {
 #define PG_AFTER_COUNT ((int)(sizeof(pg_after) / sizeof(pg_after[0])))
 #define PG_VERSION     (PG_BASELINE_VERSION + PG_AFTER_COUNT)
 
-/* The SQLite version the PostgreSQL steps reach. */
+/* The SQLite version the PostgreSQL steps reach: every SQLite step after the baseline
+ * named once (in any order: steps are appended here in the order they were merged),
+ * else the first one missing, less one. */
 static int pg_sqlite_level(void)
 {
-    int level = PG_BASELINE_VERSION;
-    for (int i = 0; i < PG_AFTER_COUNT; i++)
-        level = pg_after[i].sqlite ? pg_after[i].sqlite : level;
+    int level = PG_BASELINE_VERSION, found = 1;
+    while (found) {
+        found = 0;
+        for (int i = 0; i < PG_AFTER_COUNT; i++)
+            found += pg_after[i].sqlite == level + 1;
+        level += found == 1;
+        found = found == 1;
+    }
     return level;
 }
 

@@ -66,7 +66,9 @@
  *    writing (cf_ops_summaries_backfill) and clears it;
  *    version 15: session_ends, the workbench sessions signed out -- store-session.c;
  *    version 16: alerts.claim_owner, claim_until: which daemon fires a due alert, until
- *    when -- store-claim.c)
+ *    when -- store-claim.c;
+ *    version 18: settings.session_key, the key of the session cookies, made with the
+ *    database -- store-session.c)
  */
 #include "store-int.h"
 
@@ -206,6 +208,12 @@ const char *const cf__store_migrations[] = {
     /* 16: due alerts claimed by one daemon of several, with a lease (store-claim.c) */
     "ALTER TABLE alerts ADD COLUMN claim_owner TEXT;"
     "ALTER TABLE alerts ADD COLUMN claim_until INTEGER;",
+    /* 18: the key that signs the workbench's session cookies, made with the database
+     * (store-session.c), so that a database is complete after `init` and no two daemons
+     * race to make it; a key a daemon made before (the setting exists) is kept.
+     * randomblob: SQLite's generator, seeded from the operating system's randomness */
+    "INSERT INTO settings(key, value) VALUES ('" CF_SETTING_SESSION_KEY "', "
+    "lower(hex(randomblob(32)))) ON CONFLICT(key) DO NOTHING;",
 };
 #define SCHEMA_VERSION ((int)(sizeof(cf__store_migrations) / sizeof(cf__store_migrations[0])))
 const int cf__store_schema_version = SCHEMA_VERSION;

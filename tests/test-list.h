@@ -115,6 +115,7 @@
     X(workflow_problem_location)                                                                   \
     X(workflow_valid_mini)                                                                         \
     X(workflow_shipped_valid)                                                                      \
+    X(workflow_shipped_bases_chinese)                                                              \
     X(engine_walk_full)                                                                            \
     X(engine_guard_branch)                                                                         \
     X(engine_early_exit)                                                                           \
@@ -216,6 +217,10 @@
     X(alert_id_form)                                                                               \
     X(alert_id_migration)                                                                          \
     X(alert_id_daemon_rows)                                                                        \
+    /* session-key-*: the cookies' key made with the database (tests/test-session-key.c) */        \
+    X(session_key_1_made_with_database)                                                            \
+    X(session_key_2_older_database)                                                                \
+    X(session_key_3_copy)                                                                          \
     /* health-*: /metrics and /readyz for monitoring (tests/test-health.c) */                      \
     X(health_metrics)                                                                              \
     X(health_readyz_writer_stuck)                                                                  \
@@ -248,6 +253,8 @@
     X(serve_hard_reads_off_loop)                                                                   \
     X(serve_hard_stall_keepalive)                                                                  \
     /* SERVE-HARD-TESTS */                                                                         \
+    /* start-*: the start after a downtime (tests/test-serve-start.c) */                           \
+    X(start_answers_while_backlog_fires)                                                           \
     X(overlay_example)                                                                             \
     X(overlay_problems)                                                                            \
     /* cause-*: the 案由 dictionaries (tests/test-cause.c) */                                    \
@@ -295,6 +302,7 @@
     X(wenshu_shipped_check)                                                                        \
     X(wenshu_fill)                                                                                 \
     X(wenshu_fill_missing)                                                                         \
+    X(wenshu_basis_notes)                                                                          \
     X(wenshu_fill_text_facts)                                                                      \
     /* ops-*: the operation layer through both front ends (tests/test-ops.c) */                    \
     X(ops_cli_rewrites_alerts)                                                                     \
