@@ -134,8 +134,8 @@ static const struct pg_step_s {
     /* 16: due alerts claimed by one daemon of several, with a lease (store-claim.c) */
     {16, "ALTER TABLE alerts ADD COLUMN claim_owner TEXT;"
          "ALTER TABLE alerts ADD COLUMN claim_until BIGINT;"},
-    /* SQLite's 17th (its comment says 18: the agency step is to come before it): the
-     * session cookies' key, made with the database (store-session.c): 64 hex
+    /* 17 (store-sqlite.c's comment numbers it 18): the session cookies' key, made with
+     * the database (store-session.c): 64 hex
      * digits from two gen_random_uuid() (core since PostgreSQL 13, pg_strong_random:
      * 244 random bits), without pgcrypto's gen_random_bytes */
     {17, "INSERT INTO settings(key, value) VALUES ('" CF_SETTING_SESSION_KEY "', "
