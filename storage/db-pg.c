@@ -254,45 +254,48 @@ static int indeterminate(const PGresult *res)
     return state && (strcmp(state, "42P18") == 0 || strcmp(state, "42P08") == 0);
 }
 
-/* Prepares st on the server under its name ("" for a one-use statement). Types:
- * text, bytea and bigint as bound (a NULL bound as text is text; every integer is
- * bigint, as SQLite's are 64-bit: `?6 = 0` would make it a 32-bit integer); a
- * parameter the text never names (SQLite allows gaps) text; a NULL as the statement
- * implies, and when it does not say, bigint (a second try, behind a savepoint inside a
- * transaction, since a failed statement would abort it). */
-static int prepare(cf_db_stmt_t *st)
+/* Prepares st on the server under its name ("" for a one-use statement: the unnamed
+ * statement). Types: text, bytea and bigint as bound (a NULL bound as text is text;
+ * every integer is bigint, as SQLite's are 64-bit: `?6 = 0` would make it a 32-bit
+ * integer); a parameter the text never names (SQLite allows gaps) text; a NULL as the
+ * statement implies, and when it does not say, bigint: a second try. Inside a
+ * transaction a failed first try would abort it, so when a NULL leaves a type to the
+ * server the tries run behind a savepoint. OUT *guarded: 1 when that savepoint is still
+ * open (a one-use statement: execute releases it after running it, see there). */
+static int prepare(cf_db_stmt_t *st, int *guarded)
 {
     cf_db_t *db = st->db;
     Oid types[CF__PG_MAX_PARAMS];
-    int in_tx = cf__pg_in_tx(db);
-    PGresult *res = NULL;
-    for (int attempt = 0; attempt < 2; attempt++) {
-        for (int i = 0; i < st->nparams; i++) {
-            const struct cf__pg_param_s *p = &st->params[i];
-            types[i] = p->unused || p->kind == CF__PG_TEXT ? 25
-                       : p->kind == CF__PG_BLOB            ? 17
-                       : p->kind == CF__PG_INT             ? 20
-                       : attempt                           ? 20
-                                                           : 0;
-        }
-        if (in_tx && attempt == 0)
-            PQclear(PQexec(db->pg, "SAVEPOINT cf_prepare"));
-        res = PQprepare(db->pg, st->name, st->sql, st->nparams, types);
-        if (res && PQresultStatus(res) == PGRES_COMMAND_OK)
-            break;
-        if (attempt == 1 || !indeterminate(res))
-            break;
-        PQclear(res);
-        res = NULL;
-        if (in_tx)
-            PQclear(PQexec(db->pg, "ROLLBACK TO SAVEPOINT cf_prepare"));
+    int guess = 0;
+    for (int i = 0; i < st->nparams; i++) {
+        const struct cf__pg_param_s *p = &st->params[i];
+        types[i] = p->unused || p->kind == CF__PG_TEXT ? 25
+                   : p->kind == CF__PG_BLOB            ? 17
+                   : p->kind == CF__PG_INT             ? 20
+                                                       : 0;
+        guess |= types[i] == 0;
     }
-    int ok = res && PQresultStatus(res) == PGRES_COMMAND_OK;
-    if (in_tx && ok)
-        PQclear(PQexec(db->pg, "RELEASE SAVEPOINT cf_prepare"));
-    if (!ok)
+    int guard = guess && cf__pg_in_tx(db);
+    *guarded = 0;
+    if (guard)
+        PQclear(PQexec(db->pg, "SAVEPOINT cf_prepare"));
+    PGresult *res = PQprepare(db->pg, st->name, st->sql, st->nparams, types);
+    if (guess && indeterminate(res)) {
+        PQclear(res);
+        if (guard)
+            PQclear(PQexec(db->pg, "ROLLBACK TO SAVEPOINT cf_prepare"));
+        for (int i = 0; i < st->nparams; i++)
+            types[i] = types[i] ? types[i] : 20;
+        res = PQprepare(db->pg, st->name, st->sql, st->nparams, types);
+    }
+    if (!res || PQresultStatus(res) != PGRES_COMMAND_OK)
         return fail(db, res);
     PQclear(res);
+    /* A simple query (PQexec) destroys the unnamed statement: a one-use statement's
+     * savepoint is released only after the statement ran. */
+    if (guard && st->name[0])
+        PQclear(PQexec(db->pg, "RELEASE SAVEPOINT cf_prepare"));
+    *guarded = guard && !st->name[0];
     st->epoch = st->name[0] ? db->epoch : 0;
     return 0;
 }
@@ -304,21 +307,23 @@ static int execute(cf_db_stmt_t *st)
     if (!cf__pg_in_tx(db))
         heal(db);
     const char *vals[CF__PG_MAX_PARAMS];
-    int lens[CF__PG_MAX_PARAMS], fmts[CF__PG_MAX_PARAMS];
+    int lens[CF__PG_MAX_PARAMS], fmts[CF__PG_MAX_PARAMS], guarded = 0;
     for (int i = 0; i < st->nparams; i++) {
         vals[i] = st->params[i].val;
         lens[i] = st->params[i].len;
         fmts[i] = st->params[i].binary;
     }
     if (st->epoch != db->epoch) {
-        int rc = prepare(st);
+        int rc = prepare(st, &guarded);
         if (rc != 0)
             return rc;
     }
     PGresult *res = PQexecPrepared(db->pg, st->name, st->nparams, vals, lens, fmts, 0);
     ExecStatusType s = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
     if (s != PGRES_COMMAND_OK && s != PGRES_TUPLES_OK)
-        return fail(db, res);
+        return fail(db, res); /* the transaction is aborted: the savepoint goes with it */
+    if (guarded)
+        PQclear(PQexec(db->pg, "RELEASE SAVEPOINT cf_prepare"));
     const char *n = PQcmdTuples(res);
     if (*n)
         db->changes = atoi(n);

@@ -3,7 +3,8 @@
  * the case row as an audit reads it, in the SQLite backend.
  *
  * Positions are written with each event (store-cases.c, CF__STORE_NEXT_POS in
- * store-int.h), so nothing here writes to events. The log is read straight from
+ * store-int.h; on PostgreSQL at its transaction's commit, cf__store_place), so
+ * nothing here writes to events. The log is read straight from
  * the events table in position order, through its UNIQUE index: an auditor's
  * tree is recomputed from the events themselves, never from a table of tree
  * nodes that could be rewritten along with them.
@@ -34,7 +35,8 @@ int cf_store_log_each(cf_store_t *s, cf_store_leaf_cb cb, void *ctx, cf_error_t 
 {
     cf_db_stmt_t *st = NULL;
     int own = !cf_db_in_tx(s->db); /* else: inside the caller's transaction */
-    int rc = own ? cf_store_read_begin(s, err) : 0;
+    /* inside a transaction that wrote events: their positions first (PostgreSQL) */
+    int rc = own ? cf_store_read_begin(s, err) : cf__store_place(s, err);
     if (rc != 0)
         return rc;
     rc = cf__store_prepare(s, "SELECT pos, case_id, seq, hash FROM events ORDER BY pos, id", &st,

@@ -109,10 +109,16 @@ static int seal_events(cf_case_t *c, json_t *events, char **bodies, cf_error_t *
 static int write_events(cf_store_t *s, json_t *events, char *const *bodies, cf_error_t *err)
 {
     cf_db_stmt_t *st;
-    int rc = cf__store_prepare(s,
-                               "INSERT INTO events(case_id, seq, type, at, body, hash, pos) "
-                               "VALUES (?, ?, ?, ?, ?, ?, " CF__STORE_NEXT_POS ")",
-                               &st, err);
+    /* SQLite: the position now; PostgreSQL: none yet, given at commit (store-int.h) */
+    int rc = cf__store_prepare(
+        s,
+        cf_db_pick(s->db,
+                   "INSERT INTO events(case_id, seq, type, at, body, hash, pos) VALUES (?, ?, ?, "
+                   "?, ?, ?, " CF__STORE_NEXT_POS ")",
+                   "INSERT INTO events(case_id, seq, type, at, body, hash) VALUES (?, ?, ?, ?, ?, "
+                   "?)"),
+        &st, err);
+    s->unplaced |= cf_db_kind(s->db) == CF_DB_PG;
     size_t i;
     json_t *ev;
     json_array_foreach(events, i, ev) {
@@ -260,7 +266,12 @@ static int stored_version(cf_store_t *s, int64_t id, int64_t *version, cf_error_
 static int next_case_id(cf_store_t *s, int64_t *id, cf_error_t *err)
 {
     cf_db_stmt_t *st;
-    int rc = cf__store_prepare(s, "SELECT COALESCE(MAX(id), 0) + 1 FROM cases", &st, err);
+    /* PostgreSQL: a sequence, so that two nodes opening cases at once never take the
+     * same id (an id a rolled-back open took is not given again: ids may have gaps) */
+    int rc = cf__store_prepare(s,
+                               cf_db_pick(s->db, "SELECT COALESCE(MAX(id), 0) + 1 FROM cases",
+                                          "SELECT nextval('cases_id_seq')"),
+                               &st, err);
     if (rc != 0)
         return rc;
     int step = cf_db_step(st);
@@ -321,9 +332,9 @@ static int commit_case(cf_store_t *s, cf_case_t *c, json_t *events, int opening,
     if (rc == 0)
         rc = fault_at(s, "commit", err);
     if (rc == 0)
-        rc = cf__store_run(s, "COMMIT", err);
+        rc = cf__store_commit(s, err);
     if (rc != 0) {
-        cf_db_exec(s->db, "ROLLBACK");
+        cf__store_rollback(s);
         if (wrote)
             cf_case_dispose(&work);
         return rc;

@@ -30,6 +30,7 @@ struct cf_store_s {
     char *snapshot; /* the case snapshot being written, reused (cf_case_snapshot_buf) */
     size_t snapshot_cap;
     int wal_frames; /* the log's frames after the last commit (cf_store_wal_track) */
+    int unplaced;   /* PostgreSQL: this transaction wrote events without a position yet */
 };
 
 /* Fills err with the database's message for rc, a negative CF_E* code from the
@@ -46,8 +47,25 @@ extern const int cf__store_schema_version;
  * migrates. */
 int cf__store_open_pg(const char *uri, int readonly, cf_store_t **out, cf_error_t *err);
 
-/* BEGIN IMMEDIATE on SQLite (the write lock taken at once), BEGIN on PostgreSQL. */
-#define CF__STORE_BEGIN(s) cf_db_pick((s)->db, "BEGIN IMMEDIATE", "BEGIN")
+/* BEGIN IMMEDIATE on SQLite (the write lock taken at once), BEGIN on PostgreSQL, at
+ * READ COMMITTED whatever the server's default (cf__store_place reads what committed
+ * before its lock). */
+#define CF__STORE_BEGIN(s)                                                                         \
+    cf_db_pick((s)->db, "BEGIN IMMEDIATE", "BEGIN ISOLATION LEVEL READ COMMITTED")
+
+/* Ends a write transaction: COMMIT, after cf__store_place. Every write transaction
+ * ends here or in cf__store_rollback (never with a bare COMMIT or ROLLBACK), so that
+ * no event commits without its position. */
+int cf__store_commit(cf_store_t *s, cf_error_t *err);
+void cf__store_rollback(cf_store_t *s);
+
+/* PostgreSQL: gives the events this transaction wrote (s->unplaced) their positions
+ * in the log, under the log's lock, held until the transaction ends (store-tx.c says
+ * why that is commit order). Nothing to do on SQLite or when no event was written.
+ * Called by cf__store_commit, and before reading the log inside a transaction that
+ * wrote to it. */
+int cf__store_place(cf_store_t *s, cf_error_t *err);
+#define CF__STORE_LOG_LOCK "7306323" /* the log's advisory lock (7306322: migrations) */
 
 /* A prepared statement for sql, which must be static text (the cache keeps the
  * pointer). OUT *stmt: hand it back with cf__store_release, never finalize it.
@@ -175,17 +193,18 @@ void cf__store_bind_list(cf_db_stmt_t *st, const cf_case_filter_t *f);
  * name, 决定书文号, 档案号), in that order. New reference, NULL on ENOMEM. */
 json_t *cf__store_case_list_row(cf_db_stmt_t *st);
 
-/* The position an event takes in the log of all cases (store-anchor.c): one
- * more than the largest so far, read by the INSERT that writes the event, in
- * the transaction that commits it. SQLite serializes writers (a write holds
- * the database's write lock from BEGIN IMMEDIATE to COMMIT, the daemon's group
- * commit included), so positions follow commit order with no gap, and a
- * request rolled back to its savepoint gives its positions back. The UNIQUE
- * index on pos makes the MAX a single index lookup. A PostgreSQL backend
- * cannot use a sequence (values are taken at INSERT, not at commit, and
- * concurrent transactions commit in another order, leaving gaps): it must take
- * a lock on the log (SELECT ... FOR UPDATE of a one-row counter, or an
- * advisory lock) in the committing transaction and number its events there. */
+/* The position an event takes in the log of all cases (store-anchor.c): 0, 1, 2 ...
+ * in commit order with no gap (an audit's tree has a leaf at every position).
+ * SQLite: one more than the largest so far, read by the INSERT that writes the event,
+ * in the transaction that commits it. SQLite serializes writers (a write holds the
+ * database's write lock from BEGIN IMMEDIATE to COMMIT, the daemon's group commit
+ * included), so positions follow commit order, and a request rolled back to its
+ * savepoint gives its positions back. The UNIQUE index on pos makes the MAX a single
+ * index lookup. PostgreSQL: concurrent writers would read the same MAX (and a
+ * sequence is taken at INSERT, not at commit), so the INSERT leaves pos NULL and
+ * cf__store_place numbers the transaction's events at its end, under a lock held to
+ * its commit; the append-only trigger lets a NULL position be set once, nothing
+ * else. */
 #define CF__STORE_NEXT_POS "(SELECT COALESCE(MAX(pos), -1) + 1 FROM events)"
 
 #endif

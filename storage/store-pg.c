@@ -15,7 +15,8 @@
  * Migrations: no PostgreSQL database older than SQLite's version 14 exists, so
  * version 14 is one step here (baseline); each later SQLite step gets its
  * PostgreSQL text in pg_after[], appended in the same order (the open refuses a
- * schema with a step missing). Several nodes opening one database at once
+ * schema with a step missing), and PostgreSQL has steps of its own there too (its
+ * version counts them: it may run ahead of SQLite's). Several nodes opening one database at once
  * migrate one at a time: the migration holds an advisory lock.
  *
  * Agency and distribution: see docs/postgresql.md (which tables carry the agency
@@ -117,21 +118,70 @@ static const char pg_baseline[] =
     "$$SELECT ($1::jsonb) #>> string_to_array(regexp_replace(regexp_replace($2, '^\\$\\.?', ''), "
     "'\\[([0-9]+)\\]', '.\\1', 'g'), '.')$$;";
 
-/* The PostgreSQL text of SQLite's steps after the baseline, in order (step 15 first). */
-static const char *const pg_after[] = {
+/* The steps after the baseline, in the order they are taken: each SQLite step's
+ * PostgreSQL text (sqlite: that step's number in cf__store_migrations, counted from 1),
+ * and steps of PostgreSQL's own (sqlite 0: what SQLite needs no step for). PostgreSQL's
+ * version is the baseline plus the steps taken, so it runs ahead of SQLite's by the
+ * steps of its own; every SQLite step must be named once (a step without its PostgreSQL
+ * text is refused at open). Append only: a database took the steps before. */
+static const struct pg_step_s {
+    int sqlite;
+    const char *sql;
+} pg_after[] = {
     /* 15: the workbench's sessions signed out (store-session.c) */
-    "CREATE TABLE IF NOT EXISTS session_ends(id TEXT PRIMARY KEY, expires_at BIGINT NOT NULL);",
+    {15, "CREATE TABLE IF NOT EXISTS session_ends(id TEXT PRIMARY KEY, expires_at BIGINT NOT "
+         "NULL);"},
     /* 16: due alerts claimed by one daemon of several, with a lease (store-claim.c) */
-    "ALTER TABLE alerts ADD COLUMN claim_owner TEXT;"
-    "ALTER TABLE alerts ADD COLUMN claim_until BIGINT;",
-    /* 18: the session cookies' key, made with the database (store-session.c): 64 hex
+    {16, "ALTER TABLE alerts ADD COLUMN claim_owner TEXT;"
+         "ALTER TABLE alerts ADD COLUMN claim_until BIGINT;"},
+    /* 17 (store-sqlite.c's comment numbers it 18): the session cookies' key, made with
+     * the database (store-session.c): 64 hex
      * digits from two gen_random_uuid() (core since PostgreSQL 13, pg_strong_random:
      * 244 random bits), without pgcrypto's gen_random_bytes */
-    "INSERT INTO settings(key, value) VALUES ('" CF_SETTING_SESSION_KEY "', "
-    "replace(gen_random_uuid()::text, '-', '') || replace(gen_random_uuid()::text, '-', '')) "
-    "ON CONFLICT(key) DO NOTHING;",
-    NULL};
-#define PG_AFTER_COUNT ((int)(sizeof(pg_after) / sizeof(pg_after[0])) - 1)
+    {17, "INSERT INTO settings(key, value) VALUES ('" CF_SETTING_SESSION_KEY "', "
+         "replace(gen_random_uuid()::text, '-', '') || replace(gen_random_uuid()::text, '-', '')) "
+         "ON CONFLICT(key) DO NOTHING;"},
+    /* PostgreSQL's own: several nodes writing at once (issue 24 item 3). Case ids from a
+     * sequence; an event's position given at commit (store-tx.c cf__store_place), so
+     * written NULL first, found through a partial index, and set once: the append-only
+     * trigger lets an UPDATE through only when it sets a NULL pos and changes nothing
+     * else. */
+    {0, "CREATE SEQUENCE IF NOT EXISTS cases_id_seq;"
+        "SELECT setval('cases_id_seq', COALESCE((SELECT MAX(id) FROM cases), 0) + 1, false);"
+        "CREATE INDEX IF NOT EXISTS events_unplaced ON events(id) WHERE pos IS NULL;"
+        "CREATE OR REPLACE FUNCTION cf_events_place_once() RETURNS trigger LANGUAGE plpgsql AS "
+        "$$BEGIN IF OLD.pos IS NULL AND NEW.pos IS NOT NULL AND to_jsonb(NEW) - 'pos' = "
+        "to_jsonb(OLD) - 'pos' THEN RETURN NEW; END IF; "
+        "RAISE EXCEPTION 'events are append-only'; END$$;"
+        "DROP TRIGGER events_no_update ON events;"
+        "CREATE TRIGGER events_no_update BEFORE UPDATE ON events FOR EACH ROW EXECUTE FUNCTION "
+        "cf_events_place_once();"
+        /* the numbering itself (store-tx.c cf__store_place): VOLATILE, so that its UPDATE
+         * takes its snapshot after the lock is held; one call, its plans kept */
+        "CREATE OR REPLACE FUNCTION cf_events_place() RETURNS void LANGUAGE plpgsql VOLATILE AS "
+        "$$BEGIN PERFORM pg_advisory_xact_lock(" CF__STORE_LOG_LOCK "); "
+        "UPDATE events e SET pos = m.last + q.n FROM (SELECT COALESCE(MAX(pos), -1) AS last "
+        "FROM events) m, (SELECT id, row_number() OVER (ORDER BY id) AS n FROM events WHERE pos "
+        "IS NULL) q WHERE e.id = q.id; END$$;"},
+};
+#define PG_AFTER_COUNT ((int)(sizeof(pg_after) / sizeof(pg_after[0])))
+#define PG_VERSION     (PG_BASELINE_VERSION + PG_AFTER_COUNT)
+
+/* The SQLite version the PostgreSQL steps reach: every SQLite step after the baseline
+ * named once (in any order: steps are appended here in the order they were merged),
+ * else the first one missing, less one. */
+static int pg_sqlite_level(void)
+{
+    int level = PG_BASELINE_VERSION, found = 1;
+    while (found) {
+        found = 0;
+        for (int i = 0; i < PG_AFTER_COUNT; i++)
+            found += pg_after[i].sqlite == level + 1;
+        level += found == 1;
+        found = found == 1;
+    }
+    return level;
+}
 
 /* One integer from sql (no parameters): OUT *value, 0 when it returns no row. */
 static int read_int(cf_store_t *s, const char *sql, int *value, cf_error_t *err)
@@ -161,12 +211,12 @@ static int read_version(cf_store_t *s, int *have, cf_error_t *err)
 
 static int pg_migrate(cf_store_t *s, cf_error_t *err)
 {
-    int have = 0, want = cf__store_schema_version;
-    if (PG_BASELINE_VERSION + PG_AFTER_COUNT != want)
+    int have = 0, want = PG_VERSION;
+    if (pg_sqlite_level() != cf__store_schema_version)
         return cf_error_set(err, CF_ESTORE, NULL, 0, 0,
-                            "this caseflow's PostgreSQL schema stops at version %d and its SQLite "
-                            "schema is version %d: a migration lacks its PostgreSQL text",
-                            PG_BASELINE_VERSION + PG_AFTER_COUNT, want);
+                            "this caseflow's PostgreSQL steps stop at SQLite's version %d and its "
+                            "SQLite schema is version %d: a migration lacks its PostgreSQL text",
+                            pg_sqlite_level(), cf__store_schema_version);
     if (read_version(s, &have, err) == 0 && have == want)
         return 0;
     int rc = cf__store_exec(s, "BEGIN; SELECT pg_advisory_xact_lock(7306322)", err);
@@ -182,7 +232,7 @@ static int pg_migrate(cf_store_t *s, cf_error_t *err)
     if (rc == 0 && have == 0)
         rc = cf__store_exec(s, pg_baseline, err);
     for (int v = have < PG_BASELINE_VERSION ? PG_BASELINE_VERSION : have; rc == 0 && v < want; v++)
-        rc = cf__store_exec(s, pg_after[v - PG_BASELINE_VERSION], err);
+        rc = cf__store_exec(s, pg_after[v - PG_BASELINE_VERSION].sql, err);
     if (rc == 0 && have < want) {
         char sql[96];
         snprintf(sql, sizeof(sql),
@@ -216,12 +266,11 @@ int cf__store_open_pg(const char *uri, int readonly, cf_store_t **out, cf_error_
         rc = pg_migrate(s, err);
     if (rc == 0 && readonly)
         rc = read_version(s, &have, err);
-    if (rc == 0 && readonly && have != cf__store_schema_version)
-        rc = cf_error_set(err, CF_ESTORE, NULL, 0, 0,
-                          "the database's schema is version %d and this caseflow's %d: %s", have,
-                          cf__store_schema_version,
-                          have < cf__store_schema_version
-                              ? "run a command that writes (or start `caseflow serve`) once to "
+    if (rc == 0 && readonly && have != PG_VERSION)
+        rc = cf_error_set(
+            err, CF_ESTORE, NULL, 0, 0,
+            "the database's schema is version %d and this caseflow's %d: %s", have, PG_VERSION,
+            have < PG_VERSION ? "run a command that writes (or start `caseflow serve`) once to "
                                 "upgrade it; a reading command never changes the database"
                               : "use a newer caseflow");
     if (rc == 0 && readonly)

@@ -35,12 +35,45 @@ int cf_store_tx_commit(cf_store_t *s, cf_error_t *err)
     int rc = cf__store_fault(s, "commit");
     if (rc != 0)
         return cf__store_error(s, rc, "commit", err);
-    return cf__store_run(s, "COMMIT", err);
+    return cf__store_commit(s, err);
 }
 
 /* Exported, documented in store.h */
 void cf_store_tx_rollback(cf_store_t *s)
 {
+    cf__store_rollback(s);
+}
+
+/* Exported, documented in store-int.h. Why this is commit order: the lock is taken
+ * after every other lock of the transaction and held until its commit is complete
+ * (PostgreSQL releases a transaction's locks only after its commit is visible to new
+ * snapshots); the UPDATE starts after the lock is held, so under READ COMMITTED its
+ * snapshot holds every transaction that placed its events before, and MAX(pos) is
+ * the last of theirs. Two transactions therefore place their events in the order
+ * they hold the lock, which is the order they commit in, with no gap (a transaction
+ * rolled back gives its positions back, as on SQLite; the function is VOLATILE, so its
+ * UPDATE takes a snapshot of its own, after the lock). A holder waits for nothing
+ * but its own rows and the commit, so the lock cannot deadlock; what it serializes
+ * is only this UPDATE and the commit of the transactions that wrote events. */
+int cf__store_place(cf_store_t *s, cf_error_t *err)
+{
+    if (!s->unplaced)
+        return 0;
+    s->unplaced = 0;
+    return cf__store_run(s, "SELECT cf_events_place()", err); /* store-pg.c has its text */
+}
+
+/* Exported, documented in store-int.h */
+int cf__store_commit(cf_store_t *s, cf_error_t *err)
+{
+    int rc = cf__store_place(s, err);
+    return rc == 0 ? cf__store_run(s, "COMMIT", err) : rc;
+}
+
+/* Exported, documented in store-int.h */
+void cf__store_rollback(cf_store_t *s)
+{
+    s->unplaced = 0;
     cf_db_exec(s->db, "ROLLBACK");
 }
 

@@ -696,17 +696,23 @@ int cf_store_alerts_claim_next(cf_store_t *s, const char *owner, cf_time_t *due,
 typedef struct cf_store_logged_s {
     int64_t pos, case_id, seq;
     const char *type, *body; /* body: the event's JSON as stored */
-    int64_t version;         /* the case's version and state now (not at the event) */
+    /* The case's version and state right after the change the event belongs to (its
+     * run of consecutive events in the log: one request's) for the events a stream
+     * notices (case.opened, transition, clock.extended); for others the case's now. */
+    int64_t version;
     const char *state;
-    const char *agency; /* NULL: a case opened without one */
+    const char *agency;   /* NULL: a case opened without one */
+    const char *workflow; /* the case's workflow id */
+    const char *facts;    /* an "alert" event only: the case's facts (JSON) now; else NULL */
 } cf_store_logged_t;
 typedef int (*cf_store_logged_cb)(void *ctx, const cf_store_logged_t *e);
 
 /* OUT *end: one more than the last position in the log (0 when it is empty). */
 int cf_store_log_end(cf_store_t *s, int64_t *end, cf_error_t *err);
 /* Calls cb for the events at positions from on, in position (commit) order, at most
- * max; a non-zero return from cb stops and is returned. Returns the count (>= 0) or
- * a CF_E* code. */
+ * max; a non-zero return from cb stops and is returned. Returns the count read (>= 0)
+ * or a CF_E* code; when max are read, the last change (its consecutive events) may be
+ * left for the next read, which then starts after the last event cb was given. */
 int cf_store_log_after(cf_store_t *s, int64_t from, int max, cf_store_logged_cb cb, void *ctx,
                        cf_error_t *err);
 

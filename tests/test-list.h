@@ -151,6 +151,8 @@
     X(store_conflict_same_state)                                                                   \
     X(store_fault_injection)                                                                       \
     X(store_append_only)                                                                           \
+    X(store_two_nodes_commit_order)                                                                \
+    X(store_one_use_in_tx)                                                                         \
     X(store_workflow_versions)                                                                     \
     X(store_due_and_links)                                                                         \
     X(walk_fixtures)                                                                               \
@@ -340,4 +342,6 @@
     X(nodes_2_alert_claims)                                                                        \
     X(nodes_3_claim_failover)                                                                      \
     X(nodes_4_stream_follow)                                                                       \
+    X(nodes_5_claims_released_at_stop)                                                             \
+    X(nodes_6_two_daemons)                                                                         \
     /* CORE-TESTS */

@@ -17,9 +17,15 @@
  * nodes-4: a shared daemon's stream shows the changes made beside it (another node;
  *   here the command line on the same file) as well as its own, once each, in
  *   commit order.
+ * nodes-5: a daemon stopped cleanly gives back the alerts it claimed and did not
+ *   fire: the next daemon fires them at once, not after the lease.
+ * nodes-6 (PostgreSQL: two daemons at once on one database): both write different
+ *   cases at the same time, none refused; the same case at the same version through
+ *   both, one 200 and one 409; an alert fired by one reaches the streams of both,
+ *   once each, with its id.
  */
 #include <curl/curl.h>
-#include <sqlite3.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +34,8 @@
 
 #include "cli.h"
 #include "serve-helpers.h"
+#include "serve-int.h"
+#include "../storage/store-int.h"
 #include "store.h"
 #include "task.h"
 
@@ -185,18 +193,16 @@ TEST_IMPL(nodes_1_sessions_restart)
 
 /* ---- nodes-2: due alerts claimed with a lease ---------------------------------------------- */
 
-/* Inserts an unfired alert of case 1 due at due into database db. */
-static void put_alert(const char *db, const char *id, cf_time_t due)
+/* Inserts an unfired alert of case 1 due at due through store s (either backend). */
+static void put_alert(cf_store_t *s, const char *id, cf_time_t due)
 {
-    sqlite3 *h;
     char sql[256];
+    cf_error_t err;
     snprintf(sql, sizeof(sql),
              "INSERT INTO alerts(alert_id, case_id, clock_id, point, due_at, deadline) "
              "VALUES ('%s', 1, 'k', 'deadline', %lld, %lld)",
              id, (long long)due, (long long)due);
-    ASSERT_EQ(sqlite3_open(db, &h), SQLITE_OK);
-    ASSERT_EQ(sqlite3_exec(h, sql, NULL, NULL, NULL), SQLITE_OK);
-    sqlite3_close(h);
+    ASSERT_EQ(cf__store_exec(s, sql, &err), 0);
 }
 
 TEST_IMPL(nodes_2_alert_claims)
@@ -207,10 +213,10 @@ TEST_IMPL(nodes_2_alert_claims)
     cf_error_t err;
     cf_alert_t got[8];
     ASSERT_EQ(cf_store_open(db, &s, &err), 0);
-    put_alert(db, "1:k:deadline:b", 1000);
-    put_alert(db, "1:k:deadline:a", 1000);
-    put_alert(db, "1:k:deadline:c", 900);
-    put_alert(db, "1:k:deadline:later", 5000);
+    put_alert(s, "1:k:deadline:b", 1000);
+    put_alert(s, "1:k:deadline:a", 1000);
+    put_alert(s, "1:k:deadline:c", 900);
+    put_alert(s, "1:k:deadline:later", 5000);
     /* nodes-2.1: a claim takes the due alerts, earliest first, not the later one */
     ASSERT_EQ(cf_store_alerts_claim(s, "node-a", 1000, 60000, got, 8, &err), 3);
     ASSERT(strcmp(got[0].id, "1:k:deadline:c") == 0 && strcmp(got[1].id, "1:k:deadline:a") == 0 &&
@@ -334,6 +340,50 @@ TEST_IMPL(nodes_3_claim_failover)
     return 0;
 }
 
+/* ---- nodes-5: a clean stop gives the claims back ------------------------------------------- */
+
+TEST_IMPL(nodes_5_claims_released_at_stop)
+{
+    char db[512];
+    td_db("nodes-release.db", db, sizeof(db));
+    char *token = td_token(db, AGENCY, "handler", "张三");
+    cf_serve_config_t cfg;
+    td_daemon_t a, b;
+    td_config(&cfg, db, T0);
+    cfg.shared = 1;
+    td_start(&a, &cfg);
+    long long id = open_penalty(&a, token);
+    size_t n = alerts_in(&a, token, "pending");
+    ASSERT(n >= 2);
+    /* Daemon a has claimed every alert due by June for a minute (as it does when it
+     * starts a burst), and is stopped cleanly before firing them (SIGTERM's path). */
+    cf_store_t *s;
+    cf_error_t err;
+    cf_alert_t claimed[64];
+    cf_time_t june;
+    ASSERT_EQ(cf_time_parse("2026-06-01T09:00:00+08:00", &june, NULL), 0);
+    ASSERT_EQ(cf_store_open(db, &s, &err), 0);
+    ASSERT_EQ(cf_store_alerts_claim(s, a.srv->node_id, june, 60000, claimed, 64, &err), (int)n);
+    td_stop(&a);
+    /* nodes-5.1: the claims are anyone's at once, not after the minute */
+    cf_time_t due = 0;
+    int64_t wait = -1;
+    ASSERT_EQ(cf_store_alerts_claim_next(s, "another-node", &due, &wait, &err), 0);
+    ASSERT_EQ(wait, 0);
+    cf_store_close(s);
+    /* nodes-5.2: the next daemon fires every one of them at once, each once */
+    td_config(&cfg, db, "2026-06-01T09:00:00+08:00");
+    cfg.shared = 1;
+    td_start(&b, &cfg);
+    td_clock(&b, "2026-06-01T09:00:00+08:00");
+    ASSERT_EQ(alerts_in(&b, token, "pending"), 0);
+    ASSERT_EQ(alerts_in(&b, token, "fired"), n);
+    ASSERT_EQ(alert_events(&b, token, id), n);
+    td_stop(&b);
+    free(token);
+    return 0;
+}
+
 /* ---- nodes-4: the stream follows the log --------------------------------------------------- */
 
 /* Runs `caseflow --db db ARGS...` in-process at now (output discarded): its exit code. */
@@ -386,6 +436,137 @@ TEST_IMPL(nodes_4_stream_follow)
     ASSERT(strstr(second, "\"state\":") && strstr(second, "\"version\":"));
     free(st.text);
     td_stop(&d);
+    free(token);
+    return 0;
+}
+
+/* ---- nodes-6: two daemons on one PostgreSQL ------------------------------------------------ */
+
+#define NOT_FILE                                                                                   \
+    "{\"action\": \"not_file\", \"facts\": {\"not_filing_reason\": \"不符合立案条件\"}, "   \
+    "\"documents\": {\"不予立案审批表\": {\"content_base64\": \"eA==\", \"file\": \"c.pdf\"}}}"
+
+typedef struct writer_s {
+    const td_daemon_t *d;
+    const char *token;
+    int opened, acted; /* 201s and 200s */
+} writer_t;
+
+/* POST /v1/cases/{id}/actions NOT_FILE with If-Match version: the status. */
+static long not_file(const td_daemon_t *d, const char *token, long long id, long long version)
+{
+    char path[64], match[32];
+    td_resp_t r;
+    snprintf(path, sizeof(path), "/v1/cases/%lld/actions", id);
+    snprintf(match, sizeof(match), "\"%lld\"", version);
+    td_http(d, "POST", path, token, NOT_FILE, strlen(NOT_FILE), match, &r);
+    long status = r.status;
+    if (status != 200 && status != 409)
+        fprintf(stderr, "  %s: %ld %s\n", path, status, r.body);
+    td_resp_free(&r);
+    return status;
+}
+
+/* Opens a case and acts on it, ten times, on w->d. */
+static void *write_cases(void *arg)
+{
+    writer_t *w = arg;
+    for (int k = 0; k < 10; k++) {
+        td_resp_t r;
+        json_t *body = json_pack("{s:s, s:{s:s, s:s}}", "workflow", "penalty-general", "party",
+                                 "name", "某某大药房", "type", "定点医药机构");
+        td_http_json(w->d, "POST", "/v1/cases", w->token, body, NULL, &r);
+        json_decref(body);
+        long long id = json_integer_value(json_object_get(r.json, "id"));
+        long long version = json_integer_value(json_object_get(r.json, "version"));
+        if (r.status == 201)
+            w->opened++;
+        else
+            fprintf(stderr, "  POST /v1/cases: %ld %s\n", r.status, r.body);
+        td_resp_free(&r);
+        if (id > 0 && not_file(w->d, w->token, id, version) == 200)
+            w->acted++;
+    }
+    return NULL;
+}
+
+/* The ids of the alerts in a stream's text, in order, into ids (n of them). */
+static int alert_ids(const char *text, char ids[][160], int max)
+{
+    int n = 0;
+    for (const char *p = text; (p = strstr(p, "event: alert\nid: ")) && n < max; p++) {
+        const char *id = p + strlen("event: alert\nid: ");
+        snprintf(ids[n++], 160, "%.*s", (int)strcspn(id, "\n"), id);
+    }
+    return n;
+}
+
+TEST_IMPL(nodes_6_two_daemons)
+{
+    if (!cf_test_pg()) {
+        printf("# skip nodes_6_two_daemons: PostgreSQL only (SQLite: one daemon per file)\n");
+        return CF_TEST_SKIP;
+    }
+    char db[512];
+    td_db("nodes-two.db", db, sizeof(db));
+    char *token = td_token(db, AGENCY, "head", "赵六");
+    cf_serve_config_t cfg;
+    td_daemon_t a, b;
+    td_config(&cfg, db, T0);
+    td_start(&a, &cfg);
+    td_start(&b, &cfg);
+    /* nodes-6.1: different cases written through both at once: every one taken */
+    writer_t wa = {&a, token, 0, 0}, wb = {&b, token, 0, 0};
+    pthread_t ta, tb;
+    ASSERT_EQ(pthread_create(&ta, NULL, write_cases, &wa), 0);
+    ASSERT_EQ(pthread_create(&tb, NULL, write_cases, &wb), 0);
+    pthread_join(ta, NULL);
+    pthread_join(tb, NULL);
+    ASSERT_EQ(wa.opened + wb.opened, 20);
+    ASSERT_EQ(wa.acted + wb.acted, 20);
+    /* nodes-6.2: one case, the same version named through both: one 200, one 409 (opened
+     * through b, started last: each daemon's test clock runs from its start, so b's is
+     * the one behind, and an action is never dated before the case's last event) */
+    td_resp_t r;
+    json_t *body = json_pack("{s:s, s:{s:s, s:s}}", "workflow", "penalty-general", "party", "name",
+                             "某某诊所", "type", "定点医药机构");
+    td_http_json(&b, "POST", "/v1/cases", token, body, NULL, &r);
+    json_decref(body);
+    ASSERT_EQ(r.status, 201);
+    long long id = json_integer_value(json_object_get(r.json, "id"));
+    long long version = json_integer_value(json_object_get(r.json, "version"));
+    td_resp_free(&r);
+    size_t n = alerts_in(&a, token, "pending");
+    ASSERT(n >= 2);
+    ASSERT_EQ(not_file(&b, token, id, version) + not_file(&a, token, id, version), 200 + 409);
+    /* nodes-6.3: the alerts of a case fired by a (its clock moved past them; b's is not)
+     * reach the streams of a and b, once each, with the same ids */
+    open_penalty(&a, token);
+    usleep(600 * 1000); /* before the streams (both followers read it since): not on them */
+    td_stream_t sa, sb;
+    td_stream_watch(&sa, &a, token, "event: case.opened\n", 1);
+    td_stream_watch(&sb, &b, token, "event: case.opened\n", 1);
+    td_clock(&a, "2026-06-01T09:00:00+08:00");
+    /* a case opened after the alerts fired: on a stream, after every alert frame whole */
+    open_penalty(&a, token);
+    td_stream_finish(&sa);
+    td_stream_finish(&sb);
+    char ids_a[16][160], ids_b[16][160];
+    int na = alert_ids(sa.text, ids_a, 16), nb = alert_ids(sb.text, ids_b, 16);
+    if (na != (int)n || nb != (int)n)
+        CF__FAIL("%d and %d alerts of %zu:\n%s\n---\n%s", na, nb, n, sa.text, sb.text);
+    for (int i = 0; i < na; i++) {
+        ASSERT_STR_EQ(ids_a[i], ids_b[i]);
+        for (int k = 0; k < i; k++)
+            ASSERT(strcmp(ids_a[i], ids_a[k]) != 0);
+    }
+    ASSERT_CONTAINS(sb.text, "\"handlers\":");
+    ASSERT_CONTAINS(sb.text, "\"workflow\":\"penalty-general\"");
+    ASSERT_CONTAINS(sb.text, "\"fired_at\":");
+    free(sa.text);
+    free(sb.text);
+    td_stop(&a);
+    td_stop(&b);
     free(token);
     return 0;
 }

@@ -388,7 +388,7 @@ TEST_IMPL(operate_5_logs)
     char db[512], logpath[600];
     td_db("op-log.db", db, sizeof(db));
     char *head = td_token(db, "甲局", "head", "李四");
-    snprintf(logpath, sizeof(logpath), "%s.log", db);
+    snprintf(logpath, sizeof(logpath), "%s/op-log.log", cf_test_tmpdir()); /* db: maybe a URI */
     fflush(stderr);
     int saved = dup(2);
     FILE *lf = fopen(logpath, "w");

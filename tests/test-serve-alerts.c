@@ -28,6 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "core-helpers.h"
 #include "serve-helpers.h"
@@ -336,6 +337,10 @@ TEST_IMPL(serve_alert_stream_overflow)
     td_stream_t stream;
     td_stream_start(&stream, &d, token, 1000);
     td_clock(&d, due);
+    /* a daemon sharing its database (PostgreSQL) hands its streams the alerts from the
+     * log, at its follower's next turn (serve-follow.c): not before td_clock returns */
+    for (int i = 0; i < 500 && td_metric(&d, "caseflow_stream_overflows_total") == 0; i++)
+        usleep(10 * 1000);
     ASSERT_EQ(td_metric(&d, "caseflow_stream_overflows_total"), 1);
     td_stream_finish(&stream); /* returns: the daemon ended the stream */
     ASSERT_CONTAINS(stream.text, "event: overflow\n");

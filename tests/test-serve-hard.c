@@ -814,6 +814,17 @@ static void open_big(const td_daemon_t *d, const char *token)
     td_resp_free(&r);
 }
 
+/* open_big, then waits until the reading stream has had the opening (the opens-th):
+ * every stream has been handed it. A daemon sharing its database (PostgreSQL) hands
+ * its streams the log's changes every follower turn, many at once; waiting keeps one
+ * opening a step, as a lone daemon's own notices are. */
+static void open_seen(const td_daemon_t *d, const char *token, reader_t *reader, int opens)
+{
+    open_big(d, token);
+    for (int i = 0; i < 3000 && reader_count(reader, "event: case.opened\n") < opens; i++)
+        usleep(1000);
+}
+
 /* serve-hard-5.1: streams that never read hold at most the cap on all streams (plus
  * one send each); the one behind the longest is ended first, with the overflow event;
  * a stream that reads loses nothing. */
@@ -837,15 +848,15 @@ TEST_IMPL(serve_hard_stream_memory_cap)
     int first = stream_never_reading(d.port, idle);
     int opens = 0;
     while (td_metric(&d, "caseflow_stream_bytes") < 128 << 10) {
-        open_big(&d, writer);
-        ASSERT(++opens < 400);
+        open_seen(&d, writer, &reader, ++opens);
+        ASSERT(opens < 400);
     }
     /* ... then two more, and the events go on until the cap ends one stream. */
     int later[2] = {stream_never_reading(d.port, idle), stream_never_reading(d.port, idle)};
     while (td_metric(&d, "caseflow_stream_dropped_total") == 0) {
-        open_big(&d, writer);
+        open_seen(&d, writer, &reader, ++opens);
         ASSERT(td_metric(&d, "caseflow_stream_bytes") <= CAP + SLACK);
-        ASSERT(++opens < 2000);
+        ASSERT(opens < 2000);
     }
     ASSERT_EQ(td_metric(&d, "caseflow_stream_dropped_total"), 1);
     /* The one behind the longest was ended: what it holds ends with the overflow event

@@ -286,10 +286,15 @@ typedef struct stderr_file_s {
     FILE *f;
 } stderr_file_t;
 
-/* Standard error into a file of the test's directory, until stderr_restore. */
+/* Standard error into a file of the test's directory, until stderr_restore (db
+ * names it; on PostgreSQL db is a URI, so only its database name is taken). */
 static void stderr_to(stderr_file_t *sf, const char *db)
 {
-    snprintf(sf->path, sizeof(sf->path), "%s.log", db);
+    size_t end = strcspn(db, "?"), start = end;
+    while (start > 0 && db[start - 1] != '/')
+        start--;
+    snprintf(sf->path, sizeof(sf->path), "%s/%.*s.log", cf_test_tmpdir(), (int)(end - start),
+             db + start);
     fflush(stderr);
     sf->saved = dup(2);
     sf->f = fopen(sf->path, "w");
@@ -473,6 +478,8 @@ static void quiet_log(void *ctx, const char *line)
  * again (the commit's own check covers the rest: serve_hard_db_*). */
 TEST_IMPL(storm_db_check_once_a_turn)
 {
+    CF_TEST_SQLITE_ONLY("the daemon's check of its SQLite file (PostgreSQL has no file: a lost "
+                        "connection is its 503)");
     char db[512];
     td_db("storm-dbcheck.db", db, sizeof(db));
     struct stat st;

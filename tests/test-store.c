@@ -673,6 +673,12 @@ TEST_IMPL(store_append_only)
     if (cf_test_pg()) { /* TRUNCATE is PostgreSQL's; a trigger refuses it too */
         ASSERT_EQ(cf__store_exec(s, "TRUNCATE events", &err), CF_ESTORE);
         ASSERT_CONTAINS(err.text, "append-only");
+        /* a position is set once, at commit (cf__store_place): never moved or taken away */
+        ASSERT_EQ(cf__store_exec(s, "UPDATE events SET pos = pos + 100 WHERE seq = 2", &err),
+                  CF_ESTORE);
+        ASSERT_CONTAINS(err.text, "append-only");
+        ASSERT_EQ(cf__store_exec(s, "UPDATE events SET pos = NULL WHERE seq = 2", &err), CF_ESTORE);
+        ASSERT_CONTAINS(err.text, "append-only");
     }
     cf_store_close(s);
     cf_calendar_free(cal);
@@ -773,5 +779,146 @@ TEST_IMPL(store_due_and_links)
     cf_store_close(s);
     cf_calendar_free(cal);
     cf_workflow_free(wf);
+    return 0;
+}
+
+/* ---- store-4: several nodes on one PostgreSQL database (issue 24 item 3) ------------------- */
+
+static int one_logged(void *ctx, const cf_store_logged_t *e)
+{
+    json_array_append_new((json_t *)ctx,
+                          json_pack("{s:I, s:I, s:I}", "pos", (json_int_t)e->pos, "case",
+                                    (json_int_t)e->case_id, "seq", (json_int_t)e->seq));
+    return 0;
+}
+
+/* c dropped inside s's transaction, which the caller holds. */
+static int act_in_tx(cf_store_t *s, const cf_workflow_t *wf, const cf_calendar_t *cal, cf_case_t *c)
+{
+    cf_act_t req = {.action = "drop",
+                    .actor = "李四",
+                    .role = "head",
+                    .at = cf_test_time("2026-03-02T10:00:00+08:00")};
+    json_t *events = NULL;
+    cf_refusal_t why;
+    cf_error_t err;
+    if (cf_engine_act(wf, cal, c, &req, &events, &why) != 0)
+        CF__FAIL("act refused: %s", why.text);
+    int rc = cf_store_case_append_tx(s, c, events, &err);
+    json_decref(events);
+    return rc;
+}
+
+/* store-4.1 (PostgreSQL: SQLite has one writer at a time): two nodes (two store handles)
+ * writing different cases at once both commit, none a conflict; their events take
+ * positions in the order the transactions committed, not the order they were written,
+ * with no gap; the same case at the same version from both: one commits, the other is a
+ * conflict. Case ids come from a sequence: two opens at once take two ids. */
+TEST_IMPL(store_two_nodes_commit_order)
+{
+    if (!cf_test_pg()) {
+        printf("# skip store_two_nodes_commit_order: PostgreSQL only (SQLite: one writer)\n");
+        return CF_TEST_SKIP;
+    }
+    cf_workflow_t *wf = cf_test_workflow(MINI);
+    cf_calendar_t *cal = cf_test_calendar();
+    char path[512];
+    cf_test_db("twonodes.db", path, sizeof(path));
+    cf_store_t *s1, *s2;
+    cf_error_t err;
+    ASSERT_EQ(cf_store_open(path, &s1, &err), 0);
+    ASSERT_EQ(cf_store_open(path, &s2, &err), 0);
+    cf_case_t a, b, a2;
+    cf_test_open(s1, wf, cal, "2026-03-02T09:00:00+08:00", &a);
+    cf_test_open(s2, wf, cal, "2026-03-02T09:00:00+08:00", &b);
+    ASSERT(a.id != b.id);
+    int64_t end = -1;
+    ASSERT_EQ(cf_store_log_end(s1, &end, &err), 0);
+    /* node 1 writes first and commits last */
+    ASSERT_EQ(cf_store_tx_begin(s1, &err), 0);
+    ASSERT_EQ(act_in_tx(s1, wf, cal, &a), 0);
+    ASSERT_EQ(cf_store_tx_begin(s2, &err), 0);
+    ASSERT_EQ(act_in_tx(s2, wf, cal, &b), 0);
+    ASSERT_EQ(cf_store_tx_commit(s2, &err), 0);
+    ASSERT_EQ(cf_store_tx_commit(s1, &err), 0);
+    json_t *log = json_array();
+    ASSERT(cf_store_log_after(s1, end, 100, one_logged, log, &err) >= 2);
+    size_t i;
+    json_t *row;
+    int64_t first_a = -1, last_b = -1;
+    json_array_foreach(log, i, row) {
+        int64_t pos = json_integer_value(json_object_get(row, "pos"));
+        int64_t id = json_integer_value(json_object_get(row, "case"));
+        ASSERT_EQ(pos, end + (int64_t)i); /* no gap */
+        if (id == a.id && first_a < 0)
+            first_a = pos;
+        if (id == b.id)
+            last_b = pos;
+    }
+    ASSERT(first_a >= 0 && last_b >= 0 && last_b < first_a); /* in commit order */
+    json_decref(log);
+    /* the same case at the same version from both nodes: one commits, one conflicts */
+    cf_case_t c;
+    cf_test_open(s1, wf, cal, "2026-03-02T09:00:00+08:00", &c);
+    ASSERT_EQ(cf_store_case_get(s2, c.id, &a2, &err), 0);
+    ASSERT_EQ(
+        cf_test_act(s1, wf, cal, &c, "drop", "head", "2026-03-02T11:00:00+08:00", NULL, NULL, NULL),
+        0);
+    cf_refusal_t why;
+    ASSERT_EQ(cf_test_act(s2, wf, cal, &a2, "drop", "head", "2026-03-02T11:00:00+08:00", NULL, NULL,
+                          &why),
+              CF_ECONFLICT);
+    cf_case_dispose(&c);
+    /* every chain and the whole log still verify: positions 0 .. n-1 */
+    ASSERT_EQ(cf_store_log_end(s2, &end, &err), 0);
+    log = json_array();
+    ASSERT_EQ(cf_store_log_after(s2, 0, 1000, one_logged, log, &err), (int)end);
+    json_decref(log);
+    cf_case_dispose(&a);
+    cf_case_dispose(&a2);
+    cf_case_dispose(&b);
+    cf_store_close(s1);
+    cf_store_close(s2);
+    cf_calendar_free(cal);
+    cf_workflow_free(wf);
+    return 0;
+}
+
+/* One-use statement text, run once inside a transaction with ?1 bound NULL (or to
+ * value, when value >= 0): the integer its one row gives. */
+static int64_t one_use(cf_store_t *s, const char *sql, int64_t value)
+{
+    cf_db_stmt_t *st;
+    ASSERT_EQ(cf_db_prepare(s->db, sql, 0, &st), 0);
+    if (value >= 0)
+        cf_db_bind_int64(st, 1, value);
+    else
+        cf_db_bind_null(st, 1);
+    int step = cf_db_step(st);
+    if (step != CF_DB_ROW)
+        CF__FAIL("%s: %d %s", sql, step, cf_db_errmsg(s->db));
+    int64_t v = cf_db_column_int64(st, 0);
+    ASSERT_EQ(cf_db_step(st), CF_DB_DONE);
+    cf_db_finalize(st);
+    return v;
+}
+
+/* store-4.2: a one-use statement (not the store's cache: the unnamed statement on
+ * PostgreSQL) runs inside a transaction with a NULL whose type the server infers, or
+ * cannot and is told on a second try, and with every type given; the transaction goes
+ * on and commits. (The driver's savepoint around the first try was released by a plain
+ * query, which drops the unnamed statement before it ran.) */
+TEST_IMPL(store_one_use_in_tx)
+{
+    cf_store_t *s = cf_test_store("oneuse.db");
+    ASSERT_EQ(cf_db_exec(s->db, "BEGIN"), 0);
+    ASSERT_EQ(one_use(s, "SELECT COALESCE(?1, 7)", -1), 7);
+    ASSERT_EQ(one_use(s, "SELECT CASE WHEN ?1 IS NULL THEN 1 ELSE 0 END", -1), 1);
+    ASSERT_EQ(one_use(s, "SELECT ?1 + 1", 41), 42);
+    ASSERT_EQ(cf_db_exec(s->db, "CREATE TABLE t(x BIGINT)"), 0);
+    ASSERT_EQ(one_use(s, "SELECT COUNT(*) FROM t WHERE ?1 IS NULL OR x = ?1", -1), 0);
+    ASSERT_EQ(cf_db_exec(s->db, "COMMIT"), 0);
+    ASSERT_EQ(one_use(s, "SELECT COALESCE(?1, 8)", -1), 8); /* and outside one */
+    cf_store_close(s);
     return 0;
 }

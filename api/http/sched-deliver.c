@@ -108,7 +108,10 @@ static int sse_grow(cf__sse_t *s, const char *text, size_t len)
     s->pending_len += len;
     s->srv->sse_bytes += len;
     if (!s->behind_since && s->sending)
-        s->behind_since = uv_now(&s->srv->loop) + 1; /* +1: never 0 */
+        /* the real clock, not the turn's: a followed log (serve-follow.c) hands many
+         * frames to every stream in one turn, and the one that fell behind first must
+         * still be told from those that fell behind after it */
+        s->behind_since = uv_hrtime() + 1; /* +1: never 0 */
     return 0;
 }
 
@@ -501,7 +504,7 @@ void cf__deliver_alerts(cf_serve_t *srv, const json_t *alerts)
         cf__jsonw_value(&w, alert, 0);
         const char *text = w.oom ? NULL : w.p;
         if (text && id) {
-            if (agency)
+            if (agency && !srv->shared) /* shared: the log is followed (serve-follow.c) */
                 broadcast(srv, agency, "alert", id, text);
             if (srv->alert_log) /* 2. log */
                 fprintf(srv->alert_log, "%s\n", text);

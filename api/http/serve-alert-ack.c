@@ -50,10 +50,16 @@
 /* Exported, documented in serve-int.h */
 json_t *cf__alert_handlers(const cf_case_t *c)
 {
+    return cf__alert_handlers_in(c->facts);
+}
+
+/* Exported, documented in serve-int.h */
+json_t *cf__alert_handlers_in(const json_t *facts)
+{
     json_t *names = json_array();
-    const json_t *list = json_object_get(c->facts, "handlers");
+    const json_t *list = json_object_get(facts, "handlers");
     if (!json_is_array(list))
-        list = json_object_get(c->facts, "officers");
+        list = json_object_get(facts, "officers");
     size_t i;
     const json_t *o;
     json_array_foreach(list, i, o) {
@@ -67,7 +73,30 @@ json_t *cf__alert_handlers(const cf_case_t *c)
 /* Exported, documented in serve-int.h */
 const char *cf__alert_level(const char *point)
 {
-    return strcmp(point, "deadline") == 0 ? "breach" : "warning";
+    return point && strcmp(point, "deadline") == 0 ? "breach" : "warning";
+}
+
+/* Exported, documented in serve-int.h */
+json_t *cf__alert_json(const char *agency, const char *workflow, const json_t *facts,
+                       const json_t *ev)
+{
+    json_t *o = json_copy((json_t *)ev); /* shallow: only its top level changes */
+    if (!o)
+        return NULL;
+    json_object_del(o, "prev");
+    json_object_del(o, "type");
+    json_object_del(o, "actor");
+    json_object_del(o, "role");
+    json_object_set(o, "fired_at", json_object_get(ev, "at"));
+    json_object_del(o, "at");
+    json_object_set_new(o, "workflow", json_string(workflow ? workflow : ""));
+    json_object_set_new(o, "agency", agency ? json_string(agency) : json_null());
+    /* routing for the people who must act */
+    const char *level = cf__alert_level(json_string_value(json_object_get(ev, "point")));
+    json_object_set_new(o, "level", json_string(level));
+    json_object_set_new(o, "handlers", cf__alert_handlers_in(facts));
+    json_object_set_new(o, "to", json_string(strcmp(level, "breach") == 0 ? "head" : "handlers"));
+    return o;
 }
 
 /* ---- the writer's side ---------------------------------------------------------------------- */

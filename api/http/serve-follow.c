@@ -21,8 +21,15 @@
  *
  * The frame is the one a lone daemon sends (docs/api.md "GET /v1/stream"):
  *     event: TYPE \n id: CASE:SEQ \n data: JSON \n\n
- * JSON being the event without "prev", with the case's version and state as the
- * follower reads them (after the change, or after later ones already committed).
+ * JSON being the event without "prev", with the case's version and state right after
+ * the change (store.h cf_store_logged_t), as the daemon that made it would say.
+ *
+ * Fired alerts too: an alert is an event on its case's chain, so every daemon's
+ * streams get it from the log, whichever daemon fired it (`event: alert`, the
+ * alert's id, the JSON a lone daemon sends: serve-alert-ack.c cf__alert_json, its
+ * handlers from the case's facts as the follower reads them). The alert log and the
+ * webhooks stay with the daemon that fired it, so that each alert is written and
+ * posted once (sched-deliver.c).
  */
 #include "serve-int.h"
 
@@ -32,19 +39,47 @@
 #define CF__FOLLOW_MS  200
 #define CF__FOLLOW_MAX 1000 /* events read at a time; more are read at once after */
 
-/* Sends one followed event's notice to its agency's streams. */
+/* Sends a fired alert read from the log (ev: its event) to its agency's streams, as a
+ * lone daemon sends the alerts it fires (sched-deliver.c): `event: alert`, its id the
+ * alert's. The alert log and the webhooks are the firing daemon's alone (once per
+ * alert); the streams are every daemon's. */
+static void alert_followed(cf_serve_t *srv, const cf_store_logged_t *e, const json_t *ev)
+{
+    const char *id = json_string_value(json_object_get(ev, "alert_id"));
+    json_t *facts = e->facts ? json_loads(e->facts, 0, NULL) : NULL;
+    json_t *alert = id ? cf__alert_json(e->agency, e->workflow, facts, ev) : NULL;
+    char *data = alert ? json_dumps(alert, JSON_COMPACT) : NULL;
+    size_t size = data ? strlen(data) + strlen(id) + 32 : 0;
+    char *frame = data ? malloc(size) : NULL;
+    if (frame) {
+        int n = snprintf(frame, size, "event: alert\nid: %s\ndata: %s\n\n", id, data);
+        cf__deliver_frames(srv, e->agency, frame, (size_t)n, 1);
+    }
+    free(frame);
+    free(data);
+    json_decref(alert);
+    json_decref(facts);
+}
+
+/* Sends one followed event's notice (or alert) to its agency's streams. */
 static int on_logged(void *ctx, const cf_store_logged_t *e)
 {
     cf_serve_t *srv = ctx;
     srv->follow_next = e->pos + 1;
+    int alert = e->type && strcmp(e->type, "alert") == 0;
     if (!e->agency || !*e->agency || !e->type ||
-        (strcmp(e->type, "transition") != 0 && strcmp(e->type, "case.opened") != 0 &&
+        (!alert && strcmp(e->type, "transition") != 0 && strcmp(e->type, "case.opened") != 0 &&
          strcmp(e->type, "clock.extended") != 0))
         return 0;
     json_t *ev = json_loads(e->body ? e->body : "", 0, NULL);
     if (!json_is_object(ev)) {
         json_decref(ev);
         return 0; /* not JSON: an audit reports it; the stream has nothing to say */
+    }
+    if (alert) {
+        alert_followed(srv, e, ev);
+        json_decref(ev);
+        return 0;
     }
     json_object_del(ev, "prev");
     json_object_set_new(ev, "version", json_integer(e->version));
@@ -63,15 +98,23 @@ static int on_logged(void *ctx, const cf_store_logged_t *e)
     return 0;
 }
 
-static void on_follow(uv_timer_t *t)
+/* Reads the log from where the follower is, at most 16,000 events (the loop serves
+ * too). */
+static void follow(cf_serve_t *srv)
 {
-    cf_serve_t *srv = t->data;
-    if (srv->state != CF__RUNNING || atomic_load(&srv->db_lost))
+    if (atomic_load(&srv->db_lost))
         return;
-    for (int i = 0; i < 16; i++) /* at most 16,000 events a turn: the loop serves too */
+    for (int i = 0; i < 16; i++)
         if (cf_store_log_after(srv->reader, srv->follow_next, CF__FOLLOW_MAX, on_logged, srv,
                                NULL) != CF__FOLLOW_MAX)
             break;
+}
+
+static void on_follow(uv_timer_t *t)
+{
+    cf_serve_t *srv = t->data;
+    if (srv->state == CF__RUNNING)
+        follow(srv);
 }
 
 /* Exported, documented in serve-int.h */
@@ -88,9 +131,13 @@ int cf__follow_init(cf_serve_t *srv, cf_error_t *err)
     return 0;
 }
 
-/* Exported, documented in serve-int.h */
+/* Exported, documented in serve-int.h. A last read first: what committed before the
+ * stop (the alerts of a burst just fired, say) reaches the streams before they end,
+ * as a lone daemon's own notices do. */
 void cf__follow_close(cf_serve_t *srv)
 {
-    if (srv->follow_timer.loop)
-        uv_close((uv_handle_t *)&srv->follow_timer, NULL);
+    if (!srv->follow_timer.loop)
+        return;
+    follow(srv);
+    uv_close((uv_handle_t *)&srv->follow_timer, NULL);
 }

@@ -288,7 +288,7 @@ typedef struct cf__sse_s {
     size_t pending_len, pending_off;
     char *inflight; /* bytes h2o is sending (at most CF__SSE_SEND_MAX) */
     size_t inflight_len;
-    uint64_t behind_since; /* uv_now when it last got unsent bytes; 0: none */
+    uint64_t behind_since; /* uv_hrtime when it last got unsent bytes; 0: none */
     int sending;
     int finishing;
 } cf__sse_t;
@@ -630,7 +630,13 @@ int cf__job_escalate(cf_store_t *s, cf__job_t *j, unsigned timeout);
 /* The routing of an alert of c: the names its facts handlers (or officers) give (new
  * array), and "warning" or "breach" for a point ("warning" | "deadline"). */
 json_t *cf__alert_handlers(const cf_case_t *c);
+json_t *cf__alert_handlers_in(const json_t *facts); /* the same from a case's facts */
 const char *cf__alert_level(const char *point);
+/* What is delivered for a fired alert: its event ev (as appended, or as read from the
+ * log) without prev, type, actor and role, its "at" as fired_at, plus agency (NULL:
+ * null), workflow and the routing (level, handlers from facts, to). New object. */
+json_t *cf__alert_json(const char *agency, const char *workflow, const json_t *facts,
+                       const json_t *ev);
 /* Starts the escalation timer (when cfg.alert_ack_timeout is set); closes it. */
 void cf__escalate_init(cf_serve_t *srv);
 void cf__escalate_close(cf_serve_t *srv);

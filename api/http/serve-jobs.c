@@ -422,27 +422,6 @@ static json_t *alert_event(fire_times_t *m, const cf_case_t *c, const cf_alert_t
                      "late", late, "alert_id", a->id);
 }
 
-/* What is delivered for a fired alert: the event's fields plus case, agency,
- * workflow and fired_at. */
-static json_t *alert_json(const char *agency, const cf_case_t *c, const json_t *ev)
-{
-    json_t *o = json_copy((json_t *)ev); /* shallow: only its top level changes */
-    json_object_del(o, "prev");
-    json_object_del(o, "type");
-    json_object_del(o, "actor");
-    json_object_del(o, "role");
-    json_object_set(o, "fired_at", json_object_get(ev, "at"));
-    json_object_del(o, "at");
-    json_object_set_new(o, "workflow", json_string(c->workflow_id));
-    json_object_set_new(o, "agency", agency ? json_string(agency) : json_null());
-    /* routing for the people who must act (serve-alert-ack.c) */
-    const char *level = cf__alert_level(json_string_value(json_object_get(ev, "point")));
-    json_object_set_new(o, "level", json_string(level));
-    json_object_set_new(o, "handlers", cf__alert_handlers(c));
-    json_object_set_new(o, "to", json_string(strcmp(level, "breach") == 0 ? "head" : "handlers"));
-    return o;
-}
-
 /* Fires one alert: appends its event and marks the row, or, when the clock has
  * moved on since the row was written (a change made outside the daemon),
  * rewrites the case's alerts instead. OUT *fired (new ref) or NULL. */
@@ -489,7 +468,7 @@ static int fire_one(cf_store_t *s, const cf_calendar_t *cal, cf_wfcache_t *wfs, 
     if (rc == 0) /* for its acknowledgement, or escalation (serve-alert-ack.c) */
         rc = cf_store_alert_track(s, a->id, c.id, now, err);
     if (rc == 0)
-        *fired = alert_json(owned ? agency : NULL, &c, ev);
+        *fired = cf__alert_json(owned ? agency : NULL, c.workflow_id, c.facts, ev);
     json_decref(ev);
     json_decref(events);
     cf_case_dispose(&c);

@@ -373,6 +373,10 @@ void cf__writer_stop(cf_serve_t *srv)
     pthread_mutex_unlock(&w->mu);
     pthread_join(w->thread, NULL);
     ckpt_stop(w);
+    /* Several daemons: the due alerts this one claimed and did not fire are anyone's
+     * at once, not after their lease (a daemon that dies leaves them to the lease). */
+    if (srv->shared)
+        cf_store_alerts_unclaim(w->store, srv->node_id, NULL);
     w->started = 0;
     pthread_cond_destroy(&w->cv);
     pthread_mutex_destroy(&w->mu);
