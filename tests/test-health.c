@@ -11,7 +11,7 @@
  *             connection holds the database's write lock longer than
  *             writer_stuck_ms; ready again once the write went through; 503
  *             naming the workflows once none is stored.
- * health-3.*: every route of http.c's table has its own label in /metrics, its
+ * health-3.*: every route of http-route.c's table has its own label in /metrics, its
  *             pattern; paths no route serves (unknown, a bad case id, a case id
  *             past INT64_MAX) are all labelled "other".
  */

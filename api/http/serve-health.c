@@ -18,7 +18,7 @@
  * calendar of next year not loaded).
  *
  * The latency histograms are kept by route pattern ("/v1/cases/{id}/actions",
- * read from http.c's table of routes, so that every route has its row) and method (GET, POST,
+ * read from http-route.c's table of routes, so that every route has its row) and method (GET, POST,
  * other): a bounded set of series whatever paths clients send. A request is counted when the access
  * logger sees it done, on the loop thread, so the histograms need no lock. The open cases and
  * overdue clocks are counted from indexes at each scrape (store-gauges.c); the

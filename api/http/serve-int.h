@@ -12,7 +12,10 @@
  *   serve-writer.c   the writer thread: queue, group commit, results back by uv_async
  *   serve-jobs.c     a job inside the writer's transaction (writer thread): its JSON
  *                    translated into the operation layer (api/ops), alerts fired
- *   http.c           h2o setup, accept, routing, auth, JSON answers, metrics
+ *   http.c           h2o setup, the listener, connections, h2o's timeouts
+ *   http-route.c     the table of routes, the order of checks, the framing check
+ *   http-auth.c      who sent a request: bearer token (cache, tokens table) or session
+ *   http-answer.c    JSON, text and error answers; query parameters
  *   http-read.c      the GET endpoints: parsed on the loop, read by the reader pool
  *   serve-readers.c  the reader pool: threads with read-only connections, results
  *                    back by uv_async
@@ -325,6 +328,12 @@ typedef struct cf__conn_s {
     cf_serve_t *srv;
 } cf__conn_t;
 
+/* The one h2o handler (path "/"): h2o passes it to cf__http_on_req. */
+typedef struct cf__handler_s {
+    h2o_handler_t super;
+    cf_serve_t *srv;
+} cf__handler_t;
+
 /* serve-health.c's histogram: its bucket bounds and the routes it tells apart */
 #define CF__LATENCY_BUCKETS 13
 #define CF__LATENCY_ROUTES  40
@@ -493,20 +502,35 @@ void cf__anchor_close(cf_serve_t *srv);
 
 /* http.c */
 int cf__http_init(cf_serve_t *srv, cf_error_t *err);
+void cf__http_shutdown(cf_serve_t *srv); /* stop reading on every connection */
+/* After each poll: h2o's request timeouts that are due fire only after the sockets
+ * were polled once more (http.c says why). */
+void cf__http_after_poll(cf_serve_t *srv);
+
+/* http-route.c */
+/* h2o's on_req for every request (self is the cf__handler_t): the framing check, the
+ * route, then its checks and handler (http-route.c's opening comment gives the
+ * order); 0 once answered. */
+int cf__http_on_req(h2o_handler_t *self, h2o_req_t *req);
 /* The route pattern of path, as the latency histograms label it
  * ("/v1/cases/{id}/actions"; "other" for a path no endpoint serves): a static
  * string, one of a bounded set, never the raw path. */
 const char *cf__http_route_pattern(h2o_iovec_t path);
-/* The labels, from http.c's one table of routes: how many there are, "other"
+/* The labels, from http-route.c's one table of routes: how many there are, "other"
  * included (at most CF__LATENCY_ROUTES); label i's text ("other" for 0 and for an i
  * out of range); the label of path (0 for a path no endpoint serves). */
 int cf__http_route_labels_count(void);
 const char *cf__http_route_label(int label);
 int cf__http_route_label_of(h2o_iovec_t path);
-void cf__http_shutdown(cf_serve_t *srv); /* stop reading on every connection */
-/* After each poll: h2o's request timeouts that are due fire only after the sockets
- * were polled once more (http.c says why). */
-void cf__http_after_poll(cf_serve_t *srv);
+
+/* http-auth.c */
+/* The holder of req's token into OUT *who: 0, or an HTTP status (401, 429 from an
+ * address that sent too many unknown tokens, or 403 ECSRF) already answered. A request
+ * without an Authorization header may authenticate by the workbench's session cookie
+ * (http-session.c). */
+int cf__http_authenticate(cf_serve_t *srv, h2o_req_t *req, cf_principal_t *who);
+
+/* http-answer.c */
 /* Sends a JSON answer (consumes body). */
 void cf__http_json(h2o_req_t *req, cf_serve_t *srv, int status, json_t *body);
 /* Answers status with len bytes of data (copied) as content_type. */
@@ -614,7 +638,7 @@ void cf__log_start(cf_serve_t *srv);
 void cf__log_stop(cf_serve_t *srv);
 /* Registers the access log (one "request" line per request) on path. */
 void cf__log_register(cf_serve_t *srv, h2o_pathconf_t *path);
-/* http.c: the agency of the token req was authenticated with (from the token
+/* http-auth.c: the agency of the token req was authenticated with (from the token
  * cache), into agency (size bytes): 0, or -1 when unknown. */
 int cf__http_agency_of(cf_serve_t *srv, h2o_req_t *req, char *agency, size_t size);
 
@@ -655,14 +679,14 @@ int cf__session_token_digest(cf_serve_t *srv, h2o_req_t *req, char digest[65]);
 /* POST, GET and DELETE /v1/session; returns 0 once answered. */
 int cf__http_session(cf_serve_t *srv, h2o_req_t *req);
 /* Answers 503 EUNAVAILABLE (the database could not be read to authenticate: it is
- * away, and the daemon reconnects on its own) and returns 503 (http.c). */
+ * away, and the daemon reconnects on its own) and returns 503 (http-auth.c). */
 int cf__http_unavailable(cf_serve_t *srv, h2o_req_t *req);
 /* Frees every session (cf_serve_free). */
 void cf__sessions_free(cf_serve_t *srv);
 /* Reads (or, the first time, creates) the key that signs session cookies from s, a
  * connection that may write, into srv->session_key (cf_store_session_key). */
 int cf__session_key(cf_serve_t *srv, cf_store_t *s, cf_error_t *err);
-/* http.c: the holder of bearer token text sent by req (cache, else the tokens table):
+/* http-auth.c: the holder of bearer token text sent by req (cache, else the tokens table):
  * 0 with OUT *who; -1 for an unknown, revoked or expired token (a failure counted
  * against req's address); 429 when that address has sent too many unknown tokens
  * (answered, the tokens table not read); -2 when the database could not be read. */

@@ -8,14 +8,9 @@
 set -u
 bin=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 src=$(pwd)
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+. "$(dirname "$0")/lib.sh"
+cf_setup
 export CASEFLOW_DB="$tmp/anchor.db" CASEFLOW_NOW=2026-03-02T12:00:00+08:00
-passed=0 failed=0
-ok() { passed=$((passed + 1)); }
-fail() { failed=$((failed + 1)); echo "FAIL: $1" >&2; cat "$tmp/out" >&2; }
-code() { "$bin" "$@" > "$tmp/out" 2>&1; echo $?; }
-block() { sed -n "/<!-- $1:begin -->/,/<!-- $1:end -->/p" "$src/docs/audit.md" | sed '1,2d;$d' | sed '$d'; }
 
 "$bin" init --workflows "$src/workflows" > /dev/null
 for p in 甲医院 乙药店 丙诊所; do "$bin" case open --workflow supervision --party "$p" > /dev/null; done
@@ -23,12 +18,12 @@ mkdir "$tmp/bin"
 ln -s "$bin" "$tmp/bin/caseflow"
 cd "$tmp"
 
-block anchor-example > example.sh
+cf_block anchor-example "$src/docs/audit.md" > example.sh
 if PATH="$tmp/bin:$PATH" sh -e example.sh > "$tmp/out" 2>&1 && grep -q "^PASS: the history" "$tmp/out" &&
     grep -q "included in the tree of" "$tmp/out" && [ "$(stat -c %a bureau.pem)" = 600 ]
 then ok; else fail "docs/audit.md's example runs as written"; fi
 
-block anchor-openssl > openssl.sh
+cf_block anchor-openssl "$src/docs/audit.md" > openssl.sh
 if sh -e openssl.sh > "$tmp/out" 2>&1 && grep -q "Signature Verified Successfully" "$tmp/out" &&
     grep -q "$(jq -r .key_id checkpoint.json)" "$tmp/out"
 then ok; else fail "the signature verifies with openssl alone, and the key id is the key's"; fi

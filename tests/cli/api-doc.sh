@@ -7,11 +7,10 @@ set -eu
 command -v curl >/dev/null 2>&1 || { echo "curl is not installed: skipped"; exit 77; }
 bin=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 src=$(pwd)
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+. "$(dirname "$0")/lib.sh"
+cf_setup
 port=$((20000 + $$ % 30000))
-sed -n '/<!-- api-example:begin -->/,/<!-- api-example:end -->/p' docs/api.md | sed '1,2d;$d' |
-    sed '$d' | sed "s/127\.0\.0\.1:8080/127.0.0.1:$port/g" > "$tmp/example"
+cf_block api-example docs/api.md | sed "s/127\.0\.0\.1:8080/127.0.0.1:$port/g" > "$tmp/example"
 grep -q "caseflow serve" "$tmp/example" || { echo "no example found in docs/api.md" >&2; exit 1; }
 mkdir "$tmp/bin"
 ln -s "$bin" "$tmp/bin/caseflow"

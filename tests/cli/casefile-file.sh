@@ -19,7 +19,6 @@ bin=$1
 . "$(dirname "$0")/lib.sh"
 cf_setup
 export CASEFLOW_DB="$tmp/f.db" CASEFLOW_NOW=2026-03-20T12:00:00+08:00 CASEFLOW_BACKDATE_DAYS=3650
-code() { "$bin" "$@" > "$tmp/out" 2>&1; echo $?; }
 D=$CF_DOCS
 "$bin" init --agency 某县医疗保障局 > /dev/null || { echo "init failed" >&2; exit 1; }
 

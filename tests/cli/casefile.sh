@@ -18,7 +18,6 @@ bin=$1
 . "$(dirname "$0")/lib.sh"
 cf_setup
 export CASEFLOW_DB="$tmp/f.db" CASEFLOW_NOW=2026-03-02T12:00:00+08:00
-code() { "$bin" "$@" > "$tmp/out" 2>&1; echo $?; }
 D=$CF_DOCS
 OFFICERS=$CF_OFFICERS
 

@@ -4,14 +4,10 @@
 # Usage: clock.sh CASEFLOW_BINARY   (run from the source root)
 set -u
 bin=$1
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+. "$(dirname "$0")/lib.sh"
+cf_setup
 export CASEFLOW_DB="${CASEFLOW_TEST_DB:-$tmp/c.db}" CASEFLOW_NOW=2026-04-10T12:00:00+08:00
 export CASEFLOW_BACKDATE_DAYS=3650 # these histories are recorded after the fact, with --at
-passed=0 failed=0
-ok() { passed=$((passed + 1)); }
-fail() { failed=$((failed + 1)); echo "FAIL: $1" >&2; cat "$tmp/out" >&2; }
-run() { "$bin" "$@" > "$tmp/out" 2>&1; }
 
 run init && run case open --workflow penalty-general --party 某某大药房 --party-type 定点医药机构 \
     --officer 张三:65010020001 --officer 王五:65010020002 --at 2026-03-02T09:00:00+08:00 &&

@@ -7,13 +7,9 @@
 # Usage: contract.sh CASEFLOW_BINARY   (run from the source root)
 set -u
 bin=$1
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+. "$(dirname "$0")/lib.sh"
+cf_setup apart
 export CASEFLOW_DB="$tmp/c.db" CASEFLOW_NOW=2026-03-02T12:00:00+08:00
-passed=0 failed=0
-ok() { passed=$((passed + 1)); }
-fail() { failed=$((failed + 1)); echo "FAIL: $1" >&2; cat "$tmp/out" "$tmp/err" >&2; }
-run() { "$bin" "$@" > "$tmp/out" 2> "$tmp/err"; }
 # an integer of nine digits or more as a JSON value: seconds since 1973
 epoch() { grep -Eq '": -?[0-9]{9,}(,|$)' "$tmp/out"; }
 

@@ -6,15 +6,10 @@
 # Usage: core.sh CASEFLOW_BINARY   (run from the source root)
 set -u
 bin=$1
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+. "$(dirname "$0")/lib.sh"
+cf_setup
 export CASEFLOW_DB="${CASEFLOW_TEST_DB:-$tmp/core.db}" CASEFLOW_NOW=2026-03-02T12:00:00+08:00
 export CASEFLOW_BACKDATE_DAYS=3650 # these histories are recorded after the fact, with --at
-passed=0 failed=0
-ok() { passed=$((passed + 1)); }
-fail() { failed=$((failed + 1)); echo "FAIL: $1" >&2; cat "$tmp/out" >&2; }
-run() { "$bin" "$@" > "$tmp/out" 2>&1; }
-code() { "$bin" "$@" > "$tmp/out" 2>&1; echo $?; }
 
 if run init && run workflow list && [ "$(grep -c ' v1 ' "$tmp/out")" -eq 9 ]
 then ok; else fail "init stores the nine shipped workflows"; fi

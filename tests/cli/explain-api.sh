@@ -13,14 +13,9 @@ set -u
 command -v curl > /dev/null 2>&1 || { echo "curl is not installed: skipped"; exit 77; }
 command -v jq > /dev/null 2>&1 || { echo "jq is not installed: skipped"; exit 77; }
 bin=$1
-tmp=$(mktemp -d)
-pid=""
-trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null; [ -n "${KEEP:-}" ] || rm -rf "$tmp"' EXIT
+. "$(dirname "$0")/lib.sh"
+cf_setup
 export CASEFLOW_DB="$tmp/e.db" CASEFLOW_NOW=2026-10-20T12:00:00+08:00
-passed=0 failed=0
-ok() { passed=$((passed + 1)); }
-fail() { failed=$((failed + 1)); echo "FAIL: $1" >&2; cat "$tmp/out" >&2; }
-run() { "$bin" "$@" > "$tmp/out" 2>&1; }
 
 run init --agency 某县医疗保障局 || { cat "$tmp/out"; exit 1; }
 token=$("$bin" token create --agency 某县医疗保障局 --role head --name 李四) || exit 1
@@ -36,15 +31,7 @@ run case act 2 file --actor 李四 --role head --at 2026-09-28T15:00:00+08:00 \
         --to 2026-10-15T17:00:00+08:00 --reason 鉴定 --actor 李四 --role head ||
     { cat "$tmp/out"; exit 1; }
 
-"$bin" serve --listen 127.0.0.1:0 --now "$CASEFLOW_NOW" > "$tmp/serve.out" 2> "$tmp/serve.err" &
-pid=$!
-port=""
-for _ in $(seq 1 100); do
-    port=$(sed -n 's/^caseflow: listening on 127\.0\.0\.1:\([0-9]*\)$/\1/p' "$tmp/serve.out")
-    [ -n "$port" ] && break
-    sleep 0.1
-done
-[ -n "$port" ] || { cat "$tmp/serve.err"; echo "the daemon did not start" >&2; exit 1; }
+cf_serve --now "$CASEFLOW_NOW"
 
 # The lines the command line prints under "CLOCK counted once from its start (R8):".
 cli_lines() { # CASE CLOCK

@@ -8,11 +8,8 @@
 # Usage: help.sh CASEFLOW_BINARY   (run from the source root)
 set -u
 bin=$1
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-passed=0 failed=0
-ok() { passed=$((passed + 1)); }
-fail() { failed=$((failed + 1)); echo "FAIL: $1" >&2; }
+. "$(dirname "$0")/lib.sh"
+cf_setup
 
 "$bin" --help > "$tmp/help" || fail "caseflow --help exits 0"
 # the command names: the first column of the Commands: block

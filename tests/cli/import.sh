@@ -9,27 +9,8 @@ bin=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 root=$(pwd)
 seeds=$root/tests/fixtures/seeds
 fix=$root/tests/fixtures/import
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-passed=0
-failed=0
-
-ok() { passed=$((passed + 1)); }
-fail() {
-    echo "not ok: $1" >&2
-    [ -f "$tmp/out" ] && sed 's/^/  out: /' "$tmp/out" >&2
-    [ -f "$tmp/err" ] && sed 's/^/  err: /' "$tmp/err" >&2
-    failed=$((failed + 1))
-}
-# run EXPECTED_EXIT ARGS...: runs caseflow with stdout/stderr captured.
-run() {
-    want=$1
-    shift
-    "$bin" "$@" > "$tmp/out" 2> "$tmp/err"
-    got=$?
-    [ "$got" -eq "$want" ] || { echo "exit $got, expected $want: caseflow $*" >&2; return 1; }
-}
-has() { grep -qF -- "$2" "$tmp/$1"; }
+. "$(dirname "$0")/lib.sh"
+cf_setup exits apart
 
 # 1. all five seeds: a summary per file, a merged catalog of 86 matters
 cd "$seeds"

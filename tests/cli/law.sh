@@ -4,16 +4,12 @@
 # Usage: law.sh CASEFLOW_BINARY   (run from the source root)
 set -u
 bin=$1
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+. "$(dirname "$0")/lib.sh"
+cf_setup
 export CASEFLOW_DB="$tmp/law.db" CASEFLOW_NOW=2025-12-01T09:00:00+08:00
 # the steps are recorded as of their dates in 2025 (--at), further back than the default window
 export CASEFLOW_BACKDATE_DAYS=3650
 D=examples/documents
-passed=0 failed=0
-ok() { passed=$((passed + 1)); }
-fail() { failed=$((failed + 1)); echo "FAIL: $1" >&2; cat "$tmp/out" >&2; }
-run() { "$bin" "$@" > "$tmp/out" 2>&1; }
 run init || { cat "$tmp/out"; exit 1; }
 
 # --- law-10: citations of the 医疗保障基金使用监督管理条例 -----------------------------

@@ -17,8 +17,8 @@ set -u
 bin=$1
 table=tests/fixtures/legal-periods.tsv
 cals=tests/fixtures/legal-periods/calendars
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+. "$(dirname "$0")/lib.sh"
+cf_setup
 unset CASEFLOW_CALENDARS
 export CASEFLOW_DB="$tmp/none.db" # no database: the calendar files are read
 tab=$(printf '\t')
@@ -33,8 +33,6 @@ deadline() {
     esac
 }
 
-passed=0
-failed=0
 skipped=0
 grep -v '^#' "$table" | grep -v '^$' > "$tmp/rows"
 while IFS="$tab" read -r proc clock period start adjust expected basis; do

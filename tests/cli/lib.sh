@@ -1,15 +1,24 @@
-# shellcheck shell=sh disable=SC2034,SC2154,SC2317 # bin is the sourcing script's; it reads url, passed, failed; cf_setup may redefine run
+# shellcheck shell=sh disable=SC2034,SC2154,SC2317 # bin is the sourcing script's; it reads url, passed, failed; cf_setup may redefine run and has
 # lib.sh -- what the command-line scripts share. A script sets bin=$1 and sources it:
 #   . "$(dirname "$0")/lib.sh"
-# Every name it defines starts with cf_ (but the counters' ok and fail, run and has).
+# Every name it defines starts with cf_ (but the counters' ok and fail, run, has and code).
 #
-#   cf_setup [exits]    a temporary directory $tmp, removed at exit (the daemon $pid
-#                       killed first, when one runs); the counters passed and failed
-#                       with ok and fail WHAT (which prints $tmp/out); run ARGS...
-#                       (caseflow ARGS, its output in $tmp/out); has TEXT (a grep of
-#                       $tmp/out). With exits, run takes the exit status it expects
-#                       first: run EXIT ARGS... is true when caseflow exited so, and
-#                       otherwise notes what it got in $tmp/out
+#   cf_setup [MODE...]  a temporary directory $tmp, removed at exit (kept when KEEP is
+#                       set, to look into; the daemon $pid killed first, when one runs);
+#                       the counters passed and failed with ok and fail WHAT (which
+#                       prints $tmp/out); run ARGS... (caseflow ARGS, its output in
+#                       $tmp/out); has TEXT (a grep of $tmp/out). The modes:
+#                       exits: run takes the exit status it expects first: run EXIT
+#                       ARGS... is true when caseflow exited so, and otherwise notes
+#                       what it got in $tmp/out;
+#                       apart: caseflow's standard error goes to $tmp/err, not $tmp/out
+#                       (fail prints both), and has FILE TEXT looks for the fixed TEXT
+#                       in $tmp/FILE (out or err);
+#                       fixed: has TEXT looks for a fixed string, not a pattern
+#   code ARGS...        runs caseflow ARGS, output in $tmp/out, and prints its exit status
+#   cf_exits EXIT COMMAND...    runs any COMMAND as run EXIT does caseflow
+#   cf_block NAME FILE  the lines of FILE between <!-- NAME:begin --> and <!-- NAME:end -->,
+#                       without the fence lines: a documented example, to run as written
 #   cf_serve ARGS...    starts `caseflow serve --listen 127.0.0.1:0 ARGS` in the
 #                       background: $pid, $port, $url; exits 1 when it does not start
 #   cf_stop             stops that daemon and waits for it
@@ -25,25 +34,62 @@
 
 cf_setup() {
     tmp=$(mktemp -d)
-    pid=""
-    trap '[ -n "$pid" ] && kill "$pid" 2> /dev/null; rm -rf "$tmp"' EXIT
+    pid="" cf_apart=""
+    trap '[ -n "$pid" ] && kill "$pid" 2> /dev/null; [ -n "${KEEP:-}" ] || rm -rf "$tmp"' EXIT
     passed=0 failed=0
-    if [ "${1:-}" = exits ]; then
-        run() { cf_run_exit "$@"; }
-    fi
+    for cf_mode in "$@"; do
+        case $cf_mode in
+        exits) run() { cf_run_exit "$@"; } ;;
+        apart)
+            cf_apart=1
+            has() { grep -qF -- "$2" "$tmp/$1"; }
+            ;;
+        fixed) has() { grep -qF -- "$1" "$tmp/out"; } ;;
+        *) echo "lib.sh: cf_setup: no mode $cf_mode" >&2 && exit 1 ;;
+        esac
+    done
 }
 ok() { passed=$((passed + 1)); }
-fail() { failed=$((failed + 1)); echo "FAIL: $1" >&2; cat "$tmp/out" >&2; }
-run() { "$bin" "$@" > "$tmp/out" 2>&1; }
+fail() {
+    failed=$((failed + 1))
+    echo "FAIL: $1" >&2
+    cat "$tmp/out" >&2 2> /dev/null
+    if [ -n "$cf_apart" ]; then cat "$tmp/err" >&2 2> /dev/null; fi
+}
+run() { cf_exec "$bin" "$@"; }
 has() { grep -q -- "$1" "$tmp/out"; }
+code() {
+    cf_exec "$bin" "$@"
+    echo $?
+}
+
+# cf_exec COMMAND...: runs COMMAND, its output in $tmp/out (its standard error in
+# $tmp/err under cf_setup apart).
+cf_exec() {
+    if [ -n "$cf_apart" ]; then
+        "$@" > "$tmp/out" 2> "$tmp/err"
+    else
+        "$@" > "$tmp/out" 2>&1
+    fi
+}
 
 # cf_run_exit EXIT ARGS...: runs caseflow ARGS, output in $tmp/out; true if it exited EXIT.
 cf_run_exit() {
     want=$1
     shift
-    "$bin" "$@" > "$tmp/out" 2>&1
+    cf_exits "$want" "$bin" "$@"
+}
+
+cf_exits() {
+    want=$1
+    shift
+    cf_exec "$@"
     got=$?
     [ "$got" -eq "$want" ] || { echo "exit $got, expected $want: $*" >> "$tmp/out"; return 1; }
+}
+
+cf_block() {
+    sed -n "/<!-- $1:begin -->/,/<!-- $1:end -->/p" "$2" | sed '1,2d;$d' | sed '$d'
 }
 
 cf_serve() {

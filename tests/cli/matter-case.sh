@@ -5,14 +5,10 @@
 # Usage: matter-case.sh CASEFLOW_BINARY   (run from the source root)
 set -u
 bin=$1
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+. "$(dirname "$0")/lib.sh"
+cf_setup
 export CASEFLOW_DB="${CASEFLOW_TEST_DB:-$tmp/m.db}" CASEFLOW_NOW=2026-03-02T12:00:00+08:00
 export CASEFLOW_BACKDATE_DAYS=3650 # these histories are recorded after the fact, with --at
-passed=0 failed=0
-ok() { passed=$((passed + 1)); }
-fail() { failed=$((failed + 1)); echo "FAIL: $1" >&2; cat "$tmp/out" >&2; }
-run() { "$bin" "$@" > "$tmp/out" 2>&1; }
 
 if run init && run catalog load examples/catalogs/004-generic.yaml &&
     run case open --matter generic-007 --party 李某某 --at 2026-03-02T09:00:00+08:00 &&

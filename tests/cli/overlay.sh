@@ -6,15 +6,11 @@
 # Usage: overlay.sh CASEFLOW_BINARY   (run from the source root)
 set -u
 bin=$1
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+. "$(dirname "$0")/lib.sh"
+cf_setup
 export CASEFLOW_DB="$tmp/o.db" CASEFLOW_NOW=2025-07-01T12:00:00+08:00
 export CASEFLOW_BACKDATE_DAYS=3650 # these histories are recorded after the fact, with --at
 ov=examples/overlays/example-province-summary.yaml
-passed=0 failed=0
-ok() { passed=$((passed + 1)); }
-fail() { failed=$((failed + 1)); echo "FAIL: $1" >&2; cat "$tmp/out" >&2; }
-run() { "$bin" "$@" > "$tmp/out" 2>&1; }
 officers='officers=[{"name":"张三","cert":"65010020001"},{"name":"王五","cert":"65010020002"}]'
 
 # Opens a case on workflow $1 and brings it to the point of deciding on the spot: the

@@ -11,19 +11,10 @@ set -u
 bin=$1
 build=$2
 src=$(pwd)
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-passed=0 failed=0
-ok() { passed=$((passed + 1)); }
-fail() { failed=$((failed + 1)); echo "FAIL: $1" >&2; cat "$tmp/out" >&2 2>/dev/null; }
-run() {
-    want=$1
-    shift
-    "$@" > "$tmp/out" 2>&1
-    got=$?
-    [ "$got" -eq "$want" ] || { echo "exit $got, expected $want: $*" >> "$tmp/out"; return 1; }
-}
-has() { grep -q -- "$1" "$tmp/out"; }
+. "$(dirname "$0")/lib.sh"
+cf_setup
+# run EXIT COMMAND...: any command, not only caseflow.
+run() { cf_exits "$@"; }
 
 # package-1: the package builds, with its control data.
 if run 0 "$src/scripts/make-deb.sh" "$build" "$tmp/deb" && deb=$(tail -1 "$tmp/out") &&

@@ -7,29 +7,10 @@
 set -u
 bin=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 root=$(pwd)
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+. "$(dirname "$0")/lib.sh"
+cf_setup exits apart
 unset CASEFLOW_CALENDARS
 export CASEFLOW_DB="$tmp/none.db" # no database until section 8: the calendar files are read
-passed=0
-failed=0
-
-ok() { passed=$((passed + 1)); }
-fail() {
-    echo "not ok: $1" >&2
-    [ -f "$tmp/out" ] && sed 's/^/  out: /' "$tmp/out" >&2
-    [ -f "$tmp/err" ] && sed 's/^/  err: /' "$tmp/err" >&2
-    failed=$((failed + 1))
-}
-# run EXPECTED_EXIT ARGS...: runs caseflow with stdout/stderr captured.
-run() {
-    want=$1
-    shift
-    "$bin" "$@" > "$tmp/out" 2> "$tmp/err"
-    got=$?
-    [ "$got" -eq "$want" ] || { echo "exit $got, expected $want: caseflow $*" >&2; return 1; }
-}
-has() { grep -qF -- "$2" "$tmp/$1"; }
 # same FILE: stdout equals the expected text in $tmp/FILE exactly.
 same() { diff -u "$tmp/$1" "$tmp/out" >&2; }
 

@@ -8,13 +8,8 @@
 set -u
 bin=$1
 root=$(pwd)
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-passed=0 failed=0
-ok() { passed=$((passed + 1)); }
-fail() { failed=$((failed + 1)); echo "FAIL: $1" >&2; cat "$tmp/out" >&2; }
-run() { "$bin" "$@" > "$tmp/out" 2>&1; }
-has() { grep -qF -- "$1" "$tmp/out"; }
+. "$(dirname "$0")/lib.sh"
+cf_setup fixed
 OFFICERS='officers=[{"name":"张三","cert":"65010020001"},{"name":"王五","cert":"65010020002"}]'
 DOC="立案审批表=$root/examples/documents/立案审批表.txt"
 

@@ -4,9 +4,9 @@
 # Usage: readme.sh CASEFLOW_BINARY   (run from the source root)
 set -eu
 bin=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-sed -n '/<!-- example:begin -->/,/<!-- example:end -->/p' README.md | sed '1,2d;$d' | sed '$d' > "$tmp/readme"
+. "$(dirname "$0")/lib.sh"
+cf_setup
+cf_block example README.md > "$tmp/readme"
 sed -n '/^# --- example:begin/,/^# --- example:end/p' examples/penalty-walkthrough.sh | sed '1d;$d' > "$tmp/script"
 if ! diff -u "$tmp/script" "$tmp/readme"; then
     echo "README example and examples/penalty-walkthrough.sh differ" >&2

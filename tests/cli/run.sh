@@ -9,12 +9,8 @@
 set -u
 command -v curl >/dev/null 2>&1 || { echo "curl is not installed: skipped"; exit 77; }
 bin=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
-tmp=$(mktemp -d)
-pid=
-trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null; rm -rf "$tmp"' EXIT
-passed=0 failed=0
-ok() { passed=$((passed + 1)); }
-fail() { failed=$((failed + 1)); echo "FAIL: $1" >&2; cat "$tmp/out" >&2; }
+. "$(dirname "$0")/lib.sh"
+cf_setup
 
 # run-1: CASEFLOW_RUN_SERVE=0: the example only, exit 0, nothing served
 if CASEFLOW="$bin" CASEFLOW_DB="$tmp/a.db" CASEFLOW_RUN_SERVE=0 timeout 120 \

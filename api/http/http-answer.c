@@ -1,0 +1,269 @@
+/*
+ * http-answer.c -- what every endpoint calls to answer and to read its query: JSON,
+ * text and byte answers (each counted by status for /metrics), the JSON error, the
+ * HTTP status of a CF_E* code, and query parameters (percent-decoded, checked as
+ * UTF-8, numbers range-checked).
+ *
+ * Apart from http.c (the listener) and http-route.c (the table of routes) because
+ * the handlers in every http-*.c file call these and nothing else of the router:
+ * one small file for what they share. Rejected: a generic HTTP helper library
+ * outside api/http (these answer in this daemon's JSON error shape and count in its
+ * metrics, so they are not generic).
+ */
+#include "serve-int.h"
+
+#include "jsonw.h"
+
+#include <stdio.h>
+#include <string.h>
+
+/* ---- answers ----------------------------------------------------------------------------- */
+
+static const char *reason_of(int status)
+{
+    switch (status) {
+    case 200:
+        return "OK";
+    case 201:
+        return "Created";
+    case 400:
+        return "Bad Request";
+    case 401:
+        return "Unauthorized";
+    case 403:
+        return "Forbidden";
+    case 404:
+        return "Not Found";
+    case 405:
+        return "Method Not Allowed";
+    case 409:
+        return "Conflict";
+    case 413:
+        return "Payload Too Large";
+    case 422:
+        return "Unprocessable Entity";
+    case 428:
+        return "Precondition Required";
+    case 429:
+        return "Too Many Requests";
+    case 503:
+        return "Service Unavailable";
+    default:
+        return status < 500 ? "Client Error" : "Internal Server Error";
+    }
+}
+
+static void count(cf_serve_t *srv, int status)
+{
+    if (status >= 100 && status < 600) {
+        srv->m.status[status / 100]++;
+        srv->m.by_code[status]++;
+    }
+}
+
+/* Exported, documented in serve-int.h */
+void cf__http_json(h2o_req_t *req, cf_serve_t *srv, int status, json_t *body)
+{
+    /* Written into the loop's one answer buffer (h2o_send_inline copies it):
+     * no allocation per answer, and none of json_dumps' per-call costs. */
+    cf__jsonw_t w = {.p = srv->answer, .cap = srv->answer_cap};
+    cf__jsonw_value(&w, body, 0);
+    json_decref(body);
+    srv->answer = w.p;
+    srv->answer_cap = w.cap;
+    cf__http_text(req, srv, status, w.oom || !body ? NULL : srv->answer, w.len);
+}
+
+/* Exported, documented in serve-int.h */
+void cf__http_text(h2o_req_t *req, cf_serve_t *srv, int status, const char *text, size_t len)
+{
+    if (!text) {
+        status = 500;
+        text = "{\"error\":\"ENOMEM\",\"text\":\"out of memory\"}";
+        len = strlen(text);
+    }
+    count(srv, status);
+    req->res.status = status;
+    req->res.reason = reason_of(status);
+    h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CONTENT_TYPE, NULL,
+                   H2O_STRLIT("application/json; charset=utf-8"));
+    /* A JSON answer holds what clients typed (a party named <script>...): never sniffed
+     * as HTML by a browser that opens it directly (the workbench's 404s set it already). */
+    if (h2o_find_header_by_str(&req->res.headers, H2O_STRLIT("x-content-type-options"), -1) < 0)
+        h2o_add_header_by_str(&req->pool, &req->res.headers, H2O_STRLIT("x-content-type-options"),
+                              0, NULL, H2O_STRLIT("nosniff"));
+    req->res.content_length = len;
+    h2o_send_inline(req, text, len);
+}
+
+/* Exported, documented in serve-int.h */
+void cf__http_bytes(h2o_req_t *req, cf_serve_t *srv, int status, const char *content_type,
+                    const void *data, size_t len)
+{
+    count(srv, status);
+    req->res.status = status;
+    req->res.reason = reason_of(status);
+    h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CONTENT_TYPE, NULL, content_type,
+                   strlen(content_type));
+    req->res.content_length = len;
+    h2o_send_inline(req, data, len);
+}
+
+/* Exported, documented in serve-int.h */
+void cf__http_error(h2o_req_t *req, cf_serve_t *srv, int status, const char *name, const char *text)
+{
+    cf__http_json(req, srv, status, json_pack("{s:s, s:s}", "error", name, "text", text));
+}
+
+/* Exported, documented in serve-int.h */
+int cf__http_status(int code)
+{
+    switch (code) {
+    case CF_EINVAL:
+    case CF_EPARSE:
+    case CF_EINVALID:
+        return 400;
+    case CF_ENOTFOUND:
+        return 404;
+    case CF_EFORBIDDEN:
+        return 403;
+    case CF_ECONFLICT:
+    case CF_EEXIST:
+        return 409;
+    case CF_EREFUSED:
+    case CF_ECLOSED:
+    case CF_ERANGE:
+        return 422;
+    case CF_EBUSY:
+        return 503;
+    default:
+        return 500;
+    }
+}
+
+/* ---- query strings ----------------------------------------------------------------------- */
+
+static int hexval(int c)
+{
+    return c >= '0' && c <= '9'   ? c - '0'
+           : c >= 'a' && c <= 'f' ? c - 'a' + 10
+           : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                  : -1;
+}
+
+/* 1 if s[0..len) is well-formed UTF-8 (no overlongs, no surrogates). */
+static int utf8_valid(const unsigned char *s, size_t len)
+{
+    size_t i = 0;
+    while (i < len) {
+        unsigned char c = s[i];
+        size_t n;
+        unsigned cp, min;
+        if (c < 0x80) {
+            i++;
+            continue;
+        } else if ((c & 0xe0) == 0xc0) {
+            n = 1, cp = c & 0x1f, min = 0x80;
+        } else if ((c & 0xf0) == 0xe0) {
+            n = 2, cp = c & 0x0f, min = 0x800;
+        } else if ((c & 0xf8) == 0xf0) {
+            n = 3, cp = c & 0x07, min = 0x10000;
+        } else {
+            return 0;
+        }
+        if (i + n >= len)
+            return 0;
+        for (size_t k = 1; k <= n; k++) {
+            if ((s[i + k] & 0xc0) != 0x80)
+                return 0;
+            cp = (cp << 6) | (s[i + k] & 0x3f);
+        }
+        if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+            return 0;
+        i += n + 1;
+    }
+    return 1;
+}
+
+/* Percent-decodes src[0..len) ('+' is a space) into a string in req's pool. */
+static char *decode(h2o_req_t *req, const char *src, size_t len)
+{
+    char *out = h2o_mem_alloc_pool(&req->pool, len + 1), *w = out;
+    for (size_t i = 0; i < len; i++) {
+        if (src[i] == '%' && i + 2 < len && hexval(src[i + 1]) >= 0 && hexval(src[i + 2]) >= 0) {
+            *w++ = (char)(hexval(src[i + 1]) * 16 + hexval(src[i + 2]));
+            i += 2;
+        } else {
+            *w++ = src[i] == '+' ? ' ' : src[i];
+        }
+    }
+    *w = '\0';
+    return out;
+}
+
+/* Exported, documented in serve-int.h */
+const char *cf__http_query(h2o_req_t *req, const char *name, int *bad)
+{
+    if (req->query_at == SIZE_MAX)
+        return NULL;
+    const char *q = req->path.base + req->query_at + 1;
+    const char *end = req->path.base + req->path.len;
+    size_t nlen = strlen(name);
+    while (q < end) {
+        const char *amp = memchr(q, '&', (size_t)(end - q));
+        const char *stop = amp ? amp : end;
+        const char *eq = memchr(q, '=', (size_t)(stop - q));
+        const char *kend = eq ? eq : stop;
+        if ((size_t)(kend - q) == nlen && memcmp(q, name, nlen) == 0) {
+            const char *v = eq ? eq + 1 : stop;
+            char *value = decode(req, v, (size_t)(stop - v));
+            if (!utf8_valid((const unsigned char *)value, strlen(value)))
+                *bad = 1;
+            return value;
+        }
+        q = stop + 1;
+    }
+    return NULL;
+}
+
+/* Exported, documented in serve-int.h */
+int cf__http_decimal(const char *text, int64_t min, int64_t max, int64_t *out)
+{
+    const char *p = text;
+    int neg = *p == '-';
+    int64_t n = 0;
+    p += neg;
+    if (*p < '0' || *p > '9')
+        return -1;
+    for (; *p >= '0' && *p <= '9'; p++) {
+        int d = *p - '0';
+        if (n > (INT64_MAX - d) / 10)
+            return -1; /* past INT64_MAX: out of every range */
+        n = n * 10 + d;
+    }
+    if (*p)
+        return -1;
+    n = neg ? -n : n;
+    if (n < min || n > max)
+        return -1;
+    *out = n;
+    return 0;
+}
+
+/* Exported, documented in serve-int.h */
+int cf__http_query_int(cf_serve_t *srv, h2o_req_t *req, const char *name, int64_t min, int64_t max,
+                       int64_t *out)
+{
+    int bad = 0;
+    const char *v = cf__http_query(req, name, &bad);
+    if (!v)
+        return 0;
+    if (!bad && cf__http_decimal(v, min, max, out) == 0)
+        return 1;
+    char text[160];
+    snprintf(text, sizeof(text), "%s must be a whole number from %lld to %lld", name,
+             (long long)min, (long long)max);
+    cf__http_json(req, srv, 400,
+                  json_pack("{s:s, s:s, s:s}", "error", "EINVAL", "text", text, "parameter", name));
+    return -1;
+}
