@@ -395,51 +395,85 @@ static int exec_register(cf_store_t *s, const cf_calendar_t *cal, cf_wfcache_t *
 
 /* ---- fire ------------------------------------------------------------------------------------ */
 
-/* The texts of the instants an alert event carries, kept from the alert before: the
- * alerts of a chunk share `at`, and those of a burst their due_at and deadline, so
- * each is formatted once rather than once an alert (3,300 instructions each). */
+/* The instants an alert event carries, kept from the alert before: the alerts of a
+ * chunk share `at`, and those of a burst their due_at and deadline, so each is
+ * formatted once (3,300 instructions) and its string made once, then shared by the
+ * chunk's events and deliveries (jansson counts references atomically). */
 typedef struct fire_times_s {
     cf_time_t t[3];
-    char text[3][CF_TIME_BUFSZ];
+    json_t *text[3];
 } fire_times_t;
 
-static const char *time_text(fire_times_t *m, int k, cf_time_t t)
+/* OUT new reference, or NULL when out of memory */
+static json_t *time_json(fire_times_t *m, int k, cf_time_t t)
 {
-    if (m->t[k] != t || !m->text[k][0]) {
-        cf_time_format(t, m->text[k]);
+    if (!m->text[k] || m->t[k] != t) {
+        char text[CF_TIME_BUFSZ];
+        cf_time_format(t, text);
+        json_decref(m->text[k]);
+        m->text[k] = json_string_nocheck(text); /* digits and signs */
         m->t[k] = t;
     }
-    return m->text[k];
+    return json_incref(m->text[k]);
 }
 
+static void fire_times_dispose(fire_times_t *m)
+{
+    for (int k = 0; k < 3; k++)
+        json_decref(m->text[k]);
+}
+
+/* The alert event, set key by key: json_pack read its format and checked every
+ * string's UTF-8 again, an alert at a time. The key order is the one json_pack gave
+ * (what is delivered keeps it: alert_json). clock, point and alert_id come from the
+ * alerts table and are checked as json_pack checked them. */
 static json_t *alert_event(fire_times_t *m, const cf_case_t *c, const cf_alert_t *a, cf_time_t now,
                            int late)
 {
-    return json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:b, s:s}", "seq",
-                     (json_int_t)(c->version + 1), "type", "alert", "at", time_text(m, 0, now),
-                     "actor", "caseflow", "role", "system", "clock", a->clock, "point", a->point,
-                     "deadline", time_text(m, 1, a->deadline), "due_at", time_text(m, 2, a->due_at),
-                     "late", late, "alert_id", a->id);
+    json_t *ev = json_object();
+    if (!ev || json_object_set_new_nocheck(ev, "seq", json_integer((json_int_t)c->version + 1)) ||
+        json_object_set_new_nocheck(ev, "type", json_stringn_nocheck("alert", 5)) ||
+        json_object_set_new_nocheck(ev, "at", time_json(m, 0, now)) ||
+        json_object_set_new_nocheck(ev, "actor", json_stringn_nocheck("caseflow", 8)) ||
+        json_object_set_new_nocheck(ev, "role", json_stringn_nocheck("system", 6)) ||
+        json_object_set_new_nocheck(ev, "clock", json_string(a->clock)) ||
+        json_object_set_new_nocheck(ev, "point", json_string(a->point)) ||
+        json_object_set_new_nocheck(ev, "deadline", time_json(m, 1, a->deadline)) ||
+        json_object_set_new_nocheck(ev, "due_at", time_json(m, 2, a->due_at)) ||
+        json_object_set_new_nocheck(ev, "late", json_boolean(late)) ||
+        json_object_set_new_nocheck(ev, "alert_id", json_string(a->id))) {
+        json_decref(ev);
+        return NULL;
+    }
+    return ev;
 }
 
-/* What is delivered for a fired alert: the event's fields plus case, agency,
- * workflow and fired_at. */
+/* What is delivered for a fired alert: the sealed event's fields but prev, type, at,
+ * actor and role, in its order, then fired_at (its at), workflow, agency, and the
+ * routing for the people who must act (serve-alert-ack.c). The values are the
+ * event's own (references, not copies); built key by key rather than as a copy of
+ * the event with keys taken out and put back. */
 static json_t *alert_json(const char *agency, const cf_case_t *c, const json_t *ev)
 {
-    json_t *o = json_copy((json_t *)ev); /* shallow: only its top level changes */
-    json_object_del(o, "prev");
-    json_object_del(o, "type");
-    json_object_del(o, "actor");
-    json_object_del(o, "role");
-    json_object_set(o, "fired_at", json_object_get(ev, "at"));
-    json_object_del(o, "at");
-    json_object_set_new(o, "workflow", json_string(c->workflow_id));
-    json_object_set_new(o, "agency", agency ? json_string(agency) : json_null());
-    /* routing for the people who must act (serve-alert-ack.c) */
+    static const char *const kept[] = {"seq",  "clock",    "point",       "deadline", "due_at",
+                                       "late", "alert_id", "provisional", "case",     "hash"};
+    json_t *o = json_object();
+    int bad = !o;
+    for (size_t i = 0; !bad && i < sizeof(kept) / sizeof(kept[0]); i++) {
+        json_t *v = json_object_get(ev, kept[i]);
+        bad = v && json_object_set_nocheck(o, kept[i], v) != 0;
+    }
     const char *level = cf__alert_level(json_string_value(json_object_get(ev, "point")));
-    json_object_set_new(o, "level", json_string(level));
-    json_object_set_new(o, "handlers", cf__alert_handlers(c));
-    json_object_set_new(o, "to", json_string(strcmp(level, "breach") == 0 ? "head" : "handlers"));
+    if (bad || json_object_set_nocheck(o, "fired_at", json_object_get(ev, "at")) ||
+        json_object_set_new_nocheck(o, "workflow", json_string(c->workflow_id)) ||
+        json_object_set_new_nocheck(o, "agency", agency ? json_string(agency) : json_null()) ||
+        json_object_set_new_nocheck(o, "level", json_string_nocheck(level)) ||
+        json_object_set_new_nocheck(o, "handlers", cf__alert_handlers(c)) ||
+        json_object_set_new_nocheck(
+            o, "to", json_string_nocheck(strcmp(level, "breach") == 0 ? "head" : "handlers"))) {
+        json_decref(o);
+        return NULL;
+    }
     return o;
 }
 
@@ -578,6 +612,7 @@ static int exec_fire(cf_store_t *s, const cf_calendar_t *cal, cf_wfcache_t *wfs,
     j->more = l->next < l->count ? l->alerts[l->next].due_at <= j->now : l->full;
     if (ah && !j->more && ah->instant && ah->instant <= j->now)
         cf__ahead_reset(ah, 0); /* the instant is fired: what is left is stale */
+    fire_times_dispose(&times);
     if (l == &own)
         free(own.alerts);
     if (rc < 0) {
