@@ -196,6 +196,7 @@
     X(serve_sigterm)                                                                               \
     X(serve_slow_client)                                                                           \
     X(serve_alert_delivery)                                                                        \
+    X(serve_alert_delivered_text)                                                                  \
     X(serve_alert_restart)                                                                         \
     X(serve_alert_chunks)                                                                          \
     X(serve_alert_stream_burst)                                                                    \

@@ -6,6 +6,7 @@
  * serve-3.1: an alert fires at the injected instant, into the case's chain, on
  *            the event stream, in the alert log, and at a webhook that fails
  *            once (the retry carries the same alert id).
+ * serve-3.1b: what is delivered for a fired alert, to the byte: keys, order, values.
  * serve-3.2: alerts that fell due while the daemon was down fire at start,
  *            marked late, exactly once across two more restarts.
  * serve-3.3: the alerts of one instant fire in chunks: each chunk is its own
@@ -131,6 +132,112 @@ TEST_IMPL(serve_alert_delivery)
     json_decref(pending);
     td_stop(&d);
     td_hook_stop(&hook);
+    free(token);
+    return 0;
+}
+
+/* The line of the alert log that delivered alert_id, parsed (key order kept); OUT
+ * keys: its keys in order, each followed by a comma. */
+static json_t *delivered(const char *log, const char *alert_id, char *keys, size_t size)
+{
+    FILE *f = fopen(log, "r");
+    char line[4096];
+    json_t *got = NULL;
+    while (!got && f && fgets(line, sizeof(line), f)) {
+        line[strcspn(line, "\n")] = '\0';
+        json_t *o = json_loads(line, 0, NULL);
+        const char *id = json_string_value(json_object_get(o, "alert_id"));
+        if (id && strcmp(id, alert_id) == 0) {
+            char *again = json_dumps(o, JSON_COMPACT); /* the text json_dumps writes */
+            got = again && strcmp(again, line) == 0 ? o : json_null();
+            free(again);
+        }
+        if (got != o)
+            json_decref(o);
+    }
+    if (f)
+        fclose(f);
+    const char *key;
+    json_t *v;
+    keys[0] = '\0';
+    json_object_foreach(got, key, v) {
+        snprintf(keys + strlen(keys), size - strlen(keys), "%s,", key);
+    }
+    return got;
+}
+
+/* The first pending alert's id and due instant. */
+static void first_pending(const td_daemon_t *d, const char *token, char *id, char *due)
+{
+    json_t *pending = td_get_json(d, token, "/v1/alerts?state=pending");
+    json_t *first = json_array_get(pending, 0);
+    snprintf(id, 160, "%s", json_string_value(json_object_get(first, "alert_id")));
+    snprintf(due, 64, "%s", json_string_value(json_object_get(first, "due_at")));
+    json_decref(pending);
+}
+
+/* serve-3.1b: what is delivered for a fired alert, to the byte: the sealed event's
+ * fields (not prev, type, at, actor, role) in their order, then fired_at (the event's
+ * at), workflow, agency, level, handlers, to, written as json_dumps(JSON_COMPACT)
+ * writes it; its values the chain's own (the same hash, seq, instants). A deadline
+ * counted on a provisional calendar year adds provisional after alert_id. Built key
+ * by key since the burst's second round (serve-jobs.c alert_json): this pins it. */
+TEST_IMPL(serve_alert_delivered_text)
+{
+    char db[512], log[512], path[64], keys[512], alert_id[160], due[64];
+    td_db("alerts-text.db", db, sizeof(db));
+    snprintf(log, sizeof(log), "%s/alerts-text.jsonl", cf_test_tmpdir());
+    remove(log);
+    char *token = td_token(db, "甲局", "handler", "张三");
+    cf_serve_config_t cfg;
+    td_daemon_t d;
+    td_config(&cfg, db, T0);
+    cfg.alert_log = log;
+    td_start(&d, &cfg);
+    long long id = td_open_case(&d, token, "penalty-general", "某某大药房");
+    first_pending(&d, token, alert_id, due);
+    td_clock(&d, due);
+    json_t *got = delivered(log, alert_id, keys, sizeof(keys));
+    ASSERT(json_is_object(got));
+    ASSERT_STR_EQ(keys, "seq,clock,point,deadline,due_at,late,alert_id,case,hash,fired_at,"
+                        "workflow,agency,level,handlers,to,");
+    /* the chain's alert event: the same values */
+    snprintf(path, sizeof(path), "/v1/cases/%lld/events", id);
+    json_t *events = td_get_json(&d, token, path), *ev = NULL, *v;
+    size_t i;
+    json_array_foreach(events, i, v) {
+        if (strcmp(json_string_value(json_object_get(v, "type")), "alert") == 0)
+            ev = v;
+    }
+    ASSERT(ev != NULL);
+    static const char *const same[] = {"seq",  "clock",    "point", "deadline", "due_at",
+                                       "late", "alert_id", "case",  "hash"};
+    for (i = 0; i < sizeof(same) / sizeof(same[0]); i++)
+        ASSERT(json_equal(json_object_get(got, same[i]), json_object_get(ev, same[i])));
+    ASSERT(json_equal(json_object_get(got, "fired_at"), json_object_get(ev, "at")));
+    ASSERT_STR_EQ(json_string_value(json_object_get(got, "fired_at")), due);
+    ASSERT_EQ(json_integer_value(json_object_get(got, "case")), id);
+    ASSERT_STR_EQ(json_string_value(json_object_get(got, "workflow")), "penalty-general");
+    ASSERT_STR_EQ(json_string_value(json_object_get(got, "agency")), "甲局");
+    ASSERT_STR_EQ(json_string_value(json_object_get(got, "level")), "warning");
+    ASSERT_STR_EQ(json_string_value(json_object_get(got, "to")), "handlers");
+    ASSERT(json_is_array(json_object_get(got, "handlers")));
+    json_decref(events);
+    json_decref(got);
+    /* Late in the year, the next year's calendar not loaded: a provisional deadline
+     * (as serve-3.9), its warning delivered with the years. The first case's alerts
+     * all fire on the way there. */
+    td_clock(&d, "2026-12-20T09:00:00+08:00");
+    td_open_case(&d, token, "penalty-general", "某某大药房");
+    first_pending(&d, token, alert_id, due);
+    td_clock(&d, due);
+    got = delivered(log, alert_id, keys, sizeof(keys));
+    ASSERT(json_is_object(got));
+    ASSERT_STR_EQ(keys, "seq,clock,point,deadline,due_at,late,alert_id,provisional,case,hash,"
+                        "fired_at,workflow,agency,level,handlers,to,");
+    ASSERT_EQ(json_integer_value(json_array_get(json_object_get(got, "provisional"), 0)), 2027);
+    json_decref(got);
+    td_stop(&d);
     free(token);
     return 0;
 }

@@ -395,31 +395,57 @@ static int exec_register(cf_store_t *s, const cf_calendar_t *cal, cf_wfcache_t *
 
 /* ---- fire ------------------------------------------------------------------------------------ */
 
-/* The texts of the instants an alert event carries, kept from the alert before: the
- * alerts of a chunk share `at`, and those of a burst their due_at and deadline, so
- * each is formatted once rather than once an alert (3,300 instructions each). */
+/* The instants an alert event carries, kept from the alert before: the alerts of a
+ * chunk share `at`, and those of a burst their due_at and deadline, so each is
+ * formatted once (3,300 instructions) and its string made once, then shared by the
+ * chunk's events and deliveries (jansson counts references atomically). */
 typedef struct fire_times_s {
     cf_time_t t[3];
-    char text[3][CF_TIME_BUFSZ];
+    json_t *text[3];
 } fire_times_t;
 
-static const char *time_text(fire_times_t *m, int k, cf_time_t t)
+/* OUT new reference, or NULL when out of memory */
+static json_t *time_json(fire_times_t *m, int k, cf_time_t t)
 {
-    if (m->t[k] != t || !m->text[k][0]) {
-        cf_time_format(t, m->text[k]);
+    if (!m->text[k] || m->t[k] != t) {
+        char text[CF_TIME_BUFSZ];
+        cf_time_format(t, text);
+        json_decref(m->text[k]);
+        m->text[k] = json_string_nocheck(text); /* digits and signs */
         m->t[k] = t;
     }
-    return m->text[k];
+    return json_incref(m->text[k]);
 }
 
+static void fire_times_dispose(fire_times_t *m)
+{
+    for (int k = 0; k < 3; k++)
+        json_decref(m->text[k]);
+}
+
+/* The alert event, set key by key: json_pack read its format and checked every
+ * string's UTF-8 again, an alert at a time. The key order is the one json_pack gave
+ * (what is delivered keeps it: cf__alert_json). clock, point and alert_id come from the
+ * alerts table and are checked as json_pack checked them. */
 static json_t *alert_event(fire_times_t *m, const cf_case_t *c, const cf_alert_t *a, cf_time_t now,
                            int late)
 {
-    return json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:b, s:s}", "seq",
-                     (json_int_t)(c->version + 1), "type", "alert", "at", time_text(m, 0, now),
-                     "actor", "caseflow", "role", "system", "clock", a->clock, "point", a->point,
-                     "deadline", time_text(m, 1, a->deadline), "due_at", time_text(m, 2, a->due_at),
-                     "late", late, "alert_id", a->id);
+    json_t *ev = json_object();
+    if (!ev || json_object_set_new_nocheck(ev, "seq", json_integer((json_int_t)c->version + 1)) ||
+        json_object_set_new_nocheck(ev, "type", json_stringn_nocheck("alert", 5)) ||
+        json_object_set_new_nocheck(ev, "at", time_json(m, 0, now)) ||
+        json_object_set_new_nocheck(ev, "actor", json_stringn_nocheck("caseflow", 8)) ||
+        json_object_set_new_nocheck(ev, "role", json_stringn_nocheck("system", 6)) ||
+        json_object_set_new_nocheck(ev, "clock", json_string(a->clock)) ||
+        json_object_set_new_nocheck(ev, "point", json_string(a->point)) ||
+        json_object_set_new_nocheck(ev, "deadline", time_json(m, 1, a->deadline)) ||
+        json_object_set_new_nocheck(ev, "due_at", time_json(m, 2, a->due_at)) ||
+        json_object_set_new_nocheck(ev, "late", json_boolean(late)) ||
+        json_object_set_new_nocheck(ev, "alert_id", json_string(a->id))) {
+        json_decref(ev);
+        return NULL;
+    }
+    return ev;
 }
 
 /* Fires one alert: appends its event and marks the row, or, when the clock has
@@ -557,6 +583,7 @@ static int exec_fire(cf_store_t *s, const cf_calendar_t *cal, cf_wfcache_t *wfs,
     j->more = l->next < l->count ? l->alerts[l->next].due_at <= j->now : l->full;
     if (ah && !j->more && ah->instant && ah->instant <= j->now)
         cf__ahead_reset(ah, 0); /* the instant is fired: what is left is stale */
+    fire_times_dispose(&times);
     if (l == &own)
         free(own.alerts);
     if (rc < 0) {
