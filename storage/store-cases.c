@@ -110,8 +110,9 @@ static int write_events(cf_store_t *s, json_t *events, char *const *bodies, cf_e
 {
     cf_db_stmt_t *st;
     int rc = cf__store_prepare(s,
-                               "INSERT INTO events(case_id, seq, type, at, body, hash, pos) "
-                               "VALUES (?, ?, ?, ?, ?, ?, " CF__STORE_NEXT_POS ")",
+                               "INSERT INTO events(case_id, seq, type, at, body, hash, pos, "
+                               "agency) VALUES (?, ?, ?, ?, ?, ?, " CF__STORE_NEXT_POS
+                               ", " CF__STORE_AGENCY_OF("?1") ")",
                                &st, err);
     size_t i;
     json_t *ev;
@@ -128,8 +129,8 @@ static int write_events(cf_store_t *s, json_t *events, char *const *bodies, cf_e
  * back into every index of cases). */
 static const char *const case_insert_sql =
     "INSERT INTO cases(id, workflow_id, workflow_version, workflow_hash, matter_id, parent_id, "
-    "party, algo, opened_at, state, closed, version, head, updated_at, closed_at, snapshot) "
-    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)";
+    "party, algo, opened_at, state, closed, version, head, updated_at, closed_at, snapshot, "
+    "agency) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)";
 static const char *const case_update_sql =
     "UPDATE cases SET state = ?10, closed = ?11, version = ?12, head = ?13, updated_at = ?14, "
     "closed_at = ?15, snapshot = ?16 WHERE id = ?1 AND version = ?17";
@@ -152,8 +153,8 @@ static int not_updated(cf_store_t *s, const cf_case_t *c, int64_t expected, cf_e
 /* Writes c's row. When not opening, the row is updated only if it is still at
  * version expected (the version the caller's case was read at): the optimistic
  * check, CF_ECONFLICT otherwise, in the same statement as the write. */
-static int write_case_row(cf_store_t *s, const cf_case_t *c, int opening, int64_t expected,
-                          cf_error_t *err)
+static int write_case_row(cf_store_t *s, const cf_case_t *c, int opening, const char *agency,
+                          int64_t expected, cf_error_t *err)
 {
     int made = cf_case_snapshot_buf(c, &s->snapshot, &s->snapshot_cap) == 0;
     const char *text = made ? s->snapshot : NULL;
@@ -173,6 +174,7 @@ static int write_case_row(cf_store_t *s, const cf_case_t *c, int opening, int64_
             cf_db_bind_text(st, 7, party, -1, CF_DB_STATIC);
             cf_db_bind_text(st, 8, cf_chain_algo_name(c->algo), -1, CF_DB_STATIC);
             cf_db_bind_int64(st, 9, c->opened_at);
+            cf_db_bind_text(st, 17, agency ? agency : "", -1, CF_DB_STATIC);
         }
         cf__store_bind_text(st, 10, c->state);
         cf_db_bind_int(st, 11, c->closed_at != 0);
@@ -205,8 +207,9 @@ static int write_clocks(cf_store_t *s, const cf_case_t *c, const json_t *events,
             continue;
         if (!st && (rc = cf__store_prepare(s,
                                            "INSERT INTO clocks(case_id, clock_id, state, deadline, "
-                                           "party, provisional) VALUES (?, ?, ?, ?, ?, ?) ON "
-                                           "CONFLICT(case_id, clock_id) DO UPDATE SET state = "
+                                           "party, provisional, agency) VALUES (?, ?, ?, ?, ?, ?, "
+                                           CF__STORE_AGENCY_OF("?1") ") ON CONFLICT(case_id, "
+                                           "clock_id, agency) DO UPDATE SET state = "
                                            "excluded.state, deadline = excluded.deadline, party = "
                                            "excluded.party, provisional = excluded.provisional",
                                            &st, err)) != 0)
@@ -260,7 +263,7 @@ static int next_case_id(cf_store_t *s, int64_t *id, cf_error_t *err)
  * On failure the events may have been sealed; sealing again replaces their
  * links. */
 int cf__store_case_next(cf_store_t *s, const cf_case_t *c, json_t *events, int opening,
-                        cf_case_t *next, cf_error_t *err)
+                        const char *agency, cf_case_t *next, cf_error_t *err)
 {
     size_t n = json_array_size(events);
     char **bodies = calloc(n ? n : 1, sizeof(*bodies));
@@ -278,7 +281,7 @@ int cf__store_case_next(cf_store_t *s, const cf_case_t *c, json_t *events, int o
     if (rc == 0)
         rc = seal_events(next, events, bodies, err);
     if (rc == 0)
-        rc = write_case_row(s, next, opening, c->version, err);
+        rc = write_case_row(s, next, opening, agency, c->version, err);
     if (rc == 0)
         rc = write_events(s, events, bodies, err);
     if (rc == 0)
@@ -300,7 +303,7 @@ static int commit_case(cf_store_t *s, cf_case_t *c, json_t *events, int opening,
     int rc = cf__store_run(s, CF__STORE_BEGIN(s), err);
     if (rc == 0)
         rc = fault_at(s, "begin", err);
-    if (rc == 0 && (rc = cf__store_case_next(s, c, events, opening, &work, err)) == 0)
+    if (rc == 0 && (rc = cf__store_case_next(s, c, events, opening, NULL, &work, err)) == 0)
         wrote = 1;
     if (rc == 0)
         rc = fault_at(s, "commit", err);
@@ -626,7 +629,7 @@ int cf_store_case_list(cf_store_t *s, const cf_case_filter_t *f, json_t **list, 
 int cf__store_case_write(cf_store_t *s, cf_case_t *c, json_t *events, int opening, cf_error_t *err)
 {
     cf_case_t next;
-    int rc = cf__store_case_next(s, c, events, opening, &next, err);
+    int rc = cf__store_case_next(s, c, events, opening, NULL, &next, err);
     if (rc != 0)
         return rc;
     cf_case_dispose(c);

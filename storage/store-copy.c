@@ -191,15 +191,13 @@ static int copy_table(cf_store_t *from, cf_store_t *to, const char *table, int64
     return rc;
 }
 
-/* On PostgreSQL the identity columns (events.id, anchors.id) take their next value
- * from a sequence, which the copy's explicit ids did not move: set it past them. */
+/* On PostgreSQL the identity column anchors.id takes its next value from a
+ * sequence, which the copy's explicit ids did not move: set it past them. */
 static int identities(cf_store_t *to, cf_error_t *err)
 {
     if (cf_db_kind(to->db) != CF_DB_PG)
         return 0;
     return cf__store_exec(to,
-                          "SELECT setval(pg_get_serial_sequence('events', 'id'), "
-                          "COALESCE((SELECT MAX(id) FROM events), 0) + 1, false);"
                           "SELECT setval(pg_get_serial_sequence('anchors', 'id'), "
                           "COALESCE((SELECT MAX(id) FROM anchors), 0) + 1, false)",
                           err);

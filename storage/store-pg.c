@@ -3,8 +3,8 @@
  * file runs unchanged on it through the driver (db.h, db-pg.c).
  *
  * Design. The schema is SQLite's (store-sqlite.c) in PostgreSQL's types: INTEGER
- * columns are BIGINT, BLOB is BYTEA, SQLite's implicit row ids (events.id,
- * anchors.id) are identity columns, and the append-only rule on events is three
+ * columns are BIGINT, BLOB is BYTEA, SQLite's implicit row id anchors.id is an
+ * identity column (events.id was one until step 17), and the append-only rule on events is three
  * triggers (UPDATE, DELETE, TRUNCATE) raising 'events are append-only'. Every
  * index of SQLite's schema is here under its name, partial ones with the same
  * WHERE. Two SQL functions make the store's SQLite text run as it is:
@@ -117,6 +117,13 @@ static const char pg_baseline[] =
     "$$SELECT ($1::jsonb) #>> string_to_array(regexp_replace(regexp_replace($2, '^\\$\\.?', ''), "
     "'\\[([0-9]+)\\]', '.\\1', 'g'), '.')$$;";
 
+/* Step 17's column: agency added to table (whose case id is column id), filled from
+ * case_agency, without a default afterwards (every write gives it). */
+#define PG_AGENCY(table, id)                                                                  \
+    "ALTER TABLE " table " ADD COLUMN agency TEXT NOT NULL DEFAULT '';"                       \
+    "UPDATE " table " t SET agency = a.agency FROM case_agency a WHERE a.case_id = t." id ";" \
+    "ALTER TABLE " table " ALTER COLUMN agency DROP DEFAULT;"
+
 /* The PostgreSQL text of SQLite's steps after the baseline, in order (step 15 first). */
 static const char *const pg_after[] = {
     /* 15: the workbench's sessions signed out (store-session.c) */
@@ -124,6 +131,37 @@ static const char *const pg_after[] = {
     /* 16: due alerts claimed by one daemon of several, with a lease (store-claim.c) */
     "ALTER TABLE alerts ADD COLUMN claim_owner TEXT;"
     "ALTER TABLE alerts ADD COLUMN claim_until BIGINT;",
+    /* 17: the agency in every case key (store-sqlite.c's step 17; docs/postgresql.md):
+     * the column added and filled from case_agency ('' for a case opened without one),
+     * then each primary key and unique constraint remade ending with it. The events'
+     * update trigger is off for the one fill; events.id goes. */
+    "ALTER TABLE events DISABLE TRIGGER events_no_update;" PG_AGENCY("events", "case_id")
+    "ALTER TABLE events ENABLE TRIGGER events_no_update;" PG_AGENCY("cases", "id")
+        PG_AGENCY("clocks", "case_id")
+        PG_AGENCY("alerts", "case_id") PG_AGENCY("alert_acks", "case_id")
+            PG_AGENCY("case_numbers", "case_id") PG_AGENCY("case_refs", "case_id")
+                PG_AGENCY("case_people", "case_id")
+    "UPDATE case_summary t SET agency = COALESCE((SELECT a.agency FROM case_agency a WHERE "
+    "a.case_id = t.case_id), '');"
+    "ALTER TABLE events DROP COLUMN id;"
+    "ALTER TABLE events DROP CONSTRAINT events_case_id_seq_key, ADD PRIMARY KEY(case_id, seq, "
+    "agency);"
+    "DROP INDEX events_pos;"
+    "CREATE UNIQUE INDEX events_pos ON events(pos, agency);"
+    "ALTER TABLE cases DROP CONSTRAINT cases_pkey, ADD PRIMARY KEY(id, agency);"
+    "ALTER TABLE clocks DROP CONSTRAINT clocks_pkey, ADD PRIMARY KEY(case_id, clock_id, agency);"
+    "ALTER TABLE case_agency DROP CONSTRAINT case_agency_pkey, ADD PRIMARY KEY(case_id, agency);"
+    "ALTER TABLE alerts DROP CONSTRAINT alerts_pkey, ADD PRIMARY KEY(alert_id, agency);"
+    "ALTER TABLE alert_acks DROP CONSTRAINT alert_acks_pkey, ADD PRIMARY KEY(alert_id, agency);"
+    "ALTER TABLE case_numbers DROP CONSTRAINT case_numbers_pkey, DROP CONSTRAINT "
+    "case_numbers_number_key, ADD PRIMARY KEY(case_id, agency), ADD UNIQUE(number, agency);"
+    "ALTER TABLE case_refs DROP CONSTRAINT case_refs_pkey, DROP CONSTRAINT "
+    "case_refs_kind_number_key, ADD PRIMARY KEY(case_id, kind, agency), ADD UNIQUE(kind, "
+    "number, agency);"
+    "ALTER TABLE case_summary DROP CONSTRAINT case_summary_pkey, ADD PRIMARY KEY(case_id, "
+    "agency);"
+    "ALTER TABLE case_people DROP CONSTRAINT case_people_pkey, ADD PRIMARY KEY(case_id, role, "
+    "name, agency);",
     NULL};
 #define PG_AFTER_COUNT ((int)(sizeof(pg_after) / sizeof(pg_after[0])) - 1)
 

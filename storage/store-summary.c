@@ -89,7 +89,9 @@ int cf_store_ref_put(cf_store_t *s, int64_t id, const char *kind, const char *nu
     if (strcmp(kind, "case_number") == 0)
         return cf_store_case_number_put(s, id, number, err);
     cf_db_stmt_t *st;
-    int rc = cf__store_prepare(s, "INSERT INTO case_refs(case_id, kind, number) VALUES (?, ?, ?)",
+    int rc = cf__store_prepare(s,
+                               "INSERT INTO case_refs(case_id, kind, number, agency) VALUES (?, ?, "
+                               "?, " CF__STORE_AGENCY_OF("?1") ")",
                                &st, err);
     if (rc != 0)
         return rc;
@@ -172,8 +174,8 @@ static int people_put(cf_store_t *s, int64_t id, const json_t *sum, cf_error_t *
         if (!who || !*who)
             continue;
         rc = cf__store_prepare(s,
-                               "INSERT INTO case_people(case_id, role, name) VALUES "
-                               "(?, ?, ?) ON CONFLICT DO NOTHING",
+                               "INSERT INTO case_people(case_id, role, name, agency) VALUES "
+                               "(?, ?, ?, " CF__STORE_AGENCY_OF("?1") ") ON CONFLICT DO NOTHING",
                                &st, err);
         if (rc != 0)
             break;
@@ -348,8 +350,8 @@ int cf_store_summary_put(cf_store_t *s, int64_t id, const json_t *old, const jso
     if (rc == 0)
         rc = cf__store_prepare(s,
                                "INSERT INTO case_summary(case_id, agency, name, body) VALUES (?, "
-                               "?, ?, ?) ON CONFLICT(case_id) DO UPDATE SET agency = "
-                               "excluded.agency, name = excluded.name, body = excluded.body",
+                               "?, ?, ?) ON CONFLICT(case_id, agency) DO UPDATE SET name = "
+                               "excluded.name, body = excluded.body",
                                &st, err);
     if (rc == 0) {
         cf_db_bind_int64(st, 1, id);

@@ -161,7 +161,10 @@ int cf_store_case_number_put(cf_store_t *s, int64_t id, const char *number, cf_e
 {
     cf_db_stmt_t *st;
     int rc =
-        cf__store_prepare(s, "INSERT INTO case_numbers(case_id, number) VALUES (?, ?)", &st, err);
+        cf__store_prepare(s,
+                          "INSERT INTO case_numbers(case_id, number, agency) VALUES (?, ?, "
+                          CF__STORE_AGENCY_OF("?1") ")",
+                          &st, err);
     if (rc != 0)
         return rc;
     cf_db_bind_int64(st, 1, id);

@@ -191,8 +191,8 @@ static void put_alert(const char *db, const char *id, cf_time_t due)
     sqlite3 *h;
     char sql[256];
     snprintf(sql, sizeof(sql),
-             "INSERT INTO alerts(alert_id, case_id, clock_id, point, due_at, deadline) "
-             "VALUES ('%s', 1, 'k', 'deadline', %lld, %lld)",
+             "INSERT INTO alerts(alert_id, case_id, clock_id, point, due_at, deadline, agency) "
+             "VALUES ('%s', 1, 'k', 'deadline', %lld, %lld, '')",
              id, (long long)due, (long long)due);
     ASSERT_EQ(sqlite3_open(db, &h), SQLITE_OK);
     ASSERT_EQ(sqlite3_exec(h, sql, NULL, NULL, NULL), SQLITE_OK);
