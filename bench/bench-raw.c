@@ -230,11 +230,12 @@ static void open_writer(const cf_bench_env_t *env, const char *name, const sourc
           sqlite3_exec(w->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL", NULL, NULL, NULL),
           "pragmas");
     check(w->db,
-          sqlite3_prepare_v2(w->db,
-                             "INSERT INTO events(case_id, seq, type, at, body, hash, pos, "
-                             "agency) VALUES (?, ?, ?, ?, ?, ?, (SELECT COALESCE(MAX(pos), -1) "
-                             "+ 1 FROM events), COALESCE((SELECT agency FROM cases WHERE id = ?1), ''))",
-                             -1, &w->ev, NULL),
+          sqlite3_prepare_v2(
+              w->db,
+              "INSERT INTO events(case_id, seq, type, at, body, hash, pos, "
+              "agency) VALUES (?, ?, ?, ?, ?, ?, (SELECT COALESCE(MAX(pos), -1) "
+              "+ 1 FROM events), COALESCE((SELECT agency FROM cases WHERE id = ?1), ''))",
+              -1, &w->ev, NULL),
           "prepare");
     check(w->db,
           sqlite3_prepare_v2(w->db,

@@ -205,14 +205,16 @@ static int write_clocks(cf_store_t *s, const cf_case_t *c, const json_t *events,
     for (unsigned i = 0; rc == 0 && i < c->clocks_count; i++) {
         if (!cf_events_name_clock(events, "clock.", c->clocks[i].id))
             continue;
-        if (!st && (rc = cf__store_prepare(s,
-                                           "INSERT INTO clocks(case_id, clock_id, state, deadline, "
-                                           "party, provisional, agency) VALUES (?, ?, ?, ?, ?, ?, "
-                                           CF__STORE_AGENCY_OF("?1") ") ON CONFLICT(case_id, "
-                                           "clock_id, agency) DO UPDATE SET state = "
-                                           "excluded.state, deadline = excluded.deadline, party = "
-                                           "excluded.party, provisional = excluded.provisional",
-                                           &st, err)) != 0)
+        if (!st &&
+            (rc = cf__store_prepare(
+                 s,
+                 "INSERT INTO clocks(case_id, clock_id, state, deadline, "
+                 "party, provisional, agency) VALUES (?, ?, ?, ?, ?, ?, " CF__STORE_AGENCY_OF(
+                     "?1") ") ON CONFLICT(case_id, "
+                           "clock_id, agency) DO UPDATE SET state = "
+                           "excluded.state, deadline = excluded.deadline, party = "
+                           "excluded.party, provisional = excluded.provisional",
+                 &st, err)) != 0)
             break;
         cf_db_reset(st);
         cf_db_bind_int64(st, 1, c->id);

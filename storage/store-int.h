@@ -184,8 +184,5 @@ json_t *cf__store_case_list_row(cf_db_stmt_t *st);
  * takes it from the case row, written first ('' for a case not stored: the rows
  * of a case opened without an agency carry '' too). */
 #define CF__STORE_AGENCY_OF(id) "COALESCE((SELECT agency FROM cases WHERE id = " id "), '')"
-/* The same from case_agency, for the migration that filled the column (17). */
-#define CF__AGENCY_OF(id)                                                                     \
-    "COALESCE((SELECT a.agency FROM case_agency a WHERE a.case_id = " id "), '')"
 
 #endif

@@ -4,8 +4,9 @@
  *
  * Design. The schema is SQLite's (store-sqlite.c) in PostgreSQL's types: INTEGER
  * columns are BIGINT, BLOB is BYTEA, SQLite's implicit row id anchors.id is an
- * identity column (events.id was one until step 17), and the append-only rule on events is three
- * triggers (UPDATE, DELETE, TRUNCATE) raising 'events are append-only'. Every
+ * identity column (events.id was one until step 17), and the append-only rule on
+ * events is three triggers (UPDATE, DELETE, TRUNCATE) raising 'events are
+ * append-only'. Every
  * index of SQLite's schema is here under its name, partial ones with the same
  * WHERE. Two SQL functions make the store's SQLite text run as it is:
  * instr(text, text) (strpos) and json_extract(text, path) for the '$.a.b[0]'
@@ -117,13 +118,6 @@ static const char pg_baseline[] =
     "$$SELECT ($1::jsonb) #>> string_to_array(regexp_replace(regexp_replace($2, '^\\$\\.?', ''), "
     "'\\[([0-9]+)\\]', '.\\1', 'g'), '.')$$;";
 
-/* Step 17's column: agency added to table (whose case id is column id), filled from
- * case_agency, without a default afterwards (every write gives it). */
-#define PG_AGENCY(table, id)                                                                  \
-    "ALTER TABLE " table " ADD COLUMN agency TEXT NOT NULL DEFAULT '';"                       \
-    "UPDATE " table " t SET agency = a.agency FROM case_agency a WHERE a.case_id = t." id ";" \
-    "ALTER TABLE " table " ALTER COLUMN agency DROP DEFAULT;"
-
 /* The PostgreSQL text of SQLite's steps after the baseline, in order (step 15 first). */
 static const char *const pg_after[] = {
     /* 15: the workbench's sessions signed out (store-session.c) */
@@ -135,12 +129,32 @@ static const char *const pg_after[] = {
      * the column added and filled from case_agency ('' for a case opened without one),
      * then each primary key and unique constraint remade ending with it. The events'
      * update trigger is off for the one fill; events.id goes. */
-    "ALTER TABLE events DISABLE TRIGGER events_no_update;" PG_AGENCY("events", "case_id")
-    "ALTER TABLE events ENABLE TRIGGER events_no_update;" PG_AGENCY("cases", "id")
-        PG_AGENCY("clocks", "case_id")
-        PG_AGENCY("alerts", "case_id") PG_AGENCY("alert_acks", "case_id")
-            PG_AGENCY("case_numbers", "case_id") PG_AGENCY("case_refs", "case_id")
-                PG_AGENCY("case_people", "case_id")
+    "ALTER TABLE events DISABLE TRIGGER events_no_update;"
+    "ALTER TABLE events ADD COLUMN agency TEXT NOT NULL DEFAULT '';"
+    "UPDATE events t SET agency = a.agency FROM case_agency a WHERE a.case_id = t.case_id;"
+    "ALTER TABLE events ALTER COLUMN agency DROP DEFAULT;"
+    "ALTER TABLE events ENABLE TRIGGER events_no_update;"
+    "ALTER TABLE cases ADD COLUMN agency TEXT NOT NULL DEFAULT '';"
+    "UPDATE cases t SET agency = a.agency FROM case_agency a WHERE a.case_id = t.id;"
+    "ALTER TABLE cases ALTER COLUMN agency DROP DEFAULT;"
+    "ALTER TABLE clocks ADD COLUMN agency TEXT NOT NULL DEFAULT '';"
+    "UPDATE clocks t SET agency = a.agency FROM case_agency a WHERE a.case_id = t.case_id;"
+    "ALTER TABLE clocks ALTER COLUMN agency DROP DEFAULT;"
+    "ALTER TABLE alerts ADD COLUMN agency TEXT NOT NULL DEFAULT '';"
+    "UPDATE alerts t SET agency = a.agency FROM case_agency a WHERE a.case_id = t.case_id;"
+    "ALTER TABLE alerts ALTER COLUMN agency DROP DEFAULT;"
+    "ALTER TABLE alert_acks ADD COLUMN agency TEXT NOT NULL DEFAULT '';"
+    "UPDATE alert_acks t SET agency = a.agency FROM case_agency a WHERE a.case_id = t.case_id;"
+    "ALTER TABLE alert_acks ALTER COLUMN agency DROP DEFAULT;"
+    "ALTER TABLE case_numbers ADD COLUMN agency TEXT NOT NULL DEFAULT '';"
+    "UPDATE case_numbers t SET agency = a.agency FROM case_agency a WHERE a.case_id = t.case_id;"
+    "ALTER TABLE case_numbers ALTER COLUMN agency DROP DEFAULT;"
+    "ALTER TABLE case_refs ADD COLUMN agency TEXT NOT NULL DEFAULT '';"
+    "UPDATE case_refs t SET agency = a.agency FROM case_agency a WHERE a.case_id = t.case_id;"
+    "ALTER TABLE case_refs ALTER COLUMN agency DROP DEFAULT;"
+    "ALTER TABLE case_people ADD COLUMN agency TEXT NOT NULL DEFAULT '';"
+    "UPDATE case_people t SET agency = a.agency FROM case_agency a WHERE a.case_id = t.case_id;"
+    "ALTER TABLE case_people ALTER COLUMN agency DROP DEFAULT;"
     "UPDATE case_summary t SET agency = COALESCE((SELECT a.agency FROM case_agency a WHERE "
     "a.case_id = t.case_id), '');"
     "ALTER TABLE events DROP COLUMN id;"

@@ -24,13 +24,15 @@
 #include "core-helpers.h"
 #include "task.h"
 
-#define MINI    "tests/fixtures/workflows/valid/mini.yaml"
-#define AGENCY  "某市医疗保障局"
-#define CASE_OF "(m.name = 'cases' OR EXISTS (SELECT 1 FROM pragma_table_info(m.name) WHERE name = 'case_id'))"
+#define MINI   "tests/fixtures/workflows/valid/mini.yaml"
+#define AGENCY "某市医疗保障局"
+#define CASE_OF                                                                                    \
+    "(m.name = 'cases' OR EXISTS (SELECT 1 FROM pragma_table_info(m.name) WHERE name = "           \
+    "'case_id'))"
 
 /* The tables keyed by a case, as the store has them (schema 17). */
-static const char *const keyed[] = {"cases",     "events",       "clocks",    "case_agency",
-                                    "alerts",    "alert_acks",   "case_numbers", "case_refs",
+static const char *const keyed[] = {"cases",        "events",     "clocks",       "case_agency",
+                                    "alerts",       "alert_acks", "case_numbers", "case_refs",
                                     "case_summary", "case_people"};
 #define KEYED_COUNT (sizeof(keyed) / sizeof(keyed[0]))
 
@@ -62,12 +64,13 @@ static void catalog(cf_store_t *s, int *keyed_count, char *bad, size_t size)
               "AND a.attname = 'agency') "
               "UNION ALL SELECT c.relname::text, 'index ' || i.indexrelid::regclass::text FROM "
               "pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace JOIN pg_index i ON "
-              "i.indrelid = c.oid WHERE c.relkind = 'r' AND n.nspname = current_schema() AND " PG_CASE_OF
+              "i.indrelid = c.oid WHERE c.relkind = 'r' AND n.nspname = current_schema() "
+              "AND " PG_CASE_OF
               " AND i.indisunique AND NOT EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid "
               "= c.oid AND a.attnum = ANY(i.indkey) AND a.attname = 'agency') "
               "UNION ALL SELECT c.relname::text, 'keyed' FROM pg_class c JOIN pg_namespace n ON "
-              "n.oid = c.relnamespace WHERE c.relkind = 'r' AND n.nspname = current_schema() AND " PG_CASE_OF
-              ") AS v";
+              "n.oid = c.relnamespace WHERE c.relkind = 'r' AND n.nspname = current_schema() "
+              "AND " PG_CASE_OF ") AS v";
     if (cf__store_prepare(s, sql, &st, &err) != 0)
         CF__FAIL("catalog: %s", err.text);
     *keyed_count = 0;
