@@ -160,7 +160,7 @@ static int copy_table(cf_store_t *from, cf_store_t *to, const char *table, int64
     /* events by position: a reader of the target's log by row sees them in the order
      * they were committed at the source */
     snprintf(sql, sizeof(sql), "SELECT * FROM %s%s", table,
-             strcmp(table, "events") == 0 ? " ORDER BY pos, id" : "");
+             strcmp(table, "events") == 0 ? " ORDER BY pos, case_id, seq" : "");
     int rc = sqlite3_prepare_v2(from->db->lite, sql, -1, &src, NULL);
     if (rc != SQLITE_OK)
         return lite_error(from, rc, table, err);
