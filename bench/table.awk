@@ -72,7 +72,8 @@ function late_row(n, what, k, limit,    ok) {
 }
 # Requests of the other clients during a storm: p50 ≤ 5 ms and p99 ≤ 50 ms (issue 26).
 function busy_row(n, what, k,    ok) {
-    ok = has(k) ? (x[k, "p50_ms"] <= 5 && x[k, "p99_ms"] <= 50) : ""
+    # +0: the fields are strings (substr), compared as text otherwise ("123.3" <= 50)
+    ok = has(k) ? (x[k, "p50_ms"] + 0 <= 5 && x[k, "p99_ms"] + 0 <= 50) : ""
     limit_row(n, what, has(k) ? x[k, "p50_ms"] " / " x[k, "p99_ms"] " ms (max " x[k, "max_ms"] \
         ", " fmt(x[k, "requests"]) " requests, " x[k, "failed"] " failed)" : "not measured", ok,
         "p50 ≤ 5, p99 ≤ 50 ms")

@@ -364,6 +364,9 @@ static int apply_clock(cf_case_t *c, const char *type, const json_t *ev, cf_erro
         k->added = 0;
         if (set_str(&k->period, str_of(ev, "period")) != 0)
             return CF_ENOMEM;
+    } else if (strcmp(type, "clock.rebased") == 0) {
+        if (time_of(ev, "from", &k->counted_from) != 0)
+            return cf_error_set(err, CF_ECORRUPT, NULL, 0, 0, "clock event with a bad 'from'");
     } else if (strcmp(type, "clock.stopped") == 0) {
         k->state = outcome;
         k->stopped_at = at;

@@ -35,8 +35,10 @@
  *                  {name: {sha256, size, file}}, cause? (the 案由 record this step
  *                  bound, as case.opened's: filing under a dictionary situation)
  *   clock.started: clock, period ("7 working_days"), deadline, party (bool),
- *                  from (the other clock's deadline it was counted from; only for a
- *                  clock with from_end_of),
+ *                  from (the instant it was counted from: the other clock's
+ *                  deadline, or the end of the from_fact date; only for a clock with
+ *                  from_end_of or from_fact), from_fact? ({fact, date}: when that
+ *                  date gave it),
  *                  counting (int: the counting rules' version; absent in events
  *                  recorded before version 2, which means 1), provisional? ([2027]:
  *                  the years the deadline was counted on the provisional
@@ -51,6 +53,11 @@
  *   clock.resumed: clock, paused_for ("3 working_days"), deadline (moved)
  *   clock.extended: clock, by ("30 days"), total, deadline (moved), reason
  *   clock.excluded: clock, from, to, reason, excluded ("10 days"), deadline (moved)
+ *   clock.rebased: clock, from (the instant now counted from), from_fact? ({fact,
+ *                  date}: the date fact that gave it), was (the deadline before),
+ *                  deadline, counting, provisional?: an action gave the date fact of a
+ *                  running clock with from_fact (an approved plan's end, 行政处罚法
+ *                  第七十二条第二款) and the clock now counts from elsewhere
  *   clock.recomputed: clock, was (the deadline before), deadline, calendar {year,
  *                  sha256 of its source}: a calendar year was loaded that the
  *                  provisional deadline had assumed (R11)

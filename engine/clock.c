@@ -183,46 +183,81 @@ static int do_stop(const cf_case_t *c, const cf_wf_clock_t *def, const cf_clock_
     return add_event(events, ev);
 }
 
-/* Where a clock's period is counted from: the starting action's time, or, for a
- * clock with from_end_of, the deadline of that other clock (行政强制法 第五十三条's
- * three months run from the end of the review and suit periods, whenever the step
- * that starts the clock is taken). OUT *from. CF_EREFUSED when that clock has not
- * started, so there is no end to count from. */
-static int start_base(const cf_case_t *c, const cf_wf_clock_t *def, cf_time_t at, cf_time_t *from,
+/* Where def counts from (cf_engine_clock_from), as a refusal when it cannot. */
+static int clock_from(const cf_case_t *c, const cf_wf_clock_t *def, const cf_calendar_t *cal,
+                      const json_t *facts, cf_time_t at, cf_time_t *from, int *by_fact,
                       cf_refusal_t *why)
 {
-    const cf_clock_rt_t *base = def->from_end_of ? cf_case_clock(c, def->from_end_of) : NULL;
-    *from = at;
-    if (!def->from_end_of)
+    cf_error_t err;
+    int rc = cf_engine_clock_from(c, def, cal, facts, at, from, by_fact, NULL, 0, &err);
+    if (rc == CF_ERANGE)
+        return range_error(why, def, &err);
+    return rc ? cf__refuse(why, rc, "%s", err.text) : 0;
+}
+
+/* "from" (the instant counted from) on a clock event of a clock counted from
+ * elsewhere, and "from_fact" {fact, date} when an approved plan's end gave it. */
+static int set_from(json_t *ev, const cf_wf_clock_t *def, const json_t *facts, cf_time_t from,
+                    int by_fact)
+{
+    if (!def->from_end_of && !def->from_fact)
         return 0;
-    if (!base || base->state == CF_CLOCK_IDLE)
-        return cf__refuse(why, CF_EREFUSED,
-                          "clock '%s' (%s) is counted from the end of clock '%s', which has not "
-                          "started",
-                          def->id, def->name, def->from_end_of);
-    *from = base->deadline;
-    return 0;
+    if (set_time(ev, "from", from))
+        return -1;
+    return by_fact ? json_object_set_new(ev, "from_fact",
+                                         json_pack("{s:s, s:O}", "fact", def->from_fact, "date",
+                                                   json_object_get(facts, def->from_fact)))
+                   : 0;
 }
 
 static int do_start(const cf_case_t *c, const cf_wf_clock_t *def, const cf_calendar_t *cal,
-                    const json_t *matter, cf_time_t at, const char *actor, const char *role,
-                    json_t *events, cf_refusal_t *why)
+                    const cf__clock_act_t *a, json_t *events, cf_refusal_t *why)
 {
-    cf_period_part_t part = {clock_period(def, matter), NULL};
+    cf_period_part_t part = {clock_period(def, a->matter), NULL};
     cf_count_t n;
     cf_time_t from;
     cf_error_t err;
-    int rc = start_base(c, def, at, &from, why);
+    int by_fact;
+    int rc = clock_from(c, def, cal, a->facts, a->at, &from, &by_fact, why);
     if (rc != 0)
         return rc;
     if (cf_period_count(cal, from, &part, 1, &n, NULL, NULL, &err) != 0)
         return range_error(why, def, &err);
     char text[64];
     cf_period_format(part.period, text, sizeof(text));
-    json_t *ev = clock_event(c, events, "clock.started", def, at, actor, role);
+    json_t *ev = clock_event(c, events, "clock.started", def, a->at, a->actor, a->role);
     if (ev && (json_object_set_new(ev, "period", json_string(text)) ||
                (def->party && json_object_set_new(ev, "party", json_true())) ||
-               (def->from_end_of && set_time(ev, "from", from)) || set_count(ev, &n))) {
+               set_from(ev, def, a->facts, from, by_fact) || set_count(ev, &n))) {
+        json_decref(ev);
+        ev = NULL;
+    }
+    return add_event(events, ev);
+}
+
+/* A running or paused clock whose from_fact the action gives (a plan approved, or
+ * changed, after the clock started) is counted again from where it now counts
+ * from (行政处罚法 第七十二条第二款): a clock.rebased event with the new "from", the
+ * deadline it replaced ("was") and the new one. Nothing when the start is the same. */
+static int do_rebase(const cf_case_t *c, const cf_wf_clock_t *def, const cf_clock_rt_t *k,
+                     const cf_calendar_t *cal, const cf__clock_act_t *a, json_t *events,
+                     cf_refusal_t *why)
+{
+    cf_time_t from;
+    cf_error_t err;
+    int by_fact;
+    int rc = clock_from(c, def, cal, a->facts, k->started_at, &from, &by_fact, why);
+    if (rc != 0 || from == (k->counted_from ? k->counted_from : k->started_at))
+        return rc;
+    cf_clock_rt_t moved = *k; /* a shallow copy, counted from the new start */
+    cf_period_t ext = extension_of(def, k);
+    cf_count_t n;
+    moved.counted_from = from;
+    if (cf_engine_clock_deadline(def, cal, &moved, &ext, k->added, &n, NULL, NULL, &err) != 0)
+        return range_error(why, def, &err);
+    json_t *ev = clock_event(c, events, "clock.rebased", def, a->at, a->actor, a->role);
+    if (ev && (set_from(ev, def, a->facts, from, by_fact) || set_time(ev, "was", k->deadline) ||
+               set_count(ev, &n))) {
         json_decref(ev);
         ev = NULL;
     }
@@ -291,31 +326,34 @@ static int do_resume(const cf_case_t *c, const cf_wf_clock_t *def, const cf_cloc
 }
 
 static int one_clock(const cf_calendar_t *cal, const cf_case_t *c, const cf_wf_clock_t *def,
-                     const char *action, cf_time_t at, const json_t *matter, const char *actor,
-                     const char *role, json_t *events, cf_refusal_t *why)
+                     const cf__clock_act_t *a, json_t *events, cf_refusal_t *why)
 {
     const cf_clock_rt_t *k = cf_case_clock(c, def->id);
     cf_clock_state_t s = k ? k->state : CF_CLOCK_IDLE;
     int live = s == CF_CLOCK_RUNNING || s == CF_CLOCK_PAUSED;
-    if (live && cf_workflow_list_has(def->stop, def->stop_count, action))
-        return do_stop(c, def, k, at, actor, role, events);
-    if (!live && cf_workflow_list_has(def->start, def->start_count, action))
-        return do_start(c, def, cal, matter, at, actor, role, events, why);
-    if (s == CF_CLOCK_RUNNING && cf_workflow_list_has(def->pause, def->pause_count, action))
-        return add_event(events, clock_event(c, events, "clock.paused", def, at, actor, role));
-    if (s == CF_CLOCK_PAUSED && cf_workflow_list_has(def->resume, def->resume_count, action))
-        return do_resume(c, def, k, cal, at, actor, role, events, why);
+    int rc = def->from_fact ? cf__clock_fact_date_check(c, def, a, why) : 0;
+    if (rc != 0)
+        return rc;
+    if (live && cf_workflow_list_has(def->stop, def->stop_count, a->action))
+        return do_stop(c, def, k, a->at, a->actor, a->role, events);
+    if (!live && cf_workflow_list_has(def->start, def->start_count, a->action))
+        return do_start(c, def, cal, a, events, why);
+    if (s == CF_CLOCK_RUNNING && cf_workflow_list_has(def->pause, def->pause_count, a->action))
+        return add_event(events,
+                         clock_event(c, events, "clock.paused", def, a->at, a->actor, a->role));
+    if (s == CF_CLOCK_PAUSED && cf_workflow_list_has(def->resume, def->resume_count, a->action))
+        return do_resume(c, def, k, cal, a->at, a->actor, a->role, events, why);
+    if (live && def->from_fact && k->counting >= 2 && json_object_get(a->given, def->from_fact))
+        return do_rebase(c, def, k, cal, a, events, why);
     return 0;
 }
 
 /* Exported, documented in engine-int.h */
 int cf__clock_effects(const cf_workflow_t *wf, const cf_calendar_t *cal, const cf_case_t *c,
-                      const char *action, cf_time_t at, const json_t *matter, const char *actor,
-                      const char *role, json_t *events, cf_refusal_t *why)
+                      const cf__clock_act_t *a, json_t *events, cf_refusal_t *why)
 {
     for (unsigned i = 0; i < wf->doc->clocks_count; i++) {
-        int rc =
-            one_clock(cal, c, &wf->doc->clocks[i], action, at, matter, actor, role, events, why);
+        int rc = one_clock(cal, c, &wf->doc->clocks[i], a, events, why);
         if (rc != 0)
             return rc;
     }

@@ -15,12 +15,31 @@ int cf__refuse(cf_refusal_t *why, int code, const char *fmt, ...)
 json_t *cf__event_new(const cf_case_t *c, size_t already, const char *type, cf_time_t at,
                       const char *actor, const char *role);
 
-/* Appends to events the clock events that action (or "open") causes at instant at:
- * stops first, then starts, pauses and resumes. Returns 0, CF_ERANGE (why says
- * which date) or CF_ENOMEM. */
+/* An action (or the opening) as the clocks see it. */
+typedef struct cf__clock_act_s {
+    const char *action; /* or "open" */
+    cf_time_t at;
+    const json_t *matter;
+    const char *actor;
+    const char *role;
+    const json_t *facts; /* the case's facts with the action's merged in */
+    const json_t *given; /* the facts the action gives, or NULL */
+} cf__clock_act_t;
+
+/* Appends to events the clock events that action a causes: stops first, then
+ * starts, pauses and resumes, and a clock.rebased for a running clock whose
+ * from_fact the action gives (行政处罚法 第七十二条第二款). Refuses a from_fact
+ * date before the day the clock it is counted from started (or the case was
+ * opened). Returns 0, CF_ERANGE (why says which date), CF_EINVALID, CF_EREFUSED
+ * or CF_ENOMEM. */
 int cf__clock_effects(const cf_workflow_t *wf, const cf_calendar_t *cal, const cf_case_t *c,
-                      const char *action, cf_time_t at, const json_t *matter, const char *actor,
-                      const char *role, json_t *events, cf_refusal_t *why);
+                      const cf__clock_act_t *a, json_t *events, cf_refusal_t *why);
+
+/* CF_EINVALID (why says which day) when a gives def's from_fact a date before the
+ * day the from_end_of clock started, or, without one, the day the case was opened
+ * (clock-from.c); 0 otherwise, and when a does not give it. */
+int cf__clock_fact_date_check(const cf_case_t *c, const cf_wf_clock_t *def,
+                              const cf__clock_act_t *a, cf_refusal_t *why);
 
 /* Appends a clock.stopped event for every clock still running or paused on c and
  * not already stopped by events: the case is closing. Outcome "ended", or

@@ -525,8 +525,9 @@ static int act_events(const cf_workflow_t *wf, const cf_calendar_t *cal, const c
         json_decref(out);
         return CF_ENOMEM;
     }
-    rc = cf__clock_effects(wf, cal, c, req->action, req->at, req->matter, req->actor, req->role,
-                           out, why);
+    cf__clock_act_t a = {req->action, req->at, req->matter, req->actor,
+                         req->role,   merged,  req->facts};
+    rc = cf__clock_effects(wf, cal, c, &a, out, why);
     if (rc == 0 && json_is_true(json_object_get(ev, "terminal")))
         rc = cf__clock_end_all(wf, c, req->at, req->actor, req->role, out);
     if (rc != 0) {
@@ -600,9 +601,10 @@ int cf_engine_open(const cf_workflow_t *wf, const cf_calendar_t *cal, const cf_o
         rc = CF_ENOMEM;
     else if (rc != 0)
         json_decref(ev);
+    cf__clock_act_t a = {"open",    req->at,    req->matter, req->actor,
+                         req->role, req->facts, req->facts};
     if (rc == 0)
-        rc = cf__clock_effects(wf, cal, &empty, "open", req->at, req->matter, req->actor, req->role,
-                               out, why);
+        rc = cf__clock_effects(wf, cal, &empty, &a, out, why);
     cf_case_dispose(&empty);
     if (rc != 0) {
         json_decref(out);

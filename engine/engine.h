@@ -144,6 +144,25 @@ int cf_engine_clock_deadline(const cf_wf_clock_t *def, const cf_calendar_t *cal,
                              const cf_clock_rt_t *k, const cf_period_t *extension, int64_t added,
                              cf_count_t *out, cf_explain_cb explain, void *ctx, cf_error_t *err);
 
+/* The end of a period whose last day is date d (an approved plan's end, a date
+ * fact): 23:59:59+08:00 of d, or, when d is a rest day, of the next working day
+ * (R4: the party may still act on it). OUT *out (and the provisional years it
+ * needed). Returns 0 or CF_ERANGE (err names the day). */
+int cf_engine_date_end(const cf_calendar_t *cal, cf_date_t d, cf_count_t *out, cf_error_t *err);
+
+/* Where clock def counts its period from on case c, started at `at`, the case
+ * holding `facts`: `at`; for a clock with from_end_of, that other clock's deadline
+ * (行政强制法 第五十三条); for a clock with from_fact whose date the facts hold,
+ * the end of that date (cf_engine_date_end) when it is later (行政处罚法 第七十二条
+ * 第二款: the end of an approved deferral or instalment plan). OUT *from; OUT
+ * *by_fact: 1 when the fact's date gave it; `because` (size bytes, may be NULL):
+ * one line saying where it counts from and why, "" for a clock counted from its
+ * start. Returns 0; CF_EREFUSED when the from_end_of clock has not started;
+ * CF_ERANGE (the plan's end outside the calendar); err says which. */
+int cf_engine_clock_from(const cf_case_t *c, const cf_wf_clock_t *def, const cf_calendar_t *cal,
+                         const json_t *facts, cf_time_t at, cf_time_t *from, int *by_fact,
+                         char *because, size_t size, cf_error_t *err);
+
 /* The time a pause of clock k (paused at k->paused_at, deadline k->deadline) that
  * ends at `at` adds to its deadline (R8), in the clock's unit (days for a month
  * clock; cf_period_elapsed): the whole pause, or, for a clock with

@@ -1,7 +1,7 @@
 /*
- * guard-int.h -- what guard.c (compile, refs, format) and guard-eval.c (evaluation)
- * share: the syntax tree a compiled guard is made of. Not public: guard.h keeps
- * cf_guard_t opaque, so the tree can change without touching any caller.
+ * guard-int.h -- what guard.c (compile), guard-format.c (refs, format) and
+ * guard-eval.c (evaluation) share: the syntax tree a compiled guard is made of. Not public: guard.h
+ * keeps cf_guard_t opaque, so the tree can change without touching any caller.
  *
  * Invariants the parser establishes and every walk relies on:
  *  - `and`/`or` chains are one n-ary node (kids_count >= 2), never a deep binary tree;
@@ -79,5 +79,10 @@ struct cf_guard_s {
     int needs_owed;    /* the tree calls owed() */
     int needs_waited;  /* the tree calls waited() */
 };
+
+/* The spelling of operator op (an op_t) and the name of function fn (a fn_t), from
+ * guard.c's tables (guard-format.c prints with them). Static strings. */
+const char *cf__guard_op_text(int op);
+const char *cf__guard_fn_name(int fn);
 
 #endif

@@ -1,8 +1,8 @@
 /*
- * guard.c -- the guard expression language, front half: compile the text into a tree,
- * list the names it references, and print it back in canonical form. Evaluation is in
- * guard-eval.c; the tree both halves share is in guard-int.h; the language and its
- * contract are in guard.h.
+ * guard.c -- the guard expression language, front half: compile the text into a tree.
+ * Listing the names it references and printing it back in canonical form are in
+ * guard-format.c, evaluation in guard-eval.c; the tree they share is in guard-int.h;
+ * the language and its contract are in guard.h.
  *
  * Why this shape. A guard is compiled once when a workflow is loaded and evaluated on
  * every action, so the text becomes a small tree (node_t) that the evaluator walks
@@ -12,9 +12,10 @@
  * 'foo'", "expected ')'"); a generated parser (bison/lemon) would add a build step and
  * generic messages. The lexer keeps one token of lookahead and counts columns in
  * characters as it goes, so a guard full of Chinese strings reports the column an
- * editor shows, at no extra pass over the text. Formatting lives here rather than with
- * the evaluator because it needs the parser's tables (function names, operator
- * spellings, precedence) and is its inverse: format then compile gives the same tree.
+ * editor shows, at no extra pass over the text. Formatting is the parser's inverse
+ * (format then compile gives the same tree) and prints from its tables (function
+ * names, operator spellings: cf__guard_fn_name, cf__guard_op_text); it has a file of
+ * its own because it is a second concern, read without the lexer and grammar.
  *
  * Decisions and their costs:
  *  - `and`/`or` chains are n-ary nodes, not left-deep binary trees, so a hostile
@@ -39,8 +40,7 @@
  *   1. Tables              the function table, operator spellings, node_free
  *   2. Lexer               next(): text -> tokens, columns, lexing errors
  *   3. Parser              parse_list / parse_not / parse_cmp / parse_unary / primary
- *   4. Compile and refs    cf_guard_compile, cf_guard_free, cf_guard_refs
- *   5. Format              writer_t, fmt(), cf_guard_format
+ *   4. Compile             cf_guard_compile, cf_guard_free
  */
 #include "guard-int.h"
 
@@ -90,6 +90,18 @@ static const struct fn_def_s {
     [FN_WAITED] = {"waited", 3, {A_DATE, A_WHOLE, A_UNIT}, T_BOOL},
 };
 #define FN_COUNT_ALL ((int)(sizeof(fns) / sizeof(fns[0])))
+
+/* Exported, documented in guard-int.h */
+const char *cf__guard_op_text(int op)
+{
+    return op_text[op];
+}
+
+/* Exported, documented in guard-int.h */
+const char *cf__guard_fn_name(int fn)
+{
+    return fns[fn].name;
+}
 
 static void node_free(node_t *n)
 {
@@ -684,7 +696,7 @@ static node_t *parse_unary(parser_t *p)
 }
 
 /* ====================================================================================
- * 4. Compile and refs
+ * 4. Compile
  * ==================================================================================== */
 
 /* Exported, documented in guard.h */
@@ -728,103 +740,4 @@ void cf_guard_free(cf_guard_t *g)
         return;
     node_free(g->root);
     free(g);
-}
-
-static void refs(const node_t *n, cf_guard_ref_cb cb, void *ctx)
-{
-    if (n->kind == K_FACT || n->kind == K_ACTION || n->kind == K_CLOCK || n->kind == K_DATE)
-        cb(ctx,
-           n->kind == K_FACT     ? CF_GUARD_REF_FACT
-           : n->kind == K_ACTION ? CF_GUARD_REF_ACTION
-           : n->kind == K_CLOCK  ? CF_GUARD_REF_CLOCK
-                                 : CF_GUARD_REF_DATE,
-           n->str, n->column);
-    for (size_t i = 0; i < n->kids_count; i++)
-        refs(n->kids[i], cb, ctx);
-}
-
-/* Exported, documented in guard.h */
-void cf_guard_refs(const cf_guard_t *g, cf_guard_ref_cb cb, void *ctx)
-{
-    if (g && cb)
-        refs(g->root, cb, ctx);
-}
-
-/* ====================================================================================
- * 5. Format
- * ==================================================================================== */
-
-/* An snprintf-like sink: copies what fits, counts everything. */
-typedef struct writer_s {
-    char *out;
-    size_t size;
-    size_t len;
-} writer_t;
-
-static void put(writer_t *w, const char *s, size_t n)
-{
-    for (size_t i = 0; i < n; i++, w->len++)
-        if (w->len + 1 < w->size)
-            w->out[w->len] = s[i];
-}
-
-static void puts_(writer_t *w, const char *s)
-{
-    put(w, s, strlen(s));
-}
-
-/* Binding strength, loosest first; a kid looser than its place gets parentheses. */
-static int prec(const node_t *n)
-{
-    static const int by_kind[] = {[K_OR] = 1, [K_AND] = 2, [K_NOT] = 3, [K_CMP] = 4};
-    return n->kind <= K_CMP ? by_kind[n->kind] : 5;
-}
-
-static void fmt(writer_t *w, const node_t *n, int min_prec)
-{
-    const char *sep = n->kind == K_OR ? " or " : n->kind == K_AND ? " and " : ", ";
-    if (prec(n) < min_prec) {
-        puts_(w, "(");
-        fmt(w, n, 0);
-        puts_(w, ")");
-    } else if (n->kind == K_STR) {
-        puts_(w, "\"");
-        for (size_t i = 0; i < n->len; i++) {
-            put(w, "\\", n->str[i] == '"' || n->str[i] == '\\'); /* escape if needed */
-            put(w, n->str + i, 1);
-        }
-        puts_(w, "\"");
-    } else if (n->kind > K_CALL) {
-        put(w, n->str, n->len); /* canonical number, name or keyword */
-    } else if (n->kind == K_CMP) {
-        fmt(w, n->kids[0], 5);
-        puts_(w, " ");
-        puts_(w, op_text[n->op]);
-        puts_(w, " ");
-        fmt(w, n->kids[1], 5);
-    } else if (n->kind == K_NOT || n->kind == K_NEG) {
-        puts_(w, n->kind == K_NOT ? "not " : "-");
-        fmt(w, n->kids[0], n->kids[0]->kind == K_NOT ? 3 : 5); /* "not (x < 3)" */
-    } else {                                                   /* K_OR, K_AND, K_CALL */
-        if (n->kind == K_CALL) {
-            puts_(w, fns[n->op].name);
-            puts_(w, "(");
-        }
-        for (size_t i = 0; i < n->kids_count; i++) {
-            puts_(w, i ? sep : "");
-            fmt(w, n->kids[i], n->kind == K_CALL ? 5 : prec(n) + 1);
-        }
-        puts_(w, n->kind == K_CALL ? ")" : "");
-    }
-}
-
-/* Exported, documented in guard.h */
-int cf_guard_format(const cf_guard_t *g, char *out, size_t size)
-{
-    writer_t w = {out, out ? size : 0, 0};
-    if (g)
-        fmt(&w, g->root, 0);
-    if (w.size > 0)
-        out[w.len < w.size ? w.len : w.size - 1] = '\0';
-    return w.len > INT_MAX ? INT_MAX : (int)w.len;
 }

@@ -162,24 +162,22 @@ static const char *action_basis(const cf_workflow_t *wf, const char *action)
     return NULL;
 }
 
-/* Appends basis without the workflow's notes to its readers ("(to confirm)",
- * "(article to confirm)"): a document cites the law, not the state of the
- * workflow's sources. 1 when basis is NULL. */
+/* Appends basis without the workflow's notes to its readers ("（条款待核）", or the
+ * older "(to confirm)": cf_workflow_note_len), and the spaces before them: a document
+ * cites the law, not the state of the workflow's sources. 1 when basis is NULL. */
 static int basis_text(const char *basis, sbuf_t *b)
 {
     if (!basis)
         return 1;
     for (const char *p = basis; *p;) {
-        const char *open = strstr(p, " (");
-        const char *close = open ? strchr(open, ')') : NULL;
-        if (!close) {
-            sb_str(b, p);
-            break;
+        size_t spaces = strspn(p, " "), note = cf_workflow_note_len(p + spaces);
+        if (note) {
+            p += spaces + note;
+            continue;
         }
-        const char *note = strstr(open, "confirm");
-        /* a parenthesis that is not such a note is kept */
-        sb_add(b, p, (size_t)((note && note < close ? open : close + 1) - p));
-        p = close + 1;
+        size_t keep = spaces ? spaces : 1;
+        sb_add(b, p, keep);
+        p += keep;
     }
     return 0;
 }

@@ -354,6 +354,12 @@ static void check_clocks(check_t *c)
             problem(c, path, "clock '%s' counts from the end of '%s', which is not another clock",
                     k->id, k->from_end_of);
         }
+        if (k->from_fact && (!cf_workflow_fact(c->wf, k->from_fact) ||
+                             cf_workflow_fact(c->wf, k->from_fact)->type != CF_FACT_DATE)) {
+            snprintf(path, sizeof(path), "clocks.%u.from_fact", i);
+            problem(c, path, "clock '%s' counts from fact '%s', which is not a declared date fact",
+                    k->id, k->from_fact);
+        }
         if (k->extension && k->extension->after && !action_known(d, k->extension->after)) {
             snprintf(path, sizeof(path), "clocks.%u.extension.after", i);
             problem(c, path, "clock '%s' names unknown action '%s' in 'after'", k->id,

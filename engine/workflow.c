@@ -135,6 +135,7 @@ static const cyaml_schema_field_t clock_fields[] = {
     STR("accountability", OPT, cf_wf_clock_t, accountability),
     STR("from_end_of", OPT, cf_wf_clock_t, from_end_of),
     CYAML_FIELD_BOOL("pause_from_deadline", OPT, cf_wf_clock_t, pause_from_deadline),
+    STR("from_fact", OPT, cf_wf_clock_t, from_fact),
     CYAML_FIELD_END,
 };
 static const cyaml_schema_value_t clock_entry = {
@@ -357,4 +358,22 @@ int cf_workflow_from_matches(const cf_workflow_t *wf, const cf_wf_transition_t *
 cf_period_t cf_wf_period(cf_wf_period_t p)
 {
     return (cf_period_t){.amount = p.amount, .unit = p.unit};
+}
+
+/* Exported, documented in workflow.h */
+size_t cf_workflow_note_len(const char *p)
+{
+    static const char fw_open[] = "（", fw_close[] = "）";
+    if (*p == '(') {
+        const char *close = strchr(p, ')'), *mark = strstr(p, "confirm");
+        return close && mark && mark < close ? (size_t)(close + 1 - p) : 0;
+    }
+    if (strncmp(p, fw_open, sizeof fw_open - 1) != 0)
+        return 0;
+    const char *body = p + sizeof fw_open - 1;
+    const char *close = strstr(body, fw_close), *inner = strstr(body, fw_open);
+    const char *mark = strstr(body, "待核");
+    if (!close || (inner && inner < close) || !mark || mark > close) /* nested, or not one */
+        return 0;
+    return (size_t)(close + sizeof fw_close - 1 - p);
 }

@@ -122,6 +122,10 @@ typedef struct cf_wf_clock_s {
                                  deadline, not from the starting action; or NULL */
     bool pause_from_deadline; /* a pause moves the deadline only by the time paused after
                                  it: a pause before it does not move it (行政处罚法 第七十三条) */
+    char *from_fact;          /* a date fact: when the case holds it, the period is counted
+                                 from the end of that day (rolled off a rest day, R4) if that
+                                 is later than where it would count from otherwise; or NULL
+                                 (行政处罚法 第七十二条第二款: an approved plan's end) */
 } cf_wf_clock_t;
 
 typedef struct cf_wf_rule_s {
@@ -242,6 +246,14 @@ int cf_workflow_from_matches(const cf_workflow_t *wf, const cf_wf_transition_t *
 
 /* 1 if action appears in list[0..count). */
 int cf_workflow_list_has(char *const *list, unsigned count, const char *action);
+
+/* The length in bytes of the note to the workflow's readers that starts at p, or 0:
+ * an ASCII parenthesis whose text holds "confirm" ("(to confirm)", as older
+ * overlays write it) or a full-width one whose text holds 待核 ("（条款待核）",
+ * "（标准待核）"): the article or figure beside it was not read in the law's text
+ * (docs/law.md). A document or an auditor's report cites the law without it; the case
+ * page shows it. */
+size_t cf_workflow_note_len(const char *p);
 
 /* Converts the cf_wf_period_t into a cf_period_t. */
 cf_period_t cf_wf_period(cf_wf_period_t p);

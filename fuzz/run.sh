@@ -20,6 +20,8 @@ RUNS=${2:?usage: fuzz/run.sh BUILD RUNS [TARGET...]}
 shift 2
 TARGETS=${*:-workflow import catalog request period}
 WORK=${FUZZ_WORK:-$BUILD/fuzz-work}
+# the importer's readers are in the document module, built beside the caseflow binary
+export CASEFLOW_DOCS_MODULE=${CASEFLOW_DOCS_MODULE:-$BUILD/api/caseflow-docs.so}
 mkdir -p "$WORK"
 cd "$WORK" || exit 2 # -jobs writes its fuzz-N.log files here
 sh "$SRC/fuzz/seeds.sh" "$WORK/seeds" || exit 2

@@ -263,6 +263,8 @@ int cf_import_text(const char *buf, size_t len, const char *source, const cf_imp
         return cf_error_set(err, CF_EINVAL, source, 0, 0,
                             "prefix '%s' must be ASCII letters, digits, '-', '_' or '.'",
                             opts->prefix);
+    if (cf__readers_need(err) != 0) /* the readers and the folding: caseflow-docs.so */
+        return CF_EIO;
     cf__doc_t d;
     cf_import_result_t res;
     memset(&d, 0, sizeof(d));

@@ -4,7 +4,8 @@
  *
  * The pipeline, one file per stage:
  *   text.c      bytes -> UTF-8 text -> lines; HTML stripping, joining, UTF-8 helpers
- *   shape.c     plain-text shapes (pipes, aligned, one field per line, ...) -> tab forms
+ *   shape.c     plain-text shapes (pipes, aligned, one field per line, ...) -> tab forms;
+ *               one file per shape (shape-*.c, sharing shape-int.h)
  *   headers.c   the words of each column (headers.txt, data) -> field kinds
  *   fold.c      traditional -> simplified for matching (OpenCC); pinyin noise removed
  *   html.c      a saved web page -> its tables as tab-separated rows
@@ -242,6 +243,14 @@ int cf__doc_infer_numbers(cf__doc_t *d);
 int cf__doc_truncated(const cf__doc_t *d, const size_t *sizes, size_t n, int line,
                       const char *parts, cf_error_t *err);
 
+/* ---- the document module (readers-load.c) ---- */
+
+/* The functions of fold.c, html.c, office.c, pdf.c and xls.c below live in the
+ * document module (caseflow-docs.so, docmod/docmod.h); readers-load.c forwards to
+ * them. Returns 0 when the module is loaded (loading it), else CF_EIO with err
+ * naming where it was looked for. */
+int cf__readers_need(cf_error_t *err);
+
 /* ---- folding (fold.c) ---- */
 
 /* s with traditional characters folded to simplified (OpenCC t2s), into out
@@ -256,7 +265,7 @@ char *cf__opencc(const char *config, const char *s);
  * (監(jiān) -> 監); returns how many notes were removed. */
 size_t cf__strip_pinyin(char *text);
 
-/* ---- shapes (shape.c) ---- */
+/* ---- shapes (shape.c, shape-headerless.c) ---- */
 
 /* Rewrites plain text in one of the shapes a copy gives (cells between pipes,
  * Markdown, aligned by blanks, run together, one cell per line, one field per

@@ -109,7 +109,9 @@ typedef struct cf_import_result_s {
  *              GB18030, truncated (a last record cut short, or a character cut
  *              in half), has no recognizable header or format, or yields no
  *              matter; err says which, with line (and offset in the text).
- *   CF_EIO     an .xls could not be copied to a temporary file for FreeXL.
+ *   CF_EIO     an .xls could not be copied to a temporary file for FreeXL; or the
+ *              document module (caseflow-docs.so: the format readers and the
+ *              folding, docmod/docmod.h) is missing, err naming where it looked.
  *   CF_ENOMEM  out of memory.
  *   CF_EINVAL  out or buf is NULL, or opts->prefix is not [A-Za-z0-9._-]+.
  * On failure out is left untouched. */

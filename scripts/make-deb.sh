@@ -3,7 +3,8 @@
 # (docs/operations.md). Usage: scripts/make-deb.sh BUILD_DIR OUT_DIR
 #   BUILD_DIR  a configured and built CMake tree (make build)
 #   OUT_DIR    where the .deb is written; its path is printed last
-# The package installs under /usr (cmake --install --prefix /usr), adds
+# The package installs under /usr (cmake --install --prefix /usr: the binary, the
+# document module in /usr/LIBDIR/caseflow, the data in /usr/share/caseflow), adds
 # /etc/caseflow/caseflow.conf (a conffile), the systemd unit, and the maintainer
 # scripts of packaging/ (the caseflow system user, /var/lib/caseflow, the database).
 # Depends: the Debian packages that own the shared libraries the binary links.
@@ -32,9 +33,17 @@ version=$(sed -n 's/^CMAKE_PROJECT_VERSION:STATIC=//p' "$build/CMakeCache.txt")
 rev=$(git -C "$src" rev-parse --short HEAD 2>/dev/null || echo 0)
 version="$version+git$rev"
 arch=$(dpkg --print-architecture)
-# The packages owning the libraries the binary links directly (its NEEDED entries),
-# each at least at the version built against.
-libs=$(objdump -p "$stage/usr/bin/caseflow" | awk '/NEEDED/ {print $2}' | while read -r so; do
+# The packages owning the libraries the binary and the document module (import and
+# 文书: LIBDIR/caseflow/caseflow-docs.so, loaded on first use) link directly (their
+# NEEDED entries), each at least at the version built against.
+module=$(find "$stage/usr/lib" -name caseflow-docs.so | head -n 1)
+[ -n "$module" ] || {
+    echo "make-deb.sh: $build installs no document module (caseflow-docs.so)" >&2
+    exit 1
+}
+libs=$(for f in "$stage/usr/bin/caseflow" "$module"; do
+    objdump -p "$f" | awk '/NEEDED/ {print $2}'
+done | sort -u | while read -r so; do
     ldconfig -p | awk -v so="$so" '$1 == so {print $NF; exit}'
 done)
 deps=$(for lib in $libs; do readlink -f "$lib"; echo "$lib"; done | xargs dpkg -S 2>/dev/null |

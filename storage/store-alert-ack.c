@@ -38,14 +38,7 @@ int cf_store_alert_get(cf_store_t *s, const char *id, cf_alert_t *a, cf_alert_ac
     cf_db_bind_text(st, 1, id, -1, CF_DB_STATIC);
     int step = cf_db_step(st);
     if (step == CF_DB_ROW) {
-        memset(a, 0, sizeof(*a));
-        cf__store_copy_col(st, 0, a->id, sizeof(a->id));
-        a->case_id = cf_db_column_int64(st, 1);
-        cf__store_copy_col(st, 2, a->clock, sizeof(a->clock));
-        cf__store_copy_col(st, 3, a->point, sizeof(a->point));
-        a->due_at = cf_db_column_int64(st, 4);
-        a->deadline = cf_db_column_int64(st, 5);
-        a->fired_at = cf_db_column_int64(st, 6);
+        cf__store_alert_from_row(st, 1, a);
         ack->acked_at = cf_db_column_int64(st, 7);
         ack->escalated_at = cf_db_column_int64(st, 8);
     }
@@ -128,20 +121,5 @@ int cf_store_alerts_unacked(cf_store_t *s, cf_time_t fired_before, cf_alert_t *o
         return rc;
     cf_db_bind_int64(st, 1, fired_before);
     cf_db_bind_int(st, 2, max);
-    int n = 0, step = CF_DB_DONE;
-    while (n < max && (step = cf_db_step(st)) == CF_DB_ROW) {
-        cf_alert_t *a = &out[n++];
-        memset(a, 0, sizeof(*a));
-        cf__store_copy_col(st, 0, a->id, sizeof(a->id));
-        a->case_id = cf_db_column_int64(st, 1);
-        cf__store_copy_col(st, 2, a->clock, sizeof(a->clock));
-        cf__store_copy_col(st, 3, a->point, sizeof(a->point));
-        a->due_at = cf_db_column_int64(st, 4);
-        a->deadline = cf_db_column_int64(st, 5);
-        a->fired_at = cf_db_column_int64(st, 6);
-    }
-    if (n < max && step != CF_DB_DONE)
-        rc = cf__store_error(s, step, "unacknowledged alerts", err);
-    cf__store_release(s, st);
-    return rc != 0 ? rc : n;
+    return cf__store_alerts_read(s, st, 1, out, max, "unacknowledged alerts", err);
 }

@@ -183,7 +183,8 @@ int cf_store_alerts_next(cf_store_t *s, cf_time_t *due, cf_error_t *err)
     return none ? CF_ENOTFOUND : 0;
 }
 
-static void alert_from_row(cf_db_stmt_t *st, cf_alert_t *a)
+/* Exported, documented in store-int.h */
+void cf__store_alert_from_row(cf_db_stmt_t *st, int with_fired, cf_alert_t *a)
 {
     memset(a, 0, sizeof(*a));
     cf__store_copy_col(st, 0, a->id, sizeof(a->id));
@@ -192,7 +193,24 @@ static void alert_from_row(cf_db_stmt_t *st, cf_alert_t *a)
     cf__store_copy_col(st, 3, a->point, sizeof(a->point));
     a->due_at = cf_db_column_int64(st, 4);
     a->deadline = cf_db_column_int64(st, 5);
-    a->fired_at = cf_db_column_int64(st, 6);
+    if (with_fired)
+        a->fired_at = cf_db_column_int64(st, 6);
+}
+
+/* Exported, documented in store-int.h */
+int cf__store_alerts_read(cf_store_t *s, cf_db_stmt_t *st, int with_fired, cf_alert_t *out, int max,
+                          const char *what, cf_error_t *err)
+{
+    /* Stepped to the end, not stopped at max: a RETURNING statement's writes are done
+     * only when it is (every query here has LIMIT max, so that is one step more). */
+    int n = 0, step, rc = 0;
+    while ((step = cf_db_step(st)) == CF_DB_ROW)
+        if (n < max)
+            cf__store_alert_from_row(st, with_fired, &out[n++]);
+    if (step != CF_DB_DONE)
+        rc = cf__store_error(s, step, what, err);
+    cf__store_release(s, st);
+    return rc != 0 ? rc : n;
 }
 
 /* Exported, documented in store.h */
@@ -208,13 +226,29 @@ int cf_store_alerts_due(cf_store_t *s, cf_time_t now, cf_alert_t *out, int max, 
         return rc;
     cf_db_bind_int64(st, 1, now);
     cf_db_bind_int(st, 2, max);
-    int n = 0, step;
-    while (n < max && (step = cf_db_step(st)) == CF_DB_ROW)
-        alert_from_row(st, &out[n++]);
-    if (n < max && step != CF_DB_DONE)
-        rc = cf__store_error(s, step, "due alerts", err);
-    cf__store_release(s, st);
-    return rc != 0 ? rc : n;
+    return cf__store_alerts_read(s, st, 1, out, max, "due alerts", err);
+}
+
+/* Exported, documented in store.h */
+int cf_store_alerts_due_after(cf_store_t *s, cf_time_t now, cf_time_t after_due,
+                              const char *after_id, cf_alert_t *out, int max, cf_error_t *err)
+{
+    if (!after_id)
+        return cf_store_alerts_due(s, now, out, max, err);
+    cf_db_stmt_t *st;
+    int rc = cf__store_prepare(s,
+                               "SELECT alert_id, case_id, clock_id, point, due_at, deadline, 0 "
+                               "FROM alerts WHERE fired_at IS NULL AND due_at <= ?1 "
+                               "AND (due_at, alert_id) > (?2, ?3) "
+                               "ORDER BY due_at, alert_id LIMIT ?4",
+                               &st, err);
+    if (rc != 0)
+        return rc;
+    cf_db_bind_int64(st, 1, now);
+    cf_db_bind_int64(st, 2, after_due);
+    cf_db_bind_text(st, 3, after_id, -1, CF_DB_STATIC);
+    cf_db_bind_int(st, 4, max);
+    return cf__store_alerts_read(s, st, 1, out, max, "due alerts", err);
 }
 
 /* Exported, documented in store.h */
@@ -237,7 +271,7 @@ static json_t *alert_row(cf_db_stmt_t *st)
 {
     cf_alert_t a;
     char due[CF_TIME_BUFSZ], deadline[CF_TIME_BUFSZ], fired[CF_TIME_BUFSZ];
-    alert_from_row(st, &a);
+    cf__store_alert_from_row(st, 1, &a);
     cf_time_format(a.due_at, due);
     cf_time_format(a.deadline, deadline);
     json_t *o =

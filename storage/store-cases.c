@@ -134,6 +134,13 @@ static const char *const case_insert_sql =
 static const char *const case_update_sql =
     "UPDATE cases SET state = ?10, closed = ?11, version = ?12, head = ?13, updated_at = ?14, "
     "closed_at = ?15, snapshot = ?16 WHERE id = ?1 AND version = ?17";
+/* The same when the state and whether the case is closed stay as they were (an alert,
+ * a fact recorded): SQLite rewrites an index whenever the SET names one of its columns,
+ * so naming state and closed cost two index pages a write (cases_state, cases_open)
+ * that nothing changed in; they are compared instead, as the row already has them. */
+static const char *const case_update_same_sql =
+    "UPDATE cases SET version = ?12, head = ?13, updated_at = ?14, closed_at = ?15, "
+    "snapshot = ?16 WHERE id = ?1 AND version = ?17 AND state = ?10 AND closed = ?11";
 
 static int stored_version(cf_store_t *s, int64_t id, int64_t *version, cf_error_t *err);
 
@@ -153,16 +160,21 @@ static int not_updated(cf_store_t *s, const cf_case_t *c, int64_t expected, cf_e
 /* Writes c's row. When not opening, the row is updated only if it is still at
  * version expected (the version the caller's case was read at): the optimistic
  * check, CF_ECONFLICT otherwise, in the same statement as the write. */
-static int write_case_row(cf_store_t *s, const cf_case_t *c, int opening, const char *agency,
-                          int64_t expected, cf_error_t *err)
+static int write_case_row(cf_store_t *s, const cf_case_t *c, const cf_case_t *before, int opening,
+                          const char *agency, int64_t expected, cf_error_t *err)
 {
+    int same = !opening && before->state && c->state && strcmp(before->state, c->state) == 0 &&
+               (before->closed_at != 0) == (c->closed_at != 0);
     int made = cf_case_snapshot_buf(c, &s->snapshot, &s->snapshot_cap) == 0;
     const char *text = made ? s->snapshot : NULL;
     char *party = opening ? json_dumps(c->party, JSON_COMPACT) : NULL;
     cf_db_stmt_t *st = NULL;
-    int rc = text && (party || !opening)
-                 ? cf__store_prepare(s, opening ? case_insert_sql : case_update_sql, &st, err)
-                 : CF_ENOMEM;
+    int rc = text && (party || !opening) ? cf__store_prepare(s,
+                                                             opening ? case_insert_sql
+                                                             : same  ? case_update_same_sql
+                                                                     : case_update_sql,
+                                                             &st, err)
+                                         : CF_ENOMEM;
     if (rc == 0) {
         cf_db_bind_int64(st, 1, c->id);
         if (opening) {
@@ -283,7 +295,7 @@ int cf__store_case_next(cf_store_t *s, const cf_case_t *c, json_t *events, int o
     if (rc == 0)
         rc = seal_events(next, events, bodies, err);
     if (rc == 0)
-        rc = write_case_row(s, next, opening, agency, c->version, err);
+        rc = write_case_row(s, next, c, opening, agency, c->version, err);
     if (rc == 0)
         rc = write_events(s, events, bodies, err);
     if (rc == 0)

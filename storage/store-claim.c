@@ -66,23 +66,9 @@ int cf_store_alerts_claim(cf_store_t *s, const char *owner, cf_time_t now, int64
     cf_db_bind_int64(st, 2, lease_ms);
     cf_db_bind_int64(st, 3, now);
     cf_db_bind_int(st, 4, max);
-    int n = 0, step;
-    while ((step = cf_db_step(st)) == CF_DB_ROW)
-        if (n < max) {
-            cf_alert_t *a = &out[n++];
-            memset(a, 0, sizeof(*a));
-            cf__store_copy_col(st, 0, a->id, sizeof(a->id));
-            a->case_id = cf_db_column_int64(st, 1);
-            cf__store_copy_col(st, 2, a->clock, sizeof(a->clock));
-            cf__store_copy_col(st, 3, a->point, sizeof(a->point));
-            a->due_at = cf_db_column_int64(st, 4);
-            a->deadline = cf_db_column_int64(st, 5);
-        }
-    if (step != CF_DB_DONE)
-        rc = cf__store_error(s, step, "claim due alerts", err);
-    cf__store_release(s, st);
-    if (rc != 0)
-        return rc;
+    int n = cf__store_alerts_read(s, st, 0, out, max, "claim due alerts", err);
+    if (n < 0)
+        return n;
     qsort(out, (size_t)n, sizeof(*out), by_due); /* RETURNING gives no order */
     return n;
 }

@@ -20,8 +20,10 @@
  * Safety: a target that already holds anything is refused (CF_EEXIST naming the
  * table), and a source table that this list does not know is refused too
  * (CF_ESTORE naming it): a table added by a later schema and forgotten here would
- * otherwise be lost silently. calendar_version is the one table a new database
- * already has a row in (version 0): that row is updated rather than inserted.
+ * otherwise be lost silently. A new database already has two rows: calendar_version's
+ * (version 0), updated rather than inserted, and settings' session_key (made by
+ * migration 18), which the source's replaces, so that the sessions signed before
+ * the move stay valid after it.
  *
  * Costs: one INSERT per row (a million events take tens of seconds on SQLite);
  * the target's write lock is held throughout.
@@ -83,13 +85,22 @@ static int check_known(cf_store_t *from, cf_error_t *err)
     return out;
 }
 
+/* What of table a new database already holds (see the opening comment): the
+ * condition that leaves it out, or "". */
+static const char *born_with(const char *table)
+{
+    if (strcmp(table, "calendar_version") == 0)
+        return " WHERE version <> 0";
+    if (strcmp(table, "settings") == 0)
+        return " WHERE key <> '" CF_SETTING_SESSION_KEY "'";
+    return "";
+}
+
 /* CF_EEXIST when table (of the target) holds a row a new database would not. */
 static int check_empty(cf_store_t *to, const char *table, cf_error_t *err)
 {
     char sql[128];
-    int special = strcmp(table, "calendar_version") == 0;
-    snprintf(sql, sizeof(sql), "SELECT 1 FROM %s%s LIMIT 1", table,
-             special ? " WHERE version <> 0" : "");
+    snprintf(sql, sizeof(sql), "SELECT 1 FROM %s%s LIMIT 1", table, born_with(table));
     cf_db_stmt_t *st;
     int rc = cf_db_prepare(to->db, sql, 1, &st); /* named: see copy_table */
     if (rc != 0)
@@ -104,7 +115,8 @@ static int check_empty(cf_store_t *to, const char *table, cf_error_t *err)
     return step == CF_DB_DONE ? 0 : cf__store_error(to, step, "read the target", err);
 }
 
-/* The INSERT (or, for calendar_version, the UPDATE) of src's columns into table.
+/* The INSERT (or, for calendar_version, the UPDATE; for settings, an INSERT that
+ * replaces the value of a key the target has) of src's columns into table.
  * OUT sql (size bytes). CF_EINVAL when it does not fit. */
 static int write_sql(sqlite3_stmt *src, const char *table, char *sql, size_t size)
 {
@@ -121,7 +133,10 @@ static int write_sql(sqlite3_stmt *src, const char *table, char *sql, size_t siz
         for (int i = 0; i < n && len > 0 && (size_t)len < size; i++)
             len += snprintf(sql + len, size - len, "%s?%d", i ? ", " : ") VALUES (", i + 1);
         if (len > 0 && (size_t)len < size)
-            len += snprintf(sql + len, size - len, ")");
+            len += snprintf(sql + len, size - len, ")%s",
+                            strcmp(table, "settings") == 0
+                                ? " ON CONFLICT(key) DO UPDATE SET value = excluded.value"
+                                : "");
     }
     return len > 0 && (size_t)len < size ? 0 : CF_EINVAL;
 }

@@ -87,6 +87,17 @@ int cf__store_collect(cf_store_t *s, cf_db_stmt_t *st, json_t *(*row_fn)(cf_db_s
 /* Binds text that may be NULL. */
 int cf__store_bind_text(cf_db_stmt_t *st, int index, const char *text);
 
+/* Fills *a from the current row, whose columns are alert_id, case_id, clock_id,
+ * point, due_at, deadline and, when with_fired, fired_at in the seventh (0 when
+ * NULL); every other field 0 (store-alerts.c). */
+void cf__store_alert_from_row(cf_db_stmt_t *st, int with_fired, cf_alert_t *a);
+
+/* Steps st, a query of such rows, to its end and hands it back: the first max rows
+ * into out (cf__store_alert_from_row). Returns how many, or the store's error naming
+ * what (out then holds rows read before it). */
+int cf__store_alerts_read(cf_store_t *s, cf_db_stmt_t *st, int with_fired, cf_alert_t *out, int max,
+                          const char *what, cf_error_t *err);
+
 /* The body of cf_store_case_open (opening = 1) and cf_store_case_append (0)
  * without BEGIN and COMMIT: checks the version (CF_ECONFLICT), seals events onto
  * a copy of c, writes events, case row and clock index, and swaps the copy into
@@ -180,7 +191,7 @@ json_t *cf__store_case_list_row(cf_db_stmt_t *st);
 #define CF__STORE_NEXT_POS "(SELECT COALESCE(MAX(pos), -1) + 1 FROM events)"
 
 /* The agency of the case whose id is the SQL expression id: every table keyed by a
- * case carries it at the end of its key (schema 17; docs/postgresql.md). A write
+ * case carries it at the end of its key (schema 18; docs/postgresql.md). A write
  * takes it from the case row, written first ('' for a case not stored: the rows
  * of a case opened without an agency carry '' too). */
 #define CF__STORE_AGENCY_OF(id) "COALESCE((SELECT agency FROM cases WHERE id = " id "), '')"

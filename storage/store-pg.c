@@ -4,7 +4,7 @@
  *
  * Design. The schema is SQLite's (store-sqlite.c) in PostgreSQL's types: INTEGER
  * columns are BIGINT, BLOB is BYTEA, SQLite's implicit row id anchors.id is an
- * identity column (events.id was one until step 17), and the append-only rule on
+ * identity column (events.id was one until step 18), and the append-only rule on
  * events is three triggers (UPDATE, DELETE, TRUNCATE) raising 'events are
  * append-only'. Every
  * index of SQLite's schema is here under its name, partial ones with the same
@@ -125,7 +125,13 @@ static const char *const pg_after[] = {
     /* 16: due alerts claimed by one daemon of several, with a lease (store-claim.c) */
     "ALTER TABLE alerts ADD COLUMN claim_owner TEXT;"
     "ALTER TABLE alerts ADD COLUMN claim_until BIGINT;",
-    /* 17: the agency in every case key (store-sqlite.c's step 17; docs/postgresql.md):
+    /* 17: the session cookies' key, made with the database (store-session.c): 64 hex
+     * digits from two gen_random_uuid() (core since PostgreSQL 13, pg_strong_random:
+     * 244 random bits), without pgcrypto's gen_random_bytes */
+    "INSERT INTO settings(key, value) VALUES ('" CF_SETTING_SESSION_KEY "', "
+    "replace(gen_random_uuid()::text, '-', '') || replace(gen_random_uuid()::text, '-', '')) "
+    "ON CONFLICT(key) DO NOTHING;",
+    /* 18: the agency in every case key (store-sqlite.c's step 18; docs/postgresql.md):
      * the column added and filled from case_agency ('' for a case opened without one),
      * then each primary key and unique constraint remade ending with it. The events'
      * update trigger is off for the one fill; events.id goes. */

@@ -2,19 +2,26 @@
  * store-session.c -- what the workbench's sessions keep in the database, so that
  * every daemon serving it (several nodes, or one restarted) knows them alike
  * (api/http/http-session.c has the design): the key that signs session cookies,
- * one setting created once by whichever daemon starts first, and the sessions
- * ended before their time (signed out), kept until they would have expired.
+ * one setting made with the database (migration 17), and the sessions ended before
+ * their time (signed out), kept until they would have expired.
+ *
+ * The key is made by the migration rather than by the first daemon to start, so a
+ * database is complete after `init` and nodes starting together do not race to
+ * make it. A daemon still stores one at start when there is none (a database whose
+ * setting was deleted to end every session): INSERT ... ON CONFLICT DO NOTHING,
+ * then it reads what is stored, so two daemons doing that at once agree.
  *
  * A session itself is not stored: its cookie carries what it is (id, expiry, the
  * token's digest) under the key's signature, so signing in writes nothing. Only
  * signing out writes: one row, which every daemon reads when it next checks the
  * session (each keeps its answer for the token cache time).
  *
- * SCHEMA (version 15)
+ * SCHEMA (version 15; the key since 18)
  *   session_ends  id TEXT PRIMARY KEY (the session's id, 64 hex digits),
  *                 expires_at (seconds: when the session would have ended anyway;
  *                 rows past it are deleted by the next sign-out)
  *   settings      "session_key": 64 hex digits, the HMAC-SHA256 key of the cookies
+ *                 (lower case)
  */
 #include "store-int.h"
 

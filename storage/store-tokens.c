@@ -9,14 +9,14 @@
  *                created_at          seconds since the epoch
  *   case_agency  case_id, agency PRIMARY KEY: the agency a case was opened for;
  *                no row for a case opened without one (CF_ENOTFOUND below). Since
- *                schema 17 every case table, cases included, also carries the
+ *                schema 18 every case table, cases included, also carries the
  *                agency in its key ('' for none: docs/postgresql.md, Citus).
  *
  *   settings     key PRIMARY KEY, value (migration 7): what the bureau sets for
  *                the whole database; "agency" is the default agency of a case
  *                opened from the command line (`caseflow init --agency`).
  *
- * Rejected (until schema 17): an agency column on cases (every writer of the row
+ * Rejected (until schema 18): an agency column on cases (every writer of the row
  * would have to carry it); Citus's distribution key made it worth it.
  */
 #include "store-int.h"

@@ -409,6 +409,11 @@ int cf_store_alerts_next(cf_store_t *s, cf_time_t *due, cf_error_t *err);
 /* The unfired alerts due at or before now, earliest first, into OUT out (at most
  * max). Returns the count (>= 0) or a CF_E* code. */
 int cf_store_alerts_due(cf_store_t *s, cf_time_t now, cf_alert_t *out, int max, cf_error_t *err);
+/* The same, only those after (after_due, after_id) in that order (after_id NULL:
+ * from the first): the next page of a read that marks nothing (the daemon's
+ * reading ahead of an instant, serve-jobs.c). */
+int cf_store_alerts_due_after(cf_store_t *s, cf_time_t now, cf_time_t after_due,
+                              const char *after_id, cf_alert_t *out, int max, cf_error_t *err);
 /* Marks alert id fired at fired_at (inside the caller's transaction). */
 int cf_store_alert_mark(cf_store_t *s, const char *id, cf_time_t fired_at, cf_error_t *err);
 /* OUT *list: new array of agency's alerts {alert_id, case, clock, point, due_at,

@@ -181,6 +181,9 @@ static int wanted(int argc, char **argv, const char *name)
 int main(int argc, char **argv)
 {
     size_t n = sizeof(tests) / sizeof(tests[0]);
+    /* The document module (docmod/docmod.h) is built beside the caseflow binary,
+     * not beside this one: the import and 文书 tests load it from there. */
+    setenv("CASEFLOW_DOCS_MODULE", CF_BINARY_DIR "/api/caseflow-docs.so", 0);
     if (argc == 2 && strcmp(argv[1], "--list") == 0) {
         for (size_t i = 0; i < n; i++)
             printf("%s\n", tests[i].name);

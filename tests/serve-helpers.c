@@ -112,6 +112,13 @@ void td_start(td_daemon_t *d, const cf_serve_config_t *cfg)
     ASSERT_EQ(pthread_create(&d->thread, NULL, daemon_main, d), 0);
 }
 
+void td_start_at(td_daemon_t *d, const char *db, const char *now)
+{
+    cf_serve_config_t cfg;
+    td_config(&cfg, db, now);
+    td_start(d, &cfg);
+}
+
 void td_stop(td_daemon_t *d)
 {
     cf_serve_stop(d->srv);
@@ -434,22 +441,38 @@ void td_stream_finish(td_stream_t *s)
     pthread_mutex_destroy(&s->mu);
 }
 
-/* Exported, documented in serve-helpers.h */
-long long td_evidence(const td_daemon_t *d, const char *token, long long id)
+/* POSTs body (taken) to path as token and fails the test unless the answer is 201:
+ * returns the answer's integer member key. */
+static long long post_created(const td_daemon_t *d, const char *token, const char *path,
+                              json_t *body, const char *key)
 {
-    char path[64];
     td_resp_t r;
-    json_t *body =
-        json_pack("{s:s, s:s, s:s, s:s, s:[{s:s}, {s:s}]}", "kind", "书证", "title", "处方单据",
-                  "source", "当事人", "method", "调取", "officers", "name", "张三", "name", "王五");
-    snprintf(path, sizeof(path), "/v1/cases/%lld/evidence", id);
     td_http_json(d, "POST", path, token, body, NULL, &r);
     json_decref(body);
     if (r.status != 201)
         CF__FAIL("POST %s: %ld %s", path, r.status, r.body);
-    long long version = json_integer_value(json_object_get(r.json, "version"));
+    long long value = json_integer_value(json_object_get(r.json, key));
     td_resp_free(&r);
-    return version;
+    return value;
+}
+
+/* Exported, documented in serve-helpers.h */
+long long td_open_case(const td_daemon_t *d, const char *token, const char *workflow,
+                       const char *party)
+{
+    json_t *body = json_pack("{s:s, s:{s:s, s:s}}", "workflow", workflow, "party", "name", party,
+                             "type", "定点医药机构");
+    return post_created(d, token, "/v1/cases", body, "id");
+}
+
+long long td_evidence(const td_daemon_t *d, const char *token, long long id)
+{
+    char path[64];
+    json_t *body =
+        json_pack("{s:s, s:s, s:s, s:s, s:[{s:s}, {s:s}]}", "kind", "书证", "title", "处方单据",
+                  "source", "当事人", "method", "调取", "officers", "name", "张三", "name", "王五");
+    snprintf(path, sizeof(path), "/v1/cases/%lld/evidence", id);
+    return post_created(d, token, path, body, "version");
 }
 
 /* ---- the command line and the store beside the daemon ------------------------------------ */

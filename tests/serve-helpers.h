@@ -42,6 +42,9 @@ char *td_token(const char *db, const char *agency, const char *role, const char 
 void td_config(cf_serve_config_t *cfg, const char *db, const char *now);
 void td_start(td_daemon_t *d, const cf_serve_config_t *cfg);
 void td_stop(td_daemon_t *d);
+/* td_config's defaults for db at now (ISO), then td_start: the set-up of a test
+ * that changes nothing in the config. */
+void td_start_at(td_daemon_t *d, const char *db, const char *now);
 
 /* One HTTP exchange (a new connection each time). body and if_match may be NULL.
  * extra_header may be NULL. */
@@ -54,6 +57,10 @@ void td_resp_free(td_resp_t *r);
 /* POSTs an item of evidence (a 书证 taken by the case's officers 张三 and 王五) to case
  * id as token; expects 201 and returns the case's version after it. What a walk
  * does before submit_review (the shipped rule evidence-before-review). */
+/* Opens a case of workflow for party (a 定点医药机构) as token: POST /v1/cases, fails the
+ * test unless 201; returns the case's id. */
+long long td_open_case(const td_daemon_t *d, const char *token, const char *workflow,
+                       const char *party);
 long long td_evidence(const td_daemon_t *d, const char *token, long long id);
 /* Moves the daemon's clock to iso and waits until every alert due then fired. */
 void td_clock(const td_daemon_t *d, const char *iso);

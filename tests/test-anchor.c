@@ -496,7 +496,7 @@ TEST_IMPL(anchor_migration_numbers_events)
     char *out = malloc(OUT_MAX);
     make_cases();
     sqlite3 *db = raw_db();
-    exec(db, cf_test_undo_17_sqlite);
+    exec(db, cf_test_undo_18_sqlite);
     exec(db, "DROP INDEX events_pos; DROP TABLE anchors; DROP TABLE document_chunks; "
              "DROP INDEX clocks_provisional; ALTER TABLE clocks DROP COLUMN provisional; "
              "DROP TABLE calendar_version; "

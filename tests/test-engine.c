@@ -956,6 +956,114 @@ static json_t *last_event(fixture_t *f, const char *type, const char *clock)
     return found;
 }
 
+/* engine-3.9b (行政处罚法 第七十二条第二款): a clock with from_fact counts from the end
+ * of that date fact (an approved plan's end, rolled off a rest day, R4) when it is
+ * later than the end of its from_end_of clock; a date before the day that clock
+ * started is refused; a plan approved after the clock started moves it
+ * (clock.rebased), back to the other clock's end when the new plan ends earlier. */
+TEST_IMPL(engine_from_fact)
+{
+    fixture_t f;
+    cf_refusal_t w;
+    char buf[CF_TIME_BUFSZ];
+    cf_workflow_t *base = cf_test_workflow(MINI);
+    const char *ov = "overlay: mini\nid: mini-plan\n"
+                     "facts:\n  - {id: plan_ends_on, name: 分期缴纳期限届满日, type: date}\n"
+                     "transitions:\n"
+                     "  - {action: approve_plan, label: 批准分期, from: [served], to: '@stay',"
+                     " roles: [head], requires: {facts: [plan_ends_on]}}\n"
+                     "  - {action: record_final, label: 决定生效, from: [served], to: '@stay',"
+                     " roles: [handler]}\n"
+                     "clocks:\n"
+                     "  - {id: window, name: 申请期限, period: {amount: 1, unit: months},"
+                     " from_end_of: service, from_fact: plan_ends_on, start: [record_final],"
+                     " stop: [archive], basis: 第五十三条}\n";
+    char *merged = NULL;
+    size_t len = 0;
+    ASSERT_EQ(cf_overlay_apply(base->source, base->source_len, base->hash, ov, strlen(ov), "ov",
+                               &merged, &len, NULL),
+              0);
+    ASSERT_EQ(cf_workflow_parse(merged, len, "merged", &f.wf, NULL), 0);
+    free(merged);
+    cf_workflow_free(base);
+    f.cal = cf_test_calendar();
+    f.store = cf_test_store("plan.db");
+    cf_test_open(f.store, f.wf, f.cal, "2026-03-02T09:00:00+08:00", &f.c);
+    ASSERT_EQ(
+        act(&f, "file", "head", "2026-03-02T15:00:00+08:00", "{\"reason\": \"x\"}", "立案审批表"),
+        0);
+    ASSERT_EQ(act(&f, "notify", "handler", "2026-03-03T10:00:00+08:00", "{\"notified_fine\": 1000}",
+                  NULL),
+              0);
+    /* Decided Fri 03-06 (clock service starts): 7 working days end Tue 03-17. */
+    ASSERT_EQ(act(&f, "decide", "head", "2026-03-06T10:00:00+08:00", "{\"fine\": 1000}", NULL), 0);
+    ASSERT_EQ(act(&f, "serve", "handler", "2026-03-09T10:00:00+08:00", NULL, NULL), 0);
+    /* A plan ending before the day clock service started (the decision) is refused;
+     * so is a date that is not one. */
+    ASSERT_EQ(step(&f, "李四", "approve_plan", "head", "2026-03-10T10:00:00+08:00",
+                   "{\"plan_ends_on\": \"2026-03-05\"}", NULL, &w),
+              CF_EINVALID);
+    ASSERT_CONTAINS(w.text, "fact 'plan_ends_on' is 2026-03-05, before 2026-03-06, the day clock "
+                            "'service' started");
+    cf_refusal_dispose(&w);
+    ASSERT_EQ(step(&f, "李四", "approve_plan", "head", "2026-03-10T10:00:00+08:00",
+                   "{\"plan_ends_on\": \"2026-02-30\"}", NULL, &w),
+              CF_EINVALID);
+    cf_refusal_dispose(&w);
+    /* Approved before the clock starts: nothing moves yet. */
+    ASSERT_EQ(act(&f, "approve_plan", "head", "2026-03-10T10:00:00+08:00",
+                  "{\"plan_ends_on\": \"2026-04-30\"}", NULL),
+              0);
+    ASSERT(cf_case_clock(&f.c, "window") == NULL);
+    /* Started: from the plan's end Thu 04-30 (later than 03-17): one month is Sat
+     * 05-30, rolled over Sun 05-31 to Mon 06-01. */
+    ASSERT_EQ(act(&f, "record_final", "handler", "2026-03-11T10:00:00+08:00", NULL, NULL), 0);
+    ASSERT_STR_EQ(deadline_of(&f, "window", buf), "2026-06-01T23:59:59+08:00");
+    json_t *ev = last_event(&f, "clock.started", "window");
+    ASSERT_STR_EQ(json_string_value(json_object_get(ev, "from")), "2026-04-30T23:59:59+08:00");
+    ASSERT_STR_EQ(json_string_value(json_object_get(json_object_get(ev, "from_fact"), "date")),
+                  "2026-04-30");
+    json_decref(ev);
+    /* A new plan ending on Sun 05-31 after the clock started: its period ends Mon
+     * 06-01 (R4), one month later is Wed 07-01. */
+    ASSERT_EQ(act(&f, "approve_plan", "head", "2026-03-12T10:00:00+08:00",
+                  "{\"plan_ends_on\": \"2026-05-31\"}", NULL),
+              0);
+    ASSERT_STR_EQ(deadline_of(&f, "window", buf), "2026-07-01T23:59:59+08:00");
+    ev = last_event(&f, "clock.rebased", "window");
+    ASSERT_STR_EQ(json_string_value(json_object_get(ev, "from")), "2026-06-01T23:59:59+08:00");
+    ASSERT_STR_EQ(json_string_value(json_object_get(ev, "was")), "2026-06-01T23:59:59+08:00");
+    json_decref(ev);
+    char because[256];
+    cf_time_t from;
+    int by_fact;
+    ASSERT_EQ(cf_engine_clock_from(&f.c, cf_workflow_clock(f.wf, "window"), f.cal, f.c.facts,
+                                   cf_case_clock(&f.c, "window")->started_at, &from, &by_fact,
+                                   because, sizeof(because), NULL),
+              0);
+    ASSERT_EQ(by_fact, 1);
+    ASSERT_CONTAINS(because, "counted from the end of fact 'plan_ends_on' 2026-05-31 (a rest day: "
+                             "the period ends on the next working day, 2026-06-01, R4), later "
+                             "than the end of clock 'service' (2026-03-17T23:59:59+08:00)");
+    /* Shortened to end before the suit period's end: back to 03-17, one month is
+     * Fri 04-17; the event has no from_fact. */
+    ASSERT_EQ(act(&f, "approve_plan", "head", "2026-03-13T10:00:00+08:00",
+                  "{\"plan_ends_on\": \"2026-03-10\"}", NULL),
+              0);
+    ASSERT_STR_EQ(deadline_of(&f, "window", buf), "2026-04-17T23:59:59+08:00");
+    ev = last_event(&f, "clock.rebased", "window");
+    ASSERT_STR_EQ(json_string_value(json_object_get(ev, "from")), "2026-03-17T23:59:59+08:00");
+    ASSERT(json_object_get(ev, "from_fact") == NULL);
+    json_decref(ev);
+    /* The same plan again moves nothing. */
+    ASSERT_EQ(act(&f, "approve_plan", "head", "2026-03-16T10:00:00+08:00",
+                  "{\"plan_ends_on\": \"2026-03-12\"}", NULL),
+              0);
+    ASSERT_STR_EQ(deadline_of(&f, "window", buf), "2026-04-17T23:59:59+08:00");
+    teardown(&f);
+    return 0;
+}
+
 /* engine-3.12 (issue 16): on a calendar with provisional years, a clock whose
  * deadline falls past the last loaded year is started, its deadline counted on
  * the provisional calendar and marked so on the chain and in the clock. */

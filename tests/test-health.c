@@ -38,20 +38,6 @@ static double sample_of(const char *text, const char *key)
     return at ? atof(at + strlen(want)) : -1;
 }
 
-static long long open_case(const td_daemon_t *d, const char *token)
-{
-    td_resp_t r;
-    json_t *body = json_pack("{s:s, s:{s:s, s:s}}", "workflow", "penalty-general", "party", "name",
-                             "某某大药房", "type", "定点医药机构");
-    td_http_json(d, "POST", "/v1/cases", token, body, NULL, &r);
-    json_decref(body);
-    if (r.status != 201)
-        CF__FAIL("open: %ld %s", r.status, r.body);
-    long long id = json_integer_value(json_object_get(r.json, "id"));
-    td_resp_free(&r);
-    return id;
-}
-
 /* health-1.1 .. 1.4 */
 TEST_IMPL(health_metrics)
 {
@@ -67,7 +53,8 @@ TEST_IMPL(health_metrics)
     cfg.webhooks[cfg.webhooks_count++] = url;
     cfg.webhook_retry_ms = 3600000; /* the retry is an hour away */
     td_start(&d, &cfg);
-    long long a = open_case(&d, token), b = open_case(&d, token);
+    long long a = td_open_case(&d, token, "penalty-general", "某某大药房"),
+              b = td_open_case(&d, token, "penalty-general", "某某大药房");
     char path[64];
     td_resp_t r;
     long long ids[] = {a, b, 424242};
@@ -262,10 +249,8 @@ TEST_IMPL(health_route_labels)
 {
     char db[512], path[256], key[512];
     td_db("health-routes.db", db, sizeof(db));
-    cf_serve_config_t cfg;
     td_daemon_t d;
-    td_config(&cfg, db, T0);
-    td_start(&d, &cfg);
+    td_start_at(&d, db, T0);
     int count = cf__http_route_labels_count();
     ASSERT(count > 20);
     ASSERT_STR_EQ(cf__http_route_label(0), "other");

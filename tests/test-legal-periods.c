@@ -145,6 +145,25 @@ static int deadline_of(const cf_calendar_t *cal, const cf_wf_clock_t *def, const
     return cf_engine_clock_deadline(def, cal, k, ext, k->added, n, NULL, NULL, err);
 }
 
+/* "plan_ends DATE": an approved plan ending on DATE (行政处罚法 第七十二条第二款): a
+ * clock with from_fact counts from the end of that day (cf_engine_date_end: rolled
+ * off a rest day) when it is later than where k counts from, as the engine does
+ * (cf_engine_clock_from). */
+static void plan_ends(const cf_calendar_t *cal, const cf_wf_clock_t *def, const char *text,
+                      int line, cf_clock_rt_t *k)
+{
+    cf_date_t d;
+    cf_count_t n;
+    cf_error_t err;
+    if (!def->from_fact)
+        CF__FAIL(TABLE ":%d: clock '%s' has no from_fact: a plan does not move it", line, def->id);
+    if (cf_date_parse(text, &d, &err) != 0 || cf_engine_date_end(cal, d, &n, &err) != 0)
+        CF__FAIL(TABLE ":%d: plan_ends %s: %s", line, text, err.text);
+    cf_time_t from = k->counted_from ? k->counted_from : k->started_at;
+    if (n.deadline > from)
+        k->counted_from = n.deadline;
+}
+
 /* Applies a row's adjust column to k in order: an extension into *ext; time
  * excluded (检测、鉴定 ...) counted as the engine counts an exclusion
  * (cf_period_elapsed, in the clock's unit, days for a month clock); a suspension
@@ -169,6 +188,10 @@ static void adjust(const cf_calendar_t *cal, const cf_wf_clock_t *def, const row
         char *dots;
         while (*a == ' ')
             a++;
+        if (strncmp(a, "plan_ends ", 10) == 0) {
+            plan_ends(cal, def, a + 10, r->line, k);
+            continue;
+        }
         if (strncmp(a, "extend ", 7) == 0) {
             if (cf_period_parse(a + 7, ext, &err) != 0)
                 CF__FAIL(TABLE ":%d: bad extension '%s': %s", r->line, a + 7, err.text);

@@ -115,6 +115,7 @@
     X(workflow_problem_location)                                                                   \
     X(workflow_valid_mini)                                                                         \
     X(workflow_shipped_valid)                                                                      \
+    X(workflow_shipped_bases_chinese)                                                              \
     X(engine_walk_full)                                                                            \
     X(engine_guard_branch)                                                                         \
     X(engine_early_exit)                                                                           \
@@ -138,6 +139,7 @@
     X(engine_elapsed_rule)                                                                         \
     X(engine_waited_rule)                                                                          \
     X(engine_from_end_of)                                                                          \
+    X(engine_from_fact)                                                                            \
     X(store_chain_recompute)                                                                       \
     X(store_chain_sm3)                                                                             \
     X(store_case_copy)                                                                             \
@@ -146,6 +148,7 @@
     X(store_snapshot_text)                                                                         \
     X(store_canonical_is_jansson)                                                                  \
     X(store_conflict)                                                                              \
+    X(store_conflict_same_state)                                                                   \
     X(store_fault_injection)                                                                       \
     X(store_append_only)                                                                           \
     X(store_workflow_versions)                                                                     \
@@ -218,6 +221,10 @@
     X(alert_id_form)                                                                               \
     X(alert_id_migration)                                                                          \
     X(alert_id_daemon_rows)                                                                        \
+    /* session-key-*: the cookies' key made with the database (tests/test-session-key.c) */        \
+    X(session_key_1_made_with_database)                                                            \
+    X(session_key_2_older_database)                                                                \
+    X(session_key_3_copy)                                                                          \
     /* health-*: /metrics and /readyz for monitoring (tests/test-health.c) */                      \
     X(health_metrics)                                                                              \
     X(health_readyz_writer_stuck)                                                                  \
@@ -231,6 +238,8 @@
     X(storm_log_reals)                                                                             \
     X(storm_log_utf8)                                                                              \
     X(storm_db_check_once_a_turn)                                                                  \
+    X(storm_ahead_table)                                                                           \
+    X(storm_ahead_burst)                                                                           \
     /* serve-hard-*: the daemon hardened (tests/test-serve-hard.c) */                              \
     X(serve_hard_framing)                                                                          \
     X(serve_hard_http1_only)                                                                       \
@@ -250,6 +259,8 @@
     X(serve_hard_reads_off_loop)                                                                   \
     X(serve_hard_stall_keepalive)                                                                  \
     /* SERVE-HARD-TESTS */                                                                         \
+    /* start-*: the start after a downtime (tests/test-serve-start.c) */                           \
+    X(start_answers_while_backlog_fires)                                                           \
     X(overlay_example)                                                                             \
     X(overlay_problems)                                                                            \
     /* cause-*: the 案由 dictionaries (tests/test-cause.c) */                                    \
@@ -297,6 +308,7 @@
     X(wenshu_shipped_check)                                                                        \
     X(wenshu_fill)                                                                                 \
     X(wenshu_fill_missing)                                                                         \
+    X(wenshu_basis_notes)                                                                          \
     X(wenshu_fill_text_facts)                                                                      \
     /* ops-*: the operation layer through both front ends (tests/test-ops.c) */                    \
     X(ops_cli_rewrites_alerts)                                                                     \

@@ -36,21 +36,6 @@
 
 #define T0 "2026-03-02T09:00:00+08:00"
 
-static long long open_case(const td_daemon_t *d, const char *token)
-{
-    td_resp_t r;
-    json_t *body = json_pack("{s:s, s:{s:s, s:s}}", "workflow", "penalty-general", "party", "name",
-                             "某某大药房", "type", "定点医药机构");
-    td_http_json(d, "POST", "/v1/cases", token, body, NULL, &r);
-    json_decref(body);
-    if (r.status != 201)
-        CF__FAIL("open: %ld %s", r.status, r.body);
-    long long id = json_integer_value(json_object_get(r.json, "id"));
-    td_resp_free(&r);
-    return id;
-}
-
-/* GET path as token: the JSON answer (new reference). */
 /* Number of lines of the file at path holding needle. */
 static int lines_with(const char *path, const char *needle)
 {
@@ -103,7 +88,7 @@ TEST_IMPL(serve_alert_delivery)
     cfg.alert_log = log;
     cfg.webhooks[cfg.webhooks_count++] = url;
     td_start(&d, &cfg);
-    long long id = open_case(&d, token);
+    long long id = td_open_case(&d, token, "penalty-general", "某某大药房");
     /* The filing clock started at open: a warning point and its deadline are pending. */
     json_t *pending = td_get_json(&d, token, "/v1/alerts?state=pending");
     ASSERT(json_array_size(pending) >= 2);
@@ -164,7 +149,7 @@ TEST_IMPL(serve_alert_restart)
     td_config(&cfg, db, T0);
     cfg.alert_log = log;
     td_start(&d, &cfg);
-    long long id = open_case(&d, token);
+    long long id = td_open_case(&d, token, "penalty-general", "某某大药房");
     json_t *pending = td_get_json(&d, token, "/v1/alerts?state=pending");
     size_t n = json_array_size(pending);
     ASSERT(n >= 2);
@@ -256,7 +241,7 @@ TEST_IMPL(serve_alert_chunks)
     td_start(&d, &cfg);
     long long ids[3];
     for (int i = 0; i < 3; i++)
-        ids[i] = open_case(&d, token);
+        ids[i] = td_open_case(&d, token, "penalty-general", "某某大药房");
     /* Three cases opened at the same instant: at the filing deadline, three warnings and
      * three deadlines are due at once: six alerts, chunks of at most two. */
     filing_deadline(&d, token, due, sizeof(due));
@@ -310,10 +295,8 @@ TEST_IMPL(serve_alert_stream_burst)
     td_db("burst.db", db, sizeof(db));
     char *token = td_token(db, "甲局", "handler", "张三");
     td_open_spread(db, "甲局", cf_test_time(T0), 0, CASES);
-    cf_serve_config_t cfg;
     td_daemon_t d;
-    td_config(&cfg, db, T0);
-    td_start(&d, &cfg);
+    td_start_at(&d, db, T0);
     filing_deadline(&d, token, due, sizeof(due));
     td_stream_t stream;
     td_stream_start(&stream, &d, token, ALERTS);
@@ -347,8 +330,8 @@ TEST_IMPL(serve_alert_stream_overflow)
     cfg.alert_log = log;
     cfg.stream_max_pending = 64; /* less than one alert: the first one overflows it */
     td_start(&d, &cfg);
-    open_case(&d, token);
-    open_case(&d, token);
+    td_open_case(&d, token, "penalty-general", "某某大药房");
+    td_open_case(&d, token, "penalty-general", "某某大药房");
     filing_deadline(&d, token, due, sizeof(due));
     td_stream_t stream;
     td_stream_start(&stream, &d, token, 1000);
@@ -424,11 +407,9 @@ TEST_IMPL(serve_alert_sync_clock_only)
     td_db("sync.db", db, sizeof(db));
     char *handler = td_token(db, "甲局", "handler", "张三");
     char *head = td_token(db, "甲局", "head", "李四");
-    cf_serve_config_t cfg;
     td_daemon_t d;
-    td_config(&cfg, db, T0);
-    td_start(&d, &cfg);
-    long long id = open_case(&d, handler);
+    td_start_at(&d, db, T0);
+    long long id = td_open_case(&d, handler, "penalty-general", "某某大药房");
     /* 立案 stops the filing clock and starts the decision clock: the index follows. */
     pending_ids(&d, handler, before, sizeof(before));
     ASSERT_CONTAINS(before, ":filing:deadline:");
@@ -520,7 +501,7 @@ TEST_IMPL(serve_alert_prefetch)
     td_config(&cfg, db, T0);
     cfg.alert_log = log;
     td_start(&d, &cfg);
-    open_case(&d, token);
+    td_open_case(&d, token, "penalty-general", "某某大药房");
     json_t *pending = td_get_json(&d, token, "/v1/alerts?state=pending");
     json_t *first = json_array_get(pending, 0);
     const char *alert_id = json_string_value(json_object_get(first, "alert_id"));
@@ -598,7 +579,7 @@ TEST_IMPL(serve_calendar_pickup)
     td_config(&cfg, db, "2026-12-20T09:00:00+08:00");
     cfg.calendar_poll_ms = 20;
     td_start(&d, &cfg);
-    long long id = open_case(&d, token);
+    long long id = td_open_case(&d, token, "penalty-general", "某某大药房");
     char path[64];
     snprintf(path, sizeof(path), "/v1/cases/%lld", id);
     json_t *c = td_get_json(&d, token, path);

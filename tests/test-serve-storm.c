@@ -19,6 +19,12 @@
  *          before the daemon stops; reals as jansson's JSON_REAL_PRECISION(6)
  *          writes them; the UTF-8 check agrees with jansson's; the POSTs read in
  *          one turn of the loop share one look at the database file.
+ * storm-6: a burst's cases are read ahead of their instant (sched-ahead.c): the
+ *          table keeps a case only at the head it was read at, and holds at most
+ *          CF__AHEAD_MAX; PREFETCH slices, each going on where the last stopped,
+ *          read every case due at the instant, more than one page of the index
+ *          (cf_store_alerts_due_after); firing takes each case from the table, and
+ *          the table is emptied once the instant is fired, every alert once.
  */
 #include <sqlite3.h>
 #include <sys/stat.h>
@@ -485,5 +491,138 @@ TEST_IMPL(storm_db_check_once_a_turn)
     ASSERT_EQ(cf__serve_db_check_loop(srv), CF_EIO); /* the next turn sees it gone */
     ASSERT_EQ(cf__serve_db_check_loop(srv), CF_EIO); /* and lost stays lost */
     free(srv);
+    return 0;
+}
+
+/* ---- storm-6 ------------------------------------------------------------------------------ */
+
+/* storm-6.1: the table of cases read ahead, without a store: a case is found only at
+ * the head it was put with, taken once, replaced by a newer read; at most
+ * CF__AHEAD_MAX cases. */
+TEST_IMPL(storm_ahead_table)
+{
+    cf__ahead_t ah = {0};
+    cf__ahead_reset(&ah, 100);
+    ASSERT_EQ(ah.instant, 100);
+    cf_case_t c = {.id = 7}, out;
+    snprintf(c.head, sizeof(c.head), "%s", "aaaa");
+    ASSERT_EQ(cf__ahead_put(&ah, &c), 0);
+    ASSERT_EQ(cf__ahead_has(&ah, 7, "aaaa"), 1);
+    ASSERT_EQ(cf__ahead_has(&ah, 7, "bbbb"), 0); /* changed since: not this copy */
+    ASSERT_EQ(cf__ahead_has(&ah, 8, "aaaa"), 0);
+    ASSERT_EQ(cf__ahead_take(&ah, 7, "bbbb", &out), CF_ENOTFOUND);
+    cf_case_t newer = {.id = 7}; /* read again at its new head: replaces the old copy */
+    snprintf(newer.head, sizeof(newer.head), "%s", "bbbb");
+    ASSERT_EQ(cf__ahead_put(&ah, &newer), 0);
+    ASSERT_EQ(ah.count, 1);
+    ASSERT_EQ(cf__ahead_has(&ah, 7, "aaaa"), 0);
+    ASSERT_EQ(cf__ahead_take(&ah, 7, "bbbb", &out), 0);
+    ASSERT_EQ(out.id, 7);
+    ASSERT_STR_EQ(out.head, "bbbb");
+    ASSERT_EQ(cf__ahead_take(&ah, 7, "bbbb", &out), CF_ENOTFOUND); /* taken once */
+    /* Full: ids that collide and probe past the taken slot, up to the limit. */
+    for (int64_t id = 1; ah.count < CF__AHEAD_MAX; id++) {
+        cf_case_t k = {.id = id * 32768};
+        snprintf(k.head, sizeof(k.head), "h%lld", (long long)id);
+        ASSERT_EQ(cf__ahead_put(&ah, &k), 0);
+    }
+    cf_case_t more = {.id = 3};
+    ASSERT_EQ(cf__ahead_put(&ah, &more), -1);
+    ASSERT_EQ(cf__ahead_has(&ah, 32768, "h1"), 1);
+    ASSERT_EQ(cf__ahead_has(&ah, (int64_t)CF__AHEAD_MAX * 32768 - 32768, "h16383"), 1);
+    cf__ahead_reset(&ah, 0);
+    ASSERT(ah.slots == NULL);
+    ASSERT_EQ(ah.count, 0);
+    return 0;
+}
+
+/* Runs one PREFETCH slice for instant on srv (not running), in its own transaction.
+ * Returns the cases it made ready; OUT *more. */
+static unsigned prefetch_slice(cf_serve_t *srv, cf_store_t *s, const cf_calendar_t *cal,
+                               cf_wfcache_t *wfs, cf_time_t instant, int *more)
+{
+    cf_error_t err;
+    cf__job_t *job = calloc(1, sizeof(*job));
+    ASSERT(job != NULL);
+    job->kind = CF__JOB_PREFETCH;
+    job->now = instant;
+    job->if_match = -1;
+    job->srv = srv;
+    ASSERT_EQ(cf_store_tx_begin(s, &err), 0);
+    ASSERT_EQ(cf__job_exec(s, cal, wfs, job), 0);
+    ASSERT_EQ(cf_store_tx_commit(s, &err), 0);
+    unsigned n = job->fired;
+    *more = job->more;
+    cf__job_free(job);
+    return n;
+}
+
+/* storm-6.2: 300 cases due at one instant (more than a page of 256): read ahead in
+ * slices, every case once; the first chunk takes its case from the table; all fire
+ * once, and the table is emptied after the instant. */
+TEST_IMPL(storm_ahead_burst)
+{
+    enum { CASES = 300 };
+    char db[512];
+    td_db("storm-ahead.db", db, sizeof(db));
+    td_open_spread(db, "甲局", at_of(T0), 0, CASES); /* every case due at the same instants */
+    cf_store_t *s;
+    cf_calendar_t *cal;
+    cf_error_t err;
+    ASSERT_EQ(cf_store_open_existing(db, &s, &err), 0);
+    ASSERT_EQ(cf_store_calendar_load(s, &cal, &err), 0);
+    cf_time_t instant;
+    ASSERT_EQ(cf_store_alerts_next(s, &instant, &err), 0);
+    /* the index read in pages: the second after the first's last alert */
+    cf_alert_t *page = calloc(CASES, sizeof(*page));
+    ASSERT(page != NULL);
+    ASSERT_EQ(cf_store_alerts_due_after(s, instant, 0, NULL, page, 256, &err), 256);
+    cf_alert_t first = page[0], last = page[255];
+    ASSERT_EQ(cf_store_alerts_due_after(s, instant, last.due_at, last.id, page, CASES, &err),
+              CASES - 256);
+    ASSERT(strcmp(page[0].id, last.id) > 0);
+    free(page);
+    cf_serve_t *srv = calloc(1, sizeof(*srv));
+    ASSERT(srv != NULL);
+    cf_wfcache_t wfs = {0};
+    unsigned ready = 0, slices = 0;
+    int more = 1;
+    while (more && slices < 10000) {
+        ready += prefetch_slice(srv, s, cal, &wfs, instant, &more);
+        slices++;
+    }
+    ASSERT_EQ(more, 0);
+    ASSERT_EQ(ready, CASES);
+    ASSERT_EQ(srv->writer.ahead.count, CASES);
+    char agency[128], head[CF_CHAIN_HEX];
+    ASSERT_EQ(cf_store_case_agency_head(s, first.case_id, agency, sizeof(agency), head, &err), 0);
+    ASSERT_EQ(cf__ahead_has(&srv->writer.ahead, first.case_id, head), 1);
+    /* One alert: its case is taken from the table (no longer there), the rest stay. */
+    srv->cfg.fire_chunk = 1;
+    ASSERT_EQ(fire_chunk(srv, s, cal, &wfs, instant, 0, &more), 1);
+    ASSERT_EQ(more, 1);
+    ASSERT_EQ(cf__ahead_has(&srv->writer.ahead, first.case_id, head), 0);
+    ASSERT(srv->writer.ahead.slots != NULL);
+    /* The rest of the instant, and the table is emptied. */
+    srv->cfg.fire_chunk = 1024;
+    int fired = 1;
+    while (more)
+        fired += fire_chunk(srv, s, cal, &wfs, instant, 0, &more);
+    ASSERT_EQ(fired, CASES);
+    ASSERT(srv->writer.ahead.slots == NULL);
+    ASSERT_EQ(srv->writer.ahead.count, 0);
+    /* none of the instant's left, the other instant's all pending (read through the
+     * store: the test runs on PostgreSQL too) */
+    cf_alert_t *left = calloc(CASES + 1, sizeof(*left));
+    ASSERT(left != NULL);
+    ASSERT_EQ(cf_store_alerts_due(s, instant, left, CASES + 1, &err), 0);
+    ASSERT_EQ(cf_store_alerts_due(s, at_of("2099-01-01T00:00:00+08:00"), left, CASES + 1, &err),
+              CASES);
+    free(left);
+    cf_store_close(s);
+    cf_wfcache_free(&wfs);
+    free(srv->writer.fire.alerts);
+    free(srv);
+    cf_calendar_free(cal);
     return 0;
 }

@@ -798,10 +798,8 @@ TEST_IMPL(serve_web_4_workflow)
     char db[512];
     td_db("web-workflow.db", db, sizeof(db));
     char *token = td_token(db, "某县医疗保障局", "handler", "张三");
-    cf_serve_config_t cfg;
     td_daemon_t d;
-    td_config(&cfg, db, T0);
-    td_start(&d, &cfg);
+    td_start_at(&d, db, T0);
     /* serve-web-4.1: the definition with its forms: typed facts, what each action
      * requires, the main line from the first state to a final one */
     json_t *wf = td_get_json(&d, token, "/v1/workflows/penalty-general");
@@ -853,10 +851,8 @@ TEST_IMPL(serve_web_5_causes)
     char db[512];
     td_db("web-causes.db", db, sizeof(db));
     char *token = td_token(db, "某县医疗保障局", "handler", "张三");
-    cf_serve_config_t cfg;
     td_daemon_t d;
-    td_config(&cfg, db, T0);
-    td_start(&d, &cfg);
+    td_start_at(&d, db, T0);
     json_t *all = td_get_json(&d, token, "/v1/causes");
     json_t *providers = td_get_json(
         &d, token,
@@ -895,10 +891,8 @@ TEST_IMPL(serve_web_6_replay)
     char *token = td_token(db, "某县医疗保障局", "auditor", "审计");
     char *handler = td_token(db, "某县医疗保障局", "handler", "张三");
     char *stranger = td_token(db, "另一局", "auditor", "王五");
-    cf_serve_config_t cfg;
     td_daemon_t d;
-    td_config(&cfg, db, T0);
-    td_start(&d, &cfg);
+    td_start_at(&d, db, T0);
     td_resp_t r;
     const char *body = "{\"workflow\":\"penalty-general\",\"party\":{\"name\":\"某药房\",\"type\":"
                        "\"定点医药机构\"},\"facts\":{\"lead_source\":\"投诉举报\"}}";
@@ -1000,10 +994,8 @@ TEST_IMPL(serve_web_8_files)
     td_db("web-files.db", db, sizeof(db));
     char *head = td_token(db, "某县医疗保障局", "head", "李四");
     char *stranger = td_token(db, "另一局", "head", "王五");
-    cf_serve_config_t cfg;
     td_daemon_t d;
-    td_config(&cfg, db, T0);
-    td_start(&d, &cfg);
+    td_start_at(&d, db, T0);
     td_resp_t r;
     const char *body = "{\"workflow\":\"penalty-general\",\"party\":{\"name\":\"某药房\",\"type\":"
                        "\"定点医药机构\"},\"facts\":{\"lead_source\":\"投诉举报\"}}";
@@ -1145,10 +1137,8 @@ TEST_IMPL(serve_web_9_search)
     td_db("web-search.db", db, sizeof(db));
     char *head = td_token(db, "某县医疗保障局", "head", "李四");
     char *stranger = td_token(db, "另一局", "head", "王五");
-    cf_serve_config_t cfg;
     td_daemon_t d;
-    td_config(&cfg, db, T0);
-    td_start(&d, &cfg);
+    td_start_at(&d, db, T0);
     long long a = open_for(&d, head, "某大药房"), b = open_for(&d, head, "某诊所"),
               c = open_for(&d, head, "另一医院"), x = open_for(&d, stranger, "某大药房分店");
     (void)x;
@@ -1227,20 +1217,10 @@ TEST_IMPL(serve_web_10_filters)
     char db[512];
     td_db("web-filters.db", db, sizeof(db));
     char *head = td_token(db, "某县医疗保障局", "head", "李四");
-    cf_serve_config_t cfg;
     td_daemon_t d;
-    td_config(&cfg, db, T0);
-    td_start(&d, &cfg);
+    td_start_at(&d, db, T0);
     long long a = open_for(&d, head, "某大药房"), b = open_for(&d, head, "某诊所");
-    td_resp_t r;
-    json_t *body = json_pack("{s:s, s:{s:s, s:s}}", "workflow", "inspection", "party", "name",
-                             "某医院", "type", "定点医药机构");
-    td_http_json(&d, "POST", "/v1/cases", head, body, NULL, &r);
-    json_decref(body);
-    if (r.status != 201)
-        CF__FAIL("open inspection: %ld %s", r.status, r.body);
-    long long i = json_integer_value(json_object_get(r.json, "id"));
-    td_resp_free(&r);
+    long long i = td_open_case(&d, head, "inspection", "某医院");
     long long e = open_for(&d, head, "另一药房"); /* after the inspection case, by id */
     act_on(&d, head, a,
            "{\"action\": \"file\", \"facts\": {\"filing_reason\": \"涉嫌串换药品\", \"cause\": "

@@ -492,6 +492,54 @@ TEST_IMPL(store_chain_sm3)
     return 0;
 }
 
+/* An alert event for c at at (the daemon's shape, serve-jobs.c): no change of state. */
+static json_t *alert_events(const cf_case_t *c, const char *at)
+{
+    return json_pack("[{s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:b, s:s}]", "seq",
+                     (json_int_t)(c->version + 1), "type", "alert", "at", at, "actor", "caseflow",
+                     "role", "system", "clock", "k", "point", "warning", "deadline", at, "due_at",
+                     at, "late", 0, "alert_id", "1:k:warning:x");
+}
+
+/* store-2.1b: a write that leaves the state as it was (an alert) updates the case row
+ * by its own statement, which compares state and closed instead of setting them: it
+ * is written, and a stale copy still gets the conflict. */
+TEST_IMPL(store_conflict_same_state)
+{
+    cf_workflow_t *wf = cf_test_workflow(MINI);
+    cf_calendar_t *cal = cf_test_calendar();
+    cf_store_t *s = cf_test_store("conflict-same.db");
+    cf_case_t a, b, now;
+    cf_error_t err;
+    cf_test_open(s, wf, cal, "2026-03-02T09:00:00+08:00", &a);
+    ASSERT_EQ(cf_store_case_get(s, a.id, &b, &err), 0);
+    json_t *ev = alert_events(&a, "2026-03-02T10:00:00+08:00");
+    ASSERT_EQ(cf_store_case_append(s, &a, ev, &err), 0);
+    json_decref(ev);
+    ASSERT_EQ(cf_store_case_get(s, a.id, &now, &err), 0);
+    ASSERT_EQ(now.version, a.version);
+    ASSERT_STR_EQ(now.head, a.head);
+    ASSERT_STR_EQ(now.state, "lead");
+    cf_case_dispose(&now);
+    ev = alert_events(&b, "2026-03-02T10:00:00+08:00");
+    ASSERT_EQ(cf_store_case_append(s, &b, ev, &err), CF_ECONFLICT);
+    ASSERT_CONTAINS(err.text, "someone else acted on it");
+    json_decref(ev);
+    /* then a change of state on the current copy still goes through the other update */
+    ASSERT_EQ(
+        cf_test_act(s, wf, cal, &a, "drop", "head", "2026-03-02T11:00:00+08:00", NULL, NULL, NULL),
+        0);
+    ASSERT_EQ(cf_store_case_get(s, a.id, &now, &err), 0);
+    ASSERT_STR_EQ(now.state, "dropped");
+    cf_case_dispose(&now);
+    cf_case_dispose(&a);
+    cf_case_dispose(&b);
+    cf_store_close(s);
+    cf_calendar_free(cal);
+    cf_workflow_free(wf);
+    return 0;
+}
+
 /* store-2.1: two writers acting on the same version: the second gets a conflict
  * and nothing of its change is written. */
 TEST_IMPL(store_conflict)

@@ -269,6 +269,36 @@ TEST_IMPL(wenshu_fill)
     return 0;
 }
 
+/* wenshu-3.4: {{basis.ACTION}} leaves out the workflow's notes to its
+ * readers -- "（条款待核）" where the article was not read in the law's text -- and
+ * keeps every other parenthesis. */
+TEST_IMPL(wenshu_basis_notes)
+{
+    cf_workflow_t *wf = cf_test_workflow("workflows/penalty-general.yaml");
+    cf_case_t c;
+    example_case(&c);
+    cf_wenshu_tpl_t *t = tpl_of("name: a\ntitle: A\nblocks:\n"
+                                "  - {para: \"{{basis.add_officer}}\"}\n"
+                                "  - {para: \"{{basis.terminate}}\"}\n");
+    cf_wenshu_input_t in = {.wf = wf, .c = &c, .bureau = &bureau, .date = 1};
+    cf_wenshu_doc_t doc;
+    cf_error_t err;
+    if (cf_wenshu_fill(t, &in, &doc, &err) != 0)
+        CF__FAIL("%s", err.text);
+    char *text = cf_wenshu_doc_text(&doc);
+    ASSERT_STR_EQ(
+        text, "某市医疗保障局\nA\n"
+              "行政处罚法 第四十二条；医疗保障行政处罚程序暂行规定 第十六条\n"
+              "医疗保障行政处罚程序暂行规定 第四十七条（终止调查的，解除已采取的行政强制措施）\n");
+    ASSERT(strstr(text, "待核") == NULL);
+    free(text);
+    cf_wenshu_doc_dispose(&doc);
+    cf_wenshu_tpl_free(t);
+    cf_case_dispose(&c);
+    cf_workflow_free(wf);
+    return 0;
+}
+
 /* wenshu-3.2: a case lacking facts is refused naming every one (each once,
  * with its name from the workflow), and doc is left as it was. */
 TEST_IMPL(wenshu_fill_missing)

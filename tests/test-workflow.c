@@ -5,10 +5,12 @@
  *   gives exactly the problems listed in its expect.txt ("LINE|text": the line,
  *   or empty for "any line", and a substring of the message).
  * workflow-2.x: valid definitions: the test workflow and every shipped one.
+ * workflow-3.x: the shipped workflows' bases, as the case page shows them.
  */
 #include <dirent.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "core-helpers.h"
 #include "task.h"
@@ -168,5 +170,58 @@ TEST_IMPL(workflow_shipped_valid)
             ASSERT(wf->doc->states[s].name && *wf->doc->states[s].name);
         cf_workflow_free(wf);
     }
+    return 0;
+}
+
+/* Fails (naming workflow, place and text) when s, a basis or article of a shipped
+ * workflow, holds English for a reader: "confirm" in any case ("(to confirm)",
+ * "(article to confirm)"). An article not read in the law's text is marked in
+ * Chinese, "（条款待核）" (docs/law.md). */
+static void chinese_basis(const char *wf, const char *where, const char *s)
+{
+    for (const char *p = s; p && *p; p++)
+        if (strncasecmp(p, "confirm", 7) == 0)
+            CF__FAIL("workflows/%s.yaml %s: \"%s\" holds \"confirm\": write （条款待核）", wf,
+                     where, s);
+}
+
+/* workflow-3.1: no basis or article of a shipped workflow -- the texts the
+ * case page, refusals and the audit show -- says "to confirm" in English; and the
+ * Chinese mark is a note documents and reports leave out (cf_workflow_note_len). */
+TEST_IMPL(workflow_shipped_bases_chinese)
+{
+    static const char *const shipped[] = {"penalty-general", "penalty-summary", "coercion",
+                                          "inspection",      "benefit",         "confirmation",
+                                          "reward",          "supervision",     "other-power"};
+    for (size_t i = 0; i < sizeof(shipped) / sizeof(shipped[0]); i++) {
+        char path[256];
+        snprintf(path, sizeof(path), "workflows/%s.yaml", shipped[i]);
+        cf_workflow_t *wf = cf_test_workflow(path);
+        const cf_wf_doc_t *d = wf->doc;
+        for (unsigned k = 0; k < d->basis_count; k++)
+            chinese_basis(shipped[i], "basis", d->basis[k]);
+        for (unsigned k = 0; k < d->states_count; k++)
+            chinese_basis(shipped[i], d->states[k].id, d->states[k].basis);
+        for (unsigned k = 0; k < d->transitions_count; k++)
+            chinese_basis(shipped[i], d->transitions[k].action, d->transitions[k].basis);
+        for (unsigned k = 0; k < d->clocks_count; k++)
+            chinese_basis(shipped[i], d->clocks[k].id, d->clocks[k].basis);
+        for (unsigned k = 0; k < d->rules_count; k++)
+            chinese_basis(shipped[i], d->rules[k].id, d->rules[k].article);
+        for (unsigned k = 0; k < d->evidence_required_count; k++)
+            chinese_basis(shipped[i], d->evidence_required[k].id, d->evidence_required[k].article);
+        if (d->children_closed)
+            chinese_basis(shipped[i], "children_closed", d->children_closed->article);
+        cf_workflow_free(wf);
+    }
+    /* the notes a document leaves out, and what is not one */
+    ASSERT_EQ(cf_workflow_note_len("（条款待核）；行政处罚法"), strlen("（条款待核）"));
+    ASSERT_EQ(cf_workflow_note_len("（标准待核）"), strlen("（标准待核）"));
+    ASSERT_EQ(cf_workflow_note_len("(to confirm)；x"), strlen("(to confirm)"));
+    ASSERT_EQ(cf_workflow_note_len("（责令退回）"), 0);
+    ASSERT_EQ(cf_workflow_note_len("(a)（条款待核）"), 0);
+    ASSERT_EQ(cf_workflow_note_len("（第（一）项待核）"), 0); /* nested: kept whole */
+    ASSERT_EQ(cf_workflow_note_len("（条款待核"), 0);
+    ASSERT_EQ(cf_workflow_note_len(""), 0);
     return 0;
 }

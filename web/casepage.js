@@ -107,7 +107,8 @@ function evidenceForm(c, reload) {
 }
 
 const CLOCK_EVENTS = {'clock.started': '开始计时', 'clock.stopped': '停止计时', 'clock.paused': '暂停', 'clock.resumed': '恢复',
-                      'clock.extended': '延长', 'clock.excluded': '扣除期间', 'clock.recomputed': '按新日历重算', alert: '预警'};
+                      'clock.extended': '延长', 'clock.excluded': '扣除期间', 'clock.recomputed': '按新日历重算',
+                      'clock.rebased': '重新起算', alert: '预警'};
 
 /* How a deadline was reached: the clock's events from the chain (start, its
  * period, extensions, exclusions, pauses), then the day-by-day count the server
@@ -121,6 +122,8 @@ function traceView(clock, events) {
     h('ol', null, mine.map((e) => h('li', null, [fmtTime(e.at), CLOCK_EVENTS[e.type] || e.type,
       periodZh(e.period || e.by || e.excluded || e.paused_for || '') || (e.outcome === 'met' ? '按期' : e.outcome) || '',
       e.reason || '', e.from && e.to ? fmtTime(e.from) + '至' + fmtTime(e.to) : '',
+      e.from && !e.to ? '自 ' + fmtTime(e.from) + ' 起算' + (e.from_fact ? '（' + e.from_fact.fact + ' ' + e.from_fact.date + ' 届满）' : '') : '',
+      e.was ? '原届满 ' + fmtTime(e.was) : '',
       e.deadline ? '→ 届满 ' + fmtTime(e.deadline) : '', e.provisional ? '（暂定日历）' : '',
       '（' + (e.actor || '') + '）'].filter(Boolean).join(' ')))),
     lines.length ? h('p', {class: 'muted'}, '逐日计算（与 caseflow case show --explain 相同）：') : null,
@@ -149,7 +152,7 @@ function timelineView(events, wf) {
   const labels = new Map((wf.transitions || []).map((t) => [t.action, t.label]));
   const clockNames = new Map((wf.clocks || []).map((k) => [k.id, k.name]));
   const TYPES = {'case.opened': '立案前登记（线索）', 'clock.started': '开始计时', 'clock.stopped': '停止计时', 'clock.extended': '延长期限',
-                 'clock.paused': '暂停计时', 'clock.resumed': '恢复计时', 'clock.excluded': '扣除期间', alert: '预警',
+                 'clock.paused': '暂停计时', 'clock.resumed': '恢复计时', 'clock.excluded': '扣除期间', 'clock.rebased': '重新起算', alert: '预警',
                  'alert.acknowledged': '确认预警', 'alert.escalated': '预警上报', 'case.closed': '结案'};
   return h('ol', {id: 'timeline'}, events.map((e) => {
     let what = TYPES[e.type] || e.type;

@@ -18,7 +18,20 @@ function why(text) {
   return text === 'weekend' ? '周末' : text.replace(/ holiday$/, '（法定节假日）');
 }
 
+/* The rest of a "counted from" line after where it counts from: the date fact
+ * (from_fact: an approved plan's end) not given, or ending earlier. */
+function fromTail(text) {
+  let m = /^; fact '(\S+)' not given$/.exec(text);
+  if (m) return `；未记录 ${m[1]}`;
+  m = /^; fact '(\S+)' (\S+) ends no later than (\S+), so it does not move it$/.exec(text);
+  return m ? `；${m[1]}（${m[2]}）届满不晚于 ${m[3]}，不改变起算点` : text;
+}
+
 const SHAPES = [
+  [/^counted from the end of fact '(\S+)' (\S+)(?: \(a rest day: the period ends on the next working day, (\S+), R4\))?, later than (?:the end of clock '(\S+)'|its start) \((\S+)\)$/,
+    (m) => `自 ${m[1]}（${m[2]}）期限届满之日起算${m[3] ? `（该日为休息日，顺延至 ${m[3]}，R4）` : ''}，晚于${m[4] ? `期限 ${m[4]} 届满` : '起算时'}（${m[5]}）`],
+  [/^counted from the end of clock '(\S+)' \((\S+)\)(.*)$/, (m) => `自期限 ${m[1]} 届满（${m[2]}）起算${fromTail(m[3])}`],
+  [/^counted from its start(.*)$/, (m) => `自开始计时起算${fromTail(m[1])}`],
   [/^start (\S+): (\S+ \S+) is not counted \(R1\)$/, (m) => `起算 ${m[1]}：${m[2]} 当日不计入（R1）`],
   [/^start (\S+): (.+) run from this instant, with no calendar adjustment \(R6\)$/,
     (m) => `起算 ${m[1]}：${units(m[2])}自该时刻起算，不按日历调整（R6）`],

@@ -10,19 +10,21 @@
  * given differently by two workflows is shown as both ("送达期限 / 送达期间"); a
  * report on one case names only from the definition that case pinned.
  *
- * Development notes: a workflow's `basis` may carry "(to confirm)" or
- * "(article to confirm)" where the article was not read in the published text,
+ * Development notes: a workflow's `basis` may carry "（条款待核）" (or, in an older
+ * overlay, "(to confirm)") where the article was not read in the law's text,
  * and notes like "seed 002 辛集：..." naming the source material a rule was
  * drawn from. Decision: the YAML keeps them (the project's rule), the JSON report
  * keeps the whole basis (a reviewer's tool), and the text an auditor or a party
  * reads (the HTML report) shows the citation without them: ASCII parentheticals
- * are dropped and a clause starting with "seed " is cut up to the next '；'.
+ * and the notes of cf_workflow_note_len are dropped, and a clause starting with
+ * "seed " is cut up to the next '；'.
  * Rejected: a second `basis_note` field in every workflow (157 bases to move,
  * in files other engineers own).
  */
 #include "audit-report.h"
 
 #include "error.h"
+#include "workflow.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -35,14 +37,13 @@ char *cf__audit_public_text(const char *text)
     if (!out)
         return NULL;
     for (const char *p = text; p && *p;) {
-        if (*p == '(') { /* "(to confirm)", "(article to confirm)": a note, not the law */
-            const char *close = strchr(p, ')');
-            if (close) {
-                while (o > out && o[-1] == ' ')
-                    o--;
-                p = close + 1;
-                continue;
-            }
+        size_t note = cf_workflow_note_len(p); /* "（条款待核）": a note, not the law */
+        const char *close = *p == '(' ? strchr(p, ')') : NULL;
+        if (note || close) { /* and any ASCII parenthetical */
+            while (o > out && o[-1] == ' ')
+                o--;
+            p = note ? p + note : close + 1;
+            continue;
         }
         if (strncmp(p, "seed ", 5) == 0 &&
             (p == text || p[-1] == ' ' || (unsigned char)p[-1] >= 0x80)) {

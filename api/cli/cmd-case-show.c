@@ -170,6 +170,17 @@ static void print_body(FILE *f, const json_t *o, const cf_case_t *c)
     cf__print_allowed(f, json_object_get(o, "allowed"));
 }
 
+/* " from INSTANT" of a clock counted from elsewhere, and the date fact that gave it
+ * (an approved plan's end, 行政处罚法 第七十二条第二款). */
+static void print_from(FILE *f, const json_t *ev)
+{
+    const json_t *by = json_object_get(ev, "from_fact");
+    fprintf(f, " from %s", json_string_value(json_object_get(ev, "from")));
+    if (by)
+        fprintf(f, " (end of %s %s)", json_string_value(json_object_get(by, "fact")),
+                json_string_value(json_object_get(by, "date")));
+}
+
 /* --explain: for each clock, the events that set and moved its deadline. */
 static void print_explain(FILE *f, const json_t *o)
 {
@@ -198,9 +209,11 @@ static void print_explain(FILE *f, const json_t *o)
                     json_string_value(json_object_get(ev, "at")), type, what ? what : "");
             if (json_object_get(ev, "reason") && *json_string_value(json_object_get(ev, "reason")))
                 fprintf(f, " %s", json_string_value(json_object_get(ev, "reason")));
-            if (json_object_get(ev, "from"))
+            if (json_object_get(ev, "from") && json_object_get(ev, "to"))
                 fprintf(f, " %s..%s", json_string_value(json_object_get(ev, "from")),
                         json_string_value(json_object_get(ev, "to")));
+            else if (json_object_get(ev, "from"))
+                print_from(f, ev);
             if (json_object_get(ev, "was"))
                 fprintf(f, " was %s", json_string_value(json_object_get(ev, "was")));
             if (json_object_get(ev, "deadline"))
@@ -220,7 +233,7 @@ static void print_counts(FILE *f, const cf_workflow_t *wf, const cf_calendar_t *
                          const cf_case_t *c)
 {
     for (unsigned i = 0; i < c->clocks_count; i++) {
-        json_t *lines = cf_ops_clock_explain(wf, cal, &c->clocks[i]), *line;
+        json_t *lines = cf_ops_clock_explain(wf, cal, c, &c->clocks[i]), *line;
         size_t j;
         if (!lines)
             continue;

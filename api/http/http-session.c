@@ -30,8 +30,8 @@
  *
  * id 64 hex digits from RAND_bytes, expires_at in seconds, the SHA-256 (hex) of the
  * token signed in with, and mac the HMAC-SHA256 (hex) of the three under the
- * database's session key (store-session.c: made once by the first daemon, read by
- * every daemon at start). The CSRF token is the HMAC of "csrf." and the id under
+ * database's session key (store-session.c: made with the database, read by every
+ * daemon at start). The CSRF token is the HMAC of "csrf." and the id under
  * the same key, so any daemon derives it. Signing in writes nothing; signing out
  * records the id in session_ends (through the writer), which every daemon reads
  * when it next checks the session. Rejected: a sessions table written at every

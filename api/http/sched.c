@@ -33,11 +33,13 @@
  * (the event's `at` would come seconds after its commit, and a clock stopped in
  * between would still alert).
  *
- * Reading ahead. CF__PREFETCH_LEAD_MS before the timer's instant a second timer
- * queues a PREFETCH job: the writer reads the cases of the alerts due at that
- * instant into its case cache (serve-jobs.c), so firing does not wait for the
- * disk. Once per instant; not when the instant is nearer than the lead (the
- * alerts are then fired cold, as before).
+ * Reading ahead. CF__PREFETCH_LEAD_MS before the timer's instant (or at once when it
+ * is nearer, unless nearer than CF__PREFETCH_MIN_MS) a second timer queues a PREFETCH
+ * job: the writer reads the cases of the alerts due at that instant into its table of
+ * cases read ahead (serve-jobs.c, sched-ahead.c), so firing neither waits for the
+ * disk nor parses a snapshot. One slice per job, yielding to requests; the next slice
+ * is queued when one comes back with more to read and the instant is still ahead.
+ * Once per instant; an instant nearer than CF__PREFETCH_MIN_MS fires cold, as before.
  *
  * Invariants: at most one firing timer (and its read-ahead); never armed while a FIRE job is in
  * flight (the last chunk's completion re-arms it, so an alert is never queued twice); nothing fires
@@ -51,28 +53,45 @@
 
 #include <stdlib.h>
 
-/* How long before an instant its alerts' cases are read ahead: enough for the read
- * (CF__PREFETCH_US at most) to be done, short enough that nothing else evicts them. */
-#define CF__PREFETCH_LEAD_MS 300
+/* How long before an instant its alerts' cases are read ahead: enough for a burst's
+ * cases to be read (10,000 take some 0.5 s of the writer, in slices that yield to
+ * requests), short enough that few change meanwhile. An instant nearer than that
+ * is read ahead at once, unless it is nearer than CF__PREFETCH_MIN_MS. */
+#define CF__PREFETCH_LEAD_MS 2000
+#define CF__PREFETCH_MIN_MS  200
 
+static void prefetch_job(cf_serve_t *srv, cf_time_t instant);
+
+/* A slice of reading ahead came back: the next one is queued while there is more to
+ * read and the instant is still ahead (once the timer has fired, firing takes over). */
 static void on_prefetch_done(cf__job_t *job)
 {
-    job->srv->m.alerts_prefetched += job->fired;
+    cf_serve_t *srv = job->srv;
+    srv->m.alerts_prefetched += job->fired;
+    if (job->more && job->status == 200 && srv->state == CF__RUNNING &&
+        srv->sched_armed_for == job->now)
+        prefetch_job(srv, job->now);
     cf__job_free(job);
+}
+
+/* Queues one slice of reading ahead for instant (sched.c's header says why). */
+static void prefetch_job(cf_serve_t *srv, cf_time_t instant)
+{
+    cf__job_t *job = calloc(1, sizeof(*job));
+    if (!job)
+        return; /* reading ahead is an optimization: without it, alerts fire cold */
+    job->kind = CF__JOB_PREFETCH;
+    job->now = instant;
+    job->if_match = -1;
+    job->done = on_prefetch_done;
+    cf__writer_submit(srv, job);
 }
 
 static void on_prefetch(uv_timer_t *timer)
 {
     cf_serve_t *srv = timer->data;
-    cf__job_t *job =
-        srv->state == CF__RUNNING && srv->sched_armed_for ? calloc(1, sizeof(*job)) : NULL;
-    if (!job)
-        return; /* reading ahead is an optimization: without it, alerts fire cold */
-    job->kind = CF__JOB_PREFETCH;
-    job->now = srv->prefetched_for = srv->sched_armed_for;
-    job->if_match = -1;
-    job->done = on_prefetch_done;
-    cf__writer_submit(srv, job);
+    if (srv->state == CF__RUNNING && srv->sched_armed_for)
+        prefetch_job(srv, srv->prefetched_for = srv->sched_armed_for);
 }
 
 /* Several daemons on one database (srv->shared): the scheduler also looks at the
@@ -181,8 +200,9 @@ void cf__sched_rearm(cf_serve_t *srv)
         delay = wait_ms;
     uv_timer_start(&srv->sched_timer, on_timer, delay > 0 ? (uint64_t)delay : 0, 0);
     srv->sched_armed_for = due;
-    if (due != srv->prefetched_for && delay > CF__PREFETCH_LEAD_MS)
-        uv_timer_start(&srv->prefetch_timer, on_prefetch, (uint64_t)(delay - CF__PREFETCH_LEAD_MS),
+    if (due != srv->prefetched_for && delay > CF__PREFETCH_MIN_MS)
+        uv_timer_start(&srv->prefetch_timer, on_prefetch,
+                       delay > CF__PREFETCH_LEAD_MS ? (uint64_t)(delay - CF__PREFETCH_LEAD_MS) : 0,
                        0);
     else
         uv_timer_stop(&srv->prefetch_timer);

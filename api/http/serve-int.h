@@ -62,7 +62,7 @@ typedef enum cf__job_kind_e {
     CF__JOB_ACT,
     CF__JOB_EXTEND,
     CF__JOB_FIRE,        /* fire one chunk of the alerts due at job->now */
-    CF__JOB_PREFETCH,    /* read the cases of the alerts due at job->now into the case cache */
+    CF__JOB_PREFETCH,    /* read the cases of the alerts due at job->now ahead (a slice) */
     CF__JOB_EXCLUDE,     /* record an excluded period on a clock */
     CF__JOB_TOKEN_USED,  /* record a token's last use (body: its hash, a JSON string) */
     CF__JOB_EVIDENCE,    /* add an item to the case's evidence register (serve-jobs.c) */
@@ -93,7 +93,7 @@ struct cf__job_s {
     size_t notices_len;
     unsigned notice_count;
     json_t *alerts; /* FIRE: the alerts fired, each with "agency", owned */
-    int more;       /* FIRE: the chunk was full, more alerts may be due */
+    int more;       /* FIRE: the chunk was full, more alerts may be due; PREFETCH: more to read */
     unsigned fired; /* FIRE: alerts fired by the chunks before this one; PREFETCH: cases ready */
     unsigned chunk; /* FIRE: how many chunks came before this one */
     /* back on the loop */
@@ -129,6 +129,29 @@ typedef struct cf__firelist_s {
     int full;           /* the last read filled the list: more may be due */
 } cf__firelist_t;
 
+/* The cases read ahead of one instant's alerts (sched-ahead.c; writer thread only):
+ * PREFETCH jobs put them, a slice at a time, firing takes them. */
+#define CF__AHEAD_MAX 16384 /* cases at most (a day's burst of one bureau, with room) */
+typedef struct cf__ahead_s {
+    cf_case_t *slots;  /* open addressing by id, allocated by the first put */
+    unsigned count;    /* cases put since the reset (taken ones too) */
+    cf_time_t instant; /* the instant they are read for (0: none) */
+    cf_alert_t *page;  /* due alerts read from the index, whose cases are read next */
+    int page_n, page_next;
+    int done; /* every alert due at the instant has been read */
+} cf__ahead_t;
+
+/* Empties a (frees its cases) and makes it the table of instant. */
+void cf__ahead_reset(cf__ahead_t *a, cf_time_t instant);
+/* 1 if a holds case id at head. */
+int cf__ahead_has(const cf__ahead_t *a, int64_t id, const char *head);
+/* Keeps *c (moved in: the caller no longer disposes it), replacing a copy of the same
+ * case. Returns 0, or -1 when the table is full (c is then still the caller's). */
+int cf__ahead_put(cf__ahead_t *a, cf_case_t *c);
+/* OUT out (moved out: dispose it): case id if a holds it at head, and a no longer
+ * does; else CF_ENOTFOUND and out untouched. */
+int cf__ahead_take(cf__ahead_t *a, int64_t id, const char *head, cf_case_t *out);
+
 typedef struct cf__writer_s {
     pthread_t thread;
     pthread_mutex_t mu;
@@ -161,6 +184,7 @@ typedef struct cf__writer_s {
                                       chunk yields to them (serve-jobs.c) */
     atomic_uint streams;           /* event streams open (the loop counts them; jobs read it) */
     cf__firelist_t fire;
+    cf__ahead_t ahead;
     unsigned inflight; /* loop thread only: jobs submitted and not yet done */
     /* statistics, written by the writer thread */
     atomic_ullong batches, jobs, max_batch, failed_commits, commit_us;

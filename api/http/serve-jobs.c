@@ -26,6 +26,7 @@
 #include "ops.h"
 
 #include <openssl/evp.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -49,9 +50,11 @@
  * firing goes on in the next chunk. */
 #define CF__FIRE_FIRST_US  2000
 #define CF__FIRE_BUDGET_US 64000
-/* Reading ahead (exec_prefetch) stops after this long: the writer's other requests
- * wait behind it. */
-#define CF__PREFETCH_US 50000
+/* A slice of reading ahead (exec_prefetch) stops after this long, or after the first
+ * once a request waits: the writer's other requests wait behind it. */
+#define CF__PREFETCH_US       8000
+#define CF__PREFETCH_FIRST_US 2000
+#define CF__AHEAD_PAGE        256 /* due alerts read from the index at a time, ahead */
 
 /* ---- answers ------------------------------------------------------------------------- */
 
@@ -392,16 +395,31 @@ static int exec_register(cf_store_t *s, const cf_calendar_t *cal, cf_wfcache_t *
 
 /* ---- fire ------------------------------------------------------------------------------------ */
 
-static json_t *alert_event(const cf_case_t *c, const cf_alert_t *a, cf_time_t now, int late)
+/* The texts of the instants an alert event carries, kept from the alert before: the
+ * alerts of a chunk share `at`, and those of a burst their due_at and deadline, so
+ * each is formatted once rather than once an alert (3,300 instructions each). */
+typedef struct fire_times_s {
+    cf_time_t t[3];
+    char text[3][CF_TIME_BUFSZ];
+} fire_times_t;
+
+static const char *time_text(fire_times_t *m, int k, cf_time_t t)
 {
-    char at[CF_TIME_BUFSZ], deadline[CF_TIME_BUFSZ], due[CF_TIME_BUFSZ];
-    cf_time_format(now, at);
-    cf_time_format(a->deadline, deadline);
-    cf_time_format(a->due_at, due);
+    if (m->t[k] != t || !m->text[k][0]) {
+        cf_time_format(t, m->text[k]);
+        m->t[k] = t;
+    }
+    return m->text[k];
+}
+
+static json_t *alert_event(fire_times_t *m, const cf_case_t *c, const cf_alert_t *a, cf_time_t now,
+                           int late)
+{
     return json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:b, s:s}", "seq",
-                     (json_int_t)(c->version + 1), "type", "alert", "at", at, "actor", "caseflow",
-                     "role", "system", "clock", a->clock, "point", a->point, "deadline", deadline,
-                     "due_at", due, "late", late, "alert_id", a->id);
+                     (json_int_t)(c->version + 1), "type", "alert", "at", time_text(m, 0, now),
+                     "actor", "caseflow", "role", "system", "clock", a->clock, "point", a->point,
+                     "deadline", time_text(m, 1, a->deadline), "due_at", time_text(m, 2, a->due_at),
+                     "late", late, "alert_id", a->id);
 }
 
 /* What is delivered for a fired alert: the event's fields plus case, agency,
@@ -428,19 +446,22 @@ static json_t *alert_json(const char *agency, const cf_case_t *c, const json_t *
 /* Fires one alert: appends its event and marks the row, or, when the clock has
  * moved on since the row was written (a change made outside the daemon),
  * rewrites the case's alerts instead. OUT *fired (new ref) or NULL. */
-static int fire_one(cf_store_t *s, const cf_calendar_t *cal, cf_wfcache_t *wfs, const cf_alert_t *a,
-                    cf_time_t now, json_t **fired, cf_error_t *err)
+static int fire_one(cf_store_t *s, const cf_calendar_t *cal, cf_wfcache_t *wfs, cf__ahead_t *ah,
+                    fire_times_t *times, const cf_alert_t *a, cf_time_t now, json_t **fired,
+                    cf_error_t *err)
 {
     cf_case_t c;
     const cf_workflow_t *wf;
     json_t *events = NULL;
     *fired = NULL;
-    /* The agency and head in one look, then the case (from the writer's cache
-     * when it holds it at that head). A case opened from the command line has
-     * no agency: its alerts still fire, delivered to no agency's stream. */
+    /* The agency and head in one look, then the case (read ahead of the instant,
+     * or from the writer's cache, when either holds it at that head). A case opened
+     * from the command line has no agency: its alerts still fire, delivered to no
+     * agency's stream. */
     char agency[128], head[CF_CHAIN_HEX];
     int owned = cf_store_case_agency_head(s, a->case_id, agency, sizeof(agency), head, NULL) == 0;
-    int rc = owned && wfs->cases && cf_casecache_get(wfs->cases, a->case_id, head, &c) == 0
+    int rc = owned && ((ah && cf__ahead_take(ah, a->case_id, head, &c) == 0) ||
+                       (wfs->cases && cf_casecache_get(wfs->cases, a->case_id, head, &c) == 0))
                  ? 0
                  : cf_store_case_get(s, a->case_id, &c, err);
     if (rc != 0)
@@ -455,7 +476,7 @@ static int fire_one(cf_store_t *s, const cf_calendar_t *cal, cf_wfcache_t *wfs, 
     /* Never dated before the case's last event (a daemon restarted with an earlier
      * clock): the alert is recorded at the earliest instant its chain allows. */
     cf_time_t at = now < c.updated_at ? c.updated_at : now;
-    json_t *ev = rc == 0 ? alert_event(&c, a, at, at - a->due_at > CF__LATE_AFTER) : NULL;
+    json_t *ev = rc == 0 ? alert_event(times, &c, a, at, at - a->due_at > CF__LATE_AFTER) : NULL;
     json_t *prov = ev ? cf_clock_provisional_json(k) : NULL; /* R11: a provisional deadline */
     if (prov)
         json_object_set_new(ev, "provisional", prov);
@@ -524,6 +545,8 @@ static int chunk_over(const cf__job_t *j, uint64_t used, uint64_t budget)
 static int exec_fire(cf_store_t *s, const cf_calendar_t *cal, cf_wfcache_t *wfs, cf__job_t *j)
 {
     cf__firelist_t own = {0}, *l = j->srv ? &j->srv->writer.fire : &own;
+    cf__ahead_t *ah = j->srv ? &j->srv->writer.ahead : NULL;
+    fire_times_t times = {0};
     unsigned max = j->srv ? j->srv->cfg.fire_chunk : CF__FIRE_CHUNK, i = 0;
     const cf_alert_t *a = NULL;
     cf_error_t err;
@@ -540,7 +563,7 @@ static int exec_fire(cf_store_t *s, const cf_calendar_t *cal, cf_wfcache_t *wfs,
         i++;
         if ((rc = cf_store_savepoint(s, &err)) != 0)
             break;
-        int failed = fire_one(s, cal, wfs, a, j->now, &fired, &err);
+        int failed = fire_one(s, cal, wfs, ah, &times, a, j->now, &fired, &err);
         if (failed == 0) {
             cf_store_savepoint_release(s, NULL);
         } else {
@@ -553,6 +576,8 @@ static int exec_fire(cf_store_t *s, const cf_calendar_t *cal, cf_wfcache_t *wfs,
             json_array_append_new(j->alerts, fired);
     }
     j->more = l->next < l->count ? l->alerts[l->next].due_at <= j->now : l->full;
+    if (ah && !j->more && ah->instant && ah->instant <= j->now)
+        cf__ahead_reset(ah, 0); /* the instant is fired: what is left is stale */
     if (l == &own)
         free(own.alerts);
     if (rc < 0) {
@@ -563,35 +588,70 @@ static int exec_fire(cf_store_t *s, const cf_calendar_t *cal, cf_wfcache_t *wfs,
     return 0;
 }
 
-/* Reads the cases of the alerts due at j->now into the case cache, a moment
- * before that instant (sched.c): firing then finds each case in the cache, and
- * the pages of its row, its alerts and their index entries in SQLite's page
- * cache, instead of reading them from disk while the alert waits (at a million
- * cases, reading the case was a quarter of an alert's cost, before the page
- * misses of its writes). Reads only: nothing is written or
- * fired, and a case that changes before the instant is simply read again (the
- * cache is used only at the stored head). At most CF__FIRE_READ cases, for at
- * most CF__PREFETCH_US. j->fired counts the cases in the cache afterwards. */
+/* Reads the case of due alert a into the table of cases read ahead, unless it or the
+ * writer's case cache holds it at its stored head. Returns 1 when the slice that
+ * began at t0 is over. */
+static int ahead_one(cf_store_t *s, cf_wfcache_t *wfs, cf__ahead_t *ah, const cf_alert_t *a,
+                     cf__job_t *j, uint64_t t0)
+{
+    char agency[128], head[CF_CHAIN_HEX];
+    cf_case_t c;
+    /* a case without an agency is fired from the store, as before */
+    int known = cf_store_case_agency_head(s, a->case_id, agency, sizeof(agency), head, NULL) == 0;
+    if (known && (cf__ahead_has(ah, a->case_id, head) ||
+                  (wfs->cases && cf_casecache_has(wfs->cases, a->case_id, head))))
+        j->fired++; /* ready already */
+    else if (known && cf_store_case_get(s, a->case_id, &c, NULL) == 0) {
+        if (cf__ahead_put(ah, &c) == 0)
+            j->fired++;
+        else
+            cf_case_dispose(&c); /* full: the rest fire cold */
+    }
+    uint64_t used = micros() - t0;
+    return used >= CF__PREFETCH_US ||
+           (used >= CF__PREFETCH_FIRST_US && atomic_load(&j->srv->writer.waiting) > 0);
+}
+
+/* Reads the cases of the alerts due at j->now ahead of that instant (sched.c), into
+ * the writer's table of cases read ahead (sched-ahead.c): firing then takes each
+ * case from it instead of reading and parsing its snapshot while the alert waits
+ * (the largest part of an alert's cost in a burst), and finds the pages of its
+ * row, its alerts and their index entries in SQLite's page cache. Reads only:
+ * nothing is written or fired, and a case that changes before the instant is
+ * simply read again (a case is used only at the stored head it was read at).
+ * One slice: it goes on from where the last one stopped (the table keeps the page
+ * of due alerts it reads, CF__AHEAD_PAGE at a time), and ends after
+ * CF__PREFETCH_US, or once it has run CF__PREFETCH_FIRST_US and a request waits for
+ * the writer (as a firing chunk yields); j->more says there is more to read (the
+ * loop queues the next slice while the instant is still ahead). j->fired counts
+ * the cases made ready. */
 static int exec_prefetch(cf_store_t *s, cf_wfcache_t *wfs, cf__job_t *j)
 {
-    cf_alert_t *due = wfs->cases ? malloc(CF__FIRE_READ * sizeof(*due)) : NULL;
-    int n = due ? cf_store_alerts_due(s, j->now, due, CF__FIRE_READ, NULL) : 0;
+    cf__ahead_t *ah = j->srv ? &j->srv->writer.ahead : NULL;
     uint64_t t0 = micros();
+    int over = 0;
     j->status = 200;
-    for (int i = 0; i < n && micros() - t0 < CF__PREFETCH_US; i++) {
-        char agency[128], head[CF_CHAIN_HEX];
-        cf_case_t c;
-        if (cf_store_case_agency_head(s, due[i].case_id, agency, sizeof(agency), head, NULL))
-            continue;
-        if (!cf_casecache_has(wfs->cases, due[i].case_id, head)) {
-            if (cf_store_case_get(s, due[i].case_id, &c, NULL) != 0)
-                continue;
-            cf_casecache_put(wfs->cases, &c);
-            cf_case_dispose(&c);
+    if (!ah)
+        return 0;
+    if (ah->instant != j->now)
+        cf__ahead_reset(ah, j->now);
+    if (!ah->page && !(ah->page = malloc(CF__AHEAD_PAGE * sizeof(*ah->page))))
+        return 0; /* reading ahead is an optimization: without it, alerts fire cold */
+    while (!ah->done && !over && ah->count < CF__AHEAD_MAX) {
+        if (ah->page_next == ah->page_n) { /* the next page, after the last alert read */
+            cf_alert_t last = ah->page_n ? ah->page[ah->page_n - 1] : (cf_alert_t){0};
+            int n = cf_store_alerts_due_after(s, j->now, last.due_at, ah->page_n ? last.id : NULL,
+                                              ah->page, CF__AHEAD_PAGE, NULL);
+            ah->page_n = n > 0 ? n : 0;
+            ah->page_next = 0;
+            ah->done = n < CF__AHEAD_PAGE; /* (a failed read ends the reading ahead) */
         }
-        j->fired++;
+        while (ah->page_next < ah->page_n && !over && ah->count < CF__AHEAD_MAX)
+            over = ahead_one(s, wfs, ah, &ah->page[ah->page_next++], j, t0);
+        if (ah->page_next < ah->page_n)
+            ah->done = 0; /* stopped inside the page */
     }
-    free(due);
+    j->more = !ah->done && ah->count < CF__AHEAD_MAX;
     return 0;
 }
 

@@ -381,6 +381,7 @@ void cf__writer_stop(cf_serve_t *srv)
     cf_casecache_free(&w->cases);
     free(w->fire.alerts);
     memset(&w->fire, 0, sizeof(w->fire));
+    cf__ahead_reset(&w->ahead, 0);
     cf_calendar_free(w->cal);
     cf_store_close(w->store);
     w->cal = NULL;

@@ -311,7 +311,7 @@ static int open_reader(cf_serve_t *srv, cf_error_t *err)
     int rc = cf_store_open_existing(srv->cfg.db_path, &srv->reader, err);
     if (rc == 0)
         rc = cf_store_calendar_load(srv->reader, &srv->cal, err);
-    if (rc == 0) /* before query_only: the first daemon on a database creates the key */
+    if (rc == 0) /* before query_only: it stores a key when the database has none */
         rc = cf__session_key(srv, srv->reader, err);
     if (rc == 0)
         rc = cf_store_query_only(srv->reader, err);

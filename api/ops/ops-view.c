@@ -120,7 +120,7 @@ static void add_line(void *ctx, const char *line)
 }
 
 /* Exported, documented in ops.h */
-json_t *cf_ops_clock_explain(const cf_workflow_t *wf, const cf_calendar_t *cal,
+json_t *cf_ops_clock_explain(const cf_workflow_t *wf, const cf_calendar_t *cal, const cf_case_t *c,
                              const cf_clock_rt_t *k)
 {
     const cf_wf_clock_t *def = cf_workflow_clock(wf, k->id);
@@ -135,6 +135,13 @@ json_t *cf_ops_clock_explain(const cf_workflow_t *wf, const cf_calendar_t *cal,
     cf_count_t n;
     cf_error_t err;
     char text[sizeof(err.text) + 64];
+    cf_time_t from;
+    int by_fact;
+    if ((def->from_end_of || def->from_fact) &&
+        cf_engine_clock_from(c, def, cal, c->facts, k->started_at, &from, &by_fact, text,
+                             sizeof(text), &err) == 0 &&
+        *text)
+        add_line(lines, text);
     if (cf_engine_clock_deadline(def, cal, k, &ext, k->added, &n, add_line, lines, &err) != 0) {
         snprintf(text, sizeof(text), "cannot count: %s", err.text);
         json_array_append_new(lines, json_string(text));
@@ -164,7 +171,7 @@ void cf_ops_view_explain(json_t *view, const cf_workflow_t *wf, const cf_calenda
     if (!cal || json_array_size(clocks) != c->clocks_count)
         return;
     for (unsigned i = 0; i < c->clocks_count; i++) {
-        json_t *lines = cf_ops_clock_explain(wf, cal, &c->clocks[i]);
+        json_t *lines = cf_ops_clock_explain(wf, cal, c, &c->clocks[i]);
         if (lines)
             json_object_set_new(json_array_get(clocks, i), "explain", lines);
     }

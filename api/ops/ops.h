@@ -218,9 +218,11 @@ json_t *cf_ops_case_view(cf_store_t *store, const cf_workflow_t *wf, const cf_ca
  * differs, a line saying why ("recorded under counting version 1 ..." or "the recorded
  * deadline differs ..."); "cannot count: ..." when it cannot be counted. `case show
  * --explain` prints these lines and GET /v1/cases/{id} gives them as clocks[].explain,
- * so both say the same. Returns a new array of strings, or NULL for a clock neither
- * running nor paused (or out of memory). */
-json_t *cf_ops_clock_explain(const cf_workflow_t *wf, const cf_calendar_t *cal,
+ * so both say the same. A clock counted from elsewhere (from_end_of, from_fact) says
+ * first where from and why (cf_engine_clock_from on case c: the end of the suit period,
+ * or of the approved plan, 行政处罚法 第七十二条第二款). Returns a new array of strings,
+ * or NULL for a clock neither running nor paused (or out of memory). */
+json_t *cf_ops_clock_explain(const cf_workflow_t *wf, const cf_calendar_t *cal, const cf_case_t *c,
                              const cf_clock_rt_t *k);
 
 /* Sets `explain` (cf_ops_clock_explain) on each running or paused clock of view (made

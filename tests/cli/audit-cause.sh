@@ -8,20 +8,9 @@
 set -u
 command -v jq > /dev/null 2>&1 || { echo "jq is not installed: skipped"; exit 77; }
 bin=$1
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+. "$(dirname "$0")/lib.sh"
+cf_setup exits
 export CASEFLOW_DB="$tmp/a.db" CASEFLOW_NOW=2026-03-02T12:00:00+08:00
-passed=0 failed=0
-ok() { passed=$((passed + 1)); }
-fail() { failed=$((failed + 1)); echo "FAIL: $1" >&2; cat "$tmp/out" >&2; }
-run() {
-    want=$1
-    shift
-    "$bin" "$@" > "$tmp/out" 2>&1
-    got=$?
-    [ "$got" -eq "$want" ] || { echo "exit $got, expected $want: $*" >> "$tmp/out"; return 1; }
-}
-has() { grep -q -- "$1" "$tmp/out"; }
 cases() { jq -c '[.cases[].case]' "$tmp/out"; }
 
 OFFICERS='officers=[{"name":"张三","cert":"65010020001"},{"name":"王五","cert":"65010020002"}]'

@@ -8,22 +8,10 @@
 # Usage: cause.sh CASEFLOW_BINARY   (run from the source root)
 set -u
 bin=$1
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+. "$(dirname "$0")/lib.sh"
+cf_setup exits
 export CASEFLOW_DB="${CASEFLOW_TEST_DB:-$tmp/c.db}" CASEFLOW_NOW=2026-03-10T12:00:00+08:00
 export CASEFLOW_BACKDATE_DAYS=3650 # these histories are recorded after the fact, with --at
-passed=0 failed=0
-ok() { passed=$((passed + 1)); }
-fail() { failed=$((failed + 1)); echo "FAIL: $1" >&2; cat "$tmp/out" >&2; }
-# run EXPECTED_EXIT ARGS...: runs caseflow, output in $tmp/out; true if it exited so.
-run() {
-    want=$1
-    shift
-    "$bin" "$@" > "$tmp/out" 2>&1
-    got=$?
-    [ "$got" -eq "$want" ] || { echo "exit $got, expected $want: $*" >> "$tmp/out"; return 1; }
-}
-has() { grep -q -- "$1" "$tmp/out"; }
 # open_case EXPECTED_EXIT PARTY TYPE CAUSE [MORE ARGS...]: a penalty-general case.
 open_case() {
     expect=$1 party=$2 ptype=$3 cause=$4

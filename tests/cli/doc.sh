@@ -13,22 +13,10 @@ set -u
 bin=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 png=$2
 src=$(pwd)
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+. "$(dirname "$0")/lib.sh"
+cf_setup exits
 mkdir -p "$png"
 export CASEFLOW_DB="$tmp/doc.db"
-passed=0 failed=0
-ok() { passed=$((passed + 1)); }
-fail() { failed=$((failed + 1)); echo "FAIL: $1" >&2; cat "$tmp/out" >&2; }
-# run EXPECTED_EXIT ARGS...: runs caseflow, output in $tmp/out; true if it exited so.
-run() {
-    want=$1
-    shift
-    "$bin" "$@" > "$tmp/out" 2>&1
-    got=$?
-    [ "$got" -eq "$want" ] || { echo "exit $got, expected $want: $*" >> "$tmp/out"; return 1; }
-}
-has() { grep -q -- "$1" "$tmp/out"; }
 
 # The worked example, as the README shows it.
 sed -n '/^# --- example:begin/,/^# --- example:end/p' examples/penalty-walkthrough.sh | sed '1d;$d' \

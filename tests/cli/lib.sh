@@ -1,12 +1,15 @@
-# shellcheck shell=sh disable=SC2034,SC2154 # bin is the sourcing script's; it reads url, passed, failed
+# shellcheck shell=sh disable=SC2034,SC2154,SC2317 # bin is the sourcing script's; it reads url, passed, failed; cf_setup may redefine run
 # lib.sh -- what the command-line scripts share. A script sets bin=$1 and sources it:
 #   . "$(dirname "$0")/lib.sh"
-# Every name it defines starts with cf_ (but the counters' ok and fail, and run).
+# Every name it defines starts with cf_ (but the counters' ok and fail, run and has).
 #
-#   cf_setup            a temporary directory $tmp, removed at exit (the daemon $pid
+#   cf_setup [exits]    a temporary directory $tmp, removed at exit (the daemon $pid
 #                       killed first, when one runs); the counters passed and failed
 #                       with ok and fail WHAT (which prints $tmp/out); run ARGS...
-#                       (caseflow ARGS, its output in $tmp/out)
+#                       (caseflow ARGS, its output in $tmp/out); has TEXT (a grep of
+#                       $tmp/out). With exits, run takes the exit status it expects
+#                       first: run EXIT ARGS... is true when caseflow exited so, and
+#                       otherwise notes what it got in $tmp/out
 #   cf_serve ARGS...    starts `caseflow serve --listen 127.0.0.1:0 ARGS` in the
 #                       background: $pid, $port, $url; exits 1 when it does not start
 #   cf_stop             stops that daemon and waits for it
@@ -25,10 +28,23 @@ cf_setup() {
     pid=""
     trap '[ -n "$pid" ] && kill "$pid" 2> /dev/null; rm -rf "$tmp"' EXIT
     passed=0 failed=0
+    if [ "${1:-}" = exits ]; then
+        run() { cf_run_exit "$@"; }
+    fi
 }
 ok() { passed=$((passed + 1)); }
 fail() { failed=$((failed + 1)); echo "FAIL: $1" >&2; cat "$tmp/out" >&2; }
 run() { "$bin" "$@" > "$tmp/out" 2>&1; }
+has() { grep -q -- "$1" "$tmp/out"; }
+
+# cf_run_exit EXIT ARGS...: runs caseflow ARGS, output in $tmp/out; true if it exited EXIT.
+cf_run_exit() {
+    want=$1
+    shift
+    "$bin" "$@" > "$tmp/out" 2>&1
+    got=$?
+    [ "$got" -eq "$want" ] || { echo "exit $got, expected $want: $*" >> "$tmp/out"; return 1; }
+}
 
 cf_serve() {
     "$bin" serve --listen 127.0.0.1:0 "$@" > "$tmp/serve.out" 2> "$tmp/serve.err" &

@@ -62,6 +62,15 @@ if (cd "$tmp/elsewhere" && run 0 "$root/usr/bin/caseflow" --db "$tmp/pkg.db" ini
     run 0 "$root/usr/bin/caseflow" --db "$tmp/pkg.db" workflow list && has "penalty-general"
 then ok; else fail "the installed binary's init reads share/caseflow/workflows beside it"; fi
 
+# package-3b: the document module is packaged, its libraries are in Depends, and the
+# unpacked binary loads it from BINDIR/../lib/caseflow (an import reads a web page).
+printf '<table><tr><th>序号</th><th>事项名称</th><th>权力类型</th></tr><tr><td>1</td><td>对某违法行为的处罚</td><td>行政处罚</td></tr></table>\n' > "$tmp/list.html"
+if [ -f "$root/usr/lib/caseflow/caseflow-docs.so" ] && run 0 dpkg-deb -I "$deb" &&
+    has "libpoppler-glib" && has "libcairo2" &&
+    (cd "$tmp/elsewhere" && run 0 "$root/usr/bin/caseflow" import "$tmp/list.html" --out "$tmp/c.yaml") &&
+    grep -q "对某违法行为的处罚" "$tmp/c.yaml"
+then ok; else fail "the package has the document module, its Depends, and the binary loads it"; fi
+
 # package-4: the unit passes systemd-analyze verify with its paths in the scratch root.
 if command -v systemd-analyze >/dev/null 2>&1; then
     mkdir -p "$tmp/unit"

@@ -1,0 +1,100 @@
+/*
+ * sched-ahead.c -- the cases read ahead of one instant's alerts (writer thread only).
+ *
+ * Why. Reading a case (its snapshot parsed from JSON) was the largest part of
+ * firing an alert: 181,000 of the 470,000 instructions an alert cost the writer
+ * in a burst of 10,000 due on one second (callgrind; docs/performance.md). The
+ * writer's case cache (api/ops/cache.h) holds 4,096 cases direct-mapped by id, so
+ * a burst's cases evict one another there. Before the instant the scheduler
+ * queues PREFETCH jobs (sched.c) that read every case due at it, a slice at a
+ * time, into this table; firing takes each case out of it instead of reading it.
+ *
+ * A case is used only at the head it was read at (the caller compares it with the
+ * stored head, as for the case cache), so a case changed in between is read
+ * again: the table is a hint, never the record. It holds at most CF__AHEAD_MAX
+ * cases; the rest of a larger storm fire cold, as before.
+ *
+ * Layout: open addressing by case id (multiplicative hash, linear probing) over
+ * twice CF__AHEAD_MAX slots, allocated when the first case is put; a slot with
+ * id 0 is empty, with id -1 its case was taken (probing goes on past it). Cases
+ * are never put back once taken, so the table is at most half full.
+ */
+#include "serve-int.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define CF__AHEAD_BITS  15 /* 2^15 slots: twice CF__AHEAD_MAX */
+#define CF__AHEAD_SLOTS (1u << CF__AHEAD_BITS)
+_Static_assert(CF__AHEAD_SLOTS >= 2 * CF__AHEAD_MAX, "the table at most half full");
+
+static unsigned home(int64_t id)
+{
+    return (unsigned)(((uint64_t)id * 0x9E3779B97F4A7C15ull) >> (64 - CF__AHEAD_BITS));
+}
+
+/* The slot holding case id, or NULL. */
+static cf_case_t *find(const cf__ahead_t *a, int64_t id)
+{
+    if (!a->slots)
+        return NULL;
+    for (unsigned i = home(id), n = 0; n < CF__AHEAD_SLOTS; i = (i + 1) % CF__AHEAD_SLOTS, n++) {
+        if (a->slots[i].id == id)
+            return &a->slots[i];
+        if (a->slots[i].id == 0)
+            return NULL;
+    }
+    return NULL;
+}
+
+/* Exported, documented in serve-int.h */
+void cf__ahead_reset(cf__ahead_t *a, cf_time_t instant)
+{
+    for (unsigned i = 0; a->slots && i < CF__AHEAD_SLOTS; i++)
+        if (a->slots[i].id > 0)
+            cf_case_dispose(&a->slots[i]);
+    free(a->slots);
+    free(a->page);
+    memset(a, 0, sizeof(*a));
+    a->instant = instant;
+}
+
+/* Exported, documented in serve-int.h */
+int cf__ahead_has(const cf__ahead_t *a, int64_t id, const char *head)
+{
+    const cf_case_t *c = find(a, id);
+    return c && strcmp(c->head, head) == 0;
+}
+
+/* Exported, documented in serve-int.h */
+int cf__ahead_put(cf__ahead_t *a, cf_case_t *c)
+{
+    cf_case_t *slot = find(a, c->id);
+    if (slot) { /* read again at a newer head */
+        cf_case_dispose(slot);
+        *slot = *c;
+        return 0;
+    }
+    if (a->count >= CF__AHEAD_MAX || c->id <= 0)
+        return -1;
+    if (!a->slots && !(a->slots = calloc(CF__AHEAD_SLOTS, sizeof(*a->slots))))
+        return -1;
+    unsigned i = home(c->id);
+    while (a->slots[i].id != 0)
+        i = (i + 1) % CF__AHEAD_SLOTS;
+    a->slots[i] = *c;
+    a->count++;
+    return 0;
+}
+
+/* Exported, documented in serve-int.h */
+int cf__ahead_take(cf__ahead_t *a, int64_t id, const char *head, cf_case_t *out)
+{
+    cf_case_t *slot = find(a, id);
+    if (!slot || strcmp(slot->head, head) != 0)
+        return CF_ENOTFOUND;
+    *out = *slot;
+    memset(slot, 0, sizeof(*slot));
+    slot->id = -1;
+    return 0;
+}

@@ -1,0 +1,166 @@
+/*
+ * test-serve-start.c -- start-*: the daemon's start after a downtime (issue 26.5), on the
+ * injected clock. How soon it answers is a bench row (bench/bench-storm.c, `downtime`),
+ * never asserted here; what is asserted is behaviour.
+ *
+ * start-1: the daemon answers while the backlog fires: the writer is held inside the
+ *          first chunk of alerts that fell due while it was down (a store fault hook
+ *          that waits), and meanwhile the API answers reads (a case, the pending
+ *          alerts, all of them still pending); let go, every alert fires once, marked
+ *          late, in due order (ties by alert id), one alert event per alert on its
+ *          case's chain, none left pending.
+ */
+#include <pthread.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core-helpers.h"
+#include "serve-helpers.h"
+#include "task.h"
+
+#define T0 "2026-03-02T09:00:00+08:00"
+
+/* The writer held at its first commit until the test lets it go. */
+typedef struct gate_s {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    int reached; /* the writer is waiting at the gate */
+    int open;
+} gate_t;
+
+static int at_gate(void *ctx, const char *point)
+{
+    gate_t *g = ctx;
+    if (strcmp(point, "commit") != 0)
+        return 0;
+    pthread_mutex_lock(&g->mu);
+    if (!g->open) {
+        g->reached = 1;
+        pthread_cond_broadcast(&g->cv);
+        while (!g->open)
+            pthread_cond_wait(&g->cv, &g->mu);
+    }
+    pthread_mutex_unlock(&g->mu);
+    return 0;
+}
+
+/* One integer from sql on db (read directly). */
+static long long scalar(const char *db, const char *sql)
+{
+    sqlite3 *h;
+    sqlite3_stmt *st;
+    ASSERT_EQ(sqlite3_open_v2(db, &h, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    ASSERT_EQ(sqlite3_prepare_v2(h, sql, -1, &st, NULL), SQLITE_OK);
+    ASSERT_EQ(sqlite3_step(st), SQLITE_ROW);
+    long long n = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    sqlite3_close(h);
+    return n;
+}
+
+/* The alert log: n lines, each alert once, late, in (due_at, alert_id) order. */
+static void check_log(const char *log, long long n)
+{
+    char line[4096], last_due[64] = "", last_id[160] = "";
+    long long lines = 0;
+    json_t *seen = json_object();
+    FILE *f = fopen(log, "r");
+    ASSERT(f != NULL);
+    while (fgets(line, sizeof(line), f)) {
+        json_t *a = json_loads(line, 0, NULL);
+        ASSERT(a != NULL);
+        const char *due = json_string_value(json_object_get(a, "due_at"));
+        const char *id = json_string_value(json_object_get(a, "alert_id"));
+        ASSERT(due && id);
+        ASSERT(json_is_true(json_object_get(a, "late")));
+        ASSERT(json_object_get(seen, id) == NULL);
+        json_object_set_new(seen, id, json_true());
+        int c = strcmp(due, last_due);
+        ASSERT(c > 0 || (c == 0 && strcmp(id, last_id) > 0));
+        snprintf(last_due, sizeof(last_due), "%s", due);
+        snprintf(last_id, sizeof(last_id), "%s", id);
+        json_decref(a);
+        lines++;
+    }
+    fclose(f);
+    json_decref(seen);
+    ASSERT_EQ(lines, n);
+}
+
+/* ---- start-1 ------------------------------------------------------------------------------ */
+
+TEST_IMPL(start_answers_while_backlog_fires)
+{
+    CF_TEST_SQLITE_ONLY("reads the SQLite file directly (pending alerts, alert events)");
+    enum { CASES = 30 };
+    char db[512], log[512];
+    td_db("start-backlog.db", db, sizeof(db));
+    snprintf(log, sizeof(log), "%s/start-backlog.jsonl", cf_test_tmpdir());
+    remove(log);
+    char *token = td_token(db, "甲局", "handler", "张三");
+    /* Cases opened over a day, two on the first instant: their alerts fell due over
+     * the following weeks, ties included; the daemon starts months later. */
+    cf_time_t t0;
+    cf_error_t err;
+    ASSERT_EQ(cf_time_parse(T0, &t0, &err), 0);
+    td_open_spread(db, "甲局", t0, 0, 2);
+    td_open_spread(db, "甲局", t0 + 3600, 3600, CASES - 2);
+    const char *pending_sql = "SELECT COUNT(*) FROM alerts WHERE fired_at IS NULL";
+    long long pending = scalar(db, pending_sql);
+    ASSERT(pending >= 2 * CASES);
+    ASSERT_EQ(scalar(db, "SELECT COUNT(*) FROM events WHERE type = 'alert'"), 0);
+
+    gate_t gate = {.reached = 0, .open = 0};
+    pthread_mutex_init(&gate.mu, NULL);
+    pthread_cond_init(&gate.cv, NULL);
+    cf_serve_config_t cfg;
+    td_daemon_t d;
+    td_config(&cfg, db, "2026-09-01T09:00:00+08:00");
+    cfg.alert_log = log;
+    cfg.fire_chunk = 4; /* the backlog in many chunks, each its own commit */
+    cfg.store_fault = at_gate;
+    cfg.store_fault_ctx = &gate;
+    td_start(&d, &cfg);
+    /* The start's firing is under way: the writer waits inside its first chunk. */
+    pthread_mutex_lock(&gate.mu);
+    while (!gate.reached)
+        pthread_cond_wait(&gate.cv, &gate.mu);
+    pthread_mutex_unlock(&gate.mu);
+
+    /* Meanwhile the API answers: a case, and the alerts, all still pending. */
+    json_t *c = td_get_json(&d, token, "/v1/cases/1");
+    ASSERT_EQ(json_integer_value(json_object_get(c, "id")), 1);
+    json_decref(c);
+    json_t *waiting = td_get_all(&d, token, "/v1/alerts?state=pending");
+    ASSERT_EQ((long long)json_array_size(waiting), pending);
+    json_decref(waiting);
+    ASSERT_EQ(scalar(db, pending_sql), pending);
+
+    /* Let go: the rest of the backlog fires (the clock's answer waits for it). */
+    pthread_mutex_lock(&gate.mu);
+    gate.open = 1;
+    pthread_cond_broadcast(&gate.cv);
+    pthread_mutex_unlock(&gate.mu);
+    td_clock(&d, "2026-09-01T09:00:00+08:00");
+    json_t *fired = td_get_all(&d, token, "/v1/alerts?state=fired");
+    ASSERT_EQ((long long)json_array_size(fired), pending);
+    json_decref(fired);
+    td_stop(&d);
+
+    /* Each once, late, in due order; one alert event each on the chains, none pending. */
+    check_log(log, pending);
+    ASSERT_EQ(scalar(db, pending_sql), 0);
+    ASSERT_EQ(scalar(db, "SELECT COUNT(*) FROM events WHERE type = 'alert'"), pending);
+    ASSERT_EQ(scalar(db, "SELECT COUNT(*) FROM events WHERE type = 'alert' AND "
+                         "json_extract(body, '$.late') = 1"),
+              pending);
+    ASSERT_EQ(scalar(db, "SELECT COUNT(*) FROM (SELECT 1 FROM events WHERE type = 'alert' "
+                         "GROUP BY case_id, json_extract(body, '$.alert_id') HAVING COUNT(*) > 1)"),
+              0);
+    pthread_cond_destroy(&gate.cv);
+    pthread_mutex_destroy(&gate.mu);
+    free(token);
+    return 0;
+}
