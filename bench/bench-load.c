@@ -102,6 +102,8 @@ static sqlite3_stmt *prep(cf_bench_rows_t *w, const char *sql)
 }
 
 /* Exported, documented in bench.h */
+#define AGENCY "COALESCE((SELECT agency FROM case_agency WHERE case_id = ?1), '')"
+
 cf_bench_rows_t *cf_bench_rows_open(const cf_bench_env_t *env, const char *path)
 {
     cf_store_t *s;
@@ -114,17 +116,19 @@ cf_bench_rows_t *cf_bench_rows_open(const cf_bench_env_t *env, const char *path)
        sqlite3_exec(w->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=OFF; BEGIN", NULL, NULL,
                     NULL),
        "begin");
-    w->ev = prep(w, "INSERT INTO events(case_id, seq, type, at, body, hash, pos) VALUES "
-                    "(?,?,?,?,?,?,(SELECT COALESCE(MAX(pos), -1) + 1 FROM events))");
+    /* the agency of a case's rows (schema 17) from its case_agency row, written first */
+    w->ev = prep(w, "INSERT INTO events(case_id, seq, type, at, body, hash, pos, agency) VALUES "
+                    "(?,?,?,?,?,?,(SELECT COALESCE(MAX(pos), -1) + 1 FROM events), " AGENCY ")");
     w->cs =
         prep(w, "INSERT INTO cases(id, workflow_id, workflow_version, workflow_hash, party, "
-                "state, closed, version, head, algo, opened_at, updated_at, closed_at, snapshot)"
-                " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
-    w->clk = prep(w, "INSERT INTO clocks(case_id, clock_id, state, deadline, party) "
-                     "VALUES (?,?,?,?,?)");
+                "state, closed, version, head, algo, opened_at, updated_at, closed_at, snapshot, "
+                "agency) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?, " AGENCY ")");
+    w->clk = prep(w, "INSERT INTO clocks(case_id, clock_id, state, deadline, party, agency) "
+                     "VALUES (?,?,?,?,?, " AGENCY ")");
     w->agency = prep(w, "INSERT INTO case_agency(case_id, agency) VALUES (?, ?)");
-    w->alert = prep(w, "INSERT INTO alerts(alert_id, case_id, clock_id, point, due_at, deadline) "
-                       "VALUES (?, ?, ?, 'deadline', ?, ?)");
+    w->alert = prep(w, "INSERT INTO alerts(alert_id, case_id, clock_id, point, due_at, deadline, "
+                       "agency) VALUES (?, ?, ?, 'deadline', ?, ?, "
+                       "COALESCE((SELECT agency FROM case_agency WHERE case_id = ?2), ''))");
     return w;
 }
 
@@ -203,14 +207,14 @@ static void write_clocks(cf_bench_rows_t *w, const cf_case_t *c, const char *age
 void cf_bench_rows_case(cf_bench_rows_t *w, const cf_case_t *c, const json_t *events,
                         const char *agency)
 {
-    write_events(w, events);
-    write_case(w, c);
-    write_clocks(w, c, agency);
     if (agency) {
         sqlite3_bind_int64(w->agency, 1, c->id);
         sqlite3_bind_text(w->agency, 2, agency, -1, SQLITE_STATIC);
         run(w, w->agency, "agency");
     }
+    write_events(w, events);
+    write_case(w, c);
+    write_clocks(w, c, agency);
     if (++w->cases % 20000 == 0)
         ok(w, sqlite3_exec(w->db, "COMMIT; BEGIN", NULL, NULL, NULL), "commit");
 }

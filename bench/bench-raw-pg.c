@@ -49,7 +49,7 @@ static PGconn *connect_db(const char *uri)
 
 static void read_rows(PGconn *c, cf_bench_source_t *src)
 {
-    PGresult *res = PQexec(c, "SELECT case_id, seq, type, at, body, hash FROM events ORDER BY id");
+    PGresult *res = PQexec(c, "SELECT case_id, seq, type, at, body, hash FROM events ORDER BY pos");
     must(c, res, "read events");
     int n = PQntuples(res);
     src->rows = calloc((size_t)n + 1, sizeof(cf_bench_row_t));
@@ -71,7 +71,7 @@ static void read_rows(PGconn *c, cf_bench_source_t *src)
 static PGresult *read_openings(PGconn *c, const cf_bench_source_t *src)
 {
     PGresult *res = PQexec(c, "SELECT id, workflow_id, workflow_version, workflow_hash, matter_id, "
-                              "parent_id, party, algo, opened_at FROM cases ORDER BY id");
+                              "parent_id, party, algo, opened_at, agency FROM cases ORDER BY id");
     must(c, res, "read cases");
     if (PQntuples(res) != src->cases)
         cf_bench_die("raw", "%d case rows for %lld cases", PQntuples(res), (long long)src->cases);
@@ -119,17 +119,20 @@ static void prepare(PGconn *c, const char *name, const char *sql)
 /* The target's statements, and its opening rows (untimed). */
 static void open_target(PGconn *c, const cf_bench_source_t *src, PGresult *openings)
 {
-    prepare(c, "ev",
-            "INSERT INTO events(case_id, seq, type, at, body, hash, pos) VALUES ($1, $2, $3, $4, "
-            "$5, $6, (SELECT COALESCE(MAX(pos), -1) + 1 FROM events))");
+    prepare(
+        c, "ev",
+        "INSERT INTO events(case_id, seq, type, at, body, hash, pos, agency) VALUES ($1, $2, $3, "
+        "$4, $5, $6, (SELECT COALESCE(MAX(pos), -1) + 1 FROM events), (SELECT agency FROM "
+        "cases WHERE id = $1))");
     prepare(c, "upd",
             "UPDATE cases SET state = $1, closed = $2, version = $3, head = $4, updated_at = $5, "
             "closed_at = $6, snapshot = $7 WHERE id = $8");
-    prepare(c, "open",
-            "INSERT INTO cases(id, workflow_id, workflow_version, workflow_hash, matter_id, "
-            "parent_id, party, algo, opened_at, state, closed, version, head, updated_at, "
-            "snapshot) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $11::jsonb->>'state', 0, $10, "
-            "$11::jsonb->>'head', $9, $11)");
+    prepare(
+        c, "open",
+        "INSERT INTO cases(id, workflow_id, workflow_version, workflow_hash, matter_id, "
+        "parent_id, party, algo, opened_at, state, closed, version, head, updated_at, "
+        "snapshot, agency) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $11::jsonb->>'state', 0, "
+        "$10, $11::jsonb->>'head', $9, $11, $12)");
     exec(c, "BEGIN");
     for (int64_t id = 1; id <= src->cases; id++) {
         if (!src->snapshots[id])
@@ -137,12 +140,13 @@ static void open_target(PGconn *c, const cf_bench_source_t *src, PGresult *openi
         int i = (int)(id - 1);
         char version[24];
         snprintf(version, sizeof(version), "%lld", (long long)src->open_versions[id]);
-        const char *v[11];
+        const char *v[12];
         for (int k = 0; k < 9; k++)
             v[k] = PQgetisnull(openings, i, k) ? NULL : PQgetvalue(openings, i, k);
         v[9] = version;
         v[10] = src->snapshots[id];
-        PGresult *res = PQexecPrepared(c, "open", 11, v, NULL, NULL, 0);
+        v[11] = PQgetvalue(openings, i, 9);
+        PGresult *res = PQexecPrepared(c, "open", 12, v, NULL, NULL, 0);
         must(c, res, "open case");
         PQclear(res);
     }

@@ -55,7 +55,7 @@ static void read_rows(sqlite3 *db, cf_bench_source_t *src)
     src->rows = malloc(cap * sizeof(cf_bench_row_t));
     check(db,
           sqlite3_prepare_v2(db,
-                             "SELECT case_id, seq, type, at, body, hash FROM events ORDER BY id",
+                             "SELECT case_id, seq, type, at, body, hash FROM events ORDER BY pos",
                              -1, &st, NULL),
           "read events");
     while (sqlite3_step(st) == SQLITE_ROW) {
@@ -202,11 +202,12 @@ static void open_writer(const cf_bench_env_t *env, const char *name, const cf_be
           sqlite3_exec(w->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL", NULL, NULL, NULL),
           "pragmas");
     check(w->db,
-          sqlite3_prepare_v2(w->db,
-                             "INSERT INTO events(case_id, seq, type, at, body, hash, pos) "
-                             "VALUES (?, ?, ?, ?, ?, ?, (SELECT COALESCE(MAX(pos), -1) + 1 "
-                             "FROM events))",
-                             -1, &w->ev, NULL),
+          sqlite3_prepare_v2(
+              w->db,
+              "INSERT INTO events(case_id, seq, type, at, body, hash, pos, "
+              "agency) VALUES (?, ?, ?, ?, ?, ?, (SELECT COALESCE(MAX(pos), -1) "
+              "+ 1 FROM events), COALESCE((SELECT agency FROM cases WHERE id = ?1), ''))",
+              -1, &w->ev, NULL),
           "prepare");
     check(w->db,
           sqlite3_prepare_v2(w->db,
@@ -223,10 +224,10 @@ static void open_writer(const cf_bench_env_t *env, const char *name, const cf_be
           sqlite3_prepare_v2(w->db,
                              "INSERT INTO cases(id, workflow_id, workflow_version, workflow_hash, "
                              "matter_id, parent_id, party, state, closed, version, head, algo, "
-                             "opened_at, updated_at, snapshot) SELECT id, workflow_id, "
+                             "opened_at, updated_at, snapshot, agency) SELECT id, workflow_id, "
                              "workflow_version, workflow_hash, matter_id, parent_id, party, "
                              "json_extract(?3, '$.state'), 0, ?2, json_extract(?3, '$.head'), "
-                             "algo, opened_at, opened_at, ?3 FROM src.cases WHERE id = ?1",
+                             "algo, opened_at, opened_at, ?3, agency FROM src.cases WHERE id = ?1",
                              -1, &w->open_case, NULL),
           "prepare");
     sqlite3_exec(w->db, "BEGIN", NULL, NULL, NULL);

@@ -139,9 +139,10 @@ static void write_rows(const char *path, long cases, int64_t day0, cf_time_t now
         cf_bench_die("stats", "open: %s", sqlite3_errmsg(db));
     sqlite3_stmt *st[3] = {
         prepare(db, "INSERT INTO case_agency(case_id, agency) VALUES (?, ?)"),
-        prepare(db, "INSERT INTO clocks(case_id, clock_id, state, deadline, party) VALUES (?, "
-                    "'decision', 'running', ?, 0)"),
-        prepare(db, "INSERT INTO case_people(case_id, role, name) VALUES (?, ?, ?)")};
+        prepare(db, "INSERT INTO clocks(case_id, clock_id, state, deadline, party, agency) VALUES "
+                    "(?1, 'decision', 'running', ?2, 0, '" CF_BENCH_AGENCY "')"),
+        prepare(db, "INSERT INTO case_people(case_id, role, name, agency) VALUES (?, ?, ?, "
+                    "'" CF_BENCH_AGENCY "')")};
     json_t *acc = json_object();
     for (long id = 1; id <= cases; id++) {
         json_t *sum = summary_of(id, day0);

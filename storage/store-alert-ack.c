@@ -70,8 +70,9 @@ int cf_store_alert_track(cf_store_t *s, const char *id, int64_t case_id, cf_time
 {
     cf_db_stmt_t *st;
     int rc = cf__store_prepare(s,
-                               "INSERT INTO alert_acks(alert_id, case_id, fired_at) "
-                               "VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+                               "INSERT INTO alert_acks(alert_id, case_id, fired_at, agency) "
+                               "VALUES (?, ?, ?, " CF__STORE_AGENCY_OF("?2") ") ON CONFLICT DO "
+                                                                             "NOTHING",
                                &st, err);
     if (rc != 0)
         return rc;
@@ -87,9 +88,10 @@ int cf_store_alert_track(cf_store_t *s, const char *id, int64_t case_id, cf_time
 int cf_store_alert_ack(cf_store_t *s, const char *id, cf_time_t at, cf_error_t *err)
 {
     return set_column(s,
-                      "INSERT INTO alert_acks(alert_id, case_id, fired_at, acked_at) SELECT "
-                      "alert_id, case_id, fired_at, ?1 FROM alerts WHERE alert_id = ?2 AND "
-                      "fired_at IS NOT NULL ON CONFLICT(alert_id) DO UPDATE SET acked_at = ?1 "
+                      "INSERT INTO alert_acks(alert_id, case_id, fired_at, acked_at, agency) "
+                      "SELECT alert_id, case_id, fired_at, ?1, agency FROM alerts WHERE "
+                      "alert_id = ?2 AND fired_at IS NOT NULL ON CONFLICT(alert_id, agency) DO "
+                      "UPDATE SET acked_at = ?1 "
                       "WHERE alert_acks.acked_at IS NULL",
                       id, at, err);
 }
@@ -108,12 +110,13 @@ int cf_store_alerts_unacked(cf_store_t *s, cf_time_t fired_before, cf_alert_t *o
                             cf_error_t *err)
 {
     cf_db_stmt_t *st;
-    int rc = cf__store_prepare(s,
-                               "SELECT a.alert_id, a.case_id, clock_id, point, due_at, deadline, "
-                               "k.fired_at FROM alert_acks k JOIN alerts a ON a.alert_id = "
-                               "k.alert_id WHERE k.acked_at IS NULL AND k.escalated_at IS NULL "
-                               "AND k.fired_at <= ? ORDER BY k.fired_at, k.alert_id LIMIT ?",
-                               &st, err);
+    int rc = cf__store_prepare(
+        s,
+        "SELECT a.alert_id, a.case_id, clock_id, point, due_at, deadline, "
+        "k.fired_at FROM alert_acks k JOIN alerts a ON a.alert_id = "
+        "k.alert_id AND a.agency = k.agency WHERE k.acked_at IS NULL AND k.escalated_at IS NULL "
+        "AND k.fired_at <= ? ORDER BY k.fired_at, k.alert_id LIMIT ?",
+        &st, err);
     if (rc != 0)
         return rc;
     cf_db_bind_int64(st, 1, fired_before);

@@ -149,8 +149,9 @@ int cf_store_alerts_sync(cf_store_t *s, const cf_case_t *c, const cf_workflow_t 
     if (rc == 0)
         rc = cf__store_prepare(s,
                                "INSERT INTO alerts(alert_id, case_id, clock_id, point, "
-                               "due_at, deadline, prov_first, prov_last) VALUES (?, ?, ?, ?, ?, "
-                               "?, ?, ?) ON CONFLICT DO NOTHING",
+                               "due_at, deadline, prov_first, prov_last, agency) VALUES (?, ?, "
+                               "?, ?, ?, ?, ?, ?, " CF__STORE_AGENCY_OF("?2") ") ON CONFLICT DO "
+                                                                              "NOTHING",
                                &ins, err);
     if (rc == 0) {
         cf_db_bind_int64(del, 1, c->id);

@@ -39,8 +39,8 @@ int cf_store_log_each(cf_store_t *s, cf_store_leaf_cb cb, void *ctx, cf_error_t 
     int rc = own ? cf_store_read_begin(s, err) : cf__store_place(s, err);
     if (rc != 0)
         return rc;
-    rc = cf__store_prepare(s, "SELECT pos, case_id, seq, hash FROM events ORDER BY pos, id", &st,
-                           err);
+    rc = cf__store_prepare(
+        s, "SELECT pos, case_id, seq, hash FROM events ORDER BY pos, case_id, seq", &st, err);
     int step = CF_DB_DONE;
     while (rc == 0 && (step = cf_db_step(st)) == CF_DB_ROW) {
         cf_store_leaf_t leaf;

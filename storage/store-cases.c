@@ -109,14 +109,15 @@ static int seal_events(cf_case_t *c, json_t *events, char **bodies, cf_error_t *
 static int write_events(cf_store_t *s, json_t *events, char *const *bodies, cf_error_t *err)
 {
     cf_db_stmt_t *st;
-    /* SQLite: the position now; PostgreSQL: none yet, given at commit (store-int.h) */
+    /* SQLite: the position now; PostgreSQL: none yet, given at commit (store-int.h);
+     * the agency the case row's (store-int.h) */
     int rc = cf__store_prepare(
         s,
         cf_db_pick(s->db,
-                   "INSERT INTO events(case_id, seq, type, at, body, hash, pos) VALUES (?, ?, ?, "
-                   "?, ?, ?, " CF__STORE_NEXT_POS ")",
-                   "INSERT INTO events(case_id, seq, type, at, body, hash) VALUES (?, ?, ?, ?, ?, "
-                   "?)"),
+                   "INSERT INTO events(case_id, seq, type, at, body, hash, pos, agency) VALUES "
+                   "(?, ?, ?, ?, ?, ?, " CF__STORE_NEXT_POS ", " CF__STORE_AGENCY_OF("?1") ")",
+                   "INSERT INTO events(case_id, seq, type, at, body, hash, agency) VALUES (?, ?, "
+                   "?, ?, ?, ?, " CF__STORE_AGENCY_OF("?1") ")"),
         &st, err);
     s->unplaced |= cf_db_kind(s->db) == CF_DB_PG;
     size_t i;
@@ -134,8 +135,8 @@ static int write_events(cf_store_t *s, json_t *events, char *const *bodies, cf_e
  * back into every index of cases). */
 static const char *const case_insert_sql =
     "INSERT INTO cases(id, workflow_id, workflow_version, workflow_hash, matter_id, parent_id, "
-    "party, algo, opened_at, state, closed, version, head, updated_at, closed_at, snapshot) "
-    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)";
+    "party, algo, opened_at, state, closed, version, head, updated_at, closed_at, snapshot, "
+    "agency) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)";
 static const char *const case_update_sql =
     "UPDATE cases SET state = ?10, closed = ?11, version = ?12, head = ?13, updated_at = ?14, "
     "closed_at = ?15, snapshot = ?16 WHERE id = ?1 AND version = ?17";
@@ -171,7 +172,7 @@ static int not_updated(cf_store_t *s, const cf_case_t *c, int64_t expected, cf_e
  * version expected (the version the caller's case was read at): the optimistic
  * check, CF_ECONFLICT otherwise, in the same statement as the write. */
 static int write_case_row(cf_store_t *s, const cf_case_t *c, const cf_case_t *before, int opening,
-                          int64_t expected, cf_error_t *err)
+                          const char *agency, int64_t expected, cf_error_t *err)
 {
     int same = !opening && before->state && c->state && strcmp(before->state, c->state) == 0 &&
                (before->closed_at != 0) == (c->closed_at != 0);
@@ -195,6 +196,7 @@ static int write_case_row(cf_store_t *s, const cf_case_t *c, const cf_case_t *be
             cf_db_bind_text(st, 7, party, -1, CF_DB_STATIC);
             cf_db_bind_text(st, 8, cf_chain_algo_name(c->algo), -1, CF_DB_STATIC);
             cf_db_bind_int64(st, 9, c->opened_at);
+            cf_db_bind_text(st, 17, agency ? agency : "", -1, CF_DB_STATIC);
         }
         cf__store_bind_text(st, 10, c->state);
         cf_db_bind_int(st, 11, c->closed_at != 0);
@@ -225,13 +227,16 @@ static int write_clocks(cf_store_t *s, const cf_case_t *c, const json_t *events,
     for (unsigned i = 0; rc == 0 && i < c->clocks_count; i++) {
         if (!cf_events_name_clock(events, "clock.", c->clocks[i].id))
             continue;
-        if (!st && (rc = cf__store_prepare(s,
-                                           "INSERT INTO clocks(case_id, clock_id, state, deadline, "
-                                           "party, provisional) VALUES (?, ?, ?, ?, ?, ?) ON "
-                                           "CONFLICT(case_id, clock_id) DO UPDATE SET state = "
-                                           "excluded.state, deadline = excluded.deadline, party = "
-                                           "excluded.party, provisional = excluded.provisional",
-                                           &st, err)) != 0)
+        if (!st &&
+            (rc = cf__store_prepare(
+                 s,
+                 "INSERT INTO clocks(case_id, clock_id, state, deadline, "
+                 "party, provisional, agency) VALUES (?, ?, ?, ?, ?, ?, " CF__STORE_AGENCY_OF(
+                     "?1") ") ON CONFLICT(case_id, "
+                           "clock_id, agency) DO UPDATE SET state = "
+                           "excluded.state, deadline = excluded.deadline, party = "
+                           "excluded.party, provisional = excluded.provisional",
+                 &st, err)) != 0)
             break;
         cf_db_reset(st);
         cf_db_bind_int64(st, 1, c->id);
@@ -287,7 +292,7 @@ static int next_case_id(cf_store_t *s, int64_t *id, cf_error_t *err)
  * On failure the events may have been sealed; sealing again replaces their
  * links. */
 int cf__store_case_next(cf_store_t *s, const cf_case_t *c, json_t *events, int opening,
-                        cf_case_t *next, cf_error_t *err)
+                        const char *agency, cf_case_t *next, cf_error_t *err)
 {
     size_t n = json_array_size(events);
     char **bodies = calloc(n ? n : 1, sizeof(*bodies));
@@ -305,7 +310,7 @@ int cf__store_case_next(cf_store_t *s, const cf_case_t *c, json_t *events, int o
     if (rc == 0)
         rc = seal_events(next, events, bodies, err);
     if (rc == 0)
-        rc = write_case_row(s, next, c, opening, c->version, err);
+        rc = write_case_row(s, next, c, opening, agency, c->version, err);
     if (rc == 0)
         rc = write_events(s, events, bodies, err);
     if (rc == 0)
@@ -327,7 +332,7 @@ static int commit_case(cf_store_t *s, cf_case_t *c, json_t *events, int opening,
     int rc = cf__store_run(s, CF__STORE_BEGIN(s), err);
     if (rc == 0)
         rc = fault_at(s, "begin", err);
-    if (rc == 0 && (rc = cf__store_case_next(s, c, events, opening, &work, err)) == 0)
+    if (rc == 0 && (rc = cf__store_case_next(s, c, events, opening, NULL, &work, err)) == 0)
         wrote = 1;
     if (rc == 0)
         rc = fault_at(s, "commit", err);
@@ -653,7 +658,7 @@ int cf_store_case_list(cf_store_t *s, const cf_case_filter_t *f, json_t **list, 
 int cf__store_case_write(cf_store_t *s, cf_case_t *c, json_t *events, int opening, cf_error_t *err)
 {
     cf_case_t next;
-    int rc = cf__store_case_next(s, c, events, opening, &next, err);
+    int rc = cf__store_case_next(s, c, events, opening, NULL, &next, err);
     if (rc != 0)
         return rc;
     cf_case_dispose(c);

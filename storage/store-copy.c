@@ -175,7 +175,7 @@ static int copy_table(cf_store_t *from, cf_store_t *to, const char *table, int64
     /* events by position: a reader of the target's log by row sees them in the order
      * they were committed at the source */
     snprintf(sql, sizeof(sql), "SELECT * FROM %s%s", table,
-             strcmp(table, "events") == 0 ? " ORDER BY pos, id" : "");
+             strcmp(table, "events") == 0 ? " ORDER BY pos, case_id, seq" : "");
     int rc = sqlite3_prepare_v2(from->db->lite, sql, -1, &src, NULL);
     if (rc != SQLITE_OK)
         return lite_error(from, rc, table, err);
@@ -206,16 +206,14 @@ static int copy_table(cf_store_t *from, cf_store_t *to, const char *table, int64
     return rc;
 }
 
-/* On PostgreSQL the identity columns (events.id, anchors.id) and case ids take their
- * next value from a sequence, which the copy's explicit ids did not move: set it past
- * them. */
+/* On PostgreSQL the identity column anchors.id and case ids take their next value from
+ * a sequence, which the copy's explicit ids did not move: set it past them. (events.id,
+ * PostgreSQL's only since step 18, is not in the copy: each row takes its default.) */
 static int identities(cf_store_t *to, cf_error_t *err)
 {
     if (cf_db_kind(to->db) != CF_DB_PG)
         return 0;
     return cf__store_exec(to,
-                          "SELECT setval(pg_get_serial_sequence('events', 'id'), "
-                          "COALESCE((SELECT MAX(id) FROM events), 0) + 1, false);"
                           "SELECT setval(pg_get_serial_sequence('anchors', 'id'), "
                           "COALESCE((SELECT MAX(id) FROM anchors), 0) + 1, false);"
                           "SELECT setval('cases_id_seq', COALESCE((SELECT MAX(id) FROM cases), "

@@ -125,9 +125,11 @@ int cf__store_case_write(cf_store_t *s, cf_case_t *c, json_t *events, int openin
 
 /* The same, leaving c as it is: OUT *next, the case after the writes (dispose
  * it), for a caller with more to write before it takes the new case
- * (cf_store_case_open_tx stamps the agency). On failure nothing to dispose. */
+ * (cf_store_case_open_tx stamps the agency). agency: the opened case's (its rows
+ * carry it; NULL: ""); an append takes it from the case row. On failure nothing to
+ * dispose. */
 int cf__store_case_next(cf_store_t *s, const cf_case_t *c, json_t *events, int opening,
-                        cf_case_t *next, cf_error_t *err);
+                        const char *agency, cf_case_t *next, cf_error_t *err);
 
 /* The WHERE filters of a case listing (cf_case_filter_t bound as ?1 state, ?2
  * workflow, ?3 matter, ?4 parent, ?5 open only, ?6 due within, ?7 now, ?8
@@ -206,5 +208,11 @@ json_t *cf__store_case_list_row(cf_db_stmt_t *st);
  * its commit; the append-only trigger lets a NULL position be set once, nothing
  * else. */
 #define CF__STORE_NEXT_POS "(SELECT COALESCE(MAX(pos), -1) + 1 FROM events)"
+
+/* The agency of the case whose id is the SQL expression id: every table keyed by a
+ * case carries it at the end of its key (schema 18; docs/postgresql.md). A write
+ * takes it from the case row, written first ('' for a case not stored: the rows
+ * of a case opened without an agency carry '' too). */
+#define CF__STORE_AGENCY_OF(id) "COALESCE((SELECT agency FROM cases WHERE id = " id "), '')"
 
 #endif

@@ -3,9 +3,11 @@
  * file runs unchanged on it through the driver (db.h, db-pg.c).
  *
  * Design. The schema is SQLite's (store-sqlite.c) in PostgreSQL's types: INTEGER
- * columns are BIGINT, BLOB is BYTEA, SQLite's implicit row ids (events.id,
- * anchors.id) are identity columns, and the append-only rule on events is three
- * triggers (UPDATE, DELETE, TRUNCATE) raising 'events are append-only'. Every
+ * columns are BIGINT, BLOB is BYTEA, SQLite's implicit row ids are identity
+ * columns (anchors.id; events.id, which SQLite dropped at step 18, stays here in no
+ * key: the order cf_events_place gives positions in), and the append-only rule on
+ * events is three triggers (UPDATE, DELETE, TRUNCATE) raising 'events are
+ * append-only'. Every
  * index of SQLite's schema is here under its name, partial ones with the same
  * WHERE. Two SQL functions make the store's SQLite text run as it is:
  * instr(text, text) (strpos) and json_extract(text, path) for the '$.a.b[0]'
@@ -163,6 +165,59 @@ static const struct pg_step_s {
         "UPDATE events e SET pos = m.last + q.n FROM (SELECT COALESCE(MAX(pos), -1) AS last "
         "FROM events) m, (SELECT id, row_number() OVER (ORDER BY id) AS n FROM events WHERE pos "
         "IS NULL) q WHERE e.id = q.id; END$$;"},
+    /* 18: the agency in every case key (store-sqlite.c's step 18; docs/postgresql.md):
+     * the column added and filled from case_agency ('' for a case opened without one),
+     * then each primary key and unique constraint remade ending with it. The events'
+     * update trigger is off for the one fill. events.id stays here (SQLite's went): the
+     * order cf_events_place() gives a transaction's events in; no longer the primary key,
+     * and in no unique key. */
+    {18,
+     "ALTER TABLE events DISABLE TRIGGER events_no_update;"
+     "ALTER TABLE events ADD COLUMN agency TEXT NOT NULL DEFAULT '';"
+     "UPDATE events t SET agency = a.agency FROM case_agency a WHERE a.case_id = t.case_id;"
+     "ALTER TABLE events ALTER COLUMN agency DROP DEFAULT;"
+     "ALTER TABLE events ENABLE TRIGGER events_no_update;"
+     "ALTER TABLE cases ADD COLUMN agency TEXT NOT NULL DEFAULT '';"
+     "UPDATE cases t SET agency = a.agency FROM case_agency a WHERE a.case_id = t.id;"
+     "ALTER TABLE cases ALTER COLUMN agency DROP DEFAULT;"
+     "ALTER TABLE clocks ADD COLUMN agency TEXT NOT NULL DEFAULT '';"
+     "UPDATE clocks t SET agency = a.agency FROM case_agency a WHERE a.case_id = t.case_id;"
+     "ALTER TABLE clocks ALTER COLUMN agency DROP DEFAULT;"
+     "ALTER TABLE alerts ADD COLUMN agency TEXT NOT NULL DEFAULT '';"
+     "UPDATE alerts t SET agency = a.agency FROM case_agency a WHERE a.case_id = t.case_id;"
+     "ALTER TABLE alerts ALTER COLUMN agency DROP DEFAULT;"
+     "ALTER TABLE alert_acks ADD COLUMN agency TEXT NOT NULL DEFAULT '';"
+     "UPDATE alert_acks t SET agency = a.agency FROM case_agency a WHERE a.case_id = t.case_id;"
+     "ALTER TABLE alert_acks ALTER COLUMN agency DROP DEFAULT;"
+     "ALTER TABLE case_numbers ADD COLUMN agency TEXT NOT NULL DEFAULT '';"
+     "UPDATE case_numbers t SET agency = a.agency FROM case_agency a WHERE a.case_id = t.case_id;"
+     "ALTER TABLE case_numbers ALTER COLUMN agency DROP DEFAULT;"
+     "ALTER TABLE case_refs ADD COLUMN agency TEXT NOT NULL DEFAULT '';"
+     "UPDATE case_refs t SET agency = a.agency FROM case_agency a WHERE a.case_id = t.case_id;"
+     "ALTER TABLE case_refs ALTER COLUMN agency DROP DEFAULT;"
+     "ALTER TABLE case_people ADD COLUMN agency TEXT NOT NULL DEFAULT '';"
+     "UPDATE case_people t SET agency = a.agency FROM case_agency a WHERE a.case_id = t.case_id;"
+     "ALTER TABLE case_people ALTER COLUMN agency DROP DEFAULT;"
+     "UPDATE case_summary t SET agency = COALESCE((SELECT a.agency FROM case_agency a WHERE "
+     "a.case_id = t.case_id), '');"
+     "ALTER TABLE events DROP CONSTRAINT events_pkey, DROP CONSTRAINT events_case_id_seq_key, "
+     "ADD PRIMARY KEY(case_id, seq, agency);"
+     "DROP INDEX events_pos;"
+     "CREATE UNIQUE INDEX events_pos ON events(pos, agency);"
+     "ALTER TABLE cases DROP CONSTRAINT cases_pkey, ADD PRIMARY KEY(id, agency);"
+     "ALTER TABLE clocks DROP CONSTRAINT clocks_pkey, ADD PRIMARY KEY(case_id, clock_id, agency);"
+     "ALTER TABLE case_agency DROP CONSTRAINT case_agency_pkey, ADD PRIMARY KEY(case_id, agency);"
+     "ALTER TABLE alerts DROP CONSTRAINT alerts_pkey, ADD PRIMARY KEY(alert_id, agency);"
+     "ALTER TABLE alert_acks DROP CONSTRAINT alert_acks_pkey, ADD PRIMARY KEY(alert_id, agency);"
+     "ALTER TABLE case_numbers DROP CONSTRAINT case_numbers_pkey, DROP CONSTRAINT "
+     "case_numbers_number_key, ADD PRIMARY KEY(case_id, agency), ADD UNIQUE(number, agency);"
+     "ALTER TABLE case_refs DROP CONSTRAINT case_refs_pkey, DROP CONSTRAINT "
+     "case_refs_kind_number_key, ADD PRIMARY KEY(case_id, kind, agency), ADD UNIQUE(kind, "
+     "number, agency);"
+     "ALTER TABLE case_summary DROP CONSTRAINT case_summary_pkey, ADD PRIMARY KEY(case_id, "
+     "agency);"
+     "ALTER TABLE case_people DROP CONSTRAINT case_people_pkey, ADD PRIMARY KEY(case_id, role, "
+     "name, agency);"},
 };
 #define PG_AFTER_COUNT ((int)(sizeof(pg_after) / sizeof(pg_after[0])))
 #define PG_VERSION     (PG_BASELINE_VERSION + PG_AFTER_COUNT)

@@ -2,7 +2,7 @@
  * store-session.c -- what the workbench's sessions keep in the database, so that
  * every daemon serving it (several nodes, or one restarted) knows them alike
  * (api/http/http-session.c has the design): the key that signs session cookies,
- * one setting made with the database (migration 18), and the sessions ended before
+ * one setting made with the database (migration 17), and the sessions ended before
  * their time (signed out), kept until they would have expired.
  *
  * The key is made by the migration rather than by the first daemon to start, so a

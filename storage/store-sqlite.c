@@ -67,8 +67,12 @@
  *    version 15: session_ends, the workbench sessions signed out -- store-session.c;
  *    version 16: alerts.claim_owner, claim_until: which daemon fires a due alert, until
  *    when -- store-claim.c;
- *    version 18: settings.session_key, the key of the session cookies, made with the
- *    database -- store-session.c)
+ *    version 17: settings.session_key, the key of the session cookies, made with the
+ *    database -- store-session.c;
+ *    version 18: agency in every table keyed by a case, at the end of its primary key
+ *    and of each unique index (cases, events, clocks, case_agency, alerts, alert_acks,
+ *    case_numbers, case_refs, case_summary, case_people), '' for a case opened without
+ *    one; events.id dropped -- docs/postgresql.md)
  */
 #include "store-int.h"
 
@@ -208,12 +212,119 @@ const char *const cf__store_migrations[] = {
     /* 16: due alerts claimed by one daemon of several, with a lease (store-claim.c) */
     "ALTER TABLE alerts ADD COLUMN claim_owner TEXT;"
     "ALTER TABLE alerts ADD COLUMN claim_until INTEGER;",
-    /* 18: the key that signs the workbench's session cookies, made with the database
+    /* 17: the key that signs the workbench's session cookies, made with the database
      * (store-session.c), so that a database is complete after `init` and no two daemons
      * race to make it; a key a daemon made before (the setting exists) is kept.
      * randomblob: SQLite's generator, seeded from the operating system's randomness */
     "INSERT INTO settings(key, value) VALUES ('" CF_SETTING_SESSION_KEY "', "
     "lower(hex(randomblob(32)))) ON CONFLICT(key) DO NOTHING;",
+    /* 18: the agency in every case key (issue 24; docs/postgresql.md, Citus): each
+     * table keyed by a case gets agency TEXT NOT NULL, filled from case_agency ('' for
+     * a case opened without one), and its primary key and unique indexes end with it.
+     * SQLite cannot change a key in place: each table is rebuilt, its indexes and the
+     * events' triggers made again. events.id (the row id, read by nothing) goes: the
+     * event's key is (case_id, seq, agency), its place in the log pos. */
+    "CREATE TABLE cases_18(id INTEGER NOT NULL, workflow_id TEXT NOT NULL, workflow_version "
+    "INTEGER NOT NULL, workflow_hash TEXT NOT NULL, matter_id TEXT, parent_id INTEGER, party "
+    "TEXT, state TEXT NOT NULL, closed INTEGER NOT NULL, version INTEGER NOT NULL, head TEXT NOT "
+    "NULL, algo TEXT NOT NULL, opened_at INTEGER NOT NULL, updated_at INTEGER NOT NULL, "
+    "closed_at INTEGER, snapshot TEXT NOT NULL, agency TEXT NOT NULL, PRIMARY KEY(id, agency));"
+    "INSERT INTO cases_18 SELECT t.id, t.workflow_id, t.workflow_version, t.workflow_hash, "
+    "t.matter_id, t.parent_id, t.party, t.state, t.closed, t.version, t.head, t.algo, t.opened_at, "
+    "t.updated_at, t.closed_at, t.snapshot, COALESCE((SELECT a.agency FROM case_agency a WHERE "
+    "a.case_id = t.id), '') FROM cases t ORDER BY t.rowid;"
+    "DROP TABLE cases;"
+    "ALTER TABLE cases_18 RENAME TO cases;"
+    "CREATE INDEX cases_state ON cases(state);"
+    "CREATE INDEX cases_workflow ON cases(workflow_id);"
+    "CREATE INDEX cases_parent ON cases(parent_id);"
+    "CREATE INDEX cases_open ON cases(closed) WHERE closed = 0;"
+    "CREATE TABLE events_18(case_id INTEGER NOT NULL, seq INTEGER NOT NULL, type TEXT NOT NULL, "
+    "at TEXT NOT NULL, body TEXT NOT NULL, hash TEXT NOT NULL, pos INTEGER, agency TEXT NOT "
+    "NULL, PRIMARY KEY(case_id, seq, agency));"
+    "INSERT INTO events_18 SELECT t.case_id, t.seq, t.type, t.at, t.body, t.hash, t.pos, "
+    "COALESCE((SELECT a.agency FROM case_agency a WHERE a.case_id = t.case_id), '') FROM events t "
+    "ORDER BY t.rowid;"
+    "DROP TRIGGER events_no_update;"
+    "DROP TRIGGER events_no_delete;"
+    "DROP TABLE events;"
+    "ALTER TABLE events_18 RENAME TO events;"
+    "CREATE UNIQUE INDEX events_pos ON events(pos, agency);"
+    "CREATE TRIGGER events_no_update BEFORE UPDATE ON events BEGIN SELECT RAISE(ABORT, "
+    "'events are append-only'); END;"
+    "CREATE TRIGGER events_no_delete BEFORE DELETE ON events BEGIN SELECT RAISE(ABORT, "
+    "'events are append-only'); END;"
+    "CREATE TABLE clocks_18(case_id INTEGER NOT NULL, clock_id TEXT NOT NULL, state TEXT NOT "
+    "NULL, deadline INTEGER NOT NULL, party INTEGER NOT NULL, provisional INTEGER NOT NULL "
+    "DEFAULT 0, agency TEXT NOT NULL, PRIMARY KEY(case_id, clock_id, agency));"
+    "INSERT INTO clocks_18 SELECT t.case_id, t.clock_id, t.state, t.deadline, t.party, "
+    "t.provisional, COALESCE((SELECT a.agency FROM case_agency a WHERE "
+    "a.case_id = t.case_id), '') FROM clocks t;"
+    "DROP TABLE clocks;"
+    "ALTER TABLE clocks_18 RENAME TO clocks;"
+    "CREATE INDEX clocks_running ON clocks(deadline) WHERE state = 'running';"
+    "CREATE INDEX clocks_provisional ON clocks(provisional) WHERE provisional > 0;"
+    "CREATE INDEX clocks_due ON clocks(deadline, party, case_id) WHERE state = 'running';"
+    "CREATE TABLE alerts_18(alert_id TEXT NOT NULL, case_id INTEGER NOT NULL, clock_id TEXT NOT "
+    "NULL, point TEXT NOT NULL, due_at INTEGER NOT NULL, deadline INTEGER NOT NULL, fired_at "
+    "INTEGER, prov_first INTEGER NOT NULL DEFAULT 0, prov_last INTEGER NOT NULL DEFAULT 0, "
+    "claim_owner TEXT, claim_until INTEGER, agency TEXT NOT NULL, PRIMARY KEY(alert_id, "
+    "agency));"
+    "INSERT INTO alerts_18 SELECT t.alert_id, t.case_id, t.clock_id, t.point, t.due_at, "
+    "t.deadline, t.fired_at, t.prov_first, t.prov_last, t.claim_owner, t.claim_until, "
+    "COALESCE((SELECT a.agency FROM case_agency a WHERE "
+    "a.case_id = t.case_id), '') FROM alerts t;"
+    "DROP TABLE alerts;"
+    "ALTER TABLE alerts_18 RENAME TO alerts;"
+    "CREATE INDEX alerts_due ON alerts(due_at, alert_id) WHERE fired_at IS NULL;"
+    "CREATE INDEX alerts_case ON alerts(case_id);"
+    "CREATE TABLE alert_acks_18(alert_id TEXT NOT NULL, case_id INTEGER NOT NULL, fired_at "
+    "INTEGER NOT NULL, acked_at INTEGER, escalated_at INTEGER, agency TEXT NOT NULL, PRIMARY "
+    "KEY(alert_id, agency));"
+    "INSERT INTO alert_acks_18 SELECT t.alert_id, t.case_id, t.fired_at, t.acked_at, "
+    "t.escalated_at, COALESCE((SELECT a.agency FROM case_agency a WHERE "
+    "a.case_id = t.case_id), '') FROM alert_acks t;"
+    "DROP TABLE alert_acks;"
+    "ALTER TABLE alert_acks_18 RENAME TO alert_acks;"
+    "CREATE INDEX alert_acks_open ON alert_acks(fired_at) WHERE acked_at IS NULL AND "
+    "escalated_at IS NULL;"
+    "CREATE TABLE case_numbers_18(case_id INTEGER NOT NULL, number TEXT NOT NULL, agency TEXT "
+    "NOT NULL, PRIMARY KEY(case_id, agency), UNIQUE(number, agency));"
+    "INSERT INTO case_numbers_18 SELECT t.case_id, t.number, COALESCE((SELECT a.agency FROM "
+    "case_agency a WHERE "
+    "a.case_id = t.case_id), '') FROM case_numbers t;"
+    "DROP TABLE case_numbers;"
+    "ALTER TABLE case_numbers_18 RENAME TO case_numbers;"
+    "CREATE TABLE case_refs_18(case_id INTEGER NOT NULL, kind TEXT NOT NULL, number TEXT NOT "
+    "NULL, agency TEXT NOT NULL, PRIMARY KEY(case_id, kind, agency), UNIQUE(kind, number, "
+    "agency));"
+    "INSERT INTO case_refs_18 SELECT t.case_id, t.kind, t.number, COALESCE((SELECT a.agency FROM "
+    "case_agency a WHERE "
+    "a.case_id = t.case_id), '') FROM case_refs t;"
+    "DROP TABLE case_refs;"
+    "ALTER TABLE case_refs_18 RENAME TO case_refs;"
+    "CREATE INDEX case_refs_number ON case_refs(number);"
+    "CREATE TABLE case_summary_18(case_id INTEGER NOT NULL, agency TEXT NOT NULL, name TEXT, "
+    "body TEXT NOT NULL, PRIMARY KEY(case_id, agency));"
+    "INSERT INTO case_summary_18 SELECT t.case_id, COALESCE((SELECT a.agency FROM case_agency a "
+    "WHERE a.case_id = t.case_id), ''), t.name, "
+    "t.body FROM case_summary t;"
+    "DROP TABLE case_summary;"
+    "ALTER TABLE case_summary_18 RENAME TO case_summary;"
+    "CREATE TABLE case_people_18(case_id INTEGER NOT NULL, role TEXT NOT NULL, name TEXT NOT "
+    "NULL, agency TEXT NOT NULL, PRIMARY KEY(case_id, role, name, agency));"
+    "INSERT INTO case_people_18 SELECT t.case_id, t.role, t.name, COALESCE((SELECT a.agency FROM "
+    "case_agency a WHERE "
+    "a.case_id = t.case_id), '') FROM case_people t;"
+    "DROP TABLE case_people;"
+    "ALTER TABLE case_people_18 RENAME TO case_people;"
+    "CREATE INDEX case_people_name ON case_people(name, case_id);"
+    "CREATE TABLE case_agency_18(case_id INTEGER NOT NULL, agency TEXT NOT NULL, PRIMARY "
+    "KEY(case_id, agency));"
+    "INSERT INTO case_agency_18 SELECT case_id, agency FROM case_agency;"
+    "DROP TABLE case_agency;"
+    "ALTER TABLE case_agency_18 RENAME TO case_agency;"
+    "CREATE INDEX case_agency_agency ON case_agency(agency);",
 };
 #define SCHEMA_VERSION ((int)(sizeof(cf__store_migrations) / sizeof(cf__store_migrations[0])))
 const int cf__store_schema_version = SCHEMA_VERSION;

@@ -90,7 +90,9 @@ int cf_store_ref_put(cf_store_t *s, int64_t id, const char *kind, const char *nu
     if (strcmp(kind, "case_number") == 0)
         return cf_store_case_number_put(s, id, number, err);
     cf_db_stmt_t *st;
-    int rc = cf__store_prepare(s, "INSERT INTO case_refs(case_id, kind, number) VALUES (?, ?, ?)",
+    int rc = cf__store_prepare(s,
+                               "INSERT INTO case_refs(case_id, kind, number, agency) VALUES (?, ?, "
+                               "?, " CF__STORE_AGENCY_OF("?1") ")",
                                &st, err);
     if (rc != 0)
         return rc;
@@ -210,8 +212,8 @@ static int people_put(cf_store_t *s, int64_t id, const cf_summary_t *sum, cf_err
         if (!who || !*who)
             continue;
         rc = cf__store_prepare(s,
-                               "INSERT INTO case_people(case_id, role, name) VALUES "
-                               "(?, ?, ?) ON CONFLICT DO NOTHING",
+                               "INSERT INTO case_people(case_id, role, name, agency) VALUES "
+                               "(?, ?, ?, " CF__STORE_AGENCY_OF("?1") ") ON CONFLICT DO NOTHING",
                                &st, err);
         if (rc != 0)
             break;
@@ -393,8 +395,8 @@ static int row_put(cf_store_t *s, int64_t id, const cf_summary_t *sum, const cha
     }
     rc = cf__store_prepare(s,
                            "INSERT INTO case_summary(case_id, agency, name, body) VALUES (?, "
-                           "?, ?, ?) ON CONFLICT(case_id) DO UPDATE SET agency = "
-                           "excluded.agency, name = excluded.name, body = excluded.body",
+                           "?, ?, ?) ON CONFLICT(case_id, agency) DO UPDATE SET name = "
+                           "excluded.name, body = excluded.body",
                            &st, err);
     if (rc != 0)
         return rc;

@@ -7,16 +7,17 @@
  *                                    itself is never stored)
  *                agency, role, name  who holds it; name is the actor of its acts
  *                created_at          seconds since the epoch
- *   case_agency  case_id PRIMARY KEY, agency: the agency a case was opened for.
- *                A separate table, not a column of cases, because the case row
- *                is written by the case code, which knows nothing of agencies.
+ *   case_agency  case_id, agency PRIMARY KEY: the agency a case was opened for;
+ *                no row for a case opened without one (CF_ENOTFOUND below). Since
+ *                schema 18 every case table, cases included, also carries the
+ *                agency in its key ('' for none: docs/postgresql.md, Citus).
  *
  *   settings     key PRIMARY KEY, value (migration 7): what the bureau sets for
  *                the whole database; "agency" is the default agency of a case
  *                opened from the command line (`caseflow init --agency`).
  *
- * Rejected: an agency column on cases (every writer of the row would have to
- * carry it).
+ * Rejected (until schema 18): an agency column on cases (every writer of the row
+ * would have to carry it); Citus's distribution key made it worth it.
  */
 #include "store-int.h"
 
@@ -160,8 +161,11 @@ int cf_store_case_number_next(cf_store_t *s, const char *agency, int year, int64
 int cf_store_case_number_put(cf_store_t *s, int64_t id, const char *number, cf_error_t *err)
 {
     cf_db_stmt_t *st;
-    int rc =
-        cf__store_prepare(s, "INSERT INTO case_numbers(case_id, number) VALUES (?, ?)", &st, err);
+    int rc = cf__store_prepare(
+        s,
+        "INSERT INTO case_numbers(case_id, number, agency) VALUES (?, ?, " CF__STORE_AGENCY_OF(
+            "?1") ")",
+        &st, err);
     if (rc != 0)
         return rc;
     cf_db_bind_int64(st, 1, id);

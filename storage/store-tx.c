@@ -177,7 +177,7 @@ int cf_store_case_open_tx(cf_store_t *s, cf_case_t *c, json_t *events, const cha
                           cf_error_t *err)
 {
     cf_case_t opened;
-    int rc = cf__store_case_next(s, c, events, 1, &opened, err);
+    int rc = cf__store_case_next(s, c, events, 1, agency, &opened, err);
     if (rc != 0)
         return rc;
     cf_db_stmt_t *st = NULL;

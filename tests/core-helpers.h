@@ -45,4 +45,9 @@ json_t *cf_test_yaml(const char *relpath);
 /* Formats t into a static-free buffer owned by the caller (CF_TIME_BUFSZ). */
 const char *cf_test_fmt(cf_time_t t, char *buf);
 
+/* SQL that turns a SQLite database of today's schema back into schema 17 (before the
+ * agency was in every case key, events.id still there), for tests of the migrations;
+ * the caller sets PRAGMA user_version to 17 or lower. */
+extern const char cf_test_undo_18_sqlite[];
+
 #endif

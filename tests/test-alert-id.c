@@ -132,6 +132,7 @@ TEST_IMPL(alert_id_migration)
     char path[512];
     snprintf(path, sizeof(path), "%s/alert-migrate.db", cf_test_tmpdir());
     sqlite3 *db = raw(path);
+    exec(db, cf_test_undo_18_sqlite);
     exec(db, "CREATE TABLE want AS SELECT alert_id, prov_first, prov_last, fired_at FROM alerts;"
              "UPDATE alerts SET alert_id = case_id || ':' || clock_id || ':' || point || ':' || "
              "due_at;"

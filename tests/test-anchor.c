@@ -496,6 +496,7 @@ TEST_IMPL(anchor_migration_numbers_events)
     char *out = malloc(OUT_MAX);
     make_cases();
     sqlite3 *db = raw_db();
+    exec(db, cf_test_undo_18_sqlite);
     exec(db, "DROP INDEX events_pos; DROP TABLE anchors; DROP TABLE document_chunks; "
              "DROP INDEX clocks_provisional; ALTER TABLE clocks DROP COLUMN provisional; "
              "DROP TABLE calendar_version; "
@@ -513,7 +514,7 @@ TEST_IMPL(anchor_migration_numbers_events)
     sqlite3_stmt *st;
     ASSERT_EQ(sqlite3_prepare_v2(db,
                                  "SELECT COUNT(*), SUM(pos = (SELECT COUNT(*) FROM events e2 "
-                                 "WHERE e2.id < events.id)) FROM events",
+                                 "WHERE e2.rowid < events.rowid)) FROM events",
                                  -1, &st, NULL),
               SQLITE_OK);
     ASSERT_EQ(sqlite3_step(st), SQLITE_ROW);

@@ -216,6 +216,10 @@
     X(serve_web_8_files)                                                                           \
     X(serve_web_9_search)                                                                          \
     X(serve_web_10_filters)                                                                        \
+    /* agencykey-*: the agency in every case key (tests/test-agency-key.c) */                      \
+    X(agencykey_catalog)                                                                           \
+    X(agencykey_rows)                                                                              \
+    X(agencykey_migration)                                                                         \
     /* alertid-*: alert ids without epoch seconds (tests/test-alert-id.c) */                       \
     X(alert_id_form)                                                                               \
     X(alert_id_migration)                                                                          \

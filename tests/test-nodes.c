@@ -199,8 +199,8 @@ static void put_alert(cf_store_t *s, const char *id, cf_time_t due)
     char sql[256];
     cf_error_t err;
     snprintf(sql, sizeof(sql),
-             "INSERT INTO alerts(alert_id, case_id, clock_id, point, due_at, deadline) "
-             "VALUES ('%s', 1, 'k', 'deadline', %lld, %lld)",
+             "INSERT INTO alerts(alert_id, case_id, clock_id, point, due_at, deadline, agency) "
+             "VALUES ('%s', 1, 'k', 'deadline', %lld, %lld, '')",
              id, (long long)due, (long long)due);
     ASSERT_EQ(cf__store_exec(s, sql, &err), 0);
 }

@@ -536,9 +536,10 @@ TEST_IMPL(serve_alert_sync_clock_only)
     /* A row the daemon did not write: an act that rewrites the case's index drops it. */
     snprintf(sql, sizeof(sql),
              "INSERT INTO alerts(alert_id, case_id, clock_id, point, due_at, deadline, "
-             "fired_at) VALUES('%lld:decision:probe:21000101T080000+0800', %lld, 'decision', "
-             "'warning', 4102444800, 4102444800, NULL)",
-             id, id);
+             "fired_at, agency) SELECT '%lld:decision:probe:21000101T080000+0800', %lld, "
+             "'decision', 'warning', 4102444800, 4102444800, NULL, agency FROM cases WHERE id = "
+             "%lld",
+             id, id, id);
     exec_sql(db, sql);
     pending_ids(&d, handler, before, sizeof(before));
     ASSERT_CONTAINS(before, ":decision:probe:");

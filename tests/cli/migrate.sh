@@ -29,8 +29,8 @@ export CASEFLOW_DB="$tmp/src.db" CASEFLOW_NOW=2025-10-20T09:00:00+08:00
 "$bin" audit keygen --out "$tmp/bureau.pem" > "$tmp/bureau.pub" 2> /dev/null
 "$bin" audit checkpoint --key "$tmp/bureau.pem" --out "$tmp/checkpoint.json" > /dev/null
 sqlite3 "$tmp/src.db" "INSERT INTO alerts(alert_id, case_id, clock_id, point, due_at, deadline,
-    fired_at) VALUES ('1:x:deadline:20251001T235959+0800', 1, 'x', 'deadline', 1759334399, 1759334399,
-    1759334400)"
+    fired_at, agency) SELECT '1:x:deadline:20251001T235959+0800', 1, 'x', 'deadline', 1759334399,
+    1759334399, 1759334400, agency FROM cases WHERE id = 1"
 # the worked example's events, counted in the source (the walk grows with the workflow)
 EV=$(sqlite3 "$tmp/src.db" "SELECT count(*) FROM events")
 unset CASEFLOW_DB

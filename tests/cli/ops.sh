@@ -1,16 +1,17 @@
 #!/bin/sh
 # cli-ops: the operation layer's checks as a user meets them through the binary:
-# a second `caseflow serve` on one database refuses to start, naming the first
-# one's pid (exit 6); --doc refuses a device and a FIFO without blocking on it
+# a second `caseflow serve` on one SQLite database refuses to start, naming the first
+# one's pid (exit 6), while on PostgreSQL (CASEFLOW_TEST_DB, tests/pg/pg.sh) a second
+# daemon shares the database and answers beside the first; --doc refuses a device and a FIFO without blocking on it
 # (exit 2) and states the size limit; a change dated in the past carries when it
 # was entered and by whom.
 # Usage: ops.sh CASEFLOW_BINARY   (run from the source root)
 set -u
 bin=$1
 tmp=$(mktemp -d)
-serve_pid=""
-trap '[ -n "$serve_pid" ] && kill "$serve_pid" 2>/dev/null; rm -rf "$tmp"' EXIT
-export CASEFLOW_DB="$tmp/o.db" CASEFLOW_NOW=2026-03-10T12:00:00+08:00
+serve_pid="" second_pid=""
+trap 'for p in $serve_pid $second_pid; do kill "$p" 2>/dev/null; done; rm -rf "$tmp"' EXIT
+export CASEFLOW_DB="${CASEFLOW_TEST_DB:-$tmp/o.db}" CASEFLOW_NOW=2026-03-10T12:00:00+08:00
 passed=0 failed=0
 ok() { passed=$((passed + 1)); }
 fail() { failed=$((failed + 1)); echo "FAIL: $1" >&2; cat "$tmp/out" >&2; }
@@ -22,10 +23,27 @@ code() { "$bin" "$@" > "$tmp/out" 2>&1; echo $?; }
 "$bin" serve --listen 127.0.0.1:0 > "$tmp/serve.out" 2>&1 &
 serve_pid=$!
 i=0
-while ! grep -q listening "$tmp/serve.out" && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
-if [ "$(code serve --listen 127.0.0.1:0)" -eq 6 ] && grep -q "pid $serve_pid" "$tmp/out" &&
-    grep -q "already runs on this database" "$tmp/out"
-then ok; else fail "a second serve names the first one's pid"; fi
+while ! grep -qs listening "$tmp/serve.out" && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+case $CASEFLOW_DB in
+postgres://* | postgresql://*)
+    # PostgreSQL: no lock file; the second daemon starts on the same database
+    "$bin" serve --listen 127.0.0.1:0 > "$tmp/out" 2>&1 &
+    second_pid=$!
+    i=0
+    while ! grep -q listening "$tmp/out" && kill -0 "$second_pid" 2>/dev/null && [ $i -lt 100 ]
+    do sleep 0.1; i=$((i + 1)); done
+    if grep -q listening "$tmp/out" && kill -0 "$serve_pid" 2>/dev/null
+    then ok; else fail "a second serve shares a PostgreSQL database"; fi
+    kill "$second_pid"
+    wait "$second_pid" 2>/dev/null
+    second_pid=""
+    ;;
+*)
+    if [ "$(code serve --listen 127.0.0.1:0)" -eq 6 ] && grep -q "pid $serve_pid" "$tmp/out" &&
+        grep -q "already runs on this database" "$tmp/out"
+    then ok; else fail "a second serve names the first one's pid"; fi
+    ;;
+esac
 kill "$serve_pid"
 wait "$serve_pid" 2>/dev/null
 serve_pid=""
