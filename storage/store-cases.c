@@ -143,15 +143,22 @@ static const char *const case_update_sql =
 /* The same when the state and whether the case is closed stay as they were (an alert,
  * a fact recorded): SQLite rewrites an index whenever the SET names one of its columns,
  * so naming state and closed cost two index pages a write (cases_state, cases_open)
- * that nothing changed in; they are compared instead, as the row already has them. */
+ * that nothing changed in. They are not compared in the WHERE either: the version
+ * check already pins the row the caller read, and with the key (id, agency) SQLite's
+ * planner took a comparison on closed for the partial index cases_open and scanned
+ * every open case for each write (a burst on a million cases: docs/performance.md). */
 static const char *const case_update_same_sql =
     "UPDATE cases SET version = ?12, head = ?13, updated_at = ?14, closed_at = ?15, "
-    "snapshot = ?16 WHERE id = ?1 AND version = ?17 AND state = ?10 AND closed = ?11";
+    "snapshot = ?16 WHERE id = ?1 AND version = ?17";
 /* ... and when the state changes but the case neither closes nor reopens: without the columns of
  * the cases_open index, which SQLite would otherwise rewrite for every change. */
 static const char *const case_update_same_closed_sql =
     "UPDATE cases SET state = ?10, version = ?12, head = ?13, updated_at = ?14, snapshot = ?16 "
     "WHERE id = ?1 AND version = ?17";
+
+/* Exported, documented in store-int.h */
+const char *const cf__store_case_updates[CF__STORE_CASE_UPDATES] = {
+    case_update_sql, case_update_same_sql, case_update_same_closed_sql};
 
 static int stored_version(cf_store_t *s, int64_t id, int64_t *version, cf_error_t *err);
 

@@ -215,4 +215,10 @@ json_t *cf__store_case_list_row(cf_db_stmt_t *st);
  * of a case opened without an agency carry '' too). */
 #define CF__STORE_AGENCY_OF(id) "COALESCE((SELECT agency FROM cases WHERE id = " id "), '')"
 
+/* The three UPDATEs of a case row (store-cases.c: every change, a change that keeps
+ * state and closed, a change that keeps closed), for the test that each is planned
+ * by the case's key and never by an index of many rows. */
+#define CF__STORE_CASE_UPDATES 3
+extern const char *const cf__store_case_updates[CF__STORE_CASE_UPDATES];
+
 #endif

@@ -149,6 +149,7 @@
     X(store_canonical_is_jansson)                                                                  \
     X(store_conflict)                                                                              \
     X(store_conflict_same_state)                                                                   \
+    X(store_case_update_by_key)                                                                    \
     X(store_fault_injection)                                                                       \
     X(store_append_only)                                                                           \
     X(store_two_nodes_commit_order)                                                                \

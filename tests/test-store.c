@@ -540,6 +540,38 @@ TEST_IMPL(store_conflict_same_state)
     return 0;
 }
 
+/* store-2.1c: each UPDATE of a case row finds the row by the case's key. With the key
+ * (id, agency) SQLite once planned a comparison on closed through the partial index
+ * cases_open, and scanned every open case for each alert of a burst. */
+TEST_IMPL(store_case_update_by_key)
+{
+    CF_TEST_SQLITE_ONLY("reads the SQLite file's query plans");
+    cf_store_t *s = cf_test_store("update-plan.db");
+    cf_store_close(s);
+    char db[512];
+    snprintf(db, sizeof(db), "%s/update-plan.db", cf_test_tmpdir());
+    sqlite3 *h;
+    ASSERT_EQ(sqlite3_open_v2(db, &h, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    for (int i = 0; i < CF__STORE_CASE_UPDATES; i++) {
+        char sql[1024];
+        snprintf(sql, sizeof(sql), "EXPLAIN QUERY PLAN %s", cf__store_case_updates[i]);
+        sqlite3_stmt *st;
+        ASSERT_EQ(sqlite3_prepare_v2(h, sql, -1, &st, NULL), SQLITE_OK);
+        int rows = 0, by_key = 0;
+        while (sqlite3_step(st) == SQLITE_ROW) {
+            const char *detail = (const char *)sqlite3_column_text(st, 3);
+            rows++;
+            by_key += strstr(detail, "(id=?)") != NULL && strstr(detail, "cases_open") == NULL &&
+                      strstr(detail, "cases_state") == NULL;
+        }
+        sqlite3_finalize(st);
+        ASSERT_EQ(rows, 1);
+        ASSERT_EQ(by_key, 1);
+    }
+    sqlite3_close(h);
+    return 0;
+}
+
 /* store-2.1: two writers acting on the same version: the second gets a conflict
  * and nothing of its change is written. */
 TEST_IMPL(store_conflict)
