@@ -755,7 +755,9 @@ TEST_IMPL(serve_token_cache)
     cf_serve_config_t cfg;
     td_daemon_t d;
     td_config(&cfg, db, T0);
-    cfg.token_cache_ms = 300;
+    /* long enough that a slow run (sanitizers, a loaded machine) still reaches the
+     * cached check below within it */
+    cfg.token_cache_ms = 2000;
     td_start(&d, &cfg);
     ASSERT_EQ(list_status(&d, head), 200);
     ASSERT_EQ(list_status(&d, other), 200);
@@ -770,7 +772,7 @@ TEST_IMPL(serve_token_cache)
     ASSERT_EQ(sqlite3_exec(conn, sql, NULL, NULL, NULL), SQLITE_OK);
     ASSERT_EQ(sqlite3_changes(conn), 1);
     ASSERT_EQ(list_status(&d, head), 200); /* trusted from the cache */
-    usleep(400 * 1000);
+    usleep(2100 * 1000);
     ASSERT_EQ(list_status(&d, head), 401); /* read again: gone */
     ASSERT_EQ(list_status(&d, other), 200);
     /* an unknown token, then stored: it works at once */
