@@ -338,7 +338,9 @@ static void check_clocks(check_t *c)
             snprintf(path, sizeof(path), "clocks.%u.pause_from_deadline", i);
             problem(c, path, "clock '%s' has pause_from_deadline but no pause action", k->id);
         }
-        if (k->period.amount == 0) {
+        /* Zero only with from_fact: the date itself is the deadline (an approved plan's
+         * last day, rolled off a rest day), as penalty-summary's deferral counts it. */
+        if (k->period.amount == 0 && !k->from_fact) {
             snprintf(path, sizeof(path), "clocks.%u.period", i);
             problem(c, path, "clock '%s' has a period of zero", k->id);
         }
