@@ -41,6 +41,9 @@ while IFS="$tab" read -r proc clock period start adjust expected basis; do
     plan=
     case $adjust in
     -) ;;
+    *";"*) # several adjustments (a plan and a review): the command takes one period
+        skipped=$((skipped + 1))
+        continue ;;
     "plan_ends "*) plan=${adjust#plan_ends } ;;
     "extend $(printf '%s' "${adjust#extend }" | cut -d' ' -f1) $unit")
         n=$((n + $(printf '%s' "${adjust#extend }" | cut -d' ' -f1))) ;;
