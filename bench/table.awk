@@ -78,6 +78,12 @@ function busy_row(n, what, k,    ok) {
         ", " fmt(x[k, "requests"]) " requests, " x[k, "failed"] " failed)" : "not measured", ok,
         "p50 ≤ 5, p99 ≤ 50 ms")
 }
+# The same figures as a reference, not judged.
+function ref_row(n, what, k) {
+    limit_row(n, what, has(k) ? x[k, "p50_ms"] " / " x[k, "p99_ms"] " ms (max " x[k, "max_ms"] \
+        ", " fmt(x[k, "requests"]) " requests, " x[k, "failed"] " failed)" : "not measured", "",
+        "—")
+}
 
 $1 == "RESULT" {
     all[$2, ++cnt[$2]] = $3
@@ -154,6 +160,9 @@ END {
     busy_row("6", "storm: GET /v1/cases/{id} p50 / p99 of 32 other clients meanwhile",
         "storm_get")
     busy_row("6", "storm: POST /v1/cases p50 / p99 of the same clients", "storm_post")
+    ref_row("6", "storm: GET p50 / p99 of the same clients before the instant, nothing " \
+        "firing (this run's floor)", "storm_get_idle")
+    ref_row("6", "storm: POST p50 / p99 before the instant, nothing firing", "storm_post_idle")
     limit_row("6", "storm: resident memory, peak (VmHWM; write-ahead log peak " \
         x["storm_memory", "wal_peak_mb"] " MB)", has("storm_memory") ? \
         f1(v["storm_memory"]) " MB" : "not measured", has("storm_memory") ? \

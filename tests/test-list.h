@@ -244,6 +244,8 @@
     X(storm_db_check_once_a_turn)                                                                  \
     X(storm_ahead_table)                                                                           \
     X(storm_ahead_burst)                                                                           \
+    X(storm_post_shares_fire_commit)                                                               \
+    X(storm_fire_pages)                                                                            \
     /* serve-hard-*: the daemon hardened (tests/test-serve-hard.c) */                              \
     X(serve_hard_framing)                                                                          \
     X(serve_hard_http1_only)                                                                       \

@@ -25,12 +25,18 @@
  *          read every case due at the instant, more than one page of the index
  *          (cf_store_alerts_due_after); firing takes each case from the table, and
  *          the table is emptied once the instant is fired, every alert once.
+ * storm-7: fairness and memory in a storm: a POST queued while a firing chunk runs
+ *          shares that chunk's commit (answered before the next chunk begins, on a
+ *          probe that holds the writer, not a clock); the firing reads the due alerts
+ *          a page at a time (a page of 8 in the test), every alert once, in order.
  */
+#include <pthread.h>
 #include <sqlite3.h>
 #include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "core-helpers.h"
@@ -631,5 +637,189 @@ TEST_IMPL(storm_ahead_burst)
     free(srv->writer.fire.alerts);
     free(srv);
     cf_calendar_free(cal);
+    return 0;
+}
+
+/* ---- storm-7 ------------------------------------------------------------------------------ */
+
+/* The writer held before the backlog's chunks (cfg.fire_probe): the first waits until
+ * the test's POST is queued for the writer, the next until the POST was answered (or
+ * 20 s: then answered_first stays 0 and the test fails). */
+typedef struct probe_s {
+    td_daemon_t *d;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    int answered;       /* the POST's 201 arrived */
+    int answered_first; /* ... before the chunk after the one it was queued during */
+    int chunks;         /* chunks begun */
+} probe_t;
+
+/* 1 once an opening (the test's POST) waits in the writer's queue. */
+static int post_queued(cf__writer_t *w)
+{
+    int found = 0;
+    pthread_mutex_lock(&w->mu);
+    for (cf__job_t *j = w->queue; j; j = j->next)
+        found |= j->kind == CF__JOB_OPEN;
+    pthread_mutex_unlock(&w->mu);
+    return found;
+}
+
+static void fire_probe(void *ctx, unsigned chunk)
+{
+    probe_t *p = ctx;
+    (void)chunk;
+    pthread_mutex_lock(&p->mu);
+    int n = p->chunks++;
+    pthread_mutex_unlock(&p->mu);
+    if (n == 0) { /* the firing's first chunk: the POST arrives while it runs */
+        for (int i = 0; i < 20000 && !post_queued(&p->d->srv->writer); i++)
+            usleep(1000);
+        return;
+    }
+    if (n != 1)
+        return;
+    struct timespec until;
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_sec += 20;
+    pthread_mutex_lock(&p->mu);
+    while (!p->answered && pthread_cond_timedwait(&p->cv, &p->mu, &until) == 0)
+        ;
+    p->answered_first = p->answered;
+    pthread_mutex_unlock(&p->mu);
+}
+
+typedef struct poster_s {
+    pthread_t thread;
+    probe_t *p;
+    const char *token;
+    long long id;
+} poster_t;
+
+static void *post_main(void *arg)
+{
+    poster_t *q = arg;
+    q->id = td_open_case(q->p->d, q->token, "penalty-general", "某某大药房");
+    pthread_mutex_lock(&q->p->mu);
+    q->p->answered = 1;
+    pthread_cond_broadcast(&q->p->cv);
+    pthread_mutex_unlock(&q->p->mu);
+    return NULL;
+}
+
+static long long scalar_of(const char *db, const char *sql)
+{
+    sqlite3 *h;
+    sqlite3_stmt *st;
+    ASSERT_EQ(sqlite3_open_v2(db, &h, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    ASSERT_EQ(sqlite3_prepare_v2(h, sql, -1, &st, NULL), SQLITE_OK);
+    ASSERT_EQ(sqlite3_step(st), SQLITE_ROW);
+    long long n = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    sqlite3_close(h);
+    return n;
+}
+
+/* storm-7.1: a POST queued while a chunk of a backlog fires is taken into that chunk's
+ * transaction and answered after its commit, before the next chunk begins: it waits
+ * for one commit, not for the chunk's and then its own. Every alert still fires once,
+ * and the new case is committed before the backlog's last alert. */
+TEST_IMPL(storm_post_shares_fire_commit)
+{
+    CF_TEST_SQLITE_ONLY("reads the SQLite file directly (alert events, their order)");
+    enum { CASES = 40 };
+    char db[512];
+    td_db("storm-share.db", db, sizeof(db));
+    td_open_spread(db, "甲局", at_of(T0), 0, CASES); /* 80 alerts, two instants */
+    char *token = td_token(db, "甲局", "handler", "张三");
+    int alerts = pending_count(db);
+    ASSERT(alerts >= 2 * CASES);
+    td_daemon_t d;
+    probe_t p = {.d = &d};
+    pthread_mutex_init(&p.mu, NULL);
+    pthread_cond_init(&p.cv, NULL);
+    cf_serve_config_t cfg;
+    td_config(&cfg, db, "2026-09-01T09:00:00+08:00"); /* months later: all due at start */
+    cfg.fire_chunk = 4;                               /* the backlog in many chunks */
+    cfg.fire_probe = fire_probe;
+    cfg.fire_probe_ctx = &p;
+    td_start(&d, &cfg);
+    poster_t q = {.p = &p, .token = token};
+    ASSERT_EQ(pthread_create(&q.thread, NULL, post_main, &q), 0);
+    ASSERT_EQ(pthread_join(q.thread, NULL), 0);
+    ASSERT(q.id > 0);
+    td_clock(&d, "2026-09-01T09:00:01+08:00"); /* waits for the rest of the backlog */
+    ASSERT(td_metric(&d, "caseflow_fire_shared_commits_total") >= 1);
+    td_stop(&d);
+    ASSERT_EQ(p.answered_first, 1);
+    ASSERT(p.chunks > 2);
+    /* every alert once, none pending (but the new case's); the case committed before
+     * the last alert */
+    char sql[256];
+    snprintf(sql, sizeof(sql),
+             "SELECT COUNT(*) FROM alerts WHERE fired_at IS NULL AND case_id != %lld", q.id);
+    ASSERT_EQ(scalar_of(db, sql), 0);
+    ASSERT_EQ(scalar_of(db, "SELECT COUNT(*) FROM events WHERE type = 'alert'"), alerts);
+    ASSERT_EQ(scalar_of(db, "SELECT COUNT(*) FROM (SELECT 1 FROM events WHERE type = 'alert' "
+                            "GROUP BY case_id, json_extract(body, '$.alert_id') "
+                            "HAVING COUNT(*) > 1)"),
+              0);
+    snprintf(sql, sizeof(sql),
+             "SELECT (SELECT pos FROM events WHERE case_id = %lld AND seq = 1) < "
+             "(SELECT MAX(pos) FROM events WHERE type = 'alert')",
+             q.id);
+    ASSERT_EQ(scalar_of(db, sql), 1);
+    pthread_cond_destroy(&p.cv);
+    pthread_mutex_destroy(&p.mu);
+    free(token);
+    return 0;
+}
+
+/* storm-7.2: the firing reads the due alerts a page at a time, whatever is due (a
+ * million at one instant): with a page of 8, the list never holds more than 8, the
+ * chunks go on across pages, and every alert of the backlog fires once, in due order
+ * (ties by alert id). */
+TEST_IMPL(storm_fire_pages)
+{
+    CF_TEST_SQLITE_ONLY("reads the SQLite file directly (alert events, their order)");
+    enum { CASES = 40, PAGE = 8 };
+    char db[512];
+    td_db("storm-pages.db", db, sizeof(db));
+    td_open_spread(db, "甲局", at_of(T0), 0, CASES); /* 80 alerts, two instants */
+    int alerts = pending_count(db);
+    cf_store_t *s;
+    cf_calendar_t *cal;
+    cf_error_t err;
+    ASSERT_EQ(cf_store_open_existing(db, &s, &err), 0);
+    ASSERT_EQ(cf_store_calendar_load(s, &cal, &err), 0);
+    cf_serve_t *srv = calloc(1, sizeof(*srv));
+    ASSERT(srv != NULL);
+    srv->cfg.fire_chunk = 5; /* chunks that end inside a page, and cross pages */
+    srv->writer.fire_read = PAGE;
+    cf_wfcache_t wfs = {0};
+    int more = 1, fired = 0, chunks = 0;
+    while (more && chunks < 10000) {
+        fired += fire_chunk(srv, s, cal, &wfs, at_of("2026-09-01T09:00:00+08:00"), 0, &more);
+        ASSERT(srv->writer.fire.count <= PAGE);
+        chunks++;
+    }
+    ASSERT_EQ(fired, alerts);
+    cf_wfcache_free(&wfs);
+    free(srv->writer.fire.alerts);
+    free(srv);
+    cf_calendar_free(cal);
+    cf_store_close(s);
+    ASSERT_EQ(pending_count(db), 0);
+    /* in due order, ties by alert id: no alert event after one that sorts later */
+    ASSERT_EQ(scalar_of(db, "SELECT COUNT(*) FROM events a JOIN events b ON b.pos = a.pos + 1 "
+                            "WHERE a.type = 'alert' AND b.type = 'alert' AND "
+                            "(json_extract(b.body, '$.due_at') < json_extract(a.body, '$.due_at') "
+                            "OR (json_extract(b.body, '$.due_at') = "
+                            "json_extract(a.body, '$.due_at') AND json_extract(b.body, "
+                            "'$.alert_id') < json_extract(a.body, '$.alert_id')))"),
+              0);
+    ASSERT_EQ(scalar_of(db, "SELECT COUNT(DISTINCT json_extract(body, '$.alert_id')) FROM events "
+                            "WHERE type = 'alert'"),
+              alerts);
     return 0;
 }

@@ -16,9 +16,12 @@
  * Chunks. A FIRE job fires at most cfg.fire_chunk alerts (1024), and stops earlier
  * once it has used its time budget: 2 ms for the first chunk of a firing, doubled
  * for each next one up to 64 ms, or once it has run 2 ms and a request waits for
- * the writer (serve-jobs.c). It commits with the writer's batch. When it comes back
- * full, the loop queues the next chunk at once, at the then current instant, and
- * delivers this one while the writer writes the next:
+ * the writer (serve-jobs.c). It commits with the writer's batch, which then takes in
+ * the requests queued while the chunk ran: they share its commit (serve-writer.c).
+ * The due alerts are read a page (1,024) at a time, never a whole instant's million
+ * (serve-jobs.c, next_due). When a chunk comes back full, the loop queues the next
+ * chunk at once, at the then current instant, and delivers this one while the
+ * writer writes the next:
  *
  *     timer -> FIRE(chunk 1) -> commit -> FIRE(chunk 2) | deliver 1 -> commit ->
  *     FIRE(chunk 3) | deliver 2 -> ... -> FIRE(chunk k, not full) -> commit ->

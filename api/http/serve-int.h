@@ -183,10 +183,14 @@ typedef struct cf__writer_s {
      * wal_restart_frames frames, the writer copies the rest and restarts it */
     atomic_ullong wal_restarts;
     atomic_int wal_restart_frames; /* CF__WAL_RESTART_FRAMES; tests lower it */
+    atomic_ullong absorbed;        /* batches with firing work that took in the requests
+                                      queued meanwhile (serve-writer.c, absorb) */
     atomic_uint waiting;           /* requests in this batch and queued for the next: a firing
                                       chunk yields to them (serve-jobs.c) */
     atomic_uint streams;           /* event streams open (the loop counts them; jobs read it) */
     cf__firelist_t fire;
+    unsigned fire_read; /* due alerts read from the index at a time: the firing's page
+                           (serve-jobs.c); 0: CF__FIRE_READ; tests lower it */
     cf__ahead_t ahead;
     unsigned inflight; /* loop thread only: jobs submitted and not yet done */
     /* statistics, written by the writer thread */

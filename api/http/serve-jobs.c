@@ -514,17 +514,21 @@ static int next_due(cf_store_t *s, const cf_serve_t *srv, cf__firelist_t *l, cf_
                     const cf_alert_t **a, cf_error_t *err)
 {
     if (l->next == l->count) {
+        /* one page of the index at a time, never the whole instant (a million) */
+        int page = srv && srv->writer.fire_read && srv->writer.fire_read < CF__FIRE_READ
+                       ? (int)srv->writer.fire_read
+                       : CF__FIRE_READ;
         if (!l->alerts && !(l->alerts = malloc(CF__FIRE_READ * sizeof(*l->alerts))))
             return cf_error_set(err, CF_ENOMEM, NULL, 0, 0, "out of memory");
         /* several daemons: only the alerts this one claims (committed with the chunk) */
         int n = srv && srv->shared ? cf_store_alerts_claim(s, srv->node_id, now, CF__CLAIM_LEASE_MS,
-                                                           l->alerts, CF__FIRE_READ, err)
-                                   : cf_store_alerts_due(s, now, l->alerts, CF__FIRE_READ, err);
+                                                           l->alerts, page, err)
+                                   : cf_store_alerts_due(s, now, l->alerts, page, err);
         if (n < 0)
             return n;
         l->count = n;
         l->next = 0;
-        l->full = n == CF__FIRE_READ;
+        l->full = n == page;
     }
     if (l->next == l->count || l->alerts[l->next].due_at > now)
         return 0; /* (a list read by a later job than this one: never fire early) */

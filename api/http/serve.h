@@ -101,6 +101,10 @@ typedef struct cf_serve_config_s {
      * reads. NULL: none. */
     void (*read_probe)(void *ctx);
     void *read_probe_ctx;
+    /* Tests: called on the writer thread before each chunk of alerts fires, with the
+     * chunk's index in its firing (0: the first after the timer). NULL: none. */
+    void (*fire_probe)(void *ctx, unsigned chunk);
+    void *fire_probe_ctx;
     /* Several daemons serve the database (issue 24; docs/deploy.md): due alerts are
      * claimed with a lease before they fire and the alerts index is polled every
      * second. Set for a PostgreSQL database; tests set it on SQLite. */

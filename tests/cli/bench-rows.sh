@@ -26,6 +26,10 @@ check "bench-rows-1 --only issue26" \
 check "bench-rows-2 BENCH_ROWS=storm,http --quick" \
     "run engine;run raw;run http;run load --layout storm;run storm;" \
     "$(BENCH_ROWS=storm,http steps --quick)"
+# bench-rows-6: BENCH_STORM_CASES sizes the storm row (its load and its run), alone
+check "bench-rows-6 BENCH_STORM_CASES=20000" \
+    "run load --layout storm --cases 20000;run storm --cases 20000;" \
+    "$(BENCH_STORM_CASES=20000 BENCH_ROWS=storm steps)"
 # bench-rows-3: no selection runs every row (the full run, as before)
 all=$(steps)
 check "bench-rows-3 the full run has every step" \
