@@ -144,7 +144,7 @@ static const char *const case_insert_sql =
     "agency) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)";
 static const char *const case_update_sql =
     "UPDATE cases SET state = ?10, closed = ?11, version = ?12, head = ?13, updated_at = ?14, "
-    "closed_at = ?15, snapshot = ?16 WHERE id = ?1 AND version = ?17";
+    "closed_at = ?15, snapshot = ?16 WHERE id = ?1 AND agency = ?17 AND version = ?18";
 /* The same when the state and whether the case is closed stay as they were (an alert,
  * a fact recorded): SQLite rewrites an index whenever the SET names one of its columns,
  * so naming state and closed cost two index pages a write (cases_state, cases_open)
@@ -154,13 +154,18 @@ static const char *const case_update_sql =
  * every open case for each write (a burst on a million cases: docs/performance.md). */
 static const char *const case_update_same_sql =
     "UPDATE cases SET version = ?12, head = ?13, updated_at = ?14, closed_at = ?15, "
-    "snapshot = ?16 WHERE id = ?1 AND version = ?17";
+    "snapshot = ?16 WHERE id = ?1 AND agency = ?17 AND version = ?18";
 /* ... and when the state changes but the case neither closes nor reopens: without the columns of
  * the cases_open index, which SQLite would otherwise rewrite for every change. */
 static const char *const case_update_same_closed_sql =
     "UPDATE cases SET state = ?10, version = ?12, head = ?13, updated_at = ?14, snapshot = ?16 "
-    "WHERE id = ?1 AND version = ?17";
+    "WHERE id = ?1 AND agency = ?17 AND version = ?18";
 
+/* Each names the whole key (id, agency), the agency bound: a search by the whole of a
+ * unique key is a single-row write for SQLite, which then opens no statement journal
+ * (by id alone it might write several rows, so it copied every page the UPDATE touched
+ * into the journal once more, on top of the request's savepoint: callgrind,
+ * docs/performance.md). */
 /* Exported, documented in store-int.h */
 const char *const cf__store_case_updates[CF__STORE_CASE_UPDATES] = {
     case_update_sql, case_update_same_sql, case_update_same_closed_sql};
@@ -208,8 +213,8 @@ static int write_case_row(cf_store_t *s, const cf_case_t *c, const cf_case_t *be
             cf_db_bind_text(st, 7, party, -1, CF_DB_STATIC);
             cf_db_bind_text(st, 8, cf_chain_algo_name(c->algo), -1, CF_DB_STATIC);
             cf_db_bind_int64(st, 9, c->opened_at);
-            cf_db_bind_text(st, 17, agency ? agency : "", -1, CF_DB_STATIC);
         }
+        cf_db_bind_text(st, 17, agency, -1, CF_DB_STATIC);
         cf__store_bind_text(st, 10, c->state);
         cf_db_bind_int(st, 11, c->closed_at != 0);
         cf_db_bind_int64(st, 12, c->version);
@@ -218,7 +223,7 @@ static int write_case_row(cf_store_t *s, const cf_case_t *c, const cf_case_t *be
         c->closed_at ? cf_db_bind_int64(st, 15, c->closed_at) : cf_db_bind_null(st, 15);
         cf_db_bind_text(st, 16, text, -1, CF_DB_STATIC);
         if (!opening)
-            cf_db_bind_int64(st, 17, expected);
+            cf_db_bind_int64(st, 18, expected);
         int step = cf_db_step(st);
         rc = step == CF_DB_DONE ? 0 : cf__store_error(s, step, "write case", err);
         if (rc == 0 && !opening && cf_db_changes(s->db) == 0)
@@ -282,7 +287,8 @@ static int row_agency(cf_store_t *s, int64_t id, char *agency, size_t size, cf_e
 
 /* Exported, documented in store-int.h */
 const char *const cf__store_agency_writes[CF__STORE_AGENCY_WRITES] = {
-    event_insert_sql, clock_upsert_sql, case_agency_sql, CF__STORE_PEOPLE_INSERT};
+    event_insert_sql, clock_upsert_sql, case_agency_sql, CF__STORE_PEOPLE_INSERT,
+    CF__STORE_SUMMARY_UPDATE};
 
 static int stored_version(cf_store_t *s, int64_t id, int64_t *version, cf_error_t *err)
 {
@@ -342,12 +348,12 @@ int cf__store_case_next(cf_store_t *s, const cf_case_t *c, json_t *events, int o
     if (rc == 0)
         rc = seal_events(next, events, bodies, err);
     char read[128] = "";
-    if (rc == 0)
-        rc = write_case_row(s, next, c, opening, agency, c->version, err);
-    if (rc == 0 && !agency && !opening) /* once, for every row the events write */
+    if (rc == 0 && !agency && !opening) /* once, for every row the change writes */
         rc = row_agency(s, c->id, read, sizeof(read), err);
     if (!agency)
         agency = read;
+    if (rc == 0)
+        rc = write_case_row(s, next, c, opening, agency, c->version, err);
     if (rc == 0)
         rc = write_events(s, events, bodies, agency, err);
     if (rc == 0)

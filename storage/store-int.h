@@ -257,8 +257,12 @@ void cf__store_counts_free(cf_store_t *s);
 /* The statements of a case's write that carry its agency bound, not looked up per row
  * (store-cases.c: the event's INSERT, the clock's upsert, the one read of the case
  * row's agency when the caller does not give it; store-summary.c: a person of its
- * summary), for the test of their plans. */
-#define CF__STORE_AGENCY_WRITES 4
+ * summary, its row's UPDATE), for the test of their plans. */
+#define CF__STORE_AGENCY_WRITES 5
+/* A case's summary row (store-summary.c), found by its whole key (case_id ?3, agency ?4):
+ * a single-row write, so SQLite opens no statement journal for it. */
+#define CF__STORE_SUMMARY_UPDATE                                                                   \
+    "UPDATE case_summary SET name = ?, body = ? WHERE case_id = ? AND agency = ?"
 /* One person of a case's summary (store-summary.c), the agency bound as ?4. */
 #define CF__STORE_PEOPLE_INSERT                                                                    \
     "INSERT INTO case_people(case_id, role, name, agency) VALUES (?, ?, ?, ?) ON CONFLICT DO "     \

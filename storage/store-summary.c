@@ -363,13 +363,14 @@ static int row_put(cf_store_t *s, int64_t id, const cf_summary_t *sum, const cha
     cf_db_stmt_t *st;
     int rc = 0;
     if (had) {
-        rc = cf__store_prepare(s, "UPDATE case_summary SET name = ?, body = ? WHERE case_id = ?",
-                               &st, err);
+        /* by the whole key: a single-row write, without a statement journal */
+        rc = cf__store_prepare(s, CF__STORE_SUMMARY_UPDATE, &st, err);
         if (rc != 0)
             return rc;
         cf__store_bind_text(st, 1, sum->name);
         cf_db_bind_text(st, 2, body, -1, CF_DB_STATIC);
         cf_db_bind_int64(st, 3, id);
+        cf_db_bind_text(st, 4, sum->agency, -1, CF_DB_STATIC);
         if ((rc = cf__store_step_done(s, st, "write a case summary", err)) != 0 ||
             cf_db_changes(s->db) == 1)
             return rc;

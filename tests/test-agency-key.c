@@ -15,8 +15,9 @@
  *   without agency, events.id back) is migrated at open: every row kept, the agency
  *   filled from case_agency, the chains still verify, and the case goes on.
  * agencykey-4: the statements of a case's write that carry the agency bind it: none
- *   reads the case row for it (its plan has no search of cases), and the one read of
- *   it, when the writer does not know it, is a search by the case's key.
+ *   reads the case row for it (its plan has no search of cases), the one read of it,
+ *   when the writer does not know it, is a search by the case's key, and an UPDATE
+ *   finds its row by the whole key, agency included (no statement journal).
  * Runs on both backends (agencykey-4: SQLite's plans only).
  */
 #include <sqlite3.h>
@@ -374,17 +375,19 @@ TEST_IMPL(agencykey_bound_plans)
         snprintf(plan, sizeof(plan), "EXPLAIN QUERY PLAN %s", sql);
         sqlite3_stmt *st;
         ASSERT_EQ(sqlite3_prepare_v2(h, plan, -1, &st, NULL), SQLITE_OK);
-        int reads = strncmp(sql, "SELECT", 6) == 0, of_cases = 0, by_key = 0, scans = 0;
+        int reads = strncmp(sql, "SELECT", 6) == 0, updates = strncmp(sql, "UPDATE", 6) == 0;
+        int of_cases = 0, by_key = 0, by_whole_key = 0, scans = 0;
         while (sqlite3_step(st) == SQLITE_ROW) {
             const char *detail = (const char *)sqlite3_column_text(st, 3);
             of_cases += strstr(detail, " cases ") != NULL;
             by_key += strstr(detail, "SEARCH cases ") != NULL && strstr(detail, "(id=?)") != NULL;
+            by_whole_key += strstr(detail, "SEARCH ") && strstr(detail, "=? AND agency=?)");
             scans += strncmp(detail, "SCAN", 4) == 0;
         }
         sqlite3_finalize(st);
-        if (scans != 0 || of_cases != reads || by_key != reads)
-            CF__FAIL("%s: %d scans, %d reads of cases, %d by its key", sql, scans, of_cases,
-                     by_key);
+        if (scans != 0 || of_cases != reads || by_key != reads || by_whole_key != updates)
+            CF__FAIL("%s: %d scans, %d reads of cases, %d by its key, %d by the whole key", sql,
+                     scans, of_cases, by_key, by_whole_key);
     }
     sqlite3_close(h);
     return 0;
