@@ -15,7 +15,8 @@
  *               counts exact (casefile_summary_cache); the counts' rows of a
  *               transaction are written once, merged, at its commit
  *               (casefile_counts_per_commit), and a savepoint rolled back takes
- *               its deltas with it (casefile_counts_savepoint).
+ *               its deltas with it (casefile_counts_savepoint); deltas are merged
+ *               by the whole key in any order (casefile_counts_merge).
  * casefile-3.*: the report's period is checked, the outputs untouched on refusal;
  *               its CSV quotes what needs quoting (casefile_stats_period,
  *               casefile_stats_csv).
@@ -505,6 +506,44 @@ TEST_IMPL(casefile_counts_savepoint)
     ASSERT_EQ(in_state(w.s, "s1"), 3);
     ASSERT_EQ(in_state(w.s, "s0"), 3);
     writer_close(&w);
+    return 0;
+}
+
+/* casefile-2.6: the deltas a transaction keeps are merged by the whole key (agency,
+ * handler, day, dim, key) whatever order they come in: 210 deltas over 21 keys, three
+ * of which net to nothing, write 18 rows, each the sum of its deltas. */
+TEST_IMPL(casefile_counts_merge)
+{
+    cf_store_t *s = cf_test_store("counts-merge.db");
+    cf_error_t err;
+    static const char *const agencies[] = {"甲局", "乙局", "甲"};
+    static const char *const handlers[] = {"", "张三", "张"};
+    static const char *const keys[] = {"s1", "s10", "s2", ""};
+    uint64_t before = s->counts.rows_written;
+    ASSERT_EQ(cf_store_tx_begin(s, &err), 0);
+    for (int i = 0; i < 210; i++) {
+        int k = (i * 8) % 21;                              /* every key ten times, scrambled */
+        int64_t n = k % 7 == 3 ? (i % 2 ? 1 : -1) : k + 1; /* keys 3, 10, 17: +1 -1 ... */
+        ASSERT_EQ(cf__store_count(s, agencies[k % 3], handlers[(k / 3) % 3], 20514 + k % 2,
+                                  k % 2 ? "state" : "opened", keys[k % 4], n, 100 * n, &err),
+                  0);
+    }
+    ASSERT_EQ(s->counts.rows_written, before);
+    ASSERT_EQ(cf_store_tx_commit(s, &err), 0);
+    ASSERT_EQ(s->counts.rows_written - before, 18);
+    cf_db_stmt_t *st;
+    ASSERT_EQ(cf__store_prepare(
+                  s, "SELECT count(*), sum(n), sum(fen) FROM stat_counts WHERE n <> 0", &st, &err),
+              0);
+    ASSERT_EQ(cf_db_step(st), CF_DB_ROW);
+    ASSERT_EQ(cf_db_column_int64(st, 0), 18);
+    int64_t want = 0;
+    for (int k = 0; k < 21; k++)
+        want += k % 7 == 3 ? 0 : 10 * (k + 1);
+    ASSERT_EQ(cf_db_column_int64(st, 1), want);
+    ASSERT_EQ(cf_db_column_int64(st, 2), 100 * want);
+    cf__store_release(s, st);
+    cf_store_close(s);
     return 0;
 }
 

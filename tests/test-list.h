@@ -344,6 +344,7 @@
     X(casefile_summary_cache)                                                                      \
     X(casefile_counts_per_commit)                                                                  \
     X(casefile_counts_savepoint)                                                                   \
+    X(casefile_counts_merge)                                                                       \
     X(casefile_stats_period)                                                                       \
     X(casefile_stats_csv)                                                                          \
     /* nodes-*: several daemons on one database, one restarted (tests/test-nodes.c) */             \
