@@ -9,7 +9,8 @@
  *               taken in the transaction of the action that gives the number
  *   summaries   case_summary, case_people: written with every change of a case
  *               (the summary as a struct, its text: store-summary-body.c)
- *   counts      stat_counts: what each summary contributes, kept by deltas
+ *   counts      stat_counts: what each summary contributes, kept by deltas (written
+ *               at commit by store-counts.c)
  *   statistics  cf_store_stats: sums of stat_counts over a period, and the live
  *               overdue and due counts from the clock index
  *
@@ -34,7 +35,9 @@
  *
  * The counts are kept by deltas: a change subtracts what the case's previous
  * summary contributed and adds what its new one does, in the change's own
- * transaction, so the counts are always the sum over the summaries. A summary
+ * transaction, so the counts are always the sum over the summaries (the deltas of a
+ * transaction are merged in memory and written once, in key order, before it
+ * commits: store-counts.c). A summary
  * contributes, for "" and for each of its handlers: at the day it was opened,
  * one to "opened" and to its power type, state, 案由 and each handler; at the
  * day it was filed, decided or closed, one to "filed", "decided" (with the
