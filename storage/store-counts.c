@@ -23,7 +23,8 @@
  * savepoint that is then rolled back is undone by the database; the mark remembers
  * how much of the log had been written when the savepoint began, and what was written
  * after that is unwritten again. Outside a transaction (autocommit) a delta is written
- * at once, as before.
+ * at once, as before; outside any savepoint, the log is written and started over every
+ * CF__STORE_COUNTS_FLUSH_AT deltas (a backfill's transaction holds every case's).
  *
  * Rejected: merging into a map as the deltas come (a rollback to a savepoint would
  * have to subtract what it added, and the log is a few hundred entries a group);
@@ -116,7 +117,14 @@ int cf__store_count(cf_store_t *s, const char *agency, const char *handler, int6
     it->n = n;
     it->fen = fen;
     c->count++;
-    return 0;
+    if (c->depth > 0 || c->count - c->written < CF__STORE_COUNTS_FLUSH_AT)
+        return 0;
+    /* a long transaction outside any savepoint (a backfill of every case): written now,
+     * and the log started over, so that its memory stays bounded */
+    int rc = cf__store_counts_flush(s, err);
+    if (rc == 0)
+        c->count = c->used = c->written = 0;
+    return rc;
 }
 
 /* The order of stat_counts' key (agency, handler, day, dim, key), bytewise. */

@@ -235,6 +235,10 @@ json_t *cf__store_case_list_row(cf_db_stmt_t *st);
 int cf__store_count(cf_store_t *s, const char *agency, const char *handler, int64_t day,
                     const char *dim, const char *key, int64_t n, int64_t fen, cf_error_t *err);
 
+/* The deltas kept in memory, outside any savepoint, before they are written (and the
+ * log started over) inside the transaction: a bound on the log's memory. */
+#define CF__STORE_COUNTS_FLUSH_AT 4096
+
 /* Writes the deltas kept since the last flush into stat_counts, merged by key and in the
  * key's order, inside the open transaction: before COMMIT (cf__store_commit) and before
  * stat_counts is read on this connection. */

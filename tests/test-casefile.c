@@ -511,7 +511,8 @@ TEST_IMPL(casefile_counts_savepoint)
 
 /* casefile-2.6: the deltas a transaction keeps are merged by the whole key (agency,
  * handler, day, dim, key) whatever order they come in: 210 deltas over 21 keys, three
- * of which net to nothing, write 18 rows, each the sum of its deltas. */
+ * of which net to nothing, write 18 rows, each the sum of its deltas; a long
+ * transaction's are written as they pile up. */
 TEST_IMPL(casefile_counts_merge)
 {
     cf_store_t *s = cf_test_store("counts-merge.db");
@@ -543,6 +544,25 @@ TEST_IMPL(casefile_counts_merge)
     ASSERT_EQ(cf_db_column_int64(st, 1), want);
     ASSERT_EQ(cf_db_column_int64(st, 2), 100 * want);
     cf__store_release(s, st);
+    /* outside any savepoint the log is written and started over when it is long: its
+     * memory stays bounded in a long transaction, the sums exact */
+    before = s->counts.rows_written;
+    ASSERT_EQ(cf_store_tx_begin(s, &err), 0);
+    for (int i = 0; i < CF__STORE_COUNTS_FLUSH_AT + 2; i++)
+        ASSERT_EQ(cf__store_count(s, "甲局", "", 20514, "opened", "", 1, 0, &err), 0);
+    ASSERT_EQ(s->counts.rows_written - before, 1);
+    ASSERT_EQ(s->counts.count, 2);
+    ASSERT_EQ(cf_store_tx_commit(s, &err), 0);
+    ASSERT_EQ(s->counts.rows_written - before, 2);
+    ASSERT_EQ(cf__store_prepare(s,
+                                "SELECT n FROM stat_counts WHERE agency = '甲局' AND handler = '' "
+                                "AND day = 20514 AND dim = 'opened' AND key = ''",
+                                &st, &err),
+              0);
+    ASSERT_EQ(cf_db_step(st), CF_DB_ROW);
+    int64_t opened = cf_db_column_int64(st, 0);
+    cf__store_release(s, st);
+    ASSERT_EQ(opened, CF__STORE_COUNTS_FLUSH_AT + 2);
     cf_store_close(s);
     return 0;
 }
