@@ -106,20 +106,25 @@ static int seal_events(cf_case_t *c, json_t *events, char **bodies, cf_error_t *
     return 0;
 }
 
-static int write_events(cf_store_t *s, json_t *events, char *const *bodies, cf_error_t *err)
+/* An event's row. SQLite: the position now; PostgreSQL: none yet, given at commit
+ * (store-int.h). The agency (?7) is the case row's, bound: the writer knows it (a
+ * subquery per row read the case row's key again for every event). */
+static const char *const event_insert_sql =
+    "INSERT INTO events(case_id, seq, type, at, body, hash, pos, agency) VALUES (?1, ?2, ?3, ?4, "
+    "?5, ?6, " CF__STORE_NEXT_POS ", ?7)";
+static const char *const event_insert_pg_sql =
+    "INSERT INTO events(case_id, seq, type, at, body, hash, agency) VALUES (?1, ?2, ?3, ?4, ?5, "
+    "?6, ?7)";
+
+static int write_events(cf_store_t *s, json_t *events, char *const *bodies, const char *agency,
+                        cf_error_t *err)
 {
     cf_db_stmt_t *st;
-    /* SQLite: the position now; PostgreSQL: none yet, given at commit (store-int.h);
-     * the agency the case row's (store-int.h) */
-    int rc = cf__store_prepare(
-        s,
-        cf_db_pick(s->db,
-                   "INSERT INTO events(case_id, seq, type, at, body, hash, pos, agency) VALUES "
-                   "(?, ?, ?, ?, ?, ?, " CF__STORE_NEXT_POS ", " CF__STORE_AGENCY_OF("?1") ")",
-                   "INSERT INTO events(case_id, seq, type, at, body, hash, agency) VALUES (?, ?, "
-                   "?, ?, ?, ?, " CF__STORE_AGENCY_OF("?1") ")"),
-        &st, err);
+    int rc =
+        cf__store_prepare(s, cf_db_pick(s->db, event_insert_sql, event_insert_pg_sql), &st, err);
     s->unplaced |= cf_db_kind(s->db) == CF_DB_PG;
+    if (rc == 0)
+        cf_db_bind_text(st, 7, agency, -1, CF_DB_STATIC); /* kept by the resets */
     size_t i;
     json_t *ev;
     json_array_foreach(events, i, ev) {
@@ -139,7 +144,7 @@ static const char *const case_insert_sql =
     "agency) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)";
 static const char *const case_update_sql =
     "UPDATE cases SET state = ?10, closed = ?11, version = ?12, head = ?13, updated_at = ?14, "
-    "closed_at = ?15, snapshot = ?16 WHERE id = ?1 AND version = ?17";
+    "closed_at = ?15, snapshot = ?16 WHERE id = ?1 AND agency = ?17 AND version = ?18";
 /* The same when the state and whether the case is closed stay as they were (an alert,
  * a fact recorded): SQLite rewrites an index whenever the SET names one of its columns,
  * so naming state and closed cost two index pages a write (cases_state, cases_open)
@@ -149,13 +154,18 @@ static const char *const case_update_sql =
  * every open case for each write (a burst on a million cases: docs/performance.md). */
 static const char *const case_update_same_sql =
     "UPDATE cases SET version = ?12, head = ?13, updated_at = ?14, closed_at = ?15, "
-    "snapshot = ?16 WHERE id = ?1 AND version = ?17";
+    "snapshot = ?16 WHERE id = ?1 AND agency = ?17 AND version = ?18";
 /* ... and when the state changes but the case neither closes nor reopens: without the columns of
  * the cases_open index, which SQLite would otherwise rewrite for every change. */
 static const char *const case_update_same_closed_sql =
     "UPDATE cases SET state = ?10, version = ?12, head = ?13, updated_at = ?14, snapshot = ?16 "
-    "WHERE id = ?1 AND version = ?17";
+    "WHERE id = ?1 AND agency = ?17 AND version = ?18";
 
+/* Each names the whole key (id, agency), the agency bound: a search by the whole of a
+ * unique key is a single-row write for SQLite, which then opens no statement journal
+ * (by id alone it might write several rows, so it copied every page the UPDATE touched
+ * into the journal once more, on top of the request's savepoint: callgrind,
+ * docs/performance.md). */
 /* Exported, documented in store-int.h */
 const char *const cf__store_case_updates[CF__STORE_CASE_UPDATES] = {
     case_update_sql, case_update_same_sql, case_update_same_closed_sql};
@@ -203,8 +213,8 @@ static int write_case_row(cf_store_t *s, const cf_case_t *c, const cf_case_t *be
             cf_db_bind_text(st, 7, party, -1, CF_DB_STATIC);
             cf_db_bind_text(st, 8, cf_chain_algo_name(c->algo), -1, CF_DB_STATIC);
             cf_db_bind_int64(st, 9, c->opened_at);
-            cf_db_bind_text(st, 17, agency ? agency : "", -1, CF_DB_STATIC);
         }
+        cf_db_bind_text(st, 17, agency, -1, CF_DB_STATIC);
         cf__store_bind_text(st, 10, c->state);
         cf_db_bind_int(st, 11, c->closed_at != 0);
         cf_db_bind_int64(st, 12, c->version);
@@ -213,7 +223,7 @@ static int write_case_row(cf_store_t *s, const cf_case_t *c, const cf_case_t *be
         c->closed_at ? cf_db_bind_int64(st, 15, c->closed_at) : cf_db_bind_null(st, 15);
         cf_db_bind_text(st, 16, text, -1, CF_DB_STATIC);
         if (!opening)
-            cf_db_bind_int64(st, 17, expected);
+            cf_db_bind_int64(st, 18, expected);
         int step = cf_db_step(st);
         rc = step == CF_DB_DONE ? 0 : cf__store_error(s, step, "write case", err);
         if (rc == 0 && !opening && cf_db_changes(s->db) == 0)
@@ -227,25 +237,24 @@ static int write_case_row(cf_store_t *s, const cf_case_t *c, const cf_case_t *be
 /* The clock index: one row per clock of the case. Only a clock event changes a
  * clock (the fold, case.c), so only the rows of the clocks the events name are
  * written; a transition that touches no clock writes none. */
-static int write_clocks(cf_store_t *s, const cf_case_t *c, const json_t *events, cf_error_t *err)
+static const char *const clock_upsert_sql =
+    "INSERT INTO clocks(case_id, clock_id, state, deadline, party, provisional, agency) VALUES "
+    "(?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT(case_id, clock_id, agency) DO UPDATE SET state = "
+    "excluded.state, deadline = excluded.deadline, party = excluded.party, provisional = "
+    "excluded.provisional";
+
+static int write_clocks(cf_store_t *s, const cf_case_t *c, const json_t *events, const char *agency,
+                        cf_error_t *err)
 {
     cf_db_stmt_t *st = NULL;
     int rc = 0;
     for (unsigned i = 0; rc == 0 && i < c->clocks_count; i++) {
         if (!cf_events_name_clock(events, "clock.", c->clocks[i].id))
             continue;
-        if (!st &&
-            (rc = cf__store_prepare(
-                 s,
-                 "INSERT INTO clocks(case_id, clock_id, state, deadline, "
-                 "party, provisional, agency) VALUES (?, ?, ?, ?, ?, ?, " CF__STORE_AGENCY_OF(
-                     "?1") ") ON CONFLICT(case_id, "
-                           "clock_id, agency) DO UPDATE SET state = "
-                           "excluded.state, deadline = excluded.deadline, party = "
-                           "excluded.party, provisional = excluded.provisional",
-                 &st, err)) != 0)
+        if (!st && (rc = cf__store_prepare(s, clock_upsert_sql, &st, err)) != 0)
             break;
         cf_db_reset(st);
+        cf_db_bind_text(st, 7, agency, -1, CF_DB_STATIC);
         cf_db_bind_int64(st, 1, c->id);
         cf_db_bind_text(st, 2, c->clocks[i].id, -1, CF_DB_STATIC);
         cf_db_bind_text(st, 3, cf_clock_state_name(c->clocks[i].state), -1, CF_DB_STATIC);
@@ -258,6 +267,28 @@ static int write_clocks(cf_store_t *s, const cf_case_t *c, const json_t *events,
     cf__store_release(s, st);
     return rc == 0 ? fault_at(s, "clocks", err) : rc;
 }
+
+/* The agency case id's rows carry: its row's ('' for no row: the write fails anyway). */
+static const char *const case_agency_sql = "SELECT agency FROM cases WHERE id = ?";
+
+/* OUT agency (size bytes): the agency of case id as its row has it. */
+static int row_agency(cf_store_t *s, int64_t id, char *agency, size_t size, cf_error_t *err)
+{
+    cf_db_stmt_t *st;
+    int rc = cf__store_prepare(s, case_agency_sql, &st, err);
+    if (rc != 0)
+        return rc;
+    cf_db_bind_int64(st, 1, id);
+    int step = cf_db_step(st);
+    cf__store_copy_col(st, 0, agency, size); /* "" when there is no row */
+    cf__store_release(s, st);
+    return step == CF_DB_ROW || step == CF_DB_DONE ? 0 : cf__store_error(s, step, "read case", err);
+}
+
+/* Exported, documented in store-int.h */
+const char *const cf__store_agency_writes[CF__STORE_AGENCY_WRITES] = {
+    event_insert_sql, clock_upsert_sql, case_agency_sql, CF__STORE_PEOPLE_INSERT,
+    CF__STORE_SUMMARY_UPDATE};
 
 static int stored_version(cf_store_t *s, int64_t id, int64_t *version, cf_error_t *err)
 {
@@ -316,12 +347,17 @@ int cf__store_case_next(cf_store_t *s, const cf_case_t *c, json_t *events, int o
         rc = next_case_id(s, &next->id, err);
     if (rc == 0)
         rc = seal_events(next, events, bodies, err);
+    char read[128] = "";
+    if (rc == 0 && !agency && !opening) /* once, for every row the change writes */
+        rc = row_agency(s, c->id, read, sizeof(read), err);
+    if (!agency)
+        agency = read;
     if (rc == 0)
         rc = write_case_row(s, next, c, opening, agency, c->version, err);
     if (rc == 0)
-        rc = write_events(s, events, bodies, err);
+        rc = write_events(s, events, bodies, agency, err);
     if (rc == 0)
-        rc = write_clocks(s, next, events, err);
+        rc = write_clocks(s, next, events, agency, err);
     for (size_t i = 0; i < n; i++)
         free(bodies[i]);
     free(bodies);
@@ -662,10 +698,11 @@ int cf_store_case_list(cf_store_t *s, const cf_case_filter_t *f, json_t **list, 
 /* ---- writing inside a caller's transaction (the daemon's group commit) ------------ */
 
 /* Exported, documented in store-int.h */
-int cf__store_case_write(cf_store_t *s, cf_case_t *c, json_t *events, int opening, cf_error_t *err)
+int cf__store_case_write(cf_store_t *s, cf_case_t *c, json_t *events, int opening,
+                         const char *agency, cf_error_t *err)
 {
     cf_case_t next;
-    int rc = cf__store_case_next(s, c, events, opening, NULL, &next, err);
+    int rc = cf__store_case_next(s, c, events, opening, agency, &next, err);
     if (rc != 0)
         return rc;
     cf_case_dispose(c);

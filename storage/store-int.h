@@ -16,6 +16,23 @@
 /* How long a connection waits for another's write lock before CF_EBUSY. */
 #define CF__STORE_BUSY_MS 5000
 
+/* The summary counts' deltas of the open write transaction (store-counts.c): a log of
+ * deltas, their strings in an arena, and a mark per open savepoint. */
+typedef struct cf__count_s cf__count_t;
+typedef struct cf__counts_mark_s {
+    size_t count, used, written; /* the log, the arena and the part written, at the mark */
+} cf__counts_mark_t;
+typedef struct cf__counts_s {
+    cf__count_t *items;
+    size_t count, cap;
+    char *arena;
+    size_t used, arena_cap;
+    size_t written; /* items[0, written) are in stat_counts already (this transaction) */
+    cf__counts_mark_t *marks;
+    size_t depth, marks_cap;
+    uint64_t rows_written; /* upserts of stat_counts made, ever: for tests */
+} cf__counts_t;
+
 struct cf_store_s {
     cf_db_t *db;
     char *path;
@@ -29,8 +46,9 @@ struct cf_store_s {
     unsigned stmts_count;
     char *snapshot; /* the case snapshot being written, reused (cf_case_snapshot_buf) */
     size_t snapshot_cap;
-    int wal_frames; /* the log's frames after the last commit (cf_store_wal_track) */
-    int unplaced;   /* PostgreSQL: this transaction wrote events without a position yet */
+    int wal_frames;      /* the log's frames after the last commit (cf_store_wal_track) */
+    int unplaced;        /* PostgreSQL: this transaction wrote events without a position yet */
+    cf__counts_t counts; /* the summary counts this transaction changes (store-counts.c) */
 };
 
 /* Fills err with the database's message for rc, a negative CF_E* code from the
@@ -121,13 +139,14 @@ int cf__store_alerts_read(cf_store_t *s, cf_db_stmt_t *st, int with_fired, cf_al
  * a copy of c, writes events, case row and clock index, and swaps the copy into
  * c. The caller owns the transaction (or savepoint) and rolls it back on
  * failure; on failure c is as it was. For the daemon's group commit. */
-int cf__store_case_write(cf_store_t *s, cf_case_t *c, json_t *events, int opening, cf_error_t *err);
+int cf__store_case_write(cf_store_t *s, cf_case_t *c, json_t *events, int opening,
+                         const char *agency, cf_error_t *err);
 
 /* The same, leaving c as it is: OUT *next, the case after the writes (dispose
  * it), for a caller with more to write before it takes the new case
- * (cf_store_case_open_tx stamps the agency). agency: the opened case's (its rows
- * carry it; NULL: ""); an append takes it from the case row. On failure nothing to
- * dispose. */
+ * (cf_store_case_open_tx stamps the agency). agency: the case's (its rows carry it,
+ * bound; NULL: "" when opening, read from the case row once when appending). On
+ * failure nothing to dispose. */
 int cf__store_case_next(cf_store_t *s, const cf_case_t *c, json_t *events, int opening,
                         const char *agency, cf_case_t *next, cf_error_t *err);
 
@@ -209,11 +228,50 @@ json_t *cf__store_case_list_row(cf_db_stmt_t *st);
  * else. */
 #define CF__STORE_NEXT_POS "(SELECT COALESCE(MAX(pos), -1) + 1 FROM events)"
 
+/* Adds (n, fen) to the stat_counts row (agency, handler, day, dim, key) (store-counts.c):
+ * in a transaction, kept in memory until cf__store_counts_flush (the strings are
+ * copied; dim must be static text); outside one, written at once. A delta of nothing
+ * is dropped. 0, CF_ENOMEM or the store's error. */
+int cf__store_count(cf_store_t *s, const char *agency, const char *handler, int64_t day,
+                    const char *dim, const char *key, int64_t n, int64_t fen, cf_error_t *err);
+
+/* The deltas kept in memory, outside any savepoint, before they are written (and the
+ * log started over) inside the transaction: a bound on the log's memory. */
+#define CF__STORE_COUNTS_FLUSH_AT 4096
+
+/* Writes the deltas kept since the last flush into stat_counts, merged by key and in the
+ * key's order, inside the open transaction: before COMMIT (cf__store_commit) and before
+ * stat_counts is read on this connection. */
+int cf__store_counts_flush(cf_store_t *s, cf_error_t *err);
+
+/* A savepoint opens (mark; CF_ENOMEM) or ends (unmark): released (rollback 0), its
+ * deltas stay; rolled back (1), they go. cf__store_counts_clear forgets every delta (the
+ * transaction ended); cf__store_counts_free frees the memory (the store closes). */
+int cf__store_counts_mark(cf_store_t *s);
+void cf__store_counts_unmark(cf_store_t *s, int rollback);
+void cf__store_counts_clear(cf_store_t *s);
+void cf__store_counts_free(cf_store_t *s);
+
 /* The agency of the case whose id is the SQL expression id: every table keyed by a
  * case carries it at the end of its key (schema 18; docs/postgresql.md). A write
  * takes it from the case row, written first ('' for a case not stored: the rows
  * of a case opened without an agency carry '' too). */
 #define CF__STORE_AGENCY_OF(id) "COALESCE((SELECT agency FROM cases WHERE id = " id "), '')"
+
+/* The statements of a case's write that carry its agency bound, not looked up per row
+ * (store-cases.c: the event's INSERT, the clock's upsert, the one read of the case
+ * row's agency when the caller does not give it; store-summary.c: a person of its
+ * summary, its row's UPDATE), for the test of their plans. */
+#define CF__STORE_AGENCY_WRITES 5
+/* A case's summary row (store-summary.c), found by its whole key (case_id ?3, agency ?4):
+ * a single-row write, so SQLite opens no statement journal for it. */
+#define CF__STORE_SUMMARY_UPDATE                                                                   \
+    "UPDATE case_summary SET name = ?, body = ? WHERE case_id = ? AND agency = ?"
+/* One person of a case's summary (store-summary.c), the agency bound as ?4. */
+#define CF__STORE_PEOPLE_INSERT                                                                    \
+    "INSERT INTO case_people(case_id, role, name, agency) VALUES (?, ?, ?, ?) ON CONFLICT DO "     \
+    "NOTHING"
+extern const char *const cf__store_agency_writes[CF__STORE_AGENCY_WRITES];
 
 /* The three UPDATEs of a case row (store-cases.c: every change, a change that keeps
  * state and closed, a change that keeps closed), for the test that each is planned

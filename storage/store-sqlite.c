@@ -637,6 +637,7 @@ void cf_store_close(cf_store_t *s)
     for (unsigned i = 0; i < s->stmts_count; i++)
         cf_db_finalize(s->stmts[i].stmt);
     cf_db_close(s->db);
+    cf__store_counts_free(s);
     free(s->snapshot);
     free(s->path);
     free(s);

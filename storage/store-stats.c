@@ -100,7 +100,10 @@ static json_t *finish(const json_t *raw)
 static int sum_counts(cf_store_t *s, const cf_stats_query_t *q, json_t *out, cf_error_t *err)
 {
     cf_db_stmt_t *st;
-    int rc = cf__store_prepare(s,
+    /* the deltas this connection's open transaction keeps in memory: written first */
+    int rc = cf__store_counts_flush(s, err);
+    if (rc == 0)
+        rc = cf__store_prepare(s,
                                "SELECT dim, key, SUM(n), SUM(fen) FROM stat_counts WHERE agency "
                                "= ? AND handler = ? AND day >= ? AND day < ? GROUP BY dim, key "
                                "ORDER BY dim, key",

@@ -9,7 +9,8 @@
  *               taken in the transaction of the action that gives the number
  *   summaries   case_summary, case_people: written with every change of a case
  *               (the summary as a struct, its text: store-summary-body.c)
- *   counts      stat_counts: what each summary contributes, kept by deltas
+ *   counts      stat_counts: what each summary contributes, kept by deltas (written
+ *               at commit by store-counts.c)
  *   statistics  cf_store_stats: sums of stat_counts over a period, and the live
  *               overdue and due counts from the clock index
  *
@@ -34,7 +35,9 @@
  *
  * The counts are kept by deltas: a change subtracts what the case's previous
  * summary contributed and adds what its new one does, in the change's own
- * transaction, so the counts are always the sum over the summaries. A summary
+ * transaction, so the counts are always the sum over the summaries (the deltas of a
+ * transaction are merged in memory and written once, in key order, before it
+ * commits: store-counts.c). A summary
  * contributes, for "" and for each of its handlers: at the day it was opened,
  * one to "opened" and to its power type, state, 案由 and each handler; at the
  * day it was filed, decided or closed, one to "filed", "decided" (with the
@@ -211,13 +214,11 @@ static int people_put(cf_store_t *s, int64_t id, const cf_summary_t *sum, cf_err
         const char *who = i < n ? sum->handlers[i] : sum->head;
         if (!who || !*who)
             continue;
-        rc = cf__store_prepare(s,
-                               "INSERT INTO case_people(case_id, role, name, agency) VALUES "
-                               "(?, ?, ?, " CF__STORE_AGENCY_OF("?1") ") ON CONFLICT DO NOTHING",
-                               &st, err);
+        rc = cf__store_prepare(s, CF__STORE_PEOPLE_INSERT, &st, err);
         if (rc != 0)
             break;
         cf_db_bind_int64(st, 1, id);
+        cf_db_bind_text(st, 4, sum->agency, -1, CF_DB_STATIC); /* the case row's */
         cf_db_bind_text(st, 2, i < n ? "handler" : "head", -1, CF_DB_STATIC);
         cf_db_bind_text(st, 3, who, -1, CF_DB_TRANSIENT);
         rc = cf__store_step_done(s, st, "name a case's people", err);
@@ -350,28 +351,11 @@ static void delta_add(void *ctx, const char *handler, int64_t day, const char *d
     d->items[d->count++] = (delta_t){handler, dim, key, day, sign * n, sign * fen};
 }
 
-/* Applies one delta to stat_counts (none when it nets to nothing). */
+/* Applies one delta to stat_counts (none when it nets to nothing): kept with the
+ * transaction's others and written before it commits (store-counts.c). */
 static int count_apply(cf_store_t *s, const char *agency, const delta_t *d, cf_error_t *err)
 {
-    if (d->n == 0 && d->fen == 0)
-        return 0;
-    cf_db_stmt_t *st;
-    int rc = cf__store_prepare(s,
-                               "INSERT INTO stat_counts(agency, handler, day, dim, key, n, fen) "
-                               "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(agency, handler, day, "
-                               "dim, key) DO UPDATE SET n = stat_counts.n + excluded.n, fen = "
-                               "stat_counts.fen + excluded.fen",
-                               &st, err);
-    if (rc != 0)
-        return rc;
-    cf_db_bind_text(st, 1, agency, -1, CF_DB_STATIC);
-    cf_db_bind_text(st, 2, d->handler, -1, CF_DB_STATIC);
-    cf_db_bind_int64(st, 3, d->day);
-    cf_db_bind_text(st, 4, d->dim, -1, CF_DB_STATIC);
-    cf_db_bind_text(st, 5, d->key, -1, CF_DB_STATIC);
-    cf_db_bind_int64(st, 6, d->n);
-    cf_db_bind_int64(st, 7, d->fen);
-    return cf__store_step_done(s, st, "count a case", err);
+    return cf__store_count(s, agency, d->handler, d->day, d->dim, d->key, d->n, d->fen, err);
 }
 
 /* Writes the row of case id's summary sum, whose text is body: updated when
@@ -382,13 +366,14 @@ static int row_put(cf_store_t *s, int64_t id, const cf_summary_t *sum, const cha
     cf_db_stmt_t *st;
     int rc = 0;
     if (had) {
-        rc = cf__store_prepare(s, "UPDATE case_summary SET name = ?, body = ? WHERE case_id = ?",
-                               &st, err);
+        /* by the whole key: a single-row write, without a statement journal */
+        rc = cf__store_prepare(s, CF__STORE_SUMMARY_UPDATE, &st, err);
         if (rc != 0)
             return rc;
         cf__store_bind_text(st, 1, sum->name);
         cf_db_bind_text(st, 2, body, -1, CF_DB_STATIC);
         cf_db_bind_int64(st, 3, id);
+        cf_db_bind_text(st, 4, sum->agency, -1, CF_DB_STATIC);
         if ((rc = cf__store_step_done(s, st, "write a case summary", err)) != 0 ||
             cf_db_changes(s->db) == 1)
             return rc;

@@ -26,6 +26,8 @@
 /* Exported, documented in store.h */
 int cf_store_tx_begin(cf_store_t *s, cf_error_t *err)
 {
+    if (!cf_db_in_tx(s->db))
+        cf__store_counts_clear(s); /* nothing kept from a transaction that ended elsewhere */
     return cf__store_run(s, CF__STORE_BEGIN(s), err);
 }
 
@@ -66,27 +68,40 @@ int cf__store_place(cf_store_t *s, cf_error_t *err)
 /* Exported, documented in store-int.h */
 int cf__store_commit(cf_store_t *s, cf_error_t *err)
 {
-    int rc = cf__store_place(s, err);
-    return rc == 0 ? cf__store_run(s, "COMMIT", err) : rc;
+    int rc = cf__store_counts_flush(s, err); /* the counts' rows, once per transaction */
+    if (rc == 0)
+        rc = cf__store_place(s, err);
+    if (rc == 0 && (rc = cf__store_run(s, "COMMIT", err)) == 0)
+        cf__store_counts_clear(s);
+    return rc;
 }
 
 /* Exported, documented in store-int.h */
 void cf__store_rollback(cf_store_t *s)
 {
     s->unplaced = 0;
+    cf__store_counts_clear(s);
     cf_db_exec(s->db, "ROLLBACK");
 }
 
 /* Exported, documented in store.h */
 int cf_store_savepoint(cf_store_t *s, cf_error_t *err)
 {
-    return cf__store_run(s, "SAVEPOINT cf_request", err);
+    if (cf__store_counts_mark(s) != 0)
+        return cf_error_set(err, CF_ENOMEM, NULL, 0, 0, "out of memory for a savepoint");
+    int rc = cf__store_run(s, "SAVEPOINT cf_request", err);
+    if (rc != 0)
+        cf__store_counts_unmark(s, 1);
+    return rc;
 }
 
 /* Exported, documented in store.h */
 int cf_store_savepoint_release(cf_store_t *s, cf_error_t *err)
 {
-    return cf__store_run(s, "RELEASE cf_request", err);
+    int rc = cf__store_run(s, "RELEASE cf_request", err);
+    if (rc == 0)
+        cf__store_counts_unmark(s, 0);
+    return rc;
 }
 
 /* Exported, documented in store.h */
@@ -153,6 +168,7 @@ int cf_store_wal_frames(const cf_store_t *s)
 void cf_store_savepoint_rollback(cf_store_t *s)
 {
     cf_db_exec(s->db, "ROLLBACK TO cf_request; RELEASE cf_request");
+    cf__store_counts_unmark(s, 1);
 }
 
 /* Exported, documented in store.h */
@@ -201,7 +217,14 @@ int cf_store_case_open_tx(cf_store_t *s, cf_case_t *c, json_t *events, const cha
 /* Exported, documented in store.h */
 int cf_store_case_append_tx(cf_store_t *s, cf_case_t *c, json_t *events, cf_error_t *err)
 {
-    return cf__store_case_write(s, c, events, 0, err);
+    return cf__store_case_write(s, c, events, 0, NULL, err);
+}
+
+/* Exported, documented in store.h */
+int cf_store_case_append_as(cf_store_t *s, cf_case_t *c, json_t *events, const char *agency,
+                            cf_error_t *err)
+{
+    return cf__store_case_write(s, c, events, 0, agency, err);
 }
 
 /* ---- helpers shared by the backend's files ----------------------------------------- */

@@ -289,6 +289,11 @@ int cf_store_case_open_tx(cf_store_t *s, cf_case_t *c, json_t *events, const cha
 /* As cf_store_case_append, inside the caller's transaction (CF_ECONFLICT when the
  * stored version is no longer c->version). */
 int cf_store_case_append_tx(cf_store_t *s, cf_case_t *c, json_t *events, cf_error_t *err);
+/* The same for a caller that knows the case's agency (the one its rows carry; "" for a
+ * case opened without one): bound into the rows written, not read again. NULL: read
+ * from the case row, once per write. */
+int cf_store_case_append_as(cf_store_t *s, cf_case_t *c, json_t *events, const char *agency,
+                            cf_error_t *err);
 
 /* One daemon per database (store-lock.c): takes the lock on "<db_path>-serve.lock"
  * and writes this process's pid into it. OUT *fd: hold it while the daemon runs,

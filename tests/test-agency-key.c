@@ -9,11 +9,16 @@
  *   has a primary key, and it and every unique index of the table contain agency. A
  *   table added without it is caught (the check runs on a probe table too).
  * agencykey-2: a case's rows carry its agency in every such table ('' for a case
- *   opened without one), and reading by case id works as before.
+ *   opened without one), whether the writer gives it or the store reads it from the
+ *   case row, and reading by case id works as before.
  * agencykey-3: a schema-17 database (made from today's by undoing step 18: the keys
  *   without agency, events.id back) is migrated at open: every row kept, the agency
  *   filled from case_agency, the chains still verify, and the case goes on.
- * Runs on both backends.
+ * agencykey-4: the statements of a case's write that carry the agency bind it: none
+ *   reads the case row for it (its plan has no search of cases), the one read of it,
+ *   when the writer does not know it, is a search by the case's key, and an UPDATE
+ *   finds its row by the whole key, agency included (no statement journal).
+ * Runs on both backends (agencykey-4: SQLite's plans only).
  */
 #include <sqlite3.h>
 #include <stdlib.h>
@@ -226,6 +231,30 @@ static void chain_verifies(cf_store_t *s, const cf_case_t *c)
     cf_case_dispose(&got);
 }
 
+/* Acts notify on c through the group commit's path, the agency given by the caller
+ * (cf_store_case_append_as: bound into the rows, not read from the case row). */
+static void notify_as(cf_store_t *s, const cf_workflow_t *wf, const cf_calendar_t *cal,
+                      cf_case_t *c, const char *agency)
+{
+    json_t *facts = json_pack("{s:i}", "notified_fine", 20000), *events = NULL;
+    cf_act_t req = {.action = "notify",
+                    .actor = "张三",
+                    .role = "handler",
+                    .facts = facts,
+                    .at = cf_test_time("2026-03-03T10:00:00+08:00")};
+    cf_refusal_t why;
+    cf_error_t err;
+    ASSERT_EQ(cf_engine_act(wf, cal, c, &req, &events, &why), 0);
+    ASSERT_EQ(cf_store_tx_begin(s, &err), 0);
+    ASSERT_EQ(cf_store_savepoint(s, &err), 0);
+    ASSERT_EQ(cf_store_case_append_as(s, c, events, agency, &err), 0);
+    ASSERT_EQ(cf_store_savepoint_release(s, &err), 0);
+    ASSERT_EQ(cf_store_tx_commit(s, &err), 0);
+    cf_refusal_dispose(&why);
+    json_decref(events);
+    json_decref(facts);
+}
+
 /* agencykey-2 */
 TEST_IMPL(agencykey_rows)
 {
@@ -233,7 +262,9 @@ TEST_IMPL(agencykey_rows)
     cf_calendar_t *cal = cf_test_calendar();
     cf_store_t *s = cf_test_store("agencykey-rows.db");
     cf_case_t a, b;
-    two_cases(s, wf, cal, &a, &b);
+    two_cases(s, wf, cal, &a, &b);     /* appended with the agency read from the case row */
+    notify_as(s, wf, cal, &a, AGENCY); /* ... and given by the caller */
+    notify_as(s, wf, cal, &b, "");
     check_rows(s, &a, &b);
     char agency[128];
     cf_error_t err;
@@ -325,5 +356,39 @@ TEST_IMPL(agencykey_migration)
     cf_store_close(s);
     cf_calendar_free(cal);
     cf_workflow_free(wf);
+    return 0;
+}
+
+/* agencykey-4 */
+TEST_IMPL(agencykey_bound_plans)
+{
+    CF_TEST_SQLITE_ONLY("reads the SQLite file's query plans");
+    cf_store_t *s = cf_test_store("agencykey-plans.db");
+    cf_store_close(s);
+    char db[512];
+    snprintf(db, sizeof(db), "%s/agencykey-plans.db", cf_test_tmpdir());
+    sqlite3 *h;
+    ASSERT_EQ(sqlite3_open_v2(db, &h, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    for (int i = 0; i < CF__STORE_AGENCY_WRITES; i++) {
+        const char *sql = cf__store_agency_writes[i];
+        char plan[1200];
+        snprintf(plan, sizeof(plan), "EXPLAIN QUERY PLAN %s", sql);
+        sqlite3_stmt *st;
+        ASSERT_EQ(sqlite3_prepare_v2(h, plan, -1, &st, NULL), SQLITE_OK);
+        int reads = strncmp(sql, "SELECT", 6) == 0, updates = strncmp(sql, "UPDATE", 6) == 0;
+        int of_cases = 0, by_key = 0, by_whole_key = 0, scans = 0;
+        while (sqlite3_step(st) == SQLITE_ROW) {
+            const char *detail = (const char *)sqlite3_column_text(st, 3);
+            of_cases += strstr(detail, " cases ") != NULL;
+            by_key += strstr(detail, "SEARCH cases ") != NULL && strstr(detail, "(id=?)") != NULL;
+            by_whole_key += strstr(detail, "SEARCH ") && strstr(detail, "=? AND agency=?)");
+            scans += strncmp(detail, "SCAN", 4) == 0;
+        }
+        sqlite3_finalize(st);
+        if (scans != 0 || of_cases != reads || by_key != reads || by_whole_key != updates)
+            CF__FAIL("%s: %d scans, %d reads of cases, %d by its key, %d by the whole key", sql,
+                     scans, of_cases, by_key, by_whole_key);
+    }
+    sqlite3_close(h);
     return 0;
 }

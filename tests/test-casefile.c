@@ -12,7 +12,11 @@
  *               dump (casefile_summary_text); the previous summary kept in the
  *               daemon's case cache is used only at the head it was kept for: a
  *               change by another process or node, or one rolled back, leaves the
- *               counts exact (casefile_summary_cache).
+ *               counts exact (casefile_summary_cache); the counts' rows of a
+ *               transaction are written once, merged, at its commit
+ *               (casefile_counts_per_commit), and a savepoint rolled back takes
+ *               its deltas with it (casefile_counts_savepoint); deltas are merged
+ *               by the whole key in any order (casefile_counts_merge).
  * casefile-3.*: the report's period is checked, the outputs untouched on refusal;
  *               its CSV quotes what needs quoting (casefile_stats_period,
  *               casefile_stats_csv).
@@ -354,6 +358,212 @@ TEST_IMPL(casefile_summary_cache)
     cf_workflow_free(wf);
     cf_store_close(sa);
     cf_store_close(sb);
+    return 0;
+}
+
+/* The daemon's writer over one store for casefile-2.4 and 2.5: a case cache, the
+ * bench's linear workflow, and n cases opened (ids). */
+typedef struct writer_s {
+    cf_store_t *s;
+    cf_workflow_t *wf;
+    cf_calendar_t *cal;
+    cf_casecache_t cache;
+    cf_wfcache_t wfs;
+    cf_ops_t ops;
+} writer_t;
+
+#define AGENCY "某县医疗保障局"
+
+static void writer_open(writer_t *w, const char *db, int64_t *ids, int n)
+{
+    cf_error_t err;
+    memset(w, 0, sizeof(*w));
+    w->s = cf_test_store(db);
+    w->wf = cf_test_workflow("bench/workflows/bench-linear.yaml");
+    w->cal = cf_test_calendar();
+    w->wfs.cases = &w->cache;
+    w->ops = (cf_ops_t){.store = w->s, .cal = w->cal, .wfs = &w->wfs};
+    ASSERT_EQ(cf_store_workflow_put(w->s, w->wf, NULL, NULL, &err), 0);
+    json_t *party = json_pack("{s:s}", "name", "某某大药房");
+    for (int i = 0; i < n; i++) {
+        cf_ops_out_t out;
+        cf_ops_out_init(&out);
+        cf_ops_open_t open = {.by = {.actor = "张三",
+                                     .role = "handler",
+                                     .agency = AGENCY,
+                                     .now = cf_test_time("2026-03-02T09:00:00+08:00"),
+                                     .if_match = -1},
+                              .workflow = "bench-linear",
+                              .party = party,
+                              .algo = CF_CHAIN_SHA256};
+        ASSERT_EQ(cf_ops_open(&w->ops, &open, &out), 0);
+        ids[i] = out.c.id;
+        cf_ops_out_dispose(&out);
+    }
+    json_decref(party);
+}
+
+static void writer_close(writer_t *w)
+{
+    cf_casecache_free(&w->cache);
+    cf_wfcache_free(&w->wfs);
+    cf_calendar_free(w->cal);
+    cf_workflow_free(w->wf);
+    cf_store_close(w->s);
+}
+
+/* The report's count of cases in state. */
+static int64_t in_state(cf_store_t *s, const char *state)
+{
+    json_t *o = report(s, NULL);
+    int64_t n = at(o, "by_state", state);
+    json_decref(o);
+    return n;
+}
+
+/* casefile-2.4: the counts' rows of a group commit are written once, merged, at its
+ * commit: eight transitions in one transaction (a savepoint each, as the daemon's
+ * writer makes them) between the same two states write the rows one transition
+ * writes alone, and none before the commit. */
+TEST_IMPL(casefile_counts_per_commit)
+{
+    writer_t w;
+    int64_t ids[9];
+    cf_error_t err;
+    writer_open(&w, "counts-commit.db", ids, 9);
+    uint64_t before = w.s->counts.rows_written;
+    act_on(&w.ops, ids[0], AGENCY, "step1", "2026-03-02T10:00:00+08:00", NULL);
+    uint64_t one = w.s->counts.rows_written - before; /* s0 -1, s1 +1 */
+    ASSERT_EQ(one, 2);
+    before = w.s->counts.rows_written;
+    ASSERT_EQ(cf_store_tx_begin(w.s, &err), 0);
+    w.ops.in_tx = 1;
+    for (int i = 1; i < 9; i++) {
+        ASSERT_EQ(cf_store_savepoint(w.s, &err), 0);
+        act_on(&w.ops, ids[i], AGENCY, "step1", "2026-03-02T10:00:00+08:00", NULL);
+        ASSERT_EQ(cf_store_savepoint_release(w.s, &err), 0);
+    }
+    ASSERT_EQ(w.s->counts.rows_written, before); /* nothing yet */
+    ASSERT_EQ(cf_store_tx_commit(w.s, &err), 0);
+    w.ops.in_tx = 0;
+    ASSERT_EQ(w.s->counts.rows_written - before, one); /* the same two rows, once */
+    ASSERT_EQ(in_state(w.s, "s0"), 0);
+    ASSERT_EQ(in_state(w.s, "s1"), 9);
+    writer_close(&w);
+    return 0;
+}
+
+/* casefile-2.5: a request rolled back to its savepoint inside a group commit takes its
+ * deltas with it, nested savepoints too, and so does one rolled back after a read of
+ * the counts wrote the transaction's deltas so far (the read sees them). */
+TEST_IMPL(casefile_counts_savepoint)
+{
+    writer_t w;
+    int64_t ids[6];
+    cf_error_t err;
+    writer_open(&w, "counts-savepoint.db", ids, 6);
+    const char *t = "2026-03-02T10:00:00+08:00";
+    ASSERT_EQ(cf_store_tx_begin(w.s, &err), 0);
+    w.ops.in_tx = 1;
+    /* kept */
+    ASSERT_EQ(cf_store_savepoint(w.s, &err), 0);
+    act_on(&w.ops, ids[0], AGENCY, "step1", t, NULL);
+    ASSERT_EQ(cf_store_savepoint_release(w.s, &err), 0);
+    /* rolled back */
+    ASSERT_EQ(cf_store_savepoint(w.s, &err), 0);
+    act_on(&w.ops, ids[1], AGENCY, "step1", t, NULL);
+    cf_store_savepoint_rollback(w.s);
+    /* nested (an alert's inside a firing job's): released inside, rolled back outside */
+    ASSERT_EQ(cf_store_savepoint(w.s, &err), 0);
+    ASSERT_EQ(cf_store_savepoint(w.s, &err), 0);
+    act_on(&w.ops, ids[2], AGENCY, "step1", t, NULL);
+    ASSERT_EQ(cf_store_savepoint_release(w.s, &err), 0);
+    cf_store_savepoint_rollback(w.s);
+    /* read inside the transaction: the counts so far, written; then rolled back */
+    ASSERT_EQ(cf_store_savepoint(w.s, &err), 0);
+    act_on(&w.ops, ids[3], AGENCY, "step1", t, NULL);
+    ASSERT_EQ(in_state(w.s, "s1"), 2);
+    cf_store_savepoint_rollback(w.s);
+    ASSERT_EQ(in_state(w.s, "s1"), 1);
+    ASSERT_EQ(in_state(w.s, "s0"), 5);
+    /* a nested savepoint released inside one that is released: kept */
+    ASSERT_EQ(cf_store_savepoint(w.s, &err), 0);
+    ASSERT_EQ(cf_store_savepoint(w.s, &err), 0);
+    act_on(&w.ops, ids[4], AGENCY, "step1", t, NULL);
+    ASSERT_EQ(cf_store_savepoint_release(w.s, &err), 0);
+    ASSERT_EQ(cf_store_savepoint_release(w.s, &err), 0);
+    ASSERT_EQ(cf_store_tx_commit(w.s, &err), 0);
+    w.ops.in_tx = 0;
+    ASSERT_EQ(in_state(w.s, "s1"), 2);
+    ASSERT_EQ(in_state(w.s, "s0"), 4);
+    /* a whole transaction rolled back leaves nothing behind for the next one */
+    ASSERT_EQ(cf_store_tx_begin(w.s, &err), 0);
+    w.ops.in_tx = 1;
+    act_on(&w.ops, ids[5], AGENCY, "step1", t, NULL);
+    cf_store_tx_rollback(w.s);
+    w.ops.in_tx = 0;
+    act_on(&w.ops, ids[1], AGENCY, "step1", t, NULL);
+    ASSERT_EQ(in_state(w.s, "s1"), 3);
+    ASSERT_EQ(in_state(w.s, "s0"), 3);
+    writer_close(&w);
+    return 0;
+}
+
+/* casefile-2.6: the deltas a transaction keeps are merged by the whole key (agency,
+ * handler, day, dim, key) whatever order they come in: 210 deltas over 21 keys, three
+ * of which net to nothing, write 18 rows, each the sum of its deltas; a long
+ * transaction's are written as they pile up. */
+TEST_IMPL(casefile_counts_merge)
+{
+    cf_store_t *s = cf_test_store("counts-merge.db");
+    cf_error_t err;
+    static const char *const agencies[] = {"甲局", "乙局", "甲"};
+    static const char *const handlers[] = {"", "张三", "张"};
+    static const char *const keys[] = {"s1", "s10", "s2", ""};
+    uint64_t before = s->counts.rows_written;
+    ASSERT_EQ(cf_store_tx_begin(s, &err), 0);
+    for (int i = 0; i < 210; i++) {
+        int k = (i * 8) % 21;                              /* every key ten times, scrambled */
+        int64_t n = k % 7 == 3 ? (i % 2 ? 1 : -1) : k + 1; /* keys 3, 10, 17: +1 -1 ... */
+        ASSERT_EQ(cf__store_count(s, agencies[k % 3], handlers[(k / 3) % 3], 20514 + k % 2,
+                                  k % 2 ? "state" : "opened", keys[k % 4], n, 100 * n, &err),
+                  0);
+    }
+    ASSERT_EQ(s->counts.rows_written, before);
+    ASSERT_EQ(cf_store_tx_commit(s, &err), 0);
+    ASSERT_EQ(s->counts.rows_written - before, 18);
+    cf_db_stmt_t *st;
+    ASSERT_EQ(cf__store_prepare(
+                  s, "SELECT count(*), sum(n), sum(fen) FROM stat_counts WHERE n <> 0", &st, &err),
+              0);
+    ASSERT_EQ(cf_db_step(st), CF_DB_ROW);
+    ASSERT_EQ(cf_db_column_int64(st, 0), 18);
+    int64_t want = 0;
+    for (int k = 0; k < 21; k++)
+        want += k % 7 == 3 ? 0 : 10 * (k + 1);
+    ASSERT_EQ(cf_db_column_int64(st, 1), want);
+    ASSERT_EQ(cf_db_column_int64(st, 2), 100 * want);
+    cf__store_release(s, st);
+    /* outside any savepoint the log is written and started over when it is long: its
+     * memory stays bounded in a long transaction, the sums exact */
+    before = s->counts.rows_written;
+    ASSERT_EQ(cf_store_tx_begin(s, &err), 0);
+    for (int i = 0; i < CF__STORE_COUNTS_FLUSH_AT + 2; i++)
+        ASSERT_EQ(cf__store_count(s, "甲局", "", 20514, "opened", "", 1, 0, &err), 0);
+    ASSERT_EQ(s->counts.rows_written - before, 1);
+    ASSERT_EQ(s->counts.count, 2);
+    ASSERT_EQ(cf_store_tx_commit(s, &err), 0);
+    ASSERT_EQ(s->counts.rows_written - before, 2);
+    ASSERT_EQ(cf__store_prepare(s,
+                                "SELECT n FROM stat_counts WHERE agency = '甲局' AND handler = '' "
+                                "AND day = 20514 AND dim = 'opened' AND key = ''",
+                                &st, &err),
+              0);
+    ASSERT_EQ(cf_db_step(st), CF_DB_ROW);
+    int64_t opened = cf_db_column_int64(st, 0);
+    cf__store_release(s, st);
+    ASSERT_EQ(opened, CF__STORE_COUNTS_FLUSH_AT + 2);
+    cf_store_close(s);
     return 0;
 }
 

@@ -221,6 +221,7 @@
     X(agencykey_catalog)                                                                           \
     X(agencykey_rows)                                                                              \
     X(agencykey_migration)                                                                         \
+    X(agencykey_bound_plans)                                                                       \
     /* alertid-*: alert ids without epoch seconds (tests/test-alert-id.c) */                       \
     X(alert_id_form)                                                                               \
     X(alert_id_migration)                                                                          \
@@ -343,6 +344,9 @@
     X(casefile_summary_counts)                                                                     \
     X(casefile_summary_text)                                                                       \
     X(casefile_summary_cache)                                                                      \
+    X(casefile_counts_per_commit)                                                                  \
+    X(casefile_counts_savepoint)                                                                   \
+    X(casefile_counts_merge)                                                                       \
     X(casefile_stats_period)                                                                       \
     X(casefile_stats_csv)                                                                          \
     /* nodes-*: several daemons on one database, one restarted (tests/test-nodes.c) */             \

@@ -561,8 +561,8 @@ TEST_IMPL(store_case_update_by_key)
         while (sqlite3_step(st) == SQLITE_ROW) {
             const char *detail = (const char *)sqlite3_column_text(st, 3);
             rows++;
-            by_key += strstr(detail, "(id=?)") != NULL && strstr(detail, "cases_open") == NULL &&
-                      strstr(detail, "cases_state") == NULL;
+            by_key += strstr(detail, "(id=? AND agency=?)") != NULL &&
+                      strstr(detail, "cases_open") == NULL && strstr(detail, "cases_state") == NULL;
         }
         sqlite3_finalize(st);
         ASSERT_EQ(rows, 1);

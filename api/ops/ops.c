@@ -299,9 +299,12 @@ static int write_all(cf_ops_t *ops, const cf__ops_write_t *w, cf_case_t *c, cons
         if (w->docs[i].stored)
             rc = cf_store_document_put(ops->store, w->docs[i].sha256, w->docs[i].buf,
                                        w->docs[i].len, err);
+    /* the case's agency, when the caller's was checked against it (cf_ops_case): bound
+     * into the rows, not read again */
+    const char *agency = w->by && w->by->agency ? w->by->agency : NULL;
     if (rc == 0)
         rc = w->opening ? cf_store_case_open_tx(ops->store, c, w->events, w->agency, err)
-                        : cf_store_case_append_tx(ops->store, c, w->events, err);
+                        : cf_store_case_append_as(ops->store, c, w->events, agency, err);
     if (rc == 0 && number[0])
         rc = cf_store_ref_put(ops->store, c->id, w->assigns, number, err);
     if (rc == 0) /* the case file's summary and the statistics' counts */
