@@ -119,6 +119,8 @@ static int write_events(cf_store_t *s, json_t *events, char *const *bodies, cf_e
                    "INSERT INTO events(case_id, seq, type, at, body, hash, agency) VALUES (?, ?, "
                    "?, ?, ?, ?, " CF__STORE_AGENCY_OF("?1") ")"),
         &st, err);
+    if (rc == 0) /* PostgreSQL: sent without waiting (db.h): after the version check */
+        cf_db_defer(st);
     s->unplaced |= cf_db_kind(s->db) == CF_DB_PG;
     size_t i;
     json_t *ev;

@@ -381,7 +381,9 @@ static int row_put(cf_store_t *s, int64_t id, const cf_summary_t *sum, const cha
 {
     cf_db_stmt_t *st;
     int rc = 0;
-    if (had) {
+    /* PostgreSQL: the upsert at once, a write no one waits for (db.h cf_db_defer); the
+     * UPDATE's count would wait for the server */
+    if (had && cf_db_kind(s->db) != CF_DB_PG) {
         rc = cf__store_prepare(s, "UPDATE case_summary SET name = ?, body = ? WHERE case_id = ?",
                                &st, err);
         if (rc != 0)
