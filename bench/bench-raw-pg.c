@@ -7,7 +7,8 @@
  * parameters as text) and nothing else. Per transition the rows the daemon writes
  * for one over HTTP: its event rows (INSERT INTO events, the log position as the
  * store assigns it), its case row update (UPDATE cases: state, closed, version,
- * head, updated_at, closed_at, snapshot), the case's summary row (an upsert of
+ * head, updated_at, closed_at, snapshot), the clock index row of each clock event (an
+ * upsert of clocks, as store-cases.c write_clocks), the case's summary row (an upsert of
  * case_summary, a body of the daemon's size) and the report's counts the state
  * change moves (two stat_counts upserts: the old state less one, the new one more;
  * a third when the case closes). A transaction of --batch transitions (the
@@ -179,6 +180,24 @@ static void summary_rows(raw_writer_t *w, const char *id, const char *from, cons
         run(w, "cnt", 6, done);
 }
 
+/* The clock index row a clock event changes (store-cases.c write_clocks): its clock
+ * named in the body ("clock":"ID"), its state by the event's type. */
+static void clock_row(raw_writer_t *w, const cf_bench_row_t *r)
+{
+    const char *at = strncmp(r->type, "clock.", 6) == 0 ? strstr(r->body, "\"clock\":\"") : NULL;
+    if (!at)
+        return;
+    char id[24], clock[64], deadline[24];
+    at += 9;
+    size_t n = strcspn(at, "\"");
+    snprintf(clock, sizeof(clock), "%.*s", (int)(n < sizeof(clock) ? n : sizeof(clock) - 1), at);
+    snprintf(id, sizeof(id), "%lld", (long long)r->case_id);
+    snprintf(deadline, sizeof(deadline), "%lld", (long long)(1780000000 + r->seq));
+    const char *v[] = {id, clock, strcmp(r->type, "clock.stopped") == 0 ? "stopped" : "running",
+                       deadline};
+    run(w, "clk", 4, v);
+}
+
 static void write_group(raw_writer_t *w, const cf_bench_source_t *src, const cf_bench_group_t *g,
                         const char *from)
 {
@@ -187,6 +206,8 @@ static void write_group(raw_writer_t *w, const cf_bench_source_t *src, const cf_
     char version[24], updated[24], id[24];
     for (size_t i = 0; i < g->count; i++)
         insert_row(w, &src->rows[g->first + i]);
+    for (size_t i = 0; i < g->count; i++)
+        clock_row(w, &src->rows[g->first + i]);
     snprintf(version, sizeof(version), "%lld", (long long)last->seq);
     snprintf(updated, sizeof(updated), "%zu", g->first); /* a changing integer, as updated_at */
     snprintf(id, sizeof(id), "%lld", (long long)last->case_id);
@@ -215,6 +236,11 @@ static void open_target(PGconn *c, const cf_bench_source_t *src, PGresult *openi
     prepare(c, "upd",
             "UPDATE cases SET state = $1, closed = $2, version = $3, head = $4, updated_at = $5, "
             "closed_at = $6, snapshot = $7 WHERE id = $8");
+    prepare(c, "clk",
+            "INSERT INTO clocks(case_id, clock_id, state, deadline, party, provisional, agency) "
+            "VALUES ($1, $2, $3, $4, 0, 0, (SELECT agency FROM cases WHERE id = $1)) ON "
+            "CONFLICT(case_id, clock_id, agency) DO UPDATE SET state = excluded.state, deadline "
+            "= excluded.deadline, party = excluded.party, provisional = excluded.provisional");
     prepare(c, "sum",
             "INSERT INTO case_summary(case_id, agency, name, body) VALUES ($1, $2, $3, $4) "
             "ON CONFLICT(case_id, agency) DO UPDATE SET name = excluded.name, body = "
