@@ -16,19 +16,20 @@
  * steps through its rows.
  *
  * Pipeline. Inside a transaction a write whose answer no caller reads (cf_db_defer in
- * db.h: UPDATE, DELETE, INSERT ... ON CONFLICT, or a statement marked so) and every
- * single statement cf_db_exec runs there (BEGIN, SAVEPOINT, the events' placing; exec
- * keeps no results) is sent in libpq's pipeline mode without waiting, and the next
- * statement that needs the server's answer (a read, cf_db_changes, RELEASE, COMMIT) goes
- * in the same pipeline and waits for all of them at once: one round trip where there
- * were several (the daemon's group commit made about 12 a transition). A queued
- * statement that failed makes the wait fail with its code (the "poison"), and every
- * later statement too, until ROLLBACK TO (the failure belongs to the statements since
- * the last wait, and a RELEASE always waits: so to the innermost savepoint's scope) or
- * ROLLBACK. A failure found at a RELEASE clears only at ROLLBACK: the savepoint it
- * would have released is gone or not, the caller cannot tell, so its whole transaction
- * fails (nothing partial commits). A plain INSERT is queued only when its caller says
- * so: several map a unique violation to "already exists" at once.
+ * db.h: UPDATE, DELETE, INSERT ... ON CONFLICT, or a statement marked so), BEGIN,
+ * SAVEPOINT, RELEASE and every single statement cf_db_exec runs there (exec keeps no
+ * results) is sent in libpq's pipeline mode without waiting; the next statement that
+ * needs the server's answer (a read, cf_db_changes, COMMIT, ROLLBACK) goes in the same
+ * pipeline and waits for all of them at once: one round trip where there were several
+ * (the daemon's group commit made 8.4 a transition through the operation layer, now
+ * 2.1: tests/test-pipeline.c). A queued statement that failed makes the wait fail with
+ * its code (the "poison"), and every later statement too, until ROLLBACK TO or ROLLBACK.
+ * ROLLBACK TO clears it when the failure came after the last RELEASE queued (so inside
+ * the innermost savepoint, which it rolls back); when a RELEASE was queued after the
+ * failing statement, that RELEASE never ran and a ROLLBACK TO would reach the wrong
+ * savepoint, so only a full ROLLBACK clears it: the whole transaction fails (nothing
+ * partial commits, nothing is answered as done). A plain INSERT is queued only when its
+ * caller says so: several turn a unique violation into "already exists" at once.
  *
  * Errors: SQLSTATE decides the CF_E* code (unique_violation 23505 and
  * serialization_failure 40001 / deadlock 40P01: CF_ECONFLICT; connection

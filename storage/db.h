@@ -108,7 +108,7 @@ void cf_db_finalize(cf_db_stmt_t *st);       /* NULL ignored */
  * any other (it checks no particular error code, such as CF_ECONFLICT for a key taken):
  * stepped, it is sent without waiting (libpq's pipeline mode) and answers CF_DB_DONE; a
  * failure is returned by the next statement that waits for the server (a read,
- * cf_db_changes, RELEASE, COMMIT) and by every later one until a rollback. UPDATE,
+ * cf_db_changes, COMMIT, ROLLBACK) and by every later one until a rollback. UPDATE,
  * DELETE and INSERT ... ON CONFLICT without RETURNING are so without asking (none of
  * the store's callers tell their failures apart); a plain INSERT only when asked here.
  * A no-op on SQLite. */
