@@ -240,14 +240,11 @@ END {
     ratio_row("8", "PostgreSQL " (("postgresql" in info) ? info["postgresql"] " " : "") \
         "(issue 24): durable transitions/s in process, batch path (" \
         fmt(x["pg_durable_batch", "batch"]) " per transaction)", "pg_durable_batch",
-        "pg_raw_batch", "raw libpq limit, pipelined", "", "%")
+        "pg_raw_store", "raw libpq limit, pipelined, the same rows", "", "%")
     between_row("8", "PostgreSQL: durable transitions/s over HTTP, one node (" \
         x["pg_http", "clients"] " clients; " x["pg_http", "per_commit"] " per commit; p50 " \
         x["pg_http", "p50_ms"] " ms, p99 " x["pg_http", "p99_ms"] " ms)", "pg_http",
         "pg_raw_batch", "pg_raw_after", "raw libpq limit, pipelined, before / after", 0.25, "%")
-    ratio_row("8", "PostgreSQL: the same over HTTP beside the raw writer making one round " \
-        "trip a statement (not judged)", "pg_http", "pg_raw_trips", "raw, a round trip each",
-        "", "%")
     ratio_row("8", "PostgreSQL: the same against three nodes on the one database (" \
         x["pg_http3", "clients"] " clients over the three; " x["pg_http3", "conflicts"] \
         " answers 409 sent again; p50 " x["pg_http3", "p50_ms"] " ms, p99 " \

@@ -35,10 +35,10 @@ $(echo "$all" | grep -q 'run engine;run raw;run http;run http --key http_c64' &&
 $(echo "$all" | grep -q 'run peer;run load;run alerts' && echo yes) \
 $(echo "$all" | grep -q 'run audit;run stats;run importer;$' && echo yes)"
 # bench-rows-5: pg (issue 24) = per round, on PostgreSQL (--pg): in process, the raw libpq
-# limit over the rows that wrote (pipelined), HTTP against one node, the raw limit again
-# right after it, the raw writer with a round trip a statement, HTTP against three; three
+# limit over the rows that wrote (pipelined; the store path's rows, the daemon's), HTTP
+# against one node, the raw limit again right after it, HTTP against three; three
 # rounds, one with --quick; and pg is in the full run, after the HTTP rows
-pg="run --pg PGDIR engine;run --pg PGDIR raw --pipeline 1;run --pg PGDIR http;run --pg PGDIR raw --pipeline 1 --key pg_raw_after;run --pg PGDIR raw --pipeline 0 --key pg_raw_trips;run --pg PGDIR http --nodes 3 --key pg_http3;"
+pg="run --pg PGDIR engine;run --pg PGDIR raw --pipeline 1 --daemon-rows 0 --key pg_raw_store;run --pg PGDIR raw --pipeline 1;run --pg PGDIR http;run --pg PGDIR raw --pipeline 1 --key pg_raw_after;run --pg PGDIR http --nodes 3 --key pg_http3;"
 check "bench-rows-5 --only pg" "$pg$pg$pg" "$(steps --only pg)"
 check "bench-rows-5 BENCH_ROWS=pg --quick" "$pg" "$(BENCH_ROWS=pg steps --quick)"
 check "bench-rows-5 pg in the full run" "yes" \
