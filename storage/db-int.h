@@ -19,6 +19,13 @@ struct cf_db_s {
     int changes;    /* PostgreSQL: rows changed by the last statement */
     unsigned names; /* PostgreSQL: the prepared statements named so far */
     unsigned epoch; /* PostgreSQL: bumped by every reconnect (named statements lost) */
+    int queued;     /* PostgreSQL: statements sent in pipeline mode, results not yet read */
+    int poison;     /* PostgreSQL: CF_E* of a queued statement that failed (0: none), which
+                       every statement returns until a rollback */
+    int released;   /* PostgreSQL: the last RELEASE's place among the queued (1-based; 0) */
+    int sticky;     /* PostgreSQL: the poison came before a queued RELEASE (which did not
+                       run): only a full ROLLBACK clears it */
+    uint64_t trips; /* PostgreSQL: round trips made (each wait for the server's answer) */
     cf_db_wal_cb wal_cb;
     void *wal_ctx;
 };
@@ -44,6 +51,8 @@ struct cf_db_stmt_s {
     char *sql;      /* the text with $N placeholders */
     char name[24];  /* "" for an unnamed (one-use) statement */
     unsigned epoch; /* db->epoch it was prepared in; 0: not yet prepared */
+    int defer;      /* a write whose answer no caller reads: sent in a pipeline (db-pg.c) */
+    int deferred;   /* stepped so: CF_DB_DONE until reset */
     int nparams;
     struct cf__pg_param_s *params;
     PGresult *res;          /* the executed statement's rows; NULL before the first step */
@@ -57,6 +66,7 @@ int cf__pg_open(cf_db_t *db, const char *uri);
 void cf__pg_close(cf_db_t *db);
 int cf__pg_exec(cf_db_t *db, const char *sql);
 int cf__pg_in_tx(const cf_db_t *db);
+int cf__pg_changes(cf_db_t *db);
 int cf__pg_prepare(cf_db_t *db, const char *sql, int persistent, cf_db_stmt_t *st);
 int cf__pg_step(cf_db_stmt_t *st);
 void cf__pg_reset(cf_db_stmt_t *st);

@@ -15,6 +15,22 @@
  * come back as text and the whole result is held (PGresult) while the caller
  * steps through its rows.
  *
+ * Pipeline. Inside a transaction a write whose answer no caller reads (cf_db_defer in
+ * db.h: UPDATE, DELETE, INSERT ... ON CONFLICT, or a statement marked so), BEGIN,
+ * SAVEPOINT, RELEASE and every single statement cf_db_exec runs there (exec keeps no
+ * results) is sent in libpq's pipeline mode without waiting; the next statement that
+ * needs the server's answer (a read, cf_db_changes, COMMIT, ROLLBACK) goes in the same
+ * pipeline and waits for all of them at once: one round trip where there were several
+ * (the daemon's group commit made 8.4 a transition through the operation layer, now
+ * 2.1: tests/test-pipeline.c). A queued statement that failed makes the wait fail with
+ * its code (the "poison"), and every later statement too, until ROLLBACK TO or ROLLBACK.
+ * ROLLBACK TO clears it when the failure came after the last RELEASE queued (so inside
+ * the innermost savepoint, which it rolls back); when a RELEASE was queued after the
+ * failing statement, that RELEASE never ran and a ROLLBACK TO would reach the wrong
+ * savepoint, so only a full ROLLBACK clears it: the whole transaction fails (nothing
+ * partial commits, nothing is answered as done). A plain INSERT is queued only when its
+ * caller says so: several turn a unique violation into "already exists" at once.
+ *
  * Errors: SQLSTATE decides the CF_E* code (unique_violation 23505 and
  * serialization_failure 40001 / deadlock 40P01: CF_ECONFLICT; connection
  * exceptions, class 08, and the server shutting down, 57P*: CF_EBUSY, the
@@ -32,6 +48,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "error.h"
 
@@ -123,14 +140,175 @@ static void heal(cf_db_t *db)
     if (PQstatus(db->pg) != CONNECTION_BAD)
         return;
     PQreset(db->pg);
+    if (PQpipelineStatus(db->pg) != PQ_PIPELINE_OFF)
+        PQexitPipelineMode(db->pg);
+    db->queued = 0;
     if (PQstatus(db->pg) == CONNECTION_OK)
         db->epoch++;
+}
+
+/* ---- the pipeline ------------------------------------------------------------------ */
+
+/* sql without its leading blanks starts with word (any case). */
+static int starts(const char *sql, const char *word)
+{
+    while (*sql == ' ' || *sql == '\n' || *sql == '\t')
+        sql++;
+    return strncasecmp(sql, word, strlen(word)) == 0;
+}
+
+/* The queued statement that failed: its code again, for a later statement. */
+static int poisoned(cf_db_t *db)
+{
+    if (getenv("CASEFLOW_DB_TRACE"))
+        fprintf(stderr, "caseflow db: refused after a failure: %s\n", db->msg);
+    return db->poison;
+}
+
+/* Into pipeline mode, for a statement to be queued. */
+static int pipe_enter(cf_db_t *db)
+{
+    if (PQpipelineStatus(db->pg) != PQ_PIPELINE_OFF || PQenterPipelineMode(db->pg) == 1)
+        return 0;
+    return fail(db, NULL);
+}
+
+/* Statement sql was queued (sent == 1) or could not be (libpq: the connection). */
+static int queued(cf_db_t *db, const char *sql, int sent)
+{
+    if (sent == 1) {
+        db->queued++;
+        if (starts(sql, "RELEASE"))
+            db->released = db->queued;
+        return 0;
+    }
+    return db->poison = fail(db, NULL);
+}
+
+/* Waits for every queued statement: a sync, then their results in order (each the
+ * last changes count, the first failure the poison); *keep (when keep) receives the
+ * last statement's result, which the caller queued last to have it. Out of pipeline
+ * mode after. 0 or the poison. */
+static int drain(cf_db_t *db, PGresult **keep)
+{
+    if (!db->queued)
+        return db->poison;
+    db->trips++;
+    int rc = PQpipelineSync(db->pg) == 1 ? 0 : fail(db, NULL);
+    for (int done = 0; rc == 0 && done < db->queued;) {
+        PGresult *res = PQgetResult(db->pg);
+        if (!res) { /* the end of one statement's results */
+            done++;
+            if (PQstatus(db->pg) == CONNECTION_BAD)
+                rc = fail(db, NULL);
+            continue;
+        }
+        ExecStatusType s = PQresultStatus(res);
+        if (s == PGRES_COMMAND_OK || s == PGRES_TUPLES_OK) {
+            const char *n = PQcmdTuples(res);
+            if (*n)
+                db->changes = atoi(n);
+            if (keep && done == db->queued - 1) {
+                PQclear(*keep);
+                *keep = res;
+                continue;
+            }
+            PQclear(res);
+        } else if (s == PGRES_PIPELINE_ABORTED || db->poison) {
+            PQclear(res); /* skipped after the first failure, or another result of it */
+        } else {
+            db->poison = fail(db, res);
+            db->sticky = db->released > done; /* a RELEASE failed, or was skipped */
+        }
+    }
+    if (rc == 0) {
+        PGresult *res = PQgetResult(db->pg); /* the sync's own */
+        if (!res || PQresultStatus(res) != PGRES_PIPELINE_SYNC)
+            rc = fail(db, res);
+        else
+            PQclear(res);
+    }
+    db->sticky |= rc != 0 && db->released;
+    db->queued = db->released = 0;
+    if (PQexitPipelineMode(db->pg) != 1 && rc == 0)
+        rc = fail(db, NULL);
+    if (rc != 0 && !db->poison)
+        db->poison = rc;
+    if (db->poison && keep) {
+        PQclear(*keep);
+        *keep = NULL;
+    }
+    return db->poison;
+}
+
+/* Exported, documented in db-int.h */
+int cf__pg_changes(cf_db_t *db)
+{
+    return drain(db, NULL) == 0 ? db->changes : 0;
+}
+
+/* A statement that ends a transaction: it waits, and takes what is queued along (one
+ * round trip for all). */
+static int ends(const char *sql)
+{
+    return starts(sql, "COMMIT") || starts(sql, "END") || starts(sql, "PREPARE") ||
+           starts(sql, "ROLLBACK");
+}
+
+/* Queued when stepped inside a transaction, by its text (the store's keywords are upper
+ * case): a write whose answer no caller reads (db.h, cf_db_defer), BEGIN, SAVEPOINT,
+ * RELEASE. */
+static int deferrable(const char *sql)
+{
+    if (starts(sql, "BEGIN") || starts(sql, "SAVEPOINT") || starts(sql, "RELEASE"))
+        return 1;
+    if (strstr(sql, "RETURNING"))
+        return 0;
+    return starts(sql, "UPDATE ") || starts(sql, "DELETE ") ||
+           (starts(sql, "INSERT ") && strstr(sql, "ON CONFLICT"));
+}
+
+/* Before any statement: a rollback gives up what failed, and the poison with it (ROLLBACK
+ * TO only when it was not found at a RELEASE); anything else is refused while poisoned. */
+static int gate(cf_db_t *db, const char *sql)
+{
+    if (starts(sql, "ROLLBACK")) {
+        drain(db, NULL);
+        int all = !starts(sql, "ROLLBACK TO");
+        if (all || !db->sticky)
+            db->poison = 0;
+        db->sticky &= !all;
+    }
+    return db->poison ? poisoned(db) : 0;
+}
+
+/* Whether a statement (queue: its text is deferrable) is queued now: inside a
+ * transaction, or BEGIN, which starts one. */
+static int queue_now(cf_db_t *db, const char *sql, int queue)
+{
+    return queue && !ends(sql) && (cf__pg_in_tx(db) || starts(sql, "BEGIN"));
 }
 
 /* Exported, documented in db-int.h */
 int cf__pg_exec(cf_db_t *db, const char *sql)
 {
+    int rc = gate(db, sql), one = !strchr(sql, ';');
+    if (rc != 0)
+        return rc;
+    /* exec keeps no results: any one statement in a transaction can be queued */
+    if (one && queue_now(db, sql, 1)) {
+        rc = pipe_enter(db); /* the next statement that waits says how it went */
+        return rc ? rc
+                  : queued(db, sql, PQsendQueryParams(db->pg, sql, 0, NULL, NULL, NULL, NULL, 0));
+    }
+    if (one && db->queued) { /* COMMIT: in the pipeline, one wait for all */
+        rc = queued(db, sql, PQsendQueryParams(db->pg, sql, 0, NULL, NULL, NULL, NULL, 0));
+        return rc ? rc : drain(db, NULL);
+    }
+    if ((rc = drain(db, NULL)) != 0)
+        return rc;
     heal(db);
+    db->trips++;
     PGresult *res = PQexec(db->pg, sql);
     ExecStatusType s = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
     if (s != PGRES_COMMAND_OK && s != PGRES_TUPLES_OK && s != PGRES_EMPTY_QUERY)
@@ -143,6 +321,8 @@ int cf__pg_exec(cf_db_t *db, const char *sql)
 /* Exported, documented in db-int.h */
 int cf__pg_in_tx(const cf_db_t *db)
 {
+    if (db->queued)
+        return 1; /* only a transaction's statements are queued, BEGIN first */
     PGTransactionStatusType t = PQtransactionStatus(db->pg);
     return t == PQTRANS_INTRANS || t == PQTRANS_INERROR || t == PQTRANS_ACTIVE;
 }
@@ -203,6 +383,7 @@ int cf__pg_prepare(cf_db_t *db, const char *sql, int persistent, cf_db_stmt_t *s
         st->params[i].unused = !used[i + 1];
     if (persistent)
         snprintf(st->name, sizeof(st->name), "cf%u", ++db->names);
+    st->defer = deferrable(sql);
     st->row = -1;
     st->blob_row = -1;
     return 0;
@@ -279,6 +460,7 @@ static int prepare(cf_db_stmt_t *st, int *guarded)
     *guarded = 0;
     if (guard)
         PQclear(PQexec(db->pg, "SAVEPOINT cf_prepare"));
+    db->trips++;
     PGresult *res = PQprepare(db->pg, st->name, st->sql, st->nparams, types);
     if (guess && indeterminate(res)) {
         PQclear(res);
@@ -286,6 +468,7 @@ static int prepare(cf_db_stmt_t *st, int *guarded)
             PQclear(PQexec(db->pg, "ROLLBACK TO SAVEPOINT cf_prepare"));
         for (int i = 0; i < st->nparams; i++)
             types[i] = types[i] ? types[i] : 20;
+        db->trips++;
         res = PQprepare(db->pg, st->name, st->sql, st->nparams, types);
     }
     if (!res || PQresultStatus(res) != PGRES_COMMAND_OK)
@@ -300,10 +483,14 @@ static int prepare(cf_db_stmt_t *st, int *guarded)
     return 0;
 }
 
-/* Runs st with its parameters. 0 with st->res holding the result, or CF_E*. */
+/* Runs st with its parameters. 0 with st->res holding the result (NULL when queued:
+ * st->deferred), or CF_E*. */
 static int execute(cf_db_stmt_t *st)
 {
     cf_db_t *db = st->db;
+    int rc = gate(db, st->sql);
+    if (rc != 0)
+        return rc;
     if (!cf__pg_in_tx(db))
         heal(db);
     const char *vals[CF__PG_MAX_PARAMS];
@@ -313,15 +500,36 @@ static int execute(cf_db_stmt_t *st)
         lens[i] = st->params[i].len;
         fmts[i] = st->params[i].binary;
     }
-    if (st->epoch != db->epoch) {
-        int rc = prepare(st, &guarded);
+    if (st->epoch != db->epoch) { /* prepared without a pipeline (it may try twice) */
+        rc = drain(db, NULL);
+        if (rc == 0)
+            rc = prepare(st, &guarded);
         if (rc != 0)
             return rc;
     }
-    PGresult *res = PQexecPrepared(db->pg, st->name, st->nparams, vals, lens, fmts, 0);
-    ExecStatusType s = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
-    if (s != PGRES_COMMAND_OK && s != PGRES_TUPLES_OK)
-        return fail(db, res); /* the transaction is aborted: the savepoint goes with it */
+    PGresult *res = NULL;
+    if (!guarded && queue_now(db, st->sql, st->defer)) {
+        rc = pipe_enter(db);
+        if (rc == 0)
+            rc = queued(db, st->sql,
+                        PQsendQueryPrepared(db->pg, st->name, st->nparams, vals, lens, fmts, 0));
+        st->deferred = rc == 0;
+        return rc;
+    }
+    if (db->queued) { /* behind the queued ones: one wait for all */
+        rc = queued(db, st->sql,
+                    PQsendQueryPrepared(db->pg, st->name, st->nparams, vals, lens, fmts, 0));
+        if (rc == 0)
+            rc = drain(db, &res);
+        if (rc != 0)
+            return rc;
+    } else {
+        db->trips++;
+        res = PQexecPrepared(db->pg, st->name, st->nparams, vals, lens, fmts, 0);
+        ExecStatusType s = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
+        if (s != PGRES_COMMAND_OK && s != PGRES_TUPLES_OK)
+            return fail(db, res); /* the transaction is aborted: the savepoint goes with it */
+    }
     if (guarded)
         PQclear(PQexec(db->pg, "RELEASE SAVEPOINT cf_prepare"));
     const char *n = PQcmdTuples(res);
@@ -334,11 +542,15 @@ static int execute(cf_db_stmt_t *st)
 /* Exported, documented in db-int.h */
 int cf__pg_step(cf_db_stmt_t *st)
 {
+    if (st->deferred)
+        return CF_DB_DONE;
     if (!st->res) {
         int rc = execute(st);
         if (rc != 0)
             return rc;
         st->row = -1;
+        if (st->deferred)
+            return CF_DB_DONE;
     }
     if (st->row + 1 < PQntuples(st->res)) {
         st->row++;
@@ -353,6 +565,7 @@ void cf__pg_reset(cf_db_stmt_t *st)
 {
     PQclear(st->res);
     st->res = NULL;
+    st->deferred = 0;
     st->row = -1;
     st->blob_row = -1;
 }
@@ -362,9 +575,10 @@ void cf__pg_finalize(cf_db_stmt_t *st)
 {
     cf__pg_reset(st);
     if (st->name[0] && st->epoch == st->db->epoch && PQstatus(st->db->pg) == CONNECTION_OK &&
-        PQtransactionStatus(st->db->pg) == PQTRANS_IDLE) {
+        !st->db->queued && PQtransactionStatus(st->db->pg) == PQTRANS_IDLE) {
         char sql[48];
         snprintf(sql, sizeof(sql), "DEALLOCATE %s", st->name);
+        st->db->trips++;
         PQclear(PQexec(st->db->pg, sql));
     }
     for (int i = 0; i < st->nparams; i++)

@@ -126,9 +126,21 @@ int cf_db_exec(cf_db_t *db, const char *sql)
 }
 
 /* Exported, documented in db.h */
-int cf_db_changes(const cf_db_t *db)
+int cf_db_changes(cf_db_t *db)
 {
-    return db->kind == CF_DB_PG ? db->changes : sqlite3_changes(db->lite);
+    return db->kind == CF_DB_PG ? cf__pg_changes(db) : sqlite3_changes(db->lite);
+}
+
+/* Exported, documented in db.h */
+uint64_t cf_db_round_trips(const cf_db_t *db)
+{
+    return db->kind == CF_DB_PG ? db->trips : 0;
+}
+
+/* Exported, documented in db.h */
+void cf_db_defer(cf_db_stmt_t *st)
+{
+    st->defer = !st->lite;
 }
 
 /* Exported, documented in db.h */

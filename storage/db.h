@@ -89,8 +89,10 @@ const char *cf_db_errmsg(const cf_db_t *db); /* never NULL */
 /* Runs sql (no results kept; several statements separated by ';' allowed). */
 int cf_db_exec(cf_db_t *db, const char *sql);
 
-/* Rows changed by the last INSERT, UPDATE or DELETE stepped on db. */
-int cf_db_changes(const cf_db_t *db);
+/* Rows changed by the last INSERT, UPDATE or DELETE stepped on db (on PostgreSQL it
+ * waits for the writes sent ahead, see cf_db_defer; 0 when one of them failed, and the
+ * next statement says how). */
+int cf_db_changes(cf_db_t *db);
 
 /* Nonzero inside a transaction (BEGIN without COMMIT/ROLLBACK yet). */
 int cf_db_in_tx(const cf_db_t *db);
@@ -101,6 +103,20 @@ int cf_db_step(cf_db_stmt_t *st);
 void cf_db_reset(cf_db_stmt_t *st);          /* to run again; bindings kept */
 void cf_db_clear_bindings(cf_db_stmt_t *st); /* every parameter NULL */
 void cf_db_finalize(cf_db_stmt_t *st);       /* NULL ignored */
+
+/* PostgreSQL: st is a write inside a transaction whose failure its caller handles like
+ * any other (it checks no particular error code, such as CF_ECONFLICT for a key taken):
+ * stepped, it is sent without waiting (libpq's pipeline mode) and answers CF_DB_DONE; a
+ * failure is returned by the next statement that waits for the server (a read,
+ * cf_db_changes, COMMIT, ROLLBACK) and by every later one until a rollback. UPDATE,
+ * DELETE and INSERT ... ON CONFLICT without RETURNING are so without asking (none of
+ * the store's callers tell their failures apart); a plain INSERT only when asked here.
+ * A no-op on SQLite. */
+void cf_db_defer(cf_db_stmt_t *st);
+
+/* PostgreSQL: the round trips db made so far (each wait for the server's answer: a
+ * statement, or a pipeline of them); 0 on SQLite. For tests and the bench. */
+uint64_t cf_db_round_trips(const cf_db_t *db);
 
 /* Binding, 1-based like SQLite. len -1: text up to its NUL. text NULL binds NULL. */
 int cf_db_bind_text(cf_db_stmt_t *st, int i, const char *text, int len, int how);

@@ -122,6 +122,8 @@ static int write_events(cf_store_t *s, json_t *events, char *const *bodies, cons
     cf_db_stmt_t *st;
     int rc =
         cf__store_prepare(s, cf_db_pick(s->db, event_insert_sql, event_insert_pg_sql), &st, err);
+    if (rc == 0) /* PostgreSQL: sent without waiting (db.h): after the version check */
+        cf_db_defer(st);
     s->unplaced |= cf_db_kind(s->db) == CF_DB_PG;
     if (rc == 0)
         cf_db_bind_text(st, 7, agency, -1, CF_DB_STATIC); /* kept by the resets */

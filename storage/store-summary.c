@@ -365,8 +365,10 @@ static int row_put(cf_store_t *s, int64_t id, const cf_summary_t *sum, const cha
 {
     cf_db_stmt_t *st;
     int rc = 0;
-    if (had) {
-        /* by the whole key: a single-row write, without a statement journal */
+    /* PostgreSQL: the upsert at once, a write no one waits for (db.h cf_db_defer); the
+     * UPDATE's count would wait for the server. SQLite: by the whole key, a single-row
+     * write without a statement journal */
+    if (had && cf_db_kind(s->db) != CF_DB_PG) {
         rc = cf__store_prepare(s, CF__STORE_SUMMARY_UPDATE, &st, err);
         if (rc != 0)
             return rc;

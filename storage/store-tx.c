@@ -62,7 +62,14 @@ int cf__store_place(cf_store_t *s, cf_error_t *err)
     if (!s->unplaced)
         return 0;
     s->unplaced = 0;
-    return cf__store_run(s, "SELECT cf_events_place()", err); /* store-pg.c has its text */
+    cf_db_stmt_t *st;
+    int rc = cf__store_prepare(s, "SELECT cf_events_place()", &st, err); /* store-pg.c's */
+    if (rc != 0)
+        return rc;
+    cf_db_defer(st); /* sent with the COMMIT: one round trip (db.h) */
+    int step = cf_db_step(st);
+    cf__store_release(s, st);
+    return step == CF_DB_DONE || step == CF_DB_ROW ? 0 : cf__store_error(s, step, "place", err);
 }
 
 /* Exported, documented in store-int.h */

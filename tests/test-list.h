@@ -356,4 +356,8 @@
     X(nodes_4_stream_follow)                                                                       \
     X(nodes_5_claims_released_at_stop)                                                             \
     X(nodes_6_two_daemons)                                                                         \
+    /* pipeline-*: PostgreSQL's writes sent ahead (tests/test-pipeline.c) */                       \
+    X(pipeline_round_trips)                                                                        \
+    X(pipeline_conflict)                                                                           \
+    X(pipeline_failure)                                                                            \
     /* CORE-TESTS */

@@ -33,15 +33,16 @@ check "bench-rows-6 BENCH_STORM_CASES=20000" \
 # bench-rows-3: no selection runs every row (the full run, as before)
 all=$(steps)
 check "bench-rows-3 the full run has every step" \
-    "37 yes yes yes" \
+    "43 yes yes yes" \
     "$(echo "$all" | tr ';' '\n' | grep -c . | tr -d ' ') \
 $(echo "$all" | grep -q 'run engine;run raw;run http;run http --key http_c64' && echo yes) \
 $(echo "$all" | grep -q 'run peer;run load;run alerts' && echo yes) \
 $(echo "$all" | grep -q 'run audit;run stats;run importer;$' && echo yes)"
 # bench-rows-5: pg (issue 24) = per round, on PostgreSQL (--pg): in process, the raw libpq
-# limit over the rows that wrote, HTTP against one node, against three; three rounds, one
-# with --quick; and pg is in the full run, after the HTTP rows
-pg="run --pg PGDIR engine;run --pg PGDIR raw;run --pg PGDIR http;run --pg PGDIR http --nodes 3 --key pg_http3;"
+# limit over the rows that wrote (pipelined; the store path's rows, the daemon's), HTTP
+# against one node, the raw limit again right after it, HTTP against three; three
+# rounds, one with --quick; and pg is in the full run, after the HTTP rows
+pg="run --pg PGDIR engine;run --pg PGDIR raw --pipeline 1 --daemon-rows 0 --key pg_raw_store;run --pg PGDIR raw --pipeline 1;run --pg PGDIR http;run --pg PGDIR raw --pipeline 1 --key pg_raw_after;run --pg PGDIR http --nodes 3 --key pg_http3;"
 check "bench-rows-5 --only pg" "$pg$pg$pg" "$(steps --only pg)"
 check "bench-rows-5 BENCH_ROWS=pg --quick" "$pg" "$(BENCH_ROWS=pg steps --quick)"
 check "bench-rows-5 pg in the full run" "yes" \
