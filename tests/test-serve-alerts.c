@@ -643,13 +643,10 @@ TEST_IMPL(serve_alert_prefetch)
 /* ---- serve-3.9 (issue 16): a calendar year loaded while the daemon runs ------------------------
  */
 
-/* Waits (up to 10 s) until metric name reaches at least want. */
+/* Waits (CF_TEST_WAIT_UNTIL) until metric name reaches at least want. */
 static void wait_metric(const td_daemon_t *d, const char *name, long long want)
 {
-    for (int i = 0; i < 1000 && td_metric(d, name) < want; i++) {
-        struct timespec ts = {0, 10 * 1000 * 1000};
-        nanosleep(&ts, NULL);
-    }
+    CF_TEST_WAIT_UNTIL(td_metric(d, name) >= want);
     ASSERT(td_metric(d, name) >= want);
 }
 
@@ -738,10 +735,7 @@ TEST_IMPL(serve_calendar_pickup)
     json_decref(out.changes);
     cf_store_close(s);
     wait_metric(&d, "caseflow_calendar_reloads_total", 1);
-    for (int w = 0; w < 1000 && deadline_alerts(&d, token, id, &late) == 0; w++) {
-        struct timespec ts = {0, 10 * 1000 * 1000};
-        nanosleep(&ts, NULL);
-    }
+    CF_TEST_WAIT_UNTIL(deadline_alerts(&d, token, id, &late) > 0);
     ASSERT_EQ(deadline_alerts(&d, token, id, &late), 1);
     ASSERT_EQ(late, 1);
     ASSERT_EQ(td_metric(&d, "caseflow_clocks_provisional"), 0);
