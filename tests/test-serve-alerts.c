@@ -446,8 +446,7 @@ TEST_IMPL(serve_alert_stream_overflow)
     td_clock(&d, due);
     /* a daemon sharing its database (PostgreSQL) hands its streams the alerts from the
      * log, at its follower's next turn (serve-follow.c): not before td_clock returns */
-    for (int i = 0; i < 500 && td_metric(&d, "caseflow_stream_overflows_total") == 0; i++)
-        usleep(10 * 1000);
+    CF_TEST_WAIT_UNTIL(td_metric(&d, "caseflow_stream_overflows_total") != 0);
     ASSERT_EQ(td_metric(&d, "caseflow_stream_overflows_total"), 1);
     td_stream_finish(&stream); /* returns: the daemon ended the stream */
     ASSERT_CONTAINS(stream.text, "event: overflow\n");

@@ -448,8 +448,7 @@ TEST_IMPL(serve_hard_db_deleted)
     td_start(&d, &cfg);
     ASSERT_EQ(health_status(&d), 200);
     ASSERT_EQ(remove(db), 0);
-    for (int i = 0; i < 1000 && health_status(&d) != 503; i++)
-        usleep(10000);
+    CF_TEST_WAIT_UNTIL(health_status(&d) == 503);
     ASSERT_EQ(health_status(&d), 503);
     ASSERT_CONTAINS(log.text, "DATABASE LOST");
     td_stop(&d);
@@ -823,8 +822,7 @@ static void open_big(const td_daemon_t *d, const char *token)
 static void open_seen(const td_daemon_t *d, const char *token, reader_t *reader, int opens)
 {
     open_big(d, token);
-    for (int i = 0; i < 3000 && reader_count(reader, "event: case.opened\n") < opens; i++)
-        usleep(1000);
+    CF_TEST_WAIT_UNTIL(reader_count(reader, "event: case.opened\n") >= opens);
 }
 
 /* serve-hard-5.1: streams that never read hold at most the cap on all streams (plus
@@ -878,8 +876,7 @@ TEST_IMPL(serve_hard_stream_memory_cap)
     }
     close(first);
     /* The reading stream got every opening. */
-    for (int i = 0; i < 3000 && reader_count(&reader, "event: case.opened\n") < opens; i++)
-        usleep(10000);
+    CF_TEST_WAIT_UNTIL(reader_count(&reader, "event: case.opened\n") >= opens);
     atomic_store(&reader.stop, 1);
     ASSERT_EQ(pthread_join(reader.thread, NULL), 0);
     ASSERT_EQ(occurrences(reader.text, "event: case.opened\n"), opens);
@@ -909,8 +906,7 @@ TEST_IMPL(serve_hard_stream_per_token)
     cfg.timeout_ms = 300;
     td_start(&d, &cfg);
     int fds[2] = {stream_never_reading(d.port, one), stream_never_reading(d.port, one)};
-    for (int i = 0; i < 1000 && td_metric(&d, "caseflow_stream_clients") < 2; i++)
-        usleep(10000);
+    CF_TEST_WAIT_UNTIL(td_metric(&d, "caseflow_stream_clients") >= 2);
     td_resp_t r;
     td_http(&d, "GET", "/v1/stream", one, NULL, 0, NULL, &r);
     ASSERT_EQ(r.status, 429);
@@ -925,8 +921,7 @@ TEST_IMPL(serve_hard_stream_per_token)
      * it next writes to it, an event or, with no event, the comment it sends every
      * --timeout-ms. */
     close(fds[0]);
-    for (int i = 0; i < 1000 && td_metric(&d, "caseflow_stream_clients") > 2; i++)
-        usleep(10000);
+    CF_TEST_WAIT_UNTIL(td_metric(&d, "caseflow_stream_clients") <= 2);
     ASSERT_EQ(td_metric(&d, "caseflow_stream_clients"), 2);
     int again = stream_never_reading(d.port, one);
     text = raw_wait(again, ": connected", 10000, &closed);
@@ -1148,12 +1143,14 @@ TEST_IMPL(serve_hard_reads_off_loop)
 
 /* ---- serve-hard-7.1: a stall does not reset requests already sent -------------------------- */
 
-/* The loop probe: holds the loop for 3 s on a request for /healthz?stall. */
+/* The loop probe: holds the loop for 3 s on a request for /healthz?stall, having set
+ * the atomic_int at ctx (the test waits for it, not for a guessed time). */
 static void stall_on(void *ctx, const char *path, size_t len)
 {
-    (void)ctx;
-    if (len >= 14 && memcmp(path, "/healthz?stall", 14) == 0)
-        usleep(3000000);
+    if (len >= 14 && memcmp(path, "/healthz?stall", 14) == 0) {
+        atomic_store((atomic_int *)ctx, 1);
+        cf_test_nap(3000);
+    }
 }
 
 TEST_IMPL(serve_hard_stall_keepalive)
@@ -1165,7 +1162,9 @@ TEST_IMPL(serve_hard_stall_keepalive)
     td_daemon_t d;
     td_config(&cfg, db, T0);
     cfg.timeout_ms = 1500;
+    atomic_int stalled = 0;
     cfg.loop_probe = stall_on;
+    cfg.loop_probe_ctx = &stalled;
     td_start(&d, &cfg);
     /* Keep-alive connections, each answered once and then idle. */
     enum { IDLE = 4 };
@@ -1183,7 +1182,8 @@ TEST_IMPL(serve_hard_stall_keepalive)
     int stall = raw_connect(d.port);
     const char *held = "GET /healthz?stall HTTP/1.1\r\nHost: x\r\n\r\n";
     raw_send(stall, held, strlen(held));
-    usleep(300000);
+    CF_TEST_WAIT_UNTIL(atomic_load(&stalled));
+    ASSERT(atomic_load(&stalled));
     static const char body[] = "{\"workflow\":\"penalty-general\",\"party\":{\"name\":\"x\"}}";
     int n = snprintf(req, sizeof(req),
                      "POST /v1/cases HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\n"

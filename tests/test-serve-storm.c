@@ -380,9 +380,10 @@ TEST_IMPL(storm_log_lines)
     td_resp_free(&r);
     /* out before the stop: the line of the action appears while the daemon runs */
     char *text = NULL;
-    for (int i = 0; i < 300 && (!text || !strstr(text, "\"action\":\"no_such_step\"")); i++) {
+    for (int64_t end = cf_test_ms() + CF_TEST_WAIT_MS;
+         (!text || !strstr(text, "\"action\":\"no_such_step\"")) && cf_test_ms() < end;) {
         free(text);
-        usleep(10000);
+        cf_test_nap(10);
         text = slurp(sf.path);
     }
     ASSERT_CONTAINS(text, "\"case\":1,\"action\":\"no_such_step\"}");
