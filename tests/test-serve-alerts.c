@@ -77,17 +77,12 @@ static int alert_events(const td_daemon_t *d, const char *token, long long id, i
 TEST_IMPL(serve_alert_delivery)
 {
     char db[512], log[512], url[128];
-    td_db("alerts.db", db, sizeof(db));
-    snprintf(log, sizeof(log), "%s/alerts-1.jsonl", cf_test_tmpdir());
-    remove(log);
-    char *token = td_token(db, "甲局", "handler", "张三");
+    cf_serve_config_t cfg;
+    char *token = td_alert_config("alerts.db", "alerts-1.jsonl", T0, db, log, &cfg);
     td_hook_t hook;
     td_hook_start(&hook, 1); /* the first delivery fails: retried with the same id */
     snprintf(url, sizeof(url), "http://127.0.0.1:%d/hook", hook.port);
-    cf_serve_config_t cfg;
     td_daemon_t d;
-    td_config(&cfg, db, T0);
-    cfg.alert_log = log;
     cfg.webhooks[cfg.webhooks_count++] = url;
     td_start(&d, &cfg);
     long long id = td_open_case(&d, token, "penalty-general", "某某大药房");
@@ -185,14 +180,9 @@ static void first_pending(const td_daemon_t *d, const char *token, char *id, cha
 TEST_IMPL(serve_alert_delivered_text)
 {
     char db[512], log[512], path[64], keys[512], alert_id[160], due[64];
-    td_db("alerts-text.db", db, sizeof(db));
-    snprintf(log, sizeof(log), "%s/alerts-text.jsonl", cf_test_tmpdir());
-    remove(log);
-    char *token = td_token(db, "甲局", "handler", "张三");
     cf_serve_config_t cfg;
+    char *token = td_alert_config("alerts-text.db", "alerts-text.jsonl", T0, db, log, &cfg);
     td_daemon_t d;
-    td_config(&cfg, db, T0);
-    cfg.alert_log = log;
     td_start(&d, &cfg);
     long long id = td_open_case(&d, token, "penalty-general", "某某大药房");
     first_pending(&d, token, alert_id, due);
@@ -248,14 +238,9 @@ TEST_IMPL(serve_alert_delivered_text)
 TEST_IMPL(serve_alert_restart)
 {
     char db[512], log[512];
-    td_db("restart.db", db, sizeof(db));
-    snprintf(log, sizeof(log), "%s/alerts-2.jsonl", cf_test_tmpdir());
-    remove(log);
-    char *token = td_token(db, "甲局", "handler", "张三");
     cf_serve_config_t cfg;
+    char *token = td_alert_config("restart.db", "alerts-2.jsonl", T0, db, log, &cfg);
     td_daemon_t d;
-    td_config(&cfg, db, T0);
-    cfg.alert_log = log;
     td_start(&d, &cfg);
     long long id = td_open_case(&d, token, "penalty-general", "某某大药房");
     json_t *pending = td_get_json(&d, token, "/v1/alerts?state=pending");
@@ -333,16 +318,11 @@ static void filing_deadline(const td_daemon_t *d, const char *token, char *iso, 
 TEST_IMPL(serve_alert_chunks)
 {
     char db[512], log[512], due[64], body[128];
-    td_db("chunks.db", db, sizeof(db));
-    snprintf(log, sizeof(log), "%s/alerts-3.jsonl", cf_test_tmpdir());
-    remove(log);
-    char *token = td_token(db, "甲局", "handler", "张三");
+    cf_serve_config_t cfg;
+    char *token = td_alert_config("chunks.db", "alerts-3.jsonl", T0, db, log, &cfg);
     commits_t seen = {.log = log};
     pthread_mutex_init(&seen.mu, NULL);
-    cf_serve_config_t cfg;
     td_daemon_t d;
-    td_config(&cfg, db, T0);
-    cfg.alert_log = log;
     cfg.fire_chunk = 2;
     cfg.store_fault = on_fault_point;
     cfg.store_fault_ctx = &seen;
@@ -428,14 +408,9 @@ TEST_IMPL(serve_alert_stream_burst)
 TEST_IMPL(serve_alert_stream_overflow)
 {
     char db[512], log[512], due[64];
-    td_db("overflow.db", db, sizeof(db));
-    snprintf(log, sizeof(log), "%s/alerts-5.jsonl", cf_test_tmpdir());
-    remove(log);
-    char *token = td_token(db, "甲局", "handler", "张三");
     cf_serve_config_t cfg;
+    char *token = td_alert_config("overflow.db", "alerts-5.jsonl", T0, db, log, &cfg);
     td_daemon_t d;
-    td_config(&cfg, db, T0);
-    cfg.alert_log = log;
     cfg.stream_max_pending = 64; /* less than one alert: the first one overflows it */
     td_start(&d, &cfg);
     td_open_case(&d, token, "penalty-general", "某某大药房");
@@ -603,14 +578,9 @@ TEST_IMPL(serve_clock_ms)
 TEST_IMPL(serve_alert_prefetch)
 {
     char db[512], log[512];
-    td_db("prefetch.db", db, sizeof(db));
-    snprintf(log, sizeof(log), "%s/alerts-8.jsonl", cf_test_tmpdir());
-    remove(log);
-    char *token = td_token(db, "甲局", "handler", "张三");
     cf_serve_config_t cfg;
+    char *token = td_alert_config("prefetch.db", "alerts-8.jsonl", T0, db, log, &cfg);
     td_daemon_t d;
-    td_config(&cfg, db, T0);
-    cfg.alert_log = log;
     td_start(&d, &cfg);
     td_open_case(&d, token, "penalty-general", "某某大药房");
     json_t *pending = td_get_json(&d, token, "/v1/alerts?state=pending");

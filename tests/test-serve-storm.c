@@ -102,11 +102,10 @@ TEST_IMPL(storm_restart_due_order)
 {
     CF_TEST_SQLITE_ONLY("reads or writes the SQLite file directly (pending_count)");
     enum { CASES = 40 };
-    char db[512], log[512], line[4096];
-    td_db("storm-restart.db", db, sizeof(db));
-    snprintf(log, sizeof(log), "%s/storm-restart.jsonl", cf_test_tmpdir());
-    remove(log);
-    char *token = td_token(db, "甲局", "handler", "张三");
+    char db[512], log[512];
+    cf_serve_config_t cfg; /* the daemon starts months later */
+    char *token = td_alert_config("storm-restart.db", "storm-restart.jsonl",
+                                  "2026-09-01T09:00:00+08:00", db, log, &cfg);
     /* Cases opened over a day, two at each hour (ties on every instant): their warnings
      * and deadlines fall due at 20 instants, two alerts on each. */
     cf_time_t t0 = at_of(T0);
@@ -116,10 +115,7 @@ TEST_IMPL(storm_restart_due_order)
     ASSERT(pending >= 2 * CASES);
     /* The daemon was down for months past all of them: at start they fire, in chunks
      * of two (so the order crosses many commits and index reads). */
-    cf_serve_config_t cfg;
     td_daemon_t d;
-    td_config(&cfg, db, "2026-09-01T09:00:00+08:00");
-    cfg.alert_log = log;
     cfg.fire_chunk = 2;
     td_start(&d, &cfg);
     td_clock(&d, "2026-09-01T09:00:00+08:00"); /* answered once the start's firing is done */
@@ -129,30 +125,7 @@ TEST_IMPL(storm_restart_due_order)
     td_stop(&d);
     ASSERT_EQ(pending_count(db), 0);
     /* The log: every alert once, late, in (due_at, alert_id) order. */
-    FILE *f = fopen(log, "r");
-    ASSERT(f != NULL);
-    char last_due[64] = "", last_id[160] = "";
-    int lines = 0;
-    json_t *seen = json_object();
-    while (fgets(line, sizeof(line), f)) {
-        json_t *a = json_loads(line, 0, NULL);
-        ASSERT(a != NULL);
-        const char *due = json_string_value(json_object_get(a, "due_at"));
-        const char *id = json_string_value(json_object_get(a, "alert_id"));
-        ASSERT(due && id);
-        ASSERT(json_is_true(json_object_get(a, "late")));
-        ASSERT(json_object_get(seen, id) == NULL); /* once */
-        json_object_set_new(seen, id, json_true());
-        int c = strcmp(due, last_due);
-        ASSERT(c > 0 || (c == 0 && strcmp(id, last_id) > 0));
-        snprintf(last_due, sizeof(last_due), "%s", due);
-        snprintf(last_id, sizeof(last_id), "%s", id);
-        json_decref(a);
-        lines++;
-    }
-    fclose(f);
-    json_decref(seen);
-    ASSERT_EQ(lines, pending);
+    td_check_late_log(log, pending);
     free(token);
     return 0;
 }
