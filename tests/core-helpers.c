@@ -55,6 +55,20 @@ cf_store_t *cf_test_store(const char *name)
     return s;
 }
 
+void cf_test_env_open(cf_test_env_t *e, const char *relpath, const char *db)
+{
+    e->wf = cf_test_workflow(relpath);
+    e->cal = cf_test_calendar();
+    e->s = cf_test_store(db);
+}
+
+void cf_test_env_close(cf_test_env_t *e)
+{
+    cf_store_close(e->s);
+    cf_calendar_free(e->cal);
+    cf_workflow_free(e->wf);
+}
+
 cf_time_t cf_test_time(const char *iso)
 {
     cf_time_t t;
