@@ -69,6 +69,18 @@ void cf_test_env_close(cf_test_env_t *e)
     cf_workflow_free(e->wf);
 }
 
+void cf_test_copy_file(const char *from, const char *to)
+{
+    FILE *in = fopen(from, "rb"), *out = fopen(to, "wb");
+    ASSERT(in && out);
+    char buf[65536];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof(buf), in)) > 0)
+        ASSERT_EQ(fwrite(buf, 1, n, out), n);
+    fclose(in);
+    ASSERT_EQ(fclose(out), 0);
+}
+
 cf_time_t cf_test_time(const char *iso)
 {
     cf_time_t t;

@@ -32,6 +32,9 @@ void cf_test_env_open(cf_test_env_t *e, const char *relpath, const char *db);
 /* Closes the store and frees the calendars and the workflow of e. */
 void cf_test_env_close(cf_test_env_t *e);
 
+/* Copies file from to file to (replaced); aborts the test on failure. */
+void cf_test_copy_file(const char *from, const char *to);
+
 /* "2026-03-02T09:00:00+08:00" -> instant; aborts on a bad string. */
 cf_time_t cf_test_time(const char *iso);
 

@@ -32,6 +32,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core-helpers.h"
 #include "cli.h"
 #include "serve-helpers.h"
 #include "store.h"
@@ -608,18 +609,6 @@ TEST_IMPL(serve_hard_cli_busy)
     return 0;
 }
 
-static void copy_file(const char *from, const char *to)
-{
-    FILE *in = fopen(from, "rb"), *out = fopen(to, "wb");
-    ASSERT(in && out);
-    char buf[65536];
-    size_t n;
-    while ((n = fread(buf, 1, sizeof(buf), in)) > 0)
-        ASSERT_EQ(fwrite(buf, 1, n, out), n);
-    fclose(in);
-    fclose(out);
-}
-
 /* A read-only mount, made in-process: SQLite's unix VFS opens files through an
  * overridable system call table (as SQLite's own tests inject faults), so every open
  * for writing or creation under dir fails with EROFS, as on a read-only mount (a
@@ -684,9 +673,9 @@ TEST_IMPL(serve_hard_cli_read_only_mount)
     snprintf(snap, sizeof(snap), "%s/hard-ro-snapshot", dir);
     mkdir(snap, 0755);
     snprintf(copy, sizeof(copy), "%s/hard-ro.db", snap);
-    copy_file(db, copy);
+    cf_test_copy_file(db, copy);
     snprintf(copy, sizeof(copy), "%s/hard-ro.db-wal", snap);
-    copy_file(wal, copy);
+    cf_test_copy_file(wal, copy);
     sqlite3_close(conn);
     snprintf(copy, sizeof(copy), "%s/hard-ro.db", snap);
     char *snap_list[] = {"caseflow", "--db", copy, "case", "list", NULL};

@@ -258,14 +258,7 @@ static cf_store_t *fresh_store(const char *template)
         snprintf(side, sizeof(side), "%s%s", path, sides[i]);
         remove(side);
     }
-    FILE *in = fopen(template, "rb"), *out = fopen(path, "wb");
-    ASSERT(in && out);
-    char buf[65536];
-    size_t n;
-    while ((n = fread(buf, 1, sizeof(buf), in)) > 0)
-        ASSERT_EQ(fwrite(buf, 1, n, out), n);
-    fclose(in);
-    ASSERT_EQ(fclose(out), 0);
+    cf_test_copy_file(template, path);
     cf_store_t *s;
     cf_error_t err;
     if (cf_store_open_existing(path, &s, &err) != 0)
