@@ -118,6 +118,8 @@ static char *raw_exchange(int port, const char *text, size_t len, int *closed)
 {
     int fd = raw_connect(port);
     raw_send(fd, text, len);
+    struct pollfd p = {.fd = fd, .events = POLLIN};
+    poll(&p, 1, CF_TEST_WAIT_MS); /* the answer's first bytes, however slow the run */
     char *out = raw_read(fd, 1000, closed);
     close(fd);
     return out;
@@ -903,7 +905,7 @@ TEST_IMPL(serve_hard_stream_per_token)
     td_resp_free(&r);
     int third = stream_never_reading(d.port, other);
     int closed;
-    char *text = raw_wait(third, ": connected", 10000, &closed);
+    char *text = raw_wait(third, ": connected", CF_TEST_WAIT_MS, &closed);
     ASSERT(strstr(text, "HTTP/1.1 200 ") && strstr(text, ": connected"));
     free(text);
     /* A stream that ends gives its place back: the daemon notices the client gone when
@@ -913,7 +915,7 @@ TEST_IMPL(serve_hard_stream_per_token)
     CF_TEST_WAIT_UNTIL(td_metric(&d, "caseflow_stream_clients") <= 2);
     ASSERT_EQ(td_metric(&d, "caseflow_stream_clients"), 2);
     int again = stream_never_reading(d.port, one);
-    text = raw_wait(again, ": connected", 10000, &closed);
+    text = raw_wait(again, ": connected", CF_TEST_WAIT_MS, &closed);
     ASSERT(strstr(text, "HTTP/1.1 200 ") != NULL);
     free(text);
     ASSERT_EQ(td_metric(&d, "caseflow_stream_refused_total"), 1);
@@ -1162,7 +1164,7 @@ TEST_IMPL(serve_hard_stall_keepalive)
         fds[i] = raw_connect(d.port);
         const char *get = "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n";
         raw_send(fds[i], get, strlen(get));
-        char *out = raw_wait(fds[i], "{\"status\":\"ok\"}", 10000, &closed);
+        char *out = raw_wait(fds[i], "{\"status\":\"ok\"}", CF_TEST_WAIT_MS, &closed);
         ASSERT(strstr(out, "HTTP/1.1 200 ") && !closed);
         free(out);
     }
@@ -1182,19 +1184,19 @@ TEST_IMPL(serve_hard_stall_keepalive)
         raw_send(fds[i], req, (size_t)n);
     /* Every write that was sent is answered (once: reset, unanswered). */
     for (int i = 0; i < IDLE; i++) {
-        char *out = raw_wait(fds[i], "HTTP/1.1 ", 10000, &closed);
+        char *out = raw_wait(fds[i], "HTTP/1.1 ", CF_TEST_WAIT_MS, &closed);
         if (!strstr(out, "HTTP/1.1 201 "))
             CF__FAIL("connection %d: %s%s", i, out, closed ? "<closed>" : "");
         free(out);
         close(fds[i]);
     }
-    char *out = raw_wait(stall, "HTTP/1.1 ", 10000, &closed);
+    char *out = raw_wait(stall, "HTTP/1.1 ", CF_TEST_WAIT_MS, &closed);
     ASSERT(strstr(out, "HTTP/1.1 200 ") != NULL);
     free(out);
     close(stall);
     /* An idle connection is still closed by the timeout. */
     int idle = raw_connect(d.port);
-    out = raw_wait(idle, "never sent", 10000, &closed);
+    out = raw_wait(idle, "never sent", CF_TEST_WAIT_MS, &closed);
     ASSERT(closed);
     free(out);
     close(idle);
