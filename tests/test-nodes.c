@@ -316,8 +316,8 @@ TEST_IMPL(nodes_3_claim_failover)
     cf_time_t june;
     ASSERT_EQ(cf_time_parse("2026-06-01T09:00:00+08:00", &june, NULL), 0);
     ASSERT_EQ(cf_store_open(db, &s, &err), 0);
+    int64_t lease_end = ms_now() + 3000; /* the lease ends at or after it (read before) */
     ASSERT_EQ(cf_store_alerts_claim(s, "dead-node", june, 3000, claimed, 64, &err), (int)n);
-    int64_t lease_end = ms_now() + 3000;
     cf_store_close(s);
     /* nodes-3.1: this daemon, started past every due instant, fires none of them while
      * the dead node's lease runs */
