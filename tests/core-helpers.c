@@ -55,6 +55,32 @@ cf_store_t *cf_test_store(const char *name)
     return s;
 }
 
+void cf_test_env_open(cf_test_env_t *e, const char *relpath, const char *db)
+{
+    e->wf = cf_test_workflow(relpath);
+    e->cal = cf_test_calendar();
+    e->s = cf_test_store(db);
+}
+
+void cf_test_env_close(cf_test_env_t *e)
+{
+    cf_store_close(e->s);
+    cf_calendar_free(e->cal);
+    cf_workflow_free(e->wf);
+}
+
+void cf_test_copy_file(const char *from, const char *to)
+{
+    FILE *in = fopen(from, "rb"), *out = fopen(to, "wb");
+    ASSERT(in && out);
+    char buf[65536];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof(buf), in)) > 0)
+        ASSERT_EQ(fwrite(buf, 1, n, out), n);
+    fclose(in);
+    ASSERT_EQ(fclose(out), 0);
+}
+
 cf_time_t cf_test_time(const char *iso)
 {
     cf_time_t t;

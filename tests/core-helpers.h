@@ -17,6 +17,24 @@ cf_calendar_t *cf_test_calendar(void);
 /* Opens a new database in the test's temporary directory. */
 cf_store_t *cf_test_store(const char *name);
 
+/* What a store test starts from: a workflow, the shipped calendars and a fresh
+ * database (cf_test_env_open), all freed by cf_test_env_close. */
+typedef struct cf_test_env_s {
+    cf_workflow_t *wf;
+    cf_calendar_t *cal;
+    cf_store_t *s;
+} cf_test_env_t;
+
+/* The workflow file relpath (under the source tree), the shipped calendars and a new
+ * database named db in the test's directory, into e; aborts the test on failure. */
+void cf_test_env_open(cf_test_env_t *e, const char *relpath, const char *db);
+
+/* Closes the store and frees the calendars and the workflow of e. */
+void cf_test_env_close(cf_test_env_t *e);
+
+/* Copies file from to file to (replaced); aborts the test on failure. */
+void cf_test_copy_file(const char *from, const char *to);
+
 /* "2026-03-02T09:00:00+08:00" -> instant; aborts on a bad string. */
 cf_time_t cf_test_time(const char *iso);
 

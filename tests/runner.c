@@ -80,6 +80,22 @@ char *cf_test_slurp(const char *relpath, size_t *len)
 }
 
 /* Exported, documented in task.h */
+int64_t cf_test_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Exported, documented in task.h */
+void cf_test_nap(int ms)
+{
+    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+    while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+        ;
+}
+
+/* Exported, documented in task.h */
 const char *cf_test_pg(void)
 {
     const char *url = getenv("CASEFLOW_TEST_PG");

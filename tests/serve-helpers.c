@@ -92,6 +92,18 @@ void td_config(cf_serve_config_t *cfg, const char *db, const char *now)
     }
 }
 
+char *td_alert_config(const char *dbname, const char *logname, const char *now, char *db, char *log,
+                      cf_serve_config_t *cfg)
+{
+    td_db(dbname, db, TD_PATH);
+    snprintf(log, TD_PATH, "%s/%s", cf_test_tmpdir(), logname);
+    remove(log);
+    char *token = td_token(db, "甲局", "handler", "张三");
+    td_config(cfg, db, now);
+    cfg->alert_log = log;
+    return token;
+}
+
 static void *daemon_main(void *arg)
 {
     td_daemon_t *d = arg;
@@ -601,4 +613,32 @@ long long td_metric(const td_daemon_t *d, const char *name)
     if (!found)
         CF__FAIL("no metric %s", name);
     return v;
+}
+
+void td_check_late_log(const char *log, long long n)
+{
+    char line[4096], last_due[64] = "", last_id[160] = "";
+    long long lines = 0;
+    json_t *seen = json_object();
+    FILE *f = fopen(log, "r");
+    ASSERT(f != NULL);
+    while (fgets(line, sizeof(line), f)) {
+        json_t *a = json_loads(line, 0, NULL);
+        ASSERT(a != NULL);
+        const char *due = json_string_value(json_object_get(a, "due_at"));
+        const char *id = json_string_value(json_object_get(a, "alert_id"));
+        ASSERT(due && id);
+        ASSERT(json_is_true(json_object_get(a, "late")));
+        ASSERT(json_object_get(seen, id) == NULL);
+        json_object_set_new(seen, id, json_true());
+        int c = strcmp(due, last_due);
+        ASSERT(c > 0 || (c == 0 && strcmp(id, last_id) > 0));
+        snprintf(last_due, sizeof(last_due), "%s", due);
+        snprintf(last_id, sizeof(last_id), "%s", id);
+        json_decref(a);
+        lines++;
+    }
+    fclose(f);
+    json_decref(seen);
+    ASSERT_EQ(lines, n);
 }

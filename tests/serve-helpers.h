@@ -45,6 +45,16 @@ void td_stop(td_daemon_t *d);
 /* td_config's defaults for db at now (ISO), then td_start: the set-up of a test
  * that changes nothing in the config. */
 void td_start_at(td_daemon_t *d, const char *db, const char *now);
+/* The set-up of an alert test: a fresh database dbname (td_db) and a fresh alert log
+ * logname in the test's directory (OUT db and log, TD_PATH bytes each), td_config at
+ * now with that alert log (OUT cfg). Returns a token of 甲局's handler 张三 (malloc'd).
+ * The caller sets what else its test needs in cfg, then td_start. */
+#define TD_PATH 512
+char *td_alert_config(const char *dbname, const char *logname, const char *now, char *db, char *log,
+                      cf_serve_config_t *cfg);
+/* Fails the test unless the alert log at log has n lines, each alert once, marked late,
+ * in (due_at, alert_id) order: what a start past every due instant writes. */
+void td_check_late_log(const char *log, long long n);
 
 /* One HTTP exchange (a new connection each time). body and if_match may be NULL.
  * extra_header may be NULL. */

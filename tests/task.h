@@ -90,4 +90,25 @@ char *cf_test_slurp(const char *relpath, size_t *len);
  * exit is not attempted: they live under $TMPDIR/cf-test-*). */
 const char *cf_test_tmpdir(void);
 
+/* Waiting for what another thread or process does (a daemon's writer or poll, a
+ * follower, a log line): CF_TEST_WAIT_UNTIL(cond) evaluates cond every 10 ms until it
+ * holds or CF_TEST_WAIT_MS have passed on the monotonic clock; the test asserts cond
+ * after it. Never a fixed sleep or a count of tries: a fast run waits no longer than
+ * it must, and a sanitizer build on a loaded 2-core machine still gets there well
+ * inside the runner's 60 s timeout. */
+#define CF_TEST_WAIT_MS 30000
+#define CF_TEST_WAIT_UNTIL(cond)                                                                   \
+    do {                                                                                           \
+        int64_t cf_wait_end_ = cf_test_ms() + CF_TEST_WAIT_MS;                                     \
+        while (!(cond) && cf_test_ms() < cf_wait_end_)                                             \
+            cf_test_nap(10);                                                                       \
+    } while (0)
+
+/* Milliseconds on the monotonic clock (for waits and lower bounds, never asserted
+ * against an upper bound). */
+int64_t cf_test_ms(void);
+
+/* Sleeps ms milliseconds (resumed after a signal). */
+void cf_test_nap(int ms);
+
 #endif

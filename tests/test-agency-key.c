@@ -258,26 +258,23 @@ static void notify_as(cf_store_t *s, const cf_workflow_t *wf, const cf_calendar_
 /* agencykey-2 */
 TEST_IMPL(agencykey_rows)
 {
-    cf_workflow_t *wf = cf_test_workflow(MINI);
-    cf_calendar_t *cal = cf_test_calendar();
-    cf_store_t *s = cf_test_store("agencykey-rows.db");
+    cf_test_env_t e;
+    cf_test_env_open(&e, MINI, "agencykey-rows.db");
     cf_case_t a, b;
-    two_cases(s, wf, cal, &a, &b);     /* appended with the agency read from the case row */
-    notify_as(s, wf, cal, &a, AGENCY); /* ... and given by the caller */
-    notify_as(s, wf, cal, &b, "");
-    check_rows(s, &a, &b);
+    two_cases(e.s, e.wf, e.cal, &a, &b);     /* appended with the agency read from the case row */
+    notify_as(e.s, e.wf, e.cal, &a, AGENCY); /* ... and given by the caller */
+    notify_as(e.s, e.wf, e.cal, &b, "");
+    check_rows(e.s, &a, &b);
     char agency[128];
     cf_error_t err;
-    ASSERT_EQ(cf_store_case_agency(s, a.id, agency, sizeof(agency), &err), 0);
+    ASSERT_EQ(cf_store_case_agency(e.s, a.id, agency, sizeof(agency), &err), 0);
     ASSERT_STR_EQ(agency, AGENCY);
-    ASSERT_EQ(cf_store_case_agency(s, b.id, agency, sizeof(agency), &err), CF_ENOTFOUND);
-    chain_verifies(s, &a);
-    chain_verifies(s, &b);
+    ASSERT_EQ(cf_store_case_agency(e.s, b.id, agency, sizeof(agency), &err), CF_ENOTFOUND);
+    chain_verifies(e.s, &a);
+    chain_verifies(e.s, &b);
     cf_case_dispose(&a);
     cf_case_dispose(&b);
-    cf_store_close(s);
-    cf_calendar_free(cal);
-    cf_workflow_free(wf);
+    cf_test_env_close(&e);
     return 0;
 }
 

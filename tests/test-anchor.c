@@ -446,12 +446,8 @@ TEST_IMPL(anchor_daemon_interval)
     /* until a checkpoint has seen them all: 1 + 5 * 2 events */
     struct stat st;
     json_t *seen = NULL;
-    for (int i = 0; i < 500; i++, usleep(10000)) {
-        json_decref(seen);
-        seen = json_load_file(cp, 0, NULL);
-        if (json_integer_value(json_object_get(seen, "tree_size")) == 11)
-            break;
-    }
+    CF_TEST_WAIT_UNTIL((json_decref(seen), seen = json_load_file(cp, 0, NULL),
+                        json_integer_value(json_object_get(seen, "tree_size")) == 11));
     td_stop(&d);
     ASSERT_EQ(json_integer_value(json_object_get(seen, "tree_size")), 11);
     json_decref(seen);

@@ -1,198 +1,22 @@
 /*
  * test-guard.c -- guard-*: the guard expression language (engine/guard.h).
  *
- * Most checks go through holds(), which compiles a guard, evaluates it over facts
- * given as JSON text, and also checks the canonical form on the way: the formatted
- * text must compile, evaluate the same and format to itself. So every expression in
- * this file is a format round-trip test too.
+ * Most checks go through HOLDS() (guard-helpers.h), which compiles a guard,
+ * evaluates it over facts given as JSON text, and also checks the canonical form on
+ * the way: the formatted text must compile, evaluate the same and format to itself.
+ * So every expression in this file is a format round-trip test too.
+ *
+ * guard-1.x to guard-5.x here: parsing, comparisons, functions, errors, references;
+ * evaluation errors, the canonical format and the case-history functions (guard-6.x
+ * on) are in test-guard-eval.c.
  */
 #include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "../engine/guard.h"
+#include "guard-helpers.h"
 #include "task.h"
-
-/* ------------------------------------------------------------------------------------
- * Helpers
- * ------------------------------------------------------------------------------------ */
-
-/* The case history the fake callbacks answer from. */
-typedef struct fake_s {
-    int done_calls;
-    int lowest_calls;
-    int elapsed_calls;
-} fake_t;
-
-/* file and investigate were taken; "broken" fails like a store would. */
-static int fake_done(void *ctx, const char *action)
-{
-    ((fake_t *)ctx)->done_calls++;
-    if (!strcmp(action, "broken"))
-        return CF_ESTORE;
-    return !strcmp(action, "file") || !strcmp(action, "investigate");
-}
-
-/* fine was at lowest 2000; "broken" fails; anything else never had a value. */
-static int fake_lowest(void *ctx, const char *fact, double *out)
-{
-    ((fake_t *)ctx)->lowest_calls++;
-    if (!strcmp(fact, "broken"))
-        return CF_EIO;
-    if (strcmp(fact, "fine"))
-        return CF_ENOTFOUND;
-    *out = 2000;
-    return 0;
-}
-
-/* The period of clock "payment" has run out; "broken" fails; any other has not. */
-static int fake_elapsed(void *ctx, const char *clock)
-{
-    ((fake_t *)ctx)->elapsed_calls++;
-    if (!strcmp(clock, "broken"))
-        return CF_EIO;
-    return !strcmp(clock, "payment");
-}
-
-/* hearing_request runs (its window is open); every other clock does not. */
-static int fake_running(void *ctx, const char *clock)
-{
-    (void)ctx;
-    if (!strcmp(clock, "broken"))
-        return CF_EIO;
-    return !strcmp(clock, "hearing_request");
-}
-
-/* paid_amount totals 150.5; fine with its surcharge owes 200; "broken" fails. */
-static int fake_total(void *ctx, const char *fact, double *out)
-{
-    (void)ctx;
-    if (!strcmp(fact, "broken"))
-        return CF_EIO;
-    if (strcmp(fact, "paid_amount"))
-        return CF_ENOTFOUND;
-    *out = 150.5;
-    return 0;
-}
-
-static int fake_owed(void *ctx, const char *fact, const char *clock, double *out)
-{
-    (void)ctx;
-    if (strcmp(fact, "fine") || strcmp(clock, "payment"))
-        return CF_ENOTFOUND;
-    *out = 200;
-    return 0;
-}
-
-/* The notice was served on 2026-03-05 and 3 days (or 2 working days) have run since;
- * any other date, amount or unit has not; "broken" dates fail. */
-static int fake_waited(void *ctx, const char *date, long amount, const char *unit)
-{
-    (void)ctx;
-    if (!strcmp(date, "broken"))
-        return CF_EIO;
-    return !strcmp(date, "2026-03-05") && ((amount == 3 && !strcmp(unit, "days")) ||
-                                           (amount == 2 && !strcmp(unit, "working_days")));
-}
-
-static cf_guard_t *compile_ok(const char *text)
-{
-    cf_guard_t *g = NULL;
-    cf_error_t err;
-    cf_error_clear(&err);
-    if (cf_guard_compile(text, &g, &err) != 0)
-        CF__FAIL("'%s' does not compile: %s (column %d)", text, err.text, err.column);
-    ASSERT(g != NULL);
-    return g;
-}
-
-static int eval_with(const cf_guard_t *g, const json_t *facts, const char *actor)
-{
-    fake_t fake = {0, 0, 0};
-    cf_guard_env_t env = {facts, actor, "handler", fake_done,    fake_lowest, fake_running,
-                          NULL,  NULL,  &fake,     fake_elapsed, fake_waited};
-    int result = -1;
-    ASSERT_EQ(cf_guard_eval(g, &env, &result), 0);
-    ASSERT(result == 0 || result == 1);
-    return result;
-}
-
-/* Compiles text, evaluates it over `facts` (JSON object text) with `actor`, checks the
- * format round trip, and returns whether the guard holds. */
-static int holds_as(const char *text, const char *facts, const char *actor)
-{
-    json_error_t jerr;
-    json_t *j = json_loads(facts, JSON_ALLOW_NUL, &jerr);
-    if (!j)
-        CF__FAIL("bad test facts %s: %s", facts, jerr.text);
-    cf_guard_t *g = compile_ok(text);
-    int result = eval_with(g, j, actor);
-    char canon[1024], again[1024];
-    int len = cf_guard_format(g, canon, sizeof(canon));
-    ASSERT(len > 0 && (size_t)len < sizeof(canon));
-    ASSERT_EQ(strlen(canon), len);
-    cf_guard_t *g2 = compile_ok(canon);
-    if (eval_with(g2, j, actor) != result)
-        CF__FAIL("'%s' and its canonical form '%s' evaluate differently", text, canon);
-    cf_guard_format(g2, again, sizeof(again));
-    ASSERT_STR_EQ(again, canon);
-    cf_guard_free(g2);
-    cf_guard_free(g);
-    json_decref(j);
-    return result;
-}
-
-#define ACTOR          "张三"
-#define HOLDS(text, f) holds_as((text), (f), ACTOR)
-#define NOFACTS        "{}"
-#define OFFICERS                                                                                   \
-    "{\"officers\": [{\"name\": \"张三\", \"cert\": \"A1\"}, {\"name\": \"李四\", \"cert\": "  \
-    "\"A2\"}, {\"name\": \"王五\", \"cert\": \"A1\"}], \"fine\": 3000}"
-
-/* Storage that is not a guard: *out must stay pointing here after a failure. */
-static int sentinel_storage;
-#define SENTINEL ((cf_guard_t *)(void *)&sentinel_storage)
-
-typedef struct bad_case_s {
-    const char *text;
-    int column;
-    const char *message;
-} bad_case_t;
-
-/* Each text must fail with CF_EPARSE at `column`, with a message containing `message`
- * and the column, leaving *out untouched; and fail the same way with err NULL. */
-static void check_bad(const bad_case_t *cases, size_t count)
-{
-    for (size_t i = 0; i < count; i++) {
-        const bad_case_t *c = &cases[i];
-        cf_guard_t *g = SENTINEL;
-        cf_error_t err;
-        char at[32];
-        cf_error_clear(&err);
-        int rc = cf_guard_compile(c->text, &g, &err);
-        if (rc != CF_EPARSE || err.column != c->column)
-            CF__FAIL("'%s': rc %d column %d (%s), expected column %d", c->text, rc, err.column,
-                     err.text, c->column);
-        ASSERT(g == SENTINEL);
-        ASSERT_EQ(err.line, 0);
-        ASSERT_CONTAINS(err.text, c->message);
-        snprintf(at, sizeof(at), "at column %d", c->column);
-        ASSERT_CONTAINS(err.text, at);
-        ASSERT_EQ(cf_guard_compile(c->text, &g, NULL), CF_EPARSE);
-        ASSERT(g == SENTINEL);
-    }
-}
-
-#define CHECK_BAD(cases) check_bad((cases), sizeof(cases) / sizeof((cases)[0]))
-
-/* "not " n times, then x: n levels of nesting. */
-static char *nots(size_t n)
-{
-    char *s = malloc(4 * n + 2);
-    ASSERT(s != NULL);
-    for (size_t i = 0; i < n; i++)
-        memcpy(s + 4 * i, "not ", 4);
-    strcpy(s + 4 * n, "x");
-    return s;
-}
 
 /* ------------------------------------------------------------------------------------
  * guard-1.x: parsing, literals and precedence
@@ -361,8 +185,8 @@ TEST_IMPL(guard_actor_role)
     ASSERT(HOLDS("actor == \"张三\"", NOFACTS) && !HOLDS("actor == \"李四\"", NOFACTS));
     ASSERT(HOLDS("role == \"handler\"", NOFACTS) && HOLDS("role != \"head\"", NOFACTS));
     ASSERT(HOLDS("actor == who", "{\"who\": \"张三\"}"));
-    ASSERT(!holds_as("actor == \"张三\"", NOFACTS, NULL));
-    ASSERT(!holds_as("actor != \"张三\"", NOFACTS, NULL));
+    ASSERT(!tg_holds_as("actor == \"张三\"", NOFACTS, NULL));
+    ASSERT(!tg_holds_as("actor != \"张三\"", NOFACTS, NULL));
     return 0;
 }
 
@@ -409,8 +233,8 @@ TEST_IMPL(guard_fn_count_distinct)
 TEST_IMPL(guard_fn_contains)
 {
     ASSERT(HOLDS("contains(officers, \"name\", actor)", OFFICERS));
-    ASSERT(!holds_as("contains(officers, \"name\", actor)", OFFICERS, "赵六"));
-    ASSERT(!holds_as("contains(officers, \"name\", actor)", OFFICERS, NULL));
+    ASSERT(!tg_holds_as("contains(officers, \"name\", actor)", OFFICERS, "赵六"));
+    ASSERT(!tg_holds_as("contains(officers, \"name\", actor)", OFFICERS, NULL));
     ASSERT(HOLDS("contains(officers, \"name\", \"李四\")", OFFICERS));
     ASSERT(HOLDS("contains(officers, \"cert\", \"A2\")", OFFICERS));
     ASSERT(!HOLDS("contains(officers, \"name\", \"李\")", OFFICERS));
@@ -433,8 +257,6 @@ TEST_IMPL(guard_fn_lowest)
     return 0;
 }
 
-static void check_refs(const char *text, const char *want); /* guard-5.x's helper */
-
 /* guard-3.6: elapsed(clock) is what env->elapsed says of that clock: a condition,
  * whose argument is a clock id (not a string, not a number), reported by refs as a
  * clock; a missing callback and a callback's error are as for done(). */
@@ -443,7 +265,7 @@ TEST_IMPL(guard_fn_elapsed)
     ASSERT(HOLDS("elapsed(payment)", NOFACTS) && !HOLDS("elapsed(demand)", NOFACTS));
     ASSERT(HOLDS("elapsed(payment) and not elapsed(demand)", NOFACTS));
     ASSERT(HOLDS("elapsed(payment) == true", NOFACTS));
-    check_refs("elapsed(payment) or done(waive)", "C:payment@9 A:waive@26");
+    tg_check_refs("elapsed(payment) or done(waive)", "C:payment@9 A:waive@26");
     cf_guard_t *g = NULL;
     cf_error_t err;
     ASSERT_EQ(cf_guard_compile("elapsed(\"payment\")", &g, &err), CF_EPARSE);
@@ -452,13 +274,13 @@ TEST_IMPL(guard_fn_elapsed)
     ASSERT_EQ(cf_guard_compile("elapsed(a, b)", &g, &err), CF_EPARSE);
     ASSERT(g == NULL);
     fake_t fake = {0, 0, 0};
-    cf_guard_env_t env = {NULL, ACTOR, "handler", fake_done, fake_lowest, NULL,
-                          NULL, NULL,  &fake,     NULL,      NULL};
-    cf_guard_t *e = compile_ok("false and elapsed(payment)");
-    cf_guard_t *b = compile_ok("elapsed(broken) or true");
+    cf_guard_env_t env = {NULL, ACTOR, "handler", tg_fake_done, tg_fake_lowest, NULL, NULL,
+                          NULL, &fake, NULL,      NULL};
+    cf_guard_t *e = tg_compile_ok("false and elapsed(payment)");
+    cf_guard_t *b = tg_compile_ok("elapsed(broken) or true");
     int result = 42;
     ASSERT_EQ(cf_guard_eval(e, &env, &result), CF_EINVAL); /* checked before short-circuit */
-    env.elapsed = fake_elapsed;
+    env.elapsed = tg_fake_elapsed;
     ASSERT_EQ(cf_guard_eval(e, &env, &result), 0);
     ASSERT_EQ(result, 0);
     ASSERT_EQ(fake.elapsed_calls, 0);
@@ -611,7 +433,7 @@ TEST_IMPL(guard_err_depth)
             ASSERT(HOLDS(text, "{\"x\": true}"));
         } else {
             bad_case_t c = {text, 65, "nested too deeply at column 65 (at most 64 levels)"};
-            check_bad(&c, 1);
+            tg_check_bad(&c, 1);
         }
     }
     memset(text, '-', 65);
@@ -620,17 +442,17 @@ TEST_IMPL(guard_err_depth)
     memset(text, '-', 65);
     strcpy(text + 65, "x == 0");
     bad_case_t minus = {text, 65, "nested too deeply"};
-    check_bad(&minus, 1);
-    char *s = nots(64);
+    tg_check_bad(&minus, 1);
+    char *s = tg_nots(64);
     ASSERT(HOLDS(s, "{\"x\": true}"));
     free(s);
-    s = nots(65);
+    s = tg_nots(65);
     bad_case_t not65 = {s, 257, "nested too deeply"};
-    check_bad(&not65, 1);
+    tg_check_bad(&not65, 1);
     free(s);
-    s = nots(100000); /* hostile input: refused, not a stack overflow */
+    s = tg_nots(100000); /* hostile input: refused, not a stack overflow */
     bad_case_t not_many = {s, 257, "nested too deeply"};
-    check_bad(&not_many, 1);
+    tg_check_bad(&not_many, 1);
     free(s);
     /* 32 x "(not " + x + 32 x ")" is 64 levels of two kinds. */
     {
@@ -655,9 +477,9 @@ TEST_IMPL(guard_long_chain)
     size_t n = 0;
     for (size_t i = 0; i < terms; i++)
         n += (size_t)sprintf(text + n, "%sx and y", i ? " or " : "");
-    cf_guard_t *g = compile_ok(text);
+    cf_guard_t *g = tg_compile_ok(text);
     json_t *facts = json_pack("{s:b, s:b}", "x", 1, "y", 0);
-    ASSERT_EQ(eval_with(g, facts, ACTOR), 0);
+    ASSERT_EQ(tg_eval_with(g, facts, ACTOR), 0);
     ASSERT_EQ(cf_guard_format(g, NULL, 0), n);
     json_decref(facts);
     cf_guard_free(g);
@@ -684,306 +506,16 @@ TEST_IMPL(guard_err_args)
  * guard-5.x: references
  * ------------------------------------------------------------------------------------ */
 
-static void collect(void *ctx, cf_guard_ref_kind_t kind, const char *name, int column)
-{
-    char *out = ctx;
-    size_t n = strlen(out);
-    snprintf(out + n, 512 - n, "%s%c:%s@%d", n ? " " : "",
-             kind == CF_GUARD_REF_FACT    ? 'F'
-             : kind == CF_GUARD_REF_CLOCK ? 'C'
-             : kind == CF_GUARD_REF_DATE  ? 'D'
-                                          : 'A',
-             name, column);
-}
-
-static void check_refs(const char *text, const char *want)
-{
-    char got[512] = "";
-    cf_guard_t *g = compile_ok(text);
-    cf_guard_refs(g, collect, got);
-    ASSERT_STR_EQ(got, want);
-    cf_guard_free(g);
-}
-
 /* guard-5.1: every fact and action, in source order, with its column (in characters);
  * action names in done() are actions, not facts; keywords and strings are neither. */
 TEST_IMPL(guard_refs)
 {
-    check_refs("has(fine) and done(file) or x == 3", "F:fine@5 A:file@20 F:x@29");
-    check_refs("contains(officers, \"name\", actor) and distinct(officers, \"cert\") > 1",
-               "F:officers@10 F:officers@48");
-    check_refs("\"个人\" == party and done(file)", "F:party@9 A:file@24");
-    check_refs("count(x) > lowest(y) and not z and -w < 0", "F:x@7 F:y@19 F:z@30 F:w@37");
-    check_refs("actor == role and true", "");
-    cf_guard_refs(NULL, collect, NULL); /* no-op */
-    return 0;
-}
-
-/* ------------------------------------------------------------------------------------
- * guard-6.x: evaluation errors
- * ------------------------------------------------------------------------------------ */
-
-/* guard-6.1: a missing callback the expression needs is CF_EINVAL even where
- * short-circuiting would skip it; so are bad facts and NULL arguments. *result stays. */
-TEST_IMPL(guard_eval_env)
-{
-    fake_t fake = {0, 0, 0};
-    json_t *facts = json_object(), *array = json_array();
-    cf_guard_env_t env = {facts, ACTOR, "handler", NULL, NULL, NULL, NULL, NULL, &fake, NULL, NULL};
-    cf_guard_t *done = compile_ok("false and done(file)");
-    cf_guard_t *lowest = compile_ok("true or lowest(fine) > 1");
-    cf_guard_t *plain = compile_ok("not has(x)");
-    int result = 42;
-    ASSERT_EQ(cf_guard_eval(done, &env, &result), CF_EINVAL);
-    ASSERT_EQ(cf_guard_eval(lowest, &env, &result), CF_EINVAL);
-    ASSERT_EQ(result, 42);
-    env.done = fake_done;
-    env.lowest = fake_lowest;
-    ASSERT_EQ(cf_guard_eval(done, &env, &result), 0);
-    ASSERT_EQ(result, 0);
-    ASSERT_EQ(cf_guard_eval(lowest, &env, &result), 0);
-    ASSERT_EQ(result, 1);
-    ASSERT_EQ(fake.done_calls + fake.lowest_calls, 0); /* short-circuited */
-    result = 42;
-    env.facts = array;
-    ASSERT_EQ(cf_guard_eval(plain, &env, &result), CF_EINVAL);
-    ASSERT_EQ(cf_guard_eval(NULL, &env, &result), CF_EINVAL);
-    ASSERT_EQ(cf_guard_eval(plain, NULL, &result), CF_EINVAL);
-    ASSERT_EQ(cf_guard_eval(plain, &env, NULL), CF_EINVAL);
-    ASSERT_EQ(result, 42);
-    env.facts = NULL; /* no facts at all: every fact is absent */
-    ASSERT_EQ(cf_guard_eval(plain, &env, &result), 0);
-    ASSERT_EQ(result, 1);
-    cf_guard_free(done);
-    cf_guard_free(lowest);
-    cf_guard_free(plain);
-    json_decref(facts);
-    json_decref(array);
-    return 0;
-}
-
-/* guard-6.2: an error from done() or lowest() (other than CF_ENOTFOUND) is returned
- * as is, with *result untouched. */
-TEST_IMPL(guard_eval_callback_errors)
-{
-    fake_t fake = {0, 0, 0};
-    cf_guard_env_t env = {NULL, ACTOR, "handler", fake_done,    fake_lowest, fake_running,
-                          NULL, NULL,  &fake,     fake_elapsed, NULL};
-    cf_guard_t *d = compile_ok("done(file) and done(broken)");
-    cf_guard_t *l = compile_ok("lowest(broken) > 1 or true");
-    int result = 42;
-    ASSERT_EQ(cf_guard_eval(d, &env, &result), CF_ESTORE);
-    ASSERT_EQ(cf_guard_eval(l, &env, &result), CF_EIO);
-    ASSERT_EQ(result, 42);
-    ASSERT_EQ(fake.done_calls, 2);
-    ASSERT_EQ(fake.lowest_calls, 1);
-    cf_guard_free(d);
-    cf_guard_free(l);
-    return 0;
-}
-
-/* ------------------------------------------------------------------------------------
- * guard-7.x: canonical format
- * ------------------------------------------------------------------------------------ */
-
-/* guard-7.1: the canonical text of assorted inputs. */
-TEST_IMPL(guard_format_canonical)
-{
-    static const char *const cases[][2] = {
-        {"fine<=3000", "fine <= 3000"},
-        {"  a   and(b)or not c ", "a and b or not c"},
-        {"not(x<3)", "not (x < 3)"},
-        {"not not(x)", "not not x"},
-        {"((a))", "a"},
-        {"(a or b) and c", "(a or b) and c"},
-        {"(a and b) or c", "a and b or c"},
-        {"a or (b or c)", "a or (b or c)"},
-        {"a and (b and c)", "a and (b and c)"},
-        {"not (a and b)", "not (a and b)"},
-        {"(x == 1) == true", "(x == 1) == true"},
-        {"007.50 >= 1.0", "7.5 >= 1"},
-        {"x == -0.50", "x == -0.5"},
-        {"x == 000 or x == 0.0 or x == 100", "x == 0 or x == 0 or x == 100"},
-        {"x == - -3", "x == --3"},
-        {"-(x) < 0", "-x < 0"},
-        {"0.000000000000001 < x", "0.000000000000001 < x"},
-        {"has( x )", "has(x)"},
-        {"distinct(o,\"c\")>=2", "distinct(o, \"c\") >= 2"},
-        {"contains(o,\"n\",actor)or contains(o,\"n\",\"张三\")",
-         "contains(o, \"n\", actor) or contains(o, \"n\", \"张三\")"},
-        {"s==\"a\\\"b\\\\c\"", "s == \"a\\\"b\\\\c\""},
-        {"party\n==\n\"个人\"", "party == \"个人\""},
-        {"done(file)and role!=\"head\"", "done(file) and role != \"head\""},
-    };
-    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-        cf_guard_t *g = compile_ok(cases[i][0]);
-        char out[256];
-        ASSERT_EQ(cf_guard_format(g, out, sizeof(out)), strlen(cases[i][1]));
-        ASSERT_STR_EQ(out, cases[i][1]);
-        cf_guard_free(g);
-    }
-    return 0;
-}
-
-/* guard-7.2: compile(format(g)) evaluates like g over several sets of facts (holds()
- * checks this for every expression in this file; here, across fact sets). */
-TEST_IMPL(guard_format_roundtrip)
-{
-    static const char *const exprs[] = {
-        "a or b and not c",
-        "(a or b) and not (c or x > 2)",
-        "not x < 3 or x == 3 and y != \"个人\"",
-        "-x <= -2.5 and count(o) >= 1 or distinct(o, \"c\") == 2",
-        "contains(o, \"c\", actor) and not done(decide) or lowest(fine) < 2500",
-        "a == (x > 1) and b != false",
-    };
-    static const char *const facts[] = {
-        NOFACTS,
-        "{\"a\": true, \"b\": false, \"c\": true, \"x\": 3, \"y\": \"个人\"}",
-        ("{\"a\": false, \"b\": true, \"c\": false, \"x\": 2.5, \"y\": \"单位\", "
-         "\"o\": [{\"c\": \"张三\"}, {\"c\": \"x\"}]}"),
-        "{\"a\": 1, \"b\": \"s\", \"c\": null, \"x\": \"3\", \"o\": 5}",
-    };
-    for (size_t i = 0; i < sizeof(exprs) / sizeof(exprs[0]); i++)
-        for (size_t k = 0; k < sizeof(facts) / sizeof(facts[0]); k++)
-            (void)HOLDS(exprs[i], facts[k]); /* asserts the round trip */
-    return 0;
-}
-
-/* guard-7.3: format behaves like snprintf: the full length is returned, output is
- * truncated and NUL-terminated; size 0 writes nothing. */
-TEST_IMPL(guard_format_truncate)
-{
-    cf_guard_t *g = compile_ok("fine<=3000");
-    char out[16];
-    memset(out, 'X', sizeof(out));
-    ASSERT_EQ(cf_guard_format(g, out, 5), 12);
-    ASSERT_STR_EQ(out, "fine");
-    ASSERT_EQ(out[5], 'X');
-    ASSERT_EQ(cf_guard_format(g, out, 12), 12);
-    ASSERT_STR_EQ(out, "fine <= 300");
-    ASSERT_EQ(cf_guard_format(g, out, 13), 12);
-    ASSERT_STR_EQ(out, "fine <= 3000");
-    out[0] = 'X';
-    ASSERT_EQ(cf_guard_format(g, out, 0), 12);
-    ASSERT_EQ(out[0], 'X');
-    ASSERT_EQ(cf_guard_format(g, NULL, 0), 12);
-    ASSERT_EQ(cf_guard_format(g, out, 1), 12);
-    ASSERT_STR_EQ(out, "");
-    cf_guard_free(g);
-    return 0;
-}
-
-/* guard-7.1 (issue 18 item 2): running(clock) asks the env whether a clock's window is
- * still open; it is a bool, names a clock (reported as a reference), takes only an
- * identifier, needs env->running, and passes the env's errors through. */
-TEST_IMPL(guard_running)
-{
-    ASSERT(holds_as("running(hearing_request)", "{}", ACTOR));
-    ASSERT(!holds_as("running(defence)", "{}", ACTOR));
-    ASSERT(
-        holds_as("not running(defence) and not (running(hearing_request) == false)", "{}", ACTOR));
-    check_refs("running(defence) or done(waive)", "C:defence@9 A:waive@26");
-    cf_guard_t *g = NULL;
-    cf_error_t err;
-    ASSERT_EQ(cf_guard_compile("running(\"defence\")", &g, &err), CF_EPARSE);
-    ASSERT(g == NULL);
-    ASSERT(strstr(err.text, "expected a clock id") != NULL);
-    ASSERT_EQ(cf_guard_compile("running(defence) > 1", &g, &err), CF_EPARSE);
-    g = compile_ok("running(broken)");
-    fake_t fake = {0, 0, 0};
-    cf_guard_env_t env = {NULL, ACTOR, "handler", NULL, NULL, NULL, NULL, NULL, &fake, NULL, NULL};
-    int result = -1;
-    ASSERT_EQ(cf_guard_eval(g, &env, &result), CF_EINVAL); /* no env->running */
-    env.running = fake_running;
-    ASSERT_EQ(cf_guard_eval(g, &env, &result), CF_EIO);
-    ASSERT_EQ(result, -1);
-    cf_guard_free(g);
-    return 0;
-}
-
-/* guard-7.2 (issue 18 item 7): total(fact) sums a ledger and owed(fact, clock) gives an
- * amount with its surcharge, both numbers from the env; absent when the env has none;
- * errors pass through; a clock argument must be an identifier. */
-TEST_IMPL(guard_ledger)
-{
-    fake_t fake = {0, 0, 0};
-    cf_guard_env_t env = {NULL,       ACTOR,     "handler", fake_done, fake_lowest, fake_running,
-                          fake_total, fake_owed, &fake,     NULL,      NULL};
-    static const struct {
-        const char *text;
-        int holds;
-    } cases[] = {{"total(paid_amount) >= 150.5", 1},
-                 {"total(paid_amount) >= owed(fine, payment)", 0},
-                 {"owed(fine, payment) == 200", 1},
-                 {"total(refunded_amount) >= 0", 0}, /* absent: every comparison false */
-                 {"not (total(refunded_amount) < 1)", 1},
-                 {"owed(fine, demand) > 0", 0}};
-    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-        cf_guard_t *g = compile_ok(cases[i].text);
-        int result = -1;
-        ASSERT_EQ(cf_guard_eval(g, &env, &result), 0);
-        if (result != cases[i].holds)
-            CF__FAIL("'%s' gave %d", cases[i].text, result);
-        cf_guard_free(g);
-    }
-    check_refs("total(paid_amount) < owed(fine, payment)",
-               "F:paid_amount@7 F:fine@27 C:payment@33");
-    cf_guard_t *g = compile_ok("total(broken) > 0");
-    int result = -1;
-    ASSERT_EQ(cf_guard_eval(g, &env, &result), CF_EIO);
-    env.total = NULL;
-    ASSERT_EQ(cf_guard_eval(g, &env, &result), CF_EINVAL);
-    ASSERT_EQ(result, -1);
-    cf_guard_free(g);
-    cf_error_t err;
-    ASSERT_EQ(cf_guard_compile("owed(fine, \"payment\") > 0", &g, &err), CF_EPARSE);
-    ASSERT_EQ(cf_guard_compile("total(paid_amount)", &g, &err), CF_EPARSE); /* not a condition */
-    return 0;
-}
-
-/* guard-7.3 (issue 27): waited(fact, N, "unit") asks the env whether N days (or working
- * days) counted from the date the fact holds have run; a bool; false without calling
- * the env when the fact is absent or not a string; the fact is reported as a date
- * fact; N must be a whole number literal 0..100000 and the unit "days" or
- * "working_days"; a missing callback is CF_EINVAL, its errors pass through. */
-TEST_IMPL(guard_waited)
-{
-    ASSERT(HOLDS("waited(notice_on, 3, \"days\")", "{\"notice_on\": \"2026-03-05\"}"));
-    ASSERT(HOLDS("waited(notice_on, 2, \"working_days\")", "{\"notice_on\": \"2026-03-05\"}"));
-    ASSERT(!HOLDS("waited(notice_on, 4, \"days\")", "{\"notice_on\": \"2026-03-05\"}"));
-    ASSERT(!HOLDS("waited(notice_on, 3, \"days\")", "{\"notice_on\": \"2026-03-06\"}"));
-    ASSERT(!HOLDS("waited(notice_on, 3, \"days\")", NOFACTS)); /* absent: not waited */
-    ASSERT(!HOLDS("waited(notice_on, 3, \"days\")", "{\"notice_on\": 20260305}"));
-    ASSERT(HOLDS("not waited(notice_on, 3, \"days\") or unannounced == true",
-                 "{\"unannounced\": true}"));
-    ASSERT(HOLDS("waited(notice_on, 3.0, \"days\") == true", "{\"notice_on\": \"2026-03-05\"}"));
-    check_refs("waited(notice_on, 3, \"days\") or done(waive)", "D:notice_on@8 A:waive@38");
-    static const bad_case_t bad[] = {
-        {"waited(\"notice_on\", 3, \"days\")", 8, "expected a date fact name"},
-        {"waited(notice_on, 3.5, \"days\")", 19, "expected a whole number 0 to 100000"},
-        {"waited(notice_on, 100001, \"days\")", 19, "expected a whole number"},
-        {"waited(notice_on, -3, \"days\")", 19, "expected a whole number"},
-        {"waited(notice_on, n, \"days\")", 19, "expected a whole number"},
-        {"waited(notice_on, 3, \"hours\")", 22, "expected \"days\" or \"working_days\""},
-        {"waited(notice_on, 3, days)", 22, "expected \"days\" or \"working_days\""},
-        {"waited(notice_on, 3)", 20, "too few arguments to 'waited'"},
-        {"waited(notice_on, 3, \"days\") > 1", 30, "cannot compare true/false with a number"},
-    };
-    CHECK_BAD(bad);
-    fake_t fake = {0, 0, 0};
-    json_t *facts = json_pack("{s:s}", "notice_on", "broken");
-    cf_guard_env_t env = {facts, ACTOR, "handler", NULL, NULL, NULL, NULL, NULL, &fake, NULL, NULL};
-    cf_guard_t *g = compile_ok("false and waited(notice_on, 3, \"days\")");
-    cf_guard_t *b = compile_ok("waited(notice_on, 3, \"days\") or true");
-    int result = 42;
-    ASSERT_EQ(cf_guard_eval(g, &env, &result), CF_EINVAL); /* checked before short-circuit */
-    ASSERT_EQ(result, 42);
-    env.waited = fake_waited;
-    ASSERT_EQ(cf_guard_eval(b, &env, &result), CF_EIO);
-    ASSERT_EQ(result, 42);
-    cf_guard_free(g);
-    cf_guard_free(b);
-    json_decref(facts);
+    tg_check_refs("has(fine) and done(file) or x == 3", "F:fine@5 A:file@20 F:x@29");
+    tg_check_refs("contains(officers, \"name\", actor) and distinct(officers, \"cert\") > 1",
+                  "F:officers@10 F:officers@48");
+    tg_check_refs("\"个人\" == party and done(file)", "F:party@9 A:file@24");
+    tg_check_refs("count(x) > lowest(y) and not z and -w < 0", "F:x@7 F:y@19 F:z@30 F:w@37");
+    tg_check_refs("actor == role and true", "");
+    cf_guard_refs(NULL, tg_collect, NULL); /* no-op */
     return 0;
 }

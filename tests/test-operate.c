@@ -157,8 +157,7 @@ TEST_IMPL(operate_2_token_daemon)
     ASSERT_EQ(status_of(&d, kept), 200);
     /* operate-2.3: the last use is recorded (through the writer, so wait for it) */
     int64_t used = 0;
-    for (int i = 0; i < 100 && (used = last_used(db, kept)) < t0 + 3600; i++)
-        usleep(20 * 1000);
+    CF_TEST_WAIT_UNTIL((used = last_used(db, kept)) >= t0 + 3600);
     ASSERT(used >= t0 + 3660);
     td_stop(&d);
     cf_store_close(s);
@@ -342,13 +341,8 @@ TEST_IMPL(operate_4_sighup_reload)
      * up at once on SIGHUP (systemctl reload), not at the next poll an hour later */
     sql(db, "UPDATE calendar_version SET version = version + 1;");
     ASSERT_EQ(raise(SIGHUP), 0);
-    int seen = 0;
-    for (int i = 0; i < 100 && !seen; i++) {
-        usleep(20 * 1000);
-        text = td_metrics_text(&d);
-        seen = strstr(text, "caseflow_calendar_reloads_total 1") != NULL;
-        free(text);
-    }
+    CF_TEST_WAIT_UNTIL(td_metric(&d, "caseflow_calendar_reloads_total") == 1);
+    int seen = td_metric(&d, "caseflow_calendar_reloads_total") == 1;
     ASSERT(seen);
     td_stop(&d);
     return 0;
@@ -409,8 +403,8 @@ TEST_IMPL(operate_5_logs)
     td_clock(&d, "2026-04-30T09:00:00+08:00"); /* the filing clock's alerts fire */
     char *text = NULL;
     json_t *given_up = NULL;
-    for (int i = 0; i < 200 && !given_up; i++) {
-        usleep(20 * 1000);
+    for (int64_t end = cf_test_ms() + CF_TEST_WAIT_MS; !given_up && cf_test_ms() < end;) {
+        cf_test_nap(20);
         fflush(stderr);
         free(text);
         text = read_all(logpath);

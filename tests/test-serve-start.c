@@ -60,35 +60,6 @@ static long long scalar(const char *db, const char *sql)
     return n;
 }
 
-/* The alert log: n lines, each alert once, late, in (due_at, alert_id) order. */
-static void check_log(const char *log, long long n)
-{
-    char line[4096], last_due[64] = "", last_id[160] = "";
-    long long lines = 0;
-    json_t *seen = json_object();
-    FILE *f = fopen(log, "r");
-    ASSERT(f != NULL);
-    while (fgets(line, sizeof(line), f)) {
-        json_t *a = json_loads(line, 0, NULL);
-        ASSERT(a != NULL);
-        const char *due = json_string_value(json_object_get(a, "due_at"));
-        const char *id = json_string_value(json_object_get(a, "alert_id"));
-        ASSERT(due && id);
-        ASSERT(json_is_true(json_object_get(a, "late")));
-        ASSERT(json_object_get(seen, id) == NULL);
-        json_object_set_new(seen, id, json_true());
-        int c = strcmp(due, last_due);
-        ASSERT(c > 0 || (c == 0 && strcmp(id, last_id) > 0));
-        snprintf(last_due, sizeof(last_due), "%s", due);
-        snprintf(last_id, sizeof(last_id), "%s", id);
-        json_decref(a);
-        lines++;
-    }
-    fclose(f);
-    json_decref(seen);
-    ASSERT_EQ(lines, n);
-}
-
 /* ---- start-1 ------------------------------------------------------------------------------ */
 
 TEST_IMPL(start_answers_while_backlog_fires)
@@ -96,10 +67,9 @@ TEST_IMPL(start_answers_while_backlog_fires)
     CF_TEST_SQLITE_ONLY("reads the SQLite file directly (pending alerts, alert events)");
     enum { CASES = 30 };
     char db[512], log[512];
-    td_db("start-backlog.db", db, sizeof(db));
-    snprintf(log, sizeof(log), "%s/start-backlog.jsonl", cf_test_tmpdir());
-    remove(log);
-    char *token = td_token(db, "甲局", "handler", "张三");
+    cf_serve_config_t cfg; /* the daemon starts months later */
+    char *token = td_alert_config("start-backlog.db", "start-backlog.jsonl",
+                                  "2026-09-01T09:00:00+08:00", db, log, &cfg);
     /* Cases opened over a day, two on the first instant: their alerts fell due over
      * the following weeks, ties included; the daemon starts months later. */
     cf_time_t t0;
@@ -115,10 +85,7 @@ TEST_IMPL(start_answers_while_backlog_fires)
     gate_t gate = {.reached = 0, .open = 0};
     pthread_mutex_init(&gate.mu, NULL);
     pthread_cond_init(&gate.cv, NULL);
-    cf_serve_config_t cfg;
     td_daemon_t d;
-    td_config(&cfg, db, "2026-09-01T09:00:00+08:00");
-    cfg.alert_log = log;
     cfg.fire_chunk = 4; /* the backlog in many chunks, each its own commit */
     cfg.store_fault = at_gate;
     cfg.store_fault_ctx = &gate;
@@ -150,7 +117,7 @@ TEST_IMPL(start_answers_while_backlog_fires)
     td_stop(&d);
 
     /* Each once, late, in due order; one alert event each on the chains, none pending. */
-    check_log(log, pending);
+    td_check_late_log(log, pending);
     ASSERT_EQ(scalar(db, pending_sql), 0);
     ASSERT_EQ(scalar(db, "SELECT COUNT(*) FROM events WHERE type = 'alert'"), pending);
     ASSERT_EQ(scalar(db, "SELECT COUNT(*) FROM events WHERE type = 'alert' AND "

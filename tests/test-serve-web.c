@@ -473,8 +473,7 @@ TEST_IMPL(serve_web_2_sessions)
     pthread_mutex_init(&st.mu, NULL);
     pthread_t th;
     ASSERT_EQ(pthread_create(&th, NULL, stream_main, &st), 0);
-    for (int i = 0; i < 500 && !stream_flag(&st, &st.connected); i++)
-        usleep(10 * 1000);
+    CF_TEST_WAIT_UNTIL(stream_flag(&st, &st.connected));
     ASSERT(stream_flag(&st, &st.connected));
     ASSERT_EQ(open_with(&d, &s, 1, NULL), 201);
     pthread_join(th, NULL);
@@ -585,11 +584,11 @@ static json_t *alert_row(const td_daemon_t *d, const char *token, const char *pa
     return hit;
 }
 
-/* 1 once webhook receiver h has had a request with alert id header id (waits up to 10 s:
- * the delivery goes out after the escalation's commit, on the loop). */
+/* 1 once webhook receiver h has had a request with alert id header id (waits up to
+ * CF_TEST_WAIT_MS: the delivery goes out after the escalation's commit, on the loop). */
 static int hook_got(td_hook_t *h, const char *id, const char *body_part)
 {
-    for (int tries = 0; tries < 1000; tries++) {
+    for (int64_t end = cf_test_ms() + CF_TEST_WAIT_MS; cf_test_ms() < end;) {
         int found = 0;
         pthread_mutex_lock(&h->mu);
         for (int i = 0; i < h->count && i < 32; i++)
@@ -597,7 +596,7 @@ static int hook_got(td_hook_t *h, const char *id, const char *body_part)
         pthread_mutex_unlock(&h->mu);
         if (found)
             return 1;
-        usleep(10000);
+        cf_test_nap(10);
     }
     return 0;
 }

@@ -630,9 +630,7 @@ TEST_IMPL(serve_checkpointer)
     for (int i = 0; i < 5; i++)
         open_case(&d, head, "某药房");
     long long n = 0;
-    for (int tries = 0; tries < 200 && (n = td_metric(&d, "caseflow_checkpoints_total")) < 1;
-         tries++)
-        usleep(10000);
+    CF_TEST_WAIT_UNTIL((n = td_metric(&d, "caseflow_checkpoints_total")) >= 1);
     ASSERT(n >= 1);
     td_stop(&d);
     free(head);
@@ -755,12 +753,17 @@ TEST_IMPL(serve_token_cache)
     cf_serve_config_t cfg;
     td_daemon_t d;
     td_config(&cfg, db, T0);
-    /* long enough that a slow run (sanitizers, a loaded machine) still reaches the
-     * cached check below within it */
     cfg.token_cache_ms = 2000;
     td_start(&d, &cfg);
-    ASSERT_EQ(list_status(&d, head), 200);
+    /* other's first: the cache has one slot per hash of the token text, so other read
+     * after head would take head's slot whenever the two random tokens share one (1 run
+     * in 64) */
     ASSERT_EQ(list_status(&d, other), 200);
+    /* head's token is cached until 2 s after the daemon read it, so until 2 s after
+     * filled at least, and 2 s after cached at most */
+    int64_t filled = cf_test_ms();
+    ASSERT_EQ(list_status(&d, head), 200);
+    int64_t cached = cf_test_ms();
     /* head's token is deleted behind the daemon's back */
     char digest[65];
     ASSERT_EQ(cf_chain_sha256_hex(head, strlen(head), digest), 0);
@@ -771,9 +774,15 @@ TEST_IMPL(serve_token_cache)
     snprintf(sql, sizeof(sql), "DELETE FROM tokens WHERE hash = '%s'", digest);
     ASSERT_EQ(sqlite3_exec(conn, sql, NULL, NULL, NULL), SQLITE_OK);
     ASSERT_EQ(sqlite3_changes(conn), 1);
-    ASSERT_EQ(list_status(&d, head), 200); /* trusted from the cache */
-    usleep(2100 * 1000);
-    ASSERT_EQ(list_status(&d, head), 401); /* read again: gone */
+    int status = list_status(&d, head);
+    /* trusted from the cache: asserted when the answer came inside the window, less
+     * the loop clock's coarseness (every run but one a loaded machine held up for 2 s) */
+    if (cf_test_ms() - filled < (int64_t)cfg.token_cache_ms - 100)
+        ASSERT_EQ(status, 200);
+    /* past the window (by more than the loop clock's coarseness): read again, gone */
+    while (cf_test_ms() < cached + (int64_t)cfg.token_cache_ms + 100)
+        cf_test_nap(10);
+    ASSERT_EQ(list_status(&d, head), 401);
     ASSERT_EQ(list_status(&d, other), 200);
     /* an unknown token, then stored: it works at once */
     static const char later[] = "later-token-0123456789";

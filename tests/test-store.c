@@ -52,19 +52,18 @@ static void recompute(cf_store_t *s, int64_t id, cf_chain_algo_t algo, char *hea
  * and refolding them gives the stored case. */
 TEST_IMPL(store_chain_recompute)
 {
-    cf_workflow_t *wf = cf_test_workflow(MINI);
-    cf_calendar_t *cal = cf_test_calendar();
-    cf_store_t *s = cf_test_store("chain.db");
+    cf_test_env_t e;
+    cf_test_env_open(&e, MINI, "chain.db");
     cf_case_t c, stored, refolded;
     cf_error_t err;
-    walk_some(s, wf, cal, &c);
+    walk_some(e.s, e.wf, e.cal, &c);
     char head[CF_CHAIN_HEX];
-    recompute(s, c.id, CF_CHAIN_SHA256, head);
-    ASSERT_EQ(cf_store_case_get(s, c.id, &stored, &err), 0);
+    recompute(e.s, c.id, CF_CHAIN_SHA256, head);
+    ASSERT_EQ(cf_store_case_get(e.s, c.id, &stored, &err), 0);
     ASSERT_STR_EQ(stored.head, head);
     ASSERT_STR_EQ(c.head, head);
     json_t *events;
-    ASSERT_EQ(cf_store_case_events(s, c.id, &events, &err), 0);
+    ASSERT_EQ(cf_store_case_events(e.s, c.id, &events, &err), 0);
     ASSERT_EQ(cf_case_init(&refolded), 0);
     size_t i;
     json_t *ev;
@@ -94,9 +93,7 @@ TEST_IMPL(store_chain_recompute)
     cf_case_dispose(&refolded);
     cf_case_dispose(&stored);
     cf_case_dispose(&c);
-    cf_store_close(s);
-    cf_calendar_free(cal);
-    cf_workflow_free(wf);
+    cf_test_env_close(&e);
     return 0;
 }
 
@@ -461,11 +458,10 @@ TEST_IMPL(store_fold_refused_untouched)
 
 TEST_IMPL(store_chain_sm3)
 {
-    cf_workflow_t *wf = cf_test_workflow(MINI);
-    cf_calendar_t *cal = cf_test_calendar();
-    cf_store_t *s = cf_test_store("sm3.db");
+    cf_test_env_t e;
+    cf_test_env_open(&e, MINI, "sm3.db");
     cf_error_t err;
-    ASSERT_EQ(cf_store_workflow_put(s, wf, NULL, NULL, &err), 0);
+    ASSERT_EQ(cf_store_workflow_put(e.s, e.wf, NULL, NULL, &err), 0);
     json_t *party = json_pack("{s:s}", "name", "张某");
     cf_open_t req = {.actor = "a",
                      .role = "handler",
@@ -473,22 +469,20 @@ TEST_IMPL(store_chain_sm3)
                      .algo = CF_CHAIN_SM3,
                      .at = cf_test_time("2026-03-02T09:00:00+08:00")};
     json_t *events;
-    ASSERT_EQ(cf_engine_open(wf, cal, &req, &events, NULL), 0);
+    ASSERT_EQ(cf_engine_open(e.wf, e.cal, &req, &events, NULL), 0);
     cf_case_t c;
     ASSERT_EQ(cf_case_init(&c), 0);
     c.algo = CF_CHAIN_SM3;
-    ASSERT_EQ(cf_store_case_open(s, &c, events, &err), 0);
+    ASSERT_EQ(cf_store_case_open(e.s, &c, events, &err), 0);
     char head[CF_CHAIN_HEX], sha[CF_CHAIN_HEX];
-    recompute(s, c.id, CF_CHAIN_SM3, head);
+    recompute(e.s, c.id, CF_CHAIN_SM3, head);
     ASSERT_STR_EQ(c.head, head);
     ASSERT_EQ(cf_chain_hash(CF_CHAIN_SHA256, CF_CHAIN_GENESIS, json_array_get(events, 0), sha), 0);
     ASSERT(strcmp(sha, json_string_value(json_object_get(json_array_get(events, 0), "hash"))));
     json_decref(events);
     json_decref(party);
     cf_case_dispose(&c);
-    cf_store_close(s);
-    cf_calendar_free(cal);
-    cf_workflow_free(wf);
+    cf_test_env_close(&e);
     return 0;
 }
 
@@ -506,37 +500,34 @@ static json_t *alert_events(const cf_case_t *c, const char *at)
  * is written, and a stale copy still gets the conflict. */
 TEST_IMPL(store_conflict_same_state)
 {
-    cf_workflow_t *wf = cf_test_workflow(MINI);
-    cf_calendar_t *cal = cf_test_calendar();
-    cf_store_t *s = cf_test_store("conflict-same.db");
+    cf_test_env_t e;
+    cf_test_env_open(&e, MINI, "conflict-same.db");
     cf_case_t a, b, now;
     cf_error_t err;
-    cf_test_open(s, wf, cal, "2026-03-02T09:00:00+08:00", &a);
-    ASSERT_EQ(cf_store_case_get(s, a.id, &b, &err), 0);
+    cf_test_open(e.s, e.wf, e.cal, "2026-03-02T09:00:00+08:00", &a);
+    ASSERT_EQ(cf_store_case_get(e.s, a.id, &b, &err), 0);
     json_t *ev = alert_events(&a, "2026-03-02T10:00:00+08:00");
-    ASSERT_EQ(cf_store_case_append(s, &a, ev, &err), 0);
+    ASSERT_EQ(cf_store_case_append(e.s, &a, ev, &err), 0);
     json_decref(ev);
-    ASSERT_EQ(cf_store_case_get(s, a.id, &now, &err), 0);
+    ASSERT_EQ(cf_store_case_get(e.s, a.id, &now, &err), 0);
     ASSERT_EQ(now.version, a.version);
     ASSERT_STR_EQ(now.head, a.head);
     ASSERT_STR_EQ(now.state, "lead");
     cf_case_dispose(&now);
     ev = alert_events(&b, "2026-03-02T10:00:00+08:00");
-    ASSERT_EQ(cf_store_case_append(s, &b, ev, &err), CF_ECONFLICT);
+    ASSERT_EQ(cf_store_case_append(e.s, &b, ev, &err), CF_ECONFLICT);
     ASSERT_CONTAINS(err.text, "someone else acted on it");
     json_decref(ev);
     /* then a change of state on the current copy still goes through the other update */
-    ASSERT_EQ(
-        cf_test_act(s, wf, cal, &a, "drop", "head", "2026-03-02T11:00:00+08:00", NULL, NULL, NULL),
-        0);
-    ASSERT_EQ(cf_store_case_get(s, a.id, &now, &err), 0);
+    ASSERT_EQ(cf_test_act(e.s, e.wf, e.cal, &a, "drop", "head", "2026-03-02T11:00:00+08:00", NULL,
+                          NULL, NULL),
+              0);
+    ASSERT_EQ(cf_store_case_get(e.s, a.id, &now, &err), 0);
     ASSERT_STR_EQ(now.state, "dropped");
     cf_case_dispose(&now);
     cf_case_dispose(&a);
     cf_case_dispose(&b);
-    cf_store_close(s);
-    cf_calendar_free(cal);
-    cf_workflow_free(wf);
+    cf_test_env_close(&e);
     return 0;
 }
 
@@ -576,32 +567,29 @@ TEST_IMPL(store_case_update_by_key)
  * and nothing of its change is written. */
 TEST_IMPL(store_conflict)
 {
-    cf_workflow_t *wf = cf_test_workflow(MINI);
-    cf_calendar_t *cal = cf_test_calendar();
-    cf_store_t *s = cf_test_store("conflict.db");
+    cf_test_env_t e;
+    cf_test_env_open(&e, MINI, "conflict.db");
     cf_case_t a, b;
     cf_error_t err;
-    cf_test_open(s, wf, cal, "2026-03-02T09:00:00+08:00", &a);
-    ASSERT_EQ(cf_store_case_get(s, a.id, &b, &err), 0);
-    ASSERT_EQ(
-        cf_test_act(s, wf, cal, &a, "drop", "head", "2026-03-02T10:00:00+08:00", NULL, NULL, NULL),
-        0);
+    cf_test_open(e.s, e.wf, e.cal, "2026-03-02T09:00:00+08:00", &a);
+    ASSERT_EQ(cf_store_case_get(e.s, a.id, &b, &err), 0);
+    ASSERT_EQ(cf_test_act(e.s, e.wf, e.cal, &a, "drop", "head", "2026-03-02T10:00:00+08:00", NULL,
+                          NULL, NULL),
+              0);
     cf_refusal_t why;
-    ASSERT_EQ(cf_test_act(s, wf, cal, &b, "file", "head", "2026-03-02T10:00:00+08:00",
+    ASSERT_EQ(cf_test_act(e.s, e.wf, e.cal, &b, "file", "head", "2026-03-02T10:00:00+08:00",
                           "{\"reason\": \"x\"}", "立案审批表", &why),
               CF_ECONFLICT);
     ASSERT_CONTAINS(why.text, "someone else acted on it");
     ASSERT_STR_EQ(b.state, "lead"); /* the loser's copy is untouched */
     cf_case_t now;
-    ASSERT_EQ(cf_store_case_get(s, a.id, &now, &err), 0);
+    ASSERT_EQ(cf_store_case_get(e.s, a.id, &now, &err), 0);
     ASSERT_STR_EQ(now.state, "dropped");
     ASSERT_EQ(now.version, a.version);
     cf_case_dispose(&now);
     cf_case_dispose(&a);
     cf_case_dispose(&b);
-    cf_store_close(s);
-    cf_calendar_free(cal);
-    cf_workflow_free(wf);
+    cf_test_env_close(&e);
     return 0;
 }
 
@@ -639,82 +627,77 @@ TEST_IMPL(store_fault_injection)
                  {SQLITE_FULL, CF_EFULL},
                  {SQLITE_BUSY, CF_EBUSY},
                  {SQLITE_NOMEM, CF_ENOMEM}};
-    cf_workflow_t *wf = cf_test_workflow(MINI);
-    cf_calendar_t *cal = cf_test_calendar();
-    cf_store_t *s = cf_test_store("fault.db");
+    cf_test_env_t e;
+    cf_test_env_open(&e, MINI, "fault.db");
     cf_case_t c;
     cf_error_t err;
-    cf_test_open(s, wf, cal, "2026-03-02T09:00:00+08:00", &c);
+    cf_test_open(e.s, e.wf, e.cal, "2026-03-02T09:00:00+08:00", &c);
     json_t *before = cf_case_to_json(&c);
-    int64_t events_before = count_events(s, c.id);
+    int64_t events_before = count_events(e.s, c.id);
     for (size_t p = 0; p < sizeof(points) / sizeof(points[0]); p++)
         for (size_t k = 0; k < sizeof(codes) / sizeof(codes[0]); k++) {
             fault_t f = {points[p], codes[k].sqlite};
-            cf_store_set_fault(s, fault_cb, &f);
-            ASSERT_EQ(cf_test_act(s, wf, cal, &c, "file", "head", "2026-03-02T15:00:00+08:00",
+            cf_store_set_fault(e.s, fault_cb, &f);
+            ASSERT_EQ(cf_test_act(e.s, e.wf, e.cal, &c, "file", "head", "2026-03-02T15:00:00+08:00",
                                   "{\"reason\": \"x\"}", "立案审批表", NULL),
                       codes[k].cf);
-            cf_store_set_fault(s, NULL, NULL);
+            cf_store_set_fault(e.s, NULL, NULL);
             json_t *mem = cf_case_to_json(&c);
             ASSERT(json_equal(mem, before));
             json_decref(mem);
             cf_case_t disk;
-            ASSERT_EQ(cf_store_case_get(s, c.id, &disk, &err), 0);
+            ASSERT_EQ(cf_store_case_get(e.s, c.id, &disk, &err), 0);
             json_t *stored = cf_case_to_json(&disk);
             ASSERT(json_equal(stored, before));
             json_decref(stored);
             cf_case_dispose(&disk);
-            ASSERT_EQ(count_events(s, c.id), events_before);
+            ASSERT_EQ(count_events(e.s, c.id), events_before);
             /* No decision clock (due 2026-06-01) leaked into the index. */
             cf_case_filter_t due = {.now = cf_test_time("2026-05-30T00:00:00+08:00"),
                                     .due_within = 5 * 86400};
             json_t *list;
-            ASSERT_EQ(cf_store_case_list(s, &due, &list, &err), 0);
+            ASSERT_EQ(cf_store_case_list(e.s, &due, &list, &err), 0);
             ASSERT_EQ(json_array_size(list), 0);
             json_decref(list);
         }
     /* And with the fault gone the same transition goes through. */
-    ASSERT_EQ(cf_test_act(s, wf, cal, &c, "file", "head", "2026-03-02T15:00:00+08:00",
+    ASSERT_EQ(cf_test_act(e.s, e.wf, e.cal, &c, "file", "head", "2026-03-02T15:00:00+08:00",
                           "{\"reason\": \"x\"}", "立案审批表", NULL),
               0);
     ASSERT_STR_EQ(c.state, "investigating");
     json_decref(before);
     cf_case_dispose(&c);
-    cf_store_close(s);
-    cf_calendar_free(cal);
-    cf_workflow_free(wf);
+    cf_test_env_close(&e);
     return 0;
 }
 
 /* store-2.3: the event log refuses UPDATE and DELETE. */
 TEST_IMPL(store_append_only)
 {
-    cf_workflow_t *wf = cf_test_workflow(MINI);
-    cf_calendar_t *cal = cf_test_calendar();
-    cf_store_t *s = cf_test_store("append.db");
+    cf_test_env_t e;
+    cf_test_env_open(&e, MINI, "append.db");
     cf_case_t c;
-    walk_some(s, wf, cal, &c);
+    walk_some(e.s, e.wf, e.cal, &c);
     cf_case_dispose(&c);
     /* through the store's own connection, so the rule is checked on either backend
      * (SQLite's triggers, PostgreSQL's) */
     cf_error_t err;
-    ASSERT_EQ(cf__store_exec(s, "UPDATE events SET body = '{}' WHERE seq = 2", &err), CF_ESTORE);
+    ASSERT_EQ(cf__store_exec(e.s, "UPDATE events SET body = '{}' WHERE seq = 2", &err), CF_ESTORE);
     ASSERT_CONTAINS(err.text, "append-only");
-    ASSERT_EQ(cf__store_exec(s, "DELETE FROM events WHERE seq = 2", &err), CF_ESTORE);
+    ASSERT_EQ(cf__store_exec(e.s, "DELETE FROM events WHERE seq = 2", &err), CF_ESTORE);
     ASSERT_CONTAINS(err.text, "append-only");
     if (cf_test_pg()) { /* TRUNCATE is PostgreSQL's; a trigger refuses it too */
-        ASSERT_EQ(cf__store_exec(s, "TRUNCATE events", &err), CF_ESTORE);
+        ASSERT_EQ(cf__store_exec(e.s, "TRUNCATE events", &err), CF_ESTORE);
         ASSERT_CONTAINS(err.text, "append-only");
         /* a position is set once, at commit (cf__store_place): never moved or taken away */
-        ASSERT_EQ(cf__store_exec(s, "UPDATE events SET pos = pos + 100 WHERE seq = 2", &err),
+        ASSERT_EQ(cf__store_exec(e.s, "UPDATE events SET pos = pos + 100 WHERE seq = 2", &err),
                   CF_ESTORE);
         ASSERT_CONTAINS(err.text, "append-only");
-        ASSERT_EQ(cf__store_exec(s, "UPDATE events SET pos = NULL WHERE seq = 2", &err), CF_ESTORE);
+        ASSERT_EQ(cf__store_exec(e.s, "UPDATE events SET pos = NULL WHERE seq = 2", &err),
+                  CF_ESTORE);
         ASSERT_CONTAINS(err.text, "append-only");
     }
-    cf_store_close(s);
-    cf_calendar_free(cal);
-    cf_workflow_free(wf);
+    cf_test_env_close(&e);
     return 0;
 }
 
@@ -764,25 +747,24 @@ TEST_IMPL(store_workflow_versions)
  * index; parent and children are linked. */
 TEST_IMPL(store_due_and_links)
 {
-    cf_workflow_t *wf = cf_test_workflow(MINI);
-    cf_calendar_t *cal = cf_test_calendar();
-    cf_store_t *s = cf_test_store("due.db");
+    cf_test_env_t e;
+    cf_test_env_open(&e, MINI, "due.db");
     cf_case_t a, b;
     cf_error_t err;
-    walk_some(s, wf, cal, &a); /* decision deadline 2026-06-01 end of day */
-    cf_test_open(s, wf, cal, "2026-03-05T09:00:00+08:00", &b); /* report: 03-06 09:00 */
+    walk_some(e.s, e.wf, e.cal, &a); /* decision deadline 2026-06-01 end of day */
+    cf_test_open(e.s, e.wf, e.cal, "2026-03-05T09:00:00+08:00", &b); /* report: 03-06 09:00 */
     cf_case_filter_t f = {.now = cf_test_time("2026-03-05T12:00:00+08:00"), .due_within = 86400};
     json_t *list;
-    ASSERT_EQ(cf_store_case_list(s, &f, &list, &err), 0);
+    ASSERT_EQ(cf_store_case_list(e.s, &f, &list, &err), 0);
     ASSERT_EQ(json_array_size(list), 1);
     ASSERT_EQ(json_integer_value(json_object_get(json_array_get(list, 0), "id")), b.id);
     json_decref(list);
     f = (cf_case_filter_t){.now = cf_test_time("2026-06-02T00:00:00+08:00"), .overdue = 1};
-    ASSERT_EQ(cf_store_case_list(s, &f, &list, &err), 0);
+    ASSERT_EQ(cf_store_case_list(e.s, &f, &list, &err), 0);
     ASSERT_EQ(json_array_size(list), 2);
     json_decref(list);
     f = (cf_case_filter_t){.now = cf_test_time("2026-03-06T08:00:00+08:00"), .overdue = 1};
-    ASSERT_EQ(cf_store_case_list(s, &f, &list, &err), 0);
+    ASSERT_EQ(cf_store_case_list(e.s, &f, &list, &err), 0);
     ASSERT_EQ(json_array_size(list), 0);
     json_decref(list);
     /* A child case opened with a parent is listed as its child. */
@@ -794,12 +776,12 @@ TEST_IMPL(store_due_and_links)
                      .at = cf_test_time("2026-03-06T09:00:00+08:00")};
     json_t *events;
     cf_case_t child;
-    ASSERT_EQ(cf_engine_open(wf, cal, &req, &events, NULL), 0);
+    ASSERT_EQ(cf_engine_open(e.wf, e.cal, &req, &events, NULL), 0);
     ASSERT_EQ(cf_case_init(&child), 0);
-    ASSERT_EQ(cf_store_case_open(s, &child, events, &err), 0);
+    ASSERT_EQ(cf_store_case_open(e.s, &child, events, &err), 0);
     ASSERT_EQ(child.parent_id, a.id);
     f = (cf_case_filter_t){.parent = a.id};
-    ASSERT_EQ(cf_store_case_list(s, &f, &list, &err), 0);
+    ASSERT_EQ(cf_store_case_list(e.s, &f, &list, &err), 0);
     ASSERT_EQ(json_array_size(list), 1);
     ASSERT_EQ(json_integer_value(json_object_get(json_array_get(list, 0), "id")), child.id);
     json_decref(list);
@@ -808,9 +790,7 @@ TEST_IMPL(store_due_and_links)
     cf_case_dispose(&child);
     cf_case_dispose(&a);
     cf_case_dispose(&b);
-    cf_store_close(s);
-    cf_calendar_free(cal);
-    cf_workflow_free(wf);
+    cf_test_env_close(&e);
     return 0;
 }
 

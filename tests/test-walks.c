@@ -18,6 +18,7 @@
  */
 #include <dirent.h>
 #include <sqlite3.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -245,8 +246,29 @@ static void run_step(cf_store_t *s, const cf_workflow_t *wf, const cf_calendar_t
     json_decref(docs);
 }
 
-/* Runs one walk; returns 1 if it ended in a terminal state. OUT workflow id. */
-static int run_walk(const char *relpath, char *workflow_id, size_t size)
+/* A fresh walk.db, copied from template (a migrated, closed, empty database): the
+ * migrations run once for all the walks, not once a walk (they were most of this
+ * test's time, which under ASan on a loaded machine neared the runner's timeout). */
+static cf_store_t *fresh_store(const char *template)
+{
+    char path[512], side[600];
+    snprintf(path, sizeof(path), "%s/walk.db", cf_test_tmpdir());
+    static const char *const sides[] = {"-wal", "-shm"};
+    for (size_t i = 0; i < sizeof(sides) / sizeof(sides[0]); i++) {
+        snprintf(side, sizeof(side), "%s%s", path, sides[i]);
+        remove(side);
+    }
+    cf_test_copy_file(template, path);
+    cf_store_t *s;
+    cf_error_t err;
+    if (cf_store_open_existing(path, &s, &err) != 0)
+        CF__FAIL("open %s: %s", path, err.text);
+    return s;
+}
+
+/* Runs one walk on a copy of template; returns 1 if it ended in a terminal state.
+ * OUT workflow id. */
+static int run_walk(const char *relpath, const char *template, char *workflow_id, size_t size)
 {
     json_t *walk = cf_test_yaml(relpath);
     const char *wf_id = json_string_value(json_object_get(walk, "workflow"));
@@ -255,7 +277,7 @@ static int run_walk(const char *relpath, char *workflow_id, size_t size)
     snprintf(workflow_id, size, "%s", wf_id);
     cf_workflow_t *wf = cf_test_workflow(path);
     cf_calendar_t *cal = cf_test_calendar();
-    cf_store_t *s = cf_test_store("walk.db");
+    cf_store_t *s = fresh_store(template);
     cf_error_t err;
     ASSERT_EQ(cf_store_workflow_put(s, wf, NULL, NULL, &err), 0);
     json_t *open = json_object_get(walk, "open");
@@ -308,6 +330,9 @@ TEST_IMPL(walk_fixtures)
     int ended[sizeof(workflows) / sizeof(workflows[0])] = {0};
     char dir[512];
     snprintf(dir, sizeof(dir), "%s/tests/fixtures/walks", CF_SOURCE_DIR);
+    char template[512];
+    snprintf(template, sizeof(template), "%s/walk-template.db", cf_test_tmpdir());
+    cf_store_close(cf_test_store("walk-template.db"));
     DIR *d = opendir(dir);
     ASSERT(d != NULL);
     struct dirent *e;
@@ -318,7 +343,7 @@ TEST_IMPL(walk_fixtures)
             continue;
         char rel[512], wf[128];
         snprintf(rel, sizeof(rel), "tests/fixtures/walks/%s", e->d_name);
-        int terminal = run_walk(rel, wf, sizeof(wf));
+        int terminal = run_walk(rel, template, wf, sizeof(wf));
         for (size_t i = 0; i < sizeof(workflows) / sizeof(workflows[0]); i++)
             ended[i] |= terminal && strcmp(workflows[i], wf) == 0;
         walks++;

@@ -25,6 +25,7 @@
 #define CF_SERVE_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "cftime.h"
@@ -113,6 +114,11 @@ typedef struct cf_serve_config_s {
      * before the writer thread starts; called on the writer thread. NULL: none. */
     int (*store_fault)(void *ctx, const char *point);
     void *store_fault_ctx;
+    /* Tests: the clock, in microseconds, a firing chunk's time budget is counted on
+     * (serve-jobs.c), so a test decides when the budget is spent. NULL: the monotonic
+     * clock. */
+    uint64_t (*fire_clock)(void *ctx);
+    void *fire_clock_ctx;
 } cf_serve_config_t;
 
 typedef struct cf_serve_s cf_serve_t;

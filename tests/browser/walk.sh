@@ -36,7 +36,7 @@ printf 'session_ttl = 2592000\nalert_ack_timeout = 3600\n' > "$tmp/serve.conf"
 pid=$!
 i=0
 port=
-while [ $i -lt 100 ]; do
+while [ $i -lt 300 ]; do
     port=$(sed -n 's/.*listening on 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$tmp/serve.log" | head -1)
     [ -n "$port" ] && break
     kill -0 "$pid" 2> /dev/null || break

@@ -96,7 +96,7 @@ cf_serve() {
     "$bin" serve --listen 127.0.0.1:0 "$@" > "$tmp/serve.out" 2> "$tmp/serve.err" &
     pid=$!
     port=""
-    for _ in $(seq 1 100); do
+    for _ in $(seq 1 300); do # up to 30 s: a sanitizer build on a loaded machine
         port=$(sed -n 's/^caseflow: listening on 127\.0\.0\.1:\([0-9]*\)$/\1/p' "$tmp/serve.out")
         [ -n "$port" ] && break
         sleep 0.1

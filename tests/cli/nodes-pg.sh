@@ -55,7 +55,7 @@ echo "token_cache_ms = 200" > "$tmp/serve.conf"
 start() { # start PORT LOG: a daemon on the database; waits until it listens
     "$bin" --db "$url" serve --listen "127.0.0.1:$1" --config "$tmp/serve.conf" > "$2" 2>&1 &
     pids="$pids $!"
-    for _ in $(seq 1 100); do grep -q "listening on" "$2" && return 0; sleep 0.1; done
+    for _ in $(seq 1 300); do grep -q "listening on" "$2" && return 0; sleep 0.1; done
     return 1
 }
 pa=$((20000 + $$ % 20000))

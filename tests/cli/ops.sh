@@ -23,14 +23,14 @@ code() { "$bin" "$@" > "$tmp/out" 2>&1; echo $?; }
 "$bin" serve --listen 127.0.0.1:0 > "$tmp/serve.out" 2>&1 &
 serve_pid=$!
 i=0
-while ! grep -qs listening "$tmp/serve.out" && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+while ! grep -qs listening "$tmp/serve.out" && [ $i -lt 300 ]; do sleep 0.1; i=$((i + 1)); done
 case $CASEFLOW_DB in
 postgres://* | postgresql://*)
     # PostgreSQL: no lock file; the second daemon starts on the same database
     "$bin" serve --listen 127.0.0.1:0 > "$tmp/out" 2>&1 &
     second_pid=$!
     i=0
-    while ! grep -q listening "$tmp/out" && kill -0 "$second_pid" 2>/dev/null && [ $i -lt 100 ]
+    while ! grep -q listening "$tmp/out" && kill -0 "$second_pid" 2>/dev/null && [ $i -lt 300 ]
     do sleep 0.1; i=$((i + 1)); done
     if grep -q listening "$tmp/out" && kill -0 "$serve_pid" 2>/dev/null
     then ok; else fail "a second serve shares a PostgreSQL database"; fi
