@@ -489,10 +489,8 @@ static int fire_one(cf_store_t *s, const cf_calendar_t *cal, cf_wfcache_t *wfs, 
         rc = CF_ENOMEM;
     if (rc == 0)
         rc = cf_store_case_append_tx(s, &c, events, err);
-    if (rc == 0)
+    if (rc == 0) /* marked, it waits for its acknowledgement, or escalation (serve-alert-ack.c) */
         rc = cf_store_alert_mark(s, a->id, now, err);
-    if (rc == 0) /* for its acknowledgement, or escalation (serve-alert-ack.c) */
-        rc = cf_store_alert_track(s, a->id, c.id, now, err);
     if (rc == 0)
         *fired = cf__alert_json(owned ? agency : NULL, c.workflow_id, c.facts, ev);
     json_decref(ev);
@@ -575,7 +573,7 @@ static int exec_fire(cf_store_t *s, const cf_calendar_t *cal, cf_wfcache_t *wfs,
             cf_store_savepoint_rollback(s);
             /* another daemon changed the case meanwhile: left pending, to fire again */
             if (failed != CF_ECONFLICT || !j->srv || !j->srv->shared)
-                cf_store_alert_mark(s, a->id, j->now, NULL);
+                cf_store_alert_drop(s, a->id, j->now, NULL);
         }
         if (fired)
             json_array_append_new(j->alerts, fired);
