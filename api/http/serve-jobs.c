@@ -448,33 +448,54 @@ static json_t *alert_event(fire_times_t *m, const cf_case_t *c, const cf_alert_t
     return ev;
 }
 
+/* The case of alert a and its agency. Read ahead (the table holds it): taken as it was
+ * read, *verified 0: the write checks it is still at that version (store-cases.c) and
+ * changes nothing otherwise. Else the agency and head in one look, then the case from
+ * the writer's cache at that head, or the store. *owned 0 for a case opened from the
+ * command line (no agency): its alerts still fire, delivered to no agency's stream. */
+static int case_of_alert(cf_store_t *s, cf_wfcache_t *wfs, cf__ahead_t *ah, const cf_alert_t *a,
+                         cf_case_t *c, char *agency, size_t size, int *owned, int *verified,
+                         cf_error_t *err)
+{
+    char head[CF_CHAIN_HEX];
+    *owned = 1;
+    *verified = 0;
+    if (ah && cf__ahead_take_any(ah, a->case_id, c, agency, size) == 0)
+        return 0;
+    *verified = 1;
+    *owned = cf_store_case_agency_head(s, a->case_id, agency, size, head, NULL) == 0;
+    return *owned && wfs->cases && cf_casecache_get(wfs->cases, a->case_id, head, c) == 0
+               ? 0
+               : cf_store_case_get(s, a->case_id, c, err);
+}
+
 /* Fires one alert: appends its event and marks the row, or, when the clock has
  * moved on since the row was written (a change made outside the daemon),
- * rewrites the case's alerts instead. OUT *fired (new ref) or NULL. */
+ * rewrites the case's alerts instead. OUT *fired (new ref) or NULL. A failure on a
+ * case read ahead (it changed since: the clock no longer matches, or the write found
+ * a newer version) sets *stale: the caller rolls the alert back and fires it again
+ * with ah NULL, from the stored case, so that it is recorded once, after the head
+ * the chain has now. */
 static int fire_one(cf_store_t *s, const cf_calendar_t *cal, cf_wfcache_t *wfs, cf__ahead_t *ah,
                     fire_times_t *times, const cf_alert_t *a, cf_time_t now, json_t **fired,
-                    cf_error_t *err)
+                    int *stale, cf_error_t *err)
 {
     cf_case_t c;
     const cf_workflow_t *wf;
     json_t *events = NULL;
+    char agency[128];
+    int owned, verified;
     *fired = NULL;
-    /* The agency and head in one look, then the case (read ahead of the instant,
-     * or from the writer's cache, when either holds it at that head). A case opened
-     * from the command line has no agency: its alerts still fire, delivered to no
-     * agency's stream. */
-    char agency[128], head[CF_CHAIN_HEX];
-    int owned = cf_store_case_agency_head(s, a->case_id, agency, sizeof(agency), head, NULL) == 0;
-    int rc = owned && ((ah && cf__ahead_take(ah, a->case_id, head, &c) == 0) ||
-                       (wfs->cases && cf_casecache_get(wfs->cases, a->case_id, head, &c) == 0))
-                 ? 0
-                 : cf_store_case_get(s, a->case_id, &c, err);
+    *stale = 0;
+    int rc = case_of_alert(s, wfs, ah, a, &c, agency, sizeof(agency), &owned, &verified, err);
     if (rc != 0)
         return rc;
     rc = cf_wfcache_get(wfs, s, c.workflow_hash, &wf, err);
     const cf_clock_rt_t *k = cf_case_clock(&c, a->clock);
     if (rc == 0 && (!k || k->state != CF_CLOCK_RUNNING || k->deadline != a->deadline)) {
-        rc = cf_store_alerts_sync(s, &c, wf, cal, err);
+        rc = verified ? cf_store_alerts_sync(s, &c, wf, cal, err)
+                      : cf_error_set(err, CF_ECONFLICT, NULL, 0, 0, "read ahead: changed since");
+        *stale = !verified;
         cf_case_dispose(&c);
         return rc;
     }
@@ -493,6 +514,7 @@ static int fire_one(cf_store_t *s, const cf_calendar_t *cal, cf_wfcache_t *wfs, 
         rc = cf_store_alert_mark(s, a->id, now, err);
     if (rc == 0)
         *fired = cf__alert_json(owned ? agency : NULL, c.workflow_id, c.facts, ev);
+    *stale = rc != 0 && !verified;
     json_decref(ev);
     json_decref(events);
     cf_case_dispose(&c);
@@ -566,7 +588,14 @@ static int exec_fire(cf_store_t *s, const cf_calendar_t *cal, cf_wfcache_t *wfs,
         i++;
         if ((rc = cf_store_savepoint(s, &err)) != 0)
             break;
-        int failed = fire_one(s, cal, wfs, ah, &times, a, j->now, &fired, &err);
+        int stale = 0;
+        int failed = fire_one(s, cal, wfs, ah, &times, a, j->now, &fired, &stale, &err);
+        if (failed != 0 && stale) { /* read ahead, changed since: again, from the store */
+            cf_store_savepoint_rollback(s);
+            if ((rc = cf_store_savepoint(s, &err)) != 0)
+                break;
+            failed = fire_one(s, cal, wfs, NULL, &times, a, j->now, &fired, &stale, &err);
+        }
         if (failed == 0) {
             cf_store_savepoint_release(s, NULL);
         } else {
@@ -606,7 +635,7 @@ static int ahead_one(cf_store_t *s, cf_wfcache_t *wfs, cf__ahead_t *ah, const cf
                   (wfs->cases && cf_casecache_has(wfs->cases, a->case_id, head))))
         j->fired++; /* ready already */
     else if (known && cf_store_case_get(s, a->case_id, &c, NULL) == 0) {
-        if (cf__ahead_put(ah, &c) == 0)
+        if (cf__ahead_put(ah, &c, agency) == 0)
             j->fired++;
         else
             cf_case_dispose(&c); /* full: the rest fire cold */
