@@ -12,6 +12,10 @@
  *   alerts of the instant are none and the other instants' all still pending.
  * fireahead-2: the table keeps each case's agency and cf__ahead_take_any gives it with
  *   the case whatever its head, once.
+ * fireahead-3: a chunk is fired without a savepoint per alert; an alert in the middle
+ *   that cannot be fired (its case is not there) undoes the chunk, which is fired again
+ *   alert by alert: that alert is marked fired without an event (never escalated), every
+ *   other alert is recorded once and delivered once.
  * Runs on both backends.
  */
 #include <stdio.h>
@@ -19,6 +23,7 @@
 #include <string.h>
 
 #include "../engine/audit.h"
+#include "../storage/store-int.h"
 #include "core-helpers.h"
 #include "serve-helpers.h"
 #include "serve-int.h"
@@ -184,5 +189,68 @@ TEST_IMPL(fireahead_table_agency)
     ASSERT_EQ(cf__ahead_take_any(&ah, 9, &out, agency, sizeof(agency)), 0);
     ASSERT_STR_EQ(agency, "");
     cf__ahead_reset(&ah, 0);
+    return 0;
+}
+
+/* fireahead-3 */
+TEST_IMPL(fireahead_failure_redone)
+{
+    char db[512];
+    td_db("fire-redo.db", db, sizeof(db));
+    td_open_spread(db, "甲局", cf_test_time(T0), 0, CASES);
+    cf_store_t *s;
+    cf_calendar_t *cal;
+    cf_error_t err;
+    ASSERT_EQ(cf_store_open_existing(db, &s, &err), 0);
+    ASSERT_EQ(cf_store_calendar_load(s, &cal, &err), 0);
+    cf_time_t instant;
+    ASSERT_EQ(cf_store_alerts_next(s, &instant, &err), 0);
+    char sql[512];
+    /* between case 5's alert and case 6's in firing order; case 99999 is not there */
+    snprintf(sql, sizeof(sql),
+             "INSERT INTO alerts(alert_id, case_id, clock_id, point, due_at, deadline, agency) "
+             "VALUES ('5:zzz:warning:x', 99999, 'zzz', 'warning', %lld, %lld, '甲局')",
+             (long long)instant, (long long)instant);
+    ASSERT_EQ(cf__store_exec(s, sql, &err), 0);
+    cf_alert_t due[CASES + 2];
+    ASSERT_EQ(cf_store_alerts_due(s, instant, due, CASES + 2, &err), CASES + 1);
+    int64_t before[CASES + 1];
+    for (int k = 0; k < CASES + 1; k++)
+        if (due[k].case_id != 99999)
+            ASSERT_EQ(alert_events(s, due[k].case_id, due[k].id, &before[k]), 0);
+    cf_serve_t *srv = calloc(1, sizeof(*srv));
+    ASSERT(srv != NULL);
+    srv->cfg.fire_chunk = 1024;
+    cf_wfcache_t wfs = {0};
+    int more = 1, fired = 0;
+    while (more)
+        run_job(srv, s, cal, &wfs, CF__JOB_PREFETCH, instant, &more);
+    more = 1;
+    while (more)
+        fired += run_job(srv, s, cal, &wfs, CF__JOB_FIRE, instant, &more);
+    ASSERT_EQ(fired, CASES); /* delivered once each, the failed one not at all */
+    for (int k = 0; k < CASES + 1; k++) {
+        int64_t version;
+        if (due[k].case_id == 99999)
+            continue;
+        ASSERT_EQ(alert_events(s, due[k].case_id, due[k].id, &version), 1);
+        ASSERT_EQ(version, before[k] + 1);
+    }
+    cf_alert_t a;
+    cf_alert_ack_t ack;
+    ASSERT_EQ(cf_store_alert_get(s, "5:zzz:warning:x", &a, &ack, &err), 0);
+    ASSERT_EQ(a.fired_at, instant);
+    cf_alert_t open[CASES + 2];
+    int n = cf_store_alerts_unacked(s, instant, open, CASES + 2, &err);
+    ASSERT_EQ(n, CASES); /* the failed one is never escalated */
+    for (int k = 0; k < n; k++)
+        ASSERT(strcmp(open[k].id, "5:zzz:warning:x") != 0);
+    ASSERT_EQ(cf_store_alerts_due(s, instant, due, CASES + 2, &err), 0);
+    cf__ahead_reset(&srv->writer.ahead, 0);
+    cf_store_close(s);
+    cf_wfcache_free(&wfs);
+    free(srv->writer.fire.alerts);
+    free(srv);
+    cf_calendar_free(cal);
     return 0;
 }

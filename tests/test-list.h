@@ -231,6 +231,7 @@
     /* fireahead-*: firing a case read ahead, changed since (tests/test-fire-ahead.c) */           \
     X(fireahead_changed_since)                                                                     \
     X(fireahead_table_agency)                                                                      \
+    X(fireahead_failure_redone)                                                                    \
     /* session-key-*: the cookies' key made with the database (tests/test-session-key.c) */        \
     X(session_key_1_made_with_database)                                                            \
     X(session_key_2_older_database)                                                                \
