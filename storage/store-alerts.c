@@ -268,6 +268,24 @@ int cf_store_alert_mark(cf_store_t *s, const char *id, cf_time_t fired_at, cf_er
     return rc;
 }
 
+/* Exported, documented in store.h */
+int cf_store_alert_drop(cf_store_t *s, const char *id, cf_time_t fired_at, cf_error_t *err)
+{
+    cf_db_stmt_t *st;
+    int rc = cf__store_prepare(s,
+                               "UPDATE alerts SET fired_at = ?, escalated_at = -1 WHERE alert_id "
+                               "= ? AND fired_at IS NULL",
+                               &st, err);
+    if (rc != 0)
+        return rc;
+    cf_db_bind_int64(st, 1, fired_at);
+    cf_db_bind_text(st, 2, id, -1, CF_DB_STATIC);
+    rc = cf__store_step_done(s, st, "drop alert", err);
+    if (rc == 0 && cf_db_changes(s->db) != 1)
+        rc = cf_error_set(err, CF_ECONFLICT, NULL, 0, 0, "alert %s already fired", id);
+    return rc;
+}
+
 static json_t *alert_row(cf_db_stmt_t *st)
 {
     cf_alert_t a;

@@ -218,6 +218,15 @@ static const struct pg_step_s {
      "agency);"
      "ALTER TABLE case_people DROP CONSTRAINT case_people_pkey, ADD PRIMARY KEY(case_id, role, "
      "name, agency);"},
+    /* 19 (PostgreSQL's version 20): alert_acks folded into alerts (store-sqlite.c's step
+     * 19, store-alert-ack.c) */
+    {19, "ALTER TABLE alerts ADD COLUMN acked_at BIGINT, ADD COLUMN escalated_at BIGINT;"
+         "UPDATE alerts SET escalated_at = -1 WHERE fired_at IS NOT NULL;"
+         "UPDATE alerts a SET acked_at = k.acked_at, escalated_at = k.escalated_at FROM "
+         "alert_acks k WHERE k.alert_id = a.alert_id AND k.agency = a.agency;"
+         "DROP TABLE alert_acks;"
+         "CREATE INDEX alerts_open ON alerts(fired_at) WHERE fired_at IS NOT NULL AND acked_at "
+         "IS NULL AND escalated_at IS NULL;"},
 };
 #define PG_AFTER_COUNT ((int)(sizeof(pg_after) / sizeof(pg_after[0])))
 #define PG_VERSION     (PG_BASELINE_VERSION + PG_AFTER_COUNT)

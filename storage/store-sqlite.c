@@ -72,7 +72,8 @@
  *    version 18: agency in every table keyed by a case, at the end of its primary key
  *    and of each unique index (cases, events, clocks, case_agency, alerts, alert_acks,
  *    case_numbers, case_refs, case_summary, case_people), '' for a case opened without
- *    one; events.id dropped -- docs/postgresql.md)
+ *    one; events.id dropped -- docs/postgresql.md;
+ *    version 19: alerts.acked_at, escalated_at, alert_acks dropped -- store-alert-ack.c)
  */
 #include "store-int.h"
 
@@ -325,6 +326,20 @@ const char *const cf__store_migrations[] = {
     "DROP TABLE case_agency;"
     "ALTER TABLE case_agency_18 RENAME TO case_agency;"
     "CREATE INDEX case_agency_agency ON case_agency(agency);",
+    /* 19: alert_acks folded into alerts (issue 26.1; store-alert-ack.c): an alert's
+     * acknowledgement and escalation are two columns of its row, so firing an alert
+     * writes one row (its mark) instead of two (the mark and an alert_acks row, with
+     * its key and index entries). A fired alert with no alert_acks row (fired before
+     * step 11, or marked fired without its event) was never to be escalated: its
+     * escalated_at is -1 (read as not escalated). */
+    "ALTER TABLE alerts ADD COLUMN acked_at INTEGER;"
+    "ALTER TABLE alerts ADD COLUMN escalated_at INTEGER;"
+    "UPDATE alerts SET escalated_at = -1 WHERE fired_at IS NOT NULL;"
+    "UPDATE alerts SET acked_at = k.acked_at, escalated_at = k.escalated_at FROM alert_acks k "
+    "WHERE k.alert_id = alerts.alert_id AND k.agency = alerts.agency;"
+    "DROP TABLE alert_acks;"
+    "CREATE INDEX alerts_open ON alerts(fired_at) WHERE fired_at IS NOT NULL AND acked_at IS "
+    "NULL AND escalated_at IS NULL;",
 };
 #define SCHEMA_VERSION ((int)(sizeof(cf__store_migrations) / sizeof(cf__store_migrations[0])))
 const int cf__store_schema_version = SCHEMA_VERSION;

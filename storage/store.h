@@ -419,8 +419,13 @@ int cf_store_alerts_due(cf_store_t *s, cf_time_t now, cf_alert_t *out, int max, 
  * reading ahead of an instant, serve-jobs.c). */
 int cf_store_alerts_due_after(cf_store_t *s, cf_time_t now, cf_time_t after_due,
                               const char *after_id, cf_alert_t *out, int max, cf_error_t *err);
-/* Marks alert id fired at fired_at (inside the caller's transaction). */
+/* Marks alert id fired at fired_at (inside the caller's transaction): from then on it
+ * waits for its acknowledgement, or escalation (cf_store_alerts_unacked). CF_ECONFLICT
+ * when it is not pending (fired already, or not there). */
 int cf_store_alert_mark(cf_store_t *s, const char *id, cf_time_t fired_at, cf_error_t *err);
+/* Marks alert id fired at fired_at without its event (it could not be written), so it
+ * neither fires again nor is ever escalated; CF_ECONFLICT as cf_store_alert_mark. */
+int cf_store_alert_drop(cf_store_t *s, const char *id, cf_time_t fired_at, cf_error_t *err);
 /* OUT *list: new array of agency's alerts {alert_id, case, clock, point, due_at,
  * deadline, fired_at?, provisional?} by due_at; pending: 1 only unfired, -1 only
  * fired, 0 all. provisional (the years, e.g. [2027]) on a pending alert whose
@@ -448,10 +453,6 @@ typedef struct cf_alert_ack_s {
  * untouched). */
 int cf_store_alert_get(cf_store_t *s, const char *id, cf_alert_t *a, cf_alert_ack_t *ack,
                        cf_error_t *err);
-/* Records that alert id of case case_id fired at fired_at, for its acknowledgement and
- * escalation (inside the caller's transaction; a second call changes nothing). */
-int cf_store_alert_track(cf_store_t *s, const char *id, int64_t case_id, cf_time_t fired_at,
-                         cf_error_t *err);
 /* Marks fired alert id acknowledged at at (inside the caller's transaction);
  * CF_EEXIST when it is not fired, not there, or acknowledged already. */
 int cf_store_alert_ack(cf_store_t *s, const char *id, cf_time_t at, cf_error_t *err);

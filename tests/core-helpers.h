@@ -64,8 +64,13 @@ json_t *cf_test_yaml(const char *relpath);
 const char *cf_test_fmt(cf_time_t t, char *buf);
 
 /* SQL that turns a SQLite database of today's schema back into schema 17 (before the
- * agency was in every case key, events.id still there), for tests of the migrations;
- * the caller sets PRAGMA user_version to 17 or lower. */
+ * agency was in every case key, events.id still there; step 19 undone first), for
+ * tests of the migrations; the caller sets PRAGMA user_version to 17 or lower. */
 extern const char cf_test_undo_18_sqlite[];
+/* The same back to schema 18 (alert_acks a table of its own again, made from alerts'
+ * columns: a fired alert with escalated_at -1 gets no row), on SQLite (the caller sets
+ * PRAGMA user_version) and on PostgreSQL (it sets schema_version to 19). */
+extern const char cf_test_undo_19_sqlite[];
+extern const char cf_test_undo_19_pg[];
 
 #endif

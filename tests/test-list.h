@@ -226,6 +226,13 @@
     X(alert_id_form)                                                                               \
     X(alert_id_migration)                                                                          \
     X(alert_id_daemon_rows)                                                                        \
+    /* alertfold-*: acknowledgements as alerts' columns (tests/test-alert-fold.c) */               \
+    X(alertfold_calls)                                                                             \
+    X(alertfold_migration)                                                                         \
+    /* fireahead-*: firing a case read ahead, changed since (tests/test-fire-ahead.c) */           \
+    X(fireahead_changed_since)                                                                     \
+    X(fireahead_table_agency)                                                                      \
+    X(fireahead_failure_redone)                                                                    \
     /* session-key-*: the cookies' key made with the database (tests/test-session-key.c) */        \
     X(session_key_1_made_with_database)                                                            \
     X(session_key_2_older_database)                                                                \

@@ -504,14 +504,14 @@ TEST_IMPL(storm_ahead_table)
     ASSERT_EQ(ah.instant, 100);
     cf_case_t c = {.id = 7}, out;
     snprintf(c.head, sizeof(c.head), "%s", "aaaa");
-    ASSERT_EQ(cf__ahead_put(&ah, &c), 0);
+    ASSERT_EQ(cf__ahead_put(&ah, &c, "甲局"), 0);
     ASSERT_EQ(cf__ahead_has(&ah, 7, "aaaa"), 1);
     ASSERT_EQ(cf__ahead_has(&ah, 7, "bbbb"), 0); /* changed since: not this copy */
     ASSERT_EQ(cf__ahead_has(&ah, 8, "aaaa"), 0);
     ASSERT_EQ(cf__ahead_take(&ah, 7, "bbbb", &out), CF_ENOTFOUND);
     cf_case_t newer = {.id = 7}; /* read again at its new head: replaces the old copy */
     snprintf(newer.head, sizeof(newer.head), "%s", "bbbb");
-    ASSERT_EQ(cf__ahead_put(&ah, &newer), 0);
+    ASSERT_EQ(cf__ahead_put(&ah, &newer, "乙局"), 0);
     ASSERT_EQ(ah.count, 1);
     ASSERT_EQ(cf__ahead_has(&ah, 7, "aaaa"), 0);
     ASSERT_EQ(cf__ahead_take(&ah, 7, "bbbb", &out), 0);
@@ -522,10 +522,10 @@ TEST_IMPL(storm_ahead_table)
     for (int64_t id = 1; ah.count < CF__AHEAD_MAX; id++) {
         cf_case_t k = {.id = id * 32768};
         snprintf(k.head, sizeof(k.head), "h%lld", (long long)id);
-        ASSERT_EQ(cf__ahead_put(&ah, &k), 0);
+        ASSERT_EQ(cf__ahead_put(&ah, &k, "甲局"), 0);
     }
     cf_case_t more = {.id = 3};
-    ASSERT_EQ(cf__ahead_put(&ah, &more), -1);
+    ASSERT_EQ(cf__ahead_put(&ah, &more, "甲局"), -1);
     ASSERT_EQ(cf__ahead_has(&ah, 32768, "h1"), 1);
     ASSERT_EQ(cf__ahead_has(&ah, (int64_t)CF__AHEAD_MAX * 32768 - 32768, "h16383"), 1);
     cf__ahead_reset(&ah, 0);

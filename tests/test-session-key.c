@@ -96,11 +96,13 @@ TEST_IMPL(session_key_2_older_database)
     sqlite3_finalize(st);
     sqlite3_close(db);
     /* session-key-2.1: the step before 17 had no key: opening makes one (rewound to 16:
-     * step 18, the agency in every case key, runs again on today's tables as it is) */
+     * step 18, the agency in every case key, runs again on today's tables as it is,
+     * once step 19 is undone) */
     snprintf(rewind, sizeof(rewind),
              "DELETE FROM settings WHERE key = '" CF_SETTING_SESSION_KEY "'; "
              "PRAGMA user_version = %d",
-             version - 2);
+             version - 3);
+    sql(path, cf_test_undo_19_sqlite);
     sql(path, rewind);
     char made[HEX64];
     reopen(path, made);
@@ -113,7 +115,8 @@ TEST_IMPL(session_key_2_older_database)
     snprintf(rewind, sizeof(rewind),
              "UPDATE settings SET value = '%s' WHERE key = '" CF_SETTING_SESSION_KEY "'; "
              "PRAGMA user_version = %d",
-             daemon, version - 2);
+             daemon, version - 3);
+    sql(path, cf_test_undo_19_sqlite);
     sql(path, rewind);
     reopen(path, key);
     ASSERT(strcmp(key, daemon) == 0);

@@ -137,6 +137,7 @@ typedef struct cf__firelist_s {
 #define CF__AHEAD_MAX 16384 /* cases at most (a day's burst of one bureau, with room) */
 typedef struct cf__ahead_s {
     cf_case_t *slots;  /* open addressing by id, allocated by the first put */
+    char **agency;     /* each slot's case's agency (malloc'd), beside slots */
     unsigned count;    /* cases put since the reset (taken ones too) */
     cf_time_t instant; /* the instant they are read for (0: none) */
     cf_alert_t *page;  /* due alerts read from the index, whose cases are read next */
@@ -148,12 +149,16 @@ typedef struct cf__ahead_s {
 void cf__ahead_reset(cf__ahead_t *a, cf_time_t instant);
 /* 1 if a holds case id at head. */
 int cf__ahead_has(const cf__ahead_t *a, int64_t id, const char *head);
-/* Keeps *c (moved in: the caller no longer disposes it), replacing a copy of the same
- * case. Returns 0, or -1 when the table is full (c is then still the caller's). */
-int cf__ahead_put(cf__ahead_t *a, cf_case_t *c);
+/* Keeps *c (moved in: the caller no longer disposes it) with its agency (copied),
+ * replacing a copy of the same case. Returns 0, or -1 when the table is full or out of
+ * memory (c is then still the caller's). */
+int cf__ahead_put(cf__ahead_t *a, cf_case_t *c, const char *agency);
 /* OUT out (moved out: dispose it): case id if a holds it at head, and a no longer
  * does; else CF_ENOTFOUND and out untouched. */
 int cf__ahead_take(cf__ahead_t *a, int64_t id, const char *head, cf_case_t *out);
+/* The same whatever its head, OUT agency (size bytes) too: the caller verifies the
+ * case is still at that head (firing: the write's version check, serve-jobs.c). */
+int cf__ahead_take_any(cf__ahead_t *a, int64_t id, cf_case_t *out, char *agency, size_t size);
 
 typedef struct cf__writer_s {
     pthread_t thread;

@@ -448,33 +448,54 @@ static json_t *alert_event(fire_times_t *m, const cf_case_t *c, const cf_alert_t
     return ev;
 }
 
+/* The case of alert a and its agency. Read ahead (the table holds it): taken as it was
+ * read, *verified 0: the write checks it is still at that version (store-cases.c) and
+ * changes nothing otherwise. Else the agency and head in one look, then the case from
+ * the writer's cache at that head, or the store. *owned 0 for a case opened from the
+ * command line (no agency): its alerts still fire, delivered to no agency's stream. */
+static int case_of_alert(cf_store_t *s, cf_wfcache_t *wfs, cf__ahead_t *ah, const cf_alert_t *a,
+                         cf_case_t *c, char *agency, size_t size, int *owned, int *verified,
+                         cf_error_t *err)
+{
+    char head[CF_CHAIN_HEX];
+    *owned = 1;
+    *verified = 0;
+    if (ah && cf__ahead_take_any(ah, a->case_id, c, agency, size) == 0)
+        return 0;
+    *verified = 1;
+    *owned = cf_store_case_agency_head(s, a->case_id, agency, size, head, NULL) == 0;
+    return *owned && wfs->cases && cf_casecache_get(wfs->cases, a->case_id, head, c) == 0
+               ? 0
+               : cf_store_case_get(s, a->case_id, c, err);
+}
+
 /* Fires one alert: appends its event and marks the row, or, when the clock has
  * moved on since the row was written (a change made outside the daemon),
- * rewrites the case's alerts instead. OUT *fired (new ref) or NULL. */
+ * rewrites the case's alerts instead. OUT *fired (new ref) or NULL. A failure on a
+ * case read ahead (it changed since: the clock no longer matches, or the write found
+ * a newer version) sets *stale: the caller rolls the alert back and fires it again
+ * with ah NULL, from the stored case, so that it is recorded once, after the head
+ * the chain has now. */
 static int fire_one(cf_store_t *s, const cf_calendar_t *cal, cf_wfcache_t *wfs, cf__ahead_t *ah,
                     fire_times_t *times, const cf_alert_t *a, cf_time_t now, json_t **fired,
-                    cf_error_t *err)
+                    int *stale, cf_error_t *err)
 {
     cf_case_t c;
     const cf_workflow_t *wf;
     json_t *events = NULL;
+    char agency[128];
+    int owned, verified;
     *fired = NULL;
-    /* The agency and head in one look, then the case (read ahead of the instant,
-     * or from the writer's cache, when either holds it at that head). A case opened
-     * from the command line has no agency: its alerts still fire, delivered to no
-     * agency's stream. */
-    char agency[128], head[CF_CHAIN_HEX];
-    int owned = cf_store_case_agency_head(s, a->case_id, agency, sizeof(agency), head, NULL) == 0;
-    int rc = owned && ((ah && cf__ahead_take(ah, a->case_id, head, &c) == 0) ||
-                       (wfs->cases && cf_casecache_get(wfs->cases, a->case_id, head, &c) == 0))
-                 ? 0
-                 : cf_store_case_get(s, a->case_id, &c, err);
+    *stale = 0;
+    int rc = case_of_alert(s, wfs, ah, a, &c, agency, sizeof(agency), &owned, &verified, err);
     if (rc != 0)
         return rc;
     rc = cf_wfcache_get(wfs, s, c.workflow_hash, &wf, err);
     const cf_clock_rt_t *k = cf_case_clock(&c, a->clock);
     if (rc == 0 && (!k || k->state != CF_CLOCK_RUNNING || k->deadline != a->deadline)) {
-        rc = cf_store_alerts_sync(s, &c, wf, cal, err);
+        rc = verified ? cf_store_alerts_sync(s, &c, wf, cal, err)
+                      : cf_error_set(err, CF_ECONFLICT, NULL, 0, 0, "read ahead: changed since");
+        *stale = !verified;
         cf_case_dispose(&c);
         return rc;
     }
@@ -489,12 +510,11 @@ static int fire_one(cf_store_t *s, const cf_calendar_t *cal, cf_wfcache_t *wfs, 
         rc = CF_ENOMEM;
     if (rc == 0)
         rc = cf_store_case_append_tx(s, &c, events, err);
-    if (rc == 0)
+    if (rc == 0) /* marked, it waits for its acknowledgement, or escalation (serve-alert-ack.c) */
         rc = cf_store_alert_mark(s, a->id, now, err);
-    if (rc == 0) /* for its acknowledgement, or escalation (serve-alert-ack.c) */
-        rc = cf_store_alert_track(s, a->id, c.id, now, err);
     if (rc == 0)
         *fired = cf__alert_json(owned ? agency : NULL, c.workflow_id, c.facts, ev);
+    *stale = rc != 0 && !verified;
     json_decref(ev);
     json_decref(events);
     cf_case_dispose(&c);
@@ -551,41 +571,83 @@ static int chunk_over(const cf__job_t *j, uint64_t used, uint64_t budget)
     return used >= CF__FIRE_FIRST_US && j->srv && atomic_load(&j->srv->writer.waiting) > 0;
 }
 
+/* Fires alert a in a savepoint of its own (a chunk that had a failure): one that cannot
+ * be written is rolled back and marked fired without an event rather than retried
+ * forever; one whose case read ahead changed since is fired again from the store.
+ * OUT *fired (new ref) or NULL. Returns 0, or the savepoint's own failure. */
+static int fire_alone(cf_store_t *s, const cf_calendar_t *cal, cf_wfcache_t *wfs, cf__ahead_t *ah,
+                      fire_times_t *times, const cf__job_t *j, const cf_alert_t *a, json_t **fired,
+                      cf_error_t *err)
+{
+    int stale = 0, rc = cf_store_savepoint(s, err);
+    if (rc != 0)
+        return rc;
+    int failed = fire_one(s, cal, wfs, ah, times, a, j->now, fired, &stale, err);
+    if (failed != 0 && stale) { /* read ahead, changed since: again, from the store */
+        cf_store_savepoint_rollback(s);
+        if ((rc = cf_store_savepoint(s, err)) != 0)
+            return rc;
+        failed = fire_one(s, cal, wfs, NULL, times, a, j->now, fired, &stale, err);
+    }
+    if (failed == 0) {
+        cf_store_savepoint_release(s, NULL);
+        return 0;
+    }
+    cf_store_savepoint_rollback(s);
+    /* another daemon changed the case meanwhile: left pending, to fire again */
+    if (failed != CF_ECONFLICT || !j->srv || !j->srv->shared)
+        cf_store_alert_drop(s, a->id, j->now, NULL);
+    return 0;
+}
+
+/* A failure in a chunk fired without savepoints: the chunk so far is rolled back (its
+ * chunk savepoint taken again) and its alerts are read again from the index, pending
+ * again, to be fired alert by alert (fire_alone). */
+static int chunk_undo(cf_store_t *s, cf__job_t *j, cf__firelist_t *l, cf_error_t *err)
+{
+    cf_store_savepoint_rollback(s);
+    json_array_clear(j->alerts);
+    l->count = l->next = 0;
+    l->full = 1;
+    return cf_store_savepoint(s, err);
+}
+
 /* Fires one chunk of the alerts due at j->now: at most fire_chunk of them, and no
  * more once the chunk's time budget has passed (the first always fires, so every
- * chunk makes progress). Each alert is in its own nested savepoint: one that cannot be
- * written is marked fired without an event rather than retried forever, and the
- * others still fire. Sets j->more when alerts may be left: the loop then delivers
- * this chunk and queues the next (sched.c). */
+ * chunk makes progress). The chunk is one savepoint, its alerts none of their own (a
+ * savepoint and its release were 14,000 instructions an alert); after a failure the
+ * chunk is undone and fired again with a savepoint per alert (fire_alone), at least
+ * up to the alert that failed, so one that cannot be written is marked fired without
+ * an event and the others still fire. Sets j->more when alerts may be left: the loop
+ * then delivers this chunk and queues the next (sched.c). */
 static int exec_fire(cf_store_t *s, const cf_calendar_t *cal, cf_wfcache_t *wfs, cf__job_t *j)
 {
     cf__firelist_t own = {0}, *l = j->srv ? &j->srv->writer.fire : &own;
     cf__ahead_t *ah = j->srv ? &j->srv->writer.ahead : NULL;
     fire_times_t times = {0};
-    unsigned max = j->srv ? j->srv->cfg.fire_chunk : CF__FIRE_CHUNK, i = 0;
+    unsigned max = j->srv ? j->srv->cfg.fire_chunk : CF__FIRE_CHUNK, i = 0, redo = 0;
     const cf_alert_t *a = NULL;
     cf_error_t err;
     uint64_t t0 = fire_micros(j->srv);
     uint64_t budget = j->chunk < 6 ? (uint64_t)CF__FIRE_FIRST_US << j->chunk : CF__FIRE_BUDGET_US;
-    int rc =
-        (j->alerts = json_array()) ? 0 : cf_error_set(&err, CF_ENOMEM, NULL, 0, 0, "no memory");
+    int careful = 0, stale,
+        rc = (j->alerts = json_array()) ? cf_store_savepoint(s, &err)
+                                        : cf_error_set(&err, CF_ENOMEM, NULL, 0, 0, "no memory");
+    int held = rc == 0; /* the chunk's savepoint is open */
     j->status = 200;
     if (budget > CF__FIRE_BUDGET_US)
         budget = CF__FIRE_BUDGET_US;
-    while (rc == 0 && i < max && (i == 0 || !chunk_over(j, fire_micros(j->srv) - t0, budget)) &&
+    while (rc == 0 && i < max && (i <= redo || !chunk_over(j, fire_micros(j->srv) - t0, budget)) &&
            (rc = next_due(s, j->srv, l, j->now, &a, &err)) == 1) {
         json_t *fired = NULL;
         i++;
-        if ((rc = cf_store_savepoint(s, &err)) != 0)
-            break;
-        int failed = fire_one(s, cal, wfs, ah, &times, a, j->now, &fired, &err);
-        if (failed == 0) {
-            cf_store_savepoint_release(s, NULL);
-        } else {
-            cf_store_savepoint_rollback(s);
-            /* another daemon changed the case meanwhile: left pending, to fire again */
-            if (failed != CF_ECONFLICT || !j->srv || !j->srv->shared)
-                cf_store_alert_mark(s, a->id, j->now, NULL);
+        if (careful)
+            rc = fire_alone(s, cal, wfs, ah, &times, j, a, &fired, &err);
+        else if ((rc = fire_one(s, cal, wfs, ah, &times, a, j->now, &fired, &stale, &err)) != 0) {
+            held = (rc = chunk_undo(s, j, l, &err)) == 0;
+            careful = 1;
+            redo = i;
+            i = 0;
         }
         if (fired)
             json_array_append_new(j->alerts, fired);
@@ -597,9 +659,12 @@ static int exec_fire(cf_store_t *s, const cf_calendar_t *cal, cf_wfcache_t *wfs,
     if (l == &own)
         free(own.alerts);
     if (rc < 0) {
+        if (held)
+            cf_store_savepoint_rollback(s);
         json_array_clear(j->alerts); /* rolled back with the job's savepoint */
         return fail(j, rc, err.text);
     }
+    cf_store_savepoint_release(s, NULL);
     j->answer = json_pack("{s:I}", "fired", (json_int_t)json_array_size(j->alerts));
     return 0;
 }
@@ -618,7 +683,7 @@ static int ahead_one(cf_store_t *s, cf_wfcache_t *wfs, cf__ahead_t *ah, const cf
                   (wfs->cases && cf_casecache_has(wfs->cases, a->case_id, head))))
         j->fired++; /* ready already */
     else if (known && cf_store_case_get(s, a->case_id, &c, NULL) == 0) {
-        if (cf__ahead_put(ah, &c) == 0)
+        if (cf__ahead_put(ah, &c, agency) == 0)
             j->fired++;
         else
             cf_case_dispose(&c); /* full: the rest fire cold */

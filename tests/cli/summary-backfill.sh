@@ -36,7 +36,12 @@ old() {
     sqlite3 "$tmp/new.db" "VACUUM INTO '$tmp/$1'" &&
     sqlite3 "$tmp/$1" "DELETE FROM case_summary; DELETE FROM case_people;
         DELETE FROM stat_counts; ALTER TABLE alerts DROP COLUMN claim_owner;
-        ALTER TABLE alerts DROP COLUMN claim_until; PRAGMA user_version = 13;"
+        ALTER TABLE alerts DROP COLUMN claim_until; DROP INDEX alerts_open;
+        ALTER TABLE alerts DROP COLUMN acked_at; ALTER TABLE alerts DROP COLUMN escalated_at;
+        CREATE TABLE alert_acks(alert_id TEXT NOT NULL, case_id INTEGER NOT NULL,
+        fired_at INTEGER NOT NULL, acked_at INTEGER, escalated_at INTEGER,
+        agency TEXT NOT NULL, PRIMARY KEY(alert_id, agency));
+        PRAGMA user_version = 13;"
 }
 old old.db && old old2.db || exit 1
 [ "$(sqlite3 "$tmp/old.db" "SELECT count(*) FROM case_summary")" -eq 0 ] || exit 1

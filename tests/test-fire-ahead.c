@@ -1,0 +1,256 @@
+/*
+ * test-fire-ahead.c -- fireahead-*: firing takes a case read ahead of its instant
+ * without looking up its head again (serve-jobs.c, sched-ahead.c); the write's version
+ * check is what keeps the chain exact, so these tests change cases between the read
+ * ahead and the instant.
+ *
+ * fireahead-1: of the cases of one instant, read ahead, one gets an event of its own
+ *   before the instant (its copy in the table is then a version behind), and one's copy
+ *   in the table has a clock that no longer matches its alert (as if read before a
+ *   change of its clock). Every alert of the instant fires once, each recorded once on
+ *   its case's chain after the head the chain has, every chain verifies, the pending
+ *   alerts of the instant are none and the other instants' all still pending.
+ * fireahead-2: the table keeps each case's agency and cf__ahead_take_any gives it with
+ *   the case whatever its head, once.
+ * fireahead-3: a chunk is fired without a savepoint per alert; an alert in the middle
+ *   that cannot be fired (its case is not there) undoes the chunk, which is fired again
+ *   alert by alert: that alert is marked fired without an event (never escalated), every
+ *   other alert is recorded once and delivered once.
+ * Runs on both backends.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../engine/audit.h"
+#include "../storage/store-int.h"
+#include "core-helpers.h"
+#include "serve-helpers.h"
+#include "serve-int.h"
+#include "task.h"
+
+#define T0    "2026-03-02T09:00:00+08:00"
+#define CASES 12
+
+/* Runs one job of kind at instant on srv (not running), in its own transaction. OUT
+ * *more; returns the alerts it fired (FIRE) or the cases it made ready (PREFETCH). */
+static int run_job(cf_serve_t *srv, cf_store_t *s, const cf_calendar_t *cal, cf_wfcache_t *wfs,
+                   int kind, cf_time_t instant, int *more)
+{
+    cf_error_t err;
+    cf__job_t *job = calloc(1, sizeof(*job));
+    ASSERT(job != NULL);
+    job->kind = kind;
+    job->now = instant;
+    job->if_match = -1;
+    job->chunk = 10;
+    job->srv = srv;
+    ASSERT_EQ(cf_store_tx_begin(s, &err), 0);
+    ASSERT_EQ(cf__job_exec(s, cal, wfs, job), 0);
+    ASSERT_EQ(cf_store_tx_commit(s, &err), 0);
+    int n = kind == CF__JOB_FIRE ? (int)json_array_size(job->alerts) : (int)job->fired;
+    *more = job->more;
+    cf__job_free(job);
+    return n;
+}
+
+/* An event of its own on c (an alert of another clock, written as the daemon writes
+ * one), committed: c's version moves on, its clocks do not. */
+static void another_event(cf_store_t *s, int64_t id, cf_time_t at)
+{
+    cf_case_t c;
+    cf_error_t err;
+    char when[CF_TIME_BUFSZ];
+    ASSERT_EQ(cf_case_init(&c), 0);
+    ASSERT_EQ(cf_store_case_get(s, id, &c, &err), 0);
+    cf_time_format(at, when);
+    json_t *events = json_pack("[{s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:b, s:s}]", "seq",
+                               (json_int_t)c.version + 1, "type", "alert", "at", when, "actor",
+                               "caseflow", "role", "system", "clock", "other", "point", "warning",
+                               "deadline", when, "due_at", when, "late", 0, "alert_id", "manual");
+    ASSERT_EQ(cf_store_case_append(s, &c, events, &err), 0);
+    json_decref(events);
+    cf_case_dispose(&c);
+}
+
+/* How many events of case id are alert alert_id; OUT *version: the case's. The chain
+ * verifies. */
+static int alert_events(cf_store_t *s, int64_t id, const char *alert_id, int64_t *version)
+{
+    cf_case_t c;
+    cf_error_t err;
+    json_t *events, *ev;
+    size_t i;
+    int n = 0;
+    ASSERT_EQ(cf_case_init(&c), 0);
+    ASSERT_EQ(cf_store_case_get(s, id, &c, &err), 0);
+    ASSERT_EQ(cf_store_case_events(s, id, &events, &err), 0);
+    ASSERT_EQ(json_array_size(events), (size_t)c.version);
+    cf_audit_t audit;
+    ASSERT_EQ(cf_audit_init(&audit, id), 0);
+    ASSERT_EQ(cf_audit_verify(events, c.algo, c.head, &audit), 0);
+    ASSERT_EQ(audit.items_count, 0);
+    cf_audit_dispose(&audit);
+    json_array_foreach(events, i, ev) {
+        const char *of = json_string_value(json_object_get(ev, "alert_id"));
+        n += of && strcmp(of, alert_id) == 0;
+    }
+    *version = c.version;
+    json_decref(events);
+    cf_case_dispose(&c);
+    return n;
+}
+
+/* fireahead-1 */
+TEST_IMPL(fireahead_changed_since)
+{
+    char db[512];
+    td_db("fire-ahead.db", db, sizeof(db));
+    td_open_spread(db, "甲局", cf_test_time(T0), 0, CASES);
+    cf_store_t *s;
+    cf_calendar_t *cal;
+    cf_error_t err;
+    ASSERT_EQ(cf_store_open_existing(db, &s, &err), 0);
+    ASSERT_EQ(cf_store_calendar_load(s, &cal, &err), 0);
+    cf_time_t instant;
+    ASSERT_EQ(cf_store_alerts_next(s, &instant, &err), 0);
+    cf_alert_t due[CASES + 1];
+    ASSERT_EQ(cf_store_alerts_due(s, instant, due, CASES + 1, &err), CASES);
+    int64_t before[CASES];
+    for (int k = 0; k < CASES; k++)
+        ASSERT_EQ(alert_events(s, due[k].case_id, due[k].id, &before[k]), 0);
+    cf_serve_t *srv = calloc(1, sizeof(*srv));
+    ASSERT(srv != NULL);
+    srv->cfg.fire_chunk = 1024;
+    cf_wfcache_t wfs = {0};
+    int more = 1, ready = 0;
+    while (more)
+        ready += run_job(srv, s, cal, &wfs, CF__JOB_PREFETCH, instant, &more);
+    ASSERT_EQ(ready, CASES);
+    /* fireahead-1.1: case 0 changed after it was read ahead */
+    another_event(s, due[0].case_id, instant - 10);
+    /* fireahead-1.2: case 1's copy with a clock that no longer matches its alert */
+    cf_case_t c;
+    char agency[128];
+    ASSERT_EQ(cf__ahead_take_any(&srv->writer.ahead, due[1].case_id, &c, agency, sizeof(agency)),
+              0);
+    cf_clock_rt_t *k = (cf_clock_rt_t *)cf_case_clock(&c, due[1].clock);
+    ASSERT(k != NULL);
+    k->deadline += 86400;
+    ASSERT_EQ(cf__ahead_put(&srv->writer.ahead, &c, agency), 0);
+    int fired = 0;
+    more = 1;
+    while (more)
+        fired += run_job(srv, s, cal, &wfs, CF__JOB_FIRE, instant, &more);
+    ASSERT_EQ(fired, CASES);
+    /* fireahead-1.3: each once, on the chain as it is now */
+    for (int i = 0; i < CASES; i++) {
+        int64_t version;
+        ASSERT_EQ(alert_events(s, due[i].case_id, due[i].id, &version), 1);
+        ASSERT_EQ(version, before[i] + (i == 0 ? 2 : 1));
+    }
+    ASSERT_EQ(cf_store_alerts_due(s, instant, due, CASES + 1, &err), 0);
+    cf_alert_t *later = calloc(8 * CASES, sizeof(*later));
+    ASSERT(later != NULL);
+    int left =
+        cf_store_alerts_due(s, cf_test_time("2099-01-01T00:00:00+08:00"), later, 8 * CASES, &err);
+    ASSERT(left > 0 && left % CASES == 0); /* the other instants, every case's */
+    free(later);
+    cf__ahead_reset(&srv->writer.ahead, 0);
+    cf_store_close(s);
+    cf_wfcache_free(&wfs);
+    free(srv->writer.fire.alerts);
+    free(srv);
+    cf_calendar_free(cal);
+    return 0;
+}
+
+/* fireahead-2 */
+TEST_IMPL(fireahead_table_agency)
+{
+    cf__ahead_t ah = {0};
+    cf__ahead_reset(&ah, 100);
+    cf_case_t a = {.id = 7}, b = {.id = 7}, out;
+    snprintf(a.head, sizeof(a.head), "%s", "aaaa");
+    snprintf(b.head, sizeof(b.head), "%s", "bbbb");
+    char agency[8];
+    ASSERT_EQ(cf__ahead_put(&ah, &a, "甲局"), 0);
+    ASSERT_EQ(cf__ahead_put(&ah, &b, "某市医疗保障局"), 0); /* read again: replaces both */
+    ASSERT_EQ(cf__ahead_take_any(&ah, 8, &out, agency, sizeof(agency)), CF_ENOTFOUND);
+    ASSERT_EQ(cf__ahead_take_any(&ah, 7, &out, agency, sizeof(agency)), 0);
+    ASSERT_STR_EQ(out.head, "bbbb");
+    ASSERT_EQ(strncmp(agency, "某市", 6), 0); /* cut to the buffer as the store's look cuts */
+    ASSERT_EQ(strlen(agency), sizeof(agency) - 1);
+    ASSERT_EQ(cf__ahead_take_any(&ah, 7, &out, agency, sizeof(agency)), CF_ENOTFOUND);
+    ASSERT_EQ(cf__ahead_take(&ah, 7, "bbbb", &out), CF_ENOTFOUND);
+    cf_case_t c = {.id = 9};
+    snprintf(c.head, sizeof(c.head), "%s", "cccc");
+    ASSERT_EQ(cf__ahead_put(&ah, &c, NULL), 0); /* no agency: "" */
+    ASSERT_EQ(cf__ahead_take_any(&ah, 9, &out, agency, sizeof(agency)), 0);
+    ASSERT_STR_EQ(agency, "");
+    cf__ahead_reset(&ah, 0);
+    return 0;
+}
+
+/* fireahead-3 */
+TEST_IMPL(fireahead_failure_redone)
+{
+    char db[512];
+    td_db("fire-redo.db", db, sizeof(db));
+    td_open_spread(db, "甲局", cf_test_time(T0), 0, CASES);
+    cf_store_t *s;
+    cf_calendar_t *cal;
+    cf_error_t err;
+    ASSERT_EQ(cf_store_open_existing(db, &s, &err), 0);
+    ASSERT_EQ(cf_store_calendar_load(s, &cal, &err), 0);
+    cf_time_t instant;
+    ASSERT_EQ(cf_store_alerts_next(s, &instant, &err), 0);
+    char sql[512];
+    /* between case 5's alert and case 6's in firing order; case 99999 is not there */
+    snprintf(sql, sizeof(sql),
+             "INSERT INTO alerts(alert_id, case_id, clock_id, point, due_at, deadline, agency) "
+             "VALUES ('5:zzz:warning:x', 99999, 'zzz', 'warning', %lld, %lld, '甲局')",
+             (long long)instant, (long long)instant);
+    ASSERT_EQ(cf__store_exec(s, sql, &err), 0);
+    cf_alert_t due[CASES + 2];
+    ASSERT_EQ(cf_store_alerts_due(s, instant, due, CASES + 2, &err), CASES + 1);
+    int64_t before[CASES + 1];
+    for (int k = 0; k < CASES + 1; k++)
+        if (due[k].case_id != 99999)
+            ASSERT_EQ(alert_events(s, due[k].case_id, due[k].id, &before[k]), 0);
+    cf_serve_t *srv = calloc(1, sizeof(*srv));
+    ASSERT(srv != NULL);
+    srv->cfg.fire_chunk = 1024;
+    cf_wfcache_t wfs = {0};
+    int more = 1, fired = 0;
+    while (more)
+        run_job(srv, s, cal, &wfs, CF__JOB_PREFETCH, instant, &more);
+    more = 1;
+    while (more)
+        fired += run_job(srv, s, cal, &wfs, CF__JOB_FIRE, instant, &more);
+    ASSERT_EQ(fired, CASES); /* delivered once each, the failed one not at all */
+    for (int k = 0; k < CASES + 1; k++) {
+        int64_t version;
+        if (due[k].case_id == 99999)
+            continue;
+        ASSERT_EQ(alert_events(s, due[k].case_id, due[k].id, &version), 1);
+        ASSERT_EQ(version, before[k] + 1);
+    }
+    cf_alert_t a;
+    cf_alert_ack_t ack;
+    ASSERT_EQ(cf_store_alert_get(s, "5:zzz:warning:x", &a, &ack, &err), 0);
+    ASSERT_EQ(a.fired_at, instant);
+    cf_alert_t open[CASES + 2];
+    int n = cf_store_alerts_unacked(s, instant, open, CASES + 2, &err);
+    ASSERT_EQ(n, CASES); /* the failed one is never escalated */
+    for (int k = 0; k < n; k++)
+        ASSERT(strcmp(open[k].id, "5:zzz:warning:x") != 0);
+    ASSERT_EQ(cf_store_alerts_due(s, instant, due, CASES + 2, &err), 0);
+    cf__ahead_reset(&srv->writer.ahead, 0);
+    cf_store_close(s);
+    cf_wfcache_free(&wfs);
+    free(srv->writer.fire.alerts);
+    free(srv);
+    cf_calendar_free(cal);
+    return 0;
+}
