@@ -218,6 +218,15 @@ static const struct pg_step_s {
      "agency);"
      "ALTER TABLE case_people DROP CONSTRAINT case_people_pkey, ADD PRIMARY KEY(case_id, role, "
      "name, agency);"},
+    /* 21 (SQLite's 20, after burst3's 20/19; on this branch alone 20/19): the webhook
+     * outbox (store-outbox.c) */
+    {19, "CREATE TABLE IF NOT EXISTS alert_deliveries(alert_id TEXT NOT NULL, url TEXT NOT NULL, "
+         "body TEXT NOT NULL, state TEXT NOT NULL, attempts BIGINT NOT NULL, owner TEXT NOT NULL, "
+         "until_ms BIGINT NOT NULL, created_at BIGINT NOT NULL, PRIMARY KEY(alert_id, url));"
+         "CREATE INDEX IF NOT EXISTS alert_deliveries_lease ON alert_deliveries(until_ms) WHERE "
+         "state = 'pending';"
+         "CREATE INDEX IF NOT EXISTS alert_deliveries_owner ON alert_deliveries(owner) WHERE state "
+         "= 'pending';"},
 };
 #define PG_AFTER_COUNT ((int)(sizeof(pg_after) / sizeof(pg_after[0])))
 #define PG_VERSION     (PG_BASELINE_VERSION + PG_AFTER_COUNT)

@@ -72,7 +72,9 @@
  *    version 18: agency in every table keyed by a case, at the end of its primary key
  *    and of each unique index (cases, events, clocks, case_agency, alerts, alert_acks,
  *    case_numbers, case_refs, case_summary, case_people), '' for a case opened without
- *    one; events.id dropped -- docs/postgresql.md)
+ *    one; events.id dropped -- docs/postgresql.md;
+ *    version 20 (19 until burst3's step is merged before it): alert_deliveries, the
+ *    webhook deliveries owed -- store-outbox.c)
  */
 #include "store-int.h"
 
@@ -325,6 +327,13 @@ const char *const cf__store_migrations[] = {
     "DROP TABLE case_agency;"
     "ALTER TABLE case_agency_18 RENAME TO case_agency;"
     "CREATE INDEX case_agency_agency ON case_agency(agency);",
+    /* 20 (after burst3's 19; 19 on this branch alone): the webhook outbox, deliveries
+     * owed until done (store-outbox.c) */
+    "CREATE TABLE alert_deliveries(alert_id TEXT NOT NULL, url TEXT NOT NULL, body TEXT NOT "
+    "NULL, state TEXT NOT NULL, attempts INTEGER NOT NULL, owner TEXT NOT NULL, until_ms "
+    "INTEGER NOT NULL, created_at INTEGER NOT NULL, PRIMARY KEY(alert_id, url));"
+    "CREATE INDEX alert_deliveries_lease ON alert_deliveries(until_ms) WHERE state = 'pending';"
+    "CREATE INDEX alert_deliveries_owner ON alert_deliveries(owner) WHERE state = 'pending';",
 };
 #define SCHEMA_VERSION ((int)(sizeof(cf__store_migrations) / sizeof(cf__store_migrations[0])))
 const int cf__store_schema_version = SCHEMA_VERSION;
