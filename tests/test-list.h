@@ -211,6 +211,7 @@
     X(serve_outbox_restart)                                                                        \
     X(serve_outbox_delivered_once)                                                                 \
     X(serve_outbox_given_up)                                                                       \
+    X(store_pg_unreachable)                                                                        \
     /* serve-web-*: the workbench's files and sessions (tests/test-serve-web.c) */                 \
     X(serve_web_1_static)                                                                          \
     X(serve_web_2_sessions)                                                                        \

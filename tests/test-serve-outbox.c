@@ -13,6 +13,11 @@
  *            the next daemon (its row was deleted before the first one stopped).
  * outbox-1.4 (serve_outbox_given_up): attempts used up, the row is marked given up and
  *            the next daemon does not send it again.
+ * outbox-2.1 (store_pg_unreachable, issue 24 item 4): a PostgreSQL server that cannot
+ *            be reached is CF_EUNAVAILABLE, named EUNAVAILABLE and answered 503 (EBUSY
+ *            stays SQLite's write lock held past the busy timeout, also a 503). The
+ *            daemon's answer while its server is away is checked end to end by the
+ *            crash test (tests/crash/crash-pg.sh, ctest cli_nodes_crash_pg).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +26,7 @@
 
 #include "core-helpers.h"
 #include "serve-helpers.h"
+#include "serve-int.h" /* outbox-2.1: cf__http_status */
 #include "store.h"
 #include "task.h"
 
@@ -221,5 +227,22 @@ TEST_IMPL(serve_outbox_delivered_once)
 TEST_IMPL(serve_outbox_given_up)
 {
     once_only("outbox-given-up.db", 100, 2, 2, 1);
+    return 0;
+}
+
+/* ---- outbox-2.1 ----------------------------------------------------------------------------- */
+
+TEST_IMPL(store_pg_unreachable)
+{
+    cf_store_t *s = (cf_store_t *)&s; /* untouched on failure */
+    cf_error_t err;
+    /* port 1 on the loopback: refused at once, with or without a server of the tests' */
+    ASSERT_EQ(cf_store_open("postgresql://127.0.0.1:1/caseflow?connect_timeout=5", &s, &err),
+              CF_EUNAVAILABLE);
+    ASSERT(s == (cf_store_t *)&s);
+    ASSERT_CONTAINS(err.text, "the PostgreSQL server cannot be reached");
+    ASSERT_STR_EQ(cf_errname(CF_EUNAVAILABLE), "EUNAVAILABLE");
+    ASSERT_EQ(cf__http_status(CF_EUNAVAILABLE), 503);
+    ASSERT_EQ(cf__http_status(CF_EBUSY), 503);
     return 0;
 }
