@@ -20,10 +20,15 @@
  * a receiver de-duplicates on it) and X-Caseflow-Delivery-Attempt (1, 2, ...).
  * A 2xx answer is delivered; anything else, or no answer within the timeout, is
  * retried after retry_ms, 2 x retry_ms, 4 x ... (at most 5 minutes apart) up to
- * webhook_attempts tries. Deliveries live in memory: one still pending when the
- * daemon stops is dropped (the alert itself is in the case's log, the alert log
- * and GET /v1/alerts). Rejected: a durable outbox table (a write per attempt on
- * the writer; worth it once receivers need exactly-once across restarts).
+ * webhook_attempts tries. An alert's deliveries are made from memory here, and are
+ * also owed in the database (sched-outbox.c: a row per alert and webhook, written
+ * with the alert event, deleted after the 2xx, marked when given up): one still
+ * pending when the daemon stops or is killed is made again, with the same id, by the
+ * next daemon or another node. At least once, not exactly once (a 2xx just before a
+ * kill is sent again); receivers de-duplicate on the id. The alert.escalated notices
+ * (cf__deliver_event) live in memory only. Rejected: a write per attempt (the outbox
+ * writes only the row, its delete and its given-up mark; retries are counted in
+ * memory, and a delivery taken back after a restart starts at attempt 1).
  */
 #include "serve-int.h"
 
