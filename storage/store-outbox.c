@@ -31,7 +31,9 @@
  *                     owner           node id of the daemon holding it in memory
  *                     until_ms        its lease, ms since the epoch, database clock
  *                     created_at      seconds since the epoch (the alert's firing)
- *   Partial indexes on until_ms and on owner WHERE state = 'pending'.
+ *   One partial index, on until_ms WHERE state = 'pending': the claim's order, and the
+ *   renewal's scan of the rows pending (few, but for a burst's; an index on owner too
+ *   cost 6 of the 15 us a row took to write, measured on SQLite).
  */
 #include "store-int.h"
 
@@ -54,8 +56,11 @@
     "INSERT INTO alert_deliveries(owner, until_ms, created_at, alert_id, url, body, state, "       \
     "attempts) VALUES " REP16(ADD_ROW(NOW)) " ON CONFLICT DO NOTHING"
 #define DONE_ROWS 32
+/* (IN (VALUES ...) itself is a scan of the table on SQLite; a SELECT from it, a search
+ * of the primary key per row.) */
 #define DONE_SQL                                                                                   \
-    "DELETE FROM alert_deliveries WHERE (alert_id, url) IN (VALUES " REP32("(?, ?)") ")"
+    "DELETE FROM alert_deliveries WHERE (alert_id, url) IN (SELECT column1, column2 FROM "         \
+    "(VALUES " REP32("(?, ?)") ") AS v)"
 #define RENEW_SQL(NOW)                                                                             \
     "UPDATE alert_deliveries SET until_ms = " NOW " + ?2 WHERE owner = ?1 AND state = 'pending'"
 #define CLAIM_SQL(NOW, LOCK)                                                                       \

@@ -224,9 +224,7 @@ static const struct pg_step_s {
          "body TEXT NOT NULL, state TEXT NOT NULL, attempts BIGINT NOT NULL, owner TEXT NOT NULL, "
          "until_ms BIGINT NOT NULL, created_at BIGINT NOT NULL, PRIMARY KEY(alert_id, url));"
          "CREATE INDEX IF NOT EXISTS alert_deliveries_lease ON alert_deliveries(until_ms) WHERE "
-         "state = 'pending';"
-         "CREATE INDEX IF NOT EXISTS alert_deliveries_owner ON alert_deliveries(owner) WHERE state "
-         "= 'pending';"},
+         "state = 'pending';"},
 };
 #define PG_AFTER_COUNT ((int)(sizeof(pg_after) / sizeof(pg_after[0])))
 #define PG_VERSION     (PG_BASELINE_VERSION + PG_AFTER_COUNT)

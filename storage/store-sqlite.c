@@ -332,8 +332,7 @@ const char *const cf__store_migrations[] = {
     "CREATE TABLE alert_deliveries(alert_id TEXT NOT NULL, url TEXT NOT NULL, body TEXT NOT "
     "NULL, state TEXT NOT NULL, attempts INTEGER NOT NULL, owner TEXT NOT NULL, until_ms "
     "INTEGER NOT NULL, created_at INTEGER NOT NULL, PRIMARY KEY(alert_id, url));"
-    "CREATE INDEX alert_deliveries_lease ON alert_deliveries(until_ms) WHERE state = 'pending';"
-    "CREATE INDEX alert_deliveries_owner ON alert_deliveries(owner) WHERE state = 'pending';",
+    "CREATE INDEX alert_deliveries_lease ON alert_deliveries(until_ms) WHERE state = 'pending';",
 };
 #define SCHEMA_VERSION ((int)(sizeof(cf__store_migrations) / sizeof(cf__store_migrations[0])))
 const int cf__store_schema_version = SCHEMA_VERSION;
