@@ -329,10 +329,11 @@ const char *const cf__store_migrations[] = {
     "CREATE INDEX case_agency_agency ON case_agency(agency);",
     /* 20 (after burst3's 19; 19 on this branch alone): the webhook outbox, deliveries
      * owed until done (store-outbox.c) */
-    "CREATE TABLE alert_deliveries(alert_id TEXT NOT NULL, url TEXT NOT NULL, body TEXT NOT "
-    "NULL, state TEXT NOT NULL, attempts INTEGER NOT NULL, owner TEXT NOT NULL, until_ms "
-    "INTEGER NOT NULL, created_at INTEGER NOT NULL, PRIMARY KEY(alert_id, url));"
-    "CREATE INDEX alert_deliveries_lease ON alert_deliveries(until_ms) WHERE state = 'pending';",
+    "CREATE TABLE IF NOT EXISTS alert_deliveries(alert_id TEXT NOT NULL, url TEXT NOT NULL, "
+    "body TEXT NOT NULL, state TEXT NOT NULL, attempts INTEGER NOT NULL, owner TEXT NOT NULL, "
+    "until_ms INTEGER NOT NULL, created_at INTEGER NOT NULL, PRIMARY KEY(alert_id, url));"
+    "CREATE INDEX IF NOT EXISTS alert_deliveries_lease ON alert_deliveries(until_ms) WHERE "
+    "state = 'pending';",
 };
 #define SCHEMA_VERSION ((int)(sizeof(cf__store_migrations) / sizeof(cf__store_migrations[0])))
 const int cf__store_schema_version = SCHEMA_VERSION;
