@@ -30,7 +30,8 @@
     X(EFULL, -13, "disk is full")                                                                  \
     X(ECORRUPT, -14, "record does not verify")                                                     \
     X(EFORBIDDEN, -15, "role not allowed")                                                         \
-    X(ECLOSED, -16, "case is closed")
+    X(ECLOSED, -16, "case is closed")                                                              \
+    X(EUNAVAILABLE, -17, "database cannot be reached")
 
 enum {
 #define CF_ERRNO_ENUM(name, val, msg) CF_##name = (val),

@@ -33,11 +33,12 @@
  *
  * Errors: SQLSTATE decides the CF_E* code (unique_violation 23505 and
  * serialization_failure 40001 / deadlock 40P01: CF_ECONFLICT; connection
- * exceptions, class 08, and the server shutting down, 57P*: CF_EBUSY, the
- * daemon's 503; disk_full 53100: CF_EFULL; out_of_memory 53200: CF_ENOMEM;
- * data_corrupted XX001/XX002: CF_ECORRUPT). A connection found broken is reset
- * (PQreset) at the next statement outside a transaction; the statements named
- * on the old one are prepared again (epoch).
+ * exceptions, class 08, the server shutting down, 57P*, and libpq's own failures
+ * (no SQLSTATE, a connection found bad): CF_EUNAVAILABLE, the daemon's 503
+ * EUNAVAILABLE; lock_not_available 55P03: CF_EBUSY, also a 503; disk_full 53100: CF_EFULL;
+ * out_of_memory 53200: CF_ENOMEM; data_corrupted XX001/XX002: CF_ECORRUPT). A connection found
+ * broken is reset (PQreset) at the next statement outside a transaction; the statements named on
+ * the old one are prepared again (epoch).
  *
  * Rejected: binary results (each column's type would have to be known to decode
  * it, for a saving the store does not need); single-row mode (the store's reads
@@ -69,10 +70,12 @@ static void set_msg(cf_db_t *db, const char *text)
 static int code_of(const char *state)
 {
     if (!state)
-        return CF_EBUSY; /* no SQLSTATE: libpq's own failure, the connection */
+        return CF_EUNAVAILABLE; /* no SQLSTATE: libpq's own failure, the connection */
     if (!strcmp(state, "23505") || !strcmp(state, "40001") || !strcmp(state, "40P01"))
         return CF_ECONFLICT;
-    if (!strncmp(state, "08", 2) || !strncmp(state, "57P", 3) || !strcmp(state, "55P03"))
+    if (!strncmp(state, "08", 2) || !strncmp(state, "57P", 3))
+        return CF_EUNAVAILABLE;
+    if (!strcmp(state, "55P03"))
         return CF_EBUSY;
     if (!strcmp(state, "53100"))
         return CF_EFULL;
@@ -88,14 +91,14 @@ static int code_of(const char *state)
 static int fail(cf_db_t *db, PGresult *res)
 {
     const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
-    int code = res ? code_of(state) : CF_EBUSY;
+    int code = res ? code_of(state) : CF_EUNAVAILABLE;
     if (PQstatus(db->pg) == CONNECTION_BAD)
-        code = CF_EBUSY;
+        code = CF_EUNAVAILABLE;
     const char *m = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
     if (!m)
         m = res ? PQresultErrorMessage(res) : "";
     set_msg(db, *m ? m : PQerrorMessage(db->pg));
-    if (code == CF_EBUSY && !strstr(db->msg, "PostgreSQL")) {
+    if (code == CF_EUNAVAILABLE && !strstr(db->msg, "PostgreSQL")) {
         char text[sizeof(db->msg) + 64];
         snprintf(text, sizeof(text), "the PostgreSQL server cannot be reached: %s", db->msg);
         set_msg(db, text);
@@ -122,7 +125,7 @@ int cf__pg_open(cf_db_t *db, const char *uri)
                  PQerrorMessage(db->pg));
         set_msg(db, text);
         /* the server answered, and the database is not there: as a missing file */
-        return strstr(text, "does not exist") ? CF_ENOTFOUND : CF_EBUSY;
+        return strstr(text, "does not exist") ? CF_ENOTFOUND : CF_EUNAVAILABLE;
     }
     return 0;
 }

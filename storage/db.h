@@ -28,7 +28,8 @@
  *
  * Errors: every call that can fail returns 0 (or CF_DB_ROW/CF_DB_DONE) or a
  * negative CF_E* code: a unique violation or a serialization failure is
- * CF_ECONFLICT, a lock or lost connection CF_EBUSY (the daemon answers 503), a
+ * CF_ECONFLICT, a lock CF_EBUSY, a lost connection (PostgreSQL) CF_EUNAVAILABLE (the
+ * daemon answers 503 to both), a
  * full disk CF_EFULL, I/O CF_EIO, corruption CF_ECORRUPT, the rest CF_ESTORE.
  * cf_db_errmsg is the database's message for the last failure.
  *

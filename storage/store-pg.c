@@ -227,6 +227,13 @@ static const struct pg_step_s {
          "DROP TABLE alert_acks;"
          "CREATE INDEX alerts_open ON alerts(fired_at) WHERE fired_at IS NOT NULL AND acked_at "
          "IS NULL AND escalated_at IS NULL;"},
+    /* 20 (PostgreSQL's version 21): the webhook outbox (store-sqlite.c's step 20,
+     * store-outbox.c) */
+    {20, "CREATE TABLE IF NOT EXISTS alert_deliveries(alert_id TEXT NOT NULL, url TEXT NOT NULL, "
+         "body TEXT NOT NULL, state TEXT NOT NULL, attempts BIGINT NOT NULL, owner TEXT NOT NULL, "
+         "until_ms BIGINT NOT NULL, created_at BIGINT NOT NULL, PRIMARY KEY(alert_id, url));"
+         "CREATE INDEX IF NOT EXISTS alert_deliveries_lease ON alert_deliveries(until_ms) WHERE "
+         "state = 'pending';"},
 };
 #define PG_AFTER_COUNT ((int)(sizeof(pg_after) / sizeof(pg_after[0])))
 #define PG_VERSION     (PG_BASELINE_VERSION + PG_AFTER_COUNT)

@@ -73,7 +73,8 @@
  *    and of each unique index (cases, events, clocks, case_agency, alerts, alert_acks,
  *    case_numbers, case_refs, case_summary, case_people), '' for a case opened without
  *    one; events.id dropped -- docs/postgresql.md;
- *    version 19: alerts.acked_at, escalated_at, alert_acks dropped -- store-alert-ack.c)
+ *    version 19: alerts.acked_at, escalated_at, alert_acks dropped -- store-alert-ack.c;
+ *    version 20: alert_deliveries, the webhook deliveries owed -- store-outbox.c)
  */
 #include "store-int.h"
 
@@ -340,6 +341,12 @@ const char *const cf__store_migrations[] = {
     "DROP TABLE alert_acks;"
     "CREATE INDEX alerts_open ON alerts(fired_at) WHERE fired_at IS NOT NULL AND acked_at IS "
     "NULL AND escalated_at IS NULL;",
+    /* 20: the webhook outbox, deliveries owed until done (store-outbox.c) */
+    "CREATE TABLE IF NOT EXISTS alert_deliveries(alert_id TEXT NOT NULL, url TEXT NOT NULL, "
+    "body TEXT NOT NULL, state TEXT NOT NULL, attempts INTEGER NOT NULL, owner TEXT NOT NULL, "
+    "until_ms INTEGER NOT NULL, created_at INTEGER NOT NULL, PRIMARY KEY(alert_id, url));"
+    "CREATE INDEX IF NOT EXISTS alert_deliveries_lease ON alert_deliveries(until_ms) WHERE "
+    "state = 'pending';",
 };
 #define SCHEMA_VERSION ((int)(sizeof(cf__store_migrations) / sizeof(cf__store_migrations[0])))
 const int cf__store_schema_version = SCHEMA_VERSION;

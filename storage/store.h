@@ -696,6 +696,47 @@ int cf_store_alerts_unclaim(cf_store_t *s, const char *owner, cf_error_t *err);
 int cf_store_alerts_claim_next(cf_store_t *s, const char *owner, cf_time_t *due, int64_t *wait_ms,
                                cf_error_t *err);
 
+/* ---- the webhook outbox: deliveries owed, kept until done (store-outbox.c) ---- */
+
+/* One delivery owed: an alert's JSON to one webhook. Borrowed pointers when handed in;
+ * from cf_store_deliveries_claim every string is the array's own (free it with
+ * cf_store_deliveries_free). */
+typedef struct cf_delivery_s {
+    const char *alert_id;
+    const char *url;
+    const char *body;  /* the JSON POSTed, as delivered */
+    unsigned attempts; /* tries made (cf_store_deliveries_give_up records them) */
+} cf_delivery_t;
+
+/* Records n deliveries owed (state pending), held by owner (a daemon's node id) for
+ * lease_ms from now on the database's clock, created at now, inside the caller's
+ * transaction (the alert events' own). A row already there is left as it is. Rows
+ * are written CF_STORE_DELIVERY_ROWS to a statement. Returns 0 or a CF_E* code. */
+#define CF_STORE_DELIVERY_ROWS 16
+int cf_store_deliveries_add(cf_store_t *s, const char *owner, int64_t lease_ms, cf_time_t now,
+                            const cf_delivery_t *rows, size_t n, cf_error_t *err);
+/* Deletes n delivered rows (alert_id, url; the rest ignored). 0 or a CF_E* code. */
+int cf_store_deliveries_done(cf_store_t *s, const cf_delivery_t *rows, size_t n, cf_error_t *err);
+/* Marks n rows given up (state given_up, with their attempts): never claimed again. */
+int cf_store_deliveries_give_up(cf_store_t *s, const cf_delivery_t *rows, size_t n,
+                                cf_error_t *err);
+/* Extends owner's leases on its pending rows to lease_ms from now (it still holds them
+ * in memory), or, when lease_ms is 0, ends them (a daemon stopping cleanly: any daemon
+ * may take them at once). */
+int cf_store_deliveries_renew(cf_store_t *s, const char *owner, int64_t lease_ms, cf_error_t *err);
+/* Claims for owner at most max pending rows whose lease ran out, or, with orphans, every
+ * pending row another owner holds (one daemon alone on its database: no other is
+ * alive), each until lease_ms from now, oldest lease first, inside the caller's
+ * transaction; on PostgreSQL rows another transaction is claiming are skipped. OUT
+ * *out: a new array of the rows (cf_store_deliveries_free), NULL when none; returns
+ * how many (>= 0) or a CF_E* code (*out untouched). */
+int cf_store_deliveries_claim(cf_store_t *s, const char *owner, int64_t lease_ms, int orphans,
+                              int max, cf_delivery_t **out, cf_error_t *err);
+/* Frees n rows from cf_store_deliveries_claim. */
+void cf_store_deliveries_free(cf_delivery_t *rows, int n);
+/* How many rows are pending (and OUT *given_up, when not NULL, how many given up). */
+int cf_store_deliveries_count(cf_store_t *s, int64_t *pending, int64_t *given_up, cf_error_t *err);
+
 /* ---- the log read from a position on (store-follow.c) ---- */
 
 /* One event as a follower of the log reads it: borrowed until the callback returns. */

@@ -206,6 +206,12 @@
     X(serve_clock_ms)                                                                              \
     X(serve_alert_prefetch)                                                                        \
     X(serve_calendar_pickup)                                                                       \
+    /* outbox-1.*: the webhook outbox (tests/test-serve-outbox.c) */                               \
+    X(store_outbox_lease)                                                                          \
+    X(serve_outbox_restart)                                                                        \
+    X(serve_outbox_delivered_once)                                                                 \
+    X(serve_outbox_given_up)                                                                       \
+    X(store_pg_unreachable)                                                                        \
     /* serve-web-*: the workbench's files and sessions (tests/test-serve-web.c) */                 \
     X(serve_web_1_static)                                                                          \
     X(serve_web_2_sessions)                                                                        \

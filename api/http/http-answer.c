@@ -134,7 +134,8 @@ int cf__http_status(int code)
     case CF_ECLOSED:
     case CF_ERANGE:
         return 422;
-    case CF_EBUSY:
+    case CF_EBUSY:        /* SQLite's write lock held past the busy timeout */
+    case CF_EUNAVAILABLE: /* the PostgreSQL server cannot be reached (the daemon reconnects) */
         return 503;
     default:
         return 500;

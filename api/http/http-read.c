@@ -672,6 +672,12 @@ int cf__http_metrics(cf_serve_t *srv, h2o_req_t *req)
            "counter", srv->m.webhook_failed);
     sample(buf, SIZE, &len, "caseflow_webhook_retries_total", "webhook retries", "counter",
            srv->m.webhook_retries);
+    sample(buf, SIZE, &len, "caseflow_webhook_reloaded_total",
+           "webhook deliveries taken back from the outbox (a daemon gone before they were done)",
+           "counter", srv->outbox.reloaded);
+    sample(buf, SIZE, &len, "caseflow_webhook_outbox_claims_total",
+           "looks through the outbox for deliveries owed by a daemon gone", "counter",
+           srv->outbox.claims);
     sample(buf, SIZE, &len, "caseflow_stream_clients", "open event streams", "gauge",
            atomic_load(&srv->writer.streams));
     sample(buf, SIZE, &len, "caseflow_stream_overflows_total",

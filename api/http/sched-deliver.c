@@ -20,10 +20,15 @@
  * a receiver de-duplicates on it) and X-Caseflow-Delivery-Attempt (1, 2, ...).
  * A 2xx answer is delivered; anything else, or no answer within the timeout, is
  * retried after retry_ms, 2 x retry_ms, 4 x ... (at most 5 minutes apart) up to
- * webhook_attempts tries. Deliveries live in memory: one still pending when the
- * daemon stops is dropped (the alert itself is in the case's log, the alert log
- * and GET /v1/alerts). Rejected: a durable outbox table (a write per attempt on
- * the writer; worth it once receivers need exactly-once across restarts).
+ * webhook_attempts tries. An alert's deliveries are made from memory here, and are
+ * also owed in the database (sched-outbox.c: a row per alert and webhook, written
+ * with the alert event, deleted after the 2xx, marked when given up): one still
+ * pending when the daemon stops or is killed is made again, with the same id, by the
+ * next daemon or another node. At least once, not exactly once (a 2xx just before a
+ * kill is sent again); receivers de-duplicate on the id. The alert.escalated notices
+ * (cf__deliver_event) live in memory only. Rejected: a write per attempt (the outbox
+ * writes only the row, its delete and its given-up mark; retries are counted in
+ * memory, and a delivery taken back after a restart starts at attempt 1).
  */
 #include "serve-int.h"
 
@@ -313,6 +318,7 @@ static void hook_free(uv_handle_t *h)
     cf__hook_t *hook = (cf__hook_t *)h;
     curl_slist_free_all(hook->headers);
     free(hook->body);
+    free(hook->url_owned);
     free(hook);
 }
 
@@ -362,6 +368,8 @@ static void on_retry(uv_timer_t *t)
     cf__hook_t *h = (cf__hook_t *)t;
     if (hook_start(h) != 0) {
         h->srv->m.webhook_failed++;
+        if (h->durable)
+            cf__outbox_ended(h->srv, h->alert_id, h->url, h->attempt, 0);
         hook_end(h);
     }
 }
@@ -375,9 +383,13 @@ static void hook_finished(cf__hook_t *h, int ok)
     h->easy = NULL;
     if (ok) {
         srv->m.webhook_ok++;
+        if (h->durable)
+            cf__outbox_ended(srv, h->alert_id, h->url, 0, 1);
         hook_end(h);
     } else if (++h->attempt >= srv->cfg.webhook_attempts || srv->state != CF__RUNNING) {
         srv->m.webhook_failed++;
+        if (h->durable && srv->state == CF__RUNNING) /* stopping: owed still, released */
+            cf__outbox_ended(srv, h->alert_id, h->url, h->attempt, 0);
         cf__log("error", "webhook_given_up",
                 json_pack("{s:s, s:s, s:i, s:s, s:s}", "url", h->url, "alert_id", h->alert_id,
                           "attempts", (int)h->attempt, "error", h->errbuf, "reason",
@@ -468,21 +480,40 @@ static int on_curl_timer(CURLM *multi, long timeout_ms, void *userp)
     return 0;
 }
 
-static void webhook(cf_serve_t *srv, const char *url, const char *id, const char *body)
+/* One of cfg.webhooks when url is (the hook borrows it), else NULL. */
+static const char *configured(const cf_serve_t *srv, const char *url)
 {
-    cf__hook_t *h = calloc(1, sizeof(*h));
-    if (!h || !(h->body = strdup(body))) {
+    for (unsigned k = 0; k < srv->cfg.webhooks_count; k++)
+        if (strcmp(srv->cfg.webhooks[k], url) == 0)
+            return srv->cfg.webhooks[k];
+    return NULL;
+}
+
+/* Exported, documented in serve-int.h */
+void cf__deliver_hook(cf_serve_t *srv, const char *url, const char *id, const char *body,
+                      int durable)
+{
+    cf__hook_t *h = url && id && body ? calloc(1, sizeof(*h)) : NULL;
+    if (h && !(h->url = configured(srv, url)))
+        h->url = h->url_owned = strdup(url);
+    if (!h || !h->url || !(h->body = strdup(body))) {
+        if (h)
+            free(h->url_owned);
         free(h);
         srv->m.webhook_failed++;
+        if (durable && url && id)
+            cf__outbox_ended(srv, id, url, 0, 0);
         return;
     }
     h->srv = srv;
-    h->url = url;
+    h->durable = durable;
     snprintf(h->alert_id, sizeof(h->alert_id), "%s", id);
     uv_timer_init(&srv->loop, &h->retry);
     h2o_linklist_insert(&srv->hooks, &h->link);
     if (hook_start(h) != 0) {
         srv->m.webhook_failed++;
+        if (durable)
+            cf__outbox_ended(srv, h->alert_id, h->url, 0, 0);
         hook_end(h);
     }
 }
@@ -508,8 +539,9 @@ void cf__deliver_alerts(cf_serve_t *srv, const json_t *alerts)
                 broadcast(srv, agency, "alert", id, text);
             if (srv->alert_log) /* 2. log */
                 fprintf(srv->alert_log, "%s\n", text);
+            /* durable: the firing wrote their rows (sched-outbox.c) */
             for (unsigned k = 0; k < srv->cfg.webhooks_count && srv->state == CF__RUNNING; k++)
-                webhook(srv, srv->cfg.webhooks[k], id, text);
+                cf__deliver_hook(srv, srv->cfg.webhooks[k], id, text, 1);
         }
     }
     free(w.p);
@@ -531,7 +563,7 @@ void cf__deliver_event(cf_serve_t *srv, const char *type, const char *id, const 
         fflush(srv->alert_log);
     }
     for (unsigned k = 0; k < srv->cfg.webhooks_count && srv->state == CF__RUNNING; k++)
-        webhook(srv, srv->cfg.webhooks[k], id, text);
+        cf__deliver_hook(srv, srv->cfg.webhooks[k], id, text, 0);
     free(text);
 }
 

@@ -23,6 +23,7 @@
  *   sched.c          the deadline scheduler: one uv_timer on the alerts index, fired
  *                    in chunks
  *   sched-deliver.c  alert delivery: SSE stream, JSON-lines log, webhooks (curl multi)
+ *   sched-outbox.c   the webhook outbox: deliveries owed kept in the database until done
  *   serve-anchor.c   the signed checkpoint timer (work on libuv's thread pool)
  */
 #ifndef CF_SERVE_INT_H
@@ -73,6 +74,7 @@ typedef enum cf__job_kind_e {
     CF__JOB_ACK,         /* acknowledge an alert (body: {alert_id}; serve-alert-ack.c) */
     CF__JOB_ESCALATE,    /* escalate the alerts nobody acknowledged in time */
     CF__JOB_SESSION_END, /* record a sign-out (body: {id, expires_at}; http-session.c) */
+    CF__JOB_OUTBOX,      /* the webhook outbox's rows: done, given up, claimed (sched-outbox.c) */
 } cf__job_kind_t;
 
 typedef struct cf__job_s cf__job_t;
@@ -317,8 +319,10 @@ typedef struct cf__hook_s {
     struct curl_slist *headers;
     char *body;
     const char *url;
+    char *url_owned; /* url, when it is no longer one of cfg.webhooks (a reloaded row) */
     char alert_id[160];
     unsigned attempt;
+    int durable; /* its row is in the outbox (sched-outbox.c): marked when done */
     char errbuf[CURL_ERROR_SIZE];
 } cf__hook_t;
 
@@ -416,6 +420,16 @@ struct cf_serve_s {
     uv_timer_t sse_ping; /* every cfg.timeout_ms: a comment on each idle stream */
     h2o_linklist_t hooks;
     h2o_linklist_t curlsocks;
+    /* the webhook outbox (sched-outbox.c) */
+    struct {
+        uv_timer_t timer;
+        json_t *done;     /* [[alert_id, url], ...] delivered, not yet deleted */
+        json_t *given_up; /* [[alert_id, url, attempts], ...] */
+        int busy;         /* an OUTBOX job is in the writer */
+        unsigned ticks;
+        uint64_t reloaded; /* deliveries taken back from the database */
+        uint64_t claims;   /* claims made (each a look for rows owed by a daemon gone) */
+    } outbox;
     /* connections */
     h2o_linklist_t conns;
     unsigned conns_count;
@@ -634,6 +648,25 @@ void cf__deliver_event(cf_serve_t *srv, const char *type, const char *id, const 
 /* Ends every stream and cancels every webhook delivery (stopping). */
 void cf__deliver_shutdown(cf_serve_t *srv);
 void cf__deliver_close(cf_serve_t *srv);
+/* Starts one webhook delivery of body (borrowed) to url with X-Caseflow-Alert-Id: id;
+ * durable: its row is in the outbox, deleted when delivered, marked when given up. */
+void cf__deliver_hook(cf_serve_t *srv, const char *url, const char *id, const char *body,
+                      int durable);
+
+/* sched-outbox.c: the webhook outbox (store-outbox.c), nothing without webhooks.
+ * Starts the timer that flushes delivered and given-up rows, renews this daemon's
+ * leases and claims rows owed by a daemon gone (at once, then every few seconds). */
+void cf__outbox_init(cf_serve_t *srv);
+/* Stopping: the rows left are released to any daemon (one last job). */
+void cf__outbox_shutdown(cf_serve_t *srv);
+/* A durable delivery ended: delivered (attempts 0), or given up after attempts. */
+void cf__outbox_ended(cf_serve_t *srv, const char *id, const char *url, unsigned attempts,
+                      int delivered);
+/* Writer thread, in a FIRE job: records the deliveries its fired alerts owe (one row per
+ * alert and webhook). 0 or a CF_E* code (err set). */
+int cf__outbox_put(cf_store_t *s, cf__job_t *j, cf_error_t *err);
+/* Writer thread: an OUTBOX job. */
+int cf__job_outbox(cf_store_t *s, cf__job_t *j);
 
 /* ---- the operator's log (serve-log.c) ---- */
 

@@ -18,7 +18,8 @@
  * A FIRE job fires one chunk (exec_fire), committed with the writer's batch; the
  * loop delivers it and queues the next chunk (sched.c). So an alert is fired
  * exactly once, in the transaction that marks it, and a crash between chunks
- * leaves the rest pending: they fire at the next start.
+ * leaves the rest pending: they fire at the next start. The same transaction records
+ * the webhook deliveries each alert owes (sched-outbox.c).
  */
 #include "serve-int.h"
 
@@ -658,6 +659,10 @@ static int exec_fire(cf_store_t *s, const cf_calendar_t *cal, cf_wfcache_t *wfs,
     fire_times_dispose(&times);
     if (l == &own)
         free(own.alerts);
+    if (rc >= 0) { /* the webhook deliveries they owe, in the same transaction */
+        int put = cf__outbox_put(s, j, &err);
+        rc = put ? put : rc;
+    }
     if (rc < 0) {
         if (held)
             cf_store_savepoint_rollback(s);
@@ -774,6 +779,8 @@ int cf__job_exec(cf_store_t *s, const cf_calendar_t *cal, cf_wfcache_t *wfs, cf_
         return cf__job_escalate(s, job, job->srv ? job->srv->cfg.alert_ack_timeout : 0);
     case CF__JOB_SESSION_END:
         return exec_session_end(s, job);
+    case CF__JOB_OUTBOX:
+        return cf__job_outbox(s, job);
     }
     return fail(job, CF_EINVAL, "unknown job");
 }

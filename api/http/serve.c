@@ -232,6 +232,7 @@ static void begin_stop(cf_serve_t *srv, const char *reason)
     cf__escalate_close(srv);
     cf__anchor_close(srv);
     cf__deliver_shutdown(srv);
+    cf__outbox_shutdown(srv);
     cf__http_shutdown(srv);
     cf__serve_maybe_finish(srv);
 }
@@ -361,7 +362,13 @@ int cf_serve_open(const cf_serve_config_t *cfg, cf_serve_t **out, cf_error_t *er
     srv->boot_id = (uint32_t)time(NULL);
     char host[64] = "";
     gethostname(host, sizeof(host) - 1);
-    snprintf(srv->node_id, sizeof(srv->node_id), "%s:%d:%u", host, (int)getpid(), srv->boot_id);
+    /* new for every run, to the nanosecond: what a run holds (alert claims, webhook
+     * deliveries) is told from what an earlier run left, even for a daemon restarted
+     * within the second under the same pid (a container's pid 1) */
+    struct timespec start;
+    clock_gettime(CLOCK_REALTIME, &start);
+    snprintf(srv->node_id, sizeof(srv->node_id), "%s:%d:%u.%09ld", host, (int)getpid(),
+             srv->boot_id, (long)start.tv_nsec);
     srv->shared = cfg->shared || cf_store_is_pg(cfg->db_path); /* several nodes may serve it */
     apply_defaults(&srv->cfg);
     if (check_test_clock(srv, err) != 0) {
@@ -397,6 +404,7 @@ int cf_serve_open(const cf_serve_config_t *cfg, cf_serve_t **out, cf_error_t *er
         (rc = cf__calendar_watch_init(srv, err)) != 0 || (rc = cf__follow_init(srv, err)) != 0)
         goto fail_started;
     cf__escalate_init(srv);
+    cf__outbox_init(srv);
     *out = srv;
     return 0;
 fail_started:

@@ -1,0 +1,248 @@
+/*
+ * test-serve-outbox.c -- outbox-1.*: the webhook outbox (storage/store-outbox.c,
+ * api/http/sched-outbox.c), on SQLite and, through caseflow_unit_pg, PostgreSQL.
+ *
+ * outbox-1.1 (store_outbox_lease): rows are recorded, leased to their owner and not
+ *            claimed by another while the lease runs; released (or orphaned on a
+ *            database with one daemon), another claims them with their body; a
+ *            delivered row is gone, a given-up one is never claimed again.
+ * outbox-1.2 (serve_outbox_restart): an alert fired while the receiver fails, the
+ *            daemon stopped before the retry: the next daemon delivers it, with the
+ *            same X-Caseflow-Alert-Id and body, and the row is gone after.
+ * outbox-1.3 (serve_outbox_delivered_once): a delivered alert is not sent again by
+ *            the next daemon (its row was deleted before the first one stopped).
+ * outbox-1.4 (serve_outbox_given_up): attempts used up, the row is marked given up and
+ *            the next daemon does not send it again.
+ * outbox-2.1 (store_pg_unreachable, issue 24 item 4): a PostgreSQL server that cannot
+ *            be reached is CF_EUNAVAILABLE, named EUNAVAILABLE and answered 503 (EBUSY
+ *            stays SQLite's write lock held past the busy timeout, also a 503). The
+ *            daemon's answer while its server is away is checked end to end by the
+ *            crash test (tests/crash/crash-pg.sh, ctest cli_nodes_crash_pg).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "core-helpers.h"
+#include "serve-helpers.h"
+#include "serve-int.h" /* outbox-2.1: cf__http_status */
+#include "store.h"
+#include "task.h"
+
+#define T0 "2026-03-02T09:00:00+08:00"
+
+/* ---- outbox-1.1 ----------------------------------------------------------------------------- */
+
+static void counts(const char *db, int64_t want_pending, int64_t want_given_up)
+{
+    cf_store_t *s;
+    cf_error_t err;
+    int64_t pending = -1, given_up = -1;
+    ASSERT_EQ(cf_store_open(db, &s, &err), 0);
+    ASSERT_EQ(cf_store_deliveries_count(s, &pending, &given_up, &err), 0);
+    cf_store_close(s);
+    ASSERT_EQ(pending, want_pending);
+    ASSERT_EQ(given_up, want_given_up);
+}
+
+/* Claims for owner in a transaction of its own; returns the count (rows freed). OUT
+ * first_body: the first row's body (size bytes), when any. */
+static int claim_as(cf_store_t *s, const char *owner, int orphans, char *first_body, size_t size)
+{
+    cf_error_t err;
+    cf_delivery_t *rows = (cf_delivery_t *)&err; /* untouched on failure, NULL when none */
+    ASSERT_EQ(cf_store_tx_begin(s, &err), 0);
+    int n = cf_store_deliveries_claim(s, owner, 60000, orphans, 10, &rows, &err);
+    ASSERT(n >= 0);
+    ASSERT_EQ(cf_store_tx_commit(s, &err), 0);
+    if (n > 0 && first_body)
+        snprintf(first_body, size, "%s", rows[0].body);
+    ASSERT(n > 0 ? rows != NULL : rows == NULL);
+    cf_store_deliveries_free(rows, n);
+    return n;
+}
+
+TEST_IMPL(store_outbox_lease)
+{
+    char db[512], body[64];
+    cf_store_t *s;
+    cf_error_t err;
+    td_db("outbox.db", db, sizeof(db));
+    ASSERT_EQ(cf_store_open(db, &s, &err), 0);
+    /* 20 alerts to one URL and one to another: two statements, the second short */
+    char ids[21][32], bodies[21][32];
+    cf_delivery_t rows[21];
+    for (int i = 0; i < 21; i++) {
+        snprintf(ids[i], sizeof(ids[i]), "1:filing:warning:%02d", i);
+        snprintf(bodies[i], sizeof(bodies[i]), "{\"n\":%d}", i);
+        rows[i] = (cf_delivery_t){ids[i], i == 20 ? "http://b/" : "http://a/", bodies[i], 0};
+    }
+    ASSERT_EQ(cf_store_tx_begin(s, &err), 0);
+    ASSERT_EQ(cf_store_deliveries_add(s, "node-a", 60000, 100, rows, 21, &err), 0);
+    ASSERT_EQ(cf_store_deliveries_add(s, "node-a", 60000, 100, rows, 1, &err), 0); /* again */
+    ASSERT_EQ(cf_store_tx_commit(s, &err), 0);
+    int64_t pending = 0;
+    ASSERT_EQ(cf_store_deliveries_count(s, &pending, NULL, &err), 0);
+    ASSERT_EQ(pending, 21);
+    /* node-a holds them: node-b finds none while the lease runs, unless orphans */
+    ASSERT_EQ(claim_as(s, "node-b", 0, NULL, 0), 0);
+    ASSERT_EQ(claim_as(s, "node-a", 1, NULL, 0), 0); /* its own are not orphans */
+    /* one delivered, one given up (never claimed again); node-a stops: released */
+    ASSERT_EQ(cf_store_tx_begin(s, &err), 0);
+    ASSERT_EQ(cf_store_deliveries_done(s, &rows[0], 1, &err), 0);
+    rows[1].attempts = 8;
+    ASSERT_EQ(cf_store_deliveries_give_up(s, &rows[1], 1, &err), 0);
+    ASSERT_EQ(cf_store_deliveries_renew(s, "node-a", 0, &err), 0);
+    ASSERT_EQ(cf_store_tx_commit(s, &err), 0);
+    int64_t given_up = 0;
+    ASSERT_EQ(cf_store_deliveries_count(s, &pending, &given_up, &err), 0);
+    ASSERT_EQ(pending, 19);
+    ASSERT_EQ(given_up, 1);
+    /* node-b takes them, ten at a time, with their bodies; node-c none after */
+    ASSERT_EQ(claim_as(s, "node-b", 0, body, sizeof(body)), 10);
+    ASSERT_EQ(body[0], '{');
+    ASSERT_EQ(claim_as(s, "node-b", 0, NULL, 0), 9);
+    ASSERT_EQ(claim_as(s, "node-c", 0, NULL, 0), 0);
+    /* one daemon alone on its database takes every row another left */
+    ASSERT_EQ(claim_as(s, "node-c", 1, NULL, 0), 10);
+    ASSERT_EQ(claim_as(s, "node-c", 1, NULL, 0), 9);
+    ASSERT_EQ(claim_as(s, "node-c", 1, NULL, 0), 0);
+    cf_store_close(s);
+    return 0;
+}
+
+/* ---- outbox-1.2 ----------------------------------------------------------------------------- */
+
+/* The due_at and id of the first pending alert. */
+static void first_pending(const td_daemon_t *d, const char *token, char *due, char *id)
+{
+    json_t *pending = td_get_json(d, token, "/v1/alerts?state=pending");
+    ASSERT(json_array_size(pending) >= 1);
+    json_t *first = json_array_get(pending, 0);
+    snprintf(due, 64, "%s", json_string_value(json_object_get(first, "due_at")));
+    snprintf(id, 160, "%s", json_string_value(json_object_get(first, "alert_id")));
+    json_decref(pending);
+}
+
+/* Waits (at most ~60 s: the test's own timeout ends it sooner) until the daemon has
+ * looked through the outbox at least once since it started. */
+static void wait_claimed(const td_daemon_t *d)
+{
+    for (int i = 0; i < 6000 && td_metric(d, "caseflow_webhook_outbox_claims_total") < 1; i++) {
+        struct timespec ts = {0, 10 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
+    ASSERT(td_metric(d, "caseflow_webhook_outbox_claims_total") >= 1);
+}
+
+TEST_IMPL(serve_outbox_restart)
+{
+    char db[512], url[128], due[64], id[160];
+    td_db("outbox-restart.db", db, sizeof(db));
+    char *token = td_token(db, "甲局", "handler", "张三");
+    td_hook_t hook;
+    td_hook_start(&hook, 1); /* the first POST fails */
+    snprintf(url, sizeof(url), "http://127.0.0.1:%d/hook", hook.port);
+    cf_serve_config_t cfg;
+    td_daemon_t d;
+    td_config(&cfg, db, T0);
+    cfg.webhooks[cfg.webhooks_count++] = url;
+    cfg.webhook_retry_ms = 3600 * 1000; /* the retry would come after the stop */
+    td_start(&d, &cfg);
+    td_open_case(&d, token, "penalty-general", "某某大药房");
+    first_pending(&d, token, due, id);
+    td_clock(&d, due);
+    td_hook_wait(&hook, 1);
+    ASSERT_STR_EQ(hook.ids[0], id);
+    td_stop(&d);
+    counts(db, 1, 0); /* owed still */
+    /* The next daemon, at the same instant: the delivery, same id and body. */
+    td_config(&cfg, db, due);
+    cfg.webhooks[cfg.webhooks_count++] = url;
+    td_start(&d, &cfg);
+    td_hook_wait(&hook, 2);
+    ASSERT_STR_EQ(hook.ids[1], id);
+    ASSERT_STR_EQ(hook.bodies[1], hook.bodies[0]);
+    ASSERT(td_metric(&d, "caseflow_webhook_reloaded_total") >= 1);
+    td_stop(&d);
+    counts(db, 0, 0);
+    td_hook_stop(&hook);
+    free(token);
+    return 0;
+}
+
+/* ---- outbox-1.3, outbox-1.4 ------------------------------------------------------------------ */
+
+/* Fires the first alert at a receiver failing `failures` times, with `attempts` tries;
+ * waits for `seen` requests, stops, checks the outbox, then starts a daemon again and
+ * checks that it sent nothing more once it looked through the outbox. */
+static void once_only(const char *name, int failures, unsigned attempts, int seen, int64_t given_up)
+{
+    char db[512], url[128], due[64], id[160];
+    td_db(name, db, sizeof(db));
+    char *token = td_token(db, "甲局", "handler", "张三");
+    td_hook_t hook;
+    td_hook_start(&hook, failures);
+    snprintf(url, sizeof(url), "http://127.0.0.1:%d/hook", hook.port);
+    cf_serve_config_t cfg;
+    td_daemon_t d;
+    td_config(&cfg, db, T0);
+    cfg.webhooks[cfg.webhooks_count++] = url;
+    cfg.webhook_attempts = attempts;
+    td_start(&d, &cfg);
+    td_open_case(&d, token, "penalty-general", "某某大药房");
+    first_pending(&d, token, due, id);
+    td_clock(&d, due);
+    td_hook_wait(&hook, seen);
+    ASSERT_STR_EQ(hook.ids[seen - 1], id);
+    /* the delivery's end is queued when the answer is read: wait for it to be counted */
+    const char *metric =
+        given_up ? "caseflow_webhook_failures_total" : "caseflow_webhook_deliveries_total";
+    for (int i = 0; i < 6000 && td_metric(&d, metric) < 1; i++) {
+        struct timespec ts = {0, 10 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
+    td_stop(&d);
+    counts(db, 0, given_up); /* flushed by the last job at the stop, if not before */
+    td_config(&cfg, db, due);
+    cfg.webhooks[cfg.webhooks_count++] = url;
+    td_start(&d, &cfg);
+    wait_claimed(&d);
+    ASSERT_EQ(td_metric(&d, "caseflow_webhook_reloaded_total"), 0);
+    td_stop(&d);
+    pthread_mutex_lock(&hook.mu);
+    ASSERT_EQ(hook.count, seen);
+    pthread_mutex_unlock(&hook.mu);
+    td_hook_stop(&hook);
+    free(token);
+}
+
+TEST_IMPL(serve_outbox_delivered_once)
+{
+    once_only("outbox-once.db", 0, 8, 1, 0);
+    return 0;
+}
+
+TEST_IMPL(serve_outbox_given_up)
+{
+    once_only("outbox-given-up.db", 100, 2, 2, 1);
+    return 0;
+}
+
+/* ---- outbox-2.1 ----------------------------------------------------------------------------- */
+
+TEST_IMPL(store_pg_unreachable)
+{
+    cf_store_t *s = (cf_store_t *)&s; /* untouched on failure */
+    cf_error_t err;
+    /* port 1 on the loopback: refused at once, with or without a server of the tests' */
+    ASSERT_EQ(cf_store_open("postgresql://127.0.0.1:1/caseflow?connect_timeout=5", &s, &err),
+              CF_EUNAVAILABLE);
+    ASSERT(s == (cf_store_t *)&s);
+    ASSERT_CONTAINS(err.text, "the PostgreSQL server cannot be reached");
+    ASSERT_STR_EQ(cf_errname(CF_EUNAVAILABLE), "EUNAVAILABLE");
+    ASSERT_EQ(cf__http_status(CF_EUNAVAILABLE), 503);
+    ASSERT_EQ(cf__http_status(CF_EBUSY), 503);
+    return 0;
+}
