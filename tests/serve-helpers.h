@@ -55,6 +55,9 @@ char *td_alert_config(const char *dbname, const char *logname, const char *now, 
 /* Fails the test unless the alert log at log has n lines, each alert once, marked late,
  * in (due_at, alert_id) order: what a start past every due instant writes. */
 void td_check_late_log(const char *log, long long n);
+/* One integer: the first column of sql's first row on the SQLite file db, opened read-only
+ * beside the daemon (the test fails if there is no row). */
+long long td_scalar(const char *db, const char *sql);
 
 /* One HTTP exchange (a new connection each time). body and if_match may be NULL.
  * extra_header may be NULL. */

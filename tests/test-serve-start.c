@@ -11,7 +11,6 @@
  *          case's chain, none left pending.
  */
 #include <pthread.h>
-#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,20 +45,6 @@ static int at_gate(void *ctx, const char *point)
     return 0;
 }
 
-/* One integer from sql on db (read directly). */
-static long long scalar(const char *db, const char *sql)
-{
-    sqlite3 *h;
-    sqlite3_stmt *st;
-    ASSERT_EQ(sqlite3_open_v2(db, &h, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
-    ASSERT_EQ(sqlite3_prepare_v2(h, sql, -1, &st, NULL), SQLITE_OK);
-    ASSERT_EQ(sqlite3_step(st), SQLITE_ROW);
-    long long n = sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
-    sqlite3_close(h);
-    return n;
-}
-
 /* ---- start-1 ------------------------------------------------------------------------------ */
 
 TEST_IMPL(start_answers_while_backlog_fires)
@@ -78,9 +63,9 @@ TEST_IMPL(start_answers_while_backlog_fires)
     td_open_spread(db, "甲局", t0, 0, 2);
     td_open_spread(db, "甲局", t0 + 3600, 3600, CASES - 2);
     const char *pending_sql = "SELECT COUNT(*) FROM alerts WHERE fired_at IS NULL";
-    long long pending = scalar(db, pending_sql);
+    long long pending = td_scalar(db, pending_sql);
     ASSERT(pending >= 2 * CASES);
-    ASSERT_EQ(scalar(db, "SELECT COUNT(*) FROM events WHERE type = 'alert'"), 0);
+    ASSERT_EQ(td_scalar(db, "SELECT COUNT(*) FROM events WHERE type = 'alert'"), 0);
 
     gate_t gate = {.reached = 0, .open = 0};
     pthread_mutex_init(&gate.mu, NULL);
@@ -103,7 +88,7 @@ TEST_IMPL(start_answers_while_backlog_fires)
     json_t *waiting = td_get_all(&d, token, "/v1/alerts?state=pending");
     ASSERT_EQ((long long)json_array_size(waiting), pending);
     json_decref(waiting);
-    ASSERT_EQ(scalar(db, pending_sql), pending);
+    ASSERT_EQ(td_scalar(db, pending_sql), pending);
 
     /* Let go: the rest of the backlog fires (the clock's answer waits for it). */
     pthread_mutex_lock(&gate.mu);
@@ -118,13 +103,14 @@ TEST_IMPL(start_answers_while_backlog_fires)
 
     /* Each once, late, in due order; one alert event each on the chains, none pending. */
     td_check_late_log(log, pending);
-    ASSERT_EQ(scalar(db, pending_sql), 0);
-    ASSERT_EQ(scalar(db, "SELECT COUNT(*) FROM events WHERE type = 'alert'"), pending);
-    ASSERT_EQ(scalar(db, "SELECT COUNT(*) FROM events WHERE type = 'alert' AND "
-                         "json_extract(body, '$.late') = 1"),
+    ASSERT_EQ(td_scalar(db, pending_sql), 0);
+    ASSERT_EQ(td_scalar(db, "SELECT COUNT(*) FROM events WHERE type = 'alert'"), pending);
+    ASSERT_EQ(td_scalar(db, "SELECT COUNT(*) FROM events WHERE type = 'alert' AND "
+                            "json_extract(body, '$.late') = 1"),
               pending);
-    ASSERT_EQ(scalar(db, "SELECT COUNT(*) FROM (SELECT 1 FROM events WHERE type = 'alert' "
-                         "GROUP BY case_id, json_extract(body, '$.alert_id') HAVING COUNT(*) > 1)"),
+    ASSERT_EQ(td_scalar(db,
+                        "SELECT COUNT(*) FROM (SELECT 1 FROM events WHERE type = 'alert' "
+                        "GROUP BY case_id, json_extract(body, '$.alert_id') HAVING COUNT(*) > 1)"),
               0);
     pthread_cond_destroy(&gate.cv);
     pthread_mutex_destroy(&gate.mu);

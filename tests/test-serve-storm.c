@@ -695,19 +695,6 @@ static void *post_main(void *arg)
     return NULL;
 }
 
-static long long scalar_of(const char *db, const char *sql)
-{
-    sqlite3 *h;
-    sqlite3_stmt *st;
-    ASSERT_EQ(sqlite3_open_v2(db, &h, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
-    ASSERT_EQ(sqlite3_prepare_v2(h, sql, -1, &st, NULL), SQLITE_OK);
-    ASSERT_EQ(sqlite3_step(st), SQLITE_ROW);
-    long long n = sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
-    sqlite3_close(h);
-    return n;
-}
-
 /* storm-7.1: a POST queued while a chunk of a backlog fires is taken into that chunk's
  * transaction and answered after its commit, before the next chunk begins: it waits
  * for one commit, not for the chunk's and then its own. Every alert still fires once,
@@ -746,9 +733,9 @@ TEST_IMPL(storm_post_shares_fire_commit)
     char sql[256];
     snprintf(sql, sizeof(sql),
              "SELECT COUNT(*) FROM alerts WHERE fired_at IS NULL AND case_id != %lld", q.id);
-    ASSERT_EQ(scalar_of(db, sql), 0);
-    ASSERT_EQ(scalar_of(db, "SELECT COUNT(*) FROM events WHERE type = 'alert'"), alerts);
-    ASSERT_EQ(scalar_of(db, "SELECT COUNT(*) FROM (SELECT 1 FROM events WHERE type = 'alert' "
+    ASSERT_EQ(td_scalar(db, sql), 0);
+    ASSERT_EQ(td_scalar(db, "SELECT COUNT(*) FROM events WHERE type = 'alert'"), alerts);
+    ASSERT_EQ(td_scalar(db, "SELECT COUNT(*) FROM (SELECT 1 FROM events WHERE type = 'alert' "
                             "GROUP BY case_id, json_extract(body, '$.alert_id') "
                             "HAVING COUNT(*) > 1)"),
               0);
@@ -756,7 +743,7 @@ TEST_IMPL(storm_post_shares_fire_commit)
              "SELECT (SELECT pos FROM events WHERE case_id = %lld AND seq = 1) < "
              "(SELECT MAX(pos) FROM events WHERE type = 'alert')",
              q.id);
-    ASSERT_EQ(scalar_of(db, sql), 1);
+    ASSERT_EQ(td_scalar(db, sql), 1);
     pthread_cond_destroy(&p.cv);
     pthread_mutex_destroy(&p.mu);
     free(token);
@@ -799,14 +786,14 @@ TEST_IMPL(storm_fire_pages)
     cf_store_close(s);
     ASSERT_EQ(pending_count(db), 0);
     /* in due order, ties by alert id: no alert event after one that sorts later */
-    ASSERT_EQ(scalar_of(db, "SELECT COUNT(*) FROM events a JOIN events b ON b.pos = a.pos + 1 "
+    ASSERT_EQ(td_scalar(db, "SELECT COUNT(*) FROM events a JOIN events b ON b.pos = a.pos + 1 "
                             "WHERE a.type = 'alert' AND b.type = 'alert' AND "
                             "(json_extract(b.body, '$.due_at') < json_extract(a.body, '$.due_at') "
                             "OR (json_extract(b.body, '$.due_at') = "
                             "json_extract(a.body, '$.due_at') AND json_extract(b.body, "
                             "'$.alert_id') < json_extract(a.body, '$.alert_id')))"),
               0);
-    ASSERT_EQ(scalar_of(db, "SELECT COUNT(DISTINCT json_extract(body, '$.alert_id')) FROM events "
+    ASSERT_EQ(td_scalar(db, "SELECT COUNT(DISTINCT json_extract(body, '$.alert_id')) FROM events "
                             "WHERE type = 'alert'"),
               alerts);
     return 0;

@@ -6,6 +6,8 @@
  * store-2.x: atomicity and concurrency: conflicts, injected failures at every
  *   write point, append-only events.
  * store-3.x: definitions, listings by due date, linked cases.
+ * store-4:   several nodes on one PostgreSQL database: positions in commit order, one
+ *   use of a statement inside a transaction.
  */
 #include <sqlite3.h>
 #include <stdlib.h>
