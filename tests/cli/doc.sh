@@ -102,7 +102,7 @@ if command -v curl > /dev/null 2>&1; then
     tok=$("$bin" token create --agency 某市医疗保障局 --role head --name 李四)
     # a free port: one nobody answers on, where our daemon then stays up
     for try in 1 2 3 4 5; do
-        port=$((20000 + ($$ * 7 + try * 997) % 30000))
+        port=$(cf_port "$try")
         api=http://127.0.0.1:$port
         curl -s $api/healthz > /dev/null 2>&1 && continue
         "$bin" serve --listen 127.0.0.1:$port > "$tmp/serve.log" 2>&1 &

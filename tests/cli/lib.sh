@@ -22,6 +22,9 @@
 #   cf_serve ARGS...    starts `caseflow serve --listen 127.0.0.1:0 ARGS` in the
 #                       background: $pid, $port, $url; exits 1 when it does not start
 #   cf_stop             stops that daemon and waits for it
+#   cf_port TRY         a port to try for a fixed address (TRY 1, 2, ...): below the kernel's
+#                       ephemeral range (32768-60999), where an outgoing connection of another
+#                       program may hold one; a script still tries the next when it is taken
 #   cf_pg_filed PARTY DAY       a penalty-general case for PARTY (a 定点医药机构)
 #                       opened at 09:00 of DAY (YYYY-MM-DD) and filed at 10:00 by 李四
 #                       (案由 js-2024:14, officers 张三 and 王五): sets $id
@@ -103,6 +106,10 @@ cf_serve() {
     done
     [ -n "$port" ] || { cat "$tmp/serve.err"; echo "the daemon did not start" >&2; exit 1; }
     url=http://127.0.0.1:$port
+}
+
+cf_port() {
+    echo $((10000 + ($$ * 7 + $1 * 997) % 22000))
 }
 
 cf_stop() {

@@ -52,15 +52,17 @@ then ok; else fail "nodes-pg-1.3: a second move into the same database is refuse
 
 # nodes-pg-2: two daemons, one database
 echo "token_cache_ms = 200" > "$tmp/serve.conf"
-start() { # start PORT LOG: a daemon on the database; waits until it listens
-    "$bin" --db "$url" serve --listen "127.0.0.1:$1" --config "$tmp/serve.conf" > "$2" 2>&1 &
+start() { # start LOG: a daemon on the database on a port of its own; sets $port once it listens
+    "$bin" --db "$url" serve --listen 127.0.0.1:0 --config "$tmp/serve.conf" > "$1" 2>&1 &
     pids="$pids $!"
-    for _ in $(seq 1 300); do grep -q "listening on" "$2" && return 0; sleep 0.1; done
+    for _ in $(seq 1 300); do
+        port=$(sed -n 's/.*listening on 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$1")
+        [ -n "$port" ] && return 0
+        sleep 0.1
+    done
     return 1
 }
-pa=$((20000 + $$ % 20000))
-pb=$((pa + 1))
-start "$pa" "$tmp/a.log" && start "$pb" "$tmp/b.log" || { cat "$tmp/a.log" "$tmp/b.log" > "$tmp/out"; fail "two daemons start on one database"; }
+start "$tmp/a.log" && pa=$port && start "$tmp/b.log" && pb=$port || { cat "$tmp/a.log" "$tmp/b.log" > "$tmp/out"; fail "two daemons start on one database"; }
 curl -s -c "$tmp/jar" -H 'Content-Type: application/json' -d "{\"token\":\"$token\"}" \
     "http://127.0.0.1:$pa/v1/session" > "$tmp/a.json"
 curl -s -b "$tmp/jar" "http://127.0.0.1:$pb/v1/session" > "$tmp/b.json"

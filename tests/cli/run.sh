@@ -20,8 +20,8 @@ then ok; else fail "run-1 CASEFLOW_RUN_SERVE=0"; fi
 
 # run-2: the default: the example, then the daemon with the address and the tokens
 # A port taken by another program at that moment is tried again with the next one.
-port=$((20000 + $$ % 30000))
 for attempt in 1 2 3 4 5; do
+    port=$(cf_port "$attempt")
     rm -f "$tmp/b.db" "$tmp/b.db-wal" "$tmp/b.db-shm"
     CASEFLOW="$bin" CASEFLOW_DB="$tmp/b.db" CASEFLOW_RUN_LISTEN="127.0.0.1:$port" \
         sh examples/penalty-walkthrough.sh > "$tmp/out" 2>&1 &
@@ -34,7 +34,6 @@ for attempt in 1 2 3 4 5; do
     grep -q "address already in use" "$tmp/out" || break
     wait "$pid" 2>/dev/null
     pid=
-    port=$((port + 1 + attempt * 97))
 done
 token=$(sed -n 's/^  handler 张三: //p' "$tmp/out")
 if grep -q "The workbench: http://127.0.0.1:$port/" "$tmp/out" && [ ${#token} -eq 64 ] &&
