@@ -234,6 +234,17 @@ static const struct pg_step_s {
          "until_ms BIGINT NOT NULL, created_at BIGINT NOT NULL, PRIMARY KEY(alert_id, url));"
          "CREATE INDEX IF NOT EXISTS alert_deliveries_lease ON alert_deliveries(until_ms) WHERE "
          "state = 'pending';"},
+    /* 21 (PostgreSQL's version 22): the outbox keyed by agency (store-sqlite.c's step 21,
+     * store-outbox.c); the case's id is the alert id's leading digits */
+    {21, "ALTER TABLE alert_deliveries ADD COLUMN IF NOT EXISTS agency TEXT NOT NULL DEFAULT '';"
+         "UPDATE alert_deliveries t SET agency = COALESCE((SELECT a.agency FROM case_agency a "
+         "WHERE a.case_id = substring(t.alert_id FROM '^[0-9]+')::bigint LIMIT 1), '') WHERE "
+         "t.agency = '';"
+         "ALTER TABLE alert_deliveries ALTER COLUMN agency DROP DEFAULT;"
+         "ALTER TABLE alert_deliveries DROP CONSTRAINT alert_deliveries_pkey, ADD PRIMARY "
+         "KEY(alert_id, url, agency);"
+         "CREATE INDEX IF NOT EXISTS alert_deliveries_given_up ON alert_deliveries(agency, "
+         "alert_id) WHERE state = 'given_up';"},
 };
 #define PG_AFTER_COUNT ((int)(sizeof(pg_after) / sizeof(pg_after[0])))
 #define PG_VERSION     (PG_BASELINE_VERSION + PG_AFTER_COUNT)

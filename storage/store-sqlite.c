@@ -74,7 +74,9 @@
  *    case_numbers, case_refs, case_summary, case_people), '' for a case opened without
  *    one; events.id dropped -- docs/postgresql.md;
  *    version 19: alerts.acked_at, escalated_at, alert_acks dropped -- store-alert-ack.c;
- *    version 20: alert_deliveries, the webhook deliveries owed -- store-outbox.c)
+ *    version 20: alert_deliveries, the webhook deliveries owed -- store-outbox.c;
+ *    version 21: alert_deliveries.agency, in its primary key; the partial index
+ *    alert_deliveries_given_up -- store-outbox.c)
  */
 #include "store-int.h"
 
@@ -347,6 +349,23 @@ const char *const cf__store_migrations[] = {
     "until_ms INTEGER NOT NULL, created_at INTEGER NOT NULL, PRIMARY KEY(alert_id, url));"
     "CREATE INDEX IF NOT EXISTS alert_deliveries_lease ON alert_deliveries(until_ms) WHERE "
     "state = 'pending';",
+    /* 21: the outbox keyed by agency too, as every table of a case (docs/postgresql.md):
+     * the agency of each row owed taken from its case (an alert id begins with the
+     * case's id, which CAST reads up to the first ':'), '' for none; and the rows given
+     * up found by agency (the API's list, store-outbox.c). Rebuilt from whatever shape
+     * the table has, so a test that rewinds the version runs it again unharmed. */
+    "CREATE TABLE alert_deliveries_21(alert_id TEXT NOT NULL, url TEXT NOT NULL, body TEXT NOT "
+    "NULL, state TEXT NOT NULL, attempts INTEGER NOT NULL, owner TEXT NOT NULL, until_ms "
+    "INTEGER NOT NULL, created_at INTEGER NOT NULL, agency TEXT NOT NULL, PRIMARY KEY(alert_id, "
+    "url, agency));"
+    "INSERT OR IGNORE INTO alert_deliveries_21 SELECT t.alert_id, t.url, t.body, t.state, "
+    "t.attempts, t.owner, t.until_ms, t.created_at, COALESCE((SELECT a.agency FROM case_agency a "
+    "WHERE a.case_id = CAST(t.alert_id AS INTEGER)), '') FROM alert_deliveries t;"
+    "DROP TABLE alert_deliveries;"
+    "ALTER TABLE alert_deliveries_21 RENAME TO alert_deliveries;"
+    "CREATE INDEX alert_deliveries_lease ON alert_deliveries(until_ms) WHERE state = 'pending';"
+    "CREATE INDEX alert_deliveries_given_up ON alert_deliveries(agency, alert_id) WHERE state = "
+    "'given_up';",
 };
 #define SCHEMA_VERSION ((int)(sizeof(cf__store_migrations) / sizeof(cf__store_migrations[0])))
 const int cf__store_schema_version = SCHEMA_VERSION;

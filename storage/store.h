@@ -702,20 +702,21 @@ int cf_store_alerts_claim_next(cf_store_t *s, const char *owner, cf_time_t *due,
  * from cf_store_deliveries_claim every string is the array's own (free it with
  * cf_store_deliveries_free). */
 typedef struct cf_delivery_s {
-    const char *alert_id;
+    const char *alert_id; /* the delivery id: the alert's, or "<alert_id>:escalated" */
     const char *url;
-    const char *body;  /* the JSON POSTed, as delivered */
-    unsigned attempts; /* tries made (cf_store_deliveries_give_up records them) */
+    const char *body;   /* the JSON POSTed, as delivered */
+    unsigned attempts;  /* tries made (cf_store_deliveries_give_up records them) */
+    const char *agency; /* the case's agency, part of the row's key (NULL is '') */
 } cf_delivery_t;
 
 /* Records n deliveries owed (state pending), held by owner (a daemon's node id) for
  * lease_ms from now on the database's clock, created at now, inside the caller's
  * transaction (the alert events' own). A row already there is left as it is. Rows
  * are written CF_STORE_DELIVERY_ROWS to a statement. Returns 0 or a CF_E* code. */
-#define CF_STORE_DELIVERY_ROWS 16
+#define CF_STORE_DELIVERY_ROWS 15
 int cf_store_deliveries_add(cf_store_t *s, const char *owner, int64_t lease_ms, cf_time_t now,
                             const cf_delivery_t *rows, size_t n, cf_error_t *err);
-/* Deletes n delivered rows (alert_id, url; the rest ignored). 0 or a CF_E* code. */
+/* Deletes n delivered rows (alert_id, url, agency; the rest ignored). 0 or a CF_E* code. */
 int cf_store_deliveries_done(cf_store_t *s, const cf_delivery_t *rows, size_t n, cf_error_t *err);
 /* Marks n rows given up (state given_up, with their attempts): never claimed again. */
 int cf_store_deliveries_give_up(cf_store_t *s, const cf_delivery_t *rows, size_t n,
@@ -732,8 +733,24 @@ int cf_store_deliveries_renew(cf_store_t *s, const char *owner, int64_t lease_ms
  * how many (>= 0) or a CF_E* code (*out untouched). */
 int cf_store_deliveries_claim(cf_store_t *s, const char *owner, int64_t lease_ms, int orphans,
                               int max, cf_delivery_t **out, cf_error_t *err);
-/* Frees n rows from cf_store_deliveries_claim. */
+/* Frees n rows from cf_store_deliveries_claim or _retry. */
 void cf_store_deliveries_free(cf_delivery_t *rows, int n);
+/* Sets agency's given-up rows of delivery id (to every URL, or to url alone when not
+ * NULL) pending again, attempts 0, held by owner for lease_ms from now (it delivers them
+ * at once), inside the caller's transaction. OUT *out: a new array of them, at most
+ * CF_STORE_DELIVERY_RETRY_MAX (cf_store_deliveries_free), NULL when none; returns how
+ * many (0: no such row given up) or a CF_E* code (*out untouched). */
+#define CF_STORE_DELIVERY_RETRY_MAX 64
+int cf_store_deliveries_retry(cf_store_t *s, const char *owner, int64_t lease_ms,
+                              const char *agency, const char *id, const char *url,
+                              cf_delivery_t **out, cf_error_t *err);
+/* The rows of agency, in state "pending" or "given_up" (NULL: both; anything else is
+ * CF_EINVAL), of the delivery ids after `after` (NULL: from the first), at most max ids
+ * (every row of each), by id then URL. OUT *list (new): [{alert_id, url, state, attempts,
+ * created_at (ISO 8601), alert (the JSON posted, parsed; null if it is not JSON)}].
+ * Another agency's rows are never read. 0 or a CF_E* code (*list untouched). */
+int cf_store_deliveries_list(cf_store_t *s, const char *agency, const char *state,
+                             const char *after, int max, json_t **list, cf_error_t *err);
 /* How many rows are pending (and OUT *given_up, when not NULL, how many given up). */
 int cf_store_deliveries_count(cf_store_t *s, int64_t *pending, int64_t *given_up, cf_error_t *err);
 

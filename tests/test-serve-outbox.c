@@ -76,7 +76,8 @@ TEST_IMPL(store_outbox_lease)
     for (int i = 0; i < 21; i++) {
         snprintf(ids[i], sizeof(ids[i]), "1:filing:warning:%02d", i);
         snprintf(bodies[i], sizeof(bodies[i]), "{\"n\":%d}", i);
-        rows[i] = (cf_delivery_t){ids[i], i == 20 ? "http://b/" : "http://a/", bodies[i], 0};
+        rows[i] =
+            (cf_delivery_t){ids[i], i == 20 ? "http://b/" : "http://a/", bodies[i], 0, "甲局"};
     }
     ASSERT_EQ(cf_store_tx_begin(s, &err), 0);
     ASSERT_EQ(cf_store_deliveries_add(s, "node-a", 60000, 100, rows, 21, &err), 0);

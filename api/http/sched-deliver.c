@@ -26,7 +26,9 @@
  * pending when the daemon stops or is killed is made again, with the same id, by the
  * next daemon or another node. At least once, not exactly once (a 2xx just before a
  * kill is sent again); receivers de-duplicate on the id. The alert.escalated notices
- * (cf__deliver_event) live in memory only. Rejected: a write per attempt (the outbox
+ * (cf__deliver_event) go the same way: their rows are written with the escalation event
+ * (serve-alert-ack.c). Each text is written once: by the writer, for the outbox row,
+ * and sent as it is here (job->texts). Rejected: a write per attempt (the outbox
  * writes only the row, its delete and its given-up mark; retries are counted in
  * memory, and a delivery taken back after a restart starts at attempt 1).
  */
@@ -369,7 +371,7 @@ static void on_retry(uv_timer_t *t)
     if (hook_start(h) != 0) {
         h->srv->m.webhook_failed++;
         if (h->durable)
-            cf__outbox_ended(h->srv, h->alert_id, h->url, h->attempt, 0);
+            cf__outbox_ended(h->srv, h->alert_id, h->url, h->agency, h->attempt, 0);
         hook_end(h);
     }
 }
@@ -384,12 +386,12 @@ static void hook_finished(cf__hook_t *h, int ok)
     if (ok) {
         srv->m.webhook_ok++;
         if (h->durable)
-            cf__outbox_ended(srv, h->alert_id, h->url, 0, 1);
+            cf__outbox_ended(srv, h->alert_id, h->url, h->agency, 0, 1);
         hook_end(h);
     } else if (++h->attempt >= srv->cfg.webhook_attempts || srv->state != CF__RUNNING) {
         srv->m.webhook_failed++;
         if (h->durable && srv->state == CF__RUNNING) /* stopping: owed still, released */
-            cf__outbox_ended(srv, h->alert_id, h->url, h->attempt, 0);
+            cf__outbox_ended(srv, h->alert_id, h->url, h->agency, h->attempt, 0);
         cf__log("error", "webhook_given_up",
                 json_pack("{s:s, s:s, s:i, s:s, s:s}", "url", h->url, "alert_id", h->alert_id,
                           "attempts", (int)h->attempt, "error", h->errbuf, "reason",
@@ -490,9 +492,10 @@ static const char *configured(const cf_serve_t *srv, const char *url)
 }
 
 /* Exported, documented in serve-int.h */
-void cf__deliver_hook(cf_serve_t *srv, const char *url, const char *id, const char *body,
-                      int durable)
+void cf__deliver_hook(cf_serve_t *srv, const char *url, const char *id, const char *agency,
+                      const char *body, int durable)
 {
+    agency = agency ? agency : "";
     cf__hook_t *h = url && id && body ? calloc(1, sizeof(*h)) : NULL;
     if (h && !(h->url = configured(srv, url)))
         h->url = h->url_owned = strdup(url);
@@ -502,47 +505,62 @@ void cf__deliver_hook(cf_serve_t *srv, const char *url, const char *id, const ch
         free(h);
         srv->m.webhook_failed++;
         if (durable && url && id)
-            cf__outbox_ended(srv, id, url, 0, 0);
+            cf__outbox_ended(srv, id, url, agency, 0, 0);
         return;
     }
     h->srv = srv;
     h->durable = durable;
     snprintf(h->alert_id, sizeof(h->alert_id), "%s", id);
+    snprintf(h->agency, sizeof(h->agency), "%s", agency);
     uv_timer_init(&srv->loop, &h->retry);
     h2o_linklist_insert(&srv->hooks, &h->link);
     if (hook_start(h) != 0) {
         srv->m.webhook_failed++;
         if (durable)
-            cf__outbox_ended(srv, h->alert_id, h->url, 0, 0);
+            cf__outbox_ended(srv, h->alert_id, h->url, h->agency, 0, 0);
         hook_end(h);
     }
 }
 
 /* ---- delivering alerts --------------------------------------------------------------------- */
 
+/* One notice (its JSON text) to the streams of agency (stream: the event's name; NULL:
+ * none), a line of the log (not flushed) and every webhook. */
+static void deliver_one(cf_serve_t *srv, const char *agency, const char *stream, const char *id,
+                        const char *text, int durable)
+{
+    if (stream && *agency)
+        broadcast(srv, agency, stream, id, text);
+    if (srv->alert_log) /* 2. log */
+        fprintf(srv->alert_log, "%s\n", text);
+    for (unsigned k = 0; k < srv->cfg.webhooks_count && srv->state == CF__RUNNING; k++)
+        cf__deliver_hook(srv, srv->cfg.webhooks[k], id, agency, text, durable);
+}
+
 /* Exported, documented in serve-int.h */
-void cf__deliver_alerts(cf_serve_t *srv, const json_t *alerts)
+void cf__deliver_alerts(cf_serve_t *srv, const json_t *alerts, const char *texts)
 {
     size_t i;
     json_t *alert;
-    /* the text as json_dumps(JSON_COMPACT) writes it, by the project's writer into one
-     * buffer for the chunk: json_dumps was nine tenths of the loop's work an alert */
+    /* the text as json_dumps(JSON_COMPACT) writes it: the outbox's (written once, by the
+     * writer, for the rows and for this), else by the project's writer into one buffer
+     * for the chunk (json_dumps was nine tenths of the loop's work an alert) */
     cf__jsonw_t w = {0};
     json_array_foreach(alerts, i, alert) {
         const char *agency = json_string_value(json_object_get(alert, "agency"));
         const char *id = json_string_value(json_object_get(alert, "alert_id"));
-        w.len = 0;
-        cf__jsonw_value(&w, alert, 0);
-        const char *text = w.oom ? NULL : w.p;
-        if (text && id) {
-            if (agency && !srv->shared) /* shared: the log is followed (serve-follow.c) */
-                broadcast(srv, agency, "alert", id, text);
-            if (srv->alert_log) /* 2. log */
-                fprintf(srv->alert_log, "%s\n", text);
-            /* durable: the firing wrote their rows (sched-outbox.c) */
-            for (unsigned k = 0; k < srv->cfg.webhooks_count && srv->state == CF__RUNNING; k++)
-                cf__deliver_hook(srv, srv->cfg.webhooks[k], id, text, 1);
+        const char *text = texts;
+        if (texts) {
+            texts += strlen(texts) + 1;
+        } else {
+            w.len = 0;
+            cf__jsonw_value(&w, alert, 0);
+            text = w.oom ? NULL : w.p;
         }
+        /* shared: the streams follow the log (serve-follow.c); durable: the firing wrote
+         * their rows (sched-outbox.c) */
+        if (text && id)
+            deliver_one(srv, agency ? agency : "", srv->shared ? NULL : "alert", id, text, 1);
     }
     free(w.p);
     if (srv->alert_log && json_array_size(alerts))
@@ -550,21 +568,17 @@ void cf__deliver_alerts(cf_serve_t *srv, const json_t *alerts)
 }
 
 /* Exported, documented in serve-int.h */
-void cf__deliver_event(cf_serve_t *srv, const char *type, const char *id, const json_t *data)
+void cf__deliver_event(cf_serve_t *srv, const char *type, const char *id, const json_t *data,
+                       const char *text)
 {
     const char *agency = json_string_value(json_object_get(data, "agency"));
-    char *text = json_dumps(data, JSON_COMPACT);
-    if (!text)
+    char *own = text ? NULL : json_dumps(data, JSON_COMPACT);
+    if (!text && !own)
         return;
-    if (agency && *agency)
-        broadcast(srv, agency, type, id, text);
-    if (srv->alert_log) { /* 2. log */
-        fprintf(srv->alert_log, "%s\n", text);
+    deliver_one(srv, agency ? agency : "", type, id, text ? text : own, text != NULL);
+    if (srv->alert_log)
         fflush(srv->alert_log);
-    }
-    for (unsigned k = 0; k < srv->cfg.webhooks_count && srv->state == CF__RUNNING; k++)
-        cf__deliver_hook(srv, srv->cfg.webhooks[k], id, text, 0);
-    free(text);
+    free(own);
 }
 
 static pthread_once_t curl_once = PTHREAD_ONCE_INIT;

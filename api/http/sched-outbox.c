@@ -39,42 +39,78 @@
 
 /* ---- writer thread ---------------------------------------------------------------------- */
 
+/* The texts of j->alerts, one after another, each NUL-ended, in one buffer (new, or NULL
+ * when out of memory); OUT at[i]: where the i-th begins. */
+static char *texts_of(const cf__job_t *j, size_t n, size_t *at)
+{
+    cf__jsonw_t w = {0};
+    for (size_t i = 0; i < n; i++) {
+        at[i] = w.len;
+        cf__jsonw_value(&w, json_array_get(j->alerts, i), 0); /* as json_dumps(COMPACT) */
+        cf__jsonw_raw(&w, "", 1);
+    }
+    return cf__jsonw_finish(&w);
+}
+
+/* The rows owed for alert (delivery id id) to every webhook, at rows. */
+static size_t rows_for(const cf_serve_t *srv, const json_t *alert, const char *id, const char *text,
+                       cf_delivery_t *rows)
+{
+    const char *agency = json_string_value(json_object_get(alert, "agency"));
+    for (unsigned k = 0; k < srv->cfg.webhooks_count; k++)
+        rows[k] = (cf_delivery_t){
+            .alert_id = id, .url = srv->cfg.webhooks[k], .body = text, .agency = agency};
+    return srv->cfg.webhooks_count;
+}
+
 /* Exported, documented in serve-int.h */
 int cf__outbox_put(cf_store_t *s, cf__job_t *j, cf_error_t *err)
 {
+    return cf__outbox_put_as(s, j, NULL, err);
+}
+
+/* Exported, documented in serve-int.h */
+int cf__outbox_put_as(cf_store_t *s, cf__job_t *j, const char *suffix, cf_error_t *err)
+{
     cf_serve_t *srv = j->srv;
-    size_t n = j->alerts ? json_array_size(j->alerts) : 0;
+    size_t n = j->alerts ? json_array_size(j->alerts) : 0, count = 0;
     if (!srv || !srv->cfg.webhooks_count || !n)
         return 0;
-    unsigned hooks = srv->cfg.webhooks_count;
-    char **texts = calloc(n, sizeof(*texts));
-    cf_delivery_t *rows = calloc(n * hooks, sizeof(*rows));
-    size_t count = 0;
-    int rc = texts && rows ? 0 : CF_ENOMEM;
+    size_t *at = calloc(n, sizeof(*at));
+    char **ids = suffix ? calloc(n, sizeof(*ids)) : NULL;
+    cf_delivery_t *rows = calloc(n * srv->cfg.webhooks_count, sizeof(*rows));
+    char *texts = at ? texts_of(j, n, at) : NULL;
+    int rc = texts && rows && (ids || !suffix) ? 0 : CF_ENOMEM;
     for (size_t i = 0; rc == 0 && i < n; i++) {
         const json_t *alert = json_array_get(j->alerts, i);
         const char *id = json_string_value(json_object_get(alert, "alert_id"));
-        cf__jsonw_t w = {0};
-        cf__jsonw_value(&w, alert, 0); /* the text cf__deliver_alerts sends */
-        if (!(texts[i] = cf__jsonw_finish(&w)))
+        if (id && suffix && (ids[i] = malloc(strlen(id) + strlen(suffix) + 1)) != NULL)
+            id = strcat(strcpy(ids[i], id), suffix);
+        else if (id && suffix)
             rc = CF_ENOMEM;
-        for (unsigned k = 0; rc == 0 && id && k < hooks; k++)
-            rows[count++] =
-                (cf_delivery_t){.alert_id = id, .url = srv->cfg.webhooks[k], .body = texts[i]};
+        if (id && rc == 0)
+            count += rows_for(srv, alert, id, texts + at[i], rows + count);
     }
     if (rc == 0)
         rc =
             cf_store_deliveries_add(s, srv->node_id, CF__OUTBOX_LEASE_MS, j->now, rows, count, err);
     else
         cf_error_set(err, rc, NULL, 0, 0, "out of memory");
-    for (size_t i = 0; texts && i < n; i++)
-        free(texts[i]);
+    if (rc == 0) { /* the loop sends these texts as they are (cf__deliver_alerts) */
+        free(j->texts);
+        j->texts = texts;
+        texts = NULL;
+    }
+    for (size_t i = 0; ids && i < n; i++)
+        free(ids[i]);
+    free(ids);
     free(texts);
+    free(at);
     free(rows);
     return rc;
 }
 
-/* The rows of a list [[alert_id, url, attempts?], ...] (borrowed from it). OUT *n. */
+/* The rows of a list [[alert_id, url, agency, attempts?], ...] (borrowed from it). OUT *n. */
 static cf_delivery_t *rows_of(const json_t *list, size_t *n)
 {
     size_t i;
@@ -87,13 +123,23 @@ static cf_delivery_t *rows_of(const json_t *list, size_t *n)
         rows[(*n)++] =
             (cf_delivery_t){.alert_id = json_string_value(json_array_get(r, 0)),
                             .url = json_string_value(json_array_get(r, 1)),
-                            .attempts = (unsigned)json_integer_value(json_array_get(r, 2))};
+                            .agency = json_string_value(json_array_get(r, 2)),
+                            .attempts = (unsigned)json_integer_value(json_array_get(r, 3))};
     }
     return rows;
 }
 
+/* The rows as {alert_id, url, body, agency} appended to j->alerts (the loop delivers them). */
+static void rows_to_alerts(cf__job_t *j, const cf_delivery_t *rows, int n)
+{
+    for (int i = 0; i < n; i++)
+        json_array_append_new(j->alerts, json_pack("{s:s, s:s, s:s, s:s}", "alert_id",
+                                                   rows[i].alert_id, "url", rows[i].url, "body",
+                                                   rows[i].body, "agency", rows[i].agency));
+}
+
 /* Renews this daemon's leases, then claims rows owed by a daemon gone into j->alerts as
- * {alert_id, url, body}. (The node id is new for every run of a daemon, serve.c: rows
+ * {alert_id, url, body, agency}. (The node id is new for every run of a daemon, serve.c: rows
  * under it are the ones this run holds in memory.) */
 static int claim(cf_store_t *s, cf__job_t *j, int orphans, cf_error_t *err)
 {
@@ -104,17 +150,44 @@ static int claim(cf_store_t *s, cf__job_t *j, int orphans, cf_error_t *err)
                     : rc;
     if (n < 0)
         return n;
-    for (int i = 0; i < n; i++)
-        json_array_append_new(j->alerts, json_pack("{s:s, s:s, s:s}", "alert_id", rows[i].alert_id,
-                                                   "url", rows[i].url, "body", rows[i].body));
+    rows_to_alerts(j, rows, n);
     j->more = n == CF__OUTBOX_CLAIM_MAX;
     cf_store_deliveries_free(rows, n);
+    return 0;
+}
+
+/* An operator's retry (body {retry: delivery id, url?}): j->who's agency's rows given up
+ * for that id set pending again, held by this daemon, into j->alerts for the loop. */
+static int retry(cf_store_t *s, cf__job_t *j)
+{
+    cf_error_t err;
+    cf_delivery_t *rows = NULL;
+    const char *id = json_string_value(json_object_get(j->body, "retry"));
+    const char *url = json_string_value(json_object_get(j->body, "url"));
+    int n = (j->alerts = json_array())
+                ? cf_store_deliveries_retry(s, j->srv->node_id, CF__OUTBOX_LEASE_MS, j->who.agency,
+                                            id, url, &rows, &err)
+                : cf_error_set(&err, CF_ENOMEM, NULL, 0, 0, "out of memory");
+    if (n < 0) {
+        j->status = cf__http_status(n);
+        j->answer = json_pack("{s:s, s:s}", "error", cf_errname(n), "text", err.text);
+        return n;
+    }
+    rows_to_alerts(j, rows, n);
+    cf_store_deliveries_free(rows, n);
+    j->status = n ? 200 : 404;
+    j->answer =
+        n ? json_pack("{s:s, s:i, s:O}", "alert_id", id, "retried", n, "deliveries", j->alerts)
+          : json_pack("{s:s, s:s}", "error", "ENOTFOUND", "text",
+                      "no delivery of this id was given up");
     return 0;
 }
 
 /* Exported, documented in serve-int.h */
 int cf__job_outbox(cf_store_t *s, cf__job_t *j)
 {
+    if (json_object_get(j->body, "retry"))
+        return retry(s, j);
     cf_error_t err;
     size_t nd, ng;
     cf_delivery_t *done = rows_of(json_object_get(j->body, "done"), &nd);
@@ -158,6 +231,7 @@ static void on_outbox_done(cf__job_t *job)
         srv->outbox.reloaded++;
         cf__deliver_hook(srv, json_string_value(json_object_get(r, "url")),
                          json_string_value(json_object_get(r, "alert_id")),
+                         json_string_value(json_object_get(r, "agency")),
                          json_string_value(json_object_get(r, "body")), 1);
     }
     if (job->more && job->status == 200 && srv->state == CF__RUNNING)
@@ -215,15 +289,16 @@ void cf__outbox_init(cf_serve_t *srv)
 }
 
 /* Exported, documented in serve-int.h */
-void cf__outbox_ended(cf_serve_t *srv, const char *id, const char *url, unsigned attempts,
-                      int delivered)
+void cf__outbox_ended(cf_serve_t *srv, const char *id, const char *url, const char *agency,
+                      unsigned attempts, int delivered)
 {
     if (!srv->outbox.done)
         return;
     if (delivered)
-        json_array_append_new(srv->outbox.done, json_pack("[s, s]", id, url));
+        json_array_append_new(srv->outbox.done, json_pack("[s, s, s]", id, url, agency));
     else
-        json_array_append_new(srv->outbox.given_up, json_pack("[s, s, i]", id, url, (int)attempts));
+        json_array_append_new(srv->outbox.given_up,
+                              json_pack("[s, s, s, i]", id, url, agency, (int)attempts));
 }
 
 /* Exported, documented in serve-int.h */
@@ -237,4 +312,170 @@ void cf__outbox_shutdown(cf_serve_t *srv)
     json_decref(srv->outbox.done); /* (submit took them, or they are sent again) */
     json_decref(srv->outbox.given_up);
     srv->outbox.done = srv->outbox.given_up = NULL;
+}
+
+/* ---- the operator's endpoints ------------------------------------------------------------ */
+
+/* Reader thread: the page of deliveries (r->pending: 0 every state, 1 pending, 2 given up;
+ * r->after_id: the cursor). limit + 1 ids are read: the rows of the last, when it is past
+ * the page, are dropped and the page's last id is the next cursor. */
+static void run_deliveries(cf_store_t *s, cf_wfcache_t *wfs, cf__read_t *r)
+{
+    json_t *list = NULL;
+    cf_error_t err;
+    (void)wfs;
+    const char *state = r->pending == 1 ? "pending" : r->pending == 2 ? "given_up" : NULL;
+    int rc = cf_store_deliveries_list(s, r->who.agency, state, r->after_id[0] ? r->after_id : NULL,
+                                      r->limit + 1, &list, &err);
+    if (rc != 0) {
+        cf__read_error(r, cf__http_status(rc), cf_errname(rc), err.text);
+        return;
+    }
+    const char *last = NULL;
+    int ids = 0;
+    for (size_t i = 0; i < json_array_size(list); i++) {
+        const char *id = json_string_value(json_object_get(json_array_get(list, i), "alert_id"));
+        if (last && strcmp(id, last) == 0)
+            continue;
+        if (++ids > r->limit) { /* the next page's first id: cut here */
+            snprintf(r->next_cursor, sizeof(r->next_cursor), "%s", last);
+            while (json_array_size(list) > i)
+                json_array_remove(list, json_array_size(list) - 1);
+            break;
+        }
+        last = id;
+    }
+    cf__read_answer(r, 200, list);
+}
+
+/* Exported, documented in serve-int.h */
+int cf__http_deliveries(cf_serve_t *srv, h2o_req_t *req, const cf_principal_t *who)
+{
+    int bad = 0;
+    int64_t limit = srv->cfg.page_limit_max < 100 ? srv->cfg.page_limit_max : 100;
+    const char *state = cf__http_query(req, "state", &bad);
+    int which = !state                           ? 0
+                : strcmp(state, "pending") == 0  ? 1
+                : strcmp(state, "given_up") == 0 ? 2
+                                                 : -1;
+    if (bad || which < 0) {
+        cf__http_json(req, srv, 400,
+                      json_pack("{s:s, s:s, s:s}", "error", "EINVAL", "text",
+                                "state is \"pending\" or \"given_up\"", "parameter", "state"));
+        return 0;
+    }
+    if (cf__http_query_int(srv, req, "limit", 1, srv->cfg.page_limit_max, &limit) < 0)
+        return 0;
+    const char *cursor = cf__http_query(req, "cursor", &bad);
+    cf__read_t *r = cf__read_new(srv, req, who, run_deliveries);
+    if (!r)
+        return 0;
+    r->pending = which;
+    r->limit = (int)limit;
+    /* a delivery id holds no space: one here is a '+' the query read as a space
+     * (as GET /v1/alerts's cursor) */
+    for (size_t i = 0; cursor && cursor[i] && i + 1 < sizeof(r->after_id); i++)
+        r->after_id[i] = cursor[i] == ' ' ? '+' : cursor[i];
+    if (bad || (cursor && strlen(cursor) >= sizeof(r->after_id))) {
+        cf__read_free(r);
+        cf__http_json(req, srv, 400,
+                      json_pack("{s:s, s:s, s:s}", "error", "EINVAL", "text",
+                                "cursor is the X-Next-Cursor of the page before", "parameter",
+                                "cursor"));
+        return 0;
+    }
+    cf__read_submit(r);
+    return 0;
+}
+
+/* Sends the rows set pending again, then answers. */
+static void on_retry_done(cf__job_t *job)
+{
+    cf_serve_t *srv = job->srv;
+    size_t i;
+    json_t *r;
+    json_array_foreach(job->status == 200 ? job->alerts : NULL, i, r) {
+        if (srv->state != CF__RUNNING)
+            break; /* owed still: released by the last outbox job */
+        cf__deliver_hook(srv, json_string_value(json_object_get(r, "url")),
+                         json_string_value(json_object_get(r, "alert_id")),
+                         json_string_value(json_object_get(r, "agency")),
+                         json_string_value(json_object_get(r, "body")), 1);
+    }
+    if (job->link) {
+        job->link->job = NULL;
+        cf__http_json(job->link->req, srv, job->status, job->answer);
+        job->answer = NULL;
+    }
+    cf__job_free(job);
+    cf__serve_maybe_finish(srv);
+}
+
+/* The retry's body: nothing, or {"url": one of the webhooks}. New object, or NULL after
+ * answering 400. */
+static json_t *retry_body(cf_serve_t *srv, h2o_req_t *req, const char *id, size_t len)
+{
+    json_t *in = req->entity.len ? json_loadb(req->entity.base, req->entity.len, 0, NULL) : NULL;
+    json_t *url = json_object_get(in, "url");
+    if (req->entity.len && (!json_is_object(in) || (url && !json_is_string(url)))) {
+        json_decref(in);
+        cf__http_error(req, srv, 400, "EINVAL", "the body is nothing, or {\"url\": \"...\"}");
+        return NULL;
+    }
+    json_t *body = json_pack("{s:s%, s:O?}", "retry", id, len, "url", url);
+    json_decref(in);
+    if (!body)
+        cf__http_error(req, srv, 500, "ENOMEM", "out of memory");
+    return body;
+}
+
+/* 1 if [id, id + len) may be a delivery id: printable ASCII, no '/', '%' or space,
+ * beginning with the case's id. */
+static int delivery_id_ok(const char *id, size_t len)
+{
+    if (len == 0 || len >= 160)
+        return 0;
+    for (size_t i = 0; i < len; i++)
+        if (id[i] <= ' ' || id[i] > '~' || id[i] == '/' || id[i] == '%')
+            return 0;
+    return id[0] >= '1' && id[0] <= '9';
+}
+
+/* Exported, documented in serve-int.h */
+int cf__http_retry(cf_serve_t *srv, h2o_req_t *req, const cf_principal_t *who)
+{
+    h2o_iovec_t p = req->path_normalized;
+    size_t plen = sizeof("/v1/alerts/") - 1, slen = sizeof("/retry") - 1;
+    const char *id = p.base + plen;
+    size_t len = p.len - plen - slen;
+    if (strcmp(who->role, "head") != 0) {
+        cf__http_error(req, srv, 403, "EFORBIDDEN", "a delivery is sent again by a head's token");
+        return 0;
+    }
+    if (!delivery_id_ok(id, len)) {
+        cf__http_error(req, srv, 404, "ENOTFOUND", "no delivery of this id was given up");
+        return 0;
+    }
+    if (!srv->cfg.webhooks_count) {
+        cf__http_error(req, srv, 409, "ECONFLICT",
+                       "this daemon has no webhook: retry through one that has");
+        return 0;
+    }
+    json_t *body = retry_body(srv, req, id, len);
+    cf__job_t *job = body ? calloc(1, sizeof(*job)) : NULL;
+    if (!job || cf__http_link(job, req) != 0) {
+        if (body)
+            cf__http_error(req, srv, 500, "ENOMEM", "out of memory");
+        json_decref(body);
+        free(job);
+        return 0;
+    }
+    job->kind = CF__JOB_OUTBOX;
+    job->body = body;
+    job->who = *who;
+    job->if_match = -1;
+    job->now = cf__serve_now(srv);
+    job->done = on_retry_done;
+    cf__writer_submit(srv, job);
+    return 0;
 }

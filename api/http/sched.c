@@ -143,7 +143,7 @@ static void on_fire_done(cf__job_t *job)
         srv->m.alerts_fired++;
         srv->m.alerts_late += json_is_true(json_object_get(a, "late"));
     }
-    cf__deliver_alerts(srv, job->alerts);
+    cf__deliver_alerts(srv, job->alerts, job->texts);
     if (job->link) {
         char now[CF_TIME_BUFSZ];
         cf_time_format(job->now, now);

@@ -27,7 +27,9 @@
  * which person holds which token beyond the token's name and role.
  *
  * Each escalation is delivered as an alert is (cf__deliver_event): the streams, a line
- * of the alert log, a POST to every webhook. Its JSON has "event": "alert.escalated"
+ * of the alert log, a POST to every webhook, durable as an alert's: the ESCALATE job
+ * writes its outbox rows with the event (sched-outbox.c), so a daemon killed before
+ * the POST leaves it owed to the next. Its JSON has "event": "alert.escalated"
  * (a fired alert's has no "event"), and its delivery id (SSE id, X-Caseflow-Alert-Id)
  * is "<alert_id>:escalated", so a receiver that de-duplicates on the alert's id does not
  * drop the escalation as a repeat of the alert.
@@ -270,6 +272,12 @@ int cf__job_escalate(cf_store_t *s, cf__job_t *j, unsigned timeout)
         if (out)
             json_array_append_new(j->alerts, out);
     }
+    /* the notices' webhook deliveries, owed from this transaction on (sched-outbox.c) */
+    int rc = cf__outbox_put_as(s, j, CF__ESCALATED_SUFFIX, &err);
+    if (rc != 0) {
+        json_array_clear(j->alerts); /* rolled back with the job: escalated at the next look */
+        return answer_error(j, cf__http_status(rc), cf_errname(rc), err.text);
+    }
     j->more = n == CF__ESCALATE_MAX;
     return 0;
 }
@@ -330,16 +338,21 @@ int cf__http_ack(cf_serve_t *srv, h2o_req_t *req, const cf_principal_t *who)
     return 0;
 }
 
-/* Sends each escalated alert to its agency's streams. */
+/* Sends each escalated alert to its agency's streams, the log and the webhooks (its text
+ * as the outbox stored it, when webhooks are configured). */
 static void on_escalate_done(cf__job_t *job)
 {
     cf_serve_t *srv = job->srv;
     size_t i;
     json_t *a;
+    const char *text = job->texts;
     json_array_foreach(job->alerts, i, a) {
         char id[sizeof(((cf_alert_t *)0)->id) + 16];
-        snprintf(id, sizeof(id), "%s:escalated", json_string_value(json_object_get(a, "alert_id")));
-        cf__deliver_event(srv, "alert.escalated", id, a);
+        snprintf(id, sizeof(id), "%s" CF__ESCALATED_SUFFIX,
+                 json_string_value(json_object_get(a, "alert_id")));
+        cf__deliver_event(srv, "alert.escalated", id, a, text);
+        if (text)
+            text += strlen(text) + 1;
     }
     srv->escalate_busy = 0;
     if (job->more && srv->state == CF__RUNNING)

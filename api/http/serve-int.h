@@ -101,6 +101,8 @@ struct cf__job_s {
     int more;       /* FIRE: the chunk was full, more alerts may be due; PREFETCH: more to read */
     unsigned fired; /* FIRE: alerts fired by the chunks before this one; PREFETCH: cases ready */
     unsigned chunk; /* FIRE: how many chunks came before this one */
+    char *texts;    /* FIRE, ESCALATE: each of alerts' JSON text, NUL-ended, in order, as the
+                       outbox stored it (sched-outbox.c), owned; NULL: none written */
     /* back on the loop */
     cf__job_cb done;
     cf_serve_t *srv;
@@ -321,6 +323,7 @@ typedef struct cf__hook_s {
     const char *url;
     char *url_owned; /* url, when it is no longer one of cfg.webhooks (a reloaded row) */
     char alert_id[160];
+    char agency[128]; /* the case's: part of the outbox row's key */
     unsigned attempt;
     int durable; /* its row is in the outbox (sched-outbox.c): marked when done */
     char errbuf[CURL_ERROR_SIZE];
@@ -423,8 +426,8 @@ struct cf_serve_s {
     /* the webhook outbox (sched-outbox.c) */
     struct {
         uv_timer_t timer;
-        json_t *done;     /* [[alert_id, url], ...] delivered, not yet deleted */
-        json_t *given_up; /* [[alert_id, url, attempts], ...] */
+        json_t *done;     /* [[alert_id, url, agency], ...] delivered, not yet deleted */
+        json_t *given_up; /* [[alert_id, url, agency, attempts], ...] */
         int busy;         /* an OUTBOX job is in the writer */
         unsigned ticks;
         uint64_t reloaded; /* deliveries taken back from the database */
@@ -639,19 +642,24 @@ int cf__deliver_stream(cf_serve_t *srv, h2o_req_t *req, const cf_principal_t *wh
 void cf__deliver_frames(cf_serve_t *srv, const char *agency, const char *frames, size_t len,
                         unsigned count);
 /* Delivers a chunk of fired alerts (an array): streams, log (one flush for the
- * chunk), webhooks. */
-void cf__deliver_alerts(cf_serve_t *srv, const json_t *alerts);
+ * chunk), webhooks. texts: their JSON texts as the firing wrote them in the outbox
+ * (job->texts: sent as they are, never written again), or NULL (written here). */
+void cf__deliver_alerts(cf_serve_t *srv, const json_t *alerts, const char *texts);
 /* One event of another type (alert.escalated) about an alert, delivered as alerts are:
  * `event: type` with id on the streams of data's "agency", a line of the alert log,
- * a POST to every webhook with X-Caseflow-Alert-Id: id (data is borrowed). */
-void cf__deliver_event(cf_serve_t *srv, const char *type, const char *id, const json_t *data);
+ * a POST to every webhook with X-Caseflow-Alert-Id: id (data is borrowed). text: data's
+ * JSON as the outbox stored it, the deliveries' rows written (durable), or NULL
+ * (written here; delivered from memory only). */
+void cf__deliver_event(cf_serve_t *srv, const char *type, const char *id, const json_t *data,
+                       const char *text);
 /* Ends every stream and cancels every webhook delivery (stopping). */
 void cf__deliver_shutdown(cf_serve_t *srv);
 void cf__deliver_close(cf_serve_t *srv);
 /* Starts one webhook delivery of body (borrowed) to url with X-Caseflow-Alert-Id: id;
- * durable: its row is in the outbox, deleted when delivered, marked when given up. */
-void cf__deliver_hook(cf_serve_t *srv, const char *url, const char *id, const char *body,
-                      int durable);
+ * durable: its row (keyed by id, url and agency) is in the outbox, deleted when
+ * delivered, marked when given up. */
+void cf__deliver_hook(cf_serve_t *srv, const char *url, const char *id, const char *agency,
+                      const char *body, int durable);
 
 /* sched-outbox.c: the webhook outbox (store-outbox.c), nothing without webhooks.
  * Starts the timer that flushes delivered and given-up rows, renews this daemon's
@@ -660,13 +668,22 @@ void cf__outbox_init(cf_serve_t *srv);
 /* Stopping: the rows left are released to any daemon (one last job). */
 void cf__outbox_shutdown(cf_serve_t *srv);
 /* A durable delivery ended: delivered (attempts 0), or given up after attempts. */
-void cf__outbox_ended(cf_serve_t *srv, const char *id, const char *url, unsigned attempts,
-                      int delivered);
+void cf__outbox_ended(cf_serve_t *srv, const char *id, const char *url, const char *agency,
+                      unsigned attempts, int delivered);
 /* Writer thread, in a FIRE job: records the deliveries its fired alerts owe (one row per
- * alert and webhook). 0 or a CF_E* code (err set). */
+ * alert and webhook), and each alert's text in j->texts, written once for the row and
+ * the loop's delivery. Nothing without webhooks. 0 or a CF_E* code (err set). */
 int cf__outbox_put(cf_store_t *s, cf__job_t *j, cf_error_t *err);
-/* Writer thread: an OUTBOX job. */
+/* The same for the notices in j->alerts, each under delivery id "<alert_id>suffix"
+ * (suffix NULL: the alert's id): cf__outbox_put is cf__outbox_put_as(s, j, NULL, err). */
+#define CF__ESCALATED_SUFFIX ":escalated"
+int cf__outbox_put_as(cf_store_t *s, cf__job_t *j, const char *suffix, cf_error_t *err);
+/* Writer thread: an OUTBOX job (with "retry" in its body: an operator's retry). */
 int cf__job_outbox(cf_store_t *s, cf__job_t *j);
+/* GET /v1/alerts/deliveries: the agency's deliveries owed or given up; POST
+ * /v1/alerts/{alert_id}/retry: a given-up one sent again. 0 once answered (or queued). */
+int cf__http_deliveries(cf_serve_t *srv, h2o_req_t *req, const cf_principal_t *who);
+int cf__http_retry(cf_serve_t *srv, h2o_req_t *req, const cf_principal_t *who);
 
 /* ---- the operator's log (serve-log.c) ---- */
 

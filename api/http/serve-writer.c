@@ -64,6 +64,7 @@ void cf__job_free(cf__job_t *job)
     json_decref(job->answer);
     free(job->answer_text);
     free(job->notices);
+    free(job->texts);
     json_decref(job->alerts);
     free(job);
 }
@@ -77,7 +78,9 @@ static void fail_batch(cf__job_t *batch, const cf_error_t *err)
         json_decref(j->alerts);
         free(j->answer_text);
         free(j->notices);
+        free(j->texts);
         j->alerts = NULL;
+        j->texts = NULL;
         j->answer_text = j->notices = NULL;
         j->status = 503;
         j->answer = json_pack("{s:s, s:s}", "error", "ESTORE", "text", err->text);
