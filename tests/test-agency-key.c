@@ -5,8 +5,9 @@
  * constraint of a distributed table.
  *
  * agencykey-1: the catalog (sqlite_master and its pragmas; pg_index and pg_attribute
- *   on PostgreSQL): every table with a case id (the column case_id, or cases itself)
- *   has a primary key, and it and every unique index of the table contain agency. A
+ *   on PostgreSQL): every table with a case id (the column case_id, or cases itself),
+ *   and the webhook outbox alert_deliveries (keyed by delivery id, since schema 21), has
+ *   a primary key, and it and every unique index of the table contain agency. A
  *   table added without it is caught (the check runs on a probe table too).
  * agencykey-2: a case's rows carry its agency in every such table ('' for a case
  *   opened without one), whether the writer gives it or the store reads it from the
@@ -32,7 +33,8 @@
 #define MINI   "tests/fixtures/workflows/valid/mini.yaml"
 #define AGENCY "某市医疗保障局"
 #define CASE_OF                                                                                    \
-    "(m.name = 'cases' OR EXISTS (SELECT 1 FROM pragma_table_info(m.name) WHERE name = "           \
+    "(m.name IN ('cases', 'alert_deliveries') OR EXISTS (SELECT 1 FROM pragma_table_info(m.name) " \
+    "WHERE name = "                                                                                \
     "'case_id'))"
 
 /* The tables keyed by a case, as the store has them (schema 18; alert_acks folded into
@@ -52,7 +54,8 @@ static const char catalog_sqlite[] =
     "pragma_index_info(l.name) WHERE name = 'agency') "
     "UNION ALL SELECT m.name, 'keyed' FROM sqlite_master m WHERE m.type = 'table' AND " CASE_OF;
 #define PG_CASE_OF                                                                                 \
-    "(c.relname = 'cases' OR EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = c.oid AND "   \
+    "(c.relname IN ('cases', 'alert_deliveries') OR EXISTS (SELECT 1 FROM pg_attribute a WHERE "   \
+    "a.attrelid = c.oid AND "                                                                      \
     "a.attname = 'case_id' AND NOT a.attisdropped))"
 /* Reads the catalog. OUT *keyed_count: the tables with a case id; bad (size bytes):
  * the violations, "table: what; ..." ("" when none). */
@@ -105,7 +108,7 @@ TEST_IMPL(agencykey_catalog)
     catalog(s, &count, bad, sizeof(bad));
     if (bad[0])
         CF__FAIL("a case key without agency: %s", bad);
-    ASSERT_EQ(count, (int)KEYED_COUNT);
+    ASSERT_EQ(count, (int)KEYED_COUNT + 1); /* and alert_deliveries */
     /* the check itself: a table keyed by case id alone, and one whose unique index
      * lacks agency, are both reported */
     cf_error_t err;
@@ -117,7 +120,7 @@ TEST_IMPL(agencykey_catalog)
                              &err),
               0);
     catalog(s, &count, bad, sizeof(bad));
-    ASSERT_EQ(count, (int)KEYED_COUNT + 2);
+    ASSERT_EQ(count, (int)KEYED_COUNT + 3);
     ASSERT_CONTAINS(bad, "probe_a: table");
     ASSERT_CONTAINS(bad, "probe_b: index probe_b_n");
     ASSERT(strstr(bad, "probe_b: table") == NULL);

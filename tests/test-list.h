@@ -211,6 +211,9 @@
     X(serve_outbox_restart)                                                                        \
     X(serve_outbox_delivered_once)                                                                 \
     X(serve_outbox_given_up)                                                                       \
+    X(store_outbox_agency)                                                                         \
+    X(serve_outbox_list_retry)                                                                     \
+    X(serve_outbox_escalation_restart)                                                             \
     X(store_pg_unreachable)                                                                        \
     /* serve-web-*: the workbench's files and sessions (tests/test-serve-web.c) */                 \
     X(serve_web_1_static)                                                                          \

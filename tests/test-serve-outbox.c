@@ -13,6 +13,17 @@
  *            the next daemon (its row was deleted before the first one stopped).
  * outbox-1.4 (serve_outbox_given_up): attempts used up, the row is marked given up and
  *            the next daemon does not send it again.
+ * outbox-3.1 (store_outbox_agency): the rows are keyed by agency too: one delivery id and
+ *            URL owed by two agencies are two rows; a listing, a retry and a delete reach
+ *            the named agency's rows only; rows given up are listed by id, paged.
+ * outbox-3.2 (serve_outbox_list_retry): a delivery given up is listed by GET
+ *            /v1/alerts/deliveries for its agency only (auditors read it, another agency
+ *            sees none); POST /v1/alerts/{id}/retry: 403 but for a head, 404 for another
+ *            agency's, 200 for the agency's head: sent again with the same id and body,
+ *            and gone once delivered.
+ * outbox-3.3 (serve_outbox_escalation_restart): an alert.escalated notice not yet
+ *            delivered when its daemon stops is delivered by the next one, with the same
+ *            id ("<alert_id>:escalated") and body (it had lived in memory only).
  * outbox-2.1 (store_pg_unreachable, issue 24 item 4): a PostgreSQL server that cannot
  *            be reached is CF_EUNAVAILABLE, named EUNAVAILABLE and answered 503 (EBUSY
  *            stays SQLite's write lock held past the busy timeout, also a 503). The
@@ -228,6 +239,243 @@ TEST_IMPL(serve_outbox_delivered_once)
 TEST_IMPL(serve_outbox_given_up)
 {
     once_only("outbox-given-up.db", 100, 2, 2, 1);
+    return 0;
+}
+
+/* ---- outbox-3.1 ----------------------------------------------------------------------------- */
+
+#define ID1 "1:filing:warning:20260101T000000+0800"
+#define ID2 "2:filing:warning:20260101T000000+0800"
+
+/* agency's rows in state (NULL: any) after `after`, at most max ids: how many, and OUT the
+ * first row's agency-free alert_id in first (64 bytes), when any. */
+static int listed(cf_store_t *s, const char *agency, const char *state, const char *after, int max,
+                  char *first)
+{
+    json_t *list = NULL;
+    cf_error_t err;
+    ASSERT_EQ(cf_store_deliveries_list(s, agency, state, after, max, &list, &err), 0);
+    int n = (int)json_array_size(list);
+    if (n && first)
+        snprintf(first, 64, "%s",
+                 json_string_value(json_object_get(json_array_get(list, 0), "alert_id")));
+    json_decref(list);
+    return n;
+}
+
+TEST_IMPL(store_outbox_agency)
+{
+    char db[512], first[64];
+    cf_store_t *s;
+    cf_error_t err;
+    td_db("outbox-agency.db", db, sizeof(db));
+    ASSERT_EQ(cf_store_open(db, &s, &err), 0);
+    cf_delivery_t rows[] = {{ID1, "http://a/", "{\"n\":1}", 0, "甲局"},
+                            {ID1, "http://a/", "{\"n\":2}", 0, "乙局"},
+                            {ID2, "http://a/", "{\"n\":3}", 0, "甲局"},
+                            {ID2, "http://b/", "{\"n\":4}", 0, "甲局"}};
+    ASSERT_EQ(cf_store_tx_begin(s, &err), 0);
+    ASSERT_EQ(cf_store_deliveries_add(s, "node-a", 60000, 100, rows, 4, &err), 0);
+    ASSERT_EQ(cf_store_tx_commit(s, &err), 0);
+    int64_t pending = 0, given_up = 0;
+    ASSERT_EQ(cf_store_deliveries_count(s, &pending, &given_up, &err), 0);
+    ASSERT_EQ(pending, 4); /* ID1 to http://a/ twice: once per agency */
+    ASSERT_EQ(listed(s, "甲局", "pending", NULL, 10, NULL), 3);
+    ASSERT_EQ(listed(s, "甲局", "given_up", NULL, 10, NULL), 0);
+    for (int i = 0; i < 4; i++)
+        rows[i].attempts = 3;
+    ASSERT_EQ(cf_store_tx_begin(s, &err), 0);
+    ASSERT_EQ(cf_store_deliveries_give_up(s, rows, 4, &err), 0);
+    ASSERT_EQ(cf_store_tx_commit(s, &err), 0);
+    /* each agency lists its own; paged by id, every row of an id on one page */
+    ASSERT_EQ(listed(s, "甲局", "given_up", NULL, 10, first), 3);
+    ASSERT_STR_EQ(first, ID1);
+    ASSERT_EQ(listed(s, "乙局", "given_up", NULL, 10, NULL), 1);
+    ASSERT_EQ(listed(s, "丙局", NULL, NULL, 10, NULL), 0);
+    ASSERT_EQ(listed(s, "甲局", NULL, NULL, 1, NULL), 1);
+    ASSERT_EQ(listed(s, "甲局", NULL, ID1, 1, first), 2);
+    ASSERT_STR_EQ(first, ID2);
+    json_t *list = (json_t *)&err; /* untouched on failure */
+    ASSERT_EQ(cf_store_deliveries_list(s, "甲局", "failed", NULL, 10, &list, &err), CF_EINVAL);
+    ASSERT(list == (json_t *)&err);
+    /* a retry reaches the agency's rows only */
+    cf_delivery_t *back = NULL;
+    ASSERT_EQ(cf_store_tx_begin(s, &err), 0);
+    ASSERT_EQ(cf_store_deliveries_retry(s, "node-b", 60000, "乙局", ID2, NULL, &back, &err), 0);
+    ASSERT(back == NULL);
+    ASSERT_EQ(cf_store_deliveries_retry(s, "node-b", 60000, "乙局", ID1, NULL, &back, &err), 1);
+    ASSERT_STR_EQ(back[0].agency, "乙局");
+    ASSERT_STR_EQ(back[0].body, "{\"n\":2}");
+    ASSERT_EQ(back[0].attempts, 0);
+    cf_store_deliveries_free(back, 1);
+    ASSERT_EQ(cf_store_deliveries_retry(s, "node-b", 60000, "甲局", ID2, "http://b/", &back, &err),
+              1);
+    ASSERT_STR_EQ(back[0].url, "http://b/");
+    cf_store_deliveries_free(back, 1);
+    ASSERT_EQ(cf_store_tx_commit(s, &err), 0);
+    ASSERT_EQ(listed(s, "甲局", "given_up", NULL, 10, NULL), 2);
+    ASSERT_EQ(listed(s, "乙局", "pending", NULL, 10, NULL), 1);
+    /* delivered: 乙局's row goes, 甲局's of the same id and URL stays */
+    ASSERT_EQ(cf_store_tx_begin(s, &err), 0);
+    ASSERT_EQ(cf_store_deliveries_done(s, &rows[1], 1, &err), 0);
+    ASSERT_EQ(cf_store_tx_commit(s, &err), 0);
+    ASSERT_EQ(cf_store_deliveries_count(s, &pending, &given_up, &err), 0);
+    ASSERT_EQ(pending, 1);
+    ASSERT_EQ(given_up, 2);
+    ASSERT_EQ(listed(s, "乙局", NULL, NULL, 10, NULL), 0);
+    cf_store_close(s);
+    return 0;
+}
+
+/* ---- outbox-3.2 ----------------------------------------------------------------------------- */
+
+/* GET path as token: the status, and OUT *list (new) when 200. */
+static long get_list(const td_daemon_t *d, const char *token, const char *path, json_t **list)
+{
+    td_resp_t r;
+    td_http(d, "GET", path, token, NULL, 0, NULL, &r);
+    long status = r.status;
+    *list = r.status == 200 ? json_incref(r.json) : NULL;
+    td_resp_free(&r);
+    return status;
+}
+
+static long post_retry(const td_daemon_t *d, const char *token, const char *id)
+{
+    char path[256];
+    td_resp_t r;
+    snprintf(path, sizeof(path), "/v1/alerts/%s/retry", id);
+    for (char *p = path; (p = strchr(p, '+')) != NULL;) { /* %2B */
+        memmove(p + 3, p + 1, strlen(p + 1) + 1);
+        memcpy(p, "%2B", 3);
+    }
+    td_http(d, "POST", path, token, NULL, 0, NULL, &r);
+    long status = r.status;
+    td_resp_free(&r);
+    return status;
+}
+
+/* Waits (the test's timeout ends it) until token's listing at path has n rows. */
+static void wait_listed(const td_daemon_t *d, const char *token, const char *path, size_t n)
+{
+    for (;;) {
+        json_t *list = NULL;
+        ASSERT_EQ(get_list(d, token, path, &list), 200);
+        size_t got = json_array_size(list);
+        json_decref(list);
+        if (got == n)
+            return;
+        struct timespec ts = {0, 20 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
+}
+
+TEST_IMPL(serve_outbox_list_retry)
+{
+    char db[512], url[128], due[64], id[160];
+    td_db("outbox-list.db", db, sizeof(db));
+    char *handler = td_token(db, "甲局", "handler", "张三");
+    char *head = td_token(db, "甲局", "head", "李四");
+    char *auditor = td_token(db, "甲局", "auditor", "赵六");
+    char *other = td_token(db, "乙局", "head", "王五");
+    td_hook_t hook;
+    td_hook_start(&hook, 1); /* the first POST fails: with one attempt, given up */
+    snprintf(url, sizeof(url), "http://127.0.0.1:%d/hook", hook.port);
+    cf_serve_config_t cfg;
+    td_daemon_t d;
+    td_config(&cfg, db, T0);
+    cfg.webhooks[cfg.webhooks_count++] = url;
+    cfg.webhook_attempts = 1;
+    td_start(&d, &cfg);
+    td_open_case(&d, handler, "penalty-general", "某某大药房");
+    first_pending(&d, handler, due, id);
+    td_clock(&d, due);
+    td_hook_wait(&hook, 1);
+    const char *given = "/v1/alerts/deliveries?state=given_up";
+    wait_listed(&d, handler, given, 1);
+    json_t *list = NULL;
+    ASSERT_EQ(get_list(&d, auditor, given, &list), 200);
+    json_t *row = json_array_get(list, 0);
+    ASSERT_STR_EQ(json_string_value(json_object_get(row, "alert_id")), id);
+    ASSERT_STR_EQ(json_string_value(json_object_get(row, "url")), url);
+    ASSERT_STR_EQ(json_string_value(json_object_get(row, "state")), "given_up");
+    ASSERT_EQ(json_integer_value(json_object_get(row, "attempts")), 1);
+    ASSERT_STR_EQ(json_string_value(json_object_get(json_object_get(row, "alert"), "alert_id")),
+                  id);
+    json_decref(list);
+    /* another agency sees none of it, and cannot send it again */
+    ASSERT_EQ(get_list(&d, other, "/v1/alerts/deliveries", &list), 200);
+    ASSERT_EQ(json_array_size(list), 0);
+    json_decref(list);
+    ASSERT_EQ(get_list(&d, handler, "/v1/alerts/deliveries?state=failed", &list), 400);
+    ASSERT_EQ(post_retry(&d, handler, id), 403);
+    ASSERT_EQ(post_retry(&d, other, id), 404);
+    ASSERT_EQ(post_retry(&d, head, "9:filing:warning:20260101T000000+0800"), 404);
+    /* the agency's head sends it again: same id and body, then it is gone */
+    ASSERT_EQ(post_retry(&d, head, id), 200);
+    td_hook_wait(&hook, 2);
+    ASSERT_STR_EQ(hook.ids[1], id);
+    ASSERT_STR_EQ(hook.bodies[1], hook.bodies[0]);
+    wait_listed(&d, handler, "/v1/alerts/deliveries", 0);
+    td_stop(&d);
+    counts(db, 0, 0);
+    td_hook_stop(&hook);
+    free(handler);
+    free(head);
+    free(auditor);
+    free(other);
+    return 0;
+}
+
+/* ---- outbox-3.3 ----------------------------------------------------------------------------- */
+
+TEST_IMPL(serve_outbox_escalation_restart)
+{
+    char db[512], url[128], due[64], id[160], later[CF_TIME_BUFSZ], escalated[200];
+    td_db("outbox-escalation.db", db, sizeof(db));
+    char *token = td_token(db, "甲局", "handler", "张三");
+    td_hook_t hook;
+    td_hook_start(&hook, 2); /* the alert's POST and the escalation's fail */
+    snprintf(url, sizeof(url), "http://127.0.0.1:%d/hook", hook.port);
+    cf_serve_config_t cfg;
+    td_daemon_t d;
+    td_config(&cfg, db, T0);
+    cfg.webhooks[cfg.webhooks_count++] = url;
+    cfg.webhook_retry_ms = 3600 * 1000; /* the retries would come after the stop */
+    cfg.alert_ack_timeout = 60;
+    td_start(&d, &cfg);
+    td_open_case(&d, token, "penalty-general", "某某大药房");
+    first_pending(&d, token, due, id);
+    snprintf(escalated, sizeof(escalated), "%s:escalated", id);
+    td_clock(&d, due);
+    td_hook_wait(&hook, 1);
+    cf_test_fmt(cf_test_time(due) + 120, later);
+    td_clock(&d, later); /* the escalation: the daemon looks once a second */
+    td_hook_wait(&hook, 2);
+    ASSERT_STR_EQ(hook.ids[1], escalated);
+    td_stop(&d);
+    counts(db, 2, 0); /* the alert's delivery and the escalation's, owed still */
+    td_config(&cfg, db, later);
+    cfg.webhooks[cfg.webhooks_count++] = url;
+    td_start(&d, &cfg);
+    td_hook_wait(&hook, 4);
+    int seen = 0;
+    for (int i = 2; i < 4; i++)
+        if (strcmp(hook.ids[i], escalated) == 0) {
+            seen++;
+            ASSERT_STR_EQ(hook.bodies[i], hook.bodies[1]);
+            ASSERT_CONTAINS(hook.bodies[i], "\"event\":\"alert.escalated\"");
+        }
+    ASSERT_EQ(seen, 1);
+    /* their ends are queued when the answers are read: wait for them to be counted */
+    for (int i = 0; i < 6000 && td_metric(&d, "caseflow_webhook_deliveries_total") < 2; i++) {
+        struct timespec ts = {0, 10 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
+    td_stop(&d);
+    counts(db, 0, 0);
+    td_hook_stop(&hook);
+    free(token);
     return 0;
 }
 
