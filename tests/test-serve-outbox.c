@@ -24,6 +24,10 @@
  * outbox-3.3 (serve_outbox_escalation_restart): an alert.escalated notice not yet
  *            delivered when its daemon stops is delivered by the next one, with the same
  *            id ("<alert_id>:escalated") and body (it had lived in memory only).
+ * outbox-3.4 (store_outbox_texts_once): the firing's outbox rows and the loop's delivery
+ *            share one text per alert: cf__outbox_put leaves in job->texts each alert's
+ *            JSON (what json_dumps COMPACT writes), the same bytes as its rows' bodies
+ *            (one per webhook), and the escalation notices go under "<id>:escalated".
  * outbox-2.1 (store_pg_unreachable, issue 24 item 4): a PostgreSQL server that cannot
  *            be reached is CF_EUNAVAILABLE, named EUNAVAILABLE and answered 503 (EBUSY
  *            stays SQLite's write lock held past the busy timeout, also a 503). The
@@ -37,7 +41,7 @@
 
 #include "core-helpers.h"
 #include "serve-helpers.h"
-#include "serve-int.h" /* outbox-2.1: cf__http_status */
+#include "serve-int.h" /* outbox-2.1: cf__http_status; outbox-3.4: cf__outbox_put */
 #include "store.h"
 #include "task.h"
 
@@ -476,6 +480,65 @@ TEST_IMPL(serve_outbox_escalation_restart)
     counts(db, 0, 0);
     td_hook_stop(&hook);
     free(token);
+    return 0;
+}
+
+/* ---- outbox-3.4 ----------------------------------------------------------------------------- */
+
+TEST_IMPL(store_outbox_texts_once)
+{
+    char db[512];
+    cf_store_t *s;
+    cf_error_t err;
+    td_db("outbox-texts.db", db, sizeof(db));
+    ASSERT_EQ(cf_store_open(db, &s, &err), 0);
+    cf_serve_t *srv = calloc(1, sizeof(*srv));
+    ASSERT(srv != NULL);
+    srv->cfg.webhooks[srv->cfg.webhooks_count++] = "http://a/";
+    srv->cfg.webhooks[srv->cfg.webhooks_count++] = "http://b/";
+    snprintf(srv->node_id, sizeof(srv->node_id), "node-t");
+    cf__job_t job = {.srv = srv, .now = 100};
+    job.alerts = json_pack("[{s:s, s:s, s:i}, {s:s, s:s, s:s}]", "alert_id", ID1, "agency", "甲局",
+                           "n", 1, "alert_id", ID2, "agency", "甲局", "note", "二");
+    ASSERT_EQ(cf_store_tx_begin(s, &err), 0);
+    ASSERT_EQ(cf__outbox_put(s, &job, &err), 0);
+    ASSERT(job.texts != NULL);
+    const char *text = job.texts;
+    json_t *list = NULL;
+    ASSERT_EQ(cf_store_deliveries_list(s, "甲局", NULL, NULL, 10, &list, &err), 0);
+    ASSERT_EQ(json_array_size(list), 4); /* two alerts, two webhooks */
+    for (size_t i = 0; i < 2; i++) {
+        char *want = json_dumps(json_array_get(job.alerts, i), JSON_COMPACT);
+        ASSERT_STR_EQ(text, want);
+        for (size_t k = 0; k < 2; k++) { /* the rows' bodies: the same text */
+            char *body =
+                json_dumps(json_object_get(json_array_get(list, 2 * i + k), "alert"), JSON_COMPACT);
+            ASSERT_STR_EQ(body, want);
+            free(body);
+        }
+        free(want);
+        text += strlen(text) + 1;
+    }
+    json_decref(list);
+    /* an escalation's notices: their own delivery ids, never the alert's rows */
+    ASSERT_EQ(cf__outbox_put_as(s, &job, CF__ESCALATED_SUFFIX, &err), 0);
+    ASSERT_EQ(
+        cf_store_deliveries_list(s, "甲局", "pending", ID1 CF__ESCALATED_SUFFIX, 10, &list, &err),
+        0);
+    ASSERT_EQ(json_array_size(list), 4); /* ID2 and ID2:escalated, two webhooks each */
+    ASSERT_STR_EQ(json_string_value(json_object_get(json_array_get(list, 3), "alert_id")),
+                  ID2 CF__ESCALATED_SUFFIX);
+    json_decref(list);
+    ASSERT_EQ(cf_store_tx_commit(s, &err), 0);
+    /* without webhooks nothing is written, and the loop writes the texts itself */
+    free(job.texts);
+    job.texts = NULL;
+    srv->cfg.webhooks_count = 0;
+    ASSERT_EQ(cf__outbox_put(s, &job, &err), 0);
+    ASSERT(job.texts == NULL);
+    json_decref(job.alerts);
+    free(srv);
+    cf_store_close(s);
     return 0;
 }
 

@@ -7,6 +7,9 @@
 #   with the same X-Caseflow-Alert-Id and body; nothing is owed after.
 # outbox-kill-2: killed again once everything was delivered: the next daemon sends
 #   nothing more.
+# outbox-kill-3: the alert left unacknowledged is escalated (alert_ack_timeout = 60) by a
+#   daemon whose POST of the alert.escalated notice fails, and which is SIGKILLed: the
+#   next daemon posts the notice, same id ("<alert_id>:escalated") and body.
 # On $CASEFLOW_TEST_DB when set (ctest cli_outbox_kill_pg, through tests/pg/pg.sh run),
 # else on a SQLite file of its own. Skipped (77) without python3 (the receiver).
 # Usage: outbox-kill.sh CASEFLOW_BINARY   (run from the source root)
@@ -65,10 +68,12 @@ metric() { # the value of metric $1 in /metrics
         sed -n "s/^$1 \([0-9]*\).*/\1/p"
 }
 
-start() { # a daemon at instant $1; its pid in $daemon, its port in $port
+start() { # a daemon at instant $1 (then more flags); its pid in $daemon, its port in $port
+    at=$1
+    shift
     : > "$tmp/serve.out"
-    "$bin" --db "$db" serve --listen 127.0.0.1:0 --test-clock --now "$1" --webhook "$hook" \
-        --webhook-retry-ms 3600000 > "$tmp/serve.out" 2>> "$tmp/serve.err" &
+    "$bin" --db "$db" serve --listen 127.0.0.1:0 --test-clock --now "$at" --webhook "$hook" \
+        --webhook-retry-ms 3600000 "$@" > "$tmp/serve.out" 2>> "$tmp/serve.err" &
     daemon=$!
     pids="$pids $daemon"
     for _ in $(seq 1 200); do grep -q "listening on" "$tmp/serve.out" && break; sleep 0.05; done
@@ -116,6 +121,26 @@ if [ "$(metric caseflow_webhook_outbox_claims_total)" -ge 1 ] &&
 then ok; else fail "outbox-kill-2.1: a delivered alert is not sent again after a kill"; fi
 kill -TERM "$daemon"
 wait "$daemon" || fail "outbox-kill-2.2: the daemon stops cleanly"
+
+# outbox-kill-3
+touch "$tmp/fail"
+printf 'alert_ack_timeout = 60\n' > "$tmp/ack.conf"
+later=$(python3 -c 'import datetime,sys; print((datetime.datetime.fromisoformat(sys.argv[1]) + datetime.timedelta(seconds=120)).isoformat())' "$due")
+n=$(lines)
+start "$later" --config "$tmp/ack.conf"
+wait_lines $((n + 1)) 30
+kill -9 "$daemon"
+wait "$daemon" 2> /dev/null
+esc=$(sed -n "$((n + 1))p" "$tmp/hook.log")
+owed=$(sql "SELECT count(*) FROM alert_deliveries WHERE state = 'pending' AND alert_id = '$id:escalated'")
+rm -f "$tmp/fail"
+start "$later"
+if [ "$esc" = "$id:escalated 1" ] && [ "$owed" = 1 ] && wait_lines $((n + 2)) 40 &&
+    [ "$(sed -n "$((n + 2))p" "$tmp/hook.log" | cut -d' ' -f1)" = "$id:escalated" ] &&
+    [ "$(sed -n "$((n + 1))p" "$tmp/hook.log.bodies")" = "$(sed -n "$((n + 2))p" "$tmp/hook.log.bodies")" ]
+then ok; else fail "outbox-kill-3.1: an escalation notice cut by SIGKILL posted by the next daemon, same id and body (first: '$esc', owed: $owed)"; fi
+kill -TERM "$daemon"
+wait "$daemon" || fail "outbox-kill-3.2: the daemon stops cleanly"
 
 echo "cli-outbox-kill: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
