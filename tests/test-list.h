@@ -215,6 +215,7 @@
     X(serve_outbox_list_retry)                                                                     \
     X(serve_outbox_escalation_restart)                                                             \
     X(store_outbox_texts_once)                                                                     \
+    X(store_outbox_migration)                                                                      \
     X(store_pg_unreachable)                                                                        \
     /* serve-web-*: the workbench's files and sessions (tests/test-serve-web.c) */                 \
     X(serve_web_1_static)                                                                          \

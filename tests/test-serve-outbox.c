@@ -28,12 +28,16 @@
  *            share one text per alert: cf__outbox_put leaves in job->texts each alert's
  *            JSON (what json_dumps COMPACT writes), the same bytes as its rows' bodies
  *            (one per webhook), and the escalation notices go under "<id>:escalated".
+ * outbox-3.5 (store_outbox_migration): a schema-20 outbox (SQLite; 21 on PostgreSQL),
+ *            keyed by (alert_id, url), is migrated at open: its rows kept, each with its
+ *            case's agency ('' for a case with none), and then keyed by agency too.
  * outbox-2.1 (store_pg_unreachable, issue 24 item 4): a PostgreSQL server that cannot
  *            be reached is CF_EUNAVAILABLE, named EUNAVAILABLE and answered 503 (EBUSY
  *            stays SQLite's write lock held past the busy timeout, also a 503). The
  *            daemon's answer while its server is away is checked end to end by the
  *            crash test (tests/crash/crash-pg.sh, ctest cli_nodes_crash_pg).
  */
+#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,7 +45,8 @@
 
 #include "core-helpers.h"
 #include "serve-helpers.h"
-#include "serve-int.h" /* outbox-2.1: cf__http_status; outbox-3.4: cf__outbox_put */
+#include "serve-int.h"            /* outbox-2.1: cf__http_status; outbox-3.4: cf__outbox_put */
+#include "../storage/store-int.h" /* outbox-3.5: cf__store_exec */
 #include "store.h"
 #include "task.h"
 
@@ -538,6 +543,57 @@ TEST_IMPL(store_outbox_texts_once)
     ASSERT(job.texts == NULL);
     json_decref(job.alerts);
     free(srv);
+    cf_store_close(s);
+    return 0;
+}
+
+/* ---- outbox-3.5 ----------------------------------------------------------------------------- */
+
+/* The outbox as step 20 made it, with two rows given up: case 7's (of 甲局) and case 8's
+ * (no agency). */
+#define OUTBOX_20(BIGINT)                                                                          \
+    "DROP TABLE alert_deliveries;"                                                                 \
+    "CREATE TABLE alert_deliveries(alert_id TEXT NOT NULL, url TEXT NOT NULL, body TEXT NOT "      \
+    "NULL, state TEXT NOT NULL, attempts " BIGINT                                                  \
+    " NOT NULL, owner TEXT NOT NULL, until_ms " BIGINT " NOT NULL, created_at " BIGINT             \
+    " NOT NULL, PRIMARY KEY(alert_id, url));"                                                      \
+    "CREATE INDEX alert_deliveries_lease ON alert_deliveries(until_ms) WHERE state = 'pending';"   \
+    "INSERT INTO case_agency(case_id, agency) VALUES (7, '甲局');"                               \
+    "INSERT INTO alert_deliveries VALUES ('7:filing:warning:20260101T000000+0800', 'http://a/', "  \
+    "'{}', 'given_up', 3, 'n', 0, 100), ('8:filing:warning:20260101T000000+0800', 'http://a/', "   \
+    "'{}', 'given_up', 3, 'n', 0, 100);"
+
+TEST_IMPL(store_outbox_migration)
+{
+    char db[512], first[64];
+    cf_store_t *s;
+    cf_error_t err;
+    td_db("outbox-migrate.db", db, sizeof(db));
+    ASSERT_EQ(cf_store_open(db, &s, &err), 0);
+    if (cf_test_pg()) {
+        if (cf__store_exec(s, OUTBOX_20("BIGINT") "UPDATE schema_version SET version = 21", &err))
+            CF__FAIL("back to 21: %s", err.text);
+        cf_store_close(s);
+    } else {
+        cf_store_close(s);
+        sqlite3 *lite;
+        char *msg = NULL;
+        ASSERT_EQ(sqlite3_open(db, &lite), SQLITE_OK);
+        if (sqlite3_exec(lite, OUTBOX_20("INTEGER") "PRAGMA user_version = 20", NULL, NULL, &msg))
+            CF__FAIL("back to 20: %s", msg ? msg : "?");
+        sqlite3_close(lite);
+    }
+    ASSERT_EQ(cf_store_open(db, &s, &err), 0); /* migrates */
+    ASSERT_EQ(listed(s, "甲局", "given_up", NULL, 10, first), 1);
+    ASSERT_STR_EQ(first, "7:filing:warning:20260101T000000+0800");
+    ASSERT_EQ(listed(s, "", "given_up", NULL, 10, first), 1);
+    ASSERT_STR_EQ(first, "8:filing:warning:20260101T000000+0800");
+    /* keyed by agency: the same id and URL for another agency is a row of its own */
+    cf_delivery_t row = {"7:filing:warning:20260101T000000+0800", "http://a/", "{}", 0, "乙局"};
+    ASSERT_EQ(cf_store_tx_begin(s, &err), 0);
+    ASSERT_EQ(cf_store_deliveries_add(s, "node-a", 60000, 100, &row, 1, &err), 0);
+    ASSERT_EQ(cf_store_tx_commit(s, &err), 0);
+    ASSERT_EQ(listed(s, "乙局", "pending", NULL, 10, NULL), 1);
     cf_store_close(s);
     return 0;
 }

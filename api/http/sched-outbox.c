@@ -5,8 +5,11 @@
  *
  *   firing (writer thread)  the FIRE job that records the alert events also writes a
  *                           row per (alert, webhook), body and all, leased to this
- *                           daemon (cf__outbox_put: one INSERT per 16 rows, and only
- *                           when webhooks are configured);
+ *                           daemon (cf__outbox_put: one INSERT per 15 rows, and only
+ *                           when webhooks are configured); the ESCALATE job the same
+ *                           for its alert.escalated notices (id "<alert_id>:escalated").
+ *                           Each text is written here once and handed to the loop
+ *                           (job->texts), which sends it as it is;
  *   delivering (loop)       from memory as before (sched-deliver.c); a delivery that
  *                           ends (2xx, or attempts used up) is queued here;
  *   every CF__OUTBOX_EVERY_MS  one OUTBOX job deletes the delivered rows and marks the
@@ -19,9 +22,13 @@
  *   stopping                the last OUTBOX job flushes what ended and releases the
  *                           rows still owed (the next daemon, or another node, takes
  *                           them at once).
+ *   the operator            GET /v1/alerts/deliveries lists the token's agency's rows
+ *                           (a reader); POST /v1/alerts/{id}/retry (a head) sets its
+ *                           agency's given-up rows of an id pending again, held by this
+ *                           daemon, in an OUTBOX job, and the loop posts them at once.
  *
  * What this costs: a row per alert and webhook in the firing transaction, a delete per
- * delivery a second later (32 to a statement), a renewal of this daemon's pending rows
+ * delivery a second later (21 to a statement), a renewal of this daemon's pending rows
  * every few seconds. What it gives: at least once, never "at most once": a delivery
  * whose 2xx came before a kill, and whose delete had not committed, is made again,
  * with the same id (a receiver de-duplicates on it). Rejected: exactly once (it would
