@@ -412,6 +412,15 @@ TEST_IMPL(serve_outbox_list_retry)
     ASSERT_STR_EQ(json_string_value(json_object_get(json_object_get(row, "alert"), "alert_id")),
                   id);
     json_decref(list);
+    /* paged by delivery id: the cursor's '+' may come as is (read as a space) */
+    char path[300];
+    snprintf(path, sizeof(path), "/v1/alerts/deliveries?limit=1&cursor=%s", id);
+    ASSERT_EQ(get_list(&d, handler, path, &list), 200);
+    ASSERT_EQ(json_array_size(list), 0);
+    json_decref(list);
+    ASSERT_EQ(get_list(&d, handler, "/v1/alerts/deliveries?limit=1&cursor=0", &list), 200);
+    ASSERT_EQ(json_array_size(list), 1);
+    json_decref(list);
     /* another agency sees none of it, and cannot send it again */
     ASSERT_EQ(get_list(&d, other, "/v1/alerts/deliveries", &list), 200);
     ASSERT_EQ(json_array_size(list), 0);
