@@ -20,12 +20,26 @@
  * exactly once, in the transaction that marks it, and a crash between chunks
  * leaves the rest pending: they fire at the next start. The same transaction records
  * the webhook deliveries each alert owes (sched-outbox.c).
+ *
+ * Rows made ahead (a burst). Reading ahead (exec_prefetch) also makes, for each case it
+ * reads, the rows its alert's firing will write if nothing changes before the instant
+ * (ahead_seal): the event with `at` the instant, sealed onto the head read (canonical
+ * text, hash, stored text), the case's next snapshot and the delivered object. At the
+ * instant, an alert fired in that very second writes them as they are (fire_sealed,
+ * cf_store_case_put_sealed): the case row's update is conditioned on the version they
+ * were sealed onto, so a case changed since is refused with nothing written and fired
+ * from the store as before; fired in a later second, the rows are dropped and the event
+ * records that second. Never dated before the instant: rows are made only for the
+ * instant the alerts are due at, and used only when fired in it. Rejected: recording the
+ * due instant for alerts fired later (the record is when the system acted), and patching
+ * a fixed-width `at` into made rows (a new hash, and a snapshot, all the same).
  */
 #include "serve-int.h"
 
 #include "jsonw.h"
 #include "ops.h"
 
+#include <assert.h>
 #include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -470,6 +484,37 @@ static int case_of_alert(cf_store_t *s, cf_wfcache_t *wfs, cf__ahead_t *ah, cons
                : cf_store_case_get(s, a->case_id, c, err);
 }
 
+/* Fires alert a from the rows made for it ahead (ahead_seal), taken out of the table with
+ * its case: the case row is written only if the case is still at the version they were
+ * sealed onto, then the alert is marked. A failure sets *stale: the caller rolls back
+ * and fires the alert again from the stored case (the table no longer holds it), so a
+ * case changed since is fired once, after the chain's head as it is now. */
+static int fire_sealed(cf_store_t *s, cf__ahead_t *ah, const cf_alert_t *a, cf_time_t now,
+                       json_t **fired, int *stale, cf_error_t *err)
+{
+    cf__ahead_prep_t *p = cf__ahead_take_prep(ah, a->case_id);
+    int rc = cf_store_case_put_sealed(s, &p->w, err);
+    if (rc == 0) /* marked, it waits for its acknowledgement, or escalation */
+        rc = cf_store_alert_mark(s, a->id, now, err);
+    if (rc == 0) {
+        *fired = p->fired; /* made on this thread, delivered by the loop as before */
+        p->fired = NULL;
+    }
+    *stale = rc != 0;
+    cf__ahead_prep_free(p);
+    return rc;
+}
+
+/* 1 when the table holds rows made ahead for alert a, fired at now: made for this very
+ * alert (id, instants) at this instant (the event's `at` is the firing second). */
+static int sealed_for(const cf__ahead_t *ah, const cf_alert_t *a, cf_time_t now)
+{
+    const cf__ahead_prep_t *p =
+        ah && ah->instant == now ? cf__ahead_prepared(ah, a->case_id) : NULL;
+    return p && p->at == now && p->due_at == a->due_at && p->deadline == a->deadline &&
+           strcmp(p->alert_id, a->id) == 0;
+}
+
 /* Fires one alert: appends its event and marks the row, or, when the clock has
  * moved on since the row was written (a change made outside the daemon),
  * rewrites the case's alerts instead. OUT *fired (new ref) or NULL. A failure on a
@@ -488,6 +533,8 @@ static int fire_one(cf_store_t *s, const cf_calendar_t *cal, cf_wfcache_t *wfs, 
     int owned, verified;
     *fired = NULL;
     *stale = 0;
+    if (sealed_for(ah, a, now))
+        return fire_sealed(s, ah, a, now, fired, stale, err);
     int rc = case_of_alert(s, wfs, ah, a, &c, agency, sizeof(agency), &owned, &verified, err);
     if (rc != 0)
         return rc;
@@ -674,11 +721,74 @@ static int exec_fire(cf_store_t *s, const cf_calendar_t *cal, cf_wfcache_t *wfs,
     return 0;
 }
 
+/* Fills p's rows from next, the case after the sealed event ev (owned by p->events). */
+static int seal_rows(cf__ahead_prep_t *p, const cf_case_t *c, const cf_case_t *next,
+                     const json_t *ev, const char *agency)
+{
+    size_t cap = 0;
+    if (cf_case_snapshot_buf(next, &p->snapshot, &cap) != 0 ||
+        !(p->fired = cf__alert_json(agency, next->workflow_id, next->facts, ev)))
+        return CF_ENOMEM;
+    snprintf(p->head, sizeof(p->head), "%s", next->head);
+    snprintf(p->agency, sizeof(p->agency), "%s", agency);
+    p->w = (cf_store_sealed_t){.id = c->id,
+                               .expected = c->version,
+                               .version = next->version,
+                               .head = p->head,
+                               .updated_at = next->updated_at,
+                               .closed_at = next->closed_at,
+                               .snapshot = p->snapshot,
+                               .events = p->events,
+                               .bodies = &p->body,
+                               .agency = p->agency};
+    return 0;
+}
+
+/* Makes alert a's rows ahead of its instant from c, its case as just read: the event
+ * fire_one would write at the instant, sealed onto c's head (its canonical text, hash and
+ * stored text), the case's next snapshot and what is delivered. Nothing is written; the
+ * version check at the write decides whether they are used. NULL when the alert would
+ * not fire as an event from c at the instant (its clock no longer matches, the case is
+ * dated after the instant: fire_one decides then) or out of memory. */
+static cf__ahead_prep_t *ahead_seal(fire_times_t *times, const cf_case_t *c, const char *agency,
+                                    const cf_alert_t *a, cf_time_t instant)
+{
+    const cf_clock_rt_t *k = cf_case_clock(c, a->clock);
+    if (!k || k->state != CF_CLOCK_RUNNING || k->deadline != a->deadline || c->updated_at > instant)
+        return NULL;
+    cf__ahead_prep_t *p = calloc(1, sizeof(*p));
+    cf_case_t next;
+    if (!p || cf_case_copy(&next, c) != 0) {
+        free(p);
+        return NULL;
+    }
+    json_t *ev = alert_event(times, &next, a, instant, instant - a->due_at > CF__LATE_AFTER);
+    json_t *prov = ev ? cf_clock_provisional_json(k) : NULL; /* R11, as fire_one */
+    int rc = ev && (!prov || json_object_set_new(ev, "provisional", prov) == 0) &&
+                     (p->events = json_array()) && json_array_append(p->events, ev) == 0
+                 ? cf_case_append_body(&next, ev, &p->body, NULL)
+                 : CF_ENOMEM;
+    assert(rc != 0 || strcmp(next.state, c->state) == 0); /* an alert changes no state */
+    if (rc == 0)
+        rc = seal_rows(p, c, &next, ev, agency);
+    snprintf(p->alert_id, sizeof(p->alert_id), "%s", a->id);
+    p->at = instant;
+    p->due_at = a->due_at;
+    p->deadline = a->deadline;
+    json_decref(ev);
+    cf_case_dispose(&next);
+    if (rc != 0) {
+        cf__ahead_prep_free(p);
+        return NULL;
+    }
+    return p;
+}
+
 /* Reads the case of due alert a into the table of cases read ahead, unless it or the
- * writer's case cache holds it at its stored head. Returns 1 when the slice that
- * began at t0 is over. */
-static int ahead_one(cf_store_t *s, cf_wfcache_t *wfs, cf__ahead_t *ah, const cf_alert_t *a,
-                     cf__job_t *j, uint64_t t0)
+ * writer's case cache holds it at its stored head, with the rows of a's firing made ahead
+ * (ahead_seal). Returns 1 when the slice that began at t0 is over. */
+static int ahead_one(cf_store_t *s, cf_wfcache_t *wfs, cf__ahead_t *ah, fire_times_t *times,
+                     const cf_alert_t *a, cf__job_t *j, uint64_t t0)
 {
     char agency[128], head[CF_CHAIN_HEX];
     cf_case_t c;
@@ -688,10 +798,16 @@ static int ahead_one(cf_store_t *s, cf_wfcache_t *wfs, cf__ahead_t *ah, const cf
                   (wfs->cases && cf_casecache_has(wfs->cases, a->case_id, head))))
         j->fired++; /* ready already */
     else if (known && cf_store_case_get(s, a->case_id, &c, NULL) == 0) {
-        if (cf__ahead_put(ah, &c, agency) == 0)
+        cf__ahead_prep_t *p = ahead_seal(times, &c, agency, a, j->now);
+        int64_t id = c.id;
+        if (cf__ahead_put(ah, &c, agency) == 0) {
             j->fired++;
-        else
+            if (p)
+                cf__ahead_prepare(ah, id, p);
+        } else {
             cf_case_dispose(&c); /* full: the rest fire cold */
+            cf__ahead_prep_free(p);
+        }
     }
     uint64_t used = micros() - t0;
     return used >= CF__PREFETCH_US ||
@@ -714,6 +830,7 @@ static int ahead_one(cf_store_t *s, cf_wfcache_t *wfs, cf__ahead_t *ah, const cf
 static int exec_prefetch(cf_store_t *s, cf_wfcache_t *wfs, cf__job_t *j)
 {
     cf__ahead_t *ah = j->srv ? &j->srv->writer.ahead : NULL;
+    fire_times_t times = {0};
     uint64_t t0 = micros();
     int over = 0;
     j->status = 200;
@@ -733,11 +850,12 @@ static int exec_prefetch(cf_store_t *s, cf_wfcache_t *wfs, cf__job_t *j)
             ah->done = n < CF__AHEAD_PAGE; /* (a failed read ends the reading ahead) */
         }
         while (ah->page_next < ah->page_n && !over && ah->count < CF__AHEAD_MAX)
-            over = ahead_one(s, wfs, ah, &ah->page[ah->page_next++], j, t0);
+            over = ahead_one(s, wfs, ah, &times, &ah->page[ah->page_next++], j, t0);
         if (ah->page_next < ah->page_n)
             ah->done = 0; /* stopped inside the page */
     }
     j->more = !ah->done && ah->count < CF__AHEAD_MAX;
+    fire_times_dispose(&times);
     return 0;
 }
 
