@@ -22,8 +22,9 @@
  *   each alert once, every chain verifying, the head the one sealed ahead.
  * fireahead-5: a case that gets an event of its own between the rows made ahead and the
  *   instant is fired once, from its fresh state, after the head its chain has now.
- * fireahead-6: rows made for the instant are not used when the alerts fire a second later:
- *   each event records the second it fired in (never the instant it was made for).
+ * fireahead-6: rows made for the instant and fired a second later are sealed again for that
+ *   second: each event records the second it fired in (never the instant it was made
+ *   for), with the same rows as the alerts fired cold at that second.
  * fireahead-7: a daemon that stops between the rows made ahead and their commit wrote
  *   nothing: every alert is still pending, every case at its version, and each fires once
  *   after the restart.
@@ -452,26 +453,40 @@ TEST_IMPL(fireahead_sealed_changed)
 /* fireahead-6 */
 TEST_IMPL(fireahead_sealed_next_second)
 {
-    cf_store_t *s;
-    cf_calendar_t *cal;
-    cf_time_t instant;
-    cf_alert_t due[CASES + 1];
-    char db[512];
+    cf_store_t *s, *cold;
+    cf_calendar_t *cal, *cal2;
+    cf_time_t instant, instant2;
+    cf_alert_t due[CASES + 1], due2[CASES + 1];
+    char db[512], db2[512];
     sealed_db("sealed-late.db", db, &s, &cal, &instant, due);
-    cf_serve_t *srv = sealed_srv();
-    cf_wfcache_t wfs = {0};
+    sealed_db("sealed-late-cold.db", db2, &cold, &cal2, &instant2, due2);
+    cf_serve_t *srv = sealed_srv(), *srv2 = sealed_srv();
+    cf_wfcache_t wfs = {0}, wfs2 = {0};
     ASSERT_EQ(run_all(srv, s, cal, &wfs, CF__JOB_PREFETCH, instant), CASES);
-    ASSERT(cf__ahead_prepared(&srv->writer.ahead, due[0].case_id) != NULL);
-    ASSERT_EQ(run_all(srv, s, cal, &wfs, CF__JOB_FIRE, instant + 1), CASES);
+    json_t *made = cf__ahead_prepared(&srv->writer.ahead, due[0].case_id)->fired;
+    ASSERT_EQ(json_object_set_new(made, "made_ahead", json_true()), 0);
+    /* fireahead-6.1: fired a second after the instant, from the rows sealed again */
+    ASSERT_EQ(fire_marked(srv, s, cal, &wfs, instant + 1), 1);
+    ASSERT_EQ(run_all(srv2, cold, cal2, &wfs2, CF__JOB_FIRE, instant + 1), CASES);
     char want[CF_TIME_BUFSZ], at[CF_TIME_BUFSZ];
     cf_time_format(instant + 1, want);
     for (int k = 0; k < CASES; k++) {
         int64_t version;
         ASSERT_EQ(alert_events(s, due[k].case_id, due[k].id, &version), 1);
-        last_at(s, due[k].case_id, at);
+        last_at(s, due[k].case_id, at); /* fireahead-6.2: the second it fired in */
         ASSERT_STR_EQ(at, want);
+        /* fireahead-6.3: the same rows as fired cold at that second */
+        char *snap, *snap2, *text = case_text(s, due[k].case_id, &snap),
+                            *text2 = case_text(cold, due2[k].case_id, &snap2);
+        ASSERT_STR_EQ(text, text2);
+        ASSERT_STR_EQ(snap, snap2);
+        free(text);
+        free(text2);
+        free(snap);
+        free(snap2);
     }
     sealed_done(srv, s, cal, &wfs);
+    sealed_done(srv2, cold, cal2, &wfs2);
     return 0;
 }
 

@@ -151,6 +151,12 @@ typedef struct cf__ahead_prep_s {
     char *snapshot, *body;
     json_t *events; /* [the sealed event] */
     json_t *fired;  /* what is delivered (cf__alert_json) */
+    /* To seal it again at a later second (a burst that runs past its instant's second):
+     * the head it chains onto, and where `at`, the hash and the update time lie in the
+     * texts (at_off 0: not found, used only at the instant). */
+    char prev[CF_CHAIN_HEX];
+    cf_chain_algo_t algo;
+    size_t canon_len, at_off, at_len, snap_head_off, snap_upd_off, upd_len;
 } cf__ahead_prep_t;
 
 /* Frees p (NULL accepted). */

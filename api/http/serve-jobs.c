@@ -493,6 +493,7 @@ static int fire_sealed(cf_store_t *s, cf__ahead_t *ah, const cf_alert_t *a, cf_t
                        json_t **fired, int *stale, cf_error_t *err)
 {
     cf__ahead_prep_t *p = cf__ahead_take_prep(ah, a->case_id);
+    assert(p && p->at == now);
     int rc = cf_store_case_put_sealed(s, &p->w, err);
     if (rc == 0) /* marked, it waits for its acknowledgement, or escalation */
         rc = cf_store_alert_mark(s, a->id, now, err);
@@ -505,14 +506,73 @@ static int fire_sealed(cf_store_t *s, cf__ahead_t *ah, const cf_alert_t *a, cf_t
     return rc;
 }
 
-/* 1 when the table holds rows made ahead for alert a, fired at now: made for this very
- * alert (id, instants) at this instant (the event's `at` is the firing second). */
-static int sealed_for(const cf__ahead_t *ah, const cf_alert_t *a, cf_time_t now)
+/* The number of decimal digits of t (t >= 0). */
+static size_t digits(cf_time_t t)
 {
-    const cf__ahead_prep_t *p =
-        ah && ah->instant == now ? cf__ahead_prepared(ah, a->case_id) : NULL;
-    return p && p->at == now && p->due_at == a->due_at && p->deadline == a->deadline &&
-           strcmp(p->alert_id, a->id) == 0;
+    size_t n = 1;
+    while (t >= 10) {
+        t /= 10;
+        n++;
+    }
+    return n;
+}
+
+/* Seals p again at now, a later second than the one it was made for (the alerts of a burst
+ * fired after its instant's second): the event's `at` and hash in its stored text (whose
+ * start is the hashed canonical text), the snapshot's head and update time, the event and
+ * what is delivered, patched in place, the texts keeping their widths. Costs a hash
+ * (~14,000 instructions) where a cold alert costs its whole seal and snapshot again.
+ * 0, or -1 (p is then half changed: the caller drops it). */
+static int reseal(cf__ahead_prep_t *p, fire_times_t *times, cf_time_t now)
+{
+    json_t *at = time_json(times, 0, now);
+    const char *text = json_string_value(at);
+    char hash[CF_CHAIN_HEX], upd[24];
+    int ok = text && strlen(text) == p->at_len &&
+             snprintf(upd, sizeof(upd), "%lld", (long long)now) == (int)p->upd_len;
+    if (ok) {
+        memcpy(p->body + p->at_off, text, p->at_len);
+        p->body[p->canon_len - 1] = '}'; /* the canonical text's end, for the hash */
+        ok = cf_chain_hash_text(p->algo, p->prev, p->body, p->canon_len, hash) == 0;
+        p->body[p->canon_len - 1] = ',';
+    }
+    json_t *ev = json_array_get(p->events, 0), *h = ok ? json_string_nocheck(hash) : NULL;
+    ok = h && json_object_set(ev, "at", at) == 0 &&
+         json_object_set(p->fired, "fired_at", at) == 0 && json_object_set(ev, "hash", h) == 0 &&
+         json_object_set(p->fired, "hash", h) == 0;
+    if (ok) {
+        memcpy(p->body + p->canon_len + 8, hash, 64); /* ,"hash":"H","prev":"P"} */
+        memcpy(p->snapshot + p->snap_head_off, hash, 64);
+        memcpy(p->snapshot + p->snap_upd_off, upd, p->upd_len);
+        memcpy(p->head, hash, sizeof(p->head));
+        p->w.updated_at = now;
+        p->at = now;
+    }
+    json_decref(h);
+    json_decref(at);
+    return ok ? 0 : -1;
+}
+
+/* 1 when the table holds rows made ahead for alert a that fire at now: made for this very
+ * alert (id, instants) at the table's instant, and now that instant (the event's `at` is
+ * the firing second) or a later second they are sealed again for (reseal), the alert no
+ * later for it (`late` the same). Rows that cannot be sealed again are dropped with their
+ * case: the alert fires from the store. */
+static int sealed_for(cf__ahead_t *ah, fire_times_t *times, const cf_alert_t *a, cf_time_t now)
+{
+    cf__ahead_prep_t *p = ah ? (cf__ahead_prep_t *)cf__ahead_prepared(ah, a->case_id) : NULL;
+    if (!p || p->at != ah->instant || now < p->at || p->due_at != a->due_at ||
+        p->deadline != a->deadline || strcmp(p->alert_id, a->id) != 0)
+        return 0;
+    if (now == p->at)
+        return 1;
+    if (!p->at_off || (now - a->due_at > CF__LATE_AFTER) != (p->at - a->due_at > CF__LATE_AFTER) ||
+        digits(now) != p->upd_len)
+        return 0;
+    if (reseal(p, times, now) == 0)
+        return 1;
+    cf__ahead_prep_free(cf__ahead_take_prep(ah, a->case_id));
+    return 0;
 }
 
 /* Fires one alert: appends its event and marks the row, or, when the clock has
@@ -533,7 +593,7 @@ static int fire_one(cf_store_t *s, const cf_calendar_t *cal, cf_wfcache_t *wfs, 
     int owned, verified;
     *fired = NULL;
     *stale = 0;
-    if (sealed_for(ah, a, now))
+    if (sealed_for(ah, times, a, now))
         return fire_sealed(s, ah, a, now, fired, stale, err);
     int rc = case_of_alert(s, wfs, ah, a, &c, agency, sizeof(agency), &owned, &verified, err);
     if (rc != 0)
@@ -721,6 +781,42 @@ static int exec_fire(cf_store_t *s, const cf_calendar_t *cal, cf_wfcache_t *wfs,
     return 0;
 }
 
+/* The last occurrence of needle in text, or NULL. */
+static const char *last_of(const char *text, const char *needle)
+{
+    const char *last = NULL;
+    for (const char *at = strstr(text, needle); at; at = strstr(at + 1, needle))
+        last = at;
+    return last;
+}
+
+/* Where reseal patches p's texts: `at` (text at) in the stored text and its hashed
+ * canonical part (cf_case_append_body: the canonical text less its brace, then
+ * ,"hash":"H","prev":"P"}), the head and the update time (updated, an integer) in the
+ * snapshot (cf_case_snapshot_buf: ..."head":"H","opened_at":N,"updated_at":N...). Each
+ * checked against the value it should hold; p->at_off stays 0 when one is not found. */
+static void seal_offsets(cf__ahead_prep_t *p, const char *at, cf_time_t updated)
+{
+    static const char tail[] = ",\"hash\":\"\",\"prev\":\"\"}"; /* less both hashes */
+    size_t len = strlen(p->body), canon = len + 1 - (sizeof(tail) - 1) - 128;
+    const char *a = strstr(p->body, "\"at\":\""), *h = last_of(p->snapshot, "\"head\":\"");
+    const char *u = h ? strstr(h, "\"updated_at\":") : NULL;
+    char upd[24];
+    int n = snprintf(upd, sizeof(upd), "%lld", (long long)updated);
+    if (!at || !a || !u || len < sizeof(tail) + 128 || p->body[canon - 1] != ',' ||
+        strncmp(p->body + canon, "\"hash\":\"", 8) != 0 ||
+        strncmp(p->body + canon + 8, p->head, 64) != 0 || strncmp(a + 6, at, strlen(at)) != 0 ||
+        strncmp(h + 8, p->head, 64) != 0 || strncmp(u + 13, upd, (size_t)n) != 0 ||
+        (u[13 + n] >= '0' && u[13 + n] <= '9'))
+        return;
+    p->canon_len = canon;
+    p->at_off = (size_t)(a + 6 - p->body);
+    p->at_len = strlen(at);
+    p->snap_head_off = (size_t)(h + 8 - p->snapshot);
+    p->snap_upd_off = (size_t)(u + 13 - p->snapshot);
+    p->upd_len = (size_t)n;
+}
+
 /* Fills p's rows from next, the case after the sealed event ev (owned by p->events). */
 static int seal_rows(cf__ahead_prep_t *p, const cf_case_t *c, const cf_case_t *next,
                      const json_t *ev, const char *agency)
@@ -731,6 +827,9 @@ static int seal_rows(cf__ahead_prep_t *p, const cf_case_t *c, const cf_case_t *n
         return CF_ENOMEM;
     snprintf(p->head, sizeof(p->head), "%s", next->head);
     snprintf(p->agency, sizeof(p->agency), "%s", agency);
+    snprintf(p->prev, sizeof(p->prev), "%s", c->head);
+    p->algo = c->algo;
+    seal_offsets(p, json_string_value(json_object_get(ev, "at")), next->updated_at);
     p->w = (cf_store_sealed_t){.id = c->id,
                                .expected = c->version,
                                .version = next->version,
