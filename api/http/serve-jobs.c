@@ -36,6 +36,11 @@
  * later (the record says when the system acted), and building the rows again from the
  * case in a later second (the seal and the snapshot, ~50,000 instructions, where reseal
  * costs a hash, ~14,000).
+ *
+ * Divisions (the file is past 800 lines): answers (the answer's and the notices' text);
+ * requests (JSON -> the operation layer -> answer); fire (the alert event, firing from
+ * rows made ahead or from the case, the chunk); reading ahead (the rows made ahead,
+ * exec_prefetch); then the sign-out and the job switch.
  */
 #include "serve-int.h"
 
@@ -783,6 +788,8 @@ static int exec_fire(cf_store_t *s, const cf_calendar_t *cal, cf_wfcache_t *wfs,
     j->answer = json_pack("{s:I}", "fired", (json_int_t)json_array_size(j->alerts));
     return 0;
 }
+
+/* ---- reading ahead ------------------------------------------------------------------------ */
 
 /* The last occurrence of needle in text, or NULL. */
 static const char *last_of(const char *text, const char *needle)
