@@ -711,3 +711,30 @@ int cf__store_case_write(cf_store_t *s, cf_case_t *c, json_t *events, int openin
     *c = next;
     return 0;
 }
+
+/* Exported, documented in store.h. The same rows cf__store_case_next writes for a change
+ * that keeps the state and closedness (case_update_same_sql, the events), from text
+ * made before the write: nothing is copied, sealed or serialized here. */
+int cf_store_case_put_sealed(cf_store_t *s, const cf_store_sealed_t *w, cf_error_t *err)
+{
+    cf_db_stmt_t *st = NULL;
+    int rc = cf__store_prepare(s, case_update_same_sql, &st, err);
+    if (rc == 0) {
+        cf_db_bind_int64(st, 1, w->id);
+        cf_db_bind_int64(st, 12, w->version);
+        cf_db_bind_text(st, 13, w->head, -1, CF_DB_STATIC);
+        cf_db_bind_int64(st, 14, w->updated_at);
+        w->closed_at ? cf_db_bind_int64(st, 15, w->closed_at) : cf_db_bind_null(st, 15);
+        cf_db_bind_text(st, 16, w->snapshot, -1, CF_DB_STATIC);
+        cf_db_bind_text(st, 17, w->agency, -1, CF_DB_STATIC);
+        cf_db_bind_int64(st, 18, w->expected);
+        int step = cf_db_step(st);
+        rc = step == CF_DB_DONE ? 0 : cf__store_error(s, step, "write case", err);
+        if (rc == 0 && cf_db_changes(s->db) == 0)
+            rc = not_updated(s, &(cf_case_t){.id = w->id}, w->expected, err);
+    }
+    cf__store_release(s, st);
+    if (rc == 0)
+        rc = fault_at(s, "case", err);
+    return rc == 0 ? write_events(s, (json_t *)w->events, w->bodies, w->agency, err) : rc;
+}

@@ -295,6 +295,29 @@ int cf_store_case_append_tx(cf_store_t *s, cf_case_t *c, json_t *events, cf_erro
 int cf_store_case_append_as(cf_store_t *s, cf_case_t *c, json_t *events, const char *agency,
                             cf_error_t *err);
 
+/* A change sealed ahead of its write (a burst's alert events, built while the case was
+ * read ahead: api/http/serve-jobs.c): the case after the change, its snapshot already
+ * serialized, and the events already sealed onto the chain with their stored texts. The
+ * change must leave the case's state, whether it is closed and its clocks as they were
+ * (an alert event): only the row's version, head, update time and snapshot are written. */
+typedef struct cf_store_sealed_s {
+    int64_t id;           /* the case */
+    int64_t expected;     /* the version the change was sealed onto */
+    int64_t version;      /* the case's version after it */
+    const char *head;     /* the chain's head after it */
+    cf_time_t updated_at; /* the case after it, as cf_case_t has them */
+    cf_time_t closed_at;  /* (0: open) */
+    const char *snapshot; /* the case after it, as cf_case_snapshot_buf writes it */
+    const json_t *events; /* sealed (case, seq, prev, hash set) */
+    char *const *bodies;  /* each event's stored text (cf_case_append_body) */
+    const char *agency;   /* the agency the case's rows carry ("" for none) */
+} cf_store_sealed_t;
+
+/* Writes w inside the caller's transaction, only if the stored case is still at
+ * w->expected: 0, CF_ECONFLICT (it moved on, or is gone: CF_ENOTFOUND) with nothing
+ * written by this call, or a store error (the caller rolls back its savepoint). */
+int cf_store_case_put_sealed(cf_store_t *s, const cf_store_sealed_t *w, cf_error_t *err);
+
 /* One daemon per database (store-lock.c): takes the lock on "<db_path>-serve.lock"
  * and writes this process's pid into it. OUT *fd: hold it while the daemon runs,
  * release with cf_store_daemon_unlock. CF_EBUSY when another daemon holds it, err

@@ -16,6 +16,18 @@
  *   that cannot be fired (its case is not there) undoes the chunk, which is fired again
  *   alert by alert: that alert is marked fired without an event (never escalated), every
  *   other alert is recorded once and delivered once.
+ * fireahead-4: the rows of an alert made while its case is read ahead (its event sealed
+ *   onto the head read, the next snapshot, what is delivered) are what firing writes: the
+ *   same events, hashes and case rows as the same alerts fired cold on a twin database,
+ *   each alert once, every chain verifying, the head the one sealed ahead.
+ * fireahead-5: a case that gets an event of its own between the rows made ahead and the
+ *   instant is fired once, from its fresh state, after the head its chain has now.
+ * fireahead-6: rows made for the instant and fired a second later are sealed again for that
+ *   second: each event records the second it fired in (never the instant it was made
+ *   for), with the same rows as the alerts fired cold at that second.
+ * fireahead-7: a daemon that stops between the rows made ahead and their commit wrote
+ *   nothing: every alert is still pending, every case at its version, and each fires once
+ *   after the restart.
  * Runs on both backends.
  */
 #include <stdio.h>
@@ -252,5 +264,266 @@ TEST_IMPL(fireahead_failure_redone)
     free(srv->writer.fire.alerts);
     free(srv);
     cf_calendar_free(cal);
+    return 0;
+}
+
+/* ---- rows made ahead (fireahead-4 to 7) ----------------------------------------------------- */
+
+/* A fresh database name (OUT db, 512 bytes) of CASES cases of 甲局, all due at one instant:
+ * OUT store, calendar, instant and due (CASES alerts). */
+static void sealed_db(const char *name, char *db, cf_store_t **s, cf_calendar_t **cal,
+                      cf_time_t *instant, cf_alert_t *due)
+{
+    cf_error_t err;
+    td_db(name, db, 512);
+    td_open_spread(db, "甲局", cf_test_time(T0), 0, CASES);
+    ASSERT_EQ(cf_store_open_existing(db, s, &err), 0);
+    ASSERT_EQ(cf_store_calendar_load(*s, cal, &err), 0);
+    ASSERT_EQ(cf_store_alerts_next(*s, instant, &err), 0);
+    ASSERT_EQ(cf_store_alerts_due(*s, *instant, due, CASES + 1, &err), CASES);
+}
+
+static cf_serve_t *sealed_srv(void)
+{
+    cf_serve_t *srv = calloc(1, sizeof(*srv));
+    ASSERT(srv != NULL);
+    srv->cfg.fire_chunk = 1024;
+    return srv;
+}
+
+static void sealed_done(cf_serve_t *srv, cf_store_t *s, cf_calendar_t *cal, cf_wfcache_t *wfs)
+{
+    cf__ahead_reset(&srv->writer.ahead, 0);
+    cf_store_close(s);
+    cf_wfcache_free(wfs);
+    free(srv->writer.fire.alerts);
+    free(srv);
+    cf_calendar_free(cal);
+}
+
+/* Runs jobs of kind at instant until none is left; returns what they counted. */
+static int run_all(cf_serve_t *srv, cf_store_t *s, const cf_calendar_t *cal, cf_wfcache_t *wfs,
+                   int kind, cf_time_t instant)
+{
+    int more = 1, n = 0;
+    while (more)
+        n += run_job(srv, s, cal, wfs, kind, instant, &more);
+    return n;
+}
+
+/* Fires every alert due at instant (CASES of them); returns how many of the delivered
+ * alerts carry "made_ahead". */
+static int fire_marked(cf_serve_t *srv, cf_store_t *s, const cf_calendar_t *cal, cf_wfcache_t *wfs,
+                       cf_time_t instant)
+{
+    cf_error_t err;
+    int more = 1, fired = 0, marked = 0;
+    while (more) {
+        cf__job_t *job = calloc(1, sizeof(*job));
+        ASSERT(job != NULL);
+        *job = (cf__job_t){
+            .kind = CF__JOB_FIRE, .now = instant, .if_match = -1, .chunk = 10, .srv = srv};
+        ASSERT_EQ(cf_store_tx_begin(s, &err), 0);
+        ASSERT_EQ(cf__job_exec(s, cal, wfs, job), 0);
+        ASSERT_EQ(cf_store_tx_commit(s, &err), 0);
+        size_t i;
+        json_t *a;
+        json_array_foreach(job->alerts, i, a) {
+            marked += json_is_true(json_object_get(a, "made_ahead"));
+            fired++;
+        }
+        more = job->more;
+        cf__job_free(job);
+    }
+    ASSERT_EQ(fired, CASES);
+    return marked;
+}
+
+/* Case id's events, key-sorted compact text (malloc'd), and OUT snapshot: its row's. */
+static char *case_text(cf_store_t *s, int64_t id, char **snapshot)
+{
+    cf_case_t c;
+    cf_error_t err;
+    json_t *events;
+    ASSERT_EQ(cf_case_init(&c), 0);
+    ASSERT_EQ(cf_store_case_get(s, id, &c, &err), 0);
+    ASSERT_EQ(cf_store_case_events(s, id, &events, &err), 0);
+    char *text = json_dumps(events, JSON_COMPACT | JSON_SORT_KEYS);
+    ASSERT(text != NULL);
+    *snapshot = cf_case_snapshot_text(&c);
+    ASSERT(*snapshot != NULL);
+    json_decref(events);
+    cf_case_dispose(&c);
+    return text;
+}
+
+/* The `at` of case id's last event (OUT at, CF_TIME_BUFSZ bytes). */
+static void last_at(cf_store_t *s, int64_t id, char *at)
+{
+    json_t *events;
+    cf_error_t err;
+    ASSERT_EQ(cf_store_case_events(s, id, &events, &err), 0);
+    const char *t = json_string_value(
+        json_object_get(json_array_get(events, json_array_size(events) - 1), "at"));
+    ASSERT(t != NULL);
+    snprintf(at, CF_TIME_BUFSZ, "%s", t);
+    json_decref(events);
+}
+
+/* fireahead-4 */
+TEST_IMPL(fireahead_sealed_same)
+{
+    cf_store_t *s, *cold;
+    cf_calendar_t *cal, *cal2;
+    cf_time_t instant, instant2;
+    cf_alert_t due[CASES + 1], due2[CASES + 1];
+    char db[512], db2[512];
+    sealed_db("sealed-ahead.db", db, &s, &cal, &instant, due);
+    sealed_db("sealed-cold.db", db2, &cold, &cal2, &instant2, due2);
+    ASSERT_EQ(instant, instant2);
+    cf_serve_t *srv = sealed_srv(), *srv2 = sealed_srv();
+    cf_wfcache_t wfs = {0}, wfs2 = {0};
+    ASSERT_EQ(run_all(srv, s, cal, &wfs, CF__JOB_PREFETCH, instant), CASES);
+    char heads[CASES][CF_CHAIN_HEX];
+    for (int k = 0; k < CASES; k++) { /* fireahead-4.1: made for each alert */
+        const cf__ahead_prep_t *p = cf__ahead_prepared(&srv->writer.ahead, due[k].case_id);
+        ASSERT(p != NULL);
+        ASSERT_STR_EQ(p->alert_id, due[k].id);
+        snprintf(heads[k], sizeof(heads[k]), "%s", p->head);
+    }
+    /* a mark on what case 0's rows deliver: the delivered alert is the one made ahead */
+    json_t *made = cf__ahead_prepared(&srv->writer.ahead, due[0].case_id)->fired;
+    ASSERT_EQ(json_object_set_new(made, "made_ahead", json_true()), 0);
+    ASSERT_EQ(fire_marked(srv, s, cal, &wfs, instant), 1);
+    ASSERT_EQ(run_all(srv2, cold, cal2, &wfs2, CF__JOB_FIRE, instant), CASES);
+    for (int k = 0; k < CASES; k++) { /* fireahead-4.2: what was made is what was written */
+        int64_t version;
+        cf_case_t c;
+        cf_error_t err;
+        ASSERT_EQ(alert_events(s, due[k].case_id, due[k].id, &version), 1);
+        ASSERT_EQ(cf_case_init(&c), 0);
+        ASSERT_EQ(cf_store_case_get(s, due[k].case_id, &c, &err), 0);
+        ASSERT_STR_EQ(c.head, heads[k]);
+        cf_case_dispose(&c);
+        /* fireahead-4.3: the same rows as fired cold */
+        char *snap, *snap2, *text = case_text(s, due[k].case_id, &snap),
+                            *text2 = case_text(cold, due2[k].case_id, &snap2);
+        ASSERT_STR_EQ(text, text2);
+        ASSERT_STR_EQ(snap, snap2);
+        free(text);
+        free(text2);
+        free(snap);
+        free(snap2);
+    }
+    ASSERT_EQ(srv->writer.ahead.slots, NULL); /* emptied once the instant is fired */
+    sealed_done(srv, s, cal, &wfs);
+    sealed_done(srv2, cold, cal2, &wfs2);
+    return 0;
+}
+
+/* fireahead-5 */
+TEST_IMPL(fireahead_sealed_changed)
+{
+    cf_store_t *s;
+    cf_calendar_t *cal;
+    cf_time_t instant;
+    cf_alert_t due[CASES + 1];
+    int64_t before[CASES];
+    char db[512];
+    sealed_db("sealed-changed.db", db, &s, &cal, &instant, due);
+    for (int k = 0; k < CASES; k++)
+        ASSERT_EQ(alert_events(s, due[k].case_id, due[k].id, &before[k]), 0);
+    cf_serve_t *srv = sealed_srv();
+    cf_wfcache_t wfs = {0};
+    ASSERT_EQ(run_all(srv, s, cal, &wfs, CF__JOB_PREFETCH, instant), CASES);
+    ASSERT(cf__ahead_prepared(&srv->writer.ahead, due[3].case_id) != NULL);
+    another_event(s, due[3].case_id, instant - 10); /* after its rows were made */
+    ASSERT_EQ(run_all(srv, s, cal, &wfs, CF__JOB_FIRE, instant), CASES);
+    for (int k = 0; k < CASES; k++) {
+        int64_t version;
+        ASSERT_EQ(alert_events(s, due[k].case_id, due[k].id, &version), 1);
+        ASSERT_EQ(version, before[k] + (k == 3 ? 2 : 1));
+    }
+    cf_error_t err;
+    ASSERT_EQ(cf_store_alerts_due(s, instant, due, CASES + 1, &err), 0);
+    sealed_done(srv, s, cal, &wfs);
+    return 0;
+}
+
+/* fireahead-6 */
+TEST_IMPL(fireahead_sealed_next_second)
+{
+    cf_store_t *s, *cold;
+    cf_calendar_t *cal, *cal2;
+    cf_time_t instant, instant2;
+    cf_alert_t due[CASES + 1], due2[CASES + 1];
+    char db[512], db2[512];
+    sealed_db("sealed-late.db", db, &s, &cal, &instant, due);
+    sealed_db("sealed-late-cold.db", db2, &cold, &cal2, &instant2, due2);
+    cf_serve_t *srv = sealed_srv(), *srv2 = sealed_srv();
+    cf_wfcache_t wfs = {0}, wfs2 = {0};
+    ASSERT_EQ(run_all(srv, s, cal, &wfs, CF__JOB_PREFETCH, instant), CASES);
+    json_t *made = cf__ahead_prepared(&srv->writer.ahead, due[0].case_id)->fired;
+    ASSERT_EQ(json_object_set_new(made, "made_ahead", json_true()), 0);
+    /* fireahead-6.1: fired a second after the instant, from the rows sealed again */
+    ASSERT_EQ(fire_marked(srv, s, cal, &wfs, instant + 1), 1);
+    ASSERT_EQ(run_all(srv2, cold, cal2, &wfs2, CF__JOB_FIRE, instant + 1), CASES);
+    char want[CF_TIME_BUFSZ], at[CF_TIME_BUFSZ];
+    cf_time_format(instant + 1, want);
+    for (int k = 0; k < CASES; k++) {
+        int64_t version;
+        ASSERT_EQ(alert_events(s, due[k].case_id, due[k].id, &version), 1);
+        last_at(s, due[k].case_id, at); /* fireahead-6.2: the second it fired in */
+        ASSERT_STR_EQ(at, want);
+        /* fireahead-6.3: the same rows as fired cold at that second */
+        char *snap, *snap2, *text = case_text(s, due[k].case_id, &snap),
+                            *text2 = case_text(cold, due2[k].case_id, &snap2);
+        ASSERT_STR_EQ(text, text2);
+        ASSERT_STR_EQ(snap, snap2);
+        free(text);
+        free(text2);
+        free(snap);
+        free(snap2);
+    }
+    sealed_done(srv, s, cal, &wfs);
+    sealed_done(srv2, cold, cal2, &wfs2);
+    return 0;
+}
+
+/* fireahead-7 */
+TEST_IMPL(fireahead_sealed_crash)
+{
+    cf_store_t *s;
+    cf_calendar_t *cal;
+    cf_time_t instant;
+    cf_alert_t due[CASES + 1];
+    int64_t before[CASES];
+    char db[512];
+    cf_error_t err;
+    sealed_db("sealed-crash.db", db, &s, &cal, &instant, due);
+    for (int k = 0; k < CASES; k++)
+        ASSERT_EQ(alert_events(s, due[k].case_id, due[k].id, &before[k]), 0);
+    cf_serve_t *srv = sealed_srv();
+    cf_wfcache_t wfs = {0};
+    ASSERT_EQ(run_all(srv, s, cal, &wfs, CF__JOB_PREFETCH, instant), CASES);
+    ASSERT(cf__ahead_prepared(&srv->writer.ahead, due[0].case_id) != NULL);
+    sealed_done(srv, s, cal, &wfs); /* stopped before the instant: the rows are lost */
+    ASSERT_EQ(cf_store_open_existing(db, &s, &err), 0);
+    ASSERT_EQ(cf_store_calendar_load(s, &cal, &err), 0);
+    ASSERT_EQ(cf_store_alerts_due(s, instant, due, CASES + 1, &err), CASES);
+    for (int k = 0; k < CASES; k++) {
+        int64_t version;
+        ASSERT_EQ(alert_events(s, due[k].case_id, due[k].id, &version), 0);
+        ASSERT_EQ(version, before[k]);
+    }
+    srv = sealed_srv();
+    memset(&wfs, 0, sizeof(wfs));
+    ASSERT_EQ(run_all(srv, s, cal, &wfs, CF__JOB_FIRE, instant), CASES);
+    for (int k = 0; k < CASES; k++) {
+        int64_t version;
+        ASSERT_EQ(alert_events(s, due[k].case_id, due[k].id, &version), 1);
+        ASSERT_EQ(version, before[k] + 1);
+    }
+    sealed_done(srv, s, cal, &wfs);
     return 0;
 }

@@ -244,6 +244,10 @@
     X(fireahead_changed_since)                                                                     \
     X(fireahead_table_agency)                                                                      \
     X(fireahead_failure_redone)                                                                    \
+    X(fireahead_sealed_same)                                                                       \
+    X(fireahead_sealed_changed)                                                                    \
+    X(fireahead_sealed_next_second)                                                                \
+    X(fireahead_sealed_crash)                                                                      \
     /* session-key-*: the cookies' key made with the database (tests/test-session-key.c) */        \
     X(session_key_1_made_with_database)                                                            \
     X(session_key_2_older_database)                                                                \

@@ -139,12 +139,38 @@ typedef struct cf__firelist_s {
 /* The cases read ahead of one instant's alerts (sched-ahead.c; writer thread only):
  * PREFETCH jobs put them, a slice at a time, firing takes them. */
 #define CF__AHEAD_MAX 16384 /* cases at most (a day's burst of one bureau, with room) */
+/* An alert's rows made while its case was read ahead (serve-jobs.c): the event sealed
+ * onto the case's head as it was read, the case's next snapshot, what is delivered. Used
+ * only for that alert, fired at the instant it was sealed for, and written only if the
+ * case is still at the version it was sealed onto (cf_store_case_put_sealed). */
+typedef struct cf__ahead_prep_s {
+    char alert_id[160];         /* the alert it was made for */
+    cf_time_t at;               /* its event's `at`: the instant */
+    cf_time_t due_at, deadline; /* the alert's, as it was read ahead */
+    cf_store_sealed_t w;        /* its rows; w.head, snapshot, bodies, agency point below */
+    char head[CF_CHAIN_HEX];
+    char agency[128];
+    char *snapshot, *body;
+    json_t *events; /* [the sealed event] */
+    json_t *fired;  /* what is delivered (cf__alert_json) */
+    /* To seal it again at a later second (a burst that runs past its instant's second):
+     * the head it chains onto, and where `at`, the hash and the update time lie in the
+     * texts (at_off 0: not found, used only at the instant). */
+    char prev[CF_CHAIN_HEX];
+    cf_chain_algo_t algo;
+    size_t canon_len, at_off, at_len, snap_head_off, snap_upd_off, upd_len;
+} cf__ahead_prep_t;
+
+/* Frees p (NULL accepted). */
+void cf__ahead_prep_free(cf__ahead_prep_t *p);
+
 typedef struct cf__ahead_s {
-    cf_case_t *slots;  /* open addressing by id, allocated by the first put */
-    char **agency;     /* each slot's case's agency (malloc'd), beside slots */
-    unsigned count;    /* cases put since the reset (taken ones too) */
-    cf_time_t instant; /* the instant they are read for (0: none) */
-    cf_alert_t *page;  /* due alerts read from the index, whose cases are read next */
+    cf_case_t *slots;        /* open addressing by id, allocated by the first put */
+    char **agency;           /* each slot's case's agency (malloc'd), beside slots */
+    cf__ahead_prep_t **prep; /* each slot's alert rows made ahead, or NULL, beside slots */
+    unsigned count;          /* cases put since the reset (taken ones too) */
+    cf_time_t instant;       /* the instant they are read for (0: none) */
+    cf_alert_t *page;        /* due alerts read from the index, whose cases are read next */
     int page_n, page_next;
     int done; /* every alert due at the instant has been read */
 } cf__ahead_t;
@@ -163,6 +189,14 @@ int cf__ahead_take(cf__ahead_t *a, int64_t id, const char *head, cf_case_t *out)
 /* The same whatever its head, OUT agency (size bytes) too: the caller verifies the
  * case is still at that head (firing: the write's version check, serve-jobs.c). */
 int cf__ahead_take_any(cf__ahead_t *a, int64_t id, cf_case_t *out, char *agency, size_t size);
+/* Keeps p (owned: consumed on every path) as the rows made ahead for case id, which a
+ * holds: 0, or CF_ENOTFOUND (p freed). A case put again or taken loses its rows. */
+int cf__ahead_prepare(cf__ahead_t *a, int64_t id, cf__ahead_prep_t *p);
+/* The rows made ahead for case id (borrowed), or NULL. */
+const cf__ahead_prep_t *cf__ahead_prepared(const cf__ahead_t *a, int64_t id);
+/* Takes case id's rows made ahead out of a with the case (disposed): OUT a new owned
+ * prep (cf__ahead_prep_free), or NULL when there are none (the case then stays). */
+cf__ahead_prep_t *cf__ahead_take_prep(cf__ahead_t *a, int64_t id);
 
 typedef struct cf__writer_s {
     pthread_t thread;
