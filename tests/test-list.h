@@ -204,6 +204,7 @@
     X(serve_alert_stream_overflow)                                                                 \
     X(serve_alert_sync_clock_only)                                                                 \
     X(serve_clock_ms)                                                                              \
+    X(serve_clock_behind)                                                                          \
     X(serve_alert_prefetch)                                                                        \
     X(serve_calendar_pickup)                                                                       \
     /* outbox-1.*: the webhook outbox (tests/test-serve-outbox.c) */                               \

@@ -20,6 +20,8 @@
  *            was (not rewritten); one that starts or stops a clock rewrites it.
  * serve-3.7: without --now the daemon's clock starts at the system clock to the
  *            millisecond (not the whole second); with --now at that instant.
+ * serve-3.7b: the test clock named an instant it has passed already stays where it is
+ *            and answers 200 (a loaded machine may be past the instant a test names).
  * serve-3.8: a moment before an instant with alerts due, the writer reads their
  *            cases ahead (the prefetch counter moves); the alert still fires at
  *            its instant, once.
@@ -573,6 +575,24 @@ TEST_IMPL(serve_clock_ms)
     ASSERT_EQ(cf_serve_open(&cfg, &srv, &err), 0);
     ASSERT_EQ(cf__serve_now_ms(srv), (int64_t)cfg.now * 1000);
     cf_serve_free(srv);
+    return 0;
+}
+
+/* serve-3.7b */
+TEST_IMPL(serve_clock_behind)
+{
+    char db[512];
+    td_db("clock-behind.db", db, sizeof(db));
+    cf_serve_config_t cfg;
+    td_config(&cfg, db, T0);
+    td_daemon_t d;
+    td_start(&d, &cfg);
+    td_clock(&d, "2026-03-02T09:01:00+08:00");
+    int64_t ahead = cf__serve_now_ms(d.srv);
+    ASSERT(ahead >= (int64_t)(cfg.now + 60) * 1000);
+    td_clock(&d, "2026-03-02T09:00:30+08:00"); /* passed already: answered 200 (td_clock) */
+    ASSERT(cf__serve_now_ms(d.srv) >= ahead);  /* and not moved back */
+    td_stop(&d);
     return 0;
 }
 

@@ -235,11 +235,10 @@ int cf__http_test_clock(cf_serve_t *srv, h2o_req_t *req)
         cf__http_error(req, srv, 400, "EINVAL", "give {\"now\": \"ISO 8601 instant\"}");
         return 0;
     }
+    /* An instant the clock has passed already (it runs on from --now, and a loaded machine
+     * may be seconds past what a test named) leaves it where it is: the clock never goes
+     * back, and the answer still waits for what is due at the daemon's own now. */
     int64_t now_ms = cf__serve_now_ms(srv);
-    if (t * 1000 < now_ms - 999) {
-        cf__http_error(req, srv, 409, "ECONFLICT", "the clock only moves forward");
-        return 0;
-    }
     if (t * 1000 > now_ms)
         srv->clock_offset_ms += t * 1000 - now_ms;
     cf__job_t *job = cf__sched_fire(srv);
