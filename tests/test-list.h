@@ -376,4 +376,5 @@
     /* hotpath-*: the HTTP transition path made cheaper (tests/test-hotpath.c) */                  \
     X(hotpath_request_id)                                                                          \
     X(hotpath_sqlite_memstatus)                                                                    \
+    X(hotpath_time_format)                                                                         \
     /* CORE-TESTS */
