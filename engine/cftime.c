@@ -201,8 +201,23 @@ void cf_time_format(cf_time_t t, char *out)
 {
     cf_date_t d = cf_time_china_date(t);
     int64_t secs = t - cf_date_start(d);
-    snprintf(out, CF_TIME_BUFSZ, "%04d-%02d-%02dT%02d:%02d:%02d+08:00", d.year, d.month, d.day,
-             (int)(secs / 3600), (int)(secs / 60 % 60), (int)(secs % 60));
+    int h = (int)(secs / 3600), m = (int)(secs / 60 % 60), s = (int)(secs % 60);
+    if (d.year < 0 || d.year > 9999 || secs < 0 || h > 99) { /* never, for a real instant */
+        snprintf(out, CF_TIME_BUFSZ, "%04d-%02d-%02dT%02d:%02d:%02d+08:00", d.year, d.month, d.day,
+                 h, m, s);
+        return;
+    }
+    /* What the snprintf above writes, digit by digit: it was ~3,200 instructions a call,
+     * two calls a transition on the daemon's writer (docs/performance.md, httpprof). */
+    static const int at[6] = {0, 5, 8, 11, 14, 17};
+    const int v[6] = {d.year / 100, d.month, d.day, h, m, s};
+    memcpy(out, "0000-00-00T00:00:00+08:00", sizeof("0000-00-00T00:00:00+08:00"));
+    for (int i = 0; i < 6; i++) {
+        out[at[i]] = (char)('0' + v[i] / 10);
+        out[at[i] + 1] = (char)('0' + v[i] % 10);
+    }
+    out[2] = (char)('0' + d.year % 100 / 10);
+    out[3] = (char)('0' + d.year % 10);
 }
 
 /* Exported, documented in cftime.h */

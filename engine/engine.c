@@ -42,9 +42,24 @@ json_t *cf__event_new(const cf_case_t *c, size_t already, const char *type, cf_t
 {
     char when[CF_TIME_BUFSZ];
     cf_time_format(at, when);
-    return json_pack("{s:I, s:s, s:s, s:s, s:s}", "seq",
-                     (json_int_t)(c->version + 1 + (int64_t)already), "type", type, "at", when,
-                     "actor", actor ? actor : "", "role", role ? role : "");
+    /* json_pack("{s:I, s:s, s:s, s:s, s:s}") member by member: the same object (NULL when
+     * a text is not UTF-8, as json_pack), without reading a format (~2,000 instructions
+     * an event on the daemon's writer) */
+    static const char *const keys[5] = {"seq", "type", "at", "actor", "role"};
+    json_t *e = json_object(),
+           *v[5] = {json_integer((json_int_t)(c->version + 1 + (int64_t)already)),
+                    type ? json_string(type) : NULL, json_string(when),
+                    json_string(actor ? actor : ""), json_string(role ? role : "")};
+    int i = 0;
+    while (i < 5 && e && v[i] && json_object_set_new(e, keys[i], v[i]) == 0)
+        i++;
+    if (i == 5)
+        return e;
+    /* e owns v[0..i-1]; json_object_set_new took v[i] even when it failed */
+    for (int k = i + (e && v[i]); k < 5; k++)
+        json_decref(v[k]);
+    json_decref(e);
+    return NULL;
 }
 
 /* ---- facts ---------------------------------------------------------------------- */

@@ -13,6 +13,7 @@
  */
 #include "db-int.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
@@ -65,9 +66,24 @@ int cf_db_is_pg(const char *target)
            (strncmp(target, "postgresql://", 13) == 0 || strncmp(target, "postgres://", 11) == 0);
 }
 
+/* SQLite's process-wide settings, made once before its first connection (sqlite3_config
+ * is refused once SQLite has initialized, and then changes nothing). Memory statistics
+ * off: with them on, every allocation SQLite makes takes a process-wide mutex to count
+ * it. Debian's SQLite is built without lookaside (SQLITE_OMIT_LOOKASIDE), so every
+ * small allocation is a malloc: ~80 allocations and as many frees a request on the
+ * daemon's writer (the in-memory journal of each request's savepoint alone is allocated
+ * in 1 KB pieces), the mutex and the counting about 20,000 instructions of its
+ * ~285,000 (docs/performance.md, httpprof). Nothing here reads them
+ * (sqlite3_memory_used, sqlite3_status, sqlite3_soft_heap_limit64 would need them). */
+static void lite_configure(void)
+{
+    sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
 /* Exported, documented in db.h */
 int cf_db_open(const char *target, int flags, cf_db_t **out)
 {
+    static pthread_once_t configured = PTHREAD_ONCE_INIT;
     cf_db_t *db = calloc(1, sizeof(*db));
     *out = db;
     if (!db)
@@ -81,6 +97,7 @@ int cf_db_open(const char *target, int flags, cf_db_t **out)
                                           : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
     if (flags & CF_DB_OPEN_URI)
         how |= SQLITE_OPEN_URI;
+    pthread_once(&configured, lite_configure);
     int rc = sqlite3_open_v2(target, &db->lite, how, NULL);
     if (rc != SQLITE_OK)
         return cf__lite_code(sqlite3_extended_errcode(db->lite) ? sqlite3_extended_errcode(db->lite)

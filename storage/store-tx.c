@@ -239,8 +239,10 @@ int cf_store_case_append_as(cf_store_t *s, cf_case_t *c, json_t *events, const c
 /* Exported, documented in store-int.h */
 void cf__store_copy_col(cf_db_stmt_t *st, int col, char *out, size_t size)
 {
-    const unsigned char *t = cf_db_column_text(st, col);
-    snprintf(out, size, "%s", t ? (const char *)t : "");
+    const char *t = (const char *)cf_db_column_text(st, col);
+    size_t n = t && size ? strnlen(t, size - 1) : 0; /* snprintf's "%s", without its cost */
+    if (size)
+        memcpy(out, t ? t : "", n), out[n] = '\0';
 }
 
 /* Exported, documented in store-int.h */

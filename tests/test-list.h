@@ -383,4 +383,8 @@
     X(pipeline_round_trips)                                                                        \
     X(pipeline_conflict)                                                                           \
     X(pipeline_failure)                                                                            \
+    /* hotpath-*: the HTTP transition path made cheaper (tests/test-hotpath.c) */                  \
+    X(hotpath_request_id)                                                                          \
+    X(hotpath_sqlite_memstatus)                                                                    \
+    X(hotpath_time_format)                                                                         \
     /* CORE-TESTS */

@@ -334,8 +334,9 @@ static json_t *request_lines(const char *text)
     return all;
 }
 
-/* storm-5.1: one whole line per request, the action's with case and action, each out
- * while the daemon runs (the flush of the turn, not the stop). */
+/* storm-5.1: one whole line per request, the action's with case and action (also of an
+ * action refused before its body was read), each out while the daemon runs (the flush
+ * of the turn, not the stop); request ids as "%x-%llu" writes them. */
 TEST_IMPL(storm_log_lines)
 {
     enum { GETS = 40 };
@@ -357,6 +358,11 @@ TEST_IMPL(storm_log_lines)
     td_http(&d, "POST", "/v1/cases/1/actions", token, act, strlen(act), "1", &r);
     int acted = r.status;
     td_resp_free(&r);
+    /* refused before its body was read (no If-Match): the log reads the action itself */
+    const char *unread = "{\"action\":\"unread_step\"}";
+    td_http(&d, "POST", "/v1/cases/1/actions", token, unread, strlen(unread), NULL, &r);
+    int unmatched = r.status;
+    td_resp_free(&r);
     /* out before the stop: the line of the action appears while the daemon runs */
     char *text = NULL;
     for (int64_t end = cf_test_ms() + CF_TEST_WAIT_MS;
@@ -366,6 +372,9 @@ TEST_IMPL(storm_log_lines)
         text = slurp(sf.path);
     }
     ASSERT_CONTAINS(text, "\"case\":1,\"action\":\"no_such_step\"}");
+    ASSERT_CONTAINS(text, "\"status\":428,");
+    ASSERT_CONTAINS(text, "\"case\":1,\"action\":\"unread_step\"}");
+    ASSERT_EQ(unmatched, 428);
     free(text);
     for (int i = 0; i < GETS; i++) {
         td_http(&d, "GET", i % 2 ? "/livez" : "/v1/cases/1", token, NULL, 0, NULL, &r);
@@ -378,18 +387,24 @@ TEST_IMPL(storm_log_lines)
     ASSERT(acted >= 400 && acted < 500); /* refused or a conflict: logged all the same */
     text = slurp(sf.path);
     json_t *lines = request_lines(text);
-    ASSERT_EQ(json_array_size(lines), 2 + GETS);
+    ASSERT_EQ(json_array_size(lines), 3 + GETS);
     size_t i;
     json_t *o;
     int cases = 0;
     json_array_foreach(lines, i, o) {
-        ASSERT(json_is_string(json_object_get(o, "request_id")));
+        const char *rid = json_string_value(json_object_get(o, "request_id"));
+        unsigned boot = 0;
+        unsigned long long seq = 0;
+        char again[64];
+        ASSERT(rid && sscanf(rid, "%x-%llu", &boot, &seq) == 2);
+        snprintf(again, sizeof(again), "%x-%llu", boot, seq); /* "%x-%llu", as it was */
+        ASSERT_STR_EQ(rid, again);
         ASSERT(json_is_integer(json_object_get(o, "status")));
         ASSERT(json_is_real(json_object_get(o, "latency_ms")));
         ASSERT_EQ(strlen(json_string_value(json_object_get(o, "time"))), 29);
         cases += json_integer_value(json_object_get(o, "case")) == 1;
     }
-    ASSERT_EQ(cases, 1 + GETS / 2); /* the action and every GET of case 1 */
+    ASSERT_EQ(cases, 2 + GETS / 2); /* the actions and every GET of case 1 */
     ASSERT(strstr(text, token) == NULL);
     json_decref(lines);
     free(text);

@@ -226,6 +226,32 @@ int cf__http_route_label_of(h2o_iovec_t path)
     return r >= 0 ? r + 1 : 0; /* no such endpoint, or a bad id: one label for them all */
 }
 
+/* The request's environment entry that keeps the route the router found, for the access
+ * log and /metrics after the answer (their own walk of the table was ~2,000 instructions
+ * a request): its value is that route's pattern, or ROUTE_OTHER, by address. */
+#define ENV_ROUTE "cf-route"
+static const char ROUTE_OTHER[] = "other";
+
+/* Keeps route at (an index in routes[], or ROUTE_NONE / ROUTE_BADID) in req. */
+static void keep_route(h2o_req_t *req, int at)
+{
+    h2o_iovec_t *v = h2o_req_getenv(req, H2O_STRLIT(ENV_ROUTE), 1);
+    const char *pattern = at >= 0 ? routes[at].pattern : ROUTE_OTHER;
+    *v = h2o_iovec_init(pattern, strlen(pattern));
+}
+
+/* Exported, documented in serve-int.h */
+int cf__http_route_label_req(h2o_req_t *req)
+{
+    const h2o_iovec_t *v = h2o_req_getenv(req, H2O_STRLIT(ENV_ROUTE), 0);
+    if (!v)
+        return cf__http_route_label_of(req->path_normalized);
+    for (int i = 0; i < ROUTES_COUNT; i++)
+        if (v->base == routes[i].pattern)
+            return i + 1;
+    return 0;
+}
+
 /* Exported, documented in serve-int.h */
 const char *cf__http_route_pattern(h2o_iovec_t path)
 {
@@ -359,6 +385,27 @@ static void refuse_framing(cf_serve_t *srv, h2o_req_t *req, const char *why)
 }
 
 /* Exported, documented in serve-int.h */
+size_t cf__http_request_id(char *out, uint32_t boot_id, uint64_t seq)
+{
+    static const char hex[] = "0123456789abcdef";
+    char digits[20];
+    size_t n = 0, len = 0;
+    do /* "%x": no leading zeros, 0 as "0" */
+        digits[n++] = hex[boot_id & 15];
+    while ((boot_id >>= 4) != 0);
+    while (n)
+        out[len++] = digits[--n];
+    out[len++] = '-';
+    do
+        digits[n++] = (char)('0' + seq % 10);
+    while ((seq /= 10) != 0);
+    while (n)
+        out[len++] = digits[--n];
+    out[len] = '\0';
+    return len;
+}
+
+/* Exported, documented in serve-int.h */
 int cf__http_on_req(h2o_handler_t *self, h2o_req_t *req)
 {
     cf_serve_t *srv = ((cf__handler_t *)self)->srv;
@@ -371,11 +418,11 @@ int cf__http_on_req(h2o_handler_t *self, h2o_req_t *req)
     }
     int64_t id = 0;
     int at = route_of(req->path_normalized, &id);
-    char rid[40]; /* the request's id, in the access log line and sent back */
-    int rlen = snprintf(rid, sizeof(rid), "%x-%llu", (unsigned)srv->boot_id,
-                        (unsigned long long)++srv->req_seq);
-    h2o_add_header_by_str(&req->pool, &req->res.headers, H2O_STRLIT("x-request-id"), 0, NULL,
-                          h2o_strdup(&req->pool, rid, (size_t)rlen).base, (size_t)rlen);
+    keep_route(req, at);
+    char *rid = h2o_mem_alloc_pool(&req->pool, CF__REQUEST_ID_MAX);
+    size_t rlen = cf__http_request_id(rid, srv->boot_id, ++srv->req_seq);
+    h2o_add_header_by_str(&req->pool, &req->res.headers, H2O_STRLIT("x-request-id"), 0, NULL, rid,
+                          rlen);
     unsigned method = method_of(req);
     const char *rel;
     size_t rel_len,

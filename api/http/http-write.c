@@ -202,6 +202,10 @@ int cf__http_post(cf_serve_t *srv, h2o_req_t *req, const cf_principal_t *who, cf
         json_decref(body);
         return 0;
     }
+    json_t *action = json_object_get(body, "action");
+    if (kind == CF__JOB_ACT && json_is_string(action)) /* for the access log (serve-log.c) */
+        *h2o_req_getenv(req, H2O_STRLIT(CF__ENV_ACTION), 1) =
+            h2o_strdup(&req->pool, json_string_value(action), json_string_length(action));
     cf__job_t *job = calloc(1, sizeof(*job));
     if (!job || cf__http_link(job, req) != 0) {
         free(job);

@@ -141,7 +141,7 @@ static const char *const methods[3] = {"GET", "POST", "other"};
 /* Exported, documented in serve-int.h */
 void cf__metrics_observe(cf_serve_t *srv, h2o_req_t *req, double seconds)
 {
-    int route = cf__http_route_label_of(req->path_normalized);
+    int route = cf__http_route_label_req(req);
     int method = h2o_memis(req->method.base, req->method.len, H2O_STRLIT("GET"))    ? 0
                  : h2o_memis(req->method.base, req->method.len, H2O_STRLIT("POST")) ? 1
                                                                                     : 2;

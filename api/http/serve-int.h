@@ -582,6 +582,14 @@ const char *cf__http_route_pattern(h2o_iovec_t path);
 int cf__http_route_labels_count(void);
 const char *cf__http_route_label(int label);
 int cf__http_route_label_of(h2o_iovec_t path);
+/* The label of req's route: the one the router found for it (kept in the request),
+ * or, for a request refused before routing, that of its path. */
+int cf__http_route_label_req(h2o_req_t *req);
+/* A request's id (X-Request-Id, the access log's request_id): the daemon's boot id in
+ * hexadecimal, '-', the request's number in decimal ("%x-%llu"), into out (at least
+ * CF__REQUEST_ID_MAX bytes, '\0' ended); returns its length. */
+#define CF__REQUEST_ID_MAX 32
+size_t cf__http_request_id(char *out, uint32_t boot_id, uint64_t seq);
 
 /* http-auth.c */
 /* The holder of req's token into OUT *who: 0, or an HTTP status (401, 429 from an
@@ -734,6 +742,10 @@ void cf__log_register(cf_serve_t *srv, h2o_pathconf_t *path);
 /* http-auth.c: the agency of the token req was authenticated with (from the token
  * cache), into agency (size bytes): 0, or -1 when unknown. */
 int cf__http_agency_of(cf_serve_t *srv, h2o_req_t *req, char *agency, size_t size);
+/* The request's environment entry (h2o_req_getenv) that carries the action of a POST
+ * .../actions whose body was parsed (http-write.c), for its access log line: the body
+ * is then not parsed again there. */
+#define CF__ENV_ACTION "cf-action"
 
 /* ---- alerts for people (serve-alert-ack.c) ---- */
 

@@ -14,8 +14,9 @@
  * Design: the access line is written by an h2o logger (called once per request
  * when its response is done, so the status and the latency are the final ones);
  * the agency comes from the token cache slot the request was authenticated
- * through, the action from the body of POST .../actions (parsed again only for
- * that route). Lines are composed whole as text (engine/jsonw.h: no tree of jansson
+ * through, the action from the body of POST .../actions (as the handler kept it in
+ * the request's environment; parsed again here only when the request was refused
+ * before its body was read). Lines are composed whole as text (engine/jsonw.h: no tree of jansson
  * values, no json_dumps), then written with one fwrite under the stream's lock, so
  * lines from the writer thread and the loop never interleave. The access lines are
  * gathered on the loop thread and written once a turn of the loop, before it waits
@@ -168,8 +169,12 @@ static void case_and_action(cf__jsonw_t *w, h2o_req_t *req)
         cf__jsonw_int(w, id);
     }
     static const char actions[] = "/actions";
-    if (i + sizeof(actions) - 1 == len && memcmp(p + i, actions, sizeof(actions) - 1) == 0 &&
-        req->entity.base) {
+    const h2o_iovec_t *kept = h2o_req_getenv(req, H2O_STRLIT(CF__ENV_ACTION), 0);
+    if (kept) { /* the handler parsed the body: its action */
+        cf__jsonw_key(w, "action");
+        cf__jsonw_strn(w, kept->base, kept->len);
+    } else if (i + sizeof(actions) - 1 == len && memcmp(p + i, actions, sizeof(actions) - 1) == 0 &&
+               req->entity.base) {
         json_t *body = json_loadb(req->entity.base, req->entity.len, 0, NULL);
         json_t *action = json_object_get(body, "action");
         if (json_is_string(action)) {
