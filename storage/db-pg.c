@@ -61,8 +61,10 @@ static void quiet(void *arg, const char *message)
 
 static void set_msg(cf_db_t *db, const char *text)
 {
-    snprintf(db->msg, sizeof(db->msg), "%s", text && *text ? text : "unknown error");
-    size_t n = strlen(db->msg);
+    const char *from = text && *text ? text : "unknown error"; /* cut to fit, as snprintf */
+    size_t n = strnlen(from, sizeof(db->msg) - 1);
+    memcpy(db->msg, from, n);
+    db->msg[n] = '\0';
     while (n > 0 && (db->msg[n - 1] == '\n' || db->msg[n - 1] == ' '))
         db->msg[--n] = '\0';
 }

@@ -51,8 +51,11 @@ static void unacked(cf_store_t *s, char *out, size_t size)
     int n = cf_store_alerts_unacked(s, T0 + 1000, list, 8, &err);
     ASSERT(n >= 0);
     out[0] = '\0';
-    for (int i = 0; i < n; i++)
-        snprintf(out + strlen(out), size - strlen(out), "%s%s", i ? " " : "", list[i].id);
+    for (int i = 0; i < n; i++) {
+        size_t used = strlen(out);
+        ASSERT(snprintf(out + used, size - used, "%s%s", i ? " " : "", list[i].id) <
+               (int)(size - used));
+    }
 }
 
 static void get(cf_store_t *s, int i, cf_alert_t *a, cf_alert_ack_t *ack)

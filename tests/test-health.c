@@ -33,7 +33,8 @@
 static double sample_of(const char *text, const char *key)
 {
     char want[512];
-    snprintf(want, sizeof(want), "\n%s ", key);
+    if (snprintf(want, sizeof(want), "\n%s ", key) >= (int)sizeof(want))
+        return -1;
     const char *at = strstr(text, want);
     return at ? atof(at + strlen(want)) : -1;
 }
