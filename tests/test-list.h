@@ -270,6 +270,9 @@
     X(storm_ahead_burst)                                                                           \
     X(storm_post_shares_fire_commit)                                                               \
     X(storm_fire_pages)                                                                            \
+    /* storm-8: requests answered before a chunk's alerts (tests/test-serve-fair.c) */             \
+    X(storm_answers_before_alerts)                                                                 \
+    X(storm_write_phases_counted)                                                                  \
     /* serve-hard-*: the daemon hardened (tests/test-serve-hard.c) */                              \
     X(serve_hard_framing)                                                                          \
     X(serve_hard_http1_only)                                                                       \

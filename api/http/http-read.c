@@ -616,6 +616,39 @@ static void sample(char *buf, size_t size, size_t *len, const char *name, const 
                                  name, help, name, type, name, value);
 }
 
+/* Where the requests' writes spent their time, by phase (serve-writer.c), apart for
+ * those queued while alerts fired. */
+static size_t write_phases(const cf_serve_t *srv, char *buf, size_t size, size_t len)
+{
+    static const char *const phase[CF__PHASES] = {"queued", "behind", "exec",
+                                                  "after",  "commit", "back"};
+    static const char *const firing[2] = {"no", "yes"};
+    if (len < size)
+        len += (size_t)snprintf(buf + len, size - len,
+                                "# HELP caseflow_write_phase_seconds_total time requests' writes "
+                                "spent in each phase, queued while alerts fired or not\n"
+                                "# TYPE caseflow_write_phase_seconds_total counter\n");
+    for (int f = 0; f < 2; f++)
+        for (int k = 0; k < CF__PHASES && len < size; k++) {
+            uint64_t us = srv->m.phases[f].us[k];
+            len += (size_t)snprintf(
+                buf + len, size - len,
+                "caseflow_write_phase_seconds_total{phase=\"%s\",firing=\"%s\"} %llu.%06llu\n",
+                phase[k], firing[f], (unsigned long long)(us / 1000000u),
+                (unsigned long long)(us % 1000000u));
+        }
+    if (len < size)
+        len += (size_t)snprintf(buf + len, size - len,
+                                "# HELP caseflow_write_phase_requests_total requests counted in "
+                                "caseflow_write_phase_seconds_total\n"
+                                "# TYPE caseflow_write_phase_requests_total counter\n");
+    for (int f = 0; f < 2 && len < size; f++)
+        len += (size_t)snprintf(buf + len, size - len,
+                                "caseflow_write_phase_requests_total{firing=\"%s\"} %llu\n",
+                                firing[f], (unsigned long long)srv->m.phases[f].count);
+    return len < size ? len : size;
+}
+
 /* Exported, documented in serve-int.h */
 int cf__http_metrics(cf_serve_t *srv, h2o_req_t *req)
 {
@@ -657,6 +690,7 @@ int cf__http_metrics(cf_serve_t *srv, h2o_req_t *req)
     sample(buf, SIZE, &len, "caseflow_fire_shared_commits_total",
            "firing chunks whose commit took in the requests queued while they ran", "counter",
            atomic_load(&w->absorbed));
+    len = write_phases(srv, buf, SIZE, len);
     sample(buf, SIZE, &len, "caseflow_writer_inflight", "requests queued or being written", "gauge",
            w->inflight);
     sample(buf, SIZE, &len, "caseflow_alerts_fired_total", "alerts fired", "counter",

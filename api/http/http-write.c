@@ -157,14 +157,15 @@ static int if_match(h2o_req_t *req, int64_t *version)
 
 /* ---- answering ------------------------------------------------------------------------------ */
 
-static void on_post_done(cf__job_t *job)
+/* The answer, sent as soon as the batch is back: before the alerts of a firing chunk
+ * that shared its commit are delivered (serve-writer.c, cf__writer_hand_back). */
+static void reply_post(cf__job_t *job)
 {
     cf_serve_t *srv = job->srv;
-    if (job->notices && !srv->shared) /* shared: the log is followed (serve-follow.c) */
-        cf__deliver_frames(srv, job->who.agency, job->notices, job->notices_len, job->notice_count);
     if (job->link) {
         h2o_req_t *req = job->link->req;
         job->link->job = NULL;
+        job->link = NULL;
         if (job->status == 201) {
             char loc[64];
             int len = snprintf(loc, sizeof(loc), "/v1/cases/%lld", (long long)job->case_id);
@@ -178,6 +179,15 @@ static void on_post_done(cf__job_t *job)
             cf__http_text(req, srv, job->status, job->answer_text, job->answer_len);
         }
     }
+}
+
+/* The stream notices, in the batch's order, after every answer of the batch. */
+static void on_post_done(cf__job_t *job)
+{
+    cf_serve_t *srv = job->srv;
+    if (job->notices && !srv->shared) /* shared: the log is followed (serve-follow.c) */
+        cf__deliver_frames(srv, job->who.agency, job->notices, job->notices_len, job->notice_count);
+    reply_post(job); /* (already sent, unless handed back otherwise) */
     cf__job_free(job);
 }
 
@@ -219,6 +229,7 @@ int cf__http_post(cf_serve_t *srv, h2o_req_t *req, const cf_principal_t *who, cf
     job->if_match = version;
     job->body = body;
     job->now = cf__serve_now(srv);
+    job->reply = reply_post;
     job->done = on_post_done;
     cf__writer_submit(srv, job);
     return 0;

@@ -79,6 +79,12 @@ typedef enum cf__job_kind_e {
 
 typedef struct cf__job_s cf__job_t;
 typedef struct cf__reqlink_s cf__reqlink_t;
+
+/* A write's phases (serve-writer.c): queued (until the writer takes it), behind (the jobs
+ * before it in its batch), exec, after (the jobs after it), commit, back (until the loop
+ * has it). */
+enum { CF__PHASE_MARKS = 6, CF__PHASES = 6 };
+
 typedef void (*cf__job_cb)(cf__job_t *job);
 
 struct cf__job_s {
@@ -107,6 +113,13 @@ struct cf__job_s {
     cf__job_cb done;
     cf_serve_t *srv;
     cf__reqlink_t *link; /* the waiting HTTP request, NULL once it went away */
+    /* Sends the HTTP answer alone, before the alerts of the job's batch are delivered
+     * (serve-writer.c, cf__writer_hand_back); done then does the rest. NULL: done answers. */
+    cf__job_cb reply;
+    /* Where a request's time went (serve-writer.c), monotonic microseconds: queued, taken
+     * by the writer, its execution begun and ended, its batch's commit begun and ended */
+    uint64_t at[CF__PHASE_MARKS];
+    int queued_firing; /* a firing was in flight when it was queued */
 };
 
 /* Ties a job to its h2o request: allocated in the request's pool, so when h2o
@@ -251,6 +264,9 @@ typedef struct cf__writer_s {
 int cf__writer_start(cf_serve_t *srv, const char *path, cf_error_t *err);
 /* Queues job (ownership passes to the writer; job->done runs on the loop). */
 void cf__writer_submit(cf_serve_t *srv, cf__job_t *job);
+/* Hands a batch the writer is done with back on the loop (its async callback): the
+ * requests' answers first (job->reply), then every job's done in the batch's order. */
+void cf__writer_hand_back(cf_serve_t *srv, cf__job_t *list);
 /* Stops and joins the thread (after the loop has no job in flight), closes its
  * async handle. */
 void cf__writer_stop(cf_serve_t *srv);
@@ -403,6 +419,10 @@ typedef struct cf__metrics_s {
         uint64_t buckets[CF__LATENCY_BUCKETS]; /* each counts what fell at or under its bound */
         uint64_t count, sum_us;
     } latency[CF__LATENCY_ROUTES][3]; /* [route][GET, POST, other] */
+    /* requests' writes by phase (serve-writer.c), [0] none firing, [1] while alerts fired */
+    struct cf__phases_s {
+        uint64_t us[CF__PHASES], count;
+    } phases[2];
 } cf__metrics_t;
 
 enum { CF__RUNNING = 0, CF__STOPPING, CF__CLOSED };
