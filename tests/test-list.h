@@ -260,7 +260,7 @@
     X(storm_ahead_burst)                                                                           \
     X(storm_post_shares_fire_commit)                                                               \
     X(storm_fire_pages)                                                                            \
-    /* serve-hard-*: the daemon hardened (tests/test-serve-hard.c) */                              \
+    /* serve-hard-*: the daemon hardened (tests/test-serve-hard*.c) */                             \
     X(serve_hard_framing)                                                                          \
     X(serve_hard_http1_only)                                                                       \
     X(serve_hard_numbers)                                                                          \
