@@ -657,6 +657,43 @@ void td_check_late_log(const char *log, long long n)
     ASSERT_EQ(lines, n);
 }
 
+/* ---- a penalty case over HTTP (test-serve.c, test-serve-inside.c) ---------------------- */
+
+/* Opens a penalty-general case as token; returns its id. */
+long long open_case(const td_daemon_t *d, const char *token, const char *party)
+{
+    td_resp_t r;
+    json_t *body =
+        json_pack("{s:s, s:{s:s, s:s}, s:{s:s}}", "workflow", "penalty-general", "party", "name",
+                  party, "type", "定点医药机构", "facts", "lead_source", "投诉举报");
+    td_http_json(d, "POST", "/v1/cases", token, body, NULL, &r);
+    json_decref(body);
+    if (r.status != 201)
+        CF__FAIL("open: %ld %s", r.status, r.body);
+    long long id = json_integer_value(json_object_get(r.json, "id"));
+    ASSERT(id > 0);
+    ASSERT_EQ(json_integer_value(json_object_get(r.json, "version")), 2); /* opened + clock */
+    td_resp_free(&r);
+    return id;
+}
+
+/* GET /v1/cases/{id}: OUT etag (the version), returns the state (static buffer). */
+const char *case_state(const td_daemon_t *d, const char *token, long long id, char *etag,
+                       size_t size)
+{
+    static char state[64];
+    char path[64];
+    td_resp_t r;
+    snprintf(path, sizeof(path), "/v1/cases/%lld", id);
+    td_http(d, "GET", path, token, NULL, 0, NULL, &r);
+    ASSERT_EQ(r.status, 200);
+    ASSERT(r.etag[0] == '"');
+    snprintf(etag, size, "%s", r.etag);
+    snprintf(state, sizeof(state), "%s", json_string_value(json_object_get(r.json, "state")));
+    td_resp_free(&r);
+    return state;
+}
+
 /* ---- an HTTP exchange with any headers (the workbench tests)
  * ------------------------------------------------------ */
 

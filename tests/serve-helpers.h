@@ -157,6 +157,15 @@ long long td_metric(const td_daemon_t *d, const char *name);
  * API: the instants (at, entered_*, started_at), and hence the chain links. */
 json_t *td_comparable_events(const char *db);
 
+/* ---- a penalty case over HTTP (test-serve.c, test-serve-inside.c) ---- */
+
+/* Opens a penalty-general case (lead_source 投诉举报) as token, expecting 201 at
+ * version 2; returns its id. */
+long long open_case(const td_daemon_t *d, const char *token, const char *party);
+/* GET /v1/cases/{id}: OUT etag (the version), returns the state (static buffer). */
+const char *case_state(const td_daemon_t *d, const char *token, long long id, char *etag,
+                       size_t size);
+
 /* ---- an HTTP exchange with any headers (the workbench tests, test-serve-web*.c) ---- */
 
 /* An answer with every header line received (names lower-cased) and its body. */

@@ -174,7 +174,7 @@
     X(audit_store_rows)                                                                            \
     X(audit_report_summary)                                                                        \
     X(audit_report_formats)                                                                        \
-    /* serve-*: the daemon (tests/test-serve-store.c, test-serve.c, test-serve-alerts.c) */        \
+    /* serve-*: the daemon (tests/test-serve*.c) */                                                \
     X(serve_store_batch)                                                                           \
     X(serve_store_commit_fails)                                                                    \
     X(serve_store_alerts)                                                                          \
