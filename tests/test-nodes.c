@@ -549,9 +549,14 @@ TEST_IMPL(nodes_6_two_daemons)
     ASSERT_EQ(not_file(&b, token, id, version) + not_file(&a, token, id, version), 200 + 409);
     /* nodes-6.3: the alerts of a case fired by a (its clock moved past them; b's is not)
      * reach the streams of a and b, once each, with the same ids */
-    open_penalty(&a, token);
-    usleep(600 * 1000); /* before the streams (both followers read it since): not on them */
-    td_stream_t sa, sb;
+    td_stream_t sa, sb; /* first probes: until both followers read the case opened before */
+    td_stream_watch(&sa, &a, token, "before the streams", 1);
+    td_stream_watch(&sb, &b, token, "before the streams", 1);
+    td_open_case(&a, token, "penalty-general", "before the streams"); /* not on sa, sb below */
+    td_stream_finish(&sa);
+    td_stream_finish(&sb);
+    free(sa.text);
+    free(sb.text);
     td_stream_watch(&sa, &a, token, "event: case.opened\n", 1);
     td_stream_watch(&sb, &b, token, "event: case.opened\n", 1);
     td_clock(&a, "2026-06-01T09:00:00+08:00");

@@ -415,8 +415,9 @@ TEST_IMPL(serve_web_2_sessions)
     id[12] = '\0';
     ASSERT_EQ(cf_store_token_revoke(store, id, 1, &err), 0);
     cf_store_close(store);
-    usleep(250 * 1000);
-    ASSERT_EQ(get_with(&d, tls.cookie, "/v1/cases"), 401);
+    long status = 200;
+    CF_TEST_WAIT_UNTIL((status = get_with(&d, tls.cookie, "/v1/cases")) != 200);
+    ASSERT_EQ(status, 401);
     /* serve-web-2.9: a session ends at its expiry on the daemon's clock */
     signed_in_t late;
     sign_in(&d, token, NULL, &late);
