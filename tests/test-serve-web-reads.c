@@ -283,21 +283,6 @@ TEST_IMPL(serve_web_8_files)
 
 /* ---- serve-web-9: case list search and sort=deadline --------------------------------------- */
 
-/* Opens a case for party name as token; its id. */
-static long long open_for(const td_daemon_t *d, const char *token, const char *name)
-{
-    td_resp_t r;
-    json_t *body =
-        json_pack("{s:s, s:{s:s, s:s}, s:{s:s}}", "workflow", "penalty-general", "party", "name",
-                  name, "type", "定点医药机构", "facts", "lead_source", "投诉举报");
-    td_http_json(d, "POST", "/v1/cases", token, body, NULL, &r);
-    json_decref(body);
-    ASSERT_EQ(r.status, 201);
-    long long id = json_integer_value(json_object_get(r.json, "id"));
-    td_resp_free(&r);
-    return id;
-}
-
 /* Acts on case id (at the version it has now) with body; asserts 200. */
 static void act_on(const td_daemon_t *d, const char *token, long long id, const char *body)
 {
@@ -346,8 +331,8 @@ TEST_IMPL(serve_web_9_search)
     char *stranger = td_token(db, "另一局", "head", "王五");
     td_daemon_t d;
     td_start_at(&d, db, T0);
-    long long a = open_for(&d, head, "某大药房"), b = open_for(&d, head, "某诊所"),
-              c = open_for(&d, head, "另一医院"), x = open_for(&d, stranger, "某大药房分店");
+    long long a = open_case(&d, head, "某大药房"), b = open_case(&d, head, "某诊所"),
+              c = open_case(&d, head, "另一医院"), x = open_case(&d, stranger, "某大药房分店");
     (void)x;
     /* a is filed (its decision clock: 90 days), c not filed (no clock); b keeps the filing
      * clock (15 working days), the nearest */
@@ -426,9 +411,9 @@ TEST_IMPL(serve_web_10_filters)
     char *head = td_token(db, "某县医疗保障局", "head", "李四");
     td_daemon_t d;
     td_start_at(&d, db, T0);
-    long long a = open_for(&d, head, "某大药房"), b = open_for(&d, head, "某诊所");
+    long long a = open_case(&d, head, "某大药房"), b = open_case(&d, head, "某诊所");
     long long i = td_open_case(&d, head, "inspection", "某医院");
-    long long e = open_for(&d, head, "另一药房"); /* after the inspection case, by id */
+    long long e = open_case(&d, head, "另一药房"); /* after the inspection case, by id */
     act_on(&d, head, a,
            "{\"action\": \"file\", \"facts\": {\"filing_reason\": \"涉嫌串换药品\", \"cause\": "
            "\"js-2024:14\", \"officers\": [{\"name\": \"张三\", \"cert\": \"65010020001\"}, "
