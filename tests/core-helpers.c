@@ -201,6 +201,18 @@ json_t *cf_test_yaml(const char *relpath)
 }
 
 /* Exported, documented in core-helpers.h */
+void walk_some(cf_store_t *s, cf_workflow_t *wf, cf_calendar_t *cal, cf_case_t *c)
+{
+    cf_test_open(s, wf, cal, "2026-03-02T09:00:00+08:00", c);
+    ASSERT_EQ(cf_test_act(s, wf, cal, c, "file", "head", "2026-03-02T15:00:00+08:00",
+                          "{\"reason\": \"举报\"}", "立案审批表", NULL),
+              0);
+    ASSERT_EQ(cf_test_act(s, wf, cal, c, "notify", "handler", "2026-03-05T10:00:00+08:00",
+                          "{\"notified_fine\": 500.5}", NULL, NULL),
+              0);
+}
+
+/* Exported, documented in core-helpers.h */
 int cf_test_evidence(cf_store_t *s, const cf_workflow_t *wf, cf_case_t *c, const char *kind,
                      const char *iso, cf_refusal_t *why)
 {

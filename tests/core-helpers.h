@@ -49,6 +49,10 @@ int cf_test_act(cf_store_t *s, const cf_workflow_t *wf, const cf_calendar_t *cal
                 const char *action, const char *role, const char *iso, const char *facts,
                 const char *docs, cf_refusal_t *why);
 
+/* Opens c at 2026-03-02 09:00 and walks it by file (head) and notify (handler): a
+ * case with a few stored events (mini.yaml; test-store.c and test-store-tx.c). */
+void walk_some(cf_store_t *s, cf_workflow_t *wf, cf_calendar_t *cal, cf_case_t *c);
+
 /* Enters an item of evidence of kind on c at iso (evidence.h), taken by the first
  * two of the case's officers: what a walk does before submit_review, whose shipped
  * rule evidence-before-review wants one. Returns the engine's or the store's code;

@@ -656,3 +656,129 @@ void td_check_late_log(const char *log, long long n)
     json_decref(seen);
     ASSERT_EQ(lines, n);
 }
+
+/* ---- a penalty case over HTTP (test-serve.c, test-serve-inside.c) ---------------------- */
+
+/* Opens a penalty-general case as token; returns its id. */
+long long open_case(const td_daemon_t *d, const char *token, const char *party)
+{
+    td_resp_t r;
+    json_t *body =
+        json_pack("{s:s, s:{s:s, s:s}, s:{s:s}}", "workflow", "penalty-general", "party", "name",
+                  party, "type", "定点医药机构", "facts", "lead_source", "投诉举报");
+    td_http_json(d, "POST", "/v1/cases", token, body, NULL, &r);
+    json_decref(body);
+    if (r.status != 201)
+        CF__FAIL("open: %ld %s", r.status, r.body);
+    long long id = json_integer_value(json_object_get(r.json, "id"));
+    ASSERT(id > 0);
+    ASSERT_EQ(json_integer_value(json_object_get(r.json, "version")), 2); /* opened + clock */
+    td_resp_free(&r);
+    return id;
+}
+
+/* GET /v1/cases/{id}: OUT etag (the version), returns the state (static buffer). */
+const char *case_state(const td_daemon_t *d, const char *token, long long id, char *etag,
+                       size_t size)
+{
+    static char state[64];
+    char path[64];
+    td_resp_t r;
+    snprintf(path, sizeof(path), "/v1/cases/%lld", id);
+    td_http(d, "GET", path, token, NULL, 0, NULL, &r);
+    ASSERT_EQ(r.status, 200);
+    ASSERT(r.etag[0] == '"');
+    snprintf(etag, size, "%s", r.etag);
+    snprintf(state, sizeof(state), "%s", json_string_value(json_object_get(r.json, "state")));
+    td_resp_free(&r);
+    return state;
+}
+
+/* ---- an HTTP exchange with any headers (the workbench tests)
+ * ------------------------------------------------------ */
+
+static size_t on_data(char *p, size_t size, size_t n, void *ctx)
+{
+    web_resp_t *r = ctx;
+    char *b = realloc(r->body, r->body_len + size * n + 1);
+    ASSERT(b);
+    memcpy(b + r->body_len, p, size * n);
+    r->body = b;
+    r->body_len += size * n;
+    r->body[r->body_len] = '\0';
+    return size * n;
+}
+
+static size_t on_head(char *p, size_t size, size_t n, void *ctx)
+{
+    web_resp_t *r = ctx;
+    size_t len = size * n;
+    if (r->headers_len + len < sizeof(r->headers)) {
+        for (size_t i = 0; i < len; i++) {
+            char c = p[i];
+            int in_name = !memchr(p, ':', i + 1);
+            r->headers[r->headers_len++] = in_name && c >= 'A' && c <= 'Z' ? c + 32 : c;
+        }
+        r->headers[r->headers_len] = '\0';
+    }
+    return len;
+}
+
+/* One exchange: method path (sent as is, no dot-segment removal), the NULL-ended
+ * header lines, an optional body. */
+void web_http(const td_daemon_t *d, const char *method, const char *path,
+              const char *const *headers, const char *body, web_resp_t *r)
+{
+    char url[512];
+    memset(r, 0, sizeof(*r));
+    snprintf(url, sizeof(url), "http://127.0.0.1:%d%s", d->port, path);
+    CURL *e = curl_easy_init();
+    struct curl_slist *h = curl_slist_append(NULL, "Expect:");
+    for (size_t i = 0; headers && headers[i]; i++)
+        h = curl_slist_append(h, headers[i]);
+    if (body) {
+        curl_easy_setopt(e, CURLOPT_POSTFIELDS, body);
+        curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE, (long)strlen(body));
+    }
+    if (strcmp(method, "HEAD") == 0)
+        curl_easy_setopt(e, CURLOPT_NOBODY, 1L);
+    else
+        curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, method);
+    curl_easy_setopt(e, CURLOPT_URL, url);
+    curl_easy_setopt(e, CURLOPT_PATH_AS_IS, 1L);
+    curl_easy_setopt(e, CURLOPT_HTTPHEADER, h);
+    curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_data);
+    curl_easy_setopt(e, CURLOPT_WRITEDATA, r);
+    curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_head);
+    curl_easy_setopt(e, CURLOPT_HEADERDATA, r);
+    CURLcode rc = curl_easy_perform(e);
+    if (rc != CURLE_OK)
+        CF__FAIL("%s %s: %s", method, path, curl_easy_strerror(rc));
+    curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &r->status);
+    curl_easy_cleanup(e);
+    curl_slist_free_all(h);
+    if (!r->body)
+        r->body = strdup("");
+    r->json = json_loads(r->body, 0, NULL);
+}
+
+void web_free(web_resp_t *r)
+{
+    free(r->body);
+    json_decref(r->json);
+    memset(r, 0, sizeof(*r));
+}
+
+/* The value of header name (lower case) in r, into out; 1 if present. */
+int header(const web_resp_t *r, const char *name, char *out, size_t size)
+{
+    char key[128];
+    snprintf(key, sizeof(key), "\n%s: ", name);
+    const char *p = strstr(r->headers, key);
+    if (!p)
+        return 0;
+    p += strlen(key);
+    size_t n = strcspn(p, "\r\n");
+    snprintf(out, size, "%.*s", (int)n, p);
+    return 1;
+}

@@ -157,4 +157,33 @@ long long td_metric(const td_daemon_t *d, const char *name);
  * API: the instants (at, entered_*, started_at), and hence the chain links. */
 json_t *td_comparable_events(const char *db);
 
+/* ---- a penalty case over HTTP (test-serve.c, test-serve-inside.c) ---- */
+
+/* Opens a penalty-general case (lead_source 投诉举报) as token, expecting 201 at
+ * version 2; returns its id. */
+long long open_case(const td_daemon_t *d, const char *token, const char *party);
+/* GET /v1/cases/{id}: OUT etag (the version), returns the state (static buffer). */
+const char *case_state(const td_daemon_t *d, const char *token, long long id, char *etag,
+                       size_t size);
+
+/* ---- an HTTP exchange with any headers (the workbench tests, test-serve-web*.c) ---- */
+
+/* An answer with every header line received (names lower-cased) and its body. */
+typedef struct web_resp_s {
+    long status;
+    char *body;
+    size_t body_len;
+    char headers[4096]; /* every header line received, lower-cased names */
+    size_t headers_len;
+    json_t *json;
+} web_resp_t;
+
+/* One exchange: method path (sent as is, no dot-segment removal), the NULL-ended
+ * header lines, an optional body; fails the test when nothing answers. */
+void web_http(const td_daemon_t *d, const char *method, const char *path,
+              const char *const *headers, const char *body, web_resp_t *r);
+void web_free(web_resp_t *r);
+/* The value of header name (lower case) in r, into out; 1 if present. */
+int header(const web_resp_t *r, const char *name, char *out, size_t size);
+
 #endif

@@ -191,13 +191,8 @@ TEST_IMPL(alert_id_daemon_rows)
     td_daemon_t d;
     td_config(&cfg, db, "2026-12-20T09:00:00+08:00");
     td_start(&d, &cfg);
+    td_open_case(&d, token, "penalty-general", "某某大药房");
     td_resp_t r;
-    json_t *body = json_pack("{s:s, s:{s:s, s:s}}", "workflow", "penalty-general", "party", "name",
-                             "某某大药房", "type", "定点医药机构");
-    td_http_json(&d, "POST", "/v1/cases", token, body, NULL, &r);
-    json_decref(body);
-    ASSERT_EQ(r.status, 201);
-    td_resp_free(&r);
     json_t *pending = td_get_json(&d, token, "/v1/alerts?state=pending"), *a;
     size_t i;
     ASSERT(json_array_size(pending) >= 2);

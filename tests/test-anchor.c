@@ -432,16 +432,8 @@ TEST_IMPL(anchor_daemon_interval)
     td_start(&d, &cfg);
     /* writes through the daemon's group commit get their positions too */
     char *token = td_token(db, "某县医疗保障局", "handler", "张三");
-    for (int i = 0; i < 5; i++) {
-        td_resp_t r;
-        json_t *body = json_pack("{s:s, s:{s:s, s:s}, s:{s:s}}", "workflow", "penalty-general",
-                                 "party", "name", "某某诊所", "type", "定点医药机构", "facts",
-                                 "lead_source", "投诉举报");
-        td_http_json(&d, "POST", "/v1/cases", token, body, NULL, &r);
-        json_decref(body);
-        ASSERT_EQ(r.status, 201);
-        td_resp_free(&r);
-    }
+    for (int i = 0; i < 5; i++)
+        open_case(&d, token, "某某诊所");
     free(token);
     /* until a checkpoint has seen them all: 1 + 5 * 2 events */
     struct stat st;

@@ -174,7 +174,7 @@
     X(audit_store_rows)                                                                            \
     X(audit_report_summary)                                                                        \
     X(audit_report_formats)                                                                        \
-    /* serve-*: the daemon (tests/test-serve-store.c, test-serve.c, test-serve-alerts.c) */        \
+    /* serve-*: the daemon (tests/test-serve*.c) */                                                \
     X(serve_store_batch)                                                                           \
     X(serve_store_commit_fails)                                                                    \
     X(serve_store_alerts)                                                                          \
@@ -218,7 +218,7 @@
     X(store_outbox_texts_once)                                                                     \
     X(store_outbox_migration)                                                                      \
     X(store_pg_unreachable)                                                                        \
-    /* serve-web-*: the workbench's files and sessions (tests/test-serve-web.c) */                 \
+    /* serve-web-*: the workbench's files and sessions (tests/test-serve-web*.c) */                \
     X(serve_web_1_static)                                                                          \
     X(serve_web_2_sessions)                                                                        \
     X(serve_web_3_alerts)                                                                          \
@@ -273,7 +273,7 @@
     /* storm-8: requests answered before a chunk's alerts (tests/test-serve-fair.c) */             \
     X(storm_answers_before_alerts)                                                                 \
     X(storm_write_phases_counted)                                                                  \
-    /* serve-hard-*: the daemon hardened (tests/test-serve-hard.c) */                              \
+    /* serve-hard-*: the daemon hardened (tests/test-serve-hard*.c) */                             \
     X(serve_hard_framing)                                                                          \
     X(serve_hard_http1_only)                                                                       \
     X(serve_hard_numbers)                                                                          \

@@ -250,20 +250,6 @@ TEST_IMPL(nodes_2_alert_claims)
 
 /* ---- nodes-3: a daemon's claims outlive it by their lease only ------------------------------ */
 
-/* Opens a penalty-general case as token on d: its id. */
-static long long open_penalty(const td_daemon_t *d, const char *token)
-{
-    td_resp_t r;
-    json_t *body = json_pack("{s:s, s:{s:s, s:s}}", "workflow", "penalty-general", "party", "name",
-                             "某某大药房", "type", "定点医药机构");
-    td_http_json(d, "POST", "/v1/cases", token, body, NULL, &r);
-    json_decref(body);
-    ASSERT_EQ(r.status, 201);
-    long long id = json_integer_value(json_object_get(r.json, "id"));
-    td_resp_free(&r);
-    return id;
-}
-
 /* How many alerts of state ("pending" or "fired") token sees on d. */
 static size_t alerts_in(const td_daemon_t *d, const char *token, const char *state)
 {
@@ -305,7 +291,7 @@ TEST_IMPL(nodes_3_claim_failover)
     td_config(&cfg, db, T0);
     cfg.shared = 1;
     td_start(&d, &cfg);
-    long long id = open_penalty(&d, token);
+    long long id = td_open_case(&d, token, "penalty-general", "某某大药房");
     size_t n = alerts_in(&d, token, "pending");
     ASSERT(n >= 2);
     td_stop(&d);
@@ -355,7 +341,7 @@ TEST_IMPL(nodes_5_claims_released_at_stop)
     td_config(&cfg, db, T0);
     cfg.shared = 1;
     td_start(&a, &cfg);
-    long long id = open_penalty(&a, token);
+    long long id = td_open_case(&a, token, "penalty-general", "某某大药房");
     size_t n = alerts_in(&a, token, "pending");
     ASSERT(n >= 2);
     /* Daemon a has claimed every alert due by June for a minute (as it does when it
@@ -418,14 +404,14 @@ TEST_IMPL(nodes_4_stream_follow)
      * not on the stream */
     td_stream_t st;
     td_stream_watch(&st, &d, token, "event: case.opened\n", 1);
-    open_penalty(&d, token);
+    td_open_case(&d, token, "penalty-general", "某某大药房");
     td_stream_finish(&st);
     free(st.text);
     td_stream_watch(&st, &d, token, "event: case.opened\n", 2);
     /* nodes-4.1: a case opened through this daemon, and one opened beside it (what
      * another node does: here the command line, on the same database), both reach
      * the stream, once each, in the order they committed */
-    long long mine = open_penalty(&d, token);
+    long long mine = td_open_case(&d, token, "penalty-general", "某某大药房");
     ASSERT_EQ(cli(db, T0, "case", "open", "--workflow", "supervision", "--party", "乙医院",
                   "--agency", AGENCY),
               0);
@@ -549,14 +535,19 @@ TEST_IMPL(nodes_6_two_daemons)
     ASSERT_EQ(not_file(&b, token, id, version) + not_file(&a, token, id, version), 200 + 409);
     /* nodes-6.3: the alerts of a case fired by a (its clock moved past them; b's is not)
      * reach the streams of a and b, once each, with the same ids */
-    open_penalty(&a, token);
-    usleep(600 * 1000); /* before the streams (both followers read it since): not on them */
-    td_stream_t sa, sb;
+    td_stream_t sa, sb; /* first probes: until both followers read the case opened before */
+    td_stream_watch(&sa, &a, token, "before the streams", 1);
+    td_stream_watch(&sb, &b, token, "before the streams", 1);
+    td_open_case(&a, token, "penalty-general", "before the streams"); /* not on sa, sb below */
+    td_stream_finish(&sa);
+    td_stream_finish(&sb);
+    free(sa.text);
+    free(sb.text);
     td_stream_watch(&sa, &a, token, "event: case.opened\n", 1);
     td_stream_watch(&sb, &b, token, "event: case.opened\n", 1);
     td_clock(&a, "2026-06-01T09:00:00+08:00");
     /* a case opened after the alerts fired: on a stream, after every alert frame whole */
-    open_penalty(&a, token);
+    td_open_case(&a, token, "penalty-general", "某某大药房");
     td_stream_finish(&sa);
     td_stream_finish(&sb);
     char ids_a[16][160], ids_b[16][160];
