@@ -60,6 +60,12 @@ int cf__party_act(const cf_workflow_t *wf, const cf_case_t *c, const cf_act_t *r
 /* Refuses (CF_EINVALID) a fact given with an action its declaration's only_by does not
  * list (officers: only filing, adding an officer, recusal). */
 int cf__facts_only_by(const cf_workflow_t *wf, const cf_act_t *req, cf_refusal_t *why);
+/* Refuses (CF_EINVALID) a date fact declared `past` (a day that has happened: a notice
+ * served, a payment made) that the action gives as a day after its own (China time), and
+ * one declared `since_clock` given as a day before that clock started (or, while it has
+ * not, before the case was opened). */
+int cf__facts_past(const cf_workflow_t *wf, const cf_case_t *c, const cf_act_t *req,
+                   cf_refusal_t *why);
 /* Refuses (CF_EREFUSED, rule children-closed) an action the workflow's children_closed
  * lists while req->children holds a case, naming each. */
 int cf__children_act(const cf_workflow_t *wf, const cf_act_t *req, cf_refusal_t *why);

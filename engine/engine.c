@@ -563,7 +563,8 @@ int cf_engine_act(const cf_workflow_t *wf, const cf_calendar_t *cal, const cf_ca
     if (rc != 0)
         return rc;
     if ((rc = cf__party_act(wf, c, req, why)) != 0 || (rc = cf__facts_only_by(wf, req, why)) != 0 ||
-        (rc = cf__cause_act(c, req, why)) != 0 || (rc = cf__children_act(wf, req, why)) != 0)
+        (rc = cf__facts_past(wf, c, req, why)) != 0 || (rc = cf__cause_act(c, req, why)) != 0 ||
+        (rc = cf__children_act(wf, req, why)) != 0)
         return rc;
     json_t *merged = json_copy(c->facts); /* only its top level changes */
     if (!merged || (req->facts && json_object_update(merged, (json_t *)req->facts) != 0) ||

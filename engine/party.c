@@ -145,6 +145,50 @@ int cf__facts_only_by(const cf_workflow_t *wf, const cf_act_t *req, cf_refusal_t
     return 0;
 }
 
+/* The day before which f's date may not be: the day its since_clock started, else
+ * the day the case was opened (or of the action, on an empty case). */
+static cf_date_t since_day(const cf_wf_fact_t *f, const cf_case_t *c, cf_time_t at)
+{
+    const cf_clock_rt_t *k = cf_case_clock(c, f->since_clock);
+    cf_time_t t = k && k->state != CF_CLOCK_IDLE && k->started_at ? k->started_at
+                  : c->opened_at                                  ? c->opened_at
+                                                                  : at;
+    return cf_time_china_date(t);
+}
+
+/* Exported, documented in engine-int.h */
+int cf__facts_past(const cf_workflow_t *wf, const cf_case_t *c, const cf_act_t *req,
+                   cf_refusal_t *why)
+{
+    const char *key;
+    json_t *v;
+    json_object_foreach((json_t *)req->facts, key, v) {
+        const cf_wf_fact_t *f = cf_workflow_fact(wf, key);
+        cf_date_t d;
+        if (!f || !(f->past || f->since_clock) || !json_is_string(v) ||
+            cf_date_parse(json_string_value(v), &d, NULL) != 0)
+            continue;
+        const char *name = f->name ? f->name : key;
+        char day[CF_DATE_BUFSZ];
+        cf_date_t today = cf_time_china_date(req->at);
+        if (f->past && cf_date_to_days(d) > cf_date_to_days(today)) {
+            cf_date_format(today, day);
+            return cf__refuse(why, CF_EINVALID,
+                              "fact '%s' (%s) is %s, after %s, the day of the action: it names a "
+                              "day that has happened",
+                              key, name, json_string_value(v), day);
+        }
+        cf_date_t floor = f->since_clock ? since_day(f, c, req->at) : d;
+        if (cf_date_to_days(d) < cf_date_to_days(floor)) {
+            cf_date_format(floor, day);
+            return cf__refuse(why, CF_EINVALID,
+                              "fact '%s' (%s) is %s, before %s, the day clock '%s' started", key,
+                              name, json_string_value(v), day, f->since_clock);
+        }
+    }
+    return 0;
+}
+
 /* Exported, documented in engine.h */
 int cf_engine_act_needs_children(const cf_workflow_t *wf, const char *action)
 {

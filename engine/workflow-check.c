@@ -76,6 +76,14 @@ static int action_known(const cf_wf_doc_t *doc, const char *action)
     return 0;
 }
 
+static int clock_known(const cf_wf_doc_t *doc, const char *clock)
+{
+    for (unsigned i = 0; i < doc->clocks_count; i++)
+        if (strcmp(doc->clocks[i].id, clock) == 0)
+            return 1;
+    return 0;
+}
+
 /* ---- ids ------------------------------------------------------------------------ */
 
 static void check_ids(check_t *c)
@@ -106,6 +114,16 @@ static void check_ids(check_t *c)
                 problem(c, path, "fact '%s' is changed only by unknown action '%s'", d->facts[i].id,
                         d->facts[i].only_by[j]);
             }
+        if (d->facts[i].past && d->facts[i].type != CF_FACT_DATE) {
+            snprintf(path, sizeof(path), "facts.%u.past", i);
+            problem(c, path, "fact '%s' is 'past' but not a date", d->facts[i].id);
+        }
+        if (d->facts[i].since_clock &&
+            (d->facts[i].type != CF_FACT_DATE || !clock_known(d, d->facts[i].since_clock))) {
+            snprintf(path, sizeof(path), "facts.%u.since_clock", i);
+            problem(c, path, "fact '%s': since_clock needs a date fact and a clock of the workflow",
+                    d->facts[i].id);
+        }
     }
     for (unsigned i = 0; i < d->states_count; i++) {
         snprintf(path, sizeof(path), "states.%u.id", i);

@@ -67,6 +67,8 @@ static const cyaml_schema_field_t fact_fields[] = {
     CYAML_FIELD_ENUM("type", CYAML_FLAG_STRICT, cf_wf_fact_t, type, fact_type_strings,
                      CYAML_ARRAY_LEN(fact_type_strings)),
     STRLIST("only_by", OPT, cf_wf_fact_t, only_by),
+    CYAML_FIELD_BOOL("past", OPT, cf_wf_fact_t, past),
+    STR("since_clock", OPT, cf_wf_fact_t, since_clock),
     CYAML_FIELD_END,
 };
 static const cyaml_schema_value_t fact_entry = {

@@ -53,6 +53,9 @@ typedef struct cf_wf_fact_s {
     char **only_by; /* the actions that alone may give or change it (besides opening); NULL:
                        any action may */
     unsigned only_by_count;
+    bool past;         /* a date fact naming a day that has happened (a service, a payment):
+                          not after the day of the action that gives it */
+    char *since_clock; /* NULL, or a clock: the date is not before the day it started */
 } cf_wf_fact_t;
 
 typedef struct cf_wf_state_s {

@@ -321,10 +321,15 @@ int cf_import_text(const char *buf, size_t len, const char *source, const cf_imp
         rc = CF_ENOMEM;
     if (!rc)
         rc = build_all(&d, opts, &res);
-    if (!rc && json_array_size(res.matters) == 0)
-        rc = cf_error_set(err, CF_EPARSE, d.source, 0, 0,
-                          "no matters found (%zu records, %zu problems reported)", d.records_count,
-                          res.unplaced.items_count);
+    if (!rc && json_array_size(res.matters) == 0 && res.unplaced.items_count) {
+        const cf_error_t *first = &res.unplaced.items[0]; /* freed with res: say where */
+        rc = cf_error_set(err, CF_EPARSE, d.source, first->line, 0,
+                          "no matters found (%zu records, %zu problems reported; the first, line "
+                          "%d: %s)",
+                          d.records_count, res.unplaced.items_count, first->line, first->text);
+    } else if (!rc && json_array_size(res.matters) == 0)
+        rc = cf_error_set(err, CF_EPARSE, d.source, 0, 0, "no matters found (%zu records)",
+                          d.records_count);
     if (rc == CF_ENOMEM)
         cf_error_set(err, rc, d.source, 0, 0, "out of memory");
     if (!rc) {

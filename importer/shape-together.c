@@ -2,7 +2,9 @@
  * shape-together.c -- the "together" shape of shape.c: no separators at all, a
  * header line that is nothing but known words run together, rows
  * `1对…的处罚行政处罚《…》…` cut at their 序号 and at the first power type, the
- * rest going to the next column (realigned by content later).
+ * rest going to the next column (realigned by content later). A header wrapped
+ * over lines (序号项目 / 类型 / 项目名称设定依据…, a cell broken at its width) is read
+ * as one when the lines joined make a header of more words than its last line.
  *
  * Why a file: it is the one shape read by content rather than by separators (the
  * header words exactly, the power-type names), and cf__shape_first_power serves
@@ -175,6 +177,12 @@ static int together_line(shape_t *s, size_t i, const int *kinds, size_t nh, size
         } else if (kinds[c] == CF__K_NAME && pw && pw > rest) {
             cf__sb_add(&b, rest, (size_t)(pw - between - rest));
             rest = pw - between;
+        } else if (kinds[c] == CF__K_NAME && pw && pw < rest && c + 1 < nh &&
+                   kinds[c + 1] == CF__K_BASIS && strstr(rest, "【")) {
+            /* the name after the power type (项目类型项目名称设定依据): up to the basis */
+            const char *basis = strstr(rest, "【");
+            cf__sb_add(&b, rest, (size_t)(basis - rest));
+            rest = basis;
         } else if (between && rest == pw - between) { /* the column between */
             cf__sb_add(&b, rest, between);
             rest = pw;
@@ -189,11 +197,41 @@ static int together_line(shape_t *s, size_t i, const int *kinds, size_t nh, size
     return cf__shape_set_line(s, i, &b);
 }
 
+/* A header wrapped over lines (a cell broken at its width: 序号项目 / 类型 /
+ * 项目名称设定依据…): lines at-k..at joined (k 1 to 3), when they make a header of
+ * more than nh words, into *joined (free()) cut as one header. Returns the number of
+ * its words and sets *k, or 0. */
+static size_t wrapped_header(const shape_t *s, size_t at, size_t nh, seg_t *h, char **joined,
+                             size_t *k)
+{
+    for (*k = 3; *k >= 1; (*k)--) {
+        if (*k > at)
+            continue;
+        cf__sb_t b = {0};
+        int ok = 1;
+        for (size_t j = at - *k; j <= at && ok; j++) {
+            const char *l = s->lines[j];
+            ok = !strchr(l, '\t') && !cf__blank(l) && strlen(l) <= 200;
+            cf__sb_adds(&b, l + strspn(l, " "));
+        }
+        seg_t w[MAXCOLS];
+        size_t n = ok && b.s ? together_header(b.s, w, MAXCOLS) : 0;
+        if (n > nh) {
+            memcpy(h, w, n * sizeof(*w));
+            *joined = b.s;
+            return n;
+        }
+        free(b.s);
+    }
+    return 0;
+}
+
 /* Exported, documented in shape-int.h */
 int cf__shape_try_together(shape_t *s)
 {
     seg_t h[MAXCOLS];
-    size_t nh = 0, at = 0;
+    size_t nh = 0, at = 0, k = 0;
+    char *joined = NULL;
     for (size_t i = 0; i < s->n && !nh; i++)
         if (!strchr(s->lines[i], '\t') && (nh = together_header(s->lines[i], h, MAXCOLS)) < 3)
             nh = 0;
@@ -201,6 +239,10 @@ int cf__shape_try_together(shape_t *s)
             at = i;
     if (!nh)
         return 0;
+    size_t wrapped = wrapped_header(s, at, nh, h, &joined, &k);
+    nh = wrapped ? wrapped : nh;
+    for (size_t j = at - k; wrapped && j < at; j++) /* the header's first lines: read as one */
+        s->lines[j][0] = '\0';
     int kinds[MAXCOLS];
     cf__sb_t b = {0};
     for (size_t c = 0; c < nh; c++) {
@@ -212,6 +254,7 @@ int cf__shape_try_together(shape_t *s)
         cf__sb_add(&b, h[c].s, h[c].n);
     }
     int rc = cf__shape_set_line(s, at, &b);
+    free(joined);
     size_t name = 0, power = 0;
     for (size_t c = 0; c < nh; c++) {
         name = kinds[c] == CF__K_NAME && !name ? c : name;

@@ -95,6 +95,7 @@
     X(shapes_numbered)                                                                             \
     X(shapes_prose)                                                                                \
     X(shapes_broken_header)                                                                        \
+    X(shapes_wrapped_together)                                                                     \
     X(shapes_gbk)                                                                                  \
     X(shapes_headers_data)                                                                         \
     X(shapes_sections)                                                                             \

@@ -341,6 +341,34 @@ TEST_IMPL(shapes_headers_data)
     return 0;
 }
 
+/* Run together with the header wrapped over three lines and the power type before
+ * the name (建平县, tests/fixtures/real/jianping.txt): read as one header, each name cut
+ * where its basis starts. A file with no matter says where its first problem is. */
+TEST_IMPL(shapes_wrapped_together)
+{
+    const char *list =
+        "某县医疗保障局权责清单\n"
+        "序号项目\n"
+        "类型\n"
+        "项目名称设定依据主管部门责任事项备注\n"
+        "主项子项\n"
+        "1行政处罚对骗取医疗保障基金的处罚【法律】《中华人民共和国社会保险法》第八十八条\n"
+        "2行政检查对定点医药机构的监督检查【行政法规】《医疗保障基金使用监督管理条例》\n";
+    cf_import_result_t r = ts_import_str(list);
+    ASSERT_EQ(json_array_size(r.matters), 2);
+    ASSERT_STR_EQ(mstr(&r, 0, "name"), "对骗取医疗保障基金的处罚");
+    ASSERT_STR_EQ(mstr(&r, 0, "power_type"), "行政处罚");
+    ASSERT_STR_EQ(mstr(&r, 1, "name"), "对定点医药机构的监督检查");
+    ASSERT_STR_EQ(mstr(&r, 1, "power_type"), "行政检查");
+    cf_import_result_free(&r);
+    const char *none = "序号\t事项名称\t权力类型\n1\t\t行政处罚\n";
+    cf_error_t err;
+    ASSERT_EQ(cf_import_text(none, strlen(none), "x.txt", NULL, &r, &err), CF_EPARSE);
+    ASSERT(strstr(err.text, "the first, line 2: ") != NULL);
+    ASSERT_EQ(err.line, 2);
+    return 0;
+}
+
 /* The power type from section headings; a column the words do not know is kept
  * under its own header. */
 TEST_IMPL(shapes_sections)

@@ -30,6 +30,7 @@
 #include "period.h"
 #include "session.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -148,6 +149,18 @@ static int option_fail(cf_cli_t *cli, int rc, const char *option, cf_error_t *er
     return cf__cli_fail(cli, rc, err);
 }
 
+/* A day past the loaded years, asked without --provisional: the error says the flag
+ * that counts it on the provisional calendar (R11), not only "load the calendar",
+ * which cannot be done before the State Council publishes that year's notice. */
+static void provisional_hint(int rc, int provisional, cf_error_t *err)
+{
+    size_t n = strlen(err->text);
+    if (rc == CF_ERANGE && !provisional && strstr(err->text, "outside the loaded calendar"))
+        snprintf(err->text + n, sizeof(err->text) - n,
+                 ", or add --provisional (weekends and the 放假办法's holidays, without the 调休; "
+                 "R11)");
+}
+
 static void print_period(cf_cli_t *cli, cf_time_t from, cf_period_t p, const cf_count_t *n,
                          json_t *lines)
 {
@@ -204,8 +217,10 @@ int cf__cmd_period(cf_cli_t *cli, int argc, char **argv)
     rc = cf_period_count(cal, from, &part, 1, &n, x.print || x.lines ? on_explain : NULL, &x, &err);
     if (rc == 0)
         print_period(cli, from, p, &n, x.lines);
-    else
+    else {
+        provisional_hint(rc, cf__opt_flag(argc, argv, "--provisional"), &err);
         cf__cli_fail(cli, rc, &err);
+    }
     json_decref(x.lines);
     cf_calendar_free(cal);
     return cf__cli_exit_code(rc);
@@ -351,6 +366,7 @@ int cf__cmd_calendar_show(cf_cli_t *cli, int argc, char **argv)
     if (rc == 0)
         rc = read_month(cal, &m, &err);
     if (rc != 0) {
+        provisional_hint(rc, cf__opt_flag(argc, argv, "--provisional"), &err);
         cf_calendar_free(cal);
         return cf__cli_fail(cli, rc, &err);
     }

@@ -197,7 +197,9 @@ int cf__http_post(cf_serve_t *srv, h2o_req_t *req, const cf_principal_t *who, cf
 {
     int64_t version;
     if (if_match(req, &version) != 0) {
-        cf__http_error(req, srv, 400, "EINVAL", "If-Match must be the case's version, \"7\"");
+        cf__http_error(req, srv, 400, "EINVAL",
+                       "header If-Match is not a case version: send the ETag read from GET "
+                       "/v1/cases/{id}, a whole number such as \"5\" (or 5, W/\"5\")");
         return 0;
     }
     if (kind == CF__JOB_ACT && version < 0) {

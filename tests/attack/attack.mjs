@@ -7,6 +7,7 @@
 //   attack-3.*  paths: traversal, symlinks, ids
 //   attack-4.*  auth: tokens, agencies, roles, sessions, CSRF, logs
 //   attack-5.*  output: JSON, CSV, Content-Disposition, SSE, log lines
+//   attack-9.*  SQL-ish text in every field and filter, methods, route spellings
 // Prints one line per probe ("ok" / "FAIL" and why) and exits 1 if any failed.
 import fs from 'node:fs';
 import net from 'node:net';
@@ -229,6 +230,9 @@ async function values(caseId) {
   for (const im of ['"99999999999999999999"', '"-1"', '"abc"', '""', 'W/"', '"1e3"']) {
     r = await post(`/v1/cases/${caseId}/actions`, { action: 'file' }, T.head, { 'If-Match': im });
     check(`attack-2.14 If-Match ${im}: 400 or 409`, r.status === 400 || r.status === 409, `status ${r.status} ${r.text}`);
+    // (the answer names the header and what to send, not a version the case is not at)
+    check(`attack-2.14 If-Match ${im}: the error names If-Match and the ETag`, r.status === 409 ||
+      (/If-Match/.test(r.json?.text) && /ETag/.test(r.json?.text)), r.text);
   }
   // Amounts: strings of yuan with at most two decimals, nothing else.
   for (const amount of ['1e309', '-0.00', '20000.005', '0x10', 'NaN', '-1', '1,000', ' 1', '99999999999999999999.00', '']) {
@@ -512,6 +516,66 @@ async function stream(id) {
   void id;
 }
 
+// ---- attack-9: SQL-ish text everywhere, methods, route spellings ----------------------------------
+
+const SQLISH = ["x'; DROP TABLE events;--", "' OR '1'='1", '"); DELETE FROM cases; --', "1; ATTACH DATABASE '/tmp/x.db' AS x;--",
+  '%_\\%', "' UNION SELECT token_hash FROM tokens --"];
+
+async function sqlish() {
+  const officers = [{ name: SQLISH[2], cert: '65010020001' }, { name: SQLISH[3], cert: '65010020002' }];
+  const before = (await get('/v1/cases?limit=1000')).json.length;
+  let r = await post('/v1/cases', { workflow: 'penalty-general', party: { name: SQLISH[0], type: '定点医药机构' },
+    facts: { lead_source: SQLISH[1] } });
+  check('attack-9.1 SQL-ish party and fact: opened, stored as text', r.status === 201, `status ${r.status} ${r.text.slice(0, 160)}`);
+  const id = r.json?.id;
+  r = await post(`/v1/cases/${id}/actions`, { action: 'file', facts: { filing_reason: SQLISH[4], cause: 'js-2024:14', officers },
+    documents: { 立案审批表: { content_base64: 'eA==', file: SQLISH[5] } } }, T.head, { 'If-Match': `"${r.json?.version}"` });
+  check('attack-9.2 SQL-ish officers, reason, file name: filed', r.status === 200, `status ${r.status} ${r.text.slice(0, 160)}`);
+  r = await post(`/v1/cases/${id}/evidence`, { kind: '书证', title: SQLISH[0], source: SQLISH[1], method: SQLISH[5],
+    officers: officers.map((o) => ({ name: o.name })), note: SQLISH[4] });
+  check('attack-9.3 SQL-ish evidence: added', r.status === 201, `status ${r.status} ${r.text.slice(0, 160)}`);
+  r = await get(`/v1/cases/${id}`);
+  check('attack-9.4 read back verbatim', r.status === 200 && r.json.party.name === SQLISH[0] &&
+    r.json.facts.lead_source === SQLISH[1] && r.json.facts.filing_reason === SQLISH[4], r.text.slice(0, 200));
+  // In every filter: a 200 with no row (or a 400), never every row, never an error of the database.
+  for (const q of ['number', 'handler', 'state', 'workflow', 'matter', 'parent', 'cursor']) {
+    for (const v of SQLISH) {
+      if (q === 'handler' && officers.some((o) => o.name === v)) continue; // (6.7: that case)
+      r = await get(`/v1/cases?${q}=${encodeURIComponent(v)}`);
+      check(`attack-9.5 GET /v1/cases?${q}=${v.slice(0, 16)}: 200 with nothing, or 400 naming ${q}`,
+        (r.status === 200 && Array.isArray(r.json) && r.json.length === 0) ||
+        (r.status === 400 && r.json?.error && r.text.includes(q)), `status ${r.status} ${r.text.slice(0, 160)}`);
+    }
+  }
+  r = await get(`/v1/alerts?handler=${encodeURIComponent(SQLISH[1])}`);
+  check('attack-9.6 alerts?handler=SQL-ish: nothing', r.status === 200 && Array.isArray(r.json) && r.json.length === 0,
+    `status ${r.status} ${r.text.slice(0, 160)}`);
+  r = await get(`/v1/cases?handler=${encodeURIComponent(SQLISH[2])}`);
+  check('attack-9.7 handler= an officer named like SQL: exactly that case', r.status === 200 &&
+    r.json.length === 1 && r.json[0].id === id, `status ${r.status} ${r.text.slice(0, 160)}`);
+  r = await get('/v1/cases?limit=1000');
+  check('attack-9.8 no case lost or added by the SQL-ish text', r.status === 200 && r.json.length === before + 1,
+    `${before} cases before, ${r.json?.length} after`);
+  r = await get(`/v1/cases?number=${encodeURIComponent(SQLISH[1])}`, T.other);
+  check('attack-9.9 another agency with SQL-ish filters: nothing', r.status === 200 && !r.text.includes('DROP'),
+    `status ${r.status}`);
+  // Methods a route does not take: 405, JSON, with Allow.
+  for (const m of ['PUT', 'PATCH', 'DELETE', 'OPTIONS']) {
+    for (const p of ['/v1/cases', `/v1/cases/${id}`, `/v1/cases/${id}/actions`, `/v1/cases/${id}/evidence`, '/v1/alerts', '/healthz', '/']) {
+      r = await call(PORT, m, p, { headers: bearer(T.handler) });
+      check(`attack-9.10 ${m} ${p}: 405 JSON with Allow`, r.status === 405 && r.json?.error === 'EMETHOD' &&
+        !!r.headers?.allow, `status ${r.status} allow ${r.headers?.allow} ${r.text.slice(0, 80)}`);
+    }
+  }
+  // Route spellings: upper case, doubled or trailing slashes are not the case.
+  for (const p of ['/V1/cases', '/v1//cases', `/v1/cases/${id}/`, `/v1/cases//${id}`, `/v1/cases/${id};x`]) {
+    r = await get(p);
+    check(`attack-9.11 GET ${p}: 4xx JSON, not the case`, is4xx(r.status) && r.json?.error && !r.text.includes('DROP'),
+      `status ${r.status} ${r.text.slice(0, 80)}`);
+  }
+  await alive('attack-9');
+}
+
 async function main() {
   const c = await openCase();
   const id = c.id;
@@ -535,6 +599,7 @@ async function main() {
   await timed('auth', () => auth(id, sha));
   const id2 = await timed('output', output);
   await timed('stream', () => stream(id2));
+  await timed('sqlish', sqlish);
   await alive('attack-end');
   console.log(`${passed} passed, ${failures.length} failed`);
   process.exit(failures.length ? 1 : 0);

@@ -64,6 +64,9 @@ if kill -0 "$pid" 2>/dev/null; then
 else
     echo "FAIL attack-end: the daemon died"; tail -20 "$SERVE_LOG"; failed=1
 fi
+# Nothing half-written: every chain the attack left verifies.
+"$bin" audit verify > "$tmp/verify.out" 2>&1 ||
+    { echo "FAIL attack-end: audit verify after the attack"; cat "$tmp/verify.out"; failed=1; }
 # The importer and the YAML loaders (the daemon stopped: they run as the command line)
 mkdir "$tmp/files"
 node "$src/tests/attack/files.mjs" "$bin" "$tmp/files" || failed=1

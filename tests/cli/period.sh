@@ -134,8 +134,9 @@ if run 1 period --from 2026-09-30T10:00:00+08:00 && has err "usage: caseflow per
 then ok; else fail "missing --add"; fi
 if run 1 period --from 2026-09-30T10:00:00+08:00 --add "1 day" stray && has err "usage:"
 then ok; else fail "stray word"; fi
-if run 2 calendar show 2027-01 && has err "2027-01-01 is outside the loaded calendar"
-then ok; else fail "calendar show outside"; fi
+if run 2 calendar show 2027-01 && has err "2027-01-01 is outside the loaded calendar" &&
+    has err "or add --provisional"
+then ok; else fail "calendar show outside, naming --provisional"; fi
 if run 2 calendar show 2026-13 && has err "'2026-13' is not a month YYYY-MM"
 then ok; else fail "calendar show bad month"; fi
 if run 1 calendar show && has err "usage: caseflow calendar show"
@@ -175,8 +176,9 @@ if run 0 period --from 2025-09-30T10:00:00+08:00 --add "7 working_days" &&
 then ok; else fail "period reads the database"; fi
 # Filed Sun 2026-12-06: day 90 is Sat 2027-03-06.
 if run 2 period --from 2026-12-06T10:00:00+08:00 --add "90 days" &&
-    has err "2027-03-06 is outside the loaded calendar (2024–2026): load the 2027 calendar"
-then ok; else fail "period past the database's years (R10)"; fi
+    has err "2027-03-06 is outside the loaded calendar (2024–2026): load the 2027 calendar" &&
+    has err "or add --provisional"
+then ok; else fail "period past the database's years (R10), naming --provisional"; fi
 if run 0 period --provisional --from 2026-12-06T10:00:00+08:00 --add "90 days" &&
     [ "$(cat "$tmp/out")" = "2027-03-08T23:59:59+08:00 (provisional: 2027 not loaded, R11)" ]
 then ok; else fail "period --provisional"; fi
