@@ -373,4 +373,7 @@
     X(pipeline_round_trips)                                                                        \
     X(pipeline_conflict)                                                                           \
     X(pipeline_failure)                                                                            \
+    X(pipeline_stale_cache)                                                                        \
+    X(pipeline_stale_head)                                                                         \
+    X(pipeline_returning)                                                                          \
     /* CORE-TESTS */
