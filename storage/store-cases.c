@@ -144,9 +144,24 @@ static const char *const case_insert_sql =
     "INSERT INTO cases(id, workflow_id, workflow_version, workflow_hash, matter_id, parent_id, "
     "party, algo, opened_at, state, closed, version, head, updated_at, closed_at, snapshot, "
     "agency) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)";
-static const char *const case_update_sql =
-    "UPDATE cases SET state = ?10, closed = ?11, version = ?12, head = ?13, updated_at = ?14, "
-    "closed_at = ?15, snapshot = ?16 WHERE id = ?1 AND agency = ?17 AND version = ?18";
+#define CF__CASE_SET_ALL                                                                           \
+    "UPDATE cases SET state = ?10, closed = ?11, version = ?12, head = ?13, updated_at = ?14, "    \
+    "closed_at = ?15, snapshot = ?16 "
+#define CF__CASE_SET_SAME                                                                          \
+    "UPDATE cases SET version = ?12, head = ?13, updated_at = ?14, closed_at = ?15, "              \
+    "snapshot = ?16 "
+#define CF__CASE_SET_SAME_CLOSED                                                                   \
+    "UPDATE cases SET state = ?10, version = ?12, head = ?13, updated_at = ?14, snapshot = ?16 "
+/* The row is updated only while it is at the version and head the caller's case was read
+ * at (?18, ?19): the head as well, so that a copy of the case that never committed (a
+ * writer's cache after a failed group commit) cannot chain onto another node's write of
+ * the same version: equal heads, equal chains. */
+#define CF__CASE_BY_KEY "WHERE id = ?1 AND agency = ?17 AND version = ?18 AND head = ?19"
+/* PostgreSQL, when the caller gives no agency: the row by its id, and its agency returned
+ * for the other rows of the change (one wait, which the version check waits for anyway,
+ * where reading the agency first was a round trip of its own; issue 24). */
+#define CF__CASE_BY_ID "WHERE id = ?1 AND version = ?18 AND head = ?19 RETURNING agency"
+static const char *const case_update_sql = CF__CASE_SET_ALL CF__CASE_BY_KEY;
 /* The same when the state and whether the case is closed stay as they were (an alert,
  * a fact recorded): SQLite rewrites an index whenever the SET names one of its columns,
  * so naming state and closed cost two index pages a write (cases_state, cases_open)
@@ -154,14 +169,14 @@ static const char *const case_update_sql =
  * check already pins the row the caller read, and with the key (id, agency) SQLite's
  * planner took a comparison on closed for the partial index cases_open and scanned
  * every open case for each write (a burst on a million cases: docs/performance.md). */
-static const char *const case_update_same_sql =
-    "UPDATE cases SET version = ?12, head = ?13, updated_at = ?14, closed_at = ?15, "
-    "snapshot = ?16 WHERE id = ?1 AND agency = ?17 AND version = ?18";
+static const char *const case_update_same_sql = CF__CASE_SET_SAME CF__CASE_BY_KEY;
 /* ... and when the state changes but the case neither closes nor reopens: without the columns of
  * the cases_open index, which SQLite would otherwise rewrite for every change. */
-static const char *const case_update_same_closed_sql =
-    "UPDATE cases SET state = ?10, version = ?12, head = ?13, updated_at = ?14, snapshot = ?16 "
-    "WHERE id = ?1 AND agency = ?17 AND version = ?18";
+static const char *const case_update_same_closed_sql = CF__CASE_SET_SAME_CLOSED CF__CASE_BY_KEY;
+/* The same three by id, returning the agency (PostgreSQL, no agency given). */
+static const char *const case_update_by_id_sql[3] = {CF__CASE_SET_ALL CF__CASE_BY_ID,
+                                                     CF__CASE_SET_SAME CF__CASE_BY_ID,
+                                                     CF__CASE_SET_SAME_CLOSED CF__CASE_BY_ID};
 
 /* Each names the whole key (id, agency), the agency bound: a search by the whole of a
  * unique key is a single-row write for SQLite, which then opens no statement journal
@@ -188,20 +203,23 @@ static int not_updated(cf_store_t *s, const cf_case_t *c, int64_t expected, cf_e
 }
 
 /* Writes c's row. When not opening, the row is updated only if it is still at
- * version expected (the version the caller's case was read at): the optimistic
- * check, CF_ECONFLICT otherwise, in the same statement as the write. */
+ * version expected and at before's head (the caller's case as it was read): the
+ * optimistic check, CF_ECONFLICT otherwise, in the same statement as the write.
+ * found (PostgreSQL, appending with no agency; else NULL): the row is found by its id
+ * and OUT found (size bytes) is its agency. */
 static int write_case_row(cf_store_t *s, const cf_case_t *c, const cf_case_t *before, int opening,
-                          const char *agency, int64_t expected, cf_error_t *err)
+                          const char *agency, char *found, size_t size, int64_t expected,
+                          cf_error_t *err)
 {
     int same = !opening && before->state && c->state && strcmp(before->state, c->state) == 0 &&
                (before->closed_at != 0) == (c->closed_at != 0);
     int made = cf_case_snapshot_buf(c, &s->snapshot, &s->snapshot_cap) == 0;
     const char *text = made ? s->snapshot : NULL;
     char *party = opening ? json_dumps(c->party, JSON_COMPACT) : NULL;
-    const char *sql = opening                             ? case_insert_sql
-                      : same                              ? case_update_same_sql
-                      : c->closed_at == before->closed_at ? case_update_same_closed_sql
-                                                          : case_update_sql;
+    int which = same ? 1 : c->closed_at == before->closed_at ? 2 : 0;
+    const char *sql = opening ? case_insert_sql
+                      : found ? case_update_by_id_sql[which]
+                              : cf__store_case_updates[which];
     cf_db_stmt_t *st = NULL;
     int rc = text && (party || !opening) ? cf__store_prepare(s, sql, &st, err) : CF_ENOMEM;
     if (rc == 0) {
@@ -224,11 +242,16 @@ static int write_case_row(cf_store_t *s, const cf_case_t *c, const cf_case_t *be
         cf_db_bind_int64(st, 14, c->updated_at);
         c->closed_at ? cf_db_bind_int64(st, 15, c->closed_at) : cf_db_bind_null(st, 15);
         cf_db_bind_text(st, 16, text, -1, CF_DB_STATIC);
-        if (!opening)
+        if (!opening) {
             cf_db_bind_int64(st, 18, expected);
-        int step = cf_db_step(st);
-        rc = step == CF_DB_DONE ? 0 : cf__store_error(s, step, "write case", err);
-        if (rc == 0 && !opening && cf_db_changes(s->db) == 0)
+            cf_db_bind_text(st, 19, before->head, -1, CF_DB_STATIC);
+        }
+        int step = cf_db_step(st),
+            ok = found ? step == CF_DB_ROW || step == CF_DB_DONE : step == CF_DB_DONE;
+        rc = ok ? 0 : cf__store_error(s, step, "write case", err);
+        if (rc == 0 && found && step == CF_DB_ROW)
+            cf__store_copy_col(st, 0, found, size);
+        else if (rc == 0 && !opening && (found || cf_db_changes(s->db) == 0))
             rc = not_updated(s, c, expected, err);
     }
     cf__store_release(s, st);
@@ -350,12 +373,16 @@ int cf__store_case_next(cf_store_t *s, const cf_case_t *c, json_t *events, int o
     if (rc == 0)
         rc = seal_events(next, events, bodies, err);
     char read[128] = "";
-    if (rc == 0 && !agency && !opening) /* once, for every row the change writes */
+    /* with no agency given: PostgreSQL's UPDATE returns it (found); SQLite reads it
+     * first, once, for every row the change writes (in process: no round trip) */
+    char *found = !agency && !opening && cf_db_kind(s->db) == CF_DB_PG ? read : NULL;
+    if (rc == 0 && !agency && !opening && !found)
         rc = row_agency(s, c->id, read, sizeof(read), err);
+    if (rc == 0)
+        rc = write_case_row(s, next, c, opening, agency ? agency : read, found, sizeof(read),
+                            c->version, err);
     if (!agency)
         agency = read;
-    if (rc == 0)
-        rc = write_case_row(s, next, c, opening, agency, c->version, err);
     if (rc == 0)
         rc = write_events(s, events, bodies, agency, err);
     if (rc == 0)

@@ -145,8 +145,9 @@ int cf__store_case_write(cf_store_t *s, cf_case_t *c, json_t *events, int openin
 /* The same, leaving c as it is: OUT *next, the case after the writes (dispose
  * it), for a caller with more to write before it takes the new case
  * (cf_store_case_open_tx stamps the agency). agency: the case's (its rows carry it,
- * bound; NULL: "" when opening, read from the case row once when appending). On
- * failure nothing to dispose. */
+ * bound; NULL: "" when opening; when appending, read from the case row once on SQLite,
+ * returned by the case row's UPDATE on PostgreSQL). The case row is updated only at c's
+ * version and head (else CF_ECONFLICT). On failure nothing to dispose. */
 int cf__store_case_next(cf_store_t *s, const cf_case_t *c, json_t *events, int opening,
                         const char *agency, cf_case_t *next, cf_error_t *err);
 

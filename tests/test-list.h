@@ -387,6 +387,9 @@
     X(pipeline_round_trips)                                                                        \
     X(pipeline_conflict)                                                                           \
     X(pipeline_failure)                                                                            \
+    X(pipeline_stale_cache)                                                                        \
+    X(pipeline_stale_head)                                                                         \
+    X(pipeline_returning)                                                                          \
     /* hotpath-*: the HTTP transition path made cheaper (tests/test-hotpath.c) */                  \
     X(hotpath_request_id)                                                                          \
     X(hotpath_sqlite_memstatus)                                                                    \

@@ -66,6 +66,18 @@ int cf_casecache_get(cf_casecache_t *cache, int64_t id, const char *head, cf_cas
 }
 
 /* Exported, documented in cache.h */
+int cf_casecache_get_unchecked(cf_casecache_t *cache, int64_t id, const char *agency, cf_case_t *c)
+{
+    cf_case_t *slot = slot_of(cache, id);
+    if (!slot || slot->id != id)
+        return CF_ENOTFOUND;
+    const cf_summary_t *sum = cf_casecache_summary(cache, id, slot->head);
+    if (!sum || !sum->agency || strcmp(sum->agency, agency) != 0)
+        return CF_ENOTFOUND;
+    return cf_case_copy(c, slot) == 0 ? 0 : CF_ENOTFOUND;
+}
+
+/* Exported, documented in cache.h */
 int cf_casecache_has(cf_casecache_t *cache, int64_t id, const char *head)
 {
     cf_case_t *slot = slot_of(cache, id);

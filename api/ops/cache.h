@@ -50,6 +50,13 @@ const cf_summary_t *cf_casecache_summary(cf_casecache_t *cache, int64_t id, cons
 /* Keeps sum as the summary of case id at head, moving it (sum is left empty). */
 void cf_casecache_summary_put(cf_casecache_t *cache, int64_t id, const char *head,
                               cf_summary_t *sum);
+/* OUT c (dispose it): a copy of case id as the cache holds it, unchecked against the
+ * database, if the cache also holds its summary at the same head and that names agency
+ * (the writer put both after its last write of the case; a case's agency never changes).
+ * Else CF_ENOTFOUND and c is untouched. The caller's write then proves it current (the
+ * case row is updated only at the version and head it was read at: store-cases.c) or
+ * finds it stale (CF_ECONFLICT): api/ops/ops.c, cf__ops_load. */
+int cf_casecache_get_unchecked(cf_casecache_t *cache, int64_t id, const char *agency, cf_case_t *c);
 /* 1 if the cache holds case id at head. */
 int cf_casecache_has(cf_casecache_t *cache, int64_t id, const char *head);
 void cf_casecache_free(cf_casecache_t *cache);

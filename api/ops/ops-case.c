@@ -334,8 +334,8 @@ static int filing_head(const cf_workflow_t *wf, const char *assigns, const cf_op
     return json_object_set_new(facts, "responsible", json_string(by->actor)) ? CF_ENOMEM : 0;
 }
 
-/* Exported, documented in ops.h */
-int cf_ops_act(cf_ops_t *ops, const cf_ops_act_t *in, cf_ops_out_t *out)
+/* cf_ops_act, once (its case perhaps from the writer's cache unchecked: cf__ops_load). */
+static int act_once(cf_ops_t *ops, const cf_ops_act_t *in, cf_ops_out_t *out)
 {
     cf_case_t c;
     const cf_workflow_t *wf;
@@ -395,6 +395,13 @@ int cf_ops_act(cf_ops_t *ops, const cf_ops_act_t *in, cf_ops_out_t *out)
     return rc;
 }
 
+/* Exported, documented in ops.h */
+int cf_ops_act(cf_ops_t *ops, const cf_ops_act_t *in, cf_ops_out_t *out)
+{
+    int rc = act_once(ops, in, out);
+    return cf__ops_stale(rc, out) ? act_once(ops, in, out) : rc;
+}
+
 /* ---- extend and exclude --------------------------------------------------------------------- */
 
 /* A change to one of a case's clocks: an extension or an excluded period. Exactly one
@@ -437,8 +444,8 @@ static int read_exclude(const cf_ops_exclude_t *in, cf_exclude_t *req, cf_error_
 /* What extend and exclude share: the case (agency, role, If-Match: cf__ops_load), then
  * the input read (so a missing case is answered before bad input, as for act), the
  * time, the engine's events, and the write (append, alerts index: cf__ops_commit). */
-static int clock_change(cf_ops_t *ops, const cf_ops_by_t *by, int64_t case_id, clock_change_t *ch,
-                        cf_ops_out_t *out)
+static int clock_change_once(cf_ops_t *ops, const cf_ops_by_t *by, int64_t case_id,
+                             clock_change_t *ch, cf_ops_out_t *out)
 {
     cf_case_t c;
     const cf_workflow_t *wf;
@@ -462,6 +469,14 @@ static int clock_change(cf_ops_t *ops, const cf_ops_by_t *by, int64_t case_id, c
     json_decref(events);
     cf_case_dispose(&c);
     return rc;
+}
+
+/* The same, once more with the case read when the cached one was stale (cf__ops_stale). */
+static int clock_change(cf_ops_t *ops, const cf_ops_by_t *by, int64_t case_id, clock_change_t *ch,
+                        cf_ops_out_t *out)
+{
+    int rc = clock_change_once(ops, by, case_id, ch, out);
+    return cf__ops_stale(rc, out) ? clock_change_once(ops, by, case_id, ch, out) : rc;
 }
 
 /* Exported, documented in ops.h */

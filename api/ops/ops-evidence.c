@@ -29,8 +29,8 @@ static json_t *with_file(const json_t *item, const json_t *refs, const char *nam
     return o;
 }
 
-/* Exported, documented in ops.h */
-int cf_ops_evidence(cf_ops_t *ops, const cf_ops_evidence_t *in, cf_ops_out_t *out)
+/* cf_ops_evidence, once (its case perhaps from the writer's cache unchecked). */
+static int evidence_once(cf_ops_t *ops, const cf_ops_evidence_t *in, cf_ops_out_t *out)
 {
     cf_case_t c;
     const cf_workflow_t *wf;
@@ -75,4 +75,11 @@ int cf_ops_evidence(cf_ops_t *ops, const cf_ops_evidence_t *in, cf_ops_out_t *ou
     json_decref(events);
     cf_case_dispose(&c);
     return rc;
+}
+
+/* Exported, documented in ops.h */
+int cf_ops_evidence(cf_ops_t *ops, const cf_ops_evidence_t *in, cf_ops_out_t *out)
+{
+    int rc = evidence_once(ops, in, out);
+    return cf__ops_stale(rc, out) ? evidence_once(ops, in, out) : rc;
 }

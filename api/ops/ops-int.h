@@ -28,9 +28,21 @@ typedef struct cf__ops_write_s {
 } cf__ops_write_t;
 
 /* Reads case id as by may see it and checks by->if_match (CF_ECONFLICT, with
- * out->version). OUT c (dispose it), *wf (borrowed). Errors in out->err. */
+ * out->version). OUT c (dispose it), *wf (borrowed). Errors in out->err. A writer
+ * with a case cache (the daemon's) takes the case from it unchecked when it wrote the
+ * case last (cf_casecache_get_unchecked: no read of the database, out->unchecked); the
+ * write then finds it stale, if another node or process wrote the case since, and the
+ * operation runs once more with the case read (cf__ops_stale). */
 int cf__ops_load(cf_ops_t *ops, const cf_ops_by_t *by, int64_t id, cf_case_t *c,
                  const cf_workflow_t **wf, cf_ops_out_t *out);
+
+/* 1 when an operation that returned rc is to run again, its case read from the
+ * database: it failed (CF_ECONFLICT from the case row's update, or a refusal, a time
+ * before the last event ... found on a stale copy) with its case taken from the cache
+ * unchecked and nothing of it written (out is then emptied and set to read it; a
+ * failure after the case row was written is the operation's: cf__ops_commit clears
+ * out->unchecked). 0: rc is the operation's answer. */
+int cf__ops_stale(int rc, cf_ops_out_t *out);
 
 /* Facts as given (an object; a string converted to the declared type, as the
  * command line converts --fact), each no deeper than CF_OPS_JSON_DEPTH. OUT *out

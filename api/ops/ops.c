@@ -74,11 +74,34 @@ int cf_ops_case(cf_ops_t *ops, const cf_ops_by_t *by, int64_t id, cf_case_t *c,
     return rc;
 }
 
+/* Case id from the writer's cache without reading the database (cf__ops_load): 0 and
+ * OUT c, *wf; CF_ENOTFOUND when the cache cannot vouch for it (then c is untouched). */
+static int case_unchecked(cf_ops_t *ops, const cf_ops_by_t *by, int64_t id, cf_case_t *c,
+                          const cf_workflow_t **wf, cf_error_t *err)
+{
+    cf_casecache_t *cache = ops->wfs->cases;
+    if (!cache || !by->agency || id <= 0 || cf_casecache_get_unchecked(cache, id, by->agency, c))
+        return CF_ENOTFOUND;
+    int rc = cf_wfcache_get(ops->wfs, ops->store, c->workflow_hash, wf, err);
+    if (rc != 0)
+        cf_case_dispose(c);
+    return rc == 0 ? 0 : rc == CF_ENOTFOUND ? CF_ESTORE : rc;
+}
+
 /* Exported, documented in ops-int.h */
 int cf__ops_load(cf_ops_t *ops, const cf_ops_by_t *by, int64_t id, cf_case_t *c,
                  const cf_workflow_t **wf, cf_ops_out_t *out)
 {
-    int rc = cf_ops_case(ops, by, id, c, wf, &out->err);
+    int rc = out->check ? CF_ENOTFOUND : case_unchecked(ops, by, id, c, wf, &out->err);
+    out->unchecked = rc == 0;
+    /* a version the caller read elsewhere (another node): compared with the database's */
+    if (rc == 0 && by->if_match >= 0 && by->if_match != c->version) {
+        cf_case_dispose(c);
+        out->unchecked = 0;
+        rc = CF_ENOTFOUND;
+    }
+    if (rc == CF_ENOTFOUND)
+        rc = cf_ops_case(ops, by, id, c, wf, &out->err);
     if (rc == 0 && by->if_match >= 0 && by->if_match != c->version) {
         rc = cf_error_set(&out->err, CF_ECONFLICT, NULL, 0, 0,
                           "case %lld is at version %lld, not %lld: read it again and retry",
@@ -87,6 +110,17 @@ int cf__ops_load(cf_ops_t *ops, const cf_ops_by_t *by, int64_t id, cf_case_t *c,
         cf_case_dispose(c);
     }
     return rc;
+}
+
+/* Exported, documented in ops-int.h */
+int cf__ops_stale(int rc, cf_ops_out_t *out)
+{
+    if (rc == 0 || !out->unchecked)
+        return 0;
+    cf_ops_out_dispose(out);
+    cf_ops_out_init(out);
+    out->check = 1;
+    return 1;
 }
 
 /* Exported, documented in ops-int.h */
@@ -314,6 +348,18 @@ static int write_all(cf_ops_t *ops, const cf__ops_write_t *w, cf_case_t *c, cons
     return rc;
 }
 
+/* 0 when c's head is the one stored, else CF_ECONFLICT (or the store's error). */
+static int still_current(cf_ops_t *ops, const cf_case_t *c, cf_error_t *err)
+{
+    char agency[128], head[CF_CHAIN_HEX];
+    int rc = cf_store_case_agency_head(ops->store, c->id, agency, sizeof(agency), head, err);
+    if (rc == 0 && strcmp(head, c->head) != 0)
+        rc =
+            cf_error_set(err, CF_ECONFLICT, NULL, 0, 0,
+                         "case %lld changed since it was read: reload and retry", (long long)c->id);
+    return rc;
+}
+
 /* Exported, documented in ops-int.h */
 int cf__ops_commit(cf_ops_t *ops, const cf__ops_write_t *w, cf_case_t *c, cf_ops_out_t *out)
 {
@@ -326,9 +372,16 @@ int cf__ops_commit(cf_ops_t *ops, const cf__ops_write_t *w, cf_case_t *c, cf_ops
     int64_t read_at = c->version;
     char was[CF_CHAIN_HEX];
     snprintf(was, sizeof(was), "%s", c->head);
+    /* a case taken unchecked is proven current by the case row's update; a number or a
+     * document written before it would be written twice by the retry: checked first */
+    if (out->unchecked && (w->assigns || w->docs_count) && (rc = still_current(ops, c, err)) == 0)
+        out->unchecked = 0;
     /* The store's writes leave c as it was on failure, and make it the case after
      * them on success: no copy is needed here. */
-    rc = write_all(ops, w, c, was, err);
+    if (rc == 0)
+        rc = write_all(ops, w, c, was, err);
+    if (c->version != read_at) /* the case row was written: the case was current */
+        out->unchecked = 0;
     if (!ops->in_tx && rc == 0)
         rc = cf_store_tx_commit(ops->store, err);
     if (!ops->in_tx && rc != 0)

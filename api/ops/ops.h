@@ -153,6 +153,8 @@ typedef struct cf_ops_out_s {
     cf_error_t err;
     int64_t version; /* CF_ECONFLICT: the case's version now, or -1 */
     int has_case;    /* c is to be disposed */
+    int unchecked;   /* internal: the case was taken from the writer's cache unchecked */
+    int check;       /* internal: read it from the database (the retry after a stale one) */
 } cf_ops_out_t;
 
 void cf_ops_out_init(cf_ops_out_t *out);

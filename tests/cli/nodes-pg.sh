@@ -7,6 +7,10 @@
 # nodes-pg-2: two daemons serve that one database: a session made on one is good on the
 #   other with the same CSRF token; signed out on the second, the first refuses it
 #   within its token cache time.
+# nodes-pg-2.3: one case acted on through both, each node's writer holding its own copy
+#   of it (taken without reading the database while the node wrote it last): the node
+#   whose copy is stale takes an If-Match of the other's version (200) and answers a
+#   stale one 409 (not 422, what its own copy would say); one chain, every event once.
 # nodes-pg-3: PostgreSQL stopped at once under them: a bearer request and a session
 #   request are 503 EUNAVAILABLE on both (never 401, never a crash); started again, both
 #   answer 200 without being restarted.
@@ -80,6 +84,27 @@ for _ in $(seq 1 300); do
 done
 if [ "$out" = 200 ] && [ "$after" = 401 ]
 then ok; else echo "sign-out $out, then $after" > "$tmp/out"; fail "nodes-pg-2.2: signed out on one node, refused on the other"; fi
+
+# nodes-pg-2.3: one case, both nodes
+"$bin" --db "$url" workflow load "$src/bench/workflows/bench-linear.yaml" > /dev/null 2>&1
+post() { # post PORT PATH BODY [VERSION]: the status; the answer in $tmp/body
+    curl -s -o "$tmp/body" -w '%{http_code}' -H "Authorization: Bearer $token" \
+        -H 'Content-Type: application/json' ${4:+-H "If-Match: \"$4\""} -d "$3" \
+        "http://127.0.0.1:$1$2"
+}
+act() { post "$1" "/v1/cases/$id/actions" "{\"action\":\"$2\"}" "$3"; }
+s0=$(post "$pa" /v1/cases '{"workflow":"bench-linear","party":{"name":"某某诊所"}}')
+id=$(jq -r .id "$tmp/body") v=$(jq -r .version "$tmp/body")
+s1=$(act "$pa" step1 "$v") s2=$(act "$pb" step2 $((v + 1))) s3=$(act "$pa" step3 $((v + 2)))
+s4=$(act "$pb" step4 $((v + 3))) s5=$(act "$pa" step5 $((v + 3)))
+s6=$(act "$pa" step5 $((v + 4)))
+codes="$s0 $s1 $s2 $s3 $s4 $s5 $s6"
+n=$("$pgbin/psql" -X -At -h "$dir" -U postgres -d moved -c \
+    "SELECT count(*) || ' ' || count(DISTINCT seq) || ' ' || max(seq) FROM events WHERE case_id = $id")
+if [ "$codes" = "201 200 200 200 200 409 200" ] && [ "$n" = "$((v + 5)) $((v + 5)) $((v + 5))" ] &&
+    [ "$(code --db "$url" audit verify)" -eq 0 ] && grep -q "^case $id (bench-linear.*: conformant$" "$tmp/out"
+then ok; else echo "answers $codes, events (count, seqs, last) $n, version $v" >> "$tmp/out"
+    fail "nodes-pg-2.3: one case through two nodes: stale copies read again, one chain"; fi
 
 # nodes-pg-3: the database away (stopped at once, as a crash would): every request is a
 # clear 503 on both daemons, neither dies; started again, they answer as before on their own
