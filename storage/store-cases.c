@@ -755,6 +755,7 @@ int cf_store_case_put_sealed(cf_store_t *s, const cf_store_sealed_t *w, cf_error
         cf_db_bind_text(st, 16, w->snapshot, -1, CF_DB_STATIC);
         cf_db_bind_text(st, 17, w->agency, -1, CF_DB_STATIC);
         cf_db_bind_int64(st, 18, w->expected);
+        cf_db_bind_text(st, 19, w->prev, -1, CF_DB_STATIC);
         int step = cf_db_step(st);
         rc = step == CF_DB_DONE ? 0 : cf__store_error(s, step, "write case", err);
         if (rc == 0 && cf_db_changes(s->db) == 0)

@@ -303,6 +303,7 @@ int cf_store_case_append_as(cf_store_t *s, cf_case_t *c, json_t *events, const c
 typedef struct cf_store_sealed_s {
     int64_t id;           /* the case */
     int64_t expected;     /* the version the change was sealed onto */
+    const char *prev;     /* and the head (the stored row must be at both) */
     int64_t version;      /* the case's version after it */
     const char *head;     /* the chain's head after it */
     cf_time_t updated_at; /* the case after it, as cf_case_t has them */

@@ -842,6 +842,7 @@ static int seal_rows(cf__ahead_prep_t *p, const cf_case_t *c, const cf_case_t *n
     seal_offsets(p, json_string_value(json_object_get(ev, "at")), next->updated_at);
     p->w = (cf_store_sealed_t){.id = c->id,
                                .expected = c->version,
+                               .prev = p->prev,
                                .version = next->version,
                                .head = p->head,
                                .updated_at = next->updated_at,
