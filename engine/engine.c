@@ -233,6 +233,7 @@ typedef struct guard_ctx_s {
     const json_t *new_facts;
     cf_time_t at;             /* the instant of the action: "now" for elapsed() and running() */
     const cf_calendar_t *cal; /* for waited(..., "working_days"); may be NULL */
+    cf_error_t *err;          /* OUT: why it could not be counted (a day outside cal) */
 } guard_ctx_t;
 
 static int done_cb(void *ctx, const char *action)
@@ -352,7 +353,7 @@ static int owed_cb(void *ctx, const char *fact, const char *clock, double *out)
  * (R4): that rule gives a party who must act by the end of a period the next working
  * day, and here no one must act, the period is a minimum gap before the bureau may
  * (docs/legal-periods.md, "No sooner than"). A date that does not parse has not
- * waited; a working day outside the calendar is CF_ERANGE. */
+ * waited; a working day outside the calendar is CF_ERANGE, named in g->err. */
 static int waited_cb(void *ctx, const char *date, long amount, const char *unit)
 {
     guard_ctx_t *g = ctx;
@@ -366,7 +367,7 @@ static int waited_cb(void *ctx, const char *date, long amount, const char *unit)
         return CF_EINVAL;
     } else {
         for (long counted = 0; counted < amount;) {
-            int rc = cf_calendar_is_workday(g->cal, cf_date_from_days(++day), NULL);
+            int rc = cf_calendar_is_workday(g->cal, cf_date_from_days(++day), g->err);
             if (rc < 0)
                 return rc;
             counted += rc;
@@ -375,11 +376,14 @@ static int waited_cb(void *ctx, const char *date, long amount, const char *unit)
     return g->at > cf_date_end(cf_date_from_days(day));
 }
 
-/* 1 if g holds for the case with facts merged in; 0 if not. */
+/* 1 if g holds for the case with facts merged in; 0 if not; CF_ERANGE when it cannot
+ * be told, a day it counts being outside the calendar (OUT err names it): neither
+ * "holds" nor "does not" (the rule's own message would then name the wrong reason). */
 static int holds(const cf_guard_t *g, const cf_case_t *c, const cf_act_t *req, json_t *merged,
-                 const cf_calendar_t *cal)
+                 const cf_calendar_t *cal, cf_error_t *err)
 {
-    guard_ctx_t ctx = {c, req->action, req->facts, req->at, cal};
+    guard_ctx_t ctx = {c, req->action, req->facts, req->at, cal, err};
+    err->text[0] = '\0';
     cf_guard_env_t env = {.facts = merged,
                           .actor = req->actor,
                           .role = req->role,
@@ -391,8 +395,8 @@ static int holds(const cf_guard_t *g, const cf_case_t *c, const cf_act_t *req, j
                           .ctx = &ctx,
                           .elapsed = elapsed_cb,
                           .waited = waited_cb};
-    int result = 0;
-    return cf_guard_eval(g, &env, &result) == 0 && result;
+    int result = 0, rc = cf_guard_eval(g, &env, &result);
+    return rc == CF_ERANGE ? rc : rc == 0 && result;
 }
 
 /* ---- acting --------------------------------------------------------------------- */
@@ -418,7 +422,12 @@ static int choose(const cf_workflow_t *wf, const cf_calendar_t *cal, const cf_ca
         if (!role_allowed(t, req->role))
             continue;
         role_ok = 1;
-        if (!wf->guards[i] || holds(wf->guards[i], c, req, merged, cal)) {
+        cf_error_t err;
+        int h = wf->guards[i] ? holds(wf->guards[i], c, req, merged, cal, &err) : 1;
+        if (h < 0)
+            return cf__refuse(why, h, "action '%s': its condition cannot be checked: %s",
+                              req->action, err.text);
+        if (h) {
             *chosen = t;
             return 0;
         }
@@ -459,8 +468,14 @@ static int check_rules(const cf_workflow_t *wf, const cf_calendar_t *cal, const 
 {
     for (unsigned i = 0; i < wf->doc->rules_count; i++) {
         const cf_wf_rule_t *r = &wf->doc->rules[i];
-        if (!cf_workflow_list_has(r->on, r->on_count, req->action) ||
-            holds(wf->checks[i], c, req, merged, cal))
+        cf_error_t err;
+        int h = cf_workflow_list_has(r->on, r->on_count, req->action)
+                    ? holds(wf->checks[i], c, req, merged, cal, &err)
+                    : 1;
+        if (h < 0)
+            return cf__refuse(why, h, "rule '%s' (%s) cannot be checked: %s", r->id, r->article,
+                              err.text);
+        if (h)
             continue;
         if (why) {
             snprintf(why->rule, sizeof(why->rule), "%s", r->id);

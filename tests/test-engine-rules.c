@@ -256,7 +256,8 @@ static void setup_waited(fixture_t *f, const char *db, const char *opened_at)
 /* engine-3.15 (issue 27): waited(fact, N, unit) counts from the fact's date the law's
  * way: the day itself not counted, the period over at 24:00 of its last day, that day
  * NOT moved off a rest day (a minimum gap, no one's time to act); working days are the
- * calendar's, adjusted working days included. */
+ * calendar's, adjusted working days included; a day outside the calendar is CF_ERANGE,
+ * named. */
 TEST_IMPL(engine_waited_rule)
 {
     fixture_t f;
@@ -283,6 +284,14 @@ TEST_IMPL(engine_waited_rule)
                   te_step(&f, "张三", "notify", "handler", "2025-10-11T18:00:00+08:00",
                           "{\"notified_fine\": 1000, \"served_wd\": \"2025-09-30\"}", NULL, &w),
                   "three-working-days", "第六十九条");
+    /* Served on a day of a year the calendar does not hold: the working days cannot be
+     * counted, and the refusal says so (not the rule's "three working days" as if they
+     * were counted and had not passed). */
+    ASSERT_EQ(te_step(&f, "张三", "notify", "handler", "2025-10-12T09:00:00+08:00",
+                      "{\"notified_fine\": 1000, \"served_wd\": \"2019-12-30\"}", NULL, &w),
+              CF_ERANGE);
+    ASSERT_CONTAINS(w.text, "rule 'three-working-days'");
+    ASSERT_CONTAINS(w.text, "2019-12-31 is outside the loaded calendar");
     ASSERT_EQ(te_step(&f, "张三", "notify", "handler", "2025-10-12T09:00:00+08:00",
                       "{\"notified_fine\": 1000, \"served_wd\": \"2025-09-30\"}", NULL, &w),
               0);
