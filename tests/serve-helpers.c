@@ -18,6 +18,7 @@
 #include "../engine/engine.h"
 #include "../storage/store.h"
 #include "cli.h"
+#include "serve-int.h" /* td_opening_queued reads the writer's queue */
 #include "task.h"
 
 /* ---- leak checking ------------------------------------------------------------------------ */
@@ -248,6 +249,18 @@ void td_clock(const td_daemon_t *d, const char *iso)
     if (r.status != 200)
         CF__FAIL("clock to %s: %ld %s", iso, r.status, r.body);
     td_resp_free(&r);
+}
+
+/* Exported, documented in serve-helpers.h */
+int td_opening_queued(const td_daemon_t *d)
+{
+    cf__writer_t *w = &d->srv->writer;
+    int found = 0;
+    pthread_mutex_lock(&w->mu);
+    for (cf__job_t *j = w->queue; j; j = j->next)
+        found |= j->kind == CF__JOB_OPEN;
+    pthread_mutex_unlock(&w->mu);
+    return found;
 }
 
 /* ---- webhook receiver ------------------------------------------------------------------------ */

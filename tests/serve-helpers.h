@@ -77,6 +77,9 @@ long long td_open_case(const td_daemon_t *d, const char *token, const char *work
 long long td_evidence(const td_daemon_t *d, const char *token, long long id);
 /* Moves the daemon's clock to iso and waits until every alert due then fired. */
 void td_clock(const td_daemon_t *d, const char *iso);
+/* 1 once an opening (a POST /v1/cases) waits in d's writer queue, not yet taken: the storm
+ * tests hold a firing chunk until a request is queued behind it. */
+int td_opening_queued(const td_daemon_t *d);
 
 /* A webhook receiver on 127.0.0.1: answers `failures` requests with 500, then
  * 200; records each request's alert id header and body. */

@@ -108,23 +108,13 @@ typedef struct hold_s {
     int chunks;
 } hold_t;
 
-static int open_queued(cf__writer_t *w)
-{
-    int found = 0;
-    pthread_mutex_lock(&w->mu);
-    for (cf__job_t *j = w->queue; j; j = j->next)
-        found |= j->kind == CF__JOB_OPEN;
-    pthread_mutex_unlock(&w->mu);
-    return found;
-}
-
 static void hold_probe(void *ctx, unsigned chunk)
 {
     hold_t *h = ctx;
     (void)chunk;
     if (__atomic_fetch_add(&h->chunks, 1, __ATOMIC_SEQ_CST) != 0)
         return;
-    for (int i = 0; i < 20000 && !open_queued(&h->d->srv->writer); i++)
+    for (int i = 0; i < 20000 && !td_opening_queued(h->d); i++)
         usleep(1000);
 }
 

@@ -657,17 +657,6 @@ typedef struct probe_s {
     int chunks;         /* chunks begun */
 } probe_t;
 
-/* 1 once an opening (the test's POST) waits in the writer's queue. */
-static int post_queued(cf__writer_t *w)
-{
-    int found = 0;
-    pthread_mutex_lock(&w->mu);
-    for (cf__job_t *j = w->queue; j; j = j->next)
-        found |= j->kind == CF__JOB_OPEN;
-    pthread_mutex_unlock(&w->mu);
-    return found;
-}
-
 static void fire_probe(void *ctx, unsigned chunk)
 {
     probe_t *p = ctx;
@@ -676,7 +665,7 @@ static void fire_probe(void *ctx, unsigned chunk)
     int n = p->chunks++;
     pthread_mutex_unlock(&p->mu);
     if (n == 0) { /* the firing's first chunk: the POST arrives while it runs */
-        for (int i = 0; i < 20000 && !post_queued(&p->d->srv->writer); i++)
+        for (int i = 0; i < 20000 && !td_opening_queued(p->d); i++)
             usleep(1000);
         return;
     }
