@@ -20,6 +20,14 @@
  * timeout), CF_EFULL (disk full), CF_EIO, CF_ECORRUPT, CF_ESTORE (other SQLite
  * errors), CF_ENOMEM; err names the SQLite message where there is one. On failure
  * OUT parameters are untouched and nothing was written.
+ *
+ * Map (each part below starts with a "----" comment naming its file): opening; workflow
+ * definitions, calendars, the matter catalog, documents; cases (open, append, read); fault
+ * injection; calendar years loaded while cases run; gauges; transactions held by the
+ * caller (a change written ahead among them), tokens and agencies; a token's life;
+ * alerts acknowledged and escalated; 案由 dictionaries; the log of all cases and its
+ * checkpoints; the case file (summaries, stats); copying a database; sessions; due alerts
+ * claimed by one daemon of several; the webhook outbox; the log read from a position on.
  */
 #ifndef CF_STORE_H
 #define CF_STORE_H
