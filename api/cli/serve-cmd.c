@@ -14,13 +14,14 @@
  * yields no usable token. Roles: handler, reviewer, head, auditor (read-only),
  * metrics (GET /metrics and nothing else).
  */
-#include "serve-int.h"
-
 #include "cli.h"
 #include "datadir.h"
+#include "serve.h"
+#include "store.h"
 
 #include <openssl/rand.h>
 #include <systemd/sd-daemon.h>
+#include <uv.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
