@@ -3,10 +3,16 @@
 # (Prometheus's own linter: names, units in base units, types, help), after a
 # case was opened and acted on over the API so the counters are not all zero.
 # Usage: metrics.sh CASEFLOW_BINARY   (run from the source root)
-# Exits 77 (skipped) when curl or promtool (Debian package prometheus) is missing.
+# Exits 77 (skipped) when curl or promtool (Debian package prometheus) is missing; under
+# CASEFLOW_CI=1 (.ci/run) that is a failure (exit 1): CI installed them, so it checks.
 set -u
-command -v curl > /dev/null 2>&1 || { echo "curl is not installed: skipped"; exit 77; }
-command -v promtool > /dev/null 2>&1 || { echo "promtool is not installed: skipped"; exit 77; }
+missing() { # missing TOOL: skipped, or under CASEFLOW_CI a failure
+    [ -n "${CASEFLOW_CI:-}" ] && { echo "FAIL: $1 is not installed (CASEFLOW_CI)" >&2; exit 1; }
+    echo "$1 is not installed: skipped"
+    exit 77
+}
+command -v curl > /dev/null 2>&1 || missing curl
+command -v promtool > /dev/null 2>&1 || missing promtool
 bin=$1
 . "$(dirname "$0")/lib.sh"
 cf_setup

@@ -4,10 +4,12 @@
 # and swagger-cli's validator (`swagger-cli validate`), both pinned in
 # tools/package.json and installed by scripts/install-deps.sh (npm ci).
 # Usage: openapi.sh   (run from the source root)
-# Exits 77 (skipped) when the tools are not installed (no tools/node_modules).
+# Exits 77 (skipped) when the tools are not installed (no tools/node_modules); under
+# CASEFLOW_CI=1 (.ci/run) that is a failure (exit 1): CI installed them, so it checks.
 set -u
 bin=tools/node_modules/.bin
 if [ ! -x "$bin/redocly" ] || [ ! -x "$bin/swagger-cli" ] || ! command -v node > /dev/null; then
+    [ -n "${CASEFLOW_CI:-}" ] && { echo "FAIL: the OpenAPI tools are not installed (CASEFLOW_CI)" >&2; exit 1; }
     echo "the OpenAPI tools are not installed (scripts/install-deps.sh): skipped"
     exit 77
 fi
