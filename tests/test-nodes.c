@@ -12,8 +12,8 @@
  *   for another daemon while the lease runs (it is told how long), all of them
  *   once it ran out, never one already fired, and at once after a clean release.
  * nodes-3: a daemon sharing the database (cfg.shared) leaves alone the alerts a dead
- *   daemon claimed while its lease runs, then fires every one of them, once, within
- *   5 s of the lease's end.
+ *   daemon claimed while its lease runs, then fires every one of them, once, after the
+ *   lease's end (how soon after is a figure, docs/deploy.md, not asserted here).
  * nodes-4: a shared daemon's stream shows the changes made beside it (another node;
  *   here the command line on the same file) as well as its own, once each, in
  *   commit order.
