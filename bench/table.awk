@@ -180,6 +180,10 @@ END {
     late_row("6", "burst (issue 26): alert lateness p50 / p99, 10,000 due on one second " \
         "(alert log)", "late_burst_log", 500)
     late_row("6", "the same, received on the event stream (SSE)", "late_burst_sse", 500)
+    limit_row("6", "burst: each alert once on its case's chain (" fmt(x["burst_chain", "events"]) \
+        " alert events due on that second, " fmt(x["burst_chain", "ids"]) " distinct ids, of " \
+        fmt(x["burst_chain", "of"]) ")", has("burst_chain") ? fmt(v["burst_chain"]) " missing " \
+        "or twice" : "not measured", has("burst_chain") ? v["burst_chain"] == 0 : "", "0")
     limit_row("6", "storm: " fmt(x["storm_fire", "of"]) " alerts due at one instant, the " \
         "instant to the last in the log (" fmt(x["storm_fire", "alerts"]) " fired; first after " \
         x["storm_fire", "first_ms"] " ms)", has("storm_fire") ? sprintf("%.1f s, %s/s",
