@@ -347,6 +347,7 @@
     /* ops-*: the operation layer through both front ends (tests/test-ops.c) */                    \
     X(ops_cli_rewrites_alerts)                                                                     \
     X(ops_parity)                                                                                  \
+    X(ops_parity_ack)                                                                              \
     X(ops_json_depth_cli)                                                                          \
     X(ops_json_depth_http)                                                                         \
     X(ops_store_unreadable)                                                                        \

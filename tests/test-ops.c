@@ -5,7 +5,8 @@
  *          alerts index (ops_cli_rewrites_alerts); the same scenario through the
  *          command line and the API leaves the same chain and the same alerts
  *          (ops_parity: cause, officers, documents as bytes, evidence,
- *          exclusion, extension).
+ *          exclusion, extension); an alert acknowledged from either leaves the same
+ *          chain (ops_parity_ack).
  * ops-2.*: issue 19's checks at the door: JSON nesting (ops_json_depth_cli,
  *          ops_json_depth_http, ops_store_unreadable), documents stored whole or
  *          refused (ops_documents), history never backdated (ops_backdate,
@@ -301,6 +302,88 @@ TEST_IMPL(ops_parity)
         sqlite3_finalize(st);
         sqlite3_close(db);
     }
+    return 0;
+}
+
+/* A case opened through the API on db and its first alert fired (the daemon's clock
+ * moved to its due instant: the answer comes after the firing). OUT id (size bytes):
+ * the alert's id. The daemon d is left running. */
+static void ack_fired(const char *db, const char *token, td_daemon_t *d, char *id, size_t size)
+{
+    cf_serve_config_t cfg;
+    char due[64];
+    td_config(&cfg, db, T0);
+    td_start(d, &cfg);
+    td_open_case(d, token, "penalty-general", "某某大药房");
+    json_t *pending = td_get_json(d, token, "/v1/alerts?state=pending");
+    json_t *first = json_array_get(pending, 0);
+    ASSERT(first != NULL);
+    snprintf(id, size, "%s", json_string_value(json_object_get(first, "alert_id")));
+    snprintf(due, sizeof(due), "%s", json_string_value(json_object_get(first, "due_at")));
+    json_decref(pending);
+    td_clock(d, due);
+}
+
+/* POST /v1/alerts/{id}/ack as token: the status. */
+static long api_ack(const td_daemon_t *d, const char *token, const char *id)
+{
+    char path[256];
+    td_resp_t r;
+    snprintf(path, sizeof(path), "/v1/alerts/%s/ack", id);
+    td_http(d, "POST", path, token, NULL, 0, NULL, &r);
+    long status = r.status;
+    td_resp_free(&r);
+    return status;
+}
+
+/* ops-1.3: an alert acknowledged: fired by the daemon, then acknowledged by 张三 as
+ * handler from the command line (`caseflow alert ack`) on one database and through the
+ * API on the other: the same chains (alert.acknowledged on both); a second
+ * acknowledgement refused by both (exit 5, 409), another agency's alert unknown to the
+ * API (404) and an unknown id to the command line (exit 3). */
+TEST_IMPL(ops_parity_ack)
+{
+    char a[512], b[512], id_a[160], id_b[160];
+    td_daemon_t d;
+    td_db("ops-ack-cli.db", a, sizeof(a));
+    td_db("ops-ack-api.db", b, sizeof(b));
+    char *token_a = td_token(a, "某县医疗保障局", "handler", "张三");
+    ack_fired(a, token_a, &d, id_a, sizeof(id_a));
+    td_stop(&d);
+    const char *later = "2026-06-01T09:00:00+08:00";
+    int rc = td_cli(a, later, "alert", "ack", id_a, "--role", "handler", "--actor", "张三", NULL);
+    if (rc != 0)
+        CF__FAIL("alert ack: %d %s", rc, td_err);
+    ASSERT_CONTAINS(td_out, "alert acknowledged");
+    ASSERT_EQ(td_cli(a, later, "alert", "ack", id_a, "--role", "handler", NULL), CF_EXIT_CONFLICT);
+    ASSERT_CONTAINS(td_err, "was acknowledged at");
+    ASSERT_EQ(td_cli(a, later, "alert", "ack", "9:none:warning:1", "--role", "head", NULL),
+              CF_EXIT_NOTFOUND);
+    ASSERT_EQ(td_cli(a, later, "alert", "ack", id_a, NULL), CF_EXIT_USAGE);
+
+    char *token_b = td_token(b, "某县医疗保障局", "handler", "张三");
+    char *stranger = td_token(b, "另一局", "handler", "王五");
+    ack_fired(b, token_b, &d, id_b, sizeof(id_b));
+    ASSERT_STR_EQ(id_a, id_b);
+    ASSERT_EQ(api_ack(&d, stranger, id_b), 404);
+    ASSERT_EQ(api_ack(&d, token_b, id_b), 200);
+    ASSERT_EQ(api_ack(&d, token_b, id_b), 409);
+    td_stop(&d);
+
+    json_t *ea = td_comparable_events(a), *eb = td_comparable_events(b);
+    char *ta = json_dumps(ea, JSON_SORT_KEYS | JSON_INDENT(1));
+    char *tb = json_dumps(eb, JSON_SORT_KEYS | JSON_INDENT(1));
+    if (!json_equal(ea, eb))
+        CF__FAIL("the chains differ:\nCLI %s\nAPI %s", ta, tb);
+    ASSERT_CONTAINS(ta, "alert.acknowledged");
+    ASSERT_EQ(td_cli(a, later, "audit", "verify", NULL), 0);
+    free(ta);
+    free(tb);
+    json_decref(ea);
+    json_decref(eb);
+    free(token_a);
+    free(token_b);
+    free(stranger);
     return 0;
 }
 

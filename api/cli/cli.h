@@ -116,6 +116,7 @@ int cf__read_file(const char *path, char **buf, size_t *len, cf_error_t *err);
     X("evidence list", evidence_list, "list a case's evidence register")                           \
     X("record add", record_add, "add a 询问笔录 or 现场检查笔录 to a case")                        \
     X("record list", record_list, "list a case's 询问笔录 and 现场检查笔录")                       \
+    X("alert ack", alert_ack, "acknowledge a fired alert, on its case's chain")                    \
     X("bundle verify", bundle_verify, "check a signed case bundle's signature (no database)")      \
     X("doc list", doc_list, "the 文书 a case's state needs, which have templates, which exist")    \
     X("doc render", doc_render, "render a 文书 from the case as PDF (--out FILE)")                 \
@@ -375,7 +376,10 @@ enum { CF_OPT_REQ = 1, CF_OPT_MANY = 2 };
     X("record add", "--role", "ROLE", 0, "the acting role (default handler)")                      \
     X("record add", "--actor", "NAME", 0, "who enters it ($CASEFLOW_ACTOR, else $USER)")           \
     X("record add", "--at", "TIME", 0, "when it is recorded (not in the future; default now)")     \
-    X("record list", "CASE", NULL, CF_OPT_REQ, "the case number")
+    X("record list", "CASE", NULL, CF_OPT_REQ, "the case number")                                  \
+    X("alert ack", "ALERT_ID", NULL, CF_OPT_REQ, "the alert's id (case:clock:point:due)")          \
+    X("alert ack", "--role", "ROLE", CF_OPT_REQ, "the acknowledging role (handler, head ...)")     \
+    X("alert ack", "--actor", "NAME", 0, "who acknowledges ($CASEFLOW_ACTOR, else $USER)")
 
 /* The two tables as arrays (cli.c), for the parser and the writers below. */
 typedef struct cf__cli_command_s {

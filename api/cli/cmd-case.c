@@ -1,10 +1,9 @@
 /*
- * cmd-case.c -- `case open`, `case act`, `case extend`, `case exclude`: the
- * commands that change a case. Each translates its argv into the operation
- * layer's input (api/ops/ops.h), which reads, decides and writes (in a
- * transaction of its own, the alerts index kept in step), and prints the answer:
- * the events, or the case's summary under --json. `case show` and `case list`
- * are in cmd-case-show.c.
+ * cmd-case.c -- `case open`, `case act`, `case extend`, `case exclude` and
+ * `alert ack` (a person acknowledges a fired alert): the commands that change a case. Each
+ * translates its argv into the operation layer's input (api/ops/ops.h), which reads, decides and
+ * writes (in a transaction of its own, the alerts index kept in step), and prints the answer: the
+ * events, or the case's summary under --json. `case show` and `case list` are in cmd-case-show.c.
  *
  * Limits a bureau may set in the environment (README, "What a case handler does"):
  *   CASEFLOW_DOC_MAX        largest document --doc stores (bytes, or 64M, 1G)
@@ -381,6 +380,26 @@ int cf__cmd_case_exclude(cf_cli_t *cli, int argc, char **argv)
                                   "检测|检验|鉴定|听证|公告|专家评审 --role ROLE [--actor NAME] "
                                   "[--at TIME]");
     return run_change(cli, argc, argv, exclude_case);
+}
+
+/* ---- alert ack ------------------------------------------------------------------- */
+
+static int ack_alert(cf_cli_t *cli, cf_ops_t *ops, int argc, char **argv, cf_ops_out_t *out,
+                     const char **verb)
+{
+    cf_ops_ack_t in = {.alert_id = cf__opt_positional(argc, argv, 0, NULL)};
+    cf_alert_t a;
+    *verb = "alert acknowledged";
+    int rc = by_of(cli, argc, argv, &in.by, &out->err);
+    return rc == 0 ? cf_ops_alert_ack(ops, &in, &a, out) : rc;
+}
+
+/* Exported, documented in cli.h */
+int cf__cmd_alert_ack(cf_cli_t *cli, int argc, char **argv)
+{
+    if (!cf__opt_positional(argc, argv, 0, NULL) || !cf__opt_value(argc, argv, "--role"))
+        return cf__cli_usage(cli, "alert ack ALERT_ID --role ROLE [--actor NAME]");
+    return run_change(cli, argc, argv, ack_alert);
 }
 
 /* ---- shared with the register's commands (cmd-evidence.c) ---------------------------- */

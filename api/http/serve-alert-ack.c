@@ -38,6 +38,7 @@
  * the next alert due; an escalation instant would have to join that index, and a
  * FIRE job answers the test clock, which would then wait for escalations too).
  */
+#include "ops.h"
 #include "serve-int.h"
 
 #include <stdio.h>
@@ -169,48 +170,41 @@ static int append(cf_store_t *s, cf_case_t *c, const cf_alert_t *a, const char *
 /* Exported, documented in serve-int.h */
 int cf__job_ack(cf_store_t *s, cf__job_t *j)
 {
-    const char *id = json_string_value(json_object_get(j->body, "alert_id"));
+    cf_ops_t ops = {.store = s, .in_tx = 1};
+    cf_ops_ack_t in = {.by = {.actor = j->who.name,
+                              .role = j->who.role,
+                              .agency = j->who.agency,
+                              .now = j->now,
+                              .if_match = -1},
+                       .alert_id = json_string_value(json_object_get(j->body, "alert_id"))};
     cf_alert_t a;
-    cf_alert_ack_t ack;
-    cf_case_t c;
-    cf_error_t err;
-    char owner[128], when[CF_TIME_BUFSZ], text[256];
-    int rc = cf_store_alert_get(s, id, &a, &ack, &err);
-    if (rc == 0)
-        rc = alert_case(s, &a, j->who.agency, owner, sizeof(owner), &c, &err);
-    if (rc != 0)
-        return answer_error(j, cf__http_status(rc), cf_errname(rc), err.text);
-    if (!a.fired_at || ack.acked_at) {
-        cf_time_format(ack.acked_at, when);
-        snprintf(text, sizeof(text), ack.acked_at ? "alert %s was acknowledged at %s" : "%s",
-                 a.fired_at ? a.id : "the alert has not fired yet", when);
-        cf_case_dispose(&c);
-        return answer_error(j, 409, "ECONFLICT", text);
-    }
-    cf_time_t at;
-    rc = append(s, &c, &a, "alert.acknowledged", j->who.name, j->who.role, j->now,
-                json_pack("{s:b}", "escalated", ack.escalated_at != 0), &at, &err);
-    if (rc == 0)
-        rc = cf_store_alert_ack(s, a.id, at, &err);
+    cf_ops_out_t out;
+    char owner[128], when[CF_TIME_BUFSZ];
+    cf_ops_out_init(&out);
+    int rc = cf_ops_alert_ack(&ops, &in, &a, &out); /* the command line's path too */
     if (rc != 0) {
-        cf_case_dispose(&c);
-        return answer_error(j, cf__http_status(rc), cf_errname(rc), err.text);
+        answer_error(j, cf__http_status(rc), cf_errname(rc), out.err.text);
+        cf_ops_out_dispose(&out);
+        return -1;
     }
-    cf_time_format(at, when);
+    const cf_case_t *c = &out.c;
+    snprintf(when, sizeof(when), "%s",
+             json_string_value(json_object_get(json_array_get(out.events, 0), "at")));
+    snprintf(owner, sizeof(owner), "%s", j->who.agency); /* the case is the asker's agency's */
     j->status = 200;
-    j->case_id = c.id;
+    j->case_id = c->id;
     j->answer = json_pack("{s:s, s:I, s:s, s:s, s:s, s:I}", "alert_id", a.id, "case",
-                          (json_int_t)c.id, "acknowledged_by", j->who.name, "role", j->who.role,
-                          "acknowledged_at", when, "version", (json_int_t)c.version);
+                          (json_int_t)c->id, "acknowledged_by", j->who.name, "role", j->who.role,
+                          "acknowledged_at", when, "version", (json_int_t)c->version);
     char frame_id[200];
-    snprintf(frame_id, sizeof(frame_id), "%lld:%lld", (long long)c.id, (long long)c.version);
+    snprintf(frame_id, sizeof(frame_id), "%lld:%lld", (long long)c->id, (long long)c->version);
     add_notice(j, "alert.acknowledged", frame_id,
                json_pack("{s:s, s:I, s:s, s:s, s:s, s:s, s:o, s:s, s:s, s:I}", "alert_id", a.id,
-                         "case", (json_int_t)c.id, "clock", a.clock, "level",
+                         "case", (json_int_t)c->id, "clock", a.clock, "level",
                          cf__alert_level(a.point), "actor", j->who.name, "role", j->who.role,
-                         "handlers", cf__alert_handlers(&c), "agency", owner, "at", when, "version",
-                         (json_int_t)c.version));
-    cf_case_dispose(&c);
+                         "handlers", cf__alert_handlers(c), "agency", owner, "at", when, "version",
+                         (json_int_t)c->version));
+    cf_ops_out_dispose(&out);
     return 0;
 }
 

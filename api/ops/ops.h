@@ -195,6 +195,22 @@ typedef struct cf_ops_evidence_s {
  * officer ...) with out->refused. */
 int cf_ops_evidence(cf_ops_t *ops, const cf_ops_evidence_t *in, cf_ops_out_t *out);
 
+/* A person acknowledges a fired alert (ops-alert.c): the command line's `alert ack`
+ * and the API's POST /v1/alerts/{alert_id}/ack. by: actor, role, agency (NULL: any
+ * case), now (the event's time, never before the case's last event; by.at is not
+ * taken). */
+typedef struct cf_ops_ack_s {
+    cf_ops_by_t by;
+    const char *alert_id;
+} cf_ops_ack_t;
+
+/* Appends alert.acknowledged {alert_id, clock, point, escalated} to the alert's case
+ * and marks the alert acknowledged, in one transaction (ops's or the caller's). OUT
+ * *a (the alert), out->c (the case after it), out->events. CF_ENOTFOUND: no such
+ * alert, or another agency's; CF_ECONFLICT: not fired yet, or acknowledged already
+ * (out->err says when); CF_EINVAL: no id or role; a store error. */
+int cf_ops_alert_ack(cf_ops_t *ops, const cf_ops_ack_t *in, cf_alert_t *a, cf_ops_out_t *out);
+
 /* Reads case id (through the case cache when there is one) and its workflow, as
  * by sees it (another agency's case is CF_ENOTFOUND). OUT c (dispose it), *wf
  * (borrowed from ops->wfs). */
