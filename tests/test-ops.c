@@ -6,7 +6,8 @@
  *          command line and the API leaves the same chain and the same alerts
  *          (ops_parity: cause, officers, documents as bytes, evidence,
  *          exclusion, extension); an alert acknowledged from either leaves the same
- *          chain (ops_parity_ack).
+ *          chain, and the list of alerts reads the same through both
+ *          (ops_parity_ack).
  * ops-2.*: issue 19's checks at the door: JSON nesting (ops_json_depth_cli,
  *          ops_json_depth_http, ops_store_unreadable), documents stored whole or
  *          refused (ops_documents), history never backdated (ops_backdate,
@@ -336,11 +337,58 @@ static long api_ack(const td_daemon_t *d, const char *token, const char *id)
     return status;
 }
 
+/* `caseflow --json alert list ARGS` on db (the database's default agency is none: the
+ * token's agency is given) as JSON (new), asserting it exits 0. */
+static json_t *cli_alerts(const char *db, const char *a1, const char *a2, const char *a3,
+                          const char *a4)
+{
+    int rc = td_cli(db, "2026-06-01T09:00:00+08:00", "--json", "alert", "list", "--agency",
+                    "某县医疗保障局", a1, a2, a3, a4, NULL);
+    if (rc != 0)
+        CF__FAIL("alert list: %d %s", rc, td_err);
+    json_t *list = json_loads(td_out, 0, NULL);
+    ASSERT(json_is_array(list));
+    return list;
+}
+
+/* ops-1.4: the list of alerts through both, with the daemon running: the same rows (the
+ * fired one acknowledged by 张三 first), by state alike, paged alike. */
+static void list_parity(const td_daemon_t *d, const char *db, const char *token, const char *acked)
+{
+    json_t *api = td_get_json(d, token, "/v1/alerts"), *cli = cli_alerts(db, NULL, 0, 0, 0);
+    ASSERT(json_array_size(api) >= 2);
+    if (!json_equal(api, cli))
+        CF__FAIL("GET /v1/alerts and alert list differ:\n%s\n%s", json_dumps(api, 0),
+                 json_dumps(cli, 0));
+    json_t *first = json_array_get(cli, 0);
+    ASSERT_STR_EQ(json_string_value(json_object_get(first, "alert_id")), acked);
+    ASSERT_STR_EQ(json_string_value(json_object_get(first, "acknowledged_by")), "张三");
+    json_t *api_fired = td_get_json(d, token, "/v1/alerts?state=fired");
+    json_t *cli_fired = cli_alerts(db, "--state", "fired", NULL, NULL);
+    ASSERT_EQ(json_array_size(cli_fired), 1);
+    ASSERT(json_equal(api_fired, cli_fired));
+    json_t *page = cli_alerts(db, "--limit", "1", NULL, NULL);
+    ASSERT_EQ(json_array_size(page), 1);
+    char hint[256];
+    snprintf(hint, sizeof(hint), "the next page: --cursor %s", acked);
+    ASSERT_CONTAINS(td_err, hint);
+    json_t *next = cli_alerts(db, "--limit", "1", "--cursor", acked);
+    ASSERT(json_equal(json_array_get(next, 0), json_array_get(api, 1)));
+    ASSERT_EQ(td_cli(db, "2026-06-01T09:00:00+08:00", "alert", "list", "--state", "late", NULL),
+              CF_EXIT_USAGE);
+    json_decref(api);
+    json_decref(cli);
+    json_decref(api_fired);
+    json_decref(cli_fired);
+    json_decref(page);
+    json_decref(next);
+}
+
 /* ops-1.3: an alert acknowledged: fired by the daemon, then acknowledged by 张三 as
  * handler from the command line (`caseflow alert ack`) on one database and through the
  * API on the other: the same chains (alert.acknowledged on both); a second
  * acknowledgement refused by both (exit 5, 409), another agency's alert unknown to the
- * API (404) and an unknown id to the command line (exit 3). */
+ * API (404) and an unknown id to the command line (exit 3); then ops-1.4 (list_parity). */
 TEST_IMPL(ops_parity_ack)
 {
     char a[512], b[512], id_a[160], id_b[160];
@@ -368,6 +416,7 @@ TEST_IMPL(ops_parity_ack)
     ASSERT_EQ(api_ack(&d, stranger, id_b), 404);
     ASSERT_EQ(api_ack(&d, token_b, id_b), 200);
     ASSERT_EQ(api_ack(&d, token_b, id_b), 409);
+    list_parity(&d, b, token_b, id_b);
     td_stop(&d);
 
     json_t *ea = td_comparable_events(a), *eb = td_comparable_events(b);

@@ -116,6 +116,7 @@ int cf__read_file(const char *path, char **buf, size_t *len, cf_error_t *err);
     X("evidence list", evidence_list, "list a case's evidence register")                           \
     X("record add", record_add, "add a 询问笔录 or 现场检查笔录 to a case")                        \
     X("record list", record_list, "list a case's 询问笔录 and 现场检查笔录")                       \
+    X("alert list", alert_list, "an agency's alerts: pending, fired, who acknowledged")            \
     X("alert ack", alert_ack, "acknowledge a fired alert, on its case's chain")                    \
     X("bundle verify", bundle_verify, "check a signed case bundle's signature (no database)")      \
     X("doc list", doc_list, "the 文书 a case's state needs, which have templates, which exist")    \
@@ -377,6 +378,11 @@ enum { CF_OPT_REQ = 1, CF_OPT_MANY = 2 };
     X("record add", "--actor", "NAME", 0, "who enters it ($CASEFLOW_ACTOR, else $USER)")           \
     X("record add", "--at", "TIME", 0, "when it is recorded (not in the future; default now)")     \
     X("record list", "CASE", NULL, CF_OPT_REQ, "the case number")                                  \
+    X("alert list", "--state", "pending|fired|unacknowledged", 0, "only those (default: all)")     \
+    X("alert list", "--handler", "NAME", 0, "only the alerts of the cases this person handles")    \
+    X("alert list", "--agency", "NAME", 0, "whose (default: the database's, init --agency)")       \
+    X("alert list", "--limit", "N", 0, "at most N alerts (1 to 1000; default 1000)")               \
+    X("alert list", "--cursor", "ALERT_ID", 0, "the page after this alert (the last one shown)")   \
     X("alert ack", "ALERT_ID", NULL, CF_OPT_REQ, "the alert's id (case:clock:point:due)")          \
     X("alert ack", "--role", "ROLE", CF_OPT_REQ, "the acknowledging role (handler, head ...)")     \
     X("alert ack", "--actor", "NAME", 0, "who acknowledges ($CASEFLOW_ACTOR, else $USER)")

@@ -424,112 +424,22 @@ int cf__http_causes(cf_serve_t *srv, h2o_req_t *req, const cf_principal_t *who)
     return 0;
 }
 
-/* Reader thread: who acknowledged fired alert row (issue 22), from the case's
- * alert.acknowledged event; *events caches the events of case *events_case. */
-static const char *acked_by(cf_store_t *s, json_t *row, json_t **events, int64_t *events_case)
-{
-    int64_t id = json_integer_value(json_object_get(row, "case"));
-    if (*events_case != id) {
-        json_decref(*events);
-        *events = NULL;
-        *events_case = id;
-        if (cf_store_case_events(s, id, events, NULL) != 0)
-            *events = NULL;
-    }
-    const char *alert = json_string_value(json_object_get(row, "alert_id"));
-    size_t i;
-    json_t *ev;
-    json_array_foreach(*events, i, ev) {
-        const char *type = json_string_value(json_object_get(ev, "type"));
-        const char *of = json_string_value(json_object_get(ev, "alert_id"));
-        if (type && of && strcmp(type, "alert.acknowledged") == 0 && strcmp(of, alert) == 0)
-            return json_string_value(json_object_get(ev, "actor"));
-    }
-    return NULL;
-}
-
-/* Reader thread: on each fired row of list, acknowledged_by and acknowledged_at (null
- * when nobody has) and escalated_at (null when not escalated); with unacked, the rows
- * acknowledged are dropped. */
-static void ack_fields(cf_store_t *s, json_t *list, int unacked)
-{
-    json_t *events = NULL, *row;
-    int64_t events_case = 0;
-    for (size_t i = 0; i < json_array_size(list);) {
-        row = json_array_get(list, i);
-        cf_alert_t a;
-        cf_alert_ack_t ack = {0, 0};
-        if (!json_object_get(row, "fired_at") ||
-            cf_store_alert_get(s, json_string_value(json_object_get(row, "alert_id")), &a, &ack,
-                               NULL) != 0) {
-            i++;
-            continue;
-        }
-        if (unacked && ack.acked_at) {
-            json_array_remove(list, i);
-            continue;
-        }
-        const char *by = ack.acked_at ? acked_by(s, row, &events, &events_case) : NULL;
-        char when[CF_TIME_BUFSZ];
-        json_object_set_new(row, "acknowledged_by", by ? json_string(by) : json_null());
-        cf_time_format(ack.acked_at, when);
-        json_object_set_new(row, "acknowledged_at", ack.acked_at ? json_string(when) : json_null());
-        cf_time_format(ack.escalated_at, when);
-        json_object_set_new(row, "escalated_at",
-                            ack.escalated_at ? json_string(when) : json_null());
-        i++;
-    }
-    json_decref(events);
-}
-
-/* Reader thread: the alerts after (*after_due, after) into out, up to want rows (with
- * r->unacked, reading on past the acknowledged ones). 0 or a CF_E*. */
-static int alert_rows(cf_store_t *s, cf__read_t *r, size_t want, json_t *out, cf_error_t *err)
-{
-    cf_time_t due = r->after_due;
-    char after[sizeof(r->after_id)];
-    snprintf(after, sizeof(after), "%s", r->after_id);
-    for (;;) {
-        json_t *list;
-        int rc = cf_store_alert_page_by(s, r->who.agency, r->filter.handler, r->pending, due,
-                                        after[0] ? after : NULL, (int)want, &list, err);
-        if (rc != 0)
-            return rc;
-        size_t got = json_array_size(list);
-        json_t *last = got ? json_array_get(list, got - 1) : NULL;
-        if (last && cf_store_alert_id_canon(json_string_value(json_object_get(last, "alert_id")),
-                                            &due, after, sizeof(after)) != 0)
-            got = 0; /* not an id of ours: read no further */
-        ack_fields(s, list, r->unacked);
-        size_t i;
-        json_t *row;
-        json_array_foreach(list, i, row) {
-            if (json_array_size(out) < want)
-                json_array_append(out, row);
-        }
-        json_decref(list);
-        if (got < want || json_array_size(out) >= want)
-            return 0;
-    }
-}
-
 static void run_alerts(cf_store_t *s, cf_wfcache_t *wfs, cf__read_t *r)
 {
-    json_t *list = json_array();
+    json_t *list = NULL;
     cf_error_t err;
     (void)wfs;
-    int rc = list ? alert_rows(s, r, (size_t)r->limit + 1, list, &err)
-                  : cf_error_set(&err, CF_ENOMEM, NULL, 0, 0, "out of memory");
+    cf_ops_alerts_t q = {.agency = r->who.agency,
+                         .handler = r->filter.handler,
+                         .pending = r->pending,
+                         .unacked = r->unacked,
+                         .after_due = r->after_due,
+                         .after_id = r->after_id[0] ? r->after_id : NULL,
+                         .limit = r->limit};
+    int rc = cf_ops_alert_page(s, &q, &list, r->next_cursor, sizeof(r->next_cursor), &err);
     if (rc != 0) {
-        json_decref(list);
         store_failed(r, rc, &err);
         return;
-    }
-    if (json_array_size(list) > (size_t)r->limit) {
-        json_array_remove(list, (size_t)r->limit);
-        json_t *last = json_array_get(list, (size_t)r->limit - 1);
-        snprintf(r->next_cursor, sizeof(r->next_cursor), "%s",
-                 json_string_value(json_object_get(last, "alert_id")));
     }
     cf__read_answer(r, 200, list);
 }
@@ -569,15 +479,9 @@ static int alert_cursor(cf_serve_t *srv, h2o_req_t *req, cf__read_t *r)
 /* Exported, documented in serve-int.h */
 int cf__http_alerts(cf_serve_t *srv, h2o_req_t *req, const cf_principal_t *who)
 {
-    int bad = 0, limit;
+    int bad = 0, limit, pending, unacked;
     const char *state = cf__http_query(req, "state", &bad);
-    int unacked = state && strcmp(state, "unacknowledged") == 0; /* fired, nobody acked */
-    int pending = !state                          ? 0
-                  : strcmp(state, "pending") == 0 ? 1
-                  : strcmp(state, "fired") == 0   ? -1
-                  : unacked                       ? -1
-                                                  : 2;
-    if (bad || pending == 2) {
+    if (bad || cf_ops_alert_state(state, &pending, &unacked) != 0) {
         cf__http_json(req, srv, 400,
                       json_pack("{s:s, s:s, s:s}", "error", "EINVAL", "text",
                                 "state is \"pending\", \"fired\" or \"unacknowledged\"",

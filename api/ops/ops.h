@@ -211,6 +211,34 @@ typedef struct cf_ops_ack_s {
  * (out->err says when); CF_EINVAL: no id or role; a store error. */
 int cf_ops_alert_ack(cf_ops_t *ops, const cf_ops_ack_t *in, cf_alert_t *a, cf_ops_out_t *out);
 
+/* Which alerts to list: the agency's (NULL: the database's default, init --agency), perhaps only a
+ * handler's, pending (1: unfired, -1: fired, 0: both) and unacked (fired and nobody acknowledged),
+ * after the cursor (after_due, after_id: cf_ops_alert_cursor; after_id NULL: from the first), at
+ * most limit (1 to 1000). */
+typedef struct cf_ops_alerts_s {
+    const char *agency;
+    const char *handler;
+    int pending, unacked;
+    cf_time_t after_due;
+    const char *after_id;
+    int limit;
+} cf_ops_alerts_t;
+
+/* state as the API's ?state= and `alert list --state` take it (NULL, "pending", "fired",
+ * "unacknowledged") into OUT *pending, *unacked; CF_EINVAL for anything else. */
+int cf_ops_alert_state(const char *state, int *pending, int *unacked);
+
+/* A cursor as given (an alert id, of today's form or the form before schema 10) into OUT
+ * *due and id (size bytes), the form the alerts index holds; CF_EINVAL when it is none. */
+int cf_ops_alert_cursor(const char *text, cf_time_t *due, char *id, size_t size);
+
+/* One page of q's alerts by due instant then alert_id: OUT *rows (new array of {alert_id,
+ * case, clock, point, due_at, deadline, fired_at?, provisional?, and on a fired one
+ * acknowledged_by, acknowledged_at, escalated_at, null when not}), next (size bytes: the
+ * last row's alert_id when another page follows, else ""). A store error. */
+int cf_ops_alert_page(cf_store_t *s, const cf_ops_alerts_t *q, json_t **rows, char *next,
+                      size_t size, cf_error_t *err);
+
 /* Reads case id (through the case cache when there is one) and its workflow, as
  * by sees it (another agency's case is CF_ENOTFOUND). OUT c (dispose it), *wf
  * (borrowed from ops->wfs). */
