@@ -348,6 +348,7 @@
     X(ops_cli_rewrites_alerts)                                                                     \
     X(ops_parity)                                                                                  \
     X(ops_parity_ack)                                                                              \
+    X(ops_case_file)                                                                               \
     X(ops_json_depth_cli)                                                                          \
     X(ops_json_depth_http)                                                                         \
     X(ops_store_unreadable)                                                                        \

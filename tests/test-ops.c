@@ -7,7 +7,8 @@
  *          (ops_parity: cause, officers, documents as bytes, evidence,
  *          exclusion, extension); an alert acknowledged from either leaves the same
  *          chain, and the list of alerts reads the same through both
- *          (ops_parity_ack).
+ *          (ops_parity_ack); a stored file's bytes from the command line as the
+ *          API gives them (ops_case_file).
  * ops-2.*: issue 19's checks at the door: JSON nesting (ops_json_depth_cli,
  *          ops_json_depth_http, ops_store_unreadable), documents stored whole or
  *          refused (ops_documents), history never backdated (ops_backdate,
@@ -433,6 +434,48 @@ TEST_IMPL(ops_parity_ack)
     free(token_a);
     free(token_b);
     free(stranger);
+    return 0;
+}
+
+static int act_with_doc(const char *db, const char *path);
+
+/* ops-1.5: a stored file from the command line: `case file CASE SHA256` writes the
+ * bytes of a document the case cites, to --out or standard output (the API's GET
+ * /v1/cases/{id}/files/{sha256}, the same function: serve_web_8_files); a hash the
+ * case does not cite, a hash that is not one and a case that is not there are not
+ * found (exit 3). */
+TEST_IMPL(ops_case_file)
+{
+    char db[512], doc[512], out[512], hex[CF_CHAIN_HEX], other[CF_CHAIN_HEX], upper[CF_CHAIN_HEX];
+    const char *text = "立案审批表：同意立案";
+    td_db("ops-file.db", db, sizeof(db));
+    cli_open(db, T0);
+    td_file("立案审批表.txt", text, doc, sizeof(doc));
+    ASSERT_EQ(act_with_doc(db, doc), 0);
+    cf_chain_sha256_hex(text, strlen(text), hex);
+    snprintf(out, sizeof(out), "%s/ops-file.out", cf_test_tmpdir());
+    remove(out);
+    int rc = td_cli(db, T0, "case", "file", "1", hex, "--out", out, NULL);
+    if (rc != 0)
+        CF__FAIL("case file: %d %s", rc, td_err);
+    ASSERT_CONTAINS(td_out, "立案审批表.txt");
+    FILE *f = fopen(out, "rb");
+    char got[256];
+    ASSERT(f != NULL);
+    size_t n = fread(got, 1, sizeof(got), f);
+    fclose(f);
+    ASSERT_EQ(n, strlen(text));
+    ASSERT(memcmp(got, text, n) == 0);
+    for (size_t i = 0; i < sizeof(upper); i++) /* the hash in either case */
+        upper[i] = (char)(hex[i] >= 'a' && hex[i] <= 'f' ? hex[i] - 'a' + 'A' : hex[i]);
+    ASSERT_EQ(td_cli(db, T0, "case", "file", "1", upper, NULL), 0);
+    ASSERT_STR_EQ(td_out, text);
+    cf_chain_sha256_hex("x", 1, other);
+    ASSERT_EQ(td_cli(db, T0, "case", "file", "1", other, NULL), CF_EXIT_NOTFOUND);
+    ASSERT_CONTAINS(td_err, "no stored file");
+    ASSERT_EQ(td_cli(db, T0, "case", "file", "1", "abc", NULL), CF_EXIT_NOTFOUND);
+    ASSERT_EQ(td_cli(db, T0, "case", "file", "9", hex, NULL), CF_EXIT_NOTFOUND);
+    ASSERT_EQ(td_cli(db, T0, "case", "file", "1", NULL), CF_EXIT_USAGE);
     return 0;
 }
 

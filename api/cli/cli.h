@@ -112,6 +112,8 @@ int cf__read_file(const char *path, char **buf, size_t *len, cf_error_t *err);
     X("case show", case_show, "show a case: state, facts, clocks, timeline, allowed actions")      \
     X("case list", case_list, "list cases, by state, workflow, due date")                          \
     X("case export", case_export, "write a case, its events and its workflow as a bundle")         \
+    X("case file", case_file,                                                                      \
+      "a stored file of a case (a document, an evidence file) by its hash")                        \
     X("evidence add", evidence_add, "add an item to a case's evidence register (书证, 物证 ...)")  \
     X("evidence list", evidence_list, "list a case's evidence register")                           \
     X("record add", record_add, "add a 询问笔录 or 现场检查笔录 to a case")                        \
@@ -249,6 +251,9 @@ enum { CF_OPT_REQ = 1, CF_OPT_MANY = 2 };
     X("doc render", "--at", "TIME", 0, "the document's date (default: when it was attached)")      \
     X("doc render", "--fact", "NAME=VALUE", CF_OPT_MANY, "a fact over the case's, for a preview")  \
     X("doc render", "--templates", "DIRS", 0, "template folders, first wins (docs/documents.md)")  \
+    X("case file", "CASE", NULL, CF_OPT_REQ, "the case number")                                    \
+    X("case file", "SHA256", NULL, CF_OPT_REQ, "the file's hash, as case show lists it")           \
+    X("case file", "--out", "FILE", 0, "write the bytes here (default: standard output)")          \
     X("case export", "CASE", NULL, CF_OPT_REQ, "the case number")                                  \
     X("case export", "--sign", "FILE", 0,                                                          \
       "sign with this Ed25519 or SM2 key ($CASEFLOW_EXPORT_KEY)")                                  \

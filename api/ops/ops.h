@@ -239,6 +239,25 @@ int cf_ops_alert_cursor(const char *text, cf_time_t *due, char *id, size_t size)
 int cf_ops_alert_page(cf_store_t *s, const cf_ops_alerts_t *q, json_t **rows, char *next,
                       size_t size, cf_error_t *err);
 
+/* A stored file of a case (ops-file.c): its bytes and the name the case records. */
+typedef struct cf_ops_file_s {
+    void *data; /* malloc'd */
+    size_t len;
+    char *name; /* malloc'd: the stored file name, or the hash when it has none */
+} cf_ops_file_t;
+
+/* text, 64 hex digits of either case, into OUT out in lower case; CF_EINVAL otherwise. */
+int cf_ops_sha256_canon(const char *text, char out[65]);
+
+/* The file case id cites under sha256 (its documents, its evidence items' files), as
+ * agency sees it (NULL: any case). OUT *out (dispose it with cf_ops_file_dispose).
+ * CF_ENOTFOUND for another agency's case or none, a sha256 that is not 64 hex digits,
+ * one the case does not cite, or a document cited by reference only (no bytes); a
+ * store error. */
+int cf_ops_case_file(cf_store_t *s, const char *agency, int64_t id, const char *sha256,
+                     cf_ops_file_t *out, cf_error_t *err);
+void cf_ops_file_dispose(cf_ops_file_t *f);
+
 /* Reads case id (through the case cache when there is one) and its workflow, as
  * by sees it (another agency's case is CF_ENOTFOUND). OUT c (dispose it), *wf
  * (borrowed from ops->wfs). */
