@@ -3,7 +3,8 @@
 # "Conventions", "Paging"): no JSON answer carries seconds since the epoch, only
 # ISO 8601 instants; `version` in a case row is the case's, the workflow's is
 # `workflow_version`; `case list --limit N --cursor C` pages by id; a usage error
-# under --json is a JSON object on standard output.
+# under --json is a JSON object on standard output; money in the shipped workflows is of
+# type amount.
 # Usage: contract.sh CASEFLOW_BINARY   (run from the source root)
 set -u
 bin=$1
@@ -57,6 +58,14 @@ then ok; else fail "a command's own usage error under --json is JSON"; fi
 if ! run --json token create --agency 某局 --role nobody --name x && [ ! -s "$tmp/err" ] &&
     grep -q '"usage": "caseflow token create --agency AGENCY --role' "$tmp/out"
 then ok; else fail "a usage message under --json is JSON"; fi
+
+# Money is one shape (issue 17 item 4): every fact of a shipped workflow that holds yuan
+# (its name says （元 or its id ends in _amount, _fine) is of type amount, so that it is
+# "20000.00" on the chain and in every answer, never a JSON number.
+awk 'FNR == 1 { id = "" } /^  - id: / { id = $3; name = "" } /^    name: / { name = $0 }
+     /^    type: / && id != "" { if ((name ~ /（元/ || id ~ /_amount$|_fine$|^fine$/) &&
+     $2 != "amount") print FILENAME ": " id " is " $2; id = "" }' workflows/*.yaml > "$tmp/out"
+if [ ! -s "$tmp/out" ]; then ok; else fail "money typed other than amount"; fi
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
