@@ -349,6 +349,7 @@
     X(ops_parity)                                                                                  \
     X(ops_parity_ack)                                                                              \
     X(ops_case_file)                                                                               \
+    X(ops_parity_payment)                                                                          \
     X(ops_json_depth_cli)                                                                          \
     X(ops_json_depth_http)                                                                         \
     X(ops_store_unreadable)                                                                        \

@@ -8,7 +8,8 @@
  *          exclusion, extension); an alert acknowledged from either leaves the same
  *          chain, and the list of alerts reads the same through both
  *          (ops_parity_ack); a stored file's bytes from the command line as the
- *          API gives them (ops_case_file).
+ *          API gives them (ops_case_file); a payment through both, the same chain
+ *          with the amounts in one shape (ops_parity_payment).
  * ops-2.*: issue 19's checks at the door: JSON nesting (ops_json_depth_cli,
  *          ops_json_depth_http, ops_store_unreadable), documents stored whole or
  *          refused (ops_documents), history never backdated (ops_backdate,
@@ -304,6 +305,118 @@ TEST_IMPL(ops_parity)
         sqlite3_finalize(st);
         sqlite3_close(db);
     }
+    return 0;
+}
+
+/* The benefit workflow's steps to a payment (行政给付: accepted, reviewed, granted, paid),
+ * each: the instant, action, role, actor, one fact (name=value, as the command line
+ * types it) and the document it needs, or NULL. Amounts are typed as a person types
+ * them ("3200") and stored in the one shape ("3200.00"). */
+static const struct {
+    const char *at, *action, *role, *actor, *fact, *doc;
+} pay_steps[] = {
+    {"2026-03-02T10:00:00+08:00", "accept", "handler", "张三", "application_items=医疗费用票据",
+     "受理通知书"},
+    {"2026-03-03T10:00:00+08:00", "submit_opinion", "handler", "张三", "review_opinion=符合条件",
+     NULL},
+    {"2026-03-04T10:00:00+08:00", "grant", "head", "李四", "benefit_amount=3200", "待遇核定审批表"},
+    {"2026-03-05T10:00:00+08:00", "pay_benefit", "handler", "张三", "paid_amount=3200",
+     "待遇支付凭证"},
+};
+
+/* Standard base64 of text (out: at least 4 * (strlen(text) + 2) / 3 + 1 bytes). */
+static void base64(const char *text, char *out)
+{
+    static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    const unsigned char *p = (const unsigned char *)text;
+    size_t n = strlen(text), o = 0;
+    for (size_t k = 0; k < n; k += 3) {
+        unsigned v = (unsigned)p[k] << 16 | (k + 1 < n ? (unsigned)p[k + 1] << 8 : 0) |
+                     (k + 2 < n ? p[k + 2] : 0);
+        out[o++] = b64[v >> 18 & 63];
+        out[o++] = b64[v >> 12 & 63];
+        out[o++] = k + 1 < n ? b64[v >> 6 & 63] : '=';
+        out[o++] = k + 2 < n ? b64[v & 63] : '=';
+    }
+    out[o] = '\0';
+}
+
+/* ops-1.6: a payment through both: a benefit case opened, accepted, reviewed, granted
+ * (benefit_amount) and paid (paid_amount), each document as a file from the command line
+ * and as base64 over the API: the same chains, the amounts "3200.00" on both. */
+TEST_IMPL(ops_parity_payment)
+{
+    char a[512], b[512], path[512], arg[700], fact[128], b64[256];
+    const char *agency = "某县医疗保障局";
+    size_t steps = sizeof(pay_steps) / sizeof(pay_steps[0]);
+    td_db("ops-pay-cli.db", a, sizeof(a));
+    td_db("ops-pay-api.db", b, sizeof(b));
+    int rc =
+        td_cli(a, "2026-03-02T09:00:00+08:00", "case", "open", "--workflow", "benefit", "--party",
+               "赵某", "--actor", "张三", "--role", "handler", "--agency", agency, NULL);
+    if (rc != 0)
+        CF__FAIL("cli open: %d %s", rc, td_err);
+    for (size_t i = 0; i < steps; i++) {
+        char name[32];
+        snprintf(name, sizeof(name), "pay%zu.txt", i);
+        if (pay_steps[i].doc)
+            td_file(name, pay_steps[i].doc, path, sizeof(path));
+        snprintf(arg, sizeof(arg), "%s=%s", pay_steps[i].doc ? pay_steps[i].doc : "", path);
+        rc = pay_steps[i].doc ? td_cli(a, pay_steps[i].at, "case", "act", "1", pay_steps[i].action,
+                                       "--role", pay_steps[i].role, "--actor", pay_steps[i].actor,
+                                       "--fact", pay_steps[i].fact, "--doc", arg, NULL)
+                              : td_cli(a, pay_steps[i].at, "case", "act", "1", pay_steps[i].action,
+                                       "--role", pay_steps[i].role, "--actor", pay_steps[i].actor,
+                                       "--fact", pay_steps[i].fact, NULL);
+        if (rc != 0)
+            CF__FAIL("cli %s: %d %s", pay_steps[i].action, rc, td_err);
+    }
+
+    char *handler = td_token(b, agency, "handler", "张三");
+    char *head = td_token(b, agency, "head", "李四");
+    cf_serve_config_t cfg;
+    td_daemon_t d;
+    td_config(&cfg, b, "2026-03-02T09:00:00+08:00");
+    td_start(&d, &cfg);
+    post(&d, NULL, "/v1/cases", handler,
+         json_pack("{s:s, s:{s:s}}", "workflow", "benefit", "party", "name", "赵某"), NULL, 201);
+    for (size_t i = 0; i < steps; i++) {
+        snprintf(fact, sizeof(fact), "%s", pay_steps[i].fact);
+        char *eq = strchr(fact, '=');
+        *eq = '\0';
+        json_t *body =
+            json_pack("{s:s, s:{s:s}}", "action", pay_steps[i].action, "facts", fact, eq + 1);
+        if (pay_steps[i].doc) {
+            snprintf(path, sizeof(path), "pay%zu.txt", i);
+            base64(pay_steps[i].doc, b64);
+            json_object_set_new(
+                body, "documents",
+                json_pack("{s:{s:s, s:s}}", pay_steps[i].doc, "content_base64", b64, "file", path));
+        }
+        json_t *c = td_get_json(&d, handler, "/v1/cases/1");
+        char version[32];
+        snprintf(version, sizeof(version), "%lld",
+                 (long long)json_integer_value(json_object_get(c, "version")));
+        json_decref(c);
+        post(&d, pay_steps[i].at, "/v1/cases/1/actions",
+             strcmp(pay_steps[i].role, "head") == 0 ? head : handler, body, version, 200);
+    }
+    td_stop(&d);
+
+    json_t *ea = td_comparable_events(a), *eb = td_comparable_events(b);
+    char *ta = json_dumps(ea, JSON_SORT_KEYS | JSON_INDENT(1));
+    char *tb = json_dumps(eb, JSON_SORT_KEYS | JSON_INDENT(1));
+    if (!json_equal(ea, eb))
+        CF__FAIL("the chains differ:\nCLI %s\nAPI %s", ta, tb);
+    ASSERT(json_array_size(ea) > steps); /* and the clocks' events */
+    ASSERT_CONTAINS(ta, "\"paid_amount\": \"3200.00\"");
+    ASSERT_CONTAINS(ta, "\"benefit_amount\": \"3200.00\"");
+    free(ta);
+    free(tb);
+    json_decref(ea);
+    json_decref(eb);
+    free(handler);
+    free(head);
     return 0;
 }
 

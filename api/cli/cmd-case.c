@@ -170,7 +170,8 @@ static int open_case(cf_cli_t *cli, cf_ops_t *ops, int argc, char **argv, cf_ops
     const char *algo = cf__opt_value(argc, argv, "--hash");
     const char *parent = cf__opt_value(argc, argv, "--parent");
     json_t *facts = NULL, *officers = NULL;
-    json_t *party = json_pack("{s:s, s:s?, s:s?}", "name", cf__opt_value(argc, argv, "--party"),
+    /* s*: a type or kind not given is left out, as the API leaves it out (not null) */
+    json_t *party = json_pack("{s:s, s:s*, s:s*}", "name", cf__opt_value(argc, argv, "--party"),
                               "type", cf__opt_value(argc, argv, "--party-type"), "kind",
                               cf__opt_value(argc, argv, "--party-kind"));
     cf_ops_open_t in = {.workflow = cf__opt_value(argc, argv, "--workflow"),
