@@ -149,6 +149,12 @@ int cf_db_changes(cf_db_t *db)
 }
 
 /* Exported, documented in db.h */
+int64_t cf_db_total_changes(cf_db_t *db)
+{
+    return db->kind == CF_DB_PG ? -1 : (int64_t)sqlite3_total_changes64(db->lite);
+}
+
+/* Exported, documented in db.h */
 uint64_t cf_db_round_trips(const cf_db_t *db)
 {
     return db->kind == CF_DB_PG ? db->trips : 0;

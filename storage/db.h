@@ -95,6 +95,11 @@ int cf_db_exec(cf_db_t *db, const char *sql);
  * next statement says how). */
 int cf_db_changes(cf_db_t *db);
 
+/* Rows changed by every INSERT, UPDATE and DELETE completed on db since it opened (a
+ * statement that failed and was undone counts none): two readings equal, nothing was
+ * written between them. -1 on PostgreSQL (not counted). */
+int64_t cf_db_total_changes(cf_db_t *db);
+
 /* Nonzero inside a transaction (BEGIN without COMMIT/ROLLBACK yet). */
 int cf_db_in_tx(const cf_db_t *db);
 

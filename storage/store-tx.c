@@ -111,6 +111,25 @@ int cf_store_savepoint_release(cf_store_t *s, cf_error_t *err)
     return rc;
 }
 
+/* Exported, documented in store.h. The counts' mark stands in for the savepoint's
+ * (their deltas are memory of this store, not rows: cf__store_counts_unmark drops them),
+ * and keeps them from being flushed while the request runs (a flush writes rows). */
+int cf_store_unsaved_begin(cf_store_t *s)
+{
+    int64_t changes = cf_db_total_changes(s->db);
+    if (changes < 0 || !cf_db_in_tx(s->db) || cf__store_counts_mark(s) != 0)
+        return CF_ESTORE;
+    s->unsaved_from = changes;
+    return 0;
+}
+
+/* Exported, documented in store.h */
+int cf_store_unsaved_end(cf_store_t *s, int kept)
+{
+    cf__store_counts_unmark(s, !kept);
+    return !kept && (cf_db_total_changes(s->db) != s->unsaved_from || !cf_db_in_tx(s->db));
+}
+
 /* Exported, documented in store.h */
 int cf_store_set_autocheckpoint(cf_store_t *s, int pages, cf_error_t *err)
 {

@@ -241,6 +241,9 @@ typedef struct cf__writer_s {
     atomic_int wal_restart_frames; /* CF__WAL_RESTART_FRAMES; tests lower it */
     atomic_ullong absorbed;        /* batches with firing work that took in the requests
                                       queued meanwhile (serve-writer.c, absorb) */
+    atomic_ullong unsaved, redone; /* jobs run without a savepoint of their own, and
+                                      transactions begun again because one of them failed
+                                      after it wrote (serve-writer.c, redo) */
     atomic_uint waiting;           /* requests in this batch and queued for the next: a firing
                                       chunk yields to them (serve-jobs.c) */
     atomic_uint streams;           /* event streams open (the loop counts them; jobs read it) */
