@@ -395,5 +395,7 @@
     /* hotpath-*: the HTTP transition path made cheaper (tests/test-hotpath.c) */                  \
     X(hotpath_request_id)                                                                          \
     X(hotpath_sqlite_memstatus)                                                                    \
+    X(hotpath_sqlite_nomutex)                                                                      \
+    X(hotpath_jsonw_escape)                                                                        \
     X(hotpath_time_format)                                                                         \
     /* CORE-TESTS */
