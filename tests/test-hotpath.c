@@ -10,6 +10,7 @@
  *            a connection is used by one thread at a time).
  * hotpath-2c: a JSON string written eight bytes at a time is jansson's text, whatever
  *            byte is escaped, wherever it is.
+ * hotpath-2d: an access line's latency_ms written digit by digit is what %.6g wrote.
  * hotpath-3: an instant written digit by digit (cf_time_format) is what snprintf's
  *            "%04d-%02d-%02dT%02d:%02d:%02d+08:00" wrote, over years 0 to 9999 and past.
  */
@@ -100,6 +101,35 @@ TEST_IMPL(hotpath_jsonw_escape)
                     checked++;
                 }
     ASSERT_EQ(checked, 128L * 2 * 300);
+    return 0;
+}
+
+TEST_IMPL(hotpath_latency_ms)
+{
+    /* every microsecond of the first 20 ms, then a prime step to 2 s and past, and the
+     * edges: %.6g of the milliseconds, ".0" when it has no point (put_real's rule) */
+    static const int64_t edges[] = {-1000001, -5,      -1,           0,      999,
+                                    1000,     99999,   100000,       999999, 1000000,
+                                    1000001,  1234567, 86400000000LL};
+    long checked = 0;
+    for (int64_t k = -(int64_t)(sizeof(edges) / sizeof(edges[0])); k < 2100000; k++) {
+        int64_t us = k < 0 ? edges[-k - 1] : k < 20000 ? k : 20000 + (k - 20000) * 997;
+        if (k >= 20000 && us > 2100000)
+            break;
+        char want[64];
+        snprintf(want, sizeof(want), "%.6g", (double)us / 1000.0);
+        if (!strchr(want, '.') && !strchr(want, 'e'))
+            strcat(want, ".0");
+        if (strstr(want, "e+")) /* jansson's exponent: no '+', no leading zero */
+            continue;
+        cf__jsonw_t w = {0};
+        cf__log_latency(&w, us);
+        char *got = cf__jsonw_finish(&w);
+        ASSERT_STR_EQ(got, want);
+        free(got);
+        checked++;
+    }
+    ASSERT(checked > 20000);
     return 0;
 }
 

@@ -397,5 +397,6 @@
     X(hotpath_sqlite_memstatus)                                                                    \
     X(hotpath_sqlite_nomutex)                                                                      \
     X(hotpath_jsonw_escape)                                                                        \
+    X(hotpath_latency_ms)                                                                          \
     X(hotpath_time_format)                                                                         \
     /* CORE-TESTS */
