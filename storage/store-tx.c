@@ -5,7 +5,9 @@
  * write-ahead log's checkpoints, and the case writes made inside them.
  *
  * Design. A refusal or a conflict rolls back to the request's savepoint and the
- * rest of the batch still commits. The case writes themselves are
+ * rest of the batch still commits. (On SQLite most requests take no savepoint, only a
+ * mark, cf_store_unsaved_begin: the daemon runs its batch again with savepoints when
+ * one fails after it wrote, api/http/serve-writer.c.) The case writes themselves are
  * cf__store_case_write (store-cases.c), the same code cf_store_case_open/append
  * run, minus their own BEGIN/COMMIT; nothing about how a case is written is
  * duplicated here. The helpers every SQLite file of this folder shares (a
