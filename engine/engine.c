@@ -352,13 +352,15 @@ static int owed_cb(void *ctx, const char *fact, const char *clock, double *out)
  * last day) before the day of the action. The last day is not moved off a rest day
  * (R4): that rule gives a party who must act by the end of a period the next working
  * day, and here no one must act, the period is a minimum gap before the bureau may
- * (docs/legal-periods.md, "No sooner than"). A date that does not parse has not
- * waited; a working day outside the calendar is CF_ERANGE, named in g->err. */
-static int waited_cb(void *ctx, const char *date, long amount, const char *unit)
+ * (docs/legal-periods.md, "No sooner than"). With `until` (waited's 4th argument) the
+ * period must have ended before that day instead: a hearing's date set at least 7
+ * working days after its notice. A date that does not parse has not waited; a working
+ * day outside the calendar is CF_ERANGE, named in g->err. */
+static int waited_cb(void *ctx, const char *date, long amount, const char *unit, const char *until)
 {
     guard_ctx_t *g = ctx;
-    cf_date_t d;
-    if (cf_date_parse(date, &d, NULL) != 0)
+    cf_date_t d, u = {0};
+    if (cf_date_parse(date, &d, NULL) != 0 || (until && cf_date_parse(until, &u, NULL) != 0))
         return 0;
     int64_t day = cf_date_to_days(d);
     if (strcmp(unit, "working_days") != 0) {
@@ -373,6 +375,8 @@ static int waited_cb(void *ctx, const char *date, long amount, const char *unit)
             counted += rc;
         }
     }
+    if (until) /* before the day `until` names: its start is after the period's end */
+        return cf_date_to_days(u) > day;
     return g->at > cf_date_end(cf_date_from_days(day));
 }
 

@@ -67,6 +67,7 @@
     X(guard_running)                                                                               \
     X(guard_ledger)                                                                                \
     X(guard_waited)                                                                                \
+    X(guard_waited_until)                                                                          \
     /* GUARD-TESTS */                                                                              \
     /* import-*: the 权责清单 importer (tests/test-import.c) */                                \
     X(import_seed_000_table)                                                                       \
