@@ -179,14 +179,31 @@ static json_t *string_list(char *const *items, unsigned count)
     return a;
 }
 
-/* What t requires that the case (with extra facts and documents) lacks. */
+/* Exported, documented in engine.h */
+int cf_text_blank(const char *s)
+{
+    while (s && *s) {
+        if (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r' || *s == '\f' || *s == '\v')
+            s++;
+        else if (!strncmp(s, "\xe3\x80\x80", 3)) /* U+3000 */
+            s += 3;
+        else
+            return 0;
+    }
+    return 1;
+}
+
+/* What t requires that the case (with extra facts and documents) lacks. A fact the
+ * action gives replaces the case's, and a text of blanks says nothing: missing. */
 static json_t *missing_of(const cf_wf_transition_t *t, const cf_case_t *c, const json_t *facts,
                           const json_t *docs)
 {
     json_t *mf = json_array(), *md = json_array();
     for (unsigned i = 0; t->requires && i < t->requires->facts_count; i++) {
         const char *f = t->requires->facts[i];
-        if (!json_object_get(c->facts, f) && !json_object_get(facts, f))
+        const json_t *v =
+            json_object_get(facts, f) ? json_object_get(facts, f) : json_object_get(c->facts, f);
+        if (!v || (json_is_string(v) && cf_text_blank(json_string_value(v))))
             json_array_append_new(mf, json_string(f));
     }
     for (unsigned i = 0; t->requires && i < t->requires->documents_count; i++) {

@@ -124,6 +124,7 @@
     X(engine_refuse_illegal_action)                                                                \
     X(engine_refuse_wrong_role)                                                                    \
     X(engine_refuse_requirements)                                                                  \
+    X(engine_refuse_blank_facts)                                                                   \
     X(engine_rules)                                                                                \
     X(engine_suspend_resume)                                                                       \
     X(engine_clock_extension)                                                                      \

@@ -214,7 +214,8 @@ int cf_ops_open(cf_ops_t *ops, const cf_ops_open_t *in, cf_ops_out_t *out)
     int rc = cf_case_init(&c);
     if (rc == 0)
         rc = open_agency(ops, in, agency, sizeof(agency), err);
-    if (rc == 0 && !json_is_string(json_object_get(party, "name")))
+    if (rc == 0 && (!json_is_string(json_object_get(party, "name")) ||
+                    cf_text_blank(json_string_value(json_object_get(party, "name")))))
         rc = cf_error_set(err, CF_EINVAL, NULL, 0, 0, "the party needs a name");
     if (rc == 0 && !json_is_null(json_object_get(party, "type")) &&
         json_object_get(party, "type") && !json_is_string(json_object_get(party, "type")))
