@@ -100,7 +100,7 @@ const char *const cf__power_names[CF__POWER_TYPES] = {
 };
 
 /* The type a segment of a power-type cell names: 0..7, -1 for a segment shaped
- * like a type but not one of ours ("行政执行"), -2 for anything else. */
+ * like a type but not one of ours ("行政执行", "公共服务"), -2 for anything else. */
 static int segment_type(const char *s, size_t n)
 {
     static const char *const keys[] = {"处罚", "强制", "检查", "给付", "确认", "奖励", "监督"};
@@ -118,6 +118,9 @@ static int segment_type(const char *s, size_t n)
     size_t chars = cf__u8_count(seg);
     if (cf__starts(seg, "其他") && chars <= 6)
         return 7;
+    /* a kind many lists have that is no power of ours: kept in its column, reported */
+    if (!strcmp(seg, "公共服务") || !strcmp(seg, "公共服务事项"))
+        return -1;
     /* the short forms of an 执法类别 column: 处罚, 检查类 */
     for (int i = 0; (chars == 2 || (chars == 3 && cf__ends(seg, "类"))) && i < 7; i++)
         if (cf__starts(seg, keys[i]))

@@ -157,11 +157,16 @@ static int set_power(cf__doc_t *d, const cf__record_t *r, json_t *m)
         rc = w && json_array_extend(flows, w) == 0 ? 0 : CF_ENOMEM;
         json_decref(w);
     }
+    /* named with the column it was read from (or that is empty), when a column gives it */
+    const cf__field_t *col = cf__record_get(r, CF__K_POWER);
+    char where[300] = "";
+    if (col && col->label && col->label[0] && !implied)
+        snprintf(where, sizeof(where), " (column %s)", col->label);
     if (!rc && json_array_size(types) == 0)
-        rc = cf_errlist_add(d->unplaced, d->source, r->line, 0,
-                            *pt ? "unknown 权力类型 \"%s\": matter kept without a workflow"
-                                : "no 权力类型%s: matter kept without a workflow",
-                            pt);
+        rc = cf_errlist_add(d->unplaced, d->source, col && *pt ? col->line : r->line, 0,
+                            *pt ? "unknown 权力类型 \"%s\"%s: matter kept without a workflow"
+                                : "no 权力类型%s%s: matter kept without a workflow",
+                            pt, where);
     if (!rc)
         rc = set_str(m, "power_type", pt);
     if (!rc && (json_object_set(m, "power_types", types) || json_object_set(m, "workflows", flows)))

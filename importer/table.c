@@ -385,9 +385,18 @@ static int new_record(table_t *t, const char **texts, int line, int number)
     r->number = number;
     if (number > 0)
         return 0;
-    r->number = prev + 1;
+    /* A 子项 of the 主项 above (its name merged, a 子项 of its own) shares the 主项's
+     * 序号: numbered as the next one, it would take the id of the row printed with it. */
+    const cf__field_t *name = cf__record_get(r, CF__K_NAME),
+                      *sub = cf__record_get(r, CF__K_SUB_ITEM);
+    int sub_row =
+        t->cur > 0 && prev > 0 && name && cf__blank(name->text) && sub && !cf__blank(sub->text);
+    r->number = sub_row ? prev : prev + 1;
     r->number_inferred = 1;
-    if (cf_errlist_add(d->repairs, d->source, line, 0, "row without 序号: numbered %d", r->number))
+    if (cf_errlist_add(d->repairs, d->source, line, 0,
+                       sub_row ? "子项 row without 序号: numbered %d, as its 主项 above"
+                               : "row without 序号: numbered %d",
+                       r->number))
         return CF_ENOMEM;
     return t->cur > 0 ? share_merged(t, &d->records[t->cur - 1], r, line) : 0;
 }

@@ -366,6 +366,37 @@ TEST_IMPL(import_family_synonyms)
     return 0;
 }
 
+/* import-2.1b: a 主项 whose 子项 follow on rows of their own (name and 权力类型 merged)
+ * numbers its 子项 row as itself, so the next printed 序号 keeps its id (was: the 子项
+ * row took 2, and row 2 became sub-items-002-2); a 权力类型 that is none of ours
+ * (行政裁决, and 公共服务 in a row that lost its last cells) stays in its column and is
+ * reported with the row's line and the column's label (was: 公共服务 moved to 子项名称,
+ * "no 权力类型"). */
+TEST_IMPL(import_family_sub_items)
+{
+    cf_import_result_t r = import_file("tests/fixtures/import/sub-items.txt");
+    ASSERT_EQ(json_array_size(r.matters), 5);
+    json_t *s1 = json_array_get(r.matters, 0), *s2 = json_array_get(r.matters, 1);
+    ASSERT_STR_EQ(str(s1, "id"), "sub-items-001");
+    ASSERT_STR_EQ(str(s2, "id"), "sub-items-001-2");
+    ASSERT_EQ(json_integer_value(json_object_get(s2, "number")), 1);
+    ASSERT_STR_EQ(str(s2, "name"), str(s1, "name"));
+    ASSERT_STR_EQ(str(s2, "sub_item"), "2.对定点医药机构串换药品的处罚");
+    ASSERT_STR_EQ(str(s2, "power_type"), "行政处罚");
+    ASSERT_CONTAINS(repair_at(&r, 4), "子项 row without 序号: numbered 1");
+    ASSERT_STR_EQ(str(json_array_get(r.matters, 2), "id"), "sub-items-002");
+    json_t *m3 = json_array_get(r.matters, 3), *m4 = json_array_get(r.matters, 4);
+    ASSERT_STR_EQ(str(m3, "power_type"), "行政裁决");
+    ASSERT_STR_EQ(str(m4, "power_type"), "公共服务");
+    ASSERT_STR_EQ(str(m4, "sub_item"), "");
+    ASSERT_EQ(json_array_size(json_object_get(m4, "workflows")), 0);
+    ASSERT_CONTAINS(unplaced_at(&r, 6), "unknown 权力类型 \"行政裁决\" (column 职权类别)");
+    ASSERT_CONTAINS(unplaced_at(&r, 7), "unknown 权力类型 \"公共服务\" (column 职权类别)");
+    ASSERT_EQ(r.unplaced.items_count, 2);
+    cf_import_result_free(&r);
+    return 0;
+}
+
 /* import-2.2: a header whose labels are split over two rows (事项 over 名称, 权力
  * over 类型), and a 序号 in full-width digits. */
 TEST_IMPL(import_family_split_header)
