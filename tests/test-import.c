@@ -397,6 +397,33 @@ TEST_IMPL(import_family_sub_items)
     return 0;
 }
 
+/* import-2.1c: a two-row header whose cells are merged down both rows (序号, 权力类别
+ * ...) and across (权力事项 over 主项 | 子项), as a spreadsheet gives it (the merged
+ * value down its rows) and as a converter that fills merged cells both ways gives it
+ * (every cell repeated): the second row is the sub-row, 主项 the name and 子项 the
+ * sub-item (was: "no matters found", every record without 事项名称). */
+TEST_IMPL(import_family_two_row_header)
+{
+    static const char *const files[] = {"tests/fixtures/import/two-row-header.xlsx",
+                                        "tests/fixtures/import/two-row-header.txt"};
+    for (size_t i = 0; i < 2; i++) {
+        cf_import_result_t r = import_file(files[i]);
+        ASSERT_EQ(json_array_size(r.matters), 3);
+        json_t *m1 = nth(&r, 1), *m2 = nth(&r, 2), *m3 = json_array_get(r.matters, 2);
+        ASSERT_STR_EQ(str(m1, "name"), str(m2, "name"));
+        ASSERT_CONTAINS(str(m1, "name"), "违反医疗保障基金使用规定行为的");
+        ASSERT_STR_EQ(str(m1, "sub_item"), "对定点医药机构分解住院的处罚");
+        ASSERT_STR_EQ(str(m2, "sub_item"), "对定点医药机构串换药品的处罚");
+        ASSERT_STR_EQ(str(m2, "power_type"), "行政处罚");
+        ASSERT_STR_EQ(str(m3, "name"), "医疗保障基金使用监督检查");
+        ASSERT_STR_EQ(str(m3, "sub_item"), "");
+        ASSERT_STR_EQ(str(m3, "power_type"), "行政检查");
+        ASSERT_EQ(r.unplaced.items_count, 0);
+        cf_import_result_free(&r);
+    }
+    return 0;
+}
+
 /* import-2.2: a header whose labels are split over two rows (事项 over 名称, 权力
  * over 类型), and a 序号 in full-width digits. */
 TEST_IMPL(import_family_split_header)
