@@ -472,6 +472,23 @@ TEST_IMPL(import_options)
     t = cf_import_power_types("对医疗救助的监督检查"); /* a name, not a type */
     ASSERT_EQ(json_array_size(t), 0);
     json_decref(t);
+    /* import-2.3b: 其它 is 其他; a note in parentheses is not part of the type, even
+     * with a separator inside it; 公共服务 is shaped as a type, but not ours */
+    static const char *const types[][2] = {{"其它行政权力", "其他行政权力"},
+                                           {"行政给付（医疗救助、临时救助）", "行政给付"},
+                                           {"其他行政权力(行政监督)", "其他行政权力"},
+                                           {"（二）行政强制措施", "行政强制"}};
+    for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
+        t = cf_import_power_types(types[i][0]);
+        ASSERT_EQ(json_array_size(t), 1);
+        ASSERT_STR_EQ(json_string_value(json_array_get(t, 0)), types[i][1]);
+        json_decref(t);
+    }
+    int looks = 0;
+    ASSERT_EQ(cf__power_mask("公共服务", &looks), 0u);
+    ASSERT_EQ(looks, 1);
+    ASSERT_EQ(cf__power_mask("（医疗救助）", &looks), 0u);
+    ASSERT_EQ(looks, 0);
     t = cf_import_workflows("行政处罚");
     ASSERT_EQ(json_array_size(t), 2);
     ASSERT_STR_EQ(json_string_value(json_array_get(t, 1)), "penalty-summary");
