@@ -150,6 +150,18 @@ static int fact_type_ok(cf_fact_type_t t, const json_t *v)
     return 0;
 }
 
+/* A value a string fact with `values` does not list: refused naming the fact and every
+ * value it takes (a rule tests them, so another spelling would slip past the rule). */
+static int value_refused(const cf_wf_fact_t *f, const char *v, cf_error_t *err)
+{
+    char list[512] = "";
+    size_t n = 0;
+    for (unsigned i = 0; i < f->values_count && n < sizeof(list); i++)
+        n += (size_t)snprintf(list + n, sizeof(list) - n, "%s%s", i ? ", " : "", f->values[i]);
+    return cf_error_set(err, CF_EINVALID, NULL, 0, 0, "fact '%s' must be one of: %s (not '%s')",
+                        f->id, list, v);
+}
+
 /* Exported, documented in engine.h */
 int cf_engine_check_facts(const cf_workflow_t *wf, const json_t *facts, cf_error_t *err)
 {
@@ -165,6 +177,9 @@ int cf_engine_check_facts(const cf_workflow_t *wf, const json_t *facts, cf_error
         if (!fact_type_ok(f->type, v))
             return cf_error_set(err, CF_EINVALID, NULL, 0, 0, "fact '%s' must be a %s", key,
                                 type_name(f->type));
+        if (f->values_count &&
+            !cf_workflow_list_has(f->values, f->values_count, json_string_value(v)))
+            return value_refused(f, json_string_value(v), err);
     }
     return 0;
 }
