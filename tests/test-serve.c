@@ -263,6 +263,17 @@ TEST_IMPL(serve_status_codes)
     web_http(&d, "HEAD", "/v1/stream", head_auth, NULL, &hr);
     ASSERT_EQ(hr.status, 405);
     web_free(&hr);
+    /* serve-1.2c: a missing field is named as the body spells it */
+    td_resp_t fr;
+    td_http(&d, "POST", "/v1/cases/1/extensions", handler, "{\"clock\":\"decision\"}", 20, NULL,
+            &fr);
+    ASSERT_EQ(fr.status, 400);
+    ASSERT_CONTAINS(json_string_value(json_object_get(fr.json, "text")), "\"by\": a period");
+    td_resp_free(&fr);
+    td_http(&d, "POST", "/v1/cases/1/actions", handler, "{\"facts\":{}}", 12, etag, &fr);
+    ASSERT_EQ(fr.status, 400);
+    ASSERT_CONTAINS(json_string_value(json_object_get(fr.json, "text")), "\"action\"");
+    td_resp_free(&fr);
     expect(&d, "POST", "/v1/cases/1/actions", handler, "{\"action\":\"serve\"}", "\"1\"", 409);
     td_resp_t r;
     td_http(&d, "POST", "/v1/cases/1/actions", handler, "{\"action\":\"serve\"}", 18, etag, &r);

@@ -348,7 +348,8 @@ static int act_once(cf_ops_t *ops, const cf_ops_act_t *in, cf_ops_out_t *out)
         return rc;
     cf_act_t req = {.action = in->action, .actor = in->by.actor, .role = in->by.role};
     if (!in->action || !*in->action)
-        rc = cf_error_set(err, CF_EINVAL, NULL, 0, 0, "the action is required");
+        rc = cf_error_set(err, CF_EINVAL, NULL, 0, 0,
+                          "the action is required (\"action\": one the case allows now)");
     if (rc == 0)
         rc = cf__ops_facts(wf, in->facts, &facts, err);
     if (rc == 0)
@@ -421,7 +422,9 @@ static int read_extend(const cf_ops_extend_t *in, cf_extend_t *req, cf_error_t *
     *req = (cf_extend_t){
         .clock = in->clock, .actor = in->by.actor, .role = in->by.role, .reason = in->reason};
     if (!in->clock || !in->period)
-        return cf_error_set(err, CF_EINVAL, NULL, 0, 0, "the clock and the period are required");
+        return cf_error_set(err, CF_EINVAL, NULL, 0, 0,
+                            "the clock and the period are required (\"clock\": a clock of the "
+                            "case; \"by\": a period such as \"30 days\")");
     int rc = cf_period_parse(in->period, &req->by, err);
     return rc == CF_EPARSE ? CF_EINVAL : rc;
 }
