@@ -398,12 +398,14 @@ static int new_record(table_t *t, const char **texts, int line, int number)
     r->number = number;
     if (number > 0)
         return 0;
-    /* A 子项 of the 主项 above (its name merged, a 子项 of its own) shares the 主项's
-     * 序号: numbered as the next one, it would take the id of the row printed with it. */
+    /* A 子项 of the 主项 above (its name merged, a 子项 of its own; or a name that is only
+     * "子项：…") shares the 主项's 序号: numbered as the next one, it would take the id of
+     * the row printed with it. */
     const cf__field_t *name = cf__record_get(r, CF__K_NAME),
                       *sub = cf__record_get(r, CF__K_SUB_ITEM);
-    int sub_row =
-        t->cur > 0 && prev > 0 && name && cf__blank(name->text) && sub && !cf__blank(sub->text);
+    int sub_row = t->cur > 0 && prev > 0 && name &&
+                  ((cf__blank(name->text) && sub && !cf__blank(sub->text)) ||
+                   cf__starts(name->text, "子项：") || cf__starts(name->text, "子项:"));
     r->number = sub_row ? prev : prev + 1;
     r->number_inferred = 1;
     if (cf_errlist_add(d->repairs, d->source, line, 0,

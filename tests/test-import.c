@@ -424,6 +424,32 @@ TEST_IMPL(import_family_two_row_header)
     return 0;
 }
 
+/* import-2.1d: a name that carries its 子项 after a label (主项：A 子项：B, the way a Word
+ * cell of two paragraphs reads) is the name A with the 子项 B; a row whose name is only
+ * 子项：C, without 序号, is a 子项 of that 主项 and shares its 序号; 子项：D with no 主项
+ * above is a matter named D (was: the whole text as the name, and the row under it
+ * numbered 2, taking the next row's id). */
+TEST_IMPL(import_family_sub_labels)
+{
+    cf_import_result_t r = import_file("tests/fixtures/import/sub-labels.txt");
+    ASSERT_EQ(json_array_size(r.matters), 4);
+    json_t *m[4];
+    for (size_t i = 0; i < 4; i++)
+        m[i] = json_array_get(r.matters, i);
+    ASSERT_STR_EQ(str(m[0], "name"), "对违反医疗保障基金使用规定的处罚");
+    ASSERT_STR_EQ(str(m[0], "sub_item"), "对定点医药机构分解住院的处罚");
+    ASSERT_STR_EQ(str(m[1], "name"), "对违反医疗保障基金使用规定的处罚");
+    ASSERT_STR_EQ(str(m[1], "sub_item"), "对定点医药机构串换药品的处罚");
+    ASSERT_EQ(json_integer_value(json_object_get(m[1], "number")), 1);
+    ASSERT_STR_EQ(str(m[1], "power_type"), "行政处罚");
+    ASSERT_STR_EQ(str(m[2], "id"), "sub-labels-002");
+    ASSERT_STR_EQ(str(m[3], "name"), "医保信用评价");
+    ASSERT_STR_EQ(str(m[3], "sub_item"), "");
+    ASSERT_EQ(r.unplaced.items_count, 0);
+    cf_import_result_free(&r);
+    return 0;
+}
+
 /* import-2.2: a header whose labels are split over two rows (事项 over 名称, 权力
  * over 类型), and a 序号 in full-width digits. */
 TEST_IMPL(import_family_split_header)

@@ -78,6 +78,7 @@
     X(import_family_synonyms)                                                                      \
     X(import_family_sub_items)                                                                     \
     X(import_family_two_row_header)                                                                \
+    X(import_family_sub_labels)                                                                    \
     X(import_family_split_header)                                                                  \
     X(import_options)                                                                              \
     X(import_bad_empty)                                                                            \
