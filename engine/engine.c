@@ -150,6 +150,18 @@ static int fact_type_ok(cf_fact_type_t t, const json_t *v)
     return 0;
 }
 
+/* A value a string fact with `values` does not list: refused naming the fact and every
+ * value it takes (a rule tests them, so another spelling would slip past the rule). */
+static int value_refused(const cf_wf_fact_t *f, const char *v, cf_error_t *err)
+{
+    char list[512] = "";
+    size_t n = 0;
+    for (unsigned i = 0; i < f->values_count && n < sizeof(list); i++)
+        n += (size_t)snprintf(list + n, sizeof(list) - n, "%s%s", i ? ", " : "", f->values[i]);
+    return cf_error_set(err, CF_EINVALID, NULL, 0, 0, "fact '%s' must be one of: %s (not '%s')",
+                        f->id, list, v);
+}
+
 /* Exported, documented in engine.h */
 int cf_engine_check_facts(const cf_workflow_t *wf, const json_t *facts, cf_error_t *err)
 {
@@ -165,6 +177,9 @@ int cf_engine_check_facts(const cf_workflow_t *wf, const json_t *facts, cf_error
         if (!fact_type_ok(f->type, v))
             return cf_error_set(err, CF_EINVALID, NULL, 0, 0, "fact '%s' must be a %s", key,
                                 type_name(f->type));
+        if (f->values_count &&
+            !cf_workflow_list_has(f->values, f->values_count, json_string_value(v)))
+            return value_refused(f, json_string_value(v), err);
     }
     return 0;
 }
@@ -179,14 +194,31 @@ static json_t *string_list(char *const *items, unsigned count)
     return a;
 }
 
-/* What t requires that the case (with extra facts and documents) lacks. */
+/* Exported, documented in engine.h */
+int cf_text_blank(const char *s)
+{
+    while (s && *s) {
+        if (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r' || *s == '\f' || *s == '\v')
+            s++;
+        else if (!strncmp(s, "\xe3\x80\x80", 3)) /* U+3000 */
+            s += 3;
+        else
+            return 0;
+    }
+    return 1;
+}
+
+/* What t requires that the case (with extra facts and documents) lacks. A fact the
+ * action gives replaces the case's, and a text of blanks says nothing: missing. */
 static json_t *missing_of(const cf_wf_transition_t *t, const cf_case_t *c, const json_t *facts,
                           const json_t *docs)
 {
     json_t *mf = json_array(), *md = json_array();
     for (unsigned i = 0; t->requires && i < t->requires->facts_count; i++) {
         const char *f = t->requires->facts[i];
-        if (!json_object_get(c->facts, f) && !json_object_get(facts, f))
+        const json_t *v =
+            json_object_get(facts, f) ? json_object_get(facts, f) : json_object_get(c->facts, f);
+        if (!v || (json_is_string(v) && cf_text_blank(json_string_value(v))))
             json_array_append_new(mf, json_string(f));
     }
     for (unsigned i = 0; t->requires && i < t->requires->documents_count; i++) {
@@ -352,13 +384,15 @@ static int owed_cb(void *ctx, const char *fact, const char *clock, double *out)
  * last day) before the day of the action. The last day is not moved off a rest day
  * (R4): that rule gives a party who must act by the end of a period the next working
  * day, and here no one must act, the period is a minimum gap before the bureau may
- * (docs/legal-periods.md, "No sooner than"). A date that does not parse has not
- * waited; a working day outside the calendar is CF_ERANGE, named in g->err. */
-static int waited_cb(void *ctx, const char *date, long amount, const char *unit)
+ * (docs/legal-periods.md, "No sooner than"). With `until` (waited's 4th argument) the
+ * period must have ended before that day instead: a hearing's date set at least 7
+ * working days after its notice. A date that does not parse has not waited; a working
+ * day outside the calendar is CF_ERANGE, named in g->err. */
+static int waited_cb(void *ctx, const char *date, long amount, const char *unit, const char *until)
 {
     guard_ctx_t *g = ctx;
-    cf_date_t d;
-    if (cf_date_parse(date, &d, NULL) != 0)
+    cf_date_t d, u = {0};
+    if (cf_date_parse(date, &d, NULL) != 0 || (until && cf_date_parse(until, &u, NULL) != 0))
         return 0;
     int64_t day = cf_date_to_days(d);
     if (strcmp(unit, "working_days") != 0) {
@@ -373,6 +407,8 @@ static int waited_cb(void *ctx, const char *date, long amount, const char *unit)
             counted += rc;
         }
     }
+    if (until) /* before the day `until` names: its start is after the period's end */
+        return cf_date_to_days(u) > day;
     return g->at > cf_date_end(cf_date_from_days(day));
 }
 

@@ -107,6 +107,11 @@ int cf_engine_extend(const cf_workflow_t *wf, const cf_calendar_t *cal, const cf
 int cf_engine_exclude(const cf_workflow_t *wf, const cf_calendar_t *cal, const cf_case_t *c,
                       const cf_exclude_t *req, json_t **events, cf_refusal_t *why);
 
+/* 1 if s holds no visible character -- only ASCII blanks and U+3000 (全角空格) -- or
+ * is NULL: a text that says nothing, so a required fact or a party's name given so is
+ * missing. */
+int cf_text_blank(const char *s);
+
 /* The actions allowed from the case's state (all roles), each
  * {action, label, to, roles, guard?, requires: {facts, documents},
  *  missing: {facts, documents}}: a new reference, or NULL on ENOMEM. */

@@ -136,9 +136,11 @@ static int eval_call(const node_t *n, const cf_guard_env_t *env, value_t *v)
         rc = rc == CF_ENOTFOUND ? 0 : rc;
     } else if (n->op == FN_WAITED) {
         const json_t *date = fact(env, name);
-        rc = json_is_string(date) ? env->waited(env->ctx, json_string_value(date),
-                                                (long)n->kids[1]->num, n->kids[2]->str)
-                                  : 0;
+        const json_t *until = n->kids_count > 3 ? fact(env, n->kids[3]->str) : NULL;
+        rc = json_is_string(date) && (n->kids_count < 4 || json_is_string(until))
+                 ? env->waited(env->ctx, json_string_value(date), (long)n->kids[1]->num,
+                               n->kids[2]->str, until ? json_string_value(until) : NULL)
+                 : 0;
         *v = v_bool(rc > 0);
     } else if (n->op == FN_RUNNING) {
         rc = env->running(env->ctx, name);

@@ -11,7 +11,8 @@
  *    a K_CALL has exactly its function's arity, with kid 0 a K_FACT or K_ACTION leaf,
  *    kid 1 (distinct, contains) a K_STR and kid 2 (contains) a K_STR or K_ACTOR;
  *    elapsed's one kid is a K_CLOCK leaf; waited's kids are a K_DATE leaf, a K_NUM
- *    holding a whole number 0..WAITED_MAX and a K_STR "days" or "working_days".
+ *    holding a whole number 0..WAITED_MAX and a K_STR "days" or "working_days", and
+ *    optionally a 4th, a K_DATE leaf (the day counted to).
  *  - The tree is immutable after cf_guard_compile.
  */
 #ifndef CF_GUARD_INT_H

@@ -73,8 +73,8 @@ static const char *const arg_want[] = {"a fact name",
 
 static const struct fn_def_s {
     const char *name;
-    int arity;
-    arg_t args[3];
+    int arity;     /* the arguments required */
+    arg_t args[4]; /* past arity, optional ones (waited's `until` date) */
     type_t type;
 } fns[] = {
     [FN_HAS] = {"has", 1, {A_FACT}, T_BOOL},
@@ -87,9 +87,16 @@ static const struct fn_def_s {
     [FN_RUNNING] = {"running", 1, {A_CLOCK}, T_BOOL},
     [FN_TOTAL] = {"total", 1, {A_FACT}, T_NUM},
     [FN_OWED] = {"owed", 2, {A_FACT, A_CLOCK}, T_NUM},
-    [FN_WAITED] = {"waited", 3, {A_DATE, A_WHOLE, A_UNIT}, T_BOOL},
+    [FN_WAITED] = {"waited", 3, {A_DATE, A_WHOLE, A_UNIT, A_DATE}, T_BOOL},
 };
 #define FN_COUNT_ALL ((int)(sizeof(fns) / sizeof(fns[0])))
+
+/* The most arguments function f takes: its arity, and waited's optional 4th, the date
+ * fact it counts to (by default the day of the action). */
+static int max_args(int f)
+{
+    return f == FN_WAITED ? 4 : fns[f].arity;
+}
 
 /* Exported, documented in guard-int.h */
 const char *cf__guard_op_text(int op)
@@ -569,9 +576,9 @@ static int parse_arg(parser_t *p, node_t *call)
 {
     const struct fn_def_s *fn = &fns[call->op];
     const token_t *t = &p->tok;
-    if (call->kids_count == (size_t)fn->arity) {
+    if (call->kids_count == (size_t)max_args(call->op)) {
         fail(p, t->column, "too many arguments to '%s' at column %d (it takes %d)", fn->name,
-             t->column, fn->arity);
+             t->column, max_args(call->op));
         return -1;
     }
     arg_t a = fn->args[call->kids_count];

@@ -48,6 +48,10 @@
  *                                 absent or not a string. N is a whole number literal
  *                                 0..100000, the unit a string literal, one of the two
  *                                 (a "no sooner than N days after" rule: 稽核 notice)
+ *   waited(fact, N, "unit", until) the same, before the day the date fact `until` holds
+ *                                 instead of the action's (a hearing set at least 7
+ *                                 working days after its notice); false when either
+ *                                 fact is absent
  *
  * Values and truth. Every expression evaluates to a number, a string, a bool, or
  * "absent". A comparison holds only when both sides are present and of the same type:
@@ -130,9 +134,10 @@ typedef struct cf_guard_env_s {
     int (*elapsed)(void *ctx, const char *clock);
     /* 1 if a period of `amount` units ("days" or "working_days") counted from `date`
      * (the text of a date fact, "YYYY-MM-DD"; that day not counted) ended before the
-     * day of the action, 0 if not (or the text is not a date), or a negative CF_E* code,
-     * which cf_guard_eval returns unchanged. */
-    int (*waited)(void *ctx, const char *date, long amount, const char *unit);
+     * day of the action -- or, when `until` is not NULL, before the day that date text
+     * names (waited's 4th argument) -- 0 if not (or a text is not a date), or a negative
+     * CF_E* code, which cf_guard_eval returns unchanged. */
+    int (*waited)(void *ctx, const char *date, long amount, const char *unit, const char *until);
 } cf_guard_env_t;
 
 /* ------------------------------------------------------------------------------------

@@ -118,6 +118,10 @@ static void check_ids(check_t *c)
             snprintf(path, sizeof(path), "facts.%u.past", i);
             problem(c, path, "fact '%s' is 'past' but not a date", d->facts[i].id);
         }
+        if (d->facts[i].values_count && d->facts[i].type != CF_FACT_STRING) {
+            snprintf(path, sizeof(path), "facts.%u.values", i);
+            problem(c, path, "fact '%s' lists values but is not a string", d->facts[i].id);
+        }
         if (d->facts[i].since_clock &&
             (d->facts[i].type != CF_FACT_DATE || !clock_known(d, d->facts[i].since_clock))) {
             snprintf(path, sizeof(path), "facts.%u.since_clock", i);

@@ -69,6 +69,7 @@ static const cyaml_schema_field_t fact_fields[] = {
     STRLIST("only_by", OPT, cf_wf_fact_t, only_by),
     CYAML_FIELD_BOOL("past", OPT, cf_wf_fact_t, past),
     STR("since_clock", OPT, cf_wf_fact_t, since_clock),
+    STRLIST("values", OPT, cf_wf_fact_t, values),
     CYAML_FIELD_END,
 };
 static const cyaml_schema_value_t fact_entry = {

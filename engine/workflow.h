@@ -56,6 +56,8 @@ typedef struct cf_wf_fact_s {
     bool past;         /* a date fact naming a day that has happened (a service, a payment):
                           not after the day of the action that gives it */
     char *since_clock; /* NULL, or a clock: the date is not before the day it started */
+    char **values;     /* a string fact's allowed values (a rule tests them), or NULL: any */
+    unsigned values_count;
 } cf_wf_fact_t;
 
 typedef struct cf_wf_state_s {

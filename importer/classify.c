@@ -100,7 +100,7 @@ const char *const cf__power_names[CF__POWER_TYPES] = {
 };
 
 /* The type a segment of a power-type cell names: 0..7, -1 for a segment shaped
- * like a type but not one of ours ("行政执行"), -2 for anything else. */
+ * like a type but not one of ours ("行政执行", "公共服务"), -2 for anything else. */
 static int segment_type(const char *s, size_t n)
 {
     static const char *const keys[] = {"处罚", "强制", "检查", "给付", "确认", "奖励", "监督"};
@@ -116,8 +116,11 @@ static int segment_type(const char *s, size_t n)
             return -2;
     }
     size_t chars = cf__u8_count(seg);
-    if (cf__starts(seg, "其他") && chars <= 6)
+    if ((cf__starts(seg, "其他") || cf__starts(seg, "其它")) && chars <= 6)
         return 7;
+    /* a kind many lists have that is no power of ours: kept in its column, reported */
+    if (!strcmp(seg, "公共服务") || !strcmp(seg, "公共服务事项"))
+        return -1;
     /* the short forms of an 执法类别 column: 处罚, 检查类 */
     for (int i = 0; (chars == 2 || (chars == 3 && cf__ends(seg, "类"))) && i < 7; i++)
         if (cf__starts(seg, keys[i]))
@@ -159,6 +162,30 @@ static int each_segment(const char *text, void (*fn)(int type, void *ctx), void 
             p += cf__u8_next(p, &cp);
         }
     }
+}
+
+/* text without its notes in parentheses, into buf: 行政给付（医疗救助） is 行政给付 (a
+ * note may hold a separator: （医疗救助、临时救助）). text itself when it has none. */
+static const char *without_notes(const char *text, char *buf, size_t size)
+{
+    if (!strstr(text, "（") && !strchr(text, '('))
+        return text;
+    size_t o = 0;
+    int depth = 0;
+    for (const char *p = text; *p && o + 1 < size;) {
+        int open = cf__starts(p, "（") ? 3 : *p == '(';
+        int close = cf__starts(p, "）") ? 3 : *p == ')';
+        if (open || close) {
+            depth += open ? 1 : depth > 0 ? -1 : 0;
+            p += open ? open : close;
+            continue;
+        }
+        if (depth == 0)
+            buf[o++] = *p;
+        p++;
+    }
+    buf[o] = '\0';
+    return buf;
 }
 
 static void add_bit(int type, void *ctx)
@@ -207,9 +234,10 @@ unsigned cf__power_mask(const char *text, int *looks)
             *looks = 0;
         return 0;
     }
-    char *c = cf__clean(text, 0), f[256];
-    int shaped = c && cf__u8_count(c) <= 24 && each_segment(c, add_bit, &mask);
-    if (c && cf__u8_count(c) <= 24 && (!shaped || !mask) && cf__fold(c, f, sizeof(f))) {
+    char *c = cf__clean(text, 0), f[256], n[256];
+    const char *t = c ? without_notes(c, n, sizeof(n)) : NULL;
+    int shaped = c && cf__u8_count(c) <= 24 && each_segment(t, add_bit, &mask);
+    if (c && cf__u8_count(c) <= 24 && (!shaped || !mask) && cf__fold(t, f, sizeof(f))) {
         mask = 0; /* 行政處罰 is 行政处罚 */
         shaped = each_segment(f, add_bit, &mask);
     }
@@ -240,9 +268,10 @@ json_t *cf_import_power_types(const char *text)
         free(c);
         return NULL;
     }
-    char f[256];
+    char f[256], n[256];
+    const char *t = without_notes(c, n, sizeof(n));
     if (cf__u8_count(c) <= 24)
-        each_segment(cf__fold(c, f, sizeof(f)) ? f : c, append_type, arr); /* 行政處罰 */
+        each_segment(cf__fold(t, f, sizeof(f)) ? f : t, append_type, arr); /* 行政處罰 */
     free(c);
     return arr;
 }

@@ -157,11 +157,16 @@ static int set_power(cf__doc_t *d, const cf__record_t *r, json_t *m)
         rc = w && json_array_extend(flows, w) == 0 ? 0 : CF_ENOMEM;
         json_decref(w);
     }
+    /* named with the column it was read from (or that is empty), when a column gives it */
+    const cf__field_t *col = cf__record_get(r, CF__K_POWER);
+    char where[300] = "";
+    if (col && col->label && col->label[0] && !implied)
+        snprintf(where, sizeof(where), " (column %s)", col->label);
     if (!rc && json_array_size(types) == 0)
-        rc = cf_errlist_add(d->unplaced, d->source, r->line, 0,
-                            *pt ? "unknown 权力类型 \"%s\": matter kept without a workflow"
-                                : "no 权力类型%s: matter kept without a workflow",
-                            pt);
+        rc = cf_errlist_add(d->unplaced, d->source, col && *pt ? col->line : r->line, 0,
+                            *pt ? "unknown 权力类型 \"%s\"%s: matter kept without a workflow"
+                                : "no 权力类型%s%s: matter kept without a workflow",
+                            pt, where);
     if (!rc)
         rc = set_str(m, "power_type", pt);
     if (!rc && (json_object_set(m, "power_types", types) || json_object_set(m, "workflows", flows)))
@@ -234,10 +239,14 @@ static int set_lists(const cf__record_t *r, json_t *m, const char *basis)
 }
 
 /* id, number, name, sub_item; OUT *code (the 地方权力编码, caller frees). */
-static int set_head(const cf__record_t *r, json_t *m, const char *name, const char *prefix,
-                    char **code)
+static int set_head(const cf__record_t *r, json_t *m, const char *name, const char *carried,
+                    const char *prefix, char **code)
 {
     char *sub_code = short_text(r, CF__K_SUB_CODE), *sub = short_text(r, CF__K_SUB_ITEM), id[256];
+    if (sub && !*sub && carried) { /* the 子项 the name carried (主项：… 子项：…) */
+        free(sub);
+        sub = strdup(carried);
+    }
     *code = short_text(r, CF__K_CODE);
     int rc = *code && sub_code && sub ? 0 : CF_ENOMEM;
     if (!rc) {
@@ -269,13 +278,13 @@ static int report_nameless(cf__doc_t *d, const cf__record_t *r)
 }
 
 static int build(cf__doc_t *d, const cf__record_t *r, const cf_import_opts_t *o, const char *prefix,
-                 const char *name, json_t *m)
+                 const char *name, const char *carried, json_t *m)
 {
     char *unit = short_text(r, CF__K_UNIT), *basis = NULL, *code = NULL;
     json_t *extra = extras(r);
     int rc = unit && extra ? 0 : CF_ENOMEM;
     if (!rc)
-        rc = set_head(r, m, name, prefix, &code);
+        rc = set_head(r, m, name, carried, prefix, &code);
     if (!rc)
         rc = set_power(d, r, m);
     if (!rc)
@@ -305,6 +314,51 @@ static int build(cf__doc_t *d, const cf__record_t *r, const cf_import_opts_t *o,
     return rc;
 }
 
+/* Where a name carries its 子项 after a label (主项：A 子项：B, a cell of two paragraphs):
+ * OUT *sub points at B in name, and the label is cut off (name becomes A, without its own
+ * 主项 label); NULL when it carries none. */
+static void split_sub(char *name, const char **sub)
+{
+    static const char *const labels[] = {"子项：", "子项:", "子项名称：", "子项名称:"};
+    *sub = NULL;
+    for (size_t i = 0; i < sizeof(labels) / sizeof(labels[0]) && !*sub; i++) {
+        char *at = strstr(name, labels[i]);
+        if (!at || cf__blank(at + strlen(labels[i])))
+            continue;
+        *sub = at + strlen(labels[i]);
+        *at = '\0';
+    }
+    if (!*sub)
+        return;
+    size_t n = strlen(name); /* the blanks between the two */
+    while (n > 0 && (name[n - 1] == ' ' || name[n - 1] == '\n'))
+        name[--n] = '\0';
+    static const char *const main_labels[] = {"主项：", "主项:", "主项名称：", "主项名称:"};
+    for (size_t i = 0; i < sizeof(main_labels) / sizeof(main_labels[0]); i++)
+        if (cf__starts(name, main_labels[i])) {
+            memmove(name, name + strlen(main_labels[i]), n - strlen(main_labels[i]) + 1);
+            break;
+        }
+}
+
+/* The 主项 of a row whose name is only its 子项 (子项：B under 主项：A 子项：…): the name of
+ * the nearest record above that has one; NULL if none (malloc'd). */
+static char *main_above(const cf__doc_t *d, const cf__record_t *r)
+{
+    for (const cf__record_t *p = r; p > d->records;) {
+        char *name = kind_text(--p, CF__K_NAME, 0);
+        const char *sub = NULL;
+        if (name)
+            split_sub(name, &sub);
+        if (name && sub && !cf__blank(name))
+            return name;
+        free(name);
+        if (!sub) /* a record without a 子项 label: no 主项 runs on past it */
+            return NULL;
+    }
+    return NULL;
+}
+
 /* Exported, documented in importer-int.h */
 json_t *cf__matter_build(cf__doc_t *d, const cf__record_t *r, const cf_import_opts_t *opts,
                          int *skip)
@@ -323,11 +377,19 @@ json_t *cf__matter_build(cf__doc_t *d, const cf__record_t *r, const cf_import_op
         *skip = report_nameless(d, r) == 0;
         return NULL;
     }
+    const char *carried = NULL;
+    split_sub(name, &carried);
+    char *above = carried && cf__blank(name) ? main_above(d, r) : NULL;
+    if (carried && cf__blank(name) && !above) { /* no 主项 above: the 子项 names it */
+        memmove(name, carried, strlen(carried) + 1);
+        carried = NULL;
+    }
     json_t *m = json_object();
-    if (!m || build(d, r, opts, prefix, name, m)) {
+    if (!m || build(d, r, opts, prefix, above ? above : name, carried, m)) {
         json_decref(m);
         m = NULL;
     }
+    free(above);
     free(name);
     return m;
 }

@@ -112,15 +112,23 @@ static int is_header(const row_t *r)
     return known >= 3 && known * 2 >= filled && !cf__parse_number(r->cells[0], &number);
 }
 
-/* The second row of a two-row header below h: empty first cell, short cells that
- * are labels themselves (子项) or complete the label above them (权力 + 类型). */
+/* 1 if cell i of the sub-row r repeats the header's cell above it: a label merged
+ * down both rows (序号, 权力类型), shared down by a spreadsheet's merged range. */
+static int repeats_above(const row_t *h, const row_t *r, size_t i)
+{
+    return i < h->n && !cf__blank(r->cells[i]) && strcmp(h->cells[i], r->cells[i]) == 0;
+}
+
+/* The second row of a two-row header below h: empty first cell (or the one above
+ * repeated), short cells that are labels themselves (子项) or complete the label
+ * above them (权力 + 类型); the cells that repeat the one above do not count. */
 static int is_subheader(const row_t *h, const row_t *r)
 {
     int filled = 0, known = 0;
-    if (!cf__blank(r->cells[0]))
+    if (!cf__blank(r->cells[0]) && !repeats_above(h, r, 0))
         return 0;
     for (size_t i = 1; i < r->n; i++) {
-        if (cf__blank(r->cells[i]))
+        if (cf__blank(r->cells[i]) || repeats_above(h, r, i))
             continue;
         int cls = cf__classify(r->cells[i]);
         if (cf__u8_count(r->cells[i]) > 8 || (cls != CF__C_TEXT && cls != CF__C_AGENCY))
@@ -137,7 +145,7 @@ static int is_subheader(const row_t *h, const row_t *r)
 static int column_label(const row_t *h, const row_t *s, size_t i, char *out, size_t size)
 {
     const char *top = i < h->n ? h->cells[i] : "";
-    const char *low = s && i < s->n ? s->cells[i] : "";
+    const char *low = s && i < s->n && !repeats_above(h, s, i) ? s->cells[i] : "";
     char both[512];
     if (cf__blank(top)) {
         cf__label_norm(low, out, size);
@@ -145,6 +153,11 @@ static int column_label(const row_t *h, const row_t *s, size_t i, char *out, siz
     }
     cf__label_norm(top, out, size);
     int kind = cf__label_kind(top);
+    /* 事项名称 over 主项 | 子项 (the name merged over both): the 子项 is the sub-row's */
+    if (kind == CF__K_NAME && !cf__blank(low) && cf__label_kind(low) == CF__K_SUB_ITEM) {
+        cf__label_norm(low, out, size);
+        return CF__K_SUB_ITEM;
+    }
     if (kind < 0 && !cf__blank(low)) {
         snprintf(both, sizeof(both), "%s%s", top, low);
         if (cf__label_kind(both) >= 0) {
@@ -385,9 +398,20 @@ static int new_record(table_t *t, const char **texts, int line, int number)
     r->number = number;
     if (number > 0)
         return 0;
-    r->number = prev + 1;
+    /* A 子项 of the 主项 above (its name merged, a 子项 of its own; or a name that is only
+     * "子项：…") shares the 主项's 序号: numbered as the next one, it would take the id of
+     * the row printed with it. */
+    const cf__field_t *name = cf__record_get(r, CF__K_NAME),
+                      *sub = cf__record_get(r, CF__K_SUB_ITEM);
+    int sub_row = t->cur > 0 && prev > 0 && name &&
+                  ((cf__blank(name->text) && sub && !cf__blank(sub->text)) ||
+                   cf__starts(name->text, "子项：") || cf__starts(name->text, "子项:"));
+    r->number = sub_row ? prev : prev + 1;
     r->number_inferred = 1;
-    if (cf_errlist_add(d->repairs, d->source, line, 0, "row without 序号: numbered %d", r->number))
+    if (cf_errlist_add(d->repairs, d->source, line, 0,
+                       sub_row ? "子项 row without 序号: numbered %d, as its 主项 above"
+                               : "row without 序号: numbered %d",
+                       r->number))
         return CF_ENOMEM;
     return t->cur > 0 ? share_merged(t, &d->records[t->cur - 1], r, line) : 0;
 }

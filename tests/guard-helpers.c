@@ -75,9 +75,11 @@ int tg_fake_owed(void *ctx, const char *fact, const char *clock, double *out)
 
 /* The notice was served on 2026-03-05 and 3 days (or 2 working days) have run since;
  * any other date, amount or unit has not; "broken" dates fail. */
-int tg_fake_waited(void *ctx, const char *date, long amount, const char *unit)
+int tg_fake_waited(void *ctx, const char *date, long amount, const char *unit, const char *until)
 {
     (void)ctx;
+    if (until)
+        return !strcmp(date, "2026-03-05") && !strcmp(until, "2026-03-09") && amount == 3;
     if (!strcmp(date, "broken"))
         return CF_EIO;
     return !strcmp(date, "2026-03-05") && ((amount == 3 && !strcmp(unit, "days")) ||

@@ -28,7 +28,7 @@ int tg_fake_elapsed(void *ctx, const char *clock);
 int tg_fake_running(void *ctx, const char *clock);
 int tg_fake_total(void *ctx, const char *fact, double *out);
 int tg_fake_owed(void *ctx, const char *fact, const char *clock, double *out);
-int tg_fake_waited(void *ctx, const char *date, long amount, const char *unit);
+int tg_fake_waited(void *ctx, const char *date, long amount, const char *unit, const char *until);
 
 /* text compiled; the caller frees it. */
 cf_guard_t *tg_compile_ok(const char *text);

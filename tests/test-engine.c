@@ -186,6 +186,33 @@ TEST_IMPL(engine_refuse_requirements)
     return 0;
 }
 
+/* engine-2.3b: a required fact given as a text of blanks (spaces, tabs, U+3000) is
+ * missing, named as such -- and so is one the case held, blanked by the action -- while
+ * a text with anything visible in it is given; cf_text_blank says which is which. */
+TEST_IMPL(engine_refuse_blank_facts)
+{
+    fixture_t f;
+    cf_refusal_t why;
+    te_setup(&f, "2026-03-02T09:00:00+08:00");
+    static const char *const blanks[] = {"{\"reason\": \"\"}", "{\"reason\": \"  \\t\"}",
+                                         "{\"reason\": \"\u3000\u3000\"}"};
+    for (size_t i = 0; i < sizeof(blanks) / sizeof(blanks[0]); i++) {
+        ASSERT_EQ(cf_test_act(f.store, f.wf, f.cal, &f.c, "file", "head",
+                              "2026-03-02T10:00:00+08:00", blanks[i], "立案审批表", &why),
+                  CF_EREFUSED);
+        ASSERT_CONTAINS(why.text, "requires facts [\"reason\"] and documents []");
+        cf_refusal_dispose(&why);
+    }
+    ASSERT_STR_EQ(f.c.state, "lead");
+    ASSERT(cf_text_blank(NULL) && cf_text_blank("") && cf_text_blank(" \r\n\u3000"));
+    ASSERT(!cf_text_blank("x") && !cf_text_blank(" \u3000x") && !cf_text_blank("\u3001"));
+    ASSERT_EQ(te_act(&f, "file", "head", "2026-03-02T10:00:00+08:00", "{\"reason\": \" x \"}",
+                     "立案审批表"),
+              0);
+    te_teardown(&f);
+    return 0;
+}
+
 /* engine-2.4: rules refuse with their id, article and message, and pass once
  * their condition holds: a requested hearing must be held; the decided fine may
  * not exceed the lowest fine notified. */

@@ -289,3 +289,28 @@ TEST_IMPL(guard_waited)
     json_decref(facts);
     return 0;
 }
+
+/* guard-7.4: waited(fact, N, "unit", until) counts to the day the date fact `until`
+ * holds instead of the action's (a hearing set 7 working days after its notice, rule
+ * hearing-date-seven-days): both facts reach the env; false without calling it when
+ * either is absent or not a string; both are reported as date facts; the format
+ * round trip keeps the 4th argument; a 5th is refused. */
+TEST_IMPL(guard_waited_until)
+{
+    const char *both = "{\"notice_on\": \"2026-03-05\", \"hearing_on\": \"2026-03-09\"}";
+    ASSERT(HOLDS("waited(notice_on, 3, \"days\", hearing_on)", both));
+    ASSERT(!HOLDS("waited(notice_on, 2, \"days\", hearing_on)", both));
+    ASSERT(!HOLDS("waited(notice_on, 3, \"days\", hearing_on)",
+                  "{\"notice_on\": \"2026-03-05\", \"hearing_on\": \"2026-03-08\"}"));
+    ASSERT(!HOLDS("waited(notice_on, 3, \"days\", hearing_on)",
+                  "{\"notice_on\": \"2026-03-05\"}")); /* until absent */
+    ASSERT(!HOLDS("waited(notice_on, 3, \"days\", hearing_on)",
+                  "{\"notice_on\": \"2026-03-05\", \"hearing_on\": 20260309}"));
+    tg_check_refs("waited(notice_on, 3, \"days\", hearing_on)", "D:notice_on@8 D:hearing_on@30");
+    static const bad_case_t bad[] = {
+        {"waited(notice_on, 3, \"days\", \"2026-03-09\")", 30, "expected a date fact name"},
+        {"waited(notice_on, 3, \"days\", hearing_on, x)", 42, "too many arguments to 'waited'"},
+    };
+    CHECK_BAD(bad);
+    return 0;
+}

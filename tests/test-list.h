@@ -67,6 +67,7 @@
     X(guard_running)                                                                               \
     X(guard_ledger)                                                                                \
     X(guard_waited)                                                                                \
+    X(guard_waited_until)                                                                          \
     /* GUARD-TESTS */                                                                              \
     /* import-*: the 权责清单 importer (tests/test-import.c) */                                \
     X(import_seed_000_table)                                                                       \
@@ -75,6 +76,9 @@
     X(import_seed_003_cards)                                                                       \
     X(import_seed_004_two_row_header)                                                              \
     X(import_family_synonyms)                                                                      \
+    X(import_family_sub_items)                                                                     \
+    X(import_family_two_row_header)                                                                \
+    X(import_family_sub_labels)                                                                    \
     X(import_family_split_header)                                                                  \
     X(import_options)                                                                              \
     X(import_bad_empty)                                                                            \
@@ -123,6 +127,7 @@
     X(engine_refuse_illegal_action)                                                                \
     X(engine_refuse_wrong_role)                                                                    \
     X(engine_refuse_requirements)                                                                  \
+    X(engine_refuse_blank_facts)                                                                   \
     X(engine_rules)                                                                                \
     X(engine_suspend_resume)                                                                       \
     X(engine_clock_extension)                                                                      \

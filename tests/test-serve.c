@@ -246,6 +246,34 @@ TEST_IMPL(serve_status_codes)
     expect(&d, "POST", "/v1/cases/99/actions", handler, "{\"action\":\"x\"}", "\"1\"", 404);
     /* 405, 409 (stale version), 422 (refused by the procedure), 428 (no If-Match). */
     expect(&d, "DELETE", "/v1/cases/1", handler, NULL, NULL, 405);
+    /* serve-1.2b: HEAD on a GET route is its head, no body (was: 405); not the stream */
+    char auth[160];
+    snprintf(auth, sizeof(auth), "Authorization: Bearer %s", handler);
+    const char *const head_auth[] = {auth, NULL};
+    web_resp_t hr;
+    web_http(&d, "HEAD", "/v1/cases/1", head_auth, NULL, &hr);
+    ASSERT_EQ(hr.status, 200);
+    ASSERT_EQ(hr.body_len, 0);
+    char head_etag[32];
+    ASSERT(header(&hr, "etag", head_etag, sizeof(head_etag)));
+    web_free(&hr);
+    web_http(&d, "HEAD", "/v1/cases/99", head_auth, NULL, &hr);
+    ASSERT_EQ(hr.status, 404);
+    web_free(&hr);
+    web_http(&d, "HEAD", "/v1/stream", head_auth, NULL, &hr);
+    ASSERT_EQ(hr.status, 405);
+    web_free(&hr);
+    /* serve-1.2c: a missing field is named as the body spells it */
+    td_resp_t fr;
+    td_http(&d, "POST", "/v1/cases/1/extensions", handler, "{\"clock\":\"decision\"}", 20, NULL,
+            &fr);
+    ASSERT_EQ(fr.status, 400);
+    ASSERT_CONTAINS(json_string_value(json_object_get(fr.json, "text")), "\"by\": a period");
+    td_resp_free(&fr);
+    td_http(&d, "POST", "/v1/cases/1/actions", handler, "{\"facts\":{}}", 12, etag, &fr);
+    ASSERT_EQ(fr.status, 400);
+    ASSERT_CONTAINS(json_string_value(json_object_get(fr.json, "text")), "\"action\"");
+    td_resp_free(&fr);
     expect(&d, "POST", "/v1/cases/1/actions", handler, "{\"action\":\"serve\"}", "\"1\"", 409);
     td_resp_t r;
     td_http(&d, "POST", "/v1/cases/1/actions", handler, "{\"action\":\"serve\"}", 18, etag, &r);

@@ -450,6 +450,10 @@ int cf__http_on_req(h2o_handler_t *self, h2o_req_t *req)
                                 "parameter", "id"));
         return 0;
     }
+    /* HEAD is GET without the body (h2o leaves the body out): a route that takes GET
+     * takes HEAD, but the stream, which would hold the connection open for nothing */
+    if (method == M_HEAD && (r->methods & M_GET) && r->who != cf__deliver_stream)
+        method = M_GET;
     if (!(method & r->methods)) {
         allow_header(req, r->methods);
         cf__http_error(req, srv, 405, "EMETHOD", "method not allowed here");

@@ -214,7 +214,8 @@ int cf_ops_open(cf_ops_t *ops, const cf_ops_open_t *in, cf_ops_out_t *out)
     int rc = cf_case_init(&c);
     if (rc == 0)
         rc = open_agency(ops, in, agency, sizeof(agency), err);
-    if (rc == 0 && !json_is_string(json_object_get(party, "name")))
+    if (rc == 0 && (!json_is_string(json_object_get(party, "name")) ||
+                    cf_text_blank(json_string_value(json_object_get(party, "name")))))
         rc = cf_error_set(err, CF_EINVAL, NULL, 0, 0, "the party needs a name");
     if (rc == 0 && !json_is_null(json_object_get(party, "type")) &&
         json_object_get(party, "type") && !json_is_string(json_object_get(party, "type")))
@@ -347,7 +348,8 @@ static int act_once(cf_ops_t *ops, const cf_ops_act_t *in, cf_ops_out_t *out)
         return rc;
     cf_act_t req = {.action = in->action, .actor = in->by.actor, .role = in->by.role};
     if (!in->action || !*in->action)
-        rc = cf_error_set(err, CF_EINVAL, NULL, 0, 0, "the action is required");
+        rc = cf_error_set(err, CF_EINVAL, NULL, 0, 0,
+                          "the action is required (\"action\": one the case allows now)");
     if (rc == 0)
         rc = cf__ops_facts(wf, in->facts, &facts, err);
     if (rc == 0)
@@ -420,7 +422,9 @@ static int read_extend(const cf_ops_extend_t *in, cf_extend_t *req, cf_error_t *
     *req = (cf_extend_t){
         .clock = in->clock, .actor = in->by.actor, .role = in->by.role, .reason = in->reason};
     if (!in->clock || !in->period)
-        return cf_error_set(err, CF_EINVAL, NULL, 0, 0, "the clock and the period are required");
+        return cf_error_set(err, CF_EINVAL, NULL, 0, 0,
+                            "the clock and the period are required (\"clock\": a clock of the "
+                            "case; \"by\": a period such as \"30 days\")");
     int rc = cf_period_parse(in->period, &req->by, err);
     return rc == CF_EPARSE ? CF_EINVAL : rc;
 }

@@ -171,10 +171,13 @@ json_t *cf_ops_workflow_form(const cf_workflow_t *wf, int stored_version)
         free(line);
         return NULL;
     }
-    for (unsigned i = 0; i < d->facts_count; i++)
-        json_array_append_new(facts,
-                              json_pack("{s:s, s:s?, s:s}", "id", d->facts[i].id, "name",
-                                        d->facts[i].name, "type", fact_type(d->facts[i].type)));
+    for (unsigned i = 0; i < d->facts_count; i++) {
+        json_t *f = json_pack("{s:s, s:s?, s:s}", "id", d->facts[i].id, "name", d->facts[i].name,
+                              "type", fact_type(d->facts[i].type));
+        if (f && d->facts[i].values_count) /* the values it takes, when it lists them */
+            json_object_set_new(f, "values", strings(d->facts[i].values, d->facts[i].values_count));
+        json_array_append_new(facts, f);
+    }
     json_object_set_new(o, "facts", facts);
     unsigned n;
     main_line(d, main, line, &n);

@@ -38,6 +38,11 @@ if run --json case open --workflow supervision --party 某某医院 && grep -q '
     [ "$(code case open --workflow supervision --party x --fact colour=red)" -eq 2 ]
 then ok; else fail "--json id and the exit codes 1, 2, 3, 4"; fi
 
+# A party's name of blanks (spaces, U+3000) names no one: refused as a missing name.
+if [ "$(code case open --workflow supervision --party ' 　 ')" -ne 0 ] &&
+    grep -q "the party needs a name" "$tmp/out"
+then ok; else fail "a party's name of blanks is refused"; fi
+
 # A party opened without a type: its line names the party alone (no "(null)").
 if run case show 1 && grep -q "^party:  某某医院$" "$tmp/out"
 then ok; else fail "case show: a party without a type"; fi
