@@ -271,6 +271,7 @@
     X(storm_ahead_burst)                                                                           \
     X(storm_post_shares_fire_commit)                                                               \
     X(storm_fire_pages)                                                                            \
+    X(storm_fire_chunk_numbers)                                                                    \
     /* storm-8: requests answered before a chunk's alerts (tests/test-serve-fair.c) */             \
     X(storm_answers_before_alerts)                                                                 \
     X(storm_write_phases_counted)                                                                  \

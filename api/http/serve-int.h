@@ -409,6 +409,7 @@ typedef struct cf__metrics_s {
     uint64_t by_code[600];
     uint64_t alerts_fired, alerts_late;
     uint64_t alerts_prefetched; /* cases made ready ahead of their alerts' instant */
+    uint64_t fire_chunks;       /* firing chunks (FIRE jobs) come back, each a commit */
     uint64_t webhook_ok, webhook_failed, webhook_retries;
     uint64_t sse_sent, sse_overflows; /* events queued to streams; streams ended behind */
     uint64_t calendar_reloads;        /* calendar versions picked up (serve-calendar.c) */
