@@ -184,6 +184,25 @@ int cf_store_alerts_next(cf_store_t *s, cf_time_t *due, cf_error_t *err)
     return none ? CF_ENOTFOUND : 0;
 }
 
+/* Exported, documented in store.h */
+int cf_store_alerts_count_at(cf_store_t *s, cf_time_t instant, int max, int *n, cf_error_t *err)
+{
+    cf_db_stmt_t *st;
+    int rc = cf__store_prepare(s,
+                               "SELECT COUNT(*) FROM (SELECT 1 FROM alerts WHERE fired_at IS NULL "
+                               "AND due_at = ? LIMIT ?) AS due",
+                               &st, err);
+    if (rc != 0)
+        return rc;
+    cf_db_bind_int64(st, 1, instant);
+    cf_db_bind_int(st, 2, max);
+    int step = cf_db_step(st);
+    if (step == CF_DB_ROW)
+        *n = cf_db_column_int(st, 0);
+    cf__store_release(s, st);
+    return step == CF_DB_ROW ? 0 : cf__store_error(s, step, "count due alerts", err);
+}
+
 /* Exported, documented in store-int.h */
 void cf__store_alert_from_row(cf_db_stmt_t *st, int with_fired, cf_alert_t *a)
 {

@@ -443,6 +443,9 @@ int cf_store_alerts_sync(cf_store_t *s, const cf_case_t *c, const cf_workflow_t 
 /* OUT *due: the earliest unfired alert's instant (an index lookup), or
  * CF_ENOTFOUND when none is pending. */
 int cf_store_alerts_next(cf_store_t *s, cf_time_t *due, cf_error_t *err);
+/* OUT *n: how many unfired alerts are due at instant exactly, counted up to max (a
+ * range of the index alerts_due: the daemon's read-ahead lead, api/http/sched.c). */
+int cf_store_alerts_count_at(cf_store_t *s, cf_time_t instant, int max, int *n, cf_error_t *err);
 /* The unfired alerts due at or before now, earliest first, into OUT out (at most
  * max). Returns the count (>= 0) or a CF_E* code. */
 int cf_store_alerts_due(cf_store_t *s, cf_time_t now, cf_alert_t *out, int max, cf_error_t *err);

@@ -269,6 +269,7 @@
     X(storm_db_check_once_a_turn)                                                                  \
     X(storm_ahead_table)                                                                           \
     X(storm_ahead_burst)                                                                           \
+    X(storm_ahead_lead)                                                                            \
     X(storm_post_shares_fire_commit)                                                               \
     X(storm_fire_pages)                                                                            \
     X(storm_fire_chunk_numbers)                                                                    \

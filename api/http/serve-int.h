@@ -462,8 +462,10 @@ struct cf_serve_s {
     int64_t clock_offset_ms;
     /* scheduler */
     uv_timer_t sched_timer;
-    uv_timer_t prefetch_timer; /* CF__PREFETCH_LEAD_MS before sched_timer */
+    uv_timer_t prefetch_timer; /* the read-ahead's lead before sched_timer (sched.c) */
     cf_time_t prefetched_for;  /* the instant last read ahead (0: none) */
+    cf_time_t lead_for;        /* the instant lead_ms was counted for (0: none) */
+    int64_t lead_ms;           /* its read-ahead's lead, by its alerts (cf__sched_lead_ms) */
     unsigned fires_inflight;
     cf_time_t sched_armed_for; /* 0: not armed */
     /* delivery */
@@ -681,6 +683,9 @@ int cf__http_test_clock(cf_serve_t *srv, h2o_req_t *req);
 int cf__sched_init(cf_serve_t *srv);
 /* Re-reads the next due instant and arms the one timer for it. */
 void cf__sched_rearm(cf_serve_t *srv);
+/* How long before an instant with `due` alerts their cases are read ahead (ms): the
+ * base lead, and more for each case, so that a burst's cases are all read before it. */
+int64_t cf__sched_lead_ms(int due);
 /* Queues a FIRE job at the current instant and returns it (the loop's until it
  * is done), or NULL when out of memory. The job fires at most cfg.fire_chunk
  * alerts; while chunks come back full, the next chunk is queued once the last
