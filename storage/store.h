@@ -420,6 +420,7 @@ typedef struct cf_alert_s {
     cf_time_t due_at;
     cf_time_t deadline;
     cf_time_t fired_at; /* 0 while pending */
+    int64_t row;        /* SQLite's rowid, as read for firing (cf_store_alerts_due); 0: unknown */
 } cf_alert_t;
 
 /* Writes the id of case_id's alert at point of clock, due at due, into OUT out
@@ -458,6 +459,10 @@ int cf_store_alerts_due_after(cf_store_t *s, cf_time_t now, cf_time_t after_due,
  * waits for its acknowledgement, or escalation (cf_store_alerts_unacked). CF_ECONFLICT
  * when it is not pending (fired already, or not there). */
 int cf_store_alert_mark(cf_store_t *s, const char *id, cf_time_t fired_at, cf_error_t *err);
+/* The same for alert a as cf_store_alerts_due read it: by its row (SQLite's rowid, and its
+ * id checked on the row) rather than by its id's key, when the read gave one. */
+int cf_store_alert_mark_read(cf_store_t *s, const cf_alert_t *a, cf_time_t fired_at,
+                             cf_error_t *err);
 /* Marks alert id fired at fired_at without its event (it could not be written), so it
  * neither fires again nor is ever escalated; CF_ECONFLICT as cf_store_alert_mark. */
 int cf_store_alert_drop(cf_store_t *s, const char *id, cf_time_t fired_at, cf_error_t *err);

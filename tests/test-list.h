@@ -270,6 +270,7 @@
     X(storm_ahead_table)                                                                           \
     X(storm_ahead_burst)                                                                           \
     X(storm_ahead_lead)                                                                            \
+    X(storm_mark_by_row)                                                                           \
     X(storm_post_shares_fire_commit)                                                               \
     X(storm_fire_pages)                                                                            \
     X(storm_fire_chunk_numbers)                                                                    \

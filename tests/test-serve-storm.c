@@ -681,6 +681,38 @@ TEST_IMPL(storm_ahead_lead)
     return 0;
 }
 
+/* storm-6.4: a due alert read for firing is marked by its row (SQLite's rowid, its id
+ * compared on the row), not through its key's index; on PostgreSQL, by its key. */
+TEST_IMPL(storm_mark_by_row)
+{
+    enum { CASES = 3 };
+    char db[512];
+    td_db("storm-mark-row.db", db, sizeof(db));
+    td_open_spread(db, "甲局", at_of(T0), 0, CASES);
+    cf_store_t *s;
+    cf_error_t err;
+    ASSERT_EQ(cf_store_open_existing(db, &s, &err), 0);
+    cf_time_t instant;
+    ASSERT_EQ(cf_store_alerts_next(s, &instant, &err), 0);
+    cf_alert_t due[CASES];
+    ASSERT_EQ(cf_store_alerts_due(s, instant, due, CASES, &err), CASES);
+    int lite = cf_test_pg() == NULL;
+    for (int i = 0; i < CASES; i++)
+        ASSERT(lite ? due[i].row > 0 : due[i].row == 0);
+    ASSERT_EQ(cf_store_alert_mark_read(s, &due[0], instant, &err), 0);
+    ASSERT_EQ(cf_store_alert_mark_read(s, &due[0], instant, &err), CF_ECONFLICT); /* once */
+    /* a row that is not this alert's (its rowid given to another): refused, nothing marked */
+    cf_alert_t other = due[1];
+    other.row = due[2].row;
+    ASSERT_EQ(cf_store_alert_mark_read(s, &other, instant, &err), lite ? CF_ECONFLICT : 0);
+    int n = -1;
+    ASSERT_EQ(cf_store_alerts_count_at(s, instant, CF__AHEAD_MAX, &n, &err), 0);
+    ASSERT_EQ(n, lite ? CASES - 1 : CASES - 2);
+    ASSERT_EQ(cf_store_alert_mark_read(s, &due[2], instant, &err), 0);
+    cf_store_close(s);
+    return 0;
+}
+
 /* ---- storm-7 ------------------------------------------------------------------------------ */
 
 /* The writer held before the backlog's chunks (cfg.fire_probe): the first waits until

@@ -504,7 +504,7 @@ static int fire_sealed(cf_store_t *s, cf__ahead_t *ah, const cf_alert_t *a, cf_t
     assert(p && p->at == now);
     int rc = cf_store_case_put_sealed(s, &p->w, err);
     if (rc == 0) /* marked, it waits for its acknowledgement, or escalation */
-        rc = cf_store_alert_mark(s, a->id, now, err);
+        rc = cf_store_alert_mark_read(s, a, now, err);
     if (rc == 0) {
         *fired = p->fired; /* made on this thread, delivered by the loop as before */
         p->fired = NULL;
@@ -627,7 +627,7 @@ static int fire_one(cf_store_t *s, const cf_calendar_t *cal, cf_wfcache_t *wfs, 
     if (rc == 0)
         rc = cf_store_case_append_tx(s, &c, events, err);
     if (rc == 0) /* marked, it waits for its acknowledgement, or escalation (serve-alert-ack.c) */
-        rc = cf_store_alert_mark(s, a->id, now, err);
+        rc = cf_store_alert_mark_read(s, a, now, err);
     if (rc == 0)
         *fired = cf__alert_json(owned ? agency : NULL, c.workflow_id, c.facts, ev);
     *stale = rc != 0 && !verified;
