@@ -211,6 +211,24 @@ const cf__ahead_prep_t *cf__ahead_prepared(const cf__ahead_t *a, int64_t id);
  * prep (cf__ahead_prep_free), or NULL when there are none (the case then stays). */
 cf__ahead_prep_t *cf__ahead_take_prep(cf__ahead_t *a, int64_t id);
 
+/* An alert fired more than this many seconds after it was due is marked late. */
+#define CF__LATE_AFTER 60
+/* The instants an alert event carries, kept from the alert before (serve-jobs.c): the
+ * alerts of a chunk share `at`, and those of a burst their due_at and deadline, so each
+ * is formatted once (3,300 instructions) and its string made once, then shared by the
+ * chunk's events and deliveries (jansson counts references atomically). */
+typedef struct cf__fire_times_s {
+    cf_time_t t[3];
+    json_t *text[3];
+} cf__fire_times_t;
+void cf__fire_times_dispose(cf__fire_times_t *m);
+/* The alert event of a on c at now (new reference; NULL when out of memory), its
+ * instants' strings from m (serve-jobs.c). */
+json_t *cf__alert_event(cf__fire_times_t *m, const cf_case_t *c, const cf_alert_t *a, cf_time_t now,
+                        int late);
+/* A PREFETCH job: one slice of reading ahead of j->now (serve-ahead.c). */
+int cf__exec_prefetch(cf_store_t *s, cf_wfcache_t *wfs, cf__job_t *j);
+
 typedef struct cf__writer_s {
     pthread_t thread;
     pthread_mutex_t mu;
