@@ -21,8 +21,8 @@
  * leaves the rest pending: they fire at the next start. The same transaction records
  * the webhook deliveries each alert owes (sched-outbox.c).
  *
- * Rows made ahead (a burst). Reading ahead (exec_prefetch) also makes, for each case it
- * reads, the rows its alert's firing will write if nothing changes before the instant
+ * Rows made ahead (a burst). Reading ahead (serve-ahead.c, exec_prefetch) also makes, for each case
+ * it reads, the rows its alert's firing will write if nothing changes before the instant
  * (ahead_seal): the event with `at` the instant, sealed onto the head read (canonical
  * text, hash, stored text), the case's next snapshot and the delivered object. At the
  * instant, an alert fired in that very second writes them as they are (fire_sealed,
