@@ -793,6 +793,17 @@ TEST_IMPL(storm_post_shares_fire_commit)
     cfg.fire_probe = fire_probe;
     cfg.fire_probe_ctx = &p;
     td_start(&d, &cfg);
+    /* the POST only once the first chunk has begun (its probe waits for it): sent sooner,
+     * it could be queued before the writer took that chunk, and be written in the same
+     * batch from the start rather than taken in after it (failed once under load: the
+     * probe waited its 20 s) */
+    for (int i = 0, begun = 0; i < 20000 && !begun; i++) {
+        pthread_mutex_lock(&p.mu);
+        begun = p.chunks > 0;
+        pthread_mutex_unlock(&p.mu);
+        if (!begun)
+            usleep(1000);
+    }
     poster_t q = {.p = &p, .token = token};
     ASSERT_EQ(pthread_create(&q.thread, NULL, post_main, &q), 0);
     ASSERT_EQ(pthread_join(q.thread, NULL), 0);
