@@ -184,6 +184,25 @@ int cf_store_alerts_next(cf_store_t *s, cf_time_t *due, cf_error_t *err)
     return none ? CF_ENOTFOUND : 0;
 }
 
+/* Exported, documented in store.h */
+int cf_store_alerts_count_at(cf_store_t *s, cf_time_t instant, int max, int *n, cf_error_t *err)
+{
+    cf_db_stmt_t *st;
+    int rc = cf__store_prepare(s,
+                               "SELECT COUNT(*) FROM (SELECT 1 FROM alerts WHERE fired_at IS NULL "
+                               "AND due_at = ? LIMIT ?) AS due",
+                               &st, err);
+    if (rc != 0)
+        return rc;
+    cf_db_bind_int64(st, 1, instant);
+    cf_db_bind_int(st, 2, max);
+    int step = cf_db_step(st);
+    if (step == CF_DB_ROW)
+        *n = cf_db_column_int(st, 0);
+    cf__store_release(s, st);
+    return step == CF_DB_ROW ? 0 : cf__store_error(s, step, "count due alerts", err);
+}
+
 /* Exported, documented in store-int.h */
 void cf__store_alert_from_row(cf_db_stmt_t *st, int with_fired, cf_alert_t *a)
 {
@@ -194,7 +213,9 @@ void cf__store_alert_from_row(cf_db_stmt_t *st, int with_fired, cf_alert_t *a)
     cf__store_copy_col(st, 3, a->point, sizeof(a->point));
     a->due_at = cf_db_column_int64(st, 4);
     a->deadline = cf_db_column_int64(st, 5);
-    if (with_fired)
+    if (with_fired == CF__ALERT_ROWID)
+        a->row = cf_db_column_int64(st, 6);
+    else if (with_fired)
         a->fired_at = cf_db_column_int64(st, 6);
 }
 
@@ -214,20 +235,23 @@ int cf__store_alerts_read(cf_store_t *s, cf_db_stmt_t *st, int with_fired, cf_al
     return rc != 0 ? rc : n;
 }
 
+/* The due alerts with their row (SQLite's rowid, for cf_store_alert_mark_read; 0 on
+ * PostgreSQL, which marks by the id's key) in column 6. */
+#define DUE_SELECT(ROW) "SELECT alert_id, case_id, clock_id, point, due_at, deadline, " ROW " "
+#define DUE_FROM                                                                                   \
+    "FROM alerts WHERE fired_at IS NULL AND due_at <= ? ORDER BY due_at, alert_id LIMIT ?"
+
 /* Exported, documented in store.h */
 int cf_store_alerts_due(cf_store_t *s, cf_time_t now, cf_alert_t *out, int max, cf_error_t *err)
 {
     cf_db_stmt_t *st;
-    int rc = cf__store_prepare(s,
-                               "SELECT alert_id, case_id, clock_id, point, due_at, deadline, 0 "
-                               "FROM alerts WHERE fired_at IS NULL AND due_at <= ? "
-                               "ORDER BY due_at, alert_id LIMIT ?",
-                               &st, err);
+    int rc = cf__store_prepare(
+        s, cf_db_pick(s->db, DUE_SELECT("rowid") DUE_FROM, DUE_SELECT("0") DUE_FROM), &st, err);
     if (rc != 0)
         return rc;
     cf_db_bind_int64(st, 1, now);
     cf_db_bind_int(st, 2, max);
-    return cf__store_alerts_read(s, st, 1, out, max, "due alerts", err);
+    return cf__store_alerts_read(s, st, CF__ALERT_ROWID, out, max, "due alerts", err);
 }
 
 /* Exported, documented in store.h */
@@ -265,6 +289,30 @@ int cf_store_alert_mark(cf_store_t *s, const char *id, cf_time_t fired_at, cf_er
     rc = cf__store_step_done(s, st, "mark alert", err);
     if (rc == 0 && cf_db_changes(s->db) != 1)
         rc = cf_error_set(err, CF_ECONFLICT, NULL, 0, 0, "alert %s already fired", id);
+    return rc;
+}
+
+/* Exported, documented in store.h */
+int cf_store_alert_mark_read(cf_store_t *s, const cf_alert_t *a, cf_time_t fired_at,
+                             cf_error_t *err)
+{
+    if (a->row <= 0 || cf_db_kind(s->db) != CF_DB_SQLITE)
+        return cf_store_alert_mark(s, a->id, fired_at, err);
+    /* the row found by its rowid, not through the key's index; its id compared on the row
+     * (a row deleted since and its rowid given to another is not this alert) */
+    cf_db_stmt_t *st;
+    int rc = cf__store_prepare(s,
+                               "UPDATE alerts SET fired_at = ?1 WHERE rowid = ?3 AND alert_id = ?2 "
+                               "AND fired_at IS NULL",
+                               &st, err);
+    if (rc != 0)
+        return rc;
+    cf_db_bind_int64(st, 1, fired_at);
+    cf_db_bind_text(st, 2, a->id, -1, CF_DB_STATIC);
+    cf_db_bind_int64(st, 3, a->row);
+    rc = cf__store_step_done(s, st, "mark alert", err);
+    if (rc == 0 && cf_db_changes(s->db) != 1)
+        rc = cf_error_set(err, CF_ECONFLICT, NULL, 0, 0, "alert %s already fired", a->id);
     return rc;
 }
 

@@ -129,6 +129,8 @@ int cf__store_bind_text(cf_db_stmt_t *st, int index, const char *text);
  * point, due_at, deadline and, when with_fired, fired_at in the seventh (0 when
  * NULL); every other field 0 (store-alerts.c). */
 void cf__store_alert_from_row(cf_db_stmt_t *st, int with_fired, cf_alert_t *a);
+/* with_fired for a read whose column 6 is the row's rowid (cf_alert_t.row), not fired_at */
+#define CF__ALERT_ROWID 2
 
 /* Steps st, a query of such rows, to its end and hands it back: the first max rows
  * into out (cf__store_alert_from_row). Returns how many, or the store's error naming

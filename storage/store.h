@@ -435,6 +435,7 @@ typedef struct cf_alert_s {
     cf_time_t due_at;
     cf_time_t deadline;
     cf_time_t fired_at; /* 0 while pending */
+    int64_t row;        /* SQLite's rowid, as read for firing (cf_store_alerts_due); 0: unknown */
 } cf_alert_t;
 
 /* Writes the id of case_id's alert at point of clock, due at due, into OUT out
@@ -458,6 +459,9 @@ int cf_store_alerts_sync(cf_store_t *s, const cf_case_t *c, const cf_workflow_t 
 /* OUT *due: the earliest unfired alert's instant (an index lookup), or
  * CF_ENOTFOUND when none is pending. */
 int cf_store_alerts_next(cf_store_t *s, cf_time_t *due, cf_error_t *err);
+/* OUT *n: how many unfired alerts are due at instant exactly, counted up to max (a
+ * range of the index alerts_due: the daemon's read-ahead lead, api/http/sched.c). */
+int cf_store_alerts_count_at(cf_store_t *s, cf_time_t instant, int max, int *n, cf_error_t *err);
 /* The unfired alerts due at or before now, earliest first, into OUT out (at most
  * max). Returns the count (>= 0) or a CF_E* code. */
 int cf_store_alerts_due(cf_store_t *s, cf_time_t now, cf_alert_t *out, int max, cf_error_t *err);
@@ -470,6 +474,10 @@ int cf_store_alerts_due_after(cf_store_t *s, cf_time_t now, cf_time_t after_due,
  * waits for its acknowledgement, or escalation (cf_store_alerts_unacked). CF_ECONFLICT
  * when it is not pending (fired already, or not there). */
 int cf_store_alert_mark(cf_store_t *s, const char *id, cf_time_t fired_at, cf_error_t *err);
+/* The same for alert a as cf_store_alerts_due read it: by its row (SQLite's rowid, and its
+ * id checked on the row) rather than by its id's key, when the read gave one. */
+int cf_store_alert_mark_read(cf_store_t *s, const cf_alert_t *a, cf_time_t fired_at,
+                             cf_error_t *err);
 /* Marks alert id fired at fired_at without its event (it could not be written), so it
  * neither fires again nor is ever escalated; CF_ECONFLICT as cf_store_alert_mark. */
 int cf_store_alert_drop(cf_store_t *s, const char *id, cf_time_t fired_at, cf_error_t *err);

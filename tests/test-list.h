@@ -276,8 +276,11 @@
     X(storm_db_check_once_a_turn)                                                                  \
     X(storm_ahead_table)                                                                           \
     X(storm_ahead_burst)                                                                           \
+    X(storm_ahead_lead)                                                                            \
+    X(storm_mark_by_row)                                                                           \
     X(storm_post_shares_fire_commit)                                                               \
     X(storm_fire_pages)                                                                            \
+    X(storm_fire_chunk_numbers)                                                                    \
     /* storm-8: requests answered before a chunk's alerts (tests/test-serve-fair.c) */             \
     X(storm_answers_before_alerts)                                                                 \
     X(storm_write_phases_counted)                                                                  \

@@ -606,6 +606,9 @@ int cf__http_metrics(cf_serve_t *srv, h2o_req_t *req)
     sample(buf, SIZE, &len, "caseflow_alert_cases_prefetched_total",
            "cases made ready in the writer's cache ahead of their alerts' instant", "counter",
            srv->m.alerts_prefetched);
+    sample(buf, SIZE, &len, "caseflow_fire_chunks_total",
+           "firing chunks written (each its own commit, or one it shares)", "counter",
+           srv->m.fire_chunks);
     sample(buf, SIZE, &len, "caseflow_alerts_late_total", "alerts fired late", "counter",
            srv->m.alerts_late);
     sample(buf, SIZE, &len, "caseflow_webhook_deliveries_total", "webhook POSTs answered 2xx",

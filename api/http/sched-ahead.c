@@ -27,7 +27,7 @@
  * a handful of agencies, but a copy each keeps the table free of lifetimes).
  *
  * Rows made ahead. Beside a case the table may hold the rows of its alert's firing, made
- * when it was read (serve-jobs.c ahead_seal: the event sealed onto the head read, the
+ * when it was read (serve-ahead.c ahead_seal: the event sealed onto the head read, the
  * case's next snapshot, what is delivered), a third array beside the slots. They belong
  * to the case as it was read: a case put again or taken loses them, and firing takes
  * them with the case (cf__ahead_take_prep). Memory: a snapshot and an event's texts

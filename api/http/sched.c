@@ -36,8 +36,9 @@
  * (the event's `at` would come seconds after its commit, and a clock stopped in
  * between would still alert).
  *
- * Reading ahead. CF__PREFETCH_LEAD_MS before the timer's instant (or at once when it
- * is nearer, unless nearer than CF__PREFETCH_MIN_MS) a second timer queues a PREFETCH
+ * Reading ahead. A lead before the timer's instant (2 s, and more when many alerts are
+ * due at it: cf__sched_lead_ms; at once when it is nearer, unless nearer than
+ * CF__PREFETCH_MIN_MS) a second timer queues a PREFETCH
  * job: the writer reads the cases of the alerts due at that instant into its table of
  * cases read ahead (serve-jobs.c, sched-ahead.c), so firing neither waits for the
  * disk nor parses a snapshot. One slice per job, yielding to requests; the next slice
@@ -56,12 +57,31 @@
 
 #include <stdlib.h>
 
-/* How long before an instant its alerts' cases are read ahead: enough for a burst's
- * cases to be read (10,000 take some 0.5 s of the writer, in slices that yield to
- * requests), short enough that few change meanwhile. An instant nearer than that
- * is read ahead at once, unless it is nearer than CF__PREFETCH_MIN_MS. */
+/* How long before an instant its alerts' cases are read ahead: CF__PREFETCH_LEAD_MS,
+ * and CF__PREFETCH_CASE_US more for each alert due at it (counted once per instant, up
+ * to CF__AHEAD_MAX, when the instant is CF__PREFETCH_LEAD_MAX_MS away or nearer), so
+ * that a burst's cases are all read, and their rows made, before it: a case read
+ * ahead costs the writer ~290,000 instructions (10,000 took 0.75 s at a load average of
+ * 7, in slices that yield to requests; a writer given a tenth of a core took longer
+ * than a fixed 2 s, and the cases not reached fired cold): 0.5 ms a case leaves a margin
+ * of some 6 times; short enough that few change meanwhile. An instant
+ * nearer than its lead is read ahead at once, unless it is nearer than
+ * CF__PREFETCH_MIN_MS. */
 #define CF__PREFETCH_LEAD_MS 2000
-#define CF__PREFETCH_MIN_MS  200
+#define CF__PREFETCH_CASE_US 500
+#define CF__PREFETCH_LEAD_MAX_MS                                                                   \
+    (CF__PREFETCH_LEAD_MS + (int64_t)CF__AHEAD_MAX * CF__PREFETCH_CASE_US / 1000)
+#define CF__PREFETCH_MIN_MS 200
+
+/* Exported, documented in serve-int.h */
+int64_t cf__sched_lead_ms(int due)
+{
+    if (due < 0)
+        due = 0;
+    if (due > CF__AHEAD_MAX)
+        due = CF__AHEAD_MAX;
+    return CF__PREFETCH_LEAD_MS + (int64_t)due * CF__PREFETCH_CASE_US / 1000;
+}
 
 static void prefetch_job(cf_serve_t *srv, cf_time_t instant);
 
@@ -90,11 +110,26 @@ static void prefetch_job(cf_serve_t *srv, cf_time_t instant)
     cf__writer_submit(srv, job);
 }
 
+/* The prefetch timer: the instant is CF__PREFETCH_LEAD_MAX_MS away or nearer. Its
+ * alerts are counted (once) for its lead; the read-ahead starts now if the instant is
+ * within it, else the timer waits for the rest. */
 static void on_prefetch(uv_timer_t *timer)
 {
     cf_serve_t *srv = timer->data;
-    if (srv->state == CF__RUNNING && srv->sched_armed_for)
-        prefetch_job(srv, srv->prefetched_for = srv->sched_armed_for);
+    cf_time_t instant = srv->sched_armed_for;
+    if (srv->state != CF__RUNNING || !instant)
+        return;
+    if (srv->lead_for != instant) {
+        int due = 0; /* (a failed count: the base lead) */
+        cf_store_alerts_count_at(srv->reader, instant, CF__AHEAD_MAX, &due, NULL);
+        srv->lead_for = instant;
+        srv->lead_ms = cf__sched_lead_ms(due);
+    }
+    int64_t delay = instant * 1000 - cf__serve_now_ms(srv);
+    if (delay > srv->lead_ms)
+        uv_timer_start(&srv->prefetch_timer, on_prefetch, (uint64_t)(delay - srv->lead_ms), 0);
+    else
+        prefetch_job(srv, srv->prefetched_for = instant);
 }
 
 /* Several daemons on one database (srv->shared): the scheduler also looks at the
@@ -114,7 +149,7 @@ static void on_timer(uv_timer_t *timer)
     cf__sched_fire(srv);
 }
 
-static cf__job_t *fire_job(cf_serve_t *srv);
+static cf__job_t *fire_job(cf_serve_t *srv, unsigned chunk, unsigned fired);
 
 /* A chunk came back committed (or failed): queue the next chunk while chunks come
  * back full, handing the waiting request (the test clock) along, then deliver this
@@ -131,9 +166,9 @@ static void on_fire_done(cf__job_t *job)
     srv->fires_inflight--;
     unsigned fired = job->fired + (unsigned)json_array_size(job->alerts);
     cf__job_t *next = NULL;
-    if (job->more && job->status == 200 && srv->state == CF__RUNNING && (next = fire_job(srv))) {
-        next->fired = fired;
-        next->chunk = job->chunk + 1;
+    srv->m.fire_chunks++;
+    if (job->more && job->status == 200 && srv->state == CF__RUNNING &&
+        (next = fire_job(srv, job->chunk + 1, fired))) {
         next->link = job->link;
         if (next->link)
             next->link->job = next;
@@ -158,8 +193,12 @@ static void on_fire_done(cf__job_t *job)
     cf__job_free(job);
 }
 
-/* Queues a FIRE job at the current instant. */
-static cf__job_t *fire_job(cf_serve_t *srv)
+/* Queues a FIRE job at the current instant: the firing's chunk-th, after `fired` alerts.
+ * Everything the writer reads is set before the job is queued: the writer may take it
+ * at once (the chunk number set after the queueing was read as 0 by most chunks of a
+ * burst, so each ran the first chunk's 2 ms budget: ~330 commits for 10,000 alerts
+ * where ~25 were meant). */
+static cf__job_t *fire_job(cf_serve_t *srv, unsigned chunk, unsigned fired)
 {
     cf__job_t *job = calloc(1, sizeof(*job));
     if (!job)
@@ -167,6 +206,8 @@ static cf__job_t *fire_job(cf_serve_t *srv)
     job->kind = CF__JOB_FIRE;
     job->now = cf__serve_now(srv);
     job->if_match = -1;
+    job->chunk = chunk;
+    job->fired = fired;
     job->done = on_fire_done;
     srv->fires_inflight++;
     cf__writer_submit(srv, job);
@@ -181,7 +222,7 @@ cf__job_t *cf__sched_fire(cf_serve_t *srv)
         uv_timer_stop(&srv->prefetch_timer);
         srv->sched_armed_for = 0;
     }
-    return fire_job(srv);
+    return fire_job(srv, 0, 0);
 }
 
 /* Exported, documented in serve-int.h */
@@ -203,10 +244,11 @@ void cf__sched_rearm(cf_serve_t *srv)
         delay = wait_ms;
     uv_timer_start(&srv->sched_timer, on_timer, delay > 0 ? (uint64_t)delay : 0, 0);
     srv->sched_armed_for = due;
+    /* the lead counted for this instant, or the longest until it is counted */
+    int64_t lead = srv->lead_for == due ? srv->lead_ms : CF__PREFETCH_LEAD_MAX_MS;
     if (due != srv->prefetched_for && delay > CF__PREFETCH_MIN_MS)
         uv_timer_start(&srv->prefetch_timer, on_prefetch,
-                       delay > CF__PREFETCH_LEAD_MS ? (uint64_t)(delay - CF__PREFETCH_LEAD_MS) : 0,
-                       0);
+                       delay > lead ? (uint64_t)(delay - lead) : 0, 0);
     else
         uv_timer_stop(&srv->prefetch_timer);
 }

@@ -211,6 +211,24 @@ const cf__ahead_prep_t *cf__ahead_prepared(const cf__ahead_t *a, int64_t id);
  * prep (cf__ahead_prep_free), or NULL when there are none (the case then stays). */
 cf__ahead_prep_t *cf__ahead_take_prep(cf__ahead_t *a, int64_t id);
 
+/* An alert fired more than this many seconds after it was due is marked late. */
+#define CF__LATE_AFTER 60
+/* The instants an alert event carries, kept from the alert before (serve-jobs.c): the
+ * alerts of a chunk share `at`, and those of a burst their due_at and deadline, so each
+ * is formatted once (3,300 instructions) and its string made once, then shared by the
+ * chunk's events and deliveries (jansson counts references atomically). */
+typedef struct cf__fire_times_s {
+    cf_time_t t[3];
+    json_t *text[3];
+} cf__fire_times_t;
+void cf__fire_times_dispose(cf__fire_times_t *m);
+/* The alert event of a on c at now (new reference; NULL when out of memory), its
+ * instants' strings from m (serve-jobs.c). */
+json_t *cf__alert_event(cf__fire_times_t *m, const cf_case_t *c, const cf_alert_t *a, cf_time_t now,
+                        int late);
+/* A PREFETCH job: one slice of reading ahead of j->now (serve-ahead.c). */
+int cf__exec_prefetch(cf_store_t *s, cf_wfcache_t *wfs, cf__job_t *j);
+
 typedef struct cf__writer_s {
     pthread_t thread;
     pthread_mutex_t mu;
@@ -412,6 +430,7 @@ typedef struct cf__metrics_s {
     uint64_t by_code[600];
     uint64_t alerts_fired, alerts_late;
     uint64_t alerts_prefetched; /* cases made ready ahead of their alerts' instant */
+    uint64_t fire_chunks;       /* firing chunks (FIRE jobs) come back, each a commit */
     uint64_t webhook_ok, webhook_failed, webhook_retries;
     uint64_t sse_sent, sse_overflows; /* events queued to streams; streams ended behind */
     uint64_t calendar_reloads;        /* calendar versions picked up (serve-calendar.c) */
@@ -464,8 +483,10 @@ struct cf_serve_s {
     int64_t clock_offset_ms;
     /* scheduler */
     uv_timer_t sched_timer;
-    uv_timer_t prefetch_timer; /* CF__PREFETCH_LEAD_MS before sched_timer */
+    uv_timer_t prefetch_timer; /* the read-ahead's lead before sched_timer (sched.c) */
     cf_time_t prefetched_for;  /* the instant last read ahead (0: none) */
+    cf_time_t lead_for;        /* the instant lead_ms was counted for (0: none) */
+    int64_t lead_ms;           /* its read-ahead's lead, by its alerts (cf__sched_lead_ms) */
     unsigned fires_inflight;
     cf_time_t sched_armed_for; /* 0: not armed */
     /* delivery */
@@ -683,6 +704,9 @@ int cf__http_test_clock(cf_serve_t *srv, h2o_req_t *req);
 int cf__sched_init(cf_serve_t *srv);
 /* Re-reads the next due instant and arms the one timer for it. */
 void cf__sched_rearm(cf_serve_t *srv);
+/* How long before an instant with `due` alerts their cases are read ahead (ms): the
+ * base lead, and more for each case, so that a burst's cases are all read before it. */
+int64_t cf__sched_lead_ms(int due);
 /* Queues a FIRE job at the current instant and returns it (the loop's until it
  * is done), or NULL when out of memory. The job fires at most cfg.fire_chunk
  * alerts; while chunks come back full, the next chunk is queued once the last
