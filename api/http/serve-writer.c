@@ -78,6 +78,9 @@ void cf__job_free(cf__job_t *job)
     free(job->notices);
     free(job->texts);
     json_decref(job->alerts);
+    if (job->ready)
+        cf_ops_ready_dispose(job->ready);
+    free(job->ready);
     free(job);
 }
 
@@ -338,6 +341,98 @@ static void *writer_main(void *arg)
     return NULL;
 }
 
+/* ---- the preparer ----------------------------------------------------------------------- */
+
+/* Queues job for the writer's next batch (any thread). */
+static void enqueue(cf__writer_t *w, cf__job_t *job)
+{
+    uint64_t now_ms = uv_hrtime() / 1000000u;
+    pthread_mutex_lock(&w->mu);
+    if (!w->queue)
+        w->queued_since_ms = now_ms ? now_ms : 1;
+    if (w->queue_tail)
+        w->queue_tail->next = job;
+    else
+        w->queue = job;
+    w->queue_tail = job;
+    atomic_fetch_add(&w->waiting, 1);
+    pthread_cond_signal(&w->cv);
+    pthread_mutex_unlock(&w->mu);
+}
+
+/* The preparer: the writer's thread is the bound of the HTTP rate (one core), so what
+ * a transition needs no write for (reading the case, the engine, sealing, the summary,
+ * the answer's text: ops-ready.c) is done here first, on a read-only connection, with
+ * the writer's calendar (read-locked; cal_gen tells the writer it is still the one it
+ * has). Then the job joins the writer's queue, which writes the prepared rows if the
+ * case is still as read, else does the transition whole. A job's answer still comes
+ * only after its commit. A transition prepared here may be written after a request on
+ * the same case queued after it (an extension, say): its case then moved, and the
+ * writer does it whole, as two requests in flight at once may be ordered either way. */
+static void *prep_main(void *arg)
+{
+    cf__writer_t *w = arg;
+    for (;;) {
+        pthread_mutex_lock(&w->prep.mu);
+        while (!w->prep.queue && !w->prep.quit)
+            pthread_cond_wait(&w->prep.cv, &w->prep.mu);
+        cf__job_t *job = w->prep.queue;
+        if (job && !(w->prep.queue = job->next))
+            w->prep.queue_tail = NULL;
+        pthread_mutex_unlock(&w->prep.mu);
+        if (!job)
+            break; /* quit, and nothing left */
+        job->next = NULL;
+        pthread_rwlock_rdlock(&w->cal_lock);
+        job->cal_gen = w->cal_gen;
+        cf__job_prepare(w->prep.store, w->cal, &w->prep.wfs, job);
+        pthread_rwlock_unlock(&w->cal_lock);
+        atomic_fetch_add(&w->prepared, job->ready != NULL);
+        enqueue(w, job);
+    }
+    return NULL;
+}
+
+/* Starts the preparer on a read-only connection of its own: SQLite only (on PostgreSQL
+ * every transition is done whole by the writer), and not when cfg.no_prepare. Without
+ * it, every job goes to the writer as it comes. */
+static void prep_start(cf_serve_t *srv, const char *path)
+{
+    cf__writer_t *w = &srv->writer;
+    cf_error_t err;
+    if (srv->cfg.no_prepare || cf_store_is_pg(path) ||
+        cf_store_open_readonly(path, &w->prep.store, &err) != 0)
+        return;
+    pthread_mutex_init(&w->prep.mu, NULL);
+    pthread_cond_init(&w->prep.cv, NULL);
+    if (pthread_create(&w->prep.thread, NULL, prep_main, w) != 0) {
+        pthread_cond_destroy(&w->prep.cv);
+        pthread_mutex_destroy(&w->prep.mu);
+        cf_store_close(w->prep.store);
+        w->prep.store = NULL;
+        return;
+    }
+    w->prep.started = 1;
+}
+
+/* Stops the preparer (before the writer: what it holds goes to the writer's queue). */
+static void prep_stop(cf__writer_t *w)
+{
+    if (!w->prep.started)
+        return;
+    pthread_mutex_lock(&w->prep.mu);
+    w->prep.quit = 1;
+    pthread_cond_signal(&w->prep.cv);
+    pthread_mutex_unlock(&w->prep.mu);
+    pthread_join(w->prep.thread, NULL);
+    pthread_cond_destroy(&w->prep.cv);
+    pthread_mutex_destroy(&w->prep.mu);
+    cf_wfcache_free(&w->prep.wfs);
+    cf_store_close(w->prep.store);
+    w->prep.store = NULL;
+    w->prep.started = 0;
+}
+
 /* ---- the loop side ------------------------------------------------------------------- */
 
 /* Adds up the phases of a request someone waits for (the file header says why), the
@@ -411,15 +506,18 @@ int cf__writer_start(cf_serve_t *srv, const char *path, cf_error_t *err)
     atomic_store(&w->wal_restart_frames, CF__WAL_RESTART_FRAMES);
     pthread_mutex_init(&w->mu, NULL);
     pthread_cond_init(&w->cv, NULL);
+    pthread_rwlock_init(&w->cal_lock, NULL);
     ckpt_start(w, path); /* before the writer runs: it changes the writer's connection */
     if (pthread_create(&w->thread, NULL, writer_main, w) != 0) {
         rc = cf_error_set(err, CF_EIO, NULL, 0, 0, "cannot start the writer thread");
         goto fail_thread;
     }
     w->started = 1;
+    prep_start(srv, path);
     return 0;
 fail_thread:
     ckpt_stop(w);
+    pthread_rwlock_destroy(&w->cal_lock);
     pthread_cond_destroy(&w->cv);
     pthread_mutex_destroy(&w->mu);
     uv_close((uv_handle_t *)&w->async, NULL);
@@ -440,18 +538,18 @@ void cf__writer_submit(cf_serve_t *srv, cf__job_t *job)
     job->at[0] = micros();
     job->queued_firing = srv->fires_inflight > 0;
     w->inflight++;
-    uint64_t now_ms = uv_hrtime() / 1000000u;
-    pthread_mutex_lock(&w->mu);
-    if (!w->queue)
-        w->queued_since_ms = now_ms ? now_ms : 1;
-    if (w->queue_tail)
-        w->queue_tail->next = job;
+    if (job->kind != CF__JOB_ACT || !w->prep.started) {
+        enqueue(w, job);
+        return;
+    }
+    pthread_mutex_lock(&w->prep.mu); /* prepared first (the preparer) */
+    if (w->prep.queue_tail)
+        w->prep.queue_tail->next = job;
     else
-        w->queue = job;
-    w->queue_tail = job;
-    atomic_fetch_add(&w->waiting, 1);
-    pthread_cond_signal(&w->cv);
-    pthread_mutex_unlock(&w->mu);
+        w->prep.queue = job;
+    w->prep.queue_tail = job;
+    pthread_cond_signal(&w->prep.cv);
+    pthread_mutex_unlock(&w->prep.mu);
 }
 
 /* Exported, documented in serve-int.h */
@@ -460,12 +558,14 @@ void cf__writer_stop(cf_serve_t *srv)
     cf__writer_t *w = &srv->writer;
     if (!w->started)
         return;
+    prep_stop(w);
     pthread_mutex_lock(&w->mu);
     w->quit = 1;
     pthread_cond_signal(&w->cv);
     pthread_mutex_unlock(&w->mu);
     pthread_join(w->thread, NULL);
     ckpt_stop(w);
+    pthread_rwlock_destroy(&w->cal_lock);
     /* Several daemons: the due alerts this one claimed and did not fire are anyone's
      * at once, not after their lease (a daemon that dies leaves them to the lease). */
     if (srv->shared)

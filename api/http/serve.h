@@ -119,6 +119,9 @@ typedef struct cf_serve_config_s {
      * clock. */
     uint64_t (*fire_clock)(void *ctx);
     void *fire_clock_ctx;
+    /* 1: every transition (POST .../actions) is done whole on the writer thread, none
+     * prepared before it (serve-writer.c, the preparer); tests and measurements. */
+    int no_prepare;
 } cf_serve_config_t;
 
 typedef struct cf_serve_s cf_serve_t;
