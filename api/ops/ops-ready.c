@@ -56,8 +56,8 @@ void cf_ops_ready_dispose(cf_ops_ready_t *r)
 static int preparable(const cf_workflow_t *wf, const cf_case_t *c, const cf_ops_act_t *in,
                       const json_t *facts)
 {
-    int cause = json_is_string(json_object_get(facts, "cause")) &&
-                wf->doc->cause == CF_WF_CAUSE_DICTIONARY;
+    int cause =
+        json_is_string(json_object_get(facts, "cause")) && wf->doc->cause == CF_WF_CAUSE_DICTIONARY;
     int ok = in->action && *in->action && in->docs_count == 0 && in->by.agency && !c->matter_id &&
              !cause && !cf__ops_assigns_of(wf, c, in->action) &&
              !cf_engine_act_needs_children(wf, in->action);
@@ -155,7 +155,8 @@ static int put(cf_ops_t *ops, cf_ops_ready_t *r, cf_error_t *err)
                                     r->bodies, r->agency, err);
     r->used = rc != CF_ECONFLICT && rc != CF_ENOTFOUND;
     if (rc == 0)
-        rc = cf_store_summary_write(ops->store, r->next.id, r->has_old ? &r->old : NULL, &r->sum, err);
+        rc = cf_store_summary_write(ops->store, r->next.id, r->has_old ? &r->old : NULL, &r->sum,
+                                    err);
     if (rc == 0 && cf_ops_touches_clocks(r->events) &&
         (rc = cf_wfcache_get(ops->wfs, ops->store, r->next.workflow_hash, &wf, err)) == 0)
         rc = cf_store_alerts_sync(ops->store, &r->next, wf, ops->cal, err);

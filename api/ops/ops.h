@@ -184,19 +184,19 @@ int cf_ops_exclude(cf_ops_t *ops, const cf_ops_exclude_t *in, cf_ops_out_t *out)
  * one, off the writer thread), ready to be written by the writer if the case is still
  * as it was read (ops-ready.c). */
 typedef struct cf_ops_ready_s {
-    int ready;          /* 1: prepared (the rest is set); 0: the writer does it all */
-    int used;           /* cf_ops_act_put: 1 when the prepared rows were written */
-    cf_case_t before;   /* the case as read */
-    cf_case_t next;     /* the case after the change (events folded in, sealed) */
-    json_t *events;     /* the events, sealed, as cf_ops_act answers them; owned */
-    char **bodies;      /* each event's stored text (count of them) */
+    int ready;        /* 1: prepared (the rest is set); 0: the writer does it all */
+    int used;         /* cf_ops_act_put: 1 when the prepared rows were written */
+    cf_case_t before; /* the case as read */
+    cf_case_t next;   /* the case after the change (events folded in, sealed) */
+    json_t *events;   /* the events, sealed, as cf_ops_act answers them; owned */
+    char **bodies;    /* each event's stored text (count of them) */
     size_t count;
-    char *snapshot;     /* next's snapshot text */
+    char *snapshot; /* next's snapshot text */
     size_t snapshot_cap;
-    cf_summary_t old;   /* the summary as read with the case (has_old), and the next */
+    cf_summary_t old; /* the summary as read with the case (has_old), and the next */
     cf_summary_t sum;
     int has_old;
-    char agency[128];   /* the case's (the caller's, checked) */
+    char agency[128]; /* the case's (the caller's, checked) */
 } cf_ops_ready_t;
 
 void cf_ops_ready_init(cf_ops_ready_t *r);
