@@ -405,9 +405,14 @@ static void prep_start(cf_serve_t *srv, const char *path)
         return;
     pthread_mutex_init(&w->prep.mu, NULL);
     pthread_cond_init(&w->prep.cv, NULL);
+    pthread_mutex_init(&w->cases_mu, NULL);
+    w->cases.lock = &w->cases_mu; /* the preparer copies cases out of the writer's cache */
+    w->prep.wfs.cases = &w->cases;
     if (pthread_create(&w->prep.thread, NULL, prep_main, w) != 0) {
         pthread_cond_destroy(&w->prep.cv);
         pthread_mutex_destroy(&w->prep.mu);
+        w->cases.lock = NULL; /* (the writer has not taken it yet: it waits for jobs) */
+        pthread_mutex_destroy(&w->cases_mu);
         cf_store_close(w->prep.store);
         w->prep.store = NULL;
         return;
@@ -566,6 +571,10 @@ void cf__writer_stop(cf_serve_t *srv)
     pthread_join(w->thread, NULL);
     ckpt_stop(w);
     pthread_rwlock_destroy(&w->cal_lock);
+    if (w->cases.lock) {
+        w->cases.lock = NULL;
+        pthread_mutex_destroy(&w->cases_mu);
+    }
     /* Several daemons: the due alerts this one claimed and did not fire are anyone's
      * at once, not after their lease (a daemon that dies leaves them to the lease). */
     if (srv->shared)

@@ -37,10 +37,8 @@ void cf_ops_ready_init(cf_ops_ready_t *r)
 /* Exported, documented in ops.h */
 void cf_ops_ready_dispose(cf_ops_ready_t *r)
 {
-    if (r->ready) {
-        cf_case_dispose(&r->before);
-        cf_case_dispose(&r->next);
-    }
+    cf_case_dispose(&r->before);
+    cf_case_dispose(&r->next);
     for (size_t i = 0; r->bodies && i < r->count; i++)
         free(r->bodies[i]);
     free(r->bodies);
@@ -64,17 +62,19 @@ static int preparable(const cf_workflow_t *wf, const cf_case_t *c, const cf_ops_
     return ok ? 0 : CF_EINVAL;
 }
 
-/* Seals r->events onto a copy of r->before (r->next, r->bodies) and serializes it. */
+/* Keeps what the write checks of the case as read (r->before: its id, version, head,
+ * state and whether closed), then seals r->events onto it in place (r->next, r->bodies)
+ * and serializes it. */
 static int seal(cf_ops_ready_t *r, cf_error_t *err)
 {
     r->count = json_array_size(r->events);
     r->bodies = calloc(r->count ? r->count : 1, sizeof(*r->bodies));
-    if (!r->bodies)
-        return CF_ENOMEM;
-    int rc = cf_case_copy(&r->next, &r->before);
-    if (rc != 0)
-        return rc;
-    r->ready = 1; /* (before and next are now to be disposed) */
+    r->before.id = r->next.id;
+    r->before.version = r->next.version;
+    memcpy(r->before.head, r->next.head, sizeof(r->before.head));
+    r->before.closed_at = r->next.closed_at;
+    r->before.state = r->next.state ? strdup(r->next.state) : NULL;
+    int rc = r->bodies && (r->before.state || !r->next.state) ? 0 : CF_ENOMEM;
     for (size_t i = 0; rc == 0 && i < r->count; i++)
         rc = cf_case_append_body(&r->next, json_array_get(r->events, i), &r->bodies[i], err);
     if (rc == 0 && cf_case_snapshot_buf(&r->next, &r->snapshot, &r->snapshot_cap) != 0)
@@ -82,40 +82,65 @@ static int seal(cf_ops_ready_t *r, cf_error_t *err)
     return rc;
 }
 
-/* The summaries: the one stored with the case as read, and the one after the change. */
-static int summarize(cf_ops_t *ops, const cf_workflow_t *wf, cf_ops_ready_t *r, cf_error_t *err)
+/* The case as by may see it and its summary (r->next, r->old; whatever was read is left
+ * there for cf_ops_ready_dispose): from the writer's
+ * case cache (ops->wfs->cases, read under its lock, never changed from here) unchecked,
+ * as the writer itself takes them (cf__ops_load: its write proves them current, here
+ * cf_ops_act_put's); else read from the database, in one read. A case of another agency
+ * is CF_ENOTFOUND. OUT *wf. */
+static int read_case(cf_ops_t *ops, const cf_ops_by_t *by, int64_t id, cf_ops_ready_t *r,
+                     const cf_workflow_t **wf, cf_error_t *err)
 {
-    int rc = cf_store_summary_read(ops->store, r->before.id, &r->old, err);
-    r->has_old = rc == 0;
-    if (rc == CF_ENOTFOUND)
-        rc = 0;
-    return rc == 0 ? cf__ops_summary(wf, &r->next, r->agency, r->has_old ? &r->old : NULL, NULL,
-                                     &r->sum)
-                   : rc;
+    char agency[128], head[CF_CHAIN_HEX];
+    cf_casecache_t *cache = ops->wfs->cases;
+    int rc = 0;
+    if (!by->agency || id <= 0)
+        return CF_ENOTFOUND;
+    if (cache && cf_casecache_copy_both(cache, id, by->agency, &r->next, &r->old) == 0) {
+        r->has_old = 1;
+    } else if ((rc = cf_store_read_begin(ops->store, err)) == 0) {
+        rc = cf_store_case_agency_head(ops->store, id, agency, sizeof(agency), head, err);
+        if (rc == 0 && strcmp(agency, by->agency) != 0)
+            rc = CF_ENOTFOUND;
+        if (rc == 0)
+            rc = cf_store_case_get(ops->store, id, &r->next, err);
+        int got = rc == 0 ? cf_store_summary_read(ops->store, id, &r->old, err) : CF_ENOTFOUND;
+        r->has_old = got == 0;
+        if (got != 0 && got != CF_ENOTFOUND)
+            rc = got;
+        cf_store_read_end(ops->store);
+    }
+    return rc == 0 ? cf_wfcache_get(ops->wfs, ops->store, r->next.workflow_hash, wf, err) : rc;
 }
 
-/* cf_ops_act_prepare's work, inside one read of the database. */
+/* The summary after the change (r->sum), from the one stored with the case (r->old). */
+static int summarize(const cf_workflow_t *wf, cf_ops_ready_t *r)
+{
+    return cf__ops_summary(wf, &r->next, r->agency, r->has_old ? &r->old : NULL, NULL, &r->sum);
+}
+
+/* cf_ops_act_prepare's work. */
 static int prepare(cf_ops_t *ops, const cf_ops_act_t *in, cf_ops_ready_t *r, cf_error_t *err)
 {
     const cf_workflow_t *wf;
     json_t *facts = NULL;
     cf_refusal_t why;
     memset(&why, 0, sizeof(why));
-    int rc = cf_ops_case(ops, &in->by, in->case_id, &r->before, &wf, err);
+    int rc = read_case(ops, &in->by, in->case_id, r, &wf, err);
     if (rc != 0)
         return rc;
     cf_act_t req = {.action = in->action, .actor = in->by.actor, .role = in->by.role};
-    if (in->by.if_match >= 0 && in->by.if_match != r->before.version)
+    if (in->by.if_match >= 0 && in->by.if_match != r->next.version)
         rc = CF_ECONFLICT;
     if (rc == 0)
         rc = cf__ops_facts(wf, in->facts, &facts, err);
     if (rc == 0)
-        rc = preparable(wf, &r->before, in, facts);
+        rc = preparable(wf, &r->next, in, facts);
     if (rc == 0)
         rc = cf__ops_when(ops, &in->by, NULL, &req.at, err);
     req.facts = facts;
     if (rc == 0)
-        rc = cf_engine_act(wf, ops->cal, &r->before, &req, &r->events, &why);
+        rc = cf_engine_act(wf, ops->cal, &r->next, &req, &r->events, &why);
     cf_refusal_dispose(&why);
     json_decref(facts);
     if (rc == 0)
@@ -124,9 +149,8 @@ static int prepare(cf_ops_t *ops, const cf_ops_act_t *in, cf_ops_ready_t *r, cf_
     if (rc == 0)
         rc = seal(r, err);
     if (rc == 0)
-        rc = summarize(ops, wf, r, err);
-    if (rc != 0 && !r->ready)
-        cf_case_dispose(&r->before);
+        rc = summarize(wf, r);
+    r->ready = rc == 0;
     return rc;
 }
 
@@ -135,11 +159,7 @@ int cf_ops_act_prepare(cf_ops_t *ops, const cf_ops_act_t *in, cf_ops_ready_t *r)
 {
     cf_error_t err;
     cf_ops_ready_init(r);
-    int rc = cf_store_read_begin(ops->store, &err);
-    if (rc != 0)
-        return rc;
-    rc = prepare(ops, in, r, &err);
-    cf_store_read_end(ops->store);
+    int rc = prepare(ops, in, r, &err);
     if (rc != 0)
         cf_ops_ready_dispose(r);
     return rc;
@@ -175,13 +195,15 @@ int cf_ops_act_put(cf_ops_t *ops, const cf_ops_act_t *in, cf_ops_ready_t *r, cf_
     if (rc != 0)
         return rc;
     cf_casecache_t *cache = ops->wfs->cases;
-    if (cache) { /* as cf__ops_commit leaves it: the case and its summary at its head */
-        cf_casecache_summary_put(cache, r->next.id, r->next.head, &r->sum);
-        cf_casecache_put(cache, &r->next);
-    }
-    out->c = r->next; /* moved */
-    memset(&r->next, 0, sizeof(r->next));
-    out->has_case = 1;
     out->events = json_incref(r->events);
+    if (!cache) {
+        out->c = r->next; /* moved */
+        memset(&r->next, 0, sizeof(r->next));
+        out->has_case = 1;
+        return 0;
+    }
+    /* as cf__ops_commit leaves it: the case and its summary at its head, both moved */
+    cf_casecache_summary_put(cache, r->next.id, r->next.head, &r->sum);
+    cf_casecache_take(cache, &r->next);
     return 0;
 }

@@ -186,7 +186,7 @@ int cf_ops_exclude(cf_ops_t *ops, const cf_ops_exclude_t *in, cf_ops_out_t *out)
 typedef struct cf_ops_ready_s {
     int ready;        /* 1: prepared (the rest is set); 0: the writer does it all */
     int used;         /* cf_ops_act_put: 1 when the prepared rows were written */
-    cf_case_t before; /* the case as read */
+    cf_case_t before; /* the case as read: its id, version, head, state, closed_at only */
     cf_case_t next;   /* the case after the change (events folded in, sealed) */
     json_t *events;   /* the events, sealed, as cf_ops_act answers them; owned */
     char **bodies;    /* each event's stored text (count of them) */
@@ -202,8 +202,9 @@ typedef struct cf_ops_ready_s {
 void cf_ops_ready_init(cf_ops_ready_t *r);
 void cf_ops_ready_dispose(cf_ops_ready_t *r);
 
-/* Prepares in on ops->store (read-only is enough; no transaction held), as cf_ops_act
- * would decide it: 0 with r->ready = 1, or non-zero with r->ready = 0 for anything it
+/* Prepares in on ops->store (read-only is enough; no transaction held), the case taken
+ * from ops->wfs->cases (the writer's case cache, read under its lock) when it holds it
+ * at the stored head, as cf_ops_act would decide it: 0 with r->ready = 1, or non-zero with r->ready = 0 for anything it
  * leaves to the writer's whole path (a refusal, a conflict, bad input: answered there,
  * so every answer is the one cf_ops_act gives; and what depends on more than the case
  * row: documents, numbers given, child cases, the 案由 dictionary, a matter, a caller
@@ -213,8 +214,10 @@ int cf_ops_act_prepare(cf_ops_t *ops, const cf_ops_act_t *in, cf_ops_ready_t *r)
 /* Writes r (prepared by cf_ops_act_prepare for in) inside the caller's transaction
  * (ops->in_tx = 1): if the case row is still at r->before's version and head, the rows
  * cf_ops_act would write for the same change (case row, events, clocks, summary and
- * counts, the alerts index when a clock changed; the case cache), r->used = 1; else (or
- * r not ready) cf_ops_act(ops, in, out) does it all. Returns as cf_ops_act. */
+ * counts, the alerts index when a clock changed), r->used = 1, and out->events; the case
+ * after it is moved into the case cache when there is one (out->has_case 0), else into
+ * out->c. Else (or r not ready) cf_ops_act(ops, in, out) does it all. Returns as
+ * cf_ops_act. */
 int cf_ops_act_put(cf_ops_t *ops, const cf_ops_act_t *in, cf_ops_ready_t *r, cf_ops_out_t *out);
 
 /* An item of the evidence register, or a record (询问笔录, 现场检查笔录): engine
