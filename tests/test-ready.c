@@ -7,23 +7,29 @@
  * ready-1: twin databases, the same cases walked the same way (eight steps, one of them
  *          backdated, the last one stopping the clock), one by cf_ops_act in group commits
  *          with the writer's case cache, the other prepared on a read-only connection (the
- *          case from the writer's cache, or read) and written by cf_ops_act_put: every prepared transition is written as prepared, and
- *          the two databases hold the same rows (every event's stored text and hash, the
- *          case rows and snapshots, the summaries, the alerts index; on SQLite every row of
- *          every table) (ready_same).
- * ready-2: a prepared transition whose case another write moved first (in the same group
- *          commit, or through another connection) is not written as prepared: the
+ *          case from the writer's cache, or read) and written by cf_ops_act_put: every prepared
+ * transition is written as prepared, and the two databases hold the same rows (every event's stored
+ * text and hash, the case rows and snapshots, the summaries, the alerts index; on SQLite every row
+ * of every table) (ready_same). ready-2: a prepared transition whose case another write moved first
+ * (in the same group commit, or through another connection) is not written as prepared: the
  *          writer's path answers it as it would have without it (the same step twice:
  *          422, rule and all; after an extension: done, on the extended case) and the
  *          chain stays one (ready_moved).
  * ready-3: what is not prepared, each answered by the writer's path as before: an engine
  *          refusal, If-Match not the version (409 with the version), a document attached,
  *          a caller with no agency, a missing case, an action not given (ready_left).
- * ready-4: the daemon prepares its transitions (caseflow_... counters aside, the
- *          writer's prepared_used counts them) and the rows over HTTP are those of a
- *          daemon that prepares none (cfg.no_prepare), SQLite (ready_daemon).
+ * ready-4: a daemon that prepares every transition (prepare = always) writes each one as
+ *          prepared (caseflow_transitions_prepared_written_total), and its rows over HTTP
+ *          are those of a daemon that prepares none (prepare = never); on PostgreSQL it
+ *          prepares none (ready_daemon).
+ * ready-5: prepare = auto (the default) prepares a transition only while jobs wait for
+ *          the writer: none while it is idle; with the writer held in a commit, the first
+ *          transition queued behind it is not prepared (nothing waited when it came), the
+ *          next one is (ready_auto). SQLite.
  */
 #include <sqlite3.h>
+#include <stdatomic.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -208,10 +214,11 @@ static char *tables_text(const char *path)
     sqlite3 *h;
     sqlite3_stmt *tables, *rows;
     ASSERT_EQ(sqlite3_open_v2(path, &h, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
-    ASSERT_EQ(sqlite3_prepare_v2(h,
-                                 "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT "
-                                 "LIKE 'sqlite_%' AND name NOT IN ('settings', 'workflows') ORDER BY name",
-                                 -1, &tables, NULL),
+    ASSERT_EQ(sqlite3_prepare_v2(
+                  h,
+                  "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT "
+                  "LIKE 'sqlite_%' AND name NOT IN ('settings', 'workflows') ORDER BY name",
+                  -1, &tables, NULL),
               SQLITE_OK);
     size_t len = 0, cap = 1 << 16;
     char *text = malloc(cap);
@@ -441,7 +448,7 @@ static void walk_http(const char *name, int no_prepare, char *db, unsigned long 
     char *token = td_token(db, agency, "handler", "张三");
     cf_serve_config_t cfg;
     td_config(&cfg, db, "2026-03-02T09:00:00+08:00");
-    cfg.no_prepare = no_prepare;
+    cfg.prepare = no_prepare ? CF_SERVE_PREPARE_NEVER : CF_SERVE_PREPARE_ALWAYS;
     td_daemon_t d;
     td_start(&d, &cfg);
     for (int k = 0; k < CASES; k++) {
@@ -464,7 +471,7 @@ static void walk_http(const char *name, int no_prepare, char *db, unsigned long 
             td_resp_free(&r);
         }
     }
-    *used = atomic_load(&d.srv->writer.prepared_used);
+    *used = (unsigned long long)td_metric(&d, "caseflow_transitions_prepared_written_total");
     td_stop(&d);
     free(token);
 }
@@ -514,5 +521,115 @@ TEST_IMPL(ready_daemon)
     ASSERT_STR_EQ(a, b);
     free(a);
     free(b);
+    return 0;
+}
+
+/* ready-5: the writer held in its commit while hold is set (a store fault hook that waits) */
+typedef struct holder_s {
+    atomic_int hold, held;
+} holder_t;
+
+static int hold_commit(void *ctx, const char *point)
+{
+    holder_t *h = ctx;
+    if (strcmp(point, "commit") != 0 || !atomic_load(&h->hold))
+        return 0;
+    atomic_store(&h->held, 1);
+    while (atomic_load(&h->hold))
+        usleep(1000);
+    return 0;
+}
+
+typedef struct poster_s {
+    const td_daemon_t *d;
+    const char *token;
+    long long id;
+    const char *action, *etag;
+    long status;
+} poster_t;
+
+static void *post_step(void *arg)
+{
+    poster_t *p = arg;
+    char path[64];
+    td_resp_t r;
+    snprintf(path, sizeof(path), "/v1/cases/%lld/actions", p->id);
+    json_t *body = json_pack("{s:s}", "action", p->action);
+    td_http_json(p->d, "POST", path, p->token, body, p->etag, &r);
+    json_decref(body);
+    p->status = r.status;
+    td_resp_free(&r);
+    return NULL;
+}
+
+/* Jobs waiting in d's writer queue. */
+static int queued(const td_daemon_t *d)
+{
+    cf__writer_t *w = &d->srv->writer;
+    int n = 0;
+    pthread_mutex_lock(&w->mu);
+    for (cf__job_t *j = w->queue; j; j = j->next)
+        n++;
+    pthread_mutex_unlock(&w->mu);
+    return n;
+}
+
+/* ready-5 */
+TEST_IMPL(ready_auto)
+{
+    if (cf_test_pg())
+        return 0; /* (PostgreSQL prepares none: ready_daemon) */
+    char db[512];
+    cf_error_t err;
+    cf_store_t *s;
+    holder_t h = {0};
+    td_db("ready-auto.db", db, sizeof(db));
+    ASSERT_EQ(cf_store_open_existing(db, &s, &err), 0);
+    cf_workflow_t *wf = cf_test_workflow("bench/workflows/bench-linear.yaml");
+    ASSERT_EQ(cf_store_workflow_put(s, wf, NULL, NULL, &err), 0);
+    cf_workflow_free(wf);
+    cf_store_close(s);
+    char *token = td_token(db, agency, "handler", "张三");
+    cf_serve_config_t cfg;
+    td_config(&cfg, db, "2026-03-02T09:00:00+08:00");
+    cfg.token_cache_ms = 3600000; /* (no token bookkeeping job after the first request) */
+    cfg.store_fault = hold_commit;
+    cfg.store_fault_ctx = &h;
+    td_daemon_t d;
+    td_start(&d, &cfg);
+    long long ids[3];
+    for (int k = 0; k < 3; k++)
+        ids[k] = td_open_case(&d, token, "bench-linear",
+                              k == 0   ? "甲药房"
+                              : k == 1 ? "乙药房"
+                                       : "丙药房");
+    poster_t p[3] = {{&d, token, ids[0], "step1", "2", 0},
+                     {&d, token, ids[0], "step2", "3", 0},
+                     {&d, token, ids[1], "step1", "2", 0}};
+    post_step(&p[0]); /* the writer idle: done whole */
+    ASSERT_EQ(p[0].status, 200);
+    ASSERT_EQ(td_metric(&d, "caseflow_transitions_prepared_total"), 0);
+    atomic_store(&h.hold, 1);
+    pthread_t t[3];
+    poster_t held = {&d, token, ids[2], "step1", "2", 0};
+    pthread_create(&t[0], NULL, post_step, &held);
+    while (!atomic_load(&h.held))
+        usleep(1000);
+    pthread_create(&t[1], NULL, post_step, &p[1]); /* nothing waits: not prepared */
+    while (queued(&d) < 1)
+        usleep(1000);
+    pthread_create(&t[2], NULL, post_step, &p[2]); /* one waits: prepared */
+    while (queued(&d) < 2)
+        usleep(1000);
+    atomic_store(&h.hold, 0);
+    for (int k = 0; k < 3; k++)
+        pthread_join(t[k], NULL);
+    ASSERT_EQ(held.status, 200);
+    ASSERT_EQ(p[1].status, 200);
+    ASSERT_EQ(p[2].status, 200);
+    ASSERT_EQ(td_metric(&d, "caseflow_transitions_prepared_total"), 1);
+    ASSERT_EQ(td_metric(&d, "caseflow_transitions_prepared_written_total"), 1);
+    td_stop(&d);
+    free(token);
     return 0;
 }

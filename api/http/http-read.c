@@ -690,6 +690,12 @@ int cf__http_metrics(cf_serve_t *srv, h2o_req_t *req)
     sample(buf, SIZE, &len, "caseflow_fire_shared_commits_total",
            "firing chunks whose commit took in the requests queued while they ran", "counter",
            atomic_load(&w->absorbed));
+    sample(buf, SIZE, &len, "caseflow_transitions_prepared_total",
+           "transitions prepared off the writer thread (serve-writer.c, the preparer)", "counter",
+           atomic_load(&w->prepared));
+    sample(buf, SIZE, &len, "caseflow_transitions_prepared_written_total",
+           "of them, written as prepared (the others' cases moved first)", "counter",
+           atomic_load(&w->prepared_used));
     len = write_phases(srv, buf, SIZE, len);
     sample(buf, SIZE, &len, "caseflow_writer_inflight", "requests queued or being written", "gauge",
            w->inflight);

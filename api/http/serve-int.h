@@ -277,7 +277,7 @@ typedef struct cf__writer_s {
         cf_store_t *store;
         cf_wfcache_t wfs; /* wfs.cases: the writer's (cases_mu) */
     } prep;
-    pthread_mutex_t cases_mu; /* cases.lock while the preparer runs */
+    pthread_mutex_t cases_mu;              /* cases.lock while the preparer runs */
     atomic_ullong prepared, prepared_used; /* ACT jobs prepared; of them, written as such */
     /* progress, for /readyz (serve-health.c), in uv_hrtime milliseconds: when the
      * oldest job waiting in queue was queued (0: queue empty; under mu), when the

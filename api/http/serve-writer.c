@@ -360,6 +360,17 @@ static void enqueue(cf__writer_t *w, cf__job_t *job)
     pthread_mutex_unlock(&w->mu);
 }
 
+/* 1 when jobs wait for the writer's next batch: it is behind, and a job prepared now
+ * takes work off it; else it would take the job at once, and preparing it would only
+ * add to the other threads' work and to the job's wait. */
+static int writer_behind(cf__writer_t *w)
+{
+    pthread_mutex_lock(&w->mu);
+    int behind = w->queue != NULL;
+    pthread_mutex_unlock(&w->mu);
+    return behind;
+}
+
 /* The preparer: the writer's thread is the bound of the HTTP rate (one core), so what
  * a transition needs no write for (reading the case, the engine, sealing, the summary,
  * the answer's text: ops-ready.c) is done here first, on a read-only connection, with
@@ -383,10 +394,13 @@ static void *prep_main(void *arg)
         if (!job)
             break; /* quit, and nothing left */
         job->next = NULL;
-        pthread_rwlock_rdlock(&w->cal_lock);
-        job->cal_gen = w->cal_gen;
-        cf__job_prepare(w->prep.store, w->cal, &w->prep.wfs, job);
-        pthread_rwlock_unlock(&w->cal_lock);
+        cf_serve_t *srv = H2O_STRUCT_FROM_MEMBER(cf_serve_t, writer, w);
+        if (srv->cfg.prepare == CF_SERVE_PREPARE_ALWAYS || writer_behind(w)) {
+            pthread_rwlock_rdlock(&w->cal_lock);
+            job->cal_gen = w->cal_gen;
+            cf__job_prepare(w->prep.store, w->cal, &w->prep.wfs, job);
+            pthread_rwlock_unlock(&w->cal_lock);
+        }
         atomic_fetch_add(&w->prepared, job->ready != NULL);
         enqueue(w, job);
     }
@@ -394,13 +408,13 @@ static void *prep_main(void *arg)
 }
 
 /* Starts the preparer on a read-only connection of its own: SQLite only (on PostgreSQL
- * every transition is done whole by the writer), and not when cfg.no_prepare. Without
- * it, every job goes to the writer as it comes. */
+ * every transition is done whole by the writer), and not when cfg.prepare is NEVER.
+ * Without it, every job goes to the writer as it comes. */
 static void prep_start(cf_serve_t *srv, const char *path)
 {
     cf__writer_t *w = &srv->writer;
     cf_error_t err;
-    if (srv->cfg.no_prepare || cf_store_is_pg(path) ||
+    if (srv->cfg.prepare == CF_SERVE_PREPARE_NEVER || cf_store_is_pg(path) ||
         cf_store_open_readonly(path, &w->prep.store, &err) != 0)
         return;
     pthread_mutex_init(&w->prep.mu, NULL);

@@ -166,8 +166,7 @@ static int dup_text(char **to, const char *from)
 static int summary_copy(cf_summary_t *to, const cf_summary_t *from)
 {
     *to = *from;
-    to->agency = to->power_type = to->workflow = to->cause = to->state = to->name = to->head =
-        NULL;
+    to->agency = to->power_type = to->workflow = to->cause = to->state = to->name = to->head = NULL;
     to->handlers = NULL;
     to->clocks = NULL;
     to->handlers_count = to->clocks_count = 0;

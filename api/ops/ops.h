@@ -204,11 +204,11 @@ void cf_ops_ready_dispose(cf_ops_ready_t *r);
 
 /* Prepares in on ops->store (read-only is enough; no transaction held), the case taken
  * from ops->wfs->cases (the writer's case cache, read under its lock) when it holds it
- * at the stored head, as cf_ops_act would decide it: 0 with r->ready = 1, or non-zero with r->ready = 0 for anything it
- * leaves to the writer's whole path (a refusal, a conflict, bad input: answered there,
- * so every answer is the one cf_ops_act gives; and what depends on more than the case
- * row: documents, numbers given, child cases, the 案由 dictionary, a matter, a caller
- * without an agency). */
+ * at the stored head, as cf_ops_act would decide it: 0 with r->ready = 1, or non-zero with r->ready
+ * = 0 for anything it leaves to the writer's whole path (a refusal, a conflict, bad input: answered
+ * there, so every answer is the one cf_ops_act gives; and what depends on more than the case row:
+ * documents, numbers given, child cases, the 案由 dictionary, a matter, a caller without an
+ * agency). */
 int cf_ops_act_prepare(cf_ops_t *ops, const cf_ops_act_t *in, cf_ops_ready_t *r);
 
 /* Writes r (prepared by cf_ops_act_prepare for in) inside the caller's transaction
