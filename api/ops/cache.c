@@ -56,10 +56,22 @@ static cf_case_t *slot_of(cf_casecache_t *cache, int64_t id)
     return &cache->slots[(uint64_t)id % CF_CASECACHE_SLOTS];
 }
 
+/* The slot of id, NULL while none is allocated: reads never allocate (allocating, a
+ * change, is done under the lock: cache.h). */
+static cf_case_t *peek(cf_casecache_t *cache, int64_t id)
+{
+    return cache->slots ? &cache->slots[(uint64_t)id % CF_CASECACHE_SLOTS] : NULL;
+}
+
+static cf_casesum_t *sum_peek(cf_casecache_t *cache, int64_t id)
+{
+    return cache->sums ? &cache->sums[(uint64_t)id % CF_CASECACHE_SLOTS] : NULL;
+}
+
 /* Exported, documented in cache.h */
 int cf_casecache_get(cf_casecache_t *cache, int64_t id, const char *head, cf_case_t *c)
 {
-    cf_case_t *slot = slot_of(cache, id);
+    cf_case_t *slot = peek(cache, id);
     if (!slot || slot->id != id || strcmp(slot->head, head) != 0)
         return CF_ENOTFOUND;
     return cf_case_copy(c, slot) == 0 ? 0 : CF_ENOTFOUND;
@@ -68,7 +80,7 @@ int cf_casecache_get(cf_casecache_t *cache, int64_t id, const char *head, cf_cas
 /* Exported, documented in cache.h */
 int cf_casecache_get_unchecked(cf_casecache_t *cache, int64_t id, const char *agency, cf_case_t *c)
 {
-    cf_case_t *slot = slot_of(cache, id);
+    cf_case_t *slot = peek(cache, id);
     if (!slot || slot->id != id)
         return CF_ENOTFOUND;
     const cf_summary_t *sum = cf_casecache_summary(cache, id, slot->head);
@@ -80,7 +92,7 @@ int cf_casecache_get_unchecked(cf_casecache_t *cache, int64_t id, const char *ag
 /* Exported, documented in cache.h */
 int cf_casecache_has(cf_casecache_t *cache, int64_t id, const char *head)
 {
-    cf_case_t *slot = slot_of(cache, id);
+    cf_case_t *slot = peek(cache, id);
     return slot && slot->id == id && strcmp(slot->head, head) == 0;
 }
 
@@ -133,7 +145,7 @@ static cf_casesum_t *sum_slot_of(cf_casecache_t *cache, int64_t id)
 /* Exported, documented in cache.h */
 const cf_summary_t *cf_casecache_summary(cf_casecache_t *cache, int64_t id, const char *head)
 {
-    cf_casesum_t *slot = sum_slot_of(cache, id);
+    cf_casesum_t *slot = sum_peek(cache, id);
     return slot && slot->id == id && strcmp(slot->head, head) == 0 ? &slot->sum : NULL;
 }
 
@@ -198,8 +210,8 @@ int cf_casecache_copy_both(cf_casecache_t *cache, int64_t id, const char *agency
 {
     int rc = CF_ENOTFOUND;
     lock(cache);
-    cf_case_t *slot = cache->slots ? &cache->slots[(uint64_t)id % CF_CASECACHE_SLOTS] : NULL;
-    cf_casesum_t *s = cache->sums ? &cache->sums[(uint64_t)id % CF_CASECACHE_SLOTS] : NULL;
+    cf_case_t *slot = peek(cache, id);
+    cf_casesum_t *s = sum_peek(cache, id);
     if (id > 0 && slot && s && slot->id == id && s->id == id && strcmp(slot->head, s->head) == 0 &&
         s->sum.agency && strcmp(s->sum.agency, agency) == 0)
         rc = cf_case_copy(c, slot) == 0 ? summary_copy(sum, &s->sum) : CF_ENOMEM;
