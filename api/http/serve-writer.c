@@ -343,11 +343,17 @@ static void *writer_main(void *arg)
 
 /* ---- the preparer ----------------------------------------------------------------------- */
 
-/* Queues job for the writer's next batch (any thread). */
-static void enqueue(cf__writer_t *w, cf__job_t *job)
+/* Queues job for the writer's next batch (any thread) and returns 1; with only_idle, only
+ * when no job waits for that batch (else 0, job not queued): a job waiting means the
+ * writer is behind, and the job is better prepared first (the preparer, below). */
+static int enqueue(cf__writer_t *w, cf__job_t *job, int only_idle)
 {
     uint64_t now_ms = uv_hrtime() / 1000000u;
     pthread_mutex_lock(&w->mu);
+    if (only_idle && w->queue) {
+        pthread_mutex_unlock(&w->mu);
+        return 0;
+    }
     if (!w->queue)
         w->queued_since_ms = now_ms ? now_ms : 1;
     if (w->queue_tail)
@@ -358,17 +364,7 @@ static void enqueue(cf__writer_t *w, cf__job_t *job)
     atomic_fetch_add(&w->waiting, 1);
     pthread_cond_signal(&w->cv);
     pthread_mutex_unlock(&w->mu);
-}
-
-/* 1 when jobs wait for the writer's next batch: it is behind, and a job prepared now
- * takes work off it; else it would take the job at once, and preparing it would only
- * add to the other threads' work and to the job's wait. */
-static int writer_behind(cf__writer_t *w)
-{
-    pthread_mutex_lock(&w->mu);
-    int behind = w->queue != NULL;
-    pthread_mutex_unlock(&w->mu);
-    return behind;
+    return 1;
 }
 
 /* The preparer: the writer's thread is the bound of the HTTP rate (one core), so what
@@ -379,7 +375,14 @@ static int writer_behind(cf__writer_t *w)
  * case is still as read, else does the transition whole. A job's answer still comes
  * only after its commit. A transition prepared here may be written after a request on
  * the same case queued after it (an extension, say): its case then moved, and the
- * writer does it whole, as two requests in flight at once may be ordered either way. */
+ * writer does it whole, as two requests in flight at once may be ordered either way.
+ *
+ * Which transitions (cf__writer_submit; cfg.prepare): with AUTO only those that come
+ * while jobs wait for the writer. Preparing every one moves more work than the other
+ * core has room for (docs/performance.md, "A transition prepared off the writer": the
+ * loop, the clients and the preparer then become the bound); preparing only while the
+ * writer is behind moves work until both cores are busy, and none when the writer is
+ * idle (where it would only add a thread to the request's way). */
 static void *prep_main(void *arg)
 {
     cf__writer_t *w = arg;
@@ -394,15 +397,12 @@ static void *prep_main(void *arg)
         if (!job)
             break; /* quit, and nothing left */
         job->next = NULL;
-        cf_serve_t *srv = H2O_STRUCT_FROM_MEMBER(cf_serve_t, writer, w);
-        if (srv->cfg.prepare == CF_SERVE_PREPARE_ALWAYS || writer_behind(w)) {
-            pthread_rwlock_rdlock(&w->cal_lock);
-            job->cal_gen = w->cal_gen;
-            cf__job_prepare(w->prep.store, w->cal, &w->prep.wfs, job);
-            pthread_rwlock_unlock(&w->cal_lock);
-        }
+        pthread_rwlock_rdlock(&w->cal_lock);
+        job->cal_gen = w->cal_gen;
+        cf__job_prepare(w->prep.store, w->cal, &w->prep.wfs, job);
+        pthread_rwlock_unlock(&w->cal_lock);
         atomic_fetch_add(&w->prepared, job->ready != NULL);
-        enqueue(w, job);
+        enqueue(w, job, 0);
     }
     return NULL;
 }
@@ -425,7 +425,7 @@ static void prep_start(cf_serve_t *srv, const char *path)
     if (pthread_create(&w->prep.thread, NULL, prep_main, w) != 0) {
         pthread_cond_destroy(&w->prep.cv);
         pthread_mutex_destroy(&w->prep.mu);
-        w->cases.lock = NULL; /* (the writer has not taken it yet: it waits for jobs) */
+        w->cases.lock = NULL; /* (the writer does not run yet) */
         pthread_mutex_destroy(&w->cases_mu);
         cf_store_close(w->prep.store);
         w->prep.store = NULL;
@@ -526,15 +526,20 @@ int cf__writer_start(cf_serve_t *srv, const char *path, cf_error_t *err)
     pthread_mutex_init(&w->mu, NULL);
     pthread_cond_init(&w->cv, NULL);
     pthread_rwlock_init(&w->cal_lock, NULL);
-    ckpt_start(w, path); /* before the writer runs: it changes the writer's connection */
+    ckpt_start(w, path);   /* before the writer runs: it changes the writer's connection */
+    prep_start(srv, path); /* before it too: it puts a lock on the writer's case cache */
     if (pthread_create(&w->thread, NULL, writer_main, w) != 0) {
         rc = cf_error_set(err, CF_EIO, NULL, 0, 0, "cannot start the writer thread");
         goto fail_thread;
     }
     w->started = 1;
-    prep_start(srv, path);
     return 0;
 fail_thread:
+    prep_stop(w);
+    if (w->cases.lock) {
+        w->cases.lock = NULL;
+        pthread_mutex_destroy(&w->cases_mu);
+    }
     ckpt_stop(w);
     pthread_rwlock_destroy(&w->cal_lock);
     pthread_cond_destroy(&w->cv);
@@ -557,10 +562,10 @@ void cf__writer_submit(cf_serve_t *srv, cf__job_t *job)
     job->at[0] = micros();
     job->queued_firing = srv->fires_inflight > 0;
     w->inflight++;
-    if (job->kind != CF__JOB_ACT || !w->prep.started) {
-        enqueue(w, job);
-        return;
-    }
+    int act = job->kind == CF__JOB_ACT && w->prep.started;
+    if (!act || srv->cfg.prepare != CF_SERVE_PREPARE_ALWAYS)
+        if (enqueue(w, job, act)) /* (a transition only while the writer is not behind) */
+            return;
     pthread_mutex_lock(&w->prep.mu); /* prepared first (the preparer) */
     if (w->prep.queue_tail)
         w->prep.queue_tail->next = job;
