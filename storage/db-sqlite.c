@@ -93,8 +93,12 @@ int cf_db_open(const char *target, int flags, cf_db_t **out)
         return cf__pg_open(db, target);
     }
     db->kind = CF_DB_SQLITE;
-    int how = flags & CF_DB_OPEN_READONLY ? SQLITE_OPEN_READONLY
-                                          : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+    /* NOMUTEX: a connection is used by one thread at a time (db.h), so SQLite's mutex
+     * per connection, taken by every call on it, guards nothing (5,100 instructions a
+     * request on the daemon's writer: docs/performance.md, httpcost) */
+    int how = SQLITE_OPEN_NOMUTEX |
+              (flags & CF_DB_OPEN_READONLY ? SQLITE_OPEN_READONLY
+                                           : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
     if (flags & CF_DB_OPEN_URI)
         how |= SQLITE_OPEN_URI;
     pthread_once(&configured, lite_configure);
@@ -146,6 +150,12 @@ int cf_db_exec(cf_db_t *db, const char *sql)
 int cf_db_changes(cf_db_t *db)
 {
     return db->kind == CF_DB_PG ? cf__pg_changes(db) : sqlite3_changes(db->lite);
+}
+
+/* Exported, documented in db.h */
+int64_t cf_db_total_changes(cf_db_t *db)
+{
+    return db->kind == CF_DB_PG ? -1 : (int64_t)sqlite3_total_changes64(db->lite);
 }
 
 /* Exported, documented in db.h */

@@ -77,7 +77,10 @@ int cf_db_is_pg(const char *target);
 
 /* Opens target: a PostgreSQL connection URI, else an SQLite file (created unless
  * CF_DB_OPEN_READONLY). OUT *db is set on success and on failure alike (NULL only
- * on ENOMEM), so cf_db_errmsg can say why; cf_db_close it in both cases. */
+ * on ENOMEM), so cf_db_errmsg can say why; cf_db_close it in both cases. A connection
+ * is used by one thread at a time (it may pass from one thread to another between two
+ * uses, as the daemon's writer's does when it starts and stops): SQLite's is opened
+ * without a mutex of its own (SQLITE_OPEN_NOMUTEX), as libpq's has none. */
 int cf_db_open(const char *target, int flags, cf_db_t **db);
 void cf_db_close(cf_db_t *db); /* finalizes nothing: finalize statements first */
 int cf_db_kind(const cf_db_t *db);
@@ -94,6 +97,11 @@ int cf_db_exec(cf_db_t *db, const char *sql);
  * waits for the writes sent ahead, see cf_db_defer; 0 when one of them failed, and the
  * next statement says how). */
 int cf_db_changes(cf_db_t *db);
+
+/* Rows changed by every INSERT, UPDATE and DELETE completed on db since it opened (a
+ * statement that failed and was undone counts none): two readings equal, nothing was
+ * written between them. -1 on PostgreSQL (not counted). */
+int64_t cf_db_total_changes(cf_db_t *db);
 
 /* Nonzero inside a transaction (BEGIN without COMMIT/ROLLBACK yet). */
 int cf_db_in_tx(const cf_db_t *db);

@@ -49,6 +49,8 @@ struct cf_store_s {
     int wal_frames;      /* the log's frames after the last commit (cf_store_wal_track) */
     int unplaced;        /* PostgreSQL: this transaction wrote events without a position yet */
     cf__counts_t counts; /* the summary counts this transaction changes (store-counts.c) */
+    /* rows changed before the request run without a savepoint began (store-tx.c) */
+    int64_t unsaved_from;
 };
 
 /* Fills err with the database's message for rc, a negative CF_E* code from the

@@ -5,7 +5,9 @@
  * write-ahead log's checkpoints, and the case writes made inside them.
  *
  * Design. A refusal or a conflict rolls back to the request's savepoint and the
- * rest of the batch still commits. The case writes themselves are
+ * rest of the batch still commits. (On SQLite most requests take no savepoint, only a
+ * mark, cf_store_unsaved_begin: the daemon runs its batch again with savepoints when
+ * one fails after it wrote, api/http/serve-writer.c.) The case writes themselves are
  * cf__store_case_write (store-cases.c), the same code cf_store_case_open/append
  * run, minus their own BEGIN/COMMIT; nothing about how a case is written is
  * duplicated here. The helpers every SQLite file of this folder shares (a
@@ -109,6 +111,25 @@ int cf_store_savepoint_release(cf_store_t *s, cf_error_t *err)
     if (rc == 0)
         cf__store_counts_unmark(s, 0);
     return rc;
+}
+
+/* Exported, documented in store.h. The counts' mark stands in for the savepoint's
+ * (their deltas are memory of this store, not rows: cf__store_counts_unmark drops them),
+ * and keeps them from being flushed while the request runs (a flush writes rows). */
+int cf_store_unsaved_begin(cf_store_t *s)
+{
+    int64_t changes = cf_db_total_changes(s->db);
+    if (changes < 0 || !cf_db_in_tx(s->db) || cf__store_counts_mark(s) != 0)
+        return CF_ESTORE;
+    s->unsaved_from = changes;
+    return 0;
+}
+
+/* Exported, documented in store.h */
+int cf_store_unsaved_end(cf_store_t *s, int kept)
+{
+    cf__store_counts_unmark(s, !kept);
+    return !kept && (cf_db_total_changes(s->db) != s->unsaved_from || !cf_db_in_tx(s->db));
 }
 
 /* Exported, documented in store.h */

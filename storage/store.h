@@ -248,8 +248,9 @@ int cf_store_workflows_count(cf_store_t *s, int64_t *out, cf_error_t *err);
  * commit): cf_store_tx_begin, then per request a savepoint around the *_tx
  * variants below, which write exactly what cf_store_case_open/append write but
  * never BEGIN or COMMIT themselves, so a refusal or conflict for one request is
- * rolled back to its savepoint without touching the others; then
- * cf_store_tx_commit. A failed commit leaves nothing of the batch.
+ * rolled back to its savepoint without touching the others (on SQLite most requests run
+ * without one: cf_store_unsaved_begin below); then cf_store_tx_commit. A failed commit
+ * leaves nothing of the batch.
  */
 
 /* BEGIN IMMEDIATE / COMMIT / ROLLBACK (rollback never fails). */
@@ -288,6 +289,20 @@ int cf_store_set_cache_kib(cf_store_t *s, int kib, cf_error_t *err);
 int cf_store_savepoint(cf_store_t *s, cf_error_t *err);
 int cf_store_savepoint_release(cf_store_t *s, cf_error_t *err);
 void cf_store_savepoint_rollback(cf_store_t *s);
+
+/* A request of the group commit run without a savepoint of its own (SQLite): a
+ * savepoint and its release cost ~25,000 instructions a request on the daemon's writer,
+ * most of them copies of the pages the request changes into the savepoint's journal,
+ * and nearly every request either writes and is kept or is refused before it writes
+ * anything. cf_store_unsaved_begin marks where the request starts (its summary counts'
+ * deltas, the rows changed so far): 0, or non-zero when the request must take a
+ * savepoint instead (PostgreSQL, which does not count the rows changed; no memory).
+ * cf_store_unsaved_end(s, kept) ends it: kept 1, its deltas stay; kept 0, they go, and
+ * it returns 1 when the request wrote rows all the same (or the transaction is gone):
+ * those cannot be undone alone, so the caller rolls the whole transaction back and
+ * runs its requests again, each in a savepoint (api/http/serve-writer.c). */
+int cf_store_unsaved_begin(cf_store_t *s);
+int cf_store_unsaved_end(cf_store_t *s, int kept);
 
 /* As cf_store_case_open, inside the caller's transaction; stamps the new case
  * with agency (which may be NULL: no stamp). OUT c; on failure c is as it was and

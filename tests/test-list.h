@@ -153,6 +153,7 @@
     X(store_case_update_by_key)                                                                    \
     X(store_fault_injection)                                                                       \
     X(store_append_only)                                                                           \
+    X(store_unsaved)                                                                               \
     X(store_two_nodes_commit_order)                                                                \
     X(store_one_use_in_tx)                                                                         \
     X(store_workflow_versions)                                                                     \
@@ -189,6 +190,7 @@
     X(serve_checkpointer)                                                                          \
     X(serve_stream_notices)                                                                        \
     X(serve_token_cache)                                                                           \
+    X(serve_unsaved_redo)                                                                          \
     X(operate_1_token_store)                                                                       \
     X(operate_2_token_daemon)                                                                      \
     X(operate_3_public_text)                                                                       \
@@ -399,5 +401,8 @@
     /* hotpath-*: the HTTP transition path made cheaper (tests/test-hotpath.c) */                  \
     X(hotpath_request_id)                                                                          \
     X(hotpath_sqlite_memstatus)                                                                    \
+    X(hotpath_sqlite_nomutex)                                                                      \
+    X(hotpath_jsonw_escape)                                                                        \
+    X(hotpath_latency_ms)                                                                          \
     X(hotpath_time_format)                                                                         \
     /* CORE-TESTS */

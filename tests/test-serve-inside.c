@@ -5,8 +5,9 @@
  * the token cache. (The rest of serve-* is test-serve.c and test-serve-alerts.c.)
  *
  * Map: act_at, fail_armed_commit and DOC; serve-4.1; 4.2; 4.3 with frame_data and
- * expected_notice; 4.4 with list_status.
+ * expected_notice; 4.4 with list_status; 4.5 with its gate, file_case and version_of.
  */
+#include <pthread.h>
 #include <sqlite3.h>
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -16,6 +17,7 @@
 #include "chain.h"
 #include "core-helpers.h"
 #include "serve-helpers.h"
+#include "serve-int.h" /* serve-4.5 reads the writer's queue and counters */
 #include "store.h"
 #include "task.h"
 
@@ -304,5 +306,135 @@ TEST_IMPL(serve_token_cache)
     td_stop(&d);
     free(head);
     free(other);
+    return 0;
+}
+
+/* ---- serve-4.5: requests without savepoints, run again after a failure ------------------- */
+
+/* The writer's gate (serve-4.5), the store's fault hook (it runs on the writer thread,
+ * inside a job): the first write of events after it is armed holds the writer until two
+ * more actions are queued, so that those two make the next batch together; in that
+ * batch every second write of events fails (the second job's, each time it runs). */
+typedef struct gate_s {
+    td_daemon_t *d;
+    atomic_int phase;  /* 0 off; 1 armed; 2 holding the writer; 3 the batch of two */
+    atomic_int both;   /* the two were queued while the writer was held */
+    atomic_int events; /* writes of events in phase 3 */
+} gate_t;
+
+static int queued_acts(td_daemon_t *d)
+{
+    cf__writer_t *w = &d->srv->writer;
+    int n = 0;
+    pthread_mutex_lock(&w->mu);
+    for (cf__job_t *j = w->queue; j; j = j->next)
+        n += j->kind == CF__JOB_ACT;
+    pthread_mutex_unlock(&w->mu);
+    return n;
+}
+
+static int gate_fault(void *ctx, const char *point)
+{
+    gate_t *g = ctx;
+    if (strcmp(point, "events") != 0)
+        return SQLITE_OK;
+    if (atomic_load(&g->phase) == 1) {
+        atomic_store(&g->phase, 2);
+        CF_TEST_WAIT_UNTIL(queued_acts(g->d) >= 2);
+        atomic_store(&g->both, queued_acts(g->d) >= 2);
+        atomic_store(&g->phase, 3);
+        return SQLITE_OK;
+    }
+    if (atomic_load(&g->phase) == 3 && (atomic_fetch_add(&g->events, 1) + 1) % 2 == 0)
+        return SQLITE_IOERR;
+    return SQLITE_OK;
+}
+
+typedef struct filing_s {
+    const td_daemon_t *d;
+    const char *token;
+    long long id;
+    long status;
+} filing_t;
+
+static void *file_case(void *arg)
+{
+    filing_t *f = arg;
+    long long v = 0;
+    f->status = act_at(f->d, f->token, f->id, 2,
+                       "{\"action\": \"file\", \"facts\": {\"filing_reason\": \"涉嫌串换药品\", "
+                       "\"cause\": \"js-2024:14\", \"officers\": [{\"name\": \"张三\", \"cert\": "
+                       "\"65010020001\"}, {\"name\": \"王五\", \"cert\": \"65010020002\"}]}, "
+                       "\"documents\": {" DOC("立案审批表") "}}",
+                       &v);
+    return NULL;
+}
+
+/* The case's version and how many events it has. */
+static long long version_of(const td_daemon_t *d, const char *token, long long id, size_t *events)
+{
+    char path[64];
+    snprintf(path, sizeof(path), "/v1/cases/%lld", id);
+    json_t *c = td_get_json(d, token, path);
+    long long v = json_integer_value(json_object_get(c, "version"));
+    json_decref(c);
+    snprintf(path, sizeof(path), "/v1/cases/%lld/events", id);
+    json_t *evs = td_get_json(d, token, path);
+    *events = json_array_size(evs);
+    json_decref(evs);
+    return v;
+}
+
+/* serve-4.5: on SQLite the writer runs a batch's requests without a savepoint each; one
+ * that fails after it wrote makes the writer roll the transaction back and run the
+ * batch's requests again, each in a savepoint: the failed one leaves nothing, the other
+ * is written once (its events not twice), and both are answered as if in savepoints.
+ * PostgreSQL gives every request its savepoint: the same answers, nothing run again. */
+TEST_IMPL(serve_unsaved_redo)
+{
+    char db[512];
+    td_db("unsaved.db", db, sizeof(db));
+    char *head = td_token(db, "甲局", "head", "李四");
+    cf_serve_config_t cfg;
+    td_daemon_t d;
+    gate_t g = {.d = &d};
+    td_config(&cfg, db, T0);
+    cfg.store_fault = gate_fault;
+    cfg.store_fault_ctx = &g;
+    td_start(&d, &cfg);
+    cf__writer_t *w = &d.srv->writer;
+    filing_t f[3];
+    for (int i = 0; i < 3; i++)
+        f[i] = (filing_t){&d, head, open_case(&d, head, "某药房"), 0};
+    if (cf_test_pg())
+        ASSERT_EQ(atomic_load(&w->unsaved), 0);
+    else
+        ASSERT(atomic_load(&w->unsaved) >= 3); /* the openings, each without a savepoint */
+    pthread_t th[3];
+    atomic_store(&g.phase, 1);
+    ASSERT_EQ(pthread_create(&th[0], NULL, file_case, &f[0]), 0);
+    CF_TEST_WAIT_UNTIL(atomic_load(&g.phase) >= 2);
+    ASSERT(atomic_load(&g.phase) >= 2);
+    ASSERT_EQ(pthread_create(&th[1], NULL, file_case, &f[1]), 0);
+    ASSERT_EQ(pthread_create(&th[2], NULL, file_case, &f[2]), 0);
+    for (int i = 0; i < 3; i++)
+        ASSERT_EQ(pthread_join(th[i], NULL), 0);
+    ASSERT(atomic_load(&g.both));
+    ASSERT_EQ(f[0].status, 200);
+    ASSERT((f[1].status == 200) != (f[2].status == 200));
+    int kept = f[1].status == 200 ? 1 : 2, failed = 3 - kept;
+    /* run once each in savepoints (PostgreSQL); twice each, the second time in savepoints */
+    ASSERT_EQ(atomic_load(&g.events), cf_test_pg() ? 2 : 4);
+    ASSERT_EQ(atomic_load(&w->redone), cf_test_pg() ? 0 : 1);
+    ASSERT_EQ(td_metric(&d, "caseflow_writer_redone_total"), cf_test_pg() ? 0 : 1);
+    size_t events = 0;
+    ASSERT_EQ(version_of(&d, head, f[failed].id, &events), 2);
+    ASSERT_EQ(events, 2);
+    long long v = version_of(&d, head, f[kept].id, &events);
+    ASSERT(v > 2);
+    ASSERT_EQ((long long)events, v);
+    ASSERT_EQ(version_of(&d, head, f[0].id, &events), v);
+    td_stop(&d);
+    free(head);
     return 0;
 }

@@ -8,7 +8,7 @@
  * store-4:   several nodes on one PostgreSQL database: positions in commit order, one
  *   use of a statement inside a transaction.
  *
- * Map: alert_events; store-2.1b, 2.1c, 2.1; 2.2 with its fault callback; 2.3; 3.1;
+ * Map: alert_events; store-2.1b, 2.1c, 2.1; 2.2 with its fault callback; 2.3; 2.4; 3.1;
  * 3.2; store-4 with one_logged and act_in_tx.
  */
 #include <sqlite3.h>
@@ -232,6 +232,60 @@ TEST_IMPL(store_append_only)
                   CF_ESTORE);
         ASSERT_CONTAINS(err.text, "append-only");
     }
+    cf_test_env_close(&e);
+    return 0;
+}
+
+/* store-2.4: a request run without a savepoint (cf_store_unsaved_begin, the daemon's
+ * group commit): one not kept that wrote nothing has nothing to undo and its counts'
+ * deltas go; one not kept that wrote says so (only a rollback of the transaction undoes
+ * it); one kept keeps its deltas. Outside a transaction, and on PostgreSQL (which counts
+ * no rows changed), the request takes a savepoint instead. */
+TEST_IMPL(store_unsaved)
+{
+    cf_test_env_t e;
+    cf_test_env_open(&e, MINI, "unsaved.db");
+    cf_case_t c;
+    cf_error_t err;
+    cf_test_open(e.s, e.wf, e.cal, "2026-03-02T09:00:00+08:00", &c);
+    int64_t events_before = count_events(e.s, c.id);
+    ASSERT(cf_store_unsaved_begin(e.s) != 0);
+    ASSERT_EQ(cf_store_tx_begin(e.s, &err), 0);
+    if (cf_test_pg()) {
+        ASSERT(cf_store_unsaved_begin(e.s) != 0);
+        cf_store_tx_rollback(e.s);
+        cf_case_dispose(&c);
+        cf_test_env_close(&e);
+        return 0;
+    }
+    /* refused before it wrote: nothing to undo, its delta gone */
+    ASSERT_EQ(cf_store_unsaved_begin(e.s), 0);
+    ASSERT_EQ(cf__store_count(e.s, "", "", 0, "state", "lead", 1, 0, &err), 0);
+    ASSERT_EQ(cf_store_unsaved_end(e.s, 0), 0);
+    ASSERT_EQ(e.s->counts.count, 0);
+    /* failed after it wrote: said so */
+    ASSERT_EQ(cf_store_unsaved_begin(e.s), 0);
+    json_t *ev = alert_events(&c, "2026-03-02T10:00:00+08:00");
+    cf_case_t copy;
+    ASSERT_EQ(cf_case_copy(&copy, &c), 0);
+    ASSERT_EQ(cf_store_case_append_tx(e.s, &copy, ev, &err), 0);
+    ASSERT_EQ(cf__store_count(e.s, "", "", 0, "state", "lead", 1, 0, &err), 0);
+    ASSERT_EQ(cf_store_unsaved_end(e.s, 0), 1);
+    ASSERT_EQ(e.s->counts.count, 0);
+    cf_store_tx_rollback(e.s);
+    cf_case_dispose(&copy);
+    ASSERT_EQ(count_events(e.s, c.id), events_before);
+    /* kept: its rows and its delta stay */
+    ASSERT_EQ(cf_store_tx_begin(e.s, &err), 0);
+    ASSERT_EQ(cf_store_unsaved_begin(e.s), 0);
+    ASSERT_EQ(cf_store_case_append_tx(e.s, &c, ev, &err), 0);
+    ASSERT_EQ(cf__store_count(e.s, "", "", 0, "state", "lead", 1, 0, &err), 0);
+    ASSERT_EQ(cf_store_unsaved_end(e.s, 1), 0);
+    ASSERT_EQ(e.s->counts.count, 1);
+    ASSERT_EQ(cf_store_tx_commit(e.s, &err), 0);
+    ASSERT_EQ(count_events(e.s, c.id), events_before + 1);
+    json_decref(ev);
+    cf_case_dispose(&c);
     cf_test_env_close(&e);
     return 0;
 }

@@ -690,6 +690,10 @@ int cf__http_metrics(cf_serve_t *srv, h2o_req_t *req)
     sample(buf, SIZE, &len, "caseflow_fire_shared_commits_total",
            "firing chunks whose commit took in the requests queued while they ran", "counter",
            atomic_load(&w->absorbed));
+    sample(buf, SIZE, &len, "caseflow_writer_redone_total",
+           "transactions begun again because a request run without a savepoint failed after "
+           "it wrote",
+           "counter", atomic_load(&w->redone));
     sample(buf, SIZE, &len, "caseflow_transitions_prepared_total",
            "transitions prepared off the writer thread (serve-writer.c, the preparer)", "counter",
            atomic_load(&w->prepared));

@@ -251,6 +251,9 @@ typedef struct cf__writer_s {
     atomic_int wal_restart_frames; /* CF__WAL_RESTART_FRAMES; tests lower it */
     atomic_ullong absorbed;        /* batches with firing work that took in the requests
                                       queued meanwhile (serve-writer.c, absorb) */
+    atomic_ullong unsaved, redone; /* jobs run without a savepoint of their own, and
+                                      transactions begun again because one of them failed
+                                      after it wrote (serve-writer.c, redo) */
     atomic_uint waiting;           /* requests in this batch and queued for the next: a firing
                                       chunk yields to them (serve-jobs.c) */
     atomic_uint streams;           /* event streams open (the loop counts them; jobs read it) */
@@ -784,6 +787,9 @@ void cf__log(const char *level, const char *event, json_t *fields);
  * the loop is initialized, stop when the daemon has closed (writes what is left). */
 void cf__log_start(cf_serve_t *srv);
 void cf__log_stop(cf_serve_t *srv);
+/* An access line's latency_ms for a request of us microseconds: what jansson writes for
+ * us / 1000.0 with JSON_REAL_PRECISION(6) (%.6g, ".0" for a whole number). */
+void cf__log_latency(cf__jsonw_t *w, int64_t us);
 /* Registers the access log (one "request" line per request) on path. */
 void cf__log_register(cf_serve_t *srv, h2o_pathconf_t *path);
 /* http-auth.c: the agency of the token req was authenticated with (from the token

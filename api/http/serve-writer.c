@@ -11,6 +11,7 @@
  *                                               \-> ROLLBACK TO (refused, conflict)
  *     COMMIT          (synchronous=FULL: durable when it returns)
  *
+ * (on SQLite most requests take no savepoint: "Savepoints only when needed", below),
  * then moves the batch to the done list and wakes the loop with uv_async_send.
  * Whatever the loop queues while a COMMIT is waiting for fsync gathers into the
  * next batch, so under load one fsync covers many requests; when idle a batch is
@@ -33,6 +34,20 @@
  * (journal_size_limit). It runs on the writer thread, never the loop, after the
  * batch's answers were handed to the loop: only requests queued meanwhile wait for
  * it (a few ms), as they wait for a commit.
+ *
+ * Savepoints only when needed. A request that fails must not take the others' writes
+ * with it, which a savepoint per request gives; but on SQLite a savepoint and its
+ * release cost ~25,000 instructions a request (the copies of every page it changes into
+ * the savepoint's journal: a tenth of the writer's work), and nearly every request
+ * either is kept or is refused before it writes anything (its guards, its version).
+ * So the batch's requests run without savepoints (cf_store_unsaved_begin) until one
+ * fails after it wrote (SQLite counts the rows changed) or a job comes that keeps state
+ * of the writer's own (firing, reading ahead: never run twice); then the transaction is
+ * rolled back, begun again, and its requests so far run again, each in a savepoint, as
+ * is every job after them (redo). Running a request again gives the same rows and
+ * answer: it reads what the requests before it wrote, as the first time, at the same
+ * `now`. PostgreSQL takes a savepoint per job as before (the rows changed are not
+ * counted there, and any failed statement aborts the transaction).
  *
  * Firing shares its commits. A batch that fires alerts (or reads cases ahead of
  * them) takes in, after its last job, the jobs queued while it ran, once: a firing
@@ -241,7 +256,87 @@ static int firing(const cf__job_t *j)
     return j->kind == CF__JOB_FIRE || j->kind == CF__JOB_PREFETCH;
 }
 
-/* One transaction for the whole batch, one savepoint per job. */
+/* ---- a job, with or without a savepoint of its own ------------------------------------ */
+
+/* 1 for a job that may run without a savepoint of its own (the file header says why):
+ * a request whose only effects are its rows and its answer, so that it can be run again
+ * from the start of the transaction (the writer's caches are keyed by the head a case was
+ * written at, and a case cached at a head that never committed is read again: cache.h).
+ * Firing, reading ahead and the others keep state of the writer's own (the due alerts
+ * read, the rows made ahead, claims) and always take one. */
+static int redoable(const cf__job_t *j)
+{
+    return j->kind == CF__JOB_OPEN || j->kind == CF__JOB_ACT || j->kind == CF__JOB_EXTEND ||
+           j->kind == CF__JOB_EXCLUDE || j->kind == CF__JOB_TOKEN_USED;
+}
+
+/* Runs j in a savepoint of its own: kept, or rolled back alone. 0, or the savepoint's
+ * own failure (the transaction then fails). */
+static int run_saved(cf__writer_t *w, cf_serve_t *srv, cf__job_t *j, cf_error_t *err)
+{
+    if (cf_store_savepoint(w->store, err) != 0)
+        return -1;
+    if (j->kind == CF__JOB_FIRE && srv->cfg.fire_probe)
+        srv->cfg.fire_probe(srv->cfg.fire_probe_ctx, j->chunk);
+    j->at[2] = micros();
+    int kept = cf__job_exec(w->store, w->cal, &w->wfs, j) == 0;
+    j->at[3] = micros();
+    if (kept)
+        return cf_store_savepoint_release(w->store, err);
+    cf_store_savepoint_rollback(w->store);
+    return 0;
+}
+
+/* Runs j (redoable) without a savepoint: 0 when done (kept, or refused having written
+ * nothing); 1 when it must run in a savepoint instead, nothing done (the backend cannot
+ * tell what a job wrote: PostgreSQL); 2 when it failed after it wrote, which only a
+ * rollback of the whole transaction undoes. */
+static int run_unsaved(cf__writer_t *w, cf__job_t *j)
+{
+    if (cf_store_unsaved_begin(w->store) != 0)
+        return 1;
+    j->at[2] = micros();
+    int kept = cf__job_exec(w->store, w->cal, &w->wfs, j) == 0;
+    j->at[3] = micros();
+    atomic_fetch_add(&w->unsaved, 1);
+    return cf_store_unsaved_end(w->store, kept) ? 2 : 0;
+}
+
+/* Forgets what a job's run answered, before it runs again. */
+static void forget(cf__job_t *j)
+{
+    json_decref(j->answer);
+    free(j->answer_text);
+    free(j->notices);
+    j->answer = NULL;
+    j->answer_text = j->notices = NULL;
+    j->answer_len = j->notices_len = 0;
+    j->notice_count = 0;
+    j->status = 0;
+    if (j->kind == CF__JOB_OPEN)
+        j->case_id = 0; /* an opening's answer, not its input */
+}
+
+/* A job run without a savepoint failed after it wrote (last): the transaction is rolled
+ * back and begun again, and the jobs from batch to last run again, each in a savepoint
+ * (all of them redoable: the first job that is not ends the jobs without savepoints). */
+static int redo(cf__writer_t *w, cf_serve_t *srv, cf__job_t *batch, cf__job_t *last,
+                cf_error_t *err)
+{
+    atomic_fetch_add(&w->redone, 1);
+    cf_store_tx_rollback(w->store);
+    int rc = cf_store_tx_begin(w->store, err);
+    for (cf__job_t *j = batch; rc == 0; j = j->next) {
+        forget(j);
+        rc = run_saved(w, srv, j, err);
+        if (j == last)
+            break;
+    }
+    return rc;
+}
+
+/* One transaction for the whole batch. Its first jobs run without savepoints while they
+ * are redoable (on SQLite), every other job in a savepoint of its own. */
 static void run_batch(cf__writer_t *w, cf__job_t *batch)
 {
     cf_serve_t *srv = H2O_STRUCT_FROM_MEMBER(cf_serve_t, writer, w);
@@ -249,22 +344,15 @@ static void run_batch(cf__writer_t *w, cf__job_t *batch)
     cf_error_clear(&err);
     cf__calendar_reload_writer(w); /* a calendar year loaded meanwhile (serve-calendar.c) */
     uint64_t t0 = micros(), n = 0;
-    int rc = cf_store_tx_begin(w->store, &err), fired = 0, absorbed = 0;
+    int rc = cf_store_tx_begin(w->store, &err), fired = 0, absorbed = 0, unsaved = 1;
     /* n counts the requests' jobs; a token's last use (bookkeeping) is not one */
     for (cf__job_t *j = batch; rc == 0 && j; n += j->kind < CF__JOB_TOKEN_USED, j = j->next) {
-        if (cf_store_savepoint(w->store, &err) != 0) {
-            rc = -1;
-            break;
-        }
-        if (j->kind == CF__JOB_FIRE && srv->cfg.fire_probe)
-            srv->cfg.fire_probe(srv->cfg.fire_probe_ctx, j->chunk);
-        j->at[2] = micros();
-        int kept = cf__job_exec(w->store, w->cal, &w->wfs, j) == 0;
-        j->at[3] = micros();
-        if (kept)
-            rc = cf_store_savepoint_release(w->store, &err);
-        else
-            cf_store_savepoint_rollback(w->store);
+        int how = (unsaved = unsaved && redoable(j)) ? run_unsaved(w, j) : 1;
+        if (how == 1)
+            rc = run_saved(w, srv, j, &err);
+        else if (how == 2)
+            rc = redo(w, srv, batch, j, &err);
+        unsaved &= how == 0;
         fired |= firing(j);
         if (!j->next && fired && !absorbed++)
             absorb(w, j);
