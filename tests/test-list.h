@@ -398,6 +398,7 @@
     X(ready_left)                                                                                  \
     X(ready_daemon)                                                                                \
     X(ready_auto)                                                                                  \
+    X(ready_redo)                                                                                  \
     /* hotpath-*: the HTTP transition path made cheaper (tests/test-hotpath.c) */                  \
     X(hotpath_request_id)                                                                          \
     X(hotpath_sqlite_memstatus)                                                                    \

@@ -26,6 +26,12 @@
  *          the writer: none while it is idle; with the writer held in a commit, the first
  *          transition queued behind it is not prepared (nothing waited when it came), the
  *          next one is (ready_auto). SQLite.
+ * ready-6: two prepared transitions in one batch, run without savepoints (serve-writer.c),
+ *          the first failing after it wrote (its events, once): the writer runs the batch
+ *          again, each in a savepoint, and the first, its prepared rows spent (their
+ *          answer forgotten), is done whole: both written once (no event twice) and
+ *          answered 200 at their version (ready_redo). SQLite (PostgreSQL prepares none
+ *          and runs every request in a savepoint).
  */
 #include <sqlite3.h>
 #include <stdatomic.h>
@@ -630,6 +636,102 @@ TEST_IMPL(ready_auto)
     ASSERT_EQ(td_metric(&d, "caseflow_transitions_prepared_total"), 1);
     ASSERT_EQ(td_metric(&d, "caseflow_transitions_prepared_written_total"), 1);
     td_stop(&d);
+    free(token);
+    return 0;
+}
+
+/* ready-6: the first "events" write holds the writer until two transitions wait; then
+ * the next one fails (the first job of the batch, its first run) */
+typedef struct redo_gate_s {
+    const td_daemon_t *d;
+    atomic_int phase, events;
+} redo_gate_t;
+
+static int acts_queued(const td_daemon_t *d)
+{
+    cf__writer_t *w = &d->srv->writer;
+    int n = 0;
+    pthread_mutex_lock(&w->mu);
+    for (cf__job_t *j = w->queue; j; j = j->next)
+        n += j->kind == CF__JOB_ACT;
+    pthread_mutex_unlock(&w->mu);
+    return n;
+}
+
+static int redo_fault(void *ctx, const char *point)
+{
+    redo_gate_t *g = ctx;
+    if (strcmp(point, "events") != 0)
+        return SQLITE_OK;
+    if (atomic_load(&g->phase) == 1) {
+        atomic_store(&g->phase, 2);
+        while (acts_queued(g->d) < 2)
+            usleep(1000);
+        atomic_store(&g->phase, 3);
+        return SQLITE_OK;
+    }
+    if (atomic_load(&g->phase) == 3 && atomic_fetch_add(&g->events, 1) == 0)
+        return SQLITE_IOERR;
+    return SQLITE_OK;
+}
+
+/* ready-6 */
+TEST_IMPL(ready_redo)
+{
+    if (cf_test_pg())
+        return 0;
+    char db[512];
+    cf_error_t err;
+    cf_store_t *s;
+    td_db("ready-redo.db", db, sizeof(db));
+    ASSERT_EQ(cf_store_open_existing(db, &s, &err), 0);
+    cf_workflow_t *wf = cf_test_workflow("bench/workflows/bench-linear.yaml");
+    ASSERT_EQ(cf_store_workflow_put(s, wf, NULL, NULL, &err), 0);
+    cf_workflow_free(wf);
+    cf_store_close(s);
+    char *token = td_token(db, agency, "handler", "张三");
+    cf_serve_config_t cfg;
+    td_daemon_t d;
+    redo_gate_t g = {.d = &d};
+    td_config(&cfg, db, "2026-03-02T09:00:00+08:00");
+    cfg.prepare = CF_SERVE_PREPARE_ALWAYS;
+    cfg.store_fault = redo_fault;
+    cfg.store_fault_ctx = &g;
+    td_start(&d, &cfg);
+    poster_t p[3];
+    for (int k = 0; k < 3; k++) {
+        char party[32];
+        snprintf(party, sizeof(party), "药房%d", k);
+        p[k] =
+            (poster_t){&d, token, td_open_case(&d, token, "bench-linear", party), "step1", "2", 0};
+    }
+    pthread_t t[3];
+    atomic_store(&g.phase, 1);
+    pthread_create(&t[0], NULL, post_step, &p[0]);
+    while (atomic_load(&g.phase) < 2)
+        usleep(1000);
+    pthread_create(&t[1], NULL, post_step, &p[1]);
+    pthread_create(&t[2], NULL, post_step, &p[2]);
+    for (int k = 0; k < 3; k++)
+        pthread_join(t[k], NULL);
+    for (int k = 0; k < 3; k++)
+        ASSERT_EQ(p[k].status, 200);
+    ASSERT_EQ(atomic_load(&d.srv->writer.redone), 1);
+    ASSERT_EQ(td_metric(&d, "caseflow_transitions_prepared_total"), 3);
+    td_stop(&d);
+    ASSERT_EQ(cf_store_open_existing(db, &s, &err), 0);
+    for (int k = 0; k < 3; k++) {
+        cf_case_t c;
+        json_t *events;
+        ASSERT_EQ(cf_store_case_events(s, p[k].id, &events, &err), 0);
+        ASSERT_EQ(json_array_size(events), 3); /* opened, clock, step1: once */
+        json_decref(events);
+        ASSERT_EQ(cf_store_case_get(s, p[k].id, &c, &err), 0);
+        ASSERT_EQ(c.version, 3);
+        ASSERT_STR_EQ(c.state, "s1");
+        cf_case_dispose(&c);
+    }
+    cf_store_close(s);
     free(token);
     return 0;
 }

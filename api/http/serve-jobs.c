@@ -377,6 +377,7 @@ static int act_prepared(cf_ops_t *ops, const cf_ops_act_t *in, cf__job_t *j)
     cf_ops_out_t out;
     cf_ops_out_init(&out);
     int rc = cf_ops_act_put(ops, in, j->ready, &out);
+    j->ready->ready = 0; /* spent: run again (serve-writer.c, redo), the job is done whole */
     if (rc == 0 && j->ready->used) { /* (a stream that connected since it was prepared
                                         misses its notice, as one that connects while
                                         a batch is written may: streams_listen) */
@@ -393,9 +394,9 @@ static int exec_act(cf_store_t *s, const cf_calendar_t *cal, cf_wfcache_t *wfs, 
     cf_ops_t ops = ops_of(s, cal, wfs, j);
     cf_ops_out_t out;
     cf_ops_act_t in = act_of(j);
-    if (j->ready && j->srv && j->cal_gen == j->srv->writer.cal_gen)
+    if (j->ready && j->ready->ready && j->srv && j->cal_gen == j->srv->writer.cal_gen)
         return act_prepared(&ops, &in, j);
-    if (j->ready) /* prepared with a calendar the writer has since replaced */
+    if (j->ready) /* prepared with a calendar the writer has since replaced, or spent */
         unprepare(j);
     cf_ops_doc_t *docs = NULL;
     cf_ops_out_init(&out);
