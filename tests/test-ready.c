@@ -22,10 +22,11 @@
  *          prepared (caseflow_transitions_prepared_written_total), and its rows over HTTP
  *          are those of a daemon that prepares none (prepare = never); on PostgreSQL it
  *          prepares none (ready_daemon).
- * ready-5: prepare = auto (the default) prepares a transition only while jobs wait for
- *          the writer: none while it is idle; with the writer held in a commit, the first
- *          transition queued behind it is not prepared (nothing waited when it came), the
- *          next one is (ready_auto). SQLite.
+ * ready-5: prepare = auto (the default) sends each transition to the shorter line, the
+ *          writer's queue or the preparer's: none prepared while the writer keeps up; with
+ *          the writer held in a commit, the first transition queued behind it is not
+ *          prepared (both lines empty: the writer's), the next one is (one waits for the
+ *          writer, none for the preparer) (ready_auto). SQLite.
  * ready-6: two prepared transitions in one batch, run without savepoints (serve-writer.c),
  *          the first failing after it wrote (its events, once): the writer runs the batch
  *          again, each in a savepoint, and the first, its prepared rows spent (their
@@ -612,6 +613,8 @@ TEST_IMPL(ready_auto)
     poster_t p[3] = {{&d, token, ids[0], "step1", "2", 0},
                      {&d, token, ids[0], "step2", "3", 0},
                      {&d, token, ids[1], "step1", "2", 0}};
+    /* (the metrics token's first use queues a job for the writer: before the hold) */
+    ASSERT_EQ(td_metric(&d, "caseflow_transitions_prepared_total"), 0);
     post_step(&p[0]); /* the writer idle: done whole */
     ASSERT_EQ(p[0].status, 200);
     ASSERT_EQ(td_metric(&d, "caseflow_transitions_prepared_total"), 0);
@@ -621,10 +624,10 @@ TEST_IMPL(ready_auto)
     pthread_create(&t[0], NULL, post_step, &held);
     while (!atomic_load(&h.held))
         usleep(1000);
-    pthread_create(&t[1], NULL, post_step, &p[1]); /* nothing waits: not prepared */
+    pthread_create(&t[1], NULL, post_step, &p[1]); /* both lines empty: the writer's */
     while (queued(&d) < 1)
         usleep(1000);
-    pthread_create(&t[2], NULL, post_step, &p[2]); /* one waits: prepared */
+    pthread_create(&t[2], NULL, post_step, &p[2]); /* the preparer's line is shorter */
     while (queued(&d) < 2)
         usleep(1000);
     atomic_store(&h.hold, 0);

@@ -36,7 +36,7 @@
  *   writer_stuck_ms  how long a write may wait uncommitted before /readyz says 503
  *   auth_fail_burst  unknown tokens a client address may send in a row before 429
  *   prepare          auto | always | never: transitions prepared off the writer thread
- *                    (serve-writer.c, the preparer); auto: while jobs wait for the writer
+ *                    (serve-writer.c, the preparer); auto: each to the shorter line
  * An unknown key is an error naming its line: a typo must not be silently
  * ignored in a deployment's settings.
  */

@@ -226,6 +226,7 @@ typedef struct cf__writer_s {
     pthread_mutex_t mu;
     pthread_cond_t cv;
     cf__job_t *queue, *queue_tail; /* waiting for the next batch */
+    unsigned queued;               /* how many (under mu) */
     cf__job_t *done, *done_tail;   /* committed (or failed), for the loop */
     int quit;
     int started;
@@ -276,6 +277,7 @@ typedef struct cf__writer_s {
         pthread_mutex_t mu;
         pthread_cond_t cv;
         cf__job_t *queue, *queue_tail;
+        atomic_uint queued; /* jobs in queue */
         int quit, started;
         cf_store_t *store;
         cf_wfcache_t wfs; /* wfs.cases: the writer's (cases_mu) */

@@ -245,6 +245,7 @@ static void absorb(cf__writer_t *w, cf__job_t *tail)
     for (cf__job_t *j = w->queue; j; j = j->next)
         j->at[1] = micros();
     w->queue = w->queue_tail = NULL;
+    w->queued = 0;
     w->queued_since_ms = 0;
     pthread_mutex_unlock(&w->mu);
     atomic_fetch_add(&w->absorbed, tail->next != NULL);
@@ -404,6 +405,7 @@ static void *writer_main(void *arg)
         for (cf__job_t *j = batch; j; j = j->next)
             j->at[1] = taken;
         w->queue = w->queue_tail = NULL;
+        w->queued = 0;
         atomic_store(&w->writing_since_ms, w->queued_since_ms);
         w->queued_since_ms = 0;
         atomic_store(&w->waiting, requests_in(batch));
@@ -431,17 +433,18 @@ static void *writer_main(void *arg)
 
 /* ---- the preparer ----------------------------------------------------------------------- */
 
-/* Queues job for the writer's next batch (any thread) and returns 1; with only_idle, only
- * when no job waits for that batch (else 0, job not queued): a job waiting means the
- * writer is behind, and the job is better prepared first (the preparer, below). */
-static int enqueue(cf__writer_t *w, cf__job_t *job, int only_idle)
+/* Queues job for the writer's next batch (any thread) and returns 1; with shorter, only
+ * when fewer jobs wait for that batch than for the preparer (else 0, job not queued):
+ * a job goes to the shorter line (the preparer, below, says why). */
+static int enqueue(cf__writer_t *w, cf__job_t *job, const unsigned *shorter)
 {
     uint64_t now_ms = uv_hrtime() / 1000000u;
     pthread_mutex_lock(&w->mu);
-    if (only_idle && w->queue) {
+    if (shorter && w->queued > *shorter) {
         pthread_mutex_unlock(&w->mu);
         return 0;
     }
+    w->queued++;
     if (!w->queue)
         w->queued_since_ms = now_ms ? now_ms : 1;
     if (w->queue_tail)
@@ -465,12 +468,15 @@ static int enqueue(cf__writer_t *w, cf__job_t *job, int only_idle)
  * the same case queued after it (an extension, say): its case then moved, and the
  * writer does it whole, as two requests in flight at once may be ordered either way.
  *
- * Which transitions (cf__writer_submit; cfg.prepare): with AUTO only those that come
- * while jobs wait for the writer. Preparing every one moves more work than the other
- * core has room for (docs/performance.md, "A transition prepared off the writer": the
- * loop, the clients and the preparer then become the bound); preparing only while the
- * writer is behind moves work until both cores are busy, and none when the writer is
- * idle (where it would only add a thread to the request's way). */
+ * Which transitions (cf__writer_submit; cfg.prepare): with AUTO each goes to the
+ * shorter line, the writer's queue or the preparer's (to the writer on a tie). Preparing
+ * every one moves more work than the other core has room for (docs/performance.md, "A
+ * transition prepared off the writer": the loop, the clients and the preparer then
+ * become the bound). Whether jobs wait for the writer alone does not tell: they gather
+ * behind every commit's fsync, which is waiting, not work. A line that grows is the
+ * thread that falls behind, so the jobs go where there is room until both cores are
+ * busy; none is prepared while the writer keeps up (nothing waits for it), where it
+ * would only add a thread to the request's way. */
 static void *prep_main(void *arg)
 {
     cf__writer_t *w = arg;
@@ -481,6 +487,8 @@ static void *prep_main(void *arg)
         cf__job_t *job = w->prep.queue;
         if (job && !(w->prep.queue = job->next))
             w->prep.queue_tail = NULL;
+        if (job)
+            atomic_fetch_sub(&w->prep.queued, 1);
         pthread_mutex_unlock(&w->prep.mu);
         if (!job)
             break; /* quit, and nothing left */
@@ -490,7 +498,7 @@ static void *prep_main(void *arg)
         cf__job_prepare(w->prep.store, w->cal, &w->prep.wfs, job);
         pthread_rwlock_unlock(&w->cal_lock);
         atomic_fetch_add(&w->prepared, job->ready != NULL);
-        enqueue(w, job, 0);
+        enqueue(w, job, NULL);
     }
     return NULL;
 }
@@ -651,9 +659,11 @@ void cf__writer_submit(cf_serve_t *srv, cf__job_t *job)
     job->queued_firing = srv->fires_inflight > 0;
     w->inflight++;
     int act = job->kind == CF__JOB_ACT && w->prep.started;
+    unsigned prep = act ? atomic_load(&w->prep.queued) : 0;
     if (!act || srv->cfg.prepare != CF_SERVE_PREPARE_ALWAYS)
-        if (enqueue(w, job, act)) /* (a transition only while the writer is not behind) */
+        if (enqueue(w, job, act ? &prep : NULL)) /* (a transition: to the shorter line) */
             return;
+    atomic_fetch_add(&w->prep.queued, 1);
     pthread_mutex_lock(&w->prep.mu); /* prepared first (the preparer) */
     if (w->prep.queue_tail)
         w->prep.queue_tail->next = job;

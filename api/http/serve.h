@@ -120,8 +120,9 @@ typedef struct cf_serve_config_s {
     uint64_t (*fire_clock)(void *ctx);
     void *fire_clock_ctx;
     /* Transitions (POST .../actions) prepared before the writer (serve-writer.c, the
-     * preparer; SQLite only): CF_SERVE_PREPARE_AUTO (0) each one while jobs wait for the
-     * writer, _ALWAYS every one, _NEVER none (each done whole on the writer thread). */
+     * preparer; SQLite only): CF_SERVE_PREPARE_AUTO (0) each one sent to the shorter
+     * line (the writer's queue or the preparer's), _ALWAYS every one, _NEVER none (each
+     * done whole on the writer thread). */
     int prepare;
 } cf_serve_config_t;
 
