@@ -209,12 +209,13 @@ static int not_updated(cf_store_t *s, const cf_case_t *c, int64_t expected, cf_e
  * and OUT found (size bytes) is its agency. */
 static int write_case_row(cf_store_t *s, const cf_case_t *c, const cf_case_t *before, int opening,
                           const char *agency, char *found, size_t size, int64_t expected,
-                          cf_error_t *err)
+                          const char *snapshot, cf_error_t *err)
 {
     int same = !opening && before->state && c->state && strcmp(before->state, c->state) == 0 &&
                (before->closed_at != 0) == (c->closed_at != 0);
-    int made = cf_case_snapshot_buf(c, &s->snapshot, &s->snapshot_cap) == 0;
-    const char *text = made ? s->snapshot : NULL;
+    /* snapshot: c's, made before the write (cf_store_case_put_next); else made here */
+    int made = snapshot || cf_case_snapshot_buf(c, &s->snapshot, &s->snapshot_cap) == 0;
+    const char *text = snapshot ? snapshot : made ? s->snapshot : NULL;
     char *party = opening ? json_dumps(c->party, JSON_COMPACT) : NULL;
     int which = same ? 1 : c->closed_at == before->closed_at ? 2 : 0;
     const char *sql = opening ? case_insert_sql
@@ -380,7 +381,7 @@ int cf__store_case_next(cf_store_t *s, const cf_case_t *c, json_t *events, int o
         rc = row_agency(s, c->id, read, sizeof(read), err);
     if (rc == 0)
         rc = write_case_row(s, next, c, opening, agency ? agency : read, found, sizeof(read),
-                            c->version, err);
+                            c->version, NULL, err);
     if (!agency)
         agency = read;
     if (rc == 0)
@@ -765,4 +766,19 @@ int cf_store_case_put_sealed(cf_store_t *s, const cf_store_sealed_t *w, cf_error
     if (rc == 0)
         rc = fault_at(s, "case", err);
     return rc == 0 ? write_events(s, (json_t *)w->events, w->bodies, w->agency, err) : rc;
+}
+
+/* Exported, documented in store.h. cf__store_case_next's writes for a case already
+ * sealed and serialized by the caller (next, snapshot, bodies): the case row (only while
+ * it is at before's version and head), the events, the clock rows. */
+int cf_store_case_put_next(cf_store_t *s, const cf_case_t *before, const cf_case_t *next,
+                           const char *snapshot, const json_t *events, char *const *bodies,
+                           const char *agency, cf_error_t *err)
+{
+    int rc = readable(events, err);
+    if (rc == 0)
+        rc = write_case_row(s, next, before, 0, agency, NULL, 0, before->version, snapshot, err);
+    if (rc == 0)
+        rc = write_events(s, (json_t *)events, bodies, agency, err);
+    return rc == 0 ? write_clocks(s, next, events, agency, err) : rc;
 }

@@ -342,6 +342,18 @@ typedef struct cf_store_sealed_s {
  * written by this call, or a store error (the caller rolls back its savepoint). */
 int cf_store_case_put_sealed(cf_store_t *s, const cf_store_sealed_t *w, cf_error_t *err);
 
+/* A change decided and sealed before its write (the daemon's transitions, prepared off
+ * the writer thread: api/ops/ops-ready.c): next is before with the events folded in and
+ * sealed (cf_case_append_body, each event's stored text in bodies), snapshot its
+ * cf_case_snapshot_buf text. Writes, inside the caller's transaction, what
+ * cf_store_case_append_as writes for the same change (the case row, the events, the
+ * clock rows), the case row first and only if the stored case is still at before's
+ * version and head: else CF_ECONFLICT (CF_ENOTFOUND: gone) with nothing written. agency:
+ * the case's (its rows carry it; the update's key names it). */
+int cf_store_case_put_next(cf_store_t *s, const cf_case_t *before, const cf_case_t *next,
+                           const char *snapshot, const json_t *events, char *const *bodies,
+                           const char *agency, cf_error_t *err);
+
 /* One daemon per database (store-lock.c): takes the lock on "<db_path>-serve.lock"
  * and writes this process's pid into it. OUT *fd: hold it while the daemon runs,
  * release with cf_store_daemon_unlock. CF_EBUSY when another daemon holds it, err

@@ -403,6 +403,13 @@
     X(pipeline_stale_cache)                                                                        \
     X(pipeline_stale_head)                                                                         \
     X(pipeline_returning)                                                                          \
+    /* ready-*: a transition prepared off the writer thread (tests/test-ready.c) */                \
+    X(ready_same)                                                                                  \
+    X(ready_moved)                                                                                 \
+    X(ready_left)                                                                                  \
+    X(ready_daemon)                                                                                \
+    X(ready_auto)                                                                                  \
+    X(ready_redo)                                                                                  \
     /* hotpath-*: the HTTP transition path made cheaper (tests/test-hotpath.c) */                  \
     X(hotpath_request_id)                                                                          \
     X(hotpath_sqlite_memstatus)                                                                    \

@@ -598,6 +598,12 @@ int cf__http_metrics(cf_serve_t *srv, h2o_req_t *req)
            "transactions begun again because a request run without a savepoint failed after "
            "it wrote",
            "counter", atomic_load(&w->redone));
+    sample(buf, SIZE, &len, "caseflow_transitions_prepared_total",
+           "transitions prepared off the writer thread (serve-writer.c, the preparer)", "counter",
+           atomic_load(&w->prepared));
+    sample(buf, SIZE, &len, "caseflow_transitions_prepared_written_total",
+           "of them, written as prepared (the others' cases moved first)", "counter",
+           atomic_load(&w->prepared_used));
     len = write_phases(srv, buf, SIZE, len);
     sample(buf, SIZE, &len, "caseflow_writer_inflight", "requests queued or being written", "gauge",
            w->inflight);

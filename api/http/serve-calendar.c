@@ -114,8 +114,11 @@ void cf__calendar_reload_writer(cf__writer_t *w)
     if (!atomic_exchange(&w->cal_stale, 0))
         return;
     if (cf_store_calendar_load(w->store, &fresh, NULL) == 0) {
+        pthread_rwlock_wrlock(&w->cal_lock); /* the preparer may be deciding with it */
         cf_calendar_free(w->cal);
         w->cal = fresh;
+        w->cal_gen++;
+        pthread_rwlock_unlock(&w->cal_lock);
     } else {
         atomic_store(&w->cal_stale, 1); /* try again before the next batch */
     }

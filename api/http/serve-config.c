@@ -35,6 +35,8 @@
  *                    is escalated to the head (serve-alert-ack.c); unset: never
  *   writer_stuck_ms  how long a write may wait uncommitted before /readyz says 503
  *   auth_fail_burst  unknown tokens a client address may send in a row before 429
+ *   prepare          auto | always | never: transitions prepared off the writer thread
+ *                    (serve-writer.c, the preparer); auto: each to the shorter line
  * An unknown key is an error naming its line: a typo must not be silently
  * ignored in a deployment's settings.
  */
@@ -173,6 +175,12 @@ static int setting(cf_serve_config_t *cfg, const char *key, char *v)
     }
     if (strcmp(key, "now") == 0)
         return cf_time_parse(v, &cfg->now, &e) == 0 ? 0 : CF_EINVAL;
+    if (strcmp(key, "prepare") == 0) {
+        cfg->prepare = strcmp(v, "always") == 0  ? CF_SERVE_PREPARE_ALWAYS
+                       : strcmp(v, "never") == 0 ? CF_SERVE_PREPARE_NEVER
+                                                 : CF_SERVE_PREPARE_AUTO;
+        return cfg->prepare || strcmp(v, "auto") == 0 ? 0 : CF_EINVAL;
+    }
     if (strcmp(key, "test_clock") == 0) {
         cfg->test_clock = strcmp(v, "true") == 0 || strcmp(v, "1") == 0;
         return cfg->test_clock || strcmp(v, "false") == 0 || strcmp(v, "0") == 0 ? 0 : CF_EINVAL;

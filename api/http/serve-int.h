@@ -120,6 +120,10 @@ struct cf__job_s {
      * by the writer, its execution begun and ended, its batch's commit begun and ended */
     uint64_t at[CF__PHASE_MARKS];
     int queued_firing; /* a firing was in flight when it was queued */
+    /* ACT: the transition prepared off the writer thread (serve-writer.c, the preparer),
+     * owned, or NULL; prepared with the writer's calendar of generation cal_gen */
+    struct cf_ops_ready_s *ready;
+    uint64_t cal_gen;
 };
 
 /* Ties a job to its h2o request: allocated in the request's pool, so when h2o
@@ -136,6 +140,12 @@ void cf__job_free(cf__job_t *job);
  * job->status, answer, notices, alerts (and more, for FIRE). Returns 0 when the
  * job's writes are to be kept, non-zero when its savepoint must be rolled back. */
 int cf__job_exec(cf_store_t *s, const cf_calendar_t *cal, cf_wfcache_t *wfs, cf__job_t *job);
+
+/* Prepares an ACT job off the writer thread (the preparer, serve-writer.c), on a
+ * read-only connection s and the writer's calendar cal: the transition decided, sealed
+ * and summarized (cf_ops_act_prepare) into job->ready, its answer and notices written as
+ * text. Leaves job->ready NULL for anything the writer is to do whole. */
+void cf__job_prepare(cf_store_t *s, const cf_calendar_t *cal, cf_wfcache_t *wfs, cf__job_t *job);
 
 /* FIRE candidates: the due alerts read from the index by one query, fired a chunk at
  * a time (writer thread only). The query sorts every due row (ORDER BY due_at,
@@ -234,6 +244,7 @@ typedef struct cf__writer_s {
     pthread_mutex_t mu;
     pthread_cond_t cv;
     cf__job_t *queue, *queue_tail; /* waiting for the next batch */
+    unsigned queued;               /* how many (under mu) */
     cf__job_t *done, *done_tail;   /* committed (or failed), for the loop */
     int quit;
     int started;
@@ -273,6 +284,24 @@ typedef struct cf__writer_s {
     /* statistics, written by the writer thread */
     atomic_ullong batches, jobs, max_batch, failed_commits, commit_us;
     atomic_int cal_stale; /* a new calendar version: reload cal before the next batch */
+    /* cal is swapped under cal_lock (write-locked by the writer thread, read-locked by the
+     * preparer while it prepares with cal); cal_gen counts the swaps */
+    pthread_rwlock_t cal_lock;
+    uint64_t cal_gen;
+    /* The preparer (serve-writer.c): a thread that prepares ACT jobs on a read-only
+     * connection of its own before they are queued for the writer. SQLite only. */
+    struct {
+        pthread_t thread;
+        pthread_mutex_t mu;
+        pthread_cond_t cv;
+        cf__job_t *queue, *queue_tail;
+        atomic_uint queued; /* jobs in queue */
+        int quit, started;
+        cf_store_t *store;
+        cf_wfcache_t wfs; /* wfs.cases: the writer's (cases_mu) */
+    } prep;
+    pthread_mutex_t cases_mu;              /* cases.lock while the preparer runs */
+    atomic_ullong prepared, prepared_used; /* ACT jobs prepared; of them, written as such */
     /* progress, for /readyz (serve-health.c), in uv_hrtime milliseconds: when the
      * oldest job waiting in queue was queued (0: queue empty; under mu), when the
      * oldest job of the batch being written was (0: none being written), when the

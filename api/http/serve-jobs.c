@@ -329,14 +329,69 @@ static void documents_free(cf_ops_doc_t *docs, size_t n)
     free(docs);
 }
 
+static cf_ops_act_t act_of(const cf__job_t *j)
+{
+    return (cf_ops_act_t){.by = by_of(j),
+                          .case_id = j->case_id,
+                          .action = str(j->body, "action"),
+                          .facts = json_object_get(j->body, "facts")};
+}
+
+/* Exported, documented in serve-int.h */
+void cf__job_prepare(cf_store_t *s, const cf_calendar_t *cal, cf_wfcache_t *wfs, cf__job_t *j)
+{
+    cf_ops_t ops = ops_of(s, cal, wfs, j);
+    cf_ops_act_t in = act_of(j);
+    const json_t *docs = json_object_get(j->body, "documents");
+    cf_ops_ready_t *r = malloc(sizeof(*r));
+    if (!r || (docs && !json_is_null(docs)) || cf_ops_act_prepare(&ops, &in, r) != 0) {
+        free(r); /* (cf_ops_act_prepare leaves nothing in r on failure) */
+        return;
+    }
+    j->ready = r;
+    changed(j, 200, &r->next, r->events); /* the answer, kept if the rows are written */
+}
+
+/* Drops what cf__job_prepare wrote of the answer (the writer does the transition whole). */
+static void unprepare(cf__job_t *j)
+{
+    free(j->answer_text);
+    free(j->notices);
+    j->answer_text = j->notices = NULL;
+    j->answer_len = j->notices_len = 0;
+    j->notice_count = 0;
+    j->status = 0;
+}
+
+/* A transition prepared off the writer (cf__job_prepare) with the calendar the writer
+ * still has: its rows written if its case is still as read (cf_ops_act_put), else done
+ * whole. 0 (keep) with the answer prepared, or the answer as cf_ops_act's. */
+static int act_prepared(cf_ops_t *ops, const cf_ops_act_t *in, cf__job_t *j)
+{
+    cf_ops_out_t out;
+    cf_ops_out_init(&out);
+    int rc = cf_ops_act_put(ops, in, j->ready, &out);
+    j->ready->ready = 0; /* spent: run again (serve-writer.c, redo), the job is done whole */
+    if (rc == 0 && j->ready->used) { /* (a stream that connected since it was prepared
+                                        misses its notice, as one that connects while
+                                        a batch is written may: streams_listen) */
+        atomic_fetch_add(&j->srv->writer.prepared_used, 1);
+        cf_ops_out_dispose(&out);
+        return 0;
+    }
+    unprepare(j);
+    return answered(j, rc, 200, &out);
+}
+
 static int exec_act(cf_store_t *s, const cf_calendar_t *cal, cf_wfcache_t *wfs, cf__job_t *j)
 {
     cf_ops_t ops = ops_of(s, cal, wfs, j);
     cf_ops_out_t out;
-    cf_ops_act_t in = {.by = by_of(j),
-                       .case_id = j->case_id,
-                       .action = str(j->body, "action"),
-                       .facts = json_object_get(j->body, "facts")};
+    cf_ops_act_t in = act_of(j);
+    if (j->ready && j->ready->ready && j->srv && j->cal_gen == j->srv->writer.cal_gen)
+        return act_prepared(&ops, &in, j);
+    if (j->ready) /* prepared with a calendar the writer has since replaced, or spent */
+        unprepare(j);
     cf_ops_doc_t *docs = NULL;
     cf_ops_out_init(&out);
     int rc = documents_of(j->body, &docs, &in.docs_count, &out.err);

@@ -93,6 +93,9 @@ void cf__job_free(cf__job_t *job)
     free(job->notices);
     free(job->texts);
     json_decref(job->alerts);
+    if (job->ready)
+        cf_ops_ready_dispose(job->ready);
+    free(job->ready);
     free(job);
 }
 
@@ -242,6 +245,7 @@ static void absorb(cf__writer_t *w, cf__job_t *tail)
     for (cf__job_t *j = w->queue; j; j = j->next)
         j->at[1] = micros();
     w->queue = w->queue_tail = NULL;
+    w->queued = 0;
     w->queued_since_ms = 0;
     pthread_mutex_unlock(&w->mu);
     atomic_fetch_add(&w->absorbed, tail->next != NULL);
@@ -401,6 +405,7 @@ static void *writer_main(void *arg)
         for (cf__job_t *j = batch; j; j = j->next)
             j->at[1] = taken;
         w->queue = w->queue_tail = NULL;
+        w->queued = 0;
         atomic_store(&w->writing_since_ms, w->queued_since_ms);
         w->queued_since_ms = 0;
         atomic_store(&w->waiting, requests_in(batch));
@@ -424,6 +429,123 @@ static void *writer_main(void *arg)
         wal_restart(w); /* after the answers went: they never wait for it */
     }
     return NULL;
+}
+
+/* ---- the preparer ----------------------------------------------------------------------- */
+
+/* Queues job for the writer's next batch (any thread) and returns 1; with shorter, only
+ * when fewer jobs wait for that batch than for the preparer (else 0, job not queued):
+ * a job goes to the shorter line (the preparer, below, says why). */
+static int enqueue(cf__writer_t *w, cf__job_t *job, const unsigned *shorter)
+{
+    uint64_t now_ms = uv_hrtime() / 1000000u;
+    pthread_mutex_lock(&w->mu);
+    if (shorter && w->queued > *shorter) {
+        pthread_mutex_unlock(&w->mu);
+        return 0;
+    }
+    w->queued++;
+    if (!w->queue)
+        w->queued_since_ms = now_ms ? now_ms : 1;
+    if (w->queue_tail)
+        w->queue_tail->next = job;
+    else
+        w->queue = job;
+    w->queue_tail = job;
+    atomic_fetch_add(&w->waiting, 1);
+    pthread_cond_signal(&w->cv);
+    pthread_mutex_unlock(&w->mu);
+    return 1;
+}
+
+/* The preparer: the writer's thread is the bound of the HTTP rate (one core), so what
+ * a transition needs no write for (reading the case, the engine, sealing, the summary,
+ * the answer's text: ops-ready.c) is done here first, on a read-only connection, with
+ * the writer's calendar (read-locked; cal_gen tells the writer it is still the one it
+ * has). Then the job joins the writer's queue, which writes the prepared rows if the
+ * case is still as read, else does the transition whole. A job's answer still comes
+ * only after its commit. A transition prepared here may be written after a request on
+ * the same case queued after it (an extension, say): its case then moved, and the
+ * writer does it whole, as two requests in flight at once may be ordered either way.
+ *
+ * Which transitions (cf__writer_submit; cfg.prepare): with AUTO each goes to the
+ * shorter line, the writer's queue or the preparer's (to the writer on a tie). Preparing
+ * every one moves more work than the other core has room for (docs/performance.md, "A
+ * transition prepared off the writer": the loop, the clients and the preparer then
+ * become the bound). Whether jobs wait for the writer alone does not tell: they gather
+ * behind every commit's fsync, which is waiting, not work. A line that grows is the
+ * thread that falls behind, so the jobs go where there is room until both cores are
+ * busy; none is prepared while the writer keeps up (nothing waits for it), where it
+ * would only add a thread to the request's way. */
+static void *prep_main(void *arg)
+{
+    cf__writer_t *w = arg;
+    for (;;) {
+        pthread_mutex_lock(&w->prep.mu);
+        while (!w->prep.queue && !w->prep.quit)
+            pthread_cond_wait(&w->prep.cv, &w->prep.mu);
+        cf__job_t *job = w->prep.queue;
+        if (job && !(w->prep.queue = job->next))
+            w->prep.queue_tail = NULL;
+        if (job)
+            atomic_fetch_sub(&w->prep.queued, 1);
+        pthread_mutex_unlock(&w->prep.mu);
+        if (!job)
+            break; /* quit, and nothing left */
+        job->next = NULL;
+        pthread_rwlock_rdlock(&w->cal_lock);
+        job->cal_gen = w->cal_gen;
+        cf__job_prepare(w->prep.store, w->cal, &w->prep.wfs, job);
+        pthread_rwlock_unlock(&w->cal_lock);
+        atomic_fetch_add(&w->prepared, job->ready != NULL);
+        enqueue(w, job, NULL);
+    }
+    return NULL;
+}
+
+/* Starts the preparer on a read-only connection of its own: SQLite only (on PostgreSQL
+ * every transition is done whole by the writer), and not when cfg.prepare is NEVER.
+ * Without it, every job goes to the writer as it comes. */
+static void prep_start(cf_serve_t *srv, const char *path)
+{
+    cf__writer_t *w = &srv->writer;
+    cf_error_t err;
+    if (srv->cfg.prepare == CF_SERVE_PREPARE_NEVER || cf_store_is_pg(path) ||
+        cf_store_open_readonly(path, &w->prep.store, &err) != 0)
+        return;
+    pthread_mutex_init(&w->prep.mu, NULL);
+    pthread_cond_init(&w->prep.cv, NULL);
+    pthread_mutex_init(&w->cases_mu, NULL);
+    w->cases.lock = &w->cases_mu; /* the preparer copies cases out of the writer's cache */
+    w->prep.wfs.cases = &w->cases;
+    if (pthread_create(&w->prep.thread, NULL, prep_main, w) != 0) {
+        pthread_cond_destroy(&w->prep.cv);
+        pthread_mutex_destroy(&w->prep.mu);
+        w->cases.lock = NULL; /* (the writer does not run yet) */
+        pthread_mutex_destroy(&w->cases_mu);
+        cf_store_close(w->prep.store);
+        w->prep.store = NULL;
+        return;
+    }
+    w->prep.started = 1;
+}
+
+/* Stops the preparer (before the writer: what it holds goes to the writer's queue). */
+static void prep_stop(cf__writer_t *w)
+{
+    if (!w->prep.started)
+        return;
+    pthread_mutex_lock(&w->prep.mu);
+    w->prep.quit = 1;
+    pthread_cond_signal(&w->prep.cv);
+    pthread_mutex_unlock(&w->prep.mu);
+    pthread_join(w->prep.thread, NULL);
+    pthread_cond_destroy(&w->prep.cv);
+    pthread_mutex_destroy(&w->prep.mu);
+    cf_wfcache_free(&w->prep.wfs);
+    cf_store_close(w->prep.store);
+    w->prep.store = NULL;
+    w->prep.started = 0;
 }
 
 /* ---- the loop side ------------------------------------------------------------------- */
@@ -499,7 +621,9 @@ int cf__writer_start(cf_serve_t *srv, const char *path, cf_error_t *err)
     atomic_store(&w->wal_restart_frames, CF__WAL_RESTART_FRAMES);
     pthread_mutex_init(&w->mu, NULL);
     pthread_cond_init(&w->cv, NULL);
-    ckpt_start(w, path); /* before the writer runs: it changes the writer's connection */
+    pthread_rwlock_init(&w->cal_lock, NULL);
+    ckpt_start(w, path);   /* before the writer runs: it changes the writer's connection */
+    prep_start(srv, path); /* before it too: it puts a lock on the writer's case cache */
     if (pthread_create(&w->thread, NULL, writer_main, w) != 0) {
         rc = cf_error_set(err, CF_EIO, NULL, 0, 0, "cannot start the writer thread");
         goto fail_thread;
@@ -507,7 +631,13 @@ int cf__writer_start(cf_serve_t *srv, const char *path, cf_error_t *err)
     w->started = 1;
     return 0;
 fail_thread:
+    prep_stop(w);
+    if (w->cases.lock) {
+        w->cases.lock = NULL;
+        pthread_mutex_destroy(&w->cases_mu);
+    }
     ckpt_stop(w);
+    pthread_rwlock_destroy(&w->cal_lock);
     pthread_cond_destroy(&w->cv);
     pthread_mutex_destroy(&w->mu);
     uv_close((uv_handle_t *)&w->async, NULL);
@@ -528,18 +658,20 @@ void cf__writer_submit(cf_serve_t *srv, cf__job_t *job)
     job->at[0] = micros();
     job->queued_firing = srv->fires_inflight > 0;
     w->inflight++;
-    uint64_t now_ms = uv_hrtime() / 1000000u;
-    pthread_mutex_lock(&w->mu);
-    if (!w->queue)
-        w->queued_since_ms = now_ms ? now_ms : 1;
-    if (w->queue_tail)
-        w->queue_tail->next = job;
+    int act = job->kind == CF__JOB_ACT && w->prep.started;
+    unsigned prep = act ? atomic_load(&w->prep.queued) : 0;
+    if (!act || srv->cfg.prepare != CF_SERVE_PREPARE_ALWAYS)
+        if (enqueue(w, job, act ? &prep : NULL)) /* (a transition: to the shorter line) */
+            return;
+    atomic_fetch_add(&w->prep.queued, 1);
+    pthread_mutex_lock(&w->prep.mu); /* prepared first (the preparer) */
+    if (w->prep.queue_tail)
+        w->prep.queue_tail->next = job;
     else
-        w->queue = job;
-    w->queue_tail = job;
-    atomic_fetch_add(&w->waiting, 1);
-    pthread_cond_signal(&w->cv);
-    pthread_mutex_unlock(&w->mu);
+        w->prep.queue = job;
+    w->prep.queue_tail = job;
+    pthread_cond_signal(&w->prep.cv);
+    pthread_mutex_unlock(&w->prep.mu);
 }
 
 /* Exported, documented in serve-int.h */
@@ -548,12 +680,18 @@ void cf__writer_stop(cf_serve_t *srv)
     cf__writer_t *w = &srv->writer;
     if (!w->started)
         return;
+    prep_stop(w);
     pthread_mutex_lock(&w->mu);
     w->quit = 1;
     pthread_cond_signal(&w->cv);
     pthread_mutex_unlock(&w->mu);
     pthread_join(w->thread, NULL);
     ckpt_stop(w);
+    pthread_rwlock_destroy(&w->cal_lock);
+    if (w->cases.lock) {
+        w->cases.lock = NULL;
+        pthread_mutex_destroy(&w->cases_mu);
+    }
     /* Several daemons: the due alerts this one claimed and did not fire are anyone's
      * at once, not after their lease (a daemon that dies leaves them to the lease). */
     if (srv->shared)

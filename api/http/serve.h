@@ -119,7 +119,14 @@ typedef struct cf_serve_config_s {
      * clock. */
     uint64_t (*fire_clock)(void *ctx);
     void *fire_clock_ctx;
+    /* Transitions (POST .../actions) prepared before the writer (serve-writer.c, the
+     * preparer; SQLite only): CF_SERVE_PREPARE_AUTO (0) each one sent to the shorter
+     * line (the writer's queue or the preparer's), _ALWAYS every one, _NEVER none (each
+     * done whole on the writer thread). */
+    int prepare;
 } cf_serve_config_t;
+
+enum { CF_SERVE_PREPARE_AUTO = 0, CF_SERVE_PREPARE_ALWAYS = 1, CF_SERVE_PREPARE_NEVER = -1 };
 
 typedef struct cf_serve_s cf_serve_t;
 

@@ -56,10 +56,22 @@ static cf_case_t *slot_of(cf_casecache_t *cache, int64_t id)
     return &cache->slots[(uint64_t)id % CF_CASECACHE_SLOTS];
 }
 
+/* The slot of id, NULL while none is allocated: reads never allocate (allocating, a
+ * change, is done under the lock: cache.h). */
+static cf_case_t *peek(cf_casecache_t *cache, int64_t id)
+{
+    return cache->slots ? &cache->slots[(uint64_t)id % CF_CASECACHE_SLOTS] : NULL;
+}
+
+static cf_casesum_t *sum_peek(cf_casecache_t *cache, int64_t id)
+{
+    return cache->sums ? &cache->sums[(uint64_t)id % CF_CASECACHE_SLOTS] : NULL;
+}
+
 /* Exported, documented in cache.h */
 int cf_casecache_get(cf_casecache_t *cache, int64_t id, const char *head, cf_case_t *c)
 {
-    cf_case_t *slot = slot_of(cache, id);
+    cf_case_t *slot = peek(cache, id);
     if (!slot || slot->id != id || strcmp(slot->head, head) != 0)
         return CF_ENOTFOUND;
     return cf_case_copy(c, slot) == 0 ? 0 : CF_ENOTFOUND;
@@ -68,7 +80,7 @@ int cf_casecache_get(cf_casecache_t *cache, int64_t id, const char *head, cf_cas
 /* Exported, documented in cache.h */
 int cf_casecache_get_unchecked(cf_casecache_t *cache, int64_t id, const char *agency, cf_case_t *c)
 {
-    cf_case_t *slot = slot_of(cache, id);
+    cf_case_t *slot = peek(cache, id);
     if (!slot || slot->id != id)
         return CF_ENOTFOUND;
     const cf_summary_t *sum = cf_casecache_summary(cache, id, slot->head);
@@ -80,20 +92,47 @@ int cf_casecache_get_unchecked(cf_casecache_t *cache, int64_t id, const char *ag
 /* Exported, documented in cache.h */
 int cf_casecache_has(cf_casecache_t *cache, int64_t id, const char *head)
 {
-    cf_case_t *slot = slot_of(cache, id);
+    cf_case_t *slot = peek(cache, id);
     return slot && slot->id == id && strcmp(slot->head, head) == 0;
+}
+
+static void lock(cf_casecache_t *cache)
+{
+    if (cache->lock)
+        pthread_mutex_lock(cache->lock);
+}
+
+static void unlock(cf_casecache_t *cache)
+{
+    if (cache->lock)
+        pthread_mutex_unlock(cache->lock);
 }
 
 /* Exported, documented in cache.h */
 void cf_casecache_put(cf_casecache_t *cache, const cf_case_t *c)
 {
+    lock(cache);
     cf_case_t *slot = slot_of(cache, c->id);
-    if (!slot)
-        return;
-    if (slot->id)
+    if (slot && slot->id)
         cf_case_dispose(slot);
-    if (cf_case_copy(slot, c) != 0)
+    if (slot && cf_case_copy(slot, c) != 0)
         memset(slot, 0, sizeof(*slot));
+    unlock(cache);
+}
+
+/* Exported, documented in cache.h */
+void cf_casecache_take(cf_casecache_t *cache, cf_case_t *c)
+{
+    lock(cache);
+    cf_case_t *slot = slot_of(cache, c->id), old = {0};
+    if (slot) {
+        old = *slot;
+        *slot = *c;
+        memset(c, 0, sizeof(*c));
+    }
+    unlock(cache);
+    if (old.id)
+        cf_case_dispose(&old); /* (outside the lock) */
 }
 
 static cf_casesum_t *sum_slot_of(cf_casecache_t *cache, int64_t id)
@@ -106,7 +145,7 @@ static cf_casesum_t *sum_slot_of(cf_casecache_t *cache, int64_t id)
 /* Exported, documented in cache.h */
 const cf_summary_t *cf_casecache_summary(cf_casecache_t *cache, int64_t id, const char *head)
 {
-    cf_casesum_t *slot = sum_slot_of(cache, id);
+    cf_casesum_t *slot = sum_peek(cache, id);
     return slot && slot->id == id && strcmp(slot->head, head) == 0 ? &slot->sum : NULL;
 }
 
@@ -114,16 +153,74 @@ const cf_summary_t *cf_casecache_summary(cf_casecache_t *cache, int64_t id, cons
 void cf_casecache_summary_put(cf_casecache_t *cache, int64_t id, const char *head,
                               cf_summary_t *sum)
 {
+    lock(cache);
     cf_casesum_t *slot = sum_slot_of(cache, id);
-    if (!slot || strlen(head) >= sizeof(slot->head)) {
-        cf_summary_dispose(sum);
-        return;
+    cf_summary_t old = {0};
+    if (slot && strlen(head) < sizeof(slot->head)) {
+        old = slot->sum;
+        slot->id = id;
+        memcpy(slot->head, head, strlen(head) + 1);
+        slot->sum = *sum;
+        memset(sum, 0, sizeof(*sum));
     }
-    cf_summary_dispose(&slot->sum);
-    slot->id = id;
-    memcpy(slot->head, head, strlen(head) + 1);
-    slot->sum = *sum;
-    memset(sum, 0, sizeof(*sum));
+    unlock(cache);
+    cf_summary_dispose(&old); /* (outside the lock) */
+    cf_summary_dispose(sum);  /* (not kept) */
+}
+
+static int dup_text(char **to, const char *from)
+{
+    *to = from ? strdup(from) : NULL;
+    return !from || *to ? 0 : CF_ENOMEM;
+}
+
+/* OUT to: a copy of from (dispose it, also on failure). */
+static int summary_copy(cf_summary_t *to, const cf_summary_t *from)
+{
+    *to = *from;
+    to->agency = to->power_type = to->workflow = to->cause = to->state = to->name = to->head = NULL;
+    to->handlers = NULL;
+    to->clocks = NULL;
+    to->handlers_count = to->clocks_count = 0;
+    int rc = dup_text(&to->agency, from->agency);
+    rc = rc ? rc : dup_text(&to->power_type, from->power_type);
+    rc = rc ? rc : dup_text(&to->workflow, from->workflow);
+    rc = rc ? rc : dup_text(&to->cause, from->cause);
+    rc = rc ? rc : dup_text(&to->state, from->state);
+    rc = rc ? rc : dup_text(&to->name, from->name);
+    rc = rc ? rc : dup_text(&to->head, from->head);
+    if (rc == 0 && from->handlers_count &&
+        !(to->handlers = calloc(from->handlers_count, sizeof(*to->handlers))))
+        rc = CF_ENOMEM;
+    for (size_t i = 0; rc == 0 && i < from->handlers_count; i++, to->handlers_count++)
+        rc = dup_text(&to->handlers[i], from->handlers[i]);
+    if (rc == 0 && from->clocks_count &&
+        !(to->clocks = calloc(from->clocks_count, sizeof(*to->clocks))))
+        rc = CF_ENOMEM;
+    for (size_t i = 0; rc == 0 && i < from->clocks_count; i++, to->clocks_count++) {
+        to->clocks[i] = from->clocks[i];
+        rc = dup_text(&to->clocks[i].clock, from->clocks[i].clock);
+    }
+    return rc;
+}
+
+/* Exported, documented in cache.h */
+int cf_casecache_copy_both(cf_casecache_t *cache, int64_t id, const char *agency, cf_case_t *c,
+                           cf_summary_t *sum)
+{
+    int rc = CF_ENOTFOUND;
+    lock(cache);
+    cf_case_t *slot = peek(cache, id);
+    cf_casesum_t *s = sum_peek(cache, id);
+    if (id > 0 && slot && s && slot->id == id && s->id == id && strcmp(slot->head, s->head) == 0 &&
+        s->sum.agency && strcmp(s->sum.agency, agency) == 0)
+        rc = cf_case_copy(c, slot) == 0 ? summary_copy(sum, &s->sum) : CF_ENOMEM;
+    unlock(cache);
+    if (rc != 0 && rc != CF_ENOTFOUND) {
+        cf_summary_dispose(sum);
+        cf_case_dispose(c), memset(c, 0, sizeof(*c));
+    }
+    return rc;
 }
 
 /* Exported, documented in cache.h */

@@ -12,10 +12,15 @@
  * events that move the head, by whoever writes, so at that head the row is that
  * summary.
  *
- * Each thread keeps its own caches: nothing here locks.
+ * Each thread keeps its own caches, with one exception: the daemon's preparer copies
+ * cases out of the writer's case cache (cf_casecache_copy_both), so that cache has a
+ * lock, which the writer's changes to it and those copies take; the writer's own reads
+ * need none (no other thread changes it).
  */
 #ifndef CF_CACHE_H
 #define CF_CACHE_H
+
+#include <pthread.h>
 
 #include "chain.h"
 #include "engine.h"
@@ -36,6 +41,8 @@ typedef struct cf_casesum_s {
 typedef struct cf_casecache_s {
     cf_case_t *slots;   /* CF_CASECACHE_SLOTS, allocated on first use; a slot with id 0 is empty */
     cf_casesum_t *sums; /* the same, for summaries */
+    pthread_mutex_t *lock; /* NULL: one thread's; else taken by every change and by
+                              cf_casecache_copy_both (another thread's) */
 } cf_casecache_t;
 
 /* OUT c (dispose it): a copy of case id if the cache holds it at head; else
@@ -57,6 +64,15 @@ void cf_casecache_summary_put(cf_casecache_t *cache, int64_t id, const char *hea
  * case row is updated only at the version and head it was read at: store-cases.c) or
  * finds it stale (CF_ECONFLICT): api/ops/ops.c, cf__ops_load. */
 int cf_casecache_get_unchecked(cf_casecache_t *cache, int64_t id, const char *agency, cf_case_t *c);
+/* Keeps c itself (moved: c is left empty), as cf_casecache_put keeps a copy. */
+void cf_casecache_take(cf_casecache_t *cache, cf_case_t *c);
+/* OUT c and sum (dispose both): copies of case id and its summary, under the cache's lock
+ * (another thread's read), unchecked against the database as cf_casecache_get_unchecked
+ * (the caller's write proves them current or finds them stale): when the cache holds both
+ * at the same head and the summary names agency. Else CF_ENOTFOUND (CF_ENOMEM) and c and
+ * sum are left empty. */
+int cf_casecache_copy_both(cf_casecache_t *cache, int64_t id, const char *agency, cf_case_t *c,
+                           cf_summary_t *sum);
 /* 1 if the cache holds case id at head. */
 int cf_casecache_has(cf_casecache_t *cache, int64_t id, const char *head);
 void cf_casecache_free(cf_casecache_t *cache);

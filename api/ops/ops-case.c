@@ -307,10 +307,8 @@ static int check_doc_names(const cf_workflow_t *wf, const char *action, const cf
     return rc;
 }
 
-/* The number action, taken on c, gives the case (issue 20): the assigns of a
- * transition of that action from c's state ("case_number", "decision_number",
- * "archive_number"), or NULL. */
-static const char *assigns_of(const cf_workflow_t *wf, const cf_case_t *c, const char *action)
+/* Exported, documented in ops-int.h */
+const char *cf__ops_assigns_of(const cf_workflow_t *wf, const cf_case_t *c, const char *action)
 {
     for (unsigned i = 0; action && c->state && i < wf->doc->transitions_count; i++) {
         const cf_wf_transition_t *t = &wf->doc->transitions[i];
@@ -356,7 +354,7 @@ static int act_once(cf_ops_t *ops, const cf_ops_act_t *in, cf_ops_out_t *out)
         rc = cf__ops_when(ops, &in->by, NULL, &req.at, err); /* the engine orders it */
     if (rc == 0 && c.matter_id)
         rc = cf_store_matter_get(ops->store, c.matter_id, &matter, err);
-    const char *assigns = rc == 0 ? assigns_of(wf, &c, in->action) : NULL;
+    const char *assigns = rc == 0 ? cf__ops_assigns_of(wf, &c, in->action) : NULL;
     if (rc == 0)
         rc = filing_head(wf, assigns, &in->by, facts);
     if (rc == 0)

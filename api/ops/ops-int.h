@@ -54,6 +54,16 @@ int cf__ops_facts(const cf_workflow_t *wf, const json_t *in, json_t **out, cf_er
 int cf__ops_when(const cf_ops_t *ops, const cf_ops_by_t *by, const cf_case_t *c, cf_time_t *at,
                  cf_error_t *err);
 
+/* Stamps each event of a change dated in the past (by->at before by->now) with when
+ * it was entered and by whom, beside the time it claims: a step recorded late stays
+ * visible as such. */
+int cf__ops_stamp_entered(const cf_ops_by_t *by, json_t *events);
+
+/* The number action, taken on c, gives the case (issue 20): the assigns of a
+ * transition of that action from c's state ("case_number", "decision_number",
+ * "archive_number"), or NULL. */
+const char *cf__ops_assigns_of(const cf_workflow_t *wf, const cf_case_t *c, const char *action);
+
 /* Reads, checks and hashes the n documents of in. OUT *docs (free with
  * cf__ops_docs_free(*docs, n)) and *refs, the object the engine records
  * ({name: {sha256, size, file}}, new). */

@@ -195,9 +195,8 @@ int cf__ops_when(const cf_ops_t *ops, const cf_ops_by_t *by, const cf_case_t *c,
                         text, limit);
 }
 
-/* Stamps each event of a change dated in the past with when it was entered and by
- * whom, beside the time it claims: a step recorded late stays visible as such. */
-static int stamp_entered(const cf_ops_by_t *by, json_t *events)
+/* Exported, documented in ops-int.h */
+int cf__ops_stamp_entered(const cf_ops_by_t *by, json_t *events)
 {
     if (!by->at || by->at >= by->now)
         return 0;
@@ -364,7 +363,7 @@ static int still_current(cf_ops_t *ops, const cf_case_t *c, cf_error_t *err)
 int cf__ops_commit(cf_ops_t *ops, const cf__ops_write_t *w, cf_case_t *c, cf_ops_out_t *out)
 {
     cf_error_t *err = &out->err;
-    int rc = stamp_entered(w->by, w->events);
+    int rc = cf__ops_stamp_entered(w->by, w->events);
     if (rc == 0 && !ops->in_tx)
         rc = cf_store_tx_begin(ops->store, err);
     if (rc != 0)

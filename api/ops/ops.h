@@ -178,6 +178,48 @@ int cf_ops_act(cf_ops_t *ops, const cf_ops_act_t *in, cf_ops_out_t *out);
 int cf_ops_extend(cf_ops_t *ops, const cf_ops_extend_t *in, cf_ops_out_t *out);
 int cf_ops_exclude(cf_ops_t *ops, const cf_ops_exclude_t *in, cf_ops_out_t *out);
 
+/* ---- a transition prepared before its write (the daemon: api/http/serve-writer.c) ---- */
+
+/* A transition decided, sealed and summarized on a connection of its own (a read-only
+ * one, off the writer thread), ready to be written by the writer if the case is still
+ * as it was read (ops-ready.c). */
+typedef struct cf_ops_ready_s {
+    int ready;        /* 1: prepared (the rest is set); 0: the writer does it all */
+    int used;         /* cf_ops_act_put: 1 when the prepared rows were written */
+    cf_case_t before; /* the case as read: its id, version, head, state, closed_at only */
+    cf_case_t next;   /* the case after the change (events folded in, sealed) */
+    json_t *events;   /* the events, sealed, as cf_ops_act answers them; owned */
+    char **bodies;    /* each event's stored text (count of them) */
+    size_t count;
+    char *snapshot; /* next's snapshot text */
+    size_t snapshot_cap;
+    cf_summary_t old; /* the summary as read with the case (has_old), and the next */
+    cf_summary_t sum;
+    int has_old;
+    char agency[128]; /* the case's (the caller's, checked) */
+} cf_ops_ready_t;
+
+void cf_ops_ready_init(cf_ops_ready_t *r);
+void cf_ops_ready_dispose(cf_ops_ready_t *r);
+
+/* Prepares in on ops->store (read-only is enough; no transaction held), the case taken
+ * from ops->wfs->cases (the writer's case cache, read under its lock) when it holds it
+ * at the stored head, as cf_ops_act would decide it: 0 with r->ready = 1, or non-zero with r->ready
+ * = 0 for anything it leaves to the writer's whole path (a refusal, a conflict, bad input: answered
+ * there, so every answer is the one cf_ops_act gives; and what depends on more than the case row:
+ * documents, numbers given, child cases, the 案由 dictionary, a matter, a caller without an
+ * agency). */
+int cf_ops_act_prepare(cf_ops_t *ops, const cf_ops_act_t *in, cf_ops_ready_t *r);
+
+/* Writes r (prepared by cf_ops_act_prepare for in) inside the caller's transaction
+ * (ops->in_tx = 1): if the case row is still at r->before's version and head, the rows
+ * cf_ops_act would write for the same change (case row, events, clocks, summary and
+ * counts, the alerts index when a clock changed), r->used = 1, and out->events; the case
+ * after it is moved into the case cache when there is one (out->has_case 0), else into
+ * out->c. Else (or r not ready) cf_ops_act(ops, in, out) does it all. Returns as
+ * cf_ops_act. */
+int cf_ops_act_put(cf_ops_t *ops, const cf_ops_act_t *in, cf_ops_ready_t *r, cf_ops_out_t *out);
+
 /* An item of the evidence register, or a record (询问笔录, 现场检查笔录): engine
  * evidence.h. item is its JSON as the API's body gives it, without "file"; the file,
  * if any, comes as a document (bytes or a reference) and is stored like one. */
