@@ -410,6 +410,7 @@
     X(ready_daemon)                                                                                \
     X(ready_auto)                                                                                  \
     X(ready_redo)                                                                                  \
+    X(ready_stream_late)                                                                           \
     /* hotpath-*: the HTTP transition path made cheaper (tests/test-hotpath.c) */                  \
     X(hotpath_request_id)                                                                          \
     X(hotpath_sqlite_memstatus)                                                                    \

@@ -33,6 +33,8 @@
  *          answer forgotten), is done whole: both written once (no event twice) and
  *          answered 200 at their version (ready_redo). SQLite (PostgreSQL prepares none
  *          and runs every request in a savepoint).
+ * ready-7: a stream that connects between a transition's preparation and its write gets
+ *          its notice (ready_stream_late). SQLite.
  */
 #include <sqlite3.h>
 #include <stdatomic.h>
@@ -735,6 +737,70 @@ TEST_IMPL(ready_redo)
         cf_case_dispose(&c);
     }
     cf_store_close(s);
+    free(token);
+    return 0;
+}
+
+/* ready-7: a stream that connects after a transition was prepared (with no stream to
+ * tell, so without its notice) but before the writer writes it still gets the notice:
+ * the writer makes it then (act_prepared). The transition waits in the writer's queue
+ * behind a commit held open; the stream connects; the commit goes on. The first
+ * transition the stream sees is that one, not the next one posted after it. SQLite
+ * (PostgreSQL prepares none). */
+TEST_IMPL(ready_stream_late)
+{
+    if (cf_test_pg())
+        return 0;
+    char db[512];
+    cf_error_t err;
+    cf_store_t *s;
+    holder_t h = {0};
+    td_db("ready-stream.db", db, sizeof(db));
+    ASSERT_EQ(cf_store_open_existing(db, &s, &err), 0);
+    cf_workflow_t *wf = cf_test_workflow("bench/workflows/bench-linear.yaml");
+    ASSERT_EQ(cf_store_workflow_put(s, wf, NULL, NULL, &err), 0);
+    cf_workflow_free(wf);
+    cf_store_close(s);
+    char *token = td_token(db, agency, "handler", "张三");
+    cf_serve_config_t cfg;
+    td_config(&cfg, db, "2026-03-02T09:00:00+08:00");
+    cfg.token_cache_ms = 3600000;
+    cfg.prepare = CF_SERVE_PREPARE_ALWAYS;
+    cfg.store_fault = hold_commit;
+    cfg.store_fault_ctx = &h;
+    td_daemon_t d;
+    td_start(&d, &cfg);
+    long long a = td_open_case(&d, token, "bench-linear", "甲药房");
+    long long b = td_open_case(&d, token, "bench-linear", "乙药房");
+    long long c = td_open_case(&d, token, "bench-linear", "丙药房");
+    poster_t hold = {&d, token, c, "step1", "2", 0}, late = {&d, token, a, "step1", "2", 0},
+             next = {&d, token, b, "step1", "2", 0};
+    unsigned long long prepared = atomic_load(&d.srv->writer.prepared);
+    atomic_store(&h.hold, 1);
+    pthread_t t[2];
+    pthread_create(&t[0], NULL, post_step, &hold);
+    while (!atomic_load(&h.held))
+        usleep(1000);
+    pthread_create(&t[1], NULL, post_step, &late); /* prepared with no stream connected */
+    while (atomic_load(&d.srv->writer.prepared) < prepared + 2 || queued(&d) < 1)
+        usleep(1000);
+    td_stream_t st;
+    td_stream_watch(&st, &d, token, "event: transition\n", 1);
+    atomic_store(&h.hold, 0);
+    for (int k = 0; k < 2; k++)
+        pthread_join(t[k], NULL);
+    ASSERT_EQ(hold.status, 200);
+    ASSERT_EQ(late.status, 200);
+    post_step(&next);
+    ASSERT_EQ(next.status, 200);
+    td_stream_finish(&st);
+    char want[64];
+    snprintf(want, sizeof(want), "event: transition\nid: %lld:", a);
+    const char *first = strstr(st.text, "event: transition\n");
+    ASSERT(first != NULL);
+    ASSERT_EQ(strncmp(first, want, strlen(want)), 0);
+    free(st.text);
+    td_stop(&d);
     free(token);
     return 0;
 }

@@ -156,6 +156,8 @@ static void notice(cf__jsonw_t *w, const cf_case_t *c, const char *type, const j
  * the loop's frees contended for this thread's malloc arena.) The answer is the
  * text cf__http_json would write for the same object. A notice is made for each
  * transition, opening and extension, while a stream is connected. */
+static void add_notices(cf__job_t *j, const cf_case_t *c, const json_t *events);
+
 static void changed(cf__job_t *j, int status, const cf_case_t *c, const json_t *events)
 {
     cf__jsonw_t w = {0};
@@ -174,8 +176,13 @@ static void changed(cf__job_t *j, int status, const cf_case_t *c, const json_t *
     j->case_id = c->id;
     j->answer_len = w.len;
     j->answer_text = cf__jsonw_finish(&w); /* NULL: the loop answers 500 ENOMEM */
-    if (!streams_listen(j))
-        return;
+    if (streams_listen(j))
+        add_notices(j, c, events);
+}
+
+/* The stream notices of a change of c (changed, act_prepared). */
+static void add_notices(cf__job_t *j, const cf_case_t *c, const json_t *events)
+{
     cf__jsonw_t n = {0};
     size_t i;
     json_t *ev;
@@ -370,11 +377,11 @@ static int act_prepared(cf_ops_t *ops, const cf_ops_act_t *in, cf__job_t *j)
 {
     cf_ops_out_t out;
     cf_ops_out_init(&out);
+    if (!j->notices && streams_listen(j)) /* a stream connected since it was prepared */
+        add_notices(j, &j->ready->next, j->ready->events);
     int rc = cf_ops_act_put(ops, in, j->ready, &out);
     j->ready->ready = 0; /* spent: run again (serve-writer.c, redo), the job is done whole */
-    if (rc == 0 && j->ready->used) { /* (a stream that connected since it was prepared
-                                        misses its notice, as one that connects while
-                                        a batch is written may: streams_listen) */
+    if (rc == 0 && j->ready->used) {
         atomic_fetch_add(&j->srv->writer.prepared_used, 1);
         cf_ops_out_dispose(&out);
         return 0;
