@@ -249,15 +249,22 @@ static const struct pg_step_s {
      * whole log. Since step 18 events.id is in no index but the partial events_unplaced,
      * which the join's `e.id = q.id` alone cannot use, so the UPDATE hashed a scan of
      * every event (113-161 ms a commit at 200,000 events): `e.pos IS NULL` lets it find
-     * them by that index. And the update trigger checked "only a NULL pos set" by turning
-     * both rows into JSON (to_jsonb, the body with them) for every event placed: the same
+     * them by that index, from the transaction's first id on (cf.events_from, set by
+     * store-cases.c before its first event), so that the dead entries the numbering leaves
+     * there until a vacuum are not read again at every commit; events_pos no longer holds the
+     * NULL positions (nothing looks them up there), which the planner took for that search
+     * instead, dead entries and all. And the update trigger checked "only a NULL pos set" by
+     * turning both rows into JSON (to_jsonb, the body with them) for every event placed: the same
      * rule as the trigger's WHEN, column by column, with no function call for a row it
      * lets through (tests/test-store-tx.c store-2.3 fails if a column is left out). */
     {0, "CREATE OR REPLACE FUNCTION cf_events_place() RETURNS void LANGUAGE plpgsql VOLATILE AS "
-        "$$BEGIN PERFORM pg_advisory_xact_lock(" CF__STORE_LOG_LOCK "); "
+        "$$DECLARE lo bigint := COALESCE(NULLIF(current_setting('cf.events_from', true), "
+        "'')::bigint, 0); BEGIN PERFORM pg_advisory_xact_lock(" CF__STORE_LOG_LOCK "); "
         "UPDATE events e SET pos = m.last + q.n FROM (SELECT COALESCE(MAX(pos), -1) AS last "
         "FROM events) m, (SELECT id, row_number() OVER (ORDER BY id) AS n FROM events WHERE pos "
-        "IS NULL) q WHERE e.id = q.id AND e.pos IS NULL; END$$;"
+        "IS NULL AND id >= lo) q WHERE e.id = q.id AND e.pos IS NULL AND e.id >= lo; END$$;"
+        "DROP INDEX events_pos;"
+        "CREATE UNIQUE INDEX events_pos ON events(pos, agency) WHERE pos IS NOT NULL;"
         "DROP TRIGGER events_no_update ON events;"
         "CREATE TRIGGER events_no_update BEFORE UPDATE ON events FOR EACH ROW WHEN (NOT (OLD.pos "
         "IS NULL AND NEW.pos IS NOT NULL AND (OLD.id, OLD.case_id, OLD.seq, OLD.type, OLD.at, "
