@@ -116,15 +116,38 @@ static const char *const event_insert_pg_sql =
     "INSERT INTO events(case_id, seq, type, at, body, hash, agency) VALUES (?1, ?2, ?3, ?4, ?5, "
     "?6, ?7)";
 
+/* PostgreSQL, before a transaction's first event: where its events' ids start, for the
+ * numbering at commit (cf_events_place, store-pg.c's step 23), which then looks only at
+ * the unplaced from there on, not at every dead entry the numbering left in the index of the
+ * unplaced since the last vacuum. The identity's sequence hands out ids above its last value
+ * (CACHE 1, as the schema makes it). Sent without waiting; a savepoint rolled back takes the
+ * setting with it, and the numbering then looks from the first id (as before). */
+static int mark_events_from(cf_store_t *s, cf_error_t *err)
+{
+    cf_db_stmt_t *st;
+    int rc = cf__store_prepare(
+        s, "SELECT set_config('cf.events_from', last_value::text, true) FROM events_id_seq", &st,
+        err);
+    if (rc != 0)
+        return rc;
+    cf_db_defer(st);
+    int step = cf_db_step(st);
+    cf__store_release(s, st);
+    return step == CF_DB_DONE || step == CF_DB_ROW ? 0 : cf__store_error(s, step, "place", err);
+}
+
 static int write_events(cf_store_t *s, json_t *events, char *const *bodies, const char *agency,
                         cf_error_t *err)
 {
-    cf_db_stmt_t *st;
-    int rc =
-        cf__store_prepare(s, cf_db_pick(s->db, event_insert_sql, event_insert_pg_sql), &st, err);
+    int pg = cf_db_kind(s->db) == CF_DB_PG;
+    int rc = pg && !s->unplaced ? mark_events_from(s, err) : 0;
+    cf_db_stmt_t *st = NULL;
+    if (rc == 0)
+        rc = cf__store_prepare(s, cf_db_pick(s->db, event_insert_sql, event_insert_pg_sql), &st,
+                               err);
     if (rc == 0) /* PostgreSQL: sent without waiting (db.h): after the version check */
         cf_db_defer(st);
-    s->unplaced |= cf_db_kind(s->db) == CF_DB_PG;
+    s->unplaced |= pg;
     if (rc == 0)
         cf_db_bind_text(st, 7, agency, -1, CF_DB_STATIC); /* kept by the resets */
     size_t i;

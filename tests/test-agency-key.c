@@ -283,8 +283,16 @@ TEST_IMPL(agencykey_rows)
 
 /* Step 18 undone on PostgreSQL: each key as it was before it, events.id (kept there
  * by step 18, cf_events_place's order) the primary key again, and PostgreSQL's version
- * before it: 18 (it counts its own step, the positions given at commit). */
+ * before it: 18 (it counts its own step, the positions given at commit). First its own
+ * step 23, whose update trigger names events.agency: the trigger as it was before. */
 static const char undo_18_pg[] =
+    "CREATE FUNCTION cf_events_place_once() RETURNS trigger LANGUAGE plpgsql AS "
+    "$$BEGIN IF OLD.pos IS NULL AND NEW.pos IS NOT NULL AND to_jsonb(NEW) - 'pos' = "
+    "to_jsonb(OLD) - 'pos' THEN RETURN NEW; END IF; "
+    "RAISE EXCEPTION 'events are append-only'; END$$;"
+    "DROP TRIGGER events_no_update ON events;"
+    "CREATE TRIGGER events_no_update BEFORE UPDATE ON events FOR EACH ROW EXECUTE FUNCTION "
+    "cf_events_place_once();"
     "ALTER TABLE cases DROP COLUMN agency; ALTER TABLE cases ADD PRIMARY KEY(id);"
     "ALTER TABLE events DROP COLUMN agency;"
     "ALTER TABLE events ADD PRIMARY KEY(id);"

@@ -161,6 +161,7 @@
     X(store_unsaved)                                                                               \
     X(store_two_nodes_commit_order)                                                                \
     X(store_one_use_in_tx)                                                                         \
+    X(store_place_by_index)                                                                        \
     X(store_workflow_versions)                                                                     \
     X(store_due_and_links)                                                                         \
     X(walk_fixtures)                                                                               \
