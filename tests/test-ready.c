@@ -441,10 +441,9 @@ TEST_IMPL(ready_left)
     return 0;
 }
 
-/* A daemon on a new database with bench-linear stored, prepare or not; walks CASES cases
- * through the eight steps over HTTP with If-Match. OUT *used: transitions written as
- * prepared. */
-static void walk_http(const char *name, int no_prepare, char *db, unsigned long long *used)
+/* A new database NAME (its path in db, 512 bytes) with bench-linear stored, a handler's
+ * token for it (returned, owned) and a daemon's configuration on it at 2026-03-02 09:00. */
+static char *linear_db(const char *name, char *db, cf_serve_config_t *cfg)
 {
     cf_error_t err;
     cf_store_t *s;
@@ -454,9 +453,17 @@ static void walk_http(const char *name, int no_prepare, char *db, unsigned long 
     ASSERT_EQ(cf_store_workflow_put(s, wf, NULL, NULL, &err), 0);
     cf_workflow_free(wf);
     cf_store_close(s);
-    char *token = td_token(db, agency, "handler", "张三");
+    td_config(cfg, db, "2026-03-02T09:00:00+08:00");
+    return td_token(db, agency, "handler", "张三");
+}
+
+/* A daemon on a new database with bench-linear stored, prepare or not; walks CASES cases
+ * through the eight steps over HTTP with If-Match. OUT *used: transitions written as
+ * prepared. */
+static void walk_http(const char *name, int no_prepare, char *db, unsigned long long *used)
+{
     cf_serve_config_t cfg;
-    td_config(&cfg, db, "2026-03-02T09:00:00+08:00");
+    char *token = linear_db(name, db, &cfg);
     cfg.prepare = no_prepare ? CF_SERVE_PREPARE_NEVER : CF_SERVE_PREPARE_ALWAYS;
     td_daemon_t d;
     td_start(&d, &cfg);
@@ -589,18 +596,9 @@ TEST_IMPL(ready_auto)
     if (cf_test_pg())
         return 0; /* (PostgreSQL prepares none: ready_daemon) */
     char db[512];
-    cf_error_t err;
-    cf_store_t *s;
     holder_t h = {0};
-    td_db("ready-auto.db", db, sizeof(db));
-    ASSERT_EQ(cf_store_open_existing(db, &s, &err), 0);
-    cf_workflow_t *wf = cf_test_workflow("bench/workflows/bench-linear.yaml");
-    ASSERT_EQ(cf_store_workflow_put(s, wf, NULL, NULL, &err), 0);
-    cf_workflow_free(wf);
-    cf_store_close(s);
-    char *token = td_token(db, agency, "handler", "张三");
     cf_serve_config_t cfg;
-    td_config(&cfg, db, "2026-03-02T09:00:00+08:00");
+    char *token = linear_db("ready-auto.db", db, &cfg);
     cfg.token_cache_ms = 3600000; /* (no token bookkeeping job after the first request) */
     cfg.store_fault = hold_commit;
     cfg.store_fault_ctx = &h;
@@ -686,19 +684,10 @@ TEST_IMPL(ready_redo)
     if (cf_test_pg())
         return 0;
     char db[512];
-    cf_error_t err;
-    cf_store_t *s;
-    td_db("ready-redo.db", db, sizeof(db));
-    ASSERT_EQ(cf_store_open_existing(db, &s, &err), 0);
-    cf_workflow_t *wf = cf_test_workflow("bench/workflows/bench-linear.yaml");
-    ASSERT_EQ(cf_store_workflow_put(s, wf, NULL, NULL, &err), 0);
-    cf_workflow_free(wf);
-    cf_store_close(s);
-    char *token = td_token(db, agency, "handler", "张三");
     cf_serve_config_t cfg;
     td_daemon_t d;
     redo_gate_t g = {.d = &d};
-    td_config(&cfg, db, "2026-03-02T09:00:00+08:00");
+    char *token = linear_db("ready-redo.db", db, &cfg);
     cfg.prepare = CF_SERVE_PREPARE_ALWAYS;
     cfg.store_fault = redo_fault;
     cfg.store_fault_ctx = &g;
@@ -724,6 +713,8 @@ TEST_IMPL(ready_redo)
     ASSERT_EQ(atomic_load(&d.srv->writer.redone), 1);
     ASSERT_EQ(td_metric(&d, "caseflow_transitions_prepared_total"), 3);
     td_stop(&d);
+    cf_error_t err;
+    cf_store_t *s;
     ASSERT_EQ(cf_store_open_existing(db, &s, &err), 0);
     for (int k = 0; k < 3; k++) {
         cf_case_t c;
@@ -752,18 +743,9 @@ TEST_IMPL(ready_stream_late)
     if (cf_test_pg())
         return 0;
     char db[512];
-    cf_error_t err;
-    cf_store_t *s;
     holder_t h = {0};
-    td_db("ready-stream.db", db, sizeof(db));
-    ASSERT_EQ(cf_store_open_existing(db, &s, &err), 0);
-    cf_workflow_t *wf = cf_test_workflow("bench/workflows/bench-linear.yaml");
-    ASSERT_EQ(cf_store_workflow_put(s, wf, NULL, NULL, &err), 0);
-    cf_workflow_free(wf);
-    cf_store_close(s);
-    char *token = td_token(db, agency, "handler", "张三");
     cf_serve_config_t cfg;
-    td_config(&cfg, db, "2026-03-02T09:00:00+08:00");
+    char *token = linear_db("ready-stream.db", db, &cfg);
     cfg.token_cache_ms = 3600000;
     cfg.prepare = CF_SERVE_PREPARE_ALWAYS;
     cfg.store_fault = hold_commit;
