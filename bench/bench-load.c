@@ -33,6 +33,8 @@
 /* Exported, documented in bench.h */
 void cf_bench_layout(long cases, cf_bench_layout_t *out)
 {
+    memset(out, 0, sizeof(*out));
+    out->mode = CF_BENCH_SCALE;
     out->cases = cases;
     out->alerts = 10000;
     out->stride = cases / out->alerts;
