@@ -237,6 +237,8 @@
     X(serve_web_7_settings)                                                                        \
     X(serve_web_8_files)                                                                           \
     X(serve_web_9_search)                                                                          \
+    X(serve_web_11_export)                                                                         \
+    X(serve_web_12_doc_list)                                                                       \
     X(serve_web_10_filters)                                                                        \
     /* agencykey-*: the agency in every case key (tests/test-agency-key.c) */                      \
     X(agencykey_catalog)                                                                           \

@@ -9,10 +9,13 @@
  * serve-web-8:   GET /v1/cases/{id}/files/{sha256}: a stored file's bytes, attachment.
  * serve-web-9:   GET /v1/cases?q= (party name, numbers) and sort=deadline, paged.
  * serve-web-10:  GET /v1/cases?power_type= and ?cause=, on the server, paged.
+ * serve-web-11:  GET /v1/cases/{id}/export: the bytes `caseflow case export` writes.
+ * serve-web-12:  GET /v1/cases/{id}/documents: what `caseflow doc list --json` prints.
  * (The rest of serve-web-* is test-serve-web.c and test-serve-web-alerts.c.)
  *
  * Map: serve-web-4 with by_key; serve-web-5; serve-web-6; serve-web-8 with web_get;
- * serve-web-9 with open_for, act_on and list_ids; serve-web-10.
+ * serve-web-9 with open_for, act_on and list_ids; serve-web-10; serve-web-11 with cli_export
+ * and same_bundle; serve-web-12.
  */
 #include <curl/curl.h>
 #include <sqlite3.h>
@@ -21,6 +24,7 @@
 #include <unistd.h>
 
 #include "chain.h"
+#include "cli.h"
 #include "serve-helpers.h"
 #include "task.h"
 
@@ -470,5 +474,175 @@ TEST_IMPL(serve_web_10_filters)
     ASSERT_STR_EQ(ids, want);
     td_stop(&d);
     free(head);
+    return 0;
+}
+
+/* ---- serve-web-11: a case's bundle ---------------------------------------------------------- */
+
+/* `caseflow --db db case export ID [a] [b] [c]` at T0: its whole output (malloc'd, OUT *len);
+ * fails the test unless it succeeds (td_cli keeps only 64 KiB, and a bundle holds more). */
+static char *cli_export(const char *db, long long id, const char *a, const char *b, const char *c,
+                        size_t *len)
+{
+    char num[32];
+    snprintf(num, sizeof(num), "%lld", id);
+    char *argv[] = {"caseflow", "--db",    (char *)db, "case",    "export",
+                    num,        (char *)a, (char *)b,  (char *)c, NULL};
+    setenv("CASEFLOW_NOW", T0, 1);
+    FILE *o = tmpfile(), *e = tmpfile();
+    ASSERT(o && e);
+    int argc = 6 + (a != NULL) + (a && b) + (a && b && c);
+    ASSERT_EQ(cf_cli_main(argc, argv, o, e), 0);
+    long n = ftell(o);
+    char *text = malloc((size_t)n + 1);
+    rewind(o);
+    ASSERT_EQ(fread(text, 1, (size_t)n, o), (size_t)n);
+    text[n] = '\0';
+    fclose(o);
+    fclose(e);
+    *len = (size_t)n;
+    return text;
+}
+
+/* GET path as token: fails unless 200 application/json with exactly want (len bytes). */
+static void same_bundle(const td_daemon_t *d, const char *token, const char *path, const char *want,
+                        size_t len)
+{
+    web_resp_t w;
+    char value[128];
+    web_get(d, token, path, &w);
+    if (w.status != 200)
+        CF__FAIL("GET %s: %ld %s", path, w.status, w.body);
+    ASSERT(header(&w, "content-type", value, sizeof(value)));
+    ASSERT(strcmp(value, "application/json; charset=utf-8") == 0);
+    ASSERT_EQ(w.body_len, len);
+    ASSERT(memcmp(w.body, want, len) == 0);
+    web_free(&w);
+}
+
+/* serve-web-11: GET /v1/cases/{id}/export answers byte for byte what `caseflow case export`
+ * writes for the same case at the same instant: unsigned from a daemon without export_key,
+ * signed with it (Ed25519 signs deterministically, exported_at is the shared clock's), with
+ * ?documents=bytes as --with-documents; `bundle verify` accepts the daemon's bundle; HEAD
+ * answers without the body; another agency's token, a case that is not there: 404 JSON. */
+TEST_IMPL(serve_web_11_export)
+{
+    char db[512], key[512], file[512], path[128];
+    td_db("web-export.db", db, sizeof(db));
+    char *head = td_token(db, "某县医疗保障局", "head", "李四");
+    char *stranger = td_token(db, "另一局", "head", "王五");
+    snprintf(key, sizeof(key), "%s/export.pem", cf_test_tmpdir());
+    ASSERT_EQ(td_cli(db, T0, "audit", "keygen", "--out", key, NULL), 0);
+    td_daemon_t d;
+    td_start_at(&d, db, T0);
+    long long id = td_open_case(&d, head, "penalty-general", "某药房");
+    act_on(&d, head, id,
+           "{\"action\": \"file\", \"facts\": {\"filing_reason\": \"涉嫌串换药品\", \"cause\": "
+           "\"js-2024:14\", \"officers\": [{\"name\": \"张三\", \"cert\": \"65010020001\"}, "
+           "{\"name\": \"王五\", \"cert\": \"65010020002\"}]}, \"documents\": {\"立案审批表\": "
+           "{\"content_base64\": \"JVBERi0xLjQKAP8=\", \"file\": \"立案审批表.pdf\"}}}");
+    size_t len;
+    char *want = cli_export(db, id, NULL, NULL, NULL, &len);
+    ASSERT(strstr(want, "\"format\": \"caseflow-bundle/1\"") && !strstr(want, "\"signature\""));
+    snprintf(path, sizeof(path), "/v1/cases/%lld/export", id);
+    same_bundle(&d, head, path, want, len); /* no export_key: unsigned, as without --sign */
+    free(want);
+    td_stop(&d);
+
+    cf_serve_config_t cfg;
+    td_config(&cfg, db, T0);
+    cfg.export_key = key;
+    td_start(&d, &cfg);
+    want = cli_export(db, id, "--sign", key, NULL, &len);
+    same_bundle(&d, head, path, want, len);
+    free(want);
+    want = cli_export(db, id, "--sign", key, "--with-documents", &len);
+    ASSERT(strstr(want, "\"document_bytes\""));
+    snprintf(path, sizeof(path), "/v1/cases/%lld/export?documents=bytes", id);
+    same_bundle(&d, head, path, want, len);
+    td_file("api-bundle.json", want, file, sizeof(file)); /* the daemon's bytes, checked equal */
+    free(want);
+    ASSERT_EQ(td_cli(db, T0, "bundle", "verify", file, NULL), 0);
+    ASSERT(strstr(td_out, "signature OK"));
+    ASSERT(strstr(td_out, "1 document(s) carried"));
+
+    web_resp_t w;
+    char auth[512];
+    snprintf(auth, sizeof(auth), "Authorization: Bearer %s", head);
+    const char *h[] = {auth, NULL};
+    snprintf(path, sizeof(path), "/v1/cases/%lld/export", id);
+    web_http(&d, "HEAD", path, h, NULL, &w);
+    ASSERT_EQ(w.status, 200);
+    ASSERT_EQ(w.body_len, 0);
+    web_free(&w);
+    web_get(&d, stranger, path, &w); /* another agency's case: as if there were none */
+    ASSERT_EQ(w.status, 404);
+    ASSERT(strcmp(json_string_value(json_object_get(w.json, "error")), "ENOTFOUND") == 0);
+    web_free(&w);
+    web_get(&d, head, "/v1/cases/999/export", &w);
+    ASSERT_EQ(w.status, 404);
+    ASSERT(strcmp(json_string_value(json_object_get(w.json, "error")), "ENOTFOUND") == 0);
+    web_free(&w);
+    snprintf(path, sizeof(path), "/v1/cases/%lld/export?documents=zip", id);
+    web_get(&d, head, path, &w);
+    ASSERT_EQ(w.status, 400);
+    web_free(&w);
+    td_stop(&d);
+    free(head);
+    free(stranger);
+    return 0;
+}
+
+/* ---- serve-web-12: a case's 文书 --------------------------------------------------------------
+ */
+
+/* serve-web-12: GET /v1/cases/{id}/documents answers the list `caseflow doc list --json` prints
+ * (the documents the open actions need, with template and attached, then those held); another
+ * agency's token and a case that is not there: 404 JSON. */
+TEST_IMPL(serve_web_12_doc_list)
+{
+    char db[512], path[128], num[32];
+    td_db("web-docs.db", db, sizeof(db));
+    char *head = td_token(db, "某县医疗保障局", "head", "李四");
+    char *stranger = td_token(db, "另一局", "head", "王五");
+    td_daemon_t d;
+    td_start_at(&d, db, T0);
+    long long id = td_open_case(&d, head, "penalty-general", "某药房");
+    act_on(&d, head, id,
+           "{\"action\": \"file\", \"facts\": {\"filing_reason\": \"涉嫌串换药品\", \"cause\": "
+           "\"js-2024:14\", \"officers\": [{\"name\": \"张三\", \"cert\": \"65010020001\"}, "
+           "{\"name\": \"王五\", \"cert\": \"65010020002\"}]}, \"documents\": {\"立案审批表\": "
+           "{\"content_base64\": \"JVBERi0xLjQKAP8=\", \"file\": \"立案审批表.pdf\"}}}");
+    snprintf(path, sizeof(path), "/v1/cases/%lld/documents", id);
+    json_t *api = td_get_json(&d, head, path);
+    snprintf(num, sizeof(num), "%lld", id);
+    ASSERT_EQ(td_cli(db, T0, "--json", "doc", "list", num, NULL), 0);
+    json_t *cli = json_loads(td_out, 0, NULL);
+    ASSERT(cli != NULL);
+    ASSERT(json_array_size(api) > 1);
+    ASSERT(json_equal(api, cli));
+    size_t i;
+    json_t *row;
+    int held = 0;
+    json_array_foreach(api, i, row) {
+        held |= strcmp(json_string_value(json_object_get(row, "name")), "立案审批表") == 0 &&
+                json_is_null(json_object_get(row, "action")) &&
+                json_string_length(json_object_get(row, "attached")) == 64;
+    }
+    ASSERT(held);
+    json_decref(api);
+    json_decref(cli);
+    web_resp_t w;
+    web_get(&d, stranger, path, &w);
+    ASSERT_EQ(w.status, 404);
+    ASSERT(strcmp(json_string_value(json_object_get(w.json, "error")), "ENOTFOUND") == 0);
+    web_free(&w);
+    web_get(&d, head, "/v1/cases/999/documents", &w);
+    ASSERT_EQ(w.status, 404);
+    ASSERT(strcmp(json_string_value(json_object_get(w.json, "error")), "ENOTFOUND") == 0);
+    web_free(&w);
+    td_stop(&d);
+    free(head);
+    free(stranger);
     return 0;
 }

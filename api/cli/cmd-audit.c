@@ -27,6 +27,7 @@
  */
 #include "anchor-run.h"
 #include "audit-report.h"
+#include "ops.h"
 #include "session.h"
 
 #include <pthread.h>
@@ -398,35 +399,6 @@ static int audit_db(cf_cli_t *cli, int argc, char **argv, int replay, cf__audit_
 
 /* ---- bundles ---------------------------------------------------------------------- */
 
-static int export_case(cf__session_t *s, const char *id_text, json_t **bundle, cf_error_t *err)
-{
-    cf_case_t c;
-    cf_workflow_t *wf = NULL;
-    json_t *events = NULL, *matter = NULL, *calendars = NULL;
-    int rc = cf__session_case(s, id_text, &c, &wf, err);
-    if (rc != 0)
-        return rc;
-    rc = cf_store_case_events(s->store, c.id, &events, err);
-    if (rc == 0 && c.matter_id && cf_store_matter_get(s->store, c.matter_id, &matter, NULL) != 0)
-        matter = NULL;
-    if (rc == 0)
-        rc = cf_store_calendar_sources(s->store, &calendars, err);
-    if (rc == 0) {
-        *bundle = json_pack("{s:s, s:o, s:O, s:{s:s, s:i, s:s, s:s%}, s:O?, s:O}", "format",
-                            "caseflow-bundle/1", "case", cf_case_to_json(&c), "events", events,
-                            "workflow", "id", wf->doc->id, "version", (int)c.workflow_version,
-                            "hash", wf->hash, "source", wf->source, wf->source_len, "matter",
-                            matter, "calendars", calendars);
-        rc = *bundle ? cf_case_json_times_iso(json_object_get(*bundle, "case")) : CF_ENOMEM;
-    }
-    json_decref(events);
-    json_decref(matter);
-    json_decref(calendars);
-    cf_workflow_free(wf);
-    cf_case_dispose(&c);
-    return rc;
-}
-
 /* Exported, documented in cli.h */
 int cf__cmd_case_export(cf_cli_t *cli, int argc, char **argv)
 {
@@ -443,23 +415,30 @@ int cf__cmd_case_export(cf_cli_t *cli, int argc, char **argv)
     }
     if (!key && getenv("CASEFLOW_EXPORT_KEY") && *getenv("CASEFLOW_EXPORT_KEY"))
         key = getenv("CASEFLOW_EXPORT_KEY"); /* the bureau's configured key */
-    cf__session_t s;
+    char *end = NULL;
+    long long case_id = strtoll(id, &end, 10);
     cf_error_t err;
+    cf_error_clear(&err);
+    if (*end || case_id <= 0)
+        return cf__cli_fail(
+            cli, cf_error_set(&err, CF_EINVAL, NULL, 0, 0, "'%s' is not a case number", id), &err);
+    cf_ops_export_t in = {.case_id = case_id, .bytes = bytes, .key = key, .now = cli->now};
+    cf__session_t s;
     json_t *bundle = NULL;
+    char *text = NULL;
+    size_t len = 0;
     int rc = cf__session_open(cli, &s, CF__SESSION_READONLY, &err);
-    if (rc == 0)
-        rc = export_case(&s, id, &bundle, &err);
-    if (rc == 0)
-        rc = cf__bundle_documents(bundle, s.store, bytes, &err);
-    cf__session_close(&s);
-    if (rc == 0 && key) /* signed: a third party can check who exported it */
-        rc = cf__bundle_seal(bundle, key, cli->now, &err);
-    if (rc != 0) {
-        json_decref(bundle); /* NULL when the export itself failed */
-        return cf__cli_fail(cli, rc, &err);
+    if (rc == 0) {
+        rc = cf_ops_case_export(s.store, &in, &bundle, &err);
+        cf__session_close(&s);
     }
-    cf__print_json(cli, bundle);
+    if (rc == 0 && !(text = cf_ops_bundle_text(bundle, &len)))
+        rc = CF_ENOMEM;
     json_decref(bundle);
+    if (rc != 0)
+        return cf__cli_fail(cli, rc, &err);
+    fwrite(text, 1, len, cli->out);
+    free(text);
     return CF_EXIT_OK;
 }
 

@@ -28,121 +28,19 @@
  * also holds for an unsigned bundle's reader, who learns which document differs.
  * Rejected: the documents as separate files beside the JSON (a bundle that can
  * lose a part in transit); zip (a second format to read for one JSON file).
+ *
+ * The bundle is made, its bytes gathered and it is signed by the operation layer
+ * (api/ops/ops-export.c), which GET /v1/cases/{id}/export calls too; here: the check.
  */
 #include "anchor.h"
+#include "ops.h"
 #include "session.h"
 
-#include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "chain.h"
-
-/* The canonical text of bundle: without "signature", sorted keys, compact. New. */
-static char *canonical(const json_t *bundle)
-{
-    json_t *copy = json_copy((json_t *)bundle);
-    if (!copy)
-        return NULL;
-    json_object_del(copy, "signature");
-    char *text = json_dumps(copy, JSON_COMPACT | JSON_SORT_KEYS);
-    json_decref(copy);
-    return text;
-}
-
-/* Exported, documented in cli.h */
-int cf__bundle_seal(json_t *bundle, const char *key_path, cf_time_t now, cf_error_t *err)
-{
-    char when[CF_TIME_BUFSZ], *pem = NULL, *text = NULL;
-    size_t len = 0;
-    json_t *sig = NULL;
-    cf_time_format(now, when);
-    json_object_set_new(bundle, "exported_at", json_string(when));
-    if (!json_object_get(bundle, "documents"))
-        json_object_set_new(bundle, "documents", json_string("hashes"));
-    int rc = cf__read_file(key_path, &pem, &len, err);
-    if (rc == 0)
-        rc = (text = canonical(bundle)) ? 0 : CF_ENOMEM;
-    if (rc == 0 && (rc = cf_anchor_sign_text(pem, len, text, &sig, err)) == CF_EPARSE)
-        snprintf(err->source, sizeof(err->source), "%s", key_path);
-    if (rc == 0)
-        rc = json_object_set_new(bundle, "signature", sig) == 0 ? 0 : CF_ENOMEM;
-    if (pem) /* the private key does not linger in freed memory */
-        OPENSSL_cleanse(pem, len);
-    free(pem);
-    free(text);
-    return rc;
-}
-
-/* ---- documents' bytes ------------------------------------------------------------------- */
-
-/* Calls fn for each document the bundle's events name: its name and SHA-256. */
-static int each_document(const json_t *bundle,
-                         int (*fn)(void *ctx, const char *name, const char *sha256), void *ctx)
-{
-    size_t i;
-    json_t *ev;
-    json_array_foreach(json_object_get(bundle, "events"), i, ev) {
-        const char *name;
-        json_t *d;
-        json_object_foreach(json_object_get(ev, "documents"), name, d) {
-            const char *sha = json_string_value(json_object_get(d, "sha256"));
-            int rc = sha ? fn(ctx, name, sha) : 0;
-            if (rc != 0)
-                return rc;
-        }
-    }
-    return 0;
-}
-
-typedef struct gather_s {
-    cf_store_t *store;
-    json_t *bytes, *without;
-    cf_error_t *err;
-} gather_t;
-
-static int gather_one(void *ctx, const char *name, const char *sha256)
-{
-    gather_t *g = ctx;
-    if (json_object_get(g->bytes, sha256))
-        return 0;
-    void *data = NULL;
-    size_t len = 0;
-    int rc = cf_store_document_get(g->store, sha256, &data, &len, g->err);
-    if (rc == CF_ENOTFOUND) /* recorded by its hash alone: say so, carry nothing */
-        return json_array_append_new(g->without,
-                                     json_pack("{s:s, s:s}", "name", name, "sha256", sha256))
-                   ? CF_ENOMEM
-                   : 0;
-    char *b64 = rc == 0 ? malloc(4 * (len / 3 + 1) + 1) : NULL;
-    if (rc == 0 && !b64)
-        rc = CF_ENOMEM;
-    if (rc == 0) {
-        EVP_EncodeBlock((unsigned char *)b64, data, (int)len);
-        rc = json_object_set_new(g->bytes, sha256, json_string(b64)) ? CF_ENOMEM : 0;
-    }
-    free(b64);
-    free(data);
-    return rc;
-}
-
-/* Exported, documented in session.h */
-int cf__bundle_documents(json_t *bundle, cf_store_t *store, int bytes, cf_error_t *err)
-{
-    if (json_object_set_new(bundle, "documents", json_string(bytes ? "bytes" : "hashes")))
-        return CF_ENOMEM;
-    if (!bytes)
-        return 0;
-    gather_t g = {store, json_object(), json_array(), err};
-    int rc = g.bytes && g.without ? each_document(bundle, gather_one, &g) : CF_ENOMEM;
-    if (rc == 0 && (json_object_set(bundle, "document_bytes", g.bytes) ||
-                    json_object_set(bundle, "documents_without_bytes", g.without)))
-        rc = CF_ENOMEM;
-    json_decref(g.bytes);
-    json_decref(g.without);
-    return rc;
-}
 
 typedef struct check_s {
     const json_t *bytes, *without;
@@ -208,7 +106,7 @@ static int check_documents(const json_t *bundle, size_t *count, cf_error_t *err)
         return 0;
     check_t c = {json_object_get(bundle, "document_bytes"),
                  json_object_get(bundle, "documents_without_bytes"), json_object(), err};
-    int rc = c.seen ? each_document(bundle, check_one, &c) : CF_ENOMEM;
+    int rc = c.seen ? cf_ops_bundle_each_document(bundle, check_one, &c) : CF_ENOMEM;
     const char *sha;
     json_t *v;
     json_object_foreach((json_t *)c.bytes, sha, v) {
@@ -247,7 +145,7 @@ int cf__cmd_bundle_verify(cf_cli_t *cli, int argc, char **argv)
         rc = cf_error_set(&err, CF_ECORRUPT, path, 0, 0,
                           "the bundle is not signed (export it with --sign KEY)");
     if (rc == 0)
-        rc = (text = canonical(bundle)) ? 0 : CF_ENOMEM;
+        rc = (text = cf_ops_bundle_canonical(bundle)) ? 0 : CF_ENOMEM;
     size_t docs = 0; /* the documents first: an altered one is named */
     if (rc == 0)
         rc = check_documents(bundle, &docs, &err);

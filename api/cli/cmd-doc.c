@@ -6,8 +6,10 @@
  * a rendered document goes on the chain only when it is attached to the
  * action that needs it (`case act ... --render NAME`, cmd-case.c), exactly
  * as a --doc file would. The template path is --templates, else
- * $CASEFLOW_TEMPLATES, else workflows/templates (docs/documents.md).
+ * $CASEFLOW_TEMPLATES, else workflows/templates (docs/documents.md). The list is
+ * the operation layer's (api/ops/ops-doc.c), as GET /v1/cases/{id}/documents gives it.
  */
+#include "ops.h"
 #include "session.h"
 
 #include <stdlib.h>
@@ -83,35 +85,6 @@ int cf__doc_check(const cf_workflow_t *wf, const char *path, cf_errlist_t *probl
     return checked;
 }
 
-/* The documents the actions open from c's state require: [{name, action,
- * template, attached?}], and those the case already holds that no open action
- * names. */
-static json_t *doc_list(const cf_workflow_t *wf, const cf_case_t *c, const char *path)
-{
-    json_t *out = json_array();
-    for (unsigned i = 0; out && i < wf->doc->transitions_count; i++) {
-        const cf_wf_transition_t *t = &wf->doc->transitions[i];
-        if (!t->requires || !cf_workflow_from_matches(wf, t, c->state))
-            continue;
-        for (unsigned k = 0; k < t->requires->documents_count; k++) {
-            const char *name = t->requires->documents[k];
-            json_t *have = json_object_get(c->documents, name);
-            json_array_append_new(
-                out, json_pack("{s:s, s:s, s:b, s:s?}", "name", name, "action", t->action,
-                               "template", cf_render_has_template(path, name, c->workflow_id),
-                               "attached", json_string_value(json_object_get(have, "sha256"))));
-        }
-    }
-    const char *key;
-    json_t *v;
-    json_object_foreach(c->documents, key, v)
-        json_array_append_new(
-            out, json_pack("{s:s, s:n, s:b, s:s?}", "name", key, "action", "template",
-                           cf_render_has_template(path, key, c->workflow_id), "attached",
-                           json_string_value(json_object_get(v, "sha256"))));
-    return out;
-}
-
 /* Prints text padded to width terminal columns (a CJK character takes two:
  * printf's widths count bytes). */
 static void cell(FILE *f, const char *text, int width)
@@ -129,23 +102,30 @@ int cf__cmd_doc_list(cf_cli_t *cli, int argc, char **argv)
     const char *id = cf__opt_positional(argc, argv, 0, NULL);
     if (!id)
         return cf__cli_usage(cli, "doc list CASE [--templates DIRS]");
-    const char *path = cf_render_path(cf__opt_value(argc, argv, "--templates"));
-    cf__session_t s;
+    char *end = NULL, state[128] = "";
+    long long case_id = strtoll(id, &end, 10);
     cf_error_t err;
-    cf_case_t c;
-    cf_workflow_t *wf = NULL;
+    cf_error_clear(&err);
+    if (*end || case_id <= 0)
+        return cf__cli_fail(
+            cli, cf_error_set(&err, CF_EINVAL, NULL, 0, 0, "'%s' is not a case number", id), &err);
+    cf_ops_doc_list_t in = {.case_id = case_id,
+                            .templates = cf__opt_value(argc, argv, "--templates")};
+    cf__session_t s;
+    json_t *list = NULL;
     int rc = cf__session_open(cli, &s, 0, &err);
-    if (rc == 0 && (rc = cf__session_case(&s, id, &c, &wf, &err)) != 0)
+    if (rc == 0) {
+        rc = cf_ops_doc_list(s.store, &in, &list, state, sizeof(state), &err);
         cf__session_close(&s);
+    }
     if (rc != 0)
         return cf__cli_fail(cli, rc, &err);
-    json_t *list = doc_list(wf, &c, path);
     size_t i;
     json_t *d;
     if (cli->json)
         cf__print_json(cli, list);
     else {
-        fprintf(cli->out, "case %lld in %s\n", (long long)c.id, c.state);
+        fprintf(cli->out, "case %lld in %s\n", case_id, state);
         cell(cli->out, "document", 26);
         fprintf(cli->out, "%-22s %-9s %s\n", "needed by", "template", "attached");
         json_array_foreach(list, i, d) {
@@ -158,9 +138,6 @@ int cf__cmd_doc_list(cf_cli_t *cli, int argc, char **argv)
         }
     }
     json_decref(list);
-    cf_workflow_free(wf);
-    cf_case_dispose(&c);
-    cf__session_close(&s);
     return CF_EXIT_OK;
 }
 

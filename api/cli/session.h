@@ -46,20 +46,6 @@ void cf__dir_free(char **paths, size_t count);
 /* Prints a JSON value (indented) and a newline on cli->out. */
 void cf__print_json(cf_cli_t *cli, const json_t *value);
 
-/* cmd-bundle.c: signs bundle (case export) with the Ed25519 or SM2 PEM private key
- * at key_path: adds exported_at (now), documents (when absent) and signature. 0,
- * CF_EIO (the key file), CF_EPARSE (not an Ed25519 or SM2 private key), CF_ENOMEM;
- * err says. */
-int cf__bundle_seal(json_t *bundle, const char *key_path, cf_time_t now, cf_error_t *err);
-
-/* cmd-bundle.c: sets bundle's "documents" to "hashes" (bytes 0: the events name
- * each document by its SHA-256 only) or "bytes" (bytes 1: adds document_bytes,
- * {sha256: base64 of the bytes} for every document the events name whose bytes
- * the store holds, and documents_without_bytes, [{name, sha256}] for those it
- * does not). 0, CF_ECORRUPT (stored bytes that do not add up), a store error or
- * CF_ENOMEM; on failure bundle may hold part of the documents (discard it). */
-int cf__bundle_documents(json_t *bundle, cf_store_t *store, int bytes, cf_error_t *err);
-
 /* Renders document name of case c (workflow wf) as PDF: the case's events
  * read from store, the template and bureau found on path (NULL:
  * $CASEFLOW_TEMPLATES, else workflows/templates), filled with extra facts (may

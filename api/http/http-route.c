@@ -152,6 +152,8 @@ static const route_t routes[] = {
     {"/v1/cases/{id}/records", M_GET | M_POST, R_CASE_ID, .fn = records},
     {"/v1/cases/{id}/replay", M_GET, R_CASE_ID, .fn = cf__http_replay},
     {"/v1/cases/{id}/files/{sha256}", M_GET, R_CASE_ID, .fn = cf__http_get_file},
+    {"/v1/cases/{id}/export", M_GET, R_CASE_ID, .fn = cf__http_get_export},
+    {"/v1/cases/{id}/documents", M_GET, R_CASE_ID, .fn = cf__http_get_doc_list},
 };
 /* clang-format on */
 #define ROUTES_COUNT ((int)(sizeof(routes) / sizeof(routes[0])))

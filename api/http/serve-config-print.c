@@ -58,6 +58,7 @@ void cf_serve_config_print(const cf_serve_config_t *cfg, FILE *f)
         fprintf(f, "# checkpoint_interval: not set (no signed checkpoints)\n");
     str_line(f, "checkpoint_key", cfg->checkpoint_key);
     str_line(f, "checkpoint_out", cfg->checkpoint_out);
+    str_line(f, "export_key", cfg->export_key);
     if (cfg->now) {
         char when[64];
         cf_time_format(cfg->now, when);

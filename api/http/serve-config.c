@@ -24,6 +24,7 @@
  *   checkpoint_interval  seconds between signed checkpoints of the log (docs/audit.md)
  *   checkpoint_key   the Ed25519 private key (PEM file) checkpoints are signed with
  *   checkpoint_out   the file each checkpoint is written to
+ *   export_key       the private key (PEM file) GET /v1/cases/{id}/export signs with
  *   doc_max          the largest document a request may carry, in bytes
  *   db_check_ms      how often the database file's identity is checked (serve.c)
  *   readers          threads reading for the GET endpoints (serve-readers.c)
@@ -167,6 +168,8 @@ static int setting(cf_serve_config_t *cfg, const char *key, char *v)
         return cfg->checkpoint_key = v, 0;
     if (strcmp(key, "checkpoint_out") == 0)
         return cfg->checkpoint_out = v, 0;
+    if (strcmp(key, "export_key") == 0)
+        return cfg->export_key = v, 0;
     if (strcmp(key, "web") == 0)
         return cfg->web_dir = v, 0;
     if (strcmp(key, "cookie_secure") == 0) {

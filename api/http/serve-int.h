@@ -342,6 +342,7 @@ struct cf__read_s {
     cf_case_filter_t filter; /* strings point into strings */
     int pending;             /* alerts: 0 all, 1 pending, -1 fired */
     int unacked;             /* alerts: only the fired ones nobody acknowledged */
+    int bytes;               /* export: carry the documents' bytes */
     cf_time_t after_due;     /* alerts: the cursor's instant and id (after_id[0]: none) */
     char after_id[160];
     int limit; /* rows per page */
@@ -707,6 +708,11 @@ int cf__http_get_document(cf_serve_t *srv, h2o_req_t *req, const cf_principal_t 
 /* GET /v1/cases/{id}/files/{sha256}: the bytes of a file the case cites (a document or an
  * evidence item's file), as an attachment with its stored name (http-files.c). */
 int cf__http_get_file(cf_serve_t *srv, h2o_req_t *req, const cf_principal_t *who, int64_t id);
+/* http-export.c: GET /v1/cases/{id}/export (?documents=bytes|hashes): the case's bundle, as
+ * `caseflow case export` writes it; signed with cfg.export_key when set. */
+int cf__http_get_export(cf_serve_t *srv, h2o_req_t *req, const cf_principal_t *who, int64_t id);
+/* http-export.c: GET /v1/cases/{id}/documents: the case's 文书 (cf_ops_doc_list). */
+int cf__http_get_doc_list(cf_serve_t *srv, h2o_req_t *req, const cf_principal_t *who, int64_t id);
 /* GET /v1/cases/{id}/evidence (record 0) or /records (record 1): the case's register,
  * an array (http-evidence.c). */
 int cf__http_get_register(cf_serve_t *srv, h2o_req_t *req, const cf_principal_t *who, int64_t id,

@@ -72,6 +72,9 @@ typedef struct cf_serve_config_s {
     unsigned checkpoint_interval_ms;
     const char *checkpoint_key;
     const char *checkpoint_out;
+    /* The private key (Ed25519 or SM2, PEM) GET /v1/cases/{id}/export signs bundles with
+     * (api/ops/ops-export.c); NULL: bundles are unsigned. */
+    const char *export_key;
     unsigned calendar_poll_ms; /* how often the calendar version is read (a year loaded
                                   while running is picked up); 0: 5000; SIGHUP at once */
     /* The workbench (docs/api.md "The workbench"): the folder its files are served

@@ -101,4 +101,8 @@ int cf__ops_summary(const cf_workflow_t *wf, const cf_case_t *c, const char *age
 int cf__ops_summarize(cf_ops_t *ops, const cf_workflow_t *wf, const cf_case_t *c, const char *was,
                       const char *took, cf_error_t *err);
 
+/* ops-export.c: 0 if agency may see case id (agency NULL: any case may be seen); else
+ * CF_ENOTFOUND "no case ID" (another agency's case, or none). */
+int cf__ops_visible(cf_store_t *s, const char *agency, int64_t id, cf_error_t *err);
+
 #endif

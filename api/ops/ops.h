@@ -300,6 +300,54 @@ int cf_ops_case_file(cf_store_t *s, const char *agency, int64_t id, const char *
                      cf_ops_file_t *out, cf_error_t *err);
 void cf_ops_file_dispose(cf_ops_file_t *f);
 
+/* ---- a case as a bundle (ops-export.c): `case export`, GET /v1/cases/{id}/export ---- */
+
+typedef struct cf_ops_export_s {
+    const char *agency; /* the caller's: another agency's case is CF_ENOTFOUND; NULL: any
+                           case (the command line) */
+    int64_t case_id;
+    int bytes;       /* 1: carry the documents' bytes ("documents": "bytes") */
+    const char *key; /* a PEM private key file (Ed25519 or SM2) to sign with; NULL: unsigned */
+    cf_time_t now;   /* exported_at, when signed */
+} cf_ops_export_t;
+
+/* OUT *bundle (new): case in->case_id as a bundle {format "caseflow-bundle/1", case,
+ * events, workflow {id, version, hash, source}, matter, calendars, documents, and
+ * document_bytes and documents_without_bytes with bytes; signed: exported_at and
+ * signature}. CF_ENOTFOUND (no such case, or another agency's), CF_EIO or CF_EPARSE
+ * (the key, err's source naming it), a store error. *bundle untouched on failure. */
+int cf_ops_case_export(cf_store_t *s, const cf_ops_export_t *in, json_t **bundle, cf_error_t *err);
+
+/* The bundle's text as both front ends write it: indented by two, a final newline.
+ * malloc'd, OUT *len (may be NULL); NULL when out of memory. */
+char *cf_ops_bundle_text(const json_t *bundle, size_t *len);
+
+/* What a signature covers: bundle without "signature", sorted keys, compact. malloc'd. */
+char *cf_ops_bundle_canonical(const json_t *bundle);
+
+/* Calls fn for each document the bundle's events name (name, SHA-256), stopping at
+ * the first non-zero answer, which it returns; else 0. */
+int cf_ops_bundle_each_document(const json_t *bundle,
+                                int (*fn)(void *ctx, const char *name, const char *sha256),
+                                void *ctx);
+
+/* ---- a case's 文书 (ops-doc.c): `doc list`, GET /v1/cases/{id}/documents ---- */
+
+typedef struct cf_ops_doc_list_s {
+    const char *agency; /* as for cf_ops_export_t */
+    int64_t case_id;
+    const char *templates; /* the template path (cf_render_path: NULL is $CASEFLOW_TEMPLATES,
+                              else workflows/templates) */
+} cf_ops_doc_list_t;
+
+/* OUT *list (new): [{name, action (null: held, no open action names it), template
+ * (bool: one renders it for the case's workflow), attached? (its SHA-256)}], the
+ * documents the actions open from the case's state require, then those the case holds;
+ * state (size bytes; may be NULL): the case's state. CF_ENOTFOUND (no such case, or
+ * another agency's), a store error. */
+int cf_ops_doc_list(cf_store_t *s, const cf_ops_doc_list_t *in, json_t **list, char *state,
+                    size_t size, cf_error_t *err);
+
 /* Reads case id (through the case cache when there is one) and its workflow, as
  * by sees it (another agency's case is CF_ENOTFOUND). OUT c (dispose it), *wf
  * (borrowed from ops->wfs). */
