@@ -362,6 +362,8 @@
     X(ops_parity)                                                                                  \
     X(ops_parity_ack)                                                                              \
     X(ops_case_file)                                                                               \
+    X(ops_parity_deliveries)                                                                       \
+    X(ops_deliveries_cli_only)                                                                     \
     X(ops_parity_payment)                                                                          \
     X(ops_json_depth_cli)                                                                          \
     X(ops_json_depth_http)                                                                         \

@@ -120,6 +120,8 @@ int cf__read_file(const char *path, char **buf, size_t *len, cf_error_t *err);
     X("record list", record_list, "list a case's 询问笔录 and 现场检查笔录")                       \
     X("alert list", alert_list, "an agency's alerts: pending, fired, who acknowledged")            \
     X("alert ack", alert_ack, "acknowledge a fired alert, on its case's chain")                    \
+    X("alert deliveries", alert_deliveries, "webhook deliveries owed or given up (the outbox)")    \
+    X("alert retry", alert_retry, "send a given-up webhook delivery again (a head)")               \
     X("bundle verify", bundle_verify, "check a signed case bundle's signature (no database)")      \
     X("doc list", doc_list, "the 文书 a case's state needs, which have templates, which exist")    \
     X("doc render", doc_render, "render a 文书 from the case as PDF (--out FILE)")                 \
@@ -390,7 +392,18 @@ enum { CF_OPT_REQ = 1, CF_OPT_MANY = 2 };
     X("alert list", "--cursor", "ALERT_ID", 0, "the page after this alert (the last one shown)")   \
     X("alert ack", "ALERT_ID", NULL, CF_OPT_REQ, "the alert's id (case:clock:point:due)")          \
     X("alert ack", "--role", "ROLE", CF_OPT_REQ, "the acknowledging role (handler, head ...)")     \
-    X("alert ack", "--actor", "NAME", 0, "who acknowledges ($CASEFLOW_ACTOR, else $USER)")
+    X("alert ack", "--actor", "NAME", 0, "who acknowledges ($CASEFLOW_ACTOR, else $USER)")         \
+    X("alert deliveries", "--state", "pending|given_up", 0, "only those (default: both)")          \
+    X("alert deliveries", "--agency", "NAME", 0, "whose (default: the database's, init --agency)") \
+    X("alert deliveries", "--limit", "N", 0, "at most N delivery ids (1 to 1000; default 1000)")   \
+    X("alert deliveries", "--cursor", "ALERT_ID", 0,                                               \
+      "the page after this delivery id (the last one shown)")                                      \
+    X("alert retry", "ALERT_ID", NULL, CF_OPT_REQ,                                                 \
+      "the delivery id (an alert's id, or ID:escalated)")                                          \
+    X("alert retry", "--role", "ROLE", CF_OPT_REQ, "the asking role: only a head sends again")     \
+    X("alert retry", "--actor", "NAME", 0, "who asks ($CASEFLOW_ACTOR, else $USER)")               \
+    X("alert retry", "--url", "URL", 0, "only the delivery to this webhook (default: every one)")  \
+    X("alert retry", "--agency", "NAME", 0, "whose (default: the database's, init --agency)")
 
 /* The two tables as arrays (cli.c), for the parser and the writers below. */
 typedef struct cf__cli_command_s {

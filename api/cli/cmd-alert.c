@@ -4,6 +4,12 @@
  * (issue 17 item 3: what GET /v1/alerts answers, through the same code,
  * cf_ops_alert_page, paged alike: --limit and --cursor, docs/api.md "Paging"). It is
  * where the id that `alert ack` takes (cmd-case.c) is found.
+ *
+ * `alert deliveries` and `alert retry`: the webhook outbox, what GET
+ * /v1/alerts/deliveries and POST /v1/alerts/{alert_id}/retry do, through the same code
+ * (api/ops/ops-outbox.c), answering the same JSON under --json. A retry from here is
+ * posted by a running daemon's next outbox claim (within 3 s), or by the next daemon to
+ * start: ops-outbox.c says why.
  */
 #include "cli.h"
 #include "ops.h"
@@ -11,6 +17,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 /* One row for people: due, state, alert id, case. */
 static void print_row(cf_cli_t *cli, const json_t *row)
@@ -71,5 +78,115 @@ int cf__cmd_alert_list(cf_cli_t *cli, int argc, char **argv)
         fprintf(cli->err, "caseflow: %zu alerts shown; the next page: --cursor %s\n",
                 json_array_size(list), next);
     json_decref(list);
+    return CF_EXIT_OK;
+}
+
+/* ---- alert deliveries, alert retry ---------------------------------------------------------- */
+
+/* --limit (1 to CF_STORE_PAGE_MAX; default the most) into OUT *n; CF_EINVAL. */
+static int limit_of(const char *text, int *n)
+{
+    char *end = NULL;
+    *n = CF_STORE_PAGE_MAX;
+    if (text &&
+        ((*n = (int)strtol(text, &end, 10)) < 1 || *n > CF_STORE_PAGE_MAX || *end || end == text))
+        return CF_EINVAL;
+    return 0;
+}
+
+/* Exported, documented in cli.h */
+int cf__cmd_alert_deliveries(cf_cli_t *cli, int argc, char **argv)
+{
+    const char *cursor = cf__opt_value(argc, argv, "--cursor");
+    char next[200];
+    cf_ops_deliveries_t q = {.agency = cf__opt_value(argc, argv, "--agency"),
+                             .state = cf__opt_value(argc, argv, "--state"),
+                             .after_id = cursor};
+    if (cf_ops_delivery_state(q.state) != 0)
+        return cf__cli_usage_error(cli, "alert deliveries",
+                                   "--state is pending or given_up (a delivered row is gone)");
+    if (limit_of(cf__opt_value(argc, argv, "--limit"), &q.limit) != 0)
+        return cf__cli_usage_error(cli, "alert deliveries", "--limit takes 1 to %d",
+                                   CF_STORE_PAGE_MAX);
+    if (cursor && (!cursor[0] || strlen(cursor) >= 160))
+        return cf__cli_usage_error(cli, "alert deliveries",
+                                   "--cursor is a delivery id (the last one shown)");
+    cf__session_t s;
+    cf_error_t err;
+    json_t *list = NULL;
+    int rc = cf__session_open(cli, &s, CF__SESSION_READONLY, &err);
+    if (rc == 0)
+        rc = cf_ops_delivery_page(s.store, &q, &list, next, sizeof(next), &err);
+    cf__session_close(&s);
+    if (rc != 0)
+        return cf__cli_fail(cli, rc, &err);
+    size_t i;
+    json_t *row;
+    if (cli->json)
+        cf__print_json(cli, list);
+    else {
+        fprintf(cli->out, "%-25s %-8s %-8s %-46s %s\n", "created", "state", "attempts", "delivery",
+                "webhook");
+        json_array_foreach(list, i, row)
+            fprintf(cli->out, "%-25s %-8s %-8lld %-46s %s\n",
+                    json_string_value(json_object_get(row, "created_at")),
+                    json_string_value(json_object_get(row, "state")),
+                    (long long)json_integer_value(json_object_get(row, "attempts")),
+                    json_string_value(json_object_get(row, "alert_id")),
+                    json_string_value(json_object_get(row, "url")));
+    }
+    if (next[0])
+        fprintf(cli->err, "caseflow: %zu deliveries shown; the next page: --cursor %s\n",
+                json_array_size(list), next);
+    json_decref(list);
+    return CF_EXIT_OK;
+}
+
+/* The acting person: --actor, else $CASEFLOW_ACTOR, else $USER (as cmd-case.c). */
+static const char *actor_of(int argc, char **argv)
+{
+    const char *a = cf__opt_value(argc, argv, "--actor");
+    if (!a)
+        a = getenv("CASEFLOW_ACTOR");
+    if (!a)
+        a = getenv("USER");
+    return a ? a : "unknown";
+}
+
+/* Exported, documented in cli.h */
+int cf__cmd_alert_retry(cf_cli_t *cli, int argc, char **argv)
+{
+    cf_ops_retry_t in = {.by = {.actor = actor_of(argc, argv),
+                                .role = cf__opt_value(argc, argv, "--role"),
+                                .agency = cf__opt_value(argc, argv, "--agency"),
+                                .now = cli->now,
+                                .if_match = -1},
+                         .alert_id = cf__opt_positional(argc, argv, 0, NULL),
+                         .url = cf__opt_value(argc, argv, "--url")};
+    cf__session_t s;
+    cf_error_t err;
+    json_t *answer = NULL;
+    int rc = cf_ops_delivery_retry_check(&in, &err); /* before the database is opened */
+    if (rc == 0)
+        rc = cf__session_open(cli, &s, 0, &err);
+    if (rc == 0) {
+        cf_ops_t ops = {.store = s.store};
+        rc = cf_ops_delivery_retry(&ops, &in, &answer, &err);
+        cf__session_close(&s);
+    }
+    if (rc != 0)
+        return cf__cli_fail(cli, rc, &err);
+    size_t i;
+    json_t *row;
+    if (cli->json)
+        cf__print_json(cli, answer);
+    else {
+        fprintf(cli->out, "owed again: %s\n", in.alert_id);
+        json_array_foreach(json_object_get(answer, "deliveries"), i, row)
+            fprintf(cli->out, "  to %s\n", json_string_value(json_object_get(row, "url")));
+        fprintf(cli->out, "a running daemon with webhooks posts it at its next outbox claim "
+                          "(within 3 s); else the next daemon to start\n");
+    }
+    json_decref(answer);
     return CF_EXIT_OK;
 }

@@ -26,6 +26,9 @@
  *                           (a reader); POST /v1/alerts/{id}/retry (a head) sets its
  *                           agency's given-up rows of an id pending again, held by this
  *                           daemon, in an OUTBOX job, and the loop posts them at once.
+ *                           Both through api/ops/ops-outbox.c, as `caseflow alert
+ *                           deliveries` and `alert retry`; a retry from the command line
+ *                           holds no lease: the next claim above takes it.
  *
  * What this costs: a row per alert and webhook in the firing transaction, a delete per
  * delivery a second later (21 to a statement), a renewal of this daemon's pending rows
@@ -34,6 +37,7 @@
  * with the same id (a receiver de-duplicates on it). Rejected: exactly once (it would
  * need the receiver in the transaction).
  */
+#include "ops.h"
 #include "serve-int.h"
 
 #include <stdlib.h>
@@ -164,29 +168,27 @@ static int claim(cf_store_t *s, cf__job_t *j, int orphans, cf_error_t *err)
 }
 
 /* An operator's retry (body {retry: delivery id, url?}): j->who's agency's rows given up
- * for that id set pending again, held by this daemon, into j->alerts for the loop. */
+ * for that id set pending again, held by this daemon (cf_ops_delivery_retry, the command
+ * line's path too), into j->alerts for the loop. */
 static int retry(cf_store_t *s, cf__job_t *j)
 {
     cf_error_t err;
-    cf_delivery_t *rows = NULL;
-    const char *id = json_string_value(json_object_get(j->body, "retry"));
-    const char *url = json_string_value(json_object_get(j->body, "url"));
-    int n = (j->alerts = json_array())
-                ? cf_store_deliveries_retry(s, j->srv->node_id, CF__OUTBOX_LEASE_MS, j->who.agency,
-                                            id, url, &rows, &err)
-                : cf_error_set(&err, CF_ENOMEM, NULL, 0, 0, "out of memory");
-    if (n < 0) {
-        j->status = cf__http_status(n);
-        j->answer = json_pack("{s:s, s:s}", "error", cf_errname(n), "text", err.text);
-        return n;
+    cf_ops_t ops = {.store = s, .in_tx = 1};
+    cf_ops_retry_t in = {.by = {.actor = j->who.name, .role = j->who.role, .agency = j->who.agency},
+                         .alert_id = json_string_value(json_object_get(j->body, "retry")),
+                         .url = json_string_value(json_object_get(j->body, "url")),
+                         .owner = j->srv->node_id,
+                         .lease_ms = CF__OUTBOX_LEASE_MS};
+    json_t *answer = NULL;
+    int rc = cf_ops_delivery_retry(&ops, &in, &answer, &err);
+    if (rc != 0) {
+        j->status = cf__http_status(rc);
+        j->answer = json_pack("{s:s, s:s}", "error", cf_errname(rc), "text", err.text);
+        return rc == CF_ENOTFOUND ? 0 : rc; /* (nothing was written) */
     }
-    rows_to_alerts(j, rows, n);
-    cf_store_deliveries_free(rows, n);
-    j->status = n ? 200 : 404;
-    j->answer =
-        n ? json_pack("{s:s, s:i, s:O}", "alert_id", id, "retried", n, "deliveries", j->alerts)
-          : json_pack("{s:s, s:s}", "error", "ENOTFOUND", "text",
-                      "no delivery of this id was given up");
+    j->status = 200;
+    j->alerts = json_incref(json_object_get(answer, "deliveries"));
+    j->answer = answer;
     return 0;
 }
 
@@ -324,33 +326,23 @@ void cf__outbox_shutdown(cf_serve_t *srv)
 /* ---- the operator's endpoints ------------------------------------------------------------ */
 
 /* Reader thread: the page of deliveries (r->pending: 0 every state, 1 pending, 2 given up;
- * r->after_id: the cursor). limit + 1 ids are read: the rows of the last, when it is past
- * the page, are dropped and the page's last id is the next cursor. */
+ * r->after_id: the cursor), cf_ops_delivery_page (the command line's path too); its next
+ * cursor as the X-Next-Cursor. */
 static void run_deliveries(cf_store_t *s, cf_wfcache_t *wfs, cf__read_t *r)
 {
     json_t *list = NULL;
     cf_error_t err;
     (void)wfs;
-    const char *state = r->pending == 1 ? "pending" : r->pending == 2 ? "given_up" : NULL;
-    int rc = cf_store_deliveries_list(s, r->who.agency, state, r->after_id[0] ? r->after_id : NULL,
-                                      r->limit + 1, &list, &err);
+    cf_ops_deliveries_t q = {.agency = r->who.agency,
+                             .state = r->pending == 1   ? "pending"
+                                      : r->pending == 2 ? "given_up"
+                                                        : NULL,
+                             .after_id = r->after_id[0] ? r->after_id : NULL,
+                             .limit = r->limit};
+    int rc = cf_ops_delivery_page(s, &q, &list, r->next_cursor, sizeof(r->next_cursor), &err);
     if (rc != 0) {
         cf__read_error(r, cf__http_status(rc), cf_errname(rc), err.text);
         return;
-    }
-    const char *last = NULL;
-    int ids = 0;
-    for (size_t i = 0; i < json_array_size(list); i++) {
-        const char *id = json_string_value(json_object_get(json_array_get(list, i), "alert_id"));
-        if (last && strcmp(id, last) == 0)
-            continue;
-        if (++ids > r->limit) { /* the next page's first id: cut here */
-            snprintf(r->next_cursor, sizeof(r->next_cursor), "%s", last);
-            while (json_array_size(list) > i)
-                json_array_remove(list, json_array_size(list) - 1);
-            break;
-        }
-        last = id;
     }
     cf__read_answer(r, 200, list);
 }
@@ -361,10 +353,10 @@ int cf__http_deliveries(cf_serve_t *srv, h2o_req_t *req, const cf_principal_t *w
     int bad = 0;
     int64_t limit = srv->cfg.page_limit_max < 100 ? srv->cfg.page_limit_max : 100;
     const char *state = cf__http_query(req, "state", &bad);
-    int which = !state                           ? 0
-                : strcmp(state, "pending") == 0  ? 1
-                : strcmp(state, "given_up") == 0 ? 2
-                                                 : -1;
+    int which = cf_ops_delivery_state(state) != 0 ? -1
+                : !state                          ? 0
+                : strcmp(state, "pending") == 0   ? 1
+                                                  : 2;
     if (bad || which < 0) {
         cf__http_json(req, srv, 400,
                       json_pack("{s:s, s:s, s:s}", "error", "EINVAL", "text",
@@ -436,18 +428,6 @@ static json_t *retry_body(cf_serve_t *srv, h2o_req_t *req, const char *id, size_
     return body;
 }
 
-/* 1 if [id, id + len) may be a delivery id: printable ASCII, no '/', '%' or space,
- * beginning with the case's id. */
-static int delivery_id_ok(const char *id, size_t len)
-{
-    if (len == 0 || len >= 160)
-        return 0;
-    for (size_t i = 0; i < len; i++)
-        if (id[i] <= ' ' || id[i] > '~' || id[i] == '/' || id[i] == '%')
-            return 0;
-    return id[0] >= '1' && id[0] <= '9';
-}
-
 /* Exported, documented in serve-int.h */
 int cf__http_retry(cf_serve_t *srv, h2o_req_t *req, const cf_principal_t *who)
 {
@@ -455,12 +435,14 @@ int cf__http_retry(cf_serve_t *srv, h2o_req_t *req, const cf_principal_t *who)
     size_t plen = sizeof("/v1/alerts/") - 1, slen = sizeof("/retry") - 1;
     const char *id = p.base + plen;
     size_t len = p.len - plen - slen;
-    if (strcmp(who->role, "head") != 0) {
-        cf__http_error(req, srv, 403, "EFORBIDDEN", "a delivery is sent again by a head's token");
-        return 0;
-    }
-    if (!delivery_id_ok(id, len)) {
-        cf__http_error(req, srv, 404, "ENOTFOUND", "no delivery of this id was given up");
+    char text[160];
+    cf_error_t err;
+    snprintf(text, sizeof(text), "%.*s", len < sizeof(text) && !memchr(id, 0, len) ? (int)len : 0,
+             id);
+    cf_ops_retry_t in = {.by = {.role = who->role}, .alert_id = text};
+    int rc = cf_ops_delivery_retry_check(&in, &err); /* at the door: before the writer */
+    if (rc != 0) {
+        cf__http_error(req, srv, cf__http_status(rc), cf_errname(rc), err.text);
         return 0;
     }
     if (!srv->cfg.webhooks_count) {

@@ -281,6 +281,56 @@ int cf_ops_alert_cursor(const char *text, cf_time_t *due, char *id, size_t size)
 int cf_ops_alert_page(cf_store_t *s, const cf_ops_alerts_t *q, json_t **rows, char *next,
                       size_t size, cf_error_t *err);
 
+/* ---- webhook deliveries (ops-outbox.c): GET /v1/alerts/deliveries and POST
+ * /v1/alerts/{alert_id}/retry, `alert deliveries` and `alert retry` ---- */
+
+/* Which deliveries to list: the agency's (NULL: the database's default, init --agency;
+ * none: the cases opened without one), in state (NULL: both, "pending", "given_up"), the
+ * delivery ids after after_id (NULL: from the first), at most limit ids (1 to 1000). */
+typedef struct cf_ops_deliveries_s {
+    const char *agency;
+    const char *state;
+    const char *after_id;
+    int limit;
+} cf_ops_deliveries_t;
+
+/* 0 for a state the list takes (NULL, "pending", "given_up"); CF_EINVAL otherwise (a
+ * delivered row is deleted: there is no "done"). */
+int cf_ops_delivery_state(const char *state);
+
+/* One page of q's deliveries by delivery id, then URL: OUT *rows (new array of {alert_id,
+ * url, state, attempts, created_at, alert}: every webhook's row of each id), next (size
+ * bytes: the page's last delivery id when another page follows, else ""). CF_EINVAL for a
+ * state cf_ops_delivery_state refuses; a store error. */
+int cf_ops_delivery_page(cf_store_t *s, const cf_ops_deliveries_t *q, json_t **rows, char *next,
+                         size_t size, cf_error_t *err);
+
+/* A head sends given-up deliveries again. by: role (a head), agency (whose rows; NULL: the
+ * database's default), actor (not recorded: a retry changes no case). owner: who posts
+ * them, holding them lease_ms (the daemon: its node id and lease); NULL: nobody, so that the
+ * next outbox claim of any daemon takes them (the command line). */
+typedef struct cf_ops_retry_s {
+    cf_ops_by_t by;
+    const char *alert_id; /* the delivery id: an alert's, or "<alert_id>:escalated" */
+    const char *url;      /* only the delivery to this webhook, or NULL: every one */
+    const char *owner;
+    int64_t lease_ms;
+} cf_ops_retry_t;
+
+/* The checks made before anything is read: CF_EFORBIDDEN unless by.role is "head";
+ * CF_ENOTFOUND for an alert_id that cannot be a delivery id (empty, 160 bytes or more,
+ * a space, '/', '%' or a byte outside printable ASCII, not beginning with a case's id). */
+int cf_ops_delivery_retry_check(const cf_ops_retry_t *in, cf_error_t *err);
+
+/* Sets the agency's given-up deliveries of in->alert_id (to in->url alone when given)
+ * pending again, attempts 0, held by in->owner (one statement: no transaction needed,
+ * ops->in_tx is not read). OUT *answer (new): {alert_id, retried (how many), deliveries:
+ * [{alert_id, url, body, agency}]}, what the API answers. The errors of
+ * cf_ops_delivery_retry_check; CF_ENOTFOUND when the agency has no given-up delivery of
+ * that id (to that URL); a store error. *answer untouched on failure. */
+int cf_ops_delivery_retry(cf_ops_t *ops, const cf_ops_retry_t *in, json_t **answer,
+                          cf_error_t *err);
+
 /* A stored file of a case (ops-file.c): its bytes and the name the case records. */
 typedef struct cf_ops_file_s {
     void *data; /* malloc'd */
