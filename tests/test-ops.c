@@ -692,8 +692,8 @@ static int act_with_doc(const char *db, const char *path)
 
 /* ops-2.4: a document is stored whole or refused: larger than the limit (stated in
  * the error), a FIFO, a device, a directory are refused (exit 2) without blocking
- * or reading them, and nothing is written; one within the limit is stored, and
- * read back byte for byte (in 256 KiB chunks when larger). */
+ * or reading them, and nothing is written, as is an empty file; one within the limit is
+ * stored, and read back byte for byte (in 256 KiB chunks when larger). */
 TEST_IMPL(ops_documents)
 {
     CF_TEST_SQLITE_ONLY("reads or writes the SQLite file directly");
@@ -715,6 +715,10 @@ TEST_IMPL(ops_documents)
     ASSERT_CONTAINS(td_err, "a device");
     ASSERT_EQ(act_with_doc(db, cf_test_tmpdir()), CF_EXIT_INPUT);
     ASSERT_CONTAINS(td_err, "a directory");
+    char empty[512]; /* ops-2.4c: an empty file is refused, not kept as the 文书 */
+    td_file("empty.txt", "", empty, sizeof(empty));
+    ASSERT_EQ(act_with_doc(db, empty), CF_EXIT_INPUT);
+    ASSERT_CONTAINS(td_err, "is empty (0 bytes)");
     ASSERT_EQ(version_of(db, 1), 2);
     setenv("CASEFLOW_DOC_MAX", "17", 1);
     ASSERT_EQ(act_with_doc(db, small), 0);

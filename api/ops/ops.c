@@ -270,6 +270,9 @@ static int doc_prepare(const cf_ops_t *ops, const cf_ops_doc_t *in, cf__ops_doc_
         snprintf(d->sha256, sizeof(d->sha256), "%s", in->sha256);
         size = in->size;
     }
+    if (size == 0) /* an empty file is no 文书: it would stand for one on the record */
+        return cf_error_set(err, CF_EINVALID, NULL, 0, 0,
+                            "document '%s' is empty (0 bytes): not taken", in->name);
     if (json_object_set_new(docs, in->name,
                             json_pack("{s:s, s:I, s:s}", "sha256", d->sha256, "size",
                                       (json_int_t)size, "file", file ? file : "")) != 0)
