@@ -200,9 +200,19 @@ TEST_IMPL(ops_parity_deliveries)
               0);
     ASSERT_EQ(
         same_rows(&d, db, handler, "/v1/alerts/deliveries?limit=1", "--limit", "1", NULL, NULL), 1);
-    char next[200];
+    char next[200], hint[300];
     json_decref(cli_list(db, "--limit", "1", NULL, NULL, next));
     ASSERT_STR_EQ(next, ids[0]);
+    snprintf(hint, sizeof(hint), "caseflow: 1 deliveries shown; the next page: --cursor %s",
+             ids[0]);
+    ASSERT_CONTAINS(td_err, hint);
+    /* for people: a heading and a row a line, the same hint on the errors */
+    ASSERT_EQ(td_cli(db, LATER, "alert", "deliveries", "--agency", AGENCY, "--limit", "1", NULL),
+              0);
+    ASSERT_CONTAINS(td_out, "attempts");
+    ASSERT_CONTAINS(td_out, ids[0]);
+    ASSERT_CONTAINS(td_out, url);
+    ASSERT_CONTAINS(td_err, hint);
     snprintf(path, sizeof(path), "/v1/alerts/deliveries?limit=1&cursor=%s", next);
     ASSERT_EQ(same_rows(&d, db, handler, path, "--limit", "1", "--cursor", next), 1);
     json_t *row = cli_list(db, "--cursor", ids[0], NULL, NULL, next);
@@ -331,6 +341,7 @@ TEST_IMPL(ops_deliveries_cli_only)
     ASSERT_STR_EQ(json_string_value(json_object_get(usage, "error")), "EINVAL");
     ASSERT_CONTAINS(json_string_value(json_object_get(usage, "text")), "given_up");
     ASSERT_EQ(td_cli(db, LATER, "alert", "deliveries", "--limit", "0", NULL), CF_EXIT_USAGE);
+    ASSERT_CONTAINS(td_err, "--limit takes 1 to");
     ASSERT_EQ(td_cli(db, LATER, "alert", "deliveries", "--stat", "pending", NULL), CF_EXIT_USAGE);
     ASSERT_CONTAINS(td_err, "--stat");
     ASSERT_EQ(td_cli(db, LATER, "alert", "retry", ids[1], NULL), CF_EXIT_USAGE);

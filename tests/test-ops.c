@@ -484,8 +484,22 @@ static void list_parity(const td_daemon_t *d, const char *db, const char *token,
     json_t *page = cli_alerts(db, "--limit", "1", NULL, NULL);
     ASSERT_EQ(json_array_size(page), 1);
     char hint[256];
-    snprintf(hint, sizeof(hint), "the next page: --cursor %s", acked);
+    snprintf(hint, sizeof(hint), "caseflow: 1 alerts shown; the next page: --cursor %s", acked);
     ASSERT_CONTAINS(td_err, hint);
+    /* for people: a heading and a row a line, the same hint on the errors */
+    ASSERT_EQ(td_cli(db, "2026-06-01T09:00:00+08:00", "alert", "list", "--agency", "某县医疗保障局",
+                     "--limit", "1", NULL),
+              0);
+    ASSERT_CONTAINS(td_out, "due ");
+    ASSERT_CONTAINS(td_out, acked);
+    ASSERT_CONTAINS(td_out, "acknowledged by 张三");
+    ASSERT_CONTAINS(td_err, hint);
+    ASSERT_EQ(td_cli(db, "2026-06-01T09:00:00+08:00", "alert", "list", "--limit", "0", NULL),
+              CF_EXIT_USAGE);
+    ASSERT_CONTAINS(td_err, "--limit takes 1 to");
+    ASSERT_EQ(td_cli(db, "2026-06-01T09:00:00+08:00", "alert", "list", "--limit", "2x", NULL),
+              CF_EXIT_USAGE);
+    ASSERT_CONTAINS(td_err, "--limit takes 1 to");
     json_t *next = cli_alerts(db, "--limit", "1", "--cursor", acked);
     ASSERT(json_equal(json_array_get(next, 0), json_array_get(api, 1)));
     ASSERT_EQ(td_cli(db, "2026-06-01T09:00:00+08:00", "alert", "list", "--state", "late", NULL),

@@ -10,6 +10,10 @@
  * (api/ops/ops-outbox.c), answering the same JSON under --json. A retry from here is
  * posted by a running daemon's next outbox claim (within 3 s), or by the next daemon to
  * start: ops-outbox.c says why.
+ *
+ * The two lists are read and printed by one path (show_page: a read-only session, the
+ * page as JSON or a table, the next page's cursor on the errors) and take --limit alike
+ * (limit_of); each brings its query, its checks and its row printer.
  */
 #include "cli.h"
 #include "ops.h"
@@ -19,9 +23,63 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* One row for people: due, state, alert id, case. */
-static void print_row(cf_cli_t *cli, const json_t *row)
+/* --limit (1 to CF_STORE_PAGE_MAX; absent: the most) into OUT *n; CF_EINVAL. */
+static int limit_of(const char *text, int *n)
 {
+    char *end = NULL;
+    *n = CF_STORE_PAGE_MAX;
+    if (text &&
+        ((*n = (int)strtol(text, &end, 10)) < 1 || *n > CF_STORE_PAGE_MAX || *end || end == text))
+        return CF_EINVAL;
+    return 0;
+}
+
+/* Prints one row of a page for people; row NULL: the heading. */
+typedef void (*row_fn)(cf_cli_t *cli, const json_t *row);
+/* Reads one page of query q on s: OUT *rows (new), next (size bytes: the next cursor, or
+ * ""); as cf_ops_alert_page and cf_ops_delivery_page. */
+typedef int (*page_fn)(cf_store_t *s, const void *q, json_t **rows, char *next, size_t size,
+                       cf_error_t *err);
+
+/* Reads a page (page, q) on a read-only session and prints it: as JSON under --json, else
+ * a heading and a row a line (print); then, when there is a next page, "N <noun> shown;
+ * the next page: --cursor NEXT" on the errors, so that the output stays the page alone. */
+static int show_page(cf_cli_t *cli, page_fn page, const void *q, const char *noun, row_fn print)
+{
+    cf__session_t s;
+    cf_error_t err;
+    json_t *list = NULL, *row;
+    char next[200];
+    size_t i;
+    int rc = cf__session_open(cli, &s, CF__SESSION_READONLY, &err);
+    if (rc == 0)
+        rc = page(s.store, q, &list, next, sizeof(next), &err);
+    cf__session_close(&s);
+    if (rc != 0)
+        return cf__cli_fail(cli, rc, &err);
+    if (cli->json)
+        cf__print_json(cli, list);
+    else {
+        print(cli, NULL);
+        json_array_foreach(list, i, row)
+            print(cli, row);
+    }
+    if (next[0])
+        fprintf(cli->err, "caseflow: %zu %s shown; the next page: --cursor %s\n",
+                json_array_size(list), noun, next);
+    json_decref(list);
+    return CF_EXIT_OK;
+}
+
+/* ---- alert list ----------------------------------------------------------------------------- */
+
+/* One alert for people: due, case, alert id, state. */
+static void print_alert(cf_cli_t *cli, const json_t *row)
+{
+    if (!row) {
+        fprintf(cli->out, "%-25s %-6s %-46s %s\n", "due", "case", "alert", "state");
+        return;
+    }
     const char *fired = json_string_value(json_object_get(row, "fired_at"));
     const char *by = json_string_value(json_object_get(row, "acknowledged_by"));
     char state[160];
@@ -36,69 +94,58 @@ static void print_row(cf_cli_t *cli, const json_t *row)
             json_string_value(json_object_get(row, "alert_id")), state);
 }
 
+static int alert_page(cf_store_t *s, const void *q, json_t **rows, char *next, size_t size,
+                      cf_error_t *err)
+{
+    return cf_ops_alert_page(s, q, rows, next, size, err);
+}
+
 /* Exported, documented in cli.h */
 int cf__cmd_alert_list(cf_cli_t *cli, int argc, char **argv)
 {
-    const char *limit = cf__opt_value(argc, argv, "--limit");
     const char *cursor = cf__opt_value(argc, argv, "--cursor");
-    char after[160], next[200];
-    char *end = NULL;
+    char after[160];
     cf_ops_alerts_t q = {.agency = cf__opt_value(argc, argv, "--agency"),
-                         .handler = cf__opt_value(argc, argv, "--handler"),
-                         .limit = CF_STORE_PAGE_MAX};
+                         .handler = cf__opt_value(argc, argv, "--handler")};
     if (cf_ops_alert_state(cf__opt_value(argc, argv, "--state"), &q.pending, &q.unacked) != 0)
         return cf__cli_usage_error(cli, "alert list",
                                    "--state is pending, fired or unacknowledged");
-    if (limit && ((q.limit = (int)strtol(limit, &end, 10)) < 1 || q.limit > CF_STORE_PAGE_MAX ||
-                  *end || end == limit))
+    if (limit_of(cf__opt_value(argc, argv, "--limit"), &q.limit) != 0)
         return cf__cli_usage_error(cli, "alert list", "--limit takes 1 to %d", CF_STORE_PAGE_MAX);
     if (cursor && cf_ops_alert_cursor(cursor, &q.after_due, after, sizeof(after)) != 0)
         return cf__cli_usage_error(cli, "alert list",
                                    "--cursor is an alert id (the last one shown)");
     q.after_id = cursor ? after : NULL;
-    cf__session_t s;
-    cf_error_t err;
-    json_t *list = NULL;
-    int rc = cf__session_open(cli, &s, CF__SESSION_READONLY, &err);
-    if (rc == 0)
-        rc = cf_ops_alert_page(s.store, &q, &list, next, sizeof(next), &err);
-    cf__session_close(&s);
-    if (rc != 0)
-        return cf__cli_fail(cli, rc, &err);
-    size_t i;
-    json_t *row;
-    if (cli->json)
-        cf__print_json(cli, list);
-    else {
-        fprintf(cli->out, "%-25s %-6s %-46s %s\n", "due", "case", "alert", "state");
-        json_array_foreach(list, i, row)
-            print_row(cli, row);
-    }
-    if (next[0])
-        fprintf(cli->err, "caseflow: %zu alerts shown; the next page: --cursor %s\n",
-                json_array_size(list), next);
-    json_decref(list);
-    return CF_EXIT_OK;
+    return show_page(cli, alert_page, &q, "alerts", print_alert);
 }
 
 /* ---- alert deliveries, alert retry ---------------------------------------------------------- */
 
-/* --limit (1 to CF_STORE_PAGE_MAX; default the most) into OUT *n; CF_EINVAL. */
-static int limit_of(const char *text, int *n)
+/* One delivery for people: created, state, attempts, delivery id, webhook. */
+static void print_delivery(cf_cli_t *cli, const json_t *row)
 {
-    char *end = NULL;
-    *n = CF_STORE_PAGE_MAX;
-    if (text &&
-        ((*n = (int)strtol(text, &end, 10)) < 1 || *n > CF_STORE_PAGE_MAX || *end || end == text))
-        return CF_EINVAL;
-    return 0;
+    if (!row)
+        fprintf(cli->out, "%-25s %-8s %-8s %-46s %s\n", "created", "state", "attempts", "delivery",
+                "webhook");
+    else
+        fprintf(cli->out, "%-25s %-8s %-8lld %-46s %s\n",
+                json_string_value(json_object_get(row, "created_at")),
+                json_string_value(json_object_get(row, "state")),
+                (long long)json_integer_value(json_object_get(row, "attempts")),
+                json_string_value(json_object_get(row, "alert_id")),
+                json_string_value(json_object_get(row, "url")));
+}
+
+static int delivery_page(cf_store_t *s, const void *q, json_t **rows, char *next, size_t size,
+                         cf_error_t *err)
+{
+    return cf_ops_delivery_page(s, q, rows, next, size, err);
 }
 
 /* Exported, documented in cli.h */
 int cf__cmd_alert_deliveries(cf_cli_t *cli, int argc, char **argv)
 {
     const char *cursor = cf__opt_value(argc, argv, "--cursor");
-    char next[200];
     cf_ops_deliveries_t q = {.agency = cf__opt_value(argc, argv, "--agency"),
                              .state = cf__opt_value(argc, argv, "--state"),
                              .after_id = cursor};
@@ -111,35 +158,7 @@ int cf__cmd_alert_deliveries(cf_cli_t *cli, int argc, char **argv)
     if (cursor && (!cursor[0] || strlen(cursor) >= 160))
         return cf__cli_usage_error(cli, "alert deliveries",
                                    "--cursor is a delivery id (the last one shown)");
-    cf__session_t s;
-    cf_error_t err;
-    json_t *list = NULL;
-    int rc = cf__session_open(cli, &s, CF__SESSION_READONLY, &err);
-    if (rc == 0)
-        rc = cf_ops_delivery_page(s.store, &q, &list, next, sizeof(next), &err);
-    cf__session_close(&s);
-    if (rc != 0)
-        return cf__cli_fail(cli, rc, &err);
-    size_t i;
-    json_t *row;
-    if (cli->json)
-        cf__print_json(cli, list);
-    else {
-        fprintf(cli->out, "%-25s %-8s %-8s %-46s %s\n", "created", "state", "attempts", "delivery",
-                "webhook");
-        json_array_foreach(list, i, row)
-            fprintf(cli->out, "%-25s %-8s %-8lld %-46s %s\n",
-                    json_string_value(json_object_get(row, "created_at")),
-                    json_string_value(json_object_get(row, "state")),
-                    (long long)json_integer_value(json_object_get(row, "attempts")),
-                    json_string_value(json_object_get(row, "alert_id")),
-                    json_string_value(json_object_get(row, "url")));
-    }
-    if (next[0])
-        fprintf(cli->err, "caseflow: %zu deliveries shown; the next page: --cursor %s\n",
-                json_array_size(list), next);
-    json_decref(list);
-    return CF_EXIT_OK;
+    return show_page(cli, delivery_page, &q, "deliveries", print_delivery);
 }
 
 /* The acting person: --actor, else $CASEFLOW_ACTOR, else $USER (as cmd-case.c). */
