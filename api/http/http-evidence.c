@@ -48,10 +48,5 @@ static void run_records(cf_store_t *s, cf_wfcache_t *wfs, cf__read_t *r)
 int cf__http_get_register(cf_serve_t *srv, h2o_req_t *req, const cf_principal_t *who, int64_t id,
                           int record)
 {
-    cf__read_t *r = cf__read_new(srv, req, who, record ? run_records : run_evidence);
-    if (r) {
-        r->id = id;
-        cf__read_submit(r);
-    }
-    return 0;
+    return cf__read_case(srv, req, who, id, record ? run_records : run_evidence);
 }

@@ -24,15 +24,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-static void run_export(cf_store_t *s, cf_wfcache_t *wfs, cf__read_t *r)
+/* Reader thread: the bundle of case r->id, its documents' bytes carried or not (bytes). */
+static void export_case(cf_store_t *s, cf__read_t *r, int bytes)
 {
-    (void)wfs;
     cf_error_t err;
     cf_error_clear(&err);
     json_t *bundle = NULL;
     cf_ops_export_t in = {.agency = r->who.agency,
                           .case_id = r->id,
-                          .bytes = r->bytes,
+                          .bytes = bytes,
                           .key = r->srv->cfg.export_key,
                           .now = r->now};
     int rc = cf_ops_case_export(s, &in, &bundle, &err);
@@ -43,6 +43,18 @@ static void run_export(cf_store_t *s, cf_wfcache_t *wfs, cf__read_t *r)
     r->text = cf_ops_bundle_text(bundle, &r->text_len); /* NULL: answered 500 ENOMEM */
     r->status = 200;
     json_decref(bundle);
+}
+
+static void run_export_hashes(cf_store_t *s, cf_wfcache_t *wfs, cf__read_t *r)
+{
+    (void)wfs;
+    export_case(s, r, 0);
+}
+
+static void run_export_bytes(cf_store_t *s, cf_wfcache_t *wfs, cf__read_t *r)
+{
+    (void)wfs;
+    export_case(s, r, 1);
 }
 
 static void run_doc_list(cf_store_t *s, cf_wfcache_t *wfs, cf__read_t *r)
@@ -62,12 +74,7 @@ static void run_doc_list(cf_store_t *s, cf_wfcache_t *wfs, cf__read_t *r)
 /* Exported, documented in serve-int.h */
 int cf__http_get_doc_list(cf_serve_t *srv, h2o_req_t *req, const cf_principal_t *who, int64_t id)
 {
-    cf__read_t *r = cf__read_new(srv, req, who, run_doc_list);
-    if (r) {
-        r->id = id;
-        cf__read_submit(r);
-    }
-    return 0;
+    return cf__read_case(srv, req, who, id, run_doc_list);
 }
 
 /* Exported, documented in serve-int.h */
@@ -81,11 +88,6 @@ int cf__http_get_export(cf_serve_t *srv, h2o_req_t *req, const cf_principal_t *w
                                 "documents is \"bytes\" or \"hashes\"", "parameter", "documents"));
         return 0;
     }
-    cf__read_t *r = cf__read_new(srv, req, who, run_export);
-    if (r) {
-        r->id = id;
-        r->bytes = docs && strcmp(docs, "bytes") == 0;
-        cf__read_submit(r);
-    }
-    return 0;
+    int bytes = docs && strcmp(docs, "bytes") == 0;
+    return cf__read_case(srv, req, who, id, bytes ? run_export_bytes : run_export_hashes);
 }

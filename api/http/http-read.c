@@ -127,14 +127,21 @@ static void run_get_case(cf_store_t *s, cf_wfcache_t *wfs, cf__read_t *r)
 }
 
 /* Exported, documented in serve-int.h */
-int cf__http_get_case(cf_serve_t *srv, h2o_req_t *req, const cf_principal_t *who, int64_t id)
+int cf__read_case(cf_serve_t *srv, h2o_req_t *req, const cf_principal_t *who, int64_t id,
+                  cf__read_fn run)
 {
-    cf__read_t *r = cf__read_new(srv, req, who, run_get_case);
+    cf__read_t *r = cf__read_new(srv, req, who, run);
     if (r) {
-        r->id = id;
+        r->id = id; /* copied: the request's pool may go first */
         cf__read_submit(r);
     }
     return 0;
+}
+
+/* Exported, documented in serve-int.h */
+int cf__http_get_case(cf_serve_t *srv, h2o_req_t *req, const cf_principal_t *who, int64_t id)
+{
+    return cf__read_case(srv, req, who, id, run_get_case);
 }
 
 static void run_get_events(cf_store_t *s, cf_wfcache_t *wfs, cf__read_t *r)
@@ -154,12 +161,7 @@ static void run_get_events(cf_store_t *s, cf_wfcache_t *wfs, cf__read_t *r)
 /* Exported, documented in serve-int.h */
 int cf__http_get_events(cf_serve_t *srv, h2o_req_t *req, const cf_principal_t *who, int64_t id)
 {
-    cf__read_t *r = cf__read_new(srv, req, who, run_get_events);
-    if (r) {
-        r->id = id;
-        cf__read_submit(r);
-    }
-    return 0;
+    return cf__read_case(srv, req, who, id, run_get_events);
 }
 
 /* The longest due_within: 100 years. Far past every statutory period, and now plus it

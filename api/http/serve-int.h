@@ -342,7 +342,6 @@ struct cf__read_s {
     cf_case_filter_t filter; /* strings point into strings */
     int pending;             /* alerts: 0 all, 1 pending, -1 fired */
     int unacked;             /* alerts: only the fired ones nobody acknowledged */
-    int bytes;               /* export: carry the documents' bytes */
     cf_time_t after_due;     /* alerts: the cursor's instant and id (after_id[0]: none) */
     char after_id[160];
     int limit; /* rows per page */
@@ -382,6 +381,12 @@ cf__read_t *cf__read_new(cf_serve_t *srv, h2o_req_t *req, const cf_principal_t *
                          cf__read_fn run);
 /* Queues r to the pool (ownership passes; the loop answers req when it is done). */
 void cf__read_submit(cf__read_t *r);
+/* A read of case id for req as who, run on the pool with run (cf__read_new, then
+ * cf__read_submit with r->id set): the whole of a GET on one case that has nothing else
+ * to parse. Returns 0: req is answered when the read is done, or at once (500) when out
+ * of memory. (http-read.c) */
+int cf__read_case(cf_serve_t *srv, h2o_req_t *req, const cf_principal_t *who, int64_t id,
+                  cf__read_fn run);
 void cf__read_free(cf__read_t *r);
 /* Reader thread: sets the answer to body (consumed) as JSON text, with status. */
 void cf__read_answer(cf__read_t *r, int status, json_t *body);
