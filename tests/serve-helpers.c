@@ -18,7 +18,7 @@
 #include "../engine/engine.h"
 #include "../storage/store.h"
 #include "cli.h"
-#include "serve-int.h" /* td_opening_queued reads the writer's queue */
+#include "serve-int.h" /* td_writer_queued reads the writer's queue */
 #include "task.h"
 
 /* ---- leak checking ------------------------------------------------------------------------ */
@@ -252,15 +252,42 @@ void td_clock(const td_daemon_t *d, const char *iso)
 }
 
 /* Exported, documented in serve-helpers.h */
-int td_opening_queued(const td_daemon_t *d)
+int td_writer_queued(const td_daemon_t *d, int kind)
 {
     cf__writer_t *w = &d->srv->writer;
-    int found = 0;
+    int n = 0;
     pthread_mutex_lock(&w->mu);
     for (cf__job_t *j = w->queue; j; j = j->next)
-        found |= j->kind == CF__JOB_OPEN;
+        n += kind < 0 || (int)j->kind == kind;
     pthread_mutex_unlock(&w->mu);
-    return found;
+    return n;
+}
+
+/* Exported, documented in serve-helpers.h */
+int td_opening_queued(const td_daemon_t *d)
+{
+    return td_writer_queued(d, CF__JOB_OPEN) > 0;
+}
+
+/* Exported, documented in serve-helpers.h */
+int td_gate_fault(void *ctx, const char *point)
+{
+    td_gate_t *g = ctx;
+    if (strcmp(point, "events") != 0)
+        return SQLITE_OK;
+    if (atomic_load(&g->phase) == 1) {
+        atomic_store(&g->phase, 2);
+        CF_TEST_WAIT_UNTIL(td_writer_queued(g->d, CF__JOB_ACT) >= 2);
+        atomic_store(&g->both, td_writer_queued(g->d, CF__JOB_ACT) >= 2);
+        atomic_store(&g->phase, 3);
+        return SQLITE_OK;
+    }
+    if (atomic_load(&g->phase) != 3)
+        return SQLITE_OK;
+    int k = atomic_fetch_add(&g->events, 1) + 1;
+    if (g->repeat ? k % g->fail_nth == 0 : k == g->fail_nth)
+        return SQLITE_IOERR;
+    return SQLITE_OK;
 }
 
 /* ---- webhook receiver ------------------------------------------------------------------------ */

@@ -12,6 +12,7 @@
 
 #include <jansson.h>
 #include <pthread.h>
+#include <stdatomic.h>
 
 #include "serve.h"
 
@@ -80,6 +81,26 @@ void td_clock(const td_daemon_t *d, const char *iso);
 /* 1 once an opening (a POST /v1/cases) waits in d's writer queue, not yet taken: the storm
  * tests hold a firing chunk until a request is queued behind it. */
 int td_opening_queued(const td_daemon_t *d);
+/* How many jobs of kind (a cf__job_kind of serve-int.h; -1: any) wait in d's writer
+ * queue, not yet taken. */
+int td_writer_queued(const td_daemon_t *d, int kind);
+
+/* The writer held, then a batch of two made to fail (test-serve-inside.c serve-4.5,
+ * test-ready.c ready-6): a store fault hook (cfg.store_fault = td_gate_fault,
+ * cfg.store_fault_ctx = the gate), run on the writer thread inside a job. Once the test
+ * arms it (phase 1), the first write of events holds the writer (phase 2) until two more
+ * actions are queued (or CF_TEST_WAIT_MS), so that those two make the next batch together
+ * (phase 3); there the fail_nth-th write of events fails with SQLITE_IOERR, and, when
+ * repeat, every fail_nth-th after it. */
+typedef struct td_gate_s {
+    const td_daemon_t *d;
+    int fail_nth; /* 1 or more */
+    int repeat;
+    atomic_int phase;  /* 0 off; 1 armed; 2 holding the writer; 3 the batch of two */
+    atomic_int both;   /* the two were queued while the writer was held */
+    atomic_int events; /* writes of events in phase 3 */
+} td_gate_t;
+int td_gate_fault(void *ctx, const char *point);
 
 /* A webhook receiver on 127.0.0.1: answers `failures` requests with 500, then
  * 200; records each request's alert id header and body. */

@@ -578,18 +578,6 @@ static void *post_step(void *arg)
     return NULL;
 }
 
-/* Jobs waiting in d's writer queue. */
-static int queued(const td_daemon_t *d)
-{
-    cf__writer_t *w = &d->srv->writer;
-    int n = 0;
-    pthread_mutex_lock(&w->mu);
-    for (cf__job_t *j = w->queue; j; j = j->next)
-        n++;
-    pthread_mutex_unlock(&w->mu);
-    return n;
-}
-
 /* ready-5 */
 TEST_IMPL(ready_auto)
 {
@@ -625,10 +613,10 @@ TEST_IMPL(ready_auto)
     while (!atomic_load(&h.held))
         usleep(1000);
     pthread_create(&t[1], NULL, post_step, &p[1]); /* both lines empty: the writer's */
-    while (queued(&d) < 1)
+    while (td_writer_queued(&d, -1) < 1)
         usleep(1000);
     pthread_create(&t[2], NULL, post_step, &p[2]); /* the preparer's line is shorter */
-    while (queued(&d) < 2)
+    while (td_writer_queued(&d, -1) < 2)
         usleep(1000);
     atomic_store(&h.hold, 0);
     for (int k = 0; k < 3; k++)
@@ -643,41 +631,6 @@ TEST_IMPL(ready_auto)
     return 0;
 }
 
-/* ready-6: the first "events" write holds the writer until two transitions wait; then
- * the next one fails (the first job of the batch, its first run) */
-typedef struct redo_gate_s {
-    const td_daemon_t *d;
-    atomic_int phase, events;
-} redo_gate_t;
-
-static int acts_queued(const td_daemon_t *d)
-{
-    cf__writer_t *w = &d->srv->writer;
-    int n = 0;
-    pthread_mutex_lock(&w->mu);
-    for (cf__job_t *j = w->queue; j; j = j->next)
-        n += j->kind == CF__JOB_ACT;
-    pthread_mutex_unlock(&w->mu);
-    return n;
-}
-
-static int redo_fault(void *ctx, const char *point)
-{
-    redo_gate_t *g = ctx;
-    if (strcmp(point, "events") != 0)
-        return SQLITE_OK;
-    if (atomic_load(&g->phase) == 1) {
-        atomic_store(&g->phase, 2);
-        while (acts_queued(g->d) < 2)
-            usleep(1000);
-        atomic_store(&g->phase, 3);
-        return SQLITE_OK;
-    }
-    if (atomic_load(&g->phase) == 3 && atomic_fetch_add(&g->events, 1) == 0)
-        return SQLITE_IOERR;
-    return SQLITE_OK;
-}
-
 /* ready-6 */
 TEST_IMPL(ready_redo)
 {
@@ -686,10 +639,10 @@ TEST_IMPL(ready_redo)
     char db[512];
     cf_serve_config_t cfg;
     td_daemon_t d;
-    redo_gate_t g = {.d = &d};
+    td_gate_t g = {.d = &d, .fail_nth = 1}; /* the first job of the batch, its first run */
     char *token = linear_db("ready-redo.db", db, &cfg);
     cfg.prepare = CF_SERVE_PREPARE_ALWAYS;
-    cfg.store_fault = redo_fault;
+    cfg.store_fault = td_gate_fault;
     cfg.store_fault_ctx = &g;
     td_start(&d, &cfg);
     poster_t p[3];
@@ -764,7 +717,7 @@ TEST_IMPL(ready_stream_late)
     while (!atomic_load(&h.held))
         usleep(1000);
     pthread_create(&t[1], NULL, post_step, &late); /* prepared with no stream connected */
-    while (atomic_load(&d.srv->writer.prepared) < prepared + 2 || queued(&d) < 1)
+    while (atomic_load(&d.srv->writer.prepared) < prepared + 2 || td_writer_queued(&d, -1) < 1)
         usleep(1000);
     td_stream_t st;
     td_stream_watch(&st, &d, token, "event: transition\n", 1);

@@ -311,45 +311,6 @@ TEST_IMPL(serve_token_cache)
 
 /* ---- serve-4.5: requests without savepoints, run again after a failure ------------------- */
 
-/* The writer's gate (serve-4.5), the store's fault hook (it runs on the writer thread,
- * inside a job): the first write of events after it is armed holds the writer until two
- * more actions are queued, so that those two make the next batch together; in that
- * batch every second write of events fails (the second job's, each time it runs). */
-typedef struct gate_s {
-    td_daemon_t *d;
-    atomic_int phase;  /* 0 off; 1 armed; 2 holding the writer; 3 the batch of two */
-    atomic_int both;   /* the two were queued while the writer was held */
-    atomic_int events; /* writes of events in phase 3 */
-} gate_t;
-
-static int queued_acts(td_daemon_t *d)
-{
-    cf__writer_t *w = &d->srv->writer;
-    int n = 0;
-    pthread_mutex_lock(&w->mu);
-    for (cf__job_t *j = w->queue; j; j = j->next)
-        n += j->kind == CF__JOB_ACT;
-    pthread_mutex_unlock(&w->mu);
-    return n;
-}
-
-static int gate_fault(void *ctx, const char *point)
-{
-    gate_t *g = ctx;
-    if (strcmp(point, "events") != 0)
-        return SQLITE_OK;
-    if (atomic_load(&g->phase) == 1) {
-        atomic_store(&g->phase, 2);
-        CF_TEST_WAIT_UNTIL(queued_acts(g->d) >= 2);
-        atomic_store(&g->both, queued_acts(g->d) >= 2);
-        atomic_store(&g->phase, 3);
-        return SQLITE_OK;
-    }
-    if (atomic_load(&g->phase) == 3 && (atomic_fetch_add(&g->events, 1) + 1) % 2 == 0)
-        return SQLITE_IOERR;
-    return SQLITE_OK;
-}
-
 typedef struct filing_s {
     const td_daemon_t *d;
     const char *token;
@@ -397,9 +358,9 @@ TEST_IMPL(serve_unsaved_redo)
     char *head = td_token(db, "甲局", "head", "李四");
     cf_serve_config_t cfg;
     td_daemon_t d;
-    gate_t g = {.d = &d};
+    td_gate_t g = {.d = &d, .fail_nth = 2, .repeat = 1}; /* the second job's, each run */
     td_config(&cfg, db, T0);
-    cfg.store_fault = gate_fault;
+    cfg.store_fault = td_gate_fault;
     cfg.store_fault_ctx = &g;
     td_start(&d, &cfg);
     cf__writer_t *w = &d.srv->writer;
