@@ -359,6 +359,7 @@ void td_hook_start(td_hook_t *h, int failures)
     ASSERT_EQ(listen(h->fd, 16), 0);
     ASSERT_EQ(getsockname(h->fd, (struct sockaddr *)&a, &alen), 0);
     h->port = ntohs(a.sin_port);
+    snprintf(h->url, sizeof(h->url), "http://127.0.0.1:%d/hook", h->port);
     ASSERT_EQ(pthread_create(&h->thread, NULL, hook_main, h), 0);
 }
 
@@ -379,6 +380,46 @@ void td_hook_stop(td_hook_t *h)
         free(h->bodies[i]);
     pthread_cond_destroy(&h->cv);
     pthread_mutex_destroy(&h->mu);
+}
+
+/* ---- the webhook outbox ---------------------------------------------------------------------- */
+
+/* Exported, documented in serve-helpers.h */
+void td_config_hook(cf_serve_config_t *cfg, const char *db, const char *now, const char *url)
+{
+    td_config(cfg, db, now);
+    cfg->webhooks[cfg->webhooks_count++] = url;
+}
+
+/* Exported, documented in serve-helpers.h */
+long td_retry(const td_daemon_t *d, const char *token, const char *id, json_t **answer)
+{
+    char path[256];
+    td_resp_t r;
+    snprintf(path, sizeof(path), "/v1/alerts/%s/retry", id);
+    for (char *p = path; (p = strchr(p, '+')) != NULL;) { /* %2B */
+        memmove(p + 3, p + 1, strlen(p + 1) + 1);
+        memcpy(p, "%2B", 3);
+    }
+    td_http(d, "POST", path, token, NULL, 0, NULL, &r);
+    long status = r.status;
+    if (answer)
+        *answer = status == 200 ? json_incref(r.json) : NULL;
+    td_resp_free(&r);
+    return status;
+}
+
+/* Exported, documented in serve-helpers.h */
+void td_wait_listed(const td_daemon_t *d, const char *token, const char *path, size_t n)
+{
+    for (;;) {
+        json_t *list = td_get_json(d, token, path);
+        size_t got = json_array_size(list);
+        json_decref(list);
+        if (got == n)
+            return;
+        cf_test_nap(20);
+    }
 }
 
 json_t *td_get_json(const td_daemon_t *d, const char *token, const char *path)

@@ -116,12 +116,25 @@ typedef struct td_hook_s {
     char *bodies[32];
     int attempts[32];
     int quit;
+    char url[64]; /* "http://127.0.0.1:PORT/hook", what a daemon's webhooks name */
 } td_hook_t;
 
 void td_hook_start(td_hook_t *h, int failures);
 /* Blocks until the receiver has seen n requests. */
 void td_hook_wait(td_hook_t *h, int n);
 void td_hook_stop(td_hook_t *h);
+
+/* ---- the webhook outbox (test-serve-outbox.c, test-ops-outbox.c) ---- */
+
+/* A config for db starting at now (td_config) posting alerts to url, its one webhook. The
+ * caller sets what else its test needs in cfg (attempts, retry), then td_start. */
+void td_config_hook(cf_serve_config_t *cfg, const char *db, const char *now, const char *url);
+/* POST /v1/alerts/{id}/retry as token (a '+' in id sent as %2B): the status, and OUT
+ * *answer (new) when answer is not NULL: the JSON when 200, else NULL. */
+long td_retry(const td_daemon_t *d, const char *token, const char *id, json_t **answer);
+/* Waits (the test's timeout ends it) until GET path as token lists n rows; fails the test
+ * unless each answer is 200. */
+void td_wait_listed(const td_daemon_t *d, const char *token, const char *path, size_t n);
 
 /* GET path as token: the answer's JSON (new reference); fails the test unless 200. */
 json_t *td_get_json(const td_daemon_t *d, const char *token, const char *path);

@@ -20,7 +20,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "cli.h"
 #include "core-helpers.h"
@@ -81,39 +80,6 @@ static size_t same_rows(const td_daemon_t *d, const char *db, const char *token,
     return n;
 }
 
-/* POST /v1/alerts/{id}/retry as token: the status, and OUT *answer (new) when 200. */
-static long api_retry(const td_daemon_t *d, const char *token, const char *id, json_t **answer)
-{
-    char path[256];
-    td_resp_t r;
-    snprintf(path, sizeof(path), "/v1/alerts/%s/retry", id);
-    for (char *p = path; (p = strchr(p, '+')) != NULL;) { /* %2B */
-        memmove(p + 3, p + 1, strlen(p + 1) + 1);
-        memcpy(p, "%2B", 3);
-    }
-    td_http(d, "POST", path, token, NULL, 0, NULL, &r);
-    long status = r.status;
-    if (answer)
-        *answer = status == 200 ? json_incref(r.json) : NULL;
-    td_resp_free(&r);
-    return status;
-}
-
-/* Waits (the test's timeout ends it) until the API lists n rows at path. */
-static void wait_listed(const td_daemon_t *d, const char *token, const char *path, size_t n)
-{
-    for (;;) {
-        char next[200];
-        json_t *list = api_list(d, token, path, next);
-        size_t got = json_array_size(list);
-        json_decref(list);
-        if (got == n)
-            return;
-        struct timespec ts = {0, 20 * 1000 * 1000};
-        nanosleep(&ts, NULL);
-    }
-}
-
 /* The body the receiver got first for delivery id (borrowed from h). */
 static const char *first_body(td_hook_t *h, const char *id)
 {
@@ -147,8 +113,7 @@ static void check_answer(const json_t *answer, const char *id, const char *url, 
 static void start(td_daemon_t *d, const char *db, const char *at, const char *url)
 {
     cf_serve_config_t cfg;
-    td_config(&cfg, db, at);
-    cfg.webhooks[cfg.webhooks_count++] = url;
+    td_config_hook(&cfg, db, at, url);
     cfg.webhook_attempts = 1;
     td_start(d, &cfg);
 }
@@ -172,22 +137,21 @@ static void two_given_up(td_daemon_t *d, const char *token, td_hook_t *hook, cha
     json_decref(pending);
     td_clock(d, due);
     td_hook_wait(hook, 2);
-    wait_listed(d, token, "/v1/alerts/deliveries?state=given_up", 2);
+    td_wait_listed(d, token, "/v1/alerts/deliveries?state=given_up", 2);
 }
 
 /* ---- ops-4.1 ------------------------------------------------------------------------------ */
 
 TEST_IMPL(ops_parity_deliveries)
 {
-    char db[512], url[128], due[64], ids[2][160], path[400];
+    char db[512], due[64], ids[2][160], path[400];
     td_db("ops-deliveries.db", db, sizeof(db));
     char *handler = td_token(db, AGENCY, "handler", "张三");
     char *head = td_token(db, AGENCY, "head", "李四");
     td_hook_t hook;
     td_hook_start(&hook, 2);
-    snprintf(url, sizeof(url), "http://127.0.0.1:%d/hook", hook.port);
     td_daemon_t d;
-    start(&d, db, T0, url);
+    start(&d, db, T0, hook.url);
     two_given_up(&d, handler, &hook, ids, due);
 
     /* the lists, the daemon running: every row, by state, a page and the next */
@@ -211,7 +175,7 @@ TEST_IMPL(ops_parity_deliveries)
               0);
     ASSERT_CONTAINS(td_out, "attempts");
     ASSERT_CONTAINS(td_out, ids[0]);
-    ASSERT_CONTAINS(td_out, url);
+    ASSERT_CONTAINS(td_out, hook.url);
     ASSERT_CONTAINS(td_err, hint);
     snprintf(path, sizeof(path), "/v1/alerts/deliveries?limit=1&cursor=%s", next);
     ASSERT_EQ(same_rows(&d, db, handler, path, "--limit", "1", "--cursor", next), 1);
@@ -229,13 +193,13 @@ TEST_IMPL(ops_parity_deliveries)
     td_resp_free(&r);
     ASSERT_EQ(td_cli(db, LATER, "alert", "deliveries", "--state", "done", NULL), CF_EXIT_USAGE);
     ASSERT_CONTAINS(td_err, "--state is pending or given_up");
-    ASSERT_EQ(api_retry(&d, handler, ids[0], NULL), 403);
+    ASSERT_EQ(td_retry(&d, handler, ids[0], NULL), 403);
     ASSERT_EQ(
         td_cli(db, LATER, "alert", "retry", ids[0], "--role", "handler", "--agency", AGENCY, NULL),
         CF_EXIT_REFUSED);
     ASSERT_CONTAINS(td_err, "only a head");
     const char *none = "9:filing:warning:20260101T000000+0800";
-    ASSERT_EQ(api_retry(&d, head, none, NULL), 404);
+    ASSERT_EQ(td_retry(&d, head, none, NULL), 404);
     ASSERT_EQ(td_cli(db, LATER, "alert", "retry", none, "--role", "head", "--agency", AGENCY, NULL),
               CF_EXIT_NOTFOUND);
     ASSERT_EQ(
@@ -248,9 +212,9 @@ TEST_IMPL(ops_parity_deliveries)
 
     /* the API's head sends the second again: posted at once */
     json_t *api_answer = NULL, *cli_answer = NULL;
-    ASSERT_EQ(api_retry(&d, head, ids[1], &api_answer), 200);
+    ASSERT_EQ(td_retry(&d, head, ids[1], &api_answer), 200);
     td_hook_wait(&hook, 3);
-    wait_listed(&d, handler, "/v1/alerts/deliveries", 1);
+    td_wait_listed(&d, handler, "/v1/alerts/deliveries", 1);
     /* the command line's head the first, the daemon running: its next outbox claim posts it */
     int rc = td_cli(db, LATER, "--json", "alert", "retry", ids[0], "--role", "head", "--actor",
                     "李四", "--agency", AGENCY, NULL);
@@ -258,14 +222,14 @@ TEST_IMPL(ops_parity_deliveries)
         CF__FAIL("alert retry: %d %s", rc, td_err);
     cli_answer = json_loads(td_out, 0, NULL);
     td_hook_wait(&hook, 4);
-    wait_listed(&d, handler, "/v1/alerts/deliveries", 0);
+    td_wait_listed(&d, handler, "/v1/alerts/deliveries", 0);
     ASSERT_EQ(same_rows(&d, db, handler, "/v1/alerts/deliveries", NULL, NULL, NULL, NULL), 0);
     pthread_mutex_lock(&hook.mu);
     ASSERT_STR_EQ(hook.ids[2], ids[1]);
     ASSERT_STR_EQ(hook.ids[3], ids[0]);
     pthread_mutex_unlock(&hook.mu);
-    check_answer(api_answer, ids[1], url, first_body(&hook, ids[1]));
-    check_answer(cli_answer, ids[0], url, first_body(&hook, ids[0]));
+    check_answer(api_answer, ids[1], hook.url, first_body(&hook, ids[1]));
+    check_answer(cli_answer, ids[0], hook.url, first_body(&hook, ids[0]));
     pthread_mutex_lock(&hook.mu);
     const char *again[2] = {hook.bodies[3], hook.bodies[2]}; /* ids[0]'s, ids[1]'s */
     pthread_mutex_unlock(&hook.mu);
@@ -284,21 +248,20 @@ TEST_IMPL(ops_parity_deliveries)
 
 TEST_IMPL(ops_deliveries_cli_only)
 {
-    char db[512], url[128], due[64], ids[2][160], next[200];
+    char db[512], due[64], ids[2][160], next[200];
     td_db("ops-deliveries-cli.db", db, sizeof(db));
     char *handler = td_token(db, AGENCY, "handler", "张三");
     td_hook_t hook;
     td_hook_start(&hook, 2);
-    snprintf(url, sizeof(url), "http://127.0.0.1:%d/hook", hook.port);
     td_daemon_t d;
-    start(&d, db, T0, url);
+    start(&d, db, T0, hook.url);
     two_given_up(&d, handler, &hook, ids, due);
     td_stop(&d);
 
     /* the daemon stopped: the row is owed again, as it was but for its state and attempts */
     json_t *before = cli_list(db, NULL, NULL, NULL, NULL, next);
     int rc = td_cli(db, LATER, "alert", "retry", ids[0], "--role", "head", "--actor", "李四",
-                    "--agency", AGENCY, "--url", url, NULL);
+                    "--agency", AGENCY, "--url", hook.url, NULL);
     if (rc != 0)
         CF__FAIL("alert retry: %d %s", rc, td_err);
     ASSERT_CONTAINS(td_out, "owed again");
@@ -321,9 +284,9 @@ TEST_IMPL(ops_deliveries_cli_only)
               CF_EXIT_NOTFOUND);
 
     /* the next daemon to start posts it, with its id and first body; the other stays */
-    start(&d, db, due, url);
+    start(&d, db, due, hook.url);
     td_hook_wait(&hook, 3);
-    wait_listed(&d, handler, "/v1/alerts/deliveries", 1);
+    td_wait_listed(&d, handler, "/v1/alerts/deliveries", 1);
     td_stop(&d);
     pthread_mutex_lock(&hook.mu);
     ASSERT_STR_EQ(hook.ids[2], ids[0]);

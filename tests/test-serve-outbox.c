@@ -159,16 +159,14 @@ static void wait_claimed(const td_daemon_t *d)
 
 TEST_IMPL(serve_outbox_restart)
 {
-    char db[512], url[128], due[64], id[160];
+    char db[512], due[64], id[160];
     td_db("outbox-restart.db", db, sizeof(db));
     char *token = td_token(db, "甲局", "handler", "张三");
     td_hook_t hook;
     td_hook_start(&hook, 1); /* the first POST fails */
-    snprintf(url, sizeof(url), "http://127.0.0.1:%d/hook", hook.port);
     cf_serve_config_t cfg;
     td_daemon_t d;
-    td_config(&cfg, db, T0);
-    cfg.webhooks[cfg.webhooks_count++] = url;
+    td_config_hook(&cfg, db, T0, hook.url);
     cfg.webhook_retry_ms = 3600 * 1000; /* the retry would come after the stop */
     td_start(&d, &cfg);
     td_open_case(&d, token, "penalty-general", "某某大药房");
@@ -179,8 +177,7 @@ TEST_IMPL(serve_outbox_restart)
     td_stop(&d);
     counts(db, 1, 0); /* owed still */
     /* The next daemon, at the same instant: the delivery, same id and body. */
-    td_config(&cfg, db, due);
-    cfg.webhooks[cfg.webhooks_count++] = url;
+    td_config_hook(&cfg, db, due, hook.url);
     td_start(&d, &cfg);
     td_hook_wait(&hook, 2);
     ASSERT_STR_EQ(hook.ids[1], id);
@@ -200,16 +197,14 @@ TEST_IMPL(serve_outbox_restart)
  * checks that it sent nothing more once it looked through the outbox. */
 static void once_only(const char *name, int failures, unsigned attempts, int seen, int64_t given_up)
 {
-    char db[512], url[128], due[64], id[160];
+    char db[512], due[64], id[160];
     td_db(name, db, sizeof(db));
     char *token = td_token(db, "甲局", "handler", "张三");
     td_hook_t hook;
     td_hook_start(&hook, failures);
-    snprintf(url, sizeof(url), "http://127.0.0.1:%d/hook", hook.port);
     cf_serve_config_t cfg;
     td_daemon_t d;
-    td_config(&cfg, db, T0);
-    cfg.webhooks[cfg.webhooks_count++] = url;
+    td_config_hook(&cfg, db, T0, hook.url);
     cfg.webhook_attempts = attempts;
     td_start(&d, &cfg);
     td_open_case(&d, token, "penalty-general", "某某大药房");
@@ -226,8 +221,7 @@ static void once_only(const char *name, int failures, unsigned attempts, int see
     }
     td_stop(&d);
     counts(db, 0, given_up); /* flushed by the last job at the stop, if not before */
-    td_config(&cfg, db, due);
-    cfg.webhooks[cfg.webhooks_count++] = url;
+    td_config_hook(&cfg, db, due, hook.url);
     td_start(&d, &cfg);
     wait_claimed(&d);
     ASSERT_EQ(td_metric(&d, "caseflow_webhook_reloaded_total"), 0);
@@ -349,39 +343,9 @@ static long get_list(const td_daemon_t *d, const char *token, const char *path, 
     return status;
 }
 
-static long post_retry(const td_daemon_t *d, const char *token, const char *id)
-{
-    char path[256];
-    td_resp_t r;
-    snprintf(path, sizeof(path), "/v1/alerts/%s/retry", id);
-    for (char *p = path; (p = strchr(p, '+')) != NULL;) { /* %2B */
-        memmove(p + 3, p + 1, strlen(p + 1) + 1);
-        memcpy(p, "%2B", 3);
-    }
-    td_http(d, "POST", path, token, NULL, 0, NULL, &r);
-    long status = r.status;
-    td_resp_free(&r);
-    return status;
-}
-
-/* Waits (the test's timeout ends it) until token's listing at path has n rows. */
-static void wait_listed(const td_daemon_t *d, const char *token, const char *path, size_t n)
-{
-    for (;;) {
-        json_t *list = NULL;
-        ASSERT_EQ(get_list(d, token, path, &list), 200);
-        size_t got = json_array_size(list);
-        json_decref(list);
-        if (got == n)
-            return;
-        struct timespec ts = {0, 20 * 1000 * 1000};
-        nanosleep(&ts, NULL);
-    }
-}
-
 TEST_IMPL(serve_outbox_list_retry)
 {
-    char db[512], url[128], due[64], id[160];
+    char db[512], due[64], id[160];
     td_db("outbox-list.db", db, sizeof(db));
     char *handler = td_token(db, "甲局", "handler", "张三");
     char *head = td_token(db, "甲局", "head", "李四");
@@ -389,11 +353,9 @@ TEST_IMPL(serve_outbox_list_retry)
     char *other = td_token(db, "乙局", "head", "王五");
     td_hook_t hook;
     td_hook_start(&hook, 1); /* the first POST fails: with one attempt, given up */
-    snprintf(url, sizeof(url), "http://127.0.0.1:%d/hook", hook.port);
     cf_serve_config_t cfg;
     td_daemon_t d;
-    td_config(&cfg, db, T0);
-    cfg.webhooks[cfg.webhooks_count++] = url;
+    td_config_hook(&cfg, db, T0, hook.url);
     cfg.webhook_attempts = 1;
     td_start(&d, &cfg);
     td_open_case(&d, handler, "penalty-general", "某某大药房");
@@ -401,12 +363,12 @@ TEST_IMPL(serve_outbox_list_retry)
     td_clock(&d, due);
     td_hook_wait(&hook, 1);
     const char *given = "/v1/alerts/deliveries?state=given_up";
-    wait_listed(&d, handler, given, 1);
+    td_wait_listed(&d, handler, given, 1);
     json_t *list = NULL;
     ASSERT_EQ(get_list(&d, auditor, given, &list), 200);
     json_t *row = json_array_get(list, 0);
     ASSERT_STR_EQ(json_string_value(json_object_get(row, "alert_id")), id);
-    ASSERT_STR_EQ(json_string_value(json_object_get(row, "url")), url);
+    ASSERT_STR_EQ(json_string_value(json_object_get(row, "url")), hook.url);
     ASSERT_STR_EQ(json_string_value(json_object_get(row, "state")), "given_up");
     ASSERT_EQ(json_integer_value(json_object_get(row, "attempts")), 1);
     ASSERT_STR_EQ(json_string_value(json_object_get(json_object_get(row, "alert"), "alert_id")),
@@ -426,15 +388,15 @@ TEST_IMPL(serve_outbox_list_retry)
     ASSERT_EQ(json_array_size(list), 0);
     json_decref(list);
     ASSERT_EQ(get_list(&d, handler, "/v1/alerts/deliveries?state=failed", &list), 400);
-    ASSERT_EQ(post_retry(&d, handler, id), 403);
-    ASSERT_EQ(post_retry(&d, other, id), 404);
-    ASSERT_EQ(post_retry(&d, head, "9:filing:warning:20260101T000000+0800"), 404);
+    ASSERT_EQ(td_retry(&d, handler, id, NULL), 403);
+    ASSERT_EQ(td_retry(&d, other, id, NULL), 404);
+    ASSERT_EQ(td_retry(&d, head, "9:filing:warning:20260101T000000+0800", NULL), 404);
     /* the agency's head sends it again: same id and body, then it is gone */
-    ASSERT_EQ(post_retry(&d, head, id), 200);
+    ASSERT_EQ(td_retry(&d, head, id, NULL), 200);
     td_hook_wait(&hook, 2);
     ASSERT_STR_EQ(hook.ids[1], id);
     ASSERT_STR_EQ(hook.bodies[1], hook.bodies[0]);
-    wait_listed(&d, handler, "/v1/alerts/deliveries", 0);
+    td_wait_listed(&d, handler, "/v1/alerts/deliveries", 0);
     td_stop(&d);
     counts(db, 0, 0);
     td_hook_stop(&hook);
@@ -449,16 +411,14 @@ TEST_IMPL(serve_outbox_list_retry)
 
 TEST_IMPL(serve_outbox_escalation_restart)
 {
-    char db[512], url[128], due[64], id[160], later[CF_TIME_BUFSZ], escalated[200];
+    char db[512], due[64], id[160], later[CF_TIME_BUFSZ], escalated[200];
     td_db("outbox-escalation.db", db, sizeof(db));
     char *token = td_token(db, "甲局", "handler", "张三");
     td_hook_t hook;
     td_hook_start(&hook, 2); /* the alert's POST and the escalation's fail */
-    snprintf(url, sizeof(url), "http://127.0.0.1:%d/hook", hook.port);
     cf_serve_config_t cfg;
     td_daemon_t d;
-    td_config(&cfg, db, T0);
-    cfg.webhooks[cfg.webhooks_count++] = url;
+    td_config_hook(&cfg, db, T0, hook.url);
     cfg.webhook_retry_ms = 3600 * 1000; /* the retries would come after the stop */
     cfg.alert_ack_timeout = 60;
     td_start(&d, &cfg);
@@ -473,8 +433,7 @@ TEST_IMPL(serve_outbox_escalation_restart)
     ASSERT_STR_EQ(hook.ids[1], escalated);
     td_stop(&d);
     counts(db, 2, 0); /* the alert's delivery and the escalation's, owed still */
-    td_config(&cfg, db, later);
-    cfg.webhooks[cfg.webhooks_count++] = url;
+    td_config_hook(&cfg, db, later, hook.url);
     td_start(&d, &cfg);
     td_hook_wait(&hook, 4);
     int seen = 0;
