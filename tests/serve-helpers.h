@@ -67,7 +67,15 @@ void td_http(const td_daemon_t *d, const char *method, const char *path, const c
 /* As td_http with a JSON body given as a jansson value (borrowed). */
 void td_http_json(const td_daemon_t *d, const char *method, const char *path, const char *token,
                   const json_t *body, const char *if_match, td_resp_t *r);
+/* POSTs body (consumed) to path as token, the daemon's clock first moved to iso (NULL:
+ * left where it is; the test clock only moves forward, and a second move to one instant
+ * fails once a second has passed); fails the test unless the answer is status. */
+void td_post_json(const td_daemon_t *d, const char *iso, const char *path, const char *token,
+                  json_t *body, const char *if_match, long status);
 void td_resp_free(td_resp_t *r);
+/* If line (len bytes, its CRLF may follow) is header name (any case), its value, trimmed,
+ * into out (size bytes); else out is left as it is. (The client and the webhook receiver.) */
+void td_header_value(const char *line, size_t len, const char *name, char *out, size_t size);
 /* POSTs an item of evidence (a 书证 taken by the case's officers 张三 and 王五) to case
  * id as token; expects 201 and returns the case's version after it. What a walk
  * does before submit_review (the shipped rule evidence-before-review). */
@@ -177,6 +185,13 @@ extern char td_out[65536], td_err[65536];
 int td_cli(const char *db, const char *now, ...);
 /* A file name in the test's directory holding text. OUT path (size bytes). */
 void td_file(const char *name, const char *text, char *path, size_t size);
+/* Opens case 1 of the database at db from the command line at now: a penalty-general of
+ * 某某大药房 (定点医药机构, lead_source 投诉举报) by handler 张三; fails the test unless
+ * it exits 0. (test-ops.c, test-ops-checks.c) */
+void td_cli_open(const char *db, const char *now);
+/* Runs `case act 1 file` at 2026-03-03T10:00:00+08:00 as head 李四, with the facts filing
+ * needs and one --doc 立案审批表=path; returns the exit code. */
+int td_cli_file_doc(const char *db, const char *path);
 /* Opens n cases of penalty-general for agency in the database at db, in one
  * transaction through the store, the k-th at at0 + k * step seconds (step 0: all at
  * one instant), with their alerts indexed as the daemon's open would. */
