@@ -357,14 +357,16 @@
     X(wenshu_fill_missing)                                                                         \
     X(wenshu_basis_notes)                                                                          \
     X(wenshu_fill_text_facts)                                                                      \
-    /* ops-*: the operation layer through both front ends (tests/test-ops.c) */                    \
+    /* ops-1.*: the operation layer through both front ends (tests/test-ops.c) */                  \
     X(ops_cli_rewrites_alerts)                                                                     \
     X(ops_parity)                                                                                  \
     X(ops_parity_ack)                                                                              \
     X(ops_case_file)                                                                               \
+    X(ops_parity_payment)                                                                          \
+    /* ops-4.*: the webhook outbox through both front ends (tests/test-ops-outbox.c) */            \
     X(ops_parity_deliveries)                                                                       \
     X(ops_deliveries_cli_only)                                                                     \
-    X(ops_parity_payment)                                                                          \
+    /* ops-2.*, ops-3.*, ops-4.1: what the layer refuses (tests/test-ops-checks.c) */              \
     X(ops_json_depth_cli)                                                                          \
     X(ops_json_depth_http)                                                                         \
     X(ops_store_unreadable)                                                                        \
