@@ -268,15 +268,17 @@
     X(health_metrics)                                                                              \
     X(health_readyz_writer_stuck)                                                                  \
     X(health_route_labels)                                                                         \
-    /* storm-*: deadline storms, the log kept short (tests/test-serve-storm.c) */                  \
+    /* storm-1.* to storm-4.*: deadline storms, firing (tests/test-serve-storm.c) */               \
     X(storm_due_order_indexed)                                                                     \
     X(storm_restart_due_order)                                                                     \
     X(storm_fire_yields)                                                                           \
     X(storm_wal_restart)                                                                           \
+    /* storm-5.*: the loop a turn at a time in a storm (tests/test-serve-storm-log.c) */           \
     X(storm_log_lines)                                                                             \
     X(storm_log_reals)                                                                             \
     X(storm_log_utf8)                                                                              \
     X(storm_db_check_once_a_turn)                                                                  \
+    /* storm-6.*, storm-7.*: reading ahead, fairness (tests/test-serve-storm.c) */                 \
     X(storm_ahead_table)                                                                           \
     X(storm_ahead_burst)                                                                           \
     X(storm_ahead_lead)                                                                            \
