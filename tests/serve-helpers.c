@@ -454,6 +454,19 @@ void td_file(const char *name, const char *text, char *path, size_t size)
 }
 
 /* Exported, documented in serve-helpers.h */
+char *td_slurp(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    ASSERT(f != NULL);
+    char *buf = calloc(1, 1 << 20);
+    ASSERT(buf != NULL);
+    size_t n = fread(buf, 1, (1 << 20) - 1, f);
+    buf[n] = '\0';
+    fclose(f);
+    return buf;
+}
+
+/* Exported, documented in serve-helpers.h */
 void td_cli_open(const char *db, const char *now)
 {
     int rc = td_cli(db, now, "case", "open", "--workflow", "penalty-general", "--party",

@@ -185,6 +185,9 @@ extern char td_out[65536], td_err[65536];
 int td_cli(const char *db, const char *now, ...);
 /* A file name in the test's directory holding text. OUT path (size bytes). */
 void td_file(const char *name, const char *text, char *path, size_t size);
+/* The file at path (a log the test had written), its first MiB, NUL-terminated
+ * (malloc'd); fails the test when it cannot be opened. */
+char *td_slurp(const char *path);
 /* Opens case 1 of the database at db from the command line at now: a penalty-general of
  * 某某大药房 (定点医药机构, lead_source 投诉举报) by handler 张三; fails the test unless
  * it exits 0. (test-ops.c, test-ops-checks.c) */

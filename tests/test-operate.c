@@ -368,17 +368,6 @@ static json_t *log_line(const char *text, const char *ev)
     return NULL;
 }
 
-static char *read_all(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    ASSERT(f != NULL);
-    char *buf = calloc(1, 1 << 20);
-    size_t n = fread(buf, 1, (1 << 20) - 1, f);
-    buf[n] = '\0';
-    fclose(f);
-    return buf;
-}
-
 TEST_IMPL(operate_5_logs)
 {
     char db[512], logpath[600];
@@ -409,7 +398,7 @@ TEST_IMPL(operate_5_logs)
         cf_test_nap(20);
         fflush(stderr);
         free(text);
-        text = read_all(logpath);
+        text = td_slurp(logpath);
         given_up = log_line(text, "webhook_given_up");
     }
     td_stop(&d);
@@ -418,7 +407,7 @@ TEST_IMPL(operate_5_logs)
     close(saved);
     fclose(lf);
     free(text);
-    text = read_all(logpath);
+    text = td_slurp(logpath);
     /* operate-5.1: a request's line */
     json_t *req = log_line(text, "request");
     ASSERT(req != NULL);

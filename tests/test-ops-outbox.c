@@ -140,19 +140,30 @@ static void two_given_up(td_daemon_t *d, const char *token, td_hook_t *hook, cha
     td_wait_listed(d, token, "/v1/alerts/deliveries?state=given_up", 2);
 }
 
+/* The set-up of both tests: a fresh database name (OUT db, 512 bytes), a receiver hook
+ * failing two posts, a daemon d posting to it (one attempt), and two alerts fired and
+ * given up there (two_given_up: OUT ids, due). Returns a token of AGENCY's handler 张三
+ * (malloc'd). */
+static char *given_up_daemon(const char *name, char *db, td_hook_t *hook, td_daemon_t *d,
+                             char ids[2][160], char *due)
+{
+    td_db(name, db, 512);
+    char *handler = td_token(db, AGENCY, "handler", "张三");
+    td_hook_start(hook, 2);
+    start(d, db, T0, hook->url);
+    two_given_up(d, handler, hook, ids, due);
+    return handler;
+}
+
 /* ---- ops-4.1 ------------------------------------------------------------------------------ */
 
 TEST_IMPL(ops_parity_deliveries)
 {
     char db[512], due[64], ids[2][160], path[400];
-    td_db("ops-deliveries.db", db, sizeof(db));
-    char *handler = td_token(db, AGENCY, "handler", "张三");
-    char *head = td_token(db, AGENCY, "head", "李四");
     td_hook_t hook;
-    td_hook_start(&hook, 2);
     td_daemon_t d;
-    start(&d, db, T0, hook.url);
-    two_given_up(&d, handler, &hook, ids, due);
+    char *handler = given_up_daemon("ops-deliveries.db", db, &hook, &d, ids, due);
+    char *head = td_token(db, AGENCY, "head", "李四");
 
     /* the lists, the daemon running: every row, by state, a page and the next */
     ASSERT_EQ(same_rows(&d, db, handler, "/v1/alerts/deliveries", NULL, NULL, NULL, NULL), 2);
@@ -249,13 +260,9 @@ TEST_IMPL(ops_parity_deliveries)
 TEST_IMPL(ops_deliveries_cli_only)
 {
     char db[512], due[64], ids[2][160], next[200];
-    td_db("ops-deliveries-cli.db", db, sizeof(db));
-    char *handler = td_token(db, AGENCY, "handler", "张三");
     td_hook_t hook;
-    td_hook_start(&hook, 2);
     td_daemon_t d;
-    start(&d, db, T0, hook.url);
-    two_given_up(&d, handler, &hook, ids, due);
+    char *handler = given_up_daemon("ops-deliveries-cli.db", db, &hook, &d, ids, due);
     td_stop(&d);
 
     /* the daemon stopped: the row is owed again, as it was but for its state and attempts */

@@ -59,17 +59,6 @@ static void stderr_restore(stderr_file_t *sf)
     fclose(sf->f);
 }
 
-static char *slurp(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    ASSERT(f != NULL);
-    char *buf = calloc(1, 1 << 20);
-    size_t n = fread(buf, 1, (1 << 20) - 1, f);
-    buf[n] = '\0';
-    fclose(f);
-    return buf;
-}
-
 /* The "request" lines of text, each parsed; exits the test on a line that is not
  * a JSON object (the daemon's plain notices aside: they start without '{'). */
 static json_t *request_lines(const char *text)
@@ -128,7 +117,7 @@ TEST_IMPL(storm_log_lines)
          (!text || !strstr(text, "\"action\":\"no_such_step\"")) && cf_test_ms() < end;) {
         free(text);
         cf_test_nap(10);
-        text = slurp(sf.path);
+        text = td_slurp(sf.path);
     }
     ASSERT_CONTAINS(text, "\"case\":1,\"action\":\"no_such_step\"}");
     ASSERT_CONTAINS(text, "\"status\":428,");
@@ -144,7 +133,7 @@ TEST_IMPL(storm_log_lines)
     stderr_restore(&sf);
     ASSERT_EQ(opened, 201);
     ASSERT(acted >= 400 && acted < 500); /* refused or a conflict: logged all the same */
-    text = slurp(sf.path);
+    text = td_slurp(sf.path);
     json_t *lines = request_lines(text);
     ASSERT_EQ(json_array_size(lines), 3 + GETS);
     size_t i;
@@ -186,7 +175,7 @@ TEST_IMPL(storm_log_reals)
     stderr_to(&sf, db);
     cf__log("info", "reals", json_incref(fields));
     stderr_restore(&sf);
-    char *text = slurp(sf.path);
+    char *text = td_slurp(sf.path);
     const char *tail = strstr(text, "\"event\":\"reals\",");
     ASSERT(tail != NULL);
     tail += strlen("\"event\":\"reals\",");
