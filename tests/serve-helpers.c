@@ -454,6 +454,30 @@ void td_file(const char *name, const char *text, char *path, size_t size)
 }
 
 /* Exported, documented in serve-helpers.h */
+void td_stderr_to(td_stderr_t *sf, const char *db)
+{
+    size_t end = strcspn(db, "?"), start = end;
+    while (start > 0 && db[start - 1] != '/')
+        start--;
+    snprintf(sf->path, sizeof(sf->path), "%s/%.*s.log", cf_test_tmpdir(), (int)(end - start),
+             db + start);
+    fflush(stderr);
+    sf->saved = dup(2);
+    sf->f = fopen(sf->path, "w");
+    ASSERT(sf->f != NULL && sf->saved >= 0);
+    ASSERT(dup2(fileno(sf->f), 2) == 2);
+}
+
+/* Exported, documented in serve-helpers.h */
+void td_stderr_restore(td_stderr_t *sf)
+{
+    fflush(stderr);
+    dup2(sf->saved, 2);
+    close(sf->saved);
+    fclose(sf->f);
+}
+
+/* Exported, documented in serve-helpers.h */
 char *td_slurp(const char *path)
 {
     FILE *f = fopen(path, "rb");

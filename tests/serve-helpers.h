@@ -13,6 +13,7 @@
 #include <jansson.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdio.h>
 
 #include "serve.h"
 
@@ -185,6 +186,16 @@ extern char td_out[65536], td_err[65536];
 int td_cli(const char *db, const char *now, ...);
 /* A file name in the test's directory holding text. OUT path (size bytes). */
 void td_file(const char *name, const char *text, char *path, size_t size);
+/* Standard error sent to a file of the test's directory (OUT path), named after db (on
+ * PostgreSQL db is a URI: only its database name is taken), until td_stderr_restore: how
+ * the tests read the daemon's log. */
+typedef struct td_stderr_s {
+    char path[600];
+    int saved;
+    FILE *f;
+} td_stderr_t;
+void td_stderr_to(td_stderr_t *sf, const char *db);
+void td_stderr_restore(td_stderr_t *sf);
 /* The file at path (a log the test had written), its first MiB, NUL-terminated
  * (malloc'd); fails the test when it cannot be opened. */
 char *td_slurp(const char *path);

@@ -370,15 +370,11 @@ static json_t *log_line(const char *text, const char *ev)
 
 TEST_IMPL(operate_5_logs)
 {
-    char db[512], logpath[600];
+    char db[512];
     td_db("op-log.db", db, sizeof(db));
     char *head = td_token(db, "甲局", "head", "李四");
-    snprintf(logpath, sizeof(logpath), "%s/op-log.log", cf_test_tmpdir()); /* db: maybe a URI */
-    fflush(stderr);
-    int saved = dup(2);
-    FILE *lf = fopen(logpath, "w");
-    ASSERT(lf != NULL && saved >= 0);
-    ASSERT(dup2(fileno(lf), 2) == 2);
+    td_stderr_t log;
+    td_stderr_to(&log, db);
     cf_serve_config_t cfg;
     td_daemon_t d;
     td_config(&cfg, db, T0);
@@ -398,16 +394,13 @@ TEST_IMPL(operate_5_logs)
         cf_test_nap(20);
         fflush(stderr);
         free(text);
-        text = td_slurp(logpath);
+        text = td_slurp(log.path);
         given_up = log_line(text, "webhook_given_up");
     }
     td_stop(&d);
-    fflush(stderr);
-    dup2(saved, 2);
-    close(saved);
-    fclose(lf);
+    td_stderr_restore(&log);
     free(text);
-    text = td_slurp(logpath);
+    text = td_slurp(log.path);
     /* operate-5.1: a request's line */
     json_t *req = log_line(text, "request");
     ASSERT(req != NULL);

@@ -29,36 +29,6 @@
 
 /* ---- storm-5 ------------------------------------------------------------------------------ */
 
-typedef struct stderr_file_s {
-    char path[600];
-    int saved;
-    FILE *f;
-} stderr_file_t;
-
-/* Standard error into a file of the test's directory, until stderr_restore (db
- * names it; on PostgreSQL db is a URI, so only its database name is taken). */
-static void stderr_to(stderr_file_t *sf, const char *db)
-{
-    size_t end = strcspn(db, "?"), start = end;
-    while (start > 0 && db[start - 1] != '/')
-        start--;
-    snprintf(sf->path, sizeof(sf->path), "%s/%.*s.log", cf_test_tmpdir(), (int)(end - start),
-             db + start);
-    fflush(stderr);
-    sf->saved = dup(2);
-    sf->f = fopen(sf->path, "w");
-    ASSERT(sf->f != NULL && sf->saved >= 0);
-    ASSERT(dup2(fileno(sf->f), 2) == 2);
-}
-
-static void stderr_restore(stderr_file_t *sf)
-{
-    fflush(stderr);
-    dup2(sf->saved, 2);
-    close(sf->saved);
-    fclose(sf->f);
-}
-
 /* The "request" lines of text, each parsed; exits the test on a line that is not
  * a JSON object (the daemon's plain notices aside: they start without '{'). */
 static json_t *request_lines(const char *text)
@@ -91,8 +61,8 @@ TEST_IMPL(storm_log_lines)
     char db[512];
     td_db("storm-log.db", db, sizeof(db));
     char *token = td_token(db, "甲局", "handler", "张三");
-    stderr_file_t sf;
-    stderr_to(&sf, db);
+    td_stderr_t sf;
+    td_stderr_to(&sf, db);
     cf_serve_config_t cfg;
     td_daemon_t d;
     td_resp_t r;
@@ -130,7 +100,7 @@ TEST_IMPL(storm_log_lines)
         td_resp_free(&r);
     }
     td_stop(&d);
-    stderr_restore(&sf);
+    td_stderr_restore(&sf);
     ASSERT_EQ(opened, 201);
     ASSERT(acted >= 400 && acted < 500); /* refused or a conflict: logged all the same */
     text = td_slurp(sf.path);
@@ -171,10 +141,10 @@ TEST_IMPL(storm_log_reals)
                   1234567.0, "c", 3.0, "d", 1.5e-7, "e", 12.25, "f", -2.5e12, "g", 100000.0, "s",
                   "甲局 \"x\"", "n", (json_int_t)-7, "list", 1, "二");
     char *want = json_dumps(fields, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(6));
-    stderr_file_t sf;
-    stderr_to(&sf, db);
+    td_stderr_t sf;
+    td_stderr_to(&sf, db);
     cf__log("info", "reals", json_incref(fields));
-    stderr_restore(&sf);
+    td_stderr_restore(&sf);
     char *text = td_slurp(sf.path);
     const char *tail = strstr(text, "\"event\":\"reals\",");
     ASSERT(tail != NULL);
