@@ -60,7 +60,9 @@ static char *nested(int depth)
 /* ---- ops-2: the checks at the door (issue 19) ---------------------------------------------- */
 
 /* ops-2.1: --fact with JSON nested 2,047 deep is refused (exit 2) and nothing is
- * written; the case stays readable. */
+ * written; the case stays readable. A --fact that is not NAME=VALUE, or whose value is
+ * not UTF-8, is refused naming it (exit 1) by each command that takes facts (case open,
+ * case act, doc render: one reading of --fact). */
 TEST_IMPL(ops_json_depth_cli)
 {
     char db[512];
@@ -72,6 +74,17 @@ TEST_IMPL(ops_json_depth_cli)
     if (rc != CF_EXIT_INPUT)
         CF__FAIL("exit %d: %s", rc, td_err);
     ASSERT_CONTAINS(td_err, "deeper than 32 levels");
+    ASSERT_EQ(version_of(db, 1), 2);
+    ASSERT_EQ(td_cli(db, T0, "case", "open", "--workflow", "penalty-general", "--party", "x",
+                     "--fact", "lead_source", NULL),
+              CF_EXIT_USAGE);
+    ASSERT_CONTAINS(td_err, "--fact 'lead_source' is not NAME=VALUE");
+    ASSERT_EQ(td_cli(db, T0, "case", "act", "1", "file", "--role", "head", "--fact", "=x", NULL),
+              CF_EXIT_USAGE);
+    ASSERT_CONTAINS(td_err, "--fact '=x' is not NAME=VALUE");
+    ASSERT_EQ(td_cli(db, T0, "doc", "render", "1", "立案审批表", "--fact", "note=\xff", NULL),
+              CF_EXIT_USAGE);
+    ASSERT_CONTAINS(td_err, "is not UTF-8 text");
     ASSERT_EQ(version_of(db, 1), 2);
     ASSERT_EQ(td_cli(db, T0, "audit", "verify", NULL), 0);
     free(deep);

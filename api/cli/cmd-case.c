@@ -54,30 +54,6 @@ static int limits_of(cf_ops_limits_t *l, cf_error_t *err)
     return 0;
 }
 
-/* Every --fact k=v as {k: "v"}: the operation types each value. OUT *facts. */
-static int facts_of(int argc, char **argv, json_t **facts, cf_error_t *err)
-{
-    const char *vals[256];
-    int n = cf__opt_values(argc, argv, "--fact", vals, 256);
-    json_t *out = json_object();
-    int rc = out ? 0 : CF_ENOMEM;
-    for (int i = 0; rc == 0 && i < n; i++) {
-        char *key = NULL;
-        const char *value;
-        if (cf__split_kv(vals[i], &key, &value) != 0)
-            rc = cf_error_set(err, CF_EINVAL, NULL, 0, 0, "--fact '%s' is not NAME=VALUE", vals[i]);
-        else if (json_object_set_new(out, key, json_string(value)) != 0)
-            rc = cf_error_set(err, CF_EINVAL, NULL, 0, 0, "--fact '%s' is not UTF-8 text", vals[i]);
-        free(key);
-    }
-    if (rc != 0) {
-        json_decref(out);
-        return rc;
-    }
-    *facts = out;
-    return 0;
-}
-
 /* A case number as typed. */
 static int case_id_of(const char *text, int64_t *id, cf_error_t *err)
 {
@@ -189,7 +165,7 @@ static int open_case(cf_cli_t *cli, cf_ops_t *ops, int argc, char **argv, cf_ops
     if (rc == 0)
         rc = by_of(cli, argc, argv, &in.by, &out->err);
     if (rc == 0)
-        rc = facts_of(argc, argv, &facts, &out->err);
+        rc = cf__facts_of(argc, argv, &facts, &out->err);
     if (rc == 0)
         rc = cf__officers_of(argc, argv, &officers, &out->err);
     in.facts = facts;
@@ -292,7 +268,7 @@ static int act_case(cf_cli_t *cli, cf_ops_t *ops, int argc, char **argv, cf_ops_
     if (rc == 0)
         rc = by_of(cli, argc, argv, &in.by, &out->err);
     if (rc == 0)
-        rc = facts_of(argc, argv, &facts, &out->err);
+        rc = cf__facts_of(argc, argv, &facts, &out->err);
     size_t given = 0;
     if (rc == 0)
         rc = docs_of(argc, argv, &docs, &n, &names, &out->err);

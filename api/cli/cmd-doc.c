@@ -141,29 +141,6 @@ int cf__cmd_doc_list(cf_cli_t *cli, int argc, char **argv)
     return CF_EXIT_OK;
 }
 
-/* Every --fact K=V as text (the fill reads numbers and bools from text). */
-static int facts_of(int argc, char **argv, json_t **facts, cf_error_t *err)
-{
-    const char *vals[256];
-    int n = cf__opt_values(argc, argv, "--fact", vals, 256);
-    json_t *out = json_object();
-    int rc = out ? 0 : CF_ENOMEM;
-    for (int i = 0; rc == 0 && i < n; i++) {
-        char *key = NULL;
-        const char *value;
-        if (cf__split_kv(vals[i], &key, &value) != 0)
-            rc = cf_error_set(err, CF_EINVAL, NULL, 0, 0, "--fact '%s' is not NAME=VALUE", vals[i]);
-        else if (json_object_set_new(out, key, json_string(value)) != 0)
-            rc = cf_error_set(err, CF_EINVAL, NULL, 0, 0, "--fact '%s' is not UTF-8 text", vals[i]);
-        free(key);
-    }
-    if (rc != 0)
-        json_decref(out);
-    else
-        *facts = out;
-    return rc;
-}
-
 static int write_out(const char *file, const unsigned char *pdf, size_t len, cf_error_t *err)
 {
     FILE *f = fopen(file, "wb");
@@ -201,7 +178,7 @@ int cf__cmd_doc_render(cf_cli_t *cli, int argc, char **argv)
         return cf__cli_fail(cli, rc, &err);
     if ((rc = cf__session_case(&s, id, &c, &wf, &err)) == 0) {
         json_t *facts = NULL; /* --fact: a preview with facts not recorded yet */
-        rc = facts_of(argc, argv, &facts, &err);
+        rc = cf__facts_of(argc, argv, &facts, &err);
         if (rc == 0)
             rc = cf__doc_render(s.store, cf__opt_value(argc, argv, "--templates"), wf, &c, name,
                                 facts, date, &pdf, &len, &err);

@@ -162,6 +162,29 @@ int cf__split_kv(const char *text, char **key, const char **value)
     return *key ? 0 : CF_ENOMEM;
 }
 
+/* Exported, documented in session.h */
+int cf__facts_of(int argc, char **argv, json_t **facts, cf_error_t *err)
+{
+    const char *vals[256];
+    int n = cf__opt_values(argc, argv, "--fact", vals, 256);
+    json_t *out = json_object();
+    int rc = out ? 0 : CF_ENOMEM;
+    for (int i = 0; rc == 0 && i < n; i++) {
+        char *key = NULL;
+        const char *value;
+        if (cf__split_kv(vals[i], &key, &value) != 0)
+            rc = cf_error_set(err, CF_EINVAL, NULL, 0, 0, "--fact '%s' is not NAME=VALUE", vals[i]);
+        else if (json_object_set_new(out, key, json_string(value)) != 0)
+            rc = cf_error_set(err, CF_EINVAL, NULL, 0, 0, "--fact '%s' is not UTF-8 text", vals[i]);
+        free(key);
+    }
+    if (rc != 0)
+        json_decref(out);
+    else
+        *facts = out;
+    return rc;
+}
+
 static int by_name(const void *a, const void *b)
 {
     return strcmp(*(char *const *)a, *(char *const *)b);

@@ -38,6 +38,12 @@ void cf__print_allowed(FILE *f, const json_t *allowed);
 /* Parses "k=v" into OUT key (malloc'd) and value (borrowed, points into text). */
 int cf__split_kv(const char *text, char **key, const char **value);
 
+/* Every --fact NAME=VALUE of argv as {NAME: "VALUE"}, each value as text (the operation,
+ * or the 文书 fill, types it). OUT *facts (new; untouched on failure). Returns 0,
+ * CF_EINVAL with err naming a --fact that is not NAME=VALUE or not UTF-8, or CF_ENOMEM.
+ * (`case open`, `case act`, `doc render`) */
+int cf__facts_of(int argc, char **argv, json_t **facts, cf_error_t *err);
+
 /* The *.yaml files directly in dir, as "dir/name", sorted by name. OUT *paths
  * (free with cf__dir_free), *count. */
 int cf__dir_yaml(const char *dir, char ***paths, size_t *count, cf_error_t *err);
