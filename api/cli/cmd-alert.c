@@ -161,21 +161,10 @@ int cf__cmd_alert_deliveries(cf_cli_t *cli, int argc, char **argv)
     return show_page(cli, delivery_page, &q, "deliveries", print_delivery);
 }
 
-/* The acting person: --actor, else $CASEFLOW_ACTOR, else $USER (as cmd-case.c). */
-static const char *actor_of(int argc, char **argv)
-{
-    const char *a = cf__opt_value(argc, argv, "--actor");
-    if (!a)
-        a = getenv("CASEFLOW_ACTOR");
-    if (!a)
-        a = getenv("USER");
-    return a ? a : "unknown";
-}
-
 /* Exported, documented in cli.h */
 int cf__cmd_alert_retry(cf_cli_t *cli, int argc, char **argv)
 {
-    cf_ops_retry_t in = {.by = {.actor = actor_of(argc, argv),
+    cf_ops_retry_t in = {.by = {.actor = cf__actor_of(argc, argv),
                                 .role = cf__opt_value(argc, argv, "--role"),
                                 .agency = cf__opt_value(argc, argv, "--agency"),
                                 .now = cli->now,

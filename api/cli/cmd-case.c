@@ -18,22 +18,11 @@
 #include <string.h>
 #include <unistd.h>
 
-/* The acting person: --actor, else $CASEFLOW_ACTOR, else $USER. */
-static const char *actor_of(int argc, char **argv)
-{
-    const char *a = cf__opt_value(argc, argv, "--actor");
-    if (!a)
-        a = getenv("CASEFLOW_ACTOR");
-    if (!a)
-        a = getenv("USER");
-    return a ? a : "unknown";
-}
-
 /* Who acts and when, from --actor, --role and --at. */
 static int by_of(cf_cli_t *cli, int argc, char **argv, cf_ops_by_t *by, cf_error_t *err)
 {
     const char *at = cf__opt_value(argc, argv, "--at");
-    *by = (cf_ops_by_t){.actor = actor_of(argc, argv),
+    *by = (cf_ops_by_t){.actor = cf__actor_of(argc, argv),
                         .role = cf__opt_value(argc, argv, "--role"),
                         .now = cli->now,
                         .if_match = -1};

@@ -152,6 +152,17 @@ int cf__print_refusal(cf_cli_t *cli, int code, const cf_refusal_t *why)
 }
 
 /* Exported, documented in session.h */
+const char *cf__actor_of(int argc, char **argv)
+{
+    const char *a = cf__opt_value(argc, argv, "--actor");
+    if (!a)
+        a = getenv("CASEFLOW_ACTOR");
+    if (!a)
+        a = getenv("USER");
+    return a ? a : "unknown";
+}
+
+/* Exported, documented in session.h */
 int cf__split_kv(const char *text, char **key, const char **value)
 {
     const char *eq = strchr(text, '=');
