@@ -378,16 +378,28 @@ static int owed_cb(void *ctx, const char *fact, const char *clock, double *out)
     return 0;
 }
 
+/* The same-numbered day `amount` months after d, or that month's last day when it has
+ * no such day (民法典 第二百零二条: 到期月的对应日…没有对应日的，月末日; R7). */
+static cf_date_t months_after(cf_date_t d, long amount)
+{
+    int64_t m = (int64_t)d.year * 12 + (d.month - 1) + amount;
+    cf_date_t out = {(int)(m / 12), (int)(m % 12) + 1, d.day};
+    int last = cf_date_month_days(out.year, out.month);
+    if (out.day > last)
+        out.day = last;
+    return out;
+}
+
 /* waited(fact, N, unit): a waiting period (稽核办法 第八条's 提前3日 notice) counted from
  * the date the fact holds the law's way -- that day not counted (民法典 第二百零一条), N
- * days, or the N working days the calendar has, after it -- has ended (at 24:00 of its
- * last day) before the day of the action. The last day is not moved off a rest day
- * (R4): that rule gives a party who must act by the end of a period the next working
- * day, and here no one must act, the period is a minimum gap before the bureau may
- * (docs/legal-periods.md, "No sooner than"). With `until` (waited's 4th argument) the
- * period must have ended before that day instead: a hearing's date set at least 7
- * working days after its notice. A date that does not parse has not waited; a working
- * day outside the calendar is CF_ERANGE, named in g->err. */
+ * days, N months (R7), or the N working days the calendar has, after it -- has ended
+ * (at 24:00 of its last day) before the day of the action. The last day is not moved
+ * off a rest day (R4): that rule gives a party who must act by the end of a period the
+ * next working day, and here no one must act, the period is a minimum gap before the
+ * bureau may (docs/legal-periods.md, "No sooner than"). With `until` (waited's 4th
+ * argument) the period must have ended before that day instead: a hearing's date set
+ * at least 7 working days after its notice. A date that does not parse has not waited;
+ * a working day outside the calendar is CF_ERANGE, named in g->err. */
 static int waited_cb(void *ctx, const char *date, long amount, const char *unit, const char *until)
 {
     guard_ctx_t *g = ctx;
@@ -395,7 +407,9 @@ static int waited_cb(void *ctx, const char *date, long amount, const char *unit,
     if (cf_date_parse(date, &d, NULL) != 0 || (until && cf_date_parse(until, &u, NULL) != 0))
         return 0;
     int64_t day = cf_date_to_days(d);
-    if (strcmp(unit, "working_days") != 0) {
+    if (strcmp(unit, "months") == 0) {
+        day = cf_date_to_days(months_after(d, amount));
+    } else if (strcmp(unit, "working_days") != 0) {
         day += amount;
     } else if (!g->cal) {
         return CF_EINVAL;

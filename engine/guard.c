@@ -69,7 +69,7 @@ static const char *const arg_want[] = {"a fact name",
                                        "a clock id",
                                        "a date fact name",
                                        "a whole number 0 to 100000",
-                                       "\"days\" or \"working_days\""};
+                                       "\"days\", \"working_days\" or \"months\""};
 
 static const struct fn_def_s {
     const char *name;
@@ -594,7 +594,8 @@ static int parse_arg(parser_t *p, node_t *call)
         kid = leaf(p, t, K_NUM, T_NUM);
     else if (a == A_UNIT && t->t == TK_STR &&
              ((t->len == 6 && !memcmp(p->text + t->start, "\"days\"", 6)) ||
-              (t->len == 14 && !memcmp(p->text + t->start, "\"working_days\"", 14))))
+              (t->len == 14 && !memcmp(p->text + t->start, "\"working_days\"", 14)) ||
+              (t->len == 8 && !memcmp(p->text + t->start, "\"months\"", 8))))
         kid = leaf(p, t, K_STR, T_STR);
     else if (a == A_WHO && t->t == TK_ACTOR)
         kid = leaf(p, t, K_ACTOR, T_STR);

@@ -253,6 +253,51 @@ static void setup_waited(fixture_t *f, const char *db, const char *opened_at)
     ASSERT_EQ(te_act(f, "file", "head", opened_at, "{\"reason\": \"x\"}", "立案审批表"), 0);
 }
 
+/* waited(fact, N, "months", until): a period in months from a date, counted as R7 counts
+ * it (the same-numbered day, or the month's last day), not moved off a rest day: 行政处罚法
+ * 第三十六条's "违法行为在二年内未被发现的，不再给予行政处罚", counted from the day of the
+ * violation (从违法行为发生之日起计算) to the day it was found. */
+TEST_IMPL(engine_waited_months)
+{
+    fixture_t f;
+    cf_refusal_t w;
+    const char *ov =
+        "overlay: mini\nid: mini-months\nfacts:\n"
+        "  - {id: violated_on, name: 违法行为发生之日, type: date}\n"
+        "  - {id: found_on, name: 发现之日, type: date}\nrules:\n"
+        "  - {id: two-years, on: [notify], check: 'not waited(violated_on, 24, \"months\", "
+        "found_on)', article: 行政处罚法 第三十六条, message: "
+        "违法行为在二年内未被发现的，不再给予行政处罚}\n";
+    te_setup_overlay(&f, ov, "months1.db", "2026-03-02T09:00:00+08:00");
+    ASSERT_EQ(te_act(&f, "file", "head", "2026-03-02T09:00:00+08:00", "{\"reason\": \"x\"}",
+                     "立案审批表"),
+              0);
+    /* From Fri 2024-03-01 the two years end Sun 2026-03-01 (not moved): found on 03-02, too late.
+     */
+    te_refused_by(&w,
+                  te_step(&f, "张三", "notify", "handler", "2026-03-03T09:00:00+08:00",
+                          "{\"notified_fine\": 1000, \"violated_on\": \"2024-03-01\", "
+                          "\"found_on\": \"2026-03-02\"}",
+                          NULL, &w),
+                  "two-years", "第三十六条");
+    /* From the leap day 2024-02-29 they end 2026-02-28 (February has no 29th): 03-01 is too late.
+     */
+    te_refused_by(&w,
+                  te_step(&f, "张三", "notify", "handler", "2026-03-03T09:00:00+08:00",
+                          "{\"notified_fine\": 1000, \"violated_on\": \"2024-02-29\", "
+                          "\"found_on\": \"2026-03-01\"}",
+                          NULL, &w),
+                  "two-years", "第三十六条");
+    /* Found on the last day, the rest day 2026-03-01: in time. */
+    ASSERT_EQ(te_step(&f, "张三", "notify", "handler", "2026-03-03T09:00:00+08:00",
+                      "{\"notified_fine\": 1000, \"violated_on\": \"2024-03-01\", "
+                      "\"found_on\": \"2026-03-01\"}",
+                      NULL, &w),
+              0);
+    te_teardown(&f);
+    return 0;
+}
+
 /* engine-3.15 (issue 27): waited(fact, N, unit) counts from the fact's date the law's
  * way: the day itself not counted, the period over at 24:00 of its last day, that day
  * NOT moved off a rest day (a minimum gap, no one's time to act); working days are the

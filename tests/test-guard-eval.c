@@ -267,8 +267,9 @@ TEST_IMPL(guard_waited)
         {"waited(notice_on, 100001, \"days\")", 19, "expected a whole number"},
         {"waited(notice_on, -3, \"days\")", 19, "expected a whole number"},
         {"waited(notice_on, n, \"days\")", 19, "expected a whole number"},
-        {"waited(notice_on, 3, \"hours\")", 22, "expected \"days\" or \"working_days\""},
-        {"waited(notice_on, 3, days)", 22, "expected \"days\" or \"working_days\""},
+        {"waited(notice_on, 3, \"hours\")", 22,
+         "expected \"days\", \"working_days\" or \"months\""},
+        {"waited(notice_on, 3, days)", 22, "expected \"days\", \"working_days\" or \"months\""},
         {"waited(notice_on, 3)", 20, "too few arguments to 'waited'"},
         {"waited(notice_on, 3, \"days\") > 1", 30, "cannot compare true/false with a number"},
     };

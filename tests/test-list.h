@@ -144,6 +144,7 @@
     X(engine_closing_conditions)                                                                   \
     X(engine_elapsed_rule)                                                                         \
     X(engine_waited_rule)                                                                          \
+    X(engine_waited_months)                                                                        \
     X(engine_from_end_of)                                                                          \
     X(engine_from_fact)                                                                            \
     X(store_chain_recompute)                                                                       \
