@@ -467,10 +467,11 @@ static int enqueue(cf__writer_t *w, cf__job_t *job, const unsigned *shorter)
 }
 
 /* The loop thread's side of freeing an answered job's prepared rows: they go back to the
- * preparer, which allocated them, rather than being freed here. glibc gives each thread
- * an arena and a cache of freed blocks (tcache): a block freed by another thread goes
- * through the slow path under the owning arena's lock, contended by the preparer, and
- * never reaches the preparer's cache, so each of its allocations took the slow path too
+ * preparer, which allocated them, rather than being freed here. glibc's malloc (the
+ * binary's without mimalloc: api/CMakeLists.txt) gives each thread an arena and a cache
+ * of freed blocks (tcache): a block freed by another thread goes through the slow path
+ * under the owning arena's lock, contended by the preparer, and never reaches the
+ * preparer's cache, so each of its allocations took the slow path too
  * (docs/performance.md, "A request's work on every thread"). 1 when given back (the
  * preparer runs), 0 when the caller frees r. Loop thread only (prep.started is its). */
 static int give_back(cf__writer_t *w, cf_ops_ready_t *r)
