@@ -3,7 +3,7 @@
 # Everything comes from Debian; nothing is downloaded at build or run time.
 set -e
 PKGS="build-essential cmake pkg-config libuv1-dev libsqlite3-dev libcyaml-dev libyaml-dev
-libjansson-dev libssl-dev libh2o-dev libcurl4-openssl-dev sqlite3 curl jq
+libjansson-dev libssl-dev libh2o-dev libcurl4-openssl-dev libmimalloc-dev sqlite3 curl jq
 libsystemd-dev systemd dpkg-dev python3
 libcairo2-dev libpango1.0-dev fonts-noto-cjk poppler-utils"
 # the contract checks: promtool for /metrics (tests/cli/metrics.sh; Debian ships it in

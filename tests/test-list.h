@@ -421,6 +421,7 @@
     X(ready_auto)                                                                                  \
     X(ready_redo)                                                                                  \
     X(ready_stream_late)                                                                           \
+    X(ready_given_back)                                                                            \
     /* hotpath-*: the HTTP transition path made cheaper (tests/test-hotpath.c) */                  \
     X(hotpath_request_id)                                                                          \
     X(hotpath_sqlite_memstatus)                                                                    \

@@ -35,6 +35,10 @@
  *          and runs every request in a savepoint).
  * ready-7: a stream that connects between a transition's preparation and its write gets
  *          its notice (ready_stream_late). SQLite.
+ * ready-8: the prepared rows of answered jobs go back to the preparer, which frees them: an
+ *          answered transition's rows are freed when the preparer takes the next job; with
+ *          the writer held, 69 prepared jobs answered at once (no job after them) wake the
+ *          idle preparer to free them; every answer 200 (ready_given_back). SQLite.
  */
 #include <sqlite3.h>
 #include <stdatomic.h>
@@ -736,6 +740,68 @@ TEST_IMPL(ready_stream_late)
     ASSERT_EQ(strncmp(first, want, strlen(want)), 0);
     free(st.text);
     td_stop(&d);
+    free(token);
+    return 0;
+}
+
+/* ready-8 */
+#define GIVEN 70
+
+TEST_IMPL(ready_given_back)
+{
+    if (cf_test_pg())
+        return 0; /* (PostgreSQL prepares none) */
+    char db[512];
+    holder_t h = {0};
+    cf_serve_config_t cfg;
+    char *token = linear_db("ready-given.db", db, &cfg);
+    cfg.token_cache_ms = 3600000;
+    cfg.prepare = CF_SERVE_PREPARE_ALWAYS;
+    cfg.store_fault = hold_commit;
+    cfg.store_fault_ctx = &h;
+    td_daemon_t d;
+    td_start(&d, &cfg);
+    cf__writer_t *w = &d.srv->writer;
+    long long ids[GIVEN];
+    for (int k = 0; k < GIVEN; k++) {
+        char party[64];
+        snprintf(party, sizeof(party), "某某大药房%d号", k);
+        ids[k] = td_open_case(&d, token, "bench-linear", party);
+    }
+    /* one at a time: each answered job's rows are freed when the next one is prepared */
+    poster_t one = {&d, token, ids[0], "step1", "2", 0};
+    post_step(&one);
+    ASSERT_EQ(one.status, 200);
+    unsigned long long freed = atomic_load(&w->prep.freed);
+    poster_t two = {&d, token, ids[0], "step2", "3", 0};
+    post_step(&two);
+    ASSERT_EQ(two.status, 200);
+    ASSERT(atomic_load(&w->prep.freed) >= freed + 1);
+    /* many answered at once, nothing prepared after them: the idle preparer is woken */
+    unsigned long long prepared = atomic_load(&w->prepared);
+    poster_t p[GIVEN];
+    pthread_t t[GIVEN];
+    atomic_store(&h.hold, 1);
+    for (int k = 0; k < GIVEN; k++) {
+        p[k] = (poster_t){&d, token, ids[k], k ? "step1" : "step3", k ? "2" : "4", 0};
+        pthread_create(&t[k], NULL, post_step, &p[k]);
+        while (k == 0 && !atomic_load(&h.held))
+            usleep(1000);
+    }
+    while (atomic_load(&w->prepared) < prepared + GIVEN)
+        usleep(1000);
+    freed = atomic_load(&w->prep.freed); /* none of these given back yet: none answered */
+    atomic_store(&h.hold, 0);
+    for (int k = 0; k < GIVEN; k++) {
+        pthread_join(t[k], NULL);
+        ASSERT_EQ(p[k].status, 200);
+    }
+    for (int waited = 0; atomic_load(&w->prep.freed) < freed + CF__PREP_SPENT_WAKE; waited++) {
+        if (waited > 6000) /* a minute: the preparer is woken, or never */
+            CF__FAIL("freed %llu of the %d answered", atomic_load(&w->prep.freed) - freed, GIVEN);
+        usleep(10000);
+    }
+    td_stop(&d); /* the rest freed as the preparer stops (ASan: nothing leaked) */
     free(token);
     return 0;
 }

@@ -162,6 +162,8 @@ typedef struct cf__firelist_s {
 /* The cases read ahead of one instant's alerts (sched-ahead.c; writer thread only):
  * PREFETCH jobs put them, a slice at a time, firing takes them. */
 #define CF__AHEAD_MAX 16384 /* cases at most (a day's burst of one bureau, with room) */
+/* Prepared rows given back to an idle preparer that wake it to free them (prep.spent) */
+#define CF__PREP_SPENT_WAKE 64
 /* An alert's rows made while its case was read ahead (serve-jobs.c): the event sealed
  * onto the case's head as it was read, the case's next snapshot, what is delivered. Used
  * only for that alert, fired at the instant it was sealed for, and written only if the
@@ -299,6 +301,13 @@ typedef struct cf__writer_s {
         int quit, started;
         cf_store_t *store;
         cf_wfcache_t wfs; /* wfs.cases: the writer's (cases_mu) */
+        /* What the loop gives back of answered jobs (their prepared rows: cf__job_free),
+         * freed by the preparer, whose memory it is; under mu. freed counts them. Given
+         * back and not yet freed, CF__PREP_SPENT_WAKE wake an idle preparer to free them (a
+         * busy one frees them each time it takes a job): what it holds while idle. */
+        struct cf_ops_ready_s **spent;
+        size_t spent_n, spent_cap;
+        atomic_ullong freed;
     } prep;
     pthread_mutex_t cases_mu;              /* cases.lock while the preparer runs */
     atomic_ullong prepared, prepared_used; /* ACT jobs prepared; of them, written as such */

@@ -84,6 +84,15 @@
 #include <string.h>
 #include <time.h>
 
+static void ready_free(cf_ops_ready_t *r)
+{
+    if (r)
+        cf_ops_ready_dispose(r);
+    free(r);
+}
+
+static int give_back(cf__writer_t *w, cf_ops_ready_t *r);
+
 /* Exported, documented in serve-int.h */
 void cf__job_free(cf__job_t *job)
 {
@@ -93,9 +102,8 @@ void cf__job_free(cf__job_t *job)
     free(job->notices);
     free(job->texts);
     json_decref(job->alerts);
-    if (job->ready)
-        cf_ops_ready_dispose(job->ready);
-    free(job->ready);
+    if (!job->ready || !job->srv || !give_back(&job->srv->writer, job->ready))
+        ready_free(job->ready);
     free(job);
 }
 
@@ -458,6 +466,60 @@ static int enqueue(cf__writer_t *w, cf__job_t *job, const unsigned *shorter)
     return 1;
 }
 
+/* The loop thread's side of freeing an answered job's prepared rows: they go back to the
+ * preparer, which allocated them, rather than being freed here. glibc's malloc (the
+ * binary's without mimalloc: api/CMakeLists.txt) gives each thread an arena and a cache
+ * of freed blocks (tcache): a block freed by another thread goes through the slow path
+ * under the owning arena's lock, contended by the preparer, and never reaches the
+ * preparer's cache, so each of its allocations took the slow path too
+ * (docs/performance.md, "A request's work on every thread"). 1 when given back (the
+ * preparer runs), 0 when the caller frees r. Loop thread only (prep.started is its). */
+static int give_back(cf__writer_t *w, cf_ops_ready_t *r)
+{
+    if (!w->prep.started)
+        return 0;
+    pthread_mutex_lock(&w->prep.mu);
+    if (w->prep.spent_n == w->prep.spent_cap) {
+        size_t cap = w->prep.spent_cap ? w->prep.spent_cap * 2 : CF__PREP_SPENT_WAKE * 2;
+        cf_ops_ready_t **grown = realloc(w->prep.spent, cap * sizeof(*grown));
+        if (!grown) {
+            pthread_mutex_unlock(&w->prep.mu);
+            return 0;
+        }
+        w->prep.spent = grown;
+        w->prep.spent_cap = cap;
+    }
+    w->prep.spent[w->prep.spent_n++] = r;
+    if (w->prep.spent_n == CF__PREP_SPENT_WAKE && !w->prep.queue)
+        pthread_cond_signal(&w->prep.cv);
+    pthread_mutex_unlock(&w->prep.mu);
+    return 1;
+}
+
+/* Takes what was given back (prep.mu held): the two lists trade places, so neither
+ * side allocates while the other fills. *n must be 0 (spent_free emptied it). */
+static void spent_swap(cf__writer_t *w, cf_ops_ready_t ***list, size_t *n, size_t *cap)
+{
+    cf_ops_ready_t **mine = *list;
+    size_t mine_cap = *cap;
+    *list = w->prep.spent;
+    *n = w->prep.spent_n;
+    *cap = w->prep.spent_cap;
+    w->prep.spent = mine;
+    w->prep.spent_n = 0;
+    w->prep.spent_cap = mine_cap;
+}
+
+/* Frees the n prepared rows of list (the preparer's thread) and empties it. */
+static void spent_free(cf__writer_t *w, cf_ops_ready_t **list, size_t *n)
+{
+    for (size_t i = 0; i < *n; i++)
+        ready_free(list[i]);
+    if (*n)
+        atomic_fetch_add(&w->prep.freed, *n);
+    *n = 0;
+}
+
 /* The preparer: the writer's thread is the bound of the HTTP rate (one core), so what
  * a transition needs no write for (reading the case, the engine, sealing, the summary,
  * the answer's text: ops-ready.c) is done here first, on a read-only connection, with
@@ -480,18 +542,25 @@ static int enqueue(cf__writer_t *w, cf__job_t *job, const unsigned *shorter)
 static void *prep_main(void *arg)
 {
     cf__writer_t *w = arg;
+    cf_ops_ready_t **spent = NULL; /* the list given back, swapped with the loop's */
+    size_t spent_n = 0, spent_cap = 0;
     for (;;) {
         pthread_mutex_lock(&w->prep.mu);
-        while (!w->prep.queue && !w->prep.quit)
+        while (!w->prep.queue && !w->prep.quit && w->prep.spent_n < CF__PREP_SPENT_WAKE)
             pthread_cond_wait(&w->prep.cv, &w->prep.mu);
         cf__job_t *job = w->prep.queue;
         if (job && !(w->prep.queue = job->next))
             w->prep.queue_tail = NULL;
         if (job)
             atomic_fetch_sub(&w->prep.queued, 1);
+        int quit = w->prep.quit;
+        spent_swap(w, &spent, &spent_n, &spent_cap);
         pthread_mutex_unlock(&w->prep.mu);
-        if (!job)
+        spent_free(w, spent, &spent_n); /* first: its blocks serve this job's allocations */
+        if (!job && quit)
             break; /* quit, and nothing left */
+        if (!job)
+            continue; /* woken to free what was given back */
         job->next = NULL;
         pthread_rwlock_rdlock(&w->cal_lock);
         job->cal_gen = w->cal_gen;
@@ -500,6 +569,7 @@ static void *prep_main(void *arg)
         atomic_fetch_add(&w->prepared, job->ready != NULL);
         enqueue(w, job, NULL);
     }
+    free(spent);
     return NULL;
 }
 
@@ -540,6 +610,10 @@ static void prep_stop(cf__writer_t *w)
     pthread_cond_signal(&w->prep.cv);
     pthread_mutex_unlock(&w->prep.mu);
     pthread_join(w->prep.thread, NULL);
+    spent_free(w, w->prep.spent, &w->prep.spent_n); /* given back after its last turn */
+    free(w->prep.spent);
+    w->prep.spent = NULL;
+    w->prep.spent_cap = 0;
     pthread_cond_destroy(&w->prep.cv);
     pthread_mutex_destroy(&w->prep.mu);
     cf_wfcache_free(&w->prep.wfs);
