@@ -613,6 +613,60 @@ int cf_store_case_row(cf_store_t *s, int64_t id, cf_case_t *c, cf_error_t *err)
     return rc;
 }
 
+/* The row's columns (row_to_case) then what it caches (cf__store_cached_json):
+ * one read of the row for an audit, where it took two. */
+#define AUDIT_ROW_CACHED 13
+
+/* Exported, documented in store.h */
+int cf_store_case_audit_row(cf_store_t *s, int64_t id, cf_case_t *c, json_t **row, char **snapshot,
+                            size_t *snapshot_len, cf_error_t *err)
+{
+    cf_db_stmt_t *st;
+    int rc = cf__store_prepare(
+        s,
+        "SELECT id, workflow_id, workflow_version, workflow_hash, matter_id, "
+        "coalesce(parent_id, 0), state, version, head, algo, opened_at, updated_at, closed_at, "
+        "id, workflow_id, workflow_version, workflow_hash, matter_id, parent_id, party, algo, "
+        "state, closed, version, head, opened_at, updated_at, closed_at, snapshot "
+        "FROM cases WHERE id = ?",
+        &st, err);
+    if (rc != 0)
+        return rc;
+    cf_case_t got;
+    json_t *cached = NULL;
+    char *text = NULL;
+    int col = AUDIT_ROW_CACHED + 15, have_case = 0;
+    size_t len = 0;
+    rc = case_row_step(s, st, id, err);
+    if (rc == 0 && (rc = row_to_case(st, &got, err)) == 0)
+        have_case = 1;
+    if (rc == 0 && !(cached = cf__store_cached_json(st, AUDIT_ROW_CACHED, 0)))
+        rc = CF_ENOMEM;
+    if (rc == 0 && cf_db_column_type(st, col) == CF_DB_NULL) { /* as cf_store_case_cached */
+        rc = json_object_set_new(cached, "snapshot", json_null()) ? CF_ENOMEM : 0;
+    } else if (rc == 0) {
+        len = (size_t)cf_db_column_bytes(st, col);
+        const void *bytes = cf_db_column_text(st, col);
+        if ((text = malloc(len + 1)) != NULL) {
+            memcpy(text, bytes, len);
+            text[len] = '\0';
+        }
+        rc = text ? 0 : CF_ENOMEM;
+    }
+    cf__store_release(s, st);
+    if (rc != 0) {
+        if (have_case)
+            cf_case_dispose(&got);
+        json_decref(cached);
+        return rc;
+    }
+    *c = got;
+    *row = cached;
+    *snapshot = text;
+    *snapshot_len = len;
+    return 0;
+}
+
 /* Exported, documented in store.h */
 int cf_store_case_ids(cf_store_t *s, const cf_time_t *closed, int64_t **ids, size_t *count,
                       cf_error_t *err)

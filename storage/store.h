@@ -142,6 +142,14 @@ void cf_store_read_end(cf_store_t *s);
  * closed_at, without parsing its snapshot. The rest of c is empty (no facts,
  * no clocks): what an audit reads beside the events, not a case to act on. */
 int cf_store_case_row(cf_store_t *s, int64_t id, cf_case_t *c, cf_error_t *err);
+/* What an audit reads of case id's row, in one read: OUT c as cf_store_case_row
+ * gives it; *row what the row caches as cf_store_case_cached gives it, but
+ * without its snapshot, which is *snapshot (malloc'd, free(); *snapshot_len
+ * bytes, NUL-terminated) as stored, for cf_audit_cache_fold to compare by its
+ * bytes. A snapshot that is SQL NULL is in *row (null) and *snapshot is NULL.
+ * CF_ENOTFOUND or a storage error, with the outputs untouched. */
+int cf_store_case_audit_row(cf_store_t *s, int64_t id, cf_case_t *c, json_t **row, char **snapshot,
+                            size_t *snapshot_len, cf_error_t *err);
 /* OUT *ids (malloc'd, free()) and *count: the ids of every case by id or, when
  * closed is not NULL, of the cases closed in [closed[0], closed[1]). */
 int cf_store_case_ids(cf_store_t *s, const cf_time_t *closed, int64_t **ids, size_t *count,

@@ -180,6 +180,7 @@
     X(audit_cli_failure)                                                                           \
     X(audit_cli_unreadable)                                                                        \
     X(audit_store_rows)                                                                            \
+    X(audit_cache_snapshot_bytes)                                                                  \
     X(audit_report_summary)                                                                        \
     X(audit_report_formats)                                                                        \
     /* serve-*: the daemon (tests/test-serve*.c) */                                                \

@@ -44,9 +44,28 @@ typedef struct audit_input_s {
     const json_t *matter;
     const json_t *events;
     const cf_case_t *c;
-    int replay;        /* 0: chain only */
-    const json_t *row; /* what the case row caches (cf_audit_cache), or NULL */
+    int replay;           /* 0: chain only */
+    const json_t *row;    /* what the case row caches (cf_audit_cache), or NULL */
+    const char *snapshot; /* the row's snapshot as stored (cf_store_case_audit_row), or NULL:
+                             then row's own */
+    size_t snapshot_len;
 } audit_input_t;
+
+/* The replay (when asked) and the cached row's check, on one fold of the events. */
+static int audit_fold_checks(const audit_input_t *in, cf_time_t now, cf_audit_t *a)
+{
+    cf_case_t fold;
+    int folded = 0, rc = 0;
+    if (in->replay)
+        rc = cf_audit_replay_fold(in->wf, in->cal, in->matter, in->events, now, a, &fold, &folded);
+    if (rc == 0 && in->row && !folded && (!in->replay || !in->wf)) /* no fold made yet */
+        rc = cf_audit_fold(in->events, &fold, &folded);
+    if (rc == 0 && in->row) /* the row must be what the events give */
+        rc = cf_audit_cache_fold(folded ? &fold : NULL, in->row, in->snapshot, in->snapshot_len, a);
+    if (folded)
+        cf_case_dispose(&fold);
+    return rc;
+}
 
 /* Verifies (and replays) one case. OUT *result: its JSON (cf__audit_case_json). */
 static int audit_one(const audit_input_t *in, cf_time_t now, json_t **result)
@@ -55,10 +74,8 @@ static int audit_one(const audit_input_t *in, cf_time_t now, json_t **result)
     int rc = cf_audit_init(&a, in->c->id);
     if (rc == 0)
         rc = cf_audit_verify(in->events, in->c->algo, in->c->head, &a);
-    if (rc == 0 && in->replay)
-        rc = cf_audit_replay(in->wf, in->cal, in->matter, in->events, now, &a);
-    if (rc == 0 && in->row) /* the row must be what the events give */
-        rc = cf_audit_cache(in->events, in->row, &a);
+    if (rc == 0)
+        rc = audit_fold_checks(in, now, &a);
     if (rc == 0)
         *result = cf__audit_case_json(&a, in->c->workflow_id, in->c->workflow_version,
                                       in->c->workflow_hash, in->c->matter_id);
@@ -164,19 +181,19 @@ static int audit_stored(audit_worker_t *wk, int64_t id, audit_batch_t *b, cf_err
     const cf_workflow_t *wf = NULL;
     const json_t *matter = NULL;
     json_t *events = NULL, *result = NULL, *row = NULL;
-    int rc = cf_store_case_row(wk->store, id, &c, err);
+    char *snapshot = NULL;
+    size_t snapshot_len = 0;
+    int rc = cf_store_case_audit_row(wk->store, id, &c, &row, &snapshot, &snapshot_len, err);
     if (rc != 0)
         return rc;
     int wanted = !a->ranged || (c.closed_at && c.closed_at >= a->from && c.closed_at < a->to);
     if (wanted)
         rc = cf_store_case_events_audit(wk->store, id, &events, err);
-    if (wanted && rc == 0)
-        rc = cf_store_case_cached(wk->store, id, &row, err);
     if (wanted && rc == 0 && a->replay)
         rc = pinned(wk, &c, &wf, err);
     if (wanted && rc == 0 && a->replay && c.matter_id)
         matter = matter_of(wk, c.matter_id);
-    audit_input_t in = {wf, a->cal, matter, events, &c, a->replay, row};
+    audit_input_t in = {wf, a->cal, matter, events, &c, a->replay, row, snapshot, snapshot_len};
     if (wanted && rc == 0)
         rc = audit_one(&in, a->now, &result);
     if (result) {
@@ -188,6 +205,7 @@ static int audit_stored(audit_worker_t *wk, int64_t id, audit_batch_t *b, cf_err
     json_decref(result);
     json_decref(events);
     json_decref(row);
+    free(snapshot);
     cf_case_dispose(&c);
     return rc;
 }
@@ -486,8 +504,8 @@ static int audit_bundle(const char *path, cf_time_t now, cf__audit_report_t *rep
     if (rc == 0)
         rc = bundle_calendar(json_object_get(b, "calendars"), &cal, err);
     json_t *row = json_pack("{s:O}", "snapshot", json_object_get(b, "case"));
-    audit_input_t in = {wf, cal, json_object_get(b, "matter"), json_object_get(b, "events"), &c,
-                        1,  row};
+    audit_input_t in = {
+        wf, cal, json_object_get(b, "matter"), json_object_get(b, "events"), &c, 1, row, NULL, 0};
     if (rc == 0)
         rc = audit_one(&in, now, &result);
     if (rc == 0) {
