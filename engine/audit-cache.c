@@ -16,6 +16,7 @@
  */
 #include "audit-int.h"
 #include "engine.h"
+#include "jsonr.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -154,7 +155,7 @@ static int compare_snapshot_text(const cf_case_t *c, const char *text, size_t le
     free(want);
     if (same)
         return 0;
-    json_t *snap = json_loadb(text, len, 0, NULL); /* else its text, as the store gives it */
+    json_t *snap = cf__jsonr_load(text, len, NULL); /* else its text, as the store gives it */
     if (!snap && !(snap = json_stringn(text, len)) && !(snap = json_string("")))
         return CF_ENOMEM;
     int rc = compare_snapshot(c, snap, out);

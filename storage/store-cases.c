@@ -17,6 +17,7 @@
  * column but state; a transition that changes no clock writes no clock row.
  */
 #include "store-int.h"
+#include "jsonr.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -515,8 +516,8 @@ static int read_events(cf_store_t *s, int64_t id, int lenient, json_t **events, 
     int step = CF_DB_DONE;
     while (rc == 0 && out && (step = cf_db_step(st)) == CF_DB_ROW) {
         json_error_t why;
-        json_t *ev = json_loadb((const char *)cf_db_column_text(st, 3),
-                                (size_t)cf_db_column_bytes(st, 3), 0, &why);
+        json_t *ev = cf__jsonr_load((const char *)cf_db_column_text(st, 3),
+                                    (size_t)cf_db_column_bytes(st, 3), &why);
         if (!ev && lenient)
             ev = unreadable(st, id, &why);
         else if (!ev)

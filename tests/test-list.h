@@ -153,6 +153,7 @@
     X(store_statement_cache)                                                                       \
     X(store_snapshot_text)                                                                         \
     X(store_canonical_is_jansson)                                                                  \
+    X(store_jsonr_is_jansson)                                                                      \
     X(store_conflict)                                                                              \
     X(store_conflict_same_state)                                                                   \
     X(store_case_update_by_key)                                                                    \
