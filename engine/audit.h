@@ -72,6 +72,11 @@ void cf_audit_dispose(cf_audit_t *out);
  * cf_store_case_events_audit gives it: the chain goes on from its row's hash).
  * Returns 0 (the deviations say whether it passed) or CF_ENOMEM. */
 int cf_audit_verify(const json_t *events, cf_chain_algo_t algo, const char *head, cf_audit_t *out);
+/* The same, given each event's hash recomputed (cf_chain_hash of event i on its
+ * own "prev", with algo) in hashes[i], as cf_store_case_events_rehashed gives
+ * them; NULL: recomputed here. */
+int cf_audit_verify_hashed(const json_t *events, const char (*hashes)[CF_CHAIN_HEX],
+                           cf_chain_algo_t algo, const char *head, cf_audit_t *out);
 
 /* Replays events on wf (the definition the case pinned; NULL when it is not to
  * be had: one "workflow" deviation, nothing replayed) with cal, the matter's

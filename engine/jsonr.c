@@ -36,6 +36,8 @@ typedef struct reader_s {
     char *buf; /* a string with escapes, decoded; reused */
     size_t cap;
     int depth;
+    int canonical; /* so far, the text is what cf__jsonw_value(sorted) writes of its value */
+    const unsigned char *links[2][2]; /* the top object's "hash" and "prev" members: [start, end) */
 } reader_t;
 
 static json_t *value(reader_t *r);
@@ -106,6 +108,7 @@ static int string(reader_t *r, int escapes, const char **s, size_t *n)
             if (!escapes || p + 1 == r->end || !unescape(p[1]))
                 return -1;
             escaped = 1;
+            r->canonical &= p[1] != '/'; /* written back unescaped */
             p += 2;
         } else if (*p >= 0x80) {
             size_t k = utf8_len(p, r->end);
@@ -148,6 +151,7 @@ static json_t *integer(reader_t *r)
     }
     if (p < r->end && (*p == '.' || *p == 'e' || *p == 'E')) /* a real: jansson's */
         return NULL;
+    r->canonical &= !(neg && v == 0); /* -0 is written back 0 */
     r->p = p;
     return json_integer(neg ? -v : v);
 }
@@ -171,9 +175,30 @@ static int take(reader_t *r, unsigned char c)
     return 1;
 }
 
+/* 1 if key a (an bytes) sorts before key b (bn), as jsonw sorts keys. */
+static int key_before(const char *a, size_t an, const char *b, size_t bn)
+{
+    int c = memcmp(a, b, an < bn ? an : bn);
+    return c < 0 || (c == 0 && an < bn);
+}
+
+/* Notes where a member of the top object that the chain leaves out begins and ends. */
+static void link_member(reader_t *r, const char *key, size_t n, const unsigned char *start)
+{
+    int which = n == 4 && memcmp(key, "hash", 4) == 0   ? 0
+                : n == 4 && memcmp(key, "prev", 4) == 0 ? 1
+                                                        : -1;
+    if (r->depth == 1 && which >= 0) {
+        r->links[which][0] = start;
+        r->links[which][1] = r->p;
+    }
+}
+
 static json_t *object(reader_t *r)
 {
     json_t *o = json_object();
+    const char *last = NULL; /* the key before */
+    size_t last_n = 0;
     if (!o)
         return NULL;
     if (take(r, '}'))
@@ -182,9 +207,14 @@ static json_t *object(reader_t *r)
         const char *key;
         size_t n;
         json_t *v;
+        const unsigned char *start = r->p;
         if (!take(r, '"') || string(r, 0, &key, &n) != 0 || !take(r, ':') || !(v = value(r)) ||
             json_object_setn_new_nocheck(o, key, n, v) != 0)
             break;
+        r->canonical &= !last || key_before(last, last_n, key, n);
+        last = key; /* in the text (keys here have no escapes): still there */
+        last_n = n;
+        link_member(r, key, n, start);
         if (take(r, '}'))
             return o;
         if (!take(r, ','))
@@ -243,14 +273,67 @@ static json_t *value(reader_t *r)
     return integer(r);
 }
 
+/* Reads all of text into r, or gives up (NULL). */
+static json_t *read_all(reader_t *r, const char *text, size_t len)
+{
+    memset(r, 0, sizeof(*r));
+    r->p = (const unsigned char *)text;
+    r->end = r->p + len;
+    r->canonical = 1;
+    json_t *v = len && (text[0] == '{' || text[0] == '[') ? value(r) : NULL;
+    free(r->buf);
+    if (v && r->p == r->end)
+        return v;
+    json_decref(v);
+    return NULL;
+}
+
 /* Exported, documented in jsonr.h */
 json_t *cf__jsonr_load(const char *text, size_t len, json_error_t *err)
 {
-    reader_t r = {(const unsigned char *)text, (const unsigned char *)text + len, NULL, 0, 0};
-    json_t *v = len && (text[0] == '{' || text[0] == '[') ? value(&r) : NULL;
-    free(r.buf);
-    if (v && r.p == r.end)
-        return v;
-    json_decref(v); /* not all of it read here: jansson's answer, whatever it is */
-    return json_loadb(text, len, 0, err);
+    reader_t r;
+    json_t *v = read_all(&r, text, len);
+    return v ? v : json_loadb(text, len, 0, err); /* jansson's answer, whatever it is */
+}
+
+/* Appends to canon the members of the top object read into r, from its text,
+ * all but "hash" and "prev": the runs of members between them, joined by commas
+ * (the text is compact: members are separated by exactly one comma). */
+static void copy_without_links(const reader_t *r, const unsigned char *text, cf__jsonw_t *canon)
+{
+    const unsigned char *at = text + 1; /* past '{' */
+    int first = 1;
+    cf__jsonw_raw(canon, "{", 1);
+    for (int i = 0; i <= 2; i++) { /* "hash" sorts before "prev": the text has them so */
+        if (i < 2 && !r->links[i][0])
+            continue;
+        const unsigned char *start = i < 2 ? r->links[i][0] : r->end - 1;
+        if (start > at) { /* members before it, and the comma after them */
+            size_t n = (size_t)(start - at) - (i < 2);
+            cf__jsonw_raw(canon, ",", !first);
+            cf__jsonw_raw(canon, (const char *)at, n);
+            first = 0;
+        }
+        if (i < 2) {
+            at = r->links[i][1];
+            at += *at == ',';
+        }
+    }
+    cf__jsonw_raw(canon, "}", 1);
+}
+
+/* Exported, documented in jsonr.h */
+json_t *cf__jsonr_load_canonical(const char *text, size_t len, json_error_t *err,
+                                 cf__jsonw_t *canon)
+{
+    reader_t r;
+    json_t *v = read_all(&r, text, len);
+    canon->len = 0;
+    if (canon->p)
+        canon->p[0] = '\0';
+    if (!v)
+        return json_loadb(text, len, 0, err);
+    if (r.canonical && json_is_object(v))
+        copy_without_links(&r, (const unsigned char *)text, canon);
+    return v;
 }

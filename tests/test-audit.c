@@ -719,6 +719,70 @@ TEST_IMPL(audit_cache_snapshot_bytes)
     return 0;
 }
 
+/* Expects the hashes cf_store_case_events_rehashed gives for case id to be the
+ * chain's (cf_chain_hash of each event on its prev); OUT *stored_ok: how many
+ * are the event's stored hash. */
+static void rehashed_as_chain(fx_t *f, cf_store_rehash_t *h, size_t *stored_ok)
+{
+    json_t *events, *ev;
+    cf_error_t err;
+    size_t i;
+    ASSERT_EQ(cf_store_case_events_rehashed(f->store, f->c.id, f->c.algo, &events, h, &err), 0);
+    *stored_ok = 0;
+    json_array_foreach(events, i, ev) {
+        char want[CF_CHAIN_HEX];
+        ASSERT_EQ(
+            cf_chain_hash(f->c.algo, json_string_value(json_object_get(ev, "prev")), ev, want), 0);
+        ASSERT_STR_EQ(h->hashes[i], want);
+        *stored_ok += strcmp(want, json_string_value(json_object_get(ev, "hash"))) == 0;
+    }
+    ASSERT(json_array_size(events) > 3);
+    json_decref(events);
+}
+
+/* audit-3.8: an audit hashes each stored event from its text as read when that
+ * is the chain's canonical form, else from its value: the chain's definition is
+ * unchanged either way. An event rewritten in other bytes with the same value
+ * (its keys out of order, a space) still verifies; an edit of its value is
+ * caught on either path. */
+TEST_IMPL(audit_rehashed_as_read)
+{
+    CF_TEST_SQLITE_ONLY("reads or writes the SQLite file directly (tamper)");
+    fx_t f;
+    setup(&f, MINI, "2025-09-01T09:00:00+08:00");
+    walk_to_decision(&f);
+    put_calendar(&f);
+    cf_store_rehash_t h = {0};
+    size_t ok, n = (size_t)f.c.version;
+    rehashed_as_chain(&f, &h, &ok);
+    ASSERT_EQ(ok, n);
+    char sql[1024], *out = malloc(1 << 20);
+    snprintf(sql, sizeof(sql),
+             "%s UPDATE events SET body = json_set(json_remove(body, '$.actor'), '$.actor', "
+             "json_extract(body, '$.actor')) WHERE case_id = %lld AND seq = 3; "
+             "UPDATE events SET body = ' ' || body WHERE case_id = %lld AND seq = 4;",
+             drop_triggers, (long long)f.c.id, (long long)f.c.id);
+    tamper("audit.db", sql);
+    rehashed_as_chain(&f, &h, &ok);
+    ASSERT_EQ(ok, n); /* other bytes, the same hashes */
+    ASSERT_EQ(cli(out, 1 << 20, "audit", "verify", "--json", NULL, NULL), 0);
+    snprintf(sql, sizeof(sql),
+             "UPDATE events SET body = replace(body, '举报', '匿名') WHERE case_id = %lld AND "
+             "seq = 3; UPDATE events SET body = replace(body, '\"at\":\"2025', '\"at\":\"2024') "
+             "WHERE case_id = %lld AND seq = 5;",
+             (long long)f.c.id, (long long)f.c.id);
+    tamper("audit.db", sql);
+    rehashed_as_chain(&f, &h, &ok);
+    ASSERT_EQ(ok, n - 2);
+    ASSERT_EQ(cli(out, 1 << 20, "audit", "verify", NULL, NULL, NULL), CF_EXIT_VERIFY);
+    ASSERT_CONTAINS(out, "event 3 was altered"); /* out of order: hashed from its value */
+    ASSERT_CONTAINS(out, "event 5 was altered"); /* canonical: hashed from its text */
+    cf_store_rehash_dispose(&h);
+    free(out);
+    teardown(&f);
+    return 0;
+}
+
 /* audit-3.3: `case export` writes a bundle that `audit replay --bundle` verifies
  * away from the database; an event edited by hand in the bundle is caught. */
 TEST_IMPL(audit_bundle)

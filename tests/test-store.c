@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../engine/chain.h"
 #include "../engine/jsonr.h"
 #include "../engine/jsonw.h"
 #include "../storage/store-int.h"
@@ -383,6 +384,95 @@ static void reads_as_jansson(const char *text, size_t len)
     free(b);
     json_decref(want);
     json_decref(got);
+}
+
+/* Expects what cf__jsonr_load_canonical says of text: the value jansson reads,
+ * and, when it gives a canonical form, the one cf_chain_canonical gives of the
+ * value. Returns 1 if it gave one. */
+static int canonical_as_chain(const char *text, size_t len)
+{
+    cf__jsonw_t canon = {0};
+    json_t *want = json_loadb(text, len, 0, NULL),
+           *got = cf__jsonr_load_canonical(text, len, NULL, &canon);
+    ASSERT(!want == !got);
+    int given = canon.len > 0;
+    if (given) {
+        char *chain = cf_chain_canonical(got);
+        if (!json_equal(want, got) || strcmp(chain, canon.p) != 0)
+            CF__FAIL("%.*s: canonical %s, chain %s", (int)len, text, canon.p, chain);
+        free(chain);
+    }
+    free(canon.p);
+    json_decref(want);
+    json_decref(got);
+    return given;
+}
+
+/* store-1.9: a stored event's canonical form taken from its text (what the
+ * chain hashes, without writing it again) is cf_chain_canonical's: over random
+ * objects given a hash and a prev, written sorted (caseflow's form) and
+ * otherwise, cut, changed and grown by a byte; and where the form is not the
+ * chain's (keys out of order, "\/", -0, spaces) none is given. */
+TEST_IMPL(store_jsonr_canonical)
+{
+    static const char bytes[] = {'"', ',', '}', '{', ':', '0', '-', 'a', 'z', '/', '\\'};
+    uint64_t st = 20261208;
+    int given = 0;
+    for (int i = 0; i < 3000; i++) {
+        json_t *v = random_value(&st, 1);
+        if (!json_is_object(v)) {
+            json_t *o = json_pack("{s:o}", "v", v);
+            v = o;
+        }
+        if (rnd(&st) % 4)
+            json_object_set_new(v, "hash", json_string("h"));
+        if (rnd(&st) % 4)
+            json_object_set_new(v, "prev", random_value(&st, 3));
+        for (int f = 0; f < 2; f++) {
+            char *text = json_dumps(v, JSON_COMPACT | (f ? JSON_SORT_KEYS : 0));
+            size_t len = strlen(text);
+            given += canonical_as_chain(text, len);
+            for (int m = 0; m < 4; m++) {
+                char *t = malloc(len + 2);
+                size_t at = rnd(&st) % len;
+                memcpy(t, text, len);
+                if (m < 2) {
+                    t[at] = bytes[rnd(&st) % sizeof(bytes)];
+                    canonical_as_chain(t, len);
+                } else {
+                    memmove(t + at + 1, t + at, len - at);
+                    t[at] = bytes[rnd(&st) % sizeof(bytes)];
+                    canonical_as_chain(t, len + 1);
+                }
+                free(t);
+            }
+            free(text);
+        }
+        json_decref(v);
+    }
+    ASSERT(given > 500); /* the form was taken from the text, not only refused */
+    static const char *const forms[] = {
+        "{\"a\":1,\"hash\":\"h\",\"m\":[1,{\"hash\":2,\"z\":\"x/y\"}],\"prev\":\"p\",\"z\":-3}",
+        "{\"hash\":\"h\",\"prev\":\"p\",\"z\":0}",
+        "{\"a\":1,\"hash\":\"h\",\"prev\":\"p\"}",
+        "{\"hash\":\"h\"}",
+        "{\"prev\":{}}",
+        "{}",
+        "{\"a\":\"\\\"\\\\\\n\\t\"}"};
+    for (size_t i = 0; i < sizeof(forms) / sizeof(forms[0]); i++)
+        ASSERT_EQ(canonical_as_chain(forms[i], strlen(forms[i])), 1);
+    static const char *const others[] = {"{\"b\":1,\"a\":2}",
+                                         "{\"a\":{\"y\":1,\"x\":2}}",
+                                         "{\"a\":\"\\/\"}",
+                                         "{\"a\":-0}",
+                                         "{\"a\": 1}",
+                                         "{\"a\":1,\"a\":1}",
+                                         "{\"prev\":\"p\",\"hash\":\"h\"}",
+                                         "[1]",
+                                         "{\"a\":\"\\u0001\"}"};
+    for (size_t i = 0; i < sizeof(others) / sizeof(others[0]); i++)
+        ASSERT_EQ(canonical_as_chain(others[i], strlen(others[i])), 0);
+    return 0;
 }
 
 /* store-1.8: the reader of stored text (jsonr.h) reads every text as jansson

@@ -49,6 +49,7 @@ typedef struct audit_input_s {
     const char *snapshot; /* the row's snapshot as stored (cf_store_case_audit_row), or NULL:
                              then row's own */
     size_t snapshot_len;
+    const char (*hashes)[CF_CHAIN_HEX]; /* each event's hash recomputed as read, or NULL */
 } audit_input_t;
 
 /* The replay (when asked) and the cached row's check, on one fold of the events. */
@@ -73,7 +74,7 @@ static int audit_one(const audit_input_t *in, cf_time_t now, json_t **result)
     cf_audit_t a;
     int rc = cf_audit_init(&a, in->c->id);
     if (rc == 0)
-        rc = cf_audit_verify(in->events, in->c->algo, in->c->head, &a);
+        rc = cf_audit_verify_hashed(in->events, in->hashes, in->c->algo, in->c->head, &a);
     if (rc == 0)
         rc = audit_fold_checks(in, now, &a);
     if (rc == 0)
@@ -140,6 +141,7 @@ typedef struct audit_worker_s {
                           it is parsed again only when the hash changes */
     char *matter_id;   /* the last matter read, and its catalog entry (or NULL) */
     json_t *matter;
+    cf_store_rehash_t rehash; /* the events' hashes recomputed as read, its buffers reused */
 } audit_worker_t;
 
 /* The definition case c pinned, through wk->wf; NULL when it is not in the
@@ -188,12 +190,14 @@ static int audit_stored(audit_worker_t *wk, int64_t id, audit_batch_t *b, cf_err
         return rc;
     int wanted = !a->ranged || (c.closed_at && c.closed_at >= a->from && c.closed_at < a->to);
     if (wanted)
-        rc = cf_store_case_events_audit(wk->store, id, &events, err);
+        rc = cf_store_case_events_rehashed(wk->store, id, c.algo, &events, &wk->rehash, err);
     if (wanted && rc == 0 && a->replay)
         rc = pinned(wk, &c, &wf, err);
     if (wanted && rc == 0 && a->replay && c.matter_id)
         matter = matter_of(wk, c.matter_id);
-    audit_input_t in = {wf, a->cal, matter, events, &c, a->replay, row, snapshot, snapshot_len};
+    audit_input_t in = {
+        wf,        a->cal, matter,   events,       &c,
+        a->replay, row,    snapshot, snapshot_len, (const char(*)[CF_CHAIN_HEX])wk->rehash.hashes};
     if (wanted && rc == 0)
         rc = audit_one(&in, a->now, &result);
     if (result) {
@@ -251,6 +255,7 @@ static int report_batch(cf__audit_report_t *report, audit_batch_t *b, cf_error_t
 
 static void worker_dispose(audit_worker_t *wk)
 {
+    cf_store_rehash_dispose(&wk->rehash);
     cf_workflow_free(wk->wf);
     free(wk->matter_id);
     json_decref(wk->matter);
@@ -505,7 +510,8 @@ static int audit_bundle(const char *path, cf_time_t now, cf__audit_report_t *rep
         rc = bundle_calendar(json_object_get(b, "calendars"), &cal, err);
     json_t *row = json_pack("{s:O}", "snapshot", json_object_get(b, "case"));
     audit_input_t in = {
-        wf, cal, json_object_get(b, "matter"), json_object_get(b, "events"), &c, 1, row, NULL, 0};
+        wf, cal, json_object_get(b, "matter"), json_object_get(b, "events"), &c, 1, row, NULL,
+        0,  NULL};
     if (rc == 0)
         rc = audit_one(&in, now, &result);
     if (rc == 0) {
