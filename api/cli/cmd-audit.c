@@ -16,7 +16,11 @@
  * algorithm caseflow does not know) or memory runs out, with its error.
  *
  * Both also fold each case's events and compare the result with what its row
- * caches (cf_audit_cache: a row edited behind caseflow's back). `audit verify
+ * caches (cf_audit_cache: a row edited behind caseflow's back). Over the
+ * database, a case costs one read of its row (cf_store_case_audit_row) and one
+ * of its events, whose hashes are recomputed as they are read
+ * (cf_store_case_events_rehashed), and one fold serves the replay and the row's
+ * check (cf_audit_replay_fold, cf_audit_cache_fold). `audit verify
  * --checkpoint FILE` first checks the whole log against a signed checkpoint
  * (anchor-run.h, docs/audit.md) and prints that check before the report (in
  * the JSON report, as the summary's "checkpoint").
@@ -195,9 +199,16 @@ static int audit_stored(audit_worker_t *wk, int64_t id, audit_batch_t *b, cf_err
         rc = pinned(wk, &c, &wf, err);
     if (wanted && rc == 0 && a->replay && c.matter_id)
         matter = matter_of(wk, c.matter_id);
-    audit_input_t in = {
-        wf,        a->cal, matter,   events,       &c,
-        a->replay, row,    snapshot, snapshot_len, (const char(*)[CF_CHAIN_HEX])wk->rehash.hashes};
+    audit_input_t in = {.wf = wf,
+                        .cal = a->cal,
+                        .matter = matter,
+                        .events = events,
+                        .c = &c,
+                        .replay = a->replay,
+                        .row = row,
+                        .snapshot = snapshot,
+                        .snapshot_len = snapshot_len,
+                        .hashes = (const char(*)[CF_CHAIN_HEX])wk->rehash.hashes};
     if (wanted && rc == 0)
         rc = audit_one(&in, a->now, &result);
     if (result) {
@@ -509,9 +520,13 @@ static int audit_bundle(const char *path, cf_time_t now, cf__audit_report_t *rep
     if (rc == 0)
         rc = bundle_calendar(json_object_get(b, "calendars"), &cal, err);
     json_t *row = json_pack("{s:O}", "snapshot", json_object_get(b, "case"));
-    audit_input_t in = {
-        wf, cal, json_object_get(b, "matter"), json_object_get(b, "events"), &c, 1, row, NULL,
-        0,  NULL};
+    audit_input_t in = {.wf = wf,
+                        .cal = cal,
+                        .matter = json_object_get(b, "matter"),
+                        .events = json_object_get(b, "events"),
+                        .c = &c,
+                        .replay = 1,
+                        .row = row};
     if (rc == 0)
         rc = audit_one(&in, now, &result);
     if (rc == 0) {
