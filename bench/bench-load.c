@@ -6,9 +6,10 @@
  * Each case is real: cf_engine_open decides its opening on the bench workflow
  * (so its clock.started event carries the deadline the engine computed: 72
  * hours after the opening, which the layout in bench.h chooses), cf_case_append
- * seals its events onto a SHA-256 chain, and cf_case_to_json gives its
- * snapshot. Only the writing is done by hand: the same rows store-cases.c and
- * store-tx.c write (events, cases, clocks, case_agency, and the pending
+ * seals its events onto a SHA-256 chain, and cf_case_snapshot_text gives its
+ * snapshot, in the bytes the store writes (an audit compares them with the
+ * fold's by their bytes first: cf_audit_cache_fold). Only the writing is done by hand: the same
+ * rows store-cases.c and store-tx.c write (events, cases, clocks, case_agency, and the pending
  * alert cf_store_alerts_sync would index for the running clock: the bench
  * clock has no warning points, so one "deadline" alert per case), by prepared
  * statements in transactions of 20,000 cases with synchronous=OFF. The schema
@@ -161,7 +162,9 @@ static void write_events(cf_bench_rows_t *w, const json_t *events)
 
 static void write_case(cf_bench_rows_t *w, const cf_case_t *c)
 {
-    json_t *snap = cf_case_to_json(c);
+    char *snap = cf_case_snapshot_text(c);
+    if (!snap)
+        cf_bench_die("case", "out of memory");
     sqlite3_stmt *st = w->cs;
     sqlite3_bind_int64(st, 1, c->id);
     sqlite3_bind_text(st, 2, c->workflow_id, -1, SQLITE_STATIC);
@@ -176,9 +179,8 @@ static void write_case(cf_bench_rows_t *w, const cf_case_t *c)
     sqlite3_bind_int64(st, 11, c->opened_at);
     sqlite3_bind_int64(st, 12, c->updated_at);
     c->closed_at ? sqlite3_bind_int64(st, 13, c->closed_at) : sqlite3_bind_null(st, 13);
-    sqlite3_bind_text(st, 14, json_dumps(snap, JSON_COMPACT), -1, free);
+    sqlite3_bind_text(st, 14, snap, -1, free);
     run(w, st, "case");
-    json_decref(snap);
 }
 
 /* The clock index and, for a running clock, its pending deadline alert. */

@@ -570,6 +570,16 @@ static void replay_end(replay_t *r, cf_time_t now)
 int cf_audit_replay(const cf_workflow_t *wf, const cf_calendar_t *cal, const json_t *matter,
                     const json_t *events, cf_time_t now, cf_audit_t *out)
 {
+    int folded;
+    return cf_audit_replay_fold(wf, cal, matter, events, now, out, NULL, &folded);
+}
+
+/* Exported, documented in audit.h */
+int cf_audit_replay_fold(const cf_workflow_t *wf, const cf_calendar_t *cal, const json_t *matter,
+                         const json_t *events, cf_time_t now, cf_audit_t *out, cf_case_t *fold,
+                         int *folded)
+{
+    *folded = 0;
     if (!wf)
         return cf__audit_deviate(
                    out, 0, "workflow", "",
@@ -607,7 +617,12 @@ int cf_audit_replay(const cf_workflow_t *wf, const cf_calendar_t *cal, const jso
     if (!r.oom && !r.halted) /* the end of a record not followed to its end says nothing */
         replay_end(&r, now);
     json_decref(r.expected);
-    cf_case_dispose(&r.c);
+    if (fold && !r.oom && !r.halted && json_array_size(events)) { /* handed over */
+        *fold = r.c;
+        *folded = 1;
+    } else {
+        cf_case_dispose(&r.c);
+    }
     cf_calendar_free(r.view);
     return r.oom ? CF_ENOMEM : 0;
 }

@@ -72,6 +72,11 @@ void cf_audit_dispose(cf_audit_t *out);
  * cf_store_case_events_audit gives it: the chain goes on from its row's hash).
  * Returns 0 (the deviations say whether it passed) or CF_ENOMEM. */
 int cf_audit_verify(const json_t *events, cf_chain_algo_t algo, const char *head, cf_audit_t *out);
+/* The same, given each event's hash recomputed (cf_chain_hash of event i on its
+ * own "prev", with algo) in hashes[i], as cf_store_case_events_rehashed gives
+ * them; NULL: recomputed here. */
+int cf_audit_verify_hashed(const json_t *events, const char (*hashes)[CF_CHAIN_HEX],
+                           cf_chain_algo_t algo, const char *head, cf_audit_t *out);
 
 /* Replays events on wf (the definition the case pinned; NULL when it is not to
  * be had: one "workflow" deviation, nothing replayed) with cal, the matter's
@@ -105,6 +110,14 @@ int cf_audit_verify(const json_t *events, cf_chain_algo_t algo, const char *head
 int cf_audit_replay(const cf_workflow_t *wf, const cf_calendar_t *cal, const json_t *matter,
                     const json_t *events, cf_time_t now, cf_audit_t *out);
 
+/* cf_audit_replay, keeping the case its events fold into for cf_audit_cache_fold
+ * (replay folds them anyway). OUT *fold (uninitialized before) and *folded as
+ * cf_audit_fold gives them: *folded 0 when the replay did not fold every event
+ * (wf NULL, an event unreadable or refused by the fold, no events). */
+int cf_audit_replay_fold(const cf_workflow_t *wf, const cf_calendar_t *cal, const json_t *matter,
+                         const json_t *events, cf_time_t now, cf_audit_t *out, cf_case_t *fold,
+                         int *folded);
+
 /* Compares what the case's row caches with the fold of its events (the record:
  * case.h), so a row edited behind caseflow's back (state, facts, version ...)
  * is caught though reads keep serving it. row is {column: value} as
@@ -115,5 +128,23 @@ int cf_audit_replay(const cf_workflow_t *wf, const cf_calendar_t *cal, const jso
  * Events that cannot be read or folded are not compared (cf_audit_verify and
  * cf_audit_replay report them). Returns 0 or CF_ENOMEM. */
 int cf_audit_cache(const json_t *events, const json_t *row, cf_audit_t *out);
+
+/* Folds events into c (uninitialized) as cf_audit_cache does. OUT *folded: 1
+ * when every event was read and folded (at least one): c then holds the case,
+ * to dispose; 0 when not (c is left empty, nothing to dispose). Returns 0 or
+ * CF_ENOMEM (*folded 0). */
+int cf_audit_fold(const json_t *events, cf_case_t *c, int *folded);
+
+/* cf_audit_cache on a fold already made (cf_audit_fold, or cf_audit_replay_fold:
+ * one fold for both checks). fold is NULL when the events could not all be
+ * folded (nothing is compared). snapshot, when not NULL, is the row's cached
+ * snapshot as stored (snapshot_len bytes; cf_store_case_audit_row), then
+ * compared in place of row's "snapshot": the bytes the store writes for fold
+ * (cf_case_snapshot_buf) pass without a parse; other bytes are parsed and
+ * compared member by member as cf_audit_cache does, so a snapshot with the same
+ * value in other bytes passes too, and one that differs is named. Returns 0 or
+ * CF_ENOMEM. */
+int cf_audit_cache_fold(const cf_case_t *fold, const json_t *row, const char *snapshot,
+                        size_t snapshot_len, cf_audit_t *out);
 
 #endif

@@ -141,6 +141,26 @@ static const char *const cached_columns[] = {"id",
                                              "snapshot",
                                              NULL};
 
+/* Exported, documented in store-int.h */
+json_t *cf__store_cached_json(cf_db_stmt_t *st, int first, int snapshot)
+{
+    json_t *out = json_object();
+    int rc = out ? 0 : CF_ENOMEM;
+    for (int i = 0; rc == 0 && cached_columns[i]; i++) {
+        int last = !cached_columns[i + 1]; /* the snapshot */
+        int parse = !strcmp(cached_columns[i], "party") || last;
+        if (last && !snapshot)
+            break;
+        if (json_object_set_new(out, cached_columns[i], column_json(st, first + i, parse)) != 0)
+            rc = CF_ENOMEM;
+    }
+    if (rc != 0) {
+        json_decref(out);
+        return NULL;
+    }
+    return out;
+}
+
 /* Exported, documented in store.h */
 int cf_store_case_cached(cf_store_t *s, int64_t id, json_t **row, cf_error_t *err)
 {
@@ -155,15 +175,9 @@ int cf_store_case_cached(cf_store_t *s, int64_t id, json_t **row, cf_error_t *er
     cf_db_bind_int64(st, 1, id);
     int step = cf_db_step(st);
     json_t *out = NULL;
-    if (step == CF_DB_ROW && (out = json_object()) != NULL) {
-        for (int i = 0; cached_columns[i]; i++) {
-            int parse =
-                !strcmp(cached_columns[i], "party") || !strcmp(cached_columns[i], "snapshot");
-            if (json_object_set_new(out, cached_columns[i], column_json(st, i, parse)) != 0)
-                rc = CF_ENOMEM;
-        }
-    } else if (step == CF_DB_ROW) {
-        rc = CF_ENOMEM;
+    if (step == CF_DB_ROW) {
+        out = cf__store_cached_json(st, 0, 1);
+        rc = out ? 0 : CF_ENOMEM;
     } else if (step == CF_DB_DONE) {
         rc = cf_error_set(err, CF_ENOTFOUND, NULL, 0, 0, "no case %lld", (long long)id);
     } else {

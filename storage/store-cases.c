@@ -17,6 +17,7 @@
  * column but state; a transition that changes no clock writes no clock row.
  */
 #include "store-int.h"
+#include "jsonr.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -501,9 +502,41 @@ static json_t *unreadable(cf_db_stmt_t *st, int64_t id, const json_error_t *why)
                      cf_db_column_text(st, 2), "unreadable", text);
 }
 
+/* What read_events recomputes of each event's hash, for an audit. */
+typedef struct rehash_s {
+    cf_chain_algo_t algo;
+    cf_store_rehash_t *out;
+    cf__jsonw_t canon; /* the event's canonical text, as read (cf__jsonr_load_canonical) */
+} rehash_t;
+
+/* Event ev's hash recomputed into slot n of h: from its text as read when that is
+ * already canonical, else from its value (cf_chain_hash); "" when unreadable. */
+static int rehash(rehash_t *h, size_t n, const json_t *ev)
+{
+    cf_store_rehash_t *out = h->out;
+    if (n == out->cap) {
+        size_t cap = out->cap ? 2 * out->cap : 16;
+        char(*grown)[CF_CHAIN_HEX] = realloc(out->hashes, cap * sizeof(*grown));
+        if (!grown)
+            return CF_ENOMEM;
+        out->hashes = grown;
+        out->cap = cap;
+    }
+    const char *prev = json_string_value(json_object_get(ev, "prev"));
+    out->hashes[n][0] = '\0';
+    if (json_object_get(ev, "unreadable") || h->canon.oom)
+        return h->canon.oom ? CF_ENOMEM : 0;
+    if (h->canon.len)
+        return cf_chain_hash_text(h->algo, prev ? prev : "", h->canon.p, h->canon.len,
+                                  out->hashes[n]);
+    return cf_chain_hash(h->algo, prev ? prev : "", ev, out->hashes[n]);
+}
+
 /* The events of case id by seq; an event that is not JSON fails the read, or
- * with lenient stands in the array as unreadable() makes it. */
-static int read_events(cf_store_t *s, int64_t id, int lenient, json_t **events, cf_error_t *err)
+ * with lenient stands in the array as unreadable() makes it. With h, each
+ * event's hash is recomputed into h (rehash). */
+static int read_events(cf_store_t *s, int64_t id, int lenient, rehash_t *h, json_t **events,
+                       cf_error_t *err)
 {
     cf_db_stmt_t *st;
     int rc = cf__store_prepare(
@@ -515,15 +548,21 @@ static int read_events(cf_store_t *s, int64_t id, int lenient, json_t **events, 
     int step = CF_DB_DONE;
     while (rc == 0 && out && (step = cf_db_step(st)) == CF_DB_ROW) {
         json_error_t why;
-        json_t *ev = json_loadb((const char *)cf_db_column_text(st, 3),
-                                (size_t)cf_db_column_bytes(st, 3), 0, &why);
+        const char *text = (const char *)cf_db_column_text(st, 3);
+        size_t len = (size_t)cf_db_column_bytes(st, 3);
+        json_t *ev = h ? cf__jsonr_load_canonical(text, len, &why, &h->canon)
+                       : cf__jsonr_load(text, len, &why);
         if (!ev && lenient)
             ev = unreadable(st, id, &why);
         else if (!ev)
             rc = cf_error_set(err, CF_ECORRUPT, NULL, 0, 0, "case %lld: event %lld is not JSON",
                               (long long)id, (long long)cf_db_column_int64(st, 0));
+        if (rc == 0 && h && ev)
+            rc = rehash(h, json_array_size(out), ev);
         if (rc == 0 && (!ev || json_array_append_new(out, ev) != 0))
             rc = CF_ENOMEM;
+        else if (rc != 0)
+            json_decref(ev);
     }
     if (rc == 0 && out && step != CF_DB_DONE)
         rc = cf__store_error(s, step, "read events", err);
@@ -539,13 +578,32 @@ static int read_events(cf_store_t *s, int64_t id, int lenient, json_t **events, 
 /* Exported, documented in store.h */
 int cf_store_case_events(cf_store_t *s, int64_t id, json_t **events, cf_error_t *err)
 {
-    return read_events(s, id, 0, events, err);
+    return read_events(s, id, 0, NULL, events, err);
 }
 
 /* Exported, documented in store.h */
 int cf_store_case_events_audit(cf_store_t *s, int64_t id, json_t **events, cf_error_t *err)
 {
-    return read_events(s, id, 1, events, err);
+    return read_events(s, id, 1, NULL, events, err);
+}
+
+/* Exported, documented in store.h */
+int cf_store_case_events_rehashed(cf_store_t *s, int64_t id, cf_chain_algo_t algo, json_t **events,
+                                  cf_store_rehash_t *h, cf_error_t *err)
+{
+    rehash_t r = {.algo = algo, .out = h, .canon = {.p = h->text, .cap = h->text_cap}};
+    int rc = read_events(s, id, 1, &r, events, err);
+    h->text = r.canon.p; /* grown or not, still the caller's */
+    h->text_cap = r.canon.cap;
+    return rc;
+}
+
+/* Exported, documented in store.h */
+void cf_store_rehash_dispose(cf_store_rehash_t *h)
+{
+    free(h->hashes);
+    free(h->text);
+    memset(h, 0, sizeof(*h));
 }
 
 /* Exported, documented in store.h */
@@ -611,6 +669,60 @@ int cf_store_case_row(cf_store_t *s, int64_t id, cf_case_t *c, cf_error_t *err)
         rc = row_to_case(st, c, err);
     cf__store_release(s, st);
     return rc;
+}
+
+/* The row's columns (row_to_case) then what it caches (cf__store_cached_json):
+ * one read of the row for an audit, where it took two. */
+#define AUDIT_ROW_CACHED 13
+
+/* Exported, documented in store.h */
+int cf_store_case_audit_row(cf_store_t *s, int64_t id, cf_case_t *c, json_t **row, char **snapshot,
+                            size_t *snapshot_len, cf_error_t *err)
+{
+    cf_db_stmt_t *st;
+    int rc = cf__store_prepare(
+        s,
+        "SELECT id, workflow_id, workflow_version, workflow_hash, matter_id, "
+        "coalesce(parent_id, 0), state, version, head, algo, opened_at, updated_at, closed_at, "
+        "id, workflow_id, workflow_version, workflow_hash, matter_id, parent_id, party, algo, "
+        "state, closed, version, head, opened_at, updated_at, closed_at, snapshot "
+        "FROM cases WHERE id = ?",
+        &st, err);
+    if (rc != 0)
+        return rc;
+    cf_case_t got;
+    json_t *cached = NULL;
+    char *text = NULL;
+    int col = AUDIT_ROW_CACHED + 15, have_case = 0;
+    size_t len = 0;
+    rc = case_row_step(s, st, id, err);
+    if (rc == 0 && (rc = row_to_case(st, &got, err)) == 0)
+        have_case = 1;
+    if (rc == 0 && !(cached = cf__store_cached_json(st, AUDIT_ROW_CACHED, 0)))
+        rc = CF_ENOMEM;
+    if (rc == 0 && cf_db_column_type(st, col) == CF_DB_NULL) { /* as cf_store_case_cached */
+        rc = json_object_set_new(cached, "snapshot", json_null()) ? CF_ENOMEM : 0;
+    } else if (rc == 0) {
+        len = (size_t)cf_db_column_bytes(st, col);
+        const void *bytes = cf_db_column_text(st, col);
+        if ((text = malloc(len + 1)) != NULL) {
+            memcpy(text, bytes, len);
+            text[len] = '\0';
+        }
+        rc = text ? 0 : CF_ENOMEM;
+    }
+    cf__store_release(s, st);
+    if (rc != 0) {
+        if (have_case)
+            cf_case_dispose(&got);
+        json_decref(cached);
+        return rc;
+    }
+    *c = got;
+    *row = cached;
+    *snapshot = text;
+    *snapshot_len = len;
+    return 0;
 }
 
 /* Exported, documented in store.h */

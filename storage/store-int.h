@@ -98,6 +98,14 @@ int cf__store_prepare(cf_store_t *s, const char *sql, cf_db_stmt_t **stmt, cf_er
  * transaction stays open). NULL is ignored. */
 void cf__store_release(cf_store_t *s, cf_db_stmt_t *stmt);
 
+/* What a case row caches, as cf_store_case_cached gives it (new reference, NULL
+ * on ENOMEM), from the columns of st's current row starting at first, in the
+ * order id, workflow_id, workflow_version, workflow_hash, matter_id, parent_id,
+ * party, algo, state, closed, version, head, opened_at, updated_at, closed_at,
+ * snapshot (store-anchor.c). Without snapshot set, the snapshot column is
+ * neither read nor put in the row. */
+json_t *cf__store_cached_json(cf_db_stmt_t *st, int first, int snapshot);
+
 /* Runs one statement of static text (no results wanted) through the statement
  * cache: what the transaction and savepoint statements run on every request
  * use (cf_db_exec parses its text each time, and the parser's allocation was

@@ -129,6 +129,24 @@ int cf_store_case_events(cf_store_t *s, int64_t id, json_t **events, cf_error_t 
  * stands in the array as {seq, case, type, hash (its row's columns),
  * unreadable: why} (cf_audit_verify and cf_audit_replay know it). */
 int cf_store_case_events_audit(cf_store_t *s, int64_t id, json_t **events, cf_error_t *err);
+/* What cf_store_case_events_rehashed fills, kept by its caller from case to
+ * case so that its buffers are reused (an allocation of a kilobyte or more
+ * costs glibc a sweep of its small-chunk lists). Zeroed before the first use;
+ * cf_store_rehash_dispose after the last. */
+typedef struct cf_store_rehash_s {
+    char (*hashes)[CF_CHAIN_HEX]; /* the events read last: one hash per event, in order */
+    size_t cap;
+    char *text; /* the event being read, in the chain's canonical form */
+    size_t text_cap;
+} cf_store_rehash_t;
+/* cf_store_case_events_audit, with each event's hash recomputed as the chain
+ * defines it (cf_chain_hash of the event on its own "prev", with algo) into
+ * h->hashes for cf_audit_verify_hashed ("" for an unreadable event). An event
+ * stored in the canonical form (as caseflow writes them) is hashed from its text
+ * as read, without writing it again; one in any other form from its value. */
+int cf_store_case_events_rehashed(cf_store_t *s, int64_t id, cf_chain_algo_t algo, json_t **events,
+                                  cf_store_rehash_t *h, cf_error_t *err);
+void cf_store_rehash_dispose(cf_store_rehash_t *h);
 /* Reads that follow see one snapshot of the database, until cf_store_read_end
  * (BEGIN / COMMIT of a read transaction). Outside one, every statement takes
  * and drops SQLite's read lock on its own, a few system calls each: a run of
@@ -142,6 +160,14 @@ void cf_store_read_end(cf_store_t *s);
  * closed_at, without parsing its snapshot. The rest of c is empty (no facts,
  * no clocks): what an audit reads beside the events, not a case to act on. */
 int cf_store_case_row(cf_store_t *s, int64_t id, cf_case_t *c, cf_error_t *err);
+/* What an audit reads of case id's row, in one read: OUT c as cf_store_case_row
+ * gives it; *row what the row caches as cf_store_case_cached gives it, but
+ * without its snapshot, which is *snapshot (malloc'd, free(); *snapshot_len
+ * bytes, NUL-terminated) as stored, for cf_audit_cache_fold to compare by its
+ * bytes. A snapshot that is SQL NULL is in *row (null) and *snapshot is NULL.
+ * CF_ENOTFOUND or a storage error, with the outputs untouched. */
+int cf_store_case_audit_row(cf_store_t *s, int64_t id, cf_case_t *c, json_t **row, char **snapshot,
+                            size_t *snapshot_len, cf_error_t *err);
 /* OUT *ids (malloc'd, free()) and *count: the ids of every case by id or, when
  * closed is not NULL, of the cases closed in [closed[0], closed[1]). */
 int cf_store_case_ids(cf_store_t *s, const cf_time_t *closed, int64_t **ids, size_t *count,

@@ -603,6 +603,186 @@ TEST_IMPL(audit_store_rows)
     return 0;
 }
 
+/* The cached-row check on fold with the snapshot text; OUT a (dispose it). */
+static void cache_text(const cf_case_t *fold, const json_t *row, const char *text, cf_audit_t *a)
+{
+    ASSERT_EQ(cf_audit_init(a, fold->id), 0);
+    ASSERT_EQ(cf_audit_cache_fold(fold, row, text, strlen(text), a), 0);
+}
+
+/* audit-3.7: the row read once for an audit (cf_store_case_audit_row) gives its
+ * columns, what it caches and its snapshot's bytes, which are those of the fold
+ * of its events (so the check passes them without a parse); the replay's fold is
+ * the same case. A snapshot of the same value in other bytes passes; one of the
+ * same length that says otherwise is named; one that is not JSON is not a case. */
+TEST_IMPL(audit_cache_snapshot_bytes)
+{
+    fx_t f;
+    cf_error_t err;
+    setup(&f, MINI, "2025-09-01T09:00:00+08:00");
+    walk_to_decision(&f);
+    act(&f, "serve", "handler", "2025-10-09T10:00:00+08:00", NULL, NULL);
+    act(&f, "archive", "handler", "2025-10-10T10:00:00+08:00", NULL, NULL);
+    cf_case_t c, fold, replayed;
+    json_t *row = NULL, *events;
+    char *text = NULL;
+    size_t len = 0;
+    int folded = 0;
+    ASSERT_EQ(cf_store_case_audit_row(f.store, f.c.id, &c, &row, &text, &len, &err), 0);
+    ASSERT_EQ(c.id, f.c.id);
+    ASSERT_STR_EQ(c.head, f.c.head);
+    ASSERT_EQ(c.closed_at, f.c.closed_at);
+    ASSERT(json_object_get(row, "party") && json_object_get(row, "closed_at"));
+    ASSERT(!json_object_get(row, "snapshot"));
+    ASSERT_EQ(len, strlen(text));
+    ASSERT_EQ(cf_store_case_events_audit(f.store, f.c.id, &events, &err), 0);
+    ASSERT_EQ(cf_audit_fold(events, &fold, &folded), 0);
+    ASSERT_EQ(folded, 1);
+    char *want = cf_case_snapshot_text(&fold);
+    /* The store wrote the live case, whose documents kept the request's key order;
+     * the fold has them as the canonical events give them: the same value. */
+    json_t *stored = json_loads(text, 0, NULL), *folded_json = json_loads(want, 0, NULL);
+    ASSERT(stored && json_equal(stored, folded_json));
+    json_decref(stored);
+    json_decref(folded_json);
+    cf_audit_t a;
+    ASSERT_EQ(cf_audit_init(&a, f.c.id), 0);
+    ASSERT_EQ(cf_audit_replay_fold(f.wf, f.cal, f.matter, events,
+                                   cf_test_time("2025-10-11T00:00:00+08:00"), &a, &replayed,
+                                   &folded),
+              0);
+    ASSERT_EQ(folded, 1);
+    char *again = cf_case_snapshot_text(&replayed);
+    ASSERT_STR_EQ(again, want);
+    free(again);
+    cf_case_dispose(&replayed);
+    cf_audit_dispose(&a);
+    cache_text(&fold, row, text, &a);
+    ASSERT_EQ(a.items_count, 0);
+    cf_audit_dispose(&a);
+    cache_text(&fold, row, want, &a); /* the fold's own bytes */
+    ASSERT_EQ(a.items_count, 0);
+    cf_audit_dispose(&a);
+    /* the same value in other bytes: its keys sorted, indented */
+    json_t *value = json_loads(text, 0, NULL);
+    char *other = json_dumps(value, JSON_SORT_KEYS | JSON_INDENT(2));
+    ASSERT(strcmp(other, text) != 0 && strcmp(other, want) != 0);
+    cache_text(&fold, row, other, &a);
+    ASSERT_EQ(a.items_count, 0);
+    cf_audit_dispose(&a);
+    free(other);
+    json_decref(value);
+    /* as long, but another state */
+    char *edited = strstr(text, "\"state\":\"closed\"");
+    ASSERT(edited != NULL);
+    edited[strlen("\"state\":\"close")] = 'x';
+    cache_text(&fold, row, text, &a);
+    ASSERT_STR_EQ(only(&a, "cache", 0)->rule, "snapshot.state");
+    ASSERT_CONTAINS(a.items[0].text, "\"closex\"");
+    cf_audit_dispose(&a);
+    cache_text(&fold, row, "garbage", &a);
+    ASSERT_STR_EQ(only(&a, "cache", 0)->rule, "snapshot");
+    cf_audit_dispose(&a);
+    /* a column edited is named beside a snapshot that is right */
+    json_object_set_new(row, "version", json_integer(3));
+    cache_text(&fold, row, want, &a);
+    ASSERT_STR_EQ(only(&a, "cache", 0)->rule, "row.version");
+    cf_audit_dispose(&a);
+    free(want);
+    free(text);
+    json_decref(row);
+    json_decref(events);
+    cf_case_dispose(&fold);
+    cf_case_dispose(&c);
+    /* no such case: nothing given */
+    row = NULL;
+    text = NULL;
+    ASSERT_EQ(cf_store_case_audit_row(f.store, 999, &c, &row, &text, &len, &err), CF_ENOTFOUND);
+    ASSERT(!row && !text);
+    /* a case without documents: the store's bytes are the fold's (no parse) */
+    cf_case_t plain;
+    cf_test_open(f.store, f.wf, f.cal, "2025-09-02T09:00:00+08:00", &plain);
+    ASSERT_EQ(cf_store_case_audit_row(f.store, plain.id, &c, &row, &text, &len, &err), 0);
+    ASSERT_EQ(cf_store_case_events_audit(f.store, plain.id, &events, &err), 0);
+    ASSERT_EQ(cf_audit_fold(events, &fold, &folded), 0);
+    ASSERT_EQ(folded, 1);
+    want = cf_case_snapshot_text(&fold);
+    ASSERT_STR_EQ(text, want);
+    free(want);
+    free(text);
+    json_decref(row);
+    json_decref(events);
+    cf_case_dispose(&fold);
+    cf_case_dispose(&c);
+    cf_case_dispose(&plain);
+    teardown(&f);
+    return 0;
+}
+
+/* Expects the hashes cf_store_case_events_rehashed gives for case id to be the
+ * chain's (cf_chain_hash of each event on its prev); OUT *stored_ok: how many
+ * are the event's stored hash. */
+static void rehashed_as_chain(fx_t *f, cf_store_rehash_t *h, size_t *stored_ok)
+{
+    json_t *events, *ev;
+    cf_error_t err;
+    size_t i;
+    ASSERT_EQ(cf_store_case_events_rehashed(f->store, f->c.id, f->c.algo, &events, h, &err), 0);
+    *stored_ok = 0;
+    json_array_foreach(events, i, ev) {
+        char want[CF_CHAIN_HEX];
+        ASSERT_EQ(
+            cf_chain_hash(f->c.algo, json_string_value(json_object_get(ev, "prev")), ev, want), 0);
+        ASSERT_STR_EQ(h->hashes[i], want);
+        *stored_ok += strcmp(want, json_string_value(json_object_get(ev, "hash"))) == 0;
+    }
+    ASSERT(json_array_size(events) > 3);
+    json_decref(events);
+}
+
+/* audit-3.8: an audit hashes each stored event from its text as read when that
+ * is the chain's canonical form, else from its value: the chain's definition is
+ * unchanged either way. An event rewritten in other bytes with the same value
+ * (its keys out of order, a space) still verifies; an edit of its value is
+ * caught on either path. */
+TEST_IMPL(audit_rehashed_as_read)
+{
+    CF_TEST_SQLITE_ONLY("reads or writes the SQLite file directly (tamper)");
+    fx_t f;
+    setup(&f, MINI, "2025-09-01T09:00:00+08:00");
+    walk_to_decision(&f);
+    put_calendar(&f);
+    cf_store_rehash_t h = {0};
+    size_t ok, n = (size_t)f.c.version;
+    rehashed_as_chain(&f, &h, &ok);
+    ASSERT_EQ(ok, n);
+    char sql[1024], *out = malloc(1 << 20);
+    snprintf(sql, sizeof(sql),
+             "%s UPDATE events SET body = json_set(json_remove(body, '$.actor'), '$.actor', "
+             "json_extract(body, '$.actor')) WHERE case_id = %lld AND seq = 3; "
+             "UPDATE events SET body = ' ' || body WHERE case_id = %lld AND seq = 4;",
+             drop_triggers, (long long)f.c.id, (long long)f.c.id);
+    tamper("audit.db", sql);
+    rehashed_as_chain(&f, &h, &ok);
+    ASSERT_EQ(ok, n); /* other bytes, the same hashes */
+    ASSERT_EQ(cli(out, 1 << 20, "audit", "verify", "--json", NULL, NULL), 0);
+    snprintf(sql, sizeof(sql),
+             "UPDATE events SET body = replace(body, '举报', '匿名') WHERE case_id = %lld AND "
+             "seq = 3; UPDATE events SET body = replace(body, '\"at\":\"2025', '\"at\":\"2024') "
+             "WHERE case_id = %lld AND seq = 5;",
+             (long long)f.c.id, (long long)f.c.id);
+    tamper("audit.db", sql);
+    rehashed_as_chain(&f, &h, &ok);
+    ASSERT_EQ(ok, n - 2);
+    ASSERT_EQ(cli(out, 1 << 20, "audit", "verify", NULL, NULL, NULL), CF_EXIT_VERIFY);
+    ASSERT_CONTAINS(out, "event 3 was altered"); /* out of order: hashed from its value */
+    ASSERT_CONTAINS(out, "event 5 was altered"); /* canonical: hashed from its text */
+    cf_store_rehash_dispose(&h);
+    free(out);
+    teardown(&f);
+    return 0;
+}
+
 /* audit-3.3: `case export` writes a bundle that `audit replay --bundle` verifies
  * away from the database; an event edited by hand in the bundle is caught. */
 TEST_IMPL(audit_bundle)

@@ -154,6 +154,8 @@
     X(store_statement_cache)                                                                       \
     X(store_snapshot_text)                                                                         \
     X(store_canonical_is_jansson)                                                                  \
+    X(store_jsonr_is_jansson)                                                                      \
+    X(store_jsonr_canonical)                                                                       \
     X(store_conflict)                                                                              \
     X(store_conflict_same_state)                                                                   \
     X(store_case_update_by_key)                                                                    \
@@ -181,6 +183,8 @@
     X(audit_cli_failure)                                                                           \
     X(audit_cli_unreadable)                                                                        \
     X(audit_store_rows)                                                                            \
+    X(audit_cache_snapshot_bytes)                                                                  \
+    X(audit_rehashed_as_read)                                                                      \
     X(audit_report_summary)                                                                        \
     X(audit_report_formats)                                                                        \
     /* serve-*: the daemon (tests/test-serve*.c) */                                                \

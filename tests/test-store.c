@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../engine/chain.h"
+#include "../engine/jsonr.h"
 #include "../engine/jsonw.h"
 #include "../storage/store-int.h"
 #include "core-helpers.h"
@@ -354,6 +356,207 @@ TEST_IMPL(store_canonical_is_jansson)
             free(got);
         }
         json_decref(v);
+    }
+    return 0;
+}
+
+/* ---- the reader the audit reads events with ---------------------------------------------- */
+
+/* Expects cf__jsonr_load to give for the len bytes of text what json_loadb gives:
+ * the same value, members in the same order; or the same error. */
+static void reads_as_jansson(const char *text, size_t len)
+{
+    json_error_t want_err, got_err;
+    json_t *want = json_loadb(text, len, 0, &want_err), *got = cf__jsonr_load(text, len, &got_err);
+    if (!want != !got)
+        CF__FAIL("%.*s: jansson %s, jsonr %s", (int)len, text, want ? "reads it" : want_err.text,
+                 got ? "reads it" : got_err.text);
+    if (!want) {
+        ASSERT_STR_EQ(got_err.text, want_err.text);
+        ASSERT(got_err.line == want_err.line && got_err.column == want_err.column &&
+               got_err.position == want_err.position);
+        return;
+    }
+    char *a = json_dumps(want, JSON_COMPACT), *b = json_dumps(got, JSON_COMPACT);
+    if (!json_equal(want, got) || strcmp(a, b) != 0)
+        CF__FAIL("%.*s: jansson %s, jsonr %s", (int)len, text, a, b);
+    free(a);
+    free(b);
+    json_decref(want);
+    json_decref(got);
+}
+
+/* Expects what cf__jsonr_load_canonical says of text: the value jansson reads,
+ * and, when it gives a canonical form, the one cf_chain_canonical gives of the
+ * value. Returns 1 if it gave one. */
+static int canonical_as_chain(const char *text, size_t len)
+{
+    cf__jsonw_t canon = {0};
+    json_t *want = json_loadb(text, len, 0, NULL),
+           *got = cf__jsonr_load_canonical(text, len, NULL, &canon);
+    ASSERT(!want == !got);
+    int given = canon.len > 0;
+    if (given) {
+        char *chain = cf_chain_canonical(got);
+        if (!json_equal(want, got) || strcmp(chain, canon.p) != 0)
+            CF__FAIL("%.*s: canonical %s, chain %s", (int)len, text, canon.p, chain);
+        free(chain);
+    }
+    free(canon.p);
+    json_decref(want);
+    json_decref(got);
+    return given;
+}
+
+/* store-1.9: a stored event's canonical form taken from its text (what the
+ * chain hashes, without writing it again) is cf_chain_canonical's: over random
+ * objects given a hash and a prev, written sorted (caseflow's form) and
+ * otherwise, cut, changed and grown by a byte; and where the form is not the
+ * chain's (keys out of order, "\/", -0, spaces) none is given. */
+TEST_IMPL(store_jsonr_canonical)
+{
+    static const char bytes[] = {'"', ',', '}', '{', ':', '0', '-', 'a', 'z', '/', '\\'};
+    uint64_t st = 20261208;
+    int given = 0;
+    for (int i = 0; i < 3000; i++) {
+        json_t *v = random_value(&st, 1);
+        if (!json_is_object(v)) {
+            json_t *o = json_pack("{s:o}", "v", v);
+            v = o;
+        }
+        if (rnd(&st) % 4)
+            json_object_set_new(v, "hash", json_string("h"));
+        if (rnd(&st) % 4)
+            json_object_set_new(v, "prev", random_value(&st, 3));
+        for (int f = 0; f < 2; f++) {
+            char *text = json_dumps(v, JSON_COMPACT | (f ? JSON_SORT_KEYS : 0));
+            size_t len = strlen(text);
+            given += canonical_as_chain(text, len);
+            for (int m = 0; m < 4; m++) {
+                char *t = malloc(len + 2);
+                size_t at = rnd(&st) % len;
+                memcpy(t, text, len);
+                if (m < 2) {
+                    t[at] = bytes[rnd(&st) % sizeof(bytes)];
+                    canonical_as_chain(t, len);
+                } else {
+                    memmove(t + at + 1, t + at, len - at);
+                    t[at] = bytes[rnd(&st) % sizeof(bytes)];
+                    canonical_as_chain(t, len + 1);
+                }
+                free(t);
+            }
+            free(text);
+        }
+        json_decref(v);
+    }
+    ASSERT(given > 500); /* the form was taken from the text, not only refused */
+    static const char *const forms[] = {
+        "{\"a\":1,\"hash\":\"h\",\"m\":[1,{\"hash\":2,\"z\":\"x/y\"}],\"prev\":\"p\",\"z\":-3}",
+        "{\"hash\":\"h\",\"prev\":\"p\",\"z\":0}",
+        "{\"a\":1,\"hash\":\"h\",\"prev\":\"p\"}",
+        "{\"hash\":\"h\"}",
+        "{\"prev\":{}}",
+        "{}",
+        "{\"a\":\"\\\"\\\\\\n\\t\"}"};
+    for (size_t i = 0; i < sizeof(forms) / sizeof(forms[0]); i++)
+        ASSERT_EQ(canonical_as_chain(forms[i], strlen(forms[i])), 1);
+    static const char *const others[] = {"{\"b\":1,\"a\":2}",
+                                         "{\"a\":{\"y\":1,\"x\":2}}",
+                                         "{\"a\":\"\\/\"}",
+                                         "{\"a\":-0}",
+                                         "{\"a\": 1}",
+                                         "{\"a\":1,\"a\":1}",
+                                         "{\"prev\":\"p\",\"hash\":\"h\"}",
+                                         "[1]",
+                                         "{\"a\":\"\\u0001\"}"};
+    for (size_t i = 0; i < sizeof(others) / sizeof(others[0]); i++)
+        ASSERT_EQ(canonical_as_chain(others[i], strlen(others[i])), 0);
+    return 0;
+}
+
+/* store-1.8: the reader of stored text (jsonr.h) reads every text as jansson
+ * does: random values written compact (as caseflow stores them), sorted and
+ * indented, each also cut short, with a byte changed and with a byte put in;
+ * and the edges of its subset (a key twice, integers at their limits, escapes,
+ * UTF-8 jansson refuses, depth). */
+TEST_IMPL(store_jsonr_is_jansson)
+{
+    static const char bytes[] = {'"', '\\', ',',    '}',    ']',    '{',    '[',    ':',
+                                 '0', '-',  ' ',    '\0',   'e',    '.',    'u',    'n',
+                                 't', '9',  '\x80', '\xc0', '\xed', '\xf4', '\xff', '\x1f'};
+    uint64_t st = 20261207;
+    for (int i = 0; i < 3000; i++) {
+        json_t *v = random_value(&st, 0);
+        static const size_t flags[] = {JSON_COMPACT, JSON_COMPACT | JSON_SORT_KEYS, JSON_INDENT(2)};
+        for (int f = 0; f < 3; f++) {
+            char *text = json_dumps(v, flags[f] | JSON_ENCODE_ANY);
+            size_t len = strlen(text);
+            reads_as_jansson(text, len);
+            for (int m = 0; m < 6 && len > 0; m++) {
+                char *t = malloc(len + 2);
+                size_t at = rnd(&st) % len, n = len;
+                memcpy(t, text, len);
+                if (m == 0) {
+                    n = at; /* cut short */
+                } else if (m < 4) {
+                    t[at] = bytes[rnd(&st) % sizeof(bytes)];
+                } else {
+                    memmove(t + at + 1, t + at, len - at);
+                    t[at] = bytes[rnd(&st) % sizeof(bytes)];
+                    n = len + 1;
+                }
+                reads_as_jansson(t, n);
+                free(t);
+            }
+            free(text);
+        }
+        json_decref(v);
+    }
+    static const char *const edges[] = {"{\"a\":1,\"b\":2,\"a\":3}",
+                                        "[-0,0,-1]",
+                                        "[0123]",
+                                        "[9223372036854775807]",
+                                        "[-9223372036854775808]",
+                                        "[9223372036854775808]",
+                                        "[123456789012345678]",
+                                        "[1234567890123456789]",
+                                        "[1.5,2e3]",
+                                        "[\"\\u00e9\\ud83d\\ude00\"]",
+                                        "{\"\\n\":1}",
+                                        "[\"\\/\\b\\f\\n\\r\\t\\\"\\\\\"]",
+                                        "[\"\\x\"]",
+                                        "[\"\xed\xa0\x80\"]",
+                                        "[\"\xc0\xaf\"]",
+                                        "[\"\xf4\x90\x80\x80\"]",
+                                        "[\"\xe4\xb8\"]",
+                                        "[\"\xf0\x9f\x98\x80\"]",
+                                        "[true,false,null]",
+                                        "[tru]",
+                                        "[nul,1]",
+                                        "{}",
+                                        "[]",
+                                        "[[]]",
+                                        "{\"a\":{}}",
+                                        "[1,]",
+                                        "{\"a\":1,}",
+                                        "{\"a\"1}",
+                                        "{1:2}",
+                                        "\"top\"",
+                                        "1",
+                                        " {}",
+                                        "{} ",
+                                        "{}x",
+                                        "[1] [2]",
+                                        "",
+                                        "{\"a\":\"\x01\"}"};
+    for (size_t i = 0; i < sizeof(edges) / sizeof(edges[0]); i++)
+        reads_as_jansson(edges[i], strlen(edges[i]));
+    char deep[300];
+    for (int depth = 60; depth <= 140; depth += 80) { /* inside the reader's depth, then past */
+        memset(deep, '[', (size_t)depth);
+        memset(deep + depth, ']', (size_t)depth);
+        reads_as_jansson(deep, 2 * (size_t)depth);
     }
     return 0;
 }

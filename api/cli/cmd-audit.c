@@ -16,7 +16,11 @@
  * algorithm caseflow does not know) or memory runs out, with its error.
  *
  * Both also fold each case's events and compare the result with what its row
- * caches (cf_audit_cache: a row edited behind caseflow's back). `audit verify
+ * caches (cf_audit_cache: a row edited behind caseflow's back). Over the
+ * database, a case costs one read of its row (cf_store_case_audit_row) and one
+ * of its events, whose hashes are recomputed as they are read
+ * (cf_store_case_events_rehashed), and one fold serves the replay and the row's
+ * check (cf_audit_replay_fold, cf_audit_cache_fold). `audit verify
  * --checkpoint FILE` first checks the whole log against a signed checkpoint
  * (anchor-run.h, docs/audit.md) and prints that check before the report (in
  * the JSON report, as the summary's "checkpoint").
@@ -44,9 +48,29 @@ typedef struct audit_input_s {
     const json_t *matter;
     const json_t *events;
     const cf_case_t *c;
-    int replay;        /* 0: chain only */
-    const json_t *row; /* what the case row caches (cf_audit_cache), or NULL */
+    int replay;           /* 0: chain only */
+    const json_t *row;    /* what the case row caches (cf_audit_cache), or NULL */
+    const char *snapshot; /* the row's snapshot as stored (cf_store_case_audit_row), or NULL:
+                             then row's own */
+    size_t snapshot_len;
+    const char (*hashes)[CF_CHAIN_HEX]; /* each event's hash recomputed as read, or NULL */
 } audit_input_t;
+
+/* The replay (when asked) and the cached row's check, on one fold of the events. */
+static int audit_fold_checks(const audit_input_t *in, cf_time_t now, cf_audit_t *a)
+{
+    cf_case_t fold;
+    int folded = 0, rc = 0;
+    if (in->replay)
+        rc = cf_audit_replay_fold(in->wf, in->cal, in->matter, in->events, now, a, &fold, &folded);
+    if (rc == 0 && in->row && !folded && (!in->replay || !in->wf)) /* no fold made yet */
+        rc = cf_audit_fold(in->events, &fold, &folded);
+    if (rc == 0 && in->row) /* the row must be what the events give */
+        rc = cf_audit_cache_fold(folded ? &fold : NULL, in->row, in->snapshot, in->snapshot_len, a);
+    if (folded)
+        cf_case_dispose(&fold);
+    return rc;
+}
 
 /* Verifies (and replays) one case. OUT *result: its JSON (cf__audit_case_json). */
 static int audit_one(const audit_input_t *in, cf_time_t now, json_t **result)
@@ -54,11 +78,9 @@ static int audit_one(const audit_input_t *in, cf_time_t now, json_t **result)
     cf_audit_t a;
     int rc = cf_audit_init(&a, in->c->id);
     if (rc == 0)
-        rc = cf_audit_verify(in->events, in->c->algo, in->c->head, &a);
-    if (rc == 0 && in->replay)
-        rc = cf_audit_replay(in->wf, in->cal, in->matter, in->events, now, &a);
-    if (rc == 0 && in->row) /* the row must be what the events give */
-        rc = cf_audit_cache(in->events, in->row, &a);
+        rc = cf_audit_verify_hashed(in->events, in->hashes, in->c->algo, in->c->head, &a);
+    if (rc == 0)
+        rc = audit_fold_checks(in, now, &a);
     if (rc == 0)
         *result = cf__audit_case_json(&a, in->c->workflow_id, in->c->workflow_version,
                                       in->c->workflow_hash, in->c->matter_id);
@@ -123,6 +145,7 @@ typedef struct audit_worker_s {
                           it is parsed again only when the hash changes */
     char *matter_id;   /* the last matter read, and its catalog entry (or NULL) */
     json_t *matter;
+    cf_store_rehash_t rehash; /* the events' hashes recomputed as read, its buffers reused */
 } audit_worker_t;
 
 /* The definition case c pinned, through wk->wf; NULL when it is not in the
@@ -164,19 +187,28 @@ static int audit_stored(audit_worker_t *wk, int64_t id, audit_batch_t *b, cf_err
     const cf_workflow_t *wf = NULL;
     const json_t *matter = NULL;
     json_t *events = NULL, *result = NULL, *row = NULL;
-    int rc = cf_store_case_row(wk->store, id, &c, err);
+    char *snapshot = NULL;
+    size_t snapshot_len = 0;
+    int rc = cf_store_case_audit_row(wk->store, id, &c, &row, &snapshot, &snapshot_len, err);
     if (rc != 0)
         return rc;
     int wanted = !a->ranged || (c.closed_at && c.closed_at >= a->from && c.closed_at < a->to);
     if (wanted)
-        rc = cf_store_case_events_audit(wk->store, id, &events, err);
-    if (wanted && rc == 0)
-        rc = cf_store_case_cached(wk->store, id, &row, err);
+        rc = cf_store_case_events_rehashed(wk->store, id, c.algo, &events, &wk->rehash, err);
     if (wanted && rc == 0 && a->replay)
         rc = pinned(wk, &c, &wf, err);
     if (wanted && rc == 0 && a->replay && c.matter_id)
         matter = matter_of(wk, c.matter_id);
-    audit_input_t in = {wf, a->cal, matter, events, &c, a->replay, row};
+    audit_input_t in = {.wf = wf,
+                        .cal = a->cal,
+                        .matter = matter,
+                        .events = events,
+                        .c = &c,
+                        .replay = a->replay,
+                        .row = row,
+                        .snapshot = snapshot,
+                        .snapshot_len = snapshot_len,
+                        .hashes = (const char(*)[CF_CHAIN_HEX])wk->rehash.hashes};
     if (wanted && rc == 0)
         rc = audit_one(&in, a->now, &result);
     if (result) {
@@ -188,6 +220,7 @@ static int audit_stored(audit_worker_t *wk, int64_t id, audit_batch_t *b, cf_err
     json_decref(result);
     json_decref(events);
     json_decref(row);
+    free(snapshot);
     cf_case_dispose(&c);
     return rc;
 }
@@ -233,6 +266,7 @@ static int report_batch(cf__audit_report_t *report, audit_batch_t *b, cf_error_t
 
 static void worker_dispose(audit_worker_t *wk)
 {
+    cf_store_rehash_dispose(&wk->rehash);
     cf_workflow_free(wk->wf);
     free(wk->matter_id);
     json_decref(wk->matter);
@@ -486,8 +520,13 @@ static int audit_bundle(const char *path, cf_time_t now, cf__audit_report_t *rep
     if (rc == 0)
         rc = bundle_calendar(json_object_get(b, "calendars"), &cal, err);
     json_t *row = json_pack("{s:O}", "snapshot", json_object_get(b, "case"));
-    audit_input_t in = {wf, cal, json_object_get(b, "matter"), json_object_get(b, "events"), &c,
-                        1,  row};
+    audit_input_t in = {.wf = wf,
+                        .cal = cal,
+                        .matter = json_object_get(b, "matter"),
+                        .events = json_object_get(b, "events"),
+                        .c = &c,
+                        .replay = 1,
+                        .row = row};
     if (rc == 0)
         rc = audit_one(&in, now, &result);
     if (rc == 0) {
