@@ -5,7 +5,7 @@
  * HTTP over a socket, since libcurl would never send the shapes under test.
  *
  * serve-hard-1.*: request framing (Content-Length with Transfer-Encoding, two
- *                 Content-Lengths), HTTP/1.1 only (no h2c);
+ *                 Content-Lengths), HTTP/1.1 only (no h2c), h2o's own refusals in JSON;
  * serve-hard-5.*: event streams: a cap on their total memory, a cap per token;
  * serve-hard-7.*: a stall does not reset requests already read.
  * (serve-hard-2.*, 3.1 and 6.*, the limits, are test-serve-hard-limits.c; serve-hard-3.2,
@@ -199,6 +199,65 @@ TEST_IMPL(serve_hard_http1_only)
     ASSERT(strncmp(out, "HTTP/1.1 400 ", 13) == 0); /* not a SETTINGS frame */
     ASSERT_EQ(closed, 1);
     free(out);
+    td_stop(&d);
+    return 0;
+}
+
+/* ---- serve-hard-1.3: what h2o refuses by itself is answered in JSON too ------------------- */
+
+TEST_IMPL(serve_hard_h2o_errors_json)
+{
+    static const struct {
+        const char *request, *status, *code, *text;
+    } shapes[] = {
+        /* over max_body, announced: refused on the head alone */
+        {"POST /v1/cases HTTP/1.1\r\nHost: x\r\nContent-Length: 999999\r\n\r\n", "413 ",
+         "ETOOLARGE", "max_body, 4096 bytes"},
+        /* a chunked body growing past it (its 5000 bytes are added below) */
+        {NULL, "413 ", "ETOOLARGE", "--max-body"},
+        {"POST /v1/cases HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n", "400 ",
+         "EFRAMING", "chunked"},
+        {"POST /v1/cases HTTP/1.1\r\nHost: x\r\nContent-Length: 1x\r\n\r\n", "400 ", "EFRAMING",
+         "content-length"},
+        {"POST /v1/cases HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\n\r\n", "400 ",
+         "EFRAMING", "transfer-encoding"},
+        {"POST /v1/cases HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nExpect: later\r\n\r\n", "417 ",
+         "EEXPECT", "expectation"},
+    };
+    char db[512];
+    td_db("hard-h2o-errors.db", db, sizeof(db));
+    cf_serve_config_t cfg;
+    td_daemon_t d;
+    td_config(&cfg, db, T0);
+    cfg.max_body = 4096;
+    td_start(&d, &cfg);
+    static char chunked[6000];
+    int n = snprintf(chunked, sizeof(chunked),
+                     "POST /v1/cases HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+                     "1388\r\n");
+    memset(chunked + n, 'x', 5000);
+    int closed;
+    for (size_t i = 0; i < sizeof(shapes) / sizeof(shapes[0]); i++) {
+        const char *req = shapes[i].request ? shapes[i].request : chunked;
+        char *out =
+            raw_exchange(d.port, req, shapes[i].request ? strlen(req) : (size_t)n + 5000, &closed);
+        char *body = strstr(out, "\r\n\r\n");
+        json_t *j = body ? json_loads(body + 4, 0, NULL) : NULL;
+        if (strncmp(out + 9, shapes[i].status, 4) != 0 || !j ||
+            strcmp(json_string_value(json_object_get(j, "error")) ?: "", shapes[i].code) != 0 ||
+            !strstr(json_string_value(json_object_get(j, "text")) ?: "", shapes[i].text))
+            CF__FAIL("shape %zu answered: %s", i, out);
+        ASSERT(strstr(out, "content-type: application/json") != NULL);
+        ASSERT(strstr(out, "text/plain") == NULL);
+        ASSERT(strstr(out, "x-content-type-options: nosniff") != NULL);
+        if (i == 0)
+            ASSERT_EQ(json_integer_value(json_object_get(j, "limit")), 4096);
+        ASSERT_EQ(closed, 1);
+        json_decref(j);
+        free(out);
+    }
+    /* Counted in /metrics like every other answer. */
+    ASSERT_EQ(td_metric(&d, "caseflow_http_responses_total{code=\"413\"}"), 2);
     td_stop(&d);
     return 0;
 }

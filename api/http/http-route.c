@@ -22,7 +22,8 @@
  *      or 403 ECSRF for a change without the session's X-CSRF-Token)
  *   -> /metrics only with a token of role metrics, and such a token nothing else (403)
  *   -> auditor on a POST (403) -> stopping (503) -> the endpoint.
- * Bodies over --max-body are refused by h2o itself (413) before we see them.
+ * Bodies over --max-body are refused by h2o itself (413) before we see them, in JSON
+ * (http-answer.c, "h2o's own errors").
  */
 #include "serve-int.h"
 

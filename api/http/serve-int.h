@@ -686,6 +686,11 @@ void cf__http_error(h2o_req_t *req, cf_serve_t *srv, int status, const char *nam
                     const char *text);
 /* The HTTP status for a CF_E* code. */
 int cf__http_status(int code);
+/* Turns the errors h2o answers by itself, before any handler runs (413 over max_body,
+ * 400 for a broken Content-Length or chunked body, 417), from plain text into the
+ * daemon's JSON error: a filter on path, the host's fallback path, which h2o uses for
+ * them. */
+void cf__http_h2o_errors(cf_serve_t *srv, h2o_pathconf_t *path);
 /* The value of query parameter name (percent-decoded, in req->pool), or NULL.
  * OUT *bad = 1 when the query is not valid UTF-8 once decoded. */
 const char *cf__http_query(h2o_req_t *req, const char *name, int *bad);
