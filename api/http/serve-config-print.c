@@ -10,9 +10,14 @@
  * config file's documentation (serve-config.c). Rejected: printing only what
  * differs from the defaults (the operator then has to know the defaults).
  */
+#include "anchor.h"
+#include "ops.h"
 #include "serve-int.h"
 
+#include <errno.h>
+#include <openssl/crypto.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -74,6 +79,28 @@ void cf_serve_config_print(const cf_serve_config_t *cfg, FILE *f)
         fprintf(f, "# alert_ack_timeout: not set (alerts are never escalated)\n");
 }
 
+/* Exported, documented in serve-int.h */
+int cf__serve_key_check(const char *key, const char *path, cf_error_t *err)
+{
+    char *pem = NULL, *pub = NULL;
+    size_t len = 0;
+    cf_error_t e;
+    cf_error_clear(&e);
+    if (access(path, R_OK) != 0)
+        return cf_error_set(err, CF_EINVALID, path, 0, 0, "%s: the key file cannot be read (%s)",
+                            key, strerror(errno));
+    int rc = cf_ops_read_file(path, 1u << 20, &pem, &len, &e);
+    if (rc == 0)
+        rc = cf_anchor_public_of(pem, len, &pub, &e);
+    if (pem) /* the private key does not linger in freed memory */
+        OPENSSL_cleanse(pem, len);
+    free(pem);
+    free(pub);
+    if (rc != 0)
+        return cf_error_set(err, CF_EINVALID, path, 0, 0, "%s: %s", key, e.text);
+    return 0;
+}
+
 /* Exported, documented in serve.h */
 int cf_serve_config_check(const cf_serve_config_t *cfg, cf_error_t *err)
 {
@@ -86,9 +113,13 @@ int cf_serve_config_check(const cf_serve_config_t *cfg, cf_error_t *err)
     if (cfg->checkpoint_interval_ms && !cfg->checkpoint_key)
         return cf_error_set(err, CF_EINVALID, NULL, 0, 0,
                             "checkpoint_interval is set but checkpoint_key is not");
-    if (cfg->checkpoint_key && access(cfg->checkpoint_key, R_OK) != 0)
-        return cf_error_set(err, CF_EINVALID, cfg->checkpoint_key, 0, 0,
-                            "checkpoint_key: the key file cannot be read");
+    int rc = 0;
+    if (cfg->checkpoint_key)
+        rc = cf__serve_key_check("checkpoint_key", cfg->checkpoint_key, err);
+    if (rc == 0 && cfg->export_key)
+        rc = cf__serve_key_check("export_key", cfg->export_key, err);
+    if (rc != 0)
+        return rc;
     if (cfg->test_clock && strcmp(cfg->host, "127.0.0.1") != 0)
         return cf_error_set(err, CF_EINVALID, NULL, 0, 0,
                             "test_clock is for tests: listen on 127.0.0.1 with it");

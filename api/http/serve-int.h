@@ -672,6 +672,12 @@ size_t cf__http_request_id(char *out, uint32_t boot_id, uint64_t seq);
  * (http-session.c). */
 int cf__http_authenticate(cf_serve_t *srv, h2o_req_t *req, cf_principal_t *who);
 
+/* serve-config-print.c */
+/* Checks the private key file path of setting key (checkpoint_key, export_key): it can be
+ * read and holds an Ed25519 or SM2 private key in PEM. 0, or CF_EINVALID with err naming
+ * the file and the setting. */
+int cf__serve_key_check(const char *key, const char *path, cf_error_t *err);
+
 /* http-answer.c */
 /* Sends a JSON answer (consumes body). */
 void cf__http_json(h2o_req_t *req, cf_serve_t *srv, int status, json_t *body);
