@@ -5,7 +5,8 @@
  * HTTP over a socket, since libcurl would never send the shapes under test.
  *
  * serve-hard-1.*: request framing (Content-Length with Transfer-Encoding, two
- *                 Content-Lengths), HTTP/1.1 only (no h2c), h2o's own refusals in JSON;
+ *                 Content-Lengths), HTTP/1.1 only (no h2c), h2o's own refusals in JSON,
+ *                 two Authorization headers, document names that are not text;
  * serve-hard-5.*: event streams: a cap on their total memory, a cap per token;
  * serve-hard-7.*: a stall does not reset requests already read.
  * (serve-hard-2.*, 3.1 and 6.*, the limits, are test-serve-hard-limits.c; serve-hard-3.2,
@@ -259,6 +260,57 @@ TEST_IMPL(serve_hard_h2o_errors_json)
     /* Counted in /metrics like every other answer. */
     ASSERT_EQ(td_metric(&d, "caseflow_http_responses_total{code=\"413\"}"), 2);
     td_stop(&d);
+    return 0;
+}
+
+/* ---- serve-hard-1.4: ambiguous credentials, names that are not text ------------------------ */
+
+/* The answer to GET path with the header lines extra (each ending "\r\n"). */
+static char *raw_get(int port, const char *path, const char *extra)
+{
+    char req[1024];
+    int n = snprintf(req, sizeof(req), "GET %s HTTP/1.1\r\nHost: x\r\n%s\r\n", path, extra);
+    int closed;
+    return raw_exchange(port, req, (size_t)n, &closed);
+}
+
+TEST_IMPL(serve_hard_hostile_names)
+{
+    char db[512];
+    td_db("hard-names.db", db, sizeof(db));
+    char *mine = td_token(db, "甲局", "handler", "张三");
+    char *theirs = td_token(db, "乙局", "handler", "王五");
+    td_daemon_t d;
+    td_start_at(&d, db, T0);
+    long long id = td_open_case(&d, mine, "penalty-general", "某某大药房");
+    char path[256], auth[400];
+    /* Two Authorization headers, either order: neither is taken (a proxy may have checked
+     * the other one); h2o alone would take the first. */
+    snprintf(path, sizeof(path), "/v1/cases/%lld", id);
+    for (int order = 0; order < 2; order++) {
+        snprintf(auth, sizeof(auth), "Authorization: Bearer %s\r\nAuthorization: Bearer %s\r\n",
+                 order ? mine : theirs, order ? theirs : mine);
+        char *out = raw_get(d.port, path, auth);
+        if (strncmp(out, "HTTP/1.1 400 ", 13) != 0 || !strstr(out, "\"EAUTH\"") ||
+            strstr(out, "某某大药房"))
+            CF__FAIL("two Authorization headers (order %d): %s", order, out);
+        free(out);
+    }
+    /* A document's name with a NUL (it would be cut short to another name) or bytes that
+     * are not UTF-8 (once answered 500 "out of memory": the error quoting it could not
+     * be written): 400 naming the parameter. */
+    static const char *const names[] = {"%E7%AB%8B%00x", "%FF%FE", "%C0%AE"};
+    snprintf(auth, sizeof(auth), "Authorization: Bearer %s\r\n", mine);
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+        snprintf(path, sizeof(path), "/v1/cases/%lld/documents/%s.pdf", id, names[i]);
+        char *out = raw_get(d.port, path, auth);
+        if (strncmp(out, "HTTP/1.1 400 ", 13) != 0 || !strstr(out, "\"parameter\":\"name\""))
+            CF__FAIL("%s: %s", path, out);
+        free(out);
+    }
+    td_stop(&d);
+    free(mine);
+    free(theirs);
     return 0;
 }
 

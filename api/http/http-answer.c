@@ -241,9 +241,10 @@ static int hexval(int c)
                                   : -1;
 }
 
-/* 1 if s[0..len) is well-formed UTF-8 (no overlongs, no surrogates). */
-static int utf8_valid(const unsigned char *s, size_t len)
+/* Exported, documented in serve-int.h */
+int cf__utf8_valid(const char *text, size_t len)
 {
+    const unsigned char *s = (const unsigned char *)text;
     size_t i = 0;
     while (i < len) {
         unsigned char c = s[i];
@@ -307,7 +308,7 @@ const char *cf__http_query(h2o_req_t *req, const char *name, int *bad)
         if ((size_t)(kend - q) == nlen && memcmp(q, name, nlen) == 0) {
             const char *v = eq ? eq + 1 : stop;
             char *value = decode(req, v, (size_t)(stop - v));
-            if (!utf8_valid((const unsigned char *)value, strlen(value)))
+            if (!cf__utf8_valid((const char *)value, strlen(value)))
                 *bad = 1;
             return value;
         }
