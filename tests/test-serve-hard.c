@@ -308,6 +308,15 @@ TEST_IMPL(serve_hard_hostile_names)
             CF__FAIL("%s: %s", path, out);
         free(out);
     }
+    /* The same for a workflow's id: "penalty-general%00x" was read as penalty-general. */
+    static const char *const ids[] = {"penalty-general%00x", "%FF", "penalty-general%C0%AE"};
+    for (size_t i = 0; i < sizeof(ids) / sizeof(ids[0]); i++) {
+        snprintf(path, sizeof(path), "/v1/workflows/%s", ids[i]);
+        char *out = raw_get(d.port, path, auth);
+        if (strncmp(out, "HTTP/1.1 400 ", 13) != 0 || !strstr(out, "\"parameter\":\"id\""))
+            CF__FAIL("%s: %s", path, out);
+        free(out);
+    }
     td_stop(&d);
     free(mine);
     free(theirs);
