@@ -1,6 +1,8 @@
 /*
  * xls.c -- Excel 97-2003 workbooks (.xls, BIFF in an OLE2 compound file):
- * the first worksheet as tab-separated rows, through FreeXL.
+ * every worksheet, in the workbook's order, as tab-separated rows (a blank line
+ * between two sheets: a list kept one sheet per power type is read whole; a sheet
+ * left empty before the list is no "empty file"), through FreeXL.
  *
  * Recognized by content: the compound file's signature (D0 CF 11 E0 A1 B1 1A
  * E1) and a stream named "Workbook" (BIFF8) or "Book" (BIFF5) in its
@@ -151,11 +153,16 @@ int cf__xls_text(const char *buf, size_t len, const char *source, char **text, c
     int x = freexl_open(path, &h);
     unlink(path);
     cf__sb_t out = {0};
+    unsigned int sheets = 0;
     int rc = x == FREEXL_OK ? 0 : CF_EPARSE;
-    if (!rc && freexl_select_active_worksheet(h, 0) != FREEXL_OK)
+    if (!rc && (freexl_get_info(h, FREEXL_BIFF_SHEET_COUNT, &sheets) != FREEXL_OK || !sheets))
         rc = CF_EPARSE;
-    if (!rc)
-        rc = sheet_rows(h, &out);
+    for (unsigned int i = 0; !rc && i < sheets; i++) { /* every sheet, a blank line between */
+        if (i)
+            cf__sb_adds(&out, "\n");
+        rc = freexl_select_active_worksheet(h, (unsigned short)i) == FREEXL_OK ? sheet_rows(h, &out)
+                                                                               : CF_EPARSE;
+    }
     if (h)
         freexl_close(h);
     if (rc == CF_EPARSE)

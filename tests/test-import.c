@@ -467,6 +467,42 @@ TEST_IMPL(import_family_split_header)
     return 0;
 }
 
+/* import-2.2b: a workbook (.xls or .xlsx) keeping its list over several sheets, one per
+ * power type, after an empty cover sheet: every sheet is read, in order (was: the first
+ * sheet alone, so "empty file", and a list whose first sheet held matters lost the rest
+ * in silence). A later sheet that cannot be read refuses the whole file, naming it.
+ * The files are made by tests/fixtures/import/make-sheets.py (python3-xlwt). */
+TEST_IMPL(import_family_sheets)
+{
+    static const char *const files[] = {"tests/fixtures/import/sheets.xls",
+                                        "tests/fixtures/import/sheets.xlsx"};
+    for (size_t i = 0; i < 2; i++) {
+        cf_import_result_t r = import_file(files[i]);
+        ASSERT_EQ(json_array_size(r.matters), 3);
+        ASSERT_CONTAINS(str(nth(&r, 1), "name"), "伪造证明材料");
+        ASSERT_CONTAINS(str(nth(&r, 2), "name"), "参保人员");
+        json_t *last = json_array_get(r.matters, 2); /* the sheets' order kept */
+        ASSERT_CONTAINS(str(last, "name"), "检查");
+        ASSERT_STR_EQ(str(last, "power_type"), "行政检查");
+        ASSERT_EQ(r.unplaced.items_count, 0);
+        cf_import_result_free(&r);
+    }
+    size_t len;
+    char *buf = cf_test_slurp("tests/fixtures/import/sheets-dtd.xlsx", &len);
+    cf_import_result_t r, untouched;
+    memset(&r, 0x5a, sizeof(r));
+    memcpy(&untouched, &r, sizeof(r));
+    cf_error_t err;
+    cf_error_clear(&err);
+    ASSERT_EQ(cf_import_text(buf, len, "sheets-dtd.xlsx", NULL, &r, &err), CF_EPARSE);
+    ASSERT_STR_EQ(err.source, "sheets-dtd.xlsx");
+    ASSERT_CONTAINS(err.text, "sheet2.xml");
+    ASSERT_CONTAINS(err.text, "DTD");
+    ASSERT(memcmp(&r, &untouched, sizeof(r)) == 0);
+    free(buf);
+    return 0;
+}
+
 /* import-2.3: options and small helpers: prefix, agency override, power types. */
 TEST_IMPL(import_options)
 {

@@ -80,6 +80,7 @@
     X(import_family_two_row_header)                                                                \
     X(import_family_sub_labels)                                                                    \
     X(import_family_split_header)                                                                  \
+    X(import_family_sheets)                                                                        \
     X(import_options)                                                                              \
     X(import_bad_empty)                                                                            \
     X(import_bad_binary)                                                                           \
