@@ -81,6 +81,7 @@
     X(import_family_sub_labels)                                                                    \
     X(import_family_split_header)                                                                  \
     X(import_family_sheets)                                                                        \
+    X(import_family_page_charset)                                                                  \
     X(import_options)                                                                              \
     X(import_bad_empty)                                                                            \
     X(import_bad_binary)                                                                           \
