@@ -613,6 +613,28 @@ TEST_IMPL(import_bad_empty)
 TEST_IMPL(import_bad_binary)
 {
     expect_failure("tests/fixtures/import/binary.png", "binary file: NUL byte at offset 8");
+    /* import-3.2b: a zip that is no .xlsx nor .docx (an .ods, a damaged one) and an Office
+     * 97-2003 file that is no .xls (a .doc) say what they are and what to do (were:
+     * "binary file: NUL byte at offset 5"). */
+    static const struct {
+        const char *bytes;
+        size_t len;
+        const char *what;
+    } other[] = {
+        {"PK\x03\x04\x14\0\0\0\0\0mimetypeapplication/vnd.oasis", 36, "saved as .xlsx or .docx"},
+        {"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1\0\0\0\0", 12, "saved as .docx"},
+    };
+    for (size_t i = 0; i < sizeof(other) / sizeof(other[0]); i++) {
+        cf_import_result_t r;
+        memset(&r, 0x5A, sizeof(r));
+        cf_import_result_t before = r;
+        cf_error_t err;
+        cf_error_clear(&err);
+        ASSERT_EQ(cf_import_text(other[i].bytes, other[i].len, "list", NULL, &r, &err), CF_EPARSE);
+        ASSERT(memcmp(&r, &before, sizeof(r)) == 0);
+        ASSERT_CONTAINS(err.text, other[i].what);
+        ASSERT_STR_EQ(err.source, "list");
+    }
     return 0;
 }
 
