@@ -7,7 +7,8 @@
  * serve-hard-3.2: --test-clock only on loopback, and logged;
  * serve-hard-4.*: the database replaced or deleted under the daemon;
  * serve-hard-8.*: the command line beside a busy daemon, and on a read-only mount;
- * serve-hard-9.1: the export key: --export-key, checked by --check-config and at start.
+ * serve-hard-9.1: the export key: --export-key, checked by --check-config and at start;
+ * serve-hard-9.2: --check-config checks the address, webhooks, alert log and web folder.
  * (The rest of serve-hard-* is test-serve-hard.c and test-serve-hard-limits.c.)
  *
  * Map: serve-hard-3.2 with its log (log_t, log_line, used by 4.* too); 4.* with
@@ -442,5 +443,34 @@ TEST_IMPL(serve_hard_export_key)
     ASSERT(srv == NULL);
     ASSERT_CONTAINS(err.text, "export_key");
     ASSERT_STR_EQ(err.source, junk);
+    return 0;
+}
+
+/* ---- serve-hard-9.2: --check-config checks what the start would trip on ------------------ */
+
+TEST_IMPL(serve_hard_check_config)
+{
+    char db[512], log[600], file[600];
+    td_db("hard-check-config.db", db, sizeof(db));
+    snprintf(log, sizeof(log), "%s/alerts.jsonl", cf_test_tmpdir());
+    ASSERT_EQ(td_cli(db, T0, "serve", "--alert-log", log, "--webhook", "https://sms.example/x",
+                     "--web", cf_test_tmpdir(), "--check-config", NULL),
+              0);
+    ASSERT(access(log, F_OK) != 0); /* checked, not created */
+    td_file("web-is-a-file", "x", file, sizeof(file));
+    const struct {
+        const char *flag, *value, *says;
+    } bad[] = {
+        /* each passed the check, and then the start failed or ran without it */
+        {"--alert-log", "/nonexistent/dir/alerts.jsonl", "alert_log"}, /* start: exit 6 */
+        {"--webhook", "ftp://sms.example/x", "http:// or https://"},   /* never delivered */
+        {"--web", "/nonexistent/web", "web: not a folder"},            /* served as 404s */
+        {"--web", file, "web: not a folder"},
+        {"--listen", "999.1.1.1:8080", "not an IPv4 address"}, /* start: cannot listen */
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+        if (td_cli(db, T0, "serve", bad[i].flag, bad[i].value, "--check-config", NULL) != 2 ||
+            !strstr(td_err, bad[i].says))
+            CF__FAIL("%s %s: %s", bad[i].flag, bad[i].value, td_err);
     return 0;
 }
