@@ -308,6 +308,20 @@ TEST_IMPL(serve_hard_hostile_names)
             CF__FAIL("%s: %s", path, out);
         free(out);
     }
+    /* A case id that is not one names the id (was: 404 "no such endpoint", as if the
+     * route did not exist): negative, zero, a full-width or Arabic-Indic digit, SQL, NUL. */
+    static const char *const cases[] = {
+        "-1", "0", "00", "%EF%BC%91", "%D9%A1", "1;DROP%20TABLE%20events", "abc/events", "1%00"};
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        snprintf(path, sizeof(path), "/v1/cases/%s", cases[i]);
+        char *out = raw_get(d.port, path, auth);
+        if (strncmp(out, "HTTP/1.1 400 ", 13) != 0 || !strstr(out, "\"parameter\":\"id\""))
+            CF__FAIL("%s: %s", path, out);
+        free(out);
+    }
+    char *none = raw_get(d.port, "/v1/cases//1", auth); /* no id at all: no route */
+    ASSERT(strncmp(none, "HTTP/1.1 404 ", 13) == 0);
+    free(none);
     /* The same for a workflow's id: "penalty-general%00x" was read as penalty-general. */
     static const char *const ids[] = {"penalty-general%00x", "%FF", "penalty-general%C0%AE"};
     for (size_t i = 0; i < sizeof(ids) / sizeof(ids[0]); i++) {
