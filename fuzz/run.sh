@@ -22,8 +22,6 @@ TARGETS=${*:-workflow import catalog request period}
 WORK=${FUZZ_WORK:-$BUILD/fuzz-work}
 # the importer's readers are in the document module, built beside the caseflow binary
 export CASEFLOW_DOCS_MODULE=${CASEFLOW_DOCS_MODULE:-$BUILD/api/caseflow-docs.so}
-# the libraries' own leaks that are not ours to fix (libfreexl's, on malformed workbooks)
-export LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$SRC/tests/lsan.supp:print_suppressions=0}
 mkdir -p "$WORK"
 cd "$WORK" || exit 2 # -jobs writes its fuzz-N.log files here
 sh "$SRC/fuzz/seeds.sh" "$WORK/seeds" || exit 2
