@@ -322,6 +322,23 @@ TEST_IMPL(serve_hard_hostile_names)
     char *none = raw_get(d.port, "/v1/cases//1", auth); /* no id at all: no route */
     ASSERT(strncmp(none, "HTTP/1.1 404 ", 13) == 0);
     free(none);
+    /* JSON errors in words the client can act on: jansson's named its own flag
+     * ("without JSON_ALLOW_NUL") and quoted an invisible byte order mark. */
+    static const struct {
+        const char *body, *says, *not_says;
+    } bodies[] = {
+        {"{\"workflow\": \"penalty-general\\u0000x\"}", "\\u0000 (NUL)", "JSON_ALLOW_NUL"},
+        {"\xEF\xBB\xBF{\"workflow\": \"penalty-general\"}", "byte order mark", "\xEF\xBB\xBF"},
+    };
+    for (size_t i = 0; i < sizeof(bodies) / sizeof(bodies[0]); i++) {
+        td_resp_t r;
+        td_http(&d, "POST", "/v1/cases", mine, bodies[i].body, strlen(bodies[i].body), NULL, &r);
+        const char *text = json_string_value(json_object_get(r.json, "text"));
+        if (r.status != 400 || !text || !strstr(text, bodies[i].says) ||
+            strstr(text, bodies[i].not_says))
+            CF__FAIL("%s: %ld %s", bodies[i].says, r.status, r.body);
+        td_resp_free(&r);
+    }
     /* The same for a workflow's id: "penalty-general%00x" was read as penalty-general. */
     static const char *const ids[] = {"penalty-general%00x", "%FF", "penalty-general%C0%AE"};
     for (size_t i = 0; i < sizeof(ids) / sizeof(ids[0]); i++) {
