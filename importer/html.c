@@ -220,12 +220,56 @@ int cf__is_html(const char *buf, size_t len)
     return 0;
 }
 
+/* 1 if buf[0..len) is UTF-8 (each lead byte followed by its continuation bytes). */
+static int is_utf8(const unsigned char *b, size_t len)
+{
+    for (size_t i = 0; i < len;) {
+        size_t n = b[i] < 0x80             ? 0
+                   : (b[i] & 0xe0) == 0xc0 ? 1
+                   : (b[i] & 0xf0) == 0xe0 ? 2
+                   : (b[i] & 0xf8) == 0xf0 ? 3
+                                           : 4;
+        if (n == 4 || (n && b[i] < 0xc2) || i + n >= len)
+            return 0;
+        for (size_t k = 1; k <= n; k++)
+            if ((b[i + k] & 0xc0) != 0x80)
+                return 0;
+        i += n + 1;
+    }
+    return 1;
+}
+
+/* The encoding to read the page in. Pages are saved and re-saved, and their <meta>
+ * does not always follow: bytes that are UTF-8 are read as UTF-8 whatever the <meta>
+ * says (GBK text is almost never valid UTF-8); bytes that are not, under a <meta> that
+ * says UTF-8, GB2312, GBK or GB18030, or under none, as GB18030 (GBK's superset: a
+ * page that says gb2312 often holds GBK's characters, 醫 among them, as browsers
+ * allow); else NULL: libxml2 follows the <meta> (Big5, say). Was: the <meta>
+ * alone, so a UTF-8 page keeping charset="gbk" was read as GBK, libxml2 printed
+ * "encoding error" on standard error, and the import failed as "unrecognized layout". */
+static const char *page_encoding(const char *buf, size_t len)
+{
+    if (is_utf8((const unsigned char *)buf, len))
+        return "UTF-8";
+    size_t n = len < 4096 ? len : 4096;
+    for (size_t i = 0; i + 7 < n; i++)
+        if (!strncasecmp(buf + i, "charset", 7)) {
+            const char *v = buf + i + 7, *end = buf + n;
+            while (v < end && (*v == ' ' || *v == '=' || *v == '"' || *v == '\''))
+                v++;
+            return end - v >= 2 && (!strncasecmp(v, "utf", 3) || !strncasecmp(v, "gb", 2))
+                       ? "GB18030"
+                       : NULL;
+        }
+    return "GB18030";
+}
+
 /* Exported, documented in importer-int.h */
 int cf__html_text(const char *buf, size_t len, const char *source, char **text, cf_error_t *err)
 {
     if (len > 0x7fffffff)
         return cf_error_set(err, CF_EPARSE, source, 0, 0, "web page too large");
-    htmlDocPtr doc = htmlReadMemory(buf, (int)len, source, NULL,
+    htmlDocPtr doc = htmlReadMemory(buf, (int)len, source, page_encoding(buf, len),
                                     HTML_PARSE_RECOVER | HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING |
                                         HTML_PARSE_NONET | HTML_PARSE_COMPACT);
     if (!doc || !xmlDocGetRootElement(doc)) {

@@ -251,6 +251,20 @@ static size_t unread_inside(const cf__doc_t *d)
     return n;
 }
 
+/* What a container no reader takes is, as its error's text (was: "binary file: NUL
+ * byte at offset 5", which says nothing of what to do); NULL for anything else. */
+static const char *other_container(const char *buf, size_t len)
+{
+    if (len >= 4 && memcmp(buf, "PK\x03\x04", 4) == 0)
+        return "a zip archive that is neither a spreadsheet (.xlsx: xl/worksheets/sheetN.xml) "
+               "nor a Word file (.docx: word/document.xml), or is damaged; an OpenDocument list "
+               "(.ods, .odt) is read once saved as .xlsx or .docx";
+    if (len >= 8 && memcmp(buf, "\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1", 8) == 0)
+        return "an Office 97-2003 file that is not an .xls workbook (a Word .doc, say): it is "
+               "read once saved as .docx";
+    return NULL;
+}
+
 /* Exported, documented in importer.h */
 int cf_import_text(const char *buf, size_t len, const char *source, const cf_import_opts_t *opts,
                    cf_import_result_t *out, cf_error_t *err)
@@ -276,9 +290,11 @@ int cf_import_text(const char *buf, size_t len, const char *source, const cf_imp
     char *text = NULL, *page = NULL;
     int office = cf__office_kind(buf, len), pdf = !office && cf__is_pdf(buf, len);
     int xls = !office && !pdf && cf__is_xls(buf, len);
+    const char *other = office || pdf || xls ? NULL : other_container(buf, len);
     int rc = office                  ? cf__office_text(buf, len, office, d.source, &page, err)
              : pdf                   ? cf__pdf_text(buf, len, d.source, &page, err)
              : xls                   ? cf__xls_text(buf, len, d.source, &page, err)
+             : other                 ? cf_error_set(err, CF_EPARSE, d.source, 0, 0, "%s", other)
              : cf__is_html(buf, len) ? cf__html_text(buf, len, d.source, &page, err)
                                      : 0;
     if (!rc && page) { /* a web page: its tables as tab-separated rows */

@@ -9,7 +9,9 @@
  * memory; libxml2 reads each part (no network, no entities, no DTD: a part with a
  * <!DOCTYPE> is not read, see read_part).
  *
- * xlsx: the first worksheet. Cells are placed by their reference (`C7`), so an
+ * xlsx: every worksheet, in the order of their part numbers, one after the other
+ * (a blank line between two: the table reader takes a repeated header row as the
+ * same table going on). Cells are placed by their reference (`C7`), so an
  * empty cell left out of the XML stays an empty cell; text comes from the shared
  * strings (`t="s"`), inline strings or the value itself. A merged range
  * (`<mergeCell ref="A3:A5"/>`) shares its top-left value down its rows (cells
@@ -23,8 +25,10 @@
  *
  * Rejected: converting with LibreOffice (far too heavy for a library call and
  * for CI) and reading the XML with a scanner of our own (namespaces, entities
- * and CDATA make that fragile). Cost: only the first worksheet is read, and
- * line numbers in messages are those of the rewritten text.
+ * and CDATA make that fragile). Cost: sheets are taken in the order of their part
+ * numbers, not of the workbook's tabs (xl/workbook.xml, not read: they differ only
+ * when tabs were moved), hidden sheets are read too, and line numbers in messages
+ * are those of the rewritten text.
  */
 #include "importer-int.h"
 
@@ -271,16 +275,11 @@ static int merge(grid_t *g, const char *range)
     return rc;
 }
 
-static int read_xlsx(zip_t *z, cf__sb_t *out)
+/* One worksheet, the part name, as tab-separated rows appended to out: 0, CF_EPARSE
+ * when the part cannot be read, CF_ENOMEM. */
+static int read_sheet(zip_t *z, const char *name, char **strings, size_t nstrings, cf__sb_t *out)
 {
-    size_t nstrings;
-    char **strings = shared_strings(z, &nstrings);
-    xmlDocPtr doc = read_part(z, "xl/worksheets/sheet1.xml");
-    for (zip_int64_t i = 0; !doc && i < zip_get_num_entries(z, 0); i++) {
-        const char *n = zip_get_name(z, (zip_uint64_t)i, 0);
-        if (n && !strncmp(n, "xl/worksheets/sheet", 19))
-            doc = read_part(z, n);
-    }
+    xmlDocPtr doc = read_part(z, name);
     grid_t g = {0};
     int rc = doc ? 0 : CF_EPARSE;
     for (xmlNode *n = doc ? xmlDocGetRootElement(doc)->children : NULL; !rc && n; n = n->next) {
@@ -303,9 +302,78 @@ static int read_xlsx(zip_t *z, cf__sb_t *out)
     grid_free(&g);
     if (doc)
         xmlFreeDoc(doc);
+    return rc;
+}
+
+/* N of a part named xl/worksheets/sheetN.xml, or 0 for any other name. */
+static unsigned long sheet_number(const char *name)
+{
+    static const char pre[] = "xl/worksheets/sheet";
+    char *end;
+    if (!name || strncmp(name, pre, sizeof(pre) - 1) != 0 || name[sizeof(pre) - 1] < '0' ||
+        name[sizeof(pre) - 1] > '9')
+        return 0;
+    unsigned long n = strtoul(name + sizeof(pre) - 1, &end, 10);
+    return strcmp(end, ".xml") == 0 ? n : 0;
+}
+
+typedef struct sheet_ref_s {
+    unsigned long number;
+    zip_uint64_t index;
+} sheet_ref_t;
+
+static int by_number(const void *a, const void *b)
+{
+    unsigned long x = ((const sheet_ref_t *)a)->number, y = ((const sheet_ref_t *)b)->number;
+    return x < y ? -1 : x > y;
+}
+
+/* Every worksheet, in the order of their part numbers (sheet1.xml, sheet2.xml, ...: a
+ * list kept one sheet per power type is read whole), a blank line between two. Any
+ * sheet that cannot be read fails the whole file (nothing half-read), and so do sheets
+ * inflating past MAXPART together (one part's limit must not be multiplied by the
+ * number of parts). OUT why (size bytes): the reason, for CF_EPARSE, naming the sheet. */
+static int read_xlsx(zip_t *z, cf__sb_t *out, char *why, size_t size)
+{
+    size_t nstrings, count = 0, total = 0;
+    zip_int64_t entries = zip_get_num_entries(z, 0);
+    sheet_ref_t *refs = entries > 0 ? calloc((size_t)entries, sizeof(*refs)) : NULL;
+    for (zip_int64_t i = 0; refs && i < entries; i++) {
+        unsigned long n = sheet_number(zip_get_name(z, (zip_uint64_t)i, 0));
+        if (n)
+            refs[count++] = (sheet_ref_t){n, (zip_uint64_t)i};
+    }
+    if (entries > 0 && !refs)
+        return CF_ENOMEM;
+    qsort(refs, count, sizeof(*refs), by_number);
+    char **strings = shared_strings(z, &nstrings);
+    int rc = count ? 0 : CF_EPARSE;
+    for (size_t i = 0; !rc && i < count; i++) {
+        zip_stat_t st;
+        if (zip_stat_index(z, refs[i].index, 0, &st) == 0 && (st.valid & ZIP_STAT_SIZE))
+            total += st.size;
+        const char *name = zip_get_name(z, refs[i].index, 0);
+        if (total > MAXPART) {
+            snprintf(why, size,
+                     "a spreadsheet whose worksheets inflate past 64 MiB together "
+                     "(at %s)",
+                     name);
+            rc = CF_EPARSE;
+            break;
+        }
+        if (i)
+            cf__sb_adds(out, "\n");
+        rc = read_sheet(z, name, strings, nstrings, out);
+        if (rc == CF_EPARSE)
+            snprintf(why, size,
+                     "worksheet %s cannot be read (larger than 64 MiB, not XML, or "
+                     "declaring a DTD, <!DOCTYPE>, which is not read)",
+                     name);
+    }
     for (size_t i = 0; i < nstrings; i++)
         free(strings[i]);
     free(strings);
+    free(refs);
     return rc;
 }
 
@@ -439,15 +507,17 @@ int cf__office_text(const char *buf, size_t len, int kind, const char *source, c
     if (!z)
         return cf_error_set(err, CF_EPARSE, source, 0, 0, "a zip archive libzip cannot open");
     cf__sb_t out = {0};
-    int rc = kind == 1 ? read_xlsx(z, &out) : read_docx(z, &out);
+    char why[256] = "";
+    int rc = kind == 1 ? read_xlsx(z, &out, why, sizeof(why)) : read_docx(z, &out);
     zip_discard(z);
     char *t = cf__sb_take(&out);
     if (!rc && !t)
         rc = CF_ENOMEM;
     if (rc) {
         free(t);
-        return cf_error_set(err, rc, source, 0, 0,
+        return cf_error_set(err, rc, source, 0, 0, "%s",
                             rc == CF_ENOMEM ? "out of memory"
+                            : *why          ? why
                             : kind == 1     ? "a spreadsheet without a readable worksheet (a part "
                                               "declaring a DTD, <!DOCTYPE>, is not read)"
                                             : "a Word file without a readable document.xml (a part "

@@ -1,6 +1,8 @@
 /*
  * xls.c -- Excel 97-2003 workbooks (.xls, BIFF in an OLE2 compound file):
- * the first worksheet as tab-separated rows, through FreeXL.
+ * every worksheet, in the workbook's order, as tab-separated rows (a blank line
+ * between two sheets: a list kept one sheet per power type is read whole; a sheet
+ * left empty before the list is no "empty file"), through FreeXL.
  *
  * Recognized by content: the compound file's signature (D0 CF 11 E0 A1 B1 1A
  * E1) and a stream named "Workbook" (BIFF8) or "Book" (BIFF5) in its
@@ -13,6 +15,14 @@
  * reading ends). That is the importer's only file I/O; the alternative, a BIFF
  * reader of our own, was rejected: FreeXL handles BIFF2 to BIFF8, the shared
  * strings split over CONTINUE records, code pages and dates, and is in Debian.
+ * FreeXL runs in a child process (fork, its text back through a pipe): fuzz-import
+ * found workbooks on which FreeXL 1.0.6 reads and writes outside its own buffers
+ * (a stack-buffer-underflow in its UTF-16 conversion, tests/fixtures/fuzz-regressions/
+ * import/freexl-underflow.xls) and loses memory; what a crafted .xls does to FreeXL
+ * then stays in that process, and the import answers an error naming the file.
+ * Rejected: a BIFF reader of our own (below) and checking the BIFF records before
+ * FreeXL sees them (the bug is in FreeXL's reading of records that look well-formed).
+ * Cost: a fork per .xls imported (a few milliseconds).
  * Cost: FreeXL does not report merged cells, so a value merged down a column
  * (a 权力类型 over several rows) is only in the first row; the table reader's
  * rule for rows without 序号 that have their own name (they share the merged
@@ -21,13 +31,18 @@
  */
 #include "importer-int.h"
 
+#include <errno.h>
 #include <freexl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
-#define MAXCOLS 64
+#define MAXCOLS       64
+#define XLS_TEXT_MAX  (256 << 20) /* the most text a workbook may give */
+#define TOO_MUCH_TEXT 1           /* run_child's return past XLS_TEXT_MAX */
 
 /* The name, in UTF-16LE as a compound file's directory writes it, found in buf. */
 static int has_utf16(const char *buf, size_t len, const char *name)
@@ -140,6 +155,79 @@ static int temp_copy(const char *buf, size_t len, char *path, size_t size)
     return ok ? 0 : CF_EIO;
 }
 
+/* The child's work: FreeXL reads the workbook at path, every sheet, a blank line
+ * between two; the text goes to fd. Never returns: exit status 0 (read), 2 (FreeXL
+ * read the file but not its sheets), 3 (out of memory), 64 + -error (freexl_open's
+ * error). */
+static void child_read(const char *path, int fd)
+{
+    const void *h = NULL;
+    cf__sb_t out = {0};
+    unsigned int sheets = 0;
+    int x = freexl_open(path, &h);
+    int rc = x == FREEXL_OK ? 0 : CF_EPARSE;
+    if (!rc && (freexl_get_info(h, FREEXL_BIFF_SHEET_COUNT, &sheets) != FREEXL_OK || !sheets))
+        rc = CF_EPARSE;
+    for (unsigned int i = 0; !rc && i < sheets; i++) {
+        if (i)
+            cf__sb_adds(&out, "\n");
+        rc = freexl_select_active_worksheet(h, (unsigned short)i) == FREEXL_OK ? sheet_rows(h, &out)
+                                                                               : CF_EPARSE;
+    }
+    if (h)
+        freexl_close(h);
+    for (size_t done = 0; !rc && done < out.len;) {
+        ssize_t w = write(fd, out.s + done, out.len - done);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            break;
+        done += (size_t)w;
+    }
+    _exit(rc == 0 ? 0 : rc == CF_ENOMEM ? 3 : x != FREEXL_OK ? 64 + (-x & 63) : 2);
+}
+
+/* Runs child_read on path in a child process and gathers its text into out (at most
+ * XLS_TEXT_MAX bytes: past that the child is stopped). OUT *status: the child's, from
+ * waitpid. 0, CF_EIO (no pipe or process), CF_ENOMEM, or TOO_MUCH_TEXT. */
+static int run_child(const char *path, cf__sb_t *out, int *status)
+{
+    int fds[2];
+    if (pipe(fds) != 0)
+        return CF_EIO;
+    pid_t pid = fork();
+    if (pid < 0) {
+        close(fds[0]);
+        close(fds[1]);
+        return CF_EIO;
+    }
+    if (pid == 0) {
+        close(fds[0]);
+        child_read(path, fds[1]);
+    }
+    close(fds[1]);
+    char buf[65536];
+    int rc = 0;
+    for (;;) {
+        ssize_t n = read(fds[0], buf, sizeof(buf));
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            break;
+        if (out->len + (size_t)n > XLS_TEXT_MAX) {
+            rc = TOO_MUCH_TEXT;
+            break;
+        }
+        cf__sb_add(out, buf, (size_t)n);
+    }
+    if (rc)
+        kill(pid, SIGKILL);
+    close(fds[0]);
+    while (waitpid(pid, status, 0) < 0 && errno == EINTR)
+        ;
+    return rc ? rc : out->oom ? CF_ENOMEM : 0;
+}
+
 /* Exported, documented in importer-int.h */
 int cf__xls_text(const char *buf, size_t len, const char *source, char **text, cf_error_t *err)
 {
@@ -147,27 +235,31 @@ int cf__xls_text(const char *buf, size_t len, const char *source, char **text, c
     if (temp_copy(buf, len, path, sizeof(path)) != 0)
         return cf_error_set(err, CF_EIO, source, 0, 0,
                             "cannot write a temporary copy of the workbook for FreeXL (TMPDIR)");
-    const void *h = NULL;
-    int x = freexl_open(path, &h);
-    unlink(path);
     cf__sb_t out = {0};
-    int rc = x == FREEXL_OK ? 0 : CF_EPARSE;
-    if (!rc && freexl_select_active_worksheet(h, 0) != FREEXL_OK)
-        rc = CF_EPARSE;
-    if (!rc)
-        rc = sheet_rows(h, &out);
-    if (h)
-        freexl_close(h);
-    if (rc == CF_EPARSE)
+    int status = 0, rc = run_child(path, &out, &status);
+    unlink(path);
+    int code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    if (rc == CF_EIO)
+        cf_error_set(err, rc, source, 0, 0, "cannot start a process to read the workbook in");
+    else if (rc == CF_ENOMEM || (!rc && code == 3))
+        rc = cf_error_set(err, CF_ENOMEM, source, 0, 0, "out of memory");
+    else if (rc == TOO_MUCH_TEXT)
+        rc = cf_error_set(err, CF_EPARSE, source, 0, 0,
+                          "an .xls workbook whose text runs past %d MiB", XLS_TEXT_MAX >> 20);
+    else if (code == 2 || code >= 64)
         rc = cf_error_set(err, CF_EPARSE, source, 0, 0,
                           "an .xls workbook FreeXL cannot read (error %d: encrypted, damaged "
                           "or not a worksheet)",
-                          x);
-    else if (rc == CF_ENOMEM)
-        rc = cf_error_set(err, rc, source, 0, 0, "out of memory");
-    if (rc) {
+                          code >= 64 ? -(code - 64) : 0);
+    else if (code != 0)
+        rc = cf_error_set(err, CF_EPARSE, source, 0, 0,
+                          "an .xls workbook FreeXL stopped on (%s %d): damaged or crafted; it "
+                          "was read in a process of its own, and nothing of it is imported",
+                          WIFSIGNALED(status) ? "signal" : "exit status",
+                          WIFSIGNALED(status) ? WTERMSIG(status) : code);
+    if (rc || code != 0) {
         cf__sb_free(&out);
-        return rc;
+        return rc ? rc : CF_EPARSE;
     }
     char *t = cf__sb_take(&out);
     if (!t)

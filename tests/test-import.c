@@ -467,6 +467,64 @@ TEST_IMPL(import_family_split_header)
     return 0;
 }
 
+/* import-2.2b: a workbook (.xls or .xlsx) keeping its list over several sheets, one per
+ * power type, after an empty cover sheet: every sheet is read, in order (was: the first
+ * sheet alone, so "empty file", and a list whose first sheet held matters lost the rest
+ * in silence). A later sheet that cannot be read refuses the whole file, naming it.
+ * The files are made by tests/fixtures/import/make-sheets.py (python3-xlwt). */
+TEST_IMPL(import_family_sheets)
+{
+    static const char *const files[] = {"tests/fixtures/import/sheets.xls",
+                                        "tests/fixtures/import/sheets.xlsx"};
+    for (size_t i = 0; i < 2; i++) {
+        cf_import_result_t r = import_file(files[i]);
+        ASSERT_EQ(json_array_size(r.matters), 3);
+        ASSERT_CONTAINS(str(nth(&r, 1), "name"), "伪造证明材料");
+        ASSERT_CONTAINS(str(nth(&r, 2), "name"), "参保人员");
+        json_t *last = json_array_get(r.matters, 2); /* the sheets' order kept */
+        ASSERT_CONTAINS(str(last, "name"), "检查");
+        ASSERT_STR_EQ(str(last, "power_type"), "行政检查");
+        ASSERT_EQ(r.unplaced.items_count, 0);
+        cf_import_result_free(&r);
+    }
+    size_t len;
+    char *buf = cf_test_slurp("tests/fixtures/import/sheets-dtd.xlsx", &len);
+    cf_import_result_t r, untouched;
+    memset(&r, 0x5a, sizeof(r));
+    memcpy(&untouched, &r, sizeof(r));
+    cf_error_t err;
+    cf_error_clear(&err);
+    ASSERT_EQ(cf_import_text(buf, len, "sheets-dtd.xlsx", NULL, &r, &err), CF_EPARSE);
+    ASSERT_STR_EQ(err.source, "sheets-dtd.xlsx");
+    ASSERT_CONTAINS(err.text, "sheet2.xml");
+    ASSERT_CONTAINS(err.text, "DTD");
+    ASSERT(memcmp(&r, &untouched, sizeof(r)) == 0);
+    free(buf);
+    return 0;
+}
+
+/* import-2.2c: a web page whose <meta> names the wrong charset: saved as UTF-8 keeping
+ * charset="gbk", GBK under charset="utf-8", GBK's characters (醫, 檢) under
+ * charset="gb2312", as browsers forgive. Each is read by its bytes (was: by the <meta>
+ * alone: "a table with no recognizable header", libxml2 printing "encoding error"). */
+TEST_IMPL(import_family_page_charset)
+{
+    static const char *const files[] = {"tests/fixtures/import/charset-utf8-says-gbk.html",
+                                        "tests/fixtures/import/charset-gbk-says-utf8.html",
+                                        "tests/fixtures/import/charset-gbk-says-gb2312.html"};
+    for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+        cf_import_result_t r = import_file(files[i]);
+        ASSERT_EQ(json_array_size(r.matters), 2);
+        ASSERT_STR_EQ(str(nth(&r, 1), "name"), "对定点医药机构违反医疗保障基金使用规定的处罚");
+        ASSERT_STR_EQ(str(nth(&r, 2), "name"), "對定點醫藥機構的檢查");
+        ASSERT_STR_EQ(
+            json_string_value(json_array_get(json_object_get(nth(&r, 2), "power_types"), 0)),
+            "行政检查");
+        cf_import_result_free(&r);
+    }
+    return 0;
+}
+
 /* import-2.3: options and small helpers: prefix, agency override, power types. */
 TEST_IMPL(import_options)
 {
@@ -555,6 +613,28 @@ TEST_IMPL(import_bad_empty)
 TEST_IMPL(import_bad_binary)
 {
     expect_failure("tests/fixtures/import/binary.png", "binary file: NUL byte at offset 8");
+    /* import-3.2b: a zip that is no .xlsx nor .docx (an .ods, a damaged one) and an Office
+     * 97-2003 file that is no .xls (a .doc) say what they are and what to do (were:
+     * "binary file: NUL byte at offset 5"). */
+    static const struct {
+        const char *bytes;
+        size_t len;
+        const char *what;
+    } other[] = {
+        {"PK\x03\x04\x14\0\0\0\0\0mimetypeapplication/vnd.oasis", 36, "saved as .xlsx or .docx"},
+        {"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1\0\0\0\0", 12, "saved as .docx"},
+    };
+    for (size_t i = 0; i < sizeof(other) / sizeof(other[0]); i++) {
+        cf_import_result_t r;
+        memset(&r, 0x5A, sizeof(r));
+        cf_import_result_t before = r;
+        cf_error_t err;
+        cf_error_clear(&err);
+        ASSERT_EQ(cf_import_text(other[i].bytes, other[i].len, "list", NULL, &r, &err), CF_EPARSE);
+        ASSERT(memcmp(&r, &before, sizeof(r)) == 0);
+        ASSERT_CONTAINS(err.text, other[i].what);
+        ASSERT_STR_EQ(err.source, "list");
+    }
     return 0;
 }
 

@@ -80,6 +80,8 @@
     X(import_family_two_row_header)                                                                \
     X(import_family_sub_labels)                                                                    \
     X(import_family_split_header)                                                                  \
+    X(import_family_sheets)                                                                        \
+    X(import_family_page_charset)                                                                  \
     X(import_options)                                                                              \
     X(import_bad_empty)                                                                            \
     X(import_bad_binary)                                                                           \
@@ -297,6 +299,8 @@
     /* serve-hard-*: the daemon hardened (tests/test-serve-hard*.c) */                             \
     X(serve_hard_framing)                                                                          \
     X(serve_hard_http1_only)                                                                       \
+    X(serve_hard_h2o_errors_json)                                                                  \
+    X(serve_hard_hostile_names)                                                                    \
     X(serve_hard_numbers)                                                                          \
     X(serve_hard_settings)                                                                         \
     X(serve_hard_metrics_token)                                                                    \
@@ -305,6 +309,8 @@
     X(serve_hard_db_replaced)                                                                      \
     X(serve_hard_db_deleted_before_commit)                                                         \
     X(serve_hard_cli_busy)                                                                         \
+    X(serve_hard_export_key)                                                                       \
+    X(serve_hard_check_config)                                                                     \
     X(serve_hard_cli_read_only_mount)                                                              \
     X(serve_hard_store_readonly)                                                                   \
     X(serve_hard_stream_memory_cap)                                                                \

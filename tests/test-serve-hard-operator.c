@@ -6,7 +6,9 @@
  *
  * serve-hard-3.2: --test-clock only on loopback, and logged;
  * serve-hard-4.*: the database replaced or deleted under the daemon;
- * serve-hard-8.*: the command line beside a busy daemon, and on a read-only mount.
+ * serve-hard-8.*: the command line beside a busy daemon, and on a read-only mount;
+ * serve-hard-9.1: the export key: --export-key, checked by --check-config and at start;
+ * serve-hard-9.2: --check-config checks the address, webhooks, alert log and web folder.
  * (The rest of serve-hard-* is test-serve-hard.c and test-serve-hard-limits.c.)
  *
  * Map: serve-hard-3.2 with its log (log_t, log_line, used by 4.* too); 4.* with
@@ -395,5 +397,80 @@ TEST_IMPL(serve_hard_store_readonly)
     s = NULL;
     ASSERT_EQ(cf_store_open_readonly(missing, &s, &err), CF_ENOTFOUND);
     ASSERT(s == NULL);
+    return 0;
+}
+
+/* ---- serve-hard-9.1: the export key: a flag like the other keys, checked before use ------- */
+
+TEST_IMPL(serve_hard_export_key)
+{
+    char db[512], key[512], junk[512], conf[512], text[700];
+    td_db("hard-export-key.db", db, sizeof(db));
+    snprintf(key, sizeof(key), "%s/export.pem", cf_test_tmpdir());
+    ASSERT_EQ(td_cli(db, T0, "audit", "keygen", "--out", key, NULL), 0);
+    td_file("junk.pem", "-----BEGIN PRIVATE KEY-----\nnot a key\n-----END PRIVATE KEY-----\n", junk,
+            sizeof(junk));
+    /* --export-key is a flag, as --checkpoint-key is; --check-config prints it and checks it. */
+    ASSERT_EQ(td_cli(db, T0, "serve", "--export-key", key, "--check-config", NULL), 0);
+    snprintf(text, sizeof(text), "export_key = %s\n", key);
+    ASSERT_CONTAINS(td_out, text);
+    ASSERT_CONTAINS(td_err, "configuration OK");
+    /* Missing, not a key, a folder: exit 2 naming the setting and the file. */
+    const char *bad[] = {"/nonexistent/export.pem", junk, cf_test_tmpdir()};
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        if (td_cli(db, T0, "serve", "--export-key", bad[i], "--check-config", NULL) != 2 ||
+            !strstr(td_err, "export_key") || !strstr(td_err, bad[i]))
+            CF__FAIL("--export-key %s: %s", bad[i], td_err);
+    }
+    /* The flag wins over the file; the file's key is checked as well. */
+    snprintf(text, sizeof(text), "export_key = %s\n", junk);
+    td_file("export.conf", text, conf, sizeof(conf));
+    ASSERT_EQ(td_cli(db, T0, "serve", "--config", conf, "--check-config", NULL), 2);
+    ASSERT_CONTAINS(td_err, "Ed25519 or SM2");
+    ASSERT_EQ(
+        td_cli(db, T0, "serve", "--config", conf, "--export-key", key, "--check-config", NULL), 0);
+    /* A checkpoint key that is no key is caught as well (it was only checked readable). */
+    ASSERT_EQ(td_cli(db, T0, "serve", "--checkpoint-key", junk, "--check-config", NULL), 2);
+    ASSERT_CONTAINS(td_err, "checkpoint_key");
+    /* A daemon does not start with an export key that cannot sign: every export would fail. */
+    cf_serve_config_t cfg;
+    td_config(&cfg, db, T0);
+    cfg.export_key = junk;
+    cf_serve_t *srv = NULL;
+    cf_error_t err;
+    cf_error_clear(&err);
+    ASSERT_EQ(cf_serve_open(&cfg, &srv, &err), CF_EINVALID);
+    ASSERT(srv == NULL);
+    ASSERT_CONTAINS(err.text, "export_key");
+    ASSERT_STR_EQ(err.source, junk);
+    return 0;
+}
+
+/* ---- serve-hard-9.2: --check-config checks what the start would trip on ------------------ */
+
+TEST_IMPL(serve_hard_check_config)
+{
+    char db[512], log[600], file[600];
+    td_db("hard-check-config.db", db, sizeof(db));
+    snprintf(log, sizeof(log), "%s/alerts.jsonl", cf_test_tmpdir());
+    ASSERT_EQ(td_cli(db, T0, "serve", "--alert-log", log, "--webhook", "https://sms.example/x",
+                     "--web", cf_test_tmpdir(), "--check-config", NULL),
+              0);
+    ASSERT(access(log, F_OK) != 0); /* checked, not created */
+    td_file("web-is-a-file", "x", file, sizeof(file));
+    const struct {
+        const char *flag, *value, *says;
+    } bad[] = {
+        /* each passed the check, and then the start failed or ran without it */
+        {"--alert-log", "/nonexistent/dir/alerts.jsonl", "alert_log"}, /* start: exit 6 */
+        {"--webhook", "ftp://sms.example/x", "http:// or https://"},   /* never delivered */
+        {"--web", "/nonexistent/web", "web: not a folder"},            /* served as 404s */
+        {"--web", file, "web: not a folder"},
+        {"--listen", "999.1.1.1:8080", "not an IPv4 address"}, /* start: cannot listen */
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+        if (td_cli(db, T0, "serve", bad[i].flag, bad[i].value, "--check-config", NULL) != 2 ||
+            !strstr(td_err, bad[i].says))
+            CF__FAIL("%s %s: %s", bad[i].flag, bad[i].value, td_err);
     return 0;
 }

@@ -5,7 +5,8 @@
  * HTTP over a socket, since libcurl would never send the shapes under test.
  *
  * serve-hard-1.*: request framing (Content-Length with Transfer-Encoding, two
- *                 Content-Lengths), HTTP/1.1 only (no h2c);
+ *                 Content-Lengths), HTTP/1.1 only (no h2c), h2o's own refusals in JSON,
+ *                 two Authorization headers, document names that are not text;
  * serve-hard-5.*: event streams: a cap on their total memory, a cap per token;
  * serve-hard-7.*: a stall does not reset requests already read.
  * (serve-hard-2.*, 3.1 and 6.*, the limits, are test-serve-hard-limits.c; serve-hard-3.2,
@@ -200,6 +201,156 @@ TEST_IMPL(serve_hard_http1_only)
     ASSERT_EQ(closed, 1);
     free(out);
     td_stop(&d);
+    return 0;
+}
+
+/* ---- serve-hard-1.3: what h2o refuses by itself is answered in JSON too ------------------- */
+
+TEST_IMPL(serve_hard_h2o_errors_json)
+{
+    static const struct {
+        const char *request, *status, *code, *text;
+    } shapes[] = {
+        /* over max_body, announced: refused on the head alone */
+        {"POST /v1/cases HTTP/1.1\r\nHost: x\r\nContent-Length: 999999\r\n\r\n", "413 ",
+         "ETOOLARGE", "max_body, 4096 bytes"},
+        /* a chunked body growing past it (its 5000 bytes are added below) */
+        {NULL, "413 ", "ETOOLARGE", "--max-body"},
+        {"POST /v1/cases HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n", "400 ",
+         "EFRAMING", "chunked"},
+        {"POST /v1/cases HTTP/1.1\r\nHost: x\r\nContent-Length: 1x\r\n\r\n", "400 ", "EFRAMING",
+         "content-length"},
+        {"POST /v1/cases HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\n\r\n", "400 ",
+         "EFRAMING", "transfer-encoding"},
+        {"POST /v1/cases HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nExpect: later\r\n\r\n", "417 ",
+         "EEXPECT", "expectation"},
+    };
+    char db[512];
+    td_db("hard-h2o-errors.db", db, sizeof(db));
+    cf_serve_config_t cfg;
+    td_daemon_t d;
+    td_config(&cfg, db, T0);
+    cfg.max_body = 4096;
+    td_start(&d, &cfg);
+    static char chunked[6000];
+    int n = snprintf(chunked, sizeof(chunked),
+                     "POST /v1/cases HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+                     "1388\r\n");
+    memset(chunked + n, 'x', 5000);
+    int closed;
+    for (size_t i = 0; i < sizeof(shapes) / sizeof(shapes[0]); i++) {
+        const char *req = shapes[i].request ? shapes[i].request : chunked;
+        char *out =
+            raw_exchange(d.port, req, shapes[i].request ? strlen(req) : (size_t)n + 5000, &closed);
+        char *body = strstr(out, "\r\n\r\n");
+        json_t *j = body ? json_loads(body + 4, 0, NULL) : NULL;
+        if (strncmp(out + 9, shapes[i].status, 4) != 0 || !j ||
+            strcmp(json_string_value(json_object_get(j, "error")) ?: "", shapes[i].code) != 0 ||
+            !strstr(json_string_value(json_object_get(j, "text")) ?: "", shapes[i].text))
+            CF__FAIL("shape %zu answered: %s", i, out);
+        ASSERT(strstr(out, "content-type: application/json") != NULL);
+        ASSERT(strstr(out, "text/plain") == NULL);
+        ASSERT(strstr(out, "x-content-type-options: nosniff") != NULL);
+        if (i == 0)
+            ASSERT_EQ(json_integer_value(json_object_get(j, "limit")), 4096);
+        ASSERT_EQ(closed, 1);
+        json_decref(j);
+        free(out);
+    }
+    /* Counted in /metrics like every other answer. */
+    ASSERT_EQ(td_metric(&d, "caseflow_http_responses_total{code=\"413\"}"), 2);
+    td_stop(&d);
+    return 0;
+}
+
+/* ---- serve-hard-1.4: ambiguous credentials, names that are not text ------------------------ */
+
+/* The answer to GET path with the header lines extra (each ending "\r\n"). */
+static char *raw_get(int port, const char *path, const char *extra)
+{
+    char req[1024];
+    int n = snprintf(req, sizeof(req), "GET %s HTTP/1.1\r\nHost: x\r\n%s\r\n", path, extra);
+    int closed;
+    return raw_exchange(port, req, (size_t)n, &closed);
+}
+
+TEST_IMPL(serve_hard_hostile_names)
+{
+    char db[512];
+    td_db("hard-names.db", db, sizeof(db));
+    char *mine = td_token(db, "甲局", "handler", "张三");
+    char *theirs = td_token(db, "乙局", "handler", "王五");
+    td_daemon_t d;
+    td_start_at(&d, db, T0);
+    long long id = td_open_case(&d, mine, "penalty-general", "某某大药房");
+    char path[256], auth[400];
+    /* Two Authorization headers, either order: neither is taken (a proxy may have checked
+     * the other one); h2o alone would take the first. */
+    snprintf(path, sizeof(path), "/v1/cases/%lld", id);
+    for (int order = 0; order < 2; order++) {
+        snprintf(auth, sizeof(auth), "Authorization: Bearer %s\r\nAuthorization: Bearer %s\r\n",
+                 order ? mine : theirs, order ? theirs : mine);
+        char *out = raw_get(d.port, path, auth);
+        if (strncmp(out, "HTTP/1.1 400 ", 13) != 0 || !strstr(out, "\"EAUTH\"") ||
+            strstr(out, "某某大药房"))
+            CF__FAIL("two Authorization headers (order %d): %s", order, out);
+        free(out);
+    }
+    /* A document's name with a NUL (it would be cut short to another name) or bytes that
+     * are not UTF-8 (once answered 500 "out of memory": the error quoting it could not
+     * be written): 400 naming the parameter. */
+    static const char *const names[] = {"%E7%AB%8B%00x", "%FF%FE", "%C0%AE"};
+    snprintf(auth, sizeof(auth), "Authorization: Bearer %s\r\n", mine);
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+        snprintf(path, sizeof(path), "/v1/cases/%lld/documents/%s.pdf", id, names[i]);
+        char *out = raw_get(d.port, path, auth);
+        if (strncmp(out, "HTTP/1.1 400 ", 13) != 0 || !strstr(out, "\"parameter\":\"name\""))
+            CF__FAIL("%s: %s", path, out);
+        free(out);
+    }
+    /* A case id that is not one names the id (was: 404 "no such endpoint", as if the
+     * route did not exist): negative, zero, a full-width or Arabic-Indic digit, SQL, NUL. */
+    static const char *const cases[] = {
+        "-1", "0", "00", "%EF%BC%91", "%D9%A1", "1;DROP%20TABLE%20events", "abc/events", "1%00"};
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        snprintf(path, sizeof(path), "/v1/cases/%s", cases[i]);
+        char *out = raw_get(d.port, path, auth);
+        if (strncmp(out, "HTTP/1.1 400 ", 13) != 0 || !strstr(out, "\"parameter\":\"id\""))
+            CF__FAIL("%s: %s", path, out);
+        free(out);
+    }
+    char *none = raw_get(d.port, "/v1/cases//1", auth); /* no id at all: no route */
+    ASSERT(strncmp(none, "HTTP/1.1 404 ", 13) == 0);
+    free(none);
+    /* JSON errors in words the client can act on: jansson's named its own flag
+     * ("without JSON_ALLOW_NUL") and quoted an invisible byte order mark. */
+    static const struct {
+        const char *body, *says, *not_says;
+    } bodies[] = {
+        {"{\"workflow\": \"penalty-general\\u0000x\"}", "\\u0000 (NUL)", "JSON_ALLOW_NUL"},
+        {"\xEF\xBB\xBF{\"workflow\": \"penalty-general\"}", "byte order mark", "\xEF\xBB\xBF"},
+    };
+    for (size_t i = 0; i < sizeof(bodies) / sizeof(bodies[0]); i++) {
+        td_resp_t r;
+        td_http(&d, "POST", "/v1/cases", mine, bodies[i].body, strlen(bodies[i].body), NULL, &r);
+        const char *text = json_string_value(json_object_get(r.json, "text"));
+        if (r.status != 400 || !text || !strstr(text, bodies[i].says) ||
+            strstr(text, bodies[i].not_says))
+            CF__FAIL("%s: %ld %s", bodies[i].says, r.status, r.body);
+        td_resp_free(&r);
+    }
+    /* The same for a workflow's id: "penalty-general%00x" was read as penalty-general. */
+    static const char *const ids[] = {"penalty-general%00x", "%FF", "penalty-general%C0%AE"};
+    for (size_t i = 0; i < sizeof(ids) / sizeof(ids[0]); i++) {
+        snprintf(path, sizeof(path), "/v1/workflows/%s", ids[i]);
+        char *out = raw_get(d.port, path, auth);
+        if (strncmp(out, "HTTP/1.1 400 ", 13) != 0 || !strstr(out, "\"parameter\":\"id\""))
+            CF__FAIL("%s: %s", path, out);
+        free(out);
+    }
+    td_stop(&d);
+    free(mine);
+    free(theirs);
     return 0;
 }
 

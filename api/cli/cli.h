@@ -304,6 +304,8 @@ enum { CF_OPT_REQ = 1, CF_OPT_MANY = 2 };
     X("serve", "--checkpoint-key", "FILE", 0,                                                      \
       "the Ed25519 private key checkpoints are signed with")                                       \
     X("serve", "--checkpoint-out", "FILE", 0, "the file each checkpoint is written to")            \
+    X("serve", "--export-key", "FILE", 0,                                                          \
+      "the Ed25519 or SM2 private key exports are signed with")                                    \
     X("serve", "--listen", "HOST:PORT", 0, "where to listen (127.0.0.1:8080; port 0: any)")        \
     X("serve", "--config", "FILE", 0, "settings file; flags win over it")                          \
     X("serve", "--alert-log", "FILE", 0, "append each deadline alert to FILE as a JSON line")      \

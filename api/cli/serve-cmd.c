@@ -31,7 +31,7 @@ static const char *const serve_usage =
     "       [--webhook URL]... [--max-body BYTES] [--doc-max BYTES] [--webhook-attempts N]\n"
     "       [--webhook-retry-ms MS] [--timeout-ms MS] [--now TIME] [--test-clock]\n"
     "       [--checkpoint-interval SECONDS --checkpoint-key FILE [--checkpoint-out FILE]]\n"
-    "       [--web DIR] [--check-config]";
+    "       [--export-key FILE] [--web DIR] [--check-config]";
 
 /* Flag name's value, range-checked as config key (cf_serve_config_number): 1 with OUT
  * *out, 0 when absent, -1 when not a number in range. */
@@ -83,6 +83,8 @@ static int apply_flags(cf_serve_config_t *cfg, int argc, char **argv, char *list
         cfg->checkpoint_key = cf__opt_value(argc, argv, "--checkpoint-key");
     if (cf__opt_value(argc, argv, "--checkpoint-out"))
         cfg->checkpoint_out = cf__opt_value(argc, argv, "--checkpoint-out");
+    if (cf__opt_value(argc, argv, "--export-key"))
+        cfg->export_key = cf__opt_value(argc, argv, "--export-key");
     return rc < 0 ? -1 : 0;
 }
 

@@ -142,6 +142,95 @@ int cf__http_status(int code)
     }
 }
 
+/* ---- h2o's own errors --------------------------------------------------------------------- */
+
+/* h2o answers some requests itself before our handler sees them, with a plain-text body
+ * (h2o_send_error_generic): a body over max_body (413, on Content-Length alone or as a
+ * chunked body grows), a broken Content-Length, chunked encoding or Transfer-Encoding
+ * (400), an Expect other than 100-continue (417). Such a request has no path
+ * configuration yet, so h2o gives it the host's fallback path, whose filters then run:
+ * this filter puts an output stream in front that sends the JSON error instead of h2o's
+ * text. The headers are written by h2o's last stream, at the first send, so the length
+ * and type set here are the ones sent. Rejected: raising h2o's limit and checking the
+ * length in the handler (h2o 2.2.5 reads the whole body before any handler runs, so a
+ * 1 GB upload would be buffered before being refused). */
+
+typedef struct h2o_errors_s {
+    h2o_filter_t super;
+    cf_serve_t *srv;
+} h2o_errors_t;
+
+typedef struct json_ostream_s {
+    h2o_ostream_t super;
+    cf_serve_t *srv;
+} json_ostream_t;
+
+/* The code of h2o's error status. */
+static const char *h2o_error_name(int status)
+{
+    return status == 413   ? "ETOOLARGE"
+           : status == 400 ? "EFRAMING"
+           : status == 417 ? "EEXPECT"
+           : status == 404 ? "ENOTFOUND"
+                           : "EHTTP";
+}
+
+static void json_error_send(h2o_ostream_t *self, h2o_req_t *req, h2o_iovec_t *bufs, size_t bufcnt,
+                            h2o_send_state_t state)
+{
+    json_ostream_t *o = (json_ostream_t *)self;
+    char text[256];
+    size_t said = 0;
+    for (size_t i = 0; i < bufcnt; i++)
+        said += bufs[i].len;
+    if (req->res.status == 413)
+        snprintf(text, sizeof(text),
+                 "the request body is larger than the daemon takes: max_body, %zu bytes "
+                 "(--max-body)",
+                 o->srv->cfg.max_body);
+    else /* h2o's own words: "broken chunked-encoding", "unknown transfer-encoding" ... */
+        snprintf(text, sizeof(text), "%.*s",
+                 bufcnt ? (int)(bufs[0].len < 200 ? bufs[0].len : 200) : 0,
+                 bufcnt ? bufs[0].base : "");
+    json_t *body = json_pack("{s:s, s:s}", "error", h2o_error_name(req->res.status), "text", text);
+    if (body && req->res.status == 413)
+        json_object_set_new(body, "limit", json_integer((json_int_t)o->srv->cfg.max_body));
+    char *json = body ? json_dumps(body, JSON_COMPACT) : NULL;
+    json_decref(body);
+    h2o_iovec_t out = h2o_strdup(&req->pool, json ? json : "{\"error\":\"ENOMEM\"}", SIZE_MAX);
+    free(json);
+    if (said) /* a HEAD request has no body to replace: its length stays h2o's */
+        req->res.content_length = out.len;
+    h2o_ostream_send_next(&o->super, req, &out, said ? 1 : 0, state);
+}
+
+static void h2o_errors_setup(h2o_filter_t *self, h2o_req_t *req, h2o_ostream_t **slot)
+{
+    h2o_errors_t *f = (h2o_errors_t *)self;
+    ssize_t type = h2o_find_header(&req->res.headers, H2O_TOKEN_CONTENT_TYPE, -1);
+    if (req->res.status >= 400 && type >= 0 &&
+        h2o_memis(req->res.headers.entries[type].value.base, 10, H2O_STRLIT("text/plain"))) {
+        req->res.headers.entries[type].value =
+            h2o_iovec_init(H2O_STRLIT("application/json; charset=utf-8"));
+        h2o_add_header_by_str(&req->pool, &req->res.headers, H2O_STRLIT("x-content-type-options"),
+                              0, NULL, H2O_STRLIT("nosniff"));
+        count(f->srv, req->res.status);
+        json_ostream_t *o = (json_ostream_t *)h2o_add_ostream(req, sizeof(*o), slot);
+        o->super.do_send = json_error_send;
+        o->srv = f->srv;
+        slot = &o->super.next;
+    }
+    h2o_setup_next_ostream(req, slot);
+}
+
+/* Exported, documented in serve-int.h */
+void cf__http_h2o_errors(cf_serve_t *srv, h2o_pathconf_t *path)
+{
+    h2o_errors_t *f = (h2o_errors_t *)h2o_create_filter(path, sizeof(*f));
+    f->super.on_setup_ostream = h2o_errors_setup;
+    f->srv = srv;
+}
+
 /* ---- query strings ----------------------------------------------------------------------- */
 
 static int hexval(int c)
@@ -152,9 +241,10 @@ static int hexval(int c)
                                   : -1;
 }
 
-/* 1 if s[0..len) is well-formed UTF-8 (no overlongs, no surrogates). */
-static int utf8_valid(const unsigned char *s, size_t len)
+/* Exported, documented in serve-int.h */
+int cf__utf8_valid(const char *text, size_t len)
 {
+    const unsigned char *s = (const unsigned char *)text;
     size_t i = 0;
     while (i < len) {
         unsigned char c = s[i];
@@ -218,7 +308,7 @@ const char *cf__http_query(h2o_req_t *req, const char *name, int *bad)
         if ((size_t)(kend - q) == nlen && memcmp(q, name, nlen) == 0) {
             const char *v = eq ? eq + 1 : stop;
             char *value = decode(req, v, (size_t)(stop - v));
-            if (!utf8_valid((const unsigned char *)value, strlen(value)))
+            if (!cf__utf8_valid((const char *)value, strlen(value)))
                 *bad = 1;
             return value;
         }

@@ -138,6 +138,13 @@ int cf__http_authenticate(cf_serve_t *srv, h2o_req_t *req, cf_principal_t *who)
 {
     ssize_t at = h2o_find_header(&req->headers, H2O_TOKEN_AUTHORIZATION, -1);
     const char *text = "a bearer token is required (Authorization: Bearer TOKEN)";
+    /* Two Authorization headers: a proxy in front may check one and we the other (h2o
+     * gives the first): neither is taken. */
+    if (at >= 0 && h2o_find_header(&req->headers, H2O_TOKEN_AUTHORIZATION, at) >= 0) {
+        cf__http_error(req, srv, 400, "EAUTH",
+                       "a request may carry one Authorization header, not two");
+        return 400;
+    }
     if (at < 0) {
         int rc = cf__session_auth(srv, req, who);
         if (rc != 1)

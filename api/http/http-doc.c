@@ -26,7 +26,8 @@ static int hexval(char c)
 }
 
 /* The document's name from the path ".../documents/NAME.pdf", percent-decoded,
- * into out (size bytes). -1 if it is empty, too long or holds a '/'. */
+ * into out (size bytes). -1 if it is empty, too long or holds a '/'; -2 if it is not
+ * UTF-8 or holds a NUL (which would cut the name short: "立案审批表%00x" is no name). */
 static int name_of(h2o_iovec_t path, char *out, size_t size)
 {
     static const char mark[] = "/documents/";
@@ -45,7 +46,9 @@ static int name_of(h2o_iovec_t path, char *out, size_t size)
             out[k++] = p[i];
     }
     out[k] = '\0';
-    return k == 0 || k + 1 >= size || memchr(out, '/', k) ? -1 : 0;
+    if (k == 0 || k + 1 >= size || memchr(out, '/', k))
+        return -1;
+    return memchr(out, '\0', k) || !cf__utf8_valid(out, k) ? -2 : 0;
 }
 
 /* Renders document name of case c into OUT pdf, len. */
@@ -78,7 +81,16 @@ int cf__http_get_document(cf_serve_t *srv, h2o_req_t *req, const cf_principal_t 
         cf__http_error(req, srv, 404, "ENOTFOUND", name);
         return 0;
     }
-    if (name_of(req->path_normalized, name, sizeof(name)) != 0) {
+    int named = name_of(req->path_normalized, name, sizeof(name));
+    if (named == -2) {
+        cf__http_json(req, srv, 400,
+                      json_pack("{s:s, s:s, s:s}", "error", "EINVAL", "text",
+                                "the document's name in the path (…/documents/NAME.pdf) is not "
+                                "UTF-8 or holds a NUL (%00)",
+                                "parameter", "name"));
+        return 0;
+    }
+    if (named != 0) {
         cf__http_error(req, srv, 404, "ENOTFOUND", "no such document name");
         return 0;
     }

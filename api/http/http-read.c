@@ -374,6 +374,16 @@ int cf__http_workflow(cf_serve_t *srv, h2o_req_t *req, const cf_principal_t *who
             cf__http_error(req, srv, 404, "ENOTFOUND", "no such workflow");
             return 0;
         }
+    /* h2o has decoded the path: a NUL would cut the id short ("penalty-general%00x" read
+     * as penalty-general), bytes that are not UTF-8 could not be quoted in an answer. */
+    if (memchr(p.base + plen, '\0', p.len - plen) || !cf__utf8_valid(p.base + plen, p.len - plen)) {
+        cf__http_json(req, srv, 400,
+                      json_pack("{s:s, s:s, s:s}", "error", "EINVAL", "text",
+                                "the workflow id in the path (/v1/workflows/ID) is not UTF-8 or "
+                                "holds a NUL (%00)",
+                                "parameter", "id"));
+        return 0;
+    }
     if (cf__http_query_int(srv, req, "version", 1, INT32_MAX, &version) < 0)
         return 0;
     cf__read_t *r = cf__read_new(srv, req, who, run_workflow);

@@ -22,7 +22,8 @@
  *      or 403 ECSRF for a change without the session's X-CSRF-Token)
  *   -> /metrics only with a token of role metrics, and such a token nothing else (403)
  *   -> auditor on a POST (403) -> stopping (503) -> the endpoint.
- * Bodies over --max-body are refused by h2o itself (413) before we see them.
+ * Bodies over --max-body are refused by h2o itself (413) before we see them, in JSON
+ * (http-answer.c, "h2o's own errors").
  */
 #include "serve-int.h"
 
@@ -165,7 +166,9 @@ static const route_t static_route = {"other", M_GET | M_HEAD, R_OPEN, .plain = c
 enum { ROUTE_NONE = -1, ROUTE_BADID = -2 };
 
 /* Whether [p, end) matches pattern pat (of route needs): 1 yes, OUT *id for a case id;
- * 0 no; ROUTE_BADID for a case id past INT64_MAX. */
+ * 0 no; ROUTE_BADID for a case id that is not one: past INT64_MAX, 0, or a segment that
+ * is not all ASCII digits ("-1", "1;x", "abc", a full-width "１"), which no route takes
+ * either, so the answer names the id rather than "no such endpoint". */
 static int match(const char *pat, const char *p, const char *end, unsigned needs, int64_t *id)
 {
     for (; *pat && *pat != '{'; pat++, p++)
@@ -184,7 +187,12 @@ static int match(const char *pat, const char *p, const char *end, unsigned needs
                 return ROUTE_BADID;
             n = n * 10 + d;
         }
-        int m = q > p && n > 0 ? match(rest, q, end, needs, id) : 0;
+        const char *seg = q;
+        while (seg < end && *seg != '/')
+            seg++;
+        if (seg > p && (seg != q || n == 0))
+            return ROUTE_BADID;
+        int m = q > p ? match(rest, q, end, needs, id) : 0;
         if (m == 1)
             *id = n;
         return m;
@@ -195,7 +203,7 @@ static int match(const char *pat, const char *p, const char *end, unsigned needs
 }
 
 /* The index in routes[] of path's route, and OUT *id for a R_CASE_ID route (else untouched);
- * ROUTE_NONE, or ROUTE_BADID for a case id past INT64_MAX. */
+ * ROUTE_NONE, or ROUTE_BADID for a case id that is not one (match). */
 static int route_of(h2o_iovec_t path, int64_t *id)
 {
     for (int i = 0; i < ROUTES_COUNT; i++) {

@@ -58,6 +58,14 @@ static json_t *parse_body(cf_serve_t *srv, h2o_req_t *req)
         int utf8 = json_error_code(&e) == json_error_invalid_utf8;
         char text[JSON_ERROR_TEXT_LENGTH + 32];
         snprintf(text, sizeof(text), "%s%s", utf8 ? "invalid UTF-8: " : "", e.text);
+        /* jansson's own words name its flag (JSON_ALLOW_NUL) or quote an invisible BOM:
+         * say what the client can change instead */
+        if (json_error_code(&e) == json_error_null_character)
+            snprintf(text, sizeof(text), "a string holds \\u0000 (NUL), which is not taken");
+        else if (req->entity.len >= 3 && memcmp(req->entity.base, "\xEF\xBB\xBF", 3) == 0)
+            snprintf(text, sizeof(text),
+                     "the body starts with a byte order mark (EF BB BF): send the JSON without "
+                     "it");
         /* jansson quotes the bytes near the error, which can cut a character in half: a
          * text that is not UTF-8 answers with its non-ASCII bytes as '?' (fuzz-request) */
         json_t *msg = json_string(text);

@@ -113,6 +113,7 @@ int cf__http_init(cf_serve_t *srv, cf_error_t *err)
     h->super.on_req = cf__http_on_req;
     h->srv = srv;
     cf__log_register(srv, path);
+    cf__http_h2o_errors(srv, &host->fallback_path);
     h2o_context_init(&srv->ctx, &srv->loop, &srv->h2o);
     srv->h2o_ready = 1;
     srv->accept.ctx = &srv->ctx;

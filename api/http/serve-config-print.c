@@ -10,11 +10,18 @@
  * config file's documentation (serve-config.c). Rejected: printing only what
  * differs from the defaults (the operator then has to know the defaults).
  */
+#include "anchor.h"
+#include "ops.h"
 #include "serve-int.h"
 
+#include <errno.h>
+#include <openssl/crypto.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
+#include <uv.h>
 
 static void str_line(FILE *f, const char *key, const char *v)
 {
@@ -74,6 +81,71 @@ void cf_serve_config_print(const cf_serve_config_t *cfg, FILE *f)
         fprintf(f, "# alert_ack_timeout: not set (alerts are never escalated)\n");
 }
 
+/* Exported, documented in serve-int.h */
+int cf__serve_key_check(const char *key, const char *path, cf_error_t *err)
+{
+    char *pem = NULL, *pub = NULL;
+    size_t len = 0;
+    cf_error_t e;
+    cf_error_clear(&e);
+    if (access(path, R_OK) != 0)
+        return cf_error_set(err, CF_EINVALID, path, 0, 0, "%s: the key file cannot be read (%s)",
+                            key, strerror(errno));
+    int rc = cf_ops_read_file(path, 1u << 20, &pem, &len, &e);
+    if (rc == 0)
+        rc = cf_anchor_public_of(pem, len, &pub, &e);
+    if (pem) /* the private key does not linger in freed memory */
+        OPENSSL_cleanse(pem, len);
+    free(pem);
+    free(pub);
+    if (rc != 0)
+        return cf_error_set(err, CF_EINVALID, path, 0, 0, "%s: %s", key, e.text);
+    return 0;
+}
+
+/* The address and the webhooks: listen an IPv4 address (else the start fails), each
+ * webhook an http:// or https:// URL (the only schemes alerts are POSTed over). */
+static int check_network(const cf_serve_config_t *cfg, cf_error_t *err)
+{
+    struct sockaddr_in a;
+    if (uv_ip4_addr(cfg->host, cfg->port, &a) != 0)
+        return cf_error_set(err, CF_EINVALID, NULL, 0, 0,
+                            "listen: '%s' is not an IPv4 address (HOST:PORT, 127.0.0.1:8080)",
+                            cfg->host);
+    for (unsigned i = 0; i < cfg->webhooks_count; i++)
+        if (strncmp(cfg->webhooks[i], "http://", 7) != 0 &&
+            strncmp(cfg->webhooks[i], "https://", 8) != 0)
+            return cf_error_set(err, CF_EINVALID, NULL, 0, 0,
+                                "webhook: '%s' is not an http:// or https:// URL",
+                                cfg->webhooks[i]);
+    return 0;
+}
+
+/* The files and folders the daemon opens at start: the alert log can be appended to
+ * (it exists and is writable, or its folder is), the workbench's folder is one. */
+static int check_paths(const cf_serve_config_t *cfg, cf_error_t *err)
+{
+    struct stat st;
+    if (cfg->alert_log) {
+        char dir[4096];
+        const char *slash = strrchr(cfg->alert_log, '/');
+        snprintf(dir, sizeof(dir), "%.*s", slash ? (int)(slash - cfg->alert_log) + 1 : 1,
+                 slash ? cfg->alert_log : ".");
+        errno = 0;
+        int ok = stat(cfg->alert_log, &st) == 0
+                     ? S_ISREG(st.st_mode) && access(cfg->alert_log, W_OK) == 0
+                     : access(dir, W_OK | X_OK) == 0;
+        if (!ok)
+            return cf_error_set(err, CF_EINVALID, cfg->alert_log, 0, 0,
+                                "alert_log: the file cannot be appended to (%s)",
+                                errno ? strerror(errno) : "not a regular file");
+    }
+    if (cfg->web_dir && (stat(cfg->web_dir, &st) != 0 || !S_ISDIR(st.st_mode)))
+        return cf_error_set(err, CF_EINVALID, cfg->web_dir, 0, 0,
+                            "web: not a folder (the workbench's files, --web DIR)");
+    return 0;
+}
+
 /* Exported, documented in serve.h */
 int cf_serve_config_check(const cf_serve_config_t *cfg, cf_error_t *err)
 {
@@ -86,9 +158,17 @@ int cf_serve_config_check(const cf_serve_config_t *cfg, cf_error_t *err)
     if (cfg->checkpoint_interval_ms && !cfg->checkpoint_key)
         return cf_error_set(err, CF_EINVALID, NULL, 0, 0,
                             "checkpoint_interval is set but checkpoint_key is not");
-    if (cfg->checkpoint_key && access(cfg->checkpoint_key, R_OK) != 0)
-        return cf_error_set(err, CF_EINVALID, cfg->checkpoint_key, 0, 0,
-                            "checkpoint_key: the key file cannot be read");
+    int rc = 0;
+    if (cfg->checkpoint_key)
+        rc = cf__serve_key_check("checkpoint_key", cfg->checkpoint_key, err);
+    if (rc == 0 && cfg->export_key)
+        rc = cf__serve_key_check("export_key", cfg->export_key, err);
+    if (rc == 0)
+        rc = check_network(cfg, err);
+    if (rc == 0)
+        rc = check_paths(cfg, err);
+    if (rc != 0)
+        return rc;
     if (cfg->test_clock && strcmp(cfg->host, "127.0.0.1") != 0)
         return cf_error_set(err, CF_EINVALID, NULL, 0, 0,
                             "test_clock is for tests: listen on 127.0.0.1 with it");

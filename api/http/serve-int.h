@@ -681,10 +681,17 @@ size_t cf__http_request_id(char *out, uint32_t boot_id, uint64_t seq);
 
 /* http-auth.c */
 /* The holder of req's token into OUT *who: 0, or an HTTP status (401, 429 from an
- * address that sent too many unknown tokens, or 403 ECSRF) already answered. A request
+ * address that sent too many unknown tokens, 400 EAUTH for two Authorization headers, or
+ * 403 ECSRF) already answered. A request
  * without an Authorization header may authenticate by the workbench's session cookie
  * (http-session.c). */
 int cf__http_authenticate(cf_serve_t *srv, h2o_req_t *req, cf_principal_t *who);
+
+/* serve-config-print.c */
+/* Checks the private key file path of setting key (checkpoint_key, export_key): it can be
+ * read and holds an Ed25519 or SM2 private key in PEM. 0, or CF_EINVALID with err naming
+ * the file and the setting. */
+int cf__serve_key_check(const char *key, const char *path, cf_error_t *err);
 
 /* http-answer.c */
 /* Sends a JSON answer (consumes body). */
@@ -695,11 +702,19 @@ void cf__http_bytes(h2o_req_t *req, cf_serve_t *srv, int status, const char *con
 /* Sends len bytes of JSON text as the answer (h2o copies them; the caller keeps
  * text). NULL text answers 500 ENOMEM: the text could not be made. */
 void cf__http_text(h2o_req_t *req, cf_serve_t *srv, int status, const char *text, size_t len);
-/* Sends {"error": name, "text": text} with status. */
+/* 1 if text[0..len) is well-formed UTF-8 (no overlongs, no surrogates; NUL allowed). */
+int cf__utf8_valid(const char *text, size_t len);
+/* Sends {"error": name, "text": text} with status (text must be UTF-8: else 500 ENOMEM,
+ * the JSON writer cannot write it). */
 void cf__http_error(h2o_req_t *req, cf_serve_t *srv, int status, const char *name,
                     const char *text);
 /* The HTTP status for a CF_E* code. */
 int cf__http_status(int code);
+/* Turns the errors h2o answers by itself, before any handler runs (413 over max_body,
+ * 400 for a broken Content-Length or chunked body, 417), from plain text into the
+ * daemon's JSON error: a filter on path, the host's fallback path, which h2o uses for
+ * them. */
+void cf__http_h2o_errors(cf_serve_t *srv, h2o_pathconf_t *path);
 /* The value of query parameter name (percent-decoded, in req->pool), or NULL.
  * OUT *bad = 1 when the query is not valid UTF-8 once decoded. */
 const char *cf__http_query(h2o_req_t *req, const char *name, int *bad);

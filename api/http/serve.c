@@ -375,6 +375,12 @@ int cf_serve_open(const cf_serve_config_t *cfg, cf_serve_t **out, cf_error_t *er
         free(srv);
         return CF_EINVAL;
     }
+    /* An export key that cannot sign would fail every export: refused at start, as a
+     * checkpoint key is (serve-anchor.c). */
+    if (srv->cfg.export_key && cf__serve_key_check("export_key", srv->cfg.export_key, err) != 0) {
+        free(srv);
+        return CF_EINVALID;
+    }
     signal(SIGPIPE, SIG_IGN);
     int rc = cf_store_daemon_lock(srv->cfg.db_path, &srv->lock_fd, err);
     if (rc != 0) {

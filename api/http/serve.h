@@ -157,8 +157,11 @@ int cf_serve_config_number(const char *key, const char *text, unsigned long *out
 void cf_serve_config_print(const cf_serve_config_t *cfg, FILE *f);
 
 /* The checks `serve --check-config` makes without starting: a database given that
- * can be read and written, a checkpoint key readable when checkpoints are on, the
- * test clock only on loopback. Returns 0 or CF_EINVALID with err saying which. */
+ * can be read and written, the checkpoint key and the export key (when set) readable
+ * Ed25519 or SM2 private keys in PEM, listen an IPv4 address, webhooks http:// or
+ * https:// URLs, the alert log one that can be appended to, the workbench's folder a
+ * folder, the test clock only on loopback. Returns 0 or CF_EINVALID with err saying
+ * which (and naming the file). */
 int cf_serve_config_check(const cf_serve_config_t *cfg, cf_error_t *err);
 
 /* Parses "HOST:PORT" into cfg->host (pointing into text) and cfg->port.

@@ -57,6 +57,13 @@ async function version(id) {
 
 // ---- attack-1: framing, sizes, slow and many clients ---------------------------------------------
 
+// 1 if the first answer of exchange result r is the daemon's JSON error with code name.
+function jsonError(r, name) {
+  const a = r.responses[0];
+  if (!a || !/^application\/json/.test(a.headers['content-type'] || '')) return false;
+  try { return JSON.parse(a.text).error === name; } catch { return false; }
+}
+
 async function framing() {
   let r = await exchange(PORT, [`GET /${'a'.repeat(200000)} HTTP/1.1\r\nHost: x\r\n\r\n`]);
   check('attack-1.1 request line of 200 KB', (is4xx(r.status) || (r.closed && !r.status)),
@@ -70,15 +77,17 @@ async function framing() {
   r = await exchange(PORT, [request('POST', '/v1/cases', {
     headers: bearer(T.handler, { 'Content-Length': String(MAX_BODY * 16) }) })], { timeoutMs: 4000 });
   // (the body is never sent: a daemon that waited for it would time out instead)
-  check('attack-1.3 Content-Length over --max-body: 413 before the body',
-    r.status === 413, `status ${r.status} after ${r.ms} ms`);
+  check('attack-1.3 Content-Length over --max-body: 413 before the body, JSON naming the limit',
+    r.status === 413 && jsonError(r, 'ETOOLARGE') && /max_body/.test(r.responses[0].text),
+    `status ${r.status} after ${r.ms} ms: ${r.responses[0]?.text}`);
   // Chunked, growing past the limit.
   // (one write, a little over the limit: the daemon reads it all, so its close resets nothing)
   let chunked = '';
   for (let i = 0; i < (MAX_BODY / 16384) + 1; i++) chunked += `4000\r\n${'x'.repeat(16384)}\r\n`;
   r = await exchange(PORT, [Buffer.concat([request('POST', '/v1/cases', {
     headers: bearer(T.handler, { 'Transfer-Encoding': 'chunked' }) }), Buffer.from(chunked)])], { timeoutMs: 4000 });
-  check('attack-1.4 chunked body past --max-body: 413', r.status === 413, `status ${r.status}`);
+  check('attack-1.4 chunked body past --max-body: 413 JSON', r.status === 413 && jsonError(r, 'ETOOLARGE'),
+    `status ${r.status}: ${r.responses[0]?.text}`);
   // A chunk size that lies (says 0x100, sends 5 bytes and the end).
   r = await exchange(PORT, [request('POST', '/v1/cases', {
     headers: bearer(T.handler, { 'Transfer-Encoding': 'chunked' }) }), '100\r\nhello\r\n0\r\n\r\n'],
@@ -137,8 +146,8 @@ async function framing() {
     `statuses ${r.responses.map((x) => x.status)}`);
   r = await exchange(PORT, [`POST /v1/cases HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${T.handler}\r\n` +
     `Content-Length: ${MAX_BODY * 4}\r\nExpect: 100-continue\r\n\r\n`], { timeoutMs: 3000 });
-  check('attack-1.18 Expect: 100-continue over --max-body: 413, no 100',
-    r.status === 413, `statuses ${r.responses.map((x) => x.status)}`);
+  check('attack-1.18 Expect: 100-continue over --max-body: 413 JSON, no 100',
+    r.status === 413 && jsonError(r, 'ETOOLARGE'), `statuses ${r.responses.map((x) => x.status)}`);
   await alive('attack-1.18');
 }
 
