@@ -280,6 +280,10 @@ int cf_store_checkpoint_restart(cf_store_t *s, int *frames, int *copied, cf_erro
  * replaces automatic checkpoints: call it after cf_store_set_autocheckpoint(s, 0). */
 void cf_store_wal_track(cf_store_t *s);
 int cf_store_wal_frames(const cf_store_t *s);
+/* The frames s's commits wrote into the write-ahead log since cf_store_wal_track, in
+ * all (a frame is a page and 24 bytes): what a burst of alerts costs the disk, whatever
+ * the log's restarts (0 before the hook). */
+uint64_t cf_store_wal_written(const cf_store_t *s);
 /* SQLite's page cache of s, in KiB (PRAGMA cache_size=-kib; 2,000 by default). */
 int cf_store_set_cache_kib(cf_store_t *s, int kib, cf_error_t *err);
 /* What a write-ahead log is cut back to when it starts over (journal_size_limit). */
