@@ -227,13 +227,14 @@ static void ckpt_poke(cf__writer_t *w)
 
 /* After a commit: when the log is long, copy the rest of it and start it over (the
  * file header says why). Only when the checkpointer is running (otherwise SQLite's
- * own checkpoints run inside the commits). fired: the batch fired alerts, so more may
- * follow at once: then only past CF__WAL_FIRING_FRAMES (the checkpointer goes on
- * copying meanwhile, and the first batch after the burst restarts it). */
-static void wal_restart(cf__writer_t *w, int fired)
+ * own checkpoints run inside the commits). While alerts fire (the last firing chunk
+ * left more due: w->firing), only past CF__WAL_FIRING_FRAMES, whatever requests share
+ * the burst's time; the checkpointer goes on copying meanwhile, and the first commit
+ * after the last chunk restarts it. */
+static void wal_restart(cf__writer_t *w)
 {
     int limit = atomic_load(&w->wal_restart_frames), frames = cf_store_wal_frames(w->store);
-    if (!w->ckpt.started || frames <= limit || (fired && frames <= CF__WAL_FIRING_FRAMES))
+    if (!w->ckpt.started || frames <= limit || (w->firing && frames <= CF__WAL_FIRING_FRAMES))
         return;
     if (frames - atomic_load(&w->ckpt.copied) > CF__WAL_REST_FRAMES && frames <= 2 * limit)
         return; /* the checkpointer is still copying: let it, and look again next commit */
@@ -345,16 +346,15 @@ static int redo(cf__writer_t *w, cf_serve_t *srv, cf__job_t *batch, cf__job_t *l
 }
 
 /* One transaction for the whole batch. Its first jobs run without savepoints while they
- * are redoable (on SQLite), every other job in a savepoint of its own. 1 when the batch
- * fired alerts (FIRE jobs), else 0. */
-static int run_batch(cf__writer_t *w, cf__job_t *batch)
+ * are redoable (on SQLite), every other job in a savepoint of its own. */
+static void run_batch(cf__writer_t *w, cf__job_t *batch)
 {
     cf_serve_t *srv = H2O_STRUCT_FROM_MEMBER(cf_serve_t, writer, w);
     cf_error_t err;
     cf_error_clear(&err);
     cf__calendar_reload_writer(w); /* a calendar year loaded meanwhile (serve-calendar.c) */
     uint64_t t0 = micros(), n = 0;
-    int rc = cf_store_tx_begin(w->store, &err), fired = 0, absorbed = 0, unsaved = 1, alerts = 0;
+    int rc = cf_store_tx_begin(w->store, &err), fired = 0, absorbed = 0, unsaved = 1;
     /* n counts the requests' jobs; a token's last use (bookkeeping) is not one */
     for (cf__job_t *j = batch; rc == 0 && j; n += j->kind < CF__JOB_TOKEN_USED, j = j->next) {
         int how = (unsaved = unsaved && redoable(j)) ? run_unsaved(w, j) : 1;
@@ -364,7 +364,8 @@ static int run_batch(cf__writer_t *w, cf__job_t *batch)
             rc = redo(w, srv, batch, j, &err);
         unsaved &= how == 0;
         fired |= firing(j);
-        alerts |= j->kind == CF__JOB_FIRE;
+        if (j->kind == CF__JOB_FIRE)
+            w->firing = j->more; /* a chunk follows at once: the log waits (wal_restart) */
         if (!j->next && fired && !absorbed++)
             absorb(w, j);
     }
@@ -392,7 +393,6 @@ static int run_batch(cf__writer_t *w, cf__job_t *batch)
     atomic_fetch_add(&w->commit_us, micros() - t0);
     if (n > atomic_load(&w->max_batch))
         atomic_store(&w->max_batch, n);
-    return alerts;
 }
 
 /* The jobs of batch someone waits for (not firing, not reading ahead): a firing chunk
@@ -425,7 +425,7 @@ static void *writer_main(void *arg)
         pthread_mutex_unlock(&w->mu);
         if (!batch)
             break; /* quit, and nothing left to write */
-        int fired = run_batch(w, batch);
+        run_batch(w, batch);
         atomic_store(&w->last_batch_ms, uv_hrtime() / 1000000u);
         atomic_store(&w->writing_since_ms, 0);
         cf__job_t *tail = batch;
@@ -439,7 +439,7 @@ static void *writer_main(void *arg)
         w->done_tail = tail;
         pthread_mutex_unlock(&w->mu);
         uv_async_send(&w->async);
-        wal_restart(w, fired); /* after the answers went: they never wait for it */
+        wal_restart(w); /* after the answers went: they never wait for it */
     }
     return NULL;
 }
