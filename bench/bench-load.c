@@ -129,9 +129,13 @@ cf_bench_rows_t *cf_bench_rows_open(const cf_bench_env_t *env, const char *path)
     w->clk = prep(w, "INSERT INTO clocks(case_id, clock_id, state, deadline, party, agency) "
                      "VALUES (?,?,?,?,?, " AGENCY ")");
     w->agency = prep(w, "INSERT INTO case_agency(case_id, agency) VALUES (?, ?)");
-    w->alert = prep(w, "INSERT INTO alerts(alert_id, case_id, clock_id, point, due_at, deadline, "
-                       "agency) VALUES (?, ?, ?, 'deadline', ?, ?, "
-                       "COALESCE((SELECT agency FROM case_agency WHERE case_id = ?2), ''))");
+    /* the rowid from the due instant, as cf_store_alerts_sync gives it (schema 22) */
+    w->alert = prep(
+        w,
+        "INSERT INTO alerts(alert_id, case_id, clock_id, point, due_at, deadline, "
+        "agency, rowid) VALUES (?, ?, ?, 'deadline', ?, ?, "
+        "COALESCE((SELECT agency FROM case_agency WHERE case_id = ?2), ''), " CF_STORE_ALERT_ROWID(
+            "?4") ")");
     return w;
 }
 

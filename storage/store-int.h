@@ -46,9 +46,10 @@ struct cf_store_s {
     unsigned stmts_count;
     char *snapshot; /* the case snapshot being written, reused (cf_case_snapshot_buf) */
     size_t snapshot_cap;
-    int wal_frames;      /* the log's frames after the last commit (cf_store_wal_track) */
-    int unplaced;        /* PostgreSQL: this transaction wrote events without a position yet */
-    cf__counts_t counts; /* the summary counts this transaction changes (store-counts.c) */
+    int wal_frames;       /* the log's frames after the last commit (cf_store_wal_track) */
+    uint64_t wal_written; /* frames the commits wrote into the log, in all (the same) */
+    int unplaced;         /* PostgreSQL: this transaction wrote events without a position yet */
+    cf__counts_t counts;  /* the summary counts this transaction changes (store-counts.c) */
     /* rows changed before the request run without a savepoint began (store-tx.c) */
     int64_t unsaved_from;
 };

@@ -162,6 +162,8 @@ int cf_store_checkpoint_restart(cf_store_t *s, int *frames, int *copied, cf_erro
         *frames = log;
     if (copied)
         *copied = done;
+    if (rc == 0)
+        s->wal_frames = 0; /* the next commit writes the log from its start */
     return rc == 0 ? 0 : cf__store_error(s, rc, "restart the log", err);
 }
 
@@ -175,9 +177,14 @@ int cf_store_set_cache_kib(cf_store_t *s, int kib, cf_error_t *err)
     return cf__store_exec(s, sql, err);
 }
 
+/* frames is the log's length after the commit: the commit wrote what it grew by, or,
+ * when the log started over, all of it (cf_store_checkpoint_restart sets wal_frames
+ * to 0 for that). */
 static void on_wal(void *ctx, int frames)
 {
-    ((cf_store_t *)ctx)->wal_frames = frames;
+    cf_store_t *s = ctx;
+    s->wal_written += (uint64_t)(frames >= s->wal_frames ? frames - s->wal_frames : frames);
+    s->wal_frames = frames;
 }
 
 /* Exported, documented in store.h */
@@ -190,6 +197,12 @@ void cf_store_wal_track(cf_store_t *s)
 int cf_store_wal_frames(const cf_store_t *s)
 {
     return s->wal_frames;
+}
+
+/* Exported, documented in store.h */
+uint64_t cf_store_wal_written(const cf_store_t *s)
+{
+    return s->wal_written;
 }
 
 /* Exported, documented in store.h */

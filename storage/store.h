@@ -306,6 +306,10 @@ int cf_store_checkpoint_restart(cf_store_t *s, int *frames, int *copied, cf_erro
  * replaces automatic checkpoints: call it after cf_store_set_autocheckpoint(s, 0). */
 void cf_store_wal_track(cf_store_t *s);
 int cf_store_wal_frames(const cf_store_t *s);
+/* The frames s's commits wrote into the write-ahead log since cf_store_wal_track, in
+ * all (a frame is a page and 24 bytes): what a burst of alerts costs the disk, whatever
+ * the log's restarts (0 before the hook). */
+uint64_t cf_store_wal_written(const cf_store_t *s);
 /* SQLite's page cache of s, in KiB (PRAGMA cache_size=-kib; 2,000 by default). */
 int cf_store_set_cache_kib(cf_store_t *s, int kib, cf_error_t *err);
 /* What a write-ahead log is cut back to when it starts over (journal_size_limit). */
@@ -494,6 +498,16 @@ int cf_store_alert_id_canon(const char *id, cf_time_t *due, char *canon, size_t 
  * deadline. An alert already fired keeps its row and never fires again. */
 int cf_store_alerts_sync(cf_store_t *s, const cf_case_t *c, const cf_workflow_t *wf,
                          const cf_calendar_t *cal, cf_error_t *err);
+/* SQLite: the rowid a new alert row due at DUE (SQL text: a parameter or a column) takes,
+ * so that the table is clustered by due instant (schema 22, store-alerts.c "Row ids"):
+ * DUE * 2^24 plus one more than the last row of that second (found by one seek), or
+ * NULL (SQLite then picks one past the largest) once a second holds 2^24 rows. For
+ * whoever writes alert rows by hand (the bench's loader). */
+#define CF_STORE_ALERT_ROWID(DUE)                                                                  \
+    "(SELECT CASE WHEN m IS NULL THEN " DUE " * 16777216 WHEN m < " DUE                            \
+    " * 16777216 + 16777215 THEN m + 1 END FROM (SELECT (SELECT rowid FROM alerts WHERE rowid "    \
+    "BETWEEN " DUE " * 16777216 AND " DUE " * 16777216 + 16777215 ORDER BY rowid DESC LIMIT 1) "   \
+    "AS m))"
 /* OUT *due: the earliest unfired alert's instant (an index lookup), or
  * CF_ENOTFOUND when none is pending. */
 int cf_store_alerts_next(cf_store_t *s, cf_time_t *due, cf_error_t *err);

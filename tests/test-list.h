@@ -259,6 +259,11 @@
     /* alertfold-*: acknowledgements as alerts' columns (tests/test-alert-fold.c) */               \
     X(alertfold_calls)                                                                             \
     X(alertfold_migration)                                                                         \
+    /* alertrows-*: alerts clustered by due, the log while they fire (tests/test-alert-rows.c) */  \
+    X(alertrows_clustered)                                                                         \
+    X(alertrows_migration)                                                                         \
+    X(alertrows_wal_written)                                                                       \
+    X(alertrows_no_restart_firing)                                                                 \
     /* fireahead-*: firing a case read ahead, changed since (tests/test-fire-ahead.c) */           \
     X(fireahead_changed_since)                                                                     \
     X(fireahead_table_agency)                                                                      \

@@ -603,6 +603,9 @@ int cf__http_metrics(cf_serve_t *srv, h2o_req_t *req)
     sample(buf, SIZE, &len, "caseflow_wal_restarts_total",
            "times the writer started the write-ahead log over (serve-writer.c)", "counter",
            atomic_load(&w->wal_restarts));
+    sample(buf, SIZE, &len, "caseflow_wal_frames_written_total",
+           "pages the writer's commits wrote into the write-ahead log (4 KB and 24 bytes each)",
+           "counter", atomic_load(&w->wal_written));
     sample(buf, SIZE, &len, "caseflow_fire_shared_commits_total",
            "firing chunks whose commit took in the requests queued while they ran", "counter",
            atomic_load(&w->absorbed));

@@ -270,6 +270,8 @@ typedef struct cf__writer_s {
      * wal_restart_frames frames, the writer copies the rest and restarts it */
     atomic_ullong wal_restarts;
     atomic_int wal_restart_frames; /* CF__WAL_RESTART_FRAMES; tests lower it */
+    atomic_ullong wal_written;     /* frames the writer's commits wrote (cf_store_wal_written) */
+    int firing; /* writer thread: the last firing chunk left alerts due (serve-writer.c) */
     atomic_ullong absorbed;        /* batches with firing work that took in the requests
                                       queued meanwhile (serve-writer.c, absorb) */
     atomic_ullong unsaved, redone; /* jobs run without a savepoint of their own, and

@@ -226,14 +226,23 @@ static void ckpt_poke(cf__writer_t *w)
  * restart at every 16 MB made the writer copy most of it itself, on the alerts' time). */
 #define CF__WAL_RESTART_FRAMES 4096
 #define CF__WAL_REST_FRAMES    1024
+/* While alerts fire, the log starts over only past this many frames: 56 MB of pages
+ * (59 MB with the frames' headers), under the 64 MB the log may take (issue 26). A
+ * burst's chunks come back to back, so the checkpointer never catches up with them,
+ * and each restart copied thousands of frames and synced the database on the alerts'
+ * time: 90-180 ms each, five in a 10,000-alert burst on a million cases. */
+#define CF__WAL_FIRING_FRAMES 14336
 
 /* After a commit: when the log is long, copy the rest of it and start it over (the
  * file header says why). Only when the checkpointer is running (otherwise SQLite's
- * own checkpoints run inside the commits). */
+ * own checkpoints run inside the commits). While alerts fire (the last firing chunk
+ * left more due: w->firing), only past CF__WAL_FIRING_FRAMES, whatever requests share
+ * the burst's time; the checkpointer goes on copying meanwhile, and the first commit
+ * after the last chunk restarts it. */
 static void wal_restart(cf__writer_t *w)
 {
     int limit = atomic_load(&w->wal_restart_frames), frames = cf_store_wal_frames(w->store);
-    if (!w->ckpt.started || frames <= limit)
+    if (!w->ckpt.started || frames <= limit || (w->firing && frames <= CF__WAL_FIRING_FRAMES))
         return;
     if (frames - atomic_load(&w->ckpt.copied) > CF__WAL_REST_FRAMES && frames <= 2 * limit)
         return; /* the checkpointer is still copying: let it, and look again next commit */
@@ -363,6 +372,8 @@ static void run_batch(cf__writer_t *w, cf__job_t *batch)
             rc = redo(w, srv, batch, j, &err);
         unsaved &= how == 0;
         fired |= firing(j);
+        if (j->kind == CF__JOB_FIRE)
+            w->firing = j->more; /* a chunk follows at once: the log waits (wal_restart) */
         if (!j->next && fired && !absorbed++)
             absorb(w, j);
     }
@@ -371,8 +382,10 @@ static void run_batch(cf__writer_t *w, cf__job_t *batch)
                           "EDBLOST: the database file was deleted "
                           "or replaced under the daemon");
     uint64_t committing = micros();
-    if (rc == 0 && (rc = cf_store_tx_commit(w->store, &err)) == 0)
+    if (rc == 0 && (rc = cf_store_tx_commit(w->store, &err)) == 0) {
+        atomic_store(&w->wal_written, cf_store_wal_written(w->store));
         ckpt_poke(w);
+    }
     uint64_t committed = micros();
     for (cf__job_t *j = batch; j; j = j->next)
         j->at[4] = committing, j->at[5] = committed;
