@@ -146,15 +146,21 @@ static void first_pending(const td_daemon_t *d, const char *token, char *due, ch
     json_decref(pending);
 }
 
-/* Waits (at most ~60 s: the test's own timeout ends it sooner) until the daemon has
- * looked through the outbox at least once since it started. */
-static void wait_claimed(const td_daemon_t *d)
+/* Waits (at most ~60 s: the test's own timeout ends it sooner) until the daemon's
+ * counter `metric` is at least `least`. */
+static void wait_metric(const td_daemon_t *d, const char *metric, long long least)
 {
-    for (int i = 0; i < 6000 && td_metric(d, "caseflow_webhook_outbox_claims_total") < 1; i++) {
+    for (int i = 0; i < 6000 && td_metric(d, metric) < least; i++) {
         struct timespec ts = {0, 10 * 1000 * 1000};
         nanosleep(&ts, NULL);
     }
-    ASSERT(td_metric(d, "caseflow_webhook_outbox_claims_total") >= 1);
+    ASSERT(td_metric(d, metric) >= least);
+}
+
+/* Waits until the daemon has looked through the outbox at least once since it started. */
+static void wait_claimed(const td_daemon_t *d)
+{
+    wait_metric(d, "caseflow_webhook_outbox_claims_total", 1);
 }
 
 TEST_IMPL(serve_outbox_restart)
@@ -183,6 +189,8 @@ TEST_IMPL(serve_outbox_restart)
     ASSERT_STR_EQ(hook.ids[1], id);
     ASSERT_STR_EQ(hook.bodies[1], hook.bodies[0]);
     ASSERT(td_metric(&d, "caseflow_webhook_reloaded_total") >= 1);
+    /* the receiver has the request; the row goes once the daemon has read its answer */
+    wait_metric(&d, "caseflow_webhook_deliveries_total", 1);
     td_stop(&d);
     counts(db, 0, 0);
     td_hook_stop(&hook);
@@ -215,10 +223,7 @@ static void once_only(const char *name, int failures, unsigned attempts, int see
     /* the delivery's end is queued when the answer is read: wait for it to be counted */
     const char *metric =
         given_up ? "caseflow_webhook_failures_total" : "caseflow_webhook_deliveries_total";
-    for (int i = 0; i < 6000 && td_metric(&d, metric) < 1; i++) {
-        struct timespec ts = {0, 10 * 1000 * 1000};
-        nanosleep(&ts, NULL);
-    }
+    wait_metric(&d, metric, 1);
     td_stop(&d);
     counts(db, 0, given_up); /* flushed by the last job at the stop, if not before */
     td_config_hook(&cfg, db, due, hook.url);
@@ -445,10 +450,7 @@ TEST_IMPL(serve_outbox_escalation_restart)
         }
     ASSERT_EQ(seen, 1);
     /* their ends are queued when the answers are read: wait for them to be counted */
-    for (int i = 0; i < 6000 && td_metric(&d, "caseflow_webhook_deliveries_total") < 2; i++) {
-        struct timespec ts = {0, 10 * 1000 * 1000};
-        nanosleep(&ts, NULL);
-    }
+    wait_metric(&d, "caseflow_webhook_deliveries_total", 2);
     td_stop(&d);
     counts(db, 0, 0);
     td_hook_stop(&hook);
