@@ -342,6 +342,13 @@ int cf__http_decimal(const char *text, int64_t min, int64_t max, int64_t *out)
 }
 
 /* Exported, documented in serve-int.h */
+void cf__http_bad_param(h2o_req_t *req, cf_serve_t *srv, const char *name, const char *text)
+{
+    cf__http_json(req, srv, 400,
+                  json_pack("{s:s, s:s, s:s}", "error", "EINVAL", "text", text, "parameter", name));
+}
+
+/* Exported, documented in serve-int.h */
 int cf__http_query_int(cf_serve_t *srv, h2o_req_t *req, const char *name, int64_t min, int64_t max,
                        int64_t *out)
 {
@@ -354,7 +361,6 @@ int cf__http_query_int(cf_serve_t *srv, h2o_req_t *req, const char *name, int64_
     char text[160];
     snprintf(text, sizeof(text), "%s must be a whole number from %lld to %lld", name,
              (long long)min, (long long)max);
-    cf__http_json(req, srv, 400,
-                  json_pack("{s:s, s:s, s:s}", "error", "EINVAL", "text", text, "parameter", name));
+    cf__http_bad_param(req, srv, name, text);
     return -1;
 }

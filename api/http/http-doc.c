@@ -83,11 +83,9 @@ int cf__http_get_document(cf_serve_t *srv, h2o_req_t *req, const cf_principal_t 
     }
     int named = name_of(req->path_normalized, name, sizeof(name));
     if (named == -2) {
-        cf__http_json(req, srv, 400,
-                      json_pack("{s:s, s:s, s:s}", "error", "EINVAL", "text",
-                                "the document's name in the path (…/documents/NAME.pdf) is not "
-                                "UTF-8 or holds a NUL (%00)",
-                                "parameter", "name"));
+        cf__http_bad_param(req, srv, "name",
+                           "the document's name in the path (…/documents/NAME.pdf) is not "
+                           "UTF-8 or holds a NUL (%00)");
         return 0;
     }
     if (named != 0) {

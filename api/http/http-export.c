@@ -83,9 +83,7 @@ int cf__http_get_export(cf_serve_t *srv, h2o_req_t *req, const cf_principal_t *w
     int bad = 0;
     const char *docs = cf__http_query(req, "documents", &bad);
     if (bad || (docs && strcmp(docs, "bytes") != 0 && strcmp(docs, "hashes") != 0)) {
-        cf__http_json(req, srv, 400,
-                      json_pack("{s:s, s:s, s:s}", "error", "EINVAL", "text",
-                                "documents is \"bytes\" or \"hashes\"", "parameter", "documents"));
+        cf__http_bad_param(req, srv, "documents", "documents is \"bytes\" or \"hashes\"");
         return 0;
     }
     int bytes = docs && strcmp(docs, "bytes") == 0;

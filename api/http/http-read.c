@@ -169,12 +169,6 @@ int cf__http_get_events(cf_serve_t *srv, h2o_req_t *req, const cf_principal_t *w
  * deadline in the past and answered an empty list). */
 #define CF__SPAN_MAX_DAYS 36500
 
-static void bad_parameter(cf_serve_t *srv, h2o_req_t *req, const char *name, const char *text)
-{
-    cf__http_json(req, srv, 400,
-                  json_pack("{s:s, s:s, s:s}", "error", "EINVAL", "text", text, "parameter", name));
-}
-
 /* Query parameter name as a span, "3d", "12h", "30m", "90s" or plain seconds, at most
  * CF__SPAN_MAX_DAYS: 1 with OUT *seconds, 0 when absent, -1 after answering 400. */
 static int query_span(cf_serve_t *srv, h2o_req_t *req, const char *name, int64_t *seconds)
@@ -201,7 +195,7 @@ static int query_span(cf_serve_t *srv, h2o_req_t *req, const char *name, int64_t
     char text[160];
     snprintf(text, sizeof(text), "%s is a whole number with s, m, h or d (\"3d\"), from 1s to %dd",
              name, CF__SPAN_MAX_DAYS);
-    bad_parameter(srv, req, name, text);
+    cf__http_bad_param(req, srv, name, text);
     return -1;
 }
 
@@ -219,7 +213,7 @@ static int query_flag(cf_serve_t *srv, h2o_req_t *req, const char *name, int *on
     }
     char text[96];
     snprintf(text, sizeof(text), "%s is 1 or 0", name);
-    bad_parameter(srv, req, name, text);
+    cf__http_bad_param(req, srv, name, text);
     return -1;
 }
 
@@ -243,7 +237,7 @@ static int list_filter(cf_serve_t *srv, h2o_req_t *req, cf_case_filter_t *f)
         return -1;
     }
     if (sort && strcmp(sort, "deadline") != 0 && strcmp(sort, "id") != 0) {
-        bad_parameter(srv, req, "sort", "sort is id (the default) or deadline");
+        cf__http_bad_param(req, srv, "sort", "sort is id (the default) or deadline");
         return -1;
     }
     f->by_deadline = sort && strcmp(sort, "deadline") == 0;
@@ -377,11 +371,9 @@ int cf__http_workflow(cf_serve_t *srv, h2o_req_t *req, const cf_principal_t *who
     /* h2o has decoded the path: a NUL would cut the id short ("penalty-general%00x" read
      * as penalty-general), bytes that are not UTF-8 could not be quoted in an answer. */
     if (memchr(p.base + plen, '\0', p.len - plen) || !cf__utf8_valid(p.base + plen, p.len - plen)) {
-        cf__http_json(req, srv, 400,
-                      json_pack("{s:s, s:s, s:s}", "error", "EINVAL", "text",
-                                "the workflow id in the path (/v1/workflows/ID) is not UTF-8 or "
-                                "holds a NUL (%00)",
-                                "parameter", "id"));
+        cf__http_bad_param(req, srv, "id",
+                           "the workflow id in the path (/v1/workflows/ID) is not UTF-8 or "
+                           "holds a NUL (%00)");
         return 0;
     }
     if (cf__http_query_int(srv, req, "version", 1, INT32_MAX, &version) < 0)
@@ -481,10 +473,7 @@ static int alert_cursor(cf_serve_t *srv, h2o_req_t *req, cf__read_t *r)
         r->after_due = due;
         return 1;
     }
-    cf__http_json(req, srv, 400,
-                  json_pack("{s:s, s:s, s:s}", "error", "EINVAL", "text",
-                            "cursor is the X-Next-Cursor of the page before", "parameter",
-                            "cursor"));
+    cf__http_bad_param(req, srv, "cursor", "cursor is the X-Next-Cursor of the page before");
     return -1;
 }
 
@@ -494,10 +483,8 @@ int cf__http_alerts(cf_serve_t *srv, h2o_req_t *req, const cf_principal_t *who)
     int bad = 0, limit, pending, unacked;
     const char *state = cf__http_query(req, "state", &bad);
     if (bad || cf_ops_alert_state(state, &pending, &unacked) != 0) {
-        cf__http_json(req, srv, 400,
-                      json_pack("{s:s, s:s, s:s}", "error", "EINVAL", "text",
-                                "state is \"pending\", \"fired\" or \"unacknowledged\"",
-                                "parameter", "state"));
+        cf__http_bad_param(req, srv, "state",
+                           "state is \"pending\", \"fired\" or \"unacknowledged\"");
         return 0;
     }
     if (page_limit(srv, req, &limit) != 0)

@@ -454,10 +454,8 @@ int cf__http_on_req(h2o_handler_t *self, h2o_req_t *req)
         return 0;
     }
     if (!r) {
-        cf__http_json(req, srv, 400,
-                      json_pack("{s:s, s:s, s:s}", "error", "EINVAL", "text",
-                                "a case id is a whole number from 1 to 9223372036854775807",
-                                "parameter", "id"));
+        cf__http_bad_param(req, srv, "id",
+                           "a case id is a whole number from 1 to 9223372036854775807");
         return 0;
     }
     /* HEAD is GET without the body (h2o leaves the body out): a route that takes GET

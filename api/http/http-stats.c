@@ -17,12 +17,6 @@
 
 #include "ops.h"
 
-static void bad_query(cf_serve_t *srv, h2o_req_t *req, const char *name, const char *text)
-{
-    cf__http_json(req, srv, 400,
-                  json_pack("{s:s, s:s, s:s}", "error", "EINVAL", "text", text, "parameter", name));
-}
-
 /* due_within as "7d", "12h" or seconds (1 s to 100 years): 0 with OUT *secs (0 when
  * absent), -1 after answering 400. */
 static int due_span(cf_serve_t *srv, h2o_req_t *req, int64_t *secs)
@@ -44,9 +38,9 @@ static int due_span(cf_serve_t *srv, h2o_req_t *req, int64_t *secs)
             return 0;
         }
     }
-    bad_query(srv, req, "due_within",
-              "due_within is a whole number of days (\"7d\"), hours or "
-              "seconds");
+    cf__http_bad_param(req, srv, "due_within",
+                       "due_within is a whole number of days (\"7d\"), hours or "
+                       "seconds");
     return -1;
 }
 
@@ -65,7 +59,7 @@ int cf__http_stats(cf_serve_t *srv, h2o_req_t *req, const cf_principal_t *who)
         return 0;
     }
     if (format && strcmp(format, "csv") != 0 && strcmp(format, "json") != 0) {
-        bad_query(srv, req, "format", "format is \"json\" or \"csv\"");
+        cf__http_bad_param(req, srv, "format", "format is \"json\" or \"csv\"");
         return 0;
     }
     if (due_span(srv, req, &in.due_within) != 0)

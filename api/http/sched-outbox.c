@@ -358,9 +358,7 @@ int cf__http_deliveries(cf_serve_t *srv, h2o_req_t *req, const cf_principal_t *w
                 : strcmp(state, "pending") == 0   ? 1
                                                   : 2;
     if (bad || which < 0) {
-        cf__http_json(req, srv, 400,
-                      json_pack("{s:s, s:s, s:s}", "error", "EINVAL", "text",
-                                "state is \"pending\" or \"given_up\"", "parameter", "state"));
+        cf__http_bad_param(req, srv, "state", "state is \"pending\" or \"given_up\"");
         return 0;
     }
     if (cf__http_query_int(srv, req, "limit", 1, srv->cfg.page_limit_max, &limit) < 0)
@@ -377,10 +375,7 @@ int cf__http_deliveries(cf_serve_t *srv, h2o_req_t *req, const cf_principal_t *w
         r->after_id[i] = cursor[i] == ' ' ? '+' : cursor[i];
     if (bad || (cursor && strlen(cursor) >= sizeof(r->after_id))) {
         cf__read_free(r);
-        cf__http_json(req, srv, 400,
-                      json_pack("{s:s, s:s, s:s}", "error", "EINVAL", "text",
-                                "cursor is the X-Next-Cursor of the page before", "parameter",
-                                "cursor"));
+        cf__http_bad_param(req, srv, "cursor", "cursor is the X-Next-Cursor of the page before");
         return 0;
     }
     cf__read_submit(r);

@@ -706,6 +706,9 @@ void cf__http_bytes(h2o_req_t *req, cf_serve_t *srv, int status, const char *con
 void cf__http_text(h2o_req_t *req, cf_serve_t *srv, int status, const char *text, size_t len);
 /* 1 if text[0..len) is well-formed UTF-8 (no overlongs, no surrogates; NUL allowed). */
 int cf__utf8_valid(const char *text, size_t len);
+/* Answers 400 {"error": "EINVAL", "text": text, "parameter": name}: the request's
+ * parameter name (query or path) is not what the route takes, text says what it takes. */
+void cf__http_bad_param(h2o_req_t *req, cf_serve_t *srv, const char *name, const char *text);
 /* Sends {"error": name, "text": text} with status (text must be UTF-8: else 500 ENOMEM,
  * the JSON writer cannot write it). */
 void cf__http_error(h2o_req_t *req, cf_serve_t *srv, int status, const char *name,
