@@ -164,16 +164,6 @@ typedef struct cf__firelist_s {
 #define CF__AHEAD_MAX 16384 /* cases at most (a day's burst of one bureau, with room) */
 /* Prepared rows given back to an idle preparer that wake it to free them (prep.spent) */
 #define CF__PREP_SPENT_WAKE 64
-/* While alerts fire (serve-writer.c wal_restart), the writer starts the log over only
- * past this many frames: 96 MB of pages (98 MB with the frames' headers). A burst's
- * chunks come back to back, so the checkpointer never catches up with them, and a
- * restart copies what it has not reached and syncs the database on the alerts' time:
- * 90-180 ms each, five in a 10,000-alert burst on a million cases (burst6). That burst
- * writes 22,500-23,000 frames (2.25 an alert): at 14,336 (59 MB, burst6) it still
- * restarted once, 100-200 ms into its tail; here none (burst7: p99 840 -> 662 ms,
- * docs/performance.md). A longer firing restarts at this bound, so the log stays
- * bounded; the 64 MB of issue 26.4 is the HTTP load's, which fires nothing. */
-#define CF__WAL_FIRING_FRAMES 24576
 /* An alert's rows made while its case was read ahead (serve-jobs.c): the event sealed
  * onto the case's head as it was read, the case's next snapshot, what is delivered. Used
  * only for that alert, fired at the instant it was sealed for, and written only if the
