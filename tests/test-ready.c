@@ -607,6 +607,8 @@ TEST_IMPL(ready_auto)
                      {&d, token, ids[1], "step1", "2", 0}};
     /* (the metrics token's first use queues a job for the writer: before the hold) */
     ASSERT_EQ(td_metric(&d, "caseflow_transitions_prepared_total"), 0);
+    while (td_writer_queued(&d, -1) > 0) /* (that job taken: else the preparer's is shorter) */
+        usleep(1000);
     post_step(&p[0]); /* the writer idle: done whole */
     ASSERT_EQ(p[0].status, 200);
     ASSERT_EQ(td_metric(&d, "caseflow_transitions_prepared_total"), 0);
