@@ -68,30 +68,7 @@ static int affected_cases(cf_store_t *s, int all, int64_t **ids, size_t *count, 
                                &st, err);
     if (rc != 0)
         return rc;
-    int64_t *out = NULL;
-    size_t n = 0, cap = 0;
-    int step;
-    while ((step = cf_db_step(st)) == CF_DB_ROW) {
-        if (n == cap) {
-            int64_t *grown = realloc(out, (cap = cap ? cap * 2 : 16) * sizeof(*out));
-            if (!grown) {
-                rc = CF_ENOMEM;
-                break;
-            }
-            out = grown;
-        }
-        out[n++] = cf_db_column_int64(st, 0);
-    }
-    if (rc == 0 && step != CF_DB_DONE)
-        rc = cf__store_error(s, step, "find provisional clocks", err);
-    cf__store_release(s, st);
-    if (rc != 0) {
-        free(out);
-        return rc;
-    }
-    *ids = out;
-    *count = n;
-    return 0;
+    return cf__store_collect_ids(s, st, ids, count, "find provisional clocks", err);
 }
 
 static int bump_version(cf_store_t *s, cf_time_t at, cf_error_t *err)

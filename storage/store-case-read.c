@@ -301,30 +301,7 @@ int cf_store_case_ids(cf_store_t *s, const cf_time_t *closed, int64_t **ids, siz
         cf_db_bind_int64(st, 1, closed[0]);
         cf_db_bind_int64(st, 2, closed[1]);
     }
-    int64_t *out = NULL;
-    size_t n = 0, cap = 0;
-    int step;
-    while (rc == 0 && (step = cf_db_step(st)) == CF_DB_ROW) {
-        if (n == cap) {
-            int64_t *grown = realloc(out, (cap = cap ? 2 * cap : 1024) * sizeof(*out));
-            if (!grown) {
-                rc = CF_ENOMEM;
-                break;
-            }
-            out = grown;
-        }
-        out[n++] = cf_db_column_int64(st, 0);
-    }
-    if (rc == 0 && step != CF_DB_DONE)
-        rc = cf__store_error(s, step, "list cases", err);
-    cf__store_release(s, st);
-    if (rc != 0) {
-        free(out);
-        return rc;
-    }
-    *ids = out;
-    *count = n;
-    return 0;
+    return cf__store_collect_ids(s, st, ids, count, "list cases", err);
 }
 
 #define LIST_SELECT                                                                                \
@@ -403,18 +380,5 @@ int cf_store_case_list(cf_store_t *s, const cf_case_filter_t *f, json_t **list, 
     if (rc != 0)
         return rc;
     cf__store_bind_list(st, f);
-    json_t *out = json_array();
-    int step = CF_DB_DONE;
-    while (out && (step = cf_db_step(st)) == CF_DB_ROW)
-        if (json_array_append_new(out, cf__store_case_list_row(st)) != 0)
-            rc = CF_ENOMEM;
-    if (rc == 0 && out && step != CF_DB_DONE)
-        rc = cf__store_error(s, step, "list cases", err);
-    cf__store_release(s, st);
-    if (rc != 0 || !out) {
-        json_decref(out);
-        return rc ? rc : CF_ENOMEM;
-    }
-    *list = out;
-    return 0;
+    return cf__store_collect(s, st, cf__store_case_list_row, list, "list cases", err);
 }

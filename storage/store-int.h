@@ -131,6 +131,11 @@ void cf__store_copy_col(cf_db_stmt_t *st, int col, char *out, size_t size);
 int cf__store_collect(cf_store_t *s, cf_db_stmt_t *st, json_t *(*row_fn)(cf_db_stmt_t *),
                       json_t **list, const char *what, cf_error_t *err);
 
+/* Collects column 0 of every row of a prepared query (integers: ids) into OUT *ids (new,
+ * free()) and *count, then hands st back. */
+int cf__store_collect_ids(cf_store_t *s, cf_db_stmt_t *st, int64_t **ids, size_t *count,
+                          const char *what, cf_error_t *err);
+
 /* Binds text that may be NULL. */
 int cf__store_bind_text(cf_db_stmt_t *st, int index, const char *text);
 

@@ -298,3 +298,33 @@ int cf__store_collect(cf_store_t *s, cf_db_stmt_t *st, json_t *(*row_fn)(cf_db_s
     *list = out;
     return 0;
 }
+
+/* Exported, documented in store-int.h */
+int cf__store_collect_ids(cf_store_t *s, cf_db_stmt_t *st, int64_t **ids, size_t *count,
+                          const char *what, cf_error_t *err)
+{
+    int64_t *out = NULL;
+    size_t n = 0, cap = 0;
+    int rc = 0, step;
+    while ((step = cf_db_step(st)) == CF_DB_ROW) {
+        if (n == cap) {
+            int64_t *grown = realloc(out, (cap = cap ? 2 * cap : 64) * sizeof(*out));
+            if (!grown) {
+                rc = CF_ENOMEM;
+                break;
+            }
+            out = grown;
+        }
+        out[n++] = cf_db_column_int64(st, 0);
+    }
+    if (rc == 0 && step != CF_DB_DONE)
+        rc = cf__store_error(s, step, what, err);
+    cf__store_release(s, st);
+    if (rc != 0) {
+        free(out);
+        return rc;
+    }
+    *ids = out;
+    *count = n;
+    return 0;
+}
