@@ -14,7 +14,7 @@
  * stored head (as for the case cache); firing takes the case with the agency read
  * with it (cf__ahead_take_any) and lets the write check it: the case row is updated
  * only at the version it was read at (store-cases.c), so a case changed since is
- * refused with nothing written, and fired from the store instead (serve-jobs.c). That
+ * refused with nothing written, and fired from the store instead (serve-fire.c). That
  * saves the look of the agency and head an alert cost (14,000 instructions of about
  * 200,000 on the writer). It holds at most CF__AHEAD_MAX cases; the rest of a larger
  * storm fire cold, as before.

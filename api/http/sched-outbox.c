@@ -43,7 +43,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define CF__OUTBOX_LEASE_MS    10000 /* as the alert claims (serve-jobs.c) */
+#define CF__OUTBOX_LEASE_MS    10000 /* as the alert claims (serve-fire.c) */
 #define CF__OUTBOX_EVERY_MS    1000
 #define CF__OUTBOX_CLAIM_EVERY 3   /* ticks: renewals well inside the lease */
 #define CF__OUTBOX_CLAIM_MAX   256 /* rows claimed by one job (more: the next at once) */

@@ -16,10 +16,10 @@
  * Chunks. A FIRE job fires at most cfg.fire_chunk alerts (1024), and stops earlier
  * once it has used its time budget: 2 ms for the first chunk of a firing, doubled
  * for each next one up to 64 ms, or once it has run 2 ms and a request waits for
- * the writer (serve-jobs.c). It commits with the writer's batch, which then takes in
+ * the writer (serve-fire.c). It commits with the writer's batch, which then takes in
  * the requests queued while the chunk ran: they share its commit (serve-writer.c).
  * The due alerts are read a page (1,024) at a time, never a whole instant's million
- * (serve-jobs.c, next_due). When a chunk comes back full, the loop queues the next
+ * (serve-fire.c, next_due). When a chunk comes back full, the loop queues the next
  * chunk at once, at the then current instant, and delivers this one while the
  * writer writes the next:
  *
@@ -40,7 +40,7 @@
  * due at it: cf__sched_lead_ms; at once when it is nearer, unless nearer than
  * CF__PREFETCH_MIN_MS) a second timer queues a PREFETCH
  * job: the writer reads the cases of the alerts due at that instant into its table of
- * cases read ahead (serve-jobs.c, sched-ahead.c), so firing neither waits for the
+ * cases read ahead (serve-ahead.c, sched-ahead.c), so firing neither waits for the
  * disk nor parses a snapshot. One slice per job, yielding to requests; the next slice
  * is queued when one comes back with more to read and the instant is still ahead.
  * Once per instant; an instant nearer than CF__PREFETCH_MIN_MS fires cold, as before.

@@ -4,9 +4,9 @@
  * into the writer's table of cases read ahead (sched-ahead.c), and for each the rows
  * its alert's firing will write are made (ahead_seal): the event with `at` the instant,
  * sealed onto the head read, the case's next snapshot and the delivered object. Nothing
- * is written here; firing (serve-jobs.c, fire_sealed) writes them at the instant if the
+ * is written here; firing (serve-fire.c, fire_sealed) writes them at the instant if the
  * case is still at the version they were sealed onto, and fires the alert from the
- * store otherwise. serve-jobs.c's header says why and what a later second does.
+ * store otherwise. serve-fire.c's header says why and what a later second does.
  * Moved out of serve-jobs.c (past 1,000 lines) unchanged.
  */
 #include "serve-int.h"

@@ -11,7 +11,9 @@
  *   serve-cmd.c      `caseflow serve` and `caseflow token create`
  *   serve-writer.c   the writer thread: queue, group commit, results back by uv_async
  *   serve-jobs.c     a job inside the writer's transaction (writer thread): its JSON
- *                    translated into the operation layer (api/ops), alerts fired
+ *                    translated into the operation layer (api/ops)
+ *   serve-fire.c     a FIRE job (writer thread): one chunk of the alerts due, fired
+ *   serve-ahead.c    a PREFETCH job (writer thread): the cases of an instant read ahead
  *   http.c           h2o setup, the listener, connections, h2o's timeouts
  *   http-route.c     the table of routes, the order of checks, the framing check
  *   http-auth.c      who sent a request: bearer token (cache, tokens table) or session
@@ -164,7 +166,7 @@ typedef struct cf__firelist_s {
 #define CF__AHEAD_MAX 16384 /* cases at most (a day's burst of one bureau, with room) */
 /* Prepared rows given back to an idle preparer that wake it to free them (prep.spent) */
 #define CF__PREP_SPENT_WAKE 64
-/* An alert's rows made while its case was read ahead (serve-jobs.c): the event sealed
+/* An alert's rows made while its case was read ahead (serve-ahead.c): the event sealed
  * onto the case's head as it was read, the case's next snapshot, what is delivered. Used
  * only for that alert, fired at the instant it was sealed for, and written only if the
  * case is still at the version it was sealed onto (cf_store_case_put_sealed). */
@@ -212,7 +214,7 @@ int cf__ahead_put(cf__ahead_t *a, cf_case_t *c, const char *agency);
  * does; else CF_ENOTFOUND and out untouched. */
 int cf__ahead_take(cf__ahead_t *a, int64_t id, const char *head, cf_case_t *out);
 /* The same whatever its head, OUT agency (size bytes) too: the caller verifies the
- * case is still at that head (firing: the write's version check, serve-jobs.c). */
+ * case is still at that head (firing: the write's version check, serve-fire.c). */
 int cf__ahead_take_any(cf__ahead_t *a, int64_t id, cf_case_t *out, char *agency, size_t size);
 /* Keeps p (owned: consumed on every path) as the rows made ahead for case id, which a
  * holds: 0, or CF_ENOTFOUND (p freed). A case put again or taken loses its rows. */
@@ -225,7 +227,7 @@ cf__ahead_prep_t *cf__ahead_take_prep(cf__ahead_t *a, int64_t id);
 
 /* An alert fired more than this many seconds after it was due is marked late. */
 #define CF__LATE_AFTER 60
-/* The instants an alert event carries, kept from the alert before (serve-jobs.c): the
+/* The instants an alert event carries, kept from the alert before (serve-fire.c): the
  * alerts of a chunk share `at`, and those of a burst their due_at and deadline, so each
  * is formatted once (3,300 instructions) and its string made once, then shared by the
  * chunk's events and deliveries (jansson counts references atomically). */
@@ -235,9 +237,12 @@ typedef struct cf__fire_times_s {
 } cf__fire_times_t;
 void cf__fire_times_dispose(cf__fire_times_t *m);
 /* The alert event of a on c at now (new reference; NULL when out of memory), its
- * instants' strings from m (serve-jobs.c). */
+ * instants' strings from m (serve-fire.c). */
 json_t *cf__alert_event(cf__fire_times_t *m, const cf_case_t *c, const cf_alert_t *a, cf_time_t now,
                         int late);
+/* A FIRE job: one chunk of the alerts due at j->now, fired in the writer's transaction;
+ * j->more when alerts may be left (serve-fire.c). 0, or -1 to roll it back. */
+int cf__job_exec_fire(cf_store_t *s, const cf_calendar_t *cal, cf_wfcache_t *wfs, cf__job_t *j);
 /* A PREFETCH job: one slice of reading ahead of j->now (serve-ahead.c). */
 int cf__exec_prefetch(cf_store_t *s, cf_wfcache_t *wfs, cf__job_t *j);
 
@@ -278,11 +283,11 @@ typedef struct cf__writer_s {
                                       transactions begun again because one of them failed
                                       after it wrote (serve-writer.c, redo) */
     atomic_uint waiting;           /* requests in this batch and queued for the next: a firing
-                                      chunk yields to them (serve-jobs.c) */
+                                      chunk yields to them (serve-fire.c) */
     atomic_uint streams;           /* event streams open (the loop counts them; jobs read it) */
     cf__firelist_t fire;
     unsigned fire_read; /* due alerts read from the index at a time: the firing's page
-                           (serve-jobs.c); 0: CF__FIRE_READ; tests lower it */
+                           (serve-fire.c); 0: CF__FIRE_READ; tests lower it */
     cf__ahead_t ahead;
     unsigned inflight; /* loop thread only: jobs submitted and not yet done */
     /* statistics, written by the writer thread */

@@ -51,7 +51,7 @@
  *
  * Firing shares its commits. A batch that fires alerts (or reads cases ahead of
  * them) takes in, after its last job, the jobs queued while it ran, once: a firing
- * chunk yields to a request queued meanwhile (serve-jobs.c, chunk_over), and the
+ * chunk yields to a request queued meanwhile (serve-fire.c, chunk_over), and the
  * request is then written in the chunk's transaction and answered after its commit,
  * instead of waiting for that commit and then for one of its own. In a storm every
  * POST would otherwise pay two commits (an fsync each) and the writer make twice as
@@ -252,7 +252,7 @@ static void wal_restart(cf__writer_t *w)
 
 /* The jobs queued while a batch with firing work ran, taken into its transaction
  * after its last job (once a batch): appended after tail. A firing chunk yields to a
- * request queued meanwhile (serve-jobs.c, chunk_over), and the request then shares
+ * request queued meanwhile (serve-fire.c, chunk_over), and the request then shares
  * the chunk's commit instead of waiting for it and then for a commit of its own: in
  * a storm every POST would otherwise pay two commits (the file header says more). */
 static void absorb(cf__writer_t *w, cf__job_t *tail)
@@ -405,7 +405,7 @@ static void run_batch(cf__writer_t *w, cf__job_t *batch)
 
 /* The jobs of batch someone waits for (not firing, not reading ahead): a firing chunk
  * in the same batch yields to them as to the requests queued behind it, or they would
- * wait for its whole time budget (serve-jobs.c, chunk_over). */
+ * wait for its whole time budget (serve-fire.c, chunk_over). */
 static unsigned requests_in(const cf__job_t *batch)
 {
     unsigned n = 0;

@@ -118,7 +118,7 @@ typedef struct cf_serve_config_s {
     int (*store_fault)(void *ctx, const char *point);
     void *store_fault_ctx;
     /* Tests: the clock, in microseconds, a firing chunk's time budget is counted on
-     * (serve-jobs.c), so a test decides when the budget is spent. NULL: the monotonic
+     * (serve-fire.c), so a test decides when the budget is spent. NULL: the monotonic
      * clock. */
     uint64_t (*fire_clock)(void *ctx);
     void *fire_clock_ctx;
