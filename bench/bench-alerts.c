@@ -288,6 +288,54 @@ static void start(const cf_bench_env_t *env, const char *db, const char *log,
     cf_bench_result("case_read", ms[9], "p50_ms=%.1f max_ms=%.1f n=20", ms[9], ms[19]);
 }
 
+/* The writer's counters of the log (/metrics) a round changed, and the log's size. */
+typedef struct wal_seen_s {
+    double written, restarts, copied, restart_s, checkpoints, chunks, commits;
+} wal_seen_t;
+
+/* The sample "NAME VALUE" (a line of its own, not the # HELP line) in /metrics; name
+ * ends with the space. 0 when absent. */
+static double metric(const char *text, const char *name)
+{
+    for (const char *at = text; at && (at = strstr(at, name)) != NULL; at++)
+        if (at > text && at[-1] == '\n')
+            return atof(at + strlen(name));
+    return 0;
+}
+
+static wal_seen_t wal_seen(const cf_bench_daemon_t *d)
+{
+    char *m = NULL;
+    long status;
+    wal_seen_t w = {0};
+    if (cf_bench_http(d, "GET", "/metrics", CF_BENCH_METRICS_TOKEN, NULL, &status, &m) == 0 && m &&
+        status == 200)
+        w = (wal_seen_t){metric(m, "caseflow_wal_frames_written_total "),
+                         metric(m, "caseflow_wal_restarts_total "),
+                         metric(m, "caseflow_wal_restart_frames_copied_total "),
+                         metric(m, "caseflow_wal_restart_seconds_total "),
+                         metric(m, "caseflow_checkpoints_total "),
+                         metric(m, "caseflow_fire_chunks_total "),
+                         metric(m, "caseflow_commits_total ")};
+    free(m);
+    return w;
+}
+
+/* The row burst_wal: what the burst cost the log, counted (not timed): the frames its
+ * commits wrote, the writer's restarts of the log and the frames they copied themselves
+ * (a stall of the burst), the checkpointer's runs, the chunks and commits; and the log
+ * file's largest size from the clock's setting to the last alert (issue 26 item 4). */
+static void wal_row(const wal_seen_t *a, const wal_seen_t *b, long long peak)
+{
+    cf_bench_result("burst_wal", (double)peak / 1048576.0,
+                    "peak_mb=%.1f frames=%.0f restarts=%.0f restart_copied=%.0f restart_ms=%.1f "
+                    "checkpoints=%.0f chunks=%.0f commits=%.0f",
+                    (double)peak / 1048576.0, b->written - a->written, b->restarts - a->restarts,
+                    b->copied - a->copied, (b->restart_s - a->restart_s) * 1e3,
+                    b->checkpoints - a->checkpoints, b->chunks - a->chunks,
+                    b->commits - a->commits);
+}
+
 /* Exported, documented in bench.h */
 int cf_bench_alerts(cf_bench_env_t *env, int argc, char **argv)
 {
@@ -309,8 +357,14 @@ int cf_bench_alerts(cf_bench_env_t *env, int argc, char **argv)
     int spread = !cf_bench_opt(argc, argv, "--burst-only", 0);
     double m1 = set_clock(&d, spread ? lay.spread - 3 : lay.spread + 60); /* else: all at once */
     wait_count(&logl, lay.alerts, 120);
+    wal_seen_t before = wal_seen(&d);
+    cf_bench_wal_t wal;
+    cf_bench_wal_start(&wal, db);
     double m2 = set_clock(&d, lay.burst - 3);
     wait_count(&logl, 2 * lay.alerts, 120);
+    long long peak = cf_bench_wal_stop(&wal);
+    wal_seen_t after = wal_seen(&d);
+    wal_row(&before, &after, peak);
     wait_count(&sse, 2 * lay.alerts, 3);
     memory("memory_peak", &d);
     int rc = cf_bench_daemon_stop(&d);

@@ -184,6 +184,11 @@ END {
         " alert events due on that second, " fmt(x["burst_chain", "ids"]) " distinct ids, of " \
         fmt(x["burst_chain", "of"]) ")", has("burst_chain") ? fmt(v["burst_chain"]) " missing " \
         "or twice" : "not measured", has("burst_chain") ? v["burst_chain"] == 0 : "", "0")
+    limit_row("6", "burst: write-ahead log's largest size (" x["burst_wal", "frames"] \
+        " frames written, " x["burst_wal", "restarts"] " restarts of the log copying " \
+        x["burst_wal", "restart_copied"] " frames themselves in " x["burst_wal", "restart_ms"] \
+        " ms)", has("burst_wal") ? f1(v["burst_wal"]) " MB" : "not measured",
+        has("burst_wal") ? v["burst_wal"] <= 64 : "", "≤ 64 MB")
     limit_row("6", "storm: " fmt(x["storm_fire", "of"]) " alerts due at one instant, the " \
         "instant to the last in the log (" fmt(x["storm_fire", "alerts"]) " fired; first after " \
         x["storm_fire", "first_ms"] " ms)", has("storm_fire") ? sprintf("%.1f s, %s/s",

@@ -15,8 +15,15 @@
  *   restart of the log.
  * alertrows-4: the daemon does not start the log over while alerts fire, and does at the
  *   first commit after.
+ * alertrows-5: while alerts fire and the log nears its firing bound (lowered here), the
+ *   checkpointer copies it after every commit, not once an interval (raised here to an
+ *   hour), so the log's restart at the bound finds little left to copy.
+ * alertrows-6: at the firing bound the writer starts the log over even while the
+ *   checkpointer copies (it waits for that run rather than letting the log pass the
+ *   bound), and counts the frames it copied itself.
  * SQLite only (rowids, the write-ahead log).
  */
+#include <pthread.h>
 #include <sqlite3.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -286,5 +293,124 @@ TEST_IMPL(alertrows_no_restart_firing)
     json_decref(body);
     td_stop(&d);
     free(token);
+    return 0;
+}
+
+/* The checkpointer's runs each firing chunk found as it began (cfg.fire_probe, writer
+ * thread): from the second chunk on, it waits (up to CF_TEST_WAIT_MS) for a run after
+ * the chunk before it, and counts the chunks that waited in vain. */
+typedef struct ckpt_seen_s {
+    td_daemon_t *d;
+    atomic_ullong chunks, behind;
+    unsigned long long last; /* checkpoints when the chunk before began */
+} ckpt_seen_t;
+
+static void ckpt_probe(void *ctx, unsigned chunk)
+{
+    ckpt_seen_t *c = ctx;
+    cf__writer_t *w = &c->d->srv->writer;
+    if (atomic_fetch_add(&c->chunks, 1) > 0 && atomic_load(&c->behind) == 0) {
+        CF_TEST_WAIT_UNTIL(atomic_load(&w->checkpoints) > c->last);
+        if (atomic_load(&w->checkpoints) <= c->last)
+            atomic_fetch_add(&c->behind, 1);
+    }
+    (void)chunk;
+    c->last = atomic_load(&w->checkpoints);
+}
+
+/* alertrows-5 */
+TEST_IMPL(alertrows_ckpt_firing)
+{
+    CF_TEST_SQLITE_ONLY("SQLite's write-ahead log");
+    enum { CASES = 40 };
+    char db[512];
+    td_db("alertrows-5.db", db, sizeof(db));
+    td_open_spread(db, "甲局", cf_test_time(T0), 0, CASES); /* 80 alerts, two instants */
+    td_daemon_t d;
+    cf_serve_config_t cfg;
+    td_config(&cfg, db, T0);
+    cfg.fire_chunk = 4; /* 20 chunks, 20 commits */
+    ckpt_seen_t seen = {.d = &d};
+    cfg.fire_probe = ckpt_probe;
+    cfg.fire_probe_ctx = &seen;
+    td_start(&d, &cfg);
+    ASSERT(d.srv->writer.ckpt.started);
+    atomic_store(&d.srv->writer.ckpt.interval_ms, 3600 * 1000); /* else: once an hour */
+    /* near the bound from the first chunk on (the log's restarts stay at 4,096 frames) */
+    atomic_store(&d.srv->writer.wal_firing_frames, 1);
+    td_clock(&d, "2026-09-01T09:00:00+08:00"); /* all due */
+    CF_TEST_WAIT_UNTIL(td_metric(&d, "caseflow_alerts_fired_total") >= 2 * CASES);
+    ASSERT_EQ(td_metric(&d, "caseflow_alerts_fired_total"), 2 * CASES);
+    /* alertrows-5.1: a checkpoint after each chunk's commit, before the chunk after it */
+    ASSERT(atomic_load(&seen.chunks) >= 2 * CASES / 4);
+    ASSERT_EQ(atomic_load(&seen.behind), 0);
+    td_stop(&d);
+    return 0;
+}
+
+/* A checkpoint running (the checkpointer's lock held by this thread) from before the
+ * alerts fire until the first chunk has committed, and a while after. */
+typedef struct ckpt_hold_s {
+    cf__writer_t *w;
+    atomic_int held;
+    unsigned long long written; /* the log's frames written before the firing */
+} ckpt_hold_t;
+
+static void *ckpt_hold(void *arg)
+{
+    ckpt_hold_t *h = arg;
+    pthread_mutex_lock(&h->w->ckpt.run);
+    atomic_store(&h->held, 1);
+    CF_TEST_WAIT_UNTIL(atomic_load(&h->w->wal_written) > h->written);
+    cf_test_nap(300); /* the writer reaches the restart meanwhile (it waits: the test) */
+    pthread_mutex_unlock(&h->w->ckpt.run);
+    return NULL;
+}
+
+/* The log's restarts the firing chunks after the first found as they began. */
+static void bound_probe(void *ctx, unsigned chunk)
+{
+    restarts_seen_t *r = ctx;
+    if (chunk > 0 && atomic_fetch_add(&r->chunks, 1) == 0)
+        atomic_store(&r->restarted, atomic_load(&r->d->srv->writer.wal_restarts));
+}
+
+/* alertrows-6 */
+TEST_IMPL(alertrows_bound_waits)
+{
+    CF_TEST_SQLITE_ONLY("SQLite's write-ahead log");
+    enum { CASES = 40 };
+    char db[512];
+    td_db("alertrows-6.db", db, sizeof(db));
+    td_open_spread(db, "甲局", cf_test_time(T0), 0, CASES);
+    td_daemon_t d;
+    cf_serve_config_t cfg;
+    td_config(&cfg, db, T0);
+    cfg.fire_chunk = 4;
+    restarts_seen_t seen = {.d = &d};
+    cfg.fire_probe = bound_probe;
+    cfg.fire_probe_ctx = &seen;
+    td_start(&d, &cfg);
+    cf__writer_t *w = &d.srv->writer;
+    ASSERT(w->ckpt.started);
+    atomic_store(&w->wal_restart_frames, 1);
+    atomic_store(&w->wal_firing_frames, 1); /* the bound: past it after every chunk */
+    unsigned long long restarts = atomic_load(&w->wal_restarts);
+    ckpt_hold_t hold = {.w = w, .written = atomic_load(&w->wal_written)};
+    pthread_t t;
+    ASSERT_EQ(pthread_create(&t, NULL, ckpt_hold, &hold), 0);
+    CF_TEST_WAIT_UNTIL(atomic_load(&hold.held));
+    td_clock(&d, "2026-09-01T09:00:00+08:00"); /* all due */
+    CF_TEST_WAIT_UNTIL(td_metric(&d, "caseflow_alerts_fired_total") >= 2 * CASES);
+    pthread_join(t, NULL);
+    ASSERT_EQ(td_metric(&d, "caseflow_alerts_fired_total"), 2 * CASES);
+    /* alertrows-6.1: the second chunk began on a log started over after the first, the
+     * checkpoint running at the bound waited for, not skipped */
+    ASSERT(atomic_load(&seen.chunks) >= 1);
+    ASSERT(atomic_load(&seen.restarted) > restarts);
+    /* alertrows-6.2: what the restarts copied themselves is counted (the held "run"
+     * copied nothing: the first chunk's frames were the writer's to copy) */
+    ASSERT(td_metric(&d, "caseflow_wal_restart_frames_copied_total") > 0);
+    td_stop(&d);
     return 0;
 }

@@ -264,6 +264,8 @@
     X(alertrows_migration)                                                                         \
     X(alertrows_wal_written)                                                                       \
     X(alertrows_no_restart_firing)                                                                 \
+    X(alertrows_ckpt_firing)                                                                       \
+    X(alertrows_bound_waits)                                                                       \
     /* fireahead-*: firing a case read ahead, changed since (tests/test-fire-ahead.c) */           \
     X(fireahead_changed_since)                                                                     \
     X(fireahead_table_agency)                                                                      \

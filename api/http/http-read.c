@@ -590,6 +590,18 @@ int cf__http_metrics(cf_serve_t *srv, h2o_req_t *req)
     sample(buf, SIZE, &len, "caseflow_wal_restarts_total",
            "times the writer started the write-ahead log over (serve-writer.c)", "counter",
            atomic_load(&w->wal_restarts));
+    sample(buf, SIZE, &len, "caseflow_wal_restart_frames_copied_total",
+           "frames of the log the writer's restarts copied into the database themselves (the "
+           "checkpointer had not reached them)",
+           "counter", atomic_load(&w->wal_restart_copied));
+    us = atomic_load(&w->wal_restart_us);
+    if (len < SIZE)
+        len += (size_t)snprintf(buf + len, SIZE - len,
+                                "# HELP caseflow_wal_restart_seconds_total time the writer spent "
+                                "starting the log over\n"
+                                "# TYPE caseflow_wal_restart_seconds_total counter\n"
+                                "caseflow_wal_restart_seconds_total %llu.%06llu\n",
+                                us / 1000000, us % 1000000);
     sample(buf, SIZE, &len, "caseflow_wal_frames_written_total",
            "pages the writer's commits wrote into the write-ahead log (4 KB and 24 bytes each)",
            "counter", atomic_load(&w->wal_written));

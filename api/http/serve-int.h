@@ -267,16 +267,25 @@ typedef struct cf__writer_s {
         cf_store_t *store;
         int started, quit, pending; /* pending: commits since its last run */
         atomic_int copied;          /* frames of the log in the database after its last run */
+        atomic_int eager;           /* a firing has chunks left: it runs after every commit */
+        atomic_int interval_ms;     /* else once an interval: CF__CKPT_INTERVAL_MS; tests */
         pthread_mutex_t mu;
         pthread_cond_t cv;
+        pthread_mutex_t run; /* held while it copies: the writer's restart at the firing
+                                bound waits for it (serve-writer.c, wal_restart) */
     } ckpt;
     atomic_ullong checkpoints;
     /* the log started over (serve-writer.c): after a commit that left it past
      * wal_restart_frames frames, the writer copies the rest and restarts it */
     atomic_ullong wal_restarts;
     atomic_int wal_restart_frames; /* CF__WAL_RESTART_FRAMES; tests lower it */
-    atomic_ullong wal_written;     /* frames the writer's commits wrote (cf_store_wal_written) */
-    int firing; /* writer thread: the last firing chunk left alerts due (serve-writer.c) */
+    atomic_int wal_firing_frames;  /* CF__WAL_FIRING_FRAMES; tests lower it */
+    /* what the writer's restarts cost it: the frames they copied themselves (the
+     * checkpointer had not reached them), and the time they took (microseconds) */
+    atomic_ullong wal_restart_copied, wal_restart_us;
+    atomic_ullong wal_written; /* frames the writer's commits wrote (cf_store_wal_written) */
+    int firing;      /* writer thread: the last firing chunk left alerts due (serve-writer.c) */
+    int fire_frames; /* writer thread: the frames the last firing commit wrote */
     atomic_ullong absorbed;        /* batches with firing work that took in the requests
                                       queued meanwhile (serve-writer.c, absorb) */
     atomic_ullong unsaved, redone; /* jobs run without a savepoint of their own, and

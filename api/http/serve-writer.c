@@ -33,7 +33,9 @@
  * next commit then writes from the start of the file and cuts it back to 64 MB
  * (journal_size_limit). It runs on the writer thread, never the loop, after the
  * batch's answers were handed to the loop: only requests queued meanwhile wait for
- * it (a few ms), as they wait for a commit.
+ * it (a few ms), as they wait for a commit. While alerts fire, the log restarts only
+ * near a larger bound, and the checkpointer runs after every commit as it nears it
+ * (wal_restart, ckpt_pace).
  *
  * Savepoints only when needed. A request that fails must not take the others' writes
  * with it, which a savepoint per request gives; but on SQLite a savepoint and its
@@ -135,7 +137,8 @@ static uint64_t micros(void)
 /* ---- the checkpointer ------------------------------------------------------------------ */
 
 /* Least time between two checkpoints: often enough to keep the log short (a few
- * megabytes at full load), seldom enough to copy many commits at once. */
+ * megabytes at full load), seldom enough to copy many commits at once (not while
+ * alerts fire near the log's bound: ckpt_pace). */
 #define CF__CKPT_INTERVAL_MS 100
 
 static void *ckpt_main(void *arg)
@@ -151,17 +154,23 @@ static void *ckpt_main(void *arg)
         pthread_mutex_unlock(&w->ckpt.mu);
         cf_error_t err;
         int copied = 0;
+        pthread_mutex_lock(&w->ckpt.run);
         if (cf_store_checkpoint(w->ckpt.store, NULL, &copied, &err) == 0)
             atomic_fetch_add(&w->checkpoints, 1);
         atomic_store(&w->ckpt.copied, copied);
+        pthread_mutex_unlock(&w->ckpt.run);
         struct timespec until;
+        long ms = atomic_load(&w->ckpt.interval_ms);
         clock_gettime(CLOCK_REALTIME, &until);
-        until.tv_nsec += CF__CKPT_INTERVAL_MS * 1000000L;
+        until.tv_sec += ms / 1000;
+        until.tv_nsec += ms % 1000 * 1000000L;
         until.tv_sec += until.tv_nsec / 1000000000L;
         until.tv_nsec %= 1000000000L;
         pthread_mutex_lock(&w->ckpt.mu);
-        while (!w->ckpt.quit && pthread_cond_timedwait(&w->ckpt.cv, &w->ckpt.mu, &until) == 0)
-            ; /* woken by a commit: still wait out the interval */
+        /* woken by a commit: still wait out the interval, unless alerts fire */
+        while (!w->ckpt.quit && !atomic_load(&w->ckpt.eager) &&
+               pthread_cond_timedwait(&w->ckpt.cv, &w->ckpt.mu, &until) == 0)
+            ;
     }
     pthread_mutex_unlock(&w->ckpt.mu);
     return NULL;
@@ -176,9 +185,11 @@ static void ckpt_start(cf__writer_t *w, const char *path)
     if (cf_store_open_existing(path, &w->ckpt.store, &err) != 0)
         return;
     pthread_mutex_init(&w->ckpt.mu, NULL);
+    pthread_mutex_init(&w->ckpt.run, NULL);
     pthread_cond_init(&w->ckpt.cv, NULL);
     if (pthread_create(&w->ckpt.thread, NULL, ckpt_main, w) != 0) {
         pthread_cond_destroy(&w->ckpt.cv);
+        pthread_mutex_destroy(&w->ckpt.run);
         pthread_mutex_destroy(&w->ckpt.mu);
         cf_store_close(w->ckpt.store);
         w->ckpt.store = NULL;
@@ -199,6 +210,7 @@ static void ckpt_stop(cf__writer_t *w)
     pthread_mutex_unlock(&w->ckpt.mu);
     pthread_join(w->ckpt.thread, NULL);
     pthread_cond_destroy(&w->ckpt.cv);
+    pthread_mutex_destroy(&w->ckpt.run);
     pthread_mutex_destroy(&w->ckpt.mu);
     cf_store_close(w->ckpt.store);
     w->ckpt.store = NULL;
@@ -226,28 +238,60 @@ static void ckpt_poke(cf__writer_t *w)
  * restart at every 16 MB made the writer copy most of it itself, on the alerts' time). */
 #define CF__WAL_RESTART_FRAMES 4096
 #define CF__WAL_REST_FRAMES    1024
-/* While alerts fire, the log starts over only past this many frames: 56 MB of pages
+/* While alerts fire, the log starts over only near this many frames: 56 MB of pages
  * (59 MB with the frames' headers), under the 64 MB the log may take (issue 26). A
  * burst's chunks come back to back, so the checkpointer never catches up with them,
  * and each restart copied thousands of frames and synced the database on the alerts'
  * time: 90-180 ms each, five in a 10,000-alert burst on a million cases. */
 #define CF__WAL_FIRING_FRAMES 14336
 
+/* 1 when the log of frames frames would pass the firing bound after `chunks` more
+ * firing commits as large as the last one. */
+static int wal_firing_full(const cf__writer_t *w, int frames, int chunks)
+{
+    return frames + chunks * w->fire_frames > atomic_load(&w->wal_firing_frames);
+}
+
+/* After a commit: while alerts fire and the log is within two chunks of its firing
+ * bound, the checkpointer runs after every commit rather than once an interval, so
+ * that the restart at the bound finds little left to copy: an interval's commits
+ * (up to ~4,600 frames) were the writer's to copy there, 130-190 ms on the alerts'
+ * time (burst8, docs/performance.md). Not for the whole firing: the checkpointer's
+ * runs and syncs share the machine's two cores and its disk with the chunks. */
+static void ckpt_pace(cf__writer_t *w)
+{
+    atomic_store(&w->ckpt.eager, w->firing && wal_firing_full(w, cf_store_wal_frames(w->store), 2));
+}
+
 /* After a commit: when the log is long, copy the rest of it and start it over (the
  * file header says why). Only when the checkpointer is running (otherwise SQLite's
- * own checkpoints run inside the commits). While alerts fire (the last firing chunk
- * left more due: w->firing), only past CF__WAL_FIRING_FRAMES, whatever requests share
- * the burst's time; the checkpointer goes on copying meanwhile, and the first commit
- * after the last chunk restarts it. */
+ * own checkpoints run inside the commits), and not while it copies (it has the log
+ * in hand: look again after the next commit). While alerts fire (the last firing
+ * chunk left more due: w->firing), only once the next chunk, as large as the last,
+ * would take the log past CF__WAL_FIRING_FRAMES (a restart after the commit that
+ * passed it let the log grow a chunk more: 16,000 frames, 64 MB); then after the
+ * checkpointer's run if one is under way, which copies most of it, never skipped (the
+ * log would pass its bound). The first commit after the last chunk restarts it. */
 static void wal_restart(cf__writer_t *w)
 {
     int limit = atomic_load(&w->wal_restart_frames), frames = cf_store_wal_frames(w->store);
-    if (!w->ckpt.started || frames <= limit || (w->firing && frames <= CF__WAL_FIRING_FRAMES))
+    if (!w->ckpt.started || frames <= limit || (w->firing && !wal_firing_full(w, frames, 1)))
         return;
-    if (frames - atomic_load(&w->ckpt.copied) > CF__WAL_REST_FRAMES && frames <= 2 * limit)
+    if (!w->firing && frames - atomic_load(&w->ckpt.copied) > CF__WAL_REST_FRAMES &&
+        frames <= 2 * limit)
         return; /* the checkpointer is still copying: let it, and look again next commit */
-    if (cf_store_checkpoint_restart(w->store, NULL, NULL, NULL) == 0)
+    uint64_t t0 = micros();
+    if (w->firing)
+        pthread_mutex_lock(&w->ckpt.run);
+    else if (pthread_mutex_trylock(&w->ckpt.run) != 0)
+        return;
+    int left = frames - atomic_load(&w->ckpt.copied); /* the writer's to copy */
+    if (cf_store_checkpoint_restart(w->store, NULL, NULL, NULL) == 0) {
         atomic_fetch_add(&w->wal_restarts, 1);
+        atomic_fetch_add(&w->wal_restart_copied, left > 0 ? (unsigned)left : 0);
+    }
+    pthread_mutex_unlock(&w->ckpt.run);
+    atomic_fetch_add(&w->wal_restart_us, micros() - t0);
 }
 
 /* The jobs queued while a batch with firing work ran, taken into its transaction
@@ -381,9 +425,12 @@ static void run_batch(cf__writer_t *w, cf__job_t *batch)
         rc = cf_error_set(&err, CF_EIO, NULL, 0, 0,
                           "EDBLOST: the database file was deleted "
                           "or replaced under the daemon");
-    uint64_t committing = micros();
+    uint64_t committing = micros(), written = cf_store_wal_written(w->store);
     if (rc == 0 && (rc = cf_store_tx_commit(w->store, &err)) == 0) {
         atomic_store(&w->wal_written, cf_store_wal_written(w->store));
+        if (fired)
+            w->fire_frames = (int)(cf_store_wal_written(w->store) - written);
+        ckpt_pace(w);
         ckpt_poke(w);
     }
     uint64_t committed = micros();
@@ -706,6 +753,8 @@ int cf__writer_start(cf_serve_t *srv, const char *path, cf_error_t *err)
     w->async.data = srv;
     w->wfs.cases = &w->cases;
     atomic_store(&w->wal_restart_frames, CF__WAL_RESTART_FRAMES);
+    atomic_store(&w->wal_firing_frames, CF__WAL_FIRING_FRAMES);
+    atomic_store(&w->ckpt.interval_ms, CF__CKPT_INTERVAL_MS);
     pthread_mutex_init(&w->mu, NULL);
     pthread_cond_init(&w->cv, NULL);
     pthread_rwlock_init(&w->cal_lock, NULL);
