@@ -18,6 +18,8 @@
  * alertrows-5: while alerts fire and the log nears its firing bound (lowered here), the
  *   checkpointer copies it after every commit, not once an interval (raised here to an
  *   hour), so the log's restart at the bound finds little left to copy.
+ * alertrows-7: while alerts fire, the log is started over before the chunk that would take
+ *   it past the firing bound (as large as the last chunk), not after it.
  * alertrows-6: at the firing bound the writer starts the log over even while the
  *   checkpointer copies (it waits for that run rather than letting the log pass the
  *   bound), and counts the frames it copied itself.
@@ -411,6 +413,57 @@ TEST_IMPL(alertrows_bound_waits)
     /* alertrows-6.2: what the restarts copied themselves is counted (the held "run"
      * copied nothing: the first chunk's frames were the writer's to copy) */
     ASSERT(td_metric(&d, "caseflow_wal_restart_frames_copied_total") > 0);
+    td_stop(&d);
+    return 0;
+}
+
+/* Chunks that began on a log they would take past the firing bound (cfg.fire_probe,
+ * writer thread): its length and the last chunk's frames, from the second chunk on. */
+typedef struct bound_seen_s {
+    td_daemon_t *d;
+    atomic_ullong chunks, over;
+} bound_seen_t;
+
+static void ahead_probe(void *ctx, unsigned chunk)
+{
+    bound_seen_t *b = ctx;
+    cf__writer_t *w = &b->d->srv->writer;
+    if (chunk == 0)
+        return;
+    atomic_fetch_add(&b->chunks, 1);
+    if (cf_store_wal_frames(w->store) + w->fire_frames > atomic_load(&w->wal_firing_frames))
+        atomic_fetch_add(&b->over, 1);
+}
+
+/* alertrows-7 */
+TEST_IMPL(alertrows_bound_ahead)
+{
+    CF_TEST_SQLITE_ONLY("SQLite's write-ahead log");
+    enum { CASES = 40 };
+    char db[512];
+    td_db("alertrows-7.db", db, sizeof(db));
+    td_open_spread(db, "甲局", cf_test_time(T0), 0, CASES);
+    td_daemon_t d;
+    cf_serve_config_t cfg;
+    td_config(&cfg, db, T0);
+    cfg.fire_chunk = 4; /* 20 chunks of some 10-20 frames each */
+    bound_seen_t seen = {.d = &d};
+    cfg.fire_probe = ahead_probe;
+    cfg.fire_probe_ctx = &seen;
+    td_start(&d, &cfg);
+    cf__writer_t *w = &d.srv->writer;
+    ASSERT(w->ckpt.started);
+    atomic_store(&w->wal_restart_frames, 1);
+    atomic_store(&w->wal_firing_frames, 60); /* a few chunks' worth */
+    unsigned long long restarts = atomic_load(&w->wal_restarts);
+    td_clock(&d, "2026-09-01T09:00:00+08:00"); /* all due (answered after the last chunk) */
+    CF_TEST_WAIT_UNTIL(td_metric(&d, "caseflow_alerts_fired_total") >= 2 * CASES);
+    ASSERT_EQ(td_metric(&d, "caseflow_alerts_fired_total"), 2 * CASES);
+    /* alertrows-7.1: the log restarted while they fired, never a chunk begun past what the
+     * bound leaves it */
+    ASSERT(atomic_load(&seen.chunks) >= 2 * CASES / 4 - 1);
+    ASSERT(atomic_load(&w->wal_restarts) > restarts);
+    ASSERT_EQ(atomic_load(&seen.over), 0);
     td_stop(&d);
     return 0;
 }

@@ -266,6 +266,7 @@
     X(alertrows_no_restart_firing)                                                                 \
     X(alertrows_ckpt_firing)                                                                       \
     X(alertrows_bound_waits)                                                                       \
+    X(alertrows_bound_ahead)                                                                       \
     /* fireahead-*: firing a case read ahead, changed since (tests/test-fire-ahead.c) */           \
     X(fireahead_changed_since)                                                                     \
     X(fireahead_table_agency)                                                                      \
