@@ -69,7 +69,7 @@
     X(guard_waited)                                                                                \
     X(guard_waited_until)                                                                          \
     /* GUARD-TESTS */                                                                              \
-    /* import-*: the 权责清单 importer (tests/test-import.c) */                                \
+    /* import-*: the 权责清单 importer (tests/test-import*.c) */                               \
     X(import_seed_000_table)                                                                       \
     X(import_seed_001_shifted)                                                                     \
     X(import_seed_002_fields)                                                                      \
