@@ -428,7 +428,7 @@
     X(pipeline_stale_cache)                                                                        \
     X(pipeline_stale_head)                                                                         \
     X(pipeline_returning)                                                                          \
-    /* ready-*: a transition prepared off the writer thread (tests/test-ready.c) */                \
+    /* ready-*: a transition prepared off the writer thread (tests/test-ready*.c) */               \
     X(ready_same)                                                                                  \
     X(ready_moved)                                                                                 \
     X(ready_left)                                                                                  \
