@@ -33,6 +33,7 @@
     X(period_count_once)                                                                           \
     X(legal_periods_table)                                                                         \
     X(legal_periods_calendars_match)                                                               \
+    X(legal_periods_natural_days)                                                                  \
     /* PERIOD-TESTS */                                                                             \
     /* guard-*: the guard expression language (tests/test-guard.c) */                              \
     X(guard_literals)                                                                              \
