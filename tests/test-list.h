@@ -91,6 +91,12 @@
     X(import_catalog_roundtrip)                                                                    \
     X(import_catalog_errors)                                                                       \
     X(import_catalog_append)                                                                       \
+    /* import-5: lists as other regions' systems export them (tests/test-import-exports.c) */      \
+    X(import_export_csv)                                                                           \
+    X(import_export_csv_gbk)                                                                       \
+    X(import_export_unicode_text)                                                                  \
+    X(import_export_unicode_cut)                                                                   \
+    X(import_export_csv_loose_quotes)                                                              \
     /* shapes-*: plain-text shapes of the seeds (tests/test-shapes.c) */                           \
     X(shapes_pipes)                                                                                \
     X(shapes_markdown)                                                                             \
