@@ -313,6 +313,7 @@
     X(serve_hard_h2o_errors_json)                                                                  \
     X(serve_hard_hostile_names)                                                                    \
     X(serve_hard_query_paths)                                                                      \
+    X(serve_hard_foreign_hash)                                                                     \
     X(serve_hard_numbers)                                                                          \
     X(serve_hard_settings)                                                                         \
     X(serve_hard_metrics_token)                                                                    \
