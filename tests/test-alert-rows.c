@@ -171,8 +171,8 @@ TEST_IMPL(alertrows_migration)
     all_rows(db, before, sizeof(before));
     long long rows = td_scalar(db, "SELECT COUNT(*) FROM alerts");
     ASSERT(rows >= 2 * CASES);
-    ASSERT_EQ(cf_store_open(db, &s, &err), 0); /* migrates */
-    ASSERT_EQ(td_scalar(db, "PRAGMA user_version"), 22);
+    ASSERT_EQ(cf_store_open(db, &s, &err), 0);          /* migrates */
+    ASSERT(td_scalar(db, "PRAGMA user_version") >= 22); /* 22, and the steps after it */
     /* alertrows-2.1: every row and value kept, the table clustered, its indexes there */
     all_rows(db, after, sizeof(after));
     ASSERT_STR_EQ(after, before);

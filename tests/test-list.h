@@ -92,6 +92,12 @@
     X(import_catalog_roundtrip)                                                                    \
     X(import_catalog_errors)                                                                       \
     X(import_catalog_append)                                                                       \
+    /* import-5: lists as other regions' systems export them (tests/test-import-exports.c) */      \
+    X(import_export_csv)                                                                           \
+    X(import_export_csv_gbk)                                                                       \
+    X(import_export_unicode_text)                                                                  \
+    X(import_export_unicode_cut)                                                                   \
+    X(import_export_csv_loose_quotes)                                                              \
     /* shapes-*: plain-text shapes of the seeds (tests/test-shapes.c) */                           \
     X(shapes_pipes)                                                                                \
     X(shapes_markdown)                                                                             \
@@ -307,6 +313,8 @@
     X(serve_hard_http1_only)                                                                       \
     X(serve_hard_h2o_errors_json)                                                                  \
     X(serve_hard_hostile_names)                                                                    \
+    X(serve_hard_query_paths)                                                                      \
+    X(serve_hard_foreign_hash)                                                                     \
     X(serve_hard_numbers)                                                                          \
     X(serve_hard_settings)                                                                         \
     X(serve_hard_metrics_token)                                                                    \
