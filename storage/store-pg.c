@@ -283,6 +283,12 @@ static const struct pg_step_s {
      * mark updates its row where it is: nothing to do here, the step only keeps the
      * versions in step. */
     {22, "SELECT 1;"},
+    /* 23 (PostgreSQL's version 25): which agencies gave a document's bytes (store-sqlite.c's
+     * step 23) */
+    {23, "CREATE TABLE IF NOT EXISTS document_holders(sha256 TEXT NOT NULL, agency TEXT NOT "
+         "NULL, PRIMARY KEY(sha256, agency));"
+         "INSERT INTO document_holders(sha256, agency) SELECT sha256, '*' FROM documents ON "
+         "CONFLICT DO NOTHING;"},
 };
 #define PG_AFTER_COUNT ((int)(sizeof(pg_after) / sizeof(pg_after[0])))
 #define PG_VERSION     (PG_BASELINE_VERSION + PG_AFTER_COUNT)

@@ -392,6 +392,12 @@ const char *const cf__store_migrations[] = {
     "CREATE INDEX alerts_case ON alerts(case_id);"
     "CREATE INDEX alerts_open ON alerts(fired_at) WHERE fired_at IS NOT NULL AND acked_at IS "
     "NULL AND escalated_at IS NULL;",
+    /* 23: which agencies gave a document's bytes (store-ref.c, cf_store_document_hold): a
+     * case citing a hash by reference alone read another agency's file. Bytes stored
+     * before are held by '*', every agency, as they were read until now. */
+    "CREATE TABLE IF NOT EXISTS document_holders(sha256 TEXT NOT NULL, agency TEXT NOT NULL, "
+    "PRIMARY KEY(sha256, agency));"
+    "INSERT OR IGNORE INTO document_holders(sha256, agency) SELECT sha256, '*' FROM documents;",
 };
 #define SCHEMA_VERSION ((int)(sizeof(cf__store_migrations) / sizeof(cf__store_migrations[0])))
 const int cf__store_schema_version = SCHEMA_VERSION;
