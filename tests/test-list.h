@@ -444,4 +444,7 @@
     X(hotpath_jsonw_escape)                                                                        \
     X(hotpath_latency_ms)                                                                          \
     X(hotpath_time_format)                                                                         \
+    X(hotpath_jsonw_sorted)                                                                        \
+    X(hotpath_event_sorted)                                                                        \
+    X(hotpath_answer_stored)                                                                       \
     /* CORE-TESTS */
