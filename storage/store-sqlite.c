@@ -392,6 +392,12 @@ const char *const cf__store_migrations[] = {
     "CREATE INDEX alerts_case ON alerts(case_id);"
     "CREATE INDEX alerts_open ON alerts(fired_at) WHERE fired_at IS NOT NULL AND acked_at IS "
     "NULL AND escalated_at IS NULL;",
+    /* 23: no index of the cases by state (issue 26.3; docs/performance.md, "http41"): no
+     * query reads it (a case list's state filter is "?1 IS NULL OR state = ?1", which
+     * SQLite's planner cannot take an index for: it walks the agency's cases by id), and
+     * every transition that changes a case's state rewrote its entry (a delete and an
+     * insert in another b-tree, a page more in the group commit). */
+    "DROP INDEX IF EXISTS cases_state;",
 };
 #define SCHEMA_VERSION ((int)(sizeof(cf__store_migrations) / sizeof(cf__store_migrations[0])))
 const int cf__store_schema_version = SCHEMA_VERSION;

@@ -18,7 +18,9 @@
  * hotpath-5: a transition's event comes from the engine with its members in the canonical
  *            order (hotpath_event_sorted).
  * hotpath-6: a change's answer carries each event as its row stores it, prepared or done
- *            whole (hotpath_answer_stored). (docs/performance.md, "http41")
+ *            whole (hotpath_answer_stored).
+ * hotpath-7: the cases have no index by state, new or migrated, and a list by state still
+ *            finds them (hotpath_no_state_index). (docs/performance.md, "http41")
  */
 #include <inttypes.h>
 #include <sqlite3.h>
@@ -336,5 +338,62 @@ TEST_IMPL(hotpath_answer_stored)
         td_stop(&d);
         free(token);
     }
+    return 0;
+}
+
+/* 1 if the store's database has an index named cases_state */
+static int has_cases_state(cf_store_t *s)
+{
+    cf_db_stmt_t *st;
+    cf_error_t err;
+    ASSERT_EQ(cf__store_prepare(
+                  s,
+                  cf_db_pick(s->db, "SELECT COUNT(*) FROM sqlite_master WHERE name = 'cases_state'",
+                             "SELECT COUNT(*) FROM pg_indexes WHERE indexname = 'cases_state'"),
+                  &st, &err),
+              0);
+    ASSERT_EQ(cf_db_step(st), CF_DB_ROW);
+    int n = (int)cf_db_column_int64(st, 0);
+    cf__store_release(s, st);
+    return n;
+}
+
+/* hotpath-7: the cases have no index by state (SQLite schema 23, PostgreSQL 25): a new
+ * database has none, and a SQLite database of schema 22 that has one loses it when opened
+ * (every row kept). A case list filtered by state still finds its cases. */
+TEST_IMPL(hotpath_no_state_index)
+{
+    cf_store_t *s = cf_test_store("no-state-index.db");
+    ASSERT_EQ(has_cases_state(s), 0);
+    cf_workflow_t *wf = cf_test_workflow("bench/workflows/bench-linear.yaml");
+    cf_calendar_t *cal = cf_test_calendar();
+    cf_case_t c;
+    cf_test_open(s, wf, cal, "2026-03-02T09:00:00+08:00", &c);
+    ASSERT_EQ(cf_test_act(s, wf, cal, &c, "step1", "handler", "2026-03-02T10:00:00+08:00", NULL,
+                          NULL, NULL),
+              0);
+    cf_case_filter_t f = {.state = "s1"};
+    json_t *list = NULL;
+    cf_error_t err;
+    ASSERT_EQ(cf_store_case_list(s, &f, &list, &err), 0);
+    ASSERT_EQ(json_array_size(list), 1);
+    json_decref(list);
+    if (!cf_test_pg()) {
+        ASSERT_EQ(
+            cf__store_exec(s, "CREATE INDEX cases_state ON cases(state); PRAGMA user_version = 22",
+                           &err),
+            0);
+        cf_store_close(s);
+        char path[512];
+        snprintf(path, sizeof(path), "%s/no-state-index.db", cf_test_tmpdir());
+        ASSERT_EQ(cf_store_open(path, &s, &err), 0); /* migrates */
+        ASSERT_EQ(has_cases_state(s), 0);
+        ASSERT_EQ(td_scalar(path, "PRAGMA user_version"), 23);
+        ASSERT_EQ(td_scalar(path, "SELECT COUNT(*) FROM cases WHERE state = 's1'"), 1);
+    }
+    cf_case_dispose(&c);
+    cf_calendar_free(cal);
+    cf_workflow_free(wf);
+    cf_store_close(s);
     return 0;
 }

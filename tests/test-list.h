@@ -447,4 +447,5 @@
     X(hotpath_jsonw_sorted)                                                                        \
     X(hotpath_event_sorted)                                                                        \
     X(hotpath_answer_stored)                                                                       \
+    X(hotpath_no_state_index)                                                                      \
     /* CORE-TESTS */
