@@ -711,6 +711,7 @@ void cf_store_close(cf_store_t *s)
         cf_db_finalize(s->stmts[i].stmt);
     cf_db_close(s->db);
     cf__store_counts_free(s);
+    cf__store_sealed_free(s);
     free(s->snapshot);
     free(s->path);
     free(s);

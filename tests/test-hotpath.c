@@ -20,7 +20,9 @@
  * hotpath-6: a change's answer carries each event as its row stores it, prepared or done
  *            whole (hotpath_answer_stored).
  * hotpath-7: the cases have no index by state, new or migrated, and a list by state still
- *            finds them (hotpath_no_state_index). (docs/performance.md, "http41")
+ *            finds them (hotpath_no_state_index).
+ * hotpath-8: the store keeps the stored texts of the events its last case write sealed, for
+ *            those events only (hotpath_store_sealed). (docs/performance.md, "http41")
  */
 #include <inttypes.h>
 #include <sqlite3.h>
@@ -391,6 +393,61 @@ TEST_IMPL(hotpath_no_state_index)
         ASSERT_EQ(td_scalar(path, "PRAGMA user_version"), 23);
         ASSERT_EQ(td_scalar(path, "SELECT COUNT(*) FROM cases WHERE state = 's1'"), 1);
     }
+    cf_case_dispose(&c);
+    cf_calendar_free(cal);
+    cf_workflow_free(wf);
+    cf_store_close(s);
+    return 0;
+}
+
+/* hotpath-8: the store keeps the stored texts of the events its last case write sealed
+ * (cf_store_sealed), the rows' bodies byte for byte, for those events only: not for
+ * another array, nor for the same events with a hash changed, nor after the next write. */
+TEST_IMPL(hotpath_store_sealed)
+{
+    cf_store_t *s = cf_test_store("store-sealed.db");
+    cf_workflow_t *wf = cf_test_workflow("bench/workflows/bench-linear.yaml");
+    cf_calendar_t *cal = cf_test_calendar();
+    cf_case_t c;
+    cf_test_open(s, wf, cal, "2026-03-02T09:00:00+08:00", &c);
+    json_t *facts = json_pack("{s:s}", "note", "已核"), *events = NULL, *first = NULL;
+    cf_error_t err;
+    cf_refusal_t why;
+    for (int k = 0; k < 2; k++) {
+        cf_act_t req = {.action = k ? "step2" : "step1",
+                        .actor = "李四",
+                        .role = "handler",
+                        .facts = facts,
+                        .at = cf_test_time("2026-03-02T10:00:00+08:00")};
+        ASSERT_EQ(cf_engine_act(wf, cal, &c, &req, &events, &why), 0);
+        cf_refusal_dispose(&why);
+        ASSERT_EQ(cf_store_case_append(s, &c, events, &err), 0);
+        char *const *texts = cf_store_sealed(s, events);
+        ASSERT(texts != NULL);
+        cf_db_stmt_t *st;
+        ASSERT_EQ(cf__store_prepare(s, "SELECT body FROM events WHERE case_id = ? AND seq = ?", &st,
+                                    &err),
+                  0);
+        cf_db_bind_int64(st, 1, c.id);
+        cf_db_bind_int64(st, 2, c.version);
+        ASSERT_EQ(cf_db_step(st), CF_DB_ROW);
+        ASSERT_STR_EQ(texts[0], (const char *)cf_db_column_text(st, 0));
+        cf__store_release(s, st);
+        if (k == 0) {
+            first = events;
+            continue;
+        }
+        ASSERT(cf_store_sealed(s, first) == NULL); /* the write before */
+        json_t *other = json_deep_copy(events);
+        json_object_set_new(json_array_get(other, 0), "hash", json_string("00"));
+        ASSERT(cf_store_sealed(s, other) == NULL);
+        json_array_append_new(other, json_object());
+        ASSERT(cf_store_sealed(s, other) == NULL);
+        json_decref(other);
+        json_decref(events);
+    }
+    json_decref(first);
+    json_decref(facts);
     cf_case_dispose(&c);
     cf_calendar_free(cal);
     cf_workflow_free(wf);

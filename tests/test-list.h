@@ -448,4 +448,5 @@
     X(hotpath_event_sorted)                                                                        \
     X(hotpath_answer_stored)                                                                       \
     X(hotpath_no_state_index)                                                                      \
+    X(hotpath_store_sealed)                                                                        \
     /* CORE-TESTS */

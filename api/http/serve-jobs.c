@@ -155,9 +155,9 @@ static void notice(cf__jsonw_t *w, const cf_case_t *c, const char *type, const j
  * and freed on the loop, answers and notices were half of what both threads did:
  * the loop's frees contended for this thread's malloc arena.) Each event is its
  * stored text (the row's body: the canonical text, then hash and prev), as
- * GET /v1/cases/{id}/events gives it: copied from bodies when the change was
- * prepared (it was made there already; writing the event again cost ~9,000
- * instructions a transition), else written the same way (put_stored). A notice is
+ * GET /v1/cases/{id}/events gives it: copied from bodies, the texts its seal made (the
+ * preparer's, or those the store kept, cf_store_sealed: writing each event again cost
+ * ~9,000 instructions a transition), else written the same way (put_stored). A notice is
  * made for each transition, opening and extension, while a stream is connected. */
 static void add_notices(cf__job_t *j, const cf_case_t *c, const json_t *events);
 
@@ -267,10 +267,12 @@ static int answer_failure(cf__job_t *j, int rc, const cf_ops_out_t *out)
 }
 
 /* Answers the operation's outcome: 0 (keep) with the change's answer, or -1. */
-static int answered(cf__job_t *j, int rc, int status, cf_ops_out_t *out)
+/* s: the store the change was written on (its events' stored texts, cf_store_sealed) */
+static int answered(cf_store_t *s, cf__job_t *j, int rc, int status, cf_ops_out_t *out)
 {
-    int ret =
-        rc == 0 ? (changed(j, status, &out->c, out->events, NULL), 0) : answer_failure(j, rc, out);
+    int ret = rc == 0
+                  ? (changed(j, status, &out->c, out->events, cf_store_sealed(s, out->events)), 0)
+                  : answer_failure(j, rc, out);
     cf_ops_out_dispose(out);
     return ret;
 }
@@ -304,7 +306,7 @@ static int exec_open(cf_store_t *s, const cf_calendar_t *cal, cf_wfcache_t *wfs,
         rc = cf_error_set(&out.err, CF_EINVAL, NULL, 0, 0, "give \"workflow\" or \"matter\"");
     if (rc == 0)
         rc = cf_ops_open(&ops, &in, &out);
-    return answered(j, rc, 201, &out);
+    return answered(s, j, rc, 201, &out);
 }
 
 /* Decodes standard base64 (with its padding) into a new buffer. OUT *data, *len. */
@@ -422,7 +424,7 @@ static int act_prepared(cf_ops_t *ops, const cf_ops_act_t *in, cf__job_t *j)
         return 0;
     }
     unprepare(j);
-    return answered(j, rc, 200, &out);
+    return answered(ops->store, j, rc, 200, &out);
 }
 
 static int exec_act(cf_store_t *s, const cf_calendar_t *cal, cf_wfcache_t *wfs, cf__job_t *j)
@@ -441,7 +443,7 @@ static int exec_act(cf_store_t *s, const cf_calendar_t *cal, cf_wfcache_t *wfs, 
     if (rc == 0)
         rc = cf_ops_act(&ops, &in, &out);
     documents_free(docs, in.docs_count);
-    return answered(j, rc, 200, &out);
+    return answered(s, j, rc, 200, &out);
 }
 
 static int exec_extend(cf_store_t *s, const cf_calendar_t *cal, cf_wfcache_t *wfs, cf__job_t *j)
@@ -454,7 +456,7 @@ static int exec_extend(cf_store_t *s, const cf_calendar_t *cal, cf_wfcache_t *wf
                           .period = str(j->body, "by"),
                           .reason = str(j->body, "reason")};
     cf_ops_out_init(&out);
-    return answered(j, cf_ops_extend(&ops, &in, &out), 200, &out);
+    return answered(s, j, cf_ops_extend(&ops, &in, &out), 200, &out);
 }
 
 static int exec_exclude(cf_store_t *s, const cf_calendar_t *cal, cf_wfcache_t *wfs, cf__job_t *j)
@@ -468,7 +470,7 @@ static int exec_exclude(cf_store_t *s, const cf_calendar_t *cal, cf_wfcache_t *w
                            .to = str(j->body, "to"),
                            .reason = str(j->body, "reason")};
     cf_ops_out_init(&out);
-    return answered(j, cf_ops_exclude(&ops, &in, &out), 200, &out);
+    return answered(s, j, cf_ops_exclude(&ops, &in, &out), 200, &out);
 }
 
 /* POST /v1/cases/{id}/evidence or /records: the body is the item (evidence.h), its
@@ -504,7 +506,7 @@ static int exec_register(cf_store_t *s, const cf_calendar_t *cal, cf_wfcache_t *
         rc = cf_ops_evidence(&ops, &in, &out);
     free((void *)doc.data);
     json_decref(item);
-    return answered(j, rc, 201, &out);
+    return answered(s, j, rc, 201, &out);
 }
 
 /* ---- fire ------------------------------------------------------------------------------------ */
