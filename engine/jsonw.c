@@ -182,10 +182,10 @@ void cf__jsonw_int(cf__jsonw_t *w, int64_t v)
 }
 
 /* Exported, documented in jsonw.h */
-void cf__jsonw_key(cf__jsonw_t *w, const char *key)
+void cf__jsonw_key_slow(cf__jsonw_t *w, const char *key, size_t n)
 {
     put_raw(w, ",\"", 2);
-    cf__jsonw_text(w, key);
+    put_raw(w, key, n);
     put_raw(w, "\":", 2);
 }
 
