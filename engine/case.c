@@ -328,6 +328,44 @@ static void provisional_of(const json_t *ev, int *first, int *last)
     *last = n ? (int)json_integer_value(json_array_get(years, n - 1)) : 0;
 }
 
+/* Clock k (re)started at at by clock.started event ev: running, counted from the event's
+ * 'from' if it has one, with no extension, pause or exclusion yet. */
+static int clock_started(cf_clock_rt_t *k, const json_t *ev, cf_time_t at, cf_error_t *err)
+{
+    k->state = CF_CLOCK_RUNNING;
+    k->started_at = at;
+    k->counted_from = 0;
+    if (str_of(ev, "from") && time_of(ev, "from", &k->counted_from) != 0)
+        return cf_error_set(err, CF_ECORRUPT, NULL, 0, 0, "clock event with a bad 'from'");
+    k->party = json_is_true(json_object_get(ev, "party"));
+    k->extensions = 0;
+    free(k->extended);
+    k->extended = NULL;
+    k->counting = (int)json_integer_value(json_object_get(ev, "counting"));
+    k->counting = k->counting ? k->counting : 1;
+    k->added = 0;
+    if (set_str(&k->period, str_of(ev, "period")) != 0)
+        return CF_ENOMEM;
+    return 0;
+}
+
+/* The span of clock.excluded event ev added to clock k's exclusions and its days to
+ * what the clock adds: 0, or CF_ENOMEM. */
+static int clock_excluded(cf_clock_rt_t *k, const json_t *ev)
+{
+    json_t *list = k->exclusions ? json_copy(k->exclusions) : json_array();
+    if (!list)
+        return CF_ENOMEM;
+    json_decref(k->exclusions); /* a new array: copies of the case share the old one */
+    k->exclusions = list;
+    k->added += amount_of(ev, "excluded");
+    if (json_array_append_new(k->exclusions,
+                              json_pack("{s:s?, s:s?, s:s?}", "from", str_of(ev, "from"), "to",
+                                        str_of(ev, "to"), "reason", str_of(ev, "reason"))))
+        return CF_ENOMEM;
+    return 0;
+}
+
 static int apply_clock(cf_case_t *c, const char *type, const json_t *ev, cf_error_t *err)
 {
     const char *id = str_of(ev, "clock");
@@ -350,20 +388,9 @@ static int apply_clock(cf_case_t *c, const char *type, const json_t *ev, cf_erro
     cf_time_t at = 0;
     time_of(ev, "at", &at);
     if (strcmp(type, "clock.started") == 0) {
-        k->state = CF_CLOCK_RUNNING;
-        k->started_at = at;
-        k->counted_from = 0;
-        if (str_of(ev, "from") && time_of(ev, "from", &k->counted_from) != 0)
-            return cf_error_set(err, CF_ECORRUPT, NULL, 0, 0, "clock event with a bad 'from'");
-        k->party = json_is_true(json_object_get(ev, "party"));
-        k->extensions = 0;
-        free(k->extended);
-        k->extended = NULL;
-        k->counting = (int)json_integer_value(json_object_get(ev, "counting"));
-        k->counting = k->counting ? k->counting : 1;
-        k->added = 0;
-        if (set_str(&k->period, str_of(ev, "period")) != 0)
-            return CF_ENOMEM;
+        int rc = clock_started(k, ev, at, err);
+        if (rc != 0)
+            return rc;
     } else if (strcmp(type, "clock.rebased") == 0) {
         if (time_of(ev, "from", &k->counted_from) != 0)
             return cf_error_set(err, CF_ECORRUPT, NULL, 0, 0, "clock event with a bad 'from'");
@@ -380,17 +407,8 @@ static int apply_clock(cf_case_t *c, const char *type, const json_t *ev, cf_erro
         k->extensions++;
         if (set_str(&k->extended, str_of(ev, "total")) != 0)
             return CF_ENOMEM;
-    } else if (strcmp(type, "clock.excluded") == 0) {
-        json_t *list = k->exclusions ? json_copy(k->exclusions) : json_array();
-        if (!list)
-            return CF_ENOMEM;
-        json_decref(k->exclusions); /* a new array: copies of the case share the old one */
-        k->exclusions = list;
-        k->added += amount_of(ev, "excluded");
-        if (json_array_append_new(k->exclusions,
-                                  json_pack("{s:s?, s:s?, s:s?}", "from", str_of(ev, "from"), "to",
-                                            str_of(ev, "to"), "reason", str_of(ev, "reason"))))
-            return CF_ENOMEM;
+    } else if (strcmp(type, "clock.excluded") == 0 && clock_excluded(k, ev) != 0) {
+        return CF_ENOMEM;
     }
     if (has_deadline) {
         k->deadline = deadline;

@@ -34,15 +34,17 @@
 #include <string.h>
 
 /* The period a clock runs for: its own, or, when from_matter, the matter's time
- * limit in the same unit (catalog "time_limits"). Where the list found several,
- * the one from its own 法定期限 column wins, then 受理条件, then any other text:
- * periods quoted from the law in the basis can be someone else's duty. */
+ * limit (catalog "time_limits"). The one from the matter's own 法定期限 column wins,
+ * in the unit it is written in -- it is the bureau's declared period for the matter:
+ * "20日" is twenty calendar days, not the clock's default in working days -- one in
+ * the clock's own unit first; then, in the clock's unit only, one from 受理条件, then
+ * from any other text: periods quoted from the law in the basis can be someone else's
+ * duty. A period in hours never replaces one in days, nor the reverse. */
 static cf_period_t clock_period(const cf_wf_clock_t *def, const json_t *matter)
 {
     static const char *const preference[] = {"time_limit", "conditions", NULL};
-    cf_period_t p = cf_wf_period(def->period);
-    json_int_t best = 0;
-    int best_rank = 99;
+    cf_period_t p = cf_wf_period(def->period), best = p;
+    int best_score = 99;
     size_t i;
     json_t *lim;
     if (!def->from_matter || !matter)
@@ -56,12 +58,15 @@ static cf_period_t clock_period(const cf_wf_clock_t *def, const json_t *matter)
         for (int r = 0; from && preference[r]; r++)
             if (strcmp(from, preference[r]) == 0)
                 rank = r;
-        if (u && cf_unit_parse(u, &unit) == 0 && unit == p.unit && amount > 0 && rank < best_rank)
-            best = amount, best_rank = rank;
+        if (!u || cf_unit_parse(u, &unit) != 0 || amount <= 0)
+            continue;
+        int other = unit != p.unit;
+        if (other && (rank != 0 || unit == CF_UNIT_HOURS || p.unit == CF_UNIT_HOURS))
+            continue;
+        if (rank * 2 + other < best_score)
+            best = (cf_period_t){amount, unit}, best_score = rank * 2 + other;
     }
-    if (best)
-        p.amount = best;
-    return p;
+    return best;
 }
 
 static int add_event(json_t *events, json_t *ev)
@@ -93,11 +98,15 @@ static int range_error(cf_refusal_t *why, const cf_wf_clock_t *def, const cf_err
     return cf__refuse(why, CF_ERANGE, "clock '%s' (%s): %s", def->id, def->name, err->text);
 }
 
-/* The unit excluded and suspended time is counted in: the clock's own, days for a
- * month clock. */
-static cf_unit_t added_unit(const cf_wf_clock_t *def)
+/* The unit excluded and suspended time is counted in: the clock's own (the period
+ * recorded when it started, which a matter's 法定期限 may have set in another unit
+ * than the workflow's), days for a month clock. */
+static cf_unit_t added_unit(const cf_wf_clock_t *def, const cf_clock_rt_t *k)
 {
-    return def->period.unit == CF_UNIT_MONTHS ? CF_UNIT_DAYS : def->period.unit;
+    cf_period_t p = cf_wf_period(def->period);
+    if (k && k->period)
+        (void)cf_period_parse(k->period, &p, NULL);
+    return p.unit == CF_UNIT_MONTHS ? CF_UNIT_DAYS : p.unit;
 }
 
 /* Sets "deadline", "counting" and, when it needed provisional years, "provisional"
@@ -131,7 +140,7 @@ int cf_engine_clock_deadline(const cf_wf_clock_t *def, const cf_calendar_t *cal,
     if (extension && extension->amount > 0)
         parts[n++] = (cf_period_part_t){*extension, "extension"};
     if (added > 0)
-        parts[n++] = (cf_period_part_t){{added, added_unit(def)}, "excluded or suspended"};
+        parts[n++] = (cf_period_part_t){{added, added_unit(def, k)}, "excluded or suspended"};
     /* a from_end_of clock counts from the other clock's end, recorded at its start */
     cf_time_t base = k->counted_from ? k->counted_from : k->started_at;
     return cf_period_count(cal, base, parts, n, out, explain, ctx, err);
@@ -268,7 +277,7 @@ static int do_rebase(const cf_case_t *c, const cf_wf_clock_t *def, const cf_cloc
 int cf_engine_pause_counted(const cf_wf_clock_t *def, const cf_calendar_t *cal,
                             const cf_clock_rt_t *k, cf_time_t at, int64_t *amount, cf_error_t *err)
 {
-    cf_unit_t unit = added_unit(def);
+    cf_unit_t unit = added_unit(def, k);
     if (!def->pause_from_deadline || k->paused_at >= k->deadline)
         return cf_period_elapsed(cal, k->paused_at, at, unit, amount, err);
     if (at <= k->deadline) { /* paused and resumed before the deadline: it stays */
@@ -307,7 +316,7 @@ static int do_resume(const cf_case_t *c, const cf_wf_clock_t *def, const cf_cloc
                      const cf_calendar_t *cal, cf_time_t at, const char *actor, const char *role,
                      json_t *events, cf_refusal_t *why)
 {
-    cf_period_t paused = {0, added_unit(def)};
+    cf_period_t paused = {0, added_unit(def, k)};
     cf_period_t ext = extension_of(def, k);
     cf_count_t n;
     cf_error_t err;
@@ -676,7 +685,7 @@ int cf_engine_exclude(const cf_workflow_t *wf, const cf_calendar_t *cal, const c
         return cf__refuse(why, CF_ECLOSED, "case %lld is closed", (long long)c->id);
     const cf_clock_rt_t *k = cf_case_clock(c, def->id);
     int rc = exclusion_allowed(def, k, req, why);
-    cf_period_t excluded = {0, added_unit(def)};
+    cf_period_t excluded = {0, added_unit(def, k)};
     cf_count_t n;
     cf_error_t err;
     if (rc != 0)

@@ -88,12 +88,28 @@ static const json_t *item_field(const json_t *arr, size_t i, const char *field)
     return json_is_null(v) ? NULL : v;
 }
 
+/* A string of blanks only ("", " ", a full-width "　") is no value: two officers, one
+ * with the 执法证 number "", are not two certificates. */
+static int blank_string(const json_t *v)
+{
+    if (!json_is_string(v))
+        return 0;
+    for (const char *p = json_string_value(v); *p; p++)
+        if (*p != ' ' && *p != '\t' && !(p[0] == '\xE3' && p[1] == '\x80' && p[2] == '\x80'))
+            return 0;
+        else if (*p == '\xE3')
+            p += 2;
+    return 1;
+}
+
 static size_t distinct(const json_t *arr, const char *field)
 {
     size_t n = 0, size = json_array_size(arr);
     for (size_t i = 0; i < size; i++) {
         const json_t *v = item_field(arr, i, field);
         size_t k = 0;
+        if (blank_string(v))
+            continue;
         while (v && k < i && !json_equal(v, item_field(arr, k, field)))
             k++;
         n += v && k == i;

@@ -244,6 +244,62 @@ static int record_text(const json_t *r, const char *field, sbuf_t *b)
     return 0;
 }
 
+/* Bureau field k (name, abbr, review_organ, court) of bu: *s (NULL without a bureau).
+ * Returns 0, or -1 when k is not one of them. */
+static int bureau_value(const cf_wenshu_bureau_t *bu, const char *k, const char **s)
+{
+    if (strcmp(k, "name") != 0 && strcmp(k, "abbr") != 0 && strcmp(k, "review_organ") != 0 &&
+        strcmp(k, "court") != 0)
+        return -1;
+    *s = !bu           ? NULL
+         : k[0] == 'n' ? bu->name
+         : k[0] == 'a' ? bu->abbr
+         : k[0] == 'r' ? bu->review_organ
+                       : bu->court;
+    return 0;
+}
+
+/* The text of name, one of the case's, the document's or the bureau's values: OUT *s,
+ * NULL when the case lacks it (tmp, size bytes, may hold the text). number is the
+ * filled 文号. Returns 0, or -1 when name is unknown. */
+static int value_of(const cf_wenshu_input_t *in, const char *name, const char *number, char *tmp,
+                    size_t size, const char **s)
+{
+    const cf_case_t *c = in->c;
+    if (strcmp(name, "party.name") == 0)
+        *s = json_string_value(json_object_get(c->party, "name"));
+    else if (strcmp(name, "party.type") == 0)
+        *s = json_string_value(json_object_get(c->party, "type"));
+    else if (strcmp(name, "case.id") == 0)
+        snprintf(tmp, size, "%lld", (long long)c->id), *s = tmp;
+    else if (strcmp(name, "case.year") == 0)
+        snprintf(tmp, size, "%04d", cf_time_china_date(c->opened_at).year), *s = tmp;
+    else if (strcmp(name, "case.opened") == 0)
+        cf_wenshu_date(cf_time_china_date(c->opened_at), tmp, size), *s = tmp;
+    else if (strcmp(name, "date") == 0)
+        cf_wenshu_date(cf_time_china_date(in->date), tmp, size), *s = tmp;
+    else if (strcmp(name, "number") == 0)
+        *s = number;
+    else if (strcmp(name, "cause") == 0) { /* the 案由: name（situation）, else the fact */
+        const char *cn = json_string_value(json_object_get(c->cause, "name"));
+        const char *ct = json_string_value(json_object_get(c->cause, "text"));
+        if (cn && ct)
+            snprintf(tmp, size, "%s（%s）", cn, ct), *s = tmp;
+        else
+            *s = cn ? cn : json_string_value(fact_of(in, "cause"));
+    } else if (strncmp(name, "bureau.", 7) == 0) {
+        return bureau_value(in->bureau, name + 7, s);
+    } else if (strncmp(name, "at.", 3) == 0) {
+        *s = action_date(in, name + 3, tmp, size) == 0 ? tmp : NULL;
+    } else if (strncmp(name, "deadline.", 9) == 0) {
+        const cf_clock_rt_t *k = cf_case_clock(c, name + 9);
+        if (k && k->deadline)
+            cf_wenshu_date(cf_time_china_date(k->deadline), tmp, size), *s = tmp;
+    } else
+        return -1;
+    return 0;
+}
+
 /* Appends the value of name (filter applied) to b. Returns 0, 1 when the case
  * lacks it, -1 when name or filter is unknown. number is the filled 文号; record
  * the record the document is written from (record.FIELD), or NULL. */
@@ -251,8 +307,6 @@ static int resolve(const cf_wenshu_input_t *in, const char *name, const char *fi
                    const char *number, const json_t *record, sbuf_t *b)
 {
     char tmp[160];
-    const cf_case_t *c = in->c;
-    const cf_wenshu_bureau_t *bu = in->bureau;
     if (strncmp(name, "record.", 7) == 0) /* no record: each field is missing */
         return *filter ? -1 : record_text(record, name + 7, b);
     if (strncmp(name, "fact.", 5) == 0) {
@@ -264,49 +318,12 @@ static int resolve(const cf_wenshu_input_t *in, const char *name, const char *fi
     }
     if (*filter)
         return -1;
-    const char *s = NULL;
-    if (strcmp(name, "party.name") == 0)
-        s = json_string_value(json_object_get(c->party, "name"));
-    else if (strcmp(name, "party.type") == 0)
-        s = json_string_value(json_object_get(c->party, "type"));
-    else if (strcmp(name, "case.id") == 0)
-        snprintf(tmp, sizeof(tmp), "%lld", (long long)c->id), s = tmp;
-    else if (strcmp(name, "case.year") == 0)
-        snprintf(tmp, sizeof(tmp), "%04d", cf_time_china_date(c->opened_at).year), s = tmp;
-    else if (strcmp(name, "case.opened") == 0)
-        cf_wenshu_date(cf_time_china_date(c->opened_at), tmp, sizeof(tmp)), s = tmp;
-    else if (strcmp(name, "date") == 0)
-        cf_wenshu_date(cf_time_china_date(in->date), tmp, sizeof(tmp)), s = tmp;
-    else if (strcmp(name, "number") == 0)
-        s = number;
-    else if (strcmp(name, "officers") == 0)
+    if (strcmp(name, "officers") == 0)
         return officers_text(fact_of(in, "officers"), b) == 0 ? 0 : 1;
-    else if (strcmp(name, "cause") == 0) { /* the 案由: name（situation）, else the fact */
-        const char *cn = json_string_value(json_object_get(c->cause, "name"));
-        const char *ct = json_string_value(json_object_get(c->cause, "text"));
-        if (cn && ct)
-            snprintf(tmp, sizeof(tmp), "%s（%s）", cn, ct), s = tmp;
-        else
-            s = cn ? cn : json_string_value(fact_of(in, "cause"));
-    } else if (strncmp(name, "bureau.", 7) == 0) {
-        const char *k = name + 7;
-        if (strcmp(k, "name") != 0 && strcmp(k, "abbr") != 0 && strcmp(k, "review_organ") != 0 &&
-            strcmp(k, "court") != 0)
-            return -1;
-        s = !bu           ? NULL
-            : k[0] == 'n' ? bu->name
-            : k[0] == 'a' ? bu->abbr
-            : k[0] == 'r' ? bu->review_organ
-                          : bu->court;
-    } else if (strncmp(name, "at.", 3) == 0) {
-        s = action_date(in, name + 3, tmp, sizeof(tmp)) == 0 ? tmp : NULL;
-    } else if (strncmp(name, "basis.", 6) == 0) {
+    if (strncmp(name, "basis.", 6) == 0)
         return basis_text(action_basis(in->wf, name + 6), b);
-    } else if (strncmp(name, "deadline.", 9) == 0) {
-        const cf_clock_rt_t *k = cf_case_clock(c, name + 9);
-        if (k && k->deadline)
-            cf_wenshu_date(cf_time_china_date(k->deadline), tmp, sizeof(tmp)), s = tmp;
-    } else
+    const char *s = NULL;
+    if (value_of(in, name, number, tmp, sizeof(tmp), &s) != 0)
         return -1;
     if (!s)
         return 1;

@@ -86,6 +86,61 @@ static int clock_known(const cf_wf_doc_t *doc, const char *clock)
 
 /* ---- ids ------------------------------------------------------------------------ */
 
+/* Fact i's id, unique, and what it names: the actions that alone change it, its clock;
+ * its kind against its type. (With fact 0, the actions children_closed names: the order
+ * problems are reported in.) */
+static void check_fact(check_t *c, unsigned i)
+{
+    const cf_wf_doc_t *d = c->doc;
+    char path[64];
+    snprintf(path, sizeof(path), "facts.%u.id", i);
+    if (!id_ok(d->facts[i].id, "_"))
+        problem(c, path, "fact id '%s' must be lower-case letters, digits and '_'", d->facts[i].id);
+    for (unsigned j = 0; j < i; j++)
+        if (strcmp(d->facts[i].id, d->facts[j].id) == 0)
+            problem(c, path, "duplicate fact id '%s'", d->facts[i].id);
+    for (unsigned j = 0; i == 0 && d->children_closed && j < d->children_closed->on_count; j++)
+        if (!action_known(d, d->children_closed->on[j])) {
+            snprintf(path, sizeof(path), "children_closed.on.%u", j);
+            problem(c, path, "children_closed names unknown action '%s'",
+                    d->children_closed->on[j]);
+        }
+    for (unsigned j = 0; j < d->facts[i].only_by_count; j++)
+        if (!action_known(d, d->facts[i].only_by[j])) {
+            snprintf(path, sizeof(path), "facts.%u.only_by.%u", i, j);
+            problem(c, path, "fact '%s' is changed only by unknown action '%s'", d->facts[i].id,
+                    d->facts[i].only_by[j]);
+        }
+    if (d->facts[i].past && d->facts[i].type != CF_FACT_DATE) {
+        snprintf(path, sizeof(path), "facts.%u.past", i);
+        problem(c, path, "fact '%s' is 'past' but not a date", d->facts[i].id);
+    }
+    if (d->facts[i].values_count && d->facts[i].type != CF_FACT_STRING) {
+        snprintf(path, sizeof(path), "facts.%u.values", i);
+        problem(c, path, "fact '%s' lists values but is not a string", d->facts[i].id);
+    }
+    if (d->facts[i].since_clock &&
+        (d->facts[i].type != CF_FACT_DATE || !clock_known(d, d->facts[i].since_clock))) {
+        snprintf(path, sizeof(path), "facts.%u.since_clock", i);
+        problem(c, path, "fact '%s': since_clock needs a date fact and a clock of the workflow",
+                d->facts[i].id);
+    }
+}
+
+/* State i's id, unique. */
+static void check_state_id(check_t *c, unsigned i)
+{
+    const cf_wf_doc_t *d = c->doc;
+    char path[64];
+    snprintf(path, sizeof(path), "states.%u.id", i);
+    if (!id_ok(d->states[i].id, "_-"))
+        problem(c, path, "state id '%s' must be lower-case letters, digits, '_' and '-'",
+                d->states[i].id);
+    for (unsigned j = 0; j < i; j++)
+        if (strcmp(d->states[i].id, d->states[j].id) == 0)
+            problem(c, path, "duplicate state id '%s'", d->states[i].id);
+}
+
 static void check_ids(check_t *c)
 {
     const cf_wf_doc_t *d = c->doc;
@@ -94,50 +149,10 @@ static void check_ids(check_t *c)
         problem(c, "id", "workflow id '%s' must be lower-case letters, digits and '-'", d->id);
     if (d->version < 1)
         problem(c, "version", "version must be 1 or more");
-    for (unsigned i = 0; i < d->facts_count; i++) {
-        snprintf(path, sizeof(path), "facts.%u.id", i);
-        if (!id_ok(d->facts[i].id, "_"))
-            problem(c, path, "fact id '%s' must be lower-case letters, digits and '_'",
-                    d->facts[i].id);
-        for (unsigned j = 0; j < i; j++)
-            if (strcmp(d->facts[i].id, d->facts[j].id) == 0)
-                problem(c, path, "duplicate fact id '%s'", d->facts[i].id);
-        for (unsigned j = 0; i == 0 && d->children_closed && j < d->children_closed->on_count; j++)
-            if (!action_known(d, d->children_closed->on[j])) {
-                snprintf(path, sizeof(path), "children_closed.on.%u", j);
-                problem(c, path, "children_closed names unknown action '%s'",
-                        d->children_closed->on[j]);
-            }
-        for (unsigned j = 0; j < d->facts[i].only_by_count; j++)
-            if (!action_known(d, d->facts[i].only_by[j])) {
-                snprintf(path, sizeof(path), "facts.%u.only_by.%u", i, j);
-                problem(c, path, "fact '%s' is changed only by unknown action '%s'", d->facts[i].id,
-                        d->facts[i].only_by[j]);
-            }
-        if (d->facts[i].past && d->facts[i].type != CF_FACT_DATE) {
-            snprintf(path, sizeof(path), "facts.%u.past", i);
-            problem(c, path, "fact '%s' is 'past' but not a date", d->facts[i].id);
-        }
-        if (d->facts[i].values_count && d->facts[i].type != CF_FACT_STRING) {
-            snprintf(path, sizeof(path), "facts.%u.values", i);
-            problem(c, path, "fact '%s' lists values but is not a string", d->facts[i].id);
-        }
-        if (d->facts[i].since_clock &&
-            (d->facts[i].type != CF_FACT_DATE || !clock_known(d, d->facts[i].since_clock))) {
-            snprintf(path, sizeof(path), "facts.%u.since_clock", i);
-            problem(c, path, "fact '%s': since_clock needs a date fact and a clock of the workflow",
-                    d->facts[i].id);
-        }
-    }
-    for (unsigned i = 0; i < d->states_count; i++) {
-        snprintf(path, sizeof(path), "states.%u.id", i);
-        if (!id_ok(d->states[i].id, "_-"))
-            problem(c, path, "state id '%s' must be lower-case letters, digits, '_' and '-'",
-                    d->states[i].id);
-        for (unsigned j = 0; j < i; j++)
-            if (strcmp(d->states[i].id, d->states[j].id) == 0)
-                problem(c, path, "duplicate state id '%s'", d->states[i].id);
-    }
+    for (unsigned i = 0; i < d->facts_count; i++)
+        check_fact(c, i);
+    for (unsigned i = 0; i < d->states_count; i++)
+        check_state_id(c, i);
     for (unsigned i = 0; i < d->clocks_count; i++)
         for (unsigned j = 0; j < i; j++)
             if (strcmp(d->clocks[i].id, d->clocks[j].id) == 0) {

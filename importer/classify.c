@@ -416,8 +416,8 @@ static int classify_clean(const char *c)
         return CF__C_EMPTY;
     if (cf__placeholder(c))
         return CF__C_PLACEHOLDER;
-    if (cf__parse_number(c, &number))
-        return CF__C_NUMBER;
+    if (cf__parse_number(c, &number) || cf__parse_sub_number(c, &number, &number))
+        return CF__C_NUMBER; /* "3-1": a 子项's 序号 */
     cf__power_mask(c, &looks);
     if (looks)
         return CF__C_POWER;

@@ -19,6 +19,7 @@
  */
 #include "importer-int.h"
 
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -123,6 +124,35 @@ int cf__parse_number(const char *text, int *number)
     if (!cf__blank(s))
         return 0;
     *number = v;
+    return 1;
+}
+
+/* Exported, documented in importer-int.h */
+int cf__parse_sub_number(const char *text, int *number, int *sub)
+{
+    static const char *const seps[] = {"-", "－", "—", "–", ".", "．", "_"};
+    const char *s = text + strspn(text, " \t");
+    size_t digits = strspn(s, "0123456789");
+    if (digits == 0 || digits > 4)
+        return 0;
+    const char *p = s + digits;
+    size_t k = 0;
+    while (k < sizeof(seps) / sizeof(seps[0]) && !cf__starts(p, seps[k]))
+        k++;
+    if (k == sizeof(seps) / sizeof(seps[0]))
+        return 0;
+    p += strlen(seps[k]);
+    int m;
+    if (!isdigit((unsigned char)*p) || !cf__parse_number(p, &m) || m == 0)
+        return 0; /* "3-" or "3-a": no 子项 number ("3." is a plain 序号) */
+    int n;
+    char head[8];
+    memcpy(head, s, digits);
+    head[digits] = '\0';
+    if (!cf__parse_number(head, &n))
+        return 0;
+    *number = n;
+    *sub = m;
     return 1;
 }
 

@@ -265,18 +265,106 @@ static const char *other_container(const char *buf, size_t len)
     return NULL;
 }
 
-/* Exported, documented in importer.h */
-int cf_import_text(const char *buf, size_t len, const char *source, const cf_import_opts_t *opts,
-                   cf_import_result_t *out, cf_error_t *err)
+/* A prefix for the matters' ids, when opts give one, must be ASCII letters, digits,
+ * '-', '_' or '.': 0, or CF_EINVAL with err set. */
+static int check_prefix(const cf_import_opts_t *opts, const char *source, cf_error_t *err)
 {
-    if (!buf || !out)
-        return cf_error_set(err, CF_EINVAL, source, 0, 0, "no input or no result");
     const char *ascii = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.";
     if (opts && opts->prefix &&
         (!*opts->prefix || strspn(opts->prefix, ascii) != strlen(opts->prefix)))
         return cf_error_set(err, CF_EINVAL, source, 0, 0,
                             "prefix '%s' must be ASCII letters, digits, '-', '_' or '.'",
                             opts->prefix);
+    return 0;
+}
+
+/* A container (a workbook, a Word file, a PDF, a web page) read into tab-separated rows:
+ * OUT *page (malloc'd; left NULL for plain text) and *kind, the shape its page is named
+ * by ("xlsx", "docx", "pdf", "xls" or "html"). A container no reader takes is refused
+ * (CF_EPARSE, err set), as is what a reader cannot read. */
+static int page_of(const char *buf, size_t len, const char *source, char **page, const char **kind,
+                   cf_error_t *err)
+{
+    int office = cf__office_kind(buf, len), pdf = !office && cf__is_pdf(buf, len);
+    int xls = !office && !pdf && cf__is_xls(buf, len);
+    const char *other = office || pdf || xls ? NULL : other_container(buf, len);
+    *kind = office == 1 ? "xlsx" : office == 2 ? "docx" : pdf ? "pdf" : xls ? "xls" : "html";
+    return office                  ? cf__office_text(buf, len, office, source, page, err)
+           : pdf                   ? cf__pdf_text(buf, len, source, page, err)
+           : xls                   ? cf__xls_text(buf, len, source, page, err)
+           : other                 ? cf_error_set(err, CF_EPARSE, source, 0, 0, "%s", other)
+           : cf__is_html(buf, len) ? cf__html_text(buf, len, source, page, err)
+                                   : 0;
+}
+
+/* buf (len bytes) decoded into UTF-8 *text (malloc'd), its pinyin notes removed, other
+ * shapes rewritten into tab form (OUT *shape: which, or page_kind when the text came from
+ * a page of that kind, else NULL), and split into d's lines; the repairs and the shape
+ * noted in res. */
+static int doc_lines(cf__doc_t *d, const char *buf, size_t len, const char *page_kind, char **text,
+                     const char **shape, cf_import_result_t *res, cf_error_t *err)
+{
+    int rc = cf__decode(buf, len, d->source, text, &res->encoding, err);
+    size_t pinyin = !rc ? cf__strip_pinyin(*text) : 0;
+    if (pinyin &&
+        cf_errlist_add(&res->repairs, d->source, 0, 0,
+                       "%zu pinyin note(s) after characters removed (監(jiān) -> 監)", pinyin))
+        rc = CF_ENOMEM;
+    if (!rc)
+        rc = cf__reshape(text, shape);
+    if (!rc && page_kind && !*shape)
+        *shape = page_kind;
+    if (!rc) {
+        size_t tl = strlen(*text);
+        d->ends_with_newline = tl && ((*text)[tl - 1] == '\n' || (*text)[tl - 1] == '\r');
+        rc = cf__split_lines(*text, &d->lines, &d->lines_count);
+    }
+    if (!rc && *shape)
+        rc = cf_errlist_add(&res->explain, d->source, 0, 0,
+                            "shape: %s, rewritten into tab form line for line", *shape);
+    return rc;
+}
+
+/* The format of d's lines (OUT *fmt): detected, or a table under a header of our own
+ * (headerless: *text may be replaced), noted in res. */
+static int doc_format(cf__doc_t *d, char **text, cf_import_result_t *res, int *fmt, cf_error_t *err)
+{
+    int rc = 0;
+    if ((*fmt = cf__detect(d)) == CF__FMT_NONE)
+        rc = headerless(d, text, res, err);
+    if (!rc && *fmt == CF__FMT_NONE && d->preset_header)
+        *fmt = CF__FMT_TABLE;
+    if (!rc)
+        rc = cf_errlist_add(&res->explain, d->source, 0, 0, "format: %s (%s)", format_name(*fmt),
+                            res->encoding);
+    return rc;
+}
+
+/* 0 when res has matters; else CF_EPARSE with err saying where the first problem was. */
+static int found_any(const cf__doc_t *d, const cf_import_result_t *res, cf_error_t *err)
+{
+    if (json_array_size(res->matters) != 0)
+        return 0;
+    if (res->unplaced.items_count) {
+        const cf_error_t *first = &res->unplaced.items[0]; /* freed with res: say where */
+        return cf_error_set(err, CF_EPARSE, d->source, first->line, 0,
+                            "no matters found (%zu records, %zu problems reported; the first, "
+                            "line %d: %s)",
+                            d->records_count, res->unplaced.items_count, first->line, first->text);
+    }
+    return cf_error_set(err, CF_EPARSE, d->source, 0, 0, "no matters found (%zu records)",
+                        d->records_count);
+}
+
+/* Exported, documented in importer.h */
+int cf_import_text(const char *buf, size_t len, const char *source, const cf_import_opts_t *opts,
+                   cf_import_result_t *out, cf_error_t *err)
+{
+    if (!buf || !out)
+        return cf_error_set(err, CF_EINVAL, source, 0, 0, "no input or no result");
+    int rc = check_prefix(opts, source, err);
+    if (rc)
+        return rc;
     if (cf__readers_need(err) != 0) /* the readers and the folding: caseflow-docs.so */
         return CF_EIO;
     cf__doc_t d;
@@ -288,47 +376,17 @@ int cf_import_text(const char *buf, size_t len, const char *source, const cf_imp
     d.repairs = &res.repairs;
     d.explain = &res.explain;
     char *text = NULL, *page = NULL;
-    int office = cf__office_kind(buf, len), pdf = !office && cf__is_pdf(buf, len);
-    int xls = !office && !pdf && cf__is_xls(buf, len);
-    const char *other = office || pdf || xls ? NULL : other_container(buf, len);
-    int rc = office                  ? cf__office_text(buf, len, office, d.source, &page, err)
-             : pdf                   ? cf__pdf_text(buf, len, d.source, &page, err)
-             : xls                   ? cf__xls_text(buf, len, d.source, &page, err)
-             : other                 ? cf_error_set(err, CF_EPARSE, d.source, 0, 0, "%s", other)
-             : cf__is_html(buf, len) ? cf__html_text(buf, len, d.source, &page, err)
-                                     : 0;
+    const char *page_kind = NULL, *shape = NULL;
+    int fmt = CF__FMT_NONE;
+    rc = page_of(buf, len, d.source, &page, &page_kind, err);
     if (!rc && page) { /* a web page: its tables as tab-separated rows */
         buf = page;
         len = strlen(page);
     }
-    int fmt = CF__FMT_NONE;
     if (!rc)
-        rc = cf__decode(buf, len, d.source, &text, &res.encoding, err);
-    const char *shape = NULL;
-    size_t pinyin = !rc ? cf__strip_pinyin(text) : 0;
-    if (pinyin &&
-        cf_errlist_add(&res.repairs, d.source, 0, 0,
-                       "%zu pinyin note(s) after characters removed (監(jiān) -> 監)", pinyin))
-        rc = CF_ENOMEM;
+        rc = doc_lines(&d, buf, len, page ? page_kind : NULL, &text, &shape, &res, err);
     if (!rc)
-        rc = cf__reshape(&text, &shape);
-    if (!rc && page && !shape)
-        shape = office == 1 ? "xlsx" : office == 2 ? "docx" : pdf ? "pdf" : xls ? "xls" : "html";
-    if (!rc) {
-        size_t tl = strlen(text);
-        d.ends_with_newline = tl && (text[tl - 1] == '\n' || text[tl - 1] == '\r');
-        rc = cf__split_lines(text, &d.lines, &d.lines_count);
-    }
-    if (!rc && shape)
-        rc = cf_errlist_add(&res.explain, d.source, 0, 0,
-                            "shape: %s, rewritten into tab form line for line", shape);
-    if (!rc && (fmt = cf__detect(&d)) == CF__FMT_NONE)
-        rc = headerless(&d, &text, &res, err);
-    if (!rc && fmt == CF__FMT_NONE && d.preset_header)
-        fmt = CF__FMT_TABLE;
-    if (!rc)
-        rc = cf_errlist_add(&res.explain, d.source, 0, 0, "format: %s (%s)", format_name(fmt),
-                            res.encoding);
+        rc = doc_format(&d, &text, &res, &fmt, err);
     if (!rc)
         rc = read_doc(&d, fmt, err);
     res.matters = json_array();
@@ -337,15 +395,8 @@ int cf_import_text(const char *buf, size_t len, const char *source, const cf_imp
         rc = CF_ENOMEM;
     if (!rc)
         rc = build_all(&d, opts, &res);
-    if (!rc && json_array_size(res.matters) == 0 && res.unplaced.items_count) {
-        const cf_error_t *first = &res.unplaced.items[0]; /* freed with res: say where */
-        rc = cf_error_set(err, CF_EPARSE, d.source, first->line, 0,
-                          "no matters found (%zu records, %zu problems reported; the first, line "
-                          "%d: %s)",
-                          d.records_count, res.unplaced.items_count, first->line, first->text);
-    } else if (!rc && json_array_size(res.matters) == 0)
-        rc = cf_error_set(err, CF_EPARSE, d.source, 0, 0, "no matters found (%zu records)",
-                          d.records_count);
+    if (!rc)
+        rc = found_any(&d, &res, err);
     if (rc == CF_ENOMEM)
         cf_error_set(err, rc, d.source, 0, 0, "out of memory");
     if (!rc) {

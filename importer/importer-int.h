@@ -234,6 +234,9 @@ void cf__record_free(cf__record_t *r);
 cf__record_t *cf__doc_record(cf__doc_t *d, int line);
 /* Parses a leading 序号 ("12", "12.") into *number; returns 1 if text is one. */
 int cf__parse_number(const char *text, int *number);
+/* Parses a 子项's 序号 written with its 主项's, "3-1" (also 3－1, 3—1, 3.1, 3．1, 3_1)
+ * into *number (3) and *sub (1); returns 1 if text is one (a plain "3" is not). */
+int cf__parse_sub_number(const char *text, int *number, int *sub);
 /* Numbers records without 序号 from the one before (+1) and notes each. Returns 0
  * or CF_ENOMEM. */
 int cf__doc_infer_numbers(cf__doc_t *d);

@@ -71,7 +71,7 @@ typedef struct cf_import_result_s {
     json_t *matters;       /* array of matter objects, in document order */
     const char *format;    /* "table", "fields" or "cards" (static string): the reader
                               used, after any rewriting named by `shape` */
-    const char *encoding;  /* "UTF-8" or "GB18030" (converted) (static) */
+    const char *encoding;  /* "UTF-8", "GB18030", "UTF-16LE" or "UTF-16BE" (converted) (static) */
     int declared_count;    /* matters the document says it lists (共17项), 0 if it does not */
     json_t *by_power_type; /* object: normalized power type -> count; a matter whose
                               type is not recognized counts under the type as written */
@@ -86,8 +86,8 @@ typedef struct cf_import_result_s {
                               matter */
     const char *shape;     /* what was rewritten before reading: "html", "xlsx", "docx",
                               "pdf", "xls",
-                              "pipes", "aligned", "spaced", "labeled", ...; NULL if
-                              none (static) */
+                              "csv", "quoted tabs", "pipes", "aligned", "spaced", "labeled", ...; NULL
+                              if     none (static) */
     size_t unread_lines;   /* lines among the matters (after the first, before the
                               last) that belong to none and are not a title or a
                               heading: a region that could not be read (each also in

@@ -21,7 +21,7 @@
  * listed, with the articles right after it.
  *
  * Time limits. A number (digits or Chinese numerals) with a unit (日/天,
- * 个工作日, 小时, 个月) counts when it reads as a period: followed by 内 (7日内送达)
+ * 个工作日, 小时, 个月, 自然日) counts when it reads as a period: followed by 内 (7日内送达)
  * or led by 不超过 / 期限 / 之日起, or alone in a 法定期限 cell. Dates (…年5月1日),
  * ordinals (第7日) and ranges (六个月以上一年以下, 3个月至12个月: sanctions, not
  * limits) are left out. The unit is kept as written (日 -> days even where the law
@@ -447,10 +447,14 @@ static const struct {
              {"个小时", "hours"},
              {"小时", "hours"},
              {"个月", "months"},
+             /* 自然日 is how lists say calendar days ("30个自然日", "90 自然日") */
+             {"个自然日", "days"},
+             {"自然日", "days"},
              {"日", "days"},
              {"天", "days"},
              /* as printed in traditional characters */
              {"個工作日", "working_days"},
+             {"個自然日", "days"},
              {"個小時", "hours"},
              {"小時", "hours"},
              {"個月", "months"}};

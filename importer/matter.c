@@ -251,6 +251,12 @@ static int set_head(const cf__record_t *r, json_t *m, const char *name, const ch
     int rc = *code && sub_code && sub ? 0 : CF_ENOMEM;
     if (!rc) {
         make_id(*sub_code ? sub_code : *code, prefix, r->number, id, sizeof(id));
+        const cf__field_t *printed = cf__record_get(r, CF__K_NUMBER);
+        int n, k;
+        size_t len = strlen(id);
+        if (!**code && !*sub_code && printed && cf__parse_sub_number(printed->text, &n, &k) &&
+            len + 12 < sizeof(id)) /* "3-1": prefix-003-1, not the 主项's id made unique */
+            snprintf(id + len, sizeof(id) - len, "-%d", k);
         if (set_str(m, "id", id) || json_object_set_new(m, "number", json_integer(r->number)))
             rc = CF_ENOMEM;
         if (!rc && r->number_inferred && json_object_set_new(m, "number_inferred", json_true()))

@@ -1,6 +1,6 @@
 /*
  * shape-int.h -- what the files of the shaping pass share (shape.c and its shapes:
- * shape-pipes.c, shape-blanks.c, shape-together.c, shape-labeled.c, and
+ * shape-csv.c, shape-pipes.c, shape-blanks.c, shape-together.c, shape-labeled.c, and
  * shape-headerless.c): the lines being rewritten, the label test, and each shape's
  * try function, called in order by the pass in shape.c. Not public: the importer
  * knows shaping only as cf__reshape and cf__headerless (importer-int.h).
@@ -52,7 +52,9 @@ const char *cf__shape_first_power(const char *s, size_t *len);
  *             without blanks continues the last cell, one with blanks adds its
  *             tokens as cells; written at its first line      shape-blanks.c
  *   together  header words run together, no separators        shape-together.c
- *   labeled   one field per line, as cards                     shape-labeled.c */
+ *   labeled   one field per line, as cards                     shape-labeled.c
+ *   csv       comma-separated values, RFC 4180 quotes          shape-csv.c */
+int cf__shape_try_csv(shape_t *s);
 int cf__shape_try_pipes(shape_t *s);
 int cf__shape_try_aligned(shape_t *s);
 int cf__shape_try_spaced(shape_t *s);

@@ -2,6 +2,8 @@
  * shape.c -- plain text in the shapes a copy gives, rewritten into the tab forms
  * the readers know, line for line (so every message keeps its line number).
  *
+ *   csv       comma-separated values under a header of known words, cells quoted
+ *             `"…"` (RFC 4180), a quoted cell's line breaks kept as "<p>"
  *   pipes     `序号 | 事项名称 | 权力类型 |` and Markdown tables (`|---|`):
  *             cells split at `|` (or `｜`), trimmed; separator rows dropped
  *   aligned   cells aligned by runs of blanks under a header whose words are
@@ -32,10 +34,10 @@
  * named stays unread and is refused with its lines, as before.
  *
  * The shapes are files of their own, one concern each, sharing shape_t and the
- * label test through shape-int.h: shape-pipes.c, shape-blanks.c (aligned and
- * single blanks), shape-together.c, shape-labeled.c; this file keeps what they
- * share, the two small shapes (cells, broken), and the pass that tries them in
- * order; shape-headerless.c reads lists with no header at all (cf__headerless).
+ * label test through shape-int.h: shape-csv.c, shape-pipes.c, shape-blanks.c
+ * (aligned and single blanks), shape-together.c, shape-labeled.c; this file keeps
+ * what they share, the two small shapes (cells, broken), and the pass that tries
+ * them in order; shape-headerless.c reads lists with no header at all (cf__headerless).
  * Split because the whole was 1,185 lines of six concerns; the cost is one
  * internal header and try functions that are no longer static.
  */
@@ -159,7 +161,9 @@ static int tab_shaped(const shape_t *s)
 
 static int pass(shape_t *s)
 {
-    int rc = cf__shape_try_pipes(s);
+    int rc = cf__shape_try_csv(s);
+    if (!rc && !s->name)
+        rc = cf__shape_try_pipes(s);
     if (!rc && !s->name && tab_shaped(s))
         return try_broken(s);
     if (!rc && !s->name)

@@ -498,8 +498,8 @@ static int merged_left(table_t *t, const row_t *row, int line, const char **out)
         if (t->kinds[j] == CF__K_NAME)
             name = j;
     if (name == 0 || name == t->ncols || row->n == 0 || cf__blank(row->cells[0]) ||
-        cf__parse_number(row->cells[0], &n) || filled >= t->ncols || filled * 2 < t->ncols ||
-        filled > t->ncols - name)
+        cf__parse_number(row->cells[0], &n) || cf__parse_sub_number(row->cells[0], &n, &n) ||
+        filled >= t->ncols || filled * 2 < t->ncols || filled > t->ncols - name)
         return 0;
     for (size_t j = 0; j < t->ncols; j++)
         out[j] = "";
@@ -523,7 +523,9 @@ static int data_row(table_t *t, const row_t *row, int line)
     int rc = merged ? 0 : align(t, row, line, texts), number = 0;
     if (rc)
         return rc;
-    int numbered = cf__parse_number(column_text(t, texts, CF__K_NUMBER), &number);
+    const char *printed = column_text(t, texts, CF__K_NUMBER);
+    int subno = 0, numbered = cf__parse_number(printed, &number) ||
+                              cf__parse_sub_number(printed, &number, &subno);
     int has_name = !cf__blank(column_text(t, texts, CF__K_NAME));
     int has_power = !cf__blank(column_text(t, texts, CF__K_POWER));
     int continues = 0;
@@ -539,8 +541,14 @@ static int data_row(table_t *t, const row_t *row, int line)
             continues = !own_sub && (!has_name || (t->page_top && !has_power));
     }
     t->page_top = 0;
-    return continues ? merge_row(t, texts, line, numbered ? number : 0)
-                     : new_record(t, texts, line, numbered ? number : 0);
+    if (continues)
+        return merge_row(t, texts, line, numbered ? number : 0);
+    long above = t->cur;
+    int rc2 = new_record(t, texts, line, numbered ? number : 0);
+    /* "3-1" under 3: a 子项 of its own, printed without the 主项's merged cells */
+    if (!rc2 && subno && above >= 0 && t->d->records[above].number == number)
+        rc2 = share_merged(t, &t->d->records[above], &t->d->records[t->cur], line);
+    return rc2;
 }
 
 /* ---- the reader ---- */
@@ -566,6 +574,36 @@ static int header_rows(table_t *t, size_t *i, const row_t *row)
     return rc;
 }
 
+/* 1 when text is a note or a total printed under (or among) the rows: 注：…, 备注：…,
+ * 说明：…, 填表说明…, 附注…, 合计, 共计… (a colon after 注 or 说明, so a name that starts
+ * with the word does not count). */
+static int is_note(const char *text)
+{
+    static const char *const marks[] = {
+        "注：", "注:",    "备注：", "备注:", "说明：", "说明:", "填表说明",
+        "附注", "注释：", "注释:",  "合计",  "总计",   "小计",  "共计"};
+    const char *p = text + strspn(text, " \t");
+    if (cf__starts(p, "注") && (p[3] >= '1' && p[3] <= '9')) /* 注1： */
+        return 1;
+    for (size_t k = 0; k < sizeof(marks) / sizeof(marks[0]); k++)
+        if (cf__starts(p, marks[k]))
+            return 1;
+    return 0;
+}
+
+/* 1 when row is a note or a total (is_note): its first cell with text, in the first two
+ * columns, is one, and at most two more cells follow it (注： | 1.本清单…). */
+static int note_row(const row_t *row)
+{
+    size_t filled = 0, first = row->n;
+    for (size_t c = 0; c < row->n; c++)
+        if (!cf__blank(row->cells[c])) {
+            filled++;
+            first = first < c ? first : c;
+        }
+    return filled > 0 && first <= 1 && filled <= 3 && is_note(row->cells[first]);
+}
+
 /* One line; *i may advance past a header's second row. */
 static int table_line(table_t *t, size_t *i, row_t *row)
 {
@@ -579,6 +617,14 @@ static int table_line(table_t *t, size_t *i, row_t *row)
     if (sec) { /* 一、行政处罚: a heading line, or a row whose one cell spans the table */
         t->page_top = 1;
         return sec < 0 ? CF_ENOMEM : 0;
+    }
+    if (filled == 1 && only == 0 && row->n > 1 && !t->ncols && cf__doc_title(d, row->cells[0])) {
+        t->page_top = 1; /* a title merged across the columns: a sheet saved as text writes */
+        return 0; /* "某市医疗保障局权责清单<TAB><TAB>…", not a header's first part */
+    }
+    if (t->ncols && note_row(row)) { /* 注：…, 合计 under the rows: no matter */
+        t->page_top = 1;
+        return cf__doc_unplaced_line(d, l, "a note or a total, not a matter");
     }
     if (row->n == 1) {
         if (cf__blank(l->text) || cf__doc_title(d, l->text)) {

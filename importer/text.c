@@ -250,10 +250,84 @@ static int from_gb18030(const char *buf, size_t len, const char *source, size_t 
     return 0;
 }
 
+/* "UTF-16LE" or "UTF-16BE" when buf is UTF-16 (Excel's 另存为 Unicode 文本, a
+ * tab-separated list): after its byte order mark, or without one when every other byte
+ * is often the NUL of an ASCII character (digits, tabs, line breaks) and the others
+ * seldom are (U+4E00 一 is 00 4E); else NULL. A guess that does not convert is binary. */
+static const char *utf16_of(const char *buf, size_t len)
+{
+    const unsigned char *u = (const unsigned char *)buf;
+    size_t nul[2] = {0, 0}, end = len < 4096 ? len : 4096;
+    for (size_t i = 0; i < end; i++)
+        nul[i & 1] += u[i] == 0;
+    int le = len >= 2 && u[0] == 0xFF && u[1] == 0xFE,
+        be = len >= 2 && u[0] == 0xFE && u[1] == 0xFF;
+    /* with the mark, some ASCII (a line break at least) at its place; without, much */
+    size_t some = le || be ? 1 : end / 128 > 4 ? end / 128 : 4;
+    int even = len % 2 == 0 || le || be; /* a marked file cut short is told so */
+    if (even && !be && nul[1] >= some && nul[1] >= 16 * nul[0])
+        return "UTF-16LE";
+    if (even && !le && nul[0] >= some && nul[0] >= 16 * nul[1])
+        return "UTF-16BE";
+    return NULL;
+}
+
+/* buf as UTF-16 (from) converted to UTF-8 into *out (caller frees), its BOM dropped. */
+static int from_utf16(const char *buf, size_t len, const char *from, const char *source, char **out,
+                      size_t *out_len, cf_error_t *err)
+{
+    iconv_t cd = iconv_open("UTF-8", from);
+    if (cd == (iconv_t)-1)
+        return cf_error_set(err, CF_EPARSE, source, 0, 0,
+                            "%s text, and the conversion is unavailable: save it as UTF-8", from);
+    size_t cap = len / 2 * 3 + 16, inleft = len, outleft = cap;
+    char *o = malloc(cap), *in = (char *)buf, *w = o;
+    if (!o) {
+        iconv_close(cd);
+        return CF_ENOMEM;
+    }
+    size_t rc = iconv(cd, &in, &inleft, &w, &outleft);
+    iconv_close(cd);
+    if (rc == (size_t)-1) {
+        size_t off = (size_t)(in - buf), lo = strcmp(from, "UTF-16LE") == 0 ? 0 : 1;
+        int line = 1;
+        for (size_t i = 0; i + 1 < off; i += 2)
+            line += buf[i + lo] == '\n' && buf[i + 1 - lo] == 0;
+        free(o);
+        return cf_error_set(err, CF_EPARSE, source, line, 0,
+                            "%s text with an invalid or cut sequence at byte offset %zu "
+                            "(line %d): save it again as UTF-8 or Unicode text",
+                            from, off, line);
+    }
+    *w = '\0';
+    size_t n = (size_t)(w - o), skip = n >= 3 && memcmp(o, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0;
+    memmove(o, o + skip, n - skip + 1);
+    *out = o;
+    *out_len = n - skip;
+    return 0;
+}
+
 /* Exported, documented in importer-int.h */
 int cf__decode(const char *buf, size_t len, const char *source, char **text, const char **encoding,
                cf_error_t *err)
 {
+    const char *wide = utf16_of(buf, len);
+    int marked = len >= 2 && ((unsigned char)buf[0] ^ (unsigned char)buf[1]) == 0x01 &&
+                 ((unsigned char)buf[0] & 0xFE) == 0xFE;
+    if (wide) {
+        char *u8 = NULL;
+        size_t n = 0;
+        int rc = from_utf16(buf, len, wide, source, &u8, &n, err);
+        if (rc && !marked && rc != CF_ENOMEM) /* a guess that does not convert: binary */
+            return check_bytes(buf, len, source, err) ? CF_EPARSE : rc;
+        if (rc)
+            return rc;
+        rc = cf__decode(u8, n, source, text, encoding, err);
+        free(u8);
+        if (!rc)
+            *encoding = wide;
+        return rc;
+    }
     int rc = check_bytes(buf, len, source, err);
     if (rc)
         return rc;

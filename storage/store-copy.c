@@ -46,6 +46,7 @@ static const char *const copy_tables[] = {
     "case_numbers",    "ref_counters",     "case_refs",    "case_summary", "case_people",
     "stat_counts",     "calendar_version", "session_ends",
     "alert_deliveries", /* the webhook deliveries still owed (store-outbox.c) */
+    "document_holders", /* who gave a document's bytes (store-ref.c) */
 };
 /* clang-format on */
 #define COPY_TABLES (sizeof(copy_tables) / sizeof(copy_tables[0]))

@@ -283,10 +283,17 @@ static const struct pg_step_s {
      * mark updates its row where it is: nothing to do here, the step only keeps the
      * versions in step. */
     {22, "SELECT 1;"},
-    /* 25: no index of the cases by state (SQLite's 23): no query reads it, and every
-     * transition wrote its entry (here it also kept the case row's update from being a
-     * heap-only one: state was its only indexed column an update changes). */
-    {23, "DROP INDEX IF EXISTS cases_state;"},
+    /* 23 (PostgreSQL's version 25): which agencies gave a document's bytes (store-sqlite.c's
+     * step 23) */
+    {23, "CREATE TABLE IF NOT EXISTS document_holders(sha256 TEXT NOT NULL, agency TEXT NOT "
+         "NULL, PRIMARY KEY(sha256, agency));"
+         "INSERT INTO document_holders(sha256, agency) SELECT sha256, '*' FROM documents ON "
+         "CONFLICT DO NOTHING;"},
+    /* 24 (PostgreSQL's version 26): no index of the cases by state (SQLite's 24): no query
+     * reads it, and every transition wrote its entry (here it also kept the case row's
+     * update from being a heap-only one: state was its only indexed column an update
+     * changes). */
+    {24, "DROP INDEX IF EXISTS cases_state;"},
 };
 #define PG_AFTER_COUNT ((int)(sizeof(pg_after) / sizeof(pg_after[0])))
 #define PG_VERSION     (PG_BASELINE_VERSION + PG_AFTER_COUNT)

@@ -382,6 +382,43 @@ int cf_store_document_put(cf_store_t *s, const char *sha256, const void *data, s
 }
 
 /* Exported, documented in store.h */
+int cf_store_document_hold(cf_store_t *s, const char *sha256, const char *agency, cf_error_t *err)
+{
+    cf_db_stmt_t *st;
+    int rc = cf__store_prepare(
+        s, "INSERT INTO document_holders(sha256, agency) VALUES (?, ?) ON CONFLICT DO NOTHING", &st,
+        err);
+    if (rc != 0)
+        return rc;
+    cf_db_bind_text(st, 1, sha256, -1, CF_DB_STATIC);
+    cf_db_bind_text(st, 2, agency ? agency : "", -1, CF_DB_STATIC);
+    int step = cf_db_step(st);
+    cf__store_release(s, st);
+    return step == CF_DB_DONE ? 0 : cf__store_error(s, step, "store document holder", err);
+}
+
+/* Exported, documented in store.h */
+int cf_store_document_held(cf_store_t *s, const char *sha256, const char *agency, cf_error_t *err)
+{
+    cf_db_stmt_t *st;
+    int rc = cf__store_prepare(s,
+                               "SELECT 1 FROM document_holders WHERE sha256 = ? AND agency IN "
+                               "(?, '*')",
+                               &st, err);
+    if (rc != 0)
+        return rc;
+    cf_db_bind_text(st, 1, sha256, -1, CF_DB_STATIC);
+    cf_db_bind_text(st, 2, agency ? agency : "", -1, CF_DB_STATIC);
+    int step = cf_db_step(st);
+    cf__store_release(s, st);
+    if (step == CF_DB_ROW)
+        return 0;
+    if (step == CF_DB_DONE)
+        return cf_error_set(err, CF_ENOTFOUND, NULL, 0, 0, "document %.16s… not held", sha256);
+    return cf__store_error(s, step, "read document holder", err);
+}
+
+/* Exported, documented in store.h */
 int cf_store_document_get(cf_store_t *s, const char *sha256, void **data, size_t *len,
                           cf_error_t *err)
 {

@@ -392,7 +392,13 @@ const char *const cf__store_migrations[] = {
     "CREATE INDEX alerts_case ON alerts(case_id);"
     "CREATE INDEX alerts_open ON alerts(fired_at) WHERE fired_at IS NOT NULL AND acked_at IS "
     "NULL AND escalated_at IS NULL;",
-    /* 23: no index of the cases by state (issue 26.3; docs/performance.md, "http41"): no
+    /* 23: which agencies gave a document's bytes (store-ref.c, cf_store_document_hold): a
+     * case citing a hash by reference alone read another agency's file. Bytes stored
+     * before are held by '*', every agency, as they were read until now. */
+    "CREATE TABLE IF NOT EXISTS document_holders(sha256 TEXT NOT NULL, agency TEXT NOT NULL, "
+    "PRIMARY KEY(sha256, agency));"
+    "INSERT OR IGNORE INTO document_holders(sha256, agency) SELECT sha256, '*' FROM documents;",
+    /* 24: no index of the cases by state (issue 26.3; docs/performance.md, "http41"): no
      * query reads it (a case list's state filter is "?1 IS NULL OR state = ?1", which
      * SQLite's planner cannot take an index for: it walks the agency's cases by id), and
      * every transition that changes a case's state rewrote its entry (a delete and an

@@ -108,6 +108,15 @@ int cf_store_document_put(cf_store_t *s, const char *sha256, const void *data, s
  * or CF_ECORRUPT when the chunks do not add up to its size. */
 int cf_store_document_get(cf_store_t *s, const char *sha256, void **data, size_t *len,
                           cf_error_t *err);
+/* Records that agency ("" for a case without one) gave the bytes stored under sha256, in
+ * the transaction that stores them (a no-op when recorded already). The bytes are shared
+ * by hash, their reading is not: a case that cites a hash by reference alone (sha256 and
+ * size) reads the bytes only if its agency gave them too (cf_store_document_held), so an
+ * agency that learns another's hash cannot read that agency's file by citing it. */
+int cf_store_document_hold(cf_store_t *s, const char *sha256, const char *agency, cf_error_t *err);
+/* 0 when agency ("" for none) gave the bytes of sha256, or they were stored before
+ * schema 23 (held by '*', every agency, as they were then); CF_ENOTFOUND otherwise. */
+int cf_store_document_held(cf_store_t *s, const char *sha256, const char *agency, cf_error_t *err);
 
 /* ---- cases ---- */
 

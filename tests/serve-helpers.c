@@ -605,6 +605,23 @@ long long td_metric(const td_daemon_t *d, const char *name)
     return v;
 }
 
+/* Exported, documented in serve-helpers.h */
+long long td_open_until(const td_daemon_t *d, const char *token, const char *name,
+                        long long at_least)
+{
+    json_t *body = json_pack("{s:s, s:{s:s, s:s}}", "workflow", "penalty-general", "party", "name",
+                             "某某大药房", "type", "定点医药机构");
+    long long n = 0;
+    for (int i = 0; i < 200 && (n = td_metric(d, name)) < at_least; i++) {
+        td_resp_t resp;
+        td_http_json(d, "POST", "/v1/cases", token, body, NULL, &resp);
+        ASSERT_EQ(resp.status, 201);
+        td_resp_free(&resp);
+    }
+    json_decref(body);
+    return n;
+}
+
 long long td_scalar(const char *db, const char *sql)
 {
     sqlite3 *h;

@@ -217,6 +217,12 @@ char *td_metrics_text(const td_daemon_t *d);
 /* The value of metric name (a sample line of its own, without labels) in /metrics;
  * fails the test when there is none. */
 long long td_metric(const td_daemon_t *d, const char *name);
+/* Opens cases (POST /v1/cases: penalty-general, a 定点医药机构, each answered 201 or the
+ * test fails) as token, at most 200, until metric name reaches at_least: what moves a
+ * counter only a commit moves (the log's restarts). Returns name's last value read,
+ * below at_least when 200 openings did not move it. */
+long long td_open_until(const td_daemon_t *d, const char *token, const char *name,
+                        long long at_least);
 
 /* The events of case 1 in the database at db (new reference) without what differs
  * between two runs of one scenario, one through the command line and one through the

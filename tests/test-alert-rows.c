@@ -171,8 +171,8 @@ TEST_IMPL(alertrows_migration)
     all_rows(db, before, sizeof(before));
     long long rows = td_scalar(db, "SELECT COUNT(*) FROM alerts");
     ASSERT(rows >= 2 * CASES);
-    ASSERT_EQ(cf_store_open(db, &s, &err), 0); /* migrates */
-    ASSERT_EQ(td_scalar(db, "PRAGMA user_version"), cf__store_schema_version);
+    ASSERT_EQ(cf_store_open(db, &s, &err), 0);          /* migrates */
+    ASSERT(td_scalar(db, "PRAGMA user_version") >= 22); /* 22, and the steps after it */
     /* alertrows-2.1: every row and value kept, the table clustered, its indexes there */
     all_rows(db, after, sizeof(after));
     ASSERT_STR_EQ(after, before);
@@ -273,17 +273,7 @@ TEST_IMPL(alertrows_no_restart_firing)
     ASSERT_EQ(atomic_load(&seen.restarted), 0);
     /* alertrows-4.2: after them the log starts over (the last chunk's commit, or the
      * first request's) */
-    json_t *body = json_pack("{s:s, s:{s:s, s:s}}", "workflow", "penalty-general", "party", "name",
-                             "某某大药房", "type", "定点医药机构");
-    long long n = 0;
-    for (int i = 0; i < 200 && (n = td_metric(&d, "caseflow_wal_restarts_total")) < 1; i++) {
-        td_resp_t resp;
-        td_http_json(&d, "POST", "/v1/cases", token, body, NULL, &resp);
-        ASSERT_EQ(resp.status, 201);
-        td_resp_free(&resp);
-    }
-    ASSERT(n >= 1);
-    json_decref(body);
+    ASSERT(td_open_until(&d, token, "caseflow_wal_restarts_total", 1) >= 1);
     td_stop(&d);
     free(token);
     return 0;

@@ -9,7 +9,7 @@
  *   the text report lists the cases then the summary; the HTML report gives
  *   the summary first, then every case's row.
  * The command-line audits over a database (threads, failures) are audit-3.x in
- * test-audit.c.
+ * test-audit-cli.c.
  */
 #include <stdlib.h>
 #include <string.h>

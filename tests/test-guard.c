@@ -207,8 +207,8 @@ TEST_IMPL(guard_fn_has_done)
 }
 
 /* guard-3.2: count() of an array, 0 when absent; distinct() counts distinct JSON values
- * of a field over object items, skipping items without it; both are absent for a fact
- * that is not an array. */
+ * of a field over object items, skipping items without it or with a blank string; both
+ * are absent for a fact that is not an array. */
 TEST_IMPL(guard_fn_count_distinct)
 {
     ASSERT(HOLDS("count(officers) == 3", OFFICERS));
@@ -226,6 +226,11 @@ TEST_IMPL(guard_fn_count_distinct)
                  "{\"o\": [{\"c\": 1}, {\"c\": null}, {}, 7, \"s\", {\"c\": 1}, {\"c\": \"1\"}]}"));
     ASSERT(HOLDS("distinct(o, \"c\") == 2",
                  "{\"o\": [{\"c\": {\"a\": [1]}}, {\"c\": {\"a\": [1]}}, {\"c\": {\"a\": [2]}}]}"));
+    /* a blank string is no value: {"name": "", "cert": ""} beside one officer made two
+     * certificates, and penalty-general's two-officers rule let a case be filed so */
+    ASSERT(HOLDS("distinct(o, \"c\") == 1",
+                 "{\"o\": [{\"c\": \"\"}, {\"c\": \"A1\"}, {\"c\": \"  \"}, "
+                 "{\"c\": \"\u3000\"}]}"));
     return 0;
 }
 

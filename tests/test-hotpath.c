@@ -360,8 +360,8 @@ static int has_cases_state(cf_store_t *s)
     return n;
 }
 
-/* hotpath-7: the cases have no index by state (SQLite schema 23, PostgreSQL 25): a new
- * database has none, and a SQLite database of schema 22 that has one loses it when opened
+/* hotpath-7: the cases have no index by state (SQLite schema 24, PostgreSQL 26): a new
+ * database has none, and a SQLite database of schema 23 that has one loses it when opened
  * (every row kept). A case list filtered by state still finds its cases. */
 TEST_IMPL(hotpath_no_state_index)
 {
@@ -382,7 +382,7 @@ TEST_IMPL(hotpath_no_state_index)
     json_decref(list);
     if (!cf_test_pg()) {
         ASSERT_EQ(
-            cf__store_exec(s, "CREATE INDEX cases_state ON cases(state); PRAGMA user_version = 22",
+            cf__store_exec(s, "CREATE INDEX cases_state ON cases(state); PRAGMA user_version = 23",
                            &err),
             0);
         cf_store_close(s);
@@ -390,7 +390,7 @@ TEST_IMPL(hotpath_no_state_index)
         snprintf(path, sizeof(path), "%s/no-state-index.db", cf_test_tmpdir());
         ASSERT_EQ(cf_store_open(path, &s, &err), 0); /* migrates */
         ASSERT_EQ(has_cases_state(s), 0);
-        ASSERT_EQ(td_scalar(path, "PRAGMA user_version"), 23);
+        ASSERT_EQ(td_scalar(path, "PRAGMA user_version"), 24);
         ASSERT_EQ(td_scalar(path, "SELECT COUNT(*) FROM cases WHERE state = 's1'"), 1);
     }
     cf_case_dispose(&c);

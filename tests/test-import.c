@@ -1,37 +1,21 @@
 /*
- * test-import.c -- import-*: reading 权责清单 into matters, and the catalog.
+ * test-import.c -- import-*: reading 权责清单 into matters.
  *
  * import-1.*: the five seeds in tests/fixtures/seeds, one per format and quirk; the
  *             counts were made by hand from the files, as each test says.
  * import-2.*: a small synthetic list in the same family (synonym labels, codes,
  *             HTML, two pages, a shifted row, a row without 序号).
  * import-3.*: damaged input: empty, binary, GBK, undecodable, truncated, no header.
- * import-4.*: the catalog: write -> load round trip, malformed catalogs, merging.
+ * import-4.*, the catalog, are in test-import-catalog.c.
  */
 #include <jansson.h>
 
-#include "../importer/catalog.h"
 #include "../importer/importer-int.h"
 #include "../importer/importer.h"
+#include "import-helpers.h"
 #include "task.h"
 
-#define SEEDS "tests/fixtures/seeds/"
-
 /* ---- helpers ---- */
-
-static cf_import_result_t import_file(const char *relpath)
-{
-    size_t len;
-    char *buf = cf_test_slurp(relpath, &len);
-    cf_import_result_t r;
-    cf_error_t err;
-    cf_error_clear(&err);
-    int rc = cf_import_text(buf, len, relpath, NULL, &r, &err);
-    if (rc != 0)
-        CF__FAIL("import %s: %s (line %d)", relpath, err.text, err.line);
-    free(buf);
-    return r;
-}
 
 static json_t *nth(const cf_import_result_t *r, int number)
 {
@@ -124,7 +108,7 @@ static const json_t *limit(const json_t *m, long long amount, const char *unit)
  * of rows 8 and 13 with an empty 序号. So 19 matters. */
 TEST_IMPL(import_seed_000_table)
 {
-    cf_import_result_t r = import_file(SEEDS "000_b75d44ba1ac919f2.txt");
+    cf_import_result_t r = ti_import_file(SEEDS "000_b75d44ba1ac919f2.txt");
     ASSERT_STR_EQ(r.format, "table");
     ASSERT_EQ(json_array_size(r.matters), 19);
     ASSERT_EQ(count(&r, "行政处罚"), 5);
@@ -177,7 +161,7 @@ TEST_IMPL(import_seed_000_table)
  * hand: 序号 1..17 on lines 6-8, 13-17, 22-26, 31-34. */
 TEST_IMPL(import_seed_001_shifted)
 {
-    cf_import_result_t r = import_file(SEEDS "001_5077d0db05537362.txt");
+    cf_import_result_t r = ti_import_file(SEEDS "001_5077d0db05537362.txt");
     ASSERT_EQ(json_array_size(r.matters), 17);
     ASSERT_EQ(count(&r, "行政处罚"), 6);
     ASSERT_EQ(count(&r, "行政强制"), 1);
@@ -217,7 +201,7 @@ TEST_IMPL(import_seed_001_shifted)
 /* import-1.3: 002 (辛集, one field per line). The title says 共5类、17项. */
 TEST_IMPL(import_seed_002_fields)
 {
-    cf_import_result_t r = import_file(SEEDS "002_bfc965a2dc764a55.txt");
+    cf_import_result_t r = ti_import_file(SEEDS "002_bfc965a2dc764a55.txt");
     ASSERT_STR_EQ(r.format, "fields");
     ASSERT_EQ(r.declared_count, 17);
     ASSERT_EQ(json_array_size(r.matters), 17);
@@ -258,7 +242,7 @@ TEST_IMPL(import_seed_002_fields)
  * N = 1..16. */
 TEST_IMPL(import_seed_003_cards)
 {
-    cf_import_result_t r = import_file(SEEDS "003_75e85e84c1617e8e.txt");
+    cf_import_result_t r = ti_import_file(SEEDS "003_75e85e84c1617e8e.txt");
     ASSERT_STR_EQ(r.format, "cards");
     ASSERT_EQ(json_array_size(r.matters), 16);
     ASSERT_EQ(count(&r, "行政处罚"), 7); /* 1-5, and 6-7 行政检查和行政处罚 */
@@ -296,7 +280,7 @@ TEST_IMPL(import_seed_003_cards)
  * Counted by hand: 序号 1..17 on lines 9-15 and 17-26; the title's 类(17)项 agrees. */
 TEST_IMPL(import_seed_004_two_row_header)
 {
-    cf_import_result_t r = import_file(SEEDS "004_e6509d409e33aba2.txt");
+    cf_import_result_t r = ti_import_file(SEEDS "004_e6509d409e33aba2.txt");
     ASSERT_EQ(json_array_size(r.matters), 17);
     ASSERT_EQ(r.declared_count, 17);
     ASSERT_EQ(count(&r, "行政处罚"), 6);
@@ -332,7 +316,7 @@ TEST_IMPL(import_seed_004_two_row_header)
  * without 序号. */
 TEST_IMPL(import_family_synonyms)
 {
-    cf_import_result_t r = import_file("tests/fixtures/import/synonyms.txt");
+    cf_import_result_t r = ti_import_file("tests/fixtures/import/synonyms.txt");
     ASSERT_EQ(json_array_size(r.matters), 4);
     ASSERT_EQ(r.declared_count, 4);
     json_t *m1 = nth(&r, 1), *m2 = nth(&r, 2), *m3 = nth(&r, 3), *m4 = nth(&r, 4);
@@ -374,7 +358,7 @@ TEST_IMPL(import_family_synonyms)
  * "no 权力类型"). */
 TEST_IMPL(import_family_sub_items)
 {
-    cf_import_result_t r = import_file("tests/fixtures/import/sub-items.txt");
+    cf_import_result_t r = ti_import_file("tests/fixtures/import/sub-items.txt");
     ASSERT_EQ(json_array_size(r.matters), 5);
     json_t *s1 = json_array_get(r.matters, 0), *s2 = json_array_get(r.matters, 1);
     ASSERT_STR_EQ(str(s1, "id"), "sub-items-001");
@@ -407,7 +391,7 @@ TEST_IMPL(import_family_two_row_header)
     static const char *const files[] = {"tests/fixtures/import/two-row-header.xlsx",
                                         "tests/fixtures/import/two-row-header.txt"};
     for (size_t i = 0; i < 2; i++) {
-        cf_import_result_t r = import_file(files[i]);
+        cf_import_result_t r = ti_import_file(files[i]);
         ASSERT_EQ(json_array_size(r.matters), 3);
         json_t *m1 = nth(&r, 1), *m2 = nth(&r, 2), *m3 = json_array_get(r.matters, 2);
         ASSERT_STR_EQ(str(m1, "name"), str(m2, "name"));
@@ -431,7 +415,7 @@ TEST_IMPL(import_family_two_row_header)
  * numbered 2, taking the next row's id). */
 TEST_IMPL(import_family_sub_labels)
 {
-    cf_import_result_t r = import_file("tests/fixtures/import/sub-labels.txt");
+    cf_import_result_t r = ti_import_file("tests/fixtures/import/sub-labels.txt");
     ASSERT_EQ(json_array_size(r.matters), 4);
     json_t *m[4];
     for (size_t i = 0; i < 4; i++)
@@ -454,7 +438,7 @@ TEST_IMPL(import_family_sub_labels)
  * over 类型), and a 序号 in full-width digits. */
 TEST_IMPL(import_family_split_header)
 {
-    cf_import_result_t r = import_file("tests/fixtures/import/split-header.txt");
+    cf_import_result_t r = ti_import_file("tests/fixtures/import/split-header.txt");
     ASSERT_STR_EQ(r.format, "table");
     ASSERT_EQ(json_array_size(r.matters), 2);
     json_t *m2 = nth(&r, 2);
@@ -477,7 +461,7 @@ TEST_IMPL(import_family_sheets)
     static const char *const files[] = {"tests/fixtures/import/sheets.xls",
                                         "tests/fixtures/import/sheets.xlsx"};
     for (size_t i = 0; i < 2; i++) {
-        cf_import_result_t r = import_file(files[i]);
+        cf_import_result_t r = ti_import_file(files[i]);
         ASSERT_EQ(json_array_size(r.matters), 3);
         ASSERT_CONTAINS(str(nth(&r, 1), "name"), "伪造证明材料");
         ASSERT_CONTAINS(str(nth(&r, 2), "name"), "参保人员");
@@ -513,7 +497,7 @@ TEST_IMPL(import_family_page_charset)
                                         "tests/fixtures/import/charset-gbk-says-utf8.html",
                                         "tests/fixtures/import/charset-gbk-says-gb2312.html"};
     for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
-        cf_import_result_t r = import_file(files[i]);
+        cf_import_result_t r = ti_import_file(files[i]);
         ASSERT_EQ(json_array_size(r.matters), 2);
         ASSERT_STR_EQ(str(nth(&r, 1), "name"), "对定点医药机构违反医疗保障基金使用规定的处罚");
         ASSERT_STR_EQ(str(nth(&r, 2), "name"), "對定點醫藥機構的檢查");
@@ -643,7 +627,7 @@ TEST_IMPL(import_bad_binary)
  * UTF-8 nor GB18030 are refused with their offset. */
 TEST_IMPL(import_bad_encoding)
 {
-    cf_import_result_t r = import_file("tests/fixtures/import/gbk.txt");
+    cf_import_result_t r = ti_import_file("tests/fixtures/import/gbk.txt");
     ASSERT_STR_EQ(r.encoding, "GB18030");
     ASSERT_EQ(json_array_size(r.matters), 1);
     json_t *m = nth(&r, 1);
@@ -678,7 +662,7 @@ TEST_IMPL(import_bad_no_header)
 {
     /* rows of a list whose header was lost are read under a header of our own
      * (序号, 事项名称, 权力类型, the rest as 备注); a text with no list is refused */
-    cf_import_result_t r = import_file("tests/fixtures/import/noheader.txt");
+    cf_import_result_t r = ti_import_file("tests/fixtures/import/noheader.txt");
     ASSERT(json_array_size(r.matters) >= 2);
     ASSERT_STR_EQ(str(json_array_get(r.matters, 0), "power_type"), "行政处罚");
     ASSERT_CONTAINS(str(json_array_get(r.matters, 1), "name"), "对参加药品采购投标的投标人");
@@ -687,150 +671,5 @@ TEST_IMPL(import_bad_no_header)
     expect_failure("tests/fixtures/import/prose.txt", "unrecognized layout");
     ASSERT_EQ(cf_import_text("just a line\n", 12, NULL, NULL, &r, NULL), CF_EPARSE);
     ASSERT_EQ(cf_import_text(NULL, 0, NULL, NULL, &r, NULL), CF_EINVAL);
-    return 0;
-}
-
-/* ---- import-4: the catalog ---- */
-
-static json_t *all_seeds(void)
-{
-    static const char *const seeds[] = {"000_b75d44ba1ac919f2.txt", "001_5077d0db05537362.txt",
-                                        "002_bfc965a2dc764a55.txt", "003_75e85e84c1617e8e.txt",
-                                        "004_e6509d409e33aba2.txt"};
-    json_t *all = json_array();
-    for (size_t i = 0; i < 5; i++) {
-        char path[128];
-        snprintf(path, sizeof(path), SEEDS "%s", seeds[i]);
-        cf_import_result_t r = import_file(path);
-        ASSERT_EQ(cf_catalog_append(all, r.matters, NULL), 0);
-        cf_import_result_free(&r);
-    }
-    return all;
-}
-
-/* import-4.1: the five seeds written as one catalog and read back are equal;
- * text YAML would misread (yes, "- x", "a: b", 12, quotes, newlines) survives. */
-TEST_IMPL(import_catalog_roundtrip)
-{
-    json_t *all = all_seeds();
-    ASSERT_EQ(json_array_size(all), 86);
-    json_t *odd = json_deep_copy(json_array_get(all, 0));
-    json_object_set_new(odd, "id", json_string("odd-1"));
-    json_object_set_new(odd, "name", json_string("yes"));
-    json_object_set_new(odd, "sub_item", json_string("- x: \"y\" # z\n  second line  "));
-    json_object_set_new(odd, "code", json_string("012"));
-    json_object_set_new(odd, "unit", json_string("a: b"));
-    json_object_set_new(odd, "agency", json_string(""));
-    json_array_append_new(all, odd);
-    char *yaml;
-    size_t len;
-    cf_error_t err;
-    ASSERT_EQ(cf_catalog_dump(all, NULL, &yaml, &len, &err), 0);
-    json_t *back = NULL;
-    ASSERT_EQ(cf_catalog_load(yaml, len, "all.yaml", &back, &err), 0);
-    ASSERT(json_equal(all, back));
-    json_decref(back);
-    free(yaml);
-    json_decref(all);
-    return 0;
-}
-
-/* Loads text that must fail with code at line, its message containing what. */
-static int count_matter(void *ctx, json_t *m)
-{
-    ASSERT(json_is_object(m));
-    return ++*(int *)ctx == 1000 ? 77 : 0; /* a callback may stop the load */
-}
-
-/* The same refusal whole (cf_catalog_load) and one matter at a time
- * (cf_catalog_each, located by its second reading). */
-static void expect_bad_catalog(const char *text, int code, int line, const char *what)
-{
-    json_t *out = (json_t *)0x1;
-    cf_error_t err;
-    cf_error_clear(&err);
-    ASSERT_EQ(cf_catalog_load(text, strlen(text), "c.yaml", &out, &err), code);
-    ASSERT(out == (json_t *)0x1);
-    ASSERT_EQ(err.line, line);
-    ASSERT_CONTAINS(err.text, what);
-    int n = 0;
-    cf_error_clear(&err);
-    ASSERT_EQ(cf_catalog_each(text, strlen(text), "c.yaml", count_matter, &n, &err), code);
-    ASSERT_EQ(err.line, line);
-    ASSERT_CONTAINS(err.text, what);
-}
-
-#define MATTER_HEAD                                                                                \
-    "catalog: 1\nmatters:\n- id: a-001\n  name: x\n  power_type: 行政处罚\n"                   \
-    "  power_types: [行政处罚]\n  workflows: [penalty-general]\n"                              \
-    "  source: {file: f.txt, line: 3}\n"
-
-/* import-4.2: malformed catalogs are refused with the line. */
-TEST_IMPL(import_catalog_errors)
-{
-    json_t *ok = NULL;
-    cf_error_t err;
-    ASSERT_EQ(cf_catalog_load(MATTER_HEAD, strlen(MATTER_HEAD), "c.yaml", &ok, &err), 0);
-    ASSERT_EQ(json_array_size(ok), 1);
-    json_decref(ok);
-    expect_bad_catalog("catalog: 1\nmatters: [\n  {id: a\n", CF_EPARSE, 4, "");
-    expect_bad_catalog("- 1\n", CF_EINVALID, 1, "not a catalog");
-    expect_bad_catalog(MATTER_HEAD "  colour: red\n", CF_EINVALID, 9, "unknown key 'colour'");
-    expect_bad_catalog(MATTER_HEAD "  number: many\n", CF_EINVALID, 9, "must be an integer");
-    expect_bad_catalog(MATTER_HEAD "- id: a-001\n  name: y\n  power_type: 行政检查\n"
-                                   "  power_types: [行政检查]\n  workflows: [inspection]\n"
-                                   "  source: {file: f.txt, line: 4}\n",
-                       CF_EINVALID, 9, "duplicate id 'a-001'");
-    expect_bad_catalog("catalog: 1\nmatters:\n- id: a\n  name: x\n  power_type: t\n"
-                       "  power_types: [行政许可]\n  workflows: []\n  source: {file: f, line: 1}\n",
-                       CF_EINVALID, 6, "行政许可");
-    expect_bad_catalog(MATTER_HEAD "  time_limits:\n  - {text: t, amount: 0, unit: days}\n",
-                       CF_EINVALID, 10, "amount must be > 0");
-    expect_bad_catalog("catalog: 1\nmatters:\n- id: 甲\n  name: x\n  power_type: t\n"
-                       "  power_types: []\n  workflows: []\n  source: {file: f, line: 1}\n",
-                       CF_EINVALID, 3, "must be ASCII");
-    expect_bad_catalog("catalog: 1\nx: &a [1]\nmatters: *a\n", CF_EINVALID, 2, "aliases");
-    expect_bad_catalog("catalog: 2\nmatters: []\n", CF_EINVALID, 1, "version");
-    expect_bad_catalog("catalog: 1\nmatters:\n- 3\n", CF_EINVALID, 3, "must be a mapping");
-    /* streamed: every matter to the callback, which may stop the load */
-    int n = 0;
-    ASSERT_EQ(cf_catalog_each(MATTER_HEAD, strlen(MATTER_HEAD), "c.yaml", count_matter, &n, &err),
-              0);
-    ASSERT_EQ(n, 1);
-    cf__sb_t big = {0};
-    cf__sb_adds(&big, "catalog: 1\nmatters:\n");
-    for (int i = 0; i < 1500; i++) {
-        char m[256];
-        snprintf(m, sizeof(m),
-                 "- id: a-%d\n  name: x\n  power_type: 行政处罚\n  power_types: [行政处罚]\n"
-                 "  workflows: [penalty-general]\n  source: {file: f.txt, line: %d}\n",
-                 i, i + 1);
-        cf__sb_adds(&big, m);
-    }
-    n = 0;
-    ASSERT_EQ(cf_catalog_each(big.s, big.len, "c.yaml", count_matter, &n, &err), 77);
-    ASSERT_EQ(n, 1000);
-    cf__sb_free(&big);
-    return 0;
-}
-
-/* import-4.3: merging the same document twice renames the second ids. */
-TEST_IMPL(import_catalog_append)
-{
-    cf_import_result_t a = import_file("tests/fixtures/import/synonyms.txt");
-    cf_import_result_t b = import_file("tests/fixtures/import/synonyms.txt");
-    json_t *all = json_array();
-    cf_errlist_t notes = {0};
-    ASSERT_EQ(cf_catalog_append(all, a.matters, &notes), 0);
-    ASSERT_EQ(notes.items_count, 0);
-    ASSERT_EQ(cf_catalog_append(all, b.matters, &notes), 0);
-    ASSERT_EQ(json_array_size(all), 8);
-    ASSERT_EQ(notes.items_count, 4);
-    ASSERT_STR_EQ(str(json_array_get(all, 4), "id"), "330217001000-2");
-    ASSERT_CONTAINS(notes.items[0].text, "330217001000-2");
-    cf_errlist_free(&notes);
-    json_decref(all);
-    cf_import_result_free(&a);
-    cf_import_result_free(&b);
     return 0;
 }

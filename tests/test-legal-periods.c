@@ -23,7 +23,10 @@
  *
  *   legal-1.1  every row's clock period matches the workflow and its deadline the law
  *   legal-1.2  the table's calendars are the shipped ones
+ *   legal-1.3  a list's 法定期限 in 自然日 is a period in calendar days (a clock with
+ *              from_matter counts it), not dropped for the default
  */
+#include "../importer/importer-int.h"
 #include "core-helpers.h"
 #include "engine.h"
 #include "period.h"
@@ -334,5 +337,32 @@ TEST_IMPL(legal_periods_calendars_match)
     }
     cf_calendar_free(mine);
     cf_calendar_free(shipped);
+    return 0;
+}
+
+TEST_IMPL(legal_periods_natural_days)
+{
+    /* legal-1.3: lists write calendar days as 自然日 (济南's 零售药店申请定点协议管理:
+     * "法定办结时限 90 自然日"); read as days, the matter's period replaces a clock's
+     * default (from_matter) instead of being lost. */
+    static const struct {
+        const char *text;
+        long long amount;
+        const char *unit;
+    } cases[] = {{"90 自然日", 90, "days"},
+                 {"不超过30个自然日", 30, "days"},
+                 {"30個自然日內", 30, "days"},
+                 {"15个工作日", 15, "working_days"},
+                 {"十五日", 15, "days"}};
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        json_t *arr = json_array();
+        ASSERT_EQ(cf__time_limits(arr, cases[i].text, "time_limit", 1), 0);
+        if (json_array_size(arr) != 1)
+            CF__FAIL("'%s': %zu time limits, expected 1", cases[i].text, json_array_size(arr));
+        json_t *t = json_array_get(arr, 0);
+        ASSERT_EQ(json_integer_value(json_object_get(t, "amount")), cases[i].amount);
+        ASSERT_STR_EQ(json_string_value(json_object_get(t, "unit")), cases[i].unit);
+        json_decref(arr);
+    }
     return 0;
 }

@@ -33,6 +33,7 @@
     X(period_count_once)                                                                           \
     X(legal_periods_table)                                                                         \
     X(legal_periods_calendars_match)                                                               \
+    X(legal_periods_natural_days)                                                                  \
     /* PERIOD-TESTS */                                                                             \
     /* guard-*: the guard expression language (tests/test-guard.c) */                              \
     X(guard_literals)                                                                              \
@@ -69,7 +70,7 @@
     X(guard_waited)                                                                                \
     X(guard_waited_until)                                                                          \
     /* GUARD-TESTS */                                                                              \
-    /* import-*: the 权责清单 importer (tests/test-import.c) */                                \
+    /* import-*: the 权责清单 importer (tests/test-import*.c) */                               \
     X(import_seed_000_table)                                                                       \
     X(import_seed_001_shifted)                                                                     \
     X(import_seed_002_fields)                                                                      \
@@ -91,6 +92,12 @@
     X(import_catalog_roundtrip)                                                                    \
     X(import_catalog_errors)                                                                       \
     X(import_catalog_append)                                                                       \
+    /* import-5: lists as other regions' systems export them (tests/test-import-exports.c) */      \
+    X(import_export_csv)                                                                           \
+    X(import_export_csv_gbk)                                                                       \
+    X(import_export_unicode_text)                                                                  \
+    X(import_export_unicode_cut)                                                                   \
+    X(import_export_csv_loose_quotes)                                                              \
     /* shapes-*: plain-text shapes of the seeds (tests/test-shapes.c) */                           \
     X(shapes_pipes)                                                                                \
     X(shapes_markdown)                                                                             \
@@ -306,6 +313,8 @@
     X(serve_hard_http1_only)                                                                       \
     X(serve_hard_h2o_errors_json)                                                                  \
     X(serve_hard_hostile_names)                                                                    \
+    X(serve_hard_query_paths)                                                                      \
+    X(serve_hard_foreign_hash)                                                                     \
     X(serve_hard_numbers)                                                                          \
     X(serve_hard_settings)                                                                         \
     X(serve_hard_metrics_token)                                                                    \
@@ -428,7 +437,7 @@
     X(pipeline_stale_cache)                                                                        \
     X(pipeline_stale_head)                                                                         \
     X(pipeline_returning)                                                                          \
-    /* ready-*: a transition prepared off the writer thread (tests/test-ready.c) */                \
+    /* ready-*: a transition prepared off the writer thread (tests/test-ready*.c) */               \
     X(ready_same)                                                                                  \
     X(ready_moved)                                                                                 \
     X(ready_left)                                                                                  \

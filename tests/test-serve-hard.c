@@ -6,7 +6,9 @@
  *
  * serve-hard-1.*: request framing (Content-Length with Transfer-Encoding, two
  *                 Content-Lengths), HTTP/1.1 only (no h2c), h2o's own refusals in JSON,
- *                 two Authorization headers, document names that are not text;
+ *                 two Authorization headers, document names that are not text; query values
+ *                 that are not text, paths with dot-segments or encoded slashes (1.5);
+ *                 another agency's file cited by its hash (1.6);
  * serve-hard-5.*: event streams: a cap on their total memory, a cap per token;
  * serve-hard-7.*: a stall does not reset requests already read.
  * (serve-hard-2.*, 3.1 and 6.*, the limits, are test-serve-hard-limits.c; serve-hard-3.2,
@@ -348,6 +350,168 @@ TEST_IMPL(serve_hard_hostile_names)
             CF__FAIL("%s: %s", path, out);
         free(out);
     }
+    td_stop(&d);
+    free(mine);
+    free(theirs);
+    return 0;
+}
+
+/* ---- serve-hard-1.5: query values that are not text, paths that climb ---------------------- */
+
+/* The status line of a raw answer is status, and its body names parameter (NULL: any). */
+static void expect_status(const char *what, const char *out, const char *status, const char *param)
+{
+    char named[96];
+    snprintf(named, sizeof(named), "\"parameter\":\"%s\"", param ? param : "");
+    if (strncmp(out, status, strlen(status)) != 0 || (param && !strstr(out, named)))
+        CF__FAIL("%s: %s", what, out);
+}
+
+TEST_IMPL(serve_hard_query_paths)
+{
+    char db[512];
+    td_db("hard-query.db", db, sizeof(db));
+    char *mine = td_token(db, "甲局", "handler", "张三");
+    char *theirs = td_token(db, "乙局", "handler", "王五");
+    td_daemon_t d;
+    td_start_at(&d, db, T0);
+    long long id = td_open_case(&d, mine, "penalty-general", "某某大药房");
+    long long other = td_open_case(&d, theirs, "penalty-general", "乙局的药房");
+    char path[256], auth[400];
+    snprintf(auth, sizeof(auth), "Authorization: Bearer %s\r\nConnection: close\r\n", mine);
+    /* A %00 cut the value short ("limit=1%00abc" was 1, "format=csv%00x" csv, "state=lead%00x"
+     * lead) and a '%' without two hex digits was taken as itself: 400 naming the parameter. */
+    static const struct {
+        const char *query, *param;
+    } queries[] = {
+        {"/v1/cases?limit=1%00abc", "limit"},
+        {"/v1/cases?state=lead%00x", "state"},
+        {"/v1/cases?q=%zz", "q"},
+        {"/v1/cases?q=%25%", "q"},
+        {"/v1/cases?handler=%E5%BC%A0%00", "handler"},
+        {"/v1/stats?format=csv%00x", "format"},
+        {"/v1/stats?from=2026-01-01%00x", "from"},
+        {"/v1/alerts?handler=%E5%BC%A0%2", "handler"},
+        {"/v1/alerts?limit=2%00", "limit"},
+        {"/v1/causes?subject_type=provider%00", "subject_type"},
+        {"/v1/alerts/deliveries?state=pending%00", "state"},
+    };
+    for (size_t i = 0; i < sizeof(queries) / sizeof(queries[0]); i++) {
+        char *out = raw_get(d.port, queries[i].query, auth);
+        expect_status(queries[i].query, out, "HTTP/1.1 400 ", queries[i].param);
+        free(out);
+    }
+    snprintf(path, sizeof(path), "/v1/cases/%lld/export?documents=bytes%%00x", id);
+    char *out = raw_get(d.port, path, auth);
+    expect_status(path, out, "HTTP/1.1 400 ", "documents");
+    free(out);
+    out = raw_get(d.port, "/v1/cases?q=%E8%8D%AF%E6%88%BF", auth); /* 药房: still found */
+    if (strncmp(out, "HTTP/1.1 200 ", 13) != 0 || !strstr(out, "某某大药房"))
+        CF__FAIL("q=药房: %s", out);
+    free(out);
+    /* Paths h2o resolves before routing: "/v1/cases/1/..%2f2" reached case 2, "/web/..%2fv1/
+     * cases" the list (a proxy allowing paths by prefix is bypassed). No route: 404. */
+    char paths[6][160];
+    snprintf(paths[0], sizeof(paths[0]), "/v1/cases/%lld/..%%2f%lld", other, id);
+    snprintf(paths[1], sizeof(paths[1]), "/v1/cases/%lld/%%2e%%2e/%lld", other, id);
+    snprintf(paths[2], sizeof(paths[2]), "/v1/cases/%lld/../%lld", other, id);
+    snprintf(paths[3], sizeof(paths[3]), "/web/..%%2fv1/cases");
+    snprintf(paths[4], sizeof(paths[4]), "/v1/cases/%lld/./events", id);
+    snprintf(paths[5], sizeof(paths[5]), "/v1/cases/%lld/documents/..%%5cx.pdf", id);
+    for (size_t i = 0; i < 6; i++) {
+        out = raw_get(d.port, paths[i], auth);
+        if (strncmp(out, "HTTP/1.1 404 ", 13) != 0 || strstr(out, "某某大药房") ||
+            !strstr(out, "\"ENOTFOUND\""))
+            CF__FAIL("%s: %s", paths[i], out);
+        free(out);
+    }
+    /* the stats as CSV hold names people typed: never sniffed as a page */
+    out = raw_get(d.port, "/v1/stats?format=csv", auth);
+    if (strncmp(out, "HTTP/1.1 200 ", 13) != 0 || !strstr(out, "x-content-type-options: nosniff"))
+        CF__FAIL("stats csv: %s", out);
+    free(out);
+    td_stop(&d);
+    free(mine);
+    free(theirs);
+    return 0;
+}
+
+/* ---- serve-hard-1.6: another agency's file, cited by its hash ------------------------------ */
+
+/* Opens a case as token (a head) and files it with the document 立案审批表 given as doc
+ * (a JSON object: the bytes or a reference); returns the case's id. */
+static long long open_filed(const td_daemon_t *d, const char *token, const char *doc)
+{
+    td_resp_t r;
+    static const char open[] = "{\"workflow\": \"penalty-general\", \"party\": {\"name\": "
+                               "\"某某大药房\", \"type\": \"定点医药机构\"}, \"facts\": "
+                               "{\"lead_source\": \"投诉举报\"}}";
+    td_http(d, "POST", "/v1/cases", token, open, strlen(open), NULL, &r);
+    ASSERT_EQ(r.status, 201);
+    long long id = (long long)json_integer_value(json_object_get(r.json, "id"));
+    td_resp_free(&r);
+    char path[64], body[1024];
+    snprintf(path, sizeof(path), "/v1/cases/%lld/actions", id);
+    int n = snprintf(body, sizeof(body),
+                     "{\"action\": \"file\", \"facts\": {\"filing_reason\": \"串换药品\", "
+                     "\"cause\": \"js-2024:14\", \"officers\": [{\"name\": \"张三\", \"cert\": "
+                     "\"65010020001\"}, {\"name\": \"王五\", \"cert\": \"65010020002\"}]}, "
+                     "\"documents\": {\"立案审批表\": %s}}",
+                     doc);
+    td_http(d, "POST", path, token, body, (size_t)n, "\"2\"", &r);
+    if (r.status != 200)
+        CF__FAIL("file %lld: %ld %s", id, r.status, r.body);
+    td_resp_free(&r);
+    return id;
+}
+
+/* Documents are stored by hash, shared by every case that cites it: an agency that cited
+ * another agency's hash by reference alone (sha256 and size, no bytes) read that agency's
+ * file through its own case, and carried it in its export. Now 404 / without bytes; the
+ * agency that gave the bytes still reads them. */
+TEST_IMPL(serve_hard_foreign_hash)
+{
+    char db[512];
+    td_db("hard-hash.db", db, sizeof(db));
+    char *mine = td_token(db, "甲局", "head", "李四");
+    char *theirs = td_token(db, "乙局", "head", "赵六");
+    td_daemon_t d;
+    td_start_at(&d, db, T0);
+    static const char b64[] = "JVBERi0xLjQg55Sy5bGA55qE56eY5a+G"; /* "%PDF-1.4 甲局的秘密" */
+    char doc[256], path[160];
+    snprintf(doc, sizeof(doc), "{\"content_base64\": \"%s\", \"file\": \"秘密.pdf\"}", b64);
+    long long a = open_filed(&d, mine, doc);
+    snprintf(path, sizeof(path), "/v1/cases/%lld", a); /* the hash, as the daemon made it */
+    json_t *c = td_get_json(&d, mine, path);
+    const char *h = json_string_value(
+        json_object_get(json_object_get(json_object_get(c, "documents"), "立案审批表"), "sha256"));
+    ASSERT(h != NULL && strlen(h) == 64);
+    char hash[65];
+    snprintf(hash, sizeof(hash), "%s", h);
+    json_decref(c);
+    snprintf(doc, sizeof(doc), "{\"sha256\": \"%s\", \"size\": 24, \"file\": \"x.pdf\"}", hash);
+    long long b = open_filed(&d, theirs, doc);
+    td_resp_t r;
+    snprintf(path, sizeof(path), "/v1/cases/%lld/files/%s", b, hash);
+    td_http(&d, "GET", path, theirs, NULL, 0, NULL, &r);
+    if (r.status != 404 || strstr(r.body, "PDF"))
+        CF__FAIL("another agency's file by its hash: %ld %.60s", r.status, r.body);
+    td_resp_free(&r);
+    snprintf(path, sizeof(path), "/v1/cases/%lld/export?documents=bytes", b);
+    td_http(&d, "GET", path, theirs, NULL, 0, NULL, &r);
+    if (r.status != 200 || strstr(r.body, b64) ||
+        !json_array_size(json_object_get(r.json, "documents_without_bytes")))
+        CF__FAIL("export: %ld %.200s", r.status, r.body);
+    td_resp_free(&r);
+    snprintf(path, sizeof(path), "/v1/cases/%lld/files/%s", a, hash);
+    td_http(&d, "GET", path, mine, NULL, 0, NULL, &r);
+    if (r.status != 200 || strncmp(r.body, "%PDF-1.4", 8) != 0)
+        CF__FAIL("the agency's own file: %ld %.60s", r.status, r.body);
+    td_resp_free(&r);
+    snprintf(path, sizeof(path), "/v1/cases/%lld/export?documents=bytes", a);
+    td_http(&d, "GET", path, mine, NULL, 0, NULL, &r);
+    ASSERT(r.status == 200 && strstr(r.body, b64) != NULL);
+    td_resp_free(&r);
     td_stop(&d);
     free(mine);
     free(theirs);

@@ -219,7 +219,8 @@ enum { CF_OPT_REQ = 1, CF_OPT_MANY = 2 };
     X("case exclude", "--clock", "ID", CF_OPT_REQ, "the clock the time does not count on")         \
     X("case exclude", "--from", "TIME", CF_OPT_REQ, "start of the excluded time")                  \
     X("case exclude", "--to", "TIME", CF_OPT_REQ, "end of the excluded time")                      \
-    X("case exclude", "--reason", "TEXT", CF_OPT_REQ, "检测|检验|鉴定|听证|公告|专家评审")         \
+    X("case exclude", "--reason", "TEXT", CF_OPT_REQ,                                              \
+      "检测|检验|鉴定|听证|公告|专家评审|补充材料")                                                \
     X("case exclude", "--role", "ROLE", CF_OPT_REQ, "the acting role")                             \
     X("case exclude", "--actor", "NAME", 0, "who acts ($CASEFLOW_ACTOR, else $USER)")              \
     X("case exclude", "--at", "TIME", 0, "when it was recorded (not in the future; default now)")  \

@@ -100,7 +100,8 @@ static void print_header(FILE *f, const json_t *o, const cf_workflow_t *wf, cons
     print_cause(f, c->cause);
 }
 
-static void print_body(FILE *f, const json_t *o, const cf_case_t *c)
+/* The case's facts and documents. */
+static void print_facts(FILE *f, const cf_case_t *c)
 {
     const char *key;
     json_t *v;
@@ -116,10 +117,16 @@ static void print_body(FILE *f, const json_t *o, const cf_case_t *c)
                 json_string_value(json_object_get(v, "file")),
                 json_string_value(json_object_get(v, "sha256")),
                 (long long)json_integer_value(json_object_get(v, "size")));
-    cf__print_register(f, c);
-    fprintf(f, "\nclocks:\n");
+}
+
+/* The clocks of case view o, and a note when deadlines were counted on the provisional
+ * calendar. */
+static void print_clocks(FILE *f, const json_t *o)
+{
     size_t i;
+    json_t *v;
     int provisional = 0;
+    fprintf(f, "\nclocks:\n");
     json_array_foreach(json_object_get(o, "clocks"), i, v) {
         const json_t *prov = json_object_get(v, "provisional");
         provisional += prov != NULL;
@@ -136,6 +143,14 @@ static void print_body(FILE *f, const json_t *o, const cf_case_t *c)
                 "the 放假办法's holidays, no 调休) for a year not loaded yet; recounted when "
                 "`caseflow calendar load` stores that year (R11)\n",
                 provisional);
+}
+
+/* The deadlines a calendar's adjusted working days moved earlier (clock.recomputed events
+ * of case view o). */
+static void print_moved_earlier(FILE *f, const json_t *o)
+{
+    size_t i;
+    json_t *v;
     json_array_foreach(json_object_get(o, "events"), i, v) {
         const char *was = json_string_value(json_object_get(v, "was"));
         const char *now = json_string_value(json_object_get(v, "deadline"));
@@ -150,6 +165,13 @@ static void print_body(FILE *f, const json_t *o, const cf_case_t *c)
             (long long)json_integer_value(json_object_get(json_object_get(v, "calendar"), "year")),
             was, now);
     }
+}
+
+/* The case's events, one a line. */
+static void print_timeline(FILE *f, const json_t *o)
+{
+    size_t i;
+    json_t *v;
     fprintf(f, "\ntimeline:\n");
     json_array_foreach(json_object_get(o, "events"), i, v) {
         const char *label = json_string_value(json_object_get(v, "label"));
@@ -166,6 +188,15 @@ static void print_body(FILE *f, const json_t *o, const cf_case_t *c)
                 json_string_value(json_object_get(v, "actor")),
                 json_string_value(json_object_get(v, "role")));
     }
+}
+
+static void print_body(FILE *f, const json_t *o, const cf_case_t *c)
+{
+    print_facts(f, c);
+    cf__print_register(f, c);
+    print_clocks(f, o);
+    print_moved_earlier(f, o);
+    print_timeline(f, o);
     fprintf(f, "\nallowed actions:\n");
     cf__print_allowed(f, json_object_get(o, "allowed"));
 }

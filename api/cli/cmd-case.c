@@ -342,9 +342,10 @@ int cf__cmd_case_exclude(cf_cli_t *cli, int argc, char **argv)
     if (!cf__opt_positional(argc, argv, 0, NULL) || !cf__opt_value(argc, argv, "--clock") ||
         !cf__opt_value(argc, argv, "--from") || !cf__opt_value(argc, argv, "--to") ||
         !cf__opt_value(argc, argv, "--reason") || !cf__opt_value(argc, argv, "--role"))
-        return cf__cli_usage(cli, "case exclude CASE --clock ID --from TIME --to TIME --reason "
-                                  "检测|检验|鉴定|听证|公告|专家评审 --role ROLE [--actor NAME] "
-                                  "[--at TIME]");
+        return cf__cli_usage(
+            cli, "case exclude CASE --clock ID --from TIME --to TIME --reason "
+                 "检测|检验|鉴定|听证|公告|专家评审|补充材料 --role ROLE [--actor NAME] "
+                 "[--at TIME]");
     return run_change(cli, argc, argv, exclude_case);
 }
 

@@ -151,11 +151,18 @@ static int option_fail(cf_cli_t *cli, int rc, const char *option, cf_error_t *er
 
 /* A day past the loaded years, asked without --provisional: the error says the flag
  * that counts it on the provisional calendar (R11), not only "load the calendar",
- * which cannot be done before the State Council publishes that year's notice. */
-static void provisional_hint(int rc, int provisional, cf_error_t *err)
+ * which cannot be done before the State Council publishes that year's notice. A day
+ * before the first loaded year gets no such hint: the provisional calendar only runs
+ * on after the last one (R11), so --provisional would fail the same way. The error
+ * text starts with the day ("2023-12-29 is outside the loaded calendar ..."). */
+static void provisional_hint(const cf_calendar_t *cal, int rc, int provisional, cf_error_t *err)
 {
     size_t n = strlen(err->text);
-    if (rc == CF_ERANGE && !provisional && strstr(err->text, "outside the loaded calendar"))
+    int first = 0, last = 0, year = atoi(err->text);
+    if (cal)
+        cf_calendar_span(cal, &first, &last);
+    if (rc == CF_ERANGE && !provisional && strstr(err->text, "outside the loaded calendar") &&
+        year > last)
         snprintf(err->text + n, sizeof(err->text) - n,
                  ", or add --provisional (weekends and the 放假办法's holidays, without the 调休; "
                  "R11)");
@@ -218,7 +225,7 @@ int cf__cmd_period(cf_cli_t *cli, int argc, char **argv)
     if (rc == 0)
         print_period(cli, from, p, &n, x.lines);
     else {
-        provisional_hint(rc, cf__opt_flag(argc, argv, "--provisional"), &err);
+        provisional_hint(cal, rc, cf__opt_flag(argc, argv, "--provisional"), &err);
         cf__cli_fail(cli, rc, &err);
     }
     json_decref(x.lines);
@@ -366,7 +373,7 @@ int cf__cmd_calendar_show(cf_cli_t *cli, int argc, char **argv)
     if (rc == 0)
         rc = read_month(cal, &m, &err);
     if (rc != 0) {
-        provisional_hint(rc, cf__opt_flag(argc, argv, "--provisional"), &err);
+        provisional_hint(cal, rc, cf__opt_flag(argc, argv, "--provisional"), &err);
         cf_calendar_free(cal);
         return cf__cli_fail(cli, rc, &err);
     }

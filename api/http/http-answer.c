@@ -276,15 +276,19 @@ int cf__utf8_valid(const char *text, size_t len)
     return 1;
 }
 
-/* Percent-decodes src[0..len) ('+' is a space) into a string in req's pool. */
-static char *decode(h2o_req_t *req, const char *src, size_t len)
+/* Percent-decodes src[0..len) ('+' is a space) into a string in req's pool. OUT *bad = 1
+ * when it is no text: a '%' not followed by two hex digits, or a %00 (the value would
+ * be cut short there: "limit=1%00abc" read as 1, "format=csv%00x" as csv). */
+static char *decode(h2o_req_t *req, const char *src, size_t len, int *bad)
 {
     char *out = h2o_mem_alloc_pool(&req->pool, len + 1), *w = out;
     for (size_t i = 0; i < len; i++) {
         if (src[i] == '%' && i + 2 < len && hexval(src[i + 1]) >= 0 && hexval(src[i + 2]) >= 0) {
-            *w++ = (char)(hexval(src[i + 1]) * 16 + hexval(src[i + 2]));
+            *w = (char)(hexval(src[i + 1]) * 16 + hexval(src[i + 2]));
+            *bad |= *w++ == '\0';
             i += 2;
         } else {
+            *bad |= src[i] == '%';
             *w++ = src[i] == '+' ? ' ' : src[i];
         }
     }
@@ -307,7 +311,7 @@ const char *cf__http_query(h2o_req_t *req, const char *name, int *bad)
         const char *kend = eq ? eq : stop;
         if ((size_t)(kend - q) == nlen && memcmp(q, name, nlen) == 0) {
             const char *v = eq ? eq + 1 : stop;
-            char *value = decode(req, v, (size_t)(stop - v));
+            char *value = decode(req, v, (size_t)(stop - v), bad);
             if (!cf__utf8_valid((const char *)value, strlen(value)))
                 *bad = 1;
             return value;
@@ -315,6 +319,23 @@ const char *cf__http_query(h2o_req_t *req, const char *name, int *bad)
         q = stop + 1;
     }
     return NULL;
+}
+
+/* Exported, documented in serve-int.h */
+const char *cf__http_query_text(cf_serve_t *srv, h2o_req_t *req, const char *name, int *failed)
+{
+    int bad = 0;
+    const char *v = cf__http_query(req, name, &bad);
+    if (bad && !*failed) {
+        char text[160];
+        snprintf(text, sizeof(text),
+                 "%s is not text: percent-encode UTF-8 (%%E5%%BC%%A0), without %%00 or a "
+                 "lone %%",
+                 name);
+        cf__http_bad_param(req, srv, name, text);
+    }
+    *failed |= bad;
+    return v;
 }
 
 /* Exported, documented in serve-int.h */

@@ -102,8 +102,11 @@ int cf__http_get_document(cf_serve_t *srv, h2o_req_t *req, const cf_principal_t 
     }
     if (rc != 0)
         cf__http_error(req, srv, cf__http_status(rc), cf_errname(rc), err.text);
-    else
+    else {
+        h2o_add_header_by_str(&req->pool, &req->res.headers, H2O_STRLIT("x-content-type-options"),
+                              0, NULL, H2O_STRLIT("nosniff")); /* as every download */
         cf__http_bytes(req, srv, 200, "application/pdf", pdf, len);
+    }
     free(pdf);
     return 0;
 }

@@ -222,20 +222,18 @@ static int list_filter(cf_serve_t *srv, h2o_req_t *req, cf_case_filter_t *f)
 {
     int bad = 0;
     memset(f, 0, sizeof(*f));
-    f->state = cf__http_query(req, "state", &bad);
-    f->workflow = cf__http_query(req, "workflow", &bad);
-    f->matter = cf__http_query(req, "matter", &bad);
-    f->number = cf__http_query(req, "number", &bad);   /* 案号, 决定书文号, 档案号 */
-    f->handler = cf__http_query(req, "handler", &bad); /* 承办人 or 负责人 */
-    f->q = cf__http_query(req, "q", &bad);             /* party name or any number, a substring */
-    f->power_type = cf__http_query(req, "power_type", &bad); /* 行政处罚, 行政检查 ... */
-    f->cause = cf__http_query(req, "cause", &bad);           /* a part of the 案由's name */
-    const char *sort = cf__http_query(req, "sort", &bad);
+    f->state = cf__http_query_text(srv, req, "state", &bad);
+    f->workflow = cf__http_query_text(srv, req, "workflow", &bad);
+    f->matter = cf__http_query_text(srv, req, "matter", &bad);
+    f->number = cf__http_query_text(srv, req, "number", &bad); /* 案号, 决定书文号, 档案号 */
+    f->handler = cf__http_query_text(srv, req, "handler", &bad); /* 承办人 or 负责人 */
+    f->q = cf__http_query_text(srv, req, "q", &bad); /* party name or any number, a substring */
+    f->power_type = cf__http_query_text(srv, req, "power_type", &bad); /* 行政处罚, 行政检查 ... */
+    f->cause = cf__http_query_text(srv, req, "cause", &bad); /* a part of the 案由's name */
+    const char *sort = cf__http_query_text(srv, req, "sort", &bad);
     f->now = cf__serve_now(srv);
-    if (bad) {
-        cf__http_error(req, srv, 400, "EINVAL", "the query is not valid UTF-8");
-        return -1;
-    }
+    if (bad)
+        return -1; /* answered, naming the parameter */
     if (sort && strcmp(sort, "deadline") != 0 && strcmp(sort, "id") != 0) {
         cf__http_bad_param(req, srv, "sort", "sort is id (the default) or deadline");
         return -1;
@@ -411,11 +409,9 @@ static void run_causes(cf_store_t *s, cf_wfcache_t *wfs, cf__read_t *r)
 int cf__http_causes(cf_serve_t *srv, h2o_req_t *req, const cf_principal_t *who)
 {
     int bad = 0;
-    const char *subject = cf__http_query(req, "subject_type", &bad);
-    if (bad) {
-        cf__http_error(req, srv, 400, "EINVAL", "the query is not valid UTF-8");
+    const char *subject = cf__http_query_text(srv, req, "subject_type", &bad);
+    if (bad)
         return 0;
-    }
     cf__read_t *r = cf__read_new(srv, req, who, run_causes);
     if (!r)
         return 0;
@@ -499,11 +495,11 @@ int cf__http_alerts(cf_serve_t *srv, h2o_req_t *req, const cf_principal_t *who)
     r->pending = pending;
     r->unacked = unacked;
     r->limit = limit;
-    r->filter.handler = cf__http_query(req, "handler", &bad); /* issue 20 item 1b */
+    r->filter.handler = cf__http_query_text(srv, req, "handler", &bad); /* issue 20 item 1b */
     if (bad || keep_strings(r) != 0) {
         cf__read_free(r);
-        cf__http_error(req, srv, bad ? 400 : 500, bad ? "EINVAL" : "ENOMEM",
-                       bad ? "the query is not valid UTF-8" : "out of memory");
+        if (!bad) /* else answered, naming the parameter */
+            cf__http_error(req, srv, 500, "ENOMEM", "out of memory");
         return 0;
     }
     cf__read_submit(r);

@@ -27,7 +27,9 @@
  */
 #include "serve-int.h"
 
+#include <ctype.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* ---- routing ------------------------------------------------------------------------------- */
@@ -415,6 +417,42 @@ size_t cf__http_request_id(char *out, uint32_t boot_id, uint64_t seq)
     return len;
 }
 
+/* Whether the path as sent has a segment that, percent-decoded, is "." or "..", or holds
+ * a '/' or '\\' (literal or %2F, %5C). h2o routes by its normalised path, in which these
+ * are resolved: "/v1/cases/1/..%2f2" reached case 2, "/web/..%2fv1/stats" the stats,
+ * bypassing a proxy in front that allows paths by prefix. No API path needs one. */
+static int dotted(const h2o_req_t *req)
+{
+    if (req->path_normalized.base == req->input.path.base)
+        return 0; /* h2o found nothing to normalise: neither '%' nor "/." */
+    const char *p = req->input.path.base, *end = p + req->input.path.len;
+    int seg = 0, dots = 0; /* the segment's length and how many of it are dots, decoded */
+    for (; p <= end; p++) {
+        if (p == end || *p == '?' || *p == '/') {
+            if (seg > 0 && dots == seg && seg <= 2)
+                return 1;
+            if (p == end || *p == '?')
+                return 0;
+            seg = dots = 0;
+            continue;
+        }
+        char c = *p;
+        if (c == '%' && end - p > 2 && isxdigit((unsigned char)p[1]) &&
+            isxdigit((unsigned char)p[2])) {
+            char hex[3] = {p[1], p[2], 0};
+            c = (char)strtol(hex, NULL, 16);
+            p += 2;
+            if (c == '/')
+                return 1;
+        }
+        if (c == '\\')
+            return 1;
+        seg++;
+        dots += c == '.';
+    }
+    return 0;
+}
+
 /* Exported, documented in serve-int.h */
 int cf__http_on_req(h2o_handler_t *self, h2o_req_t *req)
 {
@@ -447,6 +485,12 @@ int cf__http_on_req(h2o_handler_t *self, h2o_req_t *req)
         r = &static_route;
     if (!r && at != ROUTE_BADID) {
         cf__http_error(req, srv, 404, "ENOTFOUND", "no such endpoint");
+        return 0;
+    }
+    if (r != &static_route && dotted(req)) {
+        cf__http_error(req, srv, 404, "ENOTFOUND",
+                       "no such endpoint: an API path has no '.' or '..' segment and no "
+                       "encoded '/' or '\\'");
         return 0;
     }
     if (r && (r->needs & R_TEST_CLOCK) && !srv->cfg.test_clock) {

@@ -49,15 +49,13 @@ int cf__http_stats(cf_serve_t *srv, h2o_req_t *req, const cf_principal_t *who)
 {
     int bad = 0;
     cf_ops_stats_t in = {.agency = who->agency,
-                         .handler = cf__http_query(req, "handler", &bad),
-                         .from = cf__http_query(req, "from", &bad),
-                         .to = cf__http_query(req, "to", &bad),
+                         .handler = cf__http_query_text(srv, req, "handler", &bad),
+                         .from = cf__http_query_text(srv, req, "from", &bad),
+                         .to = cf__http_query_text(srv, req, "to", &bad),
                          .now = cf__serve_now(srv)};
-    const char *format = cf__http_query(req, "format", &bad);
-    if (bad) {
-        cf__http_error(req, srv, 400, "EINVAL", "the query is not valid UTF-8");
-        return 0;
-    }
+    const char *format = cf__http_query_text(srv, req, "format", &bad);
+    if (bad)
+        return 0; /* answered, naming the parameter */
     if (format && strcmp(format, "csv") != 0 && strcmp(format, "json") != 0) {
         cf__http_bad_param(req, srv, "format", "format is \"json\" or \"csv\"");
         return 0;
@@ -81,6 +79,9 @@ int cf__http_stats(cf_serve_t *srv, h2o_req_t *req, const cf_principal_t *who)
         cf__http_error(req, srv, 500, "ENOMEM", "out of memory");
         return 0;
     }
+    /* names people typed are in it: never sniffed as a page */
+    h2o_add_header_by_str(&req->pool, &req->res.headers, H2O_STRLIT("x-content-type-options"), 0,
+                          NULL, H2O_STRLIT("nosniff"));
     cf__http_bytes(req, srv, 200, "text/csv; charset=utf-8", csv, strlen(csv));
     free(csv);
     return 0;

@@ -721,8 +721,13 @@ int cf__http_status(int code);
  * them. */
 void cf__http_h2o_errors(cf_serve_t *srv, h2o_pathconf_t *path);
 /* The value of query parameter name (percent-decoded, in req->pool), or NULL.
- * OUT *bad = 1 when the query is not valid UTF-8 once decoded. */
+ * OUT *bad = 1 when the value is no text: not valid UTF-8 once decoded, a %00, or a '%'
+ * without two hex digits. */
 const char *cf__http_query(h2o_req_t *req, const char *name, int *bad);
+/* As cf__http_query, for a parameter that is text: when its value is not (not UTF-8 once
+ * decoded, a %00, a '%' without two hex digits) and *failed is 0, answers 400 {"error":
+ * "EINVAL", "parameter": name} and sets *failed (the first bad parameter is named). */
+const char *cf__http_query_text(cf_serve_t *srv, h2o_req_t *req, const char *name, int *failed);
 
 /* Parses text as a whole decimal number (an optional '-', digits, nothing else) in
  * [min, max]: 0 with OUT *out, or -1 (*out untouched) for anything else, a number

@@ -86,6 +86,7 @@ typedef struct gather_s {
     cf_store_t *store;
     json_t *bytes, *without;
     cf_error_t *err;
+    const char *owner; /* the case's agency ("" none): it gave the bytes, or none are read */
 } gather_t;
 
 static int gather_one(void *ctx, const char *name, const char *sha256)
@@ -95,7 +96,9 @@ static int gather_one(void *ctx, const char *name, const char *sha256)
         return 0;
     void *data = NULL;
     size_t len = 0;
-    int rc = cf_store_document_get(g->store, sha256, &data, &len, g->err);
+    int rc = cf_store_document_held(g->store, sha256, g->owner, g->err);
+    if (rc == 0)
+        rc = cf_store_document_get(g->store, sha256, &data, &len, g->err);
     if (rc == CF_ENOTFOUND) /* recorded by its hash alone: say so, carry nothing */
         return json_array_append_new(g->without,
                                      json_pack("{s:s, s:s}", "name", name, "sha256", sha256))
@@ -114,14 +117,18 @@ static int gather_one(void *ctx, const char *name, const char *sha256)
 }
 
 /* Sets bundle's "documents" to "hashes" (bytes 0), or to "bytes" with document_bytes
- * and documents_without_bytes read from store. */
-static int documents(json_t *bundle, cf_store_t *store, int bytes, cf_error_t *err)
+ * and documents_without_bytes read from store: the bytes case id's agency gave (a hash it
+ * cites by reference alone, whose bytes another agency gave, is without bytes). */
+static int documents(json_t *bundle, cf_store_t *store, int64_t id, int bytes, cf_error_t *err)
 {
     if (json_object_set_new(bundle, "documents", json_string(bytes ? "bytes" : "hashes")))
         return CF_ENOMEM;
     if (!bytes)
         return 0;
-    gather_t g = {store, json_object(), json_array(), err};
+    char owner[256];
+    if (cf_store_case_agency(store, id, owner, sizeof(owner), NULL) != 0)
+        owner[0] = '\0';
+    gather_t g = {store, json_object(), json_array(), err, owner};
     int rc = g.bytes && g.without ? cf_ops_bundle_each_document(bundle, gather_one, &g) : CF_ENOMEM;
     if (rc == 0 && (json_object_set(bundle, "document_bytes", g.bytes) ||
                     json_object_set(bundle, "documents_without_bytes", g.without)))
@@ -182,7 +189,7 @@ int cf_ops_case_export(cf_store_t *s, const cf_ops_export_t *in, json_t **bundle
     if (rc == 0)
         rc = bundle_of(s, in->case_id, &b, err);
     if (rc == 0)
-        rc = documents(b, s, in->bytes, err);
+        rc = documents(b, s, in->case_id, in->bytes, err);
     if (rc == 0 && in->key) /* signed: a third party can check who exported it */
         rc = seal(b, in->key, in->now, err);
     if (rc != 0) {

@@ -9,7 +9,8 @@
  * the case's own record of that file. A hash the case does not cite is not found
  * even if the store holds it under another case, so an agency reads only files of
  * its own cases; nor is a document attached by reference only (sha256 and size, no
- * bytes): nobody gave the bytes.
+ * bytes) whose bytes the case's agency never gave: another agency's file, stored under
+ * that hash, is not read by citing its hash (cf_store_document_held).
  */
 #include "ops.h"
 
@@ -67,8 +68,9 @@ int cf_ops_case_file(cf_store_t *s, const char *agency, int64_t id, const char *
     char owner[128], hash[65];
     cf_case_t c;
     memset(out, 0, sizeof(*out));
-    if (agency && (cf_store_case_agency(s, id, owner, sizeof(owner), NULL) != 0 ||
-                   strcmp(owner, agency) != 0))
+    if (cf_store_case_agency(s, id, owner, sizeof(owner), NULL) != 0)
+        owner[0] = '\0'; /* none (or no case: cf_store_case_get says so below) */
+    if (agency && strcmp(owner, agency) != 0)
         return cf_error_set(err, CF_ENOTFOUND, NULL, 0, 0, "no case %lld", (long long)id);
     if (cf_ops_sha256_canon(sha256, hash) != 0)
         return cf_error_set(err, CF_ENOTFOUND, NULL, 0, 0,
@@ -81,8 +83,9 @@ int cf_ops_case_file(cf_store_t *s, const char *agency, int64_t id, const char *
     cf_case_dispose(&c);
     if (name && !out->name)
         return cf_error_set(err, CF_ENOMEM, NULL, 0, 0, "out of memory");
-    if (!name ||
-        (rc = cf_store_document_get(s, hash, &out->data, &out->len, err)) == CF_ENOTFOUND) {
+    if (!name || (rc = cf_store_document_held(s, hash, owner, err)) == CF_ENOTFOUND ||
+        (rc == 0 &&
+         (rc = cf_store_document_get(s, hash, &out->data, &out->len, err)) == CF_ENOTFOUND)) {
         cf_ops_file_dispose(out);
         return cf_error_set(err, CF_ENOTFOUND, NULL, 0, 0,
                             "case %lld has no stored file with sha256 %.16s…", (long long)id, hash);

@@ -331,13 +331,23 @@ static int write_all(cf_ops_t *ops, const cf__ops_write_t *w, cf_case_t *c, cons
     int rc = 0;
     if (w->assigns) /* 案号, 决定书文号 or 档案号 (issue 20), in this transaction */
         rc = cf__ops_assign(ops, w->assigns, c, w->events, number, sizeof(number), err);
-    for (size_t i = 0; rc == 0 && i < w->docs_count; i++)
-        if (w->docs[i].stored)
-            rc = cf_store_document_put(ops->store, w->docs[i].sha256, w->docs[i].buf,
-                                       w->docs[i].len, err);
     /* the case's agency, when the caller's was checked against it (cf_ops_case): bound
      * into the rows, not read again */
     const char *agency = w->by && w->by->agency ? w->by->agency : NULL;
+    char owner[256] = "";
+    for (size_t i = 0; rc == 0 && i < w->docs_count; i++) {
+        if (!w->docs[i].stored)
+            continue;
+        if (!owner[0] && (w->opening || agency)) /* who gave the bytes: the case's agency */
+            snprintf(owner, sizeof(owner), "%s",
+                     w->opening ? (w->agency ? w->agency : "") : agency);
+        else if (!owner[0] && cf_store_case_agency(ops->store, c->id, owner, sizeof(owner), NULL))
+            owner[0] = '\0'; /* a case without an agency */
+        rc = cf_store_document_put(ops->store, w->docs[i].sha256, w->docs[i].buf, w->docs[i].len,
+                                   err);
+        if (rc == 0)
+            rc = cf_store_document_hold(ops->store, w->docs[i].sha256, owner, err);
+    }
     if (rc == 0)
         rc = w->opening ? cf_store_case_open_tx(ops->store, c, w->events, w->agency, err)
                         : cf_store_case_append_as(ops->store, c, w->events, agency, err);

@@ -123,8 +123,9 @@ if command -v curl > /dev/null 2>&1; then
                  "officers": [{"name": "张三", "cert": "65010020001"}, {"name": "王五", "cert": "65010020002"}]},
                  "documents": {"立案审批表": {"sha256": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
                  "size": 4, "file": "立案审批表.pdf"}}}' >> "$tmp/out" &&
-        curl -sf -o "$tmp/http.pdf" -w '%{content_type}\n' -H "Authorization: Bearer $tok" \
+        curl -sf -o "$tmp/http.pdf" -D "$tmp/http.head" -w '%{content_type}\n' -H "Authorization: Bearer $tok" \
             "$api/v1/cases/3/documents/%E7%AB%8B%E6%A1%88%E5%AE%A1%E6%89%B9%E8%A1%A8.pdf" >> "$tmp/out" &&
+        grep -qi '^x-content-type-options: nosniff' "$tmp/http.head" &&
         has application/pdf && run 0 doc render 3 立案审批表 --out "$tmp/cli.pdf" &&
         cmp "$tmp/http.pdf" "$tmp/cli.pdf" >> "$tmp/out" 2>&1 && ok || fail "doc-6.1 GET .../documents/立案审批表.pdf"
     code=$(curl -s -o "$tmp/out" -w '%{http_code}' -H "Authorization: Bearer $tok" \

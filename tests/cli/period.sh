@@ -130,6 +130,16 @@ then ok; else fail "outside the calendar"; fi
 if run 2 --json period --from 2026-12-31T10:00:00+08:00 --add "4 days" &&
     has out '"error": "ERANGE"' && has out '2027-01-04 is outside the loaded calendar (2024–2026)'
 then ok; else fail "outside the calendar, --json"; fi
+# Before the first loaded year: refused, naming the year to load, and no --provisional
+# hint (the provisional calendar runs only after the last loaded year, R11). Thu
+# 2023-12-28: day 1 would be Fri 12-29.
+if run 2 period --from 2023-12-28T10:00:00+08:00 --add "2 working_days" &&
+    has err "2023-12-29 is outside the loaded calendar (2024–2026): load the 2023 calendar" &&
+    ! has err "provisional" && [ ! -s "$tmp/out" ]
+then ok; else fail "before the first year: no --provisional hint"; fi
+if run 2 calendar show 2023-12 && has err "2023-12-01 is outside the loaded calendar" &&
+    ! has err "provisional"
+then ok; else fail "calendar show before the first year: no --provisional hint"; fi
 if run 1 period --from 2026-09-30T10:00:00+08:00 && has err "usage: caseflow period"
 then ok; else fail "missing --add"; fi
 if run 1 period --from 2026-09-30T10:00:00+08:00 --add "1 day" stray && has err "usage:"
