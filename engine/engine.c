@@ -545,18 +545,42 @@ static json_t *transition_event(const cf_workflow_t *wf, const cf_case_t *c,
                      : strcmp(t->to, "@stay") == 0 ? c->state
                                                    : t->to;
     const cf_wf_state_t *target = cf_workflow_state(wf, to);
-    json_t *ev = cf__event_new(c, 0, "transition", req->at, req->actor, req->role);
-    if (!ev)
-        return NULL;
-    json_t *facts = req->facts ? json_deep_copy(req->facts) : json_object();
-    json_t *docs = req->documents ? json_deep_copy(req->documents) : json_object();
-    if (json_object_set_new(ev, "action", json_string(t->action)) ||
-        json_object_set_new(ev, "label", json_string(t->label)) ||
-        json_object_set_new(ev, "from", json_string(c->state)) ||
-        json_object_set_new(ev, "to", json_string(to)) || json_object_set_new(ev, "facts", facts) ||
-        json_object_set_new(ev, "documents", docs) ||
-        (target && target->terminal && json_object_set_new(ev, "terminal", json_true())) ||
-        (req->cause && !c->cause && json_object_set_new(ev, "cause", json_deep_copy(req->cause)))) {
+    /* Its members put in the canonical order (keys sorted, cf_chain_canonical), so that
+     * sealing it sorts nothing (the case id it adds then moves in alone): the same
+     * members and values as cf__event_new and the rest added after it; NULL as before
+     * when a text is not UTF-8 or memory runs out. */
+    char when[CF_TIME_BUFSZ];
+    cf_time_format(req->at, when);
+    int cause = req->cause && !c->cause, terminal = target && target->terminal;
+    const char *keys[] = {"action", "actor", "at",  "cause",    "documents", "facts", "from",
+                          "label",  "role",  "seq", "terminal", "to",        "type"};
+    json_t *v[] = {json_string(t->action),
+                   json_string(req->actor ? req->actor : ""),
+                   json_string(when),
+                   cause ? json_deep_copy(req->cause) : NULL,
+                   req->documents ? json_deep_copy(req->documents) : json_object(),
+                   req->facts ? json_deep_copy(req->facts) : json_object(),
+                   json_string(c->state),
+                   json_string(t->label),
+                   json_string(req->role ? req->role : ""),
+                   json_integer((json_int_t)(c->version + 1)),
+                   terminal ? json_true() : NULL,
+                   json_string(to),
+                   json_string("transition")};
+    enum { N = sizeof(v) / sizeof(v[0]) };
+    json_t *ev = json_object();
+    int ok = ev != NULL;
+    for (int i = 0; i < N; i++) {
+        if ((i == 3 && !cause) || (i == 10 && !terminal))
+            continue; /* optional, absent */
+        if (!ok || !v[i]) {
+            json_decref(v[i]);
+            ok = 0;
+            continue;
+        }
+        ok = json_object_set_new(ev, keys[i], v[i]) == 0; /* takes v[i] even when it fails */
+    }
+    if (!ok) {
         json_decref(ev);
         return NULL;
     }

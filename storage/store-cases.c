@@ -382,6 +382,7 @@ static int next_case_id(cf_store_t *s, int64_t *id, cf_error_t *err)
 int cf__store_case_next(cf_store_t *s, const cf_case_t *c, json_t *events, int opening,
                         const char *agency, cf_case_t *next, cf_error_t *err)
 {
+    cf__store_sealed_free(s);
     size_t n = json_array_size(events);
     char **bodies = calloc(n ? n : 1, sizeof(*bodies));
     if (!bodies)
@@ -412,12 +413,54 @@ int cf__store_case_next(cf_store_t *s, const cf_case_t *c, json_t *events, int o
         rc = write_events(s, events, bodies, agency, err);
     if (rc == 0)
         rc = write_clocks(s, next, events, agency, err);
+    if (rc == 0) { /* kept for the answer (cf_store_sealed) */
+        s->sealed = bodies;
+        s->sealed_count = n;
+        return 0;
+    }
     for (size_t i = 0; i < n; i++)
         free(bodies[i]);
     free(bodies);
-    if (rc != 0)
-        cf_case_dispose(next);
+    cf_case_dispose(next);
     return rc;
+}
+
+/* Exported, documented in store-int.h */
+void cf__store_sealed_free(cf_store_t *s)
+{
+    for (size_t i = 0; i < s->sealed_count; i++)
+        free(s->sealed[i]);
+    free(s->sealed);
+    s->sealed = NULL;
+    s->sealed_count = 0;
+}
+
+/* 1 if text (an event's stored text) ends as event ev's: its hash, then its prev */
+static int sealed_as(const char *text, const json_t *ev)
+{
+    const char *hash = json_string_value(json_object_get(ev, "hash")),
+               *prev = json_string_value(json_object_get(ev, "prev"));
+    if (!hash || !prev)
+        return 0;
+    size_t len = strlen(text), h = strlen(hash), p = strlen(prev), tail = 8 + h + 10 + p + 2;
+    if (len < tail)
+        return 0;
+    const char *t = text + len - tail;
+    return memcmp(t, "\"hash\":\"", 8) == 0 && memcmp(t + 8, hash, h) == 0 &&
+           memcmp(t + 8 + h, "\",\"prev\":\"", 10) == 0 && memcmp(t + 18 + h, prev, p) == 0 &&
+           memcmp(t + 18 + h + p, "\"}", 2) == 0;
+}
+
+/* Exported, documented in store.h */
+char *const *cf_store_sealed(cf_store_t *s, const json_t *events)
+{
+    size_t n = json_array_size(events);
+    if (!s || !s->sealed || n != s->sealed_count)
+        return NULL;
+    for (size_t i = 0; i < n; i++)
+        if (!sealed_as(s->sealed[i], json_array_get(events, i)))
+            return NULL;
+    return s->sealed;
 }
 
 /* The transaction shared by open and append: cf__store_case_next between BEGIN IMMEDIATE

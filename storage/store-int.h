@@ -52,6 +52,10 @@ struct cf_store_s {
     cf__counts_t counts;  /* the summary counts this transaction changes (store-counts.c) */
     /* rows changed before the request run without a savepoint began (store-tx.c) */
     int64_t unsaved_from;
+    /* the stored texts of the events the last case write sealed (cf__store_case_next),
+     * kept for its answer (cf_store_sealed) until the next one */
+    char **sealed;
+    size_t sealed_count;
 };
 
 /* Fills err with the database's message for rc, a negative CF_E* code from the
@@ -270,6 +274,9 @@ int cf__store_counts_mark(cf_store_t *s);
 void cf__store_counts_unmark(cf_store_t *s, int rollback);
 void cf__store_counts_clear(cf_store_t *s);
 void cf__store_counts_free(cf_store_t *s);
+
+/* Frees the sealed texts kept by the last case write (store-cases.c; the store closes). */
+void cf__store_sealed_free(cf_store_t *s);
 
 /* The agency of the case whose id is the SQL expression id: every table keyed by a
  * case carries it at the end of its key (schema 18; docs/postgresql.md). A write

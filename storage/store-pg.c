@@ -289,6 +289,11 @@ static const struct pg_step_s {
          "NULL, PRIMARY KEY(sha256, agency));"
          "INSERT INTO document_holders(sha256, agency) SELECT sha256, '*' FROM documents ON "
          "CONFLICT DO NOTHING;"},
+    /* 24 (PostgreSQL's version 26): no index of the cases by state (SQLite's 24): no query
+     * reads it, and every transition wrote its entry (here it also kept the case row's
+     * update from being a heap-only one: state was its only indexed column an update
+     * changes). */
+    {24, "DROP INDEX IF EXISTS cases_state;"},
 };
 #define PG_AFTER_COUNT ((int)(sizeof(pg_after) / sizeof(pg_after[0])))
 #define PG_VERSION     (PG_BASELINE_VERSION + PG_AFTER_COUNT)

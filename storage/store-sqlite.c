@@ -398,6 +398,12 @@ const char *const cf__store_migrations[] = {
     "CREATE TABLE IF NOT EXISTS document_holders(sha256 TEXT NOT NULL, agency TEXT NOT NULL, "
     "PRIMARY KEY(sha256, agency));"
     "INSERT OR IGNORE INTO document_holders(sha256, agency) SELECT sha256, '*' FROM documents;",
+    /* 24: no index of the cases by state (issue 26.3; docs/performance.md, "http41"): no
+     * query reads it (a case list's state filter is "?1 IS NULL OR state = ?1", which
+     * SQLite's planner cannot take an index for: it walks the agency's cases by id), and
+     * every transition that changes a case's state rewrote its entry (a delete and an
+     * insert in another b-tree, a page more in the group commit). */
+    "DROP INDEX IF EXISTS cases_state;",
 };
 #define SCHEMA_VERSION ((int)(sizeof(cf__store_migrations) / sizeof(cf__store_migrations[0])))
 const int cf__store_schema_version = SCHEMA_VERSION;
@@ -711,6 +717,7 @@ void cf_store_close(cf_store_t *s)
         cf_db_finalize(s->stmts[i].stmt);
     cf_db_close(s->db);
     cf__store_counts_free(s);
+    cf__store_sealed_free(s);
     free(s->snapshot);
     free(s->path);
     free(s);

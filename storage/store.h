@@ -129,6 +129,13 @@ int cf_store_case_open(cf_store_t *s, cf_case_t *c, json_t *events, cf_error_t *
  * transaction. CF_ECONFLICT if the case's stored version is no longer c->version.
  * OUT c is the case after the events; on failure c is as it was. */
 int cf_store_case_append(cf_store_t *s, cf_case_t *c, json_t *events, cf_error_t *err);
+/* The stored texts (each event's row body: its canonical text, then hash and prev) of
+ * events, when they are the events the last case write on s sealed (an open, an append,
+ * an operation's write through the store), in order: kept until the next case write or
+ * the store closes, for the daemon's answer (written again from the events, they cost a
+ * transition ~11,000 instructions). NULL when they are not (checked by each event's hash
+ * and prev). */
+char *const *cf_store_sealed(cf_store_t *s, const json_t *events);
 /* Reads case id into c (which must not be initialized; dispose it after). */
 int cf_store_case_get(cf_store_t *s, int64_t id, cf_case_t *c, cf_error_t *err);
 /* OUT *events: new array of the case's events as stored, by seq. An event whose

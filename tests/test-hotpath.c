@@ -13,6 +13,16 @@
  * hotpath-2d: an access line's latency_ms written digit by digit is what %.6g wrote.
  * hotpath-3: an instant written digit by digit (cf_time_format) is what snprintf's
  *            "%04d-%02d-%02dT%02d:%02d:%02d+08:00" wrote, over years 0 to 9999 and past.
+ * hotpath-4: an object written with its keys sorted is jansson's JSON_SORT_KEYS text,
+ *            whatever order its members came in (hotpath_jsonw_sorted).
+ * hotpath-5: a transition's event comes from the engine with its members in the canonical
+ *            order (hotpath_event_sorted).
+ * hotpath-6: a change's answer carries each event as its row stores it, prepared or done
+ *            whole (hotpath_answer_stored).
+ * hotpath-7: the cases have no index by state, new or migrated, and a list by state still
+ *            finds them (hotpath_no_state_index).
+ * hotpath-8: the store keeps the stored texts of the events its last case write sealed, for
+ *            those events only (hotpath_store_sealed). (docs/performance.md, "http41")
  */
 #include <inttypes.h>
 #include <sqlite3.h>
@@ -24,7 +34,9 @@
 #include "../storage/store-int.h"
 #include "core-helpers.h"
 #include "cftime.h"
+#include "engine.h"
 #include "jsonw.h"
+#include "serve-helpers.h"
 #include "serve-int.h"
 #include "store.h"
 #include "task.h"
@@ -152,5 +164,293 @@ TEST_IMPL(hotpath_time_format)
             checked++;
         }
     ASSERT(checked > 40000);
+    return 0;
+}
+
+/* hotpath-4: objects written with their keys sorted (cf__jsonw_value, sort_keys 1) are
+ * jansson's JSON_SORT_KEYS text, whatever order their members came in: 0 to 40 members
+ * (up to 32 put in place as they come, more sorted after), nested, keys that are each
+ * other's prefixes. */
+TEST_IMPL(hotpath_jsonw_sorted)
+{
+    unsigned seed = 12345;
+    for (int n = 0; n <= 40; n++)
+        for (int round = 0; round < 8; round++) {
+            json_t *o = json_object();
+            int order[40];
+            for (int i = 0; i < n; i++)
+                order[i] = i;
+            for (int i = n - 1; i > 0; i--) { /* shuffled (round 0: as they sort) */
+                seed = seed * 1103515245u + 12345u;
+                int k = round ? (int)((seed >> 16) % (unsigned)(i + 1)) : i, t = order[i];
+                order[i] = order[k];
+                order[k] = t;
+            }
+            for (int i = 0; i < n; i++) {
+                char key[16];
+                /* "k", "ka", "kaa", ... and "k0".."k9": prefixes of each other among them */
+                snprintf(key, sizeof(key), order[i] % 2 ? "k%d" : "k%.*s",
+                         order[i] % 2 ? order[i] : order[i] / 2, "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaa");
+                json_t *v = order[i] % 5 == 0
+                                ? json_pack("{s:i, s:i, s:[i]}", "z", 1, "a", 2, "m", 3)
+                                : json_integer(order[i]);
+                json_object_set_new(o, key, v);
+            }
+            cf__jsonw_t w = {0};
+            cf__jsonw_value(&w, o, 1);
+            char *got = cf__jsonw_finish(&w),
+                 *want = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
+            if (strcmp(got, want) != 0)
+                CF__FAIL("%d members, round %d:\n%s\n%s", n, round, got, want);
+            free(got);
+            free(want);
+            json_decref(o);
+        }
+    return 0;
+}
+
+/* hotpath-5: a transition's event comes from the engine with its members in the canonical
+ * order (keys sorted): sealing it has nothing to sort but the case id it adds. */
+TEST_IMPL(hotpath_event_sorted)
+{
+    cf_store_t *s = cf_test_store("event-sorted.db");
+    cf_workflow_t *wf = cf_test_workflow("bench/workflows/bench-linear.yaml");
+    cf_calendar_t *cal = cf_test_calendar();
+    cf_case_t c;
+    cf_test_open(s, wf, cal, "2026-03-02T09:00:00+08:00", &c);
+    static const char *const steps[] = {"step1", "step2", "step3", "step4",
+                                        "step5", "step6", "step7", "step8"};
+    for (size_t k = 0; k < sizeof(steps) / sizeof(steps[0]); k++) {
+        json_t *facts = json_pack("{s:s}", "note", "已核"), *events = NULL;
+        cf_act_t req = {.action = steps[k],
+                        .actor = "李四",
+                        .role = "handler",
+                        .facts = facts,
+                        .at = cf_test_time("2026-03-02T10:00:00+08:00")};
+        cf_refusal_t why;
+        ASSERT_EQ(cf_engine_act(wf, cal, &c, &req, &events, &why), 0);
+        json_t *ev = json_array_get(events, 0);
+        ASSERT_STR_EQ(json_string_value(json_object_get(ev, "type")), "transition");
+        const char *key, *last = "";
+        json_t *v;
+        int members = 0;
+        json_object_foreach(ev, key, v) {
+            if (strcmp(last, key) >= 0)
+                CF__FAIL("%s: \"%s\" after \"%s\"", steps[k], key, last);
+            last = key;
+            members++;
+        }
+        ASSERT_EQ(members, k == 7 ? 12 : 11); /* the last step: "terminal" too */
+        cf_error_t err;
+        ASSERT_EQ(cf_store_case_append(s, &c, events, &err), 0);
+        json_decref(events);
+        json_decref(facts);
+        cf_refusal_dispose(&why);
+    }
+    cf_case_dispose(&c);
+    cf_calendar_free(cal);
+    cf_workflow_free(wf);
+    cf_store_close(s);
+    return 0;
+}
+
+/* The text of the rows of case id's events from seq on, as an answer's "events" ends:
+ * "events":[BODY,BODY]} */
+static char *stored_events(const char *db, long long id, long long seq)
+{
+    sqlite3 *h;
+    sqlite3_stmt *st;
+    ASSERT_EQ(sqlite3_open_v2(db, &h, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    ASSERT_EQ(
+        sqlite3_prepare_v2(h, "SELECT body FROM events WHERE case_id = ? AND seq >= ? ORDER BY seq",
+                           -1, &st, NULL),
+        SQLITE_OK);
+    sqlite3_bind_int64(st, 1, id);
+    sqlite3_bind_int64(st, 2, seq);
+    cf__jsonw_t w = {0};
+    cf__jsonw_text(&w, "\"events\":[");
+    for (int n = 0; sqlite3_step(st) == SQLITE_ROW; n++) {
+        if (n)
+            cf__jsonw_raw(&w, ",", 1);
+        cf__jsonw_text(&w, (const char *)sqlite3_column_text(st, 0));
+    }
+    cf__jsonw_raw(&w, "]}", 2);
+    sqlite3_finalize(st);
+    sqlite3_close(h);
+    return cf__jsonw_finish(&w);
+}
+
+/* Ends the test unless answer r ends with case id's events from seq on as stored. */
+static void answer_as_stored(const char *db, const td_resp_t *r, long long id, long long seq)
+{
+    char *want = stored_events(db, id, seq);
+    size_t n = strlen(r->body), m = strlen(want);
+    if (n < m || strcmp(r->body + n - m, want) != 0)
+        CF__FAIL("the answer:\n%s\nthe rows:\n%s", r->body, want);
+    free(want);
+}
+
+/* hotpath-6: a change's answer carries each event as its row stores it (the text GET
+ * .../events gives), byte for byte: an opening, transitions, the last one
+ * with the clock's stop; prepared off the writer (their stored texts copied) and done by
+ * the writer whole (written the same way). SQLite (the rows read beside the daemon). */
+TEST_IMPL(hotpath_answer_stored)
+{
+    CF_TEST_SQLITE_ONLY("the rows read beside the daemon");
+    for (int whole = 0; whole < 2; whole++) {
+        char db[512], path[64], etag[32];
+        cf_serve_config_t cfg;
+        td_db(whole ? "answer-whole.db" : "answer-prepared.db", db, sizeof(db));
+        cf_store_t *s;
+        ASSERT_EQ(cf_store_open_existing(db, &s, NULL), 0);
+        cf_workflow_t *wf = cf_test_workflow("bench/workflows/bench-linear.yaml");
+        ASSERT_EQ(cf_store_workflow_put(s, wf, NULL, NULL, NULL), 0);
+        cf_workflow_free(wf);
+        cf_store_close(s);
+        td_config(&cfg, db, "2026-03-02T09:00:00+08:00");
+        char *token = td_token(db, "某县医疗保障局", "handler", "张三");
+        cfg.prepare = whole ? CF_SERVE_PREPARE_NEVER : CF_SERVE_PREPARE_ALWAYS;
+        td_daemon_t d;
+        td_start(&d, &cfg);
+        td_resp_t r;
+        json_t *body = json_pack("{s:s, s:{s:s, s:s}}", "workflow", "bench-linear", "party", "type",
+                                 "定点医药机构", "name", "某某大药房");
+        td_http_json(&d, "POST", "/v1/cases", token, body, NULL, &r);
+        json_decref(body);
+        ASSERT_EQ(r.status, 201);
+        long long id = json_integer_value(json_object_get(r.json, "id"));
+        answer_as_stored(db, &r, id, 1);
+        td_resp_free(&r);
+        snprintf(path, sizeof(path), "/v1/cases/%lld/actions", id);
+        for (int n = 1; n <= 8; n++) {
+            char action[16];
+            snprintf(action, sizeof(action), "step%d", n);
+            body = json_pack("{s:{s:s}, s:s}", "facts", "note", "已核 \"引号\"", "action", action);
+            long long version = td_scalar(db, "SELECT MAX(version) FROM cases");
+            snprintf(etag, sizeof(etag), "%lld", version);
+            td_http_json(&d, "POST", path, token, body, etag, &r);
+            json_decref(body);
+            if (r.status != 200)
+                CF__FAIL("%s: %ld %s", action, r.status, r.body);
+            answer_as_stored(db, &r, id, version + 1);
+            td_resp_free(&r);
+        }
+        long long used = (long long)td_metric(&d, "caseflow_transitions_prepared_written_total");
+        ASSERT_EQ(used, whole ? 0 : 8);
+        td_stop(&d);
+        free(token);
+    }
+    return 0;
+}
+
+/* 1 if the store's database has an index named cases_state */
+static int has_cases_state(cf_store_t *s)
+{
+    cf_db_stmt_t *st;
+    cf_error_t err;
+    ASSERT_EQ(cf__store_prepare(
+                  s,
+                  cf_db_pick(s->db, "SELECT COUNT(*) FROM sqlite_master WHERE name = 'cases_state'",
+                             "SELECT COUNT(*) FROM pg_indexes WHERE indexname = 'cases_state'"),
+                  &st, &err),
+              0);
+    ASSERT_EQ(cf_db_step(st), CF_DB_ROW);
+    int n = (int)cf_db_column_int64(st, 0);
+    cf__store_release(s, st);
+    return n;
+}
+
+/* hotpath-7: the cases have no index by state (SQLite schema 24, PostgreSQL 26): a new
+ * database has none, and a SQLite database of schema 23 that has one loses it when opened
+ * (every row kept). A case list filtered by state still finds its cases. */
+TEST_IMPL(hotpath_no_state_index)
+{
+    cf_store_t *s = cf_test_store("no-state-index.db");
+    ASSERT_EQ(has_cases_state(s), 0);
+    cf_workflow_t *wf = cf_test_workflow("bench/workflows/bench-linear.yaml");
+    cf_calendar_t *cal = cf_test_calendar();
+    cf_case_t c;
+    cf_test_open(s, wf, cal, "2026-03-02T09:00:00+08:00", &c);
+    ASSERT_EQ(cf_test_act(s, wf, cal, &c, "step1", "handler", "2026-03-02T10:00:00+08:00", NULL,
+                          NULL, NULL),
+              0);
+    cf_case_filter_t f = {.state = "s1"};
+    json_t *list = NULL;
+    cf_error_t err;
+    ASSERT_EQ(cf_store_case_list(s, &f, &list, &err), 0);
+    ASSERT_EQ(json_array_size(list), 1);
+    json_decref(list);
+    if (!cf_test_pg()) {
+        ASSERT_EQ(
+            cf__store_exec(s, "CREATE INDEX cases_state ON cases(state); PRAGMA user_version = 23",
+                           &err),
+            0);
+        cf_store_close(s);
+        char path[512];
+        snprintf(path, sizeof(path), "%s/no-state-index.db", cf_test_tmpdir());
+        ASSERT_EQ(cf_store_open(path, &s, &err), 0); /* migrates */
+        ASSERT_EQ(has_cases_state(s), 0);
+        ASSERT_EQ(td_scalar(path, "PRAGMA user_version"), 24);
+        ASSERT_EQ(td_scalar(path, "SELECT COUNT(*) FROM cases WHERE state = 's1'"), 1);
+    }
+    cf_case_dispose(&c);
+    cf_calendar_free(cal);
+    cf_workflow_free(wf);
+    cf_store_close(s);
+    return 0;
+}
+
+/* hotpath-8: the store keeps the stored texts of the events its last case write sealed
+ * (cf_store_sealed), the rows' bodies byte for byte, for those events only: not for
+ * another array, nor for the same events with a hash changed, nor after the next write. */
+TEST_IMPL(hotpath_store_sealed)
+{
+    cf_store_t *s = cf_test_store("store-sealed.db");
+    cf_workflow_t *wf = cf_test_workflow("bench/workflows/bench-linear.yaml");
+    cf_calendar_t *cal = cf_test_calendar();
+    cf_case_t c;
+    cf_test_open(s, wf, cal, "2026-03-02T09:00:00+08:00", &c);
+    json_t *facts = json_pack("{s:s}", "note", "已核"), *events = NULL, *first = NULL;
+    cf_error_t err;
+    cf_refusal_t why;
+    for (int k = 0; k < 2; k++) {
+        cf_act_t req = {.action = k ? "step2" : "step1",
+                        .actor = "李四",
+                        .role = "handler",
+                        .facts = facts,
+                        .at = cf_test_time("2026-03-02T10:00:00+08:00")};
+        ASSERT_EQ(cf_engine_act(wf, cal, &c, &req, &events, &why), 0);
+        cf_refusal_dispose(&why);
+        ASSERT_EQ(cf_store_case_append(s, &c, events, &err), 0);
+        char *const *texts = cf_store_sealed(s, events);
+        ASSERT(texts != NULL);
+        cf_db_stmt_t *st;
+        ASSERT_EQ(cf__store_prepare(s, "SELECT body FROM events WHERE case_id = ? AND seq = ?", &st,
+                                    &err),
+                  0);
+        cf_db_bind_int64(st, 1, c.id);
+        cf_db_bind_int64(st, 2, c.version);
+        ASSERT_EQ(cf_db_step(st), CF_DB_ROW);
+        ASSERT_STR_EQ(texts[0], (const char *)cf_db_column_text(st, 0));
+        cf__store_release(s, st);
+        if (k == 0) {
+            first = events;
+            continue;
+        }
+        ASSERT(cf_store_sealed(s, first) == NULL); /* the write before */
+        json_t *other = json_deep_copy(events);
+        json_object_set_new(json_array_get(other, 0), "hash", json_string("00"));
+        ASSERT(cf_store_sealed(s, other) == NULL);
+        json_array_append_new(other, json_object());
+        ASSERT(cf_store_sealed(s, other) == NULL);
+        json_decref(other);
+        json_decref(events);
+    }
+    json_decref(first);
+    json_decref(facts);
+    cf_case_dispose(&c);
+    cf_calendar_free(cal);
+    cf_workflow_free(wf);
+    cf_store_close(s);
     return 0;
 }

@@ -456,4 +456,9 @@
     X(hotpath_jsonw_escape)                                                                        \
     X(hotpath_latency_ms)                                                                          \
     X(hotpath_time_format)                                                                         \
+    X(hotpath_jsonw_sorted)                                                                        \
+    X(hotpath_event_sorted)                                                                        \
+    X(hotpath_answer_stored)                                                                       \
+    X(hotpath_no_state_index)                                                                      \
+    X(hotpath_store_sealed)                                                                        \
     /* CORE-TESTS */

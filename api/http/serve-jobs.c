@@ -104,12 +104,38 @@ static void notice(cf__jsonw_t *w, const cf_case_t *c, const char *type, const j
  * here, and the notices for the stream likewise: the loop then only sends bytes,
  * and the events' JSON is freed by the thread that made it. (Built as JSON here
  * and freed on the loop, answers and notices were half of what both threads did:
- * the loop's frees contended for this thread's malloc arena.) The answer is the
- * text cf__http_json would write for the same object. A notice is made for each
- * transition, opening and extension, while a stream is connected. */
+ * the loop's frees contended for this thread's malloc arena.) Each event is its
+ * stored text (the row's body: the canonical text, then hash and prev), as
+ * GET /v1/cases/{id}/events gives it: copied from bodies, the texts its seal made (the
+ * preparer's, or those the store kept, cf_store_sealed: writing each event again cost
+ * ~9,000 instructions a transition), else written the same way (put_stored). A notice is
+ * made for each transition, opening and extension, while a stream is connected. */
 static void add_notices(cf__job_t *j, const cf_case_t *c, const json_t *events);
 
-static void changed(cf__job_t *j, int status, const cf_case_t *c, const json_t *events)
+/* Event ev as its stored text (case.c's stored_body): its members but hash and prev, keys
+ * sorted (cf_chain_canonical), then "hash" and "prev" last. */
+static void put_stored(cf__jsonw_t *w, const json_t *ev)
+{
+    static const char *const links[] = {"hash", "prev", NULL};
+    size_t at = w->len;
+    cf__jsonw_value_except(w, ev, 1, links);
+    if (w->oom || w->len < at + 2)
+        return;
+    w->len--;            /* the closing brace */
+    if (w->len > at + 1) /* not "{}" */
+        cf__jsonw_raw(w, ",", 1);
+    const char *hash = json_string_value(json_object_get(ev, "hash")),
+               *prev = json_string_value(json_object_get(ev, "prev"));
+    cf__jsonw_raw(w, "\"hash\":\"", 8);
+    cf__jsonw_text(w, hash ? hash : "");
+    cf__jsonw_raw(w, "\",\"prev\":\"", 10);
+    cf__jsonw_text(w, prev ? prev : "");
+    cf__jsonw_raw(w, "\"}", 2);
+}
+
+/* bodies: the events' stored texts (a prepared change), or NULL (written from events) */
+static void changed(cf__job_t *j, int status, const cf_case_t *c, const json_t *events,
+                    char *const *bodies)
 {
     cf__jsonw_t w = {0};
     cf__jsonw_raw(&w, "{\"id\":", 6);
@@ -121,8 +147,16 @@ static void changed(cf__job_t *j, int status, const cf_case_t *c, const json_t *
     cf__jsonw_key(&w, "head");
     cf__jsonw_str(&w, c->head);
     cf__jsonw_key(&w, "events");
-    cf__jsonw_value(&w, events, 0);
-    cf__jsonw_raw(&w, "}", 1);
+    cf__jsonw_raw(&w, "[", 1);
+    for (size_t i = 0; i < json_array_size(events); i++) {
+        if (i)
+            cf__jsonw_raw(&w, ",", 1);
+        if (bodies)
+            cf__jsonw_text(&w, bodies[i]);
+        else
+            put_stored(&w, json_array_get(events, i));
+    }
+    cf__jsonw_raw(&w, "]}", 2);
     j->status = status;
     j->case_id = c->id;
     j->answer_len = w.len;
@@ -184,9 +218,12 @@ static int answer_failure(cf__job_t *j, int rc, const cf_ops_out_t *out)
 }
 
 /* Answers the operation's outcome: 0 (keep) with the change's answer, or -1. */
-static int answered(cf__job_t *j, int rc, int status, cf_ops_out_t *out)
+/* s: the store the change was written on (its events' stored texts, cf_store_sealed) */
+static int answered(cf_store_t *s, cf__job_t *j, int rc, int status, cf_ops_out_t *out)
 {
-    int ret = rc == 0 ? (changed(j, status, &out->c, out->events), 0) : answer_failure(j, rc, out);
+    int ret = rc == 0
+                  ? (changed(j, status, &out->c, out->events, cf_store_sealed(s, out->events)), 0)
+                  : answer_failure(j, rc, out);
     cf_ops_out_dispose(out);
     return ret;
 }
@@ -220,7 +257,7 @@ static int exec_open(cf_store_t *s, const cf_calendar_t *cal, cf_wfcache_t *wfs,
         rc = cf_error_set(&out.err, CF_EINVAL, NULL, 0, 0, "give \"workflow\" or \"matter\"");
     if (rc == 0)
         rc = cf_ops_open(&ops, &in, &out);
-    return answered(j, rc, 201, &out);
+    return answered(s, j, rc, 201, &out);
 }
 
 /* Decodes standard base64 (with its padding) into a new buffer. OUT *data, *len. */
@@ -307,7 +344,7 @@ void cf__job_prepare(cf_store_t *s, const cf_calendar_t *cal, cf_wfcache_t *wfs,
         return;
     }
     j->ready = r;
-    changed(j, 200, &r->next, r->events); /* the answer, kept if the rows are written */
+    changed(j, 200, &r->next, r->events, r->bodies); /* the answer, kept if the rows are written */
 }
 
 /* Drops what cf__job_prepare wrote of the answer (the writer does the transition whole). */
@@ -338,7 +375,7 @@ static int act_prepared(cf_ops_t *ops, const cf_ops_act_t *in, cf__job_t *j)
         return 0;
     }
     unprepare(j);
-    return answered(j, rc, 200, &out);
+    return answered(ops->store, j, rc, 200, &out);
 }
 
 static int exec_act(cf_store_t *s, const cf_calendar_t *cal, cf_wfcache_t *wfs, cf__job_t *j)
@@ -357,7 +394,7 @@ static int exec_act(cf_store_t *s, const cf_calendar_t *cal, cf_wfcache_t *wfs, 
     if (rc == 0)
         rc = cf_ops_act(&ops, &in, &out);
     documents_free(docs, in.docs_count);
-    return answered(j, rc, 200, &out);
+    return answered(s, j, rc, 200, &out);
 }
 
 static int exec_extend(cf_store_t *s, const cf_calendar_t *cal, cf_wfcache_t *wfs, cf__job_t *j)
@@ -370,7 +407,7 @@ static int exec_extend(cf_store_t *s, const cf_calendar_t *cal, cf_wfcache_t *wf
                           .period = str(j->body, "by"),
                           .reason = str(j->body, "reason")};
     cf_ops_out_init(&out);
-    return answered(j, cf_ops_extend(&ops, &in, &out), 200, &out);
+    return answered(s, j, cf_ops_extend(&ops, &in, &out), 200, &out);
 }
 
 static int exec_exclude(cf_store_t *s, const cf_calendar_t *cal, cf_wfcache_t *wfs, cf__job_t *j)
@@ -384,7 +421,7 @@ static int exec_exclude(cf_store_t *s, const cf_calendar_t *cal, cf_wfcache_t *w
                            .to = str(j->body, "to"),
                            .reason = str(j->body, "reason")};
     cf_ops_out_init(&out);
-    return answered(j, cf_ops_exclude(&ops, &in, &out), 200, &out);
+    return answered(s, j, cf_ops_exclude(&ops, &in, &out), 200, &out);
 }
 
 /* POST /v1/cases/{id}/evidence or /records: the body is the item (evidence.h), its
@@ -420,7 +457,7 @@ static int exec_register(cf_store_t *s, const cf_calendar_t *cal, cf_wfcache_t *
         rc = cf_ops_evidence(&ops, &in, &out);
     free((void *)doc.data);
     json_decref(item);
-    return answered(j, rc, 201, &out);
+    return answered(s, j, rc, 201, &out);
 }
 
 /* A sign-out, recorded for every daemon (http-session.c). */
