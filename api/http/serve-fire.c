@@ -62,17 +62,6 @@
 #define CF__FIRE_FIRST_US  2000
 #define CF__FIRE_BUDGET_US 64000
 
-/* Sets an error answer {"error": NAME, "text": ...}; returns -1 (roll back). */
-static int fail(cf__job_t *j, int code, const char *text)
-{
-    j->status = cf__http_status(code);
-    json_decref(j->answer);
-    free(j->answer_text);
-    j->answer_text = NULL;
-    j->answer = json_pack("{s:s, s:s}", "error", cf_errname(code), "text", text);
-    return -1;
-}
-
 /* ---- the alert event ------------------------------------------------------------------------ */
 
 typedef cf__fire_times_t fire_times_t; /* (serve-int.h) */
@@ -434,7 +423,7 @@ int cf__job_exec_fire(cf_store_t *s, const cf_calendar_t *cal, cf_wfcache_t *wfs
         if (held)
             cf_store_savepoint_rollback(s);
         json_array_clear(j->alerts); /* rolled back with the job's savepoint */
-        return fail(j, rc, err.text);
+        return cf__job_fail(j, rc, err.text);
     }
     cf_store_savepoint_release(s, NULL);
     j->answer = json_pack("{s:I}", "fired", (json_int_t)json_array_size(j->alerts));

@@ -240,6 +240,9 @@ void cf__fire_times_dispose(cf__fire_times_t *m);
  * instants' strings from m (serve-fire.c). */
 json_t *cf__alert_event(cf__fire_times_t *m, const cf_case_t *c, const cf_alert_t *a, cf_time_t now,
                         int late);
+/* Sets job's answer to the error {"error": NAME, "text": text} with code's status;
+ * returns -1 (the job's writes are rolled back). */
+int cf__job_fail(cf__job_t *j, int code, const char *text);
 /* A FIRE job: one chunk of the alerts due at j->now, fired in the writer's transaction;
  * j->more when alerts may be left (serve-fire.c). 0, or -1 to roll it back. */
 int cf__job_exec_fire(cf_store_t *s, const cf_calendar_t *cal, cf_wfcache_t *wfs, cf__job_t *j);

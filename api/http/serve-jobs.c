@@ -26,8 +26,8 @@
 
 /* ---- answers ------------------------------------------------------------------------- */
 
-/* Sets an error answer {"error": NAME, "text": ...}; returns -1 (roll back). */
-static int fail(cf__job_t *j, int code, const char *text)
+/* Exported, documented in serve-int.h */
+int cf__job_fail(cf__job_t *j, int code, const char *text)
 {
     j->status = cf__http_status(code);
     json_decref(j->answer);
@@ -40,7 +40,7 @@ static int fail(cf__job_t *j, int code, const char *text)
 /* A refusal from the engine: 422 (403 for the role) with rule, article, allowed. */
 static int refuse(cf__job_t *j, int code, const cf_refusal_t *why)
 {
-    fail(j, code, why->text);
+    cf__job_fail(j, code, why->text);
     if (j->answer && why->rule[0]) {
         json_object_set_new(j->answer, "rule", json_string(why->rule));
         json_object_set_new(j->answer, "article", json_string(why->article));
@@ -211,7 +211,7 @@ static int answer_failure(cf__job_t *j, int rc, const cf_ops_out_t *out)
 {
     if (out->refused)
         return refuse(j, rc, &out->why);
-    fail(j, rc, out->err.text);
+    cf__job_fail(j, rc, out->err.text);
     if (rc == CF_ECONFLICT && out->version >= 0 && j->answer)
         json_object_set_new(j->answer, "version", json_integer(out->version));
     return -1;
@@ -468,7 +468,7 @@ static int exec_session_end(cf_store_t *s, cf__job_t *job)
                                   json_integer_value(json_object_get(job->body, "expires_at")),
                                   job->now, &err);
     job->status = 200;
-    return rc == 0 ? 0 : fail(job, rc, err.text);
+    return rc == 0 ? 0 : cf__job_fail(job, rc, err.text);
 }
 
 /* Exported, documented in serve-int.h */
@@ -501,5 +501,5 @@ int cf__job_exec(cf_store_t *s, const cf_calendar_t *cal, cf_wfcache_t *wfs, cf_
     case CF__JOB_OUTBOX:
         return cf__job_outbox(s, job);
     }
-    return fail(job, CF_EINVAL, "unknown job");
+    return cf__job_fail(job, CF_EINVAL, "unknown job");
 }
