@@ -34,8 +34,8 @@
  * (journal_size_limit). It runs on the writer thread, never the loop, after the
  * batch's answers were handed to the loop: only requests queued meanwhile wait for
  * it (a few ms), as they wait for a commit. While alerts fire, the log restarts only
- * near a larger bound, and the checkpointer runs after every commit (wal_restart,
- * ckpt_pace).
+ * near a larger bound, and the checkpointer runs after every commit as it nears it
+ * (wal_restart, ckpt_pace).
  *
  * Savepoints only when needed. A request that fails must not take the others' writes
  * with it, which a savepoint per request gives; but on SQLite a savepoint and its
@@ -138,7 +138,7 @@ static uint64_t micros(void)
 
 /* Least time between two checkpoints: often enough to keep the log short (a few
  * megabytes at full load), seldom enough to copy many commits at once (not while
- * alerts fire: ckpt_pace). */
+ * alerts fire near the log's bound: ckpt_pace). */
 #define CF__CKPT_INTERVAL_MS 100
 
 static void *ckpt_main(void *arg)
@@ -245,22 +245,22 @@ static void ckpt_poke(cf__writer_t *w)
  * time: 90-180 ms each, five in a 10,000-alert burst on a million cases. */
 #define CF__WAL_FIRING_FRAMES 14336
 
-/* 1 when the log of frames frames would pass the firing bound after one more firing
- * commit as large as the last one. */
-static int wal_firing_full(const cf__writer_t *w, int frames)
+/* 1 when the log of frames frames would pass the firing bound after `chunks` more
+ * firing commits as large as the last one. */
+static int wal_firing_full(const cf__writer_t *w, int frames, int chunks)
 {
-    return frames + w->fire_frames > atomic_load(&w->wal_firing_frames);
+    return frames + chunks * w->fire_frames > atomic_load(&w->wal_firing_frames);
 }
 
-/* After a commit: while alerts fire, the checkpointer runs after every commit rather
- * than once an interval, so that the restart at the bound finds little left to copy:
- * an interval's commits (up to ~5,800 frames) were the writer's to copy there, a
- * median 166 ms on the alerts' time, 68 ms so (burst8, docs/performance.md). Its runs
- * and syncs share the two cores and the disk with the chunks: the price, not seen
- * beyond the noise of a shared machine. */
+/* After a commit: while alerts fire and the log is within two chunks of its firing
+ * bound, the checkpointer runs after every commit rather than once an interval, so
+ * that the restart at the bound finds little left to copy: an interval's commits
+ * (up to ~4,600 frames) were the writer's to copy there, 130-190 ms on the alerts'
+ * time (burst8, docs/performance.md). Not for the whole firing: the checkpointer's
+ * runs and syncs share the machine's two cores and its disk with the chunks. */
 static void ckpt_pace(cf__writer_t *w)
 {
-    atomic_store(&w->ckpt.eager, w->firing);
+    atomic_store(&w->ckpt.eager, w->firing && wal_firing_full(w, cf_store_wal_frames(w->store), 2));
 }
 
 /* After a commit: when the log is long, copy the rest of it and start it over (the
@@ -275,7 +275,7 @@ static void ckpt_pace(cf__writer_t *w)
 static void wal_restart(cf__writer_t *w)
 {
     int limit = atomic_load(&w->wal_restart_frames), frames = cf_store_wal_frames(w->store);
-    if (!w->ckpt.started || frames <= limit || (w->firing && !wal_firing_full(w, frames)))
+    if (!w->ckpt.started || frames <= limit || (w->firing && !wal_firing_full(w, frames, 1)))
         return;
     if (!w->firing && frames - atomic_load(&w->ckpt.copied) > CF__WAL_REST_FRAMES &&
         frames <= 2 * limit)
