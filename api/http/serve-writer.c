@@ -76,6 +76,13 @@
  * the thread pool's threads would need a connection each); a fixed batch size or
  * a batching delay (adds latency when idle; the natural batch is whatever arrived
  * during the previous fsync).
+ *
+ * Map (each part starts with a "----" comment): the thread (job marks,
+ * a batch's failure); the checkpointer (its thread, its pace while alerts fire, the
+ * log's restarts: wal_restart); a job, with or without a savepoint of its own (redo,
+ * absorb, run_batch, writer_main); the preparer (its thread, the rows given back);
+ * the loop side (submitting, handing answers back, start and stop). Next to split off:
+ * the checkpointer, into a file of its own.
  */
 #include "serve-int.h"
 
