@@ -471,8 +471,11 @@ int cf_engine_extend(const cf_workflow_t *wf, const cf_calendar_t *cal, const cf
     const cf_clock_rt_t *k = cf_case_clock(c, def->id);
     cf_period_t total;
     int rc = extension_allowed(c, def, k, req, &total, why);
-    if (rc != 0)
+    if (rc != 0) {
+        if (why && rc != CF_ENOMEM) /* what may be done instead (notify_extension ...) */
+            why->allowed = cf_engine_allowed(wf, c);
         return rc;
+    }
     cf_count_t n;
     cf_error_t err;
     if (moved_deadline(def, cal, k, &total, 0, req->by, &n, &err) != 0)

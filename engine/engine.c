@@ -642,12 +642,11 @@ static int act_events(const cf_workflow_t *wf, const cf_calendar_t *cal, const c
     return 0;
 }
 
-/* Exported, documented in engine.h */
-int cf_engine_act(const cf_workflow_t *wf, const cf_calendar_t *cal, const cf_case_t *c,
-                  const cf_act_t *req, json_t **events, cf_refusal_t *why)
+/* The checks before the transition is looked at: the action, the role, the party, the
+ * facts only some actions may give or date, the 案由, the child cases. */
+static int act_checks(const cf_workflow_t *wf, const cf_case_t *c, const cf_act_t *req,
+                      cf_refusal_t *why)
 {
-    if (why)
-        memset(why, 0, sizeof(*why));
     int rc = precheck(wf, c, req, why);
     if (rc != 0)
         return rc;
@@ -655,15 +654,28 @@ int cf_engine_act(const cf_workflow_t *wf, const cf_calendar_t *cal, const cf_ca
         (rc = cf__facts_past(wf, c, req, why)) != 0 || (rc = cf__cause_act(c, req, why)) != 0 ||
         (rc = cf__children_act(wf, req, why)) != 0)
         return rc;
-    json_t *merged = json_copy(c->facts); /* only its top level changes */
-    if (!merged || (req->facts && json_object_update(merged, (json_t *)req->facts) != 0) ||
-        cf__amounts_as_yuan(wf, merged) != 0) {
+    return 0;
+}
+
+/* Exported, documented in engine.h */
+int cf_engine_act(const cf_workflow_t *wf, const cf_calendar_t *cal, const cf_case_t *c,
+                  const cf_act_t *req, json_t **events, cf_refusal_t *why)
+{
+    if (why)
+        memset(why, 0, sizeof(*why));
+    int rc = act_checks(wf, c, req, why);
+    if (rc == 0) {
+        json_t *merged = json_copy(c->facts); /* only its top level changes */
+        if (!merged || (req->facts && json_object_update(merged, (json_t *)req->facts) != 0) ||
+            cf__amounts_as_yuan(wf, merged) != 0) {
+            json_decref(merged);
+            return CF_ENOMEM;
+        }
+        rc = act_events(wf, cal, c, req, merged, events, why);
         json_decref(merged);
-        return CF_ENOMEM;
     }
-    rc = act_events(wf, cal, c, req, merged, events, why);
-    json_decref(merged);
-    if (rc != 0 && rc != CF_ENOMEM && why)
+    /* every refusal says what may be done instead, whichever check made it */
+    if (rc != 0 && rc != CF_ENOMEM && why && !why->allowed)
         why->allowed = cf_engine_allowed(wf, c);
     return rc;
 }

@@ -202,6 +202,7 @@
     X(serve_store_alerts)                                                                          \
     X(serve_store_tokens)                                                                          \
     X(serve_walk_full)                                                                             \
+    X(serve_walk_every)                                                                            \
     X(serve_status_codes)                                                                          \
     X(serve_agency)                                                                                \
     X(serve_queries)                                                                               \
