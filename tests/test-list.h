@@ -203,6 +203,7 @@
     X(serve_store_tokens)                                                                          \
     X(serve_walk_full)                                                                             \
     X(serve_walk_every)                                                                            \
+    X(serve_walk_refusal_allowed)                                                                  \
     X(serve_status_codes)                                                                          \
     X(serve_agency)                                                                                \
     X(serve_queries)                                                                               \

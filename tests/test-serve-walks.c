@@ -13,7 +13,8 @@
  * dates are the walk's own, inside the shipped calendars: the test does not depend
  * on the day it runs.
  *
- * Map: serve-walk-1 (every walk over HTTP; all nine workflows to their end).
+ * Map: serve-walk-1 (every walk over HTTP; all nine workflows to their end); serve-walk-2
+ * (a refusal before the transition still carries allowed).
  */
 #include <dirent.h>
 #include <stdlib.h>
@@ -291,5 +292,43 @@ TEST_IMPL(serve_walk_every)
     for (int k = 0; k < NWF; k++)
         if (!ended[k])
             CF__FAIL("no walk over HTTP takes workflow '%s' to its end", workflows[k]);
+    return 0;
+}
+
+/* serve-walk-2: a refusal made before the transition is looked at (here the 案由's
+ * subject: the party was opened without a type) still says what may be done now, as
+ * every refusal of an action does (docs/api.md "Errors"). */
+TEST_IMPL(serve_walk_refusal_allowed)
+{
+    char db[512], etag[32];
+    td_db("walk-refusal.db", db, sizeof(db));
+    td_daemon_t d;
+    td_start_at(&d, db, "2026-03-02T09:00:00+08:00");
+    walk_t w = {.file = "serve_walk_refusal_allowed", .d = &d, .db = db};
+    json_t *open = json_pack("{s:s, s:s}", "workflow", "penalty-general", "party", "某某大药房");
+    w.id = open_walk(&w, open);
+    json_decref(open);
+    const char *head = token_for(&w, "李四", "head");
+    json_decref(read_case(&w, head, etag, sizeof(etag)));
+    json_t *body =
+        json_pack("{s:s, s:{s:s, s:s, s:[{s:s, s:s}, {s:s, s:s}]}, s:o}", "action", "file", "facts",
+                  "filing_reason", "涉嫌串换药品", "cause", "js-2024:14", "officers", "name",
+                  "张三", "cert", "65010020001", "name", "王五", "cert", "65010020002", "documents",
+                  documents(json_pack("[s]", "立案审批表")));
+    char path[64];
+    snprintf(path, sizeof(path), "/v1/cases/%lld/actions", w.id);
+    td_resp_t r;
+    td_http_json(&d, "POST", path, head, body, etag, &r);
+    json_decref(body);
+    ASSERT_EQ(r.status, 422);
+    ASSERT_STR_EQ(json_string_value(json_object_get(r.json, "rule")), "cause-subject");
+    const json_t *allowed = json_object_get(r.json, "allowed");
+    if (!json_is_array(allowed) || json_array_size(allowed) == 0)
+        CF__FAIL("a cause-subject refusal without allowed: %s", r.body);
+    ASSERT_CONTAINS(r.body, "\"action\":\"file\""); /* filing is still what may be done */
+    td_resp_free(&r);
+    td_stop(&d);
+    for (int k = 0; k < w.n; k++)
+        free(w.tokens[k]);
     return 0;
 }

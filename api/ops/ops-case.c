@@ -173,6 +173,8 @@ static int act_cause(cf_ops_t *ops, const cf_workflow_t *wf, const cf_case_t *c,
     if (rc == 0 && n > 0)
         rc = open_cause(ops, wf, text, json_string_value(json_object_get(c->party, "type")), cause,
                         out);
+    if (rc == CF_EREFUSED && out->refused && !out->why.allowed) /* what may be done instead */
+        out->why.allowed = cf_engine_allowed(wf, c);
     return rc;
 }
 
