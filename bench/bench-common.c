@@ -400,6 +400,26 @@ void cf_bench_daemon_memory(const cf_bench_daemon_t *d, long *hwm_kb, long *rss_
 }
 
 /* Exported, documented in bench.h */
+void cf_bench_daemon_cpu(const cf_bench_daemon_t *d, double *user, double *sys)
+{
+    char path[64], text[1024];
+    unsigned long long ut = 0, st = 0;
+    snprintf(path, sizeof(path), "/proc/%d/stat", (int)d->pid);
+    FILE *f = fopen(path, "r");
+    size_t n = f ? fread(text, 1, sizeof(text) - 1, f) : 0;
+    if (f)
+        fclose(f);
+    text[n] = '\0';
+    /* after the command's name in parentheses: state is field 3, utime 14, stime 15 */
+    const char *p = strrchr(text, ')');
+    if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &ut, &st) != 2)
+        ut = st = 0;
+    double hz = (double)sysconf(_SC_CLK_TCK);
+    *user = (double)ut / hz;
+    *sys = (double)st / hz;
+}
+
+/* Exported, documented in bench.h */
 int cf_bench_daemon_stop(cf_bench_daemon_t *d)
 {
     int status = 0;

@@ -27,6 +27,10 @@
  * http.sock in the bench's folder and the clients connect there (AF_UNIX, no
  * TCP_NODELAY to set). run.sh runs it right after the TCP row in each round, under the
  * key http_unix, so the two alternate on the same machine state; reported, not judged.
+ * Every run also gives the CPU time of the timed part a transition, user and kernel, of
+ * the daemon (all its threads, /proc/PID/stat, 10 ms ticks) and of this client
+ * (getrusage): d_user_us, d_sys_us, c_user_us, c_sys_us, and the kernel's share of it
+ * all (kernel_pct), what a Unix socket is meant to cut.
  *
  * On PostgreSQL (--pg, issue 24 item 5) the key is pg_http, and --nodes N starts N
  * daemons on the one database, the clients spread over them in turn (--nodes 3:
@@ -80,6 +84,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/epoll.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -543,6 +548,20 @@ static long watcher_stop(watcher_t *w, long want)
 
 /* ---- the subcommand ------------------------------------------------------------------------ */
 
+/* CPU seconds so far: the (first) daemon's and this process's, user and kernel. */
+typedef struct cpu_s {
+    double d_user, d_sys, c_user, c_sys;
+} cpu_t;
+
+static void cpu_now(const cf_bench_daemon_t *d, cpu_t *out)
+{
+    struct rusage ru;
+    cf_bench_daemon_cpu(d, &out->d_user, &out->d_sys);
+    getrusage(RUSAGE_SELF, &ru);
+    out->c_user = (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6;
+    out->c_sys = (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
+}
+
 /* The sample "NAME VALUE" (a line of its own, not the # HELP line) in /metrics;
  * name ends with the space. */
 static double metric(const char *text, const char *name)
@@ -622,7 +641,10 @@ int cf_bench_http_cmd(cf_bench_env_t *env, int argc, char **argv)
     watcher_t w = {0};
     if (stream)
         watcher_start(&w, &d[0]);
+    cpu_t cpu0, cpu1;
+    cpu_now(&d[0], &cpu0);
     double secs = drive(&r);
+    cpu_now(&d[0], &cpu1);
     long n = r.answered;
     long frames = stream ? watcher_stop(&w, n) : 0;
     if (stream && frames != n)
@@ -635,13 +657,18 @@ int cf_bench_http_cmd(cf_bench_env_t *env, int argc, char **argv)
             batch_max = metric(metrics, "caseflow_commit_batch_max ");
         free(metrics);
     }
+    double per = n ? 1e6 / (double)n : 0, du = (cpu1.d_user - cpu0.d_user) * per,
+           ds = (cpu1.d_sys - cpu0.d_sys) * per, cu = (cpu1.c_user - cpu0.c_user) * per,
+           cs = (cpu1.c_sys - cpu0.c_sys) * per;
     cf_bench_result(key, (double)n / secs,
                     "transitions=%ld clients=%ld nodes=%ld seconds=%.3f commits=%.0f "
                     "per_commit=%.1f p50_ms=%.2f p99_ms=%.2f batch_max=%.0f stream_frames=%ld "
-                    "conflicts=%ld",
+                    "conflicts=%ld d_user_us=%.1f d_sys_us=%.1f c_user_us=%.1f c_sys_us=%.1f "
+                    "kernel_pct=%.1f",
                     n, clients, nodes, secs, batches, batches > 0 ? (double)n / batches : 0,
                     pct(r.latency, n, 0.5) * 1e3, pct(r.latency, n, 0.99) * 1e3, batch_max, frames,
-                    r.conflicts);
+                    r.conflicts, du, ds, cu, cs,
+                    du + ds + cu + cs > 0 ? 100 * (ds + cs) / (du + ds + cu + cs) : 0);
     teardown(&r);
     if (!env->pg)
         wal_row(key, path, &wal, &d[0]);

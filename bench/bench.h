@@ -175,6 +175,9 @@ void cf_bench_daemon_start(const cf_bench_env_t *env, const char *db, const char
                            cf_bench_daemon_t *d);
 /* The child's VmHWM and VmRSS in kB from /proc (0 when unreadable). */
 void cf_bench_daemon_memory(const cf_bench_daemon_t *d, long *hwm_kb, long *rss_kb);
+/* The child's CPU time so far, all its threads, in seconds: in user space (OUT *user) and
+ * in the kernel (OUT *sys), from /proc/PID/stat (clock ticks; 0 when unreadable). */
+void cf_bench_daemon_cpu(const cf_bench_daemon_t *d, double *user, double *sys);
 /* SIGTERM, then waits. Returns the exit status (0: a clean stop). */
 int cf_bench_daemon_stop(cf_bench_daemon_t *d);
 
