@@ -64,6 +64,8 @@ static int remove_stale(cf_serve_t *srv, const char *path, cf_error_t *err)
     struct stat st;
     if (lstat(path, &st) != 0)
         return 0;
+    if (!S_ISSOCK(st.st_mode)) /* checked just before; a connect to a file is refused too */
+        return cf__unix_path_check(path, err);
     memcpy(a.sun_path, path, strlen(path) + 1);
     int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
     if (fd < 0)
