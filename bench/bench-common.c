@@ -320,8 +320,9 @@ json_t *cf_bench_act_events(const cf_bench_env_t *env, const cf_case_t *c, int s
 
 /* ---- the daemon ------------------------------------------------------------------------------ */
 
-/* Reads the child's first line; OUT port. Returns 0 or -1. */
-static int read_listening(int fd, int *port)
+/* Reads the child's first line; OUT d->port, or d->unix_path ("listening on unix:PATH").
+ * Returns 0 or -1. */
+static int read_listening(int fd, cf_bench_daemon_t *d)
 {
     char line[256];
     size_t n = 0;
@@ -333,11 +334,16 @@ static int read_listening(int fd, int *port)
             break;
     }
     line[n] = '\0';
-    const char *colon = strrchr(line, ':');
+    const char *colon = strrchr(line, ':'), *unix_at = strstr(line, "listening on unix:");
+    if (unix_at) {
+        snprintf(d->unix_path, sizeof(d->unix_path), "%.*s", (int)strcspn(unix_at + 18, "\n"),
+                 unix_at + 18);
+        return d->unix_path[0] ? 0 : -1;
+    }
     if (!strstr(line, "listening on") || !colon)
         return -1;
-    *port = atoi(colon + 1);
-    return *port > 0 ? 0 : -1;
+    d->port = atoi(colon + 1);
+    return d->port > 0 ? 0 : -1;
 }
 
 /* Exported, documented in bench.h */
@@ -346,6 +352,9 @@ void cf_bench_daemon_start(const cf_bench_env_t *env, const char *db, const char
 {
     const char *argv[32] = {env->caseflow, "--db", db, "serve", "--listen", "127.0.0.1:0"};
     int argc = 6, pipefd[2];
+    for (const char *const *e = extra; e && *e; e++)
+        if (strcmp(*e, "--listen") == 0)
+            argc = 4; /* theirs instead */
     for (; extra && *extra && argc < 31; extra++)
         argv[argc++] = *extra;
     argv[argc] = NULL;
@@ -368,7 +377,7 @@ void cf_bench_daemon_start(const cf_bench_env_t *env, const char *db, const char
     }
     close(pipefd[1]);
     d->out_fd = pipefd[0];
-    if (d->pid < 0 || read_listening(d->out_fd, &d->port) != 0)
+    if (d->pid < 0 || read_listening(d->out_fd, d) != 0)
         cf_bench_die("serve", "%s did not start listening", env->caseflow);
     d->listening = cf_bench_now();
 }
@@ -388,6 +397,26 @@ void cf_bench_daemon_memory(const cf_bench_daemon_t *d, long *hwm_kb, long *rss_
     }
     if (f)
         fclose(f);
+}
+
+/* Exported, documented in bench.h */
+void cf_bench_daemon_cpu(const cf_bench_daemon_t *d, double *user, double *sys)
+{
+    char path[64], text[1024];
+    unsigned long long ut = 0, st = 0;
+    snprintf(path, sizeof(path), "/proc/%d/stat", (int)d->pid);
+    FILE *f = fopen(path, "r");
+    size_t n = f ? fread(text, 1, sizeof(text) - 1, f) : 0;
+    if (f)
+        fclose(f);
+    text[n] = '\0';
+    /* after the command's name in parentheses: state is field 3, utime 14, stime 15 */
+    const char *p = strrchr(text, ')');
+    if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &ut, &st) != 2)
+        ut = st = 0;
+    double hz = (double)sysconf(_SC_CLK_TCK);
+    *user = (double)ut / hz;
+    *sys = (double)st / hz;
 }
 
 /* Exported, documented in bench.h */
@@ -433,6 +462,8 @@ int cf_bench_http(const cf_bench_daemon_t *d, const char *method, const char *pa
         h = curl_slist_append(h, auth);
     }
     curl_easy_setopt(e, CURLOPT_URL, url);
+    if (d->unix_path[0])
+        curl_easy_setopt(e, CURLOPT_UNIX_SOCKET_PATH, d->unix_path);
     curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, method);
     curl_easy_setopt(e, CURLOPT_HTTPHEADER, h);
     curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
@@ -485,6 +516,8 @@ void cf_bench_stream_follow(const cf_bench_daemon_t *d,
     snprintf(auth, sizeof(auth), "Authorization: Bearer %s", CF_BENCH_TOKEN);
     struct curl_slist *h = curl_slist_append(NULL, auth);
     curl_easy_setopt(e, CURLOPT_URL, url);
+    if (d->unix_path[0])
+        curl_easy_setopt(e, CURLOPT_UNIX_SOCKET_PATH, d->unix_path);
     curl_easy_setopt(e, CURLOPT_HTTPHEADER, h);
     curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_stream_text);
     curl_easy_setopt(e, CURLOPT_WRITEDATA, &f);

@@ -22,6 +22,16 @@
  * as a browser or an alert daemon would be, and checks that it carried one
  * transition notice per transition (run.sh: --key http_sse).
  *
+ * --unix 1 runs the same over a Unix socket (`caseflow serve --listen unix:PATH`, the
+ * link a proxy on the same host uses; docs/operations.md): the daemon listens on
+ * http.sock in the bench's folder and the clients connect there (AF_UNIX, no
+ * TCP_NODELAY to set). run.sh runs it right after the TCP row in each round, under the
+ * key http_unix, so the two alternate on the same machine state; reported, not judged.
+ * Every run also gives the CPU time of the timed part a transition, user and kernel, of
+ * the daemon (all its threads, /proc/PID/stat, 10 ms ticks) and of this client
+ * (getrusage): d_user_us, d_sys_us, c_user_us, c_sys_us, and the kernel's share of it
+ * all (kernel_pct), what a Unix socket is meant to cut.
+ *
  * On PostgreSQL (--pg, issue 24 item 5) the key is pg_http, and --nodes N starts N
  * daemons on the one database, the clients spread over them in turn (--nodes 3:
  * pg_http3, set beside pg_http). Two daemons writing at once may be answered 409 on
@@ -74,7 +84,9 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/epoll.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #define T_OPEN "2026-03-02T09:00:00+08:00"
@@ -101,7 +113,8 @@ typedef struct client_s {
     int step;                /* 1..8: the step in flight (opening: unused) */
     int busy;                /* a request is in flight */
     double sent;
-    int port; /* its daemon's */
+    int port;              /* its daemon's */
+    const char *unix_path; /* its daemon's Unix socket, or NULL (TCP) */
 } client_t;
 
 typedef struct run_s {
@@ -131,17 +144,26 @@ static void watch(run_t *r, client_t *c, uint32_t events)
 }
 
 /* Opens c's connection to its daemon: blocking connect on loopback, then TCP_NODELAY and
- * non-blocking. */
+ * non-blocking; or on its Unix socket, then non-blocking. */
 static void connect_client(client_t *c)
 {
     struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)c->port)};
+    struct sockaddr_un u = {.sun_family = AF_UNIX};
     int one = 1;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    c->fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (c->fd < 0 || connect(c->fd, (struct sockaddr *)&a, sizeof(a)) != 0)
-        cf_bench_die("http", "connect to 127.0.0.1:%d: %s", c->port, strerror(errno));
-    if (setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)) != 0 ||
-        fcntl(c->fd, F_SETFL, fcntl(c->fd, F_GETFL) | O_NONBLOCK) != 0)
+    if (c->unix_path) {
+        snprintf(u.sun_path, sizeof(u.sun_path), "%s", c->unix_path);
+        c->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        if (c->fd < 0 || connect(c->fd, (struct sockaddr *)&u, sizeof(u)) != 0)
+            cf_bench_die("http", "connect to unix:%s: %s", c->unix_path, strerror(errno));
+    } else {
+        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        c->fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        if (c->fd < 0 || connect(c->fd, (struct sockaddr *)&a, sizeof(a)) != 0)
+            cf_bench_die("http", "connect to 127.0.0.1:%d: %s", c->port, strerror(errno));
+        if (setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)) != 0)
+            cf_bench_die("http", "TCP_NODELAY: %s", strerror(errno));
+    }
+    if (fcntl(c->fd, F_SETFL, fcntl(c->fd, F_GETFL) | O_NONBLOCK) != 0)
         cf_bench_die("http", "socket options: %s", strerror(errno));
 }
 
@@ -434,6 +456,7 @@ static void setup(run_t *r, long clients, long cases)
         client_t *c = &r->clients[i];
         c->fd = -1;
         c->port = r->d[i % r->nodes].port;
+        c->unix_path = r->d[i % r->nodes].unix_path[0] ? r->d[i % r->nodes].unix_path : NULL;
         c->cases = cases;
         c->ids = calloc((size_t)cases, sizeof(int64_t));
         c->versions = calloc((size_t)cases, sizeof(int64_t));
@@ -525,6 +548,20 @@ static long watcher_stop(watcher_t *w, long want)
 
 /* ---- the subcommand ------------------------------------------------------------------------ */
 
+/* CPU seconds so far: the (first) daemon's and this process's, user and kernel. */
+typedef struct cpu_s {
+    double d_user, d_sys, c_user, c_sys;
+} cpu_t;
+
+static void cpu_now(const cf_bench_daemon_t *d, cpu_t *out)
+{
+    struct rusage ru;
+    cf_bench_daemon_cpu(d, &out->d_user, &out->d_sys);
+    getrusage(RUSAGE_SELF, &ru);
+    out->c_user = (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6;
+    out->c_sys = (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
+}
+
 /* The sample "NAME VALUE" (a line of its own, not the # HELP line) in /metrics;
  * name ends with the space. */
 static double metric(const char *text, const char *name)
@@ -562,15 +599,20 @@ int cf_bench_http_cmd(cf_bench_env_t *env, int argc, char **argv)
     long stream = cf_bench_opt(argc, argv, "--stream", 0);
     long cases = cf_bench_opt(argc, argv, "--cases-per-client", env->quick ? 5 : 30);
     long nodes = cf_bench_opt(argc, argv, "--nodes", 1);
+    long on_unix = cf_bench_opt(argc, argv, "--unix", 0);
     const char *key = cf_bench_opt_text(argc, argv, "--key", env->pg ? "pg_http" : "http");
-    char open_key[64];
+    char open_key[64], sock[1100];
     snprintf(open_key, sizeof(open_key), "%s_open", key);
-    const char *extra[] = {"--now", T_OPEN, NULL};
+    cf_bench_path(env, "http.sock", sock + 5, sizeof(sock) - 5);
+    memcpy(sock, "unix:", 5);
+    const char *extra[] = {"--now", T_OPEN, on_unix ? "--listen" : NULL, sock, NULL};
     char path[1024], *metrics = NULL;
     cf_store_t *s;
     cf_bench_daemon_t d[8];
     if (nodes < 1 || nodes > 8 || (nodes > 1 && !env->pg))
         cf_bench_die("http", "--nodes is 1 to 8, and more than 1 only with --pg");
+    if (on_unix && (nodes > 1 || strlen(sock) - 5 >= sizeof(((cf_bench_daemon_t *)0)->unix_path)))
+        cf_bench_die("http", "--unix: one node, and %s under 108 bytes", sock + 5);
     run_t r = {.d = d, .nodes = (int)nodes};
     long status;
     cf_bench_db(env, "http.db", path, sizeof(path));
@@ -599,7 +641,10 @@ int cf_bench_http_cmd(cf_bench_env_t *env, int argc, char **argv)
     watcher_t w = {0};
     if (stream)
         watcher_start(&w, &d[0]);
+    cpu_t cpu0, cpu1;
+    cpu_now(&d[0], &cpu0);
     double secs = drive(&r);
+    cpu_now(&d[0], &cpu1);
     long n = r.answered;
     long frames = stream ? watcher_stop(&w, n) : 0;
     if (stream && frames != n)
@@ -612,13 +657,18 @@ int cf_bench_http_cmd(cf_bench_env_t *env, int argc, char **argv)
             batch_max = metric(metrics, "caseflow_commit_batch_max ");
         free(metrics);
     }
+    double per = n ? 1e6 / (double)n : 0, du = (cpu1.d_user - cpu0.d_user) * per,
+           ds = (cpu1.d_sys - cpu0.d_sys) * per, cu = (cpu1.c_user - cpu0.c_user) * per,
+           cs = (cpu1.c_sys - cpu0.c_sys) * per;
     cf_bench_result(key, (double)n / secs,
                     "transitions=%ld clients=%ld nodes=%ld seconds=%.3f commits=%.0f "
                     "per_commit=%.1f p50_ms=%.2f p99_ms=%.2f batch_max=%.0f stream_frames=%ld "
-                    "conflicts=%ld",
+                    "conflicts=%ld d_user_us=%.1f d_sys_us=%.1f c_user_us=%.1f c_sys_us=%.1f "
+                    "kernel_pct=%.1f",
                     n, clients, nodes, secs, batches, batches > 0 ? (double)n / batches : 0,
                     pct(r.latency, n, 0.5) * 1e3, pct(r.latency, n, 0.99) * 1e3, batch_max, frames,
-                    r.conflicts);
+                    r.conflicts, du, ds, cu, cs,
+                    du + ds + cu + cs > 0 ? 100 * (ds + cs) / (du + ds + cu + cs) : 0);
     teardown(&r);
     if (!env->pg)
         wal_row(key, path, &wal, &d[0]);

@@ -161,17 +161,23 @@ void cf_bench_rows_close(cf_bench_rows_t *w);
 typedef struct cf_bench_daemon_s {
     pid_t pid;
     int port;
-    double started;   /* cf_bench_now() just before fork */
-    double listening; /* when its "listening on" line was read */
-    int out_fd;       /* its standard output (read end) */
+    double started;      /* cf_bench_now() just before fork */
+    double listening;    /* when its "listening on" line was read */
+    int out_fd;          /* its standard output (read end) */
+    char unix_path[108]; /* "" on TCP; else the Unix socket it listens on (port 0) */
 } cf_bench_daemon_t;
 
 /* Starts `caseflow serve --db db --listen 127.0.0.1:0` plus the NULL-terminated
- * extra arguments, and waits for its "listening on" line. Exits on failure. */
+ * extra arguments (when they hold a --listen, it replaces 127.0.0.1:0: "--listen",
+ * "unix:PATH" for a Unix socket), and waits for its "listening on" line. Exits on
+ * failure. */
 void cf_bench_daemon_start(const cf_bench_env_t *env, const char *db, const char *const *extra,
                            cf_bench_daemon_t *d);
 /* The child's VmHWM and VmRSS in kB from /proc (0 when unreadable). */
 void cf_bench_daemon_memory(const cf_bench_daemon_t *d, long *hwm_kb, long *rss_kb);
+/* The child's CPU time so far, all its threads, in seconds: in user space (OUT *user) and
+ * in the kernel (OUT *sys), from /proc/PID/stat (clock ticks; 0 when unreadable). */
+void cf_bench_daemon_cpu(const cf_bench_daemon_t *d, double *user, double *sys);
 /* SIGTERM, then waits. Returns the exit status (0: a clean stop). */
 int cf_bench_daemon_stop(cf_bench_daemon_t *d);
 

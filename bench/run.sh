@@ -8,7 +8,7 @@
 # --only ROWS (or BENCH_ROWS=ROWS in the environment; `make bench` passes it on)
 # runs only some rows, ROWS a comma-separated list of: engine (1a), http (1b: the
 # raw limit, measured on engine's rows, so engine runs too, and HTTP with 128
-# clients, the log's size), http-more (1b with 64
+# clients over TCP and over a Unix socket, the log's size), http-more (1b with 64
 # clients and with a stream), peer (4), alerts (2, with the burst of issue 26),
 # storm, downtime (6), audit (3), stats (7), importer (5), pg (8: PostgreSQL, issue 24:
 # the raw libpq limit, durable transitions in process, over HTTP against one node and
@@ -104,7 +104,12 @@ while [ "$i" -le "$ROUNDS" ]; do
     # raw reads the database engine wrote (the same rows): http needs both
     if want engine || want http || want http-more; then run engine; fi
     if want http || want http-more; then run raw; fi
-    if want http; then run http; fi
+    if want http; then
+        run http
+        # The same over a Unix socket (reported beside TCP, not judged), right after it:
+        # the rounds alternate TCP and Unix on the same machine state.
+        run http --key http_unix --unix 1
+    fi
     if want http-more; then
         if [ -n "$QUICK" ]; then
             run http --key http_c64 --clients 64 --cases-per-client 10

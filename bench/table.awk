@@ -155,6 +155,12 @@ END {
         "clients, answer after commit; " x["http", "per_commit"] " per commit; p50 " \
         x["http", "p50_ms"] " ms, p99 " x["http", "p99_ms"] " ms)", "http", "raw_batch",
         "raw limit", 0.40, "%")
+    # Reported, not judged: the same load over a Unix socket (a proxy on the same host),
+    # each round run right after the TCP one, so the ratio pairs rounds (bench-http.c).
+    ratio_row("1b", "the same over a Unix socket, not loopback TCP (" x["http_unix", "clients"] \
+        " clients; " x["http_unix", "per_commit"] " per commit; p50 " x["http_unix", "p50_ms"] \
+        " ms, p99 " x["http_unix", "p99_ms"] " ms; reported, not judged)", "http_unix", "http",
+        "over TCP (1b)", "", "%")
     ratio_row("1b", "the same with " x["http_c64", "clients"] " clients (" \
         x["http_c64", "per_commit"] " per commit; p50 " x["http_c64", "p50_ms"] " ms, p99 " \
         x["http_c64", "p99_ms"] " ms)", "http_c64", "raw_batch", "raw limit", "", "%")

@@ -119,7 +119,8 @@ void td_start(td_daemon_t *d, const cf_serve_config_t *cfg)
     if (cf_serve_open(cfg, &d->srv, &err) != 0)
         CF__FAIL("cf_serve_open: %s", err.text);
     d->port = cf_serve_port(d->srv);
-    ASSERT(d->port > 0);
+    d->unix_path = cfg->unix_path;
+    ASSERT(d->port > 0 || d->unix_path);
     d->result = -1;
     ASSERT_EQ(pthread_create(&d->thread, NULL, daemon_main, d), 0);
 }
@@ -208,6 +209,8 @@ void td_http(const td_daemon_t *d, const char *method, const char *path, const c
         curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE, (long)body_len);
     }
     curl_easy_setopt(e, CURLOPT_URL, url);
+    if (d->unix_path)
+        curl_easy_setopt(e, CURLOPT_UNIX_SOCKET_PATH, d->unix_path);
     curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, method);
     curl_easy_setopt(e, CURLOPT_HTTPHEADER, h);
     curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);

@@ -23,6 +23,8 @@ typedef struct td_daemon_s {
     int result; /* cf_serve_run's: uv_loop_close */
     int port;
     char *metrics_token; /* a token of role metrics, made by td_start (GET /metrics) */
+    /* The cfg's unix_path (td_http connects there; port is 0), or NULL. */
+    const char *unix_path;
 } td_daemon_t;
 
 typedef struct td_resp_s {
@@ -61,7 +63,8 @@ void td_check_late_log(const char *log, long long n);
  * beside the daemon (the test fails if there is no row). */
 long long td_scalar(const char *db, const char *sql);
 
-/* One HTTP exchange (a new connection each time). body and if_match may be NULL.
+/* One HTTP exchange (a new connection each time, over d's Unix socket when it has
+ * one). body and if_match may be NULL.
  * extra_header may be NULL. */
 void td_http(const td_daemon_t *d, const char *method, const char *path, const char *token,
              const char *body, size_t body_len, const char *if_match, td_resp_t *r);

@@ -340,6 +340,13 @@
     /* SERVE-HARD-TESTS */                                                                         \
     /* start-*: the start after a downtime (tests/test-serve-start.c) */                           \
     X(start_answers_while_backlog_fires)                                                           \
+    /* unix-*: listening on a Unix socket (tests/test-serve-unix.c) */                             \
+    X(serve_unix_1_answers)                                                                        \
+    X(serve_unix_2_stale)                                                                          \
+    X(serve_unix_3_not_a_socket)                                                                   \
+    X(serve_unix_4_too_long)                                                                       \
+    X(serve_unix_5_setting)                                                                        \
+    X(serve_unix_6_binary)                                                                         \
     X(overlay_example)                                                                             \
     X(overlay_problems)                                                                            \
     /* cause-*: the 案由 dictionaries (tests/test-cause.c) */                                    \

@@ -307,7 +307,9 @@ enum { CF_OPT_REQ = 1, CF_OPT_MANY = 2 };
     X("serve", "--checkpoint-out", "FILE", 0, "the file each checkpoint is written to")            \
     X("serve", "--export-key", "FILE", 0,                                                          \
       "the Ed25519 or SM2 private key exports are signed with")                                    \
-    X("serve", "--listen", "HOST:PORT", 0, "where to listen (127.0.0.1:8080; port 0: any)")        \
+    X("serve", "--listen", "HOST:PORT|unix:PATH", 0,                                               \
+      "where to listen (127.0.0.1:8080; port 0: any; unix:PATH a Unix socket)")                    \
+    X("serve", "--listen-mode", "MODE", 0, "the Unix socket file's permissions (0660)")            \
     X("serve", "--config", "FILE", 0, "settings file; flags win over it")                          \
     X("serve", "--alert-log", "FILE", 0, "append each deadline alert to FILE as a JSON line")      \
     X("serve", "--webhook", "URL", CF_OPT_MANY, "POST each alert to URL")                          \

@@ -6,8 +6,8 @@
  *
  * Settings are applied in order: defaults, then --config FILE, then $CASEFLOW_NOW,
  * then the flags, so a flag always wins. `serve` prints one line,
- * "caseflow: listening on HOST:PORT", once it accepts connections (with port 0
- * that is how a caller learns the port), and exits 0 after a clean stop.
+ * "caseflow: listening on HOST:PORT" (or "on unix:PATH"), once it accepts connections
+ * (with port 0 that is how a caller learns the port), and exits 0 after a clean stop.
  *
  * Tokens: 32 random bytes from OpenSSL's RAND_bytes, printed once as 64 hex
  * digits; the database keeps only the SHA-256 of that text, so a stolen database
@@ -27,7 +27,8 @@
 #include <sys/stat.h>
 
 static const char *const serve_usage =
-    "serve [--db FILE] [--listen HOST:PORT] [--config FILE] [--alert-log FILE]\n"
+    "serve [--db FILE] [--listen HOST:PORT|unix:PATH [--listen-mode 0660]] [--config FILE]\n"
+    "       [--alert-log FILE]"
     "       [--webhook URL]... [--max-body BYTES] [--doc-max BYTES] [--webhook-attempts N]\n"
     "       [--webhook-retry-ms MS] [--timeout-ms MS] [--now TIME] [--test-clock]\n"
     "       [--checkpoint-interval SECONDS --checkpoint-key FILE [--checkpoint-out FILE]]\n"
@@ -52,9 +53,12 @@ static int apply_flags(cf_serve_config_t *cfg, int argc, char **argv, char *list
     const char *hooks[CF_SERVE_MAX_WEBHOOKS];
     const char *addr = cf__opt_value(argc, argv, "--listen");
     const char *now = cf__opt_value(argc, argv, "--now");
+    const char *mode = cf__opt_value(argc, argv, "--listen-mode");
     unsigned long n;
     if (addr && (strlen(addr) >= size || !memcpy(listen, addr, strlen(addr) + 1) ||
                  cf_serve_config_listen(cfg, listen) != 0))
+        return -1;
+    if (mode && cf_serve_config_mode(mode, &cfg->listen_mode) != 0)
         return -1;
     if (now && cf_time_parse(now, &cfg->now, err) != 0)
         return -1;
@@ -144,7 +148,7 @@ int cf__cmd_serve(cf_cli_t *cli, int argc, char **argv)
         cfg.db_path = cli->db_path;
     if (env_now && *env_now)
         cfg.now = cli->now;
-    char listen[256];
+    char listen[4200]; /* a path too long for a socket is refused by name, not as usage */
     if (apply_flags(&cfg, argc, argv, listen, sizeof(listen), &err) != 0) {
         free(file);
         return cf__cli_usage(cli, serve_usage);
@@ -164,15 +168,25 @@ int cf__cmd_serve(cf_cli_t *cli, int argc, char **argv)
         free(file);
         return cf__cli_fail(cli, rc, &err);
     }
-    fprintf(cli->out, "caseflow: listening on %s:%d\n", cfg.host, cf_serve_port(srv));
-    if (cfg.web_dir)
-        fprintf(cli->err, "caseflow: the workbench is at http://%s:%d/ (files: %s)\n", cfg.host,
-                cf_serve_port(srv), cfg.web_dir);
+    char where[4300];
+    if (cfg.unix_path)
+        snprintf(where, sizeof(where), "unix:%s", cfg.unix_path);
+    else
+        snprintf(where, sizeof(where), "%s:%d", cfg.host, cf_serve_port(srv));
+    fprintf(cli->out, "caseflow: listening on %s\n", where);
+    if (cfg.web_dir && cfg.unix_path)
+        fprintf(cli->err,
+                "caseflow: the workbench is at / through the proxy in front of %s "
+                "(files: %s)\n",
+                where, cfg.web_dir);
+    else if (cfg.web_dir)
+        fprintf(cli->err, "caseflow: the workbench is at http://%s/ (files: %s)\n", where,
+                cfg.web_dir);
     else
         fprintf(cli->err, "caseflow: no workbench files found (give --web DIR)\n");
     fflush(cli->out);
     /* systemd (Type=notify): ready once accepting; a no-op outside a service. */
-    sd_notifyf(0, "READY=1\nSTATUS=listening on %s:%d", cfg.host, cf_serve_port(srv));
+    sd_notifyf(0, "READY=1\nSTATUS=listening on %s", where);
     int closed = cf_serve_run(srv);
     sd_notify(0, "STOPPING=1");
     cf_serve_free(srv);

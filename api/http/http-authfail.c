@@ -21,7 +21,9 @@
  * grow). Rejected: a lockout (a client that never waits would lock its address out for
  * good, and behind a proxy everyone's), a global limit (one attacker slows everyone).
  * Behind a proxy every client has the proxy's address: put the rate limit in the
- * proxy too (docs/security.md).
+ * proxy too (docs/security.md). On a Unix socket (listen = unix:PATH) a peer has no
+ * address: every client of the socket counts as one, as every client of a proxy on
+ * loopback TCP does (no X-Forwarded-For is read, on either).
  */
 #include "serve-int.h"
 
@@ -42,7 +44,8 @@ struct cf__authfail_s {
     slot_t slots[SLOTS];
 };
 
-/* The address of req's peer (4 bytes for IPv4, 16 for IPv6) into out: its length, or 0. */
+/* The address of req's peer (4 bytes for IPv4, 16 for IPv6, 1 for a Unix socket's
+ * peer: they all share it) into out: its length, or 0. */
 static size_t peer_of(h2o_req_t *req, unsigned char out[16])
 {
     struct sockaddr_storage sa;
@@ -57,6 +60,10 @@ static size_t peer_of(h2o_req_t *req, unsigned char out[16])
     if (sa.ss_family == AF_INET6) {
         memcpy(out, &((struct sockaddr_in6 *)&sa)->sin6_addr, 16);
         return 16;
+    }
+    if (sa.ss_family == AF_UNIX) {
+        out[0] = 0;
+        return 1;
     }
     return 0;
 }

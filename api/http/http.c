@@ -3,7 +3,9 @@
  * loop, in the call order of h2o's own example, examples/libh2o/simple.c in
  * h2o's sources (h2o_config_init, one host, one path "/" whose handler routes;
  * h2o_context_init on our loop; uv_tcp listener; h2o_uv_socket_create +
- * h2o_accept per connection).
+ * h2o_accept per connection). On a Unix socket (cfg.unix_path) the listener and the
+ * connections are uv_pipe_t, handed to h2o the same way (http-unix.c has the file's
+ * checks).
  *
  * The HTTP side is four files, by concern: this one (the listener, the
  * connections, h2o's set-up and timeouts), http-route.c (the table of routes, the
@@ -43,14 +45,17 @@ static void on_accept(uv_stream_t *listener, int status)
     if (!c)
         return;
     c->srv = srv;
-    uv_tcp_init(listener->loop, &c->tcp);
+    if (srv->cfg.unix_path)
+        uv_pipe_init(listener->loop, &c->io.pipe, 0);
+    else
+        uv_tcp_init(listener->loop, &c->io.tcp);
     h2o_linklist_insert(&srv->conns, &c->link);
     srv->conns_count++;
-    if (uv_accept(listener, (uv_stream_t *)&c->tcp) != 0) {
-        uv_close((uv_handle_t *)&c->tcp, on_conn_closed);
+    if (uv_accept(listener, (uv_stream_t *)&c->io) != 0) {
+        uv_close((uv_handle_t *)&c->io, on_conn_closed);
         return;
     }
-    h2o_socket_t *sock = h2o_uv_socket_create((uv_stream_t *)&c->tcp, on_conn_closed);
+    h2o_socket_t *sock = h2o_uv_socket_create((uv_stream_t *)&c->io, on_conn_closed);
     h2o_accept(&srv->accept, sock);
 }
 
@@ -89,15 +94,36 @@ void cf__http_shutdown(cf_serve_t *srv)
     for (h2o_linklist_t *n = srv->conns.next; n != &srv->conns; n = n->next) {
         cf__conn_t *c = H2O_STRUCT_FROM_MEMBER(cf__conn_t, link, n);
         uv_os_fd_t fd;
-        if (uv_fileno((uv_handle_t *)&c->tcp, &fd) == 0)
+        if (uv_fileno((uv_handle_t *)&c->io, &fd) == 0)
             shutdown(fd, SHUT_RD);
     }
+}
+
+/* The listener on cfg.host:cfg.port; srv->port the port bound (port 0: any free one). */
+static int listen_tcp(cf_serve_t *srv, cf_error_t *err)
+{
+    struct sockaddr_in addr;
+    uv_tcp_init(&srv->loop, &srv->listener.tcp);
+    srv->listener.tcp.data = srv;
+    int rc = uv_ip4_addr(srv->cfg.host, srv->cfg.port, &addr);
+    if (rc == 0)
+        rc = uv_tcp_bind(&srv->listener.tcp, (struct sockaddr *)&addr, 0);
+    if (rc == 0)
+        rc = uv_listen((uv_stream_t *)&srv->listener.tcp, 128, on_accept);
+    struct sockaddr_storage bound;
+    int len = sizeof(bound);
+    if (rc == 0)
+        rc = uv_tcp_getsockname(&srv->listener.tcp, (struct sockaddr *)&bound, &len);
+    if (rc != 0)
+        return cf_error_set(err, CF_EIO, NULL, 0, 0, "cannot listen on %s:%d: %s", srv->cfg.host,
+                            srv->cfg.port, uv_strerror(rc));
+    srv->port = ntohs(((struct sockaddr_in *)&bound)->sin_port);
+    return 0;
 }
 
 /* Exported, documented in serve-int.h */
 int cf__http_init(cf_serve_t *srv, cf_error_t *err)
 {
-    struct sockaddr_in addr;
     h2o_config_init(&srv->h2o);
     srv->h2o.max_request_entity_size = srv->cfg.max_body;
     srv->h2o.http1.req_timeout = srv->cfg.timeout_ms;
@@ -119,20 +145,5 @@ int cf__http_init(cf_serve_t *srv, cf_error_t *err)
     srv->accept.ctx = &srv->ctx;
     srv->accept.hosts = srv->h2o.hosts;
     h2o_linklist_init_anchor(&srv->conns);
-    uv_tcp_init(&srv->loop, &srv->listener);
-    srv->listener.data = srv;
-    int rc = uv_ip4_addr(srv->cfg.host, srv->cfg.port, &addr);
-    if (rc == 0)
-        rc = uv_tcp_bind(&srv->listener, (struct sockaddr *)&addr, 0);
-    if (rc == 0)
-        rc = uv_listen((uv_stream_t *)&srv->listener, 128, on_accept);
-    struct sockaddr_storage bound;
-    int len = sizeof(bound);
-    if (rc == 0)
-        rc = uv_tcp_getsockname(&srv->listener, (struct sockaddr *)&bound, &len);
-    if (rc != 0)
-        return cf_error_set(err, CF_EIO, NULL, 0, 0, "cannot listen on %s:%d: %s", srv->cfg.host,
-                            srv->cfg.port, uv_strerror(rc));
-    srv->port = ntohs(((struct sockaddr_in *)&bound)->sin_port);
-    return 0;
+    return srv->cfg.unix_path ? cf__unix_listen(srv, on_accept, err) : listen_tcp(srv, err);
 }

@@ -35,7 +35,11 @@ static void str_line(FILE *f, const char *key, const char *v)
 void cf_serve_config_print(const cf_serve_config_t *cfg, FILE *f)
 {
     str_line(f, "db", cfg->db_path);
-    fprintf(f, "listen = %s:%d\n", cfg->host, cfg->port);
+    if (cfg->unix_path)
+        fprintf(f, "listen = unix:%s\n", cfg->unix_path);
+    else
+        fprintf(f, "listen = %s:%d\n", cfg->host, cfg->port);
+    fprintf(f, "listen_mode = %04o\n", cfg->listen_mode ? cfg->listen_mode : 0660);
     fprintf(f, "max_body = %zu\n", cfg->max_body);
     fprintf(f, "timeout_ms = %u\n", cfg->timeout_ms);
     str_line(f, "alert_log", cfg->alert_log);
@@ -103,12 +107,17 @@ int cf__serve_key_check(const char *key, const char *path, cf_error_t *err)
     return 0;
 }
 
-/* The address and the webhooks: listen an IPv4 address (else the start fails), each
- * webhook an http:// or https:// URL (the only schemes alerts are POSTed over). */
+/* The address and the webhooks: listen an IPv4 address or a Unix socket's path that can
+ * be bound (else the start fails), each webhook an http:// or https:// URL (the only
+ * schemes alerts are POSTed over). */
 static int check_network(const cf_serve_config_t *cfg, cf_error_t *err)
 {
     struct sockaddr_in a;
-    if (uv_ip4_addr(cfg->host, cfg->port, &a) != 0)
+    if (cfg->unix_path) {
+        int rc = cf__unix_path_check(cfg->unix_path, err);
+        if (rc != 0)
+            return rc;
+    } else if (uv_ip4_addr(cfg->host, cfg->port, &a) != 0)
         return cf_error_set(err, CF_EINVALID, NULL, 0, 0,
                             "listen: '%s' is not an IPv4 address (HOST:PORT, 127.0.0.1:8080)",
                             cfg->host);
@@ -169,8 +178,9 @@ int cf_serve_config_check(const cf_serve_config_t *cfg, cf_error_t *err)
         rc = check_paths(cfg, err);
     if (rc != 0)
         return rc;
-    if (cfg->test_clock && strcmp(cfg->host, "127.0.0.1") != 0)
+    if (cfg->test_clock && !cfg->unix_path && strcmp(cfg->host, "127.0.0.1") != 0)
         return cf_error_set(err, CF_EINVALID, NULL, 0, 0,
-                            "test_clock is for tests: listen on 127.0.0.1 with it");
+                            "test_clock is for tests: listen on 127.0.0.1 (or a Unix socket) "
+                            "with it");
     return 0;
 }

@@ -7,7 +7,9 @@
  * `key = value` or `key: value` (so a flat YAML mapping is a valid file), blank
  * lines and lines starting with '#' ignored, values optionally in double quotes.
  *   db               path of the database
- *   listen           HOST:PORT (IPv4; port 0 = any free port)
+ *   listen           HOST:PORT (IPv4; port 0 = any free port), or unix:PATH (a Unix
+ *                    socket, http-unix.c)
+ *   listen_mode      the Unix socket file's permissions, octal (0660: owner and group)
  *   max_body         request body limit in bytes
  *   alert_log        JSON-lines file alerts are appended to
  *   webhook          URL alerts are POSTed to (repeat the line for several)
@@ -55,6 +57,7 @@ void cf_serve_config_init(cf_serve_config_t *cfg)
     memset(cfg, 0, sizeof(*cfg));
     cfg->host = "127.0.0.1";
     cfg->port = 8080;
+    cfg->listen_mode = 0660;
     cfg->max_body = 1u << 20;
     cfg->webhook_attempts = 8;
     cfg->webhook_retry_ms = 1000;
@@ -75,6 +78,12 @@ void cf_serve_config_init(cf_serve_config_t *cfg)
 /* Exported, documented in serve.h */
 int cf_serve_config_listen(cf_serve_config_t *cfg, char *text)
 {
+    if (strncmp(text, "unix:", 5) == 0) {
+        if (!text[5])
+            return CF_EINVAL;
+        cfg->unix_path = text + 5;
+        return 0;
+    }
     char *colon = strrchr(text, ':'), *end;
     if (!colon || colon == text)
         return CF_EINVAL;
@@ -84,6 +93,20 @@ int cf_serve_config_listen(cf_serve_config_t *cfg, char *text)
     *colon = '\0';
     cfg->host = text;
     cfg->port = (int)port;
+    cfg->unix_path = NULL;
+    return 0;
+}
+
+/* Exported, documented in serve.h */
+int cf_serve_config_mode(const char *text, unsigned *out)
+{
+    char *end;
+    if (!*text || strspn(text, "01234567") != strlen(text))
+        return CF_EINVAL;
+    unsigned long mode = strtoul(text, &end, 8);
+    if (*end || mode == 0 || mode > 0777)
+        return CF_EINVAL;
+    *out = (unsigned)mode;
     return 0;
 }
 
@@ -156,6 +179,8 @@ static int setting(cf_serve_config_t *cfg, const char *key, char *v)
         return cfg->db_path = v, 0;
     if (strcmp(key, "listen") == 0)
         return cf_serve_config_listen(cfg, v);
+    if (strcmp(key, "listen_mode") == 0)
+        return cf_serve_config_mode(v, &cfg->listen_mode);
     if (strcmp(key, "alert_log") == 0)
         return cfg->alert_log = v, 0;
     if (strcmp(key, "webhook") == 0) {

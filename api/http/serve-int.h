@@ -15,6 +15,7 @@
  *   serve-fire.c     a FIRE job (writer thread): one chunk of the alerts due, fired
  *   serve-ahead.c    a PREFETCH job (writer thread): the cases of an instant read ahead
  *   http.c           h2o setup, the listener, connections, h2o's timeouts
+ *   http-unix.c      listening on a Unix socket: the path's checks, a stale file, the mode
  *   http-route.c     the table of routes, the order of checks, the framing check
  *   http-auth.c      who sent a request: bearer token (cache, tokens table) or session
  *   http-answer.c    JSON, text and error answers; query parameters
@@ -473,7 +474,10 @@ typedef struct cf__curlsock_s {
 /* ---- the daemon ---- */
 
 typedef struct cf__conn_s {
-    uv_tcp_t tcp; /* first */
+    union {
+        uv_tcp_t tcp;   /* accepted on TCP */
+        uv_pipe_t pipe; /* accepted on a Unix socket (cfg.unix_path) */
+    } io;               /* first: on_conn_closed casts the handle back */
     h2o_linklist_t link;
     cf_serve_t *srv;
 } cf__conn_t;
@@ -520,7 +524,11 @@ struct cf_serve_s {
     h2o_globalconf_t h2o;
     h2o_context_t ctx;
     h2o_accept_ctx_t accept;
-    uv_tcp_t listener;
+    union {
+        uv_handle_t handle;
+        uv_tcp_t tcp;
+        uv_pipe_t pipe; /* cfg.unix_path */
+    } listener;
     int port;
     uv_async_t stop_async;
     uv_prepare_t log_prepare; /* the access log's flush, once a turn (serve-log.c) */
@@ -673,6 +681,15 @@ void cf__http_shutdown(cf_serve_t *srv); /* stop reading on every connection */
 /* After each poll: h2o's request timeouts that are due fire only after the sockets
  * were polled once more (http.c says why). */
 void cf__http_after_poll(cf_serve_t *srv);
+
+/* http-unix.c: the listener on cfg.unix_path. path_check: the path fits a socket
+ * address and is not a file other than a socket (0, or CF_EINVALID with err naming
+ * it); listen: that, then a stale socket (nobody answers on it) removed, another daemon
+ * answering on it refused, the socket bound with cfg.listen_mode and listening, calling
+ * on_accept (0, or CF_EINVALID / CF_EIO with err naming the path). libuv removes the
+ * file when the listener is closed. */
+int cf__unix_path_check(const char *path, cf_error_t *err);
+int cf__unix_listen(cf_serve_t *srv, uv_connection_cb on_accept, cf_error_t *err);
 
 /* http-route.c */
 /* h2o's on_req for every request (self is the cf__handler_t): the framing check, the

@@ -216,8 +216,8 @@ static void begin_stop(cf_serve_t *srv, const char *reason)
                       (json_int_t)srv->writer.inflight));
     /* A handle's loop is set by its init: a daemon that failed half way through
      * cf_serve_open stops the same way, closing only what it opened. */
-    if (srv->listener.loop)
-        uv_close((uv_handle_t *)&srv->listener, NULL);
+    if (srv->listener.handle.loop) /* on a Unix socket libuv removes its file */
+        uv_close(&srv->listener.handle, NULL);
     if (srv->sigint.loop)
         uv_close((uv_handle_t *)&srv->sigint, NULL);
     cf__calendar_watch_close(srv);
@@ -275,6 +275,8 @@ static void apply_defaults(cf_serve_config_t *c)
 {
     if (!c->host)
         c->host = "127.0.0.1";
+    if (!c->listen_mode)
+        c->listen_mode = 0660;
     if (!c->max_body)
         c->max_body = 1u << 20;
     if (!c->webhook_attempts)
@@ -340,6 +342,13 @@ static int check_test_clock(cf_serve_t *srv, cf_error_t *err)
     struct sockaddr_in a;
     if (!srv->cfg.test_clock)
         return 0;
+    if (srv->cfg.unix_path) {
+        cf__serve_log(srv,
+                      "the TEST CLOCK is on: POST /v1/test/clock moves the daemon's time "
+                      "(allowed because it listens on the Unix socket %s only)",
+                      srv->cfg.unix_path);
+        return 0;
+    }
     if (uv_ip4_addr(srv->cfg.host, 0, &a) != 0 || (ntohl(a.sin_addr.s_addr) >> 24) != 127)
         return cf_error_set(err, CF_EINVAL, NULL, 0, 0,
                             "--test-clock lets anyone who can connect move the daemon's clock: "

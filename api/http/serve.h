@@ -35,7 +35,7 @@
 
 typedef struct cf_serve_config_s {
     const char *db_path;   /* the database (must exist: `caseflow init`) */
-    const char *host;      /* IPv4 address to listen on, "127.0.0.1" */
+    const char *host;      /* IPv4 address to listen on, "127.0.0.1" (or unix_path below) */
     int port;              /* 0: any free port (cf_serve_port tells which) */
     size_t max_body;       /* request body limit in bytes (413 above); 0: 1 MiB */
     const char *alert_log; /* JSON-lines file alerts are appended to, or NULL */
@@ -127,6 +127,12 @@ typedef struct cf_serve_config_s {
      * line (the writer's queue or the preparer's), _ALWAYS every one, _NEVER none (each
      * done whole on the writer thread). */
     int prepare;
+    /* A Unix socket to listen on instead of TCP (host and port then unused; "listen =
+     * unix:PATH", http-unix.c): the file is made with listen_mode's permissions (0:
+     * 0660), a stale one (a socket nobody answers on) replaced, removed at the stop.
+     * NULL: TCP. */
+    const char *unix_path;
+    unsigned listen_mode;
 } cf_serve_config_t;
 
 enum { CF_SERVE_PREPARE_AUTO = 0, CF_SERVE_PREPARE_ALWAYS = 1, CF_SERVE_PREPARE_NEVER = -1 };
@@ -137,7 +143,7 @@ typedef struct cf_serve_s cf_serve_t;
 void cf_serve_config_init(cf_serve_config_t *cfg);
 
 /* Reads a config file into cfg: one `key = value` (or `key: value`) per line,
- * '#' comments, keys db, listen, max_body, alert_log, webhook (repeatable),
+ * '#' comments, keys db, listen, listen_mode, max_body, alert_log, webhook (repeatable),
  * webhook_attempts, webhook_retry_ms, timeout_ms, now, test_clock, fire_chunk,
  * stream_max_pending, token_cache_ms, doc_max, web, session_ttl, cookie_secure,
  * alert_ack_timeout. Strings point
@@ -158,22 +164,29 @@ void cf_serve_config_print(const cf_serve_config_t *cfg, FILE *f);
 
 /* The checks `serve --check-config` makes without starting: a database given that
  * can be read and written, the checkpoint key and the export key (when set) readable
- * Ed25519 or SM2 private keys in PEM, listen an IPv4 address, webhooks http:// or
+ * Ed25519 or SM2 private keys in PEM, listen an IPv4 address (or a Unix socket's path
+ * that fits a socket address and is not some other file), webhooks http:// or
  * https:// URLs, the alert log one that can be appended to, the workbench's folder a
  * folder, the test clock only on loopback. Returns 0 or CF_EINVALID with err saying
  * which (and naming the file). */
 int cf_serve_config_check(const cf_serve_config_t *cfg, cf_error_t *err);
 
-/* Parses "HOST:PORT" into cfg->host (pointing into text) and cfg->port.
- * Returns 0 or CF_EINVAL. */
+/* Parses "HOST:PORT" into cfg->host (pointing into text) and cfg->port (and clears
+ * cfg->unix_path), or "unix:PATH" into cfg->unix_path (pointing into text; PATH not
+ * empty; its length is checked at the start, cf_serve_config_check and cf_serve_open,
+ * with a message naming it). Returns 0 or CF_EINVAL. */
 int cf_serve_config_listen(cf_serve_config_t *cfg, char *text);
+
+/* Parses text, octal digits ("0660"), as a Unix socket file's mode (listen_mode:
+ * 1..0777). Returns 0 with OUT *out, or CF_EINVAL (*out untouched). */
+int cf_serve_config_mode(const char *text, unsigned *out);
 
 /* Opens the daemon: the database (writer and reader connections), the listening
  * socket, the writer thread. cfg's strings must outlive the daemon. OUT *out.
  * Returns 0 or a CF_E* code with err filled (nothing left open). */
 int cf_serve_open(const cf_serve_config_t *cfg, cf_serve_t **out, cf_error_t *err);
 
-/* The port the daemon listens on. */
+/* The port the daemon listens on (0 on a Unix socket). */
 int cf_serve_port(const cf_serve_t *srv);
 
 /* Runs the loop until the daemon is stopped and drained, then closes every

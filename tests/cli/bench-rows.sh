@@ -17,14 +17,14 @@ check() { # what, expected, got
 steps() { BENCH_DRY=1 sh bench/run.sh "$@" "$tmp" 2> /dev/null | tr '\n' ';'; }
 
 # bench-rows-1: issue26 = the HTTP row with its raw limit (three rounds; raw reads the
-# rows engine wrote), the alerts (with the burst), the storm and the downtime, each
+# rows engine wrote; each TCP run followed by the same over a Unix socket), the alerts (with the burst), the storm and the downtime, each
 # with its database's load
 check "bench-rows-1 --only issue26" \
-    "run engine;run raw;run http;run engine;run raw;run http;run engine;run raw;run http;run load;run alerts;run load --layout storm;run storm;run load --layout downtime;run downtime;" \
+    "run engine;run raw;run http;run http --key http_unix --unix 1;run engine;run raw;run http;run http --key http_unix --unix 1;run engine;run raw;run http;run http --key http_unix --unix 1;run load;run alerts;run load --layout storm;run storm;run load --layout downtime;run downtime;" \
     "$(steps --only issue26)"
 # bench-rows-2: BENCH_ROWS in the environment, as `BENCH_ROWS=storm,http make bench` passes it
 check "bench-rows-2 BENCH_ROWS=storm,http --quick" \
-    "run engine;run raw;run http;run load --layout storm;run storm;" \
+    "run engine;run raw;run http;run http --key http_unix --unix 1;run load --layout storm;run storm;" \
     "$(BENCH_ROWS=storm,http steps --quick)"
 # bench-rows-6: BENCH_STORM_CASES sizes the storm row (its load and its run), alone
 check "bench-rows-6 BENCH_STORM_CASES=20000" \
@@ -33,9 +33,9 @@ check "bench-rows-6 BENCH_STORM_CASES=20000" \
 # bench-rows-3: no selection runs every row (the full run, as before)
 all=$(steps)
 check "bench-rows-3 the full run has every step" \
-    "43 yes yes yes" \
+    "46 yes yes yes" \
     "$(echo "$all" | tr ';' '\n' | grep -c . | tr -d ' ') \
-$(echo "$all" | grep -q 'run engine;run raw;run http;run http --key http_c64' && echo yes) \
+$(echo "$all" | grep -q 'run engine;run raw;run http;run http --key http_unix --unix 1;run http --key http_c64' && echo yes) \
 $(echo "$all" | grep -q 'run peer;run load;run alerts' && echo yes) \
 $(echo "$all" | grep -q 'run audit;run stats;run importer;$' && echo yes)"
 # bench-rows-5: pg (issue 24) = per round, on PostgreSQL (--pg): in process, the raw libpq
