@@ -164,9 +164,9 @@ static size_t pinyin_at(const char *p)
  * character (that walk was 4% of the instructions of an import of 5,000 matters). */
 static int may_have_marks(const char *text)
 {
-    for (const unsigned char *p = (const unsigned char *)text; *p; p++)
-        if (*p == 0xC3 || *p == 0xC4 || *p == 0xC5 || *p == 0xC7 ||
-            (*p == 0xE1 && p[1] == 0xB8 && p[2] == 0xBF))
+    /* strpbrk: libc's scan, a fraction of an instruction a byte (a loop of ours: 12) */
+    for (const char *p = text; (p = strpbrk(p, "\xC3\xC4\xC5\xC7\xE1")) != NULL; p++)
+        if (*p != '\xE1' || (p[1] == '\xB8' && p[2] == '\xBF'))
             return 1;
     return 0;
 }
