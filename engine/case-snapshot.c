@@ -149,6 +149,40 @@ char *cf_case_snapshot_text(const cf_case_t *c)
     return text;
 }
 
+/* The case's values, party to done, with its state and previous state after party. */
+static void put_values(cf__jsonw_t *t, const cf_case_t *c)
+{
+    const struct {
+        const char *key;
+        const json_t *value;
+    } values[] = {{"party", c->party},
+                  {"facts", c->facts},
+                  {"history", c->history},
+                  {"documents", c->documents},
+                  {"done", c->done}};
+    for (size_t i = 0; i < sizeof(values) / sizeof(values[0]); i++) {
+        if (i == 1) {
+            put_opt(t, "state", c->state);
+            put_opt(t, "prev_state", c->prev_state);
+        }
+        cf__jsonw_key(t, values[i].key);
+        cf__jsonw_value(t, values[i].value, 0);
+    }
+}
+
+/* The case's clocks, an array. */
+static void put_clocks(cf__jsonw_t *t, const cf_case_t *c)
+{
+    cf__jsonw_key(t, "clocks");
+    cf__jsonw_text(t, "[");
+    for (unsigned i = 0; i < c->clocks_count; i++) {
+        if (i)
+            cf__jsonw_text(t, ",");
+        put_clock(t, &c->clocks[i]);
+    }
+    cf__jsonw_text(t, "]");
+}
+
 /* Exported, documented in case.h */
 int cf_case_snapshot_buf(const cf_case_t *c, char **buf, size_t *cap)
 {
@@ -166,30 +200,8 @@ int cf_case_snapshot_buf(const cf_case_t *c, char **buf, size_t *cap)
     put_opt(&t, "matter", c->matter_id);
     cf__jsonw_key(&t, "parent");
     cf__jsonw_int(&t, c->parent_id);
-    const struct {
-        const char *key;
-        const json_t *value;
-    } values[] = {{"party", c->party},
-                  {"facts", c->facts},
-                  {"history", c->history},
-                  {"documents", c->documents},
-                  {"done", c->done}};
-    for (size_t i = 0; i < sizeof(values) / sizeof(values[0]); i++) {
-        if (i == 1) {
-            put_opt(&t, "state", c->state);
-            put_opt(&t, "prev_state", c->prev_state);
-        }
-        cf__jsonw_key(&t, values[i].key);
-        cf__jsonw_value(&t, values[i].value, 0);
-    }
-    cf__jsonw_key(&t, "clocks");
-    cf__jsonw_text(&t, "[");
-    for (unsigned i = 0; i < c->clocks_count; i++) {
-        if (i)
-            cf__jsonw_text(&t, ",");
-        put_clock(&t, &c->clocks[i]);
-    }
-    cf__jsonw_text(&t, "]");
+    put_values(&t, c);
+    put_clocks(&t, c);
     const struct {
         const char *key;
         int64_t value;

@@ -38,9 +38,10 @@ static int ambiguous(const char *s)
                                         "True", "False", "Yes", "No", "On", "Off",  "Null",
                                         "TRUE", "FALSE", "YES", "NO", "ON", "OFF",  "NULL",
                                         "~",    "y",     "n",   "Y",  "N",  ".inf", ".nan"};
+    size_t len = strlen(s); /* no word is longer than 5 bytes: most strings are */
     if (!*s)
         return 1;
-    for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
+    for (size_t i = 0; len <= 5 && i < sizeof(words) / sizeof(words[0]); i++)
         if (strcmp(s, words[i]) == 0)
             return 1;
     /* anything a YAML 1.1 or 1.2 reader could take for a number (12, -1.5, 1e3,

@@ -62,8 +62,10 @@ void cf__label_norm(const char *s, char *out, size_t size)
 /* Exported, documented in importer-int.h */
 int cf__label_kind(const char *label)
 {
+    /* Normalized only as far as 106 bytes: a label cut short there (101 bytes or more)
+     * has more than 24 code points, as the whole would (a cell's text, left at once). */
     char l[256];
-    cf__label_norm(label, l, sizeof(l));
+    cf__label_norm(label, l, 106);
     if (!l[0] || cf__u8_count(l) > 24) /* a cell's text, not a label: no lookup */
         return -1;
     int kind = cf__label_word(l);
@@ -194,42 +196,13 @@ static void add_bit(int type, void *ctx)
         *(unsigned *)ctx |= 1u << type;
 }
 
-/* 1 when text, once clean, certainly has more than max code points: counted
- * outside tags, an entity as one, a run of blanks as one (without cleaning:
- * most cells asked about are long legal texts). */
-static int surely_longer(const char *text, size_t max)
-{
-    size_t n = 0;
-    for (const char *p = text; *p && n <= max;) {
-        if (*p == '<') {
-            const char *e = strchr(p, '>');
-            if (!e)
-                return 0;
-            p = e + 1;
-            continue;
-        }
-        if (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r') {
-            p += strspn(p, " \t\n\r");
-            n++;
-            continue;
-        }
-        if (*p == '&') {
-            const char *e = strchr(p, ';');
-            p = e && e - p < 12 ? e + 1 : p + 1;
-        } else {
-            unsigned cp;
-            p += cf__u8_next(p, &cp);
-        }
-        n++;
-    }
-    return n > max + 2; /* a blank run at each end, trimmed by the cleaner */
-}
-
 /* Exported, documented in importer-int.h */
 unsigned cf__power_mask(const char *text, int *looks)
 {
     unsigned mask = 0;
-    if (surely_longer(text, 24)) { /* a legal basis, a list: not a power type */
+    /* a legal basis, a list: not a power type (counted, not cleaned: most cells asked
+     * about are long legal texts; the clean text's length below says the same) */
+    if (cf__clean_longer(text, 24)) {
         if (looks)
             *looks = 0;
         return 0;
@@ -404,13 +377,22 @@ static int is_phone(const char *c)
            (c[0] == '0' || c[0] == '(' || strchr(c, '-'));
 }
 
+/* The code points of s, as cf__u8_count counts them, or max + 1 when there are more. */
+static size_t count_upto(const char *s, size_t max)
+{
+    size_t n = 0;
+    for (; *s && n <= max; s++)
+        n += ((unsigned char)*s & 0xC0) != 0x80;
+    return n;
+}
+
 static int classify_clean(const char *c)
 {
     static const char *const acc[] = {"应承担相应", "承担相应的责任", "滥用职权", "玩忽职守",
                                       "徇私舞弊"};
     static const char *const subj[] = {"承办人",     "负责人",   "分管领导",
                                        "法定代表人", "执法人员", "工作人员"};
-    size_t chars = cf__u8_count(c);
+    size_t chars = count_upto(c, 120); /* compared with 120 at most below */
     int looks, number;
     if (!*c)
         return CF__C_EMPTY;

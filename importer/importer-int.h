@@ -54,8 +54,31 @@ void cf__sb_free(cf__sb_t *b);
 /* ---- UTF-8 and text (text.c) ---- */
 
 /* The code point at s (valid UTF-8 assumed, s not at its NUL): OUT *cp; returns
- * its length in bytes (1..4). */
-int cf__u8_next(const char *s, unsigned *cp);
+ * its length in bytes (1..4). Inline: every reader walks its text with it, a call a
+ * character (a tenth of an import's instructions when it was a call). */
+static inline int cf__u8_next(const char *s, unsigned *cp)
+{
+    const unsigned char *u = (const unsigned char *)s;
+    if (u[0] < 0x80) {
+        *cp = u[0];
+        return 1;
+    }
+    if ((u[0] & 0xE0) == 0xC0 && u[1]) {
+        *cp = ((unsigned)(u[0] & 0x1F) << 6) | (u[1] & 0x3F);
+        return 2;
+    }
+    if ((u[0] & 0xF0) == 0xE0 && u[1] && u[2]) {
+        *cp = ((unsigned)(u[0] & 0x0F) << 12) | ((unsigned)(u[1] & 0x3F) << 6) | (u[2] & 0x3F);
+        return 3;
+    }
+    if ((u[0] & 0xF8) == 0xF0 && u[1] && u[2] && u[3]) {
+        *cp = ((unsigned)(u[0] & 0x07) << 18) | ((unsigned)(u[1] & 0x3F) << 12) |
+              ((unsigned)(u[2] & 0x3F) << 6) | (u[3] & 0x3F);
+        return 4;
+    }
+    *cp = u[0];
+    return 1;
+}
 /* The code point ending just before s (s > start): OUT *cp; returns its length. */
 int cf__u8_prev(const char *start, const char *s, unsigned *cp);
 int cf__is_han(unsigned cp);
@@ -85,6 +108,9 @@ int cf__split_lines(char *text, cf__line_t **lines, size_t *count);
  * (including U+3000 and U+00A0) made one space, blank lines dropped, trimmed.
  * Returns NULL on ENOMEM. */
 char *cf__clean(const char *s, int paragraphs);
+/* 1 when cf__clean(s, 0) would have more than max code points (cf__u8_count), without
+ * making it: it counts, and stops past max. 0 otherwise. */
+int cf__clean_longer(const char *s, size_t max);
 
 /* a continued by b, as one cell broken across lines or pages: joined with no
  * separator inside a word of Han text, with a line break after a finished clause
@@ -265,7 +291,8 @@ int cf__fold(const char *s, char *out, size_t size);
  * OpenCC or its data is missing. For tests that render traditional text. */
 char *cf__opencc(const char *config, const char *s);
 /* Removes in place the pinyin a mirror site writes after Han characters
- * (監(jiān) -> 監); returns how many notes were removed. */
+ * (監(jiān) -> 監); returns how many notes were removed. text: valid UTF-8 (as
+ * cf__decode makes it). */
 size_t cf__strip_pinyin(char *text);
 
 /* ---- shapes (shape.c, shape-headerless.c) ---- */

@@ -117,6 +117,7 @@
     X(shapes_html)                                                                                 \
     X(shapes_traditional)                                                                          \
     X(shapes_pinyin)                                                                               \
+    X(shapes_fold_learned)                                                                         \
     X(shapes_real_recall)                                                                          \
     X(shapes_declared_count)                                                                       \
     X(shapes_xlsx)                                                                                 \

@@ -572,3 +572,23 @@ TEST_IMPL(shapes_pinyin)
     pinyin = 0;
     return 0;
 }
+
+/* shapes-4.3: the characters OpenCC changes are learned as strings ask for them
+ * (fold.c): a string of characters learned unchanged is not folded, one with a
+ * character learned changed is, the first time and after; a character first met
+ * in a longer string folds alone too. */
+TEST_IMPL(shapes_fold_learned)
+{
+    char f[256] = "untouched";
+    ASSERT_EQ(cf__fold("行政处罚", f, sizeof(f)), 0);
+    ASSERT_STR_EQ(f, "untouched");
+    ASSERT_EQ(cf__fold("行政處罰", f, sizeof(f)), 1);
+    ASSERT_STR_EQ(f, "行政处罚");
+    ASSERT_EQ(cf__fold("行政處罰", f, sizeof(f)), 1);
+    ASSERT_STR_EQ(f, "行政处罚");
+    ASSERT_EQ(cf__fold("罰", f, sizeof(f)), 1);
+    ASSERT_STR_EQ(f, "罚");
+    ASSERT_EQ(cf__fold("行政处罚", f, sizeof(f)), 0);
+    ASSERT_STR_EQ(f, "罚");
+    return 0;
+}

@@ -548,6 +548,84 @@ static size_t write_phases(const cf_serve_t *srv, char *buf, size_t size, size_t
     return len < size ? len : size;
 }
 
+/* The writer's samples for /metrics: its commits, the log's restarts, prepared
+ * transitions, the phases of its requests. Returns the length of buf's text. */
+static size_t metrics_writer(cf_serve_t *srv, char *buf, size_t size, size_t len)
+{
+    cf__writer_t *w = &srv->writer;
+    sample(buf, size, &len, "caseflow_commits_total", "transactions committed by the writer",
+           "counter", atomic_load(&w->batches));
+    sample(buf, size, &len, "caseflow_committed_jobs_total", "requests written in those", "counter",
+           atomic_load(&w->jobs));
+    sample(buf, size, &len, "caseflow_commit_batch_max", "most requests in one transaction",
+           "gauge", atomic_load(&w->max_batch));
+    sample(buf, size, &len, "caseflow_commit_failures_total", "transactions that failed", "counter",
+           atomic_load(&w->failed_commits));
+    /* Prometheus wants base units: the writer counts microseconds, we show seconds */
+    unsigned long long us = atomic_load(&w->commit_us);
+    if (len < size)
+        len += (size_t)snprintf(buf + len, size - len,
+                                "# HELP caseflow_commit_seconds_total time spent in transactions\n"
+                                "# TYPE caseflow_commit_seconds_total counter\n"
+                                "caseflow_commit_seconds_total %llu.%06llu\n",
+                                us / 1000000, us % 1000000);
+    sample(buf, size, &len, "caseflow_checkpoints_total",
+           "write-ahead log copies into the database, off the writer", "counter",
+           atomic_load(&w->checkpoints));
+    sample(buf, size, &len, "caseflow_wal_restarts_total",
+           "times the writer started the write-ahead log over (serve-writer.c)", "counter",
+           atomic_load(&w->wal_restarts));
+    sample(buf, size, &len, "caseflow_wal_restart_frames_copied_total",
+           "frames of the log the writer's restarts copied into the database themselves (the "
+           "checkpointer had not reached them)",
+           "counter", atomic_load(&w->wal_restart_copied));
+    us = atomic_load(&w->wal_restart_us);
+    if (len < size)
+        len += (size_t)snprintf(buf + len, size - len,
+                                "# HELP caseflow_wal_restart_seconds_total time the writer spent "
+                                "starting the log over\n"
+                                "# TYPE caseflow_wal_restart_seconds_total counter\n"
+                                "caseflow_wal_restart_seconds_total %llu.%06llu\n",
+                                us / 1000000, us % 1000000);
+    sample(buf, size, &len, "caseflow_wal_frames_written_total",
+           "pages the writer's commits wrote into the write-ahead log (4 KB and 24 bytes each)",
+           "counter", atomic_load(&w->wal_written));
+    sample(buf, size, &len, "caseflow_fire_shared_commits_total",
+           "firing chunks whose commit took in the requests queued while they ran", "counter",
+           atomic_load(&w->absorbed));
+    sample(buf, size, &len, "caseflow_writer_redone_total",
+           "transactions begun again because a request run without a savepoint failed after "
+           "it wrote",
+           "counter", atomic_load(&w->redone));
+    sample(buf, size, &len, "caseflow_transitions_prepared_total",
+           "transitions prepared off the writer thread (serve-writer.c, the preparer)", "counter",
+           atomic_load(&w->prepared));
+    sample(buf, size, &len, "caseflow_transitions_prepared_written_total",
+           "of them, written as prepared (the others' cases moved first)", "counter",
+           atomic_load(&w->prepared_used));
+    len = write_phases(srv, buf, size, len);
+    return len;
+}
+
+/* The event streams' samples for /metrics. Returns the length of buf's text. */
+static size_t metrics_streams(cf_serve_t *srv, char *buf, size_t size, size_t len)
+{
+    sample(buf, size, &len, "caseflow_stream_clients", "open event streams", "gauge",
+           atomic_load(&srv->writer.streams));
+    sample(buf, size, &len, "caseflow_stream_overflows_total",
+           "event streams ended because their client fell too far behind", "counter",
+           srv->m.sse_overflows);
+    sample(buf, size, &len, "caseflow_stream_dropped_total",
+           "of those, streams ended to keep all streams within streams_max_total", "counter",
+           srv->m.sse_dropped);
+    sample(buf, size, &len, "caseflow_stream_refused_total",
+           "event streams refused: the token had streams_per_token open", "counter",
+           srv->m.sse_refused);
+    sample(buf, size, &len, "caseflow_stream_bytes",
+           "bytes held by all event streams (unsent and in flight)", "gauge", srv->sse_bytes);
+    return len;
+}
+
 /* Exported, documented in serve-int.h */
 int cf__http_metrics(cf_serve_t *srv, h2o_req_t *req)
 {
@@ -564,57 +642,7 @@ int cf__http_metrics(cf_serve_t *srv, h2o_req_t *req)
             len += (size_t)snprintf(buf + len, SIZE - len,
                                     "caseflow_http_responses_total{code=\"%d\"} %llu\n", code,
                                     (unsigned long long)srv->m.by_code[code]);
-    sample(buf, SIZE, &len, "caseflow_commits_total", "transactions committed by the writer",
-           "counter", atomic_load(&w->batches));
-    sample(buf, SIZE, &len, "caseflow_committed_jobs_total", "requests written in those", "counter",
-           atomic_load(&w->jobs));
-    sample(buf, SIZE, &len, "caseflow_commit_batch_max", "most requests in one transaction",
-           "gauge", atomic_load(&w->max_batch));
-    sample(buf, SIZE, &len, "caseflow_commit_failures_total", "transactions that failed", "counter",
-           atomic_load(&w->failed_commits));
-    /* Prometheus wants base units: the writer counts microseconds, we show seconds */
-    unsigned long long us = atomic_load(&w->commit_us);
-    if (len < SIZE)
-        len += (size_t)snprintf(buf + len, SIZE - len,
-                                "# HELP caseflow_commit_seconds_total time spent in transactions\n"
-                                "# TYPE caseflow_commit_seconds_total counter\n"
-                                "caseflow_commit_seconds_total %llu.%06llu\n",
-                                us / 1000000, us % 1000000);
-    sample(buf, SIZE, &len, "caseflow_checkpoints_total",
-           "write-ahead log copies into the database, off the writer", "counter",
-           atomic_load(&w->checkpoints));
-    sample(buf, SIZE, &len, "caseflow_wal_restarts_total",
-           "times the writer started the write-ahead log over (serve-writer.c)", "counter",
-           atomic_load(&w->wal_restarts));
-    sample(buf, SIZE, &len, "caseflow_wal_restart_frames_copied_total",
-           "frames of the log the writer's restarts copied into the database themselves (the "
-           "checkpointer had not reached them)",
-           "counter", atomic_load(&w->wal_restart_copied));
-    us = atomic_load(&w->wal_restart_us);
-    if (len < SIZE)
-        len += (size_t)snprintf(buf + len, SIZE - len,
-                                "# HELP caseflow_wal_restart_seconds_total time the writer spent "
-                                "starting the log over\n"
-                                "# TYPE caseflow_wal_restart_seconds_total counter\n"
-                                "caseflow_wal_restart_seconds_total %llu.%06llu\n",
-                                us / 1000000, us % 1000000);
-    sample(buf, SIZE, &len, "caseflow_wal_frames_written_total",
-           "pages the writer's commits wrote into the write-ahead log (4 KB and 24 bytes each)",
-           "counter", atomic_load(&w->wal_written));
-    sample(buf, SIZE, &len, "caseflow_fire_shared_commits_total",
-           "firing chunks whose commit took in the requests queued while they ran", "counter",
-           atomic_load(&w->absorbed));
-    sample(buf, SIZE, &len, "caseflow_writer_redone_total",
-           "transactions begun again because a request run without a savepoint failed after "
-           "it wrote",
-           "counter", atomic_load(&w->redone));
-    sample(buf, SIZE, &len, "caseflow_transitions_prepared_total",
-           "transitions prepared off the writer thread (serve-writer.c, the preparer)", "counter",
-           atomic_load(&w->prepared));
-    sample(buf, SIZE, &len, "caseflow_transitions_prepared_written_total",
-           "of them, written as prepared (the others' cases moved first)", "counter",
-           atomic_load(&w->prepared_used));
-    len = write_phases(srv, buf, SIZE, len);
+    len = metrics_writer(srv, buf, SIZE, len);
     sample(buf, SIZE, &len, "caseflow_writer_inflight", "requests queued or being written", "gauge",
            w->inflight);
     sample(buf, SIZE, &len, "caseflow_alerts_fired_total", "alerts fired", "counter",
@@ -639,19 +667,7 @@ int cf__http_metrics(cf_serve_t *srv, h2o_req_t *req)
     sample(buf, SIZE, &len, "caseflow_webhook_outbox_claims_total",
            "looks through the outbox for deliveries owed by a daemon gone", "counter",
            srv->outbox.claims);
-    sample(buf, SIZE, &len, "caseflow_stream_clients", "open event streams", "gauge",
-           atomic_load(&srv->writer.streams));
-    sample(buf, SIZE, &len, "caseflow_stream_overflows_total",
-           "event streams ended because their client fell too far behind", "counter",
-           srv->m.sse_overflows);
-    sample(buf, SIZE, &len, "caseflow_stream_dropped_total",
-           "of those, streams ended to keep all streams within streams_max_total", "counter",
-           srv->m.sse_dropped);
-    sample(buf, SIZE, &len, "caseflow_stream_refused_total",
-           "event streams refused: the token had streams_per_token open", "counter",
-           srv->m.sse_refused);
-    sample(buf, SIZE, &len, "caseflow_stream_bytes",
-           "bytes held by all event streams (unsent and in flight)", "gauge", srv->sse_bytes);
+    len = metrics_streams(srv, buf, SIZE, len);
     sample(buf, SIZE, &len, "caseflow_connections", "open HTTP connections", "gauge",
            srv->conns_count);
     if (len < SIZE)

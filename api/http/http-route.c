@@ -453,6 +453,33 @@ static int dotted(const h2o_req_t *req)
     return 0;
 }
 
+/* The method's checks once the route is found: 405 for a method the route does not
+ * take, 503 for a POST while the daemon stops or after its database was lost. Returns
+ * 1 when it answered, else 0. OUT *method: GET for a HEAD the route takes as GET. */
+static int method_refused(cf_serve_t *srv, h2o_req_t *req, const route_t *r, unsigned *method)
+{
+    /* HEAD is GET without the body (h2o leaves the body out): a route that takes GET
+     * takes HEAD, but the stream, which would hold the connection open for nothing */
+    if (*method == M_HEAD && (r->methods & M_GET) && r->who != cf__deliver_stream)
+        *method = M_GET;
+    if (!(*method & r->methods)) {
+        allow_header(req, r->methods);
+        cf__http_error(req, srv, 405, "EMETHOD", "method not allowed here");
+        return 1;
+    }
+    if (*method == M_POST && srv->state != CF__RUNNING) {
+        cf__http_error(req, srv, 503, "ESTOPPING", "the daemon is stopping");
+        return 1;
+    }
+    if (*method == M_POST && cf__serve_db_check_loop(srv) != 0) {
+        cf__http_error(req, srv, 503, "EDBLOST",
+                       "the database file was deleted or replaced under the daemon: no write "
+                       "is taken until it is restarted");
+        return 1;
+    }
+    return 0;
+}
+
 /* Exported, documented in serve-int.h */
 int cf__http_on_req(h2o_handler_t *self, h2o_req_t *req)
 {
@@ -502,24 +529,7 @@ int cf__http_on_req(h2o_handler_t *self, h2o_req_t *req)
                            "a case id is a whole number from 1 to 9223372036854775807");
         return 0;
     }
-    /* HEAD is GET without the body (h2o leaves the body out): a route that takes GET
-     * takes HEAD, but the stream, which would hold the connection open for nothing */
-    if (method == M_HEAD && (r->methods & M_GET) && r->who != cf__deliver_stream)
-        method = M_GET;
-    if (!(method & r->methods)) {
-        allow_header(req, r->methods);
-        cf__http_error(req, srv, 405, "EMETHOD", "method not allowed here");
+    if (method_refused(srv, req, r, &method))
         return 0;
-    }
-    if (method == M_POST && srv->state != CF__RUNNING) {
-        cf__http_error(req, srv, 503, "ESTOPPING", "the daemon is stopping");
-        return 0;
-    }
-    if (method == M_POST && cf__serve_db_check_loop(srv) != 0) {
-        cf__http_error(req, srv, 503, "EDBLOST",
-                       "the database file was deleted or replaced under the daemon: no write "
-                       "is taken until it is restarted");
-        return 0;
-    }
     return dispatch(srv, req, r, id, method == M_POST);
 }

@@ -10,6 +10,8 @@
  *   serve-config.c   defaults and the config file
  *   serve-cmd.c      `caseflow serve` and `caseflow token create`
  *   serve-writer.c   the writer thread: queue, group commit, results back by uv_async
+ *   serve-checkpoint.c the checkpointer thread: the log copied into the database;
+ *                    the log's restarts (writer thread)
  *   serve-jobs.c     a job inside the writer's transaction (writer thread): its JSON
  *                    translated into the operation layer (api/ops)
  *   serve-fire.c     a FIRE job (writer thread): one chunk of the alerts due, fired
@@ -265,7 +267,7 @@ typedef struct cf__writer_s {
     cf_wfcache_t wfs;
     cf_casecache_t cases; /* wfs.cases points here */
     /* the checkpointer: copies the log into the database on its own connection
-     * and thread, so no commit waits for it (serve-writer.c) */
+     * and thread, so no commit waits for it (serve-checkpoint.c) */
     struct {
         pthread_t thread;
         cf_store_t *store;
@@ -276,10 +278,10 @@ typedef struct cf__writer_s {
         pthread_mutex_t mu;
         pthread_cond_t cv;
         pthread_mutex_t run; /* held while it copies: the writer's restart at the firing
-                                bound waits for it (serve-writer.c, wal_restart) */
+                                bound waits for it (serve-checkpoint.c) */
     } ckpt;
     atomic_ullong checkpoints;
-    /* the log started over (serve-writer.c): after a commit that left it past
+    /* the log started over (serve-checkpoint.c): after a commit that left it past
      * wal_restart_frames frames, the writer copies the rest and restarts it */
     atomic_ullong wal_restarts;
     atomic_int wal_restart_frames; /* CF__WAL_RESTART_FRAMES; tests lower it */
@@ -349,6 +351,27 @@ void cf__writer_hand_back(cf_serve_t *srv, cf__job_t *list);
 /* Stops and joins the thread (after the loop has no job in flight), closes its
  * async handle. */
 void cf__writer_stop(cf_serve_t *srv);
+
+/* ---- the checkpointer (serve-checkpoint.c): the writer's calls ---- */
+
+/* Sets the log's bounds (wal_restart_frames, wal_firing_frames) and the checkpointer's
+ * interval to their defaults; tests lower them later. */
+void cf__ckpt_defaults(cf__writer_t *w);
+/* Starts the checkpointer thread on a connection of its own to path and turns the
+ * writer's own checkpoints off; if it cannot, w->ckpt.started stays 0 and the writer
+ * keeps SQLite's checkpoints inside its commits. Before the writer thread runs. */
+void cf__ckpt_start(cf__writer_t *w, const char *path);
+/* Stops and joins the checkpointer if it started (after the writer thread stopped). */
+void cf__ckpt_stop(cf__writer_t *w);
+/* Writer thread, after a commit: whether the checkpointer runs after every commit
+ * (alerts fire near the log's bound) or once an interval. */
+void cf__ckpt_pace(cf__writer_t *w);
+/* Writer thread, after a commit: the log grew; the checkpointer copies it when its
+ * interval is up. */
+void cf__ckpt_poke(cf__writer_t *w);
+/* Writer thread, between two batches (after the answers went): when the log is long,
+ * copies what the checkpointer has not and starts the log over. */
+void cf__wal_restart(cf__writer_t *w);
 
 /* ---- the reader pool (serve-readers.c) ---- */
 

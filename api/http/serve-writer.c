@@ -20,22 +20,8 @@
  * alerts: nothing partial is answered as done. uv_async_send coalesces wake-ups,
  * which is why results travel in a list and not in the async handle.
  *
- * The log. A checkpointer thread copies the write-ahead log into the database
- * (PASSIVE, on its own connection, every CF__CKPT_INTERVAL_MS after commits), but a
- * PASSIVE checkpoint never makes the log start over: SQLite starts it over only when
- * a commit finds every frame already copied, which never happens while commits keep
- * coming, so under load the log grew to 2.9 GB and stayed that size until the daemon
- * stopped. So after a commit that leaves more than wal_restart_frames frames in the
- * log (16 MB), the writer itself, between two batches, copies what the checkpointer
- * has not yet copied (at most the commits of its last interval) and asks SQLite to
- * start the log over (cf_store_checkpoint_restart: RESTART, never waiting for a
- * reader; a reader on an old snapshot makes it try again after a later commit). The
- * next commit then writes from the start of the file and cuts it back to 64 MB
- * (journal_size_limit). It runs on the writer thread, never the loop, after the
- * batch's answers were handed to the loop: only requests queued meanwhile wait for
- * it (a few ms), as they wait for a commit. While alerts fire, the log restarts only
- * near a larger bound, and the checkpointer runs after every commit as it nears it
- * (wal_restart, ckpt_pace).
+ * The log. A checkpointer thread copies the write-ahead log into the database, and
+ * the writer starts the log over when it grows long (serve-checkpoint.c says why).
  *
  * Savepoints only when needed. A request that fails must not take the others' writes
  * with it, which a savepoint per request gives; but on SQLite a savepoint and its
@@ -78,11 +64,10 @@
  * during the previous fsync).
  *
  * Map (each part starts with a "----" comment): the thread (job marks,
- * a batch's failure); the checkpointer (its thread, its pace while alerts fire, the
- * log's restarts: wal_restart); a job, with or without a savepoint of its own (redo,
- * absorb, run_batch, writer_main); the preparer (its thread, the rows given back);
- * the loop side (submitting, handing answers back, start and stop). Next to split off:
- * the checkpointer, into a file of its own.
+ * a batch's failure, absorb); a job, with or without a savepoint of its own (redo,
+ * run_batch, writer_main); the preparer (its thread, the rows given back); the loop
+ * side (submitting, handing answers back, start and stop). The checkpointer (its
+ * thread, its pace while alerts fire, the log's restarts) is serve-checkpoint.c.
  */
 #include "serve-int.h"
 
@@ -141,165 +126,8 @@ static uint64_t micros(void)
     return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
 }
 
-/* ---- the checkpointer ------------------------------------------------------------------ */
-
-/* Least time between two checkpoints: often enough to keep the log short (a few
- * megabytes at full load), seldom enough to copy many commits at once (not while
- * alerts fire near the log's bound: ckpt_pace). */
-#define CF__CKPT_INTERVAL_MS 100
-
-static void *ckpt_main(void *arg)
-{
-    cf__writer_t *w = arg;
-    pthread_mutex_lock(&w->ckpt.mu);
-    while (!w->ckpt.quit) {
-        if (!w->ckpt.pending) {
-            pthread_cond_wait(&w->ckpt.cv, &w->ckpt.mu);
-            continue;
-        }
-        w->ckpt.pending = 0;
-        pthread_mutex_unlock(&w->ckpt.mu);
-        cf_error_t err;
-        int copied = 0;
-        pthread_mutex_lock(&w->ckpt.run);
-        if (cf_store_checkpoint(w->ckpt.store, NULL, &copied, &err) == 0)
-            atomic_fetch_add(&w->checkpoints, 1);
-        atomic_store(&w->ckpt.copied, copied);
-        pthread_mutex_unlock(&w->ckpt.run);
-        struct timespec until;
-        long ms = atomic_load(&w->ckpt.interval_ms);
-        clock_gettime(CLOCK_REALTIME, &until);
-        until.tv_sec += ms / 1000;
-        until.tv_nsec += ms % 1000 * 1000000L;
-        until.tv_sec += until.tv_nsec / 1000000000L;
-        until.tv_nsec %= 1000000000L;
-        pthread_mutex_lock(&w->ckpt.mu);
-        /* woken by a commit: still wait out the interval, unless alerts fire */
-        while (!w->ckpt.quit && !atomic_load(&w->ckpt.eager) &&
-               pthread_cond_timedwait(&w->ckpt.cv, &w->ckpt.mu, &until) == 0)
-            ;
-    }
-    pthread_mutex_unlock(&w->ckpt.mu);
-    return NULL;
-}
-
-/* Starts the checkpointer on a connection of its own and turns the writer's
- * own checkpoints off. If it cannot start, the writer keeps checkpointing
- * inside its commits, as SQLite does by default: slower, never unbounded. */
-static void ckpt_start(cf__writer_t *w, const char *path)
-{
-    cf_error_t err;
-    if (cf_store_open_existing(path, &w->ckpt.store, &err) != 0)
-        return;
-    pthread_mutex_init(&w->ckpt.mu, NULL);
-    pthread_mutex_init(&w->ckpt.run, NULL);
-    pthread_cond_init(&w->ckpt.cv, NULL);
-    if (pthread_create(&w->ckpt.thread, NULL, ckpt_main, w) != 0) {
-        pthread_cond_destroy(&w->ckpt.cv);
-        pthread_mutex_destroy(&w->ckpt.run);
-        pthread_mutex_destroy(&w->ckpt.mu);
-        cf_store_close(w->ckpt.store);
-        w->ckpt.store = NULL;
-        return;
-    }
-    w->ckpt.started = 1;
-    cf_store_set_autocheckpoint(w->store, 0, &err);
-    cf_store_wal_track(w->store); /* after: it replaces the automatic checkpoints' hook */
-}
-
-static void ckpt_stop(cf__writer_t *w)
-{
-    if (!w->ckpt.started)
-        return;
-    pthread_mutex_lock(&w->ckpt.mu);
-    w->ckpt.quit = 1;
-    pthread_cond_signal(&w->ckpt.cv);
-    pthread_mutex_unlock(&w->ckpt.mu);
-    pthread_join(w->ckpt.thread, NULL);
-    pthread_cond_destroy(&w->ckpt.cv);
-    pthread_mutex_destroy(&w->ckpt.run);
-    pthread_mutex_destroy(&w->ckpt.mu);
-    cf_store_close(w->ckpt.store);
-    w->ckpt.store = NULL;
-    w->ckpt.started = 0;
-}
-
-/* After a commit: the log grew; the checkpointer copies it when its interval is up. */
-static void ckpt_poke(cf__writer_t *w)
-{
-    if (!w->ckpt.started)
-        return;
-    pthread_mutex_lock(&w->ckpt.mu);
-    w->ckpt.pending = 1;
-    pthread_cond_signal(&w->ckpt.cv);
-    pthread_mutex_unlock(&w->ckpt.mu);
-}
-
 /* The writer's page cache (SQLite's default is 2 MB). */
 #define CF__WRITER_CACHE_KIB 16384
-
-/* Frames in the log past which the writer makes it start over: 16 MB of 4 KB pages.
- * It does so once the checkpointer has copied all but CF__WAL_REST_FRAMES of them (the
- * writer then copies only those), or, if the checkpointer falls behind, once the log
- * is twice as long (a burst of alerts writes 16 MB in a fraction of a second: a
- * restart at every 16 MB made the writer copy most of it itself, on the alerts' time). */
-#define CF__WAL_RESTART_FRAMES 4096
-#define CF__WAL_REST_FRAMES    1024
-/* While alerts fire, the log starts over only near this many frames: 56 MB of pages
- * (59 MB with the frames' headers), under the 64 MB the log may take (issue 26). A
- * burst's chunks come back to back, so the checkpointer never catches up with them,
- * and each restart copied thousands of frames and synced the database on the alerts'
- * time: 90-180 ms each, five in a 10,000-alert burst on a million cases. */
-#define CF__WAL_FIRING_FRAMES 14336
-
-/* 1 when the log of frames frames would pass the firing bound after `chunks` more
- * firing commits as large as the last one. */
-static int wal_firing_full(const cf__writer_t *w, int frames, int chunks)
-{
-    return frames + chunks * w->fire_frames > atomic_load(&w->wal_firing_frames);
-}
-
-/* After a commit: while alerts fire and the log is within two chunks of its firing
- * bound, the checkpointer runs after every commit rather than once an interval, so
- * that the restart at the bound finds little left to copy: an interval's commits
- * (up to ~4,600 frames) were the writer's to copy there, 130-190 ms on the alerts'
- * time (burst8, docs/performance.md). Not for the whole firing: the checkpointer's
- * runs and syncs share the machine's two cores and its disk with the chunks. */
-static void ckpt_pace(cf__writer_t *w)
-{
-    atomic_store(&w->ckpt.eager, w->firing && wal_firing_full(w, cf_store_wal_frames(w->store), 2));
-}
-
-/* After a commit: when the log is long, copy the rest of it and start it over (the
- * file header says why). Only when the checkpointer is running (otherwise SQLite's
- * own checkpoints run inside the commits), and not while it copies (it has the log
- * in hand: look again after the next commit). While alerts fire (the last firing
- * chunk left more due: w->firing), only once the next chunk, as large as the last,
- * would take the log past CF__WAL_FIRING_FRAMES (a restart after the commit that
- * passed it let the log grow a chunk more: 16,000 frames, 64 MB); then after the
- * checkpointer's run if one is under way, which copies most of it, never skipped (the
- * log would pass its bound). The first commit after the last chunk restarts it. */
-static void wal_restart(cf__writer_t *w)
-{
-    int limit = atomic_load(&w->wal_restart_frames), frames = cf_store_wal_frames(w->store);
-    if (!w->ckpt.started || frames <= limit || (w->firing && !wal_firing_full(w, frames, 1)))
-        return;
-    if (!w->firing && frames - atomic_load(&w->ckpt.copied) > CF__WAL_REST_FRAMES &&
-        frames <= 2 * limit)
-        return; /* the checkpointer is still copying: let it, and look again next commit */
-    uint64_t t0 = micros();
-    if (w->firing)
-        pthread_mutex_lock(&w->ckpt.run);
-    else if (pthread_mutex_trylock(&w->ckpt.run) != 0)
-        return;
-    int left = frames - atomic_load(&w->ckpt.copied); /* the writer's to copy */
-    if (cf_store_checkpoint_restart(w->store, NULL, NULL, NULL) == 0) {
-        atomic_fetch_add(&w->wal_restarts, 1);
-        atomic_fetch_add(&w->wal_restart_copied, left > 0 ? (unsigned)left : 0);
-    }
-    pthread_mutex_unlock(&w->ckpt.run);
-    atomic_fetch_add(&w->wal_restart_us, micros() - t0);
-}
 
 /* The jobs queued while a batch with firing work ran, taken into its transaction
  * after its last job (once a batch): appended after tail. A firing chunk yields to a
@@ -424,7 +252,7 @@ static void run_batch(cf__writer_t *w, cf__job_t *batch)
         unsaved &= how == 0;
         fired |= firing(j);
         if (j->kind == CF__JOB_FIRE)
-            w->firing = j->more; /* a chunk follows at once: the log waits (wal_restart) */
+            w->firing = j->more; /* a chunk follows at once: the log waits (cf__wal_restart) */
         if (!j->next && fired && !absorbed++)
             absorb(w, j);
     }
@@ -437,8 +265,8 @@ static void run_batch(cf__writer_t *w, cf__job_t *batch)
         atomic_store(&w->wal_written, cf_store_wal_written(w->store));
         if (fired)
             w->fire_frames = (int)(cf_store_wal_written(w->store) - written);
-        ckpt_pace(w);
-        ckpt_poke(w);
+        cf__ckpt_pace(w);
+        cf__ckpt_poke(w);
     }
     uint64_t committed = micros();
     for (cf__job_t *j = batch; j; j = j->next)
@@ -501,7 +329,7 @@ static void *writer_main(void *arg)
         w->done_tail = tail;
         pthread_mutex_unlock(&w->mu);
         uv_async_send(&w->async);
-        wal_restart(w); /* after the answers went: they never wait for it */
+        cf__wal_restart(w); /* after the answers went: they never wait for it */
     }
     return NULL;
 }
@@ -759,14 +587,12 @@ int cf__writer_start(cf_serve_t *srv, const char *path, cf_error_t *err)
         goto fail_store;
     w->async.data = srv;
     w->wfs.cases = &w->cases;
-    atomic_store(&w->wal_restart_frames, CF__WAL_RESTART_FRAMES);
-    atomic_store(&w->wal_firing_frames, CF__WAL_FIRING_FRAMES);
-    atomic_store(&w->ckpt.interval_ms, CF__CKPT_INTERVAL_MS);
+    cf__ckpt_defaults(w);
     pthread_mutex_init(&w->mu, NULL);
     pthread_cond_init(&w->cv, NULL);
     pthread_rwlock_init(&w->cal_lock, NULL);
-    ckpt_start(w, path);   /* before the writer runs: it changes the writer's connection */
-    prep_start(srv, path); /* before it too: it puts a lock on the writer's case cache */
+    cf__ckpt_start(w, path); /* before the writer runs: it changes the writer's connection */
+    prep_start(srv, path);   /* before it too: it puts a lock on the writer's case cache */
     if (pthread_create(&w->thread, NULL, writer_main, w) != 0) {
         rc = cf_error_set(err, CF_EIO, NULL, 0, 0, "cannot start the writer thread");
         goto fail_thread;
@@ -779,7 +605,7 @@ fail_thread:
         w->cases.lock = NULL;
         pthread_mutex_destroy(&w->cases_mu);
     }
-    ckpt_stop(w);
+    cf__ckpt_stop(w);
     pthread_rwlock_destroy(&w->cal_lock);
     pthread_cond_destroy(&w->cv);
     pthread_mutex_destroy(&w->mu);
@@ -829,7 +655,7 @@ void cf__writer_stop(cf_serve_t *srv)
     pthread_cond_signal(&w->cv);
     pthread_mutex_unlock(&w->mu);
     pthread_join(w->thread, NULL);
-    ckpt_stop(w);
+    cf__ckpt_stop(w);
     pthread_rwlock_destroy(&w->cal_lock);
     if (w->cases.lock) {
         w->cases.lock = NULL;

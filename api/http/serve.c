@@ -361,13 +361,9 @@ static int check_test_clock(cf_serve_t *srv, cf_error_t *err)
     return 0;
 }
 
-/* Exported, documented in serve.h */
-int cf_serve_open(const cf_serve_config_t *cfg, cf_serve_t **out, cf_error_t *err)
+/* This run's names: boot_id and node_id. */
+static void name_run(cf_serve_t *srv)
 {
-    cf_serve_t *srv = calloc(1, sizeof(*srv));
-    if (!srv)
-        return CF_ENOMEM;
-    srv->cfg = *cfg;
     srv->boot_id = (uint32_t)time(NULL);
     char host[64] = "";
     gethostname(host, sizeof(host) - 1);
@@ -378,27 +374,24 @@ int cf_serve_open(const cf_serve_config_t *cfg, cf_serve_t **out, cf_error_t *er
     clock_gettime(CLOCK_REALTIME, &start);
     snprintf(srv->node_id, sizeof(srv->node_id), "%s:%d:%u.%09ld", host, (int)getpid(),
              srv->boot_id, (long)start.tv_nsec);
-    srv->shared = cfg->shared || cf_store_is_pg(cfg->db_path); /* several nodes may serve it */
-    apply_defaults(&srv->cfg);
-    if (check_test_clock(srv, err) != 0) {
-        free(srv);
+}
+
+/* The settings refused at start (after apply_defaults): returns 0, or CF_EINVAL (a test
+ * clock off loopback) or CF_EINVALID (an export key that cannot sign) with err set. */
+static int refused_config(cf_serve_t *srv, cf_error_t *err)
+{
+    if (check_test_clock(srv, err) != 0)
         return CF_EINVAL;
-    }
     /* An export key that cannot sign would fail every export: refused at start, as a
      * checkpoint key is (serve-anchor.c). */
-    if (srv->cfg.export_key && cf__serve_key_check("export_key", srv->cfg.export_key, err) != 0) {
-        free(srv);
+    if (srv->cfg.export_key && cf__serve_key_check("export_key", srv->cfg.export_key, err) != 0)
         return CF_EINVALID;
-    }
-    signal(SIGPIPE, SIG_IGN);
-    int rc = cf_store_daemon_lock(srv->cfg.db_path, &srv->lock_fd, err);
-    if (rc != 0) {
-        free(srv);
-        return rc;
-    }
-    rc = uv_loop_init(&srv->loop) == 0 ? 0 : CF_EIO;
-    if (rc != 0)
-        goto fail_loop;
+    return 0;
+}
+
+/* The loop's clock, the daemon's lists and its stop's wake-up (after uv_loop_init). */
+static void loop_parts(cf_serve_t *srv, const cf_serve_config_t *cfg)
+{
     uv_update_time(&srv->loop);
     srv->clock_base_ms = cfg->now ? (int64_t)cfg->now * 1000 : realtime_ms();
     srv->clock_uv_ms = uv_now(&srv->loop);
@@ -408,6 +401,31 @@ int cf_serve_open(const cf_serve_config_t *cfg, cf_serve_t **out, cf_error_t *er
     h2o_linklist_init_anchor(&srv->conns);
     uv_async_init(&srv->loop, &srv->stop_async, on_stop);
     srv->stop_async.data = srv;
+}
+
+/* Exported, documented in serve.h */
+int cf_serve_open(const cf_serve_config_t *cfg, cf_serve_t **out, cf_error_t *err)
+{
+    cf_serve_t *srv = calloc(1, sizeof(*srv));
+    if (!srv)
+        return CF_ENOMEM;
+    srv->cfg = *cfg;
+    name_run(srv);
+    srv->shared = cfg->shared || cf_store_is_pg(cfg->db_path); /* several nodes may serve it */
+    apply_defaults(&srv->cfg);
+    int rc = refused_config(srv, err);
+    if (rc == 0)
+        signal(SIGPIPE, SIG_IGN);
+    if (rc == 0)
+        rc = cf_store_daemon_lock(srv->cfg.db_path, &srv->lock_fd, err);
+    if (rc != 0) {
+        free(srv);
+        return rc;
+    }
+    rc = uv_loop_init(&srv->loop) == 0 ? 0 : CF_EIO;
+    if (rc != 0)
+        goto fail_loop;
+    loop_parts(srv, cfg);
     cf__log_start(srv);
     if ((rc = cf__writer_start(srv, srv->cfg.db_path, err)) != 0)
         goto fail_writer;
