@@ -402,6 +402,7 @@
     X(ops_parity)                                                                                  \
     X(ops_parity_ack)                                                                              \
     X(ops_case_file)                                                                               \
+    X(ops_clock_stopped_view)                                                                      \
     X(ops_parity_payment)                                                                          \
     /* ops-4.*: the webhook outbox through both front ends (tests/test-ops-outbox.c) */            \
     X(ops_parity_deliveries)                                                                       \

@@ -10,7 +10,8 @@
  *          chain, and the list of alerts reads the same through both, paged alike
  *          (ops_parity_ack); a stored file's bytes from the command line as the
  *          API gives them (ops_case_file); a payment through both, the same chain
- *          with the amounts in one shape (ops_parity_payment).
+ *          with the amounts in one shape (ops_parity_payment); a met clock's stop
+ *          and margin, and its provisional mark kept (ops_clock_stopped_view).
  *
  * What the layer refuses at the door (ops-2.*, ops-3.*, ops-4.1) is in test-ops-checks.c,
  * the webhook outbox through both front ends (ops-4.*) in test-ops-outbox.c: this file
@@ -551,5 +552,54 @@ TEST_IMPL(ops_case_file)
     ASSERT_EQ(td_cli(db, T0, "case", "file", "1", "abc", NULL), CF_EXIT_NOTFOUND);
     ASSERT_EQ(td_cli(db, T0, "case", "file", "9", hex, NULL), CF_EXIT_NOTFOUND);
     ASSERT_EQ(td_cli(db, T0, "case", "file", "1", NULL), CF_EXIT_USAGE);
+    return 0;
+}
+
+/* ops-1.6: a met clock says when it stopped and by how much it was inside its
+ * deadline, the same whenever it is read (its seconds_left moves on with "now"),
+ * and a deadline counted on a year without its holiday notice stays marked
+ * provisional after the clock stopped (it used to lose the mark at the stop).
+ * Opened 2026-12-20 on the test calendars (through 2026): the filing clock's 15
+ * working days end in 2027, counted on the computed year. */
+TEST_IMPL(ops_clock_stopped_view)
+{
+    char db[512], doc[512], arg[600];
+    const char *now[] = {"2026-12-22T10:00:00+08:00", "2027-02-01T10:00:00+08:00"};
+    td_db("ops-stopped.db", db, sizeof(db));
+    td_cli_open(db, "2026-12-20T09:00:00+08:00");
+    td_file("立案审批表.txt", "立案审批表：同意立案", doc, sizeof(doc));
+    snprintf(arg, sizeof(arg), "立案审批表=%s", doc);
+    int rc = td_cli(
+        db, "2026-12-21T10:00:00+08:00", "case", "act", "1", "file", "--role", "head", "--actor",
+        "李四", "--fact", "filing_reason=涉嫌串换药品", "--fact", "cause=js-2024:14", "--fact",
+        "officers=[{\"name\":\"张三\",\"cert\":\"1\"},{\"name\":\"王五\",\"cert\":\"2\"}]", "--doc",
+        arg, NULL);
+    if (rc != 0)
+        CF__FAIL("file: %d %s", rc, td_err);
+    long long margin[2], left[2];
+    for (int i = 0; i < 2; i++) {
+        ASSERT_EQ(td_cli(db, now[i], "case", "show", "1", "--json", NULL), 0);
+        json_t *c = json_loads(td_out, 0, NULL), *k, *filing = NULL;
+        ASSERT(c != NULL);
+        size_t j;
+        json_array_foreach(json_object_get(c, "clocks"), j, k)
+            if (!strcmp(json_string_value(json_object_get(k, "id")), "filing"))
+                filing = k;
+        ASSERT(filing != NULL);
+        ASSERT_STR_EQ(json_string_value(json_object_get(filing, "status")), "met");
+        ASSERT_STR_EQ(json_string_value(json_object_get(filing, "stopped_at")),
+                      "2026-12-21T10:00:00+08:00");
+        ASSERT_EQ(json_integer_value(json_array_get(json_object_get(filing, "provisional"), 0)),
+                  2027);
+        ASSERT(json_object_get(filing, "left") == NULL); /* words only for a live clock */
+        margin[i] = json_integer_value(json_object_get(filing, "margin_seconds"));
+        left[i] = json_integer_value(json_object_get(filing, "seconds_left"));
+        json_decref(c);
+    }
+    /* the deadline minus the stop: positive (met early), the same at both reads */
+    ASSERT(margin[0] > 0);
+    ASSERT_EQ(margin[0], margin[1]);
+    ASSERT_EQ(left[0] - left[1], 41LL * 86400); /* seconds_left still counts the reader's now */
+    ASSERT_EQ(margin[0], left[0] + 86400);      /* read a day after the stop */
     return 0;
 }

@@ -19,11 +19,24 @@ static void time_left(cf_time_t now, cf_time_t deadline, char *out, size_t size)
              d < 0 ? "overdue" : "left");
 }
 
+/* A met or breached clock: when it stopped and by how much it was inside its deadline
+ * (`margin_seconds`, negative when late), which `seconds_left` (always deadline minus
+ * the daemon's now, which the workbench reads its clock from) does not say. */
+static void stopped_view(const cf_clock_rt_t *k, json_t *o)
+{
+    char at[CF_TIME_BUFSZ];
+    cf_time_format(k->stopped_at, at);
+    json_object_set_new(o, "stopped_at", json_string(at));
+    json_object_set_new(o, "margin_seconds",
+                        json_integer((json_int_t)(k->deadline - k->stopped_at)));
+}
+
 static json_t *clock_view(const cf_workflow_t *wf, const cf_clock_rt_t *k, cf_time_t now)
 {
     const cf_wf_clock_t *def = cf_workflow_clock(wf, k->id);
     char deadline[CF_TIME_BUFSZ], left[64];
     int live = k->state == CF_CLOCK_RUNNING || k->state == CF_CLOCK_PAUSED;
+    int stopped = (k->state == CF_CLOCK_MET || k->state == CF_CLOCK_BREACHED) && k->stopped_at;
     cf_time_format(k->deadline, deadline);
     time_left(now, k->deadline, left, sizeof(left));
     json_t *o =
@@ -34,10 +47,14 @@ static json_t *clock_view(const cf_workflow_t *wf, const cf_clock_rt_t *k, cf_ti
                   "extended", k->extended, "extensions", (int)k->extensions);
     if (o && live)
         json_object_set_new(o, "left", json_string(left));
+    if (o && stopped) /* judged at its stop: the margin does not move with "now" */
+        stopped_view(k, o);
     if (o && k->exclusions)
         json_object_set(o, "exclusions", k->exclusions);
-    json_t *prov = live ? cf_clock_provisional_json(k) : NULL;
-    if (o && prov) /* R11: counted on computed years */
+    /* R11: counted on computed years; a stopped clock keeps saying so, since the
+     * deadline it was judged against may move when the year's notice is loaded */
+    json_t *prov = live || stopped ? cf_clock_provisional_json(k) : NULL;
+    if (o && prov)
         json_object_set(o, "provisional", prov);
     json_decref(prov);
     return o;
