@@ -178,14 +178,27 @@ static int set_moved(json_t *ev, const cf_clock_rt_t *k, const cf_count_t *n)
     return k->counting >= 2 ? set_count(ev, n) : set_time(ev, "deadline", n->deadline);
 }
 
+/* Sets the stopped clock k's "deadline" on ev, and "provisional" when that deadline was
+ * counted on computed years (R11): the fold takes both from the event, so a stop without
+ * the years would drop the mark the deadline was judged under. Nonzero on ENOMEM. */
+static int set_stop_deadline(json_t *ev, const cf_clock_rt_t *k)
+{
+    if (set_time(ev, "deadline", k->deadline))
+        return -1;
+    if (!k->prov_first)
+        return 0;
+    json_t *years = cf_clock_provisional_json(k);
+    return years ? json_object_set_new(ev, "provisional", years) : -1;
+}
+
 static int do_stop(const cf_case_t *c, const cf_wf_clock_t *def, const cf_clock_rt_t *k,
                    cf_time_t at, const char *actor, const char *role, json_t *events)
 {
     json_t *ev = clock_event(c, events, "clock.stopped", def, at, actor, role);
     int met = k->state == CF_CLOCK_PAUSED ? k->paused_at <= k->deadline : at <= k->deadline;
     const char *outcome = met ? "met" : def->party ? "lapsed" : "breached";
-    if (ev && (json_object_set_new(ev, "outcome", json_string(outcome)) ||
-               set_time(ev, "deadline", k->deadline))) {
+    if (ev &&
+        (json_object_set_new(ev, "outcome", json_string(outcome)) || set_stop_deadline(ev, k))) {
         json_decref(ev);
         ev = NULL;
     }
@@ -580,7 +593,7 @@ int cf__clock_end_all(const cf_workflow_t *wf, const cf_case_t *c, cf_time_t at,
         const char *outcome = !late ? "ended" : def->party ? "lapsed" : "breached";
         json_t *ev = clock_event(c, events, "clock.stopped", def, at, actor, role);
         if (ev && (json_object_set_new(ev, "outcome", json_string(outcome)) ||
-                   set_time(ev, "deadline", k->deadline))) {
+                   set_stop_deadline(ev, k))) {
             json_decref(ev);
             ev = NULL;
         }
