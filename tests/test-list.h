@@ -313,6 +313,9 @@
     X(storm_write_phases_counted)                                                                  \
     /* serve-hard-*: the daemon hardened (tests/test-serve-hard*.c) */                             \
     X(serve_hard_framing)                                                                          \
+    X(serve_hard_head_ambiguous)                                                                   \
+    X(serve_hard_allowed_host)                                                                     \
+    X(serve_hard_allowed_host_config)                                                              \
     X(serve_hard_http1_only)                                                                       \
     X(serve_hard_h2o_errors_json)                                                                  \
     X(serve_hard_hostile_names)                                                                    \

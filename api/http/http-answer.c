@@ -40,6 +40,8 @@ static const char *reason_of(int status)
         return "Conflict";
     case 413:
         return "Payload Too Large";
+    case 421:
+        return "Misdirected Request";
     case 422:
         return "Unprocessable Entity";
     case 428:
