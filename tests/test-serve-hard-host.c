@@ -1,7 +1,7 @@
 /*
  * test-serve-hard-host.c -- serve-hard-9.*: heads a proxy in front and h2o would read
  * differently, and the Host allowlist (DNS rebinding). Found by the attack script
- * (tests/attack/attack.mjs, attack-10.*); each test fails without its fix:
+ * (tests/attack/wire.mjs, attack-10.1, 10.2 and 11.1); each test fails without its fix:
  *   9.1  a header folded onto the next line (obs-fold) and two Host headers: 400
  *        EFRAMING, the connection closed (h2o 2.2.5 dropped the folded line and took
  *        the last Host, answering 200);
