@@ -16,6 +16,7 @@ const PORT2 = Number(env.PORT2);
 const PID2 = env.PID2;
 const FD_LIMIT = Number(env.FD_LIMIT);
 const TOKEN = env.HANDLER;
+const TIMEOUT_MS = Number(env.TIMEOUT_MS);
 const TOKEN2 = env.TOKEN2;
 
 let passed = 0;
@@ -118,6 +119,36 @@ async function strings() {
   }
 }
 
+// Slow readers: requests pipelined by the thousand and the answers never read (the
+// socket paused). Each must be cut after about the timeout, not held for as long as the
+// client likes: after TIMEOUT_MS * 4 the reader resumes and gets a part of the answers,
+// then the end.
+async function slowReaders() {
+  const one = 'GET /casepage.js HTTP/1.1\r\nHost: x\r\n\r\n';
+  const want = 3000;
+  const size = fs.statSync(new URL('../../web/casepage.js', import.meta.url)).size;
+  const runs = [];
+  for (let i = 0; i < 20; i++) {
+    runs.push(new Promise((res) => {
+      const s = net.connect(PORT, '127.0.0.1');
+      let got = 0;
+      let closed = false;
+      s.on('connect', () => { s.write(one.repeat(want)); s.pause(); });
+      s.on('data', (d) => { got += d.length; });
+      s.on('close', () => { closed = true; });
+      s.on('error', () => {});
+      setTimeout(() => {
+        s.resume();
+        setTimeout(() => { s.destroy(); res({ got, closed }); }, 2000);
+      }, TIMEOUT_MS * 4);
+    }));
+  }
+  const ends = await Promise.all(runs);
+  check(`attack-10.13 20 readers that never read ${want} pipelined answers: cut off`,
+    ends.every((e) => e.closed && e.got < want * size),
+    ends.map((e) => `${e.closed ? 'closed' : 'open'} ${e.got} B`).slice(0, 4).join(', '));
+}
+
 // ---- attack-11: the Host allowlist; the file limit (the second daemon) ------------------------------
 
 async function rebinding() {
@@ -175,6 +206,7 @@ async function main() {
   await targets();
   await head();
   await strings();
+  await slowReaders();
   await alive('attack-10');
   await rebinding();
   await descriptors();
