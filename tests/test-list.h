@@ -82,6 +82,7 @@
     X(import_family_sub_labels)                                                                    \
     X(import_family_split_header)                                                                  \
     X(import_family_sheets)                                                                        \
+    X(import_sheets_row)                                                                           \
     X(import_family_page_charset)                                                                  \
     X(import_options)                                                                              \
     X(import_bad_empty)                                                                            \
