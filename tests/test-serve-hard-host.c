@@ -7,7 +7,8 @@
  *        the last Host, answering 200);
  *   9.2  allowed_host: a Host naming another host is 421 EHOST, the connection closed;
  *        the listed names (any case, any port, a trailing dot), localhost, 127.x.x.x
- *        and [::1] pass, and so does a request without Host; none set: any Host;
+ *        and [::1] pass, and so does a request without Host; X-Forwarded-Host's first name
+ *        is checked too (a proxy sending Host: 127.0.0.1); none set: any Host;
  *   9.3  allowed_host in the config file (repeatable, printed by --check-config).
  * The tests speak raw HTTP over a socket: libcurl would never send these heads.
  */
@@ -118,6 +119,9 @@ TEST_IMPL(serve_hard_allowed_host)
         "Host: 127.0.0.1.evil.example\r\n",
         "Host: localhost.evil.example\r\n",
         "Host: \r\n",
+        /* behind a proxy that sends Host: 127.0.0.1: the browser's name, forwarded */
+        "Host: 127.0.0.1\r\nX-Forwarded-Host: evil.example\r\n",
+        "Host: 127.0.0.1\r\nX-Forwarded-Host: evil.example, caseflow.example\r\n",
     };
     static const char *const allowed[] = {
         "Host: caseflow.example\r\n",
@@ -129,6 +133,7 @@ TEST_IMPL(serve_hard_allowed_host)
         "Host: 127.1.2.3:80\r\n",
         "Host: [::1]:8080\r\n",
         "", /* no Host: no browser sends that */
+        "Host: 127.0.0.1\r\nX-Forwarded-Host: caseflow.example:443, 10.0.0.1\r\n",
     };
     char db[512];
     td_db("hard-host.db", db, sizeof(db));

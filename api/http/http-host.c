@@ -17,7 +17,9 @@
  * operator on the machine or a proxy passing Host: 127.0.0.1:8080 must not be
  * locked out). A port in the Host is ignored (the daemon knows its own port; a
  * proxy may name its own), and so is one trailing dot. A request without Host
- * (HTTP/1.0; no browser sends one) passes: it cannot come from a page. Nothing is
+ * (HTTP/1.0; no browser sends one) passes: it cannot come from a page. When the
+ * request carries X-Forwarded-Host (a proxy in front), its first name must be allowed
+ * too: behind a proxy that sends Host: 127.0.0.1, it is the name the browser used. Nothing is
  * checked when the list is empty, the default, so that upgrading changes nothing:
  * docs/security.md recommends setting it for any daemon a browser reaches.
  *
@@ -67,11 +69,9 @@ static int named(h2o_iovec_t h, const char *name)
     return h.len > 0 && h2o_lcstris(h.base, h.len, want.base, want.len);
 }
 
-/* Exported, documented in serve-int.h */
-int cf__http_host_allowed(const cf_serve_config_t *cfg, h2o_iovec_t host)
+/* 1 if host (a Host value) is allowed by cfg's list. */
+static int allowed(const cf_serve_config_t *cfg, h2o_iovec_t host)
 {
-    if (!cfg->allowed_hosts_count || !host.base)
-        return 1;
     h2o_iovec_t h = host_part(host);
     if (loopback(h) || (cfg->host && named(h, cfg->host)))
         return 1;
@@ -79,4 +79,26 @@ int cf__http_host_allowed(const cf_serve_config_t *cfg, h2o_iovec_t host)
         if (named(h, cfg->allowed_hosts[i]))
             return 1;
     return 0;
+}
+
+/* Exported, documented in serve-int.h */
+int cf__http_host_allowed(const cf_serve_config_t *cfg, h2o_req_t *req, h2o_iovec_t host)
+{
+    if (!cfg->allowed_hosts_count)
+        return 1;
+    if (host.base && !allowed(cfg, host))
+        return 0;
+    /* Behind a proxy that sends Host: 127.0.0.1 and the browser's Host as
+     * X-Forwarded-Host (the first of a list: the name the browser used), that is the
+     * name to check, as the Origin check (http-session.c) takes it. */
+    ssize_t at = h2o_find_header_by_str(&req->headers, H2O_STRLIT("x-forwarded-host"), -1);
+    if (at < 0)
+        return 1;
+    h2o_iovec_t fw = req->headers.entries[at].value;
+    const char *comma = memchr(fw.base, ',', fw.len);
+    if (comma)
+        fw.len = (size_t)(comma - fw.base);
+    while (fw.len && fw.base[fw.len - 1] == ' ')
+        fw.len--;
+    return allowed(cfg, fw);
 }

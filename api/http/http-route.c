@@ -478,7 +478,7 @@ int cf__http_on_req(h2o_handler_t *self, h2o_req_t *req)
         refuse_framing(srv, req, framing);
         return 0;
     }
-    if (!cf__http_host_allowed(&srv->cfg, host)) {
+    if (!cf__http_host_allowed(&srv->cfg, req, host)) {
         req->http1_is_persistent = 0;
         cf__http_error(req, srv, 421, "EHOST",
                        "this server does not answer for the host named in the Host header "
