@@ -156,10 +156,17 @@ TEST_IMPL(serve_hard_allowed_host)
             CF__FAIL("'%s' answered: %s", allowed[i], out);
         free(out);
     }
-    /* Before any token is read: a workbench file and an API path alike. */
+    /* Before any token is read: a workbench file and an API path alike; the status line
+     * has the status's own reason phrase (was "Client Error" for 421 and 415). */
     out = exchange(d.port, "GET / HTTP/1.1\r\nHost: evil.example\r\nConnection: close\r\n\r\n",
                    &closed);
-    ASSERT(strstr(out, "HTTP/1.1 421 ") != NULL);
+    ASSERT(strstr(out, "HTTP/1.1 421 Misdirected Request\r\n") != NULL);
+    free(out);
+    out = exchange(d.port,
+                   "POST /v1/session HTTP/1.1\r\nHost: caseflow.example\r\nContent-Type: "
+                   "text/plain\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}",
+                   &closed);
+    ASSERT(strstr(out, "HTTP/1.1 415 Unsupported Media Type\r\n") != NULL);
     free(out);
     td_stop(&d);
     /* Not set: any Host, as before. */
