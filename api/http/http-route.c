@@ -16,7 +16,9 @@
  * "other"), and a generated router (a build step for 24 lines).
  *
  * Order of checks for a request, first failure answers:
- *   route (404; 405 with Allow for a known path and another method)
+ *   framing (400 EFRAMING: smuggling, obs-fold, two Hosts) -> the Host allowlist
+ *   (http-host.c: 421 EHOST) -> route (404; 405 with Allow for a known path and another
+ *   method)
  *   -> token (http-auth.c: 401; /healthz, /readyz, the test clock, POST /v1/session and the
  *      workbench's files need none), or else the session cookie (http-session.c: 401,
  *      or 403 ECSRF for a change without the session's X-CSRF-Token)
