@@ -2,12 +2,12 @@
  * test-serve-hard-host.c -- serve-hard-9.*: heads a proxy in front and h2o would read
  * differently, and the Host allowlist (DNS rebinding). Found by the attack script
  * (tests/attack/wire.mjs, attack-10.1, 10.2 and 11.1); each test fails without its fix:
- *   9.1  a header folded onto the next line (obs-fold) and two Host headers: 400
- *        EFRAMING, the connection closed (h2o 2.2.5 dropped the folded line and took
- *        the last Host, answering 200);
+ *   9.1  a header folded onto the next line (obs-fold), two Host headers, an HTTP/1.1
+ *        request without Host: 400 EFRAMING, the connection closed (h2o 2.2.5 dropped
+ *        the folded line, took the last Host, answered without one: 200);
  *   9.2  allowed_host: a Host naming another host is 421 EHOST, the connection closed;
  *        the listed names (any case, any port, a trailing dot), localhost, 127.x.x.x
- *        and [::1] pass, and so does a request without Host; X-Forwarded-Host's first name
+ *        and [::1] pass, and so does HTTP/1.0 without Host; X-Forwarded-Host's first name
  *        is checked too (a proxy sending Host: 127.0.0.1); none set: any Host;
  *   9.3  allowed_host in the config file (repeatable, printed by --check-config).
  * The tests speak raw HTTP over a socket: libcurl would never send these heads.
@@ -75,6 +75,8 @@ TEST_IMPL(serve_hard_head_ambiguous)
         {"Host: x\r\nX-A: a\r\n\tb\r\n", "obs-fold"},
         {"Host: a.example\r\nHost: b.example\r\n", "one Host"},
         {"host: a.example\r\nHOST: a.example\r\n", "one Host"},
+        {"", "must carry a Host"},
+        {"X-Host: a.example\r\n", "must carry a Host"},
     };
     char db[512];
     td_db("hard-head.db", db, sizeof(db));
@@ -93,6 +95,10 @@ TEST_IMPL(serve_hard_head_ambiguous)
     char *out = healthz(d.port, "Host: a.example\r\nX-A: a b\r\n", &closed);
     ASSERT(strstr(out, "HTTP/1.1 200 ") != NULL);
     ASSERT_EQ(closed, 0);
+    free(out);
+    /* HTTP/1.0 needs no Host. */
+    out = exchange(d.port, "GET /healthz HTTP/1.0\r\n\r\n", &closed);
+    ASSERT(strstr(out, "HTTP/1.1 200 ") != NULL);
     free(out);
     td_stop(&d);
     return 0;
@@ -132,7 +138,6 @@ TEST_IMPL(serve_hard_allowed_host)
         "Host: 127.0.0.1\r\n",
         "Host: 127.1.2.3:80\r\n",
         "Host: [::1]:8080\r\n",
-        "", /* no Host: no browser sends that */
         "Host: 127.0.0.1\r\nX-Forwarded-Host: caseflow.example:443, 10.0.0.1\r\n",
     };
     char db[512];
@@ -156,6 +161,10 @@ TEST_IMPL(serve_hard_allowed_host)
             CF__FAIL("'%s' answered: %s", allowed[i], out);
         free(out);
     }
+    /* No Host (HTTP/1.0; no browser sends that): answered. */
+    out = exchange(d.port, "GET /healthz HTTP/1.0\r\n\r\n", &closed);
+    ASSERT(strstr(out, " 200 ") != NULL);
+    free(out);
     /* Before any token is read: a workbench file and an API path alike; the status line
      * has the status's own reason phrase (was "Client Error" for 421 and 415). */
     out = exchange(d.port, "GET / HTTP/1.1\r\nHost: evil.example\r\nConnection: close\r\n\r\n",

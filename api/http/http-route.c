@@ -16,7 +16,7 @@
  * "other"), and a generated router (a build step for 24 lines).
  *
  * Order of checks for a request, first failure answers:
- *   framing (400 EFRAMING: smuggling, obs-fold, two Hosts) -> the Host allowlist
+ *   framing (400 EFRAMING: smuggling, obs-fold, two Hosts, none in HTTP/1.1) -> the Host allowlist
  *   (http-host.c: 421 EHOST) -> route (404; 405 with Allow for a known path and another
  *   method)
  *   -> token (http-auth.c: 401; /healthz, /readyz, the test clock, POST /v1/session and the
@@ -366,8 +366,9 @@ static h2o_iovec_t header_line(const char *p, const char *eol, const char *name)
  *
  * The same reading refuses what h2o would read one way and a proxy another way: a
  * header folded onto the next line (obs-fold: h2o 2.2.5 drops the continuation, a
- * proxy may join it, so "Transfer-Encoding:" + " chunked" is two framings), and two
- * Host headers (h2o takes the last, a proxy may check the first). OUT: *host the Host
+ * proxy may join it, so "Transfer-Encoding:" + " chunked" is two framings), two Host
+ * headers (h2o takes the last, a proxy may check the first), and an HTTP/1.1 request
+ * without Host (RFC 9112 3.2: 400; h2o answered it under a name of its own). OUT: *host the Host
  * header's value when there is one (untouched otherwise). */
 static const char *ambiguous_framing(h2o_req_t *req, h2o_iovec_t *host)
 {
@@ -401,6 +402,8 @@ static const char *ambiguous_framing(h2o_req_t *req, h2o_iovec_t *host)
         return "a request may carry one Transfer-Encoding header";
     if (hosts > 1)
         return "a request may carry one Host header";
+    if (!hosts && req->version == 0x101)
+        return "an HTTP/1.1 request must carry a Host header";
     return NULL;
 }
 

@@ -55,6 +55,9 @@ async function heads() {
   let r = await exchange(PORT, ['GET /healthz HTTP/1.1\r\nHost: a.example\r\nHost: b.example\r\n\r\n']);
   check('attack-10.2 two Host headers: 400 JSON EFRAMING', r.status === 400 && errorOf(r.responses[0]) === 'EFRAMING',
     `status ${r.status} ${r.responses[0]?.text.slice(0, 100)}`);
+  r = await exchange(PORT, ['GET /healthz HTTP/1.1\r\n\r\n']);
+  check('attack-10.2 HTTP/1.1 without Host: 400 JSON EFRAMING', r.status === 400 && errorOf(r.responses[0]) === 'EFRAMING',
+    `status ${r.status} ${r.responses[0]?.text.slice(0, 100)}`);
   // Bare LF line ends are read as CRLF by h2o: smuggling through them is still refused.
   r = await exchange(PORT, [`POST /v1/cases HTTP/1.1\nHost: x\n${auth(TOKEN).replace('\r', '')}Content-Length: 4\n` +
     `Transfer-Encoding: chunked\n\n0\r\n\r\n${smuggled}`], { want: 2, timeoutMs: 2000 });
