@@ -40,12 +40,14 @@
 /* The module's file name. */
 #define CF_DOCMOD_FILE "caseflow-docs.so"
 /* Bumped whenever cf_docmod_t changes: a module of another table is refused. */
-#define CF_DOCMOD_ABI 1
+#define CF_DOCMOD_ABI 2
 /* The symbol the module exports: a const cf_docmod_t. */
 #define CF_DOCMOD_SYMBOL "cf_docmod_table"
 
 /* What the module offers; each function as importer-int.h or render.h documents
  * the function of the same name. */
+struct cf__sheets_s; /* importer-int.h: where each worksheet of a workbook begins */
+
 typedef struct cf_docmod_s {
     int abi; /* CF_DOCMOD_ABI of the build that made the module */
     /* importer/html.c */
@@ -60,7 +62,8 @@ typedef struct cf_docmod_s {
     int (*pdf_text)(const char *buf, size_t len, const char *source, char **text, cf_error_t *err);
     /* importer/xls.c */
     int (*is_xls)(const char *buf, size_t len);
-    int (*xls_text)(const char *buf, size_t len, const char *source, char **text, cf_error_t *err);
+    int (*xls_text)(const char *buf, size_t len, const char *source, char **text,
+                    struct cf__sheets_s *sheets, cf_error_t *err);
     /* importer/fold.c */
     int (*fold)(const char *s, char *out, size_t size);
     char *(*opencc)(const char *config, const char *s);

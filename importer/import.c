@@ -278,12 +278,41 @@ static int check_prefix(const cf_import_opts_t *opts, const char *source, cf_err
     return 0;
 }
 
+/* Appends e's sheet and row to its text when its line falls in one of sheets. */
+static void locate(const cf__sheets_t *sheets, cf_error_t *e)
+{
+    const cf__sheet_t *at = NULL;
+    for (size_t k = 0; e->line > 0 && k < sheets->items_count; k++)
+        if (sheets->items[k].line <= e->line)
+            at = &sheets->items[k];
+    if (!at)
+        return;
+    size_t n = strlen(e->text);
+    snprintf(e->text + n, sizeof(e->text) - n, " (sheet '%s', row %d)", at->name,
+             e->line - at->line + 1);
+    cf_utf8_clip(e->text);
+}
+
+/* Every problem of res, and err when the import failed (rc), that names a line of a
+ * workbook's page also names the sheet and the row (a message about "line 37" of the
+ * page FreeXL's sheets were laid into is no place a handler can find in Excel). */
+static void locate_all(const cf__sheets_t *sheets, cf_import_result_t *res, int rc, cf_error_t *err)
+{
+    cf_errlist_t *lists[] = {&res->unplaced, &res->repairs, &res->explain};
+    for (size_t l = 0; l < sizeof(lists) / sizeof(lists[0]); l++)
+        for (size_t i = 0; i < lists[l]->items_count; i++)
+            locate(sheets, &lists[l]->items[i]);
+    if (rc && err)
+        locate(sheets, err);
+}
+
 /* A container (a workbook, a Word file, a PDF, a web page) read into tab-separated rows:
- * OUT *page (malloc'd; left NULL for plain text) and *kind, the shape its page is named
- * by ("xlsx", "docx", "pdf", "xls" or "html"). A container no reader takes is refused
- * (CF_EPARSE, err set), as is what a reader cannot read. */
+ * OUT *page (malloc'd; left NULL for plain text), *kind, the shape its page is named
+ * by ("xlsx", "docx", "pdf", "xls" or "html"), and *sheets, where an .xls workbook's
+ * sheets begin in the page. A container no reader takes is refused (CF_EPARSE, err
+ * set), as is what a reader cannot read. */
 static int page_of(const char *buf, size_t len, const char *source, char **page, const char **kind,
-                   cf_error_t *err)
+                   cf__sheets_t *sheets, cf_error_t *err)
 {
     int office = cf__office_kind(buf, len), pdf = !office && cf__is_pdf(buf, len);
     int xls = !office && !pdf && cf__is_xls(buf, len);
@@ -291,7 +320,7 @@ static int page_of(const char *buf, size_t len, const char *source, char **page,
     *kind = office == 1 ? "xlsx" : office == 2 ? "docx" : pdf ? "pdf" : xls ? "xls" : "html";
     return office                  ? cf__office_text(buf, len, office, source, page, err)
            : pdf                   ? cf__pdf_text(buf, len, source, page, err)
-           : xls                   ? cf__xls_text(buf, len, source, page, err)
+           : xls                   ? cf__xls_text(buf, len, source, page, sheets, err)
            : other                 ? cf_error_set(err, CF_EPARSE, source, 0, 0, "%s", other)
            : cf__is_html(buf, len) ? cf__html_text(buf, len, source, page, err)
                                    : 0;
@@ -378,7 +407,8 @@ int cf_import_text(const char *buf, size_t len, const char *source, const cf_imp
     char *text = NULL, *page = NULL;
     const char *page_kind = NULL, *shape = NULL;
     int fmt = CF__FMT_NONE;
-    rc = page_of(buf, len, d.source, &page, &page_kind, err);
+    cf__sheets_t sheets = {NULL, 0};
+    rc = page_of(buf, len, d.source, &page, &page_kind, &sheets, err);
     if (!rc && page) { /* a web page: its tables as tab-separated rows */
         buf = page;
         len = strlen(page);
@@ -399,6 +429,8 @@ int cf_import_text(const char *buf, size_t len, const char *source, const cf_imp
         rc = found_any(&d, &res, err);
     if (rc == CF_ENOMEM)
         cf_error_set(err, rc, d.source, 0, 0, "out of memory");
+    locate_all(&sheets, &res, rc, err);
+    free(sheets.items);
     if (!rc) {
         res.format = format_name(fmt);
         res.declared_count = d.declared_count;

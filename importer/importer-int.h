@@ -347,10 +347,25 @@ int cf__pdf_text(const char *buf, size_t len, const char *source, char **text, c
 /* 1 when the bytes are an OLE2 compound file holding a "Workbook" or "Book"
  * stream (an .xls). */
 int cf__is_xls(const char *buf, size_t len);
-/* The first worksheet's rows, tab-separated (FreeXL, through a temporary file):
- * OUT *text (malloc'd UTF-8). Returns 0, CF_EPARSE (unreadable), CF_EIO (no
- * temporary file) or CF_ENOMEM, with err set. */
-int cf__xls_text(const char *buf, size_t len, const char *source, char **text, cf_error_t *err);
+/* Where each worksheet of a workbook begins in its page of tab-separated rows: the
+ * page's line of the sheet's first row and the sheet's name, so that a message about
+ * line N can say "sheet NAME, row R" (cf__sheets_locate). */
+#define CF__SHEET_NAME_MAX 96
+typedef struct cf__sheet_s {
+    int line;                      /* 1-based line of the page: the sheet's row 1 */
+    char name[CF__SHEET_NAME_MAX]; /* UTF-8, cut at a character */
+} cf__sheet_t;
+typedef struct cf__sheets_s {
+    cf__sheet_t *items; /* malloc'd, in page order; free with free() */
+    size_t items_count;
+} cf__sheets_t;
+
+/* Every worksheet's rows, tab-separated, a blank line between two (FreeXL, through a
+ * temporary file, in a child process): OUT *text (malloc'd UTF-8) and *sheets (where
+ * each sheet begins; may be NULL). Returns 0, CF_EPARSE (unreadable: a sheet that
+ * cannot be read is named), CF_EIO (no temporary file) or CF_ENOMEM, with err set. */
+int cf__xls_text(const char *buf, size_t len, const char *source, char **text, cf__sheets_t *sheets,
+                 cf_error_t *err);
 
 /* ---- formats (detect.c, table.c, fields.c) ---- */
 

@@ -70,10 +70,11 @@ int cf__is_xls(const char *buf, size_t len)
 }
 
 /* Exported, documented in importer-int.h */
-int cf__xls_text(const char *buf, size_t len, const char *source, char **text, cf_error_t *err)
+int cf__xls_text(const char *buf, size_t len, const char *source, char **text, cf__sheets_t *sheets,
+                 cf_error_t *err)
 {
     const cf_docmod_t *m = cf_docmod_load(err);
-    return m ? m->xls_text(buf, len, source, text, err) : CF_EIO;
+    return m ? m->xls_text(buf, len, source, text, sheets, err) : CF_EIO;
 }
 
 /* Exported, documented in importer-int.h */

@@ -156,27 +156,44 @@ static int temp_copy(const char *buf, size_t len, char *path, size_t size)
 }
 
 /* The child's work: FreeXL reads the workbook at path, every sheet, a blank line
- * between two; the text goes to fd. Never returns: exit status 0 (read), 2 (FreeXL
- * read the file but not its sheets), 3 (out of memory), 64 + -error (freexl_open's
- * error). */
+ * between two; the text goes to fd, then a NUL byte and the trailer: "LINE\tNAME\n"
+ * for each sheet (the page's line of its row 1). Never returns: exit status 0 (read), 2 (FreeXL
+ * read the file but not its sheets), 3 (out of memory), 64 + -error (freexl_open's error). */
 static void child_read(const char *path, int fd)
 {
     const void *h = NULL;
-    cf__sb_t out = {0};
+    cf__sb_t out = {0}, trailer = {0};
     unsigned int sheets = 0;
-    int x = freexl_open(path, &h);
+    int x = freexl_open(path, &h), line = 1;
     int rc = x == FREEXL_OK ? 0 : CF_EPARSE;
     if (!rc && (freexl_get_info(h, FREEXL_BIFF_SHEET_COUNT, &sheets) != FREEXL_OK || !sheets))
         rc = CF_EPARSE;
     for (unsigned int i = 0; !rc && i < sheets; i++) {
+        const char *name = NULL;
+        char mark[32];
+        if (freexl_get_worksheet_name(h, (unsigned short)i, &name) != FREEXL_OK || !name)
+            name = "";
         if (i)
-            cf__sb_adds(&out, "\n");
+            cf__sb_adds(&out, "\n"), line++;
+        size_t before = out.len;
         rc = freexl_select_active_worksheet(h, (unsigned short)i) == FREEXL_OK ? sheet_rows(h, &out)
                                                                                : CF_EPARSE;
+        snprintf(mark, sizeof(mark), "%d\t", line);
+        cf__sb_adds(&trailer, mark);
+        for (const char *p = name; *p; p++) /* a name is one line of the trailer */
+            cf__sb_adds(&trailer, *p == '\n' || *p == '\t' ? " " : (char[]){*p, 0});
+        cf__sb_adds(&trailer, "\n");
+        for (size_t k = before; k < out.len; k++)
+            line += out.s[k] == '\n';
     }
     if (h)
         freexl_close(h);
-    for (size_t done = 0; !rc && done < out.len;) {
+    if (!rc) {
+        cf__sb_add(&out, "", 1); /* the NUL before the trailer */
+        if (trailer.s)
+            cf__sb_add(&out, trailer.s, trailer.len);
+    }
+    for (size_t done = 0; !rc && !out.oom && done < out.len;) {
         ssize_t w = write(fd, out.s + done, out.len - done);
         if (w < 0 && errno == EINTR)
             continue;
@@ -184,6 +201,8 @@ static void child_read(const char *path, int fd)
             break;
         done += (size_t)w;
     }
+    if (out.oom || trailer.oom)
+        rc = CF_ENOMEM;
     _exit(rc == 0 ? 0 : rc == CF_ENOMEM ? 3 : x != FREEXL_OK ? 64 + (-x & 63) : 2);
 }
 
@@ -228,8 +247,44 @@ static int run_child(const char *path, cf__sb_t *out, int *status)
     return rc ? rc : out->oom ? CF_ENOMEM : 0;
 }
 
+/* The trailer (after the NUL in out, which then ends the text): the sheets into
+ * *sheets (when not NULL). Returns 0 or CF_ENOMEM. */
+static int read_trailer(cf__sb_t *out, cf__sheets_t *sheets)
+{
+    char *nul = out->s ? memchr(out->s, '\0', out->len) : NULL;
+    if (!nul)
+        return 0;
+    char *p = nul + 1, *end = out->s + out->len;
+    out->len = (size_t)(nul - out->s);
+    for (char *eol; p < end && (eol = memchr(p, '\n', (size_t)(end - p))); p = eol + 1) {
+        *eol = '\0';
+        char *tab = strchr(p, '\t');
+        if (!tab || !sheets)
+            continue;
+        cf__sheet_t *more = realloc(sheets->items, (sheets->items_count + 1) * sizeof(*more));
+        if (!more)
+            return CF_ENOMEM;
+        sheets->items = more;
+        cf__sheet_t *sh = &more[sheets->items_count++];
+        sh->line = atoi(p);
+        size_t n = 0; /* whole characters only (FreeXL gives UTF-8) */
+        for (const char *c = tab + 1; *c;) {
+            unsigned cp;
+            size_t k = (size_t)cf__u8_next(c, &cp);
+            if (n + k >= sizeof(sh->name))
+                break;
+            memcpy(sh->name + n, c, k);
+            n += k;
+            c += k;
+        }
+        sh->name[n] = '\0';
+    }
+    return 0;
+}
+
 /* Exported, documented in importer-int.h */
-int cf__xls_text(const char *buf, size_t len, const char *source, char **text, cf_error_t *err)
+int cf__xls_text(const char *buf, size_t len, const char *source, char **text, cf__sheets_t *sheets,
+                 cf_error_t *err)
 {
     char path[4096];
     if (temp_copy(buf, len, path, sizeof(path)) != 0)
@@ -239,6 +294,8 @@ int cf__xls_text(const char *buf, size_t len, const char *source, char **text, c
     int status = 0, rc = run_child(path, &out, &status);
     unlink(path);
     int code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    if (!rc && code == 0 && read_trailer(&out, sheets) != 0)
+        rc = CF_ENOMEM;
     if (rc == CF_EIO)
         cf_error_set(err, rc, source, 0, 0, "cannot start a process to read the workbook in");
     else if (rc == CF_ENOMEM || (!rc && code == 3))
@@ -259,6 +316,11 @@ int cf__xls_text(const char *buf, size_t len, const char *source, char **text, c
                           WIFSIGNALED(status) ? WTERMSIG(status) : code);
     if (rc || code != 0) {
         cf__sb_free(&out);
+        if (sheets) {
+            free(sheets->items);
+            sheets->items = NULL;
+            sheets->items_count = 0;
+        }
         return rc ? rc : CF_EPARSE;
     }
     char *t = cf__sb_take(&out);

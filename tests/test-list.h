@@ -82,6 +82,7 @@
     X(import_family_sub_labels)                                                                    \
     X(import_family_split_header)                                                                  \
     X(import_family_sheets)                                                                        \
+    X(import_sheets_row)                                                                           \
     X(import_family_page_charset)                                                                  \
     X(import_options)                                                                              \
     X(import_bad_empty)                                                                            \
@@ -316,6 +317,9 @@
     X(storm_write_phases_counted)                                                                  \
     /* serve-hard-*: the daemon hardened (tests/test-serve-hard*.c) */                             \
     X(serve_hard_framing)                                                                          \
+    X(serve_hard_head_ambiguous)                                                                   \
+    X(serve_hard_allowed_host)                                                                     \
+    X(serve_hard_allowed_host_config)                                                              \
     X(serve_hard_http1_only)                                                                       \
     X(serve_hard_h2o_errors_json)                                                                  \
     X(serve_hard_hostile_names)                                                                    \

@@ -320,6 +320,8 @@ enum { CF_OPT_REQ = 1, CF_OPT_MANY = 2 };
     X("serve", "--now", "TIME", 0, "start the clock at TIME (examples, tests)")                    \
     X("serve", "--test-clock", NULL, 0, "let POST /v1/test/clock move the clock (tests only)")     \
     X("serve", "--check-config", NULL, 0, "print the settings in effect, check them, exit")        \
+    X("serve", "--allowed-host", "NAME", CF_OPT_MANY,                                              \
+      "answer only requests whose Host is NAME (or loopback): DNS rebinding")                      \
     X("serve", "--web", "DIR", 0, "the workbench's files, served at / ($CASEFLOW_WEB)")            \
     X("token create", "--expires", "90d|12h|2w|TIME", 0, "when the token stops working")           \
     X("token revoke", "ID", NULL, CF_OPT_REQ, "the token's id (token list)")                       \

@@ -32,7 +32,7 @@ static const char *const serve_usage =
     "       [--webhook URL]... [--max-body BYTES] [--doc-max BYTES] [--webhook-attempts N]\n"
     "       [--webhook-retry-ms MS] [--timeout-ms MS] [--now TIME] [--test-clock]\n"
     "       [--checkpoint-interval SECONDS --checkpoint-key FILE [--checkpoint-out FILE]]\n"
-    "       [--export-key FILE] [--web DIR] [--check-config]";
+    "       [--export-key FILE] [--web DIR] [--allowed-host NAME]... [--check-config]";
 
 /* Flag name's value, range-checked as config key (cf_serve_config_number): 1 with OUT
  * *out, 0 when absent, -1 when not a number in range. */
@@ -50,7 +50,7 @@ static int number_flag(int argc, char **argv, const char *name, const char *key,
 static int apply_flags(cf_serve_config_t *cfg, int argc, char **argv, char *listen, size_t size,
                        cf_error_t *err)
 {
-    const char *hooks[CF_SERVE_MAX_WEBHOOKS];
+    const char *hooks[CF_SERVE_MAX_WEBHOOKS], *hosts[CF_SERVE_MAX_ALLOWED_HOSTS];
     const char *addr = cf__opt_value(argc, argv, "--listen");
     const char *now = cf__opt_value(argc, argv, "--now");
     const char *mode = cf__opt_value(argc, argv, "--listen-mode");
@@ -67,6 +67,9 @@ static int apply_flags(cf_serve_config_t *cfg, int argc, char **argv, char *list
     int count = cf__opt_values(argc, argv, "--webhook", hooks, CF_SERVE_MAX_WEBHOOKS);
     for (int i = 0; i < count && cfg->webhooks_count < CF_SERVE_MAX_WEBHOOKS; i++)
         cfg->webhooks[cfg->webhooks_count++] = hooks[i];
+    count = cf__opt_values(argc, argv, "--allowed-host", hosts, CF_SERVE_MAX_ALLOWED_HOSTS);
+    for (int i = 0; i < count && cfg->allowed_hosts_count < CF_SERVE_MAX_ALLOWED_HOSTS; i++)
+        cfg->allowed_hosts[cfg->allowed_hosts_count++] = hosts[i];
     int rc = number_flag(argc, argv, "--max-body", "max_body", &n);
     if (rc > 0)
         cfg->max_body = n;

@@ -16,7 +16,9 @@
  * "other"), and a generated router (a build step for 24 lines).
  *
  * Order of checks for a request, first failure answers:
- *   route (404; 405 with Allow for a known path and another method)
+ *   framing (400 EFRAMING: smuggling, obs-fold, two Hosts, none in HTTP/1.1) -> the Host allowlist
+ *   (http-host.c: 421 EHOST) -> route (404; 405 with Allow for a known path and another
+ *   method)
  *   -> token (http-auth.c: 401; /healthz, /readyz, the test clock, POST /v1/session and the
  *      workbench's files need none), or else the session cookie (http-session.c: 401,
  *      or 403 ECSRF for a change without the session's X-CSRF-Token)
@@ -360,8 +362,15 @@ static h2o_iovec_t header_line(const char *p, const char *eol, const char *name)
  * h2o keeps neither header in req->headers (they are "special" to its HTTP/1
  * parser), so the head is read again from the connection's input buffer, where
  * HTTP/1 keeps it, from its first byte, until the answer has been sent (the
- * chunked decoder rewrites only what follows the head). */
-static const char *ambiguous_framing(h2o_req_t *req)
+ * chunked decoder rewrites only what follows the head).
+ *
+ * The same reading refuses what h2o would read one way and a proxy another way: a
+ * header folded onto the next line (obs-fold: h2o 2.2.5 drops the continuation, a
+ * proxy may join it, so "Transfer-Encoding:" + " chunked" is two framings), two Host
+ * headers (h2o takes the last, a proxy may check the first), and an HTTP/1.1 request
+ * without Host (RFC 9112 3.2: 400; h2o answered it under a name of its own). OUT: *host the Host
+ * header's value when there is one (untouched otherwise). */
+static const char *ambiguous_framing(h2o_req_t *req, h2o_iovec_t *host)
 {
     h2o_socket_t *sock =
         req->conn->callbacks->get_socket ? req->conn->callbacks->get_socket(req->conn) : NULL;
@@ -369,23 +378,32 @@ static const char *ambiguous_framing(h2o_req_t *req)
         return NULL;
     const char *p = sock->input->bytes, *end = p + sock->input->size, *eol;
     h2o_iovec_t cl = {NULL, 0};
-    int te = 0;
+    int te = 0, hosts = 0;
     if (!(eol = memchr(p, '\n', (size_t)(end - p))))
         return NULL; /* no head here: nothing to compare */
     for (p = eol + 1; p < end && (eol = memchr(p, '\n', (size_t)(end - p))); p = eol + 1) {
         if (eol == p || (eol == p + 1 && *p == '\r'))
             break; /* the blank line: end of the head */
+        if (*p == ' ' || *p == '\t')
+            return "a header may not be folded onto the next line (obs-fold)";
         h2o_iovec_t v = header_line(p, eol, "content-length");
         if (v.base && cl.base && !h2o_memis(v.base, v.len, cl.base, cl.len))
             return "a request may not carry two different Content-Lengths";
         if (v.base)
             cl = v;
         te += header_line(p, eol, "transfer-encoding").base != NULL;
+        v = header_line(p, eol, "host");
+        if (v.base && hosts++ == 0)
+            *host = v;
     }
     if (te && cl.base)
         return "a request may not carry both Content-Length and Transfer-Encoding";
     if (te > 1)
         return "a request may carry one Transfer-Encoding header";
+    if (hosts > 1)
+        return "a request may carry one Host header";
+    if (!hosts && req->version == 0x101)
+        return "an HTTP/1.1 request must carry a Host header";
     return NULL;
 }
 
@@ -486,9 +504,17 @@ int cf__http_on_req(h2o_handler_t *self, h2o_req_t *req)
     cf_serve_t *srv = ((cf__handler_t *)self)->srv;
     if (srv->cfg.loop_probe)
         srv->cfg.loop_probe(srv->cfg.loop_probe_ctx, req->path.base, req->path.len);
-    const char *framing = ambiguous_framing(req);
+    h2o_iovec_t host = {NULL, 0};
+    const char *framing = ambiguous_framing(req, &host);
     if (framing) {
         refuse_framing(srv, req, framing);
+        return 0;
+    }
+    if (!cf__http_host_allowed(&srv->cfg, req, host)) {
+        req->http1_is_persistent = 0;
+        cf__http_error(req, srv, 421, "EHOST",
+                       "this server does not answer for the host named in the Host header "
+                       "(allowed_host)");
         return 0;
     }
     int64_t id = 0;

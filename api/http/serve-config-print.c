@@ -47,6 +47,10 @@ void cf_serve_config_print(const cf_serve_config_t *cfg, FILE *f)
         fprintf(f, "webhook = %s\n", cfg->webhooks[i]);
     if (!cfg->webhooks_count)
         fprintf(f, "# webhook: none\n");
+    for (unsigned i = 0; i < cfg->allowed_hosts_count; i++)
+        fprintf(f, "allowed_host = %s\n", cfg->allowed_hosts[i]);
+    if (!cfg->allowed_hosts_count)
+        fprintf(f, "# allowed_host: any\n");
     fprintf(f, "webhook_attempts = %u\n", cfg->webhook_attempts);
     fprintf(f, "webhook_retry_ms = %u\n", cfg->webhook_retry_ms);
     fprintf(f, "fire_chunk = %u\n", cfg->fire_chunk);

@@ -34,6 +34,8 @@
  *   web              the workbench's folder (index.html, *.js, *.css), served at /
  *   session_ttl      seconds a workbench session lasts from sign-in (60..2592000)
  *   cookie_secure    true: the session cookie is always Secure (behind a TLS proxy)
+ *   allowed_host     a host name the daemon answers for (repeat the line for several);
+ *                    when set, other Host headers are 421 (http-host.c)
  *   alert_ack_timeout  seconds a fired alert waits for an acknowledgement before it
  *                    is escalated to the head (serve-alert-ack.c); unset: never
  *   writer_stuck_ms  how long a write may wait uncommitted before /readyz says 503
@@ -187,6 +189,12 @@ static int setting(cf_serve_config_t *cfg, const char *key, char *v)
         if (cfg->webhooks_count >= CF_SERVE_MAX_WEBHOOKS)
             return CF_EINVAL;
         cfg->webhooks[cfg->webhooks_count++] = v;
+        return 0;
+    }
+    if (strcmp(key, "allowed_host") == 0) {
+        if (cfg->allowed_hosts_count >= CF_SERVE_MAX_ALLOWED_HOSTS || !*v)
+            return CF_EINVAL;
+        cfg->allowed_hosts[cfg->allowed_hosts_count++] = v;
         return 0;
     }
     if (strcmp(key, "checkpoint_key") == 0)

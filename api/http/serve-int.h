@@ -786,6 +786,12 @@ const char *cf__http_query(h2o_req_t *req, const char *name, int *bad);
  * "EINVAL", "parameter": name} and sets *failed (the first bad parameter is named). */
 const char *cf__http_query_text(cf_serve_t *srv, h2o_req_t *req, const char *name, int *failed);
 
+/* http-host.c: 1 if req, whose Host header is host (NULL base: none), may be answered
+ * under cfg's allowed_host list (always when the list is empty; localhost, 127.x.x.x,
+ * [::1] and the listen address always; a missing Host passes), its X-Forwarded-Host's
+ * first name too when it has one; else 0 (421 EHOST). */
+int cf__http_host_allowed(const cf_serve_config_t *cfg, h2o_req_t *req, h2o_iovec_t host);
+
 /* Parses text as a whole decimal number (an optional '-', digits, nothing else) in
  * [min, max]: 0 with OUT *out, or -1 (*out untouched) for anything else, a number
  * past the int64 range included. */

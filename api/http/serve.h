@@ -31,7 +31,8 @@
 #include "cftime.h"
 #include "error.h"
 
-#define CF_SERVE_MAX_WEBHOOKS 16
+#define CF_SERVE_MAX_WEBHOOKS      16
+#define CF_SERVE_MAX_ALLOWED_HOSTS 16
 
 typedef struct cf_serve_config_s {
     const char *db_path;   /* the database (must exist: `caseflow init`) */
@@ -85,6 +86,11 @@ typedef struct cf_serve_config_s {
     const char *web_dir;
     unsigned session_ttl;
     int cookie_secure;
+    /* The host names the daemon answers for (DNS rebinding, docs/security.md): when any
+     * is set, a request whose Host header names another host is 421 EHOST; localhost,
+     * 127.x.x.x, [::1] and the listen address always pass. None set: any Host. */
+    const char *allowed_hosts[CF_SERVE_MAX_ALLOWED_HOSTS];
+    unsigned allowed_hosts_count;
     /* Seconds a fired alert may wait for an acknowledgement (POST /v1/alerts/{id}/ack)
      * before it is escalated to the head (alert.escalated); 0: never escalated. */
     unsigned alert_ack_timeout;

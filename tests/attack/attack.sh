@@ -1,7 +1,7 @@
 #!/bin/sh
-# attack: a hostile client against `caseflow serve` (tests/attack/attack.mjs, raw
-# sockets in node) and hostile files against the importer and the YAML loaders
-# (tests/attack/files.mjs). Sets up a database with tokens of two agencies (and a
+# attack: a hostile client against `caseflow serve` (tests/attack/attack.mjs and
+# wire.mjs, raw sockets in node) and hostile files against the importer and the YAML
+# loaders (tests/attack/files.mjs). Sets up a database with tokens of two agencies (and a
 # revoked and an expired one), a copy of web/ with symbolic links out of it, starts
 # the daemon with small limits, runs the probes, then checks that the daemon is
 # still alive and stops cleanly (exit 0 on SIGTERM: no crash on the way).
@@ -13,7 +13,8 @@ bin=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 src=$(pwd)
 tmp=$(mktemp -d)
 pid=
-trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null; rm -rf "$tmp"' EXIT
+pid2=
+trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null; [ -n "$pid2" ] && kill "$pid2" 2>/dev/null; rm -rf "$tmp"' EXIT
 export CASEFLOW_DB="$tmp/attack.db"
 export CASEFLOW_NOW=2026-03-02T09:00:00+08:00
 A=某县医疗保障局
@@ -55,6 +56,34 @@ export PORT=$(sed -n 's/.*listening on 127.0.0.1:\([0-9]*\).*/\1/p' "$tmp/serve.
 [ -n "$PORT" ] || { echo "the daemon did not start"; cat "$tmp/serve.out" "$SERVE_LOG"; exit 1; }
 failed=0
 node "$src/tests/attack/attack.mjs" || failed=1
+# A second daemon, on a database of its own: with a Host allowlist (DNS rebinding) and a
+# file limit of FD_LIMIT descriptors (more connections than that must not spin its loop).
+export FD_LIMIT=64
+db2="$tmp/attack2.db"
+CASEFLOW_DB="$db2" "$bin" init --workflows workflows --agency "$A" > "$tmp/init2.out" 2>&1 ||
+    { cat "$tmp/init2.out"; exit 1; }
+export TOKEN2="$(CASEFLOW_DB="$db2" "$bin" token create --agency "$A" --role handler --name 张三)"
+(ulimit -n $FD_LIMIT && exec env CASEFLOW_DB="$db2" "$bin" serve --listen 127.0.0.1:0 \
+    --allowed-host caseflow.example --timeout-ms $TIMEOUT_MS) > "$tmp/serve2.out" 2> "$tmp/serve2.log" &
+pid2=$!
+for _ in $(seq 1 300); do
+    grep -q "listening on" "$tmp/serve2.out" && break
+    kill -0 "$pid2" 2>/dev/null || break
+    sleep 0.1
+done
+export PID2=$pid2
+export PORT2=$(sed -n 's/.*listening on 127.0.0.1:\([0-9]*\).*/\1/p' "$tmp/serve2.out")
+[ -n "$PORT2" ] || { echo "the second daemon did not start"; cat "$tmp/serve2.out" "$tmp/serve2.log"; exit 1; }
+node "$src/tests/attack/wire.mjs" || failed=1
+if kill -0 "$pid2" 2>/dev/null; then
+    kill -TERM "$pid2"
+    wait "$pid2"
+    rc=$?
+    pid2=
+    [ "$rc" -eq 0 ] || { echo "FAIL attack-end: the second daemon exited $rc on SIGTERM"; failed=1; }
+else
+    echo "FAIL attack-end: the second daemon died"; tail -20 "$tmp/serve2.log"; failed=1
+fi
 if kill -0 "$pid" 2>/dev/null; then
     kill -TERM "$pid"
     wait "$pid"

@@ -1,0 +1,46 @@
+/*
+ * test-import-sheets.c -- import-2.2d: a problem in an .xls workbook names the sheet and
+ * the row as Excel shows them. The sheets are laid one after the other into one page of
+ * text (importer/xls.c), so a message said "line 9" of that page: no place a handler
+ * finds in Excel once the list is kept over several sheets. Now " (sheet 'NAME', row R)"
+ * follows. The fixture is made by tests/fixtures/import/make-sheets.py (python3-xlwt):
+ * an empty cover, a sheet of penalties, then a sheet of checks whose rows 3 and 4 have
+ * no power type and an unknown one.
+ */
+#include <string.h>
+
+#include "import-helpers.h"
+#include "task.h"
+
+/* The first problem of list whose text holds needle, or NULL. */
+static const cf_error_t *problem(const cf_errlist_t *list, const char *needle)
+{
+    for (size_t i = 0; i < list->items_count; i++)
+        if (strstr(list->items[i].text, needle))
+            return &list->items[i];
+    return NULL;
+}
+
+TEST_IMPL(import_sheets_row)
+{
+    cf_import_result_t r = ti_import_file("tests/fixtures/import/sheets-problem.xls");
+    ASSERT_EQ(json_array_size(r.matters), 5);
+    const cf_error_t *none = problem(&r.unplaced, "no 权力类型");
+    const cf_error_t *unknown = problem(&r.unplaced, "行政乱来");
+    ASSERT(none != NULL && unknown != NULL);
+    ASSERT_CONTAINS(none->text, "(sheet '行政检查', row 3)");
+    ASSERT_CONTAINS(unknown->text, "(sheet '行政检查', row 4)");
+    ASSERT_EQ(unknown->line, none->line + 1); /* the page's line is kept as it was */
+    /* A repair on that row says where too, and so does the header's explanation. */
+    const cf_error_t *repaired = problem(&r.repairs, "cells put back");
+    ASSERT(repaired != NULL);
+    ASSERT_CONTAINS(repaired->text, "(sheet '行政检查', row 3)");
+    ASSERT(problem(&r.explain, "header row: 7 columns (sheet '行政处罚', row 1)") != NULL);
+    /* Text that is no workbook names no sheet. */
+    cf_import_result_free(&r);
+    r = ti_import_file("tests/fixtures/seeds/000_b75d44ba1ac919f2.txt");
+    for (size_t i = 0; i < r.explain.items_count; i++)
+        ASSERT(strstr(r.explain.items[i].text, "(sheet ") == NULL);
+    cf_import_result_free(&r);
+    return 0;
+}
