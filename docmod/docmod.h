@@ -40,7 +40,7 @@
 /* The module's file name. */
 #define CF_DOCMOD_FILE "caseflow-docs.so"
 /* Bumped whenever cf_docmod_t changes: a module of another table is refused. */
-#define CF_DOCMOD_ABI 2
+#define CF_DOCMOD_ABI 3
 /* The symbol the module exports: a const cf_docmod_t. */
 #define CF_DOCMOD_SYMBOL "cf_docmod_table"
 
@@ -56,7 +56,7 @@ typedef struct cf_docmod_s {
     /* importer/office.c */
     int (*office_kind)(const char *buf, size_t len);
     int (*office_text)(const char *buf, size_t len, int kind, const char *source, char **text,
-                       cf_error_t *err);
+                       struct cf__sheets_s *sheets, cf_error_t *err);
     /* importer/pdf.c */
     int (*is_pdf)(const char *buf, size_t len);
     int (*pdf_text)(const char *buf, size_t len, const char *source, char **text, cf_error_t *err);

@@ -285,7 +285,7 @@ static void locate(const cf__sheets_t *sheets, cf_error_t *e)
     for (size_t k = 0; e->line > 0 && k < sheets->items_count; k++)
         if (sheets->items[k].line <= e->line)
             at = &sheets->items[k];
-    if (!at)
+    if (!at || !at->name[0]) /* a sheet whose tab is not known: its row would mislead */
         return;
     size_t n = strlen(e->text);
     snprintf(e->text + n, sizeof(e->text) - n, " (sheet '%s', row %d)", at->name,
@@ -295,7 +295,7 @@ static void locate(const cf__sheets_t *sheets, cf_error_t *e)
 
 /* Every problem of res, and err when the import failed (rc), that names a line of a
  * workbook's page also names the sheet and the row (a message about "line 37" of the
- * page FreeXL's sheets were laid into is no place a handler can find in Excel). */
+ * page a workbook's sheets were laid into is no place a handler can find in Excel). */
 static void locate_all(const cf__sheets_t *sheets, cf_import_result_t *res, int rc, cf_error_t *err)
 {
     cf_errlist_t *lists[] = {&res->unplaced, &res->repairs, &res->explain};
@@ -308,8 +308,8 @@ static void locate_all(const cf__sheets_t *sheets, cf_import_result_t *res, int 
 
 /* A container (a workbook, a Word file, a PDF, a web page) read into tab-separated rows:
  * OUT *page (malloc'd; left NULL for plain text), *kind, the shape its page is named
- * by ("xlsx", "docx", "pdf", "xls" or "html"), and *sheets, where an .xls workbook's
- * sheets begin in the page. A container no reader takes is refused (CF_EPARSE, err
+ * by ("xlsx", "docx", "pdf", "xls" or "html"), and *sheets, where a workbook's (.xls,
+ * .xlsx) sheets begin in the page. A container no reader takes is refused (CF_EPARSE, err
  * set), as is what a reader cannot read. */
 static int page_of(const char *buf, size_t len, const char *source, char **page, const char **kind,
                    cf__sheets_t *sheets, cf_error_t *err)
@@ -318,7 +318,7 @@ static int page_of(const char *buf, size_t len, const char *source, char **page,
     int xls = !office && !pdf && cf__is_xls(buf, len);
     const char *other = office || pdf || xls ? NULL : other_container(buf, len);
     *kind = office == 1 ? "xlsx" : office == 2 ? "docx" : pdf ? "pdf" : xls ? "xls" : "html";
-    return office                  ? cf__office_text(buf, len, office, source, page, err)
+    return office                  ? cf__office_text(buf, len, office, source, page, sheets, err)
            : pdf                   ? cf__pdf_text(buf, len, source, page, err)
            : xls                   ? cf__xls_text(buf, len, source, page, sheets, err)
            : other                 ? cf_error_set(err, CF_EPARSE, source, 0, 0, "%s", other)

@@ -326,11 +326,14 @@ int cf__html_text(const char *buf, size_t len, const char *source, char **text, 
 /* 1 for an .xlsx, 2 for a .docx (a zip archive holding a worksheet or
  * word/document.xml), 0 otherwise. */
 int cf__office_kind(const char *buf, size_t len);
-/* The tables of the workbook's first sheet or of the document (merged cells
- * shared down, spans kept empty), paragraphs as lines: OUT *text (malloc'd).
- * Returns 0, CF_EPARSE or CF_ENOMEM with err set. */
+/* The tables of the workbook's sheets (a blank line between two) or of the document
+ * (merged cells shared down, spans kept empty), paragraphs as lines: OUT *text
+ * (malloc'd) and, for a workbook, *sheets (where each sheet begins, its tab's name;
+ * may be NULL; cf__sheets_t is declared below). Returns 0, CF_EPARSE or CF_ENOMEM
+ * with err set. */
+struct cf__sheets_s;
 int cf__office_text(const char *buf, size_t len, int kind, const char *source, char **text,
-                    cf_error_t *err);
+                    struct cf__sheets_s *sheets, cf_error_t *err);
 
 /* ---- PDF with a text layer (pdf.c) ---- */
 

@@ -26,9 +26,11 @@
  * Rejected: converting with LibreOffice (far too heavy for a library call and
  * for CI) and reading the XML with a scanner of our own (namespaces, entities
  * and CDATA make that fragile). Cost: sheets are taken in the order of their part
- * numbers, not of the workbook's tabs (xl/workbook.xml, not read: they differ only
- * when tabs were moved), hidden sheets are read too, and line numbers in messages
- * are those of the rewritten text.
+ * numbers, not of the workbook's tabs (they differ only when tabs were moved), and
+ * hidden sheets are read too. Line numbers in messages are those of the rewritten
+ * text, a sheet's row R its line R (rows are placed by reference, empty ones kept),
+ * so the caller adds the sheet's name (its tab, from xl/workbook.xml through
+ * xl/_rels/workbook.xml.rels) and row from where each sheet begins (cf__sheets_t).
  */
 #include "importer-int.h"
 
@@ -317,6 +319,57 @@ static unsigned long sheet_number(const char *name)
     return strcmp(end, ".xml") == 0 ? n : 0;
 }
 
+/* The value of n's attribute local (in any namespace: r:id is transitional's or
+ * strict's relationships namespace), or NULL; xmlFree it. */
+static xmlChar *attr(const xmlNode *n, const char *local)
+{
+    for (const xmlAttr *a = n->properties; a; a = a->next)
+        if (!strcmp((const char *)a->name, local))
+            return xmlNodeGetContent((const xmlNode *)a);
+    return NULL;
+}
+
+/* The name on the tab of the worksheet part: the <Relationship> of rels whose Target
+ * (relative to xl/ unless it starts with '/') is part gives the r:id of the <sheet>
+ * of book naming it. Into name (size bytes, cut at a whole character); "" when not
+ * found (no workbook.xml, no relationships). */
+static void tab_name(xmlDocPtr book, xmlDocPtr rels, const char *part, char *name, size_t size)
+{
+    xmlChar *id = NULL;
+    name[0] = '\0';
+    for (xmlNode *r = rels ? xmlDocGetRootElement(rels)->children : NULL; r && !id; r = r->next) {
+        xmlChar *target = named(r, "Relationship") ? attr(r, "Target") : NULL;
+        const char *t = (const char *)target;
+        if (t &&
+            (t[0] == '/' ? !strcmp(t + 1, part) : !strncmp(part, "xl/", 3) && !strcmp(t, part + 3)))
+            id = attr(r, "Id");
+        xmlFree(target);
+    }
+    xmlNode *root = id && book ? xmlDocGetRootElement(book) : NULL,
+            *sheets = root ? root->children : NULL;
+    while (sheets && !named(sheets, "sheets"))
+        sheets = sheets->next;
+    for (xmlNode *sh = sheets ? sheets->children : NULL; sh && !name[0]; sh = sh->next) {
+        xmlChar *rid = named(sh, "sheet") ? attr(sh, "id") : NULL, *tab = NULL;
+        if (rid && !strcmp((const char *)rid, (const char *)id) && (tab = attr(sh, "name"))) {
+            size_t n = 0;
+            for (const char *c = (const char *)tab; *c;) {
+                unsigned cp;
+                size_t k = (size_t)cf__u8_next(c, &cp);
+                if (n + k >= size)
+                    break;
+                memcpy(name + n, c, k);
+                n += k;
+                c += k;
+            }
+            name[n] = '\0';
+        }
+        xmlFree(rid);
+        xmlFree(tab);
+    }
+    xmlFree(id);
+}
+
 typedef struct sheet_ref_s {
     unsigned long number;
     zip_uint64_t index;
@@ -332,8 +385,9 @@ static int by_number(const void *a, const void *b)
  * list kept one sheet per power type is read whole), a blank line between two. Any
  * sheet that cannot be read fails the whole file (nothing half-read), and so do sheets
  * inflating past MAXPART together (one part's limit must not be multiplied by the
- * number of parts). OUT why (size bytes): the reason, for CF_EPARSE, naming the sheet. */
-static int read_xlsx(zip_t *z, cf__sb_t *out, char *why, size_t size)
+ * number of parts). OUT why (size bytes): the reason, for CF_EPARSE, naming the sheet;
+ * *sheets (may be NULL): where each sheet begins in out, and its tab's name. */
+static int read_xlsx(zip_t *z, cf__sb_t *out, cf__sheets_t *sheets, char *why, size_t size)
 {
     size_t nstrings, count = 0, total = 0;
     zip_int64_t entries = zip_get_num_entries(z, 0);
@@ -347,7 +401,11 @@ static int read_xlsx(zip_t *z, cf__sb_t *out, char *why, size_t size)
         return CF_ENOMEM;
     qsort(refs, count, sizeof(*refs), by_number);
     char **strings = shared_strings(z, &nstrings);
-    int rc = count ? 0 : CF_EPARSE;
+    int rc = count ? 0 : CF_EPARSE, line = 1;
+    xmlDocPtr book = sheets ? read_part(z, "xl/workbook.xml") : NULL;
+    xmlDocPtr rels = sheets ? read_part(z, "xl/_rels/workbook.xml.rels") : NULL;
+    if (sheets && count && !(sheets->items = calloc(count, sizeof(*sheets->items))))
+        rc = CF_ENOMEM;
     for (size_t i = 0; !rc && i < count; i++) {
         zip_stat_t st;
         if (zip_stat_index(z, refs[i].index, 0, &st) == 0 && (st.valid & ZIP_STAT_SIZE))
@@ -362,8 +420,16 @@ static int read_xlsx(zip_t *z, cf__sb_t *out, char *why, size_t size)
             break;
         }
         if (i)
-            cf__sb_adds(out, "\n");
+            cf__sb_adds(out, "\n"), line++;
+        if (sheets) {
+            cf__sheet_t *sh = &sheets->items[sheets->items_count++];
+            sh->line = line;
+            tab_name(book, rels, name, sh->name, sizeof(sh->name));
+        }
+        size_t before = out->len;
         rc = read_sheet(z, name, strings, nstrings, out);
+        for (size_t k = before; k < out->len; k++)
+            line += out->s[k] == '\n';
         if (rc == CF_EPARSE)
             snprintf(why, size,
                      "worksheet %s cannot be read (larger than 64 MiB, not XML, or "
@@ -374,6 +440,10 @@ static int read_xlsx(zip_t *z, cf__sb_t *out, char *why, size_t size)
         free(strings[i]);
     free(strings);
     free(refs);
+    if (book)
+        xmlFreeDoc(book);
+    if (rels)
+        xmlFreeDoc(rels);
     return rc;
 }
 
@@ -501,20 +571,25 @@ int cf__office_kind(const char *buf, size_t len)
 
 /* Exported, documented in importer-int.h */
 int cf__office_text(const char *buf, size_t len, int kind, const char *source, char **text,
-                    cf_error_t *err)
+                    cf__sheets_t *sheets, cf_error_t *err)
 {
     zip_t *z = open_zip(buf, len);
     if (!z)
         return cf_error_set(err, CF_EPARSE, source, 0, 0, "a zip archive libzip cannot open");
     cf__sb_t out = {0};
     char why[256] = "";
-    int rc = kind == 1 ? read_xlsx(z, &out, why, sizeof(why)) : read_docx(z, &out);
+    int rc = kind == 1 ? read_xlsx(z, &out, sheets, why, sizeof(why)) : read_docx(z, &out);
     zip_discard(z);
     char *t = cf__sb_take(&out);
     if (!rc && !t)
         rc = CF_ENOMEM;
     if (rc) {
         free(t);
+        if (sheets) {
+            free(sheets->items);
+            sheets->items = NULL;
+            sheets->items_count = 0;
+        }
         return cf_error_set(err, rc, source, 0, 0, "%s",
                             rc == CF_ENOMEM ? "out of memory"
                             : *why          ? why

@@ -42,10 +42,10 @@ int cf__office_kind(const char *buf, size_t len)
 
 /* Exported, documented in importer-int.h */
 int cf__office_text(const char *buf, size_t len, int kind, const char *source, char **text,
-                    cf_error_t *err)
+                    cf__sheets_t *sheets, cf_error_t *err)
 {
     const cf_docmod_t *m = cf_docmod_load(err);
-    return m ? m->office_text(buf, len, kind, source, text, err) : CF_EIO;
+    return m ? m->office_text(buf, len, kind, source, text, sheets, err) : CF_EIO;
 }
 
 /* Exported, documented in importer-int.h */

@@ -44,3 +44,28 @@ TEST_IMPL(import_sheets_row)
     cf_import_result_free(&r);
     return 0;
 }
+
+/* import-2.2e: the same for an .xlsx (was: only the line of the text the sheets were laid
+ * into). The tab's name is xl/workbook.xml's <sheet name> whose r:id
+ * xl/_rels/workbook.xml.rels points at the part; the row is the cells' reference. The
+ * fixture is made by tests/fixtures/import/make-sheets-xlsx.py: a sheet of penalties,
+ * then a sheet of checks whose rows 3 and 4 have no power type and an unknown one. */
+TEST_IMPL(import_sheets_row_xlsx)
+{
+    cf_import_result_t r = ti_import_file("tests/fixtures/import/sheets-problem.xlsx");
+    ASSERT_EQ(json_array_size(r.matters), 4);
+    const cf_error_t *none = problem(&r.unplaced, "no 权力类型");
+    const cf_error_t *unknown = problem(&r.unplaced, "行政乱来");
+    ASSERT(none != NULL && unknown != NULL);
+    ASSERT_CONTAINS(none->text, "(sheet '行政检查', row 3)");
+    ASSERT_CONTAINS(unknown->text, "(sheet '行政检查', row 4)");
+    ASSERT_EQ(unknown->line, none->line + 1); /* the page's line is kept as it was */
+    ASSERT(problem(&r.explain, "(sheet '行政处罚', row 1)") != NULL);
+    cf_import_result_free(&r);
+    /* A workbook whose tabs are not named (no xl/workbook.xml sheets) names no sheet. */
+    r = ti_import_file("tests/fixtures/import/sheets.xlsx");
+    for (size_t i = 0; i < r.explain.items_count; i++)
+        ASSERT(strstr(r.explain.items[i].text, "(sheet ") == NULL);
+    cf_import_result_free(&r);
+    return 0;
+}
