@@ -318,7 +318,26 @@ static int declared(const char *s)
     return 0;
 }
 
-/* The agency a title names: "单位：X" -> X; "X权责清单" -> X when X ends in 局. */
+/* "X局" at the start of a title naming a list ("X局两轻一免清单", "X局行政权力事项清单",
+ * "X局2023年度抽查工作计划"): X局, a name of Han characters only, else NULL. */
+static char *bureau_title(const char *s)
+{
+    const char *j = strstr(s, "局");
+    if (!j || j == s || !(strstr(j, "清单") || strstr(j, "目录") || strstr(j, "计划")))
+        return NULL;
+    const char *e = j + strlen("局");
+    size_t n = 0;
+    for (const char *p = s; p < e; n++) {
+        unsigned cp;
+        p += cf__u8_next(p, &cp);
+        if (!cf__is_han(cp) || n >= 24)
+            return NULL;
+    }
+    return strndup(s, (size_t)(e - s));
+}
+
+/* The agency a title names: "单位：X" -> X; "X权责清单" -> X when X ends in 局;
+ * else "X局…清单" (bureau_title). */
 static char *title_agency(const char *s)
 {
     const char *u = strstr(s, "单位：");
@@ -338,7 +357,7 @@ static char *title_agency(const char *s)
             return a;
         free(a);
     }
-    return NULL;
+    return bureau_title(s);
 }
 
 /* Exported, documented in importer-int.h */

@@ -282,8 +282,10 @@ static int law_title(const char *t)
             break;
         *cut = '\0';
     }
+    char f[512]; /* 《…條例》 of a list in traditional characters is judged folded */
+    const char *t2 = cf__fold(c, f, sizeof(f)) ? f : c;
     for (size_t i = 0; i < sizeof(sfx) / sizeof(sfx[0]); i++)
-        if (cf__ends(c, sfx[i]))
+        if (cf__ends(t2, sfx[i]))
             return 1;
     return 0;
 }
@@ -316,13 +318,15 @@ static size_t article_at(const char *p, json_t *arts)
 {
     const char *q = p + (cf__starts(p, "第") ? strlen("第") : 0);
     size_t used;
-    if (cf__numeral(q, &used) < 0 || !cf__starts(q + used, "条"))
+    /* 條 and 項 of a list in traditional characters are 条 and 项 (each 3 bytes) */
+    if (cf__numeral(q, &used) < 0 || !(cf__starts(q + used, "条") || cf__starts(q + used, "條")))
         return 0;
     q += used + strlen("条");
     for (;;) {
         const char *r = cf__starts(q, "第") ? q + strlen("第") : NULL;
         if (!r || cf__numeral(r, &used) < 0 ||
-            !(cf__starts(r + used, "款") || cf__starts(r + used, "项")))
+            !(cf__starts(r + used, "款") || cf__starts(r + used, "项") ||
+              cf__starts(r + used, "項")))
             break;
         q = r + used + strlen("款");
     }

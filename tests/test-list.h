@@ -115,6 +115,7 @@
     X(shapes_headers_data)                                                                         \
     X(shapes_sections)                                                                             \
     X(shapes_other_lists)                                                                          \
+    X(shapes_lenient_list)                                                                         \
     X(shapes_merged_cells)                                                                         \
     X(shapes_html)                                                                                 \
     X(shapes_traditional)                                                                          \

@@ -395,6 +395,33 @@ TEST_IMPL(shapes_sections)
     return 0;
 }
 
+/* lists7: a 两轻一免 list (盘锦, tests/fixtures/real/panjin.txt) in traditional
+ * characters: no power-type column, but its 违法事实 and 裁量基准 columns make each
+ * row a 行政处罚; 《…條例》第三十八條 is a citation; the agency is the title's 局. */
+TEST_IMPL(shapes_lenient_list)
+{
+    cf_import_result_t r =
+        ts_import_str("盤錦市醫療保障局免于處罰事項清單(2022版)\n"
+                      "序號 | 行政權力名稱 | 法律依據 | 違法事實性質和情節 | 行政裁量權基準 |\n"
+                      "1 | 對定點醫藥機構未建立醫療保障基金使用內部管理制度的處罰 | "
+                      "《醫療保障基金使用監督管理條例》第三十八條第一款第二項 | "
+                      "未建立內部管理制度。 | 首次違反的,責令改正。 |\n");
+    ASSERT_EQ(json_array_size(r.matters), 1);
+    ASSERT_STR_EQ(mstr(&r, 0, "power_type"), "行政处罚");
+    ASSERT_STR_EQ(mstr(&r, 0, "agency"), "盘锦市医疗保障局");
+    json_t *cites =
+        json_object_get(json_object_get(json_array_get(r.matters, 0), "legal_basis"), "citations");
+    ASSERT_EQ(json_array_size(cites), 1);
+    json_t *c = json_array_get(cites, 0);
+    ASSERT_STR_EQ(json_string_value(json_object_get(c, "law")), "醫療保障基金使用監督管理條例");
+    ASSERT_EQ(json_array_size(json_object_get(c, "articles")), 1);
+    ASSERT_STR_EQ(json_string_value(json_array_get(json_object_get(c, "articles"), 0)),
+                  "第三十八條第一款第二項");
+    ASSERT_EQ(r.unplaced.items_count, 0);
+    cf_import_result_free(&r);
+    return 0;
+}
+
 /* An inspection plan (抽查事项, 检查对象, 抽查比例) gives 行政检查 matters; a 法制审核
  * catalogue takes its types from 权利类型. */
 TEST_IMPL(shapes_other_lists)
