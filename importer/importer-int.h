@@ -411,6 +411,11 @@ json_t *cf__citations(const char *clean);
  * whole: the text is a 法定期限 cell, so a bare period counts. Duplicates (same
  * text, amount, unit) are skipped. Returns 0 or CF_ENOMEM. */
 int cf__time_limits(json_t *arr, const char *clean, const char *from, int whole);
+/* Appends to arr the period of a 法定期限 cell that is a bare number ("20") whose
+ * column's label gives the unit in parentheses (法定期限（工作日）): {text "20",
+ * amount 20, unit working_days}. Nothing when the cell or the label is otherwise.
+ * Returns 0 or CF_ENOMEM. */
+int cf__time_limit_bare(json_t *arr, const char *clean, const char *label, const char *from);
 /* A number written in digits or Chinese numerals at s (十五, 二十四, 一百零四, 两,
  * 24). OUT *used: bytes consumed (0 if none). Returns the value, -1 if none. */
 long cf__numeral(const char *s, size_t *used);

@@ -535,6 +535,26 @@ static int add_limit(json_t *arr, const char *text, long amount, const char *uni
 }
 
 /* Exported, documented in importer-int.h */
+int cf__time_limit_bare(json_t *arr, const char *clean, const char *label, const char *from)
+{
+    size_t used;
+    long v = cf__numeral(clean, &used);
+    if (v <= 0 || !label || clean[used + strspn(clean + used, " ")] != '\0')
+        return 0;
+    const char *paren = strstr(label, "（"), *ascii = strchr(label, '(');
+    if (!paren || (ascii && ascii < paren))
+        paren = ascii;
+    for (size_t k = 0; paren && k < sizeof(units) / sizeof(units[0]); k++)
+        if (strstr(paren, units[k].word)) {
+            char *text = cf__strndup_trim(clean, strlen(clean));
+            int rc = text ? add_limit(arr, text, v, units[k].unit, from) : CF_ENOMEM;
+            free(text);
+            return rc;
+        }
+    return 0;
+}
+
+/* Exported, documented in importer-int.h */
 int cf__time_limits(json_t *arr, const char *clean, const char *from, int whole)
 {
     for (const char *p = clean; *p;) {

@@ -218,6 +218,15 @@ static int set_lists(const cf__record_t *r, json_t *m, const char *basis)
         rc = CF_ENOMEM;
     /* most authoritative first: a consumer taking "the first in its unit" gets the
      * 法定期限 column before a period quoted from the law */
+    /* a bare number under 法定期限（工作日）: the label gives the unit */
+    for (size_t i = 0; !rc && i < r->fields_count; i++) {
+        const cf__field_t *f = &r->fields[i];
+        if (f->kind != CF__K_TIME_LIMIT || !f->label || cf__blank(f->text))
+            continue;
+        char *c = cf__clean(f->text, 0);
+        rc = c ? cf__time_limit_bare(limits, c, f->label, "time_limit") : CF_ENOMEM;
+        free(c);
+    }
     if (!rc)
         rc = cf__time_limits(limits, tl, "time_limit", 1);
     if (!rc)

@@ -182,6 +182,35 @@ static int explain_header(table_t *t)
     return rc ? CF_ENOMEM : 0;
 }
 
+/* The unit a 法定期限 column's header gives in parentheses (法定期限（工作日）) is kept
+ * in its label, after the normalized words: the cells under it may be bare numbers
+ * ("20"), whose unit only the label says (cf__time_limit_bare). */
+static void keep_unit(const row_t *h, const row_t *s, size_t i, char *label, size_t size)
+{
+    const char *raw = i < h->n && !cf__blank(h->cells[i]) ? h->cells[i]
+                      : s && i < s->n                     ? s->cells[i]
+                                                          : "";
+    const char *p = strstr(raw, "（"), *a = strchr(raw, '(');
+    if (!p || (a && a < p))
+        p = a;
+    const char *e = p ? strpbrk(p, ")\n") : NULL, *w = p ? strstr(p, "）") : NULL;
+    if (w && (!e || w < e))
+        e = w + strlen("）");
+    else if (e && *e == ')')
+        e++;
+    else
+        return;
+    size_t n = (size_t)(e - p), l = strlen(label);
+    char group[64];
+    if (n >= sizeof(group) || l + n >= size)
+        return;
+    memcpy(group, p, n);
+    group[n] = '\0';
+    if (strstr(group, "日") || strstr(group, "天") || strstr(group, "时") || strstr(group, "時") ||
+        strstr(group, "月"))
+        memcpy(label + l, group, n + 1);
+}
+
 static int set_header(table_t *t, const row_t *h, const row_t *s)
 {
     size_t n = h->n > (s ? s->n : 0) ? h->n : s->n;
@@ -195,12 +224,14 @@ static int set_header(table_t *t, const row_t *h, const row_t *s)
         char label[256];
         int kind = column_label(h, s, i, label, sizeof(label));
         t->kinds[i] = kind < 0 ? CF__K_OTHER : kind;
+        cf__sb_adds(&sig, label);
+        cf__sb_adds(&sig, "|");
+        if (kind == CF__K_TIME_LIMIT)
+            keep_unit(h, s, i, label, sizeof(label));
         t->labels[i] = strdup(label[0] ? label : "");
         if (!t->labels[i])
             return CF_ENOMEM;
         t->ncols = i + 1;
-        cf__sb_adds(&sig, label);
-        cf__sb_adds(&sig, "|");
     }
     if (explain_header(t))
         return cf__sb_free(&sig), CF_ENOMEM;

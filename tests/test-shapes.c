@@ -422,6 +422,49 @@ TEST_IMPL(shapes_lenient_list)
     return 0;
 }
 
+/* lists7: a 法定期限 column whose header gives the unit (法定期限（工作日）, 承诺期限(天))
+ * over bare numbers: the periods in that unit; one without a unit says nothing. */
+TEST_IMPL(shapes_limit_unit_label)
+{
+    cf_import_result_t r =
+        ts_import_str("序号\t事项名称\t权力类型\t法定期限（工作日）\t承诺期限(天)\t办理时限\n"
+                      "1\t医疗救助待遇给付\t行政给付\t20\t十\t5\n");
+    ASSERT_EQ(json_array_size(r.matters), 1);
+    json_t *tl = json_object_get(json_array_get(r.matters, 0), "time_limits");
+    ASSERT_EQ(json_array_size(tl), 2);
+    ASSERT_STR_EQ(json_string_value(json_object_get(json_array_get(tl, 0), "unit")),
+                  "working_days");
+    ASSERT_EQ(json_integer_value(json_object_get(json_array_get(tl, 0), "amount")), 20);
+    ASSERT_STR_EQ(json_string_value(json_object_get(json_array_get(tl, 1), "unit")), "days");
+    ASSERT_EQ(json_integer_value(json_object_get(json_array_get(tl, 1), "amount")), 10);
+    ASSERT_STR_EQ(json_string_value(json_object_get(json_array_get(tl, 1), "from")), "time_limit");
+    cf_import_result_free(&r);
+    return 0;
+}
+
+/* lists7: labels of other regions' lists: 权力事项类型 is the power type; 山东's
+ * 责任清单 prints 追责依据及追责情形 (the situations with their basis: read as the
+ * situations), 责任事项及依据 likewise the steps; 问责依据 is the basis of
+ * accountability, not the matter's legal basis. */
+TEST_IMPL(shapes_combined_labels)
+{
+    cf_import_result_t r = ts_import_str(
+        "序号\t权力事项名称\t权力事项类型\t实施依据\t责任事项及依据\t追责依据及追责情形\t问责依据\n"
+        "1\t对骗取医疗保障基金的处罚\t行政处罚\t《医疗保障基金使用监督管理条例》第四十条\t"
+        "1.立案责任：审查。2.调查责任：取证。\t1.没有法律依据的；2.违反程序的。\t"
+        "《行政机关公务员处分条例》\n");
+    ASSERT_EQ(json_array_size(r.matters), 1);
+    json_t *m = json_array_get(r.matters, 0);
+    ASSERT_STR_EQ(mstr(&r, 0, "power_type"), "行政处罚");
+    ASSERT_EQ(json_array_size(json_object_get(m, "responsibilities")), 2);
+    ASSERT_EQ(json_array_size(json_object_get(m, "accountability")), 2);
+    json_t *cites = json_object_get(json_object_get(m, "legal_basis"), "citations");
+    ASSERT_EQ(json_array_size(cites), 1);
+    ASSERT_EQ(r.unplaced.items_count, 0);
+    cf_import_result_free(&r);
+    return 0;
+}
+
 /* An inspection plan (抽查事项, 检查对象, 抽查比例) gives 行政检查 matters; a 法制审核
  * catalogue takes its types from 权利类型. */
 TEST_IMPL(shapes_other_lists)
