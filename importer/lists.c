@@ -282,10 +282,16 @@ static int law_title(const char *t)
             break;
         *cut = '\0';
     }
-    char f[512]; /* 《…條例》 of a list in traditional characters is judged folded */
-    const char *t2 = cf__fold(c, f, sizeof(f)) ? f : c;
     for (size_t i = 0; i < sizeof(sfx) / sizeof(sfx[0]); i++)
-        if (cf__ends(t2, sfx[i]))
+        if (cf__ends(c, sfx[i]))
+            return 1;
+    /* 《…條例》 of a list in traditional characters is judged folded (only then: a
+     * fold of every title cost 0.2% of an import) */
+    char f[512];
+    if (!cf__fold(c, f, sizeof(f)))
+        return 0;
+    for (size_t i = 0; i < sizeof(sfx) / sizeof(sfx[0]); i++)
+        if (cf__ends(f, sfx[i]))
             return 1;
     return 0;
 }
