@@ -348,6 +348,14 @@ static char *title_agency(const char *s)
     }
     if (u)
         return cf__strndup_trim(u + k, strlen(u + k));
+    /* a notice's title: "关于印发X局权责清单的通知" names X局 */
+    if (cf__starts(s, "关于")) {
+        s += strlen("关于");
+        static const char *const verbs[] = {"印发", "公布", "公开", "调整", "发布"};
+        for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
+            if (cf__starts(s, verbs[i]))
+                s += strlen(verbs[i]);
+    }
     const char *q = strstr(s, "权责");
     if (!q)
         q = strstr(s, "权力清单");

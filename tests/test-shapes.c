@@ -419,6 +419,11 @@ TEST_IMPL(shapes_lenient_list)
                   "第三十八條第一款第二項");
     ASSERT_EQ(r.unplaced.items_count, 0);
     cf_import_result_free(&r);
+    /* a notice's title names the bureau after 关于印发 */
+    r = ts_import_str("关于印发某市医疗保障局权责清单的通知\n"
+                      "序号\t事项名称\t权力类型\n1\t对骗保行为的处罚\t行政处罚\n");
+    ASSERT_STR_EQ(mstr(&r, 0, "agency"), "某市医疗保障局");
+    cf_import_result_free(&r);
     return 0;
 }
 
