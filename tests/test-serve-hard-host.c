@@ -6,9 +6,10 @@
  *        request without Host: 400 EFRAMING, the connection closed (h2o 2.2.5 dropped
  *        the folded line, took the last Host, answered without one: 200);
  *   9.2  allowed_host: a Host naming another host is 421 EHOST, the connection closed;
- *        the listed names (any case, any port, a trailing dot), localhost, 127.x.x.x
- *        and [::1] pass, and so does HTTP/1.0 without Host; X-Forwarded-Host's first name
- *        is checked too (a proxy sending Host: 127.0.0.1); none set: any Host;
+ *        the listed names (any case on either side, any port, a trailing dot),
+ *        localhost, 127.x.x.x and [::1] pass, and so does HTTP/1.0 without Host;
+ *        X-Forwarded-Host's first name is checked too (a proxy sending Host: 127.0.0.1);
+ *        none set: any Host;
  *   9.3  allowed_host in the config file (repeatable, printed by --check-config).
  * The tests speak raw HTTP over a socket: libcurl would never send these heads.
  */
@@ -134,6 +135,7 @@ TEST_IMPL(serve_hard_allowed_host)
         "Host: CaseFlow.Example:8443\r\n",
         "Host: caseflow.example.\r\n",
         "Host: second.example\r\n",
+        "Host: third.example\r\n",
         "Host: localhost:8080\r\n",
         "Host: 127.0.0.1\r\n",
         "Host: 127.1.2.3:80\r\n",
@@ -147,6 +149,8 @@ TEST_IMPL(serve_hard_allowed_host)
     td_config(&cfg, db, T0);
     cfg.allowed_hosts[cfg.allowed_hosts_count++] = "caseflow.example";
     cfg.allowed_hosts[cfg.allowed_hosts_count++] = "second.example";
+    /* configured in capitals: the comparison lowers both sides (it lowered only the Host) */
+    cfg.allowed_hosts[cfg.allowed_hosts_count++] = "Third.EXAMPLE";
     td_start(&d, &cfg);
     int closed;
     char *out;
