@@ -28,7 +28,7 @@
 
 static const char *const serve_usage =
     "serve [--db FILE] [--listen HOST:PORT|unix:PATH [--listen-mode 0660]] [--config FILE]\n"
-    "       [--alert-log FILE]"
+    "       [--alert-log FILE]\n"
     "       [--webhook URL]... [--max-body BYTES] [--doc-max BYTES] [--webhook-attempts N]\n"
     "       [--webhook-retry-ms MS] [--timeout-ms MS] [--now TIME] [--test-clock]\n"
     "       [--checkpoint-interval SECONDS --checkpoint-key FILE [--checkpoint-out FILE]]\n"
