@@ -68,6 +68,13 @@ TEST_IMPL(engine_walk_full)
     json_t *allowed = cf_engine_allowed(f.wf, &f.c);
     ASSERT_EQ(json_array_size(allowed), 0);
     json_decref(allowed);
+    /* An extension refused on the closed case says what is allowed too: nothing (it had
+     * no allowed at all, as docs/api.md says every refusal of an extension has). */
+    cf_refusal_t why = {0};
+    ASSERT_EQ(te_extend(&f, "head", "30 days", "2025-10-21T10:00:00+08:00", &why), CF_ECLOSED);
+    ASSERT(json_is_array(why.allowed));
+    ASSERT_EQ(json_array_size(why.allowed), 0);
+    cf_refusal_dispose(&why);
     te_teardown(&f);
     return 0;
 }
