@@ -10,7 +10,8 @@
  *        localhost, 127.x.x.x and [::1] pass, and so does HTTP/1.0 without Host;
  *        X-Forwarded-Host's first name is checked too (a proxy sending Host: 127.0.0.1);
  *        none set: any Host;
- *   9.3  allowed_host in the config file (repeatable, printed by --check-config).
+ *   9.3  allowed_host in the config file (repeatable, printed by --check-config); an
+ *        empty name or a 17th refused, in the file and as --allowed-host.
  * The tests speak raw HTTP over a socket: libcurl would never send these heads.
  */
 #include <arpa/inet.h>
@@ -22,6 +23,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "cli.h"
 #include "core-helpers.h"
 #include "serve-helpers.h"
 #include "task.h"
@@ -193,6 +195,27 @@ TEST_IMPL(serve_hard_allowed_host)
 
 /* ---- serve-hard-9.3: allowed_host in the config file ----------------------------------------- */
 
+/* `caseflow --db db serve --allowed-host a.example` n times, then --check-config: its
+ * exit code. */
+static int hosts_flags(const char *db, int n)
+{
+    char *argv[64] = {"caseflow", "--db", (char *)db, "serve"};
+    int argc = 4;
+    for (int i = 0; i < n && argc < 60; i++) {
+        argv[argc++] = "--allowed-host";
+        argv[argc++] = "a.example";
+    }
+    argv[argc++] = "--check-config";
+    argv[argc] = NULL;
+    setenv("CASEFLOW_NOW", T0, 1);
+    FILE *out = tmpfile(), *err = tmpfile();
+    ASSERT(out && err);
+    int rc = cf_cli_main(argc, argv, out, err);
+    fclose(out);
+    fclose(err);
+    return rc;
+}
+
 TEST_IMPL(serve_hard_allowed_host_config)
 {
     char path[512];
@@ -227,5 +250,13 @@ TEST_IMPL(serve_hard_allowed_host_config)
     cf_error_t err;
     ASSERT(cf_serve_config_load(&cfg, path, &buf, &err) != 0);
     ASSERT_EQ(err.line, 2);
+    /* On the command line too: an empty name, or a 17th, is a usage error (the 17th
+     * was dropped without a word, its host then answered 421). */
+    char db[512];
+    td_db("hard-host-flags.db", db, sizeof(db));
+    ASSERT_EQ(td_cli(db, T0, "serve", "--allowed-host", "", "--check-config", (char *)NULL),
+              CF_EXIT_USAGE);
+    ASSERT_EQ(hosts_flags(db, 17), CF_EXIT_USAGE);
+    ASSERT_EQ(hosts_flags(db, 16), 0); /* 16 are taken */
     return 0;
 }
