@@ -469,12 +469,11 @@ static int extension_allowed(const cf_case_t *c, const cf_wf_clock_t *def, const
     return 0;
 }
 
-/* Exported, documented in engine.h */
-int cf_engine_extend(const cf_workflow_t *wf, const cf_calendar_t *cal, const cf_case_t *c,
-                     const cf_extend_t *req, json_t **events, cf_refusal_t *why)
+/* cf_engine_extend's checks and events, why zeroed before; a refusal's allowed is set by
+ * the caller. */
+static int extend(const cf_workflow_t *wf, const cf_calendar_t *cal, const cf_case_t *c,
+                  const cf_extend_t *req, json_t **events, cf_refusal_t *why)
 {
-    if (why)
-        memset(why, 0, sizeof(*why));
     const cf_wf_clock_t *def = cf_workflow_clock(wf, req->clock);
     if (!def)
         return cf__refuse(why, CF_ENOTFOUND, "workflow '%s' has no clock '%s'", wf->doc->id,
@@ -484,11 +483,8 @@ int cf_engine_extend(const cf_workflow_t *wf, const cf_calendar_t *cal, const cf
     const cf_clock_rt_t *k = cf_case_clock(c, def->id);
     cf_period_t total;
     int rc = extension_allowed(c, def, k, req, &total, why);
-    if (rc != 0) {
-        if (why && rc != CF_ENOMEM) /* what may be done instead (notify_extension ...) */
-            why->allowed = cf_engine_allowed(wf, c);
+    if (rc != 0)
         return rc;
-    }
     cf_count_t n;
     cf_error_t err;
     if (moved_deadline(def, cal, k, &total, 0, req->by, &n, &err) != 0)
@@ -512,6 +508,20 @@ int cf_engine_extend(const cf_workflow_t *wf, const cf_calendar_t *cal, const cf
     }
     *events = out;
     return 0;
+}
+
+/* Exported, documented in engine.h */
+int cf_engine_extend(const cf_workflow_t *wf, const cf_calendar_t *cal, const cf_case_t *c,
+                     const cf_extend_t *req, json_t **events, cf_refusal_t *why)
+{
+    if (why)
+        memset(why, 0, sizeof(*why));
+    int rc = extend(wf, cal, c, req, events, why);
+    /* every refusal says what may be done instead (notify_extension ...), whichever
+     * check made it: a clock not found, a closed case, a deadline past the calendar */
+    if (rc != 0 && rc != CF_ENOMEM && why && !why->allowed)
+        why->allowed = cf_engine_allowed(wf, c);
+    return rc;
 }
 
 /* ---- recomputation when a calendar year is loaded (R11) ---------------------------- */

@@ -79,6 +79,22 @@ static inline int cf__u8_next(const char *s, unsigned *cp)
     *cp = u[0];
     return 1;
 }
+
+/* Copies s into out (size bytes, at least 1, NUL-terminated), cut at a whole character:
+ * the sheets' names of the workbook readers (office.c, xls.c). Inline: the document
+ * module sees only the host's exported functions. */
+static inline void cf__u8_copy(char *out, size_t size, const char *s)
+{
+    size_t n = 0;
+    for (unsigned cp; *s;) {
+        size_t k = (size_t)cf__u8_next(s, &cp);
+        if (n + k >= size)
+            break;
+        for (size_t b = 0; b < k; b++)
+            out[n++] = *s++;
+    }
+    out[n] = '\0';
+}
 /* The code point ending just before s (s > start): OUT *cp; returns its length. */
 int cf__u8_prev(const char *start, const char *s, unsigned *cp);
 int cf__is_han(unsigned cp);
@@ -352,7 +368,7 @@ int cf__pdf_text(const char *buf, size_t len, const char *source, char **text, c
 int cf__is_xls(const char *buf, size_t len);
 /* Where each worksheet of a workbook begins in its page of tab-separated rows: the
  * page's line of the sheet's first row and the sheet's name, so that a message about
- * line N can say "sheet NAME, row R" (cf__sheets_locate). */
+ * line N can say "sheet NAME, row R" (import.c, locate). */
 #define CF__SHEET_NAME_MAX 96
 typedef struct cf__sheet_s {
     int line;                      /* 1-based line of the page: the sheet's row 1 */

@@ -352,17 +352,7 @@ static void tab_name(xmlDocPtr book, xmlDocPtr rels, const char *part, char *nam
     for (xmlNode *sh = sheets ? sheets->children : NULL; sh && !name[0]; sh = sh->next) {
         xmlChar *rid = named(sh, "sheet") ? attr(sh, "id") : NULL, *tab = NULL;
         if (rid && !strcmp((const char *)rid, (const char *)id) && (tab = attr(sh, "name"))) {
-            size_t n = 0;
-            for (const char *c = (const char *)tab; *c;) {
-                unsigned cp;
-                size_t k = (size_t)cf__u8_next(c, &cp);
-                if (n + k >= size)
-                    break;
-                memcpy(name + n, c, k);
-                n += k;
-                c += k;
-            }
-            name[n] = '\0';
+            cf__u8_copy(name, size, (const char *)tab);
         }
         xmlFree(rid);
         xmlFree(tab);

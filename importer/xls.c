@@ -267,17 +267,7 @@ static int read_trailer(cf__sb_t *out, cf__sheets_t *sheets)
         sheets->items = more;
         cf__sheet_t *sh = &more[sheets->items_count++];
         sh->line = atoi(p);
-        size_t n = 0; /* whole characters only (FreeXL gives UTF-8) */
-        for (const char *c = tab + 1; *c;) {
-            unsigned cp;
-            size_t k = (size_t)cf__u8_next(c, &cp);
-            if (n + k >= sizeof(sh->name))
-                break;
-            memcpy(sh->name + n, c, k);
-            n += k;
-            c += k;
-        }
-        sh->name[n] = '\0';
+        cf__u8_copy(sh->name, sizeof(sh->name), tab + 1); /* FreeXL gives UTF-8 */
     }
     return 0;
 }

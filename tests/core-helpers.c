@@ -96,6 +96,20 @@ const char *cf_test_fmt(cf_time_t t, char *buf)
     return buf;
 }
 
+json_t *cf_test_fake_documents(const json_t *names)
+{
+    json_t *docs = json_object();
+    size_t i;
+    json_t *n;
+    json_array_foreach((json_t *)names, i, n)
+        json_object_set_new(
+            docs, json_string_value(n),
+            json_pack("{s:s, s:i, s:s}", "sha256",
+                      "00000000000000000000000000000000000000000000000000000000000000aa", "size", 1,
+                      "file", "walk.pdf"));
+    return docs;
+}
+
 void cf_test_open(cf_store_t *s, const cf_workflow_t *wf, const cf_calendar_t *cal, const char *iso,
                   cf_case_t *c)
 {

@@ -67,6 +67,11 @@ json_t *cf_test_yaml(const char *relpath);
 /* Formats t into a static-free buffer owned by the caller (CF_TIME_BUFSZ). */
 const char *cf_test_fmt(cf_time_t t, char *buf);
 
+/* A walk step's documents: an object naming each of names (a JSON array of strings)
+ * with a fake sha256, size 1 and file "walk.pdf", as the engine and the API take
+ * them. New ref. */
+json_t *cf_test_fake_documents(const json_t *names);
+
 /* SQL that turns a SQLite database of today's schema back into schema 17 (before the
  * agency was in every case key, events.id still there; step 19 undone first), for
  * tests of the migrations; the caller sets PRAGMA user_version to 17 or lower. */

@@ -337,6 +337,7 @@ TEST_IMPL(engine_waited_rule)
               CF_ERANGE);
     ASSERT_CONTAINS(w.text, "rule 'three-working-days'");
     ASSERT_CONTAINS(w.text, "2019-12-31 is outside the loaded calendar");
+    cf_refusal_dispose(&w); /* a refusal carries allowed (new reference) */
     ASSERT_EQ(te_step(&f, "张三", "notify", "handler", "2025-10-12T09:00:00+08:00",
                       "{\"notified_fine\": 1000, \"served_wd\": \"2025-09-30\"}", NULL, &w),
               0);
@@ -367,6 +368,7 @@ TEST_IMPL(engine_from_end_of)
         te_step(&f, "张三", "hold_hearing", "handler", "2026-03-05T10:00:00+08:00", NULL, NULL, &w),
         CF_EREFUSED);
     ASSERT_CONTAINS(w.text, "counted from the end of clock 'service', which has not started");
+    cf_refusal_dispose(&w);
     ASSERT(cf_case_clock(&f.c, "window") == NULL);
     cf_case_dispose(&f.c);
     cf_test_open(f.store, f.wf, f.cal, "2026-03-02T09:00:00+08:00", &f.c);

@@ -65,7 +65,16 @@ TEST_IMPL(engine_walk_full)
      * hearing_request start), (decide + decision stop + service start), (serve +
      * service stop), (archive + hearing_request stop) */
     ASSERT_EQ(f.c.version, 14);
-    ASSERT_EQ(json_array_size(cf_engine_allowed(f.wf, &f.c)), 0);
+    json_t *allowed = cf_engine_allowed(f.wf, &f.c);
+    ASSERT_EQ(json_array_size(allowed), 0);
+    json_decref(allowed);
+    /* An extension refused on the closed case says what is allowed too: nothing (it had
+     * no allowed at all, as docs/api.md says every refusal of an extension has). */
+    cf_refusal_t why = {0};
+    ASSERT_EQ(te_extend(&f, "head", "30 days", "2025-10-21T10:00:00+08:00", &why), CF_ECLOSED);
+    ASSERT(json_is_array(why.allowed));
+    ASSERT_EQ(json_array_size(why.allowed), 0);
+    cf_refusal_dispose(&why);
     te_teardown(&f);
     return 0;
 }
@@ -287,12 +296,16 @@ TEST_IMPL(engine_clock_extension)
     ASSERT_EQ(te_extend(&f, "handler", "30 days", "2026-04-01T10:00:00+08:00", &why),
               CF_EFORBIDDEN);
     ASSERT_CONTAINS(why.text, "needs the approval of role 'head'");
+    cf_refusal_dispose(&why); /* a refusal carries allowed (new reference) */
     ASSERT_EQ(te_extend(&f, "head", "31 days", "2026-04-01T10:00:00+08:00", &why), CF_EREFUSED);
     ASSERT_CONTAINS(why.text, "exceeds its maximum of 30 days");
+    cf_refusal_dispose(&why);
     ASSERT_EQ(te_extend(&f, "head", "20 working_days", "2026-04-01T10:00:00+08:00", &why),
               CF_EREFUSED);
+    cf_refusal_dispose(&why);
     ASSERT_EQ(te_extend(&f, "head", "30 days", "2026-06-02T10:00:00+08:00", &why), CF_EREFUSED);
     ASSERT_CONTAINS(why.text, "before the deadline");
+    cf_refusal_dispose(&why);
     ASSERT_STR_EQ(te_deadline_of(&f, "decision", buf), "2026-06-01T23:59:59+08:00");
     ASSERT_EQ(te_extend(&f, "head", "30 days", "2026-04-01T10:00:00+08:00", &why), 0);
     /* 90 + 30 = 120 days from 03-02: Tue 2026-06-30, a working day (R8, R9; not
@@ -301,6 +314,7 @@ TEST_IMPL(engine_clock_extension)
     ASSERT_STR_EQ(cf_case_clock(&f.c, "decision")->extended, "30 days");
     ASSERT_EQ(te_extend(&f, "head", "1 day", "2026-04-02T10:00:00+08:00", &why), CF_EREFUSED);
     ASSERT_CONTAINS(why.text, "1 time(s) only");
+    cf_refusal_dispose(&why);
     te_teardown(&f);
     return 0;
 }
@@ -478,6 +492,7 @@ TEST_IMPL(engine_decision_period)
     /* A second extension needs the heads' collective discussion first. */
     ASSERT_EQ(te_extend(&f, "head", "20 days", "2026-04-02T10:00:00+08:00", &why), CF_EREFUSED);
     ASSERT_CONTAINS(why.text, "needs a collective discussion by the heads first");
+    cf_refusal_dispose(&why); /* a refusal carries allowed (new reference) */
     ASSERT_EQ(te_act(&f, "discuss_extension", "head", "2026-04-03T09:00:00+08:00",
                      "{\"extension_discussion\": \"案情重大复杂，延长二十日\"}",
                      "重大案件集体讨论记录"),
@@ -488,6 +503,7 @@ TEST_IMPL(engine_decision_period)
     ASSERT_EQ(te_extend(&f, "head", "20 days", "2026-04-03T10:00:00+08:00", &why), 0);
     ASSERT_STR_EQ(te_deadline_of(&f, "decision", buf), "2026-08-04T23:59:59+08:00");
     ASSERT_EQ(te_extend(&f, "head", "5 days", "2026-04-03T11:00:00+08:00", &why), CF_EREFUSED);
+    cf_refusal_dispose(&why);
     /* A hearing from 03-20 to 03-28 overlaps the appraisal: refused. */
     ASSERT_EQ(te_exclude(&f, "听证", "2026-03-20T09:00:00+08:00", "2026-03-28T17:00:00+08:00",
                          "2026-04-04T10:00:00+08:00", &why),

@@ -6,10 +6,12 @@
  *        request without Host: 400 EFRAMING, the connection closed (h2o 2.2.5 dropped
  *        the folded line, took the last Host, answered without one: 200);
  *   9.2  allowed_host: a Host naming another host is 421 EHOST, the connection closed;
- *        the listed names (any case, any port, a trailing dot), localhost, 127.x.x.x
- *        and [::1] pass, and so does HTTP/1.0 without Host; X-Forwarded-Host's first name
- *        is checked too (a proxy sending Host: 127.0.0.1); none set: any Host;
- *   9.3  allowed_host in the config file (repeatable, printed by --check-config).
+ *        the listed names (any case on either side, any port, a trailing dot),
+ *        localhost, 127.x.x.x and [::1] pass, and so does HTTP/1.0 without Host;
+ *        X-Forwarded-Host's first name is checked too (a proxy sending Host: 127.0.0.1);
+ *        none set: any Host;
+ *   9.3  allowed_host in the config file (repeatable, printed by --check-config); an
+ *        empty name or a 17th refused, in the file and as --allowed-host.
  * The tests speak raw HTTP over a socket: libcurl would never send these heads.
  */
 #include <arpa/inet.h>
@@ -21,6 +23,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "cli.h"
 #include "core-helpers.h"
 #include "serve-helpers.h"
 #include "task.h"
@@ -134,6 +137,7 @@ TEST_IMPL(serve_hard_allowed_host)
         "Host: CaseFlow.Example:8443\r\n",
         "Host: caseflow.example.\r\n",
         "Host: second.example\r\n",
+        "Host: third.example\r\n",
         "Host: localhost:8080\r\n",
         "Host: 127.0.0.1\r\n",
         "Host: 127.1.2.3:80\r\n",
@@ -147,6 +151,8 @@ TEST_IMPL(serve_hard_allowed_host)
     td_config(&cfg, db, T0);
     cfg.allowed_hosts[cfg.allowed_hosts_count++] = "caseflow.example";
     cfg.allowed_hosts[cfg.allowed_hosts_count++] = "second.example";
+    /* configured in capitals: the comparison lowers both sides (it lowered only the Host) */
+    cfg.allowed_hosts[cfg.allowed_hosts_count++] = "Third.EXAMPLE";
     td_start(&d, &cfg);
     int closed;
     char *out;
@@ -189,6 +195,27 @@ TEST_IMPL(serve_hard_allowed_host)
 
 /* ---- serve-hard-9.3: allowed_host in the config file ----------------------------------------- */
 
+/* `caseflow --db db serve --allowed-host a.example` n times, then --check-config: its
+ * exit code. */
+static int hosts_flags(const char *db, int n)
+{
+    char *argv[64] = {"caseflow", "--db", (char *)db, "serve"};
+    int argc = 4;
+    for (int i = 0; i < n && argc < 60; i++) {
+        argv[argc++] = "--allowed-host";
+        argv[argc++] = "a.example";
+    }
+    argv[argc++] = "--check-config";
+    argv[argc] = NULL;
+    setenv("CASEFLOW_NOW", T0, 1);
+    FILE *out = tmpfile(), *err = tmpfile();
+    ASSERT(out && err);
+    int rc = cf_cli_main(argc, argv, out, err);
+    fclose(out);
+    fclose(err);
+    return rc;
+}
+
 TEST_IMPL(serve_hard_allowed_host_config)
 {
     char path[512];
@@ -223,5 +250,13 @@ TEST_IMPL(serve_hard_allowed_host_config)
     cf_error_t err;
     ASSERT(cf_serve_config_load(&cfg, path, &buf, &err) != 0);
     ASSERT_EQ(err.line, 2);
+    /* On the command line too: an empty name, or a 17th, is a usage error (the 17th
+     * was dropped without a word, its host then answered 421). */
+    char db[512];
+    td_db("hard-host-flags.db", db, sizeof(db));
+    ASSERT_EQ(td_cli(db, T0, "serve", "--allowed-host", "", "--check-config", (char *)NULL),
+              CF_EXIT_USAGE);
+    ASSERT_EQ(hosts_flags(db, 17), CF_EXIT_USAGE);
+    ASSERT_EQ(hosts_flags(db, 16), 0); /* 16 are taken */
     return 0;
 }

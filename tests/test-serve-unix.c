@@ -24,7 +24,7 @@
  * unix-6: the binary: `caseflow serve --listen unix:PATH --listen-mode 0640` says
  *         "listening on unix:PATH", the file has that mode, a raw AF_UNIX client is
  *         answered, SIGTERM stops it with exit 0 and the file gone; --check-config
- *         prints the setting back.
+ *         prints the setting back; a bad --listen-mode prints the usage.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -377,5 +377,11 @@ TEST_IMPL(serve_unix_6_binary)
     ASSERT_EQ(WEXITSTATUS(status), 0);
     fclose(f);
     ASSERT(lstat(path, &st) != 0);
+    /* A bad --listen-mode is a usage error, and the usage says each option once, one
+     * group a line (a missing newline once ran --alert-log and --webhook together). */
+    ASSERT(td_cli(db, T0, "serve", "--listen", listen, "--listen-mode", "0999", (char *)NULL) != 0);
+    const char *text = td_err[0] ? td_err : td_out;
+    ASSERT_CONTAINS(text, "[--listen-mode 0660]");
+    ASSERT_CONTAINS(text, "[--alert-log FILE]\n");
     return 0;
 }

@@ -24,8 +24,6 @@
 #include "serve-helpers.h"
 #include "task.h"
 
-static const char fake_sha[] = "00000000000000000000000000000000000000000000000000000000000000aa";
-
 typedef struct walk_s {
     const char *file;
     const td_daemon_t *d;
@@ -57,18 +55,6 @@ static void move_clock(walk_t *w, const char *iso)
         return;
     td_clock(w->d, iso);
     snprintf(w->now, sizeof(w->now), "%s", iso);
-}
-
-static json_t *documents(const json_t *names)
-{
-    json_t *docs = json_object();
-    size_t i;
-    json_t *n;
-    json_array_foreach((json_t *)names, i, n)
-        json_object_set_new(
-            docs, json_string_value(n),
-            json_pack("{s:s, s:i, s:s}", "sha256", fake_sha, "size", 1, "file", "walk.pdf"));
-    return docs;
 }
 
 /* GET /v1/cases/{id}: the case (new reference), OUT etag. */
@@ -181,7 +167,7 @@ static void run_step(walk_t *w, const json_t *step, const char *where)
         const json_t *facts = json_object_get(step, "facts");
         body = json_pack("{s:O, s:o, s:o}", "action", json_object_get(step, "action"), "facts",
                          facts ? json_incref((json_t *)facts) : json_object(), "documents",
-                         documents(json_object_get(step, "documents")));
+                         cf_test_fake_documents(json_object_get(step, "documents")));
     }
     td_resp_t r;
     td_http_json(w->d, "POST", path, token, body, if_match, &r);
@@ -310,11 +296,13 @@ TEST_IMPL(serve_walk_refusal_allowed)
     json_decref(open);
     const char *head = token_for(&w, "李四", "head");
     json_decref(read_case(&w, head, etag, sizeof(etag)));
+    json_t *names = json_pack("[s]", "立案审批表");
     json_t *body =
         json_pack("{s:s, s:{s:s, s:s, s:[{s:s, s:s}, {s:s, s:s}]}, s:o}", "action", "file", "facts",
                   "filing_reason", "涉嫌串换药品", "cause", "js-2024:14", "officers", "name",
                   "张三", "cert", "65010020001", "name", "王五", "cert", "65010020002", "documents",
-                  documents(json_pack("[s]", "立案审批表")));
+                  cf_test_fake_documents(names));
+    json_decref(names);
     char path[64];
     snprintf(path, sizeof(path), "/v1/cases/%lld/actions", w.id);
     td_resp_t r;

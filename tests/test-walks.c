@@ -47,20 +47,6 @@ static json_t *typed_facts(const cf_workflow_t *wf, const json_t *raw, const cha
     return out;
 }
 
-static json_t *fake_documents(const json_t *names)
-{
-    json_t *docs = json_object();
-    size_t i;
-    json_t *n;
-    json_array_foreach((json_t *)names, i, n)
-        json_object_set_new(
-            docs, json_string_value(n),
-            json_pack("{s:s, s:i, s:s}", "sha256",
-                      "00000000000000000000000000000000000000000000000000000000000000aa", "size", 1,
-                      "file", "walk.pdf"));
-    return docs;
-}
-
 /* The rows the store keeps beside the events must say what the case says after
  * every step: its row (state, closed, version, head, closed_at, snapshot) and
  * one clock row per clock with its state and deadline. The store writes only the
@@ -211,7 +197,7 @@ static void run_step(cf_store_t *s, const cf_workflow_t *wf, const cf_calendar_t
     }
     const char *action = json_string_value(json_object_get(step, "action"));
     json_t *facts = typed_facts(wf, json_object_get(step, "facts"), where);
-    json_t *docs = fake_documents(json_object_get(step, "documents"));
+    json_t *docs = cf_test_fake_documents(json_object_get(step, "documents"));
     cf_act_t req = {.action = action,
                     .actor = json_string_value(json_object_get(step, "actor")),
                     .role = json_string_value(json_object_get(step, "role")),

@@ -28,7 +28,7 @@
 
 static const char *const serve_usage =
     "serve [--db FILE] [--listen HOST:PORT|unix:PATH [--listen-mode 0660]] [--config FILE]\n"
-    "       [--alert-log FILE]"
+    "       [--alert-log FILE]\n"
     "       [--webhook URL]... [--max-body BYTES] [--doc-max BYTES] [--webhook-attempts N]\n"
     "       [--webhook-retry-ms MS] [--timeout-ms MS] [--now TIME] [--test-clock]\n"
     "       [--checkpoint-interval SECONDS --checkpoint-key FILE [--checkpoint-out FILE]]\n"
@@ -50,7 +50,7 @@ static int number_flag(int argc, char **argv, const char *name, const char *key,
 static int apply_flags(cf_serve_config_t *cfg, int argc, char **argv, char *listen, size_t size,
                        cf_error_t *err)
 {
-    const char *hooks[CF_SERVE_MAX_WEBHOOKS], *hosts[CF_SERVE_MAX_ALLOWED_HOSTS];
+    const char *hooks[CF_SERVE_MAX_WEBHOOKS], *hosts[CF_SERVE_MAX_ALLOWED_HOSTS + 1];
     const char *addr = cf__opt_value(argc, argv, "--listen");
     const char *now = cf__opt_value(argc, argv, "--now");
     const char *mode = cf__opt_value(argc, argv, "--listen-mode");
@@ -67,9 +67,16 @@ static int apply_flags(cf_serve_config_t *cfg, int argc, char **argv, char *list
     int count = cf__opt_values(argc, argv, "--webhook", hooks, CF_SERVE_MAX_WEBHOOKS);
     for (int i = 0; i < count && cfg->webhooks_count < CF_SERVE_MAX_WEBHOOKS; i++)
         cfg->webhooks[cfg->webhooks_count++] = hooks[i];
-    count = cf__opt_values(argc, argv, "--allowed-host", hosts, CF_SERVE_MAX_ALLOWED_HOSTS);
-    for (int i = 0; i < count && cfg->allowed_hosts_count < CF_SERVE_MAX_ALLOWED_HOSTS; i++)
+    /* A name dropped past the 16th, or an empty one, would be a host answered 421 with
+     * nothing said at start: refused, as the config file refuses them. */
+    count = cf__opt_values(argc, argv, "--allowed-host", hosts, CF_SERVE_MAX_ALLOWED_HOSTS + 1);
+    if (cfg->allowed_hosts_count + (unsigned)count > CF_SERVE_MAX_ALLOWED_HOSTS)
+        return -1;
+    for (int i = 0; i < count; i++) {
+        if (!*hosts[i])
+            return -1;
         cfg->allowed_hosts[cfg->allowed_hosts_count++] = hosts[i];
+    }
     int rc = number_flag(argc, argv, "--max-body", "max_body", &n);
     if (rc > 0)
         cfg->max_body = n;

@@ -63,10 +63,17 @@ static int loopback(h2o_iovec_t h)
     return 1;
 }
 
+/* 1 if h is name (its host part), in any case on either side: h2o_lcstris lowers only
+ * its first argument, so a name configured as "CaseFlow.example" would match no Host. */
 static int named(h2o_iovec_t h, const char *name)
 {
     h2o_iovec_t want = host_part(h2o_iovec_init(name, strlen(name)));
-    return h.len > 0 && h2o_lcstris(h.base, h.len, want.base, want.len);
+    if (!h.len || h.len != want.len)
+        return 0;
+    for (size_t i = 0; i < h.len; i++)
+        if (h2o_tolower(h.base[i]) != h2o_tolower(want.base[i]))
+            return 0;
+    return 1;
 }
 
 /* 1 if host (a Host value) is allowed by cfg's list. */
