@@ -78,6 +78,8 @@ static int remove_stale(cf_serve_t *srv, const char *path, cf_error_t *err)
                             "listen: another process answers on the socket %s (a daemon "
                             "already running?)",
                             path);
+    if (why == ENOENT) /* gone since the lstat (another daemon stopped): nothing there */
+        return 0;
     if (why != ECONNREFUSED)
         return cf_error_set(err, CF_EIO, path, 0, 0,
                             "listen: cannot tell whether the socket %s is in use: %s", path,
