@@ -663,10 +663,41 @@ static int check_overlap(const cf_clock_rt_t *k, const cf_exclude_t *req, cf_ref
         if (req->from < to && from < req->to)
             return cf__refuse(why, CF_EREFUSED,
                               "the period overlaps the exclusion from %s to %s (%s) already "
-                              "recorded on clock '%s'",
+                              "recorded on clock '%s': a day is excluded once; record only the "
+                              "days not yet excluded",
                               f, t, json_string_value(json_object_get(e, "reason")), k->id);
     }
     return 0;
+}
+
+/* Names the rule that refused an exclusion and its article: the clock's basis up to its
+ * first '：' (the articles; what follows explains them), as a workflow rule's refusal
+ * does (医疗保障行政处罚程序暂行规定 第四十五条: only the listed kinds of time, each once).
+ * Returns rc. */
+static int exclusion_rule(cf_refusal_t *why, const cf_wf_clock_t *def, const char *rule, int rc)
+{
+    if (rc == 0 || !why || !def->basis)
+        return rc;
+    snprintf(why->rule, sizeof(why->rule), "%s", rule);
+    const char *colon = strstr(def->basis, "：");
+    int len = colon ? (int)(colon - def->basis) : (int)strlen(def->basis);
+    snprintf(why->article, sizeof(why->article), "%.*s", len, def->basis);
+    cf_utf8_clip(why->article);
+    return rc;
+}
+
+/* Refuses a reason the clock does not exclude, naming those it does. */
+static int reason_refused(const cf_wf_clock_t *def, const char *reason, cf_refusal_t *why)
+{
+    char list[512] = "";
+    for (unsigned i = 0; i < def->exclude_count; i++)
+        snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s", i ? ", " : "",
+                 def->exclude[i]);
+    return exclusion_rule(why, def, "exclusion-reason",
+                          cf__refuse(why, CF_EREFUSED,
+                                     "clock '%s' does not exclude '%s': only the time of %s is "
+                                     "not counted",
+                                     def->id, reason ? reason : "(no reason)", list));
 }
 
 static int exclusion_allowed(const cf_wf_clock_t *def, const cf_clock_rt_t *k,
@@ -676,15 +707,15 @@ static int exclusion_allowed(const cf_wf_clock_t *def, const cf_clock_rt_t *k,
         return cf__refuse(why, CF_EREFUSED, "clock '%s' (%s) counts every day: nothing is excluded",
                           def->id, def->name);
     if (!req->reason || !cf_workflow_list_has(def->exclude, def->exclude_count, req->reason))
-        return cf__refuse(why, CF_EREFUSED, "clock '%s' does not exclude '%s'", def->id,
-                          req->reason ? req->reason : "(no reason)");
+        return reason_refused(def, req->reason, why);
     if (!k || (k->state != CF_CLOCK_RUNNING && k->state != CF_CLOCK_PAUSED))
         return cf__refuse(why, CF_EREFUSED, "clock '%s' is not running", def->id);
     if (req->from >= req->to || req->from < k->started_at || req->to > req->at)
-        return cf__refuse(why, CF_EREFUSED,
-                          "an exclusion is a period that began after the clock started and has "
-                          "ended by the time it is recorded");
-    return check_overlap(k, req, why);
+        return exclusion_rule(why, def, "exclusion-period",
+                              cf__refuse(why, CF_EREFUSED,
+                                         "an exclusion is a period that began after the clock "
+                                         "started and has ended by the time it is recorded"));
+    return exclusion_rule(why, def, "exclusion-overlap", check_overlap(k, req, why));
 }
 
 /* Exported, documented in engine.h */

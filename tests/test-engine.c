@@ -493,13 +493,21 @@ TEST_IMPL(engine_decision_period)
                          "2026-04-04T10:00:00+08:00", &why),
               CF_EREFUSED);
     ASSERT_CONTAINS(why.text, "overlaps the exclusion from 2026-03-10T09:00:00+08:00");
+    /* Each refusal names its rule and the article (第四十五条), and what is allowed. */
+    ASSERT_STR_EQ(why.rule, "exclusion-overlap");
+    ASSERT_CONTAINS(why.article, "第四十五条");
+    ASSERT_CONTAINS(why.text, "record only the days not yet excluded");
     /* An excluded reason the clock does not know, and a period not yet over. */
     ASSERT_EQ(te_exclude(&f, "出差", "2026-04-01T09:00:00+08:00", "2026-04-02T17:00:00+08:00",
                          "2026-04-04T10:00:00+08:00", &why),
               CF_EREFUSED);
+    ASSERT_STR_EQ(why.rule, "exclusion-reason");
+    ASSERT_CONTAINS(why.article, "第四十五条");
+    ASSERT_CONTAINS(why.text, "only the time of 检测, 检验, 鉴定, 听证, 公告, 专家评审");
     ASSERT_EQ(te_exclude(&f, "公告", "2026-04-01T09:00:00+08:00", "2026-04-20T17:00:00+08:00",
                          "2026-04-04T10:00:00+08:00", &why),
               CF_EREFUSED);
+    ASSERT_STR_EQ(why.rule, "exclusion-period");
     /* A hearing from 04-01 to 04-03: 2 days more: 157 days from 03-02, Thu 08-06. */
     ASSERT_EQ(te_exclude(&f, "听证", "2026-04-01T09:00:00+08:00", "2026-04-03T17:00:00+08:00",
                          "2026-04-04T10:00:00+08:00", &why),
