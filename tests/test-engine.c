@@ -472,12 +472,22 @@ TEST_IMPL(engine_decision_period)
                          "2026-03-26T10:00:00+08:00", &why),
               0);
     ASSERT_STR_EQ(te_deadline_of(&f, "decision", buf), "2026-06-15T23:59:59+08:00");
+    /* The head approves at most 30 days (第四十五条): the refusal names the rule, the
+     * article and what is allowed. */
+    ASSERT_EQ(te_extend(&f, "head", "31 days", "2026-04-01T09:00:00+08:00", &why), CF_EREFUSED);
+    ASSERT_STR_EQ(why.rule, "extension-max");
+    ASSERT_CONTAINS(why.article, "第四十五条");
+    ASSERT_CONTAINS(why.text, "at most 30 days more; beyond it, after action discuss_extension");
+    cf_refusal_dispose(&why);
     /* +30 days by the head: 135 days from 03-02, Wed 07-15. */
     ASSERT_EQ(te_extend(&f, "head", "30 days", "2026-04-01T10:00:00+08:00", &why), 0);
     ASSERT_STR_EQ(te_deadline_of(&f, "decision", buf), "2026-07-15T23:59:59+08:00");
     /* A second extension needs the heads' collective discussion first. */
     ASSERT_EQ(te_extend(&f, "head", "20 days", "2026-04-02T10:00:00+08:00", &why), CF_EREFUSED);
     ASSERT_CONTAINS(why.text, "needs a collective discussion by the heads first");
+    ASSERT_STR_EQ(why.rule, "extension-further");
+    ASSERT_CONTAINS(why.article, "第四十五条");
+    cf_refusal_dispose(&why);
     ASSERT_EQ(te_act(&f, "discuss_extension", "head", "2026-04-03T09:00:00+08:00",
                      "{\"extension_discussion\": \"案情重大复杂，延长二十日\"}",
                      "重大案件集体讨论记录"),
