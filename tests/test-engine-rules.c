@@ -106,6 +106,19 @@ TEST_IMPL(engine_penalty_rules)
                           "{\"penalty\": \"罚款5000元\", \"fine\": \"5000.00\"}", "行政处罚决定书",
                           &w),
                   "party-heard", "第四十五条");
+    /* not-heavier-than-notice: a confiscation the notice did not tell is heavier
+     * (行政处罚法 第四十五条), as is a fine above the one told. */
+    te_refused_by(&w,
+                  te_step(&f, "李四", "decide", "head", "2026-04-07T10:00:00+08:00",
+                          "{\"penalty\": \"罚款5000元，没收违法所得1000元\", \"fine\": "
+                          "\"5000.00\", \"confiscation\": \"1000.00\"}",
+                          "行政处罚决定书", &w),
+                  "not-heavier-than-notice", "第四十五条");
+    te_refused_by(&w,
+                  te_step(&f, "李四", "decide", "head", "2026-04-07T10:00:00+08:00",
+                          "{\"penalty\": \"罚款6000元\", \"fine\": \"6000.00\"}", "行政处罚决定书",
+                          &w),
+                  "not-heavier-than-notice", "第四十五条");
     ASSERT_EQ(te_step(&f, "李四", "decide", "head", "2026-04-07T10:00:00+08:00",
                       "{\"penalty\": \"罚款5000元\", \"fine\": \"5000.00\"}", "行政处罚决定书", &w),
               0);
