@@ -384,6 +384,23 @@ int cf__clock_effects(const cf_workflow_t *wf, const cf_calendar_t *cal, const c
 
 /* ---- extension ------------------------------------------------------------------ */
 
+/* Names the rule that refused an extension or an exclusion, and its article: the clock's
+ * basis up to its first '：' (the articles; what follows explains them), as a workflow
+ * rule's refusal does (医疗保障行政处罚程序暂行规定 第四十五条: +30 days by the head, more
+ * only by collective discussion; only the listed kinds of time excluded, each once).
+ * Returns rc. */
+static int clock_rule(cf_refusal_t *why, const cf_wf_clock_t *def, const char *rule, int rc)
+{
+    if (rc == 0 || !why || !def->basis)
+        return rc;
+    snprintf(why->rule, sizeof(why->rule), "%s", rule);
+    const char *colon = strstr(def->basis, "：");
+    int len = colon ? (int)(colon - def->basis) : (int)strlen(def->basis);
+    snprintf(why->article, sizeof(why->article), "%.*s", len, def->basis);
+    cf_utf8_clip(why->article);
+    return rc;
+}
+
 /* How many times action was taken on c. */
 static unsigned times_done(const cf_case_t *c, const char *action)
 {
@@ -402,13 +419,15 @@ static int further_allowed(const cf_case_t *c, const cf_wf_clock_t *def, const c
 {
     const cf_wf_extension_t *x = def->extension;
     if (!x->further_after)
-        return cf__refuse(why, CF_EREFUSED, "clock '%s' may be extended %u time(s) only", def->id,
-                          times);
+        return clock_rule(why, def, "extension-times",
+                          cf__refuse(why, CF_EREFUSED, "clock '%s' may be extended %u time(s) only",
+                                     def->id, times));
     if (times_done(c, x->further_after) < k->extensions - times + 1)
-        return cf__refuse(why, CF_EREFUSED,
-                          "a further extension of clock '%s' needs a collective discussion by "
-                          "the heads first (action '%s')",
-                          def->id, x->further_after);
+        return clock_rule(why, def, "extension-further",
+                          cf__refuse(why, CF_EREFUSED,
+                                     "a further extension of clock '%s' needs a collective "
+                                     "discussion by the heads first (action '%s')",
+                                     def->id, x->further_after));
     return 0;
 }
 
@@ -443,10 +462,11 @@ static int extension_allowed(const cf_case_t *c, const cf_wf_clock_t *def, const
     if (!k || (k->state != CF_CLOCK_RUNNING && k->state != CF_CLOCK_PAUSED))
         return cf__refuse(why, CF_EREFUSED, "clock '%s' is not running", def->id);
     if (req->at > k->deadline)
-        return cf__refuse(why, CF_EREFUSED,
-                          "clock '%s' has already run out: an extension must be approved "
-                          "before the deadline",
-                          def->id);
+        return clock_rule(why, def, "extension-in-time",
+                          cf__refuse(why, CF_EREFUSED,
+                                     "clock '%s' has already run out: an extension must be "
+                                     "approved before the deadline",
+                                     def->id));
     cf_period_t cap = cf_wf_period(x->max);
     cf_period_format(cap, max, sizeof(max));
     cf_period_format(req->by, by, sizeof(by));
@@ -461,10 +481,17 @@ static int extension_allowed(const cf_case_t *c, const cf_wf_clock_t *def, const
     cf_period_t granted = {0, cap.unit};
     if (k->extended)
         cf_period_parse(k->extended, &granted, NULL);
-    if (!further && granted.amount + req->by.amount > cap.amount)
-        return cf__refuse(why, CF_EREFUSED,
-                          "extending clock '%s' by %s exceeds its maximum of %s in total", def->id,
-                          by, max);
+    if (!further && granted.amount + req->by.amount > cap.amount) {
+        char left[64];
+        cf_period_format((cf_period_t){cap.amount - granted.amount, cap.unit}, left, sizeof(left));
+        return clock_rule(why, def, "extension-max",
+                          cf__refuse(why, CF_EREFUSED,
+                                     "extending clock '%s' by %s exceeds its maximum of %s in "
+                                     "total: at most %s more%s%s",
+                                     def->id, by, max, left,
+                                     x->further_after ? "; beyond it, after action " : "",
+                                     x->further_after ? x->further_after : ""));
+    }
     *total = (cf_period_t){granted.amount + req->by.amount, cap.unit};
     return 0;
 }
@@ -673,10 +700,25 @@ static int check_overlap(const cf_clock_rt_t *k, const cf_exclude_t *req, cf_ref
         if (req->from < to && from < req->to)
             return cf__refuse(why, CF_EREFUSED,
                               "the period overlaps the exclusion from %s to %s (%s) already "
-                              "recorded on clock '%s'",
+                              "recorded on clock '%s': a day is excluded once; record only the "
+                              "days not yet excluded",
                               f, t, json_string_value(json_object_get(e, "reason")), k->id);
     }
     return 0;
+}
+
+/* Refuses a reason the clock does not exclude, naming those it does. */
+static int reason_refused(const cf_wf_clock_t *def, const char *reason, cf_refusal_t *why)
+{
+    char list[512] = "";
+    for (unsigned i = 0; i < def->exclude_count; i++)
+        snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s", i ? ", " : "",
+                 def->exclude[i]);
+    return clock_rule(why, def, "exclusion-reason",
+                      cf__refuse(why, CF_EREFUSED,
+                                 "clock '%s' does not exclude '%s': only the time of %s is "
+                                 "not counted",
+                                 def->id, reason ? reason : "(no reason)", list));
 }
 
 static int exclusion_allowed(const cf_wf_clock_t *def, const cf_clock_rt_t *k,
@@ -686,15 +728,15 @@ static int exclusion_allowed(const cf_wf_clock_t *def, const cf_clock_rt_t *k,
         return cf__refuse(why, CF_EREFUSED, "clock '%s' (%s) counts every day: nothing is excluded",
                           def->id, def->name);
     if (!req->reason || !cf_workflow_list_has(def->exclude, def->exclude_count, req->reason))
-        return cf__refuse(why, CF_EREFUSED, "clock '%s' does not exclude '%s'", def->id,
-                          req->reason ? req->reason : "(no reason)");
+        return reason_refused(def, req->reason, why);
     if (!k || (k->state != CF_CLOCK_RUNNING && k->state != CF_CLOCK_PAUSED))
         return cf__refuse(why, CF_EREFUSED, "clock '%s' is not running", def->id);
     if (req->from >= req->to || req->from < k->started_at || req->to > req->at)
-        return cf__refuse(why, CF_EREFUSED,
-                          "an exclusion is a period that began after the clock started and has "
-                          "ended by the time it is recorded");
-    return check_overlap(k, req, why);
+        return clock_rule(why, def, "exclusion-period",
+                          cf__refuse(why, CF_EREFUSED,
+                                     "an exclusion is a period that began after the clock "
+                                     "started and has ended by the time it is recorded"));
+    return clock_rule(why, def, "exclusion-overlap", check_overlap(k, req, why));
 }
 
 /* Exported, documented in engine.h */

@@ -54,6 +54,19 @@ TEST_IMPL(engine_penalty_rules)
             "\"3\"}], \"recusal_reason\": \"王五与当事人有利害关系\"}",
             "回避决定书", &w),
         0);
+    /* A change of handlers (reassign) that would leave one officer is refused by the same
+     * rule, naming 第十六条; one that keeps two 执法证 numbers is not. */
+    te_refused_by(&w,
+                  te_step(&f, "李四", "reassign", "head", "2026-03-04T10:00:00+08:00",
+                          "{\"officers\": [{\"name\": \"张三\", \"cert\": \"1\"}], "
+                          "\"reassign_reason\": \"赵六调岗\"}",
+                          NULL, &w),
+                  "two-officers", "第十六条");
+    ASSERT_EQ(te_step(&f, "李四", "reassign", "head", "2026-03-04T10:00:00+08:00",
+                      "{\"officers\": [{\"name\": \"张三\", \"cert\": \"1\"}, {\"name\": "
+                      "\"赵六\", \"cert\": \"3\"}], \"reassign_reason\": \"负责人调整\"}",
+                      NULL, &w),
+              0);
     /* evidence-before-review: the register must hold an item first. */
     te_refused_by(&w,
                   te_step(&f, "张三", "submit_review", "handler", "2026-03-20T10:00:00+08:00",
@@ -93,6 +106,19 @@ TEST_IMPL(engine_penalty_rules)
                           "{\"penalty\": \"罚款5000元\", \"fine\": \"5000.00\"}", "行政处罚决定书",
                           &w),
                   "party-heard", "第四十五条");
+    /* not-heavier-than-notice: a confiscation the notice did not tell is heavier
+     * (行政处罚法 第四十五条), as is a fine above the one told. */
+    te_refused_by(&w,
+                  te_step(&f, "李四", "decide", "head", "2026-04-07T10:00:00+08:00",
+                          "{\"penalty\": \"罚款5000元，没收违法所得1000元\", \"fine\": "
+                          "\"5000.00\", \"confiscation\": \"1000.00\"}",
+                          "行政处罚决定书", &w),
+                  "not-heavier-than-notice", "第四十五条");
+    te_refused_by(&w,
+                  te_step(&f, "李四", "decide", "head", "2026-04-07T10:00:00+08:00",
+                          "{\"penalty\": \"罚款6000元\", \"fine\": \"6000.00\"}", "行政处罚决定书",
+                          &w),
+                  "not-heavier-than-notice", "第四十五条");
     ASSERT_EQ(te_step(&f, "李四", "decide", "head", "2026-04-07T10:00:00+08:00",
                       "{\"penalty\": \"罚款5000元\", \"fine\": \"5000.00\"}", "行政处罚决定书", &w),
               0);
@@ -131,6 +157,49 @@ TEST_IMPL(engine_penalty_rules)
     ASSERT_EQ(te_step(&f, "李四", "close", "head", "2026-04-27T10:00:00+08:00",
                       "{\"closing_reason\": \"执行完毕\"}", "结案审批表", &w),
               0);
+    te_teardown(&f);
+    return 0;
+}
+
+/* engine-2.5b: in the summary procedure the two officers are given when the party is
+ * told (inform, rule two-officers) and no later action may change them: a decision on
+ * the spot that names one officer is refused, naming the fact and the action meant for
+ * it (行政处罚法 第四十二条). */
+TEST_IMPL(engine_summary_officers_fixed)
+{
+    fixture_t f;
+    cf_refusal_t w;
+    f.wf = cf_test_workflow("workflows/penalty-summary.yaml");
+    f.cal = cf_test_calendar();
+    f.store = cf_test_store("summary-officers.db");
+    cf_test_open(f.store, f.wf, f.cal, "2025-07-01T10:00:00+08:00", &f.c);
+    const char *inform =
+        "{\"officers\": %s, \"findings\": \"冒名就医\", \"facts_certain\": "
+        "true, \"notified_penalty\": \"罚款150元\", \"notified_fine\": \"150.00\"}";
+    char facts[512];
+    snprintf(facts, sizeof(facts), inform, "[{\"name\": \"张三\", \"cert\": \"1\"}]");
+    te_refused_by(
+        &w, te_step(&f, "张三", "inform", "handler", "2025-07-01T10:10:00+08:00", facts, NULL, &w),
+        "two-officers", "第四十二条");
+    snprintf(facts, sizeof(facts), inform, TWO);
+    ASSERT_EQ(
+        te_step(&f, "张三", "inform", "handler", "2025-07-01T10:10:00+08:00", facts, NULL, &w), 0);
+    ASSERT_EQ(te_step(&f, "王五", "record_defence", "handler", "2025-07-01T10:20:00+08:00",
+                      "{\"defence_summary\": \"无异议\"}", NULL, &w),
+              0);
+    int rc = te_step(&f, "张三", "decide_on_spot", "handler", "2025-07-01T10:30:00+08:00",
+                     "{\"penalty_kind\": \"fine\", \"fine\": \"150.00\", \"officers\": "
+                     "[{\"name\": \"张三\", \"cert\": \"1\"}]}",
+                     "当场行政处罚决定书", &w);
+    ASSERT(rc != 0);
+    ASSERT_CONTAINS(w.text, "officers");
+    ASSERT_CONTAINS(w.text, "inform");
+    cf_refusal_dispose(&w);
+    ASSERT_EQ(te_step(&f, "张三", "decide_on_spot", "handler", "2025-07-01T10:30:00+08:00",
+                      "{\"penalty_kind\": \"fine\", \"fine\": \"150.00\"}", "当场行政处罚决定书",
+                      &w),
+              0);
+    ASSERT_STR_EQ(f.c.state, "serving");
     te_teardown(&f);
     return 0;
 }

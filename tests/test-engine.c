@@ -486,13 +486,22 @@ TEST_IMPL(engine_decision_period)
                          "2026-03-26T10:00:00+08:00", &why),
               0);
     ASSERT_STR_EQ(te_deadline_of(&f, "decision", buf), "2026-06-15T23:59:59+08:00");
+    /* The head approves at most 30 days (第四十五条): the refusal names the rule, the
+     * article and what is allowed. */
+    ASSERT_EQ(te_extend(&f, "head", "31 days", "2026-04-01T09:00:00+08:00", &why), CF_EREFUSED);
+    ASSERT_STR_EQ(why.rule, "extension-max");
+    ASSERT_CONTAINS(why.article, "第四十五条");
+    ASSERT_CONTAINS(why.text, "at most 30 days more; beyond it, after action discuss_extension");
+    cf_refusal_dispose(&why);
     /* +30 days by the head: 135 days from 03-02, Wed 07-15. */
     ASSERT_EQ(te_extend(&f, "head", "30 days", "2026-04-01T10:00:00+08:00", &why), 0);
     ASSERT_STR_EQ(te_deadline_of(&f, "decision", buf), "2026-07-15T23:59:59+08:00");
     /* A second extension needs the heads' collective discussion first. */
     ASSERT_EQ(te_extend(&f, "head", "20 days", "2026-04-02T10:00:00+08:00", &why), CF_EREFUSED);
     ASSERT_CONTAINS(why.text, "needs a collective discussion by the heads first");
-    cf_refusal_dispose(&why); /* a refusal carries allowed (new reference) */
+    ASSERT_STR_EQ(why.rule, "extension-further");
+    ASSERT_CONTAINS(why.article, "第四十五条");
+    cf_refusal_dispose(&why);
     ASSERT_EQ(te_act(&f, "discuss_extension", "head", "2026-04-03T09:00:00+08:00",
                      "{\"extension_discussion\": \"案情重大复杂，延长二十日\"}",
                      "重大案件集体讨论记录"),
@@ -509,13 +518,21 @@ TEST_IMPL(engine_decision_period)
                          "2026-04-04T10:00:00+08:00", &why),
               CF_EREFUSED);
     ASSERT_CONTAINS(why.text, "overlaps the exclusion from 2026-03-10T09:00:00+08:00");
+    /* Each refusal names its rule and the article (第四十五条), and what is allowed. */
+    ASSERT_STR_EQ(why.rule, "exclusion-overlap");
+    ASSERT_CONTAINS(why.article, "第四十五条");
+    ASSERT_CONTAINS(why.text, "record only the days not yet excluded");
     /* An excluded reason the clock does not know, and a period not yet over. */
     ASSERT_EQ(te_exclude(&f, "出差", "2026-04-01T09:00:00+08:00", "2026-04-02T17:00:00+08:00",
                          "2026-04-04T10:00:00+08:00", &why),
               CF_EREFUSED);
+    ASSERT_STR_EQ(why.rule, "exclusion-reason");
+    ASSERT_CONTAINS(why.article, "第四十五条");
+    ASSERT_CONTAINS(why.text, "only the time of 检测, 检验, 鉴定, 听证, 公告, 专家评审");
     ASSERT_EQ(te_exclude(&f, "公告", "2026-04-01T09:00:00+08:00", "2026-04-20T17:00:00+08:00",
                          "2026-04-04T10:00:00+08:00", &why),
               CF_EREFUSED);
+    ASSERT_STR_EQ(why.rule, "exclusion-period");
     /* A hearing from 04-01 to 04-03: 2 days more: 157 days from 03-02, Thu 08-06. */
     ASSERT_EQ(te_exclude(&f, "听证", "2026-04-01T09:00:00+08:00", "2026-04-03T17:00:00+08:00",
                          "2026-04-04T10:00:00+08:00", &why),

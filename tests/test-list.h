@@ -156,6 +156,7 @@
     X(engine_counting_versions)                                                                    \
     X(engine_counting_v1_replays)                                                                  \
     X(engine_penalty_rules)                                                                        \
+    X(engine_summary_officers_fixed)                                                               \
     X(engine_closing_conditions)                                                                   \
     X(engine_elapsed_rule)                                                                         \
     X(engine_waited_rule)                                                                          \
