@@ -11,6 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "../engine/engine.h"
@@ -481,6 +484,17 @@ void td_stderr_restore(td_stderr_t *sf)
 }
 
 /* Exported, documented in serve-helpers.h */
+int td_raw_connect(int port)
+{
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    ASSERT(fd >= 0);
+    ASSERT_EQ(connect(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+    return fd;
+}
+
+/* Exported, documented in serve-helpers.h */
 char *td_slurp(const char *path)
 {
     FILE *f = fopen(path, "rb");
@@ -506,11 +520,17 @@ void td_cli_open(const char *db, const char *now)
 /* Exported, documented in serve-helpers.h */
 int td_cli_file_doc(const char *db, const char *path)
 {
+    return td_cli_file_doc_at(db, "2026-03-03T10:00:00+08:00", path);
+}
+
+/* Exported, documented in serve-helpers.h */
+int td_cli_file_doc_at(const char *db, const char *now, const char *path)
+{
     char arg[700];
     snprintf(arg, sizeof(arg), "立案审批表=%s", path);
     return td_cli(
-        db, "2026-03-03T10:00:00+08:00", "case", "act", "1", "file", "--role", "head", "--actor",
-        "李四", "--fact", "filing_reason=涉嫌串换药品", "--fact", "cause=js-2024:14", "--fact",
+        db, now, "case", "act", "1", "file", "--role", "head", "--actor", "李四", "--fact",
+        "filing_reason=涉嫌串换药品", "--fact", "cause=js-2024:14", "--fact",
         "officers=[{\"name\":\"张三\",\"cert\":\"1\"},{\"name\":\"王五\",\"cert\":\"2\"}]", "--doc",
         arg, NULL);
 }

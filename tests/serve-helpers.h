@@ -202,6 +202,10 @@ void td_stderr_restore(td_stderr_t *sf);
 /* The file at path (a log the test had written), its first MiB, NUL-terminated
  * (malloc'd); fails the test when it cannot be opened. */
 char *td_slurp(const char *path);
+
+/* A raw TCP connection to the daemon on 127.0.0.1:port (asserted), for requests curl
+ * would not send; the caller closes it. */
+int td_raw_connect(int port);
 /* Opens case 1 of the database at db from the command line at now: a penalty-general of
  * 某某大药房 (定点医药机构, lead_source 投诉举报) by handler 张三; fails the test unless
  * it exits 0. (test-ops.c, test-ops-checks.c) */
@@ -209,6 +213,8 @@ void td_cli_open(const char *db, const char *now);
 /* Runs `case act 1 file` at 2026-03-03T10:00:00+08:00 as head 李四, with the facts filing
  * needs and one --doc 立案审批表=path; returns the exit code. */
 int td_cli_file_doc(const char *db, const char *path);
+/* The same, at now. */
+int td_cli_file_doc_at(const char *db, const char *now, const char *path);
 /* Opens n cases of penalty-general for agency in the database at db, in one
  * transaction through the store, the k-th at at0 + k * step seconds (step 0: all at
  * one instant), with their alerts indexed as the daemon's open would. */

@@ -563,17 +563,12 @@ TEST_IMPL(ops_case_file)
  * working days end in 2027, counted on the computed year. */
 TEST_IMPL(ops_clock_stopped_view)
 {
-    char db[512], doc[512], arg[600];
+    char db[512], doc[512];
     const char *now[] = {"2026-12-22T10:00:00+08:00", "2027-02-01T10:00:00+08:00"};
     td_db("ops-stopped.db", db, sizeof(db));
     td_cli_open(db, "2026-12-20T09:00:00+08:00");
     td_file("立案审批表.txt", "立案审批表：同意立案", doc, sizeof(doc));
-    snprintf(arg, sizeof(arg), "立案审批表=%s", doc);
-    int rc = td_cli(
-        db, "2026-12-21T10:00:00+08:00", "case", "act", "1", "file", "--role", "head", "--actor",
-        "李四", "--fact", "filing_reason=涉嫌串换药品", "--fact", "cause=js-2024:14", "--fact",
-        "officers=[{\"name\":\"张三\",\"cert\":\"1\"},{\"name\":\"王五\",\"cert\":\"2\"}]", "--doc",
-        arg, NULL);
+    int rc = td_cli_file_doc_at(db, "2026-12-21T10:00:00+08:00", doc);
     if (rc != 0)
         CF__FAIL("file: %d %s", rc, td_err);
     long long margin[2], left[2];

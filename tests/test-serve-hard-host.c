@@ -35,11 +35,7 @@
  * OUT *closed: 1 if the peer closed. Returns what came (malloc'd, NUL-terminated). */
 static char *exchange(int port, const char *text, int *closed)
 {
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    ASSERT(fd >= 0);
-    ASSERT_EQ(connect(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+    int fd = td_raw_connect(port);
     ASSERT(write(fd, text, strlen(text)) == (ssize_t)strlen(text));
     size_t len = 0, cap = 65536;
     char *out = malloc(cap + 1);

@@ -14,7 +14,8 @@
  * (serve-hard-2.*, 3.1 and 6.*, the limits, are test-serve-hard-limits.c; serve-hard-3.2,
  * 4.* and 8.*, the operator's mistakes, are test-serve-hard-operator.c.)
  *
- * Map: raw-socket helpers (raw_connect, raw_exchange); the tests, in that order.
+ * Map: raw-socket helpers (raw_exchange; connections by serve-helpers.c's td_raw_connect); the
+ * tests, in that order.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -37,16 +38,6 @@
 #define T0 "2026-03-02T09:00:00+08:00"
 
 /* ---- raw sockets ---------------------------------------------------------------------------- */
-
-static int raw_connect(int port)
-{
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    ASSERT(fd >= 0);
-    ASSERT_EQ(connect(fd, (struct sockaddr *)&a, sizeof(a)), 0);
-    return fd;
-}
 
 static void raw_send(int fd, const char *text, size_t len)
 {
@@ -112,7 +103,7 @@ static char *raw_wait(int fd, const char *needle, int max_ms, int *closed)
 /* Sends text on a new connection; returns what came back (malloc'd). */
 static char *raw_exchange(int port, const char *text, size_t len, int *closed)
 {
-    int fd = raw_connect(port);
+    int fd = td_raw_connect(port);
     raw_send(fd, text, len);
     struct pollfd p = {.fd = fd, .events = POLLIN};
     poll(&p, 1, CF_TEST_WAIT_MS); /* the answer's first bytes, however slow the run */
@@ -765,7 +756,7 @@ TEST_IMPL(serve_hard_stall_keepalive)
     enum { IDLE = 4 };
     int fds[IDLE], closed;
     for (int i = 0; i < IDLE; i++) {
-        fds[i] = raw_connect(d.port);
+        fds[i] = td_raw_connect(d.port);
         const char *get = "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n";
         raw_send(fds[i], get, strlen(get));
         char *out = raw_wait(fds[i], "{\"status\":\"ok\"}", CF_TEST_WAIT_MS, &closed);
@@ -774,7 +765,7 @@ TEST_IMPL(serve_hard_stall_keepalive)
     }
     /* The loop is held for 3 s (past the 1.5 s timeout of the idle connections);
      * meanwhile each of them sends a write. */
-    int stall = raw_connect(d.port);
+    int stall = td_raw_connect(d.port);
     const char *held = "GET /healthz?stall HTTP/1.1\r\nHost: x\r\n\r\n";
     raw_send(stall, held, strlen(held));
     CF_TEST_WAIT_UNTIL(atomic_load(&stalled));
@@ -799,7 +790,7 @@ TEST_IMPL(serve_hard_stall_keepalive)
     free(out);
     close(stall);
     /* An idle connection is still closed by the timeout. */
-    int idle = raw_connect(d.port);
+    int idle = td_raw_connect(d.port);
     out = raw_wait(idle, "never sent", CF_TEST_WAIT_MS, &closed);
     ASSERT(closed);
     free(out);

@@ -539,11 +539,7 @@ TEST_IMPL(serve_sigterm)
 /* A raw loopback connection that sends text and then nothing more. */
 static int half_open(int port, const char *text)
 {
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    ASSERT(fd >= 0);
-    ASSERT_EQ(connect(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+    int fd = td_raw_connect(port);
     ASSERT(write(fd, text, strlen(text)) == (ssize_t)strlen(text));
     return fd;
 }
