@@ -11,7 +11,10 @@
 #     lists; every command it lists is named in README.md or docs/;
 #  3. options: every --option written after such a command, on the same command line
 #     (continuation lines joined, up to a pipe, redirection, `;`, `&&`, `)` or `#`), is
-#     one `caseflow COMMAND --help` lists (or --db, --json, --help).
+#     one `caseflow COMMAND --help` lists (or --db, --json, --help);
+#  4. config keys: every key api/http/serve-config.c takes is in docs/api.md's table of
+#     settings and in packaging/caseflow.conf (now and test_clock excepted there), and
+#     `caseflow serve --check-config` prints it (now only when given).
 use strict;
 use warnings;
 
@@ -58,6 +61,27 @@ for (sort keys %paths) {
     next if $_ eq '/';
     $checked++;
     fail("$_ is routed but docs/api.md never names it") unless index($api, "`$_") >= 0 || index($api, " $_`") >= 0;
+}
+
+# ---- 4. the daemon's configuration keys -------------------------------------------
+# Every key serve-config.c takes is in docs/api.md's table ("Running the daemon") and in
+# the packaged file (packaging/caseflow.conf), but those a service has no use for.
+my $config = slurp('api/http/serve-config.c');
+my %keys = map { $_ => 1 } ($config =~ /strcmp\(key, "([a-z_]+)"\)/g, $config =~ /\{"([a-z_]+)", \d+, /g);
+fail("no configuration keys read from api/http/serve-config.c") if keys(%keys) < 20;
+my $conf = slurp('packaging/caseflow.conf');
+# `serve --check-config` prints every setting (a missing database fails the check, after
+# the settings are printed)
+my $effect = `"$bin" serve --db /nonexistent/caseflow.db --check-config 2>/dev/null`;
+for (sort keys %keys) {
+    $checked++;
+    fail("config key $_ is not in docs/api.md's table") unless $api =~ /^\|[^|\n]*\| `\Q$_\E`/m;
+    $checked++;
+    fail("config key $_ is not printed by caseflow serve --check-config")
+        unless $_ eq 'now' || $effect =~ /^(# )?\Q$_\E( = |: )/m;    # now: only when given
+    next if $_ eq 'now' || $_ eq 'test_clock';    # examples and tests only
+    $checked++;
+    fail("config key $_ is not in packaging/caseflow.conf") unless $conf =~ /^#?\Q$_\E = /m;
 }
 
 # ---- 2. and 3. commands and their options ------------------------------------------
