@@ -14,7 +14,8 @@
 #     one `caseflow COMMAND --help` lists (or --db, --json, --help);
 #  4. config keys: every key api/http/serve-config.c takes is in docs/api.md's table of
 #     settings and in packaging/caseflow.conf (now and test_clock excepted there), and
-#     `caseflow serve --check-config` prints it (now only when given).
+#     `caseflow serve --check-config` prints it (now only when given);
+#  5. exit codes: each code of README.md's table is in `caseflow --help` and the man page.
 use strict;
 use warnings;
 
@@ -165,6 +166,17 @@ for my $doc (@docs) {
 for (sort keys %command) {
     $checked++;
     fail("caseflow $_ is a command that README.md and docs/ never show") unless $named{$_};
+}
+# ---- 5. exit codes: README's table, each in `caseflow --help` and the man page ------
+my ($codes) = slurp('README.md') =~ /^## Exit codes\n(.*?)\n\n[^|]/ms;
+my @codes = ($codes // '') =~ /^\| (\d+) \|/mg;
+fail("no exit codes read from README.md") if @codes < 8;
+my ($exits) = $help =~ /^(Exit codes:.*)/ms;
+my $man = `"$bin" --man`;
+for (@codes) {
+    $checked += 2;
+    fail("exit code $_ (README.md) is not in caseflow --help") unless ($exits // '') =~ /(?:[:;]|\n) +$_ /;
+    fail("exit code $_ (README.md) is not in caseflow --man") unless $man =~ /^\.SH EXIT STATUS\n(?:.*[;\n] )?$_ /m;
 }
 print "$checked checked, $failed failed\n";
 exit($failed ? 1 : 0);
