@@ -15,7 +15,8 @@
 #  4. config keys: every key api/http/serve-config.c takes is in docs/api.md's table of
 #     settings and in packaging/caseflow.conf (now and test_clock excepted there), and
 #     `caseflow serve --check-config` prints it (now only when given);
-#  5. exit codes: each code of README.md's table is in `caseflow --help` and the man page.
+#  5. every docs/*.md is in README.md's "Documents" list;
+#  6. exit codes: each code of README.md's table is in `caseflow --help` and the man page.
 use strict;
 use warnings;
 
@@ -167,7 +168,14 @@ for (sort keys %command) {
     $checked++;
     fail("caseflow $_ is a command that README.md and docs/ never show") unless $named{$_};
 }
-# ---- 5. exit codes: README's table, each in `caseflow --help` and the man page ------
+# ---- 5. every page of docs/ is in README.md's list of documents -------------------
+my ($list) = slurp('README.md') =~ /^## Documents\n(.*)/ms;
+for (glob('docs/*.md')) {
+    $checked++;
+    fail("$_ is not in README.md's \"Documents\"") unless ($list // '') =~ /^- `\Q$_\E`/m;
+}
+
+# ---- 6. exit codes: README's table, each in `caseflow --help` and the man page ------
 my ($codes) = slurp('README.md') =~ /^## Exit codes\n(.*?)\n\n[^|]/ms;
 my @codes = ($codes // '') =~ /^\| (\d+) \|/mg;
 fail("no exit codes read from README.md") if @codes < 8;
