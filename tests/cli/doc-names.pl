@@ -11,7 +11,9 @@
 #     lists; every command it lists is named in README.md or docs/;
 #  3. options: every --option written after such a command, on the same command line
 #     (continuation lines joined, up to a pipe, redirection, `;`, `&&`, `)` or `#`), is
-#     one `caseflow COMMAND --help` lists (or --db, --json, --help);
+#     one `caseflow COMMAND --help` lists (or --db, --json, --help); so is every option
+#     of an inline span that starts with a command's name (`case list --overdue`);
+#     a prose failure names the line its paragraph starts on;
 #  4. config keys: every key api/http/serve-config.c takes is in docs/api.md's table of
 #     settings and in packaging/caseflow.conf (now and test_clock excepted there), and
 #     `caseflow serve --check-config` prints it (now only when given);
@@ -121,6 +123,13 @@ for my $doc (@docs) {
         if (!$fence && ($l =~ /^\s*(```|$)/)) {
             push @runs, [$at, $1] while $para =~ /`(?:[A-Z_]+=\S*\s+)*caseflow\s+([^`]*)`/g;
             $named{$1} = 1 while $para =~ /`([a-z]+(?: [a-z]+)?)[ `]/g;
+            # a command named without `caseflow` (`case list --due-within 3d`)
+            while ($para =~ /`([a-z]+(?: [a-z]+)? [^`]*--[^`]*)`/g) {
+                my $span = $1;
+                my ($two) = $span =~ /^([a-z]+ [a-z]+)/;
+                my ($one) = $span =~ /^([a-z]+)/;
+                push @runs, [$at, $span] if ($two && $command{$two}) || $command{$one};
+            }
             $para = '';
         }
         if ($l =~ /^\s*```/) { $fence = !$fence; next; }
