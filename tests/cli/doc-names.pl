@@ -5,7 +5,8 @@
 # Checks, each failure a line on standard error (exit 1 when any):
 #  1. routes: every METHOD and path of the daemon's route table (api/http/http-route.c)
 #     is in docs/openapi.yaml and every one there is routed (GET / is the workbench's
-#     index, served beside the table); every routed path is named in docs/api.md;
+#     index, served beside the table); every routed path is named in docs/api.md; every
+#     query parameter the daemon reads (api/http/*.c) is one docs/openapi.yaml declares;
 #  2. commands: every `caseflow WORD [WORD]` run in README.md or docs/*.md (in a code
 #     block, or at the start of an inline code span) is a command `caseflow --help`
 #     lists; every command it lists is named in README.md or docs/;
@@ -65,6 +66,20 @@ for (sort keys %paths) {
     next if $_ eq '/';
     $checked++;
     fail("$_ is routed but docs/api.md never names it") unless index($api, "`$_") >= 0 || index($api, " $_`") >= 0;
+}
+
+# every query parameter the daemon reads is a parameter of docs/openapi.yaml
+my $openapi = slurp('docs/openapi.yaml');
+my %query;
+for my $c (glob('api/http/*.c')) {
+    my $t = slurp($c);
+    $query{$1} = 1 while $t =~ /(?:cf__http_query(?:_text|_int)?|query_flag|query_span)\((?:srv, )?req, "([a-z_]+)"/g;
+}
+fail("no query parameters read from api/http/*.c") if keys(%query) < 10;
+for (sort keys %query) {
+    $checked++;
+    fail("query parameter $_ is read by the daemon but not in docs/openapi.yaml")
+        unless $openapi =~ /name: \Q$_\E[,\s]/;
 }
 
 # ---- 4. the daemon's configuration keys -------------------------------------------
