@@ -14,12 +14,13 @@ mkdir "$tmp/run" "$tmp/run/build" "$tmp/run/build/api" "$tmp/bin"
 ln -s "$bin" "$tmp/run/build/api/caseflow"
 ln -s "$src/workflows" "$tmp/run/workflows"
 ln -s "$src/examples" "$tmp/run/examples"
+# shellcheck disable=SC2016 # the variable is the script's, expanded when it runs
 printf '#!/bin/sh\necho "$CASEFLOW_NOW"\n' > "$tmp/bin/date"
 chmod +x "$tmp/bin/date"
 cf_block handler README.md > "$tmp/handler"
 cf_block handler-clocks README.md > "$tmp/clocks"
-grep -q "caseflow record add" "$tmp/handler" && grep -q "caseflow case exclude" "$tmp/clocks" ||
-    { echo "README's handler blocks not found" >&2; exit 1; }
+if ! grep -q "caseflow record add" "$tmp/handler" || ! grep -q "caseflow case exclude" "$tmp/clocks"
+then echo "README's handler blocks not found" >&2; exit 1; fi
 unset CASEFLOW_DB
 export PATH="$tmp/bin:$PATH"
 # one shell, as the reader's: the second block uses the first's PATH
@@ -27,6 +28,7 @@ export PATH="$tmp/bin:$PATH"
   echo "export CASEFLOW_NOW=2026-12-16T09:00:00+08:00"; cat "$tmp/clocks"; } > "$tmp/both"
 (cd "$tmp/run" && sh -e "$tmp/both") > "$tmp/out" 2>&1 ||
     { cat "$tmp/out"; echo "README's handler blocks failed" >&2; exit 1; }
-grep -q "state investigating" "$tmp/out" && grep -q "询问笔录 1" "$tmp/out" &&
-    grep -q "clock.excluded decision" "$tmp/out" || { cat "$tmp/out"; exit 1; }
+if ! grep -q "state investigating" "$tmp/out" || ! grep -q "询问笔录 1" "$tmp/out" ||
+    ! grep -q "clock.excluded decision" "$tmp/out"
+then cat "$tmp/out"; exit 1; fi
 echo "1 passed, 0 failed"
