@@ -88,7 +88,9 @@ void cf__cli_write_man(FILE *f)
           ".TP\n.B CASEFLOW_CALENDARS\nthe calendar folder when \\-\\-calendars is not given\n"
           ".SH EXIT STATUS\n0 success; 1 usage error; 2 invalid input (YAML, JSON, dates); "
           "3 not found; 4 refused by the procedure or the role; 5 conflict (the case changed "
-          "concurrently: reload and retry); 6 storage or I/O error; 7 verification failed.\n",
+          "concurrently: reload and retry); 6 storage or I/O error; 7 verification failed; 8 "
+          "import: partial (the catalog "
+          "written, some lines not placed).\n",
           f);
 }
 

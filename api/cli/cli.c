@@ -49,7 +49,8 @@ static const char *const exit_help =
     "Exit codes: 0 success; 1 usage error; 2 invalid input (YAML, JSON, dates);\n"
     "  3 not found; 4 refused by the procedure or the role; 5 conflict (the case\n"
     "  changed concurrently: reload and retry); 6 storage or I/O error;\n"
-    "  7 verification failed.\n";
+    "  7 verification failed; 8 import: partial (the catalog written, some lines\n"
+    "  not placed).\n";
 
 /* The commands whose name starts with group (NULL: all) as "  name  summary" lines. */
 static int print_commands(FILE *f, const char *group)

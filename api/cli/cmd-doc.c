@@ -86,14 +86,15 @@ int cf__doc_check(const cf_workflow_t *wf, const char *path, cf_errlist_t *probl
 }
 
 /* Prints text padded to width terminal columns (a CJK character takes two:
- * printf's widths count bytes). */
+ * printf's widths count bytes), and at least one space: a name as wide as the column
+ * (先行登记保存物品处理通知书) is not run into the next one. */
 static void cell(FILE *f, const char *text, int width)
 {
     int cols = 0;
     for (const unsigned char *p = (const unsigned char *)text; *p; p++)
         if ((*p & 0xC0) != 0x80)
             cols += *p >= 0xE0 ? 2 : 1;
-    fprintf(f, "%s%*s", text, width > cols ? width - cols : 0, "");
+    fprintf(f, "%s%*s", text, width > cols ? width - cols : 1, "");
 }
 
 /* Exported, documented in cli.h */

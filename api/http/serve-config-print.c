@@ -61,6 +61,10 @@ void cf_serve_config_print(const cf_serve_config_t *cfg, FILE *f)
     fprintf(f, "readers = %u\n", cfg->readers);
     fprintf(f, "page_limit_max = %u\n", cfg->page_limit_max);
     fprintf(f, "db_check_ms = %u\n", cfg->db_check_ms);
+    fprintf(f, "prepare = %s\n",
+            cfg->prepare == CF_SERVE_PREPARE_ALWAYS  ? "always"
+            : cfg->prepare == CF_SERVE_PREPARE_NEVER ? "never"
+                                                     : "auto");
     fprintf(f, "writer_stuck_ms = %u\n", cfg->writer_stuck_ms);
     fprintf(f, "auth_fail_burst = %u\n", cfg->auth_fail_burst);
     if (cfg->doc_max)

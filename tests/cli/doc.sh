@@ -95,6 +95,14 @@ run 0 workflow check workflows/penalty-general.yaml && has "9 templates" && ok |
     run 0 doc list 2 && has "立案审批表 *file *yes *-" && has "不予立案审批表 *not_file *no" && ok ||
     fail "doc-5.1 doc list"
 run 0 doc list 1 && has "行政处罚决定书 *(held) *yes *[0-9a-f]" && ok || fail "doc-5.2 doc list held"
+# doc-5.3: a name as wide as its column (先行登记保存物品处理通知书, 26 columns) is still
+# followed by a space, not run into the action (case 2 filed: under investigation)
+"$bin" case act 2 file --actor 李四 --role head --at 2025-09-02T10:00:00+08:00 \
+    --fact filing_reason=涉嫌违规 --fact cause=js-2024:14 \
+    --fact 'officers=[{"name":"张三","cert":"65010020001"},{"name":"王五","cert":"65010020002"}]' \
+    --doc 立案审批表="$src/examples/documents/立案审批表.txt" > /dev/null &&
+    run 0 doc list 2 && has "先行登记保存物品处理通知书 dispose_preserved" && ok ||
+    fail "doc-5.3 doc list: a full-width name and its action apart"
 
 # doc-6: the daemon serves the same bytes the command line renders (case 3, opened and filed
 # over HTTP, so it is the token's agency's).
