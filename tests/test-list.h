@@ -426,6 +426,7 @@
     X(ops_replay_out_of_order)                                                                     \
     X(ops_single_daemon)                                                                           \
     X(ops_stats_csv_formula)                                                                       \
+    X(ops_write_file_special)                                                                      \
     /* evidence-*: the evidence register and records (tests/test-evidence.c) */                    \
     X(evidence_engine_refusals)                                                                    \
     X(evidence_engine_items)                                                                       \

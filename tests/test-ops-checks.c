@@ -1,5 +1,5 @@
 /*
- * test-ops-checks.c -- ops-2.*, ops-3.*, ops-4.1: what the operation layer (api/ops)
+ * test-ops-checks.c -- ops-2.*, ops-3.*, ops-4.1, ops-5.1: what the operation layer (api/ops)
  * refuses or defuses, whichever front end asks.
  *
  * ops-2.*: issue 19's checks at the door: JSON nesting (ops_json_depth_cli,
@@ -8,12 +8,15 @@
  *          ops_daemon_earlier_now, ops_replay_out_of_order).
  * ops-3.*: one daemon per database (ops_single_daemon).
  * ops-4.1: a CSV field a spreadsheet would run is written as text (ops_stats_csv_formula).
+ * ops-5.1: a file written whole, a FIFO or device written into, never replaced
+ *          (ops_write_file_special).
  *
  * Apart from test-ops.c, which runs one scenario through both front ends and compares
  * them: each test here checks one refusal, and the two together were past the 800 lines
  * a file may have. The helpers both use (td_cli_open, td_cli_file_doc, td_post_json) are
  * in serve-helpers.c.
  */
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -383,5 +386,45 @@ TEST_IMPL(ops_stats_csv_formula)
     ASSERT_CONTAINS(csv, "delta,,-3\r\n");
     free(csv);
     json_decref(stats);
+    return 0;
+}
+
+/* ---- ops-5: what the operation layer writes to a file ------------------------------------ */
+
+/* ops-5.1: a file is written whole through path.tmp and a rename (nothing .tmp left,
+ * the old text replaced); a path that is a FIFO (or a device: `--out /dev/null`) is
+ * written into and stays what it was, never replaced by a plain file (run as root,
+ * the rename once replaced /dev/null itself); a directory is refused. */
+TEST_IMPL(ops_write_file_special)
+{
+    char path[512], tmp[600], fifo[512];
+    cf_error_t err;
+    td_file("written.txt", "old", path, sizeof(path));
+    ASSERT_EQ(cf_ops_write_file(path, "new text\n", 9, &err), 0);
+    char *back = NULL;
+    size_t len = 0;
+    ASSERT_EQ(cf_ops_read_file(path, 0, &back, &len, &err), 0);
+    ASSERT_STR_EQ(back, "new text\n");
+    free(back);
+    snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+    ASSERT(access(tmp, F_OK) != 0);
+
+    snprintf(fifo, sizeof(fifo), "%s/out.fifo", cf_test_tmpdir());
+    unlink(fifo);
+    ASSERT_EQ(mkfifo(fifo, 0600), 0);
+    int rd = open(fifo, O_RDONLY | O_NONBLOCK); /* a reader, so the writer's open returns */
+    ASSERT(rd >= 0);
+    ASSERT_EQ(cf_ops_write_file(fifo, "through\n", 8, &err), 0);
+    struct stat st;
+    ASSERT_EQ(lstat(fifo, &st), 0);
+    ASSERT(S_ISFIFO(st.st_mode));
+    char got[16] = {0};
+    ASSERT_EQ(read(rd, got, sizeof(got) - 1), 8);
+    ASSERT_STR_EQ(got, "through\n");
+    close(rd);
+    unlink(fifo);
+
+    ASSERT_EQ(cf_ops_write_file(cf_test_tmpdir(), "x", 1, &err), CF_EINVALID);
+    ASSERT_CONTAINS(err.text, "a directory");
     return 0;
 }

@@ -27,13 +27,13 @@
  */
 #include "session.h"
 
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "catalog.h"
 #include "importer.h"
+#include "ops.h"
 
 static const char *const import_flags[] = {"--strict", "--verbose", "--explain", NULL};
 
@@ -155,24 +155,6 @@ static int import_one(cf_cli_t *cli, import_run_t *run, const char *path, int ve
     return rc;
 }
 
-/* Writes text to path through path.tmp and a rename. */
-static int write_atomic(const char *path, const char *text, size_t len, cf_error_t *err)
-{
-    char tmp[4096];
-    snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-    FILE *f = fopen(tmp, "wb");
-    if (!f)
-        return cf_error_set(err, CF_EIO, path, 0, 0, "cannot write: %s", strerror(errno));
-    int bad = fwrite(text, 1, len, f) != len;
-    bad |= fclose(f) != 0;
-    if (bad || rename(tmp, path) != 0) {
-        int e = errno;
-        remove(tmp);
-        return cf_error_set(err, CF_EIO, path, 0, 0, "cannot write: %s", strerror(e));
-    }
-    return 0;
-}
-
 static int finish_import(cf_cli_t *cli, import_run_t *run, const char *out, int strict)
 {
     cf_error_t err;
@@ -187,7 +169,7 @@ static int finish_import(cf_cli_t *cli, import_run_t *run, const char *out, int 
     if (!rc)
         rc = cf_catalog_dump(run->matters, run->sources, &yaml, &len, &err);
     if (!rc)
-        rc = write_atomic(out, yaml, len, &err);
+        rc = cf_ops_write_file(out, yaml, len, &err);
     free(yaml);
     if (cli->json) {
         json_t *o = json_pack("{s:o, s:I, s:o, s:s, s:b}", "files", json_incref(run->files),

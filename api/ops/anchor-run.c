@@ -14,12 +14,10 @@
 #include "anchor-run.h"
 #include "ops.h"
 
-#include <errno.h>
 #include <openssl/crypto.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 /* Names path as where err happened. */
 static void name_source(cf_error_t *err, const char *path)
@@ -69,29 +67,6 @@ static int read_log(cf_store_t *s, log_t *l, cf_error_t *err)
 
 /* ---- taking a checkpoint ------------------------------------------------------------ */
 
-/* Writes text to path through path.tmp, fsync'd, renamed over path. */
-static int write_file(const char *path, const char *text, cf_error_t *err)
-{
-    size_t n = strlen(path) + 8;
-    char *tmp = malloc(n);
-    if (!tmp)
-        return CF_ENOMEM;
-    snprintf(tmp, n, "%s.tmp", path);
-    FILE *f = fopen(tmp, "w");
-    int ok = f && fputs(text, f) >= 0 && fflush(f) == 0 && fsync(fileno(f)) == 0;
-    int e = errno;
-    if (f && fclose(f) != 0)
-        ok = 0;
-    if (ok && rename(tmp, path) != 0) {
-        ok = 0;
-        e = errno;
-    }
-    if (!ok)
-        unlink(tmp);
-    free(tmp);
-    return ok ? 0 : cf_error_set(err, CF_EIO, path, 0, 0, "cannot write: %s", strerror(e));
-}
-
 /* OUT *cp: the log l signed with the key in key_path. */
 static int sign_log(const log_t *l, const char *key_path, cf_time_t now, json_t **cp,
                     cf_error_t *err)
@@ -132,7 +107,9 @@ int cf__anchor_take(cf_store_t *s, const char *key_path, const char *out_path, c
     rc = sign_log(&l, key_path, now, &cp, err);
     free(l.items);
     if (rc == 0 && out_path)
-        rc = (text = json_dumps(cp, JSON_INDENT(2))) ? write_file(out_path, text, err) : CF_ENOMEM;
+        rc = (text = json_dumps(cp, JSON_INDENT(2)))
+                 ? cf_ops_write_file(out_path, text, strlen(text), err)
+                 : CF_ENOMEM;
     if (rc == 0)
         rc = cf_store_anchor_put(s, cp, err);
     free(text);

@@ -9,11 +9,17 @@
  * a byte is read). Its size is checked against the limit before reading, and the
  * read still stops at limit + 1 bytes, in case the file grows meanwhile.
  * Rejected: trusting stat's size alone (a growing file, /proc files of size 0).
+ *
+ * A file is written whole through a temporary file renamed over it, unless the
+ * path names something that is not a regular file: `--out /dev/null` run as
+ * root once replaced the device with a plain file, and every later redirect to
+ * /dev/null on the machine wrote into that file.
  */
 #include "ops.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -86,6 +92,58 @@ int cf_ops_read_file(const char *path, size_t max, char **buf, size_t *len, cf_e
         rc = read_all(fd, path, max, buf, len, err);
     close(fd);
     return rc;
+}
+
+/* Writes all of text to fd. OUT errno on failure. */
+static int write_all(int fd, const char *text, size_t len)
+{
+    while (len > 0) {
+        ssize_t w = write(fd, text, len);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w < 0)
+            return -1;
+        text += w, len -= (size_t)w;
+    }
+    return 0;
+}
+
+/* Writes text into the existing special file at path (a device, a FIFO). */
+static int write_special(const char *path, const char *text, size_t len, cf_error_t *err)
+{
+    int fd = open(path, O_WRONLY | O_CLOEXEC);
+    if (fd < 0)
+        return cf_error_set(err, CF_EIO, path, 0, 0, "cannot open: %s", strerror(errno));
+    int bad = write_all(fd, text, len) != 0;
+    int e = errno;
+    close(fd);
+    return bad ? cf_error_set(err, CF_EIO, path, 0, 0, "cannot write: %s", strerror(e)) : 0;
+}
+
+/* Exported, documented in ops.h */
+int cf_ops_write_file(const char *path, const char *text, size_t len, cf_error_t *err)
+{
+    struct stat st;
+    if (stat(path, &st) == 0 && !S_ISREG(st.st_mode))
+        return S_ISDIR(st.st_mode)
+                   ? cf_error_set(err, CF_EINVALID, path, 0, 0, "a directory: not written")
+                   : write_special(path, text, len, err);
+    size_t n = strlen(path) + 5;
+    char *tmp = malloc(n);
+    if (!tmp)
+        return cf_error_set(err, CF_ENOMEM, path, 0, 0, "out of memory writing file");
+    snprintf(tmp, n, "%s.tmp", path);
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    int ok = fd >= 0 && write_all(fd, text, len) == 0 && fsync(fd) == 0;
+    int e = errno;
+    if (fd >= 0 && close(fd) != 0 && ok)
+        ok = 0, e = errno;
+    if (ok && rename(tmp, path) != 0)
+        ok = 0, e = errno;
+    if (!ok && fd >= 0)
+        unlink(tmp);
+    free(tmp);
+    return ok ? 0 : cf_error_set(err, CF_EIO, path, 0, 0, "cannot write: %s", strerror(e));
 }
 
 /* Exported, documented in ops.h */

@@ -60,6 +60,15 @@ typedef struct cf_ops_limits_s {
  * allocated. */
 int cf_ops_read_file(const char *path, size_t max, char **buf, size_t *len, cf_error_t *err);
 
+/* Writes len bytes of text to path as a whole: through path.tmp, fsync'd and
+ * renamed over path, so that a reader sees the old file or the new one, never
+ * half. When path exists and is not a regular file (a device such as /dev/null
+ * or /dev/stdout, a FIFO), the text is written to it directly: renaming over it
+ * would replace the device with a file (as root, /dev/null itself). Returns 0;
+ * CF_EIO naming path and the system's reason (path.tmp removed); CF_EINVALID
+ * when path is a directory. */
+int cf_ops_write_file(const char *path, const char *text, size_t len, cf_error_t *err);
+
 /* The depth of v: how many arrays and objects nest in it (a scalar is 0, [] and
  * {} are 1, [[1]] is 2), counted no further than limit. */
 int cf_ops_json_depth(const json_t *v, int limit);
