@@ -409,9 +409,11 @@ static void on_retry_done(cf__job_t *job)
  * answering 400. */
 static json_t *retry_body(cf_serve_t *srv, h2o_req_t *req, const char *id, size_t len)
 {
-    json_t *in = req->entity.len ? json_loadb(req->entity.base, req->entity.len, 0, NULL) : NULL;
+    json_t *in = NULL;
+    if (req->entity.len && !(in = cf__http_body(srv, req, " url ")))
+        return NULL; /* answered: not JSON, a duplicate key, another field */
     json_t *url = json_object_get(in, "url");
-    if (req->entity.len && (!json_is_object(in) || (url && !json_is_string(url)))) {
+    if (req->entity.len && url && !json_is_string(url)) {
         json_decref(in);
         cf__http_error(req, srv, 400, "EINVAL", "the body is nothing, or {\"url\": \"...\"}");
         return NULL;
