@@ -6,6 +6,7 @@
  *         carries Cache-Control: no-store, a CSP with frame-ancestors 'none',
  *         X-Frame-Options: DENY and nosniff; the workbench's files keep their own CSP and
  *         no-cache (before: a JSON answer had nosniff alone, nothing said no-store);
+ *         the Server header names caseflow, not the HTTP library and its version;
  *   10.2  a query parameter given twice is 400 naming it (before: the first was taken,
  *         "limit=1&limit=1000" read as 1, where a proxy may read the last);
  *   10.3  the sign-in's and the retry's bodies are read as every body: a duplicate key or
@@ -101,6 +102,8 @@ TEST_IMPL(serve_hard_guard_headers)
     call(&d, "GET", path, head, NULL, NULL, &r);
     ASSERT_EQ(r.status, 200);
     assert_guarded(&r, "a case");
+    char v[64];
+    ASSERT(header(&r, "server", v, sizeof(v)) && strcmp(v, "caseflow") == 0); /* not h2o/2.2.5 */
     web_free(&r);
     /* h2o's own answer to a body over max_body, made JSON by the filter */
     char big[8192];
