@@ -894,6 +894,16 @@ void cf__deliver_close(cf_serve_t *srv);
 void cf__deliver_hook(cf_serve_t *srv, const char *url, const char *id, const char *agency,
                       const char *body, int durable);
 
+/* sched-outbox.c: how the API shows a webhook's URL (GET /v1/alerts/deliveries, the
+ * retry's answer), into out (size bytes): its scheme and host, without a user or password,
+ * then, when the URL has more (a path or a query, where the robot webhooks of WeCom,
+ * DingTalk or Feishu keep their key), "/…#" and the first 8 hex digits of the URL's
+ * SHA-256, which tell two webhooks apart. A handler or an auditor reads the listing: a
+ * URL's key would let them post to the bureau's group as the daemon. The retry's "url"
+ * takes this form (or the URL itself). */
+#define CF__WEBHOOK_SHOWN_MAX 320
+void cf__webhook_shown(const char *url, char *out, size_t size);
+
 /* sched-outbox.c: the webhook outbox (store-outbox.c), nothing without webhooks.
  * Starts the timer that flushes delivered and given-up rows, renews this daemon's
  * leases and claims rows owed by a daemon gone (at once, then every few seconds). */

@@ -44,7 +44,11 @@ cp "$CASEFLOW_DB" "$tmp/web/caseflow.db"
 export MAX_BODY=65536 DOC_MAX=32768 TIMEOUT_MS=1500
 export SERVE_LOG="$tmp/serve.log"
 export AUTH_FAIL_BURST=20
-printf 'token_cache_ms = 1000\nauth_fail_burst = %s\n' $AUTH_FAIL_BURST > "$tmp/serve.conf"
+# a robot webhook whose key is in its URL (as WeCom's, DingTalk's), never reached (port 9):
+# the deliveries' listing must not show the key (attack-12.10)
+export WEBHOOK_KEY=ATTACK-ROBOT-KEY-7f3a
+printf 'token_cache_ms = 1000\nauth_fail_burst = %s\nwebhook = http://127.0.0.1:9/cgi-bin/webhook/send?key=%s\nwebhook_attempts = 1\n' \
+    $AUTH_FAIL_BURST $WEBHOOK_KEY > "$tmp/serve.conf"
 "$bin" serve --listen 127.0.0.1:0 --config "$tmp/serve.conf" --test-clock --web "$tmp/web" \
     --max-body $MAX_BODY --doc-max $DOC_MAX --timeout-ms $TIMEOUT_MS > "$tmp/serve.out" 2> "$SERVE_LOG" &
 pid=$!

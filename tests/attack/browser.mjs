@@ -13,6 +13,9 @@
 //   attack-12.6  the workbench's code: no HTML sink, no link built from what a case holds
 //   attack-12.7  event streams held open by one token
 //   attack-12.8  roles: a reviewer, a handler and an auditor taking the head's action
+//   attack-12.9  one officer listed twice, the 执法证 number varied by an invisible or
+//                full-width character (the two-officers rule, 行政处罚法 第四十二条)
+//   attack-12.10 a robot webhook's key in its URL, read by a handler or an auditor
 // Prints one line per probe ("ok" / "FAIL" and why) and exits 1 if any failed.
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -259,6 +262,41 @@ async function roles() {
     `status ${r.status} ${r.text.slice(0, 100)}`);
 }
 
+// ---- attack-12.9: one officer passed off as two ---------------------------------------------------
+
+async function officers() {
+  const one = { name: '张三', cert: '65010020001' };
+  for (const [how, twin] of [['a zero-width space', { name: '张三\u200b', cert: '65010020001\u200b' }],
+    ['full-width digits', { name: '张三', cert: '６５０１００２０００１' }], ['a space and a no-break space', { name: '张 三', cert: ' 6501002 0001\u00a0' }],
+    ['a right-to-left override', { name: '张三', cert: '\u202e65010020001' }], ['invisible characters only', { name: '王五', cert: '\u200b\ufeff' }]]) {
+    const r0 = await post('/v1/cases', { workflow: 'penalty-general', party: { name: '两人', type: '定点医药机构' } });
+    const r = await post(`/v1/cases/${r0.json?.id}/actions`, { action: 'file', facts: { filing_reason: 'x', cause: 'js-2024:14',
+      officers: [one, twin] }, documents: { 立案审批表: { content_base64: 'eA==', file: 'a.pdf' } } }, T.head,
+    { 'If-Match': `"${r0.json?.version}"` });
+    check(`attack-12.9 立案 by one officer listed twice, his 执法证 number varied by ${how}: refused (two-officers)`,
+      r.status === 422 && /two-officers|两名|two officers/.test(r.text), `status ${r.status} ${r.text.slice(0, 120)}`);
+  }
+}
+
+// ---- attack-12.10: a webhook's key --------------------------------------------------------------
+
+async function webhookKey() {
+  const key = env.WEBHOOK_KEY;
+  if (!key) return;
+  let rows = [];
+  for (let i = 0; i < 20 && !rows.length; i++) { // (attack.mjs's stream probe fired the alerts)
+    rows = (await get('/v1/alerts/deliveries')).json || [];
+    if (!rows.length) await sleep(250);
+  }
+  for (const [who, tok] of [['a handler', T.handler], ['an auditor', T.auditor]]) {
+    const r = await get('/v1/alerts/deliveries', tok);
+    check(`attack-12.10 ${who} lists the webhook deliveries: the URL without its key`,
+      r.status === 200 && Array.isArray(r.json) && r.json.length > 0 && !r.text.includes(key) &&
+      r.json.every((d) => /^http:\/\/127\.0\.0\.1:9\/…#[0-9a-f]{8}$/.test(d.url)),
+      `status ${r.status}, ${r.json?.length} rows, ${r.text.slice(0, 160)}`);
+  }
+}
+
 async function main() {
   const c = await openFiled('某某大药房');
   const ev = await post(`/v1/cases/${c.id}/evidence`, { kind: '书证', title: 't', source: 's', method: '调取', officers: OFFICERS,
@@ -272,6 +310,8 @@ async function main() {
   workbenchCode();
   await streams();
   await roles();
+  await officers();
+  await webhookKey();
   const r = await call(PORT, 'GET', '/healthz', { timeoutMs: 3000 });
   check('attack-12 (daemon still answers)', r.status === 200, `healthz ${r.status}`);
   console.log(`${passed} passed, ${failures.length} failed`);
