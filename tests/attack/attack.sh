@@ -1,6 +1,6 @@
 #!/bin/sh
-# attack: a hostile client against `caseflow serve` (tests/attack/attack.mjs and
-# wire.mjs, raw sockets in node) and hostile files against the importer and the YAML
+# attack: a hostile client against `caseflow serve` (tests/attack/attack.mjs, browser.mjs
+# and wire.mjs, raw sockets in node) and hostile files against the importer and the YAML
 # loaders (tests/attack/files.mjs). Sets up a database with tokens of two agencies (and a
 # revoked and an expired one), a copy of web/ with symbolic links out of it, starts
 # the daemon with small limits, runs the probes, then checks that the daemon is
