@@ -74,8 +74,8 @@ static void count(cf_serve_t *srv, int status)
  *                                  an answer opened by itself in a tab (a JSON, a CSV, a
  *                                  download) runs nothing and loads nothing, and no page
  *                                  elsewhere frames it (clickjacking); a PDF gets
- *                                  frame-ancestors 'none' only, since the browsers' PDF
- *                                  viewers do not run under default-src 'none' or sandbox;
+ *                                  frame-ancestors 'none' only, since a browser's PDF
+ *                                  viewer may refuse to run under default-src 'none' or sandbox;
  *   X-Frame-Options: DENY          the same for browsers older than frame-ancestors;
  *   X-Content-Type-Options: nosniff
  *                                  never sniffed as HTML.
