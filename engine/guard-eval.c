@@ -29,6 +29,7 @@
 #include "guard-int.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <string.h>
 
 typedef enum vt_e { V_ABSENT, V_BOOL, V_NUM, V_STR } vt_t;
@@ -88,18 +89,82 @@ static const json_t *item_field(const json_t *arr, size_t i, const char *field)
     return json_is_null(v) ? NULL : v;
 }
 
-/* A string of blanks only ("", " ", a full-width "　") is no value: two officers, one
- * with the 执法证 number "", are not two certificates. */
+/* 1 for a code point that shows nothing between the characters of a name or a number as
+ * typed: spaces (ASCII, no-break, the ideographic U+3000 and the typographic ones), and
+ * invisible format characters (soft hyphen, zero-width, bidirectional controls, word
+ * joiner, BOM). */
+static int invisible(unsigned cp)
+{
+    return cp == ' ' || cp == '\t' || cp == '\n' || cp == '\r' || cp == 0xa0 || cp == 0xad ||
+           cp == 0x61c || cp == 0x180e || (cp >= 0x2000 && cp <= 0x200f) ||
+           (cp >= 0x2028 && cp <= 0x202f) || (cp >= 0x205f && cp <= 0x2064) ||
+           (cp >= 0x2066 && cp <= 0x2069) || cp == 0x3000 || cp == 0xfeff;
+}
+
+/* The string s[0..len) (valid UTF-8, as jansson keeps it) folded into out (cap bytes) the
+ * way two people would read it aloud: invisible code points dropped, full-width ASCII
+ * (U+FF01..U+FF5E, "６５０１") as ASCII, ASCII letters in lower case. Returns the folded
+ * length, or SIZE_MAX when it does not fit. So "65010020001", "６５０１００２０００１",
+ * " 65010020001" and "65010020001<U+200B>" are one 执法证 number, "张三" and "张 三" one
+ * name: without it, one officer listed twice with a number so varied made penalty-general's
+ * two-officers rule hold (attack-12.9). */
+static size_t fold(const char *s, size_t len, char *out, size_t cap)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < len;) {
+        unsigned char c = (unsigned char)s[i];
+        size_t w = c < 0x80 ? 1 : c < 0xe0 ? 2 : c < 0xf0 ? 3 : 4;
+        unsigned cp = c;
+        if (w == 2 && i + 1 < len)
+            cp = ((c & 0x1fu) << 6) | (s[i + 1] & 0x3fu);
+        else if (w == 3 && i + 2 < len)
+            cp = ((c & 0x0fu) << 12) | ((s[i + 1] & 0x3fu) << 6) | (s[i + 2] & 0x3fu);
+        const char *from = s + i;
+        i += w;
+        if (invisible(cp))
+            continue;
+        char ascii = cp >= 0xff01 && cp <= 0xff5e ? (char)(cp - 0xfee0) : cp < 0x80 ? (char)cp : 0;
+        size_t take = ascii ? 1 : w;
+        if (n + take > cap || i > len)
+            return SIZE_MAX;
+        if (ascii)
+            out[n] = ascii >= 'A' && ascii <= 'Z' ? (char)(ascii - 'A' + 'a') : ascii;
+        else
+            memcpy(out + n, from, w);
+        n += take;
+    }
+    return n;
+}
+
+#define FOLD_MAX 256
+
+/* 1 when texts a[0..la) and b[0..lb) fold to the same (fold()); a text too long to fold
+ * is compared as it is. */
+static int same_text(const char *a, size_t la, const char *b, size_t lb)
+{
+    char fa[FOLD_MAX], fb[FOLD_MAX];
+    size_t na = fold(a, la, fa, sizeof(fa)), nb = fold(b, lb, fb, sizeof(fb));
+    if (na == SIZE_MAX || nb == SIZE_MAX)
+        return la == lb && memcmp(a, b, la) == 0;
+    return na == nb && memcmp(fa, fb, na) == 0;
+}
+
+/* 1 when a and b are the same value: strings as same_text(), anything else json_equal. */
+static int same(const json_t *a, const json_t *b)
+{
+    if (!json_is_string(a) || !json_is_string(b))
+        return json_equal(a, b);
+    return same_text(json_string_value(a), json_string_length(a), json_string_value(b),
+                     json_string_length(b));
+}
+
+/* A string that folds to nothing ("", " ", a full-width "　", a zero-width space) is no
+ * value: two officers, one with the 执法证 number "", are not two certificates. */
 static int blank_string(const json_t *v)
 {
-    if (!json_is_string(v))
-        return 0;
-    for (const char *p = json_string_value(v); *p; p++)
-        if (*p != ' ' && *p != '\t' && !(p[0] == '\xE3' && p[1] == '\x80' && p[2] == '\x80'))
-            return 0;
-        else if (*p == '\xE3')
-            p += 2;
-    return 1;
+    char f[FOLD_MAX];
+    return json_is_string(v) &&
+           fold(json_string_value(v), json_string_length(v), f, sizeof(f)) == 0;
 }
 
 static size_t distinct(const json_t *arr, const char *field)
@@ -110,20 +175,21 @@ static size_t distinct(const json_t *arr, const char *field)
         size_t k = 0;
         if (blank_string(v))
             continue;
-        while (v && k < i && !json_equal(v, item_field(arr, k, field)))
+        while (v && k < i && !same(v, item_field(arr, k, field)))
             k++;
         n += v && k == i;
     }
     return n;
 }
 
+/* 1 when an item's field is who, compared as same() compares: the legal reviewer "张三"
+ * is an officer listed as "张 三". */
 static int contains(const json_t *arr, const char *field, const char *who)
 {
     size_t size = json_array_size(arr), len = who ? strlen(who) : 0;
     for (size_t i = 0; who && i < size; i++) {
         const json_t *v = item_field(arr, i, field);
-        if (json_is_string(v) && json_string_length(v) == len &&
-            !memcmp(json_string_value(v), who, len))
+        if (json_is_string(v) && same_text(json_string_value(v), json_string_length(v), who, len))
             return 1;
     }
     return 0;

@@ -231,6 +231,21 @@ TEST_IMPL(guard_fn_count_distinct)
     ASSERT(HOLDS("distinct(o, \"c\") == 1",
                  "{\"o\": [{\"c\": \"\"}, {\"c\": \"A1\"}, {\"c\": \"  \"}, "
                  "{\"c\": \"\u3000\"}]}"));
+    /* one 执法证 number typed with a zero-width space, in full-width digits, with a space,
+     * in another case, or of invisible characters only, is one number (attack-12.9: one
+     * officer listed twice so made the two-officers rule hold) */
+    ASSERT(
+        HOLDS("distinct(o, \"c\") == 1",
+              "{\"o\": [{\"c\": \"65010020001\"}, {\"c\": \"65010020001\\u200b\"}, "
+              "{\"c\": "
+              "\"\\uff16\\uff15\\uff10\\uff11\\uff10\\uff10\\uff12\\uff10\\uff10\\uff10\\uff11\"}, "
+              "{\"c\": \" 6501002 0001\\u00a0\"}, {\"c\": \"\\u202e65010020001\"}, "
+              "{\"c\": \"\\u200b\\ufeff\"}]}"));
+    ASSERT(HOLDS("distinct(o, \"c\") == 1", "{\"o\": [{\"c\": \"JS01\"}, {\"c\": \"js01\"}]}"));
+    ASSERT(HOLDS("distinct(o, \"c\") == 2",
+                 "{\"o\": [{\"c\": \"65010020001\"}, {\"c\": \"65010020002\"}]}"));
+    ASSERT(HOLDS("distinct(o, \"n\") == 2",
+                 "{\"o\": [{\"n\": \"张三\"}, {\"n\": \"张 三\"}, {\"n\": \"张五\"}]}"));
     return 0;
 }
 
@@ -248,6 +263,11 @@ TEST_IMPL(guard_fn_contains)
     ASSERT(!HOLDS("contains(o, \"n\", \"1\")", "{\"o\": [{\"n\": 1}, \"1\", [\"1\"]]}"));
     ASSERT(!HOLDS("contains(o, \"n\", actor)", "{\"o\": \"张三\"}"));
     ASSERT(HOLDS("not contains(officers, \"name\", actor)", NOFACTS));
+    /* the legal reviewer 张三 is the officer listed as "张 三" or "张三<U+200B>" (attack-12.9) */
+    ASSERT(tg_holds_as("contains(o, \"name\", actor)", "{\"o\": [{\"name\": \"张 三\"}]}", "张三"));
+    ASSERT(tg_holds_as("contains(o, \"name\", actor)", "{\"o\": [{\"name\": \"张三\\u200b\"}]}",
+                       "张三"));
+    ASSERT(!tg_holds_as("contains(o, \"name\", actor)", "{\"o\": [{\"name\": \"张五\"}]}", "张三"));
     return 0;
 }
 

@@ -325,6 +325,11 @@
     X(serve_hard_head_ambiguous)                                                                   \
     X(serve_hard_allowed_host)                                                                     \
     X(serve_hard_allowed_host_config)                                                              \
+    X(serve_hard_guard_headers)                                                                    \
+    X(serve_hard_query_twice)                                                                      \
+    X(serve_hard_session_body)                                                                     \
+    X(serve_hard_session_twice)                                                                    \
+    X(serve_hard_download_bidi)                                                                    \
     X(serve_hard_http1_only)                                                                       \
     X(serve_hard_h2o_errors_json)                                                                  \
     X(serve_hard_hostile_names)                                                                    \

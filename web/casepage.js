@@ -6,7 +6,7 @@
 // and says why. A closed case shows its replay report (the auditor's view).
 import {h, fill} from './dom.js';
 import {call, get, getOptional, post} from './api.js';
-import {state, leftText, urgency, fmtTime, partyText, ROLE_NAMES, setServerNow} from './util.js';
+import {state, leftText, urgency, fmtTime, partyText, plain, ROLE_NAMES, setServerNow} from './util.js';
 import {workflowOf, factType, factName} from './workflows.js';
 import {drawWorkflow} from './diagram.js';
 import {explainZh, periodZh} from './explain.js';
@@ -37,7 +37,7 @@ function factsView(c, wf) {
    cookie authenticates it, the server answers it as an attachment under its name. */
 function fileLink(c, sha256, file) {
   if (!/^[0-9a-f]{64}$/.test(sha256 || '')) return null;
-  return h('a', {class: 'download', href: `/v1/cases/${c.id}/files/${sha256}`, download: file || sha256}, '下载');
+  return h('a', {class: 'download', href: `/v1/cases/${c.id}/files/${sha256}`, download: plain(file || sha256)}, '下载');
 }
 
 function documentsView(c) {
@@ -46,7 +46,7 @@ function documentsView(c) {
   return h('table', {id: 'documents'},
     h('thead', null, h('tr', null, ['文书', '文件', '大小', 'SHA-256', ''].map((t) => h('th', null, t)))),
     h('tbody', null, docs.map(([name, d]) => h('tr', null,
-      h('td', null, name), h('td', null, d.file || ''), h('td', null, d.size != null ? d.size + ' 字节' : ''),
+      h('td', null, name), h('td', null, plain(d.file || '')), h('td', null, d.size != null ? d.size + ' 字节' : ''),
       h('td', {class: 'hash'}, d.sha256 || ''), h('td', null, fileLink(c, d.sha256, d.file))))));
 }
 
@@ -65,7 +65,7 @@ function evidenceView(c) {
       h('td', null, e.method || ''),
       h('td', null, (e.officers || []).map((o) => o.name).join('、')),
       h('td', null, fmtTime(e.obtained_at || e.started_at)),
-      h('td', {class: 'hash'}, e.file ? (e.file.file || e.file.name || '') + ' ' + (e.sha256 || e.file.sha256 || '') : ''),
+      h('td', {class: 'hash'}, e.file ? plain(e.file.file || e.file.name || '') + ' ' + (e.sha256 || e.file.sha256 || '') : ''),
       h('td', null, e.file ? fileLink(c, e.sha256 || e.file.sha256, e.file.file || e.file.name) : null)))));
 }
 

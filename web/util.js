@@ -39,7 +39,14 @@ export function fmtTime(iso) {
   return iso.replace('T', ' ').replace(/\+08:00$/, '');
 }
 
+/* Text people typed, with the Unicode bidirectional controls shown as '�': a file named
+   "发票\u202Efdp.exe" would read "发票exe.pdf", a party's name could be shown reversed
+   (docs/security.md, attack-12.4). */
+export function plain(text) {
+  return String(text).replace(/[\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069]/g, '\uFFFD');
+}
+
 export function partyText(p) {
   if (!p) return '';
-  return p.name + (p.type ? '（' + p.type + '）' : '');
+  return plain(p.name + (p.type ? '（' + p.type + '）' : ''));
 }

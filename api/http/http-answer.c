@@ -65,6 +65,42 @@ static void count(cf_serve_t *srv, int status)
     }
 }
 
+/* The headers every answer of the API carries, unless its endpoint set its own (the
+ * workbench's files, http-static.c, set a CSP of their own and Cache-Control: no-cache):
+ *   Cache-Control: no-store        answers hold what people typed about parties (names,
+ *                                  ID numbers, findings): no browser keeps them on the
+ *                                  disk of an office computer, no proxy between keeps them;
+ *   Content-Security-Policy: default-src 'none'; frame-ancestors 'none'; sandbox
+ *                                  an answer opened by itself in a tab (a JSON, a CSV, a
+ *                                  download) runs nothing and loads nothing, and no page
+ *                                  elsewhere frames it (clickjacking); a PDF gets
+ *                                  frame-ancestors 'none' only, since a browser's PDF
+ *                                  viewer may refuse to run under default-src 'none' or sandbox;
+ *   X-Frame-Options: DENY          the same for browsers older than frame-ancestors;
+ *   X-Content-Type-Options: nosniff
+ *                                  never sniffed as HTML.
+ * Before, a JSON answer had nosniff alone and a download or the CSV whatever its handler
+ * added (attack-12.1). */
+static void guard_headers(h2o_req_t *req, const char *content_type)
+{
+    static const char api_csp[] = "default-src 'none'; frame-ancestors 'none'; sandbox";
+    h2o_headers_t *hd = &req->res.headers;
+    if (h2o_find_header(hd, H2O_TOKEN_CACHE_CONTROL, -1) < 0)
+        h2o_add_header(&req->pool, hd, H2O_TOKEN_CACHE_CONTROL, NULL, H2O_STRLIT("no-store"));
+    if (h2o_find_header_by_str(hd, H2O_STRLIT("content-security-policy"), -1) < 0) {
+        int pdf = strncmp(content_type, "application/pdf", 15) == 0;
+        h2o_add_header_by_str(&req->pool, hd, H2O_STRLIT("content-security-policy"), 0, NULL,
+                              pdf ? "frame-ancestors 'none'" : api_csp,
+                              pdf ? sizeof("frame-ancestors 'none'") - 1 : sizeof(api_csp) - 1);
+    }
+    if (h2o_find_header_by_str(hd, H2O_STRLIT("x-frame-options"), -1) < 0)
+        h2o_add_header_by_str(&req->pool, hd, H2O_STRLIT("x-frame-options"), 0, NULL,
+                              H2O_STRLIT("DENY"));
+    if (h2o_find_header_by_str(hd, H2O_STRLIT("x-content-type-options"), -1) < 0)
+        h2o_add_header_by_str(&req->pool, hd, H2O_STRLIT("x-content-type-options"), 0, NULL,
+                              H2O_STRLIT("nosniff"));
+}
+
 /* Exported, documented in serve-int.h */
 void cf__http_json(h2o_req_t *req, cf_serve_t *srv, int status, json_t *body)
 {
@@ -92,10 +128,8 @@ void cf__http_text(h2o_req_t *req, cf_serve_t *srv, int status, const char *text
     h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CONTENT_TYPE, NULL,
                    H2O_STRLIT("application/json; charset=utf-8"));
     /* A JSON answer holds what clients typed (a party named <script>...): never sniffed
-     * as HTML by a browser that opens it directly (the workbench's 404s set it already). */
-    if (h2o_find_header_by_str(&req->res.headers, H2O_STRLIT("x-content-type-options"), -1) < 0)
-        h2o_add_header_by_str(&req->pool, &req->res.headers, H2O_STRLIT("x-content-type-options"),
-                              0, NULL, H2O_STRLIT("nosniff"));
+     * as HTML by a browser that opens it directly, never cached, never framed. */
+    guard_headers(req, "application/json");
     req->res.content_length = len;
     h2o_send_inline(req, text, len);
 }
@@ -109,6 +143,7 @@ void cf__http_bytes(h2o_req_t *req, cf_serve_t *srv, int status, const char *con
     req->res.reason = reason_of(status);
     h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CONTENT_TYPE, NULL, content_type,
                    strlen(content_type));
+    guard_headers(req, content_type);
     req->res.content_length = len;
     h2o_send_inline(req, data, len);
 }
@@ -216,8 +251,7 @@ static void h2o_errors_setup(h2o_filter_t *self, h2o_req_t *req, h2o_ostream_t *
         h2o_memis(req->res.headers.entries[type].value.base, 10, H2O_STRLIT("text/plain"))) {
         req->res.headers.entries[type].value =
             h2o_iovec_init(H2O_STRLIT("application/json; charset=utf-8"));
-        h2o_add_header_by_str(&req->pool, &req->res.headers, H2O_STRLIT("x-content-type-options"),
-                              0, NULL, H2O_STRLIT("nosniff"));
+        guard_headers(req, "application/json");
         count(f->srv, req->res.status);
         json_ostream_t *o = (json_ostream_t *)h2o_add_ostream(req, sizeof(*o), slot);
         o->super.do_send = json_error_send;
@@ -308,21 +342,28 @@ const char *cf__http_query(h2o_req_t *req, const char *name, int *bad)
     const char *q = req->path.base + req->query_at + 1;
     const char *end = req->path.base + req->path.len;
     size_t nlen = strlen(name);
+    char *value = NULL;
     while (q < end) {
         const char *amp = memchr(q, '&', (size_t)(end - q));
         const char *stop = amp ? amp : end;
         const char *eq = memchr(q, '=', (size_t)(stop - q));
         const char *kend = eq ? eq : stop;
         if ((size_t)(kend - q) == nlen && memcmp(q, name, nlen) == 0) {
+            /* Given twice ("limit=1&limit=1000", "state=lead&state=closed"): which one
+             * counts is a guess a proxy or a filter in front may make the other way
+             * (parameter pollution), so neither is taken. */
+            if (value) {
+                *bad |= 2;
+                return value;
+            }
             const char *v = eq ? eq + 1 : stop;
-            char *value = decode(req, v, (size_t)(stop - v), bad);
+            value = decode(req, v, (size_t)(stop - v), bad);
             if (!cf__utf8_valid((const char *)value, strlen(value)))
                 *bad = 1;
-            return value;
         }
         q = stop + 1;
     }
-    return NULL;
+    return value;
 }
 
 /* Exported, documented in serve-int.h */
@@ -332,10 +373,13 @@ const char *cf__http_query_text(cf_serve_t *srv, h2o_req_t *req, const char *nam
     const char *v = cf__http_query(req, name, &bad);
     if (bad && !*failed) {
         char text[160];
-        snprintf(text, sizeof(text),
-                 "%s is not text: percent-encode UTF-8 (%%E5%%BC%%A0), without %%00 or a "
-                 "lone %%",
-                 name);
+        if (bad & 2)
+            snprintf(text, sizeof(text), "%s is given more than once: send it once", name);
+        else
+            snprintf(text, sizeof(text),
+                     "%s is not text: percent-encode UTF-8 (%%E5%%BC%%A0), without %%00 or a "
+                     "lone %%",
+                     name);
         cf__http_bad_param(req, srv, name, text);
     }
     *failed |= bad;
@@ -384,8 +428,11 @@ int cf__http_query_int(cf_serve_t *srv, h2o_req_t *req, const char *name, int64_
     if (!bad && cf__http_decimal(v, min, max, out) == 0)
         return 1;
     char text[160];
-    snprintf(text, sizeof(text), "%s must be a whole number from %lld to %lld", name,
-             (long long)min, (long long)max);
+    if (bad & 2)
+        snprintf(text, sizeof(text), "%s is given more than once: send it once", name);
+    else
+        snprintf(text, sizeof(text), "%s must be a whole number from %lld to %lld", name,
+                 (long long)min, (long long)max);
     cf__http_bad_param(req, srv, name, text);
     return -1;
 }

@@ -35,8 +35,23 @@ static int hash_of(h2o_iovec_t path, char out[65])
     return 0;
 }
 
+/* The length of the Unicode bidirectional control at s (UTF-8), or 0: U+061C, U+200E,
+ * U+200F, U+202A..U+202E, U+2066..U+2069. */
+static size_t bidi_control(const unsigned char *s, size_t left)
+{
+    if (left >= 2 && s[0] == 0xd8 && s[1] == 0x9c)
+        return 2;
+    if (left < 3 || s[0] != 0xe2)
+        return 0;
+    if (s[1] == 0x80 && (s[2] == 0x8e || s[2] == 0x8f || (s[2] >= 0xaa && s[2] <= 0xae)))
+        return 3;
+    return s[1] == 0x81 && s[2] >= 0xa6 && s[2] <= 0xa9 ? 3 : 0;
+}
+
 /* Content-Disposition for name: a plain ASCII filename= fallback and, per RFC 5987 /
- * RFC 6266, filename*=UTF-8''<percent-encoded> so Chinese names survive. */
+ * RFC 6266, filename*=UTF-8''<percent-encoded> so Chinese names survive. A bidirectional
+ * control there is '_': "发票\u202Efdp.exe" would be saved under a name shown as
+ * "发票exe.pdf" (attack-12.4), a program passed off as a document. */
 static h2o_iovec_t disposition(h2o_mem_pool_t *pool, const char *name)
 {
     static const char hex[] = "0123456789ABCDEF";
@@ -50,8 +65,12 @@ static h2o_iovec_t disposition(h2o_mem_pool_t *pool, const char *name)
     k += (size_t)sprintf(out + k, "\"; filename*=UTF-8''");
     for (size_t i = 0; i < n; i++) {
         unsigned char ch = (unsigned char)name[i];
-        if ((ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
-            strchr("!#$&+-.^_`|~", ch)) {
+        size_t bidi = bidi_control((const unsigned char *)name + i, n - i);
+        if (bidi) {
+            out[k++] = '_';
+            i += bidi - 1;
+        } else if ((ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'z') ||
+                   (ch >= 'A' && ch <= 'Z') || (ch && strchr("!#$&+-.^_`|~", ch))) {
             out[k++] = (char)ch;
         } else {
             out[k++] = '%';

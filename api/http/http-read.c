@@ -193,8 +193,12 @@ static int query_span(cf_serve_t *srv, h2o_req_t *req, const char *name, int64_t
         }
     }
     char text[160];
-    snprintf(text, sizeof(text), "%s is a whole number with s, m, h or d (\"3d\"), from 1s to %dd",
-             name, CF__SPAN_MAX_DAYS);
+    if (bad & 2)
+        snprintf(text, sizeof(text), "%s is given more than once: send it once", name);
+    else
+        snprintf(text, sizeof(text),
+                 "%s is a whole number with s, m, h or d (\"3d\"), from 1s to %dd", name,
+                 CF__SPAN_MAX_DAYS);
     cf__http_bad_param(req, srv, name, text);
     return -1;
 }

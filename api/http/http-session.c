@@ -163,11 +163,18 @@ static session_t *add(cf__sessions_t *t, const char *digest, cf_time_t now)
     return s;
 }
 
-/* The value of cookie cf_session in req (64 characters expected), or a NULL base. */
+/* The value of cookie cf_session in req, or a NULL base when there is none. Two of them
+ * (in one Cookie header or two) are an empty value, which no session has: a page on a
+ * sibling host (evil.example.gov.cn beside caseflow.example.gov.cn) can set a cookie of
+ * that name for the parent domain with a longer Path, which the browser then sends
+ * first, before the handler's own (cookie tossing: the handler would work in the
+ * attacker's session, or the attacker's cookie would be read for a page of the
+ * handler's). So two are 401, never the first taken. */
 static h2o_iovec_t cookie_value(h2o_req_t *req)
 {
     static const char name[] = COOKIE_NAME "=";
     size_t nlen = sizeof(name) - 1;
+    h2o_iovec_t found = {NULL, 0};
     for (ssize_t at = -1; (at = h2o_find_header(&req->headers, H2O_TOKEN_COOKIE, at)) >= 0;) {
         h2o_iovec_t v = req->headers.entries[at].value;
         const char *p = v.base, *end = v.base + v.len;
@@ -176,12 +183,15 @@ static h2o_iovec_t cookie_value(h2o_req_t *req)
                 p++;
             const char *semi = memchr(p, ';', (size_t)(end - p));
             const char *stop = semi ? semi : end;
-            if ((size_t)(stop - p) > nlen && memcmp(p, name, nlen) == 0)
-                return h2o_iovec_init(p + nlen, (size_t)(stop - p - nlen));
+            if ((size_t)(stop - p) > nlen && memcmp(p, name, nlen) == 0) {
+                if (found.base) /* a second one: no session (see above) */
+                    return h2o_iovec_init("", 0);
+                found = h2o_iovec_init(p + nlen, (size_t)(stop - p - nlen));
+            }
             p = stop;
         }
     }
-    return h2o_iovec_init(NULL, 0);
+    return found;
 }
 
 /* ---- the signed cookie ---------------------------------------------------------------------- */
@@ -354,6 +364,10 @@ static int same_origin(h2o_req_t *req)
     ssize_t at = h2o_find_header_by_str(&req->headers, H2O_STRLIT("origin"), -1);
     if (at < 0)
         return 1;
+    /* A browser sends one Origin. Of two, this check would read the first and a proxy in
+     * front may read the last: neither is taken (as two Authorization headers). */
+    if (h2o_find_header_by_str(&req->headers, H2O_STRLIT("origin"), at) >= 0)
+        return 0;
     h2o_iovec_t o = req->headers.entries[at].value;
     const char *sep = NULL;
     for (size_t i = 0; !sep && i + 3 <= o.len; i++)
@@ -466,12 +480,18 @@ static const char *signin_token(cf_serve_t *srv, h2o_req_t *req, json_t **body)
 {
     ssize_t at = h2o_find_header(&req->headers, H2O_TOKEN_CONTENT_TYPE, -1);
     h2o_iovec_t ct = at >= 0 ? req->headers.entries[at].value : h2o_iovec_init("", 0);
-    if (ct.len < 16 || !h2o_lcstris(ct.base, 16, H2O_STRLIT("application/json"))) {
+    /* application/json, then nothing or its parameters ("; charset=utf-8"): not a type
+     * that merely starts so ("application/jsonp") */
+    if (ct.len < 16 || !h2o_lcstris(ct.base, 16, H2O_STRLIT("application/json")) ||
+        (ct.len > 16 && ct.base[16] != ';' && ct.base[16] != ' ')) {
         cf__http_error(req, srv, 415, "EMEDIA", "sign in with Content-Type: application/json");
         return NULL;
     }
-    json_error_t jerr;
-    *body = json_loadb(req->entity.base ? req->entity.base : "", req->entity.len, 0, &jerr);
+    /* as every body: {"token": A, "token": B} (which one signs in?) and unknown fields
+     * are 400, not the last duplicate taken in silence */
+    *body = cf__http_body(srv, req, " token ");
+    if (!*body)
+        return NULL;
     const char *token = json_string_value(json_object_get(*body, "token"));
     if (!token || !*token) {
         json_decref(*body);

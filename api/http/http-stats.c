@@ -39,8 +39,9 @@ static int due_span(cf_serve_t *srv, h2o_req_t *req, int64_t *secs)
         }
     }
     cf__http_bad_param(req, srv, "due_within",
-                       "due_within is a whole number of days (\"7d\"), hours or "
-                       "seconds");
+                       bad & 2 ? "due_within is given more than once: send it once"
+                               : "due_within is a whole number of days (\"7d\"), hours or "
+                                 "seconds");
     return -1;
 }
 

@@ -116,9 +116,9 @@ static const char *fields_of(cf__job_kind_t kind)
 /* 0, or -1 after answering 400 for a field of body the endpoint does not take: a
  * misspelt "facts" would otherwise be dropped in silence and the case written
  * without what the client meant to say. */
-static int known_fields(cf_serve_t *srv, h2o_req_t *req, cf__job_kind_t kind, json_t *body)
+static int known_fields(cf_serve_t *srv, h2o_req_t *req, const char *allowed, json_t *body)
 {
-    const char *allowed = fields_of(kind), *key;
+    const char *key;
     json_t *v;
     if (!allowed)
         return 0;
@@ -138,6 +138,17 @@ static int known_fields(cf_serve_t *srv, h2o_req_t *req, cf__job_kind_t kind, js
         return -1;
     }
     return 0;
+}
+
+/* Exported, documented in serve-int.h */
+json_t *cf__http_body(cf_serve_t *srv, h2o_req_t *req, const char *fields)
+{
+    json_t *body = parse_body(srv, req);
+    if (body && known_fields(srv, req, fields, body) != 0) {
+        json_decref(body);
+        return NULL;
+    }
+    return body;
 }
 
 /* OUT *version from If-Match: -1 when absent. Returns 0, or -1 when malformed. */
@@ -215,13 +226,9 @@ int cf__http_post(cf_serve_t *srv, h2o_req_t *req, const cf_principal_t *who, cf
                        "If-Match is required: the version you read (GET /v1/cases/{id}, ETag)");
         return 0;
     }
-    json_t *body = parse_body(srv, req);
+    json_t *body = cf__http_body(srv, req, fields_of(kind));
     if (!body)
         return 0;
-    if (known_fields(srv, req, kind, body) != 0) {
-        json_decref(body);
-        return 0;
-    }
     json_t *action = json_object_get(body, "action");
     if (kind == CF__JOB_ACT && json_is_string(action)) /* for the access log (serve-log.c) */
         *h2o_req_getenv(req, H2O_STRLIT(CF__ENV_ACTION), 1) =

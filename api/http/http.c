@@ -132,6 +132,9 @@ int cf__http_init(cf_serve_t *srv, cf_error_t *err)
      * malformed HTTP/1 request (docs/api.md says HTTP/1.1; TLS and HTTP/2 belong to
      * the proxy in front). */
     srv->h2o.http1.upgrade_to_http2 = 0;
+    /* "Server: caseflow", not h2o's "h2o/2.2.5": the name and version of the HTTP library
+     * tell a scanner which published flaws to try (docs/security.md, attack-12.1). */
+    srv->h2o.server_name = h2o_iovec_init(H2O_STRLIT("caseflow"));
     h2o_hostconf_t *host =
         h2o_config_register_host(&srv->h2o, h2o_iovec_init(H2O_STRLIT("default")), 65535);
     h2o_pathconf_t *path = h2o_config_register_path(host, "/", 0);

@@ -37,9 +37,11 @@
  * with the same id (a receiver de-duplicates on it). Rejected: exactly once (it would
  * need the receiver in the transaction).
  */
+#include "chain.h"
 #include "ops.h"
 #include "serve-int.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -325,6 +327,56 @@ void cf__outbox_shutdown(cf_serve_t *srv)
 
 /* ---- the operator's endpoints ------------------------------------------------------------ */
 
+/* Exported, documented in serve-int.h */
+void cf__webhook_shown(const char *url, char *out, size_t size)
+{
+    const char *sep = strstr(url, "://");
+    const char *host = sep ? sep + 3 : url;
+    size_t hlen = strcspn(host, "/?#");
+    const char *at = memchr(host, '@', hlen); /* user:password@ is never shown */
+    if (at) {
+        hlen -= (size_t)(at + 1 - host);
+        host = at + 1;
+    }
+    int scheme = sep ? (int)(sep + 3 - url) : 0;
+    char digest[65];
+    if (!host[hlen]) {
+        snprintf(out, size, "%.*s%.*s", scheme, url, (int)hlen, host);
+        return;
+    }
+    if (cf_chain_sha256_hex(url, strlen(url), digest) != 0)
+        digest[0] = '\0';
+    snprintf(out, size, "%.*s%.*s/…#%.8s", scheme, url, (int)hlen, host, digest);
+}
+
+/* The webhook a client named by its shown form (cf__webhook_shown): one of cfg.webhooks,
+ * or url itself when none shows so. Borrowed. */
+static const char *webhook_named(const cf_serve_t *srv, const char *url)
+{
+    char shown[CF__WEBHOOK_SHOWN_MAX];
+    for (unsigned i = 0; url && i < srv->cfg.webhooks_count; i++) {
+        cf__webhook_shown(srv->cfg.webhooks[i], shown, sizeof(shown));
+        if (strcmp(shown, url) == 0)
+            return srv->cfg.webhooks[i];
+    }
+    return url;
+}
+
+/* Every "url" of the rows in list (an array of objects) replaced by its shown form. */
+static void show_webhooks(json_t *list)
+{
+    size_t i;
+    json_t *row;
+    char shown[CF__WEBHOOK_SHOWN_MAX];
+    json_array_foreach(list, i, row) {
+        const char *url = json_string_value(json_object_get(row, "url"));
+        if (url) {
+            cf__webhook_shown(url, shown, sizeof(shown));
+            json_object_set_new(row, "url", json_string(shown));
+        }
+    }
+}
+
 /* Reader thread: the page of deliveries (r->pending: 0 every state, 1 pending, 2 given up;
  * r->after_id: the cursor), cf_ops_delivery_page (the command line's path too); its next
  * cursor as the X-Next-Cursor. */
@@ -344,6 +396,7 @@ static void run_deliveries(cf_store_t *s, cf_wfcache_t *wfs, cf__read_t *r)
         cf__read_error(r, cf__http_status(rc), cf_errname(rc), err.text);
         return;
     }
+    show_webhooks(list); /* a URL's key is the operator's, not every role's */
     cf__read_answer(r, 200, list);
 }
 
@@ -398,7 +451,11 @@ static void on_retry_done(cf__job_t *job)
     }
     if (job->link) {
         job->link->job = NULL;
-        cf__http_json(job->link->req, srv, job->status, job->answer);
+        json_t *answer = job->status == 200 ? json_deep_copy(job->answer) : job->answer;
+        if (answer != job->answer)
+            json_decref(job->answer);
+        show_webhooks(json_object_get(answer, "deliveries"));
+        cf__http_json(job->link->req, srv, answer ? job->status : 500, answer);
         job->answer = NULL;
     }
     cf__job_free(job);
@@ -409,14 +466,18 @@ static void on_retry_done(cf__job_t *job)
  * answering 400. */
 static json_t *retry_body(cf_serve_t *srv, h2o_req_t *req, const char *id, size_t len)
 {
-    json_t *in = req->entity.len ? json_loadb(req->entity.base, req->entity.len, 0, NULL) : NULL;
+    json_t *in = NULL;
+    if (req->entity.len && !(in = cf__http_body(srv, req, " url ")))
+        return NULL; /* answered: not JSON, a duplicate key, another field */
     json_t *url = json_object_get(in, "url");
-    if (req->entity.len && (!json_is_object(in) || (url && !json_is_string(url)))) {
+    if (req->entity.len && url && !json_is_string(url)) {
         json_decref(in);
         cf__http_error(req, srv, 400, "EINVAL", "the body is nothing, or {\"url\": \"...\"}");
         return NULL;
     }
-    json_t *body = json_pack("{s:s%, s:O?}", "retry", id, len, "url", url);
+    /* the URL as the listing shows it names the configured webhook */
+    const char *named = webhook_named(srv, json_string_value(url));
+    json_t *body = json_pack("{s:s%, s:s?}", "retry", id, len, "url", named);
     json_decref(in);
     if (!body)
         cf__http_error(req, srv, 500, "ENOMEM", "out of memory");

@@ -752,6 +752,12 @@ int cf__http_authenticate(cf_serve_t *srv, h2o_req_t *req, cf_principal_t *who);
  * the file and the setting. */
 int cf__serve_key_check(const char *key, const char *path, cf_error_t *err);
 
+/* http-write.c: the request's body as a JSON object (new reference), or NULL after
+ * answering 400: malformed JSON, invalid UTF-8, a NUL, a duplicate key, nested past
+ * CF_OPS_JSON_DEPTH, not an object, or a field not among fields (" a b c "; NULL takes
+ * any field). Every endpoint that reads a JSON body reads it through this. */
+json_t *cf__http_body(cf_serve_t *srv, h2o_req_t *req, const char *fields);
+
 /* http-answer.c */
 /* Sends a JSON answer (consumes body). */
 void cf__http_json(h2o_req_t *req, cf_serve_t *srv, int status, json_t *body);
@@ -778,8 +784,9 @@ int cf__http_status(int code);
  * them. */
 void cf__http_h2o_errors(cf_serve_t *srv, h2o_pathconf_t *path);
 /* The value of query parameter name (percent-decoded, in req->pool), or NULL.
- * OUT *bad = 1 when the value is no text: not valid UTF-8 once decoded, a %00, or a '%'
- * without two hex digits. */
+ * OUT *bad |= 1 when the value is no text: not valid UTF-8 once decoded, a %00, or a '%'
+ * without two hex digits; *bad |= 2 when the parameter is given more than once (neither
+ * value may be taken: parameter pollution). Untouched when the value is good. */
 const char *cf__http_query(h2o_req_t *req, const char *name, int *bad);
 /* As cf__http_query, for a parameter that is text: when its value is not (not UTF-8 once
  * decoded, a %00, a '%' without two hex digits) and *failed is 0, answers 400 {"error":
@@ -886,6 +893,16 @@ void cf__deliver_close(cf_serve_t *srv);
  * delivered, marked when given up. */
 void cf__deliver_hook(cf_serve_t *srv, const char *url, const char *id, const char *agency,
                       const char *body, int durable);
+
+/* sched-outbox.c: how the API shows a webhook's URL (GET /v1/alerts/deliveries, the
+ * retry's answer), into out (size bytes): its scheme and host, without a user or password,
+ * then, when the URL has more (a path or a query, where the robot webhooks of WeCom,
+ * DingTalk or Feishu keep their key), "/…#" and the first 8 hex digits of the URL's
+ * SHA-256, which tell two webhooks apart. A handler or an auditor reads the listing: a
+ * URL's key would let them post to the bureau's group as the daemon. The retry's "url"
+ * takes this form (or the URL itself). */
+#define CF__WEBHOOK_SHOWN_MAX 320
+void cf__webhook_shown(const char *url, char *out, size_t size);
 
 /* sched-outbox.c: the webhook outbox (store-outbox.c), nothing without webhooks.
  * Starts the timer that flushes delivered and given-up rows, renews this daemon's

@@ -1,6 +1,6 @@
 #!/bin/sh
-# attack: a hostile client against `caseflow serve` (tests/attack/attack.mjs and
-# wire.mjs, raw sockets in node) and hostile files against the importer and the YAML
+# attack: a hostile client against `caseflow serve` (tests/attack/attack.mjs, browser.mjs
+# and wire.mjs, raw sockets in node) and hostile files against the importer and the YAML
 # loaders (tests/attack/files.mjs). Sets up a database with tokens of two agencies (and a
 # revoked and an expired one), a copy of web/ with symbolic links out of it, starts
 # the daemon with small limits, runs the probes, then checks that the daemon is
@@ -23,6 +23,7 @@ tok() { "$bin" token create "$@"; }
 export HANDLER="$(tok --agency "$A" --role handler --name 张三)"
 export HEAD="$(tok --agency "$A" --role head --name 李四)"
 export AUDITOR="$(tok --agency "$A" --role auditor --name 审计)"
+export REVIEWER="$(tok --agency "$A" --role reviewer --name 法审)"
 export METRICS="$(tok --agency "$A" --role metrics --name prometheus)"
 export OTHER="$(tok --agency 另一个县医疗保障局 --role head --name 赵六)"
 export REVOKED="$(tok --agency "$A" --role head --name 已撤销)"
@@ -30,7 +31,7 @@ export REVOKED="$(tok --agency "$A" --role head --name 已撤销)"
 export EXPIRED="$(CASEFLOW_NOW=2026-01-01T00:00:00+08:00 tok --agency "$A" --role head --name 已过期 --expires 1h)"
 revoked_id=$("$bin" token list | awk '/已撤销/ {print $1}')
 "$bin" token revoke "$revoked_id" > /dev/null || { echo "cannot revoke $revoked_id"; exit 1; }
-for t in "$HANDLER" "$HEAD" "$AUDITOR" "$METRICS" "$OTHER" "$REVOKED" "$EXPIRED"; do
+for t in "$HANDLER" "$HEAD" "$AUDITOR" "$REVIEWER" "$METRICS" "$OTHER" "$REVOKED" "$EXPIRED"; do
     [ ${#t} -eq 64 ] || { echo "token create failed: $t"; exit 1; }
 done
 # The workbench's files, with a link to a file outside and a linked directory.
@@ -43,7 +44,11 @@ cp "$CASEFLOW_DB" "$tmp/web/caseflow.db"
 export MAX_BODY=65536 DOC_MAX=32768 TIMEOUT_MS=1500
 export SERVE_LOG="$tmp/serve.log"
 export AUTH_FAIL_BURST=20
-printf 'token_cache_ms = 1000\nauth_fail_burst = %s\n' $AUTH_FAIL_BURST > "$tmp/serve.conf"
+# a robot webhook whose key is in its URL (as WeCom's, DingTalk's), never reached (port 9):
+# the deliveries' listing must not show the key (attack-12.10)
+export WEBHOOK_KEY=ATTACK-ROBOT-KEY-7f3a
+printf 'token_cache_ms = 1000\nauth_fail_burst = %s\nwebhook = http://127.0.0.1:9/cgi-bin/webhook/send?key=%s\nwebhook_attempts = 1\n' \
+    $AUTH_FAIL_BURST $WEBHOOK_KEY > "$tmp/serve.conf"
 "$bin" serve --listen 127.0.0.1:0 --config "$tmp/serve.conf" --test-clock --web "$tmp/web" \
     --max-body $MAX_BODY --doc-max $DOC_MAX --timeout-ms $TIMEOUT_MS > "$tmp/serve.out" 2> "$SERVE_LOG" &
 pid=$!
@@ -56,6 +61,8 @@ export PORT=$(sed -n 's/.*listening on 127.0.0.1:\([0-9]*\).*/\1/p' "$tmp/serve.
 [ -n "$PORT" ] || { echo "the daemon did not start"; cat "$tmp/serve.out" "$SERVE_LOG"; exit 1; }
 failed=0
 node "$src/tests/attack/attack.mjs" || failed=1
+# attack-12: headers, parameter pollution, sessions, names, the workbench's code (browser.mjs)
+CASEFLOW_BIN="$bin" node "$src/tests/attack/browser.mjs" || failed=1
 # A second daemon, on a database of its own: with a Host allowlist (DNS rebinding) and a
 # file limit of FD_LIMIT descriptors (more connections than that must not spin its loop).
 export FD_LIMIT=64
