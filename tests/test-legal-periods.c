@@ -25,6 +25,10 @@
  *   legal-1.2  the table's calendars are the shipped ones
  *   legal-1.3  a list's 法定期限 in 自然日 is a period in calendar days (a clock with
  *              from_matter counts it), not dropped for the default
+ *   legal-1.4  every clock of the nine workflows cites, in its basis, the article that
+ *              sets its period and the one that makes its unit working days, and none of
+ *              the numbers the rule had before the law was revised
+ *              (tests/fixtures/legal-periods-bases.tsv)
  */
 #include "../importer/importer-int.h"
 #include "core-helpers.h"
@@ -38,6 +42,7 @@
 #include <string.h>
 
 #define TABLE         "tests/fixtures/legal-periods.tsv"
+#define BASES         "tests/fixtures/legal-periods-bases.tsv"
 #define MAX_WORKFLOWS 16
 
 /* ---- helpers ------------------------------------------------------------------ */
@@ -364,5 +369,85 @@ TEST_IMPL(legal_periods_natural_days)
         ASSERT_STR_EQ(json_string_value(json_object_get(t, "unit")), cases[i].unit);
         json_decref(arr);
     }
+    return 0;
+}
+
+/* ---- legal-1.4: the articles the clocks cite ----------------------------------- */
+
+/* 1 unless every "; "-separated item of list is (want 1) or is not (want 0) in basis;
+ * prints each one that is not as it should be. */
+static int cites(const char *basis, const char *list, int want, const char *what, int line,
+                 const char *procedure, const char *clock)
+{
+    char buf[512];
+    int bad = 0;
+    if (strcmp(list, "-") == 0)
+        return 0;
+    ASSERT(strlen(list) < sizeof(buf));
+    strcpy(buf, list);
+    for (char *save = NULL, *a = strtok_r(buf, ";", &save); a; a = strtok_r(NULL, ";", &save)) {
+        while (*a == ' ')
+            a++;
+        if ((strstr(basis, a) != NULL) != want) {
+            fprintf(stderr, BASES ":%d: %s %s: the basis %s '%s': %s\n", line, procedure, clock,
+                    what, a, basis);
+            bad = 1;
+        }
+    }
+    return bad;
+}
+
+TEST_IMPL(legal_periods_bases)
+{
+    /* legal-1.4: 行政处罚法 (2021) and 行政复议法 (2023) renumbered their articles: a
+     * basis copied from an older source cites 第四十二条 for the hearing (now 第六十四条)
+     * or 第九条 for the sixty days of review (now 第二十条). Each clock's basis must
+     * cite the article that sets the period, and where the unit is working days the
+     * article that makes it so: 行政处罚法 第八十五条 ("本法中“二日”“三日”“五日”“七日”的
+     * 规定是指工作日，不含法定节假日"), 行政强制法 第六十九条 ("本法中十日以内期限的规定是指
+     * 工作日，不含法定节假日"). Every clock of every workflow with a row must have one. */
+    static const char *procedures[] = {"penalty-general", "penalty-summary", "coercion",
+                                       "confirmation",    "inspection",      "supervision",
+                                       "benefit",         "other-power",     "reward"};
+    size_t len;
+    char *text = cf_test_slurp(BASES, &len);
+    wf_cache_t cache[MAX_WORKFLOWS];
+    int rows = 0, failed = 0, line = 0, clocks = 0;
+    memset(cache, 0, sizeof(cache));
+    for (char *l = text, *next; l && *l; l = next) {
+        char *f[5], *p = l;
+        next = strchr(l, '\n');
+        if (next)
+            *next++ = '\0';
+        line++;
+        if (l[0] == '#' || l[0] == '\0')
+            continue;
+        for (int i = 0; i < 5; i++) {
+            if (!p)
+                CF__FAIL(BASES ":%d: fewer than 5 tab-separated fields", line);
+            f[i] = p;
+            if ((p = strchr(p, '\t')) != NULL)
+                *p++ = '\0';
+        }
+        const cf_wf_clock_t *def = cf_workflow_clock(workflow_of(cache, f[0]), f[1]);
+        rows++;
+        if (!def || !def->basis) {
+            fprintf(stderr, BASES ":%d: %s: no clock '%s' with a basis\n", line, f[0], f[1]);
+            failed++;
+            continue;
+        }
+        failed += cites(def->basis, f[2], 1, "does not cite", line, f[0], f[1]) |
+                  cites(def->basis, f[3], 0, "cites", line, f[0], f[1]);
+    }
+    for (size_t i = 0; i < sizeof(procedures) / sizeof(procedures[0]); i++)
+        clocks += (int)workflow_of(cache, procedures[i])->doc->clocks_count;
+    if (failed)
+        CF__FAIL("%d of %d clock bases do not cite the law's article (listed above)", failed, rows);
+    if (rows != clocks)
+        CF__FAIL(BASES " has %d rows, the nine workflows %d clocks: add a row for each new clock",
+                 rows, clocks);
+    for (int i = 0; i < MAX_WORKFLOWS && cache[i].wf; i++)
+        cf_workflow_free(cache[i].wf);
+    free(text);
     return 0;
 }

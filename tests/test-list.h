@@ -34,6 +34,7 @@
     X(legal_periods_table)                                                                         \
     X(legal_periods_calendars_match)                                                               \
     X(legal_periods_natural_days)                                                                  \
+    X(legal_periods_bases)                                                                         \
     /* PERIOD-TESTS */                                                                             \
     /* guard-*: the guard expression language (tests/test-guard.c) */                              \
     X(guard_literals)                                                                              \
