@@ -357,6 +357,8 @@
     X(serve_unix_4_too_long)                                                                       \
     X(serve_unix_5_setting)                                                                        \
     X(serve_unix_6_binary)                                                                         \
+    X(serve_unix_7_own_file)                                                                       \
+    X(serve_unix_8_no_directory)                                                                   \
     X(overlay_example)                                                                             \
     X(overlay_problems)                                                                            \
     /* cause-*: the 案由 dictionaries (tests/test-cause.c) */                                    \
