@@ -340,6 +340,7 @@
     X(serve_hard_cli_busy)                                                                         \
     X(serve_hard_export_key)                                                                       \
     X(serve_hard_check_config)                                                                     \
+    X(serve_hard_config_every_key)                                                                 \
     X(serve_hard_cli_read_only_mount)                                                              \
     X(serve_hard_store_readonly)                                                                   \
     X(serve_hard_stream_memory_cap)                                                                \
