@@ -40,6 +40,7 @@
 #include <stdatomic.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include <time.h>
 #include <uv.h>
 
 #include "cache.h"
@@ -47,6 +48,15 @@
 #include "jsonw.h"
 #include "serve.h"
 #include "store.h"
+
+/* The monotonic clock in microseconds, for the durations the writer, the checkpointer,
+ * the read-ahead and a firing chunk measure (one definition; each file had a copy). */
+static inline uint64_t cf__micros(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
 
 /* ---- token cache (the loop's) ---- */
 
