@@ -181,7 +181,8 @@ static int make_socket(cf_serve_t *srv, const char *path, uv_connection_cb on_ac
         if (why == ENOENT || why == ENOTDIR) /* a bare name's directory exists: "." */
             return cf_error_set(err, CF_EINVALID, path, 0, 0,
                                 "listen: the directory %.*s for the socket %s does not exist",
-                                (int)(dir_len(path) > 1 ? dir_len(path) - 1 : 1), path, path);
+                                (int)(dir_len(path) > 1 ? dir_len(path) - 1 : 1),
+                                dir_len(path) ? path : ".", path);
         return cf_error_set(err, CF_EIO, path, 0, 0,
                             "listen: cannot make a directory next to the socket %s: %s", path,
                             strerror(why));
