@@ -28,6 +28,10 @@
  * rule for rows without 序号 that have their own name (they share the merged
  * cells above) covers the common case. Numbers are written as integers when
  * whole (a 序号 of 3.0 is "3"), dates as FreeXL gives them (YYYY-MM-DD).
+ * A U+0000 inside a cell's text or a sheet's name is made a space in the copy FreeXL
+ * reads (its strings are C strings: the rest of the cell was lost; "NUL characters"
+ * below). Map: recognizing a workbook; a cell's text; the NULs (a BIFF record walker,
+ * then the compound file read as far as the workbook stream's sectors); the child.
  */
 #include "importer-int.h"
 
@@ -320,8 +324,10 @@ static size_t cfb_workbook(const cfb_t *c, uint32_t *sec, size_t max, size_t *ro
 {
     size_t n = cfb_chain(c->fat, c->fat_count, rd32(c->f + 0x30), sec, max), found = 0;
     for (size_t i = 0; i < n * (c->ss / 128); i++) {
-        size_t at = cfb_at(c, sec[i / (c->ss / 128)]) + (i % (c->ss / 128)) * 128;
-        unsigned char *e = c->f + at;
+        size_t base = cfb_at(c, sec[i / (c->ss / 128)]), at = base + (i % (c->ss / 128)) * 128;
+        if (!base)
+            return 0;
+        const unsigned char *e = c->f + at;
         if (i == 0)
             *root = at;
         for (int w = 0; w < 2 && e[0x42] == 2 && !found; w++) {
@@ -369,15 +375,22 @@ static int cfb_where(cfb_t *c, const unsigned char *e, const unsigned char *root
     uint32_t *minifat = count ? malloc(count * sizeof(uint32_t)) : NULL;
     if (!minifat)
         return -1;
-    for (size_t i = 0; i < count; i++)
-        minifat[i] = rd32(c->f + cfb_at(c, sec[i / per]) + 4 * (i % per));
+    for (size_t i = 0; i < count; i++) {
+        size_t base = cfb_at(c, sec[i / per]);
+        if (!base) {
+            free(minifat);
+            return -1;
+        }
+        minifat[i] = rd32(c->f + base + 4 * (i % per));
+    }
     uint32_t *mini = sec + max / 2;
     size_t nroot = cfb_chain(c->fat, c->fat_count, rd32(root + 0x74), sec, max / 2);
     *unit = 64;
     *units = cfb_chain(minifat, count, start, mini, max / 2);
     for (size_t i = 0; i < *units; i++) {
         size_t at = (size_t)mini[i] * 64;
-        where[i] = at / c->ss < nroot ? cfb_at(c, sec[at / c->ss]) + at % c->ss : 0;
+        size_t base = at / c->ss < nroot ? cfb_at(c, sec[at / c->ss]) : 0;
+        where[i] = base ? base + at % c->ss : 0;
     }
     free(minifat);
     return 0;
@@ -388,6 +401,8 @@ static int cfb_where(cfb_t *c, const unsigned char *e, const unsigned char *root
 static void xls_patch_nul(unsigned char *f, size_t len)
 {
     cfb_t c = {f, len, 0, NULL, 0};
+    if (len < 512)
+        return;
     uint32_t shift = rd16(f + 0x1E);
     c.ss = shift == 9 || shift == 12 ? (size_t)1 << shift : 0;
     size_t max = c.ss ? 2 * (len / 64 + 1) : 0, units = 0, unit = 0, root = 0, e;
