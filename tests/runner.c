@@ -5,6 +5,13 @@
  * with a timeout, and ends with "N passed, N failed". `caseflow-tests NAME...`
  * runs only those (in-process when exactly one, for gdb). A test fails when it
  * returns non-zero, aborts (a failed ASSERT), crashes, or exceeds the timeout.
+ *
+ * Under AddressSanitizer a forked test also fails when it leaked: the child ends with
+ * _exit (it must not run the parent's atexit handlers or flush its stdio twice), and
+ * _exit skips LeakSanitizer's check at exit, so the child asks for the check itself
+ * (__lsan_do_recoverable_leak_check, which honours LSAN_OPTIONS' suppressions and
+ * prints the leaks) before it exits. A test run alone, in-process, is checked at
+ * exit as any program is.
  */
 #include <errno.h>
 #include <signal.h>
@@ -20,6 +27,17 @@
 
 #include "task.h"
 #include "test-list.h"
+
+#if defined(__SANITIZE_ADDRESS__)
+#define CF_TEST_LSAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define CF_TEST_LSAN 1
+#endif
+#endif
+#ifdef CF_TEST_LSAN
+#include <sanitizer/lsan_interface.h>
+#endif
 
 #define X(name) int run_test_##name(void);
 TEST_GROUPS(X)
@@ -154,6 +172,13 @@ static int run_one_forked(const test_entry_t *t)
     if (pid == 0) {
         alarm(TEST_TIMEOUT_S);
         int rc = t->fn();
+#ifdef CF_TEST_LSAN
+        alarm(TEST_TIMEOUT_S); /* the check's time (a second or so) is not the test's */
+        if (rc == 0 && __lsan_do_recoverable_leak_check() != 0) {
+            fprintf(stderr, "  %s: leaked (LeakSanitizer's report above)\n", t->name);
+            rc = 1;
+        }
+#endif
         _exit(rc == 0 ? 0 : rc == CF_TEST_SKIP ? CF_TEST_SKIP : 1);
     }
     int status;

@@ -219,8 +219,7 @@ static void chain_verifies(cf_store_t *s, const cf_case_t *c)
     cf_case_t got;
     cf_error_t err;
     json_t *events;
-    ASSERT_EQ(cf_case_init(&got), 0);
-    ASSERT_EQ(cf_store_case_get(s, c->id, &got, &err), 0);
+    ASSERT_EQ(cf_store_case_get(s, c->id, &got, &err), 0); /* it initializes got */
     ASSERT_STR_EQ(got.head, c->head);
     ASSERT_EQ(got.version, c->version);
     ASSERT_EQ(cf_store_case_events(s, c->id, &events, &err), 0);

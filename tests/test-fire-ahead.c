@@ -73,8 +73,7 @@ static void another_event(cf_store_t *s, int64_t id, cf_time_t at)
     cf_case_t c;
     cf_error_t err;
     char when[CF_TIME_BUFSZ];
-    ASSERT_EQ(cf_case_init(&c), 0);
-    ASSERT_EQ(cf_store_case_get(s, id, &c, &err), 0);
+    ASSERT_EQ(cf_store_case_get(s, id, &c, &err), 0); /* it initializes c */
     cf_time_format(at, when);
     json_t *events = json_pack("[{s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:b, s:s}]", "seq",
                                (json_int_t)c.version + 1, "type", "alert", "at", when, "actor",
@@ -94,8 +93,7 @@ static int alert_events(cf_store_t *s, int64_t id, const char *alert_id, int64_t
     json_t *events, *ev;
     size_t i;
     int n = 0;
-    ASSERT_EQ(cf_case_init(&c), 0);
-    ASSERT_EQ(cf_store_case_get(s, id, &c, &err), 0);
+    ASSERT_EQ(cf_store_case_get(s, id, &c, &err), 0); /* it initializes c */
     ASSERT_EQ(cf_store_case_events(s, id, &events, &err), 0);
     ASSERT_EQ(json_array_size(events), (size_t)c.version);
     cf_audit_t audit;
@@ -345,8 +343,7 @@ static char *case_text(cf_store_t *s, int64_t id, char **snapshot)
     cf_case_t c;
     cf_error_t err;
     json_t *events;
-    ASSERT_EQ(cf_case_init(&c), 0);
-    ASSERT_EQ(cf_store_case_get(s, id, &c, &err), 0);
+    ASSERT_EQ(cf_store_case_get(s, id, &c, &err), 0); /* it initializes c */
     ASSERT_EQ(cf_store_case_events(s, id, &events, &err), 0);
     char *text = json_dumps(events, JSON_COMPACT | JSON_SORT_KEYS);
     ASSERT(text != NULL);
@@ -401,7 +398,6 @@ TEST_IMPL(fireahead_sealed_same)
         cf_case_t c;
         cf_error_t err;
         ASSERT_EQ(alert_events(s, due[k].case_id, due[k].id, &version), 1);
-        ASSERT_EQ(cf_case_init(&c), 0);
         ASSERT_EQ(cf_store_case_get(s, due[k].case_id, &c, &err), 0);
         ASSERT_STR_EQ(c.head, heads[k]);
         cf_case_dispose(&c);

@@ -71,3 +71,28 @@ TEST_IMPL(import_sheets_row_xlsx)
     cf_import_result_free(&r);
     return 0;
 }
+
+/* import-2.2f: a U+0000 inside a cell's text of an .xls, or in a sheet's name, is a
+ * space; the text after it is kept (FreeXL's C strings ended there: "……条例》" without
+ * 第四十一条, the name without its parenthesis). The fixtures are made by
+ * tests/fixtures/import/make-xls-nul.py: row 2 in LABEL records, row 3 in the shared
+ * strings (SST), the last of them split over a CONTINUE record just before its NUL; the
+ * workbook stream in regular sectors, and in the mini stream (a workbook under 4 KiB). */
+TEST_IMPL(import_sheets_xls_nul)
+{
+    static const char *const files[] = {"tests/fixtures/import/xls-nul.xls",
+                                        "tests/fixtures/import/xls-nul-mini.xls"};
+    for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+        cf_import_result_t r = ti_import_file(files[i]);
+        ASSERT_EQ(json_array_size(r.matters), 2);
+        json_t *a = json_array_get(r.matters, 0), *b = json_array_get(r.matters, 1);
+        ASSERT_STR_EQ(json_string_value(json_object_get(a, "name")),
+                      "对医疗保险经办机构骗取基金支出的处罚 （含其他情形）");
+        const char *basis =
+            json_string_value(json_object_get(json_object_get(b, "legal_basis"), "text"));
+        ASSERT_STR_EQ(basis, "《医疗保障基金使用监督管理条例》 第四十一条");
+        ASSERT(problem(&r.explain, "(sheet '行政 处罚', row 1)") != NULL);
+        cf_import_result_free(&r);
+    }
+    return 0;
+}

@@ -85,6 +85,7 @@
     X(import_family_sheets)                                                                        \
     X(import_sheets_row)                                                                           \
     X(import_sheets_row_xlsx)                                                                      \
+    X(import_sheets_xls_nul)                                                                       \
     X(import_family_page_charset)                                                                  \
     X(import_options)                                                                              \
     X(import_bad_empty)                                                                            \
@@ -346,6 +347,7 @@
     X(serve_hard_cli_busy)                                                                         \
     X(serve_hard_export_key)                                                                       \
     X(serve_hard_check_config)                                                                     \
+    X(serve_hard_config_every_key)                                                                 \
     X(serve_hard_cli_read_only_mount)                                                              \
     X(serve_hard_store_readonly)                                                                   \
     X(serve_hard_stream_memory_cap)                                                                \
@@ -363,6 +365,8 @@
     X(serve_unix_4_too_long)                                                                       \
     X(serve_unix_5_setting)                                                                        \
     X(serve_unix_6_binary)                                                                         \
+    X(serve_unix_7_own_file)                                                                       \
+    X(serve_unix_8_no_directory)                                                                   \
     X(overlay_example)                                                                             \
     X(overlay_problems)                                                                            \
     /* cause-*: the 案由 dictionaries (tests/test-cause.c) */                                    \

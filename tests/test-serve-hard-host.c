@@ -8,8 +8,9 @@
  *   9.2  allowed_host: a Host naming another host is 421 EHOST, the connection closed;
  *        the listed names (any case on either side, any port, a trailing dot),
  *        localhost, 127.x.x.x and [::1] pass, and so does HTTP/1.0 without Host;
- *        X-Forwarded-Host's first name is checked too (a proxy sending Host: 127.0.0.1);
- *        none set: any Host;
+ *        X-Forwarded-Host's names are checked too (a proxy sending Host: 127.0.0.1):
+ *        every name of a comma list and every such header, an empty name refused
+ *        (only the first name of the first header was); none set: any Host;
  *   9.3  allowed_host in the config file (repeatable, printed by --check-config); an
  *        empty name or a 17th refused, in the file and as --allowed-host.
  * The tests speak raw HTTP over a socket: libcurl would never send these heads.
@@ -127,6 +128,11 @@ TEST_IMPL(serve_hard_allowed_host)
         /* behind a proxy that sends Host: 127.0.0.1: the browser's name, forwarded */
         "Host: 127.0.0.1\r\nX-Forwarded-Host: evil.example\r\n",
         "Host: 127.0.0.1\r\nX-Forwarded-Host: evil.example, caseflow.example\r\n",
+        "Host: 127.0.0.1\r\nX-Forwarded-Host: caseflow.example, evil.example\r\n",
+        "Host: 127.0.0.1\r\nX-Forwarded-Host: caseflow.example, 10.0.0.1\r\n",
+        "Host: 127.0.0.1\r\nX-Forwarded-Host: caseflow.example,\r\n",
+        "Host: 127.0.0.1\r\nX-Forwarded-Host: caseflow.example\r\n"
+        "X-Forwarded-Host: evil.example\r\n",
     };
     static const char *const allowed[] = {
         "Host: caseflow.example\r\n",
@@ -138,7 +144,9 @@ TEST_IMPL(serve_hard_allowed_host)
         "Host: 127.0.0.1\r\n",
         "Host: 127.1.2.3:80\r\n",
         "Host: [::1]:8080\r\n",
-        "Host: 127.0.0.1\r\nX-Forwarded-Host: caseflow.example:443, 10.0.0.1\r\n",
+        "Host: 127.0.0.1\r\nX-Forwarded-Host: caseflow.example:443, 127.0.0.1\r\n",
+        "Host: 127.0.0.1\r\nX-Forwarded-Host: caseflow.example\r\n"
+        "X-Forwarded-Host: second.example:8443 ,\tlocalhost\r\n",
     };
     char db[512];
     td_db("hard-host.db", db, sizeof(db));

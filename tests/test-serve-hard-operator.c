@@ -8,7 +8,9 @@
  * serve-hard-4.*: the database replaced or deleted under the daemon;
  * serve-hard-8.*: the command line beside a busy daemon, and on a read-only mount;
  * serve-hard-9.1: the export key: --export-key, checked by --check-config and at start;
- * serve-hard-9.2: --check-config checks the address, webhooks, alert log and web folder.
+ * serve-hard-9.2: --check-config checks the address, webhooks, alert log and web folder;
+ * serve-hard-9.4: every key serve-config.c's header lists is read from a file into its
+ *                 field (the list, the reader and the numbers' table kept one).
  * (The rest of serve-hard-* is test-serve-hard.c and test-serve-hard-limits.c.)
  *
  * Map: serve-hard-3.2 with its log (log_t, log_line, used by 4.* too); 4.* with
@@ -27,6 +29,7 @@
 
 #include "core-helpers.h"
 #include "cli.h"
+#include "ops.h"
 #include "serve-helpers.h"
 #include "store.h"
 #include "task.h"
@@ -472,5 +475,116 @@ TEST_IMPL(serve_hard_check_config)
         if (td_cli(db, T0, "serve", bad[i].flag, bad[i].value, "--check-config", NULL) != 2 ||
             !strstr(td_err, bad[i].says))
             CF__FAIL("%s %s: %s", bad[i].flag, bad[i].value, td_err);
+    return 0;
+}
+
+/* ---- serve-hard-9.4: every key serve-config.c lists is read into its field ---------------- */
+
+/* A valid value for every key; the test fails when serve-config.c's list names one
+ * that is not here, so the list, this table and the file's reader stay one. */
+static const char *const every_key[][2] = {
+    {"db", "/srv/x.db"},
+    {"listen", "127.0.0.1:9001"},
+    {"listen_mode", "0600"},
+    {"max_body", "2048"},
+    {"alert_log", "/srv/alerts.log"},
+    {"webhook", "http://127.0.0.1:1/hook"},
+    {"webhook_attempts", "3"},
+    {"webhook_retry_ms", "50"},
+    {"timeout_ms", "2500"},
+    {"now", T0},
+    {"test_clock", "true"},
+    {"fire_chunk", "16"},
+    {"stream_max_pending", "8192"},
+    {"streams_max_total", "65536"},
+    {"streams_per_token", "4"},
+    {"token_cache_ms", "100"},
+    {"checkpoint_interval", "7"},
+    {"checkpoint_key", "/srv/k.pem"},
+    {"checkpoint_out", "/srv/c.out"},
+    {"export_key", "/srv/e.pem"},
+    {"doc_max", "8589934592"},
+    {"db_check_ms", "20"},
+    {"readers", "3"},
+    {"page_limit_max", "50"},
+    {"web", "/srv/web"},
+    {"session_ttl", "600"},
+    {"cookie_secure", "1"},
+    {"allowed_host", "caseflow.example"},
+    {"alert_ack_timeout", "30"},
+    {"writer_stuck_ms", "500"},
+    {"auth_fail_burst", "5"},
+    {"prepare", "never"},
+};
+
+/* cfg (OUT) as the one-line config file "key = value" leaves it; the load's code. */
+static int load_one(const char *key, const char *value, cf_serve_config_t *cfg)
+{
+    char conf[512], *buf = NULL;
+    cf_error_t err;
+    snprintf(conf, sizeof(conf), "%s/one.conf", cf_test_tmpdir());
+    FILE *f = fopen(conf, "w");
+    ASSERT(f != NULL);
+    fprintf(f, "%s = %s\n", key, value);
+    fclose(f);
+    cf_serve_config_init(cfg);
+    int rc = cf_serve_config_load(cfg, conf, &buf, &err);
+    free(buf); /* the strings are not read after this */
+    return rc;
+}
+
+/* The value every_key has for key, or NULL. */
+static const char *value_for(const char *key)
+{
+    for (size_t i = 0; i < sizeof(every_key) / sizeof(every_key[0]); i++)
+        if (strcmp(every_key[i][0], key) == 0)
+            return every_key[i][1];
+    return NULL;
+}
+
+TEST_IMPL(serve_hard_config_every_key)
+{
+    cf_serve_config_t none, cfg;
+    cf_serve_config_init(&none);
+    /* The keys serve-config.c's header lists (" *   key   meaning"), each in the table,
+     * read from a file, and changing the settings. */
+    char *text = NULL;
+    size_t len = 0, keys = 0;
+    cf_error_t err;
+    ASSERT_EQ(
+        cf_ops_read_file(CF_SOURCE_DIR "/api/http/serve-config.c", 1 << 20, &text, &len, &err), 0);
+    char *p = strstr(text, "CONFIG FILE FORMAT");
+    char *end = strstr(text, "\n */");
+    ASSERT(p != NULL && end != NULL);
+    for (p = strstr(p, "\n *   "); p && p < end; p = strstr(p + 1, "\n *   ")) {
+        char key[64];
+        if (p[6] < 'a' || p[6] > 'z' || sscanf(p + 6, "%63[a-z_]", key) != 1)
+            continue;
+        const char *value = value_for(key);
+        if (!value)
+            CF__FAIL("serve-config.c lists %s, which the test has no value for", key);
+        if (load_one(key, value, &cfg) != 0 || memcmp(&cfg, &none, sizeof(cfg)) == 0)
+            CF__FAIL("%s = %s was not read into a setting", key, value);
+        keys++;
+    }
+    free(text);
+    ASSERT_EQ(keys, sizeof(every_key) / sizeof(every_key[0]));
+    /* Into the right fields, sizes as sizes, seconds as milliseconds. */
+    ASSERT_EQ(load_one("doc_max", "8589934592", &cfg), 0);
+    ASSERT_EQ(cfg.doc_max, (size_t)8589934592ull);
+    ASSERT_EQ(load_one("checkpoint_interval", "7", &cfg), 0);
+    ASSERT_EQ(cfg.checkpoint_interval_ms, 7000);
+    ASSERT_EQ(load_one("auth_fail_burst", "5", &cfg), 0);
+    ASSERT_EQ(cfg.auth_fail_burst, 5);
+    ASSERT_EQ(load_one("test_clock", "false", &cfg), 0);
+    ASSERT_EQ(cfg.test_clock, 0);
+    ASSERT_EQ(load_one("export_key", "/srv/e.pem", &cfg), 0);
+    ASSERT(cfg.export_key != NULL);
+    /* Refused: an unknown key, a value out of range, a word that is not one. */
+    ASSERT_EQ(load_one("listen_port", "80", &cfg), CF_EPARSE);
+    ASSERT_EQ(load_one("readers", "65", &cfg), CF_EPARSE);
+    ASSERT_EQ(load_one("cookie_secure", "yes", &cfg), CF_EPARSE);
+    ASSERT_EQ(load_one("prepare", "sometimes", &cfg), CF_EPARSE);
+    ASSERT_EQ(load_one("allowed_host", "", &cfg), CF_EPARSE);
     return 0;
 }

@@ -25,7 +25,16 @@
  *         "listening on unix:PATH", the file has that mode, a raw AF_UNIX client is
  *         answered, SIGTERM stops it with exit 0 and the file gone; --check-config
  *         prints the setting back; a bad --listen-mode prints the usage.
+ * unix-7: the socket's file is made with its mode in a private directory and then
+ *         named (http-unix.c says why): nothing else is left in the folder; a daemon
+ *         whose socket file was replaced (removed by hand, another daemon on the path)
+ *         leaves the other's file alone at its stop; a path whose private name would
+ *         not fit a socket address is refused, naming it.
+ * unix-8: a socket path in a directory that does not exist: "the directory ... does
+ *         not exist", naming it (libuv said "no such file or directory", or "permission
+ *         denied" further up), at the start.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -81,6 +90,20 @@ static long status_of(const td_daemon_t *d, const char *method, const char *path
     return status;
 }
 
+/* A fresh database dbname with a handler's token (returned, the caller frees it), and
+ * cfg (OUT) for a daemon on the socket sockname in the test's folder (OUT path, TD_PATH
+ * bytes, nothing there yet). */
+static char *on_socket(const char *dbname, const char *sockname, char *path, cf_serve_config_t *cfg)
+{
+    static char db[TD_PATH];
+    td_db(dbname, db, sizeof(db));
+    char *handler = td_token(db, "甲局", "handler", "张三");
+    sock_path(sockname, path);
+    td_config(cfg, db, T0);
+    cfg->unix_path = path;
+    return handler;
+}
+
 /* cf_serve_open on cfg must fail; its message (OUT err) for the caller to check. */
 static void open_fails(const cf_serve_config_t *cfg, cf_error_t *err)
 {
@@ -94,15 +117,11 @@ static void open_fails(const cf_serve_config_t *cfg, cf_error_t *err)
 
 TEST_IMPL(serve_unix_1_answers)
 {
-    char db[TD_PATH], path[TD_PATH], url[64];
+    char path[TD_PATH], url[64];
     struct stat st;
-    td_db("unix-1.db", db, sizeof(db));
-    char *handler = td_token(db, "甲局", "handler", "张三");
-    char *head = td_token(db, "甲局", "head", "李四");
-    sock_path("cf.sock", path);
     cf_serve_config_t cfg;
-    td_config(&cfg, db, T0);
-    cfg.unix_path = path;
+    char *handler = on_socket("unix-1.db", "cf.sock", path, &cfg);
+    char *head = td_token(cfg.db_path, "甲局", "head", "李四");
     cfg.auth_fail_burst = 2;
     td_daemon_t d;
     td_start(&d, &cfg);
@@ -148,15 +167,11 @@ TEST_IMPL(serve_unix_1_answers)
 
 TEST_IMPL(serve_unix_2_stale)
 {
-    char db[TD_PATH], path[TD_PATH];
+    char path[TD_PATH];
     struct stat st;
     cf_error_t err;
-    td_db("unix-2.db", db, sizeof(db));
-    char *handler = td_token(db, "甲局", "handler", "张三");
-    sock_path("stale.sock", path);
     cf_serve_config_t cfg;
-    td_config(&cfg, db, T0);
-    cfg.unix_path = path;
+    char *handler = on_socket("unix-2.db", "stale.sock", path, &cfg);
 
     /* Another process answers on the socket: refused, its file left alone. */
     int live = bind_at(path, 1);
@@ -383,5 +398,85 @@ TEST_IMPL(serve_unix_6_binary)
     const char *text = td_err[0] ? td_err : td_out;
     ASSERT_CONTAINS(text, "[--listen-mode 0660]");
     ASSERT_CONTAINS(text, "[--alert-log FILE]\n");
+    return 0;
+}
+
+/* ---- unix-7 ------------------------------------------------------------------------------- */
+
+/* The entries of the test's folder whose name starts with prefix. */
+static int entries_like(const char *prefix)
+{
+    DIR *dir = opendir(cf_test_tmpdir());
+    ASSERT(dir != NULL);
+    int n = 0;
+    struct dirent *e;
+    while ((e = readdir(dir)) != NULL)
+        n += strncmp(e->d_name, prefix, strlen(prefix)) == 0;
+    closedir(dir);
+    return n;
+}
+
+TEST_IMPL(serve_unix_7_own_file)
+{
+    char path[TD_PATH];
+    struct stat st;
+    cf_error_t err;
+    cf_serve_config_t cfg;
+    char *handler = on_socket("unix-7.db", "own.sock", path, &cfg);
+    cfg.listen_mode = 0640;
+    td_daemon_t d;
+    td_start(&d, &cfg);
+    ASSERT_EQ(lstat(path, &st), 0);
+    ASSERT(S_ISSOCK(st.st_mode));
+    ASSERT_EQ(st.st_mode & 0777, 0640);
+    ASSERT_EQ(entries_like(".cf"), 0); /* the private directory is gone */
+    ASSERT_EQ(status_of(&d, "GET", "/v1/cases", handler, NULL, NULL), 200);
+
+    /* Someone removes the file and another daemon binds the path: this one's stop leaves
+     * the other's socket where it is (libuv's unlink at close removed it). */
+    ASSERT_EQ(unlink(path), 0);
+    int other = bind_at(path, 1);
+    ASSERT_EQ(lstat(path, &st), 0);
+    ino_t ino = st.st_ino;
+    td_stop(&d);
+    ASSERT_EQ(lstat(path, &st), 0);
+    ASSERT_EQ(st.st_ino, ino);
+    close(other);
+    ASSERT_EQ(unlink(path), 0);
+
+    /* A path that fits an address while the private name next to it does not. */
+    char longer[TD_PATH];
+    struct sockaddr_un a;
+    int n = snprintf(longer, sizeof(longer), "%s/", cf_test_tmpdir());
+    while ((size_t)n < sizeof(a.sun_path) - 3)
+        longer[n++] = 'd';
+    longer[n++] = '/';
+    longer[n++] = 's';
+    longer[n] = '\0';
+    ASSERT((size_t)n < sizeof(a.sun_path));
+    cfg.unix_path = longer;
+    open_fails(&cfg, &err);
+    ASSERT_CONTAINS(err.text, "is bound first as");
+    ASSERT_CONTAINS(err.text, "/.cfXXXXXX/s");
+    ASSERT_STR_EQ(err.source, longer);
+    free(handler);
+    return 0;
+}
+
+/* ---- unix-8 ------------------------------------------------------------------------------- */
+
+TEST_IMPL(serve_unix_8_no_directory)
+{
+    char path[TD_PATH], want[TD_PATH + 64];
+    cf_error_t err;
+    cf_serve_config_t cfg;
+    char *handler = on_socket("unix-8.db", "unused.sock", path, &cfg);
+    snprintf(path, sizeof(path), "%s/no-such-dir/cf.sock", cf_test_tmpdir());
+    open_fails(&cfg, &err);
+    snprintf(want, sizeof(want), "the directory %s/no-such-dir for the socket %s does not exist",
+             cf_test_tmpdir(), path);
+    ASSERT_CONTAINS(err.text, want);
+    ASSERT_STR_EQ(err.source, path);
+    free(handler);
     return 0;
 }

@@ -140,6 +140,52 @@ static int check_config(cf_cli_t *cli, const cf_serve_config_t *cfg)
     return CF_EXIT_OK;
 }
 
+/* The line "caseflow: listening on WHERE" on standard output (WHERE, OUT, size bytes:
+ * HOST:PORT or unix:PATH), and where the workbench is on standard error. */
+static void announce(cf_cli_t *cli, const cf_serve_config_t *cfg, cf_serve_t *srv, char *where,
+                     size_t size)
+{
+    if (cfg->unix_path)
+        snprintf(where, size, "unix:%s", cfg->unix_path);
+    else
+        snprintf(where, size, "%s:%d", cfg->host, cf_serve_port(srv));
+    fprintf(cli->out, "caseflow: listening on %s\n", where);
+    if (cfg->web_dir && cfg->unix_path)
+        fprintf(cli->err,
+                "caseflow: the workbench is at / through the proxy in front of %s "
+                "(files: %s)\n",
+                where, cfg->web_dir);
+    else if (cfg->web_dir)
+        fprintf(cli->err, "caseflow: the workbench is at http://%s/ (files: %s)\n", where,
+                cfg->web_dir);
+    else
+        fprintf(cli->err, "caseflow: no workbench files found (give --web DIR)\n");
+    fflush(cli->out);
+}
+
+/* The daemon opened on cfg and run until it stops: the command's exit code. */
+static int run(cf_cli_t *cli, const cf_serve_config_t *cfg)
+{
+    cf_error_t err;
+    cf_serve_t *srv;
+    cf_error_clear(&err);
+    int rc = cf_serve_open(cfg, &srv, &err);
+    if (rc != 0)
+        return cf__cli_fail(cli, rc, &err);
+    char where[4300];
+    announce(cli, cfg, srv, where, sizeof(where));
+    /* systemd (Type=notify): ready once accepting; a no-op outside a service. */
+    sd_notifyf(0, "READY=1\nSTATUS=listening on %s", where);
+    int closed = cf_serve_run(srv);
+    sd_notify(0, "STOPPING=1");
+    cf_serve_free(srv);
+    if (closed != 0) {
+        fprintf(cli->err, "caseflow: the loop did not close cleanly (%s)\n", uv_strerror(closed));
+        return CF_EXIT_STORE;
+    }
+    return CF_EXIT_OK;
+}
+
 /* Exported, documented in cli.h */
 int cf__cmd_serve(cf_cli_t *cli, int argc, char **argv)
 {
@@ -173,39 +219,9 @@ int cf__cmd_serve(cf_cli_t *cli, int argc, char **argv)
         return rc;
     }
     cfg.handle_signals = 1;
-    cf_serve_t *srv;
-    if ((rc = cf_serve_open(&cfg, &srv, &err)) != 0) {
-        free(file);
-        return cf__cli_fail(cli, rc, &err);
-    }
-    char where[4300];
-    if (cfg.unix_path)
-        snprintf(where, sizeof(where), "unix:%s", cfg.unix_path);
-    else
-        snprintf(where, sizeof(where), "%s:%d", cfg.host, cf_serve_port(srv));
-    fprintf(cli->out, "caseflow: listening on %s\n", where);
-    if (cfg.web_dir && cfg.unix_path)
-        fprintf(cli->err,
-                "caseflow: the workbench is at / through the proxy in front of %s "
-                "(files: %s)\n",
-                where, cfg.web_dir);
-    else if (cfg.web_dir)
-        fprintf(cli->err, "caseflow: the workbench is at http://%s/ (files: %s)\n", where,
-                cfg.web_dir);
-    else
-        fprintf(cli->err, "caseflow: no workbench files found (give --web DIR)\n");
-    fflush(cli->out);
-    /* systemd (Type=notify): ready once accepting; a no-op outside a service. */
-    sd_notifyf(0, "READY=1\nSTATUS=listening on %s", where);
-    int closed = cf_serve_run(srv);
-    sd_notify(0, "STOPPING=1");
-    cf_serve_free(srv);
+    rc = run(cli, &cfg);
     free(file);
-    if (closed != 0) {
-        fprintf(cli->err, "caseflow: the loop did not close cleanly (%s)\n", uv_strerror(closed));
-        return CF_EXIT_STORE;
-    }
-    return CF_EXIT_OK;
+    return rc;
 }
 
 /* ---- token create ---------------------------------------------------------------------------- */

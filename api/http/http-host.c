@@ -18,10 +18,17 @@
  * locked out). A port in the Host is ignored (the daemon knows its own port; a
  * proxy may name its own), and so is one trailing dot. A request without Host
  * (HTTP/1.0; no browser sends one) passes: it cannot come from a page. When the
- * request carries X-Forwarded-Host (a proxy in front), its first name must be allowed
- * too: behind a proxy that sends Host: 127.0.0.1, it is the name the browser used. Nothing is
+ * request carries X-Forwarded-Host (a proxy in front), its names must be allowed too:
+ * behind a proxy that sends Host: 127.0.0.1, that is the name the browser used. Every
+ * name is checked, in every X-Forwarded-Host header and in a comma list (a chain of
+ * proxies appends one each), and any one not allowed is 421 EHOST like a Host: which
+ * of them a reader takes (the Origin check, http-session.c, takes the first; a proxy
+ * or log the last) is theirs to choose, and none may name a stranger's host. Nothing is
  * checked when the list is empty, the default, so that upgrading changes nothing:
  * docs/security.md recommends setting it for any daemon a browser reaches.
+ * Rejected for a second X-Forwarded-Host header: 400 (a proxy chain that adds a
+ * header rather than extending the list is legitimate; its names are allowed or not
+ * like any other).
  *
  * Rejected: checking Origin instead (a GET carries none), and a default list of
  * loopback names only (behind a proxy that passes the public Host, as nginx's
@@ -88,6 +95,27 @@ static int allowed(const cf_serve_config_t *cfg, h2o_iovec_t host)
     return 0;
 }
 
+/* 1 if every name of an X-Forwarded-Host value (a comma list, spaces around its
+ * names) is allowed; an empty name is not. */
+static int forwarded_allowed(const cf_serve_config_t *cfg, h2o_iovec_t v)
+{
+    const char *p = v.base, *end = v.base + v.len;
+    for (;;) {
+        const char *comma = memchr(p, ',', (size_t)(end - p));
+        const char *stop = comma ? comma : end;
+        while (p < stop && (*p == ' ' || *p == '\t'))
+            p++;
+        size_t n = (size_t)(stop - p);
+        while (n && (p[n - 1] == ' ' || p[n - 1] == '\t'))
+            n--;
+        if (!allowed(cfg, h2o_iovec_init(p, n)))
+            return 0;
+        if (!comma)
+            return 1;
+        p = comma + 1;
+    }
+}
+
 /* Exported, documented in serve-int.h */
 int cf__http_host_allowed(const cf_serve_config_t *cfg, h2o_req_t *req, h2o_iovec_t host)
 {
@@ -96,16 +124,11 @@ int cf__http_host_allowed(const cf_serve_config_t *cfg, h2o_req_t *req, h2o_iove
     if (host.base && !allowed(cfg, host))
         return 0;
     /* Behind a proxy that sends Host: 127.0.0.1 and the browser's Host as
-     * X-Forwarded-Host (the first of a list: the name the browser used), that is the
-     * name to check, as the Origin check (http-session.c) takes it. */
-    ssize_t at = h2o_find_header_by_str(&req->headers, H2O_STRLIT("x-forwarded-host"), -1);
-    if (at < 0)
-        return 1;
-    h2o_iovec_t fw = req->headers.entries[at].value;
-    const char *comma = memchr(fw.base, ',', fw.len);
-    if (comma)
-        fw.len = (size_t)(comma - fw.base);
-    while (fw.len && fw.base[fw.len - 1] == ' ')
-        fw.len--;
-    return allowed(cfg, fw);
+     * X-Forwarded-Host, that is the name to check: every one of them, in every such
+     * header (the file's header says why). */
+    ssize_t at = -1;
+    while ((at = h2o_find_header_by_str(&req->headers, H2O_STRLIT("x-forwarded-host"), at)) >= 0)
+        if (!forwarded_allowed(cfg, req->headers.entries[at].value))
+            return 0;
+    return 1;
 }

@@ -22,13 +22,6 @@
 #define CF__PREFETCH_FIRST_US 2000
 #define CF__AHEAD_PAGE        256 /* due alerts read from the index at a time, ahead */
 
-static uint64_t micros(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
-}
-
 /* The last occurrence of needle in text, or NULL. */
 static const char *last_of(const char *text, const char *needle)
 {
@@ -157,7 +150,7 @@ static int ahead_one(cf_store_t *s, cf_wfcache_t *wfs, cf__ahead_t *ah, cf__fire
             cf__ahead_prep_free(p);
         }
     }
-    uint64_t used = micros() - t0;
+    uint64_t used = cf__micros() - t0;
     return used >= CF__PREFETCH_US ||
            (used >= CF__PREFETCH_FIRST_US && atomic_load(&j->srv->writer.waiting) > 0);
 }
@@ -178,7 +171,7 @@ int cf__exec_prefetch(cf_store_t *s, cf_wfcache_t *wfs, cf__job_t *j)
 {
     cf__ahead_t *ah = j->srv ? &j->srv->writer.ahead : NULL;
     cf__fire_times_t times = {0};
-    uint64_t t0 = micros();
+    uint64_t t0 = cf__micros();
     int over = 0;
     j->status = 200;
     if (!ah)

@@ -29,13 +29,6 @@
 
 #include <time.h>
 
-static uint64_t micros(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
-}
-
 /* ---- the checkpointer ------------------------------------------------------------------ */
 
 /* Least time between two checkpoints: often enough to keep the log short (a few
@@ -184,7 +177,7 @@ void cf__wal_restart(cf__writer_t *w)
     if (!w->firing && frames - atomic_load(&w->ckpt.copied) > CF__WAL_REST_FRAMES &&
         frames <= 2 * limit)
         return; /* the checkpointer is still copying: let it, and look again next commit */
-    uint64_t t0 = micros();
+    uint64_t t0 = cf__micros();
     if (w->firing)
         pthread_mutex_lock(&w->ckpt.run);
     else if (pthread_mutex_trylock(&w->ckpt.run) != 0)
@@ -195,7 +188,7 @@ void cf__wal_restart(cf__writer_t *w)
         atomic_fetch_add(&w->wal_restart_copied, left > 0 ? (unsigned)left : 0);
     }
     pthread_mutex_unlock(&w->ckpt.run);
-    atomic_fetch_add(&w->wal_restart_us, micros() - t0);
+    atomic_fetch_add(&w->wal_restart_us, cf__micros() - t0);
 }
 
 /* Exported, documented in serve-int.h */

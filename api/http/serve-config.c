@@ -42,14 +42,17 @@
  *   auth_fail_burst  unknown tokens a client address may send in a row before 429
  *   prepare          auto | always | never: transitions prepared off the writer thread
  *                    (serve-writer.c, the preparer); auto: each to the shorter line
- * An unknown key is an error naming its line: a typo must not be silently
- * ignored in a deployment's settings.
+ * This list is the one place that names every key (serve.h points here); `setting`
+ * below accepts exactly these, and cf_serve_config_number's table holds the ranges of
+ * the numeric ones. An unknown key is an error naming its line: a typo must not be
+ * silently ignored in a deployment's settings.
  */
 #include "serve-int.h"
 
 #include "ops.h"
 
 #include <limits.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -172,43 +175,65 @@ int cf_serve_config_number(const char *key, const char *text, unsigned long *out
     return CF_ENOTFOUND;
 }
 
-/* Applies one key = value; CF_EINVAL when the key or the value is wrong. */
-static int setting(cf_serve_config_t *cfg, const char *key, char *v)
+/* A true/false setting (true, 1, false, 0) into *out (0 when not one of them: the
+ * file is refused anyway). Returns 0 or CF_EINVAL. */
+static int flag_setting(const char *v, int *out)
 {
-    unsigned long n = 0;
-    cf_error_t e;
-    if (strcmp(key, "db") == 0)
-        return cfg->db_path = v, 0;
+    *out = strcmp(v, "true") == 0 || strcmp(v, "1") == 0;
+    return *out || strcmp(v, "false") == 0 || strcmp(v, "0") == 0 ? 0 : CF_EINVAL;
+}
+
+/* A setting repeated for a list (webhook, allowed_host): v added to list, which holds
+ * *count of max. Returns 0 or CF_EINVAL (the list full, or an empty value when
+ * not empty_ok). */
+static int list_setting(const char **list, unsigned *count, unsigned max, int empty_ok, char *v)
+{
+    if (*count >= max || (!empty_ok && !*v))
+        return CF_EINVAL;
+    list[(*count)++] = v;
+    return 0;
+}
+
+/* The settings that are a path or a name (pointing into the file's text), a list, the
+ * listen address and mode. Returns 0, CF_EINVAL (a wrong value) or CF_ENOTFOUND (not
+ * one of them). */
+static int text_setting(cf_serve_config_t *cfg, const char *key, char *v)
+{
+    static const struct {
+        const char *key;
+        size_t at;
+    } texts[] = {
+        {"db", offsetof(cf_serve_config_t, db_path)},
+        {"alert_log", offsetof(cf_serve_config_t, alert_log)},
+        {"checkpoint_key", offsetof(cf_serve_config_t, checkpoint_key)},
+        {"checkpoint_out", offsetof(cf_serve_config_t, checkpoint_out)},
+        {"export_key", offsetof(cf_serve_config_t, export_key)},
+        {"web", offsetof(cf_serve_config_t, web_dir)},
+    };
+    for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++)
+        if (strcmp(key, texts[i].key) == 0)
+            return *(const char **)((char *)cfg + texts[i].at) = v, 0;
     if (strcmp(key, "listen") == 0)
         return cf_serve_config_listen(cfg, v);
     if (strcmp(key, "listen_mode") == 0)
         return cf_serve_config_mode(v, &cfg->listen_mode);
-    if (strcmp(key, "alert_log") == 0)
-        return cfg->alert_log = v, 0;
-    if (strcmp(key, "webhook") == 0) {
-        if (cfg->webhooks_count >= CF_SERVE_MAX_WEBHOOKS)
-            return CF_EINVAL;
-        cfg->webhooks[cfg->webhooks_count++] = v;
-        return 0;
-    }
-    if (strcmp(key, "allowed_host") == 0) {
-        if (cfg->allowed_hosts_count >= CF_SERVE_MAX_ALLOWED_HOSTS || !*v)
-            return CF_EINVAL;
-        cfg->allowed_hosts[cfg->allowed_hosts_count++] = v;
-        return 0;
-    }
-    if (strcmp(key, "checkpoint_key") == 0)
-        return cfg->checkpoint_key = v, 0;
-    if (strcmp(key, "checkpoint_out") == 0)
-        return cfg->checkpoint_out = v, 0;
-    if (strcmp(key, "export_key") == 0)
-        return cfg->export_key = v, 0;
-    if (strcmp(key, "web") == 0)
-        return cfg->web_dir = v, 0;
-    if (strcmp(key, "cookie_secure") == 0) {
-        cfg->cookie_secure = strcmp(v, "true") == 0 || strcmp(v, "1") == 0;
-        return cfg->cookie_secure || strcmp(v, "false") == 0 || strcmp(v, "0") == 0 ? 0 : CF_EINVAL;
-    }
+    if (strcmp(key, "webhook") == 0)
+        return list_setting(cfg->webhooks, &cfg->webhooks_count, CF_SERVE_MAX_WEBHOOKS, 1, v);
+    if (strcmp(key, "allowed_host") == 0)
+        return list_setting(cfg->allowed_hosts, &cfg->allowed_hosts_count,
+                            CF_SERVE_MAX_ALLOWED_HOSTS, 0, v);
+    return CF_ENOTFOUND;
+}
+
+/* The settings that are a word: cookie_secure, test_clock, now, prepare. Returns 0,
+ * CF_EINVAL (a wrong value) or CF_ENOTFOUND (not one of them). */
+static int word_setting(cf_serve_config_t *cfg, const char *key, const char *v)
+{
+    cf_error_t e;
+    if (strcmp(key, "cookie_secure") == 0)
+        return flag_setting(v, &cfg->cookie_secure);
+    if (strcmp(key, "test_clock") == 0)
+        return flag_setting(v, &cfg->test_clock);
     if (strcmp(key, "now") == 0)
         return cf_time_parse(v, &cfg->now, &e) == 0 ? 0 : CF_EINVAL;
     if (strcmp(key, "prepare") == 0) {
@@ -217,50 +242,74 @@ static int setting(cf_serve_config_t *cfg, const char *key, char *v)
                                                  : CF_SERVE_PREPARE_AUTO;
         return cfg->prepare || strcmp(v, "auto") == 0 ? 0 : CF_EINVAL;
     }
-    if (strcmp(key, "test_clock") == 0) {
-        cfg->test_clock = strcmp(v, "true") == 0 || strcmp(v, "1") == 0;
-        return cfg->test_clock || strcmp(v, "false") == 0 || strcmp(v, "0") == 0 ? 0 : CF_EINVAL;
+    return CF_ENOTFOUND;
+}
+
+/* The whole-number settings (cf_serve_config_number's keys and ranges). Returns 0 or
+ * CF_EINVAL (not one of them, or a wrong value). */
+static int number_setting(cf_serve_config_t *cfg, const char *key, const char *v)
+{
+#define CF__SIZE(k, field)                                                                         \
+    {                                                                                              \
+        k, offsetof(cf_serve_config_t, field), 1, 1                                                \
     }
-    int rc = cf_serve_config_number(key, v, &n);
-    if (rc != 0)
+#define CF__UINT(k, field)                                                                         \
+    {                                                                                              \
+        k, offsetof(cf_serve_config_t, field), 0, 1                                                \
+    }
+    static const struct {
+        const char *key;
+        size_t at;
+        int is_size;    /* a size_t field; else unsigned */
+        unsigned scale; /* the value is multiplied by it (seconds into milliseconds) */
+    } fields[] = {
+        CF__SIZE("max_body", max_body),
+        CF__UINT("webhook_attempts", webhook_attempts),
+        CF__UINT("webhook_retry_ms", webhook_retry_ms),
+        CF__UINT("timeout_ms", timeout_ms),
+        CF__UINT("fire_chunk", fire_chunk),
+        CF__SIZE("stream_max_pending", stream_max_pending),
+        CF__UINT("token_cache_ms", token_cache_ms),
+        CF__UINT("db_check_ms", db_check_ms),
+        CF__UINT("readers", readers),
+        CF__UINT("page_limit_max", page_limit_max),
+        CF__SIZE("streams_max_total", streams_max_total),
+        CF__UINT("streams_per_token", streams_per_token),
+        {"checkpoint_interval", offsetof(cf_serve_config_t, checkpoint_interval_ms), 0, 1000},
+        CF__SIZE("doc_max", doc_max),
+        CF__UINT("session_ttl", session_ttl),
+        CF__UINT("alert_ack_timeout", alert_ack_timeout),
+        CF__UINT("writer_stuck_ms", writer_stuck_ms),
+        CF__UINT("auth_fail_burst", auth_fail_burst),
+    };
+#undef CF__SIZE
+#undef CF__UINT
+    unsigned long n = 0;
+    if (cf_serve_config_number(key, v, &n) != 0)
         return CF_EINVAL;
-    if (strcmp(key, "max_body") == 0)
-        return cfg->max_body = n, 0;
-    if (strcmp(key, "webhook_attempts") == 0)
-        return cfg->webhook_attempts = (unsigned)n, 0;
-    if (strcmp(key, "webhook_retry_ms") == 0)
-        return cfg->webhook_retry_ms = (unsigned)n, 0;
-    if (strcmp(key, "timeout_ms") == 0)
-        return cfg->timeout_ms = (unsigned)n, 0;
-    if (strcmp(key, "fire_chunk") == 0)
-        return cfg->fire_chunk = (unsigned)n, 0;
-    if (strcmp(key, "stream_max_pending") == 0)
-        return cfg->stream_max_pending = n, 0;
-    if (strcmp(key, "token_cache_ms") == 0)
-        return cfg->token_cache_ms = (unsigned)n, 0;
-    if (strcmp(key, "db_check_ms") == 0)
-        return cfg->db_check_ms = (unsigned)n, 0;
-    if (strcmp(key, "readers") == 0)
-        return cfg->readers = (unsigned)n, 0;
-    if (strcmp(key, "page_limit_max") == 0)
-        return cfg->page_limit_max = (unsigned)n, 0;
-    if (strcmp(key, "streams_max_total") == 0)
-        return cfg->streams_max_total = n, 0;
-    if (strcmp(key, "streams_per_token") == 0)
-        return cfg->streams_per_token = (unsigned)n, 0;
-    if (strcmp(key, "checkpoint_interval") == 0)
-        return cfg->checkpoint_interval_ms = (unsigned)n * 1000, 0;
-    if (strcmp(key, "doc_max") == 0)
-        return cfg->doc_max = n, 0;
-    if (strcmp(key, "session_ttl") == 0)
-        return cfg->session_ttl = (unsigned)n, 0;
-    if (strcmp(key, "alert_ack_timeout") == 0)
-        return cfg->alert_ack_timeout = (unsigned)n, 0;
-    if (strcmp(key, "writer_stuck_ms") == 0)
-        return cfg->writer_stuck_ms = (unsigned)n, 0;
-    if (strcmp(key, "auth_fail_burst") == 0)
-        return cfg->auth_fail_burst = (unsigned)n, 0;
+    for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
+        char *at = (char *)cfg + fields[i].at;
+        if (strcmp(key, fields[i].key) != 0)
+            continue;
+        if (fields[i].is_size)
+            *(size_t *)at = n;
+        else
+            *(unsigned *)at = (unsigned)n * fields[i].scale;
+        return 0;
+    }
     return CF_EINVAL;
+}
+
+/* Applies one key = value (the keys: the file's header); CF_EINVAL when the key or the
+ * value is wrong. */
+static int setting(cf_serve_config_t *cfg, const char *key, char *v)
+{
+    int rc = text_setting(cfg, key, v);
+    if (rc == CF_ENOTFOUND)
+        rc = word_setting(cfg, key, v);
+    if (rc == CF_ENOTFOUND)
+        rc = number_setting(cfg, key, v);
+    return rc == 0 ? 0 : CF_EINVAL;
 }
 
 /* Exported, documented in serve.h */

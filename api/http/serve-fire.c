@@ -278,17 +278,10 @@ static int fire_one(cf_store_t *s, const cf_calendar_t *cal, cf_wfcache_t *wfs, 
     return rc;
 }
 
-static uint64_t micros(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
-}
-
-/* The clock a firing chunk's budget is counted on: the test's, or micros(). */
+/* The clock a firing chunk's budget is counted on: the test's, or cf__micros(). */
 static uint64_t fire_micros(const cf_serve_t *srv)
 {
-    return srv && srv->cfg.fire_clock ? srv->cfg.fire_clock(srv->cfg.fire_clock_ctx) : micros();
+    return srv && srv->cfg.fire_clock ? srv->cfg.fire_clock(srv->cfg.fire_clock_ctx) : cf__micros();
 }
 
 /* The next candidate due at now, read from the index when the list is used up.

@@ -40,6 +40,7 @@
 #include <stdatomic.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include <time.h>
 #include <uv.h>
 
 #include "cache.h"
@@ -47,6 +48,15 @@
 #include "jsonw.h"
 #include "serve.h"
 #include "store.h"
+
+/* The monotonic clock in microseconds, for the durations the writer, the checkpointer,
+ * the read-ahead and a firing chunk measure (one definition; each file had a copy). */
+static inline uint64_t cf__micros(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
 
 /* ---- token cache (the loop's) ---- */
 
@@ -552,6 +562,8 @@ struct cf_serve_s {
         uv_tcp_t tcp;
         uv_pipe_t pipe; /* cfg.unix_path */
     } listener;
+    dev_t unix_dev; /* the socket file made at cfg.unix_path; unix_ino 0: none (http-unix.c) */
+    ino_t unix_ino;
     int port;
     uv_async_t stop_async;
     uv_prepare_t log_prepare; /* the access log's flush, once a turn (serve-log.c) */
@@ -705,14 +717,17 @@ void cf__http_shutdown(cf_serve_t *srv); /* stop reading on every connection */
  * were polled once more (http.c says why). */
 void cf__http_after_poll(cf_serve_t *srv);
 
-/* http-unix.c: the listener on cfg.unix_path. path_check: the path fits a socket
- * address and is not a file other than a socket (0, or CF_EINVALID with err naming
- * it); listen: that, then a stale socket (nobody answers on it) removed, another daemon
- * answering on it refused, the socket bound with cfg.listen_mode and listening, calling
- * on_accept (0, or CF_EINVALID / CF_EIO with err naming the path). libuv removes the
- * file when the listener is closed. */
+/* http-unix.c: the listener on cfg.unix_path. path_check: the path (and the private
+ * name it is bound at first) fits a socket address and is not a file other than a
+ * socket (0, or CF_EINVALID with err naming it); listen: that, then a stale socket
+ * (nobody answers on it) removed, another daemon answering on it refused, the socket
+ * made with cfg.listen_mode and listening, calling on_accept (0, or CF_EINVALID / CF_EIO
+ * with err naming the path; CF_EINVALID "does not exist" for a missing directory).
+ * remove: the file removed if the path still is the one listen made (any time after
+ * listen; once). */
 int cf__unix_path_check(const char *path, cf_error_t *err);
 int cf__unix_listen(cf_serve_t *srv, uv_connection_cb on_accept, cf_error_t *err);
+void cf__unix_remove(cf_serve_t *srv);
 
 /* http-route.c */
 /* h2o's on_req for every request (self is the cf__handler_t): the framing check, the

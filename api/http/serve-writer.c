@@ -119,13 +119,6 @@ static void fail_batch(cf__job_t *batch, const cf_error_t *err)
     }
 }
 
-static uint64_t micros(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
-}
-
 /* The writer's page cache (SQLite's default is 2 MB). */
 #define CF__WRITER_CACHE_KIB 16384
 
@@ -139,7 +132,7 @@ static void absorb(cf__writer_t *w, cf__job_t *tail)
     pthread_mutex_lock(&w->mu);
     tail->next = w->queue;
     for (cf__job_t *j = w->queue; j; j = j->next)
-        j->at[1] = micros();
+        j->at[1] = cf__micros();
     w->queue = w->queue_tail = NULL;
     w->queued = 0;
     w->queued_since_ms = 0;
@@ -175,9 +168,9 @@ static int run_saved(cf__writer_t *w, cf_serve_t *srv, cf__job_t *j, cf_error_t 
         return -1;
     if (j->kind == CF__JOB_FIRE && srv->cfg.fire_probe)
         srv->cfg.fire_probe(srv->cfg.fire_probe_ctx, j->chunk);
-    j->at[2] = micros();
+    j->at[2] = cf__micros();
     int kept = cf__job_exec(w->store, w->cal, &w->wfs, j) == 0;
-    j->at[3] = micros();
+    j->at[3] = cf__micros();
     if (kept)
         return cf_store_savepoint_release(w->store, err);
     cf_store_savepoint_rollback(w->store);
@@ -192,9 +185,9 @@ static int run_unsaved(cf__writer_t *w, cf__job_t *j)
 {
     if (cf_store_unsaved_begin(w->store) != 0)
         return 1;
-    j->at[2] = micros();
+    j->at[2] = cf__micros();
     int kept = cf__job_exec(w->store, w->cal, &w->wfs, j) == 0;
-    j->at[3] = micros();
+    j->at[3] = cf__micros();
     atomic_fetch_add(&w->unsaved, 1);
     return cf_store_unsaved_end(w->store, kept) ? 2 : 0;
 }
@@ -240,7 +233,7 @@ static void run_batch(cf__writer_t *w, cf__job_t *batch)
     cf_error_t err;
     cf_error_clear(&err);
     cf__calendar_reload_writer(w); /* a calendar year loaded meanwhile (serve-calendar.c) */
-    uint64_t t0 = micros(), n = 0;
+    uint64_t t0 = cf__micros(), n = 0;
     int rc = cf_store_tx_begin(w->store, &err), fired = 0, absorbed = 0, unsaved = 1;
     /* n counts the requests' jobs; a token's last use (bookkeeping) is not one */
     for (cf__job_t *j = batch; rc == 0 && j; n += j->kind < CF__JOB_TOKEN_USED, j = j->next) {
@@ -260,7 +253,7 @@ static void run_batch(cf__writer_t *w, cf__job_t *batch)
         rc = cf_error_set(&err, CF_EIO, NULL, 0, 0,
                           "EDBLOST: the database file was deleted "
                           "or replaced under the daemon");
-    uint64_t committing = micros(), written = cf_store_wal_written(w->store);
+    uint64_t committing = cf__micros(), written = cf_store_wal_written(w->store);
     if (rc == 0 && (rc = cf_store_tx_commit(w->store, &err)) == 0) {
         atomic_store(&w->wal_written, cf_store_wal_written(w->store));
         if (fired)
@@ -268,7 +261,7 @@ static void run_batch(cf__writer_t *w, cf__job_t *batch)
         cf__ckpt_pace(w);
         cf__ckpt_poke(w);
     }
-    uint64_t committed = micros();
+    uint64_t committed = cf__micros();
     for (cf__job_t *j = batch; j; j = j->next)
         j->at[4] = committing, j->at[5] = committed;
     if (rc != 0) {
@@ -280,7 +273,7 @@ static void run_batch(cf__writer_t *w, cf__job_t *batch)
     }
     atomic_fetch_add(&w->batches, 1);
     atomic_fetch_add(&w->jobs, n);
-    atomic_fetch_add(&w->commit_us, micros() - t0);
+    atomic_fetch_add(&w->commit_us, cf__micros() - t0);
     if (n > atomic_load(&w->max_batch))
         atomic_store(&w->max_batch, n);
 }
@@ -304,7 +297,7 @@ static void *writer_main(void *arg)
         while (!w->queue && !w->quit)
             pthread_cond_wait(&w->cv, &w->mu);
         cf__job_t *batch = w->queue;
-        uint64_t taken = micros();
+        uint64_t taken = cf__micros();
         for (cf__job_t *j = batch; j; j = j->next)
             j->at[1] = taken;
         w->queue = w->queue_tail = NULL;
@@ -526,7 +519,7 @@ static void count_phases(cf_serve_t *srv, const cf__job_t *j)
     if (!j->link || firing(j) || !j->at[5])
         return;
     struct cf__phases_s *p = &srv->m.phases[j->queued_firing != 0];
-    uint64_t now = micros();
+    uint64_t now = cf__micros();
     for (int k = 0; k < CF__PHASES; k++) {
         uint64_t from = j->at[k], to = k + 1 < CF__PHASE_MARKS ? j->at[k + 1] : now;
         p->us[k] += to > from ? to - from : 0;
@@ -624,7 +617,7 @@ void cf__writer_submit(cf_serve_t *srv, cf__job_t *job)
     cf__writer_t *w = &srv->writer;
     job->srv = srv;
     job->next = NULL;
-    job->at[0] = micros();
+    job->at[0] = cf__micros();
     job->queued_firing = srv->fires_inflight > 0;
     w->inflight++;
     int act = job->kind == CF__JOB_ACT && w->prep.started;

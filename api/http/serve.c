@@ -216,8 +216,9 @@ static void begin_stop(cf_serve_t *srv, const char *reason)
                       (json_int_t)srv->writer.inflight));
     /* A handle's loop is set by its init: a daemon that failed half way through
      * cf_serve_open stops the same way, closing only what it opened. */
-    if (srv->listener.handle.loop) /* on a Unix socket libuv removes its file */
+    if (srv->listener.handle.loop)
         uv_close(&srv->listener.handle, NULL);
+    cf__unix_remove(srv); /* the socket's file, if it still is this daemon's */
     if (srv->sigint.loop)
         uv_close((uv_handle_t *)&srv->sigint, NULL);
     cf__calendar_watch_close(srv);

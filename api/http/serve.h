@@ -149,20 +149,16 @@ typedef struct cf_serve_s cf_serve_t;
 void cf_serve_config_init(cf_serve_config_t *cfg);
 
 /* Reads a config file into cfg: one `key = value` (or `key: value`) per line,
- * '#' comments, keys db, listen, listen_mode, max_body, alert_log, webhook (repeatable),
- * webhook_attempts, webhook_retry_ms, timeout_ms, now, test_clock, fire_chunk,
- * stream_max_pending, token_cache_ms, doc_max, web, session_ttl, cookie_secure,
- * alert_ack_timeout. Strings point
- * into *buf (OUT, malloc'd; free it after the daemon is freed). Returns 0, or
- * CF_EIO / CF_EPARSE with err naming the file and line. */
+ * '#' comments; the keys are listed, each with its meaning, in one place: the header
+ * of serve-config.c (CONFIG FILE FORMAT; docs/api.md says them for operators).
+ * Strings point into *buf (OUT, malloc'd; free it after the daemon is freed). Returns
+ * 0, or CF_EIO / CF_EPARSE with err naming the file and line. */
 int cf_serve_config_load(cf_serve_config_t *cfg, const char *path, char **buf, cf_error_t *err);
 
-/* Parses text as the whole-number setting key (max_body, webhook_attempts,
- * webhook_retry_ms, timeout_ms, fire_chunk, stream_max_pending, token_cache_ms,
- * streams_max_total, streams_per_token, readers, page_limit_max, db_check_ms,
- * session_ttl, alert_ack_timeout) within
- * that key's range (docs/api.md). Returns 0 with OUT *out, CF_EINVAL (not a number,
- * or out of range), or CF_ENOTFOUND (not a numeric key). */
+/* Parses text as the whole-number setting key (the numeric keys of serve-config.c's
+ * list; their ranges are its table `limits`, and docs/api.md's) within that key's
+ * range. Returns 0 with OUT *out, CF_EINVAL (not a number, or out of range), or
+ * CF_ENOTFOUND (not a numeric key). */
 int cf_serve_config_number(const char *key, const char *text, unsigned long *out);
 /* Prints the settings in effect to f in the config file's format (a valid config
  * file): every setting, defaults included; unset ones as comments. */
