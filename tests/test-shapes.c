@@ -427,6 +427,37 @@ TEST_IMPL(shapes_lenient_list)
     return 0;
 }
 
+/* lists10: a page's metadata names the issuer, not the list's agency: 咸宁
+ * (ybj.xianning.gov.cn/xxgk/zc/wjzl/202311/t20231102_3339440.shtml) prints
+ * "发文单位: 咸宁市医疗保障局办公室" before its title; the office issues the bureau's
+ * notice and holds no powers, the agency is the bureau. A site's host (主办单位) is none,
+ * and a title labelled "名称:" still names the bureau after its 关于印发. */
+TEST_IMPL(shapes_issuer_office)
+{
+    static const char rows[] = "序号 | 权利类型 | 审核 事项 | 审核依据 |\n"
+                               "1 | 行政处罚 | 对不办理医疗保险和生育保险登记的处罚 | "
+                               "《中华人民共和国社会保险法》第八十四条 |\n";
+    char text[1024];
+    snprintf(text, sizeof(text), "%s%s",
+             "主题分类: 政务公开 发文单位: 咸宁市医疗保障局办公室\n"
+             "名       称: 关于印发咸宁市医疗保障局重大行政执法决定法制审核目录清单的通知 "
+             "发布日期: 2023年11月02日\n",
+             rows);
+    cf_import_result_t r = ts_import_str(text);
+    ASSERT_EQ(json_array_size(r.matters), 1);
+    ASSERT_STR_EQ(mstr(&r, 0, "agency"), "咸宁市医疗保障局");
+    cf_import_result_free(&r);
+    snprintf(text, sizeof(text), "%s%s",
+             "主办单位：某市人民政府办公室\n"
+             "名       称: 关于印发某县医疗保障局重大行政执法决定法制审核目录清单的通知\n",
+             rows);
+    r = ts_import_str(text);
+    ASSERT_EQ(json_array_size(r.matters), 1);
+    ASSERT_STR_EQ(mstr(&r, 0, "agency"), "某县医疗保障局");
+    cf_import_result_free(&r);
+    return 0;
+}
+
 /* lists7: a 法定期限 column whose header gives the unit (法定期限（工作日）, 承诺期限(天))
  * over bare numbers: the periods in that unit; one without a unit says nothing. */
 TEST_IMPL(shapes_limit_unit_label)
