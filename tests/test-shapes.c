@@ -458,6 +458,40 @@ TEST_IMPL(shapes_issuer_office)
     return 0;
 }
 
+/* lists10: 广州市医疗保障局's 抽查事项清单 as a mirror's copy gives it
+ * (tests/fixtures/real/guangzhou.txt): 抽查项目 over 抽查类别 | 抽查事项 printed as
+ * a second row of only those two labels; the 抽查类别 merged down two rows is
+ * missing from the second (its cells sit one column left, the name and the
+ * 检查对象 both plain text: the 检查对象 like the one above tells them apart);
+ * 事项类别 一般检查事项 / 重点检查事项 are classes of 行政检查. */
+TEST_IMPL(shapes_group_subheader)
+{
+    cf_import_result_t r = ts_import_str(
+        "序号 | 抽查项目 | 检查对象 | 事项类别 | 检查比例 | 检查主体 | 检查依据 |\n"
+        "抽查类别 | 抽查事项(内容) |\n"
+        "1 | 定点零售药店医疗保障基金使用监督管理 | 定点零售药店医疗保障基金使用内部管理制度的检查 "
+        "| "
+        "全市定点零售药店 | 一般检查事项 | 2% | 广州市医疗保障局 | "
+        "《医疗保障基金使用监督管理条例》第十四条 |\n"
+        "2 | 定点零售药店医疗保障基金规范使用的检查 | 全市定点零售药店 | 重点检查事项 | 不低于1% | "
+        "广州市医疗保障局 | 《医疗保障基金使用监督管理条例》第十五条 |\n");
+    ASSERT_EQ(json_array_size(r.matters), 2);
+    ASSERT_STR_EQ(mstr(&r, 0, "name"), "定点零售药店医疗保障基金使用内部管理制度的检查");
+    ASSERT_STR_EQ(mstr(&r, 1, "name"), "定点零售药店医疗保障基金规范使用的检查");
+    for (size_t i = 0; i < 2; i++) {
+        json_t *pt = json_object_get(json_array_get(r.matters, i), "power_types");
+        ASSERT_EQ(json_array_size(pt), 1);
+        ASSERT_STR_EQ(json_string_value(json_array_get(pt, 0)), "行政检查");
+        ASSERT_STR_EQ(mstr(&r, i, "agency"), "广州市医疗保障局");
+    }
+    json_t *x = json_object_get(json_array_get(r.matters, 0), "extra");
+    ASSERT_STR_EQ(json_string_value(json_object_get(x, "抽查类别")),
+                  "定点零售药店医疗保障基金使用监督管理");
+    ASSERT_EQ(r.unplaced.items_count, 0);
+    cf_import_result_free(&r);
+    return 0;
+}
+
 /* lists7: a 法定期限 column whose header gives the unit (法定期限（工作日）, 承诺期限(天))
  * over bare numbers: the periods in that unit; one without a unit says nothing. */
 TEST_IMPL(shapes_limit_unit_label)
