@@ -295,8 +295,23 @@ int cf__detect(const cf__doc_t *d)
 
 /* ---- title ---- */
 
-/* The number of matters a title states: 共5类、17项 -> 17; 类(17)项 -> 17. */
+/* The number of matters a title states: 共5类、17项 -> 17; 类(17)项 -> 17. A note that
+ * counts each type before the whole (行政许可(37项)、行政确认(11项)…,共737项) states
+ * the whole after its last 共. */
+static int first_count(const char *s);
+
 static int declared(const char *s)
+{
+    int whole = 0;
+    for (const char *c = strstr(s, "共"); c; c = strstr(c + strlen("共"), "共")) {
+        int n = first_count(c);
+        whole = n ? n : whole;
+    }
+    return whole ? whole : first_count(s);
+}
+
+/* The first count of matters (N项, (N)项) in s, 0 if none. */
+static int first_count(const char *s)
 {
     for (const char *p = s; *p;) {
         size_t used;
