@@ -84,6 +84,7 @@
     X(import_family_sheets)                                                                        \
     X(import_sheets_row)                                                                           \
     X(import_sheets_row_xlsx)                                                                      \
+    X(import_doc_word97)                                                                           \
     X(import_family_page_charset)                                                                  \
     X(import_options)                                                                              \
     X(import_bad_empty)                                                                            \
