@@ -12,6 +12,7 @@
  *   office.c    .xlsx and .docx (libzip + libxml2) -> tables as tab-separated rows
  *   pdf.c       a PDF's text layer (poppler-glib) -> tables rebuilt from positions
  *   xls.c       an .xls workbook (FreeXL) -> its first worksheet as tab rows
+ *   doc.c       a Word 97-2003 .doc (its own OLE2 and piece-table reading) -> tab rows
  *   classify.c  header labels -> field kinds; cell text -> cell classes; the score
  *               of a cell class in a column kind; power types
  *   detect.c    which format the lines are in; the document's title (count, agency)
