@@ -281,6 +281,8 @@ int cf__detect(const cf__doc_t *d)
             cards++;
         else if (tabs >= 3 && ++tables && header_at(d, i))
             header = 1;
+        else if (tabs == 2 && known_cells(s) >= 3)
+            header = 1; /* a list of three columns, each a known label (序号 事项名称 依据) */
         else if (*t == '\t' && tabs == 1 && cf__label_kind(t + 1) >= 0)
             fields++;
     }

@@ -119,6 +119,7 @@
     X(shapes_lenient_list)                                                                         \
     X(shapes_issuer_office)                                                                        \
     X(shapes_group_subheader)                                                                      \
+    X(shapes_power_from_title_name)                                                                \
     X(shapes_limit_unit_label)                                                                     \
     X(shapes_combined_labels)                                                                      \
     X(shapes_merged_cells)                                                                         \

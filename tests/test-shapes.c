@@ -492,6 +492,46 @@ TEST_IMPL(shapes_group_subheader)
     return 0;
 }
 
+/* lists10: a list without a power-type column: the one type its title names
+ * (行政检查事项清单), else the form of each name (对…的处罚, 对…的检查, …待遇给付), noted
+ * as a repair; a name of no such form stays without a type, reported; an empty cell of
+ * a power-type column is reported, not guessed. The lists here have three columns, each
+ * a known label: a header of three (was refused, a header needed four cells). */
+TEST_IMPL(shapes_power_from_title_name)
+{
+    cf_import_result_t r =
+        ts_import_str("某县医疗保障局行政检查事项清单\n序号\t事项名称\t实施依据\n"
+                      "1\t对定点医药机构医疗保障基金使用情况的监督\t《医疗保障基金使用监督管理条例"
+                      "》第二十七条\n");
+    ASSERT_EQ(json_array_size(r.matters), 1);
+    ASSERT_STR_EQ(mstr(&r, 0, "power_type"), "行政检查");
+    ASSERT_EQ(r.unplaced.items_count, 0);
+    cf_import_result_free(&r);
+    r = ts_import_str("某县医疗保障局权责清单\n序号\t事项名称\t实施依据\n"
+                      "1\t对定点医药机构违规使用医疗保障基金的处罚\t《条例》第三十八条\n"
+                      "2\t对用人单位缴纳生育保险费情况的检查\t《社会保险法》第七十九条\n"
+                      "3\t医疗救助待遇给付（含临时救助）\t《社会救助暂行办法》第二十八条\n"
+                      "4\t医疗保障政策咨询\t《社会保险法》第七条\n");
+    ASSERT_EQ(json_array_size(r.matters), 4);
+    ASSERT_STR_EQ(mstr(&r, 0, "power_type"), "行政处罚");
+    ASSERT_STR_EQ(mstr(&r, 1, "power_type"), "行政检查");
+    ASSERT_STR_EQ(mstr(&r, 2, "power_type"), "行政给付");
+    ASSERT_STR_EQ(mstr(&r, 3, "power_type"), "");
+    ASSERT_EQ(r.unplaced.items_count, 1);
+    ASSERT_CONTAINS(r.unplaced.items[0].text, "no 权力类型");
+    int said = 0;
+    for (size_t i = 0; i < r.repairs.items_count; i++)
+        said += strstr(r.repairs.items[i].text, "as the matter's name says") != NULL;
+    ASSERT_EQ(said, 3);
+    cf_import_result_free(&r);
+    r = ts_import_str("序号\t事项名称\t权力类型\t实施依据\n"
+                      "1\t对定点医药机构违规使用医疗保障基金的处罚\t\t《条例》第三十八条\n");
+    ASSERT_STR_EQ(mstr(&r, 0, "power_type"), "");
+    ASSERT_EQ(r.unplaced.items_count, 1);
+    cf_import_result_free(&r);
+    return 0;
+}
+
 /* lists7: a 法定期限 column whose header gives the unit (法定期限（工作日）, 承诺期限(天))
  * over bare numbers: the periods in that unit; one without a unit says nothing. */
 TEST_IMPL(shapes_limit_unit_label)
