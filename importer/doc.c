@@ -207,10 +207,14 @@ static int cfb_stream(const cfb_t *f, const char *name, unsigned char **out, siz
 #define P_TTP   1 /* the paragraph ends a table row */
 #define P_TABLE 2 /* the paragraph is in a table (a cell's) */
 
+typedef struct para_s {
+    uint32_t end;  /* the byte offset (fc) just past the paragraph's mark */
+    int flags;     /* P_TTP, P_TABLE */
+    uint64_t cont; /* a row end's cells that continue a vertical merge */
+} para_t;
+
 typedef struct ttp_s {
-    uint32_t *end;        /* the byte offset (fc) just past each such paragraph's mark */
-    unsigned char *flags; /* P_TTP, P_TABLE */
-    uint64_t *cont;       /* a row end's cells that continue a vertical merge */
+    para_t *p; /* the paragraphs in tables, sorted by end once read */
     size_t n, cap;
 } ttp_t;
 
@@ -305,23 +309,21 @@ static int fkp_rows(const unsigned char *pg, const unsigned char *data, size_t d
             continue;
         if (t->n == t->cap) {
             size_t cap = t->cap ? t->cap * 2 : 64;
-            uint32_t *e = realloc(t->end, cap * sizeof(*e));
-            if (e)
-                t->end = e;
-            unsigned char *g = e ? realloc(t->flags, cap) : NULL;
-            if (g)
-                t->flags = g;
-            uint64_t *v = g ? realloc(t->cont, cap * sizeof(*v)) : NULL;
-            if (!v)
+            para_t *e = realloc(t->p, cap * sizeof(*e));
+            if (!e)
                 return CF_ENOMEM;
-            t->cont = v;
+            t->p = e;
             t->cap = cap;
         }
-        t->flags[t->n] = (unsigned char)fl;
-        t->cont[t->n] = cont;
-        t->end[t->n++] = u32(pg + 4 * (i + 1));
+        t->p[t->n++] = (para_t){u32(pg + 4 * (i + 1)), fl, cont};
     }
     return 0;
+}
+
+static int by_end(const void *a, const void *b)
+{
+    uint32_t x = ((const para_t *)a)->end, y = ((const para_t *)b)->end;
+    return x < y ? -1 : x > y;
 }
 
 /* Row ends from the PlcfBtePapx (fc, lcb in the table stream tbl); an unreadable
@@ -340,6 +342,8 @@ static int row_ends(const unsigned char *wd, size_t wdl, const unsigned char *tb
         if (rc)
             return rc;
     }
+    if (t->n)
+        qsort(t->p, t->n, sizeof(*t->p), by_end);
     return 0;
 }
 
@@ -347,13 +351,11 @@ static int row_ends(const unsigned char *wd, size_t wdl, const unsigned char *tb
  * *cont (may be NULL): its row's vertically merged cells. */
 static int para_flags(const ttp_t *t, uint32_t fc_after, uint64_t *cont)
 {
-    for (size_t i = 0; i < t->n; i++)
-        if (t->end[i] == fc_after) {
-            if (cont)
-                *cont = t->cont[i];
-            return t->flags[i];
-        }
-    return 0;
+    para_t key = {fc_after, 0, 0};
+    const para_t *p = t->n ? bsearch(&key, t->p, t->n, sizeof(*t->p), by_end) : NULL;
+    if (p && cont)
+        *cont = p->cont;
+    return p ? p->flags : 0;
 }
 
 /* ---- text ---- */
@@ -577,9 +579,7 @@ static int read_doc(const cfb_t *f, out_t *o, const char **why)
         cf__sb_add(&o->page, o->cell.s, o->cell.len);
         cf__sb_adds(&o->page, "\n");
     }
-    free(t.end);
-    free(t.flags);
-    free(t.cont);
+    free(t.p);
     free(data);
     free(wd);
     free(tbl);
