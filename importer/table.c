@@ -390,8 +390,11 @@ static int align(table_t *t, const row_t *r, int line, const char **out)
     for (size_t i = 0; i < c.n; i++)
         if (c.place[i] >= 0)
             out[c.place[i]] = r->cells[c.orig[i]];
-    for (size_t j = 0; j < t->ncols; j++) /* a short cell is like nothing */
-        snprintf(t->prev[j], sizeof(t->prev[j]), "%s", strlen(out[j]) >= LIKE ? out[j] : "");
+    for (size_t j = 0; j < t->ncols; j++) { /* its start only; a short cell is like nothing */
+        size_t n = strnlen(out[j], LIKE);
+        memcpy(t->prev[j], out[j], n == LIKE ? LIKE : 0);
+        t->prev[j][n == LIKE ? LIKE : 0] = '\0';
+    }
     return report_alignment(t, r, &c, line, realigned);
 }
 
