@@ -127,6 +127,13 @@ static int segment_type(const char *s, size_t n)
     for (int i = 0; (chars == 2 || (chars == 3 && cf__ends(seg, "类"))) && i < 7; i++)
         if (cf__starts(seg, keys[i]))
             return i;
+    /* an inspection plan's 事项类别: 一般检查事项, 重点检查事项 (a class of 行政检查) */
+    static const char *const grades[] = {"一般", "重点", "专项"};
+    for (int g = 0; chars == 6 && g < 3; g++)
+        if (cf__starts(seg, grades[g]) && cf__ends(seg, "事项"))
+            for (int i = 0; i < 7; i++)
+                if (cf__starts(seg + strlen(grades[g]), keys[i]))
+                    return i;
     if (!cf__starts(seg, "行政") || chars < 4 || chars > 8)
         return -2;
     for (int i = 0; i < 7; i++)
@@ -416,7 +423,8 @@ static int classify_clean(const char *c)
     if (cf__starts(m, "【") || cf__starts(m, "《") || cf__starts(m, "根据《") ||
         (strstr(c, "《") && has_article(c)) || (cf__starts(m, "第") && has_article(m)))
         return CF__C_BASIS;
-    int s = classify_short(c, chars);
+    char f[256]; /* 醫療機構 is 医疗机构: the short classes' words are simplified */
+    int s = classify_short(chars <= 40 && cf__fold(c, f, sizeof(f)) ? f : c, chars);
     if (s >= 0)
         return s;
     if (chars <= 120 && any_of(c, subj, 6))

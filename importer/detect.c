@@ -281,6 +281,8 @@ int cf__detect(const cf__doc_t *d)
             cards++;
         else if (tabs >= 3 && ++tables && header_at(d, i))
             header = 1;
+        else if (tabs == 2 && known_cells(s) >= 3)
+            header = 1; /* a list of three columns, each a known label (序号 事项名称 依据) */
         else if (*t == '\t' && tabs == 1 && cf__label_kind(t + 1) >= 0)
             fields++;
     }
@@ -295,8 +297,23 @@ int cf__detect(const cf__doc_t *d)
 
 /* ---- title ---- */
 
-/* The number of matters a title states: 共5类、17项 -> 17; 类(17)项 -> 17. */
+/* The number of matters a title states: 共5类、17项 -> 17; 类(17)项 -> 17. A note that
+ * counts each type before the whole (行政许可(37项)、行政确认(11项)…,共737项) states
+ * the whole after its last 共. */
+static int first_count(const char *s);
+
 static int declared(const char *s)
+{
+    int whole = 0;
+    for (const char *c = strstr(s, "共"); c; c = strstr(c + strlen("共"), "共")) {
+        int n = first_count(c);
+        whole = n ? n : whole;
+    }
+    return whole ? whole : first_count(s);
+}
+
+/* The first count of matters (N项, (N)项) in s, 0 if none. */
+static int first_count(const char *s)
 {
     for (const char *p = s; *p;) {
         size_t used;
@@ -336,9 +353,11 @@ static char *bureau_title(const char *s)
     return strndup(s, (size_t)(e - s));
 }
 
-/* The agency a title names: "单位：X" -> X; "X权责清单" -> X when X ends in 局;
- * else "X局…清单" (bureau_title). */
-static char *title_agency(const char *s)
+/* The value of "单位：X" in s: X up to the next blank (a page's metadata line runs on:
+ * "发文单位: X局办公室 发布日期: …"), the bureau for its office (X局办公室 -> X局: the
+ * general office issues the bureau's notices; it holds no powers), NULL when the label is
+ * a site's host (主办单位：某市人民政府办公室 in a page's header or footer) or absent. */
+static char *unit_agency(const char *s)
 {
     const char *u = strstr(s, "单位：");
     size_t k = strlen("单位：");
@@ -346,8 +365,42 @@ static char *title_agency(const char *s)
         u = strstr(s, "单位:");
         k = strlen("单位:");
     }
-    if (u)
-        return cf__strndup_trim(u + k, strlen(u + k));
+    if (!u)
+        return NULL;
+    if (u - s >= 6 && (strncmp(u - 6, "主办", 6) == 0 || strncmp(u - 6, "承办", 6) == 0))
+        return NULL;
+    const char *v = u + k;
+    v += strspn(v, " ");
+    if (cf__starts(v, "　"))
+        v += strlen("　");
+    size_t n = strcspn(v, " \t");
+    const char *w = strstr(v, "　");
+    if (w && (size_t)(w - v) < n)
+        n = (size_t)(w - v);
+    char *a = cf__strndup_trim(v, n);
+    if (a && cf__ends(a, "局办公室"))
+        a[strlen(a) - strlen("办公室")] = '\0';
+    return a;
+}
+
+/* 1 if s up to e (blanks before e aside) ends in a colon: "名       称: " */
+static int labelled(const char *s, const char *e)
+{
+    while (e > s && e[-1] == ' ')
+        e--;
+    return (e - s >= 1 && e[-1] == ':') || (e - s >= 3 && strncmp(e - 3, "：", 3) == 0);
+}
+
+/* The agency a title names: "单位：X" -> X (unit_agency); "X权责清单" -> X when X ends
+ * in 局; else "X局…清单" (bureau_title). */
+static char *title_agency(const char *s)
+{
+    if (strstr(s, "单位：") || strstr(s, "单位:"))
+        return unit_agency(s);
+    /* a page's metadata labels its title: "名称: 关于印发…" */
+    const char *g = strstr(s, "关于");
+    if (g && g > s && labelled(s, g))
+        s = g;
     /* a notice's title: "关于印发X局权责清单的通知" names X局 */
     if (cf__starts(s, "关于")) {
         s += strlen("关于");

@@ -260,8 +260,8 @@ static const char *other_container(const char *buf, size_t len)
                "nor a Word file (.docx: word/document.xml), or is damaged; an OpenDocument list "
                "(.ods, .odt) is read once saved as .xlsx or .docx";
     if (len >= 8 && memcmp(buf, "\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1", 8) == 0)
-        return "an Office 97-2003 file that is not an .xls workbook (a Word .doc, say): it is "
-               "read once saved as .docx";
+        return "an Office 97-2003 file that is neither an .xls workbook nor a Word .doc (a "
+               "PowerPoint file, say), or is damaged";
     return NULL;
 }
 
@@ -316,11 +316,18 @@ static int page_of(const char *buf, size_t len, const char *source, char **page,
 {
     int office = cf__office_kind(buf, len), pdf = !office && cf__is_pdf(buf, len);
     int xls = !office && !pdf && cf__is_xls(buf, len);
-    const char *other = office || pdf || xls ? NULL : other_container(buf, len);
-    *kind = office == 1 ? "xlsx" : office == 2 ? "docx" : pdf ? "pdf" : xls ? "xls" : "html";
+    int doc = !office && !pdf && !xls && cf__is_doc(buf, len);
+    const char *other = office || pdf || xls || doc ? NULL : other_container(buf, len);
+    *kind = office == 1   ? "xlsx"
+            : office == 2 ? "docx"
+            : pdf         ? "pdf"
+            : xls         ? "xls"
+            : doc         ? "doc"
+                          : "html";
     return office                  ? cf__office_text(buf, len, office, source, page, sheets, err)
            : pdf                   ? cf__pdf_text(buf, len, source, page, err)
            : xls                   ? cf__xls_text(buf, len, source, page, sheets, err)
+           : doc                   ? cf__doc_text(buf, len, source, page, err)
            : other                 ? cf_error_set(err, CF_EPARSE, source, 0, 0, "%s", other)
            : cf__is_html(buf, len) ? cf__html_text(buf, len, source, page, err)
                                    : 0;

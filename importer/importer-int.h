@@ -12,6 +12,7 @@
  *   office.c    .xlsx and .docx (libzip + libxml2) -> tables as tab-separated rows
  *   pdf.c       a PDF's text layer (poppler-glib) -> tables rebuilt from positions
  *   xls.c       an .xls workbook (FreeXL) -> its first worksheet as tab rows
+ *   doc.c       a Word 97-2003 .doc (its own OLE2 and piece-table reading) -> tab rows
  *   classify.c  header labels -> field kinds; cell text -> cell classes; the score
  *               of a cell class in a column kind; power types
  *   detect.c    which format the lines are in; the document's title (count, agency)
@@ -360,6 +361,15 @@ int cf__is_pdf(const char *buf, size_t len);
  * tab-separated rows, other text as lines: OUT *text (malloc'd UTF-8). Returns 0,
  * CF_EPARSE (not readable, encrypted, no text layer) or CF_ENOMEM, with err set. */
 int cf__pdf_text(const char *buf, size_t len, const char *source, char **text, cf_error_t *err);
+
+/* ---- Word 97-2003 documents (doc.c) ---- */
+
+/* 1 when the bytes are an OLE2 compound file holding a "WordDocument" stream. */
+int cf__is_doc(const char *buf, size_t len);
+/* The document's main text: its tables as tab-separated rows (a cell's paragraphs
+ * joined with <p>), other paragraphs as lines: OUT *text (malloc'd UTF-8). Returns 0,
+ * CF_EPARSE (damaged, encrypted, not Word 97 or later) or CF_ENOMEM, with err set. */
+int cf__doc_text(const char *buf, size_t len, const char *source, char **text, cf_error_t *err);
 
 /* ---- Excel 97-2003 workbooks (xls.c) ---- */
 

@@ -142,10 +142,66 @@ static const char *implied_power(const cf__record_t *r)
     return NULL;
 }
 
+/* The one power type a list's title names ("某县医疗保障局行政检查事项清单", "涉企行政
+ * 检查计划"): its name, NULL when it names none or several (行政检查和行政处罚). */
+static const char *title_power(const char *title)
+{
+    const char *found = NULL;
+    for (int i = 0; title && i < CF__POWER_TYPES - 1; i++)
+        if (strstr(title, cf__power_names[i])) {
+            if (found)
+                return NULL;
+            found = cf__power_names[i];
+        }
+    return found;
+}
+
+/* The power type a matter's name says by the form 权责清单 give names: "对…的处罚"
+ * (行政处罚), "对…的检查" / "…监督检查" (行政检查), "…待遇给付" (行政给付), "…确认",
+ * "…奖励"; NULL for any other name. The name is folded (處罰 is 处罚), a note in
+ * parentheses at its end left out. */
+static const char *name_power(const cf__record_t *r)
+{
+    static const struct {
+        const char *end;
+        int type;
+    } forms[] = {{"处罚", 0}, {"检查", 2}, {"给付", 3}, {"确认", 4}, {"奖励", 5}};
+    char *name = short_text(r, CF__K_NAME);
+    char f[256], buf[256];
+    const char *n = name && cf__fold(name, f, sizeof(f)) ? f : name;
+    if (n && (cf__ends(n, "）") || cf__ends(n, ")"))) { /* 对…的处罚（含…） */
+        const char *o = strstr(n, "（") ? strstr(n, "（") : strchr(n, '(');
+        if (o && o > n && (size_t)(o - n) < sizeof(buf)) {
+            memcpy(buf, n, (size_t)(o - n));
+            buf[o - n] = '\0';
+            n = buf;
+        }
+    }
+    const char *type = NULL;
+    for (size_t i = 0; n && !type && i < sizeof(forms) / sizeof(forms[0]); i++)
+        if (cf__ends(n, forms[i].end) && cf__u8_count(n) > 4)
+            type = cf__power_names[forms[i].type];
+    free(name);
+    return type;
+}
+
 static int set_power(cf__doc_t *d, const cf__record_t *r, json_t *m)
 {
     char *pt = short_text(r, CF__K_POWER);
     const char *implied = pt && !*pt ? implied_power(r) : NULL;
+    /* a list without a power-type column, no section or label giving it: the list's
+     * title, else the matter's name (an empty cell of such a column is reported instead) */
+    int none = pt && !*pt && !implied && !cf__record_get(r, CF__K_POWER);
+    const char *by_title = none ? title_power(d->title) : NULL;
+    const char *by_name = none && !by_title ? name_power(r) : NULL;
+    if (by_title || by_name) {
+        implied = by_title ? by_title : by_name;
+        if (cf_errlist_add(d->repairs, d->source, r->line, 0, "no 权力类型: %s, as the %s says",
+                           implied, by_title ? "list's title" : "matter's name")) {
+            free(pt);
+            return CF_ENOMEM;
+        }
+    }
     if (implied) {
         free(pt);
         pt = strdup(implied);

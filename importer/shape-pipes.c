@@ -122,11 +122,22 @@ static int cell_closed_by(const char *a, const char *b)
     return a_open && (*b == '|' || cf__starts(b, "｜"));
 }
 
+/* 1 when s ends with the pipe that closes its last cell. */
+static int closed(const char *s)
+{
+    size_t n = strlen(s);
+    while (n && (s[n - 1] == ' ' || s[n - 1] == '\t'))
+        n--;
+    return n && (s[n - 1] == '|' || (n >= 3 && cf__starts(s + n - 3, "｜")));
+}
+
 /* Copies of web tables broken at cell boundaries and inside cells: "序号 |",
  * "抽查" + "类别 |", a row's cells one per line. The header runs from the first
  * line naming a column to the first numbered row; a row runs until it has as
  * many cells as the header, or until a line opens a numbered row or is a row
- * of its own (half the header's cells or more: a row under merged cells). */
+ * of its own (half the header's cells or more: a row under merged cells). A
+ * header line naming three columns and closed by its pipe, followed by a closed
+ * line, is a row of its own: the second row of a two-row header (table.c). */
 static int logical_rows(shape_t *s)
 {
     size_t i = 0, ncols = 0;
@@ -149,7 +160,8 @@ static int logical_rows(shape_t *s)
             continue;
         }
         size_t j = i + 1;
-        while (j < s->n && !numbered_pipe_row(s->lines[j]) && !cf__blank(s->lines[j]))
+        while (j < s->n && !numbered_pipe_row(s->lines[j]) && !cf__blank(s->lines[j]) &&
+               !(k >= 3 && closed(s->lines[j - 1]) && closed(s->lines[j])))
             j++;
         int rc = join_logical(s, i, j);
         if (rc)

@@ -49,6 +49,8 @@
 #define DROP_EMPTY -1  /* leaving out a placeholder such as 无 */
 #define DROP_TEXT  -12 /* leaving out real text (reported) */
 #define RETHRESH   6   /* half points a realignment must gain */
+#define LIKE       6   /* bytes a cell must share with the one above (two Han characters) */
+#define LIKE_BONUS 3   /* a cell that starts as the one above it in the column did */
 
 typedef struct row_s {
     char *buf;
@@ -67,7 +69,8 @@ typedef struct table_s {
     size_t *sizes; /* cells of every data row, for truncation */
     size_t rows;
     int last_line;
-    int header_line; /* line of the header being set, for --explain */
+    int header_line;              /* line of the header being set, for --explain */
+    char prev[MAXCOLS][LIKE + 1]; /* each column's start in the row above */
 } table_t;
 
 /* ---- rows and headers ---- */
@@ -270,9 +273,18 @@ static int drop_score(int cls)
     return cls == CF__C_PLACEHOLDER ? DROP_EMPTY : DROP_TEXT;
 }
 
+/* A cell in a column under a cell that starts the same way (全市定点医疗机构 under
+ * 全市定点零售药店): the rows of a column resemble each other. This tells the cells
+ * of a row that lost a merged cell (a group label spanning rows, dropped by a copy
+ * of the page) from those that stayed, where their classes are alike (text). */
+static int like_above(const table_t *t, size_t j, const char *cell)
+{
+    return t->prev[j][0] && strncmp(t->prev[j], cell, LIKE) == 0 ? LIKE_BONUS : 0;
+}
+
 /* Best order-preserving placement of the cells in the columns; returns its score
  * and fills c->place. */
-static int best_alignment(const table_t *t, cells_t *c)
+static int best_alignment(const table_t *t, const row_t *r, cells_t *c)
 {
     int f[MAXCOLS * 2 + 1][MAXCOLS + 1];
     unsigned char ch[MAXCOLS * 2 + 1][MAXCOLS + 1];
@@ -286,7 +298,7 @@ static int best_alignment(const table_t *t, cells_t *c)
             int best = drop_score(c->cls[i]) + f[i + 1][j], choice = 0;
             if (j < m) {
                 int v = cf__score(t->kinds[j], c->cls[i]) + (c->orig[i] == j ? BONUS : 0) +
-                        f[i + 1][j + 1];
+                        like_above(t, j, r->cells[c->orig[i]]) + f[i + 1][j + 1];
                 if (v >= best)
                     best = v, choice = 2;
                 if (f[i][j + 1] > best)
@@ -306,13 +318,14 @@ static int best_alignment(const table_t *t, cells_t *c)
     return f[0][0];
 }
 
-static int identity(const table_t *t, cells_t *c)
+static int identity(const table_t *t, const row_t *r, cells_t *c)
 {
     int score = 0;
     for (size_t i = 0; i < c->n; i++) {
         c->place[i] = c->orig[i] < t->ncols ? (int)c->orig[i] : -1;
         score += c->place[i] < 0 ? drop_score(c->cls[i])
-                                 : cf__score(t->kinds[c->place[i]], c->cls[i]) + BONUS;
+                                 : cf__score(t->kinds[c->place[i]], c->cls[i]) + BONUS +
+                                       like_above(t, c->orig[i], r->cells[c->orig[i]]);
     }
     return score;
 }
@@ -366,9 +379,9 @@ static int align(table_t *t, const row_t *r, int line, const char **out)
         c.cls[c.n++] = cf__classify(r->cells[i]);
     }
     int realigned = 0;
-    int base = identity(t, &c);
+    int base = identity(t, r, &c);
     cells_t best = c;
-    if (best_alignment(t, &best) - base >= RETHRESH) {
+    if (best_alignment(t, r, &best) - base >= RETHRESH) {
         c = best;
         realigned = 1;
     }
@@ -377,6 +390,11 @@ static int align(table_t *t, const row_t *r, int line, const char **out)
     for (size_t i = 0; i < c.n; i++)
         if (c.place[i] >= 0)
             out[c.place[i]] = r->cells[c.orig[i]];
+    for (size_t j = 0; j < t->ncols; j++) { /* its start only; a short cell is like nothing */
+        size_t n = strnlen(out[j], LIKE);
+        memcpy(t->prev[j], out[j], n == LIKE ? LIKE : 0);
+        t->prev[j][n == LIKE ? LIKE : 0] = '\0';
+    }
     return report_alignment(t, r, &c, line, realigned);
 }
 
@@ -584,6 +602,61 @@ static int data_row(table_t *t, const row_t *row, int line)
 
 /* ---- the reader ---- */
 
+/* The column of h a compact sub-row (compact_subheader) splits: the first label
+ * after 序号 that begins as the sub-row's first cell does (抽查项目 over 抽查类别 |
+ * 抽查事项), else the name column (事项名称 over 主项 | 子项); -1 if none. */
+static int group_column(const row_t *h, const row_t *s)
+{
+    unsigned a, b;
+    int len = cf__u8_next(s->cells[0], &a);
+    for (size_t i = 1; i < h->n; i++)
+        if (cf__u8_next(h->cells[i], &b) == len && a == b && cf__label_kind(h->cells[i]) < 0)
+            return (int)i;
+    for (size_t i = 1; i < h->n; i++)
+        if (cf__label_kind(h->cells[i]) == CF__K_NAME)
+            return (int)i;
+    return -1;
+}
+
+/* A web page copied as text drops the cells a two-row header merges down (序号,
+ * 检查对象 over both rows) and the span of the group label above: the second row
+ * is then only the group's labels, from the first cell ("抽查类别 | 抽查事项(内容)"
+ * under "序号 | 抽查项目 | 检查对象 | ..."). Two or more short label-like cells, at
+ * least one a known label, fewer than the header's, no 序号: the header h is
+ * rewritten in *out with the group's cell replaced by them. 1 if so, 0 if not, or
+ * CF_ENOMEM. */
+static int compact_subheader(const row_t *h, const row_t *s, row_t *out)
+{
+    size_t k = s->n;
+    while (k > 0 && cf__blank(s->cells[k - 1]))
+        k--;
+    if (k < 2 || k >= h->n || cf__parse_number(s->cells[0], &(int){0}))
+        return 0;
+    int known = 0;
+    for (size_t i = 0; i < k; i++) {
+        int cls = cf__classify(s->cells[i]);
+        if (cf__blank(s->cells[i]) || cf__u8_count(s->cells[i]) > 12 ||
+            (cls != CF__C_TEXT && cls != CF__C_AGENCY))
+            return 0;
+        known += cf__label_kind(s->cells[i]) >= 0;
+    }
+    int g = known ? group_column(h, s) : -1;
+    if (g < 0)
+        return 0;
+    cf__sb_t sb = {0};
+    for (size_t i = 0; i < h->n; i++) {
+        for (size_t j = 0; j < ((int)i == g ? k : 1); j++) {
+            if (sb.len)
+                cf__sb_adds(&sb, "\t");
+            cf__sb_adds(&sb, (int)i == g ? s->cells[j] : h->cells[i]);
+        }
+    }
+    char *text = cf__sb_take(&sb);
+    int rc = text ? split_row(text, out) : CF_ENOMEM;
+    free(text);
+    return rc ? rc : 1;
+}
+
 /* A header row (a repeat is skipped); takes the row below it too when that
  * refines the labels. *i advances past the rows used. */
 static int header_rows(table_t *t, size_t *i, const row_t *row)
@@ -595,13 +668,21 @@ static int header_rows(table_t *t, size_t *i, const row_t *row)
     t->header_line = d->lines[*i].no;
     row_t sub = {0};
     int rc = 0;
+    row_t whole = {0};
+    int compact = 0;
     if (*i + 1 < d->lines_count && (rc = split_row(d->lines[*i + 1].text, &sub)) == 0 &&
         is_subheader(row, &sub))
         ++*i;
-    else
+    else {
+        compact = rc ? 0 : compact_subheader(row, &sub, &whole);
         free_row(&sub);
-    rc = rc ? rc : set_header(t, row, sub.n ? &sub : NULL);
+        if (compact < 0)
+            return compact;
+        *i += compact;
+    }
+    rc = rc ? rc : set_header(t, compact ? &whole : row, sub.n ? &sub : NULL);
     free_row(&sub);
+    free_row(&whole);
     return rc;
 }
 

@@ -7,8 +7,10 @@
  * an empty cover, a sheet of penalties, then a sheet of checks whose rows 3 and 4 have
  * no power type and an unknown one.
  */
+#include <stdlib.h>
 #include <string.h>
 
+#include "../importer/importer-int.h"
 #include "import-helpers.h"
 #include "task.h"
 
@@ -94,5 +96,58 @@ TEST_IMPL(import_sheets_xls_nul)
         ASSERT(problem(&r.explain, "(sheet '行政 处罚', row 1)") != NULL);
         cf_import_result_free(&r);
     }
+    return 0;
+}
+
+/* lists10: a list published as a Word 97-2003 file (.doc) is read (was refused: "read
+ * once saved as .docx"). tests/fixtures/import/word97.doc is written by LibreOffice from
+ * word97.html (rows of 咸宁's list): a title paragraph, a row merged across the table
+ * (the count), a cell of two paragraphs, an empty cell, a power type merged down two rows
+ * (the third row takes it), a note after the table. A damaged one is refused, saying so. */
+TEST_IMPL(import_doc_word97)
+{
+    cf_import_result_t r = ti_import_file("tests/fixtures/import/word97.doc");
+    ASSERT_EQ(json_array_size(r.matters), 3);
+    ASSERT_EQ(r.declared_count, 3);
+    static const char *const names[] = {"对不办理医疗保险和生育保险登记的处罚",
+                                        "对用人单位逾期仍未缴纳或者补足社会保险费的划拨",
+                                        "对未按时足额缴纳社会保险费的用人单位加收滞纳金"};
+    static const char *const types[] = {"行政处罚", "行政强制", "行政强制"};
+    for (size_t i = 0; i < 3; i++) {
+        json_t *m = json_array_get(r.matters, i);
+        ASSERT_STR_EQ(json_string_value(json_object_get(m, "name")), names[i]);
+        ASSERT_STR_EQ(json_string_value(json_object_get(m, "power_type")), types[i]);
+        ASSERT_STR_EQ(json_string_value(json_object_get(m, "agency")), "咸宁市医疗保障局");
+        json_t *tl = json_object_get(m, "time_limits");
+        ASSERT_EQ(json_array_size(tl), 1);
+        ASSERT_EQ(json_integer_value(json_object_get(json_array_get(tl, 0), "amount")), 10);
+    }
+    const char *basis = json_string_value(
+        json_object_get(json_object_get(json_array_get(r.matters, 0), "legal_basis"), "text"));
+    ASSERT_STR_EQ(basis, "《中华人民共和国社会保险法》第八十四条\n用人单位不办理社会保险登记的,"
+                         "由社会保险行政部门责令限期改正。");
+    ASSERT(problem(&r.unplaced, "注：本清单") != NULL); /* the note: no matter */
+    cf_import_result_free(&r);
+    /* damaged: its text stream points out of the file */
+    size_t len;
+    char *buf = cf_test_slurp("tests/fixtures/import/word97.doc", &len);
+    ASSERT(cf__is_doc(buf, len));
+    cf_import_result_t bad;
+    memset(&bad, 0x5A, sizeof(bad));
+    cf_import_result_t before = bad;
+    cf_error_t err;
+    cf_error_clear(&err);
+    size_t entry = 0; /* the WordDocument stream's first sector beyond the file */
+    for (size_t i = 512; !entry && i + 128 <= len; i += 128)
+        if (memcmp(buf + i, "W\0o\0r\0d\0D\0o\0c\0", 14) == 0)
+            entry = i;
+    ASSERT(entry > 0);
+    memcpy(buf + entry + 0x74, "\x00\x00\x00\x10", 4);
+    ASSERT(cf__is_doc(buf, len));
+    ASSERT_EQ(cf_import_text(buf, len, "cut.doc", NULL, &bad, &err), CF_EPARSE);
+    ASSERT(memcmp(&bad, &before, sizeof(bad)) == 0);
+    ASSERT_CONTAINS(err.text, "Word 97-2003 file (.doc)");
+    ASSERT_STR_EQ(err.source, "cut.doc");
+    free(buf);
     return 0;
 }

@@ -598,7 +598,7 @@ TEST_IMPL(import_bad_binary)
 {
     expect_failure("tests/fixtures/import/binary.png", "binary file: NUL byte at offset 8");
     /* import-3.2b: a zip that is no .xlsx nor .docx (an .ods, a damaged one) and an Office
-     * 97-2003 file that is no .xls (a .doc) say what they are and what to do (were:
+     * 97-2003 file that is neither .xls nor .doc say what they are and what to do (were:
      * "binary file: NUL byte at offset 5"). */
     static const struct {
         const char *bytes;
@@ -606,7 +606,8 @@ TEST_IMPL(import_bad_binary)
         const char *what;
     } other[] = {
         {"PK\x03\x04\x14\0\0\0\0\0mimetypeapplication/vnd.oasis", 36, "saved as .xlsx or .docx"},
-        {"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1\0\0\0\0", 12, "saved as .docx"},
+        {"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1\0\0\0\0", 12,
+         "neither an .xls workbook nor a Word .doc"},
     };
     for (size_t i = 0; i < sizeof(other) / sizeof(other[0]); i++) {
         cf_import_result_t r;

@@ -86,6 +86,7 @@
     X(import_sheets_row)                                                                           \
     X(import_sheets_row_xlsx)                                                                      \
     X(import_sheets_xls_nul)                                                                       \
+    X(import_doc_word97)                                                                           \
     X(import_family_page_charset)                                                                  \
     X(import_options)                                                                              \
     X(import_bad_empty)                                                                            \
@@ -118,6 +119,9 @@
     X(shapes_sections)                                                                             \
     X(shapes_other_lists)                                                                          \
     X(shapes_lenient_list)                                                                         \
+    X(shapes_issuer_office)                                                                        \
+    X(shapes_group_subheader)                                                                      \
+    X(shapes_power_from_title_name)                                                                \
     X(shapes_limit_unit_label)                                                                     \
     X(shapes_combined_labels)                                                                      \
     X(shapes_merged_cells)                                                                         \

@@ -677,5 +677,14 @@ TEST_IMPL(shapes_declared_count)
     r = ts_import_str(text);
     ASSERT_EQ(r.declared_count, 1);
     cf_import_result_free(&r);
+    /* lists10: a note counting each type before the whole (北京怀柔's 权力清单,
+     * bjhr.gov.cn/zt/xzzfxxgs/ztqzfbm/bjhrwjw/qzqdwjw/qlqdwjw/202507/t20250710_4145946.html):
+     * the whole is after 共, not the first type's count */
+    snprintf(text, sizeof(text),
+             "| 注:本表含行政许可(37项)、行政确认(11项)、行政处罚(624项),共737项。 | |||\n%s",
+             table);
+    r = ts_import_str(text);
+    ASSERT_EQ(r.declared_count, 737);
+    cf_import_result_free(&r);
     return 0;
 }

@@ -427,6 +427,111 @@ TEST_IMPL(shapes_lenient_list)
     return 0;
 }
 
+/* lists10: a page's metadata names the issuer, not the list's agency: 咸宁
+ * (ybj.xianning.gov.cn/xxgk/zc/wjzl/202311/t20231102_3339440.shtml) prints
+ * "发文单位: 咸宁市医疗保障局办公室" before its title; the office issues the bureau's
+ * notice and holds no powers, the agency is the bureau. A site's host (主办单位) is none,
+ * and a title labelled "名称:" still names the bureau after its 关于印发. */
+TEST_IMPL(shapes_issuer_office)
+{
+    static const char rows[] = "序号 | 权利类型 | 审核 事项 | 审核依据 |\n"
+                               "1 | 行政处罚 | 对不办理医疗保险和生育保险登记的处罚 | "
+                               "《中华人民共和国社会保险法》第八十四条 |\n";
+    char text[1024];
+    snprintf(text, sizeof(text), "%s%s",
+             "主题分类: 政务公开 发文单位: 咸宁市医疗保障局办公室\n"
+             "名       称: 关于印发咸宁市医疗保障局重大行政执法决定法制审核目录清单的通知 "
+             "发布日期: 2023年11月02日\n",
+             rows);
+    cf_import_result_t r = ts_import_str(text);
+    ASSERT_EQ(json_array_size(r.matters), 1);
+    ASSERT_STR_EQ(mstr(&r, 0, "agency"), "咸宁市医疗保障局");
+    cf_import_result_free(&r);
+    snprintf(text, sizeof(text), "%s%s",
+             "主办单位：某市人民政府办公室\n"
+             "名       称: 关于印发某县医疗保障局重大行政执法决定法制审核目录清单的通知\n",
+             rows);
+    r = ts_import_str(text);
+    ASSERT_EQ(json_array_size(r.matters), 1);
+    ASSERT_STR_EQ(mstr(&r, 0, "agency"), "某县医疗保障局");
+    cf_import_result_free(&r);
+    return 0;
+}
+
+/* lists10: 广州市医疗保障局's 抽查事项清单 as a mirror's copy gives it
+ * (tests/fixtures/real/guangzhou.txt): 抽查项目 over 抽查类别 | 抽查事项 printed as
+ * a second row of only those two labels; the 抽查类别 merged down two rows is
+ * missing from the second (its cells sit one column left, the name and the
+ * 检查对象 both plain text: the 检查对象 like the one above tells them apart);
+ * 事项类别 一般检查事项 / 重点检查事项 are classes of 行政检查. */
+TEST_IMPL(shapes_group_subheader)
+{
+    cf_import_result_t r = ts_import_str(
+        "序号 | 抽查项目 | 检查对象 | 事项类别 | 检查比例 | 检查主体 | 检查依据 |\n"
+        "抽查类别 | 抽查事项(内容) |\n"
+        "1 | 定点零售药店医疗保障基金使用监督管理 | 定点零售药店医疗保障基金使用内部管理制度的检查 "
+        "| "
+        "全市定点零售药店 | 一般检查事项 | 2% | 广州市医疗保障局 | "
+        "《医疗保障基金使用监督管理条例》第十四条 |\n"
+        "2 | 定点零售药店医疗保障基金规范使用的检查 | 全市定点零售药店 | 重点检查事项 | 不低于1% | "
+        "广州市医疗保障局 | 《医疗保障基金使用监督管理条例》第十五条 |\n");
+    ASSERT_EQ(json_array_size(r.matters), 2);
+    ASSERT_STR_EQ(mstr(&r, 0, "name"), "定点零售药店医疗保障基金使用内部管理制度的检查");
+    ASSERT_STR_EQ(mstr(&r, 1, "name"), "定点零售药店医疗保障基金规范使用的检查");
+    for (size_t i = 0; i < 2; i++) {
+        json_t *pt = json_object_get(json_array_get(r.matters, i), "power_types");
+        ASSERT_EQ(json_array_size(pt), 1);
+        ASSERT_STR_EQ(json_string_value(json_array_get(pt, 0)), "行政检查");
+        ASSERT_STR_EQ(mstr(&r, i, "agency"), "广州市医疗保障局");
+    }
+    json_t *x = json_object_get(json_array_get(r.matters, 0), "extra");
+    ASSERT_STR_EQ(json_string_value(json_object_get(x, "抽查类别")),
+                  "定点零售药店医疗保障基金使用监督管理");
+    ASSERT_EQ(r.unplaced.items_count, 0);
+    cf_import_result_free(&r);
+    return 0;
+}
+
+/* lists10: a list without a power-type column: the one type its title names
+ * (行政检查事项清单), else the form of each name (对…的处罚, 对…的检查, …待遇给付), noted
+ * as a repair; a name of no such form stays without a type, reported; an empty cell of
+ * a power-type column is reported, not guessed. The lists here have three columns, each
+ * a known label: a header of three (was refused, a header needed four cells). */
+TEST_IMPL(shapes_power_from_title_name)
+{
+    cf_import_result_t r =
+        ts_import_str("某县医疗保障局行政检查事项清单\n序号\t事项名称\t实施依据\n"
+                      "1\t对定点医药机构医疗保障基金使用情况的监督\t《医疗保障基金使用监督管理条例"
+                      "》第二十七条\n");
+    ASSERT_EQ(json_array_size(r.matters), 1);
+    ASSERT_STR_EQ(mstr(&r, 0, "power_type"), "行政检查");
+    ASSERT_EQ(r.unplaced.items_count, 0);
+    cf_import_result_free(&r);
+    r = ts_import_str("某县医疗保障局权责清单\n序号\t事项名称\t实施依据\n"
+                      "1\t对定点医药机构违规使用医疗保障基金的处罚\t《条例》第三十八条\n"
+                      "2\t对用人单位缴纳生育保险费情况的检查\t《社会保险法》第七十九条\n"
+                      "3\t医疗救助待遇给付（含临时救助）\t《社会救助暂行办法》第二十八条\n"
+                      "4\t医疗保障政策咨询\t《社会保险法》第七条\n");
+    ASSERT_EQ(json_array_size(r.matters), 4);
+    ASSERT_STR_EQ(mstr(&r, 0, "power_type"), "行政处罚");
+    ASSERT_STR_EQ(mstr(&r, 1, "power_type"), "行政检查");
+    ASSERT_STR_EQ(mstr(&r, 2, "power_type"), "行政给付");
+    ASSERT_STR_EQ(mstr(&r, 3, "power_type"), "");
+    ASSERT_EQ(r.unplaced.items_count, 1);
+    ASSERT_CONTAINS(r.unplaced.items[0].text, "no 权力类型");
+    int said = 0;
+    for (size_t i = 0; i < r.repairs.items_count; i++)
+        said += strstr(r.repairs.items[i].text, "as the matter's name says") != NULL;
+    ASSERT_EQ(said, 3);
+    cf_import_result_free(&r);
+    r = ts_import_str("序号\t事项名称\t权力类型\t实施依据\n"
+                      "1\t对定点医药机构违规使用医疗保障基金的处罚\t\t《条例》第三十八条\n");
+    ASSERT_STR_EQ(mstr(&r, 0, "power_type"), "");
+    ASSERT_EQ(r.unplaced.items_count, 1);
+    cf_import_result_free(&r);
+    return 0;
+}
+
 /* lists7: a 法定期限 column whose header gives the unit (法定期限（工作日）, 承诺期限(天))
  * over bare numbers: the periods in that unit; one without a unit says nothing. */
 TEST_IMPL(shapes_limit_unit_label)
