@@ -70,7 +70,9 @@
  * rolled back, or whose `now` is not the job's instant (a late timer, an earlier alert),
  * fires the held job as any chunk at that now (rows sealed again: serve-fire.c). The bound:
  * the whole burst's log must stay under 64 MB (issue 26.4) and an alert writes ~2.25 frames
- * of 4 KB, so one transaction holds at most CF__FIRE_AHEAD_MAX alerts. Rejected: firing
+ * of 4 KB, so one transaction holds at most CF__FIRE_AHEAD_MAX alerts; its commit is not a
+ * firing chunk's size for the log's restart (w->fire_frames: a restart right after it waited
+ * for the checkpointer to copy all of it, 0.5-0.9 s on the alerts' time). Rejected: firing
  * ahead and committing early (an alert would be recorded before it is due).
  *
  * Where a request's time goes. Each job carries its marks (queued, taken, executed,
@@ -148,8 +150,10 @@ static uint64_t micros(void)
 
 /* The writer's page cache (SQLite's default is 2 MB). */
 #define CF__WRITER_CACHE_KIB 16384
-/* Alerts written ahead of their instant in one transaction (the file header says why) */
-#define CF__FIRE_AHEAD_MAX 6000
+/* Alerts written ahead of their instant in one transaction (the file header says why):
+ * ~2.25 frames of 4 KB an alert at a million cases, 46 MB, with a log of up to 16 MB not
+ * yet started over before it (CF__WAL_RESTART_BYTES) under 64 MB */
+#define CF__FIRE_AHEAD_MAX 5000
 
 /* The jobs queued while a batch with firing work ran, taken into its transaction
  * after its last job (once a batch): appended after tail. A firing chunk yields to a
@@ -291,7 +295,7 @@ static int run_batch(cf__writer_t *w, cf__job_t *batch)
     uint64_t committing = micros(), written = cf_store_wal_written(w->store);
     if (rc == 0 && (rc = cf_store_tx_commit(w->store, &err)) == 0) {
         atomic_store(&w->wal_written, cf_store_wal_written(w->store));
-        if (fired)
+        if (fired && !batch->ahead) /* (a chunk's size; not the instant's held at once) */
             w->fire_frames = (int)(cf_store_wal_written(w->store) - written);
         cf__ckpt_pace(w);
         cf__ckpt_poke(w);
