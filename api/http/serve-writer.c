@@ -87,7 +87,8 @@
  *
  * Map (each part starts with a "----" comment): the thread (job marks,
  * a batch's failure, absorb); a job, with or without a savepoint of its own (redo,
- * run_batch, writer_main); the preparer (its thread, the rows given back); the loop
+ * run_batch); firing ahead (hold_until_instant, fire_held, then writer_main and
+ * hand_over); the preparer (its thread, the rows given back); the loop
  * side (submitting, handing answers back, start and stop). The checkpointer (its
  * thread, its pace while alerts fire, the log's restarts) is serve-checkpoint.c.
  */
