@@ -33,6 +33,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
 
 #include "../engine/audit.h"
 #include "../storage/store-int.h"
@@ -528,13 +531,15 @@ TEST_IMPL(fireahead_sealed_crash)
     return 0;
 }
 
-/* ---- firing ahead: written before the instant, committed at it (fireahead-8 to 11) ----- */
+/* ---- firing ahead: written before the instant, committed at it (fireahead-8 to 12) ----- */
 
 /* A daemon (OUT d, cfg) on a fresh database db of CASES cases due at one instant (OUT
  * instant, due, and each case's version before, vbefore), its clock ten minutes before the
  * instant and the read-ahead's lead an hour: the rows are made, and the firing written
  * ahead is held, long before real time could reach the instant, so nothing here waits on
- * it. off: no firing ahead (the path before). Returns a handler's token of 甲局. */
+ * it. off: 1 no firing ahead (the path before); 2 firing ahead held at most 300 s before
+ * the instant (a read-ahead's lead of an hour is done long before then); 0 held as long as
+ * the lead. Returns a handler's token of 甲局. */
 static char *held_daemon(td_daemon_t *d, cf_serve_config_t *cfg, const char *name, char *db,
                          int off, cf_time_t *instant, cf_alert_t *due, int64_t *vbefore)
 {
@@ -549,7 +554,8 @@ static char *held_daemon(td_daemon_t *d, cf_serve_config_t *cfg, const char *nam
     td_config(cfg, db, NULL);
     cfg->now = *instant - 600;
     cfg->prefetch_lead_ms = 3600 * 1000;
-    cfg->fire_ahead_off = off;
+    cfg->fire_ahead_off = off == 1;
+    cfg->fire_ahead_hold_ms = off == 2 ? 300 * 1000 : 3600 * 1000;
     td_start(d, cfg);
     if (off) {
         CF_TEST_WAIT_UNTIL(td_metric(d, "caseflow_alert_cases_prefetched_total") == CASES);
@@ -728,6 +734,46 @@ TEST_IMPL(fireahead_held_late)
     ASSERT(td_metric(&d, "caseflow_fire_ahead_rollbacks_total") >= 1);
     td_stop(&d);
     each_once(db, due, vb, -1, instant + 1);
+    free(token);
+    return 0;
+}
+
+/* fireahead-12: the write lock is held no longer than the hold before the instant
+ * (cfg.fire_ahead_hold_ms; 1.5 s by default): the rows read ahead an hour before, a
+ * command-line writer still gets the lock ten minutes before; the firing ahead is queued
+ * once the clock is inside the hold, and committed at the instant. */
+TEST_IMPL(fireahead_held_window)
+{
+    td_daemon_t d;
+    cf_serve_config_t cfg;
+    cf_time_t instant;
+    cf_alert_t due[CASES + 1];
+    int64_t vb[CASES];
+    char db[512];
+    char *token = held_daemon(&d, &cfg, "held-window.db", db, 2, &instant, due, vb);
+    /* fireahead-12.1: read ahead, not written: another process takes the write lock (a
+     * writer that did not wait would hold it within milliseconds of the read-ahead's end;
+     * the second below is that margin many times over) */
+    usleep(1000 * 1000);
+    ASSERT_EQ(td_metric(&d, "caseflow_fire_ahead_held"), 0);
+    if (!cf_test_pg()) { /* (PostgreSQL's writers do not share one lock) */
+        sqlite3 *other;
+        ASSERT_EQ(sqlite3_open(db, &other), SQLITE_OK);
+        sqlite3_busy_timeout(other, 2000);
+        ASSERT_EQ(sqlite3_exec(other, "BEGIN IMMEDIATE", NULL, NULL, NULL), SQLITE_OK);
+        ASSERT_EQ(sqlite3_exec(other, "ROLLBACK", NULL, NULL, NULL), SQLITE_OK);
+        sqlite3_close(other);
+    }
+    /* fireahead-12.2: the clock inside the hold: written ahead and held */
+    fire_at(&d, instant - 200);
+    CF_TEST_WAIT_UNTIL(td_metric(&d, "caseflow_fire_ahead_held") == 1);
+    ASSERT_EQ(td_metric(&d, "caseflow_fire_ahead_held"), 1);
+    ASSERT_EQ(td_metric(&d, "caseflow_alerts_fired_total"), 0);
+    /* fireahead-12.3: committed at the instant, each alert once */
+    fire_at(&d, instant);
+    ASSERT_EQ(td_metric(&d, "caseflow_alerts_fired_ahead_total"), CASES);
+    td_stop(&d);
+    each_once(db, due, vb, -1, instant);
     free(token);
     return 0;
 }

@@ -295,6 +295,7 @@
     X(fireahead_held_request)                                                                      \
     X(fireahead_held_stopped)                                                                      \
     X(fireahead_held_late)                                                                         \
+    X(fireahead_held_window)                                                                       \
     /* session-key-*: the cookies' key made with the database (tests/test-session-key.c) */        \
     X(session_key_1_made_with_database)                                                            \
     X(session_key_2_older_database)                                                                \

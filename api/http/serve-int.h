@@ -601,9 +601,11 @@ struct cf_serve_s {
     cf_time_t lead_for;        /* the instant lead_ms was counted for (0: none) */
     int64_t lead_ms;           /* its read-ahead's lead, by its alerts (cf__sched_lead_ms) */
     unsigned fires_inflight;
-    cf_time_t sched_armed_for; /* 0: not armed */
-    cf__job_t *fire_ahead;     /* the FIRE job written ahead of its instant, until it is back */
-    int fire_ahead_go;         /* its instant came: the writer was told (cf__writer_go) */
+    cf_time_t sched_armed_for;   /* 0: not armed */
+    cf__job_t *fire_ahead;       /* the FIRE job written ahead of its instant, until it is back */
+    int fire_ahead_go;           /* its instant came: the writer was told (cf__writer_go) */
+    uv_timer_t fire_ahead_timer; /* queues it at its hold before the instant (sched.c) */
+    cf_time_t fire_ahead_for;    /* the instant fire_ahead_timer is for */
     /* delivery */
     h2o_linklist_t sse;
     size_t sse_bytes; /* what every stream holds: unsent and in flight (cfg.streams_max_total) */
