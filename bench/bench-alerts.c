@@ -290,7 +290,7 @@ static void start(const cf_bench_env_t *env, const char *db, const char *log,
 
 /* The writer's counters of the log (/metrics) a round changed, and the log's size. */
 typedef struct wal_seen_s {
-    double written, restarts, copied, restart_s, checkpoints, chunks, commits;
+    double written, restarts, copied, restart_s, checkpoints, chunks, commits, ahead, rolled;
 } wal_seen_t;
 
 /* The sample "NAME VALUE" (a line of its own, not the # HELP line) in /metrics; name
@@ -316,7 +316,9 @@ static wal_seen_t wal_seen(const cf_bench_daemon_t *d)
                          metric(m, "caseflow_wal_restart_seconds_total "),
                          metric(m, "caseflow_checkpoints_total "),
                          metric(m, "caseflow_fire_chunks_total "),
-                         metric(m, "caseflow_commits_total ")};
+                         metric(m, "caseflow_commits_total "),
+                         metric(m, "caseflow_alerts_fired_ahead_total "),
+                         metric(m, "caseflow_fire_ahead_rollbacks_total ")};
     free(m);
     return w;
 }
@@ -327,13 +329,13 @@ static wal_seen_t wal_seen(const cf_bench_daemon_t *d)
  * file's largest size from the clock's setting to the last alert (issue 26 item 4). */
 static void wal_row(const wal_seen_t *a, const wal_seen_t *b, long long peak)
 {
-    cf_bench_result("burst_wal", (double)peak / 1048576.0,
-                    "peak_mb=%.1f frames=%.0f restarts=%.0f restart_copied=%.0f restart_ms=%.1f "
-                    "checkpoints=%.0f chunks=%.0f commits=%.0f",
-                    (double)peak / 1048576.0, b->written - a->written, b->restarts - a->restarts,
-                    b->copied - a->copied, (b->restart_s - a->restart_s) * 1e3,
-                    b->checkpoints - a->checkpoints, b->chunks - a->chunks,
-                    b->commits - a->commits);
+    cf_bench_result(
+        "burst_wal", (double)peak / 1048576.0,
+        "peak_mb=%.1f frames=%.0f restarts=%.0f restart_copied=%.0f restart_ms=%.1f "
+        "checkpoints=%.0f chunks=%.0f commits=%.0f fired_ahead=%.0f ahead_rollbacks=%.0f",
+        (double)peak / 1048576.0, b->written - a->written, b->restarts - a->restarts,
+        b->copied - a->copied, (b->restart_s - a->restart_s) * 1e3, b->checkpoints - a->checkpoints,
+        b->chunks - a->chunks, b->commits - a->commits, b->ahead - a->ahead, b->rolled - a->rolled);
 }
 
 /* Exported, documented in bench.h */

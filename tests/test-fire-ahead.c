@@ -33,6 +33,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
 
 #include "../engine/audit.h"
 #include "../storage/store-int.h"
@@ -521,5 +524,252 @@ TEST_IMPL(fireahead_sealed_crash)
         ASSERT_EQ(version, before[k] + 1);
     }
     sealed_done(srv, s, cal, &wfs);
+    return 0;
+}
+
+/* ---- firing ahead: written before the instant, committed at it (fireahead-8 to 12) ----- */
+
+/* A daemon (OUT d, cfg) on a fresh database db of CASES cases due at one instant (OUT
+ * instant, due, and each case's version before, vbefore), its clock ten minutes before the
+ * instant and the read-ahead's lead an hour: the rows are made, and the firing written
+ * ahead is held, long before real time could reach the instant, so nothing here waits on
+ * it. off: 1 no firing ahead (the path before); 2 firing ahead held at most 300 s before
+ * the instant (a read-ahead's lead of an hour is done long before then); 0 held as long as
+ * the lead. Returns a handler's token of 甲局. */
+static char *held_daemon(td_daemon_t *d, cf_serve_config_t *cfg, const char *name, char *db,
+                         int off, cf_time_t *instant, cf_alert_t *due, int64_t *vbefore)
+{
+    cf_store_t *s;
+    cf_calendar_t *cal;
+    sealed_db(name, db, &s, &cal, instant, due);
+    for (int k = 0; k < CASES; k++)
+        ASSERT_EQ(alert_events(s, due[k].case_id, due[k].id, &vbefore[k]), 0);
+    cf_store_close(s);
+    cf_calendar_free(cal);
+    char *token = td_token(db, "甲局", "handler", "张三");
+    td_config(cfg, db, NULL);
+    cfg->now = *instant - 600;
+    cfg->prefetch_lead_ms = 3600 * 1000;
+    cfg->fire_ahead_off = off == 1;
+    cfg->fire_ahead_hold_ms = off == 2 ? 300 * 1000 : 3600 * 1000;
+    td_start(d, cfg);
+    if (off) {
+        CF_TEST_WAIT_UNTIL(td_metric(d, "caseflow_alert_cases_prefetched_total") == CASES);
+        ASSERT_EQ(td_metric(d, "caseflow_alert_cases_prefetched_total"), CASES);
+    } else {
+        CF_TEST_WAIT_UNTIL(td_metric(d, "caseflow_fire_ahead_held") == 1);
+        ASSERT_EQ(td_metric(d, "caseflow_fire_ahead_held"), 1);
+    }
+    return token;
+}
+
+/* Moves d's clock to the second at (waits for every alert due then), then stops d. */
+static void fire_at(td_daemon_t *d, cf_time_t at)
+{
+    char iso[CF_TIME_BUFSZ];
+    cf_time_format(at, iso);
+    td_clock(d, iso);
+}
+
+/* Each of the CASES alerts of due once on its case's chain (which verifies), each case at
+ * its version before + 1 (+ 2 for case extra, given an event of its own meanwhile), every
+ * event's last `at` at. */
+static void each_once(const char *db, const cf_alert_t *due, const int64_t *vbefore, int extra,
+                      cf_time_t at)
+{
+    cf_store_t *s;
+    cf_error_t err;
+    char want[CF_TIME_BUFSZ], last[CF_TIME_BUFSZ];
+    cf_time_format(at, want);
+    ASSERT_EQ(cf_store_open_existing(db, &s, &err), 0);
+    for (int k = 0; k < CASES; k++) {
+        int64_t version;
+        ASSERT_EQ(alert_events(s, due[k].case_id, due[k].id, &version), 1);
+        ASSERT_EQ(version, vbefore[k] + (k == extra ? 2 : 1));
+        last_at(s, due[k].case_id, last);
+        ASSERT_STR_EQ(last, want);
+    }
+    cf_alert_t left[CASES + 1];
+    ASSERT_EQ(cf_store_alerts_due(s, at, left, CASES + 1, &err), 0);
+    cf_store_close(s);
+}
+
+/* fireahead-8 */
+TEST_IMPL(fireahead_held_same)
+{
+    td_daemon_t d, d2;
+    cf_serve_config_t cfg, cfg2;
+    cf_time_t instant, instant2;
+    cf_alert_t due[CASES + 1], due2[CASES + 1];
+    int64_t vb[CASES], vb2[CASES];
+    char db[512], db2[512];
+    char *token = held_daemon(&d, &cfg, "held-ahead.db", db, 0, &instant, due, vb);
+    char *token2 = held_daemon(&d2, &cfg2, "held-before.db", db2, 1, &instant2, due2, vb2);
+    ASSERT_EQ(instant, instant2);
+    /* fireahead-8.1: the rows written ahead, held: nothing fired, nothing visible */
+    ASSERT_EQ(td_metric(&d, "caseflow_alerts_fired_total"), 0);
+    json_t *pending = td_get_json(&d, token, "/v1/alerts?state=pending");
+    ASSERT(json_array_size(pending) >= CASES);
+    json_decref(pending);
+    /* fireahead-8.2: committed at the instant, every alert from the transaction held */
+    fire_at(&d, instant);
+    fire_at(&d2, instant);
+    ASSERT_EQ(td_metric(&d, "caseflow_alerts_fired_total"), CASES);
+    ASSERT_EQ(td_metric(&d, "caseflow_alerts_fired_ahead_total"), CASES);
+    ASSERT_EQ(td_metric(&d2, "caseflow_alerts_fired_total"), CASES);
+    ASSERT_EQ(td_metric(&d2, "caseflow_alerts_fired_ahead_total"), 0);
+    td_stop(&d);
+    td_stop(&d2);
+    each_once(db, due, vb, -1, instant);
+    each_once(db2, due2, vb2, -1, instant);
+    /* fireahead-8.3: byte for byte the rows the path before writes */
+    cf_store_t *s, *s2;
+    cf_error_t err;
+    ASSERT_EQ(cf_store_open_existing(db, &s, &err), 0);
+    ASSERT_EQ(cf_store_open_existing(db2, &s2, &err), 0);
+    for (int k = 0; k < CASES; k++) {
+        char *snap, *snap2, *text = case_text(s, due[k].case_id, &snap),
+                            *text2 = case_text(s2, due2[k].case_id, &snap2);
+        ASSERT_STR_EQ(text, text2);
+        ASSERT_STR_EQ(snap, snap2);
+        free(text);
+        free(text2);
+        free(snap);
+        free(snap2);
+    }
+    cf_store_close(s);
+    cf_store_close(s2);
+    free(token);
+    free(token2);
+    return 0;
+}
+
+/* fireahead-9 */
+TEST_IMPL(fireahead_held_request)
+{
+    td_daemon_t d;
+    cf_serve_config_t cfg;
+    cf_time_t instant;
+    cf_alert_t due[CASES + 1];
+    int64_t vb[CASES];
+    char db[512];
+    char *token = held_daemon(&d, &cfg, "held-request.db", db, 0, &instant, due, vb);
+    /* fireahead-9.1: a request on one of the instant's cases is answered (ten minutes
+     * before the instant: it did not wait for it), the work held rolled back for it */
+    char path[64];
+    snprintf(path, sizeof(path), "/v1/cases/%lld/evidence", (long long)due[3].case_id);
+    td_post_json(&d, NULL, path, token,
+                 json_pack("{s:s, s:s, s:s, s:s, s:[{s:s, s:s}, {s:s, s:s}]}", "kind", "书证",
+                           "title", "处方单据", "source", "当事人", "method", "调取", "officers",
+                           "name", "张三", "cert", "1", "name", "王五", "cert", "2"),
+                 NULL, 201);
+    ASSERT_EQ(td_metric(&d, "caseflow_alerts_fired_total"), 0);
+    ASSERT(td_metric(&d, "caseflow_fire_ahead_rollbacks_total") >= 1);
+    /* fireahead-9.2: written again after it, and committed at the instant */
+    CF_TEST_WAIT_UNTIL(td_metric(&d, "caseflow_fire_ahead_held") == 1);
+    ASSERT_EQ(td_metric(&d, "caseflow_fire_ahead_held"), 1);
+    fire_at(&d, instant);
+    ASSERT_EQ(td_metric(&d, "caseflow_alerts_fired_total"), CASES);
+    ASSERT_EQ(td_metric(&d, "caseflow_alerts_fired_ahead_total"), CASES);
+    td_stop(&d);
+    /* fireahead-9.3: the request's event and every alert, each once, case 3's after it */
+    each_once(db, due, vb, 3, instant);
+    free(token);
+    return 0;
+}
+
+/* fireahead-10 */
+TEST_IMPL(fireahead_held_stopped)
+{
+    td_daemon_t d;
+    cf_serve_config_t cfg;
+    cf_time_t instant;
+    cf_alert_t due[CASES + 1];
+    int64_t vb[CASES];
+    char db[512];
+    cf_store_t *s;
+    cf_error_t err;
+    char *token = held_daemon(&d, &cfg, "held-stopped.db", db, 0, &instant, due, vb);
+    td_stop(&d); /* fireahead-10.1: stopped with the rows written and held: nothing kept */
+    ASSERT_EQ(cf_store_open_existing(db, &s, &err), 0);
+    cf_alert_t left[CASES + 1];
+    ASSERT_EQ(cf_store_alerts_due(s, instant, left, CASES + 1, &err), CASES);
+    for (int k = 0; k < CASES; k++) {
+        int64_t version;
+        ASSERT_EQ(alert_events(s, due[k].case_id, due[k].id, &version), 0);
+        ASSERT_EQ(version, vb[k]);
+    }
+    cf_store_close(s);
+    /* fireahead-10.2: started again at the instant, each fires once */
+    td_config(&cfg, db, NULL);
+    cfg.now = instant;
+    td_start(&d, &cfg);
+    fire_at(&d, instant);
+    ASSERT_EQ(td_metric(&d, "caseflow_alerts_fired_total"), CASES);
+    td_stop(&d);
+    each_once(db, due, vb, -1, instant);
+    free(token);
+    return 0;
+}
+
+/* fireahead-11 */
+TEST_IMPL(fireahead_held_late)
+{
+    td_daemon_t d;
+    cf_serve_config_t cfg;
+    cf_time_t instant;
+    cf_alert_t due[CASES + 1];
+    int64_t vb[CASES];
+    char db[512];
+    char *token = held_daemon(&d, &cfg, "held-late.db", db, 0, &instant, due, vb);
+    /* The instant's second passed before the commit (here: the clock moved a second past
+     * it): the rows held are rolled back and the alerts fired as before, at that second. */
+    fire_at(&d, instant + 1);
+    ASSERT_EQ(td_metric(&d, "caseflow_alerts_fired_total"), CASES);
+    ASSERT_EQ(td_metric(&d, "caseflow_alerts_fired_ahead_total"), 0);
+    ASSERT(td_metric(&d, "caseflow_fire_ahead_rollbacks_total") >= 1);
+    td_stop(&d);
+    each_once(db, due, vb, -1, instant + 1);
+    free(token);
+    return 0;
+}
+
+/* fireahead-12: the write lock is held no longer than the hold before the instant
+ * (cfg.fire_ahead_hold_ms; 1.5 s by default): the rows read ahead an hour before, a
+ * command-line writer still gets the lock ten minutes before; the firing ahead is queued
+ * once the clock is inside the hold, and committed at the instant. */
+TEST_IMPL(fireahead_held_window)
+{
+    td_daemon_t d;
+    cf_serve_config_t cfg;
+    cf_time_t instant;
+    cf_alert_t due[CASES + 1];
+    int64_t vb[CASES];
+    char db[512];
+    char *token = held_daemon(&d, &cfg, "held-window.db", db, 2, &instant, due, vb);
+    /* fireahead-12.1: read ahead, not written: another process takes the write lock (a
+     * writer that did not wait would hold it within milliseconds of the read-ahead's end;
+     * the second below is that margin many times over) */
+    usleep(1000 * 1000);
+    ASSERT_EQ(td_metric(&d, "caseflow_fire_ahead_held"), 0);
+    if (!cf_test_pg()) { /* (PostgreSQL's writers do not share one lock) */
+        sqlite3 *other;
+        ASSERT_EQ(sqlite3_open(db, &other), SQLITE_OK);
+        sqlite3_busy_timeout(other, 2000);
+        ASSERT_EQ(sqlite3_exec(other, "BEGIN IMMEDIATE", NULL, NULL, NULL), SQLITE_OK);
+        ASSERT_EQ(sqlite3_exec(other, "ROLLBACK", NULL, NULL, NULL), SQLITE_OK);
+        sqlite3_close(other);
+    }
+    /* fireahead-12.2: the clock inside the hold: written ahead and held */
+    fire_at(&d, instant - 200);
+    CF_TEST_WAIT_UNTIL(td_metric(&d, "caseflow_fire_ahead_held") == 1);
+    ASSERT_EQ(td_metric(&d, "caseflow_fire_ahead_held"), 1);
+    ASSERT_EQ(td_metric(&d, "caseflow_alerts_fired_total"), 0);
+    /* fireahead-12.3: committed at the instant, each alert once */
+    fire_at(&d, instant);
+    ASSERT_EQ(td_metric(&d, "caseflow_alerts_fired_ahead_total"), CASES);
+    td_stop(&d);
+    each_once(db, due, vb, -1, instant);
+    free(token);
     return 0;
 }

@@ -297,6 +297,11 @@
     X(fireahead_sealed_changed)                                                                    \
     X(fireahead_sealed_next_second)                                                                \
     X(fireahead_sealed_crash)                                                                      \
+    X(fireahead_held_same)                                                                         \
+    X(fireahead_held_request)                                                                      \
+    X(fireahead_held_stopped)                                                                      \
+    X(fireahead_held_late)                                                                         \
+    X(fireahead_held_window)                                                                       \
     /* session-key-*: the cookies' key made with the database (tests/test-session-key.c) */        \
     X(session_key_1_made_with_database)                                                            \
     X(session_key_2_older_database)                                                                \

@@ -657,6 +657,15 @@ int cf__http_metrics(cf_serve_t *srv, h2o_req_t *req)
     sample(buf, SIZE, &len, "caseflow_fire_chunks_total",
            "firing chunks written (each its own commit, or one it shares)", "counter",
            srv->m.fire_chunks);
+    sample(buf, SIZE, &len, "caseflow_alerts_fired_ahead_total",
+           "alerts written ahead of their instant and committed at it", "counter",
+           atomic_load(&w->fired_ahead));
+    sample(buf, SIZE, &len, "caseflow_fire_ahead_held",
+           "1 while a firing written ahead waits for its instant", "gauge",
+           (unsigned long long)atomic_load(&w->ahead_held));
+    sample(buf, SIZE, &len, "caseflow_fire_ahead_rollbacks_total",
+           "firings written ahead rolled back for a request", "counter",
+           atomic_load(&w->ahead_rollbacks));
     sample(buf, SIZE, &len, "caseflow_alerts_late_total", "alerts fired late", "counter",
            srv->m.alerts_late);
     sample(buf, SIZE, &len, "caseflow_webhook_deliveries_total", "webhook POSTs answered 2xx",

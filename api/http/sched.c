@@ -45,6 +45,14 @@
  * is queued when one comes back with more to read and the instant is still ahead.
  * Once per instant; an instant nearer than CF__PREFETCH_MIN_MS fires cold, as before.
  *
+ * Firing ahead. Once the read-ahead of an instant is done, and no earlier than
+ * CF__FIRE_AHEAD_HOLD_MS before it (fire_ahead_timer), a FIRE job marked `ahead` is
+ * queued for it: the writer writes its alerts' rows before the instant in a transaction it
+ * holds open, and commits it when the timer fires (cf__sched_fire tells it: cf__writer_go);
+ * serve-writer.c says how requests keep the way. The job counts as a firing in flight from
+ * then; it comes back as the instant's first chunk (numbered CF__FIRE_AHEAD_CHUNK, so the
+ * chunks after it run the whole budget) and the rest follow as ordinary chunks.
+ *
  * Invariants: at most one firing timer (and its read-ahead); never armed while a FIRE job is in
  * flight (the last chunk's completion re-arms it, so an alert is never queued twice); nothing fires
  * twice, across restarts too, because fired_at is committed with the event.
@@ -84,16 +92,82 @@ int64_t cf__sched_lead_ms(int due)
 }
 
 static void prefetch_job(cf_serve_t *srv, cf_time_t instant);
+static void on_fire_done(cf__job_t *job);
+
+/* The chunk number of a job fired ahead: the chunks after it get the whole budget
+ * (serve-fire.c), its alerts having gone out first. */
+#define CF__FIRE_AHEAD_CHUNK 5
+
+/* How long before its instant the firing ahead starts at the earliest: from then until
+ * the instant the writer holds the database's write lock, and a command-line process
+ * writing to the same file waits for it (its busy timeout is 5 s, CF__STORE_BUSY_MS);
+ * a burst's read-ahead ends up to 7 s before (cf__sched_lead_ms). 5,000 alerts' rows
+ * take ~0.3 s of the writer on a quiet machine: 1.5 s leaves it five times that. */
+#define CF__FIRE_AHEAD_HOLD_MS 1500
+
+/* Queues the job that fires instant's alerts ahead of it (the header says why). */
+static void fire_ahead_job(cf_serve_t *srv, cf_time_t instant)
+{
+    cf__job_t *job = calloc(1, sizeof(*job));
+    if (!job)
+        return; /* an optimization: without it, the instant fires as before */
+    job->kind = CF__JOB_FIRE;
+    job->ahead = 1;
+    job->now = instant;
+    job->if_match = -1;
+    job->chunk = CF__FIRE_AHEAD_CHUNK;
+    job->done = on_fire_done;
+    srv->fire_ahead = job;
+    srv->fire_ahead_go = 0;
+    cf__writer_submit(srv, job);
+}
+
+/* Tells the writer the instant of the job fired ahead came (now), or to give it back
+ * (-1): from then it is a firing in flight. */
+static cf__job_t *fire_ahead_go(cf_serve_t *srv, cf_time_t now)
+{
+    srv->fire_ahead_go = 1;
+    srv->fires_inflight++;
+    cf__writer_go(srv, now);
+    return srv->fire_ahead;
+}
+
+/* The timer of the firing ahead: instant's cases are read and the hold is near. */
+static void on_fire_ahead_timer(uv_timer_t *timer)
+{
+    cf_serve_t *srv = timer->data;
+    if (srv->state == CF__RUNNING && srv->sched_armed_for == srv->fire_ahead_for &&
+        !srv->fire_ahead)
+        fire_ahead_job(srv, srv->fire_ahead_for);
+}
+
+/* Queues the firing ahead of instant no earlier than its hold before it
+ * (CF__FIRE_AHEAD_HOLD_MS, cfg.fire_ahead_hold_ms): at once when that is past. */
+static void fire_ahead_later(cf_serve_t *srv, cf_time_t instant)
+{
+    int64_t hold =
+        srv->cfg.fire_ahead_hold_ms ? srv->cfg.fire_ahead_hold_ms : CF__FIRE_AHEAD_HOLD_MS;
+    int64_t delay = instant * 1000 - cf__serve_now_ms(srv) - hold;
+    srv->fire_ahead_for = instant;
+    if (delay <= 0)
+        fire_ahead_job(srv, instant);
+    else
+        uv_timer_start(&srv->fire_ahead_timer, on_fire_ahead_timer, (uint64_t)delay, 0);
+}
 
 /* A slice of reading ahead came back: the next one is queued while there is more to
- * read and the instant is still ahead (once the timer has fired, firing takes over). */
+ * read and the instant is still ahead (once the timer has fired, firing takes over);
+ * after the last, the instant's firing ahead. */
 static void on_prefetch_done(cf__job_t *job)
 {
     cf_serve_t *srv = job->srv;
     srv->m.alerts_prefetched += job->fired;
-    if (job->more && job->status == 200 && srv->state == CF__RUNNING &&
-        srv->sched_armed_for == job->now)
+    int ahead = job->status == 200 && srv->state == CF__RUNNING &&
+                srv->sched_armed_for == job->now && !srv->fire_ahead;
+    if (ahead && job->more)
         prefetch_job(srv, job->now);
+    else if (ahead && !srv->cfg.fire_ahead_off)
+        fire_ahead_later(srv, job->now);
     cf__job_free(job);
 }
 
@@ -123,7 +197,8 @@ static void on_prefetch(uv_timer_t *timer)
         int due = 0; /* (a failed count: the base lead) */
         cf_store_alerts_count_at(srv->reader, instant, CF__AHEAD_MAX, &due, NULL);
         srv->lead_for = instant;
-        srv->lead_ms = cf__sched_lead_ms(due);
+        srv->lead_ms =
+            srv->cfg.prefetch_lead_ms ? srv->cfg.prefetch_lead_ms : cf__sched_lead_ms(due);
     }
     int64_t delay = instant * 1000 - cf__serve_now_ms(srv);
     if (delay > srv->lead_ms)
@@ -164,6 +239,8 @@ static void on_fire_done(cf__job_t *job)
     size_t i;
     json_t *a;
     srv->fires_inflight--;
+    if (job == srv->fire_ahead)
+        srv->fire_ahead = NULL;
     unsigned fired = job->fired + (unsigned)json_array_size(job->alerts);
     cf__job_t *next = NULL;
     srv->m.fire_chunks++;
@@ -222,6 +299,9 @@ cf__job_t *cf__sched_fire(cf_serve_t *srv)
         uv_timer_stop(&srv->prefetch_timer);
         srv->sched_armed_for = 0;
     }
+    uv_timer_stop(&srv->fire_ahead_timer);      /* not queued by now: the instant fires as before */
+    if (srv->fire_ahead && !srv->fire_ahead_go) /* written ahead: committed now, or fired */
+        return fire_ahead_go(srv, cf__serve_now(srv));
     return fire_job(srv, 0, 0);
 }
 
@@ -245,7 +325,11 @@ void cf__sched_rearm(cf_serve_t *srv)
     uv_timer_start(&srv->sched_timer, on_timer, delay > 0 ? (uint64_t)delay : 0, 0);
     srv->sched_armed_for = due;
     /* the lead counted for this instant, or the longest until it is counted */
-    int64_t lead = srv->lead_for == due ? srv->lead_ms : CF__PREFETCH_LEAD_MAX_MS;
+    int64_t lead = srv->lead_for == due        ? srv->lead_ms
+                   : srv->cfg.prefetch_lead_ms ? srv->cfg.prefetch_lead_ms
+                                               : CF__PREFETCH_LEAD_MAX_MS;
+    if (due == srv->fire_ahead_for && !srv->fire_ahead) /* its hold, by the clock now */
+        fire_ahead_later(srv, due);
     if (due != srv->prefetched_for && delay > CF__PREFETCH_MIN_MS)
         uv_timer_start(&srv->prefetch_timer, on_prefetch,
                        delay > lead ? (uint64_t)(delay - lead) : 0, 0);
@@ -258,7 +342,8 @@ int cf__sched_init(cf_serve_t *srv)
 {
     uv_timer_init(&srv->loop, &srv->sched_timer);
     uv_timer_init(&srv->loop, &srv->prefetch_timer);
-    srv->sched_timer.data = srv->prefetch_timer.data = srv;
+    uv_timer_init(&srv->loop, &srv->fire_ahead_timer);
+    srv->sched_timer.data = srv->prefetch_timer.data = srv->fire_ahead_timer.data = srv;
     if (srv->shared) { /* other daemons write alerts, and die: look again every so often */
         uv_timer_init(&srv->loop, &srv->shared_poll);
         srv->shared_poll.data = srv;
@@ -270,10 +355,14 @@ int cf__sched_init(cf_serve_t *srv)
 /* Exported, documented in serve-int.h */
 void cf__sched_close(cf_serve_t *srv)
 {
+    if (srv->fire_ahead && !srv->fire_ahead_go) /* written ahead: rolled back, given back */
+        fire_ahead_go(srv, -1);
     if (srv->sched_timer.loop)
         uv_close((uv_handle_t *)&srv->sched_timer, NULL);
     if (srv->prefetch_timer.loop)
         uv_close((uv_handle_t *)&srv->prefetch_timer, NULL);
+    if (srv->fire_ahead_timer.loop)
+        uv_close((uv_handle_t *)&srv->fire_ahead_timer, NULL);
     if (srv->shared_poll.loop)
         uv_close((uv_handle_t *)&srv->shared_poll, NULL);
 }

@@ -140,17 +140,25 @@ static int case_of_alert(cf_store_t *s, cf_wfcache_t *wfs, cf__ahead_t *ah, cons
 static int fire_sealed(cf_store_t *s, cf__ahead_t *ah, const cf_alert_t *a, cf_time_t now,
                        json_t **fired, int *stale, cf_error_t *err)
 {
-    cf__ahead_prep_t *p = cf__ahead_take_prep(ah, a->case_id);
+    /* firing ahead (ah->keep): the rows stay in the table, for a rollback to use again */
+    cf__ahead_prep_t *p = ah->keep ? (cf__ahead_prep_t *)cf__ahead_prepared(ah, a->case_id)
+                                   : cf__ahead_take_prep(ah, a->case_id);
     assert(p && p->at == now);
     int rc = cf_store_case_put_sealed(s, &p->w, err);
     if (rc == 0) /* marked, it waits for its acknowledgement, or escalation */
         rc = cf_store_alert_mark_read(s, a, now, err);
     if (rc == 0) {
-        *fired = p->fired; /* made on this thread, delivered by the loop as before */
-        p->fired = NULL;
+        /* made on this thread, delivered by the loop as before (kept: a reference more,
+         * jansson counts them atomically) */
+        *fired = ah->keep ? json_incref(p->fired) : p->fired;
+        if (!ah->keep)
+            p->fired = NULL;
     }
     *stale = rc != 0;
-    cf__ahead_prep_free(p);
+    if (!ah->keep)
+        cf__ahead_prep_free(p);
+    else if (rc != 0) /* stale: dropped, the alert fires from the store */
+        cf__ahead_prep_free(cf__ahead_take_prep(ah, a->case_id));
     return rc;
 }
 
@@ -305,6 +313,7 @@ static int next_due(cf_store_t *s, const cf_serve_t *srv, cf__firelist_t *l, cf_
         l->count = n;
         l->next = 0;
         l->full = n == page;
+        l->reads++;
     }
     if (l->next == l->count || l->alerts[l->next].due_at > now)
         return 0; /* (a list read by a later job than this one: never fire early) */
@@ -316,6 +325,8 @@ static int next_due(cf_store_t *s, const cf_serve_t *srv, cf__firelist_t *l, cf_
  * it ran its first slice and a request waits for the writer (yielding). */
 static int chunk_over(const cf__job_t *j, uint64_t used, uint64_t budget)
 {
+    if (j->ahead) /* written ahead: no budget, and a request waiting ends it at once */
+        return atomic_load(&j->srv->writer.waiting) > 0;
     if (used >= budget)
         return 1;
     return used >= CF__FIRE_FIRST_US && j->srv && atomic_load(&j->srv->writer.waiting) > 0;
@@ -376,6 +387,10 @@ int cf__job_exec_fire(cf_store_t *s, const cf_calendar_t *cal, cf_wfcache_t *wfs
     cf__ahead_t *ah = j->srv ? &j->srv->writer.ahead : NULL;
     fire_times_t times = {0};
     unsigned max = j->srv ? j->srv->cfg.fire_chunk : CF__FIRE_CHUNK, i = 0, redo = 0;
+    if (j->ahead) /* the log's bound (serve-writer.c, "Firing ahead") */
+        max = j->srv->writer.fire_ahead_max;
+    if (ah)
+        ah->keep = j->ahead;
     const cf_alert_t *a = NULL;
     cf_error_t err;
     uint64_t t0 = fire_micros(j->srv);
@@ -403,8 +418,10 @@ int cf__job_exec_fire(cf_store_t *s, const cf_calendar_t *cal, cf_wfcache_t *wfs
             json_array_append_new(j->alerts, fired);
     }
     j->more = l->next < l->count ? l->alerts[l->next].due_at <= j->now : l->full;
-    if (ah && !j->more && ah->instant && ah->instant <= j->now)
+    if (ah && !j->more && ah->instant && ah->instant <= j->now && !j->ahead)
         cf__ahead_reset(ah, 0); /* the instant is fired: what is left is stale */
+    if (ah)
+        ah->keep = 0;
     cf__fire_times_dispose(&times);
     if (l == &own)
         free(own.alerts);

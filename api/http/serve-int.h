@@ -122,6 +122,8 @@ struct cf__job_s {
     int more;       /* FIRE: the chunk was full, more alerts may be due; PREFETCH: more to read */
     unsigned fired; /* FIRE: alerts fired by the chunks before this one; PREFETCH: cases ready */
     unsigned chunk; /* FIRE: how many chunks came before this one */
+    int ahead;      /* FIRE: written before its instant j->now and committed at it (serve-writer.c,
+                       "Firing ahead"); 0 once the instant came */
     char *texts;    /* FIRE, ESCALATE: each of alerts' JSON text, NUL-ended, in order, as the
                        outbox stored it (sched-outbox.c), owned; NULL: none written */
     /* back on the loop */
@@ -172,6 +174,7 @@ typedef struct cf__firelist_s {
     cf_alert_t *alerts; /* CF__FIRE_READ of them, malloc'd on first use */
     int count, next;    /* read, and the first not yet tried */
     int full;           /* the last read filled the list: more may be due */
+    unsigned reads;     /* how many times it was read (a rollback rewinds it: serve-writer.c) */
 } cf__firelist_t;
 
 /* The cases read ahead of one instant's alerts (sched-ahead.c; writer thread only):
@@ -213,6 +216,7 @@ typedef struct cf__ahead_s {
     cf_alert_t *page;        /* due alerts read from the index, whose cases are read next */
     int page_n, page_next;
     int done; /* every alert due at the instant has been read */
+    int keep; /* firing ahead: rows written stay in the table until their commit */
 } cf__ahead_t;
 
 /* Empties a (frees its cases) and makes it the table of instant. */
@@ -314,7 +318,17 @@ typedef struct cf__writer_s {
     unsigned fire_read; /* due alerts read from the index at a time: the firing's page
                            (serve-fire.c); 0: CF__FIRE_READ; tests lower it */
     cf__ahead_t ahead;
-    unsigned inflight; /* loop thread only: jobs submitted and not yet done */
+    /* Firing ahead (serve-writer.c): the FIRE job written before its instant, held by the
+     * writer thread until the loop says the instant came (go, under mu: the loop's now then,
+     * or -1 to drop it at a stop); at most fire_ahead_max alerts (CF__FIRE_AHEAD_MAX; tests
+     * lower it); the alerts committed so, and the times the work was rolled back for a
+     * request */
+    cf__job_t *held;
+    atomic_llong go;
+    unsigned fire_ahead_max;
+    atomic_ullong fired_ahead, ahead_rollbacks;
+    atomic_int ahead_held; /* 1 while its rows wait, written, for the instant */
+    unsigned inflight;     /* loop thread only: jobs submitted and not yet done */
     /* statistics, written by the writer thread */
     atomic_ullong batches, jobs, max_batch, failed_commits, commit_us;
     atomic_int cal_stale; /* a new calendar version: reload cal before the next batch */
@@ -350,6 +364,11 @@ typedef struct cf__writer_s {
     uint64_t queued_since_ms;
     atomic_ullong writing_since_ms, last_batch_ms;
 } cf__writer_t;
+
+/* Tells the writer the instant of the FIRE job it holds ahead (serve-writer.c) came: now
+ * the loop's now (the job commits if it is the job's instant, else fires as any chunk at
+ * now), or -1 to give the job back unfired (a stop). Loop thread. */
+void cf__writer_go(cf_serve_t *srv, cf_time_t now);
 
 /* Starts the writer thread on its own connection to path. Returns 0 or a CF_E*. */
 int cf__writer_start(cf_serve_t *srv, const char *path, cf_error_t *err);
@@ -594,7 +613,11 @@ struct cf_serve_s {
     cf_time_t lead_for;        /* the instant lead_ms was counted for (0: none) */
     int64_t lead_ms;           /* its read-ahead's lead, by its alerts (cf__sched_lead_ms) */
     unsigned fires_inflight;
-    cf_time_t sched_armed_for; /* 0: not armed */
+    cf_time_t sched_armed_for;   /* 0: not armed */
+    cf__job_t *fire_ahead;       /* the FIRE job written ahead of its instant, until it is back */
+    int fire_ahead_go;           /* its instant came: the writer was told (cf__writer_go) */
+    uv_timer_t fire_ahead_timer; /* queues it at its hold before the instant (sched.c) */
+    cf_time_t fire_ahead_for;    /* the instant fire_ahead_timer is for */
     /* delivery */
     h2o_linklist_t sse;
     size_t sse_bytes; /* what every stream holds: unsent and in flight (cfg.streams_max_total) */

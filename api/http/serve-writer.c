@@ -53,6 +53,28 @@
  * streams still see the notices and alerts in the transaction's order. Delivering a
  * chunk first put some 1 ms (loaded machine) on the median POST of a storm.
  *
+ * Firing ahead (issue 26.1). At a burst's instant the writer's work was the rows themselves
+ * (the case row, the event, the alert's mark: ~78,000 instructions an alert, 90% inside
+ * SQLite) and the commit, so the last of 10,000 alerts waited for all of them. Once the
+ * instant's cases are read ahead with their rows made (serve-ahead.c), the scheduler queues
+ * one FIRE job marked `ahead` for the instant (sched.c). The writer runs it only when no
+ * other job waits: it begins a transaction, writes up to fire_ahead_max alerts' rows at
+ * `now` the instant, and then holds the transaction open, uncommitted, until the loop's
+ * timer says the instant came (cf__writer_go); then it commits, and the loop delivers the
+ * alerts and queues the rest of the instant as ordinary chunks. Nothing is visible or
+ * durable before the COMMIT, so nothing is recorded before it is due, and a crash before it
+ * leaves nothing (SQLite ignores log frames without a commit). Requests win: a job queued
+ * meanwhile ends the work at the next alert, the transaction is rolled back (the rows made
+ * ahead stay in their table: ah->keep), the job is served as ever, and the work is done
+ * again after it while the instant is still ahead. An instant that comes while the work is
+ * rolled back, or whose `now` is not the job's instant (a late timer, an earlier alert),
+ * fires the held job as any chunk at that now (rows sealed again: serve-fire.c). The bound:
+ * the whole burst's log must stay under 64 MB (issue 26.4) and an alert writes ~2.25 frames
+ * of 4 KB, so one transaction holds at most CF__FIRE_AHEAD_MAX alerts; its commit is not a
+ * firing chunk's size for the log's restart (w->fire_frames: a restart right after it waited
+ * for the checkpointer to copy all of it, 0.5-0.9 s on the alerts' time). Rejected: firing
+ * ahead and committing early (an alert would be recorded before it is due).
+ *
  * Where a request's time goes. Each job carries its marks (queued, taken, executed,
  * committed) and the loop adds up, for the requests someone waits for, the phases
  * between them, apart for those queued while alerts fired:
@@ -65,7 +87,8 @@
  *
  * Map (each part starts with a "----" comment): the thread (job marks,
  * a batch's failure, absorb); a job, with or without a savepoint of its own (redo,
- * run_batch, writer_main); the preparer (its thread, the rows given back); the loop
+ * run_batch); firing ahead (hold_until_instant, fire_held, then writer_main and
+ * hand_over); the preparer (its thread, the rows given back); the loop
  * side (submitting, handing answers back, start and stop). The checkpointer (its
  * thread, its pace while alerts fire, the log's restarts) is serve-checkpoint.c.
  */
@@ -121,6 +144,10 @@ static void fail_batch(cf__job_t *batch, const cf_error_t *err)
 
 /* The writer's page cache (SQLite's default is 2 MB). */
 #define CF__WRITER_CACHE_KIB 16384
+/* Alerts written ahead of their instant in one transaction (the file header says why):
+ * ~2.25 frames of 4 KB an alert at a million cases, 46 MB, with a log of up to 16 MB not
+ * yet started over before it (CF__WAL_RESTART_BYTES) under 64 MB */
+#define CF__FIRE_AHEAD_MAX 5000
 
 /* The jobs queued while a batch with firing work ran, taken into its transaction
  * after its last job (once a batch): appended after tail. A firing chunk yields to a
@@ -225,9 +252,13 @@ static int redo(cf__writer_t *w, cf_serve_t *srv, cf__job_t *batch, cf__job_t *l
     return rc;
 }
 
+static int hold_until_instant(cf__writer_t *w, cf__job_t *j, int rc);
+
 /* One transaction for the whole batch. Its first jobs run without savepoints while they
- * are redoable (on SQLite), every other job in a savepoint of its own. */
-static void run_batch(cf__writer_t *w, cf__job_t *batch)
+ * are redoable (on SQLite), every other job in a savepoint of its own. Returns 0, or 1
+ * when the batch is a job fired ahead (alone) that was rolled back before its instant
+ * (hold_until_instant): nothing of it done, to run again. */
+static int run_batch(cf__writer_t *w, cf__job_t *batch)
 {
     cf_serve_t *srv = H2O_STRUCT_FROM_MEMBER(cf_serve_t, writer, w);
     cf_error_t err;
@@ -246,17 +277,19 @@ static void run_batch(cf__writer_t *w, cf__job_t *batch)
         fired |= firing(j);
         if (j->kind == CF__JOB_FIRE)
             w->firing = j->more; /* a chunk follows at once: the log waits (cf__wal_restart) */
-        if (!j->next && fired && !absorbed++)
+        if (!j->next && fired && !batch->ahead && !absorbed++)
             absorb(w, j);
     }
     if (rc == 0 && cf__serve_db_check(srv) != 0)
         rc = cf_error_set(&err, CF_EIO, NULL, 0, 0,
                           "EDBLOST: the database file was deleted "
                           "or replaced under the daemon");
+    if (batch->ahead && hold_until_instant(w, batch, rc) != 0)
+        return 1;
     uint64_t committing = cf__micros(), written = cf_store_wal_written(w->store);
     if (rc == 0 && (rc = cf_store_tx_commit(w->store, &err)) == 0) {
         atomic_store(&w->wal_written, cf_store_wal_written(w->store));
-        if (fired)
+        if (fired && !batch->ahead) /* (a chunk's size; not the instant's held at once) */
             w->fire_frames = (int)(cf_store_wal_written(w->store) - written);
         cf__ckpt_pace(w);
         cf__ckpt_poke(w);
@@ -276,6 +309,106 @@ static void run_batch(cf__writer_t *w, cf__job_t *batch)
     atomic_fetch_add(&w->commit_us, cf__micros() - t0);
     if (n > atomic_load(&w->max_batch))
         atomic_store(&w->max_batch, n);
+    return 0;
+}
+
+/* ---- firing ahead (the file header says why) --------------------------------------------- */
+
+/* The job fired ahead (j, alone in its transaction, rc its run's result) waits for its
+ * instant with its rows written: 0 when the instant came and it is to commit; 1 when a job
+ * came first, or the instant's now is not j's, or the run failed: the transaction is then
+ * rolled back and j made as if it never ran (the due alerts are read again). */
+static int hold_until_instant(cf__writer_t *w, cf__job_t *j, int rc)
+{
+    pthread_mutex_lock(&w->mu);
+    atomic_store(&w->ahead_held, rc == 0);
+    while (rc == 0 && !w->queue && !atomic_load(&w->go) && !w->quit)
+        pthread_cond_wait(&w->cv, &w->mu);
+    atomic_store(&w->ahead_held, 0);
+    int commit = rc == 0 && j->status == 200 && atomic_load(&w->go) == j->now;
+    pthread_mutex_unlock(&w->mu);
+    if (commit) {
+        atomic_fetch_add(&w->fired_ahead, json_array_size(j->alerts));
+        return 0;
+    }
+    cf_store_tx_rollback(w->store);
+    atomic_fetch_add(&w->ahead_rollbacks, 1);
+    forget(j);
+    json_decref(j->alerts);
+    free(j->texts);
+    j->alerts = NULL;
+    j->texts = NULL;
+    j->more = 0;
+    w->firing = 0;
+    return 1;
+}
+
+/* Takes the job to fire ahead out of batch into w->held (one at a time: the scheduler
+ * queues one an instant); returns the rest. */
+static cf__job_t *hold(cf__writer_t *w, cf__job_t *batch)
+{
+    for (cf__job_t **p = &batch; *p; p = &(*p)->next)
+        if ((*p)->ahead) {
+            assert(!w->held);
+            w->held = *p;
+            *p = w->held->next;
+            w->held->next = NULL;
+            break;
+        }
+    return batch;
+}
+
+static void hand_over(cf__writer_t *w, cf__job_t *batch);
+
+/* Runs held job j ahead of its instant: 0 when it committed at its instant, 1 when it was
+ * rolled back. The due alerts it took are due again: the list read is rewound, or read
+ * again if the run read further pages. */
+static int run_ahead(cf__writer_t *w, cf__job_t *j)
+{
+    unsigned reads = w->fire.reads;
+    int next = w->fire.next;
+    if (run_batch(w, j) == 0)
+        return 0;
+    if (w->fire.reads == reads) {
+        w->fire.next = next;
+    } else {
+        w->fire.count = w->fire.next = 0;
+        w->fire.full = 1;
+    }
+    return 1;
+}
+
+/* Runs the held job when nothing else waits, or once the loop said its instant came (go):
+ * ahead of it (written, held open, committed at it), or at go as any chunk, or given back
+ * unfired (go -1: a stop). While jobs wait, it waits for their batch. */
+static void fire_held(cf__writer_t *w)
+{
+    cf__job_t *j = w->held;
+    pthread_mutex_lock(&w->mu);
+    cf_time_t go = atomic_load(&w->go);
+    int idle = !w->queue;
+    if (idle)
+        atomic_store(&w->waiting, 0);
+    pthread_mutex_unlock(&w->mu);
+    if (!go && !idle)
+        return;
+    if (go && go != j->now)
+        j->ahead = 0, j->now = go > 0 ? go : j->now;
+    if (go < 0) {
+        j->status = 503;
+        j->alerts = json_array();
+    } else if ((j->ahead ? run_ahead(w, j) : run_batch(w, j)) != 0) {
+        if (!atomic_load(&w->go))
+            return;   /* a job came first: after its batch, again */
+        j->ahead = 0; /* the instant came meanwhile: at once, as any chunk */
+        j->now = atomic_load(&w->go);
+        run_batch(w, j);
+    }
+    if (!j->more && w->ahead.instant && w->ahead.instant <= j->now)
+        cf__ahead_reset(&w->ahead, 0); /* the instant is fired */
+    w->held = NULL;
+    atomic_store(&w->go, 0);
+    hand_over(w, j);
 }
 
 /* The jobs of batch someone waits for (not firing, not reading ahead): a firing chunk
@@ -294,7 +427,7 @@ static void *writer_main(void *arg)
     cf__writer_t *w = arg;
     for (;;) {
         pthread_mutex_lock(&w->mu);
-        while (!w->queue && !w->quit)
+        while (!w->queue && !w->quit && !(w->held && atomic_load(&w->go)))
             pthread_cond_wait(&w->cv, &w->mu);
         cf__job_t *batch = w->queue;
         uint64_t taken = cf__micros();
@@ -306,25 +439,36 @@ static void *writer_main(void *arg)
         w->queued_since_ms = 0;
         atomic_store(&w->waiting, requests_in(batch));
         pthread_mutex_unlock(&w->mu);
-        if (!batch)
+        batch = hold(w, batch);
+        if (!batch && !w->held)
             break; /* quit, and nothing left to write */
-        run_batch(w, batch);
-        atomic_store(&w->last_batch_ms, uv_hrtime() / 1000000u);
-        atomic_store(&w->writing_since_ms, 0);
-        cf__job_t *tail = batch;
-        while (tail->next)
-            tail = tail->next;
-        pthread_mutex_lock(&w->mu);
-        if (w->done_tail)
-            w->done_tail->next = batch;
-        else
-            w->done = batch;
-        w->done_tail = tail;
-        pthread_mutex_unlock(&w->mu);
-        uv_async_send(&w->async);
-        cf__wal_restart(w); /* after the answers went: they never wait for it */
+        if (batch) {
+            run_batch(w, batch);
+            hand_over(w, batch);
+        }
+        if (w->held)
+            fire_held(w);
     }
     return NULL;
+}
+
+/* Gives a written batch back to the loop. */
+static void hand_over(cf__writer_t *w, cf__job_t *batch)
+{
+    atomic_store(&w->last_batch_ms, uv_hrtime() / 1000000u);
+    atomic_store(&w->writing_since_ms, 0);
+    cf__job_t *tail = batch;
+    while (tail->next)
+        tail = tail->next;
+    pthread_mutex_lock(&w->mu);
+    if (w->done_tail)
+        w->done_tail->next = batch;
+    else
+        w->done = batch;
+    w->done_tail = tail;
+    pthread_mutex_unlock(&w->mu);
+    uv_async_send(&w->async);
+    cf__wal_restart(w); /* after the answers went: they never wait for it */
 }
 
 /* ---- the preparer ----------------------------------------------------------------------- */
@@ -580,6 +724,7 @@ int cf__writer_start(cf_serve_t *srv, const char *path, cf_error_t *err)
         goto fail_store;
     w->async.data = srv;
     w->wfs.cases = &w->cases;
+    w->fire_ahead_max = CF__FIRE_AHEAD_MAX;
     cf__ckpt_defaults(w);
     pthread_mutex_init(&w->mu, NULL);
     pthread_cond_init(&w->cv, NULL);
@@ -634,6 +779,16 @@ void cf__writer_submit(cf_serve_t *srv, cf__job_t *job)
     w->prep.queue_tail = job;
     pthread_cond_signal(&w->prep.cv);
     pthread_mutex_unlock(&w->prep.mu);
+}
+
+/* Exported, documented in serve-int.h */
+void cf__writer_go(cf_serve_t *srv, cf_time_t now)
+{
+    cf__writer_t *w = &srv->writer;
+    pthread_mutex_lock(&w->mu);
+    atomic_store(&w->go, now);
+    pthread_cond_signal(&w->cv);
+    pthread_mutex_unlock(&w->mu);
 }
 
 /* Exported, documented in serve-int.h */

@@ -133,6 +133,16 @@ typedef struct cf_serve_config_s {
      * line (the writer's queue or the preparer's), _ALWAYS every one, _NEVER none (each
      * done whole on the writer thread). */
     int prepare;
+    /* 1: an instant's alerts are not written ahead of it (serve-writer.c, "Firing ahead");
+     * tests compare the two paths. 0: they are. */
+    int fire_ahead_off;
+    /* How long before an instant its cases are read ahead, in ms; 0: by the alerts due
+     * (sched.c). Tests set it longer than they run, so nothing waits on real time. */
+    unsigned prefetch_lead_ms;
+    /* How long before an instant its alerts are written ahead at the earliest, in ms
+     * (the writer holds the write lock from then to the instant); 0: 1.5 s (sched.c,
+     * CF__FIRE_AHEAD_HOLD_MS). Tests set it as long as prefetch_lead_ms. */
+    unsigned fire_ahead_hold_ms;
     /* A Unix socket to listen on instead of TCP (host and port then unused; "listen =
      * unix:PATH", http-unix.c): the file is made with listen_mode's permissions (0:
      * 0660), a stale one (a socket nobody answers on) replaced, removed at the stop.
