@@ -28,6 +28,7 @@ struct cf_db_s {
     uint64_t trips; /* PostgreSQL: round trips made (each wait for the server's answer) */
     cf_db_wal_cb wal_cb;
     void *wal_ctx;
+    uint64_t ends; /* SQLite: transactions ended, committed or rolled back (cf_db_tx_ends) */
 };
 
 #define CF__PG_MAX_PARAMS 64

@@ -59,6 +59,19 @@ int cf_db_sqlite_code(int rc)
 
 /* ---- connections ---------------------------------------------------------------- */
 
+/* SQLite's commit and rollback hooks: count the transactions that end (cf_db_tx_ends).
+ * The commit hook runs before the commit and returns 0 to let it go on. */
+static int on_commit(void *ctx)
+{
+    ((cf_db_t *)ctx)->ends++;
+    return 0;
+}
+
+static void on_rollback(void *ctx)
+{
+    ((cf_db_t *)ctx)->ends++;
+}
+
 /* Exported, documented in db.h */
 int cf_db_is_pg(const char *target)
 {
@@ -107,6 +120,8 @@ int cf_db_open(const char *target, int flags, cf_db_t **out)
         return cf__lite_code(sqlite3_extended_errcode(db->lite) ? sqlite3_extended_errcode(db->lite)
                                                                 : rc);
     sqlite3_extended_result_codes(db->lite, 1);
+    sqlite3_commit_hook(db->lite, on_commit, db);
+    sqlite3_rollback_hook(db->lite, on_rollback, db);
     return 0;
 }
 
@@ -174,6 +189,12 @@ void cf_db_defer(cf_db_stmt_t *st)
 int cf_db_in_tx(const cf_db_t *db)
 {
     return db->kind == CF_DB_PG ? cf__pg_in_tx(db) : !sqlite3_get_autocommit(db->lite);
+}
+
+/* Exported, documented in db.h */
+uint64_t cf_db_tx_ends(const cf_db_t *db)
+{
+    return db->ends;
 }
 
 /* ---- statements ------------------------------------------------------------------ */

@@ -106,6 +106,13 @@ int64_t cf_db_total_changes(cf_db_t *db);
 /* Nonzero inside a transaction (BEGIN without COMMIT/ROLLBACK yet). */
 int cf_db_in_tx(const cf_db_t *db);
 
+/* SQLite: how many transactions have ended on db since it opened, committed or rolled
+ * back, whoever ended them (the store, a bare ROLLBACK, SQLite itself after an error;
+ * a commit attempted counts even if it then failed): two readings equal inside a
+ * transaction, it is the same transaction. A ROLLBACK TO a savepoint is not an end.
+ * Always 0 on PostgreSQL. */
+uint64_t cf_db_tx_ends(const cf_db_t *db);
+
 /* ---- statements ---- */
 int cf_db_prepare(cf_db_t *db, const char *sql, int persistent, cf_db_stmt_t **st);
 int cf_db_step(cf_db_stmt_t *st);

@@ -52,6 +52,13 @@ struct cf_store_s {
     cf__counts_t counts;  /* the summary counts this transaction changes (store-counts.c) */
     /* rows changed before the request run without a savepoint began (store-tx.c) */
     int64_t unsaved_from;
+    /* SQLite: the position the next event of the open write transaction takes
+     * (store-cases.c, next_position), known while pos_known is set and pos_tx is the
+     * connection's cf_db_tx_ends (the same transaction); a savepoint rolled back clears it */
+    int pos_known;
+    int64_t next_pos;
+    uint64_t pos_tx;
+    uint64_t pos_reads; /* positions read from the log (MAX(pos)), ever: for tests */
     /* the stored texts of the events the last case write sealed (cf__store_case_next),
      * kept for its answer (cf_store_sealed) until the next one */
     char **sealed;
@@ -239,15 +246,16 @@ json_t *cf__store_case_list_row(cf_db_stmt_t *st);
 
 /* The position an event takes in the log of all cases (store-anchor.c): 0, 1, 2 ...
  * in commit order with no gap (an audit's tree has a leaf at every position).
- * SQLite: one more than the largest so far, read by the INSERT that writes the event,
- * in the transaction that commits it. SQLite serializes writers (a write holds the
- * database's write lock from BEGIN IMMEDIATE to COMMIT, the daemon's group commit
- * included), so positions follow commit order, and a request rolled back to its
- * savepoint gives its positions back. The UNIQUE index on pos makes the MAX a single
- * index lookup. PostgreSQL: concurrent writers would read the same MAX (and a
- * sequence is taken at INSERT, not at commit), so the INSERT leaves pos NULL and
- * cf__store_place numbers the transaction's events at its end, under a lock held to
- * its commit; the append-only trigger lets a NULL position be set once, nothing
+ * SQLite: one more than the largest so far, in the transaction that commits it.
+ * SQLite serializes writers (a write holds the database's write lock from BEGIN
+ * IMMEDIATE to COMMIT, the daemon's group commit included), so positions follow commit
+ * order, and a request rolled back to its savepoint gives its positions back. The
+ * UNIQUE index on pos makes the MAX a single index lookup. Inside a write transaction
+ * the store reads it once and counts on from there (store-cases.c, next_position: no
+ * other writer can add an event before the commit); outside one the INSERT reads it. PostgreSQL:
+ * concurrent writers would read the same MAX (and a sequence is taken at INSERT, not at commit), so
+ * the INSERT leaves pos NULL and cf__store_place numbers the transaction's events at its end, under
+ * a lock held to its commit; the append-only trigger lets a NULL position be set once, nothing
  * else. */
 #define CF__STORE_NEXT_POS "(SELECT COALESCE(MAX(pos), -1) + 1 FROM events)"
 
@@ -285,10 +293,10 @@ void cf__store_sealed_free(cf_store_t *s);
 #define CF__STORE_AGENCY_OF(id) "COALESCE((SELECT agency FROM cases WHERE id = " id "), '')"
 
 /* The statements of a case's write that carry its agency bound, not looked up per row
- * (store-cases.c: the event's INSERT, the clock's upsert, the one read of the case
+ * (store-cases.c: the event's INSERT, both ways, the clock's upsert, the one read of the case
  * row's agency when the caller does not give it; store-summary.c: a person of its
  * summary, its row's UPDATE), for the test of their plans. */
-#define CF__STORE_AGENCY_WRITES 5
+#define CF__STORE_AGENCY_WRITES 6
 /* A case's summary row (store-summary.c), found by its whole key (case_id ?3, agency ?4):
  * a single-row write, so SQLite opens no statement journal for it. */
 #define CF__STORE_SUMMARY_UPDATE                                                                   \

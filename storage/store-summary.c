@@ -49,6 +49,7 @@
  */
 #include "store-int.h"
 
+#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -395,8 +396,35 @@ static int row_put(cf_store_t *s, int64_t id, const cf_summary_t *sum, const cha
 }
 
 /* Exported, documented in store.h */
+char *cf_summary_text(const cf_summary_t *sum)
+{
+    cf__jsonw_t w = {0};
+    cf_summary_write(&w, sum);
+    return cf__jsonw_finish(&w);
+}
+
+/* Exported, documented in store.h */
 int cf_store_summary_write(cf_store_t *s, int64_t id, const cf_summary_t *old,
                            const cf_summary_t *sum, cf_error_t *err)
+{
+    return cf_store_summary_write_text(s, id, old, sum, NULL, err);
+}
+
+#ifndef NDEBUG
+/* 1 when text is sum's (checked in builds with assertions: the text made on another
+ * thread must be the one this summary gives). */
+static int text_of(const cf_summary_t *sum, const char *text)
+{
+    char *mine = cf_summary_text(sum);
+    int same = mine && strcmp(mine, text) == 0;
+    free(mine);
+    return same;
+}
+#endif
+
+/* Exported, documented in store.h */
+int cf_store_summary_write_text(cf_store_t *s, int64_t id, const cf_summary_t *old,
+                                const cf_summary_t *sum, const char *text, cf_error_t *err)
 {
     if (old && !old->rewrite && cf_summary_equal(old, sum))
         return 0;
@@ -404,9 +432,9 @@ int cf_store_summary_write(cf_store_t *s, int64_t id, const cf_summary_t *old,
         return CF_ENOMEM;
     if (old && strcmp(old->agency ? old->agency : "", sum->agency) != 0)
         return cf_error_set(err, CF_EINVAL, NULL, 0, 0, "a case changes no agency");
-    cf__jsonw_t w = {0};
-    cf_summary_write(&w, sum);
-    char *body = cf__jsonw_finish(&w);
+    assert(!text || text_of(sum, text));
+    char *made = text ? NULL : cf_summary_text(sum);
+    const char *body = text ? text : made;
     int rc = body ? row_put(s, id, sum, body, old != NULL, err) : CF_ENOMEM;
     if (rc == 0 && (!old || !same_people(old, sum)))
         rc = people_put(s, id, sum, err);
@@ -418,7 +446,7 @@ int cf_store_summary_write(cf_store_t *s, int64_t id, const cf_summary_t *old,
     for (size_t i = 0; rc == 0 && i < acc.count; i++)
         rc = count_apply(s, sum->agency, &acc.items[i], err);
     free(acc.items);
-    free(body);
+    free(made);
     return rc;
 }
 

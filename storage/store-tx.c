@@ -89,6 +89,7 @@ int cf__store_commit(cf_store_t *s, cf_error_t *err)
 void cf__store_rollback(cf_store_t *s)
 {
     s->unplaced = 0;
+    s->pos_known = 0; /* cf_db_tx_ends says so too; this says it here */
     cf__store_counts_clear(s);
     cf_db_exec(s->db, "ROLLBACK");
 }
@@ -209,6 +210,7 @@ uint64_t cf_store_wal_written(const cf_store_t *s)
 void cf_store_savepoint_rollback(cf_store_t *s)
 {
     cf_db_exec(s->db, "ROLLBACK TO cf_request; RELEASE cf_request");
+    s->pos_known = 0; /* the events since the savepoint gave their positions back */
     cf__store_counts_unmark(s, 1);
 }
 

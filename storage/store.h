@@ -718,6 +718,13 @@ int cf_store_summary_read(cf_store_t *s, int64_t id, cf_summary_t *sum, cf_error
  * when it has none): as cf_store_summary_put. */
 int cf_store_summary_write(cf_store_t *s, int64_t id, const cf_summary_t *old,
                            const cf_summary_t *sum, cf_error_t *err);
+/* The same with sum's text already made (cf_summary_text: a transition prepared off the
+ * writer makes it there), or NULL to make it here. Borrows text. */
+int cf_store_summary_write_text(cf_store_t *s, int64_t id, const cf_summary_t *old,
+                                const cf_summary_t *sum, const char *text, cf_error_t *err);
+/* sum's text (what case_summary.body holds: cf_summary_write's), new, or NULL when out of
+ * memory. */
+char *cf_summary_text(const cf_summary_t *sum);
 
 /* The summary of case id as last written (new reference), or CF_ENOTFOUND (a case
  * not written since schema 10). Its fields are listed in store-summary.c. */

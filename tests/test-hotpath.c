@@ -23,6 +23,11 @@
  *            finds them (hotpath_no_state_index).
  * hotpath-8: the store keeps the stored texts of the events its last case write sealed, for
  *            those events only (hotpath_store_sealed). (docs/performance.md, "http41")
+ * hotpath-9: the events' positions counted by the store inside a transaction run 0, 1, 2 ...
+ *            in the order written through savepoints released and rolled back, requests
+ *            without one, the writer's redo, a transaction rolled back and another
+ *            connection's writes; the log is read once a transaction
+ *            (hotpath_event_positions). (docs/performance.md, "http10")
  */
 #include <inttypes.h>
 #include <sqlite3.h>
@@ -449,6 +454,145 @@ TEST_IMPL(hotpath_store_sealed)
     json_decref(first);
     json_decref(facts);
     cf_case_dispose(&c);
+    cf_calendar_free(cal);
+    cf_workflow_free(wf);
+    cf_store_close(s);
+    return 0;
+}
+
+/* hotpath-9: the position an event takes in the log, counted by the store inside a write
+ * transaction from one reading of the log (store-cases.c, next_position), is the one the
+ * log's MAX gave: 0, 1, 2 ... in the order written, no gap and none twice, through
+ * savepoints released and rolled back, a request run without one and kept, a request that
+ * wrote and failed (the writer's redo: the whole transaction rolled back and run again), a
+ * whole transaction rolled back, and another connection's events between two transactions. */
+
+/* The next step of case c (step1 from s0, step2 from s1 ... of bench-linear) decided and written
+ * inside the caller's transaction. keep 0: on a copy of c, which is dropped (the caller rolls
+ * back). */
+static void pos_step(cf_store_t *s, const cf_workflow_t *wf, const cf_calendar_t *cal, cf_case_t *c,
+                     int keep)
+{
+    cf_case_t work;
+    ASSERT_EQ(cf_case_copy(&work, c), 0);
+    char action[16];
+    snprintf(action, sizeof(action), "step%d", atoi(work.state + 1) + 1); /* s0 -step1-> s1 */
+    cf_act_t req = {.action = action,
+                    .actor = "李四",
+                    .role = "handler",
+                    .facts = NULL,
+                    .at = cf_test_time("2026-03-02T10:00:00+08:00")};
+    json_t *events = NULL;
+    cf_refusal_t why;
+    cf_error_t err;
+    if (cf_engine_act(wf, cal, &work, &req, &events, &why) != 0)
+        CF__FAIL("%s refused: %s", action, why.text);
+    cf_refusal_dispose(&why);
+    if (cf_store_case_append_tx(s, &work, events, &err) != 0)
+        CF__FAIL("%s: %s", action, err.text);
+    json_decref(events);
+    if (keep) {
+        cf_case_dispose(c);
+        *c = work;
+    } else {
+        cf_case_dispose(&work);
+    }
+}
+
+/* The log's positions as cases in order: ASSERTs they run 0 .. count-1 (none twice: the
+ * index is UNIQUE), and writes the case of each into cases (its first n). */
+static int64_t pos_log(const char *path, int64_t *cases, int64_t n)
+{
+    sqlite3 *h;
+    sqlite3_stmt *st;
+    ASSERT_EQ(sqlite3_open_v2(path, &h, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    ASSERT_EQ(sqlite3_prepare_v2(h, "SELECT pos, case_id FROM events ORDER BY pos", -1, &st, NULL),
+              SQLITE_OK);
+    int64_t count = 0;
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        ASSERT_EQ(sqlite3_column_int64(st, 0), count);
+        if (count < n)
+            cases[count] = sqlite3_column_int64(st, 1);
+        count++;
+    }
+    sqlite3_finalize(st);
+    sqlite3_close(h);
+    return count;
+}
+
+TEST_IMPL(hotpath_event_positions)
+{
+    CF_TEST_SQLITE_ONLY("the positions counted by the store are SQLite's");
+    char path[512];
+    snprintf(path, sizeof(path), "%s/event-positions.db", cf_test_tmpdir());
+    cf_store_t *s = cf_test_store("event-positions.db"), *other = NULL;
+    cf_workflow_t *wf = cf_test_workflow("bench/workflows/bench-linear.yaml");
+    cf_calendar_t *cal = cf_test_calendar();
+    cf_case_t c[4];
+    for (int i = 0; i < 4; i++)
+        cf_test_open(s, wf, cal, "2026-03-02T09:00:00+08:00", &c[i]);
+    int64_t opened = pos_log(path, NULL, 0), order[64];
+    cf_error_t err;
+
+    /* one transaction: a savepoint released, one rolled back, a request without one */
+    uint64_t reads = s->pos_reads;
+    ASSERT_EQ(cf_store_tx_begin(s, &err), 0);
+    pos_step(s, wf, cal, &c[0], 1);
+    ASSERT_EQ(cf_store_savepoint(s, &err), 0);
+    pos_step(s, wf, cal, &c[1], 1);
+    ASSERT_EQ(cf_store_savepoint_release(s, &err), 0);
+    ASSERT_EQ(cf_store_savepoint(s, &err), 0);
+    pos_step(s, wf, cal, &c[2], 0);
+    pos_step(s, wf, cal, &c[3], 0);
+    cf_store_savepoint_rollback(s); /* their two positions given back */
+    pos_step(s, wf, cal, &c[2], 1);
+    ASSERT_EQ(cf_store_unsaved_begin(s), 0);
+    pos_step(s, wf, cal, &c[3], 1);
+    ASSERT_EQ(cf_store_unsaved_end(s, 1), 0);
+    pos_step(s, wf, cal, &c[0], 1);
+    ASSERT_EQ(cf_store_tx_commit(s, &err), 0);
+    /* the log read once, and once again after the savepoint rolled back */
+    ASSERT_EQ(s->pos_reads - reads, 2);
+    ASSERT_EQ(pos_log(path, order, 64), opened + 5);
+    static const int64_t first[] = {0, 1, 2, 3, 0};
+    for (int i = 0; i < 5; i++)
+        ASSERT_EQ(order[opened + i], c[first[i]].id);
+
+    /* the writer's redo: a request wrote and failed, the transaction rolled back, run again */
+    ASSERT_EQ(cf_store_tx_begin(s, &err), 0);
+    ASSERT_EQ(cf_store_unsaved_begin(s), 0);
+    pos_step(s, wf, cal, &c[1], 0);
+    ASSERT_EQ(cf_store_unsaved_end(s, 1), 0);
+    ASSERT_EQ(cf_store_unsaved_begin(s), 0);
+    pos_step(s, wf, cal, &c[2], 0);
+    ASSERT_EQ(cf_store_unsaved_end(s, 0), 1); /* it wrote: the whole transaction goes */
+    cf_store_tx_rollback(s);
+    ASSERT_EQ(cf_store_tx_begin(s, &err), 0);
+    ASSERT_EQ(cf_store_savepoint(s, &err), 0);
+    pos_step(s, wf, cal, &c[1], 1);
+    ASSERT_EQ(cf_store_savepoint_release(s, &err), 0);
+    ASSERT_EQ(cf_store_tx_commit(s, &err), 0);
+    ASSERT_EQ(pos_log(path, order, 64), opened + 6);
+    ASSERT_EQ(order[opened + 5], c[1].id);
+
+    /* a transaction rolled back whole, then another connection's event before the next */
+    ASSERT_EQ(cf_store_tx_begin(s, &err), 0);
+    pos_step(s, wf, cal, &c[3], 0);
+    cf_store_tx_rollback(s);
+    ASSERT_EQ(cf_store_open(path, &other, &err), 0);
+    ASSERT_EQ(cf_store_tx_begin(other, &err), 0);
+    pos_step(other, wf, cal, &c[2], 1);
+    ASSERT_EQ(cf_store_tx_commit(other, &err), 0);
+    cf_store_close(other);
+    ASSERT_EQ(cf_store_tx_begin(s, &err), 0);
+    pos_step(s, wf, cal, &c[3], 1);
+    ASSERT_EQ(cf_store_tx_commit(s, &err), 0);
+    ASSERT_EQ(pos_log(path, order, 64), opened + 8);
+    ASSERT_EQ(order[opened + 6], c[2].id);
+    ASSERT_EQ(order[opened + 7], c[3].id);
+
+    for (int i = 0; i < 4; i++)
+        cf_case_dispose(&c[i]);
     cf_calendar_free(cal);
     cf_workflow_free(wf);
     cf_store_close(s);

@@ -501,4 +501,5 @@
     X(hotpath_answer_stored)                                                                       \
     X(hotpath_no_state_index)                                                                      \
     X(hotpath_store_sealed)                                                                        \
+    X(hotpath_event_positions)                                                                     \
     /* CORE-TESTS */

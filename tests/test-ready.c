@@ -10,14 +10,13 @@
  *          case from the writer's cache, or read) and written by cf_ops_act_put: every prepared
  * transition is written as prepared, and the two databases hold the same rows (every event's stored
  * text and hash, the case rows and snapshots, the summaries, the alerts index; on SQLite every row
- * of every table) (ready_same). ready-2: a prepared transition whose case another write moved first
- * (in the same group commit, or through another connection) is not written as prepared: the
- *          writer's path answers it as it would have without it (the same step twice:
- *          422, rule and all; after an extension: done, on the extended case) and the
- *          chain stays one (ready_moved).
- * ready-3: what is not prepared, each answered by the writer's path as before: an engine
- *          refusal, If-Match not the version (409 with the version), a document attached,
- *          a caller with no agency, a missing case, an action not given (ready_left).
+ * of every table; the summary's text made with the rest, not by the writer) (ready_same). ready-2:
+ * a prepared transition whose case another write moved first (in the same group commit, or through
+ * another connection) is not written as prepared: the writer's path answers it as it would have
+ * without it (the same step twice: 422, rule and all; after an extension: done, on the extended
+ * case) and the chain stays one (ready_moved). ready-3: what is not prepared, each answered by the
+ * writer's path as before: an engine refusal, If-Match not the version (409 with the version), a
+ * document attached, a caller with no agency, a missing case, an action not given (ready_left).
  * ready-4 to ready-8, a daemon that prepares, are in test-ready-daemon.c.
  */
 #include <sqlite3.h>
@@ -158,6 +157,14 @@ static void prepare_all(twin_t *t, const int64_t *ids, int n, cf_ops_ready_t *re
         cf_ops_act_t in = step_of(ids[i], n, action, facts);
         ASSERT_EQ(cf_ops_act_prepare(&t->ro_ops, &in, &ready[i]), 0);
         ASSERT_EQ(ready[i].ready, 1);
+        /* the summary's text made here, not by the writer, when its row is to be written */
+        cf_ops_ready_t *r = &ready[i];
+        int same = r->has_old && !r->old.rewrite && cf_summary_equal(&r->old, &r->sum);
+        ASSERT_EQ(r->sum_text == NULL, same);
+        char *text = cf_summary_text(&r->sum);
+        if (r->sum_text)
+            ASSERT_STR_EQ(r->sum_text, text);
+        free(text);
     }
     json_decref(facts);
 }

@@ -46,6 +46,7 @@ void cf_ops_ready_dispose(cf_ops_ready_t *r)
     json_decref(r->events);
     cf_summary_dispose(&r->old);
     cf_summary_dispose(&r->sum);
+    free(r->sum_text);
     memset(r, 0, sizeof(*r));
 }
 
@@ -113,10 +114,16 @@ static int read_case(cf_ops_t *ops, const cf_ops_by_t *by, int64_t id, cf_ops_re
     return rc == 0 ? cf_wfcache_get(ops->wfs, ops->store, r->next.workflow_hash, wf, err) : rc;
 }
 
-/* The summary after the change (r->sum), from the one stored with the case (r->old). */
+/* The summary after the change (r->sum), from the one stored with the case (r->old), and
+ * its text when the row is to be written (here, not on the writer: ~2,400 instructions a
+ * transition; docs/performance.md, http10). */
 static int summarize(const cf_workflow_t *wf, cf_ops_ready_t *r)
 {
-    return cf__ops_summary(wf, &r->next, r->agency, r->has_old ? &r->old : NULL, NULL, &r->sum);
+    int rc = cf__ops_summary(wf, &r->next, r->agency, r->has_old ? &r->old : NULL, NULL, &r->sum);
+    if (rc == 0 && !(r->has_old && !r->old.rewrite && cf_summary_equal(&r->old, &r->sum)) &&
+        !(r->sum_text = cf_summary_text(&r->sum)))
+        rc = CF_ENOMEM;
+    return rc;
 }
 
 /* cf_ops_act_prepare's work. */
@@ -175,8 +182,8 @@ static int put(cf_ops_t *ops, cf_ops_ready_t *r, cf_error_t *err)
                                     r->bodies, r->agency, err);
     r->used = rc != CF_ECONFLICT && rc != CF_ENOTFOUND;
     if (rc == 0)
-        rc = cf_store_summary_write(ops->store, r->next.id, r->has_old ? &r->old : NULL, &r->sum,
-                                    err);
+        rc = cf_store_summary_write_text(ops->store, r->next.id, r->has_old ? &r->old : NULL,
+                                         &r->sum, r->sum_text, err);
     if (rc == 0 && cf_ops_touches_clocks(r->events) &&
         (rc = cf_wfcache_get(ops->wfs, ops->store, r->next.workflow_hash, &wf, err)) == 0)
         rc = cf_store_alerts_sync(ops->store, &r->next, wf, ops->cal, err);

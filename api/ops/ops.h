@@ -204,6 +204,7 @@ typedef struct cf_ops_ready_s {
     size_t snapshot_cap;
     cf_summary_t old; /* the summary as read with the case (has_old), and the next */
     cf_summary_t sum;
+    char *sum_text; /* sum's text (cf_summary_text), when it differs from old; else NULL */
     int has_old;
     char agency[128]; /* the case's (the caller's, checked) */
 } cf_ops_ready_t;
