@@ -9,8 +9,8 @@
  * and the mini stream (the root entry's stream, 64-byte mini sectors) for streams under
  * the header's cutoff. A stream is given as its bytes (cf__cfb_read) or as the file
  * offsets of its sectors or mini sectors (cf__cfb_where), which xls.c patches in place.
- * Every sector index is checked against the file and its table, every chain is bounded
- * by its table's length (a loop is refused, not followed), and a stream's chain must
+ * Every sector index is checked against the file and its table, a chain that meets a
+ * sector twice (a loop) is refused, not followed, and a stream's chain must
  * hold its size: a crafted file is refused with CF_EPARSE, never read out of bounds.
  * The mini stream is not copied: its sectors' offsets are kept, a mini sector's offset
  * is found through them.
@@ -46,31 +46,32 @@ static size_t sector_at(const cf__cfb_t *c, uint32_t s)
 
 /* The chain from start through table (count entries): OUT *out (malloc'd, the sectors
  * in order) and *n; want sectors (0: to the end of the chain). 0, CF_EPARSE (a sector
- * past the table, a loop: more steps than entries, a chain shorter than want) or
- * CF_ENOMEM. */
+ * past the table, a loop: a sector met twice, a chain shorter than want) or CF_ENOMEM. */
 static int chain(const uint32_t *table, size_t count, uint32_t start, size_t want, uint32_t **out,
                  size_t *n)
 {
     uint32_t *v = NULL;
+    unsigned char *seen = calloc(count / 8 + 1, 1);
     size_t k = 0, cap = 0;
-    for (uint32_t s = start; s != ENDOFCHAIN && (!want || k < want); s = table[s]) {
-        if (s >= count || k >= count) {
-            free(v);
-            return CF_EPARSE;
+    int rc = seen ? 0 : CF_ENOMEM;
+    for (uint32_t s = start; !rc && s != ENDOFCHAIN && (!want || k < want); s = table[s]) {
+        if (s >= count || (seen[s / 8] >> (s % 8) & 1)) {
+            rc = CF_EPARSE;
+            break;
         }
-        if (k == cap) {
-            uint32_t *t = realloc(v, (cap = cap ? 2 * cap : 16) * sizeof(uint32_t));
-            if (!t) {
-                free(v);
-                return CF_ENOMEM;
-            }
-            v = t;
-        }
-        v[k++] = s;
+        seen[s / 8] |= (unsigned char)(1u << (s % 8));
+        uint32_t *t = k < cap ? v : realloc(v, (cap = cap ? 2 * cap : 16) * sizeof(uint32_t));
+        if (!t)
+            rc = CF_ENOMEM;
+        else
+            v = t, v[k++] = s;
     }
-    if (want && k < want) {
+    free(seen);
+    if (!rc && want && k < want)
+        rc = CF_EPARSE;
+    if (rc) {
         free(v);
-        return CF_EPARSE;
+        return rc;
     }
     *out = v;
     *n = k;
