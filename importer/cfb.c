@@ -9,9 +9,11 @@
  * and the mini stream (the root entry's stream, 64-byte mini sectors) for streams under
  * the header's cutoff. A stream is given as its bytes (cf__cfb_read) or as the file
  * offsets of its sectors or mini sectors (cf__cfb_where), which xls.c patches in place.
- * Every sector index is checked against the file and its table, a chain that meets a
- * sector twice (a loop) is refused, not followed, and a stream's chain must
- * hold its size: a crafted file is refused with CF_EPARSE, never read out of bounds.
+ * Every sector index is checked against the file and its table, and a chain that meets a
+ * sector twice (a loop) is refused, not followed: a crafted file is refused with
+ * CF_EPARSE, never read out of bounds. A chain shorter than its stream's size is read as
+ * far as it goes (doc.c reads what a damaged file still holds) but has no offsets
+ * (xls.c patches a whole workbook stream or none of it).
  * The mini stream is not copied: its sectors' offsets are kept, a mini sector's offset
  * is found through them.
  * Rejected: libgsf (a GLib dependency for a few hundred lines) and the two readers doc.c
@@ -45,8 +47,9 @@ static size_t sector_at(const cf__cfb_t *c, uint32_t s)
 }
 
 /* The chain from start through table (count entries): OUT *out (malloc'd, the sectors
- * in order) and *n; want sectors (0: to the end of the chain). 0, CF_EPARSE (a sector
- * past the table, a loop: a sector met twice, a chain shorter than want) or CF_ENOMEM. */
+ * in order) and *n; at most want sectors (0: to the end of the chain; a chain may end
+ * before want). 0, CF_EPARSE (a sector past the table, a loop: a sector met twice) or
+ * CF_ENOMEM. */
 static int chain(const uint32_t *table, size_t count, uint32_t start, size_t want, uint32_t **out,
                  size_t *n)
 {
@@ -67,8 +70,6 @@ static int chain(const uint32_t *table, size_t count, uint32_t start, size_t wan
             v = t, v[k++] = s;
     }
     free(seen);
-    if (!rc && want && k < want)
-        rc = CF_EPARSE;
     if (rc) {
         free(v);
         return rc;
@@ -162,8 +163,11 @@ static int load_mini(cf__cfb_t *c)
         return rc;
     c->mfat_count = n * per;
     c->mini_len = u32(c->dir + 0x78);
-    return chain(c->fat, c->fat_count, u32(c->dir + 0x74), (c->mini_len + c->ssz - 1) / c->ssz,
-                 &c->mini, &c->mini_count);
+    rc = chain(c->fat, c->fat_count, u32(c->dir + 0x74), (c->mini_len + c->ssz - 1) / c->ssz,
+               &c->mini, &c->mini_count);
+    if (!rc && c->mini_len > c->mini_count * c->ssz) /* a chain cut short: what it holds */
+        c->mini_len = c->mini_count * c->ssz;
+    return rc;
 }
 
 /* Exported, documented in importer-int.h */
@@ -226,9 +230,10 @@ static size_t mini_at(const cf__cfb_t *c, uint32_t m)
     return base ? base + at % c->ssz : 0;
 }
 
-/* Exported, documented in importer-int.h */
-int cf__cfb_where(const cf__cfb_t *c, const char *name, size_t **where, size_t *where_count,
-                  size_t *unit, size_t *size)
+/* The file offsets of the stream name's sectors (cf__cfb_where); partial: a chain shorter
+ * than the stream's size gives what it holds (*size cut to it), else it is refused. */
+static int units(const cf__cfb_t *c, const char *name, int partial, size_t **where,
+                 size_t *where_count, size_t *unit, size_t *size)
 {
     const unsigned char *d = entry(c, name);
     if (!d)
@@ -240,6 +245,8 @@ int cf__cfb_where(const cf__cfb_t *c, const char *name, size_t **where, size_t *
     int rc = sz ? chain(in_mini ? c->mfat : c->fat, in_mini ? c->mfat_count : c->fat_count,
                         u32(d + 0x74), (sz + u - 1) / u, &sec, &n)
                 : 0;
+    if (!rc && n * u < sz)
+        rc = partial ? (sz = n * u, 0) : CF_EPARSE;
     size_t *w = !rc ? malloc((n ? n : 1) * sizeof(size_t)) : NULL;
     if (!rc && !w)
         rc = CF_ENOMEM;
@@ -259,10 +266,17 @@ int cf__cfb_where(const cf__cfb_t *c, const char *name, size_t **where, size_t *
 }
 
 /* Exported, documented in importer-int.h */
+int cf__cfb_where(const cf__cfb_t *c, const char *name, size_t **where, size_t *where_count,
+                  size_t *unit, size_t *size)
+{
+    return units(c, name, 0, where, where_count, unit, size);
+}
+
+/* Exported, documented in importer-int.h */
 int cf__cfb_read(const cf__cfb_t *c, const char *name, unsigned char **out, size_t *out_len)
 {
     size_t *w, n, unit, size;
-    int rc = cf__cfb_where(c, name, &w, &n, &unit, &size);
+    int rc = units(c, name, 1, &w, &n, &unit, &size);
     if (rc)
         return rc;
     unsigned char *b = malloc(size ? size : 1);

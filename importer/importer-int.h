@@ -390,13 +390,14 @@ typedef struct cf__cfb_s {
 int cf__cfb_open(cf__cfb_t *c, const void *buf, size_t len);
 void cf__cfb_close(cf__cfb_t *c);
 /* The stream named name (ASCII; a directory entry of type stream): OUT *out (malloc'd,
- * *out_len bytes, its size). Returns 0, CF_ENOTFOUND (no such stream), CF_EPARSE (its
- * chain leaves the file or its table, loops or is shorter than its size) or CF_ENOMEM;
- * the outputs untouched on failure. */
+ * *out_len bytes: its size, or what its chain holds when the chain ends short of it).
+ * Returns 0, CF_ENOTFOUND (no such stream), CF_EPARSE (its chain leaves the file or its
+ * table, or loops) or CF_ENOMEM; the outputs untouched on failure. */
 int cf__cfb_read(const cf__cfb_t *c, const char *name, unsigned char **out, size_t *out_len);
 /* Where the stream named name lies in the file: OUT *where (malloc'd, *where_count file
  * offsets, in order, of its sectors or mini sectors of *unit bytes, the last one holding
- * the rest of its *size bytes). Returns as cf__cfb_read. */
+ * the rest of its *size bytes). Returns as cf__cfb_read, and CF_EPARSE for a chain
+ * shorter than the stream. */
 int cf__cfb_where(const cf__cfb_t *c, const char *name, size_t **where, size_t *where_count,
                   size_t *unit, size_t *size);
 

@@ -155,8 +155,9 @@ TEST_IMPL(import_doc_word97)
 /* cfb10: the compound-file reader (importer/cfb.c) shared by the .doc and .xls readers,
  * on a file made here: a header, its FAT (sector 0), its directory (sector 1: the root
  * and a stream "S" of two sectors, 2 and 3). A loop in a chain, a sector past the file's
- * end, a chain shorter than its stream, a name absent and a file that is no compound
- * file are each refused, the outputs untouched. */
+ * end, a name absent and a file that is no compound file are each refused, the outputs
+ * untouched; a chain shorter than its stream is read as far as it goes, and has no
+ * offsets to patch. */
 #define CFB_LEN (512 * 5)
 
 static void cfb_put32(unsigned char *p, uint32_t v)
@@ -247,8 +248,15 @@ TEST_IMPL(import_cfb_refused)
     ASSERT_EQ(cfb_read_s(f, CFB_LEN, "S"), CF_EPARSE);
     cfb_make(f);
     ASSERT_EQ(cfb_read_s(f, CFB_LEN - 512, "S"), CF_EPARSE); /* the file cut short */
-    cfb_put32(f + 1024 + 128 + 0x78, 1025);                  /* longer than its chain */
-    ASSERT_EQ(cfb_read_s(f, CFB_LEN, "S"), CF_EPARSE);
+    cfb_put32(f + 1024 + 128 + 0x78, 1025); /* longer than its chain: no offsets, */
+    ASSERT_EQ(cf__cfb_open(&c, f, CFB_LEN), 0);
+    ASSERT_EQ(cf__cfb_where(&c, "S", &where, &n, &unit, &size), CF_EPARSE);
+    ASSERT(where == NULL && n == 2);
+    unsigned char *out = NULL;
+    ASSERT_EQ(cf__cfb_read(&c, "S", &out, &n), 0); /* the bytes its chain holds */
+    ASSERT(n == 1024 && memcmp(out, f + 1536, 1024) == 0);
+    free(out);
+    cf__cfb_close(&c);
     cfb_make(f);
     cfb_put32(f + 0x30, 7); /* the directory past the file's end */
     ASSERT_EQ(cfb_read_s(f, CFB_LEN, "S"), CF_EPARSE);
