@@ -7,8 +7,7 @@
  * compound file (the container an .xls uses) holding a WordDocument stream (the
  * FIB, the text) and a 0Table or 1Table stream (the piece table, the paragraph
  * properties). The reading, after [MS-CFB] and [MS-DOC]:
- *   - the compound file: the FAT from the DIFAT, the directory, a stream's chain
- *     of sectors (the mini stream for streams under the cutoff);
+ *   - the compound file: its streams read by cfb.c (the container an .xls shares);
  *   - the text: the CLX's piece table maps character positions to bytes of the
  *     WordDocument stream, UTF-16 or 8-bit ("compressed", cp1252); only the main
  *     document (ccpText characters) is read, not footnotes or headers;
@@ -31,23 +30,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define ENDOFCHAIN 0xFFFFFFFEu
-#define FREESECT   0xFFFFFFFFu
-
-typedef struct cfb_s {
-    const unsigned char *buf;
-    size_t len;
-    size_t ssz;     /* sector size */
-    uint32_t *fat;  /* malloc'd */
-    size_t nfat;    /* entries */
-    uint32_t *mfat; /* mini FAT, malloc'd */
-    size_t nmfat;
-    unsigned char *mini; /* the mini stream, malloc'd */
-    size_t mini_len;
-    unsigned char *dir; /* the directory, malloc'd */
-    size_t dir_len;
-} cfb_t;
-
 static uint32_t u32(const unsigned char *p)
 {
     return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
@@ -56,150 +38,6 @@ static uint32_t u32(const unsigned char *p)
 static unsigned u16(const unsigned char *p)
 {
     return (unsigned)p[0] | (unsigned)p[1] << 8;
-}
-
-/* ---- compound file ---- */
-
-static const unsigned char *sector(const cfb_t *f, uint32_t s)
-{
-    size_t off = ((size_t)s + 1) * f->ssz;
-    return s < ENDOFCHAIN - 16 && off + f->ssz <= f->len ? f->buf + off : NULL;
-}
-
-/* The chain from start through table (n entries) of sectors of size sz, read by get:
- * OUT *out (malloc'd) and *out_len (up to want bytes; want 0: the whole chain).
- * 0 or CF_EPARSE (a broken or looping chain) or CF_ENOMEM. */
-static int chain(const cfb_t *f, const uint32_t *table, size_t n, uint32_t start, size_t sz,
-                 const unsigned char *base, size_t base_len, size_t want, unsigned char **out,
-                 size_t *out_len)
-{
-    cf__sb_t b = {0};
-    size_t steps = 0;
-    for (uint32_t s = start; s != ENDOFCHAIN && (!want || b.len < want); s = table[s]) {
-        const unsigned char *p = NULL;
-        if (base)
-            p = (size_t)s * sz + sz <= base_len ? base + (size_t)s * sz : NULL;
-        else
-            p = sector(f, s);
-        if (!p || s >= n || ++steps > n) {
-            cf__sb_free(&b);
-            return CF_EPARSE;
-        }
-        cf__sb_add(&b, (const char *)p, sz);
-    }
-    if (want && b.len > want)
-        b.len = want;
-    size_t got = b.len;
-    unsigned char *t = (unsigned char *)cf__sb_take(&b);
-    if (!t && got == 0 && (t = calloc(1, 1)) == NULL)
-        return CF_ENOMEM;
-    if (!t)
-        return CF_ENOMEM;
-    *out = t;
-    *out_len = got;
-    return 0;
-}
-
-static int cfb_open(cfb_t *f, const char *buf, size_t len)
-{
-    memset(f, 0, sizeof(*f));
-    f->buf = (const unsigned char *)buf;
-    f->len = len;
-    const unsigned char *h = f->buf;
-    unsigned shift = len >= 512 ? u16(h + 0x1E) : 0;
-    if (shift != 9 && shift != 12)
-        return CF_EPARSE;
-    f->ssz = (size_t)1 << shift;
-    size_t nfs = u32(h + 0x2C), per = f->ssz / 4;
-    if (nfs == 0 || nfs > len / f->ssz + 1)
-        return CF_EPARSE;
-    f->fat = malloc(nfs * per * sizeof(uint32_t));
-    if (!f->fat)
-        return CF_ENOMEM;
-    size_t k = 0;
-    uint32_t difat = u32(h + 0x44);
-    for (size_t i = 0; i < 109 && k < nfs; i++, k++) {
-        const unsigned char *s = sector(f, u32(h + 0x4C + 4 * i));
-        if (!s)
-            return CF_EPARSE;
-        for (size_t j = 0; j < per; j++)
-            f->fat[k * per + j] = u32(s + 4 * j);
-    }
-    for (size_t guard = 0; k < nfs && guard <= nfs; guard++) {
-        const unsigned char *d = sector(f, difat);
-        if (!d)
-            return CF_EPARSE;
-        for (size_t i = 0; i + 1 < per && k < nfs; i++, k++) {
-            const unsigned char *s = sector(f, u32(d + 4 * i));
-            if (!s)
-                return CF_EPARSE;
-            for (size_t j = 0; j < per; j++)
-                f->fat[k * per + j] = u32(s + 4 * j);
-        }
-        difat = u32(d + 4 * (per - 1));
-    }
-    if (k < nfs)
-        return CF_EPARSE;
-    f->nfat = nfs * per;
-    int rc = chain(f, f->fat, f->nfat, u32(h + 0x30), f->ssz, NULL, 0, 0, &f->dir, &f->dir_len);
-    if (rc || f->dir_len < 128)
-        return rc ? rc : CF_EPARSE;
-    uint32_t mstart = u32(h + 0x3C);
-    if (mstart != ENDOFCHAIN && mstart != FREESECT) {
-        unsigned char *m;
-        size_t ml;
-        if ((rc = chain(f, f->fat, f->nfat, mstart, f->ssz, NULL, 0, 0, &m, &ml)) != 0)
-            return rc;
-        f->mfat = (uint32_t *)malloc(ml + 4);
-        if (!f->mfat) {
-            free(m);
-            return CF_ENOMEM;
-        }
-        f->nmfat = ml / 4;
-        for (size_t i = 0; i < f->nmfat; i++)
-            f->mfat[i] = u32(m + 4 * i);
-        free(m);
-        /* the root entry's stream is the mini stream */
-        rc = chain(f, f->fat, f->nfat, u32(f->dir + 0x74), f->ssz, NULL, 0, u32(f->dir + 0x78),
-                   &f->mini, &f->mini_len);
-    }
-    return rc;
-}
-
-static void cfb_close(cfb_t *f)
-{
-    free(f->fat);
-    free(f->mfat);
-    free(f->mini);
-    free(f->dir);
-}
-
-/* The stream named name (ASCII): OUT *out (malloc'd), *out_len. 0, CF_ENOTFOUND when there
- * is none, CF_EPARSE or CF_ENOMEM. */
-static int cfb_stream(const cfb_t *f, const char *name, unsigned char **out, size_t *out_len)
-{
-    size_t nl = strlen(name);
-    for (size_t e = 0; e + 128 <= f->dir_len; e += 128) {
-        const unsigned char *d = f->dir + e;
-        if (d[0x42] != 2 || u16(d + 0x40) != (nl + 1) * 2)
-            continue;
-        size_t i = 0;
-        while (i < nl && u16(d + 2 * i) == (unsigned char)name[i])
-            i++;
-        if (i < nl)
-            continue;
-        uint32_t start = u32(d + 0x74);
-        size_t size = u32(d + 0x78);
-        if (size < 4096 && f->mfat)
-            return chain(f, f->mfat, f->nmfat, start, 64, f->mini, f->mini_len, size, out, out_len);
-        if (size == 0) {
-            *out = calloc(1, 1);
-            *out_len = 0;
-            return *out ? 0 : CF_ENOMEM;
-        }
-        return chain(f, f->fat, f->nfat, start, f->ssz, NULL, 0, size, out, out_len);
-    }
-    return CF_ENOTFOUND;
 }
 
 /* ---- paragraph properties: which paragraph marks end a table row ---- */
@@ -542,12 +380,12 @@ int cf__is_doc(const char *buf, size_t len)
     return 0;
 }
 
-static int read_doc(const cfb_t *f, out_t *o, const char **why)
+static int read_doc(const cf__cfb_t *f, out_t *o, const char **why)
 {
     unsigned char *wd = NULL, *tbl = NULL, *data = NULL;
     size_t wdl = 0, tbll = 0, datal = 0;
     ttp_t t = {0};
-    int rc = cfb_stream(f, "WordDocument", &wd, &wdl);
+    int rc = cf__cfb_read(f, "WordDocument", &wd, &wdl);
     *why = "no readable WordDocument stream";
     if (!rc && (wdl < 0x200 || u16(wd) != 0xA5EC))
         rc = CF_EPARSE, *why = "a WordDocument stream without a Word 97 FIB";
@@ -561,12 +399,12 @@ static int read_doc(const cfb_t *f, out_t *o, const char **why)
             rc = CF_EPARSE, *why = "a Word FIB too short for a piece table";
     }
     if (!rc) {
-        rc = cfb_stream(f, (u16(wd + 0x0A) & 0x0200) ? "1Table" : "0Table", &tbl, &tbll);
+        rc = cf__cfb_read(f, (u16(wd + 0x0A) & 0x0200) ? "1Table" : "0Table", &tbl, &tbll);
         *why = "no readable table stream (1Table / 0Table)";
     }
     if (!rc) {
         uint32_t ccp = u32(wd + lw + 2 + 4 * 3);
-        if (cfb_stream(f, "Data", &data, &datal) != 0) /* optional: huge PAPX only */
+        if (cf__cfb_read(f, "Data", &data, &datal) != 0) /* optional: huge PAPX only */
             data = NULL, datal = 0;
         rc = row_ends(wd, wdl, tbl, tbll, data, datal, u32(wd + fl + 13 * 8),
                       u32(wd + fl + 13 * 8 + 4), &t);
@@ -589,14 +427,14 @@ static int read_doc(const cfb_t *f, out_t *o, const char **why)
 /* Exported, documented in importer-int.h */
 int cf__doc_text(const char *buf, size_t len, const char *source, char **text, cf_error_t *err)
 {
-    cfb_t f;
+    cf__cfb_t f;
     out_t o;
     memset(&o, 0, sizeof(o));
     const char *why = "a damaged compound file (its sector tables do not fit the file)";
-    int rc = cfb_open(&f, buf, len);
+    int rc = cf__cfb_open(&f, buf, len);
     if (!rc)
         rc = read_doc(&f, &o, &why);
-    cfb_close(&f);
+    cf__cfb_close(&f);
     char *t = cf__sb_take(&o.page);
     cf__sb_free(&o.row);
     cf__sb_free(&o.cell);

@@ -12,7 +12,8 @@
  *   office.c    .xlsx and .docx (libzip + libxml2) -> tables as tab-separated rows
  *   pdf.c       a PDF's text layer (poppler-glib) -> tables rebuilt from positions
  *   xls.c       an .xls workbook (FreeXL) -> its first worksheet as tab rows
- *   doc.c       a Word 97-2003 .doc (its own OLE2 and piece-table reading) -> tab rows
+ *   doc.c       a Word 97-2003 .doc (its piece-table reading) -> tab rows
+ *   cfb.c       the OLE2 compound file of a .doc and an .xls: its streams
  *   classify.c  header labels -> field kinds; cell text -> cell classes; the score
  *               of a cell class in a column kind; power types
  *   detect.c    which format the lines are in; the document's title (count, agency)
@@ -28,6 +29,7 @@
 #define CF_IMPORTER_INT_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include <jansson.h>
 
@@ -361,6 +363,43 @@ int cf__is_pdf(const char *buf, size_t len);
  * tab-separated rows, other text as lines: OUT *text (malloc'd UTF-8). Returns 0,
  * CF_EPARSE (not readable, encrypted, no text layer) or CF_ENOMEM, with err set. */
 int cf__pdf_text(const char *buf, size_t len, const char *source, char **text, cf_error_t *err);
+
+/* ---- OLE2 compound files (cfb.c) ---- */
+
+/* An open compound file: its tables, read from the caller's buffer (kept, not copied). */
+typedef struct cf__cfb_s {
+    const unsigned char *buf; /* borrowed */
+    size_t len;
+    size_t ssz;    /* the sector size: 512 or 4096 */
+    size_t cutoff; /* a stream under it is in the mini stream */
+    uint32_t *fat; /* malloc'd */
+    size_t fat_count;
+    uint32_t *mfat; /* the mini FAT, malloc'd; NULL when the file has none */
+    size_t mfat_count;
+    uint32_t *mini; /* the mini stream's sectors (the root entry's chain), malloc'd */
+    size_t mini_count;
+    size_t mini_len;    /* the mini stream's size in bytes */
+    unsigned char *dir; /* the directory, 128-byte entries, malloc'd */
+    size_t dir_len;
+} cf__cfb_t;
+
+/* Opens the compound file in buf (len bytes, kept by c until cf__cfb_close): the header,
+ * the FAT (through the DIFAT), the directory, the mini FAT and mini stream. Returns 0,
+ * CF_EPARSE (not a compound file, or a table out of the file's bounds or looping: c
+ * then holds nothing) or CF_ENOMEM. */
+int cf__cfb_open(cf__cfb_t *c, const void *buf, size_t len);
+void cf__cfb_close(cf__cfb_t *c);
+/* The stream named name (ASCII; a directory entry of type stream): OUT *out (malloc'd,
+ * *out_len bytes: its size, or what its chain holds when the chain ends short of it).
+ * Returns 0, CF_ENOTFOUND (no such stream), CF_EPARSE (its chain leaves the file or its
+ * table, or loops) or CF_ENOMEM; the outputs untouched on failure. */
+int cf__cfb_read(const cf__cfb_t *c, const char *name, unsigned char **out, size_t *out_len);
+/* Where the stream named name lies in the file: OUT *where (malloc'd, *where_count file
+ * offsets, in order, of its sectors or mini sectors of *unit bytes, the last one holding
+ * the rest of its *size bytes). Returns as cf__cfb_read, and CF_EPARSE for a chain
+ * shorter than the stream. */
+int cf__cfb_where(const cf__cfb_t *c, const char *name, size_t **where, size_t *where_count,
+                  size_t *unit, size_t *size);
 
 /* ---- Word 97-2003 documents (doc.c) ---- */
 

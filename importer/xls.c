@@ -30,8 +30,8 @@
  * whole (a 序号 of 3.0 is "3"), dates as FreeXL gives them (YYYY-MM-DD).
  * A U+0000 inside a cell's text or a sheet's name is made a space in the copy FreeXL
  * reads (its strings are C strings: the rest of the cell was lost; "NUL characters"
- * below). Map: recognizing a workbook; a cell's text; the NULs (a BIFF record walker,
- * then the compound file read as far as the workbook stream's sectors); the child.
+ * below). Map: recognizing a workbook; a cell's text; the NULs (a BIFF record walker
+ * over the workbook stream, patched where cfb.c says its sectors are); the child.
  */
 #include "importer-int.h"
 
@@ -147,14 +147,12 @@ static int sheet_rows(const void *h, cf__sb_t *out)
  * its article). The bytes FreeXL reads are patched first: every U+0000 of a cell's
  * text (LABEL, the shared strings SST with their CONTINUE records, BIFF8; LABEL,
  * BIFF5) and of a sheet's name (BOUNDSHEET) becomes a space, as a tab does in
- * cell_text. The compound file is read just enough to find the workbook stream's
- * sectors (its FAT chain, or the mini stream's); anything out of bounds or looping
- * leaves the bytes as they are (FreeXL then says what it says of them).
+ * cell_text. The compound file's reader (cfb.c) gives the file offsets of the workbook
+ * stream's sectors (its FAT chain, or the mini stream's); a file it refuses (out of
+ * bounds, looping) is left as it is (FreeXL then says what it says of them).
  * Rejected: reading past the NUL in FreeXL's string (its length is not given, the
  * bytes after the end are not ours); refusing such a file (a stray control character
  * is no reason to lose a whole list). */
-
-#define CFB_END 0xFFFFFFFEu
 
 static uint32_t rd16(const unsigned char *p)
 {
@@ -272,153 +270,35 @@ static void biff_patch(unsigned char *s, size_t len)
     }
 }
 
-/* A compound file, read as far as a stream's sectors. */
-typedef struct cfb_s {
-    unsigned char *f;
-    size_t len, ss; /* the sector size */
-    uint32_t *fat;
-    size_t fat_count;
-} cfb_t;
-
-/* The file offset of sector sec (of ss bytes whole inside the file), or 0. */
-static size_t cfb_at(const cfb_t *c, uint32_t sec)
-{
-    size_t at = ((size_t)sec + 1) * c->ss;
-    return sec < CFB_END && at + c->ss <= c->len ? at : 0;
-}
-
-/* The FAT: the sectors the header's 109 DIFAT entries name (a file needing more, over
- * 6.8 MB at 512-byte sectors, is left as it is). 0, or -1. */
-static int cfb_fat(cfb_t *c)
-{
-    uint32_t n = rd32(c->f + 0x2C), per = (uint32_t)(c->ss / 4);
-    if (n == 0 || n > 109 || !(c->fat = malloc((size_t)n * per * sizeof(uint32_t))))
-        return -1;
-    for (uint32_t i = 0; i < n; i++) {
-        size_t at = cfb_at(c, rd32(c->f + 0x4C + 4 * i));
-        if (!at)
-            return -1;
-        for (uint32_t k = 0; k < per; k++)
-            c->fat[c->fat_count++] = rd32(c->f + at + 4 * k);
-    }
-    return 0;
-}
-
-/* The chain from start through table (count entries): at most max sectors into out.
- * Returns how many, or 0 (a loop, or out of bounds). */
-static size_t cfb_chain(const uint32_t *table, size_t count, uint32_t start, uint32_t *out,
-                        size_t max)
-{
-    size_t n = 0;
-    for (uint32_t sec = start; sec != CFB_END; sec = table[sec]) {
-        if (sec >= count || n == max)
-            return 0;
-        out[n++] = sec;
-    }
-    return n;
-}
-
-/* The directory entry of the workbook stream ("Workbook", else "Book"): its offset in
- * the file, or 0. OUT *root: the root entry's. */
-static size_t cfb_workbook(const cfb_t *c, uint32_t *sec, size_t max, size_t *root)
-{
-    size_t n = cfb_chain(c->fat, c->fat_count, rd32(c->f + 0x30), sec, max), found = 0;
-    for (size_t i = 0; i < n * (c->ss / 128); i++) {
-        size_t base = cfb_at(c, sec[i / (c->ss / 128)]), at = base + (i % (c->ss / 128)) * 128;
-        if (!base)
-            return 0;
-        const unsigned char *e = c->f + at;
-        if (i == 0)
-            *root = at;
-        for (int w = 0; w < 2 && e[0x42] == 2 && !found; w++) {
-            const char *name = w ? "Book" : "Workbook";
-            size_t k = 0;
-            while (name[k] && rd16(e + 2 * k) == (unsigned char)name[k])
-                k++;
-            found = !name[k] && rd16(e + 2 * k) == 0 ? at : 0;
-        }
-    }
-    return found;
-}
-
 /* The workbook stream's bytes, gathered from its sectors (unit bytes each, at the file
  * offsets where[]), patched, and put back. */
-static void cfb_patch(cfb_t *c, const size_t *where, size_t units, size_t unit, size_t size)
+static void patch_stream(unsigned char *f, const size_t *where, size_t unit, size_t size)
 {
-    unsigned char *w = size && size <= units * unit ? malloc(size) : NULL;
+    unsigned char *w = size ? malloc(size) : NULL;
     if (!w)
         return;
     for (size_t i = 0; i * unit < size; i++)
-        memcpy(w + i * unit, c->f + where[i], size - i * unit < unit ? size - i * unit : unit);
+        memcpy(w + i * unit, f + where[i], size - i * unit < unit ? size - i * unit : unit);
     biff_patch(w, size);
     for (size_t i = 0; i * unit < size; i++)
-        memcpy(c->f + where[i], w + i * unit, size - i * unit < unit ? size - i * unit : unit);
+        memcpy(f + where[i], w + i * unit, size - i * unit < unit ? size - i * unit : unit);
     free(w);
-}
-
-/* The file offsets of the workbook stream's sectors (OUT where, *units of *unit bytes):
- * its FAT chain, or mini sectors inside the root's stream. 0, or -1. */
-static int cfb_where(cfb_t *c, const unsigned char *e, const unsigned char *root, uint32_t *sec,
-                     size_t max, size_t *where, size_t *units, size_t *unit)
-{
-    uint32_t start = rd32(e + 0x74), size = rd32(e + 0x78);
-    if (size >= rd32(c->f + 0x38)) {
-        *unit = c->ss;
-        *units = cfb_chain(c->fat, c->fat_count, start, sec, max);
-        for (size_t i = 0; i < *units; i++)
-            where[i] = cfb_at(c, sec[i]);
-        return 0;
-    }
-    /* the mini stream: 64-byte sectors in the root's stream, their FAT the mini FAT */
-    size_t nmini = cfb_chain(c->fat, c->fat_count, rd32(c->f + 0x3C), sec, max);
-    size_t per = c->ss / 4, count = nmini * per;
-    uint32_t *minifat = count ? malloc(count * sizeof(uint32_t)) : NULL;
-    if (!minifat)
-        return -1;
-    for (size_t i = 0; i < count; i++) {
-        size_t base = cfb_at(c, sec[i / per]);
-        if (!base) {
-            free(minifat);
-            return -1;
-        }
-        minifat[i] = rd32(c->f + base + 4 * (i % per));
-    }
-    uint32_t *mini = sec + max / 2;
-    size_t nroot = cfb_chain(c->fat, c->fat_count, rd32(root + 0x74), sec, max / 2);
-    *unit = 64;
-    *units = cfb_chain(minifat, count, start, mini, max / 2);
-    for (size_t i = 0; i < *units; i++) {
-        size_t at = (size_t)mini[i] * 64;
-        size_t base = at / c->ss < nroot ? cfb_at(c, sec[at / c->ss]) : 0;
-        where[i] = base ? base + at % c->ss : 0;
-    }
-    free(minifat);
-    return 0;
 }
 
 /* Every U+0000 in the text of the cells and sheet names of the workbook in f (len
  * bytes, a compound file: cf__is_xls) made a space, in place. */
 static void xls_patch_nul(unsigned char *f, size_t len)
 {
-    cfb_t c = {f, len, 0, NULL, 0};
-    if (len < 512)
+    cf__cfb_t c;
+    size_t *where = NULL, units = 0, unit = 0, size = 0;
+    if (cf__cfb_open(&c, f, len) != 0)
         return;
-    uint32_t shift = rd16(f + 0x1E);
-    c.ss = shift == 9 || shift == 12 ? (size_t)1 << shift : 0;
-    size_t max = c.ss ? 2 * (len / 64 + 1) : 0, units = 0, unit = 0, root = 0, e;
-    uint32_t *sec = max ? malloc(max * sizeof(uint32_t)) : NULL;
-    size_t *where = max ? malloc(max * sizeof(size_t)) : NULL;
-    if (sec && where && cfb_fat(&c) == 0 && (e = cfb_workbook(&c, sec, max, &root)) != 0 &&
-        cfb_where(&c, f + e, f + root, sec, max, where, &units, &unit) == 0) {
-        size_t ok = units > 0;
-        for (size_t i = 0; i < units; i++)
-            ok = ok && where[i] != 0;
-        if (ok)
-            cfb_patch(&c, where, units, unit, rd32(f + e + 0x78));
-    }
-    free(c.fat);
-    free(sec);
+    if (cf__cfb_where(&c, "Workbook", &where, &units, &unit, &size) == CF_ENOTFOUND)
+        cf__cfb_where(&c, "Book", &where, &units, &unit, &size);
+    if (where)
+        patch_stream(f, where, unit, size);
     free(where);
+    cf__cfb_close(&c);
 }
 
 /* bytes into a temporary file: OUT path (size bytes). Returns 0 or CF_EIO. */

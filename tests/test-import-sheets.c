@@ -151,3 +151,122 @@ TEST_IMPL(import_doc_word97)
     free(buf);
     return 0;
 }
+
+/* cfb10: the compound-file reader (importer/cfb.c) shared by the .doc and .xls readers,
+ * on a file made here: a header, its FAT (sector 0), its directory (sector 1: the root
+ * and a stream "S" of two sectors, 2 and 3). A loop in a chain, a sector past the file's
+ * end, a name absent and a file that is no compound file are each refused, the outputs
+ * untouched; a chain shorter than its stream is read as far as it goes, and has no
+ * offsets to patch. */
+#define CFB_LEN (512 * 5)
+
+static void cfb_put32(unsigned char *p, uint32_t v)
+{
+    for (int i = 0; i < 4; i++)
+        p[i] = (unsigned char)(v >> (8 * i));
+}
+
+static void cfb_name(unsigned char *e, const char *name, int type, uint32_t start, uint32_t size)
+{
+    size_t n = strlen(name);
+    for (size_t i = 0; i < n; i++)
+        e[2 * i] = (unsigned char)name[i];
+    e[0x40] = (unsigned char)(2 * (n + 1));
+    e[0x42] = (unsigned char)type;
+    cfb_put32(e + 0x74, start);
+    cfb_put32(e + 0x78, size);
+}
+
+static void cfb_make(unsigned char *f)
+{
+    static const unsigned char sig[8] = {0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1};
+    memset(f, 0, CFB_LEN);
+    memcpy(f, sig, 8);
+    f[0x1E] = 9; /* 512-byte sectors */
+    cfb_put32(f + 0x2C, 1);
+    cfb_put32(f + 0x30, 1);
+    cfb_put32(f + 0x38, 4096);
+    cfb_put32(f + 0x3C, 0xFFFFFFFEu); /* no mini FAT */
+    cfb_put32(f + 0x44, 0xFFFFFFFEu);
+    memset(f + 0x50, 0xFF, 512 - 0x50);
+    memset(f + 512, 0xFF, 512); /* the FAT: all free but */
+    cfb_put32(f + 512, 0xFFFFFFFDu);
+    cfb_put32(f + 512 + 4, 0xFFFFFFFEu);
+    cfb_put32(f + 512 + 8, 3);
+    cfb_put32(f + 512 + 12, 0xFFFFFFFEu);
+    cfb_name(f + 1024, "Root Entry", 5, 0xFFFFFFFEu, 0);
+    cfb_name(f + 1024 + 128, "S", 2, 2, 1000);
+    for (size_t i = 1536; i < CFB_LEN; i++)
+        f[i] = (unsigned char)(i * 7);
+}
+
+/* The stream "S" of f read: its code, *out untouched on failure. */
+static int cfb_read_s(const unsigned char *f, size_t len, const char *name)
+{
+    cf__cfb_t c;
+    unsigned char *out = (unsigned char *)"x";
+    size_t out_len = 77;
+    int rc = cf__cfb_open(&c, f, len);
+    if (rc == 0) {
+        rc = cf__cfb_read(&c, name, &out, &out_len);
+        if (rc == 0) {
+            ASSERT_EQ(out_len, 1000);
+            ASSERT(memcmp(out, f + 1536, 1000) == 0);
+            free(out);
+        } else {
+            ASSERT(out_len == 77 && out[0] == 'x');
+        }
+    }
+    cf__cfb_close(&c);
+    return rc;
+}
+
+TEST_IMPL(import_cfb_refused)
+{
+    unsigned char *f = malloc(CFB_LEN);
+    ASSERT(f != NULL);
+    cfb_make(f);
+    ASSERT_EQ(cfb_read_s(f, CFB_LEN, "S"), 0);
+    cf__cfb_t c;
+    size_t *where = NULL, n = 0, unit = 0, size = 0;
+    ASSERT_EQ(cf__cfb_open(&c, f, CFB_LEN), 0);
+    ASSERT_EQ(cf__cfb_where(&c, "S", &where, &n, &unit, &size), 0);
+    ASSERT(n == 2 && unit == 512 && size == 1000 && where[0] == 1536 && where[1] == 2048);
+    free(where);
+    where = NULL;
+    ASSERT_EQ(cf__cfb_where(&c, "T", &where, &n, &unit, &size), CF_ENOTFOUND);
+    ASSERT(where == NULL && n == 2);
+    cf__cfb_close(&c);
+    ASSERT_EQ(cfb_read_s(f, CFB_LEN, "S2"), CF_ENOTFOUND); /* a name absent */
+    ASSERT_EQ(cfb_read_s(f, CFB_LEN, ""), CF_ENOTFOUND);
+    cfb_put32(f + 512 + 8, 2); /* a loop: 2 -> 2 */
+    ASSERT_EQ(cfb_read_s(f, CFB_LEN, "S"), CF_EPARSE);
+    cfb_put32(f + 512 + 4, 1); /* the directory's chain loops on itself */
+    ASSERT_EQ(cfb_read_s(f, CFB_LEN, "S"), CF_EPARSE);
+    cfb_make(f);
+    cfb_put32(f + 512 + 8, 100); /* a sector past the file's end */
+    ASSERT_EQ(cfb_read_s(f, CFB_LEN, "S"), CF_EPARSE);
+    cfb_make(f);
+    ASSERT_EQ(cfb_read_s(f, CFB_LEN - 512, "S"), CF_EPARSE); /* the file cut short */
+    cfb_put32(f + 1024 + 128 + 0x78, 1025); /* longer than its chain: no offsets, */
+    ASSERT_EQ(cf__cfb_open(&c, f, CFB_LEN), 0);
+    ASSERT_EQ(cf__cfb_where(&c, "S", &where, &n, &unit, &size), CF_EPARSE);
+    ASSERT(where == NULL && n == 2);
+    unsigned char *out = NULL;
+    ASSERT_EQ(cf__cfb_read(&c, "S", &out, &n), 0); /* the bytes its chain holds */
+    ASSERT(n == 1024 && memcmp(out, f + 1536, 1024) == 0);
+    free(out);
+    cf__cfb_close(&c);
+    cfb_make(f);
+    cfb_put32(f + 0x30, 7); /* the directory past the file's end */
+    ASSERT_EQ(cfb_read_s(f, CFB_LEN, "S"), CF_EPARSE);
+    cfb_make(f);
+    cfb_put32(f + 0x4C, 0xFFFFFFFEu); /* no FAT sector */
+    ASSERT_EQ(cfb_read_s(f, CFB_LEN, "S"), CF_EPARSE);
+    cfb_make(f);
+    f[0] = 0; /* no compound file */
+    ASSERT_EQ(cfb_read_s(f, CFB_LEN, "S"), CF_EPARSE);
+    ASSERT_EQ(cfb_read_s(f, 100, "S"), CF_EPARSE);
+    free(f);
+    return 0;
+}

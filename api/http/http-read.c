@@ -630,6 +630,32 @@ static size_t metrics_streams(cf_serve_t *srv, char *buf, size_t size, size_t le
     return len;
 }
 
+/* The alert firing's samples for /metrics. Returns the length of buf's text. */
+static size_t metrics_alerts(cf_serve_t *srv, char *buf, size_t size, size_t len)
+{
+    cf__writer_t *w = &srv->writer;
+    sample(buf, size, &len, "caseflow_alerts_fired_total", "alerts fired", "counter",
+           srv->m.alerts_fired);
+    sample(buf, size, &len, "caseflow_alert_cases_prefetched_total",
+           "cases made ready in the writer's cache ahead of their alerts' instant", "counter",
+           srv->m.alerts_prefetched);
+    sample(buf, size, &len, "caseflow_fire_chunks_total",
+           "firing chunks written (each its own commit, or one it shares)", "counter",
+           srv->m.fire_chunks);
+    sample(buf, size, &len, "caseflow_alerts_fired_ahead_total",
+           "alerts written ahead of their instant and committed at it", "counter",
+           atomic_load(&w->fired_ahead));
+    sample(buf, size, &len, "caseflow_fire_ahead_held",
+           "1 while a firing written ahead waits for its instant", "gauge",
+           (unsigned long long)atomic_load(&w->ahead_held));
+    sample(buf, size, &len, "caseflow_fire_ahead_rollbacks_total",
+           "firings written ahead rolled back for a request", "counter",
+           atomic_load(&w->ahead_rollbacks));
+    sample(buf, size, &len, "caseflow_alerts_late_total", "alerts fired late", "counter",
+           srv->m.alerts_late);
+    return len;
+}
+
 /* Exported, documented in serve-int.h */
 int cf__http_metrics(cf_serve_t *srv, h2o_req_t *req)
 {
@@ -649,25 +675,7 @@ int cf__http_metrics(cf_serve_t *srv, h2o_req_t *req)
     len = metrics_writer(srv, buf, SIZE, len);
     sample(buf, SIZE, &len, "caseflow_writer_inflight", "requests queued or being written", "gauge",
            w->inflight);
-    sample(buf, SIZE, &len, "caseflow_alerts_fired_total", "alerts fired", "counter",
-           srv->m.alerts_fired);
-    sample(buf, SIZE, &len, "caseflow_alert_cases_prefetched_total",
-           "cases made ready in the writer's cache ahead of their alerts' instant", "counter",
-           srv->m.alerts_prefetched);
-    sample(buf, SIZE, &len, "caseflow_fire_chunks_total",
-           "firing chunks written (each its own commit, or one it shares)", "counter",
-           srv->m.fire_chunks);
-    sample(buf, SIZE, &len, "caseflow_alerts_fired_ahead_total",
-           "alerts written ahead of their instant and committed at it", "counter",
-           atomic_load(&w->fired_ahead));
-    sample(buf, SIZE, &len, "caseflow_fire_ahead_held",
-           "1 while a firing written ahead waits for its instant", "gauge",
-           (unsigned long long)atomic_load(&w->ahead_held));
-    sample(buf, SIZE, &len, "caseflow_fire_ahead_rollbacks_total",
-           "firings written ahead rolled back for a request", "counter",
-           atomic_load(&w->ahead_rollbacks));
-    sample(buf, SIZE, &len, "caseflow_alerts_late_total", "alerts fired late", "counter",
-           srv->m.alerts_late);
+    len = metrics_alerts(srv, buf, SIZE, len);
     sample(buf, SIZE, &len, "caseflow_webhook_deliveries_total", "webhook POSTs answered 2xx",
            "counter", srv->m.webhook_ok);
     sample(buf, SIZE, &len, "caseflow_webhook_failures_total", "webhook deliveries given up",
