@@ -37,6 +37,11 @@
  * a row of 001 lacks three columns after the name). Cost: the alignment is
  * O(cells x columns) per row, trivial at these sizes, and rests on the class
  * scores being right.
+ *
+ * Map (each part starts with a "----" comment): rows and headers (labels, a header's
+ * second row, repeated headers); alignment (a short row's cells to their columns);
+ * records (rows broken by a page or merged down a column, joined into matters); the
+ * reader (cf__read_table and the lines it reports).
  */
 #include "importer-int.h"
 

@@ -1,6 +1,11 @@
 /*
  * serve-helpers.c -- see serve-helpers.h (the webhook receiver and the outbox calls are in
  * serve-helpers-hook.c).
+ *
+ * Map (each part starts with a "----" comment): leak checking (h2o's caches suppressed);
+ * database and tokens; the daemon (start, stop, config); HTTP (requests, JSON answers);
+ * the event stream reader; the command line and the store beside the daemon; /metrics; a
+ * penalty case over HTTP; an HTTP exchange with any headers (the workbench tests).
  */
 #include "serve-helpers.h"
 
