@@ -7,9 +7,10 @@
 # it to the period (counted once from the start, R8/R9); a row with a suspension or
 # exclusion is left to the unit test (the command takes one period). A
 # court_application row counts from the end of the 6-month suit period (行政强制法
-# 第五十三条): the command is run for that first, then from its deadline. A row
-# "plan_ends DATE" (行政处罚法 第七十二条第二款) counts from the end of the approved
-# plan instead when it is later: `caseflow period --from DATE --add "0 days"` gives
+# 第五十三条), a court_application_after_review row from the end of the 15 days after a
+# 复议决定 (行政诉讼法 第四十五条): the command is run for that first, then from its
+# deadline. A row "plan_ends DATE" (行政处罚法 第七十二条第二款) counts from the end of
+# the approved plan instead when it is later: `caseflow period --from DATE --add "0 days"` gives
 # that day rolled off a rest day (R4).
 # Every failing row is printed: procedure, clock, start, expected, got.
 # Usage: legal-periods.sh CASEFLOW_BINARY   (run from the source root)
@@ -54,6 +55,9 @@ while IFS="$tab" read -r proc clock period start adjust expected basis; do
     from=$start
     if [ "$clock" = court_application ]; then
         from=$(deadline "$start" "6 months" | cut -d' ' -f1) || from=error
+    elif [ "$clock" = court_application_after_review ]; then
+        # after a 复议 or a judgment: from the end of the 15 days (行政诉讼法 第四十五条)
+        from=$(deadline "$start" "15 days" | cut -d' ' -f1) || from=error
     fi
     if [ -n "$plan" ]; then
         # the plan's last day, rolled off a rest day ("0 days" from it, R4), when later
