@@ -378,7 +378,7 @@ enum { CF_OPT_REQ = 1, CF_OPT_MANY = 2 };
     X("record add", "--officer", "NAME[:CERTNO]", CF_OPT_REQ | CF_OPT_MANY,                        \
       "an officer who made it (two at least)")                                                     \
     X("record add", "--started-at", "TIME", CF_OPT_REQ,                                            \
-      "when the questioning or inspection began")                                                  \
+      "when the questioning or inspection began (not before the case was opened, nor after --at)") \
     X("record add", "--ended-at", "TIME", 0, "when it ended")                                      \
     X("record add", "--place", "TEXT", CF_OPT_REQ, "where it took place")                          \
     X("record add", "--person", "NAME", 0, "询问笔录: who was asked")                              \
