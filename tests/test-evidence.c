@@ -16,7 +16,8 @@
  *               agencies, an auditor), and the same scenario through both leaving the
  *               same chain and the same stored bytes (evidence_parity); a record's start
  *               before the case was opened or after it is entered, refused alike by
- *               both, naming the option or the field (evidence_record_times).
+ *               both, naming the option or the field (evidence_record_times); who
+ *               entered it named, never a placeholder (evidence_actor_required).
  * evidence-5.*: the 询问笔录 and 现场检查笔录 文书 written from a record (evidence_wenshu).
  */
 #include <sqlite3.h>
@@ -25,6 +26,7 @@
 #include "cli.h"
 #include "core-helpers.h"
 #include "evidence.h"
+#include "ops.h"
 #include "serve-helpers.h"
 #include "task.h"
 #include "wenshu.h"
@@ -741,6 +743,59 @@ TEST_IMPL(evidence_record_times)
     td_stop(&d);
     free(handler);
     ASSERT_EQ(version_of(db), v);
+    return 0;
+}
+
+/* evidence-4.5: an item, a record or an action names who entered it: with no --actor,
+ * $CASEFLOW_ACTOR nor $USER (or an empty --actor) the command line refuses (exit 1,
+ * saying how to name one) and writes nothing, rather than record a placeholder; an
+ * alert is not acknowledged by nobody either (the operation layer's one check). */
+TEST_IMPL(evidence_actor_required)
+{
+    char db[512];
+    td_db("ev-actor.db", db, sizeof(db));
+    setenv("CASEFLOW_BACKDATE_DAYS", "3650", 1);
+    cli_filed(db);
+    long long v = version_of(db);
+    char *saved = getenv("USER") ? strdup(getenv("USER")) : NULL;
+    unsetenv("CASEFLOW_ACTOR");
+    unsetenv("USER");
+    int rc =
+        td_cli(db, T2, "evidence", "add", "1", "--kind", "书证", "--title", "处方单据", "--source",
+               "某某大药房", "--method", "调取", "--officer", "张三", "--officer", "王五", NULL);
+    ASSERT_EQ(rc, CF_EXIT_USAGE);
+    ASSERT_CONTAINS(td_err, "who acts is not named");
+    ASSERT_CONTAINS(td_err, "--actor NAME, or set CASEFLOW_ACTOR");
+    rc = td_cli(db, T2, "record", "add", "1", "--kind", "现场检查笔录", "--site", "药品库房",
+                "--place", "某某大药房", "--officer", "张三", "--officer", "王五", "--started-at",
+                T1, "--actor", "", NULL);
+    ASSERT_EQ(rc, CF_EXIT_USAGE);
+    ASSERT_CONTAINS(td_err, "who acts is not named");
+    rc = td_cli(db, T2, "case", "act", "1", "submit_review", "--role", "handler", "--fact",
+                "findings=串换药品", NULL);
+    ASSERT_EQ(rc, CF_EXIT_USAGE);
+    ASSERT_CONTAINS(td_err, "who acts is not named");
+    ASSERT_EQ(version_of(db), v);
+    setenv("USER", "zhangsan", 1); /* the documented last resort */
+    rc = td_cli(db, T2, "--json", "evidence", "add", "1", "--kind", "书证", "--title", "处方单据",
+                "--source", "某某大药房", "--method", "调取", "--officer", "张三", "--officer",
+                "王五", NULL);
+    ASSERT_EQ(rc, 0);
+    ASSERT_CONTAINS(td_out, "\"actor\": \"zhangsan\"");
+    if (saved)
+        setenv("USER", saved, 1);
+    else
+        unsetenv("USER");
+    free(saved);
+    setenv("CASEFLOW_ACTOR", "测试员", 1);
+    cf_ops_t ops = {0};
+    cf_ops_ack_t ack = {.alert_id = "1-x", .by = {.role = "handler"}};
+    cf_ops_out_t out;
+    cf_alert_t a;
+    cf_ops_out_init(&out);
+    ASSERT_EQ(cf_ops_alert_ack(&ops, &ack, &a, &out), CF_EINVAL); /* before the store */
+    ASSERT_CONTAINS(out.err.text, "who acts is not named");
+    cf_ops_out_dispose(&out);
     return 0;
 }
 

@@ -457,6 +457,7 @@
     X(evidence_http)                                                                               \
     X(evidence_parity)                                                                             \
     X(evidence_record_times)                                                                       \
+    X(evidence_actor_required)                                                                     \
     X(evidence_wenshu)                                                                             \
     /* casefile-*: numbers, summaries, the report (tests/test-casefile.c) */                       \
     X(casefile_ref_numbers)                                                                        \
