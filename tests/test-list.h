@@ -339,6 +339,7 @@
     X(serve_hard_allowed_host_config)                                                              \
     X(serve_hard_guard_headers)                                                                    \
     X(serve_hard_query_twice)                                                                      \
+    X(serve_hard_query_unknown)                                                                    \
     X(serve_hard_session_body)                                                                     \
     X(serve_hard_session_twice)                                                                    \
     X(serve_hard_download_bidi)                                                                    \
