@@ -87,6 +87,7 @@
     X(import_sheets_row_xlsx)                                                                      \
     X(import_sheets_xls_nul)                                                                       \
     X(import_cfb_refused)                                                                          \
+    X(import_cfb_difat)                                                                            \
     X(import_doc_word97)                                                                           \
     X(import_family_page_charset)                                                                  \
     X(import_options)                                                                              \
