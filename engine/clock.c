@@ -27,11 +27,29 @@
  * version 2 would have given. Rejected: migrating running version-1 clocks on
  * the next event (the replay could no longer tell which rule made a deadline).
  * A deadline that needed provisional years (R11) says so in its event.
+ *
+ * Division map (near the ~800 lines of the style brief, with one responsibility, the
+ * clocks' rules):
+ *   effects        the period (clock_period), the deadline (cf_engine_clock_deadline),
+ *                  and what an action does to each clock it names: start, stop,
+ *                  pause, resume, rebase (one_clock, cf__clock_effects)
+ *   extension      the approver, how often, before the deadline, within the maximum
+ *                  (extension_allowed, cf_engine_extend)
+ *   recomputation  a calendar year loaded after the deadlines were counted (R11,
+ *                  cf_engine_recompute)
+ *   status and warnings  a clock's status now, the end of every clock at closing, the
+ *                  instants an alert fires (cf_engine_warn_points)
+ *   exclusions     time a clock does not count: reasons, overlaps (cf_engine_exclude)
+ * A newcomer following one action reads cf__clock_effects -> one_clock -> do_start /
+ * do_stop / do_resume; the counting itself is cf_engine_clock_deadline's (period.c's
+ * cf_period_count over calendar.c's rest days; where a clock counts from: clock-from.c).
  */
 #include "engine-int.h"
 
 #include <stdio.h>
 #include <string.h>
+
+/* ---- effects -------------------------------------------------------------------- */
 
 /* The period a clock runs for: its own, or, when from_matter, the matter's time
  * limit (catalog "time_limits"). The one from the matter's own 法定期限 column wins,

@@ -4,6 +4,18 @@
  * The order of checks is documented in engine.h; it is chosen so that the answer
  * names the most basic reason first (a clerk told "wrong role" for an action
  * that is not even possible in this state would be misled).
+ *
+ * Division map:
+ *   (top)            refusals and new events, shared by the engine's files
+ *   facts            a fact from its text and type, the facts checked against the workflow
+ *   allowed actions  what may be done now (cf_engine_allowed)
+ *   guards           the functions a rule's guard calls (done, lowest, elapsed, owed ...)
+ *                    answered from the case, and holds() evaluating a guard
+ *   acting           cf_engine_act: act_checks (precheck: closed, facts, time; then the
+ *                    party, dated facts, 案由, child cases) -> act_events: choose (the
+ *                    transition, its role and guard) -> check_requires -> the evidence
+ *                    rule -> check_rules -> the events (the action's, its clocks' from
+ *                    clock.c); a refusal carries the allowed actions. cf_engine_open last.
  */
 #include "engine.h"
 #include "engine-int.h"

@@ -123,11 +123,12 @@ static int time_field(const json_t *o, const char *what, const char *key, cf_tim
     if (rc == 0 && text && cf_time_parse(text, &t, NULL) != 0)
         rc =
             cf__refuse(why, CF_EINVALID, "%s: '%s' is not an ISO 8601 time: '%s'", what, key, text);
-    if (rc == 0 && t > at)
-        rc = cf__refuse(why, CF_EINVALID, "%s: '%s' (%s) is after the time it is recorded", what,
-                        key, text);
-    char iso[CF_TIME_BUFSZ];
+    char iso[CF_TIME_BUFSZ], now[CF_TIME_BUFSZ];
     cf_time_format(t, iso);
+    cf_time_format(at, now);
+    if (rc == 0 && t > at)
+        rc = cf__refuse(why, CF_EINVALID, "%s: '%s' %s is after the time it is recorded (%s)", what,
+                        key, text, now);
     if (rc == 0 && json_object_set_new(item, key, json_string(iso)) != 0)
         rc = CF_ENOMEM;
     if (rc == 0)
@@ -426,6 +427,22 @@ static void record_label(const json_t *item, char *out, size_t size)
     cf_utf8_clip(out);
 }
 
+/* A record is taken in the case: refuses one that starts before the case was opened
+ * (an inspection before it is entered as evidence, a 现场笔录 with its obtained_at).
+ * The upper bound, the time it is recorded, is time_field's. */
+static int record_in_case(const cf_case_t *c, const char *kind, cf_time_t from, cf_refusal_t *why)
+{
+    char start[CF_TIME_BUFSZ], opened[CF_TIME_BUFSZ];
+    if (from >= c->opened_at)
+        return 0;
+    cf_time_format(from, start);
+    cf_time_format(c->opened_at, opened);
+    return cf__refuse(why, CF_EINVALID,
+                      "%s: 'started_at' %s is before the case was opened (%s); a record made "
+                      "before the case is entered as evidence",
+                      kind, start, opened);
+}
+
 /* Exported, documented in evidence.h */
 int cf_engine_record(const cf_workflow_t *wf, const cf_case_t *c, const cf_evidence_req_t *req,
                      json_t **events, cf_refusal_t *why)
@@ -464,6 +481,8 @@ int cf_engine_record(const cf_workflow_t *wf, const cf_case_t *c, const cf_evide
         rc = time_field(req->item, kind, "ended_at", 0, req->at, item, &to, why);
     if (rc == 0 && to && to < from)
         rc = cf__refuse(why, CF_EINVALID, "%s: 'ended_at' is before 'started_at'", kind);
+    if (rc == 0)
+        rc = record_in_case(c, kind, from, why);
     if (rc == 0)
         rc = copy_texts(req->item, kind, texts, item, why);
     if (rc == 0)

@@ -64,7 +64,7 @@ typedef struct cf_evidence_req_s {
  *   CF_EINVALID   a field missing, empty, of the wrong type or unknown (naming it);
  *                 an unknown kind (naming the kinds); a time not ISO 8601, after
  *                 the request's time, or the request's time before the case's last
- *                 event;
+ *                 event; a record's started_at before the case was opened;
  *   CF_EREFUSED   fewer than two officers with distinct 执法证 numbers, or an
  *                 officer not among the case's officers (rule two-officers);
  *   CF_ENOMEM.

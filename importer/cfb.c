@@ -10,15 +10,13 @@
  * the header's cutoff. A stream is given as its bytes (cf__cfb_read) or as the file
  * offsets of its sectors or mini sectors (cf__cfb_where), which xls.c patches in place.
  * Every sector index is checked against the file and its table, and a chain that meets a
- * sector twice (a loop) is refused, not followed: a crafted file is refused with
- * CF_EPARSE, never read out of bounds. A chain shorter than its stream's size is read as
- * far as it goes (doc.c reads what a damaged file still holds) but has no offsets
- * (xls.c patches a whole workbook stream or none of it).
- * The mini stream is not copied: its sectors' offsets are kept, a mini sector's offset
- * is found through them.
- * Rejected: libgsf (a GLib dependency for a few hundred lines) and the two readers doc.c
- * and xls.c had each (they differed in their bounds checks; xls.c's read no DIFAT chain,
- * leaving workbooks over 6.8 MB unpatched).
+ * sector twice (a loop; the DIFAT chain's too) is refused, not followed: a crafted file is refused
+ * with CF_EPARSE, never read out of bounds. A chain shorter than its stream's size is read as far
+ * as it goes (doc.c reads what a damaged file still holds) but has no offsets (xls.c patches a
+ * whole workbook stream or none of it). The mini stream is not copied: its sectors' offsets are
+ * kept, a mini sector's offset is found through them. Rejected: libgsf (a GLib dependency for a few
+ * hundred lines) and the two readers doc.c and xls.c had each (they differed in their bounds
+ * checks; xls.c's read no DIFAT chain, leaving workbooks over 6.8 MB unpatched).
  */
 #include "importer-int.h"
 
@@ -90,8 +88,32 @@ static int fat_sector(cf__cfb_t *c, uint32_t s, size_t k)
     return 0;
 }
 
+/* The FAT sectors the DIFAT chain from difat names, into c->fat from *k (each DIFAT
+ * sector's last entry the next) until nfs are read. 0, CF_EPARSE (a DIFAT sector outside
+ * the file, the chain ending first, or meeting a DIFAT sector twice: a loop would read
+ * the same FAT sectors again as the next ones) or CF_ENOMEM. */
+static int load_difat(cf__cfb_t *c, uint32_t difat, size_t nfs, size_t *k)
+{
+    size_t per = c->ssz / 4, sectors = c->len / c->ssz;
+    unsigned char *seen = calloc(sectors / 8 + 1, 1);
+    int rc = seen ? 0 : CF_ENOMEM;
+    while (!rc && *k < nfs) {
+        size_t d = sector_at(c, difat);
+        if (!d || (seen[difat / 8] >> (difat % 8) & 1)) {
+            rc = CF_EPARSE;
+            break;
+        }
+        seen[difat / 8] |= (unsigned char)(1u << (difat % 8));
+        for (size_t i = 0; !rc && i + 1 < per && *k < nfs; i++, (*k)++)
+            rc = fat_sector(c, u32(c->buf + d + 4 * i), *k);
+        difat = u32(c->buf + d + 4 * (per - 1));
+    }
+    free(seen);
+    return rc;
+}
+
 /* The FAT: the sectors the header's 109 DIFAT entries name, then the DIFAT chain's
- * (each DIFAT sector's last entry the next; at most as many as FAT sectors). */
+ * (load_difat) for a file of more than 109 FAT sectors (6.8 MB in 512-byte sectors). */
 static int load_fat(cf__cfb_t *c)
 {
     size_t nfs = u32(c->buf + 0x2C), per = c->ssz / 4, k = 0;
@@ -102,18 +124,9 @@ static int load_fat(cf__cfb_t *c)
     for (size_t i = 0; i < 109 && k < nfs; i++, k++)
         if (fat_sector(c, u32(c->buf + 0x4C + 4 * i), k))
             return CF_EPARSE;
-    uint32_t difat = u32(c->buf + 0x44);
-    for (size_t guard = 0; k < nfs && guard <= nfs; guard++) {
-        size_t d = sector_at(c, difat);
-        if (!d)
-            return CF_EPARSE;
-        for (size_t i = 0; i + 1 < per && k < nfs; i++, k++)
-            if (fat_sector(c, u32(c->buf + d + 4 * i), k))
-                return CF_EPARSE;
-        difat = u32(c->buf + d + 4 * (per - 1));
-    }
-    if (k < nfs)
-        return CF_EPARSE;
+    int rc = k < nfs ? load_difat(c, u32(c->buf + 0x44), nfs, &k) : 0;
+    if (rc)
+        return rc;
     c->fat_count = nfs * per;
     return 0;
 }

@@ -286,19 +286,22 @@ static void patch_stream(unsigned char *f, const size_t *where, size_t unit, siz
 }
 
 /* Every U+0000 in the text of the cells and sheet names of the workbook in f (len
- * bytes, a compound file: cf__is_xls) made a space, in place. */
-static void xls_patch_nul(unsigned char *f, size_t len)
+ * bytes, a compound file: cf__is_xls) made a space, in place. Returns 0, or
+ * cf__cfb_open's CF_EPARSE (its tables leave the file or loop) or CF_ENOMEM. */
+static int xls_patch_nul(unsigned char *f, size_t len)
 {
     cf__cfb_t c;
     size_t *where = NULL, units = 0, unit = 0, size = 0;
-    if (cf__cfb_open(&c, f, len) != 0)
-        return;
+    int rc = cf__cfb_open(&c, f, len);
+    if (rc != 0)
+        return rc;
     if (cf__cfb_where(&c, "Workbook", &where, &units, &unit, &size) == CF_ENOTFOUND)
         cf__cfb_where(&c, "Book", &where, &units, &unit, &size);
     if (where)
         patch_stream(f, where, unit, size);
     free(where);
     cf__cfb_close(&c);
+    return 0;
 }
 
 /* bytes into a temporary file: OUT path (size bytes). Returns 0 or CF_EIO. */
@@ -448,9 +451,18 @@ int cf__xls_text(const char *buf, size_t len, const char *source, char **text, c
     if (!copy)
         return cf_error_set(err, CF_ENOMEM, source, 0, 0, "out of memory");
     memcpy(copy, buf, len);
-    xls_patch_nul(copy, len);
-    int copied = temp_copy((const char *)copy, len, path, sizeof(path));
+    /* A compound file whose tables leave it or loop is refused here, saying so, rather
+     * than handed to FreeXL (which reads its own way, or not). */
+    int open_rc = xls_patch_nul(copy, len);
+    int copied = open_rc ? 0 : temp_copy((const char *)copy, len, path, sizeof(path));
     free(copy);
+    if (open_rc)
+        return cf_error_set(err, open_rc, source, 0, 0, "%s",
+                            open_rc == CF_ENOMEM
+                                ? "out of memory"
+                                : "an .xls workbook whose compound file is damaged: a sector "
+                                  "table (the FAT, its DIFAT chain, the directory or the mini "
+                                  "FAT) leaves the file or loops; nothing of it is imported");
     if (copied != 0)
         return cf_error_set(err, CF_EIO, source, 0, 0,
                             "cannot write a temporary copy of the workbook for FreeXL (TMPDIR)");

@@ -14,7 +14,10 @@
  *               refusals and exit codes, a file too large, a document named as a kind
  *               of record accepted on an action), the API (evidence_http: statuses,
  *               agencies, an auditor), and the same scenario through both leaving the
- *               same chain and the same stored bytes (evidence_parity).
+ *               same chain and the same stored bytes (evidence_parity); a record's start
+ *               before the case was opened or after it is entered, refused alike by
+ *               both, naming the option or the field (evidence_record_times); who
+ *               entered it named, never a placeholder (evidence_actor_required).
  * evidence-5.*: the 询问笔录 and 现场检查笔录 文书 written from a record (evidence_wenshu).
  */
 #include <sqlite3.h>
@@ -23,6 +26,7 @@
 #include "cli.h"
 #include "core-helpers.h"
 #include "evidence.h"
+#include "ops.h"
 #include "serve-helpers.h"
 #include "task.h"
 #include "wenshu.h"
@@ -158,6 +162,23 @@ TEST_IMPL(evidence_engine_refusals)
                     T2, &why),
               CF_EINVALID);
     ASSERT_CONTAINS(why.text, "'ended_at' is before 'started_at'");
+    /* a record's start: not before the case was opened (T0), not after it is recorded */
+    ASSERT_EQ(enter(&f, 1,
+                    "{\"kind\": \"现场检查笔录\", \"officers\": " TWO_NAMES
+                    ", \"started_at\": \"2026-03-01T09:00:00+08:00\", \"place\": \"药房\", "
+                    "\"site\": \"库房\"}",
+                    T2, &why),
+              CF_EINVALID);
+    ASSERT_CONTAINS(why.text, "现场检查笔录: 'started_at' 2026-03-01T09:00:00+08:00 is before the "
+                              "case was opened (" T0 ")");
+    ASSERT_EQ(enter(&f, 1,
+                    "{\"kind\": \"现场检查笔录\", \"officers\": " TWO_NAMES
+                    ", \"started_at\": \"2026-03-06T09:00:00+08:00\", \"place\": \"药房\", "
+                    "\"site\": \"库房\"}",
+                    T2, &why),
+              CF_EINVALID);
+    ASSERT_CONTAINS(why.text, "'started_at' 2026-03-06T09:00:00+08:00 is after the time it is "
+                              "recorded (" T2 ")");
     ASSERT_EQ(
         enter(&f, 1,
               "{\"kind\": \"询问笔录\", \"officers\": [{\"name\": \"张三\"}], \"started_at\": "
@@ -676,6 +697,105 @@ TEST_IMPL(evidence_parity)
     json_decref(eb);
     ASSERT_EQ(count_documents(a), 2); /* the 立案审批表 and the evidence's file */
     ASSERT_EQ(count_documents(b), 2);
+    return 0;
+}
+
+/* evidence-4.4: a record's start before the case was opened, or after the time it is
+ * entered, is refused the same way by both front ends (the engine's one rule): the command
+ * line names --started-at, the API 'started_at', each with the value and the case's
+ * opening time; nothing is written. */
+TEST_IMPL(evidence_record_times)
+{
+    char db[512];
+    td_db("ev-times.db", db, sizeof(db));
+    setenv("CASEFLOW_BACKDATE_DAYS", "3650", 1);
+    cli_filed(db);
+    long long v = version_of(db);
+    int rc = td_cli(db, T2, "record", "add", "1", "--kind", "现场检查笔录", "--site", "药品库房",
+                    "--place", "某某大药房", "--officer", "张三", "--officer", "王五",
+                    "--started-at", "2026-02-27T09:00:00+08:00", "--actor", "张三", NULL);
+    ASSERT_EQ(rc, CF_EXIT_INPUT);
+    ASSERT_CONTAINS(td_err, "--started-at 2026-02-27T09:00:00+08:00 is before the case was "
+                            "opened (" T0 ")");
+    rc = td_cli(db, T2, "record", "add", "1", "--kind", "现场检查笔录", "--site", "药品库房",
+                "--place", "某某大药房", "--officer", "张三", "--officer", "王五", "--started-at",
+                "2026-03-05T10:00:01+08:00", "--actor", "张三", NULL);
+    ASSERT_EQ(rc, CF_EXIT_INPUT);
+    ASSERT_CONTAINS(td_err, "--started-at 2026-03-05T10:00:01+08:00 is after the time it is "
+                            "recorded (" T2 ")");
+    ASSERT_EQ(version_of(db), v);
+    char *handler = td_token(db, "某县医疗保障局", "handler", "张三");
+    cf_serve_config_t cfg;
+    td_daemon_t d;
+    td_config(&cfg, db, T2);
+    td_start(&d, &cfg);
+    td_resp_t r;
+    json_t *rec = json_pack("{s:s, s:s, s:s, s:[{s:s}, {s:s}], s:s}", "kind", "现场检查笔录",
+                            "site", "药品库房", "place", "某某大药房", "officers", "name", "张三",
+                            "name", "王五", "started_at", "2026-02-27T09:00:00+08:00");
+    td_http_json(&d, "POST", "/v1/cases/1/records", handler, rec, NULL, &r);
+    ASSERT_EQ(r.status, 400);
+    ASSERT_CONTAINS(json_string_value(json_object_get(r.json, "text")),
+                    "'started_at' 2026-02-27T09:00:00+08:00 is before the case was opened (" T0
+                    ")");
+    td_resp_free(&r);
+    json_decref(rec);
+    td_stop(&d);
+    free(handler);
+    ASSERT_EQ(version_of(db), v);
+    return 0;
+}
+
+/* evidence-4.5: an item, a record or an action names who entered it: with no --actor,
+ * $CASEFLOW_ACTOR nor $USER (or an empty --actor) the command line refuses (exit 1,
+ * saying how to name one) and writes nothing, rather than record a placeholder; an
+ * alert is not acknowledged by nobody either (the operation layer's one check). */
+TEST_IMPL(evidence_actor_required)
+{
+    char db[512];
+    td_db("ev-actor.db", db, sizeof(db));
+    setenv("CASEFLOW_BACKDATE_DAYS", "3650", 1);
+    cli_filed(db);
+    long long v = version_of(db);
+    char *saved = getenv("USER") ? strdup(getenv("USER")) : NULL;
+    unsetenv("CASEFLOW_ACTOR");
+    unsetenv("USER");
+    int rc =
+        td_cli(db, T2, "evidence", "add", "1", "--kind", "书证", "--title", "处方单据", "--source",
+               "某某大药房", "--method", "调取", "--officer", "张三", "--officer", "王五", NULL);
+    ASSERT_EQ(rc, CF_EXIT_USAGE);
+    ASSERT_CONTAINS(td_err, "who acts is not named");
+    ASSERT_CONTAINS(td_err, "--actor NAME, or set CASEFLOW_ACTOR");
+    rc = td_cli(db, T2, "record", "add", "1", "--kind", "现场检查笔录", "--site", "药品库房",
+                "--place", "某某大药房", "--officer", "张三", "--officer", "王五", "--started-at",
+                T1, "--actor", "", NULL);
+    ASSERT_EQ(rc, CF_EXIT_USAGE);
+    ASSERT_CONTAINS(td_err, "who acts is not named");
+    rc = td_cli(db, T2, "case", "act", "1", "submit_review", "--role", "handler", "--fact",
+                "findings=串换药品", NULL);
+    ASSERT_EQ(rc, CF_EXIT_USAGE);
+    ASSERT_CONTAINS(td_err, "who acts is not named");
+    ASSERT_EQ(version_of(db), v);
+    setenv("USER", "zhangsan", 1); /* the documented last resort */
+    rc = td_cli(db, T2, "--json", "evidence", "add", "1", "--kind", "书证", "--title", "处方单据",
+                "--source", "某某大药房", "--method", "调取", "--officer", "张三", "--officer",
+                "王五", NULL);
+    ASSERT_EQ(rc, 0);
+    ASSERT_CONTAINS(td_out, "\"actor\": \"zhangsan\"");
+    if (saved)
+        setenv("USER", saved, 1);
+    else
+        unsetenv("USER");
+    free(saved);
+    setenv("CASEFLOW_ACTOR", "测试员", 1);
+    cf_ops_t ops = {0};
+    cf_ops_ack_t ack = {.alert_id = "1-x", .by = {.role = "handler"}};
+    cf_ops_out_t out;
+    cf_alert_t a;
+    cf_ops_out_init(&out);
+    ASSERT_EQ(cf_ops_alert_ack(&ops, &ack, &a, &out), CF_EINVAL); /* before the store */
+    ASSERT_CONTAINS(out.err.text, "who acts is not named");
+    cf_ops_out_dispose(&out);
     return 0;
 }
 

@@ -5,7 +5,9 @@
  * finds in Excel once the list is kept over several sheets. Now " (sheet 'NAME', row R)"
  * follows. The fixture is made by tests/fixtures/import/make-sheets.py (python3-xlwt):
  * an empty cover, a sheet of penalties, then a sheet of checks whose rows 3 and 4 have
- * no power type and an unknown one.
+ * no power type and an unknown one. cfb10 and cfb10b: the compound-file reader on files
+ * made here, cfb10b one over 6.8 MB whose FAT is found through the DIFAT chain, and a
+ * looping chain refused (an .xls saying so).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -267,6 +269,118 @@ TEST_IMPL(import_cfb_refused)
     f[0] = 0; /* no compound file */
     ASSERT_EQ(cfb_read_s(f, CFB_LEN, "S"), CF_EPARSE);
     ASSERT_EQ(cfb_read_s(f, 100, "S"), CF_EPARSE);
+    free(f);
+    return 0;
+}
+
+/* cf__cfb_open's code on f; c closed again. */
+static int cfb_open_rc(const unsigned char *f, size_t len)
+{
+    cf__cfb_t c;
+    int rc = cf__cfb_open(&c, f, len);
+    if (rc == 0)
+        cf__cfb_close(&c);
+    return rc;
+}
+
+/* cfb10b: a compound file over 6.8 MB, made here: more FAT sectors than the header's 109
+ * DIFAT entries name, so the rest are found through the DIFAT chain (two DIFAT sectors),
+ * and a stream whose sectors only the last FAT sector (named by the second DIFAT sector)
+ * maps. Sectors: 0..239 the FAT, 240 and 241 the DIFAT, 242 the directory, the stream
+ * "S" in the file's last 20 sectors (at 15 MB). */
+#define DIFAT_FAT     240u              /* FAT sectors: 109 in the header, 127 + 4 in the DIFAT */
+#define DIFAT_SECTORS (DIFAT_FAT * 128) /* what they map: the file's sectors */
+#define DIFAT_LEN     (((size_t)DIFAT_SECTORS + 1) * 512)
+#define DIFAT_S       (DIFAT_SECTORS - 20) /* the stream's first sector */
+
+static unsigned char *sector(unsigned char *f, uint32_t s)
+{
+    return f + ((size_t)s + 1) * 512;
+}
+
+static void difat_make(unsigned char *f)
+{
+    static const unsigned char sig[8] = {0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1};
+    memset(f, 0, DIFAT_LEN);
+    memcpy(f, sig, 8);
+    f[0x1E] = 9;
+    cfb_put32(f + 0x2C, DIFAT_FAT);
+    cfb_put32(f + 0x30, 242);
+    cfb_put32(f + 0x38, 4096);
+    cfb_put32(f + 0x3C, 0xFFFFFFFEu);
+    cfb_put32(f + 0x44, 240); /* the DIFAT chain: 240 -> 241 -> end */
+    cfb_put32(f + 0x48, 2);
+    for (uint32_t i = 0; i < 109; i++)
+        cfb_put32(f + 0x4C + 4 * i, i);
+    memset(sector(f, 240), 0xFF, 1024);
+    for (uint32_t i = 109; i < DIFAT_FAT; i++) /* 127 in the first, 4 in the second */
+        cfb_put32(sector(f, i < 236 ? 240 : 241) + 4 * ((i - 109) % 127), i);
+    cfb_put32(sector(f, 240) + 508, 241);
+    cfb_put32(sector(f, 241) + 508, 0xFFFFFFFEu);
+    memset(sector(f, 0), 0xFF, (size_t)DIFAT_FAT * 512); /* the FAT: free but */
+    for (uint32_t s = 0; s < DIFAT_SECTORS; s++) {
+        uint32_t v = s < DIFAT_FAT           ? 0xFFFFFFFDu /* FATSECT */
+                     : s < 242               ? 0xFFFFFFFCu /* DIFSECT */
+                     : s == 242              ? 0xFFFFFFFEu
+                     : s < DIFAT_S           ? 0xFFFFFFFFu
+                     : s + 1 < DIFAT_SECTORS ? s + 1
+                                             : 0xFFFFFFFEu;
+        cfb_put32(sector(f, s / 128) + 4 * (s % 128), v);
+    }
+    cfb_name(sector(f, 242), "Root Entry", 5, 0xFFFFFFFEu, 0);
+    cfb_name(sector(f, 242) + 128, "S", 2, DIFAT_S, 10000);
+    for (size_t i = 0; i < 20 * 512; i++)
+        sector(f, DIFAT_S)[i] = (unsigned char)(i * 13 + 1);
+}
+
+TEST_IMPL(import_cfb_difat)
+{
+    unsigned char *f = malloc(DIFAT_LEN), *out = NULL;
+    ASSERT(f != NULL);
+    difat_make(f);
+    cf__cfb_t c;
+    size_t *where = NULL, n = 0, unit = 0, size = 0;
+    ASSERT(DIFAT_LEN > (size_t)109 * 128 * 512); /* past what the header's FAT sectors map */
+    ASSERT_EQ(cf__cfb_open(&c, f, DIFAT_LEN), 0);
+    ASSERT_EQ(cf__cfb_read(&c, "S", &out, &n), 0);
+    ASSERT(n == 10000 && memcmp(out, sector(f, DIFAT_S), 10000) == 0);
+    free(out);
+    ASSERT_EQ(cf__cfb_where(&c, "S", &where, &n, &unit, &size), 0);
+    ASSERT(n == 20 && unit == 512 && size == 10000);
+    for (size_t i = 0; i < n; i++)
+        ASSERT_EQ(where[i], (size_t)(sector(f, DIFAT_S + (uint32_t)i) - f));
+    free(where);
+    cf__cfb_close(&c);
+    /* the DIFAT chain looping (240 -> 240): refused, its FAT sectors not read again as
+     * the last four */
+    cfb_put32(sector(f, 240) + 508, 240);
+    ASSERT_EQ(cfb_open_rc(f, DIFAT_LEN), CF_EPARSE);
+    /* ... and as an .xls workbook, refused saying why before FreeXL reads it */
+    cfb_name(sector(f, 242) + 128, "Workbook", 2, DIFAT_S, 10000);
+    ASSERT(cf__is_xls((const char *)f, DIFAT_LEN));
+    char *text = NULL;
+    cf_error_t err;
+    cf_error_clear(&err);
+    ASSERT_EQ(cf__xls_text((const char *)f, DIFAT_LEN, "big.xls", &text, NULL, &err), CF_EPARSE);
+    ASSERT(text == NULL);
+    ASSERT_STR_EQ(err.source, "big.xls");
+    ASSERT_CONTAINS(err.text, "compound file is damaged");
+    ASSERT_CONTAINS(err.text, "DIFAT chain");
+    difat_make(f); /* the same, whole: handed on to FreeXL (no worksheet in it) */
+    cfb_name(sector(f, 242) + 128, "Workbook", 2, DIFAT_S, 10000);
+    cf_error_clear(&err);
+    ASSERT_EQ(cf__xls_text((const char *)f, DIFAT_LEN, "big.xls", &text, NULL, &err), CF_EPARSE);
+    if (strstr(err.text, "compound file is damaged"))
+        CF__FAIL("a whole compound file refused: %s", err.text);
+    difat_make(f);
+    cfb_put32(sector(f, 240) + 508, 0xFFFFFFFEu); /* ending before the last FAT sectors */
+    ASSERT_EQ(cfb_open_rc(f, DIFAT_LEN), CF_EPARSE);
+    difat_make(f);
+    cfb_put32(f + 0x44, DIFAT_SECTORS + 5); /* outside the file */
+    ASSERT_EQ(cfb_open_rc(f, DIFAT_LEN), CF_EPARSE);
+    difat_make(f);
+    cfb_put32(sector(f, 241), DIFAT_SECTORS + 5); /* naming a FAT sector outside the file */
+    ASSERT_EQ(cfb_open_rc(f, DIFAT_LEN), CF_EPARSE);
     free(f);
     return 0;
 }

@@ -87,6 +87,7 @@
     X(import_sheets_row_xlsx)                                                                      \
     X(import_sheets_xls_nul)                                                                       \
     X(import_cfb_refused)                                                                          \
+    X(import_cfb_difat)                                                                            \
     X(import_doc_word97)                                                                           \
     X(import_family_page_charset)                                                                  \
     X(import_options)                                                                              \
@@ -339,6 +340,7 @@
     X(serve_hard_allowed_host_config)                                                              \
     X(serve_hard_guard_headers)                                                                    \
     X(serve_hard_query_twice)                                                                      \
+    X(serve_hard_query_unknown)                                                                    \
     X(serve_hard_session_body)                                                                     \
     X(serve_hard_session_twice)                                                                    \
     X(serve_hard_download_bidi)                                                                    \
@@ -456,6 +458,8 @@
     X(evidence_cli)                                                                                \
     X(evidence_http)                                                                               \
     X(evidence_parity)                                                                             \
+    X(evidence_record_times)                                                                       \
+    X(evidence_actor_required)                                                                     \
     X(evidence_wenshu)                                                                             \
     /* casefile-*: numbers, summaries, the report (tests/test-casefile.c) */                       \
     X(casefile_ref_numbers)                                                                        \

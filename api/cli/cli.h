@@ -198,12 +198,12 @@ enum { CF_OPT_REQ = 1, CF_OPT_MANY = 2 };
     X("case open", "--fact", "NAME=VALUE", CF_OPT_MANY, "a fact the workflow declares")            \
     X("case open", "--hash", "sha256|sm3", 0, "the case's hash chain algorithm (sha256)")          \
     X("case open", "--role", "ROLE", 0, "the acting role")                                         \
-    X("case open", "--actor", "NAME", 0, "who acts ($CASEFLOW_ACTOR, else $USER)")                 \
+    X("case open", "--actor", "NAME", 0, "who acts ($CASEFLOW_ACTOR, else $USER; none: refused)")  \
     X("case open", "--at", "TIME", 0, "when it took place (not in the future; default now)")       \
     X("case act", "CASE", NULL, CF_OPT_REQ, "the case number")                                     \
     X("case act", "ACTION", NULL, CF_OPT_REQ, "the action's id (see case show)")                   \
     X("case act", "--role", "ROLE", CF_OPT_REQ, "the acting role")                                 \
-    X("case act", "--actor", "NAME", 0, "who acts ($CASEFLOW_ACTOR, else $USER)")                  \
+    X("case act", "--actor", "NAME", 0, "who acts ($CASEFLOW_ACTOR, else $USER; none: refused)")   \
     X("case act", "--fact", "NAME=VALUE", CF_OPT_MANY, "a fact the action records")                \
     X("case act", "--doc", "NAME=FILE", CF_OPT_MANY, "a document; its SHA-256 goes on the chain")  \
     X("case act", "--render", "NAME", CF_OPT_MANY, "a 文书 rendered from the case and attached")   \
@@ -212,7 +212,8 @@ enum { CF_OPT_REQ = 1, CF_OPT_MANY = 2 };
     X("case extend", "--clock", "ID", CF_OPT_REQ, "the clock to extend")                           \
     X("case extend", "--by", "\"N UNIT\"", CF_OPT_REQ, "how much longer, e.g. \"30 days\"")        \
     X("case extend", "--role", "ROLE", CF_OPT_REQ, "the approving role the rule names")            \
-    X("case extend", "--actor", "NAME", 0, "who acts ($CASEFLOW_ACTOR, else $USER)")               \
+    X("case extend", "--actor", "NAME", 0,                                                         \
+      "who acts ($CASEFLOW_ACTOR, else $USER; none: refused)")                                     \
     X("case extend", "--reason", "TEXT", 0, "why")                                                 \
     X("case extend", "--at", "TIME", 0, "when it took place (not in the future; default now)")     \
     X("case exclude", "CASE", NULL, CF_OPT_REQ, "the case number")                                 \
@@ -222,7 +223,8 @@ enum { CF_OPT_REQ = 1, CF_OPT_MANY = 2 };
     X("case exclude", "--reason", "TEXT", CF_OPT_REQ,                                              \
       "检测|检验|鉴定|听证|公告|专家评审|补充材料")                                                \
     X("case exclude", "--role", "ROLE", CF_OPT_REQ, "the acting role")                             \
-    X("case exclude", "--actor", "NAME", 0, "who acts ($CASEFLOW_ACTOR, else $USER)")              \
+    X("case exclude", "--actor", "NAME", 0,                                                        \
+      "who acts ($CASEFLOW_ACTOR, else $USER; none: refused)")                                     \
     X("case exclude", "--at", "TIME", 0, "when it was recorded (not in the future; default now)")  \
     X("case show", "CASE", NULL, CF_OPT_REQ, "the case number")                                    \
     X("case show", "--explain", NULL, 0, "show how each deadline was counted")                     \
@@ -370,7 +372,8 @@ enum { CF_OPT_REQ = 1, CF_OPT_MANY = 2 };
     X("evidence add", "--file", "FILE", 0, "its file, stored with it (CASEFLOW_DOC_MAX)")          \
     X("evidence add", "--note", "TEXT", 0, "what it proves, remarks")                              \
     X("evidence add", "--role", "ROLE", 0, "the acting role (default handler)")                    \
-    X("evidence add", "--actor", "NAME", 0, "who enters it ($CASEFLOW_ACTOR, else $USER)")         \
+    X("evidence add", "--actor", "NAME", 0,                                                        \
+      "who enters it ($CASEFLOW_ACTOR, else $USER; none: refused)")                                \
     X("evidence add", "--at", "TIME", 0, "when it is recorded (not in the future; default now)")   \
     X("evidence list", "CASE", NULL, CF_OPT_REQ, "the case number")                                \
     X("record add", "CASE", NULL, CF_OPT_REQ, "the case number")                                   \
@@ -378,7 +381,7 @@ enum { CF_OPT_REQ = 1, CF_OPT_MANY = 2 };
     X("record add", "--officer", "NAME[:CERTNO]", CF_OPT_REQ | CF_OPT_MANY,                        \
       "an officer who made it (two at least)")                                                     \
     X("record add", "--started-at", "TIME", CF_OPT_REQ,                                            \
-      "when the questioning or inspection began")                                                  \
+      "when the questioning or inspection began (not before the case was opened, nor after --at)") \
     X("record add", "--ended-at", "TIME", 0, "when it ended")                                      \
     X("record add", "--place", "TEXT", CF_OPT_REQ, "where it took place")                          \
     X("record add", "--person", "NAME", 0, "询问笔录: who was asked")                              \
@@ -389,7 +392,8 @@ enum { CF_OPT_REQ = 1, CF_OPT_MANY = 2 };
     X("record add", "--summary", "TEXT", 0, "what it records, in short")                           \
     X("record add", "--file", "FILE", 0, "the signed record's scan, stored with it")               \
     X("record add", "--role", "ROLE", 0, "the acting role (default handler)")                      \
-    X("record add", "--actor", "NAME", 0, "who enters it ($CASEFLOW_ACTOR, else $USER)")           \
+    X("record add", "--actor", "NAME", 0,                                                          \
+      "who enters it ($CASEFLOW_ACTOR, else $USER; none: refused)")                                \
     X("record add", "--at", "TIME", 0, "when it is recorded (not in the future; default now)")     \
     X("record list", "CASE", NULL, CF_OPT_REQ, "the case number")                                  \
     X("alert list", "--state", "pending|fired|unacknowledged", 0, "only those (default: all)")     \
@@ -399,7 +403,8 @@ enum { CF_OPT_REQ = 1, CF_OPT_MANY = 2 };
     X("alert list", "--cursor", "ALERT_ID", 0, "the page after this alert (the last one shown)")   \
     X("alert ack", "ALERT_ID", NULL, CF_OPT_REQ, "the alert's id (case:clock:point:due)")          \
     X("alert ack", "--role", "ROLE", CF_OPT_REQ, "the acknowledging role (handler, head ...)")     \
-    X("alert ack", "--actor", "NAME", 0, "who acknowledges ($CASEFLOW_ACTOR, else $USER)")         \
+    X("alert ack", "--actor", "NAME", 0,                                                           \
+      "who acknowledges ($CASEFLOW_ACTOR, else $USER; none: refused)")                             \
     X("alert deliveries", "--state", "pending|given_up", 0, "only those (default: both)")          \
     X("alert deliveries", "--agency", "NAME", 0, "whose (default: the database's, init --agency)") \
     X("alert deliveries", "--limit", "N", 0, "at most N delivery ids (1 to 1000; default 1000)")   \

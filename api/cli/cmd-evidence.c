@@ -56,20 +56,22 @@ static int put_opt(json_t *o, const char *key, int argc, char **argv, const char
     return v && json_object_set_new(o, key, json_string(v)) != 0 ? CF_ENOMEM : 0;
 }
 
+/* The item's fields and the options that give them. */
+static const char *const evidence_opts[][2] = {{"kind", "--kind"},
+                                               {"title", "--title"},
+                                               {"source", "--source"},
+                                               {"method", "--method"},
+                                               {"obtained_at", "--obtained-at"},
+                                               {"note", "--note"}};
+static const char *const record_opts[][2] = {
+    {"kind", "--kind"},         {"started_at", "--started-at"},
+    {"ended_at", "--ended-at"}, {"place", "--place"},
+    {"site", "--site"},         {"present", "--present"},
+    {"summary", "--summary"}};
+
 /* The item from argv: an evidence item, or a record. OUT *item (new). */
 static int item_of(int argc, char **argv, int record, json_t **item, cf_error_t *err)
 {
-    static const char *const evidence_opts[][2] = {{"kind", "--kind"},
-                                                   {"title", "--title"},
-                                                   {"source", "--source"},
-                                                   {"method", "--method"},
-                                                   {"obtained_at", "--obtained-at"},
-                                                   {"note", "--note"}};
-    static const char *const record_opts[][2] = {
-        {"kind", "--kind"},         {"started_at", "--started-at"},
-        {"ended_at", "--ended-at"}, {"place", "--place"},
-        {"site", "--site"},         {"present", "--present"},
-        {"summary", "--summary"}};
     json_t *o = json_object(), *officers = NULL;
     int rc = o ? officers_of(argc, argv, &officers, err) : CF_ENOMEM;
     size_t n = record ? sizeof(record_opts) / sizeof(record_opts[0])
@@ -99,6 +101,26 @@ static int item_of(int argc, char **argv, int record, json_t **item, cf_error_t 
 }
 
 /* ---- add ---------------------------------------------------------------------------------- */
+
+/* The engine's refusal names a field as the API takes it ('started_at'); on the command
+ * line it names the option instead (--started-at). text is rewritten in place, cut to
+ * size. */
+static void name_options(char *text, size_t size, int record)
+{
+    size_t n = record ? sizeof(record_opts) / sizeof(record_opts[0])
+                      : sizeof(evidence_opts) / sizeof(evidence_opts[0]);
+    for (size_t i = 0; i < n; i++) {
+        const char *key = record ? record_opts[i][0] : evidence_opts[i][0];
+        const char *opt = record ? record_opts[i][1] : evidence_opts[i][1];
+        char quoted[64], *at;
+        snprintf(quoted, sizeof(quoted), "'%s'", key);
+        while ((at = strstr(text, quoted)) != NULL) {
+            char rest[CF_ERROR_TEXT_MAX];
+            snprintf(rest, sizeof(rest), "%s", at + strlen(quoted));
+            snprintf(at, size - (size_t)(at - text), "%s%s", opt, rest);
+        }
+    }
+}
 
 /* Answers a successful addition: the case's summary and the event (JSON), or one
  * line naming the item. */
@@ -146,6 +168,8 @@ static int run_add(cf_cli_t *cli, int argc, char **argv, int record)
         rc = cf_ops_evidence(&ops, &in, &out);
     if (rc == 0)
         answer(cli, &out.c, out.events);
+    if (out.refused)
+        name_options(out.why.text, sizeof(out.why.text), record);
     json_decref(item);
     cf_wfcache_free(&wfs);
     cf__session_close(&s);

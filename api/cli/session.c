@@ -155,11 +155,12 @@ int cf__print_refusal(cf_cli_t *cli, int code, const cf_refusal_t *why)
 const char *cf__actor_of(int argc, char **argv)
 {
     const char *a = cf__opt_value(argc, argv, "--actor");
-    if (!a)
-        a = getenv("CASEFLOW_ACTOR");
-    if (!a)
+    if (a)
+        return *a ? a : NULL;
+    a = getenv("CASEFLOW_ACTOR");
+    if (!a || !*a)
         a = getenv("USER");
-    return a ? a : "unknown";
+    return a && *a ? a : NULL; /* none: the operation refuses (cf__ops_who) */
 }
 
 /* Exported, documented in session.h */

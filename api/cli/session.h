@@ -35,8 +35,9 @@ int cf__print_refusal(cf_cli_t *cli, int code, const cf_refusal_t *why);
  * still needs. */
 void cf__print_allowed(FILE *f, const json_t *allowed);
 
-/* The acting person: --actor, else $CASEFLOW_ACTOR, else $USER, else "unknown"
- * (borrowed from argv or the environment). */
+/* The acting person: --actor, else $CASEFLOW_ACTOR, else $USER (borrowed from argv or
+ * the environment), or NULL when none names anyone: never a placeholder, the
+ * operation layer refuses a change without it. */
 const char *cf__actor_of(int argc, char **argv);
 
 /* Parses "k=v" into OUT key (malloc'd) and value (borrowed, points into text). */

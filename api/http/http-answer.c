@@ -366,6 +366,49 @@ const char *cf__http_query(h2o_req_t *req, const char *name, int *bad)
     return value;
 }
 
+/* Whether name[0..len) is one of known's space-separated names. */
+static int listed(const char *known, const char *name, size_t len)
+{
+    while (known && *known) {
+        size_t n = strcspn(known, " ");
+        if (n == len && memcmp(known, name, n) == 0)
+            return 1;
+        known += n + (known[n] == ' ');
+    }
+    return 0;
+}
+
+/* Exported, documented in serve-int.h */
+int cf__http_query_only(cf_serve_t *srv, h2o_req_t *req, const char *known)
+{
+    if (req->query_at == SIZE_MAX)
+        return 0;
+    const char *q = req->path.base + req->query_at + 1;
+    const char *end = req->path.base + req->path.len;
+    for (const char *stop; q < end; q = stop + 1) {
+        const char *amp = memchr(q, '&', (size_t)(end - q));
+        stop = amp ? amp : end;
+        const char *eq = memchr(q, '=', (size_t)(stop - q));
+        size_t klen = (size_t)((eq ? eq : stop) - q);
+        if (stop == q || listed(known, q, klen)) /* "a=1&&b=2": an empty part names nothing */
+            continue;
+        int bad = 0;
+        char name[80], text[400];
+        const char *raw = decode(req, q, klen, &bad);
+        snprintf(name, sizeof(name), "%s",
+                 !bad && cf__utf8_valid(raw, strlen(raw)) ? raw : "(not UTF-8 text)");
+        cf_utf8_clip(name);
+        int n = snprintf(text, sizeof(text), "unknown query parameter '%s': this endpoint takes %s",
+                         name, known ? "" : "no query parameters");
+        for (const char *k = known; k && *k && n > 0 && (size_t)n + 3 < sizeof(text); k++)
+            n += *k == ' ' ? snprintf(text + n, sizeof(text) - (size_t)n, ", ")
+                           : snprintf(text + n, sizeof(text) - (size_t)n, "%c", *k);
+        cf__http_bad_param(req, srv, name, text);
+        return -1;
+    }
+    return 0;
+}
+
 /* Exported, documented in serve-int.h */
 const char *cf__http_query_text(cf_serve_t *srv, h2o_req_t *req, const char *name, int *failed)
 {

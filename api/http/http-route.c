@@ -23,7 +23,8 @@
  *      workbench's files need none), or else the session cookie (http-session.c: 401,
  *      or 403 ECSRF for a change without the session's X-CSRF-Token)
  *   -> /metrics only with a token of role metrics, and such a token nothing else (403)
- *   -> auditor on a POST (403) -> stopping (503) -> the endpoint.
+ *   -> auditor on a POST (403) -> a query parameter the route does not read (400; a POST
+ *   reads none) -> stopping (503) -> the endpoint.
  * Bodies over --max-body are refused by h2o itself (413) before we see them, in JSON
  * (http-answer.c, "h2o's own errors").
  */
@@ -58,6 +59,11 @@ typedef struct route_s {
     int (*plain)(cf_serve_t *srv, h2o_req_t *req);
     int (*who)(cf_serve_t *srv, h2o_req_t *req, const cf_principal_t *who);
     int (*fn)(cf_serve_t *srv, h2o_req_t *req, const cf_principal_t *who, int64_t id);
+    /* The query parameters it reads, separated by spaces (NULL: none): on a route that
+     * needs a token any other is 400 naming it (cf__http_query_only), since a misspelt
+     * filter would list everything. The open routes (health, /metrics, the session, the
+     * workbench's files) are not checked: probes and caches add their own. */
+    const char *query;
 } route_t;
 
 static int is_post(const h2o_req_t *req)
@@ -128,9 +134,13 @@ static int records(cf_serve_t *srv, h2o_req_t *req, const cf_principal_t *who, i
  * the pattern's last placeholder. The workbench's files (any GET or HEAD outside /v1/,
  * http-static.c) are the fallback after the table, labelled "other" like every path no
  * route serves. */
+/* GET /v1/cases's filters, order and paging (http-read.c, list_filter). */
+#define CASES_QUERY                                                                                \
+    "state workflow matter parent open due_within overdue number handler q power_type cause "      \
+    "sort limit cursor"
 /* clang-format off */
 static const route_t routes[] = {
-    /* pattern, methods, needs, handler */
+    /* pattern, methods, needs, handler, query */
     {"/healthz", M_GET, R_OPEN, .plain = health},
     {"/livez", M_GET, R_OPEN, .plain = live},
     {"/readyz", M_GET, R_OPEN, .plain = cf__http_readyz},
@@ -138,15 +148,17 @@ static const route_t routes[] = {
     {"/v1/test/clock", M_POST, R_OPEN | R_TEST_CLOCK, .plain = cf__http_test_clock},
     {"/v1/session", M_GET | M_POST | M_DELETE, R_OPEN, .plain = cf__http_session},
     {"/v1/workflows", M_GET, R_TOKEN, .plain = cf__http_workflows},
-    {"/v1/workflows/{id}", M_GET, R_TOKEN, .who = cf__http_workflow},
-    {"/v1/causes", M_GET, R_TOKEN, .who = cf__http_causes},
-    {"/v1/alerts", M_GET, R_TOKEN, .who = cf__http_alerts},
+    {"/v1/workflows/{id}", M_GET, R_TOKEN, .who = cf__http_workflow, .query = "version"},
+    {"/v1/causes", M_GET, R_TOKEN, .who = cf__http_causes, .query = "subject_type"},
+    {"/v1/alerts", M_GET, R_TOKEN, .who = cf__http_alerts, .query = "state handler limit cursor"},
     {"/v1/alerts/{alert_id}/ack", M_POST, R_TOKEN, .who = cf__http_ack},
-    {"/v1/alerts/deliveries", M_GET, R_TOKEN, .who = cf__http_deliveries},
+    {"/v1/alerts/deliveries", M_GET, R_TOKEN, .who = cf__http_deliveries,
+     .query = "state limit cursor"},
     {"/v1/alerts/{alert_id}/retry", M_POST, R_TOKEN, .who = cf__http_retry},
-    {"/v1/stats", M_GET, R_TOKEN, .who = cf__http_stats},
+    {"/v1/stats", M_GET, R_TOKEN, .who = cf__http_stats,
+     .query = "from to handler due_within format"},
     {"/v1/stream", M_GET, R_TOKEN, .who = cf__deliver_stream},
-    {"/v1/cases", M_GET | M_POST, R_TOKEN, .who = cases},
+    {"/v1/cases", M_GET | M_POST, R_TOKEN, .who = cases, .query = CASES_QUERY},
     {"/v1/cases/{id}", M_GET, R_CASE_ID, .fn = cf__http_get_case},
     {"/v1/cases/{id}/events", M_GET, R_CASE_ID, .fn = cf__http_get_events},
     {"/v1/cases/{id}/actions", M_POST, R_CASE_ID, .fn = actions},
@@ -157,7 +169,7 @@ static const route_t routes[] = {
     {"/v1/cases/{id}/records", M_GET | M_POST, R_CASE_ID, .fn = records},
     {"/v1/cases/{id}/replay", M_GET, R_CASE_ID, .fn = cf__http_replay},
     {"/v1/cases/{id}/files/{sha256}", M_GET, R_CASE_ID, .fn = cf__http_get_file},
-    {"/v1/cases/{id}/export", M_GET, R_CASE_ID, .fn = cf__http_get_export},
+    {"/v1/cases/{id}/export", M_GET, R_CASE_ID, .fn = cf__http_get_export, .query = "documents"},
     {"/v1/cases/{id}/documents", M_GET, R_CASE_ID, .fn = cf__http_get_doc_list},
 };
 /* clang-format on */
@@ -331,6 +343,8 @@ static int dispatch(cf_serve_t *srv, h2o_req_t *req, const route_t *r, int64_t i
         cf__http_error(req, srv, 403, "EFORBIDDEN", "an auditor's token is read-only");
         return 0;
     }
+    if (cf__http_query_only(srv, req, post ? NULL : r->query) != 0)
+        return 0;
     return run(r, srv, req, &who, id);
 }
 

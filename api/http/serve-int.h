@@ -830,6 +830,11 @@ const char *cf__http_query(h2o_req_t *req, const char *name, int *bad);
  * decoded, a %00, a '%' without two hex digits) and *failed is 0, answers 400 {"error":
  * "EINVAL", "parameter": name} and sets *failed (the first bad parameter is named). */
 const char *cf__http_query_text(cf_serve_t *srv, h2o_req_t *req, const char *name, int *failed);
+/* 0 when every query parameter of req is one of known (names separated by spaces; NULL:
+ * the route takes none), else answers 400 {"error": "EINVAL", "parameter": the first
+ * other, "text": what the route takes} and returns -1: a misspelt filter
+ * ("due_witin=3d") would otherwise filter nothing and list everything. */
+int cf__http_query_only(cf_serve_t *srv, h2o_req_t *req, const char *known);
 
 /* http-host.c: 1 if req, whose Host header is host (NULL base: none), may be answered
  * under cfg's allowed_host list (always when the list is empty; localhost, 127.x.x.x,

@@ -54,6 +54,8 @@ int cf_ops_alert_ack(cf_ops_t *ops, const cf_ops_ack_t *in, cf_alert_t *a, cf_op
     char when[CF_TIME_BUFSZ];
     if (!in->alert_id || !in->by.role)
         return cf_error_set(err, CF_EINVAL, NULL, 0, 0, "an alert id and a role are needed");
+    if (cf__ops_who(&in->by, err) != 0)
+        return CF_EINVAL;
     int rc = cf_store_alert_get(ops->store, in->alert_id, a, &ack, err);
     if (rc == 0)
         rc = alert_case(ops->store, a, &in->by, &c, err);

@@ -49,8 +49,13 @@ int cf__ops_stale(int rc, cf_ops_out_t *out);
  * (new object; empty when in is NULL). */
 int cf__ops_facts(const cf_workflow_t *wf, const json_t *in, json_t **out, cf_error_t *err);
 
-/* The time a change claims (by->at, else by->now), checked: not in the future,
- * within the backdating window, not before c's last event (c may be NULL). */
+/* 0 when by names who acts (by->actor, not empty), else CF_EINVAL saying so: every
+ * event a change records names the person who acted, never a placeholder. */
+int cf__ops_who(const cf_ops_by_t *by, cf_error_t *err);
+
+/* Who acts (cf__ops_who), then the time a change claims (by->at, else by->now),
+ * checked: not in the future, within the backdating window, not before c's last event
+ * (c may be NULL). */
 int cf__ops_when(const cf_ops_t *ops, const cf_ops_by_t *by, const cf_case_t *c, cf_time_t *at,
                  cf_error_t *err);
 

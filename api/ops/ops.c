@@ -166,10 +166,22 @@ int64_t cf_ops_backdate_secs(const cf_ops_t *ops)
 }
 
 /* Exported, documented in ops-int.h */
+int cf__ops_who(const cf_ops_by_t *by, cf_error_t *err)
+{
+    if (by->actor && *by->actor)
+        return 0;
+    return cf_error_set(err, CF_EINVAL, NULL, 0, 0,
+                        "who acts is not named: the event records the person who acted (give "
+                        "--actor NAME, or set CASEFLOW_ACTOR)");
+}
+
+/* Exported, documented in ops-int.h */
 int cf__ops_when(const cf_ops_t *ops, const cf_ops_by_t *by, const cf_case_t *c, cf_time_t *at,
                  cf_error_t *err)
 {
     char text[CF_TIME_BUFSZ], limit[CF_TIME_BUFSZ];
+    if (cf__ops_who(by, err) != 0)
+        return CF_EINVAL;
     cf_time_t t = by->at ? by->at : by->now;
     int64_t window = cf_ops_backdate_secs(ops);
     int future = t > by->now, early = t < by->now - window;

@@ -260,7 +260,8 @@ typedef struct cf_ops_ack_s {
  * and marks the alert acknowledged, in one transaction (ops's or the caller's). OUT
  * *a (the alert), out->c (the case after it), out->events. CF_ENOTFOUND: no such
  * alert, or another agency's; CF_ECONFLICT: not fired yet, or acknowledged already
- * (out->err says when); CF_EINVAL: no id or role; a store error. */
+ * (out->err says when); CF_EINVAL: no id, role or actor (who acknowledges is named);
+ * a store error. */
 int cf_ops_alert_ack(cf_ops_t *ops, const cf_ops_ack_t *in, cf_alert_t *a, cf_ops_out_t *out);
 
 /* Which alerts to list: the agency's (NULL: the database's default, init --agency), perhaps only a
