@@ -18,6 +18,8 @@
  *   10.5  a download's name holding a bidirectional control (U+202E) is saved with '_'
  *         in its place (before: "发票<U+202E>fdp.exe" percent-encoded as it was, shown
  *         by the browser as "发票exe.pdf").
+ * And by the fifth round (tests/attack/round5.mjs, attack-13):
+ *   11.2  a download's name with '/', '\\' or a leading '.' is saved as a name, not a path.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -279,22 +281,24 @@ TEST_IMPL(serve_hard_session_twice)
     return 0;
 }
 
-/* ---- serve-hard-10.5: bidirectional controls in a download's name -------------------------- */
+/* ---- serve-hard-10.5, 11.2: a download's name -------------------------------------------- */
 
-TEST_IMPL(serve_hard_download_bidi)
+/* Files a case with its 立案审批表 named file (JSON-escaped), and puts the download's
+ * Content-Disposition into v. */
+static int disposition_of(const char *file, char *v, size_t size)
 {
-    char db[512], path[256], v[512];
+    char db[512], path[256], act[1024];
     td_db("hard-bidi.db", db, sizeof(db));
     char *head = td_token(db, "某县医疗保障局", "head", "李四");
     td_daemon_t d;
     td_start_at(&d, db, T0);
     long long id = td_open_case(&d, head, "penalty-general", "某药房");
-    const char *act =
-        "{\"action\": \"file\", \"facts\": {\"filing_reason\": \"涉嫌串换药品\", \"cause\": "
-        "\"js-2024:14\", \"officers\": [{\"name\": \"张三\", \"cert\": \"65010020001\"}, "
-        "{\"name\": \"王五\", \"cert\": \"65010020002\"}]}, \"documents\": {\"立案审批表\": "
-        "{\"content_base64\": \"eA==\", \"file\": \"a\xe2\x80\xae"
-        "fdp.exe\xe2\x81\xa6\xd8\x9c\"}}}";
+    snprintf(act, sizeof(act),
+             "{\"action\": \"file\", \"facts\": {\"filing_reason\": \"涉嫌串换药品\", \"cause\": "
+             "\"js-2024:14\", \"officers\": [{\"name\": \"张三\", \"cert\": \"65010020001\"}, "
+             "{\"name\": \"王五\", \"cert\": \"65010020002\"}]}, \"documents\": {\"立案审批表\": "
+             "{\"content_base64\": \"eA==\", \"file\": \"%s\"}}}",
+             file);
     td_resp_t t;
     snprintf(path, sizeof(path), "/v1/cases/%lld/actions", id);
     td_http(&d, "POST", path, head, act, strlen(act), "\"2\"", &t);
@@ -306,11 +310,38 @@ TEST_IMPL(serve_hard_download_bidi)
     web_resp_t r;
     call(&d, "GET", path, head, NULL, NULL, &r);
     ASSERT_EQ(r.status, 200);
-    ASSERT(header(&r, "content-disposition", v, sizeof(v)));
-    if (strcmp(v, "attachment; filename=\"a___fdp.exe_____\"; filename*=UTF-8''a_fdp.exe__") != 0)
-        CF__FAIL("content-disposition: %s", v);
+    ASSERT(header(&r, "content-disposition", v, size));
     web_free(&r);
     td_stop(&d);
     free(head);
+    return 0;
+}
+
+TEST_IMPL(serve_hard_download_bidi)
+{
+    char v[512];
+    ASSERT_EQ(disposition_of("a\xe2\x80\xae"
+                             "fdp.exe\xe2\x81\xa6\xd8\x9c",
+                             v, sizeof(v)),
+              0);
+    if (strcmp(v, "attachment; filename=\"a___fdp.exe_____\"; filename*=UTF-8''a_fdp.exe__") != 0)
+        CF__FAIL("content-disposition: %s", v);
+    return 0;
+}
+
+/* serve-hard-11.2: a download named "../..\\.bashrc" or "/etc/cron.d/x" is saved as a
+ * name, not a path: '/', '\\' and a leading '.' are '_' in both filename= and filename*=
+ * (before: "../../.bashrc" as given, which a client saving by the name without taking the
+ * directories off wrote outside its folder). */
+TEST_IMPL(serve_hard_download_path)
+{
+    char v[512];
+    ASSERT_EQ(disposition_of("../..\\\\.bashrc", v, sizeof(v)), 0);
+    if (strcmp(v, "attachment; filename=\"_._.._.bashrc\"; filename*=UTF-8''_._.._.bashrc") != 0)
+        CF__FAIL("content-disposition: %s", v);
+    ASSERT_EQ(disposition_of("/etc/cron.d/证", v, sizeof(v)), 0);
+    if (strcmp(v, "attachment; filename=\"_etc_cron.d____\"; "
+                  "filename*=UTF-8''_etc_cron.d_%E8%AF%81") != 0)
+        CF__FAIL("content-disposition: %s", v);
     return 0;
 }
