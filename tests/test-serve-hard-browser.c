@@ -19,11 +19,13 @@
  *         in its place (before: "发票<U+202E>fdp.exe" percent-encoded as it was, shown
  *         by the browser as "发票exe.pdf").
  * And by the fifth round (tests/attack/round5.mjs, attack-13):
- *   11.2  a download's name with '/', '\\' or a leading '.' is saved as a name, not a path.
+ *   11.2  a download's name with '/', '\\' or a leading '.' is saved as a name, not a path;
+ *   11.3  signing in again with a session's cookie ends that session (rotation).
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "chain.h"
 #include "cli.h"
@@ -274,6 +276,60 @@ TEST_IMPL(serve_hard_session_twice)
     web_http(&d, "GET", "/v1/session", alone, NULL, &r);
     ASSERT_EQ(r.status, 200);
     ASSERT(strcmp(json_string_value(json_object_get(r.json, "actor")), "张三") == 0);
+    web_free(&r);
+    td_stop(&d);
+    free(handler);
+    free(head);
+    return 0;
+}
+
+/* serve-hard-11.3: signing in again in a browser that holds a session ends that session (a
+ * second person at the same computer, or another token): its cookie is 401 from then on,
+ * on this daemon and any other (before: it stayed good for session_ttl). A sign-in that
+ * fails ends nothing. */
+TEST_IMPL(serve_hard_session_rotate)
+{
+    char db[512], body[160], first[512], second[512], csrf[65], h[600];
+    td_db("hard-session-rotate.db", db, sizeof(db));
+    char *handler = td_token(db, "某县医疗保障局", "handler", "张三");
+    char *head = td_token(db, "某县医疗保障局", "head", "李四");
+    td_daemon_t d;
+    td_start_at(&d, db, T0);
+    web_resp_t r;
+    sign_in(&d, handler, first, sizeof(first), csrf);
+    snprintf(h, sizeof(h), "Cookie: %s", first);
+    /* a wrong token with the cookie: refused, the session kept */
+    snprintf(body, sizeof(body), "{\"token\":\"%064d\"}", 7);
+    call(&d, "POST", "/v1/session", NULL, h, body, &r);
+    ASSERT_EQ(r.status, 401);
+    web_free(&r);
+    const char *with_first[] = {h, NULL};
+    web_http(&d, "GET", "/v1/session", with_first, NULL, &r);
+    ASSERT_EQ(r.status, 200);
+    web_free(&r);
+    /* the head signs in at the same browser: the handler's session ends */
+    snprintf(body, sizeof(body), "{\"token\":\"%s\"}", head);
+    call(&d, "POST", "/v1/session", NULL, h, body, &r);
+    ASSERT_EQ(r.status, 200);
+    ASSERT(header(&r, "set-cookie", second, sizeof(second)));
+    *strchr(second, ';') = '\0';
+    ASSERT(strcmp(first, second) != 0);
+    web_free(&r);
+    int status = 0;
+    for (int i = 0; i < 200 && status != 401; i++) { /* (ended once the writer commits) */
+        web_http(&d, "GET", "/v1/session", with_first, NULL, &r);
+        status = r.status;
+        web_free(&r);
+        if (status != 401)
+            usleep(20000);
+    }
+    ASSERT_EQ(status, 401);
+    char h2[600];
+    snprintf(h2, sizeof(h2), "Cookie: %s", second);
+    const char *with_second[] = {h2, NULL};
+    web_http(&d, "GET", "/v1/session", with_second, NULL, &r);
+    ASSERT_EQ(r.status, 200);
+    ASSERT(strcmp(json_string_value(json_object_get(r.json, "actor")), "李四") == 0);
     web_free(&r);
     td_stop(&d);
     free(handler);
