@@ -20,7 +20,8 @@
  *         by the browser as "发票exe.pdf").
  * And by the fifth round (tests/attack/round5.mjs, attack-13):
  *   11.2  a download's name with '/', '\\' or a leading '.' is saved as a name, not a path;
- *   11.3  signing in again with a session's cookie ends that session (rotation).
+ *   11.3  signing in again with a session's cookie ends that session (rotation);
+ *   11.4  a control character (ESC, BEL, DEL, C1) in a body's text is 400 naming where.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -334,6 +335,54 @@ TEST_IMPL(serve_hard_session_rotate)
     td_stop(&d);
     free(handler);
     free(head);
+    return 0;
+}
+
+/* serve-hard-11.4: a control character in any text of a body (ESC, BEL, a backspace, DEL, a
+ * C1 control such as U+009B, which some terminals read as ESC [) is 400 naming where it is,
+ * nothing written: such a party name reached the operator's terminal through `caseflow
+ * case show` (before: 201, stored and printed as it was). Tab, line breaks and form feed
+ * (which come with text pasted from Word) are text. */
+TEST_IMPL(serve_hard_control_chars)
+{
+    char db[512];
+    td_db("hard-control.db", db, sizeof(db));
+    char *handler = td_token(db, "某县医疗保障局", "handler", "张三");
+    td_daemon_t d;
+    td_start_at(&d, db, T0);
+    static const struct {
+        const char *body, *field;
+    } bad[] = {
+        {"{\"workflow\":\"penalty-general\",\"party\":{\"name\":\"a\\u001b]0;x\\u0007\"}}",
+         "party.name"},
+        {"{\"workflow\":\"penalty-general\",\"party\":{\"name\":\"ok\"},\"officers\":[{\"name\":"
+         "\"x\"},{\"name\":\"abc\\b\\b\\bxyz\"}]}",
+         "officers[1].name"},
+        {"{\"workflow\":\"penalty-general\",\"party\":{\"name\":\"a\\u007f\"}}", "party.name"},
+        {"{\"workflow\":\"penalty-general\",\"party\":{\"name\":\"a\\u009b2J\"}}", "party.name"},
+        {"{\"workflow\":\"penalty-general\",\"party\":{\"name\":\"a\",\"k\\u001b\":1}}",
+         "party.k\x1b"},
+    };
+    td_resp_t r;
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        td_http(&d, "POST", "/v1/cases", handler, bad[i].body, strlen(bad[i].body), NULL, &r);
+        ASSERT_EQ(r.status, 400);
+        ASSERT(strcmp(json_string_value(json_object_get(r.json, "field")), bad[i].field) == 0);
+        ASSERT(strstr(json_string_value(json_object_get(r.json, "text")), "control character") !=
+               NULL);
+        td_resp_free(&r);
+    }
+    td_http(&d, "GET", "/v1/cases", handler, NULL, 0, NULL, &r);
+    ASSERT_EQ(r.status, 200);
+    ASSERT_EQ(json_array_size(r.json), 0); /* nothing written */
+    td_resp_free(&r);
+    const char *good = "{\"workflow\":\"penalty-general\",\"party\":{\"name\":\"某\\t药\\r\\n房"
+                       "\\u000b\\f\\u00a0é\"}}";
+    td_http(&d, "POST", "/v1/cases", handler, good, strlen(good), NULL, &r);
+    ASSERT_EQ(r.status, 201);
+    td_resp_free(&r);
+    td_stop(&d);
+    free(handler);
     return 0;
 }
 
