@@ -207,6 +207,17 @@ async function held() {
     ok <= 8 && ok + lines.filter((l) => / 429 /.test(l)).length === 12, lines.join(' / '));
   // Roles on every route: metrics reads /metrics only, an auditor writes nothing.
   const c = await opened();
+  // A cross-site form's shapes (urlencoded, multipart, text/plain) with the cookie, on every change.
+  r = await call(PORT, 'POST', '/v1/session', { headers: JSONTYPE, body: { token: T.head } });
+  const headCk = cookieOf(r);
+  for (const p of ['/v1/cases', `/v1/cases/${c.id}/actions`, `/v1/cases/${c.id}/evidence`, `/v1/cases/${c.id}/records`,
+    `/v1/cases/${c.id}/extensions`, `/v1/cases/${c.id}/exclusions`, '/v1/alerts/1:filing:warning:x/ack', '/v1/alerts/1:filing:warning:x/retry']) {
+    for (const ct of ['application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', 'text/plain']) {
+      r = await call(PORT, 'POST', p, { headers: { 'Content-Type': ct, Cookie: `cf_session=${headCk}` }, body: 'action=file&x=1' });
+      check(`attack-13.6 POST ${p} as ${ct.split(';')[0]} with the cookie, no CSRF header: 403`, r.status === 403,
+        `status ${r.status} ${r.text.slice(0, 80)}`);
+    }
+  }
   const routes = [['POST', '/v1/cases', { workflow: 'penalty-general', party: { name: 'x' } }],
     ['POST', `/v1/cases/${c.id}/evidence`, { kind: '书证' }], ['POST', `/v1/cases/${c.id}/records`, { kind: '询问笔录' }],
     ['POST', `/v1/cases/${c.id}/exclusions`, { clock: 'filing' }], ['POST', `/v1/cases/${c.id}/extensions`, { clock: 'filing' }],
