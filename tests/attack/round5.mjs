@@ -85,9 +85,9 @@ async function rotation() {
   r = await call(PORT, 'POST', '/v1/session', { headers: { ...JSONTYPE, Cookie: `cf_session=${first}` }, body: { token: T.head } });
   const second = cookieOf(r);
   let old = 0;
-  for (let i = 0; i < 40 && old !== 401; i++) {
+  for (let i = 0; i < 100 && old !== 401; i++) { // (ended once the writer commits)
     old = (await call(PORT, 'GET', '/v1/session', { headers: { Cookie: `cf_session=${first}` } })).status;
-    if (old !== 401) await sleep(50);
+    if (old !== 401) await sleep(100);
   }
   r = await call(PORT, 'GET', '/v1/session', { headers: { Cookie: `cf_session=${second}` } });
   check('attack-13.3 the head signs in where the handler was: the handler\'s session ends (401), the head\'s is served',
