@@ -19,6 +19,7 @@
  */
 #include "engine.h"
 #include "engine-int.h"
+#include "guard.h"
 #include "money.h"
 
 #include <stdarg.h>
@@ -209,13 +210,17 @@ static json_t *string_list(char *const *items, unsigned count)
 /* Exported, documented in engine.h */
 int cf_text_blank(const char *s)
 {
-    while (s && *s) {
-        if (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r' || *s == '\f' || *s == '\v')
-            s++;
-        else if (!strncmp(s, "\xe3\x80\x80", 3)) /* U+3000 */
-            s += 3;
-        else
+    const unsigned char *p = (const unsigned char *)s;
+    while (p && *p) {
+        unsigned cp = *p;
+        size_t w = 1;
+        if (cp >= 0xc0 && cp < 0xe0 && (p[1] & 0xc0) == 0x80)
+            cp = ((cp & 0x1fu) << 6) | (p[1] & 0x3fu), w = 2;
+        else if (cp >= 0xe0 && cp < 0xf0 && (p[1] & 0xc0) == 0x80 && (p[2] & 0xc0) == 0x80)
+            cp = ((cp & 0x0fu) << 12) | ((p[1] & 0x3fu) << 6) | (p[2] & 0x3fu), w = 3;
+        if (!cf_guard_invisible(cp))
             return 0;
+        p += w;
     }
     return 1;
 }

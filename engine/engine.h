@@ -107,9 +107,11 @@ int cf_engine_extend(const cf_workflow_t *wf, const cf_calendar_t *cal, const cf
 int cf_engine_exclude(const cf_workflow_t *wf, const cf_calendar_t *cal, const cf_case_t *c,
                       const cf_exclude_t *req, json_t **events, cf_refusal_t *why);
 
-/* 1 if s holds no visible character -- only ASCII blanks and U+3000 (全角空格) -- or
- * is NULL: a text that says nothing, so a required fact or a party's name given so is
- * missing. */
+/* 1 if s holds no visible character -- only blanks (ASCII, U+3000 全角空格, no-break
+ * and typographic spaces) and invisible format characters (zero-width, bidirectional
+ * controls, BOM: cf_guard_invisible) -- or is NULL: a text that says nothing, so a
+ * required fact or a party's name given so is missing (a 立案 reason of one U+200B
+ * was given, attack-13.1). */
 int cf_text_blank(const char *s);
 
 /* The actions allowed from the case's state (all roles), each

@@ -89,16 +89,14 @@ static const json_t *item_field(const json_t *arr, size_t i, const char *field)
     return json_is_null(v) ? NULL : v;
 }
 
-/* 1 for a code point that shows nothing between the characters of a name or a number as
- * typed: spaces (ASCII, no-break, the ideographic U+3000 and the typographic ones), and
- * invisible format characters (soft hyphen, zero-width, bidirectional controls, word
- * joiner, BOM). */
-static int invisible(unsigned cp)
+/* Exported, documented in guard.h */
+int cf_guard_invisible(unsigned cp)
 {
-    return cp == ' ' || cp == '\t' || cp == '\n' || cp == '\r' || cp == 0xa0 || cp == 0xad ||
-           cp == 0x61c || cp == 0x180e || (cp >= 0x2000 && cp <= 0x200f) ||
-           (cp >= 0x2028 && cp <= 0x202f) || (cp >= 0x205f && cp <= 0x2064) ||
-           (cp >= 0x2066 && cp <= 0x2069) || cp == 0x3000 || cp == 0xfeff;
+    return cp == ' ' || cp == '\t' || cp == '\n' || cp == '\r' || cp == '\f' || cp == '\v' ||
+           cp == 0xa0 || cp == 0xad || cp == 0x61c || cp == 0x180e ||
+           (cp >= 0x2000 && cp <= 0x200f) || (cp >= 0x2028 && cp <= 0x202f) ||
+           (cp >= 0x205f && cp <= 0x2064) || (cp >= 0x2066 && cp <= 0x2069) || cp == 0x3000 ||
+           cp == 0xfeff;
 }
 
 /* The string s[0..len) (valid UTF-8, as jansson keeps it) folded into out (cap bytes) the
@@ -121,7 +119,7 @@ static size_t fold(const char *s, size_t len, char *out, size_t cap)
             cp = ((c & 0x0fu) << 12) | ((s[i + 1] & 0x3fu) << 6) | (s[i + 2] & 0x3fu);
         const char *from = s + i;
         i += w;
-        if (invisible(cp))
+        if (cf_guard_invisible(cp))
             continue;
         char ascii = cp >= 0xff01 && cp <= 0xff5e ? (char)(cp - 0xfee0) : cp < 0x80 ? (char)cp : 0;
         size_t take = ascii ? 1 : w;

@@ -192,4 +192,11 @@ int cf_guard_eval(const cf_guard_t *g, const cf_guard_env_t *env, int *result);
  * the same and formats to the same text. */
 int cf_guard_format(const cf_guard_t *g, char *out, size_t size);
 
+/* 1 for a code point that shows nothing between the characters of a name or a number as
+ * typed: spaces (ASCII, no-break, the ideographic U+3000 and the typographic ones), and
+ * invisible format characters (soft hyphen, zero-width, bidirectional controls, word
+ * joiner, BOM). The guard's comparisons leave them out (distinct(), contains()), and a
+ * text of nothing else is blank (cf_text_blank, engine.h). */
+int cf_guard_invisible(unsigned cp);
+
 #endif

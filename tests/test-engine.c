@@ -196,15 +196,19 @@ TEST_IMPL(engine_refuse_requirements)
 }
 
 /* engine-2.3b: a required fact given as a text of blanks (spaces, tabs, U+3000) is
- * missing, named as such -- and so is one the case held, blanked by the action -- while
+ * missing, named as such -- and so is one the case held, blanked by the action, or one of
+ * invisible characters only (U+200B, U+FEFF, a bidirectional control: attack-13.1) -- while
  * a text with anything visible in it is given; cf_text_blank says which is which. */
 TEST_IMPL(engine_refuse_blank_facts)
 {
     fixture_t f;
     cf_refusal_t why;
     te_setup(&f, "2026-03-02T09:00:00+08:00");
-    static const char *const blanks[] = {"{\"reason\": \"\"}", "{\"reason\": \"  \\t\"}",
-                                         "{\"reason\": \"\u3000\u3000\"}"};
+    static const char *const blanks[] = {
+        "{\"reason\": \"\"}", "{\"reason\": \"  \\t\"}", "{\"reason\": \"\u3000\u3000\"}",
+        /* invisible only (attack-13.1) */
+        "{\"reason\": \"\u200b\"}", "{\"reason\": \"\u00a0\u2060\ufeff\"}",
+        "{\"reason\": \"\u202e \u2067\"}"};
     for (size_t i = 0; i < sizeof(blanks) / sizeof(blanks[0]); i++) {
         ASSERT_EQ(cf_test_act(f.store, f.wf, f.cal, &f.c, "file", "head",
                               "2026-03-02T10:00:00+08:00", blanks[i], "立案审批表", &why),
@@ -215,6 +219,9 @@ TEST_IMPL(engine_refuse_blank_facts)
     ASSERT_STR_EQ(f.c.state, "lead");
     ASSERT(cf_text_blank(NULL) && cf_text_blank("") && cf_text_blank(" \r\n\u3000"));
     ASSERT(!cf_text_blank("x") && !cf_text_blank(" \u3000x") && !cf_text_blank("\u3001"));
+    ASSERT(cf_text_blank("\u200b\u200d\u00ad") && cf_text_blank("\u202e\u2066\u061c\ufeff"));
+    ASSERT(!cf_text_blank("\u200bx") && !cf_text_blank("\u4e00") && !cf_text_blank("\xff") &&
+           !cf_text_blank("\xe2\x80"));
     ASSERT_EQ(te_act(&f, "file", "head", "2026-03-02T10:00:00+08:00", "{\"reason\": \" x \"}",
                      "立案审批表"),
               0);

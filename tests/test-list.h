@@ -344,6 +344,9 @@
     X(serve_hard_session_body)                                                                     \
     X(serve_hard_session_twice)                                                                    \
     X(serve_hard_download_bidi)                                                                    \
+    X(serve_hard_download_path)                                                                    \
+    X(serve_hard_session_rotate)                                                                   \
+    X(serve_hard_control_chars)                                                                    \
     X(serve_hard_http1_only)                                                                       \
     X(serve_hard_h2o_errors_json)                                                                  \
     X(serve_hard_hostile_names)                                                                    \

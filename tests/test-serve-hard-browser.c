@@ -19,10 +19,15 @@
  *   10.5  a download's name holding a bidirectional control (U+202E) is saved with '_'
  *         in its place (before: "发票<U+202E>fdp.exe" percent-encoded as it was, shown
  *         by the browser as "发票exe.pdf").
+ * And by the fifth round (tests/attack/round5.mjs, attack-13):
+ *   11.2  a download's name with '/', '\\' or a leading '.' is saved as a name, not a path;
+ *   11.3  signing in again with a session's cookie ends that session (rotation);
+ *   11.4  a control character (ESC, BEL, DEL, C1) in a body's text is 400 naming where.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "chain.h"
 #include "cli.h"
@@ -334,22 +339,126 @@ TEST_IMPL(serve_hard_session_twice)
     return 0;
 }
 
-/* ---- serve-hard-10.5: bidirectional controls in a download's name -------------------------- */
-
-TEST_IMPL(serve_hard_download_bidi)
+/* serve-hard-11.3: signing in again in a browser that holds a session ends that session (a
+ * second person at the same computer, or another token): its cookie is 401 from then on,
+ * on this daemon and any other (before: it stayed good for session_ttl). A sign-in that
+ * fails ends nothing. */
+TEST_IMPL(serve_hard_session_rotate)
 {
-    char db[512], path[256], v[512];
+    char db[512], body[160], first[512], second[512], csrf[65], h[600];
+    td_db("hard-session-rotate.db", db, sizeof(db));
+    char *handler = td_token(db, "某县医疗保障局", "handler", "张三");
+    char *head = td_token(db, "某县医疗保障局", "head", "李四");
+    td_daemon_t d;
+    td_start_at(&d, db, T0);
+    web_resp_t r;
+    sign_in(&d, handler, first, sizeof(first), csrf);
+    snprintf(h, sizeof(h), "Cookie: %s", first);
+    /* a wrong token with the cookie: refused, the session kept */
+    snprintf(body, sizeof(body), "{\"token\":\"%064d\"}", 7);
+    call(&d, "POST", "/v1/session", NULL, h, body, &r);
+    ASSERT_EQ(r.status, 401);
+    web_free(&r);
+    const char *with_first[] = {h, NULL};
+    web_http(&d, "GET", "/v1/session", with_first, NULL, &r);
+    ASSERT_EQ(r.status, 200);
+    web_free(&r);
+    /* the head signs in at the same browser: the handler's session ends */
+    snprintf(body, sizeof(body), "{\"token\":\"%s\"}", head);
+    call(&d, "POST", "/v1/session", NULL, h, body, &r);
+    ASSERT_EQ(r.status, 200);
+    ASSERT(header(&r, "set-cookie", second, sizeof(second)));
+    *strchr(second, ';') = '\0';
+    ASSERT(strcmp(first, second) != 0);
+    web_free(&r);
+    int status = 0;
+    for (int i = 0; i < 200 && status != 401; i++) { /* (ended once the writer commits) */
+        web_http(&d, "GET", "/v1/session", with_first, NULL, &r);
+        status = r.status;
+        web_free(&r);
+        if (status != 401)
+            usleep(20000);
+    }
+    ASSERT_EQ(status, 401);
+    char h2[600];
+    snprintf(h2, sizeof(h2), "Cookie: %s", second);
+    const char *with_second[] = {h2, NULL};
+    web_http(&d, "GET", "/v1/session", with_second, NULL, &r);
+    ASSERT_EQ(r.status, 200);
+    ASSERT(strcmp(json_string_value(json_object_get(r.json, "actor")), "李四") == 0);
+    web_free(&r);
+    td_stop(&d);
+    free(handler);
+    free(head);
+    return 0;
+}
+
+/* serve-hard-11.4: a control character in any text of a body (ESC, BEL, a backspace, DEL, a
+ * C1 control such as U+009B, which some terminals read as ESC [) is 400 naming where it is,
+ * nothing written: such a party name reached the operator's terminal through `caseflow
+ * case show` (before: 201, stored and printed as it was). Tab, line breaks and form feed
+ * (which come with text pasted from Word) are text. */
+TEST_IMPL(serve_hard_control_chars)
+{
+    char db[512];
+    td_db("hard-control.db", db, sizeof(db));
+    char *handler = td_token(db, "某县医疗保障局", "handler", "张三");
+    td_daemon_t d;
+    td_start_at(&d, db, T0);
+    static const struct {
+        const char *body, *field;
+    } bad[] = {
+        {"{\"workflow\":\"penalty-general\",\"party\":{\"name\":\"a\\u001b]0;x\\u0007\"}}",
+         "party.name"},
+        {"{\"workflow\":\"penalty-general\",\"party\":{\"name\":\"ok\"},\"officers\":[{\"name\":"
+         "\"x\"},{\"name\":\"abc\\b\\b\\bxyz\"}]}",
+         "officers[1].name"},
+        {"{\"workflow\":\"penalty-general\",\"party\":{\"name\":\"a\\u007f\"}}", "party.name"},
+        {"{\"workflow\":\"penalty-general\",\"party\":{\"name\":\"a\\u009b2J\"}}", "party.name"},
+        {"{\"workflow\":\"penalty-general\",\"party\":{\"name\":\"a\",\"k\\u001b\":1}}",
+         "party.k\x1b"},
+    };
+    td_resp_t r;
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        td_http(&d, "POST", "/v1/cases", handler, bad[i].body, strlen(bad[i].body), NULL, &r);
+        ASSERT_EQ(r.status, 400);
+        ASSERT(strcmp(json_string_value(json_object_get(r.json, "field")), bad[i].field) == 0);
+        ASSERT(strstr(json_string_value(json_object_get(r.json, "text")), "control character") !=
+               NULL);
+        td_resp_free(&r);
+    }
+    td_http(&d, "GET", "/v1/cases", handler, NULL, 0, NULL, &r);
+    ASSERT_EQ(r.status, 200);
+    ASSERT_EQ(json_array_size(r.json), 0); /* nothing written */
+    td_resp_free(&r);
+    const char *good = "{\"workflow\":\"penalty-general\",\"party\":{\"name\":\"某\\t药\\r\\n房"
+                       "\\u000b\\f\\u00a0é\"}}";
+    td_http(&d, "POST", "/v1/cases", handler, good, strlen(good), NULL, &r);
+    ASSERT_EQ(r.status, 201);
+    td_resp_free(&r);
+    td_stop(&d);
+    free(handler);
+    return 0;
+}
+
+/* ---- serve-hard-10.5, 11.2: a download's name -------------------------------------------- */
+
+/* Files a case with its 立案审批表 named file (JSON-escaped), and puts the download's
+ * Content-Disposition into v. */
+static int disposition_of(const char *file, char *v, size_t size)
+{
+    char db[512], path[256], act[1024];
     td_db("hard-bidi.db", db, sizeof(db));
     char *head = td_token(db, "某县医疗保障局", "head", "李四");
     td_daemon_t d;
     td_start_at(&d, db, T0);
     long long id = td_open_case(&d, head, "penalty-general", "某药房");
-    const char *act =
-        "{\"action\": \"file\", \"facts\": {\"filing_reason\": \"涉嫌串换药品\", \"cause\": "
-        "\"js-2024:14\", \"officers\": [{\"name\": \"张三\", \"cert\": \"65010020001\"}, "
-        "{\"name\": \"王五\", \"cert\": \"65010020002\"}]}, \"documents\": {\"立案审批表\": "
-        "{\"content_base64\": \"eA==\", \"file\": \"a\xe2\x80\xae"
-        "fdp.exe\xe2\x81\xa6\xd8\x9c\"}}}";
+    snprintf(act, sizeof(act),
+             "{\"action\": \"file\", \"facts\": {\"filing_reason\": \"涉嫌串换药品\", \"cause\": "
+             "\"js-2024:14\", \"officers\": [{\"name\": \"张三\", \"cert\": \"65010020001\"}, "
+             "{\"name\": \"王五\", \"cert\": \"65010020002\"}]}, \"documents\": {\"立案审批表\": "
+             "{\"content_base64\": \"eA==\", \"file\": \"%s\"}}}",
+             file);
     td_resp_t t;
     snprintf(path, sizeof(path), "/v1/cases/%lld/actions", id);
     td_http(&d, "POST", path, head, act, strlen(act), "\"2\"", &t);
@@ -361,11 +470,38 @@ TEST_IMPL(serve_hard_download_bidi)
     web_resp_t r;
     call(&d, "GET", path, head, NULL, NULL, &r);
     ASSERT_EQ(r.status, 200);
-    ASSERT(header(&r, "content-disposition", v, sizeof(v)));
-    if (strcmp(v, "attachment; filename=\"a___fdp.exe_____\"; filename*=UTF-8''a_fdp.exe__") != 0)
-        CF__FAIL("content-disposition: %s", v);
+    ASSERT(header(&r, "content-disposition", v, size));
     web_free(&r);
     td_stop(&d);
     free(head);
+    return 0;
+}
+
+TEST_IMPL(serve_hard_download_bidi)
+{
+    char v[512];
+    ASSERT_EQ(disposition_of("a\xe2\x80\xae"
+                             "fdp.exe\xe2\x81\xa6\xd8\x9c",
+                             v, sizeof(v)),
+              0);
+    if (strcmp(v, "attachment; filename=\"a___fdp.exe_____\"; filename*=UTF-8''a_fdp.exe__") != 0)
+        CF__FAIL("content-disposition: %s", v);
+    return 0;
+}
+
+/* serve-hard-11.2: a download named "../..\\.bashrc" or "/etc/cron.d/x" is saved as a
+ * name, not a path: '/', '\\' and a leading '.' are '_' in both filename= and filename*=
+ * (before: "../../.bashrc" as given, which a client saving by the name without taking the
+ * directories off wrote outside its folder). */
+TEST_IMPL(serve_hard_download_path)
+{
+    char v[512];
+    ASSERT_EQ(disposition_of("../..\\\\.bashrc", v, sizeof(v)), 0);
+    if (strcmp(v, "attachment; filename=\"_._.._.bashrc\"; filename*=UTF-8''_._.._.bashrc") != 0)
+        CF__FAIL("content-disposition: %s", v);
+    ASSERT_EQ(disposition_of("/etc/cron.d/证", v, sizeof(v)), 0);
+    if (strcmp(v, "attachment; filename=\"_etc_cron.d____\"; "
+                  "filename*=UTF-8''_etc_cron.d_%E8%AF%81") != 0)
+        CF__FAIL("content-disposition: %s", v);
     return 0;
 }

@@ -48,10 +48,20 @@ static size_t bidi_control(const unsigned char *s, size_t left)
     return s[1] == 0x81 && s[2] >= 0xa6 && s[2] <= 0xa9 ? 3 : 0;
 }
 
+/* 1 when name[i] would make the name a path where a client saves it: a '/' or '\\' (a
+ * directory), or a '.' first ("..", ".bashrc": the parent, a hidden file). */
+static int path_char(const char *name, size_t i)
+{
+    return name[i] == '/' || name[i] == '\\' || (i == 0 && name[i] == '.');
+}
+
 /* Content-Disposition for name: a plain ASCII filename= fallback and, per RFC 5987 /
  * RFC 6266, filename*=UTF-8''<percent-encoded> so Chinese names survive. A bidirectional
  * control there is '_': "发票\u202Efdp.exe" would be saved under a name shown as
- * "发票exe.pdf" (attack-12.4), a program passed off as a document. */
+ * "发票exe.pdf" (attack-12.4), a program passed off as a document. So are '/', '\\' and a
+ * leading '.' (path_char): a client that saves by the name it is given without taking
+ * the directories off (a script, an old wget) would write "../../.bashrc" outside its
+ * folder (attack-13.2). */
 static h2o_iovec_t disposition(h2o_mem_pool_t *pool, const char *name)
 {
     static const char hex[] = "0123456789ABCDEF";
@@ -60,15 +70,15 @@ static h2o_iovec_t disposition(h2o_mem_pool_t *pool, const char *name)
     size_t k = (size_t)sprintf(out, "attachment; filename=\"");
     for (size_t i = 0; i < n; i++) {
         unsigned char ch = (unsigned char)name[i];
-        out[k++] = ch < 0x20 || ch >= 0x7f || ch == '"' || ch == '\\' ? '_' : (char)ch;
+        out[k++] = ch < 0x20 || ch >= 0x7f || ch == '"' || path_char(name, i) ? '_' : (char)ch;
     }
     k += (size_t)sprintf(out + k, "\"; filename*=UTF-8''");
     for (size_t i = 0; i < n; i++) {
         unsigned char ch = (unsigned char)name[i];
         size_t bidi = bidi_control((const unsigned char *)name + i, n - i);
-        if (bidi) {
+        if (bidi || path_char(name, i)) {
             out[k++] = '_';
-            i += bidi - 1;
+            i += bidi ? bidi - 1 : 0;
         } else if ((ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'z') ||
                    (ch >= 'A' && ch <= 'Z') || (ch && strchr("!#$&+-.^_`|~", ch))) {
             out[k++] = (char)ch;

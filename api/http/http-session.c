@@ -502,6 +502,32 @@ static const char *signin_token(cf_serve_t *srv, h2o_req_t *req, json_t **body)
     return token;
 }
 
+static void on_signed_out(cf__job_t *job);
+
+/* Signing in again in a browser that holds a session (another person at the same office
+ * computer, or the same one with another token) ends the session its cookie names, for
+ * every daemon, as a sign-out does: the new cookie replaces it in the browser, and the
+ * old one must not stay good for session_ttl in whatever copy of it was taken (rotation,
+ * attack-13.3). Nothing to answer: the sign-in answers. */
+static void end_replaced(cf_serve_t *srv, h2o_req_t *req)
+{
+    session_t *old = current(srv, req);
+    if (!old)
+        return;
+    cf__job_t *job = calloc(1, sizeof(*job));
+    if (!job || !(job->body = json_pack("{s:s, s:I}", "id", old->id, "expires_at",
+                                        (json_int_t)old->expires_at))) {
+        free(job);
+        return;
+    }
+    job->kind = CF__JOB_SESSION_END;
+    job->who = old->who;
+    job->if_match = -1;
+    job->now = cf__serve_now(srv);
+    job->done = on_signed_out;
+    cf__writer_submit(srv, job);
+}
+
 static int sign_in(cf_serve_t *srv, h2o_req_t *req)
 {
     if (!same_origin(req)) {
@@ -527,6 +553,7 @@ static int sign_in(cf_serve_t *srv, h2o_req_t *req)
         answer_401(srv, req, "unknown, revoked or expired token");
         return 0;
     }
+    end_replaced(srv, req);
     cf__sessions_t *t = table(srv);
     cf_time_t now = cf__serve_now(srv);
     session_t *s = t ? add(t, digest, now) : NULL;
