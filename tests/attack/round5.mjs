@@ -159,7 +159,7 @@ async function framing() {
     idle.closed && lines.closed && idle.ms < TIMEOUT_MS * 3 && lines.ms < TIMEOUT_MS * 3, `${idle.ms} ms, ${lines.ms} ms (${Date.now() - t0})`);
   const q = Array.from({ length: 15000 }, (_, i) => `p${i}=1`).join('&');
   r = await get(`/v1/cases?limit=1&${q}`);
-  check('attack-13.5 15000 query parameters: answered (unknown ones ignored), at once', r.status === 200 && r.ms < 5000, `status ${r.status} in ${r.ms} ms`);
+  check('attack-13.5 15000 query parameters: answered at once, 400 naming the first unknown one', r.status === 400 && r.json?.parameter === 'p0' && r.ms < 5000, `status ${r.status} in ${r.ms} ms`);
 }
 
 async function conditional() {
