@@ -75,6 +75,8 @@ typedef struct table_s {
     size_t rows;
     int last_line;
     int header_line;              /* line of the header being set, for --explain */
+    int type_run;                 /* rows taking the 权力类型 merged across a page break */
+    int section_top;              /* a heading (一、行政处罚) since the last data row */
     char prev[MAXCOLS][LIKE + 1]; /* each column's start in the row above */
 } table_t;
 
@@ -438,6 +440,35 @@ static int share_merged(table_t *t, const cf__record_t *above, cf__record_t *r, 
                           "row %d shares %d merged cell(s) with the row above", r->number, shared);
 }
 
+/* A 权力类型 merged down rows that a page break splits: a PDF or Word copy prints
+ * it once, on the first page, and the rows under the repeated header have the
+ * cell empty. A numbered row at the top of a page (or one continuing such a run),
+ * with a power column but no type of its own, under a record that has one, takes
+ * it; reported. A row with a type of its own ends the run. Only at a page's top:
+ * an empty type amid a page is a gap, and reported as such (matter.c). */
+static int share_type_across_page(table_t *t, long above, int page_top)
+{
+    cf__record_t *r = &t->d->records[t->cur];
+    cf__field_t *f = cf__record_get(r, CF__K_POWER);
+    const cf__field_t *a = above >= 0 ? cf__record_get(&t->d->records[above], CF__K_POWER) : NULL;
+    if (!f || !cf__blank(f->text)) {
+        t->type_run = 0;
+        return 0;
+    }
+    if (!a || cf__blank(a->text) || !(page_top || t->type_run))
+        return 0;
+    char *x = strdup(a->text);
+    if (!x)
+        return CF_ENOMEM;
+    free(f->text);
+    f->text = x;
+    t->type_run = 1;
+    return cf_errlist_add(t->d->repairs, t->d->source, r->line, 0,
+                          "%s empty in row %d below a page break: \"%s\" of row %d above, a cell "
+                          "merged across the page",
+                          f->label, r->number, x, t->d->records[above].number);
+}
+
 static int new_record(table_t *t, const char **texts, int line, int number)
 {
     cf__doc_t *d = t->d;
@@ -594,11 +625,15 @@ static int data_row(table_t *t, const row_t *row, int line)
         else
             continues = !own_sub && (!has_name || (t->page_top && !has_power));
     }
+    int page_top = t->page_top && !t->section_top;
     t->page_top = 0;
+    t->section_top = 0;
     if (continues)
         return merge_row(t, texts, line, numbered ? number : 0);
     long above = t->cur;
     int rc2 = new_record(t, texts, line, numbered ? number : 0);
+    if (!rc2 && numbered && !subno)
+        rc2 = share_type_across_page(t, above, page_top);
     /* "3-1" under 3: a 子项 of its own, printed without the 主项's merged cells */
     if (!rc2 && subno && above >= 0 && t->d->records[above].number == number)
         rc2 = share_merged(t, &t->d->records[above], &t->d->records[t->cur], line);
@@ -730,9 +765,13 @@ static int table_line(table_t *t, size_t *i, row_t *row)
     for (size_t c = 0; c < row->n; c++)
         if (!cf__blank(row->cells[c]))
             filled++, only = c;
+    if (filled == 0 && row->n > 1) /* an empty row of a table (a spacer): nothing to read */
+        return 0;
     int sec = filled == 1 ? cf__doc_section(d, row->cells[only], l->no) : 0;
     if (sec) { /* 一、行政处罚: a heading line, or a row whose one cell spans the table */
         t->page_top = 1;
+        t->section_top = 1; /* the heading gives the type below, not the row above */
+        t->type_run = 0;
         return sec < 0 ? CF_ENOMEM : 0;
     }
     if (filled == 1 && only == 0 && row->n > 1 && !t->ncols && cf__doc_title(d, row->cells[0])) {

@@ -132,6 +132,7 @@
     X(shapes_fold_learned)                                                                         \
     X(shapes_real_recall)                                                                          \
     X(shapes_declared_count)                                                                       \
+    X(shapes_merged_type_pages)                                                                    \
     X(shapes_xlsx)                                                                                 \
     X(shapes_docx)                                                                                 \
     X(shapes_pdf)                                                                                  \
