@@ -756,6 +756,32 @@ static int note_row(const row_t *row)
     return filled > 0 && first <= 1 && filled <= 3 && is_note(row->cells[first]);
 }
 
+/* A sheet's or a page's title in one cell (merged across the columns) right above
+ * a row that is a header by itself: "济源市医疗保障局行政检查事项" names no 清单 for
+ * cf__doc_title to know it, and joined to the header as the half of a header broken
+ * over two lines it made the 序号 column's label (every 序号 then inferred). Taken
+ * as the title, said in --explain. 1 if so, 0 if not, -1 out of memory. */
+static int title_above_header(table_t *t, size_t i, const row_t *row, size_t filled, size_t only)
+{
+    cf__doc_t *d = t->d;
+    if (filled != 1 || only != 0 || row->n < 2 || i + 1 >= d->lines_count ||
+        cf__u8_count(row->cells[0]) > 60 || cf__parse_number(row->cells[0], &(int){0}))
+        return 0;
+    row_t next = {0};
+    if (split_row(d->lines[i + 1].text, &next))
+        return -1;
+    int header = is_header(&next);
+    free_row(&next);
+    if (!header)
+        return 0;
+    cf__doc_title(d, row->cells[0]); /* the agency it may name */
+    t->page_top = 1;
+    return cf_errlist_add(d->explain, d->source, d->lines[i].no, 0,
+                          "title above the header: \"%s\"", row->cells[0])
+               ? -1
+               : 1;
+}
+
 /* One line; *i may advance past a header's second row. */
 static int table_line(table_t *t, size_t *i, row_t *row)
 {
@@ -793,6 +819,9 @@ static int table_line(table_t *t, size_t *i, row_t *row)
     }
     if (is_header(row))
         return header_rows(t, i, row);
+    int titled = title_above_header(t, *i, row, filled, only);
+    if (titled)
+        return titled < 0 ? CF_ENOMEM : 0;
     if (*i + 1 < d->lines_count && !cf__parse_number(row->cells[0], &(int){0})) {
         char *j = cf__join_rows(l->text, d->lines[*i + 1].text);
         row_t joined = {0};
