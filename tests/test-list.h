@@ -135,6 +135,7 @@
     X(shapes_merged_type_pages)                                                                    \
     X(shapes_xlsx)                                                                                 \
     X(shapes_docx)                                                                                 \
+    X(shapes_docx_page_break)                                                                      \
     X(shapes_pdf)                                                                                  \
     X(shapes_xls)                                                                                  \
     /* IMPORT-TESTS */                                                                             \

@@ -439,6 +439,50 @@ TEST_IMPL(shapes_docx)
     return 0;
 }
 
+/* lists11: a Word file whose list is two tables, the second after a page break
+ * (a paragraph holding only <w:br w:type="page"/>), the header repeated: both rows
+ * read, and the break is no line of text left unread. */
+TEST_IMPL(shapes_docx_page_break)
+{
+    static const char *const row = "<w:tr><w:tc><w:p><w:r><w:t>%s</w:t></w:r></w:p></w:tc>"
+                                   "<w:tc><w:p><w:r><w:t>%s</w:t></w:r></w:p></w:tc>"
+                                   "<w:tc><w:p><w:r><w:t>%s</w:t></w:r></w:p></w:tc>"
+                                   "<w:tc><w:p><w:r><w:t>%s</w:t></w:r></w:p></w:tc></w:tr>";
+    char head[1024], r1[1024], r2[1024];
+    snprintf(head, sizeof(head), row, "序号", "事项名称", "权力类型", "实施依据");
+    snprintf(r1, sizeof(r1), row, "1", "对骗取医保基金行为的处罚", "行政处罚",
+             "《医疗保障基金使用监督管理条例》第四十条");
+    snprintf(r2, sizeof(r2), row, "2", "对定点医药机构的监督检查", "行政检查",
+             "《医疗保障基金使用监督管理条例》第二十二条");
+    cf__sb_t b = {0};
+    cf__sb_adds(&b, "<?xml version=\"1.0\"?><w:document xmlns:w=\"http://schemas.openxmlformats."
+                    "org/wordprocessingml/2006/main\"><w:body><w:p><w:r><w:t>某市医疗保障局权责清单"
+                    "</w:t></w:r></w:p><w:tbl>");
+    cf__sb_adds(&b, head);
+    cf__sb_adds(&b, r1);
+    cf__sb_adds(&b, "</w:tbl><w:p><w:r><w:br w:type=\"page\"/></w:r></w:p><w:tbl>");
+    cf__sb_adds(&b, head);
+    cf__sb_adds(&b, r2);
+    cf__sb_adds(&b, "</w:tbl><w:sectPr/></w:body></w:document>");
+    static const char *const names[] = {"[Content_Types].xml", "word/document.xml"};
+    char *texts[2] = {strdup("<?xml version=\"1.0\"?><Types xmlns=\"http://schemas."
+                             "openxmlformats.org/package/2006/content-types\"/>"),
+                      cf__sb_take(&b)};
+    size_t len;
+    char *zip = zip_parts(names, texts, 2, &len);
+    cf_import_result_t r;
+    cf_error_t err;
+    ASSERT_EQ(cf_import_text(zip, len, "break.docx", NULL, &r, &err), 0);
+    ASSERT_EQ(json_array_size(r.matters), 2);
+    ASSERT_EQ(r.unplaced.items_count, 0);
+    ASSERT_EQ(r.unread_lines, 0);
+    cf_import_result_free(&r);
+    free(zip);
+    free(texts[0]);
+    free(texts[1]);
+    return 0;
+}
+
 /* ---- shapes-7: PDF, drawn with cairo + pango as a bureau's office suite prints ---- */
 
 static cairo_status_t pdf_sink(void *closure, const unsigned char *data, unsigned int length)
