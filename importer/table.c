@@ -77,6 +77,7 @@ typedef struct table_s {
     int header_line;              /* line of the header being set, for --explain */
     int type_run;                 /* rows taking the 权力类型 merged across a page break */
     int section_top;              /* a heading (一、行政处罚) since the last data row */
+    size_t sheet;                 /* the workbook's sheets begun (d->sheets) */
     char prev[MAXCOLS][LIKE + 1]; /* each column's start in the row above */
 } table_t;
 
@@ -845,6 +846,28 @@ static int table_line(table_t *t, size_t *i, row_t *row)
     return data_row(t, row, l->no);
 }
 
+/* A workbook's next sheet begins at line: a table of its own (a sheet numbering its
+ * rows from 1 again is no continuation of the last sheet's row 1, nor does it share
+ * its merged cells), and a tab named for a power type (行政处罚(48), 行政检查) is the
+ * section heading of its rows; a tab named otherwise (公共服务) ends the section. */
+static int sheet_start(table_t *t, int line)
+{
+    const cf__sheets_t *s = t->d->sheets;
+    int rc = 0;
+    while (!rc && s && t->sheet < s->items_count && s->items[t->sheet].line <= line) {
+        if (t->sheet > 0) {
+            t->cur = -1;
+            t->type_run = 0;
+            t->page_top = 1;
+        }
+        t->d->section = 0;
+        rc = cf__doc_section(t->d, s->items[t->sheet].name, s->items[t->sheet].line) < 0 ? CF_ENOMEM
+                                                                                         : 0;
+        t->sheet++;
+    }
+    return rc;
+}
+
 /* Exported, documented in importer-int.h */
 int cf__read_table(cf__doc_t *d, cf_error_t *err)
 {
@@ -862,7 +885,8 @@ int cf__read_table(cf__doc_t *d, cf_error_t *err)
     }
     for (size_t i = 0; i < d->lines_count && !rc; i++) {
         row_t row;
-        if ((rc = split_row(d->lines[i].text, &row)) != 0)
+        if ((rc = sheet_start(&t, d->lines[i].no)) != 0 ||
+            (rc = split_row(d->lines[i].text, &row)) != 0)
             break;
         rc = table_line(&t, &i, &row);
         free_row(&row);

@@ -136,6 +136,7 @@
     X(shapes_xlsx)                                                                                 \
     X(shapes_docx)                                                                                 \
     X(shapes_docx_page_break)                                                                      \
+    X(shapes_xlsx_sheet_tabs)                                                                      \
     X(shapes_pdf)                                                                                  \
     X(shapes_xls)                                                                                  \
     /* IMPORT-TESTS */                                                                             \

@@ -483,6 +483,93 @@ TEST_IMPL(shapes_docx_page_break)
     return 0;
 }
 
+/* A worksheet part of rows, inline strings, each row's cells separated by '|'. */
+static char *sheet_part(const char *const *rows, size_t n)
+{
+    cf__sb_t b = {0};
+    cf__sb_adds(&b, "<?xml version=\"1.0\"?><worksheet xmlns=\"http://schemas.openxmlformats."
+                    "org/spreadsheetml/2006/main\"><sheetData>");
+    for (size_t r = 0; r < n; r++) {
+        char buf[64];
+        snprintf(buf, sizeof(buf), "<row r=\"%zu\">", r + 1);
+        cf__sb_adds(&b, buf);
+        char *copy = strdup(rows[r]), *save = NULL;
+        int c = 0;
+        for (char *cell = strtok_r(copy, "|", &save); cell; cell = strtok_r(NULL, "|", &save)) {
+            snprintf(buf, sizeof(buf), "<c r=\"%c%zu\" t=\"inlineStr\"><is><t>", 'A' + c++, r + 1);
+            cf__sb_adds(&b, buf);
+            cf__sb_adds(&b, cell);
+            cf__sb_adds(&b, "</t></is></c>");
+        }
+        free(copy);
+        cf__sb_adds(&b, "</row>");
+    }
+    cf__sb_adds(&b, "</sheetData></worksheet>");
+    return cf__sb_take(&b);
+}
+
+/* lists11: a workbook kept one sheet per power type, the type only on the tab
+ * (行政处罚(2), 行政检查), each sheet numbering its rows from 1, a last tab of 公共服务:
+ * each tab's rows take its type (said), and a sheet's row 1 is no continuation of the
+ * last sheet's row 1 (it was merged into it, 公共服务 and all). */
+TEST_IMPL(shapes_xlsx_sheet_tabs)
+{
+    static const char *const penalties[] = {
+        "序号|事项名称|权力类型|实施依据",
+        "1|对定点医药机构造成医疗保障基金损失的处罚|行政处罚|"
+        "《医疗保障基金使用监督管理条例》第三十八条",
+        "2|对骗取医疗保障基金支出的处罚||《医疗保障基金使用监督管理条例》第四十条"};
+    static const char *const checks[] = {
+        "序号|事项名称|权力类型|实施依据",
+        "1|对定点医药机构医疗保障基金使用情况的检查||《医疗保障基金使用监督管理条例》第二十七条"};
+    static const char *const services[] = {"序号|事项名称|权力类型|实施依据",
+                                           "1|基本医疗保险参保信息查询||《社会保险法》第七十四条"};
+    static const char *const names[] = {"[Content_Types].xml",        "xl/workbook.xml",
+                                        "xl/_rels/workbook.xml.rels", "xl/worksheets/sheet1.xml",
+                                        "xl/worksheets/sheet2.xml",   "xl/worksheets/sheet3.xml"};
+    char *texts[6] = {
+        strdup("<?xml version=\"1.0\"?><Types xmlns=\"http://schemas.openxmlformats.org/"
+               "package/2006/content-types\"/>"),
+        strdup("<?xml version=\"1.0\"?><workbook xmlns=\"http://schemas.openxmlformats.org/"
+               "spreadsheetml/2006/main\" xmlns:r=\"http://schemas.openxmlformats.org/"
+               "officeDocument/2006/relationships\"><sheets><sheet name=\"行政处罚(2)\" "
+               "sheetId=\"1\" r:id=\"rId1\"/><sheet name=\"行政检查\" sheetId=\"2\" "
+               "r:id=\"rId2\"/><sheet name=\"公共服务\" sheetId=\"3\" r:id=\"rId3\"/>"
+               "</sheets></workbook>"),
+        strdup("<?xml version=\"1.0\"?><Relationships xmlns=\"http://schemas.openxmlformats."
+               "org/package/2006/relationships\"><Relationship Id=\"rId1\" Type=\"ws\" "
+               "Target=\"worksheets/sheet1.xml\"/><Relationship Id=\"rId2\" Type=\"ws\" "
+               "Target=\"worksheets/sheet2.xml\"/><Relationship Id=\"rId3\" Type=\"ws\" "
+               "Target=\"worksheets/sheet3.xml\"/></Relationships>"),
+        sheet_part(penalties, 3),
+        sheet_part(checks, 2),
+        sheet_part(services, 2)};
+    size_t len;
+    char *zip = zip_parts(names, texts, 6, &len);
+    cf_import_result_t r;
+    cf_error_t err;
+    ASSERT_EQ(cf_import_text(zip, len, "tabs.xlsx", NULL, &r, &err), 0);
+    ASSERT_EQ(json_array_size(r.matters), 4);
+    static const char *const want[] = {"行政处罚", "行政处罚", "行政检查", ""};
+    for (size_t i = 0; i < 4; i++) {
+        json_t *m = json_array_get(r.matters, i);
+        ASSERT_STR_EQ(json_string_value(json_object_get(m, "power_type")), want[i]);
+    }
+    ASSERT_STR_EQ(json_string_value(json_object_get(json_array_get(r.matters, 2), "name")),
+                  "对定点医药机构医疗保障基金使用情况的检查");
+    ASSERT_STR_EQ(json_string_value(json_object_get(json_array_get(r.matters, 3), "name")),
+                  "基本医疗保险参保信息查询");
+    int said = 0;
+    for (size_t i = 0; i < r.repairs.items_count; i++)
+        said += strstr(r.repairs.items[i].text, "sheet's tab") != NULL;
+    ASSERT_EQ(said, 2);
+    cf_import_result_free(&r);
+    free(zip);
+    for (int i = 0; i < 6; i++)
+        free(texts[i]);
+    return 0;
+}
+
 /* ---- shapes-7: PDF, drawn with cairo + pango as a bureau's office suite prints ---- */
 
 static cairo_status_t pdf_sink(void *closure, const unsigned char *data, unsigned int length)
