@@ -24,7 +24,12 @@
  *     inferred one merges only at the top of a page (the converter put the
  *     number on the second half of a broken row).
  *   - A heading line naming a power type (一、行政处罚) sets the type of the
- *     rows below it that have no 权力类型 of their own (detect.c).
+ *     rows below it that have no 权力类型 of their own (detect.c); so does a
+ *     workbook's tab (行政处罚(48)), each sheet a table of its own (sheet_start).
+ *   - A 权力类型 merged down rows that a page break splits is printed on the first
+ *     page only: the numbered rows at the next page's top take it down, reported.
+ *   - A title in one cell right above a header is the title, not the first half
+ *     of a header broken over two lines; an empty row is nothing.
  *   - A row lacks one or more columns, so its later cells sit to the left: the
  *     row's non-empty cells are aligned to the columns, in order, maximizing how
  *     well each cell's class fits its column's kind (classify.c), by dynamic
