@@ -771,7 +771,8 @@ static int title_above_header(table_t *t, size_t i, const row_t *row, size_t fil
 {
     cf__doc_t *d = t->d;
     if (filled != 1 || only != 0 || row->n < 2 || i + 1 >= d->lines_count ||
-        cf__u8_count(row->cells[0]) > 60 || cf__parse_number(row->cells[0], &(int){0}))
+        cf__u8_count(row->cells[0]) > 60 || cf__parse_number(row->cells[0], &(int){0}) ||
+        cf__label_kind(row->cells[0]) >= 0) /* 序号 over a header's second row: its part */
         return 0;
     row_t next = {0};
     if (split_row(d->lines[i + 1].text, &next))

@@ -133,6 +133,7 @@
     X(shapes_real_recall)                                                                          \
     X(shapes_declared_count)                                                                       \
     X(shapes_merged_type_pages)                                                                    \
+    X(shapes_title_above_header)                                                                   \
     X(shapes_xlsx)                                                                                 \
     X(shapes_docx)                                                                                 \
     X(shapes_docx_page_break)                                                                      \

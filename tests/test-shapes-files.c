@@ -943,6 +943,37 @@ TEST_IMPL(shapes_declared_count)
     return 0;
 }
 
+/* lists11: a sheet saved as text, its title in one cell merged across (济源's
+ * 行政检查事项, which names no 清单) right above the header: the title, not the
+ * header's first half (joined, it made the 序号 column's label and every 序号 was
+ * inferred). 序号 alone over a header's second row is still the header's part. */
+TEST_IMPL(shapes_title_above_header)
+{
+    cf_import_result_t r =
+        ts_import_str("济源市医疗保障局行政检查事项\t\t\t\n序号\t事项名称\t执法类型\t实施依据\n"
+                      "1\t对定点零售药店的医保协议履行情况进行监督\t行政检查\t《零售药店医疗保障定"
+                      "点管理暂行办法》"
+                      "第四十三条\n2\t对生育保险基金的管理使用情况进行监督检查\t行政检查\t《河南省"
+                      "职工生育保险办法》"
+                      "第十条\n");
+    ASSERT_EQ(json_array_size(r.matters), 2);
+    for (size_t i = 0; i < 2; i++) {
+        json_t *m = json_array_get(r.matters, i);
+        ASSERT_EQ(json_integer_value(json_object_get(m, "number")), (json_int_t)i + 1);
+        ASSERT(!json_is_true(json_object_get(m, "number_inferred")));
+        ASSERT(json_object_get(json_object_get(m, "extra"), "济源市医疗保障局行政检查事项序号") ==
+               NULL);
+    }
+    cf_import_result_free(&r);
+    r = ts_import_str(
+        "序号\t\t\t\n\t事项名称\t权力类型\t实施依据\n"
+        "7\t对骗取医保基金行为的处罚\t行政处罚\t《医疗保障基金使用监督管理条例》第四十条\n");
+    ASSERT_EQ(json_array_size(r.matters), 1);
+    ASSERT_EQ(json_integer_value(json_object_get(json_array_get(r.matters, 0), "number")), 7);
+    cf_import_result_free(&r);
+    return 0;
+}
+
 /* How many of r's repairs contain word. */
 static int repairs_saying(const cf_import_result_t *r, const char *word)
 {
