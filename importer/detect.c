@@ -335,6 +335,29 @@ static int first_count(const char *s)
     return 0;
 }
 
+/* A count stated as such in a sentence: N项 after 共 and at most a few Han
+ * characters (共17项, 共计17项, 共梳理行政权力事项35项); 0 if none. A 共 elsewhere is no
+ * statement of a count: 中华人民共和国 in a notice citing a law beside "三项制度" is
+ * not a list of three. */
+static int stated_count(const char *s)
+{
+    for (const char *c = strstr(s, "共"); c; c = strstr(c + strlen("共"), "共")) {
+        const char *p = c + strlen("共");
+        for (int k = 0; *p && k < 16; k++) {
+            size_t used;
+            long v = cf__numeral(p, &used);
+            if (v > 0 && used && v < 100000 && cf__starts(p + used, "项"))
+                return (int)v;
+            unsigned cp;
+            size_t n = (size_t)cf__u8_next(p, &cp);
+            if (!cf__is_han(cp))
+                break;
+            p += n;
+        }
+    }
+    return 0;
+}
+
 /* "X局" at the start of a title naming a list ("X局两轻一免清单", "X局行政权力事项清单",
  * "X局2023年度抽查工作计划"): X局, a name of Han characters only, else NULL. */
 static char *bureau_title(const char *s)
@@ -442,7 +465,7 @@ int cf__doc_title(cf__doc_t *d, const char *text)
     int count = declared(t), titled = 0;
     /* a count stated as such (共17项), or in a short line: "三项制度" in a notice's
      * sentence is no count of the list */
-    if (count && !d->declared_count && (strstr(t, "共") || cf__u8_count(t) <= 60))
+    if (count && !d->declared_count && (cf__u8_count(t) <= 60 || stated_count(t) == count))
         d->declared_count = count;
     if (!d->title_agency)
         d->title_agency = title_agency(t);

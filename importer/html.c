@@ -97,6 +97,31 @@ static long span(const xmlNode *td, const char *attr)
     return n < 1 ? 1 : n > 500 ? 500 : n;
 }
 
+/* text without the <p> marks and blanks at its ends, in place: a cell's text
+ * wrapped in <p> or <div> (most bureau sites write every cell so) starts with a
+ * block, which is no line break inside the cell; left there, the mark counted as
+ * text when a short label was measured (抽查事项(内容) of a header's second row). */
+static void trim_marks(char *text)
+{
+    char *p = text, *e;
+    for (;;) {
+        p += strspn(p, " ");
+        if (strncmp(p, "<p>", 3) != 0)
+            break;
+        p += 3;
+    }
+    memmove(text, p, strlen(p) + 1);
+    for (e = text + strlen(text); e > text;) {
+        if (e[-1] == ' ')
+            e--;
+        else if (e - text >= 3 && strncmp(e - 3, "<p>", 3) == 0)
+            e -= 3;
+        else
+            break;
+    }
+    *e = '\0';
+}
+
 /* Places one cell at row r, the first free column; fills its spans. */
 static int place(grid_t *g, size_t r, const xmlNode *td)
 {
@@ -110,6 +135,7 @@ static int place(grid_t *g, size_t r, const xmlNode *td)
     char *text = cf__sb_take(&b);
     if (!text)
         return CF_ENOMEM;
+    trim_marks(text);
     long rs = span(td, "rowspan"), cs = span(td, "colspan");
     int rc = 0;
     for (long i = 0; !rc && i < rs; i++) {

@@ -416,6 +416,7 @@ int cf_import_text(const char *buf, size_t len, const char *source, const cf_imp
     int fmt = CF__FMT_NONE;
     cf__sheets_t sheets = {NULL, 0};
     rc = page_of(buf, len, d.source, &page, &page_kind, &sheets, err);
+    d.sheets = &sheets;
     if (!rc && page) { /* a web page: its tables as tab-separated rows */
         buf = page;
         len = strlen(page);

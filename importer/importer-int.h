@@ -247,6 +247,7 @@ typedef struct cf__record_s {
                             (一、行政处罚), 0 if none */
 } cf__record_t;
 
+struct cf__sheets_s;
 typedef struct cf__doc_s {
     const char *source;
     cf__line_t *lines;
@@ -265,6 +266,10 @@ typedef struct cf__doc_s {
     const char *preset_header; /* a header the text lacks (CF__HEADERLESS), NULL */
     int *unread_lines;         /* lines reported by cf__doc_unplaced_line */
     size_t unread_count, unread_cap;
+    /* a workbook's sheets (where each begins, its tab's name), borrowed; NULL or
+     * empty for other documents. The table reader starts a table at each sheet and
+     * takes a tab named for a power type (行政处罚(48)) as a section heading. */
+    const struct cf__sheets_s *sheets;
 } cf__doc_t;
 
 /* Appends a field (label and text copied). Returns 0 or CF_ENOMEM. */

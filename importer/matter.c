@@ -202,6 +202,15 @@ static int set_power(cf__doc_t *d, const cf__record_t *r, json_t *m)
             return CF_ENOMEM;
         }
     }
+    /* a column left empty under a heading (or a sheet's tab) naming the type: said, as
+     * the cell is there to give it */
+    if (implied && !by_title && !by_name && r->section > 0 && cf__record_get(r, CF__K_POWER) &&
+        cf_errlist_add(d->repairs, d->source, r->line, 0,
+                       "权力类型 empty: %s, as the section heading (or the sheet's tab) says",
+                       implied)) {
+        free(pt);
+        return CF_ENOMEM;
+    }
     if (implied) {
         free(pt);
         pt = strdup(implied);

@@ -520,6 +520,30 @@ static int docx_table(const xmlNode *tbl, cf__sb_t *out)
     return rc;
 }
 
+/* A paragraph of the body as lines: its breaks (<w:br/>, a page's <w:br
+ * w:type="page"/> between two tables of a list) are ends of lines here, not the
+ * <p> marks of a cell, which outside a table were a line of text "<p>" reported
+ * as unread. */
+static int body_paragraph(const xmlNode *p, cf__sb_t *out)
+{
+    cf__sb_t b = {0};
+    texts(p, &b);
+    char *t = cf__sb_take(&b);
+    if (!t)
+        return CF_ENOMEM;
+    for (const char *q = t; *q;) {
+        if (strncmp(q, "<p>", 3) == 0) {
+            cf__sb_adds(out, "\n");
+            q += 3;
+        } else {
+            cf__sb_add(out, q++, 1);
+        }
+    }
+    free(t);
+    cf__sb_adds(out, "\n");
+    return 0;
+}
+
 static int read_docx(zip_t *z, cf__sb_t *out)
 {
     xmlDocPtr doc = read_part(z, "word/document.xml");
@@ -531,8 +555,7 @@ static int read_docx(zip_t *z, cf__sb_t *out)
         if (named(n, "tbl")) {
             rc = docx_table(n, out);
         } else if (named(n, "p")) {
-            texts(n, out);
-            cf__sb_adds(out, "\n");
+            rc = body_paragraph(n, out);
         }
     }
     xmlFreeDoc(doc);

@@ -24,7 +24,12 @@
  *     inferred one merges only at the top of a page (the converter put the
  *     number on the second half of a broken row).
  *   - A heading line naming a power type (一、行政处罚) sets the type of the
- *     rows below it that have no 权力类型 of their own (detect.c).
+ *     rows below it that have no 权力类型 of their own (detect.c); so does a
+ *     workbook's tab (行政处罚(48)), each sheet a table of its own (sheet_start).
+ *   - A 权力类型 merged down rows that a page break splits is printed on the first
+ *     page only: the numbered rows at the next page's top take it down, reported.
+ *   - A title in one cell right above a header is the title, not the first half
+ *     of a header broken over two lines; an empty row is nothing.
  *   - A row lacks one or more columns, so its later cells sit to the left: the
  *     row's non-empty cells are aligned to the columns, in order, maximizing how
  *     well each cell's class fits its column's kind (classify.c), by dynamic
@@ -75,6 +80,9 @@ typedef struct table_s {
     size_t rows;
     int last_line;
     int header_line;              /* line of the header being set, for --explain */
+    int type_run;                 /* rows taking the 权力类型 merged across a page break */
+    int section_top;              /* a heading (一、行政处罚) since the last data row */
+    size_t sheet;                 /* the workbook's sheets begun (d->sheets) */
     char prev[MAXCOLS][LIKE + 1]; /* each column's start in the row above */
 } table_t;
 
@@ -438,6 +446,35 @@ static int share_merged(table_t *t, const cf__record_t *above, cf__record_t *r, 
                           "row %d shares %d merged cell(s) with the row above", r->number, shared);
 }
 
+/* A 权力类型 merged down rows that a page break splits: a PDF or Word copy prints
+ * it once, on the first page, and the rows under the repeated header have the
+ * cell empty. A numbered row at the top of a page (or one continuing such a run),
+ * with a power column but no type of its own, under a record that has one, takes
+ * it; reported. A row with a type of its own ends the run. Only at a page's top:
+ * an empty type amid a page is a gap, and reported as such (matter.c). */
+static int share_type_across_page(table_t *t, long above, int page_top)
+{
+    cf__record_t *r = &t->d->records[t->cur];
+    cf__field_t *f = cf__record_get(r, CF__K_POWER);
+    const cf__field_t *a = above >= 0 ? cf__record_get(&t->d->records[above], CF__K_POWER) : NULL;
+    if (!f || !cf__blank(f->text)) {
+        t->type_run = 0;
+        return 0;
+    }
+    if (!a || cf__blank(a->text) || !(page_top || t->type_run))
+        return 0;
+    char *x = strdup(a->text);
+    if (!x)
+        return CF_ENOMEM;
+    free(f->text);
+    f->text = x;
+    t->type_run = 1;
+    return cf_errlist_add(t->d->repairs, t->d->source, r->line, 0,
+                          "%s empty in row %d below a page break: \"%s\" of row %d above, a cell "
+                          "merged across the page",
+                          f->label, r->number, x, t->d->records[above].number);
+}
+
 static int new_record(table_t *t, const char **texts, int line, int number)
 {
     cf__doc_t *d = t->d;
@@ -594,11 +631,15 @@ static int data_row(table_t *t, const row_t *row, int line)
         else
             continues = !own_sub && (!has_name || (t->page_top && !has_power));
     }
+    int page_top = t->page_top && !t->section_top;
     t->page_top = 0;
+    t->section_top = 0;
     if (continues)
         return merge_row(t, texts, line, numbered ? number : 0);
     long above = t->cur;
     int rc2 = new_record(t, texts, line, numbered ? number : 0);
+    if (!rc2 && numbered && !subno)
+        rc2 = share_type_across_page(t, above, page_top);
     /* "3-1" under 3: a 子项 of its own, printed without the 主项's merged cells */
     if (!rc2 && subno && above >= 0 && t->d->records[above].number == number)
         rc2 = share_merged(t, &t->d->records[above], &t->d->records[t->cur], line);
@@ -721,6 +762,33 @@ static int note_row(const row_t *row)
     return filled > 0 && first <= 1 && filled <= 3 && is_note(row->cells[first]);
 }
 
+/* A sheet's or a page's title in one cell (merged across the columns) right above
+ * a row that is a header by itself: "济源市医疗保障局行政检查事项" names no 清单 for
+ * cf__doc_title to know it, and joined to the header as the half of a header broken
+ * over two lines it made the 序号 column's label (every 序号 then inferred). Taken
+ * as the title, said in --explain. 1 if so, 0 if not, -1 out of memory. */
+static int title_above_header(table_t *t, size_t i, const row_t *row, size_t filled, size_t only)
+{
+    cf__doc_t *d = t->d;
+    if (filled != 1 || only != 0 || row->n < 2 || i + 1 >= d->lines_count ||
+        cf__u8_count(row->cells[0]) > 60 || cf__parse_number(row->cells[0], &(int){0}) ||
+        cf__label_kind(row->cells[0]) >= 0) /* 序号 over a header's second row: its part */
+        return 0;
+    row_t next = {0};
+    if (split_row(d->lines[i + 1].text, &next))
+        return -1;
+    int header = is_header(&next);
+    free_row(&next);
+    if (!header)
+        return 0;
+    cf__doc_title(d, row->cells[0]); /* the agency it may name */
+    t->page_top = 1;
+    return cf_errlist_add(d->explain, d->source, d->lines[i].no, 0,
+                          "title above the header: \"%s\"", row->cells[0])
+               ? -1
+               : 1;
+}
+
 /* One line; *i may advance past a header's second row. */
 static int table_line(table_t *t, size_t *i, row_t *row)
 {
@@ -730,9 +798,13 @@ static int table_line(table_t *t, size_t *i, row_t *row)
     for (size_t c = 0; c < row->n; c++)
         if (!cf__blank(row->cells[c]))
             filled++, only = c;
+    if (filled == 0 && row->n > 1) /* an empty row of a table (a spacer): nothing to read */
+        return 0;
     int sec = filled == 1 ? cf__doc_section(d, row->cells[only], l->no) : 0;
     if (sec) { /* 一、行政处罚: a heading line, or a row whose one cell spans the table */
         t->page_top = 1;
+        t->section_top = 1; /* the heading gives the type below, not the row above */
+        t->type_run = 0;
         return sec < 0 ? CF_ENOMEM : 0;
     }
     if (filled == 1 && only == 0 && row->n > 1 && !t->ncols && cf__doc_title(d, row->cells[0])) {
@@ -754,6 +826,9 @@ static int table_line(table_t *t, size_t *i, row_t *row)
     }
     if (is_header(row))
         return header_rows(t, i, row);
+    int titled = title_above_header(t, *i, row, filled, only);
+    if (titled)
+        return titled < 0 ? CF_ENOMEM : 0;
     if (*i + 1 < d->lines_count && !cf__parse_number(row->cells[0], &(int){0})) {
         char *j = cf__join_rows(l->text, d->lines[*i + 1].text);
         row_t joined = {0};
@@ -777,6 +852,28 @@ static int table_line(table_t *t, size_t *i, row_t *row)
     return data_row(t, row, l->no);
 }
 
+/* A workbook's next sheet begins at line: a table of its own (a sheet numbering its
+ * rows from 1 again is no continuation of the last sheet's row 1, nor does it share
+ * its merged cells), and a tab named for a power type (行政处罚(48), 行政检查) is the
+ * section heading of its rows; a tab named otherwise (公共服务) ends the section. */
+static int sheet_start(table_t *t, int line)
+{
+    const cf__sheets_t *s = t->d->sheets;
+    int rc = 0;
+    while (!rc && s && t->sheet < s->items_count && s->items[t->sheet].line <= line) {
+        if (t->sheet > 0) {
+            t->cur = -1;
+            t->type_run = 0;
+            t->page_top = 1;
+        }
+        t->d->section = 0;
+        rc = cf__doc_section(t->d, s->items[t->sheet].name, s->items[t->sheet].line) < 0 ? CF_ENOMEM
+                                                                                         : 0;
+        t->sheet++;
+    }
+    return rc;
+}
+
 /* Exported, documented in importer-int.h */
 int cf__read_table(cf__doc_t *d, cf_error_t *err)
 {
@@ -794,7 +891,8 @@ int cf__read_table(cf__doc_t *d, cf_error_t *err)
     }
     for (size_t i = 0; i < d->lines_count && !rc; i++) {
         row_t row;
-        if ((rc = split_row(d->lines[i].text, &row)) != 0)
+        if ((rc = sheet_start(&t, d->lines[i].no)) != 0 ||
+            (rc = split_row(d->lines[i].text, &row)) != 0)
             break;
         rc = table_line(&t, &i, &row);
         free_row(&row);

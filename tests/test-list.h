@@ -133,8 +133,12 @@
     X(shapes_fold_learned)                                                                         \
     X(shapes_real_recall)                                                                          \
     X(shapes_declared_count)                                                                       \
+    X(shapes_merged_type_pages)                                                                    \
+    X(shapes_title_above_header)                                                                   \
     X(shapes_xlsx)                                                                                 \
     X(shapes_docx)                                                                                 \
+    X(shapes_docx_page_break)                                                                      \
+    X(shapes_xlsx_sheet_tabs)                                                                      \
     X(shapes_pdf)                                                                                  \
     X(shapes_xls)                                                                                  \
     /* IMPORT-TESTS */                                                                             \
