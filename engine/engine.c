@@ -268,17 +268,22 @@ typedef struct guard_ctx_s {
     cf_error_t *err;          /* OUT: why it could not be counted (a day outside cal) */
 } guard_ctx_t;
 
-static int done_cb(void *ctx, const char *action)
+static int done_cb(void *ctx, const char *action, const char *since)
 {
     guard_ctx_t *g = ctx;
     if (strcmp(action, g->action) == 0)
         return 1;
+    /* done is in order: the last taking of action after the last of since counts */
+    int seen = 0;
     size_t i;
     json_t *v;
-    json_array_foreach(g->c->done, i, v)
+    json_array_foreach(g->c->done, i, v) {
         if (strcmp(json_string_value(v), action) == 0)
-            return 1;
-    return 0;
+            seen = 1;
+        else if (since && strcmp(json_string_value(v), since) == 0)
+            seen = 0;
+    }
+    return seen;
 }
 
 /* A number, or an amount (as yuan, like cf__amounts_as_yuan): 1 and OUT *x, or 0. */

@@ -93,7 +93,21 @@ def act(case, action, role, facts=None, docs=(), expect=200, version=None):
         body["documents"] = {d: doc(d) for d in docs}
     s, h, b = call("POST", "/v1/cases/%d/actions" % case, TOK[role], body, {"If-Match": '"%d"' % v})
     check(s == expect, "case %d %s by %s: %d" % (case, action, role, expect), [s, b])
+    started = [e for e in (b or {}).get("events", []) if e["type"] == "clock.started"]
+    if s == 200 and started:
+        wf = definition(read(case)["workflow"]["id"])
+        for e in started:
+            clock_counted(wf, e)
     return b
+
+
+DEFINITIONS = {}
+
+
+def definition(wf_id):
+    if wf_id not in DEFINITIONS:
+        DEFINITIONS[wf_id] = get("/v1/workflows/" + wf_id)
+    return DEFINITIONS[wf_id]
 
 
 def clock_now(instant):
@@ -272,8 +286,11 @@ def penalty_walk(session):
     check(s == 403, "an extension by a handler: 403", b)
     s, h, b = call("POST", "/v1/cases/%d/extensions" % case, TOK["head"], dict(ext, by="31 days"))
     check(s == 422 and b.get("rule") == "extension-max", "31 days: 422 extension-max", b)
-    s, h, b = call("POST", "/v1/cases/%d/extensions" % case, TOK["head"], ext)
+    v = read(case)["version"]
+    s, h, b = call("POST", "/v1/cases/%d/extensions" % case, TOK["head"], ext, {"If-Match": '"%d"' % v})
     check(s == 200 and any(e["type"] == "clock.extended" for e in b["events"]), "the head's 30 days: 200", b)
+    s, h, b = call("POST", "/v1/cases/%d/extensions" % case, TOK["head"], ext, {"If-Match": '"%d"' % v})
+    check(s == 409 and b.get("version") == v + 1, "the extension retried with its If-Match: 409, not 60 days", b)
     deadline_is(case, "decision", days(D("2026-03-02"), 127), "90 + 7 suspended + 30 extended, counted once")
 
     # 审查, then 法制审核 (the case is serious): Mon 03-16.
@@ -315,6 +332,9 @@ def penalty_walk(session):
     check(b.get("rule") == "hearing-notice-seven-days" and b.get("article"), "a hearing too soon: its rule and article", b)
     clock_now("2026-04-20T09:00:00+08:00")
     act(case, "hold_hearing", "reviewer", {}, ["听证笔录", "听证报告"])
+    # Reviewed before the notice, heard since: the hearing's outcome is reviewed too (第五十八条).
+    b = act(case, "decide", "head", {"penalty": "罚款5万元", "fine": "50000"}, ["行政处罚决定书"], expect=422)
+    check(b.get("rule") == "legal-review-before-decision", "a decision after the hearing, unreviewed: its rule", b)
     act(case, "submit_legal_review", "handler", {"review_opinion": "维持"}, ["听证报告"])
     act(case, "pass_legal_review", "reviewer", {"legal_review_opinion": "同意"}, ["法制审核意见书"])
     check(read(case)["state"] == "heard", "legal review after the hearing: back to heard")
@@ -368,6 +388,8 @@ def value_for(fact, today):
 def walk_paths():
     """docs/walk.md's straight walks, as printed there (the block walk-paths): workflow: a → b → ..."""
     text = open(os.path.join(os.environ.get("CF_SRC", "."), "docs", "walk.md"), encoding="utf-8").read()
+    if not check("<!-- walk-paths:begin -->" in text, "docs/walk.md prints the walks (block walk-paths)"):
+        return {}
     block = text.split("<!-- walk-paths:begin -->")[1].split("<!-- walk-paths:end -->")[0]
     return {w.strip(): p.strip() for w, _, p in (line.partition(":") for line in block.splitlines())
             if p and not w.startswith("`")}
@@ -402,13 +424,13 @@ def clock_counted(wf, e):
 def main_walk(wf_id, party, day):
     """Opens a case and takes the actions of its main path, each with the facts and documents
     the definition says it requires, by a role it names."""
-    wf = get("/v1/workflows/" + wf_id)
+    wf = definition(wf_id)
     facts = {f["id"]: f for f in wf["facts"]}
     s, h, b = call("POST", "/v1/cases", TOK["handler"], {"workflow": wf_id, "party": party})
     if not check(s == 201, "%s: opened" % wf_id, b):
         return None
     case = b["id"]
-    for action in walk_paths()[wf_id].split(" → "):
+    for action in walk_paths().get(wf_id, "").split(" → "):
         c = read(case)
         ts = [t for t in wf["transitions"] if t["action"] == action and
               (c["state"] in t["from"] or "*" in t["from"])]
@@ -421,9 +443,6 @@ def main_walk(wf_id, party, day):
         b = act(case, action, role, fs, t["requires"]["documents"])
         if "error" in b:
             break
-        for e in b["events"]:
-            if e["type"] == "clock.started":
-                clock_counted(wf, e)
     c = read(case)
     last = wf["main_line"][-1]
     check(c["closed"] and c["state"] == last, "%s: walked to %s" % (wf_id, last), c["state"])
@@ -503,6 +522,14 @@ def paging(opened):
     check(s == 400 and "limit" in b.get("text", ""), "limit given twice: 400 naming it", b)
 
 
+def open_retried():
+    """A retried open is a second case (docs/api.md "Retrying"); q= finds both."""
+    body = {"workflow": "benefit", "party": {"name": "重试参保人", "type": "自然人"}}
+    ids = [call("POST", "/v1/cases", TOK["handler"], body)[2]["id"] for _ in range(2)]
+    s, h, b = call("GET", "/v1/cases?workflow=benefit&q=" + urllib.parse.quote("重试参保人"), TOK["handler"])
+    check(s == 200 and [r["id"] for r in b] == ids, "a retried open: two cases, both found by q=", [ids, b])
+
+
 def retries(case):
     """A retry of the same action (its answer lost): the same If-Match is 409 and writes nothing;
     the case says the action was taken (done)."""
@@ -539,6 +566,7 @@ def main():
     others = other_walks(D("2026-05-08").isoformat())
     session_expired(cookie, expires_at, case)
     retries(case)
+    open_retried()
     for party in ("甲药房", "乙药房", "丙药房"):  # open cases: their filing clocks' alerts, to page through
         s, h, b = call("POST", "/v1/cases", TOK["handler"],
                        {"workflow": "penalty-general", "party": {"name": party, "type": "定点医药机构"}})
