@@ -280,6 +280,20 @@ def penalty_walk(session):
     check(c["state"] == "investigating", "resumed: back to investigating", c["state"])
     deadline_is(case, "decision", days(D("2026-03-02"), 97), "90 days and the 7 suspended, counted once")
 
+    # Time not counted (检测、检验、鉴定, 第四十五条): two days, recorded once over, on Mon 03-16.
+    clock_now("2026-03-16T09:00:00+08:00")
+    exc = {"clock": "decision", "from": "2026-03-12T10:00:00+08:00", "to": "2026-03-14T10:00:00+08:00",
+           "reason": "检测"}
+    for bad, says in ((dict(exc, to=exc["from"]), "empty"), (dict(exc, to="2026-03-17T10:00:00+08:00"), "after now"),
+                      (dict(exc, **{"from": "2026-03-01T10:00:00+08:00"}), "before clock 'decision' started"),
+                      (dict(exc, reason="开会"), "检测")):
+        s, h, b = call("POST", "/v1/cases/%d/exclusions" % case, TOK["head"], bad)
+        check(s == 422 and says in b.get("text", "") and b.get("rule", "").startswith("exclusion-"),
+              "an exclusion refused, saying what is wrong: " + says, b)
+    s, h, b = call("POST", "/v1/cases/%d/exclusions" % case, TOK["head"], exc)
+    check(s == 200 and b["events"][0].get("excluded") == "2 days", "two days excluded", b)
+    deadline_is(case, "decision", days(D("2026-03-02"), 99), "90, 7 suspended and 2 excluded, counted once")
+
     # 延期: the head's 30 days (a handler's is 403; more than the rule's 30 is 422).
     ext = {"clock": "decision", "by": "30 days", "reason": "案情复杂"}
     s, h, b = call("POST", "/v1/cases/%d/extensions" % case, TOK["handler"], ext)
@@ -291,7 +305,7 @@ def penalty_walk(session):
     check(s == 200 and any(e["type"] == "clock.extended" for e in b["events"]), "the head's 30 days: 200", b)
     s, h, b = call("POST", "/v1/cases/%d/extensions" % case, TOK["head"], ext, {"If-Match": '"%d"' % v})
     check(s == 409 and b.get("version") == v + 1, "the extension retried with its If-Match: 409, not 60 days", b)
-    deadline_is(case, "decision", days(D("2026-03-02"), 127), "90 + 7 suspended + 30 extended, counted once")
+    deadline_is(case, "decision", days(D("2026-03-02"), 129), "90, 7 suspended, 2 excluded, 30 extended, once")
 
     # 审查, then 法制审核 (the case is serious): Mon 03-16.
     clock_now("2026-03-16T10:00:00+08:00")
