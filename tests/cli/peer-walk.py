@@ -530,6 +530,19 @@ def paging(opened):
     rows, n = pages("/v1/alerts", "alert_id", 2)
     check([r["alert_id"] for r in rows] == [r["alert_id"] for r in alerts] and n > 1,
           "alerts, 2 a page: each once, in order (%d alerts)" % len(alerts), len(rows))
+    # The Link header followed as given, and an alert cursor's '+' sent unencoded (read back as '+').
+    got, path = [], "/v1/cases?open=0&limit=2"
+    while path:
+        s, h, b = call("GET", path, TOK["handler"])
+        got += [r["id"] for r in b]
+        link = h.get("Link", "")
+        path = link[link.index("<") + 1:link.index(">")] if link else None
+    check(got == ids, "open=0 (no filter, docs/api.md), by the Link header: every case once", [got, ids])
+    s, h, b = call("GET", "/v1/cases?overdue=0&limit=1000", TOK["handler"])
+    check([r["id"] for r in b] == ids, "overdue=0: no filter either", b)
+    first = alerts[0]["alert_id"]
+    s, h, b = call("GET", "/v1/alerts?limit=1&cursor=" + first.replace("+", "+"), TOK["handler"])
+    check(s == 200 and b and b[0]["alert_id"] == alerts[1]["alert_id"], "an alert cursor with its '+' as is", b)
     s, h, b = call("GET", "/v1/cases?limit=0", TOK["handler"])
     check(s == 400 and b.get("parameter") == "limit", "limit=0: 400 naming the parameter", b)
     s, h, b = call("GET", "/v1/cases?limit=1&limit=5", TOK["handler"])
