@@ -530,7 +530,7 @@ static int sign_in(cf_serve_t *srv, h2o_req_t *req)
     char digest[65];
     if (!token)
         return 0;
-    int held = cf__http_token_holder(srv, req, token, strlen(token), &who);
+    int held = cf__http_token_holder(srv, req, token, strlen(token), &who, NULL);
     int known = held == 0 && cf_chain_sha256_hex(token, strlen(token), digest) == 0;
     json_decref(body);
     if (held == 429)

@@ -11,7 +11,8 @@
 # starts the daemon with a fixed clock and runs this).
 #
 # Environment: CF_URL (the daemon, started with --test-clock), CF_TOK_<ROLE> (handler,
-# head, reviewer, auditor, officer: a reviewer named as the case's second officer).
+# head, reviewer, auditor, officer: a reviewer named as the case's second officer; short: a
+# handler's token that expires at 2026-03-02T20:00:00+08:00).
 import base64
 import datetime as dt
 import hashlib
@@ -23,7 +24,7 @@ import urllib.parse
 import urllib.request
 
 URL = os.environ["CF_URL"]
-TOK = {r: os.environ["CF_TOK_" + r.upper()] for r in ("handler", "head", "reviewer", "auditor", "officer")}
+TOK = {r: os.environ["CF_TOK_" + r.upper()] for r in ("handler", "head", "reviewer", "auditor", "officer", "short")}
 CN = dt.timezone(dt.timedelta(hours=8))
 failures = []
 checks = 0
@@ -588,10 +589,17 @@ def audit(case):
 
 
 def main():
+    s, h, b = call("GET", "/v1/workflows", TOK["short"])
+    check(s == 200, "the 12-hour token works in its morning", b)
     cookie, csrf, expires_at = sign_in()
     case = penalty_walk((cookie, csrf))
     others = other_walks(D("2026-05-08").isoformat())
     session_expired(cookie, expires_at, case)
+    s, h, b = call("GET", "/v1/workflows", TOK["short"])
+    check(s == 401 and "expired at 2026-03-02T20:00:00+08:00" in b.get("text", ""),
+          "a token past its expiry: 401 saying when it expired", b)
+    s, h, b = call("GET", "/v1/workflows", "0" * 64)
+    check(s == 401 and b.get("text") == "unknown token", "an unknown token: 401 unknown token", b)
     retries(case)
     open_retried()
     for party in ("甲药房", "乙药房", "丙药房"):  # open cases: their filing clocks' alerts, to page through

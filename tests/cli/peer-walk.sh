@@ -17,8 +17,14 @@ export CASEFLOW_DB="$tmp/peer.db"
 token() { "$bin" token create --agency 某县医疗保障局 --role "$1" --name "$2"; }
 CF_TOK_HANDLER=$(token handler 张三) CF_TOK_HEAD=$(token head 李四) CF_TOK_REVIEWER=$(token reviewer 孙七)
 CF_TOK_AUDITOR=$(token auditor 周八) CF_TOK_OFFICER=$(token reviewer 王五)
-export CF_TOK_HANDLER CF_TOK_HEAD CF_TOK_REVIEWER CF_TOK_AUDITOR CF_TOK_OFFICER
-cf_serve --now 2026-03-02T08:00:00+08:00 --test-clock
+# a token for 12 hours from the walk's first morning
+CF_TOK_SHORT=$(CASEFLOW_NOW=2026-03-02T08:00:00+08:00 "$bin" token create --agency 某县医疗保障局 --role handler \
+    --name 临时 --expires 12h)
+export CF_TOK_HANDLER CF_TOK_HEAD CF_TOK_REVIEWER CF_TOK_AUDITOR CF_TOK_OFFICER CF_TOK_SHORT
+# token_cache_ms: a token is trusted that long (real time) after it was read, and the test
+# clock moves months in less: 1 ms, so that the expired token is seen as such.
+echo "token_cache_ms = 1" > "$tmp/serve.conf"
+cf_serve --config "$tmp/serve.conf" --now 2026-03-02T08:00:00+08:00 --test-clock
 CF_URL=$url CF_SRC=. python3 "$(dirname "$0")/peer-walk.py" || bad=1
 
 # docs/api.md's own chain check (block chain-verify), as printed: on the penalty case
