@@ -25,7 +25,6 @@ import urllib.request
 
 URL = os.environ["CF_URL"]
 TOK = {r: os.environ["CF_TOK_" + r.upper()] for r in ("handler", "head", "reviewer", "auditor", "officer", "short")}
-CN = dt.timezone(dt.timedelta(hours=8))
 failures = []
 checks = 0
 quiet = False
@@ -579,7 +578,6 @@ def audit(case):
     check(s == 403 and b["error"] == "EFORBIDDEN", "an auditor's POST: 403", b)
     # A tampered copy must not verify by the same count.
     global quiet
-    events[1]["at"] = events[1]["at"].replace("T", "T0", 0) + ""
     events[1]["actor"] = "某人"
     failed, quiet = len(failures), True
     verify_chain(case, events, c["head"])
