@@ -739,6 +739,31 @@ static int reason_refused(const cf_wf_clock_t *def, const char *reason, cf_refus
                                  def->id, reason ? reason : "(no reason)", list));
 }
 
+/* An exclusion is a period that began after the clock started and has ended by the time
+ * it is recorded: the refusal says which of these the request fails, with its instants. */
+static int period_refused(const cf_wf_clock_t *def, const cf_clock_rt_t *k, const cf_exclude_t *req,
+                          cf_refusal_t *why)
+{
+    char f[CF_TIME_BUFSZ], t[CF_TIME_BUFSZ], other[CF_TIME_BUFSZ];
+    cf_time_format(req->from, f);
+    cf_time_format(req->to, t);
+    if (req->from >= req->to)
+        return cf__refuse(why, CF_EREFUSED,
+                          "the exclusion from %s to %s is empty: 'to' must be after 'from'", f, t);
+    if (req->from < k->started_at) {
+        cf_time_format(k->started_at, other);
+        return cf__refuse(
+            why, CF_EREFUSED,
+            "the exclusion starts at %s, before clock '%s' started (%s): exclude only "
+            "time the clock counted",
+            f, def->id, other);
+    }
+    cf_time_format(req->at, other);
+    return cf__refuse(why, CF_EREFUSED,
+                      "the exclusion ends at %s, after now (%s): record it once the period is over",
+                      t, other);
+}
+
 static int exclusion_allowed(const cf_wf_clock_t *def, const cf_clock_rt_t *k,
                              const cf_exclude_t *req, cf_refusal_t *why)
 {
@@ -750,10 +775,7 @@ static int exclusion_allowed(const cf_wf_clock_t *def, const cf_clock_rt_t *k,
     if (!k || (k->state != CF_CLOCK_RUNNING && k->state != CF_CLOCK_PAUSED))
         return cf__refuse(why, CF_EREFUSED, "clock '%s' is not running", def->id);
     if (req->from >= req->to || req->from < k->started_at || req->to > req->at)
-        return clock_rule(why, def, "exclusion-period",
-                          cf__refuse(why, CF_EREFUSED,
-                                     "an exclusion is a period that began after the clock "
-                                     "started and has ended by the time it is recorded"));
+        return clock_rule(why, def, "exclusion-period", period_refused(def, k, req, why));
     return clock_rule(why, def, "exclusion-overlap", check_overlap(k, req, why));
 }
 

@@ -285,17 +285,22 @@ typedef struct guard_ctx_s {
     cf_error_t *err;          /* OUT: why it could not be counted (a day outside cal) */
 } guard_ctx_t;
 
-static int done_cb(void *ctx, const char *action)
+static int done_cb(void *ctx, const char *action, const char *since)
 {
     guard_ctx_t *g = ctx;
     if (strcmp(action, g->action) == 0)
         return 1;
+    /* done is in order: the last taking of action after the last of since counts */
+    int seen = 0;
     size_t i;
     json_t *v;
-    json_array_foreach(g->c->done, i, v)
+    json_array_foreach(g->c->done, i, v) {
         if (strcmp(json_string_value(v), action) == 0)
-            return 1;
-    return 0;
+            seen = 1;
+        else if (since && strcmp(json_string_value(v), since) == 0)
+            seen = 0;
+    }
+    return seen;
 }
 
 /* A number, or an amount (as yuan, like cf__amounts_as_yuan): 1 and OUT *x, or 0. */
@@ -481,11 +486,14 @@ static int choose(const cf_workflow_t *wf, const cf_calendar_t *cal, const cf_ca
                   cf_refusal_t *why)
 {
     int exists = 0, role_ok = 0;
+    const cf_wf_transition_t *first = NULL; /* whose roles a 403 names */
     for (unsigned i = 0; i < wf->doc->transitions_count; i++) {
         const cf_wf_transition_t *t = &wf->doc->transitions[i];
         if (strcmp(t->action, req->action) != 0 || !cf_workflow_from_matches(wf, t, c->state))
             continue;
         exists = 1;
+        if (!first)
+            first = t;
         if (!role_allowed(t, req->role))
             continue;
         role_ok = 1;
@@ -503,9 +511,16 @@ static int choose(const cf_workflow_t *wf, const cf_calendar_t *cal, const cf_ca
     if (!exists)
         return cf__refuse(why, CF_EREFUSED, "action '%s' is not allowed in state '%s' (%s)",
                           req->action, c->state, s ? s->name : "?");
-    if (!role_ok)
-        return cf__refuse(why, CF_EFORBIDDEN, "role '%s' may not take action '%s' in state '%s'",
-                          req->role ? req->role : "(none)", req->action, c->state);
+    if (!role_ok) {
+        /* Which role may, in the text too: a peer's log shows the text, not allowed[]. */
+        char roles[256] = "";
+        for (unsigned i = 0; first && i < first->roles_count; i++)
+            snprintf(roles + strlen(roles), sizeof(roles) - strlen(roles), "%s%s", i ? ", " : "",
+                     first->roles[i]);
+        return cf__refuse(why, CF_EFORBIDDEN,
+                          "role '%s' may not take action '%s' in state '%s' (roles: %s)",
+                          req->role ? req->role : "(none)", req->action, c->state, roles);
+    }
     return cf__refuse(why, CF_EREFUSED,
                       "action '%s' is not possible now: its condition does not hold", req->action);
 }

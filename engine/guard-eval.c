@@ -204,7 +204,7 @@ static int eval_call(const node_t *n, const cf_guard_env_t *env, value_t *v)
     if (n->op == FN_HAS) {
         *v = v_bool(j != NULL);
     } else if (n->op == FN_DONE) {
-        rc = env->done(env->ctx, name);
+        rc = env->done(env->ctx, name, n->kids_count > 1 ? n->kids[1]->str : NULL);
         *v = v_bool(rc > 0);
     } else if (n->op == FN_ELAPSED) {
         rc = env->elapsed(env->ctx, name);

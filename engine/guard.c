@@ -78,7 +78,7 @@ static const struct fn_def_s {
     type_t type;
 } fns[] = {
     [FN_HAS] = {"has", 1, {A_FACT}, T_BOOL},
-    [FN_DONE] = {"done", 1, {A_ACTION}, T_BOOL},
+    [FN_DONE] = {"done", 1, {A_ACTION, A_ACTION}, T_BOOL},
     [FN_COUNT] = {"count", 1, {A_FACT}, T_NUM},
     [FN_DISTINCT] = {"distinct", 2, {A_FACT, A_FIELD}, T_NUM},
     [FN_CONTAINS] = {"contains", 3, {A_FACT, A_FIELD, A_WHO}, T_BOOL},
@@ -91,11 +91,12 @@ static const struct fn_def_s {
 };
 #define FN_COUNT_ALL ((int)(sizeof(fns) / sizeof(fns[0])))
 
-/* The most arguments function f takes: its arity, and waited's optional 4th, the date
- * fact it counts to (by default the day of the action). */
+/* The most arguments function f takes: its arity, waited's optional 4th, the date
+ * fact it counts to (by default the day of the action), and done's optional 2nd, the
+ * action it must come after. */
 static int max_args(int f)
 {
-    return f == FN_WAITED ? 4 : fns[f].arity;
+    return f == FN_WAITED ? 4 : f == FN_DONE ? 2 : fns[f].arity;
 }
 
 /* Exported, documented in guard-int.h */

@@ -26,6 +26,8 @@
  * appear between any two tokens. The functions:
  *   has(fact)                     bool: the fact is present (JSON null counts as absent)
  *   done(action)                  bool: env->done says the action was taken
+ *   done(action, since)           bool: env->done says the action was taken after the
+ *                                 last `since` (as done(action) when `since` never was)
  *   count(fact)                   number: items of an array fact; 0 if absent
  *   distinct(fact, "field")       number: distinct non-null values of `field` over the
  *                                 array's object items (json_equal); 0 if absent
@@ -109,8 +111,9 @@ typedef struct cf_guard_env_s {
     const char *actor;   /* the acting person's name (for `actor`); NULL = absent */
     const char *role;    /* the acting role (for `role`); NULL = absent */
     /* 1 if the action was taken on the case (before or now), 0 if not, or a negative
-     * CF_E* code, which cf_guard_eval returns unchanged. */
-    int (*done)(void *ctx, const char *action);
+     * CF_E* code, which cf_guard_eval returns unchanged. since (NULL: none): only a
+     * taking after the last taking of that action counts (all count when it never was). */
+    int (*done)(void *ctx, const char *action, const char *since);
     /* 0 and *out = the lowest numeric value the fact ever had; CF_ENOTFOUND if it never
      * had one (lowest(...) is then absent); any other negative CF_E* code is returned
      * unchanged by cf_guard_eval. */

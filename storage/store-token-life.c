@@ -29,26 +29,40 @@ int cf_store_token_check(cf_store_t *s, const char *hash_hex, cf_time_t now, cf_
                          cf_error_t *err)
 {
     cf_db_stmt_t *st;
-    int rc = cf__store_prepare(s,
-                               "SELECT agency, role, name FROM tokens WHERE hash = ? AND "
-                               "revoked_at IS NULL AND (expires_at IS NULL OR expires_at > ?)",
-                               &st, err);
+    int rc = cf__store_prepare(
+        s, "SELECT agency, role, name, revoked_at, expires_at FROM tokens WHERE hash = ?", &st,
+        err);
     if (rc != 0)
         return rc;
     cf_db_bind_text(st, 1, hash_hex, -1, CF_DB_STATIC);
-    cf_db_bind_int64(st, 2, now);
-    int step = cf_db_step(st);
+    int step = cf_db_step(st), revoked = 0;
+    cf_time_t expires = 0;
     if (step == CF_DB_ROW) {
         const unsigned char *a = cf_db_column_text(st, 0), *r = cf_db_column_text(st, 1),
                             *n = cf_db_column_text(st, 2);
-        snprintf(p->agency, sizeof(p->agency), "%s", a ? (const char *)a : "");
-        snprintf(p->role, sizeof(p->role), "%s", r ? (const char *)r : "");
-        snprintf(p->name, sizeof(p->name), "%s", n ? (const char *)n : "");
+        revoked = cf_db_column_type(st, 3) != CF_DB_NULL;
+        expires = cf_db_column_type(st, 4) != CF_DB_NULL ? cf_db_column_int64(st, 4) : 0;
+        if (!revoked && !(expires && expires <= now)) {
+            snprintf(p->agency, sizeof(p->agency), "%s", a ? (const char *)a : "");
+            snprintf(p->role, sizeof(p->role), "%s", r ? (const char *)r : "");
+            snprintf(p->name, sizeof(p->name), "%s", n ? (const char *)n : "");
+        }
     }
     cf__store_release(s, st);
     if (step == CF_DB_DONE)
-        return cf_error_set(err, CF_ENOTFOUND, NULL, 0, 0, "unknown, revoked or expired token");
-    return step == CF_DB_ROW ? 0 : cf__store_error(s, step, "read token", err);
+        return cf_error_set(err, CF_ENOTFOUND, NULL, 0, 0, "unknown token");
+    if (step != CF_DB_ROW)
+        return cf__store_error(s, step, "read token", err);
+    /* Said to whoever holds the token (its secret), so that a peer renews an expired one
+     * rather than looking for a typing mistake. */
+    if (revoked)
+        return cf_error_set(err, CF_ENOTFOUND, NULL, 0, 0, "the token was revoked");
+    if (expires && expires <= now) {
+        char at[CF_TIME_BUFSZ];
+        cf_time_format(expires, at);
+        return cf_error_set(err, CF_ENOTFOUND, NULL, 0, 0, "the token expired at %s", at);
+    }
+    return 0;
 }
 
 /* Runs an UPDATE of tokens with (time, hash or id prefix) bound; OUT *changed. */

@@ -14,9 +14,11 @@
 int tg_sentinel_storage;
 
 /* file and investigate were taken; "broken" fails like a store would. */
-int tg_fake_done(void *ctx, const char *action)
+int tg_fake_done(void *ctx, const char *action, const char *since)
 {
     ((fake_t *)ctx)->done_calls++;
+    if (since) /* review came after the hearing, nothing else after anything */
+        return !strcmp(action, "review") && !strcmp(since, "hearing");
     if (!strcmp(action, "broken"))
         return CF_ESTORE;
     return !strcmp(action, "file") || !strcmp(action, "investigate");

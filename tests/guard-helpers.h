@@ -22,7 +22,7 @@ typedef struct fake_s {
 } fake_t;
 
 /* The fake callbacks of a cf_guard_env_t (what each answers: guard-helpers.c). */
-int tg_fake_done(void *ctx, const char *action);
+int tg_fake_done(void *ctx, const char *action, const char *since);
 int tg_fake_lowest(void *ctx, const char *fact, double *out);
 int tg_fake_elapsed(void *ctx, const char *clock);
 int tg_fake_running(void *ctx, const char *clock);

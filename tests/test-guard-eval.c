@@ -315,3 +315,21 @@ TEST_IMPL(guard_waited_until)
     CHECK_BAD(bad);
     return 0;
 }
+
+/* guard-9.2: done(action, since): the action taken after the last `since` (a legal
+ * review after the hearing, not only before it: 行政处罚法 第五十八条). The fake says
+ * review came after hearing and nothing else after anything; the engine's count over
+ * the case's history is in cli_peer_walk. */
+TEST_IMPL(guard_done_since)
+{
+    ASSERT(HOLDS("done(review, hearing)", "{}"));
+    ASSERT(!HOLDS("done(file, hearing)", "{}"));
+    ASSERT(HOLDS("done(file)", "{}"));
+    tg_check_refs("done(review, hearing)", "A:review@6 A:hearing@14");
+    static const bad_case_t bad[] = {
+        {"done(review, hearing, file)", 23, "too many arguments to 'done'"},
+        {"done(review, \"hearing\")", 14, "expected an action name"},
+    };
+    CHECK_BAD(bad);
+    return 0;
+}

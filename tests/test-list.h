@@ -68,6 +68,7 @@
     X(guard_format_truncate)                                                                       \
     X(guard_running)                                                                               \
     X(guard_ledger)                                                                                \
+    X(guard_done_since)                                                                            \
     X(guard_waited)                                                                                \
     X(guard_waited_until)                                                                          \
     /* GUARD-TESTS */                                                                              \

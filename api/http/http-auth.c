@@ -64,10 +64,11 @@ static int token_cached(cf_serve_t *srv, const char *text, size_t len, cf_princi
 
 /* The holder of token text: from the cache while trusted, else by the SHA-256 of
  * the text in the tokens table, if neither revoked nor expired (then cached, and
- * its use recorded). 0, -1 for an unknown, revoked or expired token, or -2 when the
- * database could not be read (PostgreSQL away: the request is answered 503, never
- * 401, so a client does not take its token for revoked). */
-static int token_holder(cf_serve_t *srv, const char *text, size_t len, cf_principal_t *who)
+ * its use recorded). 0, -1 for an unknown, revoked or expired token (OUT err says
+ * which), or -2 when the database could not be read (PostgreSQL away: the request is
+ * answered 503, never 401, so a client does not take its token for revoked). */
+static int token_holder(cf_serve_t *srv, const char *text, size_t len, cf_principal_t *who,
+                        cf_error_t *err)
 {
     cf__token_slot_t *t = token_slot(srv, text, len);
     uint64_t now = uv_now(&srv->loop);
@@ -76,7 +77,7 @@ static int token_holder(cf_serve_t *srv, const char *text, size_t len, cf_princi
     char digest[65];
     if (cf_chain_sha256_hex(text, len, digest) != 0)
         return -1;
-    int rc = cf_store_token_check(srv->reader, digest, cf__serve_now(srv), who, NULL);
+    int rc = cf_store_token_check(srv->reader, digest, cf__serve_now(srv), who, err);
     if (rc != 0)
         return rc == CF_ENOTFOUND ? -1 : -2;
     token_used(srv, digest);
@@ -120,13 +121,13 @@ int cf__http_unavailable(cf_serve_t *srv, h2o_req_t *req)
 
 /* Exported, documented in serve-int.h */
 int cf__http_token_holder(cf_serve_t *srv, h2o_req_t *req, const char *text, size_t len,
-                          cf_principal_t *who)
+                          cf_principal_t *who, cf_error_t *err)
 {
     if (token_cached(srv, text, len, who) == 0)
         return 0;
     if (cf__authfail_spent(srv, req))
         return 429;
-    int held = token_holder(srv, text, len, who);
+    int held = token_holder(srv, text, len, who, err);
     if (held == 0 || held == -2)
         return held;
     cf__authfail_count(srv, req);
@@ -138,6 +139,8 @@ int cf__http_authenticate(cf_serve_t *srv, h2o_req_t *req, cf_principal_t *who)
 {
     ssize_t at = h2o_find_header(&req->headers, H2O_TOKEN_AUTHORIZATION, -1);
     const char *text = "a bearer token is required (Authorization: Bearer TOKEN)";
+    cf_error_t why; /* what the tokens table says of a token refused */
+    cf_error_clear(&why);
     /* Two Authorization headers: a proxy in front may check one and we the other (h2o
      * gives the first): neither is taken. */
     if (at >= 0 && h2o_find_header(&req->headers, H2O_TOKEN_AUTHORIZATION, at) >= 0) {
@@ -152,14 +155,14 @@ int cf__http_authenticate(cf_serve_t *srv, h2o_req_t *req, cf_principal_t *who)
     }
     if (at >= 0) {
         h2o_iovec_t v = req->headers.entries[at].value;
-        text = "unknown token";
         int rc = v.len > 7 && h2o_lcstris(v.base, 7, H2O_STRLIT("bearer "))
-                     ? cf__http_token_holder(srv, req, v.base + 7, v.len - 7, who)
+                     ? cf__http_token_holder(srv, req, v.base + 7, v.len - 7, who, &why)
                      : -1;
         if (rc == 0 || rc == 429)
             return rc;
         if (rc == -2)
             return cf__http_unavailable(srv, req);
+        text = why.text[0] ? why.text : "unknown token";
     }
     h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_WWW_AUTHENTICATE, NULL,
                    H2O_STRLIT("Bearer"));

@@ -231,7 +231,8 @@ static int all_hex(const char *p, size_t n)
 
 /* Reads cookie value v into OUT s (id, expires_at, digest, csrf; the holder is
  * left empty) when its signature is the key's and it has not expired at now:
- * 0, else -1 (s then unspecified). */
+ * 0; -2 when it is the key's but expired (s->expires_at says when, the rest
+ * unspecified); else -1 (s then unspecified). */
 static int cookie_read(cf_serve_t *srv, h2o_iovec_t v, cf_time_t now, session_t *s)
 {
     char text[COOKIE_MAX + 1], mac[65];
@@ -247,9 +248,13 @@ static int cookie_read(cf_serve_t *srv, h2o_iovec_t v, cf_time_t now, session_t 
         return -1;
     char *end = NULL;
     long long expires = strtoll(text + 65, &end, 10);
-    if (end != digest - 1 || expires <= now)
+    if (end != digest - 1)
         return -1;
     memset(s, 0, sizeof(*s));
+    if (expires <= now) { /* ours, and over: -2, so that the 401 can say when it ended */
+        s->expires_at = (cf_time_t)expires;
+        return -2;
+    }
     memcpy(s->id, text, 64);
     memcpy(s->digest, digest, 64);
     s->expires_at = (cf_time_t)expires;
@@ -284,11 +289,14 @@ static int still_good(cf_serve_t *srv, const session_t *s, cf_principal_t *who)
  * or this daemon has not seen it (one of a revoked or expired token, or signed out,
  * is dropped); NULL when there is none. OUT *away (may be NULL): 1 when NULL because
  * the database could not be read (the session is kept). */
-static session_t *current_or_away(cf_serve_t *srv, h2o_req_t *req, int *away)
+static session_t *current_or_away(cf_serve_t *srv, h2o_req_t *req, int *away, cf_time_t *expired)
 {
     session_t got;
     cf_time_t now = cf__serve_now(srv);
-    if (cookie_read(srv, cookie_value(req), now, &got) != 0)
+    int rc = cookie_read(srv, cookie_value(req), now, &got);
+    if (rc == -2 && expired)
+        *expired = got.expires_at;
+    if (rc != 0)
         return NULL;
     cf__sessions_t *t = table(srv);
     session_t *s = kept(t, got.id);
@@ -315,7 +323,7 @@ static session_t *current_or_away(cf_serve_t *srv, h2o_req_t *req, int *away)
 
 static session_t *current(cf_serve_t *srv, h2o_req_t *req)
 {
-    return current_or_away(srv, req, NULL);
+    return current_or_away(srv, req, NULL, NULL);
 }
 
 /* Exported, documented in serve-int.h */
@@ -394,9 +402,17 @@ int cf__session_auth(cf_serve_t *srv, h2o_req_t *req, cf_principal_t *who)
     if (!cookie_value(req).base)
         return 1;
     int away = 0;
-    session_t *s = current_or_away(srv, req, &away);
+    cf_time_t expired = 0;
+    session_t *s = current_or_away(srv, req, &away, &expired);
     if (!s && away)
         return cf__http_unavailable(srv, req);
+    if (!s && expired) { /* a peer tells "sign in again" from "you were signed out" */
+        char at[CF_TIME_BUFSZ], text[120];
+        cf_time_format(expired, at);
+        snprintf(text, sizeof(text), "the session expired at %s (session_ttl): sign in again", at);
+        answer_401(srv, req, text);
+        return 401;
+    }
     if (!s) {
         answer_401(srv, req, "the session has ended or is unknown: sign in again");
         return 401;
@@ -540,7 +556,7 @@ static int sign_in(cf_serve_t *srv, h2o_req_t *req)
     char digest[65];
     if (!token)
         return 0;
-    int held = cf__http_token_holder(srv, req, token, strlen(token), &who);
+    int held = cf__http_token_holder(srv, req, token, strlen(token), &who, NULL);
     int known = held == 0 && cf_chain_sha256_hex(token, strlen(token), digest) == 0;
     json_decref(body);
     if (held == 429)

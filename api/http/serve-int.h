@@ -1040,10 +1040,11 @@ void cf__sessions_free(cf_serve_t *srv);
 int cf__session_key(cf_serve_t *srv, cf_store_t *s, cf_error_t *err);
 /* http-auth.c: the holder of bearer token text sent by req (cache, else the tokens table):
  * 0 with OUT *who; -1 for an unknown, revoked or expired token (a failure counted
- * against req's address); 429 when that address has sent too many unknown tokens
- * (answered, the tokens table not read); -2 when the database could not be read. */
+ * against req's address; OUT err, may be NULL, says which); 429 when that address has
+ * sent too many unknown tokens (answered, the tokens table not read); -2 when the
+ * database could not be read. */
 int cf__http_token_holder(cf_serve_t *srv, h2o_req_t *req, const char *text, size_t len,
-                          cf_principal_t *who);
+                          cf_principal_t *who, cf_error_t *err);
 
 /* ---- failed authentications by client address (http-authfail.c) ---- */
 
