@@ -294,6 +294,11 @@ static const struct pg_step_s {
      * update from being a heap-only one: state was its only indexed column an update
      * changes). */
     {24, "DROP INDEX IF EXISTS cases_state;"},
+    /* 25 (PostgreSQL's version 27): SQLite's events keyed by their place in the log (pos its
+     * rowid, events_pos dropped there). A heap has no rowid, and here the key (case_id, seq,
+     * agency) and events_pos (pos, agency) stay as a distributed database needs them
+     * (docs/postgresql.md): nothing to do, the step only keeps the versions in step. */
+    {25, "SELECT 1;"},
 };
 #define PG_AFTER_COUNT ((int)(sizeof(pg_after) / sizeof(pg_after[0])))
 #define PG_VERSION     (PG_BASELINE_VERSION + PG_AFTER_COUNT)

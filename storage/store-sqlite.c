@@ -78,7 +78,9 @@
  *    version 21: alert_deliveries.agency, in its primary key; the partial index
  *    alert_deliveries_given_up -- store-outbox.c;
  *    version 22: alerts' rowids from their due instant, the table clustered by it --
- *    store-alerts.c)
+ *    store-alerts.c;
+ *    version 25: events.pos the table's rowid (INTEGER PRIMARY KEY), the key (case_id, seq,
+ *    agency) a UNIQUE constraint, the index events_pos dropped)
  */
 #include "store-int.h"
 
@@ -404,6 +406,26 @@ const char *const cf__store_migrations[] = {
      * every transition that changes a case's state rewrote its entry (a delete and an
      * insert in another b-tree, a page more in the group commit). */
     "DROP INDEX IF EXISTS cases_state;",
+    /* 25: the events keyed by their place in the log (issue 26.3; docs/performance.md,
+     * "http11"): pos becomes the table's rowid (INTEGER PRIMARY KEY), so an event is
+     * written into two b-trees, not three: the table, appended at its end as before, and
+     * the key (case_id, seq, agency), now a UNIQUE constraint; the index events_pos goes
+     * (the rowid is unique, and in SQLite the log is one sequence for every agency). Each
+     * event keeps its columns and values; the table is rebuilt in the log's order and the
+     * triggers made again. Runs again unharmed on a rewound test database. */
+    "CREATE TABLE events_25(pos INTEGER PRIMARY KEY, case_id INTEGER NOT NULL, seq INTEGER NOT "
+    "NULL, type TEXT NOT NULL, at TEXT NOT NULL, body TEXT NOT NULL, hash TEXT NOT NULL, agency "
+    "TEXT NOT NULL, UNIQUE(case_id, seq, agency));"
+    "INSERT INTO events_25(pos, case_id, seq, type, at, body, hash, agency) SELECT pos, case_id, "
+    "seq, type, at, body, hash, agency FROM events ORDER BY pos;"
+    "DROP TRIGGER events_no_update;"
+    "DROP TRIGGER events_no_delete;"
+    "DROP TABLE events;"
+    "ALTER TABLE events_25 RENAME TO events;"
+    "CREATE TRIGGER events_no_update BEFORE UPDATE ON events BEGIN SELECT RAISE(ABORT, "
+    "'events are append-only'); END;"
+    "CREATE TRIGGER events_no_delete BEFORE DELETE ON events BEGIN SELECT RAISE(ABORT, "
+    "'events are append-only'); END;",
 };
 #define SCHEMA_VERSION ((int)(sizeof(cf__store_migrations) / sizeof(cf__store_migrations[0])))
 const int cf__store_schema_version = SCHEMA_VERSION;

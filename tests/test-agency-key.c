@@ -45,10 +45,15 @@ static const char *const keyed[] = {"cases",       "events",       "clocks",
 #define KEYED_COUNT (sizeof(keyed) / sizeof(keyed[0]))
 
 /* The tables with a case id, and the violations: a "table" row for one without a
- * primary key holding agency, an "index" row for a unique index without it. */
+ * primary key holding agency, an "index" row for a unique index without it. On SQLite the
+ * events' primary key is their place in the log (schema 25: pos, the rowid), and their
+ * case key (case_id, seq, agency) a UNIQUE constraint, checked as every unique index is:
+ * the rule is for a distributed PostgreSQL (docs/postgresql.md), whose key is unchanged. */
 static const char catalog_sqlite[] =
     "SELECT m.name, 'table' FROM sqlite_master m WHERE m.type = 'table' AND " CASE_OF
     " AND NOT EXISTS (SELECT 1 FROM pragma_table_info(m.name) WHERE pk > 0 AND name = 'agency') "
+    "AND NOT (m.name = 'events' AND EXISTS (SELECT 1 FROM pragma_index_list(m.name) l, "
+    "pragma_index_info(l.name) i WHERE l.\"unique\" AND i.name = 'agency')) "
     "UNION ALL SELECT m.name, 'index ' || l.name FROM sqlite_master m, pragma_index_list(m.name) l "
     "WHERE m.type = 'table' AND " CASE_OF " AND l.\"unique\" AND NOT EXISTS (SELECT 1 FROM "
     "pragma_index_info(l.name) WHERE name = 'agency') "

@@ -35,6 +35,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../engine/audit.h"
 #include "../storage/db-int.h"
 #include "../storage/store-int.h"
 #include "core-helpers.h"
@@ -395,7 +396,7 @@ TEST_IMPL(hotpath_no_state_index)
         snprintf(path, sizeof(path), "%s/no-state-index.db", cf_test_tmpdir());
         ASSERT_EQ(cf_store_open(path, &s, &err), 0); /* migrates */
         ASSERT_EQ(has_cases_state(s), 0);
-        ASSERT_EQ(td_scalar(path, "PRAGMA user_version"), 24);
+        ASSERT_EQ(td_scalar(path, "PRAGMA user_version"), cf__store_schema_version);
         ASSERT_EQ(td_scalar(path, "SELECT COUNT(*) FROM cases WHERE state = 's1'"), 1);
     }
     cf_case_dispose(&c);
@@ -592,6 +593,130 @@ TEST_IMPL(hotpath_event_positions)
     ASSERT_EQ(order[opened + 7], c[3].id);
 
     for (int i = 0; i < 4; i++)
+        cf_case_dispose(&c[i]);
+    cf_calendar_free(cal);
+    cf_workflow_free(wf);
+    cf_store_close(s);
+    return 0;
+}
+
+/* The events' table as SQLite schema 24 had it (step 18): a rowid of its own, the key
+ * (case_id, seq, agency) as primary key, events_pos. */
+static const char events_24[] =
+    "CREATE TABLE events_24(case_id INTEGER NOT NULL, seq INTEGER NOT NULL, type TEXT NOT NULL, "
+    "at TEXT NOT NULL, body TEXT NOT NULL, hash TEXT NOT NULL, pos INTEGER, agency TEXT NOT "
+    "NULL, PRIMARY KEY(case_id, seq, agency));"
+    "INSERT INTO events_24 SELECT case_id, seq, type, at, body, hash, pos, agency FROM events "
+    "ORDER BY pos;"
+    "DROP TRIGGER events_no_update; DROP TRIGGER events_no_delete; DROP TABLE events;"
+    "ALTER TABLE events_24 RENAME TO events;"
+    "CREATE UNIQUE INDEX events_pos ON events(pos, agency);"
+    "CREATE TRIGGER events_no_update BEFORE UPDATE ON events BEGIN SELECT RAISE(ABORT, "
+    "'events are append-only'); END;"
+    "CREATE TRIGGER events_no_delete BEFORE DELETE ON events BEGIN SELECT RAISE(ABORT, "
+    "'events are append-only'); END;"
+    "PRAGMA user_version = 24";
+
+/* Every event's columns, in the log's order, as one text (new; the caller frees it). */
+static char *events_text(cf_store_t *s)
+{
+    cf_db_stmt_t *st;
+    cf_error_t err;
+    ASSERT_EQ(cf__store_prepare(s,
+                                "SELECT group_concat(pos || '|' || case_id || '|' || seq || '|' "
+                                "|| type || '|' || at || '|' || body || '|' || hash || '|' || "
+                                "agency, char(10)) FROM (SELECT * FROM events ORDER BY pos)",
+                                &st, &err),
+              0);
+    ASSERT_EQ(cf_db_step(st), CF_DB_ROW);
+    char *text = strdup((const char *)cf_db_column_text(st, 0));
+    cf__store_release(s, st);
+    return text;
+}
+
+/* 1 if the events are keyed by position as schema 25 keeps them: pos the rowid, no
+ * events_pos, every row's rowid its pos. */
+static int events_by_position(const char *path)
+{
+    return td_scalar(path, "SELECT COUNT(*) FROM pragma_table_info('events') WHERE name = "
+                           "'pos' AND pk = 1 AND type = 'INTEGER'") == 1 &&
+           td_scalar(path, "SELECT COUNT(*) FROM sqlite_master WHERE name = 'events_pos'") == 0 &&
+           td_scalar(path, "SELECT COUNT(*) FROM events WHERE rowid IS NOT pos") == 0;
+}
+
+/* The chain of c as stored verifies up to its head. */
+static void chain_verifies(cf_store_t *s, const cf_case_t *c)
+{
+    cf_case_t got;
+    cf_error_t err;
+    json_t *events;
+    ASSERT_EQ(cf_store_case_get(s, c->id, &got, &err), 0);
+    ASSERT_STR_EQ(got.head, c->head);
+    ASSERT_EQ(cf_store_case_events(s, c->id, &events, &err), 0);
+    ASSERT_EQ(json_array_size(events), (size_t)c->version);
+    cf_audit_t audit;
+    ASSERT_EQ(cf_audit_init(&audit, c->id), 0);
+    ASSERT_EQ(cf_audit_verify(events, got.algo, got.head, &audit), 0);
+    ASSERT_EQ(audit.items_count, 0);
+    cf_audit_dispose(&audit);
+    json_decref(events);
+    cf_case_dispose(&got);
+}
+
+/* hotpath-10: the events keyed by their place in the log (SQLite schema 25): a new
+ * database has them so; one of schema 24 is rebuilt so when opened, every event's columns
+ * kept, each chain verifying; an event written after takes the next place, and the log
+ * stays append-only and unique by case and seq. */
+TEST_IMPL(hotpath_events_by_position)
+{
+    CF_TEST_SQLITE_ONLY("rewinds the SQLite schema");
+    char path[512];
+    snprintf(path, sizeof(path), "%s/events-by-position.db", cf_test_tmpdir());
+    cf_store_t *s = cf_test_store("events-by-position.db");
+    ASSERT(events_by_position(path));
+    cf_workflow_t *wf = cf_test_workflow("bench/workflows/bench-linear.yaml");
+    cf_calendar_t *cal = cf_test_calendar();
+    cf_case_t c[3];
+    static const char *const steps[] = {"step1", "step2", "step3"};
+    for (int i = 0; i < 3; i++)
+        cf_test_open(s, wf, cal, "2026-03-02T09:00:00+08:00", &c[i]);
+    for (int k = 0; k < 3; k++) /* interleaved, so the log's order is not the cases' */
+        for (int i = 2; i >= k; i--)
+            ASSERT_EQ(cf_test_act(s, wf, cal, &c[i], steps[k], "handler",
+                                  "2026-03-02T10:00:00+08:00", NULL, NULL, NULL),
+                      0);
+    cf_error_t err;
+    ASSERT_EQ(cf__store_exec(s, events_24, &err), 0);
+    ASSERT(!events_by_position(path));
+    char *before = events_text(s);
+    cf_store_close(s);
+
+    ASSERT_EQ(cf_store_open(path, &s, &err), 0); /* migrates */
+    ASSERT_EQ(td_scalar(path, "PRAGMA user_version"), cf__store_schema_version);
+    ASSERT(events_by_position(path));
+    char *after = events_text(s);
+    ASSERT_STR_EQ(after, before);
+    for (int i = 0; i < 3; i++)
+        chain_verifies(s, &c[i]);
+
+    long long end = td_scalar(path, "SELECT MAX(pos) FROM events");
+    ASSERT_EQ(cf_test_act(s, wf, cal, &c[0], "step2", "handler", "2026-03-02T11:00:00+08:00", NULL,
+                          NULL, NULL),
+              0);
+    ASSERT_EQ(td_scalar(path, "SELECT MAX(pos) FROM events"), end + 1); /* the next place */
+    ASSERT_EQ(td_scalar(path, "SELECT case_id FROM events ORDER BY pos DESC LIMIT 1"), c[0].id);
+    chain_verifies(s, &c[0]);
+    ASSERT(cf__store_exec(s, "UPDATE events SET type = 'x'", &err) != 0);
+    ASSERT(cf__store_exec(s, "DELETE FROM events", &err) != 0);
+    char sql[256];
+    snprintf(sql, sizeof(sql),
+             "INSERT INTO events(case_id, seq, type, at, body, hash, pos, agency) SELECT "
+             "case_id, seq, type, at, body, hash, %lld, agency FROM events WHERE pos = 0",
+             end + 100);
+    ASSERT(cf__store_exec(s, sql, &err) != 0); /* (case_id, seq, agency) still unique */
+    free(before);
+    free(after);
+    for (int i = 0; i < 3; i++)
         cf_case_dispose(&c[i]);
     cf_calendar_free(cal);
     cf_workflow_free(wf);

@@ -515,4 +515,5 @@
     X(hotpath_no_state_index)                                                                      \
     X(hotpath_store_sealed)                                                                        \
     X(hotpath_event_positions)                                                                     \
+    X(hotpath_events_by_position)                                                                  \
     /* CORE-TESTS */
