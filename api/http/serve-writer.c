@@ -75,6 +75,19 @@
  * for the checkpointer to copy all of it, 0.5-0.9 s on the alerts' time). Rejected: firing
  * ahead and committing early (an alert would be recorded before it is due).
  *
+ * The held commit's path (burst11). Three things keep the log's work off the alerts' path
+ * after the instant: (1) before the rows are written the log is started over
+ * (cf__wal_restart_ahead, serve-checkpoint.c), so the held frames begin at its start and
+ * the chunks after the instant have the rest of the firing bound to run in while the
+ * checkpointer copies the held frames; (2) once written, the transaction's pages are
+ * written into the log and synced before the instant (cf_store_wal_presync: uncommitted
+ * frames, invisible and ignored at recovery as the spilled ones were), so the COMMIT at
+ * the instant writes and syncs one frame, not ~16 MB and the sync of ~40 MB; a request
+ * that comes during that sync waits for it, then rolls the work back as ever; (3) after
+ * the held commit the next chunk counts as the held commit's frames an alert
+ * (chunk_frames), and the checkpointer runs after every commit until the log restarts
+ * (ahead_pace).
+ *
  * Where a request's time goes. Each job carries its marks (queued, taken, executed,
  * committed) and the loop adds up, for the requests someone waits for, the phases
  * between them, apart for those queued while alerts fired:
@@ -254,6 +267,18 @@ static int redo(cf__writer_t *w, cf_serve_t *srv, cf__job_t *batch, cf__job_t *l
 
 static int hold_until_instant(cf__writer_t *w, cf__job_t *j, int rc);
 
+/* The frames a full chunk after the held commit j (which wrote `frames`) may write: as
+ * many an alert as j's, for the most alerts a chunk takes (cfg.fire_chunk). The log's
+ * restart counts on it for the first chunk after the held commit (cf__wal_restart):
+ * fire_frames held the read-ahead's last commit, 0 or 1 frame, and that chunk could take
+ * the log past its bound. */
+static int chunk_frames(const cf__writer_t *w, const cf__job_t *j, int frames)
+{
+    const cf_serve_t *srv = H2O_STRUCT_FROM_MEMBER(cf_serve_t, writer, w);
+    size_t n = json_array_size(j->alerts);
+    return n ? (int)(((uint64_t)frames * srv->cfg.fire_chunk + n - 1) / n) : w->fire_frames;
+}
+
 /* One transaction for the whole batch. Its first jobs run without savepoints while they
  * are redoable (on SQLite), every other job in a savepoint of its own. Returns 0, or 1
  * when the batch is a job fired ahead (alone) that was rolled back before its instant
@@ -291,6 +316,11 @@ static int run_batch(cf__writer_t *w, cf__job_t *batch)
         atomic_store(&w->wal_written, cf_store_wal_written(w->store));
         if (fired && !batch->ahead) /* (a chunk's size; not the instant's held at once) */
             w->fire_frames = (int)(cf_store_wal_written(w->store) - written);
+        else if (batch->ahead) { /* the log restarts once the next chunk would not fit */
+            w->fire_frames =
+                chunk_frames(w, batch, (int)(cf_store_wal_written(w->store) - written));
+            w->ahead_pace = 1; /* the checkpointer copies the held frames meanwhile */
+        }
         cf__ckpt_pace(w);
         cf__ckpt_poke(w);
     }
@@ -321,6 +351,12 @@ static int run_batch(cf__writer_t *w, cf__job_t *batch)
 static int hold_until_instant(cf__writer_t *w, cf__job_t *j, int rc)
 {
     pthread_mutex_lock(&w->mu);
+    if (rc == 0 && !w->queue && !atomic_load(&w->go) && !w->quit) {
+        pthread_mutex_unlock(&w->mu); /* the log synced ahead too (the file header says why) */
+        if (cf_store_wal_presync(w->store) == 0)
+            atomic_fetch_add(&w->ahead_presyncs, 1);
+        pthread_mutex_lock(&w->mu);
+    }
     atomic_store(&w->ahead_held, rc == 0);
     while (rc == 0 && !w->queue && !atomic_load(&w->go) && !w->quit)
         pthread_cond_wait(&w->cv, &w->mu);
@@ -367,6 +403,7 @@ static int run_ahead(cf__writer_t *w, cf__job_t *j)
 {
     unsigned reads = w->fire.reads;
     int next = w->fire.next;
+    cf__wal_restart_ahead(w); /* the held frames from the log's start */
     if (run_batch(w, j) == 0)
         return 0;
     if (w->fire.reads == reads) {
