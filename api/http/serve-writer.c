@@ -79,11 +79,17 @@
  * after the instant: (1) before the rows are written the log is started over
  * (cf__wal_restart_ahead, serve-checkpoint.c), so the held frames begin at its start and
  * the chunks after the instant have the rest of the firing bound to run in while the
- * checkpointer copies the held frames; (2) once written, the transaction's pages are
- * written into the log and synced before the instant (cf_store_wal_presync: uncommitted
- * frames, invisible and ignored at recovery as the spilled ones were), so the COMMIT at
- * the instant writes and syncs one frame, not ~16 MB and the sync of ~40 MB; a request
- * that comes during that sync waits for it, then rolls the work back as ever; (3) after
+ * checkpointer copies the held frames; (2) the transaction's pages stay in memory while
+ * the rows are written (the cache raised to CF__HELD_CACHE_KIB, 64 MB, for that time), and
+ * once written they are written into the log, each once, and synced before the instant
+ * (cf_store_wal_presync: uncommitted frames, invisible, and ignored at recovery), so the
+ * COMMIT at the instant writes and syncs one frame. In the 16 MB cache, pages spilled and
+ * changed again were written over in the log, and the COMMIT then re-read and
+ * re-checksummed every frame after the first one written over (SQLite's
+ * walRewriteChecksums) and synced the whole ~40 MB again at the instant. (cache_spill off
+ * would keep them in memory too, but a connection's pager flags change only outside a
+ * transaction, and off, sqlite3_db_cacheflush writes nothing.) A request that comes during
+ * the presync waits for it, then rolls the work back as ever. (3) after
  * the held commit the next chunk counts as the held commit's frames an alert
  * (chunk_frames), and the checkpointer runs after every commit until the log restarts
  * (ahead_pace).
@@ -157,6 +163,10 @@ static void fail_batch(cf__job_t *batch, const cf_error_t *err)
 
 /* The writer's page cache (SQLite's default is 2 MB). */
 #define CF__WRITER_CACHE_KIB 16384
+/* The writer's page cache while it writes a firing ahead: the held pages (~40-46 MB for
+ * CF__FIRE_AHEAD_MAX alerts) stay in it until the presync writes each once (the file
+ * header says why) */
+#define CF__HELD_CACHE_KIB 65536
 /* Alerts written ahead of their instant in one transaction (the file header says why):
  * ~2.25 frames of 4 KB an alert at a million cases, 46 MB, with a log of up to 16 MB not
  * yet started over before it (CF__WAL_RESTART_BYTES) under 64 MB */
@@ -404,7 +414,10 @@ static int run_ahead(cf__writer_t *w, cf__job_t *j)
     unsigned reads = w->fire.reads;
     int next = w->fire.next;
     cf__wal_restart_ahead(w); /* the held frames from the log's start */
-    if (run_batch(w, j) == 0)
+    cf_store_set_cache_kib(w->store, CF__HELD_CACHE_KIB, NULL); /* (the file header says why) */
+    int rc = run_batch(w, j);
+    cf_store_set_cache_kib(w->store, CF__WRITER_CACHE_KIB, NULL);
+    if (rc == 0)
         return 0;
     if (w->fire.reads == reads) {
         w->fire.next = next;
