@@ -365,6 +365,7 @@ static int hold_until_instant(cf__writer_t *w, cf__job_t *j, int rc)
         pthread_mutex_unlock(&w->mu); /* the log synced ahead too (the file header says why) */
         if (cf_store_wal_presync(w->store) == 0)
             atomic_fetch_add(&w->ahead_presyncs, 1);
+        cf_store_set_cache_kib(w->store, CF__WRITER_CACHE_KIB, NULL); /* (written: clean) */
         pthread_mutex_lock(&w->mu);
     }
     atomic_store(&w->ahead_held, rc == 0);
