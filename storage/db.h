@@ -162,5 +162,9 @@ int cf_db_wal_autocheckpoint(cf_db_t *db, int pages);
 int cf_db_wal_checkpoint(cf_db_t *db, int restart, int *log, int *done);
 typedef void (*cf_db_wal_cb)(void *ctx, int frames);
 void cf_db_wal_hook(cf_db_t *db, cf_db_wal_cb cb, void *ctx);
+/* In an open write transaction: its changed pages written into the log (uncommitted
+ * frames, which readers and recovery ignore: sqlite3_db_cacheflush) and the log file
+ * synced, so that its COMMIT has only a frame left to write and sync. */
+int cf_db_wal_presync(cf_db_t *db);
 
 #endif

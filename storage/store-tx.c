@@ -155,8 +155,15 @@ int cf_store_checkpoint(cf_store_t *s, int *frames, int *copied, cf_error_t *err
 /* Exported, documented in store.h */
 int cf_store_checkpoint_restart(cf_store_t *s, int *frames, int *copied, cf_error_t *err)
 {
+    return cf_store_checkpoint_restart_wait(s, 0, frames, copied, err);
+}
+
+/* Exported, documented in store.h */
+int cf_store_checkpoint_restart_wait(cf_store_t *s, int wait_ms, int *frames, int *copied,
+                                     cf_error_t *err)
+{
     int log = 0, done = 0;
-    cf_db_busy_timeout(s->db, 0); /* a reader in the way: try again after a later commit */
+    cf_db_busy_timeout(s->db, wait_ms); /* a reader in the way: try again after a later commit */
     int rc = cf_db_wal_checkpoint(s->db, 1, &log, &done);
     cf_db_busy_timeout(s->db, CF__STORE_BUSY_MS);
     if (frames)
@@ -166,6 +173,12 @@ int cf_store_checkpoint_restart(cf_store_t *s, int *frames, int *copied, cf_erro
     if (rc == 0)
         s->wal_frames = 0; /* the next commit writes the log from its start */
     return rc == 0 ? 0 : cf__store_error(s, rc, "restart the log", err);
+}
+
+/* Exported, documented in store.h */
+int cf_store_wal_presync(cf_store_t *s)
+{
+    return cf_db_wal_presync(s->db);
 }
 
 /* Exported, documented in store.h */

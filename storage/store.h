@@ -317,6 +317,9 @@ int cf_store_checkpoint(cf_store_t *s, int *frames, int *copied, cf_error_t *err
  * between transactions, on the connection that writes. OUT *frames, *copied as
  * cf_store_checkpoint (either may be NULL). */
 int cf_store_checkpoint_restart(cf_store_t *s, int *frames, int *copied, cf_error_t *err);
+/* The same, waiting up to wait_ms for the readers in the way (SQLite's busy handler). */
+int cf_store_checkpoint_restart_wait(cf_store_t *s, int wait_ms, int *frames, int *copied,
+                                     cf_error_t *err);
 /* The frames in the write-ahead log after s's last commit (0 before any, and after
  * the log was started over), as SQLite's WAL hook reports them. Installing the hook
  * replaces automatic checkpoints: call it after cf_store_set_autocheckpoint(s, 0). */
@@ -326,6 +329,12 @@ int cf_store_wal_frames(const cf_store_t *s);
  * all (a frame is a page and 24 bytes): what a burst of alerts costs the disk, whatever
  * the log's restarts (0 before the hook). */
 uint64_t cf_store_wal_written(const cf_store_t *s);
+/* In the open transaction: every page it changed written into the log, uncommitted
+ * (invisible to readers, ignored by recovery), and the log synced, so that the COMMIT
+ * writes and syncs little more than its commit frame (a transaction written ahead of
+ * its instant: api/http/serve-writer.c). A no-op on PostgreSQL. On failure the commit
+ * still writes and syncs what is left, and reports its own errors. */
+int cf_store_wal_presync(cf_store_t *s);
 /* SQLite's page cache of s, in KiB (PRAGMA cache_size=-kib; 2,000 by default). */
 int cf_store_set_cache_kib(cf_store_t *s, int kib, cf_error_t *err);
 /* What a write-ahead log is cut back to when it starts over (journal_size_limit). */

@@ -773,3 +773,215 @@ TEST_IMPL(fireahead_held_window)
     free(token);
     return 0;
 }
+
+/* Frames at the start of write-ahead log file wal that belong to its current generation
+ * (the header's salts), committed or not: what a crash at that moment leaves in it. */
+static int wal_file_frames(const char *wal)
+{
+    FILE *f = fopen(wal, "rb");
+    unsigned char h[32], fh[24];
+    int n = 0;
+    if (f && fread(h, 1, sizeof(h), f) == sizeof(h)) {
+        long page = (long)h[8] << 24 | (long)h[9] << 16 | (long)h[10] << 8 | h[11];
+        while (fread(fh, 1, sizeof(fh), f) == sizeof(fh) && memcmp(fh + 8, h + 16, 8) == 0 &&
+               fseek(f, page, SEEK_CUR) == 0)
+            n++;
+    }
+    if (f)
+        fclose(f);
+    return n;
+}
+
+/* The frames SQLite recovers as committed from copy (a database and its log, no -shm). */
+static int wal_committed(const char *copy)
+{
+    sqlite3 *lite;
+    sqlite3_stmt *st;
+    int log = -1;
+    ASSERT_EQ(sqlite3_open(copy, &lite), SQLITE_OK);
+    ASSERT_EQ(sqlite3_prepare_v2(lite, "PRAGMA wal_checkpoint(PASSIVE)", -1, &st, NULL), SQLITE_OK);
+    if (sqlite3_step(st) == SQLITE_ROW)
+        log = sqlite3_column_int(st, 1);
+    sqlite3_finalize(st);
+    sqlite3_close(lite);
+    return log;
+}
+
+/* Copies db and its log (not -shm: the copy is recovered from the log, as after a crash)
+ * to copy; OUT *frames: the log file's frames of its current generation. */
+static void crash_copy(const char *db, const char *copy, int *frames)
+{
+    char from[600], to[600];
+    cf_test_copy_file(db, copy);
+    snprintf(from, sizeof(from), "%s-wal", db);
+    snprintf(to, sizeof(to), "%s-wal", copy);
+    cf_test_copy_file(from, to);
+    snprintf(to, sizeof(to), "%s-shm", copy);
+    unlink(to);
+    *frames = wal_file_frames(from);
+}
+
+/* fireahead-13: the held transaction's pages are written into the log and synced before
+ * the instant (serve-writer.c, "presync"), so that its commit at the instant writes and
+ * syncs little more than a frame; a crash while it is held still leaves nothing. */
+TEST_IMPL(fireahead_held_presync)
+{
+    td_daemon_t d;
+    cf_serve_config_t cfg;
+    cf_time_t instant;
+    cf_alert_t due[CASES + 1];
+    int64_t vb[CASES];
+    char db[512], copy[600];
+    char *token = held_daemon(&d, &cfg, "held-presync.db", db, 0, &instant, due, vb);
+    ASSERT(td_metric(&d, "caseflow_fire_ahead_presyncs_total") >= 1);
+    if (!cf_test_pg()) {
+        /* fireahead-13.1: the log file holds the held pages, past its committed frames
+         * (without the presync they stay in the writer's cache: the two counts equal) */
+        int frames;
+        snprintf(copy, sizeof(copy), "%s.crash", db);
+        crash_copy(db, copy, &frames);
+        int committed = wal_committed(copy);
+        ASSERT(committed >= 0);
+        ASSERT(frames > committed);
+        /* fireahead-13.2: a crash now (the files as they are): every alert pending, every
+         * case at its version, nothing recorded */
+        cf_store_t *s;
+        cf_error_t err;
+        ASSERT_EQ(cf_store_open_existing(copy, &s, &err), 0);
+        cf_alert_t left[CASES + 1];
+        ASSERT_EQ(cf_store_alerts_due(s, instant, left, CASES + 1, &err), CASES);
+        for (int k = 0; k < CASES; k++) {
+            int64_t version;
+            ASSERT_EQ(alert_events(s, due[k].case_id, due[k].id, &version), 0);
+            ASSERT_EQ(version, vb[k]);
+        }
+        cf_store_close(s);
+    }
+    /* fireahead-13.3: committed at the instant, from the transaction held, each once */
+    fire_at(&d, instant);
+    ASSERT_EQ(td_metric(&d, "caseflow_alerts_fired_ahead_total"), CASES);
+    td_stop(&d);
+    each_once(db, due, vb, -1, instant);
+    free(token);
+    return 0;
+}
+
+/* fireahead-14: the log is started over before a firing is written ahead
+ * (cf__wal_restart_ahead), so the held frames begin at its start: a request's commit
+ * before the hold leaves frames in the log, and while the firing is held none is
+ * committed. */
+TEST_IMPL(fireahead_held_restart_ahead)
+{
+    td_daemon_t d;
+    cf_serve_config_t cfg;
+    cf_time_t instant;
+    cf_alert_t due[CASES + 1];
+    int64_t vb[CASES];
+    char db[512], copy[600], path[64];
+    char *token = held_daemon(&d, &cfg, "held-restart.db", db, 2, &instant, due, vb);
+    snprintf(path, sizeof(path), "/v1/cases/%lld/evidence", (long long)due[3].case_id);
+    td_post_json(&d, NULL, path, token,
+                 json_pack("{s:s, s:s, s:s, s:s, s:[{s:s, s:s}, {s:s, s:s}]}", "kind", "书证",
+                           "title", "处方单据", "source", "当事人", "method", "调取", "officers",
+                           "name", "张三", "cert", "1", "name", "王五", "cert", "2"),
+                 NULL, 201);
+    ASSERT_EQ(td_metric(&d, "caseflow_wal_restarts_ahead_total"), 0);
+    fire_at(&d, instant - 200); /* inside the hold: written ahead and held */
+    CF_TEST_WAIT_UNTIL(td_metric(&d, "caseflow_fire_ahead_held") == 1);
+    ASSERT_EQ(td_metric(&d, "caseflow_fire_ahead_held"), 1);
+    if (!cf_test_pg()) {
+        /* fireahead-14.1: the log started over before the held frames (PostgreSQL has none) */
+        ASSERT_EQ(td_metric(&d, "caseflow_wal_restarts_ahead_total"), 1);
+        int frames;
+        snprintf(copy, sizeof(copy), "%s.crash", db);
+        crash_copy(db, copy, &frames);
+        ASSERT_EQ(wal_committed(copy), 0);
+        ASSERT(frames > 0);
+    }
+    /* fireahead-14.2: committed at the instant, each alert once, the request's event too */
+    fire_at(&d, instant);
+    ASSERT_EQ(td_metric(&d, "caseflow_alerts_fired_ahead_total"), CASES);
+    td_stop(&d);
+    each_once(db, due, vb, 3, instant);
+    free(token);
+    return 0;
+}
+
+/* What the first chunk after a held commit found as it began (cfg.fire_probe, writer
+ * thread): the log's restarts and frames written, the frames the log's restart counted
+ * on for it, and whether the checkpointer ran after every commit. */
+typedef struct after_held_s {
+    td_daemon_t *d;
+    atomic_int seen, eager, frames;
+    atomic_ullong restarts, written;
+} after_held_t;
+
+static void after_held_probe(void *ctx, unsigned chunk)
+{
+    after_held_t *a = ctx;
+    cf__writer_t *w = &a->d->srv->writer;
+    (void)chunk;
+    if (atomic_load(&w->fired_ahead) == 0 || atomic_load(&a->seen))
+        return;
+    atomic_store(&a->restarts, atomic_load(&w->wal_restarts));
+    atomic_store(&a->written, atomic_load(&w->wal_written));
+    atomic_store(&a->frames, w->fire_frames);
+    atomic_store(&a->eager, atomic_load(&w->ckpt.eager));
+    atomic_store(&a->seen, 1);
+}
+
+/* fireahead-15: after the held commit, the log's restart counts the next chunk as
+ * writing as many frames an alert as the held commit did, for a whole chunk's alerts
+ * (chunk_frames: the figure left by the read-ahead's commits, 0 or 1 frame, let a chunk
+ * take the log past its bound), and the checkpointer copies the held frames after every
+ * commit until the log is started over (ahead_pace), not once an interval. */
+TEST_IMPL(fireahead_held_restart_later)
+{
+    CF_TEST_SQLITE_ONLY("SQLite's write-ahead log");
+    td_daemon_t d;
+    cf_serve_config_t cfg;
+    cf_time_t instant;
+    cf_alert_t due[CASES + 1];
+    int64_t vb[CASES];
+    char db[512];
+    cf_store_t *s;
+    cf_calendar_t *cal;
+    sealed_db("held-later.db", db, &s, &cal, &instant, due);
+    for (int k = 0; k < CASES; k++)
+        ASSERT_EQ(alert_events(s, due[k].case_id, due[k].id, &vb[k]), 0);
+    cf_store_close(s);
+    cf_calendar_free(cal);
+    td_config(&cfg, db, NULL);
+    cfg.now = instant - 600;
+    cfg.prefetch_lead_ms = 3600 * 1000;
+    cfg.fire_ahead_hold_ms = 300 * 1000;
+    cfg.fire_chunk = 2;
+    after_held_t seen = {.d = &d};
+    cfg.fire_probe = after_held_probe;
+    cfg.fire_probe_ctx = &seen;
+    td_start(&d, &cfg);
+    cf__writer_t *w = &d.srv->writer;
+    ASSERT(w->ckpt.started);
+    CF_TEST_WAIT_UNTIL(td_metric(&d, "caseflow_alert_cases_prefetched_total") == CASES);
+    w->fire_ahead_max = CASES / 2; /* half held, half in chunks of 2 after it */
+    atomic_store(&w->wal_firing_frames, 100000);
+    fire_at(&d, instant - 200);
+    CF_TEST_WAIT_UNTIL(td_metric(&d, "caseflow_fire_ahead_held") == 1);
+    unsigned long long restarts = atomic_load(&w->wal_restarts);
+    unsigned long long written = atomic_load(&w->wal_written);
+    fire_at(&d, instant);
+    ASSERT_EQ(td_metric(&d, "caseflow_alerts_fired_ahead_total"), CASES / 2);
+    ASSERT_EQ(td_metric(&d, "caseflow_alerts_fired_total"), CASES);
+    ASSERT_EQ(atomic_load(&seen.seen), 1);
+    /* fireahead-15.1: the next chunk counted as 2 alerts of the held commit's frames */
+    unsigned long long held = atomic_load(&seen.written) - written;
+    ASSERT(held > 0);
+    ASSERT((unsigned long long)atomic_load(&seen.frames) * (CASES / 2) >= held * 2);
+    /* fireahead-15.2: it fit: it began on the log as the held commit left it, the
+     * checkpointer running after every commit */
+    ASSERT_EQ(atomic_load(&seen.restarts), restarts);
+    ASSERT_EQ(atomic_load(&seen.eager), 1);
+    td_stop(&d);
+    each_once(db, due, vb, -1, instant);
+    return 0;
+}

@@ -309,6 +309,9 @@
     X(fireahead_held_stopped)                                                                      \
     X(fireahead_held_late)                                                                         \
     X(fireahead_held_window)                                                                       \
+    X(fireahead_held_presync)                                                                      \
+    X(fireahead_held_restart_ahead)                                                                \
+    X(fireahead_held_restart_later)                                                                \
     /* session-key-*: the cookies' key made with the database (tests/test-session-key.c) */        \
     X(session_key_1_made_with_database)                                                            \
     X(session_key_2_older_database)                                                                \

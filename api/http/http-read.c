@@ -579,6 +579,10 @@ static size_t metrics_writer(cf_serve_t *srv, char *buf, size_t size, size_t len
     sample(buf, size, &len, "caseflow_wal_restarts_total",
            "times the writer started the write-ahead log over (serve-writer.c)", "counter",
            atomic_load(&w->wal_restarts));
+    sample(buf, size, &len, "caseflow_wal_restarts_ahead_total",
+           "of them, before a firing written ahead of its instant (the held frames from the "
+           "log's start)",
+           "counter", atomic_load(&w->wal_restarts_ahead));
     sample(buf, size, &len, "caseflow_wal_restart_frames_copied_total",
            "frames of the log the writer's restarts copied into the database themselves (the "
            "checkpointer had not reached them)",
@@ -651,6 +655,9 @@ static size_t metrics_alerts(cf_serve_t *srv, char *buf, size_t size, size_t len
     sample(buf, size, &len, "caseflow_fire_ahead_rollbacks_total",
            "firings written ahead rolled back for a request", "counter",
            atomic_load(&w->ahead_rollbacks));
+    sample(buf, size, &len, "caseflow_fire_ahead_presyncs_total",
+           "firings written ahead whose log was synced before their instant", "counter",
+           atomic_load(&w->ahead_presyncs));
     sample(buf, size, &len, "caseflow_alerts_late_total", "alerts fired late", "counter",
            srv->m.alerts_late);
     return len;

@@ -306,6 +306,7 @@ typedef struct cf__writer_s {
     atomic_ullong wal_written; /* frames the writer's commits wrote (cf_store_wal_written) */
     int firing;      /* writer thread: the last firing chunk left alerts due (serve-writer.c) */
     int fire_frames; /* writer thread: the frames the last firing commit wrote */
+    int ahead_pace;  /* writer thread: a held firing committed, the log not yet started over */
     atomic_ullong absorbed;        /* batches with firing work that took in the requests
                                       queued meanwhile (serve-writer.c, absorb) */
     atomic_ullong unsaved, redone; /* jobs run without a savepoint of their own, and
@@ -327,8 +328,10 @@ typedef struct cf__writer_s {
     atomic_llong go;
     unsigned fire_ahead_max;
     atomic_ullong fired_ahead, ahead_rollbacks;
-    atomic_int ahead_held; /* 1 while its rows wait, written, for the instant */
-    unsigned inflight;     /* loop thread only: jobs submitted and not yet done */
+    atomic_ullong ahead_presyncs; /* held transactions whose log was synced before the instant */
+    atomic_ullong wal_restarts_ahead; /* the log started over before a firing written ahead */
+    atomic_int ahead_held;            /* 1 while its rows wait, written, for the instant */
+    unsigned inflight;                /* loop thread only: jobs submitted and not yet done */
     /* statistics, written by the writer thread */
     atomic_ullong batches, jobs, max_batch, failed_commits, commit_us;
     atomic_int cal_stale; /* a new calendar version: reload cal before the next batch */
@@ -401,6 +404,10 @@ void cf__ckpt_poke(cf__writer_t *w);
 /* Writer thread, between two batches (after the answers went): when the log is long,
  * copies what the checkpointer has not and starts the log over. */
 void cf__wal_restart(cf__writer_t *w);
+/* Writer thread, before it writes a firing ahead of its instant (outside a transaction):
+ * a log holding any frame is started over (after the checkpointer's run under way), so
+ * that the held transaction's frames begin at the log's start. */
+void cf__wal_restart_ahead(cf__writer_t *w);
 
 /* ---- the reader pool (serve-readers.c) ---- */
 

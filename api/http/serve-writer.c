@@ -75,6 +75,25 @@
  * for the checkpointer to copy all of it, 0.5-0.9 s on the alerts' time). Rejected: firing
  * ahead and committing early (an alert would be recorded before it is due).
  *
+ * The held commit's path (burst11). Three things keep the log's work off the alerts' path
+ * after the instant: (1) before the rows are written the log is started over
+ * (cf__wal_restart_ahead, serve-checkpoint.c), so the held frames begin at its start and
+ * the chunks after the instant have the rest of the firing bound to run in while the
+ * checkpointer copies the held frames; (2) the transaction's pages stay in memory while
+ * the rows are written (the cache raised to CF__HELD_CACHE_KIB, 64 MB, for that time), and
+ * once written they are written into the log, each once, and synced before the instant
+ * (cf_store_wal_presync: uncommitted frames, invisible, and ignored at recovery), so the
+ * COMMIT at the instant writes and syncs one frame. In the 16 MB cache, pages spilled and
+ * changed again were written over in the log, and the COMMIT then re-read and
+ * re-checksummed every frame after the first one written over (SQLite's
+ * walRewriteChecksums) and synced the whole ~40 MB again at the instant. (cache_spill off
+ * would keep them in memory too, but a connection's pager flags change only outside a
+ * transaction, and off, sqlite3_db_cacheflush writes nothing.) A request that comes during
+ * the presync waits for it, then rolls the work back as ever. (3) after
+ * the held commit the next chunk counts as the held commit's frames an alert
+ * (chunk_frames), and the checkpointer runs after every commit until the log restarts
+ * (ahead_pace).
+ *
  * Where a request's time goes. Each job carries its marks (queued, taken, executed,
  * committed) and the loop adds up, for the requests someone waits for, the phases
  * between them, apart for those queued while alerts fired:
@@ -144,6 +163,10 @@ static void fail_batch(cf__job_t *batch, const cf_error_t *err)
 
 /* The writer's page cache (SQLite's default is 2 MB). */
 #define CF__WRITER_CACHE_KIB 16384
+/* The writer's page cache while it writes a firing ahead: the held pages (~40-46 MB for
+ * CF__FIRE_AHEAD_MAX alerts) stay in it until the presync writes each once (the file
+ * header says why) */
+#define CF__HELD_CACHE_KIB 65536
 /* Alerts written ahead of their instant in one transaction (the file header says why):
  * ~2.25 frames of 4 KB an alert at a million cases, 46 MB, with a log of up to 16 MB not
  * yet started over before it (CF__WAL_RESTART_BYTES) under 64 MB */
@@ -254,6 +277,18 @@ static int redo(cf__writer_t *w, cf_serve_t *srv, cf__job_t *batch, cf__job_t *l
 
 static int hold_until_instant(cf__writer_t *w, cf__job_t *j, int rc);
 
+/* The frames a full chunk after the held commit j (which wrote `frames`) may write: as
+ * many an alert as j's, for the most alerts a chunk takes (cfg.fire_chunk). The log's
+ * restart counts on it for the first chunk after the held commit (cf__wal_restart):
+ * fire_frames held the read-ahead's last commit, 0 or 1 frame, and that chunk could take
+ * the log past its bound. */
+static int chunk_frames(const cf__writer_t *w, const cf__job_t *j, int frames)
+{
+    const cf_serve_t *srv = H2O_STRUCT_FROM_MEMBER(cf_serve_t, writer, w);
+    size_t n = json_array_size(j->alerts);
+    return n ? (int)(((uint64_t)frames * srv->cfg.fire_chunk + n - 1) / n) : w->fire_frames;
+}
+
 /* One transaction for the whole batch. Its first jobs run without savepoints while they
  * are redoable (on SQLite), every other job in a savepoint of its own. Returns 0, or 1
  * when the batch is a job fired ahead (alone) that was rolled back before its instant
@@ -291,6 +326,11 @@ static int run_batch(cf__writer_t *w, cf__job_t *batch)
         atomic_store(&w->wal_written, cf_store_wal_written(w->store));
         if (fired && !batch->ahead) /* (a chunk's size; not the instant's held at once) */
             w->fire_frames = (int)(cf_store_wal_written(w->store) - written);
+        else if (batch->ahead) { /* the log restarts once the next chunk would not fit */
+            w->fire_frames =
+                chunk_frames(w, batch, (int)(cf_store_wal_written(w->store) - written));
+            w->ahead_pace = 1; /* the checkpointer copies the held frames meanwhile */
+        }
         cf__ckpt_pace(w);
         cf__ckpt_poke(w);
     }
@@ -321,6 +361,13 @@ static int run_batch(cf__writer_t *w, cf__job_t *batch)
 static int hold_until_instant(cf__writer_t *w, cf__job_t *j, int rc)
 {
     pthread_mutex_lock(&w->mu);
+    if (rc == 0 && !w->queue && !atomic_load(&w->go) && !w->quit) {
+        pthread_mutex_unlock(&w->mu); /* the log synced ahead too (the file header says why) */
+        if (cf_store_wal_presync(w->store) == 0)
+            atomic_fetch_add(&w->ahead_presyncs, 1);
+        cf_store_set_cache_kib(w->store, CF__WRITER_CACHE_KIB, NULL); /* (written: clean) */
+        pthread_mutex_lock(&w->mu);
+    }
     atomic_store(&w->ahead_held, rc == 0);
     while (rc == 0 && !w->queue && !atomic_load(&w->go) && !w->quit)
         pthread_cond_wait(&w->cv, &w->mu);
@@ -367,7 +414,11 @@ static int run_ahead(cf__writer_t *w, cf__job_t *j)
 {
     unsigned reads = w->fire.reads;
     int next = w->fire.next;
-    if (run_batch(w, j) == 0)
+    cf__wal_restart_ahead(w); /* the held frames from the log's start */
+    cf_store_set_cache_kib(w->store, CF__HELD_CACHE_KIB, NULL); /* (the file header says why) */
+    int rc = run_batch(w, j);
+    cf_store_set_cache_kib(w->store, CF__WRITER_CACHE_KIB, NULL);
+    if (rc == 0)
         return 0;
     if (w->fire.reads == reads) {
         w->fire.next = next;
