@@ -43,8 +43,8 @@ unit="$root/lib/systemd/system/caseflow.service"
 if grep -q '^Type=notify$' "$unit" && grep -q '^ExecReload=/bin/kill -HUP \$MAINPID$' "$unit" &&
     grep -q '^ProtectSystem=strict$' "$unit" && grep -q '^NoNewPrivileges=yes$' "$unit" &&
     grep -q '^ReadWritePaths=/var/lib/caseflow$' "$unit" && grep -q '^PrivateTmp=yes$' "$unit" &&
-    grep -q '^User=caseflow$' "$unit"
-then ok; else fail "the unit: notify, reload, hardening, its own user"; fi
+    grep -q '^User=caseflow$' "$unit" && grep -q '^TimeoutStartSec=1h$' "$unit"
+then ok; else fail "the unit: notify, reload, hardening, its own user, time for a schema upgrade"; fi
 
 # package-3: the unpacked binary finds its workflows beside itself.
 mkdir -p "$tmp/elsewhere"
