@@ -520,6 +520,24 @@ static const char *signin_token(cf_serve_t *srv, h2o_req_t *req, json_t **body)
 
 static void on_signed_out(cf__job_t *job);
 
+/* The writer's job that records the end of session s for every daemon (a sign-out, or a
+ * session replaced by a sign-in), or NULL when out of memory; not linked to a request. */
+static cf__job_t *session_end_job(cf_serve_t *srv, const session_t *s)
+{
+    cf__job_t *job = calloc(1, sizeof(*job));
+    if (!job || !(job->body = json_pack("{s:s, s:I}", "id", s->id, "expires_at",
+                                        (json_int_t)s->expires_at))) {
+        free(job);
+        return NULL;
+    }
+    job->kind = CF__JOB_SESSION_END;
+    job->who = s->who;
+    job->if_match = -1;
+    job->now = cf__serve_now(srv);
+    job->done = on_signed_out;
+    return job;
+}
+
 /* Signing in again in a browser that holds a session (another person at the same office
  * computer, or the same one with another token) ends the session its cookie names, for
  * every daemon, as a sign-out does: the new cookie replaces it in the browser, and the
@@ -528,20 +546,9 @@ static void on_signed_out(cf__job_t *job);
 static void end_replaced(cf_serve_t *srv, h2o_req_t *req)
 {
     session_t *old = current(srv, req);
-    if (!old)
-        return;
-    cf__job_t *job = calloc(1, sizeof(*job));
-    if (!job || !(job->body = json_pack("{s:s, s:I}", "id", old->id, "expires_at",
-                                        (json_int_t)old->expires_at))) {
-        free(job);
-        return;
-    }
-    job->kind = CF__JOB_SESSION_END;
-    job->who = old->who;
-    job->if_match = -1;
-    job->now = cf__serve_now(srv);
-    job->done = on_signed_out;
-    cf__writer_submit(srv, job);
+    cf__job_t *job = old ? session_end_job(srv, old) : NULL;
+    if (job)
+        cf__writer_submit(srv, job);
 }
 
 static int sign_in(cf_serve_t *srv, h2o_req_t *req)
@@ -618,22 +625,14 @@ static void on_signed_out(cf__job_t *job)
 /* Records the sign-out of s for every daemon (a job for the writer), then answers. */
 static void sign_out(cf_serve_t *srv, h2o_req_t *req, const session_t *s)
 {
-    cf__job_t *job = calloc(1, sizeof(*job));
-    if (!job ||
-        !(job->body =
-              json_pack("{s:s, s:I}", "id", s->id, "expires_at", (json_int_t)s->expires_at)) ||
-        cf__http_link(job, req) != 0) {
+    cf__job_t *job = session_end_job(srv, s);
+    if (!job || cf__http_link(job, req) != 0) {
         if (job)
             json_decref(job->body);
         free(job);
         cf__http_error(req, srv, 500, "ENOMEM", "out of memory");
         return;
     }
-    job->kind = CF__JOB_SESSION_END;
-    job->who = s->who;
-    job->if_match = -1;
-    job->now = cf__serve_now(srv);
-    job->done = on_signed_out;
     cf__writer_submit(srv, job);
 }
 
