@@ -33,9 +33,10 @@ caseflow case act 1 decide --actor 李四 --role head --fact penalty=罚款 || e
 # The evidence register: each item and each record is an event on the chain, made by two
 # of the case's officers; ending the investigation needs at least one (evidence-before-review).
 caseflow evidence add 1 --kind 书证 --title 处方及医保结算单据12份 --source 某某大药房 \
-  --method 调取 --officer 张三 --officer 王五 --at 2025-09-10T10:00:00+08:00
+  --method 调取 --officer 张三 --officer 王五 --at 2025-09-10T10:00:00+08:00 --actor 张三
 caseflow record add 1 --kind 询问笔录 --person 赵某 --person-role 当事人 --place 某县医疗保障局询问室 \
-  --officer 张三 --officer 王五 --started-at 2025-09-12T09:00:00+08:00 --at 2025-09-12T11:00:00+08:00
+  --officer 张三 --officer 王五 --started-at 2025-09-12T09:00:00+08:00 --at 2025-09-12T11:00:00+08:00 \
+  --actor 张三
 caseflow case act 1 submit_review --actor 张三 --role handler --at 2025-09-22T16:00:00+08:00 \
   --fact findings=串换药品12次，涉及医保基金1万元 --doc 调查终结报告=$D/调查终结报告.txt
 # 20,000 yuan to an organisation is below the hearing threshold: a notice without the
