@@ -28,7 +28,22 @@
  * fireahead-7: a daemon that stops between the rows made ahead and their commit wrote
  *   nothing: every alert is still pending, every case at its version, and each fires once
  *   after the restart.
- * Runs on both backends.
+ * fireahead-8..12: the firing held (serve-writer.c, "firing ahead"): written ahead in a
+ *   transaction held open and committed at the instant, byte for byte what a cold twin
+ *   writes (8); a request meanwhile rolls it back and both land once (9); a stop leaves
+ *   nothing (10); an instant passed before the commit fires as before (11); the write
+ *   lock held no longer than the hold before the instant (12).
+ * fireahead-13..15: the log around the held firing (burst11): its pages written into the
+ *   log and synced before the instant, a crash copy then recovering every alert pending
+ *   (13); the log started over before the held rows (14); after the held commit, the
+ *   next chunk counted at the held rate and the checkpointer after every commit (15).
+ * Runs on both backends (15 on SQLite only; 13 and 14 read the log's files on SQLite only).
+ *
+ * Map of the file: the helpers of one job run in a transaction (run_job, another_event,
+ * alert_events) and fireahead-1..3; the sealed rows' helpers (sealed_db .. last_at) and
+ * fireahead-4..7; a daemon holding a firing (held_daemon, fire_at, each_once) and
+ * fireahead-8..12; the log's files read as a crash leaves them (wal_file_frames,
+ * wal_committed, crash_copy) and fireahead-13..15.
  */
 #include <stdio.h>
 #include <stdlib.h>
