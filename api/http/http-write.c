@@ -129,7 +129,8 @@ static json_t *parse_body(cf_serve_t *srv, h2o_req_t *req)
     cf_error_t deep;
     if (json_is_object(b) && cf_ops_check_depth(b, "the body", &deep) != 0) {
         json_decref(b);
-        cf__http_json(req, srv, 400, json_pack("{s:s, s:s}", "error", "EINVAL", "text", deep.text));
+        cf__http_json(req, srv, 400,
+                      json_pack("{s:s, s:s}", "error", "EINVALID", "text", deep.text));
         return NULL;
     }
     if (!json_is_object(b)) {

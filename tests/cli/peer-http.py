@@ -132,7 +132,7 @@ def call(method, path, role=None, body=None, headers=None, raw_body=None):
     conn.close()
     body = None
     ctype = hdrs.get("content-type", "")
-    if ctype.startswith("application/json"):
+    if ctype.startswith("application/json") and method != "HEAD":
         try:
             body = json.loads(raw)
         except ValueError:
@@ -145,8 +145,9 @@ schema_checked = set()
 
 
 def conform(method, path, status, ctype, body):
-    declared, schema, where = SPEC.response(method, path, status)
-    if status == 405 and "is not in docs/openapi.yaml" in where:
+    # HEAD answers a GET route's status and headers (docs/api.md "Conventions")
+    declared, schema, where = SPEC.response("GET" if method == "HEAD" else method, path, status)
+    if status == 405 and ("is not in docs/openapi.yaml" in where or method == "HEAD"):
         return  # a method the path does not take: the document lists the methods it takes
     if not check(declared, "docs/openapi.yaml declares the answer: " + where):
         return
@@ -410,6 +411,25 @@ check(a.status == 422 and a.body.get("rule") == "exclusion-period", "an exclusio
 
 # 审查 → 法制审核 (serious) → 告知 with the hearing right
 clock_to("2026-03-16T10:00:00+08:00")
+# two days of 检测, recorded once over (docs/api.md "POST /v1/cases/{id}/exclusions")
+excl = {"clock": "decision", "from": "2026-03-10T12:00:00+08:00", "to": "2026-03-12T17:00:00+08:00", "reason": "检测"}
+a = call("POST", "/v1/cases/%d/exclusions" % P, "head", dict(excl, reason="出差"))
+check(a.status == 422 and a.body.get("rule") == "exclusion-reason" and "检测" in a.body.get("text", ""),
+      "an exclusion for a reason the clock does not exclude: 422 naming its reasons", a.body)
+a = call("POST", "/v1/cases/%d/exclusions" % P, "head", excl, {"If-Match": '"%d"' % read(P)["version"]})
+check(a.status == 200 and [e["type"] for e in a.body["events"]] == ["clock.excluded"], "检测 excluded: clock.excluded",
+      a.body)
+check(clock(read(P), "decision")["deadline"] > "2026-07-07T23:59:59+08:00", "the exclusion moves the deadline later",
+      clock(read(P), "decision"))
+a = call("POST", "/v1/cases/%d/exclusions" % P, "head", excl)
+check(a.status == 422 and a.body.get("rule") == "exclusion-overlap", "the same days again: 422 exclusion-overlap",
+      a.body)
+# a retried item of evidence with If-Match: 409, nothing written (docs/api.md "Retrying")
+v = read(P)["version"]
+a = call("POST", "/v1/cases/%d/evidence" % P, "handler", dict(ev, title="医保结算单"), {"If-Match": '"%d"' % v})
+check(a.status == 201, "evidence with If-Match", a.body)
+a = call("POST", "/v1/cases/%d/evidence" % P, "handler", dict(ev, title="医保结算单"), {"If-Match": '"%d"' % v})
+check(a.status == 409 and a.body.get("version") == v + 1, "the same item retried with If-Match: 409", a.body)
 act(P, "submit_review", "handler", {"findings": "串换药品12次，涉及医保基金3万元"})
 act(P, "submit_legal_review", "handler", {"serious": True, "review_opinion": "拟罚款6万元"})
 c = read(P)
@@ -686,6 +706,51 @@ a = call("POST", "/v1/cases/%d/evidence" % L, body=ev, headers={"Cookie": cookie
 check(a.status == 403 and a.body["error"] == "ECSRF", "a POST with the cookie, no X-CSRF-Token: 403 ECSRF", a.body)
 a = call("DELETE", "/v1/session", headers={"Cookie": cookie, "X-CSRF-Token": csrf})
 check(a.status == 200 and a.body == {"signed_out": True}, "sign out", a.body)
+
+# --- what a hostile or careless client meets (docs/api.md "Conventions", docs/security.md) ---
+
+a = call("GET", "/v1/cases/%d" % P, "handler")
+check(a.h("x-content-type-options") == "nosniff" and a.h("cache-control") == "no-store"
+      and a.h("x-frame-options") == "DENY" and "default-src 'none'" in (a.h("content-security-policy") or ""),
+      "an API answer's headers: nosniff, no-store, DENY, the CSP", a.headers)
+a = call("HEAD", "/v1/cases/%d" % P, "handler")
+check(a.status == 200 and a.raw == b"" and a.h("etag") == '"%d"' % read(P)["version"], "HEAD: the ETag, no body",
+      [a.status, a.headers])
+a = call("HEAD", "/v1/stream", "handler")
+check(a.status == 405, "HEAD /v1/stream: 405", a.status)
+a = call("POST", "/v1/cases", "handler", {"workflow": "benefit", "party": {"name": "某\u001b[31m某"}})
+check(a.status == 400 and a.body.get("field") == "party.name", "an ESC in a party's name: 400, field party.name",
+      a.body)
+deep = {"workflow": "benefit", "party": {"name": "某某"}, "facts": {"x": json.loads("[" * 40 + "]" * 40)}}
+a = call("POST", "/v1/cases", "handler", deep)
+check(a.status == 400 and a.body.get("error") == "EINVALID", "JSON nested 40 deep: 400 EINVALID", a.body)
+a = call("GET", "/v1/cases?q=%00", "handler")
+check(a.status == 400 and a.body.get("parameter") == "q", "%00 in a parameter: 400 naming it", a.body)
+conn = http.client.HTTPConnection("127.0.0.1", PORT, timeout=60)
+conn.putrequest("GET", "/v1/cases")
+conn.putheader("Authorization", "Bearer " + TOK["handler"])
+conn.putheader("Authorization", "Bearer " + TOK["head"])
+conn.endheaders()
+r = conn.getresponse()
+body = json.loads(r.read())
+conn.close()
+check(r.status == 400 and body.get("error") == "EAUTH", "two Authorization headers: 400 EAUTH", body)
+conform("GET", "/v1/cases", r.status, "application/json", body)
+a = call("POST", "/v1/session", raw_body=json.dumps({"token": TOK["handler"]}).encode(),
+         headers={"Content-Type": "text/plain"})
+check(a.status == 415, "sign-in as text/plain: 415", a.body)
+a = call("POST", "/v1/session", body={"token": TOK["handler"]}, headers={"Origin": "http://evil.example"})
+check(a.status == 403 and a.body.get("error") == "EORIGIN", "sign-in from another Origin: 403 EORIGIN", a.body)
+a = call("GET", "/v1/cases/%d/documents" % P, "handler")
+check(a.status == 200 and isinstance(a.body, list), "GET /v1/cases/{id}/documents", a.body)
+a = call("GET", "/v1/cases/%d/export?documents=bytes" % P, "auditor")
+check(a.status == 200 and "document_bytes" in a.body, "export with the documents' bytes", list(a.body)[:12])
+a = call("GET", "/v1/cases/%d/export?documents=all" % P, "auditor")
+check(a.status == 400, "export ?documents=all: 400", a.body)
+a = call("GET", "/v1/causes?subject_type=" + q("定点医药机构"), "handler")
+check(a.status == 200 and any(r["ref"] == "js-2024:14" for r in a.body), "the causes of 定点医药机构", len(a.body))
+a = call("GET", "/v1/workflows/no-such", "handler")
+check(a.status == 404, "an unknown workflow: 404", a.body)
 
 # --- the end ---------------------------------------------------------------------------------
 
