@@ -66,6 +66,17 @@ int cf__http_stats(cf_serve_t *srv, h2o_req_t *req, const cf_principal_t *who)
     json_t *o = NULL;
     cf_error_t err;
     int rc = cf_ops_stats(srv->reader, &in, &o, &err);
+    /* a day that is not one, or a period ending before it begins: named as every refused
+     * query value is (docs/api.md "Errors": `parameter`) */
+    const char *param = rc != CF_EINVAL                                 ? NULL
+                        : strncmp(err.text, "from '", 6) == 0           ? "from"
+                        : strncmp(err.text, "to '", 4) == 0             ? "to"
+                        : strncmp(err.text, "the period ends", 15) == 0 ? "to"
+                                                                        : NULL;
+    if (param) {
+        cf__http_bad_param(req, srv, param, err.text);
+        return 0;
+    }
     if (rc != 0) {
         cf__http_error(req, srv, cf__http_status(rc), cf_errname(rc), err.text);
         return 0;

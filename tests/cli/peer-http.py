@@ -14,7 +14,7 @@
 # replay, and makes the mistakes a peer makes (a stale version, the wrong role, malformed
 # JSON, an unknown field or parameter, a deadline outside the calendar). Every answer is
 # checked against the schema docs/openapi.yaml declares for its path, method and status
-# (tests/cli/openapi_check.py). What it found is in docs/api.md "What a peer found over HTTP".
+# (tests/cli/openapi_check.py). What it found is in docs/walk.md "What a peer over HTTP found".
 #
 # Usage: peer-http.py BUILD/api/caseflow   (from the source root; Python 3 standard library)
 import base64
@@ -500,8 +500,12 @@ for ln in block.splitlines():
         wid, path = ln.split(": ", 1)
         WALKS[wid] = path.split(" → ")
 check(len(WALKS) == 8, "docs/walk.md prints eight walks", sorted(WALKS))
-SPECIAL = {  # docs/walk.md: the facts the rules ask for
+SPECIAL = {  # docs/walk.md: the facts the rules and guards ask for
     "begin": {"unannounced": True, "unannounced_reason": "突击检查"},
+    "waive_defence": {"defence_waived": True},
+    "record": {"problems_found": True},
+    "record_findings": {"problems_found": True},
+    "notify": {"party_present": True, "rights_told": True},
     "inform": {"notified_fine": "200"},
     "decide_on_spot": {"fine": "200"},
     "pay": {"paid_amount": "200"},
@@ -751,6 +755,54 @@ a = call("GET", "/v1/causes?subject_type=" + q("定点医药机构"), "handler")
 check(a.status == 200 and any(r["ref"] == "js-2024:14" for r in a.body), "the causes of 定点医药机构", len(a.body))
 a = call("GET", "/v1/workflows/no-such", "handler")
 check(a.status == 404, "an unknown workflow: 404", a.body)
+
+# --- more of what docs/api.md promises ---------------------------------------------------
+
+a = call("GET", "/livez")
+check(a.h("x-request-id"), "an answer carries X-Request-Id", a.headers)
+a = call("GET", "/v1/cases/0", "handler")
+check(a.status == 400 and a.body.get("parameter") == "id", "case id 0: 400 naming id", a.body)
+a = call("POST", "/v1/cases?x=1", "handler", {"workflow": "benefit", "party": {"name": "某某"}})
+check(a.status == 400 and a.body.get("parameter") == "x", "a POST with a query parameter: 400 naming it", a.body)
+a = call("POST", "/v1/test/clock", body={"now": "2026-01-01T00:00:00+08:00"})
+check(a.status == 200 and a.body["now"].startswith("2030-01-07T09:0"),
+      "the test clock asked to go back stays where it is: 200, its now", a.body)
+a = call("GET", "/v1/cases?open=0", "handler")
+b0 = call("GET", "/v1/cases", "handler")
+check(a.status == 200 and a.body == b0.body, "open=0 filters nothing", [len(a.body), len(b0.body)])
+a = call("GET", "/v1/cases?sort=deadline&limit=1", "handler")
+check(a.status == 200 and a.h("x-next-cursor") == "1", "sort=deadline: the cursor is an offset", a.headers)
+a = call("GET", "/v1/cases?workflow=benefit&limit=1", "handler")
+a2 = call("GET", "/v1/cases?limit=1", "handler")
+check(a2.h("link") and "limit=1" in a2.h("link") and "cursor=" in a2.h("link"), "Link keeps the query", a2.h("link"))
+c = read(L)
+check(c["closed_at"] is None and c["opened_at"] and c["links"] == {"parent": None, "children": []},
+      "an open case: closed_at null, opened_at, links", [c["closed_at"], c["opened_at"], c["links"]])
+check(all("explain" in k for k in c["clocks"] if k["status"] in ("running", "paused")),
+      "running clocks carry explain", [k["id"] for k in c["clocks"]])
+a = call("POST", "/v1/cases/%d/evidence" % L, "handler", dict(ev), {"If-Match": 'W/"%d"' % c["version"]})
+check(a.status in (201, 422), "If-Match as W/\"N\" is taken", a.body)
+a = call("GET", "/v1/stats?format=csv", "head")
+check(a.status == 200 and a.h("content-type").startswith("text/csv"), "stats as CSV", a.headers)
+a = call("GET", "/v1/stats?from=2026-02-30", "head")
+check(a.status == 400 and a.body.get("parameter") == "from", "stats from a day that is not one: 400 naming from",
+      a.body)
+a = call("GET", "/v1/stats?from=2026-03-01&to=2026-02-01", "head")
+check(a.status == 400 and a.body.get("parameter") == "to", "stats over a period ending before it begins: 400 naming to",
+      a.body)
+raw = call("GET", "/v1/cases/%d/events" % P, "auditor").raw.decode()
+first = raw[raw.index("{"):raw.index("}\n") if "}\n" in raw else None]
+check(re.search(r'"hash":"[0-9a-f]{64}","prev":"[0-9a-f]{64}"}', raw) is not None,
+      "each event's text ends with hash, then prev", raw[:300])
+al = call("GET", "/v1/alerts?limit=1", "auditor")
+cur = al.h("x-next-cursor")
+if cur:
+    a = call("GET", "/v1/alerts?limit=1&cursor=" + cur, "auditor")  # the + sent as is
+    b1 = call("GET", "/v1/alerts?limit=1&cursor=" + q(cur), "auditor")
+    check(a.status == 200 and a.body == b1.body, "an alert cursor's + sent as is reads as the +", [a.body, b1.body])
+tr = [e for e in stream_events if e.get("event") == "transition"]
+check(tr and all(re.fullmatch(r"[0-9]+:[0-9]+", e.get("id", "")) for e in tr), "a transition's stream id is CASE:SEQ",
+      tr[:1])
 
 # --- the end ---------------------------------------------------------------------------------
 
