@@ -652,6 +652,13 @@ for _ in range(600):  # the webhook is posted after the commit (at most 60 s on 
     threading.Event().wait(0.1)
 hook_ids = [h.get("X-Caseflow-Alert-Id") for h, _ in hooks]
 check(aid in hook_ids, "the webhook received the deadline alert with X-Caseflow-Alert-Id", hook_ids[-3:])
+for what, rows in (("a line of the alert log", log), ("a webhook's body", [b for _, b in hooks])):
+    for x in rows:
+        errs = SPEC.validate({"$ref": "#/components/schemas/Alert"}, x)
+        check(not errs, what + " conforms to the Alert schema", errs)
+for h, x in hooks:
+    check(h.get("Content-Type") == "application/json" and h.get("X-Caseflow-Delivery-Attempt") == "1"
+          and h.get("X-Caseflow-Alert-Id") == x["alert_id"], "a webhook's headers", h)
 a = call("GET", "/v1/alerts/deliveries", "auditor")
 check(a.status == 200, "GET /v1/alerts/deliveries", a.body)
 
