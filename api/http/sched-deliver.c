@@ -101,6 +101,8 @@ static void sse_flush(cf__sse_t *s)
 
 static int sse_grow(cf__sse_t *s, const char *text, size_t len)
 {
+    if (!len) /* realloc(p, 0) frees p and answers NULL: p would be freed twice */
+        return 0;
     if (s->pending_off && s->pending_off >= s->pending_len / 2) { /* drop what was sent */
         memmove(s->pending, s->pending + s->pending_off, unsent(s));
         s->srv->sse_bytes -= s->pending_off;
@@ -291,6 +293,8 @@ int cf__deliver_stream(cf_serve_t *srv, h2o_req_t *req, const cf_principal_t *wh
 void cf__deliver_frames(cf_serve_t *srv, const char *agency, const char *frames, size_t len,
                         unsigned count)
 {
+    if (!len) /* a change with no notice (evidence, a record, an exclusion) */
+        return;
     for (h2o_linklist_t *n = srv->sse.next, *next; n != &srv->sse; n = next) {
         next = n->next; /* a send may end the stream and unlink it */
         cf__sse_t *s = H2O_STRUCT_FROM_MEMBER(cf__sse_t, link, n);

@@ -635,6 +635,8 @@ for x in alerts_seen:
 for e in stream_events:
     check(e.get("event") in ("case.opened", "transition", "clock.extended", "alert", "alert.acknowledged",
                              "overflow"), "a stream event has a documented name", e)
+check(not [e for e in stream_events if e.get("event") == "overflow"],
+      "a stream that reads is never ended with overflow (docs/api.md)", [e for e in stream_events[-3:]])
 trans = [json.loads(e["data"]) for e in stream_events if e.get("event") == "transition" and
          json.loads(e["data"])["case"] == P]
 check(trans and "prev" not in trans[0] and "version" in trans[0] and "state" in trans[0],
