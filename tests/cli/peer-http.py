@@ -749,6 +749,24 @@ a = call("POST", "/v1/session", raw_body=json.dumps({"token": TOK["handler"]}).e
 check(a.status == 415, "sign-in as text/plain: 415", a.body)
 a = call("POST", "/v1/session", body={"token": TOK["handler"]}, headers={"Origin": "http://evil.example"})
 check(a.status == 403 and a.body.get("error") == "EORIGIN", "sign-in from another Origin: 403 EORIGIN", a.body)
+conn = http.client.HTTPConnection("127.0.0.1", PORT, timeout=60)
+conn.putrequest("POST", "/v1/cases")
+conn.putheader("Authorization", "Bearer " + TOK["handler"])
+conn.putheader("Content-Type", "application/json")
+conn.putheader("Content-Length", "2000000")
+conn.endheaders()
+r = conn.getresponse()
+body = json.loads(r.read())
+conn.close()
+check(r.status == 413 and body.get("error") == "ETOOLARGE" and body.get("limit") == 1048576,
+      "a body past --max-body: 413 ETOOLARGE with limit, on Content-Length alone", body)
+conform("POST", "/v1/cases", r.status, "application/json", body)
+c = read(L)
+a = call("POST", "/v1/cases/%d/actions" % L, "head", {"action": "not_file", "facts": {"not_filing_reason": "无违法事实"},
+                                                     "documents": docs_for(["不予立案审批表", "照片"], "x")},
+         {"If-Match": '"%d"' % c["version"]})
+check(a.status == 400 and a.body.get("error") == "EINVALID" and "不予立案审批表" in a.body.get("text", ""),
+      "a document the action does not declare: 400 EINVALID naming those allowed", a.body)
 a = call("GET", "/v1/cases/%d/documents" % P, "handler")
 check(a.status == 200 and isinstance(a.body, list), "GET /v1/cases/{id}/documents", a.body)
 a = call("GET", "/v1/cases/%d/export?documents=bytes" % P, "auditor")
