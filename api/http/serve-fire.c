@@ -346,7 +346,9 @@ static int chunk_over(const cf__job_t *j, uint64_t used, uint64_t budget)
 static unsigned log_room(const cf__job_t *j)
 {
     const cf__writer_t *w = j->srv ? &j->srv->writer : NULL;
-    long n = w && !j->ahead ? cf__wal_room_alerts(w, cf_store_wal_frames(w->store)) : -1;
+    long n = w && !j->ahead && w->ckpt.started
+                 ? cf__wal_room_alerts(w, cf_store_wal_frames(w->store))
+                 : -1;
     if (n < 0)
         return UINT_MAX;
     return n < 1 ? 1 : n > (long)UINT_MAX ? UINT_MAX : (unsigned)n;
