@@ -292,7 +292,8 @@ static void start(const cf_bench_env_t *env, const char *db, const char *log,
 
 /* The writer's counters of the log (/metrics) a round changed, and the log's size. */
 typedef struct wal_seen_s {
-    double written, restarts, copied, restart_s, checkpoints, chunks, commits, ahead, rolled;
+    double written, restarts, copied, restart_s, checkpoints, chunks, commits, ahead, rolled,
+        at_bound;
 } wal_seen_t;
 
 /* The sample "NAME VALUE" (a line of its own, not the # HELP line) in /metrics; name
@@ -320,24 +321,28 @@ static wal_seen_t wal_seen(const cf_bench_daemon_t *d)
                          metric(m, "caseflow_fire_chunks_total "),
                          metric(m, "caseflow_commits_total "),
                          metric(m, "caseflow_alerts_fired_ahead_total "),
-                         metric(m, "caseflow_fire_ahead_rollbacks_total ")};
+                         metric(m, "caseflow_fire_ahead_rollbacks_total "),
+                         metric(m, "caseflow_fire_chunks_at_log_bound_total ")};
     free(m);
     return w;
 }
 
 /* The row burst_wal: what the burst cost the log, counted (not timed): the frames its
  * commits wrote, the writer's restarts of the log and the frames they copied themselves
- * (a stall of the burst), the checkpointer's runs, the chunks and commits; and the log
- * file's largest size from the clock's setting to the last alert (issue 26 item 4). */
+ * (a stall of the burst), the checkpointer's runs, the chunks (at_bound: those that
+ * stopped where the log would pass its bound) and commits; and the log file's largest
+ * size from the clock's setting to the last alert (issue 26 item 4). */
 static void wal_row(const wal_seen_t *a, const wal_seen_t *b, long long peak)
 {
-    cf_bench_result(
-        "burst_wal", (double)peak / 1048576.0,
-        "peak_mb=%.1f frames=%.0f restarts=%.0f restart_copied=%.0f restart_ms=%.1f "
-        "checkpoints=%.0f chunks=%.0f commits=%.0f fired_ahead=%.0f ahead_rollbacks=%.0f",
-        (double)peak / 1048576.0, b->written - a->written, b->restarts - a->restarts,
-        b->copied - a->copied, (b->restart_s - a->restart_s) * 1e3, b->checkpoints - a->checkpoints,
-        b->chunks - a->chunks, b->commits - a->commits, b->ahead - a->ahead, b->rolled - a->rolled);
+    cf_bench_result("burst_wal", (double)peak / 1048576.0,
+                    "peak_mb=%.1f frames=%.0f restarts=%.0f restart_copied=%.0f restart_ms=%.1f "
+                    "checkpoints=%.0f chunks=%.0f at_bound=%.0f commits=%.0f fired_ahead=%.0f "
+                    "ahead_rollbacks=%.0f",
+                    (double)peak / 1048576.0, b->written - a->written, b->restarts - a->restarts,
+                    b->copied - a->copied, (b->restart_s - a->restart_s) * 1e3,
+                    b->checkpoints - a->checkpoints, b->chunks - a->chunks,
+                    b->at_bound - a->at_bound, b->commits - a->commits, b->ahead - a->ahead,
+                    b->rolled - a->rolled);
 }
 
 /* Exported, documented in bench.h */

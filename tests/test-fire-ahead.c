@@ -37,13 +37,15 @@
  *   log and synced before the instant, a crash copy then recovering every alert pending
  *   (13); the log started over before the held rows (14); after the held commit, the
  *   next chunk counted at the held rate and the checkpointer after every commit (15).
- * Runs on both backends (15 on SQLite only; 13 and 14 read the log's files on SQLite only).
+ * fireahead-16: a chunk stops where the log would pass its firing bound (burst12).
+ * Runs on both backends (15 and 16 on SQLite only; 13 and 14 read the log's files on
+ * SQLite only).
  *
  * Map of the file: the helpers of one job run in a transaction (run_job, another_event,
  * alert_events) and fireahead-1..3; the sealed rows' helpers (sealed_db .. last_at) and
  * fireahead-4..7; a daemon holding a firing (held_daemon, fire_at, each_once) and
  * fireahead-8..12; the log's files read as a crash leaves them (wal_file_frames,
- * wal_committed, crash_copy) and fireahead-13..15.
+ * wal_committed, crash_copy) and fireahead-13..16.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -996,6 +998,74 @@ TEST_IMPL(fireahead_held_restart_later)
      * checkpointer running after every commit */
     ASSERT_EQ(atomic_load(&seen.restarts), restarts);
     ASSERT_EQ(atomic_load(&seen.eager), 1);
+    td_stop(&d);
+    each_once(db, due, vb, -1, instant);
+    return 0;
+}
+
+/* Each chunk after a held commit (cfg.fire_probe, writer thread) finds the firing bound set
+ * to the log as it is: no room for one more alert. */
+typedef struct at_bound_s {
+    td_daemon_t *d;
+    atomic_int chunks;
+} at_bound_t;
+
+static void at_bound_probe(void *ctx, unsigned chunk)
+{
+    at_bound_t *a = ctx;
+    cf__writer_t *w = &a->d->srv->writer;
+    (void)chunk;
+    if (atomic_load(&w->fired_ahead) == 0)
+        return;
+    atomic_store(&w->wal_firing_frames, cf_store_wal_frames(w->store));
+    atomic_fetch_add(&a->chunks, 1);
+}
+
+/* fireahead-16 (burst12): a chunk fires no more alerts than fit under the log's firing
+ * bound at the last firing commit's frames an alert (serve-fire.c, log_room), so the log
+ * fills up to the bound and starts over there; with no room at all it still fires one
+ * (progress). Here every chunk after the held commit finds the bound at the log's end: the
+ * rest fire one a chunk, where fire_chunk (1,024) took them all in one chunk past the bound;
+ * each alert once. */
+TEST_IMPL(fireahead_chunk_at_bound)
+{
+    CF_TEST_SQLITE_ONLY("SQLite's write-ahead log");
+    td_daemon_t d;
+    cf_serve_config_t cfg;
+    cf_time_t instant;
+    cf_alert_t due[CASES + 1];
+    int64_t vb[CASES];
+    char db[512];
+    cf_store_t *s;
+    cf_calendar_t *cal;
+    sealed_db("at-bound.db", db, &s, &cal, &instant, due);
+    for (int k = 0; k < CASES; k++)
+        ASSERT_EQ(alert_events(s, due[k].case_id, due[k].id, &vb[k]), 0);
+    cf_store_close(s);
+    cf_calendar_free(cal);
+    td_config(&cfg, db, NULL);
+    cfg.now = instant - 600;
+    cfg.prefetch_lead_ms = 3600 * 1000;
+    cfg.fire_ahead_hold_ms = 300 * 1000;
+    at_bound_t seen = {.d = &d};
+    cfg.fire_probe = at_bound_probe;
+    cfg.fire_probe_ctx = &seen;
+    td_start(&d, &cfg);
+    cf__writer_t *w = &d.srv->writer;
+    ASSERT(w->ckpt.started);
+    CF_TEST_WAIT_UNTIL(td_metric(&d, "caseflow_alert_cases_prefetched_total") == CASES);
+    w->fire_ahead_max = CASES / 2; /* half held, the rest in chunks after it */
+    fire_at(&d, instant - 200);
+    CF_TEST_WAIT_UNTIL(td_metric(&d, "caseflow_fire_ahead_held") == 1);
+    long long chunks = td_metric(&d, "caseflow_fire_chunks_total");
+    fire_at(&d, instant);
+    ASSERT_EQ(td_metric(&d, "caseflow_alerts_fired_ahead_total"), CASES / 2);
+    ASSERT_EQ(td_metric(&d, "caseflow_alerts_fired_total"), CASES);
+    /* fireahead-16.1: the held chunk, then one alert a chunk */
+    ASSERT_EQ(atomic_load(&seen.chunks), CASES / 2);
+    ASSERT_EQ(td_metric(&d, "caseflow_fire_chunks_total") - chunks, 1 + CASES / 2);
+    /* fireahead-16.2: each of them but the last stopped at the log's bound */
+    ASSERT_EQ(td_metric(&d, "caseflow_fire_chunks_at_log_bound_total"), CASES / 2 - 1);
     td_stop(&d);
     each_once(db, due, vb, -1, instant);
     return 0;

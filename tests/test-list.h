@@ -312,6 +312,7 @@
     X(fireahead_held_presync)                                                                      \
     X(fireahead_held_restart_ahead)                                                                \
     X(fireahead_held_restart_later)                                                                \
+    X(fireahead_chunk_at_bound)                                                                    \
     /* session-key-*: the cookies' key made with the database (tests/test-session-key.c) */        \
     X(session_key_1_made_with_database)                                                            \
     X(session_key_2_older_database)                                                                \

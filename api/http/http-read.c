@@ -658,6 +658,9 @@ static size_t metrics_alerts(cf_serve_t *srv, char *buf, size_t size, size_t len
     sample(buf, size, &len, "caseflow_fire_ahead_presyncs_total",
            "firings written ahead whose log was synced before their instant", "counter",
            atomic_load(&w->ahead_presyncs));
+    sample(buf, size, &len, "caseflow_fire_chunks_at_log_bound_total",
+           "firing chunks that stopped where the log would pass its bound", "counter",
+           atomic_load(&w->chunks_at_bound));
     sample(buf, size, &len, "caseflow_alerts_late_total", "alerts fired late", "counter",
            srv->m.alerts_late);
     return len;

@@ -134,18 +134,46 @@ void cf__ckpt_poke(cf__writer_t *w)
  * restart at every 16 MB made the writer copy most of it itself, on the alerts' time). */
 #define CF__WAL_RESTART_FRAMES 4096
 #define CF__WAL_REST_FRAMES    1024
-/* While alerts fire, the log starts over only near this many frames: 56 MB of pages
- * (59 MB with the frames' headers), under the 64 MB the log may take (issue 26). A
+/* While alerts fire, the log starts over only near this many frames: 62 MB of pages
+ * (62.4 MB with the frames' headers), under the 64 MB the log may take (issue 26). A
  * burst's chunks come back to back, so the checkpointer never catches up with them,
  * and each restart copied thousands of frames and synced the database on the alerts'
- * time: 90-180 ms each, five in a 10,000-alert burst on a million cases. */
-#define CF__WAL_FIRING_FRAMES 14336
+ * time: 90-180 ms each, five in a 10,000-alert burst on a million cases. A chunk fires
+ * no more alerts than fit under it (serve-fire.c, log_room), so the log is filled up to
+ * it; 14,336 (56 MB) before burst12, when a chunk could pass it by as much as the last
+ * one wrote. */
+#define CF__WAL_FIRING_FRAMES 15872
+/* While alerts fire, the log starts over once fewer than this many alerts fit under the
+ * firing bound (at the last firing commit's frames an alert: log_room). */
+#define CF__WAL_MIN_ALERTS 128
 
 /* 1 when the log of frames frames would pass the firing bound after `chunks` more
  * firing commits as large as the last one. */
 static int wal_firing_full(const cf__writer_t *w, int frames, int chunks)
 {
     return frames + chunks * w->fire_frames > atomic_load(&w->wal_firing_frames);
+}
+
+/* The frames a chunk writes beside its alerts' (the pages every chunk writes) */
+#define CF__CHUNK_FIXED_FRAMES 32
+
+/* Exported, documented in serve-int.h */
+long cf__wal_room_alerts(const cf__writer_t *w, int frames)
+{
+    if (!w->ckpt.started || !w->alert_frames16)
+        return -1;
+    long room = (long)atomic_load(&w->wal_firing_frames) - frames - CF__CHUNK_FIXED_FRAMES;
+    unsigned long per = w->alert_frames16 + (w->alert_frames16 + 3) / 4; /* (times 16) */
+    return room > 0 ? (long)((unsigned long)room * 16 / per) : 0;
+}
+
+/* 1 when the log of frames frames is full while alerts fire: fewer than CF__WAL_MIN_ALERTS
+ * alerts fit under the firing bound (a chunk stops there: serve-fire.c, log_room); before
+ * any firing commit, when the next chunk, as large as the last, would pass it. */
+static int wal_firing_at_bound(const cf__writer_t *w, int frames)
+{
+    long room = cf__wal_room_alerts(w, frames);
+    return room < 0 ? wal_firing_full(w, frames, 1) : room < CF__WAL_MIN_ALERTS;
 }
 
 /* After a commit: while alerts fire and the log is within two chunks of its firing
@@ -167,8 +195,8 @@ void cf__ckpt_pace(cf__writer_t *w)
  * file header says why). Only when the checkpointer is running (otherwise SQLite's
  * own checkpoints run inside the commits), and not while it copies (it has the log
  * in hand: look again after the next commit). While alerts fire (the last firing
- * chunk left more due: w->firing), only once the next chunk, as large as the last,
- * would take the log past CF__WAL_FIRING_FRAMES (a restart after the commit that
+ * chunk left more due: w->firing), only once fewer than CF__WAL_MIN_ALERTS alerts fit
+ * under CF__WAL_FIRING_FRAMES (wal_firing_at_bound; a restart after the commit that
  * passed it let the log grow a chunk more: 16,000 frames, 64 MB); then after the
  * checkpointer's run if one is under way, which copies most of it, never skipped (the
  * log would pass its bound). The first commit after the last chunk restarts it. */
@@ -176,7 +204,7 @@ void cf__ckpt_pace(cf__writer_t *w)
 void cf__wal_restart(cf__writer_t *w)
 {
     int limit = atomic_load(&w->wal_restart_frames), frames = cf_store_wal_frames(w->store);
-    if (!w->ckpt.started || frames <= limit || (w->firing && !wal_firing_full(w, frames, 1)))
+    if (!w->ckpt.started || frames <= limit || (w->firing && !wal_firing_at_bound(w, frames)))
         return;
     if (!w->firing && frames - atomic_load(&w->ckpt.copied) > CF__WAL_REST_FRAMES &&
         frames <= 2 * limit)

@@ -38,6 +38,7 @@
 #include "serve-int.h"
 
 #include <assert.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -332,6 +333,38 @@ static int chunk_over(const cf__job_t *j, uint64_t used, uint64_t budget)
     return used >= CF__FIRE_FIRST_US && j->srv && atomic_load(&j->srv->writer.waiting) > 0;
 }
 
+/* The log's room for a chunk (SQLite): a chunk fires no more alerts than fit under the
+ * firing bound at the last firing commit's frames an alert and a quarter more
+ * (cf__wal_room_alerts: a small chunk writes more an alert than the held 5,000, whose
+ * shared pages are written once). So the log is filled up to its bound and started over
+ * there (cf__wal_restart), where before it started over once the next chunk, counted as
+ * large as the last, might pass a bound kept 8 MB under the 64 MB (burst12,
+ * docs/performance.md): more of a burst fires before the restart, while the checkpointer
+ * copies the held frames. At least 1 (every chunk makes progress, even when a reader
+ * kept the log from starting over). UINT_MAX when not known: no daemon, fired ahead
+ * (fire_ahead_max), PostgreSQL or no checkpointer, no firing commit yet. */
+static unsigned log_room(const cf__job_t *j)
+{
+    const cf__writer_t *w = j->srv ? &j->srv->writer : NULL;
+    long n = w && !j->ahead && w->ckpt.started
+                 ? cf__wal_room_alerts(w, cf_store_wal_frames(w->store))
+                 : -1;
+    if (n < 0)
+        return UINT_MAX;
+    return n < 1 ? 1 : n > (long)UINT_MAX ? UINT_MAX : (unsigned)n;
+}
+
+/* The most alerts chunk j fires: fire_chunk, or fire_ahead_max fired ahead (the log's bound:
+ * serve-writer.c, "Firing ahead"), or the log's room when less (*bounded 1). */
+static unsigned chunk_max(const cf__job_t *j, int *bounded)
+{
+    unsigned max = j->srv ? j->srv->cfg.fire_chunk : CF__FIRE_CHUNK, room = log_room(j);
+    if (j->ahead)
+        max = j->srv->writer.fire_ahead_max;
+    *bounded = room < max;
+    return *bounded ? room : max;
+}
+
 /* Fires alert a in a savepoint of its own (a chunk that had a failure): one that cannot
  * be written is rolled back and marked fired without an event rather than retried
  * forever; one whose case read ahead changed since is fired again from the store.
@@ -386,9 +419,8 @@ int cf__job_exec_fire(cf_store_t *s, const cf_calendar_t *cal, cf_wfcache_t *wfs
     cf__firelist_t own = {0}, *l = j->srv ? &j->srv->writer.fire : &own;
     cf__ahead_t *ah = j->srv ? &j->srv->writer.ahead : NULL;
     fire_times_t times = {0};
-    unsigned max = j->srv ? j->srv->cfg.fire_chunk : CF__FIRE_CHUNK, i = 0, redo = 0;
-    if (j->ahead) /* the log's bound (serve-writer.c, "Firing ahead") */
-        max = j->srv->writer.fire_ahead_max;
+    int bounded;
+    unsigned max = chunk_max(j, &bounded), i = 0, redo = 0;
     if (ah)
         ah->keep = j->ahead;
     const cf_alert_t *a = NULL;
@@ -418,6 +450,8 @@ int cf__job_exec_fire(cf_store_t *s, const cf_calendar_t *cal, cf_wfcache_t *wfs
             json_array_append_new(j->alerts, fired);
     }
     j->more = l->next < l->count ? l->alerts[l->next].due_at <= j->now : l->full;
+    if (bounded && i == max && j->more && rc >= 0)
+        atomic_fetch_add(&j->srv->writer.chunks_at_bound, 1);
     if (ah && !j->more && ah->instant && ah->instant <= j->now && !j->ahead)
         cf__ahead_reset(ah, 0); /* the instant is fired: what is left is stale */
     if (ah)

@@ -307,6 +307,9 @@ typedef struct cf__writer_s {
     int firing;      /* writer thread: the last firing chunk left alerts due (serve-writer.c) */
     int fire_frames; /* writer thread: the frames the last firing commit wrote */
     int ahead_pace;  /* writer thread: a held firing committed, the log not yet started over */
+    unsigned alert_frames16;       /* writer thread: frames an alert of the last firing commit,
+                                      times 16 (0: none yet): a chunk stops at the log's bound */
+    atomic_ullong chunks_at_bound; /* firing chunks that stopped at the log's bound */
     atomic_ullong absorbed;        /* batches with firing work that took in the requests
                                       queued meanwhile (serve-writer.c, absorb) */
     atomic_ullong unsaved, redone; /* jobs run without a savepoint of their own, and
@@ -385,6 +388,12 @@ void cf__writer_hand_back(cf_serve_t *srv, cf__job_t *list);
 void cf__writer_stop(cf_serve_t *srv);
 
 /* ---- the checkpointer (serve-checkpoint.c): the writer's calls ---- */
+
+/* The alerts a firing chunk may fire before the log of frames frames (the writer's,
+ * at its last commit) passes its firing bound, at the last firing commit's frames an
+ * alert and a quarter more (0 when none fit); -1 when not known (no checkpointer: SQLite's
+ * own checkpoints, or PostgreSQL; no firing commit yet). Writer thread (serve-checkpoint.c). */
+long cf__wal_room_alerts(const cf__writer_t *w, int frames);
 
 /* Sets the log's bounds (wal_restart_frames, wal_firing_frames) and the checkpointer's
  * interval to their defaults; tests lower them later. */

@@ -289,6 +289,19 @@ static int chunk_frames(const cf__writer_t *w, const cf__job_t *j, int frames)
     return n ? (int)(((uint64_t)frames * srv->cfg.fire_chunk + n - 1) / n) : w->fire_frames;
 }
 
+/* After a firing commit of frames frames: the frames an alert of batch's firing, times 16
+ * and rounded up, for the next chunk's most alerts at the log's bound (serve-fire.c,
+ * log_room). The batch's requests' frames count as its alerts' (a little more room
+ * kept). */
+static void alert_frames(cf__writer_t *w, const cf__job_t *batch, int frames)
+{
+    size_t n = 0;
+    for (; batch; batch = batch->next)
+        n += batch->kind == CF__JOB_FIRE ? json_array_size(batch->alerts) : 0;
+    if (n && frames > 0)
+        w->alert_frames16 = (unsigned)(((uint64_t)frames * 16 + n - 1) / n);
+}
+
 /* One transaction for the whole batch. Its first jobs run without savepoints while they
  * are redoable (on SQLite), every other job in a savepoint of its own. Returns 0, or 1
  * when the batch is a job fired ahead (alone) that was rolled back before its instant
@@ -324,6 +337,8 @@ static int run_batch(cf__writer_t *w, cf__job_t *batch)
     uint64_t committing = cf__micros(), written = cf_store_wal_written(w->store);
     if (rc == 0 && (rc = cf_store_tx_commit(w->store, &err)) == 0) {
         atomic_store(&w->wal_written, cf_store_wal_written(w->store));
+        if (fired)
+            alert_frames(w, batch, (int)(cf_store_wal_written(w->store) - written));
         if (fired && !batch->ahead) /* (a chunk's size; not the instant's held at once) */
             w->fire_frames = (int)(cf_store_wal_written(w->store) - written);
         else if (batch->ahead) { /* the log restarts once the next chunk would not fit */
