@@ -399,6 +399,14 @@ static void check_clocks(check_t *c)
             problem(c, path, "clock '%s' counts from fact '%s', which is not a declared date fact",
                     k->id, k->from_fact);
         }
+        if (k->posted && (!cf_workflow_fact(c->wf, k->posted) ||
+                          cf_workflow_fact(c->wf, k->posted)->type != CF_FACT_DATE)) {
+            snprintf(path, sizeof(path), "clocks.%u.posted", i);
+            problem(c, path,
+                    "clock '%s' takes its postmark from fact '%s', which is not a "
+                    "declared date fact",
+                    k->id, k->posted);
+        }
         if (k->extension && k->extension->after && !action_known(d, k->extension->after)) {
             snprintf(path, sizeof(path), "clocks.%u.extension.after", i);
             problem(c, path, "clock '%s' names unknown action '%s' in 'after'", k->id,
