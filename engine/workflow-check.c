@@ -194,8 +194,8 @@ static void on_ref(void *ctx, cf_guard_ref_kind_t kind, const char *name, int co
                 name, column);
     else if (kind == CF_GUARD_REF_DATE && cf_workflow_fact(r->c->wf, name)->type != CF_FACT_DATE)
         problem(r->c, r->path,
-                "waited() counts from a date: fact '%s' is not declared with type date (column "
-                "%d of the expression)",
+                "waited() and elapsed(clock, date) take a date: fact '%s' is not declared with "
+                "type date (column %d of the expression)",
                 name, column);
 }
 
