@@ -209,10 +209,23 @@ static int set_stop_deadline(json_t *ev, const cf_clock_rt_t *k)
     return years ? json_object_set_new(ev, "provisional", years) : -1;
 }
 
-static int do_stop(const cf_case_t *c, const cf_wf_clock_t *def, const cf_clock_rt_t *k,
-                   cf_time_t at, const char *actor, const char *role, json_t *events)
+/* The instant a stop is judged at: the action's, or, when the clock takes a postmark
+ * (def->posted) and the action gives it, the end of the day posted (在途时间 not
+ * counted, 民事诉讼法 第八十五条第四款) if that is earlier. */
+static cf_time_t stop_judged_at(const cf_wf_clock_t *def, const cf__clock_act_t *a)
 {
-    json_t *ev = clock_event(c, events, "clock.stopped", def, at, actor, role);
+    const json_t *v = def->posted && a->given ? json_object_get(a->given, def->posted) : NULL;
+    cf_date_t d;
+    if (!json_is_string(v) || cf_date_parse(json_string_value(v), &d, NULL) != 0)
+        return a->at;
+    return cf_date_end(d) < a->at ? cf_date_end(d) : a->at;
+}
+
+static int do_stop(const cf_case_t *c, const cf_wf_clock_t *def, const cf_clock_rt_t *k,
+                   const cf__clock_act_t *a, json_t *events)
+{
+    json_t *ev = clock_event(c, events, "clock.stopped", def, a->at, a->actor, a->role);
+    cf_time_t at = stop_judged_at(def, a);
     int met = k->state == CF_CLOCK_PAUSED ? k->paused_at <= k->deadline : at <= k->deadline;
     const char *outcome = met ? "met" : def->party ? "lapsed" : "breached";
     if (ev &&
@@ -375,7 +388,7 @@ static int one_clock(const cf_calendar_t *cal, const cf_case_t *c, const cf_wf_c
     if (rc != 0)
         return rc;
     if (live && cf_workflow_list_has(def->stop, def->stop_count, a->action))
-        return do_stop(c, def, k, a->at, a->actor, a->role, events);
+        return do_stop(c, def, k, a, events);
     if (!live && cf_workflow_list_has(def->start, def->start_count, a->action))
         return do_start(c, def, cal, a, events, why);
     if (s == CF_CLOCK_RUNNING && cf_workflow_list_has(def->pause, def->pause_count, a->action))

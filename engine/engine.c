@@ -343,6 +343,24 @@ static int elapsed_cb(void *ctx, const char *clock)
     return k && k->state != CF_CLOCK_IDLE && k->state != CF_CLOCK_PAUSED && g->at > k->deadline;
 }
 
+/* elapsed(clock, date): as elapsed(clock), judged at the end of the day the date names
+ * instead of the action's instant: a party's act posted (交邮) on or before the last day
+ * of its period is in time whenever it arrives (民事诉讼法 第八十五条第四款: 期间不包括在途
+ * 时间，诉讼文书在期满前交邮的，不算过期). A day-based deadline is the end of its last day,
+ * so a postmark of that day is in time and one of the next day is not; an hours deadline
+ * is judged strictly (a postmark of its day, with no hour, is not proof of posting before
+ * it). A text that is not a date: 0, as waited(). */
+static int elapsed_on_cb(void *ctx, const char *clock, const char *date)
+{
+    guard_ctx_t *g = ctx;
+    const cf_clock_rt_t *k = cf_case_clock(g->c, clock);
+    cf_date_t d;
+    if (cf_date_parse(date, &d, NULL) != 0)
+        return 0;
+    return k && k->state != CF_CLOCK_IDLE && k->state != CF_CLOCK_PAUSED &&
+           cf_date_end(d) > k->deadline;
+}
+
 /* running(clock): started, not stopped, and its deadline not passed at the action's
  * instant (a paused clock has no deadline running out: it counts as running). */
 static int running_cb(void *ctx, const char *clock)
@@ -466,7 +484,8 @@ static int holds(const cf_guard_t *g, const cf_case_t *c, const cf_act_t *req, j
                           .owed = owed_cb,
                           .ctx = &ctx,
                           .elapsed = elapsed_cb,
-                          .waited = waited_cb};
+                          .waited = waited_cb,
+                          .elapsed_on = elapsed_on_cb};
     int result = 0, rc = cf_guard_eval(g, &env, &result);
     return rc == CF_ERANGE ? rc : rc == 0 && result;
 }

@@ -207,7 +207,11 @@ static int eval_call(const node_t *n, const cf_guard_env_t *env, value_t *v)
         rc = env->done(env->ctx, name, n->kids_count > 1 ? n->kids[1]->str : NULL);
         *v = v_bool(rc > 0);
     } else if (n->op == FN_ELAPSED) {
-        rc = env->elapsed(env->ctx, name);
+        /* elapsed(clock, date): judged on that day when the case holds the date (the
+         * postmark of a party's act), else at the action, as elapsed(clock) */
+        const json_t *on = n->kids_count > 1 ? fact(env, n->kids[1]->str) : NULL;
+        rc = json_is_string(on) ? env->elapsed_on(env->ctx, name, json_string_value(on))
+                                : env->elapsed(env->ctx, name);
         *v = v_bool(rc > 0);
     } else if (n->op == FN_TOTAL || n->op == FN_OWED) {
         rc = n->op == FN_TOTAL ? env->total(env->ctx, name, &d)
@@ -320,7 +324,7 @@ int cf_guard_eval(const cf_guard_t *g, const cf_guard_env_t *env, int *result)
     if ((g->needs_done && !env->done) || (g->needs_lowest && !env->lowest) ||
         (g->needs_elapsed && !env->elapsed) || (g->needs_running && !env->running) ||
         (g->needs_total && !env->total) || (g->needs_owed && !env->owed) ||
-        (g->needs_waited && !env->waited))
+        (g->needs_waited && !env->waited) || (g->needs_elapsed_on && !env->elapsed_on))
         return CF_EINVAL;
     value_t v;
     int rc = eval(g->root, env, &v);

@@ -10,7 +10,8 @@
  *  - Kinds are checked at compile time: K_NOT and K_NEG have one kid, K_CMP two, and
  *    a K_CALL has exactly its function's arity, with kid 0 a K_FACT or K_ACTION leaf,
  *    kid 1 (distinct, contains) a K_STR and kid 2 (contains) a K_STR or K_ACTOR;
- *    elapsed's one kid is a K_CLOCK leaf; waited's kids are a K_DATE leaf, a K_NUM
+ *    elapsed's one kid is a K_CLOCK leaf, and optionally a 2nd, a K_DATE leaf (the
+ *    day it is judged on); waited's kids are a K_DATE leaf, a K_NUM
  *    holding a whole number 0..WAITED_MAX and a K_STR "days" or "working_days", and
  *    optionally a 4th, a K_DATE leaf (the day counted to).
  *  - The tree is immutable after cf_guard_compile.
@@ -72,13 +73,14 @@ struct node_s {
 
 struct cf_guard_s {
     node_t *root;
-    int needs_done;    /* the tree calls done() */
-    int needs_lowest;  /* the tree calls lowest() */
-    int needs_elapsed; /* the tree calls elapsed() */
-    int needs_running; /* the tree calls running() */
-    int needs_total;   /* the tree calls total() */
-    int needs_owed;    /* the tree calls owed() */
-    int needs_waited;  /* the tree calls waited() */
+    int needs_done;       /* the tree calls done() */
+    int needs_lowest;     /* the tree calls lowest() */
+    int needs_elapsed;    /* the tree calls elapsed() */
+    int needs_running;    /* the tree calls running() */
+    int needs_total;      /* the tree calls total() */
+    int needs_owed;       /* the tree calls owed() */
+    int needs_waited;     /* the tree calls waited() */
+    int needs_elapsed_on; /* the tree calls elapsed(clock, date) */
 };
 
 /* The spelling of operator op (an op_t) and the name of function fn (a fn_t), from

@@ -83,7 +83,7 @@ static const struct fn_def_s {
     [FN_DISTINCT] = {"distinct", 2, {A_FACT, A_FIELD}, T_NUM},
     [FN_CONTAINS] = {"contains", 3, {A_FACT, A_FIELD, A_WHO}, T_BOOL},
     [FN_LOWEST] = {"lowest", 1, {A_FACT}, T_NUM},
-    [FN_ELAPSED] = {"elapsed", 1, {A_CLOCK}, T_BOOL},
+    [FN_ELAPSED] = {"elapsed", 1, {A_CLOCK, A_DATE}, T_BOOL},
     [FN_RUNNING] = {"running", 1, {A_CLOCK}, T_BOOL},
     [FN_TOTAL] = {"total", 1, {A_FACT}, T_NUM},
     [FN_OWED] = {"owed", 2, {A_FACT, A_CLOCK}, T_NUM},
@@ -92,11 +92,12 @@ static const struct fn_def_s {
 #define FN_COUNT_ALL ((int)(sizeof(fns) / sizeof(fns[0])))
 
 /* The most arguments function f takes: its arity, waited's optional 4th, the date
- * fact it counts to (by default the day of the action), and done's optional 2nd, the
- * action it must come after. */
+ * fact it counts to (by default the day of the action), done's optional 2nd, the
+ * action it must come after, and elapsed's optional 2nd, the date fact of the day it
+ * is judged on (a postmark: 在途时间, by default the action's instant). */
 static int max_args(int f)
 {
-    return f == FN_WAITED ? 4 : f == FN_DONE ? 2 : fns[f].arity;
+    return f == FN_WAITED ? 4 : f == FN_DONE || f == FN_ELAPSED ? 2 : fns[f].arity;
 }
 
 /* Exported, documented in guard-int.h */
@@ -169,7 +170,7 @@ typedef struct parser_s {
     int rc; /* 0, or the first error */
     cf_error_t *err;
     int needs_done, needs_lowest, needs_elapsed, needs_running, needs_total, needs_owed;
-    int needs_waited;
+    int needs_waited, needs_elapsed_on;
     char found[64]; /* scratch for found() */
 } parser_t;
 
@@ -645,6 +646,7 @@ static node_t *parse_call(parser_t *p, const token_t *name)
     p->needs_total |= f == FN_TOTAL;
     p->needs_owed |= f == FN_OWED;
     p->needs_waited |= f == FN_WAITED;
+    p->needs_elapsed_on |= f == FN_ELAPSED && n->kids_count > 1;
     return n;
 }
 
@@ -738,6 +740,7 @@ int cf_guard_compile(const char *text, cf_guard_t **out, cf_error_t *err)
     g->needs_total = p.needs_total;
     g->needs_owed = p.needs_owed;
     g->needs_waited = p.needs_waited;
+    g->needs_elapsed_on = p.needs_elapsed_on;
     *out = g;
     return 0;
 }

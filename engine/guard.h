@@ -39,6 +39,10 @@
  *                                 has run out by the time of the action (the clock was
  *                                 started and its deadline, as extended, has passed);
  *                                 the engine counts it, so the guard needs no calendar
+ *   elapsed(clock, date)          bool: as elapsed(clock), judged on the day the date
+ *                                 fact holds (env->elapsed_on: the deadline had passed
+ *                                 by that day's end); as elapsed(clock) when the case
+ *                                 does not hold the fact
  *   running(clock)                bool: env->running says the clock runs and has not
  *                                 run out (a party's window still open)
  *   total(fact)                   number: env->total, the sum of the fact's values
@@ -141,6 +145,12 @@ typedef struct cf_guard_env_s {
      * names (waited's 4th argument) -- 0 if not (or a text is not a date), or a negative
      * CF_E* code, which cf_guard_eval returns unchanged. */
     int (*waited)(void *ctx, const char *date, long amount, const char *unit, const char *until);
+    /* elapsed(clock, date) when the case holds the date fact: 1 if the clock was started
+     * and its deadline had passed by the end of the day `date` names ("YYYY-MM-DD": the
+     * postmark of a party's act posted within its period, 民事诉讼法 第八十五条第四款), 0 if
+     * not (or the text is not a date), or a negative CF_E* code. Without the fact,
+     * env->elapsed is asked instead. */
+    int (*elapsed_on)(void *ctx, const char *clock, const char *date);
 } cf_guard_env_t;
 
 /* ------------------------------------------------------------------------------------

@@ -194,8 +194,8 @@ static void on_ref(void *ctx, cf_guard_ref_kind_t kind, const char *name, int co
                 name, column);
     else if (kind == CF_GUARD_REF_DATE && cf_workflow_fact(r->c->wf, name)->type != CF_FACT_DATE)
         problem(r->c, r->path,
-                "waited() counts from a date: fact '%s' is not declared with type date (column "
-                "%d of the expression)",
+                "waited() and elapsed(clock, date) take a date: fact '%s' is not declared with "
+                "type date (column %d of the expression)",
                 name, column);
 }
 
@@ -357,6 +357,19 @@ static void check_action_list(check_t *c, char *const *list, unsigned count, con
     }
 }
 
+/* A clock's postmark (`posted`, 在途时间) must be a declared date fact. */
+static void check_clock_posted(check_t *c, const cf_wf_clock_t *k, unsigned i)
+{
+    char path[96];
+    if (k->posted && (!cf_workflow_fact(c->wf, k->posted) ||
+                      cf_workflow_fact(c->wf, k->posted)->type != CF_FACT_DATE)) {
+        snprintf(path, sizeof(path), "clocks.%u.posted", i);
+        problem(c, path,
+                "clock '%s' takes its postmark from fact '%s', which is not a declared date fact",
+                k->id, k->posted);
+    }
+}
+
 static void check_clocks(check_t *c)
 {
     const cf_wf_doc_t *d = c->doc;
@@ -399,6 +412,7 @@ static void check_clocks(check_t *c)
             problem(c, path, "clock '%s' counts from fact '%s', which is not a declared date fact",
                     k->id, k->from_fact);
         }
+        check_clock_posted(c, k, i);
         if (k->extension && k->extension->after && !action_known(d, k->extension->after)) {
             snprintf(path, sizeof(path), "clocks.%u.extension.after", i);
             problem(c, path, "clock '%s' names unknown action '%s' in 'after'", k->id,

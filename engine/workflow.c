@@ -139,6 +139,7 @@ static const cyaml_schema_field_t clock_fields[] = {
     STR("from_end_of", OPT, cf_wf_clock_t, from_end_of),
     CYAML_FIELD_BOOL("pause_from_deadline", OPT, cf_wf_clock_t, pause_from_deadline),
     STR("from_fact", OPT, cf_wf_clock_t, from_fact),
+    STR("posted", OPT, cf_wf_clock_t, posted),
     CYAML_FIELD_END,
 };
 static const cyaml_schema_value_t clock_entry = {

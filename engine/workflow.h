@@ -131,6 +131,10 @@ typedef struct cf_wf_clock_s {
                                  from the end of that day (rolled off a rest day, R4) if that
                                  is later than where it would count from otherwise; or NULL
                                  (行政处罚法 第七十二条第二款: an approved plan's end) */
+    char *posted;             /* a date fact a stopping action may give: the day the party
+                                 posted (交邮) its act. The stop is met when the deadline had
+                                 not passed by that day's end, whenever the act arrived
+                                 (民事诉讼法 第八十五条第四款: 在途时间); or NULL */
 } cf_wf_clock_t;
 
 typedef struct cf_wf_rule_s {

@@ -103,7 +103,7 @@ int tg_eval_with(const cf_guard_t *g, const json_t *facts, const char *actor)
 {
     fake_t fake = {0, 0, 0};
     cf_guard_env_t env = {facts, actor, "handler", tg_fake_done,    tg_fake_lowest, tg_fake_running,
-                          NULL,  NULL,  &fake,     tg_fake_elapsed, tg_fake_waited};
+                          NULL,  NULL,  &fake,     tg_fake_elapsed, tg_fake_waited, NULL};
     int result = -1;
     ASSERT_EQ(cf_guard_eval(g, &env, &result), 0);
     ASSERT(result == 0 || result == 1);

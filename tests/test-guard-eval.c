@@ -21,7 +21,8 @@ TEST_IMPL(guard_eval_env)
 {
     fake_t fake = {0, 0, 0};
     json_t *facts = json_object(), *array = json_array();
-    cf_guard_env_t env = {facts, ACTOR, "handler", NULL, NULL, NULL, NULL, NULL, &fake, NULL, NULL};
+    cf_guard_env_t env = {facts, ACTOR, "handler", NULL, NULL, NULL,
+                          NULL,  NULL,  &fake,     NULL, NULL, NULL};
     cf_guard_t *done = tg_compile_ok("false and done(file)");
     cf_guard_t *lowest = tg_compile_ok("true or lowest(fine) > 1");
     cf_guard_t *plain = tg_compile_ok("not has(x)");
@@ -59,9 +60,8 @@ TEST_IMPL(guard_eval_env)
 TEST_IMPL(guard_eval_callback_errors)
 {
     fake_t fake = {0, 0, 0};
-    cf_guard_env_t env = {NULL,           ACTOR,           "handler", tg_fake_done,
-                          tg_fake_lowest, tg_fake_running, NULL,      NULL,
-                          &fake,          tg_fake_elapsed, NULL};
+    cf_guard_env_t env = {NULL, ACTOR, "handler", tg_fake_done,    tg_fake_lowest, tg_fake_running,
+                          NULL, NULL,  &fake,     tg_fake_elapsed, NULL,           NULL};
     cf_guard_t *d = tg_compile_ok("done(file) and done(broken)");
     cf_guard_t *l = tg_compile_ok("lowest(broken) > 1 or true");
     int result = 42;
@@ -185,7 +185,8 @@ TEST_IMPL(guard_running)
     ASSERT_EQ(cf_guard_compile("running(defence) > 1", &g, &err), CF_EPARSE);
     g = tg_compile_ok("running(broken)");
     fake_t fake = {0, 0, 0};
-    cf_guard_env_t env = {NULL, ACTOR, "handler", NULL, NULL, NULL, NULL, NULL, &fake, NULL, NULL};
+    cf_guard_env_t env = {NULL, ACTOR, "handler", NULL, NULL, NULL,
+                          NULL, NULL,  &fake,     NULL, NULL, NULL};
     int result = -1;
     ASSERT_EQ(cf_guard_eval(g, &env, &result), CF_EINVAL); /* no env->running */
     env.running = tg_fake_running;
@@ -201,17 +202,9 @@ TEST_IMPL(guard_running)
 TEST_IMPL(guard_ledger)
 {
     fake_t fake = {0, 0, 0};
-    cf_guard_env_t env = {NULL,
-                          ACTOR,
-                          "handler",
-                          tg_fake_done,
-                          tg_fake_lowest,
-                          tg_fake_running,
-                          tg_fake_total,
-                          tg_fake_owed,
-                          &fake,
-                          NULL,
-                          NULL};
+    cf_guard_env_t env = {
+        NULL,          ACTOR,        "handler", tg_fake_done, tg_fake_lowest, tg_fake_running,
+        tg_fake_total, tg_fake_owed, &fake,     NULL,         NULL,           NULL};
     static const struct {
         const char *text;
         int holds;
@@ -276,7 +269,8 @@ TEST_IMPL(guard_waited)
     CHECK_BAD(bad);
     fake_t fake = {0, 0, 0};
     json_t *facts = json_pack("{s:s}", "notice_on", "broken");
-    cf_guard_env_t env = {facts, ACTOR, "handler", NULL, NULL, NULL, NULL, NULL, &fake, NULL, NULL};
+    cf_guard_env_t env = {facts, ACTOR, "handler", NULL, NULL, NULL,
+                          NULL,  NULL,  &fake,     NULL, NULL, NULL};
     cf_guard_t *g = tg_compile_ok("false and waited(notice_on, 3, \"days\")");
     cf_guard_t *b = tg_compile_ok("waited(notice_on, 3, \"days\") or true");
     int result = 42;

@@ -296,11 +296,13 @@ TEST_IMPL(guard_fn_elapsed)
     ASSERT_EQ(cf_guard_compile("elapsed(\"payment\")", &g, &err), CF_EPARSE);
     ASSERT(strstr(err.text, "expected a clock id at column 9") != NULL);
     ASSERT_EQ(cf_guard_compile("elapsed(payment) > 1", &g, &err), CF_EPARSE);
-    ASSERT_EQ(cf_guard_compile("elapsed(a, b)", &g, &err), CF_EPARSE);
+    ASSERT_EQ(cf_guard_compile("elapsed(a, b, c)", &g, &err), CF_EPARSE);
+    ASSERT(strstr(err.text, "too many arguments to 'elapsed'") != NULL);
+    ASSERT_EQ(cf_guard_compile("elapsed(a, \"2026-01-05\")", &g, &err), CF_EPARSE);
     ASSERT(g == NULL);
     fake_t fake = {0, 0, 0};
-    cf_guard_env_t env = {NULL, ACTOR, "handler", tg_fake_done, tg_fake_lowest, NULL, NULL,
-                          NULL, &fake, NULL,      NULL};
+    cf_guard_env_t env = {NULL, ACTOR, "handler", tg_fake_done, tg_fake_lowest, NULL,
+                          NULL, NULL,  &fake,     NULL,         NULL,           NULL};
     cf_guard_t *e = tg_compile_ok("false and elapsed(payment)");
     cf_guard_t *b = tg_compile_ok("elapsed(broken) or true");
     int result = 42;
@@ -314,6 +316,54 @@ TEST_IMPL(guard_fn_elapsed)
     ASSERT_EQ(result, 42);
     cf_guard_free(e);
     cf_guard_free(b);
+    return 0;
+}
+
+/* Judged on the day: the deadline of "payment" was 2026-05-11, so a postmark of that
+ * day or before is in time and one after it is not; "broken" fails. */
+static int fake_elapsed_on(void *ctx, const char *clock, const char *date)
+{
+    ((fake_t *)ctx)->lowest_calls++; /* counts the calls of this callback */
+    if (!strcmp(clock, "broken"))
+        return CF_EIO;
+    return !strcmp(clock, "payment") && strcmp(date, "2026-05-11") > 0;
+}
+
+/* guard-3.6b (在途时间): elapsed(clock, date) asks env->elapsed_on of the day the date
+ * fact holds (a postmark), and env->elapsed, as elapsed(clock), when the case does not
+ * hold it; its second argument is a date fact, reported by refs as one; a guard that
+ * uses it without env->elapsed_on cannot be evaluated. */
+TEST_IMPL(guard_fn_elapsed_on)
+{
+    tg_check_refs("elapsed(payment, posted_on)", "C:payment@9 D:posted_on@18");
+    cf_guard_t *g = tg_compile_ok("not elapsed(payment, posted_on)");
+    fake_t fake = {0, 0, 0};
+    cf_guard_env_t env = {NULL, ACTOR, "handler", tg_fake_done,    tg_fake_lowest, NULL,
+                          NULL, NULL,  &fake,     tg_fake_elapsed, NULL,           NULL};
+    int result = 42;
+    json_t *in_time = json_loads("{\"posted_on\": \"2026-05-11\"}", 0, NULL);
+    json_t *late = json_loads("{\"posted_on\": \"2026-05-12\"}", 0, NULL);
+    env.facts = in_time;
+    ASSERT_EQ(cf_guard_eval(g, &env, &result), CF_EINVAL); /* no env->elapsed_on */
+    env.elapsed_on = fake_elapsed_on;
+    ASSERT_EQ(cf_guard_eval(g, &env, &result), 0);
+    ASSERT_EQ(result, 1); /* posted on the last day: in time, though elapsed(payment) */
+    env.facts = late;
+    ASSERT_EQ(cf_guard_eval(g, &env, &result), 0);
+    ASSERT_EQ(result, 0);
+    ASSERT_EQ(fake.lowest_calls, 2);
+    ASSERT_EQ(fake.elapsed_calls, 0);
+    env.facts = NULL; /* no postmark: at the action, as elapsed(payment) */
+    ASSERT_EQ(cf_guard_eval(g, &env, &result), 0);
+    ASSERT_EQ(result, 0);
+    ASSERT_EQ(fake.elapsed_calls, 1);
+    cf_guard_free(g);
+    g = tg_compile_ok("elapsed(broken, posted_on)");
+    env.facts = in_time;
+    ASSERT_EQ(cf_guard_eval(g, &env, &result), CF_EIO);
+    cf_guard_free(g);
+    json_decref(in_time);
+    json_decref(late);
     return 0;
 }
 

@@ -52,6 +52,7 @@
     X(guard_fn_contains)                                                                           \
     X(guard_fn_lowest)                                                                             \
     X(guard_fn_elapsed)                                                                            \
+    X(guard_fn_elapsed_on)                                                                         \
     X(guard_unary_minus)                                                                           \
     X(guard_err_syntax)                                                                            \
     X(guard_err_lexical)                                                                           \
