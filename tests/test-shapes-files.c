@@ -200,8 +200,7 @@ static void recall_file(const char *dir, const char *base, recall_t *rc)
         if (n != labelled || !typed)
             fprintf(stderr, "real list %s: \"%s\" found %d time(s), labelled %d%s\n", base, line, n,
                     labelled, n == labelled && !typed ? ", power type differs" : "");
-        if (ok)
-            checks_hold(base, want, checks, r.matters, rc);
+        checks_hold(base, want, checks, ok ? r.matters : NULL, rc); /* none hold unread */
         free(want);
     }
     free(exp);
