@@ -101,7 +101,8 @@ static inline void cf__u8_copy(char *out, size_t size, const char *s)
 /* The code point ending just before s (s > start): OUT *cp; returns its length. */
 int cf__u8_prev(const char *start, const char *s, unsigned *cp);
 int cf__is_han(unsigned cp);
-/* The Kangxi radicals in text (a PDF's ⼈ for 人) replaced in place by the ideographs
+/* The Kangxi radicals and the CJK radicals supplement in text (a PDF's ⼈ for 人, ⺠ for
+ * 民) replaced in place by the ideographs
  * they stand for; returns how many. */
 size_t cf__fold_radicals(char *text);
 /* Punctuation that ends a clause or a sentence: 。；;，,：:！？!? */

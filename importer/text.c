@@ -94,10 +94,13 @@ int cf__is_han(unsigned cp)
            (cp >= 0x20000 && cp <= 0x2FFFF) || (cp >= 0xF900 && cp <= 0xFAFF);
 }
 
-/* The Kangxi radicals (U+2F00-U+2FD5) as the ideographs they look like (Unicode's
- * compatibility mappings): a PDF's text layer gives 人 as ⼈ when the font draws both
- * with one glyph and the PDF's ToUnicode map names the radical (cairo, Word and WPS
- * write such files), so a copy of a PDF holds ⼈力资源 for 人力资源. */
+/* The Kangxi radicals (U+2F00-U+2FD5) and the CJK radicals supplement (U+2E80-U+2EF3)
+ * as the ideographs they look like: a PDF's text layer gives 人 as ⼈, 民 as ⺠, 长 as ⻓
+ * when the font draws both with one glyph and the PDF's ToUnicode map names the radical
+ * (cairo, Word and WPS write such files), so a copy of a PDF holds ⼈力资源 for 人力资源.
+ * The Kangxi radicals by Unicode's compatibility mappings; the supplement's by the
+ * ideograph Noto Sans CJK draws with the same glyph (Unicode's
+ * EquivalentUnifiedIdeograph.txt says the same; 0: none). */
 static const unsigned short kangxi[214] = {
     0x4E00, 0x4E28, 0x4E36, 0x4E3F, 0x4E59, 0x4E85, 0x4E8C, 0x4EA0, 0x4EBA, 0x513F, 0x5165, 0x516B,
     0x5182, 0x5196, 0x51AB, 0x51E0, 0x51F5, 0x5200, 0x529B, 0x52F9, 0x5315, 0x531A, 0x5338, 0x5341,
@@ -118,20 +121,31 @@ static const unsigned short kangxi[214] = {
     0x9B32, 0x9B3C, 0x9B5A, 0x9CE5, 0x9E75, 0x9E7F, 0x9EA5, 0x9EBB, 0x9EC3, 0x9ECD, 0x9ED1, 0x9EF9,
     0x9EFD, 0x9F0E, 0x9F13, 0x9F20, 0x9F3B, 0x9F4A, 0x9F52, 0x9F8D, 0x9F9C, 0x9FA0,
 };
+static const unsigned short supplement[0x2EF4 - 0x2E80] = {
+    0,      0,      0x4E5B, 0x4E5A, 0,      0x4EBB, 0,      0,      0,      0x5202, 0,      0,
+    0,      0,      0x5140, 0x5C23, 0x5C22, 0,      0x5DF3, 0x5E7A, 0x5F51, 0x5F50, 0x5FC4, 0,
+    0x624C, 0x6535, 0,      0x65E1, 0,      0,      0x6B7A, 0x6BCD, 0x6C11, 0x6C35, 0,      0x706C,
+    0x722B, 0,      0x4E2C, 0,      0x72AD, 0,      0,      0x7F52, 0,      0x793B, 0,      0x7CF9,
+    0x7E9F, 0x7F53, 0x7F52, 0,      0,      0,      0,      0,      0,      0x8002, 0x8080, 0,
+    0,      0,      0x8279, 0x8279, 0,      0,      0x8864, 0x8980, 0x897F, 0x89C1, 0x89D2, 0,
+    0x8BA0, 0x8D1D, 0,      0x8F66, 0x8FB6, 0x8FB6, 0x8FB6, 0,      0x9485, 0x9577, 0x9578, 0x957F,
+    0x95E8, 0,      0x961D, 0,      0x9752, 0x97E6, 0x9875, 0x98CE, 0x98DE, 0x98DF, 0,      0x98E0,
+    0x9963, 0,      0x9A6C, 0x9AA8, 0x9B3C, 0x9C7C, 0x9E1F, 0x5364, 0x9EA6, 0x9EC4, 0x9EFE, 0x6589,
+    0x9F50, 0x6B6F, 0x9F7F, 0x7ADC, 0x9F99, 0x9F9C, 0x4E80, 0x9F9F,
+};
 
 /* Exported, documented in importer-int.h */
 size_t cf__fold_radicals(char *text)
 {
     size_t n = 0;
-    /* U+2E9F, U+2EF3 and U+2F00-U+2FD5 are E2 BA 9F, E2 BB B3, E2 BC 80 - E2 BF 95 */
+    /* U+2E80-U+2EF3 and U+2F00-U+2FD5 are E2 BA 80 - E2 BB B3, E2 BC 80 - E2 BF 95 */
     for (char *p = text; (p = strchr(p, '\xE2')) != NULL; p++) {
         unsigned cp;
         if (cf__u8_next(p, &cp) != 3)
             continue;
-        unsigned to = cp >= 0x2F00 && cp <= 0x2FD5 ? kangxi[cp - 0x2F00]
-                      : cp == 0x2E9F               ? 0x6BCD
-                      : cp == 0x2EF3               ? 0x9F9F
-                                                   : 0;
+        unsigned to = cp >= 0x2F00 && cp <= 0x2FD5   ? kangxi[cp - 0x2F00]
+                      : cp >= 0x2E80 && cp <= 0x2EF3 ? supplement[cp - 0x2E80]
+                                                     : 0;
         if (!to)
             continue;
         p[0] = (char)(0xE0 | (to >> 12)); /* a BMP ideograph: three bytes, as the radical */
