@@ -328,17 +328,17 @@ static size_t columns(const pdoc_t *d, double tol, double *starts)
 /* The columns as the spans between gutters: x ranges, half a character wide or
  * more, that the fragments of the lines of two or more fragments (a table's lines;
  * a title or a notice is one) leave empty, but for a tenth of those lines (a cell
- * merged across columns, a row of labels over a group). Found where the left edges
+ * merged across columns, a row of labels over a group: allowed). Found where the left edges
  * are not steady: a table whose cells are centred (Word's and WPS's 居中, common in
  * these lists) starts each line of a cell at its own x. OUT starts: where each
  * column begins, the middle of the emptiest part of the gutter before it (the first
  * one: the table's left end); returns how many columns. */
-static size_t gutter_columns(const pdoc_t *d, double *starts)
+static size_t gutter_pass(const pdoc_t *d, long allowed, double *starts)
 {
-    size_t total = 0, multi = 0;
+    size_t total = 0;
     for (size_t i = 0; i < d->n; i++)
         if (d->lines[i].nfrags >= 2)
-            total += d->lines[i].nfrags, multi++;
+            total += d->lines[i].nfrags;
     double *ev = malloc((total ? total : 1) * 4 * sizeof(double)); /* (x, +1 / -1) pairs */
     if (!ev)
         return 0;
@@ -349,7 +349,7 @@ static size_t gutter_columns(const pdoc_t *d, double *starts)
             ev[k++] = d->lines[i].frags[j].x2, ev[k++] = -1;
         }
     qsort(ev, k / 2, 2 * sizeof(double), dbl_cmp);
-    long cover = 0, allowed = (long)(multi / 10), best = 0;
+    long cover = 0, best = 0;
     int in = 0;                           /* in a gutter */
     double from = -1, mid = 0, width = 0; /* where it began; its emptiest, widest stretch */
     for (size_t i = 0; i < k && nc < MAXCOLS; i += 2) {
@@ -390,6 +390,25 @@ static int place(pline_t *l, const double *starts, size_t nc, double tol)
             on = 0;
     }
     return on;
+}
+
+/* The columns of gutter_pass, once letting a tenth of the lines cross a gutter and
+ * once none (a column whose only text is its label, 备注 over empty cells, is covered
+ * by no more lines than a label crossing a gutter): their starts together. */
+static size_t gutter_columns(const pdoc_t *d, double *starts)
+{
+    size_t multi = 0, na, nb, n = 0;
+    for (size_t i = 0; i < d->n; i++)
+        multi += d->lines[i].nfrags >= 2;
+    double a[MAXCOLS], b[MAXCOLS];
+    na = gutter_pass(d, (long)(multi / 10), a);
+    nb = gutter_pass(d, 0, b);
+    for (size_t i = 0, j = 0; (i < na || j < nb) && n < MAXCOLS;) {
+        double x = j >= nb || (i < na && a[i] <= b[j]) ? a[i++] : b[j++];
+        if (!n || x - starts[n - 1] >= 0.5 * d->em)
+            starts[n++] = x;
+    }
+    return n;
 }
 
 /* place() for the columns of gutter_columns: each fragment between the middles of
