@@ -527,6 +527,30 @@ static double wrap_gap(const pdoc_t *d, const int *on)
     return v;
 }
 
+/* OUT held[i]: 1 when line i and the one before it are in one row because a cell runs
+ * from above line i to line i or below: the next line of a column comes within a line's
+ * height and a bit (its glyphs' boxes are the font's line box) of the one before it,
+ * the cell goes on, whatever lies between. Lines of one column are compared, not
+ * consecutive lines: a cell centred down its row (Word's 垂直居中) puts its lines
+ * between those of the cell beside it. */
+static void held_lines(const pdoc_t *d, const int *on, int *held)
+{
+    long last[MAXCOLS];
+    for (size_t c = 0; c < MAXCOLS; c++)
+        last[c] = -1;
+    for (size_t i = 0; i < d->n; i++)
+        for (size_t j = 0; on[i] && j < d->lines[i].nfrags; j++) {
+            int c = d->lines[i].frags[j].col;
+            const pline_t *p = last[c] >= 0 ? &d->lines[last[c]] : NULL;
+            double h = p && p->h > d->lines[i].h ? p->h : d->lines[i].h;
+            if (p && p != &d->lines[i] && p->page == d->lines[i].page &&
+                d->lines[i].yc - p->yc <= 1.15 * h)
+                for (size_t k = (size_t)last[c] + 1; k <= i; k++)
+                    held[k] = 1;
+            last[c] = (long)i;
+        }
+}
+
 static int writes_rows(pdoc_t *d, cf__sb_t *out)
 {
     double h = d->em, tol = 0.6 * h, starts[MAXCOLS], gstarts[MAXCOLS];
@@ -534,9 +558,9 @@ static int writes_rows(pdoc_t *d, cf__sb_t *out)
     int spans = ng >= 2 && ng >= nc; /* as many columns, whole: centred cells too */
     if (spans)
         memcpy(starts, gstarts, sizeof(starts)), nc = ng;
-    int *on = calloc(d->n ? d->n : 1, sizeof(int));
-    if (!on)
-        return CF_ENOMEM;
+    int *on = calloc(d->n ? d->n : 1, sizeof(int)), *held = calloc(d->n ? d->n : 1, sizeof(int));
+    if (!on || !held)
+        return free(on), free(held), CF_ENOMEM;
     size_t top = 0; /* lines above the table's first (a date, a notice) are text */
     while (top < d->n && d->lines[top].nfrags < 2)
         top++;
@@ -545,6 +569,7 @@ static int writes_rows(pdoc_t *d, cf__sb_t *out)
             nc >= 2 && !page_number(&d->lines[i]) &&
             (spans ? place_span(&d->lines[i], starts, nc) : place(&d->lines[i], starts, nc, tol));
     double gap = wrap_gap(d, on);
+    held_lines(d, on, held);
     row_t r = {0};
     int rc = 0;
     for (size_t i = 0; !rc && i < d->n; i++) {
@@ -567,7 +592,7 @@ static int writes_rows(pdoc_t *d, cf__sb_t *out)
         }
         int page = i > 0 && l->page != d->lines[i - 1].page;
         int brk = i == 0 || !on[i - 1] || (page && (first || !r.cells[0])) ||
-                  (!page && l->top - d->lines[i - 1].bottom > gap + 0.5 * h) ||
+                  (!page && !held[i] && l->top - d->lines[i - 1].bottom > gap + 0.5 * h) ||
                   (number && r.cells[0]);
         if (brk)
             rc = flush(&r, nc, out);
@@ -581,6 +606,7 @@ static int writes_rows(pdoc_t *d, cf__sb_t *out)
     for (size_t c = 0; c < MAXCOLS; c++)
         free(r.cells[c]);
     free(on);
+    free(held);
     return rc ? rc : out->oom ? CF_ENOMEM : 0;
 }
 

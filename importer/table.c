@@ -930,6 +930,63 @@ static int sheet_start(table_t *t, int line)
     return rc;
 }
 
+/* Record j's field of kind k given the value of record from (a cell merged down
+ * rows), reported. */
+static int take_centred(cf__doc_t *d, size_t j, size_t from, int k)
+{
+    cf__field_t *f = cf__record_get(&d->records[j], k);
+    const cf__field_t *a = cf__record_get(&d->records[from], k);
+    char *x = strdup(a->text);
+    if (!x)
+        return CF_ENOMEM;
+    free(f->text);
+    f->text = x;
+    return cf_errlist_add(d->repairs, d->source, d->records[j].line, 0,
+                          "row %d: %s \"%s\" taken from row %d (a cell merged down rows, printed "
+                          "once in their middle, as a PDF prints it)",
+                          d->records[j].number, f->label, x, d->records[from].number)
+               ? CF_ENOMEM
+               : 0;
+}
+
+/* A PDF prints a cell merged down rows (a 权力类型, an agency, a level) once, in the
+ * middle of the rows it spans: the value lands in the middle row, the rows above and
+ * below have the cell empty. Each run of rows with the column empty (not under a
+ * section heading, which gives their type) takes the value of the nearest row above
+ * that has one for its upper half and of the nearest below for its lower half (the
+ * value sits in the middle of its span); the first run takes the one below it, the
+ * last the one above. */
+static int spread_centred(cf__doc_t *d)
+{
+    static const int kinds[] = {CF__K_POWER, CF__K_AGENCY, CF__K_UNIT, CF__K_LEVEL};
+    int rc = 0;
+    for (size_t n = 0; !rc && n < sizeof(kinds) / sizeof(kinds[0]); n++) {
+        int k = kinds[n];
+        long above = -1;
+        for (size_t i = 0; !rc && i < d->records_count; i++) {
+            const cf__field_t *f = cf__record_get(&d->records[i], k);
+            if (!f || !cf__blank(f->text) || d->records[i].section) {
+                above = f && !cf__blank(f->text) ? (long)i : -1;
+                continue;
+            }
+            size_t end = i; /* the run [i, end) of empty cells, the row at end below it */
+            while (end < d->records_count && !d->records[end].section &&
+                   cf__record_get(&d->records[end], k) &&
+                   cf__blank(cf__record_get(&d->records[end], k)->text))
+                end++;
+            int below = end < d->records_count && cf__record_get(&d->records[end], k) &&
+                        !d->records[end].section;
+            for (size_t j = i; !rc && j < end && (above >= 0 || below); j++) {
+                int up = above >= 0 && (!below || j - i < (end - i + 1) / 2);
+                rc = take_centred(d, j, up ? (size_t)above : end, k);
+            }
+            i = end - 1;
+            above = -1;
+        }
+    }
+    return rc;
+}
+
 /* Exported, documented in importer-int.h */
 int cf__read_table(cf__doc_t *d, cf_error_t *err)
 {
@@ -959,6 +1016,8 @@ int cf__read_table(cf__doc_t *d, cf_error_t *err)
                           "权力类型, 实施依据, ...)");
     if (!rc)
         rc = cf__doc_truncated(d, t.sizes, t.rows, t.last_line, "cells", err);
+    if (!rc && d->from_pdf)
+        rc = spread_centred(d);
     for (size_t j = 0; j < t.ncols; j++)
         free(t.labels[j]);
     free(t.sig);

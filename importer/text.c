@@ -100,7 +100,9 @@ int cf__is_han(unsigned cp)
  * (cairo, Word and WPS write such files), so a copy of a PDF holds ⼈力资源 for 人力资源.
  * The Kangxi radicals by Unicode's compatibility mappings; the supplement's by the
  * ideograph Noto Sans CJK draws with the same glyph (Unicode's
- * EquivalentUnifiedIdeograph.txt says the same; 0: none). */
+ * EquivalentUnifiedIdeograph.txt says the same; 0: none). The angle brackets U+2329 and
+ * U+232A come so for 〈 〉 (《实施〈中华人民共和国社会保险法〉若干规定》), and are theirs
+ * by Unicode's canonical mappings. */
 static const unsigned short kangxi[214] = {
     0x4E00, 0x4E28, 0x4E36, 0x4E3F, 0x4E59, 0x4E85, 0x4E8C, 0x4EA0, 0x4EBA, 0x513F, 0x5165, 0x516B,
     0x5182, 0x5196, 0x51AB, 0x51E0, 0x51F5, 0x5200, 0x529B, 0x52F9, 0x5315, 0x531A, 0x5338, 0x5341,
@@ -138,13 +140,14 @@ static const unsigned short supplement[0x2EF4 - 0x2E80] = {
 size_t cf__fold_radicals(char *text)
 {
     size_t n = 0;
-    /* U+2E80-U+2EF3 and U+2F00-U+2FD5 are E2 BA 80 - E2 BB B3, E2 BC 80 - E2 BF 95 */
+    /* U+2329-U+232A, U+2E80-U+2EF3 and U+2F00-U+2FD5 all begin with E2 */
     for (char *p = text; (p = strchr(p, '\xE2')) != NULL; p++) {
         unsigned cp;
         if (cf__u8_next(p, &cp) != 3)
             continue;
         unsigned to = cp >= 0x2F00 && cp <= 0x2FD5   ? kangxi[cp - 0x2F00]
                       : cp >= 0x2E80 && cp <= 0x2EF3 ? supplement[cp - 0x2E80]
+                      : cp == 0x2329 || cp == 0x232A ? cp - 0x2329 + 0x3008 /* 〈〉 as 〈〉 */
                                                      : 0;
         if (!to)
             continue;
