@@ -21,7 +21,7 @@
  *              are centred (Word's and WPS's 居中) starts each line of a cell at
  *              its own x, and has no steady left edge (gutter_columns);
  *              lines above the table's first line of two fragments (a date, a
- *              notice) and a page's number alone are text, not rows;
+ *              notice) are text, not rows;
  *   rows       consecutive lines of the grid, cut where the vertical gap is
  *              wider than the gap between wrapped lines of a cell by half a
  *              character's width (a row's padding), where the first column starts a
@@ -427,25 +427,6 @@ static int place_span(pline_t *l, const double *starts, size_t nc)
     return on;
 }
 
-/* A line that is a page's number alone (`- 3 -`, `3`, `第3页`, `3/12`, `共12页`): not a
- * line of the table, even where it falls inside a column. */
-static int page_number(const pline_t *l)
-{
-    if (l->nfrags != 1 || !l->frags[0].text.s)
-        return 0;
-    int digits = 0;
-    for (const char *p = l->frags[0].text.s; *p;) {
-        unsigned cp;
-        p += cf__u8_next(p, &cp);
-        if (cp >= '0' && cp <= '9')
-            digits++;
-        else if (!strchr(" -/", (int)cp) && cp != 0x2014 && cp != 0x2013 && cp != 0x7B2C &&
-                 cp != 0x9875 && cp != 0x5171) /* — – 第 页 共 */
-            return 0;
-    }
-    return digits > 0;
-}
-
 /* ---- rows ---- */
 
 typedef struct row_s {
@@ -565,9 +546,8 @@ static int writes_rows(pdoc_t *d, cf__sb_t *out)
     while (top < d->n && d->lines[top].nfrags < 2)
         top++;
     for (size_t i = top; i < d->n; i++)
-        on[i] =
-            nc >= 2 && !page_number(&d->lines[i]) &&
-            (spans ? place_span(&d->lines[i], starts, nc) : place(&d->lines[i], starts, nc, tol));
+        on[i] = nc >= 2 && (spans ? place_span(&d->lines[i], starts, nc)
+                                  : place(&d->lines[i], starts, nc, tol));
     double gap = wrap_gap(d, on);
     held_lines(d, on, held);
     row_t r = {0};
