@@ -333,10 +333,10 @@ static int page_of(const char *buf, size_t len, const char *source, char **page,
                                    : 0;
 }
 
-/* buf (len bytes) decoded into UTF-8 *text (malloc'd), its pinyin notes removed, other
- * shapes rewritten into tab form (OUT *shape: which, or page_kind when the text came from
- * a page of that kind, else NULL), and split into d's lines; the repairs and the shape
- * noted in res. */
+/* buf (len bytes) decoded into UTF-8 *text (malloc'd), its pinyin notes removed and its
+ * radicals read as ideographs, other shapes rewritten into tab form (OUT *shape:
+ * which, or page_kind when the text came from a page of that kind, else NULL), and split
+ * into d's lines; the repairs and the shape noted in res. */
 static int doc_lines(cf__doc_t *d, const char *buf, size_t len, const char *page_kind, char **text,
                      const char **shape, cf_import_result_t *res, cf_error_t *err)
 {
@@ -345,6 +345,12 @@ static int doc_lines(cf__doc_t *d, const char *buf, size_t len, const char *page
     if (pinyin &&
         cf_errlist_add(&res->repairs, d->source, 0, 0,
                        "%zu pinyin note(s) after characters removed (監(jiān) -> 監)", pinyin))
+        rc = CF_ENOMEM;
+    size_t radicals = !rc ? cf__fold_radicals(*text) : 0;
+    if (radicals && cf_errlist_add(&res->repairs, d->source, 0, 0,
+                                   "%zu radical(s) or bracket(s) read as the characters they "
+                                   "stand for (a PDF's ⼈ -> 人, 〈 -> 〈)",
+                                   radicals))
         rc = CF_ENOMEM;
     if (!rc)
         rc = cf__reshape(text, shape);
@@ -417,6 +423,7 @@ int cf_import_text(const char *buf, size_t len, const char *source, const cf_imp
     cf__sheets_t sheets = {NULL, 0};
     rc = page_of(buf, len, d.source, &page, &page_kind, &sheets, err);
     d.sheets = &sheets;
+    d.from_pdf = !rc && page && page_kind && strcmp(page_kind, "pdf") == 0;
     if (!rc && page) { /* a web page: its tables as tab-separated rows */
         buf = page;
         len = strlen(page);

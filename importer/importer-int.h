@@ -101,6 +101,9 @@ static inline void cf__u8_copy(char *out, size_t size, const char *s)
 /* The code point ending just before s (s > start): OUT *cp; returns its length. */
 int cf__u8_prev(const char *start, const char *s, unsigned *cp);
 int cf__is_han(unsigned cp);
+/* The Kangxi radicals and the CJK radicals supplement in text (a PDF's ⼈ for 人, ⺠ for
+ * 民, 〈 for 〈) replaced in place by the characters they stand for; returns how many. */
+size_t cf__fold_radicals(char *text);
 /* Punctuation that ends a clause or a sentence: 。；;，,：:！？!? */
 int cf__is_clause_end(unsigned cp);
 /* Number of code points in s. */
@@ -270,6 +273,9 @@ typedef struct cf__doc_s {
      * empty for other documents. The table reader starts a table at each sheet and
      * takes a tab named for a power type (行政处罚(48)) as a section heading. */
     const struct cf__sheets_s *sheets;
+    /* the text of a PDF: a cell merged down rows is printed once, in the middle of them
+     * (the table reader gives its value to the rows around it, table.c) */
+    int from_pdf;
 } cf__doc_t;
 
 /* Appends a field (label and text copied). Returns 0 or CF_ENOMEM. */

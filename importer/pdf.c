@@ -15,7 +15,13 @@
  *              text is left-aligned, so every wrapped line of it starts at its
  *              column): edges within 0.6 of a character's width are one, and
  *              one where two fragments or more start, crossed by fewer
- *              fragments than start there, is a column;
+ *              fragments than start there, is a column; or, when they find no
+ *              more columns than these, the spans between gutters (x ranges the
+ *              lines of two fragments or more leave empty): a table whose cells
+ *              are centred (Word's and WPS's 居中) starts each line of a cell at
+ *              its own x, and has no steady left edge (gutter_columns);
+ *              lines above the table's first line of two fragments (a date, a
+ *              notice) are text, not rows;
  *   rows       consecutive lines of the grid, cut where the vertical gap is
  *              wider than the gap between wrapped lines of a cell by half a
  *              character's width (a row's padding), where the first column starts a
@@ -37,11 +43,9 @@
  * Rejected: `pdftotext -layout` (a second process and a layout that pads with
  * blanks, which the aligned reader would then have to undo, losing the wrapped
  * lines of narrow columns) and poppler's own reading order (it reads a wide
- * column's block before the narrow one beside it). Cost: columns must be left
- * aligned or at least start at a steady edge; a centred 序号 column still works
- * (its digits start within the tolerance), a right-aligned one with numbers of
- * different widths becomes several columns only when they differ by more than
- * 0.6 of a character's height.
+ * column's block before the narrow one beside it). Cost: a column is found by a
+ * steady left edge or by a gutter beside it; two columns whose text touches in
+ * more than a tenth of the table's lines (no padding between them) are one.
  */
 #include "importer-int.h"
 
@@ -321,6 +325,54 @@ static size_t columns(const pdoc_t *d, double tol, double *starts)
     return nc;
 }
 
+/* The columns as the spans between gutters: x ranges, half a character wide or
+ * more, that the fragments of the lines of two or more fragments (a table's lines;
+ * a title or a notice is one) leave empty, but for a tenth of those lines (a cell
+ * merged across columns, a row of labels over a group: allowed). Found where the left edges
+ * are not steady: a table whose cells are centred (Word's and WPS's 居中, common in
+ * these lists) starts each line of a cell at its own x. OUT starts: where each
+ * column begins, the middle of the emptiest part of the gutter before it (the first
+ * one: the table's left end); returns how many columns. */
+static size_t gutter_pass(const pdoc_t *d, long allowed, double *starts)
+{
+    size_t total = 0;
+    for (size_t i = 0; i < d->n; i++)
+        if (d->lines[i].nfrags >= 2)
+            total += d->lines[i].nfrags;
+    double *ev = malloc((total ? total : 1) * 4 * sizeof(double)); /* (x, +1 / -1) pairs */
+    if (!ev)
+        return 0;
+    size_t k = 0, nc = 0;
+    for (size_t i = 0; i < d->n; i++)
+        for (size_t j = 0; d->lines[i].nfrags >= 2 && j < d->lines[i].nfrags; j++) {
+            ev[k++] = d->lines[i].frags[j].x1, ev[k++] = 1;
+            ev[k++] = d->lines[i].frags[j].x2, ev[k++] = -1;
+        }
+    qsort(ev, k / 2, 2 * sizeof(double), dbl_cmp);
+    long cover = 0, best = 0;
+    int in = 0;                           /* in a gutter */
+    double from = -1, mid = 0, width = 0; /* where it began; its emptiest, widest stretch */
+    for (size_t i = 0; i < k && nc < MAXCOLS; i += 2) {
+        cover += (long)ev[i + 1];
+        if (cover > allowed && !nc)
+            starts[nc++] = ev[i] - 1; /* the table's left end */
+        if (cover > allowed && in && ev[i] - from >= 0.5 * d->em)
+            starts[nc++] = mid;
+        in = cover > allowed ? 0 : in || nc;
+        if (in && from < 0)
+            from = ev[i], best = cover + 1, width = 0;
+        if (!in)
+            from = -1;
+        if (in && i + 2 < k && ev[i + 2] > ev[i]) {
+            double w = ev[i + 2] - ev[i];
+            if (cover < best || (cover == best && w > width))
+                best = cover, width = w, mid = ev[i] + w / 2;
+        }
+    }
+    free(ev);
+    return nc;
+}
+
 /* Puts each fragment in its column (-1: off the grid). Returns 1 when the line
  * is on the grid: every fragment starts at a column and none spans the start of
  * the next column. */
@@ -336,6 +388,41 @@ static int place(pline_t *l, const double *starts, size_t nc, double tol)
         f->col = c;
         if (c < 0 || f->x1 - starts[c] > tol || ((size_t)c + 1 < nc && f->x2 > starts[c + 1] + tol))
             on = 0;
+    }
+    return on;
+}
+
+/* The columns of gutter_pass, once letting a tenth of the lines cross a gutter and
+ * once none (a column whose only text is its label, 备注 over empty cells, is covered
+ * by no more lines than a label crossing a gutter): their starts together. */
+static size_t gutter_columns(const pdoc_t *d, double *starts)
+{
+    size_t multi = 0, na, nb, n = 0;
+    for (size_t i = 0; i < d->n; i++)
+        multi += d->lines[i].nfrags >= 2;
+    double a[MAXCOLS], b[MAXCOLS];
+    na = gutter_pass(d, (long)(multi / 10), a);
+    nb = gutter_pass(d, 0, b);
+    for (size_t i = 0, j = 0; (i < na || j < nb) && n < MAXCOLS;) {
+        double x = j >= nb || (i < na && a[i] <= b[j]) ? a[i++] : b[j++];
+        if (!n || x - starts[n - 1] >= 0.5 * d->em)
+            starts[n++] = x;
+    }
+    return n;
+}
+
+/* place() for the columns of gutter_columns: each fragment between the middles of
+ * the gutters on either side. */
+static int place_span(pline_t *l, const double *starts, size_t nc)
+{
+    int on = l->nfrags > 0;
+    for (size_t j = 0; j < l->nfrags; j++) {
+        frag_t *f = &l->frags[j];
+        f->col = -1;
+        for (size_t k = 0; k < nc; k++)
+            if (starts[k] <= f->x1)
+                f->col = (int)k;
+        on &= f->col >= 0 && ((size_t)f->col + 1 == nc || f->x2 < starts[f->col + 1]);
     }
     return on;
 }
@@ -421,16 +508,48 @@ static double wrap_gap(const pdoc_t *d, const int *on)
     return v;
 }
 
+/* OUT held[i]: 1 when line i and the one before it are in one row because a cell runs
+ * from above line i to line i or below: the next line of a column comes within a line's
+ * height and a bit (its glyphs' boxes are the font's line box) of the one before it,
+ * the cell goes on, whatever lies between. Lines of one column are compared, not
+ * consecutive lines: a cell centred down its row (Word's 垂直居中) puts its lines
+ * between those of the cell beside it. */
+static void held_lines(const pdoc_t *d, const int *on, int *held)
+{
+    long last[MAXCOLS];
+    for (size_t c = 0; c < MAXCOLS; c++)
+        last[c] = -1;
+    for (size_t i = 0; i < d->n; i++)
+        for (size_t j = 0; on[i] && j < d->lines[i].nfrags; j++) {
+            int c = d->lines[i].frags[j].col;
+            const pline_t *p = last[c] >= 0 ? &d->lines[last[c]] : NULL;
+            double h = p && p->h > d->lines[i].h ? p->h : d->lines[i].h;
+            if (p && p != &d->lines[i] && p->page == d->lines[i].page &&
+                d->lines[i].yc - p->yc <= 1.15 * h)
+                for (size_t k = (size_t)last[c] + 1; k <= i; k++)
+                    held[k] = 1;
+            last[c] = (long)i;
+        }
+}
+
 static int writes_rows(pdoc_t *d, cf__sb_t *out)
 {
-    double h = d->em, tol = 0.6 * h, starts[MAXCOLS];
-    size_t nc = columns(d, tol, starts);
-    int *on = calloc(d->n ? d->n : 1, sizeof(int));
-    if (!on)
-        return CF_ENOMEM;
-    for (size_t i = 0; i < d->n; i++)
-        on[i] = nc >= 2 && place(&d->lines[i], starts, nc, tol);
+    double h = d->em, tol = 0.6 * h, starts[MAXCOLS], gstarts[MAXCOLS];
+    size_t nc = columns(d, tol, starts), ng = gutter_columns(d, gstarts);
+    int spans = ng >= 2 && ng >= nc; /* as many columns, whole: centred cells too */
+    if (spans)
+        memcpy(starts, gstarts, sizeof(starts)), nc = ng;
+    int *on = calloc(d->n ? d->n : 1, sizeof(int)), *held = calloc(d->n ? d->n : 1, sizeof(int));
+    if (!on || !held)
+        return free(on), free(held), CF_ENOMEM;
+    size_t top = 0; /* lines above the table's first (a date, a notice) are text */
+    while (top < d->n && d->lines[top].nfrags < 2)
+        top++;
+    for (size_t i = top; i < d->n; i++)
+        on[i] = nc >= 2 && (spans ? place_span(&d->lines[i], starts, nc)
+                                  : place(&d->lines[i], starts, nc, tol));
     double gap = wrap_gap(d, on);
+    held_lines(d, on, held);
     row_t r = {0};
     int rc = 0;
     for (size_t i = 0; !rc && i < d->n; i++) {
@@ -453,7 +572,7 @@ static int writes_rows(pdoc_t *d, cf__sb_t *out)
         }
         int page = i > 0 && l->page != d->lines[i - 1].page;
         int brk = i == 0 || !on[i - 1] || (page && (first || !r.cells[0])) ||
-                  (!page && l->top - d->lines[i - 1].bottom > gap + 0.5 * h) ||
+                  (!page && !held[i] && l->top - d->lines[i - 1].bottom > gap + 0.5 * h) ||
                   (number && r.cells[0]);
         if (brk)
             rc = flush(&r, nc, out);
@@ -467,6 +586,7 @@ static int writes_rows(pdoc_t *d, cf__sb_t *out)
     for (size_t c = 0; c < MAXCOLS; c++)
         free(r.cells[c]);
     free(on);
+    free(held);
     return rc ? rc : out->oom ? CF_ENOMEM : 0;
 }
 

@@ -605,9 +605,60 @@ static int merged_left(table_t *t, const row_t *row, int line, const char **out)
                : 1;
 }
 
+/* Column i of a label spanning i and i + 1 (子项 over its number | its name, as a
+ * PDF or a converter gives it: the label over one column, the other blank or the
+ * label repeated): 1, OUT *lab the labelled one. */
+static int spanned(const table_t *t, size_t i, size_t *lab)
+{
+    int blank_a = !t->labels[i][0], blank_b = !t->labels[i + 1][0];
+    if (blank_a && t->kinds[i + 1] != CF__K_OTHER)
+        return *lab = i + 1, 1;
+    if ((blank_b || strcmp(t->labels[i], t->labels[i + 1]) == 0) && t->kinds[i] != CF__K_OTHER)
+        return *lab = i, 1;
+    return 0;
+}
+
+/* A table with no 序号 column but a label spanning two columns, one of which holds a
+ * number in the first data row: that one is the 序号 (of the 子项 the label names),
+ * the other the label's column. Said by --explain. Returns 0 or CF_ENOMEM. */
+static int number_under_span(table_t *t, const row_t *row, int line)
+{
+    int n;
+    for (size_t i = 0; i < t->ncols; i++)
+        if (t->kinds[i] == CF__K_NUMBER)
+            return 0;
+    for (size_t i = 0, lab; i + 1 < t->ncols && i + 1 < row->n; i++) {
+        if (!spanned(t, i, &lab))
+            continue;
+        size_t num = cf__parse_number(row->cells[i], &n)       ? i
+                     : cf__parse_number(row->cells[i + 1], &n) ? i + 1
+                                                               : SIZE_MAX;
+        if (num == SIZE_MAX)
+            continue;
+        size_t other = num == i ? i + 1 : i;
+        char *label = strdup(t->labels[lab]), *no = strdup("序号");
+        if (!label || !no)
+            return free(label), free(no), CF_ENOMEM;
+        t->kinds[other] = t->kinds[lab];
+        t->kinds[num] = CF__K_NUMBER;
+        free(t->labels[other]);
+        free(t->labels[num]);
+        t->labels[other] = label;
+        t->labels[num] = no;
+        return cf_errlist_add(t->d->explain, t->d->source, line, 0,
+                              "column %zu, under \"%s\" spanning two columns, holds its 序号",
+                              num + 1, label)
+                   ? CF_ENOMEM
+                   : 0;
+    }
+    return 0;
+}
+
 static int data_row(table_t *t, const row_t *row, int line)
 {
     const char *texts[MAXCOLS];
+    if (number_under_span(t, row, line))
+        return CF_ENOMEM;
     int merged = merged_left(t, row, line, texts);
     if (merged < 0)
         return CF_ENOMEM;
@@ -640,8 +691,13 @@ static int data_row(table_t *t, const row_t *row, int line)
     int rc2 = new_record(t, texts, line, numbered ? number : 0);
     if (!rc2 && numbered && !subno)
         rc2 = share_type_across_page(t, above, page_top);
-    /* "3-1" under 3: a 子项 of its own, printed without the 主项's merged cells */
-    if (!rc2 && subno && above >= 0 && t->d->records[above].number == number)
+    /* "3-1" under 3: a 子项 of its own, printed without the 主项's merged cells; so is a
+     * 子项 numbered on its own (4 under 3) under the 主项 merged down its 子项 */
+    const cf__field_t *up =
+        above >= 0 ? cf__record_get(&t->d->records[above], CF__K_SUB_ITEM) : NULL;
+    int own_numbered = numbered && !subno && !has_name && up && !cf__blank(up->text) &&
+                       !cf__blank(column_text(t, texts, CF__K_SUB_ITEM));
+    if (!rc2 && above >= 0 && ((subno && t->d->records[above].number == number) || own_numbered))
         rc2 = share_merged(t, &t->d->records[above], &t->d->records[t->cur], line);
     return rc2;
 }
@@ -874,6 +930,63 @@ static int sheet_start(table_t *t, int line)
     return rc;
 }
 
+/* Record j's field of kind k given the value of record from (a cell merged down
+ * rows), reported. */
+static int take_centred(cf__doc_t *d, size_t j, size_t from, int k)
+{
+    cf__field_t *f = cf__record_get(&d->records[j], k);
+    const cf__field_t *a = cf__record_get(&d->records[from], k);
+    char *x = strdup(a->text);
+    if (!x)
+        return CF_ENOMEM;
+    free(f->text);
+    f->text = x;
+    return cf_errlist_add(d->repairs, d->source, d->records[j].line, 0,
+                          "row %d: %s \"%s\" taken from row %d (a cell merged down rows, printed "
+                          "once in their middle, as a PDF prints it)",
+                          d->records[j].number, f->label, x, d->records[from].number)
+               ? CF_ENOMEM
+               : 0;
+}
+
+/* A PDF prints a cell merged down rows (a 权力类型, an agency, a level) once, in the
+ * middle of the rows it spans: the value lands in the middle row, the rows above and
+ * below have the cell empty. Each run of rows with the column empty (not under a
+ * section heading, which gives their type) takes the value of the nearest row above
+ * that has one for its upper half and of the nearest below for its lower half (the
+ * value sits in the middle of its span); the first run takes the one below it, the
+ * last the one above. */
+static int spread_centred(cf__doc_t *d)
+{
+    static const int kinds[] = {CF__K_POWER, CF__K_AGENCY, CF__K_UNIT, CF__K_LEVEL};
+    int rc = 0;
+    for (size_t n = 0; !rc && n < sizeof(kinds) / sizeof(kinds[0]); n++) {
+        int k = kinds[n];
+        long above = -1;
+        for (size_t i = 0; !rc && i < d->records_count; i++) {
+            const cf__field_t *f = cf__record_get(&d->records[i], k);
+            if (!f || !cf__blank(f->text) || d->records[i].section) {
+                above = f && !cf__blank(f->text) ? (long)i : -1;
+                continue;
+            }
+            size_t end = i; /* the run [i, end) of empty cells, the row at end below it */
+            while (end < d->records_count && !d->records[end].section &&
+                   cf__record_get(&d->records[end], k) &&
+                   cf__blank(cf__record_get(&d->records[end], k)->text))
+                end++;
+            int below = end < d->records_count && cf__record_get(&d->records[end], k) &&
+                        !d->records[end].section;
+            for (size_t j = i; !rc && j < end && (above >= 0 || below); j++) {
+                int up = above >= 0 && (!below || j - i < (end - i + 1) / 2);
+                rc = take_centred(d, j, up ? (size_t)above : end, k);
+            }
+            i = end - 1;
+            above = -1;
+        }
+    }
+    return rc;
+}
+
 /* Exported, documented in importer-int.h */
 int cf__read_table(cf__doc_t *d, cf_error_t *err)
 {
@@ -903,6 +1016,8 @@ int cf__read_table(cf__doc_t *d, cf_error_t *err)
                           "权力类型, 实施依据, ...)");
     if (!rc)
         rc = cf__doc_truncated(d, t.sizes, t.rows, t.last_line, "cells", err);
+    if (!rc && d->from_pdf)
+        rc = spread_centred(d);
     for (size_t j = 0; j < t.ncols; j++)
         free(t.labels[j]);
     free(t.sig);

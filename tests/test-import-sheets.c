@@ -385,3 +385,24 @@ TEST_IMPL(import_cfb_difat)
     free(f);
     return 0;
 }
+
+/* lists12: two PDFs of tests/fixtures/real/ (make-real12.py), their layouts checked
+ * beyond the matters: 辰溪's 備注, a column whose only text is its label, is a column of
+ * its own (not joined to the label beside it); 巫溪's page numbers (`- 1 -`, centred under
+ * the 设定依据 column) are not text of the row going on over the page. */
+TEST_IMPL(import_pdf_real_layouts)
+{
+    cf_import_result_t r = ti_import_file("tests/fixtures/real/chenxi-pdf.pdf");
+    ASSERT(problem(&r.explain, "header row: 11 columns") != NULL);
+    ASSERT(problem(&r.explain, "column 11 \"備注\"") != NULL);
+    cf_import_result_free(&r);
+    r = ti_import_file("tests/fixtures/real/wuxi-pdf.pdf");
+    ASSERT_EQ(json_array_size(r.matters), 1);
+    json_t *basis = json_object_get(json_array_get(r.matters, 0), "legal_basis");
+    const char *text = json_string_value(json_object_get(basis, "text"));
+    ASSERT(text != NULL);
+    ASSERT_CONTAINS(text, "打击报复举报人的"); /* the part on the second page */
+    ASSERT(strstr(text, "-1-") == NULL && strstr(text, "- 1 -") == NULL);
+    cf_import_result_free(&r);
+    return 0;
+}

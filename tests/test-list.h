@@ -91,6 +91,7 @@
     X(import_cfb_refused)                                                                          \
     X(import_cfb_difat)                                                                            \
     X(import_doc_word97)                                                                           \
+    X(import_pdf_real_layouts)                                                                     \
     X(import_family_page_charset)                                                                  \
     X(import_options)                                                                              \
     X(import_bad_empty)                                                                            \

@@ -180,15 +180,16 @@ static void recall_file(const char *dir, const char *base, recall_t *rc)
         char *want = squeeze(line), folded[256];
         int labelled = labelled_times(copy, want);
         const char *type = cf__fold(tab + 1, folded, sizeof(folded)) ? folded : tab + 1;
-        int n = 0, typed = 0;
+        int n = 0, typed = 0, none = strcmp(type, "-") == 0; /* "-": a type of none of ours */
         for (size_t i = 0; ok && i < json_array_size(r.matters); i++) {
             json_t *m = json_array_get(r.matters, i);
             char *got = squeeze(json_string_value(json_object_get(m, "name")));
             if (strcmp(got, want) == 0) {
                 n++;
                 size_t k;
-                json_t *t;
-                json_array_foreach(json_object_get(m, "power_types"), k, t) {
+                json_t *t, *types = json_object_get(m, "power_types");
+                typed |= none && json_array_size(types) == 0;
+                json_array_foreach(types, k, t) {
                     typed |= strcmp(json_string_value(t), type) == 0;
                 }
             }
@@ -200,8 +201,7 @@ static void recall_file(const char *dir, const char *base, recall_t *rc)
         if (n != labelled || !typed)
             fprintf(stderr, "real list %s: \"%s\" found %d time(s), labelled %d%s\n", base, line, n,
                     labelled, n == labelled && !typed ? ", power type differs" : "");
-        if (ok)
-            checks_hold(base, want, checks, r.matters, rc);
+        checks_hold(base, want, checks, ok ? r.matters : NULL, rc); /* none hold unread */
         free(want);
     }
     free(exp);
