@@ -332,6 +332,14 @@ async function browser() {
     check(`attack-14.7 ${m} ${p} from Origin evil.example: no Access-Control-Allow-* header`,
       !Object.keys(r.headers).some((k) => k.startsWith('access-control-allow')) && r.status !== 204, `status ${r.status} ${Object.keys(r.headers)}`);
   }
+  // The next page's Link repeats the query as it came, percent-encoded: a q holding
+  // '>', ';', '"', ',' or CR LF adds no link and no header.
+  for (let i = 0; i < 2; i++) await post('/v1/cases', { workflow: 'penalty-general', party: { name: '>; rel="preload", <http://evil>', type: '定点医药机构' } });
+  r = await get(`/v1/cases?limit=1&q=${encodeURIComponent('>; rel="preload", <http://evil>\r\nX-Evil: 1')}`);
+  r = r.json?.length ? r : await get(`/v1/cases?limit=1&q=${encodeURIComponent('>; rel="preload", <http://evil>')}`);
+  const link = r.headers.link || '';
+  check('attack-14.7 the next page\'s Link with q of >;",<> and CR LF: one link, rel="next", the query still encoded, no header added',
+    r.status === 200 && /^<\/v1\/cases\?[^<>"\s]*>; rel="next"$/.test(link) && !('x-evil' in r.headers), `status ${r.status} link ${link}`);
   // The workbench's pages, 404s under /web too, refuse frames; a stored text is JSON, never a page.
   for (const p of ['/', '/web/index.html', '/web/nope.html', '/web/app.css']) {
     r = await call(PORT, 'GET', p);
@@ -380,6 +388,20 @@ async function race() {
   }
   const after = (await get(`/v1/cases/${c.id}`)).json?.version;
   check('attack-14.8 ... the case still at its version', after === v, `${v} -> ${after}`);
+  // If-Match is optional on evidence and extensions, and holds as on actions when sent.
+  const items = await Promise.all(Array.from({ length: 8 }, (_, i) => post(`/v1/cases/${c.id}/evidence`,
+    { kind: '书证', title: `竞态${i}`, source: 's', method: '调取', officers: OFFICERS }, T.handler, { 'If-Match': `"${v}"` })));
+  const reg = await get(`/v1/cases/${c.id}/evidence`);
+  check('attack-14.8 8 items of evidence at once on one version (If-Match): one 201, seven 409, one item in the register',
+    items.filter((x) => x.status === 201).length === 1 && items.filter((x) => x.status === 409).length === 7 && reg.json?.length === 1,
+    `${items.map((x) => x.status).join(',')}; ${reg.json?.length} items`);
+  const v2 = (await get(`/v1/cases/${c.id}`)).json?.version;
+  const ex = await Promise.all(Array.from({ length: 6 }, () => post(`/v1/cases/${c.id}/extensions`,
+    { clock: 'decision', by: '1 day', reason: 'x' }, T.head, { 'If-Match': `"${v2}"` })));
+  const events = (await get(`/v1/cases/${c.id}/events`)).json || [];
+  check('attack-14.8 6 extensions at once on one version (If-Match): one 200, five 409, one clock.extended',
+    ex.filter((x) => x.status === 200).length === 1 && ex.filter((x) => x.status === 409).length === 5 &&
+    events.filter((e) => e.type === 'clock.extended').length === 1, `${ex.map((x) => x.status).join(',')} ${ex[0].text.slice(0, 80)}`);
 }
 
 async function main() {
