@@ -438,6 +438,7 @@ struct cf__read_s {
     int status;
     char *text; /* JSON, malloc'd; NULL: out of memory */
     size_t text_len;
+    const char *content_type; /* a 200 that is not JSON (a 文书's PDF): text is its bytes */
     char etag[32];
     char next_cursor[200];
 };

@@ -5,6 +5,8 @@
 //   attack-14.2  a list fact of hundreds of officers is 400 naming the limit: 500 officers
 //                held the daemon's one writer for minutes (every agency's writes waited)
 //   attack-14.3  a request target without its leading '/' ("GET v1/cases") is 404 on the API
+//   attack-14.9  a 文书 is rendered off the loop: a party named by 20,000 characters held every
+//                connection for a second per PDF
 //   attack-14.4  held: smuggling variants (a Content-Length spelt 0x2, 2.0 or empty, framing
 //                headers in trailers, a tab before "chunked"), heads h2o refuses, slow bodies
 //   attack-14.5  held: JSON numbers and texts at the edges, dates outside the calendar in
@@ -105,6 +107,31 @@ async function longLists() {
     (await get(`/v1/cases/${c.id}`)).json?.version === c.version, `status ${r.status} ${r.text.slice(0, 120)}`);
   const h = await post('/v1/cases', { workflow: 'penalty-general', party: { name: '某药房', type: '定点医药机构' } });
   check('attack-14.2 ... and the next write of anyone is served', h.status === 201, `status ${h.status} in ${h.ms} ms`);
+}
+
+// ---- attack-14.9: a 文书 of long texts beside everyone else -----------------------------------------
+
+async function documents() {
+  const r = await post('/v1/cases', { workflow: 'penalty-general', party: { name: '药'.repeat(20000), type: '定点医药机构' },
+    cause: 'js-2024:14', facts: { lead_source: '投诉举报', filing_reason: '理'.repeat(1000) }, officers: OFFICERS });
+  const pdf = `/v1/cases/${r.json?.id}/documents/${encodeURIComponent('立案审批表')}.pdf`;
+  const t0 = Date.now();
+  const ends = [];
+  const renders = Array.from({ length: 3 }, () => get(pdf, T.auditor).then((x) => { ends.push(Date.now() - t0); return x; }));
+  await new Promise((res) => setTimeout(res, 100));
+  const h = await call(PORT, 'GET', '/healthz');
+  const healthz = Date.now() - t0;
+  const done = await Promise.all(renders);
+  check('attack-14.9 three 立案审批表 of a party named by 20,000 characters: /healthz answered before the first of them',
+    h.status === 200 && done.every((x) => x.status === 200 && x.headers['content-type'] === 'application/pdf' &&
+      x.body.subarray(0, 5).toString() === '%PDF-') && healthz < Math.min(...ends),
+    `healthz ${h.status} at ${healthz} ms; the documents ${done.map((x) => x.status)} at ${ends} ms`);
+  const pd = done[0];
+  check('attack-14.9 ... the PDF with nosniff, frame-ancestors \'none\', no-store', pd.headers['x-content-type-options'] === 'nosniff' &&
+    pd.headers['content-security-policy'] === "frame-ancestors 'none'" && pd.headers['cache-control'] === 'no-store',
+    JSON.stringify(pd.headers));
+  const o = await get(pdf, T.other);
+  check('attack-14.9 ... another agency\'s token: 404, no PDF', o.status === 404 && !!o.json?.error, `status ${o.status}`);
 }
 
 // ---- attack-14.3: a request target without its '/' ---------------------------------------------------
@@ -407,6 +434,7 @@ async function race() {
 async function main() {
   await streams();
   await longLists();
+  await documents();
   await targets();
   await framing();
   await edges();
