@@ -71,18 +71,12 @@ static int render(cf_store_t *s, cf_wfcache_t *wfs, const cf_case_t *c, const ch
     return rc;
 }
 
-/* Reader thread: the document r->strings of case r->id, as application/pdf. */
+/* Reader thread: the document r->strings of case r->id (of the agency: checked on the
+ * loop), as application/pdf. */
 static void run_document(cf_store_t *s, cf_wfcache_t *wfs, cf__read_t *r)
 {
-    char agency[128], text[64];
     cf_error_t err;
     cf_case_t c;
-    if (cf_store_case_agency(s, r->id, agency, sizeof(agency), NULL) != 0 ||
-        strcmp(agency, r->who.agency) != 0) {
-        snprintf(text, sizeof(text), "no case %lld", (long long)r->id);
-        cf__read_error(r, 404, "ENOTFOUND", text);
-        return;
-    }
     cf_error_clear(&err);
     int rc = cf_store_case_get(s, r->id, &c, &err);
     unsigned char *pdf = NULL;
@@ -105,7 +99,14 @@ static void run_document(cf_store_t *s, cf_wfcache_t *wfs, cf__read_t *r)
 /* Exported, documented in serve-int.h */
 int cf__http_get_document(cf_serve_t *srv, h2o_req_t *req, const cf_principal_t *who, int64_t id)
 {
-    char name[256];
+    char agency[128], name[256];
+    /* Another agency's case first, as every route: 404 whatever the name (a point read) */
+    if (cf_store_case_agency(srv->reader, id, agency, sizeof(agency), NULL) != 0 ||
+        strcmp(agency, who->agency) != 0) {
+        snprintf(name, sizeof(name), "no case %lld", (long long)id);
+        cf__http_error(req, srv, 404, "ENOTFOUND", name);
+        return 0;
+    }
     int named = name_of(req->path_normalized, name, sizeof(name));
     if (named == -2) {
         cf__http_bad_param(req, srv, "name",
