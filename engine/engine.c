@@ -190,6 +190,10 @@ int cf_engine_check_facts(const cf_workflow_t *wf, const json_t *facts, cf_error
         if (!fact_type_ok(f->type, v))
             return cf_error_set(err, CF_EINVALID, NULL, 0, 0, "fact '%s' must be a %s", key,
                                 type_name(f->type));
+        if (f->type == CF_FACT_LIST && json_array_size(v) > CF_FACT_LIST_MAX)
+            return cf_error_set(err, CF_EINVALID, NULL, 0, 0,
+                                "fact '%s' lists %zu items: at most %d are taken", key,
+                                json_array_size(v), CF_FACT_LIST_MAX);
         if (f->values_count &&
             !cf_workflow_list_has(f->values, f->values_count, json_string_value(v)))
             return value_refused(f, json_string_value(v), err);

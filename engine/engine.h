@@ -125,8 +125,17 @@ json_t *cf_engine_allowed(const cf_workflow_t *wf, const cf_case_t *c);
 int cf_engine_fact_from_text(const cf_workflow_t *wf, const char *name, const char *text,
                              json_t **value, cf_error_t *err);
 
+/* The most items a list fact holds. The officers (the list fact of every shipped
+ * workflow) are the case's handlers: the statistics count each handler's cases by
+ * handler, so a case's summary has a row per pair of its officers, and 500 officers
+ * (250,000 rows, each merged by a linear search) held the daemon's one writer for
+ * minutes, every other write of every agency waiting behind it (attack-14.2). A case
+ * has two officers, a team a handful. */
+#define CF_FACT_LIST_MAX 32
+
 /* Checks every member of facts (an object) against the declarations. Returns 0 or
- * CF_EINVALID naming the first fact that is undeclared or of the wrong type. */
+ * CF_EINVALID naming the first fact that is undeclared, of the wrong type, or a list
+ * of more than CF_FACT_LIST_MAX items. */
 int cf_engine_check_facts(const cf_workflow_t *wf, const json_t *facts, cf_error_t *err);
 
 /* The kind of party (a party_kinds id of wf: "citizen", "organisation") of party

@@ -10,6 +10,7 @@
  * both use is engine-helpers.c.
  * Expected deadlines are worked out by hand in the comments beside them.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -410,6 +411,30 @@ TEST_IMPL(engine_open_facts)
     json_decref(party);
     cf_case_dispose(&c);
     cf_calendar_free(cal);
+    cf_workflow_free(wf);
+    return 0;
+}
+
+/* attack-14.2: a list fact holds at most CF_FACT_LIST_MAX items: 500 officers made a
+ * case's summary 250,000 rows, merged by a linear search, on the daemon's one writer. */
+TEST_IMPL(engine_list_fact_max)
+{
+    cf_workflow_t *wf = cf_test_workflow("workflows/penalty-general.yaml");
+    json_t *officers = json_array();
+    for (int i = 0; i < CF_FACT_LIST_MAX; i++) {
+        char name[16], cert[16];
+        snprintf(name, sizeof(name), "官%d", i);
+        snprintf(cert, sizeof(cert), "650100%05d", i);
+        json_array_append_new(officers, json_pack("{s:s, s:s}", "name", name, "cert", cert));
+    }
+    json_t *facts = json_pack("{s:O}", "officers", officers);
+    cf_error_t err;
+    ASSERT_EQ(cf_engine_check_facts(wf, facts, &err), 0);
+    json_array_append_new(officers, json_pack("{s:s, s:s}", "name", "多一个", "cert", "1"));
+    ASSERT_EQ(cf_engine_check_facts(wf, facts, &err), CF_EINVALID);
+    ASSERT_CONTAINS(err.text, "fact 'officers' lists 33 items: at most 32 are taken");
+    json_decref(facts);
+    json_decref(officers);
     cf_workflow_free(wf);
     return 0;
 }

@@ -164,6 +164,7 @@
     X(engine_outside_calendar)                                                                     \
     X(engine_warn_points)                                                                          \
     X(engine_open_facts)                                                                           \
+    X(engine_list_fact_max)                                                                        \
     X(engine_clocks_end_with_case)                                                                 \
     X(engine_party_clock)                                                                          \
     X(engine_decision_period)                                                                      \

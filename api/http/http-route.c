@@ -452,9 +452,13 @@ size_t cf__http_request_id(char *out, uint32_t boot_id, uint64_t seq)
 /* Whether the path as sent has a segment that, percent-decoded, is "." or "..", or holds
  * a '/' or '\\' (literal or %2F, %5C). h2o routes by its normalised path, in which these
  * are resolved: "/v1/cases/1/..%2f2" reached case 2, "/web/..%2fv1/stats" the stats,
- * bypassing a proxy in front that allows paths by prefix. No API path needs one. */
+ * bypassing a proxy in front that allows paths by prefix. No API path needs one. So
+ * does a path that does not start with '/' ("GET v1/cases", which h2o made "/v1/cases":
+ * a proxy's rule for "/v1/" does not match it; attack-14.3). */
 static int dotted(const h2o_req_t *req)
 {
+    if (!req->input.path.len || req->input.path.base[0] != '/')
+        return 1;
     if (req->path_normalized.base == req->input.path.base)
         return 0; /* h2o found nothing to normalise: neither '%' nor "/." */
     const char *p = req->input.path.base, *end = p + req->input.path.len;
@@ -556,8 +560,8 @@ int cf__http_on_req(h2o_handler_t *self, h2o_req_t *req)
     }
     if (r != &static_route && dotted(req)) {
         cf__http_error(req, srv, 404, "ENOTFOUND",
-                       "no such endpoint: an API path has no '.' or '..' segment and no "
-                       "encoded '/' or '\\'");
+                       "no such endpoint: an API path starts with '/' and has no '.' or "
+                       "'..' segment and no encoded '/' or '\\'");
         return 0;
     }
     if (r && (r->needs & R_TEST_CLOCK) && !srv->cfg.test_clock) {

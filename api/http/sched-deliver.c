@@ -34,6 +34,8 @@
  */
 #include "serve-int.h"
 
+#include "chain.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -224,19 +226,24 @@ static void on_sse_ping(uv_timer_t *t)
     }
 }
 
-/* FNV-1a (64 bits) of the request's bearer token, or for a stream opened with the
- * workbench's session cookie of the hash of the token behind it: streams are counted
- * per token without keeping its text. */
+/* FNV-1a (64 bits) of the SHA-256 (hex) of the token behind the request: its bearer
+ * token's, or for a stream opened with the workbench's session cookie the one the
+ * cookie carries. Streams are counted per token without keeping its text. The digest,
+ * not the header's text: "Bearer", "bearer" and "BEARER" name the same token (the
+ * scheme is case-insensitive), and each spelling counted apart gave one token 8 streams
+ * per spelling, and 8 more through a session (attack-14.1). */
 static uint64_t token_id(cf_serve_t *srv, h2o_req_t *req)
 {
     uint64_t h = 14695981039346656037u;
-    char digest[65];
+    char digest[65] = "";
     ssize_t at = h2o_find_header(&req->headers, H2O_TOKEN_AUTHORIZATION, -1);
     h2o_iovec_t v = at >= 0 ? req->headers.entries[at].value : h2o_iovec_init(NULL, 0);
-    if (at < 0 && cf__session_token_digest(srv, req, digest) == 0)
-        v = h2o_iovec_init(digest, 64);
-    for (size_t i = 0; i < v.len; i++)
-        h = (h ^ (unsigned char)v.base[i]) * 1099511628211u;
+    if (at >= 0 && v.len > 7) /* "Bearer " and the token: the router took it */
+        cf_chain_sha256_hex(v.base + 7, v.len - 7, digest);
+    else if (at < 0)
+        cf__session_token_digest(srv, req, digest);
+    for (size_t i = 0; digest[i]; i++)
+        h = (h ^ (unsigned char)digest[i]) * 1099511628211u;
     return h;
 }
 

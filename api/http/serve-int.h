@@ -447,6 +447,7 @@ struct cf__read_s {
     int status;
     char *text; /* JSON, malloc'd; NULL: out of memory */
     size_t text_len;
+    const char *content_type; /* a 200 that is not JSON (a 文书's PDF): text is its bytes */
     char etag[32];
     char next_cursor[200];
 };
@@ -502,7 +503,7 @@ typedef struct cf__sse_s {
     h2o_req_t *req;
     cf_serve_t *srv;
     char agency[128];
-    uint64_t token_id; /* FNV-1a of the bearer token's text: streams per token */
+    uint64_t token_id; /* FNV-1a of the token's SHA-256 (sched-deliver.c): streams per token */
     char *pending;     /* bytes waiting for the next send, from pending_off */
     size_t pending_len, pending_off;
     char *inflight; /* bytes h2o is sending (at most CF__SSE_SEND_MAX) */

@@ -128,7 +128,10 @@ static void on_done(uv_async_t *async)
             *r->link = NULL;
             r->req = NULL;
             add_headers(req, r);
-            cf__http_text(req, srv, r->status, r->text, r->text_len);
+            if (r->content_type && r->status == 200 && r->text)
+                cf__http_bytes(req, srv, 200, r->content_type, r->text, r->text_len);
+            else
+                cf__http_text(req, srv, r->status, r->text, r->text_len);
         }
         cf__read_free(r);
     }

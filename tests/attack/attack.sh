@@ -1,6 +1,6 @@
 #!/bin/sh
 # attack: a hostile client against `caseflow serve` (tests/attack/attack.mjs, browser.mjs,
-# round5.mjs and wire.mjs, raw sockets in node) and hostile files against the importer and the YAML
+# round5.mjs, round6.mjs and wire.mjs, raw sockets in node) and hostile files against the importer and the YAML
 # loaders (tests/attack/files.mjs). Sets up a database with tokens of two agencies (and a
 # revoked and an expired one), a copy of web/ with symbolic links out of it, starts
 # the daemon with small limits, runs the probes, then checks that the daemon is
@@ -65,6 +65,9 @@ node "$src/tests/attack/attack.mjs" || failed=1
 CASEFLOW_BIN="$bin" node "$src/tests/attack/browser.mjs" || failed=1
 # attack-13: invisible and control characters, download names, rotation, what held (round5.mjs)
 node "$src/tests/attack/round5.mjs" || failed=1
+# attack-14: a token's streams, long lists, targets, framing, edges, parameters, the
+# browser's side, one version raced (round6.mjs)
+node "$src/tests/attack/round6.mjs" || failed=1
 # A second daemon, on a database of its own: with a Host allowlist (DNS rebinding) and a
 # file limit of FD_LIMIT descriptors (more connections than that must not spin its loop).
 export FD_LIMIT=64
