@@ -109,6 +109,11 @@ struct cf__job_s {
     int64_t case_id;
     int64_t if_match; /* the version the client read, or -1 */
     json_t *body;     /* the request's JSON, owned */
+    /* OPEN: the Idempotency-Key ("" when none) and the SHA-256 of the body's canonical JSON
+     * (http-write.c); idem_replayed, set by the writer: answered with the key's first answer */
+    char idem_key[CF_IDEM_KEY_MAX + 1];
+    char idem_sha[65];
+    int idem_replayed;
     cf_time_t now;
     /* filled by the writer thread */
     int status;        /* HTTP status of the answer */
