@@ -387,7 +387,7 @@ int cf__job_exec_fire(cf_store_t *s, const cf_calendar_t *cal, cf_wfcache_t *wfs
     cf__ahead_t *ah = j->srv ? &j->srv->writer.ahead : NULL;
     fire_times_t times = {0};
     unsigned max = j->srv ? j->srv->cfg.fire_chunk : CF__FIRE_CHUNK, i = 0, redo = 0;
-    if (j->ahead) /* the log's bound (serve-writer.c, "Firing ahead") */
+    if (j->ahead) /* the log's bound (serve-fire-ahead.c) */
         max = j->srv->writer.fire_ahead_max;
     if (ah)
         ah->keep = j->ahead;
