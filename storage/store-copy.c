@@ -47,6 +47,7 @@ static const char *const copy_tables[] = {
     "stat_counts",     "calendar_version", "session_ends",
     "alert_deliveries", /* the webhook deliveries still owed (store-outbox.c) */
     "document_holders", /* who gave a document's bytes (store-ref.c) */
+    "idempotency_keys", /* the first answers to POST /v1/cases's keys (store-idem.c) */
 };
 /* clang-format on */
 #define COPY_TABLES (sizeof(copy_tables) / sizeof(copy_tables[0]))

@@ -299,6 +299,13 @@ static const struct pg_step_s {
      * agency) and events_pos (pos, agency) stay as a distributed database needs them
      * (docs/postgresql.md): nothing to do, the step only keeps the versions in step. */
     {25, "SELECT 1;"},
+    /* 26 (PostgreSQL's version 28): the Idempotency-Key of POST /v1/cases (store-idem.c) */
+    {26, "CREATE TABLE IF NOT EXISTS idempotency_keys(agency TEXT NOT NULL, actor TEXT NOT NULL, "
+         "key TEXT NOT NULL, body_sha256 TEXT NOT NULL, case_id BIGINT NOT NULL, status BIGINT "
+         "NOT NULL, answer TEXT NOT NULL, created_at BIGINT NOT NULL, PRIMARY KEY(key, actor, "
+         "agency));"
+         "CREATE INDEX IF NOT EXISTS idempotency_keys_created ON idempotency_keys(agency, "
+         "created_at);"},
 };
 #define PG_AFTER_COUNT ((int)(sizeof(pg_after) / sizeof(pg_after[0])))
 #define PG_VERSION     (PG_BASELINE_VERSION + PG_AFTER_COUNT)

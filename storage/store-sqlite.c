@@ -80,7 +80,9 @@
  *    version 22: alerts' rowids from their due instant, the table clustered by it --
  *    store-alerts.c;
  *    version 25: events.pos the table's rowid (INTEGER PRIMARY KEY), the key (case_id, seq,
- *    agency) a UNIQUE constraint, the index events_pos dropped)
+ *    agency) a UNIQUE constraint, the index events_pos dropped;
+ *    version 26: idempotency_keys, the first answer to each Idempotency-Key of POST
+ *    /v1/cases -- store-idem.c)
  */
 #include "store-int.h"
 
@@ -426,6 +428,13 @@ const char *const cf__store_migrations[] = {
     "'events are append-only'); END;"
     "CREATE TRIGGER events_no_delete BEFORE DELETE ON events BEGIN SELECT RAISE(ABORT, "
     "'events are append-only'); END;",
+    /* 26: the Idempotency-Key of POST /v1/cases (store-idem.c): the first answer to a key,
+     * written in the transaction that opens the case, kept CF_IDEM_KEEP seconds. */
+    "CREATE TABLE IF NOT EXISTS idempotency_keys(agency TEXT NOT NULL, actor TEXT NOT NULL, "
+    "key TEXT NOT NULL, body_sha256 TEXT NOT NULL, case_id INTEGER NOT NULL, status INTEGER NOT "
+    "NULL, answer TEXT NOT NULL, created_at INTEGER NOT NULL, PRIMARY KEY(key, actor, agency));"
+    "CREATE INDEX IF NOT EXISTS idempotency_keys_created ON idempotency_keys(agency, "
+    "created_at);",
 };
 #define SCHEMA_VERSION ((int)(sizeof(cf__store_migrations) / sizeof(cf__store_migrations[0])))
 const int cf__store_schema_version = SCHEMA_VERSION;

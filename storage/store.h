@@ -226,9 +226,9 @@ int cf_store_case_list(cf_store_t *s, const cf_case_filter_t *f, json_t **list, 
 /* ---- fault injection (tests) ---- */
 
 /* Called at each named write point of a case transaction ("begin", "events",
- * "case", "clocks", "commit"); a non-zero return is taken as that SQLite result
- * code (SQLITE_IOERR, SQLITE_FULL, SQLITE_BUSY, SQLITE_NOMEM ...) at that point,
- * and the transaction is rolled back as it would be for a real failure. */
+ * "case", "clocks", "commit"; "idempotency_key", store-idem.c); a non-zero return is taken as that
+ * SQLite result code (SQLITE_IOERR, SQLITE_FULL, SQLITE_BUSY, SQLITE_NOMEM ...) at that point, and
+ * the transaction is rolled back as it would be for a real failure. */
 typedef int (*cf_store_fault_cb)(void *ctx, const char *point);
 void cf_store_set_fault(cf_store_t *s, cf_store_fault_cb cb, void *ctx);
 
@@ -816,6 +816,31 @@ int cf_store_session_end(cf_store_t *s, const char *id, cf_time_t expires_at, cf
                          cf_error_t *err);
 /* OUT *ended: 1 if session id was signed out, else 0. */
 int cf_store_session_ended(cf_store_t *s, const char *id, int *ended, cf_error_t *err);
+
+/* ---- the Idempotency-Key of POST /v1/cases (store-idem.c) ---- */
+
+/* How long a key's first answer is kept, in seconds from the opening: 24 hours
+ * (docs/api.md "Retrying"). */
+#define CF_IDEM_KEEP 86400
+/* The longest key taken, in bytes. */
+#define CF_IDEM_KEY_MAX 255
+typedef struct cf_store_idem_s {
+    int found;            /* cf_store_idem_get: 1 if the key has an answer kept */
+    char body_sha256[65]; /* the SHA-256 of the first request's canonical JSON body */
+    int64_t case_id;      /* the case it opened */
+    int status;           /* its answer's status */
+    char *answer;         /* its answer's JSON text (get: malloc'd, free() it) */
+} cf_store_idem_t;
+/* OUT *out: the answer kept for who's key (found 0 when none, or past CF_IDEM_KEEP at
+ * now). */
+int cf_store_idem_get(cf_store_t *s, const cf_principal_t *who, const char *key, cf_time_t now,
+                      cf_store_idem_t *out, cf_error_t *err);
+/* Keeps in (body_sha256, case_id, status, answer) as who's key's first answer, at now,
+ * inside the caller's transaction (the one that opened the case), after forgetting
+ * who's agency's keys past CF_IDEM_KEEP. CF_ECONFLICT when the key was kept meanwhile
+ * by another transaction (another daemon): nothing written then. */
+int cf_store_idem_put(cf_store_t *s, const cf_principal_t *who, const char *key,
+                      const cf_store_idem_t *in, cf_time_t now, cf_error_t *err);
 
 /* ---- due alerts claimed by one daemon of several (store-claim.c) ---- */
 

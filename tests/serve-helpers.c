@@ -191,11 +191,20 @@ static size_t on_header(char *p, size_t size, size_t n, void *ctx)
     td_header_value(p, size * n, "etag", r->etag, sizeof(r->etag));
     td_header_value(p, size * n, "x-next-cursor", r->next_cursor, sizeof(r->next_cursor));
     td_header_value(p, size * n, "link", r->link, sizeof(r->link));
+    td_header_value(p, size * n, "location", r->location, sizeof(r->location));
+    td_header_value(p, size * n, "idempotent-replayed", r->replayed, sizeof(r->replayed));
     return size * n;
 }
 
 void td_http(const td_daemon_t *d, const char *method, const char *path, const char *token,
              const char *body, size_t body_len, const char *if_match, td_resp_t *r)
+{
+    td_http_h(d, method, path, token, body, body_len, if_match, NULL, r);
+}
+
+void td_http_h(const td_daemon_t *d, const char *method, const char *path, const char *token,
+               const char *body, size_t body_len, const char *if_match, const char *const *headers,
+               td_resp_t *r)
 {
     char url[512], auth[256], match[64];
     buf_t b = {0};
@@ -211,6 +220,8 @@ void td_http(const td_daemon_t *d, const char *method, const char *path, const c
         snprintf(match, sizeof(match), "If-Match: %s", if_match);
         h = curl_slist_append(h, match);
     }
+    for (size_t i = 0; headers && headers[i]; i++)
+        h = curl_slist_append(h, headers[i]);
     if (body) {
         h = curl_slist_append(h, "Content-Type: application/json");
         curl_easy_setopt(e, CURLOPT_POSTFIELDS, body);

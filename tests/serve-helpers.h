@@ -35,6 +35,8 @@ typedef struct td_resp_s {
     char alert_id[160];
     char next_cursor[200]; /* X-Next-Cursor: a list's next page, or "" */
     char link[512];        /* Link */
+    char location[128];    /* Location */
+    char replayed[16];     /* Idempotent-Replayed */
 } td_resp_t;
 
 /* A fresh database in the test's directory, initialised with the shipped
@@ -68,6 +70,11 @@ long long td_scalar(const char *db, const char *sql);
  * extra_header may be NULL. */
 void td_http(const td_daemon_t *d, const char *method, const char *path, const char *token,
              const char *body, size_t body_len, const char *if_match, td_resp_t *r);
+/* As td_http, sending headers too: full header lines ("Idempotency-Key: k1"), NULL-ended
+ * (headers itself may be NULL). */
+void td_http_h(const td_daemon_t *d, const char *method, const char *path, const char *token,
+               const char *body, size_t body_len, const char *if_match, const char *const *headers,
+               td_resp_t *r);
 /* As td_http with a JSON body given as a jansson value (borrowed). */
 void td_http_json(const td_daemon_t *d, const char *method, const char *path, const char *token,
                   const json_t *body, const char *if_match, td_resp_t *r);

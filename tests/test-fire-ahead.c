@@ -28,7 +28,7 @@
  * fireahead-7: a daemon that stops between the rows made ahead and their commit wrote
  *   nothing: every alert is still pending, every case at its version, and each fires once
  *   after the restart.
- * fireahead-8..12: the firing held (serve-writer.c, "firing ahead"): written ahead in a
+ * fireahead-8..12: the firing held (serve-fire-ahead.c): written ahead in a
  *   transaction held open and committed at the instant, byte for byte what a cold twin
  *   writes (8); a request meanwhile rolls it back and both land once (9); a stop leaves
  *   nothing (10); an instant passed before the commit fires as before (11); the write

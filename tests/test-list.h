@@ -385,6 +385,13 @@
     /* SERVE-HARD-TESTS */                                                                         \
     /* start-*: the start after a downtime (tests/test-serve-start.c) */                           \
     X(start_answers_while_backlog_fires)                                                           \
+    /* idem-*: the Idempotency-Key of POST /v1/cases (tests/test-serve-idem.c) */                  \
+    X(idem_1_replay)                                                                               \
+    X(idem_2_other_body)                                                                           \
+    X(idem_3_holder)                                                                               \
+    X(idem_4_kept_a_day)                                                                           \
+    X(idem_5_refused)                                                                              \
+    X(idem_6_one_transaction)                                                                      \
     /* unix-*: listening on a Unix socket (tests/test-serve-unix.c) */                             \
     X(serve_unix_1_answers)                                                                        \
     X(serve_unix_2_stale)                                                                          \

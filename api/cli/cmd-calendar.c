@@ -46,7 +46,7 @@ int cf__cmd_calendar_load(cf_cli_t *cli, int argc, char **argv)
 {
     static const char *const flags[] = {"--replace", NULL};
     const char *path = cf__opt_positional(argc, argv, 0, flags);
-    const char *actor = cf__opt_value(argc, argv, "--actor");
+    const char *actor = cf__actor_of(argc, argv);
     if (!path || cf__opt_positional(argc, argv, 1, flags))
         return cf__cli_usage(cli, LOAD_USAGE);
     cf_error_t err;
@@ -55,13 +55,22 @@ int cf__cmd_calendar_load(cf_cli_t *cli, int argc, char **argv)
     size_t len = 0;
     cf__session_t s = {0};
     cf_calendar_install_t r = {0};
-    int rc = cf__read_file(path, &buf, &len, &err);
+    /* A recounted deadline is a clock.recomputed event on the case's chain, and every
+     * change the record holds names the person who made it (as case, evidence and alert
+     * changes do: no placeholder such as "system"), whether or not a deadline moves. */
+    int rc = actor ? 0
+                   : cf_error_set(&err, CF_EINVAL, NULL, 0, 0,
+                                  "who acts is not named: a deadline the calendar moves is "
+                                  "recorded on its case with the person who loaded it (give "
+                                  "--actor NAME, or set CASEFLOW_ACTOR)");
+    if (rc == 0)
+        rc = cf__read_file(path, &buf, &len, &err);
     if (rc == 0)
         rc = cf__session_open(cli, &s, 0, &err);
     if (rc == 0)
         rc = cf_store_calendar_install(s.store, buf, len, path,
-                                       cf__opt_flag(argc, argv, "--replace"), cli->now,
-                                       actor ? actor : "system", &r, &err);
+                                       cf__opt_flag(argc, argv, "--replace"), cli->now, actor, &r,
+                                       &err);
     if (s.store)
         cf__session_close(&s);
     free(buf);

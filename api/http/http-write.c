@@ -13,9 +13,20 @@
  * the client read (the ETag of GET /v1/cases/{id}: 7 or "7" or W/"7"); a
  * version that is no longer current is 409 and nothing is written. Extensions
  * take it optionally.
+ *
+ * Idempotency-Key: POST /v1/cases names no version, so a retried opening would open a
+ * second case; with this header (a key of the client's choosing, one per case it means
+ * to open) the writer keeps the first answer with the case, in its transaction
+ * (storage/store-idem.c), and answers a retry with the same key and the same JSON body
+ * with it again (same status, same case, header Idempotent-Replayed: true); the same
+ * key with another body is 422 EIDEMPOTENCY naming the key and the case it opened. The
+ * key's syntax is the IETF draft's (draft-ietf-httpapi-idempotency-key-header): a quoted
+ * string, taken bare too. Another POST refuses it (400): its retries are made safe by
+ * If-Match, and a client sending a key there would believe them safe without it.
  */
 #include "serve-int.h"
 
+#include "chain.h"
 #include "ops.h"
 
 #include <stdio.h>
@@ -235,6 +246,58 @@ static int if_match(h2o_req_t *req, int64_t *version)
     return 0;
 }
 
+/* The Idempotency-Key header's value into key (CF_IDEM_KEY_MAX + 1 bytes; "" when there
+ * is none): 0, or -1 after answering 400 for two of them, for a key that is empty,
+ * longer than CF_IDEM_KEY_MAX or holds anything but visible ASCII (its quotes, when
+ * sent as the draft's quoted string, taken off), or for a key on a POST of another kind
+ * than an opening. */
+static int idem_key(cf_serve_t *srv, h2o_req_t *req, cf__job_kind_t kind, char *key)
+{
+    ssize_t at = h2o_find_header_by_str(&req->headers, H2O_STRLIT("idempotency-key"), -1);
+    key[0] = '\0';
+    if (at < 0)
+        return 0;
+    const char *why = NULL;
+    h2o_iovec_t v = req->headers.entries[at].value;
+    if (v.len >= 2 && v.base[0] == '"' && v.base[v.len - 1] == '"')
+        v = h2o_iovec_init(v.base + 1, v.len - 2);
+    for (size_t i = 0; i < v.len && !why; i++)
+        if ((unsigned char)v.base[i] <= 0x20 || (unsigned char)v.base[i] >= 0x7f ||
+            v.base[i] == '"' || v.base[i] == '\\')
+            why = "holds a character other than visible ASCII (a UUID is usual)";
+    if (h2o_find_header_by_str(&req->headers, H2O_STRLIT("idempotency-key"), at) >= 0)
+        why = "is sent twice: send one";
+    else if (v.len == 0)
+        why = "is empty";
+    else if (v.len > CF_IDEM_KEY_MAX)
+        why = "is longer than 255 characters";
+    else if (kind != CF__JOB_OPEN)
+        why = "is taken by POST /v1/cases only: a change to a case is made safe to retry by "
+              "If-Match (the version read)";
+    if (why) {
+        char text[200];
+        snprintf(text, sizeof(text), "header Idempotency-Key %s", why);
+        cf__http_json(req, srv, 400,
+                      json_pack("{s:s, s:s, s:s}", "error", "EINVAL", "text", text, "header",
+                                "Idempotency-Key"));
+        return -1;
+    }
+    memcpy(key, v.base, v.len);
+    key[v.len] = '\0';
+    return 0;
+}
+
+/* The SHA-256 of body's canonical JSON (keys sorted at every level, no spaces) into sha
+ * (65 bytes): a retry that writes the same JSON another way is the same request. 0, or
+ * CF_ENOMEM. */
+static int body_digest(const json_t *body, char *sha)
+{
+    char *canonical = json_dumps(body, JSON_COMPACT | JSON_SORT_KEYS);
+    int rc = canonical ? cf_chain_sha256_hex(canonical, strlen(canonical), sha) : CF_ENOMEM;
+    free(canonical);
+    return rc;
+}
+
 /* ---- answering ------------------------------------------------------------------------------ */
 
 /* The answer, sent as soon as the batch is back: before the alerts of a firing chunk
@@ -252,6 +315,9 @@ static void reply_post(cf__job_t *job)
             h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_LOCATION, NULL,
                            h2o_strdup(&req->pool, loc, (size_t)len).base, (size_t)len);
         }
+        if (job->idem_replayed)
+            h2o_add_header_by_str(&req->pool, &req->res.headers, H2O_STRLIT("idempotent-replayed"),
+                                  0, NULL, H2O_STRLIT("true"));
         if (job->answer) {
             cf__http_json(req, srv, job->status, job->answer);
             job->answer = NULL;
@@ -276,6 +342,7 @@ int cf__http_post(cf_serve_t *srv, h2o_req_t *req, const cf_principal_t *who, cf
                   int64_t id)
 {
     int64_t version;
+    char sha[65] = "";
     if (if_match(req, &version) != 0) {
         cf__http_error(req, srv, 400, "EINVAL",
                        "header If-Match is not a case version: send the ETag read from GET "
@@ -287,9 +354,17 @@ int cf__http_post(cf_serve_t *srv, h2o_req_t *req, const cf_principal_t *who, cf
                        "If-Match is required: the version you read (GET /v1/cases/{id}, ETag)");
         return 0;
     }
+    char key[CF_IDEM_KEY_MAX + 1];
+    if (idem_key(srv, req, kind, key) != 0)
+        return 0;
     json_t *body = cf__http_body(srv, req, fields_of(kind));
     if (!body)
         return 0;
+    if (key[0] && body_digest(body, sha) != 0) {
+        json_decref(body);
+        cf__http_error(req, srv, 500, "ENOMEM", "out of memory");
+        return 0;
+    }
     json_t *action = json_object_get(body, "action");
     if (kind == CF__JOB_ACT && json_is_string(action)) /* for the access log (serve-log.c) */
         *h2o_req_getenv(req, H2O_STRLIT(CF__ENV_ACTION), 1) =
@@ -306,6 +381,8 @@ int cf__http_post(cf_serve_t *srv, h2o_req_t *req, const cf_principal_t *who, cf
     job->case_id = id;
     job->if_match = version;
     job->body = body;
+    memcpy(job->idem_key, key, sizeof(key));
+    memcpy(job->idem_sha, sha, sizeof(sha));
     job->now = cf__serve_now(srv);
     job->reply = reply_post;
     job->done = on_post_done;

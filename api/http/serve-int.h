@@ -109,6 +109,11 @@ struct cf__job_s {
     int64_t case_id;
     int64_t if_match; /* the version the client read, or -1 */
     json_t *body;     /* the request's JSON, owned */
+    /* OPEN: the Idempotency-Key ("" when none) and the SHA-256 of the body's canonical JSON
+     * (http-write.c); idem_replayed, set by the writer: answered with the key's first answer */
+    char idem_key[CF_IDEM_KEY_MAX + 1];
+    char idem_sha[65];
+    int idem_replayed;
     cf_time_t now;
     /* filled by the writer thread */
     int status;        /* HTTP status of the answer */
@@ -122,8 +127,8 @@ struct cf__job_s {
     int more;       /* FIRE: the chunk was full, more alerts may be due; PREFETCH: more to read */
     unsigned fired; /* FIRE: alerts fired by the chunks before this one; PREFETCH: cases ready */
     unsigned chunk; /* FIRE: how many chunks came before this one */
-    int ahead;      /* FIRE: written before its instant j->now and committed at it (serve-writer.c,
-                       "Firing ahead"); 0 once the instant came */
+    int ahead;      /* FIRE: written before its instant j->now and committed at it
+                       (serve-fire-ahead.c); 0 once the instant came */
     char *texts;    /* FIRE, ESCALATE: each of alerts' JSON text, NUL-ended, in order, as the
                        outbox stored it (sched-outbox.c), owned; NULL: none written */
     /* back on the loop */
@@ -322,7 +327,7 @@ typedef struct cf__writer_s {
     unsigned fire_read; /* due alerts read from the index at a time: the firing's page
                            (serve-fire.c); 0: CF__FIRE_READ; tests lower it */
     cf__ahead_t ahead;
-    /* Firing ahead (serve-writer.c): the FIRE job written before its instant, held by the
+    /* Firing ahead (serve-fire-ahead.c): the FIRE job written before its instant, held by the
      * writer thread until the loop says the instant came (go, under mu: the loop's now then,
      * or -1 to drop it at a stop); at most fire_ahead_max alerts (CF__FIRE_AHEAD_MAX; tests
      * lower it); the alerts committed so, and the times the work was rolled back for a
@@ -371,7 +376,37 @@ typedef struct cf__writer_s {
     atomic_ullong writing_since_ms, last_batch_ms;
 } cf__writer_t;
 
-/* Tells the writer the instant of the FIRE job it holds ahead (serve-writer.c) came: now
+/* The writer's page cache (SQLite's default is 2 MB). */
+#define CF__WRITER_CACHE_KIB 16384
+/* The writer's page cache while it writes a firing ahead: the held pages (~40-46 MB for
+ * CF__FIRE_AHEAD_MAX alerts) stay in it until the presync writes each once (serve-fire-ahead.c
+ * says why) */
+#define CF__HELD_CACHE_KIB 65536
+/* Alerts written ahead of their instant in one transaction (serve-fire-ahead.c says why):
+ * ~2.25 frames of 4 KB an alert at a million cases, 46 MB, with a log of up to 16 MB not
+ * yet started over before it (CF__WAL_RESTART_BYTES) under 64 MB */
+#define CF__FIRE_AHEAD_MAX 5000
+
+/* ---- between the writer (serve-writer.c) and firing ahead (serve-fire-ahead.c) ---- */
+
+/* One transaction for the whole batch (serve-writer.c): 0, or 1 when the batch is a job
+ * fired ahead (alone) that was rolled back before its instant. Writer thread. */
+int cf__writer_run_batch(cf__writer_t *w, cf__job_t *batch);
+/* Gives a written batch back to the loop. Writer thread. */
+void cf__writer_hand_over(cf__writer_t *w, cf__job_t *batch);
+/* Forgets what a job's run answered, before it runs again. */
+void cf__job_forget(cf__job_t *j);
+/* The frames a full chunk after the held commit j (which wrote frames) may write. */
+int cf__fire_ahead_chunk_frames(const cf__writer_t *w, const cf__job_t *j, int frames);
+/* The job fired ahead (j, alone in its transaction, rc its run's result) waits for its
+ * instant: 0 to commit, 1 when it was rolled back (serve-fire-ahead.c). */
+int cf__fire_ahead_hold_until_instant(cf__writer_t *w, cf__job_t *j, int rc);
+/* Takes the job to fire ahead out of batch into w->held; returns the rest. */
+cf__job_t *cf__fire_ahead_hold(cf__writer_t *w, cf__job_t *batch);
+/* Runs the held job when nothing else waits, or once the loop said its instant came. */
+void cf__fire_ahead_fire_held(cf__writer_t *w);
+
+/* Tells the writer the instant of the FIRE job it holds ahead (serve-fire-ahead.c) came: now
  * the loop's now (the job commits if it is the job's instant, else fires as any chunk at
  * now), or -1 to give the job back unfired (a stop). Loop thread. */
 void cf__writer_go(cf_serve_t *srv, cf_time_t now);

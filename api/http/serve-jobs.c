@@ -21,6 +21,7 @@
 #include "ops.h"
 
 #include <openssl/evp.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -233,8 +234,66 @@ static const char *str(const json_t *body, const char *key)
     return json_string_value(json_object_get(body, key));
 }
 
+/* An opening with an Idempotency-Key (http-write.c; storage/store-idem.c): 1 when the key
+ * has an answer kept, j then answered with it again (OUT *ret 0) or, for another body, 422
+ * naming the key and the case it opened (*ret -1); 0 when the case is to be opened. */
+static int idem_seen(cf_store_t *s, cf__job_t *j, int *ret)
+{
+    cf_store_idem_t kept;
+    cf_error_t err;
+    int rc = cf_store_idem_get(s, &j->who, j->idem_key, j->now, &kept, &err);
+    if (rc != 0 || !kept.found) {
+        *ret = rc != 0 ? cf__job_fail(j, rc, err.text) : 0;
+        return rc != 0;
+    }
+    if (strcmp(kept.body_sha256, j->idem_sha) != 0) {
+        char text[512];
+        snprintf(text, sizeof(text),
+                 "Idempotency-Key \"%s\" opened case %lld with another body: a retry sends the "
+                 "same body, and another case takes a new key",
+                 j->idem_key, (long long)kept.case_id);
+        free(kept.answer);
+        cf__job_fail(j, CF_EINVAL, text);
+        j->status = 422;
+        json_object_set_new(j->answer, "error", json_string("EIDEMPOTENCY"));
+        json_object_set_new(j->answer, "header", json_string("Idempotency-Key"));
+        json_object_set_new(j->answer, "case", json_integer(kept.case_id));
+        *ret = -1;
+        return 1;
+    }
+    j->status = kept.status;
+    j->case_id = kept.case_id;
+    j->answer_text = kept.answer;
+    j->answer_len = strlen(kept.answer);
+    j->idem_replayed = 1;
+    *ret = 0;
+    return 1;
+}
+
+/* Keeps the opening's answer as its Idempotency-Key's, in its transaction: 0, or -1 (the
+ * case is rolled back with it: 409 when another daemon kept the key meanwhile). */
+static int idem_keep(cf_store_t *s, cf__job_t *j)
+{
+    cf_error_t err;
+    cf_store_idem_t in = {.case_id = j->case_id, .status = j->status, .answer = j->answer_text};
+    memcpy(in.body_sha256, j->idem_sha, sizeof(in.body_sha256));
+    int rc = j->answer_text ? cf_store_idem_put(s, &j->who, j->idem_key, &in, j->now, &err)
+                            : cf_error_set(&err, CF_ENOMEM, NULL, 0, 0, "out of memory");
+    if (rc == 0)
+        return 0;
+    free(j->notices); /* nothing happened: no notice of it */
+    j->notices = NULL;
+    j->notices_len = 0;
+    j->notice_count = 0;
+    return cf__job_fail(j, rc, err.text);
+}
+
 static int exec_open(cf_store_t *s, const cf_calendar_t *cal, cf_wfcache_t *wfs, cf__job_t *j)
 {
+    int ret;
+    j->idem_replayed = 0;
+    if (j->idem_key[0] && idem_seen(s, j, &ret))
+        return ret;
     cf_ops_t ops = ops_of(s, cal, wfs, j);
     cf_ops_out_t out;
     json_t *parent = json_object_get(j->body, "parent");
@@ -257,7 +316,8 @@ static int exec_open(cf_store_t *s, const cf_calendar_t *cal, cf_wfcache_t *wfs,
         rc = cf_error_set(&out.err, CF_EINVAL, NULL, 0, 0, "give \"workflow\" or \"matter\"");
     if (rc == 0)
         rc = cf_ops_open(&ops, &in, &out);
-    return answered(s, j, rc, 201, &out);
+    ret = answered(s, j, rc, 201, &out);
+    return ret == 0 && j->idem_key[0] ? idem_keep(s, j) : ret;
 }
 
 /* Decodes standard base64 (with its padding) into a new buffer. OUT *data, *len. */

@@ -53,46 +53,8 @@
  * streams still see the notices and alerts in the transaction's order. Delivering a
  * chunk first put some 1 ms (loaded machine) on the median POST of a storm.
  *
- * Firing ahead (issue 26.1). At a burst's instant the writer's work was the rows themselves
- * (the case row, the event, the alert's mark: ~78,000 instructions an alert, 90% inside
- * SQLite) and the commit, so the last of 10,000 alerts waited for all of them. Once the
- * instant's cases are read ahead with their rows made (serve-ahead.c), the scheduler queues
- * one FIRE job marked `ahead` for the instant (sched.c). The writer runs it only when no
- * other job waits: it begins a transaction, writes up to fire_ahead_max alerts' rows at
- * `now` the instant, and then holds the transaction open, uncommitted, until the loop's
- * timer says the instant came (cf__writer_go); then it commits, and the loop delivers the
- * alerts and queues the rest of the instant as ordinary chunks. Nothing is visible or
- * durable before the COMMIT, so nothing is recorded before it is due, and a crash before it
- * leaves nothing (SQLite ignores log frames without a commit). Requests win: a job queued
- * meanwhile ends the work at the next alert, the transaction is rolled back (the rows made
- * ahead stay in their table: ah->keep), the job is served as ever, and the work is done
- * again after it while the instant is still ahead. An instant that comes while the work is
- * rolled back, or whose `now` is not the job's instant (a late timer, an earlier alert),
- * fires the held job as any chunk at that now (rows sealed again: serve-fire.c). The bound:
- * the whole burst's log must stay under 64 MB (issue 26.4) and an alert writes ~2.25 frames
- * of 4 KB, so one transaction holds at most CF__FIRE_AHEAD_MAX alerts; its commit is not a
- * firing chunk's size for the log's restart (w->fire_frames: a restart right after it waited
- * for the checkpointer to copy all of it, 0.5-0.9 s on the alerts' time). Rejected: firing
- * ahead and committing early (an alert would be recorded before it is due).
- *
- * The held commit's path (burst11). Three things keep the log's work off the alerts' path
- * after the instant: (1) before the rows are written the log is started over
- * (cf__wal_restart_ahead, serve-checkpoint.c), so the held frames begin at its start and
- * the chunks after the instant have the rest of the firing bound to run in while the
- * checkpointer copies the held frames; (2) the transaction's pages stay in memory while
- * the rows are written (the cache raised to CF__HELD_CACHE_KIB, 64 MB, for that time), and
- * once written they are written into the log, each once, and synced before the instant
- * (cf_store_wal_presync: uncommitted frames, invisible, and ignored at recovery), so the
- * COMMIT at the instant writes and syncs one frame. In the 16 MB cache, pages spilled and
- * changed again were written over in the log, and the COMMIT then re-read and
- * re-checksummed every frame after the first one written over (SQLite's
- * walRewriteChecksums) and synced the whole ~40 MB again at the instant. (cache_spill off
- * would keep them in memory too, but a connection's pager flags change only outside a
- * transaction, and off, sqlite3_db_cacheflush writes nothing.) A request that comes during
- * the presync waits for it, then rolls the work back as ever. (3) after
- * the held commit the next chunk counts as the held commit's frames an alert
- * (chunk_frames), and the checkpointer runs after every commit until the log restarts
- * (ahead_pace).
+ * Firing ahead (issue 26.1): a burst's first alerts written before their instant and
+ * committed at it, the held commit's path -- serve-fire-ahead.c says how and why.
  *
  * Where a request's time goes. Each job carries its marks (queued, taken, executed,
  * committed) and the loop adds up, for the requests someone waits for, the phases
@@ -106,8 +68,8 @@
  *
  * Map (each part starts with a "----" comment): the thread (job marks,
  * a batch's failure, absorb); a job, with or without a savepoint of its own (redo,
- * run_batch); firing ahead (hold_until_instant, fire_held, then writer_main and
- * hand_over); the preparer (its thread, the rows given back); the loop
+ * cf__writer_run_batch); the writer's loop (writer_main and cf__writer_hand_over; firing
+ * ahead is serve-fire-ahead.c); the preparer (its thread, the rows given back); the loop
  * side (submitting, handing answers back, start and stop). The checkpointer (its
  * thread, its pace while alerts fire, the log's restarts) is serve-checkpoint.c.
  */
@@ -160,17 +122,6 @@ static void fail_batch(cf__job_t *batch, const cf_error_t *err)
         j->answer = json_pack("{s:s, s:s}", "error", "ESTORE", "text", err->text);
     }
 }
-
-/* The writer's page cache (SQLite's default is 2 MB). */
-#define CF__WRITER_CACHE_KIB 16384
-/* The writer's page cache while it writes a firing ahead: the held pages (~40-46 MB for
- * CF__FIRE_AHEAD_MAX alerts) stay in it until the presync writes each once (the file
- * header says why) */
-#define CF__HELD_CACHE_KIB 65536
-/* Alerts written ahead of their instant in one transaction (the file header says why):
- * ~2.25 frames of 4 KB an alert at a million cases, 46 MB, with a log of up to 16 MB not
- * yet started over before it (CF__WAL_RESTART_BYTES) under 64 MB */
-#define CF__FIRE_AHEAD_MAX 5000
 
 /* The jobs queued while a batch with firing work ran, taken into its transaction
  * after its last job (once a batch): appended after tail. A firing chunk yields to a
@@ -243,7 +194,8 @@ static int run_unsaved(cf__writer_t *w, cf__job_t *j)
 }
 
 /* Forgets what a job's run answered, before it runs again. */
-static void forget(cf__job_t *j)
+/* Exported, documented in serve-int.h */
+void cf__job_forget(cf__job_t *j)
 {
     json_decref(j->answer);
     free(j->answer_text);
@@ -267,26 +219,12 @@ static int redo(cf__writer_t *w, cf_serve_t *srv, cf__job_t *batch, cf__job_t *l
     cf_store_tx_rollback(w->store);
     int rc = cf_store_tx_begin(w->store, err);
     for (cf__job_t *j = batch; rc == 0; j = j->next) {
-        forget(j);
+        cf__job_forget(j);
         rc = run_saved(w, srv, j, err);
         if (j == last)
             break;
     }
     return rc;
-}
-
-static int hold_until_instant(cf__writer_t *w, cf__job_t *j, int rc);
-
-/* The frames a full chunk after the held commit j (which wrote `frames`) may write: as
- * many an alert as j's, for the most alerts a chunk takes (cfg.fire_chunk). The log's
- * restart counts on it for the first chunk after the held commit (cf__wal_restart):
- * fire_frames held the read-ahead's last commit, 0 or 1 frame, and that chunk could take
- * the log past its bound. */
-static int chunk_frames(const cf__writer_t *w, const cf__job_t *j, int frames)
-{
-    const cf_serve_t *srv = H2O_STRUCT_FROM_MEMBER(cf_serve_t, writer, w);
-    size_t n = json_array_size(j->alerts);
-    return n ? (int)(((uint64_t)frames * srv->cfg.fire_chunk + n - 1) / n) : w->fire_frames;
 }
 
 /* After a firing commit of frames frames: the frames an alert of batch's firing, times 16
@@ -305,8 +243,9 @@ static void alert_frames(cf__writer_t *w, const cf__job_t *batch, int frames)
 /* One transaction for the whole batch. Its first jobs run without savepoints while they
  * are redoable (on SQLite), every other job in a savepoint of its own. Returns 0, or 1
  * when the batch is a job fired ahead (alone) that was rolled back before its instant
- * (hold_until_instant): nothing of it done, to run again. */
-static int run_batch(cf__writer_t *w, cf__job_t *batch)
+ * (cf__fire_ahead_hold_until_instant): nothing of it done, to run again. */
+/* Exported, documented in serve-int.h */
+int cf__writer_run_batch(cf__writer_t *w, cf__job_t *batch)
 {
     cf_serve_t *srv = H2O_STRUCT_FROM_MEMBER(cf_serve_t, writer, w);
     cf_error_t err;
@@ -332,7 +271,7 @@ static int run_batch(cf__writer_t *w, cf__job_t *batch)
         rc = cf_error_set(&err, CF_EIO, NULL, 0, 0,
                           "EDBLOST: the database file was deleted "
                           "or replaced under the daemon");
-    if (batch->ahead && hold_until_instant(w, batch, rc) != 0)
+    if (batch->ahead && cf__fire_ahead_hold_until_instant(w, batch, rc) != 0)
         return 1;
     uint64_t committing = cf__micros(), written = cf_store_wal_written(w->store);
     if (rc == 0 && (rc = cf_store_tx_commit(w->store, &err)) == 0) {
@@ -342,8 +281,8 @@ static int run_batch(cf__writer_t *w, cf__job_t *batch)
         if (fired && !batch->ahead) /* (a chunk's size; not the instant's held at once) */
             w->fire_frames = (int)(cf_store_wal_written(w->store) - written);
         else if (batch->ahead) { /* the log restarts once the next chunk would not fit */
-            w->fire_frames =
-                chunk_frames(w, batch, (int)(cf_store_wal_written(w->store) - written));
+            w->fire_frames = cf__fire_ahead_chunk_frames(
+                w, batch, (int)(cf_store_wal_written(w->store) - written));
             w->ahead_pace = 1; /* the checkpointer copies the held frames meanwhile */
         }
         cf__ckpt_pace(w);
@@ -367,115 +306,7 @@ static int run_batch(cf__writer_t *w, cf__job_t *batch)
     return 0;
 }
 
-/* ---- firing ahead (the file header says why) --------------------------------------------- */
-
-/* The job fired ahead (j, alone in its transaction, rc its run's result) waits for its
- * instant with its rows written: 0 when the instant came and it is to commit; 1 when a job
- * came first, or the instant's now is not j's, or the run failed: the transaction is then
- * rolled back and j made as if it never ran (the due alerts are read again). */
-static int hold_until_instant(cf__writer_t *w, cf__job_t *j, int rc)
-{
-    pthread_mutex_lock(&w->mu);
-    if (rc == 0 && !w->queue && !atomic_load(&w->go) && !w->quit) {
-        pthread_mutex_unlock(&w->mu); /* the log synced ahead too (the file header says why) */
-        if (cf_store_wal_presync(w->store) == 0)
-            atomic_fetch_add(&w->ahead_presyncs, 1);
-        cf_store_set_cache_kib(w->store, CF__WRITER_CACHE_KIB, NULL); /* (written: clean) */
-        pthread_mutex_lock(&w->mu);
-    }
-    atomic_store(&w->ahead_held, rc == 0);
-    while (rc == 0 && !w->queue && !atomic_load(&w->go) && !w->quit)
-        pthread_cond_wait(&w->cv, &w->mu);
-    atomic_store(&w->ahead_held, 0);
-    int commit = rc == 0 && j->status == 200 && atomic_load(&w->go) == j->now;
-    pthread_mutex_unlock(&w->mu);
-    if (commit) {
-        atomic_fetch_add(&w->fired_ahead, json_array_size(j->alerts));
-        return 0;
-    }
-    cf_store_tx_rollback(w->store);
-    atomic_fetch_add(&w->ahead_rollbacks, 1);
-    forget(j);
-    json_decref(j->alerts);
-    free(j->texts);
-    j->alerts = NULL;
-    j->texts = NULL;
-    j->more = 0;
-    w->firing = 0;
-    return 1;
-}
-
-/* Takes the job to fire ahead out of batch into w->held (one at a time: the scheduler
- * queues one an instant); returns the rest. */
-static cf__job_t *hold(cf__writer_t *w, cf__job_t *batch)
-{
-    for (cf__job_t **p = &batch; *p; p = &(*p)->next)
-        if ((*p)->ahead) {
-            assert(!w->held);
-            w->held = *p;
-            *p = w->held->next;
-            w->held->next = NULL;
-            break;
-        }
-    return batch;
-}
-
-static void hand_over(cf__writer_t *w, cf__job_t *batch);
-
-/* Runs held job j ahead of its instant: 0 when it committed at its instant, 1 when it was
- * rolled back. The due alerts it took are due again: the list read is rewound, or read
- * again if the run read further pages. */
-static int run_ahead(cf__writer_t *w, cf__job_t *j)
-{
-    unsigned reads = w->fire.reads;
-    int next = w->fire.next;
-    cf__wal_restart_ahead(w); /* the held frames from the log's start */
-    cf_store_set_cache_kib(w->store, CF__HELD_CACHE_KIB, NULL); /* (the file header says why) */
-    int rc = run_batch(w, j);
-    cf_store_set_cache_kib(w->store, CF__WRITER_CACHE_KIB, NULL);
-    if (rc == 0)
-        return 0;
-    if (w->fire.reads == reads) {
-        w->fire.next = next;
-    } else {
-        w->fire.count = w->fire.next = 0;
-        w->fire.full = 1;
-    }
-    return 1;
-}
-
-/* Runs the held job when nothing else waits, or once the loop said its instant came (go):
- * ahead of it (written, held open, committed at it), or at go as any chunk, or given back
- * unfired (go -1: a stop). While jobs wait, it waits for their batch. */
-static void fire_held(cf__writer_t *w)
-{
-    cf__job_t *j = w->held;
-    pthread_mutex_lock(&w->mu);
-    cf_time_t go = atomic_load(&w->go);
-    int idle = !w->queue;
-    if (idle)
-        atomic_store(&w->waiting, 0);
-    pthread_mutex_unlock(&w->mu);
-    if (!go && !idle)
-        return;
-    if (go && go != j->now)
-        j->ahead = 0, j->now = go > 0 ? go : j->now;
-    if (go < 0) {
-        j->status = 503;
-        j->alerts = json_array();
-    } else if ((j->ahead ? run_ahead(w, j) : run_batch(w, j)) != 0) {
-        if (!atomic_load(&w->go))
-            return;   /* a job came first: after its batch, again */
-        j->ahead = 0; /* the instant came meanwhile: at once, as any chunk */
-        j->now = atomic_load(&w->go);
-        run_batch(w, j);
-    }
-    if (!j->more && w->ahead.instant && w->ahead.instant <= j->now)
-        cf__ahead_reset(&w->ahead, 0); /* the instant is fired */
-    w->held = NULL;
-    atomic_store(&w->go, 0);
-    hand_over(w, j);
-}
+/* ---- the writer's loop (firing ahead: serve-fire-ahead.c) ------------------------------ */
 
 /* The jobs of batch someone waits for (not firing, not reading ahead): a firing chunk
  * in the same batch yields to them as to the requests queued behind it, or they would
@@ -505,21 +336,22 @@ static void *writer_main(void *arg)
         w->queued_since_ms = 0;
         atomic_store(&w->waiting, requests_in(batch));
         pthread_mutex_unlock(&w->mu);
-        batch = hold(w, batch);
+        batch = cf__fire_ahead_hold(w, batch);
         if (!batch && !w->held)
             break; /* quit, and nothing left to write */
         if (batch) {
-            run_batch(w, batch);
-            hand_over(w, batch);
+            cf__writer_run_batch(w, batch);
+            cf__writer_hand_over(w, batch);
         }
         if (w->held)
-            fire_held(w);
+            cf__fire_ahead_fire_held(w);
     }
     return NULL;
 }
 
 /* Gives a written batch back to the loop. */
-static void hand_over(cf__writer_t *w, cf__job_t *batch)
+/* Exported, documented in serve-int.h */
+void cf__writer_hand_over(cf__writer_t *w, cf__job_t *batch)
 {
     atomic_store(&w->last_batch_ms, uv_hrtime() / 1000000u);
     atomic_store(&w->writing_since_ms, 0);

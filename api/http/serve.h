@@ -133,7 +133,7 @@ typedef struct cf_serve_config_s {
      * line (the writer's queue or the preparer's), _ALWAYS every one, _NEVER none (each
      * done whole on the writer thread). */
     int prepare;
-    /* 1: an instant's alerts are not written ahead of it (serve-writer.c, "Firing ahead");
+    /* 1: an instant's alerts are not written ahead of it (serve-fire-ahead.c);
      * tests compare the two paths. 0: they are. */
     int fire_ahead_off;
     /* How long before an instant its cases are read ahead, in ms; 0: by the alerts due

@@ -7,6 +7,8 @@
 #     is in docs/openapi.yaml and every one there is routed (GET / is the workbench's
 #     index, served beside the table); every routed path is named in docs/api.md; every
 #     query parameter the daemon reads (api/http/*.c) is one docs/openapi.yaml declares;
+#     each route's query parameters (its `.query` in the table; none for a POST) are
+#     exactly those docs/openapi.yaml declares for its path and method;
 #  2. commands: every `caseflow WORD [WORD]` run in README.md or docs/*.md (in a code
 #     block, or at the start of an inline code span) is a command `caseflow --help`
 #     lists; every command it lists is named in README.md or docs/;
@@ -80,6 +82,96 @@ for (sort keys %query) {
     $checked++;
     fail("query parameter $_ is read by the daemon but not in docs/openapi.yaml")
         unless $openapi =~ /name: \Q$_\E[,\s]/;
+}
+
+# each route's query parameters, as the route table takes them (its `.query`, the only ones
+# a route that needs a token accepts: any other is 400, and a POST takes none), are the
+# ones docs/openapi.yaml declares for that path and method, neither more nor fewer. Open
+# routes (R_OPEN: health, /metrics, the session, the workbench) accept any and are not
+# compared.
+my $route_c = slurp('api/http/http-route.c');
+my %macro;
+while ($route_c =~ /#define (\w+_QUERY)((?:.*\\\n)*.*)/g) {
+    my ($name, $text) = ($1, $2);
+    $macro{$name} = join('', $text =~ /"([^"]*)"/g);
+}
+my (%takes, %open_route);
+while ($route_c =~ /^\s*\{"(\/[^"]*)",\s*(M_[A-Z_]+(?:\s*\|\s*M_[A-Z_]+)*),\s*([^,]+),([^}]*)\}/mg) {
+    my ($p, $methods, $needs, $rest) = ($1, $2, $3, $4);
+    my $q = '';
+    if ($rest =~ /\.query\s*=\s*"([^"]*)"/) { $q = $1; }
+    elsif ($rest =~ /\.query\s*=\s*(\w+)/) {
+        fail("route $p: .query = $1 is not a macro of http-route.c") unless exists $macro{$1};
+        $q = $macro{$1} // '';
+    }
+    for my $m (map { s/^M_//r } split /\s*\|\s*/, $methods) {
+        $open_route{"$m $p"} = 1 if $needs =~ /R_OPEN|R_METRICS/;
+        $takes{"$m $p"} = join(' ', sort split ' ', $m eq 'POST' ? '' : $q);
+    }
+}
+fail("no route's query parameters read from api/http/http-route.c") if grep({ $_ ne '' } values %takes) < 5;
+my %param_ref;    # components/parameters: name of each that is in: query
+{
+    my ($in, $ref, $name) = (0);
+    for (split /\n/, $openapi) {
+        $in = /^  parameters:/ ? 1 : /^  \S/ ? 0 : $in;
+        next unless $in;
+        if (/^    (\w+):\s*$/) { $ref = $1; next; }
+        $name = $1 if /^      name: (\S+)/;
+        $param_ref{$ref} = $name if defined $ref && /^      in: query/;
+    }
+}
+my (%declared, $at, $verb, $pending);
+for (split /\n/, $openapi) {
+    if (/^  (\/\S*):\s*$/) { ($at, $verb) = ($1, undef); next; }
+    ($at, $verb) = (undef, undef) if /^\S/;
+    next unless defined $at;
+    if (/^    (get|post|delete):/) { $verb = uc $1; $declared{"$verb $at"} //= {}; next; }
+    next unless defined $verb;
+    $declared{"$verb $at"}{$1} = 1 if /\{name: ([^,]+), in: query/;
+    $declared{"$verb $at"}{$param_ref{$1}} = 1 if /\$ref: "#\/components\/parameters\/(\w+)"/ && $param_ref{$1};
+    $pending = $1 if /^\s+- name: (\S+)\s*$/;
+    $declared{"$verb $at"}{$pending} = 1 if defined $pending && /^\s+in: query/;
+    $pending = undef if /^\s+in: /;
+}
+# and each path's placeholders ({id}, {alert_id} ...) are path parameters the spec declares
+# for it (on the path or the operation; CaseId is id), and every route that needs a token
+# declares the 400 (a query parameter it does not take, an id out of range) and the 401 it
+# answers.
+my (%path_params, %statuses, $op, $pl);
+for (split /\n/, $openapi) {
+    if (/^  (\/\S*):\s*$/) { ($at, $op) = ($1, undef); next; }
+    ($at, $op) = (undef, undef) if /^\S/;
+    next unless defined $at;
+    $op = uc $1 if /^    (get|post|delete):/;
+    my $key = defined $op ? "$op $at" : "* $at";
+    $path_params{$key}{$1} = 1 if /\{name: (\w+), in: path/;
+    $path_params{$key}{id} = 1 if /\$ref: "#\/components\/parameters\/CaseId"/;
+    $pl = $1 if /^\s+- name: (\w+)\s*$/;
+    $path_params{$key}{$pl} = 1 if defined $pl && /^\s+in: path/;
+    $statuses{$key}{$1} = 1 if defined $op && /^        "(\d\d\d)":/;
+}
+for my $r (sort keys %takes) {
+    next unless $declared{$r};
+    my ($m, $p) = split / /, $r, 2;
+    for my $name ($p =~ /\{(\w+)\}/g) {
+        $checked++;
+        fail("$r: docs/openapi.yaml declares no path parameter $name")
+            unless $path_params{$r}{$name} || $path_params{"* $p"}{$name};
+    }
+    next if $open_route{$r};
+    for my $status (qw(400 401)) {
+        $checked++;
+        fail("$r needs a token and takes no query parameter it does not read, but docs/openapi.yaml "
+             . "declares no $status answer") unless $statuses{$r}{$status};
+    }
+}
+for my $r (sort keys %takes) {
+    next if $open_route{$r} || !$declared{$r};
+    $checked++;
+    my $spec = join(' ', sort keys %{$declared{$r}});
+    fail("$r takes the query parameters [$takes{$r}] (api/http/http-route.c) but docs/openapi.yaml "
+         . "declares [$spec]") unless $spec eq $takes{$r};
 }
 
 # ---- 4. the daemon's configuration keys -------------------------------------------

@@ -44,11 +44,17 @@ printf 'year: 2027\nsource: test\nholidays:\n  - {name: 测试假日, from: 2027
 if run calendar status && has "loaded:      2024–2026" && has "provisional: 2027–2029" &&
     has "provisional deadlines on running clocks: 1" && has "warning: calendar: 2027 not loaded"
 then ok; else fail "calendar status before the load"; fi
-if run calendar load "$tmp/2027.yaml" && has "calendar 2027 stored" &&
+# Who loads it is named, as for every change (the recount is on the case's record): with
+# no --actor, $CASEFLOW_ACTOR nor $USER it is refused, saying how, and nothing is stored.
+if ! (unset CASEFLOW_ACTOR USER; run calendar load "$tmp/2027.yaml") &&
+    has "who acts is not named" && has "--actor NAME, or set CASEFLOW_ACTOR" &&
+    run calendar status && has "provisional deadlines on running clocks: 1"
+then ok; else fail "calendar load without an actor is refused, nothing stored"; fi
+if run calendar load "$tmp/2027.yaml" --actor 王五 && has "calendar 2027 stored" &&
     has "case 1 clock decision: 2027-03-08T23:59:59+08:00 -> 2027-03-10T23:59:59+08:00"
 then ok; else fail "calendar load recounts the provisional deadline"; fi
 if run case show 1 && has "decision         running    deadline 2027-03-10T23:59:59+08:00" &&
-    ! has "(provisional)" && has "clock.recomputed decision by system"
+    ! has "(provisional)" && has "clock.recomputed decision by 王五"
 then ok; else fail "case show after the load"; fi
 if run audit replay --case 1 && has ": conformant" &&
     has "its provisional deadline 2027-03-08T23:59:59+08:00 became 2027-03-10T23:59:59+08:00"
