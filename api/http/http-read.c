@@ -601,6 +601,9 @@ static size_t metrics_writer(cf_serve_t *srv, char *buf, size_t size, size_t len
     sample(buf, size, &len, "caseflow_fire_shared_commits_total",
            "firing chunks whose commit took in the requests queued while they ran", "counter",
            atomic_load(&w->absorbed));
+    sample(buf, size, &len, "caseflow_commit_joins_total",
+           "times a batch of requests took the requests queued while it ran into its commit",
+           "counter", atomic_load(&w->joined));
     sample(buf, size, &len, "caseflow_writer_redone_total",
            "transactions begun again because a request run without a savepoint failed after "
            "it wrote",

@@ -309,6 +309,8 @@ typedef struct cf__writer_s {
     int ahead_pace;  /* writer thread: a held firing committed, the log not yet started over */
     atomic_ullong absorbed;        /* batches with firing work that took in the requests
                                       queued meanwhile (serve-writer.c, absorb) */
+    atomic_ullong joined;          /* times a batch of requests took in the requests
+                                      queued meanwhile (serve-writer.c, join) */
     atomic_ullong unsaved, redone; /* jobs run without a savepoint of their own, and
                                       transactions begun again because one of them failed
                                       after it wrote (serve-writer.c, redo) */
