@@ -207,13 +207,15 @@ static void absorb(cf__writer_t *w, cf__job_t *tail)
  * next commit (the file header, "Requests share their commits", says why) */
 #define CF__JOIN_MAX 256
 
-/* Takes the requests queued while a batch of requests ran into its transaction, after its
- * last job (tail; the batch has `jobs` so far): 1 when some were, 0 when none waited, or
- * the batch holds CF__JOIN_MAX jobs, or an alert waits to fire (w->held: its instant's
- * commit is not put off), or a job that fires or reads ahead is queued (it keeps a batch
- * of its own, as before). Writer thread only. */
-static int join(cf__writer_t *w, cf__job_t *tail, unsigned jobs)
+/* Takes the requests queued while batch ran into its transaction, after its last job
+ * (tail): 1 when some were, 0 when none waited, or batch holds CF__JOIN_MAX jobs, or an
+ * alert waits to fire (w->held: its instant's commit is not put off), or a job that fires
+ * or reads ahead is queued (it keeps a batch of its own, as before). Writer thread only. */
+static int join(cf__writer_t *w, const cf__job_t *batch, cf__job_t *tail)
 {
+    unsigned jobs = 0;
+    for (const cf__job_t *j = batch; j && jobs < CF__JOIN_MAX; j = j->next)
+        jobs++;
     if (jobs >= CF__JOIN_MAX || w->held)
         return 0;
     pthread_mutex_lock(&w->mu);
@@ -346,10 +348,8 @@ static int run_batch(cf__writer_t *w, cf__job_t *batch)
     cf__calendar_reload_writer(w); /* a calendar year loaded meanwhile (serve-calendar.c) */
     uint64_t t0 = cf__micros(), n = 0;
     int rc = cf_store_tx_begin(w->store, &err), fired = 0, absorbed = 0, unsaved = 1;
-    unsigned jobs = 0;
     /* n counts the requests' jobs; a token's last use (bookkeeping) is not one */
-    for (cf__job_t *j = batch; rc == 0 && j;
-         n += j->kind < CF__JOB_TOKEN_USED, jobs++, j = j->next) {
+    for (cf__job_t *j = batch; rc == 0 && j; n += j->kind < CF__JOB_TOKEN_USED, j = j->next) {
         int how = (unsaved = unsaved && redoable(j)) ? run_unsaved(w, j) : 1;
         if (how == 1)
             rc = run_saved(w, srv, j, &err);
@@ -362,7 +362,7 @@ static int run_batch(cf__writer_t *w, cf__job_t *batch)
         if (!j->next && fired && !batch->ahead && !absorbed++)
             absorb(w, j);
         else if (!j->next && !fired && !batch->ahead)
-            join(w, j, jobs + 1);
+            join(w, batch, j);
     }
     if (rc == 0 && cf__serve_db_check(srv) != 0)
         rc = cf_error_set(&err, CF_EIO, NULL, 0, 0,
