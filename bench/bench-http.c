@@ -629,10 +629,12 @@ int cf_bench_http_cmd(cf_bench_env_t *env, int argc, char **argv)
     cf_bench_result(open_key, (double)(clients * cases) / open_s,
                     "cases=%ld clients=%ld seconds=%.3f conflicts=%ld", clients * cases, clients,
                     open_s, r.conflicts);
-    double batches0 = 0;
+    double batches0 = 0, prepared0 = 0, joins0 = 0;
     for (long i = 0; i < nodes; i++) {
         cf_bench_http(&d[i], "GET", "/metrics", CF_BENCH_METRICS_TOKEN, NULL, &status, &metrics);
         batches0 += metric(metrics, "caseflow_commits_total ");
+        prepared0 += metric(metrics, "caseflow_transitions_prepared_total ");
+        joins0 += metric(metrics, "caseflow_commit_joins_total ");
         free(metrics);
     }
     r.opening = 0;
@@ -649,10 +651,12 @@ int cf_bench_http_cmd(cf_bench_env_t *env, int argc, char **argv)
     long frames = stream ? watcher_stop(&w, n) : 0;
     if (stream && frames != n)
         cf_bench_die("http", "the event stream carried %ld of %ld transitions", frames, n);
-    double batches = -batches0, batch_max = 0;
+    double batches = -batches0, batch_max = 0, prepared = -prepared0, joins = -joins0;
     for (long i = 0; i < nodes; i++) {
         cf_bench_http(&d[i], "GET", "/metrics", CF_BENCH_METRICS_TOKEN, NULL, &status, &metrics);
         batches += metric(metrics, "caseflow_commits_total ");
+        prepared += metric(metrics, "caseflow_transitions_prepared_total ");
+        joins += metric(metrics, "caseflow_commit_joins_total ");
         if (metric(metrics, "caseflow_commit_batch_max ") > batch_max)
             batch_max = metric(metrics, "caseflow_commit_batch_max ");
         free(metrics);
@@ -664,11 +668,12 @@ int cf_bench_http_cmd(cf_bench_env_t *env, int argc, char **argv)
                     "transitions=%ld clients=%ld nodes=%ld seconds=%.3f commits=%.0f "
                     "per_commit=%.1f p50_ms=%.2f p99_ms=%.2f batch_max=%.0f stream_frames=%ld "
                     "conflicts=%ld d_user_us=%.1f d_sys_us=%.1f c_user_us=%.1f c_sys_us=%.1f "
-                    "kernel_pct=%.1f",
+                    "kernel_pct=%.1f prepared=%.0f joins=%.0f",
                     n, clients, nodes, secs, batches, batches > 0 ? (double)n / batches : 0,
                     pct(r.latency, n, 0.5) * 1e3, pct(r.latency, n, 0.99) * 1e3, batch_max, frames,
                     r.conflicts, du, ds, cu, cs,
-                    du + ds + cu + cs > 0 ? 100 * (ds + cs) / (du + ds + cu + cs) : 0);
+                    du + ds + cu + cs > 0 ? 100 * (ds + cs) / (du + ds + cu + cs) : 0, prepared,
+                    joins);
     teardown(&r);
     if (!env->pg)
         wal_row(key, path, &wal, &d[0]);

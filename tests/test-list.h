@@ -516,6 +516,7 @@
     X(ready_redo)                                                                                  \
     X(ready_stream_late)                                                                           \
     X(ready_given_back)                                                                            \
+    X(writer_join)                                                                                 \
     /* hotpath-*: the HTTP transition path made cheaper (tests/test-hotpath.c) */                  \
     X(hotpath_request_id)                                                                          \
     X(hotpath_sqlite_memstatus)                                                                    \

@@ -24,6 +24,11 @@
  *          answered transition's rows are freed when the preparer takes the next job; with
  *          the writer held, 69 prepared jobs answered at once (no job after them) wake the
  *          idle preparer to free them; every answer 200 (ready_given_back). SQLite.
+ * ready-9: a request queued while the writer runs another request's job is taken into
+ *          that batch's transaction (serve-writer.c, join): with the writer held in the
+ *          first one's case row, the second queued behind it; both answered 200 after one
+ *          commit, and caseflow_commit_joins_total counts the join (writer_join). SQLite
+ *          and PostgreSQL.
  */
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -405,6 +410,61 @@ TEST_IMPL(ready_given_back)
         usleep(10000);
     }
     td_stop(&d); /* the rest freed as the preparer stops (ASan: nothing leaked) */
+    free(token);
+    return 0;
+}
+
+/* ready-9: the writer held in one request's job while hold is set (a store fault hook at
+ * the case row's write, once) */
+static int hold_case(void *ctx, const char *point)
+{
+    holder_t *h = ctx;
+    if (strcmp(point, "case") != 0 || !atomic_load(&h->hold))
+        return 0;
+    atomic_store(&h->held, 1);
+    while (atomic_load(&h->hold))
+        usleep(1000);
+    return 0;
+}
+
+/* ready-9 */
+TEST_IMPL(writer_join)
+{
+    char db[512];
+    holder_t h = {0};
+    cf_serve_config_t cfg;
+    char *token = linear_db("writer-join.db", db, &cfg);
+    cfg.token_cache_ms = 3600000; /* (no token bookkeeping job after the first request) */
+    cfg.prepare = CF_SERVE_PREPARE_NEVER;
+    cfg.store_fault = hold_case;
+    cfg.store_fault_ctx = &h;
+    td_daemon_t d;
+    td_start(&d, &cfg);
+    cf__writer_t *w = &d.srv->writer;
+    /* (the metrics token's first use queues a job for the writer: committed before the
+     * openings are answered, as the handler token's first use is) */
+    ASSERT_EQ(td_metric(&d, "caseflow_commit_joins_total"), 0);
+    long long a = td_open_case(&d, token, "bench-linear", "甲药房"),
+              b = td_open_case(&d, token, "bench-linear", "乙药房");
+    long long commits = td_metric(&d, "caseflow_commits_total");
+    poster_t p[2] = {{&d, token, a, "step1", "2", 0}, {&d, token, b, "step1", "2", 0}};
+    pthread_t t[2];
+    atomic_store(&h.hold, 1);
+    pthread_create(&t[0], NULL, post_step, &p[0]);
+    while (!atomic_load(&h.held)) /* the writer in a's job, its batch taken */
+        usleep(1000);
+    pthread_create(&t[1], NULL, post_step, &p[1]);
+    while (atomic_load(&w->waiting) < 2) /* b queued behind a's batch */
+        usleep(1000);
+    atomic_store(&h.hold, 0);
+    for (int k = 0; k < 2; k++) {
+        pthread_join(t[k], NULL);
+        ASSERT_EQ(p[k].status, 200);
+    }
+    /* b was written in a's transaction and shares its commit: one commit, one join */
+    ASSERT_EQ(td_metric(&d, "caseflow_commits_total"), commits + 1);
+    ASSERT_EQ(td_metric(&d, "caseflow_commit_joins_total"), 1);
+    td_stop(&d);
     free(token);
     return 0;
 }

@@ -601,6 +601,8 @@ static size_t metrics_writer(cf_serve_t *srv, char *buf, size_t size, size_t len
     sample(buf, size, &len, "caseflow_fire_shared_commits_total",
            "firing chunks whose commit took in the requests queued while they ran", "counter",
            atomic_load(&w->absorbed));
+    sample(buf, size, &len, "caseflow_commit_joins_total",
+           "times a batch took in requests queued meanwhile", "counter", atomic_load(&w->joined));
     sample(buf, size, &len, "caseflow_writer_redone_total",
            "transactions begun again because a request run without a savepoint failed after "
            "it wrote",
@@ -611,8 +613,7 @@ static size_t metrics_writer(cf_serve_t *srv, char *buf, size_t size, size_t len
     sample(buf, size, &len, "caseflow_transitions_prepared_written_total",
            "of them, written as prepared (the others' cases moved first)", "counter",
            atomic_load(&w->prepared_used));
-    len = write_phases(srv, buf, size, len);
-    return len;
+    return write_phases(srv, buf, size, len);
 }
 
 /* The event streams' samples for /metrics. Returns the length of buf's text. */

@@ -317,6 +317,8 @@ typedef struct cf__writer_s {
     atomic_ullong chunks_at_bound; /* firing chunks that stopped at the log's bound */
     atomic_ullong absorbed;        /* batches with firing work that took in the requests
                                       queued meanwhile (serve-writer.c, absorb) */
+    atomic_ullong joined;          /* times a batch of requests took in the requests
+                                      queued meanwhile (serve-writer.c, join) */
     atomic_ullong unsaved, redone; /* jobs run without a savepoint of their own, and
                                       transactions begun again because one of them failed
                                       after it wrote (serve-writer.c, redo) */
