@@ -38,10 +38,10 @@
     "'case_id'))"
 
 /* The tables keyed by a case, as the store has them (schema 18; alert_acks folded into
- * alerts at 19). */
-static const char *const keyed[] = {"cases",       "events",       "clocks",
-                                    "case_agency", "alerts",       "case_numbers",
-                                    "case_refs",   "case_summary", "case_people"};
+ * alerts at 19; idempotency_keys, the case an Idempotency-Key opened, at 26). */
+static const char *const keyed[] = {"cases",       "events",          "clocks",    "case_agency",
+                                    "alerts",      "case_numbers",    "case_refs", "case_summary",
+                                    "case_people", "idempotency_keys"};
 #define KEYED_COUNT (sizeof(keyed) / sizeof(keyed[0]))
 
 /* The tables with a case id, and the violations: a "table" row for one without a
