@@ -287,6 +287,24 @@ static void alert_frames(cf__writer_t *w, const cf__job_t *batch, int frames)
         w->alert_frames16 = (unsigned)(((uint64_t)frames * 16 + n - 1) / n);
 }
 
+/* After batch's commit (written: the log's frames before it): the log's size for the
+ * checkpointer, and for a firing the frames the next chunk may write. */
+static void committed_frames(cf__writer_t *w, const cf__job_t *batch, int fired, uint64_t written)
+{
+    atomic_store(&w->wal_written, cf_store_wal_written(w->store));
+    int frames = (int)(cf_store_wal_written(w->store) - written);
+    if (fired)
+        alert_frames(w, batch, frames);
+    if (fired && !batch->ahead) /* (a chunk's size; not the instant's held at once) */
+        w->fire_frames = frames;
+    else if (batch->ahead) { /* the log restarts once the next chunk would not fit */
+        w->fire_frames = cf__fire_ahead_chunk_frames(w, batch, frames);
+        w->ahead_pace = 1; /* the checkpointer copies the held frames meanwhile */
+    }
+    cf__ckpt_pace(w);
+    cf__ckpt_poke(w);
+}
+
 /* One transaction for the whole batch. Its first jobs run without savepoints while they
  * are redoable (on SQLite), every other job in a savepoint of its own. Returns 0, or 1
  * when the batch is a job fired ahead (alone) that was rolled back before its instant
@@ -323,20 +341,8 @@ int cf__writer_run_batch(cf__writer_t *w, cf__job_t *batch)
     if (batch->ahead && cf__fire_ahead_hold_until_instant(w, batch, rc) != 0)
         return 1;
     uint64_t committing = cf__micros(), written = cf_store_wal_written(w->store);
-    if (rc == 0 && (rc = cf_store_tx_commit(w->store, &err)) == 0) {
-        atomic_store(&w->wal_written, cf_store_wal_written(w->store));
-        if (fired)
-            alert_frames(w, batch, (int)(cf_store_wal_written(w->store) - written));
-        if (fired && !batch->ahead) /* (a chunk's size; not the instant's held at once) */
-            w->fire_frames = (int)(cf_store_wal_written(w->store) - written);
-        else if (batch->ahead) { /* the log restarts once the next chunk would not fit */
-            w->fire_frames = cf__fire_ahead_chunk_frames(
-                w, batch, (int)(cf_store_wal_written(w->store) - written));
-            w->ahead_pace = 1; /* the checkpointer copies the held frames meanwhile */
-        }
-        cf__ckpt_pace(w);
-        cf__ckpt_poke(w);
-    }
+    if (rc == 0 && (rc = cf_store_tx_commit(w->store, &err)) == 0)
+        committed_frames(w, batch, fired, written);
     uint64_t committed = cf__micros();
     for (cf__job_t *j = batch; j; j = j->next)
         j->at[4] = committing, j->at[5] = committed;
