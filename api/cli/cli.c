@@ -313,6 +313,7 @@ static int init_cli(cf_cli_t *cli, FILE *out, FILE *err)
     memset(cli, 0, sizeof(*cli));
     cli->out = out;
     cli->err = err;
+    cli->raw = out;
     cli->db_path = getenv("CASEFLOW_DB");
     if (!cli->db_path || !*cli->db_path)
         cli->db_path = "caseflow.db";
@@ -384,13 +385,14 @@ static int top_level(cf_cli_t *cli, int argc, char **argv, int *code)
     return 1;
 }
 
-/* Exported, documented in cli.h */
-int cf_cli_main(int argc, char **argv, FILE *out, FILE *err)
+/* cf_cli_main with out and err (filtered or not) and raw, the unfiltered out. */
+static int run(int argc, char **argv, FILE *out, FILE *err, FILE *raw)
 {
     cf_cli_t cli;
     int code;
     if (init_cli(&cli, out, err) != 0)
         return CF_EXIT_USAGE;
+    cli.raw = raw;
     argc--, argv++;
     if (take_globals(&cli, &argc, argv) != 0)
         return cf__cli_usage_error(&cli, NULL, "--db needs a file name");
@@ -404,7 +406,24 @@ int cf_cli_main(int argc, char **argv, FILE *out, FILE *err)
         return cf__cli_usage_error(&cli, NULL, "unknown command '%s%s%s'", argv[0],
                                    argc > 1 && argv[1][0] != '-' ? " " : "",
                                    argc > 1 && argv[1][0] != '-' ? argv[1] : "");
-    if (cf__cli_check_args(&cli, cmd, argc - words, argv + words, &code))
+    if (cf__cli_check_text(&cli, cmd->name, argc - words, argv + words, &code) ||
+        cf__cli_check_args(&cli, cmd, argc - words, argv + words, &code))
         return code;
     return cmd->fn(&cli, argc - words, argv + words);
+}
+
+/* Exported, documented in cli.h */
+int cf_cli_main(int argc, char **argv, FILE *out, FILE *err)
+{
+    /* text out and errors through cf__cli_visible; --json answers as jansson escapes them */
+    int json = 0;
+    for (int i = 1; i < argc; i++)
+        json |= strcmp(argv[i], "--json") == 0;
+    FILE *vout = json ? NULL : cf__cli_visible(out), *verr = cf__cli_visible(err);
+    int code = run(argc, argv, vout ? vout : out, verr ? verr : err, out);
+    if (vout)
+        fclose(vout);
+    if (verr)
+        fclose(verr);
+    return code;
 }

@@ -47,8 +47,9 @@ typedef struct cf_cli_s {
     const char *db_path; /* --db, else $CASEFLOW_DB, else ./caseflow.db */
     int json;            /* --json */
     cf_time_t now;       /* $CASEFLOW_NOW (ISO 8601) if set, else the system clock */
-    FILE *out;
+    FILE *out;           /* text: control characters shown as \x1b, \u0085 (cf__cli_visible) */
     FILE *err;
+    FILE *raw; /* out as given, for bytes that are not text (a PDF, a file, JSON) */
 } cf_cli_t;
 
 typedef int (*cf_cmd_fn)(cf_cli_t *cli, int argc, char **argv);
@@ -445,6 +446,17 @@ const char *cf__cli_version(void);
  * CF_EXIT_USAGE after reporting the first problem with cf__cli_usage_error. */
 int cf__cli_check_args(cf_cli_t *cli, const cf__cli_command_t *cmd, int argc, char **argv,
                        int *code);
+
+/* A stream writing to `to` with each control character a stored text may hold shown
+ * visibly: C0 (but tab and LF) and DEL as \x1b, C1 as \u0085; NULL when out of memory.
+ * Closing it flushes `to` and leaves it open. What a database written before the rule,
+ * or imported, holds cannot drive the operator's terminal (docs/security.md). */
+FILE *cf__cli_visible(FILE *to);
+
+/* Refuses a word of argv[0..argc) holding a control character (cf_text_control, the
+ * HTTP API's rule): returns 1 with *code CF_EXIT_USAGE after a usage error naming the
+ * option ("--party holds the control character U+001B, ..."), else 0. */
+int cf__cli_check_text(cf_cli_t *cli, const char *cmd, int argc, char **argv, int *code);
 
 /* Writes "caseflow CMD ARG... --required VALUE [--option VALUE]..." (no newline). */
 void cf__cli_synopsis(FILE *f, const char *cmd);

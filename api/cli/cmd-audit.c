@@ -471,7 +471,8 @@ int cf__cmd_case_export(cf_cli_t *cli, int argc, char **argv)
     json_decref(bundle);
     if (rc != 0)
         return cf__cli_fail(cli, rc, &err);
-    fwrite(text, 1, len, cli->out);
+    fflush(cli->out);
+    fwrite(text, 1, len, cli->raw);
     free(text);
     return CF_EXIT_OK;
 }
@@ -669,7 +670,8 @@ static int run_audit(cf_cli_t *cli, int argc, char **argv, int replay)
             cf__anchor_print(strcmp(format, "text") == 0 ? cli->out : cli->err, anchor);
     }
     cf__audit_report_t report;
-    int bad = 0, rc = cf__audit_report_begin(&report, cli->out, format);
+    int bad = 0, rc = cf__audit_report_begin(
+                     &report, strcmp(format, "json") == 0 ? cli->raw : cli->out, format);
     report.checkpoint = anchor;
     json_t *context = NULL, *names = NULL, *workflows = NULL;
     if (rc == 0 && strcmp(format, "html") == 0 && !bundle &&

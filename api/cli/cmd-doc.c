@@ -190,7 +190,7 @@ int cf__cmd_doc_render(cf_cli_t *cli, int argc, char **argv)
     cf__session_close(&s);
     if (rc == 0 && out)
         rc = write_out(out, pdf, len, &err);
-    else if (rc == 0 && fwrite(pdf, 1, len, cli->out) != len)
+    else if (rc == 0 && (fflush(cli->out), fwrite(pdf, 1, len, cli->raw) != len))
         rc = cf_error_set(&err, CF_EIO, NULL, 0, 0, "write failed");
     free(pdf);
     if (rc != 0)

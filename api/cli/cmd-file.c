@@ -16,7 +16,7 @@
 /* Writes len bytes of data to path (NULL: cli->out). */
 static int write_out(cf_cli_t *cli, const char *path, const void *data, size_t len, cf_error_t *err)
 {
-    FILE *f = path ? fopen(path, "wb") : cli->out;
+    FILE *f = path ? fopen(path, "wb") : (fflush(cli->out), cli->raw);
     if (!f)
         return cf_error_set(err, CF_EIO, path, 0, 0, "cannot write: %s", strerror(errno));
     int bad = fwrite(data, 1, len, f) != len;

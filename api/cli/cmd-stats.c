@@ -108,8 +108,8 @@ int cf__cmd_stats(cf_cli_t *cli, int argc, char **argv)
         return cf__cli_fail(cli, rc, &err);
     if (format && strcmp(format, "csv") == 0) {
         char *csv = cf_ops_stats_csv(o);
-        if (csv)
-            fputs(csv, cli->out);
+        if (csv) /* CSV lines end in CR LF (RFC 4180): the bytes as they are */
+            fflush(cli->out), fputs(csv, cli->raw);
         free(csv);
         json_decref(o);
         return csv ? 0 : cf__cli_fail(cli, CF_ENOMEM, NULL);

@@ -28,6 +28,7 @@
 
 #include "chain.h"
 #include "ops.h"
+#include "text.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -56,22 +57,7 @@ int cf__http_link(cf__job_t *job, h2o_req_t *req)
 
 /* ---- reading the request ------------------------------------------------------------------ */
 
-/* The first control character in s[0..len) (UTF-8, as jansson keeps it) that a text may
- * not hold, or 0: the C0 controls but tab, LF, VT, FF and CR (VT and FF come with text
- * pasted from Word), DEL, and the C1 controls U+0080..U+009F. */
-static unsigned control_in_text(const char *s, size_t len)
-{
-    for (size_t i = 0; i < len; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if ((c < 0x20 && (c < '\t' || c > '\r')) || c == 0x7f)
-            return c;
-        if (c == 0xc2 && i + 1 < len && (unsigned char)s[i + 1] < 0xa0)
-            return (unsigned char)s[i + 1]; /* U+0080..U+009F: C2 80..C2 9F */
-    }
-    return 0;
-}
-
-/* 1 when a string or a key in v holds a control character (control_in_text): OUT *cp its
+/* 1 when a string or a key in v holds a control character (cf_text_control, text.h): OUT *cp its
  * code point, where (size bytes) the place ("party.name", "officers[1].name"; path is
  * v's own). ESC and the like reach the operator's terminal through the command line
  * (`caseflow case show` prints a party's name as it is): "\u001b]0;...\u0007" retitles
@@ -79,7 +65,7 @@ static unsigned control_in_text(const char *s, size_t len)
 static int control_in(const json_t *v, const char *path, char *where, size_t size, unsigned *cp)
 {
     char sub[256];
-    if (json_is_string(v) && (*cp = control_in_text(json_string_value(v), json_string_length(v)))) {
+    if (json_is_string(v) && (*cp = cf_text_control(json_string_value(v), json_string_length(v)))) {
         snprintf(where, size, "%s", path);
         return 1;
     }
@@ -88,7 +74,7 @@ static int control_in(const json_t *v, const char *path, char *where, size_t siz
         json_t *m;
         json_object_foreach((json_t *)v, k, m) {
             snprintf(sub, sizeof(sub), "%s%s%s", path, *path ? "." : "", k);
-            if ((*cp = control_in_text(k, strlen(k))) || control_in(m, sub, where, size, cp)) {
+            if ((*cp = cf_text_control(k, strlen(k))) || control_in(m, sub, where, size, cp)) {
                 if (*cp && !*where)
                     snprintf(where, size, "%s", sub);
                 return 1;
@@ -151,14 +137,13 @@ static json_t *parse_body(cf_serve_t *srv, h2o_req_t *req)
                                 "the body must be a JSON object", "line", 1, "column", 1));
         return NULL;
     }
-    char where[256] = "", text[400];
+    char where[256] = "", text[512];
     unsigned cp = 0;
     if (control_in(b, "", where, sizeof(where), &cp)) {
         json_decref(b);
-        snprintf(text, sizeof(text),
-                 "the text at %s holds the control character U+%04X, which is not taken (tab, "
-                 "line breaks and form feed are)",
-                 where, cp);
+        char at[300];
+        snprintf(at, sizeof(at), "the text at %s", where);
+        snprintf(text, sizeof(text), CF_TEXT_CONTROL_FMT, at, cp);
         cf__http_json(
             req, srv, 400,
             json_pack("{s:s, s:s, s:s}", "error", "EINVAL", "text", text, "field", where));
