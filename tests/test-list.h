@@ -392,6 +392,7 @@
     X(idem_4_kept_a_day)                                                                           \
     X(idem_5_refused)                                                                              \
     X(idem_6_one_transaction)                                                                      \
+    X(idem_8_expired_deleted)                                                                      \
     /* unix-*: listening on a Unix socket (tests/test-serve-unix.c) */                             \
     X(serve_unix_1_answers)                                                                        \
     X(serve_unix_2_stale)                                                                          \

@@ -18,6 +18,8 @@
  *         (actions: If-Match is theirs); a quoted key ("k") is the same key as k.
  * idem-6: the key is written in the case's transaction: when writing the key fails, the
  *         case is not opened either (the answer an error), and the retry opens one case.
+ * idem-8: a key past its 24 hours is deleted (its row gone) by the agency's next keyed
+ *         opening; a fresh key's row is kept.
  */
 #include <sqlite3.h>
 #include <stdatomic.h>
@@ -254,6 +256,52 @@ TEST_IMPL(idem_6_one_transaction)
     ASSERT_EQ(cases_seen(&d, tok), 1);
     td_resp_free(&failed);
     td_resp_free(&retried);
+    td_stop(&d);
+    free(tok);
+    return 0;
+}
+
+/* The rows of idempotency_keys with key k in the SQLite file db. */
+static int key_rows(const char *db, const char *k)
+{
+    sqlite3 *h;
+    sqlite3_stmt *st;
+    int n = -1;
+    if (sqlite3_open_v2(db, &h, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK &&
+        sqlite3_prepare_v2(h, "SELECT count(*) FROM idempotency_keys WHERE key = ?", -1, &st,
+                           NULL) == SQLITE_OK) {
+        sqlite3_bind_text(st, 1, k, -1, SQLITE_STATIC);
+        if (sqlite3_step(st) == SQLITE_ROW)
+            n = sqlite3_column_int(st, 0);
+        sqlite3_finalize(st);
+    }
+    sqlite3_close(h);
+    return n;
+}
+
+TEST_IMPL(idem_8_expired_deleted)
+{
+    CF_TEST_SQLITE_ONLY("counts the rows of idempotency_keys in the file");
+    td_daemon_t d;
+    char *tok, db[TD_PATH];
+    td_resp_t r;
+    start(&d, "idem8", db, &tok);
+    td_clock(&d, "2026-03-02T10:00:00+08:00");
+    open_keyed(&d, tok, "Idempotency-Key: old", OPEN_BODY, &r);
+    ASSERT_EQ(r.status, 201);
+    td_resp_free(&r);
+    td_clock(&d, "2026-03-03T09:00:00+08:00");
+    open_keyed(&d, tok, "Idempotency-Key: fresh", OTHER_BODY, &r);
+    ASSERT_EQ(r.status, 201);
+    td_resp_free(&r);
+    ASSERT_EQ(key_rows(db, "old"), 1); /* 23 hours: kept */
+    td_clock(&d, "2026-03-03T10:00:00+08:00");
+    open_keyed(&d, tok, "Idempotency-Key: newest", OPEN_BODY, &r);
+    ASSERT_EQ(r.status, 201);
+    td_resp_free(&r);
+    ASSERT_EQ(key_rows(db, "old"), 0); /* 24 hours: deleted */
+    ASSERT_EQ(key_rows(db, "fresh"), 1);
+    ASSERT_EQ(key_rows(db, "newest"), 1);
     td_stop(&d);
     free(tok);
     return 0;
